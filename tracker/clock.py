@@ -1,0 +1,24 @@
+"""The one place "now" comes from, so tests can pass their own clock."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def iso(dt: datetime) -> str:
+    """Given an aware datetime, return it as a UTC ISO-8601 string (seconds precision)."""
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_iso(text: str) -> datetime:
+    """Given a string written by :func:`iso`, return the aware datetime."""
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt

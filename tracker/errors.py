@@ -1,0 +1,80 @@
+"""Exception types shared across the tracker.
+
+Every message here is written for the user: one line, naming the problem.
+None of them ever contains the API key (the client never puts it in one).
+"""
+
+
+class TrackerError(Exception):
+    """Base of every error the tracker raises on purpose."""
+
+
+class ConfigError(TrackerError):
+    """The configuration is invalid; ``problems`` lists every mistake found."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+class PanelError(TrackerError):
+    """A panel answered, or failed to answer, in a way we cannot use.
+
+    ``transient`` errors (timeouts, 429, 5xx, gateway pages) may heal on retry;
+    the others (the panel's own ``{"error": ...}`` answers, garbage) will not.
+    """
+
+    transient = False
+
+    def __init__(self, message: str, *, panel: str = "", action: str = ""):
+        self.panel = panel
+        self.action = action
+        prefix = f"{panel}: " if panel else ""
+        where = f"{action}: " if action else ""
+        super().__init__(f"{prefix}{where}{message}")
+        self.detail = message
+
+
+class PanelAnswerError(PanelError):
+    """The panel answered ``{"error": "..."}`` (its own words, kept verbatim)."""
+
+    def __init__(self, message: str, *, panel: str = "", action: str = ""):
+        super().__init__(message, panel=panel, action=action)
+        self.panel_message = message
+
+
+class AuthError(PanelAnswerError):
+    """The panel refused the key or the account."""
+
+
+class BadAnswerError(PanelError):
+    """The answer was not the JSON shape the action promises (HTML, truncated...)."""
+
+
+class TransientError(PanelError):
+    """Worth retrying: timeout, connection failure, 429, 5xx, gateway page."""
+
+    transient = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        panel: str = "",
+        action: str = "",
+        retry_after: float | None = None,
+        maybe_sent: bool = False,
+    ):
+        super().__init__(message, panel=panel, action=action)
+        self.retry_after = retry_after
+        # True when the request may have reached the panel (read timeout, 5xx
+        # after sending): a non-idempotent action must not be resent.
+        self.maybe_sent = maybe_sent
+
+
+class OutcomeUnknownError(PanelError):
+    """A non-idempotent request may have been acted on, but the answer was lost."""
+
+
+class StoreError(TrackerError):
+    """The database could not be opened or written."""

@@ -1,0 +1,113 @@
+"""Status normalisation: every spelling panels send, mapped to one vocabulary.
+
+Pure functions. An unknown spelling is never guessed at (mapping it to
+Pending is a known bug in other trackers): it is kept verbatim, and the
+caller warns about it once.
+"""
+
+from __future__ import annotations
+
+import re
+
+PENDING = "Pending"
+PROCESSING = "Processing"
+IN_PROGRESS = "In progress"
+COMPLETED = "Completed"
+PARTIAL = "Partial"
+CANCELED = "Canceled"
+REFUNDED = "Refunded"
+FAILED = "Failed"
+# Subscription / drip-feed states: known, kept as they are, not terminal.
+ACTIVE = "Active"
+PAUSED = "Paused"
+
+ORDER_STATUSES = (
+    PENDING, PROCESSING, IN_PROGRESS, COMPLETED, PARTIAL, CANCELED, REFUNDED, FAILED,
+)
+# Terminal for delivery: the order will not move again by itself.
+# Failed is deliberately absent: panels retry at their provider.
+TERMINAL = frozenset({COMPLETED, PARTIAL, CANCELED, REFUNDED})
+
+_ORDER_SPELLINGS = {
+    "pending": PENDING,
+    "awaiting": PENDING,
+    "creating": PENDING,
+    "queued": PENDING,
+    "processing": PROCESSING,
+    "in progress": IN_PROGRESS,
+    "in progess": IN_PROGRESS,
+    "inprogress": IN_PROGRESS,
+    "in_progress": IN_PROGRESS,
+    "completed": COMPLETED,
+    "complete": COMPLETED,
+    "partial": PARTIAL,
+    "partially completed": PARTIAL,
+    "canceled": CANCELED,
+    "cancelled": CANCELED,
+    "refunded": REFUNDED,
+    "error": FAILED,
+    "fail": FAILED,
+    "failed": FAILED,
+    "active": ACTIVE,
+    "paused": PAUSED,
+}
+
+# Refills
+REFILL_REJECTED = "Rejected"
+REFILL_STATUSES = (PENDING, IN_PROGRESS, COMPLETED, REFILL_REJECTED, CANCELED, FAILED)
+REFILL_FINAL = frozenset({COMPLETED, REFILL_REJECTED, CANCELED, FAILED})
+
+_REFILL_SPELLINGS = {
+    "pending": PENDING,
+    "awaiting": PENDING,
+    "in progress": IN_PROGRESS,
+    "in progess": IN_PROGRESS,
+    "processing": IN_PROGRESS,
+    "refilling": IN_PROGRESS,
+    "completed": COMPLETED,
+    "complete": COMPLETED,
+    "processed": COMPLETED,
+    "rejected": REFILL_REJECTED,
+    "canceled": CANCELED,
+    "cancelled": CANCELED,
+    "error": FAILED,
+    "fail": FAILED,
+    "failed": FAILED,
+}
+
+_SPACES = re.compile(r"[\s_-]+")
+
+
+def _key(raw: str) -> str:
+    return _SPACES.sub(" ", raw.strip()).lower()
+
+
+def normalize_order_status(raw: str) -> tuple[str, bool]:
+    """Given a status as a panel spelled it, return (status, known).
+
+    ``known`` is False when the spelling is not recognised; the status is then
+    the raw text, stripped, so the user sees exactly what the panel said.
+    """
+    found = _ORDER_SPELLINGS.get(_key(raw))
+    if found is None:
+        return raw.strip(), False
+    return found, True
+
+
+def normalize_refill_status(raw: str) -> tuple[str, bool]:
+    """Given a refill status as a panel spelled it, return (status, known)."""
+    found = _REFILL_SPELLINGS.get(_key(raw))
+    if found is None:
+        return raw.strip(), False
+    return found, True
+
+
+def is_terminal(status: str | None) -> bool:
+    """Return True when an order in ``status`` will not change by itself."""
+    return status in TERMINAL
+
+
+def canonical_order_status(text: str) -> str | None:
+    """Given a user's spelling (CLI ``--status``), return the canonical status or None."""
+    found = _ORDER_SPELLINGS.get(_key(text))
+    return found
