@@ -22,7 +22,14 @@ ACTIVE = "Active"
 PAUSED = "Paused"
 
 ORDER_STATUSES = (
-    PENDING, PROCESSING, IN_PROGRESS, COMPLETED, PARTIAL, CANCELED, REFUNDED, FAILED,
+    PENDING,
+    PROCESSING,
+    IN_PROGRESS,
+    COMPLETED,
+    PARTIAL,
+    CANCELED,
+    REFUNDED,
+    FAILED,
 )
 # Terminal for delivery: the order will not move again by itself.
 # Failed is deliberately absent: panels retry at their provider.

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def answers() -> dict[str, Any]:
+    """Real answer shapes from shared/api-v2.md, keyed by name."""
+    return json.loads((FIXTURES / "answers.json").read_text())
+
+
+class FakeClock:
+    """An injected clock: starts at a fixed instant, moves only when told."""
+
+    def __init__(self, start: datetime | None = None):
+        self.now = start or datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()

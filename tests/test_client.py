@@ -1,0 +1,211 @@
+"""The client against an in-process fake panel (httpx.MockTransport)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+
+from tracker.client import PanelClient
+from tracker.config import PanelConfig, Secret
+from tracker.errors import (
+    AuthError,
+    BadAnswerError,
+    OutcomeUnknownError,
+    PanelAnswerError,
+    TransientError,
+)
+from tracker.models import NewOrder
+
+KEY = "k3y-SECRET-0123456789"
+URL = "https://panel.test/api/v2"
+
+Handler = Callable[[dict[str, str]], httpx.Response]
+
+
+class FakePanel:
+    """Answers scripted responses in order and records every request's form."""
+
+    def __init__(self, *responses: httpx.Response | Exception):
+        self.responses = list(responses)
+        self.requests: list[dict[str, str]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        self.requests.append(form)
+        answer = self.responses.pop(0) if len(self.responses) > 1 else self.responses[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def ok(data: object, status: int = 200, **headers: str) -> httpx.Response:
+    return httpx.Response(status, content=json.dumps(data).encode(), headers=headers)
+
+
+def html(status: int, title: str) -> httpx.Response:
+    return httpx.Response(status, content=f"<html><title>{title}</title></html>".encode())
+
+
+def make_client(panel: FakePanel, sleeps: list[float] | None = None, **overrides) -> PanelClient:
+    config = PanelConfig(
+        name="t",
+        url=URL,
+        key=Secret(KEY),
+        retries=overrides.pop("retries", 3),
+        retry_budget=overrides.pop("retry_budget", 60.0),
+        **overrides,
+    )
+    record = sleeps if sleeps is not None else []
+    return PanelClient(config, transport=httpx.MockTransport(panel), sleep=record.append)
+
+
+def test_sends_key_and_action_as_form_fields():
+    panel = FakePanel(ok({"balance": "1.5", "currency": "USD"}))
+    assert make_client(panel).balance().currency == "USD"
+    assert panel.requests == [{"key": KEY, "action": "balance"}]
+
+
+def test_multi_status_joins_ids_with_commas():
+    panel = FakePanel(ok({"1": {"status": "Pending"}, "2": {"status": "Completed"}}))
+    result = make_client(panel).statuses([1, 2])
+    assert panel.requests[0]["orders"] == "1,2" and result[2].status == "Completed"
+
+
+def test_more_than_100_ids_is_refused_before_sending():
+    with pytest.raises(ValueError):
+        make_client(FakePanel(ok({}))).statuses(list(range(1, 102)))
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        html(502, "502 Bad Gateway"),
+        html(200, "Just a moment..."),
+        ok({"error": "x"}, status=503),
+        httpx.Response(200, content=b'{"balance": "1'),
+        httpx.ConnectError("refused"),
+        httpx.ReadTimeout("slow"),
+        httpx.RemoteProtocolError("reset"),
+    ],
+)
+def test_transient_faults_are_retried_then_succeed(fault):
+    sleeps: list[float] = []
+    panel = FakePanel(fault, fault, ok({"balance": "2", "currency": "USD"}))
+    assert str(make_client(panel, sleeps).balance().balance) == "2"
+    assert len(panel.requests) == 3 and len(sleeps) == 2
+
+
+def test_retries_are_bounded_and_the_last_error_is_raised():
+    sleeps: list[float] = []
+    panel = FakePanel(html(502, "502 Bad Gateway"))
+    with pytest.raises(TransientError, match="HTTP 502"):
+        make_client(panel, sleeps, retries=2).balance()
+    assert len(panel.requests) == 3
+
+
+def test_retry_budget_is_never_overshot():
+    sleeps: list[float] = []
+    panel = FakePanel(ok({}, status=429, **{"Retry-After": "50"}))
+    with pytest.raises(TransientError, match="429"):
+        make_client(panel, sleeps, retries=10, retry_budget=20.0).balance()
+    # Waiting the 50 s the panel asks for would blow the 20 s budget: give up now.
+    assert sleeps == [] and len(panel.requests) == 1
+
+
+def test_429_honours_retry_after():
+    sleeps: list[float] = []
+    panel = FakePanel(ok({}, status=429, **{"Retry-After": "7"}), ok({"balance": "1"}))
+    make_client(panel, sleeps).balance()
+    assert sleeps == [7.0]
+
+
+def test_panel_error_answers_are_never_retried():
+    panel = FakePanel(ok({"error": "Incorrect request"}))
+    with pytest.raises(PanelAnswerError, match="Incorrect request"):
+        make_client(panel).balance()
+    assert len(panel.requests) == 1
+
+
+def test_wrong_key_is_an_auth_error_without_the_key_in_it():
+    panel = FakePanel(ok({"error": "Invalid API key"}))
+    with pytest.raises(AuthError) as info:
+        make_client(panel).balance()
+    assert KEY not in str(info.value) and "Invalid API key" in str(info.value)
+
+
+def test_4xx_with_html_is_a_clear_non_transient_error():
+    panel = FakePanel(html(403, "Access denied"))
+    with pytest.raises(BadAnswerError, match="HTTP 403"):
+        make_client(panel).balance()
+    assert len(panel.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        httpx.ReadTimeout("slow"),
+        html(502, "Bad gateway"),
+        ok({"error": "boom"}, status=500),
+        httpx.RemoteProtocolError("reset"),
+        httpx.Response(200, content=b'{"ord'),
+    ],
+)
+def test_add_is_never_resent_once_it_may_have_arrived(lost):
+    panel = FakePanel(lost, ok({"order": 99}))
+    with pytest.raises(OutcomeUnknownError, match="check the panel before placing it again"):
+        make_client(panel).add(NewOrder(service=1, link="https://x.test/a", quantity=100))
+    assert len(panel.requests) == 1
+
+
+@pytest.mark.parametrize("refused", [httpx.ConnectError("refused"), ok({}, status=429)])
+def test_add_is_retried_when_the_request_certainly_did_not_arrive(refused):
+    panel = FakePanel(refused, ok({"order": 99}))
+    assert make_client(panel).add(NewOrder(service=1, link="https://x.test/a", quantity=100)) == 99
+    assert len(panel.requests) == 2
+
+
+def test_add_sends_type_fields():
+    panel = FakePanel(ok({"order": 5}))
+    order = NewOrder(
+        service=3,
+        link="https://x.test/p",
+        quantity=10,
+        runs=5,
+        interval=30,
+        extra={"comments": "nice\ngreat"},
+    )
+    make_client(panel).add(order)
+    sent = panel.requests[0]
+    assert sent["runs"] == "5" and sent["interval"] == "30" and sent["comments"] == "nice\ngreat"
+
+
+def test_falls_back_to_single_calls_when_multi_status_is_not_supported():
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        if "orders" in form:
+            return ok({"error": "Order not found."})
+        return ok({"status": "Completed", "remains": "0"})
+
+    client = PanelClient(
+        PanelConfig(name="t", url=URL, key=Secret(KEY)), transport=httpx.MockTransport(answer)
+    )
+    result = client.statuses([1, 2, 3])
+    assert {i: s.status for i, s in result.items()} == {
+        1: "Completed",
+        2: "Completed",
+        3: "Completed",
+    }
+    assert client.multi_status is False
+
+
+def test_observers_see_each_call():
+    seen = []
+    panel = FakePanel(ok({"balance": "1"}))
+    client = make_client(panel)
+    client.observers.append(lambda *args: seen.append(args[:3]))
+    client.balance()
+    assert seen == [("t", "balance", True)]

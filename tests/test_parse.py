@@ -1,0 +1,194 @@
+from decimal import Decimal
+
+import pytest
+
+from tracker import parse
+from tracker.errors import AuthError, BadAnswerError, PanelAnswerError
+
+
+def test_status_with_string_numbers(answers):
+    s = parse.parse_status_single(7, answers["status_single_strings"])
+    assert (s.status, s.remains, s.start_count) == ("Partial", 157, 3572)
+    assert s.charge == Decimal("0.27819") and s.currency == "USD"
+
+
+def test_status_with_real_numbers_and_other_currency(answers):
+    s = parse.parse_status_single(7, answers["status_single_numbers"])
+    assert s.charge == Decimal("0.08011655652") and s.remains == 10 and s.currency == "RUB"
+
+
+def test_pending_order_has_null_start_count(answers):
+    assert parse.parse_status_single(7, answers["status_single_pending"]).start_count is None
+
+
+def test_negative_remains_after_overdelivery(answers):
+    assert parse.parse_status_single(7, answers["status_single_overdelivered"]).remains == -2
+
+
+def test_dripfeed_status_with_child_orders(answers):
+    s = parse.parse_status_single(7, answers["status_dripfeed"])
+    assert s.status == "In progress" and s.runs == 2 and s.child_orders == (1001, 1002)
+    assert s.remains is None
+
+
+def test_error_is_checked_before_numeric_status(answers):
+    with pytest.raises(AuthError, match="API key is incorrect"):
+        parse.parse_status_single(7, answers["status_error_with_code"])
+
+
+def test_multi_status_object_with_per_item_error(answers):
+    result = parse.parse_status_multi([1, 10, 100], answers["status_multi_dict"])
+    assert result[1].status == "Partial"
+    assert result[10].error == "Incorrect order ID" and result[10].status is None
+    assert result[100].remains == 10
+
+
+def test_multi_status_bare_string_error_and_british_spelling(answers):
+    result = parse.parse_status_multi([1, 2], answers["status_multi_bare_string"])
+    assert result[1].status == "Canceled" and result[1].raw_status == "Cancelled"
+    assert result[2].error == "Incorrect order ID"
+
+
+def test_multi_status_items_with_order_field_and_typos(answers):
+    result = parse.parse_status_multi([1, 2], answers["status_multi_with_order_field"])
+    assert result[1].status == "On hold at provider"  # unknown: kept verbatim
+    assert result[1].known_status is False
+    assert result[2].status == "Completed"
+
+
+def test_multi_status_list_shape_drops_unknown_ids(answers):
+    result = parse.parse_status_multi([1, 2, 3], answers["status_multi_list"])
+    assert set(result) == {1, 3}
+    assert result[3].status == "Pending"
+
+
+def test_multi_status_whole_answer_error(answers):
+    with pytest.raises(PanelAnswerError, match="Order not found"):
+        parse.parse_status_multi([1, 2], answers["status_multi_not_found"])
+
+
+def test_ids_nobody_asked_for_are_ignored(answers):
+    assert set(parse.parse_status_multi([1], answers["status_multi_dict"])) == {1}
+
+
+def test_add(answers):
+    assert parse.parse_add(answers["add_ok"]) == 23501
+    assert parse.parse_add(answers["add_ok_numeric_status"]) == 123
+    with pytest.raises(PanelAnswerError, match="Not enough funds"):
+        parse.parse_add(answers["add_no_funds"])
+    with pytest.raises(PanelAnswerError, match="neworder.error.not_enough_funds"):
+        parse.parse_add(answers["add_untranslated"])
+
+
+def test_balance(answers):
+    assert parse.parse_balance(answers["balance"]).balance == Decimal("100.84292")
+    b = parse.parse_balance(answers["balance_number"])
+    assert b.balance == Decimal("12.5") and b.currency == "EUR"
+
+
+def test_services_flags_and_broken_items(answers):
+    services = {s.service: s for s in parse.parse_services(answers["services"])}
+    assert set(services) == {1, 2, 3, 4}
+    assert services[1].refill and services[1].cancel
+    assert not services[2].refill and services[2].cancel
+    assert services[3].refill and services[3].dripfeed and not services[3].cancel
+    assert not services[4].refill and not services[4].cancel  # missing means false
+    assert services[2].rate == Decimal(8) and services[1].min == 50
+
+
+def test_refill_answers(answers):
+    assert parse.parse_refill_single(5, answers["refill_single"]).refill_id == "1"
+    assert parse.parse_refill_single(5, answers["refill_single_success_text"]).refill_id == "12345"
+    refused = parse.parse_refill_single(5, answers["refill_single_refused"])
+    assert refused.refill_id is None and refused.error == "Refill is disabled for this service"
+    multi = parse.parse_refill_multi(answers["refill_multi"])
+    assert [(r.order_id, r.refill_id, r.error) for r in multi] == [
+        (1, "1", None),
+        (2, "2", None),
+        (3, None, "Incorrect order ID"),
+    ]
+
+
+def test_refill_status_answers(answers):
+    assert parse.parse_refill_status_single("1", answers["refill_status_single"]).status == (
+        "Completed"
+    )
+    multi = parse.parse_refill_status_multi(answers["refill_status_multi"])
+    assert [(r.refill_id, r.status, r.error) for r in multi] == [
+        ("1", "Completed", None),
+        ("2", "In progress", None),
+        ("3", None, "Refill not found"),
+    ]
+
+
+def test_cancel_answers(answers):
+    result = parse.parse_cancel(answers["cancel_multi"])
+    assert [(c.order_id, c.ok, c.error) for c in result] == [
+        (9, False, "Incorrect order ID"),
+        (2, True, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<!DOCTYPE html><html><head><title>Just a moment...</title></head></html>",
+        b"<html><title>502 Bad Gateway</title></html>",
+        b'{"order": 12',
+        b"",
+        b"\xff\xfe garbage",
+    ],
+)
+def test_non_json_bodies_are_a_clear_error(body):
+    with pytest.raises(BadAnswerError):
+        parse.decode_json(body)
+
+
+@pytest.mark.parametrize("data", [None, 3, "x", [], [1, 2], {"foo": 1}, True])
+def test_wrong_shapes_raise_only_the_clients_errors(data):
+    for fn in (parse.parse_add, parse.parse_balance):
+        with pytest.raises(BadAnswerError):
+            fn(data)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("157", 157),
+        (157, 157),
+        (157.0, 157),
+        ("-2", -2),
+        ("+2", 2),
+        (None, None),
+        ("", None),
+        ("abc", None),
+        (True, None),
+        ("1.5", None),
+        ("1,000", 1000),
+    ],
+)
+def test_to_int(value, expected):
+    assert parse.to_int(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (True, True),
+        (1, True),
+        ("1", True),
+        ("0", False),
+        (0, False),
+        (None, False),
+        ("true", True),
+        (False, False),
+    ],
+)
+def test_to_bool(value, expected):
+    assert parse.to_bool(value) is expected
+
+
+def test_auth_errors_are_recognised():
+    for text in ["Invalid API key", "API key is incorrect", "Your account is inactive"]:
+        with pytest.raises(AuthError):
+            parse.raise_for_error({"error": text})

@@ -1,0 +1,125 @@
+import sqlite3
+
+import pytest
+
+from tracker.errors import StoreError
+from tracker.models import OrderStatus
+from tracker.store import Store
+from tracker.transitions import Cadence
+
+CADENCE = Cadence(every=300, max_every=300)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "t.db")
+    yield s
+    s.close()
+
+
+def test_migrations_create_the_documented_schema(store):
+    tables = set(store.db.table_names())
+    assert {"orders", "transitions", "_sqlite_migrations"} <= tables
+    columns = set(store.db["orders"].columns_dict)
+    assert {
+        "panel",
+        "order_id",
+        "service",
+        "link",
+        "quantity",
+        "status",
+        "remains",
+        "start_count",
+        "charge",
+        "currency",
+        "created_at",
+        "updated_at",
+        "completed_at",
+        "last_checked_at",
+        "error",
+    } <= columns
+    assert set(store.db["transitions"].columns_dict) >= {
+        "panel",
+        "order_id",
+        "at",
+        "from_status",
+        "to_status",
+        "remains",
+        "charge",
+    }
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_reopening_applies_nothing_twice(tmp_path):
+    Store(tmp_path / "t.db").close()
+    again = Store(tmp_path / "t.db")
+    names = [r["name"] for r in again.rows("SELECT name FROM _sqlite_migrations")]
+    assert len(names) == len(set(names))
+
+
+def test_track_is_idempotent_and_fills_missing_details(store, clock):
+    assert store.track("main", [3, 1, 2, 2], clock()) == 3
+    assert store.track("main", [1, 4], clock(), link="https://x.test/p") == 1
+    assert store.order("main", 1)["link"] == "https://x.test/p"
+    assert store.order("main", 2)["link"] is None
+
+
+def test_due_ids_are_streamed_in_batches(store, clock):
+    store.track("main", list(range(1, 251)), clock())
+    batches = list(store.due_order_ids("main", clock(), 100))
+    assert [len(b) for b in batches] == [100, 100, 50]
+    assert sorted(i for b in batches for i in b) == list(range(1, 251))
+
+
+def test_apply_reports_records_each_change_once(store, clock):
+    store.track("main", [1, 2], clock())
+    reports = {
+        1: OrderStatus(1, status="Pending", remains=10),
+        2: OrderStatus(2, error="Incorrect order ID"),
+    }
+    first = store.apply_reports("main", [1, 2], reports, clock(), CADENCE)
+    again = store.apply_reports("main", [1, 2], reports, clock(), CADENCE)
+    assert len(first) == 1 and again == []
+    assert [h["to_status"] for h in store.history("main", 1)] == ["Pending"]
+    assert store.order("main", 2)["error"] == "Incorrect order ID"
+
+
+def test_checked_orders_are_not_due_until_their_next_check(store, clock):
+    store.track("main", [1], clock())
+    store.apply_reports("main", [1], {1: OrderStatus(1, status="Pending")}, clock(), CADENCE)
+    assert list(store.due_order_ids("main", clock(), 100)) == []
+    assert list(store.due_order_ids("main", clock(), 100, everything=True)) == [[1]]
+    clock.advance(300)
+    assert list(store.due_order_ids("main", clock(), 100)) == [[1]]
+
+
+def test_a_failed_write_leaves_nothing_half_written(store, clock):
+    store.track("main", [1], clock())
+    with pytest.raises(RuntimeError):
+        with store.write() as db:
+            db.execute("UPDATE orders SET status = 'Completed' WHERE order_id = 1")
+            raise RuntimeError("crash mid-poll")
+    assert store.order("main", 1)["status"] is None
+
+
+def test_missing_directory_is_one_clear_error(tmp_path):
+    with pytest.raises(StoreError, match="does not exist"):
+        Store(tmp_path / "nope" / "t.db")
+
+
+def test_not_a_database_is_one_clear_error(tmp_path):
+    path = tmp_path / "t.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not an SQLite database"):
+        Store(path)
+
+
+def test_readers_work_while_another_connection_writes(store, clock, tmp_path):
+    store.track("main", [1], clock())
+    other = sqlite3.connect(tmp_path / "t.db")
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert store.order("main", 1)["order_id"] == 1
+    finally:
+        other.rollback()
