@@ -1,0 +1,93 @@
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tracker.durations import format_duration, parse_duration
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90s", 90),
+        ("5m", 300),
+        ("24h", 86400),
+        ("30d", 30 * 86400),
+        ("1h30m", 5400),
+        ("1h 30m", 5400),
+        ("1d2h3m4s", 86400 + 7200 + 180 + 4),
+        ("500ms", 0.5),
+        ("1s500ms", 1.5),
+        ("1.5h", 5400),
+        (".5s", 0.5),
+        ("0s", 0),
+        ("  10S ", 10),
+        (0, 0),
+        (45, 45),
+        (2.5, 2.5),
+    ],
+)
+def test_parse_duration_accepts(text, seconds):
+    assert parse_duration(text) == pytest.approx(seconds)
+    assert isinstance(parse_duration(text), float)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["5x", "", "   ", "90", "m", "5 minutes", "-5s", "1h-30m", "5m1h", "1m1m", "1h30", "1e3s"],
+)
+def test_parse_duration_refuses_text(value):
+    with pytest.raises(ValueError, match="is not a duration like 90s, 5m, 24h, 30d"):
+        parse_duration(value)
+
+
+def test_parse_duration_message_quotes_the_value():
+    with pytest.raises(ValueError) as caught:
+        parse_duration("5x")
+    assert str(caught.value) == "'5x' is not a duration like 90s, 5m, 24h, 30d"
+
+
+@pytest.mark.parametrize("value", [-1, -0.5, math.inf, math.nan])
+def test_parse_duration_refuses_bad_numbers(value):
+    with pytest.raises(ValueError, match="non-negative number of seconds"):
+        parse_duration(value)
+
+
+@pytest.mark.parametrize("value", [True, None, [5], {"s": 5}])
+def test_parse_duration_refuses_other_types(value):
+    with pytest.raises(ValueError):
+        parse_duration(value)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0, "0s"),
+        (45, "45s"),
+        (60, "1m"),
+        (90, "1m30s"),
+        (3600, "1h"),
+        (5400, "1h30m"),
+        (86400, "1d"),
+        (30 * 86400, "30d"),
+        (90061, "1d1h1m1s"),
+        (0.5, "500ms"),
+        (1.25, "1s250ms"),
+        (0.0004, "0s"),
+    ],
+)
+def test_format_duration(seconds, text):
+    assert format_duration(seconds) == text
+
+
+@pytest.mark.parametrize("value", [-1, math.inf, math.nan])
+def test_format_duration_refuses_bad_numbers(value):
+    with pytest.raises(ValueError):
+        format_duration(value)
+
+
+@given(st.integers(min_value=0, max_value=400 * 86400 * 1000))
+def test_format_then_parse_round_trips(milliseconds):
+    seconds = milliseconds / 1000
+    assert parse_duration(format_duration(seconds)) == pytest.approx(seconds, abs=1e-9)

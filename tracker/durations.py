@@ -1,0 +1,75 @@
+"""Human durations ("90s", "5m", "1h30m") to seconds and back. Pure functions."""
+
+from __future__ import annotations
+
+import math
+import re
+
+# Largest unit first: format_duration walks this in order.
+_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+_PART = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h|d)\s*")
+_HINT = "is not a duration like 90s, 5m, 24h, 30d"
+
+
+def parse_duration(value: object) -> float:
+    """Given a duration, return it in seconds.
+
+    ``value`` is an int or float of seconds (non-negative), or a string of one
+    or more number-unit parts, largest unit first: "500ms", "90s", "5m",
+    "1.5h", "30d", "1h30m". A string needs its units: a bare "90" is refused,
+    because 90 what is exactly the question a typo leaves open.
+
+    Raise ValueError, with a message quoting the value, if it is none of these.
+    """
+    if isinstance(value, bool):  # True would otherwise be 1 second
+        raise ValueError(f"{value!r} {_HINT}")
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{value!r} is not a non-negative number of seconds")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} {_HINT}")
+    return _parse_text(value)
+
+
+def _parse_text(text: str) -> float:
+    """Given a string like "1h30m", return its seconds. Raise ValueError if malformed."""
+    lowered = text.strip().lower()
+    total = 0.0
+    position = 0
+    last_rank = -1
+    ranks = list(_UNITS)
+    while lowered and position < len(lowered):
+        match = _PART.match(lowered, position)
+        if match is None:
+            raise ValueError(f"{text!r} {_HINT}")
+        number, unit = match.groups()
+        rank = ranks.index(unit)
+        if rank <= last_rank:
+            raise ValueError(f"{text!r} {_HINT} (units must go from largest to smallest)")
+        last_rank = rank
+        total += float(number) * _UNITS[unit]
+        position = match.end()
+    if last_rank < 0:
+        raise ValueError(f"{text!r} {_HINT}")
+    return total
+
+
+def format_duration(seconds: float) -> str:
+    """Given seconds, return the shortest exact-to-the-millisecond form.
+
+    3600 -> "1h", 5400 -> "1h30m", 45 -> "45s", 0.25 -> "250ms", 0 -> "0s".
+    The result parses back with :func:`parse_duration`.
+
+    Raise ValueError if ``seconds`` is negative or not finite.
+    """
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"{seconds!r} is not a non-negative number of seconds")
+    remaining = round(seconds * 1000)
+    parts = []
+    for unit, size in _UNITS.items():
+        unit_ms = round(size * 1000)
+        count, remaining = divmod(remaining, unit_ms)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
