@@ -1,0 +1,103 @@
+"""The real CLI, offline: config errors, tracking, listing, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import main
+
+CONFIG = """
+[database]
+path = "t.db"
+[[panels]]
+name = "main"
+url = "http://127.0.0.1:9/api/v2"
+key_env = "SMM_TEST_KEY"
+"""
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    (tmp_path / "tracker.toml").write_text(CONFIG)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    monkeypatch.setenv("SMM_TEST_KEY", "test-key-123456")
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+    return invoke
+
+
+def test_track_then_list_and_history(cli):
+    assert cli("track", "101", "102").exit_code == 0
+    result = cli("track", "-", input="102\n103,104\n")
+    assert result.exit_code == 0 and "2 new" in result.output and "1 already" in result.output
+    listed = json.loads(cli("orders", "--json").output)
+    assert sorted(r["order_id"] for r in listed) == [101, 102, 103, 104]
+    history = cli("history", "101")
+    assert history.exit_code == 0 and "no status seen yet" in history.output
+
+
+def test_track_works_without_the_key(cli, monkeypatch):
+    monkeypatch.delenv("SMM_TEST_KEY")
+    assert cli("track", "5").exit_code == 0
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "12x", "1.5"])
+def test_non_numeric_order_ids_are_refused_in_one_line(cli, bad):
+    result = cli("track", bad)
+    assert result.exit_code == 2
+    assert "not an order ID" in result.output and "Traceback" not in result.output
+
+
+def test_unknown_panel_is_one_line(cli):
+    result = cli("track", "--panel", "nope", "1")
+    assert result.exit_code == 2 and "no panel named 'nope'" in result.output
+
+
+def test_history_of_an_untracked_order(cli):
+    result = cli("history", "999")
+    assert result.exit_code == 1 and "not tracked" in result.output
+
+
+def test_three_config_mistakes_in_one_message(cli, tmp_path):
+    (tmp_path / "bad.toml").write_text(
+        """
+[database]
+path = "t.db"
+[[panels]]
+name = "main"
+url = "ftp://nope"
+key_env = "SMM_TEST_KEY"
+max_batch = 500
+[schedule]
+status_every = "5 parsecs"
+"""
+    )
+    result = cli("--config", "bad.toml", "orders")
+    assert result.exit_code == 2
+    for path in ("panels[0].url", "panels[0].max_batch", "schedule.status_every"):
+        assert path in result.output
+    assert "Traceback" not in result.output
+
+
+def test_malformed_toml_is_one_line(cli, tmp_path):
+    (tmp_path / "bad.toml").write_text("[database\npath = 1\n")
+    result = cli("--config", "bad.toml", "orders")
+    assert result.exit_code == 2 and "invalid TOML" in result.output
+
+
+def test_database_in_missing_directory(cli, tmp_path):
+    (tmp_path / "m.toml").write_text(CONFIG.replace('"t.db"', '"missing/dir/t.db"'))
+    result = cli("--config", "m.toml", "orders")
+    assert result.exit_code == 1 and "does not exist" in result.output
+
+
+def test_add_rejects_zero_quantity_before_any_network(cli):
+    result = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "0")
+    assert result.exit_code == 2 and "quantity" in result.output.lower()

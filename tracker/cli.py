@@ -1,0 +1,102 @@
+"""The ``smm-tracker`` command line: the only place that prints or exits.
+
+Commands are thin: parse arguments, call the tracker, render. Every expected
+failure becomes one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from tracker import __version__
+from tracker.config import Config, load_config
+from tracker.errors import ConfigError, OutcomeUnknownError, TrackerError
+from tracker.logs import configure as configure_logging
+from tracker.logs import redact_text
+from tracker.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> None:
+    click.echo(f"smm-tracker: {redact_text(message)}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(fn: F) -> F:
+    """Turn the tracker's own errors into one line and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            if len(exc.problems) == 1:
+                fail(f"config: {exc.problems[0]}", EXIT_USAGE)
+            lines = "\n".join(f"  {p}" for p in exc.problems)
+            fail(f"config has {len(exc.problems)} problems:\n{lines}", EXIT_USAGE)
+        except OutcomeUnknownError as exc:
+            fail(str(exc), EXIT_FAILED)
+        except TrackerError as exc:
+            fail(str(exc), EXIT_FAILED)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Context:
+    """Lazily loaded config, shared by the commands of one invocation."""
+
+    def __init__(self, config_path: str | None, log_level: str | None):
+        self.config_path = config_path
+        self.log_level = log_level
+
+    def config(self, *, keys: bool = True) -> Config:
+        config = load_config(self.config_path, os.environ, resolve_keys=keys)
+        configure_logging(self.log_level or config.logging.level, config.logging.format)
+        return config
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def open_store(config: Config) -> Store:
+    return Store(config.database.path, busy_timeout=config.database.busy_timeout)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="Config file (default: $SMM_TRACKER_CONFIG, ./tracker.toml, "
+    "/etc/smm-tracker/config.toml).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    help="Override logging.level.",
+)
+@click.version_option(__version__, prog_name="smm-tracker")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, log_level: str | None) -> None:
+    """Track SMM panel orders: batched status polling, history in SQLite, refills, alerts."""
+    ctx.obj = Context(config_path, log_level.lower() if log_level else None)
+
+
+def _register() -> None:
+    # Commands live in small modules; importing them attaches them to `main`.
+    from tracker import cli_orders, cli_run  # noqa: F401
+
+
+_register()
