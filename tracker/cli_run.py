@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import threading
+from pathlib import Path
 
 import click
 
@@ -40,3 +42,54 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
         run_daemon(jobs, tracker.stop_event)
     finally:
         tracker.close()
+
+
+@main.command()
+@click.option(
+    "--orders",
+    "count",
+    default=9,
+    show_default=True,
+    type=click.IntRange(1, 500),
+    help="Orders to place on the simulated panel.",
+)
+@click.option(
+    "--speed",
+    default=3.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 600),
+    help="Seconds per delivery stage in the simulator.",
+)
+@click.option(
+    "--every",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(1, 600),
+    help="Status poll interval, seconds.",
+)
+@click.option("--duration", type=click.FloatRange(1), help="Stop after this many seconds.")
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the demo database in this directory.",
+)
+@handle_errors
+def demo(count: int, speed: float, every: float, duration: float | None, keep: Path | None) -> None:
+    """Watch the tracker follow orders on a built-in simulated panel (Ctrl-C stops)."""
+    from tracker.demo import run_demo
+    from tracker.logs import configure
+
+    configure("warning", "console")
+    stop = threading.Event()
+    install_signal_handlers(stop)
+    shown = run_demo(
+        orders=count,
+        speed=speed,
+        every=every,
+        duration=duration,
+        keep=keep,
+        stop=stop,
+        echo=lambda line: click.echo(line) if line else None,
+    )
+    if shown == 0:
+        sys.exit(1)
