@@ -96,7 +96,7 @@ def run_demo(
     workdir = keep or Path(tempfile.mkdtemp(prefix="smm-tracker-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     shown = 0
-    with PanelServer(key=key, speed=speed, seed=7, balance="250") as server:
+    with PanelServer(key=key, speed=speed, seed=2, balance="250") as server:
         echo(f"simulated panel at {server.url}; database {workdir / 'demo.db'}")
         config = demo_config(server.url, key, workdir / "demo.db", every)
         tracker = Tracker(config, stop_event=stop)
