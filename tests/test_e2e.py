@@ -159,6 +159,6 @@ def test_demo_shows_orders_moving_through_statuses(tmp_path):
     assert result.exit_code == 0, result.output
     assert "placed 3 orders" in result.output
     assert "(first seen) -> Pending" in result.output
-    assert "-> In progress" in result.output
+    assert "Pending -> " in result.output  # moved on from its first status
     db = sqlite3.connect(tmp_path / "demo" / "demo.db")
     assert db.execute("SELECT count(*) FROM transitions").fetchone()[0] >= 6
