@@ -57,10 +57,21 @@ def to_decimal(value: Any) -> Decimal | None:
     return None
 
 
+# Counts and IDs end up in SQLite INTEGER columns (signed 64-bit). Anything
+# outside is nonsense from the panel; refusing it before int() also keeps
+# "1e9999999" from building a ten-million-digit integer and freezing a poll.
+_INT_LIMIT = Decimal(2**63)
+
+
 def to_int(value: Any) -> int | None:
-    """Given "157", 157, 157.0, "-2", "+2" or None, return an int or None."""
+    """Given "157", 157, 157.0, "-2", "+2" or None, return an int or None.
+
+    Values outside SQLite's INTEGER range are None, like any unreadable number.
+    """
     number = to_decimal(value)
-    if number is None or number != number.to_integral_value():
+    if number is None or not -_INT_LIMIT <= number < _INT_LIMIT:
+        return None
+    if number != number.to_integral_value():
         return None
     return int(number)
 
