@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote_plus
 
 import httpx
 import structlog
@@ -150,7 +151,7 @@ class PanelClient:
         return self._interpret(response, panel=panel, action=action)
 
     def _interpret(self, response: httpx.Response, *, panel: str, action: str) -> Any:
-        code, body = response.status_code, response.content
+        code, body = response.status_code, self._scrub(response.content)
         if code == 429:
             raise TransientError(
                 "rate limited (HTTP 429)",
@@ -182,6 +183,16 @@ class PanelClient:
                 f"HTTP {code}: {parse.short(data, 120)}", panel=panel, action=action
             )
         return data
+
+    def _scrub(self, body: bytes) -> bytes:
+        """Blank out the key where a panel echoes it back ("Invalid API key <key>"):
+        error texts and raw statuses end up in exceptions, logs and the database."""
+        key = self.panel.key.reveal()
+        if len(key) < 4:  # a 1-3 character "key" would blank out ordinary text
+            return body
+        for form in {key, quote_plus(key)}:
+            body = body.replace(form.encode(), b"***")
+        return body
 
     def _call(
         self, action: str, fields: dict[str, str] | None = None, *, idempotent: bool = True

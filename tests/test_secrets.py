@@ -1,0 +1,217 @@
+"""The API key never shows: not in output, logs (even at debug level), database
+files (with their -wal and -shm) or exception texts, even when a panel misbehaves
+or echoes the key back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import traceback
+from pathlib import Path
+
+import httpx
+import pytest
+import tenacity
+from click.testing import CliRunner
+
+from tracker.app import Tracker
+from tracker.cli import main
+from tracker.client import PanelClient
+from tracker.config import config_from_dict
+from tracker.errors import PanelError
+from tracker.models import NewOrder
+from tracker.simulator import FAULT_KINDS, SERVICE_FOLLOWERS, FaultPlan, PanelServer, SimulatedPanel
+
+KEY = "secret-key-Jm5Rw2Qx8Lc3Nv7B"
+ORDER = NewOrder(SERVICE_FOLLOWERS, "https://example.test/p", 100, None, None, {})
+
+
+class PanelClock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def quick_backoff(monkeypatch):
+    monkeypatch.setattr(PanelClient, "_backoff", tenacity.wait_fixed(0.01))
+
+
+def exception_texts(exc: BaseException) -> str:
+    """Everything an exception can show: str, repr, args and the formatted traceback."""
+    return "\n".join(
+        [str(exc), repr(exc), repr(exc.args), "".join(traceback.format_exception(exc))]
+    )
+
+
+def database_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("t.db*"))
+
+
+def test_debug_run_with_faults_leaks_the_key_nowhere(tmp_path, monkeypatch, capfd):
+    clock = PanelClock()
+    panel = SimulatedPanel(
+        key=KEY,
+        clock=clock,
+        seed=5,
+        speed=60.0,
+        slow_seconds=0.8,
+        faults=FaultPlan(0.3, tuple(sorted(FAULT_KINDS))),
+    )
+    server = PanelServer(panel).start()
+    (tmp_path / "tracker.toml").write_text(
+        f"""
+[database]
+path = "t.db"
+[[panels]]
+name = "sim"
+url = "{server.url}"
+key_env = "SIM_KEY"
+timeout = "500ms"
+retries = 2
+retry_budget = "3s"
+[logging]
+format = "json"
+"""
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    runner = CliRunner()
+    outputs = []
+
+    def cli(*args: str) -> None:
+        result = runner.invoke(main, ["--log-level", "debug", *args], catch_exceptions=False)
+        outputs.append(result.output)
+
+    ids = panel.seed_orders(30, spread=120)
+    cli("track", *map(str, ids))
+    # A reader keeps the database open, so the -wal and -shm files stay on disk
+    # to be searched too (the last writer's close would otherwise remove them).
+    reader = sqlite3.connect(tmp_path / "t.db")
+    reader.execute("SELECT count(*) FROM orders").fetchone()
+    try:
+        for _ in range(8):
+            cli("run", "--once", "--all")
+            clock.now += 30
+        for _ in range(4):
+            cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100")
+        cli("orders")
+        cli("history", str(ids[0]))
+        monkeypatch.setenv("SIM_KEY", "wrong-" + KEY)  # a refused key must not show either
+        cli("run", "--once", "--all")
+        files = database_files(tmp_path)
+        contents = {path.name: path.read_bytes() for path in files}
+    finally:
+        reader.close()
+        server.stop()
+
+    captured = capfd.readouterr()
+    text = "".join(outputs) + captured.out + captured.err
+    # The run really logged at debug level, through faults and a refused key.
+    events = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    assert {"panel_retry", "poll_done"} <= {e["event"] for e in events}
+    assert "Invalid API key" in text
+    assert KEY not in text
+    assert {"t.db", "t.db-wal", "t.db-shm"} <= set(contents)
+    for name, content in contents.items():
+        assert KEY.encode() not in content, name
+
+
+@pytest.mark.parametrize("kind", sorted(FAULT_KINDS))
+def test_exceptions_under_every_fault_never_carry_the_key(tmp_path, kind):
+    panel = SimulatedPanel(key=KEY, clock=PanelClock(), seed=5, slow_seconds=0.8)
+    with PanelServer(panel) as server:
+        config = config_from_dict(
+            {
+                "panels": [
+                    {
+                        "name": "sim",
+                        "url": server.url,
+                        "key_env": "K",
+                        "timeout": "500ms",
+                        "retries": 0,
+                    }
+                ]
+            },
+            base_dir=tmp_path,
+            env={"K": KEY},
+        )
+        client = PanelClient(config.panels[0])
+        raised = []
+        for call in (lambda: client.add(ORDER), lambda: client.statuses([1, 2])):
+            panel.inject(kind, count=1)
+            try:
+                call()
+            except PanelError as exc:
+                raised.append(exc)
+        client.close()
+    assert raised  # every kind fails a call when nothing is retried
+    for exc in raised:
+        assert KEY not in exception_texts(exc)
+
+
+# --- a panel that echoes the key back ----------------------------------------------
+
+
+def echoing_panel(request: httpx.Request) -> httpx.Response:
+    """A buggy panel that quotes the key it was sent in every kind of answer."""
+    form = dict(httpx.QueryParams(request.content.decode()))
+    key, action = form.get("key", ""), form.get("action")
+    if action == "add":
+        return httpx.Response(200, json={"error": f"Invalid API key {key}"})
+    if action == "balance":
+        return httpx.Response(502, html=f"<html><title>502 for key={key}</title></html>")
+    if action == "refill":
+        return httpx.Response(200, json={"refill": None, "key": key})
+    ids = form.get("orders", form.get("order", "")).split(",")
+    answer = {
+        i: (
+            {"error": f"Incorrect order ID (key {key})"}
+            if i == ids[0]
+            else {"status": f"Stuck [{key}]", "remains": "5", "charge": "1"}
+        )
+        for i in ids
+    }
+    return httpx.Response(200, json=answer)
+
+
+def test_a_panel_echoing_the_key_gets_it_into_no_row_log_or_exception(tmp_path, capfd):
+    config = config_from_dict(
+        {
+            "database": {"path": "t.db"},
+            "panels": [
+                {"name": "echo", "url": "https://echo.test/api/v2", "key_env": "K", "retries": 0}
+            ],
+            "logging": {"level": "debug"},
+        },
+        base_dir=tmp_path,
+        env={"K": KEY},
+    )
+    tracker = Tracker(config, transport=lambda _panel: httpx.MockTransport(echoing_panel))
+    raised = []
+    try:
+        tracker.store.track("echo", [11, 12, 13], tracker.clock())
+        tracker.poll("echo")
+        client = tracker.clients["echo"]
+        for call in (lambda: client.add(ORDER), client.balance, lambda: client.refill(11)):
+            try:
+                call()
+            except PanelError as exc:
+                raised.append(exc)
+        stored = json.dumps(tracker.store.rows("SELECT * FROM orders"))
+        stored += json.dumps(tracker.store.rows("SELECT * FROM transitions"))
+    finally:
+        tracker.close()
+    assert len(raised) == 3
+    for exc in raised:
+        assert KEY not in exception_texts(exc)
+    # What the panel said is still kept, with the key blanked out.
+    assert "Stuck [" in stored and "Incorrect order ID" in stored
+    assert KEY not in stored
+    for path in database_files(tmp_path):
+        assert KEY.encode() not in path.read_bytes(), path.name
+    captured = capfd.readouterr()
+    assert KEY not in captured.out + captured.err
