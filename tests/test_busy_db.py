@@ -1,0 +1,187 @@
+"""Database busy: another process holds the write lock. A job waits at most
+``database.busy_timeout``, fails this cycle with one error line, and the next
+cycle catches up; nothing is lost or half-written."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.app import Tracker
+from tracker.cli import main
+from tracker.config import config_from_dict
+from tracker.daemon import JobStats, run_once
+from tracker.simulator import PanelServer, SimulatedPanel
+
+KEY = "busy-key-Tq6Mz1Wd9Hs4"
+# Holds BEGIN IMMEDIATE (the write lock) until a line arrives on stdin.
+HOLDER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("ROLLBACK")
+"""
+
+
+class PanelClock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def utc(self) -> datetime:
+        return datetime.fromtimestamp(self.now, UTC)
+
+
+class WriteLock:
+    """Another process holding the database's write lock."""
+
+    def __init__(self, path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline().strip() == "locked"
+
+    def held(self, path) -> bool:
+        probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            return "locked" in str(exc)
+        else:
+            probe.execute("ROLLBACK")
+            return False
+        finally:
+            probe.close()
+
+    def release(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write("\n")
+        self.process.stdin.flush()
+        assert self.process.wait(timeout=30) == 0
+
+
+@pytest.fixture
+def world(tmp_path):
+    clock = PanelClock()
+    panel = SimulatedPanel(key=KEY, clock=clock, seed=8, speed=60.0)
+    with PanelServer(panel) as server:
+        yield panel, clock, server.url, tmp_path
+
+
+def chains_are_whole(db_path, panel: SimulatedPanel) -> None:
+    """Every order's history starts from nothing, each step where the last one
+    ended, and ends at the panel's status."""
+    db = sqlite3.connect(db_path)
+    orders = db.execute("SELECT order_id, status FROM orders").fetchall()
+    assert orders
+    for order_id, status in orders:
+        steps = db.execute(
+            "SELECT from_status, to_status FROM transitions WHERE order_id = ? ORDER BY id",
+            (order_id,),
+        ).fetchall()
+        assert steps and steps[0][0] is None
+        assert all(a[1] == b[0] for a, b in zip(steps, steps[1:], strict=False))
+        assert steps[-1][1] == status == panel.order(order_id).status
+    db.close()
+
+
+def test_status_job_gives_up_this_cycle_and_catches_up_on_the_next(world):
+    panel, clock, url, tmp_path = world
+    config = config_from_dict(
+        {
+            "database": {"path": "t.db", "busy_timeout": "300ms"},
+            "panels": [{"name": "sim", "url": url, "key_env": "K", "timeout": "2s"}],
+        },
+        base_dir=tmp_path,
+        env={"K": KEY},
+    )
+    tracker = Tracker(config, clock=clock.utc)
+    tracker.everything = True
+    jobs = [job for job in tracker.jobs() if job.name == "status:sim"]
+    ids = panel.seed_orders(40, spread=100)
+    tracker.store.track("sim", ids, clock.utc())
+    stats = JobStats()
+    try:
+        lock = WriteLock(tmp_path / "t.db")
+        try:
+            assert run_once(jobs, stats) is False
+            # It gave up while the lock was still held: the wait is bounded.
+            assert lock.held(tmp_path / "t.db")
+        finally:
+            lock.release()
+        assert stats.failures == 1
+        # Nothing was half-written: no status, no transition.
+        assert tracker.store.rows("SELECT count(*) AS n FROM transitions")[0]["n"] == 0
+        assert {r["status"] for r in tracker.store.orders()} == {None}
+
+        clock.now += 60
+        assert run_once(jobs, stats) is True
+        assert stats.failures == 1 and stats.runs == 2
+    finally:
+        tracker.close()
+    chains_are_whole(tmp_path / "t.db", panel)
+
+
+def test_run_once_under_a_held_lock_fails_in_one_line_per_job_then_recovers(world):
+    panel, clock, url, tmp_path = world
+    (tmp_path / "tracker.toml").write_text(
+        f"""
+[database]
+path = "t.db"
+busy_timeout = "300ms"
+[[panels]]
+name = "sim"
+url = "{url}"
+key_env = "SIM_KEY"
+timeout = "2s"
+[logging]
+format = "json"
+"""
+    )
+    runner = CliRunner()
+    env = {"SIM_KEY": KEY, "SMM_TRACKER_CONFIG": str(tmp_path / "tracker.toml")}
+
+    def cli(*args: str):
+        return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+
+    ids = panel.seed_orders(25, spread=100)
+    assert cli("track", *map(str, ids)).exit_code == 0
+    lock = WriteLock(tmp_path / "t.db")
+    try:
+        failed = cli("run", "--once", "--all")
+    finally:
+        lock.release()
+    assert failed.exit_code == 1
+    assert "Traceback" not in failed.output
+    errors = [
+        e
+        for e in (json.loads(line) for line in failed.output.splitlines() if line.startswith("{"))
+        if e["level"] == "error"
+    ]
+    assert errors, failed.output
+    # One line per failed job, each naming the cause.
+    assert all("busy" in e.get("error", "") for e in errors), errors
+    assert max(Counter(e.get("job") for e in errors).values()) == 1, errors
+    rows = json.loads(cli("orders", "--json").output)
+    assert {r["status"] for r in rows} == {None}
+
+    assert cli("run", "--once", "--all").exit_code == 0
+    rows = json.loads(cli("orders", "--json").output)
+    assert sorted(r["order_id"] for r in rows) == sorted(ids)
+    assert all(r["status"] is not None for r in rows)
+    chains_are_whole(tmp_path / "t.db", panel)
