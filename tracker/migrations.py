@@ -62,3 +62,72 @@ def m001_orders_and_transitions(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX transitions_order ON transitions (panel, order_id, id)")
+
+
+@migrations()
+def m002_services_and_refills(db: Database) -> None:
+    # Flags are stored 0/1 after parse.to_bool has read true/1/"1"/"0"/missing.
+    # Rows are only ever upserted: a service the panel stops listing keeps its
+    # last known flags, so orders already bought with a guarantee keep it.
+    db.execute(
+        """
+        CREATE TABLE services (
+            panel        TEXT    NOT NULL,
+            service      INTEGER NOT NULL,
+            name         TEXT    NOT NULL DEFAULT '',
+            type         TEXT,
+            category     TEXT,
+            rate         REAL,
+            min          INTEGER,
+            max          INTEGER,
+            refill       INTEGER NOT NULL DEFAULT 0,
+            cancel       INTEGER NOT NULL DEFAULT 0,
+            dripfeed     INTEGER NOT NULL DEFAULT 0,
+            description  TEXT,
+            updated_at   TEXT    NOT NULL,
+            PRIMARY KEY (panel, service)
+        )
+        """
+    )
+    # One row per refill request, written (status 'Requesting') and committed
+    # before the request is sent: a request whose answer never arrives still
+    # counts. refill_id is NULL when the panel refused; permanent = 1 when the
+    # refusal makes the order ineligible for good.
+    db.execute(
+        """
+        CREATE TABLE refills (
+            id            INTEGER PRIMARY KEY,
+            panel         TEXT    NOT NULL,
+            order_id      INTEGER NOT NULL,
+            refill_id     TEXT,
+            requested_at  TEXT    NOT NULL,
+            status        TEXT    NOT NULL,
+            raw_status    TEXT,
+            error         TEXT,
+            error_count   INTEGER NOT NULL DEFAULT 0,
+            permanent     INTEGER NOT NULL DEFAULT 0,
+            source        TEXT    NOT NULL DEFAULT 'auto',
+            updated_at    TEXT    NOT NULL,
+            FOREIGN KEY (panel, order_id) REFERENCES orders (panel, order_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX refills_order ON refills (panel, order_id, id)")
+    db.execute("CREATE INDEX refills_status ON refills (panel, status, id)")
+    db.execute(
+        """
+        CREATE TABLE refill_changes (
+            id           INTEGER PRIMARY KEY,
+            refill       INTEGER NOT NULL REFERENCES refills (id),
+            panel        TEXT    NOT NULL,
+            order_id     INTEGER NOT NULL,
+            refill_id    TEXT,
+            at           TEXT    NOT NULL,
+            from_status  TEXT,
+            to_status    TEXT    NOT NULL,
+            raw_status   TEXT,
+            error        TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX refill_changes_refill ON refill_changes (refill, id)")
