@@ -20,6 +20,7 @@ from tracker.clock import Clock, utcnow
 from tracker.config import Config, PanelConfig
 from tracker.logs import register_secret
 from tracker.poll import poll_panel
+from tracker.refill_job import refill_jobs
 from tracker.store import Store
 from tracker.transitions import Cadence
 
@@ -62,6 +63,7 @@ class Tracker:
                 stop_event=self.stop_event,
             )
         self.transition_listeners: list[TransitionListener] = []
+        self.refill_listeners: list[TransitionListener] = []  # refill status changes
         self.everything = False  # `run --once --all`: poll every open order now
 
     @property
@@ -100,4 +102,5 @@ class Tracker:
         jobs = []
         for name in self.clients:
             jobs.append(Job(f"status:{name}", schedule.status_every, partial(self.poll, name)))
+        jobs.extend(refill_jobs(self))
         return jobs

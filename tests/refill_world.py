@@ -1,0 +1,109 @@
+"""A tracker wired to the simulated panel over loopback, both on one FakeClock.
+
+Shared by the refill tests: orders are seeded on the panel, tracked and polled
+by the real Tracker, and the refill/services jobs are run by hand, round by
+round, while the clock moves. Nothing sleeps: time only moves when told.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from tracker.app import Tracker
+from tracker.cli import main
+from tracker.config import load_config
+from tracker.simulator import PanelServer, SimulatedPanel
+from tracker.store_refills import refills
+
+KEY = "sim-refill-key-9fQ2xL7pW3"
+H = 3600.0
+DAY = 86400.0
+
+
+class World:
+    def __init__(
+        self,
+        tmp_path: Path,
+        clock: Any,
+        *,
+        refill: str = "",
+        panel_class: type[SimulatedPanel] = SimulatedPanel,
+        **panel_options: Any,
+    ):
+        self.clock = clock
+        self.panel = panel_class(
+            key=KEY, clock=lambda: clock().timestamp(), seed=7, speed=60.0, **panel_options
+        )
+        self.server = PanelServer(self.panel).start()
+        self.path = tmp_path / "tracker.toml"
+        self.path.write_text(
+            f"""
+[database]
+path = "t.db"
+[[panels]]
+name = "sim"
+url = "{self.server.url}"
+key = "{KEY}"
+timeout = "5s"
+retries = 0
+[refill]
+{refill}
+"""
+        )
+        self.config = load_config(str(self.path), env={})
+        self.tracker = Tracker(self.config, clock=clock)
+        self.tracker.everything = True  # the poll checks every open order
+        self.jobs = {job.name: job for job in self.tracker.jobs()}
+        self.changes: list[dict[str, Any]] = []
+        self.tracker.refill_listeners.append(self.changes.extend)
+
+    @property
+    def store(self):
+        return self.tracker.store
+
+    def order(
+        self,
+        service: int,
+        status: str = "Completed",
+        *,
+        quantity: int = 1000,
+        tell_service: bool = True,
+    ) -> int:
+        """Seed one order on the panel, pinned at ``status``, and track it."""
+        order_id = self.panel.seed_orders(1, status=status, service=service, quantity=quantity)[0]
+        self.store.track(
+            "sim",
+            [order_id],
+            self.clock(),
+            service=service if tell_service else None,
+            link=self.link(order_id),
+            quantity=quantity,
+        )
+        return order_id
+
+    @staticmethod
+    def link(order_id: int) -> str:
+        return f"https://instagram.com/account{order_id}"
+
+    def poll(self) -> None:
+        assert self.tracker.poll("sim")
+
+    def sync_services(self) -> bool:
+        return self.jobs["services:sim"].run()
+
+    def round(self) -> bool:
+        return self.jobs["refill:sim"].run()
+
+    def requests(self, order_id: int) -> list[dict[str, Any]]:
+        """Return the order's refill requests, oldest first."""
+        return list(reversed(refills(self.store, order_id=order_id)))
+
+    def cli(self, *args: str) -> Result:
+        return CliRunner().invoke(main, ["--config", str(self.path), *args])
+
+    def close(self) -> None:
+        self.tracker.close()
+        self.server.stop()

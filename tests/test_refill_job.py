@@ -1,0 +1,244 @@
+"""The refill and services jobs and their commands, against the simulated panel."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from refill_world import DAY, KEY, H, World
+
+from tracker.sim_orders import SimRefusal
+from tracker.simulator import (
+    SERVICE_COMMENTS,
+    SERVICE_FOLLOWERS,
+    SERVICE_LIKES,
+    SERVICE_TIKTOK,
+    SERVICE_VIEWS,
+    SimulatedPanel,
+)
+from tracker.store_refills import begin_requests, services
+
+
+class SingleIdPanel(SimulatedPanel):
+    """A clone that reads only ``order`` and ``refill``: multi-ID calls find nothing."""
+
+    def _refill(self, form: Mapping[str, str], now: float):
+        if "orders" in form:
+            raise SimRefusal("Incorrect request")
+        return super()._refill(form, now)
+
+    def _refill_status(self, form: Mapping[str, str], now: float):
+        if "refills" in form:
+            raise SimRefusal("Incorrect request")
+        return super()._refill_status(form, now)
+
+
+@pytest.fixture
+def world(tmp_path, clock):
+    made: list[World] = []
+
+    def make(**options) -> World:
+        made.append(World(tmp_path, clock, **options))
+        return made[-1]
+
+    yield make
+    for w in made:
+        w.close()
+
+
+def completed_a_day_ago(w: World, *services_: int, **options) -> list[int]:
+    ids = [w.order(service, **options) for service in services_]
+    w.poll()
+    w.clock.advance(DAY)
+    return ids
+
+
+def test_services_are_stored_with_normalised_flags_and_listed(world):
+    w = world()
+    assert w.sync_services()
+    flags = {s["service"]: (s["refill"], s["cancel"]) for s in services(w.store, "sim")}
+    # The catalogue spells them true, "0", 1, "1" and leaves them out.
+    assert flags[SERVICE_FOLLOWERS] == (1, 1)
+    assert flags[SERVICE_LIKES] == (0, 0)
+    assert flags[SERVICE_VIEWS] == (1, 1)
+    assert flags[SERVICE_TIKTOK] == (1, 0)
+    assert flags[SERVICE_COMMENTS] == (0, 0)
+    shown = json.loads(w.cli("services", "--json").stdout)
+    assert {s["service"]: s["refill"] for s in shown}[SERVICE_LIKES] is False
+    text = w.cli("services").stdout.splitlines()
+    assert text[0].split() == [
+        "PANEL",
+        "SERVICE",
+        "NAME",
+        "REFILL",
+        "CANCEL",
+        "RATE",
+        "MIN",
+        "MAX",
+        "SYNCED",
+    ]
+    likes = next(line for line in text if "Instagram Likes" in line)
+    assert likes.split()[1] == str(SERVICE_LIKES) and " no " in likes
+
+
+def test_a_panel_without_multi_id_calls_is_asked_one_order_at_a_time(world):
+    w = world(panel_class=SingleIdPanel)
+    w.sync_services()
+    ids = completed_a_day_ago(w, SERVICE_FOLLOWERS, SERVICE_FOLLOWERS, SERVICE_TIKTOK)
+    assert w.round()
+    assert w.panel.calls["refill:multi"] == 1 and w.panel.calls["refill:single"] == 3
+    for order_id in ids:
+        assert [r["status"] for r in w.requests(order_id)] == ["Pending"]
+    w.clock.advance(H)
+    assert w.round()
+    assert w.panel.calls["refill_status:multi"] == 1
+    assert w.panel.calls["refill_status:single"] == 3
+    for order_id in ids:  # nothing dropped: the panel rejects each
+        assert [r["status"] for r in w.requests(order_id)] == ["Rejected"]
+    w.clock.advance(DAY)
+    assert w.round()
+    w.clock.advance(H)
+    assert w.round()
+    # The fallback is remembered: no second multi attempt of either kind.
+    assert w.panel.calls["refill:multi"] == 1 and w.panel.calls["refill:single"] == 6
+    assert w.panel.calls["refill_status:multi"] == 1
+
+
+def test_a_permanent_refusal_is_never_asked_again(world):
+    # Service unknown to the tracker (not given when tracked) and "try": the
+    # panel answers that the service has no refill.
+    w = world(refill='unknown_service = "try"')
+    w.sync_services()
+    (order_id,) = completed_a_day_ago(w, SERVICE_LIKES, tell_service=False)
+    assert w.round()
+    (row,) = w.requests(order_id)
+    assert (row["status"], row["error"], row["permanent"]) == (
+        "Refused",
+        "Refill is disabled for this service",
+        1,
+    )
+    for _ in range(3):
+        w.clock.advance(DAY)
+        assert w.round()
+    assert len(w.requests(order_id)) == 1 and w.panel.calls["refill"] == 1
+    assert "(for good)" in w.cli("refills").stdout
+
+
+def test_unknown_services_are_skipped_by_default(world):
+    w = world()
+    w.sync_services()
+    completed_a_day_ago(w, SERVICE_FOLLOWERS, tell_service=False)
+    assert w.round()
+    assert w.panel.calls["refill"] == 0
+
+
+def test_a_not_eligible_answer_is_recorded_and_asked_again_after_the_cooldown(world):
+    # The panel's own cooldown (a week) is longer than the tracker's (a day).
+    w = world(refill_cooldown=7 * DAY)
+    w.sync_services()
+    (order_id,) = completed_a_day_ago(w, SERVICE_FOLLOWERS)
+    assert w.round()
+    w.clock.advance(H)
+    assert w.round()  # follow-up: Rejected (nothing dropped)
+    w.clock.advance(DAY)
+    assert w.round()
+    refusal = w.requests(order_id)[-1]
+    assert refusal["status"] == "Refused" and "not eligible" in refusal["error"]
+    assert refusal["permanent"] == 0
+    w.clock.advance(DAY - 1)
+    assert w.round()
+    assert len(w.requests(order_id)) == 2  # inside the cooldown: not asked
+    w.clock.advance(1)
+    assert w.round()
+    assert len(w.requests(order_id)) == 3  # still eligible: asked again
+
+
+def test_a_request_interrupted_before_its_answer_counts_as_sent(world):
+    w = world()
+    w.sync_services()
+    (order_id,) = completed_a_day_ago(w, SERVICE_FOLLOWERS)
+    # A run wrote its request row, then the process died before the answer.
+    begin_requests(w.store, "sim", [order_id], w.clock())
+    w.clock.advance(H)
+    assert w.round()
+    (row,) = w.requests(order_id)
+    assert row["status"] == "Unknown" and "interrupted" in row["error"]
+    assert w.panel.calls["refill"] == 0
+    w.clock.advance(DAY - H)
+    assert w.round()
+    assert w.panel.calls["refill"] == 1 and len(w.requests(order_id)) == 2
+
+
+def test_a_request_that_never_reached_the_panel_leaves_no_trace(world):
+    w = world()
+    w.sync_services()
+    (order_id,) = completed_a_day_ago(w, SERVICE_FOLLOWERS)
+    w.panel.inject("429", count=1, action="refill")  # answered by the proxy, retries = 0
+    assert not w.round()
+    assert w.requests(order_id) == []
+    w.clock.advance(0.5 * H)
+    assert w.round() and [r["status"] for r in w.requests(order_id)] == ["Pending"]
+
+
+def test_refill_disabled_keeps_the_services_sync_only(world):
+    w = world(refill="enabled = false")
+    assert "services:sim" in w.jobs and "refill:sim" not in w.jobs
+    assert "refill:sim" in world().jobs
+
+
+def test_manual_refill_is_recorded_and_guarded_by_the_cooldown(world):
+    w = world()
+    w.sync_services()
+    order_id = w.panel.seed_orders(1, status="Completed", service=SERVICE_FOLLOWERS)[0]
+
+    untracked = w.cli("refill", str(order_id))
+    assert untracked.exit_code == 1
+    assert f"order {order_id} is not tracked; run: smm-tracker track {order_id}" in (
+        untracked.output
+    )
+    w.store.track("sim", [order_id], w.clock())
+    w.panel.drop(order_id, 30)
+
+    first = w.cli("refill", str(order_id))
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("refill 12345 requested for order")
+    again = w.cli("refill", str(order_id))
+    assert again.exit_code == 1 and "still open" in again.output and "--force" in again.output
+    forced = w.cli("refill", str(order_id), "--force")
+    assert forced.exit_code == 1
+    assert "the panel refused the refill: The refill task is not completed" in forced.output
+    rows = w.requests(order_id)
+    assert [(r["status"], r["source"]) for r in rows] == [
+        ("Pending", "manual"),
+        ("Refused", "manual"),
+    ]
+    bad = w.cli("refill", "12x")
+    assert bad.exit_code == 2 and "not an order ID" in bad.output
+    assert "Traceback" not in untracked.output + again.output + forced.output + bad.output
+
+
+def test_the_key_is_in_no_refill_row_or_output(world):
+    w = world()
+    w.sync_services()
+    completed_a_day_ago(w, SERVICE_FOLLOWERS, SERVICE_LIKES)
+    w.panel.inject("lost", count=1, action="refill")
+    w.round()
+    w.clock.advance(DAY)
+    w.round()
+    out = w.cli("refills", "--json").output + w.cli("services").output
+    assert KEY not in out
+    w.tracker.store.close()
+    for path in Path(w.path.parent).glob("t.db*"):
+        assert KEY.encode() not in path.read_bytes()
+
+
+def test_refills_listing_explains_an_empty_result_and_a_bad_panel(world):
+    w = world()
+    assert w.cli("refills").stdout.strip() == "no refill requests"
+    assert w.cli("refills", "--status", "rejected").stdout.strip() == (
+        "no refill requests with status Rejected"
+    )
+    bad = w.cli("refills", "--panel", "nope")
+    assert bad.exit_code == 2 and "no panel named 'nope'" in bad.output
