@@ -1,0 +1,158 @@
+"""The shipped unit and its sample config: verified and scored by systemd-analyze,
+consistent with each other, and W^X memory (MemoryDenyWriteExecute=) tried for real."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tracker.config import load_config
+from tracker.simulator import PanelServer, SimulatedPanel
+
+ROOT = Path(__file__).resolve().parent.parent
+UNIT = ROOT / "systemd" / "smm-tracker.service"
+SAMPLE_CONFIG = ROOT / "systemd" / "config.toml"
+INSTALLED = "/opt/smm-tracker/venv/bin/smm-tracker"
+ANALYZE = shutil.which("systemd-analyze")
+needs_analyze = pytest.mark.skipif(ANALYZE is None, reason="systemd-analyze is not installed")
+# systemd-analyze's exposure scale is 0-10; --threshold takes tenths. What is
+# left above 0 is network access itself, which the tracker needs.
+MAX_EXPOSURE = 1.5
+
+
+def directives(text: str) -> dict[str, list[str]]:
+    """Given a unit file, return each directive's values (a directive may repeat)."""
+    found: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", ";", "[")):
+            name, _, value = line.partition("=")
+            found.setdefault(name.strip(), []).append(value.strip())
+    return found
+
+
+def console_script() -> Path:
+    script = Path(sys.executable).with_name("smm-tracker")
+    if not script.exists():
+        pytest.skip(f"no smm-tracker console script next to {sys.executable}")
+    return script
+
+
+@pytest.fixture
+def local_unit(tmp_path) -> Path:
+    """A copy of the unit whose ExecStart runs this test environment's smm-tracker."""
+    text = UNIT.read_text()
+    assert INSTALLED in text
+    copy = tmp_path / "smm-tracker.service"
+    copy.write_text(text.replace(INSTALLED, str(console_script())))
+    return copy
+
+
+@needs_analyze
+def test_unit_verifies_clean(local_unit):
+    assert ANALYZE is not None
+    result = subprocess.run(
+        [ANALYZE, "verify", str(local_unit)], capture_output=True, text=True, timeout=60
+    )
+    # verify exits 0 on some mistakes (an unknown Type= is "ignored"): clean means silent.
+    assert result.returncode == 0 and not (result.stdout + result.stderr).strip(), (
+        result.stdout + result.stderr
+    )
+
+
+@needs_analyze
+def test_unit_scores_as_hardened(local_unit):
+    assert ANALYZE is not None
+    result = subprocess.run(
+        [
+            ANALYZE,
+            "security",
+            "--offline=yes",
+            f"--threshold={int(MAX_EXPOSURE * 10)}",
+            str(local_unit),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    score = re.search(r"Overall exposure level for \S+: ([0-9.]+)", result.stdout)
+    assert score is not None, result.stdout + result.stderr
+    assert result.returncode == 0, f"exposure {score.group(1)} > {MAX_EXPOSURE}"
+
+
+def test_unit_has_what_the_service_relies_on():
+    d = directives(UNIT.read_text())
+    assert d["Type"] == ["notify"] and d["NotifyAccess"] == ["main"]
+    assert d["ExecStart"] == [f"{INSTALLED} --config /etc/smm-tracker/config.toml run"]
+    assert d["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
+    assert d["DynamicUser"] == ["yes"] and d["StateDirectory"] == ["smm-tracker"]
+    assert d["ConfigurationDirectory"] == ["smm-tracker"]
+    assert d["LoadCredential"] == ["api-key:/etc/smm-tracker/api-key"]
+    assert d["Restart"] == ["on-failure"] and d["RestartPreventExitStatus"] == ["2"]
+    assert "WatchdogSec" in d and "TimeoutStopSec" in d
+    # AF_UNIX must stay: the journal and the notify socket use it.
+    assert d["RestrictAddressFamilies"] == ["AF_UNIX AF_INET AF_INET6"]
+    assert d["CapabilityBoundingSet"] == [""]
+    assert "@system-service" in d["SystemCallFilter"]
+    for name in ("NoNewPrivileges", "PrivateTmp", "PrivateDevices", "MemoryDenyWriteExecute"):
+        assert d[name] == ["yes"], name
+    assert d["ProtectSystem"] == ["strict"] and d["ProtectHome"] == ["yes"]
+
+
+def test_sample_config_fits_the_unit(tmp_path):
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "api-key").write_text("from-the-credential-123\n")
+    config = load_config(str(SAMPLE_CONFIG), {"CREDENTIALS_DIRECTORY": str(credentials)})
+    # The database lives in StateDirectory=, the key comes from LoadCredential=.
+    assert config.database.path == Path("/var/lib/smm-tracker/tracker.db")
+    assert config.panels[0].key.reveal() == "from-the-credential-123"
+    assert config.panels[0].key_source == f"file {credentials / 'api-key'}"
+    # The shutdown bound the unit documents.
+    stop = directives(UNIT.read_text())["TimeoutStopSec"][0]
+    assert stop == "90s" and config.panels[0].timeout + config.database.busy_timeout < 90
+
+
+# PR_SET_MDWE (Linux 6.3+) is the kernel's own MemoryDenyWriteExecute=: it is
+# inherited across exec, so the real console script runs under it.
+MDWE_WRAPPER = textwrap.dedent(
+    """
+    import ctypes, os, sys
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(65, 1, 0, 0, 0) != 0:  # PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN
+        sys.exit(77)
+    os.execv(sys.argv[1], sys.argv[1:])
+    """
+)
+
+
+def test_tracker_runs_without_writable_executable_memory(tmp_path):
+    script = console_script()
+    key = "mdwe-key-Pk4Lr8Tw2Ys6"
+    panel = SimulatedPanel(key=key, seed=4)
+    with PanelServer(panel) as server:
+        ids = panel.seed_orders(3)
+        (tmp_path / "tracker.toml").write_text(
+            f'[database]\npath = "t.db"\n[[panels]]\nname = "sim"\nurl = "{server.url}"\n'
+            f'key = "{key}"\n'
+        )
+        config = str(tmp_path / "tracker.toml")
+        subprocess.run(
+            [str(script), "--config", config, "track", *map(str, ids)], check=True, timeout=60
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", MDWE_WRAPPER, str(script), "--config", config, "run", "--once"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    if result.returncode == 77:
+        pytest.skip("this kernel has no PR_SET_MDWE (Linux < 6.3)")
+    assert result.returncode == 0, result.stderr
+    assert panel.calls["status"] == 1
