@@ -1,0 +1,222 @@
+"""The webhook sink against real loopback servers: payloads, failures, back-pressure."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+import structlog
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from structlog.testing import capture_logs
+
+from tracker.alerts import Alert
+from tracker.logs import configure
+from tracker.webhook import WebhookSink, payload
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")
+
+TOKEN = "123456:AAbbCCddEEff-telegram-token"
+ALERT = Alert(
+    "balance_low",
+    "main: balance 4.20 USD is below 10.00",
+    panel="main",
+    data={"balance": "4.2"},
+    at=datetime(2026, 11, 1, 12, 0, tzinfo=UTC),
+    id=7,
+)
+
+
+class Hook:
+    """A loopback webhook that records JSON bodies and answers ``status``."""
+
+    def __init__(self, status: int = 200):
+        self.status = status
+        self.bodies: list[Any] = []
+        self.paths: list[str] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                hook.bodies.append(json.loads(self.rfile.read(length)))
+                hook.paths.append(self.path)
+                self.send_response(hook.status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bot{TOKEN}/sendMessage"
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hook() -> Iterator[Hook]:
+    server = Hook()
+    yield server
+    server.close()
+
+
+def dead_url() -> str:
+    """A loopback URL with nothing listening (the port was free a moment ago)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hook/{TOKEN}"
+
+
+def make_sink(url: str, sleeps: list[float] | None = None, **options: Any) -> WebhookSink:
+    sleeps = [] if sleeps is None else sleeps
+    return WebhookSink(url, timeout=5, sleep=sleeps.append, **options)
+
+
+def test_json_payload_is_the_alert(hook: Hook) -> None:
+    sink = make_sink(hook.url)
+    assert sink.send(ALERT)
+    assert sink.flush(5)
+    sink.close()
+    assert hook.bodies == [
+        {
+            "source": "smm-tracker",
+            "version": 1,
+            "id": 7,
+            "at": "2026-11-01T12:00:00+00:00",
+            "panel": "main",
+            "kind": "balance_low",
+            "severity": "warning",
+            "message": "main: balance 4.20 USD is below 10.00",
+            "data": {"balance": "4.2"},
+        }
+    ]
+    assert sink.sent == 1
+
+
+def test_slack_and_telegram_payloads(hook: Hook) -> None:
+    for fmt in ("slack", "telegram"):
+        sink = make_sink(hook.url, fmt=fmt, chat_id="-100123")
+        sink.send(ALERT)
+        assert sink.flush(5)
+        sink.close()
+    text = "\U0001f7e0 balance_low: main: balance 4.20 USD is below 10.00"
+    assert hook.bodies == [
+        {"text": text},
+        {"chat_id": "-100123", "text": text, "disable_web_page_preview": True},
+    ]
+    assert payload(ALERT, "telegram", "@chan")["chat_id"] == "@chan"
+
+
+def test_a_webhook_answering_500_is_retried_a_bounded_number_of_times() -> None:
+    broken = Hook(status=500)
+    sleeps: list[float] = []
+    try:
+        sink = make_sink(broken.url, sleeps)
+        with capture_logs() as logs:
+            sink.send(ALERT)
+            assert sink.flush(5)
+        sink.close()
+    finally:
+        broken.close()
+    assert len(broken.bodies) == 3 and len(sleeps) == 2
+    assert logs == [
+        {
+            "event": "webhook_failed",
+            "log_level": "warning",
+            "alert": "balance_low",
+            "error": "HTTP 500: ok",
+        }
+    ]
+    assert (sink.sent, sink.failed) == (0, 1)
+
+
+def test_a_webhook_that_is_down_costs_one_log_line_per_alert() -> None:
+    sink = make_sink(dead_url())
+    with capture_logs() as logs:
+        for _ in range(2):
+            sink.send(ALERT)
+        assert sink.flush(5)
+    sink.close()
+    assert [(e["event"], e["error"]) for e in logs] == [
+        ("webhook_failed", "no answer (ConnectError)")
+    ] * 2
+
+
+def test_a_client_error_is_not_retried() -> None:
+    refused = Hook(status=404)
+    try:
+        sink = make_sink(refused.url)
+        with capture_logs() as logs:
+            sink.send(ALERT)
+            assert sink.flush(5)
+        sink.close()
+    finally:
+        refused.close()
+    assert len(refused.bodies) == 1
+    assert logs[0]["error"] == "HTTP 404: ok"
+
+
+def test_send_never_blocks_a_full_queue_drops_with_a_log_line() -> None:
+    release = threading.Event()
+
+    def stuck(request: httpx.Request) -> httpx.Response:
+        release.wait(5)
+        return httpx.Response(200)
+
+    sink = WebhookSink(
+        "https://hooks.example/x", queue_size=2, transport=httpx.MockTransport(stuck)
+    )
+    with capture_logs() as logs:
+        results = [sink.send(ALERT) for _ in range(4)]  # 1 in flight, 2 queued, 1 dropped
+        release.set()
+        assert sink.flush(5)
+    sink.close()
+    assert results.count(False) >= 1 and sink.dropped == results.count(False)
+    assert sink.sent + sink.dropped == 4
+    assert {e["event"] for e in logs if e["log_level"] != "debug"} == {"webhook_dropped"}
+
+
+def test_close_gives_queued_alerts_one_try_and_returns(hook: Hook) -> None:
+    sink = make_sink(hook.url)
+    sink.send(ALERT)
+    sink.close(timeout=5)
+    assert len(hook.bodies) == 1
+    assert not sink.send(ALERT)  # closed: refused without blocking
+
+
+@pytest.fixture
+def real_logging() -> Iterator[io.StringIO]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    stream = io.StringIO()
+    configure("debug", "json", stream=stream, cache=False)
+    yield stream
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.reset_defaults()
+
+
+def test_the_webhook_url_never_reaches_the_log(real_logging: io.StringIO) -> None:
+    sink = make_sink(dead_url())
+    sink.send(ALERT)
+    assert sink.flush(5)
+    sink.close()
+    output = real_logging.getvalue()
+    assert "webhook_failed" in output
+    assert TOKEN not in output and "/hook/" not in output
