@@ -1,0 +1,88 @@
+"""One daemon per database: an exclusive ``flock`` on ``<database>.lock``.
+
+``run`` (and ``run --once``) hold it for their whole life; read-only commands
+never take it and keep working during a run (the database is in WAL mode).
+The kernel drops the lock when the process ends, however it ends, so a crash
+never leaves a stale lock behind. The file is never deleted: removing a lock
+file while another process opens it would let two daemons in.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from types import TracebackType
+
+from tracker.errors import StoreError, TrackerError
+
+
+class AlreadyRunningError(TrackerError):
+    """Another process holds the database's lock."""
+
+
+def lock_path(database: Path) -> Path:
+    """Given the database path, return its lock file: a sibling named ``<db>.lock``."""
+    return database.with_name(database.name + ".lock")
+
+
+class DatabaseLock:
+    """Given a database path, hold its exclusive lock while in the ``with`` block.
+
+    Raise AlreadyRunningError if another process holds it, TrackerError if the
+    lock file cannot be created. An in-memory database needs no lock.
+    """
+
+    def __init__(self, database: Path):
+        self.database = database
+        self.path = lock_path(database)
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        if str(self.database) == ":memory:":
+            return
+        if not self.path.parent.is_dir():
+            raise StoreError(f"database directory {self.path.parent} does not exist")
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise TrackerError(f"cannot create lock file {self.path}: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = _read_pid(fd)
+            os.close(fd)
+            who = f"pid {holder}" if holder else "another process"
+            raise AlreadyRunningError(
+                f"another smm-tracker run ({who}) is using database {self.database}; "
+                f"stop it first (lock: {self.path})"
+            ) from None
+        # The PID is only a hint for the message above; the lock is the flock.
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+    def __enter__(self) -> DatabaseLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+def _read_pid(fd: int) -> int | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
