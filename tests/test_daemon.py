@@ -1,0 +1,118 @@
+"""The daemon loop: job accounting, generations swapped on reload, clean stop.
+
+Jobs here are small functions coordinated with events, run by the real
+APScheduler; waits are bounded only to turn a hang into a failure.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from tracker.app import Job
+from tracker.daemon import Generation, JobStats, Scheduler, Signals, guarded, run_once, serve
+
+WAIT = 10.0
+
+
+def test_guarded_counts_runs_failures_and_never_raises():
+    stats = JobStats()
+
+    def boom() -> bool:
+        raise RuntimeError("bug in a job")
+
+    jobs = [Job("ok", 60, lambda: True), Job("bad", 60, boom), Job("no", 60, lambda: False)]
+    assert run_once(jobs, stats) is False
+    assert stats.runs == 3 and stats.failures == 2
+    assert stats.runs_by_job == {"ok": 1, "bad": 1, "no": 1}
+    assert stats.last_failed == {"bad", "no"} and set(stats.last_ok) == {"ok"}
+    assert set(stats.durations) == {"ok", "bad", "no"} and not stats.running
+
+
+def test_a_run_of_a_retired_generation_is_skipped():
+    stats, retired, ran = JobStats(), threading.Event(), []
+    run = guarded(Job("late", 60, lambda: ran.append(1) or True), stats, retired)
+    retired.set()
+    assert run() is False
+    assert ran == [] and stats.runs == 0
+
+
+class Recorder:
+    """A generation whose one job blocks until released, recording what happened."""
+
+    def __init__(self, name: str, *, block: bool = False):
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.finished = threading.Event()
+        self.closed = threading.Event()
+        self.closed_before_finished = False
+        self.saw_stop = False
+        self.stop_event = threading.Event()
+        self.block = block
+        self.generation = Generation(
+            [Job(f"status:{name}", 3600, self.run)], self.stop_event, self.close
+        )
+
+    def run(self) -> bool:
+        self.started.set()
+        if self.block:
+            self.release.wait(WAIT)
+        self.saw_stop = self.stop_event.is_set()
+        self.finished.set()
+        return True
+
+    def close(self) -> None:
+        self.closed_before_finished = not self.finished.is_set()
+        self.closed.set()
+
+
+def test_replace_lets_the_run_in_flight_finish_before_closing_its_generation():
+    stats = JobStats()
+    old, new = Recorder("old", block=True), Recorder("new")
+    scheduler = Scheduler(stats)
+    scheduler.start(old.generation)
+    assert old.started.wait(WAIT)
+    swapping = threading.Thread(target=scheduler.replace, args=(new.generation,))
+    swapping.start()
+    # The old run is told to stop but not cut off, and nothing is closed under it.
+    assert old.stop_event.wait(WAIT)
+    assert not old.closed.is_set() and not new.started.is_set()
+    old.release.set()
+    swapping.join(WAIT)
+    assert old.saw_stop and old.closed.is_set() and not old.closed_before_finished
+    assert new.started.wait(WAIT)  # the new generation's first run is immediate
+    scheduler.shutdown()
+    assert new.closed.is_set() and new.stop_event.is_set()
+
+
+def test_serve_reloads_on_the_flag_and_stops_on_the_other():
+    signals, stats = Signals(), JobStats()
+    first, second = Recorder("first"), Recorder("second")
+    readies: list[int] = []
+    reloads = iter([None, second.generation])  # a failed reload, then a good one
+
+    def on_ready() -> None:
+        readies.append(len(readies))
+        if len(readies) == 1:
+            signals.reload = True  # as SIGHUP's handler would
+        elif len(readies) == 2:
+            signals.reload = True
+        else:
+            signals.stop = True  # as SIGTERM's handler would
+
+    def reload() -> Generation | None:
+        return next(reloads)
+
+    serve(first.generation, signals, stats=stats, on_ready=on_ready, reload=reload)
+    # READY after start, after the refused reload, after the good one.
+    assert readies == [0, 1, 2]
+    assert first.closed.is_set() and not first.closed_before_finished
+    assert second.closed.is_set() and second.stop_event.is_set()
+
+
+def test_serve_closes_the_generation_when_stopped_before_ready():
+    signals = Signals()
+    signals.stop = True  # SIGTERM during start-up
+    gen = Recorder("only")
+    stopping: list[bool] = []
+    serve(gen.generation, signals, on_stopping=lambda: stopping.append(True))
+    assert stopping == [True] and gen.closed.is_set()
