@@ -10,7 +10,10 @@ import click
 
 from tracker.app import Tracker
 from tracker.cli import Context, handle_errors, main, pass_ctx
-from tracker.daemon import install_signal_handlers, run_daemon, run_once
+from tracker.daemon import install_signal_handlers, run_once
+from tracker.lock import DatabaseLock
+from tracker.notify import Notifier
+from tracker.service import Service, select_jobs
 
 
 @main.command()
@@ -29,19 +32,26 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
     if everything and not once:
         raise click.UsageError("--all goes with --once")
     config = ctx.config(keys=True)
-    tracker = Tracker(config)
-    tracker.everything = everything
-    jobs = tracker.jobs()
     if panel is not None:
-        name = config.panel(panel).name
-        jobs = [job for job in jobs if job.name.endswith(f":{name}")]
-    try:
-        if once:
-            sys.exit(0 if run_once(jobs) else 1)
-        install_signal_handlers(tracker.stop_event)
-        run_daemon(jobs, tracker.stop_event)
-    finally:
-        tracker.close()
+        config.panel(panel)  # an unknown name is a usage error, before anything starts
+    # One daemon per database: a second `run` (even --once) stops here.
+    with DatabaseLock(config.database.path):
+        if not once:
+            service = Service(
+                config,
+                load=lambda: ctx.config(keys=True),
+                notifier=Notifier.from_env(),
+                panel=panel,
+            )
+            service.run()
+            return
+        tracker = Tracker(config)
+        try:
+            tracker.everything = everything
+            ok = run_once(select_jobs(tracker, config, panel))
+        finally:
+            tracker.close()
+        sys.exit(0 if ok else 1)
 
 
 @main.command()

@@ -1,0 +1,306 @@
+"""The real `smm-tracker run` in a subprocess, as systemd runs it.
+
+Each test starts the simulated panel on 127.0.0.1, the daemon with its own
+AF_UNIX datagram socket as $NOTIFY_SOCKET, and reads what systemd would
+read. Waits have generous deadlines that only guard against a hang; nothing
+asserts how fast anything is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import main
+from tracker.simulator import PanelServer, SimulatedPanel
+from tracker.store import Store
+
+KEY = "svc-key-Hq3Zt9Lm2Vx8Rc4p"
+DEADLINE = 20.0  # seconds: only ever reached when something hangs
+
+
+def smm_tracker() -> list[str]:
+    """Return the command that runs the installed console script."""
+    script = Path(sys.executable).with_name("smm-tracker")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "tracker"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Daemon:
+    """`smm-tracker --config CONFIG run` with a notify socket we read from."""
+
+    def __init__(self, config: Path, env: dict[str, str], watchdog_usec: int | None = None):
+        # AF_UNIX paths are limited to ~108 bytes: pytest's tmp_path can be longer.
+        self._dir = tempfile.mkdtemp(prefix="smmt-", dir="/tmp")
+        self.socket_path = os.path.join(self._dir, "notify")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.socket_path)
+        self.messages: list[str] = []
+        env = dict(env, NOTIFY_SOCKET=self.socket_path)
+        env.pop("WATCHDOG_USEC", None)
+        env.pop("WATCHDOG_PID", None)
+        if watchdog_usec is not None:
+            env["WATCHDOG_USEC"] = str(watchdog_usec)
+        self.log = config.with_name("daemon.log")
+        with self.log.open("w") as log:
+            self.proc = subprocess.Popen(
+                [*smm_tracker(), "--config", str(config), "run"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_for(self, field: str) -> list[str]:
+        """Read datagrams until one carries ``field`` (e.g. "READY=1"); return them all."""
+        deadline = time.monotonic() + DEADLINE
+        while True:
+            exited = self.proc.poll() is not None  # read what it sent before it ended
+            self.sock.settimeout(0.05 if exited else 0.5)
+            try:
+                message = self.sock.recv(4096).decode()
+            except TimeoutError:
+                if exited or time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"no {field} (exit {self.proc.poll()}); got {self.messages}\n"
+                        + self.output()
+                    ) from None
+                continue
+            self.messages.append(message)
+            if field in message.split("\n"):
+                return self.messages
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=DEADLINE)
+
+    def output(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
+
+    def events(self) -> list[dict[str, object]]:
+        found = []
+        for line in self.output().splitlines():
+            if line.startswith("{"):
+                found.append(json.loads(line))
+        return found
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=DEADLINE)
+        self.sock.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def config_text(url: str, *, extra_panels: str = "", tail: str = "", panel: str = "") -> str:
+    return f"""
+[database]
+path = "t.db"
+[[panels]]
+name = "sim"
+url = "{url}"
+key_env = "SIM_KEY"
+timeout = "10s"
+retry_budget = "5s"
+{panel}
+{extra_panels}
+[schedule]
+status_every = "1h"
+status_max_every = "1h"
+[refill]
+enabled = false
+{tail}
+"""
+
+
+@pytest.fixture
+def world(tmp_path, monkeypatch):
+    """A simulated panel, a config for it, the CLI in-process, and daemons to start."""
+    panel = SimulatedPanel(key=KEY, seed=5, speed=600.0)
+    server = PanelServer(panel).start()
+    config = tmp_path / "tracker.toml"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    env = dict(os.environ)
+    runner = CliRunner()
+    started: list[Daemon] = []
+
+    def cli(*args: str):
+        return runner.invoke(main, ["--config", str(config), *args], catch_exceptions=False)
+
+    def daemon(**options: int | None) -> Daemon:
+        started.append(Daemon(config, env, **options))
+        return started[-1]
+
+    yield SimpleNamespace(
+        panel=panel, server=server, config=config, cli=cli, daemon=daemon, db=tmp_path / "t.db"
+    )
+    for d in started:
+        d.close()
+    server.stop()
+
+
+def fields(messages: list[str]) -> list[str]:
+    """Flatten datagrams into their KEY=value fields, in arrival order."""
+    return [f for m in messages for f in m.split("\n")]
+
+
+def test_ready_then_watchdog_then_stopping_reach_the_socket_in_order(world):
+    world.config.write_text(config_text(world.server.url))
+    ids = world.panel.seed_orders(12)
+    assert world.cli("track", *map(str, ids)).exit_code == 0
+    daemon = world.daemon(watchdog_usec=400_000)  # a ping every 0.2 s
+    daemon.wait_for("READY=1")
+    daemon.wait_for("WATCHDOG=1")
+    assert daemon.stop() == 0, daemon.output()
+    daemon.wait_for("STOPPING=1")
+    got = fields(daemon.messages)
+    ready, watchdog, stopping = (got.index(f) for f in ("READY=1", "WATCHDOG=1", "STOPPING=1"))
+    assert ready < watchdog < stopping
+    status = next(f for f in got if f.startswith("STATUS="))
+    assert "12 open orders" in status  # READY=1 carries the summary too
+    assert not any(f.startswith(("READY", "WATCHDOG")) for f in got[stopping:])
+
+
+def test_no_watchdog_pings_unless_systemd_asks(world):
+    world.config.write_text(config_text(world.server.url))
+    daemon = world.daemon()
+    daemon.wait_for("READY=1")
+    assert daemon.stop() == 0
+    daemon.wait_for("STOPPING=1")
+    assert "WATCHDOG=1" not in fields(daemon.messages)
+
+
+def test_second_daemon_on_one_database_is_refused_while_reads_work(world):
+    port = free_port()
+    world.config.write_text(
+        config_text(world.server.url, tail=f'[metrics]\nlisten = "127.0.0.1:{port}"')
+    )
+    ids = world.panel.seed_orders(5)
+    world.cli("track", *map(str, ids))
+    first = world.daemon()
+    first.wait_for("READY=1")
+    pid = first.proc.pid
+
+    once = world.cli("run", "--once")
+    assert once.exit_code == 1
+    assert f"another smm-tracker run (pid {pid}) is using database" in once.output
+    assert len(once.output.strip().splitlines()) == 1 and "Traceback" not in once.output
+    second = subprocess.run(
+        [*smm_tracker(), "--config", str(world.config), "run"],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+    assert second.returncode == 1 and "is using database" in second.stderr
+
+    listed = world.cli("orders", "--json")  # read-only commands keep working
+    assert listed.exit_code == 0
+    assert sorted(r["order_id"] for r in json.loads(listed.output)) == sorted(ids)
+    assert world.cli("history", str(ids[0])).exit_code == 0
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+        text = answer.read().decode()
+    assert 'smm_tracker_api_calls_total{panel="sim",action="status"}' in text
+
+    assert first.stop() == 0
+    assert world.cli("run", "--once").exit_code == 0  # the lock went with the daemon
+
+
+def _count(db: Path, sql: str) -> int:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return int(conn.execute(sql).fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _wait_until(check: Callable[[], bool], daemon: Daemon) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not check():
+        if time.monotonic() > deadline or daemon.proc.poll() is not None:
+            raise AssertionError(f"condition never held\n{daemon.output()}")
+        time.sleep(0.05)
+
+
+def test_sigterm_during_a_slow_poll_exits_0_with_whole_batches_only(world):
+    # Five batches of 100, one call on the wire at a time, each answered after
+    # 1.2 s. The poll keeps up to two batches queued per call slot, so at the
+    # SIGTERM (sent once the first batch is stored) two more are already
+    # requested; they are committed, and nothing after them is asked for.
+    world.panel.slow_seconds = 1.2
+    world.panel.inject("slow", count=10, action="status")
+    world.config.write_text(config_text(world.server.url, panel="max_batch = 100\nconcurrency = 1"))
+    ids = world.panel.seed_orders(500)
+    world.cli("track", *map(str, ids))
+    daemon = world.daemon()
+    daemon.wait_for("READY=1")
+    checked = "SELECT count(*) FROM orders WHERE last_checked_at IS NOT NULL"
+    _wait_until(lambda: _count(world.db, checked) >= 100, daemon)
+
+    assert daemon.stop(signal.SIGTERM) == 0, daemon.output()
+
+    conn = sqlite3.connect(world.db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    done = _count(world.db, checked)
+    with_status = _count(world.db, "SELECT count(*) FROM orders WHERE status IS NOT NULL")
+    transitions = _count(world.db, "SELECT count(*) FROM transitions")
+    # Whole batches only, each with its transitions; no batch begun after the stop.
+    assert done % 100 == 0 and 100 <= done <= 300
+    assert with_status == done == transitions
+    assert world.panel.calls["status"] == done // 100
+    assert any(e.get("event") == "daemon_stopped" for e in daemon.events())
+
+
+def test_sighup_reloads_the_config_and_keeps_it_when_the_new_one_is_broken(world):
+    world.config.write_text(config_text(world.server.url))
+    ids = world.panel.seed_orders(4)
+    daemon = world.daemon()
+    daemon.wait_for("READY=1")
+
+    # A second panel appears in the config, with orders already tracked for it.
+    store = Store(world.db)
+    store.track("other", ids, datetime.now(UTC))
+    store.close()
+    other = f'[[panels]]\nname = "other"\nurl = "{world.server.url}"\nkey_env = "SIM_KEY"'
+    world.config.write_text(config_text(world.server.url, extra_panels=other))
+    daemon.proc.send_signal(signal.SIGHUP)
+    daemon.wait_for("RELOADING=1")
+    daemon.wait_for("READY=1")
+    polled = "SELECT count(*) FROM orders WHERE panel = 'other' AND last_checked_at IS NOT NULL"
+    _wait_until(lambda: _count(world.db, polled) == len(ids), daemon)
+
+    # A broken config is logged and the running one kept.
+    world.config.write_text(config_text(world.server.url, panel='timeout = "forever"'))
+    daemon.proc.send_signal(signal.SIGHUP)
+    daemon.wait_for("RELOADING=1")
+    ready = daemon.wait_for("READY=1")[-1]
+    assert "reload failed" in ready and "kept the previous config" in ready
+    assert daemon.proc.poll() is None
+    assert daemon.stop() == 0
+    failed = [e for e in daemon.events() if e.get("event") == "reload_failed"]
+    assert len(failed) == 1 and failed[0]["kept"] == "previous config"
+    reloaded = [e for e in daemon.events() if e.get("event") == "reloaded"]
+    assert reloaded and reloaded[0]["panels"] == ["sim", "other"]

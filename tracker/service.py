@@ -1,0 +1,190 @@
+"""``smm-tracker run`` as a service: readiness, watchdog, status, reload, metrics.
+
+:mod:`tracker.cli_run` parses the options and holds the database lock; this
+module wires the daemon loop (:mod:`tracker.daemon`) to systemd
+(:mod:`tracker.notify`) and to the optional metrics endpoint.
+
+Reload (SIGHUP) re-reads the config and rebuilds the Tracker and its jobs. A
+config that fails validation, or that moves the database or the metrics
+endpoint (those need a restart), is logged and the running one kept.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import structlog
+
+from tracker.app import Job, Tracker
+from tracker.config import Config
+from tracker.daemon import Generation, JobStats, Signals, serve
+from tracker.errors import ConfigError, TrackerError
+from tracker.metrics import CallCounters, MetricsServer, collect
+from tracker.notify import STATUS_EVERY, Notifier, status_line
+from tracker.readings import open_order_count
+from tracker.store import Store
+
+log = structlog.get_logger("tracker.service")
+
+
+def select_jobs(tracker: Tracker, config: Config, panel: str | None) -> list[Job]:
+    """Given a Tracker, return its jobs, only those of ``panel`` when one is named.
+
+    Raise ConfigError if no panel has that name.
+    """
+    jobs = tracker.jobs()
+    if panel is None:
+        return jobs
+    name = config.panel(panel).name
+    return [job for job in jobs if job.name.endswith(f":{name}")]
+
+
+def reload_blockers(old: Config, new: Config) -> list[str]:
+    """Given the running config and a newly read one, return why a reload cannot
+    apply it (empty when it can)."""
+    problems = []
+    if old.database.path != new.database.path:
+        problems.append(
+            f"database.path changed ({old.database.path} -> {new.database.path}): "
+            "restart to use another database"
+        )
+    if old.metrics.listen != new.metrics.listen:
+        problems.append("metrics.listen changed: restart to move the metrics endpoint")
+    return problems
+
+
+def summarize_problems(problems: list[str]) -> str:
+    """Given a list of problems, return them as one short line."""
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{problems[0]}{more}" if problems else "unknown problem"
+
+
+class Service:
+    """Given a validated config, run the daemon until SIGTERM/SIGINT.
+
+    ``load`` re-reads the config on SIGHUP; ``panel`` keeps ``run --panel``.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        load: Callable[[], Config],
+        notifier: Notifier,
+        panel: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.config = config
+        self.load = load
+        self.notifier = notifier
+        self.panel = panel
+        self.clock = clock
+        self.stats = JobStats()
+        self.calls = CallCounters()  # outlive reloads: counters never go back
+        self.note = ""  # shown in STATUS= while the last reload failed
+        self._reader: Store | None = None
+
+    def run(self) -> None:
+        """Serve until stopped. Raise TrackerError if the service cannot start."""
+        signals = Signals()
+        signals.install()  # before migrations: a SIGTERM then is honoured, not fatal
+        first = self._build(self.config)
+        metrics: MetricsServer | None = None
+        try:
+            database = self.config.database
+            self._reader = Store(database.path, busy_timeout=database.busy_timeout, migrate=False)
+            if self.config.metrics.enabled:
+                metrics = MetricsServer(
+                    self.config.metrics.host, self.config.metrics.port, self.collect
+                )
+        except BaseException:
+            first.close()
+            self._close(metrics)
+            raise
+        try:
+            every = self.notifier.watchdog_every
+            serve(
+                first,
+                signals,
+                stats=self.stats,
+                on_ready=self._ready,
+                reload=self._reload,
+                on_stopping=self._stopping,
+                heartbeat=self._heartbeat if self.notifier.enabled else None,
+                heartbeat_every=min(every, STATUS_EVERY) if every else STATUS_EVERY,
+            )
+        finally:
+            self._close(metrics)
+
+    def _close(self, metrics: MetricsServer | None) -> None:
+        if metrics is not None:
+            metrics.stop()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def _build(self, config: Config) -> Generation:
+        tracker = Tracker(config)  # opens the store: migrations run here
+        try:
+            for client in tracker.clients.values():
+                client.observers.append(self.calls.observe)
+            jobs = select_jobs(tracker, config, self.panel)
+        except BaseException:
+            tracker.close()
+            raise
+        return Generation(jobs, tracker.stop_event, tracker.close)
+
+    # --- systemd ---------------------------------------------------------------
+
+    def status_text(self) -> str:
+        """Return the one-line summary systemd shows in ``systemctl status``."""
+        stats = self.stats.snapshot()
+        polls = [at for name, at in stats.last_ok.items() if name.startswith("status:")]
+        return status_line(
+            open_orders=open_order_count(self._reader) if self._reader else None,
+            last_poll=max(polls) if polls else None,
+            failing=sorted(stats.last_failed),
+            failures=stats.failures,
+            now=self.clock(),
+            note=self.note,
+        )
+
+    def _ready(self) -> None:
+        self.notifier.ready(self.status_text())
+
+    def _heartbeat(self) -> None:
+        # The ping goes first: a slow status query must not delay it.
+        if self.notifier.watchdog_every:
+            self.notifier.watchdog()
+        self.notifier.status(self.status_text())
+
+    def _stopping(self) -> None:
+        running = sorted(self.stats.snapshot().running)
+        waiting = f"waiting for {', '.join(running)}" if running else "nothing in flight"
+        self.notifier.stopping(f"stopping: {waiting}")
+
+    def _reload(self) -> Generation | None:
+        self.notifier.reloading()
+        log.info("reload_requested", config=str(self.config.path))
+        try:
+            new = self.load()
+            blockers = reload_blockers(self.config, new)
+            if blockers:
+                raise ConfigError(blockers)
+            generation = self._build(new)
+        except (TrackerError, OSError) as exc:
+            problems = exc.problems if isinstance(exc, ConfigError) else [str(exc)]
+            log.error("reload_failed", problems=problems, kept="previous config")
+            self.note = f"reload failed: {summarize_problems(problems)}; kept the previous config"
+            return None
+        self.config = new
+        self.note = ""
+        log.info("reloaded", panels=[p.name for p in new.panels], jobs=len(generation.jobs))
+        return generation
+
+    # --- metrics -----------------------------------------------------------------
+
+    def collect(self) -> str:
+        """Return the metrics text for one scrape."""
+        return collect(self._reader, self.calls, self.stats)
