@@ -97,7 +97,7 @@ class RefillConfig:
     window: float = 30 * 86400.0  # refills are requested only this long after completion
     first_check: float = 86400.0  # first drop check this long after completion
     cooldown: float = 86400.0  # between two refill requests of one order
-    max_requests: int = 5  # accepted (or answer-lost) refill requests per order; refusals do not count
+    max_requests: int = 5  # accepted (or answer-lost) refills per order; refusals not counted
     detect: str = "panel"  # "panel" | "command"
     command: str = ""  # absolute path of the drop-detection program when detect = "command"
     command_timeout: float = 30.0
