@@ -1,0 +1,213 @@
+"""`smm-tracker doctor`: the verdicts (pure), then the real command on good and
+broken setups, against the simulated panel over loopback."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import main
+from tracker.doctor import FAIL, OK, SKIP, DatabaseFacts, database_check, exit_code, panel_check
+from tracker.doctor_probe import known_migrations
+from tracker.simulator import PanelServer, SimulatedPanel
+from tracker.store import Store
+
+KEY = "doctor-key-Vb6Nc1Xz8Pq3"
+DB = Path("/srv/t.db")
+KNOWN = ("m001", "m002")
+
+
+@pytest.mark.parametrize(
+    ("facts", "state", "words"),
+    [
+        (DatabaseFacts(DB, directory_exists=False, known=KNOWN), FAIL, "/srv does not exist"),
+        (DatabaseFacts(DB, directory_error="Read-only file system"), FAIL, "Read-only file"),
+        (DatabaseFacts(DB, known=KNOWN), OK, "will be created by the first run"),
+        (DatabaseFacts(DB, exists=True, writable=False), FAIL, "read-only for this user"),
+        (DatabaseFacts(DB, exists=True, read_error="x is not an SQLite database"), FAIL, "not an"),
+        (
+            DatabaseFacts(DB, exists=True, applied=("m001", "m002", "m009"), known=KNOWN),
+            FAIL,
+            "migrated by a newer smm-tracker (m009): upgrade",
+        ),
+        (
+            DatabaseFacts(DB, exists=True, applied=("m001",), known=KNOWN),
+            OK,
+            "the next run applies 1 migration(s): m002",
+        ),
+        (DatabaseFacts(DB, exists=True, applied=KNOWN, known=KNOWN), OK, "schema current (2"),
+    ],
+)
+def test_database_verdicts(facts, state, words):
+    check = database_check(facts)
+    assert check.state == state and words in check.detail
+
+
+def test_panel_lines_name_the_key_source_and_the_outcome():
+    ok = panel_check("main", "file /run/credentials/x/api-key", balance=Decimal("1.50"))
+    assert ok.line() == (
+        "ok   panel main: key: file /run/credentials/x/api-key; answers (balance 1.50 )"
+    )
+    failed = panel_check("main", "environment variable K", error="Invalid API key")
+    assert failed.state == FAIL and failed.detail.endswith("balance call failed: Invalid API key")
+    skipped = panel_check("b", None, skipped="fix its config problems first")
+    assert skipped.state == SKIP and "key: source unknown" in skipped.detail
+    assert exit_code([ok, skipped]) == 0 and exit_code([ok, failed]) == 1
+
+
+@pytest.fixture
+def doctor(tmp_path, monkeypatch):
+    panel = SimulatedPanel(key=KEY, seed=1)
+    server = PanelServer(panel).start()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    monkeypatch.setenv("SIM_KEY", KEY)
+
+    def run(config: str) -> tuple[int, list[str]]:
+        (tmp_path / "tracker.toml").write_text(config.replace("URL", server.url))
+        result = CliRunner().invoke(main, ["doctor"], catch_exceptions=False)
+        assert "Traceback" not in result.output and KEY not in result.output
+        return result.exit_code, result.output.splitlines()
+
+    yield run
+    server.stop()
+
+
+GOOD = """
+[database]
+path = "t.db"
+[[panels]]
+name = "sim"
+url = "URL"
+key_env = "SIM_KEY"
+"""
+
+
+def test_a_good_setup_passes_every_check(doctor, tmp_path):
+    code, lines = doctor(GOOD)
+    assert code == 0, lines
+    assert lines == [
+        f"ok   config: {tmp_path / 'tracker.toml'} is valid (1 panel)",
+        f"ok   database: {tmp_path / 't.db'} will be created by the first run (directory writable)",
+        "ok   panel sim: key: environment variable SIM_KEY; answers (balance 100.00000 USD)",
+    ]
+    assert not (tmp_path / "t.db").exists()  # doctor never creates the database
+    assert [p.name for p in tmp_path.iterdir()] == ["tracker.toml"]
+
+
+def test_an_existing_database_is_read_without_leaving_files(doctor, tmp_path):
+    Store(tmp_path / "t.db").close()
+    code, lines = doctor(GOOD)
+    assert code == 0
+    assert f"schema current ({len(known_migrations())} migrations)" in lines[1]
+    # No -wal/-shm/lock file: run as root, they would lock the service's user out.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.db", "tracker.toml"]
+
+
+def test_a_database_from_a_newer_version_fails(doctor, tmp_path):
+    Store(tmp_path / "t.db").close()
+    conn = sqlite3.connect(tmp_path / "t.db")
+    with conn:
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+            "VALUES ('smm-tracker', 'm999_future', '2030-01-01')"
+        )
+    conn.close()
+    code, lines = doctor(GOOD)
+    assert code == 1
+    assert "FAIL database:" in lines[1] and "m999_future" in lines[1]
+
+
+def test_a_wrong_key_fails_without_showing_any_key(doctor, monkeypatch):
+    monkeypatch.setenv("SIM_KEY", "wrong-key-Zx0Cv9Bn8Mm7")
+    code, lines = doctor(GOOD)
+    assert code == 1
+    assert lines[-1] == (
+        "FAIL panel sim: key: environment variable SIM_KEY; balance call failed: Invalid API key"
+    )
+    assert "wrong-key-Zx0Cv9Bn8Mm7" not in "\n".join(lines)
+
+
+def test_a_broken_setup_names_each_problem_in_one_line(doctor, tmp_path):
+    broken = """
+[database]
+path = "missing-dir/t.db"
+[[panels]]
+name = "sim"
+url = "URL"
+key_env = "UNSET_KEY_VAR"
+[[panels]]
+name = "down"
+url = "http://127.0.0.1:9/api/v2"
+key_env = "SIM_KEY"
+timeout = "2s"
+retries = 0
+[[panels]]
+name = "ok"
+url = "URL"
+key_env = "SIM_KEY"
+[schedule]
+status_every = "5 parsecs"
+"""
+    code, lines = doctor(broken)
+    assert code == 1
+    assert lines == [
+        "FAIL config: at 'panels[0].key_env': environment variable UNSET_KEY_VAR is not set",
+        "FAIL config: at 'schedule.status_every': '5 parsecs' is not a duration like "
+        "90s, 5m, 24h, 30d",
+        f"FAIL database: directory {tmp_path / 'missing-dir'} does not exist",
+        "skip panel sim: key: environment variable UNSET_KEY_VAR; "
+        "not called: fix its config problems first",
+        "FAIL panel down: key: environment variable SIM_KEY; "
+        "balance call failed: cannot connect (ConnectError)",
+        "ok   panel ok: key: environment variable SIM_KEY; answers (balance 100.00000 USD)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[database\n", "invalid TOML"),
+        ("[[panels]]\nname = 'x'\n", "set exactly one of key_env, key_file or key"),
+    ],
+)
+def test_unreadable_configs_are_one_line_each(doctor, text, words):
+    code, lines = doctor(text)
+    assert code == 1 and any(words in line for line in lines)
+    assert all(line.split()[0] in ("FAIL", "skip", "ok") for line in lines)
+
+
+def test_a_missing_config_file_is_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["--config", "nope.toml", "doctor"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"FAIL config: config file {tmp_path / 'nope.toml'} (from --config) does not exist"
+    ]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_a_read_only_directory_fails(doctor, tmp_path):
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o555)
+    try:
+        code, lines = doctor(GOOD.replace('"t.db"', '"ro/t.db"'))
+    finally:
+        (tmp_path / "ro").chmod(0o755)
+    assert code == 1 and "cannot create files in" in lines[1]
+
+
+def test_doctor_during_a_run_reads_the_live_database(doctor, tmp_path):
+    store = Store(tmp_path / "t.db")  # open, as the daemon keeps it: -wal and -shm exist
+    try:
+        store.track("sim", [1, 2], datetime.now(UTC))
+        code, lines = doctor(GOOD)
+    finally:
+        store.close()
+    assert code == 0 and "schema current" in lines[1]
