@@ -131,3 +131,58 @@ def m002_services_and_refills(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX refill_changes_refill ON refill_changes (refill, id)")
+
+
+@migrations()
+def m003_balances_and_alerts(db: Database) -> None:
+    # Balances as REAL: they are shown and charted, never summed to the cent.
+    db.execute(
+        """
+        CREATE TABLE balances (
+            panel     TEXT NOT NULL,
+            at        TEXT NOT NULL,
+            balance   REAL NOT NULL,
+            currency  TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX balances_panel_at ON balances (panel, at)")
+    # panel is NULL for alerts about the tracker itself (database, disk).
+    db.execute(
+        """
+        CREATE TABLE alerts (
+            id        INTEGER PRIMARY KEY,
+            at        TEXT NOT NULL,
+            panel     TEXT,
+            kind      TEXT NOT NULL,
+            severity  TEXT NOT NULL,
+            message   TEXT NOT NULL,
+            data      TEXT NOT NULL DEFAULT '{}'
+        )
+        """
+    )
+    db.execute("CREATE INDEX alerts_at ON alerts (at)")
+    # One row per open-or-closed episode (panel, kind), so "once per episode"
+    # holds across restarts. panel is '' for tracker-wide episodes.
+    db.execute(
+        """
+        CREATE TABLE alert_state (
+            panel         TEXT    NOT NULL,
+            kind          TEXT    NOT NULL,
+            active        INTEGER NOT NULL DEFAULT 0,
+            since         TEXT,
+            last_sent_at  TEXT,
+            PRIMARY KEY (panel, kind)
+        )
+        """
+    )
+
+
+@migrations()
+def m005_scale(db: Database) -> None:
+    # `orders --status S` lists one status's newest orders, panel by panel:
+    # (status, panel, order_id) answers that with one index range however rare
+    # S is (with (status, panel) alone, SQLite walked every order of the panel).
+    # It also serves every query orders_status did, so that one goes.
+    db.execute("CREATE INDEX orders_status_newest ON orders (status, panel, order_id)")
+    db.execute("DROP INDEX IF EXISTS orders_status")

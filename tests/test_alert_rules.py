@@ -1,0 +1,134 @@
+"""Reachability, key and order/refill alert decisions: pure functions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tracker.alert_rules import (
+    AUTH_FAILED,
+    AUTH_RECOVERED,
+    ORDER_CANCELED,
+    ORDER_PARTIAL,
+    PANEL_RECOVERED,
+    PANEL_UNREACHABLE,
+    REFILL_REJECTED_KIND,
+    Reachability,
+    judge_auth,
+    judge_call,
+    order_alerts,
+    refill_alerts,
+    rough_duration,
+)
+from tracker.alerts import Episode
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+AFTER = 900.0
+
+
+def calls(outcomes: list[tuple[float, bool]], state: Reachability | None = None):
+    """Feed (minute, ok) call outcomes; return the kinds raised with their minute, and the state."""
+    raised, state = [], state or Reachability()
+    for minute, ok in outcomes:
+        state, kind = judge_call(state, ok, T0 + timedelta(minutes=minute), AFTER)
+        if kind:
+            raised.append((minute, kind))
+    return raised, state
+
+
+def test_unreachable_only_after_every_call_failed_for_the_whole_delay() -> None:
+    raised, state = calls([(0, False), (5, False), (14, False), (15, False), (20, False)])
+    assert raised == [(15, PANEL_UNREACHABLE)]
+    assert state.episode == Episode(True, T0, T0 + timedelta(minutes=15))
+
+
+def test_one_answer_inside_the_delay_starts_the_count_again() -> None:
+    raised, _ = calls([(0, False), (10, False), (11, True), (12, False), (26, False), (27, False)])
+    assert raised == [(27, PANEL_UNREACHABLE)]
+
+
+def test_recovered_once_at_the_first_answer_then_quiet() -> None:
+    raised, state = calls([(0, False), (16, False), (17, False), (30, True), (31, True)])
+    assert raised == [(16, PANEL_UNREACHABLE), (30, PANEL_RECOVERED)]
+    assert state == Reachability()
+
+
+def test_an_episode_open_before_a_restart_is_not_raised_again() -> None:
+    restarted = Reachability(None, Episode(True, T0 - timedelta(hours=1), T0))
+    raised, _ = calls([(0, False), (20, False), (40, False), (41, True)], restarted)
+    assert raised == [(41, PANEL_RECOVERED)]
+
+
+def test_auth_once_per_episode() -> None:
+    episode, kinds = Episode(), []
+    for refused in (True, True, True, False, False, True):
+        episode, kind = judge_auth(episode, refused, T0)
+        kinds.append(kind)
+    assert kinds == [AUTH_FAILED, None, None, AUTH_RECOVERED, None, AUTH_FAILED]
+
+
+def transition(order_id: int, to: str, before: str | None = "In progress", panel: str = "main"):
+    return {
+        "panel": panel,
+        "order_id": order_id,
+        "at": "2026-11-01T12:00:00+00:00",
+        "from_status": before,
+        "to_status": to,
+        "remains": 250,
+        "charge": 0.75,
+    }
+
+
+def test_order_alerts_carry_remains_and_charge() -> None:
+    alerts = order_alerts([transition(1, "Canceled"), transition(2, "Completed")])
+    assert [(a.kind, a.panel) for a in alerts] == [(ORDER_CANCELED, "main")]
+    assert alerts[0].message == "main: order #1 canceled (remains 250, charge 0.75)"
+    assert alerts[0].data == {"orders": [{"order_id": 1, "remains": 250, "charge": 0.75}]}
+
+
+def test_many_orders_at_once_are_one_alert_per_panel_and_kind() -> None:
+    batch = [transition(i, "Partial") for i in range(1, 9)] + [
+        transition(20, "Canceled", panel="other"),
+        transition(21, "Canceled", before=None, panel="other"),  # first seen already canceled
+    ]
+    alerts = {(a.panel, a.kind): a for a in order_alerts(batch)}
+    assert set(alerts) == {("main", ORDER_PARTIAL), ("other", ORDER_CANCELED)}
+    partial = alerts[("main", ORDER_PARTIAL)]
+    assert partial.message == "main: 8 orders partial: #1, #2, #3, #4, #5 and 3 more"
+    assert len(partial.data["orders"]) == 8
+    assert len(alerts[("other", ORDER_CANCELED)].data["orders"]) == 2
+
+
+def refill(to: str, before: str = "Pending", refill_id: str | None = "77", error=None):
+    return {
+        "panel": "main",
+        "refill_id": refill_id,
+        "order_id": 5,
+        "from_status": before,
+        "to_status": to,
+        "error": error,
+        "at": "2026-11-01T12:00:00+00:00",
+    }
+
+
+def test_refill_rejected_and_refused_but_not_completed_or_running() -> None:
+    assert refill_alerts([refill("Completed"), refill("In progress")]) == []
+    (one,) = refill_alerts([refill("Rejected", before="In progress")])
+    assert (one.kind, one.message) == (REFILL_REJECTED_KIND, "main: refill for order #5 Rejected")
+    (refused,) = refill_alerts(
+        [refill("Refused", before="Requesting", refill_id=None, error="Refill is disabled")]
+    )
+    assert refused.message == "main: refill for order #5 Refused: Refill is disabled"
+    (two,) = refill_alerts([refill("Rejected"), refill("Canceled")])
+    assert two.message.startswith("main: 2 refills rejected or refused")
+
+
+def test_rough_duration() -> None:
+    assert [rough_duration(s) for s in (0, 59.6, 61, 3600, 5400, 49 * 3600, 72 * 3600)] == [
+        "0s",
+        "1m",
+        "1m",
+        "1h",
+        "1h30m",
+        "2d1h",
+        "3d",
+    ]

@@ -1,0 +1,139 @@
+"""Alerts: log event, alerts table, episodes across restarts, no database needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from structlog.testing import capture_logs
+
+from tracker.alerts import Alert, Alerter, Episode, raise_alert
+from tracker.logs import register_secret
+from tracker.store import Store
+from tracker.store_alerts import alerts_since, load_episode, open_episodes
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")
+
+
+class ListSink:
+    def __init__(self) -> None:
+        self.sent: list[Alert] = []
+
+    def send(self, alert: Alert) -> bool:
+        self.sent.append(alert)
+        return True
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "t.db")
+
+
+def test_an_alert_is_a_log_event_a_row_and_a_webhook_call(store: Store, clock: Any) -> None:
+    sink = ListSink()
+    with capture_logs() as logs:
+        raised = raise_alert(
+            Alert("panel_unreachable", "main: unreachable", panel="main", data={"n": 1}),
+            store=store,
+            sink=sink,
+            clock=clock,
+        )
+    assert logs == [
+        {
+            "event": "alert",
+            "log_level": "error",
+            "alert": "panel_unreachable",
+            "panel": "main",
+            "severity": "error",
+            "message": "main: unreachable",
+            "data": {"n": 1},
+        }
+    ]
+    (row,) = alerts_since(store, None)
+    assert row == {
+        "id": raised.id,
+        "at": "2026-11-01T12:00:00+00:00",
+        "panel": "main",
+        "kind": "panel_unreachable",
+        "severity": "error",
+        "message": "main: unreachable",
+        "data": {"n": 1},
+    }
+    assert sink.sent == [raised]
+
+
+def test_warnings_and_recoveries_log_at_warning() -> None:
+    with capture_logs() as logs:
+        raise_alert(Alert("balance_low", "low"))
+        raise_alert(Alert("balance_recovered", "ok again"))
+    assert [(e["log_level"], e["severity"]) for e in logs] == [
+        ("warning", "warning"),
+        ("warning", "info"),
+    ]
+
+
+def test_without_a_working_database_the_alert_still_goes_out(store: Store) -> None:
+    store.close()  # as good as a read-only or full disk: every write fails
+    sink = ListSink()
+    with capture_logs() as logs:
+        raised = raise_alert(Alert("database_unwritable", "disk full"), store=store, sink=sink)
+    assert [e["event"] for e in logs] == ["alert", "alert_not_stored"]
+    assert raised.id is None and sink.sent == [raised]
+    raise_alert(Alert("database_unwritable", "no store at all"), sink=sink)
+    assert len(sink.sent) == 2
+
+
+def test_a_broken_sink_never_reaches_the_caller() -> None:
+    class Broken:
+        def send(self, alert: Alert) -> bool:
+            raise RuntimeError("bug")
+
+    with capture_logs() as logs:
+        raise_alert(Alert("balance_low", "low"), sink=Broken())
+    assert logs[-1]["event"] == "alert_not_sent"
+
+
+def test_secrets_are_scrubbed_from_message_and_data(store: Store) -> None:
+    register_secret("sk-live-SECRET-KEY-42")
+    with capture_logs():
+        raised = raise_alert(
+            Alert(
+                "auth_failed",
+                "panel said: key sk-live-SECRET-KEY-42 is wrong",
+                data={"error": ["sk-live-SECRET-KEY-42"]},
+            ),
+            store=store,
+        )
+    assert "SECRET" not in raised.message and "SECRET" not in str(raised.data)
+    dump = "\n".join(store.db.conn.iterdump())
+    assert "SECRET" not in dump
+
+
+def low_judge(active: bool):
+    def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+        if active and not episode.active:
+            return Episode(True), Alert("balance_low", "low", panel="main")
+        if not active and episode.active:
+            return Episode(), Alert("balance_recovered", "ok", panel="main")
+        return episode, None
+
+    return judge
+
+
+def test_once_per_episode_survives_a_restart(tmp_path: Path, clock: Any) -> None:
+    store = Store(tmp_path / "t.db")
+    with capture_logs():
+        first = Alerter(store, clock=clock)
+        for _ in range(3):
+            first.update("main", "balance_low", low_judge(True))
+        store.close()
+        store = Store(tmp_path / "t.db")  # the daemon restarts
+        second = Alerter(store, clock=clock)
+        for _ in range(3):
+            second.update("main", "balance_low", low_judge(True))
+        second.update("main", "balance_low", low_judge(False))
+    assert [r["kind"] for r in alerts_since(store, None)] == ["balance_low", "balance_recovered"]
+    assert load_episode(store, "main", "balance_low") == (False, None, None)
+    assert open_episodes(store) == []
