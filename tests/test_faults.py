@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import tenacity
+from refill_world import DAY, World
 
 from tracker.app import Tracker
 from tracker.client import PanelClient
@@ -24,6 +25,7 @@ from tracker.models import NewOrder
 from tracker.sim_faults import AFTER
 from tracker.simulator import FAULT_KINDS, SERVICE_FOLLOWERS, FaultPlan, PanelServer, SimulatedPanel
 from tracker.statuses import COMPLETED
+from tracker.store_refills import refills
 
 KEY = "fault-key-Wv3Kp9Lq2Xz7Rb5T"
 SEED = 11
@@ -240,3 +242,49 @@ def test_a_fault_that_outlasts_the_retries_is_one_transient_error(served):
         client.statuses(ids)
     assert "502" in str(caught.value) and "\n" not in str(caught.value)
     assert panel.calls["status"] == 4  # retries = 3: bounded
+
+
+# --- the refill job: a lost answer counts as sent ------------------------------------
+
+
+def test_refill_job_counts_a_lost_answer_as_sent_under_every_fault(tmp_path, clock):
+    world = World(tmp_path, clock, refill="max_requests = 50")
+    # "slow" is left out: the shared World's 5 s timeout outlasts it.
+    kinds = sorted(FAULT_KINDS - {"slow"})
+    try:
+        assert world.sync_services()
+        ids = [world.order(SERVICE_FOLLOWERS) for _ in range(8)]
+        world.poll()
+        for kind in [*kinds, None]:  # one request a day per order, each day a fault
+            clock.advance(DAY)
+            if kind is not None:
+                world.panel.inject(kind, count=1, action="refill")
+            world.round()
+        rows = refills(world.store)
+        panel_refills = refill_ids(world.panel)
+    finally:
+        world.close()
+
+    # Every fault but a 429 (which proves the panel never saw the request) may
+    # have been acted on: those requests are recorded as sent, outcome Unknown.
+    unknown = [r for r in rows if r["status"] == "Unknown"]
+    assert len(unknown) == len(ids) * (len(kinds) - 1)
+    assert all("outcome unknown" in r["error"] for r in unknown)
+    # The panel acted on the requests whose answer was lost after it acted,
+    # and on the last, clean round: one refill per order each time.
+    assert len(panel_refills) == len(ids) * (len(AFTER - {"slow"}) + 1)
+    by_order: dict[int, list[str]] = {}
+    for row in sorted(rows, key=lambda r: r["id"]):
+        assert row["order_id"] in ids
+        by_order.setdefault(row["order_id"], []).append(row["requested_at"])
+        # The panel enforces a day between requests and one open refill per
+        # order: a resent request would come back refused for that.
+        assert "not eligible" not in (row["error"] or "")
+        assert "not completed" not in (row["error"] or "")
+    for times in by_order.values():
+        assert len(times) == len(set(times)), "an order was requested twice in one round"
+    # Every refill the panel created is one of the requests recorded as sent,
+    # and no recorded refill ID is made up.
+    sent = [r for r in rows if r["status"] != "Refused"]
+    assert {r["refill_id"] for r in rows if r["refill_id"]} <= {str(i) for i in panel_refills}
+    assert len(panel_refills) <= len(sent)
