@@ -16,7 +16,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
@@ -114,55 +114,62 @@ def render(snap: Snapshot) -> str:
 
 def _calls(lines: list[str], calls: CallCounters) -> None:
     keys = sorted(set(calls.calls) | set(calls.failures))
-    family = _Family(lines, "api_calls_total", "counter", "HTTP calls to panels.")
-    for panel, action in keys:
-        family.add(calls.calls[(panel, action)], panel=panel, action=action)
-    family = _Family(
-        lines,
-        "api_failures_total",
-        "counter",
-        "HTTP calls that got no usable answer (timeouts, 5xx, 429, garbage).",
-    )
-    for panel, action in keys:
-        family.add(calls.failures[(panel, action)], panel=panel, action=action)
-    family = _Family(lines, "api_call_seconds_total", "counter", "Seconds spent in HTTP calls.")
-    for panel, action in keys:
-        family.add(calls.seconds.get((panel, action), 0.0), panel=panel, action=action)
+    for name, help_text, values in (
+        ("api_calls_total", "HTTP calls to panels.", calls.calls),
+        (
+            "api_failures_total",
+            "HTTP calls that got no usable answer (timeouts, 5xx, 429, garbage).",
+            calls.failures,
+        ),
+        ("api_call_seconds_total", "Seconds spent in HTTP calls.", calls.seconds),
+    ):
+        family = _Family(lines, name, "counter", help_text)
+        for panel, action in keys:
+            family.add(values.get((panel, action), 0), panel=panel, action=action)
 
 
 def _jobs(lines: list[str], jobs: JobStats) -> None:
     names = sorted(set(jobs.runs_by_job) | set(jobs.running) | set(jobs.last_ok))
-    family = _Family(lines, "job_runs_total", "counter", "Job runs, by job.")
-    for name in names:
-        family.add(jobs.runs_by_job[name], job=name)
-    family = _Family(lines, "job_failures_total", "counter", "Job runs that failed, by job.")
-    for name in names:
-        family.add(jobs.failures_by_job[name], job=name)
-    family = _Family(lines, "job_running", "gauge", "1 while a run of the job is in flight.")
-    for name in names:
-        family.add(1 if name in jobs.running else 0, job=name)
-    family = _Family(
-        lines, "job_last_duration_seconds", "gauge", "How long the last finished run took."
-    )
-    for name in sorted(jobs.durations):
-        family.add(jobs.durations[name], job=name)
-    family = _Family(
-        lines,
-        "job_last_success_timestamp_seconds",
-        "gauge",
-        "When the job last succeeded (Unix time).",
-    )
-    for name in sorted(jobs.last_ok):
-        family.add(jobs.last_ok[name], job=name)
+    families: list[tuple[str, str, str, Mapping[str, float]]] = [
+        ("job_runs_total", "counter", "Job runs, by job.", {n: jobs.runs_by_job[n] for n in names}),
+        (
+            "job_failures_total",
+            "counter",
+            "Job runs that failed, by job.",
+            {n: jobs.failures_by_job[n] for n in names},
+        ),
+        (
+            "job_running",
+            "gauge",
+            "1 while a run of the job is in flight.",
+            {n: int(n in jobs.running) for n in names},
+        ),
+        (
+            "job_last_duration_seconds",
+            "gauge",
+            "How long the last finished run took.",
+            jobs.durations,
+        ),
+        (
+            "job_last_success_timestamp_seconds",
+            "gauge",
+            "When the job last succeeded (Unix time).",
+            jobs.last_ok,
+        ),
+    ]
+    for name, kind, help_text, values in families:
+        family = _Family(lines, name, kind, help_text)
+        for job in sorted(values):
+            family.add(values[job], job=job)
     family = _Family(
         lines,
         "last_poll_success_timestamp_seconds",
         "gauge",
         "When a panel's status poll last succeeded (Unix time).",
     )
-    for name in sorted(jobs.last_ok):
-        if name.startswith("status:"):
-            family.add(jobs.last_ok[name], panel=name.split(":", 1)[1])
+    for job in sorted(jobs.last_ok):
+        if job.startswith("status:"):
+            family.add(jobs.last_ok[job], panel=job.split(":", 1)[1])
 
 
 def collect(reader: Store | None, calls: CallCounters, jobs: JobStats) -> str:
