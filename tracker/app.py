@@ -65,6 +65,9 @@ class Tracker:
         self.transition_listeners: list[TransitionListener] = []
         self.refill_listeners: list[TransitionListener] = []  # refill status changes
         self.everything = False  # `run --once --all`: poll every open order now
+        from tracker.watch import Watch  # here, not at the top: watch imports Job from here
+
+        self.watch = Watch(self)  # alerts: balance jobs, listeners, observers, key pauses
 
     @property
     def cadence(self) -> Cadence:
@@ -72,6 +75,7 @@ class Tracker:
         return Cadence(every=schedule.status_every, max_every=schedule.status_max_every)
 
     def close(self) -> None:
+        self.watch.close()  # posts queued webhook alerts, bounded by the webhook timeout
         for client in self.clients.values():
             client.close()
         self.store.close()
@@ -94,6 +98,8 @@ class Tracker:
             stop_event=self.stop_event,
             on_transitions=self._notify,
         )
+        if result.auth_failed:  # pause this panel's jobs, alert once
+            self.watch.auth_refused(panel, result.errors[-1])
         return result.ok
 
     def jobs(self) -> list[Job]:
@@ -103,4 +109,4 @@ class Tracker:
         for name in self.clients:
             jobs.append(Job(f"status:{name}", schedule.status_every, partial(self.poll, name)))
         jobs.extend(refill_jobs(self))
-        return jobs
+        return self.watch.jobs(jobs)

@@ -96,7 +96,7 @@ def main(ctx: click.Context, config_path: str | None, log_level: str | None) -> 
 
 def _register() -> None:
     # Commands live in small modules; importing them attaches them to `main`.
-    from tracker import cli_doctor, cli_orders, cli_refills, cli_run  # noqa: F401
+    from tracker import cli_alerts, cli_doctor, cli_orders, cli_refills, cli_run  # noqa: F401
 
 
 _register()

@@ -1,0 +1,117 @@
+"""`smm-tracker balance` and `smm-tracker alerts`, offline, on a prepared database."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from structlog.testing import capture_logs
+
+from tracker.alerts import Alert, Alerter, Episode, raise_alert
+from tracker.cli import main
+from tracker.clock import utcnow
+from tracker.store import Store
+from tracker.store_alerts import record_balance
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")
+
+CONFIG = """
+[database]
+path = "t.db"
+[balance]
+low = 10
+[[panels]]
+name = "main"
+url = "http://127.0.0.1:9/api/v2"
+key_env = "SMM_TEST_KEY"
+[[panels]]
+name = "spare"
+url = "http://127.0.0.1:9/api/v2"
+key_env = "SMM_TEST_KEY"
+"""
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    (tmp_path / "tracker.toml").write_text(CONFIG)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    monkeypatch.delenv("SMM_TEST_KEY", raising=False)  # reading needs no key
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(tmp_path / "t.db")
+    yield store
+    store.close()
+
+
+def test_balance_shows_current_state_history_and_runway(cli, store) -> None:
+    now = utcnow().replace(microsecond=0)
+    start = now - timedelta(hours=3)
+    for i in range(13):  # 3 hours, 1.00 spent per 15 minutes: 96 per day
+        record_balance(store, "main", start + timedelta(minutes=15 * i), Decimal(21 - i), "USD")
+    with capture_logs():
+        Alerter(store, clock=lambda: now - timedelta(hours=1)).update(
+            "main",
+            "balance_low",
+            lambda ep: (Episode(True, now - timedelta(hours=1), now), Alert("balance_low", "low")),
+        )
+    result = cli("balance")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"main: 9.00 USD  (checked {now.isoformat()})"
+    assert lines[1].startswith("  state:  LOW since ") and "recovers above 10.50" in lines[1]
+    assert lines[2] == "  runway: about 2h15m left at 96/day"
+    assert lines[3].split() == ["CHECKED", "BALANCE"]
+    assert len(lines[4:-1]) == 8 and lines[-2].split()[-1] == "9.00"
+    assert lines[-1] == "spare: no balance fetched yet (the daemon checks it on its schedule)"
+
+    data = json.loads(cli("balance", "--json", "--panel", "main").output)
+    (info,) = data["panels"]
+    assert info["balance"] == 9.0 and info["low"] == "10" and info["recover_above"] == "10.50"
+    assert info["runway"]["seconds_left"] == 2.25 * 3600
+    assert len(info["history"]) == 13
+    listed = cli("alerts").output.splitlines()
+    assert listed[-1] == f"open: main balance_low since {(now - timedelta(hours=1)).isoformat()}"
+
+
+def test_alerts_since_and_json(cli, store) -> None:
+    now = utcnow()
+    with capture_logs():
+        raise_alert(
+            Alert("order_canceled", "main: old news", panel="main"),
+            store=store,
+            clock=lambda: now - timedelta(hours=3),
+        )
+        raise_alert(
+            Alert("panel_unreachable", "main: unreachable", panel="main", data={"n": 1}),
+            store=store,
+            clock=lambda: now - timedelta(minutes=10),
+        )
+    recent = cli("alerts", "--since", "1h")
+    assert recent.exit_code == 0
+    (line,) = recent.output.splitlines()
+    assert line.endswith("error    panel_unreachable     main: unreachable")
+    every = json.loads(cli("alerts", "--json").output)
+    assert [a["kind"] for a in every["alerts"]] == ["order_canceled", "panel_unreachable"]
+    assert every["alerts"][1]["data"] == {"n": 1}
+    assert cli("alerts", "--panel", "spare").output == "no alerts\n"
+
+
+@pytest.mark.parametrize("bad", ["soon", "90", "-5m"])
+def test_a_bad_duration_is_one_line(cli, bad) -> None:
+    result = cli("alerts", "--since", bad)
+    assert result.exit_code == 2
+    assert result.output.startswith("smm-tracker: --since: ")
+    assert len(result.output.splitlines()) == 1 and "Traceback" not in result.output
