@@ -95,7 +95,7 @@ def test_malformed_toml_is_one_line(cli, tmp_path):
 def test_database_in_missing_directory(cli, tmp_path):
     (tmp_path / "m.toml").write_text(CONFIG.replace('"t.db"', '"missing/dir/t.db"'))
     result = cli("--config", "m.toml", "orders")
-    assert result.exit_code == 1 and "does not exist" in result.output
+    assert result.exit_code == 2 and "does not exist" in result.output
 
 
 def test_add_rejects_zero_quantity_before_any_network(cli):

@@ -64,17 +64,65 @@ class Context:
     def config(self, *, keys: bool = True) -> Config:
         config = load_config(self.config_path, os.environ, resolve_keys=keys)
         configure_logging(self.log_level or config.logging.level, config.logging.format)
+        _check_database_directory(config)
         return config
 
 
+def _check_database_directory(config: Config) -> None:
+    """A database path in a missing directory is the user's mistake (exit 2),
+    found before any command opens, locks or creates anything. Checked here
+    rather than in load_config: a config may be validated on another machine."""
+    path = config.database.path
+    if str(path) != ":memory:" and not path.parent.is_dir():
+        raise ConfigError([f"at 'database.path': directory {path.parent} does not exist"])
+
+
 pass_ctx = click.make_pass_decorator(Context)
+
+
+class _OneLineUsageError(click.UsageError):
+    """A usage mistake shown as one line, like every other error of the CLI
+    (click's own display puts the usage block before it)."""
+
+    def show(self, file: Any = None) -> None:
+        where = self.ctx.command_path if self.ctx is not None else "smm-tracker"
+        click.echo(f"smm-tracker: {self.message} (see '{where} --help')", err=True)
+
+
+# click >= 8.2 shows the help of a bare group through a UsageError: keep that as is.
+_KEEP: tuple[type[Exception], ...] = (
+    _OneLineUsageError,
+    getattr(click.exceptions, "NoArgsIsHelpError", _OneLineUsageError),
+)
+
+
+def _one_line(exc: click.UsageError) -> click.UsageError:
+    if isinstance(exc, _KEEP):
+        return exc
+    return _OneLineUsageError(redact_text(exc.format_message()), exc.ctx)
+
+
+class _Group(click.Group):
+    """The command group; its only addition is one-line usage errors."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
 
 
 def open_store(config: Config) -> Store:
     return Store(config.database.path, busy_timeout=config.database.busy_timeout)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",

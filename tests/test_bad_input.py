@@ -1,0 +1,165 @@
+"""Bad input through the real CLI: one line naming the problem, exit code 2,
+no traceback, and nothing already stored is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import main
+
+KEY = "bad-input-key-Hq4Vn8Tz"
+CONFIG = """
+[database]
+path = "{db}"
+[[panels]]
+name = "main"
+url = "http://127.0.0.1:9/api/v2"
+{key}
+timeout = "1s"
+retries = 0
+"""
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    monkeypatch.setenv("BAD_INPUT_KEY", KEY)
+    write_config(tmp_path / "tracker.toml")
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        # catch_exceptions=False: an exception the CLI lets through fails the test.
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+    assert invoke("track", "101", "102").exit_code == 0  # already stored, must survive
+    yield invoke
+    listed = json.loads(invoke("orders", "--json").output)
+    assert sorted(r["order_id"] for r in listed) == [101, 102]
+
+
+def write_config(path, db="t.db", key='key_env = "BAD_INPUT_KEY"'):
+    path.write_text(CONFIG.format(db=db, key=key))
+    return str(path)
+
+
+def one_line(result, *phrases: str) -> str:
+    """Assert the result is a usage failure shown as one line; return the line."""
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("smm-tracker: ")
+    for phrase in phrases:
+        assert phrase in lines[0], lines[0]
+    assert "Traceback" not in result.output and KEY not in result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("track", "abc"),
+        ("track", "12x"),
+        ("track", "1.5"),
+        ("track", "--", "-5"),
+        ("track", "0"),
+        ("track", "99999999999999999999"),
+        ("history", "x1"),
+    ],
+)
+def test_non_numeric_order_ids(cli, args):
+    one_line(cli(*args), "not an order ID", repr(args[-1]))
+
+
+def test_non_numeric_order_id_on_stdin_names_it(cli):
+    one_line(cli("track", "-", input="103\nfoo 104\n"), "'foo'")
+    # Nothing of the bad batch was tracked: the whole line is refused at once.
+    assert "103" not in cli("orders").output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "0"),
+        ("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "-5"),
+        ("track", "--quantity", "0", "7"),
+        ("track", "--quantity", "-3", "7"),
+    ],
+)
+def test_zero_or_negative_quantity(cli, args):
+    one_line(cli(*args), "--quantity", args[args.index("--quantity") + 1])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("track", "--panel", "nope", "1"),
+        ("orders", "--panel", "nope"),
+        ("run", "--once", "--panel", "nope"),
+        ("add", "--panel", "nope", "--service", "1", "--link", "https://x.test/p"),
+    ],
+)
+def test_unknown_panel_name(cli, args):
+    one_line(cli(*args), "no panel named 'nope'", "configured: main")
+
+
+@pytest.mark.parametrize(
+    ("make", "phrase"),
+    [
+        (lambda p: p.mkdir(), "Is a directory"),
+        (lambda p: p.write_bytes(b"\xff\xfe\x00key"), "not UTF-8"),
+        (lambda p: None, "does not exist"),
+        (lambda p: p.write_text("two words\n"), "only the key"),
+    ],
+    ids=["directory", "binary", "missing", "two-words"],
+)
+def test_unreadable_key_file(cli, tmp_path, make, phrase):
+    make(tmp_path / "panel.key")
+    config = write_config(tmp_path / "k.toml", key='key_file = "panel.key"')
+    for args in (("run", "--once"), ("add", "--service", "1", "--link", "https://x.test/p")):
+        one_line(cli("--config", config, *args), "panels[0].key_file", phrase)
+    # Commands that need no key still work with the same config.
+    assert cli("--config", config, "orders").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[database\npath = 1\n", 'path = "unterminated\n', "[[panels]]\nname = \n", "\xff"],
+)
+def test_malformed_toml(cli, tmp_path, text):
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(text.encode("latin-1"))
+    for args in (("orders",), ("run", "--once"), ("track", "5")):
+        one_line(cli("--config", str(bad), *args), "bad.toml", "invalid TOML")
+
+
+@pytest.mark.parametrize("args", [("orders",), ("track", "5"), ("run", "--once"), ("history", "1")])
+def test_database_in_a_missing_directory(cli, tmp_path, args):
+    config = write_config(tmp_path / "m.toml", db="missing/dir/t.db")
+    line = one_line(cli("--config", config, *args), "database.path", "does not exist")
+    assert str(tmp_path / "missing" / "dir") in line
+    assert not (tmp_path / "missing").exists()  # nothing created behind the user's back
+
+
+def test_the_installed_command_exits_2_without_a_traceback(tmp_path):
+    # The real entry point, in its own process: what a shell or systemd sees.
+    config = write_config(tmp_path / "m.toml", db="missing/t.db")
+    env = {**os.environ, "BAD_INPUT_KEY": KEY}
+    for args in (["--config", config, "run", "--once"], ["add", "--quantity", "-1"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "tracker", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "Traceback" not in done.stderr
