@@ -132,3 +132,25 @@ def test_rough_duration() -> None:
         "2d1h",
         "3d",
     ]
+
+
+def test_panel_judged_refusals_are_quiet_but_permanent_ones_and_rejections_are_not():
+    from tracker.alert_rules import refill_alerts
+
+    def change(order_id, to_status, error=None):
+        return {
+            "panel": "main",
+            "refill_id": None,
+            "order_id": order_id,
+            "from_status": "Requesting",
+            "to_status": to_status,
+            "error": error,
+        }
+
+    nothing_dropped = change(1, "Refused", "Order not eligible for refill.")
+    disabled = change(2, "Refused", "Refill is disabled for this service")
+    rejected = {**change(3, "Rejected"), "from_status": "Pending", "refill_id": "9"}
+    assert refill_alerts([nothing_dropped], quiet_refusals=True) == []
+    loud = refill_alerts([nothing_dropped, disabled, rejected], quiet_refusals=True)
+    assert [r["order_id"] for r in loud[0].data["refills"]] == [2, 3]
+    assert len(refill_alerts([nothing_dropped])[0].data["refills"]) == 1

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.alerts import Alert, Episode
-from tracker.refill_rules import REFUSED
+from tracker.refill_rules import REFUSED, is_permanent_refusal
 from tracker.statuses import CANCELED, FAILED, PARTIAL, REFILL_REJECTED
 
 ORDER_CANCELED = "order_canceled"
@@ -140,19 +140,30 @@ def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
     return alerts
 
 
-def refill_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
+def refill_alerts(
+    changes: Iterable[dict[str, Any]], *, quiet_refusals: bool = False
+) -> list[Alert]:
     """Given refill status changes (panel, refill_id, order_id, from_status,
     to_status, error), return the ``refill_rejected`` alerts: one per panel.
 
     A refill is lost when it ends Rejected, Canceled or Failed, or when the
-    panel refused the request itself (Refused: no refill exists).
+    panel refused the request itself (Refused: no refill exists). With
+    ``quiet_refusals`` (drop detection left to the panel), a refusal that is
+    not permanent is the panel's ordinary "nothing dropped" answer and raises
+    nothing; permanent refusals and accepted refills that fail still do.
     """
     alerts = []
     for panel, items in _by_panel(changes).items():
         lost = [
             c
             for c in items
-            if c.get("to_status") in _REFILL_LOST and c.get("from_status") != c.get("to_status")
+            if c.get("to_status") in _REFILL_LOST
+            and c.get("from_status") != c.get("to_status")
+            and not (
+                quiet_refusals
+                and c.get("to_status") == REFUSED
+                and not is_permanent_refusal(c.get("error"))
+            )
         ]
         if not lost:
             continue

@@ -162,7 +162,8 @@ class Watch:
             self.alerter.raise_alert(alert)
 
     def on_refills(self, changes: list[dict[str, Any]]) -> None:
-        for alert in refill_alerts(changes):
+        quiet = self.tracker.config.refill.detect == "panel"
+        for alert in refill_alerts(changes, quiet_refusals=quiet):
             self.alerter.raise_alert(alert)
 
     def observe(self, panel: str, action: str, ok: bool, _seconds: float) -> None:
