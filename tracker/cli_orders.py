@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
 
 import click
 
@@ -11,6 +14,7 @@ from tracker.cli import EXIT_USAGE, Context, fail, handle_errors, main, open_sto
 from tracker.client import PanelClient
 from tracker.clock import utcnow
 from tracker.errors import StoreError
+from tracker.listing import json_array, table_chunks
 from tracker.models import NewOrder
 from tracker.render import table, to_json
 from tracker.statuses import ORDER_STATUSES, canonical_order_status
@@ -156,6 +160,10 @@ def add(
         )
 
 
+# The table is for reading: past a screenful, --limit N or --all say how much.
+TABLE_LIMIT = 100
+
+
 @main.command()
 @click.option(
     "--status",
@@ -163,56 +171,81 @@ def add(
     metavar="S",
     help=f"Only this status ({', '.join(ORDER_STATUSES)}, or as the panel spells it).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (every match unless --limit).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help=f"At most this many rows (the table's default: {TABLE_LIMIT}).",
+)
+@click.option("--all", "show_all", is_flag=True, help="Every matching order, in the table too.")
 @panel_option
 @pass_ctx
 @handle_errors
 def orders(
-    ctx: Context, status_filter: str | None, as_json: bool, limit: int | None, panel: str | None
+    ctx: Context,
+    status_filter: str | None,
+    as_json: bool,
+    limit: int | None,
+    show_all: bool,
+    panel: str | None,
 ) -> None:
-    """List tracked orders, newest first."""
+    """List tracked orders, newest first (the table: the newest 100 unless --limit/--all)."""
+    if limit is not None and show_all:
+        fail("--limit and --all do not go together", EXIT_USAGE)
     config = ctx.config(keys=False)
     name = config.panel(panel).name if panel else None
     store = open_store(config)
     status = canonical_order_status(status_filter) or status_filter if status_filter else None
-    rows = store.orders(panel=name, status=status, limit=limit)
     if as_json:
-        click.echo(to_json(rows))
+        # Streamed: scripts get every match without the whole list in memory.
+        for piece in json_array(store.iter_orders(panel=name, status=status, limit=limit)):
+            click.echo(piece, nl=False)
+        click.echo()
         return
-    if not rows:
+    capped = limit is None and not show_all
+    # When capped, one row more than is shown tells whether any were left out.
+    rows = store.iter_orders(panel=name, status=status, limit=TABLE_LIMIT + 1 if capped else limit)
+    printed = False
+    for piece in table_chunks(
+        _with_delivered(islice(rows, TABLE_LIMIT) if capped else rows), ORDER_COLUMNS, ORDER_HEADERS
+    ):
+        click.echo(piece)
+        printed = True
+    if not printed:
         click.echo("no orders" + (f" with status {status}" if status else ""))
-        return
+    elif capped and next(rows, None) is not None:
+        click.echo(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)", err=True)
+
+
+ORDER_COLUMNS = [
+    "panel",
+    "order_id",
+    "status",
+    "delivered",
+    "remains",
+    "charge",
+    "currency",
+    "last_checked_at",
+    "error",
+]
+ORDER_HEADERS = [
+    "PANEL",
+    "ORDER",
+    "STATUS",
+    "DELIVERED",
+    "REMAINS",
+    "CHARGE",
+    "CUR",
+    "CHECKED",
+    "ERROR",
+]
+
+
+def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for row in rows:
         if row["quantity"] and row["remains"] is not None:
             row["delivered"] = f"{row['quantity'] - row['remains']}/{row['quantity']}"
-    click.echo(
-        table(
-            rows,
-            [
-                "panel",
-                "order_id",
-                "status",
-                "delivered",
-                "remains",
-                "charge",
-                "currency",
-                "last_checked_at",
-                "error",
-            ],
-            [
-                "PANEL",
-                "ORDER",
-                "STATUS",
-                "DELIVERED",
-                "REMAINS",
-                "CHARGE",
-                "CUR",
-                "CHECKED",
-                "ERROR",
-            ],
-        )
-    )
+        yield row
 
 
 @main.command()

@@ -62,26 +62,50 @@ def poll_panel(
     stop = stop_event or threading.Event()
     result = PollResult(panel=panel.name)
     started = clock()
-    batches = store.due_order_ids(panel.name, started, panel.max_batch, everything=everything)
-    with ThreadPoolExecutor(panel.concurrency, thread_name_prefix=f"poll-{panel.name}") as pool:
+    source: Iterator[list[int]] | None = store.due_order_ids(
+        panel.name, started, panel.max_batch, everything=everything
+    )
+    # Twice as many batches as calls may be in flight: the client's own limit
+    # keeps ``concurrency`` requests on the wire, and a queued batch goes out
+    # the moment one comes back, while its answer is still being parsed.
+    queued = 2 * panel.concurrency
+    with ThreadPoolExecutor(queued, thread_name_prefix=f"poll-{panel.name}") as pool:
         pending: dict[Future[dict[int, OrderStatus]], list[int]] = {}
-        source: Iterator[list[int]] | None = batches
-        while pending or source is not None:
-            while source is not None and len(pending) < panel.concurrency and not stop.is_set():
-                ids = next(source, None)
+
+        def fill(source: Iterator[list[int]] | None) -> Iterator[list[int]] | None:
+            """Submit batches until ``queued`` are pending; return None once the
+            due IDs are exhausted or the poll is stopping."""
+            while source is not None and len(pending) < queued:
+                ids = next(source, None) if not stop.is_set() else None
                 if ids is None:
-                    source = None
-                    break
+                    return None
                 pending[pool.submit(client.statuses, ids)] = ids
-            if stop.is_set():
-                source = None
-            if not pending:
-                break
+            return source
+
+        source = fill(source)
+        while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            answered = []
             for future in done:
                 ids = pending.pop(future)
-                if not _store_batch(store, future, ids, result, clock, cadence, on_transitions):
+                error = future.exception()
+                if error is None:
+                    answered.append((ids, future.result()))
+                elif not _count_failure(result, error, ids):
                     source = None  # give up on the rest of this poll
+            # Refill the freed slots before writing, so the panel works on the
+            # next batches while this thread stores the answers (the keyset
+            # cursor never hands out an ID that is still in flight).
+            source = fill(source)
+            for ids, reports in answered:
+                recorded = store.apply_reports(
+                    panel.name, ids, reports, clock(), cadence, polled_at=started
+                )
+                result.calls += 1
+                result.checked += len(ids)
+                result.transitions += len(recorded)
+                if recorded and on_transitions is not None:
+                    on_transitions(recorded)
     log.info(
         "poll_done",
         panel=panel.name,
@@ -93,29 +117,17 @@ def poll_panel(
     return result
 
 
-def _store_batch(
-    store: Store,
-    future: Future[dict[int, OrderStatus]],
-    ids: list[int],
-    result: PollResult,
-    clock: Clock,
-    cadence: Cadence,
-    on_transitions: Callable[[list[dict[str, Any]]], None] | None,
-) -> bool:
-    """Commit one answer; return False when the poll should stop early."""
+def _count_failure(result: PollResult, error: BaseException, ids: list[int]) -> bool:
+    """Record a failed call in ``result``; return False when the poll should stop.
+
+    Raise ``error`` again if it is not a PanelError (a bug, not the panel's fault).
+    """
+    if not isinstance(error, PanelError):
+        raise error
     result.calls += 1
-    try:
-        reports = future.result()
-    except PanelError as exc:
-        result.errors.append(str(exc))
-        log.error("status_failed", panel=result.panel, orders=len(ids), error=str(exc))
-        if isinstance(exc, AuthError):
-            result.auth_failed = True
-            return False
-        return not isinstance(exc, TransientError) and len(result.errors) < MAX_FAILED_BATCHES
-    recorded = store.apply_reports(result.panel, ids, reports, clock(), cadence)
-    result.checked += len(ids)
-    result.transitions += len(recorded)
-    if recorded and on_transitions is not None:
-        on_transitions(recorded)
-    return True
+    result.errors.append(str(error))
+    log.error("status_failed", panel=result.panel, orders=len(ids), error=str(error))
+    if isinstance(error, AuthError):
+        result.auth_failed = True
+        return False
+    return not isinstance(error, TransientError) and len(result.errors) < MAX_FAILED_BATCHES

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -149,25 +150,68 @@ class Store:
         self, panel: str, now: datetime, size: int, *, everything: bool = False
     ) -> Iterator[list[int]]:
         """Yield IDs of a panel's open orders that are due, ``size`` at a time,
-        streamed from SQLite (never all in memory)."""
-        after = -(2**63)
-        stamp = iso(now)
-        due = "" if everything else "AND (next_check_at IS NULL OR next_check_at <= ?)"
+        streamed from SQLite (never all in memory).
+
+        Never-checked orders come first, then the most overdue: a poll cut
+        short (a stop, a failing panel, a rate limit slower than the backlog)
+        has spent its calls where they were owed. ``everything`` yields every
+        open order in ID order. The cursors are keysets, so an order checked
+        meanwhile (its next check moves past ``now``) is never handed out twice.
+        """
+        if everything:
+            yield from self._keyset(
+                "SELECT order_id FROM orders WHERE panel = ? AND polling = 1 "
+                "AND order_id > ? ORDER BY order_id LIMIT ?",
+                [panel],
+                (-(2**63),),
+                size,
+            )
+            return
+        # Both queries walk the partial index orders_due (panel, next_check_at,
+        # order_id); their pages are regrouped so no call goes out half full.
+        never_checked = self._keyset(
+            "SELECT order_id FROM orders WHERE panel = ? AND polling = 1 "
+            "AND next_check_at IS NULL AND order_id > ? ORDER BY order_id LIMIT ?",
+            [panel],
+            (-(2**63),),
+            size,
+        )
+        overdue = self._keyset(
+            "SELECT next_check_at, order_id FROM orders WHERE panel = ? AND polling = 1 "
+            "AND next_check_at <= ? AND (next_check_at, order_id) > (?, ?) "
+            "ORDER BY next_check_at, order_id LIMIT ?",
+            [panel, iso(now)],
+            ("", -(2**63)),
+            size,
+        )
+        held: list[int] = []
+        for page in chain(never_checked, overdue):
+            held.extend(page)
+            while len(held) >= size:
+                yield held[:size]
+                held = held[size:]
+        if held:
+            yield held
+
+    def _keyset(
+        self, sql: str, params: list[Any], start: tuple[Any, ...], size: int
+    ) -> Iterator[list[int]]:
+        """Yield the last column of ``sql`` (an order ID), ``size`` rows at a time.
+
+        ``sql`` selects its ORDER BY columns and ends with ``(...) > (cursor) ...
+        LIMIT ?``: each page starts after the previous page's last row.
+        """
+        cursor = start
         while True:
-            params: list[Any] = [panel, after] + ([] if everything else [stamp]) + [size]
             with self._lock:
-                ids = [
-                    r[0]
-                    for r in self.db.execute(
-                        f"SELECT order_id FROM orders WHERE panel = ? AND polling = 1 "
-                        f"AND order_id > ? {due} ORDER BY order_id LIMIT ?",
-                        params,
-                    )
-                ]
-            if not ids:
+                try:
+                    rows = self.db.execute(sql, [*params, *cursor, size]).fetchall()
+                except sqlite3.Error as exc:
+                    raise StoreError(describe_db_error(self.path, exc)) from None
+            if not rows:
                 return
-            yield ids
-            after = ids[-1]
+            yield [r[-1] for r in rows]
+            cursor = tuple(rows[-1])
 
     def apply_reports(
         self,
@@ -176,32 +220,53 @@ class Store:
         reports: dict[int, OrderStatus],
         now: datetime,
         cadence: Cadence,
+        *,
+        polled_at: datetime | None = None,
     ) -> list[dict[str, Any]]:
         """Store one multi-status answer in one transaction; return the transitions
-        it recorded. IDs asked for but missing from ``reports`` count as unknown."""
+        it recorded. IDs asked for but missing from ``reports`` count as unknown.
+
+        ``polled_at`` is when the poll that asked started (default ``now``):
+        next checks count from it, see :func:`tracker.transitions.apply_report`.
+        """
         recorded: list[dict[str, Any]] = []
         with self.write() as db:
+            conn = db.conn
             marks = ",".join("?" * len(asked))
-            rows = db.query(
+            # The raw cursor, not db.query(): this runs once per 100 orders on
+            # the hot path, and sqlite-utils' savepoint per query costs more
+            # than the SELECT itself.
+            cursor = conn.execute(
                 f"SELECT * FROM orders WHERE panel = ? AND order_id IN ({marks})",
                 [panel, *asked],
             )
+            names = [d[0] for d in cursor.description]
             updates: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
-            for row in rows:
-                outcome = apply_report(row, reports.get(row["order_id"]), now, cadence)
-                columns = tuple(sorted(outcome.changes))
-                updates[columns].append(
-                    [outcome.changes[c] for c in columns] + [panel, row["order_id"]]
+            for values in cursor.fetchall():
+                row = dict(zip(names, values, strict=True))
+                order_id = row["order_id"]
+                outcome = apply_report(
+                    row, reports.get(order_id), now, cadence, polled_at=polled_at
                 )
+                # Only the columns whose value changes are written, so an index
+                # on an unchanged column (status, for most reports) is not touched.
+                changed = {k: v for k, v in outcome.changes.items() if row[k] != v}
+                if changed:
+                    updates[tuple(changed)].append([*changed.values(), panel, order_id])
                 if outcome.transition is not None:
                     recorded.append(outcome.transition)
             for columns, params in updates.items():
                 assignments = ", ".join(f"{c} = ?" for c in columns)
-                db.conn.executemany(
+                conn.executemany(
                     f"UPDATE orders SET {assignments} WHERE panel = ? AND order_id = ?", params
                 )
             if recorded:
-                db.table("transitions").insert_all(recorded)
+                fields = list(recorded[0])
+                conn.executemany(
+                    f"INSERT INTO transitions ({', '.join(fields)}) "
+                    f"VALUES ({', '.join('?' * len(fields))})",
+                    [[t[f] for f in fields] for t in recorded],
+                )
         return recorded
 
     # --- reading -------------------------------------------------------------
@@ -215,19 +280,63 @@ class Store:
     def orders(
         self, *, panel: str | None = None, status: str | None = None, limit: int | None = None
     ) -> list[dict[str, Any]]:
-        where, params = [], []
-        if panel is not None:
-            where.append("panel = ?")
-            params.append(panel)
-        if status is not None:
-            where.append("status = ?" if status != "-" else "status IS NULL")
-            if status != "-":
-                params.append(status)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        tail = f"LIMIT {int(limit)}" if limit else ""
-        return self.rows(
-            f"SELECT * FROM orders {clause} ORDER BY panel, order_id DESC {tail}", params
+        """Return tracked orders as :meth:`iter_orders` yields them, in one list."""
+        return list(self.iter_orders(panel=panel, status=status, limit=limit))
+
+    def iter_orders(
+        self,
+        *,
+        panel: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+        chunk: int = 500,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield tracked orders by panel name, newest (highest ID) first, at most
+        ``limit`` of them; ``status`` "-" means no status yet.
+
+        Rows are read ``chunk`` at a time, one panel after another, each page an
+        index range scan: the first rows come at once and memory stays flat,
+        however many orders there are.
+        """
+        where = ""
+        params: list[Any] = []
+        if status == "-":
+            where = "AND status IS NULL"
+        elif status is not None:
+            where, params = "AND status = ?", [status]
+        left = limit
+        for name in [panel] if panel is not None else self.panels():
+            before = 2**63 - 1
+            while left is None or left > 0:
+                size = chunk if left is None else min(chunk, left)
+                rows = self.rows(
+                    f"SELECT * FROM orders WHERE panel = ? {where} AND order_id < ? "
+                    "ORDER BY order_id DESC LIMIT ?",
+                    [name, *params, before, size],
+                )
+                yield from rows
+                if left is not None:
+                    left -= len(rows)
+                if len(rows) < size:
+                    break
+                before = rows[-1]["order_id"]
+
+    def panels(self) -> list[str]:
+        """Return the names of the panels that have tracked orders, sorted."""
+        # A skip-scan of the primary key: one index seek per panel instead of
+        # a pass over every order (SELECT DISTINCT reads the whole index).
+        rows = self.rows(
+            """
+            WITH RECURSIVE names(name) AS (
+                SELECT MIN(panel) FROM orders
+                UNION ALL
+                SELECT (SELECT MIN(panel) FROM orders WHERE panel > names.name)
+                FROM names WHERE names.name IS NOT NULL
+            )
+            SELECT name FROM names WHERE name IS NOT NULL
+            """
         )
+        return [r["name"] for r in rows]
 
     def history(self, panel: str, order_id: int) -> list[dict[str, Any]]:
         return self.rows(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from tracker.clock import iso, parse_iso
@@ -49,16 +50,40 @@ def next_check(now: datetime, last_change: datetime | None, cadence: Cadence) ->
     return now + timedelta(seconds=interval - slack)
 
 
+# A poll stores thousands of reports with the same ``now``, and orders that
+# moved in the same second share their next check: formatting each once, not
+# once per order, is a third of this module's cost. Keys are whole-second
+# stamps, so the caches stay small (and bounded) whatever the number of orders.
+_stamp = lru_cache(maxsize=16)(iso)
+
+
+@lru_cache(maxsize=1024)
+def _next_stamp(polled_at: datetime, last_change: str | None, cadence: Cadence) -> str:
+    changed = parse_iso(last_change) if last_change else None
+    return iso(next_check(polled_at, changed, cadence))
+
+
 def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
 def apply_report(
-    row: dict[str, Any], report: OrderStatus | None, now: datetime, cadence: Cadence
+    row: dict[str, Any],
+    report: OrderStatus | None,
+    now: datetime,
+    cadence: Cadence,
+    *,
+    polled_at: datetime | None = None,
 ) -> Outcome:
     """Given a stored order row and the panel's report (None: the panel left the ID
-    out of its answer), return the Outcome to store."""
-    stamp = iso(now)
+    out of its answer), return the Outcome to store.
+
+    The next check counts from ``polled_at``, when the poll that asked began
+    (default: ``now``): polls run every ``cadence.every`` from their start, so
+    an order answered late in a long poll is still due at the next one.
+    """
+    stamp = _stamp(now)
+    base = polled_at or now
     changes: dict[str, Any] = {"last_checked_at": stamp, "updated_at": stamp}
     if report is None or report.error is not None:
         count = int(row.get("error_count") or 0) + 1
@@ -66,7 +91,7 @@ def apply_report(
             error=report.error if report is not None else NOT_IN_ANSWER,
             error_count=count,
             polling=0 if count >= UNKNOWN_CONFIRMATIONS else 1,
-            next_check_at=iso(next_check(now, None, cadence)),
+            next_check_at=_next_stamp(base, None, cadence),
         )
         return Outcome(changes)
 
@@ -74,17 +99,15 @@ def apply_report(
     moved = status != row.get("status") or (
         report.remains is not None and report.remains != row.get("remains")
     )
-    last_change = (
-        now if moved or not row.get("last_change_at") else parse_iso(row["last_change_at"])
-    )
+    last_change = stamp if moved or not row.get("last_change_at") else row["last_change_at"]
     changes.update(
         status=status,
         raw_status=report.raw_status,
         error=None,
         error_count=0,
-        last_change_at=iso(last_change),
+        last_change_at=last_change,
         polling=0 if is_terminal(status) else 1,
-        next_check_at=iso(next_check(now, last_change, cadence)),
+        next_check_at=_next_stamp(base, last_change, cadence),
     )
     for field in ("remains", "start_count", "currency"):
         value = getattr(report, field)

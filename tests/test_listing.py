@@ -1,0 +1,119 @@
+"""Listing many orders: streamed from SQLite page by page, printed as it comes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import main
+from tracker.listing import json_array, table_chunks
+from tracker.models import OrderStatus
+from tracker.render import table, to_json
+from tracker.store import Store
+from tracker.transitions import Cadence
+
+CONFIG = """
+[database]
+path = "t.db"
+[[panels]]
+name = "main"
+url = "http://127.0.0.1:9/api/v2"
+key_env = "SMM_TEST_KEY"
+"""
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "t.db")
+    yield s
+    s.close()
+
+
+def test_orders_come_by_panel_then_newest_first_across_pages(store, clock):
+    store.track("b", list(range(1, 11)), clock())
+    store.track("a", [5, 7, 6], clock())
+    expected = [("a", i) for i in (7, 6, 5)] + [("b", i) for i in range(10, 0, -1)]
+    got = [(r["panel"], r["order_id"]) for r in store.iter_orders(chunk=3)]
+    assert got == expected
+    assert [(r["panel"], r["order_id"]) for r in store.iter_orders(limit=5, chunk=2)] == expected[
+        :5
+    ]
+    assert [r["order_id"] for r in store.iter_orders(panel="b", limit=3)] == [10, 9, 8]
+    assert store.panels() == ["a", "b"]
+
+
+def test_orders_filtered_by_status_including_no_status_yet(store, clock):
+    store.track("a", list(range(1, 8)), clock())
+    reports = {i: OrderStatus(i, status="Completed" if i % 2 else "Pending") for i in range(1, 6)}
+    store.apply_reports("a", list(range(1, 6)), reports, clock(), Cadence(300, 300))
+    assert [r["order_id"] for r in store.iter_orders(status="Completed", chunk=2)] == [5, 3, 1]
+    assert [r["order_id"] for r in store.iter_orders(status="-")] == [7, 6]
+    assert [r["order_id"] for r in store.iter_orders(status="Partial")] == []
+
+
+def test_the_status_listing_has_an_index_of_its_own(store):
+    plan = store.rows(
+        "EXPLAIN QUERY PLAN SELECT * FROM orders WHERE panel = 'a' AND status = 'Partial' "
+        "AND order_id < 9 ORDER BY order_id DESC LIMIT 5"
+    )
+    assert "orders_status_newest" in " ".join(str(r["detail"]) for r in plan)
+
+
+@pytest.mark.parametrize("count", [0, 1, 7])
+def test_streamed_json_is_the_same_text_as_the_whole_list(count):
+    rows = [
+        {"order_id": i, "status": "Pending", "charge": 0.5, "error": None} for i in range(count)
+    ]
+    assert "".join(json_array(iter(rows), chunk=3)) == to_json(rows)
+
+
+def test_a_chunked_table_has_one_header():
+    rows = [{"a": i, "b": "x" * i} for i in range(5)]
+    assert "".join(table_chunks(rows, ["a", "b"], ["A", "B"], chunk=10)) == table(
+        rows, ["a", "b"], ["A", "B"]
+    )
+    lines = "\n".join(table_chunks(rows, ["a", "b"], ["A", "B"], chunk=2)).splitlines()
+    assert lines[0].split() == ["A", "B"] and len(lines) == 6
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch, clock):
+    (tmp_path / "tracker.toml").write_text(CONFIG)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    monkeypatch.setenv("SMM_TEST_KEY", "test-key-123456")
+    store = Store(tmp_path / "t.db")
+    store.track("main", list(range(1001, 1151)), clock())  # 150 orders
+    store.close()
+    runner = CliRunner()
+    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+
+
+def order_ids_in_table(output: str) -> list[int]:
+    return [int(line.split()[1]) for line in output.splitlines()[1:] if line.startswith("main")]
+
+
+def test_the_table_shows_the_newest_hundred_and_says_there_are_more(cli):
+    result = cli("orders")
+    assert result.exit_code == 0
+    assert order_ids_in_table(result.stdout) == list(range(1150, 1050, -1))
+    assert "--all" in result.stderr and "newest 100" in result.stderr
+
+
+def test_all_and_limit_choose_how_many(cli):
+    everything = cli("orders", "--all")
+    assert order_ids_in_table(everything.stdout) == list(range(1150, 1000, -1))
+    assert everything.stderr == ""
+    assert order_ids_in_table(cli("orders", "--limit", "3").stdout) == [1150, 1149, 1148]
+    both = cli("orders", "--limit", "3", "--all")
+    assert both.exit_code == 2 and "do not go together" in both.output
+    assert "Traceback" not in both.output
+
+
+def test_json_lists_every_match_unless_limited(cli):
+    rows = json.loads(cli("orders", "--json").stdout)
+    assert [r["order_id"] for r in rows] == list(range(1150, 1000, -1))
+    assert len(json.loads(cli("orders", "--json", "--limit", "2").stdout)) == 2
+    assert json.loads(cli("orders", "--json", "--status", "Completed").stdout) == []
