@@ -209,3 +209,19 @@ def test_observers_see_each_call():
     client.observers.append(lambda *args: seen.append(args[:3]))
     client.balance()
     assert seen == [("t", "balance", True)]
+
+
+def test_no_request_goes_out_once_a_stop_is_asked_for():
+    import threading
+
+    from tracker.errors import StopRequested
+
+    stop = threading.Event()
+    panel = FakePanel(ok({"balance": "1"}))
+    config = PanelConfig(name="t", url=URL, key=Secret(KEY))
+    client = PanelClient(config, transport=httpx.MockTransport(panel), stop_event=stop)
+    client.balance()
+    stop.set()
+    with pytest.raises(StopRequested):
+        client.statuses([1, 2])
+    assert len(panel.requests) == 1

@@ -116,7 +116,7 @@ def test_sample_config_fits_the_unit(tmp_path):
     assert config.panels[0].key_source == f"file {credentials / 'api-key'}"
     # The shutdown bound the unit documents: calls on the wire, then the queued ones.
     stop = directives(UNIT.read_text())["TimeoutStopSec"][0]
-    assert stop == "90s" and 2 * config.panels[0].timeout + config.database.busy_timeout < 90
+    assert stop == "90s" and config.panels[0].timeout + config.database.busy_timeout < 90
 
 
 # PR_SET_MDWE (Linux 6.3+) is the kernel's own MemoryDenyWriteExecute=: it is

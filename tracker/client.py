@@ -25,6 +25,7 @@ from tracker.errors import (
     OutcomeUnknownError,
     PanelAnswerError,
     PanelError,
+    StopRequested,
     TransientError,
 )
 from tracker.models import (
@@ -106,12 +107,16 @@ class PanelClient:
     def _send_once(self, action: str, fields: dict[str, str]) -> Any:
         """POST one request; return decoded JSON or raise a PanelError subclass."""
         data = {"key": self.panel.key.reveal(), "action": action, **fields}
+        self._refuse_if_stopping(action)
         if self._limiter is not None:
             self._limiter()
         started = time.monotonic()
         ok = False
         try:
             with self._in_flight:
+                # Checked again once a slot is free: a request queued behind
+                # others must not go out after a stop (SIGTERM) was asked for.
+                self._refuse_if_stopping(action)
                 answer = self._exchange(action, data)
             ok = True
             return answer
@@ -121,6 +126,10 @@ class PanelClient:
         finally:
             for observe in self.observers:
                 observe(self.name, action, ok, time.monotonic() - started)
+
+    def _refuse_if_stopping(self, action: str) -> None:
+        if self._stop.is_set():
+            raise StopRequested("stopping: request not sent", panel=self.name, action=action)
 
     def _exchange(self, action: str, data: dict[str, str]) -> Any:
         panel = self.name

@@ -72,6 +72,10 @@ class TransientError(PanelError):
         self.maybe_sent = maybe_sent
 
 
+class StopRequested(PanelError):
+    """The tracker is stopping, so the request was not sent (certainly not acted on)."""
+
+
 class OutcomeUnknownError(PanelError):
     """A non-idempotent request may have been acted on, but the answer was lost."""
 

@@ -17,7 +17,7 @@ import structlog
 
 from tracker.client import PanelClient
 from tracker.clock import Clock
-from tracker.errors import AuthError, PanelError, TransientError
+from tracker.errors import AuthError, PanelError, StopRequested, TransientError
 from tracker.models import OrderStatus
 from tracker.store import Store
 from tracker.transitions import Cadence
@@ -124,6 +124,8 @@ def _count_failure(result: PollResult, error: BaseException, ids: list[int]) -> 
     """
     if not isinstance(error, PanelError):
         raise error
+    if isinstance(error, StopRequested):
+        return False  # never sent: the daemon is stopping, not the panel failing
     result.calls += 1
     result.errors.append(str(error))
     log.error("status_failed", panel=result.panel, orders=len(ids), error=str(error))
