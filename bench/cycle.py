@@ -1,0 +1,84 @@
+"""One measured poll cycle, in a process of its own.
+
+Run by the benchmark driver as ``python -m bench.cycle --config PATH``. It
+wires the tracker exactly as the daemon does (:class:`tracker.app.Tracker`:
+store, panel client, shared rate limiter), runs one status poll of the
+panel and prints one JSON line: wall and CPU seconds of the poll, the
+process's peak RSS, and what the poll did. The process is fresh, so its peak
+RSS is the tracker's alone (the simulated panel runs in another process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from datetime import UTC, datetime
+
+import tracker.daemon  # noqa: F401  (the daemon's modules count in its RSS)
+from tracker.app import Tracker
+from tracker.clock import Clock, utcnow
+from tracker.config import load_config
+from tracker.logs import configure as configure_logging
+from tracker.poll import poll_panel
+
+
+def shifted_clock(at: datetime | None) -> Clock:
+    """Given the instant the cycle should start at (None: now), return a running clock."""
+    if at is None:
+        return utcnow
+    offset = at - utcnow()
+
+    def clock() -> datetime:
+        return utcnow() + offset
+
+    return clock
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run and measure one status poll.")
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--all", action="store_true", help="every open order, due or not")
+    parser.add_argument("--at", help="ISO time the cycle starts at (default: now)")
+    args = parser.parse_args(argv)
+    at = datetime.fromisoformat(args.at).astimezone(UTC) if args.at else None
+    configure_logging("warning", "json")
+    config = load_config(args.config)
+    tracker = Tracker(config, clock=shifted_clock(at))
+    panel = config.panels[0].name
+    try:
+        cpu, wall = cpu_seconds(), time.perf_counter()
+        result = poll_panel(
+            tracker.store,
+            tracker.clients[panel],
+            clock=tracker.clock,
+            cadence=tracker.cadence,
+            everything=args.all,
+            stop_event=tracker.stop_event,
+        )
+        wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+    finally:
+        tracker.close()
+    print(
+        json.dumps(
+            {
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "calls": result.calls,
+                "checked": result.checked,
+                "transitions": result.transitions,
+                "errors": result.errors[:5],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The benchmark's results: the machine, a text table, and a JSON file."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tracker.render import table
+
+# Targets from issue #7, checked against every full cycle.
+WALL_RATIO_MAX = 1.2
+CPU_US_PER_ORDER_MAX = 30.0
+RSS_MB_MAX = {100_000: 80.0, 1_000_000: 150.0}
+COMMAND_MS_MAX = 200.0
+
+
+def machine() -> dict[str, Any]:
+    """Return what the figures depend on: kernel, cores, CPU model, Python, SQLite."""
+    import sqlite3
+
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "uname": " ".join(platform.uname()),
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+CYCLE_COLUMNS = [
+    ("orders", "ORDERS"),
+    ("cycle", "CYCLE"),
+    ("checked", "CHECKED"),
+    ("calls", "CALLS"),
+    ("floor", "CEIL(/100)"),
+    ("calls_per_order", "CALLS/ORDER"),
+    ("wall_s", "WALL s"),
+    ("ideal_s", "IDEAL s"),
+    ("wall_ratio", "WALL/IDEAL"),
+    ("cpu_ms_per_1000", "CPU ms/1k"),
+    ("peak_rss_mb", "PEAK RSS MB"),
+    ("db_mb", "DB MB"),
+    ("transitions_per_s", "TRANS/s"),
+]
+
+
+def cycle_table(cycles: list[dict[str, Any]]) -> str:
+    rows = [{k: _short(v) for k, v in cycle.items()} for cycle in cycles]
+    return table(rows, [c for c, _ in CYCLE_COLUMNS], [h for _, h in CYCLE_COLUMNS])
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 3) if value < 10 else round(value, 1)
+    return value
+
+
+def verdicts(results: dict[str, Any]) -> list[str]:
+    """Given the results, return one line per target: met or missed, and by how much."""
+    lines = []
+    for cycle in results["cycles"]:
+        if cycle["cycle"] != "full":
+            continue
+        n = cycle["orders"]
+        lines.append(_check(f"{n:,} calls = ceil(N/100)", cycle["calls"], cycle["floor"], "=="))
+        lines.append(_check(f"{n:,} wall/ideal", cycle["wall_ratio"], WALL_RATIO_MAX, "<=", "x"))
+        lines.append(
+            _check(f"{n:,} CPU us/order", cycle["cpu_ms_per_1000"], CPU_US_PER_ORDER_MAX, "<=")
+        )
+        if n in RSS_MB_MAX:
+            lines.append(_check(f"{n:,} peak RSS MB", cycle["peak_rss_mb"], RSS_MB_MAX[n], "<="))
+    limited = results.get("rate_limit")
+    if limited:
+        lines.append(
+            _check(
+                f"rate limit: requests in the busiest 60 s at the panel "
+                f"({limited['calls']} calls in {limited['wall_s']:.0f} s)",
+                limited["busiest_60s_window"],
+                limited["requests_per_minute"],
+                "<=",
+            )
+        )
+    for n, timings in results.get("commands", {}).items():
+        for name, ms in timings.items():
+            if not name.startswith(("startup", "query")):
+                lines.append(_check(f"{int(n):,} `{name}` ms", ms, COMMAND_MS_MAX, "<="))
+    return lines
+
+
+def _check(what: str, value: float, target: float, op: str, unit: str = "") -> str:
+    met = value == target if op == "==" else value <= target
+    if met:
+        return f"met     {what}: {_short(value)}{unit} ({op} {target}{unit})"
+    over = (value - target) / target * 100 if target else float("inf")
+    return f"MISSED  {what}: {_short(value)}{unit} ({op} {target}{unit}; {over:+.0f}%)"
+
+
+def write(results: dict[str, Any], out: Path) -> Path:
+    """Write the results as JSON under ``out`` (and as latest.json); return the path."""
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = results["machine"]["date"].replace(":", "").replace("-", "")
+    path = out / f"bench-{stamp}.json"
+    text = json.dumps(results, indent=2)
+    path.write_text(text + "\n")
+    (out / "latest.json").write_text(text + "\n")
+    return path
