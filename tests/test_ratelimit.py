@@ -132,6 +132,32 @@ def test_the_default_wait_ends_when_the_stop_event_is_set():
     assert not waiter.is_alive() and len(outcome) == 1
 
 
+def test_a_poll_stopped_at_the_limiter_is_not_a_panel_failure(tmp_path):
+    from tracker.clock import utcnow
+    from tracker.poll import poll_panel
+    from tracker.store import Store
+    from tracker.transitions import Cadence
+
+    stop = threading.Event()
+    sent: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.content)
+        return httpx.Response(200, json={"1": {"status": "Pending"}})
+
+    limiter = RateLimiter(1, stop_event=stop)  # the second request would wait a minute
+    panel = PanelConfig(name="p", url="http://panel.test/api/v2", key=Secret("k" * 16))
+    client = PanelClient(panel, transport=httpx.MockTransport(handler), limiter=limiter)
+    store = Store(tmp_path / "t.db")
+    store.track("p", list(range(1, 251)), utcnow())
+    threading.Timer(0.2, stop.set).start()  # SIGTERM while the poll waits on the bucket
+    result = poll_panel(store, client, clock=utcnow, cadence=Cadence(300, 300), stop_event=stop)
+    client.close()
+    store.close()
+    assert len(sent) == 1 and result.checked == 100
+    assert result.ok and not result.errors  # stopping is not the panel's fault
+
+
 def test_bad_rates_are_refused():
     with pytest.raises(ValueError):
         RateLimiter(0)

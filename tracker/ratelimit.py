@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from tracker.errors import TransientError
+from tracker.errors import StopRequested
 
 # Requests leave 1 % further apart than the rate says: what the panel counts
 # is when they arrive, and network jitter can bring two arrivals closer than
@@ -26,7 +26,7 @@ from tracker.errors import TransientError
 HEADROOM = 1.01
 
 
-class RateLimitStopped(TransientError):
+class RateLimitStopped(StopRequested):
     """The tracker is stopping: a request waiting for the rate limit was not sent."""
 
 
