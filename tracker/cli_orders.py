@@ -11,7 +11,6 @@ from typing import Any
 import click
 
 from tracker.cli import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
-from tracker.client import PanelClient
 from tracker.clock import utcnow
 from tracker.errors import StoreError
 from tracker.listing import json_array, table_chunks
@@ -134,6 +133,10 @@ def add(
                 extra[name] = "\n".join(value)
         elif value is not None:
             extra[name] = str(value)
+    # Imported here: httpx and tenacity cost the read commands (orders,
+    # history) ~30 ms of start-up they never use.
+    from tracker.client import PanelClient
+
     config = ctx.config(keys=True)
     panel_config = config.panel(panel)
     store = open_store(config)
