@@ -9,6 +9,7 @@ file while another process opens it would let two daemons in.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from pathlib import Path
@@ -58,8 +59,10 @@ class DatabaseLock:
                 f"stop it first (lock: {self.path})"
             ) from None
         # The PID is only a hint for the message above; the lock is the flock.
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        # A full disk (ENOSPC) must not stop the daemon over a hint.
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
 
     def release(self) -> None:

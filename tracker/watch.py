@@ -36,6 +36,7 @@ from tracker.alerts import Alert, Alerter, Episode
 from tracker.app import Job
 from tracker.balance_job import check_balance
 from tracker.errors import AuthError
+from tracker.store_health import StoreHealth
 from tracker.webhook import WebhookSink
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ class Watch:
             else None
         )
         self.alerter = Alerter(tracker.store, self.sink, clock=tracker.clock)
+        # Disk full or read-only database: one alert per outage; jobs retry on schedule.
+        self.store_health = StoreHealth(store=tracker.store, sink=self.sink, clock=tracker.clock)
         self.paused: set[str] = set()
         self._failing: dict[str, datetime | None] = {}
         self._lock = threading.RLock()
@@ -79,12 +82,13 @@ class Watch:
     # --- jobs ------------------------------------------------------------------
 
     def jobs(self, jobs: list[Job]) -> list[Job]:
-        """Given the tracker's jobs, return them pausable, plus a balance job per panel."""
+        """Given the tracker's jobs, return them pausable, plus a balance job per panel,
+        all watched for an unwritable database."""
         every = self.config.schedule.balance_every
         wrapped = [self._pausable(job) for job in jobs]
         for name in self.tracker.clients:
             wrapped.append(Job(f"balance:{name}", every, partial(self.check_balance, name)))
-        return wrapped
+        return self.store_health.wrap_all(wrapped)
 
     def check_balance(self, panel: str) -> bool:
         """Run the balance job of one panel (also the probe of a paused one)."""

@@ -1,0 +1,312 @@
+"""Disk full / read-only database: one error-level alert, the daemon keeps
+running and retrying instead of crash-looping, and catches up once the
+database is writable again."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.app import Job
+from tracker.cli import main
+from tracker.errors import StoreError
+from tracker.simulator import PanelServer, SimulatedPanel
+from tracker.store import describe_db_error
+from tracker.store_health import (
+    STORE_UNWRITABLE,
+    STORE_WRITABLE,
+    Health,
+    StoreHealth,
+    judge,
+    unwritable,
+)
+
+DB = Path("/var/lib/smm-tracker/tracker.db")
+FULL = "database or disk is full"
+READ_ONLY = "attempt to write a readonly database"
+
+
+def store_error(sqlite_message: str) -> StoreError:
+    return StoreError(describe_db_error(DB, sqlite3.OperationalError(sqlite_message)))
+
+
+# --- the pure decision -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("message", "lasting"),
+    [
+        (FULL, True),
+        (READ_ONLY, True),
+        ("disk I/O error", True),
+        ("database is locked", False),  # busy: fails one cycle, no outage
+        ("no such table: orders", False),
+    ],
+)
+def test_which_database_errors_are_an_outage(message, lasting):
+    assert unwritable(store_error(message)) is lasting
+    assert not unwritable(sqlite3.OperationalError(message))  # only the store's own errors
+
+
+def test_one_alert_per_outage_whatever_the_number_of_failing_jobs(clock):
+    health, alert = judge(Health(), "status:a", str(store_error(FULL)), clock())
+    assert alert is not None and alert.kind == STORE_UNWRITABLE and alert.severity == "error"
+    assert "disk full" in alert.message
+    clock.advance(60)
+    for job in ("status:a", "status:b", "refill:a"):
+        health, alert = judge(health, job, str(store_error(FULL)), clock())
+        assert alert is None
+    # A job that never failed proves nothing: it may have had nothing to write.
+    health, alert = judge(health, "balance:a", None, clock())
+    assert alert is None and health.failing
+    health, alert = judge(health, "status:a", None, clock())
+    health, alert2 = judge(health, "refill:a", None, clock())
+    assert alert is None and alert2 is None
+    clock.advance(30 * 60)
+    health, alert = judge(health, "status:b", None, clock())
+    assert alert is not None and alert.kind == STORE_WRITABLE and alert.severity == "info"
+    assert "31m00s" in alert.message and health == Health()
+    # The next outage is news again.
+    _, alert = judge(health, "status:a", str(store_error(READ_ONLY)), clock())
+    assert alert is not None and "read-only" in alert.message
+
+
+class ListSink:
+    def __init__(self) -> None:
+        self.sent: list = []
+
+    def send(self, alert) -> bool:
+        self.sent.append(alert)
+        return True
+
+
+def test_wrapped_job_still_fails_and_alerts_once(clock):
+    sink = ListSink()
+    health = StoreHealth(sink=sink, clock=clock)
+    outcomes = iter([store_error(FULL), store_error(FULL), store_error("database is locked"), True])
+
+    def run() -> bool:
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    job = health.wrap(Job("status:a", 60, run))
+    for _ in range(3):
+        with pytest.raises(StoreError):  # the cycle still fails, and says why
+            job.run()
+        clock.advance(60)
+    assert [a.kind for a in sink.sent] == [STORE_UNWRITABLE]
+    assert job.run() is True
+    assert [a.kind for a in sink.sent] == [STORE_UNWRITABLE, STORE_WRITABLE]
+
+
+# --- the daemon --------------------------------------------------------------------
+
+KEY = "disk-key-Rf3Gs8Kw1Yn6"
+# Runs `smm-tracker` with every SQLite connection made to fail its writes, the
+# way a full disk or a read-only file fails them, while a flag file exists.
+INJECTED = """
+import os, sqlite3, sys
+
+FLAG, MESSAGE = sys.argv.pop(1), sys.argv.pop(1)
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class Connection(sqlite3.Connection):
+    def _check(self, sql):
+        if os.path.exists(FLAG) and sql.lstrip().upper().startswith(WRITES):
+            raise sqlite3.OperationalError(MESSAGE)
+
+    def execute(self, sql, *args):
+        self._check(sql)
+        return super().execute(sql, *args)
+
+    def executemany(self, sql, *args):
+        self._check(sql)
+        return super().executemany(sql, *args)
+
+
+_connect = sqlite3.connect
+
+
+def connect(*args, **kwargs):
+    kwargs.setdefault("factory", Connection)
+    return _connect(*args, **kwargs)
+
+
+sqlite3.connect = connect
+from tracker.cli import main
+
+main(prog_name="smm-tracker")
+"""
+
+
+class PanelClock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def wait_for(condition, what: str, process: subprocess.Popen, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.poll() is None, f"the daemon exited ({process.returncode}) before {what}"
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+def events(log: Path) -> list[dict]:
+    found = []
+    for line in log.read_text().splitlines():
+        try:
+            found.append(json.loads(line))
+        except ValueError:
+            continue  # the line being written
+    return found
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(db, timeout=5)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(("message", "said"), [(FULL, "disk full"), (READ_ONLY, "read-only")])
+def test_daemon_rides_out_an_unwritable_database_and_catches_up(tmp_path, message, said):
+    clock = PanelClock()
+    panel = SimulatedPanel(key=KEY, clock=clock, seed=4, speed=60.0)
+    server = PanelServer(panel).start()
+    config = tmp_path / "tracker.toml"
+    config.write_text(
+        f"""
+[database]
+path = "t.db"
+[[panels]]
+name = "sim"
+url = "{server.url}"
+key_env = "SIM_KEY"
+timeout = "2s"
+[schedule]
+status_every = "1s"
+status_max_every = "1s"
+[logging]
+format = "json"
+"""
+    )
+    env = {**os.environ, "SIM_KEY": KEY, "SMM_TRACKER_CONFIG": str(config)}
+    env.pop("NOTIFY_SOCKET", None)
+    ids = panel.seed_orders(30, spread=200)
+    assert CliRunner().invoke(main, ["track", *map(str, ids)], env=env).exit_code == 0
+    db, flag, log = tmp_path / "t.db", tmp_path / "disk-full", tmp_path / "run.log"
+
+    def polled(job_failures: int) -> bool:
+        return (
+            sum(
+                1
+                for e in events(log)
+                if e["event"] == "job_failed"
+                and e.get("job") == "status:sim"
+                and said in e["error"]
+            )
+            >= job_failures
+        )
+
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", INJECTED, str(flag), message, "run"],
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        seen = "SELECT count(DISTINCT order_id) FROM transitions"
+        wait_for(lambda: query(db, seen) == [(30,)], "the first poll", process)
+        before = query(db, "SELECT * FROM transitions ORDER BY id")
+
+        flag.touch()  # the disk fills up; meanwhile the orders move on
+        clock.now += 150
+        wait_for(lambda: polled(3), "three failed status cycles", process)
+        assert query(db, "SELECT * FROM transitions ORDER BY id") == before
+        alerts = [
+            e for e in events(log) if e["event"] == "alert" and e["alert"].startswith("store")
+        ]
+        # One error-level alert for the outage, however many cycles fail.
+        assert [(a["alert"], a["level"]) for a in alerts] == [(STORE_UNWRITABLE, "error")]
+        assert said in alerts[0]["message"]
+
+        current = {i: panel.order(i).status for i in ids}
+        stale = dict(query(db, "SELECT order_id, status FROM orders"))
+        assert stale != current  # there is something to catch up on
+        flag.unlink()  # space is freed: the next cycle catches up
+        wait_for(
+            lambda: dict(query(db, "SELECT order_id, status FROM orders")) == current,
+            "the database to catch up with the panel",
+            process,
+        )
+        wait_for(
+            lambda: any(e.get("alert") == STORE_WRITABLE for e in events(log)),
+            "the recovery alert",
+            process,
+        )
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+        server.stop()
+
+    output = log.read_text()
+    assert "Traceback" not in output
+    # Every order's history is whole: what happened while the disk was full was
+    # recorded after, from where the order last stood.
+    for order_id in ids:
+        steps = query(
+            db,
+            "SELECT from_status, to_status FROM transitions "
+            f"WHERE order_id = {order_id} ORDER BY id",
+        )
+        assert steps[0][0] is None
+        assert all(a[1] == b[0] for a, b in zip(steps, steps[1:], strict=False))
+        assert steps[-1][1] == current[order_id]
+    stored = query(db, "SELECT kind FROM alerts")
+    assert (STORE_WRITABLE,) in stored and (STORE_UNWRITABLE,) not in stored
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_a_full_disk_at_startup_does_not_stop_the_run(tmp_path):
+    # /dev/full answers every write with ENOSPC (and as root, chmod cannot make
+    # a file unwritable): with the lock file pointing there, the run cannot
+    # write its PID hint, and must start all the same.
+    clock = PanelClock()
+    panel = SimulatedPanel(key=KEY, clock=clock, seed=4, speed=60.0)
+    ids = panel.seed_orders(3)
+    (tmp_path / "t.db.lock").symlink_to("/dev/full")
+    with PanelServer(panel) as server:
+        (tmp_path / "tracker.toml").write_text(
+            f'[database]\npath = "t.db"\n[[panels]]\nname = "sim"\nurl = "{server.url}"\n'
+            'key_env = "SIM_KEY"\ntimeout = "2s"\n'
+        )
+        env = {"SIM_KEY": KEY, "SMM_TRACKER_CONFIG": str(tmp_path / "tracker.toml")}
+        runner = CliRunner()
+        assert runner.invoke(main, ["track", *map(str, ids)], env=env).exit_code == 0
+        result = runner.invoke(main, ["run", "--once"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    statuses = dict(query(tmp_path / "t.db", "SELECT order_id, status FROM orders"))
+    assert statuses == {i: panel.order(i).status for i in ids}
