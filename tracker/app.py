@@ -20,6 +20,7 @@ from tracker.clock import Clock, utcnow
 from tracker.config import Config, PanelConfig
 from tracker.logs import register_secret
 from tracker.poll import poll_panel
+from tracker.ratelimit import RateLimiter
 from tracker.refill_job import refill_jobs
 from tracker.store import Store
 from tracker.transitions import Cadence
@@ -57,10 +58,17 @@ class Tracker:
         self.clients: dict[str, PanelClient] = {}
         for panel in config.panels:
             register_secret(panel.key.reveal())
+            # One bucket per panel, shared by every job through its one client.
+            limiter = (
+                RateLimiter(panel.requests_per_minute, stop_event=self.stop_event, panel=panel.name)
+                if panel.requests_per_minute
+                else None
+            )
             self.clients[panel.name] = PanelClient(
                 panel,
                 transport=transport(panel) if transport else None,
                 stop_event=self.stop_event,
+                limiter=limiter,
             )
         self.transition_listeners: list[TransitionListener] = []
         self.refill_listeners: list[TransitionListener] = []  # refill status changes
