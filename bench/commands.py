@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.store import Store
+from tracker.store_orders import iter_orders
 
 REPEAT = 5
 
@@ -65,10 +66,10 @@ def time_commands(config: Path, db: Path, panel: str, order_id: int, key: str) -
     store = Store(db)
     try:
         result["query: newest 100"] = round(
-            query_ms(lambda: list(store.iter_orders(panel=panel, limit=101))), 2
+            query_ms(lambda: list(iter_orders(store, panel=panel, limit=101))), 2
         )
         result["query: newest 100 Processing"] = round(
-            query_ms(lambda: list(store.iter_orders(status="Processing", limit=101))), 2
+            query_ms(lambda: list(iter_orders(store, status="Processing", limit=101))), 2
         )
         result["query: history"] = round(
             query_ms(lambda: (store.order(panel, order_id), store.history(panel, order_id))), 2

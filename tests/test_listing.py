@@ -12,6 +12,7 @@ from tracker.listing import json_array, table_chunks
 from tracker.models import OrderStatus
 from tracker.render import table, to_json
 from tracker.store import Store
+from tracker.store_orders import iter_orders, panels
 from tracker.transitions import Cadence
 
 CONFIG = """
@@ -35,22 +36,22 @@ def test_orders_come_by_panel_then_newest_first_across_pages(store, clock):
     store.track("b", list(range(1, 11)), clock())
     store.track("a", [5, 7, 6], clock())
     expected = [("a", i) for i in (7, 6, 5)] + [("b", i) for i in range(10, 0, -1)]
-    got = [(r["panel"], r["order_id"]) for r in store.iter_orders(chunk=3)]
+    got = [(r["panel"], r["order_id"]) for r in iter_orders(store, chunk=3)]
     assert got == expected
-    assert [(r["panel"], r["order_id"]) for r in store.iter_orders(limit=5, chunk=2)] == expected[
+    assert [(r["panel"], r["order_id"]) for r in iter_orders(store, limit=5, chunk=2)] == expected[
         :5
     ]
-    assert [r["order_id"] for r in store.iter_orders(panel="b", limit=3)] == [10, 9, 8]
-    assert store.panels() == ["a", "b"]
+    assert [r["order_id"] for r in iter_orders(store, panel="b", limit=3)] == [10, 9, 8]
+    assert panels(store) == ["a", "b"]
 
 
 def test_orders_filtered_by_status_including_no_status_yet(store, clock):
     store.track("a", list(range(1, 8)), clock())
     reports = {i: OrderStatus(i, status="Completed" if i % 2 else "Pending") for i in range(1, 6)}
     store.apply_reports("a", list(range(1, 6)), reports, clock(), Cadence(300, 300))
-    assert [r["order_id"] for r in store.iter_orders(status="Completed", chunk=2)] == [5, 3, 1]
-    assert [r["order_id"] for r in store.iter_orders(status="-")] == [7, 6]
-    assert [r["order_id"] for r in store.iter_orders(status="Partial")] == []
+    assert [r["order_id"] for r in iter_orders(store, status="Completed", chunk=2)] == [5, 3, 1]
+    assert [r["order_id"] for r in iter_orders(store, status="-")] == [7, 6]
+    assert [r["order_id"] for r in iter_orders(store, status="Partial")] == []
 
 
 def test_the_status_listing_has_an_index_of_its_own(store):

@@ -17,6 +17,7 @@ from tracker.listing import json_array, table_chunks
 from tracker.models import NewOrder
 from tracker.render import table, to_json
 from tracker.statuses import ORDER_STATUSES, canonical_order_status
+from tracker.store_orders import iter_orders
 
 _ID = re.compile(r"^\d{1,18}$")
 
@@ -201,13 +202,13 @@ def orders(
     status = canonical_order_status(status_filter) or status_filter if status_filter else None
     if as_json:
         # Streamed: scripts get every match without the whole list in memory.
-        for piece in json_array(store.iter_orders(panel=name, status=status, limit=limit)):
+        for piece in json_array(iter_orders(store, panel=name, status=status, limit=limit)):
             click.echo(piece, nl=False)
         click.echo()
         return
     capped = limit is None and not show_all
     # When capped, one row more than is shown tells whether any were left out.
-    rows = store.iter_orders(panel=name, status=status, limit=TABLE_LIMIT + 1 if capped else limit)
+    rows = iter_orders(store, panel=name, status=status, limit=TABLE_LIMIT + 1 if capped else limit)
     printed = False
     for piece in table_chunks(
         _with_delivered(islice(rows, TABLE_LIMIT) if capped else rows), ORDER_COLUMNS, ORDER_HEADERS

@@ -280,63 +280,11 @@ class Store:
     def orders(
         self, *, panel: str | None = None, status: str | None = None, limit: int | None = None
     ) -> list[dict[str, Any]]:
-        """Return tracked orders as :meth:`iter_orders` yields them, in one list."""
-        return list(self.iter_orders(panel=panel, status=status, limit=limit))
+        """Return tracked orders as :func:`tracker.store_orders.iter_orders` yields
+        them, in one list."""
+        from tracker.store_orders import iter_orders  # it builds on this module
 
-    def iter_orders(
-        self,
-        *,
-        panel: str | None = None,
-        status: str | None = None,
-        limit: int | None = None,
-        chunk: int = 500,
-    ) -> Iterator[dict[str, Any]]:
-        """Yield tracked orders by panel name, newest (highest ID) first, at most
-        ``limit`` of them; ``status`` "-" means no status yet.
-
-        Rows are read ``chunk`` at a time, one panel after another, each page an
-        index range scan: the first rows come at once and memory stays flat,
-        however many orders there are.
-        """
-        where = ""
-        params: list[Any] = []
-        if status == "-":
-            where = "AND status IS NULL"
-        elif status is not None:
-            where, params = "AND status = ?", [status]
-        left = limit
-        for name in [panel] if panel is not None else self.panels():
-            before = 2**63 - 1
-            while left is None or left > 0:
-                size = chunk if left is None else min(chunk, left)
-                rows = self.rows(
-                    f"SELECT * FROM orders WHERE panel = ? {where} AND order_id < ? "
-                    "ORDER BY order_id DESC LIMIT ?",
-                    [name, *params, before, size],
-                )
-                yield from rows
-                if left is not None:
-                    left -= len(rows)
-                if len(rows) < size:
-                    break
-                before = rows[-1]["order_id"]
-
-    def panels(self) -> list[str]:
-        """Return the names of the panels that have tracked orders, sorted."""
-        # A skip-scan of the primary key: one index seek per panel instead of
-        # a pass over every order (SELECT DISTINCT reads the whole index).
-        rows = self.rows(
-            """
-            WITH RECURSIVE names(name) AS (
-                SELECT MIN(panel) FROM orders
-                UNION ALL
-                SELECT (SELECT MIN(panel) FROM orders WHERE panel > names.name)
-                FROM names WHERE names.name IS NOT NULL
-            )
-            SELECT name FROM names WHERE name IS NOT NULL
-            """
-        )
-        return [r["name"] for r in rows]
+        return list(iter_orders(self, panel=panel, status=status, limit=limit))
 
     def history(self, panel: str, order_id: int) -> list[dict[str, Any]]:
         return self.rows(
