@@ -101,3 +101,15 @@ def test_database_in_missing_directory(cli, tmp_path):
 def test_add_rejects_zero_quantity_before_any_network(cli):
     result = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "0")
     assert result.exit_code == 2 and "quantity" in result.output.lower()
+
+
+def test_every_command_is_listed_and_loads_on_demand():
+    import importlib
+
+    from tracker.cli import COMMAND_MODULES
+
+    for module in set(COMMAND_MODULES.values()):
+        importlib.import_module(f"tracker.{module}")
+    assert set(main.commands) == set(COMMAND_MODULES)
+    help_text = CliRunner().invoke(main, ["--help"]).output
+    assert all(name in help_text for name in COMMAND_MODULES)

@@ -7,6 +7,7 @@ failure becomes one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 from collections.abc import Callable
@@ -102,8 +103,36 @@ def _one_line(exc: click.UsageError) -> click.UsageError:
     return _OneLineUsageError(redact_text(exc.format_message()), exc.ctx)
 
 
+# Which module defines each command. Commands are imported when used, so a
+# quick read command does not pay for the daemon, refill or alert code.
+COMMAND_MODULES = {
+    "track": "cli_orders",
+    "add": "cli_orders",
+    "orders": "cli_orders",
+    "history": "cli_orders",
+    "run": "cli_run",
+    "demo": "cli_run",
+    "services": "cli_refills",
+    "refills": "cli_refills",
+    "refill": "cli_refills",
+    "balance": "cli_alerts",
+    "alerts": "cli_alerts",
+    "doctor": "cli_doctor",
+}
+
+
 class _Group(click.Group):
-    """The command group; its only addition is one-line usage errors."""
+    """The command group: commands loaded on demand, one-line usage errors."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            # Importing the module attaches its commands to `main`.
+            importlib.import_module(f"tracker.{module}")
+        return super().get_command(ctx, cmd_name)
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
@@ -140,11 +169,3 @@ def open_store(config: Config) -> Store:
 def main(ctx: click.Context, config_path: str | None, log_level: str | None) -> None:
     """Track SMM panel orders: batched status polling, history in SQLite, refills, alerts."""
     ctx.obj = Context(config_path, log_level.lower() if log_level else None)
-
-
-def _register() -> None:
-    # Commands live in small modules; importing them attaches them to `main`.
-    from tracker import cli_alerts, cli_doctor, cli_orders, cli_refills, cli_run  # noqa: F401
-
-
-_register()
