@@ -8,6 +8,7 @@ caller warns about it once.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 PENDING = "Pending"
 PROCESSING = "Processing"
@@ -89,6 +90,7 @@ def _key(raw: str) -> str:
     return _SPACES.sub(" ", raw.strip()).lower()
 
 
+@lru_cache(maxsize=512)
 def normalize_order_status(raw: str) -> tuple[str, bool]:
     """Given a status as a panel spelled it, return (status, known).
 
@@ -101,6 +103,7 @@ def normalize_order_status(raw: str) -> tuple[str, bool]:
     return found, True
 
 
+@lru_cache(maxsize=512)
 def normalize_refill_status(raw: str) -> tuple[str, bool]:
     """Given a refill status as a panel spelled it, return (status, known)."""
     found = _REFILL_SPELLINGS.get(_key(raw))
