@@ -216,3 +216,14 @@ def test_over_delivery_does_not_raise_the_bar(order):
 def test_a_drop_cannot_be_judged_without_start_count_or_quantity(order):
     assert dropped(replace(order, start_count=None), 0, 0.05) is None
     assert dropped(replace(order, quantity=None), 0, 0.05) is None
+
+
+def test_probe_due_once_per_probe_every():
+    from datetime import UTC, datetime, timedelta
+
+    from tracker.refill_rules import probe_due
+
+    now = datetime(2026, 11, 1, tzinfo=UTC)
+    assert probe_due(None, now, 6 * 3600)
+    assert not probe_due(now - timedelta(hours=5, minutes=59), now, 6 * 3600)
+    assert probe_due(now - timedelta(hours=6), now, 6 * 3600)

@@ -21,6 +21,7 @@ from tracker.simulator import (
     SERVICE_TIKTOK,
 )
 from tracker.statuses import REFILL_FINAL
+from tracker.store_probes import probes_of
 
 ROUND = 0.5 * H  # [schedule] refill_every default
 
@@ -169,3 +170,29 @@ def test_command_detection_asks_only_for_orders_whose_count_dropped(world, tmp_p
     for order_id in (small, whole, unmeasured, no_refill):
         assert w.requests(order_id) == []
     assert w.panel.current_count(big) == w.panel.order(big).start_count + 1000
+
+
+def test_each_order_is_probed_at_most_once_per_probe_every(world, tmp_path, monkeypatch):
+    probe = tmp_path / "probe.sh"
+    probe.write_text(PROBE)
+    probe.chmod(0o755)
+    counts = tmp_path / "counts.txt"
+    monkeypatch.setenv("SMM_COUNTS_FILE", str(counts))
+    w = world(refill=f'detect = "command"\ncommand = "{probe}"\nprobe_every = "6h"')
+    assert w.sync_services()
+    steady = w.order(SERVICE_FOLLOWERS)  # measured, never dropped
+    unmeasured = w.order(SERVICE_FOLLOWERS)  # the probe fails for it every time
+    w.poll()
+    counts.write_text(f"{w.link(steady)} {w.panel.current_count(steady)}\n")
+
+    # Rounds every 30 min from completion to +36 h: eligible from +24 h.
+    assert rounds(w, 36) == []
+
+    runs = probes_of(w.store, "sim", steady)
+    # +24 h, +30 h, +36 h: once per probe_every, not once per 30-minute round.
+    assert len(runs) == 3
+    assert all(r["count"] == w.panel.current_count(steady) and r["dropped"] == 0 for r in runs)
+    failed = probes_of(w.store, "sim", unmeasured)
+    # A failed run does not count as a measurement: it is tried every round.
+    assert len(failed) == 25 and all(r["count"] is None and r["error"] for r in failed)
+    assert w.requests(steady) == [] and w.requests(unmeasured) == []

@@ -101,6 +101,7 @@ class RefillConfig:
     detect: str = "panel"  # "panel" | "command"
     command: str = ""  # absolute path of the drop-detection program when detect = "command"
     command_timeout: float = 30.0
+    probe_every: float = 6 * 3600.0  # probe one order's count at most this often
     drop_threshold: float = 0.05  # fraction of the quantity lost before a refill
 
 

@@ -176,6 +176,7 @@ def _refill(t: Table, base_dir: Path, env: Mapping[str, str]) -> RefillConfig:
         detect=detect,
         command=_refill_command(t, detect, base_dir, env),
         command_timeout=t.duration("command_timeout", d.command_timeout, maximum=3600),
+        probe_every=t.duration("probe_every", d.probe_every, minimum=60, maximum=366 * _DAY),
         drop_threshold=t.fraction("drop_threshold", d.drop_threshold),
     )
 

@@ -194,3 +194,25 @@ def m006_open_counts(db: Database) -> None:
     # (panel, status); a covering partial index keeps that an index-only scan
     # of the open orders instead of a walk over every order ever tracked.
     db.execute("CREATE INDEX orders_open_status ON orders (panel, status) WHERE polling = 1")
+
+
+@migrations()
+def m007_probes(db: Database) -> None:
+    # Counts measured by the user's drop probe (refill.detect = "command"):
+    # a history the user can query, and what keeps one order from being
+    # probed more often than refill.probe_every.
+    db.execute(
+        """
+        CREATE TABLE probes (
+            id         INTEGER PRIMARY KEY,
+            panel      TEXT    NOT NULL,
+            order_id   INTEGER NOT NULL,
+            probed_at  TEXT    NOT NULL,
+            count      INTEGER,
+            dropped    INTEGER,
+            error      TEXT,
+            FOREIGN KEY (panel, order_id) REFERENCES orders (panel, order_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX probes_order ON probes (panel, order_id, id)")

@@ -25,9 +25,10 @@ from tracker.errors import PanelError
 from tracker.probe import ProbeError, ProbeRequest, run_probe
 from tracker.refill_follow import follow_refills
 from tracker.refill_requests import PanelModes, request_refills
-from tracker.refill_rules import OrderFacts, PastRequest, dropped, eligibility
+from tracker.refill_rules import OrderFacts, PastRequest, dropped, eligibility, probe_due
 from tracker.services_job import services_job, sync_services
 from tracker.store import Store
+from tracker.store_probes import last_probed, record_probes
 from tracker.store_refills import (
     candidate_orders,
     has_services,
@@ -171,22 +172,37 @@ class RefillRound:
         return ok
 
     def detect(self, orders: list[OrderFacts]) -> list[int]:
-        """Given eligible orders, return the IDs of those to request a refill for."""
+        """Given eligible orders, return the IDs of those to request a refill for.
+
+        With the probe, only orders not measured within ``refill.probe_every``
+        are probed; every run (count or error) is stored in ``probes``.
+        """
         if self.config.detect == "panel" or not orders:
             return [o.order_id for o in orders]  # the panel judges whether anything dropped
-        with ThreadPoolExecutor(min(PROBES_IN_FLIGHT, len(orders))) as pool:
-            verdicts = list(pool.map(self.probe, orders))
-        return [o.order_id for o, hit in zip(orders, verdicts, strict=True) if hit]
+        name, now = self.client.name, self.clock()
+        last = last_probed(self.store, name, [o.order_id for o in orders])
+        due = [o for o in orders if probe_due(last.get(o.order_id), now, self.config.probe_every)]
+        if not due:
+            return []
+        with ThreadPoolExecutor(min(PROBES_IN_FLIGHT, len(due))) as pool:
+            runs = list(pool.map(self.probe, due))
+        record_probes(
+            self.store,
+            name,
+            [(o.order_id, *run) for o, run in zip(due, runs, strict=True) if run is not None],
+            now,
+        )
+        return [o.order_id for o, run in zip(due, runs, strict=True) if run and run[1]]
 
-    def probe(self, order: OrderFacts) -> bool:
-        """Run the user's probe for one order; return True when its count dropped.
+    def probe(self, order: OrderFacts) -> tuple[int | None, bool | None, str | None] | None:
+        """Run the user's probe for one order; return (count, dropped, error), or
+        None when it was not run (stopping, or the order lacks what it needs).
 
-        A probe that fails, or an order lacking what the probe needs, is
-        skipped this round with a warning.
+        A probe that fails is skipped this round with a warning.
         """
         name = self.client.name
         if self.stop.is_set():
-            return False
+            return None
         if not order.link or order.start_count is None or order.quantity is None:
             missing = [
                 what
@@ -200,7 +216,7 @@ class RefillRound:
             log.warning(
                 "probe_skipped", panel=name, order=order.order_id, missing=", ".join(missing)
             )
-            return False
+            return None
         request = ProbeRequest(name, order.order_id, order.link, order.start_count, order.quantity)
         try:
             count = run_probe(
@@ -211,10 +227,10 @@ class RefillRound:
             )
         except ProbeError as exc:
             log.warning("probe_failed", panel=name, order=order.order_id, error=str(exc))
-            return False
+            return None, None, str(exc)
         hit = bool(dropped(order, count, self.config.drop_threshold))
         log.debug("probe_done", panel=name, order=order.order_id, count=count, dropped=hit)
-        return hit
+        return count, hit, None
 
 
 def notifier(tracker: Tracker) -> RefillListener:

@@ -179,6 +179,13 @@ def dropped(order: OrderFacts, current: int, threshold: float) -> bool | None:
     return current < expected - order.quantity * threshold
 
 
+def probe_due(last: datetime | None, now: datetime, probe_every: float) -> bool:
+    """Given when an order's count was last measured (None: never), return True
+    when the probe should measure it again: at most once per ``probe_every``,
+    so a user's count source is not asked about every order every round."""
+    return last is None or (now - last).total_seconds() >= probe_every
+
+
 # --- what to store --------------------------------------------------------
 
 
