@@ -16,16 +16,27 @@ from collections.abc import Callable
 
 import structlog
 
+from tracker.alerts import Alert, raise_alert
 from tracker.app import Job, Tracker
 from tracker.config import Config
 from tracker.daemon import Generation, JobStats, Signals, serve
-from tracker.errors import ConfigError, TrackerError
+from tracker.errors import ConfigError, StoreError, TrackerError
 from tracker.metrics import CallCounters, MetricsServer, collect
 from tracker.notify import STATUS_EVERY, Notifier, status_line
 from tracker.readings import open_order_count
 from tracker.store import Store
 
 log = structlog.get_logger("tracker.service")
+
+STARTUP_RETRY = 30.0  # seconds between attempts to open an unwritable database
+
+
+def is_waitable(exc: StoreError) -> bool:
+    """Given a store failure at start-up, return True when waiting may cure it
+    (disk full, read-only, locked) rather than a mistake to report (missing
+    directory, not a database)."""
+    text = str(exc)
+    return any(word in text for word in ("disk full", "read-only", "is busy"))
 
 
 def select_jobs(tracker: Tracker, config: Config, panel: str | None) -> list[Job]:
@@ -74,6 +85,7 @@ class Service:
         notifier: Notifier,
         panel: str | None = None,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         self.config = config
         self.load = load
@@ -82,6 +94,7 @@ class Service:
         self.clock = clock
         self.stats = JobStats()
         self.calls = CallCounters()  # outlive reloads: counters never go back
+        self.sleep = sleep
         self.note = ""  # shown in STATUS= while the last reload failed
         self._reader: Store | None = None
 
@@ -89,7 +102,9 @@ class Service:
         """Serve until stopped. Raise TrackerError if the service cannot start."""
         signals = Signals()
         signals.install()  # before migrations: a SIGTERM then is honoured, not fatal
-        first = self._build(self.config)
+        first = self._build_when_writable(signals)
+        if first is None:
+            return  # stopped while waiting for the database
         metrics: MetricsServer | None = None
         try:
             database = self.config.database
@@ -123,6 +138,46 @@ class Service:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+    def _build_when_writable(self, signals: Signals) -> Generation | None:
+        """Build the first generation, waiting (not exiting) while the database
+        is full, read-only or locked; return None if a stop comes first.
+
+        Exiting would have systemd restart the service in a loop; waiting keeps
+        one process, one alert and a STATUS= line saying what it waits for.
+        """
+        alerted = False
+        while True:
+            try:
+                return self._build(self.config)
+            except StoreError as exc:
+                if not is_waitable(exc):
+                    raise
+                if not alerted:
+                    alerted = True
+                    raise_alert(
+                        Alert(
+                            "store_unwritable",
+                            f"cannot start: {exc}; retrying every {STARTUP_RETRY:g}s",
+                            severity="error",
+                        )
+                    )
+                    # Started as far as systemd is concerned (no start timeout,
+                    # no restart loop); the watchdog is fed while waiting.
+                    self.notifier.ready(f"waiting for the database: {exc}")
+            if self._wait(signals, STARTUP_RETRY):
+                return None
+
+    def _wait(self, signals: Signals, seconds: float) -> bool:
+        """Sleep up to ``seconds`` feeding the watchdog; return True if stopped."""
+        deadline = self.clock() + seconds
+        while self.clock() < deadline:
+            if signals.stop:
+                return True
+            if self.notifier.watchdog_every:
+                self.notifier.watchdog()
+            self.sleep(0.2)
+        return signals.stop
 
     def _build(self, config: Config) -> Generation:
         tracker = Tracker(config)  # opens the store: migrations run here

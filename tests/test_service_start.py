@@ -1,0 +1,92 @@
+"""`run` waits for a database it cannot write at start-up instead of exiting."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from structlog.testing import capture_logs
+
+from tracker.config import config_from_dict
+from tracker.daemon import Generation, Signals
+from tracker.errors import StoreError
+from tracker.notify import Notifier
+from tracker.service import STARTUP_RETRY, Service
+
+
+class Ticks:
+    """An injected clock and sleep: sleeping moves the clock."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def make_service(tmp_path: Path, ticks: Ticks) -> Service:
+    config = config_from_dict(
+        {
+            "database": {"path": "t.db"},
+            "panels": [{"name": "p", "url": "http://127.0.0.1:9/api/v2", "key": "k" * 12}],
+        },
+        base_dir=tmp_path,
+        env={},
+    )
+    return Service(
+        config, load=lambda: config, notifier=Notifier(None), clock=ticks.clock, sleep=ticks.sleep
+    )
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_full_disk_at_start_is_waited_out_with_one_alert(tmp_path, monkeypatch):
+    ticks = Ticks()
+    service = make_service(tmp_path, ticks)
+    attempts = []
+    stop = threading.Event()
+    built = Generation([], stop)
+
+    def build(config):
+        attempts.append(ticks.now)
+        if len(attempts) < 4:
+            raise StoreError(f"disk full while writing {tmp_path / 't.db'}")
+        return built
+
+    monkeypatch.setattr(service, "_build", build)
+    with capture_logs() as events:
+        assert service._build_when_writable(Signals()) is built
+    # Tried at 0, then every STARTUP_RETRY seconds, until the disk had room.
+    assert attempts == pytest.approx(
+        [0, STARTUP_RETRY, 2 * STARTUP_RETRY, 3 * STARTUP_RETRY], abs=0.5
+    )
+    alerts = [e for e in events if e.get("alert") == "store_unwritable"]
+    assert len(alerts) == 1 and alerts[0]["log_level"] == "error"
+
+
+def test_a_stop_while_waiting_ends_the_wait(tmp_path, monkeypatch):
+    ticks = Ticks()
+    service = make_service(tmp_path, ticks)
+    signals = Signals()
+
+    def build(config):
+        signals.stop = True  # SIGTERM arrives while the disk is still full
+        raise StoreError("database /x/t.db is read-only")
+
+    monkeypatch.setattr(service, "_build", build)
+    assert service._build_when_writable(signals) is None
+
+
+def test_a_missing_directory_is_still_an_error_not_a_wait(tmp_path, monkeypatch):
+    service = make_service(tmp_path, Ticks())
+
+    def build(config):
+        raise StoreError("database directory /nope does not exist")
+
+    monkeypatch.setattr(service, "_build", build)
+    with pytest.raises(StoreError, match="does not exist"):
+        service._build_when_writable(Signals())
