@@ -32,3 +32,20 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def world(tmp_path, clock):
+    """Make refill Worlds (tests/refill_world.py) on the test's FakeClock; close
+    them all at the end."""
+    from refill_world import World
+
+    made: list[World] = []
+
+    def make(**options: Any) -> World:
+        made.append(World(tmp_path, clock, **options))
+        return made[-1]
+
+    yield make
+    for w in made:
+        w.close()

@@ -6,7 +6,6 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-import pytest
 from refill_world import DAY, KEY, H, World
 
 from tracker.sim_orders import SimRefusal
@@ -33,19 +32,6 @@ class SingleIdPanel(SimulatedPanel):
         if "refills" in form:
             raise SimRefusal("Incorrect request")
         return super()._refill_status(form, now)
-
-
-@pytest.fixture
-def world(tmp_path, clock):
-    made: list[World] = []
-
-    def make(**options) -> World:
-        made.append(World(tmp_path, clock, **options))
-        return made[-1]
-
-    yield make
-    for w in made:
-        w.close()
 
 
 def completed_a_day_ago(w: World, *services_: int, **options) -> list[int]:

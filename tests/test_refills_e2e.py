@@ -10,7 +10,6 @@ import json
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from refill_world import DAY, H, World
 
 from tracker.clock import parse_iso
@@ -24,19 +23,6 @@ from tracker.statuses import REFILL_FINAL
 from tracker.store_probes import probes_of
 
 ROUND = 0.5 * H  # [schedule] refill_every default
-
-
-@pytest.fixture
-def world(tmp_path, clock):
-    made: list[World] = []
-
-    def make(**options) -> World:
-        made.append(World(tmp_path, clock, **options))
-        return made[-1]
-
-    yield make
-    for w in made:
-        w.close()
 
 
 def rounds(w: World, hours: float, before_each=None, every: float = ROUND) -> list[float]:
