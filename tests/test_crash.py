@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from click.testing import CliRunner
+from simconfig import sim_config
 
 from tracker.cli import main
 from tracker.simulator import PanelServer, SimulatedPanel
@@ -58,23 +59,12 @@ def test_sigkill_during_polls_loses_and_duplicates_nothing(tmp_path):
     server = PanelServer(panel).start()
     config = tmp_path / "tracker.toml"
     config.write_text(
-        f"""
-[database]
-path = "t.db"
-[[panels]]
-name = "sim"
-url = "{server.url}"
-key_env = "SIM_KEY"
-timeout = "2s"
-retry_budget = "2s"
-max_batch = 20
-concurrency = 2
-[schedule]
-status_every = "1s"
-status_max_every = "1s"
-[logging]
-format = "json"
-"""
+        sim_config(
+            server.url,
+            panel='timeout = "2s"\nretry_budget = "2s"\nmax_batch = 20\nconcurrency = 2',
+            schedule='status_every = "1s"\nstatus_max_every = "1s"',
+            json_logs=True,
+        )
     )
     env = {**os.environ, "SIM_KEY": KEY, "SMM_TRACKER_CONFIG": str(config)}
     env.pop("NOTIFY_SOCKET", None)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from simconfig import sim_config
 
 from tracker.app import Job
 from tracker.cli import main
@@ -193,20 +194,12 @@ def test_daemon_rides_out_an_unwritable_database_and_catches_up(tmp_path, messag
     server = PanelServer(panel).start()
     config = tmp_path / "tracker.toml"
     config.write_text(
-        f"""
-[database]
-path = "t.db"
-[[panels]]
-name = "sim"
-url = "{server.url}"
-key_env = "SIM_KEY"
-timeout = "2s"
-[schedule]
-status_every = "1s"
-status_max_every = "1s"
-[logging]
-format = "json"
-"""
+        sim_config(
+            server.url,
+            panel='timeout = "2s"',
+            schedule='status_every = "1s"\nstatus_max_every = "1s"',
+            json_logs=True,
+        )
     )
     env = {**os.environ, "SIM_KEY": KEY, "SMM_TRACKER_CONFIG": str(config)}
     env.pop("NOTIFY_SOCKET", None)

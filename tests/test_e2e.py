@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from simconfig import sim_config
 
 from tracker.cli import main
 from tracker.simulator import PanelServer, SimulatedPanel
@@ -30,19 +31,11 @@ def setup(tmp_path, monkeypatch):
     panel = SimulatedPanel(key=KEY, clock=clock, seed=3, speed=60.0)
     server = PanelServer(panel).start()
     (tmp_path / "tracker.toml").write_text(
-        f"""
-[database]
-path = "t.db"
-[[panels]]
-name = "sim"
-url = "{server.url}"
-key_env = "SIM_KEY"
-timeout = "5s"
-retry_budget = "5s"
-[schedule]
-status_every = "1m"
-status_max_every = "1m"
-"""
+        sim_config(
+            server.url,
+            panel='timeout = "5s"\nretry_budget = "5s"',
+            schedule='status_every = "1m"\nstatus_max_every = "1m"',
+        )
     )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SIM_KEY", KEY)

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import tenacity
 from click.testing import CliRunner
+from simconfig import sim_config
 
 from tracker.app import Tracker
 from tracker.cli import main
@@ -62,19 +63,11 @@ def test_debug_run_with_faults_leaks_the_key_nowhere(tmp_path, monkeypatch, capf
     )
     server = PanelServer(panel).start()
     (tmp_path / "tracker.toml").write_text(
-        f"""
-[database]
-path = "t.db"
-[[panels]]
-name = "sim"
-url = "{server.url}"
-key_env = "SIM_KEY"
-timeout = "500ms"
-retries = 2
-retry_budget = "3s"
-[logging]
-format = "json"
-"""
+        sim_config(
+            server.url,
+            panel='timeout = "500ms"\nretries = 2\nretry_budget = "3s"',
+            json_logs=True,
+        )
     )
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SIM_KEY", KEY)
