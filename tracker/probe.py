@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from tracker.errors import TrackerError
-from tracker.parse import short
+from tracker.values import short
 
 _MAX_OUTPUT = 4096  # a count is a few digits; more than this is not an answer
 
