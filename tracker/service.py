@@ -24,7 +24,7 @@ from tracker.errors import ConfigError, StoreError, TrackerError
 from tracker.metrics import CallCounters, MetricsServer, collect
 from tracker.notify import STATUS_EVERY, Notifier, status_line
 from tracker.readings import open_order_count
-from tracker.store import Store
+from tracker.store import Store, error_kind
 
 log = structlog.get_logger("tracker.service")
 
@@ -35,8 +35,7 @@ def is_waitable(exc: StoreError) -> bool:
     """Given a store failure at start-up, return True when waiting may cure it
     (disk full, read-only, locked) rather than a mistake to report (missing
     directory, not a database)."""
-    text = str(exc)
-    return any(word in text for word in ("disk full", "read-only", "is busy"))
+    return error_kind(exc) in {"full", "readonly", "busy"}
 
 
 def select_jobs(tracker: Tracker, config: Config, panel: str | None) -> list[Job]:

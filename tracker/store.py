@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from contextlib import contextmanager
 from datetime import datetime
 from itertools import chain
@@ -50,6 +50,30 @@ def describe_db_error(path: Path, exc: sqlite3.Error) -> str:
     if "disk is full" in text or "full" in text:
         return f"disk full while writing {path}"
     return f"database {path}: {text}"
+
+
+# The passing or lasting causes describe_db_error names, by the words it uses:
+# callers ask error_kind() instead of matching messages themselves.
+_KINDS = (
+    ("full", "disk full"),
+    ("readonly", "is read-only"),
+    ("busy", "is busy"),
+    ("io", "disk I/O error"),
+)
+
+
+def error_kind(error: BaseException) -> str | None:
+    """Given an exception, return the cause a StoreError names ("full",
+    "readonly", "busy" or "io"), or None for any other error."""
+    if not isinstance(error, StoreError):
+        return None
+    text = str(error)
+    return next((kind for kind, words in _KINDS if words in text), None)
+
+
+def placeholders(items: Sized) -> str:
+    """Given the values of an ``IN (...)`` list, return its "?, ?, ..." marks."""
+    return ",".join("?" * len(items))
 
 
 class Store:
@@ -122,7 +146,7 @@ class Store:
         added = 0
         with self.write() as db:
             for chunk in _chunks(sorted(set(order_ids)), _CHUNK):
-                marks = ",".join("?" * len(chunk))
+                marks = placeholders(chunk)
                 known = {
                     r[0]
                     for r in db.execute(
@@ -232,7 +256,7 @@ class Store:
         recorded: list[dict[str, Any]] = []
         with self.write() as db:
             conn = db.conn
-            marks = ",".join("?" * len(asked))
+            marks = placeholders(asked)
             # The raw cursor, not db.query(): this runs once per 100 orders on
             # the hot path, and sqlite-utils' savepoint per query costs more
             # than the SELECT itself.

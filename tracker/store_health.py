@@ -24,19 +24,20 @@ from typing import TYPE_CHECKING
 from tracker.alerts import Alert, Sink, raise_alert
 from tracker.clock import Clock, utcnow
 from tracker.errors import StoreError
+from tracker.store import error_kind
 
 if TYPE_CHECKING:  # tracker.app imports the Watch that builds a StoreHealth
     from tracker.app import Job
 
 STORE_UNWRITABLE = "store_unwritable"
 STORE_WRITABLE = "store_writable"
-# How tracker.store.describe_db_error words the lasting causes.
-_LASTING = ("disk full", "is read-only", "disk I/O error")
+# The causes that last (a busy database clears by itself within a cycle).
+_LASTING = frozenset({"full", "readonly", "io"})
 
 
 def unwritable(error: BaseException) -> bool:
     """Return True when ``error`` says the database cannot be written for now."""
-    return isinstance(error, StoreError) and any(mark in str(error) for mark in _LASTING)
+    return error_kind(error) in _LASTING
 
 
 @dataclass(frozen=True)

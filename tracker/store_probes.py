@@ -7,17 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from tracker.clock import iso, parse_iso
-from tracker.store import Store
+from tracker.store import Store, placeholders
 
 
 def last_probed(store: Store, panel: str, order_ids: Sequence[int]) -> dict[int, datetime]:
     """Given orders, return when each was last measured successfully (absent: never)."""
     if not order_ids:
         return {}
-    marks = ",".join("?" * len(order_ids))
     rows = store.rows(
         f"SELECT order_id, max(probed_at) AS at FROM probes WHERE panel = ? "
-        f"AND order_id IN ({marks}) AND count IS NOT NULL GROUP BY order_id",
+        f"AND order_id IN ({placeholders(order_ids)}) AND count IS NOT NULL GROUP BY order_id",
         [panel, *order_ids],
     )
     return {r["order_id"]: parse_iso(r["at"]) for r in rows}

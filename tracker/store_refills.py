@@ -15,13 +15,10 @@ from tracker.clock import iso
 from tracker.models import Service
 from tracker.refill_rules import CLOSED, REQUESTING, UNKNOWN
 from tracker.store import Store
+from tracker.store import placeholders as _marks
 
 _CHUNK = 500  # IDs per IN (...) list, well under SQLite's variable limit
 _CLOSED = sorted(CLOSED)
-
-
-def _marks(items: Sequence[Any]) -> str:
-    return ",".join("?" * len(items))
 
 
 # --- services ----------------------------------------------------------------
