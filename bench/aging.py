@@ -4,7 +4,7 @@ A real backlog of N orders was tracked a few at a time over days, and the
 quiet ones have backed off. Replaying days of five-minute polls over N
 orders would take hours, so orders are grouped into tracking cohorts (one
 per poll slot over ``days``): every order of a cohort has the same history,
-which :func:`replay` computes once with :func:`tracker.transitions.next_check`
+which :func:`replay` computes once with :func:`tracker.rules.transitions.next_check`
 exactly as the poller would (checks happen at poll starts; an order is
 checked at the first poll on or after its next-check time). One UPDATE then
 writes each order's cohort state. The orders never moved after their first
@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from tracker.clock import iso
-from tracker.transitions import Cadence, next_check
+from tracker.rules.transitions import Cadence, next_check
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tracker.store import Store
-from tracker.store_orders import iter_orders
+from tracker.store.listing import iter_orders
+from tracker.store.orders import Store
 
 REPEAT = 5
 

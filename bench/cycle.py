@@ -1,7 +1,7 @@
 """One measured poll cycle, in a process of its own.
 
 Run by the benchmark driver as ``python -m bench.cycle --config PATH``. It
-wires the tracker exactly as the daemon does (:class:`tracker.app.Tracker`:
+wires the tracker exactly as the daemon does (:class:`tracker.jobs.tracker.Tracker`:
 store, panel client, shared rate limiter), runs one status poll of the
 panel and prints one JSON line: wall and CPU seconds of the poll, the
 process's peak RSS, and what the poll did. The process is fresh, so its peak
@@ -16,12 +16,12 @@ import resource
 import time
 from datetime import UTC, datetime
 
-import tracker.daemon  # noqa: F401  (the daemon's modules count in its RSS)
-from tracker.app import Tracker
+import tracker.service.daemon  # noqa: F401  (the daemon's modules count in its RSS)
 from tracker.clock import Clock, utcnow
-from tracker.config import load_config
-from tracker.logs import configure as configure_logging
-from tracker.poll import poll_panel
+from tracker.config.model import load_config
+from tracker.jobs.poll import poll_panel
+from tracker.jobs.tracker import Tracker
+from tracker.service.logs import configure as configure_logging
 
 
 def shifted_clock(at: datetime | None) -> Clock:

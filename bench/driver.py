@@ -34,9 +34,9 @@ from bench.aging import age_backlog
 from bench.commands import time_commands
 from bench.simproc import SimProcess
 from tracker.clock import utcnow
-from tracker.ratelimit import HEADROOM
-from tracker.store import Store
-from tracker.transitions import Cadence
+from tracker.panel.ratelimit import HEADROOM
+from tracker.rules.transitions import Cadence
+from tracker.store.orders import Store
 
 PANEL = "bench"
 STATUSES = ("Pending", "Processing", "In progress")

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tracker.render import table
+from tracker.cli.render import table
 
 # Targets from issue #7, checked against every full cycle.
 WALL_RATIO_MAX = 1.2

@@ -23,8 +23,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from tracker.sim_faults import Reply
-from tracker.simulator import PanelServer, SimulatedPanel
+from tracker.sim.faults import Reply
+from tracker.sim.server import PanelServer, SimulatedPanel
 
 
 class TimedPanel(SimulatedPanel):

@@ -12,11 +12,11 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from tracker.app import Tracker
-from tracker.cli import main
-from tracker.config import load_config
-from tracker.simulator import PanelServer, SimulatedPanel
-from tracker.store_refills import refills
+from tracker.cli.main import main
+from tracker.config.model import load_config
+from tracker.jobs.tracker import Tracker
+from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.store.refills import refills
 
 KEY = "sim-refill-key-9fQ2xL7pW3"
 H = 3600.0

@@ -9,14 +9,14 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from tracker.client import PanelClient
 from tracker.clock import iso, parse_iso
-from tracker.config import PanelConfig, Secret
-from tracker.models import OrderStatus
-from tracker.poll import poll_panel
-from tracker.simulator import PanelServer, SimulatedPanel
-from tracker.store import Store
-from tracker.transitions import Cadence, apply_report
+from tracker.config.model import PanelConfig, Secret
+from tracker.jobs.poll import poll_panel
+from tracker.panel.client import PanelClient
+from tracker.panel.models import OrderStatus
+from tracker.rules.transitions import Cadence, apply_report
+from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.store.orders import Store
 
 KEY = "adaptive-key-Zx4Cv8Bn1M"
 CADENCE = Cadence(every=300, max_every=3600)

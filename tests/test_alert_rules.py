@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tracker.alert_rules import (
+from tracker.alerts.alerter import Episode
+from tracker.rules.alerts import (
     AUTH_FAILED,
     AUTH_RECOVERED,
     ORDER_CANCELED,
@@ -19,7 +20,6 @@ from tracker.alert_rules import (
     refill_alerts,
     rough_duration,
 )
-from tracker.alerts import Episode
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 AFTER = 900.0
@@ -135,7 +135,7 @@ def test_rough_duration() -> None:
 
 
 def test_panel_judged_refusals_are_quiet_but_permanent_ones_and_rejections_are_not():
-    from tracker.alert_rules import refill_alerts
+    from tracker.rules.alerts import refill_alerts
 
     def change(order_id, to_status, error=None):
         return {

@@ -9,10 +9,10 @@ import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
-from tracker.alerts import Alert, Alerter, Episode, raise_alert
-from tracker.logs import register_secret
-from tracker.store import Store
-from tracker.store_alerts import alerts_since, load_episode, open_episodes
+from tracker.alerts.alerter import Alert, Alerter, Episode, raise_alert
+from tracker.service.logs import register_secret
+from tracker.store.alerts import alerts_since, load_episode, open_episodes
+from tracker.store.orders import Store
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 

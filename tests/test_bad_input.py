@@ -11,7 +11,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from tracker.cli import main
+from tracker.cli.main import main
 
 KEY = "bad-input-key-Hq4Vn8Tz"
 CONFIG = """

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from tracker.alerts import Episode
-from tracker.balance_rules import (
+from tracker.alerts.alerter import Episode
+from tracker.rules.balance import (
     BALANCE_LOW,
     BALANCE_LOW_REMINDER,
     BALANCE_RECOVERED,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bench.aging import age_backlog, replay
-from tracker.models import OrderStatus
-from tracker.store import Store
-from tracker.transitions import Cadence, next_check
+from tracker.panel.models import OrderStatus
+from tracker.rules.transitions import Cadence, next_check
+from tracker.store.orders import Store
 
 CADENCE = Cadence(every=300, max_every=3600)
 

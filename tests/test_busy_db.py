@@ -15,11 +15,11 @@ import pytest
 from click.testing import CliRunner
 from simconfig import sim_config
 
-from tracker.app import Tracker
-from tracker.cli import main
-from tracker.config import config_from_dict
-from tracker.daemon import JobStats, run_once
-from tracker.simulator import PanelServer, SimulatedPanel
+from tracker.cli.main import main
+from tracker.config.model import config_from_dict
+from tracker.jobs.tracker import Tracker
+from tracker.service.daemon import JobStats, run_once
+from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "busy-key-Tq6Mz1Wd9Hs4"
 # Holds BEGIN IMMEDIATE (the write lock) until a line arrives on stdin.

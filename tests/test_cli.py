@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from tracker.cli import main
+from tracker.cli.main import main
 
 CONFIG = """
 [database]
@@ -106,10 +106,10 @@ def test_add_rejects_zero_quantity_before_any_network(cli):
 def test_every_command_is_listed_and_loads_on_demand():
     import importlib
 
-    from tracker.cli import COMMAND_MODULES
+    from tracker.cli.main import COMMAND_MODULES
 
     for module in set(COMMAND_MODULES.values()):
-        importlib.import_module(f"tracker.{module}")
+        importlib.import_module(f"tracker.cli.{module}")
     assert set(main.commands) == set(COMMAND_MODULES)
     help_text = CliRunner().invoke(main, ["--help"]).output
     assert all(name in help_text for name in COMMAND_MODULES)

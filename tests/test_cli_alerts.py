@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
-from tracker.alerts import Alert, Alerter, Episode, raise_alert
-from tracker.cli import main
+from tracker.alerts.alerter import Alert, Alerter, Episode, raise_alert
+from tracker.cli.main import main
 from tracker.clock import utcnow
-from tracker.store import Store
-from tracker.store_alerts import record_balance
+from tracker.store.alerts import record_balance
+from tracker.store.orders import Store
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 

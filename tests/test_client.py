@@ -9,8 +9,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from tracker.client import PanelClient
-from tracker.config import PanelConfig, Secret
+from tracker.config.model import PanelConfig, Secret
 from tracker.errors import (
     AuthError,
     BadAnswerError,
@@ -18,7 +17,8 @@ from tracker.errors import (
     PanelAnswerError,
     TransientError,
 )
-from tracker.models import NewOrder
+from tracker.panel.client import PanelClient
+from tracker.panel.models import NewOrder
 
 KEY = "k3y-SECRET-0123456789"
 URL = "https://panel.test/api/v2"

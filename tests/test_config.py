@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker import config as config_module
-from tracker.config import (
+from tracker.config import model as config_module
+from tracker.config.model import (
     AlertsConfig,
     BalanceConfig,
     Config,

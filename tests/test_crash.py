@@ -16,9 +16,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from simconfig import sim_config
 
-from tracker.cli import main
-from tracker.simulator import PanelServer, SimulatedPanel
-from tracker.statuses import IN_PROGRESS, TERMINAL
+from tracker.cli.main import main
+from tracker.panel.statuses import IN_PROGRESS, TERMINAL
+from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "crash-key-Bn7Xc2Lv5Pq9"
 ROUNDS = 4

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import threading
 
-from tracker.app import Job
-from tracker.daemon import Generation, JobStats, Scheduler, Signals, guarded, run_once, serve
+from tracker.jobs.tracker import Job
+from tracker.service.daemon import (
+    Generation,
+    JobStats,
+    Scheduler,
+    Signals,
+    guarded,
+    run_once,
+    serve,
+)
 
 WAIT = 10.0
 

@@ -17,12 +17,9 @@ import pytest
 from click.testing import CliRunner
 from simconfig import sim_config
 
-from tracker.app import Job
-from tracker.cli import main
+from tracker.cli.main import main
 from tracker.errors import StoreError
-from tracker.simulator import PanelServer, SimulatedPanel
-from tracker.store import describe_db_error
-from tracker.store_health import (
+from tracker.jobs.health import (
     STORE_UNWRITABLE,
     STORE_WRITABLE,
     Health,
@@ -30,6 +27,9 @@ from tracker.store_health import (
     judge,
     unwritable,
 )
+from tracker.jobs.tracker import Job
+from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.store.orders import describe_db_error
 
 DB = Path("/var/lib/smm-tracker/tracker.db")
 FULL = "database or disk is full"
@@ -146,7 +146,7 @@ def connect(*args, **kwargs):
 
 
 sqlite3.connect = connect
-from tracker.cli import main
+from tracker.cli.main import main
 
 main(prog_name="smm-tracker")
 """

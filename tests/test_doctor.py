@@ -12,11 +12,19 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tracker.cli import main
-from tracker.doctor import FAIL, OK, SKIP, DatabaseFacts, database_check, exit_code, panel_check
-from tracker.doctor_probe import known_migrations
-from tracker.simulator import PanelServer, SimulatedPanel
-from tracker.store import Store
+from tracker.cli.main import main
+from tracker.rules.doctor import (
+    FAIL,
+    OK,
+    SKIP,
+    DatabaseFacts,
+    database_check,
+    exit_code,
+    panel_check,
+)
+from tracker.service.doctor import known_migrations
+from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.store.orders import Store
 
 KEY = "doctor-key-Vb6Nc1Xz8Pq3"
 DB = Path("/srv/t.db")

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from simconfig import sim_config
 
-from tracker.cli import main
-from tracker.simulator import PanelServer, SimulatedPanel
+from tracker.cli.main import main
+from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-Zq8Jx1mN4pL0vR7t"
 

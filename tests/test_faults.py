@@ -17,15 +17,21 @@ import pytest
 import tenacity
 from refill_world import DAY, World
 
-from tracker.app import Tracker
-from tracker.client import PanelClient
-from tracker.config import Config, config_from_dict
+from tracker.config.model import Config, config_from_dict
 from tracker.errors import OutcomeUnknownError, TransientError
-from tracker.models import NewOrder
-from tracker.sim_faults import AFTER
-from tracker.simulator import FAULT_KINDS, SERVICE_FOLLOWERS, FaultPlan, PanelServer, SimulatedPanel
-from tracker.statuses import COMPLETED
-from tracker.store_refills import refills
+from tracker.jobs.tracker import Tracker
+from tracker.panel.client import PanelClient
+from tracker.panel.models import NewOrder
+from tracker.panel.statuses import COMPLETED
+from tracker.sim.faults import AFTER
+from tracker.sim.server import (
+    FAULT_KINDS,
+    SERVICE_FOLLOWERS,
+    FaultPlan,
+    PanelServer,
+    SimulatedPanel,
+)
+from tracker.store.refills import refills
 
 KEY = "fault-key-Wv3Kp9Lq2Xz7Rb5T"
 SEED = 11

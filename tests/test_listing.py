@@ -7,13 +7,13 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from tracker.cli import main
-from tracker.listing import json_array, table_chunks
-from tracker.models import OrderStatus
-from tracker.render import table, to_json
-from tracker.store import Store
-from tracker.store_orders import iter_orders, panels
-from tracker.transitions import Cadence
+from tracker.cli.listing import json_array, table_chunks
+from tracker.cli.main import main
+from tracker.cli.render import table, to_json
+from tracker.panel.models import OrderStatus
+from tracker.rules.transitions import Cadence
+from tracker.store.listing import iter_orders, panels
+from tracker.store.orders import Store
 
 CONFIG = """
 [database]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import StoreError
-from tracker.lock import AlreadyRunningError, DatabaseLock, lock_path
+from tracker.service.lock import AlreadyRunningError, DatabaseLock, lock_path
 
 
 def test_lock_file_sits_next_to_the_database(tmp_path):

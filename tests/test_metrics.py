@@ -10,13 +10,13 @@ from collections import Counter
 
 import pytest
 
-from tracker.app import Tracker
-from tracker.config import config_from_dict
-from tracker.daemon import JobStats, run_once
+from tracker.config.model import config_from_dict
 from tracker.errors import TrackerError
-from tracker.metrics import CallCounters, MetricsServer, Snapshot, collect, render
-from tracker.simulator import PanelServer, SimulatedPanel
-from tracker.store import Store
+from tracker.jobs.tracker import Tracker
+from tracker.service.daemon import JobStats, run_once
+from tracker.service.metrics import CallCounters, MetricsServer, Snapshot, collect, render
+from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.store.orders import Store
 
 KEY = "metrics-key-Wd7Kp2Qs9Lx4"
 SAMPLE = re.compile(r'^[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? -?[0-9.e+-]+$')

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tracker.notify import Notifier, socket_address, status_line, watchdog_interval
+from tracker.service.notify import Notifier, socket_address, status_line, watchdog_interval
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC).timestamp()
 

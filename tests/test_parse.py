@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from tracker import parse
 from tracker.errors import AuthError, BadAnswerError, PanelAnswerError
+from tracker.panel import parse
 
 
 def test_status_with_string_numbers(answers):

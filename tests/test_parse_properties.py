@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tracker import parse
 from tracker.errors import PanelError
-from tracker.statuses import normalize_order_status
+from tracker.panel import parse
+from tracker.panel.statuses import normalize_order_status
 
 # Modest counts: these run on every commit, on a 2-core machine.
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

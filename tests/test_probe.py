@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.probe import ProbeError, ProbeRequest, parse_count, run_probe
+from tracker.jobs.probe import ProbeError, ProbeRequest, parse_count, run_probe
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "count-probe.py"
 REQUEST = ProbeRequest("main", 23501, "https://instagram.com/a b;$(reboot)", 1000, 500)

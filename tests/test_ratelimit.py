@@ -8,9 +8,9 @@ import threading
 import httpx
 import pytest
 
-from tracker.client import PanelClient
-from tracker.config import PanelConfig, Secret
-from tracker.ratelimit import HEADROOM, RateLimiter, RateLimitStopped
+from tracker.config.model import PanelConfig, Secret
+from tracker.panel.client import PanelClient
+from tracker.panel.ratelimit import HEADROOM, RateLimiter, RateLimitStopped
 
 
 class FakeTime:
@@ -134,9 +134,9 @@ def test_the_default_wait_ends_when_the_stop_event_is_set():
 
 def test_a_poll_stopped_at_the_limiter_is_not_a_panel_failure(tmp_path):
     from tracker.clock import utcnow
-    from tracker.poll import poll_panel
-    from tracker.store import Store
-    from tracker.transitions import Cadence
+    from tracker.jobs.poll import poll_panel
+    from tracker.rules.transitions import Cadence
+    from tracker.store.orders import Store
 
     stop = threading.Event()
     sent: list[bytes] = []

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tracker.app import Tracker
-from tracker.config import config_from_dict
-from tracker.ratelimit import RateLimiter, RateLimitStopped
+from tracker.config.model import config_from_dict
+from tracker.jobs.tracker import Tracker
+from tracker.panel.ratelimit import RateLimiter, RateLimitStopped
 
 
 def _config(tmp_path: Path, rpm: int):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from refill_world import DAY, KEY, H, World
 
-from tracker.sim_orders import SimRefusal
-from tracker.simulator import (
+from tracker.sim.orders import SimRefusal
+from tracker.sim.server import (
     SERVICE_COMMENTS,
     SERVICE_FOLLOWERS,
     SERVICE_LIKES,
@@ -17,7 +17,7 @@ from tracker.simulator import (
     SERVICE_VIEWS,
     SimulatedPanel,
 )
-from tracker.store_refills import begin_requests, services
+from tracker.store.refills import begin_requests, services
 
 
 class SingleIdPanel(SimulatedPanel):

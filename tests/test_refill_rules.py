@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from tracker.config import RefillConfig
-from tracker.models import RefillRequest, RefillStatus
-from tracker.refill_rules import (
+from tracker.config.model import RefillConfig
+from tracker.panel.models import RefillRequest, RefillStatus
+from tracker.rules.refills import (
     COOLDOWN,
     ELIGIBLE,
     MAX_REQUESTS,
@@ -221,7 +221,7 @@ def test_a_drop_cannot_be_judged_without_start_count_or_quantity(order):
 def test_probe_due_once_per_probe_every():
     from datetime import UTC, datetime, timedelta
 
-    from tracker.refill_rules import probe_due
+    from tracker.rules.refills import probe_due
 
     now = datetime(2026, 11, 1, tzinfo=UTC)
     assert probe_due(None, now, 6 * 3600)

@@ -13,14 +13,14 @@ from datetime import timedelta
 from refill_world import DAY, H, World
 
 from tracker.clock import parse_iso
-from tracker.simulator import (
+from tracker.panel.statuses import REFILL_FINAL
+from tracker.sim.server import (
     SERVICE_FOLLOWERS,
     SERVICE_LIKES,
     SERVICE_TELEGRAM,
     SERVICE_TIKTOK,
 )
-from tracker.statuses import REFILL_FINAL
-from tracker.store_probes import probes_of
+from tracker.store.probes import probes_of
 
 ROUND = 0.5 * H  # [schedule] refill_every default
 

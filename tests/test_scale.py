@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from tracker.client import PanelClient
 from tracker.clock import utcnow
-from tracker.config import PanelConfig, Secret
-from tracker.poll import poll_panel
-from tracker.simulator import PanelServer, SimulatedPanel
-from tracker.store import Store
-from tracker.transitions import Cadence
+from tracker.config.model import PanelConfig, Secret
+from tracker.jobs.poll import poll_panel
+from tracker.panel.client import PanelClient
+from tracker.rules.transitions import Cadence
+from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.store.orders import Store
 
 KEY = "scale-key-Qw8Er5Ty2Ui7"
 CADENCE = Cadence(every=300, max_every=3600)
@@ -105,7 +105,7 @@ def test_a_mature_backlog_costs_only_what_is_due(tmp_path, clock):
 
 SIM_SCRIPT = """
 import sys
-from tracker.simulator import PanelServer, SimulatedPanel
+from tracker.sim.server import PanelServer, SimulatedPanel
 panel = SimulatedPanel(key=sys.argv[1], seed=3)
 start = panel.seed_orders(int(sys.argv[2]), status="In progress")[0]
 with PanelServer(panel) as server:

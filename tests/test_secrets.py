@@ -15,13 +15,19 @@ import tenacity
 from click.testing import CliRunner
 from simconfig import sim_config
 
-from tracker.app import Tracker
-from tracker.cli import main
-from tracker.client import PanelClient
-from tracker.config import config_from_dict
+from tracker.cli.main import main
+from tracker.config.model import config_from_dict
 from tracker.errors import PanelError
-from tracker.models import NewOrder
-from tracker.simulator import FAULT_KINDS, SERVICE_FOLLOWERS, FaultPlan, PanelServer, SimulatedPanel
+from tracker.jobs.tracker import Tracker
+from tracker.panel.client import PanelClient
+from tracker.panel.models import NewOrder
+from tracker.sim.server import (
+    FAULT_KINDS,
+    SERVICE_FOLLOWERS,
+    FaultPlan,
+    PanelServer,
+    SimulatedPanel,
+)
 
 KEY = "secret-key-Jm5Rw2Qx8Lc3Nv7B"
 ORDER = NewOrder(SERVICE_FOLLOWERS, "https://example.test/p", 100, None, None, {})

@@ -27,9 +27,9 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from tracker.cli import main
-from tracker.simulator import PanelServer, SimulatedPanel
-from tracker.store import Store
+from tracker.cli.main import main
+from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.store.orders import Store
 
 KEY = "svc-key-Hq3Zt9Lm2Vx8Rc4p"
 DEADLINE = 20.0  # seconds: only ever reached when something hangs

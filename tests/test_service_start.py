@@ -9,11 +9,11 @@ import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
-from tracker.config import config_from_dict
-from tracker.daemon import Generation, Signals
+from tracker.config.model import config_from_dict
 from tracker.errors import StoreError
-from tracker.notify import Notifier
-from tracker.service import STARTUP_RETRY, Service
+from tracker.service.daemon import Generation, Signals
+from tracker.service.notify import Notifier
+from tracker.service.process import STARTUP_RETRY, Service
 
 
 class Ticks:

@@ -11,18 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tracker.sim_refills import DAY
-from tracker.simulator import (
-    SERVICE_COMMENTS,
-    SERVICE_FOLLOWERS,
-    SERVICE_LIKES,
-    SERVICE_VIEWS,
-    FaultPlan,
-    PanelServer,
-    SimRefusal,
-    SimulatedPanel,
-)
-from tracker.statuses import (
+from tracker.panel.statuses import (
     CANCELED,
     COMPLETED,
     IN_PROGRESS,
@@ -32,6 +21,17 @@ from tracker.statuses import (
     TERMINAL,
     normalize_order_status,
     normalize_refill_status,
+)
+from tracker.sim.refills import DAY
+from tracker.sim.server import (
+    SERVICE_COMMENTS,
+    SERVICE_FOLLOWERS,
+    SERVICE_LIKES,
+    SERVICE_VIEWS,
+    FaultPlan,
+    PanelServer,
+    SimRefusal,
+    SimulatedPanel,
 )
 
 KEY = "test-key"

@@ -1,6 +1,6 @@
 import pytest
 
-from tracker.statuses import (
+from tracker.panel.statuses import (
     is_terminal,
     normalize_order_status,
     normalize_refill_status,

@@ -3,9 +3,9 @@ import sqlite3
 import pytest
 
 from tracker.errors import StoreError
-from tracker.models import OrderStatus
-from tracker.store import Store
-from tracker.transitions import Cadence
+from tracker.panel.models import OrderStatus
+from tracker.rules.transitions import Cadence
+from tracker.store.orders import Store
 
 CADENCE = Cadence(every=300, max_every=300)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config import load_config
-from tracker.simulator import PanelServer, SimulatedPanel
+from tracker.config.model import load_config
+from tracker.sim.server import PanelServer, SimulatedPanel
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = ROOT / "systemd" / "smm-tracker.service"

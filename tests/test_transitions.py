@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 from tracker.clock import iso, parse_iso
-from tracker.models import OrderStatus
-from tracker.transitions import (
+from tracker.panel.models import OrderStatus
+from tracker.rules.transitions import (
     NOT_IN_ANSWER,
     UNKNOWN_CONFIRMATIONS,
     Cadence,

@@ -15,13 +15,13 @@ import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
-from tracker.app import Job, Tracker
-from tracker.config import Config, config_from_dict
-from tracker.daemon import run_once
+from tracker.config.model import Config, config_from_dict
 from tracker.errors import AuthError
-from tracker.simulator import PanelServer, SimulatedPanel
-from tracker.store import Store
-from tracker.store_alerts import alerts_since, balance_history
+from tracker.jobs.tracker import Job, Tracker
+from tracker.service.daemon import run_once
+from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.store.alerts import alerts_since, balance_history
+from tracker.store.orders import Store
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 

@@ -18,9 +18,9 @@ import structlog
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
-from tracker.alerts import Alert
-from tracker.logs import configure
-from tracker.webhook import WebhookSink, payload
+from tracker.alerts.alerter import Alert
+from tracker.alerts.webhook import WebhookSink, payload
+from tracker.service.logs import configure
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 

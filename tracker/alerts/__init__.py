@@ -1,0 +1,1 @@
+"""One way out for alerts: the log, the alerts table, the webhook."""

@@ -1,0 +1,206 @@
+"""Alerts: one type, one way out (log, ``alerts`` table, webhook), once per episode.
+
+:func:`raise_alert` never raises and never needs a working database: a
+database that is full or read-only costs the stored row, not the log line or
+the webhook. :class:`Alerter` adds episodes ("once per episode"), kept in
+memory and in ``alert_state`` so they survive a restart.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+import structlog
+
+from tracker.clock import Clock, utcnow
+from tracker.errors import StoreError
+from tracker.service.logs import redact_text
+from tracker.store import alerts as store_alerts
+
+log = structlog.get_logger("tracker.alerts")
+
+# Severity of each kind the tracker raises. Recoveries are "info" but are
+# logged at warning, like every alert, so they show beside the alert they end.
+SEVERITY = {
+    "balance_low": "warning",
+    "balance_low_reminder": "warning",
+    "balance_recovered": "info",
+    "order_canceled": "warning",
+    "order_partial": "warning",
+    "refill_rejected": "warning",
+    "panel_unreachable": "error",
+    "panel_recovered": "info",
+    "auth_failed": "error",
+    "auth_recovered": "info",
+}
+SEVERITIES = ("info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something a person should know. ``panel`` is None for tracker-wide alerts;
+    ``data`` holds the figures (JSON-serialisable; Decimals become strings)."""
+
+    kind: str
+    message: str
+    panel: str | None = None
+    severity: str = ""  # "" = from SEVERITY (warning for unknown kinds)
+    data: dict[str, Any] = field(default_factory=dict)
+    at: datetime | None = None
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.severity:
+            object.__setattr__(self, "severity", SEVERITY.get(self.kind, "warning"))
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the alert as the JSON webhook and ``alerts --json`` show it."""
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(timespec="seconds") if self.at else None,
+            "panel": self.panel,
+            "kind": self.kind,
+            "severity": self.severity,
+            "message": self.message,
+            "data": self.data,
+        }
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One alert episode's state: open (``active``) since when, last sent when."""
+
+    active: bool = False
+    since: datetime | None = None
+    last_sent_at: datetime | None = None
+
+
+class Sink(Protocol):
+    def send(self, alert: Alert) -> bool: ...
+
+
+def _plain(value: Any) -> Any:
+    """Return ``value`` as JSON-ready data with every registered secret scrubbed."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal | datetime):
+        return str(value)
+    if isinstance(value, str):
+        return redact_text(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact_text(str(value))
+
+
+def raise_alert(
+    alert: Alert,
+    *,
+    store: Any = None,
+    sink: Sink | None = None,
+    clock: Clock = utcnow,
+    episode: tuple[str, str, Episode] | None = None,
+) -> Alert:
+    """Given an alert, log it, store it and hand it to the sink; return it with
+    its time (and its ID once stored).
+
+    ``store`` may be None or broken: the failure is logged and the alert
+    still goes to the log and the sink. ``episode`` (panel, kind, state) is
+    saved in the same transaction as the alert. Never raises.
+    """
+    alert = replace(
+        alert,
+        at=alert.at or clock(),
+        message=redact_text(alert.message),
+        data=_plain(alert.data),
+    )
+    level = "error" if alert.severity == "error" else "warning"
+    log.log(
+        40 if level == "error" else 30,
+        "alert",
+        alert=alert.kind,
+        panel=alert.panel,
+        severity=alert.severity,
+        message=alert.message,
+        data=alert.data,
+    )
+    if store is not None:
+        try:
+            alert = replace(alert, id=store_alerts.record_alert(store, alert, episode))
+        except (StoreError, sqlite3.Error) as exc:
+            log.error("alert_not_stored", alert=alert.kind, error=str(exc))
+    if sink is not None:
+        try:
+            sink.send(alert)
+        except Exception as exc:  # a sink's bug must not stop the caller
+            log.error("alert_not_sent", alert=alert.kind, error=str(exc))
+    return alert
+
+
+class Alerter:
+    """Given a store (or None) and a sink (or None), raise alerts once per episode.
+
+    Thread-safe: observers and jobs of several panels call it at once.
+    """
+
+    def __init__(self, store: Any = None, sink: Sink | None = None, *, clock: Clock = utcnow):
+        self.store = store
+        self.sink = sink
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._episodes: dict[tuple[str, str], Episode] = {}
+
+    def raise_alert(self, alert: Alert) -> Alert:
+        """Raise an alert that has no episode (each one is news)."""
+        return raise_alert(alert, store=self.store, sink=self.sink, clock=self.clock)
+
+    def episode(self, panel: str, kind: str) -> Episode:
+        """Return the episode (panel, kind): from memory, else from the database."""
+        with self._lock:
+            key = (panel, kind)
+            if key not in self._episodes:
+                loaded = None
+                if self.store is not None:
+                    try:
+                        loaded = store_alerts.load_episode(self.store, panel, kind)
+                    except (StoreError, sqlite3.Error) as exc:
+                        log.error("alert_state_unreadable", panel=panel, kind=kind, error=str(exc))
+                self._episodes[key] = Episode(*loaded) if loaded else Episode()
+            return self._episodes[key]
+
+    def update(
+        self,
+        panel: str,
+        kind: str,
+        judge: Callable[[Episode], tuple[Episode, Alert | None]],
+    ) -> Alert | None:
+        """Given an episode and a pure ``judge`` of it, apply the judgement.
+
+        ``judge`` returns the new episode and the alert to raise (or None).
+        The alert and the episode are stored together; a quiet change of the
+        episode is stored on its own. Return the alert raised, if any.
+        """
+        with self._lock:
+            before = self.episode(panel, kind)
+            after, alert = judge(before)
+            self._episodes[(panel, kind)] = after
+            state = (panel, kind, after)
+            if alert is not None:
+                return raise_alert(
+                    alert, store=self.store, sink=self.sink, clock=self.clock, episode=state
+                )
+            if after != before and self.store is not None:
+                try:
+                    store_alerts.save_episode(self.store, state)
+                except (StoreError, sqlite3.Error) as exc:
+                    log.error("alert_state_not_stored", panel=panel, kind=kind, error=str(exc))
+            return None

@@ -1,0 +1,204 @@
+"""The optional webhook sink: one POST per alert, from a background thread.
+
+:meth:`WebhookSink.send` only queues (bounded; a full queue drops the alert
+with a log line), so a slow or dead webhook never holds up a poll. Each POST
+has its own timeout and a bounded number of retries; a final failure is a
+log line. The URL carries a token (Slack, Telegram): it is registered as a
+secret and never logged, not even by httpx (its logger is kept at WARNING).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import structlog
+import tenacity
+
+from tracker import USER_AGENT
+from tracker.alerts.alerter import Alert
+from tracker.service.logs import register_secret
+
+log = structlog.get_logger("tracker.webhook")
+
+FORMATS = ("json", "slack", "telegram")
+ATTEMPTS = 3  # one try and two retries per alert
+RETRY_BUDGET = 60.0  # seconds one alert may spend retrying
+QUEUE_SIZE = 100
+_ICON = {"error": "\U0001f534", "warning": "\U0001f7e0", "info": "\U0001f7e2"}
+_STOP = object()
+
+
+class _Retryable(Exception):
+    """A failure worth another try: timeout, network, 429, 5xx."""
+
+
+class _Refused(Exception):
+    """The webhook answered with an error a retry will not fix (4xx)."""
+
+
+def payload(alert: Alert, fmt: str, chat_id: str = "") -> dict[str, Any]:
+    """Given an alert and a format, return the JSON body to POST.
+
+    "json": the alert itself (see README); "slack": an incoming-webhook
+    ``text``; "telegram": a Bot API ``sendMessage`` body for ``chat_id``.
+    """
+    if fmt == "json":
+        return {"source": "smm-tracker", "version": 1, **alert.to_dict()}
+    text = f"{_ICON.get(alert.severity, '')} {alert.kind}: {alert.message}".strip()
+    if fmt == "slack":
+        return {"text": text}
+    if fmt == "telegram":
+        return {"chat_id": chat_id, "text": text, "disable_web_page_preview": True}
+    raise ValueError(f"webhook format must be one of {FORMATS}, got {fmt!r}")
+
+
+def _register_url(url: str) -> None:
+    # The whole URL, and its path and query alone: tokens live there, and an
+    # error text might quote only part of the URL.
+    parts = urlsplit(url)
+    for secret in (url, parts.path, parts.query):
+        if len(secret) >= 8:
+            register_secret(secret)
+
+
+class WebhookSink:
+    """Given a webhook URL and format, POST each alert sent to it, in the background."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        fmt: str = "json",
+        timeout: float = 10.0,
+        chat_id: str = "",
+        attempts: int = ATTEMPTS,
+        budget: float = RETRY_BUDGET,
+        queue_size: int = QUEUE_SIZE,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] | None = None,
+        stop_event: threading.Event | None = None,
+    ):
+        if fmt not in FORMATS:
+            raise ValueError(f"webhook format must be one of {FORMATS}, got {fmt!r}")
+        _register_url(url)
+        self._url = url
+        self._fmt = fmt
+        self._chat_id = chat_id
+        self._timeout = timeout
+        self._attempts = max(1, attempts)
+        self._budget = budget
+        self._stop = stop_event or threading.Event()
+        self._closing = threading.Event()  # at close: one try per queued alert, no retries
+        # Retry waits end early at close(); the daemon's stop ends retries too.
+        self._sleep = sleep or self._wait
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            headers={"User-Agent": USER_AGENT},
+            transport=transport,
+            follow_redirects=False,
+        )
+        self.sent = 0
+        self.failed = 0
+        self.dropped = 0
+        self._thread = threading.Thread(target=self._work, name="webhook", daemon=True)
+        self._thread.start()
+
+    def send(self, alert: Alert) -> bool:
+        """Queue an alert for posting; return False (and log) if the queue is full."""
+        if self._closing.is_set():
+            return False
+        try:
+            self._queue.put_nowait(alert)
+            return True
+        except queue.Full:
+            self.dropped += 1
+            log.warning("webhook_dropped", alert=alert.kind, reason="queue full")
+            return False
+
+    def close(self, timeout: float | None = None) -> None:
+        """Post what is queued (one try each, no retries) for at most ``timeout``
+        seconds (default: the webhook timeout plus 5s), then stop."""
+        self._closing.set()
+        deadline = self._timeout + 5.0 if timeout is None else timeout
+        try:
+            self._queue.put(_STOP, timeout=deadline)
+        except queue.Full:
+            pass
+        self._thread.join(deadline)
+        left = self._queue.qsize()
+        if self._thread.is_alive() and left:
+            log.warning("webhook_unsent", alerts=left)
+        self._http.close()
+
+    def _wait(self, seconds: float) -> None:
+        self._closing.wait(seconds)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until every queued alert was posted or given up; return False if
+        ``timeout`` seconds passed first."""
+        deadline = time.monotonic() + timeout
+        with self._queue.all_tasks_done:
+            while self._queue.unfinished_tasks:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._queue.all_tasks_done.wait(left)
+        return True
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is _STOP:
+                    return
+                self._deliver(item)
+            except Exception as exc:  # never let one alert end the worker
+                log.error("webhook_failed", alert=item.kind, error=type(exc).__name__)
+            finally:
+                self._queue.task_done()
+
+    def _deliver(self, alert: Alert) -> None:
+        body = payload(alert, self._fmt, self._chat_id)
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_Retryable),
+            stop=(
+                tenacity.stop_after_attempt(self._attempts)
+                | tenacity.stop_before_delay(self._budget)
+                | tenacity.stop_when_event_set(self._stop)
+                | tenacity.stop_when_event_set(self._closing)
+            ),
+            wait=tenacity.wait_exponential_jitter(initial=1, max=20, jitter=1),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            retrying(self._post, body)
+        except (_Retryable, _Refused) as exc:
+            self.failed += 1
+            log.warning("webhook_failed", alert=alert.kind, error=str(exc))
+            return
+        self.sent += 1
+        log.debug("webhook_sent", alert=alert.kind)
+
+    def _post(self, body: dict[str, Any]) -> None:
+        try:
+            response = self._http.post(self._url, json=body)
+        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            # The class name only: some httpx messages quote the URL.
+            raise _Retryable(f"no answer ({type(exc).__name__})") from None
+        except httpx.HTTPError as exc:
+            raise _Refused(f"HTTP failure ({type(exc).__name__})") from None
+        if response.is_success:
+            return
+        said = response.text.strip().replace("\n", " ")[:120]
+        what = f"HTTP {response.status_code}" + (f": {said}" if said else "")
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _Retryable(what)
+        raise _Refused(what)

@@ -1,0 +1,126 @@
+"""Alert commands: balance (current, recent history, runway) and alerts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import click
+
+from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
+from tracker.cli.render import table, to_json
+from tracker.clock import parse_iso, utcnow
+from tracker.config.durations import parse_duration
+from tracker.config.model import Config
+from tracker.jobs.balance import money
+from tracker.rules.balance import RUNWAY_WINDOW, estimate_runway, recover_level
+from tracker.store.alerts import alerts_since, balance_history, latest_balance, open_episodes
+from tracker.store.orders import Store
+
+SHOWN_HISTORY = 8  # balance checks listed per panel in text output; --json has the day
+
+
+def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | None:
+    """Given a panel, return its last balance, threshold, state, runway and the day
+    of history before it; None if its balance was never fetched."""
+    last = latest_balance(store, name)
+    if last is None:
+        return None
+    at = parse_iso(last["at"])
+    # The window ends at the last check, not now: a stopped daemon's history
+    # still gives the rate it saw.
+    history = balance_history(store, name, at - timedelta(seconds=RUNWAY_WINDOW))
+    runway = estimate_runway(
+        [(parse_iso(r["at"]), float(r["balance"])) for r in history], float(last["balance"])
+    )
+    low = config.balance_low(config.panel(name))
+    state = [e for e in open_episodes(store) if e["panel"] == name and e["kind"] == "balance_low"]
+    return {
+        "panel": name,
+        "balance": last["balance"],
+        "currency": last["currency"],
+        "at": last["at"],
+        "low": str(low) if low > 0 else None,
+        "recover_above": str(recover_level(low, config.balance.recover_margin)) if low else None,
+        "low_since": state[0]["since"] if state else None,
+        "runway": {
+            "spend_per_day": runway.rate_per_day,
+            "seconds_left": runway.seconds_left,
+            "based_on_seconds": runway.span,
+            "text": runway.describe(),
+        },
+        "history": history,
+    }
+
+
+def _state(info: dict[str, Any]) -> str:
+    if info["low"] is None:
+        return "no low-balance alert (balance.low = 0)"
+    if info["low_since"]:
+        above = money(Decimal(info["recover_above"]))
+        return f"LOW since {info['low_since']} (recovers above {above})"
+    return f"ok (alert below {money(Decimal(info['low']))})"
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--panel", metavar="NAME", help="Only this panel.")
+@pass_ctx
+@handle_errors
+def balance(ctx: Context, as_json: bool, panel: str | None) -> None:
+    """Show each panel's last balance, its recent history and the runway to zero."""
+    config = ctx.config(keys=False)
+    names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
+    store = open_store(config)
+    found = {name: panel_balance(store, config, name) for name in names}
+    if as_json:
+        click.echo(to_json({"panels": [info for info in found.values() if info]}))
+        return
+    for name, info in found.items():
+        if info is None:
+            click.echo(f"{name}: no balance fetched yet (the daemon checks it on its schedule)")
+            continue
+        currency = f" {info['currency']}" if info["currency"] else ""
+        click.echo(f"{name}: {money(info['balance'])}{currency}  (checked {info['at']})")
+        click.echo(f"  state:  {_state(info)}")
+        click.echo(f"  runway: {info['runway']['text']}")
+        recent = [
+            {"at": r["at"], "balance": money(r["balance"])}
+            for r in info["history"][-SHOWN_HISTORY:]
+        ]
+        lines = table(recent, ["at", "balance"], ["CHECKED", "BALANCE"]).splitlines()
+        click.echo("\n".join("  " + line for line in lines))
+
+
+@main.command()
+@click.option("--since", metavar="DURATION", help="Only alerts this recent (90m, 24h, 7d).")
+@click.option("--panel", metavar="NAME", help="Only this panel.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+@handle_errors
+def alerts(ctx: Context, since: str | None, panel: str | None, limit: int, as_json: bool) -> None:
+    """List alerts, oldest first, and the episodes still open."""
+    start = None
+    if since is not None:
+        try:
+            start = utcnow() - timedelta(seconds=parse_duration(since))
+        except ValueError as exc:
+            fail(f"--since: {exc}", EXIT_USAGE)
+    config = ctx.config(keys=False)
+    name = config.panel(panel).name if panel else None
+    store = open_store(config)
+    rows = alerts_since(store, start, panel=name, limit=limit)
+    still = [e for e in open_episodes(store) if name is None or e["panel"] == name]
+    if as_json:
+        click.echo(to_json({"alerts": rows, "open": still}))
+        return
+    if not rows:
+        click.echo("no alerts" + (f" in the last {since}" if since else ""))
+    for row in rows:
+        click.echo(f"{row['at']}  {row['severity']:<7}  {row['kind']:<20}  {row['message']}")
+    if still:
+        click.echo(
+            "open: " + ", ".join(f"{e['panel']} {e['kind']} since {e['since']}" for e in still)
+        )

@@ -1,0 +1,30 @@
+"""The ``doctor`` command: one line per check, non-zero exit on any failure."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from tracker.cli.main import Context, main, pass_ctx
+from tracker.rules.doctor import exit_code
+from tracker.service.doctor import run_checks
+from tracker.service.logs import configure as configure_logging
+from tracker.service.logs import redact_text
+
+
+@main.command()
+@pass_ctx
+def doctor(ctx: Context) -> None:
+    """Check the setup: config, database, each panel's answer and key source.
+
+    Works on a broken config too: every problem gets its own line. Exit 1 if
+    any check fails. The database is only read, never created or changed.
+    """
+    # Retry warnings would interleave with the report; --log-level shows them.
+    configure_logging(ctx.log_level or "error", "console")
+    checks = run_checks(ctx.config_path, os.environ)
+    for check in checks:
+        click.echo(redact_text(check.line()))
+    sys.exit(exit_code(checks))

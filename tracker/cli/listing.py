@@ -1,0 +1,46 @@
+"""Streamed rendering of long listings: rows in, text out, a chunk at a time.
+
+Pure, like :mod:`tracker.cli.render`, whose formats it keeps: a million orders
+are printed without ever being held in memory at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+from tracker.cli.render import table, to_json
+
+
+def json_array(rows: Iterable[dict[str, Any]], *, chunk: int = 500) -> Iterator[str]:
+    """Given rows, yield pieces of the text ``to_json(list(rows))`` would return."""
+    items = iter(rows)
+    first = True
+    while block := list(islice(items, chunk)):
+        # Each item as to_json indents it inside a list: two more spaces.
+        text = ",\n".join("  " + to_json(row).replace("\n", "\n  ") for row in block)
+        yield ("[\n" if first else ",\n") + text
+        first = False
+    yield "[]" if first else "\n]"
+
+
+def table_chunks(
+    rows: Iterable[dict[str, Any]],
+    columns: Sequence[str],
+    headers: Sequence[str],
+    *,
+    chunk: int = 1000,
+) -> Iterator[str]:
+    """Given rows, yield an aligned text table ``chunk`` rows at a time.
+
+    The header comes once; each chunk is aligned on its own, so a long
+    listing starts printing at once (one chunk is the whole table when the
+    rows fit in it, as with the default limit).
+    """
+    items = iter(rows)
+    first = True
+    while block := list(islice(items, chunk)):
+        text = table(block, columns, headers)
+        yield text if first else text.split("\n", 1)[1]
+        first = False

@@ -1,0 +1,171 @@
+"""The ``smm-tracker`` command line: the only place that prints or exits.
+
+Commands are thin: parse arguments, call the tracker, render. Every expected
+failure becomes one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from tracker import __version__
+from tracker.config.model import Config, load_config
+from tracker.errors import ConfigError, OutcomeUnknownError, TrackerError
+from tracker.service.logs import configure as configure_logging
+from tracker.service.logs import redact_text
+from tracker.store.orders import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> None:
+    click.echo(f"smm-tracker: {redact_text(message)}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(fn: F) -> F:
+    """Turn the tracker's own errors into one line and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            if len(exc.problems) == 1:
+                fail(f"config: {exc.problems[0]}", EXIT_USAGE)
+            lines = "\n".join(f"  {p}" for p in exc.problems)
+            fail(f"config has {len(exc.problems)} problems:\n{lines}", EXIT_USAGE)
+        except OutcomeUnknownError as exc:
+            fail(str(exc), EXIT_FAILED)
+        except TrackerError as exc:
+            fail(str(exc), EXIT_FAILED)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Context:
+    """Lazily loaded config, shared by the commands of one invocation."""
+
+    def __init__(self, config_path: str | None, log_level: str | None):
+        self.config_path = config_path
+        self.log_level = log_level
+
+    def config(self, *, keys: bool = True) -> Config:
+        config = load_config(self.config_path, os.environ, resolve_keys=keys)
+        configure_logging(self.log_level or config.logging.level, config.logging.format)
+        _check_database_directory(config)
+        return config
+
+
+def _check_database_directory(config: Config) -> None:
+    """A database path in a missing directory is the user's mistake (exit 2),
+    found before any command opens, locks or creates anything. Checked here
+    rather than in load_config: a config may be validated on another machine."""
+    path = config.database.path
+    if str(path) != ":memory:" and not path.parent.is_dir():
+        raise ConfigError([f"at 'database.path': directory {path.parent} does not exist"])
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+class _OneLineUsageError(click.UsageError):
+    """A usage mistake shown as one line, like every other error of the CLI
+    (click's own display puts the usage block before it)."""
+
+    def show(self, file: Any = None) -> None:
+        where = self.ctx.command_path if self.ctx is not None else "smm-tracker"
+        click.echo(f"smm-tracker: {self.message} (see '{where} --help')", err=True)
+
+
+# click >= 8.2 shows the help of a bare group through a UsageError: keep that as is.
+_KEEP: tuple[type[Exception], ...] = (
+    _OneLineUsageError,
+    getattr(click.exceptions, "NoArgsIsHelpError", _OneLineUsageError),
+)
+
+
+def _one_line(exc: click.UsageError) -> click.UsageError:
+    if isinstance(exc, _KEEP):
+        return exc
+    return _OneLineUsageError(redact_text(exc.format_message()), exc.ctx)
+
+
+# Which module defines each command. Commands are imported when used, so a
+# quick read command does not pay for the daemon, refill or alert code.
+COMMAND_MODULES = {
+    "track": "orders",
+    "add": "orders",
+    "orders": "orders",
+    "history": "orders",
+    "run": "run",
+    "demo": "run",
+    "services": "refills",
+    "refills": "refills",
+    "refill": "refills",
+    "balance": "alerts",
+    "alerts": "alerts",
+    "doctor": "doctor",
+}
+
+
+class _Group(click.Group):
+    """The command group: commands loaded on demand, one-line usage errors."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMAND_MODULES.get(cmd_name)
+        if module is not None and cmd_name not in self.commands:
+            # Importing the module attaches its commands to `main`.
+            importlib.import_module(f"tracker.cli.{module}")
+        return super().get_command(ctx, cmd_name)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _one_line(exc) from None
+
+
+def open_store(config: Config) -> Store:
+    return Store(config.database.path, busy_timeout=config.database.busy_timeout)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="Config file (default: $SMM_TRACKER_CONFIG, ./tracker.toml, "
+    "/etc/smm-tracker/config.toml).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    help="Override logging.level.",
+)
+@click.version_option(__version__, prog_name="smm-tracker")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, log_level: str | None) -> None:
+    """Track SMM panel orders: batched status polling, history in SQLite, refills, alerts."""
+    ctx.obj = Context(config_path, log_level.lower() if log_level else None)

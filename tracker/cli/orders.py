@@ -1,0 +1,290 @@
+"""Order commands: track, add, orders, history."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+import click
+
+from tracker.cli.listing import json_array, table_chunks
+from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
+from tracker.cli.render import table, to_json
+from tracker.clock import utcnow
+from tracker.errors import StoreError
+from tracker.panel.models import NewOrder
+from tracker.panel.statuses import ORDER_STATUSES, canonical_order_status
+from tracker.store.listing import iter_orders
+
+_ID = re.compile(r"^\d{1,18}$")
+
+panel_option = click.option(
+    "--panel", metavar="NAME", help="Panel name (optional when one panel is configured)."
+)
+
+
+def parse_order_ids(values: tuple[str, ...]) -> list[int]:
+    """Given CLI arguments (``-`` reads stdin), return order IDs or exit naming the bad ones."""
+    tokens: list[str] = []
+    for value in values:
+        text = sys.stdin.read() if value == "-" else value
+        tokens.extend(t for t in re.split(r"[\s,]+", text) if t)
+    bad = [t for t in tokens if not _ID.match(t) or int(t) == 0]
+    if bad:
+        shown = ", ".join(repr(t) for t in bad[:5]) + (" ..." if len(bad) > 5 else "")
+        fail(f"not an order ID (positive whole number): {shown}", EXIT_USAGE)
+    if not tokens:
+        fail("no order IDs given", EXIT_USAGE)
+    return [int(t) for t in tokens]
+
+
+@main.command()
+@click.argument("order_ids", nargs=-1, required=True, metavar="ORDER_ID... | -")
+@click.option("--service", type=click.IntRange(min=1), help="Service ID, for the record.")
+@click.option("--link", help="Link the order was placed for.")
+@click.option("--quantity", type=click.IntRange(min=1), help="Quantity ordered.")
+@panel_option
+@pass_ctx
+@handle_errors
+def track(
+    ctx: Context,
+    order_ids: tuple[str, ...],
+    service: int | None,
+    link: str | None,
+    quantity: int | None,
+    panel: str | None,
+) -> None:
+    """Follow existing orders (IDs, or - to read them from stdin). Works offline."""
+    ids = parse_order_ids(order_ids)
+    config = ctx.config(keys=False)
+    name = config.panel(panel).name
+    store = open_store(config)
+    added = store.track(name, ids, utcnow(), service=service, link=link, quantity=quantity)
+    known = len(set(ids)) - added
+    click.echo(
+        f"tracking {added} new order(s) on {name}" + (f", {known} already tracked" if known else "")
+    )
+
+
+TYPE_FIELDS = [
+    ("comments", "Custom comments, one per line (repeat the option for several)."),
+    ("usernames", "Usernames, one per line (repeatable)."),
+    ("hashtag", None),
+    ("hashtags", None),
+    ("username", None),
+    ("media", None),
+    ("answer_number", "Poll answer number."),
+    ("keywords", None),
+    ("groups", None),
+    ("min", "Subscriptions: minimum quantity."),
+    ("max", "Subscriptions: maximum quantity."),
+    ("posts", None),
+    ("old_posts", None),
+    ("delay", None),
+    ("expiry", "d/m/Y."),
+]
+
+
+def _type_options(fn):
+    for name, help_text in reversed(TYPE_FIELDS):
+        multiple = name in ("comments", "usernames")
+        fn = click.option(
+            f"--{name.replace('_', '-')}",
+            name,
+            multiple=multiple,
+            help=help_text or f"Service-type field '{name}'.",
+        )(fn)
+    return fn
+
+
+@main.command()
+@click.option("--service", required=True, type=click.IntRange(min=1), help="Service ID.")
+@click.option("--link", help="Link to deliver to (package services: the only field).")
+@click.option("--quantity", type=click.IntRange(min=1), help="Quantity (a positive number).")
+@click.option("--runs", type=click.IntRange(min=1), help="Drip-feed: number of runs.")
+@click.option("--interval", type=click.IntRange(min=1), help="Drip-feed: minutes between runs.")
+@_type_options
+@panel_option
+@pass_ctx
+@handle_errors
+def add(
+    ctx: Context,
+    service: int,
+    link: str | None,
+    quantity: int | None,
+    runs: int | None,
+    interval: int | None,
+    panel: str | None,
+    **fields: object,
+) -> None:
+    """Place an order, start tracking it and print its ID.
+
+    The request is never sent twice: if its answer is lost, the order may or
+    may not exist, and you are told to check the panel before placing it again.
+    """
+    if (runs is None) != (interval is None):
+        fail("--runs and --interval go together (drip-feed)", EXIT_USAGE)
+    extra: dict[str, str] = {}
+    for name, value in fields.items():
+        if isinstance(value, tuple):
+            if value:
+                extra[name] = "\n".join(value)
+        elif value is not None:
+            extra[name] = str(value)
+    # Imported here: httpx and tenacity cost the read commands (orders,
+    # history) ~30 ms of start-up they never use.
+    from tracker.panel.client import PanelClient
+
+    config = ctx.config(keys=True)
+    panel_config = config.panel(panel)
+    store = open_store(config)
+    client = PanelClient(panel_config)
+    try:
+        order_id = client.add(NewOrder(service, link, quantity, runs, interval, extra))
+    finally:
+        client.close()
+    click.echo(order_id)
+    try:
+        store.track(
+            panel_config.name,
+            [order_id],
+            utcnow(),
+            service=service,
+            link=link,
+            quantity=quantity,
+            source="add",
+        )
+    except StoreError as exc:
+        fail(
+            f"order {order_id} was placed but not recorded ({exc}); "
+            f"run: smm-tracker track {order_id}"
+        )
+
+
+# The table is for reading: past a screenful, --limit N or --all say how much.
+TABLE_LIMIT = 100
+
+
+@main.command()
+@click.option(
+    "--status",
+    "status_filter",
+    metavar="S",
+    help=f"Only this status ({', '.join(ORDER_STATUSES)}, or as the panel spells it).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (every match unless --limit).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help=f"At most this many rows (the table's default: {TABLE_LIMIT}).",
+)
+@click.option("--all", "show_all", is_flag=True, help="Every matching order, in the table too.")
+@panel_option
+@pass_ctx
+@handle_errors
+def orders(
+    ctx: Context,
+    status_filter: str | None,
+    as_json: bool,
+    limit: int | None,
+    show_all: bool,
+    panel: str | None,
+) -> None:
+    """List tracked orders, newest first (the table: the newest 100 unless --limit/--all)."""
+    if limit is not None and show_all:
+        fail("--limit and --all do not go together", EXIT_USAGE)
+    config = ctx.config(keys=False)
+    name = config.panel(panel).name if panel else None
+    store = open_store(config)
+    status = canonical_order_status(status_filter) or status_filter if status_filter else None
+    if as_json:
+        # Streamed: scripts get every match without the whole list in memory.
+        for piece in json_array(iter_orders(store, panel=name, status=status, limit=limit)):
+            click.echo(piece, nl=False)
+        click.echo()
+        return
+    capped = limit is None and not show_all
+    # When capped, one row more than is shown tells whether any were left out.
+    rows = iter_orders(store, panel=name, status=status, limit=TABLE_LIMIT + 1 if capped else limit)
+    printed = False
+    for piece in table_chunks(
+        _with_delivered(islice(rows, TABLE_LIMIT) if capped else rows), ORDER_COLUMNS, ORDER_HEADERS
+    ):
+        click.echo(piece)
+        printed = True
+    if not printed:
+        click.echo("no orders" + (f" with status {status}" if status else ""))
+    elif capped and next(rows, None) is not None:
+        click.echo(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)", err=True)
+
+
+ORDER_COLUMNS = [
+    "panel",
+    "order_id",
+    "status",
+    "delivered",
+    "remains",
+    "charge",
+    "currency",
+    "last_checked_at",
+    "error",
+]
+ORDER_HEADERS = [
+    "PANEL",
+    "ORDER",
+    "STATUS",
+    "DELIVERED",
+    "REMAINS",
+    "CHARGE",
+    "CUR",
+    "CHECKED",
+    "ERROR",
+]
+
+
+def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for row in rows:
+        if row["quantity"] and row["remains"] is not None:
+            row["delivered"] = f"{row['quantity'] - row['remains']}/{row['quantity']}"
+        yield row
+
+
+@main.command()
+@click.argument("order_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@panel_option
+@pass_ctx
+@handle_errors
+def history(ctx: Context, order_id: str, as_json: bool, panel: str | None) -> None:
+    """Show every status change of one order."""
+    oid = parse_order_ids((order_id,))[0]
+    config = ctx.config(keys=False)
+    store = open_store(config)
+    names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
+    found = [(n, row) for n in names if (row := store.order(n, oid)) is not None]
+    if not found:
+        fail(f"order {oid} is not tracked" + (f" on {panel}" if panel else ""))
+    if len(found) > 1:
+        fail(f"order {oid} is tracked on several panels: pass --panel NAME", EXIT_USAGE)
+    name, row = found[0]
+    rows = store.history(name, oid)
+    if as_json:
+        click.echo(to_json({"order": row, "transitions": rows}))
+        return
+    click.echo(
+        f"{name} #{oid}: {row['status'] or 'no status yet'}"
+        + (f"  (error: {row['error']})" if row["error"] else "")
+    )
+    if rows:
+        click.echo(
+            table(
+                rows,
+                ["at", "from_status", "to_status", "remains", "charge"],
+                ["AT", "FROM", "TO", "REMAINS", "CHARGE"],
+            )
+        )
+    else:
+        click.echo("no status seen yet")

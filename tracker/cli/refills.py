@@ -1,0 +1,212 @@
+"""Refill commands: services, refills, refill."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
+from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.cli.render import table, to_json
+from tracker.clock import utcnow
+from tracker.config.model import Config
+from tracker.errors import PanelError
+from tracker.jobs.refill_requests import PanelModes, request_refills
+from tracker.jobs.refills import past_request
+from tracker.jobs.services import sync_services
+from tracker.panel.client import PanelClient
+from tracker.panel.statuses import REFILL_STATUSES, normalize_refill_status
+from tracker.rules.refills import LOCAL_STATUSES, REFUSED, UNKNOWN, manual_blocker
+from tracker.service.logs import register_secret
+from tracker.store.orders import Store
+from tracker.store.refills import refills as stored_refills
+from tracker.store.refills import requests_of
+from tracker.store.refills import services as stored_services
+
+ALL_REFILL_STATUSES = (*REFILL_STATUSES, *LOCAL_STATUSES)
+
+
+def canonical_refill_status(text: str) -> str:
+    """Given a user's spelling of a refill status, return it as stored
+    (unknown spellings verbatim: the panel may use them)."""
+    for local in LOCAL_STATUSES:
+        if text.strip().lower() == local.lower():
+            return local
+    status, _known = normalize_refill_status(text)
+    return status
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--refresh", is_flag=True, help="Fetch the list from the panel(s) first.")
+@panel_option
+@pass_ctx
+@handle_errors
+def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> None:
+    """List the panels' services as last synced, with their refill and cancel flags."""
+    config = ctx.config(keys=refresh)
+    name = config.panel(panel).name if panel else None
+    store = open_store(config)
+    if refresh:
+        _refresh(config, store, name)
+    rows = stored_services(store, name)
+    if as_json:
+        for row in rows:
+            row["refill"], row["cancel"] = bool(row["refill"]), bool(row["cancel"])
+            row["dripfeed"] = bool(row["dripfeed"])
+        click.echo(to_json(rows))
+        return
+    if not rows:
+        click.echo("no services stored yet (the daemon syncs them; or pass --refresh)")
+        return
+    for row in rows:
+        row["refill"] = "yes" if row["refill"] else "no"
+        row["cancel"] = "yes" if row["cancel"] else "no"
+    click.echo(
+        table(
+            rows,
+            ["panel", "service", "name", "refill", "cancel", "rate", "min", "max", "updated_at"],
+            ["PANEL", "SERVICE", "NAME", "REFILL", "CANCEL", "RATE", "MIN", "MAX", "SYNCED"],
+        )
+    )
+
+
+def _refresh(config: Config, store: Store, only: str | None) -> None:
+    failed = []
+    for panel in config.panels:
+        if only is not None and panel.name != only:
+            continue
+        register_secret(panel.key.reveal())
+        client = PanelClient(panel)
+        try:
+            sync_services(store, client, utcnow)
+        except PanelError as exc:
+            failed.append(str(exc))
+        finally:
+            client.close()
+    if failed:
+        fail("; ".join(failed))
+
+
+@main.command()
+@click.option(
+    "--status",
+    "status_filter",
+    metavar="S",
+    help=f"Only this status ({', '.join(ALL_REFILL_STATUSES)}).",
+)
+@click.option("--order", "order_id", type=click.IntRange(min=1), help="Only this order's.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@panel_option
+@pass_ctx
+@handle_errors
+def refills(
+    ctx: Context,
+    status_filter: str | None,
+    order_id: int | None,
+    as_json: bool,
+    limit: int | None,
+    panel: str | None,
+) -> None:
+    """List refill requests and what became of each, newest first."""
+    config = ctx.config(keys=False)
+    name = config.panel(panel).name if panel else None
+    status = canonical_refill_status(status_filter) if status_filter else None
+    store = open_store(config)
+    rows = stored_refills(store, panel=name, status=status, order_id=order_id, limit=limit)
+    if as_json:
+        for row in rows:
+            row["permanent"] = bool(row["permanent"])
+        click.echo(to_json(rows))
+        return
+    if not rows:
+        click.echo("no refill requests" + (f" with status {status}" if status else ""))
+        return
+    for row in rows:
+        if row["permanent"]:
+            row["error"] = f"{row['error']} (for good)"
+    click.echo(
+        table(
+            rows,
+            [
+                "panel",
+                "order_id",
+                "refill_id",
+                "status",
+                "requested_at",
+                "updated_at",
+                "source",
+                "error",
+            ],
+            ["PANEL", "ORDER", "REFILL", "STATUS", "REQUESTED", "UPDATED", "SOURCE", "ERROR"],
+        )
+    )
+
+
+@main.command()
+@click.argument("order_id")
+@click.option(
+    "--force", is_flag=True, help="Send even inside the cooldown or while a refill is open."
+)
+@panel_option
+@pass_ctx
+@handle_errors
+def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
+    """Request a refill of one tracked order now, recorded like automatic ones.
+
+    The service, status and window rules are not applied (you may know
+    better); the cooldown and open refills are, unless --force. A request
+    whose answer is lost is never resent: check the panel.
+    """
+    oid = parse_order_ids((order_id,))[0]
+    config = ctx.config(keys=True)
+    store = open_store(config)
+    name = _panel_of(config, store, oid, panel)
+    past = [past_request(r) for r in requests_of(store, name, [oid])[oid]]
+    blocker = manual_blocker(past, config.refill.cooldown, utcnow())
+    if blocker and not force:
+        fail(f"order {oid}: {blocker}; not sent (pass --force to send anyway)")
+    panel_config = config.panel(name)
+    register_secret(panel_config.key.reveal())
+    client = PanelClient(panel_config)
+    try:
+        result = request_refills(
+            store,
+            client,
+            [oid],
+            clock=utcnow,
+            modes=PanelModes(multi_refill=False),
+            source="manual",
+        )
+    finally:
+        client.close()
+    _report(oid, name, result.answers.get(oid), result.errors)
+
+
+def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
+    names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
+    found = [n for n in names if store.order(n, oid) is not None]
+    if not found:
+        where = f" on {panel}" if panel else ""
+        fail(f"order {oid} is not tracked{where}; run: smm-tracker track {oid}")
+    if len(found) > 1:
+        fail(f"order {oid} is tracked on several panels: pass --panel NAME", EXIT_USAGE)
+    return found[0]
+
+
+def _report(oid: int, name: str, answer: dict[str, Any] | None, errors: list[str]) -> None:
+    if answer is None:
+        fail(errors[0] if errors else f"order {oid}: refill not sent")
+        return
+    if answer["refill_id"] is not None:
+        click.echo(f"refill {answer['refill_id']} requested for order {oid} on {name}")
+    elif answer["status"] == UNKNOWN:
+        fail(
+            f"order {oid}: the refill request may have reached the panel but its answer was lost "
+            f"({answer['error']}); recorded as sent, so it is not resent inside the cooldown"
+        )
+    elif answer["status"] == REFUSED:
+        tail = " (for good: the order will not be asked for again)" if answer["permanent"] else ""
+        fail(f"order {oid}: the panel refused the refill: {answer['error']}{tail}")

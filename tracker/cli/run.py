@@ -1,0 +1,105 @@
+"""The daemon commands: run (and run --once)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from tracker.cli.main import Context, handle_errors, main, pass_ctx
+from tracker.jobs.tracker import Tracker
+from tracker.service.daemon import install_signal_handlers, run_once
+from tracker.service.lock import DatabaseLock
+from tracker.service.notify import Notifier
+from tracker.service.process import Service, select_jobs
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run every job once, now, then exit (1 if any failed).")
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="With --once: check every open order now, whatever its next-check time.",
+)
+@click.option("--panel", metavar="NAME", help="Only this panel's jobs.")
+@pass_ctx
+@handle_errors
+def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
+    """Run the tracker: poll statuses (and the other jobs) on their schedule."""
+    if everything and not once:
+        raise click.UsageError("--all goes with --once")
+    config = ctx.config(keys=True)
+    if panel is not None:
+        config.panel(panel)  # an unknown name is a usage error, before anything starts
+    # One daemon per database: a second `run` (even --once) stops here.
+    with DatabaseLock(config.database.path):
+        if not once:
+            service = Service(
+                config,
+                load=lambda: ctx.config(keys=True),
+                notifier=Notifier.from_env(),
+                panel=panel,
+            )
+            service.run()
+            return
+        tracker = Tracker(config)
+        try:
+            tracker.everything = everything
+            ok = run_once(select_jobs(tracker, config, panel))
+        finally:
+            tracker.close()
+        sys.exit(0 if ok else 1)
+
+
+@main.command()
+@click.option(
+    "--orders",
+    "count",
+    default=9,
+    show_default=True,
+    type=click.IntRange(1, 500),
+    help="Orders to place on the simulated panel.",
+)
+@click.option(
+    "--speed",
+    default=3.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 600),
+    help="Seconds per delivery stage in the simulator.",
+)
+@click.option(
+    "--every",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(1, 600),
+    help="Status poll interval, seconds.",
+)
+@click.option("--duration", type=click.FloatRange(1), help="Stop after this many seconds.")
+@click.option(
+    "--keep",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the demo database in this directory.",
+)
+@handle_errors
+def demo(count: int, speed: float, every: float, duration: float | None, keep: Path | None) -> None:
+    """Watch the tracker follow orders on a built-in simulated panel (Ctrl-C stops)."""
+    from tracker.cli.demo import run_demo
+    from tracker.service.logs import configure
+
+    configure("warning", "console")
+    stop = threading.Event()
+    install_signal_handlers(stop)
+    shown = run_demo(
+        orders=count,
+        speed=speed,
+        every=every,
+        duration=duration,
+        keep=keep,
+        stop=stop,
+        echo=lambda line: click.echo(line) if line else None,
+    )
+    if shown == 0:
+        sys.exit(1)

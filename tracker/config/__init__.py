@@ -1,0 +1,1 @@
+"""The TOML configuration: loading, validation (every problem at once), durations, key sources."""

@@ -1,0 +1,190 @@
+"""Typed readers for one TOML table that collect problems instead of raising.
+
+Each reader returns a usable value even when the input is wrong (the default),
+so validation carries on and :mod:`tracker.config.model` can report every mistake at
+once. Problems read ``at 'panels[0].url': must be an http(s) URL``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from tracker.config.durations import format_duration, parse_duration
+
+T = TypeVar("T")
+
+_TOML_TYPES = {
+    bool: "a boolean",
+    int: "an integer",
+    float: "a float",
+    str: "a string",
+    list: "an array",
+    dict: "a table",
+}
+
+
+def toml_type(value: object) -> str:
+    """Given a parsed TOML value, return its type as the user wrote it ("a string")."""
+    return _TOML_TYPES.get(type(value), "a date/time")
+
+
+def problem(path: str, message: str) -> str:
+    """Given a dotted path and a message, return one problem line."""
+    return f"at '{path}': {message}"
+
+
+def is_http_url(text: str) -> bool:
+    """Given a string, return True when it is an http:// or https:// URL with a host."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+class Table:
+    """One TOML table being read: tracks its path, the keys used, and problems."""
+
+    def __init__(self, data: object, path: str, problems: list[str]):
+        self.path = path
+        self.problems = problems
+        self.used: set[str] = set()
+        if isinstance(data, dict):
+            self.data: dict[str, Any] = data
+        else:
+            self.data = {}
+            self.problems.append(problem(path, f"must be a table, not {toml_type(data)}"))
+
+    def at(self, key: str) -> str:
+        """Given a key of this table, return its full path."""
+        return f"{self.path}.{key}" if self.path else key
+
+    def fail(self, key: str, message: str) -> None:
+        """Record a problem about ``key`` of this table."""
+        self.problems.append(problem(self.at(key), message))
+
+    def has(self, key: str) -> bool:
+        """Return True when the user wrote ``key`` in this table."""
+        return key in self.data
+
+    def raw(self, key: str) -> Any:
+        """Given a key, mark it used and return its raw value, or None if absent."""
+        self.used.add(key)
+        return self.data.get(key)
+
+    def _typed(self, key: str, default: T, kinds: tuple[type, ...], what: str) -> T | Any:
+        value = self.raw(key)
+        if value is None:
+            return default
+        # bool is a subclass of int: `retries = true` must not read as 1.
+        if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+            self.fail(key, f"must be {what}, not {toml_type(value)}")
+            return default
+        return value
+
+    def string(self, key: str, default: str) -> str:
+        """Return the string at ``key``, or ``default``."""
+        value: str = self._typed(key, default, (str,), "a string")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        """Return the boolean at ``key``, or ``default``."""
+        value: bool = self._typed(key, default, (bool,), "true or false")
+        return value
+
+    def integer(self, key: str, default: int, low: int, high: int) -> int:
+        """Return the integer at ``key`` if within low..high, else record a problem."""
+        value: int = self._typed(key, default, (int,), "an integer")
+        if not low <= value <= high:
+            self.fail(key, f"must be between {low} and {high} (got {value})")
+            return default
+        return value
+
+    def fraction(self, key: str, default: float) -> float:
+        """Return the number at ``key`` if within 0..1, else record a problem."""
+        value = self._typed(key, default, (int, float), "a number")
+        if not (math.isfinite(value) and 0 <= value <= 1):
+            self.fail(key, f"must be between 0 and 1 (got {value})")
+            return default
+        return float(value)
+
+    def money(self, key: str, default: Decimal | None) -> Decimal | None:
+        """Return the non-negative amount at ``key`` as a Decimal, or ``default``."""
+        value = self._typed(key, default, (int, float, str), "a number")
+        if value is None or isinstance(value, Decimal):
+            return value
+        try:
+            # str() first so 0.1 stays 0.1 rather than its binary expansion.
+            amount = Decimal(str(value).strip())
+        except InvalidOperation:
+            self.fail(key, f"must be a number (got {value!r})")
+            return default
+        if not amount.is_finite() or amount < 0:
+            self.fail(key, f"must be a number >= 0 (got {value!r})")
+            return default
+        return amount
+
+    def duration(
+        self,
+        key: str,
+        default: float | str,
+        *,
+        minimum: float = 0.001,
+        maximum: float = 366 * 86400.0,
+    ) -> float:
+        """Return the duration at ``key`` in seconds if within minimum..maximum.
+
+        The minimum defaults to 1ms: a zero interval or timeout would spin or
+        never wait. Pass ``minimum=0`` where zero means "don't wait".
+        """
+        fallback = parse_duration(default)
+        value = self.raw(key)
+        if value is None:
+            return fallback
+        try:
+            seconds = parse_duration(value)
+        except ValueError as exc:
+            self.fail(key, str(exc))
+            return fallback
+        if not minimum <= seconds <= maximum:
+            low, high = format_duration(minimum), format_duration(maximum)
+            self.fail(key, f"must be between {low} and {high} (got {value!r})")
+            return fallback
+        return seconds
+
+    def choice(self, key: str, default: str, choices: Iterable[str]) -> str:
+        """Return the string at ``key`` if it is one of ``choices`` (case-insensitive)."""
+        options = tuple(choices)
+        value = self.string(key, default)
+        if value.lower() not in options:
+            self.fail(key, f"must be one of {', '.join(options)} (got {value!r})")
+            return default
+        return value.lower()
+
+    def url(self, key: str, default: str, *, required: bool = False) -> str:
+        """Return the http(s) URL at ``key``; "" is allowed unless ``required``.
+
+        The value is never echoed: webhook URLs carry tokens.
+        """
+        value = self.string(key, default)
+        if not value and not required:
+            return value
+        if not is_http_url(value):
+            self.fail(key, "must be an http(s) URL")
+        return value
+
+    def finish(self) -> None:
+        """Record a problem for every key of this table that no reader asked for."""
+        known = sorted(self.used)
+        for key in self.data:
+            if key in self.used:
+                continue
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self.fail(key, f"unknown key{hint}")

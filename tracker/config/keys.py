@@ -1,0 +1,119 @@
+"""Find a panel's API key: from the environment, a file, or the config itself.
+
+No problem written here ever contains the key. Because people paste the key
+where its *name* belongs (``key_env = "a1b2c3..."``), a name or path that
+looks like a key is not echoed back either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from tracker.config.fields import Table, problem
+
+KEY_FIELDS = ("key_env", "key_file", "key")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CONVENTIONAL_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{16,}")
+
+
+def looks_like_key(text: str) -> bool:
+    """Given a variable name or a path, return True if it might be a key pasted there."""
+    return bool(_TOKEN_LIKE.fullmatch(text)) and not _CONVENTIONAL_ENV_NAME.fullmatch(text)
+
+
+def read_key(t: Table, env: Mapping[str, str], base_dir: Path, resolve: bool) -> tuple[str, str]:
+    """Given a panel's table, return (key, description of where it came from).
+
+    Exactly one of key_env, key_file and key must be set. With ``resolve``
+    False the key is not looked up and "" is returned in its place.
+    Problems are recorded on ``t``; the key is then "".
+    """
+    values = {name: t.raw(name) for name in KEY_FIELDS}
+    given = [name for name in KEY_FIELDS if values[name] is not None]
+    if len(given) != 1:
+        got = " and ".join(given) if given else "none"
+        t.problems.append(
+            problem(t.path, f"set exactly one of key_env, key_file or key (got {got})")
+        )
+        return "", "none"
+    field = given[0]
+    value = values[field]
+    if not isinstance(value, str) or not value.strip():
+        t.fail(field, "must be a non-empty string")
+        return "", "none"
+    if field == "key_env":
+        return _from_env(t, value.strip(), env, resolve)
+    if field == "key_file":
+        return _from_file(t, value.strip(), env, base_dir, resolve)
+    return (value.strip() if resolve else ""), "inline in config"
+
+
+def _from_env(t: Table, name: str, env: Mapping[str, str], resolve: bool) -> tuple[str, str]:
+    shown = "named here" if looks_like_key(name) else name
+    if not _ENV_NAME.fullmatch(name):
+        t.fail("key_env", "must be the name of an environment variable, like SMM_API_KEY")
+        return "", "none"
+    source = f"environment variable {shown}"
+    if not resolve:
+        return "", source
+    if name not in env:
+        hint = (
+            " (is this the key itself? put it in a file and use key_file)" if shown != name else ""
+        )
+        t.fail("key_env", f"{source} is not set{hint}")
+        return "", source
+    key = env[name].strip()
+    if not key:
+        t.fail("key_env", f"{source} is empty")
+    return key, source
+
+
+def key_file_path(name: str, env: Mapping[str, str], base_dir: Path) -> Path:
+    """Given key_file as written, return the file to read.
+
+    An absolute path is used as is. A relative one is looked up first in
+    ``$CREDENTIALS_DIRECTORY`` (systemd ``LoadCredential=``) when that is set
+    and holds it, then relative to the config file's directory.
+    """
+    path = Path(name).expanduser()
+    if path.is_absolute():
+        return path
+    credentials = env.get("CREDENTIALS_DIRECTORY")
+    if credentials:
+        candidate = Path(credentials) / path
+        if candidate.exists():
+            return candidate
+    return base_dir / path
+
+
+def _from_file(
+    t: Table, name: str, env: Mapping[str, str], base_dir: Path, resolve: bool
+) -> tuple[str, str]:
+    path = key_file_path(name, env, base_dir)
+    shown = "named here" if looks_like_key(name) else str(path)
+    source = f"file {shown}"
+    if not resolve:
+        return "", source
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        where = (
+            " (also looked in $CREDENTIALS_DIRECTORY)" if env.get("CREDENTIALS_DIRECTORY") else ""
+        )
+        t.fail("key_file", f"{source} does not exist{where}")
+        return "", source
+    except UnicodeDecodeError:
+        t.fail("key_file", f"{source} is not UTF-8 text")
+        return "", source
+    except OSError as exc:
+        t.fail("key_file", f"cannot read {source}: {exc.strerror}")
+        return "", source
+    if not key:
+        t.fail("key_file", f"{source} is empty")
+    elif len(key.split()) > 1:
+        t.fail("key_file", f"{source} must hold only the key (it holds several words)")
+        key = ""
+    return key, source

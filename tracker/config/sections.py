@@ -1,0 +1,290 @@
+"""Build each section of the Config from parsed TOML, collecting every problem.
+
+The defaults live on the dataclasses in :mod:`tracker.config.model`; this module
+only reads, range-checks and cross-checks. Nothing here raises until
+:func:`build_config` has seen the whole file.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tracker.config.durations import format_duration
+from tracker.config.fields import Table, problem
+from tracker.config.keys import read_key
+from tracker.config.model import (
+    AlertsConfig,
+    BalanceConfig,
+    Config,
+    DatabaseConfig,
+    LoggingConfig,
+    MetricsConfig,
+    PanelConfig,
+    RefillConfig,
+    ScheduleConfig,
+    Secret,
+)
+from tracker.errors import ConfigError
+from tracker.panel.statuses import COMPLETED, PARTIAL
+
+_PANEL_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+_HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
+_CHAT_ID = re.compile(r"-?\d+|@[A-Za-z0-9_]{5,}")
+_DAY = 86400.0
+_SECTIONS = ("database", "panels", "schedule", "refill", "balance", "alerts", "metrics", "logging")
+
+
+def build_config(
+    data: dict[str, Any],
+    *,
+    base_dir: Path,
+    env: Mapping[str, str],
+    path: Path | None,
+    resolve_keys: bool,
+) -> Config:
+    """Given parsed TOML, return the Config. Raise ConfigError listing every problem."""
+    problems: list[str] = []
+    root = Table(data, "", problems)
+    tables = {}
+    for name in _SECTIONS:
+        if name != "panels":
+            raw = root.raw(name)
+            tables[name] = Table({} if raw is None else raw, name, problems)
+    config = Config(
+        path=path,
+        database=_database(tables["database"], base_dir),
+        panels=_panels(root.raw("panels"), problems, base_dir, env, resolve_keys),
+        schedule=_schedule(tables["schedule"]),
+        refill=_refill(tables["refill"], base_dir, env),
+        balance=_balance(tables["balance"]),
+        alerts=_alerts(tables["alerts"]),
+        metrics=_metrics(tables["metrics"]),
+        logging=_logging(tables["logging"]),
+    )
+    for table in [root, *tables.values()]:
+        table.finish()
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _database(t: Table, base_dir: Path) -> DatabaseConfig:
+    d = DatabaseConfig()
+    text = t.string("path", str(d.path))
+    if not text.strip():
+        t.fail("path", "must not be empty")
+        text = str(d.path)
+    path = Path(text).expanduser()
+    if text != ":memory:" and not path.is_absolute():
+        path = base_dir / path
+    busy = t.duration("busy_timeout", d.busy_timeout, minimum=0, maximum=600)
+    return DatabaseConfig(path=path, busy_timeout=busy)
+
+
+def _panels(
+    raw: object, problems: list[str], base_dir: Path, env: Mapping[str, str], resolve: bool
+) -> tuple[PanelConfig, ...]:
+    if raw is None or raw == []:
+        problems.append(problem("panels", "at least one [[panels]] table is required"))
+        return ()
+    if not isinstance(raw, list):
+        problems.append(problem("panels", "must be an array of tables, written [[panels]]"))
+        return ()
+    panels: list[PanelConfig] = []
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(raw):
+        t = Table(item, f"panels[{index}]", problems)
+        panel = _panel(t, base_dir, env, resolve)
+        name_ok = bool(_PANEL_NAME.fullmatch(panel.name))  # a bad name is reported already
+        if name_ok and panel.name in first_index:
+            t.fail("name", f"{panel.name!r} is already used by panels[{first_index[panel.name]}]")
+        elif name_ok:
+            first_index[panel.name] = index
+        t.finish()
+        panels.append(panel)
+    return tuple(panels)
+
+
+def _panel(t: Table, base_dir: Path, env: Mapping[str, str], resolve: bool) -> PanelConfig:
+    d = PanelConfig(name="", url="")
+    name = t.string("name", "")
+    if not t.has("name"):
+        t.fail("name", "is required")
+    elif not _PANEL_NAME.fullmatch(name):
+        t.fail("name", f"must be letters, digits, '_', '.' or '-' (got {name!r})")
+    url = t.url("url", "", required=True)
+    if re.search(r"[?&](api_)?key=", url):
+        t.fail("url", "must not carry the API key; use key_env, key_file or key")
+    key, source = read_key(t, env, base_dir, resolve)
+    balance_low = t.money("balance_low", None)
+    return PanelConfig(
+        name=name,
+        url=url,
+        key=Secret(key),
+        key_source=source,
+        timeout=t.duration("timeout", d.timeout, maximum=600),
+        max_batch=t.integer("max_batch", d.max_batch, 1, 100),
+        concurrency=t.integer("concurrency", d.concurrency, 1, 32),
+        retries=t.integer("retries", d.retries, 0, 10),
+        retry_budget=t.duration("retry_budget", d.retry_budget, minimum=0, maximum=3600),
+        requests_per_minute=t.integer("requests_per_minute", d.requests_per_minute, 0, 100_000),
+        balance_low=balance_low,
+    )
+
+
+def _schedule(t: Table) -> ScheduleConfig:
+    d = ScheduleConfig()
+    longest = 30 * _DAY
+    every = t.duration("status_every", d.status_every, minimum=1, maximum=longest)
+    most = t.duration(
+        "status_max_every", max(d.status_max_every, every), minimum=1, maximum=longest
+    )
+    if most < every:
+        t.fail(
+            "status_max_every", f"must be at least schedule.status_every ({format_duration(every)})"
+        )
+    return ScheduleConfig(
+        status_every=every,
+        status_max_every=most,
+        services_every=t.duration("services_every", d.services_every, minimum=60, maximum=longest),
+        refill_every=t.duration("refill_every", d.refill_every, minimum=1, maximum=longest),
+        balance_every=t.duration("balance_every", d.balance_every, minimum=1, maximum=longest),
+    )
+
+
+def _refill(t: Table, base_dir: Path, env: Mapping[str, str]) -> RefillConfig:
+    d = RefillConfig()
+    window = t.duration("window", d.window, maximum=366 * _DAY)
+    first_check = t.duration("first_check", d.first_check, minimum=0, maximum=366 * _DAY)
+    if first_check >= window:
+        t.fail("first_check", f"must be shorter than refill.window ({format_duration(window)})")
+    detect = t.choice("detect", d.detect, ("panel", "command"))
+    return RefillConfig(
+        enabled=t.boolean("enabled", d.enabled),
+        unknown_service=t.choice("unknown_service", d.unknown_service, ("skip", "try")),
+        statuses=_refill_statuses(t, d.statuses),
+        window=window,
+        first_check=first_check,
+        cooldown=t.duration("cooldown", d.cooldown, minimum=0, maximum=366 * _DAY),
+        max_requests=t.integer("max_requests", d.max_requests, 1, 1000),
+        detect=detect,
+        command=_refill_command(t, detect, base_dir, env),
+        command_timeout=t.duration("command_timeout", d.command_timeout, maximum=3600),
+        probe_every=t.duration("probe_every", d.probe_every, minimum=60, maximum=366 * _DAY),
+        drop_threshold=t.fraction("drop_threshold", d.drop_threshold),
+    )
+
+
+def _refill_statuses(t: Table, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = t.raw("statuses")
+    if raw is None:
+        return default
+    allowed = {COMPLETED.lower(): COMPLETED, PARTIAL.lower(): PARTIAL}
+    if not isinstance(raw, list) or not raw:
+        t.fail("statuses", f"must be a non-empty array of {COMPLETED!r} and/or {PARTIAL!r}")
+        return default
+    found: list[str] = []
+    for index, item in enumerate(raw):
+        status = allowed.get(item.strip().lower()) if isinstance(item, str) else None
+        if status is None:
+            t.fail(f"statuses[{index}]", f"must be {COMPLETED!r} or {PARTIAL!r} (got {item!r})")
+        elif status not in found:
+            found.append(status)
+    return tuple(found) or default
+
+
+def _refill_command(t: Table, detect: str, base_dir: Path, env: Mapping[str, str]) -> str:
+    text = t.string("command", "").strip()
+    if not text:
+        if detect == "command":
+            t.fail("command", 'is required when refill.detect = "command"')
+        return ""
+    if detect != "command":
+        t.fail(
+            "command", 'is set but refill.detect is "panel"; set detect = "command" or remove it'
+        )
+        return text
+    if "/" in text or text.startswith("~"):
+        path = Path(text).expanduser()
+        found = str(path if path.is_absolute() else base_dir / path)
+    else:
+        found = shutil.which(text, path=env.get("PATH")) or ""
+    if not found or not Path(found).is_file() or not os.access(found, os.X_OK):
+        t.fail("command", f"{text!r} is not an executable file")
+        return text
+    return found
+
+
+def _balance(t: Table) -> BalanceConfig:
+    d = BalanceConfig()
+    low = t.money("low", d.low)
+    return BalanceConfig(
+        low=d.low if low is None else low,
+        remind=t.duration("remind", d.remind, minimum=60, maximum=30 * _DAY),
+        recover_margin=t.fraction("recover_margin", d.recover_margin),
+    )
+
+
+def _alerts(t: Table) -> AlertsConfig:
+    d = AlertsConfig()
+    url = t.url("webhook_url", d.webhook_url)
+    fmt = t.choice("webhook_format", d.webhook_format, ("json", "slack", "telegram"))
+    chat = t.raw("telegram_chat_id")
+    if isinstance(chat, int) and not isinstance(chat, bool):
+        chat = str(chat)  # numeric chat IDs are naturally written as TOML integers
+    if chat is not None and not isinstance(chat, str):
+        t.fail("telegram_chat_id", "must be a string or an integer")
+        chat = ""
+    chat = (chat or "").strip()
+    if chat and not _CHAT_ID.fullmatch(chat):
+        t.fail("telegram_chat_id", f"must be a numeric chat ID or @channelname (got {chat!r})")
+    if fmt == "telegram" and not chat:
+        t.fail("telegram_chat_id", 'is required when alerts.webhook_format = "telegram"')
+    return AlertsConfig(
+        unreachable_after=t.duration("unreachable_after", d.unreachable_after, maximum=30 * _DAY),
+        webhook_url=url,
+        webhook_format=fmt,
+        webhook_timeout=t.duration("webhook_timeout", d.webhook_timeout, maximum=300),
+        telegram_chat_id=chat,
+    )
+
+
+def _metrics(t: Table) -> MetricsConfig:
+    listen = t.string("listen", "").strip()
+    if not listen:
+        return MetricsConfig()
+    parsed = _parse_listen(listen)
+    if parsed is None:
+        t.fail("listen", f"must be host:port like 127.0.0.1:9464 or [::1]:9464 (got {listen!r})")
+        return MetricsConfig()
+    return MetricsConfig(listen=listen, host=parsed[0], port=parsed[1])
+
+
+def _parse_listen(text: str) -> tuple[str, int] | None:
+    """Given "host:port", return (host, port), or None if it is not one."""
+    host, colon, port_text = text.rpartition(":")
+    if not colon or not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        return None
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return None
+    elif host and not _HOSTNAME.fullmatch(host):
+        return None
+    return host, int(port_text)
+
+
+def _logging(t: Table) -> LoggingConfig:
+    d = LoggingConfig()
+    return LoggingConfig(
+        level=t.choice("level", d.level, ("debug", "info", "warning", "error")),
+        format=t.choice("format", d.format, ("auto", "console", "json")),
+    )

@@ -1,0 +1,149 @@
+"""The balance job: a panel's balance → ``balances`` → low-balance alerts.
+
+Wiring only: :mod:`tracker.rules.balance` decides (hysteresis, runway),
+:mod:`tracker.store.alerts` stores, :class:`tracker.alerts.alerter.Alerter` raises.
+The same call doubles as the probe that resumes a panel paused because its
+key was refused (see :mod:`tracker.jobs.watch`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+import structlog
+
+from tracker.alerts.alerter import Alert, Alerter, Episode
+from tracker.clock import Clock, parse_iso
+from tracker.config.model import Config
+from tracker.errors import AuthError, PanelAnswerError, PanelError
+from tracker.panel.client import PanelClient
+from tracker.panel.models import Balance
+from tracker.rules.alerts import rough_duration
+from tracker.rules.balance import (
+    BALANCE_LOW,
+    BALANCE_LOW_REMINDER,
+    RUNWAY_WINDOW,
+    Runway,
+    estimate_runway,
+    judge_balance,
+    recover_level,
+)
+from tracker.store.alerts import balance_history, record_balance
+from tracker.store.orders import Store
+
+log = structlog.get_logger("tracker.balance")
+
+
+class AuthGate(Protocol):
+    """What the job tells about the key: refused, or accepted (resume the panel)."""
+
+    def auth_refused(self, panel: str, error: str) -> None: ...
+
+    def auth_accepted(self, panel: str) -> None: ...
+
+
+def money(amount: Decimal | float) -> str:
+    """Given an amount, return it with at least two decimals and no float noise."""
+    value = Decimal(str(amount)).normalize()
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > -2:
+        value = value.quantize(Decimal("0.01"))
+    return f"{value:f}"
+
+
+def runway_for(store: Store, panel: str, balance: Decimal, now: datetime) -> Runway:
+    """Given a panel and its current balance, return the runway from stored history."""
+    rows = balance_history(store, panel, now - timedelta(seconds=RUNWAY_WINDOW))
+    points = [(parse_iso(r["at"]), float(r["balance"])) for r in rows]
+    return estimate_runway(points, float(balance))
+
+
+def balance_alert(
+    panel: str,
+    kind: str,
+    answer: Balance,
+    low: Decimal,
+    margin: float,
+    episode: Episode,
+    runway: Runway,
+    now: datetime,
+) -> Alert:
+    """Given what the rules decided, return the alert a person reads."""
+    currency = f" {answer.currency}" if answer.currency else ""
+    shown = f"{money(answer.balance)}{currency}"
+    recover_at = recover_level(low, margin)
+    low_for = rough_duration((now - episode.since).total_seconds()) if episode.since else "?"
+    if kind == BALANCE_LOW:
+        message = f"{panel}: balance {shown} is below {money(low)}; {runway.describe()}"
+    elif kind == BALANCE_LOW_REMINDER:
+        message = (
+            f"{panel}: balance still low: {shown}, below {money(low)} for {low_for}; "
+            f"{runway.describe()}"
+        )
+    else:
+        message = f"{panel}: balance back to {shown} (above {money(recover_at)}) after {low_for}"
+    data = {
+        "balance": str(answer.balance),
+        "currency": answer.currency,
+        "low": str(low),
+        "recover_above": str(recover_at),
+        "low_since": episode.since.isoformat(timespec="seconds") if episode.since else None,
+        "spend_per_day": None if runway.rate_per_day is None else round(runway.rate_per_day, 6),
+        "runway_seconds": None if runway.seconds_left is None else round(runway.seconds_left),
+    }
+    return Alert(kind, message, panel=panel, data=data)
+
+
+def check_balance(
+    client: PanelClient,
+    store: Store,
+    alerter: Alerter,
+    gate: AuthGate,
+    *,
+    config: Config,
+    clock: Clock,
+) -> bool:
+    """Fetch, store and judge one panel's balance; return True when it was fetched.
+
+    A refused key is reported to ``gate`` (which pauses the panel); any
+    answer that is not a refusal tells ``gate`` the key works again.
+    """
+    panel = client.panel
+    try:
+        answer = client.balance()
+    except AuthError as exc:
+        gate.auth_refused(panel.name, exc.detail)
+        return False
+    except PanelError as exc:
+        if isinstance(exc, PanelAnswerError):
+            gate.auth_accepted(panel.name)  # it answered, and not with a refusal
+        log.error("balance_failed", panel=panel.name, error=str(exc))
+        return False
+    gate.auth_accepted(panel.name)
+    now = clock()
+    record_balance(store, panel.name, now, answer.balance, answer.currency)
+    runway = runway_for(store, panel.name, answer.balance, now)
+    low = config.balance_low(panel)
+    margin, remind = config.balance.recover_margin, config.balance.remind
+
+    def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+        after, kind = judge_balance(
+            episode, answer.balance, low, margin=margin, remind=remind, now=now
+        )
+        if kind is None:
+            return after, None
+        # A recovery reports how long the episode that just closed lasted.
+        shown = episode if after.since is None else after
+        return after, balance_alert(panel.name, kind, answer, low, margin, shown, runway, now)
+
+    alerter.update(panel.name, BALANCE_LOW, judge)
+    log.info(
+        "balance_checked",
+        panel=panel.name,
+        balance=str(answer.balance),
+        currency=answer.currency,
+        runway=runway.describe(),
+    )
+    return True

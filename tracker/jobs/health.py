@@ -1,0 +1,127 @@
+"""Is the database writable? One alert when writes start failing for a reason
+that waiting a few seconds will not cure (disk full, read-only file or mount,
+I/O error), one when they work again.
+
+The jobs themselves need nothing special: a failed write rolls its transaction
+back, the job is reported failed for this cycle, and its next scheduled run
+simply tries again, so the daemon keeps running instead of crash-looping and
+catches up once the disk is writable. What this module adds is that someone
+hears about it: :func:`judge` (pure, given ``now``) decides, :class:`StoreHealth`
+wraps the jobs and raises the alerts through :func:`tracker.alerts.alerter.raise_alert`,
+which needs no working database.
+
+A busy database (another writer) is not an outage: it fails one cycle and is
+reported by the job's own error line only.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from tracker.alerts.alerter import Alert, Sink, raise_alert
+from tracker.clock import Clock, utcnow
+from tracker.errors import StoreError
+from tracker.store.orders import error_kind
+
+if TYPE_CHECKING:  # tracker.app imports the Watch that builds a StoreHealth
+    from tracker.jobs.tracker import Job
+
+STORE_UNWRITABLE = "store_unwritable"
+STORE_WRITABLE = "store_writable"
+# The causes that last (a busy database clears by itself within a cycle).
+_LASTING = frozenset({"full", "readonly", "io"})
+
+
+def unwritable(error: BaseException) -> bool:
+    """Return True when ``error`` says the database cannot be written for now."""
+    return error_kind(error) in _LASTING
+
+
+@dataclass(frozen=True)
+class Health:
+    """The jobs whose last run failed to write, and since when writes fail."""
+
+    failing: frozenset[str] = frozenset()
+    since: datetime | None = None
+
+
+def _lasted(seconds: float) -> str:
+    minutes, secs = divmod(max(0, round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+def judge(
+    health: Health, job: str, error: str | None, now: datetime
+) -> tuple[Health, Alert | None]:
+    """Given the health so far and one job run (``error``: why it could not
+    write, None: it succeeded), return the new health and the alert to raise.
+
+    The first failing job opens the outage (one error alert, however many jobs
+    fail after it). It closes when every job that failed has succeeded again:
+    a job that failed to write had something to write, so its success proves
+    writes work, where a job with nothing to write would prove nothing.
+    """
+    if error is not None:
+        if health.failing:
+            return replace(health, failing=health.failing | {job}), None
+        message = (
+            f"the database cannot be written ({error}); nothing new is recorded until it "
+            "can be. The tracker keeps running and retries every job on its schedule"
+        )
+        alert = Alert(
+            STORE_UNWRITABLE, message, severity="error", data={"error": error, "job": job}
+        )
+        return Health(frozenset({job}), now), alert
+    if job not in health.failing:
+        return health, None
+    left = health.failing - {job}
+    if left:
+        return replace(health, failing=left), None
+    since = health.since or now
+    lasted = _lasted((now - since).total_seconds())
+    message = f"the database is writable again after {lasted}; the jobs are catching up"
+    data = {"since": since.isoformat(timespec="seconds")}
+    return Health(), Alert(STORE_WRITABLE, message, severity="info", data=data)
+
+
+class StoreHealth:
+    """Given where alerts go, wrap jobs so database outages raise alerts.
+
+    ``store`` receives the recovery alert only (while writes fail there is no
+    point trying to store one). Thread-safe: jobs of several panels run at once.
+    """
+
+    def __init__(self, *, store: object = None, sink: Sink | None = None, clock: Clock = utcnow):
+        self.store = store
+        self.sink = sink
+        self.clock = clock
+        self.health = Health()
+        self._lock = threading.Lock()
+
+    def wrap(self, job: Job) -> Job:
+        def run() -> bool:
+            try:
+                ok = job.run()
+            except StoreError as exc:
+                if unwritable(exc):
+                    self.record(job.name, str(exc))
+                raise  # the job still fails this cycle, and says why
+            if ok:
+                self.record(job.name, None)
+            return ok
+
+        return replace(job, run=run)
+
+    def wrap_all(self, jobs: list[Job]) -> list[Job]:
+        return [self.wrap(job) for job in jobs]
+
+    def record(self, job: str, error: str | None) -> None:
+        with self._lock:
+            self.health, alert = judge(self.health, job, error, self.clock())
+        if alert is not None:
+            store = self.store if alert.kind == STORE_WRITABLE else None
+            raise_alert(alert, store=store, sink=self.sink, clock=self.clock)

@@ -1,0 +1,135 @@
+"""The status job: due orders → multi-status calls → one transaction per answer.
+
+IDs are streamed from SQLite ``max_batch`` at a time, at most ``concurrency``
+calls are in flight, and every answer is committed before more IDs are read,
+so memory stays flat whatever the number of tracked orders.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from tracker.clock import Clock
+from tracker.errors import AuthError, PanelError, StopRequested, TransientError
+from tracker.panel.client import PanelClient
+from tracker.panel.models import OrderStatus
+from tracker.rules.transitions import Cadence
+from tracker.store.orders import Store
+
+log = structlog.get_logger("tracker.poll")
+
+# After this many failed batches a poll gives up until its next run.
+MAX_FAILED_BATCHES = 3
+
+
+@dataclass
+class PollResult:
+    panel: str
+    calls: int = 0
+    checked: int = 0
+    transitions: int = 0
+    errors: list[str] = field(default_factory=list)
+    auth_failed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def poll_panel(
+    store: Store,
+    client: PanelClient,
+    *,
+    clock: Clock,
+    cadence: Cadence,
+    everything: bool = False,
+    stop_event: threading.Event | None = None,
+    on_transitions: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> PollResult:
+    """Check a panel's due open orders; return what happened.
+
+    Failures are counted in the result, not raised: one panel's bad hour never
+    stops the daemon. A transient failure (after its retries) or a refused key
+    ends this poll early; the next run carries on where it left off.
+    """
+    panel = client.panel
+    stop = stop_event or threading.Event()
+    result = PollResult(panel=panel.name)
+    started = clock()
+    source: Iterator[list[int]] | None = store.due_order_ids(
+        panel.name, started, panel.max_batch, everything=everything
+    )
+    # Twice as many batches as calls may be in flight: the client's own limit
+    # keeps ``concurrency`` requests on the wire, and a queued batch goes out
+    # the moment one comes back, while its answer is still being parsed.
+    queued = 2 * panel.concurrency
+    with ThreadPoolExecutor(queued, thread_name_prefix=f"poll-{panel.name}") as pool:
+        pending: dict[Future[dict[int, OrderStatus]], list[int]] = {}
+
+        def fill(source: Iterator[list[int]] | None) -> Iterator[list[int]] | None:
+            """Submit batches until ``queued`` are pending; return None once the
+            due IDs are exhausted or the poll is stopping."""
+            while source is not None and len(pending) < queued:
+                ids = next(source, None) if not stop.is_set() else None
+                if ids is None:
+                    return None
+                pending[pool.submit(client.statuses, ids)] = ids
+            return source
+
+        source = fill(source)
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            answered = []
+            for future in done:
+                ids = pending.pop(future)
+                error = future.exception()
+                if error is None:
+                    answered.append((ids, future.result()))
+                elif not _count_failure(result, error, ids):
+                    source = None  # give up on the rest of this poll
+            # Refill the freed slots before writing, so the panel works on the
+            # next batches while this thread stores the answers (the keyset
+            # cursor never hands out an ID that is still in flight).
+            source = fill(source)
+            for ids, reports in answered:
+                recorded = store.apply_reports(
+                    panel.name, ids, reports, clock(), cadence, polled_at=started
+                )
+                result.calls += 1
+                result.checked += len(ids)
+                result.transitions += len(recorded)
+                if recorded and on_transitions is not None:
+                    on_transitions(recorded)
+    log.info(
+        "poll_done",
+        panel=panel.name,
+        calls=result.calls,
+        checked=result.checked,
+        transitions=result.transitions,
+        errors=len(result.errors),
+    )
+    return result
+
+
+def _count_failure(result: PollResult, error: BaseException, ids: list[int]) -> bool:
+    """Record a failed call in ``result``; return False when the poll should stop.
+
+    Raise ``error`` again if it is not a PanelError (a bug, not the panel's fault).
+    """
+    if not isinstance(error, PanelError):
+        raise error
+    if isinstance(error, StopRequested):
+        return False  # never sent: the daemon is stopping, not the panel failing
+    result.calls += 1
+    result.errors.append(str(error))
+    log.error("status_failed", panel=result.panel, orders=len(ids), error=str(error))
+    if isinstance(error, AuthError):
+        result.auth_failed = True
+        return False
+    return not isinstance(error, TransientError) and len(result.errors) < MAX_FAILED_BATCHES

@@ -1,0 +1,239 @@
+"""Sending refill requests: record first, send once, store the answer.
+
+A refill request is not idempotent, so each one is written to ``refills``
+(status Requesting) and committed *before* it is sent; the answer then
+updates that row. A request that may have reached the panel is never sent
+again by this module: a lost answer is stored as Unknown and counts as a
+request. Only a request that certainly never left (connection refused, the
+key refused, shutdown before sending) has its row deleted.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from tracker.errors import (
+    AuthError,
+    OutcomeUnknownError,
+    PanelAnswerError,
+    PanelError,
+    TransientError,
+)
+from tracker.panel.client import MAX_IDS, PanelClient
+from tracker.panel.models import RefillRequest
+from tracker.rules.refills import NOT_IN_ANSWER, UNKNOWN, answered, lost, refused
+from tracker.store.orders import Store
+from tracker.store.refills import begin_requests, forget_unsent, update_refills
+
+log = structlog.get_logger("tracker.refill")
+
+# After this many failed calls a run stops; the orders not sent stay eligible.
+MAX_FAILED_CALLS = 3
+
+# Whole-answer errors with which a panel says it does not read the multi-ID
+# field (it looked for ``order`` / ``refill`` and found nothing).
+_NO_MULTI = (
+    "incorrect request",
+    "order id is required",
+    "order not found",
+    "incorrect order id",
+    "refill id is required",
+    "incorrect refill id",
+    "refill not found",
+)
+
+
+def multi_unsupported(error: PanelAnswerError) -> bool:
+    """Return True when a whole-answer error means "this panel takes one ID per call"."""
+    text = error.detail.lower()
+    return any(phrase in text for phrase in _NO_MULTI)
+
+
+@dataclass
+class PanelModes:
+    """What this process learned about one panel: whether it accepts multi-ID
+    ``refill`` and ``refill_status`` calls. Starts optimistic."""
+
+    multi_refill: bool = True
+    multi_refill_status: bool = True
+
+
+@dataclass
+class RequestResult:
+    sent: int = 0
+    accepted: int = 0
+    refused: int = 0
+    unknown: int = 0
+    unsent: int = 0
+    calls: int = 0
+    errors: list[str] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    auth_failed: bool = False
+    answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # by order ID
+
+    def count(self, fields: dict[str, Any]) -> None:
+        self.sent += 1
+        if fields["refill_id"] is not None:
+            self.accepted += 1
+        elif fields["status"] == UNKNOWN:
+            self.unknown += 1
+        else:
+            self.refused += 1
+
+
+def request_refills(
+    store: Store,
+    client: PanelClient,
+    order_ids: Sequence[int],
+    *,
+    clock: Callable[[], datetime],
+    modes: PanelModes,
+    source: str = "auto",
+    stop_event: threading.Event | None = None,
+) -> RequestResult:
+    """Request refills of ``order_ids`` (multi-order calls of up to 100 where the
+    panel takes them, single calls otherwise); return what happened.
+
+    Failures are counted in the result, not raised. A transient failure or a
+    refused key ends the run early; the orders not sent stay eligible.
+    """
+    stop = stop_event or threading.Event()
+    result = RequestResult()
+    for start in range(0, len(order_ids), MAX_IDS):
+        if stop.is_set() or _gave_up(result):
+            break
+        batch = list(order_ids[start : start + MAX_IDS])
+        rows = begin_requests(store, client.name, batch, clock(), source=source)
+        if modes.multi_refill and len(batch) > 1:
+            _send_multi(store, client, rows, clock, modes, stop, result)
+        else:
+            _send_singles(store, client, rows, clock, stop, result)
+    log.info(
+        "refill_requests_done",
+        panel=client.name,
+        sent=result.sent,
+        accepted=result.accepted,
+        refused=result.refused,
+        unknown=result.unknown,
+        errors=len(result.errors),
+    )
+    return result
+
+
+def _gave_up(result: RequestResult) -> bool:
+    """Return True once sending more would only repeat a failure (key refused,
+    panel unreachable, or several answers lost in a row)."""
+    return result.auth_failed or result.unsent > 0 or len(result.errors) >= MAX_FAILED_CALLS
+
+
+def _finish(
+    store: Store,
+    rows: dict[int, int],
+    fields: dict[int, dict[str, Any]],
+    clock: Callable[[], datetime],
+    result: RequestResult,
+) -> None:
+    """Store the answers (fields by order ID) of requests already sent."""
+    for order_id, values in fields.items():
+        result.count(values)
+        result.answers[order_id] = values
+    updates = {rows[order_id]: values for order_id, values in fields.items()}
+    result.changes.extend(update_refills(store, updates, clock()))
+
+
+def _unsent(
+    store: Store, rows: dict[int, int], order_ids: Sequence[int], result: RequestResult
+) -> None:
+    forget_unsent(store, [rows[o] for o in order_ids])
+    result.unsent += len(order_ids)
+
+
+def _send_multi(
+    store: Store,
+    client: PanelClient,
+    rows: dict[int, int],
+    clock: Callable[[], datetime],
+    modes: PanelModes,
+    stop: threading.Event,
+    result: RequestResult,
+) -> None:
+    order_ids = list(rows)
+    result.calls += 1
+    try:
+        answers = client.refills(order_ids)
+    except AuthError as exc:
+        _failed(result, client, exc, auth=True)
+        _unsent(store, rows, order_ids, result)
+        return
+    except TransientError as exc:  # non-idempotent: raised only when certainly not sent
+        _failed(result, client, exc)
+        _unsent(store, rows, order_ids, result)
+        return
+    except OutcomeUnknownError as exc:
+        _failed(result, client, exc)
+        _finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
+        return
+    except PanelAnswerError as exc:
+        if multi_unsupported(exc):
+            # The panel read no order from this call: nothing was requested.
+            log.warning("multi_refill_unsupported", panel=client.name, answer=exc.detail)
+            modes.multi_refill = False
+            _send_singles(store, client, rows, clock, stop, result)
+            return
+        _finish(store, rows, {o: refused(exc.detail) for o in order_ids}, clock, result)
+        return
+    except PanelError as exc:  # garbled answer: the panel may have acted
+        _failed(result, client, exc)
+        _finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
+        return
+    _finish(store, rows, _by_order(order_ids, answers), clock, result)
+
+
+def _by_order(order_ids: list[int], answers: list[RefillRequest]) -> dict[int, dict[str, Any]]:
+    found: dict[int, dict[str, Any]] = {}
+    for answer in answers:
+        if answer.order_id in order_ids and answer.order_id not in found:
+            found[answer.order_id] = answered(answer)
+    # Left out of the answer: it may have been requested all the same.
+    return {o: found.get(o) or lost(NOT_IN_ANSWER) for o in order_ids}
+
+
+def _send_singles(
+    store: Store,
+    client: PanelClient,
+    rows: dict[int, int],
+    clock: Callable[[], datetime],
+    stop: threading.Event,
+    result: RequestResult,
+) -> None:
+    order_ids = list(rows)
+    for index, order_id in enumerate(order_ids):
+        if stop.is_set() or _gave_up(result):
+            _unsent(store, rows, order_ids[index:], result)
+            return
+        result.calls += 1
+        try:
+            fields = answered(client.refill(order_id))
+        except (AuthError, TransientError) as exc:
+            _failed(result, client, exc, auth=isinstance(exc, AuthError))
+            _unsent(store, rows, order_ids[index:], result)
+            return
+        except PanelError as exc:  # lost or garbled answer: it may have been acted on
+            _failed(result, client, exc)
+            fields = lost(exc.detail)
+        # Stored at once: a crash later in the batch must not lose this answer.
+        _finish(store, rows, {order_id: fields}, clock, result)
+
+
+def _failed(
+    result: RequestResult, client: PanelClient, exc: PanelError, auth: bool = False
+) -> None:
+    result.errors.append(str(exc))
+    result.auth_failed = result.auth_failed or auth
+    log.error("refill_request_failed", panel=client.name, error=str(exc))

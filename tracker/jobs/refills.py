@@ -1,0 +1,274 @@
+"""The refill job: per panel, follow open refills, then request new ones.
+
+Wiring only: the store says which orders completed inside the window, the
+rules in :mod:`tracker.rules.refills` say which are eligible, the drop
+strategy (the panel, or the user's probe) says which dropped, and
+:mod:`tracker.jobs.refill_requests` / :mod:`tracker.jobs.refill_follow` talk to the panel.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from tracker.clock import parse_iso
+from tracker.config.model import RefillConfig
+from tracker.errors import PanelError
+from tracker.jobs.probe import ProbeError, ProbeRequest, run_probe
+from tracker.jobs.refill_follow import follow_refills
+from tracker.jobs.refill_requests import PanelModes, request_refills
+from tracker.jobs.services import services_job, sync_services
+from tracker.panel.client import PanelClient
+from tracker.rules.refills import OrderFacts, PastRequest, dropped, eligibility, probe_due
+from tracker.store.orders import Store
+from tracker.store.probes import last_probed, record_probes
+from tracker.store.refills import (
+    candidate_orders,
+    has_services,
+    requests_of,
+    settle_interrupted,
+)
+
+if TYPE_CHECKING:
+    from tracker.jobs.tracker import Job, Tracker
+
+log = structlog.get_logger("tracker.refill")
+
+PAGE = 500  # candidate orders read from SQLite at a time
+PROBES_IN_FLIGHT = 4
+RefillListener = Callable[[list[dict[str, Any]]], None]
+
+
+def order_facts(row: dict[str, Any]) -> OrderFacts:
+    """Given a row of :func:`tracker.store.refills.candidate_orders`, return its OrderFacts."""
+    flag = row.get("service_refill")
+    return OrderFacts(
+        order_id=row["order_id"],
+        status=row["status"],
+        completed_at=parse_iso(row["completed_at"]) if row.get("completed_at") else None,
+        service_refill=None if flag is None else bool(flag),
+        link=row.get("link"),
+        start_count=row.get("start_count"),
+        quantity=row.get("quantity"),
+        remains=row.get("remains"),
+    )
+
+
+def past_request(row: dict[str, Any]) -> PastRequest:
+    """Given a ``refills`` row, return the PastRequest the rules look at."""
+    return PastRequest(
+        requested_at=parse_iso(row["requested_at"]),
+        status=row["status"],
+        refill_id=row["refill_id"],
+        permanent=bool(row["permanent"]),
+    )
+
+
+class RefillRound:
+    """One panel's refill job. Keeps what it learns of the panel (multi-ID
+    support) between runs."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: PanelClient,
+        config: RefillConfig,
+        *,
+        clock: Callable[[], datetime],
+        stop_event: threading.Event | None = None,
+        secrets: Iterable[str] = (),
+        notify: RefillListener | None = None,
+    ):
+        self.store = store
+        self.client = client
+        self.config = config
+        self.clock = clock
+        self.stop = stop_event or threading.Event()
+        self.secrets = tuple(secrets)
+        self.notify = notify or (lambda changes: None)
+        self.modes = PanelModes()
+        # A row still 'Requesting' after this long belongs to a run that died.
+        panel = client.panel
+        self.grace = timedelta(seconds=panel.retry_budget + panel.timeout + 60)
+
+    def run(self) -> bool:
+        """Follow open refills, then request the eligible ones; return True when
+        every call succeeded."""
+        now = self.clock()
+        settled = settle_interrupted(self.store, self.client.name, now - self.grace, now)
+        if settled:
+            self.notify(settled)
+        follow = follow_refills(
+            self.store,
+            self.client,
+            clock=self.clock,
+            modes=self.modes,
+            stop_event=self.stop,
+            on_changes=self.notify,
+        )
+        if follow.gave_up:
+            return False  # unreachable or key refused: requests would fail the same way
+        return self.request_round() and follow.ok
+
+    def request_round(self) -> bool:
+        """Request a refill for every eligible, dropped order; return True when
+        no call failed."""
+        name = self.client.name
+        if not has_services(self.store, name):
+            try:
+                sync_services(self.store, self.client, self.clock)
+            except PanelError as exc:  # unknown services are then skipped (or tried)
+                log.warning("services_unavailable", panel=name, error=str(exc))
+        now = self.clock()
+        window = (
+            now - timedelta(seconds=self.config.window),
+            now - timedelta(seconds=self.config.first_check),
+        )
+        skipped: Counter[str] = Counter()
+        ok, after, asked = True, 0, 0
+        while not self.stop.is_set():
+            rows = candidate_orders(
+                self.store, name, self.config.statuses, window, after=after, limit=PAGE
+            )
+            if not rows:
+                break
+            after = rows[-1]["order_id"]
+            history = requests_of(self.store, name, [r["order_id"] for r in rows])
+            eligible = []
+            for row in rows:
+                facts = order_facts(row)
+                past = [past_request(r) for r in history[facts.order_id]]
+                verdict = eligibility(facts, past, self.config, now)
+                if verdict.eligible:
+                    eligible.append(facts)
+                else:
+                    skipped[verdict.reason] += 1
+            chosen = self.detect(eligible)
+            skipped["not dropped or not probed"] += len(eligible) - len(chosen)
+            if not chosen:
+                continue
+            result = request_refills(
+                self.store,
+                self.client,
+                chosen,
+                clock=self.clock,
+                modes=self.modes,
+                stop_event=self.stop,
+            )
+            asked += result.sent
+            if result.changes:
+                self.notify(result.changes)
+            if result.errors:
+                ok = False
+                break
+        log.info("refill_round_done", panel=name, requested=asked, skipped=dict(skipped))
+        return ok
+
+    def detect(self, orders: list[OrderFacts]) -> list[int]:
+        """Given eligible orders, return the IDs of those to request a refill for.
+
+        With the probe, only orders not measured within ``refill.probe_every``
+        are probed; every run (count or error) is stored in ``probes``.
+        """
+        if self.config.detect == "panel" or not orders:
+            return [o.order_id for o in orders]  # the panel judges whether anything dropped
+        name, now = self.client.name, self.clock()
+        last = last_probed(self.store, name, [o.order_id for o in orders])
+        due = [o for o in orders if probe_due(last.get(o.order_id), now, self.config.probe_every)]
+        if not due:
+            return []
+        with ThreadPoolExecutor(min(PROBES_IN_FLIGHT, len(due))) as pool:
+            runs = list(pool.map(self.probe, due))
+        record_probes(
+            self.store,
+            name,
+            [(o.order_id, *run) for o, run in zip(due, runs, strict=True) if run is not None],
+            now,
+        )
+        return [o.order_id for o, run in zip(due, runs, strict=True) if run and run[1]]
+
+    def probe(self, order: OrderFacts) -> tuple[int | None, bool | None, str | None] | None:
+        """Run the user's probe for one order; return (count, dropped, error), or
+        None when it was not run (stopping, or the order lacks what it needs).
+
+        A probe that fails is skipped this round with a warning.
+        """
+        name = self.client.name
+        if self.stop.is_set():
+            return None
+        if not order.link or order.start_count is None or order.quantity is None:
+            missing = [
+                what
+                for what, value in (
+                    ("link", order.link),
+                    ("start_count", order.start_count),
+                    ("quantity", order.quantity),
+                )
+                if value in (None, "")
+            ]
+            log.warning(
+                "probe_skipped", panel=name, order=order.order_id, missing=", ".join(missing)
+            )
+            return None
+        request = ProbeRequest(name, order.order_id, order.link, order.start_count, order.quantity)
+        try:
+            count = run_probe(
+                self.config.command,
+                request,
+                timeout=self.config.command_timeout,
+                secrets=self.secrets,
+            )
+        except ProbeError as exc:
+            log.warning("probe_failed", panel=name, order=order.order_id, error=str(exc))
+            return None, None, str(exc)
+        hit = bool(dropped(order, count, self.config.drop_threshold))
+        log.debug("probe_done", panel=name, order=order.order_id, count=count, dropped=hit)
+        return count, hit, None
+
+
+def notifier(tracker: Tracker) -> RefillListener:
+    """Given the tracker, return a function passing refill changes to its listeners."""
+
+    def notify(changes: list[dict[str, Any]]) -> None:
+        for listener in tracker.refill_listeners:
+            try:
+                listener(changes)
+            except Exception:  # a listener's bug must not lose a refill round
+                log.exception("refill_listener_failed")
+
+    return notify
+
+
+def refill_jobs(tracker: Tracker) -> list[Job]:
+    """Return the services and refill jobs of every panel.
+
+    ``services:<panel>`` always runs; ``refill:<panel>`` only with
+    ``refill.enabled``.
+    """
+    from tracker.jobs.tracker import Job  # app imports this module
+
+    config = tracker.config
+    secrets = [panel.key.reveal() for panel in config.panels]
+    jobs = []
+    for name, client in tracker.clients.items():
+        sync = partial(services_job, tracker.store, client, tracker.clock)
+        jobs.append(Job(f"services:{name}", config.schedule.services_every, sync))
+        if config.refill.enabled:
+            refill_round = RefillRound(
+                tracker.store,
+                client,
+                config.refill,
+                clock=tracker.clock,
+                stop_event=tracker.stop_event,
+                secrets=secrets,
+                notify=notifier(tracker),
+            )
+            jobs.append(Job(f"refill:{name}", config.schedule.refill_every, refill_round.run))
+    return jobs

@@ -1,0 +1,201 @@
+"""Alert wiring for a Tracker: balance jobs, listeners, call observers, key pauses.
+
+One :class:`Watch` per Tracker. It subscribes to the tracker's transition
+and refill listeners and to every client's call observers, adds a balance
+job per panel, and wraps the panel's other jobs so they pause while its key
+is refused.
+
+A paused panel resumes when its balance job, which keeps running on
+``[schedule] balance_every`` as a single cheap probe, gets an answer that is
+not a refusal; or at restart (pauses are not kept across restarts, the
+episode is: a key still refused after a restart costs one call and no new
+alert).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from tracker.alerts.alerter import Alert, Alerter, Episode
+from tracker.alerts.webhook import WebhookSink
+from tracker.errors import AuthError
+from tracker.jobs.balance import check_balance
+from tracker.jobs.health import StoreHealth
+from tracker.jobs.tracker import Job
+from tracker.rules.alerts import (
+    AUTH_FAILED,
+    AUTH_RECOVERED,
+    PANEL_UNREACHABLE,
+    Reachability,
+    judge_auth,
+    judge_call,
+    order_alerts,
+    refill_alerts,
+    rough_duration,
+)
+
+if TYPE_CHECKING:
+    from tracker.jobs.tracker import Tracker
+
+log = structlog.get_logger("tracker.watch")
+
+
+class Watch:
+    """Given a Tracker, raise its alerts and pause panels whose key is refused."""
+
+    def __init__(self, tracker: Tracker):
+        self.tracker = tracker
+        self.config = tracker.config
+        self.clock = tracker.clock
+        alerts = self.config.alerts
+        self.sink = (
+            WebhookSink(
+                alerts.webhook_url,
+                fmt=alerts.webhook_format,
+                timeout=alerts.webhook_timeout,
+                chat_id=alerts.telegram_chat_id,
+                stop_event=tracker.stop_event,
+            )
+            if alerts.webhook_url
+            else None
+        )
+        self.alerter = Alerter(tracker.store, self.sink, clock=tracker.clock)
+        # Disk full or read-only database: one alert per outage; jobs retry on schedule.
+        self.store_health = StoreHealth(store=tracker.store, sink=self.sink, clock=tracker.clock)
+        self.paused: set[str] = set()
+        self._failing: dict[str, datetime | None] = {}
+        self._lock = threading.RLock()
+        tracker.transition_listeners.append(self.on_transitions)
+        tracker.refill_listeners.append(self.on_refills)
+        for client in tracker.clients.values():
+            client.observers.append(self.observe)
+
+    def close(self) -> None:
+        if self.sink is not None:
+            self.sink.close()
+
+    # --- jobs ------------------------------------------------------------------
+
+    def jobs(self, jobs: list[Job]) -> list[Job]:
+        """Given the tracker's jobs, return them pausable, plus a balance job per panel,
+        all watched for an unwritable database."""
+        every = self.config.schedule.balance_every
+        wrapped = [self._pausable(job) for job in jobs]
+        for name in self.tracker.clients:
+            wrapped.append(Job(f"balance:{name}", every, partial(self.check_balance, name)))
+        return self.store_health.wrap_all(wrapped)
+
+    def check_balance(self, panel: str) -> bool:
+        """Run the balance job of one panel (also the probe of a paused one)."""
+        tracker = self.tracker
+        return check_balance(
+            tracker.clients[panel],
+            tracker.store,
+            self.alerter,
+            self,
+            config=self.config,
+            clock=self.clock,
+        )
+
+    def _pausable(self, job: Job) -> Job:
+        panel = job.name.rpartition(":")[2]
+        if panel not in self.tracker.clients:
+            return job
+
+        def run() -> bool:
+            if panel in self.paused:
+                log.debug("job_paused", job=job.name, panel=panel, reason="key refused")
+                return False
+            try:
+                return job.run()
+            except AuthError as exc:  # a job that lets the refusal through
+                self.auth_refused(panel, exc.detail)
+                return False
+
+        return Job(job.name, job.every, run)
+
+    # --- the key -----------------------------------------------------------------
+
+    def auth_refused(self, panel: str, error: str) -> None:
+        """The panel refused the key: pause its jobs; alert once per episode."""
+        error = error.removeprefix(f"{panel}: ")
+        every = rough_duration(self.config.schedule.balance_every)
+        with self._lock:
+            if panel not in self.paused:
+                self.paused.add(panel)
+                log.warning("panel_paused", panel=panel, reason=error)
+
+            def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+                after, kind = judge_auth(episode, True, self.clock())
+                if kind is None:
+                    return after, None
+                message = (
+                    f"{panel}: the panel refused the API key ({error}); its jobs are paused. "
+                    f"A balance check every {every} resumes them once the key is accepted; "
+                    f"after fixing the key in the config, restart the tracker."
+                )
+                return after, Alert(AUTH_FAILED, message, panel=panel, data={"error": error})
+
+            self.alerter.update(panel, AUTH_FAILED, judge)
+
+    def auth_accepted(self, panel: str) -> None:
+        """The panel answered without refusing the key: resume it; end the episode."""
+        with self._lock:
+            if panel in self.paused:
+                self.paused.discard(panel)
+                log.warning("panel_resumed", panel=panel)
+
+            def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+                after, kind = judge_auth(episode, False, self.clock())
+                if kind is None:
+                    return after, None
+                message = f"{panel}: the API key is accepted again; the panel's jobs run again"
+                return after, Alert(AUTH_RECOVERED, message, panel=panel)
+
+            self.alerter.update(panel, AUTH_FAILED, judge)
+
+    # --- listeners and observers ---------------------------------------------------
+
+    def on_transitions(self, transitions: list[dict[str, Any]]) -> None:
+        for alert in order_alerts(transitions):
+            self.alerter.raise_alert(alert)
+
+    def on_refills(self, changes: list[dict[str, Any]]) -> None:
+        quiet = self.tracker.config.refill.detect == "panel"
+        for alert in refill_alerts(changes, quiet_refusals=quiet):
+            self.alerter.raise_alert(alert)
+
+    def observe(self, panel: str, action: str, ok: bool, _seconds: float) -> None:
+        """Client observer: judge the panel's reachability after every call."""
+        try:
+            self._observe(panel, action, ok)
+        except Exception:  # an alerting bug must never fail a panel call
+            log.exception("reachability_failed", panel=panel)
+
+    def _observe(self, panel: str, action: str, ok: bool) -> None:
+        after_s = self.config.alerts.unreachable_after
+        with self._lock:
+            now = self.clock()
+
+            def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+                state = Reachability(self._failing.get(panel), episode)
+                new, kind = judge_call(state, ok, now, after_s)
+                self._failing[panel] = new.failing_since
+                if kind is None:
+                    return new.episode, None
+                since = (new.episode if kind == PANEL_UNREACHABLE else episode).since or now
+                lasted = rough_duration((now - since).total_seconds())
+                if kind == PANEL_UNREACHABLE:
+                    message = f"{panel}: unreachable, every call has failed for {lasted}"
+                    data = {"since": since.isoformat(timespec="seconds"), "last_action": action}
+                else:
+                    message = f"{panel}: answering again after {lasted} unreachable"
+                    data = {"since": since.isoformat(timespec="seconds")}
+                return new.episode, Alert(kind, message, panel=panel, data=data)
+
+            self.alerter.update(panel, PANEL_UNREACHABLE, judge)

@@ -1,0 +1,101 @@
+"""Typed values parsed from panel answers. No I/O, no parsing here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class OrderStatus:
+    """One order's status as a panel reported it.
+
+    ``status`` is normalised (see :mod:`tracker.panel.statuses`) or, when unknown,
+    the panel's text verbatim; ``raw_status`` is always the panel's text.
+    ``error`` is set instead of a status when the panel reported a per-order
+    error ("Incorrect order ID").
+    """
+
+    order_id: int
+    status: str | None = None
+    raw_status: str | None = None
+    known_status: bool = True
+    charge: Decimal | None = None
+    start_count: int | None = None
+    remains: int | None = None
+    currency: str | None = None
+    runs: int | None = None
+    child_orders: tuple[int, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    service: int
+    name: str
+    type: str | None = None
+    category: str | None = None
+    rate: Decimal | None = None
+    min: int | None = None
+    max: int | None = None
+    refill: bool = False
+    cancel: bool = False
+    dripfeed: bool = False
+    desc: str | None = None
+
+
+@dataclass(frozen=True)
+class Balance:
+    balance: Decimal
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class RefillRequest:
+    """The answer to one order's refill request: an ID, or the panel's refusal."""
+
+    order_id: int
+    refill_id: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RefillStatus:
+    refill_id: str
+    status: str | None = None
+    raw_status: str | None = None
+    known_status: bool = True
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    order_id: int
+    ok: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """What ``add`` sends. ``extra`` holds the service-type fields (comments, ...)."""
+
+    service: int
+    link: str | None
+    quantity: int | None = None
+    runs: int | None = None
+    interval: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def form(self) -> dict[str, str]:
+        """Return the form fields for the ``add`` action (without key/action)."""
+        data: dict[str, str] = {"service": str(self.service)}
+        if self.link is not None:
+            data["link"] = self.link
+        if self.quantity is not None:
+            data["quantity"] = str(self.quantity)
+        if self.runs is not None:
+            data["runs"] = str(self.runs)
+        if self.interval is not None:
+            data["interval"] = str(self.interval)
+        data.update(self.extra)
+        return data

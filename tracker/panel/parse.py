@@ -1,0 +1,300 @@
+"""Tolerant parsers: JSON values from panel answers into typed values.
+
+Pure functions. Every shape listed in shared/api-v2.md is accepted; anything
+else raises :class:`BadAnswerError` (or :class:`PanelAnswerError` for the
+panel's own ``{"error": ...}``), never a stray ``KeyError`` or ``TypeError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from tracker.errors import AuthError, BadAnswerError, PanelAnswerError
+from tracker.panel.models import (
+    Balance,
+    CancelResult,
+    OrderStatus,
+    RefillRequest,
+    RefillStatus,
+    Service,
+)
+from tracker.panel.statuses import normalize_order_status, normalize_refill_status
+from tracker.panel.values import short, to_bool, to_decimal, to_int, to_text
+
+_AUTH_PATTERNS = re.compile(
+    r"api key|api_key|invalid key|incorrect key|wrong key|account is inactive|"
+    r"account (?:is )?(?:suspended|banned|disabled|blocked)|unauthori[sz]ed",
+    re.IGNORECASE,
+)
+# --- envelope ----------------------------------------------------------------
+
+
+def decode_json(body: bytes) -> Any:
+    """Given an answer body, return the decoded JSON. Raise BadAnswerError otherwise."""
+    if looks_like_html(body):
+        raise BadAnswerError(f"answered an HTML page, not JSON: {html_title(body)}")
+    try:
+        return json.loads(body.decode("utf-8-sig", errors="replace"))
+    except (ValueError, RecursionError) as exc:
+        raise BadAnswerError(
+            f"answered invalid JSON ({exc.__class__.__name__}): "
+            f"{short(body[:120].decode('utf-8', 'replace'), 120)}"
+        ) from None
+
+
+def looks_like_html(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype", b"<html", b"<head", b"<body")) or b"<title" in head
+
+
+def html_title(body: bytes) -> str:
+    match = re.search(rb"<title[^>]*>(.*?)</title>", body[:4096], re.IGNORECASE | re.DOTALL)
+    if match:
+        return short(match.group(1).decode("utf-8", "replace"), 80)
+    return "untitled page"
+
+
+def error_text(value: Any) -> str | None:
+    """Given an answer item, return the panel's error text if the item is an error."""
+    if isinstance(value, dict) and "error" in value and value["error"] not in (None, "", False):
+        return short(value["error"])
+    return None
+
+
+def raise_for_error(data: Any) -> None:
+    """Raise PanelAnswerError (AuthError for key/account refusals) if data is an error."""
+    message = error_text(data)
+    if message is None:
+        return
+    if _AUTH_PATTERNS.search(message):
+        raise AuthError(message)
+    raise PanelAnswerError(message)
+
+
+def _expect_dict(data: Any, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise BadAnswerError(f"expected an object for {what}, got {type(data).__name__}")
+    return data
+
+
+def _expect_list(data: Any, what: str) -> list[Any]:
+    if isinstance(data, dict) and data and all(isinstance(v, dict) for v in data.values()):
+        # Some panels answer an object keyed by ID where others send a list.
+        return list(data.values())
+    if not isinstance(data, list):
+        raise BadAnswerError(f"expected a list for {what}, got {type(data).__name__}")
+    return data
+
+
+# --- orders ------------------------------------------------------------------
+
+
+def parse_order_status(order_id: int, item: Any) -> OrderStatus:
+    """Given one order's status object (or an error item), return an OrderStatus."""
+    if isinstance(item, str):  # multi-status: a bare "Incorrect order ID"
+        return OrderStatus(order_id=order_id, error=short(item))
+    message = error_text(item)
+    if message is not None:
+        return OrderStatus(order_id=order_id, error=message)
+    if not isinstance(item, dict):
+        return OrderStatus(order_id=order_id, error=f"unreadable status item: {short(item, 80)}")
+    raw = to_text(item.get("status"))
+    if raw is None:
+        return OrderStatus(order_id=order_id, error="answer carries no status")
+    status, known = normalize_order_status(raw)
+    children = item.get("orders")
+    child_ids = tuple(
+        i
+        for i in (to_int(c) for c in (children if isinstance(children, list) else []))
+        if i is not None
+    )
+    return OrderStatus(
+        order_id=order_id,
+        status=status,
+        raw_status=raw,
+        known_status=known,
+        charge=to_decimal(item.get("charge")),
+        start_count=to_int(item.get("start_count")),
+        remains=to_int(item.get("remains")),
+        currency=to_text(item.get("currency")),
+        runs=to_int(item.get("runs")),
+        child_orders=child_ids,
+    )
+
+
+def parse_status_single(order_id: int, data: Any) -> OrderStatus:
+    """Given the answer to ``status`` with ``order``, return its OrderStatus."""
+    raise_for_error(data)
+    return parse_order_status(order_id, _expect_dict(data, "status"))
+
+
+def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderStatus]:
+    """Given the answer to ``status`` with ``orders``, return statuses by order ID.
+
+    Accepts an object keyed by ID string (values: order, error object or bare
+    string) and a list of ``{order, status, ...}``. IDs the panel left out are
+    absent from the result; IDs nobody asked for are ignored.
+    """
+    if isinstance(data, dict) and set(data) <= {"error", "status"}:
+        raise_for_error(data)
+    wanted = set(requested)
+    result: dict[int, OrderStatus] = {}
+    if isinstance(data, dict):
+        for key, item in data.items():
+            order_id = to_int(key)
+            if order_id is None and isinstance(item, dict):
+                order_id = to_int(item.get("order"))
+            if order_id in wanted and order_id is not None:
+                result[order_id] = parse_order_status(order_id, item)
+    elif isinstance(data, list):
+        for item in data:
+            order_id = to_int(item.get("order")) if isinstance(item, dict) else None
+            if order_id in wanted and order_id is not None:
+                result[order_id] = parse_order_status(order_id, item)
+    else:
+        raise BadAnswerError(f"expected an object or list for status, got {type(data).__name__}")
+    return result
+
+
+def parse_add(data: Any) -> int:
+    """Given the answer to ``add``, return the new order ID."""
+    raise_for_error(data)
+    order_id = to_int(_expect_dict(data, "add").get("order"))
+    if order_id is None:
+        raise BadAnswerError(f"add answered without an order ID: {short(data, 120)}")
+    return order_id
+
+
+# --- account & services -----------------------------------------------------
+
+
+def parse_balance(data: Any) -> Balance:
+    """Given the answer to ``balance``, return a Balance."""
+    raise_for_error(data)
+    amount = to_decimal(_expect_dict(data, "balance").get("balance"))
+    if amount is None:
+        raise BadAnswerError(f"balance answered without a number: {short(data, 120)}")
+    return Balance(balance=amount, currency=to_text(data.get("currency")))
+
+
+def parse_services(data: Any) -> list[Service]:
+    """Given the answer to ``services``, return the Services it lists (bad items skipped)."""
+    raise_for_error(data)
+    services = []
+    for item in _expect_list(data, "services"):
+        if not isinstance(item, dict) or to_int(item.get("service")) is None:
+            continue
+        services.append(
+            Service(
+                service=to_int(item["service"]) or 0,
+                name=to_text(item.get("name")) or "",
+                type=to_text(item.get("type")),
+                category=to_text(item.get("category")),
+                rate=to_decimal(item.get("rate")),
+                min=to_int(item.get("min")),
+                max=to_int(item.get("max")),
+                refill=to_bool(item.get("refill")),
+                cancel=to_bool(item.get("cancel")),
+                dripfeed=to_bool(item.get("dripfeed")),
+                desc=to_text(item.get("desc")),
+            )
+        )
+    return services
+
+
+# --- refills and cancels -----------------------------------------------------
+
+
+def _refill_id(value: Any) -> str | None:
+    text = to_text(value)
+    return text if text is not None and text not in {"0", "false"} else None
+
+
+def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
+    """Given the answer to ``refill`` with ``order``, return the RefillRequest.
+
+    A refusal (``{"error": ...}``) is a RefillRequest with ``error`` set,
+    except key/account refusals, which raise AuthError.
+    """
+    message = error_text(data)
+    if message is not None:
+        if _AUTH_PATTERNS.search(message):
+            raise AuthError(message)
+        return RefillRequest(order_id=order_id, error=message)
+    refill_id = _refill_id(_expect_dict(data, "refill").get("refill"))
+    if refill_id is None:
+        raise BadAnswerError(f"refill answered without a refill ID: {short(data, 120)}")
+    return RefillRequest(order_id=order_id, refill_id=refill_id)
+
+
+def parse_refill_multi(data: Any) -> list[RefillRequest]:
+    """Given the answer to ``refill`` with ``orders``, return one RefillRequest per item."""
+    if isinstance(data, dict) and "error" in data:
+        raise_for_error(data)
+    result = []
+    for item in _expect_list(data, "refill"):
+        order_id = to_int(item.get("order")) if isinstance(item, dict) else None
+        if order_id is None:
+            continue
+        value = item.get("refill")
+        message = error_text(value) or error_text(item)
+        if message is not None:
+            result.append(RefillRequest(order_id=order_id, error=message))
+        elif (refill_id := _refill_id(value)) is not None:
+            result.append(RefillRequest(order_id=order_id, refill_id=refill_id))
+        else:
+            result.append(RefillRequest(order_id=order_id, error=f"no refill ID: {short(value)}"))
+    return result
+
+
+def _refill_status(refill_id: str, value: Any) -> RefillStatus:
+    message = error_text(value)
+    if message is not None:
+        return RefillStatus(refill_id=refill_id, error=message)
+    raw = to_text(value)
+    if raw is None:
+        return RefillStatus(refill_id=refill_id, error=f"no refill status: {short(value, 80)}")
+    status, known = normalize_refill_status(raw)
+    return RefillStatus(refill_id=refill_id, status=status, raw_status=raw, known_status=known)
+
+
+def parse_refill_status_single(refill_id: str, data: Any) -> RefillStatus:
+    """Given the answer to ``refill_status`` with ``refill``, return its RefillStatus."""
+    message = error_text(data)
+    if message is not None:
+        if _AUTH_PATTERNS.search(message):
+            raise AuthError(message)
+        return RefillStatus(refill_id=refill_id, error=message)
+    return _refill_status(refill_id, _expect_dict(data, "refill_status").get("status"))
+
+
+def parse_refill_status_multi(data: Any) -> list[RefillStatus]:
+    """Given the answer to ``refill_status`` with ``refills``, return one RefillStatus each."""
+    if isinstance(data, dict) and "error" in data:
+        raise_for_error(data)
+    result = []
+    for item in _expect_list(data, "refill_status"):
+        refill_id = _refill_id(item.get("refill")) if isinstance(item, dict) else None
+        if refill_id is None:
+            continue
+        result.append(_refill_status(refill_id, item.get("status", item)))
+    return result
+
+
+def parse_cancel(data: Any) -> list[CancelResult]:
+    """Given the answer to ``cancel`` with ``orders``, return one CancelResult each."""
+    if isinstance(data, dict) and "error" in data:
+        raise_for_error(data)
+    result = []
+    for item in _expect_list(data, "cancel"):
+        order_id = to_int(item.get("order")) if isinstance(item, dict) else None
+        if order_id is None:
+            continue
+        value = item.get("cancel")
+        message = error_text(value) or error_text(item)
+        ok = message is None and to_bool(value)
+        result.append(CancelResult(order_id=order_id, ok=ok, error=message))
+    return result

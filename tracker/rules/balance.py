@@ -1,0 +1,104 @@
+"""Pure balance decisions: low-balance hysteresis and the runway to zero.
+
+No I/O: the balance job passes in the episode, the history and ``now``.
+Money comparisons use Decimal, as the panel sent it; the runway is an
+estimate and uses floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from itertools import pairwise
+
+from tracker.alerts.alerter import Episode
+from tracker.rules.alerts import rough_duration
+
+BALANCE_LOW = "balance_low"
+BALANCE_LOW_REMINDER = "balance_low_reminder"
+BALANCE_RECOVERED = "balance_recovered"
+
+RUNWAY_WINDOW = 24 * 3600.0  # a day of history covers the daily ordering rhythm
+MIN_SPAN = 3600.0  # less history than this gives a rate too noisy to show
+
+
+def recover_level(low: Decimal, margin: float) -> Decimal:
+    """Given the low threshold and the margin, return the balance that ends an episode."""
+    return low * (1 + Decimal(str(margin)))
+
+
+def judge_balance(
+    episode: Episode,
+    balance: Decimal,
+    low: Decimal,
+    *,
+    margin: float,
+    remind: float,
+    now: datetime,
+) -> tuple[Episode, str | None]:
+    """Given the low-balance episode and a fresh balance, return (new episode, kind).
+
+    Below ``low`` opens an episode with one ``balance_low``; while it stays
+    open a ``balance_low_reminder`` goes out when ``remind`` seconds have
+    passed since the last message; it closes with one ``balance_recovered``
+    only once the balance is above ``low * (1 + margin)``, so a balance
+    hovering around the threshold does not flap. ``low`` <= 0 disables the
+    alert and quietly closes an open episode.
+    """
+    if low <= 0:
+        return Episode(), None
+    if not episode.active:
+        if balance < low:
+            return Episode(True, now, now), BALANCE_LOW
+        return episode, None
+    if balance > recover_level(low, margin):
+        return Episode(), BALANCE_RECOVERED
+    last = episode.last_sent_at or episode.since or now
+    if (now - last).total_seconds() >= remind:
+        return Episode(True, episode.since or now, now), BALANCE_LOW_REMINDER
+    return episode, None
+
+
+@dataclass(frozen=True)
+class Runway:
+    """How fast the balance goes down and when it reaches zero at that pace.
+
+    ``rate_per_day`` is None without ``MIN_SPAN`` of history; ``seconds_left``
+    is None then too, and when nothing was spent.
+    """
+
+    balance: float
+    span: float  # seconds of history the rate is based on
+    spent: float  # money spent over that span (top-ups ignored)
+    rate_per_day: float | None
+    seconds_left: float | None
+
+    def describe(self) -> str:
+        """Return one human phrase: "about 5h20m left at 12.5/day"."""
+        if self.rate_per_day is None:
+            return f"runway unknown (less than {rough_duration(MIN_SPAN)} of balance history)"
+        if self.seconds_left is None:
+            return f"no spending in the last {rough_duration(self.span)}"
+        if self.seconds_left <= 0:
+            return f"nothing left (spending {self.rate_per_day:.4g}/day)"
+        return f"about {rough_duration(self.seconds_left)} left at {self.rate_per_day:.4g}/day"
+
+
+def estimate_runway(history: Sequence[tuple[datetime, float]], balance: float) -> Runway:
+    """Given (at, balance) points, oldest first, and the current balance, return the Runway.
+
+    Spending is the sum of every drop between consecutive points; rises
+    (top-ups, refunds of canceled orders) are ignored rather than netted, so a
+    top-up neither hides the spending before it nor counts as negative spend.
+    """
+    spent = sum(max(0.0, before - after) for (_, before), (_, after) in pairwise(history))
+    span = (history[-1][0] - history[0][0]).total_seconds() if len(history) > 1 else 0.0
+    if span < MIN_SPAN:
+        return Runway(balance, span, spent, None, None)
+    per_second = spent / span
+    if per_second <= 0:
+        return Runway(balance, span, spent, 0.0, None)
+    left = max(0.0, balance) / per_second
+    return Runway(balance, span, spent, per_second * 86400, left)

@@ -1,0 +1,115 @@
+"""``smm-tracker doctor``: what each check concludes from the facts gathered.
+
+Pure: the facts (config problems, what the filesystem said, a panel's
+answer) are gathered by :mod:`tracker.service.doctor`; each function here turns
+them into :class:`Check` lines. No check ever shows an API key: a panel's
+line names where its key comes from, never the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+OK, FAIL, SKIP = "ok", "FAIL", "skip"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: ``state`` is ok, FAIL or skip."""
+
+    state: str
+    name: str
+    detail: str
+
+    @property
+    def failed(self) -> bool:
+        return self.state == FAIL
+
+    def line(self) -> str:
+        return f"{self.state:<4} {self.name}: {' '.join(self.detail.split())}"
+
+
+@dataclass(frozen=True)
+class DatabaseFacts:
+    """What the filesystem and SQLite said about ``database.path``."""
+
+    path: Path
+    directory_exists: bool = True
+    directory_error: str | None = None  # why a file could not be created there
+    exists: bool = False
+    writable: bool = True  # the file itself (when it exists)
+    read_error: str | None = None
+    applied: tuple[str, ...] = ()  # migrations recorded in the file
+    known: tuple[str, ...] = field(default_factory=tuple)  # migrations this version has
+
+
+def config_checks(path: Path | None, problems: Iterable[str], panels: int) -> list[Check]:
+    """Given the config file and its problems, return one FAIL per problem, or one ok."""
+    problems = list(problems)
+    if problems:
+        return [Check(FAIL, "config", problem) for problem in problems]
+    return [Check(OK, "config", f"{path} is valid ({panels} panel{'s' * (panels != 1)})")]
+
+
+def database_check(facts: DatabaseFacts) -> Check:
+    """Given the database facts, return whether ``run`` can use the database."""
+    path, name = facts.path, "database"
+    if str(path) == ":memory:":
+        return Check(OK, name, "in memory: nothing is kept between runs")
+    if not facts.directory_exists:
+        return Check(FAIL, name, f"directory {path.parent} does not exist")
+    if facts.directory_error is not None:
+        return Check(FAIL, name, f"cannot create files in {path.parent} ({facts.directory_error})")
+    if not facts.exists:
+        return Check(OK, name, f"{path} will be created by the first run (directory writable)")
+    if not facts.writable:
+        return Check(FAIL, name, f"{path} is read-only for this user")
+    if facts.read_error is not None:
+        return Check(FAIL, name, facts.read_error)
+    unknown = [m for m in facts.applied if m not in facts.known]
+    if unknown:
+        return Check(
+            FAIL,
+            name,
+            f"{path} was migrated by a newer smm-tracker ({', '.join(unknown)}): "
+            "upgrade smm-tracker",
+        )
+    pending = [m for m in facts.known if m not in facts.applied]
+    if pending:
+        return Check(
+            OK,
+            name,
+            f"{path} writable; the next run applies {len(pending)} migration(s): "
+            + ", ".join(pending),
+        )
+    return Check(OK, name, f"{path} writable; schema current ({len(facts.known)} migrations)")
+
+
+def panel_check(
+    name: str,
+    key_source: str | None,
+    *,
+    balance: Decimal | None = None,
+    currency: str | None = None,
+    error: str | None = None,
+    skipped: str | None = None,
+) -> Check:
+    """Given a panel's key source and the outcome of its balance call, return its line.
+
+    ``skipped`` says why the panel was not called (its config is broken).
+    """
+    key = f"key: {key_source}" if key_source else "key: source unknown"
+    if skipped is not None:
+        return Check(SKIP, f"panel {name}", f"{key}; not called: {skipped}")
+    if error is not None:
+        return Check(FAIL, f"panel {name}", f"{key}; balance call failed: {error}")
+    amount = "?" if balance is None else f"{balance:f}"
+    return Check(OK, f"panel {name}", f"{key}; answers (balance {amount} {currency or ''})")
+
+
+def exit_code(checks: Iterable[Check]) -> int:
+    """Given every check, return 1 if any failed, else 0."""
+    return 1 if any(check.failed for check in checks) else 0

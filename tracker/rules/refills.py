@@ -1,0 +1,242 @@
+"""Pure refill decisions: is an order eligible, did its count drop, what a refusal means.
+
+No I/O: every function takes the facts (an order, its past refill requests,
+the ``[refill]`` config) and ``now``. The jobs in :mod:`tracker.jobs.refills`
+gather the facts and act on the verdicts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tracker.config.model import RefillConfig
+from tracker.panel.models import RefillRequest, RefillStatus
+from tracker.panel.statuses import PENDING, REFILL_FINAL, REFILL_REJECTED
+
+# Statuses of a ``refills`` row that are the tracker's own, not the panel's.
+REQUESTING = "Requesting"  # written before the request is sent
+REFUSED = "Refused"  # the panel answered the request with an error: no refill exists
+UNKNOWN = "Unknown"  # the answer was lost, or the panel lost track of the refill
+LOCAL_STATUSES = (REQUESTING, REFUSED, UNKNOWN)
+# A refill in one of these will not move again: it is not polled any more.
+CLOSED = REFILL_FINAL | {REFUSED, UNKNOWN}
+
+# A refill the panel says it does not know, this many follow-ups in a row, is
+# closed as Unknown: panels purge old refills, and polling them forever helps no one.
+NOT_FOUND_CONFIRMATIONS = 3
+NOT_IN_ANSWER = "not in the panel's answer"
+
+# Refusals that will never change for this order: its service has no refill.
+_PERMANENT = re.compile(
+    r"refill is disabled|does not support refill|doesn'?t support refill|"
+    r"refill (?:is )?not (?:available|supported|allowed) for this service",
+    re.IGNORECASE,
+)
+
+# Why an order gets no refill request this round (the verdict's ``reason``).
+PERMANENT_REFUSAL = "refused for good by the panel"
+NO_REFILL = "its service has no refill"
+UNKNOWN_SERVICE = "its service is unknown (refill.unknown_service = 'skip')"
+NOT_DONE = "status not in refill.statuses"
+NOT_COMPLETED = "no completion time recorded"
+PAST_WINDOW = "past refill.window"
+TOO_EARLY = "inside refill.first_check after completion"
+OPEN_REFILL = "a refill of it is still open"
+MAX_REQUESTS = "refill.max_requests reached"
+COOLDOWN = "inside refill.cooldown since its last request"
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What the tracker knows of one order. ``service_refill`` is None when the
+    order's service is not in the services table (or the order has none)."""
+
+    order_id: int
+    status: str | None
+    completed_at: datetime | None
+    service_refill: bool | None
+    link: str | None = None
+    start_count: int | None = None
+    quantity: int | None = None
+    remains: int | None = None
+
+
+@dataclass(frozen=True)
+class PastRequest:
+    """One row of the ``refills`` table, as the rules need it."""
+
+    requested_at: datetime
+    status: str
+    refill_id: str | None = None
+    permanent: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    eligible: bool
+    reason: str = ""
+
+
+ELIGIBLE = Verdict(True)
+
+
+def is_permanent_refusal(error: str | None) -> bool:
+    """Given a panel's refusal text, return True when no later request can succeed."""
+    return bool(error) and bool(_PERMANENT.search(error or ""))
+
+
+def is_open(request: PastRequest) -> bool:
+    """Return True while a request may still become (or is) a running refill."""
+    if request.status == REQUESTING:
+        return True  # being sent right now, or interrupted: settled by the next round
+    return request.refill_id is not None and request.status not in CLOSED
+
+
+def counts_toward_max(request: PastRequest) -> bool:
+    """Return True when a request used up one of ``refill.max_requests``.
+
+    Refusals and Rejected refills are the panel saying "nothing dropped"; with
+    ``detect = "panel"`` most rounds end that way, so they must not use up the
+    order's guarantee. A lost answer may have created a refill: it counts.
+    """
+    if request.status in (REQUESTING, UNKNOWN):
+        return True
+    return request.refill_id is not None and request.status != REFILL_REJECTED
+
+
+def eligibility(
+    order: OrderFacts,
+    requests: Sequence[PastRequest],
+    config: RefillConfig,
+    now: datetime,
+) -> Verdict:
+    """Given an order, every refill request made for it and the config, return
+    whether a refill may be requested at ``now`` and, if not, why."""
+    if not config.enabled:
+        return Verdict(False, "refill.enabled is false")
+    if any(r.permanent for r in requests):
+        return Verdict(False, PERMANENT_REFUSAL)
+    if order.service_refill is False:
+        return Verdict(False, NO_REFILL)
+    if order.service_refill is None and config.unknown_service != "try":
+        return Verdict(False, UNKNOWN_SERVICE)
+    if order.status not in config.statuses:
+        return Verdict(False, NOT_DONE)
+    if order.completed_at is None:
+        return Verdict(False, NOT_COMPLETED)
+    since_completion = now - order.completed_at
+    if since_completion > timedelta(seconds=config.window):
+        return Verdict(False, PAST_WINDOW)
+    if since_completion < timedelta(seconds=config.first_check):
+        return Verdict(False, TOO_EARLY)
+    if any(is_open(r) for r in requests):
+        return Verdict(False, OPEN_REFILL)
+    if sum(counts_toward_max(r) for r in requests) >= config.max_requests:
+        return Verdict(False, MAX_REQUESTS)
+    if requests:
+        last = max(r.requested_at for r in requests)
+        if now - last < timedelta(seconds=config.cooldown):
+            return Verdict(False, COOLDOWN)
+    return ELIGIBLE
+
+
+def manual_blocker(requests: Sequence[PastRequest], cooldown: float, now: datetime) -> str | None:
+    """Given an order's past requests, return why a manual request would be unwise
+    (a refill still open, or the cooldown not over), or None when it is fine.
+
+    A manual request skips the service, status and window rules (the user may
+    know better than the services list) but not these, which protect against
+    sending the same request twice.
+    """
+    if any(is_open(r) for r in requests):
+        return OPEN_REFILL
+    if requests and now - max(r.requested_at for r in requests) < timedelta(seconds=cooldown):
+        return COOLDOWN
+    return None
+
+
+def expected_count(order: OrderFacts) -> int | None:
+    """Given an order, return the count its link should show if nothing dropped:
+    start_count plus what was delivered (the quantity, less any remains of a
+    Partial). None when start_count or quantity is unknown."""
+    if order.start_count is None or order.quantity is None:
+        return None
+    delivered = order.quantity - max(0, order.remains or 0)
+    return order.start_count + delivered
+
+
+def dropped(order: OrderFacts, current: int, threshold: float) -> bool | None:
+    """Given an order, its link's current count and ``refill.drop_threshold``,
+    return True when the count fell below what was delivered by more than
+    ``threshold`` × quantity; None when the order lacks start_count or quantity."""
+    expected = expected_count(order)
+    if expected is None or order.quantity is None:
+        return None
+    return current < expected - order.quantity * threshold
+
+
+def probe_due(last: datetime | None, now: datetime, probe_every: float) -> bool:
+    """Given when an order's count was last measured (None: never), return True
+    when the probe should measure it again: at most once per ``probe_every``,
+    so a user's count source is not asked about every order every round."""
+    return last is None or (now - last).total_seconds() >= probe_every
+
+
+# --- what to store --------------------------------------------------------
+
+
+def answered(answer: RefillRequest) -> dict[str, Any]:
+    """Given the panel's answer to one order's refill request, return the
+    ``refills`` fields to store: an accepted refill starts Pending; a refusal
+    is Refused, and permanent when it can never succeed."""
+    refill_id, error = answer.refill_id, answer.error
+    if refill_id is not None and any(c.isspace() for c in refill_id):
+        # A bare-string item error ("Incorrect order ID") read as an ID: IDs have no spaces.
+        refill_id, error = None, refill_id
+    if refill_id is not None:
+        return {"refill_id": refill_id, "status": PENDING, "error": None, "permanent": 0}
+    return {
+        "refill_id": None,
+        "status": REFUSED,
+        "error": error,
+        "permanent": int(is_permanent_refusal(error)),
+    }
+
+
+def lost(reason: str) -> dict[str, Any]:
+    """Given why a request's answer is missing, return the fields to store: the
+    request may have created a refill, so it counts as sent (status Unknown)."""
+    return {"refill_id": None, "status": UNKNOWN, "error": reason, "permanent": 0}
+
+
+def refused(error: str) -> dict[str, Any]:
+    """Given a refusal of a whole multi-order request, return the fields to store
+    for each of its orders. Never permanent: it names no particular order."""
+    return {"refill_id": None, "status": REFUSED, "error": error, "permanent": 0}
+
+
+def followed(row: dict[str, Any], report: RefillStatus | None) -> dict[str, Any]:
+    """Given an open ``refills`` row and the panel's report on it (None: left
+    out of the answer), return the fields to update.
+
+    A status replaces the old one and clears the error. An error (``Refill not
+    found``) is kept with a counter; after NOT_FOUND_CONFIRMATIONS in a row the
+    refill is closed as Unknown so it stops blocking the order.
+    """
+    if report is not None and report.error is None and report.status is not None:
+        return {
+            "status": report.status,
+            "raw_status": report.raw_status,
+            "error": None,
+            "error_count": 0,
+        }
+    error = report.error if report is not None and report.error else NOT_IN_ANSWER
+    count = int(row.get("error_count") or 0) + 1
+    changes: dict[str, Any] = {"error": error, "error_count": count}
+    if count >= NOT_FOUND_CONFIRMATIONS:
+        changes["status"] = UNKNOWN
+    return changes

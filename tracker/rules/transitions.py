@@ -1,0 +1,133 @@
+"""Pure decision logic for one status report: what changes, what is recorded.
+
+Given an order's stored row and what the panel just said about it, return the
+fields to update and the transition to record (if the status changed). No I/O;
+``now`` is always passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from tracker.clock import iso, parse_iso
+from tracker.panel.models import OrderStatus
+from tracker.panel.statuses import is_terminal
+
+# An ID the panel calls unknown this many polls in a row stops being polled.
+UNKNOWN_CONFIRMATIONS = 3
+NOT_IN_ANSWER = "not in the panel's answer"
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """How often open orders are checked: ``every`` while they move, backing off
+    to ``max_every`` while they sit unchanged (adaptive polling)."""
+
+    every: float
+    max_every: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    changes: dict[str, Any]
+    transition: dict[str, Any] | None = None
+
+
+def next_check(now: datetime, last_change: datetime | None, cadence: Cadence) -> datetime:
+    """Given when an order last moved, return when it should next be checked.
+
+    Orders that moved recently come back after ``every``; an order unchanged
+    for a long time waits a quarter of that quiet time, capped at ``max_every``.
+    A little slack keeps an order due at the next scheduled poll rather than
+    the one after it.
+    """
+    quiet = (now - last_change).total_seconds() if last_change else 0.0
+    interval = min(cadence.max_every, max(cadence.every, quiet / 4))
+    slack = min(30.0, interval * 0.1)
+    return now + timedelta(seconds=interval - slack)
+
+
+# A poll stores thousands of reports with the same ``now``, and orders that
+# moved in the same second share their next check: formatting each once, not
+# once per order, is a third of this module's cost. Keys are whole-second
+# stamps, so the caches stay small (and bounded) whatever the number of orders.
+_stamp = lru_cache(maxsize=16)(iso)
+
+
+@lru_cache(maxsize=1024)
+def _next_stamp(polled_at: datetime, last_change: str | None, cadence: Cadence) -> str:
+    changed = parse_iso(last_change) if last_change else None
+    return iso(next_check(polled_at, changed, cadence))
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def apply_report(
+    row: dict[str, Any],
+    report: OrderStatus | None,
+    now: datetime,
+    cadence: Cadence,
+    *,
+    polled_at: datetime | None = None,
+) -> Outcome:
+    """Given a stored order row and the panel's report (None: the panel left the ID
+    out of its answer), return the Outcome to store.
+
+    The next check counts from ``polled_at``, when the poll that asked began
+    (default: ``now``): polls run every ``cadence.every`` from their start, so
+    an order answered late in a long poll is still due at the next one.
+    """
+    stamp = _stamp(now)
+    base = polled_at or now
+    changes: dict[str, Any] = {"last_checked_at": stamp, "updated_at": stamp}
+    if report is None or report.error is not None:
+        count = int(row.get("error_count") or 0) + 1
+        changes.update(
+            error=report.error if report is not None else NOT_IN_ANSWER,
+            error_count=count,
+            polling=0 if count >= UNKNOWN_CONFIRMATIONS else 1,
+            next_check_at=_next_stamp(base, None, cadence),
+        )
+        return Outcome(changes)
+
+    status = report.status
+    moved = status != row.get("status") or (
+        report.remains is not None and report.remains != row.get("remains")
+    )
+    last_change = stamp if moved or not row.get("last_change_at") else row["last_change_at"]
+    changes.update(
+        status=status,
+        raw_status=report.raw_status,
+        error=None,
+        error_count=0,
+        last_change_at=last_change,
+        polling=0 if is_terminal(status) else 1,
+        next_check_at=_next_stamp(base, last_change, cadence),
+    )
+    for field in ("remains", "start_count", "currency"):
+        value = getattr(report, field)
+        if value is not None:
+            changes[field] = value
+    if report.charge is not None:
+        changes["charge"] = _num(report.charge)
+    if is_terminal(status) and not row.get("completed_at"):
+        changes["completed_at"] = stamp
+
+    transition = None
+    if status != row.get("status"):
+        transition = {
+            "panel": row["panel"],
+            "order_id": row["order_id"],
+            "at": stamp,
+            "from_status": row.get("status"),
+            "to_status": status,
+            "remains": changes.get("remains", row.get("remains")),
+            "charge": changes.get("charge", row.get("charge")),
+            "raw_status": report.raw_status,
+        }
+    return Outcome(changes, transition)

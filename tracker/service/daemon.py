@@ -1,0 +1,317 @@
+"""The long-running process: APScheduler in UTC, signals, reload, clean shutdown.
+
+Signal handlers only set a flag (:class:`Signals`); the main thread looks at
+the flags a few times a second and does the work: on stop it shuts the
+scheduler down, letting the job in flight finish its batch (every call in it
+has a timeout, and retry waits end as soon as the generation's stop event is
+set); on reload it swaps in the jobs of a freshly read config.
+
+A *generation* is the set of jobs built from one config, with the stop event
+they watch and what to close when they are retired.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from tracker.jobs.tracker import Job
+
+log = structlog.get_logger("tracker.daemon")
+
+# Enough threads for a few dozen panels' jobs; threads are only created on use.
+WORKERS = 32
+HEARTBEAT = "heartbeat"
+
+
+@dataclass
+class JobStats:
+    """What the daemon knows of its jobs, for STATUS= lines and metrics."""
+
+    runs: int = 0
+    failures: int = 0
+    last_ok: dict[str, float] = field(default_factory=dict)
+    last_failed: set[str] = field(default_factory=set)
+    durations: dict[str, float] = field(default_factory=dict)
+    runs_by_job: Counter[str] = field(default_factory=Counter)
+    failures_by_job: Counter[str] = field(default_factory=Counter)
+    running: dict[str, float] = field(default_factory=dict)  # job name -> started (epoch)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def snapshot(self) -> JobStats:
+        """Return a consistent copy, safe to read without the lock."""
+        with self.lock:
+            return JobStats(
+                runs=self.runs,
+                failures=self.failures,
+                last_ok=dict(self.last_ok),
+                last_failed=set(self.last_failed),
+                durations=dict(self.durations),
+                runs_by_job=Counter(self.runs_by_job),
+                failures_by_job=Counter(self.failures_by_job),
+                running=dict(self.running),
+            )
+
+    def busy(self) -> bool:
+        with self.lock:
+            return bool(self.running)
+
+
+def guarded(
+    job: Job, stats: JobStats, retired: threading.Event | None = None
+) -> Callable[[], bool]:
+    """Wrap a job so it logs instead of raising, and counts its outcome.
+
+    A run that starts after ``retired`` is set is skipped: its generation's
+    store and clients may already be closed.
+    """
+
+    def run() -> bool:
+        with stats.lock:
+            if retired is not None and retired.is_set():
+                return False
+            stats.running[job.name] = time.time()
+        started = time.monotonic()
+        ok = False
+        try:
+            with structlog.contextvars.bound_contextvars(job=job.name):
+                try:
+                    ok = bool(job.run())
+                except Exception as exc:
+                    log.error("job_failed", error=str(exc), error_type=type(exc).__name__)
+        finally:
+            with stats.lock:
+                stats.running.pop(job.name, None)
+                stats.runs += 1
+                stats.runs_by_job[job.name] += 1
+                stats.durations[job.name] = time.monotonic() - started
+                if ok:
+                    stats.last_ok[job.name] = time.time()
+                    stats.last_failed.discard(job.name)
+                else:
+                    stats.failures += 1
+                    stats.failures_by_job[job.name] += 1
+                    stats.last_failed.add(job.name)
+        return ok
+
+    return run
+
+
+def run_once(jobs: list[Job], stats: JobStats | None = None) -> bool:
+    """Run every job once, now, in order; return True when all succeeded."""
+    stats = stats or JobStats()
+    results = [guarded(job, stats)() for job in jobs]
+    return all(results)
+
+
+class Signals:
+    """Flags set by signal handlers; the main loop acts on them.
+
+    A handler does nothing but assign a boolean: taking a lock (as
+    ``Event.set`` does) in a handler can deadlock against the interrupted
+    main thread.
+    """
+
+    def __init__(self) -> None:
+        self.stop = False
+        self.reload = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_reload)
+
+    def _on_stop(self, _signum: int, _frame: object) -> None:
+        self.stop = True
+
+    def _on_reload(self, _signum: int, _frame: object) -> None:
+        self.reload = True
+
+
+def install_signal_handlers(stop: threading.Event) -> None:
+    """Make SIGTERM and SIGINT set ``stop`` (the demo's simple loop)."""
+
+    def handler(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+@dataclass
+class Generation:
+    """The jobs built from one config, the event that retires them, their cleanup."""
+
+    jobs: list[Job]
+    stop_event: threading.Event
+    close: Callable[[], None] = lambda: None
+
+
+class Scheduler:
+    """Given job stats, run generations of jobs on an APScheduler in UTC."""
+
+    def __init__(self, stats: JobStats):
+        self.stats = stats
+        self.current: Generation | None = None
+        self._scheduler = BackgroundScheduler(
+            timezone="UTC",
+            # The heartbeat has a thread of its own: long polls filling the
+            # pool must not starve the watchdog and get a healthy daemon killed.
+            executors={"default": ThreadPoolExecutor(WORKERS), HEARTBEAT: ThreadPoolExecutor(1)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+
+    def start(
+        self,
+        generation: Generation,
+        *,
+        heartbeat: Callable[[], None] | None = None,
+        heartbeat_every: float = 30.0,
+    ) -> None:
+        """Schedule the generation's jobs (first run now) and the heartbeat, then start."""
+        self._add(generation)
+        if heartbeat is not None:
+            self._scheduler.add_job(
+                heartbeat,
+                "interval",
+                seconds=heartbeat_every,
+                id=HEARTBEAT,
+                name=HEARTBEAT,
+                executor=HEARTBEAT,
+                # First beat one interval after start: READY=1 goes first.
+                next_run_time=datetime.now(UTC) + timedelta(seconds=heartbeat_every),
+                misfire_grace_time=max(1, int(heartbeat_every)),
+            )
+        self._scheduler.start()
+        log.info("daemon_started", jobs=[job.name for job in generation.jobs])
+
+    def _add(self, generation: Generation) -> None:
+        now = datetime.now(UTC)
+        for job in generation.jobs:
+            self._scheduler.add_job(
+                guarded(job, self.stats, generation.stop_event),
+                "interval",
+                seconds=job.every,
+                id=job.name,
+                name=job.name,
+                next_run_time=now,
+                # A run delayed by a long previous one still happens, up to most of
+                # an interval late; later than that it is skipped, not fired twice.
+                misfire_grace_time=max(1, int(job.every * 0.9)),
+            )
+        self.current = generation
+
+    def replace(self, new: Generation, *, pause: float = 0.05) -> None:
+        """Retire the current generation and schedule ``new`` in its place.
+
+        The old jobs stop being scheduled and are told to stop; the runs in
+        flight commit what they have (each is bounded by its timeouts) before
+        the old generation is closed and the new one starts. The heartbeat
+        keeps beating meanwhile.
+        """
+        old = self.current
+        if old is not None:
+            old.stop_event.set()
+            for job in old.jobs:
+                self._scheduler.remove_job(job.name)
+            while self.stats.busy():
+                time.sleep(pause)
+            old.close()
+        self._add(new)
+        log.info("jobs_replaced", jobs=[job.name for job in new.jobs])
+
+    def shutdown(self) -> None:
+        """Stop the current generation, wait for runs in flight, then close it."""
+        current = self.current
+        if current is not None:
+            current.stop_event.set()
+        self._scheduler.shutdown(wait=True)
+        if current is not None:
+            current.close()
+        self.current = None
+
+
+def serve(
+    first: Generation,
+    signals: Signals,
+    *,
+    stats: JobStats | None = None,
+    on_ready: Callable[[], None] | None = None,
+    reload: Callable[[], Generation | None] | None = None,
+    on_stopping: Callable[[], None] | None = None,
+    heartbeat: Callable[[], None] | None = None,
+    heartbeat_every: float = 30.0,
+    poll_every: float = 0.2,
+) -> None:
+    """Run ``first`` until ``signals.stop``; on ``signals.reload`` swap in ``reload()``.
+
+    ``reload`` returns the new generation, or None to keep the current one (it
+    logs why). ``on_ready`` runs once the jobs are scheduled, and again after
+    each reload attempt. The generation in place at the end is closed.
+    """
+    stats = stats or JobStats()
+    scheduler = Scheduler(stats)
+    try:
+        scheduler.start(first, heartbeat=heartbeat, heartbeat_every=heartbeat_every)
+    except BaseException:
+        first.close()
+        raise
+    try:
+        if on_ready is not None:
+            on_ready()
+        while not signals.stop:
+            # time.sleep returns at its deadline even when a signal arrives
+            # (PEP 475); a fifth of a second is quick enough to react.
+            time.sleep(poll_every)
+            if signals.reload and not signals.stop:
+                signals.reload = False
+                new = reload() if reload is not None else None
+                if new is not None:
+                    scheduler.replace(new)
+                if on_ready is not None:
+                    on_ready()
+    finally:
+        log.info("daemon_stopping")
+        if on_stopping is not None:
+            on_stopping()
+        scheduler.shutdown()
+        log.info("daemon_stopped", runs=stats.runs, failures=stats.failures)
+
+
+def run_daemon(
+    jobs: list[Job],
+    stop: threading.Event,
+    *,
+    stats: JobStats | None = None,
+    on_ready: Callable[[], None] | None = None,
+    tick: Callable[[], None] | None = None,
+    tick_every: float = 1.0,
+) -> None:
+    """Schedule ``jobs`` (first run now) and block until ``stop`` is set.
+
+    ``tick`` runs on the main thread every ``tick_every`` seconds (status
+    updates); ``on_ready`` once the jobs are scheduled. The caller closes
+    what the jobs use.
+    """
+    stats = stats or JobStats()
+    scheduler = Scheduler(stats)
+    scheduler.start(Generation(jobs, stop))
+    try:
+        if on_ready is not None:
+            on_ready()
+        while not stop.wait(tick_every):
+            if tick is not None:
+                tick()
+    finally:
+        log.info("daemon_stopping")
+        scheduler.shutdown()
+        log.info("daemon_stopped", runs=stats.runs, failures=stats.failures)

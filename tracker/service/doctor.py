@@ -1,0 +1,192 @@
+"""The I/O behind ``smm-tracker doctor``: read the config, look at the database,
+call each panel once. :mod:`tracker.rules.doctor` judges what is found here.
+
+The database is only looked at, never created or migrated: doctor is often run
+as root against a service's state directory, and a file it left behind would
+belong to root and lock the service's own user out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sqlite3
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlite_utils import Database
+
+from tracker.config.fields import Table
+from tracker.config.model import (
+    DatabaseConfig,
+    PanelConfig,
+    config_from_dict,
+    find_config_path,
+    read_toml,
+)
+from tracker.config.sections import _database as read_database_section
+from tracker.errors import ConfigError, PanelError
+from tracker.panel.client import PanelClient
+from tracker.rules.doctor import (
+    SKIP,
+    Check,
+    DatabaseFacts,
+    config_checks,
+    database_check,
+    panel_check,
+)
+from tracker.service.logs import register_secret
+from tracker.store.migrations import migrations
+from tracker.store.orders import describe_db_error
+
+# One quick answer is what doctor wants, not the daemon's patient retries.
+DOCTOR_TIMEOUT = 15.0
+DOCTOR_RETRY_BUDGET = 10.0
+
+
+def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
+    """Given ``--config`` and the environment, return every check's result, in order.
+
+    A broken config still gets its database and panels checked wherever their
+    own sections are valid: one panel's missing key must not hide another
+    panel's answer.
+    """
+    try:
+        path = find_config_path(explicit, env)
+        data = read_toml(path)
+    except ConfigError as exc:
+        return config_checks(None, exc.problems, 0)
+    try:
+        config = config_from_dict(data, base_dir=path.parent, env=env, path=path)
+    except ConfigError as exc:
+        checks = config_checks(path, exc.problems, 0)
+        database = _database_alone(data, path.parent)
+        panels = _panels_alone(data, path, env)
+    else:
+        checks = config_checks(path, [], len(config.panels))
+        database = config.database
+        panels = [(p.name, p.key_source, p) for p in config.panels]
+    if database is None:
+        checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
+    else:
+        checks.append(database_check(database_facts(database.path)))
+    for name, source, panel in panels:
+        if panel is None:
+            checks.append(panel_check(name, source, skipped="fix its config problems first"))
+        else:
+            checks.append(call_panel(panel))
+    return checks
+
+
+def _database_alone(data: dict[str, Any], base_dir: Path) -> DatabaseConfig | None:
+    """Return the [database] section when it is valid on its own, else None."""
+    problems: list[str] = []
+    raw = data.get("database")
+    table = Table({} if raw is None else raw, "database", problems)
+    database = read_database_section(table, base_dir)
+    table.finish()
+    return None if problems else database
+
+
+def _panels_alone(
+    data: dict[str, Any], path: Path, env: Mapping[str, str]
+) -> list[tuple[str, str | None, PanelConfig | None]]:
+    """Return (name, key source, panel) for each [[panels]] table, read on its own;
+    the panel is None when its table is not valid (key included)."""
+    found: list[tuple[str, str | None, PanelConfig | None]] = []
+    raw = data.get("panels")
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        name = item.get("name") if isinstance(item, dict) else None
+        shown = name if isinstance(name, str) and name else f"panels[{index}]"
+        alone = _one_panel(item, path, env, resolve_keys=True)
+        if alone is not None:
+            found.append((alone.name, alone.key_source, alone))
+            continue
+        outline = _one_panel(item, path, env, resolve_keys=False)
+        found.append((shown, outline.key_source if outline else None, None))
+    return found
+
+
+def _one_panel(
+    item: object, path: Path, env: Mapping[str, str], *, resolve_keys: bool
+) -> PanelConfig | None:
+    try:
+        alone = config_from_dict(
+            {"panels": [item]}, base_dir=path.parent, env=env, resolve_keys=resolve_keys
+        )
+    except ConfigError:
+        return None
+    return alone.panels[0]
+
+
+def call_panel(panel: PanelConfig) -> Check:
+    """Given a panel with its key, ask its balance once; return the panel's check."""
+    register_secret(panel.key.reveal())
+    quick = dataclasses.replace(
+        panel,
+        timeout=min(panel.timeout, DOCTOR_TIMEOUT),
+        retries=min(panel.retries, 1),
+        retry_budget=min(panel.retry_budget, DOCTOR_RETRY_BUDGET),
+    )
+    client = PanelClient(quick)
+    try:
+        balance = client.balance()
+    except PanelError as exc:
+        return panel_check(panel.name, panel.key_source, error=exc.detail)
+    finally:
+        client.close()
+    return panel_check(
+        panel.name, panel.key_source, balance=balance.balance, currency=balance.currency
+    )
+
+
+def known_migrations() -> tuple[str, ...]:
+    """Return the names of every migration this version knows, in order."""
+    return tuple(m.name for m in migrations.pending(Database(memory=True)))
+
+
+def database_facts(path: Path) -> DatabaseFacts:
+    """Given ``database.path``, return what can be learnt without changing anything."""
+    known = known_migrations()
+    if str(path) == ":memory:":
+        return DatabaseFacts(path=path, known=known)
+    if not path.parent.is_dir():
+        return DatabaseFacts(path=path, directory_exists=False, known=known)
+    try:
+        # SQLite needs to create -wal, -shm and the lock file next to the database.
+        fd, probe = tempfile.mkstemp(prefix=".smm-tracker-doctor-", dir=path.parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return DatabaseFacts(path=path, directory_error=exc.strerror or str(exc), known=known)
+    if not path.exists():
+        return DatabaseFacts(path=path, known=known)
+    if not os.access(path, os.W_OK):
+        return DatabaseFacts(path=path, exists=True, writable=False, known=known)
+    try:
+        applied = applied_migrations(path)
+    except sqlite3.Error as exc:
+        return DatabaseFacts(
+            path=path, exists=True, read_error=describe_db_error(path, exc), known=known
+        )
+    return DatabaseFacts(path=path, exists=True, applied=applied, known=known)
+
+
+def applied_migrations(path: Path) -> tuple[str, ...]:
+    """Given an existing database file, return the migrations recorded in it.
+
+    A database closed cleanly has no ``-shm`` file: it is then read as
+    immutable, which creates no ``-wal``/``-shm`` file. One in use has its
+    ``-shm``: a plain read-only connection then sees the latest commit.
+    Raise sqlite3.Error if it cannot be read.
+    """
+    in_use = path.with_name(path.name + "-shm").exists()
+    mode = "ro" if in_use else "ro&immutable=1"
+    conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=2.0)
+    try:
+        return tuple(m.name for m in migrations.applied(Database(conn)))
+    finally:
+        conn.close()

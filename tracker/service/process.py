@@ -1,0 +1,244 @@
+"""``smm-tracker run`` as a service: readiness, watchdog, status, reload, metrics.
+
+:mod:`tracker.cli.run` parses the options and holds the database lock; this
+module wires the daemon loop (:mod:`tracker.service.daemon`) to systemd
+(:mod:`tracker.service.notify`) and to the optional metrics endpoint.
+
+Reload (SIGHUP) re-reads the config and rebuilds the Tracker and its jobs. A
+config that fails validation, or that moves the database or the metrics
+endpoint (those need a restart), is logged and the running one kept.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import structlog
+
+from tracker.alerts.alerter import Alert, raise_alert
+from tracker.config.model import Config
+from tracker.errors import ConfigError, StoreError, TrackerError
+from tracker.jobs.tracker import Job, Tracker
+from tracker.service.daemon import Generation, JobStats, Signals, serve
+from tracker.service.metrics import CallCounters, MetricsServer, collect
+from tracker.service.notify import STATUS_EVERY, Notifier, status_line
+from tracker.store.orders import Store, error_kind
+from tracker.store.readings import open_order_count
+
+log = structlog.get_logger("tracker.service")
+
+STARTUP_RETRY = 30.0  # seconds between attempts to open an unwritable database
+
+
+def is_waitable(exc: StoreError) -> bool:
+    """Given a store failure at start-up, return True when waiting may cure it
+    (disk full, read-only, locked) rather than a mistake to report (missing
+    directory, not a database)."""
+    return error_kind(exc) in {"full", "readonly", "busy"}
+
+
+def select_jobs(tracker: Tracker, config: Config, panel: str | None) -> list[Job]:
+    """Given a Tracker, return its jobs, only those of ``panel`` when one is named.
+
+    Raise ConfigError if no panel has that name.
+    """
+    jobs = tracker.jobs()
+    if panel is None:
+        return jobs
+    name = config.panel(panel).name
+    return [job for job in jobs if job.name.endswith(f":{name}")]
+
+
+def reload_blockers(old: Config, new: Config) -> list[str]:
+    """Given the running config and a newly read one, return why a reload cannot
+    apply it (empty when it can)."""
+    problems = []
+    if old.database.path != new.database.path:
+        problems.append(
+            f"database.path changed ({old.database.path} -> {new.database.path}): "
+            "restart to use another database"
+        )
+    if old.metrics.listen != new.metrics.listen:
+        problems.append("metrics.listen changed: restart to move the metrics endpoint")
+    return problems
+
+
+def summarize_problems(problems: list[str]) -> str:
+    """Given a list of problems, return them as one short line."""
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{problems[0]}{more}" if problems else "unknown problem"
+
+
+class Service:
+    """Given a validated config, run the daemon until SIGTERM/SIGINT.
+
+    ``load`` re-reads the config on SIGHUP; ``panel`` keeps ``run --panel``.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        load: Callable[[], Config],
+        notifier: Notifier,
+        panel: str | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.config = config
+        self.load = load
+        self.notifier = notifier
+        self.panel = panel
+        self.clock = clock
+        self.stats = JobStats()
+        self.calls = CallCounters()  # outlive reloads: counters never go back
+        self.sleep = sleep
+        self.note = ""  # shown in STATUS= while the last reload failed
+        self._reader: Store | None = None
+
+    def run(self) -> None:
+        """Serve until stopped. Raise TrackerError if the service cannot start."""
+        signals = Signals()
+        signals.install()  # before migrations: a SIGTERM then is honoured, not fatal
+        first = self._build_when_writable(signals)
+        if first is None:
+            return  # stopped while waiting for the database
+        metrics: MetricsServer | None = None
+        try:
+            database = self.config.database
+            self._reader = Store(database.path, busy_timeout=database.busy_timeout, migrate=False)
+            if self.config.metrics.enabled:
+                metrics = MetricsServer(
+                    self.config.metrics.host, self.config.metrics.port, self.collect
+                )
+        except BaseException:
+            first.close()
+            self._close(metrics)
+            raise
+        try:
+            every = self.notifier.watchdog_every
+            serve(
+                first,
+                signals,
+                stats=self.stats,
+                on_ready=self._ready,
+                reload=self._reload,
+                on_stopping=self._stopping,
+                heartbeat=self._heartbeat if self.notifier.enabled else None,
+                heartbeat_every=min(every, STATUS_EVERY) if every else STATUS_EVERY,
+            )
+        finally:
+            self._close(metrics)
+
+    def _close(self, metrics: MetricsServer | None) -> None:
+        if metrics is not None:
+            metrics.stop()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def _build_when_writable(self, signals: Signals) -> Generation | None:
+        """Build the first generation, waiting (not exiting) while the database
+        is full, read-only or locked; return None if a stop comes first.
+
+        Exiting would have systemd restart the service in a loop; waiting keeps
+        one process, one alert and a STATUS= line saying what it waits for.
+        """
+        alerted = False
+        while True:
+            try:
+                return self._build(self.config)
+            except StoreError as exc:
+                if not is_waitable(exc):
+                    raise
+                if not alerted:
+                    alerted = True
+                    raise_alert(
+                        Alert(
+                            "store_unwritable",
+                            f"cannot start: {exc}; retrying every {STARTUP_RETRY:g}s",
+                            severity="error",
+                        )
+                    )
+                    # Started as far as systemd is concerned (no start timeout,
+                    # no restart loop); the watchdog is fed while waiting.
+                    self.notifier.ready(f"waiting for the database: {exc}")
+            if self._wait(signals, STARTUP_RETRY):
+                return None
+
+    def _wait(self, signals: Signals, seconds: float) -> bool:
+        """Sleep up to ``seconds`` feeding the watchdog; return True if stopped."""
+        deadline = self.clock() + seconds
+        while self.clock() < deadline:
+            if signals.stop:
+                return True
+            if self.notifier.watchdog_every:
+                self.notifier.watchdog()
+            self.sleep(0.2)
+        return signals.stop
+
+    def _build(self, config: Config) -> Generation:
+        tracker = Tracker(config)  # opens the store: migrations run here
+        try:
+            for client in tracker.clients.values():
+                client.observers.append(self.calls.observe)
+            jobs = select_jobs(tracker, config, self.panel)
+        except BaseException:
+            tracker.close()
+            raise
+        return Generation(jobs, tracker.stop_event, tracker.close)
+
+    # --- systemd ---------------------------------------------------------------
+
+    def status_text(self) -> str:
+        """Return the one-line summary systemd shows in ``systemctl status``."""
+        stats = self.stats.snapshot()
+        polls = [at for name, at in stats.last_ok.items() if name.startswith("status:")]
+        return status_line(
+            open_orders=open_order_count(self._reader) if self._reader else None,
+            last_poll=max(polls) if polls else None,
+            failing=sorted(stats.last_failed),
+            failures=stats.failures,
+            now=self.clock(),
+            note=self.note,
+        )
+
+    def _ready(self) -> None:
+        self.notifier.ready(self.status_text())
+
+    def _heartbeat(self) -> None:
+        # The ping goes first: a slow status query must not delay it.
+        if self.notifier.watchdog_every:
+            self.notifier.watchdog()
+        self.notifier.status(self.status_text())
+
+    def _stopping(self) -> None:
+        running = sorted(self.stats.snapshot().running)
+        waiting = f"waiting for {', '.join(running)}" if running else "nothing in flight"
+        self.notifier.stopping(f"stopping: {waiting}")
+
+    def _reload(self) -> Generation | None:
+        self.notifier.reloading()
+        log.info("reload_requested", config=str(self.config.path))
+        try:
+            new = self.load()
+            blockers = reload_blockers(self.config, new)
+            if blockers:
+                raise ConfigError(blockers)
+            generation = self._build(new)
+        except (TrackerError, OSError) as exc:
+            problems = exc.problems if isinstance(exc, ConfigError) else [str(exc)]
+            log.error("reload_failed", problems=problems, kept="previous config")
+            self.note = f"reload failed: {summarize_problems(problems)}; kept the previous config"
+            return None
+        self.config = new
+        self.note = ""
+        log.info("reloaded", panels=[p.name for p in new.panels], jobs=len(generation.jobs))
+        return generation
+
+    # --- metrics -----------------------------------------------------------------
+
+    def collect(self) -> str:
+        """Return the metrics text for one scrape."""
+        return collect(self._reader, self.calls, self.stats)

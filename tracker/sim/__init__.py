@@ -1,0 +1,1 @@
+"""The built-in simulated panel for the demo, practice, tests and benchmarks."""

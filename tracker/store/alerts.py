@@ -1,0 +1,150 @@
+"""SQL for balances, alerts and alert episodes (tables of m003_balances_and_alerts).
+
+Functions take a :class:`tracker.store.orders.Store` and use its ``write()`` and
+``rows()``; they raise StoreError like the Store does.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tracker.clock import iso, parse_iso
+
+if TYPE_CHECKING:
+    from tracker.alerts.alerter import Alert, Episode
+    from tracker.store.orders import Store
+
+
+# --- balances ------------------------------------------------------------------
+
+
+def record_balance(
+    store: Store, panel: str, at: datetime, balance: Decimal, currency: str | None
+) -> None:
+    """Store one balance answer."""
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO balances (panel, at, balance, currency) VALUES (?, ?, ?, ?)",
+            [panel, iso(at), float(balance), currency],
+        )
+
+
+def balance_history(store: Store, panel: str, since: datetime) -> list[dict[str, Any]]:
+    """Return a panel's balances at or after ``since``, oldest first."""
+    return store.rows(
+        "SELECT at, balance, currency FROM balances WHERE panel = ? AND at >= ? ORDER BY at",
+        [panel, iso(since)],
+    )
+
+
+def latest_balance(store: Store, panel: str) -> dict[str, Any] | None:
+    """Return a panel's most recent balance row, or None if none was ever fetched."""
+    found = store.rows(
+        "SELECT at, balance, currency FROM balances WHERE panel = ? ORDER BY at DESC LIMIT 1",
+        [panel],
+    )
+    return found[0] if found else None
+
+
+# --- alerts --------------------------------------------------------------------
+
+
+def _episode_params(state: tuple[str, str, Episode]) -> list[Any]:
+    panel, kind, episode = state
+    return [
+        panel,
+        kind,
+        int(episode.active),
+        iso(episode.since) if episode.since else None,
+        iso(episode.last_sent_at) if episode.last_sent_at else None,
+    ]
+
+
+_SAVE_EPISODE = """
+    INSERT INTO alert_state (panel, kind, active, since, last_sent_at) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (panel, kind) DO UPDATE SET
+        active = excluded.active, since = excluded.since, last_sent_at = excluded.last_sent_at
+"""
+
+
+def record_alert(store: Store, alert: Alert, episode: tuple[str, str, Episode] | None) -> int:
+    """Store an alert (and its episode's new state, in the same transaction);
+    return the alert's ID."""
+    assert alert.at is not None
+    with store.write() as db:
+        cursor = db.execute(
+            "INSERT INTO alerts (at, panel, kind, severity, message, data) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                iso(alert.at),
+                alert.panel,
+                alert.kind,
+                alert.severity,
+                alert.message,
+                json.dumps(alert.data, ensure_ascii=False, sort_keys=True),
+            ],
+        )
+        if episode is not None:
+            db.execute(_SAVE_EPISODE, _episode_params(episode))
+        return int(cursor.lastrowid or 0)
+
+
+def save_episode(store: Store, episode: tuple[str, str, Episode]) -> None:
+    """Store an episode's state on its own (a quiet change, no alert)."""
+    with store.write() as db:
+        db.execute(_SAVE_EPISODE, _episode_params(episode))
+
+
+def load_episode(
+    store: Store, panel: str, kind: str
+) -> tuple[bool, datetime | None, datetime | None] | None:
+    """Return (active, since, last_sent_at) of an episode, or None if never stored."""
+    found = store.rows(
+        "SELECT active, since, last_sent_at FROM alert_state WHERE panel = ? AND kind = ?",
+        [panel, kind],
+    )
+    if not found:
+        return None
+    row = found[0]
+    since, sent = row["since"], row["last_sent_at"]
+    return (
+        bool(row["active"]),
+        parse_iso(since) if since else None,
+        parse_iso(sent) if sent else None,
+    )
+
+
+def open_episodes(store: Store) -> list[dict[str, Any]]:
+    """Return every open episode: panel, kind, since, last_sent_at."""
+    return store.rows(
+        "SELECT panel, kind, since, last_sent_at FROM alert_state WHERE active = 1 "
+        "ORDER BY panel, kind"
+    )
+
+
+def alerts_since(
+    store: Store, since: datetime | None, *, panel: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Return the most recent ``limit`` alerts at or after ``since`` (all when
+    None), oldest first, with ``data`` decoded."""
+    where, params = [], []
+    if since is not None:
+        where.append("at >= ?")
+        params.append(iso(since))
+    if panel is not None:
+        where.append("panel = ?")
+        params.append(panel)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    rows = store.rows(
+        f"SELECT * FROM (SELECT * FROM alerts {clause} ORDER BY id DESC LIMIT ?) ORDER BY id",
+        [*params, int(limit)],
+    )
+    for row in rows:
+        try:
+            row["data"] = json.loads(row["data"] or "{}")
+        except ValueError:
+            pass  # shown as stored: the row was written by hand or another tool
+    return rows

@@ -1,0 +1,67 @@
+"""Listing tracked orders at any scale: functions taking a :class:`~tracker.store.Store`.
+
+Every page is an index range scan read through ``store.rows()``, so the first
+rows come at once and memory stays flat however many orders there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from tracker.store.orders import Store
+
+
+def iter_orders(
+    store: Store,
+    *,
+    panel: str | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+    chunk: int = 500,
+) -> Iterator[dict[str, Any]]:
+    """Given a store, yield its tracked orders by panel name, newest (highest ID)
+    first, at most ``limit`` of them; ``status`` "-" means no status yet.
+
+    Rows are read ``chunk`` at a time, one panel after another.
+    """
+    where = ""
+    params: list[Any] = []
+    if status == "-":
+        where = "AND status IS NULL"
+    elif status is not None:
+        where, params = "AND status = ?", [status]
+    left = limit
+    for name in [panel] if panel is not None else panels(store):
+        before = 2**63 - 1
+        while left is None or left > 0:
+            size = chunk if left is None else min(chunk, left)
+            rows = store.rows(
+                f"SELECT * FROM orders WHERE panel = ? {where} AND order_id < ? "
+                "ORDER BY order_id DESC LIMIT ?",
+                [name, *params, before, size],
+            )
+            yield from rows
+            if left is not None:
+                left -= len(rows)
+            if len(rows) < size:
+                break
+            before = rows[-1]["order_id"]
+
+
+def panels(store: Store) -> list[str]:
+    """Return the names of the panels that have tracked orders, sorted."""
+    # A skip-scan of the primary key: one index seek per panel instead of
+    # a pass over every order (SELECT DISTINCT reads the whole index).
+    rows = store.rows(
+        """
+        WITH RECURSIVE names(name) AS (
+            SELECT MIN(panel) FROM orders
+            UNION ALL
+            SELECT (SELECT MIN(panel) FROM orders WHERE panel > names.name)
+            FROM names WHERE names.name IS NOT NULL
+        )
+        SELECT name FROM names WHERE name IS NOT NULL
+        """
+    )
+    return [r["name"] for r in rows]

@@ -1,0 +1,264 @@
+"""SQL for services and refills: functions taking a :class:`~tracker.store.Store`.
+
+Every write goes through ``store.write()`` (one immediate transaction) and
+every read through ``store.rows()``. Decisions (what a status means, who is
+eligible) are made in :mod:`tracker.rules.refills`; this module only stores them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from tracker.clock import iso
+from tracker.panel.models import Service
+from tracker.rules.refills import CLOSED, REQUESTING, UNKNOWN
+from tracker.store.orders import Store
+from tracker.store.orders import placeholders as _marks
+
+_CHUNK = 500  # IDs per IN (...) list, well under SQLite's variable limit
+_CLOSED = sorted(CLOSED)
+
+
+# --- services ----------------------------------------------------------------
+
+
+def save_services(store: Store, panel: str, services: Iterable[Service], now: datetime) -> int:
+    """Given a panel's service list, upsert it in one transaction; return how many."""
+    stamp = iso(now)
+    rows = [
+        (
+            panel,
+            s.service,
+            s.name,
+            s.type,
+            s.category,
+            None if s.rate is None else float(s.rate),
+            s.min,
+            s.max,
+            int(s.refill),
+            int(s.cancel),
+            int(s.dripfeed),
+            s.desc,
+            stamp,
+        )
+        for s in services
+    ]
+    with store.write() as db:
+        db.conn.executemany(
+            """
+            INSERT INTO services (panel, service, name, type, category, rate, min, max,
+                                  refill, cancel, dripfeed, description, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (panel, service) DO UPDATE SET
+                name = excluded.name, type = excluded.type, category = excluded.category,
+                rate = excluded.rate, min = excluded.min, max = excluded.max,
+                refill = excluded.refill, cancel = excluded.cancel,
+                dripfeed = excluded.dripfeed, description = excluded.description,
+                updated_at = excluded.updated_at
+            """,
+            rows,
+        )
+    return len(rows)
+
+
+def services(store: Store, panel: str | None = None) -> list[dict[str, Any]]:
+    """Return stored services (of one panel, or all), by panel then service ID."""
+    where, params = ("WHERE panel = ?", [panel]) if panel else ("", [])
+    return store.rows(f"SELECT * FROM services {where} ORDER BY panel, service", params)
+
+
+def has_services(store: Store, panel: str) -> bool:
+    """Return True once a panel's service list has been stored."""
+    return bool(store.rows("SELECT 1 FROM services WHERE panel = ? LIMIT 1", [panel]))
+
+
+# --- choosing orders -----------------------------------------------------------
+
+
+def candidate_orders(
+    store: Store,
+    panel: str,
+    statuses: Sequence[str],
+    completed_between: tuple[datetime, datetime],
+    *,
+    after: int,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Return up to ``limit`` orders of a panel above ID ``after`` whose status is
+    one of ``statuses`` and that completed inside ``completed_between``, with
+    their service's refill flag (``service_refill``: 1, 0, or None when unknown).
+
+    A coarse SQL filter only: :func:`tracker.rules.refills.eligibility` decides.
+    """
+    earliest, latest = completed_between
+    return store.rows(
+        f"""
+        SELECT o.order_id, o.status, o.completed_at, o.link, o.start_count, o.quantity,
+               o.remains, s.refill AS service_refill
+        FROM orders o LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
+        WHERE o.panel = ? AND o.status IN ({_marks(statuses)})
+          AND o.completed_at >= ? AND o.completed_at <= ? AND o.order_id > ?
+        ORDER BY o.order_id LIMIT ?
+        """,
+        [panel, *statuses, iso(earliest), iso(latest), after, limit],
+    )
+
+
+def requests_of(store: Store, panel: str, order_ids: Sequence[int]) -> dict[int, list[dict]]:
+    """Return every refill request made for these orders, oldest first, by order ID."""
+    found: dict[int, list[dict[str, Any]]] = {oid: [] for oid in order_ids}
+    for start in range(0, len(order_ids), _CHUNK):
+        chunk = list(order_ids[start : start + _CHUNK])
+        for row in store.rows(
+            f"SELECT * FROM refills WHERE panel = ? AND order_id IN ({_marks(chunk)}) ORDER BY id",
+            [panel, *chunk],
+        ):
+            found[row["order_id"]].append(row)
+    return found
+
+
+# --- requests ------------------------------------------------------------------
+
+
+def begin_requests(
+    store: Store, panel: str, order_ids: Sequence[int], now: datetime, *, source: str = "auto"
+) -> dict[int, int]:
+    """Record that refills of these orders are about to be requested, and commit.
+
+    Return the new rows' IDs by order ID. Written before the request leaves,
+    so a crash or a lost answer still leaves a row that counts as a request.
+    """
+    stamp = iso(now)
+    ids: dict[int, int] = {}
+    with store.write() as db:
+        for order_id in order_ids:
+            cursor = db.conn.execute(
+                "INSERT INTO refills (panel, order_id, requested_at, status, source, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [panel, order_id, stamp, REQUESTING, source, stamp],
+            )
+            ids[order_id] = int(cursor.lastrowid or 0)
+    return ids
+
+
+def forget_unsent(store: Store, row_ids: Iterable[int]) -> None:
+    """Delete request rows whose request certainly never reached the panel."""
+    ids = list(row_ids)
+    if not ids:
+        return
+    with store.write() as db:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            db.conn.execute(
+                f"DELETE FROM refills WHERE id IN ({_marks(chunk)}) AND status = ?",
+                [*chunk, REQUESTING],
+            )
+
+
+def update_refills(
+    store: Store, updates: dict[int, dict[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
+    """Given fields to set by ``refills`` row ID, apply them in one transaction.
+
+    Return the status changes recorded in ``refill_changes``: dicts with
+    panel, refill_id, order_id, from_status, to_status, error and at.
+    """
+    stamp = iso(now)
+    changes: list[dict[str, Any]] = []
+    if not updates:
+        return changes
+    with store.write() as db:
+        ids = list(updates)
+        before = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            for row in db.query(f"SELECT * FROM refills WHERE id IN ({_marks(chunk)})", chunk):
+                before[row["id"]] = row
+        for row_id, fields in updates.items():
+            old = before.get(row_id)
+            if old is None:
+                continue
+            values = {**fields, "updated_at": stamp}
+            assignments = ", ".join(f"{name} = ?" for name in values)
+            db.conn.execute(
+                f"UPDATE refills SET {assignments} WHERE id = ?", [*values.values(), row_id]
+            )
+            status = fields.get("status", old["status"])
+            if status != old["status"]:
+                changes.append(
+                    {
+                        "refill": row_id,
+                        "panel": old["panel"],
+                        "order_id": old["order_id"],
+                        "refill_id": fields.get("refill_id", old["refill_id"]),
+                        "at": stamp,
+                        "from_status": old["status"],
+                        "to_status": status,
+                        "raw_status": fields.get("raw_status", old["raw_status"]),
+                        "error": fields.get("error", old["error"]),
+                    }
+                )
+        if changes:
+            db.table("refill_changes").insert_all(changes)
+    for change in changes:
+        del change["refill"], change["raw_status"]
+    return changes
+
+
+def settle_interrupted(store: Store, panel: str, before: datetime, now: datetime) -> list[dict]:
+    """Close request rows left 'Requesting' since before ``before`` (the process
+    died between writing and answering) as Unknown; return the changes."""
+    rows = store.rows(
+        "SELECT id FROM refills WHERE panel = ? AND status = ? AND requested_at < ?",
+        [panel, REQUESTING, iso(before)],
+    )
+    reason = "interrupted before the panel's answer was stored"
+    fields = {"status": UNKNOWN, "error": reason}
+    return update_refills(store, {r["id"]: dict(fields) for r in rows}, now)
+
+
+# --- follow-up -----------------------------------------------------------------
+
+
+def open_refills(store: Store, panel: str, *, after: int, limit: int) -> list[dict[str, Any]]:
+    """Return up to ``limit`` refills of a panel with a refill ID that are not
+    closed yet, with row ID above ``after``, oldest first."""
+    return store.rows(
+        f"SELECT * FROM refills WHERE panel = ? AND refill_id IS NOT NULL "
+        f"AND status NOT IN ({_marks(_CLOSED)}) AND status != ? AND id > ? ORDER BY id LIMIT ?",
+        [panel, *_CLOSED, REQUESTING, after, limit],
+    )
+
+
+# --- reading -------------------------------------------------------------------
+
+
+def refills(
+    store: Store,
+    *,
+    panel: str | None = None,
+    status: str | None = None,
+    order_id: int | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Return refill requests, newest first, optionally filtered."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (("panel", panel), ("status", status), ("order_id", order_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    tail = f"LIMIT {int(limit)}" if limit else ""
+    return store.rows(f"SELECT * FROM refills {clause} ORDER BY id DESC {tail}", params)
+
+
+def refill_changes(store: Store, row_id: int) -> list[dict[str, Any]]:
+    """Return the status changes of one refills row, oldest first."""
+    return store.rows(
+        "SELECT at, from_status, to_status, raw_status, error FROM refill_changes "
+        "WHERE refill = ? ORDER BY id",
+        [row_id],
+    )
