@@ -1,0 +1,16 @@
+"""The example config and the unit ship inside the package, identical to the top-level copies."""
+
+from importlib.resources import files
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_packaged_example_config_matches_the_top_level_one():
+    packaged = files("tracker.data").joinpath("config.example.toml").read_text()
+    assert packaged == (ROOT / "config.example.toml").read_text()
+
+
+def test_packaged_unit_matches_the_top_level_one():
+    packaged = files("tracker.data").joinpath("smm-tracker.service").read_text()
+    assert packaged == (ROOT / "systemd" / "smm-tracker.service").read_text()

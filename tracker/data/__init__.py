@@ -1,0 +1,1 @@
+"""Files shipped inside the package: the example config and the systemd unit."""
