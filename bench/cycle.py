@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import tracker.service.daemon  # noqa: F401  (the daemon's modules count in its RSS)
 from tracker.clock import Clock, utcnow
-from tracker.config.model import load_config
+from tracker.config.load import load_config
 from tracker.jobs.poll import poll_panel
 from tracker.jobs.tracker import Tracker
 from tracker.service.logs import configure as configure_logging

@@ -13,7 +13,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from tracker.cli.main import main
-from tracker.config.model import load_config
+from tracker.config.load import load_config
 from tracker.jobs.tracker import Tracker
 from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.refills import refills

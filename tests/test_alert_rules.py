@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tracker.alerts.alerter import Episode
 from tracker.rules.alerts import (
     AUTH_FAILED,
     AUTH_RECOVERED,
@@ -20,6 +19,7 @@ from tracker.rules.alerts import (
     refill_alerts,
     rough_duration,
 )
+from tracker.rules.episodes import Episode
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 AFTER = 900.0

@@ -9,8 +9,9 @@ import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
-from tracker.alerts.alerter import Alert, Alerter, Episode, raise_alert
-from tracker.service.logs import register_secret
+from tracker.alerts.alerter import Alerter, raise_alert
+from tracker.redact import register_secret
+from tracker.rules.episodes import Alert, Episode
 from tracker.store.alerts import alerts_since, load_episode, open_episodes
 from tracker.store.orders import Store
 

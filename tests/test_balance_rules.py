@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from tracker.alerts.alerter import Episode
 from tracker.rules.balance import (
     BALANCE_LOW,
     BALANCE_LOW_REMINDER,
@@ -14,6 +13,7 @@ from tracker.rules.balance import (
     judge_balance,
     recover_level,
 )
+from tracker.rules.episodes import Episode
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 LOW = Decimal("10")

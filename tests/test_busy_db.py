@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from simconfig import sim_config
 
 from tracker.cli.main import main
-from tracker.config.model import config_from_dict
+from tracker.config.load import config_from_dict
 from tracker.jobs.tracker import Tracker
 from tracker.service.daemon import JobStats, run_once
 from tracker.sim.server import PanelServer, SimulatedPanel

@@ -11,9 +11,10 @@ from click.testing import CliRunner
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
-from tracker.alerts.alerter import Alert, Alerter, Episode, raise_alert
+from tracker.alerts.alerter import Alerter, raise_alert
 from tracker.cli.main import main
 from tracker.clock import utcnow
+from tracker.rules.episodes import Alert, Episode
 from tracker.store.alerts import record_balance
 from tracker.store.orders import Store
 

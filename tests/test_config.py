@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config import model as config_module
+from tracker.config import load as config_module
+from tracker.config.load import config_from_dict, find_config_path, load_config
 from tracker.config.model import (
     AlertsConfig,
     BalanceConfig,
@@ -19,9 +20,6 @@ from tracker.config.model import (
     RefillConfig,
     ScheduleConfig,
     Secret,
-    config_from_dict,
-    find_config_path,
-    load_config,
 )
 from tracker.errors import ConfigError
 

@@ -8,16 +8,9 @@ from __future__ import annotations
 
 import threading
 
-from tracker.jobs.tracker import Job
-from tracker.service.daemon import (
-    Generation,
-    JobStats,
-    Scheduler,
-    Signals,
-    guarded,
-    run_once,
-    serve,
-)
+from tracker.jobs.base import Job
+from tracker.service.daemon import Generation, JobStats, Scheduler, guarded, run_once, serve
+from tracker.service.signals import Signals
 
 WAIT = 10.0
 

@@ -19,6 +19,7 @@ from simconfig import sim_config
 
 from tracker.cli.main import main
 from tracker.errors import StoreError
+from tracker.jobs.base import Job
 from tracker.jobs.health import (
     STORE_UNWRITABLE,
     STORE_WRITABLE,
@@ -27,9 +28,8 @@ from tracker.jobs.health import (
     judge,
     unwritable,
 )
-from tracker.jobs.tracker import Job
 from tracker.sim.server import PanelServer, SimulatedPanel
-from tracker.store.orders import describe_db_error
+from tracker.store.connection import describe_db_error
 
 DB = Path("/var/lib/smm-tracker/tracker.db")
 FULL = "database or disk is full"

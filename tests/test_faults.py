@@ -17,7 +17,8 @@ import pytest
 import tenacity
 from refill_world import DAY, World
 
-from tracker.config.model import Config, config_from_dict
+from tracker.config.load import config_from_dict
+from tracker.config.model import Config
 from tracker.errors import OutcomeUnknownError, TransientError
 from tracker.jobs.tracker import Tracker
 from tracker.panel.client import PanelClient

@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from tracker.config.model import config_from_dict
+from tracker.config.load import config_from_dict
 from tracker.errors import TrackerError
 from tracker.jobs.tracker import Tracker
 from tracker.service.daemon import JobStats, run_once

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config.model import config_from_dict
+from tracker.config.load import config_from_dict
 from tracker.jobs.tracker import Tracker
 from tracker.panel.ratelimit import RateLimiter, RateLimitStopped
 

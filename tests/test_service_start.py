@@ -9,11 +9,12 @@ import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
-from tracker.config.model import config_from_dict
+from tracker.config.load import config_from_dict
 from tracker.errors import StoreError
-from tracker.service.daemon import Generation, Signals
+from tracker.service.daemon import Generation
 from tracker.service.notify import Notifier
 from tracker.service.process import STARTUP_RETRY, Service
+from tracker.service.signals import Signals
 
 
 class Ticks:

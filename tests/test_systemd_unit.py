@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config.model import load_config
+from tracker.config.load import load_config
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,9 +15,11 @@ import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
-from tracker.config.model import Config, config_from_dict
+from tracker.config.load import config_from_dict
+from tracker.config.model import Config
 from tracker.errors import AuthError
-from tracker.jobs.tracker import Job, Tracker
+from tracker.jobs.base import Job
+from tracker.jobs.tracker import Tracker
 from tracker.service.daemon import run_once
 from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.alerts import alerts_since, balance_history

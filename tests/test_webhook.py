@@ -18,8 +18,8 @@ import structlog
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
-from tracker.alerts.alerter import Alert
 from tracker.alerts.webhook import WebhookSink, payload
+from tracker.rules.episodes import Alert
 from tracker.service.logs import configure
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")

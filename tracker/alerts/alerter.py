@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -20,67 +20,11 @@ import structlog
 
 from tracker.clock import Clock, utcnow
 from tracker.errors import StoreError
-from tracker.service.logs import redact_text
+from tracker.redact import redact_text
+from tracker.rules.episodes import Alert, Episode
 from tracker.store import alerts as store_alerts
 
 log = structlog.get_logger("tracker.alerts")
-
-# Severity of each kind the tracker raises. Recoveries are "info" but are
-# logged at warning, like every alert, so they show beside the alert they end.
-SEVERITY = {
-    "balance_low": "warning",
-    "balance_low_reminder": "warning",
-    "balance_recovered": "info",
-    "order_canceled": "warning",
-    "order_partial": "warning",
-    "refill_rejected": "warning",
-    "panel_unreachable": "error",
-    "panel_recovered": "info",
-    "auth_failed": "error",
-    "auth_recovered": "info",
-}
-SEVERITIES = ("info", "warning", "error")
-
-
-@dataclass(frozen=True)
-class Alert:
-    """Something a person should know. ``panel`` is None for tracker-wide alerts;
-    ``data`` holds the figures (JSON-serialisable; Decimals become strings)."""
-
-    kind: str
-    message: str
-    panel: str | None = None
-    severity: str = ""  # "" = from SEVERITY (warning for unknown kinds)
-    data: dict[str, Any] = field(default_factory=dict)
-    at: datetime | None = None
-    id: int | None = None
-
-    def __post_init__(self) -> None:
-        if not self.severity:
-            object.__setattr__(self, "severity", SEVERITY.get(self.kind, "warning"))
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the alert as the JSON webhook and ``alerts --json`` show it."""
-        return {
-            "id": self.id,
-            "at": self.at.isoformat(timespec="seconds") if self.at else None,
-            "panel": self.panel,
-            "kind": self.kind,
-            "severity": self.severity,
-            "message": self.message,
-            "data": self.data,
-        }
-
-
-@dataclass(frozen=True)
-class Episode:
-    """One alert episode's state: open (``active``) since when, last sent when."""
-
-    active: bool = False
-    since: datetime | None = None
-    last_sent_at: datetime | None = None
 
 
 class Sink(Protocol):

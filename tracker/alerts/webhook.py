@@ -21,8 +21,8 @@ import structlog
 import tenacity
 
 from tracker import USER_AGENT
-from tracker.alerts.alerter import Alert
-from tracker.service.logs import register_secret
+from tracker.redact import register_secret
+from tracker.rules.episodes import Alert
 
 log = structlog.get_logger("tracker.webhook")
 

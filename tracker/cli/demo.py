@@ -17,7 +17,8 @@ from typing import Any
 
 from tracker.cli.render import transition_line
 from tracker.clock import utcnow
-from tracker.config.model import Config, config_from_dict
+from tracker.config.load import config_from_dict
+from tracker.config.model import Config
 from tracker.errors import PanelError
 from tracker.jobs.tracker import Tracker
 from tracker.panel.models import NewOrder

@@ -8,10 +8,10 @@ import sys
 import click
 
 from tracker.cli.main import Context, main, pass_ctx
+from tracker.redact import redact_text
 from tracker.rules.doctor import exit_code
 from tracker.service.doctor import run_checks
 from tracker.service.logs import configure as configure_logging
-from tracker.service.logs import redact_text
 
 
 @main.command()

@@ -16,10 +16,11 @@ from typing import Any, TypeVar
 import click
 
 from tracker import __version__
-from tracker.config.model import Config, load_config
+from tracker.config.load import load_config
+from tracker.config.model import Config
 from tracker.errors import ConfigError, OutcomeUnknownError, TrackerError
+from tracker.redact import redact_text
 from tracker.service.logs import configure as configure_logging
-from tracker.service.logs import redact_text
 from tracker.store.orders import Store
 
 F = TypeVar("F", bound=Callable[..., Any])

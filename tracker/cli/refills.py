@@ -17,8 +17,8 @@ from tracker.jobs.refills import past_request
 from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
 from tracker.panel.statuses import REFILL_STATUSES, normalize_refill_status
+from tracker.redact import register_secret
 from tracker.rules.refills import LOCAL_STATUSES, REFUSED, UNKNOWN, manual_blocker
-from tracker.service.logs import register_secret
 from tracker.store.orders import Store
 from tracker.store.refills import refills as stored_refills
 from tracker.store.refills import requests_of

@@ -10,10 +10,11 @@ import click
 
 from tracker.cli.main import Context, handle_errors, main, pass_ctx
 from tracker.jobs.tracker import Tracker
-from tracker.service.daemon import install_signal_handlers, run_once
+from tracker.service.daemon import run_once
 from tracker.service.lock import DatabaseLock
 from tracker.service.notify import Notifier
 from tracker.service.process import Service, select_jobs
+from tracker.service.signals import install_signal_handlers
 
 
 @main.command()

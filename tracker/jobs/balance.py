@@ -14,7 +14,7 @@ from typing import Protocol
 
 import structlog
 
-from tracker.alerts.alerter import Alert, Alerter, Episode
+from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock, parse_iso
 from tracker.config.model import Config
 from tracker.errors import AuthError, PanelAnswerError, PanelError
@@ -30,6 +30,7 @@ from tracker.rules.balance import (
     judge_balance,
     recover_level,
 )
+from tracker.rules.episodes import Alert, Episode
 from tracker.store.alerts import balance_history, record_balance
 from tracker.store.orders import Store
 

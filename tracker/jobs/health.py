@@ -19,15 +19,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from tracker.alerts.alerter import Alert, Sink, raise_alert
+from tracker.alerts.alerter import Sink, raise_alert
 from tracker.clock import Clock, utcnow
 from tracker.errors import StoreError
-from tracker.store.orders import error_kind
-
-if TYPE_CHECKING:  # tracker.app imports the Watch that builds a StoreHealth
-    from tracker.jobs.tracker import Job
+from tracker.jobs.base import Job
+from tracker.rules.episodes import Alert
+from tracker.store.connection import error_kind
 
 STORE_UNWRITABLE = "store_unwritable"
 STORE_WRITABLE = "store_writable"

@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 
 from tracker.clock import parse_iso
 from tracker.config.model import RefillConfig
 from tracker.errors import PanelError
+from tracker.jobs.base import Core, Job
 from tracker.jobs.probe import ProbeError, ProbeRequest, run_probe
 from tracker.jobs.refill_follow import follow_refills
 from tracker.jobs.refill_requests import PanelModes, request_refills
@@ -35,9 +36,6 @@ from tracker.store.refills import (
     requests_of,
     settle_interrupted,
 )
-
-if TYPE_CHECKING:
-    from tracker.jobs.tracker import Job, Tracker
 
 log = structlog.get_logger("tracker.refill")
 
@@ -233,7 +231,7 @@ class RefillRound:
         return count, hit, None
 
 
-def notifier(tracker: Tracker) -> RefillListener:
+def notifier(tracker: Core) -> RefillListener:
     """Given the tracker, return a function passing refill changes to its listeners."""
 
     def notify(changes: list[dict[str, Any]]) -> None:
@@ -246,14 +244,12 @@ def notifier(tracker: Tracker) -> RefillListener:
     return notify
 
 
-def refill_jobs(tracker: Tracker) -> list[Job]:
+def refill_jobs(tracker: Core) -> list[Job]:
     """Return the services and refill jobs of every panel.
 
     ``services:<panel>`` always runs; ``refill:<panel>`` only with
     ``refill.enabled``.
     """
-    from tracker.jobs.tracker import Job  # app imports this module
-
     config = tracker.config
     secrets = [panel.key.reveal() for panel in config.panels]
     jobs = []

@@ -6,75 +6,26 @@ schedules :meth:`Tracker.jobs`; ``run --once`` calls each of them once.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-import httpx
 import structlog
 
-from tracker.clock import Clock, utcnow
-from tracker.config.model import Config, PanelConfig
+from tracker.config.model import Config
+from tracker.jobs.base import Core, Job
 from tracker.jobs.poll import poll_panel
 from tracker.jobs.refills import refill_jobs
-from tracker.panel.client import PanelClient
-from tracker.panel.ratelimit import RateLimiter
+from tracker.jobs.watch import Watch
 from tracker.rules.transitions import Cadence
-from tracker.service.logs import register_secret
-from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.app")
 
-TransitionListener = Callable[[list[dict[str, Any]]], None]
 
+class Tracker(Core):
+    """Given a config, own the store, the panel clients and the alert watch; list the jobs."""
 
-@dataclass
-class Job:
-    """A periodic job: ``run()`` returns True when it succeeded."""
-
-    name: str
-    every: float
-    run: Callable[[], bool]
-
-
-class Tracker:
-    """Given a config, own the store and the panel clients for the process lifetime."""
-
-    def __init__(
-        self,
-        config: Config,
-        *,
-        clock: Clock = utcnow,
-        stop_event: threading.Event | None = None,
-        transport: Callable[[PanelConfig], httpx.BaseTransport | None] | None = None,
-        store: Store | None = None,
-    ):
-        self.config = config
-        self.clock = clock
-        self.stop_event = stop_event or threading.Event()
-        self.store = store or Store(config.database.path, busy_timeout=config.database.busy_timeout)
-        self.clients: dict[str, PanelClient] = {}
-        for panel in config.panels:
-            register_secret(panel.key.reveal())
-            # One bucket per panel, shared by every job through its one client.
-            limiter = (
-                RateLimiter(panel.requests_per_minute, stop_event=self.stop_event, panel=panel.name)
-                if panel.requests_per_minute
-                else None
-            )
-            self.clients[panel.name] = PanelClient(
-                panel,
-                transport=transport(panel) if transport else None,
-                stop_event=self.stop_event,
-                limiter=limiter,
-            )
-        self.transition_listeners: list[TransitionListener] = []
-        self.refill_listeners: list[TransitionListener] = []  # refill status changes
-        self.everything = False  # `run --once --all`: poll every open order now
-        from tracker.jobs.watch import Watch  # here, not at the top: watch imports Job from here
-
+    def __init__(self, config: Config, **kwargs: Any):
+        super().__init__(config, **kwargs)
         self.watch = Watch(self)  # alerts: balance jobs, listeners, observers, key pauses
 
     @property

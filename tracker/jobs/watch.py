@@ -17,16 +17,16 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 
-from tracker.alerts.alerter import Alert, Alerter, Episode
+from tracker.alerts.alerter import Alerter
 from tracker.alerts.webhook import WebhookSink
 from tracker.errors import AuthError
 from tracker.jobs.balance import check_balance
+from tracker.jobs.base import Core, Job
 from tracker.jobs.health import StoreHealth
-from tracker.jobs.tracker import Job
 from tracker.rules.alerts import (
     AUTH_FAILED,
     AUTH_RECOVERED,
@@ -38,9 +38,7 @@ from tracker.rules.alerts import (
     refill_alerts,
     rough_duration,
 )
-
-if TYPE_CHECKING:
-    from tracker.jobs.tracker import Tracker
+from tracker.rules.episodes import Alert, Episode
 
 log = structlog.get_logger("tracker.watch")
 
@@ -48,7 +46,7 @@ log = structlog.get_logger("tracker.watch")
 class Watch:
     """Given a Tracker, raise its alerts and pause panels whose key is refused."""
 
-    def __init__(self, tracker: Tracker):
+    def __init__(self, tracker: Core):
         self.tracker = tracker
         self.config = tracker.config
         self.clock = tracker.clock

@@ -1,32 +1,19 @@
-"""The API v2 client: one per panel, HTTP + bounded retries + parsing.
+"""The API v2 client: one per panel, a method per action, answers parsed.
 
-Knows nothing of SQLite. Every call has a timeout; every retry loop is bounded
-in attempts and in total time and stops waiting when ``stop_event`` is set.
-The key travels only in the POST body and never appears in a message.
+The HTTP, retries and answer checks live in :mod:`tracker.panel.transport`.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Iterable
-from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote_plus
+from collections.abc import Callable
+from typing import Any
 
-import httpx
 import structlog
-import tenacity
 
-from tracker import USER_AGENT
 from tracker.errors import (
     AuthError,
-    BadAnswerError,
-    OutcomeUnknownError,
     PanelAnswerError,
     PanelError,
-    StopRequested,
-    TransientError,
 )
 from tracker.panel import parse
 from tracker.panel.models import (
@@ -38,230 +25,19 @@ from tracker.panel.models import (
     RefillStatus,
     Service,
 )
-
-if TYPE_CHECKING:
-    from tracker.config.model import PanelConfig
+from tracker.panel.transport import CallObserver, P, Transport
 
 log = structlog.get_logger("tracker.client")
 
+__all__ = ["MAX_IDS", "CallObserver", "PanelClient"]
+
 MAX_IDS = 100  # the API's own limit for multi-ID actions
 _NO_MULTI_STATUS = ("order not found", "order id is required", "incorrect request")
-# Observer of every HTTP call: (panel, action, ok, seconds). Metrics and
-# reachability tracking hang here.
-CallObserver = Callable[[str, str, bool, float], None]
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
-
-
-class PanelClient:
-    """Given a panel's config, talk API v2 to it for the process lifetime.
-
-    ``transport`` replaces the network (tests), ``limiter`` is called before
-    every request (shared rate limit), ``stop_event`` cuts retry waits short.
-    """
-
-    def __init__(
-        self,
-        panel: PanelConfig,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        stop_event: threading.Event | None = None,
-        limiter: Callable[[], None] | None = None,
-        observers: Iterable[CallObserver] = (),
-        sleep: Callable[[float], None] | None = None,
-    ):
-        self.panel = panel
-        self.name = panel.name
-        self._stop = stop_event or threading.Event()
-        self._limiter = limiter
-        self._sleep_fn = sleep
-        self.observers = list(observers)
-        self._in_flight = threading.BoundedSemaphore(panel.concurrency)
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(panel.timeout, connect=min(panel.timeout, 10.0)),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            transport=transport,
-            follow_redirects=False,
-        )
-        self.multi_status = True  # False once the panel proves it only reads `order`
-        self._warned: set[str] = set()
-        self._warn_lock = threading.Lock()
-
-    def close(self) -> None:
-        self._http.close()
-
-    # --- transport -----------------------------------------------------------
-
-    def _send_once(self, action: str, fields: dict[str, str]) -> Any:
-        """POST one request; return decoded JSON or raise a PanelError subclass."""
-        data = {"key": self.panel.key.reveal(), "action": action, **fields}
-        self._refuse_if_stopping(action)
-        if self._limiter is not None:
-            self._limiter()
-        started = time.monotonic()
-        ok = False
-        try:
-            with self._in_flight:
-                # Checked again once a slot is free: a request queued behind
-                # others must not go out after a stop (SIGTERM) was asked for.
-                self._refuse_if_stopping(action)
-                answer = self._exchange(action, data)
-            ok = True
-            return answer
-        except PanelAnswerError:
-            ok = True  # the panel answered; it is reachable
-            raise
-        finally:
-            for observe in self.observers:
-                observe(self.name, action, ok, time.monotonic() - started)
-
-    def _refuse_if_stopping(self, action: str) -> None:
-        if self._stop.is_set():
-            raise StopRequested("stopping: request not sent", panel=self.name, action=action)
-
-    def _exchange(self, action: str, data: dict[str, str]) -> Any:
-        panel = self.name
-        try:
-            response = self._http.post(self.panel.url, data=data)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise TransientError(
-                f"cannot connect ({exc.__class__.__name__})", panel=panel, action=action
-            ) from None
-        except httpx.TimeoutException as exc:
-            raise TransientError(
-                f"no answer within {self.panel.timeout:g}s ({exc.__class__.__name__})",
-                maybe_sent=True,
-                panel=panel,
-                action=action,
-            ) from None
-        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            raise TransientError(
-                f"connection broken ({exc.__class__.__name__})",
-                maybe_sent=True,
-                panel=panel,
-                action=action,
-            ) from None
-        except httpx.HTTPError as exc:
-            raise PanelError(
-                f"HTTP failure ({exc.__class__.__name__})", panel=panel, action=action
-            ) from None
-        return self._interpret(response, panel=panel, action=action)
-
-    def _interpret(self, response: httpx.Response, *, panel: str, action: str) -> Any:
-        code, body = response.status_code, self._scrub(response.content)
-        if code == 429:
-            raise TransientError(
-                "rate limited (HTTP 429)",
-                retry_after=_retry_after(response),
-                panel=panel,
-                action=action,
-            )
-        if code >= 500 or (code == 200 and parse.looks_like_html(body)):
-            what = (
-                f"HTML page ({parse.html_title(body)})" if parse.looks_like_html(body) else "error"
-            )
-            raise TransientError(
-                f"HTTP {code} {what}",
-                retry_after=_retry_after(response),
-                maybe_sent=True,
-                panel=panel,
-                action=action,
-            )
-        try:
-            data = parse.decode_json(body)
-        except BadAnswerError as exc:
-            if code == 200:  # cut-off or garbled answer: the panel may have acted
-                raise TransientError(
-                    exc.detail, maybe_sent=True, panel=panel, action=action
-                ) from None
-            raise BadAnswerError(f"HTTP {code}: {exc.detail}", panel=panel, action=action) from None
-        if code != 200 and parse.error_text(data) is None:
-            raise BadAnswerError(
-                f"HTTP {code}: {parse.short(data, 120)}", panel=panel, action=action
-            )
-        return data
-
-    def _scrub(self, body: bytes) -> bytes:
-        """Blank out the key where a panel echoes it back ("Invalid API key <key>"):
-        error texts and raw statuses end up in exceptions, logs and the database."""
-        key = self.panel.key.reveal()
-        if len(key) < 4:  # a 1-3 character "key" would blank out ordinary text
-            return body
-        for form in {key, quote_plus(key)}:
-            body = body.replace(form.encode(), b"***")
-        return body
-
-    def _call(
-        self, action: str, fields: dict[str, str] | None = None, *, idempotent: bool = True
-    ) -> Any:
-        """POST ``action`` with retries; return decoded JSON.
-
-        A non-idempotent action is retried only when the request certainly did
-        not reach the panel; otherwise OutcomeUnknownError is raised.
-        """
-
-        def retryable(exc: BaseException) -> bool:
-            return isinstance(exc, TransientError) and (idempotent or not exc.maybe_sent)
-
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            hinted = getattr(exc, "retry_after", None)
-            backoff = self._backoff(state)
-            return min(float(hinted), 120.0) if hinted is not None else backoff
-
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception(retryable),
-            stop=(
-                tenacity.stop_after_attempt(self.panel.retries + 1)
-                | tenacity.stop_before_delay(self.panel.retry_budget)
-                | tenacity.stop_when_event_set(self._stop)
-            ),
-            wait=wait,
-            sleep=self._sleep,
-            reraise=True,
-            before_sleep=self._log_retry,
-        )
-        try:
-            return retrying(self._send_once, action, fields or {})
-        except TransientError as exc:
-            if not idempotent and exc.maybe_sent:
-                raise OutcomeUnknownError(
-                    f"outcome unknown — check the panel before placing it again ({exc.detail})",
-                    panel=self.name,
-                    action=action,
-                ) from None
-            raise
-
-    def _sleep(self, seconds: float) -> None:
-        if self._sleep_fn is not None:
-            self._sleep_fn(seconds)
-        else:
-            self._stop.wait(seconds)
-
-    _backoff = tenacity.wait_exponential_jitter(multiplier=1, max=30, jitter=1)
-
-    def _log_retry(self, state: tenacity.RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        log.warning(
-            "panel_retry",
-            panel=self.name,
-            attempt=state.attempt_number,
-            wait=round(state.upcoming_sleep, 2),
-            error=getattr(exc, "detail", str(exc)),
-        )
+class PanelClient(Transport[P]):
+    """Given a panel's settings, talk API v2 to it for the process lifetime: one
+    method per action, answers parsed into :mod:`tracker.panel.models` values."""
 
     def warn_unknown(self, kind: str, raw: str | None) -> None:
         """Log a status spelling we do not know, once per panel and spelling."""

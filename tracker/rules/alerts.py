@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from tracker.alerts.alerter import Alert, Episode
 from tracker.panel.statuses import CANCELED, FAILED, PARTIAL, REFILL_REJECTED
+from tracker.rules.episodes import Alert, Episode
 from tracker.rules.refills import REFUSED, is_permanent_refusal
 
 ORDER_CANCELED = "order_canceled"

@@ -13,8 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
 
-from tracker.alerts.alerter import Episode
 from tracker.rules.alerts import rough_duration
+from tracker.rules.episodes import Episode
 
 BALANCE_LOW = "balance_low"
 BALANCE_LOW_REMINDER = "balance_low_reminder"

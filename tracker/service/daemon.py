@@ -1,7 +1,7 @@
-"""The long-running process: APScheduler in UTC, signals, reload, clean shutdown.
+"""The long-running process: APScheduler in UTC, reload, clean shutdown.
 
-Signal handlers only set a flag (:class:`Signals`); the main thread looks at
-the flags a few times a second and does the work: on stop it shuts the
+Signal handlers only set a flag (:mod:`tracker.service.signals`); the main
+thread looks at the flags a few times a second and does the work: on stop it shuts the
 scheduler down, letting the job in flight finish its batch (every call in it
 has a timeout, and retry waits end as soon as the generation's stop event is
 set); on reload it swaps in the jobs of a freshly read config.
@@ -12,7 +12,6 @@ they watch and what to close when they are retired.
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
 from collections import Counter
@@ -24,7 +23,8 @@ import structlog
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from tracker.jobs.tracker import Job
+from tracker.jobs.base import Job
+from tracker.service.signals import Signals
 
 log = structlog.get_logger("tracker.daemon")
 
@@ -111,40 +111,6 @@ def run_once(jobs: list[Job], stats: JobStats | None = None) -> bool:
     stats = stats or JobStats()
     results = [guarded(job, stats)() for job in jobs]
     return all(results)
-
-
-class Signals:
-    """Flags set by signal handlers; the main loop acts on them.
-
-    A handler does nothing but assign a boolean: taking a lock (as
-    ``Event.set`` does) in a handler can deadlock against the interrupted
-    main thread.
-    """
-
-    def __init__(self) -> None:
-        self.stop = False
-        self.reload = False
-
-    def install(self) -> None:
-        signal.signal(signal.SIGTERM, self._on_stop)
-        signal.signal(signal.SIGINT, self._on_stop)
-        signal.signal(signal.SIGHUP, self._on_reload)
-
-    def _on_stop(self, _signum: int, _frame: object) -> None:
-        self.stop = True
-
-    def _on_reload(self, _signum: int, _frame: object) -> None:
-        self.reload = True
-
-
-def install_signal_handlers(stop: threading.Event) -> None:
-    """Make SIGTERM and SIGINT set ``stop`` (the demo's simple loop)."""
-
-    def handler(signum: int, _frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
 
 
 @dataclass

@@ -20,16 +20,12 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from tracker.config.fields import Table
-from tracker.config.model import (
-    DatabaseConfig,
-    PanelConfig,
-    config_from_dict,
-    find_config_path,
-    read_toml,
-)
+from tracker.config.load import config_from_dict, find_config_path, read_toml
+from tracker.config.model import DatabaseConfig, PanelConfig
 from tracker.config.sections import _database as read_database_section
 from tracker.errors import ConfigError, PanelError
 from tracker.panel.client import PanelClient
+from tracker.redact import register_secret
 from tracker.rules.doctor import (
     SKIP,
     Check,
@@ -38,9 +34,8 @@ from tracker.rules.doctor import (
     database_check,
     panel_check,
 )
-from tracker.service.logs import register_secret
+from tracker.store.connection import describe_db_error
 from tracker.store.migrations import migrations
-from tracker.store.orders import describe_db_error
 
 # One quick answer is what doctor wants, not the daemon's patient retries.
 DOCTOR_TIMEOUT = 15.0

@@ -9,46 +9,19 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from typing import Any
 
 import structlog
 from structlog.tracebacks import ExceptionDictTransformer
 
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
-REDACTED = "***"
-
-
-def register_secret(value: str) -> None:
-    """Remember a value that must never be written to a log."""
-    if value and len(value) >= 4:
-        with _secrets_lock:
-            _secrets.add(value)
-
-
-def redact_text(text: str) -> str:
-    for secret in _secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
-
-
-def _redact(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact_text(value)
-    if isinstance(value, dict):
-        return {k: _redact(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_redact(v) for v in value)
-    return value
+from tracker.redact import has_secrets, redact_text, redact_value
 
 
 def redact_processor(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     """structlog processor: scrub registered secrets from every field."""
-    if not _secrets:
+    if not has_secrets():
         return event_dict
-    return {k: _redact(v) for k, v in event_dict.items()}
+    return {k: redact_value(v) for k, v in event_dict.items()}
 
 
 class _RedactingStream:

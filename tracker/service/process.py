@@ -16,14 +16,18 @@ from collections.abc import Callable
 
 import structlog
 
-from tracker.alerts.alerter import Alert, raise_alert
+from tracker.alerts.alerter import raise_alert
 from tracker.config.model import Config
 from tracker.errors import ConfigError, StoreError, TrackerError
-from tracker.jobs.tracker import Job, Tracker
-from tracker.service.daemon import Generation, JobStats, Signals, serve
+from tracker.jobs.base import Job
+from tracker.jobs.tracker import Tracker
+from tracker.rules.episodes import Alert
+from tracker.service.daemon import Generation, JobStats, serve
 from tracker.service.metrics import CallCounters, MetricsServer, collect
 from tracker.service.notify import STATUS_EVERY, Notifier, status_line
-from tracker.store.orders import Store, error_kind
+from tracker.service.signals import Signals
+from tracker.store.connection import error_kind
+from tracker.store.orders import Store
 from tracker.store.readings import open_order_count
 
 log = structlog.get_logger("tracker.service")

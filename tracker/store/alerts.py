@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tracker.clock import iso, parse_iso
 
 if TYPE_CHECKING:
-    from tracker.alerts.alerter import Alert, Episode
+    from tracker.rules.episodes import Alert, Episode
     from tracker.store.orders import Store
 
 

@@ -1,4 +1,4 @@
-"""Listing tracked orders at any scale: functions taking a :class:`~tracker.store.Store`.
+"""Listing tracked orders at any scale: functions taking a store connection.
 
 Every page is an index range scan read through ``store.rows()``, so the first
 rows come at once and memory stays flat however many orders there are.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from tracker.store.orders import Store
+from tracker.store.connection import Connection as Store
 
 
 def iter_orders(

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from tracker.clock import iso, parse_iso
-from tracker.store.orders import Store, placeholders
+from tracker.store.connection import placeholders
+from tracker.store.orders import Store
 
 
 def last_probed(store: Store, panel: str, order_ids: Sequence[int]) -> dict[int, datetime]:

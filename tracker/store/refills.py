@@ -14,8 +14,8 @@ from typing import Any
 from tracker.clock import iso
 from tracker.panel.models import Service
 from tracker.rules.refills import CLOSED, REQUESTING, UNKNOWN
+from tracker.store.connection import placeholders as _marks
 from tracker.store.orders import Store
-from tracker.store.orders import placeholders as _marks
 
 _CHUNK = 500  # IDs per IN (...) list, well under SQLite's variable limit
 _CLOSED = sorted(CLOSED)

@@ -1,0 +1,102 @@
+"""Finding, reading and validating the config file: TOML in, a frozen Config out."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tracker.config.model import Config
+from tracker.config.sections import build_config
+from tracker.errors import ConfigError
+
+ENV_VAR = "SMM_TRACKER_CONFIG"
+LOCAL_CONFIG = Path("tracker.toml")
+SYSTEM_CONFIG = Path("/etc/smm-tracker/config.toml")
+
+
+def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
+    """Given ``--config`` (or None) and the environment, return the config file to read.
+
+    Look at ``explicit``, then ``$SMM_TRACKER_CONFIG``, then ``./tracker.toml``,
+    then ``/etc/smm-tracker/config.toml``. A path the user named (option or
+    variable) must exist: falling through to another file would silently run
+    with someone else's configuration.
+
+    Raise ConfigError if a named path does not exist, or if no default exists.
+    """
+    named = [(explicit, "--config"), (env.get(ENV_VAR), f"${ENV_VAR}")]
+    for value, origin in named:
+        if value:
+            path = Path(value).expanduser().absolute()
+            if not path.is_file():
+                state = "is not a file" if path.exists() else "does not exist"
+                raise ConfigError([f"config file {path} (from {origin}) {state}"])
+            return path
+    tried = [LOCAL_CONFIG.absolute(), SYSTEM_CONFIG]
+    for path in tried:
+        if path.is_file():
+            return path
+    places = ", ".join(str(p) for p in tried)
+    raise ConfigError(
+        [f"no config file found (tried {places}); pass --config PATH or set ${ENV_VAR}"]
+    )
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Given a file path, return its parsed TOML.
+
+    Raise ConfigError naming the file (and, for bad TOML, tomllib's line and
+    column) if it cannot be read or parsed.
+    """
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: invalid TOML: {exc}"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: invalid TOML: the file is not UTF-8 text"]) from None
+    except OSError as exc:
+        raise ConfigError([f"cannot read config file {path}: {exc.strerror}"]) from None
+
+
+def load_config(
+    explicit: str | None = None,
+    env: Mapping[str, str] = os.environ,
+    *,
+    resolve_keys: bool = True,
+) -> Config:
+    """Given ``--config`` (or None) and the environment, find, read and return the config.
+
+    With ``resolve_keys=False`` the API keys are not looked up (each is
+    ``Secret("")``) so read-only commands work where the key is unavailable.
+
+    Raise ConfigError listing every problem if the file is missing or invalid.
+    """
+    path = find_config_path(explicit, env)
+    data = read_toml(path)
+    return config_from_dict(
+        data, base_dir=path.parent, env=env, path=path, resolve_keys=resolve_keys
+    )
+
+
+def config_from_dict(
+    data: Mapping[str, Any],
+    *,
+    base_dir: Path,
+    env: Mapping[str, str],
+    path: Path | None = None,
+    resolve_keys: bool = True,
+) -> Config:
+    """Given parsed TOML, return the validated Config.
+
+    Relative paths (``database.path``, ``key_file``) are resolved against
+    ``base_dir``, the config file's directory.
+
+    Raise ConfigError listing every problem found if anything is invalid.
+    """
+    return build_config(
+        dict(data), base_dir=base_dir, env=env, path=path, resolve_keys=resolve_keys
+    )

@@ -1,0 +1,71 @@
+"""The base of the wiring: a job, and a config made into a store and one client per panel.
+
+No business logic here; each job is a small function elsewhere. The daemon
+schedules :meth:`Tracker.jobs`; ``run --once`` calls each of them once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tracker.clock import Clock, utcnow
+from tracker.config.model import Config, PanelConfig
+from tracker.panel.client import PanelClient
+from tracker.panel.ratelimit import RateLimiter
+from tracker.redact import register_secret
+from tracker.store.orders import Store
+
+TransitionListener = Callable[[list[dict[str, Any]]], None]
+
+
+@dataclass
+class Job:
+    """A periodic job: ``run()`` returns True when it succeeded."""
+
+    name: str
+    every: float
+    run: Callable[[], bool]
+
+
+class Core:
+    """Given a config, own the store and the panel clients for the process lifetime.
+
+    What the jobs need from the wiring; :class:`tracker.jobs.tracker.Tracker` adds
+    the alert watch and the list of jobs on top."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock = utcnow,
+        stop_event: threading.Event | None = None,
+        transport: Callable[[PanelConfig], httpx.BaseTransport | None] | None = None,
+        store: Store | None = None,
+    ):
+        self.config = config
+        self.clock = clock
+        self.stop_event = stop_event or threading.Event()
+        self.store = store or Store(config.database.path, busy_timeout=config.database.busy_timeout)
+        self.clients: dict[str, PanelClient] = {}
+        for panel in config.panels:
+            register_secret(panel.key.reveal())
+            # One bucket per panel, shared by every job through its one client.
+            limiter = (
+                RateLimiter(panel.requests_per_minute, stop_event=self.stop_event, panel=panel.name)
+                if panel.requests_per_minute
+                else None
+            )
+            self.clients[panel.name] = PanelClient(
+                panel,
+                transport=transport(panel) if transport else None,
+                stop_event=self.stop_event,
+                limiter=limiter,
+            )
+        self.transition_listeners: list[TransitionListener] = []
+        self.refill_listeners: list[TransitionListener] = []  # refill status changes
+        self.everything = False  # `run --once --all`: poll every open order now

@@ -1,0 +1,40 @@
+"""Signal handling: handlers only set flags; the main loop acts on them."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+
+class Signals:
+    """Flags set by signal handlers; the main loop acts on them.
+
+    A handler does nothing but assign a boolean: taking a lock (as
+    ``Event.set`` does) in a handler can deadlock against the interrupted
+    main thread.
+    """
+
+    def __init__(self) -> None:
+        self.stop = False
+        self.reload = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_reload)
+
+    def _on_stop(self, _signum: int, _frame: object) -> None:
+        self.stop = True
+
+    def _on_reload(self, _signum: int, _frame: object) -> None:
+        self.reload = True
+
+
+def install_signal_handlers(stop: threading.Event) -> None:
+    """Make SIGTERM and SIGINT set ``stop`` (the demo's simple loop)."""
+
+    def handler(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)

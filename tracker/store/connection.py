@@ -1,0 +1,122 @@
+"""The database connection: one file, WAL, numbered migrations, errors named for users.
+
+One connection is shared by the daemon's threads; a lock makes every use of it
+exclusive, and writes run in ``BEGIN IMMEDIATE`` transactions so a busy
+database makes a job wait (bounded by ``busy_timeout``) instead of failing
+half-way through.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sized
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from tracker.errors import StoreError
+from tracker.store.migrations import migrations
+
+_CHUNK = 500  # rows per IN (...) list: well under SQLite's variable limit
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def describe_db_error(path: Path, exc: sqlite3.Error) -> str:
+    """Given a failed database operation, return one line a user can act on."""
+    text = str(exc)
+    if "unable to open" in text:
+        if not path.parent.exists():
+            return f"database directory {path.parent} does not exist"
+        return f"cannot open database {path}: check permissions"
+    if "readonly" in text or "read-only" in text:
+        return f"database {path} is read-only"
+    if "not a database" in text:
+        return f"{path} is not an SQLite database"
+    if "locked" in text or "busy" in text:
+        return f"database {path} is busy (another process holds a write lock)"
+    if "disk is full" in text or "full" in text:
+        return f"disk full while writing {path}"
+    return f"database {path}: {text}"
+
+
+# The passing or lasting causes describe_db_error names, by the words it uses:
+# callers ask error_kind() instead of matching messages themselves.
+_KINDS = (
+    ("full", "disk full"),
+    ("readonly", "is read-only"),
+    ("busy", "is busy"),
+    ("io", "disk I/O error"),
+)
+
+
+def error_kind(error: BaseException) -> str | None:
+    """Given an exception, return the cause a StoreError names ("full",
+    "readonly", "busy" or "io"), or None for any other error."""
+    if not isinstance(error, StoreError):
+        return None
+    text = str(error)
+    return next((kind for kind, words in _KINDS if words in text), None)
+
+
+def placeholders(items: Sized) -> str:
+    """Given the values of an ``IN (...)`` list, return its "?, ?, ..." marks."""
+    return ",".join("?" * len(items))
+
+
+class Connection:
+    """Given an SQLite path, own the one connection: open, migrate, write, read."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0, migrate: bool = True):
+        self.path = Path(path)
+        if str(path) != ":memory:" and not self.path.parent.exists():
+            raise StoreError(f"database directory {self.path.parent} does not exist")
+        self._lock = threading.RLock()
+        try:
+            conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
+            conn.execute("PRAGMA foreign_keys = ON")
+            self.db = Database(conn, execute_plugins=False)
+            if str(path) != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            if migrate:
+                migrations.apply(self.db)
+        except sqlite3.Error as exc:
+            raise StoreError(describe_db_error(self.path, exc)) from None
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """Run the block in one immediate transaction; roll back on any error."""
+        with self._lock:
+            conn = self.db.conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(describe_db_error(self.path, exc)) from None
+            try:
+                yield self.db
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(describe_db_error(self.path, exc)) from None
+                raise
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+        """Return every row of a read query as dicts."""
+        with self._lock:
+            try:
+                return list(self.db.query(sql, list(params)))
+            except sqlite3.Error as exc:
+                raise StoreError(describe_db_error(self.path, exc)) from None
