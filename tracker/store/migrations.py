@@ -216,3 +216,15 @@ def m007_probes(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX probes_order ON probes (panel, order_id, id)")
+
+
+@migrations()
+def m008_stopped_orders(db: Database) -> None:
+    # Why an order that is not finished stopped being polled, so no give-up is
+    # silent: stopped_by is 'panel' (the panel kept calling the ID unknown:
+    # lost) or 'user' (`untrack`), stop_reason the panel's words or the user's
+    # reason, stopped_at when. All three are NULL while the order is polled and
+    # for orders that simply finished; `track ID` clears them and resumes.
+    db.execute("ALTER TABLE orders ADD COLUMN stopped_at TEXT")
+    db.execute("ALTER TABLE orders ADD COLUMN stopped_by TEXT")
+    db.execute("ALTER TABLE orders ADD COLUMN stop_reason TEXT")
