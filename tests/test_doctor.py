@@ -173,7 +173,7 @@ status_every = "5 parsecs"
         "skip panel sim: key: environment variable UNSET_KEY_VAR; "
         "not called: fix its config problems first",
         "FAIL panel down: key: environment variable SIM_KEY; "
-        "balance call failed: cannot connect (ConnectError)",
+        "balance call failed: connection refused by 127.0.0.1:9",
         "ok   panel ok: key: environment variable SIM_KEY; answers (balance 100.00000 USD)",
     ]
 

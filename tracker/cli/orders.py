@@ -14,7 +14,7 @@ from tracker.cli.listing import json_array, table_chunks
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.render import table, to_json
 from tracker.clock import utcnow
-from tracker.errors import StoreError
+from tracker.errors import PanelError, StoreError
 from tracker.panel.models import NewOrder
 from tracker.panel.statuses import ORDER_STATUSES, canonical_order_status
 from tracker.store.listing import iter_orders
@@ -137,6 +137,7 @@ def add(
     # Imported here: httpx and tenacity cost the read commands (orders,
     # history) ~30 ms of start-up they never use.
     from tracker.panel.client import PanelClient
+    from tracker.panel.failures import web_page_hint
 
     config = ctx.config(keys=True)
     panel_config = config.panel(panel)
@@ -144,6 +145,12 @@ def add(
     client = PanelClient(panel_config)
     try:
         order_id = client.add(NewOrder(service, link, quantity, runs, interval, extra))
+    except PanelError as exc:
+        index = [p.name for p in config.panels].index(panel_config.name)
+        hint = web_page_hint(str(exc), index)
+        if hint is None:
+            raise
+        fail(f"{exc}; {hint}")
     finally:
         client.close()
     click.echo(order_id)

@@ -29,7 +29,7 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
-from tracker.panel import parse
+from tracker.panel import failures, parse
 
 log = structlog.get_logger("tracker.client")
 
@@ -148,28 +148,20 @@ class Transport(Generic[P]):
         try:
             response = self._http.post(self.panel.url, data=data)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise TransientError(self._failure(exc), panel=panel, action=action) from None
+        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             raise TransientError(
-                f"cannot connect ({exc.__class__.__name__})", panel=panel, action=action
-            ) from None
-        except httpx.TimeoutException as exc:
-            raise TransientError(
-                f"no answer within {self.panel.timeout:g}s ({exc.__class__.__name__})",
-                maybe_sent=True,
-                panel=panel,
-                action=action,
-            ) from None
-        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            raise TransientError(
-                f"connection broken ({exc.__class__.__name__})",
-                maybe_sent=True,
-                panel=panel,
-                action=action,
+                self._failure(exc), maybe_sent=True, panel=panel, action=action
             ) from None
         except httpx.HTTPError as exc:
-            raise PanelError(
-                f"HTTP failure ({exc.__class__.__name__})", panel=panel, action=action
-            ) from None
+            raise PanelError(self._failure(exc), panel=panel, action=action) from None
         return self._interpret(response, panel=panel, action=action)
+
+    def _failure(self, exc: BaseException) -> str:
+        timeout = self.panel.timeout
+        return failures.describe_send_failure(
+            exc, self.panel.url, timeout=timeout, connect=min(timeout, 10.0)
+        )
 
     def _interpret(self, response: httpx.Response, *, panel: str, action: str) -> Any:
         code, body = response.status_code, self._scrub(response.content)
@@ -181,11 +173,8 @@ class Transport(Generic[P]):
                 action=action,
             )
         if code >= 500 or (code == 200 and parse.looks_like_html(body)):
-            what = (
-                f"HTML page ({parse.html_title(body)})" if parse.looks_like_html(body) else "error"
-            )
             raise TransientError(
-                f"HTTP {code} {what}",
+                failures.describe_status(code, body, self.panel.url),
                 retry_after=_retry_after(response),
                 maybe_sent=True,
                 panel=panel,
@@ -203,7 +192,7 @@ class Transport(Generic[P]):
             raise BadAnswerError(
                 f"HTTP {code}: {parse.short(data, 120)}", panel=panel, action=action
             )
-        return data
+        return data if code == 200 else failures.with_status(code, data, self.panel.url)
 
     def _scrub(self, body: bytes) -> bytes:
         """Blank out the key where a panel echoes it back ("Invalid API key <key>"):

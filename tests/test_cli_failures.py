@@ -1,0 +1,113 @@
+"""Issue 12, point 6: errors name their cause, through the real CLI.
+
+Each test points a one-panel config at something that fails in one way — a
+host that does not resolve, a closed port, TLS on a plain-HTTP port, a panel
+that never answers, HTTP errors with and without the panel's own words — and
+checks the one line the user reads.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from click.testing import CliRunner
+from simconfig import sim_config
+
+from tracker.cli.main import main
+from tracker.sim.server import PanelServer, SimulatedPanel
+
+KEY = "sim-key-Fail7Qw2Er9Ty4Ui"
+
+
+@pytest.fixture
+def sim():
+    server = PanelServer(SimulatedPanel(key=KEY, seed=5, slow_seconds=3.0)).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cli_for(tmp_path, monkeypatch):
+    """Return invoke(url, *args): run the CLI with a config whose panel is at url."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+
+    def invoke(url: str, *args: str, panel: str = 'retries = 0\ntimeout = "5s"'):
+        (tmp_path / "tracker.toml").write_text(sim_config(url, panel=panel))
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _one_line(result) -> str:
+    lines = [line for line in result.output.splitlines() if line.startswith("smm-tracker:")]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def test_unknown_host_is_named(cli_for, monkeypatch):
+    real = socket.getaddrinfo
+
+    def no_dns(host, *args, **kwargs):  # no resolver in tests: fail as one would
+        if host == "panel.example.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_dns)
+    result = cli_for("http://panel.example.invalid/api/v2", "services", "--refresh")
+    assert result.exit_code == 1
+    assert "cannot resolve host panel.example.invalid" in _one_line(result)
+
+
+def test_refused_port_is_named(cli_for):
+    port = _closed_port()
+    result = cli_for(f"http://127.0.0.1:{port}/api/v2", "services", "--refresh")
+    assert result.exit_code == 1
+    assert f"connection refused by 127.0.0.1:{port}" in _one_line(result)
+
+
+def test_https_on_a_plain_http_port_is_named(cli_for, sim):
+    url = sim.url.replace("http://", "https://")
+    result = cli_for(url, "services", "--refresh")
+    assert result.exit_code == 1
+    assert "TLS handshake failed — is this an https URL on a plain-HTTP port?" in _one_line(result)
+
+
+def test_a_timeout_says_its_limit(cli_for, sim):
+    sim.panel.inject("slow", action="services")
+    result = cli_for(sim.url, "services", "--refresh", panel='retries = 0\ntimeout = "1s"')
+    assert result.exit_code == 1
+    assert "within 1s" in _one_line(result)
+
+
+def test_a_json_404_says_code_and_url(cli_for, sim):
+    wrong = sim.url.replace("/api/v2", "/api/v3")
+    result = cli_for(wrong, "services", "--refresh")
+    assert result.exit_code == 1
+    assert f"HTTP 404 from {wrong}: Not Found" in _one_line(result)
+
+
+def test_a_500_shows_the_panels_own_words(cli_for, sim):
+    sim.panel.inject("json500", action="services")
+    result = cli_for(sim.url, "services", "--refresh")
+    assert result.exit_code == 1
+    assert "HTTP 500: Internal Server Error" in _one_line(result)
+
+
+def test_a_web_page_answering_add_points_at_the_url_key(cli_for, sim):
+    sim.panel.inject("challenge", action="add")
+    result = cli_for(
+        sim.url, "add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100"
+    )
+    assert result.exit_code == 1
+    line = _one_line(result)
+    assert "outcome unknown" in line
+    assert "this URL answers a web page, not the API — check panels[0].url" in line

@@ -1,0 +1,153 @@
+"""Why a call to a panel failed, in words a user can act on.
+
+Pure: an exception or an HTTP answer in, one line out. The transport decides
+what is retried; this module only names the cause — the host that did not
+resolve, the port that refused, the TLS handshake that failed, the limit a
+timeout hit, the status code and the panel's own ``error`` text. None of the
+messages contains the key: it travels only in the POST body, which is never
+quoted here.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import ssl
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from tracker.panel.parse import error_text, html_title, looks_like_html
+from tracker.panel.values import short
+
+# The words every "answered a web page" message carries: the CLI looks for
+# them to add which config key to check (see web_page_hint).
+WEB_PAGE = "answered an HTML page"
+
+# HTTP codes that most often mean the URL (its path) is wrong, not the panel.
+_WRONG_URL_CODES = frozenset({301, 302, 303, 307, 308, 404, 405})
+
+
+def host_port(url: str) -> tuple[str, int | None]:
+    """Given a panel URL, return its host and port (the scheme's default when absent)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url, None
+    if port is None:
+        port = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.hostname or url, port
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """Return ``exc`` and the exceptions it was raised from, outermost first
+    (httpx wraps httpcore, which wraps the socket's own error)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 8:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _first(exc: BaseException, kind: type[BaseException]) -> Any:
+    return next((e for e in _causes(exc) if isinstance(e, kind)), None)
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost readable words of an exception chain ("Connection reset by peer")."""
+    for cause in reversed(_causes(exc)):
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror
+        text = str(cause)
+        if text:
+            return short(text, 120)
+    return exc.__class__.__name__
+
+
+def describe_send_failure(exc: BaseException, url: str, *, timeout: float, connect: float) -> str:
+    """Given the exception of an HTTP call to ``url``, return one line naming
+    its cause: DNS, refused port, TLS, which timeout and its limit, or a
+    broken connection.
+
+    ``timeout`` is the whole-answer limit, ``connect`` the limit on connecting.
+    """
+    host, port = host_port(url)
+    where = f"{host}:{port}" if port is not None else host
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"no connection to {where} within {connect:g}s (connect timeout)"
+    if isinstance(exc, httpx.PoolTimeout):
+        return f"no free connection to {where} within {connect:g}s"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer from {where} within {timeout:g}s"
+    if _first(exc, socket.gaierror) is not None:
+        return f"cannot resolve host {host}"
+    if _first(exc, ConnectionRefusedError) is not None:
+        return f"connection refused by {where}"
+    verify = _first(exc, ssl.SSLCertVerificationError)
+    if verify is not None:
+        why = verify.verify_message or _reason(verify)
+        return f"TLS certificate of {host} not accepted: {why}"
+    tls = _first(exc, ssl.SSLError)
+    if tls is not None:
+        why = getattr(tls, "reason", None) or _reason(tls)
+        return (
+            "TLS handshake failed — is this an https URL on a plain-HTTP port? "
+            f"({where}: {short(why, 80)})"
+        )
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"connection to {where} broken: {_reason(exc)}"
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect to {where}: {_reason(exc)}"
+    if isinstance(exc, httpx.NetworkError):
+        return f"connection to {where} broken: {_reason(exc)}"
+    return f"HTTP failure talking to {where} ({exc.__class__.__name__}: {_reason(exc)})"
+
+
+def describe_status(code: int, body: bytes, url: str) -> str:
+    """Given a non-200 answer (or a 200 web page), return "HTTP <code>: <why>" with
+    the panel's own ``error`` text when it sent one, the page title for HTML,
+    and the URL when the code suggests the URL itself is wrong."""
+    if looks_like_html(body):
+        what = f"{WEB_PAGE} ({html_title(body)})"
+    else:
+        what = _json_error(body) or _text(body)
+    where = f" from {url}" if code in _WRONG_URL_CODES else ""
+    return f"HTTP {code}{where}: {what}" if what else f"HTTP {code}{where}"
+
+
+def with_status(code: int, data: Any, url: str) -> Any:
+    """Given a non-200 JSON answer, return it with the status code (and the URL
+    where the code points at it) written into its ``error`` text.
+
+    The answer then flows through the parsers like a 200 would, so per-action
+    handling of the panel's words keeps working, and the message still says
+    what the HTTP status was.
+    """
+    text = error_text(data)
+    if text is None:
+        return data
+    where = f" from {url}" if code in _WRONG_URL_CODES else ""
+    return {**data, "error": f"HTTP {code}{where}: {text}"}
+
+
+def web_page_hint(message: str, panel_index: int) -> str | None:
+    """Given an error message, return the hint to add when the panel URL
+    answered a web page instead of the API, else None."""
+    if WEB_PAGE not in message:
+        return None
+    return f"this URL answers a web page, not the API — check panels[{panel_index}].url"
+
+
+def _json_error(body: bytes) -> str | None:
+    try:
+        data = json.loads(body.decode("utf-8-sig", errors="replace"))
+    except (ValueError, RecursionError):
+        return None
+    return error_text(data)
+
+
+def _text(body: bytes) -> str:
+    return short(body[:200].decode("utf-8", "replace"), 120)
