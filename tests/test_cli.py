@@ -113,3 +113,19 @@ def test_every_command_is_listed_and_loads_on_demand():
     assert set(main.commands) == set(COMMAND_MODULES)
     help_text = CliRunner().invoke(main, ["--help"]).output
     assert all(name in help_text for name in COMMAND_MODULES)
+
+
+def test_the_help_listing_matches_each_commands_docstring():
+    import importlib
+    import inspect
+
+    from tracker.cli.main import COMMAND_HELP, COMMAND_MODULES
+
+    for module in set(COMMAND_MODULES.values()):
+        importlib.import_module(f"tracker.cli.{module}")
+    assert set(COMMAND_HELP) == set(COMMAND_MODULES), "add the command to COMMAND_HELP"
+    for name, text in COMMAND_HELP.items():
+        first = inspect.cleandoc(main.commands[name].help or "").split("\n\n")[0]
+        assert text == first.replace("\n", " "), (
+            f"COMMAND_HELP[{name!r}] differs from its docstring"
+        )

@@ -123,3 +123,28 @@ def test_readers_work_while_another_connection_writes(store, clock, tmp_path):
         assert store.order("main", 1)["order_id"] == 1
     finally:
         other.rollback()
+
+
+def test_the_schema_list_names_every_migration_in_order():
+    from tracker.store.migrations import migrations
+    from tracker.store.schema import MIGRATIONS
+
+    registered = tuple(m.name for m in migrations._migrations)
+    assert registered == MIGRATIONS, (
+        "tracker/store/schema.py MIGRATIONS must list every migration of "
+        "tracker/store/migrations.py, in order"
+    )
+
+
+def test_a_current_database_opens_without_the_migration_machinery(tmp_path):
+    import subprocess
+    import sys
+
+    Store(tmp_path / "t.db").close()  # creates and migrates
+    code = (
+        "import sys; from tracker.store.orders import Store; "
+        f"s = Store({str(tmp_path / 't.db')!r}); s.rows('SELECT * FROM orders'); "
+        "print('sqlite_utils' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -11,17 +11,17 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from tracker import __version__
-from tracker.config.load import load_config
-from tracker.config.model import Config
 from tracker.errors import ConfigError, OutcomeUnknownError, TrackerError
 from tracker.redact import redact_text
-from tracker.service.logs import configure as configure_logging
-from tracker.store.orders import Store
+
+if TYPE_CHECKING:  # imported where used: `--version` and `--help` need neither
+    from tracker.config.model import Config
+    from tracker.store.orders import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,9 +63,16 @@ class Context:
         self.config_path = config_path
         self.log_level = log_level
 
-    def config(self, *, keys: bool = True) -> Config:
+    def config(self, *, keys: bool = True, logs: bool = True) -> Config:
+        """Load the config; set up logging unless ``logs`` is False (read-only
+        commands log nothing, and structlog costs them a noticeable start-up)."""
+        from tracker.config.load import load_config
+
         config = load_config(self.config_path, os.environ, resolve_keys=keys)
-        configure_logging(self.log_level or config.logging.level, config.logging.format)
+        if logs:
+            from tracker.service.logs import configure as configure_logging
+
+            configure_logging(self.log_level or config.logging.level, config.logging.format)
         _check_database_directory(config)
         return config
 
@@ -122,11 +129,45 @@ COMMAND_MODULES = {
 }
 
 
+# Each command's first help paragraph, so `smm-tracker --help` lists the
+# commands without importing them (tests/test_cli.py keeps it in step with the
+# docstrings; a command missing here is imported to get its help).
+COMMAND_HELP = {
+    "add": "Place an order, start tracking it and print its ID.",
+    "alerts": "List alerts, oldest first, and the episodes still open.",
+    "balance": "Show each panel's last balance, its recent history and the runway to zero.",
+    "demo": "Watch the tracker follow orders on a built-in simulated panel (Ctrl-C stops).",
+    "doctor": "Check the setup: config, database, each panel's answer and key source.",
+    "history": "Show every status change of one order.",
+    "orders": "List tracked orders, newest first (the table: the newest 100 unless --limit/--all).",
+    "refill": "Request a refill of one tracked order now, recorded like automatic ones.",
+    "refills": "List refill requests and what became of each, newest first.",
+    "run": "Run the tracker: poll statuses (and the other jobs) on their schedule.",
+    "services": "List the panels' services as last synced, with their refill and cancel flags.",
+    "track": "Follow existing orders (IDs, or - to read them from stdin). Works offline.",
+}
+
+
 class _Group(click.Group):
     """The command group: commands loaded on demand, one-line usage errors."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = [n for n in self.list_commands(ctx) if n in COMMAND_HELP or self._visible(ctx, n)]
+        rows = [(name, COMMAND_HELP.get(name) or self._short_help(ctx, name)) for name in names]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def _visible(self, ctx: click.Context, name: str) -> bool:
+        command = self.get_command(ctx, name)
+        return command is not None and not command.hidden
+
+    def _short_help(self, ctx: click.Context, name: str) -> str:
+        command = self.get_command(ctx, name)
+        return command.get_short_help_str(limit=70) if command is not None else ""
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = COMMAND_MODULES.get(cmd_name)
@@ -149,6 +190,8 @@ class _Group(click.Group):
 
 
 def open_store(config: Config) -> Store:
+    from tracker.store.orders import Store
+
     return Store(config.database.path, busy_timeout=config.database.busy_timeout)
 
 

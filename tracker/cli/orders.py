@@ -203,7 +203,7 @@ def orders(
     """List tracked orders, newest first (the table: the newest 100 unless --limit/--all)."""
     if limit is not None and show_all:
         fail("--limit and --all do not go together", EXIT_USAGE)
-    config = ctx.config(keys=False)
+    config = ctx.config(keys=False, logs=False)
     name = config.panel(panel).name if panel else None
     store = open_store(config)
     status = canonical_order_status(status_filter) or status_filter if status_filter else None
@@ -268,7 +268,7 @@ def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 def history(ctx: Context, order_id: str, as_json: bool, panel: str | None) -> None:
     """Show every status change of one order."""
     oid = parse_order_ids((order_id,))[0]
-    config = ctx.config(keys=False)
+    config = ctx.config(keys=False, logs=False)
     store = open_store(config)
     names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
     found = [(n, row) for n in names if (row := store.order(n, oid)) is not None]

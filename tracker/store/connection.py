@@ -13,12 +13,13 @@ import threading
 from collections.abc import Iterable, Iterator, Sized
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from tracker.errors import StoreError
-from tracker.store.migrations import migrations
+from tracker.store.schema import MIGRATION_SET, MIGRATIONS
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 _CHUNK = 500  # rows per IN (...) list: well under SQLite's variable limit
 
@@ -78,27 +79,41 @@ class Connection:
         if str(path) != ":memory:" and not self.path.parent.exists():
             raise StoreError(f"database directory {self.path.parent} does not exist")
         self._lock = threading.RLock()
+        self._db: Database | None = None
         try:
             conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
+            self.conn = conn
             conn.execute("PRAGMA foreign_keys = ON")
-            self.db = Database(conn, execute_plugins=False)
             if str(path) != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
-            if migrate:
+            if migrate and not _schema_current(conn):
+                # sqlite-utils (and its imports) only when there is work for it:
+                # a read command on a current database starts faster without.
+                from tracker.store.migrations import migrations
+
                 migrations.apply(self.db)
         except sqlite3.Error as exc:
             raise StoreError(describe_db_error(self.path, exc)) from None
 
+    @property
+    def db(self) -> Database:
+        """The sqlite-utils view of the connection, made on first use."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn, execute_plugins=False)
+        return self._db
+
     def close(self) -> None:
         with self._lock:
-            self.db.close()
+            self.conn.close()
 
     @contextmanager
     def write(self) -> Iterator[Database]:
         """Run the block in one immediate transaction; roll back on any error."""
         with self._lock:
-            conn = self.db.conn
+            conn = self.conn
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
@@ -117,6 +132,22 @@ class Connection:
         """Return every row of a read query as dicts."""
         with self._lock:
             try:
-                return list(self.db.query(sql, list(params)))
+                cursor = self.conn.execute(sql, list(params))
+                names = [column[0] for column in cursor.description or ()]
+                return [dict(zip(names, row, strict=True)) for row in cursor]
             except sqlite3.Error as exc:
                 raise StoreError(describe_db_error(self.path, exc)) from None
+
+
+def _schema_current(conn: sqlite3.Connection) -> bool:
+    """Return True when every migration this version knows is applied."""
+    try:
+        applied = {
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
+            )
+        }
+    except sqlite3.OperationalError:  # a new database: no migrations table yet
+        return False
+    return set(MIGRATIONS) <= applied

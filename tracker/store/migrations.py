@@ -1,6 +1,7 @@
 """Numbered schema migrations, recorded by sqlite-utils in ``_sqlite_migrations``.
 
-Append new migrations at the end (``m00N_topic``); never edit an applied one.
+Append new migrations at the end (``m00N_topic``); never edit an applied one;
+list each new one in :mod:`tracker.store.schema` too.
 Explicit SQL is used so the schema reads the same here as in the README.
 """
 
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
-migrations = Migrations("smm-tracker")
+from tracker.store.schema import MIGRATION_SET
+
+migrations = Migrations(MIGRATION_SET)
 
 
 @migrations()

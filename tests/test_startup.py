@@ -1,0 +1,88 @@
+"""Start-up: a command imports only what it needs. Not timed (speed belongs in
+bench/); the module lists catch a stray import in review, not by a stopwatch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tracker.cli.main import main
+
+PROBE = """
+import json, sys
+before = set(sys.modules)
+sys.argv = ["smm-tracker", *json.loads(sys.argv[1])]
+from tracker.cli.main import main
+try:
+    main()
+except SystemExit:
+    pass
+new = sorted(set(sys.modules) - before)
+sys.stderr.write("MODULES " + json.dumps(new) + "\\n")
+"""
+# Libraries only the daemon, the panel client or the write path need.
+HEAVY = {
+    "sqlite_utils",
+    "structlog",
+    "httpx",
+    "httpcore",
+    "apscheduler",
+    "tenacity",
+    "dateutil",
+    "asyncio",
+    "prometheus_client",
+    "apprise",
+    "datasette",
+}
+
+
+def imported(args: list[str], cwd: Path) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in result.stderr.splitlines() if x.startswith("MODULES "))
+    return json.loads(line.removeprefix("MODULES "))
+
+
+def top_level(modules: list[str]) -> set[str]:
+    return {name.split(".")[0] for name in modules}
+
+
+def test_version_imports_click_and_four_tracker_modules(tmp_path):
+    modules = imported(["--version"], tmp_path)
+    assert not top_level(modules) & HEAVY
+    assert sorted(m for m in modules if m.startswith("tracker")) == [
+        "tracker",
+        "tracker.cli",
+        "tracker.cli.main",
+        "tracker.errors",
+        "tracker.redact",
+    ]
+
+
+def test_help_needs_no_heavy_library(tmp_path):
+    assert not top_level(imported(["--help"], tmp_path)) & HEAVY
+
+
+def test_orders_and_history_read_without_the_daemons_libraries(tmp_path):
+    (tmp_path / "tracker.toml").write_text(
+        '[database]\npath = "t.db"\n\n[[panels]]\nname = "main"\n'
+        'url = "http://127.0.0.1:9/api/v2"\nkey = "k-123456"\n'
+    )
+    runner_env = {"SMM_TRACKER_CONFIG": str(tmp_path / "tracker.toml")}
+    result = CliRunner().invoke(main, ["track", "5", "6"], env=runner_env)
+    assert result.exit_code == 0, result.output
+    for args in (["orders"], ["orders", "--json"], ["history", "5"]):
+        modules = imported(args, tmp_path)
+        assert not top_level(modules) & HEAVY, args
+        tracker = {m for m in modules if m.startswith("tracker.")}
+        assert not {m for m in tracker if m.startswith(("tracker.service", "tracker.jobs"))}
+        assert "tracker.panel.transport" not in tracker
