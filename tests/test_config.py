@@ -11,6 +11,7 @@ from tracker.config import load as config_module
 from tracker.config.load import config_from_dict, find_config_path, load_config
 from tracker.config.model import (
     AlertsConfig,
+    AutomationConfig,
     BalanceConfig,
     Config,
     DatabaseConfig,
@@ -34,6 +35,7 @@ SECTIONS = {
     "alerts": AlertsConfig,
     "metrics": MetricsConfig,
     "logging": LoggingConfig,
+    "automation": AutomationConfig,
 }
 
 

@@ -132,6 +132,56 @@ class LoggingConfig:
     format: str = "auto"  # auto (console on a TTY, JSON otherwise) | console | json
 
 
+# Stall thresholds by canonical status, as (status, seconds) pairs: frozen and hashable.
+StallAfter = tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AutomationConfig:
+    """``[automation]``: acting on what the tracker sees. Only stall alerts are on
+    by default; nothing that spends or cancels runs unless switched on."""
+
+    dry_run: bool = False  # log and record what would be done, never call the panel
+    every: float = 600.0  # how often the automation job runs (per panel)
+    stalls: bool = True  # stall detection (alerts only)
+    stall_after: StallAfter = (
+        ("Pending", 12 * 3600.0),
+        ("Processing", 6 * 3600.0),
+        ("In progress", 6 * 3600.0),
+    )
+    stall_after_service: tuple[tuple[int, StallAfter], ...] = ()  # per-service overrides
+    eta_overdue: float = 2.0  # stalled once past this many times the expected time; 0 = off
+    reorder: bool = False  # re-order the undelivered remainder of Partial orders
+    reorder_services: tuple[int, ...] = ()  # () = every service
+    reorder_within: float = 3 * 86400.0  # only Partials that ended this recently
+    reorder_step: int = 1  # the amount is rounded to a multiple of this
+    reorder_round: str = "up"  # "up" | "down" | "nearest"
+    cancel_pending: bool = False  # cancel orders Pending for longer than cancel_pending_after
+    cancel_pending_after: float = 86400.0
+    daily_cap: Decimal = Decimal(0)  # estimated spend per panel and UTC day on automatic orders
+    daily_cap_panels: tuple[tuple[str, Decimal], ...] = ()  # per-panel caps
+
+    def stall_threshold(self, status: str | None, service: int | None) -> float | None:
+        """Given an order's status and service, return how long it may sit unchanged
+        before it counts as stalled, or None when that status never stalls."""
+        for sid, table in self.stall_after_service:
+            if sid == service:
+                found = dict(table).get(status or "")
+                if found is not None:
+                    return found
+        return dict(self.stall_after).get(status or "")
+
+    def cap(self, panel: str) -> Decimal:
+        """Given a panel name, return its daily spending cap for automatic orders."""
+        return dict(self.daily_cap_panels).get(panel, self.daily_cap)
+
+    def reorders_service(self, service: int | None) -> bool:
+        """Return True when Partial orders of ``service`` may be re-ordered."""
+        if service is None:
+            return False
+        return not self.reorder_services or service in self.reorder_services
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     path: Path | None
@@ -143,6 +193,7 @@ class Config:
     alerts: AlertsConfig = AlertsConfig()
     metrics: MetricsConfig = MetricsConfig()
     logging: LoggingConfig = LoggingConfig()
+    automation: AutomationConfig = AutomationConfig()
 
     def panel(self, name: str | None = None) -> PanelConfig:
         """Given a panel name (or None when only one is configured), return its config.

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tracker.config.automation import read_automation
 from tracker.config.durations import format_duration
 from tracker.config.fields import Table, problem
 from tracker.config.keys import read_key
@@ -37,7 +38,8 @@ _PANEL_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
 _CHAT_ID = re.compile(r"-?\d+|@[A-Za-z0-9_]{5,}")
 _DAY = 86400.0
-_SECTIONS = ("database", "panels", "schedule", "refill", "balance", "alerts", "metrics", "logging")
+_SECTIONS: tuple[str, ...] = ("database", "panels", "schedule", "refill", "balance", "alerts")
+_SECTIONS += ("metrics", "logging", "automation")
 
 
 def build_config(
@@ -56,16 +58,18 @@ def build_config(
         if name != "panels":
             raw = root.raw(name)
             tables[name] = Table({} if raw is None else raw, name, problems)
+    panels = _panels(root.raw("panels"), problems, base_dir, env, resolve_keys)
     config = Config(
         path=path,
         database=_database(tables["database"], base_dir),
-        panels=_panels(root.raw("panels"), problems, base_dir, env, resolve_keys),
+        panels=panels,
         schedule=_schedule(tables["schedule"]),
         refill=_refill(tables["refill"], base_dir, env),
         balance=_balance(tables["balance"]),
         alerts=_alerts(tables["alerts"]),
         metrics=_metrics(tables["metrics"]),
         logging=_logging(tables["logging"]),
+        automation=read_automation(tables["automation"], (p.name for p in panels)),
     )
     for table in [root, *tables.values()]:
         table.finish()

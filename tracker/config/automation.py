@@ -1,0 +1,142 @@
+"""Read the ``[automation]`` section: stall thresholds, re-orders, stale cancels, the cap.
+
+Like every section reader, it records problems in the :class:`Table` and
+returns usable values, so :func:`tracker.config.sections.build_config` reports
+every mistake at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from tracker.config.durations import parse_duration
+from tracker.config.fields import Table, toml_type
+from tracker.config.model import AutomationConfig, StallAfter
+from tracker.panel.statuses import TERMINAL, canonical_order_status
+
+_DAY = 86400.0
+_LONGEST = 366 * _DAY
+
+
+def read_automation(t: Table, panels: Iterable[str]) -> AutomationConfig:
+    """Given the ``[automation]`` table and the configured panel names, return
+    the AutomationConfig (defaults where a value is wrong, each problem recorded)."""
+    d = AutomationConfig()
+    reorder = t.boolean("reorder", d.reorder)
+    cap = t.money("daily_cap", d.daily_cap)
+    cap = d.daily_cap if cap is None else cap
+    caps = _panel_caps(t, set(panels))
+    if reorder and cap <= 0 and not caps:
+        t.fail("daily_cap", "must be above 0 when automation.reorder = true (it bounds spending)")
+    return AutomationConfig(
+        dry_run=t.boolean("dry_run", d.dry_run),
+        every=t.duration("every", d.every, minimum=1, maximum=_DAY),
+        stalls=t.boolean("stalls", d.stalls),
+        stall_after=_stall_table(t, "stall_after", t.raw("stall_after"), d.stall_after),
+        stall_after_service=_service_stalls(t),
+        eta_overdue=_overdue(t, d.eta_overdue),
+        reorder=reorder,
+        reorder_services=_service_ids(t, "reorder_services"),
+        reorder_within=t.duration("reorder_within", d.reorder_within, minimum=60, maximum=_LONGEST),
+        reorder_step=t.integer("reorder_step", d.reorder_step, 1, 1_000_000),
+        reorder_round=t.choice("reorder_round", d.reorder_round, ("up", "down", "nearest")),
+        cancel_pending=t.boolean("cancel_pending", d.cancel_pending),
+        cancel_pending_after=t.duration(
+            "cancel_pending_after", d.cancel_pending_after, minimum=60, maximum=_LONGEST
+        ),
+        daily_cap=cap,
+        daily_cap_panels=caps,
+    )
+
+
+def _stall_table(t: Table, key: str, raw: Any, default: StallAfter) -> StallAfter:
+    """Given ``{status = duration}``, return it as (canonical status, seconds) pairs."""
+    if raw is None:
+        return default
+    if not isinstance(raw, dict):
+        t.fail(key, f'must be a table like {{ Pending = "12h" }}, not {toml_type(raw)}')
+        return default
+    found: list[tuple[str, float]] = []
+    for name, value in raw.items():
+        status = canonical_order_status(str(name))
+        where = f'{key}."{name}"' if " " in str(name) else f"{key}.{name}"
+        if status is None or status in TERMINAL:
+            t.fail(where, "must be an open order status (Pending, Processing, In progress, ...)")
+            continue
+        try:
+            seconds = parse_duration(value)
+        except ValueError as exc:
+            t.fail(where, str(exc))
+            continue
+        if not 60 <= seconds <= _LONGEST:
+            t.fail(where, f"must be between 1m and 366d (got {value!r})")
+            continue
+        found.append((status, seconds))
+    return tuple(found)
+
+
+def _service_stalls(t: Table) -> tuple[tuple[int, StallAfter], ...]:
+    raw = t.raw("stall_after_service")
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        t.fail("stall_after_service", f"must be a table of service IDs, not {toml_type(raw)}")
+        return ()
+    found = []
+    for name, table in raw.items():
+        key = f'stall_after_service."{name}"'
+        if not str(name).isdigit() or int(name) < 1:
+            t.fail(key, "must be a service ID (a positive whole number)")
+            continue
+        found.append((int(name), _stall_table(t, key, table, ())))
+    return tuple(found)
+
+
+def _overdue(t: Table, default: float) -> float:
+    value = t.raw("eta_overdue")
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        t.fail("eta_overdue", f"must be a number, not {toml_type(value)}")
+        return default
+    if value != 0 and not 1 <= value <= 100:
+        t.fail("eta_overdue", f"must be 0 (off) or between 1 and 100 (got {value})")
+        return default
+    return float(value)
+
+
+def _service_ids(t: Table, key: str) -> tuple[int, ...]:
+    raw = t.raw(key)
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        t.fail(key, f"must be an array of service IDs, not {toml_type(raw)}")
+        return ()
+    found: list[int] = []
+    for index, item in enumerate(raw):
+        if isinstance(item, bool) or not isinstance(item, int) or item < 1:
+            t.fail(f"{key}[{index}]", f"must be a service ID (got {item!r})")
+        elif item not in found:
+            found.append(item)
+    return tuple(found)
+
+
+def _panel_caps(t: Table, panels: set[str]) -> tuple[tuple[str, Decimal], ...]:
+    raw = t.raw("daily_cap_panels")
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        t.fail("daily_cap_panels", f"must be a table like {{ main = 20 }}, not {toml_type(raw)}")
+        return ()
+    sub = Table(raw, t.at("daily_cap_panels"), t.problems)
+    found = []
+    for name in raw:
+        if name not in panels:
+            sub.fail(name, "is not a configured panel name")
+        amount = sub.money(name, None)
+        if amount is not None:
+            found.append((name, amount))
+    return tuple(found)
