@@ -12,6 +12,7 @@ from typing import Any
 import structlog
 
 from tracker.config.model import Config
+from tracker.jobs.automation import automation_jobs
 from tracker.jobs.base import Core, Job
 from tracker.jobs.poll import poll_panel
 from tracker.jobs.refills import refill_jobs
@@ -68,4 +69,5 @@ class Tracker(Core):
         for name in self.clients:
             jobs.append(Job(f"status:{name}", schedule.status_every, partial(self.poll, name)))
         jobs.extend(refill_jobs(self))
+        jobs.extend(automation_jobs(self, self.watch.alerter))
         return self.watch.jobs(jobs)

@@ -22,6 +22,11 @@ SEVERITY = {
     "panel_recovered": "info",
     "auth_failed": "error",
     "auth_recovered": "info",
+    "order_stalled": "warning",
+    "order_moving": "info",
+    "automation_capped": "warning",
+    "automation_reordered": "info",
+    "automation_canceled": "info",
 }
 SEVERITIES = ("info", "warning", "error")
 

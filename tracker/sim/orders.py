@@ -283,6 +283,12 @@ class OrderBook:
             return Decimal(0)
         return paid - self.view(order_id, now).charge
 
+    def pin(self, order_id: int, status: str | None) -> None:
+        """Pin an order at ``status`` from now on (None: back to its seeded path)."""
+        if order_id not in self:
+            raise KeyError(order_id)
+        self._pin[order_id - self._first] = PINNABLE.index(status) + 1 if status else 0
+
     def due_refunds(self, now: float) -> Decimal:
         """Return the refunds of paid orders that ended Partial or Canceled by ``now``."""
         total = Decimal(0)

@@ -178,6 +178,15 @@ class PanelState:
             )
             return list(ids)
 
+    def pin(self, order_id: int, status: str | None) -> None:
+        """Move an order to ``status`` and keep it there (None: let it follow its
+        seeded path again), as a provider that stalls or resumes would."""
+        pin = None if status is None else canonical_order_status(status)
+        if status is not None and pin not in PINNABLE:
+            raise ValueError(f"cannot pin orders at {status!r}; use one of {PINNABLE}")
+        with self._lock:
+            self._orders.pin(order_id, pin)
+
     def order(self, order_id: int) -> OrderView:
         """Return an order as it stands now, canonical. Raise KeyError if unknown."""
         with self._lock:

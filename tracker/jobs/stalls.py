@@ -1,0 +1,198 @@
+"""Stall detection and expected completion for one panel: facts in, alerts out.
+
+Wiring only: the store gives each open order and what was last judged of it,
+:mod:`tracker.rules.stalls` judges, and the verdicts are stored in
+``order_watch`` *before* the alerts are raised, so a crash in between can cost
+an alert but never repeat one. Stalled orders are alerted as one
+``order_stalled`` per panel and run (every order in ``data.orders``), orders
+moving again as one ``order_moving``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+
+from tracker.alerts.alerter import Alerter
+from tracker.clock import iso, parse_iso
+from tracker.config.model import AutomationConfig
+from tracker.rules.alerts import rough_duration
+from tracker.rules.episodes import Alert
+from tracker.rules.stalls import (
+    MOVING,
+    STALLED,
+    OpenOrder,
+    WatchState,
+    finished,
+    judge,
+    median_durations,
+)
+from tracker.store.watch import (
+    closed_watches,
+    completed_durations,
+    drop_watches,
+    open_orders,
+    save_watches,
+)
+
+log = structlog.get_logger("tracker.stalls")
+
+ORDER_STALLED = "order_stalled"
+ORDER_MOVING = "order_moving"
+PAGE = 1000
+MEDIAN_WINDOW = 30 * 86400.0  # completed orders this recent make a service's median
+_SHOWN = 5  # order IDs named in a grouped alert's message
+
+
+def _time(value: str | None) -> datetime | None:
+    return parse_iso(value) if value else None
+
+
+def watch_state(row: dict[str, Any]) -> WatchState:
+    """Given a row with the ``order_watch`` columns, return its WatchState."""
+    return WatchState(
+        baseline_at=_time(row.get("baseline_at")),
+        baseline_remains=row.get("baseline_remains"),
+        eta=_time(row.get("eta")),
+        eta_basis=row.get("eta_basis"),
+        stalled_at=_time(row.get("stalled_at")),
+        stalled_change_at=_time(row.get("stalled_change_at")),
+        stall_reason=row.get("stall_reason"),
+    )
+
+
+def _columns(state: WatchState) -> dict[str, Any]:
+    def stamp(value: datetime | None) -> str | None:
+        return iso(value) if value else None
+
+    return {
+        "baseline_at": stamp(state.baseline_at),
+        "baseline_remains": state.baseline_remains,
+        "eta": stamp(state.eta),
+        "eta_basis": state.eta_basis,
+        "stalled_at": stamp(state.stalled_at),
+        "stalled_change_at": stamp(state.stalled_change_at),
+        "stall_reason": state.stall_reason,
+    }
+
+
+def open_order(row: dict[str, Any]) -> OpenOrder:
+    return OpenOrder(
+        order_id=row["order_id"],
+        status=row["status"],
+        service=row["service"],
+        quantity=row["quantity"],
+        remains=row["remains"],
+        created_at=parse_iso(row["created_at"]),
+        last_change_at=_time(row["last_change_at"]),
+    )
+
+
+def watch_stalls(
+    store: Any,
+    panel: str,
+    config: AutomationConfig,
+    alerter: Alerter,
+    clock: Callable[[], datetime],
+) -> dict[str, int]:
+    """Judge every open order of a panel: store its eta and stall episode, alert
+    on episodes that open or end; return counts (watched, stalled, moving)."""
+    now = clock()
+    samples = completed_durations(store, panel, now - timedelta(seconds=MEDIAN_WINDOW))
+    medians = median_durations(
+        (r["service"], parse_iso(r["created_at"]), parse_iso(r["completed_at"])) for r in samples
+    )
+    stalled: list[dict[str, Any]] = []
+    moving: list[dict[str, Any]] = []
+    watched, after = 0, 0
+    while rows := open_orders(store, panel, after=after, limit=PAGE):
+        after = rows[-1]["order_id"]
+        changed: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            order, before = open_order(row), watch_state(row)
+            verdict = judge(order, before, config, medians.get(order.service or 0), now)
+            if verdict.state != before or not row["watched"]:
+                changed[order.order_id] = _columns(verdict.state)
+            facts = _facts(row, verdict.state, now)
+            if verdict.event == STALLED:
+                stalled.append(facts)
+            elif verdict.event == MOVING:
+                moving.append({**facts, "stalled_at": iso(before.stalled_at or now)})
+        save_watches(store, panel, changed, now)
+        watched += len(rows)
+    gone = closed_watches(store, panel)
+    for row in gone:
+        before = watch_state(row)
+        if finished(before, _time(row["last_change_at"])) == MOVING:
+            moving.append(
+                {
+                    "order_id": row["order_id"],
+                    "status": row["status"],
+                    "remains": row["remains"],
+                    "stalled_at": iso(before.stalled_at or now),
+                }
+            )
+    drop_watches(store, panel, [r["order_id"] for r in gone])
+    if stalled:
+        alerter.raise_alert(_stalled_alert(panel, stalled))
+    if moving:
+        alerter.raise_alert(_moving_alert(panel, moving, now))
+    counts = {"watched": watched, "stalled": len(stalled), "moving": len(moving)}
+    log.info("stalls_checked", panel=panel, **counts)
+    return counts
+
+
+def _facts(row: dict[str, Any], state: WatchState, now: datetime) -> dict[str, Any]:
+    last = row["last_change_at"] or row["created_at"]
+    return {
+        "order_id": row["order_id"],
+        "status": row["status"],
+        "service": row["service"],
+        "quantity": row["quantity"],
+        "remains": row["remains"],
+        "start_count": row["start_count"],
+        "charge": row["charge"],
+        "currency": row["currency"],
+        "first_seen": row["created_at"],
+        "age_seconds": int((now - parse_iso(row["created_at"])).total_seconds()),
+        "last_change_at": last,
+        "unchanged_seconds": int((now - parse_iso(last)).total_seconds()),
+        "eta": iso(state.eta) if state.eta else None,
+        "reason": state.stall_reason,
+    }
+
+
+def _ids(orders: list[dict[str, Any]]) -> str:
+    shown = ", ".join(f"#{o['order_id']}" for o in orders[:_SHOWN])
+    return shown + (f" and {len(orders) - _SHOWN} more" if len(orders) > _SHOWN else "")
+
+
+def _stalled_alert(panel: str, orders: list[dict[str, Any]]) -> Alert:
+    if len(orders) == 1:
+        o = orders[0]
+        numbers = f"remains {o['remains']}" + (f" of {o['quantity']}" if o["quantity"] else "")
+        message = (
+            f"{panel}: order #{o['order_id']} stalled: {o['reason']} "
+            f"(unchanged {rough_duration(o['unchanged_seconds'])} since {o['last_change_at']}, "
+            f"age {rough_duration(o['age_seconds'])}, {numbers})"
+        )
+    else:
+        message = f"{panel}: {len(orders)} orders stalled: {_ids(orders)}"
+    return Alert(ORDER_STALLED, message, panel=panel, data={"orders": orders})
+
+
+def _moving_alert(panel: str, orders: list[dict[str, Any]], now: datetime) -> Alert:
+    for o in orders:
+        o["stalled_seconds"] = int((now - parse_iso(o["stalled_at"])).total_seconds())
+    if len(orders) == 1:
+        o = orders[0]
+        message = (
+            f"{panel}: order #{o['order_id']} is moving again ({o['status']}, remains "
+            f"{o['remains']}) after {rough_duration(o['stalled_seconds'])} stalled"
+        )
+    else:
+        message = f"{panel}: {len(orders)} stalled orders are moving again: {_ids(orders)}"
+    return Alert(ORDER_MOVING, message, panel=panel, data={"orders": orders})

@@ -1,0 +1,169 @@
+"""Pure decisions for automatic actions: re-order a Partial's remainder, cancel a
+stale Pending, stay under the daily cap, and what each answer means.
+
+No I/O: every function takes the facts and ``now``. :mod:`tracker.jobs.automation`
+gathers them, records each action before it is sent, and talks to the panel.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from tracker.config.model import AutomationConfig
+from tracker.panel.statuses import PARTIAL, PENDING
+
+REORDER = "reorder"
+CANCEL = "cancel"
+
+# Statuses of an ``automation_actions`` row.
+SENDING = "Sending"  # written and committed before the panel is called
+PLACED = "Placed"  # the re-order was accepted: new_order_id is set
+REQUESTED = "Requested"  # the panel accepted the cancel; polling shows what became of it
+REFUSED = "Refused"  # the panel answered with an error: nothing happened
+UNKNOWN = "Unknown"  # the answer was lost, or the process died: it counts as sent
+DRY_RUN = "Dry run"  # automation.dry_run: recorded, never sent
+# A re-order in one of these may have cost money: it counts toward the daily cap.
+SPENDING = (SENDING, PLACED, UNKNOWN, DRY_RUN)
+
+# Why an order is not acted on (``automation_skips.reason``).
+NOT_LISTED = "its service is not in automation.reorder_services"
+IS_REORDER = "it is itself a re-order (re-orders are not re-ordered)"
+TOO_OLD = "it ended longer ago than automation.reorder_within"
+MISSING = "its service, link or quantity is unknown"
+NOTHING_LEFT = "nothing is undelivered"
+UNKNOWN_SERVICE = "its service is not in the panel's services list"
+NO_RATE = "its service has no rate: the cost cannot be checked against the cap"
+ROUNDED_AWAY = "the remainder rounds to 0"
+ABOVE_MAX = "the remainder is above the service's max"
+CAPPED = "the daily cap would be passed"
+NO_CANCEL = "its service cannot be canceled"
+NOT_STALE = "Pending for less than automation.cancel_pending_after"
+
+_CENTS = Decimal("0.00001")
+
+
+@dataclass(frozen=True)
+class PartialOrder:
+    order_id: int
+    service: int | None
+    link: str | None
+    quantity: int | None
+    remains: int | None
+    completed_at: datetime | None
+    parent_order_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ServiceFacts:
+    """A service as the ``services`` table has it (None: not listed)."""
+
+    rate: Decimal | None
+    min: int | None
+    max: int | None
+    cancel: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a re-order would place: ``quantity`` at an estimated ``cost``."""
+
+    quantity: int
+    cost: Decimal
+    reason: str
+
+
+def undelivered(quantity: int, remains: int | None) -> int:
+    """Given an order's quantity and remains, return what was not delivered, by the
+    orders listing's rule (delivered = quantity - remains): the remains, never
+    below 0 (over-delivery) nor above the quantity."""
+    if remains is None:
+        return 0
+    return max(0, min(quantity, remains))
+
+
+def rounded(amount: int, step: int, mode: str) -> int:
+    """Given an amount, return it rounded to a multiple of ``step`` ("up", "down"
+    or "nearest", halves up)."""
+    if step <= 1:
+        return amount
+    if mode == "down":
+        return amount // step * step
+    if mode == "nearest":
+        return int(math.floor(amount / step + 0.5)) * step
+    return -(-amount // step) * step
+
+
+def estimated_cost(rate: Decimal, quantity: int) -> Decimal:
+    """Given a service's rate (per 1000) and a quantity, return its estimated cost."""
+    return (rate * quantity / 1000).quantize(_CENTS, ROUND_HALF_UP)
+
+
+def reorder_plan(
+    order: PartialOrder,
+    service: ServiceFacts | None,
+    config: AutomationConfig,
+    now: datetime,
+) -> Plan | str:
+    """Given a Partial order and its service, return the re-order to place, or
+    the reason (a string) none is placed. The cap is checked by the caller."""
+    if not config.reorders_service(order.service):
+        return NOT_LISTED if order.service is not None else MISSING
+    if order.parent_order_id is not None:
+        return IS_REORDER
+    if order.completed_at is None or now - order.completed_at > timedelta(
+        seconds=config.reorder_within
+    ):
+        return TOO_OLD
+    if not order.link or not order.quantity:
+        return MISSING
+    left = undelivered(order.quantity, order.remains)
+    if left <= 0:
+        return NOTHING_LEFT
+    if service is None:
+        return UNKNOWN_SERVICE
+    if service.rate is None:
+        return NO_RATE
+    amount = rounded(left, config.reorder_step, config.reorder_round)
+    if amount <= 0:
+        return ROUNDED_AWAY
+    if service.min is not None and amount < service.min:
+        amount = service.min  # the panel refuses less; the customer gets a little more
+    if service.max is not None and amount > service.max:
+        return ABOVE_MAX
+    why = f"{PARTIAL}: {left} of {order.quantity} undelivered"
+    return Plan(amount, estimated_cost(service.rate, amount), why)
+
+
+def day_start(now: datetime) -> datetime:
+    """Return the start of ``now``'s UTC day: the cap's period."""
+    day = now.astimezone(UTC)
+    return day.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def fits(spent: Decimal, cost: Decimal, cap: Decimal) -> bool:
+    """Given today's estimated spend, one more order's cost and the cap, return
+    True when placing it keeps the day's spend at or under the cap."""
+    return spent + cost <= cap
+
+
+def cancel_blocker(
+    status: str | None,
+    created_at: datetime,
+    service: ServiceFacts | None,
+    config: AutomationConfig,
+    now: datetime,
+) -> str | None:
+    """Given a Pending order (first seen at ``created_at``) and its service,
+    return why it must not be canceled now, or None when it should be."""
+    if status != PENDING:
+        return f"not {PENDING}"
+    if now - created_at < timedelta(seconds=config.cancel_pending_after):
+        return NOT_STALE
+    if service is None:
+        return UNKNOWN_SERVICE
+    if not service.cancel:
+        return NO_CANCEL
+    return None

@@ -1,0 +1,184 @@
+"""Pure stall decisions: an order's expected completion (eta), and whether it stalled.
+
+No I/O: every function takes the facts (an order, what the automation job
+last judged of it, the ``[automation]`` config, the service's median time to
+complete) and ``now``. :mod:`tracker.jobs.automation` gathers the facts, stores
+the verdicts and raises the alerts.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from tracker.config.model import AutomationConfig
+from tracker.panel.statuses import IN_PROGRESS, PROCESSING
+from tracker.rules.alerts import rough_duration
+
+RATE = "rate"  # eta from the order's own delivery rate so far
+MEDIAN = "median"  # eta from the service's median time to complete
+# The median needs this many completed orders of the service to mean anything.
+MIN_SAMPLES = 3
+# An expected duration shorter than this is not trusted for "far past its eta".
+MIN_EXPECTED = 60.0
+DELIVERING = (PROCESSING, IN_PROGRESS)
+
+STALLED = "stalled"
+MOVING = "moving"
+
+
+@dataclass(frozen=True)
+class OpenOrder:
+    """What the tracker knows of one open order."""
+
+    order_id: int
+    status: str | None
+    service: int | None
+    quantity: int | None
+    remains: int | None
+    created_at: datetime  # first seen by the tracker (placed, for `add`)
+    last_change_at: datetime | None  # last change of status or remains
+
+
+@dataclass(frozen=True)
+class WatchState:
+    """One ``order_watch`` row: the rate baseline, the eta, the open stall episode."""
+
+    baseline_at: datetime | None = None
+    baseline_remains: int | None = None
+    eta: datetime | None = None
+    eta_basis: str | None = None
+    stalled_at: datetime | None = None
+    stalled_change_at: datetime | None = None
+    stall_reason: str | None = None
+
+    @property
+    def stalled(self) -> bool:
+        return self.stalled_at is not None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    state: WatchState
+    event: str | None = None  # STALLED, MOVING or None
+    quiet: float = 0.0  # seconds since the order last changed
+
+
+def median_durations(rows: Iterable[tuple[int | None, datetime, datetime]]) -> dict[int, float]:
+    """Given (service, created_at, completed_at) of completed orders, return each
+    service's median seconds from first seen to completion (services with at
+    least MIN_SAMPLES orders)."""
+    by_service: dict[int, list[float]] = {}
+    for service, created, completed in rows:
+        if service is None or completed < created:
+            continue
+        by_service.setdefault(service, []).append((completed - created).total_seconds())
+    return {
+        service: statistics.median(seconds)
+        for service, seconds in by_service.items()
+        if len(seconds) >= MIN_SAMPLES
+    }
+
+
+def changed_at(order: OpenOrder) -> datetime:
+    """Return when the order last changed (first seen, if it never did)."""
+    return order.last_change_at or order.created_at
+
+
+def estimate(
+    order: OpenOrder, state: WatchState, median: float | None
+) -> tuple[datetime | None, datetime | None, int | None, str | None]:
+    """Given an open order, its watch state and its service's median time to
+    complete (None: unknown), return (eta, baseline_at, baseline_remains, basis).
+
+    The baseline is the first time the order was seen delivering with a known
+    ``remains``; once ``remains`` fell below it, the rate is what was delivered
+    since over the time it took, and the eta is the last change plus the
+    remains at that rate. Before that, the eta is first seen plus the median.
+    """
+    base_at, base_remains = state.baseline_at, state.baseline_remains
+    last = changed_at(order)
+    if order.status in DELIVERING and order.remains is not None:
+        if base_at is None or base_remains is None or order.remains > base_remains:
+            base_at, base_remains = last, order.remains  # a new (or reset) baseline
+        delivered = base_remains - order.remains
+        elapsed = (last - base_at).total_seconds()
+        if order.remains <= 0 and delivered > 0:
+            return last, base_at, base_remains, RATE
+        if delivered > 0 and elapsed > 0:
+            rate = delivered / elapsed
+            return last + timedelta(seconds=order.remains / rate), base_at, base_remains, RATE
+    if median is not None:
+        return order.created_at + timedelta(seconds=median), base_at, base_remains, MEDIAN
+    return None, base_at, base_remains, None
+
+
+def stall_reason(
+    order: OpenOrder, eta: datetime | None, config: AutomationConfig, now: datetime
+) -> str | None:
+    """Given an open order and its eta, return why it counts as stalled at ``now``,
+    or None when it does not.
+
+    Stalled: unchanged for longer than its status's threshold; or far past its
+    eta (it has taken ``eta_overdue`` times its expected time) without a change
+    since that point was passed.
+    """
+    last = changed_at(order)
+    quiet = (now - last).total_seconds()
+    threshold = config.stall_threshold(order.status, order.service)
+    if threshold is not None and quiet > threshold:
+        return f"{order.status} and unchanged for longer than {rough_duration(threshold)}"
+    if config.eta_overdue and eta is not None:
+        expected = (eta - order.created_at).total_seconds()
+        if expected >= MIN_EXPECTED:
+            overdue_at = order.created_at + timedelta(seconds=expected * config.eta_overdue)
+            if now > overdue_at and last < overdue_at:
+                return (
+                    f"far past its expected completion ({config.eta_overdue:g} x "
+                    f"{rough_duration(expected)} expected)"
+                )
+    return None
+
+
+def judge(
+    order: OpenOrder,
+    state: WatchState,
+    config: AutomationConfig,
+    median: float | None,
+    now: datetime,
+) -> Judgement:
+    """Given an open order, its watch state, the config and the service's median
+    time to complete, return its new state and the event to alert on.
+
+    A stall episode opens once (STALLED) and ends at the order's next change of
+    status or remains (MOVING); while it is open nothing more is raised.
+    """
+    eta, base_at, base_remains, basis = estimate(order, state, median)
+    new = replace(state, eta=eta, eta_basis=basis, baseline_at=base_at)
+    new = replace(new, baseline_remains=base_remains)
+    quiet = (now - changed_at(order)).total_seconds()
+    if state.stalled:
+        if order.last_change_at != state.stalled_change_at:
+            cleared = replace(new, stalled_at=None, stalled_change_at=None, stall_reason=None)
+            return Judgement(cleared, MOVING, quiet)
+        return Judgement(new, None, quiet)
+    if not config.stalls:
+        return Judgement(new, None, quiet)
+    reason = stall_reason(order, eta, config, now)
+    if reason is None:
+        return Judgement(new, None, quiet)
+    stalled = replace(
+        new, stalled_at=now, stalled_change_at=order.last_change_at, stall_reason=reason
+    )
+    return Judgement(stalled, STALLED, quiet)
+
+
+def finished(state: WatchState, last_change_at: datetime | None) -> str | None:
+    """Given the watch state of an order that is no longer open (terminal, or no
+    longer polled) and its last change, return MOVING when a stall episode ends
+    with that change, else None (the state is simply dropped)."""
+    if state.stalled and last_change_at != state.stalled_change_at:
+        return MOVING
+    return None

@@ -1,0 +1,254 @@
+"""SQL for automatic actions: ``automation_actions`` and ``automation_skips`` (m013).
+
+Functions take a :class:`~tracker.store.orders.Store`. An action row is written
+(status Sending) and committed *before* the panel is called; the unique index
+``automation_once`` makes a second action of one kind on one order impossible.
+Decisions are made in :mod:`tracker.rules.reorders`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from tracker.clock import iso
+from tracker.panel.statuses import PARTIAL, PENDING
+from tracker.rules.reorders import CANCEL, REORDER, SENDING, SPENDING, UNKNOWN
+from tracker.store.connection import Connection
+from tracker.store.connection import placeholders as _marks
+
+_CHUNK = 500
+_SERVICE = "s.rate AS service_rate, s.min AS service_min, s.max AS service_max, " + (
+    "s.cancel AS service_cancel, s.service IS NOT NULL AS service_known"
+)
+
+
+# --- choosing orders -----------------------------------------------------------
+
+
+def partial_candidates(
+    store: Connection, panel: str, since: datetime, *, dry_run: bool, after: int, limit: int
+) -> list[dict[str, Any]]:
+    """Return up to ``limit`` of a panel's Partial orders that ended since ``since``
+    and have no re-order (of this dry-run mode) yet, above ID ``after``, oldest
+    ID first, with their service's rate, min, max and cancel flag."""
+    return store.rows(
+        f"""
+        SELECT o.order_id, o.service, o.link, o.quantity, o.remains, o.completed_at,
+               o.parent_order_id, {_SERVICE}
+        FROM orders o
+        LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
+        WHERE o.status = ? AND o.panel = ? AND o.completed_at >= ? AND o.order_id > ?
+          AND NOT EXISTS (SELECT 1 FROM automation_actions a WHERE a.panel = o.panel
+                          AND a.order_id = o.order_id AND a.action = ? AND a.dry_run = ?)
+        ORDER BY o.order_id LIMIT ?
+        """,
+        [PARTIAL, panel, iso(since), after, REORDER, int(dry_run), limit],
+    )
+
+
+def pending_candidates(
+    store: Connection, panel: str, before: datetime, *, dry_run: bool, after: int, limit: int
+) -> list[dict[str, Any]]:
+    """Return up to ``limit`` of a panel's polled Pending orders first seen before
+    ``before`` and not cancelled (in this dry-run mode) yet, above ID ``after``."""
+    return store.rows(
+        f"""
+        SELECT o.order_id, o.status, o.service, o.created_at, {_SERVICE}
+        FROM orders o
+        LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
+        WHERE o.status = ? AND o.panel = ? AND o.polling = 1 AND o.created_at <= ?
+          AND o.order_id > ?
+          AND NOT EXISTS (SELECT 1 FROM automation_actions a WHERE a.panel = o.panel
+                          AND a.order_id = o.order_id AND a.action = ? AND a.dry_run = ?)
+        ORDER BY o.order_id LIMIT ?
+        """,
+        [PENDING, panel, iso(before), after, CANCEL, int(dry_run), limit],
+    )
+
+
+# --- actions -------------------------------------------------------------------
+
+
+def begin_action(
+    store: Connection,
+    panel: str,
+    order_id: int,
+    action: str,
+    now: datetime,
+    *,
+    status: str = SENDING,
+    dry_run: bool = False,
+    **fields: Any,
+) -> int | None:
+    """Record an action about to be taken (or, dry run, that would be), and commit.
+
+    Return the row's ID, or None when this order already had this action (it
+    is never taken twice). ``fields``: service, link, quantity, estimated_cost,
+    reason.
+    """
+    stamp = iso(now)
+    values = {
+        "panel": panel,
+        "order_id": order_id,
+        "action": action,
+        "dry_run": int(dry_run),
+        "status": status,
+        "at": stamp,
+        "updated_at": stamp,
+        **{k: float(v) if isinstance(v, Decimal) else v for k, v in fields.items()},
+    }
+    with store.write() as db:
+        # ON CONFLICT DO NOTHING: the unique index automation_once already has
+        # this order's action, so it is not taken again.
+        cursor = db.conn.execute(
+            f"INSERT INTO automation_actions ({', '.join(values)}) "
+            f"VALUES ({_marks(values)}) ON CONFLICT DO NOTHING",
+            list(values.values()),
+        )
+        if cursor.rowcount == 0:
+            return None
+        db.conn.execute(
+            "DELETE FROM automation_skips WHERE panel = ? AND order_id = ? AND action = ?",
+            [panel, order_id, action],
+        )
+        return int(cursor.lastrowid or 0)
+
+
+def finish_action(store: Connection, row_id: int, fields: dict[str, Any], now: datetime) -> None:
+    """Given the outcome of a sent action, store it on its row."""
+    values = {**fields, "updated_at": iso(now)}
+    with store.write() as db:
+        db.conn.execute(
+            f"UPDATE automation_actions SET {', '.join(f'{k} = ?' for k in values)} WHERE id = ?",
+            [*values.values(), row_id],
+        )
+
+
+def record_placed(
+    store: Connection, row_id: int, new_order_id: int, row: dict[str, Any], now: datetime
+) -> None:
+    """Given a re-order the panel accepted, mark its action Placed and start
+    tracking the new order (linked to its parent) in one transaction."""
+    stamp = iso(now)
+    with store.write() as db:
+        db.conn.execute(
+            "UPDATE automation_actions SET status = 'Placed', new_order_id = ?, error = NULL, "
+            "updated_at = ? WHERE id = ?",
+            [new_order_id, stamp, row_id],
+        )
+        db.conn.execute(
+            "INSERT INTO orders (panel, order_id, service, link, quantity, created_at, "
+            "updated_at, source, parent_order_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'reorder', ?) "
+            "ON CONFLICT (panel, order_id) DO UPDATE SET "
+            "parent_order_id = excluded.parent_order_id, updated_at = excluded.updated_at",
+            [
+                row["panel"],
+                new_order_id,
+                row["service"],
+                row["link"],
+                row["quantity"],
+                stamp,
+                stamp,
+                row["order_id"],
+            ],
+        )
+
+
+def forget_unsent(store: Connection, row_ids: Iterable[int]) -> None:
+    """Delete action rows whose request certainly never reached the panel."""
+    ids = list(row_ids)
+    with store.write() as db:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            db.conn.execute(
+                f"DELETE FROM automation_actions WHERE id IN ({_marks(chunk)}) AND status = ?",
+                [*chunk, SENDING],
+            )
+
+
+def settle_interrupted(store: Connection, panel: str, before: datetime, now: datetime) -> int:
+    """Close action rows left Sending since before ``before`` (the process died
+    between sending and storing the answer) as Unknown; return how many."""
+    with store.write() as db:
+        cursor = db.conn.execute(
+            "UPDATE automation_actions SET status = ?, updated_at = ?, "
+            "error = 'interrupted before the panel''s answer was stored' "
+            "WHERE panel = ? AND status = ? AND at < ?",
+            [UNKNOWN, iso(now), panel, SENDING, iso(before)],
+        )
+        return cursor.rowcount
+
+
+def spent_since(store: Connection, panel: str, since: datetime, *, dry_run: bool) -> Decimal:
+    """Return the estimated cost of a panel's re-orders since ``since`` that were
+    (or may have been, or in a dry run would have been) placed."""
+    rows = store.rows(
+        f"SELECT total(estimated_cost) AS spent FROM automation_actions "
+        f"WHERE panel = ? AND action = ? AND dry_run = ? AND at >= ? "
+        f"AND status IN ({_marks(SPENDING)})",
+        [panel, REORDER, int(dry_run), iso(since), *SPENDING],
+    )
+    return Decimal(str(rows[0]["spent"])).quantize(Decimal("0.00001"))
+
+
+def note_skips(
+    store: Connection, panel: str, action: str, reasons: dict[int, str], now: datetime
+) -> None:
+    """Given why orders were not acted on, keep the latest reason of each."""
+    if not reasons:
+        return
+    stamp = iso(now)
+    with store.write() as db:
+        db.conn.executemany(
+            "INSERT INTO automation_skips (panel, order_id, action, reason, first_at, last_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (panel, order_id, action) DO UPDATE SET "
+            "reason = excluded.reason, last_at = excluded.last_at, times = times + 1",
+            [(panel, oid, action, why, stamp, stamp) for oid, why in reasons.items()],
+        )
+
+
+# --- reading -------------------------------------------------------------------
+
+
+def actions(
+    store: Connection,
+    *,
+    panel: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Return automatic actions, newest first."""
+    where, params = _filters(panel, since, "at")
+    tail = f"LIMIT {int(limit)}" if limit else ""
+    return store.rows(f"SELECT * FROM automation_actions {where} ORDER BY id DESC {tail}", params)
+
+
+def skips(
+    store: Connection,
+    *,
+    panel: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Return why orders were not acted on, most recently seen first."""
+    where, params = _filters(panel, since, "last_at")
+    tail = f"LIMIT {int(limit)}" if limit else ""
+    return store.rows(
+        f"SELECT * FROM automation_skips {where} ORDER BY last_at DESC, order_id DESC {tail}",
+        params,
+    )
+
+
+def _filters(panel: str | None, since: datetime | None, column: str) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if panel is not None:
+        where.append("panel = ?")
+        params.append(panel)
+    if since is not None:
+        where.append(f"{column} >= ?")
+        params.append(iso(since))
+    return (f"WHERE {' AND '.join(where)}" if where else ""), params

@@ -1,0 +1,160 @@
+"""SQL for ``order_watch``: each open order's eta and stall episode (m013).
+
+Functions take a :class:`~tracker.store.orders.Store`. The judgements are made
+in :mod:`tracker.rules.stalls`; this module only reads the facts and stores
+the verdicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from tracker.clock import iso
+from tracker.panel.statuses import COMPLETED, TERMINAL
+from tracker.store.connection import Connection
+from tracker.store.connection import placeholders as _marks
+
+_TERMINAL = sorted(TERMINAL)
+_CHUNK = 500
+_COLUMNS = (
+    "baseline_at",
+    "baseline_remains",
+    "eta",
+    "eta_basis",
+    "stalled_at",
+    "stalled_change_at",
+    "stall_reason",
+)
+_WATCHED = ", ".join(f"w.{c}" for c in _COLUMNS)
+
+
+def open_orders(store: Connection, panel: str, *, after: int, limit: int) -> list[dict[str, Any]]:
+    """Return up to ``limit`` of a panel's open orders (polled, with a status that
+    is not terminal) above ID ``after``, each with its ``order_watch`` columns
+    (NULL when never judged), by order ID."""
+    return store.rows(
+        f"""
+        SELECT o.order_id, o.status, o.service, o.quantity, o.remains, o.start_count,
+               o.charge, o.currency, o.created_at, o.last_change_at, {_WATCHED},
+               w.order_id IS NOT NULL AS watched
+        FROM orders o
+        LEFT JOIN order_watch w ON w.panel = o.panel AND w.order_id = o.order_id
+        WHERE o.panel = ? AND o.polling = 1 AND o.status IS NOT NULL
+          AND o.status NOT IN ({_marks(_TERMINAL)}) AND o.order_id > ?
+        ORDER BY o.order_id LIMIT ?
+        """,
+        [panel, *_TERMINAL, after, limit],
+    )
+
+
+def closed_watches(store: Connection, panel: str) -> list[dict[str, Any]]:
+    """Return the watch rows of a panel's orders that are no longer open, with
+    the order's status and last change."""
+    return store.rows(
+        f"""
+        SELECT w.order_id, o.status, o.remains, o.last_change_at,
+               {_WATCHED}
+        FROM order_watch w JOIN orders o ON o.panel = w.panel AND o.order_id = w.order_id
+        WHERE w.panel = ?
+          AND NOT (o.polling = 1 AND o.status IS NOT NULL
+                   AND o.status NOT IN ({_marks(_TERMINAL)}))
+        """,
+        [panel, *_TERMINAL],
+    )
+
+
+def completed_durations(store: Connection, panel: str, since: datetime) -> list[dict[str, Any]]:
+    """Return (service, created_at, completed_at) of a panel's orders that
+    completed since ``since``: the samples of each service's median."""
+    return store.rows(
+        "SELECT service, created_at, completed_at FROM orders "
+        "WHERE status = ? AND panel = ? AND completed_at >= ? AND service IS NOT NULL",
+        [COMPLETED, panel, iso(since)],
+    )
+
+
+def save_watches(
+    store: Connection, panel: str, states: dict[int, dict[str, Any]], now: datetime
+) -> None:
+    """Given watch columns by order ID, upsert them in one transaction."""
+    if not states:
+        return
+    stamp = iso(now)
+    names = ", ".join(_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS)
+    rows = [[panel, oid, *(s.get(c) for c in _COLUMNS), stamp] for oid, s in states.items()]
+    with store.write() as db:
+        db.conn.executemany(
+            f"INSERT INTO order_watch (panel, order_id, {names}, updated_at) "
+            f"VALUES (?, ?, {_marks(_COLUMNS)}, ?) "
+            f"ON CONFLICT (panel, order_id) DO UPDATE SET {updates}, "
+            "updated_at = excluded.updated_at",
+            rows,
+        )
+
+
+def drop_watches(store: Connection, panel: str, order_ids: Iterable[int]) -> None:
+    """Forget the watch rows of orders that are no longer open."""
+    ids = list(order_ids)
+    if not ids:
+        return
+    with store.write() as db:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            db.conn.execute(
+                f"DELETE FROM order_watch WHERE panel = ? AND order_id IN ({_marks(chunk)})",
+                [panel, *chunk],
+            )
+
+
+def watch_of(store: Connection, panel: str, order_ids: Sequence[int]) -> dict[int, dict]:
+    """Return ``eta``, ``eta_basis``, ``stalled_at`` and ``stall_reason`` by order ID,
+    for the orders that have a watch row."""
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(order_ids), _CHUNK):
+        chunk = list(order_ids[start : start + _CHUNK])
+        for row in store.rows(
+            "SELECT order_id, eta, eta_basis, stalled_at, stall_reason FROM order_watch "
+            f"WHERE panel = ? AND order_id IN ({_marks(chunk)})",
+            [panel, *chunk],
+        ):
+            found[row.pop("order_id")] = row
+    return found
+
+
+def stalled_orders(
+    store: Connection, *, panel: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Return the orders with an open stall episode (every ``orders`` column plus
+    eta, eta_basis, stalled_at, stall_reason), longest stalled first."""
+    where, params = ("AND w.panel = ?", [panel]) if panel else ("", [])
+    tail = f"LIMIT {int(limit)}" if limit else ""
+    return store.rows(
+        f"""
+        SELECT o.*, w.eta, w.eta_basis, w.stalled_at, w.stall_reason
+        FROM order_watch w JOIN orders o ON o.panel = w.panel AND o.order_id = w.order_id
+        WHERE w.stalled_at IS NOT NULL {where}
+        ORDER BY w.stalled_at, w.panel, w.order_id {tail}
+        """,
+        params,
+    )
+
+
+def with_watch(store: Connection, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Given order rows (streamed), yield each with ``eta``, ``eta_basis`` and
+    ``stalled_at`` added (None when the order has no watch row), reading the
+    watch rows ``_CHUNK`` orders at a time."""
+    items = iter(rows)
+    while block := list(islice(items, _CHUNK)):
+        by_panel: dict[str, list[int]] = {}
+        for row in block:
+            by_panel.setdefault(row["panel"], []).append(row["order_id"])
+        found = {p: watch_of(store, p, ids) for p, ids in by_panel.items()}
+        for row in block:
+            watch = found[row["panel"]].get(row["order_id"], {})
+            for column in ("eta", "eta_basis", "stalled_at"):
+                row.setdefault(column, watch.get(column))
+            yield row
