@@ -30,6 +30,7 @@ class World:
         clock: Any,
         *,
         refill: str = "",
+        automation: str = "",
         panel_class: type[SimulatedPanel] = SimulatedPanel,
         **panel_options: Any,
     ):
@@ -51,6 +52,8 @@ timeout = "5s"
 retries = 0
 [refill]
 {refill}
+[automation]
+{automation}
 """
         )
         self.config = load_config(str(self.path), env={})

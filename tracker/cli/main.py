@@ -126,6 +126,7 @@ COMMAND_MODULES = {
     "balance": "alerts",
     "alerts": "alerts",
     "doctor": "doctor",
+    "automation": "automation",
 }
 
 

@@ -18,6 +18,7 @@ from tracker.errors import PanelError, StoreError
 from tracker.panel.models import NewOrder
 from tracker.panel.statuses import ORDER_STATUSES, canonical_order_status
 from tracker.store.listing import iter_orders
+from tracker.store.watch import stalled_orders, with_watch
 
 _ID = re.compile(r"^\d{1,18}$")
 
@@ -189,6 +190,9 @@ TABLE_LIMIT = 100
     help=f"At most this many rows (the table's default: {TABLE_LIMIT}).",
 )
 @click.option("--all", "show_all", is_flag=True, help="Every matching order, in the table too.")
+@click.option(
+    "--stalled", is_flag=True, help="Only orders in an open stall episode, longest stalled first."
+)
 @panel_option
 @pass_ctx
 @handle_errors
@@ -198,6 +202,7 @@ def orders(
     as_json: bool,
     limit: int | None,
     show_all: bool,
+    stalled: bool,
     panel: str | None,
 ) -> None:
     """List tracked orders, newest first (the table: the newest 100 unless --limit/--all)."""
@@ -207,15 +212,22 @@ def orders(
     name = config.panel(panel).name if panel else None
     store = open_store(config)
     status = canonical_order_status(status_filter) or status_filter if status_filter else None
+
+    def select(most: int | None) -> Iterator[dict[str, Any]]:
+        if stalled:
+            found = stalled_orders(store, panel=name)
+            return islice((r for r in found if status in (None, r["status"])), most)
+        return with_watch(store, iter_orders(store, panel=name, status=status, limit=most))
+
     if as_json:
         # Streamed: scripts get every match without the whole list in memory.
-        for piece in json_array(iter_orders(store, panel=name, status=status, limit=limit)):
+        for piece in json_array(select(limit)):
             click.echo(piece, nl=False)
         click.echo()
         return
     capped = limit is None and not show_all
     # When capped, one row more than is shown tells whether any were left out.
-    rows = iter_orders(store, panel=name, status=status, limit=TABLE_LIMIT + 1 if capped else limit)
+    rows = select(TABLE_LIMIT + 1 if capped else limit)
     printed = False
     for piece in table_chunks(
         _with_delivered(islice(rows, TABLE_LIMIT) if capped else rows), ORDER_COLUMNS, ORDER_HEADERS
@@ -223,7 +235,8 @@ def orders(
         click.echo(piece)
         printed = True
     if not printed:
-        click.echo("no orders" + (f" with status {status}" if status else ""))
+        what = "no stalled orders" if stalled else "no orders"
+        click.echo(what + (f" with status {status}" if status else ""))
     elif capped and next(rows, None) is not None:
         click.echo(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)", err=True)
 
@@ -237,6 +250,7 @@ ORDER_COLUMNS = [
     "charge",
     "currency",
     "last_checked_at",
+    "eta",
     "error",
 ]
 ORDER_HEADERS = [
@@ -248,6 +262,7 @@ ORDER_HEADERS = [
     "CHARGE",
     "CUR",
     "CHECKED",
+    "ETA",
     "ERROR",
 ]
 
@@ -256,6 +271,8 @@ def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for row in rows:
         if row["quantity"] and row["remains"] is not None:
             row["delivered"] = f"{row['quantity'] - row['remains']}/{row['quantity']}"
+        if row.get("stalled_at"):
+            row["eta"] = f"{row['eta'] or '-'} (stalled)"
         yield row
 
 

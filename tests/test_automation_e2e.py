@@ -1,0 +1,275 @@
+"""Automation end to end: stalls, re-orders of Partial remainders, stale Pending
+cancels, the daily cap and dry runs, against the simulated panel.
+
+The panel and the tracker share one FakeClock (tests/refill_world.py); the
+status poll and the automation job are run by hand as time moves, as the
+daemon would run them. Nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from refill_world import DAY, KEY, H, World
+
+from tracker.clock import parse_iso
+from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES, SERVICE_TIKTOK, SimulatedPanel
+from tracker.store import automation as automation_sql
+from tracker.store.alerts import alerts_since
+
+STEP = 600.0  # [automation] every default: 10 minutes
+
+
+def run(w: World) -> bool:
+    return w.jobs["automation:sim"].run()
+
+
+def cycles(w: World, hours: float) -> None:
+    """Poll and run the automation job every 10 minutes for ``hours``."""
+    for _ in range(int(hours * H / STEP)):
+        w.clock.advance(STEP)
+        w.poll()
+        assert run(w)
+
+
+def kinds(w: World, kind: str) -> list[dict]:
+    return [a for a in alerts_since(w.store, None, limit=1000) if a["kind"] == kind]
+
+
+def actions(w: World, action: str) -> list[dict]:
+    """Return the automation's actions of one kind, oldest first."""
+    return [a for a in reversed(automation_sql.actions(w.store)) if a["action"] == action]
+
+
+def partial_remains(n: int, quantity: int = 1000) -> list[int]:
+    """The remains the world's panel (seed 7) gives its first ``n`` Partial orders."""
+    scratch = SimulatedPanel(key=KEY, seed=7, speed=60.0)
+    ids = scratch.seed_orders(n, status="Partial", quantity=quantity)
+    return [scratch.order(i).remains for i in ids]
+
+
+# --- stalls ----------------------------------------------------------------------
+
+
+def test_a_stalled_order_raises_one_order_stalled_and_one_order_moving(world):
+    w = world()
+    stuck = w.order(SERVICE_FOLLOWERS, "Pending")  # stalls after 12 h (the default)
+    busy = w.order(SERVICE_FOLLOWERS, "In progress")  # stalls after 6 h
+    w.poll()
+    assert run(w)
+    cycles(w, 5)
+    assert kinds(w, "order_stalled") == []
+
+    cycles(w, 2)  # busy: In progress, remains unchanged for 7 h
+    (first,) = kinds(w, "order_stalled")
+    (shown,) = first["data"]["orders"]
+    assert shown["order_id"] == busy and shown["status"] == "In progress"
+    assert shown["remains"] == 500 and shown["quantity"] == 1000
+    assert 6 * H < shown["unchanged_seconds"] <= 6 * H + STEP
+    assert "unchanged for longer than 6h" in first["message"]
+
+    cycles(w, 6)  # stuck: Pending for 13 h; busy still stalled, not alerted again
+    stalled = kinds(w, "order_stalled")
+    assert [[o["order_id"] for o in a["data"]["orders"]] for a in stalled] == [[busy], [stuck]]
+    listed = json.loads(w.cli("orders", "--stalled", "--json").stdout)
+    assert [o["order_id"] for o in listed] == [busy, stuck]
+    assert all(o["stalled_at"] for o in listed)
+
+    w.panel.pin(stuck, "In progress")  # the provider starts at last
+    cycles(w, 1)
+    (moving,) = kinds(w, "order_moving")
+    (again,) = moving["data"]["orders"]
+    assert again["order_id"] == stuck and again["status"] == "In progress"
+    assert "moving again" in moving["message"]
+    assert [o["order_id"] for o in json.loads(w.cli("orders", "--stalled", "--json").stdout)] == [
+        busy
+    ]
+
+    cycles(w, 3)  # moving: no new alert of either kind
+    assert len(kinds(w, "order_stalled")) == 2 and len(kinds(w, "order_moving")) == 1
+    w.panel.pin(busy, "Completed")
+    cycles(w, 1)  # the stalled order finished: its episode ends with one order_moving
+    moving = kinds(w, "order_moving")
+    assert [m["data"]["orders"][0]["order_id"] for m in moving] == [stuck, busy]
+    assert moving[1]["data"]["orders"][0]["status"] == "Completed"
+    assert w.cli("orders", "--stalled").stdout == "no stalled orders\n"
+
+
+def test_each_open_order_gets_an_eta_and_one_far_past_it_counts_as_stalled(world):
+    w = world()
+    w.sync_services()
+    # Three orders of the service complete in about 4 minutes of panel time.
+    done = [w.order(SERVICE_FOLLOWERS, "In progress") for _ in range(3)]
+    w.poll()
+    w.clock.advance(H)
+    for order_id in done:
+        w.panel.pin(order_id, "Completed")
+    w.poll()  # each took 1 h from first seen to Completed: the service's median
+    late = w.order(SERVICE_FOLLOWERS, "Pending")
+    w.poll()
+    assert run(w)
+    (row,) = [r for r in json.loads(w.cli("orders", "--json").stdout) if r["order_id"] == late]
+    assert row["eta_basis"] == "median"
+    assert parse_iso(row["eta"]) - parse_iso(row["created_at"]) == timedelta(hours=1)
+    cycles(w, 1.5)
+    assert kinds(w, "order_stalled") == []
+    cycles(w, 1)  # 2 h (eta_overdue 2 x the 1 h median), far below the 12 h Pending threshold
+    (alert,) = kinds(w, "order_stalled")
+    assert alert["data"]["orders"][0]["order_id"] == late
+    assert "far past its expected completion" in alert["message"]
+
+
+# --- re-orders ----------------------------------------------------------------------
+
+REORDER = """
+reorder = true
+reorder_services = [1]
+daily_cap = {cap}
+"""
+
+
+def test_each_partial_gets_one_reorder_of_its_remainder_until_the_cap(world):
+    remains = partial_remains(3)
+    costs = [Decimal("0.90") * max(r, 100) / 1000 for r in remains]
+    cap = sum(costs[:2])  # room for two of the three
+    w = world(automation=REORDER.format(cap=cap))
+    w.sync_services()
+    parents = [w.order(SERVICE_FOLLOWERS, "Partial") for _ in range(3)]
+    other = w.order(SERVICE_LIKES, "Partial")  # not in reorder_services
+    w.order(SERVICE_FOLLOWERS, "Completed")
+    w.poll()
+    assert [w.panel.order(p).remains for p in parents] == remains
+    assert run(w)
+
+    placed = actions(w, "reorder")
+    assert [a["order_id"] for a in placed] == parents[:2]
+    assert [a["status"] for a in placed] == ["Placed", "Placed"]
+    assert w.panel.calls["add"] == 2
+    for action, left in zip(placed, remains, strict=False):
+        child = w.store.order("sim", action["new_order_id"])
+        assert child["parent_order_id"] == action["order_id"]
+        assert child["quantity"] == max(left, 100) == action["quantity"]
+        assert child["link"] == World.link(action["order_id"]) and child["service"] == 1
+        assert w.panel.order(action["new_order_id"]).quantity == max(left, 100)
+    (capped,) = kinds(w, "automation_capped")
+    assert [o["order_id"] for o in capped["data"]["orders"]] == [parents[2]]
+    skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
+    assert skipped[parents[2]] == "the daily cap would be passed"
+    assert "not in automation.reorder_services" in skipped[other]
+
+    cycles(w, 3)  # the children are tracked and polled; nothing is re-ordered twice
+    assert w.panel.calls["add"] == 2 and len(kinds(w, "automation_capped")) == 1
+    assert all(w.store.order("sim", a["new_order_id"])["status"] for a in placed)
+
+    w.clock.advance(DAY)  # a new UTC day: the third fits under the cap
+    w.poll()
+    assert run(w)
+    placed = actions(w, "reorder")
+    assert [a["order_id"] for a in placed] == parents
+    assert w.panel.calls["add"] == 3
+    assert run(w) and w.panel.calls["add"] == 3
+
+    shown = json.loads(w.cli("automation", "--json").stdout)
+    assert {a["order_id"] for a in shown["actions"]} == set(parents)
+    text = w.cli("automation").stdout
+    assert "re-order Partial on" in text and "Placed" in text
+
+
+def test_a_crash_between_sending_and_recording_a_reorder_counts_as_sent(world, monkeypatch):
+    w = world(automation=REORDER.format(cap=100))
+    w.sync_services()
+    parent = w.order(SERVICE_FOLLOWERS, "Partial")
+    w.poll()
+
+    def killed(*args, **kwargs):
+        raise SystemExit("killed between the panel's answer and the database")
+
+    monkeypatch.setattr(automation_sql, "record_placed", killed)
+    with pytest.raises(SystemExit):
+        run(w)
+    monkeypatch.undo()
+    assert w.panel.calls["add"] == 1
+    (row,) = actions(w, "reorder")
+    assert row["status"] == "Sending"
+
+    w.clock.advance(STEP)
+    assert run(w)
+    (row,) = actions(w, "reorder")
+    assert row["status"] == "Unknown" and "interrupted" in row["error"]
+    assert row["order_id"] == parent
+    cycles(w, 1)
+    assert w.panel.calls["add"] == 1  # never placed again
+
+
+def test_a_lost_answer_to_a_reorder_is_never_resent(world):
+    w = world(automation=REORDER.format(cap=100))
+    w.sync_services()
+    w.order(SERVICE_FOLLOWERS, "Partial")
+    w.poll()
+    w.panel.inject("lost", count=1, action="add")
+    assert not run(w)  # the round reports the failure
+    (row,) = actions(w, "reorder")
+    assert row["status"] == "Unknown" and row["new_order_id"] is None
+    cycles(w, 1)
+    assert w.panel.calls["add"] == 1
+
+
+# --- stale Pending -------------------------------------------------------------------
+
+CANCEL = """
+cancel_pending = true
+cancel_pending_after = "24h"
+"""
+
+
+def test_stale_pending_orders_are_cancelled_once(world):
+    w = world(automation=CANCEL)
+    w.sync_services()
+    stale = [w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(2)]
+    no_cancel = w.order(SERVICE_TIKTOK, "Pending")
+    w.poll()
+    cycles(w, 23)
+    assert w.panel.calls["cancel"] == 0
+    cycles(w, 1.5)
+    assert w.panel.calls["cancel"] == 1  # one multi call for both
+    assert [w.store.order("sim", o)["status"] for o in stale] == ["Canceled", "Canceled"]
+    done = actions(w, "cancel")
+    assert [(a["order_id"], a["status"]) for a in done] == [(o, "Requested") for o in stale]
+    skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
+    assert skipped == {no_cancel: "its service cannot be canceled"}
+    (alert,) = kinds(w, "automation_canceled")
+    assert [o["order_id"] for o in alert["data"]["orders"]] == stale
+    cycles(w, 2)
+    assert w.panel.calls["cancel"] == 1
+
+
+# --- dry run ----------------------------------------------------------------------
+
+
+def test_dry_run_sends_nothing_and_records_everything(world):
+    w = world(automation="dry_run = true\nreorder = true\ndaily_cap = 50\n" + CANCEL)
+    w.sync_services()
+    partial = w.order(SERVICE_FOLLOWERS, "Partial")
+    pending = w.order(SERVICE_FOLLOWERS, "Pending")
+    w.poll()
+    w.clock.advance(25 * H)
+    w.poll()
+    assert run(w) and run(w)
+    assert w.panel.calls["add"] == 0 and w.panel.calls["cancel"] == 0
+    rows = automation_sql.actions(w.store)
+    assert sorted((r["action"], r["order_id"], r["status"], r["dry_run"]) for r in rows) == [
+        ("cancel", pending, "Dry run", 1),
+        ("reorder", partial, "Dry run", 1),
+    ]
+    (reorder,) = [r for r in rows if r["action"] == "reorder"]
+    assert reorder["quantity"] == w.panel.order(partial).remains
+    assert w.store.order("sim", pending)["status"] == "Pending"
+    text = w.cli("automation").stdout
+    assert "DRY RUN" in text and "Dry run" in text
+    assert {a["kind"] for a in alerts_since(w.store, None)} >= {
+        "automation_reordered",
+        "automation_canceled",
+    }

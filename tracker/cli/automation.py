@@ -1,0 +1,137 @@
+"""The ``automation`` command: what the automation did, what it skipped and why."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import click
+
+from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
+from tracker.cli.render import table, to_json
+from tracker.clock import utcnow
+from tracker.config.durations import format_duration, parse_duration
+from tracker.config.model import AutomationConfig
+from tracker.jobs.balance import money
+from tracker.rules.reorders import day_start
+from tracker.store.automation import actions, skips, spent_since
+from tracker.store.watch import stalled_orders
+
+ACTION_COLUMNS = [
+    "at",
+    "panel",
+    "action",
+    "order_id",
+    "new_order_id",
+    "quantity",
+    "estimated_cost",
+    "status",
+    "dry",
+    "why",
+]
+ACTION_HEADERS = ["AT", "PANEL", "ACTION", "ORDER", "NEW", "QTY", "COST", "STATUS", "DRY", "WHY"]
+SKIP_COLUMNS = ["last_at", "panel", "action", "order_id", "reason", "times"]
+SKIP_HEADERS = ["LAST", "PANEL", "ACTION", "ORDER", "REASON", "TIMES"]
+
+
+def settings(config: AutomationConfig) -> dict[str, Any]:
+    """Given the ``[automation]`` config, return what is switched on, for people."""
+    return {
+        "dry_run": config.dry_run,
+        "every": format_duration(config.every),
+        "stalls": config.stalls,
+        "stall_after": {status: format_duration(s) for status, s in config.stall_after},
+        "eta_overdue": config.eta_overdue,
+        "reorder": config.reorder,
+        "reorder_services": list(config.reorder_services) or "all",
+        "cancel_pending": config.cancel_pending,
+        "cancel_pending_after": format_duration(config.cancel_pending_after),
+    }
+
+
+def _summary(config: AutomationConfig) -> str:
+    def on(flag: bool) -> str:
+        return "on" if flag else "off"
+
+    after = format_duration(config.cancel_pending_after)
+    parts = [
+        f"stall alerts {on(config.stalls)}",
+        f"re-order Partial {on(config.reorder)}",
+        f"cancel stale Pending {on(config.cancel_pending)}"
+        + (f" (after {after})" if config.cancel_pending else ""),
+    ]
+    dry = "  [DRY RUN: nothing is sent]" if config.dry_run else ""
+    return "automation: " + ", ".join(parts) + dry
+
+
+@main.command()
+@click.option("--since", metavar="DURATION", help="Only actions and skips this recent (24h, 7d).")
+@click.option("--panel", metavar="NAME", help="Only this panel.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_ctx
+@handle_errors
+def automation(
+    ctx: Context, since: str | None, panel: str | None, limit: int, as_json: bool
+) -> None:
+    """Show what the automation did (re-orders, cancels), what it skipped and why,
+    today's spending against the cap, and the orders stalled now."""
+    start: datetime | None = None
+    if since is not None:
+        try:
+            start = utcnow() - timedelta(seconds=parse_duration(since))
+        except ValueError as exc:
+            fail(f"--since: {exc}", EXIT_USAGE)
+    config = ctx.config(keys=False)
+    auto = config.automation
+    names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
+    store = open_store(config)
+    today = day_start(utcnow())
+    spend = [
+        {
+            "panel": name,
+            "day": today.date().isoformat(),
+            "spent": money(spent_since(store, name, today, dry_run=auto.dry_run)),
+            "cap": money(auto.cap(name)),
+            "dry_run": auto.dry_run,
+        }
+        for name in names
+    ]
+    name = names[0] if panel else None
+    done = actions(store, panel=name, since=start, limit=limit)
+    skipped = skips(store, panel=name, since=start, limit=limit)
+    stalled = stalled_orders(store, panel=name)
+    if as_json:
+        click.echo(
+            to_json(
+                {
+                    "settings": settings(auto),
+                    "spend": spend,
+                    "actions": done,
+                    "skipped": skipped,
+                    "stalled": stalled,
+                }
+            )
+        )
+        return
+    click.echo(_summary(auto))
+    if auto.reorder:
+        for s in spend:
+            dry = " (dry run)" if s["dry_run"] else ""
+            click.echo(f"{s['panel']}: re-orders today{dry}: {s['spent']} of cap {s['cap']}")
+    click.echo("")
+    if done:
+        for row in done:
+            row["dry"] = "yes" if row["dry_run"] else ""
+            row["why"] = row["error"] or row["reason"]
+        click.echo(table(done, ACTION_COLUMNS, ACTION_HEADERS))
+    else:
+        click.echo("no actions taken" + (f" in the last {since}" if since else ""))
+    if skipped:
+        click.echo("\nskipped:")
+        click.echo(table(skipped, SKIP_COLUMNS, SKIP_HEADERS))
+    if stalled:
+        ids = ", ".join(f"{r['panel']} #{r['order_id']}" for r in stalled[:10])
+        more = f" and {len(stalled) - 10} more" if len(stalled) > 10 else ""
+        click.echo(f"\nstalled now: {len(stalled)} ({ids}{more})")
+        click.echo("(smm-tracker orders --stalled lists them)")
