@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -17,8 +18,7 @@ from tracker.clock import utcnow
 from tracker.errors import PanelError, StoreError
 from tracker.panel.models import NewOrder
 from tracker.panel.statuses import ORDER_STATUSES, canonical_order_status
-from tracker.store.listing import iter_orders
-from tracker.store.watch import stalled_orders, with_watch
+from tracker.store.watch import order_listing
 
 _ID = re.compile(r"^\d{1,18}$")
 
@@ -190,9 +190,7 @@ TABLE_LIMIT = 100
     help=f"At most this many rows (the table's default: {TABLE_LIMIT}).",
 )
 @click.option("--all", "show_all", is_flag=True, help="Every matching order, in the table too.")
-@click.option(
-    "--stalled", is_flag=True, help="Only orders in an open stall episode, longest stalled first."
-)
+@click.option("--stalled", is_flag=True, help="Only stalled orders, longest stalled first.")
 @panel_option
 @pass_ctx
 @handle_errors
@@ -212,22 +210,16 @@ def orders(
     name = config.panel(panel).name if panel else None
     store = open_store(config)
     status = canonical_order_status(status_filter) or status_filter if status_filter else None
-
-    def select(most: int | None) -> Iterator[dict[str, Any]]:
-        if stalled:
-            found = stalled_orders(store, panel=name)
-            return islice((r for r in found if status in (None, r["status"])), most)
-        return with_watch(store, iter_orders(store, panel=name, status=status, limit=most))
-
+    listed = partial(order_listing, store, panel=name, status=status, stalled=stalled)
     if as_json:
         # Streamed: scripts get every match without the whole list in memory.
-        for piece in json_array(select(limit)):
+        for piece in json_array(listed(limit)):
             click.echo(piece, nl=False)
         click.echo()
         return
     capped = limit is None and not show_all
     # When capped, one row more than is shown tells whether any were left out.
-    rows = select(TABLE_LIMIT + 1 if capped else limit)
+    rows = listed(TABLE_LIMIT + 1 if capped else limit)
     printed = False
     for piece in table_chunks(
         _with_delivered(islice(rows, TABLE_LIMIT) if capped else rows), ORDER_COLUMNS, ORDER_HEADERS
@@ -235,8 +227,9 @@ def orders(
         click.echo(piece)
         printed = True
     if not printed:
-        what = "no stalled orders" if stalled else "no orders"
-        click.echo(what + (f" with status {status}" if status else ""))
+        click.echo(
+            f"no {'stalled ' * stalled}orders" + (f" with status {status}" if status else "")
+        )
     elif capped and next(rows, None) is not None:
         click.echo(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)", err=True)
 

@@ -10,8 +10,6 @@ With ``automation.dry_run`` nothing is sent and everything is recorded.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,27 +18,28 @@ import structlog
 
 from tracker.alerts.alerter import Alerter
 from tracker.clock import iso, parse_iso
-from tracker.config.model import AutomationConfig
 from tracker.errors import AuthError, PanelAnswerError, PanelError, StopRequested, TransientError
 from tracker.jobs.balance import money
 from tracker.jobs.base import Core, Job
+from tracker.jobs.cancels import (
+    AUTOMATION_REORDERED,
+    PAGE,
+    PanelActions,
+    service_facts,
+)
 from tracker.jobs.stalls import watch_stalls
-from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import NewOrder
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reorders import (
-    CANCEL,
     CAPPED,
     DRY_RUN,
-    NOT_STALE,
+    PLACED,
     REFUSED,
     REORDER,
-    REQUESTED,
+    SENDING,
     UNKNOWN,
     PartialOrder,
     Plan,
-    ServiceFacts,
-    cancel_blocker,
     day_start,
     fits,
     reorder_plan,
@@ -50,47 +49,11 @@ from tracker.store import automation as sql
 log = structlog.get_logger("tracker.automation")
 
 AUTOMATION_CAPPED = "automation_capped"
-AUTOMATION_REORDERED = "automation_reordered"
-AUTOMATION_CANCELED = "automation_canceled"
-PAGE = 500
+NOT_SENT = "Not sent"  # certainly never reached the panel: no row kept, tried next run
 
 
-def service_facts(row: dict[str, Any]) -> ServiceFacts | None:
-    """Given a candidate row with the ``service_*`` columns, return its ServiceFacts."""
-    if not row.get("service_known"):
-        return None
-    rate = row.get("service_rate")
-    return ServiceFacts(
-        rate=None if rate is None else Decimal(str(rate)),
-        min=row.get("service_min"),
-        max=row.get("service_max"),
-        cancel=bool(row.get("service_cancel")),
-    )
-
-
-class AutomationRound:
+class AutomationRound(PanelActions):
     """One panel's automation job."""
-
-    def __init__(
-        self,
-        store: Any,
-        client: PanelClient,
-        config: AutomationConfig,
-        alerter: Alerter,
-        *,
-        clock: Callable[[], datetime],
-        stop_event: threading.Event | None = None,
-    ):
-        self.store = store
-        self.client = client
-        self.panel = client.name
-        self.config = config
-        self.alerter = alerter
-        self.clock = clock
-        self.stop = stop_event or threading.Event()
-        # A row still Sending after this long belongs to a run that died.
-        settings = client.panel
-        self.grace = timedelta(seconds=settings.retry_budget + settings.timeout + 60)
 
     def run(self) -> bool:
         """Run every part that is switched on; return True when no call failed."""
@@ -106,104 +69,6 @@ class AutomationRound:
             ok = self.reorder_partials() and ok
         return ok
 
-    # --- stale Pending -------------------------------------------------------------
-
-    def cancel_stale(self) -> bool:
-        """Cancel every polled order Pending for longer than cancel_pending_after
-        whose service can cancel: one multi ``cancel`` per 100, never twice."""
-        now, dry = self.clock(), self.config.dry_run
-        before = now - timedelta(seconds=self.config.cancel_pending_after)
-        chosen: dict[int, int] = {}
-        skipped: dict[int, str] = {}
-        after = 0
-        while rows := sql.pending_candidates(
-            self.store, self.panel, before, dry_run=dry, after=after, limit=PAGE
-        ):
-            after = rows[-1]["order_id"]
-            for row in rows:
-                first_seen = parse_iso(row["created_at"])
-                facts = service_facts(row)
-                why = cancel_blocker(row["status"], first_seen, facts, self.config, now)
-                if why is None:
-                    row_id = sql.begin_action(
-                        self.store,
-                        self.panel,
-                        row["order_id"],
-                        CANCEL,
-                        now,
-                        status=DRY_RUN if dry else "Sending",
-                        dry_run=dry,
-                        service=row["service"],
-                        reason=f"Pending since {row['created_at']}",
-                    )
-                    if row_id is not None:
-                        chosen[row["order_id"]] = row_id
-                elif why != NOT_STALE:
-                    skipped[row["order_id"]] = why
-        sql.note_skips(self.store, self.panel, CANCEL, skipped, now)
-        if dry or not chosen:
-            self._announce(AUTOMATION_CANCELED, list(chosen), dry, [])
-            return True
-        ids = list(chosen)
-        outcomes: list[dict[str, Any]] = []
-        ok = True
-        for start in range(0, len(ids), MAX_IDS):
-            batch = ids[start : start + MAX_IDS]
-            if self.stop.is_set():
-                sql.forget_unsent(self.store, [chosen[o] for o in ids[start:]])
-                break
-            ok = self._cancel_batch(batch, chosen, outcomes) and ok
-        self._announce(AUTOMATION_CANCELED, [o["order_id"] for o in outcomes], False, outcomes)
-        return ok
-
-    def _cancel_batch(
-        self, batch: list[int], rows: dict[int, int], outcomes: list[dict[str, Any]]
-    ) -> bool:
-        try:
-            answers = {a.order_id: a for a in self.client.cancel(batch)}
-        except (AuthError, StopRequested) as exc:
-            sql.forget_unsent(self.store, [rows[o] for o in batch])
-            if isinstance(exc, AuthError):
-                raise  # the Watch pauses the panel
-            return False
-        except TransientError as exc:
-            # Retried by the client and still failing: it may have arrived.
-            if not exc.maybe_sent:  # certainly not: asked again next round
-                sql.forget_unsent(self.store, [rows[o] for o in batch])
-            else:
-                self._settle(batch, rows, UNKNOWN, exc.detail, outcomes)
-            return False
-        except PanelError as exc:
-            status = REFUSED if isinstance(exc, PanelAnswerError) else UNKNOWN
-            self._settle(batch, rows, status, exc.detail, outcomes)
-            return False
-        now = self.clock()
-        for order_id in batch:
-            answer = answers.get(order_id)
-            fields: dict[str, Any]
-            if answer is None:
-                fields = {"status": UNKNOWN, "error": "not in the panel's answer"}
-            elif answer.ok:
-                fields = {"status": REQUESTED, "error": None}
-            else:
-                fields = {"status": REFUSED, "error": answer.error}
-            sql.finish_action(self.store, rows[order_id], fields, now)
-            outcomes.append({"order_id": order_id, **fields})
-        return True
-
-    def _settle(
-        self,
-        batch: list[int],
-        rows: dict[int, int],
-        status: str,
-        error: str,
-        outcomes: list[dict[str, Any]],
-    ) -> None:
-        now = self.clock()
-        for order_id in batch:
-            sql.finish_action(self.store, rows[order_id], {"status": status, "error": error}, now)
-            outcomes.append({"order_id": order_id, "status": status, "error": error})
-
     # --- Partial remainders ---------------------------------------------------------
 
     def reorder_partials(self) -> bool:
@@ -218,9 +83,13 @@ class AutomationRound:
         capped: list[dict[str, Any]] = []
         placed: list[dict[str, Any]] = []
         ok, after = True, 0
-        while not self.stop.is_set() and (
-            rows := sql.partial_candidates(
-                self.store, self.panel, since, dry_run=dry, after=after, limit=PAGE
+        while (
+            ok
+            and not self.stop.is_set()
+            and (
+                rows := sql.partial_candidates(
+                    self.store, self.panel, since, dry_run=dry, after=after, limit=PAGE
+                )
             )
         ):
             after = rows[-1]["order_id"]
@@ -244,13 +113,16 @@ class AutomationRound:
                     break
                 else:
                     outcome = self._reorder(order, plan, dry)
-                    if outcome is None:
+                    if outcome is None:  # re-ordered already (another process)
                         continue
-                    placed.append(outcome)
-                    if outcome["status"] in (REFUSED,):
-                        continue
-                    spent += plan.cost
-                    ok = outcome["status"] in (DRY_RUN, "Placed")
+                    status = outcome["status"]
+                    if status != NOT_SENT:
+                        placed.append(outcome)
+                    if status in (DRY_RUN, PLACED, UNKNOWN):
+                        spent += plan.cost  # may have been placed: it counts
+                    # A refusal names this order; a lost answer or a panel out
+                    # of reach would repeat for the next: stop there.
+                    ok = status in (DRY_RUN, PLACED, REFUSED)
         sql.note_skips(self.store, self.panel, REORDER, skipped, now)
         self._announce(AUTOMATION_REORDERED, [p["order_id"] for p in placed], dry, placed)
         if capped:
@@ -273,7 +145,7 @@ class AutomationRound:
             order.order_id,
             REORDER,
             self.clock(),
-            status=DRY_RUN if dry else "Sending",
+            status=DRY_RUN if dry else SENDING,
             dry_run=dry,
             **fields,
         )
@@ -292,7 +164,7 @@ class AutomationRound:
             if isinstance(exc, AuthError):
                 raise
             log.warning("reorder_not_sent", panel=self.panel, order=order.order_id, error=str(exc))
-            return {**result, "status": "Not sent", "error": exc.detail}
+            return {**result, "status": NOT_SENT, "error": exc.detail}
         except PanelError as exc:
             status = REFUSED if isinstance(exc, PanelAnswerError) else UNKNOWN
             outcome = {"status": status, "error": exc.detail}
@@ -302,26 +174,7 @@ class AutomationRound:
         row = {"panel": self.panel, "order_id": order.order_id, **fields}
         sql.record_placed(self.store, row_id, new_id, row, self.clock())
         log.info("reordered", panel=self.panel, order=order.order_id, new_order=new_id)
-        return {**result, "status": "Placed", "new_order_id": new_id}
-
-    # --- alerts --------------------------------------------------------------------
-
-    def _announce(
-        self, kind: str, order_ids: list[int], dry: bool, outcomes: list[dict[str, Any]]
-    ) -> None:
-        if not order_ids:
-            return
-        what = "re-order" if kind == AUTOMATION_REORDERED else "cancel"
-        shown = ", ".join(f"#{o}" for o in order_ids[:5])
-        more = f" and {len(order_ids) - 5} more" if len(order_ids) > 5 else ""
-        if dry:
-            message = f"{self.panel}: dry run: would {what} {len(order_ids)} order(s): "
-            message += shown + more
-            outcomes = [{"order_id": o, "status": DRY_RUN} for o in order_ids]
-        else:
-            message = f"{self.panel}: automatic {what} of {len(order_ids)} order(s): {shown}{more}"
-        data = {"dry_run": dry, "orders": outcomes}
-        self.alerter.raise_alert(Alert(kind, message, panel=self.panel, data=data))
+        return {**result, "status": PLACED, "new_order_id": new_id}
 
     def _new_day(self, now: datetime) -> None:
         """End yesterday's automation_capped episode quietly: the cap starts over."""

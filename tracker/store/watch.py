@@ -16,6 +16,7 @@ from tracker.clock import iso
 from tracker.panel.statuses import COMPLETED, TERMINAL
 from tracker.store.connection import Connection
 from tracker.store.connection import placeholders as _marks
+from tracker.store.listing import iter_orders
 
 _TERMINAL = sorted(TERMINAL)
 _CHUNK = 500
@@ -158,3 +159,15 @@ def with_watch(store: Connection, rows: Iterable[dict[str, Any]]) -> Iterator[di
             for column in ("eta", "eta_basis", "stalled_at"):
                 row.setdefault(column, watch.get(column))
             yield row
+
+
+def order_listing(
+    store: Connection, limit: int | None, *, panel: str | None, status: str | None, stalled: bool
+) -> Iterator[dict[str, Any]]:
+    """Yield the rows ``smm-tracker orders`` lists, each with its eta and stall:
+    every order as :func:`tracker.store.listing.iter_orders` yields them, or
+    only the stalled ones (longest stalled first)."""
+    if stalled:
+        found = (r for r in stalled_orders(store, panel=panel) if status in (None, r["status"]))
+        return islice(found, limit)
+    return with_watch(store, iter_orders(store, panel=panel, status=status, limit=limit))

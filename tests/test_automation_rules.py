@@ -1,0 +1,231 @@
+"""The pure automation decisions, with a given ``now``: eta, stalls, re-order
+amounts, the cap, stale Pending, and the [automation] config."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tracker.config.load import config_from_dict
+from tracker.config.model import AutomationConfig
+from tracker.errors import ConfigError
+from tracker.rules.reorders import (
+    CAPPED,
+    IS_REORDER,
+    NO_CANCEL,
+    NO_RATE,
+    NOT_LISTED,
+    NOT_STALE,
+    TOO_OLD,
+    PartialOrder,
+    Plan,
+    ServiceFacts,
+    cancel_blocker,
+    day_start,
+    fits,
+    reorder_plan,
+    rounded,
+    undelivered,
+)
+from tracker.rules.stalls import (
+    MEDIAN,
+    MOVING,
+    RATE,
+    STALLED,
+    OpenOrder,
+    WatchState,
+    estimate,
+    judge,
+    median_durations,
+)
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+DEFAULTS = AutomationConfig()
+FOLLOWERS = ServiceFacts(rate=Decimal("0.90"), min=100, max=100000, cancel=True)
+
+
+def order(**changes) -> OpenOrder:
+    base = OpenOrder(
+        order_id=1,
+        status="In progress",
+        service=1,
+        quantity=1000,
+        remains=1000,
+        created_at=T0,
+        last_change_at=T0,
+    )
+    return replace(base, **changes)
+
+
+# --- eta ---------------------------------------------------------------------------
+
+
+def test_eta_comes_from_the_orders_own_rate_once_it_delivered():
+    first = estimate(order(remains=800, last_change_at=T0 + H), WatchState(), None)
+    assert first == (None, T0 + H, 800, None)  # a baseline, no rate yet
+    state = WatchState(baseline_at=T0 + H, baseline_remains=800)
+    # 200 delivered in 2 h: the remaining 600 take 6 h more.
+    eta, *_, basis = estimate(order(remains=600, last_change_at=T0 + 3 * H), state, 7200.0)
+    assert (eta, basis) == (T0 + 9 * H, RATE)
+
+
+def test_eta_falls_back_to_the_services_median_then_to_none():
+    eta, *_, basis = estimate(order(status="Pending", remains=None), WatchState(), 7200.0)
+    assert (eta, basis) == (T0 + 2 * H, MEDIAN)
+    assert estimate(order(status="Pending"), WatchState(), None)[0] is None
+
+
+def test_the_median_needs_three_completed_orders():
+    rows = [(1, T0, T0 + k * H) for k in (1, 2, 9)] + [(2, T0, T0 + H)]
+    assert median_durations(rows) == {1: 7200.0}
+
+
+# --- stalls ------------------------------------------------------------------------
+
+
+def test_a_stall_opens_once_past_its_statuss_threshold_and_ends_at_the_next_change():
+    o = order()
+    assert judge(o, WatchState(), DEFAULTS, None, T0 + 6 * H).event is None
+    opened = judge(o, WatchState(), DEFAULTS, None, T0 + 6 * H + timedelta(seconds=1))
+    assert opened.event == STALLED and opened.state.stalled_change_at == T0
+    assert judge(o, opened.state, DEFAULTS, None, T0 + 30 * H).event is None  # once per episode
+    moved = order(remains=900, last_change_at=T0 + 31 * H)
+    ended = judge(moved, opened.state, DEFAULTS, None, T0 + 31 * H)
+    assert ended.event == MOVING and not ended.state.stalled
+
+
+def test_pending_waits_longer_and_per_service_overrides_win():
+    pending = order(status="Pending")
+    assert judge(pending, WatchState(), DEFAULTS, None, T0 + 11 * H).event is None
+    assert judge(pending, WatchState(), DEFAULTS, None, T0 + 13 * H).event == STALLED
+    slow = replace(DEFAULTS, stall_after_service=((1, (("Pending", 48 * 3600.0),)),))
+    assert judge(pending, WatchState(), slow, None, T0 + 13 * H).event is None
+    assert judge(order(status="Active"), WatchState(), DEFAULTS, None, T0 + 99 * H).event is None
+
+
+def test_far_past_its_eta_is_stalled_before_the_threshold_but_not_after_a_change():
+    pending = order(status="Pending")
+    verdict = judge(pending, WatchState(), DEFAULTS, 3600.0, T0 + 2 * H + timedelta(seconds=1))
+    assert verdict.event == STALLED and "far past" in (verdict.state.stall_reason or "")
+    moved = order(status="Processing", last_change_at=T0 + 3 * H)
+    assert judge(moved, WatchState(), DEFAULTS, 3600.0, T0 + 4 * H).event is None
+    off = replace(DEFAULTS, eta_overdue=0.0)
+    assert judge(pending, WatchState(), off, 3600.0, T0 + 3 * H).event is None
+
+
+def test_stall_alerts_off_still_keeps_the_eta():
+    off = replace(DEFAULTS, stalls=False)
+    verdict = judge(order(status="Pending"), WatchState(), off, 3600.0, T0 + 99 * H)
+    assert verdict.event is None and verdict.state.eta == T0 + H
+
+
+# --- re-orders ---------------------------------------------------------------------
+
+ON = replace(DEFAULTS, reorder=True, daily_cap=Decimal(5))
+
+
+def partial(**changes) -> PartialOrder:
+    base = PartialOrder(1, 1, "https://x/a", 1000, 400, T0)
+    return replace(base, **changes)
+
+
+def test_the_remainder_is_what_the_listing_calls_undelivered():
+    assert undelivered(1000, 400) == 400
+    assert undelivered(1000, -2) == 0  # over-delivered
+    assert undelivered(1000, None) == 0
+
+
+@pytest.mark.parametrize(
+    ("amount", "step", "mode", "expected"),
+    [(437, 1, "up", 437), (437, 50, "up", 450), (437, 50, "down", 400), (425, 50, "nearest", 450)],
+)
+def test_rounding(amount, step, mode, expected):
+    assert rounded(amount, step, mode) == expected
+
+
+def test_a_reorder_plan_names_amount_cost_and_never_goes_below_min():
+    plan = reorder_plan(partial(), FOLLOWERS, ON, T0 + H)
+    assert plan == Plan(400, Decimal("0.36000"), "Partial: 400 of 1000 undelivered")
+    small = reorder_plan(partial(remains=30), FOLLOWERS, ON, T0 + H)
+    assert isinstance(small, Plan) and small.quantity == 100
+
+
+def test_reasons_not_to_reorder():
+    assert reorder_plan(partial(parent_order_id=9), FOLLOWERS, ON, T0) == IS_REORDER
+    assert reorder_plan(partial(), FOLLOWERS, ON, T0 + 4 * 24 * H) == TOO_OLD
+    assert reorder_plan(partial(), replace(FOLLOWERS, rate=None), ON, T0) == NO_RATE
+    listed = replace(ON, reorder_services=(7,))
+    assert reorder_plan(partial(), FOLLOWERS, listed, T0) == NOT_LISTED
+
+
+def test_the_cap_is_per_utc_day_and_inclusive():
+    assert fits(Decimal("4.64"), Decimal("0.36"), Decimal(5))
+    assert not fits(Decimal("4.65"), Decimal("0.36"), Decimal(5))
+    assert day_start(T0 + 11 * H + timedelta(minutes=59)) == T0.replace(hour=0)
+    assert CAPPED == "the daily cap would be passed"
+
+
+def test_stale_pending_needs_time_and_a_cancellable_service():
+    on = replace(DEFAULTS, cancel_pending=True)
+    assert cancel_blocker("Pending", T0, FOLLOWERS, on, T0 + 23 * H) == NOT_STALE
+    assert cancel_blocker("Pending", T0, FOLLOWERS, on, T0 + 24 * H) is None
+    assert cancel_blocker("Pending", T0, replace(FOLLOWERS, cancel=False), on, T0 + 25 * H) == (
+        NO_CANCEL
+    )
+
+
+# --- config ------------------------------------------------------------------------
+
+PANEL = {"name": "main", "url": "https://panel.example/api/v2", "key": "k"}
+
+
+def build(automation: dict) -> AutomationConfig:
+    data = {"panels": [PANEL], "automation": automation}
+    return config_from_dict(data, base_dir=Path("."), env={}).automation
+
+
+def test_config_reads_thresholds_overrides_and_caps():
+    config = build(
+        {
+            "stall_after": {"pending": "1d", "In Progress": "2h"},
+            "stall_after_service": {"12": {"Pending": "48h"}},
+            "reorder": True,
+            "daily_cap_panels": {"main": 20},
+        }
+    )
+    assert config.stall_threshold("Pending", 3) == 86400.0
+    assert config.stall_threshold("In progress", 3) == 7200.0
+    assert config.stall_threshold("Pending", 12) == 48 * 3600.0
+    assert config.stall_threshold("Processing", 3) is None  # not listed: never stalls
+    assert config.cap("main") == Decimal(20)
+
+
+def test_config_reports_every_automation_problem_at_once():
+    with pytest.raises(ConfigError) as caught:
+        build(
+            {
+                "reorder": True,
+                "stall_after": {"Completed": "1h"},
+                "eta_overdue": 0.5,
+                "daily_cap_panels": {"other": 1},
+                "reorder_round": "sideways",
+            }
+        )
+    assert caught.value.problems == [
+        "at 'automation.daily_cap_panels.other': is not a configured panel name",
+        "at 'automation.stall_after.Completed': must be an open order status "
+        "(Pending, Processing, In progress, ...)",
+        "at 'automation.eta_overdue': must be 0 (off) or between 1 and 100 (got 0.5)",
+        "at 'automation.reorder_round': must be one of up, down, nearest (got 'sideways')",
+    ]
+    with pytest.raises(ConfigError) as caught:
+        build({"reorder": True})
+    assert caught.value.problems == [
+        "at 'automation.daily_cap': must be above 0 when automation.reorder = true "
+        "(it bounds spending)"
+    ]

@@ -1,0 +1,198 @@
+"""Cancelling stale Pending orders, and the base of one panel's automation job.
+
+Part of :mod:`tracker.jobs.automation`. Each cancel is recorded (status
+Sending) and committed before the multi ``cancel`` call; the unique index of
+``automation_actions`` keeps any order from being sent ``cancel`` twice. With
+``automation.dry_run`` nothing is sent and everything is recorded.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import structlog
+
+from tracker.alerts.alerter import Alerter
+from tracker.clock import parse_iso
+from tracker.config.model import AutomationConfig
+from tracker.errors import AuthError, PanelAnswerError, PanelError, StopRequested, TransientError
+from tracker.panel.client import MAX_IDS, PanelClient
+from tracker.rules.episodes import Alert
+from tracker.rules.reorders import (
+    CANCEL,
+    DRY_RUN,
+    NOT_STALE,
+    REFUSED,
+    REQUESTED,
+    SENDING,
+    UNKNOWN,
+    ServiceFacts,
+    cancel_blocker,
+)
+from tracker.store import automation as sql
+
+log = structlog.get_logger("tracker.automation")
+
+AUTOMATION_REORDERED = "automation_reordered"
+AUTOMATION_CANCELED = "automation_canceled"
+PAGE = 500
+
+
+def service_facts(row: dict[str, Any]) -> ServiceFacts | None:
+    """Given a candidate row with the ``service_*`` columns, return its ServiceFacts."""
+    if not row.get("service_known"):
+        return None
+    rate = row.get("service_rate")
+    return ServiceFacts(
+        rate=None if rate is None else Decimal(str(rate)),
+        min=row.get("service_min"),
+        max=row.get("service_max"),
+        cancel=bool(row.get("service_cancel")),
+    )
+
+
+class PanelActions:
+    """What one panel's automation job needs to act: the store, the client, the
+    config, the alerter; and the stale-Pending cancels."""
+
+    def __init__(
+        self,
+        store: Any,
+        client: PanelClient,
+        config: AutomationConfig,
+        alerter: Alerter,
+        *,
+        clock: Callable[[], datetime],
+        stop_event: threading.Event | None = None,
+    ):
+        self.store = store
+        self.client = client
+        self.panel = client.name
+        self.config = config
+        self.alerter = alerter
+        self.clock = clock
+        self.stop = stop_event or threading.Event()
+        # A row still Sending after this long belongs to a run that died.
+        settings = client.panel
+        self.grace = timedelta(seconds=settings.retry_budget + settings.timeout + 60)
+
+    # --- stale Pending -------------------------------------------------------------
+
+    def cancel_stale(self) -> bool:
+        """Cancel every polled order Pending for longer than cancel_pending_after
+        whose service can cancel: one multi ``cancel`` per 100, never twice."""
+        now, dry = self.clock(), self.config.dry_run
+        before = now - timedelta(seconds=self.config.cancel_pending_after)
+        chosen: dict[int, int] = {}
+        skipped: dict[int, str] = {}
+        after = 0
+        while rows := sql.pending_candidates(
+            self.store, self.panel, before, dry_run=dry, after=after, limit=PAGE
+        ):
+            after = rows[-1]["order_id"]
+            for row in rows:
+                first_seen = parse_iso(row["created_at"])
+                facts = service_facts(row)
+                why = cancel_blocker(row["status"], first_seen, facts, self.config, now)
+                if why is None:
+                    row_id = sql.begin_action(
+                        self.store,
+                        self.panel,
+                        row["order_id"],
+                        CANCEL,
+                        now,
+                        status=DRY_RUN if dry else SENDING,
+                        dry_run=dry,
+                        service=row["service"],
+                        reason=f"Pending since {row['created_at']}",
+                    )
+                    if row_id is not None:
+                        chosen[row["order_id"]] = row_id
+                elif why != NOT_STALE:
+                    skipped[row["order_id"]] = why
+        sql.note_skips(self.store, self.panel, CANCEL, skipped, now)
+        if dry or not chosen:
+            self._announce(AUTOMATION_CANCELED, list(chosen), dry, [])
+            return True
+        ids = list(chosen)
+        outcomes: list[dict[str, Any]] = []
+        ok = True
+        for start in range(0, len(ids), MAX_IDS):
+            batch = ids[start : start + MAX_IDS]
+            if self.stop.is_set():
+                sql.forget_unsent(self.store, [chosen[o] for o in ids[start:]])
+                break
+            ok = self._cancel_batch(batch, chosen, outcomes) and ok
+        self._announce(AUTOMATION_CANCELED, [o["order_id"] for o in outcomes], False, outcomes)
+        return ok
+
+    def _cancel_batch(
+        self, batch: list[int], rows: dict[int, int], outcomes: list[dict[str, Any]]
+    ) -> bool:
+        try:
+            answers = {a.order_id: a for a in self.client.cancel(batch)}
+        except (AuthError, StopRequested) as exc:
+            sql.forget_unsent(self.store, [rows[o] for o in batch])
+            if isinstance(exc, AuthError):
+                raise  # the Watch pauses the panel
+            return False
+        except TransientError as exc:
+            # Retried by the client and still failing: it may have arrived.
+            if not exc.maybe_sent:  # certainly not: asked again next round
+                sql.forget_unsent(self.store, [rows[o] for o in batch])
+            else:
+                self._settle(batch, rows, UNKNOWN, exc.detail, outcomes)
+            return False
+        except PanelError as exc:
+            status = REFUSED if isinstance(exc, PanelAnswerError) else UNKNOWN
+            self._settle(batch, rows, status, exc.detail, outcomes)
+            return False
+        now = self.clock()
+        for order_id in batch:
+            answer = answers.get(order_id)
+            fields: dict[str, Any]
+            if answer is None:
+                fields = {"status": UNKNOWN, "error": "not in the panel's answer"}
+            elif answer.ok:
+                fields = {"status": REQUESTED, "error": None}
+            else:
+                fields = {"status": REFUSED, "error": answer.error}
+            sql.finish_action(self.store, rows[order_id], fields, now)
+            outcomes.append({"order_id": order_id, **fields})
+        return True
+
+    def _settle(
+        self,
+        batch: list[int],
+        rows: dict[int, int],
+        status: str,
+        error: str,
+        outcomes: list[dict[str, Any]],
+    ) -> None:
+        now = self.clock()
+        for order_id in batch:
+            sql.finish_action(self.store, rows[order_id], {"status": status, "error": error}, now)
+            outcomes.append({"order_id": order_id, "status": status, "error": error})
+
+    # --- alerts --------------------------------------------------------------------
+
+    def _announce(
+        self, kind: str, order_ids: list[int], dry: bool, outcomes: list[dict[str, Any]]
+    ) -> None:
+        if not order_ids:
+            return
+        what = "re-order" if kind == AUTOMATION_REORDERED else "cancel"
+        shown = ", ".join(f"#{o}" for o in order_ids[:5])
+        more = f" and {len(order_ids) - 5} more" if len(order_ids) > 5 else ""
+        if dry:
+            message = f"{self.panel}: dry run: would {what} {len(order_ids)} order(s): "
+            message += shown + more
+            outcomes = [{"order_id": o, "status": DRY_RUN} for o in order_ids]
+        else:
+            message = f"{self.panel}: automatic {what} of {len(order_ids)} order(s): {shown}{more}"
+        data = {"dry_run": dry, "orders": outcomes}
+        self.alerter.raise_alert(Alert(kind, message, panel=self.panel, data=data))
