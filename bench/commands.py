@@ -27,10 +27,10 @@ def tracker_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "tracker"]
 
 
-def wall_ms(args: list[str], env: dict[str, str]) -> float:
-    """Run a command REPEAT times (after one warm-up); return the median wall ms."""
+def wall_ms(args: list[str], env: dict[str, str], repeat: int = REPEAT) -> float:
+    """Run a command ``repeat`` times (after one warm-up); return the median wall ms."""
     times = []
-    for attempt in range(REPEAT + 1):
+    for attempt in range(repeat + 1):
         started = time.perf_counter()
         done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
         elapsed = time.perf_counter() - started
@@ -56,6 +56,7 @@ def time_commands(config: Path, db: Path, panel: str, order_id: int, key: str) -
     env = {**os.environ, "BENCH_PANEL_KEY": key}
     base = [*tracker_command(), "--config", str(config)]
     commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
         "startup (--version)": [*tracker_command(), "--version"],
         "orders": [*base, "orders"],
         "orders --status Processing": [*base, "orders", "--status", "Processing"],

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import report, yardsticks
 from bench.aging import age_backlog
 from bench.commands import time_commands
 from bench.simproc import SimProcess
@@ -139,6 +140,34 @@ def summarise(
     }
 
 
+def measure_bare(
+    sim: SimProcess, key: str, ids: list[range], db: Path, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Measure the yardsticks of a full cycle: the bare client's wall on the same
+    panel now, and (on a copy of the database as it is before the cycle) the
+    bare pipeline's CPU once the cycle has run."""
+    bodies = db.with_name("bare-answers.jsonl")
+    before = db.with_name("bare.db")
+    shutil.copyfile(db, before)
+    client = yardsticks.bare_client(sim.url, key, ids, concurrency=args.concurrency, out=bodies)
+    return {"client": client, "bodies": bodies, "db": before}
+
+
+def versus_bare(row: dict[str, Any], bare: dict[str, Any]) -> dict[str, Any]:
+    """Given a full cycle's row and :func:`measure_bare`'s, return the ratio columns."""
+    try:
+        pipeline = yardsticks.bare_pipeline(bare["db"], bare["bodies"], PANEL)
+    finally:
+        bare["bodies"].unlink(missing_ok=True)
+    client_wall = bare["client"]["wall_s"]
+    return {
+        "bare_wall_s": client_wall,
+        "wall_vs_bare": row["wall_s"] / client_wall if client_wall else None,
+        "bare_cpu_us_per_order": pipeline["cpu_s"] / max(pipeline["rows"], 1) * 1e6,
+        "cpu_vs_bare": row["cpu_s"] / pipeline["cpu_s"] if pipeline["cpu_s"] else None,
+    }
+
+
 def bench_size(n: int, args: argparse.Namespace, workroot: Path) -> dict[str, Any]:
     """Run the full and mature cycles for ``n`` orders; return their rows and command times."""
     key = secrets.token_urlsafe(24)
@@ -151,9 +180,11 @@ def bench_size(n: int, args: argparse.Namespace, workroot: Path) -> dict[str, An
         config = write_config(workdir, sim.url, args)
         track(db, ids)
         rows = []
+        bare = measure_bare(sim, key, ids, db, args)
         sim.reset()
         full = run_cycle(config, key, everything=True)
         rows.append(summarise("full", n, full, sim.calls(), db, args.latency, args.concurrency))
+        rows[-1].update(versus_bare(rows[-1], bare))
         print(report.cycle_table(rows[-1:]), flush=True)
         now = datetime.now(UTC).replace(microsecond=0)
         aged = age_backlog(db, PANEL, now, CADENCE, days=args.days)

@@ -16,7 +16,6 @@ from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, ope
 from tracker.cli.render import table, to_json
 from tracker.clock import utcnow
 from tracker.errors import PanelError, StoreError
-from tracker.panel.models import NewOrder
 from tracker.panel.statuses import ORDER_STATUSES, canonical_order_status
 from tracker.store.watch import order_listing
 
@@ -145,6 +144,8 @@ def add(
     store = open_store(config)
     client = PanelClient(panel_config)
     try:
+        from tracker.panel.models import NewOrder
+
         order_id = client.add(NewOrder(service, link, quantity, runs, interval, extra))
     except PanelError as exc:
         index = [p.name for p in config.panels].index(panel_config.name)

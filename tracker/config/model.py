@@ -9,7 +9,6 @@ Durations are float seconds, money is Decimal, and the API key is a
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +39,8 @@ class Secret:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Secret):
             return NotImplemented
+        import hmac  # here: its hashlib import costs every command's start-up
+
         return hmac.compare_digest(self._value.encode(), other._value.encode())
 
     def __hash__(self) -> int:

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso, parse_iso
-from tracker.panel.models import OrderStatus
 from tracker.panel.statuses import is_terminal
+
+if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
+    from tracker.panel.models import OrderStatus
 
 # An ID the panel calls unknown this many polls in a row stops being polled.
 UNKNOWN_CONFIRMATIONS = 3

@@ -11,14 +11,16 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso
 from tracker.errors import StoreError
-from tracker.panel.models import OrderStatus
 from tracker.rules.transitions import Cadence, apply_report
 from tracker.store.connection import _CHUNK, Connection, _chunks, describe_db_error, placeholders
 from tracker.store.listing import iter_orders
+
+if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
+    from tracker.panel.models import OrderStatus
 
 
 class Store(Connection):
