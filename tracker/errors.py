@@ -51,6 +51,10 @@ class BadAnswerError(PanelError):
     """The answer was not the JSON shape the action promises (HTML, truncated...)."""
 
 
+class AnswerTooLargeError(BadAnswerError):
+    """The answer was larger than the configured cap; reading stopped there."""
+
+
 class TransientError(PanelError):
     """Worth retrying: timeout, connection failure, 429, 5xx, gateway page."""
 

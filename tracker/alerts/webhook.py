@@ -21,6 +21,7 @@ import structlog
 import tenacity
 
 from tracker import USER_AGENT
+from tracker.panel import deadline
 from tracker.redact import register_secret
 from tracker.rules.episodes import Alert
 
@@ -30,6 +31,7 @@ FORMATS = ("json", "slack", "telegram")
 ATTEMPTS = 3  # one try and two retries per alert
 RETRY_BUDGET = 60.0  # seconds one alert may spend retrying
 QUEUE_SIZE = 100
+ANSWER_LIMIT = 64 * 1024  # a webhook's answer is read only to show its error
 _ICON = {"error": "\U0001f534", "warning": "\U0001f7e0", "info": "\U0001f7e2"}
 _STOP = object()
 
@@ -98,11 +100,8 @@ class WebhookSink:
         # Retry waits end early at close(); the daemon's stop ends retries too.
         self._sleep = sleep or self._wait
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(timeout),
-            headers={"User-Agent": USER_AGENT},
-            transport=transport,
-            follow_redirects=False,
+        self._http = deadline.http_client(
+            timeout, headers={"User-Agent": USER_AGENT}, transport=transport
         )
         self.sent = 0
         self.failed = 0
@@ -189,7 +188,13 @@ class WebhookSink:
 
     def _post(self, body: dict[str, Any]) -> None:
         try:
-            response = self._http.post(self._url, json=body)
+            # One deadline for the whole POST: a receiver that drips its
+            # answer is cut at ``timeout`` like one that never answers.
+            response = deadline.exchange(
+                self._http, "POST", self._url, seconds=self._timeout, limit=ANSWER_LIMIT, json=body
+            )
+        except deadline.AnswerTooLarge as exc:
+            raise _Refused(str(exc)) from None
         except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             # The class name only: some httpx messages quote the URL.
             raise _Retryable(f"no answer ({type(exc).__name__})") from None

@@ -66,6 +66,8 @@ class PanelConfig:
     retry_budget: float = 120.0  # total seconds a call may spend retrying
     requests_per_minute: int = 0  # 0 = unlimited; shared by all jobs of this panel
     balance_low: Decimal | None = None  # overrides balance.low for this panel
+    max_answer: int = 1024**2  # bytes read of any answer but services; larger is an error
+    max_services_answer: int = 16 * 1024**2  # bytes read of a services list
 
     @property
     def connect_timeout(self) -> float:

@@ -31,6 +31,7 @@ from tracker.config.model import (
     ScheduleConfig,
     Secret,
 )
+from tracker.config.sizes import size
 from tracker.errors import ConfigError
 from tracker.panel.statuses import COMPLETED, PARTIAL
 
@@ -40,6 +41,7 @@ _CHAT_ID = re.compile(r"-?\d+|@[A-Za-z0-9_]{5,}")
 _DAY = 86400.0
 _SECTIONS: tuple[str, ...] = ("database", "panels", "schedule", "refill", "balance", "alerts")
 _SECTIONS += ("metrics", "logging", "automation")
+KB, MB = 1024, 1024**2
 
 
 def build_config(
@@ -139,6 +141,10 @@ def _panel(t: Table, base_dir: Path, env: Mapping[str, str], resolve: bool) -> P
         retry_budget=t.duration("retry_budget", d.retry_budget, minimum=0, maximum=3600),
         requests_per_minute=t.integer("requests_per_minute", d.requests_per_minute, 0, 100_000),
         balance_low=balance_low,
+        max_answer=size(t, "max_answer", d.max_answer, minimum=KB, maximum=256 * MB),
+        max_services_answer=size(
+            t, "max_services_answer", d.max_services_answer, minimum=KB, maximum=1024 * MB
+        ),
     )
 
 

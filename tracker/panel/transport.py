@@ -22,6 +22,7 @@ import tenacity
 
 from tracker import USER_AGENT
 from tracker.errors import (
+    AnswerTooLargeError,
     BadAnswerError,
     OutcomeUnknownError,
     PanelAnswerError,
@@ -29,7 +30,7 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
-from tracker.panel import failures, parse
+from tracker.panel import deadline, failures, parse
 
 log = structlog.get_logger("tracker.client")
 
@@ -62,6 +63,18 @@ class PanelSettings(Protocol):
 
 
 P = TypeVar("P", bound=PanelSettings)
+
+# The largest answer read per action: a services list can be megabytes, the
+# other answers are a few kB (100 statuses are ~20 kB).
+MAX_SERVICES_ANSWER = 16 * deadline.MB
+MAX_ANSWER = 1 * deadline.MB
+
+
+def answer_limit(panel: object, action: str) -> int:
+    """Given a panel's settings and an action, return the largest answer to read."""
+    if action == "services":
+        return int(getattr(panel, "max_services_answer", MAX_SERVICES_ANSWER))
+    return int(getattr(panel, "max_answer", MAX_ANSWER))
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -103,11 +116,10 @@ class Transport(Generic[P]):
         self._sleep_fn = sleep
         self.observers = list(observers)
         self._in_flight = threading.BoundedSemaphore(panel.concurrency)
-        self._http = httpx.Client(
-            timeout=httpx.Timeout(panel.timeout, connect=min(panel.timeout, 10.0)),
+        self._http = deadline.http_client(
+            panel.timeout,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             transport=transport,
-            follow_redirects=False,
         )
         self.multi_status = True  # False once the panel proves it only reads `order`
         self._warned: set[str] = set()
@@ -146,7 +158,20 @@ class Transport(Generic[P]):
     def _exchange(self, action: str, data: dict[str, str]) -> Any:
         panel = self.name
         try:
-            response = self._http.post(self.panel.url, data=data)
+            response = deadline.exchange(
+                self._http,
+                "POST",
+                self.panel.url,
+                seconds=self.panel.timeout,
+                limit=answer_limit(self.panel, action),
+                data=data,
+            )
+        except deadline.AnswerTooLarge as exc:
+            raise AnswerTooLargeError(
+                f"{exc} (the cap for {action!r} answers; see README, Reliability)",
+                panel=panel,
+                action=action,
+            ) from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise TransientError(self._failure(exc), panel=panel, action=action) from None
         except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
@@ -236,6 +261,14 @@ class Transport(Generic[P]):
         )
         try:
             return retrying(self._send_once, action, fields or {})
+        except AnswerTooLargeError as exc:
+            if not idempotent:  # it answered: it may well have acted
+                raise OutcomeUnknownError(
+                    f"outcome unknown — check the panel before placing it again ({exc.detail})",
+                    panel=self.name,
+                    action=action,
+                ) from None
+            raise
         except TransientError as exc:
             if not idempotent and exc.maybe_sent:
                 raise OutcomeUnknownError(

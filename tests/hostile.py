@@ -1,0 +1,141 @@
+"""A hostile panel (or webhook receiver) on loopback: each answer is scripted.
+
+``HostileServer(respond)`` serves POSTs on 127.0.0.1 (port 0) from threads;
+``respond(form)`` returns a :class:`Reply` (or a callable that writes the
+answer itself, for the misbehaving ones: :func:`drip`, :func:`flood`).
+``requests`` keeps every form received, to count attempts.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass
+class Reply:
+    body: bytes = b"{}"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
+
+
+def json_reply(value: Any, status: int = 200) -> Reply:
+    return Reply(json.dumps(value).encode(), status)
+
+
+def text_reply(text: str, status: int = 200) -> Reply:
+    """A JSON body written by hand (escapes as a PHP panel writes them)."""
+    return Reply(text.encode(), status)
+
+
+Writer = Callable[[BaseHTTPRequestHandler], None]
+
+
+def drip(declared: int = 100_000, every: float = 0.2, *, headers_too: bool = False) -> Writer:
+    """Announce ``declared`` bytes, then send one every ``every`` seconds (forever).
+
+    With ``headers_too`` even the status line and headers come a byte at a time.
+    """
+
+    def write(handler: BaseHTTPRequestHandler) -> None:
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {declared}\r\n\r\n".encode()
+        try:
+            if headers_too:
+                for byte in head:
+                    handler.wfile.write(bytes([byte]))
+                    handler.wfile.flush()
+                    time.sleep(every)
+            else:
+                handler.wfile.write(head)
+            for _ in range(declared):
+                handler.wfile.write(b" ")
+                handler.wfile.flush()
+                time.sleep(every)
+        except OSError:
+            pass  # the client hung up: what we wanted
+
+    return write
+
+
+def flood(total: int, *, declare: bool = False, chunk: int = 64 * 1024) -> Writer:
+    """Send ``total`` bytes of a JSON-looking array as fast as the client reads,
+    with or without a Content-Length saying so."""
+
+    def write(handler: BaseHTTPRequestHandler) -> None:
+        length = f"Content-Length: {total}\r\n" if declare else "Connection: close\r\n"
+        block = b'[{"service": 1},' * (chunk // 16)
+        try:
+            handler.wfile.write(f"HTTP/1.1 200 OK\r\n{length}\r\n".encode())
+            sent = 0
+            while sent < total:
+                handler.wfile.write(block)
+                sent += len(block)
+        except OSError:
+            pass
+        handler.close_connection = True
+
+    return write
+
+
+class HostileServer:
+    """Given ``respond(form) -> Reply | Writer``, serve it on a loopback port."""
+
+    def __init__(self, respond: Callable[[dict[str, str]], Reply | Writer]):
+        self.respond = respond
+        self.requests: list[dict[str, str]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8", "replace")
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    form = {"json": raw}
+                else:
+                    form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+                outer.requests.append(form)
+                answer = outer.respond(form)
+                if callable(answer):
+                    answer(self)
+                    self.close_connection = True
+                    return
+                self.send_response(answer.status)
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                self.wfile.write(answer.body)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/api/v2"
+
+    def start(self) -> HostileServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> HostileServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,158 @@
+"""Deadlines and size caps against a hostile panel and webhook on real loopback sockets.
+
+The bounds asserted are the guarantees themselves (a call ends within its
+deadline plus a second), with a whole second of slack for a loaded machine.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from hostile import HostileServer, drip, flood, json_reply
+
+from tracker.alerts.webhook import WebhookSink
+from tracker.config.model import PanelConfig, Secret
+from tracker.errors import AnswerTooLargeError, OutcomeUnknownError, TransientError
+from tracker.panel.client import PanelClient
+from tracker.panel.models import NewOrder
+from tracker.rules.episodes import Alert
+
+TIMEOUT = 1.0
+SLACK = 1.0
+
+
+def client(url: str, **overrides) -> PanelClient:
+    settings = {"timeout": TIMEOUT, "retries": 1, "retry_budget": 30.0, **overrides}
+    panel = PanelConfig(name="evil", url=url, key=Secret("hostile-key-1234"), **settings)
+    return PanelClient(panel, sleep=lambda _seconds: None)
+
+
+@pytest.fixture
+def dripping():
+    with HostileServer(lambda form: drip(every=0.2)) as server:
+        yield server
+
+
+def test_a_dripping_panel_is_cut_at_the_deadline_and_retried_for_reads(dripping):
+    panel = client(dripping.url)
+    started = time.monotonic()
+    with pytest.raises(TransientError, match="within 1s"):
+        panel.balance()
+    elapsed = time.monotonic() - started
+    assert len(dripping.requests) == 2  # one retry, as for any timeout
+    assert elapsed < 2 * (TIMEOUT + SLACK)
+    panel.close()
+
+
+def test_a_panel_dripping_its_headers_is_cut_too():
+    with HostileServer(lambda form: drip(every=0.2, headers_too=True)) as server:
+        panel = client(server.url, retries=0)
+        started = time.monotonic()
+        with pytest.raises(TransientError):
+            panel.balance()
+        assert time.monotonic() - started < TIMEOUT + SLACK
+        panel.close()
+
+
+def test_a_dripping_answer_to_add_is_outcome_unknown_and_never_resent(dripping):
+    panel = client(dripping.url, retries=3)
+    started = time.monotonic()
+    with pytest.raises(OutcomeUnknownError, match="outcome unknown"):
+        panel.add(NewOrder(service=1, link="https://example.com/p", quantity=100))
+    assert time.monotonic() - started < TIMEOUT + SLACK
+    assert len(dripping.requests) == 1
+
+
+def test_a_dripping_webhook_is_cut_at_its_deadline(dripping):
+    sink = WebhookSink(dripping.url, timeout=TIMEOUT, attempts=1)
+    started = time.monotonic()
+    sink.send(Alert("balance_low", "main: balance low", severity="warning"))
+    assert sink.flush(TIMEOUT + SLACK + 5)
+    assert time.monotonic() - started < TIMEOUT + SLACK
+    assert sink.failed == 1 and sink.sent == 0
+    sink.close(timeout=1)
+
+
+def test_an_answer_over_the_cap_is_a_clear_error_not_retried():
+    with HostileServer(lambda form: flood(5 * 1024 * 1024, declare=True)) as server:
+        panel = client(server.url, retries=3)
+        with pytest.raises(AnswerTooLargeError, match=r"larger than 1 MB.*'balance'"):
+            panel.balance()
+        assert len(server.requests) == 1
+        with pytest.raises(OutcomeUnknownError, match="larger than 1 MB"):
+            panel.add(NewOrder(service=1, link="https://example.com/p", quantity=100))
+        panel.close()
+
+
+def test_an_undeclared_flood_is_cut_at_the_cap():
+    with HostileServer(lambda form: flood(200 * 1024 * 1024)) as server:
+        panel = client(server.url, max_services_answer=2 * 1024 * 1024)
+        with pytest.raises(AnswerTooLargeError, match="larger than 2 MB"):
+            panel.services()
+        panel.close()
+
+
+def test_an_answer_under_the_cap_still_parses():
+    with HostileServer(lambda form: json_reply({"balance": "12.5", "currency": "USD"})) as server:
+        panel = client(server.url)
+        assert str(panel.balance().balance) == "12.5"
+        panel.close()
+
+
+_RSS_CHILD = textwrap.dedent(
+    """
+    import sys
+    from tracker.config.model import PanelConfig, Secret
+    from tracker.errors import AnswerTooLargeError
+    from tracker.panel.client import PanelClient
+
+    def rss(field):
+        for line in open("/proc/self/status"):
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024
+    panel = PanelConfig(name="evil", url=sys.argv[1], key=Secret("hostile-key-1234"), timeout=20)
+    client = PanelClient(panel)
+    before = rss("VmRSS")
+    try:
+        client.services()
+    except AnswerTooLargeError:
+        pass
+    print(before, rss("VmHWM"))
+    """
+)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
+def test_a_200_mb_answer_keeps_memory_under_the_cap_plus_50_mb():
+    cap = 16 * 1024 * 1024  # the default max_services_answer
+    with HostileServer(lambda form: flood(200 * 1024 * 1024)) as server:
+        done = subprocess.run(
+            [sys.executable, "-c", _RSS_CHILD, server.url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+    before, peak = map(int, done.stdout.split())
+    assert peak < cap + 50 * 1024 * 1024, (before, peak)  # the whole process
+
+
+def test_answer_caps_are_config_keys_with_sizes_as_written():
+    from tracker.config.load import config_from_dict
+    from tracker.errors import ConfigError
+
+    def panel(**keys):
+        entry = {"name": "p", "url": "https://p.example/api/v2", "key": "k" * 20, **keys}
+        return config_from_dict({"panels": [entry]}, base_dir=Path("."), env={}).panels[0]
+
+    assert (panel().max_answer, panel().max_services_answer) == (2**20, 16 * 2**20)
+    assert panel(max_answer="256 kB").max_answer == 256 * 1024
+    assert panel(max_services_answer=3_000_000).max_services_answer == 3_000_000
+    with pytest.raises(ConfigError, match=r"panels\[0\]\.max_answer.*size like"):
+        panel(max_answer="lots")

@@ -1,0 +1,190 @@
+"""Whole-call deadlines and answer-size caps for HTTP: panels and alert senders.
+
+httpx's timeouts bound each connect, each write and each read separately: a
+server that sends one byte a second never trips a read timeout and holds the
+call open for as long as it drips. Here one monotonic deadline covers the
+whole call. While :func:`deadline_at` is active in a thread, every socket
+operation of a client built by :func:`http_client` waits at most until the
+deadline (its timeout shrinks to what is left, and a call past the deadline
+fails at once); :func:`exchange` streams the answer, checks the deadline and
+the size cap after every chunk and closes the connection when either is passed,
+so memory stays flat whatever the server sends.
+
+Both the panel transport and the webhook call :func:`exchange`; anything else
+that posts over HTTP should too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpcore
+import httpx
+
+_local = threading.local()
+
+KB = 1024
+MB = 1024 * KB
+_DROPPED_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
+
+
+class DeadlineExceeded(httpx.ReadTimeout):
+    """The whole call (connect, send, answer) took longer than its deadline."""
+
+
+class AnswerTooLarge(Exception):
+    """The answer is larger than the cap for this call."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(f"answer larger than {format_size(limit)}")
+
+
+def format_size(size: int) -> str:
+    """Given a byte count, return it short: "16 MB", "256 kB", "900 B"."""
+    if size >= MB and size % MB == 0:
+        return f"{size // MB} MB"
+    if size >= KB:
+        return f"{size / KB:g} kB" if size < MB else f"{size / MB:.1f} MB"
+    return f"{size} B"
+
+
+@contextlib.contextmanager
+def deadline_at(end: float) -> Iterator[None]:
+    """Bound every socket operation of this thread's calls by ``end`` (monotonic)."""
+    previous = getattr(_local, "end", None)
+    _local.end = end if previous is None else min(end, previous)
+    try:
+        yield
+    finally:
+        _local.end = previous
+
+
+def _left(timeout: float | None, fail: type[Exception]) -> float | None:
+    end = getattr(_local, "end", None)
+    if end is None:
+        return timeout
+    left = end - time.monotonic()
+    if left <= 0:
+        raise fail("deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _Stream(httpcore.NetworkStream):
+    """A socket whose every read and write ends by the thread's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream):
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _Stream(self._stream.start_tls(ssl_context, server_hostname, left))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _Backend(httpcore.NetworkBackend):
+    """httpcore's network backend with the thread's deadline on every operation."""
+
+    def __init__(self, backend: httpcore.NetworkBackend):
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, left, local_address, socket_options)
+        return _Stream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _Stream(self._backend.connect_unix_socket(path, left, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def bind(transport: httpx.BaseTransport | None) -> None:
+    """Make a real httpx transport honour :func:`deadline_at` (others: no-op)."""
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if backend is not None and not isinstance(backend, _Backend):
+        pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
+
+
+def http_client(
+    timeout: float,
+    *,
+    headers: dict[str, str],
+    transport: httpx.BaseTransport | None = None,
+    connect: float = 10.0,
+) -> httpx.Client:
+    """Given a per-call timeout, return a client for :func:`exchange`: no redirects,
+    and (on the real network) every socket operation bounded by the call's deadline.
+    ``transport`` replaces the network (tests)."""
+    client = httpx.Client(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, connect)),
+        headers=headers,
+        transport=transport,
+        follow_redirects=False,
+    )
+    bind(client._transport)
+    for mounted in client._mounts.values():  # proxies from the environment
+        bind(mounted)
+    return client
+
+
+def exchange(
+    client: httpx.Client, method: str, url: str, *, seconds: float, limit: int, **kwargs: Any
+) -> httpx.Response:
+    """Send one request and read the whole answer within ``seconds`` from now.
+
+    Return the response with its (decoded) body loaded. Raise DeadlineExceeded
+    (an ``httpx.TimeoutException``) when the deadline passes at any stage,
+    AnswerTooLarge as soon as the body passes ``limit`` bytes, and the usual
+    ``httpx.HTTPError`` subclasses otherwise. The connection is closed on either,
+    never drained.
+    """
+    end = time.monotonic() + seconds
+    with deadline_at(end), client.stream(method, url, **kwargs) as response:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise AnswerTooLarge(limit)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise AnswerTooLarge(limit)
+            if time.monotonic() > end:
+                raise DeadlineExceeded(f"no complete answer within {seconds:g}s")
+            chunks.append(chunk)
+    headers = [
+        (k, v) for k, v in response.headers.multi_items() if k.lower() not in _DROPPED_HEADERS
+    ]
+    return httpx.Response(
+        response.status_code, headers=headers, content=b"".join(chunks), request=response.request
+    )
