@@ -7,6 +7,7 @@ commands on stdin, one JSON object per line, each with one JSON line:
     {"cmd": "seed", "n": 1000, "status": "In progress"}  -> {"first": ID, "last": ID}
     {"cmd": "calls"}   -> {"status": calls, "ids": [per call], "times": [monotonic]}
     {"cmd": "reset"}   -> {}
+    {"cmd": "pin", "first": ID, "last": ID, "status": "In progress"} -> {}
 
 It stops when stdin closes. The API key comes from ``$BENCH_PANEL_KEY`` so it
 never appears on a command line.
@@ -56,6 +57,10 @@ def handle(panel: TimedPanel, command: dict[str, Any]) -> dict[str, Any]:
             "ids": list(panel.ids_per_call),
             "times": times,
         }
+    if name == "pin":
+        ids = range(int(command["first"]), int(command["last"]) + 1)
+        panel.pin_orders(ids, str(command["status"]))
+        return {}
     if name == "reset":
         panel.reset_counters()
         with panel._times_lock:

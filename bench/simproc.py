@@ -45,6 +45,10 @@ class SimProcess:
         answer = self.ask(cmd="seed", n=n, status=status)
         return range(answer["first"], answer["last"] + 1)
 
+    def pin(self, ids: range, status: str) -> None:
+        """Move the seeded orders ``ids`` to ``status`` (pinned there from now on)."""
+        self.ask(cmd="pin", first=ids.start, last=ids.stop - 1, status=status)
+
     def reset(self) -> None:
         self.ask(cmd="reset")
 

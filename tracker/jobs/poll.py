@@ -8,6 +8,7 @@ so memory stays flat whatever the number of tracked orders.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -36,6 +37,10 @@ class PollResult:
     transitions: int = 0
     errors: list[str] = field(default_factory=list)
     auth_failed: bool = False
+    # Seconds this poll took, and of them the seconds its thread spent storing
+    # answers (the single writer): the bench's write-throughput figures.
+    wall_s: float = 0.0
+    write_s: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -62,6 +67,7 @@ def poll_panel(
     stop = stop_event or threading.Event()
     result = PollResult(panel=panel.name)
     started = clock()
+    began = time.perf_counter()
     source: Iterator[list[int]] | None = store.due_order_ids(
         panel.name, started, panel.max_batch, everything=everything
     )
@@ -98,14 +104,17 @@ def poll_panel(
             # cursor never hands out an ID that is still in flight).
             source = fill(source)
             for ids, reports in answered:
+                writing = time.perf_counter()
                 recorded = store.apply_reports(
                     panel.name, ids, reports, clock(), cadence, polled_at=started
                 )
+                result.write_s += time.perf_counter() - writing
                 result.calls += 1
                 result.checked += len(ids)
                 result.transitions += len(recorded)
                 if recorded and on_transitions is not None:
                     on_transitions(recorded)
+    result.wall_s = time.perf_counter() - began
     log.info(
         "poll_done",
         panel=panel.name,
@@ -113,6 +122,8 @@ def poll_panel(
         checked=result.checked,
         transitions=result.transitions,
         errors=len(result.errors),
+        wall_s=round(result.wall_s, 4),
+        write_s=round(result.write_s, 4),
     )
     return result
 

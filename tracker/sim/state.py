@@ -187,6 +187,16 @@ class PanelState:
         with self._lock:
             self._orders.pin(order_id, pin)
 
+    def pin_orders(self, ids: range, status: str) -> None:
+        """Move the orders ``ids`` (a range of seeded IDs) to ``status`` and keep
+        them there: the bench's "every order changes" workload."""
+        pin = canonical_order_status(status)
+        if pin not in PINNABLE:
+            raise ValueError(f"cannot pin orders at {status!r}; use one of {PINNABLE}")
+        with self._lock:
+            for order_id in ids:
+                self._orders.pin(order_id, pin)
+
     def order(self, order_id: int) -> OrderView:
         """Return an order as it stands now, canonical. Raise KeyError if unknown."""
         with self._lock:
