@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
 # An ID the panel calls unknown this many polls in a row stops being polled.
 UNKNOWN_CONFIRMATIONS = 3
 NOT_IN_ANSWER = "not in the panel's answer"
+# What every status report (one with a status, no error) resets.
+STATUS_RESETS: dict[str, Any] = {"error": None, "error_count": 0}
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,10 @@ def apply_report(
         report.remains is not None and report.remains != row.get("remains")
     )
     last_change = stamp if moved or not row.get("last_change_at") else row["last_change_at"]
+    changes.update(STATUS_RESETS)
     changes.update(
         status=status,
         raw_status=report.raw_status,
-        error=None,
-        error_count=0,
         last_change_at=last_change,
         polling=0 if is_terminal(status) else 1,
         next_check_at=_next_stamp(base, last_change, cadence),
@@ -133,3 +134,84 @@ def apply_report(
             "raw_status": report.raw_status,
         }
     return Outcome(changes, transition)
+
+
+# --- the hot path: one status report, as tuples ----------------------------------
+#
+# A poll where every order changes stores tens of thousands of reports; the
+# store's writer runs this instead of apply_report for every report that has a
+# status (the others, rare, go through apply_report). Same decisions, without
+# building dicts: tests/test_transitions.py checks both agree.
+
+# The stored columns status_update reads, in the order it takes them.
+STATUS_READS = ("order_id", "status", "remains", "charge", "last_change_at", "polling")
+# The columns it writes, in the order of its values; None keeps the stored
+# value for the COALESCE'd ones (see tracker.store.orders).
+STATUS_WRITES = (
+    "raw_status",
+    "remains",
+    "start_count",
+    "currency",
+    "charge",
+    "completed_at",
+    "last_change_at",
+    "next_check_at",
+    "last_checked_at",
+    "updated_at",
+    "status",
+    "polling",
+)
+KEEP_IF_NONE = ("remains", "start_count", "currency", "charge", "completed_at")
+
+
+def status_update(
+    panel: str,
+    stored: tuple[Any, ...],
+    report: OrderStatus,
+    stamp: str,
+    base: datetime,
+    cadence: Cadence,
+) -> tuple[tuple[Any, ...], bool, dict[str, Any] | None]:
+    """Given an order's STATUS_READS values, a report with a status, the poll's
+    ``stamp`` (``iso(now)``) and ``base`` (when the poll began), return
+    (values of STATUS_WRITES, whether status or polling change, the transition
+    to record or None) — what :func:`apply_report` decides, as one tuple.
+
+    A value of None under KEEP_IF_NONE keeps the stored one (``completed_at``
+    is only ever set once).
+    """
+    order_id, old_status, old_remains, old_charge, last_change, old_polling = stored
+    status = report.status
+    remains = report.remains
+    if status != old_status or (remains is not None and remains != old_remains) or not last_change:
+        last_change = stamp
+    terminal = is_terminal(status)
+    polling = 0 if terminal else 1
+    charge = None if report.charge is None else float(report.charge)
+    values = (
+        report.raw_status,
+        remains,
+        report.start_count,
+        report.currency,
+        charge,
+        stamp if terminal else None,
+        last_change,
+        _next_stamp(base, last_change, cadence),
+        stamp,
+        stamp,
+        status,
+        polling,
+    )
+    if status == old_status:
+        return values, polling != old_polling, None
+    transition = {
+        "panel": panel,
+        "order_id": order_id,
+        "at": stamp,
+        "from_status": old_status,
+        "to_status": status,
+        "remains": old_remains if remains is None else remains,
+        "charge": old_charge if charge is None else charge,
+        "raw_status": report.raw_status,
+    }
+    return values, True, transition

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso
 from tracker.errors import StoreError
-from tracker.rules.transitions import Cadence, apply_report
+from tracker.rules.transitions import (
+    KEEP_IF_NONE,
+    STATUS_READS,
+    STATUS_RESETS,
+    STATUS_WRITES,
+    Cadence,
+    apply_report,
+    status_update,
+)
 from tracker.store.connection import _CHUNK, Connection, _chunks, describe_db_error, placeholders
 from tracker.store.listing import iter_orders
 
@@ -152,44 +160,40 @@ class Store(Connection):
         ``polled_at`` is when the poll that asked started (default ``now``):
         next checks count from it, see :func:`tracker.rules.transitions.apply_report`.
         """
+        stamp, base = iso(now), polled_at or now
         recorded: list[dict[str, Any]] = []
         with self.write() as db:
             conn = db.conn
-            marks = placeholders(asked)
             # The raw cursor, not db.query(): this runs once per 100 orders on
             # the hot path, and sqlite-utils' savepoint per query costs more
             # than the SELECT itself.
-            cursor = conn.execute(
-                f"SELECT * FROM orders WHERE panel = ? AND order_id IN ({marks})",
-                [panel, *asked],
-            )
-            names = [d[0] for d in cursor.description]
-            updates: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
-            for values in cursor.fetchall():
-                row = dict(zip(names, values, strict=True))
-                order_id = row["order_id"]
-                outcome = apply_report(
-                    row, reports.get(order_id), now, cadence, polled_at=polled_at
-                )
-                # Only the columns whose value changes are written, so an index
-                # on an unchanged column (status, for most reports) is not touched.
-                changed = {k: v for k, v in outcome.changes.items() if row[k] != v}
-                if changed:
-                    updates[tuple(changed)].append([*changed.values(), panel, order_id])
-                if outcome.transition is not None:
-                    recorded.append(outcome.transition)
-            for columns, params in updates.items():
-                assignments = ", ".join(f"{c} = ?" for c in columns)
-                conn.executemany(
-                    f"UPDATE orders SET {assignments} WHERE panel = ? AND order_id = ?", params
-                )
+            stored = conn.execute(
+                _SELECT_STATUS.format(placeholders(asked)), [panel, *asked]
+            ).fetchall()
+            moved: list[tuple[Any, ...]] = []  # status or polling change: every column
+            kept: list[tuple[Any, ...]] = []  # the same status: its indexes untouched
+            others: list[int] = []  # no status in the report: apply_report decides
+            for row in stored:
+                order_id = row[0]
+                report = reports.get(order_id)
+                if report is None or report.error is not None or report.status is None:
+                    others.append(order_id)
+                    continue
+                values, whole, transition = status_update(panel, row, report, stamp, base, cadence)
+                if whole:
+                    moved.append((*values, panel, order_id))
+                else:
+                    kept.append((*values[:_KEPT_COLUMNS], panel, order_id))
+                if transition is not None:
+                    recorded.append(transition)
+            if moved:
+                conn.executemany(_UPDATE_MOVED, moved)
+            if kept:
+                conn.executemany(_UPDATE_KEPT, kept)
+            if others:
+                recorded += _apply_others(conn, panel, others, reports, now, cadence, polled_at)
             if recorded:
-                fields = list(recorded[0])
-                conn.executemany(
-                    f"INSERT INTO transitions ({', '.join(fields)}) "
-                    f"VALUES ({', '.join('?' * len(fields))})",
-                    [[t[f] for f in fields] for t in recorded],
-                )
+                conn.executemany(_INSERT_TRANSITION, recorded)
         return recorded
 
     # --- reading -------------------------------------------------------------
@@ -224,3 +228,75 @@ class Store(Connection):
 
     def transitions_since(self, last_id: int) -> list[dict[str, Any]]:
         return self.rows("SELECT * FROM transitions WHERE id > ? ORDER BY id LIMIT 1000", [last_id])
+
+
+# --- the status writes, built once ---------------------------------------------
+
+
+def _update_sql(columns: tuple[str, ...]) -> str:
+    """Return the UPDATE storing a status report's ``columns`` (values ?1..?n,
+    then panel and order ID), with STATUS_RESETS as constants."""
+    sets = []
+    for i, column in enumerate(columns, 1):
+        if column == "completed_at":  # set once, when the order first finishes
+            sets.append(f"{column} = COALESCE({column}, ?{i})")
+        elif column in KEEP_IF_NONE:
+            sets.append(f"{column} = COALESCE(?{i}, {column})")
+        else:
+            sets.append(f"{column} = ?{i}")
+    sets += [f"{c} = {'NULL' if v is None else int(v)}" for c, v in STATUS_RESETS.items()]
+    n = len(columns)
+    return f"UPDATE orders SET {', '.join(sets)} WHERE panel = ?{n + 1} AND order_id = ?{n + 2}"
+
+
+# Only the columns a write names are re-indexed: a report that leaves status
+# and polling as they were skips the two status indexes (the usual report).
+_KEPT_COLUMNS = len(STATUS_WRITES) - 2
+assert STATUS_WRITES[_KEPT_COLUMNS:] == ("status", "polling")
+_UPDATE_MOVED = _update_sql(STATUS_WRITES)
+_UPDATE_KEPT = _update_sql(STATUS_WRITES[:_KEPT_COLUMNS])
+_SELECT_STATUS = (
+    f"SELECT {', '.join(STATUS_READS)} FROM orders WHERE panel = ? AND order_id IN ({{}})"
+)
+_TRANSITION = ("panel", "order_id", "at", "from_status", "to_status", "remains", "charge")
+_INSERT_TRANSITION = (
+    f"INSERT INTO transitions ({', '.join(_TRANSITION)}, raw_status) "
+    f"VALUES ({', '.join(':' + f for f in _TRANSITION)}, :raw_status)"
+)
+
+
+def _apply_others(
+    conn: sqlite3.Connection,
+    panel: str,
+    order_ids: list[int],
+    reports: dict[int, OrderStatus],
+    now: datetime,
+    cadence: Cadence,
+    polled_at: datetime | None,
+) -> list[dict[str, Any]]:
+    """Store what apply_report decides for ``order_ids`` (errors, IDs missing from
+    the answer); return the transitions to record."""
+    recorded = []
+    cursor = conn.execute(
+        f"SELECT * FROM orders WHERE panel = ? AND order_id IN ({placeholders(order_ids)})",
+        [panel, *order_ids],
+    )
+    names = [d[0] for d in cursor.description]
+    updates: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
+    for values in cursor.fetchall():
+        row = dict(zip(names, values, strict=True))
+        order_id = row["order_id"]
+        outcome = apply_report(row, reports.get(order_id), now, cadence, polled_at=polled_at)
+        # Only the columns whose value changes are written, so an index on an
+        # unchanged column is not touched.
+        changed = {k: v for k, v in outcome.changes.items() if row[k] != v}
+        if changed:
+            updates[tuple(changed)].append([*changed.values(), panel, order_id])
+        if outcome.transition is not None:
+            recorded.append(outcome.transition)
+    for columns, params in updates.items():
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        conn.executemany(
+            f"UPDATE orders SET {assignments} WHERE panel = ? AND order_id = ?", params
+        )
+    return recorded
