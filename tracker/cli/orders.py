@@ -11,12 +11,13 @@ from typing import Any
 
 import click
 
+from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
 from tracker.cli.listing import json_array, table_chunks
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.render import table, to_json
 from tracker.clock import utcnow
 from tracker.errors import PanelError, StoreError
-from tracker.panel.statuses import ORDER_STATUSES, canonical_order_status
+from tracker.store.listing import order_statuses
 from tracker.store.watch import order_listing
 
 _ID = re.compile(r"^\d{1,18}$")
@@ -182,7 +183,8 @@ TABLE_LIMIT = 100
     "--status",
     "status_filter",
     metavar="S",
-    help=f"Only this status ({', '.join(ORDER_STATUSES)}, or as the panel spells it).",
+    help=f"Only this status, any case ({', '.join(ORDER_FILTERS)} for none yet, "
+    "or a panel's own word seen in the database).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (every match unless --limit).")
 @click.option(
@@ -210,7 +212,12 @@ def orders(
     config = ctx.config(keys=False, logs=False)
     name = config.panel(panel).name if panel else None
     store = open_store(config)
-    status = canonical_order_status(status_filter) or status_filter if status_filter else None
+    status = None
+    if status_filter is not None:
+        try:
+            status = order_filter(status_filter, lambda: order_statuses(store))
+        except UnknownStatus as exc:
+            fail(f"--status: {exc}", EXIT_USAGE)
     listed = partial(order_listing, store, panel=name, status=status, stalled=stalled)
     if as_json:
         # Streamed: scripts get every match without the whole list in memory.

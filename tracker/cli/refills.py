@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from tracker.cli.filters import REFILL_FILTERS, UnknownStatus, refill_filter
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.cli.render import table, to_json
@@ -16,25 +17,12 @@ from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.refills import past_request
 from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
-from tracker.panel.statuses import REFILL_STATUSES, normalize_refill_status
 from tracker.redact import register_secret
-from tracker.rules.refills import LOCAL_STATUSES, REFUSED, UNKNOWN, manual_blocker
+from tracker.rules.refills import REFUSED, UNKNOWN, manual_blocker
 from tracker.store.orders import Store
+from tracker.store.refills import refill_statuses, requests_of
 from tracker.store.refills import refills as stored_refills
-from tracker.store.refills import requests_of
 from tracker.store.refills import services as stored_services
-
-ALL_REFILL_STATUSES = (*REFILL_STATUSES, *LOCAL_STATUSES)
-
-
-def canonical_refill_status(text: str) -> str:
-    """Given a user's spelling of a refill status, return it as stored
-    (unknown spellings verbatim: the panel may use them)."""
-    for local in LOCAL_STATUSES:
-        if text.strip().lower() == local.lower():
-            return local
-    status, _known = normalize_refill_status(text)
-    return status
 
 
 @main.command()
@@ -94,7 +82,7 @@ def _refresh(config: Config, store: Store, only: str | None) -> None:
     "--status",
     "status_filter",
     metavar="S",
-    help=f"Only this status ({', '.join(ALL_REFILL_STATUSES)}).",
+    help=f"Only this status, any case ({', '.join(REFILL_FILTERS)}).",
 )
 @click.option("--order", "order_id", type=click.IntRange(min=1), help="Only this order's.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -113,8 +101,13 @@ def refills(
     """List refill requests and what became of each, newest first."""
     config = ctx.config(keys=False)
     name = config.panel(panel).name if panel else None
-    status = canonical_refill_status(status_filter) if status_filter else None
     store = open_store(config)
+    status = None
+    if status_filter is not None:
+        try:
+            status = refill_filter(status_filter, lambda: refill_statuses(store))
+        except UnknownStatus as exc:
+            fail(f"--status: {exc}", EXIT_USAGE)
     rows = stored_refills(store, panel=name, status=status, order_id=order_id, limit=limit)
     if as_json:
         for row in rows:

@@ -65,3 +65,20 @@ def panels(store: Store) -> list[str]:
         """
     )
     return [r["name"] for r in rows]
+
+
+def order_statuses(store: Store) -> list[str]:
+    """Return every order status stored (the panels' unknown spellings included),
+    sorted; read by a skip-scan of the status index, one seek per status."""
+    rows = store.rows(
+        """
+        WITH RECURSIVE seen(status) AS (
+            SELECT MIN(status) FROM orders
+            UNION ALL
+            SELECT (SELECT MIN(status) FROM orders WHERE status > seen.status)
+            FROM seen WHERE seen.status IS NOT NULL
+        )
+        SELECT status FROM seen WHERE status IS NOT NULL
+        """
+    )
+    return [r["status"] for r in rows]

@@ -262,3 +262,9 @@ def refill_changes(store: Store, row_id: int) -> list[dict[str, Any]]:
         "WHERE refill = ? ORDER BY id",
         [row_id],
     )
+
+
+def refill_statuses(store: Store) -> list[str]:
+    """Return every refill status stored (the panels' unknown spellings included), sorted."""
+    rows = store.rows("SELECT DISTINCT status FROM refills ORDER BY status")
+    return [r["status"] for r in rows]

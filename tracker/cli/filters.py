@@ -1,0 +1,77 @@
+"""The values ``--status`` takes, in one place, and the check that a typo is
+an error rather than an empty listing.
+
+Pure: the user's text and what the database holds in, the stored spelling (or
+a usage error) out. A new filter word (a local state such as "untracked") is
+added to ORDER_FILTERS or REFILL_FILTERS and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from tracker.panel.statuses import (
+    ACTIVE,
+    ORDER_STATUSES,
+    PAUSED,
+    REFILL_STATUSES,
+    canonical_order_status,
+    normalize_refill_status,
+)
+from tracker.rules.refills import LOCAL_STATUSES
+
+NO_STATUS = "-"  # orders the panel has not answered for yet
+
+# What `orders --status` accepts, as shown in its help and its error.
+ORDER_FILTERS: tuple[str, ...] = (*ORDER_STATUSES, ACTIVE, PAUSED, NO_STATUS)
+# What `refills --status` accepts: the panel's statuses and the tracker's own.
+REFILL_FILTERS: tuple[str, ...] = (*REFILL_STATUSES, *LOCAL_STATUSES)
+
+
+class UnknownStatus(ValueError):
+    """The ``--status`` value matches nothing; the message lists what would."""
+
+
+def _match(text: str, choices: Iterable[str]) -> str | None:
+    wanted = " ".join(text.split()).lower()
+    return next((c for c in choices if c.lower() == wanted), None)
+
+
+def pick_status(
+    text: str,
+    filters: tuple[str, ...],
+    *,
+    spelling: Callable[[str], str | None],
+    stored: Callable[[], Iterable[str]],
+) -> str:
+    """Given a ``--status`` value, return the value to filter on.
+
+    Matching is case-insensitive: a filter word first, then a panel spelling
+    (``spelling`` maps "cancelled" to "Canceled"), then a status only seen in
+    the database (a panel's own word, kept verbatim; ``stored`` is only read
+    when needed). Raise UnknownStatus listing the valid values otherwise.
+    """
+    found = _match(text, filters) or spelling(text)
+    if found is not None:
+        return found
+    extra = [s for s in stored() if s not in filters]
+    found = _match(text, extra)
+    if found is not None:
+        return found
+    valid = ", ".join(f"'{v}'" for v in (*filters, *extra))
+    raise UnknownStatus(f"unknown status {text.strip()!r}; valid: {valid}")
+
+
+def order_filter(text: str, stored: Callable[[], Iterable[str]]) -> str:
+    """Given ``orders --status`` text, return the status to filter on ("-": none yet)."""
+    return pick_status(text, ORDER_FILTERS, spelling=canonical_order_status, stored=stored)
+
+
+def refill_filter(text: str, stored: Callable[[], Iterable[str]]) -> str:
+    """Given ``refills --status`` text, return the refill status to filter on."""
+
+    def spelling(raw: str) -> str | None:
+        status, known = normalize_refill_status(raw)
+        return status if known else None
+
+    return pick_status(text, REFILL_FILTERS, spelling=spelling, stored=stored)
