@@ -65,3 +65,79 @@ def test_refills_unknown_status_is_a_usage_error(sim):
     assert "'Rejected'" in result.output and "'Refused'" in result.output
     assert cli("refills", "--status", "rejected").exit_code == 0
     assert cli("refills", "--status", "REFUSED").exit_code == 0
+
+
+# --- point 11: run --once summary, log format, global options anywhere --------
+
+
+def test_run_once_ends_with_a_summary_per_panel(sim):
+    panel, cli = sim
+    ids = panel.seed_orders(3, status="Completed")
+    cli("track", *map(str, ids))
+    result = cli("run", "--once")
+    assert result.exit_code == 0, result.output
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("sim: 3 checked, 3 changed, 0 refills asked, balance ")
+    # Finished orders are not asked about again.
+    again = cli("run", "--once", "--all").stdout.strip().splitlines()[-1]
+    assert again.startswith("sim: 0 checked, 0 changed, 0 refills asked")
+
+
+def test_one_off_commands_log_human_lines_unless_json_is_asked(sim):
+    _panel, cli = sim
+    plain = cli("--log-level", "info", "services", "--refresh")
+    assert plain.exit_code == 0
+    logged = [line for line in plain.stderr.splitlines() if "services_synced" in line]
+    assert logged and not logged[0].lstrip().startswith("{")
+    as_json = cli("services", "--refresh", "--log-level", "info", "--log-format", "json")
+    assert as_json.exit_code == 0
+    lines = [json.loads(line) for line in as_json.stderr.splitlines() if "services_synced" in line]
+    assert lines and lines[0]["event"] == "services_synced"
+
+
+def test_config_and_log_level_are_taken_after_the_command(sim, tmp_path, monkeypatch):
+    panel, cli = sim
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "tracker.toml").rename(tmp_path / "other.toml")
+    monkeypatch.chdir(elsewhere)
+    config = str(tmp_path / "other.toml")
+    assert cli("track", "5", "--config", config).exit_code == 0
+    result = cli("orders", "--config", config, "--log-level", "debug", "--json")
+    assert result.exit_code == 0, result.output
+    assert [r["order_id"] for r in json.loads(result.stdout)] == [5]
+    assert cli("orders", f"--config={config}").exit_code == 0
+
+
+# --- point 12: the small ones ------------------------------------------------------
+
+
+def test_bare_command_prints_help_and_exits_0(sim):
+    _panel, cli = sim
+    result = cli()
+    assert result.exit_code == 0
+    assert "Usage:" in result.output and "orders" in result.output
+
+
+def test_balance_runway_is_said_once(sim):
+    _panel, cli = sim
+    assert cli("run", "--once").exit_code == 0
+    result = cli("balance")
+    assert result.exit_code == 0
+    assert "runway: unknown" in result.output
+    assert "runway: runway" not in result.output
+
+
+def test_alerts_limit_has_help(sim):
+    _panel, cli = sim
+    text = " ".join(cli("alerts", "--help").output.split())
+    assert "--limit INTEGER RANGE At most this many alerts" in text
+
+
+def test_services_shows_the_type(sim):
+    _panel, cli = sim
+    assert cli("services", "--refresh").exit_code == 0
+    result = cli("services")
+    header = result.output.splitlines()[0].split()
+    assert "TYPE" in header
+    assert "Default" in result.output and "Custom Comments" in result.output

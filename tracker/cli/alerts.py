@@ -84,7 +84,8 @@ def balance(ctx: Context, as_json: bool, panel: str | None) -> None:
         currency = f" {info['currency']}" if info["currency"] else ""
         click.echo(f"{name}: {money(info['balance'])}{currency}  (checked {info['at']})")
         click.echo(f"  state:  {_state(info)}")
-        click.echo(f"  runway: {info['runway']['text']}")
+        # describe() is written to stand alone in alerts ("runway unknown (...)").
+        click.echo(f"  runway: {info['runway']['text'].removeprefix('runway ')}")
         recent = [
             {"at": r["at"], "balance": money(r["balance"])}
             for r in info["history"][-SHOWN_HISTORY:]
@@ -96,7 +97,13 @@ def balance(ctx: Context, as_json: bool, panel: str | None) -> None:
 @main.command()
 @click.option("--since", metavar="DURATION", help="Only alerts this recent (90m, 24h, 7d).")
 @click.option("--panel", metavar="NAME", help="Only this panel.")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--limit",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="At most this many alerts (the newest ones).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 @handle_errors

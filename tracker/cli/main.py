@@ -59,20 +59,31 @@ def handle_errors(fn: F) -> F:
 class Context:
     """Lazily loaded config, shared by the commands of one invocation."""
 
-    def __init__(self, config_path: str | None, log_level: str | None):
+    def __init__(
+        self, config_path: str | None, log_level: str | None, log_format: str | None = None
+    ):
         self.config_path = config_path
         self.log_level = log_level
+        self.log_format = log_format
 
-    def config(self, *, keys: bool = True, logs: bool = True) -> Config:
+    def config(self, *, keys: bool = True, logs: bool = True, daemon: bool = False) -> Config:
         """Load the config; set up logging unless ``logs`` is False (read-only
-        commands log nothing, and structlog costs them a noticeable start-up)."""
+        commands log nothing, and structlog costs them a noticeable start-up).
+
+        ``logging.format = "auto"`` means JSON when stderr is not a terminal for
+        the daemon (``run`` without --once: journald), but human lines for a
+        one-off command, piped or not; ``--log-format`` or an explicit
+        ``logging.format`` wins."""
         from tracker.config.load import load_config
 
         config = load_config(self.config_path, os.environ, resolve_keys=keys)
         if logs:
             from tracker.service.logs import configure as configure_logging
 
-            configure_logging(self.log_level or config.logging.level, config.logging.format)
+            fmt = self.log_format or config.logging.format
+            if fmt == "auto" and not daemon:
+                fmt = "console"
+            configure_logging(self.log_level or config.logging.level, fmt)
         _check_database_directory(config)
         return config
 
@@ -149,8 +160,46 @@ COMMAND_HELP = {
 }
 
 
+# Options of the group that are also taken after the command name
+# (`smm-tracker orders --config x`): moved in front of it before parsing.
+GLOBAL_OPTIONS = ("--config", "--log-level", "--log-format")
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Given the arguments after the program name, return them with the global
+    options found after the command moved before it (a later one still wins)."""
+    index = 0
+    while index < len(args) and args[index].startswith("-"):
+        index += 2 if args[index] in GLOBAL_OPTIONS else 1
+    if index >= len(args):
+        return list(args)
+    before, command, rest = args[:index], args[index], args[index + 1 :]
+    moved: list[str] = []
+    kept: list[str] = []
+    position = 0
+    while position < len(rest):
+        token = rest[position]
+        if token == "--":  # everything after it is an argument
+            kept.extend(rest[position:])
+            break
+        if token in GLOBAL_OPTIONS and position + 1 < len(rest):
+            moved.extend(rest[position : position + 2])
+            position += 2
+            continue
+        if token.split("=", 1)[0] in GLOBAL_OPTIONS and "=" in token:
+            moved.append(token)
+        else:
+            kept.append(token)
+        position += 1
+    return [*before, *moved, command, *kept]
+
+
 class _Group(click.Group):
-    """The command group: commands loaded on demand, one-line usage errors."""
+    """The command group: commands loaded on demand, one-line usage errors,
+    global options taken after the command too."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(COMMAND_MODULES))
@@ -196,21 +245,41 @@ def open_store(config: Config) -> Store:
     return Store(config.database.path, busy_timeout=config.database.busy_timeout)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Group,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--config",
     "config_path",
     metavar="PATH",
     help="Config file (default: $SMM_TRACKER_CONFIG, ./tracker.toml, "
-    "/etc/smm-tracker/config.toml).",
+    "/etc/smm-tracker/config.toml). Also taken after the command.",
 )
 @click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
-    help="Override logging.level.",
+    help="Override logging.level. Also taken after the command.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["console", "json"], case_sensitive=False),
+    help="Log lines for people (the default of one-off commands) or one JSON object "
+    "per line (the daemon follows logging.format). Also taken after the command.",
 )
 @click.version_option(__version__, prog_name="smm-tracker")
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None, log_level: str | None) -> None:
+def main(
+    ctx: click.Context, config_path: str | None, log_level: str | None, log_format: str | None
+) -> None:
     """Track SMM panel orders: batched status polling, history in SQLite, refills, alerts."""
-    ctx.obj = Context(config_path, log_level.lower() if log_level else None)
+    ctx.obj = Context(
+        config_path,
+        log_level.lower() if log_level else None,
+        log_format.lower() if log_format else None,
+    )
+    if ctx.invoked_subcommand is None:
+        # A bare `smm-tracker` is a question, not a mistake: answer with the help.
+        click.echo(ctx.get_help())
+        ctx.exit(0)

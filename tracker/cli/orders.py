@@ -311,5 +311,5 @@ def history(ctx: Context, order_id: str, as_json: bool, panel: str | None) -> No
                 ["AT", "FROM", "TO", "REMAINS", "CHARGE"],
             )
         )
-    else:
-        click.echo("no status seen yet")
+    elif row["status"] is not None:
+        click.echo("no status change recorded")

@@ -54,8 +54,30 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
     click.echo(
         table(
             rows,
-            ["panel", "service", "name", "refill", "cancel", "rate", "min", "max", "updated_at"],
-            ["PANEL", "SERVICE", "NAME", "REFILL", "CANCEL", "RATE", "MIN", "MAX", "SYNCED"],
+            [
+                "panel",
+                "service",
+                "name",
+                "type",
+                "refill",
+                "cancel",
+                "rate",
+                "min",
+                "max",
+                "updated_at",
+            ],
+            [
+                "PANEL",
+                "SERVICE",
+                "NAME",
+                "TYPE",
+                "REFILL",
+                "CANCEL",
+                "RATE",
+                "MIN",
+                "MAX",
+                "SYNCED",
+            ],
         )
     )
 

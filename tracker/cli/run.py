@@ -5,16 +5,21 @@ from __future__ import annotations
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
 from tracker.cli.main import Context, handle_errors, main, pass_ctx
+from tracker.jobs.balance import money
+from tracker.jobs.poll import PollResult
 from tracker.jobs.tracker import Tracker
 from tracker.service.daemon import run_once
 from tracker.service.lock import DatabaseLock
 from tracker.service.notify import Notifier
 from tracker.service.process import Service, select_jobs
 from tracker.service.signals import install_signal_handlers
+from tracker.store.alerts import latest_balance
+from tracker.store.refills import last_refill_row, refills_after
 
 
 @main.command()
@@ -32,7 +37,7 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
     """Run the tracker: poll statuses (and the other jobs) on their schedule."""
     if everything and not once:
         raise click.UsageError("--all goes with --once")
-    config = ctx.config(keys=True)
+    config = ctx.config(keys=True, daemon=not once)
     if panel is not None:
         config.panel(panel)  # an unknown name is a usage error, before anything starts
     # One daemon per database: a second `run` (even --once) stops here.
@@ -40,7 +45,7 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
         if not once:
             service = Service(
                 config,
-                load=lambda: ctx.config(keys=True),
+                load=lambda: ctx.config(keys=True, daemon=True),
                 notifier=Notifier.from_env(),
                 panel=panel,
             )
@@ -49,10 +54,36 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
         tracker = Tracker(config)
         try:
             tracker.everything = everything
+            mark = last_refill_row(tracker.store)
             ok = run_once(select_jobs(tracker, config, panel))
+            names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
+            asked = refills_after(tracker.store, mark)
+            for name in names:
+                last = latest_balance(tracker.store, name)
+                click.echo(summary_line(name, tracker.polls.get(name), asked.get(name, 0), last))
         finally:
             tracker.close()
         sys.exit(0 if ok else 1)
+
+
+def summary_line(
+    name: str, poll: PollResult | None, refills: int, balance: dict[str, Any] | None
+) -> str:
+    """Given what one `run --once` did on a panel, return its line of the summary:
+    "main: 120 checked, 14 changed, 2 refills asked, balance 99.50 USD"."""
+    if poll is None:
+        parts = ["not polled"]
+    else:
+        parts = [f"{poll.checked} checked", f"{poll.transitions} changed"]
+    parts.append(f"{refills} refill{'s' if refills != 1 else ''} asked")
+    if balance is None:
+        parts.append("balance unknown")
+    else:
+        currency = f" {balance['currency']}" if balance["currency"] else ""
+        parts.append(f"balance {money(balance['balance'])}{currency}")
+    errors = len(poll.errors) if poll is not None else 0
+    tail = f"; {errors} failed call{'s' if errors != 1 else ''}" if errors else ""
+    return f"{name}: {', '.join(parts)}{tail}"
 
 
 @main.command()

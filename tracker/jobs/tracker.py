@@ -14,7 +14,7 @@ import structlog
 from tracker.config.model import Config
 from tracker.jobs.automation import automation_jobs
 from tracker.jobs.base import Core, Job
-from tracker.jobs.poll import poll_panel
+from tracker.jobs.poll import PollResult, poll_panel
 from tracker.jobs.refills import refill_jobs
 from tracker.jobs.watch import Watch
 from tracker.rules.transitions import Cadence
@@ -28,6 +28,7 @@ class Tracker(Core):
     def __init__(self, config: Config, **kwargs: Any):
         super().__init__(config, **kwargs)
         self.watch = Watch(self)  # alerts: balance jobs, listeners, observers, key pauses
+        self.polls: dict[str, PollResult] = {}  # each panel's last poll (`run --once` summary)
 
     @property
     def cadence(self) -> Cadence:
@@ -58,6 +59,7 @@ class Tracker(Core):
             stop_event=self.stop_event,
             on_transitions=self._notify,
         )
+        self.polls[panel] = result
         if result.auth_failed:  # pause this panel's jobs, alert once
             self.watch.auth_refused(panel, result.errors[-1])
         return result.ok

@@ -268,3 +268,16 @@ def refill_statuses(store: Store) -> list[str]:
     """Return every refill status stored (the panels' unknown spellings included), sorted."""
     rows = store.rows("SELECT DISTINCT status FROM refills ORDER BY status")
     return [r["status"] for r in rows]
+
+
+def last_refill_row(store: Store) -> int:
+    """Return the highest refills row ID (0 when none): a mark to count new requests from."""
+    return int(store.rows("SELECT COALESCE(MAX(id), 0) AS id FROM refills")[0]["id"])
+
+
+def refills_after(store: Store, row_id: int) -> dict[str, int]:
+    """Return how many refill requests each panel recorded after row ``row_id``."""
+    rows = store.rows(
+        "SELECT panel, COUNT(*) AS n FROM refills WHERE id > ? GROUP BY panel", [row_id]
+    )
+    return {r["panel"]: r["n"] for r in rows}
