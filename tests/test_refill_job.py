@@ -58,6 +58,7 @@ def test_services_are_stored_with_normalised_flags_and_listed(world):
         "PANEL",
         "SERVICE",
         "NAME",
+        "TYPE",
         "REFILL",
         "CANCEL",
         "RATE",

@@ -265,8 +265,8 @@ def open_store(config: Config) -> Store:
 @click.option(
     "--log-format",
     type=click.Choice(["console", "json"], case_sensitive=False),
-    help="Log lines for people (the default of one-off commands) or one JSON object "
-    "per line (the daemon follows logging.format). Also taken after the command.",
+    help="Override logging.format: lines for people, or one JSON object per line. "
+    "Also taken after the command.",
 )
 @click.version_option(__version__, prog_name="smm-tracker")
 @click.pass_context

@@ -72,7 +72,7 @@ def summary_line(
     """Given what one `run --once` did on a panel, return its line of the summary:
     "main: 120 checked, 14 changed, 2 refills asked, balance 99.50 USD"."""
     if poll is None:
-        parts = ["not polled"]
+        parts = ["statuses not checked"]
     else:
         parts = [f"{poll.checked} checked", f"{poll.transitions} changed"]
     parts.append(f"{refills} refill{'s' if refills != 1 else ''} asked")
