@@ -74,8 +74,12 @@ def _summary(config: AutomationConfig) -> str:
 def automation(
     ctx: Context, since: str | None, panel: str | None, limit: int, as_json: bool
 ) -> None:
-    """Show what the automation did (re-orders, cancels), what it skipped and why,
-    today's spending against the cap, and the orders stalled now."""
+    """Show what the automation did and skipped, spend against the cap, stalls.
+
+    Actions (re-orders, cancels, dry runs) newest first, the orders skipped
+    with their latest reason, today's estimated spend per panel, and the
+    orders stalled now.
+    """
     start: datetime | None = None
     if since is not None:
         try:

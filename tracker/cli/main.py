@@ -147,6 +147,7 @@ COMMAND_MODULES = {
 COMMAND_HELP = {
     "add": "Place an order, start tracking it and print its ID.",
     "alerts": "List alerts, oldest first, and the episodes still open.",
+    "automation": "Show what the automation did and skipped, spend against the cap, stalls.",
     "balance": "Show each panel's last balance, its recent history and the runway to zero.",
     "demo": "Watch the tracker follow orders on a built-in simulated panel (Ctrl-C stops).",
     "doctor": "Check the setup: config, database, each panel's answer and key source.",

@@ -15,4 +15,5 @@ MIGRATIONS = (
     "m006_open_counts",
     "m007_probes",
     "m008_stopped_orders",
+    "m013_automation",
 )
