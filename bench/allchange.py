@@ -11,9 +11,12 @@ them in a fresh database, then at each concurrency C run ``smm-tracker run
   just before, so every status and every ``remains`` changes: N transitions.
 
 Each row gives the process's wall against the ideal (status calls x latency
-/ C), its CPU (user + system, start-up included) per order, and, from the
-poll's own ``poll_done`` log line, the poll's wall and the writer's time per
-order (the time the poll thread spends storing answers).
+/ C), its CPU (user + system, start-up and every job included) per order, and,
+from the poll's own ``poll_done`` log line, the poll's wall, the process's CPU
+during the poll and the writer's time per order (the time the poll thread
+spends storing answers). The rest of the process CPU is start-up and the
+other jobs ``run --once`` runs (the automation job's stall watch judges every
+open order).
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import secrets
 import subprocess
 import tempfile
@@ -72,24 +74,28 @@ format = "json"
 
 
 def run_once(config: Path, key: str) -> dict[str, Any]:
-    """Run ``smm-tracker run --once --all`` in its own process; return its wall and
-    CPU seconds (the whole process, start-up included) and its poll_done log line."""
+    """Run ``smm-tracker run --once --all`` in its own process; return its wall,
+    CPU seconds and peak RSS (the whole process, start-up included) and its
+    poll_done log line."""
     command = [*tracker_command(), "--config", str(config), "run", "--once", "--all"]
     env = {**os.environ, "BENCH_PANEL_KEY": key}
-    # Only finished children count in RUSAGE_CHILDREN: the panel process
-    # runs on, so the difference is this one process's CPU.
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise RuntimeError(f"run --once failed:\n{done.stderr[-3000:]}")
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    poll = next(
-        (e for e in map(_json, done.stderr.splitlines()) if e.get("event") == "poll_done"), {}
-    )
-    return {"wall_s": wall, "cpu_s": cpu, "poll": poll}
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage
+        wall = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        log = err.read()
+    if child.returncode != 0:
+        raise RuntimeError(f"run --once failed ({child.returncode}):\n{log[-3000:]}")
+    poll = next((e for e in map(_json, log.splitlines()) if e.get("event") == "poll_done"), {})
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "poll": poll,
+    }
 
 
 def _json(line: str) -> dict[str, Any]:
@@ -122,6 +128,8 @@ def row(
         "poll_ratio": poll["wall_s"] / ideal if ideal and "wall_s" in poll else None,
         "cpu_s": run["cpu_s"],
         "cpu_us_per_order": run["cpu_s"] / max(checked, 1) * 1e6,
+        "poll_cpu_us_per_order": poll["cpu_s"] / max(checked, 1) * 1e6 if "cpu_s" in poll else None,
+        "peak_rss_mb": run["peak_rss_mb"],
         "write_s": write_s,
         "write_us_per_order": write_s / max(checked, 1) * 1e6 if write_s is not None else None,
         "errors": poll.get("errors"),
@@ -171,7 +179,9 @@ COLUMNS = [
     ("wall_ratio", "WALL/IDEAL"),
     ("poll_ratio", "POLL/IDEAL"),
     ("cpu_us_per_order", "CPU us/order"),
+    ("poll_cpu_us_per_order", "POLL CPU us/order"),
     ("write_us_per_order", "WRITER us/order"),
+    ("peak_rss_mb", "PEAK RSS MB"),
 ]
 
 

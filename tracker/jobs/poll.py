@@ -37,9 +37,11 @@ class PollResult:
     transitions: int = 0
     errors: list[str] = field(default_factory=list)
     auth_failed: bool = False
-    # Seconds this poll took, and of them the seconds its thread spent storing
-    # answers (the single writer): the bench's write-throughput figures.
+    # Seconds this poll took, the process's CPU seconds meanwhile (every
+    # thread), and the seconds its thread spent storing answers (the single
+    # writer): the bench's write-throughput figures.
     wall_s: float = 0.0
+    cpu_s: float = 0.0
     write_s: float = 0.0
 
     @property
@@ -67,7 +69,7 @@ def poll_panel(
     stop = stop_event or threading.Event()
     result = PollResult(panel=panel.name)
     started = clock()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     source: Iterator[list[int]] | None = store.due_order_ids(
         panel.name, started, panel.max_batch, everything=everything
     )
@@ -115,6 +117,7 @@ def poll_panel(
                 if recorded and on_transitions is not None:
                     on_transitions(recorded)
     result.wall_s = time.perf_counter() - began
+    result.cpu_s = time.process_time() - cpu
     log.info(
         "poll_done",
         panel=panel.name,
@@ -123,6 +126,7 @@ def poll_panel(
         transitions=result.transitions,
         errors=len(result.errors),
         wall_s=round(result.wall_s, 4),
+        cpu_s=round(result.cpu_s, 4),
         write_s=round(result.write_s, 4),
     )
     return result
