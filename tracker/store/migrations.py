@@ -1,7 +1,7 @@
 """Numbered schema migrations, recorded by sqlite-utils in ``_sqlite_migrations``.
 
 Append new migrations at the end (``m00N_topic``); never edit an applied one;
-list each new one in :mod:`tracker.store.schema` too.
+:mod:`tracker.store.schema` reads their names from this file.
 Explicit SQL is used so the schema reads the same here as in the README.
 """
 

@@ -2,18 +2,23 @@
 
 The store checks these names against ``_sqlite_migrations`` when it opens a
 database, so a read command on a current database never imports the
-migration machinery. Add a migration's name here when you add the migration
-(tests/test_store.py fails until you do).
+migration machinery. The names are read from the migration functions'
+definitions in :mod:`tracker.store.migrations` (``def m00N_topic(``), so a new
+migration can never be missed here; tests/test_store.py checks they match
+what sqlite-utils registers.
 """
 
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
 MIGRATION_SET = "smm-tracker"
-MIGRATIONS = (
-    "m001_orders_and_transitions",
-    "m002_services_and_refills",
-    "m003_balances_and_alerts",
-    "m005_scale",
-    "m006_open_counts",
-    "m007_probes",
-    "m008_stopped_orders",
-    "m013_automation",
-)
+
+
+def _migration_names() -> tuple[str, ...]:
+    source = Path(__file__).with_name("migrations.py").read_text(encoding="utf-8")
+    return tuple(re.findall(r"^def (m\d+_\w+)\(", source, re.MULTILINE))
+
+
+MIGRATIONS = _migration_names()
