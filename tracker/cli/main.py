@@ -145,10 +145,6 @@ COMMAND_MODULES = {
 # commands without importing them (tests/test_cli.py keeps it in step with the
 # docstrings; a command missing here is imported to get its help).
 COMMAND_HELP = {
-    "automation": (
-        "Show what the automation did (re-orders, cancels), what it skipped and why, "
-        "today's spending against the cap, and the orders stalled now."
-    ),
     "add": "Place an order, start tracking it and print its ID.",
     "alerts": "List alerts, oldest first, and the episodes still open.",
     "automation": "Show what the automation did and skipped, spend against the cap, stalls.",
