@@ -4,7 +4,7 @@ from tracker.clock import iso, parse_iso
 from tracker.panel.models import OrderStatus
 from tracker.rules.transitions import (
     NOT_IN_ANSWER,
-    UNKNOWN_CONFIRMATIONS,
+    UNKNOWN_BACKOFF,
     Cadence,
     apply_report,
     next_check,
@@ -67,14 +67,44 @@ def test_failed_is_not_terminal(clock):
     assert out.changes["polling"] == 1
 
 
-def test_unknown_id_is_flagged_and_given_up_after_confirmations(clock):
-    r = row(status=None)
-    for attempt in range(1, UNKNOWN_CONFIRMATIONS + 1):
+def test_unknown_id_backs_off_1h_6h_24h_then_stops_after_the_give_up_time(clock):
+    r = row(status="In progress")
+    waits = []
+    while True:
         out = apply_report(r, OrderStatus(7, error="Incorrect order ID"), clock(), CADENCE)
         r = {**r, **out.changes}
         assert out.transition is None and r["error"] == "Incorrect order ID"
-        assert r["polling"] == (0 if attempt == UNKNOWN_CONFIRMATIONS else 1)
-    assert r["status"] is None  # an error never invents a status
+        if r["polling"] == 0:
+            break
+        wait = (parse_iso(r["next_check_at"]) - clock()).total_seconds()
+        waits.append(wait)
+        clock.advance(wait)
+    assert waits[:3] == list(UNKNOWN_BACKOFF)
+    # Stopped once the panel had called it unknown for the give-up time, not sooner.
+    assert sum(waits) == CADENCE.give_up
+    assert r["stopped_by"] == "panel" and r["stop_reason"] == "Incorrect order ID"
+    assert r["stopped_at"] == iso(clock()) and r["status"] == "In progress"
+    assert out.lost == {
+        "panel": "main",
+        "order_id": 7,
+        "status": "In progress",
+        "error": "Incorrect order ID",
+        "unknown_since": r["unknown_since"],
+    }
+
+
+def test_many_unknown_answers_in_a_short_time_never_stop_polling(clock):
+    r = row(status="Pending")
+    for _ in range(20):  # e.g. `run --once --all` twenty times in a row
+        r = {**r, **apply_report(r, None, clock(), CADENCE).changes}
+        clock.advance(60)
+    assert r["polling"] == 1 and "stopped_by" not in r
+
+
+def test_a_good_answer_ends_the_unknown_streak(clock):
+    r = row(status="Pending", error="Incorrect order ID", error_count=2, unknown_since=iso(clock()))
+    out = apply_report(r, OrderStatus(7, status="Pending"), clock(), CADENCE)
+    assert out.changes["unknown_since"] is None and out.changes["error_count"] == 0
 
 
 def test_missing_from_answer_counts_as_unknown(clock):

@@ -82,6 +82,9 @@ class ScheduleConfig:
     services_every: float = 6 * 3600.0
     refill_every: float = 1800.0
     balance_every: float = 900.0
+    # An order the panel calls unknown backs off (1h, 6h, then 24h) and stops
+    # being polled once the panel has called it unknown for this long.
+    unknown_give_up: float = 3 * 86400.0
 
 
 @dataclass(frozen=True, slots=True)

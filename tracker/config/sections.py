@@ -165,6 +165,9 @@ def _schedule(t: Table) -> ScheduleConfig:
         services_every=t.duration("services_every", d.services_every, minimum=60, maximum=longest),
         refill_every=t.duration("refill_every", d.refill_every, minimum=1, maximum=longest),
         balance_every=t.duration("balance_every", d.balance_every, minimum=1, maximum=longest),
+        unknown_give_up=t.duration(
+            "unknown_give_up", d.unknown_give_up, minimum=0, maximum=366 * _DAY
+        ),
     )
 
 

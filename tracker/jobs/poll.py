@@ -1,5 +1,7 @@
 """The status job: due orders → multi-status calls → one transaction per answer.
 
+How one batch is asked (splitting, re-asking missing IDs) is :mod:`tracker.jobs.asking`.
+
 IDs are streamed from SQLite ``max_batch`` at a time, at most ``concurrency``
 calls are in flight, and every answer is committed before more IDs are read,
 so memory stays flat whatever the number of tracked orders.
@@ -18,8 +20,8 @@ import structlog
 
 from tracker.clock import Clock
 from tracker.errors import AuthError, PanelError, StopRequested, TransientError
+from tracker.jobs.asking import Answer, ask_batch
 from tracker.panel.client import PanelClient
-from tracker.panel.models import OrderStatus
 from tracker.rules.transitions import Cadence
 from tracker.store.orders import Store
 
@@ -35,6 +37,7 @@ class PollResult:
     calls: int = 0
     checked: int = 0
     transitions: int = 0
+    lost: int = 0
     errors: list[str] = field(default_factory=list)
     auth_failed: bool = False
     # Seconds this poll took, the process's CPU seconds meanwhile (every
@@ -58,12 +61,16 @@ def poll_panel(
     everything: bool = False,
     stop_event: threading.Event | None = None,
     on_transitions: Callable[[list[dict[str, Any]]], None] | None = None,
+    on_lost: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> PollResult:
     """Check a panel's due open orders; return what happened.
 
     Failures are counted in the result, not raised: one panel's bad hour never
-    stops the daemon. A transient failure (after its retries) or a refused key
-    ends this poll early; the next run carries on where it left off.
+    stops the daemon. A failed call is the panel's failure, never its orders':
+    they are left untouched. ``on_lost`` gets the orders that stopped being
+    polled because the panel kept calling them unknown. A transient failure
+    (after its retries) or a refused key ends this poll early; the next run
+    carries on where it left off.
     """
     panel = client.panel
     stop = stop_event or threading.Event()
@@ -78,7 +85,7 @@ def poll_panel(
     # the moment one comes back, while its answer is still being parsed.
     queued = 2 * panel.concurrency
     with ThreadPoolExecutor(queued, thread_name_prefix=f"poll-{panel.name}") as pool:
-        pending: dict[Future[dict[int, OrderStatus]], list[int]] = {}
+        pending: dict[Future[Answer], list[int]] = {}
 
         def fill(source: Iterator[list[int]] | None) -> Iterator[list[int]] | None:
             """Submit batches until ``queued`` are pending; return None once the
@@ -87,7 +94,7 @@ def poll_panel(
                 ids = next(source, None) if not stop.is_set() else None
                 if ids is None:
                     return None
-                pending[pool.submit(client.statuses, ids)] = ids
+                pending[pool.submit(ask_batch, client, ids)] = ids
             return source
 
         source = fill(source)
@@ -105,17 +112,37 @@ def poll_panel(
             # next batches while this thread stores the answers (the keyset
             # cursor never hands out an ID that is still in flight).
             source = fill(source)
-            for ids, reports in answered:
+            for ids, answer in answered:
+                asked = answer.settled(ids)
+                lost: list[dict[str, Any]] = []
                 writing = time.perf_counter()
-                recorded = store.apply_reports(
-                    panel.name, ids, reports, clock(), cadence, polled_at=started
+                recorded = (
+                    store.apply_reports(
+                        panel.name,
+                        asked,
+                        answer.reports,
+                        clock(),
+                        cadence,
+                        polled_at=started,
+                        lost=lost,
+                    )
+                    if asked
+                    else []
                 )
                 result.write_s += time.perf_counter() - writing
-                result.calls += 1
-                result.checked += len(ids)
+                result.calls += answer.calls
+                result.checked += len(asked)
                 result.transitions += len(recorded)
+                result.lost += len(lost)
+                if len(asked) < len(ids) and not stop.is_set():
+                    result.errors.append(
+                        f"{panel.name}: status: {len(ids) - len(asked)} order(s) not asked: "
+                        "the panel failed while a batch was being split or re-asked"
+                    )
                 if recorded and on_transitions is not None:
                     on_transitions(recorded)
+                if lost and on_lost is not None:
+                    on_lost(lost)
     result.wall_s = time.perf_counter() - began
     result.cpu_s = time.process_time() - cpu
     log.info(

@@ -33,7 +33,11 @@ class Tracker(Core):
     @property
     def cadence(self) -> Cadence:
         schedule = self.config.schedule
-        return Cadence(every=schedule.status_every, max_every=schedule.status_max_every)
+        return Cadence(
+            every=schedule.status_every,
+            max_every=schedule.status_max_every,
+            give_up=schedule.unknown_give_up,
+        )
 
     def close(self) -> None:
         self.watch.close()  # posts queued webhook alerts, bounded by the webhook timeout
@@ -58,6 +62,7 @@ class Tracker(Core):
             everything=self.everything,
             stop_event=self.stop_event,
             on_transitions=self._notify,
+            on_lost=self.watch.on_lost,
         )
         self.polls[panel] = result
         if result.auth_failed:  # pause this panel's jobs, alert once

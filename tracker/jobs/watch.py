@@ -39,6 +39,7 @@ from tracker.rules.alerts import (
     rough_duration,
 )
 from tracker.rules.episodes import Alert, Episode
+from tracker.rules.losses import lost_alerts
 
 log = structlog.get_logger("tracker.watch")
 
@@ -161,6 +162,11 @@ class Watch:
 
     def on_transitions(self, transitions: list[dict[str, Any]]) -> None:
         for alert in order_alerts(transitions):
+            self.alerter.raise_alert(alert)
+
+    def on_lost(self, lost: list[dict[str, Any]]) -> None:
+        """Orders that stopped being polled because the panel lost them: alert."""
+        for alert in lost_alerts(lost):
             self.alerter.raise_alert(alert)
 
     def on_refills(self, changes: list[dict[str, Any]]) -> None:

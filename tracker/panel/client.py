@@ -5,6 +5,7 @@ The HTTP, retries and answer checks live in :mod:`tracker.panel.transport`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -29,15 +30,24 @@ from tracker.panel.transport import CallObserver, P, Transport
 
 log = structlog.get_logger("tracker.client")
 
-__all__ = ["MAX_IDS", "CallObserver", "PanelClient"]
+__all__ = ["MAX_IDS", "CallObserver", "PanelClient", "WholeCallRefused"]
 
 MAX_IDS = 100  # the API's own limit for multi-ID actions
-_NO_MULTI_STATUS = ("order not found", "order id is required", "incorrect request")
+# A witness that answered normally vouches for the key this long: a batch being
+# split asks balance once, not once per refused half.
+WITNESS_TTL = 60.0
+
+
+class WholeCallRefused(PanelAnswerError):
+    """A whole-answer error to a call while the panel answers other calls normally:
+    something in this call (an ID, a field) provoked it."""
 
 
 class PanelClient(Transport[P]):
     """Given a panel's settings, talk API v2 to it for the process lifetime: one
     method per action, answers parsed into :mod:`tracker.panel.models` values."""
+
+    _witness_ok_until = 0.0  # monotonic: until then the key is known to work
 
     def warn_unknown(self, kind: str, raw: str | None) -> None:
         """Log a status spelling we do not know, once per panel and spelling."""
@@ -62,10 +72,20 @@ class PanelClient(Transport[P]):
     # --- actions -------------------------------------------------------------
 
     def services(self) -> list[Service]:
-        return self._parsed("services", parse.parse_services, self._call("services"))
+        """Return the panel's services ("No services available" is an empty list)."""
+        return self._refusable("services", parse.parse_services, self._call("services"))
 
     def balance(self) -> Balance:
-        return self._parsed("balance", parse.parse_balance, self._call("balance"))
+        return self._refusable("balance", parse.parse_balance, self._call("balance"))
+
+    def _refusable(self, action: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """Parse an answer whose whole-answer error may be an unknown key refusal."""
+        try:
+            return fn(*args)
+        except PanelAnswerError as exc:
+            raise self._tag(self.refusal(action, exc), action) from None
+        except PanelError as exc:
+            raise self._tag(exc, action) from None
 
     def add(self, order: NewOrder) -> int:
         """Place an order; return its ID. Never resent once it may have arrived."""
@@ -73,47 +93,121 @@ class PanelClient(Transport[P]):
         return self._parsed("add", parse.parse_add, data)
 
     def status(self, order_id: int) -> OrderStatus:
+        """Ask for one order with ``order=``. A whole-answer error raises (see
+        :meth:`refusal`)."""
         data = self._call("status", {"order": str(order_id)})
-        result = self._parsed("status", parse.parse_status_single, order_id, data)
+        try:
+            result = parse.parse_status_single(order_id, data)
+        except PanelAnswerError as exc:
+            raise self._tag(self.refusal("status", exc), "status") from None
+        except PanelError as exc:
+            raise self._tag(exc, "status") from None
         self._check_known(result)
         return result
 
     def statuses(self, order_ids: list[int]) -> dict[int, OrderStatus]:
-        """Return statuses of up to 100 orders with one multi-status call.
+        """Return statuses of up to 100 orders with one ``orders=`` call (even for one ID).
 
-        Falls back to single calls (and remembers it) for clones that answer
-        a multi-status call with "Order not found." IDs missing from the
-        answer are absent from the result.
+        A whole-answer error is never an order's: it raises AuthError (the key),
+        WholeCallRefused (the panel answers otherwise: something in this call
+        provoked it; the caller splits the batch) or the panel's error. Only a
+        panel proven not to read ``orders=`` (refused for one ID that ``order=``
+        answers) is asked one order at a time, remembered for the process. An
+        answer naming none of the IDs raises BadAnswerError; IDs missing from
+        an answer are absent from the result.
         """
         if len(order_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
-        if not self.multi_status or len(order_ids) == 1:
+        if not self.multi_status:
             return self._statuses_one_by_one(order_ids)
+        try:
+            return self._multi(order_ids)
+        except WholeCallRefused as exc:
+            if not self._reads_single_only(order_ids[0], exc):
+                raise
+        return self._statuses_one_by_one(order_ids)
+
+    def _multi(self, order_ids: list[int]) -> dict[int, OrderStatus]:
         data = self._call("status", {"orders": ",".join(map(str, order_ids))})
         try:
             result = parse.parse_status_multi(order_ids, data)
         except PanelAnswerError as exc:
-            if not any(text in exc.detail.lower() for text in _NO_MULTI_STATUS):
-                raise self._tag(exc, "status") from None
-            log.warning("multi_status_unsupported", panel=self.name, answer=exc.detail)
-            self.multi_status = False
-            return self._statuses_one_by_one(order_ids)
+            raise self._tag(self.refusal("status", exc), "status") from None
         except PanelError as exc:
             raise self._tag(exc, "status") from None
         for item in result.values():
             self._check_known(item)
         return result
 
+    def _reads_single_only(self, order_id: int, refused: WholeCallRefused) -> bool:
+        """After ``orders=`` was refused, return True (and remember it) when the
+        panel answers ``order=`` for an ID it refuses as ``orders=``."""
+        try:
+            self.status(order_id)
+        except WholeCallRefused:
+            return False  # this ID may be the bad one: the caller isolates it
+        try:
+            self._multi([order_id])
+        except WholeCallRefused:
+            log.warning("multi_status_unsupported", panel=self.name, answer=refused.detail)
+            self.multi_status = False
+            return True
+        return False
+
     def _statuses_one_by_one(self, order_ids: list[int]) -> dict[int, OrderStatus]:
         result = {}
         for order_id in order_ids:
             try:
                 result[order_id] = self.status(order_id)
-            except AuthError:
-                raise
-            except PanelAnswerError as exc:
+            except WholeCallRefused as exc:  # the panel answers others: this order's own
                 result[order_id] = OrderStatus(order_id=order_id, error=exc.detail)
         return result
+
+    def status_alone(self, order_id: int) -> OrderStatus:
+        """Ask for one order asked about but left out of a multi answer, with ``order=``."""
+        try:
+            return self.status(order_id)
+        except WholeCallRefused as exc:
+            return OrderStatus(order_id=order_id, error=exc.detail)
+
+    # --- whole-answer refusals -------------------------------------------------
+
+    def refusal(self, action: str, exc: PanelAnswerError) -> PanelAnswerError:
+        """Given a whole-answer error to ``action``, return what it means.
+
+        A known key phrasing is an AuthError already. Otherwise another action
+        is asked (``balance``; for ``balance`` itself, ``services``): the same
+        words there make it a refusal of the key (AuthError); any other answer
+        means the panel works and this call provoked the refusal
+        (WholeCallRefused). When the witness fails too, the error is returned
+        as it is: a panel failure, never an order's.
+        """
+        if isinstance(exc, AuthError | WholeCallRefused):
+            return exc
+        verdict = self._witness("services" if action == "balance" else "balance", exc.detail)
+        if verdict == "key":
+            log.warning("key_refused_unknown_wording", panel=self.name, answer=exc.detail)
+            return AuthError(exc.detail)
+        if verdict == "ok":
+            return WholeCallRefused(exc.detail)
+        return exc
+
+    def _witness(self, action: str, words: str) -> str:
+        """Ask ``action``; return "key" when it is refused with ``words`` (or a known
+        key phrasing), "ok" when it answers otherwise, "unsure" when it fails."""
+        with self._warn_lock:
+            if time.monotonic() < self._witness_ok_until:
+                return "ok"
+        try:
+            data = self._call(action)
+        except PanelError:
+            return "unsure"
+        said = parse.error_text(data)
+        if said is not None and (said == words or parse.is_key_refusal(said)):
+            return "key"
+        with self._warn_lock:
+            self._witness_ok_until = time.monotonic() + WITNESS_TTL
+        return "ok"
 
     def _check_known(self, item: OrderStatus) -> None:
         if item.status is not None and not item.known_status:

@@ -7,12 +7,12 @@ panel's own ``{"error": ...}``), never a stray ``KeyError`` or ``TypeError``.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError, PanelAnswerError
+from tracker.panel.body import Document, find_json
 from tracker.panel.models import (
     Balance,
     CancelResult,
@@ -29,19 +29,28 @@ _AUTH_PATTERNS = re.compile(
     r"account (?:is )?(?:suspended|banned|disabled|blocked)|unauthori[sz]ed",
     re.IGNORECASE,
 )
+_NO_SERVICES = re.compile(r"\bno services?\b", re.IGNORECASE)
 # --- envelope ----------------------------------------------------------------
 
 
 def decode_json(body: bytes) -> Any:
-    """Given an answer body, return the decoded JSON. Raise BadAnswerError otherwise."""
-    if looks_like_html(body):
-        raise BadAnswerError(f"answered an HTML page, not JSON: {html_title(body)}")
+    """Given an answer body, return the decoded JSON (found behind or before PHP
+    notice text, see :mod:`tracker.panel.body`). Raise BadAnswerError otherwise."""
+    return decode_document(body).data
+
+
+def decode_document(body: bytes) -> Document:
+    """Given an answer body, return its JSON document and any notice text around it.
+
+    Raise BadAnswerError when there is none (an HTML page is named by its title).
+    """
     try:
-        return json.loads(body.decode("utf-8-sig", errors="replace"))
-    except (ValueError, RecursionError) as exc:
+        return find_json(body)
+    except BadAnswerError:
+        if looks_like_html(body):
+            raise BadAnswerError(f"answered an HTML page, not JSON: {html_title(body)}") from None
         raise BadAnswerError(
-            f"answered invalid JSON ({exc.__class__.__name__}): "
-            f"{short(body[:120].decode('utf-8', 'replace'), 120)}"
+            f"answered invalid JSON: {short(body[:120].decode('utf-8', 'replace'), 120)}"
         ) from None
 
 
@@ -62,6 +71,11 @@ def error_text(value: Any) -> str | None:
     if isinstance(value, dict) and "error" in value and value["error"] not in (None, "", False):
         return short(value["error"])
     return None
+
+
+def is_key_refusal(message: str) -> bool:
+    """Return True when ``message`` is one of the known key/account refusal phrasings."""
+    return _AUTH_PATTERNS.search(message) is not None
 
 
 def raise_for_error(data: Any) -> None:
@@ -156,6 +170,9 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
                 result[order_id] = parse_order_status(order_id, item)
     else:
         raise BadAnswerError(f"expected an object or list for status, got {type(data).__name__}")
+    if not result:
+        # {}, [], a list of numbers, unrelated keys: never "every ID is unknown".
+        raise BadAnswerError(f"answered none of the {len(wanted)} asked IDs: {short(data, 80)}")
     return result
 
 
@@ -181,7 +198,13 @@ def parse_balance(data: Any) -> Balance:
 
 
 def parse_services(data: Any) -> list[Service]:
-    """Given the answer to ``services``, return the Services it lists (bad items skipped)."""
+    """Given the answer to ``services``, return the Services it lists (bad items skipped).
+
+    ``{"error": "No services available"}`` and ``[]`` are an empty catalogue.
+    """
+    message = error_text(data)
+    if message is not None and _NO_SERVICES.search(message):
+        return []
     raise_for_error(data)
     services = []
     for item in _expect_list(data, "services"):

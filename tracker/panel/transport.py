@@ -31,6 +31,7 @@ from tracker.errors import (
     TransientError,
 )
 from tracker.panel import deadline, failures, parse
+from tracker.panel.body import Document
 
 log = structlog.get_logger("tracker.client")
 
@@ -197,7 +198,12 @@ class Transport(Generic[P]):
                 panel=panel,
                 action=action,
             )
-        if code >= 500 or (code == 200 and parse.looks_like_html(body)):
+        try:
+            document: Document | None = parse.decode_document(body)
+        except BadAnswerError as exc:
+            document, unreadable = None, exc
+        # A JSON answer behind PHP notice HTML is an answer, not a gateway page.
+        if code >= 500 or (code == 200 and document is None and parse.looks_like_html(body)):
             raise TransientError(
                 failures.describe_status(code, body, self.panel.url),
                 retry_after=_retry_after(response),
@@ -205,19 +211,26 @@ class Transport(Generic[P]):
                 panel=panel,
                 action=action,
             )
-        try:
-            data = parse.decode_json(body)
-        except BadAnswerError as exc:
+        if document is None:
             if code == 200:  # cut-off or garbled answer: the panel may have acted
-                raise TransientError(
-                    exc.detail, maybe_sent=True, panel=panel, action=action
-                ) from None
-            raise BadAnswerError(f"HTTP {code}: {exc.detail}", panel=panel, action=action) from None
+                raise TransientError(unreadable.detail, maybe_sent=True, panel=panel, action=action)
+            raise BadAnswerError(f"HTTP {code}: {unreadable.detail}", panel=panel, action=action)
+        if document.noise:
+            self._prints_notices(document.noise)
+        data = document.data
         if code != 200 and parse.error_text(data) is None:
             raise BadAnswerError(
                 f"HTTP {code}: {parse.short(data, 120)}", panel=panel, action=action
             )
         return data if code == 200 else failures.with_status(code, data, self.panel.url)
+
+    def _prints_notices(self, noise: str) -> None:
+        """Log, once per panel, that its answers carry PHP notices around the JSON."""
+        with self._warn_lock:
+            if "notices" in self._warned:
+                return
+            self._warned.add("notices")
+        log.warning("panel_prints_notices", panel=self.name, sample=noise)
 
     def _scrub(self, body: bytes) -> bytes:
         """Blank out the key where a panel echoes it back ("Invalid API key <key>"):

@@ -27,6 +27,8 @@ SEVERITY = {
     "automation_capped": "warning",
     "automation_reordered": "info",
     "automation_canceled": "info",
+    "order_lost": "error",
+    "action_unsupported": "warning",
 }
 SEVERITIES = ("info", "warning", "error")
 

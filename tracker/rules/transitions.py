@@ -18,11 +18,14 @@ from tracker.panel.statuses import is_terminal
 if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
     from tracker.panel.models import OrderStatus
 
-# An ID the panel calls unknown this many polls in a row stops being polled.
-UNKNOWN_CONFIRMATIONS = 3
+# An order the panel calls unknown is asked again after these waits (the last
+# one repeating) until Cadence.give_up has passed since it was first called
+# unknown; then it stops being polled, recorded as stopped by the panel.
+UNKNOWN_BACKOFF = (3600.0, 6 * 3600.0, 24 * 3600.0)
 NOT_IN_ANSWER = "not in the panel's answer"
 # What every status report (one with a status, no error) resets.
-STATUS_RESETS: dict[str, Any] = {"error": None, "error_count": 0}
+STATUS_RESETS: dict[str, Any] = {"error": None, "error_count": 0, "unknown_since": None}
+STOPPED_BY_PANEL = "panel"
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,14 @@ class Cadence:
 
     every: float
     max_every: float
+    give_up: float = 3 * 86400.0  # an order called unknown this long stops being polled
 
 
 @dataclass(frozen=True)
 class Outcome:
     changes: dict[str, Any]
     transition: dict[str, Any] | None = None
+    lost: dict[str, Any] | None = None  # the order stopped being polled: the panel lost it
 
 
 def next_check(now: datetime, last_change: datetime | None, cadence: Cadence) -> datetime:
@@ -90,14 +95,8 @@ def apply_report(
     base = polled_at or now
     changes: dict[str, Any] = {"last_checked_at": stamp, "updated_at": stamp}
     if report is None or report.error is not None:
-        count = int(row.get("error_count") or 0) + 1
-        changes.update(
-            error=report.error if report is not None else NOT_IN_ANSWER,
-            error_count=count,
-            polling=0 if count >= UNKNOWN_CONFIRMATIONS else 1,
-            next_check_at=_next_stamp(base, None, cadence),
-        )
-        return Outcome(changes)
+        error = NOT_IN_ANSWER if report is None or report.error is None else report.error
+        return _unknown(row, error, now, base, cadence)
 
     status = report.status
     moved = status != row.get("status") or (
@@ -215,3 +214,35 @@ def status_update(
         "raw_status": report.raw_status,
     }
     return values, True, transition
+
+
+def _unknown(
+    row: dict[str, Any], error: str, now: datetime, base: datetime, cadence: Cadence
+) -> Outcome:
+    """The panel called the order unknown (or left it out after it was asked
+    again): back off, and after ``cadence.give_up`` stop polling it, for the record."""
+    stamp = _stamp(now)
+    count = int(row.get("error_count") or 0) + 1
+    since = row.get("unknown_since") or stamp
+    waited = (now - parse_iso(since)).total_seconds()
+    changes: dict[str, Any] = {
+        "last_checked_at": stamp,
+        "updated_at": stamp,
+        "error": error,
+        "error_count": count,
+        "unknown_since": since,
+    }
+    if waited >= cadence.give_up:
+        changes.update(polling=0, stopped_by=STOPPED_BY_PANEL, stop_reason=error, stopped_at=stamp)
+        lost = {
+            "panel": row["panel"],
+            "order_id": row["order_id"],
+            "status": row.get("status"),
+            "error": error,
+            "unknown_since": since,
+        }
+        return Outcome(changes, lost=lost)
+    wait = UNKNOWN_BACKOFF[min(count, len(UNKNOWN_BACKOFF)) - 1]
+    wait = min(wait, max(cadence.give_up - waited, cadence.every))
+    changes.update(polling=1, next_check_at=iso(base + timedelta(seconds=wait)))
+    return Outcome(changes)

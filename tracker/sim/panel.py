@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from tracker.panel.statuses import PENDING
 from tracker.sim.catalogue import SERVICES
-from tracker.sim.faults import BEFORE, Reply, after_reply, before_reply
+from tracker.sim.faults import BEFORE, ODD, Reply, after_reply, before_reply
 from tracker.sim.faults import json_reply as _json_reply
 from tracker.sim.orders import (
     OrderView,
     SimRefusal,
 )
+from tracker.sim.scripts import NO_SERVICES, misfile, with_notices
 from tracker.sim.shapes import BAD_ORDER, REFILL_SPELLINGS, spell
 from tracker.sim.state import PanelState
 
@@ -81,9 +83,9 @@ class SimulatedPanel(PanelState):
             action = form.get("action", "")
             self._count(action, form)
             fault = self._faults.next(action)
-            if fault in BEFORE:
+            if fault in BEFORE or fault in ODD:
                 return before_reply(fault)
-            reply = self._act(action, form)
+            reply = with_notices(self._act(action, form), self.script.notices)
             if fault:
                 coin = self._faults.coin()
                 reply = after_reply(fault, reply, slow_seconds=self.slow_seconds, coin=coin)
@@ -94,12 +96,12 @@ class SimulatedPanel(PanelState):
         self._settle(now)
         try:
             if form.get("key") != self.key:
-                raise SimRefusal("Invalid API key", auth=True)
+                raise SimRefusal(self.script.key_refusal, auth=True)
             if self.account_inactive:
                 raise SimRefusal("Your account is inactive", auth=True)
             name = HANDLERS.get(action)
-            if name is None:
-                raise SimRefusal("Incorrect request")
+            if name is None or action in self.script.missing_actions:
+                raise SimRefusal(self.script.generic_refusal)
             handler: Callable[[Mapping[str, str], float], Any] = getattr(self, name)
             return _json_reply(200, handler(form, now))
         except SimRefusal as refusal:
@@ -151,21 +153,27 @@ class SimulatedPanel(PanelState):
             # A clone that only reads ``order``: a multi call finds nothing.
             if "order" not in form:
                 raise SimRefusal("Order not found.")
-            return self._shapes.order(self._single(form["order"], now), self.currency)
+            return self._order_item(self._single(form["order"], now))
         if "orders" in form:
             return self._status_multi(self._id_list(form["orders"]), now)
         if "order" in form:
-            return self._shapes.order(self._single(form["order"], now), self.currency)
+            return self._order_item(self._single(form["order"], now))
         raise SimRefusal(ORDER_REQUIRED)
+
+    def _order_item(self, view: OrderView) -> dict[str, Any]:
+        item = self._shapes.order(view, self.currency)
+        if self.script.pending_remains_zero and view.status == PENDING:
+            item.update(remains="0", start_count="0")  # nothing delivered yet, "0" all the same
+        return item
 
     def _status_multi(self, tokens: list[str], now: float) -> Any:
         views = {token: self._lookup(token, now) for token in tokens}
+        if self.script.whole_call_refusal and None in views.values():
+            raise SimRefusal(BAD_ORDER)
         if self.status_shape == "list":
             # List-shaped panels drop unknown IDs silently.
             found = {v.order_id: v for v in views.values() if v is not None}
-            return [
-                {"order": oid, **self._shapes.order(v, self.currency)} for oid, v in found.items()
-            ]
+            return [{"order": oid, **self._order_item(v)} for oid, v in found.items()]
         unknown = self._shapes.unknown_order(self.unknown_shape)
         tag = self._shapes.chance(0.2)  # some panels repeat the ID in each item
         answer: dict[str, Any] = {}
@@ -173,9 +181,9 @@ class SimulatedPanel(PanelState):
             if view is None:
                 answer[token] = unknown
             else:
-                item = self._shapes.order(view, self.currency)
+                item = self._order_item(view)
                 answer[token] = {"order": view.order_id, **item} if tag else item
-        return answer
+        return misfile(answer, tokens) if self.script.misfiled else answer
 
     def _refill(self, form: Mapping[str, str], now: float) -> Any:
         if "orders" in form:
@@ -254,6 +262,10 @@ class SimulatedPanel(PanelState):
         return spell(task.status(now), task.variant, REFILL_SPELLINGS, self.quirks)
 
     def _services(self, form: Mapping[str, str], now: float) -> Any:
+        if self.script.empty_catalogue == "error":
+            raise SimRefusal(NO_SERVICES)
+        if self.script.empty_catalogue == "list":
+            return []
         return SERVICES
 
     def _balance_answer(self, form: Mapping[str, str], now: float) -> Any:

@@ -24,6 +24,7 @@ from tracker.sim.orders import (
     order_charge,
 )
 from tracker.sim.refills import DAY, RefillBook, RefillRules
+from tracker.sim.scripts import ScriptQuirks
 from tracker.sim.shapes import Shapes
 
 
@@ -58,6 +59,7 @@ class PanelState:
         faults: FaultPlan | None = None,
         first_order_id: int = 23501,
         first_refill_id: int = 12345,
+        script: ScriptQuirks | None = None,
     ):
         if status_shape not in ("dict", "list"):
             raise ValueError("status_shape must be 'dict' or 'list'")
@@ -74,6 +76,8 @@ class PanelState:
         self.numeric_status_code = numeric_status_code
         self.http_errors = http_errors  # 400/401 instead of the classic 200
         self.account_inactive = False
+        # Real panel scripts' behaviours (notices, refusal wording...); assignable.
+        self.script = script or ScriptQuirks()
         self.calls: Counter[str] = Counter()
         self.ids_per_call: list[int] = []  # IDs asked for by each status call
         self.services: dict[int, SimService] = parse_catalogue(SERVICES)

@@ -234,6 +234,33 @@ def m008_stopped_orders(db: Database) -> None:
 
 
 @migrations()
+def m009_real_panels(db: Database) -> None:
+    # unknown_since: when the panel began calling an order unknown (NULL once it
+    # answers again); the order backs off and stops being polled only after
+    # schedule.unknown_give_up of that. runs/interval: a drip-feed order's runs
+    # and minutes between them (quantity is per run; the total is runs x quantity).
+    db.execute("ALTER TABLE orders ADD COLUMN unknown_since TEXT")
+    db.execute("ALTER TABLE orders ADD COLUMN runs INTEGER")
+    db.execute('ALTER TABLE orders ADD COLUMN "interval" INTEGER')
+    # What the tracker learned a panel cannot do: an action (refill,
+    # refill_status, cancel) the panel refuses for every order with the same
+    # words it gives an action that does not exist. supported = 0 stops such
+    # requests until the user asks again (`refill ID`), which re-learns.
+    db.execute(
+        """
+        CREATE TABLE panel_capabilities (
+            panel       TEXT    NOT NULL,
+            action      TEXT    NOT NULL,
+            supported   INTEGER NOT NULL,
+            learned_at  TEXT    NOT NULL,
+            evidence    TEXT,
+            PRIMARY KEY (panel, action)
+        )
+        """
+    )
+
+
+@migrations()
 def m013_automation(db: Database) -> None:
     # Per open order, what the automation job last judged: the baseline its
     # delivery rate is measured from, its expected completion (eta, and whether

@@ -153,9 +153,11 @@ class Store(Connection):
         cadence: Cadence,
         *,
         polled_at: datetime | None = None,
+        lost: list[dict[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
         """Store one multi-status answer in one transaction; return the transitions
-        it recorded. IDs asked for but missing from ``reports`` count as unknown.
+        it recorded. IDs asked for but missing from ``reports`` count as unknown;
+        orders that stopped being polled for it are appended to ``lost``.
 
         ``polled_at`` is when the poll that asked started (default ``now``):
         next checks count from it, see :func:`tracker.rules.transitions.apply_report`.
@@ -191,7 +193,9 @@ class Store(Connection):
             if kept:
                 conn.executemany(_UPDATE_KEPT, kept)
             if others:
-                recorded += _apply_others(conn, panel, others, reports, now, cadence, polled_at)
+                recorded += _apply_others(
+                    conn, panel, others, reports, now, cadence, polled_at, lost
+                )
             if recorded:
                 conn.executemany(_INSERT_TRANSITION, recorded)
         return recorded
@@ -273,9 +277,11 @@ def _apply_others(
     now: datetime,
     cadence: Cadence,
     polled_at: datetime | None,
+    lost: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Store what apply_report decides for ``order_ids`` (errors, IDs missing from
-    the answer); return the transitions to record."""
+    the answer); return the transitions to record, and add the orders that stopped
+    being polled to ``lost``."""
     recorded = []
     cursor = conn.execute(
         f"SELECT * FROM orders WHERE panel = ? AND order_id IN ({placeholders(order_ids)})",
@@ -294,6 +300,8 @@ def _apply_others(
             updates[tuple(changed)].append([*changed.values(), panel, order_id])
         if outcome.transition is not None:
             recorded.append(outcome.transition)
+        if outcome.lost is not None and lost is not None:
+            lost.append(outcome.lost)
     for columns, params in updates.items():
         assignments = ", ".join(f"{c} = ?" for c in columns)
         conn.executemany(

@@ -1,0 +1,181 @@
+"""End to end: the CLI against a simulated panel that behaves like a real PHP
+panel script (issue 10): free key-refusal wording, PHP notices before the JSON,
+`{}` answers, a poisoned ID, misfiled multi answers, an empty catalogue."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from simconfig import sim_config
+
+from tracker.cli.main import main
+from tracker.sim.scripts import ScriptQuirks
+from tracker.sim.server import PanelServer, SimulatedPanel
+
+KEY = "sim-key-Rw3Hc9Vb2Kd7Ps5n"
+TERMINAL = ("Completed", "Partial", "Canceled", "Refunded")
+
+
+class PanelClock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class RealPanel:
+    """One simulated panel script served over loopback, a config for it in
+    ``home``, and the CLI pointed at that config."""
+
+    def __init__(self, home: Path, clock: PanelClock, script: ScriptQuirks, **options: Any):
+        home.mkdir(parents=True, exist_ok=True)
+        self.home, self.clock = home, clock
+        self.panel = SimulatedPanel(
+            key=KEY, clock=clock, seed=7, speed=60.0, script=script, **options
+        )
+        self.server = PanelServer(self.panel).start()
+        schedule = 'status_every = "1m"\nstatus_max_every = "1m"'
+        (home / "tracker.toml").write_text(
+            sim_config(
+                self.server.url, panel='timeout = "5s"\nretry_budget = "3s"', schedule=schedule
+            )
+        )
+        self.env = {"SIM_KEY": KEY, "SMM_TRACKER_CONFIG": str(home / "tracker.toml")}
+
+    def cli(self, *args: str, key: str | None = None) -> Result:
+        env = {**self.env, "SIM_KEY": key or KEY}
+        return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        db = sqlite3.connect(self.home / "t.db")
+        try:
+            return db.execute(sql, params).fetchall()
+        finally:
+            db.close()
+
+    def statuses(self) -> dict[int, tuple[str | None, int, str | None]]:
+        rows = self.rows("SELECT order_id, status, polling, error FROM orders")
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def alert_kinds(self) -> list[str]:
+        return [r[0] for r in self.rows("SELECT kind FROM alerts ORDER BY id")]
+
+
+@pytest.fixture
+def real_panel(tmp_path, monkeypatch) -> Any:
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    made: list[RealPanel] = []
+    clock = PanelClock()
+
+    def make(name: str = "a", script: ScriptQuirks | None = None, **options: Any) -> RealPanel:
+        made.append(RealPanel(tmp_path / name, clock, script or ScriptQuirks(), **options))
+        return made[-1]
+
+    yield make
+    for one in made:
+        one.server.stop()
+
+
+def test_unknown_refusal_wording_is_a_refused_key_and_loses_no_order(real_panel):
+    words = "API access for this user has been switched off by the administrator"
+    world = real_panel(script=ScriptQuirks(key_refusal=words))
+    [order_id] = world.panel.seed_orders(1, status="In progress")
+    assert world.cli("track", str(order_id)).exit_code == 0
+    for _ in range(4):
+        result = world.cli("run", "--once", "--all", key="not-the-key-0123456789")
+        assert result.exit_code == 1
+        world.clock.now += 60
+    assert world.statuses()[order_id] == (None, 1, None)  # the refusal is not the order's
+    assert world.cli("run", "--once", "--all").exit_code == 0
+    status, polling, error = world.statuses()[order_id]
+    assert status == world.panel.order(order_id).status and polling == 1 and error is None
+    kinds = world.alert_kinds()
+    assert kinds.count("auth_failed") == 1 and kinds.count("auth_recovered") == 1
+    assert world.rows("SELECT count(*) FROM orders WHERE polling = 0") == [(0,)]
+
+
+def _lockstep(world: RealPanel, ids: list[int], steps: int) -> list[tuple[Any, ...]]:
+    assert world.cli("track", *map(str, ids)).exit_code == 0
+    for _ in range(steps):
+        result = world.cli("run", "--once", "--all")
+        assert result.exit_code == 0, result.output
+        world.clock.now += 60
+    return world.rows(
+        "SELECT order_id, from_status, to_status, remains FROM transitions ORDER BY order_id, id"
+    )
+
+
+@pytest.mark.parametrize("notices", ["html", "plain"])
+def test_notices_before_every_answer_change_nothing(real_panel, notices):
+    clean = real_panel("clean")
+    noisy = real_panel("noisy", ScriptQuirks(notices=notices))
+    ids = clean.panel.seed_orders(30, spread=240)
+    assert noisy.panel.seed_orders(30, spread=240) == ids
+    start = clean.clock.now
+    expected = _lockstep(clean, ids, 8)
+    clean.clock.now = start
+    recorded = _lockstep(noisy, ids, 8)
+    assert len(expected) > 60 and recorded == expected
+    added = noisy.cli("add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100")
+    assert added.exit_code == 0, added.output
+    order_id = int(added.stdout.strip())
+    assert noisy.panel.order(order_id).quantity == 100
+    assert noisy.panel.calls["add"] == 1
+    assert "invalid JSON" not in added.output
+
+
+def test_three_empty_answers_then_healthy_ones_every_order_is_polled_again(real_panel):
+    world = real_panel()
+    ids = world.panel.seed_orders(60, spread=120)
+    assert world.cli("track", *map(str, ids)).exit_code == 0
+    world.panel.inject("empty", count=3, action="status")
+    for _ in range(3):
+        result = world.cli("run", "--once", "--all")
+        assert result.exit_code == 1 and "none of the 60 asked IDs" in result.output
+    assert {v for v in world.statuses().values()} == {(None, 1, None)}
+    assert world.cli("run", "--once", "--all").exit_code == 0
+    found = world.statuses()
+    assert all(found[i] == (world.panel.order(i).status, found[i][1], None) for i in ids)
+    assert all(polling == 1 or status in TERMINAL for status, polling, _ in found.values())
+
+
+def test_one_poisoned_id_among_250_the_others_get_their_statuses_in_the_first_run(real_panel):
+    world = real_panel(script=ScriptQuirks(whole_call_refusal=True))
+    ids = world.panel.seed_orders(249)
+    bogus = 999_999
+    assert world.cli("track", *map(str, [*ids[:120], bogus, *ids[120:]])).exit_code == 0
+    result = world.cli("run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    found = world.statuses()
+    assert all(found[i] == (world.panel.order(i).status, 1, None) for i in ids)
+    assert found[bogus] == (None, 1, "Incorrect order ID")  # backs off; polled again later
+    assert world.panel.calls["status"] < 40
+
+
+def test_a_misfiled_multi_answer_loses_no_order(real_panel):
+    world = real_panel(script=ScriptQuirks(misfiled=True))
+    ids = world.panel.seed_orders(150, status="In progress")
+    assert world.cli("track", *map(str, ids)).exit_code == 0
+    for _ in range(3):
+        assert world.cli("run", "--once", "--all").exit_code == 0
+        world.clock.now += 60
+    found = world.statuses()
+    assert all(found[i] == (world.panel.order(i).status, 1, None) for i in ids)
+    # Each multi call misfiled one order, asked again alone with order=.
+    assert world.panel.calls["status:single"] == 2 * 3
+
+
+@pytest.mark.parametrize("catalogue", ["error", "list"])
+def test_no_services_available_is_an_empty_catalogue(real_panel, catalogue):
+    world = real_panel(script=ScriptQuirks(empty_catalogue=catalogue))
+    result = world.cli("run", "--once")
+    assert result.exit_code == 0, result.output
+    listed = world.cli("services", "--json")
+    assert listed.exit_code == 0 and json.loads(listed.output) == []

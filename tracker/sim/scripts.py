@@ -1,0 +1,85 @@
+"""Behaviours of self-hosted PHP panel scripts, as switches of the simulated panel.
+
+Part of :mod:`tracker.sim.server`. Each switch is a keyword of
+:class:`tracker.sim.state.PanelState` (see :class:`ScriptQuirks`); all are off
+by default. They reproduce what shared/api-v2.md lists under "Seen on real
+panel scripts": free wording of the key refusal, PHP notices printed before the
+JSON, misfiled multi-status answers, missing actions, an empty catalogue,
+``remains "0"`` while Pending, and whole-call refusals provoked by one bad ID.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker.sim.faults import Reply
+
+NOTICES = ("html", "plain")
+HTML_NOTICE = (
+    b'<div style="border:1px solid #990000;padding-left:20px;margin:0 0 10px 0;">\n'
+    b"<h4>A PHP Error was encountered</h4>\n<p>Severity: 8192</p>\n"
+    b"<p>Message:  Creation of dynamic property Api::$db is deprecated</p>\n"
+    b"<p>Filename: controllers/Api.php</p>\n<p>Line Number: 12</p>\n</div>"
+)
+PLAIN_NOTICE = (
+    b"\xef\xbb\xbf\nDeprecated: Creation of dynamic property Api::$db is deprecated in "
+    b"/var/www/app/api.php on line 9\n<br />\n<b>Warning</b>:  Undefined array key "
+    b'"x" in <b>/var/www/api.php</b> on line <b>12</b><br />\n'
+)
+NO_SERVICES = "No services available"
+CATALOGUES = ("error", "list")
+
+
+@dataclass(frozen=True)
+class ScriptQuirks:
+    """Which real-script behaviours the simulated panel shows.
+
+    - ``key_refusal``: the words of a refused key, for every action.
+    - ``notices``: "html" (a CodeIgniter error block) or "plain" (a BOM and
+      PHP warning lines) before every answer, served as ``text/html``.
+    - ``misfiled``: multi-status answers file one asked order under a key
+      nobody asked for, so it goes missing (``order=`` answers it fine).
+    - ``missing_actions``: actions the script lacks, answered ``generic_refusal``.
+    - ``empty_catalogue``: "error" (``{"error": "No services available"}``)
+      or "list" (``[]``) for ``services``.
+    - ``pending_remains_zero``: ``remains`` and ``start_count`` are "0" while Pending.
+    - ``whole_call_refusal``: one unknown ID in a multi-status call makes the
+      whole answer ``{"error": "Incorrect order ID"}``.
+    """
+
+    key_refusal: str = "Invalid API key"
+    notices: str | None = None
+    misfiled: bool = False
+    missing_actions: tuple[str, ...] = ()
+    generic_refusal: str = "Incorrect request"
+    empty_catalogue: str | None = None
+    pending_remains_zero: bool = False
+    whole_call_refusal: bool = False
+
+    def __post_init__(self) -> None:
+        if self.notices not in (None, *NOTICES):
+            raise ValueError(f"notices must be None or one of {NOTICES}")
+        if self.empty_catalogue not in (None, *CATALOGUES):
+            raise ValueError(f"empty_catalogue must be None or one of {CATALOGUES}")
+        object.__setattr__(self, "missing_actions", tuple(self.missing_actions))
+
+
+def with_notices(reply: Reply, notices: str | None) -> Reply:
+    """Return ``reply`` with PHP notice text printed before its JSON body."""
+    if notices is None or reply.reset or reply.body.lstrip()[:1] not in (b"{", b"["):
+        return reply
+    before = HTML_NOTICE if notices == "html" else PLAIN_NOTICE
+    headers = {**reply.headers, "Content-Type": "text/html; charset=UTF-8"}
+    return reply._replace(headers=headers, body=before + reply.body)
+
+
+def misfile(answer: dict[str, object], asked: list[str]) -> dict[str, object]:
+    """Return a multi-status answer with the last asked order's item under a
+    key nobody asked for (a panel bug), when at least two orders were asked."""
+    known = [t for t in asked if t in answer and isinstance(answer[t], dict)]
+    if len(asked) < 2 or not known or not known[-1].isdigit():
+        return answer
+    token = known[-1]
+    moved = {k: v for k, v in answer.items() if k != token}
+    moved[str(int(token) + 10**9)] = answer[token]
+    return moved
