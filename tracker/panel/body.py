@@ -7,7 +7,8 @@ before (sometimes after) a perfectly valid JSON answer: HTML blocks
 (``Deprecated: ...``). Some bodies start with a UTF-8 BOM, most say
 ``text/html``. The document is taken from where a JSON object or array starts
 a line (or follows a tag) and ends the body, a line or the text before a tag.
-Pure functions; a body holding no JSON document raises :class:`BadAnswerError`.
+Pure functions; a body holding no JSON document raises :class:`BadAnswerError`
+(naming an HTML page by its title).
 """
 
 from __future__ import annotations
@@ -71,3 +72,36 @@ def describe_noise(text: str) -> str:
     """Given notice text (HTML or plain), return its first readable words, one line."""
     plain = " ".join(_TAGS.sub(" ", text).split())
     return short(plain, 160)
+
+
+def decode_json(body: bytes) -> Any:
+    """Given an answer body, return the decoded JSON (found behind or before PHP
+    notice text, see :mod:`tracker.panel.body`). Raise BadAnswerError otherwise."""
+    return decode_document(body).data
+
+
+def decode_document(body: bytes) -> Document:
+    """Given an answer body, return its JSON document and any notice text around it.
+
+    Raise BadAnswerError when there is none (an HTML page is named by its title).
+    """
+    try:
+        return find_json(body)
+    except BadAnswerError:
+        if looks_like_html(body):
+            raise BadAnswerError(f"answered an HTML page, not JSON: {html_title(body)}") from None
+        raise BadAnswerError(
+            f"answered invalid JSON: {short(body[:120].decode('utf-8', 'replace'), 120)}"
+        ) from None
+
+
+def looks_like_html(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype", b"<html", b"<head", b"<body")) or b"<title" in head
+
+
+def html_title(body: bytes) -> str:
+    match = re.search(rb"<title[^>]*>(.*?)</title>", body[:4096], re.IGNORECASE | re.DOTALL)
+    if match:
+        return short(match.group(1).decode("utf-8", "replace"), 80)
+    return "untitled page"

@@ -12,7 +12,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError, PanelAnswerError
-from tracker.panel.body import Document, find_json
+from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
+    Document,
+    decode_document,
+    decode_json,
+    html_title,
+    looks_like_html,
+)
 from tracker.panel.models import (
     Balance,
     CancelResult,
@@ -30,40 +36,8 @@ _AUTH_PATTERNS = re.compile(
     re.IGNORECASE,
 )
 _NO_SERVICES = re.compile(r"\bno services?\b", re.IGNORECASE)
-# --- envelope ----------------------------------------------------------------
-
-
-def decode_json(body: bytes) -> Any:
-    """Given an answer body, return the decoded JSON (found behind or before PHP
-    notice text, see :mod:`tracker.panel.body`). Raise BadAnswerError otherwise."""
-    return decode_document(body).data
-
-
-def decode_document(body: bytes) -> Document:
-    """Given an answer body, return its JSON document and any notice text around it.
-
-    Raise BadAnswerError when there is none (an HTML page is named by its title).
-    """
-    try:
-        return find_json(body)
-    except BadAnswerError:
-        if looks_like_html(body):
-            raise BadAnswerError(f"answered an HTML page, not JSON: {html_title(body)}") from None
-        raise BadAnswerError(
-            f"answered invalid JSON: {short(body[:120].decode('utf-8', 'replace'), 120)}"
-        ) from None
-
-
-def looks_like_html(body: bytes) -> bool:
-    head = body[:512].lstrip().lower()
-    return head.startswith((b"<!doctype", b"<html", b"<head", b"<body")) or b"<title" in head
-
-
-def html_title(body: bytes) -> str:
-    match = re.search(rb"<title[^>]*>(.*?)</title>", body[:4096], re.IGNORECASE | re.DOTALL)
-    if match:
-        return short(match.group(1).decode("utf-8", "replace"), 80)
-    return "untitled page"
+# --- envelope: decode_json, decode_document, looks_like_html and html_title
+# live in tracker.panel.body and are imported above for the callers of this module.
 
 
 def error_text(value: Any) -> str | None:

@@ -235,28 +235,13 @@ def m008_stopped_orders(db: Database) -> None:
 
 @migrations()
 def m009_real_panels(db: Database) -> None:
-    # unknown_since: when the panel began calling an order unknown (NULL once it
-    # answers again); the order backs off and stops being polled only after
-    # schedule.unknown_give_up of that. runs/interval: a drip-feed order's runs
-    # and minutes between them (quantity is per run; the total is runs x quantity).
-    db.execute("ALTER TABLE orders ADD COLUMN unknown_since TEXT")
-    db.execute("ALTER TABLE orders ADD COLUMN runs INTEGER")
-    db.execute('ALTER TABLE orders ADD COLUMN "interval" INTEGER')
-    # What the tracker learned a panel cannot do: an action (refill,
-    # refill_status, cancel) the panel refuses for every order with the same
-    # words it gives an action that does not exist. supported = 0 stops such
-    # requests until the user asks again (`refill ID`), which re-learns.
+    # README "Real panel scripts": unknown streaks, drip-feed runs, missing actions.
+    for column in ("unknown_since TEXT", "runs INTEGER", '"interval" INTEGER'):
+        db.execute(f"ALTER TABLE orders ADD COLUMN {column}")
     db.execute(
-        """
-        CREATE TABLE panel_capabilities (
-            panel       TEXT    NOT NULL,
-            action      TEXT    NOT NULL,
-            supported   INTEGER NOT NULL,
-            learned_at  TEXT    NOT NULL,
-            evidence    TEXT,
-            PRIMARY KEY (panel, action)
-        )
-        """
+        "CREATE TABLE panel_capabilities (panel TEXT NOT NULL, action TEXT NOT NULL, "
+        "supported INTEGER NOT NULL, learned_at TEXT NOT NULL, evidence TEXT, "
+        "PRIMARY KEY (panel, action))"
     )
 
 
