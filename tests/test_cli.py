@@ -63,6 +63,7 @@ def test_unknown_panel_is_one_line(cli):
 
 
 def test_history_of_an_untracked_order(cli):
+    cli("track", "5")
     result = cli("history", "999")
     assert result.exit_code == 1 and "not tracked" in result.output
 

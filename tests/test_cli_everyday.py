@@ -59,6 +59,7 @@ def test_orders_status_matches_any_case(sim):
 
 def test_refills_unknown_status_is_a_usage_error(sim):
     _panel, cli = sim
+    cli("track", "5")
     result = cli("refills", "--status", "bogus")
     assert result.exit_code == 2
     assert "unknown status 'bogus'" in result.output

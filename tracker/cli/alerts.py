@@ -72,7 +72,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None) -> None:
     """Show each panel's last balance, its recent history and the runway to zero."""
     config = ctx.config(keys=False)
     names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
-    store = open_store(config)
+    store = open_store(config, read_only=True)
     found = {name: panel_balance(store, config, name) for name in names}
     if as_json:
         click.echo(to_json({"panels": [info for info in found.values() if info]}))
@@ -117,7 +117,7 @@ def alerts(ctx: Context, since: str | None, panel: str | None, limit: int, as_js
             fail(f"--since: {exc}", EXIT_USAGE)
     config = ctx.config(keys=False)
     name = config.panel(panel).name if panel else None
-    store = open_store(config)
+    store = open_store(config, read_only=True)
     rows = alerts_since(store, start, panel=name, limit=limit)
     still = [e for e in open_episodes(store) if name is None or e["panel"] == name]
     if as_json:

@@ -240,10 +240,14 @@ class _Group(click.Group):
             raise _one_line(exc) from None
 
 
-def open_store(config: Config) -> Store:
+def open_store(config: Config, *, read_only: bool = False) -> Store:
+    """Open the database; ``read_only`` for commands that only look (they work
+    on read-only media and never create a file)."""
     from tracker.store.orders import Store
 
-    return Store(config.database.path, busy_timeout=config.database.busy_timeout)
+    return Store(
+        config.database.path, busy_timeout=config.database.busy_timeout, read_only=read_only
+    )
 
 
 @click.group(

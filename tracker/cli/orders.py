@@ -211,7 +211,7 @@ def orders(
         fail("--limit and --all do not go together", EXIT_USAGE)
     config = ctx.config(keys=False, logs=False)
     name = config.panel(panel).name if panel else None
-    store = open_store(config)
+    store = open_store(config, read_only=True)
     status = None
     if status_filter is not None:
         try:
@@ -287,7 +287,7 @@ def history(ctx: Context, order_id: str, as_json: bool, panel: str | None) -> No
     """Show every status change of one order."""
     oid = parse_order_ids((order_id,))[0]
     config = ctx.config(keys=False, logs=False)
-    store = open_store(config)
+    store = open_store(config, read_only=True)
     names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
     found = [(n, row) for n in names if (row := store.order(n, oid)) is not None]
     if not found:

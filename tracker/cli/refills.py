@@ -35,7 +35,7 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
     """List the panels' services as last synced, with their refill and cancel flags."""
     config = ctx.config(keys=refresh)
     name = config.panel(panel).name if panel else None
-    store = open_store(config)
+    store = open_store(config, read_only=not refresh)
     if refresh:
         _refresh(config, store, name)
     rows = stored_services(store, name)
@@ -123,7 +123,7 @@ def refills(
     """List refill requests and what became of each, newest first."""
     config = ctx.config(keys=False)
     name = config.panel(panel).name if panel else None
-    store = open_store(config)
+    store = open_store(config, read_only=True)
     status = None
     if status_filter is not None:
         try:

@@ -14,8 +14,10 @@ from collections.abc import Iterable, Iterator, Sized
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from tracker.errors import StoreError
+from tracker.store.causes import write_cause
 from tracker.store.schema import MIGRATION_SET, MIGRATIONS
 
 if TYPE_CHECKING:
@@ -35,9 +37,10 @@ def describe_db_error(path: Path, exc: sqlite3.Error) -> str:
     if "unable to open" in text:
         if not path.parent.exists():
             return f"database directory {path.parent} does not exist"
-        return f"cannot open database {path}: check permissions"
+        return f"cannot open database {path}: {write_cause(path) or 'check permissions'}"
     if "readonly" in text or "read-only" in text:
-        return f"database {path} is read-only"
+        cause = write_cause(path)
+        return f"database {path} is read-only" + (f": {cause}" if cause else "")
     if "not a database" in text:
         return f"{path} is not an SQLite database"
     if "locked" in text or "busy" in text:
@@ -74,12 +77,25 @@ def placeholders(items: Sized) -> str:
 class Connection:
     """Given an SQLite path, own the one connection: open, migrate, write, read."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 10.0, migrate: bool = True):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout: float = 10.0,
+        migrate: bool = True,
+        read_only: bool = False,
+    ):
         self.path = Path(path)
         if str(path) != ":memory:" and not self.path.parent.exists():
             raise StoreError(f"database directory {self.path.parent} does not exist")
         self._lock = threading.RLock()
         self._db: Database | None = None
+        if read_only and str(path) != ":memory:":
+            reader = open_read_only(self.path, busy_timeout)
+            if reader is not None:
+                self.conn = reader
+                return
+            # An older schema: a reader cannot upgrade it, a writer may.
         try:
             conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
             self.conn = conn
@@ -137,6 +153,49 @@ class Connection:
                 return [dict(zip(names, row, strict=True)) for row in cursor]
             except sqlite3.Error as exc:
                 raise StoreError(describe_db_error(self.path, exc)) from None
+
+
+def open_read_only(path: Path, timeout: float) -> sqlite3.Connection | None:
+    """Given an existing database, return a connection that can only read it and
+    creates no file (it works on read-only media); None when its schema is
+    older than this version's and the file could be upgraded by a writer.
+
+    Raise StoreError when there is no database, or an old one that cannot be
+    written. A database in use has its ``-shm`` file and is read through it;
+    one closed cleanly is read as immutable, which needs no ``-shm``.
+    """
+    if not path.exists():
+        raise StoreError(
+            f"no database at {path} yet: track or add an order, or start the daemon, first"
+        )
+    in_use = path.with_name(path.name + "-shm").exists()
+    conn, error = None, sqlite3.Error("cannot be opened")
+    for mode in ("ro", "ro&immutable=1") if in_use else ("ro&immutable=1",):
+        try:
+            conn = sqlite3.connect(
+                f"file:{quote(str(path))}?mode={mode}",
+                uri=True,
+                timeout=timeout,
+                check_same_thread=False,
+            )
+            current = _schema_current(conn)
+            break
+        except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
+            conn, error = None, exc
+    if conn is None:
+        raise StoreError(describe_db_error(path, error)) from None
+    if current:
+        return conn
+    conn.close()
+    cause = write_cause(path)
+    if cause is None:
+        return None
+    raise StoreError(
+        f"database {path} needs an upgrade this read-only command cannot make ({cause}); "
+        "run a write command (track, run --once) where it can be written"
+    )
 
 
 def _schema_current(conn: sqlite3.Connection) -> bool:

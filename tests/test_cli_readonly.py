@@ -1,0 +1,142 @@
+"""Issue 12, point 9: read-only commands only read — they create no file and
+work on read-only media — and a failed write names its real cause."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import namedtuple
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from simconfig import sim_config
+
+from tracker.cli.main import main
+from tracker.sim.server import PanelServer, SimulatedPanel
+
+KEY = "sim-key-ReadOnly4Media8Zx"
+
+READ_COMMANDS = [
+    ("orders",),
+    ("orders", "--json"),
+    ("history", "ORDER"),
+    ("balance",),
+    ("alerts",),
+    ("services",),
+    ("refills",),
+]
+
+
+@pytest.fixture
+def setup(tmp_path, monkeypatch):
+    """Yield (cli, data dir, an order ID): a database written by `run --once`, closed."""
+    panel = SimulatedPanel(key=KEY, seed=7, speed=60.0)
+    server = PanelServer(panel).start()
+    data = tmp_path / "data"
+    data.mkdir()
+    config = sim_config(server.url, panel='timeout = "5s"')
+    (tmp_path / "tracker.toml").write_text(config.replace('"t.db"', '"data/t.db"'))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    runner = CliRunner()
+
+    def cli(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    ids = panel.seed_orders(3)
+    assert cli("track", *map(str, ids)).exit_code == 0
+    assert cli("services", "--refresh").exit_code == 0
+    assert cli("run", "--once").exit_code == 0
+    yield cli, data, ids[0]
+    server.stop()
+
+
+def _snapshot(directory: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in directory.iterdir()}
+
+
+def _commands(order_id: int) -> list[list[str]]:
+    return [[str(order_id) if a == "ORDER" else a for a in cmd] for cmd in READ_COMMANDS]
+
+
+def test_read_commands_create_no_file_and_change_nothing(setup):
+    cli, data, order_id = setup
+    before = _snapshot(data)
+    assert sorted(before) == ["t.db", "t.db.lock"]  # closed cleanly: no -wal, no -shm
+    for command in _commands(order_id):
+        result = cli(*command)
+        assert result.exit_code == 0, (command, result.output)
+    assert _snapshot(data) == before
+
+
+def test_a_missing_database_is_one_line_and_stays_missing(setup):
+    cli, data, _ = setup
+    for leftover in data.iterdir():
+        leftover.unlink()
+    for command in [("orders",), ("balance",), ("alerts",), ("refills",), ("services",)]:
+        result = cli(*command)
+        assert result.exit_code == 1
+        assert result.output.strip() == (
+            f"smm-tracker: no database at {data / 't.db'} yet: "
+            "track or add an order, or start the daemon, first"
+        )
+    assert list(data.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file modes")
+def test_read_commands_work_on_a_read_only_directory(setup):
+    cli, data, order_id = setup
+    (data / "t.db").chmod(0o444)
+    data.chmod(0o555)
+    try:
+        for command in _commands(order_id):
+            result = cli(*command)
+            assert result.exit_code == 0, (command, result.output)
+        result = cli("track", "99")
+        assert result.exit_code == 1
+        assert "cannot write" in result.output
+    finally:
+        data.chmod(0o755)
+        (data / "t.db").chmod(0o644)
+
+
+# A write that fails is reported with what stops it. Root (the test user here)
+# writes through file modes, and no test may mount a read-only filesystem: the
+# filesystem's answers are faked, the failure itself is real (the database path
+# is a directory, which SQLite cannot open).
+StatVFS = namedtuple("StatVFS", "f_flag f_bavail")
+
+
+@pytest.mark.parametrize(
+    ("flag", "free", "cause"),
+    [
+        (os.ST_RDONLY, 100, "the filesystem holding {dir} is mounted read-only"),
+        (0, 0, "no space left on the disk holding {dir}"),
+    ],
+)
+def test_a_failed_write_names_the_filesystem_cause(setup, monkeypatch, flag, free, cause):
+    cli, data, _ = setup
+    (data / "t.db").unlink()
+    (data / "t.db").mkdir()
+    real = os.statvfs
+    monkeypatch.setattr(
+        os, "statvfs", lambda p: StatVFS(flag, free) if Path(p) == data else real(p)
+    )
+    result = cli("track", "5")
+    assert result.exit_code == 1
+    expected = cause.format(dir=data)
+    assert result.output.strip() == f"smm-tracker: cannot open database {data / 't.db'}: {expected}"
+
+
+def test_a_failed_write_names_the_file_nobody_may_write(setup, monkeypatch):
+    cli, data, _ = setup
+    (data / "t.db").unlink()
+    (data / "t.db").mkdir()
+    target = data / "t.db"
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == target else real(p, mode))
+    result = cli("track", "5")
+    assert result.exit_code == 1
+    assert f"cannot write {target} (owner " in result.output

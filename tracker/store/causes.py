@@ -1,0 +1,56 @@
+"""Why the database cannot be written: the filesystem, the permissions or the disk.
+
+SQLite says "attempt to write a readonly database" or "unable to open
+database file" for several causes a user fixes differently; this looks at the
+file, its companions and its directory to name the real one.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import stat
+from pathlib import Path
+
+
+def _user() -> str:
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"uid {os.geteuid()}"
+
+
+def _owner(path: Path) -> str:
+    uid = path.stat().st_uid
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def write_cause(path: Path) -> str | None:
+    """Given a database path, return why it cannot be written — "the filesystem
+    holding DIR is mounted read-only", "no space left on the disk holding DIR",
+    "user U cannot write FILE (owner O, mode 0644)" — or None when nothing
+    visible stops it."""
+    directory = path.parent
+    try:
+        fs = os.statvfs(directory)
+    except OSError:
+        return None
+    if fs.f_flag & os.ST_RDONLY:
+        return f"the filesystem holding {directory} is mounted read-only"
+    if fs.f_bavail == 0:
+        return f"no space left on the disk holding {directory}"
+    # SQLite writes the -wal and -shm files next to the database too: one left
+    # behind by root (a command run with sudo) locks the service's user out.
+    companions = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    for target in [*companions, directory]:
+        try:
+            if target.exists() and not os.access(target, os.W_OK):
+                mode = stat.S_IMODE(target.stat().st_mode)
+                owner = _owner(target)
+                return f"user {_user()} cannot write {target} (owner {owner}, mode {mode:04o})"
+        except OSError:
+            continue
+    return None
