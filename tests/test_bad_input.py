@@ -116,8 +116,12 @@ def test_unknown_panel_name(cli, args):
         (lambda p: p.write_bytes(b"\xff\xfe\x00key"), "not UTF-8"),
         (lambda p: None, "does not exist"),
         (lambda p: p.write_text("two words\n"), "only the key"),
+        # Opened without blocking and checked before reading: no hang, no 1 GB read.
+        (lambda p: os.mkfifo(p), "Is a FIFO"),
+        (lambda p: p.symlink_to("/dev/zero"), "Is a character device"),
+        (lambda p: p.write_text("k" * 5000), "at most 4096 bytes"),
     ],
-    ids=["directory", "binary", "missing", "two-words"],
+    ids=["directory", "binary", "missing", "two-words", "fifo", "dev-zero", "too-large"],
 )
 def test_unreadable_key_file(cli, tmp_path, make, phrase):
     make(tmp_path / "panel.key")

@@ -96,6 +96,7 @@ def test_unit_has_what_the_service_relies_on():
     assert d["LoadCredential"] == ["api-key:/etc/smm-tracker/api-key"]
     assert d["Restart"] == ["on-failure"] and d["RestartPreventExitStatus"] == ["2"]
     assert "WatchdogSec" in d and "TimeoutStopSec" in d
+    assert d["MemoryMax"] == ["512M"] and d["TasksMax"] == ["128"]
     # AF_UNIX must stay: the journal and the notify socket use it.
     assert d["RestrictAddressFamilies"] == ["AF_UNIX AF_INET AF_INET6"]
     assert d["CapabilityBoundingSet"] == [""]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from pathlib import Path
@@ -49,7 +50,12 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
                 notifier=Notifier.from_env(),
                 panel=panel,
             )
-            service.run()
+            if not service.run():
+                # Jobs still running past the stop bound: their threads would
+                # keep the interpreter alive, so leave without them.
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(1)
             return
         tracker = Tracker(config)
         try:

@@ -7,13 +7,16 @@ looks like a key is not echoed back either.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
 from tracker.config.fields import Table, problem
 
 KEY_FIELDS = ("key_env", "key_file", "key")
+MAX_KEY_FILE = 4096  # bytes; a key is a few dozen
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONVENTIONAL_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{16,}")
@@ -71,6 +74,41 @@ def _from_env(t: Table, name: str, env: Mapping[str, str], resolve: bool) -> tup
     return key, source
 
 
+class NotARegularFile(OSError):
+    """A key file that is a FIFO, a device, a directory, or too large."""
+
+
+_KINDS = {
+    stat.S_IFIFO: "Is a FIFO",
+    stat.S_IFCHR: "Is a character device",
+    stat.S_IFBLK: "Is a block device",
+    stat.S_IFDIR: "Is a directory",
+    stat.S_IFSOCK: "Is a socket",
+}
+
+
+def read_small_file(path: Path, limit: int) -> bytes:
+    """Given a path, return the bytes of the regular file there, at most ``limit`` of them.
+
+    Opened without blocking (a FIFO with no writer would otherwise hang the
+    caller, a signal handler's main thread included) and checked before any
+    read: raise NotARegularFile for anything else or anything larger.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile(_KINDS.get(stat.S_IFMT(info.st_mode), "Not a regular file"))
+        if info.st_size > limit:
+            raise NotARegularFile(f"Holds {info.st_size} bytes")
+        data = os.read(fd, limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise NotARegularFile("Grew past the limit while read")
+    return data
+
+
 def key_file_path(name: str, env: Mapping[str, str], base_dir: Path) -> Path:
     """Given key_file as written, return the file to read.
 
@@ -98,7 +136,11 @@ def _from_file(
     if not resolve:
         return "", source
     try:
-        key = path.read_text(encoding="utf-8").strip()
+        key = read_small_file(path, MAX_KEY_FILE).decode("utf-8").strip()
+    except NotARegularFile as exc:
+        limit = f"a regular file of at most {MAX_KEY_FILE} bytes"
+        t.fail("key_file", f"cannot read {source}: {exc}; a key file must be {limit}")
+        return "", source
     except FileNotFoundError:
         where = (
             " (also looked in $CREDENTIALS_DIRECTORY)" if env.get("CREDENTIALS_DIRECTORY") else ""

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-OK, FAIL, SKIP = "ok", "FAIL", "skip"
+OK, FAIL, SKIP, WARN = "ok", "FAIL", "skip", "warn"
+# The unit's TimeoutStopSec= (systemd/smm-tracker.service): systemd kills a
+# service still running this long after SIGTERM.
+UNIT_STOP_TIMEOUT = 90.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,30 @@ def config_checks(path: Path | None, problems: Iterable[str], panels: int) -> li
     if problems:
         return [Check(FAIL, "config", problem) for problem in problems]
     return [Check(OK, "config", f"{path} is valid ({panels} panel{'s' * (panels != 1)})")]
+
+
+def stop_bound_check(timeouts: dict[str, float], busy_timeout: float) -> Check | None:
+    """Given each panel's timeout and the database busy_timeout, return a warning
+    when a SIGTERM may not end ``run`` inside the unit's stop timeout (a call on
+    the wire ends by its deadline, then the job commits, waiting at most
+    busy_timeout), else None: the line is shown only when it has news."""
+    name = "stop timeout"
+    if not timeouts:
+        return None
+    panel = max(timeouts, key=lambda p: timeouts[p])
+    bound = timeouts[panel] + busy_timeout
+    detail = (
+        f"run stops within {bound:g}s of SIGTERM (panel {panel} timeout "
+        f"{timeouts[panel]:g}s + database.busy_timeout {busy_timeout:g}s)"
+    )
+    if bound < UNIT_STOP_TIMEOUT:
+        return None
+    return Check(
+        WARN,
+        name,
+        f"{detail}, not under the unit's TimeoutStopSec={UNIT_STOP_TIMEOUT:g}s: systemd may "
+        "kill it mid-commit; lower the timeouts or raise TimeoutStopSec",
+    )
 
 
 def database_check(facts: DatabaseFacts) -> Check:

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -24,6 +23,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from tracker.jobs.base import Job
+from tracker.service.jobstats import JobStats
 from tracker.service.signals import Signals
 
 log = structlog.get_logger("tracker.daemon")
@@ -31,39 +31,6 @@ log = structlog.get_logger("tracker.daemon")
 # Enough threads for a few dozen panels' jobs; threads are only created on use.
 WORKERS = 32
 HEARTBEAT = "heartbeat"
-
-
-@dataclass
-class JobStats:
-    """What the daemon knows of its jobs, for STATUS= lines and metrics."""
-
-    runs: int = 0
-    failures: int = 0
-    last_ok: dict[str, float] = field(default_factory=dict)
-    last_failed: set[str] = field(default_factory=set)
-    durations: dict[str, float] = field(default_factory=dict)
-    runs_by_job: Counter[str] = field(default_factory=Counter)
-    failures_by_job: Counter[str] = field(default_factory=Counter)
-    running: dict[str, float] = field(default_factory=dict)  # job name -> started (epoch)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def snapshot(self) -> JobStats:
-        """Return a consistent copy, safe to read without the lock."""
-        with self.lock:
-            return JobStats(
-                runs=self.runs,
-                failures=self.failures,
-                last_ok=dict(self.last_ok),
-                last_failed=set(self.last_failed),
-                durations=dict(self.durations),
-                runs_by_job=Counter(self.runs_by_job),
-                failures_by_job=Counter(self.failures_by_job),
-                running=dict(self.running),
-            )
-
-    def busy(self) -> bool:
-        with self.lock:
-            return bool(self.running)
 
 
 def guarded(
@@ -80,6 +47,7 @@ def guarded(
             if retired is not None and retired.is_set():
                 return False
             stats.running[job.name] = time.time()
+            stats.progress = time.monotonic()
         started = time.monotonic()
         ok = False
         try:
@@ -91,6 +59,7 @@ def guarded(
         finally:
             with stats.lock:
                 stats.running.pop(job.name, None)
+                stats.progress = time.monotonic()
                 stats.runs += 1
                 stats.runs_by_job[job.name] += 1
                 stats.durations[job.name] = time.monotonic() - started
@@ -195,15 +164,30 @@ class Scheduler:
         self._add(new)
         log.info("jobs_replaced", jobs=[job.name for job in new.jobs])
 
-    def shutdown(self) -> None:
-        """Stop the current generation, wait for runs in flight, then close it."""
+    def shutdown(self, bound: float | None = None, *, pause: float = 0.05) -> bool:
+        """Stop the current generation, wait for runs in flight, then close it.
+
+        With ``bound``, wait at most that many seconds: return False (and
+        leave the generation open under the runs still going) when some are.
+        """
         current = self.current
         if current is not None:
             current.stop_event.set()
-        self._scheduler.shutdown(wait=True)
+        if bound is None:
+            self._scheduler.shutdown(wait=True)
+        else:
+            self._scheduler.shutdown(wait=False)
+            end = time.monotonic() + bound
+            while self.stats.busy() and time.monotonic() < end:
+                time.sleep(pause)
+            if self.stats.busy():
+                running = sorted(self.stats.snapshot().running)
+                log.error("stop_overdue", running=running, bound=bound)
+                return False
         if current is not None:
             current.close()
         self.current = None
+        return True
 
 
 def serve(
@@ -217,12 +201,15 @@ def serve(
     heartbeat: Callable[[], None] | None = None,
     heartbeat_every: float = 30.0,
     poll_every: float = 0.2,
-) -> None:
+    stop_bound: float | None = None,
+) -> bool:
     """Run ``first`` until ``signals.stop``; on ``signals.reload`` swap in ``reload()``.
 
     ``reload`` returns the new generation, or None to keep the current one (it
     logs why). ``on_ready`` runs once the jobs are scheduled, and again after
     each reload attempt. The generation in place at the end is closed.
+    Return False when runs were still going ``stop_bound`` seconds after the
+    stop (the caller should then exit at once, not wait for them).
     """
     stats = stats or JobStats()
     scheduler = Scheduler(stats)
@@ -249,8 +236,9 @@ def serve(
         log.info("daemon_stopping")
         if on_stopping is not None:
             on_stopping()
-        scheduler.shutdown()
-        log.info("daemon_stopped", runs=stats.runs, failures=stats.failures)
+        clean = scheduler.shutdown(stop_bound)
+        log.info("daemon_stopped", runs=stats.runs, failures=stats.failures, clean=clean)
+    return clean
 
 
 def run_daemon(

@@ -33,6 +33,7 @@ from tracker.rules.doctor import (
     config_checks,
     database_check,
     panel_check,
+    stop_bound_check,
 )
 from tracker.store.connection import describe_db_error
 from tracker.store.migrations import migrations
@@ -62,6 +63,9 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         panels = _panels_alone(data, path, env)
     else:
         checks = config_checks(path, [], len(config.panels))
+        timeouts = {p.name: p.timeout for p in config.panels}
+        warning = stop_bound_check(timeouts, config.database.busy_timeout)
+        checks.extend([warning] if warning else [])
         database = config.database
         panels = [(p.name, p.key_source, p) for p in config.panels]
     if database is None:

@@ -23,8 +23,11 @@ class AlreadyRunningError(TrackerError):
 
 
 def lock_path(database: Path) -> Path:
-    """Given the database path, return its lock file: a sibling named ``<db>.lock``."""
-    return database.with_name(database.name + ".lock")
+    """Given the database path, return its lock file: a sibling of the real file
+    (symlinks resolved) named ``<db>.lock``, so every path to one database
+    takes one lock."""
+    real = Path(os.path.realpath(database))
+    return real.with_name(real.name + ".lock")
 
 
 class DatabaseLock:

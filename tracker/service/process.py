@@ -33,6 +33,7 @@ from tracker.store.readings import open_order_count
 log = structlog.get_logger("tracker.service")
 
 STARTUP_RETRY = 30.0  # seconds between attempts to open an unwritable database
+MAX_RETRY_WAIT = 120.0  # the longest wait between two tries of a call (Retry-After cap)
 
 
 def is_waitable(exc: StoreError) -> bool:
@@ -100,14 +101,19 @@ class Service:
         self.sleep = sleep
         self.note = ""  # shown in STATUS= while the last reload failed
         self._reader: Store | None = None
+        self._stalled = False
 
-    def run(self) -> None:
-        """Serve until stopped. Raise TrackerError if the service cannot start."""
+    def run(self) -> bool:
+        """Serve until stopped. Raise TrackerError if the service cannot start.
+
+        Return False when jobs were still running past the stop bound
+        (:meth:`stop_bound`): the caller exits at once rather than wait.
+        """
         signals = Signals()
         signals.install()  # before migrations: a SIGTERM then is honoured, not fatal
         first = self._build_when_writable(signals)
         if first is None:
-            return  # stopped while waiting for the database
+            return True  # stopped while waiting for the database
         metrics: MetricsServer | None = None
         try:
             database = self.config.database
@@ -122,7 +128,7 @@ class Service:
             raise
         try:
             every = self.notifier.watchdog_every
-            serve(
+            return serve(
                 first,
                 signals,
                 stats=self.stats,
@@ -131,6 +137,7 @@ class Service:
                 on_stopping=self._stopping,
                 heartbeat=self._heartbeat if self.notifier.enabled else None,
                 heartbeat_every=min(every, STATUS_EVERY) if every else STATUS_EVERY,
+                stop_bound=self.stop_bound(),
             )
         finally:
             self._close(metrics)
@@ -187,11 +194,30 @@ class Service:
         try:
             for client in tracker.clients.values():
                 client.observers.append(self.calls.observe)
+                client.observers.append(self._progress)
             jobs = select_jobs(tracker, config, self.panel)
         except BaseException:
             tracker.close()
             raise
         return Generation(jobs, tracker.stop_event, tracker.close)
+
+    # --- bounds ------------------------------------------------------------------
+
+    def stop_bound(self) -> float:
+        """Seconds a stop may take: a call on the wire ends by its deadline (the
+        longest panel timeout), then its job commits (database.busy_timeout)."""
+        longest = max((p.timeout for p in self.config.panels), default=0.0)
+        return longest + self.config.database.busy_timeout
+
+    def stall_bound(self) -> float:
+        """Seconds without any progress (no call completing, no run starting or
+        ending) after which a running job is taken as stuck: two call deadlines,
+        the longest retry wait, a rate-limit wait and a busy database."""
+        longest = max((p.timeout for p in self.config.panels), default=0.0)
+        return 2 * longest + MAX_RETRY_WAIT + 60.0 + self.config.database.busy_timeout
+
+    def _progress(self, _panel: str, _action: str, _ok: bool, _seconds: float) -> None:
+        self.stats.touch()
 
     # --- systemd ---------------------------------------------------------------
 
@@ -212,7 +238,16 @@ class Service:
         self.notifier.ready(self.status_text())
 
     def _heartbeat(self) -> None:
-        # The ping goes first: a slow status query must not delay it.
+        # The ping goes first: a slow status query must not delay it. It is
+        # withheld while a job is stuck, so systemd restarts a wedged process.
+        stuck = self.stats.stalled(self.stall_bound())
+        if stuck:
+            if not self._stalled:
+                log.error("jobs_stalled", jobs=stuck, bound=self.stall_bound(), watchdog="withheld")
+            self._stalled = True
+            self.notifier.status(f"stalled: {', '.join(stuck)} made no progress; watchdog withheld")
+            return
+        self._stalled = False
         if self.notifier.watchdog_every:
             self.notifier.watchdog()
         self.notifier.status(self.status_text())

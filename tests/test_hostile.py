@@ -1,0 +1,169 @@
+"""The daemon against a hostile panel: stop bounds, the watchdog, the lock, the key file.
+
+The real `smm-tracker run` runs in a subprocess (as systemd runs it) where the
+guarantee is about the process; the rest drives the pieces directly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from click.testing import CliRunner
+from hostile import HostileServer, drip
+from test_service_run import DEADLINE, Daemon, smm_tracker
+
+from tracker.cli.main import main
+from tracker.config.load import config_from_dict
+from tracker.service.lock import AlreadyRunningError, DatabaseLock
+from tracker.service.process import Service
+
+KEY = "hostile-key-Hq3Zt9Lm2Vx8"
+TIMEOUT = 2.0
+BUSY = 1.0
+SLACK = 1.5  # process start-up of the signal's effect and interpreter exit
+
+
+def config_text(url: str, db: str = "t.db") -> str:
+    return f"""
+[database]
+path = "{db}"
+busy_timeout = "{BUSY:g}s"
+[[panels]]
+name = "evil"
+url = "{url}"
+key_env = "HOSTILE_KEY"
+timeout = "{TIMEOUT:g}s"
+retries = 2
+retry_budget = "30s"
+[schedule]
+status_every = "1h"
+[refill]
+enabled = false
+"""
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOSTILE_KEY", KEY)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    return dict(os.environ)
+
+
+def test_sigterm_ends_run_within_timeout_plus_busy_timeout_while_a_panel_drips(tmp_path, env):
+    with HostileServer(lambda form: drip(every=0.3)) as server:
+        config = tmp_path / "tracker.toml"
+        config.write_text(config_text(server.url))
+        daemon = Daemon(config, env)
+        try:
+            daemon.wait_for("READY=1")
+            deadline = time.monotonic() + DEADLINE
+            while not server.requests and time.monotonic() < deadline:
+                time.sleep(0.05)  # a call is on the wire, dripping
+            assert server.requests, daemon.output()
+            started = time.monotonic()
+            daemon.proc.send_signal(signal.SIGTERM)
+            code = daemon.proc.wait(timeout=DEADLINE)
+            elapsed = time.monotonic() - started
+        finally:
+            daemon.close()
+    assert code == 0, daemon.output()
+    assert elapsed < TIMEOUT + BUSY + SLACK, (elapsed, daemon.output())
+
+
+def test_the_lock_follows_symlinks_to_the_real_database(tmp_path):
+    real = tmp_path / "real.db"
+    real.touch()
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    with DatabaseLock(real), pytest.raises(AlreadyRunningError):
+        DatabaseLock(link).acquire()
+
+
+def test_run_once_through_a_symlink_is_refused_while_the_daemon_runs(tmp_path, env):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "alias").symlink_to(tmp_path / "data")
+    config = tmp_path / "tracker.toml"
+    config.write_text(config_text("http://127.0.0.1:9/api/v2", db="data/t.db"))
+    aliased = tmp_path / "aliased.toml"
+    aliased.write_text(config_text("http://127.0.0.1:9/api/v2", db="alias/t.db"))
+    daemon = Daemon(config, env)
+    try:
+        daemon.wait_for("READY=1")
+        once = CliRunner().invoke(main, ["--config", str(aliased), "run", "--once"])
+        assert once.exit_code == 1
+        assert "another smm-tracker run" in once.output and "is using database" in once.output
+        assert daemon.stop() == 0
+    finally:
+        daemon.close()
+
+
+def test_doctor_refuses_a_fifo_key_file_at_once(tmp_path, env):
+    os.mkfifo(tmp_path / "api-key")
+    config = tmp_path / "tracker.toml"
+    text = config_text("http://127.0.0.1:9/api/v2").replace(
+        'key_env = "HOSTILE_KEY"', 'key_file = "api-key"'
+    )
+    config.write_text(text)
+    done = subprocess.run(
+        [*smm_tracker(), "--config", str(config), "doctor"],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+        env=env,
+    )
+    assert done.returncode != 0
+    fifo = [line for line in done.stdout.splitlines() if "Is a FIFO" in line]
+    assert len(fifo) == 1 and "key_file" in fifo[0], done.stdout + done.stderr
+
+
+class FakeNotifier:
+    watchdog_every = 1.0
+    enabled = True
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def watchdog(self) -> bool:
+        self.sent.append("WATCHDOG=1")
+        return True
+
+    def status(self, text: str) -> bool:
+        self.sent.append(f"STATUS={text}")
+        return True
+
+
+def test_the_watchdog_is_withheld_while_a_job_makes_no_progress(tmp_path):
+    panel = {"name": "evil", "url": "http://127.0.0.1:9/api/v2", "key": KEY, "timeout": 2}
+    config = config_from_dict(
+        {"database": {"path": ":memory:"}, "panels": [panel]}, base_dir=tmp_path, env={}
+    )
+    notifier = FakeNotifier()
+    service = Service(config, load=lambda: config, notifier=notifier)  # type: ignore[arg-type]
+    service._heartbeat()
+    assert notifier.sent[0] == "WATCHDOG=1"  # nothing running: healthy
+
+    notifier.sent.clear()
+    service.stats.running["status:evil"] = time.time()
+    service.stats.progress = time.monotonic() - service.stall_bound() - 1
+    service._heartbeat()
+    assert "WATCHDOG=1" not in notifier.sent
+    assert any("stalled: status:evil" in line for line in notifier.sent)
+
+    notifier.sent.clear()
+    service.stats.touch()  # a call completed: progress again
+    service._heartbeat()
+    assert notifier.sent[0] == "WATCHDOG=1"
+
+
+def test_doctor_warns_when_a_stop_may_outlast_the_unit(tmp_path):
+    from tracker.rules.doctor import WARN, stop_bound_check
+
+    assert stop_bound_check({"main": 30.0}, 10.0) is None
+    warning = stop_bound_check({"main": 30.0, "slow": 600.0}, 10.0)
+    assert warning is not None and warning.state == WARN
+    assert "panel slow" in warning.detail and "TimeoutStopSec=90s" in warning.detail

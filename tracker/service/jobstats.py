@@ -1,0 +1,61 @@
+"""What the daemon knows of its jobs: runs, failures, what is running, progress.
+
+Read by the STATUS= line, the metrics and the watchdog (which is fed only
+while the jobs make progress).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class JobStats:
+    """What the daemon knows of its jobs, for STATUS= lines and metrics."""
+
+    runs: int = 0
+    failures: int = 0
+    last_ok: dict[str, float] = field(default_factory=dict)
+    last_failed: set[str] = field(default_factory=set)
+    durations: dict[str, float] = field(default_factory=dict)
+    runs_by_job: Counter[str] = field(default_factory=Counter)
+    failures_by_job: Counter[str] = field(default_factory=Counter)
+    running: dict[str, float] = field(default_factory=dict)  # job name -> started (epoch)
+    # Monotonic time of the last sign of life of the jobs: a run starting or
+    # ending, a panel call completing. The watchdog is fed only while it moves.
+    progress: float = field(default_factory=time.monotonic)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def touch(self) -> None:
+        """Record progress (a panel call completed)."""
+        self.progress = time.monotonic()
+
+    def stalled(self, bound: float, now: float | None = None) -> list[str]:
+        """Return the jobs running while nothing progressed for ``bound`` seconds."""
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            if not self.running or now - self.progress <= bound:
+                return []
+            return sorted(self.running)
+
+    def snapshot(self) -> JobStats:
+        """Return a consistent copy, safe to read without the lock."""
+        with self.lock:
+            return JobStats(
+                runs=self.runs,
+                failures=self.failures,
+                last_ok=dict(self.last_ok),
+                last_failed=set(self.last_failed),
+                durations=dict(self.durations),
+                runs_by_job=Counter(self.runs_by_job),
+                failures_by_job=Counter(self.failures_by_job),
+                running=dict(self.running),
+                progress=self.progress,
+            )
+
+    def busy(self) -> bool:
+        with self.lock:
+            return bool(self.running)
