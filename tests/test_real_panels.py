@@ -33,14 +33,21 @@ class RealPanel:
     """One simulated panel script served over loopback, a config for it in
     ``home``, and the CLI pointed at that config."""
 
-    def __init__(self, home: Path, clock: PanelClock, script: ScriptQuirks, **options: Any):
+    def __init__(
+        self,
+        home: Path,
+        clock: PanelClock,
+        script: ScriptQuirks,
+        schedule: str = "",
+        **options: Any,
+    ):
         home.mkdir(parents=True, exist_ok=True)
         self.home, self.clock = home, clock
         self.panel = SimulatedPanel(
             key=KEY, clock=clock, seed=7, speed=60.0, script=script, **options
         )
         self.server = PanelServer(self.panel).start()
-        schedule = 'status_every = "1m"\nstatus_max_every = "1m"'
+        schedule = f'status_every = "1m"\nstatus_max_every = "1m"\n{schedule}'
         (home / "tracker.toml").write_text(
             sim_config(
                 self.server.url, panel='timeout = "5s"\nretry_budget = "3s"', schedule=schedule
@@ -179,3 +186,42 @@ def test_no_services_available_is_an_empty_catalogue(real_panel, catalogue):
     assert result.exit_code == 0, result.output
     listed = world.cli("services", "--json")
     assert listed.exit_code == 0 and json.loads(listed.output) == []
+
+
+def test_an_order_the_panel_lost_stops_with_an_alert_and_track_resumes_it(real_panel):
+    world = real_panel(schedule='unknown_give_up = "0s"')  # give up at the first "unknown"
+    [order_id] = world.panel.seed_orders(1, status="In progress")
+    lost = 777_777
+    assert world.cli("track", str(order_id), str(lost)).exit_code == 0
+    assert world.cli("run", "--once", "--all").exit_code == 0
+    stopped = world.rows(
+        "SELECT polling, stopped_by, stop_reason, stopped_at IS NOT NULL FROM orders "
+        "WHERE order_id = ?",
+        lost,
+    )
+    assert stopped == [(0, "panel", "Incorrect order ID", 1)]
+    assert world.alert_kinds() == ["order_lost"]
+    message = world.rows("SELECT message FROM alerts")[0][0]
+    assert f"#{lost}" in message and "Incorrect order ID" in message
+    resumed = world.cli("track", str(lost))
+    assert resumed.exit_code == 0
+    assert "resumed 1 stopped order(s)" in resumed.output and "Incorrect order ID" in resumed.output
+    assert world.rows(
+        "SELECT polling, stopped_by, stop_reason, stopped_at, error FROM orders WHERE order_id = ?",
+        lost,
+    ) == [(1, None, None, None, None)]
+    assert world.statuses()[order_id][1] == 1  # the healthy order never stopped
+
+
+def test_track_never_silently_overwrites_stored_details(real_panel):
+    world = real_panel()
+    link = "https://x.example/a"
+    assert world.cli("track", "5001", "--service", "1", "--link", link).exit_code == 0
+    again = world.cli("track", "5001", "--service", "2", "--quantity", "300")
+    assert again.exit_code == 0
+    assert "stored service is 1, given 2: kept 1 (pass --update to overwrite)" in again.output
+    row = "SELECT service, link, quantity FROM orders WHERE order_id = 5001"
+    assert world.rows(row) == [(1, link, 300)]  # the missing quantity was filled in
+    updated = world.cli("track", "5001", "--service", "2", "--update")
+    assert "service 1 -> 2 (updated)" in updated.output
+    assert world.rows(row) == [(2, link, 300)]

@@ -125,7 +125,7 @@ def _one_line(exc: click.UsageError) -> click.UsageError:
 # Which module defines each command. Commands are imported when used, so a
 # quick read command does not pay for the daemon, refill or alert code.
 COMMAND_MODULES = {
-    "track": "orders",
+    "track": "track",
     "add": "orders",
     "orders": "orders",
     "history": "orders",

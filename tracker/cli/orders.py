@@ -1,4 +1,4 @@
-"""Order commands: track, add, orders, history."""
+"""Order commands: add, orders, history (track is in :mod:`tracker.cli.track`)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from tracker.cli.render import table, to_json
 from tracker.clock import utcnow
 from tracker.errors import PanelError, StoreError
 from tracker.store.listing import order_statuses
+from tracker.store.tracking import track_orders
 from tracker.store.watch import order_listing
 
 _ID = re.compile(r"^\d{1,18}$")
@@ -40,34 +41,6 @@ def parse_order_ids(values: tuple[str, ...]) -> list[int]:
     if not tokens:
         fail("no order IDs given", EXIT_USAGE)
     return [int(t) for t in tokens]
-
-
-@main.command()
-@click.argument("order_ids", nargs=-1, required=True, metavar="ORDER_ID... | -")
-@click.option("--service", type=click.IntRange(min=1), help="Service ID, for the record.")
-@click.option("--link", help="Link the order was placed for.")
-@click.option("--quantity", type=click.IntRange(min=1), help="Quantity ordered.")
-@panel_option
-@pass_ctx
-@handle_errors
-def track(
-    ctx: Context,
-    order_ids: tuple[str, ...],
-    service: int | None,
-    link: str | None,
-    quantity: int | None,
-    panel: str | None,
-) -> None:
-    """Follow existing orders (IDs, or - to read them from stdin). Works offline."""
-    ids = parse_order_ids(order_ids)
-    config = ctx.config(keys=False)
-    name = config.panel(panel).name
-    store = open_store(config)
-    added = store.track(name, ids, utcnow(), service=service, link=link, quantity=quantity)
-    known = len(set(ids)) - added
-    click.echo(
-        f"tracking {added} new order(s) on {name}" + (f", {known} already tracked" if known else "")
-    )
 
 
 TYPE_FIELDS = [
@@ -158,15 +131,9 @@ def add(
         client.close()
     click.echo(order_id)
     try:
-        store.track(
-            panel_config.name,
-            [order_id],
-            utcnow(),
-            service=service,
-            link=link,
-            quantity=quantity,
-            source="add",
-        )
+        details = {"service": service, "link": link, "quantity": quantity}
+        details.update(runs=runs, interval=interval)  # drip-feed: quantity is per run
+        track_orders(store, panel_config.name, [order_id], utcnow(), details=details, source="add")
     except StoreError as exc:
         fail(
             f"order {order_id} was placed but not recorded ({exc}); "

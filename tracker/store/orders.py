@@ -24,8 +24,9 @@ from tracker.rules.transitions import (
     apply_report,
     status_update,
 )
-from tracker.store.connection import _CHUNK, Connection, _chunks, describe_db_error, placeholders
+from tracker.store.connection import Connection, describe_db_error, placeholders
 from tracker.store.listing import iter_orders
+from tracker.store.tracking import track_orders
 
 if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
     from tracker.panel.models import OrderStatus
@@ -48,34 +49,10 @@ class Store(Connection):
         source: str = "track",
     ) -> int:
         """Record orders to follow; return how many were new. Known ones keep their
-        history; details given here fill in what was missing."""
-        stamp = iso(now)
-        added = 0
-        with self.write() as db:
-            for chunk in _chunks(sorted(set(order_ids)), _CHUNK):
-                marks = placeholders(chunk)
-                known = {
-                    r[0]
-                    for r in db.execute(
-                        f"SELECT order_id FROM orders WHERE panel = ? AND order_id IN ({marks})",
-                        [panel, *chunk],
-                    )
-                }
-                added += len(chunk) - len(known)
-                db.conn.executemany(
-                    """
-                    INSERT INTO orders (panel, order_id, service, link, quantity,
-                                        created_at, updated_at, source)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (panel, order_id) DO UPDATE SET
-                        service = COALESCE(excluded.service, service),
-                        link = COALESCE(excluded.link, link),
-                        quantity = COALESCE(excluded.quantity, quantity),
-                        updated_at = excluded.updated_at
-                    """,
-                    [(panel, i, service, link, quantity, stamp, stamp, source) for i in chunk],
-                )
-        return added
+        history; details given here fill in what was missing; stopped ones resume
+        (see :func:`tracker.store.tracking.track_orders` for the whole story)."""
+        details = {"service": service, "link": link, "quantity": quantity}
+        return len(track_orders(self, panel, order_ids, now, details=details, source=source).added)
 
     def due_order_ids(
         self, panel: str, now: datetime, size: int, *, everything: bool = False

@@ -1,0 +1,77 @@
+"""The track command: follow existing orders, resume stopped ones, never
+silently overwrite stored details."""
+
+from __future__ import annotations
+
+import click
+
+from tracker.cli.main import Context, handle_errors, main, open_store, pass_ctx
+from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.clock import utcnow
+from tracker.store.tracking import TrackResult, track_orders
+
+_SHOWN = 10  # resumed orders and differences named one by one
+
+
+@main.command()
+@click.argument("order_ids", nargs=-1, required=True, metavar="ORDER_ID... | -")
+@click.option("--service", type=click.IntRange(min=1), help="Service ID, for the record.")
+@click.option("--link", help="Link the order was placed for.")
+@click.option("--quantity", type=click.IntRange(min=1), help="Quantity ordered (per run).")
+@click.option("--runs", type=click.IntRange(min=1), help="Drip-feed: number of runs.")
+@click.option("--interval", type=click.IntRange(min=1), help="Drip-feed: minutes between runs.")
+@click.option(
+    "--update", is_flag=True, help="Overwrite stored details that differ from the given ones."
+)
+@panel_option
+@pass_ctx
+@handle_errors
+def track(
+    ctx: Context,
+    order_ids: tuple[str, ...],
+    service: int | None,
+    link: str | None,
+    quantity: int | None,
+    runs: int | None,
+    interval: int | None,
+    update: bool,
+    panel: str | None,
+) -> None:
+    """Follow existing orders (IDs, or - to read them from stdin). Works offline."""
+    ids = parse_order_ids(order_ids)
+    config = ctx.config(keys=False)
+    name = config.panel(panel).name
+    store = open_store(config)
+    details = {"service": service, "link": link, "quantity": quantity}
+    details.update(runs=runs, interval=interval)
+    result = track_orders(store, name, ids, utcnow(), details=details, update=update)
+    for line in describe(name, len(set(ids)), result):
+        click.echo(line)
+
+
+def describe(panel: str, asked: int, result: TrackResult) -> list[str]:
+    """Given what track did, return the lines that tell the user."""
+    added = len(result.added)
+    known = asked - added
+    lines = [
+        f"tracking {added} new order(s) on {panel}"
+        + (f", {known} already tracked" if known else "")
+    ]
+    if result.resumed:
+        lines.append(
+            f"resumed {len(result.resumed)} stopped order(s): polled again from the next run"
+        )
+        for order_id, by, reason in result.resumed[:_SHOWN]:
+            why = "untracked by you" if by == "user" else "the panel called it unknown"
+            lines.append(f"  #{order_id}: had stopped ({why}" + (f": {reason})" if reason else ")"))
+    for order_id, field, stored, given in result.differs[:_SHOWN]:
+        if result.updated:
+            lines.append(f"order {order_id}: {field} {stored} -> {given} (updated)")
+        else:
+            lines.append(
+                f"order {order_id}: stored {field} is {stored}, given {given}: kept "
+                f"{stored} (pass --update to overwrite)"
+            )
+    if len(result.differs) > _SHOWN:
+        lines.append(f"... and {len(result.differs) - _SHOWN} more difference(s)")
+    return lines

@@ -1,0 +1,117 @@
+"""Recording orders to follow: new ones, details filled in, stopped ones resumed.
+
+``track ID`` on an order already tracked never silently overwrites what is
+stored: details that were missing are filled in, details that differ are
+reported (and overwritten only with ``update``). An order that stopped being
+polled without finishing (the panel kept calling it unknown, or the user
+untracked it) is resumed: polled again from the next run, its stop cleared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tracker.clock import iso
+from tracker.panel.statuses import is_terminal
+from tracker.store.connection import _CHUNK, Connection, _chunks, placeholders
+
+DETAILS = ("service", "link", "quantity", "runs", "interval")
+_RESUME = {
+    "polling": 1,
+    "stopped_at": None,
+    "stopped_by": None,
+    "stop_reason": None,
+    "error": None,
+    "error_count": 0,
+    "unknown_since": None,
+    "next_check_at": None,  # due at the next run
+}
+
+
+@dataclass
+class TrackResult:
+    """What ``track`` did: new IDs, resumed orders (with why they had stopped),
+    and stored details that differ from the given ones (kept unless updated)."""
+
+    added: list[int] = field(default_factory=list)
+    resumed: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    # (order ID, field, stored value, given value)
+    differs: list[tuple[int, str, Any, Any]] = field(default_factory=list)
+    updated: bool = False
+
+
+def _stopped(row: dict[str, Any]) -> bool:
+    return row["stopped_by"] is not None or (not row["polling"] and not is_terminal(row["status"]))
+
+
+def track_orders(
+    conn: Connection,
+    panel: str,
+    order_ids: list[int],
+    now: datetime,
+    *,
+    details: dict[str, Any] | None = None,
+    source: str = "track",
+    update: bool = False,
+) -> TrackResult:
+    """Given order IDs and optional details (DETAILS keys), record them; return
+    the TrackResult. Known orders keep their history."""
+    given = {k: v for k, v in (details or {}).items() if k in DETAILS and v is not None}
+    stamp = iso(now)
+    result = TrackResult(updated=update)
+    columns = ", ".join(f'"{c}"' for c in DETAILS)
+    values = ", ".join("?" * len(DETAILS))
+    with conn.write() as db:
+        for chunk in _chunks(sorted(set(order_ids)), _CHUNK):
+            cursor = db.conn.execute(
+                f"SELECT order_id, polling, status, stopped_by, stop_reason, error, {columns} "
+                f"FROM orders WHERE panel = ? AND order_id IN ({placeholders(chunk)})",
+                [panel, *chunk],
+            )
+            names = [d[0] for d in cursor.description]
+            known = {r[0]: dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
+            new = [i for i in chunk if i not in known]
+            result.added.extend(new)
+            if new:
+                db.conn.executemany(
+                    f"INSERT INTO orders (panel, order_id, created_at, updated_at, source, "
+                    f"{columns}) VALUES (?, ?, ?, ?, ?, {values})",
+                    [
+                        (panel, i, stamp, stamp, source, *(given.get(c) for c in DETAILS))
+                        for i in new
+                    ],
+                )
+            for order_id, row in known.items():
+                changes = _changes(row, given, result, update)
+                if _stopped(row):
+                    changes.update(_RESUME)
+                    result.resumed.append(
+                        (order_id, row["stopped_by"], row["stop_reason"] or row["error"])
+                    )
+                if changes:
+                    changes["updated_at"] = stamp
+                    sets = ", ".join(f'"{c}" = ?' for c in changes)
+                    db.conn.execute(
+                        f"UPDATE orders SET {sets} WHERE panel = ? AND order_id = ?",
+                        [*changes.values(), panel, order_id],
+                    )
+    return result
+
+
+def _changes(
+    row: dict[str, Any], given: dict[str, Any], result: TrackResult, update: bool
+) -> dict[str, Any]:
+    """Return the details to write to a known order: the missing ones, and the
+    differing ones when ``update``; record each difference in ``result``."""
+    changes = {}
+    for name, value in given.items():
+        stored = row[name]
+        if stored is None:
+            changes[name] = value
+        elif stored != value:
+            result.differs.append((row["order_id"], name, stored, value))
+            if update:
+                changes[name] = value
+    return changes
