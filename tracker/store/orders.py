@@ -153,16 +153,18 @@ class Store(Connection):
             kept: list[tuple[Any, ...]] = []  # the same status: its indexes untouched
             others: list[int] = []  # no status in the report: apply_report decides
             for row in stored:
-                order_id = row[0]
+                rowid, order_id = row[0], row[1]
                 report = reports.get(order_id)
                 if report is None or report.error is not None or report.status is None:
                     others.append(order_id)
                     continue
-                values, whole, transition = status_update(panel, row, report, stamp, base, cadence)
+                values, whole, transition = status_update(
+                    panel, row[1:], report, stamp, base, cadence
+                )
                 if whole:
-                    moved.append((*values, panel, order_id))
+                    moved.append((*values, rowid))
                 else:
-                    kept.append((*values[:_KEPT_COLUMNS], panel, order_id))
+                    kept.append((*values[:_KEPT_COLUMNS], rowid))
                 if transition is not None:
                     recorded.append(transition)
             if moved:
@@ -216,7 +218,11 @@ class Store(Connection):
 
 def _update_sql(columns: tuple[str, ...]) -> str:
     """Return the UPDATE storing a status report's ``columns`` (values ?1..?n,
-    then panel and order ID), with STATUS_RESETS as constants."""
+    then the row's rowid), with STATUS_RESETS as constants.
+
+    By rowid: the rows were read in the same transaction, and it spares each
+    update a walk down the (panel, order_id) key's index.
+    """
     sets = []
     for i, column in enumerate(columns, 1):
         if column == "completed_at":  # set once, when the order first finishes
@@ -226,8 +232,7 @@ def _update_sql(columns: tuple[str, ...]) -> str:
         else:
             sets.append(f"{column} = ?{i}")
     sets += [f"{c} = {'NULL' if v is None else int(v)}" for c, v in STATUS_RESETS.items()]
-    n = len(columns)
-    return f"UPDATE orders SET {', '.join(sets)} WHERE panel = ?{n + 1} AND order_id = ?{n + 2}"
+    return f"UPDATE orders SET {', '.join(sets)} WHERE rowid = ?{len(columns) + 1}"
 
 
 # Only the columns a write names are re-indexed: a report that leaves status
@@ -237,7 +242,7 @@ assert STATUS_WRITES[_KEPT_COLUMNS:] == ("status", "polling")
 _UPDATE_MOVED = _update_sql(STATUS_WRITES)
 _UPDATE_KEPT = _update_sql(STATUS_WRITES[:_KEPT_COLUMNS])
 _SELECT_STATUS = (
-    f"SELECT {', '.join(STATUS_READS)} FROM orders WHERE panel = ? AND order_id IN ({{}})"
+    f"SELECT rowid, {', '.join(STATUS_READS)} FROM orders WHERE panel = ? AND order_id IN ({{}})"
 )
 _TRANSITION = ("panel", "order_id", "at", "from_status", "to_status", "remains", "charge")
 _INSERT_TRANSITION = (
