@@ -3,6 +3,7 @@ work on read-only media — and a failed write names its real cause."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections import namedtuple
@@ -49,6 +50,10 @@ def setup(tmp_path, monkeypatch):
     assert cli("track", *map(str, ids)).exit_code == 0
     assert cli("services", "--refresh").exit_code == 0
     assert cli("run", "--once").exit_code == 0
+    # Each command is a process of its own in real use: its connections are
+    # closed when it ends. In-process, a connection left to the garbage
+    # collector would keep the -wal and -shm files until collected.
+    gc.collect()
     yield cli, data, ids[0]
     server.stop()
 
