@@ -1,15 +1,10 @@
-"""Numbered schema migrations, recorded by sqlite-utils in ``_sqlite_migrations``.
-
-Append new migrations at the end (``m00N_topic``); never edit an applied one;
-:mod:`tracker.store.schema` reads their names from this file.
-Explicit SQL is used so the schema reads the same here as in the README.
-"""
-
-from __future__ import annotations
+"""Numbered schema migrations, recorded by sqlite-utils; append, never edit an applied one.
+Explicit SQL, read as in the README; store/schema.py reads their names from this file."""
 
 from sqlite_utils import Database, Migrations
 
 from tracker.store.schema import MIGRATION_SET
+from tracker.store.views import create_views
 
 migrations = Migrations(MIGRATION_SET)
 
@@ -243,6 +238,11 @@ def m009_real_panels(db: Database) -> None:
         "supported INTEGER NOT NULL, learned_at TEXT NOT NULL, evidence TEXT, "
         "PRIMARY KEY (panel, action))"
     )
+
+
+@migrations()
+def m010_views(db: Database) -> None:
+    create_views(db)  # order_overview, service_scorecard, daily_activity, stuck_orders
 
 
 @migrations()
