@@ -138,6 +138,7 @@ COMMAND_MODULES = {
     "alerts": "alerts",
     "doctor": "doctor",
     "automation": "automation",
+    "report": "report",
 }
 
 

@@ -68,14 +68,14 @@ FROM orders AS o
 LEFT JOIN services AS s ON s.panel = o.panel AND s.service = o.service
 """
 
+# The scorecard over the orders of order_overview that match {window}: the
+# view passes the last 30 days, `smm-tracker report` any window and panel.
 # Percentiles interpolate linearly between ranks (Python's
 # statistics.quantiles(method="inclusive")); integer arithmetic keeps them
 # exact: the p-th value sits at rank (n - 1) * p.
-SERVICE_SCORECARD = """
-CREATE VIEW service_scorecard AS
+SCORECARD_QUERY = """
 WITH recent AS (
-    SELECT * FROM order_overview
-    WHERE first_seen >= strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-30 days')
+    SELECT * FROM order_overview WHERE {window}
 ),
 ranked AS (
     SELECT panel, service, completion_seconds AS v,
@@ -125,6 +125,10 @@ LEFT JOIN percentiles AS p ON p.panel = r.panel AND p.service IS r.service
 GROUP BY r.panel, r.service
 ORDER BY spend DESC, r.panel, r.service
 """
+
+SERVICE_SCORECARD = "CREATE VIEW service_scorecard AS" + SCORECARD_QUERY.format(
+    window="first_seen >= strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-30 days')"
+)
 
 DAILY_ACTIVITY = """
 CREATE VIEW daily_activity AS

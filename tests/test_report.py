@@ -1,0 +1,95 @@
+"""`smm-tracker report`: the scorecard in the terminal, over the simulator's story."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+from scorecard_world import build
+
+from tracker.cli.main import main
+from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES, SERVICE_TIKTOK
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    w, known = build(tmp_path_factory.mktemp("report"))
+    yield w, known
+    w.close()
+
+
+def view_rows(path) -> list[dict]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("SELECT * FROM service_scorecard")]
+    finally:
+        conn.close()
+
+
+def test_json_is_the_scorecard_view_for_the_default_30_days(built):
+    w, _ = built
+    result = w.cli("report", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["panel"] is None and data["since"] < data["until"]
+    assert data["services"] == view_rows(w.store.path)
+    assert [r["service"] for r in data["services"]] == [
+        SERVICE_TIKTOK,
+        SERVICE_FOLLOWERS,
+        SERVICE_LIKES,
+    ]
+
+
+def test_table_sorted_by_spend_with_shares_times_and_refills(built):
+    w, _ = built
+    result = w.cli("report")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("orders first seen since ") and "(30d)" in lines[0]
+    assert lines[1].split()[:4] == ["PANEL", "SERVICE", "NAME", "ORDERS"]
+    assert [line.split()[1] for line in lines[2:]] == ["4", "1", "2"]
+    followers = lines[3]
+    # 8 orders, 1 open; 62.5% Completed, 12.5% Partial; median 8h, p90 9h36m; 5 asked, 5 accepted,
+    # 1 completed; 1 of 5 Completed orders needed a refill; 5.85 USD
+    for cell in ("8", "63%", "13%", "8h", "9h36m", "5/5/1", "20%", "5.85 USD"):
+        assert f" {cell} " in f" {followers} "
+
+
+def test_since_widens_the_window(built):
+    w, known = built
+    data = json.loads(w.cli("report", "--since", "60d", "--json").output)
+    followers = next(r for r in data["services"] if r["service"] == SERVICE_FOLLOWERS)
+    assert followers["orders"] == 9  # the 40-day-old order too
+    data = json.loads(w.cli("report", "--since", "1d", "--json").output)
+    assert [(r["service"], r["orders"]) for r in data["services"]] == [(SERVICE_FOLLOWERS, 1)]
+
+
+def test_database_option_needs_no_config_and_panel_filters(built, tmp_path, monkeypatch):
+    w, _ = built
+    monkeypatch.chdir(tmp_path)  # no tracker.toml here
+    runner = CliRunner()
+    result = runner.invoke(main, ["report", "--database", str(w.store.path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["services"] == view_rows(w.store.path)
+    result = runner.invoke(main, ["report", "--database", str(w.store.path), "--panel", "other"])
+    assert result.exit_code == 0
+    assert result.output == "no orders first seen in the last 30d on other\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "5 parsecs"], "smm-tracker: --since: '5 parsecs' is not a duration"),
+        (["--since", "0s"], "smm-tracker: --since: must be longer than 0s"),
+        (["--panel", "nope"], "smm-tracker: "),
+        (["--database", "missing.db"], "smm-tracker: no database at missing.db"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(built, args, message):
+    w, _ = built
+    result = w.cli("report", *args)
+    assert result.exit_code == 2
+    assert result.output.startswith(message) and result.output.count("\n") == 1

@@ -1,0 +1,149 @@
+"""``smm-tracker report``: the service scorecard in the terminal (and as JSON)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
+from tracker.cli.render import table, to_json
+from tracker.clock import iso, utcnow
+from tracker.config.durations import format_duration, parse_duration
+from tracker.store.orders import Store
+from tracker.store.reports import scorecard
+
+database_option = click.option(
+    "--database",
+    "database",
+    metavar="PATH",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="This SQLite file instead of the config's database.path (no config needed).",
+)
+
+
+def database_path(ctx: Context, database: Path | None, panel: str | None) -> tuple[Path, Any]:
+    """Given --database and --panel, return the database file and the panel name to
+    filter on (None: every panel). Without --database the config names both, and
+    an unknown panel is a usage error; with it, --panel only filters."""
+    if database is None:
+        config = ctx.config(keys=False)
+        name = config.panel(panel).name if panel else None
+        database = config.database.path
+    else:
+        name = panel
+    if not database.is_file():
+        fail(f"no database at {database} (nothing tracked yet?)", EXIT_USAGE)
+    return database, name
+
+
+def open_database(path: Path) -> Store:
+    """Open (and migrate, like every other command) the tracker's database."""
+    return Store(path)
+
+
+COLUMNS = [
+    "panel",
+    "service",
+    "service_name",
+    "orders",
+    "open",
+    "completed_pct",
+    "partial_pct",
+    "canceled_pct",
+    "refunded_pct",
+    "median",
+    "p90",
+    "refills",
+    "refilled_pct",
+    "spend_text",
+]
+HEADERS = [
+    "PANEL",
+    "SERVICE",
+    "NAME",
+    "ORDERS",
+    "OPEN",
+    "DONE",
+    "PARTIAL",
+    "CANCELED",
+    "REFUNDED",
+    "MEDIAN",
+    "P90",
+    "REFILLS",
+    "REFILLED",
+    "SPEND",
+]
+
+
+def _pct(share: float | None) -> str | None:
+    # Half up (62.5% shows as 63%), not Python's half-to-even.
+    return None if share is None else f"{int(share * 100 + 0.5)}%"
+
+
+def _took(seconds: float | None) -> str | None:
+    return None if seconds is None else format_duration(round(seconds))
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    """Given a scorecard row, return it with the table's formatted cells added."""
+    name = row["service_name"] or ""
+    return {
+        **row,
+        "service_name": name if len(name) <= 32 else name[:31] + "…",
+        "completed_pct": _pct(row["share_completed"]),
+        "partial_pct": _pct(row["share_partial"]),
+        "canceled_pct": _pct(row["share_canceled"]),
+        "refunded_pct": _pct(row["share_refunded"]),
+        "median": _took(row["median_completion_seconds"]),
+        "p90": _took(row["p90_completion_seconds"]),
+        "refills": f"{row['refills_asked']}/{row['refills_accepted']}/{row['refills_completed']}",
+        "refilled_pct": _pct(row["share_refilled"]),
+        "spend_text": f"{row['spend']:.2f} {row['currency'] or ''}".rstrip(),
+    }
+
+
+@main.command()
+@click.option(
+    "--since",
+    default="30d",
+    show_default=True,
+    metavar="DURATION",
+    help="Orders first seen this recently (24h, 7d, 90d).",
+)
+@click.option("--panel", metavar="NAME", help="Only this panel.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@database_option
+@pass_ctx
+@handle_errors
+def report(
+    ctx: Context, since: str, panel: str | None, as_json: bool, database: Path | None
+) -> None:
+    """Which services deliver: the scorecard per panel and service, highest spend first.
+
+    Shares are of the orders first seen in the window; MEDIAN and P90 are the
+    times from first seen to Completed; REFILLS are asked/accepted/completed;
+    REFILLED is the share of Completed orders that needed a refill.
+    """
+    try:
+        window = parse_duration(since)
+    except ValueError as exc:
+        fail(f"--since: {exc}", EXIT_USAGE)
+    if window <= 0:
+        fail("--since: must be longer than 0s", EXIT_USAGE)
+    path, name = database_path(ctx, database, panel)
+    now = utcnow().replace(microsecond=0)
+    start = now - timedelta(seconds=window)
+    rows = scorecard(open_database(path), start, name)
+    if as_json:
+        data = {"since": iso(start), "until": iso(now), "panel": name, "services": rows}
+        click.echo(to_json(data))
+        return
+    where = f" on {name}" if name else ""
+    if not rows:
+        click.echo(f"no orders first seen in the last {since}{where}")
+        return
+    click.echo(f"orders first seen since {iso(start)} ({since}){where}, highest spend first")
+    click.echo(table([_shown(r) for r in rows], COLUMNS, HEADERS))
