@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: test lint demo bench bench-1m check clean
+.PHONY: test lint demo bench bench-1m check clean screenshot
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ check: lint test
 
 demo: $(STAMP)
 	$(BIN)/smm-tracker demo
+
+# docs/dashboard-*.png: the dashboard over a fresh demo database, taken with the
+# distribution's headless Chromium (the script says how to install it if missing).
+screenshot: $(STAMP)
+	$(BIN)/python scripts/screenshot.py docs
 
 # Poll cycles over 10k and 100k tracked orders against the simulated panel
 # (50 ms per request, 4 in flight); figures as a table and bench/results/*.json.

@@ -139,6 +139,7 @@ COMMAND_MODULES = {
     "doctor": "doctor",
     "automation": "automation",
     "report": "report",
+    "dashboard": "dashboard",
 }
 
 

@@ -1,0 +1,292 @@
+"""`smm-tracker dashboard`: Datasette on a loopback port over the simulator's story.
+
+Every view, canned query and dashboard chart is fetched through Datasette's
+JSON API (charts as datasette-dashboards fetches them: their SQL on
+``/DB.json?sql=...``) and compared with what the test knows happened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import timedelta
+from decimal import Decimal
+from importlib.resources import files
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from scorecard_world import build
+
+from tracker.cli.dashboard import INSTALL, build_metadata
+from tracker.cli.main import main
+from tracker.store.alerts import record_balance
+
+DB = "t"  # Datasette names the database after the file, t.db
+VIEWS = ("order_overview", "service_scorecard", "daily_activity", "stuck_orders")
+TO_NOW = {"age_seconds", "unchanged_seconds", "unchanged_hours"}  # move while we read
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(base: str, path: str, **params: object) -> object:
+    url = base + path + ("?" + urllib.parse.urlencode(params) if params else "")
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        body = answer.read().decode()
+    return json.loads(body) if ".json" in path else body
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dashboard")
+    w, known = build(tmp)
+    for hours, amount in ((30, "80.5"), (20, "61.25"), (10, "48.0"), (1, "45.5")):
+        at = known.refills_at - timedelta(hours=hours)
+        record_balance(w.store, "sim", at, Decimal(amount), "USD")
+    config = tmp / "dash.toml"
+    config.write_text(
+        f'[database]\npath = "{w.store.path}"\n[balance]\nlow = 50\n'
+        '[[panels]]\nname = "sim"\nurl = "http://127.0.0.1:9/api/v2"\nkey_env = "UNSET_KEY"\n'
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "--config",
+            str(config),
+            "dashboard",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={k: v for k, v in os.environ.items() if k != "UNSET_KEY"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            get(base, "/-/versions.json")
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("dashboard did not start:\n" + proc.stdout.read().decode())
+            time.sleep(0.2)
+    yield base, w, known
+    proc.terminate()
+    proc.wait(timeout=30)
+    w.close()
+
+
+def direct(w, sql: str) -> list[dict]:
+    conn = sqlite3.connect(w.store.path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql)]
+    finally:
+        conn.close()
+
+
+def steady(rows: list[dict]) -> list[dict]:
+    return [{k: v for k, v in r.items() if k not in TO_NOW} for r in rows]
+
+
+def test_versions_and_plugins(served):
+    base, _, _ = served
+    versions = get(base, "/-/versions.json")
+    assert versions["datasette"]["version"].startswith("0.65.")
+    plugins = {p["name"]: p for p in get(base, "/-/plugins.json")}
+    assert plugins["datasette-dashboards"]["version"].startswith("0.8.")
+    assert "tracker.cli.datasette_links" in plugins  # the order links
+
+
+def test_tables_views_and_canned_queries_are_listed_internal_ones_hidden(served):
+    base, _, _ = served
+    info = get(base, f"/{DB}.json")
+    hidden = {t["name"] for t in info["tables"] if t["hidden"]}
+    assert {"_sqlite_migrations", "alert_state"} <= hidden
+    assert not {"orders", "transitions", "refills", "balances"} & hidden
+    assert {v["name"] for v in info["views"]} >= set(VIEWS)
+    assert {q["name"] for q in info["queries"]} == {
+        "order_history",
+        "stuck_longer_than",
+        "spend_by_service",
+        "rejected_refills",
+    }
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_every_view_through_the_json_api(served, view):
+    base, w, _ = served
+    rows = get(base, f"/{DB}/{view}.json", _shape="array", _size="max")
+    expected = direct(w, f"SELECT * FROM {view}")
+    assert rows and sorted(steady(rows), key=repr) == sorted(steady(expected), key=repr)
+
+
+def test_canned_order_history(served):
+    base, _, known = served
+    rows = get(base, f"/{DB}/order_history.json", _shape="array", order_id=known.refilled, panel="")
+    assert [(r["what"], r["from_status"], r["to_status"]) for r in rows] == [
+        ("order", None, "Completed"),
+        ("refill", "Requesting", "Pending"),
+        ("refill", "Pending", "Completed"),
+    ]
+    assert get(base, f"/{DB}/order_history.json", _shape="array", order_id=1, panel="") == []
+
+
+def test_canned_stuck_longer_than(served):
+    base, _, known = served
+    rows = get(base, f"/{DB}/stuck_longer_than.json", _shape="array", hours=24)
+    assert [r["order_id"] for r in rows] == [known.stuck]
+    rows = get(base, f"/{DB}/stuck_longer_than.json", _shape="array", hours=0)
+    assert [r["order_id"] for r in rows] == [known.stuck, known.fresh]
+
+
+def test_canned_spend_by_service_and_rejected_refills(served):
+    base, w, known = served
+    rows = get(base, f"/{DB}/spend_by_service.json", _shape="array", days=30)
+    card = direct(w, "SELECT service, spend FROM service_scorecard")
+    assert [(r["service"], r["spend"]) for r in rows] == [
+        (c["service"], round(c["spend"], 2)) for c in card
+    ]
+    rows = get(base, f"/{DB}/rejected_refills.json", _shape="array")
+    rejected = set(known.refills_asked) - {known.refilled}
+    assert {r["order_id"] for r in rows} == rejected
+    assert {r["status"] for r in rows} == {"Rejected"}
+
+
+def chart_rows(base: str, chart: dict) -> list[dict]:
+    """Run a chart's query as datasette-dashboards does (no filter chosen)."""
+    sql = chart["query"]
+    while "[[" in sql:  # an unset filter drops its [[ ... ]] block
+        start = sql.index("[[")
+        sql = sql[:start] + sql[sql.index("]]", start) + 2 :]
+    answer = get(base, f"/{chart['db']}.json", sql=sql, _shape="objects")
+    assert not answer.get("truncated")
+    return answer["rows"]
+
+
+@pytest.fixture(scope="module")
+def boards():
+    return build_metadata(DB, {"sim": 50.0})["plugins"]["datasette-dashboards"]
+
+
+def test_every_dashboard_page_and_chart_query(served, boards):
+    base, _, _ = served
+    listing = get(base, "/-/dashboards")
+    for slug, board in boards.items():
+        assert board["title"] in listing
+        page = get(base, f"/-/dashboards/{slug}")
+        for name, chart in board["charts"].items():
+            assert chart["title"] in page
+            assert get(base, f"/-/dashboards/{slug}/{name}")
+            assert chart_rows(base, chart), (slug, name)
+
+
+def test_overview_dashboard_figures(served, boards):
+    base, _, known = served
+    charts = boards["overview"]["charts"]
+    assert chart_rows(base, charts["open-orders"]) == [{"n": 2}]
+    assert chart_rows(base, charts["stuck-orders"]) == [{"n": 1}]
+    spend = sum(p.charge for p in known.orders)
+    assert chart_rows(base, charts["spend-30d"]) == [{"spend": f"{spend:.2f}"}]
+    assert chart_rows(base, charts["completed-30d"]) == [{"n": 10.0}]
+    balance = chart_rows(base, charts["balance"])
+    assert [(r["balance"], r["low"]) for r in balance] == [
+        (80.5, 50.0),
+        (61.25, 50.0),
+        (48.0, 50.0),
+        (45.5, 50.0),
+    ]
+    status = {r["status"]: r["orders"] for r in chart_rows(base, charts["status"])}
+    # every order, the 40-day-old one too
+    assert status == {"Completed": 11, "Partial": 2, "Canceled": 1, "In progress": 1, "Pending": 1}
+    daily = chart_rows(base, charts["daily"])
+    totals = {what: sum(r["n"] for r in daily if r["what"] == what) for what in {"first seen"}}
+    assert totals == {"first seen": len(known.orders)}
+    refills = {r["status"]: r["refills"] for r in chart_rows(base, charts["refills"])}
+    assert refills == {"Rejected": len(known.refills_asked) - 1, "Completed": 1}
+
+
+def test_services_dashboard_figures(served, boards):
+    base, _, _ = served
+    charts = boards["services"]["charts"]
+    table = chart_rows(base, charts["scorecard"])
+    followers = table[1]
+    assert followers["Service"] == "Instagram Followers | Refill 30 days"
+    assert (followers["Orders"], followers["Completed"], followers["Partial"]) == (8, "63%", "13%")
+    assert followers["Median to Completed"] == "8.0 h"
+    assert followers["P90 to Completed"] == "9.6 h"
+    assert followers["Refills asked / accepted / completed"] == "5 / 5 / 1"
+    assert followers["Needed a refill"] == "20%"
+    outcomes = chart_rows(base, charts["outcomes"])
+    per_service: dict[str, float] = {}
+    for r in outcomes:
+        per_service[r["service"]] = per_service.get(r["service"], 0) + r["share"]
+    assert all(total == pytest.approx(1, abs=1e-3) for total in per_service.values())
+    completion = chart_rows(base, charts["completion"])
+    assert {(r["measure"], r["minutes"]) for r in completion if "Followers |" in r["service"]} >= {
+        ("median", 480.0),
+        ("90th percentile", 576.0),
+    }
+
+
+def test_an_orders_page_links_to_its_transitions_and_refills(served):
+    base, _, known = served
+    page = get(base, f"/{DB}/orders/sim,{known.refilled}")
+    query = urllib.parse.urlencode({"panel": "sim", "order_id": known.refilled}).replace(
+        "&", "&amp;"
+    )
+    assert f'href="/{DB}/transitions?{query}"' in page
+    assert f'href="/{DB}/refills?{query}"' in page
+    overview = get(base, f"/{DB}/order_overview", order_id=known.refilled)
+    assert f'href="/{DB}/orders/sim,{known.refilled}"' in overview
+
+
+def test_writes_are_refused(served):
+    base, w, _ = served
+    with pytest.raises(urllib.error.HTTPError):
+        get(base, f"/{DB}.json", sql="DELETE FROM orders")
+    assert direct(w, "SELECT count(*) AS n FROM orders") == [{"n": 16}]
+
+
+def test_metadata_describes_every_table_view_and_column(tmp_path):
+    from tracker.store.orders import Store
+
+    store = Store(tmp_path / "fresh.db")
+    meta = yaml.safe_load(files("tracker.data").joinpath("datasette.yml").read_text())
+    tables = meta["databases"]["tracker"]["tables"]
+    missing = []
+    for item in store.rows("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"):
+        name = item["name"]
+        described = tables.get(name, {})
+        if not described.get("title") or not described.get("description"):
+            missing.append(name)
+        columns = [c["name"] for c in store.rows(f"PRAGMA table_info('{name}')")]
+        missing += [f"{name}.{c}" for c in columns if not described.get("columns", {}).get(c)]
+    store.close()
+    assert missing == [], "add these to tracker/data/datasette.yml"
+
+
+def test_without_the_extra_the_command_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "datasette", None)  # import datasette -> ImportError
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["dashboard", "--database", "any.db"])
+    assert result.exit_code == 2
+    assert result.output == f"smm-tracker: {INSTALL}\n"
+    assert INSTALL == "the dashboard needs Datasette: pip install 'smm-tracker[dashboard]'"

@@ -1,0 +1,103 @@
+"""``smm-tracker dashboard``: Datasette over the database, read-only.
+
+The metadata shipped in tracker/data/datasette.yml (titles, descriptions,
+canned queries, datasette-dashboards dashboards) is completed at start with the
+database's name and the config's low-balance thresholds, then handed to
+``datasette serve``. Datasette opens a file it may not write to (``mode=ro``)
+and, unlike ``--immutable``, still sees what the running daemon writes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import tempfile
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
+from tracker.cli.report import database_option, database_path, open_database
+
+INSTALL = "the dashboard needs Datasette: pip install 'smm-tracker[dashboard]'"
+TEMPLATE_NAME = "tracker"  # the database's name as written in datasette.yml
+NO_THRESHOLDS = "VALUES (NULL, NULL)"
+
+
+def datasette_installed() -> bool:
+    """Return whether Datasette and datasette-dashboards can be imported."""
+    try:
+        importlib.import_module("datasette")
+        importlib.import_module("datasette_dashboards")
+    except ImportError:
+        return False
+    return True
+
+
+def thresholds_sql(thresholds: dict[str, float]) -> str:
+    """Given each panel's low-balance threshold, return the VALUES list of the
+    balance chart's ``thresholds (panel, low)``."""
+    if not thresholds:
+        return NO_THRESHOLDS
+    rows = (
+        f"('{name.replace(chr(39), chr(39) * 2)}', {low!r})" for name, low in thresholds.items()
+    )
+    return "VALUES " + ", ".join(sorted(rows))
+
+
+def build_metadata(database: str, thresholds: dict[str, float]) -> dict[str, Any]:
+    """Given the database's name in Datasette and the panels' thresholds, return
+    the metadata to serve it with."""
+    import yaml  # a dependency of Datasette
+
+    data = yaml.safe_load(files("tracker.data").joinpath("datasette.yml").read_text())
+    data["databases"] = {database: data["databases"][TEMPLATE_NAME]}
+    for board in data["plugins"]["datasette-dashboards"].values():
+        for item in [*board.get("filters", {}).values(), *board["charts"].values()]:
+            if item.get("db") == TEMPLATE_NAME:
+                item["db"] = database
+            if "query" in item:
+                item["query"] = item["query"].replace(NO_THRESHOLDS, thresholds_sql(thresholds))
+    return data
+
+
+def serve(path: Path, metadata: dict[str, Any], host: str, port: int) -> None:
+    """Run ``datasette serve`` on ``path`` in this process until interrupted."""
+    from datasette import cli as datasette_cli
+    from datasette.plugins import pm
+
+    from tracker.cli import datasette_links
+
+    if not pm.is_registered(datasette_links):
+        pm.register(datasette_links, name="smm-tracker-links")
+    with tempfile.TemporaryDirectory(prefix="smm-tracker-dashboard-") as tmp:
+        meta = Path(tmp) / "metadata.json"
+        meta.write_text(json.dumps(metadata))
+        args = ["serve", str(path), "--metadata", str(meta), "--host", host, "--port", str(port)]
+        datasette_cli.cli.main(args=args, prog_name="datasette", standalone_mode=False)
+
+
+@main.command()
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@database_option
+@pass_ctx
+@handle_errors
+def dashboard(ctx: Context, port: int, host: str, database: Path | None) -> None:
+    """Browse the database in Datasette, read-only: tables, views, canned queries
+    and dashboards (needs the 'dashboard' extra)."""
+    if not datasette_installed():
+        fail(INSTALL, EXIT_USAGE)
+    thresholds: dict[str, float] = {}
+    if database is None:
+        config = ctx.config(keys=False)
+        for panel in config.panels:
+            low = config.balance_low(panel)
+            if low > 0:
+                thresholds[panel.name] = float(low)
+    path, _ = database_path(ctx, database, None)
+    open_database(path).close()  # the views come with migration m010
+    click.echo(f"dashboard of {path} at http://{host}:{port}/-/dashboards (Ctrl-C stops)")
+    serve(path, build_metadata(path.stem, thresholds), host, port)

@@ -1,0 +1,36 @@
+"""A Datasette plugin registered by ``smm-tracker dashboard``: orders link to their history.
+
+Datasette follows single-column foreign keys only, so the ``(panel, order_id)``
+references of transitions, refills and probes are invisible to it. This hook
+renders every ``order_id`` cell of a row that also has a ``panel`` (tables,
+views and canned queries alike) as a link to the order's page, followed by
+links to its status changes and its refill requests.
+
+Imported only once Datasette is known to be installed (the ``dashboard`` extra).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from datasette import hookimpl
+from datasette.utils import tilde_encode
+from markupsafe import Markup, escape
+
+
+@hookimpl
+def render_cell(row: Any, value: Any, column: str, database: str, datasette: Any) -> Any:
+    # A sqlite3.Row: `in` would look at its values, keys() are the column names.
+    if column != "order_id" or value is None or "panel" not in row.keys():  # noqa: SIM118
+        return None
+    panel = row["panel"]
+    if panel is None:
+        return None
+    order = datasette.urls.row(database, "orders", f"{tilde_encode(panel)},{value}")
+    query = urlencode({"panel": panel, "order_id": value})
+    history = datasette.urls.table(database, "transitions") + "?" + query
+    refills = datasette.urls.table(database, "refills") + "?" + query
+    return Markup(
+        '<a href="{}">{}</a> <small>(<a href="{}">history</a> · <a href="{}">refills</a>)</small>'
+    ).format(order, escape(value), history, refills)
