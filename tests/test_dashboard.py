@@ -230,10 +230,10 @@ def test_services_dashboard_figures(served, boards):
     followers = table[1]
     assert followers["Service"] == "Instagram Followers | Refill 30 days"
     assert (followers["Orders"], followers["Completed"], followers["Partial"]) == (8, "63%", "13%")
-    assert followers["Median to Completed"] == "8.0 h"
-    assert followers["P90 to Completed"] == "9.6 h"
-    assert followers["Refills asked / accepted / completed"] == "5 / 5 / 1"
-    assert followers["Needed a refill"] == "20%"
+    assert followers["Median"] == "8.0 h"
+    assert followers["P90"] == "9.6 h"
+    assert followers["Refills"] == "5 / 5 / 1"
+    assert followers["Refilled"] == "20%"
     outcomes = chart_rows(base, charts["outcomes"])
     per_service: dict[str, float] = {}
     for r in outcomes:
