@@ -127,6 +127,10 @@ def run_demo(
             echo("watching (Ctrl-C to stop)...")
             run_daemon(tracker.jobs(), stop)
             summarize(tracker, echo)
+            if keep is not None:
+                db = workdir / "demo.db"
+                echo(f"kept: smm-tracker report --database {db}")
+                echo(f"      smm-tracker dashboard --database {db}")
         finally:
             tracker.close()
     return shown
