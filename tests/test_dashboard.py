@@ -93,6 +93,12 @@ def served(tmp_path_factory):
     w.close()
 
 
+@pytest.fixture
+def built_db(served):
+    _, w, _ = served
+    return w.store.path
+
+
 def direct(w, sql: str) -> list[dict]:
     conn = sqlite3.connect(w.store.path)
     conn.row_factory = sqlite3.Row
@@ -281,6 +287,19 @@ def test_metadata_describes_every_table_view_and_column(tmp_path):
         missing += [f"{name}.{c}" for c in columns if not described.get("columns", {}).get(c)]
     store.close()
     assert missing == [], "add these to tracker/data/datasette.yml"
+
+
+def test_a_port_in_use_is_one_line(built_db, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = ["dashboard", "--database", str(built_db), "--port", str(port)]
+        result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert result.output.endswith(
+        f"smm-tracker: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    )
 
 
 def test_without_the_extra_the_command_says_what_to_install(tmp_path, monkeypatch):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import socket
 import tempfile
 from importlib.resources import files
 from pathlib import Path
@@ -63,6 +65,19 @@ def build_metadata(database: str, thresholds: dict[str, float]) -> dict[str, Any
     return data
 
 
+def check_listen(host: str, port: int) -> None:
+    """Exit with one line if ``host:port`` cannot be listened on (uvicorn would
+    only log it and exit 3)."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except socket.gaierror as exc:
+        fail(f"--host {host}: {exc.strerror}", EXIT_USAGE)
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        fail(f"cannot listen on {host}:{port}: {reason}")
+
+
 def serve(path: Path, metadata: dict[str, Any], host: str, port: int) -> None:
     """Run ``datasette serve`` on ``path`` in this process until interrupted."""
     from datasette import cli as datasette_cli
@@ -99,5 +114,6 @@ def dashboard(ctx: Context, port: int, host: str, database: Path | None) -> None
                 thresholds[panel.name] = float(low)
     path, _ = database_path(ctx, database, None)
     open_database(path).close()  # the views come with migration m010
+    check_listen(host, port)
     click.echo(f"dashboard of {path} at http://{host}:{port}/-/dashboards (Ctrl-C stops)")
     serve(path, build_metadata(path.stem, thresholds), host, port)
