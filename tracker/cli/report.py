@@ -30,18 +30,16 @@ def database_path(ctx: Context, database: Path | None, panel: str | None) -> tup
     an unknown panel is a usage error; with it, --panel only filters."""
     if database is None:
         config = ctx.config(keys=False)
-        name = config.panel(panel).name if panel else None
-        database = config.database.path
-    else:
-        name = panel
+        return config.database.path, config.panel(panel).name if panel else None
     if not database.is_file():
-        fail(f"no database at {database} (nothing tracked yet?)", EXIT_USAGE)
-    return database, name
+        fail(f"no database at {database}", EXIT_USAGE)
+    return database, panel
 
 
 def open_database(path: Path) -> Store:
-    """Open (and migrate, like every other command) the tracker's database."""
-    return Store(path)
+    """Open the tracker's database to read it: read-only, unless its schema is
+    older and the file writable (then it is migrated, which brings the views)."""
+    return Store(path, read_only=True)
 
 
 COLUMNS = [
@@ -136,7 +134,11 @@ def report(
     path, name = database_path(ctx, database, panel)
     now = utcnow().replace(microsecond=0)
     start = now - timedelta(seconds=window)
-    rows = scorecard(open_database(path), start, name)
+    store = open_database(path)
+    try:
+        rows = scorecard(store, start, name)
+    finally:
+        store.close()
     if as_json:
         data = {"since": iso(start), "until": iso(now), "panel": name, "services": rows}
         click.echo(to_json(data))
