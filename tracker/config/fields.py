@@ -55,6 +55,7 @@ class Table:
         self.path = path
         self.problems = problems
         self.used: set[str] = set()
+        self.failed: set[str] = set()  # keys with a problem recorded
         if isinstance(data, dict):
             self.data: dict[str, Any] = data
         else:
@@ -67,7 +68,14 @@ class Table:
 
     def fail(self, key: str, message: str) -> None:
         """Record a problem about ``key`` of this table."""
+        self.failed.add(key)
         self.problems.append(problem(self.at(key), message))
+
+    def ok(self, *keys: str) -> bool:
+        """Return True when none of ``keys`` has a problem recorded. A cross-check
+        runs only on valid values: one mistake must not be reported again as a
+        false second problem caused by the default that stood in for it."""
+        return not self.failed.intersection(keys)
 
     def has(self, key: str) -> bool:
         """Return True when the user wrote ``key`` in this table."""

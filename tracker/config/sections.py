@@ -155,7 +155,7 @@ def _schedule(t: Table) -> ScheduleConfig:
     most = t.duration(
         "status_max_every", max(d.status_max_every, every), minimum=1, maximum=longest
     )
-    if most < every:
+    if most < every and t.ok("status_every", "status_max_every"):
         t.fail(
             "status_max_every", f"must be at least schedule.status_every ({format_duration(every)})"
         )
@@ -175,7 +175,7 @@ def _refill(t: Table, base_dir: Path, env: Mapping[str, str]) -> RefillConfig:
     d = RefillConfig()
     window = t.duration("window", d.window, maximum=366 * _DAY)
     first_check = t.duration("first_check", d.first_check, minimum=0, maximum=366 * _DAY)
-    if first_check >= window:
+    if first_check >= window and t.ok("window", "first_check"):
         t.fail("first_check", f"must be shorter than refill.window ({format_duration(window)})")
     detect = t.choice("detect", d.detect, ("panel", "command"))
     return RefillConfig(
@@ -214,6 +214,8 @@ def _refill_statuses(t: Table, default: tuple[str, ...]) -> tuple[str, ...]:
 
 def _refill_command(t: Table, detect: str, base_dir: Path, env: Mapping[str, str]) -> str:
     text = t.string("command", "").strip()
+    if not t.ok("detect"):  # whether a command is wanted is unknown
+        return text
     if not text:
         if detect == "command":
             t.fail("command", 'is required when refill.detect = "command"')
@@ -257,7 +259,7 @@ def _alerts(t: Table) -> AlertsConfig:
     chat = (chat or "").strip()
     if chat and not _CHAT_ID.fullmatch(chat):
         t.fail("telegram_chat_id", f"must be a numeric chat ID or @channelname (got {chat!r})")
-    if fmt == "telegram" and not chat:
+    if fmt == "telegram" and not chat and t.ok("telegram_chat_id"):
         t.fail("telegram_chat_id", 'is required when alerts.webhook_format = "telegram"')
     return AlertsConfig(
         unreachable_after=t.duration("unreachable_after", d.unreachable_after, maximum=30 * _DAY),

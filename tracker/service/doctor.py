@@ -20,6 +20,7 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from tracker.config.fields import Table
+from tracker.config.keys import read_key
 from tracker.config.load import config_from_dict, find_config_path, read_toml
 from tracker.config.model import DatabaseConfig, PanelConfig
 from tracker.config.sections import _database as read_database_section
@@ -104,9 +105,17 @@ def _panels_alone(
         if alone is not None:
             found.append((alone.name, alone.key_source, alone))
             continue
-        outline = _one_panel(item, path, env, resolve_keys=False)
-        found.append((shown, outline.key_source if outline else None, None))
+        found.append((shown, _key_source(item, path, env), None))
     return found
+
+
+def _key_source(item: object, path: Path, env: Mapping[str, str]) -> str | None:
+    """Return where a panel table takes its key from, read apart from the rest of
+    the table: a typo elsewhere in it must not hide a key source that is right."""
+    if not isinstance(item, dict):
+        return None
+    _key, source = read_key(Table(item, "panel", []), env, path.parent, True)
+    return None if source == "none" else source
 
 
 def _one_panel(

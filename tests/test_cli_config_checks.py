@@ -1,0 +1,93 @@
+"""Issue 12, point 10: a wrong value is reported once — never again as a false
+second problem through the default that stood in for it — and doctor names
+the key source whenever it can be read."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli.main import main
+
+BASE = """
+[database]
+path = "t.db"
+[[panels]]
+name = "main"
+url = "http://127.0.0.1:9/api/v2"
+key_env = "SMM_TEST_KEY"
+"""
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    monkeypatch.setenv("SMM_TEST_KEY", "test-key-123456")
+
+    def invoke(extra: str, *args: str, panel_extra: str = ""):
+        text = BASE.replace(
+            'key_env = "SMM_TEST_KEY"\n', f'key_env = "SMM_TEST_KEY"\n{panel_extra}'
+        )
+        (tmp_path / "tracker.toml").write_text(text + extra)
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.mark.parametrize(
+    ("extra", "only_problem"),
+    [
+        (
+            '[schedule]\nstatus_every = "10 parsecs"\nstatus_max_every = "30s"\n',
+            "at 'schedule.status_every': '10 parsecs' is not a duration",
+        ),
+        (
+            '[schedule]\nstatus_every = "5m"\nstatus_max_every = "forever"\n',
+            "at 'schedule.status_max_every': 'forever' is not a duration",
+        ),
+        (
+            '[refill]\nwindow = "a month"\nfirst_check = "20d"\n',
+            "at 'refill.window': 'a month' is not a duration",
+        ),
+        (
+            '[refill]\ndetect = "script"\ncommand = "/bin/true"\n',
+            "at 'refill.detect': must be one of panel, command",
+        ),
+        (
+            '[alerts]\nwebhook_url = "https://example.org/hook"\n'
+            'webhook_format = "telegram"\ntelegram_chat_id = true\n',
+            "at 'alerts.telegram_chat_id': must be a string or an integer",
+        ),
+    ],
+)
+def test_a_wrong_value_is_one_problem_not_two(cli, extra, only_problem):
+    result = cli(extra, "orders")
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith(f"smm-tracker: config: {only_problem}"), result.output
+
+
+def test_a_true_cross_check_is_still_made(cli):
+    result = cli('[schedule]\nstatus_every = "5m"\nstatus_max_every = "30s"\n', "orders")
+    assert result.exit_code == 2
+    assert "at 'schedule.status_max_every': must be at least schedule.status_every (5m)" in (
+        result.output
+    )
+
+
+def test_doctor_names_the_key_source_despite_a_typo_in_the_panel(cli):
+    result = cli("", "doctor", panel_extra='timout = "5s"\n')
+    assert result.exit_code == 1
+    assert "at 'panels[0].timout': unknown key (did you mean 'timeout'?)" in result.output
+    assert (
+        "skip panel main: key: environment variable SMM_TEST_KEY; "
+        "not called: fix its config problems first"
+    ) in result.output
+    assert "source unknown" not in result.output
+
+
+def test_doctor_names_the_key_source_despite_a_typo_elsewhere(cli):
+    result = cli('[schedule]\nstatus_evry = "1m"\n', "doctor")
+    assert "panel main: key: environment variable SMM_TEST_KEY;" in result.output
