@@ -225,3 +225,52 @@ def test_track_never_silently_overwrites_stored_details(real_panel):
     updated = world.cli("track", "5001", "--service", "2", "--update")
     assert "service 1 -> 2 (updated)" in updated.output
     assert world.rows(row) == [(2, link, 300)]
+
+
+def test_a_panel_without_refill_gets_one_request_per_learning(real_panel):
+    script = ScriptQuirks(missing_actions=("refill", "refill_status", "cancel"))
+    world = real_panel(script=script)
+    config = world.home / "tracker.toml"
+    config.write_text(
+        config.read_text() + '[refill]\nfirst_check = "0s"\ncooldown = "1s"\n'
+        'unknown_service = "try"\n'
+    )
+    ids = world.panel.seed_orders(3, status="Completed")
+    assert world.cli("track", *map(str, ids), "--service", "1").exit_code == 0
+    for _ in range(4):  # every run is past the cooldown: without learning, 4 requests
+        result = world.cli("run", "--once", "--all")
+        assert result.exit_code == 0, result.output
+    # One refill request for one order (single); the multi-order call before it
+    # was refused as a whole, as a clone reading only `order` would: it asked nothing.
+    assert world.panel.calls["refill:single"] == 1 and world.panel.calls["refill:multi"] == 1
+    assert world.alert_kinds().count("action_unsupported") == 1
+    assert world.rows("SELECT panel, action, supported FROM panel_capabilities") == [
+        ("sim", "refill", 0)
+    ]
+    doctor = world.cli("doctor")
+    assert "warn panel sim: does not support refill" in doctor.output
+    services = world.cli("services")
+    assert "sim does not support refill" in services.output
+    # The user asks anyway: one request, refused the same way, learned again.
+    manual = world.cli("refill", str(ids[0]))
+    assert manual.exit_code == 1 and "does not support refill" in manual.output
+    assert world.panel.calls["refill:single"] == 2
+    world.panel.script = ScriptQuirks()  # the panel gains refill
+    manual = world.cli("refill", str(ids[1]))
+    assert manual.exit_code == 0, manual.output
+    assert "accepts refill requests again" in manual.output
+    assert world.rows("SELECT supported FROM panel_capabilities") == [(1,)]
+
+
+def test_an_explicit_per_order_refusal_keeps_its_meaning(real_panel):
+    world = real_panel()
+    config = world.home / "tracker.toml"
+    config.write_text(config.read_text() + '[refill]\nfirst_check = "0s"\ncooldown = "1s"\n')
+    ids = world.panel.seed_orders(2, status="Completed", service=2)  # service 2: no refill
+    assert world.cli("track", *map(str, ids), "--service", "1").exit_code == 0
+    for _ in range(2):
+        assert world.cli("run", "--once", "--all").exit_code == 0
+    refused = world.rows("SELECT DISTINCT error FROM refills")
+    assert world.panel.calls["refill"] >= 1 and refused and "refill" in refused[0][0].lower()
+    assert world.rows("SELECT count(*) FROM panel_capabilities") == [(0,)]
+    assert "action_unsupported" not in world.alert_kinds()

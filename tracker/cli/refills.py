@@ -19,6 +19,7 @@ from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
 from tracker.redact import register_secret
 from tracker.rules.refills import REFUSED, UNKNOWN, manual_blocker
+from tracker.store.capabilities import is_unsupported, learn, unsupported_actions
 from tracker.store.orders import Store
 from tracker.store.refills import refill_statuses, requests_of
 from tracker.store.refills import refills as stored_refills
@@ -39,6 +40,12 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
     if refresh:
         _refresh(config, store, name)
     rows = stored_services(store, name)
+    for row in unsupported_actions(store, name):
+        click.echo(
+            f"note: {row['panel']} does not support {row['action']} (learned {row['learned_at']}: "
+            f"it answers {row['evidence']!r}); `smm-tracker refill ID` tries again",
+            err=True,
+        )
     if as_json:
         for row in rows:
             row["refill"], row["cancel"] = bool(row["refill"]), bool(row["cancel"])
@@ -197,7 +204,18 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
         )
     finally:
         client.close()
-    _report(oid, name, result.answers.get(oid), result.errors)
+    # Asked anyway, even on a panel learned to lack refill: the answer re-learns it.
+    if result.unsupported is not None:
+        learn(store, name, "refill", False, result.unsupported, utcnow())
+        fail(
+            f"order {oid}: {name} does not support refill: it answers {result.unsupported!r}, "
+            "as it does an action that does not exist; automatic refill requests stay off"
+        )
+    answer = result.answers.get(oid)
+    if answer and answer["refill_id"] is not None and is_unsupported(store, name, "refill"):
+        learn(store, name, "refill", True, f"refill {answer['refill_id']} accepted", utcnow())
+        click.echo(f"{name} accepts refill requests again: automatic requests resume")
+    _report(oid, name, answer, result.errors)
 
 
 def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:

@@ -68,4 +68,6 @@ class Core:
             )
         self.transition_listeners: list[TransitionListener] = []
         self.refill_listeners: list[TransitionListener] = []  # refill status changes
+        # (panel, action, the panel's words): an action the panel turned out to lack.
+        self.capability_listeners: list[Callable[[str, str, str], None]] = []
         self.everything = False  # `run --once --all`: poll every open order now

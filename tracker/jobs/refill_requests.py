@@ -76,6 +76,8 @@ class RequestResult:
     changes: list[dict[str, Any]] = field(default_factory=list)
     auth_failed: bool = False
     answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # by order ID
+    # The panel's words when it turned out to have no refill action at all.
+    unsupported: str | None = None
 
     def count(self, fields: dict[str, Any]) -> None:
         self.sent += 1
@@ -129,7 +131,12 @@ def request_refills(
 def _gave_up(result: RequestResult) -> bool:
     """Return True once sending more would only repeat a failure (key refused,
     panel unreachable, or several answers lost in a row)."""
-    return result.auth_failed or result.unsent > 0 or len(result.errors) >= MAX_FAILED_CALLS
+    return (
+        result.auth_failed
+        or result.unsent > 0
+        or result.unsupported is not None
+        or len(result.errors) >= MAX_FAILED_CALLS
+    )
 
 
 def _finish(
@@ -180,7 +187,9 @@ def _send_multi(
         _finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
         return
     except PanelAnswerError as exc:
-        if multi_unsupported(exc):
+        # A panel lacking refill and one reading only ``order`` may refuse this call
+        # alike: the single calls tell (the first one, when refill is missing).
+        if multi_unsupported(exc) or client.lacks_action("refill", exc.detail):
             # The panel read no order from this call: nothing was requested.
             log.warning("multi_refill_unsupported", panel=client.name, answer=exc.detail)
             modes.multi_refill = False
@@ -227,6 +236,9 @@ def _send_singles(
         except PanelError as exc:  # lost or garbled answer: it may have been acted on
             _failed(result, client, exc)
             fields = lost(exc.detail)
+        refusal = fields["error"] if fields["refill_id"] is None else None
+        if fields["status"] != UNKNOWN and refusal and client.lacks_action("refill", refusal):
+            result.unsupported = refusal  # stops the run (see _gave_up)
         # Stored at once: a crash later in the batch must not lose this answer.
         _finish(store, rows, {order_id: fields}, clock, result)
 

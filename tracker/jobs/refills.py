@@ -28,6 +28,7 @@ from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.services import services_job, sync_services
 from tracker.panel.client import PanelClient
 from tracker.rules.refills import OrderFacts, PastRequest, dropped, eligibility, probe_due
+from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.orders import Store
 from tracker.store.probes import last_probed, record_probes
 from tracker.store.refills import (
@@ -83,6 +84,7 @@ class RefillRound:
         stop_event: threading.Event | None = None,
         secrets: Iterable[str] = (),
         notify: RefillListener | None = None,
+        on_unsupported: Callable[[str, str, str], None] | None = None,
     ):
         self.store = store
         self.client = client
@@ -91,6 +93,8 @@ class RefillRound:
         self.stop = stop_event or threading.Event()
         self.secrets = tuple(secrets)
         self.notify = notify or (lambda changes: None)
+        # (panel, action, the panel's words): the panel turned out to lack an action.
+        self.on_unsupported = on_unsupported or (lambda panel, action, words: None)
         self.modes = PanelModes()
         # A row still 'Requesting' after this long belongs to a run that died.
         panel = client.panel
@@ -119,6 +123,9 @@ class RefillRound:
         """Request a refill for every eligible, dropped order; return True when
         no call failed."""
         name = self.client.name
+        if is_unsupported(self.store, name, "refill"):
+            log.debug("refill_unsupported", panel=name, hint="smm-tracker refill ID tries again")
+            return True
         if not has_services(self.store, name):
             try:
                 sync_services(self.store, self.client, self.clock)
@@ -163,6 +170,10 @@ class RefillRound:
             asked += result.sent
             if result.changes:
                 self.notify(result.changes)
+            if result.unsupported is not None:
+                learn(self.store, name, "refill", False, result.unsupported, self.clock())
+                self.on_unsupported(name, "refill", result.unsupported)
+                break
             if result.errors:
                 ok = False
                 break
@@ -231,6 +242,14 @@ class RefillRound:
         return count, hit, None
 
 
+def _tell(listeners: list[Callable[[str, str, str], None]], *args: str) -> None:
+    for listener in listeners:
+        try:
+            listener(*args)
+        except Exception:  # a listener's bug must not lose a refill round
+            log.exception("capability_listener_failed")
+
+
 def notifier(tracker: Core) -> RefillListener:
     """Given the tracker, return a function passing refill changes to its listeners."""
 
@@ -265,6 +284,7 @@ def refill_jobs(tracker: Core) -> list[Job]:
                 stop_event=tracker.stop_event,
                 secrets=secrets,
                 notify=notifier(tracker),
+                on_unsupported=partial(_tell, tracker.capability_listeners),
             )
             jobs.append(Job(f"refill:{name}", config.schedule.refill_every, refill_round.run))
     return jobs

@@ -39,7 +39,7 @@ from tracker.rules.alerts import (
     rough_duration,
 )
 from tracker.rules.episodes import Alert, Episode
-from tracker.rules.losses import lost_alerts
+from tracker.rules.losses import lost_alerts, unsupported_alert
 
 log = structlog.get_logger("tracker.watch")
 
@@ -71,6 +71,7 @@ class Watch:
         self._lock = threading.RLock()
         tracker.transition_listeners.append(self.on_transitions)
         tracker.refill_listeners.append(self.on_refills)
+        tracker.capability_listeners.append(self.on_unsupported)
         for client in tracker.clients.values():
             client.observers.append(self.observe)
 
@@ -168,6 +169,10 @@ class Watch:
         """Orders that stopped being polled because the panel lost them: alert."""
         for alert in lost_alerts(lost):
             self.alerter.raise_alert(alert)
+
+    def on_unsupported(self, panel: str, action: str, words: str) -> None:
+        """The panel turned out to lack ``action``: one alert per learning."""
+        self.alerter.raise_alert(unsupported_alert(panel, action, words))
 
     def on_refills(self, changes: list[dict[str, Any]]) -> None:
         quiet = self.tracker.config.refill.detect == "panel"

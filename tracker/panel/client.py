@@ -36,6 +36,8 @@ MAX_IDS = 100  # the API's own limit for multi-ID actions
 # A witness that answered normally vouches for the key this long: a batch being
 # split asks balance once, not once per refused half.
 WITNESS_TTL = 60.0
+# An action no panel has: its answer is the panel's words for "no such action".
+NO_SUCH_ACTION = "smm_tracker_no_such_action"
 
 
 class WholeCallRefused(PanelAnswerError):
@@ -48,6 +50,7 @@ class PanelClient(Transport[P]):
     method per action, answers parsed into :mod:`tracker.panel.models` values."""
 
     _witness_ok_until = 0.0  # monotonic: until then the key is known to work
+    _unknown_action: str | None = None  # the panel's answer to an action it lacks
 
     def warn_unknown(self, kind: str, raw: str | None) -> None:
         """Log a status spelling we do not know, once per panel and spelling."""
@@ -191,6 +194,23 @@ class PanelClient(Transport[P]):
         if verdict == "ok":
             return WholeCallRefused(exc.detail)
         return exc
+
+    def lacks_action(self, action: str, words: str) -> bool:
+        """Return True when ``words``, a refusal of ``action``, is what the panel
+        answers an action that does not exist (asked once per process), while
+        the key works: the panel has no such action."""
+        if self._witness("balance", words) != "ok":
+            return False
+        if self._unknown_action is None:
+            try:
+                data = self._call(NO_SUCH_ACTION)
+            except PanelError:
+                return False
+            self._unknown_action = parse.error_text(data) or ""
+        same = " ".join(words.lower().split()) == " ".join(self._unknown_action.lower().split())
+        if same:
+            log.warning("action_unsupported", panel=self.name, action=action, answer=words)
+        return same and bool(self._unknown_action)
 
     def _witness(self, action: str, words: str) -> str:
         """Ask ``action``; return "key" when it is refused with ``words`` (or a known

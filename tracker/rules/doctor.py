@@ -140,3 +140,13 @@ def panel_check(
 def exit_code(checks: Iterable[Check]) -> int:
     """Given every check, return 1 if any failed, else 0."""
     return 1 if any(check.failed for check in checks) else 0
+
+
+def capability_check(panel: str, action: str, learned_at: str, evidence: str | None) -> Check:
+    """Given an action a panel was learned to lack, return its warning line."""
+    return Check(
+        WARN,
+        f"panel {panel}",
+        f"does not support {action} (learned {learned_at}: it answers {evidence!r}, as it does "
+        f"an unknown action); no {action} requests are sent. `smm-tracker refill ID` tries again",
+    )

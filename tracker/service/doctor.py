@@ -31,6 +31,7 @@ from tracker.rules.doctor import (
     SKIP,
     Check,
     DatabaseFacts,
+    capability_check,
     config_checks,
     database_check,
     panel_check,
@@ -78,6 +79,8 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
             checks.append(panel_check(name, source, skipped="fix its config problems first"))
         else:
             checks.append(call_panel(panel))
+    if database is not None:
+        checks.extend(capability_check(*row) for row in learned_unsupported(database.path))
     return checks
 
 
@@ -181,6 +184,26 @@ def database_facts(path: Path) -> DatabaseFacts:
             path=path, exists=True, read_error=describe_db_error(path, exc), known=known
         )
     return DatabaseFacts(path=path, exists=True, applied=applied, known=known)
+
+
+def learned_unsupported(path: Path) -> list[tuple[str, str, str, str | None]]:
+    """Return (panel, action, learned_at, evidence) of each action learned
+    unsupported; nothing when the database cannot be read (its check says why)."""
+    if str(path) == ":memory:" or not path.exists():
+        return []
+    in_use = path.with_name(path.name + "-shm").exists()
+    mode = "ro" if in_use else "ro&immutable=1"
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=2.0)
+        try:
+            return conn.execute(
+                "SELECT panel, action, learned_at, evidence FROM panel_capabilities "
+                "WHERE supported = 0 ORDER BY panel, action"
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:  # an older schema, or unreadable: the database check tells
+        return []
 
 
 def applied_migrations(path: Path) -> tuple[str, ...]:
