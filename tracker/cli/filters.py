@@ -19,11 +19,13 @@ from tracker.panel.statuses import (
     normalize_refill_status,
 )
 from tracker.rules.refills import LOCAL_STATUSES
+from tracker.store.listing import UNTRACKED
 
 NO_STATUS = "-"  # orders the panel has not answered for yet
 
 # What `orders --status` accepts, as shown in its help and its error.
-ORDER_FILTERS: tuple[str, ...] = (*ORDER_STATUSES, ACTIVE, PAUSED, NO_STATUS)
+# "untracked": the orders `untrack` stopped, whatever their status.
+ORDER_FILTERS: tuple[str, ...] = (*ORDER_STATUSES, ACTIVE, PAUSED, UNTRACKED, NO_STATUS)
 # What `refills --status` accepts: the panel's statuses and the tracker's own.
 REFILL_FILTERS: tuple[str, ...] = (*REFILL_STATUSES, *LOCAL_STATUSES)
 

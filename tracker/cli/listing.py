@@ -11,6 +11,7 @@ from itertools import islice
 from typing import Any
 
 from tracker.cli.render import table, to_json
+from tracker.store.stopping import BY_USER
 
 
 def json_array(rows: Iterable[dict[str, Any]], *, chunk: int = 500) -> Iterator[str]:
@@ -44,3 +45,16 @@ def table_chunks(
         text = table(block, columns, headers)
         yield text if first else text.split("\n", 1)[1]
         first = False
+
+
+def with_untracked(
+    rows: Iterable[dict[str, Any]], *, in_status: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Mark the orders `untrack` stopped: ``"untracked": true``, and with
+    ``in_status`` their status reads "In progress (untracked: reason)"."""
+    for row in rows:
+        row["untracked"] = row.get("stopped_by") == BY_USER
+        if in_status and row["untracked"]:
+            why = f": {row['stop_reason']}" if row.get("stop_reason") else ""
+            row["status"] = f"{row['status'] or '-'} (untracked{why})"
+        yield row

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
-from tracker.cli.listing import json_array, table_chunks
+from tracker.cli.listing import json_array, table_chunks, with_untracked
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.render import table, to_json
 from tracker.clock import utcnow
@@ -151,7 +151,7 @@ TABLE_LIMIT = 100
     "status_filter",
     metavar="S",
     help=f"Only this status, any case ({', '.join(ORDER_FILTERS)} for none yet, "
-    "or a panel's own word seen in the database).",
+    "or a panel's own word seen in the database); untracked: stopped by untrack.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (every match unless --limit).")
 @click.option(
@@ -188,13 +188,13 @@ def orders(
     listed = partial(order_listing, store, panel=name, status=status, stalled=stalled)
     if as_json:
         # Streamed: scripts get every match without the whole list in memory.
-        for piece in json_array(listed(limit)):
+        for piece in json_array(with_untracked(listed(limit))):
             click.echo(piece, nl=False)
         click.echo()
         return
     capped = limit is None and not show_all
     # When capped, one row more than is shown tells whether any were left out.
-    rows = listed(TABLE_LIMIT + 1 if capped else limit)
+    rows = with_untracked(listed(TABLE_LIMIT + 1 if capped else limit), in_status=True)
     printed = False
     for piece in table_chunks(
         _with_delivered(islice(rows, TABLE_LIMIT) if capped else rows), ORDER_COLUMNS, ORDER_HEADERS

@@ -11,6 +11,8 @@ from typing import Any
 
 from tracker.store.connection import Connection as Store
 
+UNTRACKED = "untracked"  # the --status value for orders stopped by `untrack`
+
 
 def iter_orders(
     store: Store,
@@ -21,7 +23,8 @@ def iter_orders(
     chunk: int = 500,
 ) -> Iterator[dict[str, Any]]:
     """Given a store, yield its tracked orders by panel name, newest (highest ID)
-    first, at most ``limit`` of them; ``status`` "-" means no status yet.
+    first, at most ``limit`` of them; ``status`` "-" means no status yet,
+    "untracked" the orders the user stopped (``untrack``).
 
     Rows are read ``chunk`` at a time, one panel after another.
     """
@@ -29,6 +32,8 @@ def iter_orders(
     params: list[Any] = []
     if status == "-":
         where = "AND status IS NULL"
+    elif status == UNTRACKED:
+        where = "AND stopped_by = 'user'"
     elif status is not None:
         where, params = "AND status = ?", [status]
     left = limit

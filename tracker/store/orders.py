@@ -241,8 +241,11 @@ _KEPT_COLUMNS = len(STATUS_WRITES) - 2
 assert STATUS_WRITES[_KEPT_COLUMNS:] == ("status", "polling")
 _UPDATE_MOVED = _update_sql(STATUS_WRITES)
 _UPDATE_KEPT = _update_sql(STATUS_WRITES[:_KEPT_COLUMNS])
+# A stopped order (untracked, lost) that a poll in flight asked about stays
+# stopped: the late answer is not recorded.
 _SELECT_STATUS = (
-    f"SELECT rowid, {', '.join(STATUS_READS)} FROM orders WHERE panel = ? AND order_id IN ({{}})"
+    f"SELECT rowid, {', '.join(STATUS_READS)} FROM orders WHERE panel = ? AND order_id IN ({{}}) "
+    "AND stopped_by IS NULL"
 )
 _TRANSITION = ("panel", "order_id", "at", "from_status", "to_status", "remains", "charge")
 _INSERT_TRANSITION = (

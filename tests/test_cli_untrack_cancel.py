@@ -1,0 +1,184 @@
+"""untrack, track (resume) and cancel: the real CLI against the simulated panel."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+from simconfig import sim_config
+
+from tracker.cli import cancel as cancel_module
+from tracker.cli.main import main
+from tracker.sim.server import SERVICE_TIKTOK, PanelServer, SimulatedPanel
+
+KEY = "sim-key-untrack-cancel-31"
+
+
+class PanelClock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def setup(tmp_path, monkeypatch):
+    clock = PanelClock()
+    panel = SimulatedPanel(key=KEY, clock=clock, seed=5, speed=60.0)
+    server = PanelServer(panel).start()
+    (tmp_path / "tracker.toml").write_text(
+        sim_config(
+            server.url,
+            panel='timeout = "5s"\nretry_budget = "5s"',
+            schedule='status_every = "1m"\nstatus_max_every = "1m"',
+        )
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    runner = CliRunner()
+
+    def cli(*args: str, input: str | None = None):
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+    yield panel, clock, cli, tmp_path
+    server.stop()
+
+
+def _orders(cli, *args: str) -> dict[int, dict]:
+    return {r["order_id"]: r for r in json.loads(cli("orders", "--json", *args).output)}
+
+
+# --- untrack / track ----------------------------------------------------------
+
+
+def test_untrack_stops_polling_keeps_history_and_track_resumes(setup):
+    panel, clock, cli, tmp_path = setup
+    a, b = panel.seed_orders(2)
+    assert cli("track", str(a), str(b)).exit_code == 0
+    assert cli("run", "--once").exit_code == 0  # first status of both
+
+    result = cli("untrack", str(a), "--reason", "wrong link")
+    assert result.exit_code == 0, result.output
+    assert f"untracked 1 order(s) on sim: {a}" in result.output
+
+    panel.reset_counters()
+    assert cli("run", "--once", "--all").exit_code == 0
+    assert panel.ids_per_call == [1]  # only b was asked about
+
+    listed = _orders(cli)
+    assert listed[a]["untracked"] is True and listed[a]["stopped_by"] == "user"
+    assert listed[a]["stop_reason"] == "wrong link" and listed[a]["polling"] == 0
+    assert listed[b]["untracked"] is False
+    assert list(_orders(cli, "--status", "UNTRACKED")) == [a]
+    table = cli("orders").output
+    assert "(untracked: wrong link)" in table
+    history = cli("history", str(a))
+    assert history.exit_code == 0 and "Pending" in history.output  # its history is kept
+
+    resumed = cli("track", str(a))
+    assert resumed.exit_code == 0 and "resumed 1 stopped order(s)" in resumed.output
+    row = _orders(cli)[a]
+    assert row["untracked"] is False and row["stopped_by"] is None and row["polling"] == 1
+    panel.reset_counters()
+    assert cli("run", "--once").exit_code == 0
+    assert panel.ids_per_call == [1]  # a is due at once; b waits for its next check
+
+
+def test_untrack_names_untracked_ids_and_leaves_finished_orders_alone(setup):
+    panel, clock, cli, _ = setup
+    done = panel.seed_orders(1, status="Completed")[0]
+    open_one = panel.seed_orders(1)[0]
+    assert cli("track", str(done), str(open_one)).exit_code == 0
+    assert cli("run", "--once").exit_code == 0
+    result = cli("untrack", str(done), str(open_one), "999")
+    assert result.exit_code == 1
+    assert f"#{done} already finished (Completed): nothing to stop" in result.output
+    assert f"untracked 1 order(s) on sim: {open_one}" in result.output
+    assert "not tracked on sim: 999" in result.output and "Traceback" not in result.output
+    again = cli("untrack", str(open_one))
+    assert again.exit_code == 0 and "already untracked" in again.output
+    assert _orders(cli)[done]["untracked"] is False
+
+
+def test_untrack_bad_id_is_a_usage_error(setup):
+    _panel, _clock, cli, _ = setup
+    result = cli("untrack", "12x")
+    assert result.exit_code == 2 and "not an order ID" in result.output
+
+
+# --- cancel ---------------------------------------------------------------------
+
+
+def _cancels(tmp_path) -> list[tuple]:
+    db = sqlite3.connect(tmp_path / "t.db")
+    return db.execute("SELECT order_id, result, error FROM cancels ORDER BY id").fetchall()
+
+
+def test_cancel_prints_and_stores_each_answer_and_exits_1_on_a_refusal(setup):
+    panel, clock, cli, tmp_path = setup
+    pending = panel.seed_orders(1)[0]
+    done = panel.seed_orders(1, status="Completed")[0]
+    no_cancel = panel.seed_orders(1, service=SERVICE_TIKTOK)[0]
+    assert cli("track", str(pending)).exit_code == 0
+    assert cli("run", "--once").exit_code == 0
+
+    result = cli("cancel", "--yes", str(pending), str(done), str(no_cancel), "424242")
+    assert result.exit_code == 1, result.output
+    assert f"#{pending}  canceled" in result.output
+    assert f"#{done}  refused: This order cannot be canceled" in result.output
+    assert f"#{no_cancel}  refused: Cancel is disabled for this service" in result.output
+    assert "#424242  refused: Incorrect order ID" in result.output
+    assert "3 of 4 cancel(s) not accepted" in result.output
+    assert panel.calls["cancel"] == 1
+    assert _cancels(tmp_path) == [
+        (pending, "Accepted", None),
+        (done, "Refused", "This order cannot be canceled"),
+        (no_cancel, "Refused", "Cancel is disabled for this service"),
+        (424242, "Refused", "Incorrect order ID"),
+    ]
+    # The accepted one is checked at the next run, whatever its schedule.
+    assert cli("run", "--once").exit_code == 0
+    assert _orders(cli)[pending]["status"] == "Canceled"
+
+
+def test_cancel_all_accepted_exits_0_and_sends_100_ids_per_call(setup):
+    panel, _clock, cli, tmp_path = setup
+    ids = panel.seed_orders(150)
+    result = cli("cancel", "--yes", "-", input="\n".join(map(str, ids)))
+    assert result.exit_code == 0, result.output
+    assert panel.calls["cancel"] == 2
+    assert {r[1] for r in _cancels(tmp_path)} == {"Accepted"} and len(_cancels(tmp_path)) == 150
+
+
+def test_cancel_asks_on_a_terminal_unless_yes(setup, monkeypatch):
+    panel, _clock, cli, tmp_path = setup
+    order = panel.seed_orders(1)[0]
+    monkeypatch.setattr(cancel_module, "interactive", lambda: True)
+
+    declined = cli("cancel", str(order), input="n\n")
+    assert declined.exit_code == 1 and "Cancel 1 order(s) on sim" in declined.output
+    assert "nothing canceled" in declined.output
+    assert panel.calls["cancel"] == 0
+
+    accepted = cli("cancel", str(order), input="y\n")
+    assert accepted.exit_code == 0 and f"#{order}  canceled" in accepted.output
+
+    other = panel.seed_orders(1)[0]
+    asked_not = cli("cancel", "--yes", str(other))
+    assert asked_not.exit_code == 0 and "Cancel 1 order(s)" not in asked_not.output
+    assert panel.calls["cancel"] == 2
+
+
+def test_cancel_when_the_panel_is_down_is_unknown_and_stored(setup, monkeypatch, tmp_path):
+    panel, _clock, cli, _ = setup
+    (tmp_path / "tracker.toml").write_text(
+        sim_config("http://127.0.0.1:9/api/v2", panel='timeout = "2s"\nretries = 0')
+    )
+    result = cli("cancel", "--yes", "77")
+    assert result.exit_code == 1 and "#77  unknown:" in result.output
+    assert "Traceback" not in result.output
+    assert _cancels(tmp_path) == [(77, "Unknown", _cancels(tmp_path)[0][2])]

@@ -1,0 +1,52 @@
+"""``smm-tracker untrack``: stop polling orders, keeping their history."""
+
+from __future__ import annotations
+
+import click
+
+from tracker.cli.main import (
+    EXIT_FAILED,
+    Context,
+    fail,
+    handle_errors,
+    main,
+    open_store,
+    pass_ctx,
+)
+from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.clock import utcnow
+from tracker.store.stopping import untrack as stop_orders
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(map(str, ids[:10])) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+
+
+@main.command()
+@click.argument("order_ids", nargs=-1, required=True, metavar="ORDER_ID... | -")
+@click.option("--reason", metavar="TEXT", help="Why (stored with the order, shown by orders).")
+@panel_option
+@pass_ctx
+@handle_errors
+def untrack(
+    ctx: Context, order_ids: tuple[str, ...], reason: str | None, panel: str | None
+) -> None:
+    """Stop polling orders (IDs, or - for stdin). History is kept; `track ID` resumes.
+
+    Exit 1 when an ID is not tracked on the panel (the others are still stopped).
+    """
+    ids = parse_order_ids(order_ids)
+    config = ctx.config(keys=False)
+    name = config.panel(panel).name
+    store = open_store(config)
+    done = stop_orders(
+        store, name, ids, utcnow(), reason=reason.strip() or None if reason else None
+    )
+    if done.stopped:
+        click.echo(f"untracked {len(done.stopped)} order(s) on {name}: {_ids(done.stopped)}")
+    if done.already:
+        click.echo(f"already untracked: {_ids(done.already)}")
+    for order_id, status in done.finished.items():
+        click.echo(f"#{order_id} already finished ({status}): nothing to stop")
+    if done.unknown:
+        fail(f"not tracked on {name}: {_ids(done.unknown)}", EXIT_FAILED)
