@@ -3,6 +3,7 @@ Explicit SQL, read as in the README; store/schema.py reads their names from this
 
 from sqlite_utils import Database, Migrations
 
+from tracker.store import migrations_added as added
 from tracker.store.schema import MIGRATION_SET
 from tracker.store.views import create_views
 
@@ -245,76 +246,7 @@ def m010_views(db: Database) -> None:
     create_views(db)  # order_overview, service_scorecard, daily_activity, stuck_orders
 
 
-@migrations()
-def m013_automation(db: Database) -> None:
-    # Per open order, what the automation job last judged: the baseline its
-    # delivery rate is measured from, its expected completion (eta, and whether
-    # that came from its own rate or the service's median), and the open stall
-    # episode (stalled_at NULL = not stalled; stalled_change_at = the order's
-    # last_change_at when it was judged stalled, so any later change ends it).
-    db.execute(
-        """
-        CREATE TABLE order_watch (
-            panel              TEXT    NOT NULL,
-            order_id           INTEGER NOT NULL,
-            baseline_at        TEXT,
-            baseline_remains   INTEGER,
-            eta                TEXT,
-            eta_basis          TEXT,
-            stalled_at         TEXT,
-            stalled_change_at  TEXT,
-            stall_reason       TEXT,
-            updated_at         TEXT    NOT NULL,
-            PRIMARY KEY (panel, order_id),
-            FOREIGN KEY (panel, order_id) REFERENCES orders (panel, order_id)
-        )
-        """
-    )
-    # One row per action the automation took (or, with dry_run, would have
-    # taken): written 'Sending' and committed before the panel is called, so a
-    # crash or a lost answer still counts as sent. The unique index is the
-    # "never twice" rule: one real and one dry-run action of each kind per order.
-    db.execute(
-        """
-        CREATE TABLE automation_actions (
-            id              INTEGER PRIMARY KEY,
-            panel           TEXT    NOT NULL,
-            order_id        INTEGER NOT NULL,
-            action          TEXT    NOT NULL,
-            dry_run         INTEGER NOT NULL DEFAULT 0,
-            status          TEXT    NOT NULL,
-            service         INTEGER,
-            link            TEXT,
-            quantity        INTEGER,
-            estimated_cost  REAL,
-            new_order_id    INTEGER,
-            reason          TEXT,
-            error           TEXT,
-            at              TEXT    NOT NULL,
-            updated_at      TEXT    NOT NULL,
-            FOREIGN KEY (panel, order_id) REFERENCES orders (panel, order_id)
-        )
-        """
-    )
-    db.execute(
-        "CREATE UNIQUE INDEX automation_once "
-        "ON automation_actions (panel, order_id, action, dry_run)"
-    )
-    db.execute("CREATE INDEX automation_actions_at ON automation_actions (panel, action, at)")
-    # Why an order was not acted on: one row per (order, action), the latest reason.
-    db.execute(
-        """
-        CREATE TABLE automation_skips (
-            panel     TEXT    NOT NULL,
-            order_id  INTEGER NOT NULL,
-            action    TEXT    NOT NULL,
-            reason    TEXT    NOT NULL,
-            first_at  TEXT    NOT NULL,
-            last_at   TEXT    NOT NULL,
-            times     INTEGER NOT NULL DEFAULT 1,
-            PRIMARY KEY (panel, order_id, action)
-        )
-        """
-    )
-    # A re-order placed by the automation names the Partial order it completes.
-    db.execute("ALTER TABLE orders ADD COLUMN parent_order_id INTEGER")
+# From m011 on, a migration's body is in store/migrations_added.py (this module
+# reached the size limit), registered here by one line, in numeric order.
+migrations()(added.m011_cancels)
+migrations()(added.m013_automation)

@@ -1,0 +1,99 @@
+"""``smm-tracker cancel``: ask the panel to cancel orders, and keep its answers."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from tracker.cli.main import EXIT_FAILED, Context, fail, handle_errors, main, open_store, pass_ctx
+from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.clock import utcnow
+from tracker.errors import PanelAnswerError, PanelError
+from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
+
+if TYPE_CHECKING:
+    from tracker.panel.client import PanelClient
+
+MAX_IDS = 100  # the API's limit per cancel call
+
+
+def interactive() -> bool:
+    """True when a person can answer a question (stdin and stdout are terminals)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _ask(ids: list[int], panel: str) -> bool:
+    shown = ", ".join(map(str, ids[:10])) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    try:
+        return click.confirm(f"Cancel {len(ids)} order(s) on {panel}: {shown}?", default=False)
+    except click.Abort:
+        return False
+
+
+def cancel_orders(client: PanelClient, ids: list[int]) -> list[tuple[int, str, str | None]]:
+    """Given a panel client and order IDs, cancel them <=100 per call; return
+    (order_id, result, error) for every ID, in the order given."""
+    results: list[tuple[int, str, str | None]] = []
+    for start in range(0, len(ids), MAX_IDS):
+        chunk = ids[start : start + MAX_IDS]
+        try:
+            answers = {a.order_id: a for a in client.cancel(chunk)}
+        except PanelAnswerError as exc:  # the panel refused the whole call
+            results.extend((i, REFUSED, exc.detail) for i in chunk)
+            continue
+        except PanelError as exc:  # no usable answer: it may or may not have happened
+            results.extend((i, UNKNOWN, str(exc)) for i in chunk)
+            continue
+        for order_id in chunk:
+            answer = answers.get(order_id)
+            if answer is None:
+                results.append((order_id, UNKNOWN, "not in the panel's answer"))
+            elif answer.ok:
+                results.append((order_id, ACCEPTED, None))
+            else:
+                results.append((order_id, REFUSED, answer.error or "refused"))
+    return results
+
+
+@main.command()
+@click.argument("order_ids", nargs=-1, required=True, metavar="ORDER_ID... | -")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@panel_option
+@pass_ctx
+@handle_errors
+def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | None) -> None:
+    """Ask the panel to cancel orders (IDs, or - for stdin), 100 per call.
+
+    Each order's answer is printed and stored in the cancels table. Asks first
+    on a terminal unless --yes. Exit 1 when any cancel was refused or its
+    answer was lost.
+    """
+    ids = list(dict.fromkeys(parse_order_ids(order_ids)))
+    config = ctx.config(keys=True)
+    panel_config = config.panel(panel)
+    name = panel_config.name
+    if not yes and interactive() and not _ask(ids, name):
+        fail("nothing canceled", EXIT_FAILED)
+    store = open_store(config)
+    from tracker.panel.client import PanelClient  # httpx costs start-up; only here
+
+    client = PanelClient(panel_config)
+    try:
+        results = cancel_orders(client, ids)
+    finally:
+        client.close()
+    for order_id, result, error in results:
+        if result == ACCEPTED:
+            click.echo(
+                f"#{order_id}  canceled (the panel accepted; status follows on its next check)"
+            )
+        elif result == REFUSED:
+            click.echo(f"#{order_id}  refused: {error}")
+        else:
+            click.echo(f"#{order_id}  unknown: {error} - check the panel")
+    record_cancels(store, name, results, utcnow())
+    refused = sum(1 for _, result, _ in results if result != ACCEPTED)
+    if refused:
+        fail(f"{refused} of {len(results)} cancel(s) not accepted", EXIT_FAILED)

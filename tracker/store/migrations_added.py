@@ -1,0 +1,104 @@
+"""Bodies of migrations added once :mod:`tracker.store.migrations` was full.
+
+Each is registered there, in numeric order, by one line:
+``migrations()(added.m011_cancels)``. Same rules: never edit an applied one.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+
+def m011_cancels(db: Database) -> None:
+    # One row per order in each `smm-tracker cancel` and what came of it, so a
+    # cancel asked for is never only a line on a terminal. result: Accepted
+    # (the panel took it; the order's status follows at its next poll),
+    # Refused (the panel's words in error) or Unknown (no usable answer).
+    # No foreign key: an order placed elsewhere can be canceled untracked.
+    db.execute(
+        """
+        CREATE TABLE cancels (
+            id            INTEGER PRIMARY KEY,
+            panel         TEXT    NOT NULL,
+            order_id      INTEGER NOT NULL,
+            requested_at  TEXT    NOT NULL,
+            result        TEXT    NOT NULL,
+            error         TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX cancels_order ON cancels (panel, order_id, id)")
+
+
+def m013_automation(db: Database) -> None:
+    # Per open order, what the automation job last judged: the baseline its
+    # delivery rate is measured from, its expected completion (eta, and whether
+    # that came from its own rate or the service's median), and the open stall
+    # episode (stalled_at NULL = not stalled; stalled_change_at = the order's
+    # last_change_at when it was judged stalled, so any later change ends it).
+    db.execute(
+        """
+        CREATE TABLE order_watch (
+            panel              TEXT    NOT NULL,
+            order_id           INTEGER NOT NULL,
+            baseline_at        TEXT,
+            baseline_remains   INTEGER,
+            eta                TEXT,
+            eta_basis          TEXT,
+            stalled_at         TEXT,
+            stalled_change_at  TEXT,
+            stall_reason       TEXT,
+            updated_at         TEXT    NOT NULL,
+            PRIMARY KEY (panel, order_id),
+            FOREIGN KEY (panel, order_id) REFERENCES orders (panel, order_id)
+        )
+        """
+    )
+    # One row per action the automation took (or, with dry_run, would have
+    # taken): written 'Sending' and committed before the panel is called, so a
+    # crash or a lost answer still counts as sent. The unique index is the
+    # "never twice" rule: one real and one dry-run action of each kind per order.
+    db.execute(
+        """
+        CREATE TABLE automation_actions (
+            id              INTEGER PRIMARY KEY,
+            panel           TEXT    NOT NULL,
+            order_id        INTEGER NOT NULL,
+            action          TEXT    NOT NULL,
+            dry_run         INTEGER NOT NULL DEFAULT 0,
+            status          TEXT    NOT NULL,
+            service         INTEGER,
+            link            TEXT,
+            quantity        INTEGER,
+            estimated_cost  REAL,
+            new_order_id    INTEGER,
+            reason          TEXT,
+            error           TEXT,
+            at              TEXT    NOT NULL,
+            updated_at      TEXT    NOT NULL,
+            FOREIGN KEY (panel, order_id) REFERENCES orders (panel, order_id)
+        )
+        """
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX automation_once "
+        "ON automation_actions (panel, order_id, action, dry_run)"
+    )
+    db.execute("CREATE INDEX automation_actions_at ON automation_actions (panel, action, at)")
+    # Why an order was not acted on: one row per (order, action), the latest reason.
+    db.execute(
+        """
+        CREATE TABLE automation_skips (
+            panel     TEXT    NOT NULL,
+            order_id  INTEGER NOT NULL,
+            action    TEXT    NOT NULL,
+            reason    TEXT    NOT NULL,
+            first_at  TEXT    NOT NULL,
+            last_at   TEXT    NOT NULL,
+            times     INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (panel, order_id, action)
+        )
+        """
+    )
+    # A re-order placed by the automation names the Partial order it completes.
+    db.execute("ALTER TABLE orders ADD COLUMN parent_order_id INTEGER")
