@@ -1,0 +1,155 @@
+"""simulate and init: the real command line, in a subprocess where it serves."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli.main import main
+from tracker.config.load import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Simulator:
+    """``smm-tracker simulate`` in a subprocess, its stdout read line by line."""
+
+    def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None):
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("SMM_")}
+        self.env.update(env or {})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tracker", "simulate", "--port", "0", *args],
+            cwd=cwd,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def until(self, text: str, timeout: float = 20) -> list[str]:
+        seen = []
+        while True:
+            line = self.lines.get(timeout=timeout)
+            seen.append(line)
+            if text in line:
+                return seen
+
+    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, list[str]]:
+        self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=20)
+        rest = []
+        while not self.lines.empty():
+            rest.append(self.lines.get())
+        return code, rest
+
+
+def _cli(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tracker", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_simulate_serves_writes_a_ready_config_and_stops_on_sigterm(tmp_path):
+    sim = Simulator(tmp_path, "--speed", "0.2", "--config-out", "tracker.toml")
+    try:
+        head = sim.until("serving until Ctrl-C")
+        text = "\n".join(head)
+        url = re.search(r"simulated panel at (http://127\.0\.0\.1:\d+/api/v2)", text).group(1)
+        key = re.search(r"^key: (\S+)$", text, re.M).group(1)
+        assert f"export SMM_SIM_KEY={key}" in text
+        seeded = [int(n) for n in re.search(r"already on it: ([\d, ]+)", text).group(1).split(",")]
+        config = (tmp_path / "tracker.toml").read_text()
+        assert f'url = "{url}"' in config and 'key_env = "SMM_SIM_KEY"' in config
+        assert key not in config  # the key goes through the environment only
+
+        env = {**sim.env, "SMM_SIM_KEY": key}
+        assert _cli(tmp_path, env, "doctor").returncode == 0
+        assert _cli(tmp_path, env, "track", *map(str, seeded[:2])).returncode == 0
+        added = _cli(
+            tmp_path, env, "add", "--service", "1", "--link", "https://x/y", "--quantity", "100"
+        )
+        assert added.returncode == 0, added.stderr
+        assert int(added.stdout.strip()) == seeded[-1] + 1
+        ran = _cli(tmp_path, env, "run", "--once")
+        assert ran.returncode == 0, ran.stderr
+        listed = _cli(tmp_path, env, "orders").stdout
+        assert str(seeded[0]) in listed and added.stdout.strip() in listed
+    finally:
+        code, rest = sim.stop()
+    assert code == 0 and "simulated panel stopped" in rest
+
+
+def test_a_new_simulator_starts_past_the_orders_of_its_database(tmp_path):
+    first = Simulator(tmp_path, "--speed", "0.2", "--key", "k-1", "--config-out", "tracker.toml")
+    try:
+        text = "\n".join(first.until("serving until Ctrl-C"))
+        seeded = [int(n) for n in re.search(r"already on it: ([\d, ]+)", text).group(1).split(",")]
+        env = {**first.env, "SMM_SIM_KEY": "k-1"}
+        assert _cli(tmp_path, env, "track", *map(str, seeded)).returncode == 0
+    finally:
+        first.stop(signal.SIGINT)
+    # Pointed at the same config (found as ./tracker.toml): IDs past the tracked ones.
+    second = Simulator(tmp_path, env={"SMM_SIM_KEY": "k-2"})
+    try:
+        text = "\n".join(second.until("serving until Ctrl-C"))
+        assert "key: k-2" in text  # --key defaults to $SMM_SIM_KEY
+        again = [int(n) for n in re.search(r"already on it: ([\d, ]+)", text).group(1).split(",")]
+        assert min(again) == max(seeded) + 1
+    finally:
+        second.stop()
+
+
+def test_simulate_refuses_to_overwrite_a_config(tmp_path):
+    (tmp_path / "tracker.toml").write_text("# mine\n")
+    result = CliRunner().invoke(
+        main, ["simulate", "--port", "0", "--config-out", str(tmp_path / "tracker.toml")]
+    )
+    assert result.exit_code == 2 and "already exists; not overwriting it" in result.output
+    assert (tmp_path / "tracker.toml").read_text() == "# mine\n"
+
+
+def test_init_writes_the_example_config_once(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    runner = CliRunner()
+    first = runner.invoke(main, ["init"])
+    assert first.exit_code == 0 and "wrote tracker.toml" in first.output
+    written = (tmp_path / "tracker.toml").read_text()
+    assert written == (ROOT / "config.example.toml").read_text()
+    assert load_config(None, {}, resolve_keys=False).panels  # a valid config as it is
+
+    (tmp_path / "tracker.toml").write_text("# edited\n")
+    again = runner.invoke(main, ["init"])
+    assert again.exit_code == 2 and "already exists; not overwriting it" in again.output
+    assert (tmp_path / "tracker.toml").read_text() == "# edited\n"
+
+    assert runner.invoke(main, ["init", "etc/smm.toml"]).exit_code == 2
+    named = runner.invoke(main, ["init", "other.toml"])
+    assert named.exit_code == 0 and (tmp_path / "other.toml").read_text() == written
+
+
+@pytest.mark.parametrize("bad", ["", "two words"])
+def test_simulate_refuses_a_bad_key(bad):
+    result = CliRunner().invoke(main, ["simulate", "--port", "0", "--key", bad])
+    assert result.exit_code == 2 and "--key" in result.output

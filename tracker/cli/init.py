@@ -1,0 +1,43 @@
+"""``smm-tracker init``: write the commented example config to start from."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+import click
+
+from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, fail, handle_errors, main
+
+
+def example_config() -> str:
+    """Return the example config shipped inside the package (every key, its default)."""
+    return files("tracker.data").joinpath("config.example.toml").read_text(encoding="utf-8")
+
+
+@main.command()
+@click.argument(
+    "path",
+    required=False,
+    default="tracker.toml",
+    type=click.Path(dir_okay=False, path_type=Path),
+)
+@handle_errors
+def init(path: Path) -> None:
+    """Write the commented example config to PATH (default ./tracker.toml).
+
+    Never overwrites an existing file.
+    """
+    if path.exists():
+        fail(f"{path} already exists; not overwriting it", EXIT_USAGE)
+    if not path.parent.is_dir():
+        fail(f"directory {path.parent} does not exist", EXIT_USAGE)
+    try:
+        # "x": created here or not at all, even if another process races us.
+        with path.open("x", encoding="utf-8") as out:
+            out.write(example_config())
+    except FileExistsError:
+        fail(f"{path} already exists; not overwriting it", EXIT_USAGE)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}", EXIT_FAILED)
+    click.echo(f"wrote {path}: set the panel's url and key, then run: smm-tracker doctor")

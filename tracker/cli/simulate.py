@@ -1,0 +1,148 @@
+"""``smm-tracker simulate``: the built-in panel on loopback, to practise on.
+
+It serves the same simulated panel as ``demo`` (:mod:`tracker.sim.server`)
+until Ctrl-C or SIGTERM, and can write a tracker.toml that points at it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shlex
+import threading
+from pathlib import Path
+
+import click
+
+from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
+from tracker.config.load import load_config
+from tracker.errors import ConfigError
+from tracker.store.ids import largest_order_id
+
+DEFAULT_PORT = 8484
+KEY_ENV = "SMM_SIM_KEY"
+SEEDED = 5  # orders already on the panel at start, for `track`
+
+
+def config_text(url: str) -> str:
+    """Given the simulator's URL, return a ready tracker.toml for it."""
+    return f"""\
+# Written by `smm-tracker simulate` for its built-in panel at {url}.
+# Every key and its default: `smm-tracker init example.toml`.
+
+[database]
+path = "tracker.db"            # next to this file
+
+[[panels]]
+name = "sim"
+url = "{url}"
+key_env = "{KEY_ENV}"         # export {KEY_ENV}=... (simulate prints the line)
+timeout = "10s"
+
+[schedule]
+status_every = "10s"           # the simulator moves fast; a real panel: "5m"
+status_max_every = "1m"
+"""
+
+
+def first_order_id(databases: list[Path]) -> int:
+    """Given the databases the simulator may be used with, return the first order ID
+    it hands out: past the largest one they track, else a random high base, so
+    a new simulator's orders are never taken for old ones."""
+    known = [n for n in (largest_order_id(p) for p in databases) if n is not None]
+    if known:
+        return max(known) + 1
+    return (100 + secrets.randbelow(900)) * 1000 + 1
+
+
+def _databases(ctx: Context, config_out: Path | None) -> list[Path]:
+    """The databases this simulator is pointed at: the config's (if one is found)
+    and the one a written config would use."""
+    found = []
+    if config_out is not None:
+        found.append(config_out.parent / "tracker.db")
+    try:
+        found.append(load_config(ctx.config_path, os.environ, resolve_keys=False).database.path)
+    except ConfigError:
+        if ctx.config_path is not None:
+            raise  # a config the user named must be right
+    return found
+
+
+@main.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@click.option(
+    "--key",
+    envvar=KEY_ENV,
+    metavar="K",
+    help=f"API key the panel accepts (default: ${KEY_ENV}, else a random one).",
+)
+@click.option(
+    "--speed",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds per delivery stage (an order takes about four).",
+)
+@click.option(
+    "--config-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PATH",
+    help="Write a tracker.toml pointing at this panel (never overwrites a file).",
+)
+@pass_ctx
+@handle_errors
+def simulate(
+    ctx: Context, port: int, key: str | None, speed: float, config_out: Path | None
+) -> None:
+    """Run the built-in simulated panel on 127.0.0.1 until Ctrl-C, to practise on."""
+    if key is not None and (not key.strip() or any(c.isspace() for c in key)):
+        fail("--key must be non-empty and without spaces", EXIT_USAGE)
+    key = key or secrets.token_urlsafe(18)
+    if config_out is not None:
+        if config_out.exists():
+            fail(f"{config_out} already exists; not overwriting it", EXIT_USAGE)
+        if not config_out.parent.is_dir():
+            fail(f"directory {config_out.parent} does not exist", EXIT_USAGE)
+    first = first_order_id(_databases(ctx, config_out))
+
+    from tracker.service.signals import install_signal_handlers
+    from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer
+
+    try:
+        server = PanelServer(
+            key=key, port=port, speed=speed, seed=first, balance="1000", first_order_id=first
+        )
+    except OSError as exc:
+        fail(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); try --port 0", EXIT_FAILED)
+    seeded = server.panel.seed_orders(SEEDED, service=SERVICE_FOLLOWERS, quantity=1000)
+    stop = threading.Event()
+    install_signal_handlers(stop)
+    with server:
+        click.echo(f"simulated panel at {server.url}")
+        click.echo(f"key: {key}")
+        click.echo(
+            f"orders already on it: {', '.join(map(str, seeded))} "
+            f"(new orders get IDs from {seeded[-1] + 1})"
+        )
+        if config_out is not None:
+            try:
+                with config_out.open("x", encoding="utf-8") as out:
+                    out.write(config_text(server.url))
+            except FileExistsError:
+                fail(f"{config_out} already exists; not overwriting it", EXIT_USAGE)
+            except OSError as exc:
+                fail(f"cannot write {config_out}: {exc.strerror}", EXIT_FAILED)
+            click.echo(f"config written to {config_out}; in another shell:")
+            click.echo(f"  export {KEY_ENV}={shlex.quote(key)}")
+            click.echo(f"  smm-tracker --config {shlex.quote(str(config_out))} doctor")
+        click.echo("serving until Ctrl-C")
+        while not stop.wait(0.5):
+            pass
+    click.echo("simulated panel stopped")
