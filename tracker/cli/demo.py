@@ -8,14 +8,16 @@ status transition as it is recorded.
 
 from __future__ import annotations
 
+import logging
 import secrets
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tracker.cli.render import transition_line
+from tracker.cli.render import alert_line, transition_line
 from tracker.clock import utcnow
 from tracker.config.load import config_from_dict
 from tracker.config.model import Config
@@ -23,8 +25,13 @@ from tracker.errors import PanelError
 from tracker.jobs.tracker import Tracker
 from tracker.panel.models import NewOrder
 from tracker.panel.statuses import TERMINAL
+from tracker.rules.episodes import Alert
 from tracker.service.daemon import run_daemon
 from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES, SERVICE_VIEWS, PanelServer
+from tracker.store.ids import largest_order_id
+from tracker.store.stopping import untrack
+
+FIRST_ORDER_ID = 23501  # a fresh demo's first order, as in the README
 
 # (service, quantity): a mix the simulator delivers at different rates.
 ORDER_MIX = [(SERVICE_FOLLOWERS, 500), (SERVICE_LIKES, 1000), (SERVICE_VIEWS, 5000)]
@@ -81,6 +88,22 @@ def place_orders(tracker: Tracker, count: int, echo: Callable[[str], None]) -> l
     return ids
 
 
+class _EchoSink:
+    """Alerts as one human line each, on the demo's output (not as log records)."""
+
+    def __init__(self, echo: Callable[[str], None]):
+        self.echo = echo
+
+    def send(self, alert: Alert) -> bool:
+        self.echo(alert_line(alert))
+        return True
+
+
+def _not_an_alert_record(record: logging.LogRecord) -> bool:
+    """Logging filter: drop the "alert" log records, which the sink shows instead."""
+    return not (isinstance(record.msg, dict) and record.msg.get("event") == "alert")
+
+
 def run_demo(
     *,
     orders: int,
@@ -92,16 +115,42 @@ def run_demo(
     echo: Callable[[str], None],
 ) -> int:
     """Run the demo until ``stop`` is set (Ctrl-C) or ``duration`` passes; return
-    how many transitions were shown."""
+    how many transitions were shown. The temporary folder is removed unless ``keep``."""
+    workdir = keep.absolute() if keep else Path(tempfile.mkdtemp(prefix="smm-tracker-demo-"))
+    alert_log = logging.getLogger("tracker.alerts")
+    alert_log.addFilter(_not_an_alert_record)
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        return _run(orders, speed, every, duration, workdir, keep is not None, stop, echo)
+    finally:
+        alert_log.removeFilter(_not_an_alert_record)
+        if keep is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(
+    orders: int,
+    speed: float,
+    every: float,
+    duration: float | None,
+    workdir: Path,
+    kept: bool,
+    stop: threading.Event,
+    echo: Callable[[str], None],
+) -> int:
     key = secrets.token_urlsafe(24)
-    workdir = keep or Path(tempfile.mkdtemp(prefix="smm-tracker-demo-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    db_path = workdir / "demo.db"
+    # A kept folder holds the orders of earlier demos: new ones start past them,
+    # or the tracker would take the new simulator's orders for the old ones.
+    first = (largest_order_id(db_path) or FIRST_ORDER_ID - 1) + 1
     shown = 0
-    with PanelServer(key=key, speed=speed, seed=2, balance="250") as server:
-        echo(f"simulated panel at {server.url}; database {workdir / 'demo.db'}")
-        config = demo_config(server.url, key, workdir / "demo.db", every)
+    with PanelServer(key=key, speed=speed, seed=2, balance="250", first_order_id=first) as server:
+        echo(f"simulated panel at {server.url}; database {db_path}")
+        config = demo_config(server.url, key, db_path, every)
         tracker = Tracker(config, stop_event=stop)
+        tracker.watch.alerter.sink = _EchoSink(echo)
         try:
+            _retire_earlier_orders(tracker, first, echo)
             ids = place_orders(tracker, orders, echo)
             final = threading.Event()
 
@@ -111,7 +160,9 @@ def run_demo(
                     echo(transition_line(t))
                     shown += 1
                 open_left = [
-                    o for o in tracker.store.orders(panel="demo") if o["status"] not in TERMINAL
+                    o
+                    for o in tracker.store.orders(panel="demo")
+                    if o["order_id"] in ids and o["status"] not in TERMINAL
                 ]
                 if ids and not open_left and not final.is_set():
                     final.set()
@@ -121,24 +172,38 @@ def run_demo(
                         else ""
                     )
 
-            tracker.transition_listeners.append(show)
+            # First, so each transition is shown before the alerts it raises.
+            tracker.transition_listeners.insert(0, show)
             if duration is not None:
                 threading.Timer(duration, stop.set).start()
             echo("watching (Ctrl-C to stop)...")
             run_daemon(tracker.jobs(), stop)
-            summarize(tracker, echo)
-            if keep is not None:
-                db = workdir / "demo.db"
-                echo(f"kept: smm-tracker report --database {db}")
-                echo(f"      smm-tracker dashboard --database {db}")
+            summarize(tracker, echo, ids, kept=kept)
+            if kept:
+                echo(f"kept: smm-tracker report --database {db_path}")
+                echo(f"      smm-tracker dashboard --database {db_path}")
         finally:
             tracker.close()
     return shown
 
 
-def summarize(tracker: Tracker, echo: Callable[[str], None]) -> None:
+def _retire_earlier_orders(tracker: Tracker, first: int, echo: Callable[[str], None]) -> None:
+    """Stop polling a kept folder's unfinished orders: the simulator that knew them is gone."""
+    earlier = [o["order_id"] for o in tracker.store.orders(panel="demo") if o["polling"]]
+    if earlier:
+        untrack(tracker.store, "demo", earlier, utcnow(), reason="an earlier demo's order")
+        echo(f"untracked {len(earlier)} unfinished order(s) of an earlier demo")
+    if first != FIRST_ORDER_ID:
+        echo(f"new orders start at #{first}, past the earlier demos' orders")
+
+
+def summarize(tracker: Tracker, echo: Callable[[str], None], ids: list[int], *, kept: bool) -> None:
     counts: dict[str, int] = {}
     for row in tracker.store.orders(panel="demo"):
-        counts[row["status"] or "no status"] = counts.get(row["status"] or "no status", 0) + 1
+        if row["order_id"] in ids:  # this run's orders, not a kept folder's older ones
+            counts[row["status"] or "no status"] = counts.get(row["status"] or "no status", 0) + 1
     echo("final: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-    echo(f"history: sqlite3 {tracker.store.path} 'SELECT * FROM transitions'")
+    if kept:
+        echo(f"history: sqlite3 {tracker.store.path} 'SELECT * FROM transitions'")
+    else:
+        echo("(the temporary database is removed; --keep DIR keeps it)")

@@ -140,6 +140,10 @@ COMMAND_MODULES = {
     "automation": "automation",
     "report": "report",
     "dashboard": "dashboard",
+    "untrack": "untrack",
+    "cancel": "cancel",
+    "simulate": "simulate",
+    "init": "init",
 }
 
 
@@ -148,6 +152,10 @@ COMMAND_MODULES = {
 # docstrings; a command missing here is imported to get its help).
 COMMAND_HELP = {
     "add": "Place an order, start tracking it and print its ID.",
+    "automation": (
+        "Show what the automation did (re-orders, cancels), what it skipped and why, "
+        "today's spending against the cap, and the orders stalled now."
+    ),
     "alerts": "List alerts, oldest first, and the episodes still open.",
     "automation": "Show what the automation did and skipped, spend against the cap, stalls.",
     "balance": "Show each panel's last balance, its recent history and the runway to zero.",
@@ -163,6 +171,10 @@ COMMAND_HELP = {
     "run": "Run the tracker: poll statuses (and the other jobs) on their schedule.",
     "services": "List the panels' services as last synced, with their refill and cancel flags.",
     "track": "Follow existing orders (IDs, or - to read them from stdin). Works offline.",
+    "untrack": "Stop polling orders (IDs, or - for stdin). History is kept; `track ID` resumes.",
+    "cancel": "Ask the panel to cancel orders (IDs, or - for stdin), 100 per call.",
+    "simulate": "Run the built-in simulated panel on 127.0.0.1 until Ctrl-C, to practise on.",
+    "init": "Write the commented example config to PATH (default ./tracker.toml).",
 }
 
 

@@ -45,10 +45,19 @@ def transition_line(t: dict[str, Any]) -> str:
     """Given a transition row, return one human line: "main #23501  Pending -> In progress"."""
     before = t.get("from_status") or "(first seen)"
     extra = []
-    if t.get("remains") is not None:
-        extra.append(f"remains {t['remains']}")
+    remains = t.get("remains")
+    if remains is not None:
+        # Panels report over-delivery as negative remains: -2 means 2 extra.
+        extra.append(f"remains {remains}" if remains >= 0 else f"over-delivered +{-remains}")
     if t.get("charge") is not None:
         extra.append(f"charge {t['charge']:g}")
     tail = f"  ({', '.join(extra)})" if extra else ""
     at = str(t.get("at", ""))[11:19]
     return f"{at}  {t['panel']} #{t['order_id']}  {before} -> {t['to_status']}{tail}"
+
+
+def alert_line(alert: Any) -> str:
+    """Given an alert (kind, message, at), return one human line, aligned with
+    :func:`transition_line`: "10:42:57  ALERT  main: order #23503 partial (...)"."""
+    at = alert.at.isoformat()[11:19] if alert.at is not None else ""
+    return f"{at}  ALERT  {alert.message}"

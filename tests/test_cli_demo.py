@@ -1,0 +1,66 @@
+"""demo: fresh IDs in a kept folder, no folder left behind, alerts as lines in order."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+
+from click.testing import CliRunner
+
+from tracker.cli.main import main
+from tracker.cli.render import transition_line
+
+
+def _demo(*args: str) -> str:
+    result = CliRunner().invoke(
+        main, ["demo", "--speed", "0.5", "--every", "1", *args], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _placed(output: str) -> list[int]:
+    return [int(n) for n in re.search(r"placed \d+ orders: ([\d, ]+)", output).group(1).split(",")]
+
+
+def test_a_kept_folder_gets_fresh_ids_and_alerts_follow_their_transition(tmp_path):
+    keep = str(tmp_path / "demo")
+    first = _demo("--orders", "5", "--duration", "5", "--keep", keep)
+    lines = first.splitlines()
+    # Alerts are one human line each, after the transition that raised them.
+    alert = next(i for i, line in enumerate(lines) if "ALERT  demo: order #23501 canceled" in line)
+    moved = next(
+        i for i, line in enumerate(lines) if "demo #23501  " in line and "-> Canceled" in line
+    )
+    assert moved < alert
+    assert "{'orders'" not in first and "severity=" not in first
+    assert "remains -" not in first  # over-delivery reads "+N"
+
+    second = _demo("--orders", "2", "--duration", "2", "--keep", keep)
+    assert min(_placed(second)) > max(_placed(first))
+    assert f"new orders start at #{max(_placed(first)) + 1}" in second
+    assert f"demo #{min(_placed(second))}  (first seen) -> Pending" in second
+
+
+def test_without_keep_the_temporary_folder_is_removed(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    output = _demo("--orders", "1", "--duration", "2")
+    assert "--keep DIR keeps it" in output
+    assert list(tmp_path.glob("smm-tracker-demo-*")) == []
+
+
+def test_over_delivery_reads_as_plus():
+    line = transition_line(
+        {
+            "at": "2026-12-01T10:42:55+00:00",
+            "panel": "demo",
+            "order_id": 23502,
+            "from_status": "In progress",
+            "to_status": "Completed",
+            "remains": -2,
+            "charge": 0.45,
+        }
+    )
+    assert (
+        line == "10:42:55  demo #23502  In progress -> Completed  (over-delivered +2, charge 0.45)"
+    )
