@@ -182,3 +182,24 @@ def test_cancel_when_the_panel_is_down_is_unknown_and_stored(setup, monkeypatch,
     assert result.exit_code == 1 and "#77  unknown:" in result.output
     assert "Traceback" not in result.output
     assert _cancels(tmp_path) == [(77, "Unknown", _cancels(tmp_path)[0][2])]
+
+
+def test_a_poll_in_flight_does_not_revive_an_untracked_order(tmp_path):
+    from datetime import UTC, datetime
+
+    from tracker.panel.models import OrderStatus
+    from tracker.rules.transitions import Cadence
+    from tracker.store.orders import Store
+    from tracker.store.stopping import untrack
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    store = Store(tmp_path / "t.db")
+    store.track("p", [1, 2], now)
+    untrack(store, "p", [1], now, reason="typo")  # between the poll's ask and its answer
+    reports = {
+        i: OrderStatus(order_id=i, status="In progress", raw_status="In progress") for i in (1, 2)
+    }
+    recorded = store.apply_reports("p", [1, 2], reports, now, Cadence(every=60, max_every=60))
+    assert [t["order_id"] for t in recorded] == [2]
+    stopped = store.order("p", 1)
+    assert stopped["polling"] == 0 and stopped["status"] is None and stopped["stopped_by"] == "user"
