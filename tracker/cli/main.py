@@ -152,10 +152,6 @@ COMMAND_MODULES = {
 # docstrings; a command missing here is imported to get its help).
 COMMAND_HELP = {
     "add": "Place an order, start tracking it and print its ID.",
-    "automation": (
-        "Show what the automation did (re-orders, cancels), what it skipped and why, "
-        "today's spending against the cap, and the orders stalled now."
-    ),
     "alerts": "List alerts, oldest first, and the episodes still open.",
     "automation": "Show what the automation did and skipped, spend against the cap, stalls.",
     "balance": "Show each panel's last balance, its recent history and the runway to zero.",
