@@ -20,9 +20,7 @@ MIGRATION_SET = "smm-tracker"
 def _migration_names() -> tuple[str, ...]:
     source = Path(__file__).with_name("migrations.py").read_text(encoding="utf-8")
     # "def m00N_topic(" or "migrations()(added.m0NN_topic)", in file order.
-    return tuple(
-        re.findall(r"^(?:def |migrations\(\)\(added\.)(m\d+_\w+)\b", source, re.MULTILINE)
-    )
+    return tuple(re.findall(r"^(?:def |migrations\(\)\(added\.)(m\d+_\w+)\b", source, re.MULTILINE))
 
 
 MIGRATIONS = _migration_names()
