@@ -68,4 +68,3 @@ def untrack(
                 [(BY_USER, reason, stamp, stamp, panel, i) for i in stop_now],
             )
     return result
-
