@@ -258,9 +258,15 @@ def open_store(config: Config, *, read_only: bool = False) -> Store:
     on read-only media and never create a file)."""
     from tracker.store.orders import Store
 
-    return Store(
+    store = Store(
         config.database.path, busy_timeout=config.database.busy_timeout, read_only=read_only
     )
+    # Closed when the command ends (the WAL checkpointed and removed), not left
+    # to the garbage collector: click's test runner runs many commands in one process.
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(store.close)
+    return store
 
 
 @click.group(
