@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Iterable
 from email.utils import parsedate_to_datetime
 from typing import Any, Generic, Protocol, TypeVar
-from urllib.parse import quote_plus
 
 import httpx
 import structlog
@@ -32,6 +31,7 @@ from tracker.errors import (
 )
 from tracker.panel import deadline, failures, parse
 from tracker.panel.body import Document
+from tracker.redact import scrub_bytes
 
 log = structlog.get_logger("tracker.client")
 
@@ -233,14 +233,13 @@ class Transport(Generic[P]):
         log.warning("panel_prints_notices", panel=self.name, sample=noise)
 
     def _scrub(self, body: bytes) -> bytes:
-        """Blank out the key where a panel echoes it back ("Invalid API key <key>"):
-        error texts and raw statuses end up in exceptions, logs and the database."""
+        """Blank out the key where a panel echoes it back ("Invalid API key <key>"),
+        in any encoding (raw, URL-encoded, JSON-escaped): error texts and raw
+        statuses end up in exceptions, logs and the database."""
         key = self.panel.key.reveal()
         if len(key) < 4:  # a 1-3 character "key" would blank out ordinary text
             return body
-        for form in {key, quote_plus(key)}:
-            body = body.replace(form.encode(), b"***")
-        return body
+        return scrub_bytes(body, [key])
 
     def _call(
         self, action: str, fields: dict[str, str] | None = None, *, idempotent: bool = True
