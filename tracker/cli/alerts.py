@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
-from tracker.cli.render import table, to_json
+from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.clock import parse_iso, utcnow
 from tracker.config.durations import parse_duration
 from tracker.config.model import Config
@@ -82,7 +82,8 @@ def balance(ctx: Context, as_json: bool, panel: str | None) -> None:
             click.echo(f"{name}: no balance fetched yet (the daemon checks it on its schedule)")
             continue
         currency = f" {info['currency']}" if info["currency"] else ""
-        click.echo(f"{name}: {money(info['balance'])}{currency}  (checked {info['at']})")
+        amount = safe_text(f"{money(info['balance'])}{currency}", CELL_WIDTH)
+        click.echo(f"{name}: {amount}  (checked {info['at']})")
         click.echo(f"  state:  {_state(info)}")
         # describe() is written to stand alone in alerts ("runway unknown (...)").
         click.echo(f"  runway: {info['runway']['text'].removeprefix('runway ')}")
@@ -126,7 +127,8 @@ def alerts(ctx: Context, since: str | None, panel: str | None, limit: int, as_js
     if not rows:
         click.echo("no alerts" + (f" in the last {since}" if since else ""))
     for row in rows:
-        click.echo(f"{row['at']}  {row['severity']:<7}  {row['kind']:<20}  {row['message']}")
+        message = safe_text(row["message"], 500)
+        click.echo(f"{row['at']}  {row['severity']:<7}  {row['kind']:<20}  {message}")
     if still:
         click.echo(
             "open: " + ", ".join(f"{e['panel']} {e['kind']} since {e['since']}" for e in still)

@@ -14,7 +14,7 @@ import click
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
 from tracker.cli.listing import json_array, table_chunks, with_untracked
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
-from tracker.cli.render import table, to_json
+from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.clock import utcnow
 from tracker.errors import PanelError, StoreError
 from tracker.store.listing import order_statuses
@@ -266,10 +266,9 @@ def history(ctx: Context, order_id: str, as_json: bool, panel: str | None) -> No
     if as_json:
         click.echo(to_json({"order": row, "transitions": rows}))
         return
-    click.echo(
-        f"{name} #{oid}: {row['status'] or 'no status yet'}"
-        + (f"  (error: {row['error']})" if row["error"] else "")
-    )
+    status = safe_text(row["status"], CELL_WIDTH) if row["status"] else "no status yet"
+    error = f"  (error: {safe_text(row['error'], 200)})" if row["error"] else ""
+    click.echo(f"{name} #{oid}: {status}{error}")
     if rows:
         click.echo(
             table(

@@ -3,12 +3,52 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+CELL_WIDTH = 60
+# What must never reach a terminal raw: C0 and C1 controls (ESC starts escape
+# sequences, BEL, CR and LF rewrite lines), DEL, the bidirectional overrides
+# and isolates (they reorder what is shown), line and paragraph separators.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# The same minus what JSON itself escapes: what ensure_ascii=False leaves raw.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def safe_text(text: object, limit: int | None = None) -> str:
+    """Given text from a panel (or anything), return it safe for a terminal:
+    control characters shown escaped (ESC as \\x1b, LF as \\n), and cut to
+    ``limit`` characters with an ellipsis when given."""
+    line = _UNSAFE.sub(lambda m: _escaped(m.group(0)), str(text))
+    if limit is not None and len(line) > limit:
+        line = line[: limit - 1] + "…"
+    return line
+
+
+def _finite(value: Any) -> Any:
+    """Non-finite floats (Inf, NaN: not JSON) become None, anywhere in ``value``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
 
 def to_json(value: Any) -> str:
+    """Given rows or a document, return valid JSON: never Infinity or NaN, and
+    control characters escaped (\\u001b) so it is also safe on a terminal."""
+
     def default(obj: Any) -> Any:
         if isinstance(obj, Decimal):
             return str(obj)
@@ -16,7 +56,8 @@ def to_json(value: Any) -> str:
             return list(obj)
         return str(obj)
 
-    return json.dumps(value, indent=2, default=default, ensure_ascii=False)
+    text = json.dumps(_finite(value), indent=2, default=default, ensure_ascii=False)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def _cell(value: Any) -> str:
@@ -24,8 +65,7 @@ def _cell(value: Any) -> str:
         return "-"
     if isinstance(value, float):
         return f"{value:.6g}"
-    text = str(value)
-    return text if len(text) <= 60 else text[:59] + "…"
+    return safe_text(value, CELL_WIDTH)
 
 
 def table(
@@ -43,21 +83,22 @@ def table(
 
 def transition_line(t: dict[str, Any]) -> str:
     """Given a transition row, return one human line: "main #23501  Pending -> In progress"."""
-    before = t.get("from_status") or "(first seen)"
+    before = safe_text(t.get("from_status") or "(first seen)", CELL_WIDTH)
     extra = []
     remains = t.get("remains")
     if remains is not None:
         # Panels report over-delivery as negative remains: -2 means 2 extra.
         extra.append(f"remains {remains}" if remains >= 0 else f"over-delivered +{-remains}")
     if t.get("charge") is not None:
-        extra.append(f"charge {t['charge']:g}")
+        extra.append(f"charge {float(t['charge']):.6g}")
     tail = f"  ({', '.join(extra)})" if extra else ""
     at = str(t.get("at", ""))[11:19]
-    return f"{at}  {t['panel']} #{t['order_id']}  {before} -> {t['to_status']}{tail}"
+    after = safe_text(t["to_status"], CELL_WIDTH)
+    return f"{at}  {t['panel']} #{t['order_id']}  {before} -> {after}{tail}"
 
 
 def alert_line(alert: Any) -> str:
     """Given an alert (kind, message, at), return one human line, aligned with
     :func:`transition_line`: "10:42:57  ALERT  main: order #23503 partial (...)"."""
     at = alert.at.isoformat()[11:19] if alert.at is not None else ""
-    return f"{at}  ALERT  {alert.message}"
+    return f"{at}  ALERT  {safe_text(alert.message, 500)}"

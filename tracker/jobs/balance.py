@@ -47,7 +47,10 @@ class AuthGate(Protocol):
 
 def money(amount: Decimal | float) -> str:
     """Given an amount, return it with at least two decimals and no float noise."""
-    value = Decimal(str(amount)).normalize()
+    value = Decimal(str(amount))
+    if not value.is_finite() or value.adjusted() > 15:
+        return f"{value:.6g}"  # never a billion digits (older rows may hold such)
+    value = value.normalize()
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent > -2:
         value = value.quantize(Decimal("0.01"))

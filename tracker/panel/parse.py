@@ -28,7 +28,7 @@ from tracker.panel.models import (
     Service,
 )
 from tracker.panel.statuses import normalize_order_status, normalize_refill_status
-from tracker.panel.values import short, to_bool, to_decimal, to_int, to_text
+from tracker.panel.values import short, to_balance, to_bool, to_decimal, to_int, to_text
 
 _AUTH_PATTERNS = re.compile(
     r"api key|api_key|invalid key|incorrect key|wrong key|account is inactive|"
@@ -165,7 +165,7 @@ def parse_add(data: Any) -> int:
 def parse_balance(data: Any) -> Balance:
     """Given the answer to ``balance``, return a Balance."""
     raise_for_error(data)
-    amount = to_decimal(_expect_dict(data, "balance").get("balance"))
+    amount = to_balance(_expect_dict(data, "balance").get("balance"))
     if amount is None:
         raise BadAnswerError(f"balance answered without a number: {short(data, 120)}")
     return Balance(balance=amount, currency=to_text(data.get("currency")))

@@ -84,6 +84,14 @@ _REFILL_SPELLINGS = {
 }
 
 _SPACES = re.compile(r"[\s_-]+")
+# An unknown spelling is kept as the status, cut to this length (the full
+# text, up to values.MAX_STORED_TEXT, stays in raw_status).
+MAX_STATUS = 100
+
+
+def _unknown(raw: str) -> str:
+    text = raw.strip()
+    return text if len(text) <= MAX_STATUS else text[: MAX_STATUS - 1] + "…"
 
 
 def _key(raw: str) -> str:
@@ -99,7 +107,7 @@ def normalize_order_status(raw: str) -> tuple[str, bool]:
     """
     found = _ORDER_SPELLINGS.get(_key(raw))
     if found is None:
-        return raw.strip(), False
+        return _unknown(raw), False
     return found, True
 
 
@@ -108,13 +116,21 @@ def normalize_refill_status(raw: str) -> tuple[str, bool]:
     """Given a refill status as a panel spelled it, return (status, known)."""
     found = _REFILL_SPELLINGS.get(_key(raw))
     if found is None:
-        return raw.strip(), False
+        return _unknown(raw), False
     return found, True
 
 
 def is_terminal(status: str | None) -> bool:
     """Return True when an order in ``status`` will not change by itself."""
     return status in TERMINAL
+
+
+def metrics_status(status: str | None) -> str:
+    """Given a stored order status, return it as a metrics label value: a known
+    status as is, anything else folded into ``other`` (the set stays bounded)."""
+    if status is None:
+        return "unknown"
+    return status if status in ORDER_STATUSES or status in (ACTIVE, PAUSED) else "other"
 
 
 def canonical_order_status(text: str) -> str | None:

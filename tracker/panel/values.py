@@ -4,10 +4,19 @@ False) for what it cannot read instead of raising."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 _MAX_TEXT = 300
+# Text a panel sends is kept up to this many characters (a status of 10 kB is
+# an attack or a bug, not a status).
+MAX_STORED_TEXT = 1000
+# Money and rates beyond this magnitude are nonsense (or an attack: 1e999999999
+# is a float infinity and a billion digits when formatted): unreadable.
+AMOUNT_LIMIT = Decimal("1e15")
+_LIMIT_EXPONENT = 15
+_SMALLEST_EXPONENT = -18  # 1e-19 and below: not an amount either
+_PRECISION = Context(prec=28)
 
 
 def short(text: object, limit: int = _MAX_TEXT) -> str:
@@ -17,7 +26,39 @@ def short(text: object, limit: int = _MAX_TEXT) -> str:
 
 
 def to_decimal(value: Any) -> Decimal | None:
-    """Given "0.27819", 0.08011655652, 100 or None, return a Decimal or None."""
+    """Given "0.27819", 0.08011655652, 100 or None, return a Decimal or None.
+
+    Non-finite and absurd numbers (magnitude 1e15 or more, or a non-zero one
+    below 1e-18) are None like any unreadable number; at most 28 significant
+    digits are kept. Whatever is returned is safe to store, compare and format.
+    """
+    number = _number(value)
+    # adjusted() reads the exponent: no arithmetic, so no decimal.Overflow.
+    if number is None or (number and number.adjusted() >= _LIMIT_EXPONENT):
+        return None
+    if number and number.adjusted() < _SMALLEST_EXPONENT:
+        return None
+    return _PRECISION.plus(number) if len(number.as_tuple().digits) > 28 else number
+
+
+def to_balance(value: Any) -> Decimal | None:
+    """:func:`to_decimal` for a balance, except that an absurdly negative one
+    (-1e999999999, -Infinity) is -1e15: whatever it means, it is low."""
+    number = _number(value, infinite=True)
+    if number is not None and number.is_signed() and number.is_infinite():
+        return -AMOUNT_LIMIT
+    if number is not None and number.is_signed() and number.adjusted() >= _LIMIT_EXPONENT:
+        return -AMOUNT_LIMIT
+    return to_decimal(value)
+
+
+def is_absurd(value: Any) -> bool:
+    """Return True when ``value`` reads as a number that :func:`to_decimal` refuses."""
+    return to_decimal(value) is None and _number(value, infinite=True) is not None
+
+
+def _number(value: Any, *, infinite: bool = False) -> Decimal | None:
+    """Read a Decimal without bounds (infinities only when asked)."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float | Decimal | str):
@@ -28,7 +69,9 @@ def to_decimal(value: Any) -> Decimal | None:
             number = Decimal(text)
         except InvalidOperation:
             return None
-        return number if number.is_finite() else None
+        if number.is_nan() or (number.is_infinite() and not infinite):
+            return None
+        return number
     return None
 
 
@@ -50,7 +93,7 @@ def to_int(value: Any) -> int | None:
         return value if -_INT_MAX <= value < _INT_MAX else None
     if type(value) is str and value.isascii() and value.isdigit() and len(value) < 19:
         return int(value)
-    number = to_decimal(value)
+    number = _number(value)
     if number is None or not -_INT_LIMIT <= number < _INT_LIMIT:
         return None
     if number != number.to_integral_value():
@@ -74,4 +117,6 @@ def to_text(value: Any) -> str | None:
     if value is None or isinstance(value, dict | list | bool):
         return None
     text = str(value).strip()
+    if len(text) > MAX_STORED_TEXT:
+        text = text[: MAX_STORED_TEXT - 1] + "…"
     return text or None

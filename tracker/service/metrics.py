@@ -13,6 +13,7 @@ into every test for nothing the endpoint needs.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections import Counter
@@ -25,6 +26,7 @@ import structlog
 
 from tracker import __version__
 from tracker.errors import StoreError, TrackerError
+from tracker.panel.statuses import metrics_status
 from tracker.service.daemon import JobStats
 from tracker.store.orders import Store
 from tracker.store.readings import latest_balances
@@ -95,6 +97,14 @@ class _Family:
         self.lines.append(f"{self.name}{_labels(**labels)} {_number(value)}")
 
 
+_CURRENCY = re.compile(r"[A-Za-z0-9$€£¥₽.]{1,8}")
+
+
+def _currency(text: str | None) -> str:
+    """A currency label: a short code as the panel wrote it, else ``other``."""
+    return text if text and _CURRENCY.fullmatch(text) else "other"
+
+
 def render(snap: Snapshot) -> str:
     """Given a snapshot, return the Prometheus text exposition (ends with a newline)."""
     lines: list[str] = []
@@ -102,11 +112,14 @@ def render(snap: Snapshot) -> str:
     family = _Family(lines, "database_readable", "gauge", "1 if this scrape read the database.")
     family.add(0 if snap.open_orders is None else 1)
     family = _Family(lines, "open_orders", "gauge", "Orders still polled, by panel and status.")
-    for (panel, status), n in sorted((snap.open_orders or {}).items()):
+    folded: Counter[tuple[str, str]] = Counter()
+    for (panel, status), n in (snap.open_orders or {}).items():
+        folded[(panel, metrics_status(None if status == "unknown" else status))] += n
+    for (panel, status), n in sorted(folded.items()):
         family.add(n, panel=panel, status=status)
     family = _Family(lines, "balance", "gauge", "Last balance fetched from each panel.")
     for panel, currency, amount in sorted(snap.balances or []):
-        family.add(amount, panel=panel, currency=currency)
+        family.add(amount, panel=panel, currency=_currency(currency))
     _calls(lines, snap.calls)
     _jobs(lines, snap.jobs)
     return "\n".join(lines) + "\n"
