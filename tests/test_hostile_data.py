@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from hostile import HostileServer, json_reply, text_reply
 from test_service_run import DEADLINE, smm_tracker
+
 from tracker.cli.main import main
 from tracker.service.jobstats import JobStats
 from tracker.service.metrics import CallCounters, collect
