@@ -80,7 +80,8 @@ def test_balance_shows_current_state_history_and_runway(cli, store) -> None:
 
     data = json.loads(cli("balance", "--json", "--panel", "main").output)
     (info,) = data["panels"]
-    assert info["balance"] == 9.0 and info["low"] == "10" and info["recover_above"] == "10.50"
+    # Every money field is a number (issue 10), as balance always was.
+    assert info["balance"] == 9.0 and info["low"] == 10 and info["recover_above"] == 10.5
     assert info["runway"]["seconds_left"] == 2.25 * 3600
     assert len(info["history"]) == 13
     listed = cli("alerts").output.splitlines()

@@ -274,3 +274,51 @@ def test_an_explicit_per_order_refusal_keeps_its_meaning(real_panel):
     assert world.panel.calls["refill"] >= 1 and refused and "refill" in refused[0][0].lower()
     assert world.rows("SELECT count(*) FROM panel_capabilities") == [(0,)]
     assert "action_unsupported" not in world.alert_kinds()
+
+
+def _listed(world: RealPanel, order_id: int) -> list[str]:
+    lines = world.cli("orders", "--all").output.splitlines()
+    return next(line.split() for line in lines if f" {order_id} " in f" {line} ")
+
+
+def test_remains_zero_while_pending_is_not_shown_as_delivered(real_panel):
+    world = real_panel(script=ScriptQuirks(pending_remains_zero=True))
+    [pending] = world.panel.seed_orders(1, status="Pending", quantity=1000)
+    [moving] = world.panel.seed_orders(1, status="In progress", quantity=1000)
+    assert world.cli("track", str(pending), str(moving), "--quantity", "1000").exit_code == 0
+    assert world.cli("run", "--once", "--all").exit_code == 0
+    assert world.rows("SELECT remains FROM orders WHERE order_id = ?", pending) == [(0,)]
+    row = _listed(world, pending)
+    assert "Pending" in row and not any("/1000" in cell for cell in row)
+    remains = world.panel.order(moving).remains
+    assert f"{1000 - remains}/1000" in _listed(world, moving)
+
+
+def test_a_drip_feed_order_keeps_runs_and_is_counted_whole(real_panel):
+    world = real_panel()
+    placed = world.cli(
+        "add",
+        "--service",
+        "3",
+        "--link",
+        "https://x.example/v",
+        "--quantity",
+        "600",
+        "--runs",
+        "5",
+        "--interval",
+        "30",
+    )
+    assert placed.exit_code == 0, placed.output
+    order_id = int(placed.stdout.strip())
+    stored = 'SELECT quantity, runs, "interval" FROM orders WHERE order_id = ?'
+    assert world.rows(stored, order_id) == [(600, 5, 30)]
+    for _ in range(40):  # until the panel reports delivery
+        world.clock.now += 120
+        assert world.cli("run", "--once", "--all").exit_code == 0
+        if world.panel.order(order_id).status != "Pending":
+            break
+    [(remains,)] = world.rows("SELECT remains FROM orders WHERE order_id = ?", order_id)
+    assert remains == world.panel.order(order_id).remains < 3000
+    assert world.panel.order(order_id).quantity == 3000  # the panel counts runs x quantity
+    assert f"{3000 - remains}/3000" in _listed(world, order_id)

@@ -41,8 +41,9 @@ def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | N
         "balance": last["balance"],
         "currency": last["currency"],
         "at": last["at"],
-        "low": str(low) if low > 0 else None,
-        "recover_above": str(recover_level(low, config.balance.recover_margin)) if low else None,
+        # Numbers, as balance is: every money field of --json is a number.
+        "low": float(low) if low > 0 else None,
+        "recover_above": float(recover_level(low, config.balance.recover_margin)) if low else None,
         "low_since": state[0]["since"] if state else None,
         "runway": {
             "spend_per_day": runway.rate_per_day,
@@ -58,9 +59,9 @@ def _state(info: dict[str, Any]) -> str:
     if info["low"] is None:
         return "no low-balance alert (balance.low = 0)"
     if info["low_since"]:
-        above = money(Decimal(info["recover_above"]))
+        above = money(Decimal(str(info["recover_above"])))
         return f"LOW since {info['low_since']} (recovers above {above})"
-    return f"ok (alert below {money(Decimal(info['low']))})"
+    return f"ok (alert below {money(Decimal(str(info['low'])))})"
 
 
 @main.command()

@@ -17,6 +17,7 @@ from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, ope
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.clock import utcnow
 from tracker.errors import PanelError, StoreError
+from tracker.rules.delivery import delivered, total_quantity
 from tracker.store.listing import order_statuses
 from tracker.store.tracking import track_orders
 from tracker.store.watch import order_listing
@@ -237,8 +238,10 @@ ORDER_HEADERS = [
 
 def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for row in rows:
-        if row["quantity"] and row["remains"] is not None:
-            row["delivered"] = f"{row['quantity'] - row['remains']}/{row['quantity']}"
+        # Only once delivery started, of the whole order (drip-feed: runs x quantity).
+        done = delivered(row["status"], row["quantity"], row.get("runs"), row["remains"])
+        if done is not None:
+            row["delivered"] = f"{done}/{total_quantity(row['quantity'], row.get('runs'))}"
         if row.get("stalled_at"):
             row["eta"] = f"{row['eta'] or '-'} (stalled)"
         yield row

@@ -50,8 +50,8 @@ def to_json(value: Any) -> str:
     control characters escaped (\\u001b) so it is also safe on a terminal."""
 
     def default(obj: Any) -> Any:
-        if isinstance(obj, Decimal):
-            return str(obj)
+        if isinstance(obj, Decimal):  # money: a number in every --json output
+            return float(obj)
         if isinstance(obj, set | frozenset | tuple):
             return list(obj)
         return str(obj)

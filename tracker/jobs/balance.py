@@ -89,10 +89,10 @@ def balance_alert(
     else:
         message = f"{panel}: balance back to {shown} (above {money(recover_at)}) after {low_for}"
     data = {
-        "balance": str(answer.balance),
+        "balance": float(answer.balance),
         "currency": answer.currency,
-        "low": str(low),
-        "recover_above": str(recover_at),
+        "low": float(low),
+        "recover_above": float(recover_at),
         "low_since": episode.since.isoformat(timespec="seconds") if episode.since else None,
         "spend_per_day": None if runway.rate_per_day is None else round(runway.rate_per_day, 6),
         "runway_seconds": None if runway.seconds_left is None else round(runway.seconds_left),

@@ -27,6 +27,7 @@ from tracker.jobs.refill_follow import follow_refills
 from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.services import services_job, sync_services
 from tracker.panel.client import PanelClient
+from tracker.rules.delivery import total_quantity
 from tracker.rules.refills import OrderFacts, PastRequest, dropped, eligibility, probe_due
 from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.orders import Store
@@ -55,7 +56,8 @@ def order_facts(row: dict[str, Any]) -> OrderFacts:
         service_refill=None if flag is None else bool(flag),
         link=row.get("link"),
         start_count=row.get("start_count"),
-        quantity=row.get("quantity"),
+        # Drip-feed: quantity is per run; drops are judged against the whole order.
+        quantity=total_quantity(row.get("quantity"), row.get("runs")),
         remains=row.get("remains"),
     )
 

@@ -96,7 +96,7 @@ def candidate_orders(
     return store.rows(
         f"""
         SELECT o.order_id, o.status, o.completed_at, o.link, o.start_count, o.quantity,
-               o.remains, s.refill AS service_refill
+               o.runs, o.remains, s.refill AS service_refill
         FROM orders o LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
         WHERE o.panel = ? AND o.status IN ({_marks(statuses)})
           AND o.completed_at >= ? AND o.completed_at <= ? AND o.order_id > ?
