@@ -252,8 +252,8 @@ def test_a_panel_without_refill_gets_one_request_per_learning(real_panel):
     services = world.cli("services")
     assert "sim does not support refill" in services.output
     # The user asks anyway: one request, refused the same way, learned again.
-    manual = world.cli("refill", str(ids[0]))
-    assert manual.exit_code == 1 and "does not support refill" in manual.output
+    manual = world.cli("refill", str(ids[2]))  # never asked: no cooldown in the way
+    assert manual.exit_code == 1 and "does not support refill" in manual.output, manual.output
     assert world.panel.calls["refill:single"] == 2
     world.panel.script = ScriptQuirks()  # the panel gains refill
     manual = world.cli("refill", str(ids[1]))
