@@ -167,3 +167,64 @@ def test_doctor_warns_when_a_stop_may_outlast_the_unit(tmp_path):
     warning = stop_bound_check({"main": 30.0, "slow": 600.0}, 10.0)
     assert warning is not None and warning.state == WARN
     assert "panel slow" in warning.detail and "TimeoutStopSec=90s" in warning.detail
+
+
+def test_a_deleted_database_stops_the_daemon_with_an_error_and_an_alert(tmp_path, env):
+    config = tmp_path / "tracker.toml"
+    config.write_text(config_text("http://127.0.0.1:9/api/v2") + '[logging]\nformat = "json"\n')
+    daemon = Daemon(config, env)
+    try:
+        daemon.wait_for("READY=1")
+        for path in tmp_path.glob("t.db*"):
+            if not path.name.endswith(".lock"):
+                path.unlink()
+        code = daemon.proc.wait(timeout=DEADLINE)
+        events = daemon.events()
+    finally:
+        daemon.close()
+    assert code != 0
+    assert any(
+        e.get("event") == "database_replaced" and e.get("reason") == "deleted" for e in events
+    )
+    assert any(e.get("alert") == "store_replaced" for e in events), daemon.output()
+    last = daemon.output().strip().splitlines()[-1]
+    assert "was deleted while the daemon ran" in last
+
+
+def test_writes_working_again_end_the_outage_at_the_next_run_of_any_job(tmp_path):
+    from tracker.errors import StoreError
+    from tracker.jobs.base import Job
+    from tracker.jobs.health import STORE_UNWRITABLE, STORE_WRITABLE, StoreHealth
+
+    class Sink:
+        sent: list = []
+
+        def send(self, alert) -> bool:
+            self.sent.append(alert.kind)
+            return True
+
+    disk_full = [True]
+
+    def probe() -> None:
+        if disk_full[0]:
+            raise StoreError("cannot write t.db: database or disk is full (disk full)")
+
+    def slow_job() -> bool:  # services: every 6 h; it failed to write
+        raise StoreError("cannot write t.db: database or disk is full (disk full)")
+
+    sink = Sink()
+    health = StoreHealth(sink=sink, probe=probe)
+    services = health.wrap(Job("services:a", 6 * 3600, slow_job))
+    status = health.wrap(Job("status:a", 300, lambda: True))
+    with pytest.raises(StoreError):
+        services.run()
+    assert sink.sent == [STORE_UNWRITABLE]
+    status.run()  # writes still fail: the outage stays open
+    assert sink.sent == [STORE_UNWRITABLE]
+    disk_full[0] = False
+    status.run()  # the next run of any job: the probe write works
+    assert sink.sent == [STORE_UNWRITABLE, STORE_WRITABLE]
+    disk_full[0] = True
+    with pytest.raises(StoreError):
+        services.run()  # a second outage is news again
+    assert sink.sent == [STORE_UNWRITABLE, STORE_WRITABLE, STORE_UNWRITABLE]

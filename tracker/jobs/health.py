@@ -17,6 +17,7 @@ reported by the job's own error line only.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -79,6 +80,12 @@ def judge(
     left = health.failing - {job}
     if left:
         return replace(health, failing=left), None
+    return written(health, now)
+
+
+def written(health: Health, now: datetime) -> tuple[Health, Alert]:
+    """Given an open outage and a write that just succeeded, return the closed
+    health and the recovery alert."""
     since = health.since or now
     lasted = _lasted((now - since).total_seconds())
     message = f"the database is writable again after {lasted}; the jobs are catching up"
@@ -93,10 +100,20 @@ class StoreHealth:
     point trying to store one). Thread-safe: jobs of several panels run at once.
     """
 
-    def __init__(self, *, store: object = None, sink: Sink | None = None, clock: Clock = utcnow):
+    def __init__(
+        self,
+        *,
+        store: object = None,
+        sink: Sink | None = None,
+        clock: Clock = utcnow,
+        probe: Callable[[], None] | None = None,
+    ):
         self.store = store
         self.sink = sink
         self.clock = clock
+        # A tiny write tried after any job run while writes fail: the outage
+        # ends as soon as one succeeds, not when the slowest job next runs.
+        self.probe = probe
         self.health = Health()
         self._lock = threading.Lock()
 
@@ -107,9 +124,12 @@ class StoreHealth:
             except StoreError as exc:
                 if unwritable(exc):
                     self.record(job.name, str(exc))
+                else:
+                    self.try_probe()
                 raise  # the job still fails this cycle, and says why
             if ok:
                 self.record(job.name, None)
+            self.try_probe()
             return ok
 
         return replace(job, run=run)
@@ -117,9 +137,26 @@ class StoreHealth:
     def wrap_all(self, jobs: list[Job]) -> list[Job]:
         return [self.wrap(job) for job in jobs]
 
+    def try_probe(self) -> None:
+        """While writes fail, try the probe write; end the outage if it succeeds."""
+        if self.probe is None or not self.health.failing:
+            return
+        try:
+            self.probe()
+        except StoreError:
+            return  # still failing: the jobs' own errors say why
+        with self._lock:
+            if not self.health.failing:
+                return
+            self.health, alert = written(self.health, self.clock())
+        self._raise(alert)
+
     def record(self, job: str, error: str | None) -> None:
         with self._lock:
             self.health, alert = judge(self.health, job, error, self.clock())
         if alert is not None:
-            store = self.store if alert.kind == STORE_WRITABLE else None
-            raise_alert(alert, store=store, sink=self.sink, clock=self.clock)
+            self._raise(alert)
+
+    def _raise(self, alert: Alert) -> None:
+        store = self.store if alert.kind == STORE_WRITABLE else None
+        raise_alert(alert, store=store, sink=self.sink, clock=self.clock)

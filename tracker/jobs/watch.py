@@ -65,7 +65,12 @@ class Watch:
         )
         self.alerter = Alerter(tracker.store, self.sink, clock=tracker.clock)
         # Disk full or read-only database: one alert per outage; jobs retry on schedule.
-        self.store_health = StoreHealth(store=tracker.store, sink=self.sink, clock=tracker.clock)
+        self.store_health = StoreHealth(
+            store=tracker.store,
+            sink=self.sink,
+            clock=tracker.clock,
+            probe=getattr(tracker.store, "probe_write", None),
+        )
         self.paused: set[str] = set()
         self._failing: dict[str, datetime | None] = {}
         self._lock = threading.RLock()

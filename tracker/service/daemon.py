@@ -202,6 +202,8 @@ def serve(
     heartbeat_every: float = 30.0,
     poll_every: float = 0.2,
     stop_bound: float | None = None,
+    check: Callable[[], bool] | None = None,
+    check_every: float = 1.0,
 ) -> bool:
     """Run ``first`` until ``signals.stop``; on ``signals.reload`` swap in ``reload()``.
 
@@ -209,7 +211,9 @@ def serve(
     logs why). ``on_ready`` runs once the jobs are scheduled, and again after
     each reload attempt. The generation in place at the end is closed.
     Return False when runs were still going ``stop_bound`` seconds after the
-    stop (the caller should then exit at once, not wait for them).
+    stop (the caller should then exit at once, not wait for them). ``check``
+    runs every ``check_every`` seconds on the main thread; True stops the
+    daemon as a signal would (the caller knows why).
     """
     stats = stats or JobStats()
     scheduler = Scheduler(stats)
@@ -221,10 +225,15 @@ def serve(
     try:
         if on_ready is not None:
             on_ready()
+        next_check = time.monotonic() + check_every
         while not signals.stop:
             # time.sleep returns at its deadline even when a signal arrives
             # (PEP 475); a fifth of a second is quick enough to react.
             time.sleep(poll_every)
+            if check is not None and time.monotonic() >= next_check:
+                next_check = time.monotonic() + check_every
+                if check():
+                    break
             if signals.reload and not signals.stop:
                 signals.reload = False
                 new = reload() if reload is not None else None

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import structlog
 
-from tracker.alerts.alerter import raise_alert
+from tracker.alerts.alerter import Sink, raise_alert
 from tracker.config.model import Config
 from tracker.errors import ConfigError, StoreError, TrackerError
 from tracker.jobs.base import Job
@@ -33,6 +33,7 @@ from tracker.store.readings import open_order_count
 log = structlog.get_logger("tracker.service")
 
 STARTUP_RETRY = 30.0  # seconds between attempts to open an unwritable database
+STORE_REPLACED = "store_replaced"
 MAX_RETRY_WAIT = 120.0  # the longest wait between two tries of a call (Retry-After cap)
 
 
@@ -102,6 +103,8 @@ class Service:
         self.note = ""  # shown in STATUS= while the last reload failed
         self._reader: Store | None = None
         self._stalled = False
+        self.failure: str | None = None  # why the daemon stopped itself
+        self._sink: Sink | None = None  # the current generation's alert sink
 
     def run(self) -> bool:
         """Serve until stopped. Raise TrackerError if the service cannot start.
@@ -138,9 +141,12 @@ class Service:
                 heartbeat=self._heartbeat if self.notifier.enabled else None,
                 heartbeat_every=min(every, STATUS_EVERY) if every else STATUS_EVERY,
                 stop_bound=self.stop_bound(),
+                check=self._database_gone,
             )
         finally:
             self._close(metrics)
+            if self.failure is not None:
+                raise StoreError(self.failure)
 
     def _close(self, metrics: MetricsServer | None) -> None:
         if metrics is not None:
@@ -192,6 +198,7 @@ class Service:
     def _build(self, config: Config) -> Generation:
         tracker = Tracker(config)  # opens the store: migrations run here
         try:
+            self._sink = tracker.watch.sink
             for client in tracker.clients.values():
                 client.observers.append(self.calls.observe)
                 client.observers.append(self._progress)
@@ -215,6 +222,23 @@ class Service:
         the longest retry wait, a rate-limit wait and a busy database."""
         longest = max((p.timeout for p in self.config.panels), default=0.0)
         return 2 * longest + MAX_RETRY_WAIT + 60.0 + self.config.database.busy_timeout
+
+    def _database_gone(self) -> bool:
+        """Return True (after an error line and an alert) when the database file
+        was deleted or replaced under the daemon: stopping, with a non-zero exit,
+        lets systemd restart it on the file that is there now."""
+        reason = self._reader.replaced() if self._reader is not None else None
+        if reason is None:
+            return False
+        path = self.config.database.path
+        message = (
+            f"database {path} was {reason} while the daemon ran; stopping so a restart "
+            "opens the file that is there now (writes since then went to the old file)"
+        )
+        log.error("database_replaced", path=str(path), reason=reason)
+        raise_alert(Alert(STORE_REPLACED, message, severity="error"), sink=self._sink)
+        self.failure = message
+        return True
 
     def _progress(self, _panel: str, _action: str, _ok: bool, _seconds: float) -> None:
         self.stats.touch()

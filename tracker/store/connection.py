@@ -8,6 +8,7 @@ half-way through.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sized
@@ -96,6 +97,7 @@ class Connection:
                 self.conn = reader
                 return
             # An older schema: a reader cannot upgrade it, a writer may.
+        self._identity: tuple[int, int] | None = None
         try:
             conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
             self.conn = conn
@@ -111,6 +113,37 @@ class Connection:
                 migrations.apply(self.db)
         except sqlite3.Error as exc:
             raise StoreError(describe_db_error(self.path, exc)) from None
+        if str(path) != ":memory:":
+            info = os.stat(self.path)
+            self._identity = (info.st_dev, info.st_ino)
+
+    def replaced(self) -> str | None:
+        """Return why the configured path no longer names the file this
+        connection writes to ("deleted", "replaced by another file"), or None.
+
+        SQLite keeps writing to an unlinked file without a word; every write
+        would be lost, and a command run meanwhile creates a new file.
+        """
+        if self._identity is None:
+            return None
+        try:
+            info = os.stat(self.path)
+        except FileNotFoundError:
+            return "deleted"
+        except OSError:
+            return None  # cannot tell (permissions): not a reason to stop
+        if (info.st_dev, info.st_ino) != self._identity:
+            return "replaced by another file"
+        return None
+
+    def probe_write(self) -> None:
+        """Write one page and commit: raise StoreError if the database cannot be
+        written. The update changes nothing but goes through the disk like any write."""
+        with self.write() as db:
+            db.execute(
+                "UPDATE _sqlite_migrations SET name = name "
+                "WHERE rowid = (SELECT min(rowid) FROM _sqlite_migrations)"
+            )
 
     @property
     def db(self) -> Database:
