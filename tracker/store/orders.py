@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import chain
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso
@@ -176,7 +177,7 @@ class Store(Connection):
                     conn, panel, others, reports, now, cadence, polled_at, lost
                 )
             if recorded:
-                conn.executemany(_INSERT_TRANSITION, recorded)
+                conn.executemany(_INSERT_TRANSITION, map(_transition_values, recorded))
         return recorded
 
     # --- reading -------------------------------------------------------------
@@ -247,10 +248,21 @@ _SELECT_STATUS = (
     f"SELECT rowid, {', '.join(STATUS_READS)} FROM orders WHERE panel = ? AND order_id IN ({{}}) "
     "AND stopped_by IS NULL"
 )
-_TRANSITION = ("panel", "order_id", "at", "from_status", "to_status", "remains", "charge")
+_TRANSITION = (
+    "panel",
+    "order_id",
+    "at",
+    "from_status",
+    "to_status",
+    "remains",
+    "charge",
+    "raw_status",
+)
+# Positional values, not the dicts themselves: binding by name costs ~1 µs a row.
+_transition_values = itemgetter(*_TRANSITION)
 _INSERT_TRANSITION = (
-    f"INSERT INTO transitions ({', '.join(_TRANSITION)}, raw_status) "
-    f"VALUES ({', '.join(':' + f for f in _TRANSITION)}, :raw_status)"
+    f"INSERT INTO transitions ({', '.join(_TRANSITION)}) "
+    f"VALUES ({', '.join('?' * len(_TRANSITION))})"
 )
 
 
