@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +21,9 @@ from tracker.rules.delivery import delivered, total_quantity
 from tracker.store.listing import order_statuses
 from tracker.store.tracking import track_orders
 from tracker.store.watch import order_listing
+
+if TYPE_CHECKING:
+    from tracker.store.orders import Store
 
 _ID = re.compile(r"^\d{1,18}$")
 
@@ -117,6 +120,7 @@ def add(
     config = ctx.config(keys=True)
     panel_config = config.panel(panel)
     store = open_store(config)
+    refuse_certain_refusals(store, panel_config.name, service, link, quantity, extra)
     client = PanelClient(panel_config)
     try:
         from tracker.panel.models import NewOrder
@@ -140,6 +144,26 @@ def add(
             f"order {order_id} was placed but not recorded ({exc}); "
             f"run: smm-tracker track {order_id}"
         )
+
+
+def refuse_certain_refusals(
+    store: Store,
+    panel: str,
+    service: int,
+    link: str | None,
+    quantity: int | None,
+    extra: dict[str, str],
+) -> None:
+    """Exit 2 before sending when the flags, or the service's type as last
+    synced, make the panel's refusal certain (a missing --link, --comments...)."""
+    from tracker.panel.order_fields import ServiceFacts, order_problems
+    from tracker.store.refills import service_row
+
+    row = service_row(store, panel, service)
+    facts = ServiceFacts(service, row["type"], row["min"], row["max"]) if row else None
+    problems = order_problems(link, quantity, extra, facts)
+    if problems:
+        fail("; ".join(problems) + " (nothing sent)", EXIT_USAGE)
 
 
 # The table is for reading: past a screenful, --limit N or --all say how much.

@@ -281,3 +281,9 @@ def refills_after(store: Store, row_id: int) -> dict[str, int]:
         "SELECT panel, COUNT(*) AS n FROM refills WHERE id > ? GROUP BY panel", [row_id]
     )
     return {r["panel"]: r["n"] for r in rows}
+
+
+def service_row(store: Store, panel: str, service: int) -> dict[str, Any] | None:
+    """Return one stored service of a panel, or None if it was never synced."""
+    found = store.rows("SELECT * FROM services WHERE panel = ? AND service = ?", [panel, service])
+    return found[0] if found else None

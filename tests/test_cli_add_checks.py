@@ -1,0 +1,108 @@
+"""Issue 12, point 7: `add` refuses locally (exit 2, nothing sent) what the
+flags or the synced service type make a certain refusal."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from simconfig import sim_config
+
+from tracker.cli.main import main
+from tracker.sim.catalogue import SERVICE_COMMENTS, SERVICE_FOLLOWERS
+from tracker.sim.server import PanelServer, SimulatedPanel
+
+KEY = "sim-key-AddCheck6Local2Q"
+LINK = "https://instagram.com/p/abc"
+
+
+@pytest.fixture
+def sim(tmp_path, monkeypatch):
+    panel = SimulatedPanel(key=KEY, seed=4, speed=60.0)
+    server = PanelServer(panel).start()
+    (tmp_path / "tracker.toml").write_text(sim_config(server.url, panel='timeout = "5s"'))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    runner = CliRunner()
+
+    def cli(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    yield panel, cli
+    server.stop()
+
+
+@pytest.fixture
+def synced(sim):
+    panel, cli = sim
+    assert cli("services", "--refresh").exit_code == 0
+    panel.reset_counters()
+    return panel, cli
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["--service", str(SERVICE_FOLLOWERS), "--quantity", "500"],
+            f"service {SERVICE_FOLLOWERS} is a 'Default' service: --link required",
+        ),
+        (
+            ["--service", str(SERVICE_FOLLOWERS), "--link", LINK],
+            f"service {SERVICE_FOLLOWERS} is a 'Default' service: --quantity required",
+        ),
+        (
+            ["--service", str(SERVICE_COMMENTS), "--link", LINK],
+            f"service {SERVICE_COMMENTS} is a 'Custom Comments' service: --comments required",
+        ),
+        (
+            ["--service", str(SERVICE_COMMENTS), "--link", LINK, "--comments", "a\nb"],
+            f"number of --comments 2 is outside service {SERVICE_COMMENTS}'s range 5..1000",
+        ),
+        (
+            ["--service", str(SERVICE_FOLLOWERS), "--link", LINK, "--quantity", "5"],
+            f"--quantity 5 is outside service {SERVICE_FOLLOWERS}'s range 100..100000",
+        ),
+    ],
+)
+def test_what_the_service_type_requires_is_checked_before_sending(synced, args, said):
+    panel, cli = synced
+    result = cli("add", *args)
+    assert result.exit_code == 2, result.output
+    assert said in result.output
+    assert "(nothing sent)" in result.output
+    assert panel.calls["add"] == 0
+
+
+def test_expiry_must_be_d_m_y_even_for_an_unsynced_service(sim):
+    panel, cli = sim
+    result = cli("add", "--service", "99", "--link", LINK, "--expiry", "tomorrow")
+    assert result.exit_code == 2
+    assert "--expiry must be a date as d/m/Y, like 31/12/2026 (got 'tomorrow')" in result.output
+    assert panel.calls["add"] == 0
+
+
+def test_an_unsynced_service_is_not_judged(sim):
+    panel, cli = sim
+    result = cli("add", "--service", str(SERVICE_FOLLOWERS), "--quantity", "500")
+    assert result.exit_code == 1
+    assert "Bad Link" in result.output  # the panel's own answer
+    assert panel.calls["add"] == 1
+
+
+def test_a_complete_request_is_placed(synced):
+    panel, cli = synced
+    result = cli(
+        "add",
+        "--service",
+        str(SERVICE_COMMENTS),
+        "--link",
+        LINK,
+        "--comments",
+        "nice\nwow\ngreat\ncool",
+        "--comments",
+        "love it",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().isdigit()
+    assert panel.calls["add"] == 1
