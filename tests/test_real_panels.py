@@ -322,3 +322,19 @@ def test_a_drip_feed_order_keeps_runs_and_is_counted_whole(real_panel):
     assert remains == world.panel.order(order_id).remains < 3000
     assert world.panel.order(order_id).quantity == 3000  # the panel counts runs x quantity
     assert f"{3000 - remains}/3000" in _listed(world, order_id)
+
+
+def test_a_panel_without_refill_status_is_asked_once_per_learning(real_panel):
+    world = real_panel(script=ScriptQuirks(missing_actions=("refill_status",)))
+    config = world.home / "tracker.toml"
+    config.write_text(config.read_text() + '[refill]\nfirst_check = "0s"\ncooldown = "1d"\n')
+    ids = world.panel.seed_orders(3, status="Completed")
+    assert world.cli("track", *map(str, ids), "--service", "1").exit_code == 0
+    assert world.cli("run", "--once", "--all").exit_code == 0  # refills requested
+    assert world.rows("SELECT count(*) FROM refills WHERE refill_id IS NOT NULL") == [(3,)]
+    for _ in range(3):
+        assert world.cli("run", "--once", "--all").exit_code == 0
+    # One multi call refused as a whole (as a single-ID clone would), one single.
+    assert world.panel.calls["refill_status"] == 2
+    assert world.alert_kinds().count("action_unsupported") == 1
+    assert world.rows("SELECT action, supported FROM panel_capabilities") == [("refill_status", 0)]

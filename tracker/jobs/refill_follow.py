@@ -20,6 +20,7 @@ from tracker.jobs.refill_requests import MAX_FAILED_CALLS, PanelModes, multi_uns
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillStatus
 from tracker.rules.refills import followed
+from tracker.store.capabilities import is_unsupported
 from tracker.store.orders import Store
 from tracker.store.refills import open_refills, update_refills
 
@@ -34,6 +35,8 @@ class FollowResult:
     errors: list[str] = field(default_factory=list)
     auth_failed: bool = False
     gave_up: bool = False  # the panel is unreachable or refused the key: try next run
+    # The panel's words when it turned out to have no refill_status action at all.
+    unsupported: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -57,14 +60,17 @@ def follow_refills(
     stop = stop_event or threading.Event()
     result = FollowResult()
     after = 0
-    while not stop.is_set():
+    if is_unsupported(store, client.name, "refill_status"):
+        log.debug("refill_status_unsupported", panel=client.name)
+        return result
+    while not stop.is_set() and result.unsupported is None:
         rows = open_refills(store, client.name, after=after, limit=MAX_IDS)
         if not rows:
             break
         after = rows[-1]["id"]
         reports = _ask(client, [r["refill_id"] for r in rows], modes, result)
         if reports is None:
-            if result.gave_up or len(result.errors) >= MAX_FAILED_CALLS:
+            if result.gave_up or result.unsupported or len(result.errors) >= MAX_FAILED_CALLS:
                 break
             continue
         updates = {r["id"]: followed(r, reports.get(r["refill_id"])) for r in rows}
@@ -102,7 +108,10 @@ def _ask(
         reports = {}
         for refill_id in ids:
             result.calls += 1
-            reports[refill_id] = client.refill_status(refill_id)
+            report = reports[refill_id] = client.refill_status(refill_id)
+            if report.error and client.lacks_action("refill_status", report.error):
+                result.unsupported = report.error
+                return None  # nothing learned about these refills: they stay as they are
         return reports
     except PanelError as exc:
         result.errors.append(str(exc))

@@ -117,6 +117,9 @@ class RefillRound:
             stop_event=self.stop,
             on_changes=self.notify,
         )
+        if follow.unsupported is not None:
+            learn(self.store, self.client.name, "refill_status", False, follow.unsupported, now)
+            self.on_unsupported(self.client.name, "refill_status", follow.unsupported)
         if follow.gave_up:
             return False  # unreachable or key refused: requests would fail the same way
         return self.request_round() and follow.ok
