@@ -27,7 +27,7 @@ from tracker.jobs.cancels import (
     PanelActions,
     service_facts,
 )
-from tracker.jobs.stalls import watch_stalls
+from tracker.jobs.stalls import service_medians, watch_stalls
 from tracker.panel.models import NewOrder
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reorders import (
@@ -49,11 +49,14 @@ from tracker.store import automation as sql
 log = structlog.get_logger("tracker.automation")
 
 AUTOMATION_CAPPED = "automation_capped"
+MEDIANS_EVERY = 3600.0  # seconds between two readings of the services' medians
 NOT_SENT = "Not sent"  # certainly never reached the panel: no row kept, tried next run
 
 
 class AutomationRound(PanelActions):
     """One panel's automation job."""
+
+    _cached_medians: tuple[datetime, dict[int, float]] | None = None
 
     def run(self) -> bool:
         """Run every part that is switched on; return True when no call failed."""
@@ -61,13 +64,24 @@ class AutomationRound(PanelActions):
         settled = sql.settle_interrupted(self.store, self.panel, now - self.grace, now)
         if settled:
             log.warning("automation_interrupted", panel=self.panel, actions=settled)
-        watch_stalls(self.store, self.panel, self.config, self.alerter, self.clock)
+        medians = self._medians(now)
+        watch_stalls(self.store, self.panel, self.config, self.alerter, self.clock, medians)
         ok = True
         if self.config.cancel_pending and not self.stop.is_set():
             ok = self.cancel_stale() and ok
         if self.config.reorder and not self.stop.is_set():
             ok = self.reorder_partials() and ok
         return ok
+
+    def _medians(self, now: datetime) -> dict[int, float]:
+        """Return the services' median times to complete, read at most once per
+        MEDIANS_EVERY: they move slowly, and reading them walks every Completed
+        order of the last 30 days."""
+        cached = self._cached_medians
+        if cached is None or (now - cached[0]).total_seconds() >= MEDIANS_EVERY:
+            cached = (now, service_medians(self.store, self.panel, now))
+            self._cached_medians = cached
+        return cached[1]
 
     # --- Partial remainders ---------------------------------------------------------
 

@@ -91,20 +91,31 @@ def open_order(row: dict[str, Any]) -> OpenOrder:
     )
 
 
+def service_medians(store: Any, panel: str, now: datetime) -> dict[int, float]:
+    """Return each service's median seconds from first seen to Completed over the
+    last MEDIAN_WINDOW (services with enough completed orders)."""
+    samples = completed_durations(store, panel, now - timedelta(seconds=MEDIAN_WINDOW))
+    return median_durations(
+        (r["service"], parse_iso(r["created_at"]), parse_iso(r["completed_at"])) for r in samples
+    )
+
+
 def watch_stalls(
     store: Any,
     panel: str,
     config: AutomationConfig,
     alerter: Alerter,
     clock: Callable[[], datetime],
+    medians: dict[int, float] | None = None,
 ) -> dict[str, int]:
     """Judge every open order of a panel: store its eta and stall episode, alert
-    on episodes that open or end; return counts (watched, stalled, moving)."""
+    on episodes that open or end; return counts (watched, stalled, moving).
+
+    ``medians`` (each service's median seconds to complete) is read from the
+    store when not given: :func:`service_medians`."""
     now = clock()
-    samples = completed_durations(store, panel, now - timedelta(seconds=MEDIAN_WINDOW))
-    medians = median_durations(
-        (r["service"], parse_iso(r["created_at"]), parse_iso(r["completed_at"])) for r in samples
-    )
+    if medians is None:
+        medians = service_medians(store, panel, now)
     stalled: list[dict[str, Any]] = []
     moving: list[dict[str, Any]] = []
     watched, after = 0, 0
