@@ -138,6 +138,7 @@ def test_the_remainder_is_what_the_listing_calls_undelivered():
     assert undelivered(1000, 400) == 400
     assert undelivered(1000, -2) == 0  # over-delivered
     assert undelivered(1000, None) == 0
+    assert undelivered(100, 250, runs=5) == 250  # drip-feed: 500 in all, 250 left
 
 
 @pytest.mark.parametrize(

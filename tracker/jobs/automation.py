@@ -116,6 +116,7 @@ class AutomationRound(PanelActions):
                     remains=row["remains"],
                     completed_at=parse_iso(row["completed_at"]) if row["completed_at"] else None,
                     parent_order_id=row["parent_order_id"],
+                    runs=row["runs"],
                 )
                 plan = reorder_plan(order, service_facts(row), self.config, now)
                 if not isinstance(plan, Plan):

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from tracker.config.model import AutomationConfig
 from tracker.panel.statuses import PARTIAL, PENDING
+from tracker.rules.delivery import delivered, total_quantity
 
 REORDER = "reorder"
 CANCEL = "cancel"
@@ -54,6 +55,7 @@ class PartialOrder:
     remains: int | None
     completed_at: datetime | None
     parent_order_id: int | None = None
+    runs: int | None = None  # drip-feed: quantity is per run
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,16 @@ class Plan:
     reason: str
 
 
-def undelivered(quantity: int, remains: int | None) -> int:
-    """Given an order's quantity and remains, return what was not delivered, by the
-    orders listing's rule (delivered = quantity - remains): the remains, never
-    below 0 (over-delivery) nor above the quantity."""
-    if remains is None:
+def undelivered(quantity: int, remains: int | None, runs: int | None = None) -> int:
+    """Given a Partial order's quantity (per run for drip-feed), remains and runs,
+    return what was not delivered, by the orders listing's rule
+    (:func:`tracker.rules.delivery.delivered`): the whole order less what was
+    delivered, never below 0 (over-delivery)."""
+    total = total_quantity(quantity, runs) or 0
+    done = delivered(PARTIAL, quantity, runs, remains)
+    if done is None:
         return 0
-    return max(0, min(quantity, remains))
+    return max(0, min(total, total - done))
 
 
 def rounded(amount: int, step: int, mode: str) -> int:
@@ -119,7 +124,7 @@ def reorder_plan(
         return TOO_OLD
     if not order.link or not order.quantity:
         return MISSING
-    left = undelivered(order.quantity, order.remains)
+    left = undelivered(order.quantity, order.remains, order.runs)
     if left <= 0:
         return NOTHING_LEFT
     if service is None:
@@ -133,7 +138,7 @@ def reorder_plan(
         amount = service.min  # the panel refuses less; the customer gets a little more
     if service.max is not None and amount > service.max:
         return ABOVE_MAX
-    why = f"{PARTIAL}: {left} of {order.quantity} undelivered"
+    why = f"{PARTIAL}: {left} of {total_quantity(order.quantity, order.runs)} undelivered"
     return Plan(amount, estimated_cost(service.rate, amount), why)
 
 
