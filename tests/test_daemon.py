@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import threading
 
+from structlog.testing import capture_logs
+
 from tracker.jobs.base import Job
+from tracker.panel.ratelimit import RateLimitStopped
 from tracker.service.daemon import Generation, JobStats, Scheduler, guarded, run_once, serve
 from tracker.service.signals import Signals
 
@@ -27,6 +30,21 @@ def test_guarded_counts_runs_failures_and_never_raises():
     assert stats.runs_by_job == {"ok": 1, "bad": 1, "no": 1}
     assert stats.last_failed == {"bad", "no"} and set(stats.last_ok) == {"ok"}
     assert set(stats.durations) == {"ok", "bad", "no"} and not stats.running
+
+
+def test_a_run_cut_short_by_a_stop_is_logged_at_info_and_not_a_failure():
+    stats, seen = JobStats(), []
+    stats.observers.append(lambda *args: seen.append(args))
+
+    def stopped() -> bool:
+        raise RateLimitStopped("stopping: request not sent", panel="main")
+
+    with capture_logs() as logs:
+        assert guarded(Job("balance:main", 60, stopped), stats)() is False
+    assert stats.runs == 1 and stats.failures == 0 and not stats.last_failed
+    assert not stats.failures_by_job and "balance:main" not in stats.last_ok
+    assert [(e["event"], e["log_level"]) for e in logs] == [("job_stopped", "info")]
+    assert seen == [("balance:main", seen[0][1], False, True)]  # (job, seconds, ok, stopped)
 
 
 def test_a_run_of_a_retired_generation_is_skipped():

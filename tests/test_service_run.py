@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -272,6 +273,28 @@ def test_sigterm_during_a_slow_poll_exits_0_with_whole_batches_only(world):
     assert with_status == done == transitions
     assert world.panel.calls["status"] == done // 100
     assert any(e.get("event") == "daemon_stopped" for e in daemon.events())
+
+
+def test_sigterm_mid_cycle_logs_no_error_and_counts_no_failure(world):
+    # Six requests a minute: the first job's call goes out, the other jobs'
+    # calls wait 10 and 20 s for the rate limit. SIGTERM then leaves them
+    # unsent, which is the stop working, not the panel failing.
+    world.config.write_text(config_text(world.server.url, panel="requests_per_minute = 6"))
+    world.cli("track", *map(str, world.panel.seed_orders(50)))
+    daemon = world.daemon()
+    daemon.wait_for("READY=1")
+    _wait_until(lambda: sum(world.panel.calls.values()) >= 1, daemon)
+
+    assert daemon.stop(signal.SIGTERM) == 0, daemon.output()
+
+    events = daemon.events()
+    errors = [e for e in events if e.get("level") in ("error", "critical")]
+    assert errors == [], daemon.output()
+    stopped = [e for e in events if e.get("event") == "daemon_stopped"]
+    assert stopped and stopped[0]["failures"] == 0, daemon.output()
+    assert sum(world.panel.calls.values()) == 1  # the others were never sent
+    status = [f for f in fields(daemon.wait_for("STOPPING=1")) if f.startswith("STATUS=")]
+    assert status and not any(re.search(r"[1-9]\d* failed|[^o] jobs? failing", f) for f in status)
 
 
 def test_sighup_reloads_the_config_and_keeps_it_when_the_new_one_is_broken(world):

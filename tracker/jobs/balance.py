@@ -17,7 +17,7 @@ import structlog
 from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock, parse_iso
 from tracker.config.model import Config
-from tracker.errors import AuthError, PanelAnswerError, PanelError
+from tracker.errors import AuthError, PanelAnswerError, PanelError, StopRequested
 from tracker.panel.client import PanelClient
 from tracker.panel.models import Balance
 from tracker.rules.alerts import rough_duration
@@ -120,6 +120,8 @@ def check_balance(
     except AuthError as exc:
         gate.auth_refused(panel.name, exc.detail)
         return False
+    except StopRequested:
+        raise  # not a failure: the daemon reports the stop
     except PanelError as exc:
         if isinstance(exc, PanelAnswerError):
             gate.auth_accepted(panel.name)  # it answered, and not with a refusal

@@ -15,7 +15,13 @@ from typing import Any
 
 import structlog
 
-from tracker.errors import AuthError, PanelAnswerError, PanelError, TransientError
+from tracker.errors import (
+    AuthError,
+    PanelAnswerError,
+    PanelError,
+    StopRequested,
+    TransientError,
+)
 from tracker.jobs.refill_requests import MAX_FAILED_CALLS, PanelModes, multi_unsupported
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillStatus
@@ -113,6 +119,8 @@ def _ask(
                 result.unsupported = report.error
                 return None  # nothing learned about these refills: they stay as they are
         return reports
+    except StopRequested:
+        raise  # not a failure: the daemon reports the stop
     except PanelError as exc:
         result.errors.append(str(exc))
         result.auth_failed = isinstance(exc, AuthError)

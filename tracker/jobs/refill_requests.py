@@ -23,6 +23,7 @@ from tracker.errors import (
     OutcomeUnknownError,
     PanelAnswerError,
     PanelError,
+    StopRequested,
     TransientError,
 )
 from tracker.panel.client import MAX_IDS, PanelClient
@@ -174,6 +175,10 @@ def _send_multi(
     result.calls += 1
     try:
         answers = client.refills(order_ids)
+    except StopRequested:  # stopping, not failing: asked again next round
+        result.calls -= 1
+        _unsent(store, rows, order_ids, result)
+        return
     except AuthError as exc:
         _failed(result, client, exc, auth=True)
         _unsent(store, rows, order_ids, result)
@@ -229,6 +234,10 @@ def _send_singles(
         result.calls += 1
         try:
             fields = answered(client.refill(order_id))
+        except StopRequested:  # stopping, not failing: asked again next round
+            result.calls -= 1
+            _unsent(store, rows, order_ids[index:], result)
+            return
         except (AuthError, TransientError) as exc:
             _failed(result, client, exc, auth=isinstance(exc, AuthError))
             _unsent(store, rows, order_ids[index:], result)

@@ -20,7 +20,7 @@ import structlog
 
 from tracker.clock import parse_iso
 from tracker.config.model import RefillConfig
-from tracker.errors import PanelError
+from tracker.errors import PanelError, StopRequested
 from tracker.jobs.base import Core, Job
 from tracker.jobs.probe import ProbeError, ProbeRequest, run_probe
 from tracker.jobs.refill_follow import follow_refills
@@ -134,6 +134,8 @@ class RefillRound:
         if not has_services(self.store, name):
             try:
                 sync_services(self.store, self.client, self.clock)
+            except StopRequested:
+                raise  # not a failure: the daemon reports the stop
             except PanelError as exc:  # unknown services are then skipped (or tried)
                 log.warning("services_unavailable", panel=name, error=str(exc))
         now = self.clock()

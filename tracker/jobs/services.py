@@ -11,7 +11,7 @@ from datetime import datetime
 
 import structlog
 
-from tracker.errors import PanelError
+from tracker.errors import PanelError, StopRequested
 from tracker.panel.client import PanelClient
 from tracker.store.orders import Store
 from tracker.store.refills import save_services
@@ -34,6 +34,8 @@ def services_job(store: Store, client: PanelClient, clock: Callable[[], datetime
     """Run one services sync for the scheduler; return True when it succeeded."""
     try:
         sync_services(store, client, clock)
+    except StopRequested:
+        raise  # not a failure: the daemon reports the stop
     except PanelError as exc:
         log.error("services_failed", panel=client.name, error=str(exc))
         return False

@@ -137,20 +137,21 @@ class Transport(Generic[P]):
             self._limiter()
         started = time.monotonic()
         ok = False
-        try:
-            with self._in_flight:
-                # Checked again once a slot is free: a request queued behind
-                # others must not go out after a stop (SIGTERM) was asked for.
-                self._refuse_if_stopping(action)
+        with self._in_flight:
+            # Checked again once a slot is free: a request queued behind
+            # others must not go out after a stop (SIGTERM) was asked for.
+            # Not a call, so not counted: the panel did not fail.
+            self._refuse_if_stopping(action)
+            try:
                 answer = self._exchange(action, data)
-            ok = True
-            return answer
-        except PanelAnswerError:
-            ok = True  # the panel answered; it is reachable
-            raise
-        finally:
-            for observe in self.observers:
-                observe(self.name, action, ok, time.monotonic() - started)
+                ok = True
+                return answer
+            except PanelAnswerError:
+                ok = True  # the panel answered; it is reachable
+                raise
+            finally:
+                for observe in self.observers:
+                    observe(self.name, action, ok, time.monotonic() - started)
 
     def _refuse_if_stopping(self, action: str) -> None:
         if self._stop.is_set():

@@ -22,6 +22,7 @@ import structlog
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from tracker.errors import StopRequested
 from tracker.jobs.base import Job
 from tracker.service.jobstats import JobStats
 from tracker.service.signals import Signals
@@ -49,27 +50,35 @@ def guarded(
             stats.running[job.name] = time.time()
             stats.progress = time.monotonic()
         started = time.monotonic()
-        ok = False
+        ok = stopped = False
         try:
             with structlog.contextvars.bound_contextvars(job=job.name):
                 try:
                     ok = bool(job.run())
+                except StopRequested as exc:
+                    # SIGTERM/SIGINT or a reload: what was left was not sent.
+                    # The panel did not fail, so neither did the job.
+                    stopped = True
+                    log.info("job_stopped", reason=exc.detail)
                 except Exception as exc:
                     log.error("job_failed", error=str(exc), error_type=type(exc).__name__)
         finally:
+            seconds = time.monotonic() - started
             with stats.lock:
                 stats.running.pop(job.name, None)
                 stats.progress = time.monotonic()
                 stats.runs += 1
                 stats.runs_by_job[job.name] += 1
-                stats.durations[job.name] = time.monotonic() - started
+                stats.durations[job.name] = seconds
                 if ok:
                     stats.last_ok[job.name] = time.time()
                     stats.last_failed.discard(job.name)
-                else:
+                elif not stopped:
                     stats.failures += 1
                     stats.failures_by_job[job.name] += 1
                     stats.last_failed.add(job.name)
+            for observer in stats.observers:
+                observer(job.name, seconds, ok, stopped)
         return ok
 
     return run

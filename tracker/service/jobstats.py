@@ -9,7 +9,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+JobObserver = Callable[[str, float, bool, bool], None]
 
 
 @dataclass
@@ -28,6 +31,8 @@ class JobStats:
     # ending, a panel call completing. The watchdog is fed only while it moves.
     progress: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Called after each run with (job, seconds, ok, stopped): the metrics' histograms.
+    observers: list[JobObserver] = field(default_factory=list)
 
     def touch(self) -> None:
         """Record progress (a panel call completed)."""

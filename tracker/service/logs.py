@@ -3,12 +3,20 @@
 Standard-library loggers (apscheduler, httpx, tenacity) are routed through the
 same processors. A redaction processor replaces every registered secret with
 ``***`` wherever it appears, and tracebacks never show frame locals.
+
+Under systemd, when stderr is the journal (``$JOURNAL_STREAM`` names its
+device and inode), every line starts with its syslog priority (``<3>`` error,
+``<4>`` warning, ``<6>`` info, ``<7>`` debug; sd-daemon(3)) and carries no
+timestamp of its own: journald stamps each entry, and ``journalctl -p err``
+then shows exactly the errors. Colours follow the terminal and ``NO_COLOR``.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -38,20 +46,79 @@ class _RedactingStream:
         self._stream.flush()
 
 
+FORMATS = ("auto", "console", "json")
+
+# syslog priorities by structlog level name (sd-daemon(3) prefixes).
+PRIORITIES = {
+    "critical": 2,
+    "exception": 3,
+    "error": 3,
+    "warning": 4,
+    "warn": 4,
+    "notice": 5,
+    "info": 6,
+    "debug": 7,
+}
+
+
+def is_journal(stream: Any, environ: Mapping[str, str] | None = None) -> bool:
+    """Given a stream, return True when it is the journal's (``$JOURNAL_STREAM``
+    is ``DEVICE:INODE`` of the stream systemd connected to journald)."""
+    value = (os.environ if environ is None else environ).get("JOURNAL_STREAM", "")
+    device, _, inode = value.partition(":")
+    try:
+        stat = os.fstat(stream.fileno())
+        return (int(device), int(inode)) == (stat.st_dev, stat.st_ino)
+    except (AttributeError, OSError, ValueError):
+        return False  # no file descriptor (a test's StringIO), or a garbled variable
+
+
+def wants_colour(stream: Any, environ: Mapping[str, str] | None = None) -> bool:
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set (no-color.org)."""
+    if (os.environ if environ is None else environ).get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+class _Prioritised:
+    """Wrap a renderer: prefix each rendered line with the event's syslog priority."""
+
+    def __init__(self, renderer: Any):
+        self._renderer = renderer
+
+    def __call__(self, logger: Any, name: str, event_dict: dict[str, Any]) -> str:
+        priority = PRIORITIES.get(str(event_dict.get("level", "info")).lower(), 6)
+        text = str(self._renderer(logger, name, event_dict))
+        return "\n".join(f"<{priority}>{line}" for line in text.split("\n"))
+
+
 def configure(
-    level: str = "info", fmt: str = "auto", *, stream: Any = None, cache: bool = True
+    level: str = "info",
+    fmt: str = "auto",
+    *,
+    stream: Any = None,
+    cache: bool = True,
+    journal: bool | None = None,
 ) -> None:
-    """Set up structlog and stdlib logging for the whole process."""
+    """Set up structlog and stdlib logging for the whole process.
+
+    ``fmt`` is ``auto`` (console on a terminal, JSON otherwise), ``console`` or
+    ``json``. ``journal`` (default: detected from ``$JOURNAL_STREAM``) adds the
+    syslog priority prefixes and drops the timestamp.
+    """
     stream = stream or sys.stderr
     numeric = getattr(logging, level.upper(), logging.INFO)
+    if journal is None:
+        journal = is_journal(stream)
     use_json = fmt == "json" or (fmt == "auto" and not getattr(stream, "isatty", lambda: False)())
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.stdlib.ExtraAdder(),
     ]
+    if not journal:  # journald stamps every entry itself
+        shared.insert(3, structlog.processors.TimeStamper(fmt="iso", utc=True))
     if use_json:
         renderer: Any = structlog.processors.JSONRenderer()
         final: list[Any] = [
@@ -63,10 +130,12 @@ def configure(
         final = [
             redact_processor,
             structlog.dev.ConsoleRenderer(
-                colors=getattr(stream, "isatty", lambda: False)(),
+                colors=wants_colour(stream) and not journal,
                 exception_formatter=structlog.dev.plain_traceback,
             ),
         ]
+    if journal:
+        final[-1] = _Prioritised(final[-1])
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *final],
