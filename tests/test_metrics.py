@@ -1,4 +1,5 @@
-"""The Prometheus endpoint: exact text for fixed numbers, then real data over loopback."""
+"""The Prometheus endpoint: exact text for fixed numbers, then real data over
+loopback, parsed with prometheus_client's own parsers (text and OpenMetrics)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,23 @@ import urllib.request
 from collections import Counter
 
 import pytest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
+from prometheus_client.parser import text_string_to_metric_families
 
+from tracker import __version__
 from tracker.config.load import config_from_dict
 from tracker.errors import TrackerError
 from tracker.jobs.tracker import Tracker
 from tracker.service.daemon import JobStats, run_once
-from tracker.service.metrics import CallCounters, MetricsServer, Snapshot, collect, render
+from tracker.service.metrics import (
+    CallCounters,
+    Snapshot,
+    build_registry,
+    collect,
+    render,
+    take_snapshot,
+)
+from tracker.service.metrics_http import MetricsServer
 from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.orders import Store
 
@@ -23,17 +35,17 @@ SAMPLE = re.compile(r'^[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? -?[0-9.e+-]+$'
 
 
 def samples(text: str) -> dict[str, float]:
-    """Given exposition text, return {"name{labels}": value}; check every line's form."""
-    values, typed = {}, set()
+    """Given exposition text, return {"name{labels}": value} (labels sorted by
+    name, as prometheus_client writes them); check every line's form."""
+    typed = set()
     for line in text.splitlines():
         if line.startswith("# TYPE "):
             typed.add(line.split()[2])
         elif not line.startswith("#"):
             assert SAMPLE.match(line), line
-            name, _, value = line.rpartition(" ")
-            assert name.split("{")[0] in typed, f"{line}: no TYPE line"
-            values[name] = float(value)
-    return values
+            name = line.rpartition(" ")[0].split("{")[0]
+            assert name in typed or name.rsplit("_", 1)[0] in typed, f"{line}: no TYPE line"
+    return parsed(text)
 
 
 def fixed_snapshot() -> Snapshot:
@@ -41,6 +53,12 @@ def fixed_snapshot() -> Snapshot:
     calls.observe("main", "status", True, 0.25)
     calls.observe("main", "status", False, 10.0)
     calls.observe("b", "balance", True, 0.5)
+    calls.observe_job("status:main", 1.0, True, False)
+    calls.observe_job("status:main", 3.0, False, False)
+    return fixed_snapshot_with(calls)
+
+
+def fixed_snapshot_with(calls: CallCounters) -> Snapshot:
     jobs = JobStats(
         runs=3,
         failures=1,
@@ -63,11 +81,11 @@ def test_render_gives_every_family_with_labels():
     got = samples(render(fixed_snapshot()))
     assert got['smm_tracker_open_orders{panel="main",status="Pending"}'] == 4
     assert got['smm_tracker_open_orders{panel="main",status="In progress"}'] == 2
-    assert got['smm_tracker_balance{panel="main",currency="USD"}'] == 100.84292
-    assert got['smm_tracker_api_calls_total{panel="main",action="status"}'] == 2
-    assert got['smm_tracker_api_failures_total{panel="main",action="status"}'] == 1
-    assert got['smm_tracker_api_failures_total{panel="b",action="balance"}'] == 0
-    assert got['smm_tracker_api_call_seconds_total{panel="main",action="status"}'] == 10.25
+    assert got['smm_tracker_balance{currency="USD",panel="main"}'] == 100.84292
+    assert got['smm_tracker_api_calls_total{action="status",panel="main"}'] == 2
+    assert got['smm_tracker_api_failures_total{action="status",panel="main"}'] == 1
+    assert got['smm_tracker_api_failures_total{action="balance",panel="b"}'] == 0
+    assert got['smm_tracker_api_call_seconds_total{action="status",panel="main"}'] == 10.25
     assert got['smm_tracker_job_runs_total{job="status:main"}'] == 2
     assert got['smm_tracker_job_failures_total{job="status:b"}'] == 1
     assert got['smm_tracker_job_running{job="status:main"}'] == 1
@@ -75,6 +93,29 @@ def test_render_gives_every_family_with_labels():
     assert got['smm_tracker_job_last_duration_seconds{job="status:main"}'] == 1.5
     assert got['smm_tracker_last_poll_success_timestamp_seconds{panel="main"}'] == 1.8e9
     assert got["smm_tracker_database_readable"] == 1
+    assert got[f'smm_tracker_info{{version="{__version__}"}}'] == 1
+
+
+def test_histograms_count_each_call_in_its_bucket_by_outcome():
+    got = samples(render(fixed_snapshot()))
+    name = "smm_tracker_api_call_duration_seconds"
+    ok, failed = 'outcome="ok",panel="main"', 'outcome="failed",panel="main"'
+    assert got[f'{name}_bucket{{action="status",le="0.1",{ok}}}'] == 0
+    assert got[f'{name}_bucket{{action="status",le="0.25",{ok}}}'] == 1  # le is "<="
+    assert got[f'{name}_bucket{{action="status",le="+Inf",{ok}}}'] == 1
+    assert got[f'{name}_bucket{{action="status",le="5.0",{failed}}}'] == 0
+    assert got[f'{name}_bucket{{action="status",le="10.0",{failed}}}'] == 1
+    assert got[f'{name}_sum{{action="status",{failed}}}'] == 10.0
+    assert got['smm_tracker_poll_duration_seconds_count{panel="main"}'] == 2
+    assert got['smm_tracker_poll_duration_seconds_sum{panel="main"}'] == 4.0
+    assert got['smm_tracker_poll_duration_seconds_bucket{le="2.5",panel="main"}'] == 1
+
+
+def test_a_stopped_poll_is_not_timed():
+    calls = CallCounters()
+    calls.observe_job("status:main", 3.0, False, True)  # SIGTERM: a partial poll
+    calls.observe_job("balance:main", 3.0, True, False)  # not a poll
+    assert "smm_tracker_poll_duration_seconds_count" not in render(fixed_snapshot_with(calls))
 
 
 def test_label_values_are_escaped():
@@ -92,15 +133,30 @@ def test_unreadable_database_still_serves_the_counters():
     got = samples(render(snap))
     assert got["smm_tracker_database_readable"] == 0
     assert not any(k.startswith("smm_tracker_open_orders") for k in got)
-    assert got['smm_tracker_api_calls_total{panel="b",action="balance"}'] == 1
+    assert got['smm_tracker_api_calls_total{action="balance",panel="b"}'] == 1
 
 
-def get(url: str) -> tuple[int, str, str]:
+def get(url: str, method: str = "GET", accept: str = "") -> tuple[int, str, str]:
+    request = urllib.request.Request(url, method=method, headers={"Accept": accept})
     try:
-        with urllib.request.urlopen(url, timeout=5) as answer:
+        with urllib.request.urlopen(request, timeout=5) as answer:
             return answer.status, answer.headers["Content-Type"], answer.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers["Content-Type"], error.read().decode()
+
+
+def escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def parsed(text: str) -> dict[str, float]:
+    """Given text exposition, parse it as Prometheus does: {"name{labels}": value}."""
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{escape(v)}"' for k, v in sorted(sample.labels.items()))
+            found[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return found
 
 
 def test_a_real_poll_shows_up_over_loopback(tmp_path):
@@ -117,6 +173,7 @@ def test_a_real_poll_shows_up_over_loopback(tmp_path):
         )
         tracker = Tracker(config)
         calls, stats = CallCounters(), JobStats()
+        stats.observers.append(calls.observe_job)
         for client in tracker.clients.values():
             client.observers.append(calls.observe)
         ids = panel.seed_orders(150, status="In progress")
@@ -134,24 +191,47 @@ def test_a_real_poll_shows_up_over_loopback(tmp_path):
         status_jobs = [job for job in tracker.jobs() if job.name == "status:sim"]
         assert run_once(status_jobs, stats)
         reader = Store(config.database.path, migrate=False)
-        server_ = MetricsServer("127.0.0.1", 0, lambda: collect(reader, calls, stats))
+        registry = build_registry(lambda: take_snapshot(reader, calls, stats))
+        server_ = MetricsServer("127.0.0.1", 0, registry)
+        url = f"http://127.0.0.1:{server_.port}/metrics"
         try:
-            status, content_type, text = get(f"http://127.0.0.1:{server_.port}/metrics")
+            status, content_type, text = get(url)
+            head = get(url, method="HEAD")
+            om_status, om_type, om_text = get(url, accept="application/openmetrics-text")
             missing, _, _ = get(f"http://127.0.0.1:{server_.port}/nothing")
         finally:
             server_.stop()
             reader.close()
             tracker.close()
     assert status == 200 and content_type.startswith("text/plain; version=0.0.4")
+    assert head == (200, content_type, "")
     assert missing == 404
-    got = samples(text)
+    got = parsed(text)
     assert got['smm_tracker_open_orders{panel="sim",status="In progress"}'] == 150
-    assert got['smm_tracker_api_calls_total{panel="sim",action="status"}'] == 2
-    assert got['smm_tracker_api_failures_total{panel="sim",action="status"}'] == 0
-    assert got['smm_tracker_balance{panel="sim",currency="USD"}'] == 2.5  # the latest
+    assert got['smm_tracker_api_calls_total{action="status",panel="sim"}'] == 2
+    assert got['smm_tracker_api_failures_total{action="status",panel="sim"}'] == 0
+    assert got['smm_tracker_balance{currency="USD",panel="sim"}'] == 2.5  # the latest
     assert got['smm_tracker_job_runs_total{job="status:sim"}'] == 1
     assert 'smm_tracker_last_poll_success_timestamp_seconds{panel="sim"}' in got
+    # The latency histograms: every call and the one poll fall in the +Inf bucket.
+    calls = 'action="status",le="+Inf",outcome="ok",panel="sim"'
+    assert got[f"smm_tracker_api_call_duration_seconds_bucket{{{calls}}}"] == 2
+    ok = 'action="status",outcome="ok",panel="sim"'
+    assert got[f"smm_tracker_api_call_duration_seconds_count{{{ok}}}"] == 2
+    assert got['smm_tracker_poll_duration_seconds_count{panel="sim"}'] == 1
+    assert got['smm_tracker_poll_duration_seconds_bucket{le="+Inf",panel="sim"}'] == 1
+    # Process and Python metrics from prometheus_client's own collectors.
+    assert got["process_resident_memory_bytes"] > 0
+    assert got["process_open_fds"] > 0
+    assert got["process_start_time_seconds"] > 0
+    assert "python_info" in {key.split("{")[0] for key in got}
     assert KEY not in text
+    # OpenMetrics when asked: it parses, with the same families.
+    assert om_status == 200 and om_type.startswith("application/openmetrics-text")
+    names = {family.name for family in parse_om(om_text)}
+    assert {"smm_tracker_open_orders", "smm_tracker_api_calls", "smm_tracker"} <= names
+    assert "smm_tracker_api_call_duration_seconds" in names
+    assert om_text.rstrip().endswith("# EOF")
 
 
 def test_a_database_without_a_balances_table_has_no_balances(tmp_path):
@@ -169,4 +249,4 @@ def test_a_taken_port_is_one_clear_error():
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(TrackerError, match=rf"metrics.listen 127.0.0.1:{port}: cannot listen"):
-            MetricsServer("127.0.0.1", port, lambda: "")
+            MetricsServer("127.0.0.1", port, build_registry(lambda: fixed_snapshot()))

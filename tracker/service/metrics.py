@@ -1,31 +1,44 @@
-"""An optional Prometheus endpoint (``[metrics] listen``), standard library only.
+"""An optional Prometheus endpoint (``[metrics] listen``) on prometheus_client.
 
-:class:`CallCounters` hangs on every PanelClient's observers; :func:`render`
-turns a :class:`Snapshot` into the text exposition format (pure, tested with
-fixed numbers); :func:`collect` takes one snapshot (counters, job stats, and
-open orders and balances read on a connection of its own);
-:class:`MetricsServer` serves ``GET /metrics`` from a daemon thread.
+:class:`CallCounters` hangs on every PanelClient's observers and on the job
+stats (it keeps the counters and the two latency histograms);
+:func:`take_snapshot` reads the live numbers plus open orders and balances
+on a connection of its own; :func:`families` turns a :class:`Snapshot` into
+metric families (pure, tested with fixed numbers). :func:`build_registry`
+puts a collector of those on a private ``CollectorRegistry`` with the
+process and platform collectors;
+:class:`tracker.service.metrics_http.MetricsServer` serves it.
 
-No prometheus_client: a dozen gauge and counter families are ~100 lines of
-text formatting, and the package would bring a registry and global state
-into every test for nothing the endpoint needs.
+A private registry keeps the daemon's numbers out of prometheus_client's
+process-global one, so tests and reloads never collide on names.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-import socket
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, cast
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 import structlog
+from prometheus_client import (
+    CollectorRegistry,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    InfoMetricFamily,
+)
+from prometheus_client.metrics_core import Metric
 
 from tracker import __version__
-from tracker.errors import StoreError, TrackerError
+from tracker.errors import StoreError
 from tracker.panel.statuses import metrics_status
 from tracker.service.daemon import JobStats
 from tracker.store.orders import Store
@@ -33,18 +46,67 @@ from tracker.store.readings import latest_balances
 
 log = structlog.get_logger("tracker.metrics")
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 PREFIX = "smm_tracker"
+# Panel calls take tens of milliseconds to their whole-call timeout (30 s).
+API_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# A poll is one to thousands of calls.
+POLL_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+POLL_JOB = "status:"  # the status poll's job name is "status:<panel>"
+
+
+def status_label(status: str) -> str:
+    """Given an order's stored status, return the ``status`` label shown for it:
+    the normalised status, an unknown spelling folded into ``other`` so the
+    labels stay a small set."""
+    return metrics_status(None if status == "unknown" else status)
+
+
+_CURRENCY = re.compile(r"[A-Za-z0-9$€£¥₽.]{1,8}")
+
+
+def currency_label(text: str | None) -> str:
+    """A currency label: a short code as the panel wrote it, else ``other``."""
+    return text if text and _CURRENCY.fullmatch(text) else "other"
+
+
+@dataclass
+class Histogram:
+    """Observations by label values, counted per bucket (not cumulative)."""
+
+    bounds: tuple[float, ...]
+    counts: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
+    sums: dict[tuple[str, ...], float] = field(default_factory=dict)
+
+    def observe(self, labels: tuple[str, ...], value: float) -> None:
+        counts = self.counts.setdefault(labels, [0] * (len(self.bounds) + 1))
+        counts[bisect.bisect_left(self.bounds, value)] += 1
+        self.sums[labels] = self.sums.get(labels, 0.0) + value
+
+    def copy(self) -> Histogram:
+        return Histogram(self.bounds, {k: list(v) for k, v in self.counts.items()}, dict(self.sums))
+
+    def family(self, name: str, help_text: str, labels: list[str]) -> HistogramMetricFamily:
+        family = HistogramMetricFamily(f"{PREFIX}_{name}", help_text, labels=labels)
+        for key in sorted(self.counts):
+            running, buckets = 0, []
+            for bound, n in zip((*self.bounds, float("inf")), self.counts[key], strict=True):
+                running += n
+                buckets.append(("+Inf" if bound == float("inf") else repr(bound), running))
+            family.add_metric(list(key), buckets, self.sums[key])
+        return family
 
 
 class CallCounters:
-    """API calls by (panel, action): total, failed, seconds spent. Thread-safe."""
+    """API calls by (panel, action): total, failed, seconds spent, latency; poll
+    durations by panel. Thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.calls: Counter[tuple[str, str]] = Counter()
         self.failures: Counter[tuple[str, str]] = Counter()
         self.seconds: dict[tuple[str, str], float] = {}
+        self.latency = Histogram(API_BUCKETS)  # by (panel, action, outcome)
+        self.polls = Histogram(POLL_BUCKETS)  # by (panel,)
 
     def observe(self, panel: str, action: str, ok: bool, seconds: float) -> None:
         """A PanelClient observer: count one HTTP call."""
@@ -54,6 +116,13 @@ class CallCounters:
             if not ok:
                 self.failures[key] += 1
             self.seconds[key] = self.seconds.get(key, 0.0) + seconds
+            self.latency.observe((panel, action, "ok" if ok else "failed"), seconds)
+
+    def observe_job(self, job: str, seconds: float, ok: bool, stopped: bool) -> None:
+        """A JobStats observer: time each status poll that ran to its end."""
+        if job.startswith(POLL_JOB) and not stopped:
+            with self._lock:
+                self.polls.observe((job[len(POLL_JOB) :],), seconds)
 
     def snapshot(self) -> CallCounters:
         copy = CallCounters()
@@ -61,6 +130,8 @@ class CallCounters:
             copy.calls = Counter(self.calls)
             copy.failures = Counter(self.failures)
             copy.seconds = dict(self.seconds)
+            copy.latency = self.latency.copy()
+            copy.polls = self.polls.copy()
         return copy
 
 
@@ -74,58 +145,36 @@ class Snapshot:
     jobs: JobStats
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+def _family(
+    kind: str, name: str, help_text: str, labels: list[str] | None = None
+) -> CounterMetricFamily | GaugeMetricFamily:
+    if kind == "counter":
+        return CounterMetricFamily(f"{PREFIX}_{name}", help_text, labels=labels or [])
+    return GaugeMetricFamily(f"{PREFIX}_{name}", help_text, labels=labels or [])
 
 
-def _labels(**labels: str) -> str:
-    inner = ",".join(f'{name}="{_escape(str(value))}"' for name, value in labels.items())
-    return "{" + inner + "}" if inner else ""
-
-
-def _number(value: float) -> str:
-    return repr(float(value)) if isinstance(value, float) else str(value)
-
-
-class _Family:
-    def __init__(self, lines: list[str], name: str, kind: str, help_text: str):
-        self.lines, self.name = lines, f"{PREFIX}_{name}"
-        lines.append(f"# HELP {self.name} {help_text}")
-        lines.append(f"# TYPE {self.name} {kind}")
-
-    def add(self, value: float, **labels: str) -> None:
-        self.lines.append(f"{self.name}{_labels(**labels)} {_number(value)}")
-
-
-_CURRENCY = re.compile(r"[A-Za-z0-9$€£¥₽.]{1,8}")
-
-
-def _currency(text: str | None) -> str:
-    """A currency label: a short code as the panel wrote it, else ``other``."""
-    return text if text and _CURRENCY.fullmatch(text) else "other"
-
-
-def render(snap: Snapshot) -> str:
-    """Given a snapshot, return the Prometheus text exposition (ends with a newline)."""
-    lines: list[str] = []
-    _Family(lines, "info", "gauge", "Build information.").add(1, version=__version__)
-    family = _Family(lines, "database_readable", "gauge", "1 if this scrape read the database.")
-    family.add(0 if snap.open_orders is None else 1)
-    family = _Family(lines, "open_orders", "gauge", "Orders still polled, by panel and status.")
-    folded: Counter[tuple[str, str]] = Counter()
+def families(snap: Snapshot) -> list[Metric]:
+    """Given a snapshot, return its metric families (the names are the interface)."""
+    info = InfoMetricFamily(PREFIX, "Build information.", value={"version": __version__})
+    readable = _family("gauge", "database_readable", "1 if this scrape read the database.")
+    readable.add_metric([], 0 if snap.open_orders is None else 1)
+    open_orders = _family(
+        "gauge", "open_orders", "Orders still polled, by panel and status.", ["panel", "status"]
+    )
+    counted: Counter[tuple[str, str]] = Counter()
     for (panel, status), n in (snap.open_orders or {}).items():
-        folded[(panel, metrics_status(None if status == "unknown" else status))] += n
-    for (panel, status), n in sorted(folded.items()):
-        family.add(n, panel=panel, status=status)
-    family = _Family(lines, "balance", "gauge", "Last balance fetched from each panel.")
+        counted[(panel, status_label(status))] += n
+    for key, n in sorted(counted.items()):
+        open_orders.add_metric(list(key), n)
+    balance = _family(
+        "gauge", "balance", "Last balance fetched from each panel.", ["panel", "currency"]
+    )
     for panel, currency, amount in sorted(snap.balances or []):
-        family.add(amount, panel=panel, currency=_currency(currency))
-    _calls(lines, snap.calls)
-    _jobs(lines, snap.jobs)
-    return "\n".join(lines) + "\n"
+        balance.add_metric([panel, currency_label(currency)], amount)
+    return [info, readable, open_orders, balance, *_calls(snap.calls), *_jobs(snap.jobs)]
 
 
-def _calls(lines: list[str], calls: CallCounters) -> None:
+def _calls(calls: CallCounters) -> Iterator[Metric]:
     keys = sorted(set(calls.calls) | set(calls.failures))
     for name, help_text, values in (
         ("api_calls_total", "HTTP calls to panels.", calls.calls),
@@ -136,57 +185,68 @@ def _calls(lines: list[str], calls: CallCounters) -> None:
         ),
         ("api_call_seconds_total", "Seconds spent in HTTP calls.", calls.seconds),
     ):
-        family = _Family(lines, name, "counter", help_text)
+        family = _family("counter", name, help_text, ["panel", "action"])
         for panel, action in keys:
-            family.add(values.get((panel, action), 0), panel=panel, action=action)
+            family.add_metric([panel, action], values.get((panel, action), 0))
+        yield family
+    yield calls.latency.family(
+        "api_call_duration_seconds",
+        "How long HTTP calls to panels took, by outcome (ok, failed).",
+        ["panel", "action", "outcome"],
+    )
+    yield calls.polls.family(
+        "poll_duration_seconds", "How long each status poll of a panel took.", ["panel"]
+    )
 
 
-def _jobs(lines: list[str], jobs: JobStats) -> None:
+def _jobs(jobs: JobStats) -> Iterator[Metric]:
     names = sorted(set(jobs.runs_by_job) | set(jobs.running) | set(jobs.last_ok))
-    families: list[tuple[str, str, str, Mapping[str, float]]] = [
-        ("job_runs_total", "counter", "Job runs, by job.", {n: jobs.runs_by_job[n] for n in names}),
+    by_job: list[tuple[str, str, str, Mapping[str, float]]] = [
+        ("counter", "job_runs_total", "Job runs, by job.", {n: jobs.runs_by_job[n] for n in names}),
         (
-            "job_failures_total",
             "counter",
+            "job_failures_total",
             "Job runs that failed, by job.",
             {n: jobs.failures_by_job[n] for n in names},
         ),
         (
-            "job_running",
             "gauge",
+            "job_running",
             "1 while a run of the job is in flight.",
             {n: int(n in jobs.running) for n in names},
         ),
         (
-            "job_last_duration_seconds",
             "gauge",
+            "job_last_duration_seconds",
             "How long the last finished run took.",
             jobs.durations,
         ),
         (
-            "job_last_success_timestamp_seconds",
             "gauge",
+            "job_last_success_timestamp_seconds",
             "When the job last succeeded (Unix time).",
             jobs.last_ok,
         ),
     ]
-    for name, kind, help_text, values in families:
-        family = _Family(lines, name, kind, help_text)
+    for kind, name, help_text, values in by_job:
+        family = _family(kind, name, help_text, ["job"])
         for job in sorted(values):
-            family.add(values[job], job=job)
-    family = _Family(
-        lines,
-        "last_poll_success_timestamp_seconds",
+            family.add_metric([job], values[job])
+        yield family
+    family = _family(
         "gauge",
+        "last_poll_success_timestamp_seconds",
         "When a panel's status poll last succeeded (Unix time).",
+        ["panel"],
     )
     for job in sorted(jobs.last_ok):
-        if job.startswith("status:"):
-            family.add(jobs.last_ok[job], panel=job.split(":", 1)[1])
+        if job.startswith(POLL_JOB):
+            family.add_metric([job[len(POLL_JOB) :]], jobs.last_ok[job])
+    yield family
 
 
-def collect(reader: Store | None, calls: CallCounters, jobs: JobStats) -> str:
-    """Given a database reader and the live counters, return one scrape's text.
+def take_snapshot(reader: Store | None, calls: CallCounters, jobs: JobStats) -> Snapshot:
+    """Given a database reader and the live counters, return one scrape's numbers.
 
     A database that cannot be read is reported (``database_readable 0``) and
     logged; the counters are still served.
@@ -199,84 +259,35 @@ def collect(reader: Store | None, calls: CallCounters, jobs: JobStats) -> str:
             balances = latest_balances(reader)
         except StoreError as exc:
             log.warning("metrics_database_unreadable", error=str(exc))
-    return render(Snapshot(open_orders, balances, calls.snapshot(), jobs.snapshot()))
+    return Snapshot(open_orders, balances, calls.snapshot(), jobs.snapshot())
 
 
-class _Handler(BaseHTTPRequestHandler):
-    timeout = 10  # a stalled client cannot hold a thread for long
-    server_version = "smm-tracker"
-    sys_version = ""
+class _Collector:
+    """A prometheus_client collector: the tracker's families, built at scrape time."""
 
-    def do_GET(self) -> None:
-        if self.path.split("?", 1)[0] not in ("/metrics", "/metrics/"):
-            self._reply(404, b"not found; try /metrics\n")
-            return
-        collect = cast(_Server, self.server).collect
-        try:
-            body = collect().encode()
-        except Exception as exc:  # a scrape must never take the daemon down
-            log.error("metrics_failed", error=str(exc), error_type=type(exc).__name__)
-            self._reply(500, b"metrics collection failed; see the log\n")
-            return
-        self._reply(200, body)
+    def __init__(self, snapshot: Callable[[], Snapshot]):
+        self._snapshot = snapshot
 
-    def _reply(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", CONTENT_TYPE)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return  # scrapes every 15 s would drown the journal
+    def collect(self) -> Iterable[Metric]:
+        return families(self._snapshot())
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    collect: Callable[[], str]
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind resolves our own name (getfqdn): useless here,
-        # and it can stall where DNS is unreachable.
-        if self.address_family == socket.AF_INET6:
-            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.socket.bind(self.server_address)
-        self.server_address = self.socket.getsockname()
+def build_registry(snapshot: Callable[[], Snapshot], *, process: bool = True) -> CollectorRegistry:
+    """Given where a scrape's numbers come from, return a private registry of
+    the tracker's families (plus process and Python metrics unless told not to)."""
+    registry = CollectorRegistry()
+    registry.register(_Collector(snapshot))
+    if process:
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+    return registry
 
 
-class _Server6(_Server):
-    address_family = socket.AF_INET6
+def render(snap: Snapshot) -> str:
+    """Given a snapshot, return its text exposition (the tracker's families only)."""
+    return generate_latest(build_registry(lambda: snap, process=False)).decode()
 
 
-class MetricsServer:
-    """Given host and port (0 = any free port), serve ``collect()`` at /metrics.
-
-    Raise TrackerError naming the address if it cannot listen there.
-    """
-
-    def __init__(self, host: str, port: int, collect: Callable[[], str]):
-        cls = _Server6 if ":" in host else _Server
-        try:
-            # An empty host means every IPv4 interface; "[::]:PORT" for IPv6 too.
-            self._httpd = cls((host or "0.0.0.0", port), _Handler)
-        except OSError as exc:
-            shown = f"[{host}]:{port}" if ":" in host else f"{host or '*'}:{port}"
-            raise TrackerError(
-                f"metrics.listen {shown}: cannot listen ({exc.strerror or exc})"
-            ) from None
-        self._httpd.collect = collect
-        self.port = int(self._httpd.server_address[1])
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.5},
-            name="metrics",
-            daemon=True,
-        )
-        self._thread.start()
-        log.info("metrics_listening", host=host or "*", port=self.port)
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+def collect(reader: Store | None, calls: CallCounters, jobs: JobStats) -> str:
+    """Given a database reader and the live counters, return one scrape's text."""
+    return render(take_snapshot(reader, calls, jobs))

@@ -23,7 +23,8 @@ from tracker.jobs.base import Job
 from tracker.jobs.tracker import Tracker
 from tracker.rules.episodes import Alert
 from tracker.service.daemon import Generation, JobStats, serve
-from tracker.service.metrics import CallCounters, MetricsServer, collect
+from tracker.service.metrics import CallCounters, build_registry, take_snapshot
+from tracker.service.metrics_http import MetricsServer
 from tracker.service.notify import STATUS_EVERY, Notifier, status_line
 from tracker.service.signals import Signals
 from tracker.store.connection import error_kind
@@ -99,6 +100,7 @@ class Service:
         self.clock = clock
         self.stats = JobStats()
         self.calls = CallCounters()  # outlive reloads: counters never go back
+        self.stats.observers.append(self.calls.observe_job)
         self.sleep = sleep
         self.note = ""  # shown in STATUS= while the last reload failed
         self._reader: Store | None = None
@@ -122,9 +124,11 @@ class Service:
             database = self.config.database
             self._reader = Store(database.path, busy_timeout=database.busy_timeout, migrate=False)
             if self.config.metrics.enabled:
-                metrics = MetricsServer(
-                    self.config.metrics.host, self.config.metrics.port, self.collect
+                registry = build_registry(
+                    lambda: take_snapshot(self._reader, self.calls, self.stats)
                 )
+                listen = self.config.metrics
+                metrics = MetricsServer(listen.host, listen.port, registry)
         except BaseException:
             first.close()
             self._close(metrics)
@@ -299,9 +303,3 @@ class Service:
         self.note = ""
         log.info("reloaded", panels=[p.name for p in new.panels], jobs=len(generation.jobs))
         return generation
-
-    # --- metrics -----------------------------------------------------------------
-
-    def collect(self) -> str:
-        """Return the metrics text for one scrape."""
-        return collect(self._reader, self.calls, self.stats)
