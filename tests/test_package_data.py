@@ -14,3 +14,13 @@ def test_packaged_example_config_matches_the_top_level_one():
 def test_packaged_unit_matches_the_top_level_one():
     packaged = files("tracker.data").joinpath("smm-tracker.service").read_text()
     assert packaged == (ROOT / "systemd" / "smm-tracker.service").read_text()
+
+
+def test_unit_command_prints_the_packaged_unit():
+    from click.testing import CliRunner
+
+    from tracker.cli.main import main
+
+    result = CliRunner().invoke(main, ["unit"])
+    assert result.exit_code == 0
+    assert result.output == (ROOT / "systemd" / "smm-tracker.service").read_text()
