@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
 from tracker.jobs.base import Job
@@ -32,6 +34,7 @@ def test_guarded_counts_runs_failures_and_never_raises():
     assert set(stats.durations) == {"ok", "bad", "no"} and not stats.running
 
 
+@pytest.mark.usefixtures("fresh_logs")
 def test_a_run_cut_short_by_a_stop_is_logged_at_info_and_not_a_failure():
     stats, seen = JobStats(), []
     stats.observers.append(lambda *args: seen.append(args))

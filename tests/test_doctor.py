@@ -3,6 +3,7 @@ broken setups, against the simulated panel over loopback."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from datetime import UTC, datetime
@@ -77,9 +78,9 @@ def doctor(tmp_path, monkeypatch):
     monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
     monkeypatch.setenv("SIM_KEY", KEY)
 
-    def run(config: str) -> tuple[int, list[str]]:
+    def run(config: str, *options: str) -> tuple[int, list[str]]:
         (tmp_path / "tracker.toml").write_text(config.replace("URL", server.url))
-        result = CliRunner().invoke(main, ["doctor"], catch_exceptions=False)
+        result = CliRunner().invoke(main, ["doctor", *options], catch_exceptions=False)
         assert "Traceback" not in result.output and KEY not in result.output
         return result.exit_code, result.output.splitlines()
 
@@ -107,6 +108,22 @@ def test_a_good_setup_passes_every_check(doctor, tmp_path):
     ]
     assert not (tmp_path / "t.db").exists()  # doctor never creates the database
     assert [p.name for p in tmp_path.iterdir()] == ["tracker.toml"]
+
+
+def test_json_report_has_every_check_and_the_verdict(doctor, tmp_path):
+    code, lines = doctor(GOOD, "--json")
+    report = json.loads("\n".join(lines))
+    assert code == 0 and report["ok"] is True
+    assert [(c["name"], c["state"], c["failed"]) for c in report["checks"]] == [
+        ("config", "ok", False),
+        ("database", "ok", False),
+        ("panel sim", "ok", False),
+    ]
+    assert "balance 100.00000 USD" in report["checks"][2]["detail"]
+    code, lines = doctor(GOOD.replace('key_env = "SIM_KEY"', 'key = "wrong-key-123456"'), "--json")
+    report = json.loads("\n".join(lines))
+    assert code == 1 and report["ok"] is False
+    assert report["checks"][2]["state"] == "FAIL" and report["checks"][2]["failed"]
 
 
 def test_an_existing_database_is_read_without_leaving_files(doctor, tmp_path):

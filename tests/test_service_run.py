@@ -297,6 +297,50 @@ def test_sigterm_mid_cycle_logs_no_error_and_counts_no_failure(world):
     assert status and not any(re.search(r"[1-9]\d* failed|[^o] jobs? failing", f) for f in status)
 
 
+def test_backup_while_a_poll_is_writing_holds_every_committed_transition(world, tmp_path):
+    # Ten batches of 100, each answered after 0.5 s and committed on its own:
+    # the backup runs while the daemon is between commits.
+    world.panel.slow_seconds = 0.5
+    world.panel.inject("slow", count=20, action="status")
+    world.config.write_text(config_text(world.server.url, panel="max_batch = 100\nconcurrency = 1"))
+    world.cli("track", *map(str, world.panel.seed_orders(1000)))
+    daemon = world.daemon()
+    daemon.wait_for("READY=1")
+    _wait_until(lambda: _count(world.db, "SELECT count(*) FROM transitions") >= 200, daemon)
+
+    before = _rows(world.db)
+    made = world.cli("backup", str(tmp_path / "copy.db"))
+    after = _rows(world.db)
+    assert made.exit_code == 0, made.output
+    assert "integrity ok" in made.output
+    assert daemon.proc.poll() is None and len(after) < 1000  # the poll was still going
+
+    copy = sqlite3.connect(tmp_path / "copy.db")
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file
+    copied = {row[0]: row for row in copy.execute(TRANSITIONS)}
+    copy.close()
+    assert set(before) <= set(copied) <= set(after)  # every committed one, nothing half-done
+    assert all(copied[key] == after[key] for key in copied)
+    assert len(copied) % 100 == 0  # whole batches
+
+    again = world.cli("backup", str(tmp_path / "copy.db"))
+    assert again.exit_code == 1 and "use --force" in again.output
+    assert world.cli("backup", "--force", str(tmp_path / "copy.db")).exit_code == 0
+    assert daemon.stop() == 0
+
+
+TRANSITIONS = "SELECT panel || ':' || order_id || ':' || id, * FROM transitions"
+
+
+def _rows(db: Path) -> dict[str, tuple[object, ...]]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return {row[0]: row for row in conn.execute(TRANSITIONS)}
+    finally:
+        conn.close()
+
+
 def test_sighup_reloads_the_config_and_keeps_it_when_the_new_one_is_broken(world):
     world.config.write_text(config_text(world.server.url))
     ids = world.panel.seed_orders(4)

@@ -8,6 +8,7 @@ import sys
 import click
 
 from tracker.cli.main import Context, main, pass_ctx
+from tracker.cli.render import to_json
 from tracker.redact import redact_text
 from tracker.rules.doctor import exit_code
 from tracker.service.doctor import run_checks
@@ -15,8 +16,14 @@ from tracker.service.logs import configure as configure_logging
 
 
 @main.command()
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print {"ok": ..., "checks": [{"name", "state", "detail", "failed"}]}.',
+)
 @pass_ctx
-def doctor(ctx: Context) -> None:
+def doctor(ctx: Context, as_json: bool) -> None:
     """Check the setup: config, database, each panel's answer and key source.
 
     Works on a broken config too: every problem gets its own line. Exit 1 if
@@ -25,6 +32,17 @@ def doctor(ctx: Context) -> None:
     # Retry warnings would interleave with the report; --log-level shows them.
     configure_logging(ctx.log_level or "error", "console")
     checks = run_checks(ctx.config_path, os.environ)
-    for check in checks:
-        click.echo(redact_text(check.line()))
-    sys.exit(exit_code(checks))
+    code = exit_code(checks)
+    if as_json:
+        report = {
+            "ok": code == 0,
+            "checks": [
+                {"name": c.name, "state": c.state, "detail": c.detail, "failed": c.failed}
+                for c in checks
+            ],
+        }
+        click.echo(redact_text(to_json(report)))
+    else:
+        for check in checks:
+            click.echo(redact_text(check.line()))
+    sys.exit(code)

@@ -144,6 +144,8 @@ COMMAND_MODULES = {
     "cancel": "cancel",
     "simulate": "simulate",
     "init": "init",
+    "unit": "unit",
+    "backup": "backup",
 }
 
 

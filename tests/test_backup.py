@@ -1,0 +1,72 @@
+"""`smm-tracker backup DEST`: a verified copy, never an accidental overwrite.
+
+The copy taken while the daemon writes is in test_service_run.py.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli.main import main
+from tracker.clock import utcnow
+from tracker.store.orders import Store
+
+
+@pytest.fixture
+def backup(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    (tmp_path / "tracker.toml").write_text(
+        '[database]\npath = "t.db"\n[[panels]]\nname = "main"\n'
+        'url = "https://panel.invalid/api/v2"\nkey = "k-1234567890abcdef"\n'
+    )
+    store = Store(tmp_path / "t.db")
+    store.track("main", [1, 2, 3], utcnow())
+    store.close()
+
+    def run(*args: str):
+        return CliRunner().invoke(main, ["backup", *args], catch_exceptions=False)
+
+    return run
+
+
+def test_backup_writes_a_checked_self_contained_copy(backup, tmp_path):
+    result = backup("copy.db")
+    assert result.exit_code == 0, result.output
+    assert "3 orders" in result.output and "integrity ok" in result.output
+    conn = sqlite3.connect(tmp_path / "copy.db")
+    assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 3
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((".copy", "copy"))) == [
+        "copy.db"
+    ]  # no partial file, no -wal left beside it
+
+
+def test_an_existing_destination_needs_force(backup, tmp_path):
+    (tmp_path / "copy.db").write_text("keep me")
+    refused = backup("copy.db")
+    assert refused.exit_code == 1
+    assert refused.output == ("smm-tracker: backup: copy.db exists; use --force to overwrite it\n")
+    assert (tmp_path / "copy.db").read_text() == "keep me"
+    assert backup("--force", "copy.db").exit_code == 0
+    assert (tmp_path / "copy.db").read_bytes().startswith(b"SQLite format 3")
+
+
+@pytest.mark.parametrize(
+    ("dest", "message"),
+    [("missing/copy.db", "does not exist"), ("t.db", "exists; use --force")],
+)
+def test_bad_destinations_are_one_line(backup, dest, message):
+    result = backup(dest)
+    assert result.exit_code != 0
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_backing_up_onto_the_database_itself_is_refused(backup, tmp_path):
+    result = backup("--force", "t.db")
+    assert result.exit_code == 1 and "the database itself" in result.output
+    assert sqlite3.connect(tmp_path / "t.db").execute("SELECT count(*) FROM orders").fetchone()

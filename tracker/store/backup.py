@@ -1,0 +1,92 @@
+"""A consistent copy of the database while the daemon runs.
+
+SQLite's online backup API copies every page in one step on a connection of
+its own. In WAL mode that step reads one snapshot: the daemon keeps writing
+meanwhile, and the copy holds exactly the transactions committed before it
+began. The copy is written beside the destination, checked with
+``PRAGMA integrity_check``, switched to a self-contained rollback journal
+(no -wal file to carry along), and only then renamed into place.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracker.errors import StoreError, TrackerError
+from tracker.store.connection import describe_db_error
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    """What a backup wrote: where, how many bytes, and a few row counts."""
+
+    path: Path
+    size: int
+    orders: int
+    transitions: int
+
+
+def _count(conn: sqlite3.Connection, table: str) -> int:
+    try:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    except sqlite3.OperationalError:  # a database from before the table existed
+        return 0
+
+
+def backup(
+    source: Path, dest: Path, *, force: bool = False, busy_timeout: float = 30.0
+) -> BackupResult:
+    """Given the live database and a destination, copy it there and verify the copy.
+
+    Raise TrackerError if ``dest`` exists (unless ``force``), is a directory,
+    or its directory is missing; StoreError if the source cannot be read or
+    the copy fails its integrity check. Nothing is left at ``dest`` on failure,
+    and an existing file there is only replaced by a verified copy.
+    """
+    if dest.is_dir():
+        raise TrackerError(f"backup: {dest} is a directory; name the file to write")
+    if not dest.parent.is_dir():
+        raise TrackerError(f"backup: directory {dest.parent} does not exist")
+    if dest.exists() and not force:
+        raise TrackerError(f"backup: {dest} exists; use --force to overwrite it")
+    if not source.exists():
+        raise StoreError(f"no database at {source}")
+    if source.resolve() == dest.resolve():
+        raise TrackerError("backup: the destination is the database itself")
+    partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
+    try:
+        try:
+            # Not mode=ro: a WAL database may need its -shm created to be read.
+            live = sqlite3.connect(source, timeout=busy_timeout)
+        except sqlite3.Error as exc:
+            raise StoreError(describe_db_error(source, exc)) from None
+        try:
+            copy = sqlite3.connect(partial)
+            try:
+                live.backup(copy)  # every page in one step: one consistent snapshot
+                copy.execute("PRAGMA journal_mode=DELETE")
+                result = _verify(copy, dest)
+            finally:
+                copy.close()
+        except sqlite3.Error as exc:
+            raise StoreError(describe_db_error(source, exc)) from None
+        finally:
+            live.close()
+        with open(partial, "rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(partial, dest)
+    finally:
+        for leftover in (partial, Path(f"{partial}-journal")):
+            leftover.unlink(missing_ok=True)
+    return BackupResult(dest, dest.stat().st_size, result[0], result[1])
+
+
+def _verify(copy: sqlite3.Connection, dest: Path) -> tuple[int, int]:
+    """Return (orders, transitions) in the copy; raise StoreError if it is damaged."""
+    problems = [row[0] for row in copy.execute("PRAGMA integrity_check")]
+    if problems != ["ok"]:
+        raise StoreError(f"backup: the copy for {dest} fails integrity_check: {problems[0]}")
+    return _count(copy, "orders"), _count(copy, "transitions")
