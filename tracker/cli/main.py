@@ -154,6 +154,7 @@ COMMAND_MODULES = {
 # docstrings; a command missing here is imported to get its help).
 COMMAND_HELP = {
     "add": "Place an order, start tracking it and print its ID.",
+    "backup": "Copy the database to DEST consistently, even while the daemon runs.",
     "alerts": "List alerts, oldest first, and the episodes still open.",
     "automation": "Show what the automation did and skipped, spend against the cap, stalls.",
     "balance": "Show each panel's last balance, its recent history and the runway to zero.",
@@ -173,6 +174,7 @@ COMMAND_HELP = {
     "cancel": "Ask the panel to cancel orders (IDs, or - for stdin), 100 per call.",
     "simulate": "Run the built-in simulated panel on 127.0.0.1 until Ctrl-C, to practise on.",
     "init": "Write the commented example config to PATH (default ./tracker.toml).",
+    "unit": "Print the hardened systemd unit (smm-tracker.service) to stdout.",
 }
 
 
