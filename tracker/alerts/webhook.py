@@ -1,5 +1,8 @@
 """The optional webhook sink: one POST per alert, from a background thread.
 
+It also hands each alert to the Apprise targets of ``[alerts] notify``
+(:mod:`tracker.alerts.notify`), from the same thread and the same queue.
+
 :meth:`WebhookSink.send` only queues (bounded; a full queue drops the alert
 with a log line), so a slow or dead webhook never holds up a poll. Each POST
 has its own timeout and a bounded number of retries; a final failure is a
@@ -12,7 +15,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +24,7 @@ import structlog
 import tenacity
 
 from tracker import USER_AGENT
+from tracker.alerts.notify import NotifyTarget
 from tracker.panel import deadline
 from tracker.redact import register_secret
 from tracker.rules.episodes import Alert
@@ -70,7 +74,8 @@ def _register_url(url: str) -> None:
 
 
 class WebhookSink:
-    """Given a webhook URL and format, POST each alert sent to it, in the background."""
+    """Given a webhook URL ("" for none) and format, POST each alert sent to it,
+    and pass it to each notify target, in the background."""
 
     def __init__(
         self,
@@ -85,7 +90,11 @@ class WebhookSink:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] | None = None,
         stop_event: threading.Event | None = None,
+        notify: Sequence[NotifyTarget] = (),
     ):
+        self._targets = list(notify)
+        self.notified = 0
+        self.notify_failed = 0
         if fmt not in FORMATS:
             raise ValueError(f"webhook format must be one of {FORMATS}, got {fmt!r}")
         _register_url(url)
@@ -157,11 +166,23 @@ class WebhookSink:
             try:
                 if item is _STOP:
                     return
-                self._deliver(item)
+                if self._url:
+                    self._deliver(item)
+                self._notify(item)
             except Exception as exc:  # never let one alert end the worker
                 log.error("webhook_failed", alert=item.kind, error=type(exc).__name__)
             finally:
                 self._queue.task_done()
+
+    def _notify(self, alert: Alert) -> None:
+        for target in self._targets:
+            error = target.deliver(alert)  # bounded by the target's own deadline
+            if error is None:
+                self.notified += 1
+                log.debug("notify_sent", alert=alert.kind, target=target.name)
+            else:
+                self.notify_failed += 1
+                log.warning("notify_failed", alert=alert.kind, target=target.name, error=error)
 
     def _deliver(self, alert: Alert) -> None:
         body = payload(alert, self._fmt, self._chat_id)

@@ -118,6 +118,8 @@ class AlertsConfig:
     webhook_format: str = "json"  # "json" | "slack" | "telegram"
     webhook_timeout: float = 10.0
     telegram_chat_id: str = ""
+    # Apprise URLs ("tgram://...", "discord://..."); they carry tokens too.
+    notify: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)

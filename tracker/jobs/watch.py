@@ -22,6 +22,7 @@ from typing import Any
 import structlog
 
 from tracker.alerts.alerter import Alerter
+from tracker.alerts.notify import targets
 from tracker.alerts.webhook import WebhookSink
 from tracker.errors import AuthError
 from tracker.jobs.balance import check_balance
@@ -52,6 +53,8 @@ class Watch:
         self.config = tracker.config
         self.clock = tracker.clock
         alerts = self.config.alerts
+        # Apprise targets share the webhook's queue and thread (and its timeout).
+        notify = targets(alerts.notify, timeout=alerts.webhook_timeout) if alerts.notify else []
         self.sink = (
             WebhookSink(
                 alerts.webhook_url,
@@ -59,8 +62,9 @@ class Watch:
                 timeout=alerts.webhook_timeout,
                 chat_id=alerts.telegram_chat_id,
                 stop_event=tracker.stop_event,
+                notify=notify,
             )
-            if alerts.webhook_url
+            if alerts.webhook_url or notify
             else None
         )
         self.alerter = Alerter(tracker.store, self.sink, clock=tracker.clock)

@@ -1,0 +1,92 @@
+"""Notifications through Apprise (``[alerts] notify``): one URL per service.
+
+Apprise reaches Telegram, Discord, Matrix, ntfy, Pushover, e-mail and a
+hundred more from one URL each. It is an optional extra
+(``pip install 'smm-tracker[notify]'``) and imported only when a config
+names a notify URL: it pulls in several packages and takes a quarter of a
+second to import.
+
+The URLs hold tokens: each one (and its host, path and query) is registered
+as a secret, Apprise's own logger is silenced, and our log lines and errors
+name a target by its position and scheme only (``alerts.notify[0]
+(tgram)``). Each delivery has a wall-clock deadline: a target that hangs is
+abandoned (its thread finishes on its own, and that target is skipped until
+it has) and the failure is one log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+
+from tracker.config.notify import register_urls, scheme
+from tracker.rules.episodes import Alert
+
+log = structlog.get_logger("tracker.notify")
+
+_TYPES = {"error": "failure", "warning": "warning", "info": "info"}
+
+
+class NotifyTarget:
+    """One Apprise URL, delivered to with a wall-clock deadline.
+
+    Raise ValueError naming the target (never the URL) if Apprise does not
+    understand it.
+    """
+
+    def __init__(self, url: str, index: int, *, timeout: float):
+        import apprise  # the optional extra; imported only when configured
+
+        register_urls([url])
+        logging.getLogger("apprise").setLevel(logging.CRITICAL + 1)  # it may quote URLs
+        self.name = f"alerts.notify[{index}] ({scheme(url)})"
+        self.timeout = timeout
+        self._apprise: Any = apprise.Apprise()
+        if not self._apprise.add(url):
+            raise ValueError(f"{self.name}: Apprise does not understand this URL")
+        self._busy: threading.Thread | None = None
+
+    def deliver(self, alert: Alert) -> str | None:
+        """Send one alert; return None when delivered, else why not (no URL in it)."""
+        if self._busy is not None and self._busy.is_alive():
+            return "the previous notification is still running"
+        outcome: list[bool] = []
+
+        def send() -> None:
+            try:
+                outcome.append(
+                    bool(
+                        self._apprise.notify(
+                            title=f"smm-tracker: {alert.kind}",
+                            body=alert.message,
+                            notify_type=_TYPES.get(alert.severity, "info"),
+                        )
+                    )
+                )
+            except Exception:  # a plugin's bug: reported as a failed delivery
+                outcome.append(False)
+
+        thread = threading.Thread(target=send, name="notify", daemon=True)
+        thread.start()
+        thread.join(self.timeout)
+        if thread.is_alive():
+            self._busy = thread
+            return f"no answer within {self.timeout:g}s"
+        return None if outcome == [True] else "delivery failed"
+
+
+def targets(urls: Sequence[str], *, timeout: float) -> list[NotifyTarget]:
+    """Given the configured URLs, return a target for each one Apprise accepts;
+    log one line (naming the position and scheme) for each it does not."""
+    register_urls(urls)  # before anything can log or raise
+    made = []
+    for index, url in enumerate(urls):
+        try:
+            made.append(NotifyTarget(url, index, timeout=timeout))
+        except ValueError as exc:
+            log.error("notify_target_invalid", error=str(exc))
+    return made
