@@ -8,6 +8,7 @@ import importlib.util
 import re
 from collections.abc import Sequence
 
+from tracker.config.fields import Table
 from tracker.redact import register_secret
 
 INSTALL_HINT = "needs Apprise: pip install 'smm-tracker[notify]'"
@@ -56,3 +57,22 @@ _HOSTNAME = re.compile(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|loc
 def _token_like(part: str) -> bool:
     """A path part that may be a token: long, or mixing digits in."""
     return len(part) >= 20 or (len(part) >= 8 and any(c.isdigit() for c in part))
+
+
+def notify_urls(t: Table) -> tuple[str, ...]:
+    """Return the Apprise URLs at ``alerts.notify`` (``t`` is the alerts table);
+    never echo one: they hold tokens."""
+    value = t.raw("notify")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        t.fail("notify", 'must be a list of Apprise URLs, like ["tgram://TOKEN/CHAT_ID"]')
+        return ()
+    urls = tuple(v.strip() for v in value if v.strip())
+    register_urls(urls)  # before any message could quote one
+    for index, url in enumerate(urls):
+        if scheme(url) == "?":
+            t.fail(f"notify[{index}]", "must be an Apprise URL like SCHEME://... (not shown)")
+    if urls and not available():
+        t.fail("notify", INSTALL_HINT)
+    return urls

@@ -31,7 +31,7 @@ from tracker.config.model import (
     ScheduleConfig,
     Secret,
 )
-from tracker.config.notify import INSTALL_HINT, available, register_urls, scheme
+from tracker.config.notify import notify_urls
 from tracker.config.sizes import size
 from tracker.errors import ConfigError
 from tracker.panel.statuses import COMPLETED, PARTIAL
@@ -268,26 +268,8 @@ def _alerts(t: Table) -> AlertsConfig:
         webhook_format=fmt,
         webhook_timeout=t.duration("webhook_timeout", d.webhook_timeout, maximum=300),
         telegram_chat_id=chat,
-        notify=_notify_urls(t),
+        notify=notify_urls(t),
     )
-
-
-def _notify_urls(t: Table) -> tuple[str, ...]:
-    """Return the Apprise URLs at ``notify``; never echo one (they hold tokens)."""
-    value = t.raw("notify")
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        t.fail("notify", 'must be a list of Apprise URLs, like ["tgram://TOKEN/CHAT_ID"]')
-        return ()
-    urls = tuple(v.strip() for v in value if v.strip())
-    register_urls(urls)  # before any message could quote one
-    for index, url in enumerate(urls):
-        if scheme(url) == "?":
-            t.fail(f"notify[{index}]", "must be an Apprise URL like SCHEME://... (not shown)")
-    if urls and not available():
-        t.fail("notify", INSTALL_HINT)
-    return urls
 
 
 def _metrics(t: Table) -> MetricsConfig:
