@@ -40,7 +40,7 @@ from prometheus_client.metrics_core import Metric
 from tracker import __version__
 from tracker.errors import StoreError
 from tracker.panel.statuses import metrics_status
-from tracker.service.daemon import JobStats
+from tracker.service.jobstats import JobStats
 from tracker.store.orders import Store
 from tracker.store.readings import latest_balances
 
