@@ -240,6 +240,10 @@ def test_stale_pending_orders_are_cancelled_once(world):
     assert [(a["order_id"], a["status"]) for a in done] == [(o, "Requested") for o in stale]
     skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
     assert skipped == {no_cancel: "its service cannot be canceled"}
+    # Kept beside the `cancel` command's requests too.
+    assert [(r["order_id"], r["result"]) for r in w.store.rows("SELECT * FROM cancels")] == [
+        (o, "Accepted") for o in stale
+    ]
     (alert,) = kinds(w, "automation_canceled")
     assert [o["order_id"] for o in alert["data"]["orders"]] == stale
     cycles(w, 2)

@@ -34,8 +34,13 @@ from tracker.rules.reorders import (
     cancel_blocker,
 )
 from tracker.store import automation as sql
+from tracker.store.cancels import ACCEPTED, record_cancels
+from tracker.store.cancels import REFUSED as CANCEL_REFUSED
+from tracker.store.cancels import UNKNOWN as CANCEL_UNKNOWN
 
 log = structlog.get_logger("tracker.automation")
+# automation_actions status -> the cancels table's result
+_CANCEL_RESULT = {REQUESTED: ACCEPTED, REFUSED: CANCEL_REFUSED, UNKNOWN: CANCEL_UNKNOWN}
 
 AUTOMATION_REORDERED = "automation_reordered"
 AUTOMATION_CANCELED = "automation_canceled"
@@ -163,6 +168,7 @@ class PanelActions:
                 fields = {"status": REFUSED, "error": answer.error}
             sql.finish_action(self.store, rows[order_id], fields, now)
             outcomes.append({"order_id": order_id, **fields})
+        self._record(outcomes[-len(batch) :], now)
         return True
 
     def _settle(
@@ -177,6 +183,13 @@ class PanelActions:
         for order_id in batch:
             sql.finish_action(self.store, rows[order_id], {"status": status, "error": error}, now)
             outcomes.append({"order_id": order_id, "status": status, "error": error})
+        self._record(outcomes[-len(batch) :], now)
+
+    def _record(self, outcomes: list[dict[str, Any]], now: datetime) -> None:
+        """Keep the answers in ``cancels`` too, beside the `cancel` command's: one
+        history of cancel requests; an accepted one is polled at once."""
+        results = [(o["order_id"], _CANCEL_RESULT[o["status"]], o["error"]) for o in outcomes]
+        record_cancels(self.store, self.panel, results, now)
 
     # --- alerts --------------------------------------------------------------------
 
