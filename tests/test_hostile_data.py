@@ -57,7 +57,7 @@ def respond(balance: str):
     return answer
 
 
-def config_text(url: str) -> str:
+def config_text(url: str, webhook: str) -> str:
     return f"""
 [database]
 path = "t.db"
@@ -71,6 +71,9 @@ retries = 0
 low = 10
 [refill]
 enabled = false
+[alerts]
+webhook_url = "{webhook}"
+webhook_timeout = "2s"
 [logging]
 format = "json"
 level = "debug"
@@ -101,8 +104,9 @@ def test_a_hostile_panel_leaks_nothing_and_poisons_nothing(tmp_path, monkeypatch
         return result.output
 
     outputs: dict[str, str] = {}
+    receiver = HostileServer(lambda form: json_reply({"ok": True})).start()
     with HostileServer(respond(balance)) as server:
-        config.write_text(config_text(server.url))
+        config.write_text(config_text(server.url, receiver.url))
         outputs["track"] = cli("track", "1", "2", "3", "4")
         once = subprocess.run(
             [*smm_tracker(), "--config", str(config), "run", "--once"],
@@ -120,6 +124,9 @@ def test_a_hostile_panel_leaks_nothing_and_poisons_nothing(tmp_path, monkeypatch
             env=dict(os.environ),
         )
         outputs["doctor"] = doctor.stdout + doctor.stderr
+    receiver.stop()
+    posted = [form["json"] for form in receiver.requests]
+    outputs.update({f"webhook --json {n}": body for n, body in enumerate(posted)})
     assert "Traceback" not in outputs["run"] + outputs["doctor"], outputs
     for args in (
         ["orders"],
@@ -159,6 +166,10 @@ def test_a_hostile_panel_leaks_nothing_and_poisons_nothing(tmp_path, monkeypatch
     rows = {row["order_id"]: row for row in strict_json(outputs["orders --json"])}
     assert rows[1]["charge"] is None and rows[2]["charge"] is None and rows[4]["charge"] is None
     assert len(rows[4]["status"]) <= 100
+    warned = [json.loads(line) for line in outputs["run"].splitlines() if "absurd_number" in line]
+    assert [(w["action"], w["field"]) for w in warned if w["action"] == "status"] == [
+        ("status", "charge")
+    ]  # once, though three orders sent one
 
     # Metrics labels: the normalised statuses only, unknown spellings folded to "other".
     statuses = {
@@ -171,6 +182,8 @@ def test_a_hostile_panel_leaks_nothing_and_poisons_nothing(tmp_path, monkeypatch
     kinds = [alert["kind"] for alert in strict_json(outputs["alerts --json"])["alerts"]]
     if balance.startswith("-"):
         assert "balance_low" in kinds, outputs["alerts --json"]
+        # The webhook got it, as valid JSON (each posted body is checked above).
+        assert "balance_low" in [strict_json(body)["kind"] for body in posted]
         assert "state:  LOW" in outputs["balance"], outputs["balance"]
     else:
         assert "balance_low" not in kinds

@@ -12,10 +12,12 @@ secret and never logged, not even by httpx (its logger is kept at WARNING).
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,13 +57,28 @@ def payload(alert: Alert, fmt: str, chat_id: str = "") -> dict[str, Any]:
     ``text``; "telegram": a Bot API ``sendMessage`` body for ``chat_id``.
     """
     if fmt == "json":
-        return {"source": "smm-tracker", "version": 1, **alert.to_dict()}
+        return _json_safe({"source": "smm-tracker", "version": 1, **alert.to_dict()})
     text = f"{_ICON.get(alert.severity, '')} {alert.kind}: {alert.message}".strip()
     if fmt == "slack":
         return {"text": text}
     if fmt == "telegram":
         return {"chat_id": chat_id, "text": text, "disable_web_page_preview": True}
     raise ValueError(f"webhook format must be one of {FORMATS}, got {fmt!r}")
+
+
+def _json_safe(value: Any) -> Any:
+    """Return ``value`` as strict JSON takes it: a non-finite float (not JSON:
+    httpx would refuse the body and the alert would be lost) becomes None,
+    a Decimal its text."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def _register_url(url: str) -> None:

@@ -29,7 +29,7 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
-from tracker.panel import deadline, failures, parse
+from tracker.panel import deadline, failures, parse, values
 from tracker.panel.body import Document
 from tracker.redact import scrub_bytes
 
@@ -64,6 +64,10 @@ class PanelSettings(Protocol):
 
 
 P = TypeVar("P", bound=PanelSettings)
+
+# Numbers whose absurd values are logged (once) before the parsers drop them.
+_NUMBER_FIELDS = frozenset({"charge", "balance", "remains", "start_count", "rate", "runs"})
+MAX_SCANNED = 1000  # answer items looked at for absurd numbers
 
 # The largest answer read per action: a services list can be megabytes, the
 # other answers are a few kB (100 statuses are ~20 kB).
@@ -273,7 +277,9 @@ class Transport(Generic[P]):
             before_sleep=self._log_retry,
         )
         try:
-            return retrying(self._send_once, action, fields or {})
+            answer = retrying(self._send_once, action, fields or {})
+            self._warn_absurd(action, answer)
+            return answer
         except AnswerTooLargeError as exc:
             if not idempotent:  # it answered: it may well have acted
                 raise OutcomeUnknownError(
@@ -290,6 +296,26 @@ class Transport(Generic[P]):
                     action=action,
                 ) from None
             raise
+
+    def _warn_absurd(self, action: str, answer: Any) -> None:
+        """Log once per panel, action and field a number the parsers will read
+        as unreadable because it is absurd (1e999999999, Infinity): the value
+        is lost to the database, so the log keeps what the panel sent."""
+        items = [answer] if isinstance(answer, dict) else []
+        if isinstance(answer, dict):
+            items += [v for v in list(answer.values())[:MAX_SCANNED] if isinstance(v, dict)]
+        for item in items:
+            for name in _NUMBER_FIELDS.intersection(item):
+                if not values.is_absurd(item[name]):
+                    continue
+                key = f"absurd:{action}:{name}"
+                with self._warn_lock:
+                    if key in self._warned:
+                        continue
+                    self._warned.add(key)
+                raw = item[name]
+                shown = values.short(raw if isinstance(raw, str) else repr(raw), 60)
+                log.warning("absurd_number", panel=self.name, action=action, field=name, raw=shown)
 
     def _sleep(self, seconds: float) -> None:
         if self._sleep_fn is not None:
