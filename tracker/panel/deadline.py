@@ -29,6 +29,10 @@ _local = threading.local()
 
 KB = 1024
 MB = 1024 * KB
+# The largest answer read per action: a services list can be megabytes, the
+# other answers are a few kB (100 statuses are ~20 kB).
+MAX_SERVICES_ANSWER = 16 * MB
+MAX_ANSWER = 1 * MB
 _DROPPED_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
 
 
@@ -42,6 +46,14 @@ class AnswerTooLarge(Exception):
     def __init__(self, limit: int):
         self.limit = limit
         super().__init__(f"answer larger than {format_size(limit)}")
+
+
+def answer_limit(panel: object, action: str) -> int:
+    """Given a panel's settings and an action, return the largest answer to read
+    (``max_services_answer`` for services, ``max_answer`` for the rest)."""
+    if action == "services":
+        return int(getattr(panel, "max_services_answer", MAX_SERVICES_ANSWER))
+    return int(getattr(panel, "max_answer", MAX_ANSWER))
 
 
 def format_size(size: int) -> str:

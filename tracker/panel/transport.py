@@ -65,22 +65,6 @@ class PanelSettings(Protocol):
 
 P = TypeVar("P", bound=PanelSettings)
 
-# Numbers whose absurd values are logged (once) before the parsers drop them.
-_NUMBER_FIELDS = frozenset({"charge", "balance", "remains", "start_count", "rate", "runs"})
-MAX_SCANNED = 1000  # answer items looked at for absurd numbers
-
-# The largest answer read per action: a services list can be megabytes, the
-# other answers are a few kB (100 statuses are ~20 kB).
-MAX_SERVICES_ANSWER = 16 * deadline.MB
-MAX_ANSWER = 1 * deadline.MB
-
-
-def answer_limit(panel: object, action: str) -> int:
-    """Given a panel's settings and an action, return the largest answer to read."""
-    if action == "services":
-        return int(getattr(panel, "max_services_answer", MAX_SERVICES_ANSWER))
-    return int(getattr(panel, "max_answer", MAX_ANSWER))
-
 
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
@@ -169,7 +153,7 @@ class Transport(Generic[P]):
                 "POST",
                 self.panel.url,
                 seconds=self.panel.timeout,
-                limit=answer_limit(self.panel, action),
+                limit=deadline.answer_limit(self.panel, action),
                 data=data,
             )
         except deadline.AnswerTooLarge as exc:
@@ -298,24 +282,15 @@ class Transport(Generic[P]):
             raise
 
     def _warn_absurd(self, action: str, answer: Any) -> None:
-        """Log once per panel, action and field a number the parsers will read
-        as unreadable because it is absurd (1e999999999, Infinity): the value
-        is lost to the database, so the log keeps what the panel sent."""
-        items = [answer] if isinstance(answer, dict) else []
-        if isinstance(answer, dict):
-            items += [v for v in list(answer.values())[:MAX_SCANNED] if isinstance(v, dict)]
-        for item in items:
-            for name in _NUMBER_FIELDS.intersection(item):
-                if not values.is_absurd(item[name]):
+        """Log once per panel, action and field a number the parsers will drop
+        as absurd (1e999999999, Infinity), with the text the panel sent."""
+        for name, raw in values.absurd_numbers(answer):
+            key = f"absurd:{action}:{name}"
+            with self._warn_lock:
+                if key in self._warned:
                     continue
-                key = f"absurd:{action}:{name}"
-                with self._warn_lock:
-                    if key in self._warned:
-                        continue
-                    self._warned.add(key)
-                raw = item[name]
-                shown = values.short(raw if isinstance(raw, str) else repr(raw), 60)
-                log.warning("absurd_number", panel=self.name, action=action, field=name, raw=shown)
+                self._warned.add(key)
+            log.warning("absurd_number", panel=self.name, action=action, field=name, raw=raw)
 
     def _sleep(self, seconds: float) -> None:
         if self._sleep_fn is not None:

@@ -120,3 +120,23 @@ def to_text(value: Any) -> str | None:
     if len(text) > MAX_STORED_TEXT:
         text = text[: MAX_STORED_TEXT - 1] + "…"
     return text or None
+
+
+# Numbers whose absurd values are reported (once) before the parsers drop them.
+_NUMBER_FIELDS = frozenset({"charge", "balance", "remains", "start_count", "rate", "runs"})
+_MAX_SCANNED = 1000  # answer items looked at
+
+
+def absurd_numbers(answer: Any) -> list[tuple[str, str]]:
+    """Given a decoded answer, return (field, raw text) for each number in it
+    (top level or one item down) that :func:`to_decimal` refuses as absurd."""
+    if not isinstance(answer, dict):
+        return []
+    items = [answer] + [v for v in list(answer.values())[:_MAX_SCANNED] if isinstance(v, dict)]
+    found = []
+    for item in items:
+        for name in sorted(_NUMBER_FIELDS.intersection(item)):
+            raw = item[name]
+            if is_absurd(raw):
+                found.append((name, short(raw if isinstance(raw, str) else repr(raw), 60)))
+    return found
