@@ -12,7 +12,9 @@ Contract (what smm-tracker expects of any probe, in any language):
               round with a warning; it is probed again next round.
 
 smm-tracker counts the order as dropped when the count is below
-START_COUNT + QUANTITY - QUANTITY * refill.drop_threshold.
+START_COUNT + DELIVERED - QUANTITY * refill.drop_threshold, where DELIVERED
+is QUANTITY less the remains of a Partial order (QUANTITY for a Completed
+one). The probe only prints the count; smm-tracker does the comparison.
 
 This example reads counts measured elsewhere (your own monitoring, a scraper
 run by cron...) from a JSON file mapping each link to its current count:

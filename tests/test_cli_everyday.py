@@ -108,6 +108,9 @@ def test_config_and_log_level_are_taken_after_the_command(sim, tmp_path, monkeyp
     assert result.exit_code == 0, result.output
     assert [r["order_id"] for r in json.loads(result.stdout)] == [5]
     assert cli("orders", f"--config={config}").exit_code == 0
+    missing = cli("orders", "--config")
+    assert missing.exit_code == 2
+    assert "Option '--config' requires an argument." in missing.output
 
 
 # --- point 12: the small ones ------------------------------------------------------

@@ -200,7 +200,9 @@ def hoist_global_options(args: list[str]) -> list[str]:
         if token == "--":  # everything after it is an argument
             kept.extend(rest[position:])
             break
-        if token in GLOBAL_OPTIONS and position + 1 < len(rest):
+        if token in GLOBAL_OPTIONS:
+            if position + 1 == len(rest):
+                raise ValueError(f"Option '{token}' requires an argument.")
             moved.extend(rest[position : position + 2])
             position += 2
             continue
@@ -217,7 +219,11 @@ class _Group(click.Group):
     global options taken after the command too."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, hoist_global_options(args))
+        try:
+            hoisted = hoist_global_options(args)
+        except ValueError as exc:
+            raise _OneLineUsageError(str(exc), ctx) from None
+        return super().parse_args(ctx, hoisted)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(self.commands) | set(COMMAND_MODULES))
