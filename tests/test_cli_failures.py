@@ -111,3 +111,10 @@ def test_a_web_page_answering_add_points_at_the_url_key(cli_for, sim):
     line = _one_line(result)
     assert "outcome unknown" in line
     assert "this URL answers a web page, not the API — check panels[0].url" in line
+
+
+def test_doctor_on_a_web_page_points_at_the_url_key(cli_for, sim):
+    sim.panel.inject("challenge", count=3, action="balance")
+    result = cli_for(sim.url, "doctor")
+    assert result.exit_code == 1
+    assert "this URL answers a web page, not the API — check panels[0].url" in result.output

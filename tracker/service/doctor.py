@@ -26,6 +26,7 @@ from tracker.config.model import DatabaseConfig, PanelConfig
 from tracker.config.sections import _database as read_database_section
 from tracker.errors import ConfigError, PanelError
 from tracker.panel.client import PanelClient
+from tracker.panel.failures import web_page_hint
 from tracker.redact import register_secret
 from tracker.rules.doctor import (
     SKIP,
@@ -74,11 +75,11 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
         checks.append(database_check(database_facts(database.path)))
-    for name, source, panel in panels:
+    for index, (name, source, panel) in enumerate(panels):
         if panel is None:
             checks.append(panel_check(name, source, skipped="fix its config problems first"))
         else:
-            checks.append(call_panel(panel))
+            checks.append(call_panel(panel, index))
     if database is not None:
         checks.extend(capability_check(*row) for row in learned_unsupported(database.path))
     return checks
@@ -133,8 +134,9 @@ def _one_panel(
     return alone.panels[0]
 
 
-def call_panel(panel: PanelConfig) -> Check:
-    """Given a panel with its key, ask its balance once; return the panel's check."""
+def call_panel(panel: PanelConfig, index: int = 0) -> Check:
+    """Given a panel with its key (``panels[index]``), ask its balance once;
+    return the panel's check."""
     register_secret(panel.key.reveal())
     quick = dataclasses.replace(
         panel,
@@ -146,7 +148,9 @@ def call_panel(panel: PanelConfig) -> Check:
     try:
         balance = client.balance()
     except PanelError as exc:
-        return panel_check(panel.name, panel.key_source, error=exc.detail)
+        hint = web_page_hint(exc.detail, index)
+        error = f"{exc.detail}; {hint}" if hint else exc.detail
+        return panel_check(panel.name, panel.key_source, error=error)
     finally:
         client.close()
     return panel_check(
