@@ -338,3 +338,16 @@ def test_a_panel_without_refill_status_is_asked_once_per_learning(real_panel):
     assert world.panel.calls["refill_status"] == 2
     assert world.alert_kinds().count("action_unsupported") == 1
     assert world.rows("SELECT action, supported FROM panel_capabilities") == [("refill_status", 0)]
+
+
+def test_simulate_quirks_are_read_from_words():
+    from tracker.sim.scripts import quirks_from
+
+    script = quirks_from(["notices=html", "misfiled", "missing_actions=refill,cancel"])
+    assert script == ScriptQuirks(
+        notices="html", misfiled=True, missing_actions=("refill", "cancel")
+    )
+    with pytest.raises(ValueError, match="unknown quirk 'nope'"):
+        quirks_from(["nope"])
+    with pytest.raises(ValueError, match="notices must be"):
+        quirks_from(["notices=xml"])

@@ -96,12 +96,32 @@ def _databases(ctx: Context, config_out: Path | None) -> list[Path]:
     metavar="PATH",
     help="Write a tracker.toml pointing at this panel (never overwrites a file).",
 )
+@click.option(
+    "--quirk",
+    "quirks",
+    multiple=True,
+    metavar="NAME[=VALUE]",
+    help="Behave like a real panel script (repeatable): key_refusal=TEXT, notices=html|plain, "
+    "misfiled, missing_actions=refill,refill_status,cancel, generic_refusal=TEXT, "
+    "empty_catalogue=error|list, pending_remains_zero, whole_call_refusal.",
+)
 @pass_ctx
 @handle_errors
 def simulate(
-    ctx: Context, port: int, key: str | None, speed: float, config_out: Path | None
+    ctx: Context,
+    port: int,
+    key: str | None,
+    speed: float,
+    config_out: Path | None,
+    quirks: tuple[str, ...],
 ) -> None:
     """Run the built-in simulated panel on 127.0.0.1 until Ctrl-C, to practise on."""
+    from tracker.sim.scripts import quirks_from
+
+    try:
+        script = quirks_from(quirks)
+    except ValueError as exc:
+        fail(f"--quirk: {exc}", EXIT_USAGE)
     if key is not None and (not key.strip() or any(c.isspace() for c in key)):
         fail("--key must be non-empty and without spaces", EXIT_USAGE)
     key = key or secrets.token_urlsafe(18)
@@ -117,7 +137,13 @@ def simulate(
 
     try:
         server = PanelServer(
-            key=key, port=port, speed=speed, seed=first, balance="1000", first_order_id=first
+            key=key,
+            port=port,
+            speed=speed,
+            seed=first,
+            balance="1000",
+            first_order_id=first,
+            script=script,
         )
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); try --port 0", EXIT_FAILED)

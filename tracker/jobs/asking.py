@@ -54,7 +54,7 @@ def ask_batch(client: PanelClient, ids: list[int]) -> Answer:
     try:
         answer.reports.update(client.statuses(ids))
     except WholeCallRefused as exc:
-        if len(ids) == 1:  # refused as orders= and as order=: this order's own
+        if len(ids) == 1:  # refused alone, by a panel that answers others: this order's own
             answer.reports[ids[0]] = OrderStatus(order_id=ids[0], error=exc.detail)
         else:
             budget = [SPLIT_BUDGET]
@@ -72,7 +72,7 @@ def ask_batch(client: PanelClient, ids: list[int]) -> Answer:
 
 def _split(client: PanelClient, ids: list[int], answer: Answer, budget: list[int]) -> None:
     """Ask ``ids``; on a whole-call refusal, ask each half, down to single orders
-    (whose refusal, ``order=`` included, is their own: the panel answers others).
+    (whose refusal is their own: the panel answers others).
     A failure, or the budget spent, leaves the IDs unsettled."""
     if budget[0] <= 0:
         answer.unsettled.extend(ids)

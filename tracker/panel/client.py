@@ -51,6 +51,7 @@ class PanelClient(Transport[P]):
 
     _witness_ok_until = 0.0  # monotonic: until then the key is known to work
     _unknown_action: str | None = None  # the panel's answer to an action it lacks
+    _reads_multi = False  # True once the panel answered ``orders=`` for one ID
 
     def warn_unknown(self, kind: str, raw: str | None) -> None:
         """Log a status spelling we do not know, once per panel and spelling."""
@@ -140,11 +141,14 @@ class PanelClient(Transport[P]):
             raise self._tag(exc, "status") from None
         for item in result.values():
             self._check_known(item)
+        self._reads_multi = True  # it read orders=: later refusals are about their IDs
         return result
 
     def _reads_single_only(self, order_id: int, refused: WholeCallRefused) -> bool:
         """After ``orders=`` was refused, return True (and remember it) when the
         panel answers ``order=`` for an ID it refuses as ``orders=``."""
+        if self._reads_multi:  # proven already: the refusal is about this call's IDs
+            return False
         try:
             self.status(order_id)
         except WholeCallRefused:
@@ -155,6 +159,7 @@ class PanelClient(Transport[P]):
             log.warning("multi_status_unsupported", panel=self.name, answer=refused.detail)
             self.multi_status = False
             return True
+        self._reads_multi = True
         return False
 
     def _statuses_one_by_one(self, order_ids: list[int]) -> dict[int, OrderStatus]:

@@ -83,3 +83,24 @@ def misfile(answer: dict[str, object], asked: list[str]) -> dict[str, object]:
     moved = {k: v for k, v in answer.items() if k != token}
     moved[str(int(token) + 10**9)] = answer[token]
     return moved
+
+
+def quirks_from(items: tuple[str, ...] | list[str]) -> ScriptQuirks:
+    """Given ``NAME`` or ``NAME=VALUE`` words (``simulate --quirk``), return the
+    ScriptQuirks. Raise ValueError naming a bad word and the known names."""
+    fields = {f: t for f, t in ScriptQuirks.__annotations__.items()}
+    values: dict[str, object] = {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if name not in fields:
+            raise ValueError(f"unknown quirk {name!r}; known: {', '.join(fields)}")
+        if fields[name] == "bool":
+            values[name] = not eq or value.strip().lower() in ("1", "true", "yes", "on")
+        elif name == "missing_actions":
+            values[name] = tuple(a.strip() for a in value.split(",") if a.strip())
+        elif not eq or not value.strip():
+            raise ValueError(f"quirk {name} needs a value: {name}=...")
+        else:
+            values[name] = value.strip()
+    return ScriptQuirks(**values)  # type: ignore[arg-type]
