@@ -78,6 +78,7 @@ def test_untrack_stops_polling_keeps_history_and_track_resumes(setup):
     assert "(untracked: wrong link)" in table
     history = cli("history", str(a))
     assert history.exit_code == 0 and "Pending" in history.output  # its history is kept
+    assert "untracked by you (wrong link)" in history.output
 
     resumed = cli("track", str(a))
     assert resumed.exit_code == 0 and "resumed 1 stopped order(s)" in resumed.output

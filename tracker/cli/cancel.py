@@ -9,6 +9,7 @@ import click
 
 from tracker.cli.main import EXIT_FAILED, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.cli.render import safe_text
 from tracker.clock import utcnow
 from tracker.errors import PanelAnswerError, PanelError
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
@@ -84,7 +85,8 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         results = cancel_orders(client, ids)
     finally:
         client.close()
-    for order_id, result, error in results:
+    for order_id, result, raw in results:
+        error = safe_text(raw, 200)  # the panel's words: no terminal escapes
         if result == ACCEPTED:
             click.echo(
                 f"#{order_id}  canceled (the panel accepted; status follows on its next check)"

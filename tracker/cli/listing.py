@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from tracker.cli.render import table, to_json
+from tracker.cli.render import safe_text, table, to_json
 from tracker.store.stopping import BY_USER
 
 
@@ -58,3 +58,15 @@ def with_untracked(
             why = f": {row['stop_reason']}" if row.get("stop_reason") else ""
             row["status"] = f"{row['status'] or '-'} (untracked{why})"
         yield row
+
+
+def stop_note(row: dict[str, Any]) -> str | None:
+    """Given an order row, return the line saying why it is no longer polled
+    (untracked or lost), or None while it is polled or once it finished."""
+    if row.get("stopped_by") is None:
+        return None
+    who = (
+        "untracked by you" if row["stopped_by"] == BY_USER else "lost: the panel called it unknown"
+    )
+    why = f" ({safe_text(row['stop_reason'], 200)})" if row.get("stop_reason") else ""
+    return f"not polled since {row['stopped_at']}: {who}{why}; track {row['order_id']} resumes"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
-from tracker.cli.listing import json_array, table_chunks, with_untracked
+from tracker.cli.listing import json_array, stop_note, table_chunks, with_untracked
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.clock import utcnow
@@ -296,6 +296,8 @@ def history(ctx: Context, order_id: str, as_json: bool, panel: str | None) -> No
     status = safe_text(row["status"], CELL_WIDTH) if row["status"] else "no status yet"
     error = f"  (error: {safe_text(row['error'], 200)})" if row["error"] else ""
     click.echo(f"{name} #{oid}: {status}{error}")
+    if (note := stop_note(row)) is not None:
+        click.echo(note)
     if rows:
         click.echo(
             table(
