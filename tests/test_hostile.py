@@ -228,3 +228,29 @@ def test_writes_working_again_end_the_outage_at_the_next_run_of_any_job(tmp_path
     with pytest.raises(StoreError):
         services.run()  # a second outage is news again
     assert sink.sent == [STORE_UNWRITABLE, STORE_WRITABLE, STORE_UNWRITABLE]
+
+
+def test_a_stop_gives_up_on_a_run_still_going_past_the_bound():
+    import threading
+
+    from tracker.jobs.base import Job
+    from tracker.service.daemon import Generation, JobStats, Scheduler
+
+    release, started, closed = threading.Event(), threading.Event(), []
+
+    def wedged() -> bool:
+        started.set()
+        release.wait(30)
+        return True
+
+    stats = JobStats()
+    scheduler = Scheduler(stats)
+    generation = Generation([Job("status:evil", 3600, wedged)], threading.Event())
+    generation.close = lambda: closed.append(True)
+    scheduler.start(generation)
+    try:
+        assert started.wait(10)
+        assert scheduler.shutdown(0.3) is False  # `run` then exits with status 1
+        assert not closed  # the store stays open under the run still going
+    finally:
+        release.set()

@@ -55,6 +55,8 @@ def register_secret(value: str) -> None:
 
 def _decoded_literal(match: re.Match[str], secrets: Iterable[str]) -> str:
     literal = match.group(0)
+    if "\\" not in literal:  # nothing escaped: the plain forms catch it
+        return literal
     try:
         text = json.loads(literal)
     except ValueError:
@@ -88,6 +90,8 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
 
         def literal(match: re.Match[bytes]) -> bytes:
             raw = match.group(0)
+            if b"\\" not in raw:
+                return raw
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
