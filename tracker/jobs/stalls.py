@@ -45,6 +45,7 @@ ORDER_MOVING = "order_moving"
 PAGE = 1000
 MEDIAN_WINDOW = 30 * 86400.0  # completed orders this recent make a service's median
 _SHOWN = 5  # order IDs named in a grouped alert's message
+MAX_LISTED = 100  # orders listed in an alert's data (data.count has them all)
 
 
 def _time(value: str | None) -> datetime | None:
@@ -176,6 +177,12 @@ def _facts(row: dict[str, Any], state: WatchState, now: datetime) -> dict[str, A
     }
 
 
+def _listed(orders: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return an alert's data: how many orders, and the first MAX_LISTED of them
+    (a backlog stalling at once must not make a megabyte webhook body)."""
+    return {"count": len(orders), "orders": orders[:MAX_LISTED]}
+
+
 def _ids(orders: list[dict[str, Any]]) -> str:
     shown = ", ".join(f"#{o['order_id']}" for o in orders[:_SHOWN])
     return shown + (f" and {len(orders) - _SHOWN} more" if len(orders) > _SHOWN else "")
@@ -192,7 +199,7 @@ def _stalled_alert(panel: str, orders: list[dict[str, Any]]) -> Alert:
         )
     else:
         message = f"{panel}: {len(orders)} orders stalled: {_ids(orders)}"
-    return Alert(ORDER_STALLED, message, panel=panel, data={"orders": orders})
+    return Alert(ORDER_STALLED, message, panel=panel, data=_listed(orders))
 
 
 def _moving_alert(panel: str, orders: list[dict[str, Any]], now: datetime) -> Alert:
@@ -206,4 +213,4 @@ def _moving_alert(panel: str, orders: list[dict[str, Any]], now: datetime) -> Al
         )
     else:
         message = f"{panel}: {len(orders)} stalled orders are moving again: {_ids(orders)}"
-    return Alert(ORDER_MOVING, message, panel=panel, data={"orders": orders})
+    return Alert(ORDER_MOVING, message, panel=panel, data=_listed(orders))
