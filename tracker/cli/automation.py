@@ -91,12 +91,12 @@ def automation(
     names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
     store = open_store(config)
     today = day_start(utcnow())
-    spend = [
+    spend: list[dict[str, Any]] = [
         {
             "panel": name,
             "day": today.date().isoformat(),
-            "spent": money(spent_since(store, name, today, dry_run=auto.dry_run)),
-            "cap": money(auto.cap(name)),
+            "spent": float(spent_since(store, name, today, dry_run=auto.dry_run)),
+            "cap": float(auto.cap(name)),
             "dry_run": auto.dry_run,
         }
         for name in names
@@ -122,7 +122,8 @@ def automation(
     if auto.reorder:
         for s in spend:
             dry = " (dry run)" if s["dry_run"] else ""
-            click.echo(f"{s['panel']}: re-orders today{dry}: {s['spent']} of cap {s['cap']}")
+            spent, cap = money(s["spent"]), money(s["cap"])
+            click.echo(f"{s['panel']}: re-orders today{dry}: {spent} of cap {cap}")
     click.echo("")
     if done:
         for row in done:

@@ -123,7 +123,7 @@ class AutomationRound(PanelActions):
                     skipped[order.order_id] = plan
                 elif capped or not fits(spent, plan.cost, cap):
                     skipped[order.order_id] = CAPPED
-                    capped.append({"order_id": order.order_id, "cost": str(plan.cost)})
+                    capped.append({"order_id": order.order_id, "cost": float(plan.cost)})
                 elif self.stop.is_set() or not ok:
                     break
                 else:
@@ -166,7 +166,7 @@ class AutomationRound(PanelActions):
         )
         if row_id is None:
             return None
-        result = {"order_id": order.order_id, "quantity": plan.quantity, "cost": str(plan.cost)}
+        result = {"order_id": order.order_id, "quantity": plan.quantity, "cost": float(plan.cost)}
         if dry:
             log.info("reorder_dry_run", panel=self.panel, order=order.order_id, **fields)
             return {**result, "status": DRY_RUN}
@@ -217,7 +217,7 @@ class AutomationRound(PanelActions):
                 f"{len(capped)} re-order(s) not placed: {shown}"
                 + (f" and {len(capped) - 5} more" if len(capped) > 5 else "")
             )
-            data = {"cap": str(cap), "spent": str(spent), "day": iso(today), "orders": capped}
+            data = {"cap": float(cap), "spent": float(spent), "day": iso(today), "orders": capped}
             return Episode(True, now, now), Alert(
                 AUTOMATION_CAPPED, message, panel=self.panel, data=data
             )
