@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import tempfile
 
 from click.testing import CliRunner
@@ -64,3 +65,16 @@ def test_over_delivery_reads_as_plus():
     assert (
         line == "10:42:55  demo #23502  In progress -> Completed  (over-delivered +2, charge 0.45)"
     )
+
+
+def test_a_kept_folder_stops_polling_the_unfinished_orders_of_an_earlier_demo(tmp_path):
+    keep = str(tmp_path / "demo")
+    slow = ("--speed", "30", "--duration", "2", "--keep", keep)
+    first = _demo("--orders", "2", *slow)  # stopped long before its orders finish
+    second = _demo("--orders", "1", *slow)
+    assert "untracked 2 unfinished order(s) of an earlier demo" in second
+    db = sqlite3.connect(tmp_path / "demo" / "demo.db")
+    stopped = db.execute(
+        "SELECT order_id FROM orders WHERE stopped_by = 'user' ORDER BY order_id"
+    ).fetchall()
+    assert [r[0] for r in stopped] == _placed(first)
