@@ -277,3 +277,23 @@ def test_dry_run_sends_nothing_and_records_everything(world):
         "automation_reordered",
         "automation_canceled",
     }
+
+
+def test_a_panel_without_cancel_is_learned_once_and_sent_no_more(world):
+    from tracker.sim.scripts import ScriptQuirks
+
+    w = world(automation=CANCEL, script=ScriptQuirks(missing_actions=("cancel",)))
+    w.sync_services()
+    w.order(SERVICE_FOLLOWERS, "Pending")
+    w.poll()
+    w.clock.advance(25 * H)
+    w.poll()
+    assert not run(w)  # the one cancel call, refused as an unknown action would be
+    assert w.panel.calls["cancel"] == 1 and len(kinds(w, "action_unsupported")) == 1
+    w.order(SERVICE_FOLLOWERS, "Pending")
+    w.poll()
+    cycles(w, 26)  # another order goes stale: no request, no new alert
+    assert w.panel.calls["cancel"] == 1 and len(kinds(w, "action_unsupported")) == 1
+    assert w.store.rows("SELECT action, supported FROM panel_capabilities") == [
+        {"action": "cancel", "supported": 0}
+    ]

@@ -13,6 +13,7 @@ from tracker.cli.render import safe_text
 from tracker.clock import utcnow
 from tracker.errors import PanelAnswerError, PanelError
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
+from tracker.store.capabilities import is_unsupported, learn
 
 if TYPE_CHECKING:
     from tracker.panel.client import PanelClient
@@ -96,6 +97,9 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         else:
             click.echo(f"#{order_id}  unknown: {error} - check the panel")
     record_cancels(store, name, results, utcnow())
+    if any(r == ACCEPTED for _, r, _ in results) and is_unsupported(store, name, "cancel"):
+        learn(store, name, "cancel", True, "a cancel was accepted", utcnow())
+        click.echo(f"{name} accepts cancels again: the automation may send them")
     refused = sum(1 for _, result, _ in results if result != ACCEPTED)
     if refused:
         fail(f"{refused} of {len(results)} cancel(s) not accepted", EXIT_FAILED)

@@ -22,6 +22,7 @@ from tracker.config.model import AutomationConfig
 from tracker.errors import AuthError, PanelAnswerError, PanelError, StopRequested, TransientError
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.rules.episodes import Alert
+from tracker.rules.losses import unsupported_alert
 from tracker.rules.reorders import (
     CANCEL,
     DRY_RUN,
@@ -37,6 +38,7 @@ from tracker.store import automation as sql
 from tracker.store.cancels import ACCEPTED, record_cancels
 from tracker.store.cancels import REFUSED as CANCEL_REFUSED
 from tracker.store.cancels import UNKNOWN as CANCEL_UNKNOWN
+from tracker.store.capabilities import is_unsupported, learn
 
 log = structlog.get_logger("tracker.automation")
 # automation_actions status -> the cancels table's result
@@ -91,6 +93,9 @@ class PanelActions:
         """Cancel every polled order Pending for longer than cancel_pending_after
         whose service can cancel: one multi ``cancel`` per 100, never twice."""
         now, dry = self.clock(), self.config.dry_run
+        if is_unsupported(self.store, self.panel, "cancel"):  # learned: `cancel ID` re-learns
+            log.debug("cancel_unsupported", panel=self.panel)
+            return True
         before = now - timedelta(seconds=self.config.cancel_pending_after)
         chosen: dict[int, int] = {}
         skipped: dict[int, str] = {}
@@ -155,6 +160,10 @@ class PanelActions:
         except PanelError as exc:
             status = REFUSED if isinstance(exc, PanelAnswerError) else UNKNOWN
             self._settle(batch, rows, status, exc.detail, outcomes)
+            if status == REFUSED and self.client.lacks_action("cancel", exc.detail):
+                # No cancel action at all: learned, one alert, no more cancels sent.
+                learn(self.store, self.panel, "cancel", False, exc.detail, self.clock())
+                self.alerter.raise_alert(unsupported_alert(self.panel, "cancel", exc.detail))
             return False
         now = self.clock()
         for order_id in batch:

@@ -148,5 +148,6 @@ def capability_check(panel: str, action: str, learned_at: str, evidence: str | N
         WARN,
         f"panel {panel}",
         f"does not support {action} (learned {learned_at}: it answers {evidence!r}, as it does "
-        f"an unknown action); no {action} requests are sent. `smm-tracker refill ID` tries again",
+        f"an unknown action); no {action} requests are sent. `smm-tracker "
+        f"{'cancel' if action == 'cancel' else 'refill'} ID` tries again",
     )

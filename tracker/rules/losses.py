@@ -49,9 +49,10 @@ def lost_alerts(lost: Iterable[dict[str, Any]]) -> list[Alert]:
 
 def unsupported_alert(panel: str, action: str, words: str) -> Alert:
     """Given an action a panel turned out not to have, return the one alert about it."""
+    again = "cancel" if action == "cancel" else "refill"
     message = (
         f"{panel}: the panel does not support `{action}` (it answers every order "
         f"{words!r}, as it does an unknown action); no more {action} requests until you "
-        f"ask (`smm-tracker refill ID` tries again)"
+        f"ask (`smm-tracker {again} ID` tries again)"
     )
     return Alert(ACTION_UNSUPPORTED, message, panel=panel, data={"action": action, "answer": words})
