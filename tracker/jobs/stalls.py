@@ -128,10 +128,10 @@ def watch_stalls(
             verdict = judge(order, before, config, medians.get(order.service or 0), now)
             if verdict.state != before or not row["watched"]:
                 changed[order.order_id] = _columns(verdict.state)
-            facts = _facts(row, verdict.state, now)
             if verdict.event == STALLED:
-                stalled.append(facts)
+                stalled.append(_facts(row, verdict.state, now))
             elif verdict.event == MOVING:
+                facts = _facts(row, verdict.state, now)
                 moving.append({**facts, "stalled_at": iso(before.stalled_at or now)})
         save_watches(store, panel, changed, now)
         watched += len(rows)

@@ -156,12 +156,15 @@ def judge(
     status or remains (MOVING); while it is open nothing more is raised.
     """
     eta, base_at, base_remains, basis = estimate(order, state, median)
-    new = replace(state, eta=eta, eta_basis=basis, baseline_at=base_at)
-    new = replace(new, baseline_remains=base_remains)
+    # Built directly, not with dataclasses.replace: this runs for every open order.
+    new = WatchState(
+        base_at, base_remains, eta, basis, state.stalled_at, state.stalled_change_at,
+        state.stall_reason,
+    )  # fmt: skip
     quiet = (now - changed_at(order)).total_seconds()
     if state.stalled:
         if order.last_change_at != state.stalled_change_at:
-            cleared = replace(new, stalled_at=None, stalled_change_at=None, stall_reason=None)
+            cleared = WatchState(base_at, base_remains, eta, basis)
             return Judgement(cleared, MOVING, quiet)
         return Judgement(new, None, quiet)
     if not config.stalls:
