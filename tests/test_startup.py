@@ -86,3 +86,5 @@ def test_orders_and_history_read_without_the_daemons_libraries(tmp_path):
         tracker = {m for m in modules if m.startswith("tracker.")}
         assert not {m for m in tracker if m.startswith(("tracker.service", "tracker.jobs"))}
         assert "tracker.panel.transport" not in tracker
+        # Dataclass-heavy modules only `add` and the refill commands need.
+        assert not tracker & {"tracker.panel.models", "tracker.rules.refills"}, args

@@ -3,7 +3,7 @@ an error rather than an empty listing.
 
 Pure: the user's text and what the database holds in, the stored spelling (or
 a usage error) out. A new filter word (a local state such as "untracked") is
-added to ORDER_FILTERS or REFILL_FILTERS and nowhere else.
+added to ORDER_FILTERS or refill_filters() and nowhere else.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from tracker.panel.statuses import (
     canonical_order_status,
     normalize_refill_status,
 )
-from tracker.rules.refills import LOCAL_STATUSES
 from tracker.store.listing import UNTRACKED
 
 NO_STATUS = "-"  # orders the panel has not answered for yet
@@ -27,7 +26,13 @@ NO_STATUS = "-"  # orders the panel has not answered for yet
 # "untracked": the orders `untrack` stopped, whatever their status.
 ORDER_FILTERS: tuple[str, ...] = (*ORDER_STATUSES, ACTIVE, PAUSED, UNTRACKED, NO_STATUS)
 # What `refills --status` accepts: the panel's statuses and the tracker's own.
-REFILL_FILTERS: tuple[str, ...] = (*REFILL_STATUSES, *LOCAL_STATUSES)
+
+
+def refill_filters() -> tuple[str, ...]:
+    """Return the refill filter words: the panel's statuses and the tracker's own."""
+    from tracker.rules.refills import LOCAL_STATUSES  # here: `orders` needs none of it
+
+    return (*REFILL_STATUSES, *LOCAL_STATUSES)
 
 
 class UnknownStatus(ValueError):
@@ -76,4 +81,4 @@ def refill_filter(text: str, stored: Callable[[], Iterable[str]]) -> str:
         status, known = normalize_refill_status(raw)
         return status if known else None
 
-    return pick_status(text, REFILL_FILTERS, spelling=spelling, stored=stored)
+    return pick_status(text, refill_filters(), spelling=spelling, stored=stored)

@@ -11,7 +11,7 @@ from itertools import islice
 from typing import Any
 
 from tracker.cli.render import safe_text, table, to_json
-from tracker.store.stopping import BY_USER
+from tracker.store.listing import BY_USER
 
 
 def json_array(rows: Iterable[dict[str, Any]], *, chunk: int = 500) -> Iterator[str]:

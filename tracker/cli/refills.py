@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from tracker.cli.filters import REFILL_FILTERS, UnknownStatus, refill_filter
+from tracker.cli.filters import UnknownStatus, refill_filter, refill_filters
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.cli.render import table, to_json
@@ -111,7 +111,7 @@ def _refresh(config: Config, store: Store, only: str | None) -> None:
     "--status",
     "status_filter",
     metavar="S",
-    help=f"Only this status, any case ({', '.join(REFILL_FILTERS)}).",
+    help=f"Only this status, any case ({', '.join(refill_filters())}).",
 )
 @click.option("--order", "order_id", type=click.IntRange(min=1), help="Only this order's.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -12,6 +12,7 @@ from typing import Any
 from tracker.store.connection import Connection as Store
 
 UNTRACKED = "untracked"  # the --status value for orders stopped by `untrack`
+BY_USER = "user"  # orders.stopped_by for `untrack`; 'panel' is a lost order
 
 
 def iter_orders(

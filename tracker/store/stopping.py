@@ -13,9 +13,8 @@ from datetime import datetime
 from tracker.clock import iso
 from tracker.panel.statuses import is_terminal
 from tracker.store.connection import _CHUNK, _chunks, placeholders
+from tracker.store.listing import BY_USER
 from tracker.store.orders import Store
-
-BY_USER = "user"  # stopped_by for `untrack`; 'panel' is a lost order
 
 
 @dataclass
