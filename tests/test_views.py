@@ -10,7 +10,9 @@ from datetime import timedelta
 import pytest
 from scorecard_world import POLL_AT, Known, build
 
+from tracker.rules.delivery import delivered
 from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES, SERVICE_TIKTOK
+from tracker.store.orders import Store
 
 FINAL = ("Completed", "Partial", "Canceled")
 
@@ -42,10 +44,10 @@ def test_order_overview_has_every_order_with_delivered_by_the_listing_rule(built
     assert set(rows) == {p.order_id for p in known.orders} | {known.old.order_id}
     for listed in w.store.orders():
         row = rows[listed["order_id"]]
-        if listed["quantity"] and listed["remains"] is not None:
-            assert row["delivered"] == listed["quantity"] - listed["remains"]
-        else:
-            assert row["delivered"] is None
+        expected = delivered(
+            listed["status"], listed["quantity"], listed.get("runs"), listed["remains"]
+        )
+        assert row["delivered"] == expected, listed
     partial = next(p for p in known.orders if p.status == "Partial")
     assert 0 < rows[partial.order_id]["delivered"] < 1000
     assert rows[known.refilled]["delivered"] == 1000
@@ -185,3 +187,26 @@ def test_views_read_only_columns_every_schema_has(built):
     finally:
         conn.rollback()
         conn.close()
+
+
+def test_order_overview_counts_no_delivery_before_it_starts_and_whole_drip_feeds(tmp_path):
+    # m014: the listing's rule: some panel scripts say remains "0" while Pending;
+    # a drip-feed order's quantity is per run.
+    from tracker.clock import utcnow
+
+    store = Store(tmp_path / "t.db")
+    store.track("p", [1, 2, 3], utcnow())
+    with store.write() as db:
+        for order_id, status, quantity, runs, remains in (
+            (1, "Pending", 1000, None, 0),
+            (2, "In progress", 100, 5, 120),
+            (3, "Completed", 1000, None, -2),
+        ):
+            db.execute(
+                "UPDATE orders SET status = ?, quantity = ?, runs = ?, remains = ? "
+                "WHERE panel = 'p' AND order_id = ?",
+                [status, quantity, runs, remains, order_id],
+            )
+    rows = dict(store.conn.execute("SELECT order_id, delivered FROM order_overview").fetchall())
+    store.close()
+    assert rows == {1: None, 2: 380, 3: 1002}

@@ -250,3 +250,4 @@ def m010_views(db: Database) -> None:
 # reached the size limit), registered here by one line, in numeric order.
 migrations()(added.m011_cancels)
 migrations()(added.m013_automation)
+migrations()(added.m014_overview_delivered)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from tracker.store.views import recreate_order_overview
+
 
 def m011_cancels(db: Database) -> None:
     # One row per order in each `smm-tracker cancel` and what came of it, so a
@@ -102,3 +104,9 @@ def m013_automation(db: Database) -> None:
     )
     # A re-order placed by the automation names the Partial order it completes.
     db.execute("ALTER TABLE orders ADD COLUMN parent_order_id INTEGER")
+
+
+def m014_overview_delivered(db: Database) -> None:
+    # order_overview.delivered follows the orders listing again after m009:
+    # none before delivery starts, runs x quantity for drip-feed orders.
+    recreate_order_overview(db)

@@ -168,3 +168,25 @@ def create_views(db: Database) -> None:
     """Migration m010: create the four views (inside the migration's transaction)."""
     for sql in M010_VIEWS:
         db.execute(sql)
+
+
+# m014: `delivered` as the orders listing now counts it (tracker.rules.delivery):
+# only once the status says delivery happened, of the whole order (a drip-feed
+# order's quantity is per run: runs x quantity). Pending and Processing orders,
+# whose remains some panel scripts report as "0", show none.
+_M010_DELIVERED = """CASE WHEN o.quantity <> 0 AND o.remains IS NOT NULL
+         THEN o.quantity - o.remains END AS delivered,"""
+_M014_DELIVERED = """CASE WHEN o.status IN ('In progress', 'Completed', 'Partial', 'Canceled',
+                           'Refunded')
+          AND o.quantity <> 0 AND o.remains IS NOT NULL
+         THEN o.quantity * (CASE WHEN o.runs > 1 THEN o.runs ELSE 1 END) - o.remains
+         END AS delivered,"""
+assert _M010_DELIVERED in ORDER_OVERVIEW
+ORDER_OVERVIEW_M014 = ORDER_OVERVIEW.replace(_M010_DELIVERED, _M014_DELIVERED)
+
+
+def recreate_order_overview(db: Database) -> None:
+    """Migration m014: order_overview with the listing's delivered rule (stuck_orders,
+    which reads it, picks the new text up by name)."""
+    db.execute("DROP VIEW order_overview")
+    db.execute(ORDER_OVERVIEW_M014)
