@@ -33,7 +33,7 @@ from typing import Any
 
 from bench import report
 from bench.commands import tracker_command
-from bench.driver import PANEL, track
+from bench.driver import track, write_config
 from bench.simproc import SimProcess
 from tracker.cli.render import table as render_table
 
@@ -45,32 +45,6 @@ TARGET_ORDERS = 20_000
 # Each all-change run moves every order to the other side of this pair, so
 # both its status and its remains change (In progress has half delivered).
 FLIP = {"Pending": "In progress", "In progress": "Processing", "Processing": "In progress"}
-
-
-def write_config(workdir: Path, url: str, concurrency: int) -> Path:
-    """Write a tracker.toml for one panel at ``concurrency``; return its path."""
-    path = workdir / f"tracker-c{concurrency}.toml"
-    path.write_text(
-        f"""
-[database]
-path = "tracker.db"
-[[panels]]
-name = "{PANEL}"
-url = "{url}"
-key_env = "BENCH_PANEL_KEY"
-timeout = "30s"
-max_batch = 100
-concurrency = {concurrency}
-requests_per_minute = 0
-[schedule]
-status_every = "300s"
-status_max_every = "3600s"
-[logging]
-level = "info"
-format = "json"
-"""
-    )
-    return path
 
 
 def run_once(config: Path, key: str) -> dict[str, Any]:
@@ -146,7 +120,12 @@ def bench_size(
     rows = []
     with SimProcess(latency=latency, key=key) as sim:
         ids = sim.seed(n, "Pending")
-        configs = {c: write_config(workdir, sim.url, c) for c in concurrencies}
+        configs = {
+            c: write_config(
+                workdir, sim.url, concurrency=c, level="info", name=f"tracker-c{c}.toml"
+            )
+            for c in concurrencies
+        }
         track(workdir / "tracker.db", [ids])
         status = "Pending"
 

@@ -44,8 +44,17 @@ STATUSES = ("Pending", "Processing", "In progress")
 CADENCE = Cadence(every=300, max_every=3600)  # the config's defaults: 5 min, 1 h
 
 
-def write_config(workdir: Path, url: str, args: argparse.Namespace, rpm: int = 0) -> Path:
-    path = workdir / "tracker.toml"
+def write_config(
+    workdir: Path,
+    url: str,
+    *,
+    concurrency: int,
+    rpm: int = 0,
+    level: str = "warning",
+    name: str = "tracker.toml",
+) -> Path:
+    """Write a tracker.toml for the bench panel; return its path."""
+    path = workdir / name
     path.write_text(
         f"""
 [database]
@@ -56,13 +65,13 @@ url = "{url}"
 key_env = "BENCH_PANEL_KEY"
 timeout = "30s"
 max_batch = 100
-concurrency = {args.concurrency}
+concurrency = {concurrency}
 requests_per_minute = {rpm}
 [schedule]
 status_every = "{int(CADENCE.every)}s"
 status_max_every = "{int(CADENCE.max_every)}s"
 [logging]
-level = "warning"
+level = "{level}"
 format = "json"
 """
     )
@@ -177,7 +186,7 @@ def bench_size(n: int, args: argparse.Namespace, workroot: Path) -> dict[str, An
     with SimProcess(latency=args.latency, key=key) as sim:
         shares = [n // 3 + (1 if i < n % 3 else 0) for i in range(3)]
         ids = [sim.seed(share, status) for share, status in zip(shares, STATUSES, strict=True)]
-        config = write_config(workdir, sim.url, args)
+        config = write_config(workdir, sim.url, concurrency=args.concurrency)
         track(db, ids)
         rows = []
         bare = measure_bare(sim, key, ids, db, args)
@@ -212,7 +221,7 @@ def bench_rate_limit(args: argparse.Namespace, workroot: Path) -> dict[str, Any]
     print(f"-- rate limit: {n:,} orders at requests_per_minute = {rpm}", flush=True)
     with SimProcess(latency=args.latency, key=key) as sim:
         ids = [sim.seed(n, "In progress")]
-        config = write_config(workdir, sim.url, args, rpm=rpm)
+        config = write_config(workdir, sim.url, concurrency=args.concurrency, rpm=rpm)
         track(workdir / "tracker.db", ids)
         sim.reset()
         poll = run_cycle(config, key, everything=True)

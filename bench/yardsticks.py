@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import sqlite3
 import subprocess
@@ -76,13 +75,6 @@ def bare_pipeline(copy: Path, bodies: Path, panel: str) -> dict[str, Any]:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{copy}{suffix}").unlink(missing_ok=True)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
-def interpreter_ms(repeat: int = 5) -> float:
-    """Return the median wall ms of ``python -c pass`` (after one warm-up)."""
-    from bench.commands import wall_ms
-
-    return wall_ms([sys.executable, "-c", "pass"], dict(os.environ), repeat=repeat)
 
 
 def _cpu() -> float:
