@@ -8,10 +8,16 @@ from typing import Any
 
 import click
 
-from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
+from tracker.cli.main import (
+    Context,
+    handle_errors,
+    main,
+    open_store,
+    pass_ctx,
+)
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
-from tracker.clock import parse_iso, utcnow
-from tracker.config.durations import parse_duration
+from tracker.cli.since import since_start
+from tracker.clock import parse_iso
 from tracker.config.model import Config
 from tracker.jobs.balance import money
 from tracker.rules.balance import RUNWAY_WINDOW, estimate_runway, recover_level
@@ -111,12 +117,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None) -> None:
 @handle_errors
 def alerts(ctx: Context, since: str | None, panel: str | None, limit: int, as_json: bool) -> None:
     """List alerts, oldest first, and the episodes still open."""
-    start = None
-    if since is not None:
-        try:
-            start = utcnow() - timedelta(seconds=parse_duration(since))
-        except ValueError as exc:
-            fail(f"--since: {exc}", EXIT_USAGE)
+    start = since_start(since)
     config = ctx.config(keys=False)
     name = config.panel(panel).name if panel else None
     store = open_store(config, read_only=True)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 import click
 
-from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
+from tracker.cli.main import (
+    Context,
+    handle_errors,
+    main,
+    open_store,
+    pass_ctx,
+)
 from tracker.cli.render import table, to_json
+from tracker.cli.since import since_start
 from tracker.clock import utcnow
-from tracker.config.durations import format_duration, parse_duration
+from tracker.config.durations import format_duration
 from tracker.config.model import AutomationConfig
 from tracker.jobs.balance import money
 from tracker.rules.reorders import day_start
@@ -80,12 +86,7 @@ def automation(
     with their latest reason, today's estimated spend per panel, and the
     orders stalled now.
     """
-    start: datetime | None = None
-    if since is not None:
-        try:
-            start = utcnow() - timedelta(seconds=parse_duration(since))
-        except ValueError as exc:
-            fail(f"--since: {exc}", EXIT_USAGE)
+    start = since_start(since)
     config = ctx.config(keys=False)
     auto = config.automation
     names = [config.panel(panel).name] if panel else [p.name for p in config.panels]

@@ -1,0 +1,22 @@
+"""``--since DURATION``: how far back a listing reaches, read the same way everywhere."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tracker.cli.main import EXIT_USAGE, fail
+
+
+def since_start(since: str | None) -> datetime | None:
+    """Given a ``--since`` duration (or None), return the instant it reaches back
+    to; a bad duration is a usage error (one line, exit 2)."""
+    if since is None:
+        return None
+    from tracker.clock import utcnow
+    from tracker.config.durations import parse_duration
+
+    try:
+        return utcnow() - timedelta(seconds=parse_duration(since))
+    except ValueError as exc:
+        fail(f"--since: {exc}", EXIT_USAGE)
+        raise  # fail() exits; this keeps type checkers sure
