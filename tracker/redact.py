@@ -16,6 +16,7 @@ import json
 import re
 import threading
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -23,6 +24,7 @@ _secrets: set[str] = set()
 _forms: list[str] = []  # every encoding of every secret, longest first
 _secrets_lock = threading.Lock()
 REDACTED = "***"
+_REDACTED_BYTES = REDACTED.encode()
 _LITERAL = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 _LITERAL_BYTES = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
 
@@ -40,6 +42,18 @@ def forms(secret: str) -> set[str]:
     for hexdigits in ("{:04x}", "{:04X}"):
         found.add("".join("\\u" + hexdigits.format(ord(c)) for c in secret if ord(c) < 0x10000))
     return {form for form in found if form}
+
+
+@lru_cache(maxsize=64)
+def _ordered_forms(secret: str) -> tuple[str, ...]:
+    """:func:`forms`, longest first, worked out once per secret (a panel's key is
+    scrubbed from every answer)."""
+    return tuple(sorted(forms(secret), key=len, reverse=True))
+
+
+@lru_cache(maxsize=64)
+def _byte_forms(secret: str) -> tuple[bytes, ...]:
+    return tuple(form.encode("utf-8") for form in _ordered_forms(secret))
 
 
 def register_secret(value: str) -> None:
@@ -75,7 +89,7 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     if "\\" in text:  # escaped JSON: decode each string literal and look there too
         text = _LITERAL.sub(lambda m: _decoded_literal(m, secrets), text)
     for secret in secrets:
-        for form in sorted(forms(secret), key=len, reverse=True):
+        for form in _ordered_forms(secret):
             if form in text:
                 text = text.replace(form, REDACTED)
     return text
@@ -100,10 +114,9 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
 
         body = _LITERAL_BYTES.sub(literal, body)
     for secret in secrets:
-        for form in sorted(forms(secret), key=len, reverse=True):
-            encoded = form.encode("utf-8")
+        for encoded in _byte_forms(secret):
             if encoded in body:
-                body = body.replace(encoded, REDACTED.encode())
+                body = body.replace(encoded, _REDACTED_BYTES)
     return body
 
 

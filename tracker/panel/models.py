@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class OrderStatus:
+class OrderStatus(NamedTuple):
     """One order's status as a panel reported it.
 
     ``status`` is normalised (see :mod:`tracker.panel.statuses`) or, when unknown,
     the panel's text verbatim; ``raw_status`` is always the panel's text.
     ``error`` is set instead of a status when the panel reported a per-order
     error ("Incorrect order ID").
+
+    A named tuple, not a frozen dataclass: one is made for every order of every
+    poll, and a tuple is built in a third of the time, as immutable.
     """
 
     order_id: int

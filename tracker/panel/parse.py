@@ -94,11 +94,7 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
         return OrderStatus(order_id=order_id, error="answer carries no status")
     status, known = normalize_order_status(raw)
     children = item.get("orders")
-    child_ids = tuple(
-        i
-        for i in (to_int(c) for c in (children if isinstance(children, list) else []))
-        if i is not None
-    )
+    child_ids = _child_ids(children) if children else ()
     return OrderStatus(
         order_id=order_id,
         status=status,
@@ -111,6 +107,13 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
         runs=to_int(item.get("runs")),
         child_orders=child_ids,
     )
+
+
+def _child_ids(children: Any) -> tuple[int, ...]:
+    """Given a drip-feed order's ``orders`` (its child order IDs), return the readable ones."""
+    if not isinstance(children, list):
+        return ()
+    return tuple(i for i in (to_int(c) for c in children) if i is not None)
 
 
 def parse_status_single(order_id: int, data: Any) -> OrderStatus:

@@ -207,6 +207,8 @@ class Transport(Generic[P]):
         if document.noise:
             self._prints_notices(document.noise)
         data = document.data
+        if code == 200 and values.may_hold_absurd(body):
+            self._warn_absurd(action, data)
         if code != 200 and parse.error_text(data) is None:
             raise BadAnswerError(
                 f"HTTP {code}: {parse.short(data, 120)}", panel=panel, action=action
@@ -261,9 +263,7 @@ class Transport(Generic[P]):
             before_sleep=self._log_retry,
         )
         try:
-            answer = retrying(self._send_once, action, fields or {})
-            self._warn_absurd(action, answer)
-            return answer
+            return retrying(self._send_once, action, fields or {})
         except AnswerTooLargeError as exc:
             if not idempotent:  # it answered: it may well have acted
                 raise OutcomeUnknownError(

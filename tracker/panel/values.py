@@ -4,6 +4,7 @@ False) for what it cannot read instead of raising."""
 
 from __future__ import annotations
 
+import re
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
@@ -17,6 +18,20 @@ AMOUNT_LIMIT = Decimal("1e15")
 _LIMIT_EXPONENT = 15
 _SMALLEST_EXPONENT = -18  # 1e-19 and below: not an amount either
 _PRECISION = Context(prec=28)
+# The shape nearly every amount has ("0.90000", "1000", "-2.5"): at most 15
+# integer and 12 fraction digits, so never absurd and never past 28 digits.
+# Read as is: this runs for every number of every order on every poll.
+_PLAIN = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,12})?")
+_PLAIN_INT = 10**15
+# What an absurd number needs somewhere in a raw answer: 16 digits in a row
+# (1e15 and up, or below 1e-18 written out), an exponent, an infinity, a
+# digit group separator (Decimal reads "1_000" and the parsers drop ","), or
+# what bytes cannot show (JSON escapes, non-ASCII digits). Looked for in the
+# body with every digit made "0" and every letter lower case: one pass in C.
+_FOLD = bytes.maketrans(
+    b"123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"000000000abcdefghijklmnopqrstuvwxyz"
+)
+_ABSURD_SIGNS = (b"0" * 16, b"0e", b".e", b"inf", b"0,0", b"0_0", b"\\u")
 
 
 def short(text: object, limit: int = _MAX_TEXT) -> str:
@@ -32,6 +47,10 @@ def to_decimal(value: Any) -> Decimal | None:
     below 1e-18) are None like any unreadable number; at most 28 significant
     digits are kept. Whatever is returned is safe to store, compare and format.
     """
+    if type(value) is str and _PLAIN.fullmatch(value):
+        return Decimal(value)
+    if type(value) is int and -_PLAIN_INT < value < _PLAIN_INT:
+        return Decimal(value)
     number = _number(value)
     # adjusted() reads the exponent: no arithmetic, so no decimal.Overflow.
     if number is None or (number and number.adjusted() >= _LIMIT_EXPONENT):
@@ -54,6 +73,8 @@ def to_balance(value: Any) -> Decimal | None:
 
 def is_absurd(value: Any) -> bool:
     """Return True when ``value`` reads as a number that :func:`to_decimal` refuses."""
+    if type(value) is str and _PLAIN.fullmatch(value):
+        return False
     return to_decimal(value) is None and _number(value, infinite=True) is not None
 
 
@@ -125,6 +146,16 @@ def to_text(value: Any) -> str | None:
 # Numbers whose absurd values are reported (once) before the parsers drop them.
 _NUMBER_FIELDS = frozenset({"charge", "balance", "remains", "start_count", "rate", "runs"})
 _MAX_SCANNED = 1000  # answer items looked at
+
+
+def may_hold_absurd(body: bytes) -> bool:
+    """Given a raw answer, return False when no number in it can be absurd (the
+    common case, found without decoding); True when :func:`absurd_numbers`
+    must look."""
+    if not body.isascii():
+        return True
+    folded = body.translate(_FOLD)
+    return any(sign in folded for sign in _ABSURD_SIGNS)
 
 
 def absurd_numbers(answer: Any) -> list[tuple[str, str]]:
