@@ -54,6 +54,7 @@ reports = st.builds(
     start_count=st.one_of(st.none(), st.integers(0, 50)),
     remains=st.one_of(st.none(), st.integers(0, 1000)),
     currency=st.sampled_from([None, "USD", "EUR"]),
+    error=st.none(),  # the store sends reports with an error down the general path
 )
 
 

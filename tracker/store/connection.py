@@ -70,6 +70,26 @@ def error_kind(error: BaseException) -> str | None:
     return next((kind for kind, words in _KINDS if words in text), None)
 
 
+class Writing:
+    """What a write block works with: the connection (``execute``, ``conn``),
+    and sqlite-utils (``utils``) only when a block asks for it, so that the
+    write path does not import it (most blocks are plain SQL)."""
+
+    __slots__ = ("conn", "_owner")
+
+    def __init__(self, conn: sqlite3.Connection, owner: Connection):
+        self.conn = conn
+        self._owner = owner
+
+    def execute(self, sql: str, parameters: Iterable[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters)  # type: ignore[arg-type]
+
+    @property
+    def utils(self) -> Database:
+        """The sqlite-utils view of the same connection (same transaction)."""
+        return self._owner.db
+
+
 def placeholders(items: Sized) -> str:
     """Given the values of an ``IN (...)`` list, return its "?, ?, ..." marks."""
     return ",".join("?" * len(items))
@@ -159,7 +179,7 @@ class Connection:
             self.conn.close()
 
     @contextmanager
-    def write(self) -> Iterator[Database]:
+    def write(self) -> Iterator[Writing]:
         """Run the block in one immediate transaction; roll back on any error."""
         with self._lock:
             conn = self.conn
@@ -168,7 +188,7 @@ class Connection:
             except sqlite3.Error as exc:
                 raise StoreError(describe_db_error(self.path, exc)) from None
             try:
-                yield self.db
+                yield Writing(conn, self)
                 conn.execute("COMMIT")
             except BaseException as exc:
                 if conn.in_transaction:

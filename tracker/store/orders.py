@@ -114,7 +114,7 @@ class Store(Connection):
         while True:
             with self._lock:
                 try:
-                    rows = self.db.execute(sql, [*params, *cursor, size]).fetchall()
+                    rows = self.conn.execute(sql, [*params, *cursor, size]).fetchall()
                 except sqlite3.Error as exc:
                     raise StoreError(describe_db_error(self.path, exc)) from None
             if not rows:

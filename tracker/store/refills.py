@@ -174,7 +174,9 @@ def update_refills(
         before = {}
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
-            for row in db.query(f"SELECT * FROM refills WHERE id IN ({_marks(chunk)})", chunk):
+            for row in db.utils.query(
+                f"SELECT * FROM refills WHERE id IN ({_marks(chunk)})", chunk
+            ):
                 before[row["id"]] = row
         for row_id, fields in updates.items():
             old = before.get(row_id)
@@ -201,7 +203,7 @@ def update_refills(
                     }
                 )
         if changes:
-            db.table("refill_changes").insert_all(changes)
+            db.utils.table("refill_changes").insert_all(changes)
     for change in changes:
         del change["refill"], change["raw_status"]
     return changes
