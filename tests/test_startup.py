@@ -88,3 +88,19 @@ def test_orders_and_history_read_without_the_daemons_libraries(tmp_path):
         assert "tracker.panel.transport" not in tracker
         # Dataclass-heavy modules only `add` and the refill commands need.
         assert not tracker & {"tracker.panel.models", "tracker.rules.refills"}, args
+
+
+def test_run_once_starts_without_the_daemons_own_libraries(tmp_path):
+    # A panel that refuses the connection at once: every job runs and fails fast.
+    (tmp_path / "tracker.toml").write_text(
+        '[database]\npath = "t.db"\n\n[[panels]]\nname = "main"\n'
+        'url = "http://127.0.0.1:9/api/v2"\nkey = "k-123456"\nretries = 0\ntimeout = "2s"\n'
+    )
+    runner_env = {"SMM_TRACKER_CONFIG": str(tmp_path / "tracker.toml")}
+    result = CliRunner().invoke(main, ["track", "5", "6"], env=runner_env)
+    assert result.exit_code == 0, result.output
+    modules = top_level(imported(["--config", "tracker.toml", "run", "--once"], tmp_path))
+    assert {"httpx", "structlog", "tenacity"} <= modules  # it did poll
+    # The scheduler, the metrics endpoint and sqlite-utils (migrations, refill
+    # bookkeeping) are not needed to poll once.
+    assert not modules & {"apscheduler", "prometheus_client", "sqlite_utils"}

@@ -14,10 +14,8 @@ from tracker.cli.main import Context, handle_errors, main, pass_ctx
 from tracker.jobs.balance import money
 from tracker.jobs.poll import PollResult
 from tracker.jobs.tracker import Tracker
-from tracker.service.daemon import run_once
+from tracker.service.daemon import run_once, select_jobs
 from tracker.service.lock import DatabaseLock
-from tracker.service.notify import Notifier
-from tracker.service.process import Service, select_jobs
 from tracker.service.signals import install_signal_handlers
 from tracker.store.alerts import latest_balance
 from tracker.store.refills import last_refill_row, refills_after
@@ -44,6 +42,11 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
     # One daemon per database: a second `run` (even --once) stops here.
     with DatabaseLock(config.database.path):
         if not once:
+            # The daemon's own modules (metrics, systemd notify) load here:
+            # `run --once` starts without them.
+            from tracker.service.notify import Notifier
+            from tracker.service.process import Service
+
             service = Service(
                 config,
                 load=lambda: ctx.config(keys=True, daemon=True),

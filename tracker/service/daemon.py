@@ -17,15 +17,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import structlog
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from tracker.errors import StopRequested
 from tracker.jobs.base import Job
 from tracker.service.jobstats import JobStats
 from tracker.service.signals import Signals
+
+if TYPE_CHECKING:
+    from tracker.config.model import Config
+    from tracker.jobs.tracker import Tracker
 
 log = structlog.get_logger("tracker.daemon")
 
@@ -84,6 +87,18 @@ def guarded(
     return run
 
 
+def select_jobs(tracker: Tracker, config: Config, panel: str | None) -> list[Job]:
+    """Given a Tracker, return its jobs, only those of ``panel`` when one is named.
+
+    Raise ConfigError if no panel has that name.
+    """
+    jobs = tracker.jobs()
+    if panel is None:
+        return jobs
+    name = config.panel(panel).name
+    return [job for job in jobs if job.name.endswith(f":{name}")]
+
+
 def run_once(jobs: list[Job], stats: JobStats | None = None) -> bool:
     """Run every job once, now, in order; return True when all succeeded."""
     stats = stats or JobStats()
@@ -106,6 +121,11 @@ class Scheduler:
     def __init__(self, stats: JobStats):
         self.stats = stats
         self.current: Generation | None = None
+        # Here, not at the top: `run --once` runs its jobs without a scheduler
+        # and starts faster without APScheduler's imports.
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
         self._scheduler = BackgroundScheduler(
             timezone="UTC",
             # The heartbeat has a thread of its own: long polls filling the

@@ -19,10 +19,9 @@ import structlog
 from tracker.alerts.alerter import Sink, raise_alert
 from tracker.config.model import Config
 from tracker.errors import ConfigError, StoreError, TrackerError
-from tracker.jobs.base import Job
 from tracker.jobs.tracker import Tracker
 from tracker.rules.episodes import Alert
-from tracker.service.daemon import Generation, JobStats, serve
+from tracker.service.daemon import Generation, JobStats, select_jobs, serve
 from tracker.service.metrics import CallCounters, build_registry, take_snapshot
 from tracker.service.metrics_http import MetricsServer
 from tracker.service.notify import STATUS_EVERY, Notifier, status_line
@@ -43,18 +42,6 @@ def is_waitable(exc: StoreError) -> bool:
     (disk full, read-only, locked) rather than a mistake to report (missing
     directory, not a database)."""
     return error_kind(exc) in {"full", "readonly", "busy"}
-
-
-def select_jobs(tracker: Tracker, config: Config, panel: str | None) -> list[Job]:
-    """Given a Tracker, return its jobs, only those of ``panel`` when one is named.
-
-    Raise ConfigError if no panel has that name.
-    """
-    jobs = tracker.jobs()
-    if panel is None:
-        return jobs
-    name = config.panel(panel).name
-    return [job for job in jobs if job.name.endswith(f":{name}")]
 
 
 def reload_blockers(old: Config, new: Config) -> list[str]:
