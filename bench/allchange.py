@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.commands import tracker_command
+from bench.commands import child_env, tracker_command
 from bench.driver import track, write_config
 from bench.simproc import SimProcess
 from tracker.cli.render import table as render_table
@@ -52,7 +52,7 @@ def run_once(config: Path, key: str) -> dict[str, Any]:
     CPU seconds and peak RSS (the whole process, start-up included) and its
     poll_done log line."""
     command = [*tracker_command(), "--config", str(config), "run", "--once", "--all"]
-    env = {**os.environ, "BENCH_PANEL_KEY": key}
+    env = child_env(key)
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         child = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)

@@ -22,6 +22,17 @@ from tracker.store.orders import Store
 REPEAT = 5
 
 
+def child_env(key: str) -> dict[str, str]:
+    """Return the environment a measured tracker process runs in: this one, with
+    the panel key, and with bytecode caching on as in a user's install (pip
+    compiles a package's modules when it installs them; a measured run must
+    not recompile the tracker's on every start because this shell says
+    PYTHONDONTWRITEBYTECODE)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["BENCH_PANEL_KEY"] = key
+    return env
+
+
 def tracker_command() -> list[str]:
     script = Path(sys.executable).with_name("smm-tracker")
     return [str(script)] if script.exists() else [sys.executable, "-m", "tracker"]
@@ -53,7 +64,7 @@ def query_ms(fn: Any) -> float:
 def time_commands(config: Path, db: Path, panel: str, order_id: int, key: str) -> dict[str, Any]:
     """Return wall ms of ``orders``, ``orders --status``, ``orders --json --limit``
     and ``history`` on the benchmark's database, with the start-up cost alone."""
-    env = {**os.environ, "BENCH_PANEL_KEY": key}
+    env = child_env(key)
     base = [*tracker_command(), "--config", str(config)]
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],

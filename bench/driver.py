@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import secrets
 import shutil
 import subprocess
@@ -32,7 +31,7 @@ from typing import Any
 
 from bench import report, yardsticks
 from bench.aging import age_backlog
-from bench.commands import time_commands
+from bench.commands import child_env, time_commands
 from bench.simproc import SimProcess
 from tracker.clock import utcnow
 from tracker.panel.ratelimit import HEADROOM
@@ -103,7 +102,7 @@ def run_cycle(
         command += ["--at", at.isoformat()]
     done = subprocess.run(
         command,
-        env={**os.environ, "BENCH_PANEL_KEY": key},
+        env=child_env(key),
         capture_output=True,
         text=True,
         check=False,
