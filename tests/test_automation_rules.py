@@ -59,7 +59,7 @@ def order(**changes) -> OpenOrder:
         created_at=T0,
         last_change_at=T0,
     )
-    return replace(base, **changes)
+    return base._replace(**changes)
 
 
 # --- eta ---------------------------------------------------------------------------

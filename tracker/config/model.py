@@ -172,12 +172,16 @@ class AutomationConfig:
     def stall_threshold(self, status: str | None, service: int | None) -> float | None:
         """Given an order's status and service, return how long it may sit unchanged
         before it counts as stalled, or None when that status never stalls."""
+        # Plain loops over a few pairs: this runs for every open order.
         for sid, table in self.stall_after_service:
             if sid == service:
-                found = dict(table).get(status or "")
-                if found is not None:
-                    return found
-        return dict(self.stall_after).get(status or "")
+                for name, seconds in table:
+                    if name == status:
+                        return seconds
+        for name, seconds in self.stall_after:
+            if name == status:
+                return seconds
+        return None
 
     def cap(self, panel: str) -> Decimal:
         """Given a panel name, return its daily spending cap for automatic orders."""

@@ -31,6 +31,7 @@ from tracker.rules.stalls import (
     median_durations,
 )
 from tracker.store.watch import (
+    OpenRow,
     closed_watches,
     completed_durations,
     drop_watches,
@@ -52,43 +53,51 @@ def _time(value: str | None) -> datetime | None:
     return parse_iso(value) if value else None
 
 
-def watch_state(row: dict[str, Any]) -> WatchState:
-    """Given a row with the ``order_watch`` columns, return its WatchState."""
+def watch_state(row: Any) -> WatchState:
+    """Given a row with the ``order_watch`` columns as attributes, return its WatchState."""
     return WatchState(
-        baseline_at=_time(row.get("baseline_at")),
-        baseline_remains=row.get("baseline_remains"),
-        eta=_time(row.get("eta")),
-        eta_basis=row.get("eta_basis"),
-        stalled_at=_time(row.get("stalled_at")),
-        stalled_change_at=_time(row.get("stalled_change_at")),
-        stall_reason=row.get("stall_reason"),
+        _time(row.baseline_at),
+        row.baseline_remains,
+        _time(row.eta),
+        row.eta_basis,
+        _time(row.stalled_at),
+        _time(row.stalled_change_at),
+        row.stall_reason,
     )
 
 
-def _columns(state: WatchState) -> dict[str, Any]:
-    def stamp(value: datetime | None) -> str | None:
-        return iso(value) if value else None
-
-    return {
-        "baseline_at": stamp(state.baseline_at),
-        "baseline_remains": state.baseline_remains,
-        "eta": stamp(state.eta),
-        "eta_basis": state.eta_basis,
-        "stalled_at": stamp(state.stalled_at),
-        "stalled_change_at": stamp(state.stalled_change_at),
-        "stall_reason": state.stall_reason,
-    }
+def _stamp(value: datetime | None, before: datetime | None, text: str | None) -> str | None:
+    """Return ``value`` as stored: the stored ``text`` when it did not change
+    (formatting a datetime costs more than the rest of an order's judgement)."""
+    if value is None:
+        return None
+    return text if value == before else iso(value)
 
 
-def open_order(row: dict[str, Any]) -> OpenOrder:
+def _columns(state: WatchState, before: WatchState, row: OpenRow) -> tuple[Any, ...]:
+    """Return (order ID, watch columns) to store for ``state``; ``before`` and
+    ``row`` are what was stored."""
+    return (
+        row.order_id,
+        _stamp(state.baseline_at, before.baseline_at, row.baseline_at),
+        state.baseline_remains,
+        _stamp(state.eta, before.eta, row.eta),
+        state.eta_basis,
+        _stamp(state.stalled_at, before.stalled_at, row.stalled_at),
+        _stamp(state.stalled_change_at, before.stalled_change_at, row.stalled_change_at),
+        state.stall_reason,
+    )
+
+
+def open_order(row: OpenRow) -> OpenOrder:
     return OpenOrder(
-        order_id=row["order_id"],
-        status=row["status"],
-        service=row["service"],
-        quantity=row["quantity"],
-        remains=row["remains"],
-        created_at=parse_iso(row["created_at"]),
-        last_change_at=_time(row["last_change_at"]),
+        row.order_id,
+        row.status,
+        row.service,
+        row.quantity,
+        row.remains,
+        parse_iso(row.created_at),
+        _time(row.last_change_at),
     )
 
 
@@ -121,13 +130,13 @@ def watch_stalls(
     moving: list[dict[str, Any]] = []
     watched, after = 0, 0
     while rows := open_orders(store, panel, after=after, limit=PAGE):
-        after = rows[-1]["order_id"]
-        changed: dict[int, dict[str, Any]] = {}
+        after = rows[-1].order_id
+        changed: list[tuple[Any, ...]] = []
         for row in rows:
             order, before = open_order(row), watch_state(row)
             verdict = judge(order, before, config, medians.get(order.service or 0), now)
-            if verdict.state != before or not row["watched"]:
-                changed[order.order_id] = _columns(verdict.state)
+            if verdict.state != before or not row.watched:
+                changed.append(_columns(verdict.state, before, row))
             if verdict.event == STALLED:
                 stalled.append(_facts(row, verdict.state, now))
             elif verdict.event == MOVING:
@@ -136,18 +145,18 @@ def watch_stalls(
         save_watches(store, panel, changed, now)
         watched += len(rows)
     gone = closed_watches(store, panel)
-    for row in gone:
-        before = watch_state(row)
-        if finished(before, _time(row["last_change_at"])) == MOVING:
+    for closed in gone:
+        before = watch_state(closed)
+        if finished(before, _time(closed.last_change_at)) == MOVING:
             moving.append(
                 {
-                    "order_id": row["order_id"],
-                    "status": row["status"],
-                    "remains": row["remains"],
+                    "order_id": closed.order_id,
+                    "status": closed.status,
+                    "remains": closed.remains,
                     "stalled_at": iso(before.stalled_at or now),
                 }
             )
-    drop_watches(store, panel, [r["order_id"] for r in gone])
+    drop_watches(store, panel, [r.order_id for r in gone])
     if stalled:
         alerter.raise_alert(_stalled_alert(panel, stalled))
     if moving:
@@ -157,19 +166,19 @@ def watch_stalls(
     return counts
 
 
-def _facts(row: dict[str, Any], state: WatchState, now: datetime) -> dict[str, Any]:
-    last = row["last_change_at"] or row["created_at"]
+def _facts(row: OpenRow, state: WatchState, now: datetime) -> dict[str, Any]:
+    last = row.last_change_at or row.created_at
     return {
-        "order_id": row["order_id"],
-        "status": row["status"],
-        "service": row["service"],
-        "quantity": row["quantity"],
-        "remains": row["remains"],
-        "start_count": row["start_count"],
-        "charge": row["charge"],
-        "currency": row["currency"],
-        "first_seen": row["created_at"],
-        "age_seconds": int((now - parse_iso(row["created_at"])).total_seconds()),
+        "order_id": row.order_id,
+        "status": row.status,
+        "service": row.service,
+        "quantity": row.quantity,
+        "remains": row.remains,
+        "start_count": row.start_count,
+        "charge": row.charge,
+        "currency": row.currency,
+        "first_seen": row.created_at,
+        "age_seconds": int((now - parse_iso(row.created_at)).total_seconds()),
         "last_change_at": last,
         "unchanged_seconds": int((now - parse_iso(last)).total_seconds()),
         "eta": iso(state.eta) if state.eta else None,

@@ -197,6 +197,14 @@ class Connection:
                     raise StoreError(describe_db_error(self.path, exc)) from None
                 raise
 
+    def tuples(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """Return every row of a read query as plain tuples (hot paths)."""
+        with self._lock:
+            try:
+                return self.conn.execute(sql, list(params)).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(describe_db_error(self.path, exc)) from None
+
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         """Return every row of a read query as dicts."""
         with self._lock:

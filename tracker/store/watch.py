@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.clock import iso
 from tracker.panel.statuses import COMPLETED, TERMINAL
@@ -32,11 +32,35 @@ _COLUMNS = (
 _WATCHED = ", ".join(f"w.{c}" for c in _COLUMNS)
 
 
-def open_orders(store: Connection, panel: str, *, after: int, limit: int) -> list[dict[str, Any]]:
+class OpenRow(NamedTuple):
+    """One open order as the stall watch reads it, with its ``order_watch``
+    columns (None when never judged; ``watched`` says whether it ever was)."""
+
+    order_id: int
+    status: str | None
+    service: int | None
+    quantity: int | None
+    remains: int | None
+    start_count: int | None
+    charge: float | None
+    currency: str | None
+    created_at: str
+    last_change_at: str | None
+    baseline_at: str | None
+    baseline_remains: int | None
+    eta: str | None
+    eta_basis: str | None
+    stalled_at: str | None
+    stalled_change_at: str | None
+    stall_reason: str | None
+    watched: int
+
+
+def open_orders(store: Connection, panel: str, *, after: int, limit: int) -> list[OpenRow]:
     """Return up to ``limit`` of a panel's open orders (polled, with a status that
     is not terminal) above ID ``after``, each with its ``order_watch`` columns
     (NULL when never judged), by order ID."""
-    return store.rows(
+    rows = store.tuples(
         f"""
         SELECT o.order_id, o.status, o.service, o.quantity, o.remains, o.start_count,
                o.charge, o.currency, o.created_at, o.last_change_at, {_WATCHED},
@@ -49,12 +73,30 @@ def open_orders(store: Connection, panel: str, *, after: int, limit: int) -> lis
         """,
         [panel, *_TERMINAL, after, limit],
     )
+    return list(map(OpenRow._make, rows))
 
 
-def closed_watches(store: Connection, panel: str) -> list[dict[str, Any]]:
+class ClosedRow(NamedTuple):
+    """The watch row of an order that is no longer open, with its status,
+    remains and last change."""
+
+    order_id: int
+    status: str | None
+    remains: int | None
+    last_change_at: str | None
+    baseline_at: str | None
+    baseline_remains: int | None
+    eta: str | None
+    eta_basis: str | None
+    stalled_at: str | None
+    stalled_change_at: str | None
+    stall_reason: str | None
+
+
+def closed_watches(store: Connection, panel: str) -> list[ClosedRow]:
     """Return the watch rows of a panel's orders that are no longer open, with
     the order's status and last change."""
-    return store.rows(
+    rows = store.tuples(
         f"""
         SELECT w.order_id, o.status, o.remains, o.last_change_at,
                {_WATCHED}
@@ -65,6 +107,7 @@ def closed_watches(store: Connection, panel: str) -> list[dict[str, Any]]:
         """,
         [panel, *_TERMINAL],
     )
+    return list(map(ClosedRow._make, rows))
 
 
 def completed_durations(store: Connection, panel: str, since: datetime) -> list[dict[str, Any]]:
@@ -78,22 +121,22 @@ def completed_durations(store: Connection, panel: str, since: datetime) -> list[
 
 
 def save_watches(
-    store: Connection, panel: str, states: dict[int, dict[str, Any]], now: datetime
+    store: Connection, panel: str, states: list[tuple[Any, ...]], now: datetime
 ) -> None:
-    """Given watch columns by order ID, upsert them in one transaction."""
+    """Given rows of (order ID, baseline_at, baseline_remains, eta, eta_basis,
+    stalled_at, stalled_change_at, stall_reason), upsert them in one transaction."""
     if not states:
         return
     stamp = iso(now)
     names = ", ".join(_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS)
-    rows = [[panel, oid, *(s.get(c) for c in _COLUMNS), stamp] for oid, s in states.items()]
     with store.write() as db:
         db.conn.executemany(
             f"INSERT INTO order_watch (panel, order_id, {names}, updated_at) "
             f"VALUES (?, ?, {_marks(_COLUMNS)}, ?) "
             f"ON CONFLICT (panel, order_id) DO UPDATE SET {updates}, "
             "updated_at = excluded.updated_at",
-            rows,
+            [(panel, *state, stamp) for state in states],
         )
 
 
