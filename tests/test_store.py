@@ -85,6 +85,43 @@ def test_apply_reports_records_each_change_once(store, clock):
     assert store.order("main", 2)["error"] == "Incorrect order ID"
 
 
+def test_answers_stored_together_survive_or_fail_together(store, clock, monkeypatch):
+    store.track("main", [1, 2, 3], clock())
+    answers = [
+        ([1, 2], {1: OrderStatus(1, status="Pending"), 2: OrderStatus(2, status="Pending")}),
+        ([3], {3: OrderStatus(3, status="In progress", remains=5)}),
+    ]
+    recorded = store.apply_answers("main", answers, clock(), CADENCE)
+    assert sorted(t["order_id"] for t in recorded) == [1, 2, 3]
+    assert [store.order("main", i)["status"] for i in (1, 2, 3)] == ["Pending"] * 2 + [
+        "In progress"
+    ]
+
+    # The second answer fails half-way: the first one, stored before it in
+    # the same transaction, is not kept either.
+    import tracker.store.answers as answers_module
+
+    real, calls = answers_module.write_answer, []
+
+    def failing(conn, panel, asked, *args):
+        calls.append(asked)
+        if len(calls) == 2:
+            raise RuntimeError("killed mid-write")
+        return real(conn, panel, asked, *args)
+
+    monkeypatch.setattr("tracker.store.orders.write_answer", failing)
+    later = [
+        ([1, 2], {1: OrderStatus(1, status="Completed"), 2: OrderStatus(2, status="Completed")}),
+        ([3], {3: OrderStatus(3, status="Completed")}),
+    ]
+    with pytest.raises(RuntimeError):
+        store.apply_answers("main", later, clock(), CADENCE)
+    assert [store.order("main", i)["status"] for i in (1, 2, 3)] == ["Pending"] * 2 + [
+        "In progress"
+    ]
+    assert len(store.history("main", 1)) == 1
+
+
 def test_checked_orders_are_not_due_until_their_next_check(store, clock):
     store.track("main", [1], clock())
     store.apply_reports("main", [1], {1: OrderStatus(1, status="Pending")}, clock(), CADENCE)

@@ -4,7 +4,9 @@ How one batch is asked (splitting, re-asking missing IDs) is :mod:`tracker.jobs.
 
 IDs are streamed from SQLite ``max_batch`` at a time, at most ``concurrency``
 calls are in flight, and every answer is committed before more IDs are read,
-so memory stays flat whatever the number of tracked orders.
+so memory stays flat whatever the number of tracked orders. The answers that
+came back while the last ones were being written are stored together, in one
+transaction (whole answers or none survive a crash).
 """
 
 from __future__ import annotations
@@ -112,37 +114,34 @@ def poll_panel(
             # next batches while this thread stores the answers (the keyset
             # cursor never hands out an ID that is still in flight).
             source = fill(source)
-            for ids, answer in answered:
-                asked = answer.settled(ids)
-                lost: list[dict[str, Any]] = []
-                writing = time.perf_counter()
-                recorded = (
-                    store.apply_reports(
-                        panel.name,
-                        asked,
-                        answer.reports,
-                        clock(),
-                        cadence,
-                        polled_at=started,
-                        lost=lost,
-                    )
-                    if asked
-                    else []
-                )
-                result.write_s += time.perf_counter() - writing
+            # Every answer back by now goes in one transaction: the more the
+            # writer falls behind, the more each commit carries.
+            settled = [(ids, answer, answer.settled(ids)) for ids, answer in answered]
+            lost: list[dict[str, Any]] = []
+            writing = time.perf_counter()
+            recorded = store.apply_answers(
+                panel.name,
+                [(asked, answer.reports) for _, answer, asked in settled if asked],
+                clock(),
+                cadence,
+                polled_at=started,
+                lost=lost,
+            )
+            result.write_s += time.perf_counter() - writing
+            for ids, answer, asked in settled:
                 result.calls += answer.calls
                 result.checked += len(asked)
-                result.transitions += len(recorded)
-                result.lost += len(lost)
                 if len(asked) < len(ids) and not stop.is_set():
                     result.errors.append(
                         f"{panel.name}: status: {len(ids) - len(asked)} order(s) not asked: "
                         "the panel failed while a batch was being split or re-asked"
                     )
-                if recorded and on_transitions is not None:
-                    on_transitions(recorded)
-                if lost and on_lost is not None:
-                    on_lost(lost)
+            result.transitions += len(recorded)
+            result.lost += len(lost)
+            if recorded and on_transitions is not None:
+                on_transitions(recorded)
+            if lost and on_lost is not None:
+                on_lost(lost)
     result.wall_s = time.perf_counter() - began
     result.cpu_s = time.process_time() - cpu
     log.info(
