@@ -17,6 +17,16 @@ during the poll and the writer's time per order (the time the poll thread
 spends storing answers). The rest of the process CPU is start-up and the
 other jobs ``run --once`` runs (the automation job's stall watch judges every
 open order).
+
+The host's speed drifts (a shared VM), so every all-change row also carries
+its **floor, measured just before it on the same panel state**: the start of
+an interpreter that imports the libraries every poll needs (httpx, click,
+structlog, tenacity), the same status calls sent by a bare threaded httpx
+client (:func:`bench.yardsticks.bare_client`, its CPU), and those answers
+decoded and written by the bare json + sqlite3 pipeline
+(:func:`bench.yardsticks.bare_pipeline`). ``CPU/FLOOR`` is the process's CPU
+over their sum: the cost of everything the tracker does beyond moving the
+bytes.
 """
 
 from __future__ import annotations
@@ -24,16 +34,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import secrets
+import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import report, yardsticks
 from bench.commands import child_env, tracker_command
-from bench.driver import track, write_config
+from bench.driver import PANEL, track, write_config
 from bench.simproc import SimProcess
 from tracker.cli.render import table as render_table
 
@@ -72,6 +85,41 @@ def run_once(config: Path, key: str) -> dict[str, Any]:
     }
 
 
+# What a `run --once` cannot start without (its CLI, HTTP, logging, retries).
+LIBRARIES = "import click, httpx, structlog, tenacity"
+
+
+def _cpu_self() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def floor(sim: SimProcess, ids: range, conc: int, db: Path, key: str) -> dict[str, Any]:
+    """Measure the all-change floor on the panel's current state: the library
+    imports (best of 3 fresh interpreters), the bare client's CPU for the same
+    calls, and the bare pipeline's CPU writing their answers into a copy of
+    ``db``; return CPU seconds of each."""
+    imports = []
+    for _ in range(3):
+        child = subprocess.Popen([sys.executable, "-c", LIBRARIES])
+        _, _, usage = os.wait4(child.pid, 0)
+        imports.append(usage.ru_utime + usage.ru_stime)
+    bodies, copy = db.with_name("floor-bodies.jsonl"), db.with_name("floor.db")
+    shutil.copy(db, copy)
+    started = _cpu_self()
+    client = yardsticks.bare_client(sim.url, key, [ids], concurrency=conc, out=bodies)
+    client_cpu = _cpu_self() - started
+    pipeline = yardsticks.bare_pipeline(copy, bodies, PANEL)
+    bodies.unlink()
+    return {
+        "imports_s": min(imports),
+        "client_s": client_cpu,
+        "client_wall_s": client["wall_s"],
+        "pipeline_s": pipeline["cpu_s"],
+        "floor_s": min(imports) + client_cpu + pipeline["cpu_s"],
+    }
+
+
 def _json(line: str) -> dict[str, Any]:
     try:
         value = json.loads(line)
@@ -81,9 +129,16 @@ def _json(line: str) -> dict[str, Any]:
 
 
 def row(
-    workload: str, n: int, conc: int, latency: float, run: dict[str, Any], seen: dict[str, Any]
+    workload: str,
+    n: int,
+    conc: int,
+    latency: float,
+    run: dict[str, Any],
+    seen: dict[str, Any],
+    base: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Given one measured run and the calls the panel saw, return its result row."""
+    """Given one measured run, the calls the panel saw and the floor measured
+    before it (all change only), return its result row."""
     poll = run["poll"]
     checked = int(poll.get("checked", 0))
     ideal = seen["status"] * latency / conc
@@ -107,6 +162,9 @@ def row(
         "write_s": write_s,
         "write_us_per_order": write_s / max(checked, 1) * 1e6 if write_s is not None else None,
         "errors": poll.get("errors"),
+        "floor": base,
+        "floor_us_per_order": base["floor_s"] / max(checked, 1) * 1e6 if base else None,
+        "cpu_floor_ratio": run["cpu_s"] / base["floor_s"] if base else None,
     }
 
 
@@ -130,9 +188,14 @@ def bench_size(
         status = "Pending"
 
         def measure(workload: str, conc: int) -> None:
+            base = (
+                floor(sim, ids, conc, workdir / "tracker.db", key)
+                if workload == "all change"
+                else None
+            )
             sim.reset()
             run = run_once(configs[conc], key)
-            rows.append(row(workload, n, conc, latency, run, sim.calls()))
+            rows.append(row(workload, n, conc, latency, run, sim.calls(), base))
             print(table(rows[-1:]), flush=True)
 
         measure("first sight", concurrencies[0])
@@ -161,6 +224,8 @@ COLUMNS = [
     ("poll_cpu_us_per_order", "POLL CPU us/order"),
     ("write_us_per_order", "WRITER us/order"),
     ("peak_rss_mb", "PEAK RSS MB"),
+    ("floor_us_per_order", "FLOOR us/order"),
+    ("cpu_floor_ratio", "CPU/FLOOR"),
 ]
 
 
@@ -197,6 +262,14 @@ def verdicts(rows: list[dict[str, Any]]) -> list[str]:
             lines.append(
                 check(f"{what}: CPU us/order", r["cpu_us_per_order"], CPU_US_PER_ORDER_MAX)
             )
+            if r["floor"]:
+                f = r["floor"]
+                lines.append(
+                    f"info    {what}: CPU {_short(r['cpu_floor_ratio'])}x its floor of "
+                    f"{_short(r['floor_us_per_order'])} us/order (imports "
+                    f"{f['imports_s'] * 1000:.0f} ms, bare client {f['client_s'] * 1000:.0f} ms, "
+                    f"bare pipeline {f['pipeline_s'] * 1000:.0f} ms)"
+                )
     return lines
 
 
