@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache, partial
+from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -64,44 +67,70 @@ def write_answer(
         if transition is not None:
             recorded.append(transition)
     if moved:
-        conn.executemany(_UPDATE_MOVED, moved)
+        _write_rows(conn, partial(_update_sql, _MOVED_COLUMNS), moved)
     if kept:
-        conn.executemany(_UPDATE_KEPT, kept)
+        _write_rows(conn, partial(_update_sql, _KEPT), kept)
     if others:
         recorded += _apply_others(conn, panel, others, reports, now, cadence, polled_at, lost)
     if recorded:
-        conn.executemany(_INSERT_TRANSITION, map(_transition_values, recorded))
+        _write_rows(conn, _insert_transitions_sql, list(map(_transition_values, recorded)))
     return recorded
 
 
 # --- the status writes, built once ---------------------------------------------
 
 
-def _update_sql(columns: tuple[str, ...]) -> str:
-    """Return the UPDATE storing a status report's ``columns`` (values ?1..?n,
-    then the row's rowid), with STATUS_RESETS as constants.
+@lru_cache(maxsize=32)
+def _update_sql(columns: tuple[str, ...], rows: int) -> str:
+    """Return one UPDATE storing ``rows`` status reports' ``columns`` (each row's
+    values, then its rowid, in a VALUES list), with STATUS_RESETS as constants.
 
+    One statement for the whole answer, not one per order: SQLite runs it in
+    one step, without the GIL, so the writer is not queued behind the poll's
+    worker threads for every row (and skips executemany's per-row overhead).
     By rowid: the rows were read in the same transaction, and it spares each
     update a walk down the (panel, order_id) key's index.
     """
     sets = []
     for i, column in enumerate(columns, 1):
+        value = f"v.column{i}"
         if column == "completed_at":  # set once, when the order first finishes
-            sets.append(f"{column} = COALESCE({column}, ?{i})")
+            sets.append(f"{column} = COALESCE({column}, {value})")
         elif column in KEEP_IF_NONE:
-            sets.append(f"{column} = COALESCE(?{i}, {column})")
+            sets.append(f"{column} = COALESCE({value}, {column})")
         else:
-            sets.append(f"{column} = ?{i}")
+            sets.append(f"{column} = {value}")
     sets += [f"{c} = {'NULL' if v is None else int(v)}" for c, v in STATUS_RESETS.items()]
-    return f"UPDATE orders SET {', '.join(sets)} WHERE rowid = ?{len(columns) + 1}"
+    values = ", ".join([f"({', '.join('?' * (len(columns) + 1))})"] * rows)
+    return (
+        f"UPDATE orders SET {', '.join(sets)} FROM (VALUES {values}) AS v "
+        f"WHERE orders.rowid = v.column{len(columns) + 1}"
+    )
+
+
+@lru_cache(maxsize=8)
+def _insert_transitions_sql(rows: int) -> str:
+    """Return one INSERT of ``rows`` transitions (one statement, as above)."""
+    values = ", ".join([f"({', '.join('?' * len(_TRANSITION))})"] * rows)
+    return f"INSERT INTO transitions ({', '.join(_TRANSITION)}) VALUES {values}"
+
+
+def _write_rows(conn: sqlite3.Connection, sql: Callable[[int], str], rows: list[Any]) -> None:
+    """Run ``sql(n)`` over ``rows`` (tuples), at most _ROWS per statement."""
+    for start in range(0, len(rows), _ROWS):
+        chunk = rows[start : start + _ROWS]
+        conn.execute(sql(len(chunk)), list(chain.from_iterable(chunk)))
 
 
 # Only the columns a write names are re-indexed: a report that leaves status
 # and polling as they were skips the two status indexes (the usual report).
 _KEPT_COLUMNS = len(STATUS_WRITES) - 2
 assert STATUS_WRITES[_KEPT_COLUMNS:] == ("status", "polling")
-_UPDATE_MOVED = _update_sql(STATUS_WRITES)
-_UPDATE_KEPT = _update_sql(STATUS_WRITES[:_KEPT_COLUMNS])
+_MOVED_COLUMNS = STATUS_WRITES
+_KEPT = STATUS_WRITES[:_KEPT_COLUMNS]
+# Rows per statement: 100 rows of 13 values stay far below SQLite's limit on
+# bound values (32766), and an answer has at most 100 orders.
+_ROWS = 100
 # A stopped order (untracked, lost) that a poll in flight asked about stays
 # stopped: the late answer is not recorded.
 _SELECT_STATUS = (
@@ -120,10 +149,6 @@ _TRANSITION = (
 )
 # Positional values, not the dicts themselves: binding by name costs ~1 µs a row.
 _transition_values = itemgetter(*_TRANSITION)
-_INSERT_TRANSITION = (
-    f"INSERT INTO transitions ({', '.join(_TRANSITION)}) "
-    f"VALUES ({', '.join('?' * len(_TRANSITION))})"
-)
 
 
 def _apply_others(
