@@ -66,25 +66,41 @@ def watch_state(row: Any) -> WatchState:
     )
 
 
-def _stamp(value: datetime | None, before: datetime | None, text: str | None) -> str | None:
-    """Return ``value`` as stored: the stored ``text`` when it did not change
-    (formatting a datetime costs more than the rest of an order's judgement)."""
+def _stamp(
+    value: datetime | None,
+    before: datetime | None,
+    text: str | None,
+    row: OpenRow,
+    order: OpenOrder,
+) -> str | None:
+    """Return ``value`` as stored, reusing stored text where it can: the column's
+    own ``text`` when it did not change, the order's last change or first
+    sight when it is one of those (a new baseline is the last change).
+    Formatting a datetime costs more than the rest of an order's judgement."""
     if value is None:
         return None
-    return text if value == before else iso(value)
+    if value == before:
+        return text
+    if value == order.last_change_at:
+        return row.last_change_at
+    return iso(value)
 
 
-def _columns(state: WatchState, before: WatchState, row: OpenRow) -> tuple[Any, ...]:
+def _columns(
+    state: WatchState, before: WatchState, row: OpenRow, order: OpenOrder
+) -> tuple[Any, ...]:
     """Return (order ID, watch columns) to store for ``state``; ``before`` and
-    ``row`` are what was stored."""
+    ``row`` are what was stored, ``order`` what it was read as."""
     return (
         row.order_id,
-        _stamp(state.baseline_at, before.baseline_at, row.baseline_at),
+        _stamp(state.baseline_at, before.baseline_at, row.baseline_at, row, order),
         state.baseline_remains,
-        _stamp(state.eta, before.eta, row.eta),
+        _stamp(state.eta, before.eta, row.eta, row, order),
         state.eta_basis,
-        _stamp(state.stalled_at, before.stalled_at, row.stalled_at),
-        _stamp(state.stalled_change_at, before.stalled_change_at, row.stalled_change_at),
+        _stamp(state.stalled_at, before.stalled_at, row.stalled_at, row, order),
+        _stamp(
+            state.stalled_change_at, before.stalled_change_at, row.stalled_change_at, row, order
+        ),
         state.stall_reason,
     )
 
@@ -136,7 +152,7 @@ def watch_stalls(
             order, before = open_order(row), watch_state(row)
             verdict = judge(order, before, config, medians.get(order.service or 0), now)
             if verdict.state != before or not row.watched:
-                changed.append(_columns(verdict.state, before, row))
+                changed.append(_columns(verdict.state, before, row, order))
             if verdict.event == STALLED:
                 stalled.append(_facts(row, verdict.state, now))
             elif verdict.event == MOVING:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import lru_cache
 from itertools import islice
 from typing import Any, NamedTuple
 
@@ -20,6 +21,7 @@ from tracker.store.listing import iter_orders
 
 _TERMINAL = sorted(TERMINAL)
 _CHUNK = 500
+_ROWS = 100  # watch rows per upsert statement: 1000 values, far below SQLite's limit
 _COLUMNS = (
     "baseline_at",
     "baseline_remains",
@@ -128,16 +130,25 @@ def save_watches(
     if not states:
         return
     stamp = iso(now)
+    with store.write() as db:
+        for start in range(0, len(states), _ROWS):
+            chunk = states[start : start + _ROWS]
+            db.conn.execute(_upsert_sql(len(chunk)), [v for s in chunk for v in (panel, *s, stamp)])
+
+
+@lru_cache(maxsize=4)
+def _upsert_sql(rows: int) -> str:
+    """Return one upsert of ``rows`` watch rows: one statement, one step in
+    SQLite (see :mod:`tracker.store.answers`)."""
     names = ", ".join(_COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS)
-    with store.write() as db:
-        db.conn.executemany(
-            f"INSERT INTO order_watch (panel, order_id, {names}, updated_at) "
-            f"VALUES (?, ?, {_marks(_COLUMNS)}, ?) "
-            f"ON CONFLICT (panel, order_id) DO UPDATE SET {updates}, "
-            "updated_at = excluded.updated_at",
-            [(panel, *state, stamp) for state in states],
-        )
+    one = f"(?, ?, {_marks(_COLUMNS)}, ?)"
+    return (
+        f"INSERT INTO order_watch (panel, order_id, {names}, updated_at) "
+        f"VALUES {', '.join([one] * rows)} "
+        f"ON CONFLICT (panel, order_id) DO UPDATE SET {updates}, "
+        "updated_at = excluded.updated_at"
+    )
 
 
 def drop_watches(store: Connection, panel: str, order_ids: Iterable[int]) -> None:
