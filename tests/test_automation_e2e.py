@@ -54,6 +54,47 @@ def partial_remains(n: int, quantity: int = 1000) -> list[int]:
 # --- stalls ----------------------------------------------------------------------
 
 
+class Raised:
+    def __init__(self) -> None:
+        self.alerts: list = []
+
+    def raise_alert(self, alert) -> None:
+        self.alerts.append(alert)
+
+
+def test_the_stall_watch_judges_only_what_changed_and_time_still_stalls(world):
+    from tracker.config.model import AutomationConfig
+    from tracker.jobs.stalls import watch_stalls
+
+    w = world()
+    busy = w.order(SERVICE_FOLLOWERS, "In progress")  # stalls after 6 h unchanged
+    quiet = [w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(3)]  # after 12 h
+    w.poll()
+    alerts = Raised()
+
+    def watch(config: AutomationConfig | None = None) -> dict:
+        settings = config or AutomationConfig()
+        return watch_stalls(w.store, "sim", settings, alerts, w.clock, medians={})
+
+    assert watch()["judged"] == 4  # first sight: every open order
+    w.clock.advance(STEP)
+    assert watch()["judged"] == 0  # nothing changed, no threshold reached
+
+    w.panel.pin(quiet[0], "In progress")  # one order moves
+    w.poll()
+    assert watch()["judged"] == 1
+
+    w.clock.advance(6 * H - STEP / 2)  # busy sat over 6 h: time alone stalls it
+    counts = watch()
+    assert counts["stalled"] == 1 and counts["judged"] == 1
+    assert [o["order_id"] for o in alerts.alerts[0].data["orders"]] == [busy]
+    assert watch()["judged"] == 0  # no repeat: the episode is open
+
+    stricter = AutomationConfig(stall_after=(("Pending", 3600.0),))
+    counts = watch(stricter)  # new settings: every open order judged again
+    assert counts["judged"] == 4 and counts["stalled"] == 2  # the two left Pending
+
+
 def test_a_stalled_order_raises_one_order_stalled_and_one_order_moving(world):
     w = world()
     stuck = w.order(SERVICE_FOLLOWERS, "Pending")  # stalls after 12 h (the default)

@@ -9,6 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from tracker.config.load import config_from_dict
 from tracker.config.model import AutomationConfig
@@ -41,6 +43,7 @@ from tracker.rules.stalls import (
     estimate,
     judge,
     median_durations,
+    recheck_at,
 )
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -116,6 +119,37 @@ def test_far_past_its_eta_is_stalled_before_the_threshold_but_not_after_a_change
     assert judge(moved, WatchState(), DEFAULTS, 3600.0, T0 + 4 * H).event is None
     off = replace(DEFAULTS, eta_overdue=0.0)
     assert judge(pending, WatchState(), off, 3600.0, T0 + 3 * H).event is None
+
+
+@given(
+    status=st.sampled_from(["Pending", "In progress", "Processing", "Active"]),
+    remains=st.one_of(st.none(), st.integers(0, 1000)),
+    changed=st.integers(0, 20 * 3600),
+    median=st.one_of(st.none(), st.floats(30, 30 * 3600)),
+    overdue=st.sampled_from([0.0, 1.5, 2.0]),
+)
+def test_nothing_changes_before_recheck_at_and_a_stall_opens_after_it(
+    status, remains, changed, median, overdue
+):
+    # The automation job leaves an unchanged order alone until recheck_at: that
+    # is only right if judging it earlier changes nothing, and judging it
+    # after opens the stall time alone was waiting for.
+    config = replace(DEFAULTS, eta_overdue=overdue)
+    o = order(status=status, remains=remains, last_change_at=T0 + timedelta(seconds=changed))
+    now = o.last_change_at
+    first = judge(o, WatchState(), config, median, now)
+    assume(first.event is None)
+    state = first.state
+    due = recheck_at(o, state, config)
+    for at in (now, now + timedelta(hours=1), due):
+        if at is not None and (due is None or at <= due):
+            again = judge(o, state, config, median, at)
+            assert again.event is None and again.state == state
+    if due is not None:
+        later = judge(o, state, config, median, due + timedelta(seconds=1))
+        assert later.event == STALLED
+    else:
+        assert judge(o, state, config, median, now + timedelta(days=400)).event is None
 
 
 def test_stall_alerts_off_still_keeps_the_eta():

@@ -29,6 +29,7 @@ from tracker.rules.stalls import (
     finished,
     judge,
     median_durations,
+    recheck_at,
 )
 from tracker.store.watch import (
     OpenRow,
@@ -36,7 +37,9 @@ from tracker.store.watch import (
     completed_durations,
     drop_watches,
     open_orders,
+    save_basis,
     save_watches,
+    watch_basis,
 )
 
 log = structlog.get_logger("tracker.stalls")
@@ -87,10 +90,15 @@ def _stamp(
 
 
 def _columns(
-    state: WatchState, before: WatchState, row: OpenRow, order: OpenOrder
+    state: WatchState,
+    before: WatchState,
+    row: OpenRow,
+    order: OpenOrder,
+    recheck: str | None,
 ) -> tuple[Any, ...]:
-    """Return (order ID, watch columns) to store for ``state``; ``before`` and
-    ``row`` are what was stored, ``order`` what it was read as."""
+    """Return (order ID, watch columns, judged key, recheck time) to store for
+    ``state``; ``before`` and ``row`` are what was stored, ``order`` what it
+    was read as."""
     return (
         row.order_id,
         _stamp(state.baseline_at, before.baseline_at, row.baseline_at, row, order),
@@ -102,7 +110,15 @@ def _columns(
             state.stalled_change_at, before.stalled_change_at, row.stalled_change_at, row, order
         ),
         state.stall_reason,
+        row.judge_key,
+        recheck,
     )
+
+
+def basis_of(config: AutomationConfig) -> str:
+    """Return the stall settings every judgement depends on, as stored text: when
+    they change, every open order is judged again."""
+    return repr((config.stalls, config.stall_after, config.stall_after_service, config.eta_overdue))
 
 
 def open_order(row: OpenRow) -> OpenOrder:
@@ -134,32 +150,51 @@ def watch_stalls(
     clock: Callable[[], datetime],
     medians: dict[int, float] | None = None,
 ) -> dict[str, int]:
-    """Judge every open order of a panel: store its eta and stall episode, alert
-    on episodes that open or end; return counts (watched, stalled, moving).
+    """Judge a panel's open orders: store each one's eta and stall episode,
+    alert on episodes that open or end; return counts (judged, stalled, moving).
+
+    An order is judged again only when something it is judged by changed
+    (its status, remains, last change, service or the service's median) or
+    when its ``recheck_at`` has come (time alone can stall it); every open
+    order when the stall settings changed since the last pass.
 
     ``medians`` (each service's median seconds to complete) is read from the
     store when not given: :func:`service_medians`."""
     now = clock()
     if medians is None:
         medians = service_medians(store, panel, now)
+    basis = basis_of(config)
+    # Only what a judgement now can change, unless the settings changed since
+    # the last pass (then every open order: thresholds apply to all).
+    full = watch_basis(store, panel) != basis
+    due = None if full else now
     stalled: list[dict[str, Any]] = []
     moving: list[dict[str, Any]] = []
-    watched, after = 0, 0
-    while rows := open_orders(store, panel, after=after, limit=PAGE):
+    judged, after = 0, 0
+    while rows := open_orders(store, panel, after=after, limit=PAGE, medians=medians, due=due):
         after = rows[-1].order_id
         changed: list[tuple[Any, ...]] = []
         for row in rows:
             order, before = open_order(row), watch_state(row)
             verdict = judge(order, before, config, medians.get(order.service or 0), now)
-            if verdict.state != before or not row.watched:
-                changed.append(_columns(verdict.state, before, row, order))
+            recheck = recheck_at(order, verdict.state, config)
+            recheck_text = iso(recheck) if recheck is not None else None
+            if (
+                verdict.state != before
+                or not row.watched
+                or row.judged_key != row.judge_key
+                or row.recheck_at != recheck_text
+            ):
+                changed.append(_columns(verdict.state, before, row, order, recheck_text))
             if verdict.event == STALLED:
                 stalled.append(_facts(row, verdict.state, now))
             elif verdict.event == MOVING:
                 facts = _facts(row, verdict.state, now)
                 moving.append({**facts, "stalled_at": iso(before.stalled_at or now)})
         save_watches(store, panel, changed, now)
-        watched += len(rows)
+        judged += len(rows)
+    if full:
+        save_basis(store, panel, basis, now)
     gone = closed_watches(store, panel)
     for closed in gone:
         before = watch_state(closed)
@@ -177,8 +212,8 @@ def watch_stalls(
         alerter.raise_alert(_stalled_alert(panel, stalled))
     if moving:
         alerter.raise_alert(_moving_alert(panel, moving, now))
-    counts = {"watched": watched, "stalled": len(stalled), "moving": len(moving)}
-    log.info("stalls_checked", panel=panel, **counts)
+    counts = {"judged": judged, "stalled": len(stalled), "moving": len(moving)}
+    log.info("stalls_checked", panel=panel, full=full, **counts)
     return counts
 
 

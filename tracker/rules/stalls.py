@@ -176,6 +176,32 @@ def judge(
     return Judgement(stalled, STALLED, quiet)
 
 
+def recheck_at(order: OpenOrder, state: WatchState, config: AutomationConfig) -> datetime | None:
+    """Given an order and the state it was just judged into, return the first
+    moment :func:`judge` can stall it with nothing about it changing (time
+    alone): when it has sat unchanged past its status's threshold, or has
+    taken ``eta_overdue`` times its expected time; None when time alone never
+    will (already stalled, stall alerts off, no threshold and no eta).
+
+    Until then judging it again gives the same state and no event, so the
+    automation job can leave it alone.
+    """
+    if state.stalled or not config.stalls:
+        return None
+    last = changed_at(order)
+    found: datetime | None = None
+    threshold = config.stall_threshold(order.status, order.service)
+    if threshold is not None:
+        found = last + timedelta(seconds=threshold)
+    if config.eta_overdue and state.eta is not None:
+        expected = (state.eta - order.created_at).total_seconds()
+        if expected >= MIN_EXPECTED:
+            overdue_at = order.created_at + timedelta(seconds=expected * config.eta_overdue)
+            if last < overdue_at and (found is None or overdue_at < found):
+                found = overdue_at
+    return found
+
+
 def finished(state: WatchState, last_change_at: datetime | None) -> str | None:
     """Given the watch state of an order that is no longer open (terminal, or no
     longer polled) and its last change, return MOVING when a stall episode ends

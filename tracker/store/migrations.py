@@ -251,3 +251,4 @@ def m010_views(db: Database) -> None:
 migrations()(added.m011_cancels)
 migrations()(added.m013_automation)
 migrations()(added.m014_overview_delivered)
+migrations()(added.m015_incremental_watch)

@@ -110,3 +110,23 @@ def m014_overview_delivered(db: Database) -> None:
     # order_overview.delivered follows the orders listing again after m009:
     # none before delivery starts, runs x quantity for drip-feed orders.
     recreate_order_overview(db)
+
+
+def m015_incremental_watch(db: Database) -> None:
+    # The stall watch judges an order again only when something it judges by
+    # changed, or when time alone can stall it: judged_key is the order's
+    # status, remains, last change, service and that service's median as last
+    # judged; recheck_at the first moment it can stall with nothing changing
+    # (NULL: never by time alone). watch_basis keeps each panel's stall
+    # settings as last applied: when they change every open order is judged.
+    db.execute("ALTER TABLE order_watch ADD COLUMN judged_key TEXT")
+    db.execute("ALTER TABLE order_watch ADD COLUMN recheck_at TEXT")
+    db.execute(
+        """
+        CREATE TABLE watch_basis (
+            panel       TEXT PRIMARY KEY,
+            basis       TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        )
+        """
+    )

@@ -56,26 +56,77 @@ class OpenRow(NamedTuple):
     stalled_change_at: str | None
     stall_reason: str | None
     watched: int
+    judged_key: str | None  # what the order was judged by last time (m015)
+    recheck_at: str | None
+    judge_key: str  # what it would be judged by now
 
 
-def open_orders(store: Connection, panel: str, *, after: int, limit: int) -> list[OpenRow]:
+# What a judgement depends on besides time and the stall settings: the
+# order's status, remains, last change, service, and that service's median.
+_JUDGE_KEY = (
+    "quote(o.status) || ',' || quote(o.remains) || ',' || quote(o.last_change_at)"
+    " || ',' || quote(o.service) || ',' || quote(m.median)"
+)
+
+
+def open_orders(
+    store: Connection,
+    panel: str,
+    *,
+    after: int,
+    limit: int,
+    medians: dict[int, float] | None = None,
+    due: datetime | None = None,
+) -> list[OpenRow]:
     """Return up to ``limit`` of a panel's open orders (polled, with a status that
     is not terminal) above ID ``after``, each with its ``order_watch`` columns
-    (NULL when never judged), by order ID."""
+    (NULL when never judged), by order ID.
+
+    With ``due``, only the orders a judgement at ``due`` can change: never
+    judged, changed since (status, remains, last change, service, or the
+    service's median in ``medians``), or whose ``recheck_at`` has come.
+    """
+    found = sorted((medians or {}).items())
+    known = ", ".join(["(?, ?)"] * len(found)) if found else "(NULL, NULL)"
+    where, params = "", []
+    if due is not None:
+        where = (
+            f"AND (w.order_id IS NULL OR w.judged_key IS NOT ({_JUDGE_KEY}) OR w.recheck_at <= ?)"
+        )
+        params = [iso(due)]
     rows = store.tuples(
         f"""
+        WITH m(service, median) AS (VALUES {known})
         SELECT o.order_id, o.status, o.service, o.quantity, o.remains, o.start_count,
                o.charge, o.currency, o.created_at, o.last_change_at, {_WATCHED},
-               w.order_id IS NOT NULL AS watched
+               w.order_id IS NOT NULL AS watched, w.judged_key, w.recheck_at,
+               {_JUDGE_KEY} AS judge_key
         FROM orders o
         LEFT JOIN order_watch w ON w.panel = o.panel AND w.order_id = o.order_id
+        LEFT JOIN m ON m.service = COALESCE(o.service, 0)
         WHERE o.panel = ? AND o.polling = 1 AND o.status IS NOT NULL
-          AND o.status NOT IN ({_marks(_TERMINAL)}) AND o.order_id > ?
+          AND o.status NOT IN ({_marks(_TERMINAL)}) AND o.order_id > ? {where}
         ORDER BY o.order_id LIMIT ?
         """,
-        [panel, *_TERMINAL, after, limit],
+        [*(v for pair in found for v in pair), panel, *_TERMINAL, after, *params, limit],
     )
     return list(map(OpenRow._make, rows))
+
+
+def watch_basis(store: Connection, panel: str) -> str | None:
+    """Return the stall settings a panel's open orders were last all judged by."""
+    rows = store.tuples("SELECT basis FROM watch_basis WHERE panel = ?", [panel])
+    return rows[0][0] if rows else None
+
+
+def save_basis(store: Connection, panel: str, basis: str, now: datetime) -> None:
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO watch_basis (panel, basis, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (panel) DO UPDATE SET basis = excluded.basis, "
+            "updated_at = excluded.updated_at",
+            [panel, basis, iso(now)],
+        )
 
 
 class ClosedRow(NamedTuple):
@@ -126,7 +177,8 @@ def save_watches(
     store: Connection, panel: str, states: list[tuple[Any, ...]], now: datetime
 ) -> None:
     """Given rows of (order ID, baseline_at, baseline_remains, eta, eta_basis,
-    stalled_at, stalled_change_at, stall_reason), upsert them in one transaction."""
+    stalled_at, stalled_change_at, stall_reason, judged_key, recheck_at),
+    upsert them in one transaction."""
     if not states:
         return
     stamp = iso(now)
@@ -140,9 +192,10 @@ def save_watches(
 def _upsert_sql(rows: int) -> str:
     """Return one upsert of ``rows`` watch rows: one statement, one step in
     SQLite (see :mod:`tracker.store.answers`)."""
-    names = ", ".join(_COLUMNS)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS)
-    one = f"(?, ?, {_marks(_COLUMNS)}, ?)"
+    columns = (*_COLUMNS, "judged_key", "recheck_at")
+    names = ", ".join(columns)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns)
+    one = f"(?, ?, {_marks(columns)}, ?)"
     return (
         f"INSERT INTO order_watch (panel, order_id, {names}, updated_at) "
         f"VALUES {', '.join([one] * rows)} "
