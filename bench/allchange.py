@@ -26,7 +26,8 @@ client (:func:`bench.yardsticks.bare_client`, its CPU), and those answers
 decoded and written by the bare json + sqlite3 pipeline
 (:func:`bench.yardsticks.bare_pipeline`). ``CPU/FLOOR`` is the process's CPU
 over their sum: the cost of everything the tracker does beyond moving the
-bytes.
+bytes. ``POLL/BARE`` is the poll's wall over the bare client's on the same
+calls: the pace the panel (sharing this machine's cores) allows.
 """
 
 from __future__ import annotations
@@ -165,6 +166,10 @@ def row(
         "floor": base,
         "floor_us_per_order": base["floor_s"] / max(checked, 1) * 1e6 if base else None,
         "cpu_floor_ratio": run["cpu_s"] / base["floor_s"] if base else None,
+        # The bare client's wall on the same calls: the pace this panel allows.
+        "poll_client_ratio": poll["wall_s"] / base["client_wall_s"]
+        if base and "wall_s" in poll
+        else None,
     }
 
 
@@ -226,6 +231,7 @@ COLUMNS = [
     ("peak_rss_mb", "PEAK RSS MB"),
     ("floor_us_per_order", "FLOOR us/order"),
     ("cpu_floor_ratio", "CPU/FLOOR"),
+    ("poll_client_ratio", "POLL/BARE"),
 ]
 
 
