@@ -85,6 +85,43 @@ def test_apply_reports_records_each_change_once(store, clock):
     assert store.order("main", 2)["error"] == "Incorrect order ID"
 
 
+def test_a_report_without_a_value_keeps_the_stored_one_and_completion_is_set_once(store, clock):
+    # What the batched UPDATEs write, read back from the table: numbers the
+    # panel leaves out keep their stored value, completed_at is set once.
+    from decimal import Decimal
+
+    store.track("main", [1, 2], clock())
+
+    def report(order_id, status, **values):
+        return OrderStatus(order_id, status=status, raw_status=status, **values)
+
+    full = {"remains": 500, "charge": Decimal("0.9"), "start_count": 10, "currency": "USD"}
+    store.apply_reports(
+        "main", [1, 2], {i: report(i, "In progress", **full) for i in (1, 2)}, clock(), CADENCE
+    )
+    clock.advance(60)
+    bare = {1: report(1, "In progress"), 2: report(2, "Processing")}  # kept, then moved
+    store.apply_reports("main", [1, 2], bare, clock(), CADENCE)
+    for order_id, status in ((1, "In progress"), (2, "Processing")):
+        row = store.order("main", order_id)
+        assert row["status"] == status
+        assert (row["remains"], row["charge"], row["start_count"], row["currency"]) == (
+            500,
+            0.9,
+            10,
+            "USD",
+        )
+    clock.advance(60)
+    done_at = clock()
+    store.apply_reports("main", [1], {1: report(1, "Completed", remains=0)}, done_at, CADENCE)
+    clock.advance(60)
+    store.apply_reports("main", [1], {1: report(1, "Completed", remains=0)}, clock(), CADENCE)
+    row = store.order("main", 1)
+    assert row["completed_at"] == done_at.isoformat(timespec="seconds")
+    assert row["polling"] == 0 and row["remains"] == 0
+    assert [h["to_status"] for h in store.history("main", 1)] == ["In progress", "Completed"]
+
+
 def test_answers_stored_together_survive_or_fail_together(store, clock, monkeypatch):
     store.track("main", [1, 2, 3], clock())
     answers = [
