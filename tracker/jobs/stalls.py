@@ -82,9 +82,9 @@ def _stamp(
     order: OpenOrder,
 ) -> str | None:
     """Return ``value`` as stored, reusing stored text where it can: the column's
-    own ``text`` when it did not change, the order's last change or first
-    sight when it is one of those (a new baseline is the last change).
-    Formatting a datetime costs more than the rest of an order's judgement."""
+    own ``text`` when it did not change, the order's stored last change when it
+    is that moment (a new baseline is). Formatting a datetime costs more than
+    the rest of an order's judgement."""
     if value is None:
         return None
     if value == before:
