@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hostile import HostileServer, drip, flood, json_reply
+from hostile import HostileServer, compressed, drip, flood, json_reply
 
 from tracker.alerts.webhook import WebhookSink
 from tracker.config.model import PanelConfig, Secret
@@ -126,6 +126,62 @@ _RSS_CHILD = textwrap.dedent(
     print(before, rss("VmHWM"))
     """
 )
+
+
+def test_a_compressed_answer_is_read_within_the_cap_as_decoded():
+    body = b'{"balance": "12.5", "currency": "USD"}'
+    for encoding in ("gzip", "deflate"):
+        writer = compressed(body, encoding)
+        with HostileServer(lambda form, w=writer: w) as server:
+            panel = client(server.url)
+            assert str(panel.balance().balance) == "12.5"
+            panel.close()
+    bomb = compressed(b"[]", spaces=300 * 1024 * 1024)  # ~300 kB as sent
+    with HostileServer(lambda form: bomb) as server:
+        panel = client(server.url)
+        with pytest.raises(AnswerTooLargeError, match="larger than 1 MB"):
+            panel.balance()
+        panel.close()
+
+
+_BOMB_CHILD = textwrap.dedent(
+    """
+    import sys
+    from tracker.config.model import PanelConfig, Secret
+    from tracker.errors import AnswerTooLargeError
+    from tracker.panel.client import PanelClient
+
+    def rss(field):
+        for line in open("/proc/self/status"):
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024
+    panel = PanelConfig(name="evil", url=sys.argv[1], key=Secret("hostile-key-1234"), timeout=20)
+    client = PanelClient(panel)
+    before = rss("VmRSS")
+    try:
+        client.balance()
+    except AnswerTooLargeError:
+        pass
+    print(before, rss("VmHWM"))
+    """
+)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
+def test_a_compressed_bomb_never_expands_past_the_cap():
+    # 300 MB of JSON whitespace gzips to ~300 kB, under the 1 MB cap as sent:
+    # decoding it must stop at the cap, not expand a whole chunk first.
+    bomb = compressed(b"[]", spaces=300 * 1024 * 1024)
+    with HostileServer(lambda form: bomb) as server:
+        done = subprocess.run(
+            [sys.executable, "-c", _BOMB_CHILD, server.url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+    before, peak = map(int, done.stdout.split())
+    assert peak < before + 20 * 1024 * 1024, (before, peak)
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")

@@ -25,6 +25,8 @@ from typing import Any
 import httpcore
 import httpx
 
+from tracker.panel.inflate import ACCEPT_ENCODING, Inflater
+
 _local = threading.local()
 
 KB = 1024
@@ -155,11 +157,12 @@ def http_client(
     connect: float = 10.0,
 ) -> httpx.Client:
     """Given a per-call timeout, return a client for :func:`exchange`: no redirects,
+    only gzip and deflate asked for (:mod:`tracker.panel.inflate` decodes them),
     and (on the real network) every socket operation bounded by the call's deadline.
     ``transport`` replaces the network (tests)."""
     client = httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, connect)),
-        headers=headers,
+        headers={"Accept-Encoding": ACCEPT_ENCODING, **headers},
         transport=transport,
         follow_redirects=False,
     )
@@ -187,13 +190,24 @@ def exchange(
             raise AnswerTooLarge(limit)
         chunks: list[bytes] = []
         size = 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise AnswerTooLarge(limit)
+        # Raw bytes, decoded here in bounded steps: httpx would expand a whole
+        # compressed chunk (a gzip bomb) before the cap could be checked.
+        if response.is_stream_consumed:  # a transport that hands over the body whole (tests)
+            inflater, raws = Inflater(""), iter([response.content])
+        else:
+            inflater = Inflater(response.headers.get("Content-Encoding", ""))
+            raws = response.iter_raw()
+        for raw in raws:
+            for piece in inflater.pieces(raw, limit - size + 1):
+                size += len(piece)
+                if size > limit:
+                    raise AnswerTooLarge(limit)
+                chunks.append(piece)
             if time.monotonic() > end:
                 raise DeadlineExceeded(f"no complete answer within {seconds:g}s")
-            chunks.append(chunk)
+        chunks.append(inflater.flush())
+        if sum(map(len, chunks)) > limit:
+            raise AnswerTooLarge(limit)
     headers = [
         (k, v) for k, v in response.headers.multi_items() if k.lower() not in _DROPPED_HEADERS
     ]

@@ -1,0 +1,65 @@
+"""Undoing an answer's Content-Encoding (gzip, deflate) without passing the size cap.
+
+httpx decodes a compressed answer a network chunk at a time, and one 64 kB
+chunk of a gzip bomb is 64 MB once decoded, before any size check can run.
+:class:`Inflater` decodes in steps no larger than the room left under the
+cap, so :func:`tracker.panel.deadline.exchange` refuses an answer the moment
+its decoded size passes the cap, with memory never far above it.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+
+import httpx
+
+# What the tracker asks for: the two encodings decoded here, nothing else.
+ACCEPT_ENCODING = "gzip, deflate"
+_WINDOW = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+class Inflater:
+    """Given an answer's Content-Encoding header, decode its body chunk by chunk.
+
+    No header or ``identity``: the bytes as they come. Anything but one of
+    gzip and deflate raises ``httpx.DecodingError`` (a panel error), as does a
+    broken stream.
+    """
+
+    def __init__(self, header: str):
+        codings = [c.strip().lower() for c in header.split(",")]
+        codings = [c for c in codings if c and c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in _WINDOW):
+            raise httpx.DecodingError(f"unsupported Content-Encoding {header[:40]!r}")
+        self._coding = codings[0] if codings else None
+        self._engine = zlib.decompressobj(_WINDOW[self._coding]) if self._coding else None
+        self._started = False
+
+    def pieces(self, data: bytes, room: int) -> Iterator[bytes]:
+        """Yield ``data`` decoded, in pieces that together stop once they exceed
+        ``room`` bytes (the caller refuses the answer there)."""
+        if self._engine is None:
+            yield data
+            return
+        while data and room > 0:
+            try:
+                out = self._engine.decompress(data, room)
+            except zlib.error as exc:
+                if self._coding == "deflate" and not self._started:
+                    # Some servers send raw deflate, without the zlib wrapper.
+                    self._engine = zlib.decompressobj(-zlib.MAX_WBITS)
+                    self._started = True
+                    continue
+                raise httpx.DecodingError(f"broken {self._coding} answer: {exc}") from None
+            self._started = True
+            if not out:
+                return  # all of data taken in; more input needed
+            room -= len(out)
+            data = self._engine.unconsumed_tail
+            yield out
+
+    def flush(self) -> bytes:
+        """Return what the decoder still holds once the body has ended (at most
+        its window: the input is all taken in by then)."""
+        return self._engine.flush() if self._engine is not None else b""
