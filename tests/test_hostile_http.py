@@ -128,6 +128,39 @@ _RSS_CHILD = textwrap.dedent(
 )
 
 
+def test_a_hung_name_lookup_ends_at_the_calls_deadline(monkeypatch):
+    import socket
+    import threading
+
+    real, release = socket.getaddrinfo, threading.Event()
+
+    def hung(host, *args, **kwargs):
+        if host == "panel.example":
+            release.wait(10)  # a resolver that does not answer
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hung)
+    panel = client("http://panel.example/api/v2", retries=0)
+    started = time.monotonic()
+    with pytest.raises(TransientError, match=r"panel\.example.*within 1s"):
+        panel.balance()
+    assert time.monotonic() - started < TIMEOUT + SLACK
+    release.set()
+    panel.close()
+
+
+def test_a_host_name_is_still_looked_up_and_reached():
+    with HostileServer(lambda form: json_reply({"balance": "3", "currency": "USD"})) as server:
+        panel = client(server.url.replace("127.0.0.1", "localhost"))
+        assert str(panel.balance().balance) == "3"
+        panel.close()
+    unknown = client("http://no-such-host.invalid/api/v2", retries=0)
+    with pytest.raises(TransientError, match="cannot resolve host no-such-host.invalid"):
+        unknown.balance()
+    unknown.close()
+
+
 def test_a_compressed_answer_is_read_within_the_cap_as_decoded():
     body = b'{"balance": "12.5", "currency": "USD"}'
     for encoding in ("gzip", "deflate"):

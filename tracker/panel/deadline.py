@@ -2,10 +2,11 @@
 
 httpx's timeouts bound each connect, each write and each read separately: a
 server that sends one byte a second never trips a read timeout and holds the
-call open for as long as it drips. Here one monotonic deadline covers the
-whole call. While :func:`deadline_at` is active in a thread, every socket
-operation of a client built by :func:`http_client` waits at most until the
-deadline (its timeout shrinks to what is left, and a call past the deadline
+call open for as long as it drips, and the host name lookup has no timeout at
+all. Here one monotonic deadline covers the whole call, lookup included.
+While :func:`deadline_at` is active in a thread, every socket operation of a
+client built by :func:`http_client` waits at most until the deadline (its
+timeout shrinks to what is left, and a call past the deadline
 fails at once); :func:`exchange` streams the answer, checks the deadline and
 the size cap after every chunk and closes the connection when either is passed,
 so memory stays flat whatever the server sends.
@@ -17,6 +18,8 @@ that posts over HTTP should too.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -128,8 +131,22 @@ class _Backend(httpcore.NetworkBackend):
         socket_options: Any = None,
     ) -> httpcore.NetworkStream:
         left = _left(timeout, httpcore.ConnectTimeout)
-        stream = self._backend.connect_tcp(host, port, left, local_address, socket_options)
-        return _Stream(stream)
+        if left is None:  # no deadline in force: as httpcore does it
+            return _Stream(
+                self._backend.connect_tcp(host, port, None, local_address, socket_options)
+            )
+        failure: Exception | None = None
+        for address in _resolve(host, port, left):  # each address in turn, as
+            left = _left(timeout, httpcore.ConnectTimeout)  # create_connection does
+            try:
+                stream = self._backend.connect_tcp(
+                    address, port, left, local_address, socket_options
+                )
+            except httpcore.ConnectError as exc:
+                failure = exc
+                continue
+            return _Stream(stream)
+        raise failure or httpcore.ConnectError(f"no address for {host}")
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Any = None
@@ -139,6 +156,41 @@ class _Backend(httpcore.NetworkBackend):
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
+
+
+def _resolve(host: str, port: int, seconds: float) -> list[str]:
+    """Given a host name, return its addresses, looked up within ``seconds``.
+
+    ``getaddrinfo`` takes no timeout (a hung resolver holds a call for as long
+    as it likes), so it runs in a thread of its own and the call stops waiting
+    at the deadline; the lookup thread ends with the resolver's own timeout.
+    """
+    try:
+        ipaddress.ip_address(host)
+        return [host]
+    except ValueError:
+        pass
+    found: list[Any] = []
+    failed: list[OSError] = []
+    done = threading.Event()
+
+    def look_up() -> None:
+        try:
+            found.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as exc:
+            failed.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=look_up, name="resolve", daemon=True).start()
+    if not done.wait(seconds):
+        raise httpcore.ConnectTimeout(f"no address for {host} within {seconds:g}s")
+    if failed:
+        try:  # raised while handling it, so the cause survives httpcore's re-raise
+            raise failed[0]
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+    return list(dict.fromkeys(str(info[4][0]) for info in found))
 
 
 def bind(transport: httpx.BaseTransport | None) -> None:
