@@ -28,7 +28,7 @@ from tracker.rules.transitions import (
     apply_report,
     status_update,
 )
-from tracker.store.connection import placeholders
+from tracker.store.connection import chunks, placeholders
 
 if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
     from tracker.panel.models import OrderStatus
@@ -117,8 +117,7 @@ def _insert_transitions_sql(rows: int) -> str:
 
 def _write_rows(conn: sqlite3.Connection, sql: Callable[[int], str], rows: list[Any]) -> None:
     """Run ``sql(n)`` over ``rows`` (tuples), at most _ROWS per statement."""
-    for start in range(0, len(rows), _ROWS):
-        chunk = rows[start : start + _ROWS]
+    for chunk in chunks(rows, _ROWS):
         conn.execute(sql(len(chunk)), list(chain.from_iterable(chunk)))
 
 

@@ -16,10 +16,9 @@ from typing import Any
 from tracker.clock import iso
 from tracker.panel.statuses import PARTIAL, PENDING
 from tracker.rules.reorders import CANCEL, REORDER, SENDING, SPENDING, UNKNOWN
-from tracker.store.connection import Connection
+from tracker.store.connection import Connection, chunks
 from tracker.store.connection import placeholders as _marks
 
-_CHUNK = 500
 _SERVICE = "s.rate AS service_rate, s.min AS service_min, s.max AS service_max, " + (
     "s.cancel AS service_cancel, s.service IS NOT NULL AS service_known"
 )
@@ -161,8 +160,7 @@ def forget_unsent(store: Connection, row_ids: Iterable[int]) -> None:
     """Delete action rows whose request certainly never reached the panel."""
     ids = list(row_ids)
     with store.write() as db:
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
+        for chunk in chunks(ids):
             db.conn.execute(
                 f"DELETE FROM automation_actions WHERE id IN ({_marks(chunk)}) AND status = ?",
                 [*chunk, SENDING],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,12 +24,13 @@ from tracker.store.schema import MIGRATION_SET, MIGRATIONS
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-_CHUNK = 500  # rows per IN (...) list: well under SQLite's variable limit
+CHUNK = 500  # rows per IN (...) list: well under SQLite's variable limit
 
 
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    """Yield ``items`` as lists of at most ``size`` (an ``IN (...)`` list each)."""
     for start in range(0, len(items), size):
-        yield items[start : start + size]
+        yield list(items[start : start + size])
 
 
 def describe_db_error(path: Path, exc: sqlite3.Error) -> str:

@@ -14,10 +14,10 @@ from typing import Any
 from tracker.clock import iso
 from tracker.panel.models import Service
 from tracker.rules.refills import CLOSED, REQUESTING, UNKNOWN
+from tracker.store.connection import chunks
 from tracker.store.connection import placeholders as _marks
 from tracker.store.orders import Store
 
-_CHUNK = 500  # IDs per IN (...) list, well under SQLite's variable limit
 _CLOSED = sorted(CLOSED)
 
 
@@ -109,8 +109,7 @@ def candidate_orders(
 def requests_of(store: Store, panel: str, order_ids: Sequence[int]) -> dict[int, list[dict]]:
     """Return every refill request made for these orders, oldest first, by order ID."""
     found: dict[int, list[dict[str, Any]]] = {oid: [] for oid in order_ids}
-    for start in range(0, len(order_ids), _CHUNK):
-        chunk = list(order_ids[start : start + _CHUNK])
+    for chunk in chunks(order_ids):
         for row in store.rows(
             f"SELECT * FROM refills WHERE panel = ? AND order_id IN ({_marks(chunk)}) ORDER BY id",
             [panel, *chunk],
@@ -149,8 +148,7 @@ def forget_unsent(store: Store, row_ids: Iterable[int]) -> None:
     if not ids:
         return
     with store.write() as db:
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
+        for chunk in chunks(ids):
             db.conn.execute(
                 f"DELETE FROM refills WHERE id IN ({_marks(chunk)}) AND status = ?",
                 [*chunk, REQUESTING],
@@ -172,8 +170,7 @@ def update_refills(
     with store.write() as db:
         ids = list(updates)
         before = {}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
+        for chunk in chunks(ids):
             for row in db.utils.query(
                 f"SELECT * FROM refills WHERE id IN ({_marks(chunk)})", chunk
             ):

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from tracker.clock import iso
 from tracker.panel.statuses import is_terminal
-from tracker.store.connection import _CHUNK, _chunks, placeholders
+from tracker.store.connection import chunks, placeholders
 from tracker.store.listing import BY_USER
 from tracker.store.orders import Store
 
@@ -39,7 +39,7 @@ def untrack(
     result = Untracked()
     stamp = iso(now)
     with store.write() as db:
-        for chunk in _chunks(sorted(set(order_ids)), _CHUNK):
+        for chunk in chunks(sorted(set(order_ids))):
             rows = {
                 r[0]: r[1:]
                 for r in db.conn.execute(

@@ -15,7 +15,7 @@ from typing import Any
 
 from tracker.clock import iso
 from tracker.panel.statuses import is_terminal
-from tracker.store.connection import _CHUNK, Connection, _chunks, placeholders
+from tracker.store.connection import Connection, chunks, placeholders
 
 DETAILS = ("service", "link", "quantity", "runs", "interval")
 _RESUME = {
@@ -64,7 +64,7 @@ def track_orders(
     columns = ", ".join(f'"{c}"' for c in DETAILS)
     values = ", ".join("?" * len(DETAILS))
     with conn.write() as db:
-        for chunk in _chunks(sorted(set(order_ids)), _CHUNK):
+        for chunk in chunks(sorted(set(order_ids))):
             cursor = db.conn.execute(
                 f"SELECT order_id, polling, status, stopped_by, stop_reason, error, {columns} "
                 f"FROM orders WHERE panel = ? AND order_id IN ({placeholders(chunk)})",

@@ -15,12 +15,11 @@ from typing import Any, NamedTuple
 
 from tracker.clock import iso
 from tracker.panel.statuses import COMPLETED, TERMINAL
-from tracker.store.connection import Connection
+from tracker.store.connection import CHUNK, Connection, chunks
 from tracker.store.connection import placeholders as _marks
 from tracker.store.listing import iter_orders
 
 _TERMINAL = sorted(TERMINAL)
-_CHUNK = 500
 _ROWS = 100  # watch rows per upsert statement: 1000 values, far below SQLite's limit
 _COLUMNS = (
     "baseline_at",
@@ -183,8 +182,7 @@ def save_watches(
         return
     stamp = iso(now)
     with store.write() as db:
-        for start in range(0, len(states), _ROWS):
-            chunk = states[start : start + _ROWS]
+        for chunk in chunks(states, _ROWS):
             db.conn.execute(_upsert_sql(len(chunk)), [v for s in chunk for v in (panel, *s, stamp)])
 
 
@@ -210,8 +208,7 @@ def drop_watches(store: Connection, panel: str, order_ids: Iterable[int]) -> Non
     if not ids:
         return
     with store.write() as db:
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
+        for chunk in chunks(ids):
             db.conn.execute(
                 f"DELETE FROM order_watch WHERE panel = ? AND order_id IN ({_marks(chunk)})",
                 [panel, *chunk],
@@ -222,8 +219,7 @@ def watch_of(store: Connection, panel: str, order_ids: Sequence[int]) -> dict[in
     """Return ``eta``, ``eta_basis``, ``stalled_at`` and ``stall_reason`` by order ID,
     for the orders that have a watch row."""
     found: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(order_ids), _CHUNK):
-        chunk = list(order_ids[start : start + _CHUNK])
+    for chunk in chunks(order_ids):
         for row in store.rows(
             "SELECT order_id, eta, eta_basis, stalled_at, stall_reason FROM order_watch "
             f"WHERE panel = ? AND order_id IN ({_marks(chunk)})",
@@ -254,9 +250,9 @@ def stalled_orders(
 def with_watch(store: Connection, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """Given order rows (streamed), yield each with ``eta``, ``eta_basis`` and
     ``stalled_at`` added (None when the order has no watch row), reading the
-    watch rows ``_CHUNK`` orders at a time."""
+    watch rows ``CHUNK`` orders at a time."""
     items = iter(rows)
-    while block := list(islice(items, _CHUNK)):
+    while block := list(islice(items, CHUNK)):
         by_panel: dict[str, list[int]] = {}
         for row in block:
             by_panel.setdefault(row["panel"], []).append(row["order_id"])
