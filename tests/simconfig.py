@@ -1,6 +1,22 @@
-"""The tracker.toml the end-to-end suites write for one simulated panel."""
+"""The tracker.toml the end-to-end suites write for one simulated panel, and the
+clock they give it."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+class PanelClock:
+    """The simulated panels' (and trackers') time: moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def utc(self) -> datetime:
+        return datetime.fromtimestamp(self.now, UTC)
 
 
 def sim_config(

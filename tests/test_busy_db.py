@@ -9,11 +9,10 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
-from simconfig import sim_config
+from simconfig import PanelClock, sim_config
 
 from tracker.cli.main import main
 from tracker.config.load import config_from_dict
@@ -31,17 +30,6 @@ print("locked", flush=True)
 sys.stdin.readline()
 conn.execute("ROLLBACK")
 """
-
-
-class PanelClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def utc(self) -> datetime:
-        return datetime.fromtimestamp(self.now, UTC)
 
 
 class WriteLock:

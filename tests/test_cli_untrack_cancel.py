@@ -7,21 +7,13 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
-from simconfig import sim_config
+from simconfig import PanelClock, sim_config
 
 from tracker.cli import cancel as cancel_module
 from tracker.cli.main import main
 from tracker.sim.server import SERVICE_TIKTOK, PanelServer, SimulatedPanel
 
 KEY = "sim-key-untrack-cancel-31"
-
-
-class PanelClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

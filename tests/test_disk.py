@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from simconfig import sim_config
+from simconfig import PanelClock, sim_config
 
 from tracker.cli.main import main
 from tracker.errors import StoreError
@@ -150,14 +150,6 @@ from tracker.cli.main import main
 
 main(prog_name="smm-tracker")
 """
-
-
-class PanelClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def wait_for(condition, what: str, process: subprocess.Popen, timeout: float = 20.0) -> None:

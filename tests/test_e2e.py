@@ -9,20 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from simconfig import sim_config
+from simconfig import PanelClock, sim_config
 
 from tracker.cli.main import main
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-Zq8Jx1mN4pL0vR7t"
-
-
-class PanelClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

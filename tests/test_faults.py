@@ -10,12 +10,12 @@ never be placed twice.
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import tenacity
 from refill_world import DAY, World
+from simconfig import PanelClock
 
 from tracker.config.load import config_from_dict
 from tracker.config.model import Config
@@ -38,19 +38,6 @@ KEY = "fault-key-Wv3Kp9Lq2Xz7Rb5T"
 SEED = 11
 # Check-times differ between a tracker that had to ask twice and one that did not.
 CHECK_TIMES = {"updated_at", "last_checked_at", "next_check_at"}
-
-
-class PanelClock:
-    """The panels' (and trackers') time: moves only when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def utc(self) -> datetime:
-        return datetime.fromtimestamp(self.now, UTC)
 
 
 @pytest.fixture(autouse=True)

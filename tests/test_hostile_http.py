@@ -120,12 +120,26 @@ _RSS_CHILD = textwrap.dedent(
     client = PanelClient(panel)
     before = rss("VmRSS")
     try:
-        client.services()
+        getattr(client, sys.argv[2])()
     except AnswerTooLargeError:
         pass
     print(before, rss("VmHWM"))
     """
 )
+
+
+def memory_of_one_call(url: str, action: str) -> tuple[int, int]:
+    """Call ``action`` on the panel at ``url`` from a fresh process; return its
+    resident memory before the call and its peak, in bytes."""
+    done = subprocess.run(
+        [sys.executable, "-c", _RSS_CHILD, url, action],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    before, peak = map(int, done.stdout.split())
+    return before, peak
 
 
 def test_a_hung_name_lookup_ends_at_the_calls_deadline(monkeypatch):
@@ -177,43 +191,13 @@ def test_a_compressed_answer_is_read_within_the_cap_as_decoded():
         panel.close()
 
 
-_BOMB_CHILD = textwrap.dedent(
-    """
-    import sys
-    from tracker.config.model import PanelConfig, Secret
-    from tracker.errors import AnswerTooLargeError
-    from tracker.panel.client import PanelClient
-
-    def rss(field):
-        for line in open("/proc/self/status"):
-            if line.startswith(field):
-                return int(line.split()[1]) * 1024
-    panel = PanelConfig(name="evil", url=sys.argv[1], key=Secret("hostile-key-1234"), timeout=20)
-    client = PanelClient(panel)
-    before = rss("VmRSS")
-    try:
-        client.balance()
-    except AnswerTooLargeError:
-        pass
-    print(before, rss("VmHWM"))
-    """
-)
-
-
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
 def test_a_compressed_bomb_never_expands_past_the_cap():
     # 300 MB of JSON whitespace gzips to ~300 kB, under the 1 MB cap as sent:
     # decoding it must stop at the cap, not expand a whole chunk first.
     bomb = compressed(b"[]", spaces=300 * 1024 * 1024)
     with HostileServer(lambda form: bomb) as server:
-        done = subprocess.run(
-            [sys.executable, "-c", _BOMB_CHILD, server.url],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-    before, peak = map(int, done.stdout.split())
+        before, peak = memory_of_one_call(server.url, "balance")
     assert peak < before + 20 * 1024 * 1024, (before, peak)
 
 
@@ -221,14 +205,7 @@ def test_a_compressed_bomb_never_expands_past_the_cap():
 def test_a_200_mb_answer_keeps_memory_under_the_cap_plus_50_mb():
     cap = 16 * 1024 * 1024  # the default max_services_answer
     with HostileServer(lambda form: flood(200 * 1024 * 1024)) as server:
-        done = subprocess.run(
-            [sys.executable, "-c", _RSS_CHILD, server.url],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-    before, peak = map(int, done.stdout.split())
+        before, peak = memory_of_one_call(server.url, "services")
     assert peak < cap + 50 * 1024 * 1024, (before, peak)  # the whole process
 
 

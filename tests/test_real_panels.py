@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from simconfig import sim_config
+from simconfig import PanelClock, sim_config
 
 from tracker.cli.main import main
 from tracker.sim.scripts import ScriptQuirks
@@ -19,14 +19,6 @@ from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-Rw3Hc9Vb2Kd7Ps5n"
 TERMINAL = ("Completed", "Partial", "Canceled", "Refunded")
-
-
-class PanelClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class RealPanel:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import tenacity
 from click.testing import CliRunner
-from simconfig import sim_config
+from simconfig import PanelClock, sim_config
 
 from tracker.cli.main import main
 from tracker.config.load import config_from_dict
@@ -31,14 +31,6 @@ from tracker.sim.server import (
 
 KEY = "secret-key-Jm5Rw2Qx8Lc3Nv7B"
 ORDER = NewOrder(SERVICE_FOLLOWERS, "https://example.test/p", 100, None, None, {})
-
-
-class PanelClock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(autouse=True)
