@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 
 Clock = Callable[[], datetime]
 
@@ -14,6 +15,12 @@ def utcnow() -> datetime:
 def iso(dt: datetime) -> str:
     """Given an aware datetime, return it as a UTC ISO-8601 string (seconds precision)."""
     return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+# A poll stores thousands of rows stamped with the same few moments (its
+# "now", the recheck times of orders that changed together): :func:`iso` for
+# those, each formatted once rather than once per row. Bounded.
+iso_shared = lru_cache(maxsize=1024)(iso)
 
 
 def parse_iso(text: str) -> datetime:

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 import structlog
 
 from tracker.alerts.alerter import Alerter
-from tracker.clock import iso, parse_iso
+from tracker.clock import iso, iso_shared, parse_iso
 from tracker.config.model import AutomationConfig
 from tracker.rules.alerts import rough_duration
 from tracker.rules.episodes import Alert
@@ -44,10 +43,6 @@ from tracker.store.watch import (
 )
 
 log = structlog.get_logger("tracker.stalls")
-
-# Orders that changed in the same poll share their baseline and their recheck
-# time (that change plus their status's threshold): format each moment once.
-_iso = lru_cache(maxsize=1024)(iso)
 
 ORDER_STALLED = "order_stalled"
 ORDER_MOVING = "order_moving"
@@ -91,7 +86,7 @@ def _stamp(
         return text
     if value == order.last_change_at:
         return row.last_change_at
-    return _iso(value)
+    return iso_shared(value)
 
 
 def _columns(
@@ -183,7 +178,7 @@ def watch_stalls(
             order, before = open_order(row), watch_state(row)
             verdict = judge(order, before, config, medians.get(order.service or 0), now)
             recheck = recheck_at(order, verdict.state, config)
-            recheck_text = _iso(recheck) if recheck is not None else None
+            recheck_text = iso_shared(recheck) if recheck is not None else None
             if (
                 verdict.state != before
                 or not row.watched

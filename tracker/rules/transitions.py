@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from tracker.clock import iso, parse_iso
+from tracker.clock import iso, iso_shared, parse_iso
 from tracker.panel.statuses import is_terminal
 
 if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
@@ -59,13 +59,8 @@ def next_check(now: datetime, last_change: datetime | None, cadence: Cadence) ->
     return now + timedelta(seconds=interval - slack)
 
 
-# A poll stores thousands of reports with the same ``now``, and orders that
-# moved in the same second share their next check: formatting each once, not
-# once per order, is a third of this module's cost. Keys are whole-second
-# stamps, so the caches stay small (and bounded) whatever the number of orders.
-_stamp = lru_cache(maxsize=16)(iso)
-
-
+# Orders that moved in the same second share their next check: computed and
+# formatted once (keys are whole-second stamps, so the cache stays small).
 @lru_cache(maxsize=1024)
 def _next_stamp(polled_at: datetime, last_change: str | None, cadence: Cadence) -> str:
     changed = parse_iso(last_change) if last_change else None
@@ -91,7 +86,7 @@ def apply_report(
     (default: ``now``): polls run every ``cadence.every`` from their start, so
     an order answered late in a long poll is still due at the next one.
     """
-    stamp = _stamp(now)
+    stamp = iso_shared(now)
     base = polled_at or now
     changes: dict[str, Any] = {"last_checked_at": stamp, "updated_at": stamp}
     if report is None or report.error is not None:
@@ -221,7 +216,7 @@ def _unknown(
 ) -> Outcome:
     """The panel called the order unknown (or left it out after it was asked
     again): back off, and after ``cadence.give_up`` stop polling it, for the record."""
-    stamp = _stamp(now)
+    stamp = iso_shared(now)
     count = int(row.get("error_count") or 0) + 1
     since = row.get("unknown_since") or stamp
     waited = (now - parse_iso(since)).total_seconds()
