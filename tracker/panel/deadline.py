@@ -257,9 +257,10 @@ def exchange(
                 chunks.append(piece)
             if time.monotonic() > end:
                 raise DeadlineExceeded(f"no complete answer within {seconds:g}s")
-        chunks.append(inflater.flush())
-        if sum(map(len, chunks)) > limit:
+        tail = inflater.flush()
+        if size + len(tail) > limit:
             raise AnswerTooLarge(limit)
+        chunks.append(tail)
     headers = [
         (k, v) for k, v in response.headers.multi_items() if k.lower() not in _DROPPED_HEADERS
     ]
