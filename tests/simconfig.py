@@ -1,9 +1,29 @@
-"""The tracker.toml the end-to-end suites write for one simulated panel, and the
-clock they give it."""
+"""What the CLI suites share: the tracker.toml they write (one simulated panel,
+or an offline one), the clock they give the simulator, and the real CLI run
+in-process from a directory holding that config."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tracker.cli.main import main
+
+# A panel nothing listens for (port 9, discard): for commands that read the
+# database and never call the panel.
+OFFLINE_CONFIG = """
+[database]
+path = "t.db"
+[[panels]]
+name = "main"
+url = "http://127.0.0.1:9/api/v2"
+key_env = "SMM_TEST_KEY"
+"""
+TEST_KEY = "test-key-123456"
 
 
 class PanelClock:
@@ -38,3 +58,32 @@ def sim_config(
     if json_logs:
         lines += ["[logging]", 'format = "json"']
     return "\n".join(line for line in lines if line) + "\n"
+
+
+def cli_in(
+    directory: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    config: str | None,
+    *,
+    env: dict[str, str | None] | None = None,
+    prefix: tuple[str, ...] = (),
+) -> Callable[..., Result]:
+    """Write ``config`` (unless None) as ``directory``/tracker.toml, make
+    ``directory`` the working directory with ``env`` set (None: unset) and no
+    $SMM_TRACKER_CONFIG, and return cli(*args, input=None): the real CLI,
+    in-process, with ``prefix`` before the arguments."""
+    if config is not None:
+        (directory / "tracker.toml").write_text(config)
+    monkeypatch.chdir(directory)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    for name, value in (env or {}).items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    runner = CliRunner()
+
+    def cli(*args: str, input: str | None = None) -> Result:
+        return runner.invoke(main, [*prefix, *args], input=input, catch_exceptions=False)
+
+    return cli

@@ -6,31 +6,14 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
 
 from tracker.cli.main import main
-
-CONFIG = """
-[database]
-path = "t.db"
-[[panels]]
-name = "main"
-url = "http://127.0.0.1:9/api/v2"
-key_env = "SMM_TEST_KEY"
-"""
 
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
-    (tmp_path / "tracker.toml").write_text(CONFIG)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    monkeypatch.setenv("SMM_TEST_KEY", "test-key-123456")
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
-
-    return invoke
+    return cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": TEST_KEY})
 
 
 def test_track_then_list_and_history(cli):
@@ -96,7 +79,7 @@ def test_malformed_toml_is_one_line(cli, tmp_path):
 
 
 def test_database_in_missing_directory(cli, tmp_path):
-    (tmp_path / "m.toml").write_text(CONFIG.replace('"t.db"', '"missing/dir/t.db"'))
+    (tmp_path / "m.toml").write_text(OFFLINE_CONFIG.replace('"t.db"', '"missing/dir/t.db"'))
     result = cli("--config", "m.toml", "orders")
     assert result.exit_code == 2 and "does not exist" in result.output
 

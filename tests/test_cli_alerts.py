@@ -7,12 +7,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from click.testing import CliRunner
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from simconfig import cli_in
 from structlog.testing import capture_logs
 
 from tracker.alerts.alerter import Alerter, raise_alert
-from tracker.cli.main import main
 from tracker.clock import utcnow
 from tracker.rules.episodes import Alert, Episode
 from tracker.store.alerts import record_balance
@@ -38,16 +37,8 @@ key_env = "SMM_TEST_KEY"
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
-    (tmp_path / "tracker.toml").write_text(CONFIG)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    monkeypatch.delenv("SMM_TEST_KEY", raising=False)  # reading needs no key
-    runner = CliRunner()
-
-    def invoke(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
+    # Reading needs no key.
+    return cli_in(tmp_path, monkeypatch, CONFIG, env={"SMM_TEST_KEY": None})
 
 
 @pytest.fixture

@@ -5,32 +5,19 @@ the key source whenever it can be read."""
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
-
-from tracker.cli.main import main
-
-BASE = """
-[database]
-path = "t.db"
-[[panels]]
-name = "main"
-url = "http://127.0.0.1:9/api/v2"
-key_env = "SMM_TEST_KEY"
-"""
+from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
 
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    monkeypatch.setenv("SMM_TEST_KEY", "test-key-123456")
+    cli = cli_in(tmp_path, monkeypatch, None, env={"SMM_TEST_KEY": TEST_KEY})
 
     def invoke(extra: str, *args: str, panel_extra: str = ""):
-        text = BASE.replace(
+        text = OFFLINE_CONFIG.replace(
             'key_env = "SMM_TEST_KEY"\n', f'key_env = "SMM_TEST_KEY"\n{panel_extra}'
         )
         (tmp_path / "tracker.toml").write_text(text + extra)
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+        return cli(*args)
 
     return invoke
 

@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
-from simconfig import sim_config
+from simconfig import cli_in, sim_config
 
-from tracker.cli.main import main
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-Every9Day3Use5Xy"
@@ -21,15 +19,8 @@ def sim(tmp_path, monkeypatch):
     """Yield (panel, cli): a running simulator and an invoke() for a config using it."""
     panel = SimulatedPanel(key=KEY, seed=11, speed=60.0)
     server = PanelServer(panel).start()
-    (tmp_path / "tracker.toml").write_text(sim_config(server.url, panel='timeout = "5s"'))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SIM_KEY", KEY)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    runner = CliRunner()
-
-    def cli(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
+    config = sim_config(server.url, panel='timeout = "5s"')
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
     yield panel, cli
     server.stop()
 

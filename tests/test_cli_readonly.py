@@ -10,10 +10,8 @@ from collections import namedtuple
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from simconfig import sim_config
+from simconfig import cli_in, sim_config
 
-from tracker.cli.main import main
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-ReadOnly4Media8Zx"
@@ -36,16 +34,8 @@ def setup(tmp_path, monkeypatch):
     server = PanelServer(panel).start()
     data = tmp_path / "data"
     data.mkdir()
-    config = sim_config(server.url, panel='timeout = "5s"')
-    (tmp_path / "tracker.toml").write_text(config.replace('"t.db"', '"data/t.db"'))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SIM_KEY", KEY)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    runner = CliRunner()
-
-    def cli(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
+    config = sim_config(server.url, panel='timeout = "5s"').replace('"t.db"', '"data/t.db"')
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
     ids = panel.seed_orders(3)
     assert cli("track", *map(str, ids)).exit_code == 0
     assert cli("services", "--refresh").exit_code == 0

@@ -6,11 +6,9 @@ import json
 import sqlite3
 
 import pytest
-from click.testing import CliRunner
-from simconfig import PanelClock, sim_config
+from simconfig import PanelClock, cli_in, sim_config
 
 from tracker.cli import cancel as cancel_module
-from tracker.cli.main import main
 from tracker.sim.server import SERVICE_TIKTOK, PanelServer, SimulatedPanel
 
 KEY = "sim-key-untrack-cancel-31"
@@ -21,21 +19,12 @@ def setup(tmp_path, monkeypatch):
     clock = PanelClock()
     panel = SimulatedPanel(key=KEY, clock=clock, seed=5, speed=60.0)
     server = PanelServer(panel).start()
-    (tmp_path / "tracker.toml").write_text(
-        sim_config(
-            server.url,
-            panel='timeout = "5s"\nretry_budget = "5s"',
-            schedule='status_every = "1m"\nstatus_max_every = "1m"',
-        )
+    config = sim_config(
+        server.url,
+        panel='timeout = "5s"\nretry_budget = "5s"',
+        schedule='status_every = "1m"\nstatus_max_every = "1m"',
     )
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SIM_KEY", KEY)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    runner = CliRunner()
-
-    def cli(*args: str, input: str | None = None):
-        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
-
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
     yield panel, clock, cli, tmp_path
     server.stop()
 

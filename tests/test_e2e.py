@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from simconfig import PanelClock, sim_config
+from simconfig import PanelClock, cli_in, sim_config
 
 from tracker.cli.main import main
 from tracker.sim.server import PanelServer, SimulatedPanel
@@ -22,21 +22,14 @@ def setup(tmp_path, monkeypatch):
     clock = PanelClock()
     panel = SimulatedPanel(key=KEY, clock=clock, seed=3, speed=60.0)
     server = PanelServer(panel).start()
-    (tmp_path / "tracker.toml").write_text(
-        sim_config(
-            server.url,
-            panel='timeout = "5s"\nretry_budget = "5s"',
-            schedule='status_every = "1m"\nstatus_max_every = "1m"',
-        )
+    config = sim_config(
+        server.url,
+        panel='timeout = "5s"\nretry_budget = "5s"',
+        schedule='status_every = "1m"\nstatus_max_every = "1m"',
     )
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SIM_KEY", KEY)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    runner = CliRunner()
-
-    def cli(*args: str):
-        return runner.invoke(main, ["--log-level", "debug", *args], catch_exceptions=False)
-
+    cli = cli_in(
+        tmp_path, monkeypatch, config, env={"SIM_KEY": KEY}, prefix=("--log-level", "debug")
+    )
     yield panel, clock, cli, tmp_path
     server.stop()
 

@@ -5,24 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
+from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
 
 from tracker.cli.listing import json_array, table_chunks
-from tracker.cli.main import main
 from tracker.cli.render import table, to_json
 from tracker.panel.models import OrderStatus
 from tracker.rules.transitions import Cadence
 from tracker.store.listing import iter_orders, panels
 from tracker.store.orders import Store
-
-CONFIG = """
-[database]
-path = "t.db"
-[[panels]]
-name = "main"
-url = "http://127.0.0.1:9/api/v2"
-key_env = "SMM_TEST_KEY"
-"""
 
 
 @pytest.fixture
@@ -81,15 +71,10 @@ def test_a_chunked_table_has_one_header():
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch, clock):
-    (tmp_path / "tracker.toml").write_text(CONFIG)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    monkeypatch.setenv("SMM_TEST_KEY", "test-key-123456")
     store = Store(tmp_path / "t.db")
     store.track("main", list(range(1001, 1151)), clock())  # 150 orders
     store.close()
-    runner = CliRunner()
-    return lambda *args: runner.invoke(main, list(args), catch_exceptions=False)
+    return cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": TEST_KEY})
 
 
 def order_ids_in_table(output: str) -> list[int]:
