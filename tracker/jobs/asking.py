@@ -5,11 +5,17 @@
 
 - a whole-call refusal that one bad ID provokes (``{"error": "Incorrect order
   ID"}`` to the whole multi call) is isolated by splitting the batch in halves,
-  so the other orders still get their statuses; the split is bounded in calls;
+  level by level, so the other orders still get their statuses. A refused
+  part is split again only while the panel is known to answer status calls
+  (some call, this batch's or another's, was answered normally) or the words
+  name an order: a panel refusing every status call ("Error") leaves the
+  batch unsettled after one level, never blamed on its orders. The split is
+  bounded in calls;
 - IDs asked for but missing from an answer (dropped by a list-shaped panel,
-  or filed under another key by a panel bug) are asked again in the same round,
-  one by one with ``order=`` when few, else in a second multi call, before
-  they count as unknown.
+  filed under another key by a panel bug, or beyond the number of IDs the
+  panel answers per call) are asked again in the same round, in further multi
+  calls while each brings answers, then one by one with ``order=`` when few,
+  before they count as unknown.
 
 Any other failure (key refused, timeout, a broken answer) fails the whole call:
 it is the panel's, never an order's.
@@ -19,13 +25,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import structlog
+
 from tracker.errors import AuthError, BadAnswerError, PanelError
+from tracker.panel import refusals
 from tracker.panel.client import PanelClient, WholeCallRefused
 from tracker.panel.models import OrderStatus
 
-# Missing IDs up to this many are asked one by one; more get a second multi call.
+log = structlog.get_logger("tracker.poll")
+
+# Missing IDs up to this many are asked one by one; more get further multi calls.
 ASK_ALONE = 5
-# A split never costs more calls than this per batch (one bad ID in 100 costs ~16).
+# Calls a batch may spend beyond its first: on a split (one bad ID in 100 costs
+# ~14), and on re-asking the IDs an answer left out.
 SPLIT_BUDGET = 40
 
 
@@ -37,11 +49,16 @@ class Answer:
     reports: dict[int, OrderStatus] = field(default_factory=dict)
     unsettled: list[int] = field(default_factory=list)
     calls: int = 0
+    why: str = ""  # what left IDs unsettled, when the panel said
 
     def settled(self, ids: list[int]) -> list[int]:
         """Return the IDs of ``ids`` whose answer (or absence from it) counts."""
         left = set(self.unsettled)
         return [i for i in ids if i not in left]
+
+    def leave(self, ids: list[int], why: str = "") -> None:
+        self.unsettled.extend(ids)
+        self.why = why or self.why
 
 
 def ask_batch(client: PanelClient, ids: list[int]) -> Answer:
@@ -51,64 +68,95 @@ def ask_batch(client: PanelClient, ids: list[int]) -> Answer:
     """
     answer = Answer()
     answer.calls += 1
+    budget = [SPLIT_BUDGET]
     try:
         answer.reports.update(client.statuses(ids))
     except WholeCallRefused as exc:
-        if len(ids) == 1:  # refused alone, by a panel that answers others: this order's own
-            answer.reports[ids[0]] = OrderStatus(order_id=ids[0], error=exc.detail)
+        if len(ids) == 1:  # refused alone: the order's own, if the panel answers others
+            answer.reports[ids[0]] = client.lone_refusal(ids[0], exc)
         else:
-            budget = [SPLIT_BUDGET]
-            half = len(ids) // 2
-            _split(client, ids[:half], answer, budget)
-            _split(client, ids[half:], answer, budget)
+            _isolate(client, ids, answer, budget)
     try:
-        _ask_missing(client, ids, answer)
+        _ask_missing(client, ids, answer, budget)
     except AuthError:
         raise
-    except PanelError:  # the panel failed meanwhile: the missing ones wait for the next poll
-        answer.unsettled.extend(i for i in ids if i not in answer.reports)
+    except PanelError as exc:  # the panel failed meanwhile: the missing ones wait for the next poll
+        answer.leave([i for i in ids if i not in answer.reports], exc.detail)
     return answer
 
 
-def _split(client: PanelClient, ids: list[int], answer: Answer, budget: list[int]) -> None:
-    """Ask ``ids``; on a whole-call refusal, ask each half, down to single orders
-    (whose refusal is their own: the panel answers others).
-    A failure, or the budget spent, leaves the IDs unsettled."""
-    if budget[0] <= 0:
-        answer.unsettled.extend(ids)
-        return
-    budget[0] -= 1
-    answer.calls += 1
-    try:
-        answer.reports.update(client.statuses(ids))
-        return
-    except WholeCallRefused as exc:
-        if len(ids) == 1:
-            answer.reports[ids[0]] = OrderStatus(order_id=ids[0], error=exc.detail)
-            return
-    except AuthError:
-        raise
-    except PanelError:
-        answer.unsettled.extend(ids)
-        budget[0] = 0  # the panel is failing now: stop splitting
-        return
+def _halves(ids: list[int]) -> list[list[int]]:
     half = len(ids) // 2
-    _split(client, ids[:half], answer, budget)
-    _split(client, ids[half:], answer, budget)
+    return [ids[:half], ids[half:]]
 
 
-def _ask_missing(client: PanelClient, ids: list[int], answer: Answer) -> None:
+def _isolate(client: PanelClient, ids: list[int], answer: Answer, budget: list[int]) -> None:
+    """After ``ids`` were refused as a whole: ask their halves, level by level.
+
+    A lone ID refused while the panel answers status calls is that order's own
+    error. A refused part is split again only when the panel is known to answer
+    status calls (see :meth:`PanelClient.answers_status`) or the words name an
+    order; otherwise it is left unsettled. A failure, or the budget spent,
+    leaves the IDs unsettled.
+    """
+    parts = _halves(ids)
+    while parts:
+        refused: list[tuple[list[int], WholeCallRefused]] = []
+        for part in parts:
+            if budget[0] <= 0:
+                answer.leave(part)
+                continue
+            budget[0] -= 1
+            answer.calls += 1
+            try:
+                answer.reports.update(client.statuses(part))
+            except WholeCallRefused as exc:
+                refused.append((part, exc))
+            except AuthError:
+                raise
+            except PanelError as exc:
+                answer.leave(part, exc.detail)
+                budget[0] = 0  # the panel is failing now: stop splitting
+        parts = []
+        for part, refusal in refused:
+            words = refusal.detail
+            if not (client.answers_status() or refusals.names_order(words)):
+                answer.leave(part, f"status refused for every order asked: {words}")
+            elif len(part) == 1:
+                answer.reports[part[0]] = OrderStatus(order_id=part[0], error=words)
+            else:
+                parts.extend(_halves(part))
+
+
+def _ask_missing(client: PanelClient, ids: list[int], answer: Answer, budget: list[int]) -> None:
+    """Ask again, in this round, the IDs the answers left out: in multi calls
+    while each brings answers (a panel answering fewer IDs per call than asked
+    is logged once), then one by one with ``order=`` when at most ASK_ALONE are
+    left. IDs still left out after the budget are left unsettled; after a
+    call that brought none of them, they count as not in the answer."""
     left = set(answer.unsettled)
     missing = [i for i in ids if i not in answer.reports and i not in left]
-    if len(missing) > ASK_ALONE:
+    while len(missing) > ASK_ALONE:
+        if budget[0] <= 0:
+            answer.leave(missing, "the panel answered only part of each call")
+            return
+        budget[0] -= 1
         answer.calls += 1
         try:
             answer.reports.update(client.statuses(missing))
         except (WholeCallRefused, BadAnswerError):
-            pass  # left as they are: counted as not in the answer
-        missing = [i for i in missing if i not in answer.reports]
-    if len(missing) > ASK_ALONE:
-        return
+            return  # left as they are: counted as not in the answer
+        still = [i for i in missing if i not in answer.reports]
+        if len(still) == len(missing):
+            return  # asked again and left out again: not in the answer
+        client.warn_once(
+            "partial_answers",
+            "panel_answers_part_of_each_call",
+            asked=len(missing),
+            answered=len(missing) - len(still),
+            hint="set max_batch for this panel to the number it answers",
+        )
+        missing = still
     for order_id in missing:
         answer.calls += 1
         answer.reports[order_id] = client.status_alone(order_id)

@@ -124,10 +124,12 @@ def poll_panel(
                 result.calls += answer.calls
                 result.checked += len(asked)
                 if len(asked) < len(ids) and not stop.is_set():
-                    result.errors.append(
-                        f"{panel.name}: status: {len(ids) - len(asked)} order(s) not asked: "
-                        "the panel failed while a batch was being split or re-asked"
+                    why = answer.why or "the panel failed while a batch was being split or re-asked"
+                    error = (
+                        f"{panel.name}: status: {len(ids) - len(asked)} order(s) not asked: {why}"
                     )
+                    result.errors.append(error)
+                    log.error("status_failed", panel=panel.name, orders=len(ids), error=error)
             result.transitions += len(recorded)
             result.lost += len(lost)
             if recorded and on_transitions is not None:

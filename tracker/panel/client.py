@@ -16,7 +16,7 @@ from tracker.errors import (
     PanelAnswerError,
     PanelError,
 )
-from tracker.panel import parse
+from tracker.panel import parse, refusals
 from tracker.panel.models import (
     Balance,
     CancelResult,
@@ -50,17 +50,21 @@ class PanelClient(Transport[P]):
     method per action, answers parsed into :mod:`tracker.panel.models` values."""
 
     _witness_ok_until = 0.0  # monotonic: until then the key is known to work
+    _status_ok_until = 0.0  # monotonic: until then status calls are known to be answered
     _unknown_action: str | None = None  # the panel's answer to an action it lacks
     _reads_multi = False  # True once the panel answered ``orders=`` for one ID
 
     def warn_unknown(self, kind: str, raw: str | None) -> None:
         """Log a status spelling we do not know, once per panel and spelling."""
-        key = f"{kind}:{raw}"
+        self.warn_once(f"{kind}:{raw}", "unknown_status", kind=kind, status=raw)
+
+    def warn_once(self, key: str, event: str, **fields: Any) -> None:
+        """Log ``event`` for this panel once per process and ``key``."""
         with self._warn_lock:
             if key in self._warned:
                 return
             self._warned.add(key)
-        log.warning("unknown_status", panel=self.name, kind=kind, status=raw)
+        log.warning(event, panel=self.name, **fields)
 
     def _tag(self, exc: PanelError, action: str) -> PanelError:
         exc.panel, exc.action = self.name, action
@@ -107,6 +111,7 @@ class PanelClient(Transport[P]):
         except PanelError as exc:
             raise self._tag(exc, "status") from None
         self._check_known(result)
+        self._answered()
         return result
 
     def statuses(self, order_ids: list[int]) -> dict[int, OrderStatus]:
@@ -142,7 +147,29 @@ class PanelClient(Transport[P]):
         for item in result.values():
             self._check_known(item)
         self._reads_multi = True  # it read orders=: later refusals are about their IDs
+        self._answered()
         return result
+
+    def _answered(self) -> None:
+        with self._warn_lock:
+            self._status_ok_until = time.monotonic() + WITNESS_TTL
+
+    def answers_status(self) -> bool:
+        """Return True when a status call was answered normally within WITNESS_TTL:
+        the panel answers status calls now, so a refusal is about what was asked."""
+        with self._warn_lock:
+            return time.monotonic() < self._status_ok_until
+
+    def lone_refusal(self, order_id: int, refused: WholeCallRefused) -> OrderStatus:
+        """Given a status call for ``order_id`` alone that was refused as a whole,
+        return the refusal as that order's own error when the panel is known to
+        answer status calls now or the words name an order ("Incorrect order
+        ID"). Otherwise raise PanelAnswerError: the panel refuses status calls,
+        which no order is to blame for (asked again at the next poll)."""
+        if self.answers_status() or refusals.names_order(refused.detail):
+            return OrderStatus(order_id=order_id, error=refused.detail)
+        failure = PanelAnswerError(f"status refused for every order asked: {refused.detail}")
+        raise self._tag(failure, "status")
 
     def _reads_single_only(self, order_id: int, refused: WholeCallRefused) -> bool:
         """After ``orders=`` was refused, return True (and remember it) when the
@@ -167,8 +194,8 @@ class PanelClient(Transport[P]):
         for order_id in order_ids:
             try:
                 result[order_id] = self.status(order_id)
-            except WholeCallRefused as exc:  # the panel answers others: this order's own
-                result[order_id] = OrderStatus(order_id=order_id, error=exc.detail)
+            except WholeCallRefused as exc:
+                result[order_id] = self.lone_refusal(order_id, exc)
         return result
 
     def status_alone(self, order_id: int) -> OrderStatus:
@@ -176,7 +203,7 @@ class PanelClient(Transport[P]):
         try:
             return self.status(order_id)
         except WholeCallRefused as exc:
-            return OrderStatus(order_id=order_id, error=exc.detail)
+            return self.lone_refusal(order_id, exc)
 
     # --- whole-answer refusals -------------------------------------------------
 
@@ -211,7 +238,7 @@ class PanelClient(Transport[P]):
                 data = self._call(NO_SUCH_ACTION)
             except PanelError:
                 return False
-            self._unknown_action = parse.error_text(data) or ""
+            self._unknown_action = refusals.error_text(data) or ""
         same = " ".join(words.lower().split()) == " ".join(self._unknown_action.lower().split())
         if same:
             log.warning("action_unsupported", panel=self.name, action=action, answer=words)
@@ -227,8 +254,8 @@ class PanelClient(Transport[P]):
             data = self._call(action)
         except PanelError:
             return "unsure"
-        said = parse.error_text(data)
-        if said is not None and (said == words or parse.is_key_refusal(said)):
+        said = refusals.error_text(data)
+        if said is not None and (said == words or refusals.is_key_refusal(said)):
             return "key"
         with self._warn_lock:
             self._witness_ok_until = time.monotonic() + WITNESS_TTL

@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 import socket
 import ssl
+import time
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from tracker.panel.parse import error_text, html_title, looks_like_html
+from tracker.panel.body import html_title, looks_like_html
+from tracker.panel.refusals import error_text
 from tracker.panel.values import short
 
 # The words every "answered a web page" message carries: the CLI looks for
@@ -151,3 +154,19 @@ def _json_error(body: bytes) -> str | None:
 
 def _text(body: bytes) -> str:
     return short(body[:200].decode("utf-8", "replace"), 120)
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Return the seconds a Retry-After header asks to wait (seconds or a date), or None."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None

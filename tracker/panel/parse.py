@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from tracker.errors import AuthError, BadAnswerError, PanelAnswerError
+from tracker.errors import AuthError, BadAnswerError
 from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     Document,
     decode_document,
@@ -27,39 +27,13 @@ from tracker.panel.models import (
     RefillStatus,
     Service,
 )
+from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
 from tracker.panel.statuses import normalize_order_status, normalize_refill_status
 from tracker.panel.values import short, to_balance, to_bool, to_decimal, to_int, to_text
 
-_AUTH_PATTERNS = re.compile(
-    r"api key|api_key|invalid key|incorrect key|wrong key|account is inactive|"
-    r"account (?:is )?(?:suspended|banned|disabled|blocked)|unauthori[sz]ed",
-    re.IGNORECASE,
-)
 _NO_SERVICES = re.compile(r"\bno services?\b", re.IGNORECASE)
 # --- envelope: decode_json, decode_document, looks_like_html and html_title
 # live in tracker.panel.body and are imported above for the callers of this module.
-
-
-def error_text(value: Any) -> str | None:
-    """Given an answer item, return the panel's error text if the item is an error."""
-    if isinstance(value, dict) and "error" in value and value["error"] not in (None, "", False):
-        return short(value["error"])
-    return None
-
-
-def is_key_refusal(message: str) -> bool:
-    """Return True when ``message`` is one of the known key/account refusal phrasings."""
-    return _AUTH_PATTERNS.search(message) is not None
-
-
-def raise_for_error(data: Any) -> None:
-    """Raise PanelAnswerError (AuthError for key/account refusals) if data is an error."""
-    message = error_text(data)
-    if message is None:
-        return
-    if _AUTH_PATTERNS.search(message):
-        raise AuthError(message)
-    raise PanelAnswerError(message)
 
 
 def _expect_dict(data: Any, what: str) -> dict[str, Any]:
@@ -80,6 +54,17 @@ def _expect_list(data: Any, what: str) -> list[Any]:
 # --- orders ------------------------------------------------------------------
 
 
+_UNREADABLE_ITEM = "unreadable status item"
+_NO_STATUS = "answer carries no status"
+
+
+def _says_nothing(report: OrderStatus) -> bool:
+    """Return True for the report of an item that says nothing (null, {}, no
+    status): not the panel's own words about the order."""
+    error = report.error or ""
+    return report.status is None and (error == _NO_STATUS or error.startswith(_UNREADABLE_ITEM))
+
+
 def parse_order_status(order_id: int, item: Any) -> OrderStatus:
     """Given one order's status object (or an error item), return an OrderStatus."""
     if isinstance(item, str):  # multi-status: a bare "Incorrect order ID"
@@ -88,10 +73,10 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
     if message is not None:
         return OrderStatus(order_id=order_id, error=message)
     if not isinstance(item, dict):
-        return OrderStatus(order_id=order_id, error=f"unreadable status item: {short(item, 80)}")
+        return OrderStatus(order_id=order_id, error=f"{_UNREADABLE_ITEM}: {short(item, 80)}")
     raw = to_text(item.get("status"))
     if raw is None:
-        return OrderStatus(order_id=order_id, error="answer carries no status")
+        return OrderStatus(order_id=order_id, error=_NO_STATUS)
     status, known = normalize_order_status(raw)
     children = item.get("orders")
     child_ids = _child_ids(children) if children else ()
@@ -119,7 +104,10 @@ def _child_ids(children: Any) -> tuple[int, ...]:
 def parse_status_single(order_id: int, data: Any) -> OrderStatus:
     """Given the answer to ``status`` with ``order``, return its OrderStatus."""
     raise_for_error(data)
-    return parse_order_status(order_id, _expect_dict(data, "status"))
+    result = parse_order_status(order_id, _expect_dict(data, "status"))
+    if _says_nothing(result):  # {} or {"status": ""}: a broken answer, not the order's news
+        raise BadAnswerError(f"status answered without a status: {short(data, 80)}")
+    return result
 
 
 def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderStatus]:
@@ -150,6 +138,12 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
     if not result:
         # {}, [], a list of numbers, unrelated keys: never "every ID is unknown".
         raise BadAnswerError(f"answered none of the {len(wanted)} asked IDs: {short(data, 80)}")
+    if all(map(_says_nothing, result.values())):
+        # Every item null, {} or without a status: a broken answer, not news
+        # about these orders (the panel said nothing about any of them).
+        raise BadAnswerError(
+            f"answered none of the {len(wanted)} asked IDs readably: {short(data, 80)}"
+        )
     return result
 
 
@@ -221,7 +215,7 @@ def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
     """
     message = error_text(data)
     if message is not None:
-        if _AUTH_PATTERNS.search(message):
+        if is_key_refusal(message):
             raise AuthError(message)
         return RefillRequest(order_id=order_id, error=message)
     refill_id = _refill_id(_expect_dict(data, "refill").get("refill"))
@@ -265,7 +259,7 @@ def parse_refill_status_single(refill_id: str, data: Any) -> RefillStatus:
     """Given the answer to ``refill_status`` with ``refill``, return its RefillStatus."""
     message = error_text(data)
     if message is not None:
-        if _AUTH_PATTERNS.search(message):
+        if is_key_refusal(message):
             raise AuthError(message)
         return RefillStatus(refill_id=refill_id, error=message)
     return _refill_status(refill_id, _expect_dict(data, "refill_status").get("status"))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from email.utils import parsedate_to_datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
@@ -29,7 +28,7 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
-from tracker.panel import deadline, failures, parse, values
+from tracker.panel import deadline, failures, parse, refusals, values
 from tracker.panel.body import Document
 from tracker.redact import scrub_bytes
 
@@ -64,21 +63,6 @@ class PanelSettings(Protocol):
 
 
 P = TypeVar("P", bound=PanelSettings)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 class Transport(Generic[P]):
@@ -183,7 +167,7 @@ class Transport(Generic[P]):
         if code == 429:
             raise TransientError(
                 "rate limited (HTTP 429)",
-                retry_after=_retry_after(response),
+                retry_after=failures.retry_after(response),
                 panel=panel,
                 action=action,
             )
@@ -195,7 +179,7 @@ class Transport(Generic[P]):
         if code >= 500 or (code == 200 and document is None and parse.looks_like_html(body)):
             raise TransientError(
                 failures.describe_status(code, body, self.panel.url),
-                retry_after=_retry_after(response),
+                retry_after=failures.retry_after(response),
                 maybe_sent=True,
                 panel=panel,
                 action=action,
@@ -209,7 +193,18 @@ class Transport(Generic[P]):
         data = document.data
         if code == 200 and values.may_hold_absurd(body):
             self._warn_absurd(action, data)
-        if code != 200 and parse.error_text(data) is None:
+        words = refusals.error_text(data) if code == 200 else None
+        if words is not None and refusals.is_busy(words):
+            # "Too many requests", "Database busy": HTTP 429 or 503 in words,
+            # retried like them (the panel did not act), never an order's or
+            # the key's failure.
+            raise TransientError(
+                f"panel busy: {words}",
+                retry_after=failures.retry_after(response),
+                panel=panel,
+                action=action,
+            )
+        if code != 200 and refusals.error_text(data) is None:
             raise BadAnswerError(
                 f"HTTP {code}: {parse.short(data, 120)}", panel=panel, action=action
             )

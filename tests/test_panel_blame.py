@@ -1,0 +1,179 @@
+"""A panel failing as a whole never blames its orders (review of hostile panels).
+
+Each test serves a scripted panel on loopback, tracks orders with the real CLI,
+runs ``run --once`` and reads what was stored: a status action that refuses
+every call, says it is busy, answers null for every item, or answers only part
+of each call must leave every order's record clean (no error, no give-up).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hostile import HostileServer, Reply, json_reply
+from simconfig import cli_in
+
+KEY = "blame-key-Hq4Zt8Lm2Nc6Vx"
+IDS = list(range(5001, 5031))  # 30 orders
+
+
+def config(url: str, panel: str = "") -> str:
+    return f"""
+[database]
+path = "t.db"
+[[panels]]
+name = "evil"
+url = "{url}"
+key_env = "BLAME_KEY"
+timeout = "3s"
+retries = 1
+retry_budget = "2s"
+{panel}
+[schedule]
+unknown_give_up = "1s"
+[refill]
+enabled = false
+"""
+
+
+def status_of(order_id: int) -> dict[str, Any]:
+    return {"charge": "0.5", "start_count": "10", "status": "In progress", "remains": "40"}
+
+
+Respond = Callable[[dict[str, str]], Reply]
+
+
+@pytest.fixture
+def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Yield start(status_answer, panel_config=""): serve a panel whose balance
+    works and whose status calls are answered by ``status_answer(form)``; track
+    IDS; return (cli, server)."""
+    servers: list[HostileServer] = []
+
+    def start(status: Respond, panel_config: str = ""):
+        def respond(form: dict[str, str]) -> Reply:
+            if form.get("action") == "status":
+                return status(form)
+            if form.get("action") == "balance":
+                return json_reply({"balance": "5.00", "currency": "USD"})
+            return json_reply([])  # services: an empty catalogue
+
+        server = HostileServer(respond).start()
+        servers.append(server)
+        cli = cli_in(
+            tmp_path, monkeypatch, config(server.url, panel_config), env={"BLAME_KEY": KEY}
+        )
+        assert cli("track", *map(str, IDS)).exit_code == 0
+        return cli, server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def stored(tmp_path: Path) -> dict[int, tuple[Any, ...]]:
+    db = sqlite3.connect(tmp_path / "t.db")
+    try:
+        rows = db.execute("SELECT order_id, status, error, error_count, polling FROM orders")
+        return {r[0]: r[1:] for r in rows}
+    finally:
+        db.close()
+
+
+def status_calls(server: HostileServer) -> int:
+    return sum(1 for form in server.requests if form.get("action") == "status")
+
+
+def untouched(tmp_path: Path) -> bool:
+    return set(stored(tmp_path).values()) == {(None, None, 0, 1)}
+
+
+@pytest.mark.parametrize("words", ["Database busy, try again later", "Too many requests"])
+def test_a_busy_status_action_fails_the_call_and_blames_no_order(panel, tmp_path, words):
+    cli, server = panel(lambda form: json_reply({"error": words}))
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 1
+    assert "panel busy: " + words in result.output
+    assert untouched(tmp_path)
+    # Retried like HTTP 429 (once, as configured), never split into lone IDs.
+    assert status_calls(server) == 2
+    # The words of a busy panel are not a refused key: nothing is paused.
+    db = sqlite3.connect(tmp_path / "t.db")
+    kinds = [r[0] for r in db.execute("SELECT kind FROM alerts")]
+    db.close()
+    assert "auth_failed" not in kinds
+
+
+def test_a_status_action_refusing_every_call_blames_no_order(panel, tmp_path):
+    cli, server = panel(lambda form: json_reply({"error": "Error"}))
+    for _ in range(2):  # the second run is past unknown_give_up: nothing may be given up
+        result = cli("run", "--once", "--all")
+        assert result.exit_code == 1
+        assert "status refused for every order asked: Error" in result.output
+    assert untouched(tmp_path)
+    # Per run: the batch, one level of halves, and for each of those one ID
+    # asked with order= (does the panel read only order=?); never a split
+    # down to every lone ID (~60 calls).
+    assert status_calls(server) <= 2 * 6
+
+
+def test_one_poisoned_id_in_free_words_is_still_the_only_one_blamed(panel, tmp_path):
+    poisoned = IDS[7]
+
+    def status(form: dict[str, str]) -> Reply:
+        asked = [int(i) for i in (form.get("orders") or form.get("order", "")).split(",")]
+        if poisoned in asked:
+            return json_reply({"error": "Error"})
+        if "order" in form:
+            return json_reply(status_of(asked[0]))
+        return json_reply({str(i): status_of(i) for i in asked})
+
+    cli, _ = panel(status)
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    found = stored(tmp_path)
+    assert found.pop(poisoned) == (None, "Error", 1, 1)
+    assert set(found.values()) == {("In progress", None, 0, 1)}
+
+
+def test_an_answer_of_nulls_is_a_broken_answer_not_news_of_the_orders(panel, tmp_path):
+    def status(form: dict[str, str]) -> Reply:
+        return json_reply({i: None for i in form["orders"].split(",")})
+
+    cli, _ = panel(status)
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 1 and "answered none of the 30 asked IDs readably" in result.output
+    assert untouched(tmp_path)
+
+
+def test_a_panel_answering_ten_ids_per_call_gets_every_order_asked(panel, tmp_path):
+    def status(form: dict[str, str]) -> Reply:
+        if "order" in form:
+            return json_reply(status_of(int(form["order"])))
+        asked = form["orders"].split(",")[:10]
+        return json_reply({i: status_of(int(i)) for i in asked})
+
+    cli, server = panel(status)
+    result = cli("--log-level", "info", "run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    assert set(stored(tmp_path).values()) == {("In progress", None, 0, 1)}
+    assert status_calls(server) == 3  # 30 IDs, 10 a call: no lone asks
+    assert "panel_answers_part_of_each_call" in result.output
+
+
+def test_a_panel_rate_limiting_every_action_is_not_a_refused_key(tmp_path, monkeypatch):
+    with HostileServer(lambda form: json_reply({"error": "Too many requests"})) as server:
+        cli = cli_in(tmp_path, monkeypatch, config(server.url), env={"BLAME_KEY": KEY})
+        assert cli("track", *map(str, IDS)).exit_code == 0
+        result = cli("run", "--once", "--all")
+    assert result.exit_code == 1
+    assert "refused the API key" not in result.output and "panel busy" in result.output
+    assert untouched(tmp_path)
+    db = sqlite3.connect(tmp_path / "t.db")
+    kinds = [r[0] for r in db.execute("SELECT kind FROM alerts")]
+    db.close()
+    assert "auth_failed" not in kinds

@@ -1,0 +1,64 @@
+"""What a panel's own error words mean: the key refused, the panel busy, an order named.
+
+Pure functions over the text of a whole-answer ``{"error": "..."}``; the client
+decides what to do with each meaning.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tracker.errors import AuthError, PanelAnswerError
+from tracker.panel.values import short
+
+_AUTH_PATTERNS = re.compile(
+    r"api key|api_key|invalid key|incorrect key|wrong key|account is inactive|"
+    r"account (?:is )?(?:suspended|banned|disabled|blocked)|unauthori[sz]ed",
+    re.IGNORECASE,
+)
+# A panel saying it is too busy to answer now (HTTP 200 with these words): a
+# rate limit or an outage of the panel, like HTTP 429 or 503, never a refusal
+# of the key or of an order.
+_BUSY_PATTERNS = re.compile(
+    r"too many requests|rate.?limit|slow down|\bbusy\b|overloaded|"
+    r"temporarily (?:unavailable|disabled|down)|maintenance",
+    re.IGNORECASE,
+)
+
+
+def error_text(value: Any) -> str | None:
+    """Given an answer item, return the panel's error text if the item is an error."""
+    if isinstance(value, dict) and "error" in value and value["error"] not in (None, "", False):
+        return short(value["error"])
+    return None
+
+
+def is_key_refusal(message: str) -> bool:
+    """Return True when ``message`` is one of the known key/account refusal phrasings."""
+    return _AUTH_PATTERNS.search(message) is not None
+
+
+_ORDER_WORDS = re.compile(r"\border|\bids?\b|not found|no such|does not exist", re.IGNORECASE)
+
+
+def names_order(message: str) -> bool:
+    """Return True when a refusal's ``message`` speaks of an order or an ID
+    ("Incorrect order ID", "Order not found"): words an order can be blamed for."""
+    return _ORDER_WORDS.search(message) is not None
+
+
+def is_busy(message: str) -> bool:
+    """Return True when ``message`` says the panel is too busy (rate limit,
+    overload, maintenance) rather than refusing the key or the request."""
+    return _BUSY_PATTERNS.search(message) is not None and not is_key_refusal(message)
+
+
+def raise_for_error(data: Any) -> None:
+    """Raise PanelAnswerError (AuthError for key/account refusals) if data is an error."""
+    message = error_text(data)
+    if message is None:
+        return
+    if _AUTH_PATTERNS.search(message):
+        raise AuthError(message)
+    raise PanelAnswerError(message)
