@@ -163,3 +163,40 @@ def test_run_once_under_a_held_lock_fails_in_one_line_per_job_then_recovers(worl
     assert sorted(r["order_id"] for r in rows) == sorted(ids)
     assert all(r["status"] is not None for r in rows)
     chains_are_whole(tmp_path / "t.db", panel)
+
+
+def test_jobs_sharing_the_connection_wait_side_by_side_not_in_turn(tmp_path):
+    # Four jobs write while another process holds the write lock: each fails
+    # after about busy_timeout, all at about the same time, instead of one
+    # after another (4 x busy_timeout: a stop would be kept waiting).
+    import threading
+    import time
+
+    from tracker.errors import StoreError
+    from tracker.store.orders import Store
+
+    store = Store(tmp_path / "t.db", busy_timeout=1.0)
+    lock = WriteLock(tmp_path / "t.db")
+    ended: list[float] = []
+    errors: list[str] = []
+
+    def job() -> None:
+        try:
+            with store.write() as db:
+                db.execute("UPDATE _sqlite_migrations SET name = name")
+        except StoreError as exc:
+            errors.append(str(exc))
+        ended.append(time.monotonic() - started)
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=job) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        lock.release()
+    store.close()
+    assert len(errors) == 4 and all("is busy" in e for e in errors), errors
+    assert max(ended) < 2.5, ended  # in turn: about 4 s

@@ -115,3 +115,25 @@ def test_the_help_listing_matches_each_commands_docstring():
         assert text == first.replace("\n", " "), (
             f"COMMAND_HELP[{name!r}] differs from its docstring"
         )
+
+
+def test_a_database_from_a_newer_version_is_read_but_never_written(cli, tmp_path):
+    import sqlite3
+
+    assert cli("track", "101").exit_code == 0
+    db = sqlite3.connect(tmp_path / "t.db")
+    with db:
+        db.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+            "VALUES ('smm-tracker', 'm099_future', 'x')"
+        )
+    db.close()
+    before = (tmp_path / "t.db").read_bytes()
+    for args in (("track", "102"), ("untrack", "101"), ("run", "--once")):
+        result = cli(*args)
+        assert result.exit_code != 0, args
+        assert "migrated by a newer smm-tracker (m099_future)" in result.output, args
+        assert "Traceback" not in result.output
+    assert (tmp_path / "t.db").read_bytes() == before
+    listed = cli("orders", "--json")
+    assert listed.exit_code == 0 and [r["order_id"] for r in json.loads(listed.output)] == [101]

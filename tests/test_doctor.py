@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sqlite3
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -236,3 +237,18 @@ def test_doctor_during_a_run_reads_the_live_database(doctor, tmp_path):
     finally:
         store.close()
     assert code == 0 and "schema current" in lines[1]
+
+
+def test_a_damaged_database_fails_its_check(doctor, tmp_path):
+    store = Store(tmp_path / "t.db")
+    store.track("sim", list(range(1, 3001)), datetime.now(UTC))
+    store.close()
+    size = (tmp_path / "t.db").stat().st_size
+    assert size > 40_000
+    with open(tmp_path / "t.db", "r+b") as damaged:  # the reviewer's damage: 24 kB of noise
+        damaged.seek(12_288)
+        damaged.write(random.Random(3).randbytes(24_576))
+    code, lines = doctor(GOOD)
+    assert code == 1
+    assert lines[1].startswith(f"FAIL database: database {tmp_path / 't.db'} is damaged"), lines
+    assert "restore it from a backup" in lines[1]

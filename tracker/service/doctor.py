@@ -216,12 +216,17 @@ def applied_migrations(path: Path) -> tuple[str, ...]:
     A database closed cleanly has no ``-shm`` file: it is then read as
     immutable, which creates no ``-wal``/``-shm`` file. One in use has its
     ``-shm``: a plain read-only connection then sees the latest commit.
-    Raise sqlite3.Error if it cannot be read.
+    Raise sqlite3.Error if it cannot be read or fails SQLite's quick check.
     """
     in_use = path.with_name(path.name + "-shm").exists()
     mode = "ro" if in_use else "ro&immutable=1"
     conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=2.0)
     try:
+        # Every page read once (seconds for a gigabyte): a damaged file must
+        # not pass as healthy while every command that reads it fails.
+        found = conn.execute("PRAGMA quick_check(1)").fetchone()
+        if found is None or found[0] != "ok":
+            raise sqlite3.DatabaseError("database disk image is malformed")
         return tuple(m.name for m in migrations.applied(Database(conn)))
     finally:
         conn.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,6 +46,8 @@ def describe_db_error(path: Path, exc: sqlite3.Error) -> str:
         return f"database {path} is read-only" + (f": {cause}" if cause else "")
     if "not a database" in text:
         return f"{path} is not an SQLite database"
+    if "malformed" in text:
+        return f"database {path} is damaged ({text}): restore it from a backup"
     if "locked" in text or "busy" in text:
         return f"database {path} is busy (another process holds a write lock)"
     if "disk is full" in text or "full" in text:
@@ -113,6 +116,7 @@ class Connection:
         if str(path) != ":memory:" and not self.path.parent.exists():
             raise StoreError(f"database directory {self.path.parent} does not exist")
         self._lock = threading.RLock()
+        self._busy = busy_timeout
         self._db: Database | None = None
         if read_only and str(path) != ":memory:":
             reader = open_read_only(self.path, busy_timeout)
@@ -128,7 +132,17 @@ class Connection:
             if str(path) != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
-            if migrate and not _schema_current(conn):
+            applied = _applied(conn)
+            newer = sorted(applied - set(MIGRATIONS))
+            if newer:
+                # Its schema may hold what this version would break: read it,
+                # but never write to it (doctor says the same).
+                conn.close()
+                raise StoreError(
+                    f"database {self.path} was migrated by a newer smm-tracker "
+                    f"({', '.join(newer)}): upgrade smm-tracker to write to it"
+                )
+            if migrate and not set(MIGRATIONS) <= applied:
                 # sqlite-utils (and its imports) only when there is work for it:
                 # a read command on a current database starts faster without.
                 from tracker.store.migrations import migrations
@@ -182,14 +196,36 @@ class Connection:
             self.conn.close()
 
     @contextmanager
+    def held(self) -> Iterator[float]:
+        """Hold the connection for this thread; yield the seconds left of
+        ``busy_timeout``. Jobs share the connection: one waiting out another
+        process's write lock holds it, so the others wait for it at most
+        ``busy_timeout`` each (side by side, not one after another) and then
+        fail as if SQLite had said busy."""
+        started = time.monotonic()
+        if not self._lock.acquire(timeout=self._busy):
+            raise StoreError(f"database {self.path} is busy (another process holds a write lock)")
+        try:
+            yield self._busy - (time.monotonic() - started)
+        finally:
+            self._lock.release()
+
+    @contextmanager
     def write(self) -> Iterator[Writing]:
-        """Run the block in one immediate transaction; roll back on any error."""
-        with self._lock:
+        """Run the block in one immediate transaction; roll back on any error.
+        Waits at most ``busy_timeout`` in all for the connection and the lock."""
+        with self.held() as left:
             conn = self.conn
+            shortened = left < self._busy - 0.05  # waited for the connection: less for SQLite
             try:
+                if shortened:
+                    conn.execute(f"PRAGMA busy_timeout = {max(1, int(left * 1000))}")
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise StoreError(describe_db_error(self.path, exc)) from None
+            finally:
+                if shortened:
+                    conn.execute(f"PRAGMA busy_timeout = {int(self._busy * 1000)}")
             try:
                 yield Writing(conn, self)
                 conn.execute("COMMIT")
@@ -202,7 +238,7 @@ class Connection:
 
     def tuples(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         """Return every row of a read query as plain tuples (hot paths)."""
-        with self._lock:
+        with self.held():
             try:
                 return self.conn.execute(sql, list(params)).fetchall()
             except sqlite3.Error as exc:
@@ -210,7 +246,7 @@ class Connection:
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         """Return every row of a read query as dicts."""
-        with self._lock:
+        with self.held():
             try:
                 cursor = self.conn.execute(sql, list(params))
                 names = [column[0] for column in cursor.description or ()]
@@ -262,15 +298,19 @@ def open_read_only(path: Path, timeout: float) -> sqlite3.Connection | None:
     )
 
 
-def _schema_current(conn: sqlite3.Connection) -> bool:
-    """Return True when every migration this version knows is applied."""
+def _applied(conn: sqlite3.Connection) -> set[str]:
+    """Return the names of the migrations applied to the database (none when new)."""
     try:
-        applied = {
+        return {
             row[0]
             for row in conn.execute(
                 "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
             )
         }
     except sqlite3.OperationalError:  # a new database: no migrations table yet
-        return False
-    return set(MIGRATIONS) <= applied
+        return set()
+
+
+def _schema_current(conn: sqlite3.Connection) -> bool:
+    """Return True when every migration this version knows is applied."""
+    return set(MIGRATIONS) <= _applied(conn)

@@ -103,7 +103,7 @@ class Store(Connection):
         """
         cursor = start
         while True:
-            with self._lock:
+            with self.held():
                 try:
                     rows = self.conn.execute(sql, [*params, *cursor, size]).fetchall()
                 except sqlite3.Error as exc:
