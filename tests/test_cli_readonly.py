@@ -24,6 +24,8 @@ READ_COMMANDS = [
     ("alerts",),
     ("services",),
     ("refills",),
+    ("automation",),
+    ("report",),
 ]
 
 
@@ -70,7 +72,15 @@ def test_a_missing_database_is_one_line_and_stays_missing(setup):
     cli, data, _ = setup
     for leftover in data.iterdir():
         leftover.unlink()
-    for command in [("orders",), ("balance",), ("alerts",), ("refills",), ("services",)]:
+    for command in [
+        ("orders",),
+        ("balance",),
+        ("alerts",),
+        ("refills",),
+        ("services",),
+        ("automation",),
+        ("report",),
+    ]:
         result = cli(*command)
         assert result.exit_code == 1
         assert result.output.strip() == (

@@ -90,7 +90,7 @@ def automation(
     config = ctx.config(keys=False)
     auto = config.automation
     names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
-    store = open_store(config)
+    store = open_store(config, read_only=True)
     today = day_start(utcnow())
     spend: list[dict[str, Any]] = [
         {
