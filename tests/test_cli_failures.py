@@ -118,3 +118,15 @@ def test_doctor_on_a_web_page_points_at_the_url_key(cli_for, sim):
     result = cli_for(sim.url, "doctor")
     assert result.exit_code == 1
     assert "this URL answers a web page, not the API — check panels[0].url" in result.output
+
+
+def test_run_once_summary_names_every_job_that_failed(cli_for):
+    url = f"http://127.0.0.1:{_closed_port()}/api/v2"
+    assert cli_for(url, "track", "1", "2").exit_code == 0
+    result = cli_for(url, "run", "--once", "--all")
+    assert result.exit_code == 1
+    last = result.stdout.strip().splitlines()[-1]
+    assert last == (
+        "sim: 0 checked, 0 changed, 0 refills asked, balance unknown; "
+        "1 failed call; failed jobs: status, services, balance"
+    ), last

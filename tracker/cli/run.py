@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from tracker.jobs.balance import money
 from tracker.jobs.poll import PollResult
 from tracker.jobs.tracker import Tracker
 from tracker.service.daemon import run_once, select_jobs
+from tracker.service.jobstats import JobStats
 from tracker.service.lock import DatabaseLock
 from tracker.service.signals import install_signal_handlers
 from tracker.store.alerts import latest_balance
@@ -71,22 +73,34 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
         try:
             tracker.everything = everything
             mark = last_refill_row(tracker.store)
-            ok = run_once(select_jobs(tracker, config, panel))
+            stats, jobs = JobStats(), select_jobs(tracker, config, panel)
+            ok = run_once(jobs, stats)
             names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
             asked = refills_after(tracker.store, mark)
             for name in names:
                 last = latest_balance(tracker.store, name)
-                click.echo(summary_line(name, tracker.polls.get(name), asked.get(name, 0), last))
+                failed = [
+                    j.name.split(":")[0]
+                    for j in jobs
+                    if j.name in stats.last_failed and j.name.endswith(f":{name}")
+                ]
+                poll = tracker.polls.get(name)
+                click.echo(summary_line(name, poll, asked.get(name, 0), last, failed))
         finally:
             tracker.close()
         sys.exit(0 if ok else 1)
 
 
 def summary_line(
-    name: str, poll: PollResult | None, refills: int, balance: dict[str, Any] | None
+    name: str,
+    poll: PollResult | None,
+    refills: int,
+    balance: dict[str, Any] | None,
+    failed_jobs: Sequence[str] = (),
 ) -> str:
     """Given what one `run --once` did on a panel, return its line of the summary:
-    "main: 120 checked, 14 changed, 2 refills asked, balance 99.50 USD"."""
+    "main: 120 checked, 14 changed, 2 refills asked, balance 99.50 USD", then
+    the failed status calls and the failed jobs, if any."""
     if poll is None:
         parts = ["statuses not checked"]
     else:
@@ -99,6 +113,8 @@ def summary_line(
         parts.append(f"balance {money(balance['balance'])}{currency}")
     errors = len(poll.errors) if poll is not None else 0
     tail = f"; {errors} failed call{'s' if errors != 1 else ''}" if errors else ""
+    if failed_jobs:
+        tail += f"; failed jobs: {', '.join(failed_jobs)}"
     return f"{name}: {', '.join(parts)}{tail}"
 
 
