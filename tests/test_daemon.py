@@ -106,6 +106,42 @@ def test_replace_lets_the_run_in_flight_finish_before_closing_its_generation():
     assert new.closed.is_set() and new.stop_event.is_set()
 
 
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_stop_during_a_reload_ends_the_wait_and_starts_no_new_job():
+    # SIGHUP while a run is in flight, then SIGTERM: the stop is not kept
+    # waiting for the old run, and the new jobs (which would call the panel
+    # after the stop) never start.
+    signals, stats = Signals(), JobStats()
+    old, new = Recorder("old", block=True), Recorder("new")
+    ended, readies = threading.Event(), []
+
+    def on_ready() -> None:
+        readies.append(1)
+        if len(readies) == 1:  # after start: SIGHUP while the old run is in flight
+            assert old.started.wait(WAIT)
+            signals.reload = True
+
+    def reload() -> Generation:
+        # The reload is waiting for the old run now: SIGTERM arrives.
+        threading.Timer(0.3, lambda: setattr(signals, "stop", True)).start()
+        threading.Timer(1.0, old.release.set).start()
+        return new.generation
+
+    def serving() -> None:
+        serve(old.generation, signals, stats=stats, on_ready=on_ready, reload=reload)
+        ended.set()
+
+    thread = threading.Thread(target=serving)
+    with capture_logs() as logs:
+        thread.start()
+        assert ended.wait(WAIT)
+        thread.join(WAIT)
+    events = [e["event"] for e in logs]
+    assert "jobs_replaced" not in events and events[-2:] == ["daemon_stopping", "daemon_stopped"]
+    assert not new.started.is_set()  # no new job after the stop
+    assert new.closed.is_set() and old.closed.is_set() and not old.closed_before_finished
+
+
 def test_serve_reloads_on_the_flag_and_stops_on_the_other():
     signals, stats = Signals(), JobStats()
     first, second = Recorder("first"), Recorder("second")

@@ -174,24 +174,35 @@ class Scheduler:
             )
         self.current = generation
 
-    def replace(self, new: Generation, *, pause: float = 0.05) -> None:
-        """Retire the current generation and schedule ``new`` in its place.
+    def replace(
+        self, new: Generation, *, pause: float = 0.05, stopping: Callable[[], bool] = lambda: False
+    ) -> bool:
+        """Retire the current generation and schedule ``new`` in its place;
+        return False when a stop came first (``new`` is then closed unused).
 
         The old jobs stop being scheduled and are told to stop; the runs in
         flight commit what they have (each is bounded by its timeouts) before
         the old generation is closed and the new one starts. The heartbeat
-        keeps beating meanwhile.
+        keeps beating meanwhile. A stop asked meanwhile (``stopping()``) ends
+        the wait at once: the old runs are then :meth:`shutdown`'s to bound,
+        and no new job starts (it would send requests after the stop).
         """
         old = self.current
         if old is not None:
             old.stop_event.set()
             for job in old.jobs:
                 self._scheduler.remove_job(job.name)
-            while self.stats.busy():
+            while self.stats.busy() and not stopping():
                 time.sleep(pause)
-            old.close()
+            if not stopping():  # else shutdown() bounds the old runs and closes them
+                old.close()
+                self.current = None
+        if stopping():
+            new.close()
+            return False
         self._add(new)
         log.info("jobs_replaced", jobs=[job.name for job in new.jobs])
+        return True
 
     def shutdown(self, bound: float | None = None, *, pause: float = 0.05) -> bool:
         """Stop the current generation, wait for runs in flight, then close it.
@@ -267,7 +278,7 @@ def serve(
                 signals.reload = False
                 new = reload() if reload is not None else None
                 if new is not None:
-                    scheduler.replace(new)
+                    scheduler.replace(new, stopping=lambda: signals.stop)
                 if on_ready is not None:
                     on_ready()
     finally:
