@@ -49,3 +49,28 @@ def test_missing_directory_is_one_clear_line(tmp_path):
 def test_memory_database_needs_no_lock(tmp_path):
     with DatabaseLock(Path(":memory:")), DatabaseLock(Path(":memory:")):
         pass
+
+
+def test_an_existing_lock_file_on_a_read_only_filesystem_still_locks(tmp_path, monkeypatch):
+    # The daemon must start (and wait for its database to be writable, with an
+    # alert) rather than exit: opening the lock file for writing fails on a
+    # read-only mount, but a read-only descriptor still takes the flock.
+    import errno
+
+    db = tmp_path / "t.db"
+    with DatabaseLock(db):
+        pass  # the lock file exists, as after any earlier run
+    real_open = os.open
+
+    def read_only_mount(path, flags, *args):
+        if flags & (os.O_RDWR | os.O_WRONLY):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", read_only_mount)
+    with DatabaseLock(db):
+        with pytest.raises(AlreadyRunningError):
+            DatabaseLock(db).acquire()
+    fresh = tmp_path / "new.db"  # no lock file yet: nothing to lock with
+    with pytest.raises(Exception, match="cannot create lock file .*Read-only file system"):
+        DatabaseLock(fresh).acquire()

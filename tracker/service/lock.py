@@ -50,7 +50,14 @@ class DatabaseLock:
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         except OSError as exc:
-            raise TrackerError(f"cannot create lock file {self.path}: {exc.strerror}") from None
+            # A read-only (or full) filesystem: an existing lock file still
+            # locks when opened read-only (flock needs no write access), and
+            # the daemon then waits for its database to be writable again
+            # instead of exiting into a restart loop.
+            try:
+                fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                raise TrackerError(f"cannot create lock file {self.path}: {exc.strerror}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
