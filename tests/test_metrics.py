@@ -96,6 +96,18 @@ def test_render_gives_every_family_with_labels():
     assert got[f'smm_tracker_info{{version="{__version__}"}}'] == 1
 
 
+def test_a_configured_panel_with_no_open_order_still_shows_zeros():
+    # `sum by (panel) (smm_tracker_open_orders) == 0` must see 0, not "no data".
+    snap = fixed_snapshot()
+    snap.panels = ("main", "b", "idle")
+    got = samples(render(snap))
+    assert got['smm_tracker_open_orders{panel="main",status="Pending"}'] == 4
+    assert got['smm_tracker_open_orders{panel="main",status="Processing"}'] == 0
+    idle = {k: v for k, v in got.items() if k.startswith('smm_tracker_open_orders{panel="idle"')}
+    assert len(idle) == 8 and set(idle.values()) == {0}
+    assert 'smm_tracker_open_orders{panel="idle",status="Completed"}' not in got  # not open
+
+
 def test_histograms_count_each_call_in_its_bucket_by_outcome():
     got = samples(render(fixed_snapshot()))
     name = "smm_tracker_api_call_duration_seconds"

@@ -39,7 +39,7 @@ from prometheus_client.metrics_core import Metric
 
 from tracker import __version__
 from tracker.errors import StoreError
-from tracker.panel.statuses import metrics_status
+from tracker.panel.statuses import ACTIVE, ORDER_STATUSES, PAUSED, TERMINAL, metrics_status
 from tracker.service.jobstats import JobStats
 from tracker.store.orders import Store
 from tracker.store.readings import latest_balances
@@ -52,6 +52,17 @@ API_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # A poll is one to thousands of calls.
 POLL_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 POLL_JOB = "status:"  # the status poll's job name is "status:<panel>"
+
+
+# The ``status`` labels an open order can have: every one is shown for each
+# configured panel, 0 when no order has it.
+OPEN_LABELS = (
+    *(s for s in ORDER_STATUSES if s not in TERMINAL),
+    ACTIVE,
+    PAUSED,
+    "other",
+    "unknown",
+)
 
 
 def status_label(status: str) -> str:
@@ -143,6 +154,7 @@ class Snapshot:
     balances: list[tuple[str, str, float]] | None  # (panel, currency, balance)
     calls: CallCounters
     jobs: JobStats
+    panels: tuple[str, ...] = ()  # configured: each gets every open status, 0 when none
 
 
 def _family(
@@ -162,6 +174,8 @@ def families(snap: Snapshot) -> list[Metric]:
         "gauge", "open_orders", "Orders still polled, by panel and status.", ["panel", "status"]
     )
     counted: Counter[tuple[str, str]] = Counter()
+    if snap.open_orders is not None:  # zeros too: a series must not vanish at 0
+        counted.update({(panel, label): 0 for panel in snap.panels for label in OPEN_LABELS})
     for (panel, status), n in (snap.open_orders or {}).items():
         counted[(panel, status_label(status))] += n
     for key, n in sorted(counted.items()):
@@ -245,7 +259,9 @@ def _jobs(jobs: JobStats) -> Iterator[Metric]:
     yield family
 
 
-def take_snapshot(reader: Store | None, calls: CallCounters, jobs: JobStats) -> Snapshot:
+def take_snapshot(
+    reader: Store | None, calls: CallCounters, jobs: JobStats, panels: Iterable[str] = ()
+) -> Snapshot:
     """Given a database reader and the live counters, return one scrape's numbers.
 
     A database that cannot be read is reported (``database_readable 0``) and
@@ -259,7 +275,7 @@ def take_snapshot(reader: Store | None, calls: CallCounters, jobs: JobStats) -> 
             balances = latest_balances(reader)
         except StoreError as exc:
             log.warning("metrics_database_unreadable", error=str(exc))
-    return Snapshot(open_orders, balances, calls.snapshot(), jobs.snapshot())
+    return Snapshot(open_orders, balances, calls.snapshot(), jobs.snapshot(), tuple(panels))
 
 
 class _Collector:

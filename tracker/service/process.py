@@ -112,7 +112,9 @@ class Service:
             self._reader = Store(database.path, busy_timeout=database.busy_timeout, migrate=False)
             if self.config.metrics.enabled:
                 registry = build_registry(
-                    lambda: take_snapshot(self._reader, self.calls, self.stats)
+                    lambda: take_snapshot(
+                        self._reader, self.calls, self.stats, [p.name for p in self.config.panels]
+                    )
                 )
                 listen = self.config.metrics
                 metrics = MetricsServer(listen.host, listen.port, registry)
