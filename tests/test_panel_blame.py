@@ -99,8 +99,11 @@ def test_a_busy_status_action_fails_the_call_and_blames_no_order(panel, tmp_path
     assert result.exit_code == 1
     assert "panel busy: " + words in result.output
     assert untouched(tmp_path)
-    # Retried like HTTP 429 (once, as configured), never split into lone IDs.
+    # Retried like HTTP 429 (once, as configured), never split into lone IDs;
+    # the retry's log line names the job, though the poll asked from a thread.
     assert status_calls(server) == 2
+    retries = [line for line in result.output.splitlines() if "panel_retry" in line]
+    assert retries and all("job=status:evil" in line for line in retries), retries
     # The words of a busy panel are not a refused key: nothing is paused.
     db = sqlite3.connect(tmp_path / "t.db")
     kinds = [r[0] for r in db.execute("SELECT kind FROM alerts")]

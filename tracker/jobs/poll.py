@@ -10,6 +10,7 @@ whatever the number of tracked orders and a crash keeps whole answers or none.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -103,7 +104,9 @@ def poll_panel(
                 ids = next(source, None) if not stop.is_set() else None
                 if ids is None:
                     return None
-                pending[pool.submit(ask_batch, client, ids)] = ids
+                # In the job's log context: a retry logged there names the job.
+                asking = contextvars.copy_context().run
+                pending[pool.submit(asking, ask_batch, client, ids)] = ids
             return source
 
         def store_answers(answered: list[tuple[list[int], Answer]]) -> None:

@@ -148,6 +148,11 @@ def configure(
     # Chatty libraries: httpx logs every URL at INFO, apscheduler every run.
     for name in ("httpx", "httpcore", "apscheduler", "tenacity"):
         logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
+    # Its warnings are the schedule working as meant (a poll longer than its
+    # interval skips the next run: max_instances 1, coalesce), every interval
+    # while a panel is slow; the jobs log their own failures. Shown at debug.
+    if numeric > logging.DEBUG:
+        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
