@@ -1,14 +1,16 @@
 """What a hostile panel sends cannot leak the key, poison numbers or reach the terminal raw.
 
-One hostile panel on loopback echoes the key raw, ``\\/``-escaped and
-``\\u``-escaped, sends charges and balances of 1e999999999 (as a string and as
-a bare JSON number, which Python reads as infinity) and a 10 kB status full of
+One hostile panel on loopback echoes the key raw, ``\\/``-escaped,
+``\\u``-escaped, upper-cased and base64-encoded, sends charges and balances
+of 1e999999999 (as a string and as a bare JSON number, which Python reads as
+infinity) and a 10 kB status full of
 ESC, BEL, CR and LF. After `run --once`, every output, the database files, the
 alerts and a metrics scrape are checked as a user would check them.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -27,7 +29,18 @@ from tracker.store.orders import Store
 KEY = "hostile/Key-9Zt3Lm2Vx8Rc"
 SLASHED = KEY.replace("/", "\\/")
 UNICODE = "".join(f"\\u{ord(c):04x}" for c in KEY)
-FORMS = [KEY, SLASHED, UNICODE, UNICODE.upper().replace("\\U", "\\u"), "hostile%2FKey-9Zt3Lm2Vx8Rc"]
+UPPER = KEY.upper()
+BASE64 = base64.b64encode(KEY.encode()).decode()
+FORMS = [
+    KEY,
+    SLASHED,
+    UNICODE,
+    UNICODE.upper().replace("\\U", "\\u"),
+    "hostile%2FKey-9Zt3Lm2Vx8Rc",
+    UPPER,
+    UPPER.replace("/", "\\/"),
+    BASE64,
+]
 EVIL = "\\u001b]0;pwned\\u0007Evil\\r\\nline" + "x" * 10_000
 
 
@@ -38,7 +51,9 @@ def statuses_answer() -> str:
         f'"1": {{"status": "Weird {KEY}", "charge": "1e999999999", "remains": "5"}},'
         f'"2": {{"status": "{SLASHED}", "charge": 1e999999999, "remains": "0"}},'
         f'"3": {{"error": "Invalid API key {UNICODE}"}},'
-        f'"4": {{"status": "{EVIL}", "charge": "-1e999999999", "currency": "USD"}}'
+        f'"4": {{"status": "{EVIL}", "charge": "-1e999999999", "currency": "USD"}},'
+        f'"5": {{"error": "Wrong key {UPPER}"}},'
+        f'"6": {{"status": "Access denied for key {BASE64}", "remains": "1"}}'
         "}"
     )
 
@@ -49,7 +64,8 @@ def respond(balance: str):
         if action == "status":
             return text_reply(statuses_answer())
         if action == "balance":
-            return text_reply(f'{{"balance": "{balance}", "currency": "USD {SLASHED}"}}')
+            currency = f"USD {SLASHED} {UPPER} {BASE64}"
+            return text_reply(f'{{"balance": "{balance}", "currency": "{currency}"}}')
         if action == "services":
             return json_reply([])
         return json_reply({"error": f"Unknown action {KEY}"})
@@ -107,7 +123,7 @@ def test_a_hostile_panel_leaks_nothing_and_poisons_nothing(tmp_path, monkeypatch
     receiver = HostileServer(lambda form: json_reply({"ok": True})).start()
     with HostileServer(respond(balance)) as server:
         config.write_text(config_text(server.url, receiver.url))
-        outputs["track"] = cli("track", "1", "2", "3", "4")
+        outputs["track"] = cli("track", "1", "2", "3", "4", "5", "6")
         once = subprocess.run(
             [*smm_tracker(), "--config", str(config), "run", "--once"],
             capture_output=True,

@@ -4,6 +4,7 @@ or echoes the key back."""
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 import traceback
@@ -147,29 +148,51 @@ def test_exceptions_under_every_fault_never_carry_the_key(tmp_path, kind):
 # --- a panel that echoes the key back ----------------------------------------------
 
 
-def echoing_panel(request: httpx.Request) -> httpx.Response:
-    """A buggy panel that quotes the key it was sent in every kind of answer."""
-    form = dict(httpx.QueryParams(request.content.decode()))
-    key, action = form.get("key", ""), form.get("action")
-    if action == "add":
-        return httpx.Response(200, json={"error": f"Invalid API key {key}"})
-    if action == "balance":
-        return httpx.Response(502, html=f"<html><title>502 for key={key}</title></html>")
-    if action == "refill":
-        return httpx.Response(200, json={"refill": None, "key": key})
-    ids = form.get("orders", form.get("order", "")).split(",")
-    answer = {
-        i: (
-            {"error": f"Incorrect order ID (key {key})"}
-            if i == ids[0]
-            else {"status": f"Stuck [{key}]", "remains": "5", "charge": "1"}
-        )
-        for i in ids
-    }
-    return httpx.Response(200, json=answer)
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
 
-def test_a_panel_echoing_the_key_gets_it_into_no_row_log_or_exception(tmp_path, capfd):
+# How a buggy panel writes the key back, and what of it must show nowhere.
+ECHOES = {
+    "raw": (lambda key: key, KEY),
+    "upper-cased": (str.upper, KEY.upper()),
+    "base64": (b64, b64(KEY)),
+    # The key inside a longer base64 text: the characters its bytes alone decide.
+    "base64 of the request": (
+        lambda key: b64(f"key={key}&action=x"),
+        b64("key=" + KEY).rstrip("=")[8:-1],
+    ),
+}
+
+
+def echoing_panel(echo):
+    def answer(request: httpx.Request) -> httpx.Response:
+        """A buggy panel that quotes the key it was sent in every kind of answer."""
+        form = dict(httpx.QueryParams(request.content.decode()))
+        key, action = echo(form.get("key", "")), form.get("action")
+        if action == "add":
+            return httpx.Response(200, json={"error": f"Invalid API key {key}"})
+        if action == "balance":
+            return httpx.Response(502, html=f"<html><title>502 for key={key}</title></html>")
+        if action == "refill":
+            return httpx.Response(200, json={"refill": None, "key": key})
+        ids = form.get("orders", form.get("order", "")).split(",")
+        answer = {
+            i: (
+                {"error": f"Incorrect order ID (key {key})"}
+                if i == ids[0]
+                else {"status": f"Stuck [{key}]", "remains": "5", "charge": "1"}
+            )
+            for i in ids
+        }
+        return httpx.Response(200, json=answer)
+
+    return answer
+
+
+@pytest.mark.parametrize("how", list(ECHOES))
+def test_a_panel_echoing_the_key_gets_it_into_no_row_log_or_exception(tmp_path, capfd, how):
+    echo, leak = ECHOES[how]
     config = config_from_dict(
         {
             "database": {"path": "t.db"},
@@ -181,7 +204,7 @@ def test_a_panel_echoing_the_key_gets_it_into_no_row_log_or_exception(tmp_path, 
         base_dir=tmp_path,
         env={"K": KEY},
     )
-    tracker = Tracker(config, transport=lambda _panel: httpx.MockTransport(echoing_panel))
+    tracker = Tracker(config, transport=lambda _panel: httpx.MockTransport(echoing_panel(echo)))
     raised = []
     try:
         tracker.store.track("echo", [11, 12, 13], tracker.clock())
@@ -198,11 +221,11 @@ def test_a_panel_echoing_the_key_gets_it_into_no_row_log_or_exception(tmp_path, 
         tracker.close()
     assert len(raised) == 3
     for exc in raised:
-        assert KEY not in exception_texts(exc)
+        assert leak not in exception_texts(exc)
     # What the panel said is still kept, with the key blanked out.
     assert "Stuck [" in stored and "Incorrect order ID" in stored
-    assert KEY not in stored
+    assert leak not in stored
     for path in database_files(tmp_path):
-        assert KEY.encode() not in path.read_bytes(), path.name
+        assert leak.encode() not in path.read_bytes(), path.name
     captured = capfd.readouterr()
-    assert KEY not in captured.out + captured.err
+    assert leak not in captured.out + captured.err

@@ -3,133 +3,297 @@
 The bottom of the tree: logging, alerts, the webhook and the CLI all scrub
 through here, so none of them needs to know the others.
 
-A panel may echo the key in any encoding: raw, URL-encoded, JSON-escaped the
-way PHP's ``json_encode`` writes it (``SECRET\\/KEY``) or as ``\\u0053\\u0045...``.
-Each registered secret is matched in all those forms, and any JSON string
-literal holding a backslash is decoded and checked too, so an escape mix is
-caught as well.
+A panel may echo the key in any encoding, in any letter case: raw,
+URL-encoded (``%2F`` or ``%2f``), JSON-escaped the way PHP's ``json_encode``
+writes it (``SECRET\\/KEY``) or as ``\\u0053\\u0045...``, hex, UTF-16, base64
+(standard or URL-safe, padded or not, alone or inside a longer base64 text)
+and HTML entities (``&#48;``, ``&#x30;``, ``&amp;``...). The forms of each
+secret are worked out once; an answer is lower-cased once and searched for the
+case-blind forms, and searched as it is for the base64 ones. Any JSON string
+literal holding an escape other than ``\\/``, and any text holding HTML
+entities, is decoded and searched too, so a mix of escapes is caught as well.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import re
+import string
 import threading
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, AnyStr
 from urllib.parse import quote, quote_plus
 
 _secrets: set[str] = set()
-_forms: list[str] = []  # every encoding of every secret, longest first
+_registered: tuple[_Forms, ...] = ()
+_shortest = 0  # of every registered secret's forms: a shorter text holds none
 _secrets_lock = threading.Lock()
 REDACTED = "***"
 _REDACTED_BYTES = REDACTED.encode()
-_LITERAL = re.compile(r'"(?:[^"\\\n]|\\.)*"')
-_LITERAL_BYTES = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
+# A JSON string literal with an escape other than \/ (PHP writes every URL so,
+# and the \/ forms are searched for as they are), spelt for speed; and a
+# quick look for such an escape anywhere.
+_LITERAL = re.compile(r'"[^"\\\n]*+(?:\\/[^"\\\n]*+)*+\\[^/\n][^"\\\n]*+(?:\\.[^"\\\n]*+)*+"')
+_LITERAL_BYTES = re.compile(_LITERAL.pattern.encode())
+_ESCAPE = re.compile(r"\\[^/]")
+_ESCAPE_BYTES = re.compile(_ESCAPE.pattern.encode())
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+# An encoded form shorter than this (48 bits) could turn up in ordinary text or
+# another base64 blob by chance: a short key's base64 runs are not searched.
+_MIN_BASE64 = 8
+_MIN_HEX = 12
+_NESTING = 3  # JSON text inside a JSON string, decoded at most this deep
+Spans = list[tuple[int, int]]
 
 
 def forms(secret: str) -> set[str]:
-    """Given a secret, return the ways it can be written in a body or a URL."""
-    found = {
-        secret,
-        quote(secret, safe=""),
-        quote_plus(secret),
-        json.dumps(secret)[1:-1],
-        json.dumps(secret)[1:-1].replace("/", "\\/"),
-        json.dumps(secret, ensure_ascii=True)[1:-1],
-    }
-    for hexdigits in ("{:04x}", "{:04X}"):
-        found.add("".join("\\u" + hexdigits.format(ord(c)) for c in secret if ord(c) < 0x10000))
+    """Given a secret, return the ways it can be written as text in a body or a
+    URL, matched whatever the letter case (base64 is in :func:`base64_forms`)."""
+    found: set[str] = set()
+    for variant in {secret, secret.lower(), secret.upper()}:
+        escaped = json.dumps(variant, ensure_ascii=False)[1:-1]
+        found |= {
+            variant,
+            quote(variant, safe=""),
+            quote_plus(variant),
+            escaped,
+            escaped.replace("/", "\\/"),
+            json.dumps(variant)[1:-1],
+            "".join(f"\\u{ord(c):04x}" for c in variant if ord(c) < 0x10000),
+        }
+    raw = secret.encode()
+    found.add("".join(f"%{byte:02x}" for byte in raw))  # every byte percent-encoded
+    if len(raw) * 2 >= _MIN_HEX:
+        found.add(raw.hex())
     return {form for form in found if form}
 
 
-@lru_cache(maxsize=64)
-def _ordered_forms(secret: str) -> tuple[str, ...]:
-    """:func:`forms`, longest first, worked out once per secret (a panel's key is
-    scrubbed from every answer)."""
-    return tuple(sorted(forms(secret), key=len, reverse=True))
+def base64_forms(secret: str) -> set[str]:
+    """Given a secret, return its base64 forms (letter case matters): the whole
+    secret, and the run of characters its bytes alone decide when it sits at
+    any of the three byte alignments inside a longer base64-encoded text."""
+    raw = secret.encode()
+    whole = base64.b64encode(raw).decode()
+    found = {whole, whole.rstrip("=")}
+    for lead in range(3):  # the secret after 0, 1 or 2 bytes of other text
+        coded = base64.b64encode(bytes(lead) + raw).decode()
+        found.add(coded[(0, 2, 3)[lead] : 8 * (lead + len(raw)) // 6])
+    found |= {form.replace("+", "-").replace("/", "_") for form in found}
+    found |= {form.replace("/", "\\/") for form in found if "/" in form}  # json_encode
+    return {form for form in found if len(form) >= _MIN_BASE64}
+
+
+# One form to search for, the index of a shorter form it holds (searched only
+# if that one was found; -1: none) and a character it holds that plain answers
+# seldom do (searched only if the answer has it; empty: none).
+Plan = tuple[tuple[AnyStr, int, AnyStr], ...]
+
+
+def _plan(found: Iterable[AnyStr], markers: Sequence[AnyStr]) -> Plan[AnyStr]:
+    ordered = sorted(set(found), key=len)
+    return tuple(
+        (
+            form,
+            max((i for i in range(index) if ordered[i] in form), default=-1),
+            next((m for m in markers if m in form), form[:0]),
+        )
+        for index, form in enumerate(ordered)
+    )
+
+
+@dataclass(frozen=True)
+class _Forms:
+    """One secret's forms: lower-cased ones for a lower-cased text, exact ones."""
+
+    folded: Plan[str]
+    exact: Plan[str]
+    folded_bytes: Plan[bytes]
+    exact_bytes: Plan[bytes]
+    shortest: int  # a shorter text (a log field) cannot hold any form
 
 
 @lru_cache(maxsize=64)
-def _byte_forms(secret: str) -> tuple[bytes, ...]:
-    return tuple(form.encode("utf-8") for form in _ordered_forms(secret))
+def _forms_of(secret: str) -> _Forms:
+    """Every form of a secret, worked out once (a panel's key is scrubbed from
+    every answer)."""
+    text, coded = forms(secret), base64_forms(secret)
+    folded_bytes = {form.encode().lower() for form in text}
+    for variant in {secret, secret.lower(), secret.upper()}:
+        folded_bytes |= {variant.encode("utf-16-le").lower(), variant.encode("utf-16-be").lower()}
+    markers = ("\x00", "\\", "%")
+    byte_markers = tuple(m.encode() for m in markers)
+    folded, exact = _plan((form.lower() for form in text), markers), _plan(coded, markers)
+    return _Forms(
+        folded=folded,
+        exact=exact,
+        folded_bytes=_plan(folded_bytes, byte_markers),
+        exact_bytes=_plan((form.encode() for form in coded), byte_markers),
+        shortest=min(len(form) for form, _, _ in folded + exact),
+    )
 
 
 def register_secret(value: str) -> None:
     """Remember a value that must never be written to a log."""
+    global _registered, _shortest
     if value and len(value) >= 4:
         with _secrets_lock:
             if value in _secrets:
                 return
             _secrets.add(value)
-            every = set(_forms) | forms(value)
-            _forms[:] = sorted(every, key=len, reverse=True)
+            registered = (*_registered, _forms_of(value))
+            _shortest = min(secret.shortest for secret in registered)  # lowered first
+            _registered = registered
 
 
-def _decoded_literal(match: re.Match[str], secrets: Iterable[str]) -> str:
-    literal = match.group(0)
-    if "\\" not in literal:  # nothing escaped: the plain forms catch it
-        return literal
+def _find_all(haystack: AnyStr, needle: AnyStr, spans: Spans) -> None:
+    at = haystack.find(needle)
+    while at >= 0:
+        spans.append((at, at + len(needle)))
+        at = haystack.find(needle, at + 1)
+
+
+def _blank(data: AnyStr, spans: Spans, mark: AnyStr) -> AnyStr:
+    """Given data and spans of it, return it with each run of overlapping spans
+    replaced by one ``mark``."""
+    if not spans:
+        return data
+    pieces, done = [], 0
+    spans.sort()
+    start, end = spans[0]
+    for next_start, next_end in spans[1:]:
+        if next_start > end:
+            pieces += [data[done:start], mark]
+            done, start = end, next_start
+        end = max(end, next_end)
+    pieces += [data[done:start], mark, data[end:]]
+    return data[:0].join(pieces)
+
+
+def _fold(text: str) -> str:
+    """Lower-case text keeping every character at its place (``İ`` would not)."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def _search(haystack: AnyStr, plan: Plan[AnyStr], spans: Spans) -> None:
+    """Add to ``spans`` every place in ``haystack`` of every form in ``plan``."""
+    found: list[bool] = []
+    for form, guard, marker in plan:
+        hit = (guard < 0 or found[guard]) and marker in haystack and form in haystack
+        found.append(hit)
+        if hit:
+            _find_all(haystack, form, spans)
+
+
+def _plain_spans(text: str, every: Sequence[_Forms]) -> Spans:
+    spans: Spans = []
+    lowered = _fold(text)
+    for secret in every:
+        _search(lowered, secret.folded, spans)
+        _search(text, secret.exact, spans)
+    return spans
+
+
+def _entity_spans(text: str, every: Sequence[_Forms]) -> Spans:
+    """Spans of ``text`` that spell a secret once its HTML entities are decoded
+    (``&#83;&#x45;CRET``), an entity always blanked whole."""
+    pieces: list[str] = []
+    at: list[int] = []  # where each piece starts in the decoded text
+    origin: list[tuple[int, int]] = []  # and where it came from; -1: copied as is
+    length = done = 0
+    for match in _ENTITY.finditer(text):
+        for piece, start, end in (
+            (text[done : match.start()], done, -1),
+            (html.unescape(match.group(0)), match.start(), match.end()),
+        ):
+            if piece:
+                pieces.append(piece)
+                at.append(length)
+                origin.append((start, end))
+                length += len(piece)
+        done = match.end()
+    if not pieces:
+        return []
+    pieces.append(text[done:])
+    at.append(length)
+    origin.append((done, -1))
+
+    def place(position: int, end: bool) -> int:
+        index = bisect_right(at, position) - 1
+        start, entity_end = origin[index]
+        if entity_end >= 0:
+            return entity_end if end else start
+        return start + position - at[index] + int(end)
+
+    found = _plain_spans("".join(pieces), every)
+    return [(place(start, False), place(end - 1, True)) for start, end in found]
+
+
+def _scrub_text(text: str, every: Sequence[_Forms], depth: int = _NESTING) -> str:
+    every = [secret for secret in every if len(text) >= secret.shortest]
+    if not every:
+        return text
+    # Escaped JSON: decode each string literal and look there too.
+    if depth and "\\" in text and _ESCAPE.search(text):
+        text = _LITERAL.sub(lambda m: _decoded_literal(m.group(0), every, depth - 1), text)
+    spans = _plain_spans(text, every)
+    if "&" in text:
+        spans += _entity_spans(text, every)
+    return _blank(text, spans, REDACTED)
+
+
+def _decoded_literal(literal: str, every: Sequence[_Forms], depth: int) -> str:
     try:
         text = json.loads(literal)
     except ValueError:
         return literal
-    cleaned = text
-    for secret in secrets:
-        cleaned = cleaned.replace(secret, REDACTED)
+    cleaned = _scrub_text(text, every, depth)
     return literal if cleaned == text else json.dumps(cleaned, ensure_ascii=False)
+
+
+def _decoded_literal_bytes(raw: bytes, every: Sequence[_Forms]) -> bytes:
+    try:
+        literal = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+    cleaned = _decoded_literal(literal, every, _NESTING - 1)
+    return raw if cleaned is literal else cleaned.encode("utf-8")
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Given text and secrets, return the text with every encoding of each blanked."""
-    secrets = [s for s in secrets if s]
-    if not secrets:
-        return text
-    if "\\" in text:  # escaped JSON: decode each string literal and look there too
-        text = _LITERAL.sub(lambda m: _decoded_literal(m, secrets), text)
-    for secret in secrets:
-        for form in _ordered_forms(secret):
-            if form in text:
-                text = text.replace(form, REDACTED)
-    return text
+    return _scrub_text(text, [_forms_of(secret) for secret in secrets if secret])
 
 
 def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
     """:func:`scrub` for a raw answer body (bytes in any encoding)."""
-    secrets = [s for s in secrets if s]
-    if not secrets:
+    every = [_forms_of(secret) for secret in secrets if secret]
+    if not every:
         return body
-    if b"\\" in body:
-
-        def literal(match: re.Match[bytes]) -> bytes:
-            raw = match.group(0)
-            if b"\\" not in raw:
-                return raw
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return raw
-            return _LITERAL.sub(lambda m: _decoded_literal(m, secrets), text).encode("utf-8")
-
-        body = _LITERAL_BYTES.sub(literal, body)
-    for secret in secrets:
-        for encoded in _byte_forms(secret):
-            if encoded in body:
-                body = body.replace(encoded, _REDACTED_BYTES)
-    return body
+    if b"\\" in body and _ESCAPE_BYTES.search(body):
+        body = _LITERAL_BYTES.sub(lambda m: _decoded_literal_bytes(m.group(0), every), body)
+    if b"&" in body and _ENTITY_BYTES.search(body):
+        text = body.decode("utf-8", "surrogateescape")  # any bytes, given back as they were
+        blanked = _blank(text, _entity_spans(text, every), REDACTED)
+        body = blanked.encode("utf-8", "surrogateescape")
+    spans: Spans = []
+    lowered = body.lower()  # ASCII letters only: every byte keeps its place
+    for secret in every:
+        _search(lowered, secret.folded_bytes, spans)
+        _search(body, secret.exact_bytes, spans)
+    return _blank(body, spans, _REDACTED_BYTES)
 
 
 def redact_text(text: str) -> str:
     """Given any text, return it with every registered secret blanked, in any encoding."""
-    if not _secrets:
-        return text
-    if "\\" in text:
-        text = _LITERAL.sub(lambda m: _decoded_literal(m, list(_secrets)), text)
-    for form in _forms:
-        if form in text:
-            text = text.replace(form, REDACTED)
-    return text
+    return text if len(text) < _shortest else _scrub_text(text, _registered)
 
 
 def redact_value(value: Any) -> Any:
