@@ -69,6 +69,17 @@ def test_a_chunked_table_has_one_header():
     assert lines[0].split() == ["A", "B"] and len(lines) == 6
 
 
+# Unicode's Bidi_Control characters: the marks, embeddings, overrides and isolates.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def test_tables_and_json_show_every_bidi_control_escaped():
+    rows = [{"status": f"ok{c}x"} for c in BIDI_CONTROLS]
+    for text in (table(rows, ["status"]), to_json(rows)):
+        assert not set(text) & set(BIDI_CONTROLS)
+        assert all(f"\\u{ord(c):04x}" in text for c in BIDI_CONTROLS), text
+
+
 @pytest.fixture
 def cli(tmp_path, monkeypatch, clock):
     store = Store(tmp_path / "t.db")

@@ -11,11 +11,12 @@ from typing import Any
 
 CELL_WIDTH = 60
 # What must never reach a terminal raw: C0 and C1 controls (ESC starts escape
-# sequences, BEL, CR and LF rewrite lines), DEL, the bidirectional overrides
-# and isolates (they reorder what is shown), line and paragraph separators.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# sequences, BEL, CR and LF rewrite lines), DEL, the bidirectional controls
+# (overrides, isolates and the marks ALM, LRM, RLM: they reorder what is
+# shown), line and paragraph separators.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # The same minus what JSON itself escapes: what ensure_ascii=False leaves raw.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
