@@ -2,16 +2,19 @@
 
 Each test points a one-panel config at something that fails in one way — a
 host that does not resolve, a closed port, TLS on a plain-HTTP port, a panel
-that never answers, HTTP errors with and without the panel's own words — and
-checks the one line the user reads.
+that never answers, HTTP errors with and without the panel's own words, a
+panel whose words hold terminal escapes — and checks the one line the user
+reads.
 """
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
 from click.testing import CliRunner
+from hostile import HostileServer, Reply, json_reply
 from simconfig import sim_config
 
 from tracker.cli.main import main
@@ -130,3 +133,66 @@ def test_run_once_summary_names_every_job_that_failed(cli_for):
         "sim: 0 checked, 0 changed, 0 refills asked, balance unknown; "
         "1 failed call; failed jobs: status, services, balance"
     ), last
+
+
+# --- a panel's words never reach the terminal raw ------------------------------
+
+# Sets the window title, clears the screen, turns text red, reverses what
+# follows (U+202E) and goes back to the line's start; NUL and a bidi isolate.
+EVIL = "Maintenance\x1b]0;PWNED\x07\x1b[2J\x1b[31mred\u202eevil\rX\x00\u2066end"
+RAW = {"\x1b", "\x07", "\r", "\u202e", "\x00", "\u2066"}
+UTF16_KEY = "utf16-key-Qz8Lm3Vb"  # this key gets a UTF-16 answer to balance
+
+
+def evil_panel(form: dict[str, str]) -> Reply:
+    if form.get("action") == "balance" and form.get("key") == UTF16_KEY:
+        # A UTF-16 body: every other byte a NUL, unreadable as UTF-8 JSON.
+        return Reply(json.dumps({"balance": "1", "error": EVIL}).encode("utf-16"))
+    if form.get("action") == "refill" and form.get("order") == "6":
+        return json_reply({"refill": "\x1b[2J77\u202e"})  # accepted, with an odd ID
+    return json_reply({"error": EVIL})
+
+
+@pytest.fixture
+def evil():
+    with HostileServer(evil_panel) as server:
+        yield server
+
+
+def assert_shown_escaped(output: str) -> None:
+    assert not set(output) & RAW, repr(output)
+    assert "\\x1b]0;PWNED\\x07\\x1b[2J" in output, output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["services", "--refresh"],
+        ["add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100"],
+        ["refill", "5", "--force"],
+        ["doctor"],
+    ],
+    ids=["services", "add", "refill", "doctor"],
+)
+def test_a_panels_escapes_in_an_error_are_shown_escaped(cli_for, evil, args):
+    assert cli_for(evil.url, "track", "5").exit_code == 0
+    result = cli_for(evil.url, *args)
+    assert result.exit_code == 1, result.output
+    assert_shown_escaped(result.output)
+    if args[0] != "doctor":
+        assert "\\u202eevil" in _one_line(result)
+
+
+def test_a_refill_id_with_escapes_is_shown_escaped(cli_for, evil):
+    assert cli_for(evil.url, "track", "6").exit_code == 0
+    result = cli_for(evil.url, "refill", "6", "--force")
+    assert result.exit_code == 0, result.output
+    assert "refill \\x1b[2J77\\u202e requested for order 6" in result.output
+    assert not set(result.output) & RAW
+
+
+def test_doctor_shows_a_utf16_answer_without_raw_nul_bytes(cli_for, evil, monkeypatch):
+    monkeypatch.setenv("SIM_KEY", UTF16_KEY)
+    result = cli_for(evil.url, "doctor")
+    assert result.exit_code == 1, result.output
+    assert "\x00" not in result.output and "\\x00" in result.output, repr(result.output)

@@ -8,7 +8,7 @@ import sys
 import click
 
 from tracker.cli.main import Context, main, pass_ctx
-from tracker.cli.render import to_json
+from tracker.cli.render import safe_text, to_json
 from tracker.redact import redact_text
 from tracker.rules.doctor import exit_code
 from tracker.service.doctor import run_checks
@@ -42,7 +42,7 @@ def doctor(ctx: Context, as_json: bool) -> None:
             ],
         }
         click.echo(redact_text(to_json(report)))
-    else:
+    else:  # a check's detail may quote a panel: no control character shown raw
         for check in checks:
-            click.echo(redact_text(check.line()))
+            click.echo(safe_text(redact_text(check.line())))
     sys.exit(code)

@@ -10,13 +10,13 @@ import functools
 import importlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from tracker import __version__
-from tracker.errors import ConfigError, OutcomeUnknownError, TrackerError
+from tracker.errors import ConfigError, TrackerError
 from tracker.redact import redact_text
 
 if TYPE_CHECKING:  # imported where used: `--version` and `--help` need neither
@@ -29,8 +29,12 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-def fail(message: str, code: int = EXIT_FAILED) -> None:
-    click.echo(f"smm-tracker: {redact_text(message)}", err=True)
+def fail(message: str, code: int = EXIT_FAILED, details: Sequence[str] = ()) -> None:
+    """Print message and details on stderr, secrets blanked, control chars escaped; exit."""
+    from tracker.cli.render import safe_text  # only on the way out: --version needs none
+
+    lines = [f"smm-tracker: {message}", *(f"  {detail}" for detail in details)]
+    click.echo("\n".join(safe_text(redact_text(line)) for line in lines), err=True)
     sys.exit(code)
 
 
@@ -44,11 +48,8 @@ def handle_errors(fn: F) -> F:
         except ConfigError as exc:
             if len(exc.problems) == 1:
                 fail(f"config: {exc.problems[0]}", EXIT_USAGE)
-            lines = "\n".join(f"  {p}" for p in exc.problems)
-            fail(f"config has {len(exc.problems)} problems:\n{lines}", EXIT_USAGE)
-        except OutcomeUnknownError as exc:
-            fail(str(exc), EXIT_FAILED)
-        except TrackerError as exc:
+            fail(f"config has {len(exc.problems)} problems:", EXIT_USAGE, exc.problems)
+        except TrackerError as exc:  # OutcomeUnknownError and every panel error too
             fail(str(exc), EXIT_FAILED)
         except KeyboardInterrupt:
             fail("interrupted", 130)

@@ -9,7 +9,7 @@ import click
 from tracker.cli.filters import UnknownStatus, refill_filter, refill_filters
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import panel_option, parse_order_ids
-from tracker.cli.render import table, to_json
+from tracker.cli.render import safe_text, table, to_json
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.errors import PanelError
@@ -238,7 +238,8 @@ def _report(oid: int, name: str, answer: dict[str, Any] | None, errors: list[str
         fail(errors[0] if errors else f"order {oid}: refill not sent")
         return
     if answer["refill_id"] is not None:
-        click.echo(f"refill {answer['refill_id']} requested for order {oid} on {name}")
+        refill_id = safe_text(answer["refill_id"], 40)  # the panel's own text
+        click.echo(f"refill {refill_id} requested for order {oid} on {name}")
     elif answer["status"] == UNKNOWN:
         fail(
             f"order {oid}: the refill request may have reached the panel but its answer was lost "
