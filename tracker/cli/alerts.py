@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from tracker.cli.bounds import POSITIVE
 from tracker.cli.main import (
     Context,
     handle_errors,
@@ -109,7 +110,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None) -> None:
     "--limit",
     default=100,
     show_default=True,
-    type=click.IntRange(min=1),
+    type=POSITIVE,
     help="At most this many alerts (the newest ones).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from tracker.cli.bounds import POSITIVE
 from tracker.cli.main import (
     Context,
     handle_errors,
@@ -73,7 +74,7 @@ def _summary(config: AutomationConfig) -> str:
 @main.command()
 @click.option("--since", metavar="DURATION", help="Only actions and skips this recent (24h, 7d).")
 @click.option("--panel", metavar="NAME", help="Only this panel.")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@click.option("--limit", default=50, show_default=True, type=POSITIVE)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 @handle_errors

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from tracker.cli.bounds import ORDER_ID_MAX, POSITIVE
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
 from tracker.cli.listing import json_array, stop_note, table_chunks, with_untracked
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
@@ -41,7 +42,7 @@ def parse_order_ids(values: tuple[str, ...]) -> list[int]:
     bad = [t for t in tokens if not _ID.match(t) or int(t) == 0]
     if bad:
         shown = ", ".join(repr(t) for t in bad[:5]) + (" ..." if len(bad) > 5 else "")
-        fail(f"not an order ID (positive whole number): {shown}", EXIT_USAGE)
+        fail(f"not an order ID (a whole number from 1 to {ORDER_ID_MAX}): {shown}", EXIT_USAGE)
     if not tokens:
         fail("no order IDs given", EXIT_USAGE)
     return [int(t) for t in tokens]
@@ -79,11 +80,11 @@ def _type_options(fn):
 
 
 @main.command()
-@click.option("--service", required=True, type=click.IntRange(min=1), help="Service ID.")
+@click.option("--service", required=True, type=POSITIVE, help="Service ID.")
 @click.option("--link", help="Link to deliver to (package services: the only field).")
-@click.option("--quantity", type=click.IntRange(min=1), help="Quantity (a positive number).")
-@click.option("--runs", type=click.IntRange(min=1), help="Drip-feed: number of runs.")
-@click.option("--interval", type=click.IntRange(min=1), help="Drip-feed: minutes between runs.")
+@click.option("--quantity", type=POSITIVE, help="Quantity (a positive number).")
+@click.option("--runs", type=POSITIVE, help="Drip-feed: number of runs.")
+@click.option("--interval", type=POSITIVE, help="Drip-feed: minutes between runs.")
 @_type_options
 @panel_option
 @pass_ctx
@@ -181,7 +182,7 @@ TABLE_LIMIT = 100
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (every match unless --limit).")
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=POSITIVE,
     help=f"At most this many rows (the table's default: {TABLE_LIMIT}).",
 )
 @click.option("--all", "show_all", is_flag=True, help="Every matching order, in the table too.")

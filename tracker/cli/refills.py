@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from tracker.cli.bounds import ORDER_ID, POSITIVE
 from tracker.cli.filters import UnknownStatus, refill_filter, refill_filters
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import panel_option, parse_order_ids
@@ -113,9 +114,9 @@ def _refresh(config: Config, store: Store, only: str | None) -> None:
     metavar="S",
     help=f"Only this status, any case ({', '.join(refill_filters())}).",
 )
-@click.option("--order", "order_id", type=click.IntRange(min=1), help="Only this order's.")
+@click.option("--order", "order_id", type=ORDER_ID, help="Only this order's.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@click.option("--limit", type=POSITIVE, help="At most this many rows.")
 @panel_option
 @pass_ctx
 @handle_errors

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from tracker.cli.bounds import POSITIVE
 from tracker.cli.main import Context, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.clock import utcnow
@@ -15,11 +16,11 @@ _SHOWN = 10  # resumed orders and differences named one by one
 
 @main.command()
 @click.argument("order_ids", nargs=-1, required=True, metavar="ORDER_ID... | -")
-@click.option("--service", type=click.IntRange(min=1), help="Service ID, for the record.")
+@click.option("--service", type=POSITIVE, help="Service ID, for the record.")
 @click.option("--link", help="Link the order was placed for.")
-@click.option("--quantity", type=click.IntRange(min=1), help="Quantity ordered (per run).")
-@click.option("--runs", type=click.IntRange(min=1), help="Drip-feed: number of runs.")
-@click.option("--interval", type=click.IntRange(min=1), help="Drip-feed: minutes between runs.")
+@click.option("--quantity", type=POSITIVE, help="Quantity ordered (per run).")
+@click.option("--runs", type=POSITIVE, help="Drip-feed: number of runs.")
+@click.option("--interval", type=POSITIVE, help="Drip-feed: minutes between runs.")
 @click.option(
     "--update", is_flag=True, help="Overwrite stored details that differ from the given ones."
 )

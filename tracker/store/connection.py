@@ -34,6 +34,11 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield list(items[start : start + size])
 
 
+def too_large(path: Path) -> str:
+    """Return the line for a number SQLite cannot hold (the statement did nothing)."""
+    return f"a number larger than SQLite's largest integer ({2**63 - 1}) cannot go into {path}"
+
+
 def describe_db_error(path: Path, exc: sqlite3.Error) -> str:
     """Given a failed database operation, return one line a user can act on."""
     text = str(exc)
@@ -234,6 +239,8 @@ class Connection:
                     conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
                     raise StoreError(describe_db_error(self.path, exc)) from None
+                if isinstance(exc, OverflowError):  # an int past SQLite's 64 bits
+                    raise StoreError(too_large(self.path)) from None
                 raise
 
     def tuples(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
@@ -243,6 +250,8 @@ class Connection:
                 return self.conn.execute(sql, list(params)).fetchall()
             except sqlite3.Error as exc:
                 raise StoreError(describe_db_error(self.path, exc)) from None
+            except OverflowError:
+                raise StoreError(too_large(self.path)) from None
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         """Return every row of a read query as dicts."""
@@ -253,6 +262,8 @@ class Connection:
                 return [dict(zip(names, row, strict=True)) for row in cursor]
             except sqlite3.Error as exc:
                 raise StoreError(describe_db_error(self.path, exc)) from None
+            except OverflowError:
+                raise StoreError(too_large(self.path)) from None
 
 
 def open_read_only(path: Path, timeout: float) -> sqlite3.Connection | None:
