@@ -167,3 +167,24 @@ def test_the_installed_command_exits_2_without_a_traceback(tmp_path):
         assert done.returncode == 2, done.stderr
         assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("alerts", "--since", "99999999999d"),
+        ("automation", "--since", "99999999999d"),
+        ("report", "--since", "999999999999999d"),
+        ("report", "--since", "99999999d"),  # past year 1: no date to start from
+    ],
+)
+def test_absurd_since_is_refused(cli, args):
+    one_line(cli(*args), "--since", repr(args[-1]), "longer than 100 years")
+
+
+def test_a_boolean_duration_is_named_as_toml_spells_it(cli, tmp_path):
+    config = tmp_path / "b.toml"
+    config.write_text(
+        CONFIG.format(db="t.db", key='key_env = "BAD_INPUT_KEY"').replace('"1s"', "true")
+    )
+    one_line(cli("--config", str(config), "orders"), "timeout", "true is not a duration")

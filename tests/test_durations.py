@@ -91,3 +91,10 @@ def test_format_duration_refuses_bad_numbers(value):
 def test_format_then_parse_round_trips(milliseconds):
     seconds = milliseconds / 1000
     assert parse_duration(format_duration(seconds)) == pytest.approx(seconds, abs=1e-9)
+
+
+@pytest.mark.parametrize("value", ["36501d", "99999999999d", "9" * 400 + "s", 4e9])
+def test_parse_duration_refuses_more_than_100_years(value):
+    assert parse_duration("36500d") == 100 * 365 * 86400
+    with pytest.raises(ValueError, match="is longer than 100 years"):
+        parse_duration(value)

@@ -9,6 +9,8 @@ import re
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 _PART = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h|d)\s*")
 _HINT = "is not a duration like 90s, 5m, 24h, 30d"
+# Past this a duration is a typo, and dates and timedeltas overflow long before.
+LONGEST = 100 * 365 * 86400.0
 
 
 def parse_duration(value: object) -> float:
@@ -19,17 +21,22 @@ def parse_duration(value: object) -> float:
     "1.5h", "30d", "1h30m". A string needs its units: a bare "90" is refused,
     because 90 what is exactly the question a typo leaves open.
 
-    Raise ValueError, with a message quoting the value, if it is none of these.
+    Raise ValueError, with a message quoting the value, if it is none of these
+    or longer than 100 years.
     """
     if isinstance(value, bool):  # True would otherwise be 1 second
-        raise ValueError(f"{value!r} {_HINT}")
+        raise ValueError(f"{str(value).lower()} {_HINT}")  # TOML's spelling
     if isinstance(value, int | float):
         if not math.isfinite(value) or value < 0:
             raise ValueError(f"{value!r} is not a non-negative number of seconds")
-        return float(value)
-    if not isinstance(value, str):
+        seconds = float(value)
+    elif isinstance(value, str):
+        seconds = _parse_text(value)
+    else:
         raise ValueError(f"{value!r} {_HINT}")
-    return _parse_text(value)
+    if seconds > LONGEST:
+        raise ValueError(f"{value!r} is longer than 100 years")
+    return seconds
 
 
 def _parse_text(text: str) -> float:
