@@ -7,11 +7,15 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import tracker
 from tracker.cli.main import main
+
+SOURCE = str(Path(tracker.__file__).parents[1])  # this tree's tracker, in a subprocess too
 
 KEY = "bad-input-key-Hq4Vn8Tz"
 CONFIG = """
@@ -188,3 +192,20 @@ def test_a_boolean_duration_is_named_as_toml_spells_it(cli, tmp_path):
         CONFIG.format(db="t.db", key='key_env = "BAD_INPUT_KEY"').replace('"1s"', "true")
     )
     one_line(cli("--config", str(config), "orders"), "timeout", "true is not a duration")
+
+
+@pytest.mark.parametrize("args", [["unit"], ["orders"], ["orders", "--json"], ["--help"]])
+def test_a_full_disk_under_the_output_is_one_line(cli, tmp_path, args):
+    # A real process writing to /dev/full: every write fails with ENOSPC.
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "tracker", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "BAD_INPUT_KEY": KEY, "PYTHONPATH": SOURCE},
+            cwd=tmp_path,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr == "smm-tracker: cannot write the output: No space left on device\n"

@@ -184,6 +184,14 @@ class _Group(click.Group):
     """The command group: commands loaded on demand, one-line usage errors,
     global options taken after the command too."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as exc:  # e.g. a full disk under the output, even of --help
+            from tracker.cli.output import output_failed
+
+            output_failed(exc)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
             hoisted = hoist_global_options(args)

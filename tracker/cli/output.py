@@ -1,0 +1,24 @@
+"""When the output cannot be written (a full disk under ``> file``): one line
+on stderr and exit 1, never a traceback. A closed pipe (``| head``) is left to
+click, which ends quietly with exit 1, as well-behaved Unix tools do."""
+
+from __future__ import annotations
+
+import errno
+import sys
+import traceback
+from typing import NoReturn
+
+import click
+import click.utils
+
+
+def output_failed(exc: OSError) -> NoReturn:
+    """Given an OSError that ended the command, say so in one line and exit 1
+    if click.echo raised it writing the output (every command prints through
+    it); otherwise raise ``exc`` on."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if exc.errno == errno.EPIPE or not frames or frames[-1].filename != click.utils.__file__:
+        raise exc
+    click.echo(f"smm-tracker: cannot write the output: {exc.strerror or exc}", err=True)
+    sys.exit(1)
