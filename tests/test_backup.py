@@ -49,7 +49,7 @@ def test_backup_writes_a_checked_self_contained_copy(backup, tmp_path):
 def test_an_existing_destination_needs_force(backup, tmp_path):
     (tmp_path / "copy.db").write_text("keep me")
     refused = backup("copy.db")
-    assert refused.exit_code == 1
+    assert refused.exit_code == 2  # a usage mistake, as for init and simulate --config-out
     assert refused.output == ("smm-tracker: backup: copy.db exists; use --force to overwrite it\n")
     assert (tmp_path / "copy.db").read_text() == "keep me"
     assert backup("--force", "copy.db").exit_code == 0
@@ -62,8 +62,30 @@ def test_an_existing_destination_needs_force(backup, tmp_path):
 )
 def test_bad_destinations_are_one_line(backup, dest, message):
     result = backup(dest)
-    assert result.exit_code != 0
+    assert result.exit_code == 2
     assert message in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def _unwritable_directory() -> str:
+    """Return a directory that refuses a new file even to root (and so to anyone)."""
+    for where in ("/sys", "/proc"):
+        try:
+            open(f"{where}/.smm-tracker-probe", "wb").close()
+        except OSError:
+            return where
+    pytest.skip("no directory here refuses a new file")
+
+
+def test_an_unwritable_destination_names_its_directory_not_the_database(backup, tmp_path):
+    where = _unwritable_directory()
+    result = backup(f"{where}/copy.db")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"smm-tracker: backup: cannot write in {where}: "
+    )
+    assert "t.db" not in result.output  # the source database is not to blame
+    assert "Traceback" not in result.output
 
 
 def test_backing_up_onto_the_database_itself_is_refused(backup, tmp_path):

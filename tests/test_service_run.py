@@ -325,7 +325,7 @@ def test_backup_while_a_poll_is_writing_holds_every_committed_transition(world, 
     assert len(copied) % 100 == 0  # whole batches
 
     again = world.cli("backup", str(tmp_path / "copy.db"))
-    assert again.exit_code == 1 and "use --force" in again.output
+    assert again.exit_code == 2 and "use --force" in again.output
     assert world.cli("backup", "--force", str(tmp_path / "copy.db")).exit_code == 0
     assert daemon.stop() == 0
 

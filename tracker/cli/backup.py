@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from tracker.cli.main import Context, handle_errors, main, pass_ctx
+from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.store.backup import backup as backup_database
+from tracker.store.backup import destination_problem
 
 
 @main.command()
@@ -22,6 +23,8 @@ def backup(ctx: Context, dest: Path, force: bool) -> None:
     only then puts it at DEST. Refuses to overwrite DEST unless --force.
     Restore: stop the service, copy DEST over database.path, start it.
     """
+    if (problem := destination_problem(dest, force)) is not None:
+        fail(problem, EXIT_USAGE)  # a usage mistake, as for init and simulate --config-out
     config = ctx.config(keys=False)
     database = config.database
     done = backup_database(database.path, dest, force=force, busy_timeout=database.busy_timeout)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,28 +37,40 @@ def _count(conn: sqlite3.Connection, table: str) -> int:
         return 0
 
 
+def destination_problem(dest: Path, force: bool) -> str | None:
+    """Return why ``dest`` cannot be the backup's destination (the user's
+    mistake, found before anything is copied), or None if it can."""
+    if dest.is_dir():
+        return f"backup: {dest} is a directory; name the file to write"
+    if not dest.parent.is_dir():
+        return f"backup: directory {dest.parent} does not exist"
+    if dest.exists() and not force:
+        return f"backup: {dest} exists; use --force to overwrite it"
+    return None
+
+
 def backup(
     source: Path, dest: Path, *, force: bool = False, busy_timeout: float = 30.0
 ) -> BackupResult:
     """Given the live database and a destination, copy it there and verify the copy.
 
     Raise TrackerError if ``dest`` exists (unless ``force``), is a directory,
-    or its directory is missing; StoreError if the source cannot be read or
-    the copy fails its integrity check. Nothing is left at ``dest`` on failure,
+    or its directory is missing or cannot be written; StoreError if the source
+    cannot be read or the copy fails its integrity check. Nothing is left at ``dest`` on failure,
     and an existing file there is only replaced by a verified copy.
     """
-    if dest.is_dir():
-        raise TrackerError(f"backup: {dest} is a directory; name the file to write")
-    if not dest.parent.is_dir():
-        raise TrackerError(f"backup: directory {dest.parent} does not exist")
-    if dest.exists() and not force:
-        raise TrackerError(f"backup: {dest} exists; use --force to overwrite it")
+    if (problem := destination_problem(dest, force)) is not None:
+        raise TrackerError(problem)
     if not source.exists():
         raise StoreError(f"no database at {source}")
     if source.resolve() == dest.resolve():
         raise TrackerError("backup: the destination is the database itself")
     partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
     try:
+        try:  # first see that DEST's directory takes a file: an error there names it
+            partial.open("wb").close()
+        except OSError as exc:
+            raise TrackerError(f"backup: cannot write in {dest.parent}: {exc.strerror}") from None
         try:
             # Not mode=ro: a WAL database may need its -shm created to be read.
             live = sqlite3.connect(source, timeout=busy_timeout)
@@ -72,15 +85,21 @@ def backup(
             finally:
                 copy.close()
         except sqlite3.Error as exc:
-            raise StoreError(describe_db_error(source, exc)) from None
+            # Only the copy is written: a full or read-only disk is DEST's.
+            writing = any(word in str(exc) for word in ("full", "readonly", "unable to open"))
+            raise StoreError(describe_db_error(dest if writing else source, exc)) from None
         finally:
             live.close()
-        with open(partial, "rb+") as written:
-            os.fsync(written.fileno())
-        os.replace(partial, dest)
+        try:
+            with open(partial, "rb+") as written:
+                os.fsync(written.fileno())
+            os.replace(partial, dest)
+        except OSError as exc:
+            raise TrackerError(f"backup: cannot write {dest}: {exc.strerror}") from None
     finally:
         for leftover in (partial, Path(f"{partial}-journal")):
-            leftover.unlink(missing_ok=True)
+            with suppress(OSError):  # a read-only directory refuses even a missing file's unlink
+                leftover.unlink(missing_ok=True)
     return BackupResult(dest, dest.stat().st_size, result[0], result[1])
 
 
