@@ -209,3 +209,11 @@ def test_a_full_disk_under_the_output_is_one_line(cli, tmp_path, args):
         )
     assert done.returncode == 1
     assert done.stderr == "smm-tracker: cannot write the output: No space left on device\n"
+
+
+def test_an_empty_config_option_is_an_error_not_the_default_file(cli, monkeypatch):
+    one_line(cli("--config", "", "orders"), "--config is empty")
+    one_line(cli("orders", "--config="), "--config is empty")
+    # An empty variable counts as unset: ./tracker.toml is used.
+    monkeypatch.setenv("SMM_TRACKER_CONFIG", "")
+    assert cli("orders").exit_code == 0

@@ -25,8 +25,14 @@ def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
     variable) must exist: falling through to another file would silently run
     with someone else's configuration.
 
-    Raise ConfigError if a named path does not exist, or if no default exists.
+    An empty ``explicit`` is a mistake (``--config "$UNSET"``), not a request
+    for the defaults; an empty variable counts as unset.
+
+    Raise ConfigError if a named path does not exist or ``explicit`` is empty,
+    or if no default exists.
     """
+    if explicit == "":
+        raise ConfigError(["--config is empty: name a config file, or leave the option out"])
     named = [(explicit, "--config"), (env.get(ENV_VAR), f"${ENV_VAR}")]
     for value, origin in named:
         if value:
