@@ -302,6 +302,14 @@ def test_a_port_in_use_is_one_line(built_db, tmp_path):
     )
 
 
+def test_a_host_that_does_not_resolve_is_named(built_db):
+    args = ["dashboard", "--database", str(built_db), "--host", "999.1.1.1"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.output.startswith("smm-tracker: --host 999.1.1.1: cannot resolve it to an ")
+    assert len(result.output.splitlines()) == 1 and "Unknown error" not in result.output
+
+
 def test_without_the_extra_the_command_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "datasette", None)  # import datasette -> ImportError
     monkeypatch.chdir(tmp_path)

@@ -69,10 +69,12 @@ def check_listen(host: str, port: int) -> None:
     """Exit with one line if ``host:port`` cannot be listened on (uvicorn would
     only log it and exit 3)."""
     try:
+        # Resolved first: bind() reports a name it cannot resolve as a bare errno.
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         with socket.create_server((host, port)):
             pass
     except socket.gaierror as exc:
-        fail(f"--host {host}: {exc.strerror}", EXIT_USAGE)
+        fail(f"--host {host}: cannot resolve it to an address ({exc.strerror})", EXIT_USAGE)
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
         fail(f"cannot listen on {host}:{port}: {reason}")
