@@ -217,3 +217,17 @@ def test_an_empty_config_option_is_an_error_not_the_default_file(cli, monkeypatc
     # An empty variable counts as unset: ./tracker.toml is used.
     monkeypatch.setenv("SMM_TRACKER_CONFIG", "")
     assert cli("orders").exit_code == 0
+
+
+@pytest.mark.parametrize("args", [("track", "-5"), ("history", "-1"), ("untrack", "-7")])
+def test_a_negative_order_id_gets_a_hint(cli, args):
+    one_line(cli(*args), f"No such option '{args[1]}'", "Order IDs are positive whole numbers")
+
+
+def test_track_names_the_largest_order_id(cli):
+    one_line(cli("track", str(2**63 - 1)), "from 1 to 999999999999999999", repr(str(2**63 - 1)))
+
+
+def test_init_with_an_empty_path_says_so(cli, tmp_path):
+    one_line(cli("init", ""), "PATH is empty")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.db", "tracker.toml"]

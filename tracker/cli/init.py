@@ -28,6 +28,8 @@ def init(path: Path) -> None:
 
     Never overwrites an existing file.
     """
+    if not path.name:  # `init ""`: click makes it Path("."), which exists
+        fail("PATH is empty; name the file to write (default ./tracker.toml)", EXIT_USAGE)
     if path.exists():
         fail(f"{path} already exists; not overwriting it", EXIT_USAGE)
     if not path.parent.is_dir():

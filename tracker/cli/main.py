@@ -121,7 +121,13 @@ _KEEP: tuple[type[Exception], ...] = (
 def _one_line(exc: click.UsageError) -> click.UsageError:
     if isinstance(exc, _KEEP):
         return exc
-    return _OneLineUsageError(redact_text(exc.format_message()), exc.ctx)
+    message = exc.format_message()
+    # `track -5`: click takes a negative number for an option.
+    params = exc.ctx.command.params if exc.ctx is not None else []
+    takes_ids = any(p.name in ("order_id", "order_ids") for p in params)
+    if isinstance(exc, click.NoSuchOption) and exc.option_name[1:].isdigit() and takes_ids:
+        message += " Order IDs are positive whole numbers."
+    return _OneLineUsageError(redact_text(message), exc.ctx)
 
 
 # Which module defines each command. Commands are imported when used, so a
