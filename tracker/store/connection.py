@@ -34,13 +34,10 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield list(items[start : start + size])
 
 
-def too_large(path: Path) -> str:
-    """Return the line for a number SQLite cannot hold (the statement did nothing)."""
-    return f"a number larger than SQLite's largest integer ({2**63 - 1}) cannot go into {path}"
-
-
-def describe_db_error(path: Path, exc: sqlite3.Error) -> str:
+def describe_db_error(path: Path, exc: sqlite3.Error | OverflowError) -> str:
     """Given a failed database operation, return one line a user can act on."""
+    if isinstance(exc, OverflowError):  # an int past SQLite's 64 bits: nothing done
+        return f"a number larger than SQLite's largest integer ({2**63 - 1}) cannot go into {path}"
     text = str(exc)
     if "unable to open" in text:
         if not path.parent.exists():
@@ -237,10 +234,8 @@ class Connection:
             except BaseException as exc:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
+                if isinstance(exc, sqlite3.Error | OverflowError):
                     raise StoreError(describe_db_error(self.path, exc)) from None
-                if isinstance(exc, OverflowError):  # an int past SQLite's 64 bits
-                    raise StoreError(too_large(self.path)) from None
                 raise
 
     def tuples(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
@@ -248,10 +243,8 @@ class Connection:
         with self.held():
             try:
                 return self.conn.execute(sql, list(params)).fetchall()
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OverflowError) as exc:
                 raise StoreError(describe_db_error(self.path, exc)) from None
-            except OverflowError:
-                raise StoreError(too_large(self.path)) from None
 
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         """Return every row of a read query as dicts."""
@@ -260,10 +253,8 @@ class Connection:
                 cursor = self.conn.execute(sql, list(params))
                 names = [column[0] for column in cursor.description or ()]
                 return [dict(zip(names, row, strict=True)) for row in cursor]
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, OverflowError) as exc:
                 raise StoreError(describe_db_error(self.path, exc)) from None
-            except OverflowError:
-                raise StoreError(too_large(self.path)) from None
 
 
 def open_read_only(path: Path, timeout: float) -> sqlite3.Connection | None:
