@@ -4,6 +4,8 @@ Every message here is written for the user: one line, naming the problem.
 None of them ever contains the API key (the client never puts it in one).
 """
 
+from __future__ import annotations
+
 
 class TrackerError(Exception):
     """Base of every error the tracker raises on purpose."""
@@ -81,7 +83,17 @@ class StopRequested(PanelError):
 
 
 class OutcomeUnknownError(PanelError):
-    """A non-idempotent request may have been acted on, but the answer was lost."""
+    """A non-idempotent request may have been acted on, but the answer was lost
+    (or it came without the ID that would say what was done)."""
+
+    @classmethod
+    def because(cls, detail: str, *, panel: str, action: str) -> OutcomeUnknownError:
+        """Return the error telling the user to check the panel, with ``detail``."""
+        return cls(
+            f"outcome unknown — check the panel before placing it again ({detail})",
+            panel=panel,
+            action=action,
+        )
 
 
 class StoreError(TrackerError):

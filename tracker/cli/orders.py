@@ -18,6 +18,7 @@ from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, ope
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.clock import utcnow
 from tracker.errors import PanelError, StoreError
+from tracker.panel.values import to_id
 from tracker.rules.delivery import delivered, total_quantity
 from tracker.store.listing import order_statuses
 from tracker.store.tracking import track_orders
@@ -25,8 +26,6 @@ from tracker.store.watch import order_listing
 
 if TYPE_CHECKING:
     from tracker.store.orders import Store
-
-_ID = re.compile(r"^\d{1,18}$")
 
 panel_option = click.option(
     "--panel", metavar="NAME", help="Panel name (optional when one panel is configured)."
@@ -39,7 +38,8 @@ def parse_order_ids(values: tuple[str, ...]) -> list[int]:
     for value in values:
         text = sys.stdin.read() if value == "-" else value
         tokens.extend(t for t in re.split(r"[\s,]+", text) if t)
-    bad = [t for t in tokens if not _ID.match(t) or int(t) == 0]
+    # The panel's answer to `add` is read the same way: what `add` tracks, this accepts.
+    bad = [t for t in tokens if to_id(t) is None]
     if bad:
         shown = ", ".join(repr(t) for t in bad[:5]) + (" ..." if len(bad) > 5 else "")
         fail(f"not an order ID (a whole number from 1 to {ORDER_ID_MAX}): {shown}", EXIT_USAGE)
@@ -127,12 +127,10 @@ def add(
         from tracker.panel.models import NewOrder
 
         order_id = client.add(NewOrder(service, link, quantity, runs, interval, extra))
-    except PanelError as exc:
+    except PanelError as exc:  # outcome unknown included: exit 1 like handle_errors
         index = [p.name for p in config.panels].index(panel_config.name)
         hint = web_page_hint(str(exc), index)
-        if hint is None:
-            raise
-        fail(f"{exc}; {hint}")
+        fail(safe_text(f"{exc}; {hint}" if hint else str(exc)))  # the panel's words: escaped
     finally:
         client.close()
     click.echo(order_id)

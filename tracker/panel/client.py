@@ -13,6 +13,8 @@ import structlog
 
 from tracker.errors import (
     AuthError,
+    BadAnswerError,
+    OutcomeUnknownError,
     PanelAnswerError,
     PanelError,
 )
@@ -98,7 +100,12 @@ class PanelClient(Transport[P]):
     def add(self, order: NewOrder) -> int:
         """Place an order; return its ID. Never resent once it may have arrived."""
         data = self._call("add", order.form(), idempotent=False)
-        return self._parsed("add", parse.parse_add, data)
+        try:
+            return self._parsed("add", parse.parse_add, data)
+        except PanelAnswerError:
+            raise  # the panel's own refusal: nothing was placed
+        except BadAnswerError as exc:  # it took the request but named no order
+            raise OutcomeUnknownError.because(exc.detail, panel=self.name, action="add") from None
 
     def status(self, order_id: int) -> OrderStatus:
         """Ask for one order with ``order=``. A whole-answer error raises (see

@@ -29,7 +29,7 @@ from tracker.panel.models import (
 )
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
 from tracker.panel.statuses import normalize_order_status, normalize_refill_status
-from tracker.panel.values import short, to_balance, to_bool, to_decimal, to_int, to_text
+from tracker.panel.values import short, to_balance, to_bool, to_decimal, to_id, to_int, to_text
 
 _NO_SERVICES = re.compile(r"\bno services?\b", re.IGNORECASE)
 # --- envelope: decode_json, decode_document, looks_like_html and html_title
@@ -147,12 +147,23 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
     return result
 
 
+def shown(data: Any, limit: int = 120) -> str:
+    """Given a decoded answer, return it as one line for a message: containers
+    as Python shows them, text quoted, so control characters come out escaped."""
+    return short(data if isinstance(data, dict | list) else repr(data), limit)
+
+
 def parse_add(data: Any) -> int:
-    """Given the answer to ``add``, return the new order ID."""
+    """Given the answer to ``add``, return the new order ID.
+
+    The panel's ``{"error": ...}`` raises PanelAnswerError (nothing placed);
+    any other answer without a usable ID (see :func:`to_id`) raises
+    BadAnswerError, which the client reports as outcome unknown.
+    """
     raise_for_error(data)
-    order_id = to_int(_expect_dict(data, "add").get("order"))
+    order_id = to_id(data.get("order")) if isinstance(data, dict) else None
     if order_id is None:
-        raise BadAnswerError(f"add answered without an order ID: {short(data, 120)}")
+        raise BadAnswerError(f"answered without a usable order ID: {shown(data)}")
     return order_id
 
 

@@ -175,8 +175,11 @@ class Transport(Generic[P]):
             document: Document | None = parse.decode_document(body)
         except BadAnswerError as exc:
             document, unreadable = None, exc
+        # 2xx: the panel took the request (some frameworks answer 201/202) and
+        # its answer is read as a 200's; it may have acted even if unreadable.
+        took = 200 <= code < 300
         # A JSON answer behind PHP notice HTML is an answer, not a gateway page.
-        if code >= 500 or (code == 200 and document is None and parse.looks_like_html(body)):
+        if code >= 500 or (took and document is None and parse.looks_like_html(body)):
             raise TransientError(
                 failures.describe_status(code, body, self.panel.url),
                 retry_after=failures.retry_after(response),
@@ -185,15 +188,16 @@ class Transport(Generic[P]):
                 action=action,
             )
         if document is None:
-            if code == 200:  # cut-off or garbled answer: the panel may have acted
-                raise TransientError(unreadable.detail, maybe_sent=True, panel=panel, action=action)
-            raise BadAnswerError(f"HTTP {code}: {unreadable.detail}", panel=panel, action=action)
+            detail = unreadable.detail if code == 200 else f"HTTP {code}: {unreadable.detail}"
+            if took:  # cut-off or garbled answer: the panel may have acted
+                raise TransientError(detail, maybe_sent=True, panel=panel, action=action)
+            raise BadAnswerError(detail, panel=panel, action=action)
         if document.noise:
             self._prints_notices(document.noise)
         data = document.data
-        if code == 200 and values.may_hold_absurd(body):
+        if took and values.may_hold_absurd(body):
             self._warn_absurd(action, data)
-        words = refusals.error_text(data) if code == 200 else None
+        words = refusals.error_text(data) if took else None
         if words is not None and refusals.is_busy(words):
             # "Too many requests", "Database busy": HTTP 429 or 503 in words,
             # retried like them (the panel did not act), never an order's or
@@ -204,7 +208,7 @@ class Transport(Generic[P]):
                 panel=panel,
                 action=action,
             )
-        if code != 200 and refusals.error_text(data) is None:
+        if not took and refusals.error_text(data) is None:
             raise BadAnswerError(
                 f"HTTP {code}: {parse.short(data, 120)}", panel=panel, action=action
             )
@@ -261,18 +265,14 @@ class Transport(Generic[P]):
             return retrying(self._send_once, action, fields or {})
         except AnswerTooLargeError as exc:
             if not idempotent:  # it answered: it may well have acted
-                raise OutcomeUnknownError(
-                    f"outcome unknown — check the panel before placing it again ({exc.detail})",
-                    panel=self.name,
-                    action=action,
+                raise OutcomeUnknownError.because(
+                    exc.detail, panel=self.name, action=action
                 ) from None
             raise
         except TransientError as exc:
             if not idempotent and exc.maybe_sent:
-                raise OutcomeUnknownError(
-                    f"outcome unknown — check the panel before placing it again ({exc.detail})",
-                    panel=self.name,
-                    action=action,
+                raise OutcomeUnknownError.because(
+                    exc.detail, panel=self.name, action=action
                 ) from None
             raise
 

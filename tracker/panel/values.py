@@ -122,6 +122,19 @@ def to_int(value: Any) -> int | None:
     return int(number)
 
 
+def to_id(value: Any) -> int | None:
+    """Given an ID as panels issue them (23501 or "23501"), return it as an int;
+    None unless it is a positive whole number within SQLite's INTEGER range,
+    written as an int or a string of ASCII digits. 0, -7, 12.5, 1e5, "1e5",
+    "12.0", " 7", "ORD-12", true and "٣" name no order: unusable, not rounded."""
+    if type(value) is int:
+        return value if 0 < value < _INT_MAX else None
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) <= 19:
+        number = int(value)
+        return number if 0 < number < _INT_MAX else None
+    return None
+
+
 def to_bool(value: Any) -> bool:
     """Given a flag as panels send it (true, 1, "1", "0", "yes", missing), return a bool."""
     if isinstance(value, bool):

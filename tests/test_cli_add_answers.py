@@ -1,0 +1,150 @@
+"""`add` against a panel whose answer names no usable order: through the real
+CLI and a scripted panel on loopback, what the user reads, the exit code, and
+what the database tracks.
+
+A 2xx answer that is not the panel's ``{"error": ...}`` means the panel took
+the request: without a usable order ID (a positive whole number, as an int or
+a string of digits) the outcome is unknown, never a plain failure inviting a
+retry, and nothing is tracked.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+from hostile import HostileServer, Reply, json_reply, text_reply
+from simconfig import sim_config
+
+from tracker.cli.main import main
+
+KEY = "hostile-key-AddAnswers42"
+ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
+UNKNOWN = "smm-tracker: sim: add: outcome unknown — check the panel before placing it again"
+
+
+@pytest.fixture
+def panel(tmp_path, monkeypatch):
+    """Return (server, set_reply, cli); set_reply(reply) scripts the answer to ``add``."""
+    replies: dict[str, Reply] = {}
+    server = HostileServer(lambda form: replies[form.get("action", "")]).start()
+    (tmp_path / "tracker.toml").write_text(
+        sim_config(server.url, panel='timeout = "5s"\nretries = 3')
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    runner = CliRunner()
+
+    def set_reply(reply: Reply) -> None:
+        replies["add"] = reply
+
+    def cli(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    yield server, set_reply, cli
+    server.stop()
+
+
+def _tracked(tmp_path) -> list[int]:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        return [row[0] for row in db.execute("SELECT order_id FROM orders")]
+
+
+def _line(result) -> str:
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("reply", "shown"),
+    [
+        (json_reply({"order": "0"}), "{'order': '0'}"),
+        (json_reply({"order": 0}), "{'order': 0}"),
+        (json_reply({"order": -7}), "{'order': -7}"),
+        (json_reply({"order": "-7"}), "{'order': '-7'}"),
+        (json_reply({"order": "1e5"}), "{'order': '1e5'}"),
+        (json_reply({"order": 1e5}), "{'order': 100000.0}"),
+        (json_reply({"order": 12.5}), "{'order': 12.5}"),
+        (json_reply({"order": "12.0"}), "{'order': '12.0'}"),
+        (json_reply({"order": "ORD-12"}), "{'order': 'ORD-12'}"),
+        (json_reply({"order": {"id": 5}}), "{'order': {'id': 5}}"),
+        (json_reply({"order": True}), "{'order': True}"),
+        (json_reply({"order": 2**63}), "{'order': 9223372036854775808}"),
+        (json_reply({"status": "success", "id": 555}), "{'status': 'success', 'id': 555}"),
+        (json_reply({"error": ""}), "{'error': ''}"),
+        (json_reply([]), "[]"),
+        (json_reply("ok"), "'ok'"),
+        (json_reply({"status": "queued"}, status=202), "{'status': 'queued'}"),
+    ],
+)
+def test_a_taken_add_without_a_usable_order_id_is_outcome_unknown(panel, tmp_path, reply, shown):
+    server, set_reply, cli = panel
+    set_reply(reply)
+    result = cli(*ADD)
+    assert result.exit_code == 1, result.output
+    assert _line(result) == f"{UNKNOWN} (answered without a usable order ID: {shown})"
+    assert result.stdout == ""  # no ID printed for a script to pick up
+    assert _tracked(tmp_path) == []
+    assert len(server.requests) == 1  # never resent
+
+
+def test_an_empty_2xx_answer_to_add_is_outcome_unknown(panel, tmp_path):
+    server, set_reply, cli = panel
+    set_reply(Reply(b"", status=204, headers={}))
+    result = cli(*ADD)
+    assert result.exit_code == 1, result.output
+    assert _line(result).startswith(f"{UNKNOWN} (HTTP 204: ")
+    assert _tracked(tmp_path) == [] and len(server.requests) == 1
+
+
+@pytest.mark.parametrize("status", [200, 201, 202])
+@pytest.mark.parametrize("order", [78, "78"])
+def test_a_2xx_answer_with_an_order_id_is_placed_and_tracked(panel, tmp_path, status, order):
+    _server, set_reply, cli = panel
+    set_reply(json_reply({"order": order}, status=status))
+    result = cli(*ADD)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "78\n"
+    assert _tracked(tmp_path) == [78]
+
+
+def test_the_largest_usable_order_id_is_tracked_and_can_be_untracked(panel, tmp_path):
+    _server, set_reply, cli = panel
+    set_reply(json_reply({"order": str(2**63 - 1)}))
+    result = cli(*ADD)
+    assert result.exit_code == 0, result.output
+    assert _tracked(tmp_path) == [2**63 - 1]
+    assert cli("untrack", str(2**63 - 1)).exit_code == 0
+
+
+@pytest.mark.parametrize("status", [200, 201])
+def test_the_panels_error_to_add_stays_a_refusal(panel, tmp_path, status):
+    server, set_reply, cli = panel
+    set_reply(json_reply({"error": "Not enough funds on balance"}, status=status))
+    result = cli(*ADD)
+    assert result.exit_code == 1
+    code = "" if status == 200 else f"HTTP {status}: "
+    assert _line(result) == f"smm-tracker: sim: add: {code}Not enough funds on balance"
+    assert _tracked(tmp_path) == [] and len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"order": "\\u001b[2J\\u009b31m\\u202e"}',
+        '"\\u001b]0;pwned\\u0007"',
+        '{"error": "\\u001b[2Jfunds\\u202e"}',
+    ],
+)
+def test_the_panels_words_reach_the_terminal_escaped(panel, tmp_path, body):
+    _server, set_reply, cli = panel
+    set_reply(text_reply(body))
+    result = cli(*ADD)
+    assert result.exit_code == 1
+    line = _line(result)
+    assert "\\x1b" in line
+    assert not any(c in line for c in "\x1b\x07\x9b\u202e")
+    assert _tracked(tmp_path) == []
