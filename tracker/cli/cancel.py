@@ -54,6 +54,8 @@ def cancel_orders(client: PanelClient, ids: list[int]) -> list[tuple[int, str, s
                 results.append((order_id, UNKNOWN, "not in the panel's answer"))
             elif answer.ok:
                 results.append((order_id, ACCEPTED, None))
+            elif answer.unknown:  # neither yes nor no: it may have been canceled
+                results.append((order_id, UNKNOWN, answer.error))
             else:
                 results.append((order_id, REFUSED, answer.error or "refused"))
     return results

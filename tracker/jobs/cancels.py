@@ -173,6 +173,8 @@ class PanelActions:
                 fields = {"status": UNKNOWN, "error": "not in the panel's answer"}
             elif answer.ok:
                 fields = {"status": REQUESTED, "error": None}
+            elif answer.unknown:  # neither yes nor no: it may have been canceled
+                fields = {"status": UNKNOWN, "error": answer.error}
             else:
                 fields = {"status": REFUSED, "error": answer.error}
             sql.finish_action(self.store, rows[order_id], fields, now)

@@ -60,6 +60,9 @@ class RefillRequest:
     order_id: int
     refill_id: str | None = None
     error: str | None = None
+    # True when the panel took the request but named no usable refill ID: a
+    # refill may exist all the same (``error`` says what came instead).
+    unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class CancelResult:
     order_id: int
     ok: bool
     error: str | None = None
+    unknown: bool = False  # neither yes nor no: it may have been canceled
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError
+from tracker.panel import values
 from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     Document,
     decode_document,
@@ -147,12 +148,6 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
     return result
 
 
-def shown(data: Any, limit: int = 120) -> str:
-    """Given a decoded answer, return it as one line for a message: containers
-    as Python shows them, text quoted, so control characters come out escaped."""
-    return short(data if isinstance(data, dict | list) else repr(data), limit)
-
-
 def parse_add(data: Any) -> int:
     """Given the answer to ``add``, return the new order ID.
 
@@ -163,7 +158,7 @@ def parse_add(data: Any) -> int:
     raise_for_error(data)
     order_id = to_id(data.get("order")) if isinstance(data, dict) else None
     if order_id is None:
-        raise BadAnswerError(f"answered without a usable order ID: {shown(data)}")
+        raise BadAnswerError(f"answered without a usable order ID: {values.shown(data)}")
     return order_id
 
 
@@ -218,6 +213,19 @@ def _refill_id(value: Any) -> str | None:
     return text if text is not None and text not in {"0", "false"} else None
 
 
+def _new_refill(order_id: int, value: Any) -> RefillRequest:
+    """Given the ``refill`` of an answer (or item) that is no refusal: accepted with
+    a usable ID (:func:`to_id`); a bare sentence is a refusal; anything else (0,
+    -7, "1e5", missing) unknown, as the refill may exist all the same."""
+    refill_id = to_id(value)
+    if refill_id is not None:
+        return RefillRequest(order_id=order_id, refill_id=str(refill_id))
+    if (words := values.sentence(value)) is not None:
+        return RefillRequest(order_id=order_id, error=words)
+    why = f"answered without a usable refill ID: {values.shown(value)}"
+    return RefillRequest(order_id=order_id, error=why, unknown=True)
+
+
 def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
     """Given the answer to ``refill`` with ``order``, return the RefillRequest.
 
@@ -229,10 +237,7 @@ def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
         if is_key_refusal(message):
             raise AuthError(message)
         return RefillRequest(order_id=order_id, error=message)
-    refill_id = _refill_id(_expect_dict(data, "refill").get("refill"))
-    if refill_id is None:
-        raise BadAnswerError(f"refill answered without a refill ID: {short(data, 120)}")
-    return RefillRequest(order_id=order_id, refill_id=refill_id)
+    return _new_refill(order_id, _expect_dict(data, "refill").get("refill"))
 
 
 def parse_refill_multi(data: Any) -> list[RefillRequest]:
@@ -248,10 +253,8 @@ def parse_refill_multi(data: Any) -> list[RefillRequest]:
         message = error_text(value) or error_text(item)
         if message is not None:
             result.append(RefillRequest(order_id=order_id, error=message))
-        elif (refill_id := _refill_id(value)) is not None:
-            result.append(RefillRequest(order_id=order_id, refill_id=refill_id))
         else:
-            result.append(RefillRequest(order_id=order_id, error=f"no refill ID: {short(value)}"))
+            result.append(_new_refill(order_id, value))
     return result
 
 
@@ -299,7 +302,11 @@ def parse_cancel(data: Any) -> list[CancelResult]:
         if order_id is None:
             continue
         value = item.get("cancel")
-        message = error_text(value) or error_text(item)
+        message = error_text(value) or error_text(item) or values.sentence(value)
+        # Neither yes nor no (false, 0, "0", "false"): it may have been canceled.
+        unknown = message is None and not to_bool(value) and not values.says_no(value)
+        if unknown:
+            message = f"answered without a readable cancel result: {values.shown(value)}"
         ok = message is None and to_bool(value)
-        result.append(CancelResult(order_id=order_id, ok=ok, error=message))
+        result.append(CancelResult(order_id=order_id, ok=ok, error=message, unknown=unknown))
     return result

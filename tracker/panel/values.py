@@ -9,6 +9,7 @@ from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 _MAX_TEXT = 300
+_NO = frozenset({"0", "false", "no"})
 # Text a panel sends is kept up to this many characters (a status of 10 kB is
 # an attack or a bug, not a status).
 MAX_STORED_TEXT = 1000
@@ -38,6 +39,12 @@ def short(text: object, limit: int = _MAX_TEXT) -> str:
     """Given any value, return it as one printable line of at most ``limit`` chars."""
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def shown(data: Any, limit: int = 120) -> str:
+    """Given a decoded answer, return it as one line for a message: containers
+    as Python shows them, text quoted, so control characters come out escaped."""
+    return short(data if isinstance(data, dict | list) else repr(data), limit)
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -144,6 +151,17 @@ def to_bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on", "y"}
     return False
+
+
+def says_no(value: Any) -> bool:
+    """Return True for a flag that plainly says no: false, 0, "0", "false", "no"."""
+    return value is False or (type(value) in (int, str) and str(value).strip().lower() in _NO)
+
+
+def sentence(value: Any) -> str | None:
+    """Given a bare string of several words where an ID or flag goes ("Incorrect
+    order ID", as some panels send item errors), return it (short); else None."""
+    return short(value) if isinstance(value, str) and len(value.split()) > 1 else None
 
 
 def to_text(value: Any) -> str | None:

@@ -193,6 +193,8 @@ def answered(answer: RefillRequest) -> dict[str, Any]:
     """Given the panel's answer to one order's refill request, return the
     ``refills`` fields to store: an accepted refill starts Pending; a refusal
     is Refused, and permanent when it can never succeed."""
+    if answer.unknown:  # it took the request but named no refill: one may exist
+        return lost(answer.error or "answered without a refill ID")
     refill_id, error = answer.refill_id, answer.error
     if refill_id is not None and any(c.isspace() for c in refill_id):
         # A bare-string item error ("Incorrect order ID") read as an ID: IDs have no spaces.

@@ -1,0 +1,210 @@
+"""`refill` and `cancel` answers that name no usable refill or result: through
+the real CLI (and the refill job for multi-order calls) against a scripted
+panel on loopback.
+
+Like `add`: a refill ID is a positive whole number (an int or a string of
+digits). An answer that took the request without one is Unknown (the refill
+may exist; it is not resent inside the cooldown), never an accepted "-7" nor a
+refusal that invites another request. A cancel result that says neither yes
+nor no is Unknown too.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hostile import HostileServer, Reply, json_reply
+from simconfig import sim_config
+
+from tracker.clock import utcnow
+from tracker.config.model import PanelConfig, Secret
+from tracker.jobs.refill_requests import PanelModes, request_refills
+from tracker.panel.client import PanelClient
+from tracker.store.orders import Store
+
+KEY = "hostile-key-RefillCancel7"
+LOST = "answered without a usable refill ID"
+
+
+@pytest.fixture
+def panel(tmp_path, monkeypatch):
+    """Return (server, replies, cli) with orders 5 and 6 tracked (placed by `add`);
+    ``replies[action]`` scripts the answer to an action."""
+    from tracker.cli.main import main
+
+    placed = iter([5, 6])
+    replies: dict[str, Any] = {
+        "balance": json_reply({"balance": "10.5", "currency": "USD"}),
+    }
+
+    def respond(form: dict[str, str]) -> Reply:
+        action = form.get("action", "")
+        if action == "add":
+            return json_reply({"order": next(placed)})
+        return replies.get(action) or json_reply({"error": "Incorrect request"})
+
+    server = HostileServer(respond).start()
+    (tmp_path / "tracker.toml").write_text(
+        sim_config(server.url, panel='timeout = "5s"\nretries = 3')
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    runner = CliRunner()
+
+    def cli(*args: str):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    for _ in range(2):
+        add = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100")
+        assert add.exit_code == 0, add.output
+    yield server, replies, cli
+    server.stop()
+
+
+def _rows(tmp_path, sql: str) -> list[tuple]:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        return list(db.execute(sql))
+
+
+def _refills(tmp_path) -> list[tuple]:
+    return _rows(tmp_path, "SELECT order_id, refill_id, status FROM refills ORDER BY order_id")
+
+
+def _said(result) -> str:
+    """The one line the CLI says (log lines aside)."""
+    lines = [line for line in result.stderr.splitlines() if line.startswith("smm-tracker:")]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def _calls(server, action: str) -> int:
+    return sum(1 for form in server.requests if form.get("action") == action)
+
+
+@pytest.mark.parametrize(
+    ("reply", "shown"),
+    [
+        (json_reply({"refill": "-7"}), "'-7'"),
+        (json_reply({"refill": -7}), "-7"),
+        (json_reply({"refill": 0}), "0"),
+        (json_reply({"refill": "1e5"}), "'1e5'"),
+        (json_reply({"refill": 12.5}), "12.5"),
+        (json_reply({"refill": "R-12"}), "'R-12'"),
+        (json_reply({"refill": {"id": 5}}), "{'id': 5}"),
+        (json_reply({"success": "Your order will be refill asap"}), "None"),
+        (json_reply({"status": "queued"}, status=202), "None"),
+    ],
+)
+def test_a_refill_without_a_usable_id_is_unknown_and_not_resent(panel, tmp_path, reply, shown):
+    server, replies, cli = panel
+    replies["refill"] = reply
+    result = cli("refill", "5")
+    assert result.exit_code == 1, result.output
+    assert _said(result) == (
+        "smm-tracker: order 5: the refill request may have reached the panel but its answer "
+        f"was lost ({LOST}: {shown}); recorded as sent, so it is not resent inside the cooldown"
+    )
+    assert _refills(tmp_path) == [(5, None, "Unknown")]
+    again = cli("refill", "5")
+    assert again.exit_code == 1 and "not sent (pass --force to send anyway)" in _said(again)
+    assert _calls(server, "refill") == 1
+
+
+@pytest.mark.parametrize("status", [200, 201])
+def test_a_2xx_refill_with_an_id_is_accepted(panel, tmp_path, status):
+    _server, replies, cli = panel
+    replies["refill"] = json_reply({"refill": "9"}, status=status)
+    result = cli("refill", "5")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "refill 9 requested for order 5 on sim\n"
+    assert _refills(tmp_path) == [(5, "9", "Pending")]
+
+
+def test_a_refused_refill_stays_refused(panel, tmp_path):
+    _server, replies, cli = panel
+    replies["refill"] = json_reply({"error": "Order not eligible for refill."})
+    result = cli("refill", "5")
+    assert result.exit_code == 1
+    assert "the panel refused the refill: Order not eligible for refill." in _said(result)
+    assert _refills(tmp_path) == [(5, None, "Refused")]
+
+
+def _refill_job(tmp_path, url: str) -> None:
+    panel = PanelConfig(name="sim", url=url, key=Secret(KEY), timeout=5.0)
+    client = PanelClient(panel, sleep=lambda _seconds: None)
+    store = Store(tmp_path / "t.db")
+    try:
+        request_refills(store, client, [5, 6], clock=utcnow, modes=PanelModes())
+    finally:
+        client.close()
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        (
+            [{"order": 5, "refill": 0}, {"order": 6, "refill": "-7"}],
+            [(5, None, "Unknown"), (6, None, "Unknown")],
+        ),
+        (
+            [{"order": 5, "refill": "1e5"}, {"order": 6}],
+            [(5, None, "Unknown"), (6, None, "Unknown")],
+        ),
+        (
+            [{"order": 5, "refill": "8"}, {"order": 6, "refill": "Incorrect order ID"}],
+            [(5, "8", "Pending"), (6, None, "Refused")],
+        ),
+        (
+            [{"order": 5, "refill": 8}, {"order": 6, "refill": {"error": "Refill not found"}}],
+            [(5, "8", "Pending"), (6, None, "Refused")],
+        ),
+    ],
+)
+def test_multi_refill_items_without_a_usable_id_are_unknown(panel, tmp_path, items, expected):
+    server, replies, _cli = panel
+    replies["refill"] = json_reply(items)
+    _refill_job(tmp_path, server.url)
+    assert _refills(tmp_path) == expected
+    assert _calls(server, "refill") == 1
+
+
+def _cancels(tmp_path) -> list[tuple]:
+    return _rows(tmp_path, "SELECT order_id, result, error FROM cancels ORDER BY order_id")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("ok", "'ok'"),
+        (None, "None"),
+        ({"status": "done"}, "{'status': 'done'}"),
+        ("done", "'done'"),
+    ],
+)
+def test_a_cancel_result_neither_yes_nor_no_is_unknown(panel, tmp_path, value, shown):
+    _server, replies, cli = panel
+    replies["cancel"] = json_reply([{"order": 5, "cancel": value}, {"order": 6, "cancel": 0}])
+    result = cli("cancel", "--yes", "5", "6")
+    assert result.exit_code == 1
+    why = f"answered without a readable cancel result: {shown}"
+    assert result.stdout == f"#5  unknown: {why} - check the panel\n#6  refused: refused\n"
+    assert _cancels(tmp_path) == [(5, "Unknown", why), (6, "Refused", "refused")]
+
+
+def test_a_cancel_answer_in_words_is_a_refusal_and_201_is_read(panel, tmp_path):
+    _server, replies, cli = panel
+    replies["cancel"] = json_reply(
+        [{"order": 5, "cancel": "Incorrect order ID"}, {"order": 6, "cancel": "1"}], status=201
+    )
+    result = cli("cancel", "--yes", "5", "6")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "#5  refused: Incorrect order ID",
+        "#6  canceled (the panel accepted; status follows on its next check)",
+    ]
+    assert _cancels(tmp_path) == [(5, "Refused", "Incorrect order ID"), (6, "Accepted", None)]
