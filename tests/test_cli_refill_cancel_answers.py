@@ -88,15 +88,15 @@ def _calls(server, action: str) -> int:
 @pytest.mark.parametrize(
     ("reply", "shown"),
     [
-        (json_reply({"refill": "-7"}), "'-7'"),
-        (json_reply({"refill": -7}), "-7"),
-        (json_reply({"refill": 0}), "0"),
-        (json_reply({"refill": "1e5"}), "'1e5'"),
-        (json_reply({"refill": 12.5}), "12.5"),
-        (json_reply({"refill": "R-12"}), "'R-12'"),
-        (json_reply({"refill": {"id": 5}}), "{'id': 5}"),
-        (json_reply({"success": "Your order will be refill asap"}), "None"),
-        (json_reply({"status": "queued"}, status=202), "None"),
+        (json_reply({"refill": "-7"}), "{'refill': '-7'}"),
+        (json_reply({"refill": -7}), "{'refill': -7}"),
+        (json_reply({"refill": 0}), "{'refill': 0}"),
+        (json_reply({"refill": "1e5"}), "{'refill': '1e5'}"),
+        (json_reply({"refill": 12.5}), "{'refill': 12.5}"),
+        (json_reply({"refill": "R-12"}), "{'refill': 'R-12'}"),
+        (json_reply({"refill": {"id": 5}}), "{'refill': {'id': 5}}"),
+        (json_reply({"success": "Refill asap"}), "{'success': 'Refill asap'}"),
+        (json_reply({"status": "queued"}, status=202), "{'status': 'queued'}"),
     ],
 )
 def test_a_refill_without_a_usable_id_is_unknown_and_not_resent(panel, tmp_path, reply, shown):

@@ -213,16 +213,17 @@ def _refill_id(value: Any) -> str | None:
     return text if text is not None and text not in {"0", "false"} else None
 
 
-def _new_refill(order_id: int, value: Any) -> RefillRequest:
-    """Given the ``refill`` of an answer (or item) that is no refusal: accepted with
-    a usable ID (:func:`to_id`); a bare sentence is a refusal; anything else (0,
-    -7, "1e5", missing) unknown, as the refill may exist all the same."""
+def _new_refill(order_id: int, answer: dict[str, Any]) -> RefillRequest:
+    """Given an answer (or item) that is no refusal: accepted with a usable ``refill``
+    ID (:func:`to_id`); a bare sentence is a refusal; anything else (0, -7, "1e5",
+    missing) unknown, as the refill may exist all the same."""
+    value = answer.get("refill")
     refill_id = to_id(value)
     if refill_id is not None:
         return RefillRequest(order_id=order_id, refill_id=str(refill_id))
     if (words := values.sentence(value)) is not None:
         return RefillRequest(order_id=order_id, error=words)
-    why = f"answered without a usable refill ID: {values.shown(value)}"
+    why = f"answered without a usable refill ID: {values.shown(answer)}"
     return RefillRequest(order_id=order_id, error=why, unknown=True)
 
 
@@ -237,7 +238,7 @@ def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
         if is_key_refusal(message):
             raise AuthError(message)
         return RefillRequest(order_id=order_id, error=message)
-    return _new_refill(order_id, _expect_dict(data, "refill").get("refill"))
+    return _new_refill(order_id, _expect_dict(data, "refill"))
 
 
 def parse_refill_multi(data: Any) -> list[RefillRequest]:
@@ -254,7 +255,7 @@ def parse_refill_multi(data: Any) -> list[RefillRequest]:
         if message is not None:
             result.append(RefillRequest(order_id=order_id, error=message))
         else:
-            result.append(_new_refill(order_id, value))
+            result.append(_new_refill(order_id, item))
     return result
 
 
