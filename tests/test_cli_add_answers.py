@@ -73,6 +73,7 @@ def _line(result) -> str:
         (json_reply({"order": {"id": 5}}), "{'order': {'id': 5}}"),
         (json_reply({"order": True}), "{'order': True}"),
         (json_reply({"order": 2**63}), "{'order': 9223372036854775808}"),
+        (json_reply({"order": 10**18}), "{'order': 1000000000000000000}"),
         (json_reply({"status": "success", "id": 555}), "{'status': 'success', 'id': 555}"),
         (json_reply({"error": ""}), "{'error': ''}"),
         (json_reply([]), "[]"),
@@ -113,11 +114,11 @@ def test_a_2xx_answer_with_an_order_id_is_placed_and_tracked(panel, tmp_path, st
 
 def test_the_largest_usable_order_id_is_tracked_and_can_be_untracked(panel, tmp_path):
     _server, set_reply, cli = panel
-    set_reply(json_reply({"order": str(2**63 - 1)}))
+    set_reply(json_reply({"order": str(10**18 - 1)}))
     result = cli(*ADD)
     assert result.exit_code == 0, result.output
-    assert _tracked(tmp_path) == [2**63 - 1]
-    assert cli("untrack", str(2**63 - 1)).exit_code == 0
+    assert _tracked(tmp_path) == [10**18 - 1]
+    assert cli("untrack", str(10**18 - 1)).exit_code == 0
 
 
 @pytest.mark.parametrize("status", [200, 201])

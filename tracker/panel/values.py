@@ -129,16 +129,21 @@ def to_int(value: Any) -> int | None:
     return int(number)
 
 
+# The largest ID the tracker takes (18 digits): below SQLite's largest
+# INTEGER, from which the listings page back.
+ID_MAX = 10**18 - 1
+
+
 def to_id(value: Any) -> int | None:
     """Given an ID as panels issue them (23501 or "23501"), return it as an int;
-    None unless it is a positive whole number within SQLite's INTEGER range,
-    written as an int or a string of ASCII digits. 0, -7, 12.5, 1e5, "1e5",
-    "12.0", " 7", "ORD-12", true and "٣" name no order: unusable, not rounded."""
+    None unless it is a whole number from 1 to ID_MAX, written as an int or a
+    string of ASCII digits. 0, -7, 12.5, 1e5, "1e5", "12.0", " 7", "ORD-12",
+    true and "٣" name no order: unusable, not rounded."""
     if type(value) is int:
-        return value if 0 < value < _INT_MAX else None
-    if type(value) is str and value.isascii() and value.isdigit() and len(value) <= 19:
+        return value if 0 < value <= ID_MAX else None
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) <= 18:
         number = int(value)
-        return number if 0 < number < _INT_MAX else None
+        return number if number > 0 else None
     return None
 
 
