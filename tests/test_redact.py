@@ -176,3 +176,28 @@ def test_a_short_key_blanks_no_base64_or_hex_that_merely_shares_a_run():
 def test_overlapping_forms_become_one_mark():
     assert scrub(f"[{KEY}{KEY.upper()}]", [KEY]) == "[***]"
     assert scrub(f"[{b64(KEY)}]", [KEY]) == "[***]"
+
+
+def test_an_unclosed_literal_of_escaped_quotes_is_read_once_not_once_per_quote():
+    # A hostile body: one quote, then escaped quotes to the 1 MB cap. Each of
+    # them used to start a scan to the end (80 kB took 25 s; 1 MB, hours).
+    import time
+
+    body = b'{"error": "x' + b'\\"' * 500_000
+    started = time.process_time()
+    assert scrub_bytes(body, ["SECRET-KEY-123456"]) == body
+    assert scrub(body.decode(), ["SECRET-KEY-123456"]) == body.decode()
+    assert time.process_time() - started < 5.0  # linear: ~0.03 s here
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"error": "wrong k\\u0065y SECRET-KEY-123456',  # cut off after the key
+        '{"error": "wrong \\u0053ECRET-KEY-123456 and \\"more',
+        '{"error": "\\u0053ECRET-KEY-123456\\"',  # ends on an escaped quote
+    ],
+)
+def test_the_key_is_found_in_a_literal_the_answer_left_open(text):
+    assert "ECRET-KEY-123456" not in scrub(text, ["SECRET-KEY-123456"])
+    assert b"ECRET-KEY-123456" not in scrub_bytes(text.encode(), ["SECRET-KEY-123456"])

@@ -37,8 +37,11 @@ REDACTED = "***"
 _REDACTED_BYTES = REDACTED.encode()
 # A JSON string literal with an escape other than \/ (PHP writes every URL so,
 # and the \/ forms are searched for as they are), spelt for speed; and a
-# quick look for such an escape anywhere.
-_LITERAL = re.compile(r'"[^"\\\n]*+(?:\\/[^"\\\n]*+)*+\\[^/\n][^"\\\n]*+(?:\\.[^"\\\n]*+)*+"')
+# quick look for such an escape anywhere. One left open runs to the line's end
+# (else each quote of '"x\"\"\"...' starts a scan to the end: hours for 1 MB).
+_LITERAL = re.compile(
+    r'"[^"\\\n]*+(?:\\/[^"\\\n]*+)*+\\[^/\n][^"\\\n]*+(?:\\.[^"\\\n]*+)*+(?:"|(?=\n)|\Z)'
+)
 _LITERAL_BYTES = re.compile(_LITERAL.pattern.encode())
 _ESCAPE = re.compile(r"\\[^/]")
 _ESCAPE_BYTES = re.compile(_ESCAPE.pattern.encode())
@@ -250,12 +253,18 @@ def _scrub_text(text: str, every: Sequence[_Forms], depth: int = _NESTING) -> st
 
 
 def _decoded_literal(literal: str, every: Sequence[_Forms], depth: int) -> str:
+    body = literal[1:-1] if len(literal) > 1 and literal.endswith('"') else None
+    # Closed unless its last quote is escaped (an odd run of backslashes before it).
+    unclosed = body is None or (len(body) - len(body.rstrip("\\"))) % 2 == 1
     try:
-        text = json.loads(literal)
+        text = json.loads(literal + '"' if unclosed else literal)
     except ValueError:
         return literal
     cleaned = _scrub_text(text, every, depth)
-    return literal if cleaned == text else json.dumps(cleaned, ensure_ascii=False)
+    if cleaned == text:
+        return literal
+    written = json.dumps(cleaned, ensure_ascii=False)
+    return written[:-1] if unclosed else written
 
 
 def _decoded_literal_bytes(raw: bytes, every: Sequence[_Forms]) -> bytes:
