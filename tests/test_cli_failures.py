@@ -184,10 +184,12 @@ def test_a_panels_escapes_in_an_error_are_shown_escaped(cli_for, evil, args):
 
 
 def test_a_refill_id_with_escapes_is_shown_escaped(cli_for, evil):
+    # Not a usable refill ID (a whole number): the request may have been taken,
+    # so it is Unknown, and the answer quoted is shown escaped.
     assert cli_for(evil.url, "track", "6").exit_code == 0
     result = cli_for(evil.url, "refill", "6", "--force")
-    assert result.exit_code == 0, result.output
-    assert "refill \\x1b[2J77\\u202e requested for order 6" in result.output
+    assert result.exit_code == 1, result.output
+    assert "without a usable refill ID: {'refill': '\\x1b[2J77\\u202e'}" in result.output
     assert not set(result.output) & RAW
 
 
@@ -196,3 +198,40 @@ def test_doctor_shows_a_utf16_answer_without_raw_nul_bytes(cli_for, evil, monkey
     result = cli_for(evil.url, "doctor")
     assert result.exit_code == 1, result.output
     assert "\x00" not in result.output and "\\x00" in result.output, repr(result.output)
+
+
+def test_an_empty_redirect_names_the_url_and_where_it_points(cli_for):
+    moved = Reply(b"", 301, {"Location": "https://new-panel.test/api/v2"})
+    with HostileServer(lambda form: moved) as server:
+        result = cli_for(server.url, "services", "--refresh")
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"smm-tracker: sim: services: HTTP 301 from {server.url} "
+        "(moved to https://new-panel.test/api/v2)"
+    ), result.output
+
+
+def test_a_currency_with_escapes_is_shown_escaped_in_the_summary_and_the_log(cli_for):
+    def respond(form: dict[str, str]) -> Reply:
+        if form.get("action") == "balance":
+            return json_reply({"balance": "12.50", "currency": "US\x1b]0;PWNED\x07D"})
+        if form.get("action") == "status":
+            return json_reply({"5": {"status": "Pending", "remains": "10"}})
+        return json_reply([])
+
+    with HostileServer(respond) as server:
+        assert cli_for(server.url, "track", "5").exit_code == 0
+        result = cli_for(server.url, "--log-format", "console", "run", "--once")
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output, repr(result.output)
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.endswith("balance 12.50 US\\x1b]0;PWNED\\x07D"), last
+    assert "currency=US\\x1b]0;PWNED\\x07D job=balance:sim" in result.output
+
+
+def test_the_reason_an_order_stopped_is_shown_escaped_when_it_resumes(cli_for, evil):
+    assert cli_for(evil.url, "track", "7").exit_code == 0
+    assert cli_for(evil.url, "untrack", "7", "--reason", "bad\nline\x1b[2J").exit_code == 0
+    result = cli_for(evil.url, "track", "7")
+    assert result.exit_code == 0, result.output
+    assert "had stopped (untracked by you: bad\\nline\\x1b[2J)" in result.output, result.output

@@ -9,27 +9,18 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from tracker.terminal import escape_controls
+
 CELL_WIDTH = 60
-# What must never reach a terminal raw: C0 and C1 controls (ESC starts escape
-# sequences, BEL, CR and LF rewrite lines), DEL, the bidirectional controls
-# (overrides, isolates and the marks ALM, LRM, RLM: they reorder what is
-# shown), line and paragraph separators.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # The same minus what JSON itself escapes: what ensure_ascii=False leaves raw.
 _UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escaped(char: str) -> str:
-    code = ord(char)
-    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def safe_text(text: object, limit: int | None = None) -> str:
     """Given text from a panel (or anything), return it safe for a terminal:
     control characters shown escaped (ESC as \\x1b, LF as \\n), and cut to
     ``limit`` characters with an ellipsis when given."""
-    line = _UNSAFE.sub(lambda m: _escaped(m.group(0)), str(text))
+    line = escape_controls(str(text))
     if limit is not None and len(line) > limit:
         line = line[: limit - 1] + "…"
     return line

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from tracker.cli.main import Context, handle_errors, main, pass_ctx
+from tracker.cli.render import safe_text
 from tracker.jobs.balance import money
 from tracker.jobs.poll import PollResult
 from tracker.jobs.tracker import Tracker
@@ -85,7 +86,8 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
                     if j.name in stats.last_failed and j.name.endswith(f":{name}")
                 ]
                 poll = tracker.polls.get(name)
-                click.echo(summary_line(name, poll, asked.get(name, 0), last, failed))
+                # The currency is the panel's text: shown escaped.
+                click.echo(safe_text(summary_line(name, poll, asked.get(name, 0), last, failed)))
         finally:
             tracker.close()
         sys.exit(0 if ok else 1)

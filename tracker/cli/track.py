@@ -8,6 +8,7 @@ import click
 from tracker.cli.bounds import POSITIVE
 from tracker.cli.main import Context, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.cli.render import safe_text
 from tracker.clock import utcnow
 from tracker.store.tracking import TrackResult, track_orders
 
@@ -64,7 +65,8 @@ def describe(panel: str, asked: int, result: TrackResult) -> list[str]:
         )
         for order_id, by, reason in result.resumed[:_SHOWN]:
             why = "untracked by you" if by == "user" else "the panel called it unknown"
-            lines.append(f"  #{order_id}: had stopped ({why}" + (f": {reason})" if reason else ")"))
+            said = f": {safe_text(reason)})" if reason else ")"  # the panel's words, or yours
+            lines.append(f"  #{order_id}: had stopped ({why}{said}")
     for order_id, field, stored, given in result.differs[:_SHOWN]:
         if result.updated:
             lines.append(f"order {order_id}: {field} {stored} -> {given} (updated)")

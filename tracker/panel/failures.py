@@ -170,3 +170,9 @@ def retry_after(response: httpx.Response) -> float | None:
         return max(0.0, when.timestamp() - time.time())
     except (TypeError, ValueError):
         return None
+
+
+def moved_to(response: httpx.Response) -> str:
+    """Return " (moved to <Location>)" for a redirect that says where, else ""."""
+    location = response.headers.get("Location") if 300 <= response.status_code < 400 else None
+    return f" (moved to {short(location, 120)})" if location else ""

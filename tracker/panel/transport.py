@@ -188,10 +188,12 @@ class Transport(Generic[P]):
                 action=action,
             )
         if document is None:
-            detail = unreadable.detail if code == 200 else f"HTTP {code}: {unreadable.detail}"
             if took:  # cut-off or garbled answer: the panel may have acted
+                detail = unreadable.detail if code == 200 else f"HTTP {code}: {unreadable.detail}"
                 raise TransientError(detail, maybe_sent=True, panel=panel, action=action)
-            raise BadAnswerError(detail, panel=panel, action=action)
+            # An empty redirect or error page: say where it came from (and where to).
+            detail = failures.describe_status(code, body, self.panel.url)
+            raise BadAnswerError(detail + failures.moved_to(response), panel=panel, action=action)
         if document.noise:
             self._prints_notices(document.noise)
         data = document.data

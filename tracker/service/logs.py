@@ -23,6 +23,7 @@ import structlog
 from structlog.tracebacks import ExceptionDictTransformer
 
 from tracker.redact import has_secrets, redact_text, redact_value
+from tracker.terminal import escape_controls
 
 
 def redact_processor(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
@@ -92,6 +93,12 @@ class _Prioritised:
         return "\n".join(f"<{priority}>{line}" for line in text.split("\n"))
 
 
+def _escape_controls(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Show a panel's control characters escaped in console log lines (a
+    currency "US\\x1bD" must not reach the terminal as an escape sequence)."""
+    return {k: escape_controls(v) if isinstance(v, str) else v for k, v in event.items()}
+
+
 def configure(
     level: str = "info",
     fmt: str = "auto",
@@ -129,6 +136,7 @@ def configure(
     else:
         final = [
             redact_processor,
+            _escape_controls,  # JSON escapes them itself; a terminal would obey them
             structlog.dev.ConsoleRenderer(
                 colors=wants_colour(stream) and not journal,
                 exception_formatter=structlog.dev.plain_traceback,
