@@ -111,6 +111,33 @@ def test_wrapped_job_still_fails_and_alerts_once(clock):
     assert [a.kind for a in sink.sent] == [STORE_UNWRITABLE, STORE_WRITABLE]
 
 
+def test_the_outage_is_stored_at_its_own_time_once_the_database_is_writable(clock, tmp_path):
+    # While writes fail the outage alert cannot be stored; `smm-tracker alerts`
+    # must still show it (before its end) once they work again.
+    from tracker.store.orders import Store
+
+    store = Store(tmp_path / "t.db")
+    health = StoreHealth(store=store, sink=ListSink(), clock=clock)
+    outcomes = iter([store_error(FULL), True])
+
+    def run() -> bool:
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    job = health.wrap(Job("status:a", 60, run))
+    with pytest.raises(StoreError):
+        job.run()
+    began = clock()
+    clock.advance(90)
+    assert job.run() is True
+    rows = store.rows("SELECT at, kind FROM alerts ORDER BY id")
+    store.close()
+    assert [r["kind"] for r in rows] == [STORE_UNWRITABLE, STORE_WRITABLE]
+    assert rows[0]["at"] == began.isoformat(timespec="seconds")
+
+
 # --- the daemon --------------------------------------------------------------------
 
 KEY = "disk-key-Rf3Gs8Kw1Yn6"
@@ -270,8 +297,9 @@ def test_daemon_rides_out_an_unwritable_database_and_catches_up(tmp_path, messag
         assert steps[0][0] is None
         assert all(a[1] == b[0] for a, b in zip(steps, steps[1:], strict=False))
         assert steps[-1][1] == current[order_id]
-    stored = query(db, "SELECT kind FROM alerts")
-    assert (STORE_WRITABLE,) in stored and (STORE_UNWRITABLE,) not in stored
+    # The outage, not storable while it lasted, is stored once it ended, before its end.
+    stored = [k for (k,) in query(db, "SELECT kind FROM alerts ORDER BY id") if "store" in k]
+    assert stored == [STORE_UNWRITABLE, STORE_WRITABLE]
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")

@@ -16,6 +16,7 @@ reported by the job's own error line only.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -26,7 +27,9 @@ from tracker.clock import Clock, utcnow
 from tracker.errors import StoreError
 from tracker.jobs.base import Job
 from tracker.rules.episodes import Alert
+from tracker.store.alerts import record_alert
 from tracker.store.connection import error_kind
+from tracker.store.orders import Store
 
 STORE_UNWRITABLE = "store_unwritable"
 STORE_WRITABLE = "store_writable"
@@ -103,7 +106,7 @@ class StoreHealth:
     def __init__(
         self,
         *,
-        store: object = None,
+        store: Store | None = None,
         sink: Sink | None = None,
         clock: Clock = utcnow,
         probe: Callable[[], None] | None = None,
@@ -116,6 +119,7 @@ class StoreHealth:
         self.probe = probe
         self.health = Health()
         self._lock = threading.Lock()
+        self._outage: Alert | None = None  # raised while nothing could be stored
 
     def wrap(self, job: Job) -> Job:
         def run() -> bool:
@@ -158,5 +162,13 @@ class StoreHealth:
             self._raise(alert)
 
     def _raise(self, alert: Alert) -> None:
-        store = self.store if alert.kind == STORE_WRITABLE else None
-        raise_alert(alert, store=store, sink=self.sink, clock=self.clock)
+        if alert.kind == STORE_UNWRITABLE:  # logged and sent; stored once it can be
+            self._outage = raise_alert(alert, sink=self.sink, clock=self.clock)
+            return
+        if self._outage is not None and self.store is not None:
+            # The outage goes into the alerts table at its own time, before
+            # its end, so `smm-tracker alerts` shows both.
+            with contextlib.suppress(StoreError):
+                record_alert(self.store, self._outage, None)
+        self._outage = None
+        raise_alert(alert, store=self.store, sink=self.sink, clock=self.clock)
