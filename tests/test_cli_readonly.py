@@ -80,6 +80,7 @@ def test_a_missing_database_is_one_line_and_stays_missing(setup):
         ("services",),
         ("automation",),
         ("report",),
+        ("untrack", "5"),  # a write, but one that means nothing without orders
     ]:
         result = cli(*command)
         assert result.exit_code == 1

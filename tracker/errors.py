@@ -98,3 +98,8 @@ class OutcomeUnknownError(PanelError):
 
 class StoreError(TrackerError):
     """The database could not be opened or written."""
+
+    @classmethod
+    def no_database(cls, path: object) -> StoreError:
+        """Return the error for a command that needs a database none has made yet."""
+        return cls(f"no database at {path} yet: track or add an order, or start the daemon, first")

@@ -17,7 +17,7 @@ import click
 
 from tracker import __version__
 from tracker.cli.hoist import hoist_global_options
-from tracker.errors import ConfigError, TrackerError
+from tracker.errors import ConfigError, StoreError, TrackerError
 from tracker.redact import redact_text
 
 if TYPE_CHECKING:  # imported where used: `--version` and `--help` need neither
@@ -243,11 +243,15 @@ class _Group(click.Group):
             raise _one_line(exc) from None
 
 
-def open_store(config: Config, *, read_only: bool = False) -> Store:
+def open_store(config: Config, *, read_only: bool = False, existing: bool = False) -> Store:
     """Open the database; ``read_only`` for commands that only look (they work
-    on read-only media and never create a file)."""
+    on read-only media and never create a file), ``existing`` for writes that
+    mean nothing without one (untrack): neither creates it."""
     from tracker.store.orders import Store
 
+    path = config.database.path
+    if existing and str(path) != ":memory:" and not path.exists():
+        raise StoreError.no_database(path)
     store = Store(
         config.database.path, busy_timeout=config.database.busy_timeout, read_only=read_only
     )

@@ -38,7 +38,7 @@ def untrack(
     ids = parse_order_ids(order_ids)
     config = ctx.config(keys=False)
     name = config.panel(panel).name
-    store = open_store(config)
+    store = open_store(config, existing=True)
     done = stop_orders(
         store, name, ids, utcnow(), reason=reason.strip() or None if reason else None
     )

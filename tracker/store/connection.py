@@ -267,9 +267,7 @@ def open_read_only(path: Path, timeout: float) -> sqlite3.Connection | None:
     one closed cleanly is read as immutable, which needs no ``-shm``.
     """
     if not path.exists():
-        raise StoreError(
-            f"no database at {path} yet: track or add an order, or start the daemon, first"
-        )
+        raise StoreError.no_database(path)
     in_use = path.with_name(path.name + "-shm").exists()
     conn, error = None, sqlite3.Error("cannot be opened")
     for mode in ("ro", "ro&immutable=1") if in_use else ("ro&immutable=1",):
