@@ -192,3 +192,13 @@ def test_auth_errors_are_recognised():
     for text in ["Invalid API key", "API key is incorrect", "Your account is inactive"]:
         with pytest.raises(AuthError):
             parse.raise_for_error({"error": text})
+
+
+@pytest.mark.parametrize(
+    ("charge", "expected"), [("-3", None), (-0.5, None), ("0", "0"), ("2.5", "2.5")]
+)
+def test_a_negative_charge_is_unreadable(charge, expected):
+    from decimal import Decimal
+
+    got = parse.parse_order_status(1, {"status": "Completed", "charge": charge}).charge
+    assert got == (None if expected is None else Decimal(expected))

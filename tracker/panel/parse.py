@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError
@@ -66,6 +67,12 @@ def _says_nothing(report: OrderStatus) -> bool:
     return report.status is None and (error == _NO_STATUS or error.startswith(_UNREADABLE_ITEM))
 
 
+def _charge(value: Any) -> Decimal | None:
+    """A charge is a cost: a negative one (spend reports would subtract it) is garbage."""
+    charge = to_decimal(value)
+    return None if charge is not None and charge < 0 else charge
+
+
 def parse_order_status(order_id: int, item: Any) -> OrderStatus:
     """Given one order's status object (or an error item), return an OrderStatus."""
     if isinstance(item, str):  # multi-status: a bare "Incorrect order ID"
@@ -86,7 +93,7 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
         status=status,
         raw_status=raw,
         known_status=known,
-        charge=to_decimal(item.get("charge")),
+        charge=_charge(item.get("charge")),
         start_count=to_int(item.get("start_count")),
         remains=to_int(item.get("remains")),
         currency=to_text(item.get("currency")),
