@@ -8,10 +8,8 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from click.testing import CliRunner
-from simconfig import sim_config
+from simconfig import cli_in, sim_config
 
-from tracker.cli.main import main
 from tracker.errors import StoreError
 from tracker.sim.catalogue import SERVICE_FOLLOWERS, SERVICE_VIEWS
 from tracker.sim.server import PanelServer, SimulatedPanel
@@ -27,14 +25,8 @@ LINK = "https://instagram.com/p/abc"
 def sim(tmp_path, monkeypatch):
     panel = SimulatedPanel(key=KEY, seed=6, speed=60.0)
     server = PanelServer(panel).start()
-    (tmp_path / "tracker.toml").write_text(sim_config(server.url, panel='timeout = "5s"'))
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SIM_KEY", KEY)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    runner = CliRunner()
-
-    def cli(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
+    config = sim_config(server.url, panel='timeout = "5s"')
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
 
     assert cli("track", "101", "102").exit_code == 0  # already stored, must survive
     yield panel, cli

@@ -13,11 +13,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from click.testing import CliRunner
 from hostile import HostileServer, Reply, json_reply, text_reply
-from simconfig import sim_config
-
-from tracker.cli.main import main
+from simconfig import cli_in, sim_config
 
 KEY = "hostile-key-AddAnswers42"
 ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
@@ -29,19 +26,11 @@ def panel(tmp_path, monkeypatch):
     """Return (server, set_reply, cli); set_reply(reply) scripts the answer to ``add``."""
     replies: dict[str, Reply] = {}
     server = HostileServer(lambda form: replies[form.get("action", "")]).start()
-    (tmp_path / "tracker.toml").write_text(
-        sim_config(server.url, panel='timeout = "5s"\nretries = 3')
-    )
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SIM_KEY", KEY)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    runner = CliRunner()
+    config = sim_config(server.url, panel='timeout = "5s"\nretries = 3')
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
 
     def set_reply(reply: Reply) -> None:
         replies["add"] = reply
-
-    def cli(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
 
     yield server, set_reply, cli
     server.stop()

@@ -15,9 +15,8 @@ import sqlite3
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from hostile import HostileServer, Reply, json_reply
-from simconfig import sim_config
+from simconfig import cli_in, sim_config
 
 from tracker.clock import utcnow
 from tracker.config.model import PanelConfig, Secret
@@ -33,7 +32,6 @@ LOST = "answered without a usable refill ID"
 def panel(tmp_path, monkeypatch):
     """Return (server, replies, cli) with orders 5 and 6 tracked (placed by `add`);
     ``replies[action]`` scripts the answer to an action."""
-    from tracker.cli.main import main
 
     placed = iter([5, 6])
     replies: dict[str, Any] = {
@@ -47,16 +45,8 @@ def panel(tmp_path, monkeypatch):
         return replies.get(action) or json_reply({"error": "Incorrect request"})
 
     server = HostileServer(respond).start()
-    (tmp_path / "tracker.toml").write_text(
-        sim_config(server.url, panel='timeout = "5s"\nretries = 3')
-    )
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SIM_KEY", KEY)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    runner = CliRunner()
-
-    def cli(*args: str):
-        return runner.invoke(main, list(args), catch_exceptions=False)
+    config = sim_config(server.url, panel='timeout = "5s"\nretries = 3')
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
 
     for _ in range(2):
         add = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100")
