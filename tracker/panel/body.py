@@ -86,13 +86,37 @@ def decode_document(body: bytes) -> Document:
     Raise BadAnswerError when there is none (an HTML page is named by its title).
     """
     try:
-        return find_json(body)
+        document = find_json(body)
     except BadAnswerError:
         if looks_like_html(body):
             raise BadAnswerError(f"answered an HTML page, not JSON: {html_title(body)}") from None
         raise BadAnswerError(
             f"answered invalid JSON: {short(body[:120].decode('utf-8', 'replace'), 120)}"
         ) from None
+    if _SURROGATE_ESCAPE.search(body):  # rare: looked for in the raw bytes, in C
+        try:
+            return Document(_without_lone_surrogates(document.data), document.noise)
+        except RecursionError:
+            raise BadAnswerError("answered JSON nested too deep to read") from None
+    return document
+
+
+# "\ud800" alone decodes to a lone surrogate, which no text encoding can write:
+# left in, it failed every later step (the log line, the database, the
+# terminal) for the whole answer, every run. A valid pair decodes to one character.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    """Return ``value`` with every lone surrogate in its text (keys too) made U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def looks_like_html(body: bytes) -> bool:
