@@ -180,3 +180,79 @@ def test_a_panel_rate_limiting_every_action_is_not_a_refused_key(tmp_path, monke
     kinds = [r[0] for r in db.execute("SELECT kind FROM alerts")]
     db.close()
     assert "auth_failed" not in kinds
+
+
+def test_a_lone_surrogate_in_one_item_spoils_nothing_else(panel, tmp_path):
+    # "\ud800" decodes to a character no encoding can write: it used to fail
+    # the whole answer (log line, database) on every run, for every order.
+    def status(form: dict[str, str]) -> Reply:
+        # Raw JSON text: the escapes as a panel sends them.
+        item = '{"status": "%s", "remains": "40", "currency": "US\\udc00"}'
+        items = ", ".join(
+            f'"{i}": ' + item % ("Pend\\ud800ing" if i == "5001" else "In progress")
+            for i in form["orders"].split(",")
+        )
+        return Reply(("{" + items + "}").encode())
+
+    cli, _ = panel(status)
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    found = stored(tmp_path)
+    assert found.pop(5001)[0] == "Pend\ufffding"
+    assert set(found.values()) == {("In progress", None, 0, 1)}
+
+
+def test_a_status_action_refusing_every_call_in_words_naming_an_order_blames_none(panel, tmp_path):
+    # A panel that reads no ID at all says so in words that name one.
+    words = "Order ID is required parameter. Please check your API Manual"
+    cli, _ = panel(lambda form: json_reply({"error": words}))
+    for _ in range(2):  # the second run is past unknown_give_up
+        result = cli("run", "--once", "--all")
+        assert result.exit_code == 1 and f"every order asked: {words}" in result.output
+    assert untouched(tmp_path)
+
+
+@pytest.mark.parametrize("words", ["Too many requests", "Error"])
+def test_an_answer_refusing_every_order_item_by_item_blames_none(panel, tmp_path, words):
+    def status(form: dict[str, str]) -> Reply:
+        return json_reply({i: {"error": words} for i in form["orders"].split(",")})
+
+    cli, _ = panel(status)
+    for _ in range(2):
+        result = cli("run", "--once", "--all")
+        assert result.exit_code == 1 and words in result.output
+    assert untouched(tmp_path)
+
+
+def test_an_item_that_says_nothing_is_asked_again_alone(panel, tmp_path):
+    def status(form: dict[str, str]) -> Reply:
+        if "order" in form:
+            return json_reply(status_of(int(form["order"])))
+        answer: dict[str, Any] = {i: status_of(int(i)) for i in form["orders"].split(",")}
+        answer[str(IDS[3])] = None
+        return json_reply(answer)
+
+    cli, _ = panel(status)
+    assert cli("run", "--once", "--all").exit_code == 0
+    assert set(stored(tmp_path).values()) == {("In progress", None, 0, 1)}
+
+
+def add_requests(server: HostileServer) -> int:
+    return sum(1 for form in server.requests if form.get("action") == "add")
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        ({"error": "Database busy, try again later"}, "Database busy, try again later"),
+        ({"order": 5, "error": "Too many requests"}, "outcome unknown"),
+    ],
+)
+def test_add_is_never_sent_twice_for_busy_words(tmp_path, monkeypatch, answer, said):
+    # A panel may say it is busy after it placed the order: never resent.
+    with HostileServer(lambda form: json_reply(answer)) as server:
+        cli = cli_in(tmp_path, monkeypatch, config(server.url), env={"BLAME_KEY": KEY})
+        result = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100")
+        assert add_requests(server) == 1
+    assert result.exit_code == 1 and said in result.output, result.output
+    assert stored(tmp_path) == {}

@@ -82,7 +82,23 @@ def ask_batch(client: PanelClient, ids: list[int]) -> Answer:
         raise
     except PanelError as exc:  # the panel failed meanwhile: the missing ones wait for the next poll
         answer.leave([i for i in ids if i not in answer.reports], exc.detail)
+    _unblame(client, answer)
     return answer
+
+
+def _unblame(client: PanelClient, answer: Answer) -> None:
+    """Take back the per-order errors that are the panel's: words saying it is
+    busy ("Too many requests" as an item), and every error when no status call
+    has been answered with an order's status lately (an answer that refuses
+    every order asked, in any words, may be a panel that reads no ID). Those
+    orders are left unsettled, untouched, the words in the poll's error."""
+    trusted = client.answers_status()
+    for order_id, report in list(answer.reports.items()):
+        words = report.error
+        if words is not None and (refusals.is_busy(words) or not trusted):
+            del answer.reports[order_id]
+            why = "panel busy" if refusals.is_busy(words) else "every order asked was refused"
+            answer.leave([order_id], f"{why}: {words}")
 
 
 def _halves(ids: list[int]) -> list[list[int]]:
@@ -120,7 +136,7 @@ def _isolate(client: PanelClient, ids: list[int], answer: Answer, budget: list[i
         parts = []
         for part, refusal in refused:
             words = refusal.detail
-            if not (client.answers_status() or refusals.names_order(words)):
+            if not client.answers_status():
                 answer.leave(part, f"status refused for every order asked: {words}")
             elif len(part) == 1:
                 answer.reports[part[0]] = OrderStatus(order_id=part[0], error=words)

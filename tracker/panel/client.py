@@ -55,6 +55,7 @@ class PanelClient(Transport[P]):
     _status_ok_until = 0.0  # monotonic: until then status calls are known to be answered
     _unknown_action: str | None = None  # the panel's answer to an action it lacks
     _reads_multi = False  # True once the panel answered ``orders=`` for one ID
+    _probe_refused: str | None = None  # words that refused an order= probe (asked once)
 
     def warn_unknown(self, kind: str, raw: str | None) -> None:
         """Log a status spelling we do not know, once per panel and spelling."""
@@ -118,7 +119,8 @@ class PanelClient(Transport[P]):
         except PanelError as exc:
             raise self._tag(exc, "status") from None
         self._check_known(result)
-        self._answered()
+        if result.status is not None:
+            self._answered()
         return result
 
     def statuses(self, order_ids: list[int]) -> dict[int, OrderStatus]:
@@ -154,7 +156,8 @@ class PanelClient(Transport[P]):
         for item in result.values():
             self._check_known(item)
         self._reads_multi = True  # it read orders=: later refusals are about their IDs
-        self._answered()
+        if any(item.status is not None for item in result.values()):
+            self._answered()
         return result
 
     def _answered(self) -> None:
@@ -162,18 +165,20 @@ class PanelClient(Transport[P]):
             self._status_ok_until = time.monotonic() + WITNESS_TTL
 
     def answers_status(self) -> bool:
-        """Return True when a status call was answered normally within WITNESS_TTL:
-        the panel answers status calls now, so a refusal is about what was asked."""
+        """Return True when a status call was answered with an order's status
+        within WITNESS_TTL: the panel answers status calls now, so a refusal
+        (whole or per order) is about what was asked."""
         with self._warn_lock:
             return time.monotonic() < self._status_ok_until
 
     def lone_refusal(self, order_id: int, refused: WholeCallRefused) -> OrderStatus:
         """Given a status call for ``order_id`` alone that was refused as a whole,
         return the refusal as that order's own error when the panel is known to
-        answer status calls now or the words name an order ("Incorrect order
-        ID"). Otherwise raise PanelAnswerError: the panel refuses status calls,
-        which no order is to blame for (asked again at the next poll)."""
-        if self.answers_status() or refusals.names_order(refused.detail):
+        answer status calls now. Otherwise raise PanelAnswerError: the panel
+        refuses status calls (even "Incorrect order ID" for every order may be a
+        panel that reads no ID), which no order is to blame for; asked again at
+        the next poll."""
+        if self.answers_status():
             return OrderStatus(order_id=order_id, error=refused.detail)
         failure = PanelAnswerError(f"status refused for every order asked: {refused.detail}")
         raise self._tag(failure, "status")
@@ -183,9 +188,12 @@ class PanelClient(Transport[P]):
         panel answers ``order=`` for an ID it refuses as ``orders=``."""
         if self._reads_multi:  # proven already: the refusal is about this call's IDs
             return False
+        if refused.detail == self._probe_refused:  # asked already, in these words
+            return False
         try:
             self.status(order_id)
-        except WholeCallRefused:
+        except WholeCallRefused as exc:
+            self._probe_refused = exc.detail
             return False  # this ID may be the bad one: the caller isolates it
         try:
             self._multi([order_id])

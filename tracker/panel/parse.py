@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError
@@ -67,12 +66,6 @@ def _says_nothing(report: OrderStatus) -> bool:
     return report.status is None and (error == _NO_STATUS or error.startswith(_UNREADABLE_ITEM))
 
 
-def _charge(value: Any) -> Decimal | None:
-    """A charge is a cost: a negative one (spend reports would subtract it) is garbage."""
-    charge = to_decimal(value)
-    return None if charge is not None and charge < 0 else charge
-
-
 def parse_order_status(order_id: int, item: Any) -> OrderStatus:
     """Given one order's status object (or an error item), return an OrderStatus."""
     if isinstance(item, str):  # multi-status: a bare "Incorrect order ID"
@@ -93,7 +86,7 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
         status=status,
         raw_status=raw,
         known_status=known,
-        charge=_charge(item.get("charge")),
+        charge=values.to_charge(item.get("charge")),
         start_count=to_int(item.get("start_count")),
         remains=to_int(item.get("remains")),
         currency=to_text(item.get("currency")),
@@ -146,24 +139,27 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
     if not result:
         # {}, [], a list of numbers, unrelated keys: never "every ID is unknown".
         raise BadAnswerError(f"answered none of the {len(wanted)} asked IDs: {short(data, 80)}")
-    if all(map(_says_nothing, result.values())):
-        # Every item null, {} or without a status: a broken answer, not news
-        # about these orders (the panel said nothing about any of them).
+    # An item null, {} or without a status says nothing about its order: left
+    # out (asked again alone), and a broken answer when every item is so.
+    said = {order_id: r for order_id, r in result.items() if not _says_nothing(r)}
+    if not said:
         raise BadAnswerError(
             f"answered none of the {len(wanted)} asked IDs readably: {short(data, 80)}"
         )
-    return result
+    return said
 
 
 def parse_add(data: Any) -> int:
     """Given the answer to ``add``, return the new order ID.
 
     The panel's ``{"error": ...}`` raises PanelAnswerError (nothing placed);
-    any other answer without a usable ID (see :func:`to_id`) raises
-    BadAnswerError, which the client reports as outcome unknown.
+    any other answer without a usable ID (see :func:`to_id`), or an error
+    beside an order ID, raises BadAnswerError: the client says outcome unknown.
     """
-    raise_for_error(data)
     order_id = to_id(data.get("order")) if isinstance(data, dict) else None
+    if order_id is not None and error_text(data) is not None:
+        raise BadAnswerError(f"answered an order ID and an error: {values.shown(data)}")
+    raise_for_error(data)
     if order_id is None:
         raise BadAnswerError(f"answered without a usable order ID: {values.shown(data)}")
     return order_id

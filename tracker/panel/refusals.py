@@ -21,8 +21,9 @@ _AUTH_PATTERNS = re.compile(
 # rate limit or an outage of the panel, like HTTP 429 or 503, never a refusal
 # of the key or of an order.
 _BUSY_PATTERNS = re.compile(
-    r"too many requests|rate.?limit|slow down|\bbusy\b|overloaded|"
-    r"temporarily (?:unavailable|disabled|down)|maintenance",
+    r"too many requests|rate.?limit|slow down|"
+    r"\b(?:server|database|db|system|site|api|service|panel)s? (?:is |are )?(?:currently |too )?"
+    r"(?:busy|overloaded)|temporarily (?:unavailable|disabled|down)|maintenance",
     re.IGNORECASE,
 )
 
@@ -37,15 +38,6 @@ def error_text(value: Any) -> str | None:
 def is_key_refusal(message: str) -> bool:
     """Return True when ``message`` is one of the known key/account refusal phrasings."""
     return _AUTH_PATTERNS.search(message) is not None
-
-
-_ORDER_WORDS = re.compile(r"\border|\bids?\b|not found|no such|does not exist", re.IGNORECASE)
-
-
-def names_order(message: str) -> bool:
-    """Return True when a refusal's ``message`` speaks of an order or an ID
-    ("Incorrect order ID", "Order not found"): words an order can be blamed for."""
-    return _ORDER_WORDS.search(message) is not None
 
 
 def is_busy(message: str) -> bool:

@@ -101,7 +101,7 @@ class Transport(Generic[P]):
     def close(self) -> None:
         self._http.close()
 
-    def _send_once(self, action: str, fields: dict[str, str]) -> Any:
+    def _send_once(self, action: str, fields: dict[str, str], idempotent: bool = True) -> Any:
         """POST one request; return decoded JSON or raise a PanelError subclass."""
         data = {"key": self.panel.key.reveal(), "action": action, **fields}
         self._refuse_if_stopping(action)
@@ -115,7 +115,7 @@ class Transport(Generic[P]):
             # Not a call, so not counted: the panel did not fail.
             self._refuse_if_stopping(action)
             try:
-                answer = self._exchange(action, data)
+                answer = self._exchange(action, data, idempotent)
                 ok = True
                 return answer
             except PanelAnswerError:
@@ -129,7 +129,7 @@ class Transport(Generic[P]):
         if self._stop.is_set():
             raise StopRequested("stopping: request not sent", panel=self.name, action=action)
 
-    def _exchange(self, action: str, data: dict[str, str]) -> Any:
+    def _exchange(self, action: str, data: dict[str, str], idempotent: bool) -> Any:
         panel = self.name
         try:
             response = deadline.exchange(
@@ -154,7 +154,7 @@ class Transport(Generic[P]):
             ) from None
         except httpx.HTTPError as exc:
             raise PanelError(self._failure(exc), panel=panel, action=action) from None
-        return self._interpret(response, panel=panel, action=action)
+        return self._interpret(response, panel=panel, action=action, idempotent=idempotent)
 
     def _failure(self, exc: BaseException) -> str:
         timeout = self.panel.timeout
@@ -162,7 +162,9 @@ class Transport(Generic[P]):
             exc, self.panel.url, timeout=timeout, connect=min(timeout, 10.0)
         )
 
-    def _interpret(self, response: httpx.Response, *, panel: str, action: str) -> Any:
+    def _interpret(
+        self, response: httpx.Response, *, panel: str, action: str, idempotent: bool = True
+    ) -> Any:
         code, body = response.status_code, self._scrub(response.content)
         if code == 429:
             raise TransientError(
@@ -199,11 +201,12 @@ class Transport(Generic[P]):
         data = document.data
         if took and values.may_hold_absurd(body):
             self._warn_absurd(action, data)
-        words = refusals.error_text(data) if took else None
+        words = refusals.error_text(data) if took and idempotent else None
         if words is not None and refusals.is_busy(words):
             # "Too many requests", "Database busy": HTTP 429 or 503 in words,
-            # retried like them (the panel did not act), never an order's or
-            # the key's failure.
+            # retried like them, never an order's or the key's failure. Not for
+            # add or refill: a panel may say so after acting, so that is the
+            # panel's refusal as it stands, never sent twice.
             raise TransientError(
                 f"panel busy: {words}",
                 retry_after=failures.retry_after(response),
@@ -264,7 +267,7 @@ class Transport(Generic[P]):
             before_sleep=self._log_retry,
         )
         try:
-            return retrying(self._send_once, action, fields or {})
+            return retrying(self._send_once, action, fields or {}, idempotent)
         except AnswerTooLargeError as exc:
             if not idempotent:  # it answered: it may well have acted
                 raise OutcomeUnknownError.because(

@@ -67,6 +67,13 @@ def to_decimal(value: Any) -> Decimal | None:
     return _PRECISION.plus(number) if len(number.as_tuple().digits) > 28 else number
 
 
+def to_charge(value: Any) -> Decimal | None:
+    """:func:`to_decimal` for an order's charge: a cost, so a negative one (spend
+    reports would subtract it) is garbage, None like any unreadable number."""
+    charge = to_decimal(value)
+    return None if charge is not None and charge < 0 else charge
+
+
 def to_balance(value: Any) -> Decimal | None:
     """:func:`to_decimal` for a balance, except that an absurdly negative one
     (-1e999999999, -Infinity) is -1e15: whatever it means, it is low."""
