@@ -200,3 +200,32 @@ def test_jobs_sharing_the_connection_wait_side_by_side_not_in_turn(tmp_path):
     store.close()
     assert len(errors) == 4 and all("is busy" in e for e in errors), errors
     assert max(ended) < 2.5, ended  # in turn: about 4 s
+
+
+def test_once_a_stop_is_asked_a_step_waits_at_most_a_second(tmp_path):
+    # A job that goes on after SIGTERM (the balance job stores a reading, then
+    # its alert state, ...) must not wait busy_timeout at every step, or the
+    # stop outlasts its bound (timeout + busy_timeout) and exits unclean.
+    import threading
+    import time
+
+    from tracker.errors import StoreError
+    from tracker.store.connection import STOPPING_WAIT
+    from tracker.store.orders import Store
+
+    store = Store(tmp_path / "t.db", busy_timeout=10.0)
+    store.stopping = threading.Event()
+    lock = WriteLock(tmp_path / "t.db")
+    try:
+        store.stopping.set()
+        took = []
+        for _ in range(3):
+            started = time.monotonic()
+            with pytest.raises(StoreError, match="is busy"):
+                with store.write() as db:
+                    db.execute("UPDATE _sqlite_migrations SET name = name")
+            took.append(time.monotonic() - started)
+    finally:
+        lock.release()
+        store.close()
+    assert max(took) < STOPPING_WAIT + 1.0, took  # not 10 s each

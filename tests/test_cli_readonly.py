@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from simconfig import cli_in, sim_config
 
+from tracker.errors import StoreError
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-ReadOnly4Media8Zx"
@@ -118,8 +119,8 @@ StatVFS = namedtuple("StatVFS", "f_flag f_bavail")
 @pytest.mark.parametrize(
     ("flag", "free", "cause"),
     [
-        (os.ST_RDONLY, 100, "the filesystem holding {dir} is mounted read-only"),
-        (0, 0, "no space left on the disk holding {dir}"),
+        (os.ST_RDONLY, 100, "is read-only: the filesystem holding {dir} is mounted read-only"),
+        (0, 0, "disk full while writing {db}: no space left on the disk holding {dir}"),
     ],
 )
 def test_a_failed_write_names_the_filesystem_cause(setup, monkeypatch, flag, free, cause):
@@ -132,8 +133,14 @@ def test_a_failed_write_names_the_filesystem_cause(setup, monkeypatch, flag, fre
     )
     result = cli("track", "5")
     assert result.exit_code == 1
-    expected = cause.format(dir=data)
-    assert result.output.strip() == f"smm-tracker: cannot open database {data / 't.db'}: {expected}"
+    # In the words the daemon's outage check knows (it waits; it does not exit).
+    expected = cause.format(dir=data, db=data / "t.db")
+    if expected.startswith("is read-only"):
+        expected = f"database {data / 't.db'} {expected}"
+    assert result.output.strip() == f"smm-tracker: {expected}"
+    from tracker.jobs.health import unwritable
+
+    assert unwritable(StoreError(result.output.strip().removeprefix("smm-tracker: ")))
 
 
 def test_a_failed_write_names_the_file_nobody_may_write(setup, monkeypatch):

@@ -51,6 +51,7 @@ class Core:
         self.clock = clock
         self.stop_event = stop_event or threading.Event()
         self.store = store or Store(config.database.path, busy_timeout=config.database.busy_timeout)
+        self.store.stopping = self.stop_event  # a stop cuts the store's waits short
         self.clients: dict[str, PanelClient] = {}
         for panel in config.panels:
             register_secret(panel.key.reveal())

@@ -54,3 +54,15 @@ def write_cause(path: Path) -> str | None:
         except OSError:
             continue
     return None
+
+
+def open_failure(path: Path) -> str:
+    """Given a database SQLite could not open, return why, in the words the
+    outage checks know: a read-only mount or a full disk (opening needs -wal
+    and -shm files beside it) is an outage to wait out, not a broken setup."""
+    cause = write_cause(path)
+    if cause is not None and "read-only" in cause:
+        return f"database {path} is read-only: {cause}"
+    if cause is not None and "no space" in cause:
+        return f"disk full while writing {path}: {cause}"
+    return f"cannot open database {path}: {cause or 'check permissions'}"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from tracker.errors import StoreError
-from tracker.store.causes import write_cause
+from tracker.store.causes import open_failure, write_cause
 from tracker.store.schema import MIGRATION_SET, MIGRATIONS
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def describe_db_error(path: Path, exc: sqlite3.Error | OverflowError) -> str:
     if "unable to open" in text:
         if not path.parent.exists():
             return f"database directory {path.parent} does not exist"
-        return f"cannot open database {path}: {write_cause(path) or 'check permissions'}"
+        return open_failure(path)
     if "readonly" in text or "read-only" in text:
         cause = write_cause(path)
         return f"database {path} is read-only" + (f": {cause}" if cause else "")
@@ -103,6 +103,9 @@ def placeholders(items: Sized) -> str:
     return ",".join("?" * len(items))
 
 
+STOPPING_WAIT = 1.0  # seconds a database step may wait once a stop is asked
+
+
 class Connection:
     """Given an SQLite path, own the one connection: open, migrate, write, read."""
 
@@ -119,6 +122,7 @@ class Connection:
             raise StoreError(f"database directory {self.path.parent} does not exist")
         self._lock = threading.RLock()
         self._busy = busy_timeout
+        self.stopping: threading.Event | None = None  # set: the process is stopping
         self._db: Database | None = None
         if read_only and str(path) != ":memory:":
             reader = open_read_only(self.path, busy_timeout)
@@ -199,16 +203,16 @@ class Connection:
 
     @contextmanager
     def held(self) -> Iterator[float]:
-        """Hold the connection for this thread; yield the seconds left of
-        ``busy_timeout``. Jobs share the connection: one waiting out another
-        process's write lock holds it, so the others wait for it at most
-        ``busy_timeout`` each (side by side, not one after another) and then
-        fail as if SQLite had said busy."""
-        started = time.monotonic()
-        if not self._lock.acquire(timeout=self._busy):
+        """Hold the shared connection; yield the seconds left of the wait. Each
+        step waits at most ``busy_timeout`` (side by side with other jobs), and
+        at most STOPPING_WAIT once ``stopping`` is set: a stop's bound holds."""
+        started, bound = time.monotonic(), self._busy
+        if self.stopping is not None and self.stopping.is_set():
+            bound = min(bound, STOPPING_WAIT)
+        if not self._lock.acquire(timeout=bound):
             raise StoreError(f"database {self.path} is busy (another process holds a write lock)")
         try:
-            yield self._busy - (time.monotonic() - started)
+            yield bound - (time.monotonic() - started)
         finally:
             self._lock.release()
 
