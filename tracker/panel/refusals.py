@@ -1,4 +1,4 @@
-"""What a panel's own error words mean: the key refused, the panel busy, an order named.
+"""What a panel's own error words mean: the key refused, or the panel too busy.
 
 Pure functions over the text of a whole-answer ``{"error": "..."}``; the client
 decides what to do with each meaning.
