@@ -9,6 +9,7 @@ of each call must leave every order's record clean (no error, no give-up).
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -256,3 +257,30 @@ def test_add_is_never_sent_twice_for_busy_words(tmp_path, monkeypatch, answer, s
         assert add_requests(server) == 1
     assert result.exit_code == 1 and said in result.output, result.output
     assert stored(tmp_path) == {}
+
+
+def test_an_unknown_order_due_alone_is_still_given_up(panel, tmp_path):
+    # Everything asked is refused, but the panel answers an order it knows: the
+    # refusal is the order's own, and it is given up after unknown_give_up
+    # (rather than failing every cycle as a refusing panel would).
+    unknown = IDS[4]
+
+    def status(form: dict[str, str]) -> Reply:
+        asked = [int(i) for i in (form.get("orders") or form.get("order", "")).split(",")]
+        if unknown in asked:
+            return json_reply({"error": "Incorrect order ID"})
+        done = {"status": "Completed", "remains": "0", "charge": "0.5"}
+        return json_reply(done if "order" in form else {str(i): done for i in asked})
+
+    cli, _ = panel(status)
+    assert cli("run", "--once", "--all").exit_code == 0  # the others complete
+    for _ in range(2):  # then it is the only one due, past unknown_give_up
+        time.sleep(1.1)
+        result = cli("run", "--once", "--all")
+        assert result.exit_code == 0, result.output
+    _status, error, _count, polling = stored(tmp_path)[unknown]
+    assert error == "Incorrect order ID" and polling == 0
+    db = sqlite3.connect(tmp_path / "t.db")
+    kinds = [r[0] for r in db.execute("SELECT kind FROM alerts")]
+    db.close()
+    assert "order_lost" in kinds

@@ -23,6 +23,8 @@ it is the panel's, never an order's.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import structlog
@@ -50,6 +52,7 @@ class Answer:
     unsettled: list[int] = field(default_factory=list)
     calls: int = 0
     why: str = ""  # what left IDs unsettled, when the panel said
+    vouched: bool | None = None  # the witness order's answer, once asked
 
     def settled(self, ids: list[int]) -> list[int]:
         """Return the IDs of ``ids`` whose answer (or absence from it) counts."""
@@ -61,38 +64,58 @@ class Answer:
         self.why = why or self.why
 
 
-def ask_batch(client: PanelClient, ids: list[int]) -> Answer:
+def ask_batch(client: PanelClient, ids: list[int], witness: int | None = None) -> Answer:
     """Given a batch of order IDs, return their reports (missing IDs re-asked).
 
+    ``witness`` is an order the panel answered before: asked when everything in
+    the batch is refused and nothing else vouches that the panel answers
+    status calls now (an unknown order due alone must still count as unknown).
     Raise the client's PanelError when the first call failed as a whole.
     """
     answer = Answer()
     answer.calls += 1
     budget = [SPLIT_BUDGET]
+    trusted = functools.partial(_trusted, client, answer, witness, ids)
     try:
         answer.reports.update(client.statuses(ids))
     except WholeCallRefused as exc:
         if len(ids) == 1:  # refused alone: the order's own, if the panel answers others
+            trusted()
             answer.reports[ids[0]] = client.lone_refusal(ids[0], exc)
         else:
-            _isolate(client, ids, answer, budget)
+            _isolate(client, ids, answer, budget, trusted)
     try:
         _ask_missing(client, ids, answer, budget)
     except AuthError:
         raise
     except PanelError as exc:  # the panel failed meanwhile: the missing ones wait for the next poll
         answer.leave([i for i in ids if i not in answer.reports], exc.detail)
-    _unblame(client, answer)
+    if any(r.error is not None for r in answer.reports.values()):
+        _unblame(answer, trusted())
     return answer
 
 
-def _unblame(client: PanelClient, answer: Answer) -> None:
+def _trusted(client: PanelClient, answer: Answer, witness: int | None, ids: list[int]) -> bool:
+    """Return True when the panel is known to answer status calls now; else ask
+    it about the witness order once (its status back is the proof)."""
+    if client.answers_status():
+        return True
+    if answer.vouched is None and witness is not None and witness not in ids:
+        answer.calls += 1
+        try:
+            said = client.statuses([witness]).get(witness)
+        except PanelError:
+            said = None
+        answer.vouched = said is not None and said.status is not None
+    return bool(answer.vouched)
+
+
+def _unblame(answer: Answer, trusted: bool) -> None:
     """Take back the per-order errors that are the panel's: words saying it is
     busy ("Too many requests" as an item), and every error when no status call
     has been answered with an order's status lately (an answer that refuses
     every order asked, in any words, may be a panel that reads no ID). Those
     orders are left unsettled, untouched, the words in the poll's error."""
-    trusted = client.answers_status()
     for order_id, report in list(answer.reports.items()):
         words = report.error
         if words is not None and (refusals.is_busy(words) or not trusted):
@@ -106,7 +129,13 @@ def _halves(ids: list[int]) -> list[list[int]]:
     return [ids[:half], ids[half:]]
 
 
-def _isolate(client: PanelClient, ids: list[int], answer: Answer, budget: list[int]) -> None:
+def _isolate(
+    client: PanelClient,
+    ids: list[int],
+    answer: Answer,
+    budget: list[int],
+    trusted: Callable[[], bool],
+) -> None:
     """After ``ids`` were refused as a whole: ask their halves, level by level.
 
     A lone ID refused while the panel answers status calls is that order's own
@@ -136,7 +165,7 @@ def _isolate(client: PanelClient, ids: list[int], answer: Answer, budget: list[i
         parts = []
         for part, refusal in refused:
             words = refusal.detail
-            if not client.answers_status():
+            if not trusted():
                 answer.leave(part, f"status refused for every order asked: {words}")
             elif len(part) == 1:
                 answer.reports[part[0]] = OrderStatus(order_id=part[0], error=words)

@@ -87,6 +87,7 @@ def poll_panel(
     result = PollResult(panel=panel.name)
     started = clock()
     began, cpu = time.perf_counter(), time.process_time()
+    witness = store.known_order(panel.name)  # see ask_batch
     source: Iterator[list[int]] | None = store.due_order_ids(
         panel.name, started, panel.max_batch, everything=everything
     )
@@ -106,7 +107,7 @@ def poll_panel(
                     return None
                 # In the job's log context: a retry logged there names the job.
                 asking = contextvars.copy_context().run
-                pending[pool.submit(asking, ask_batch, client, ids)] = ids
+                pending[pool.submit(asking, ask_batch, client, ids, witness)] = ids
             return source
 
         def store_answers(answered: list[tuple[list[int], Answer]]) -> None:

@@ -46,6 +46,17 @@ class Store(Connection):
         details = {"service": service, "link": link, "quantity": quantity}
         return len(track_orders(self, panel, order_ids, now, details=details, source=source).added)
 
+    def known_order(self, panel: str) -> int | None:
+        """Return an order the panel last answered with a status (no error): a
+        witness that the panel answers status calls, when it refuses a whole
+        batch. The newest such order (rowid order: no scan of the table)."""
+        rows = self.tuples(
+            "SELECT order_id FROM orders WHERE panel = ? AND status IS NOT NULL "
+            "AND error IS NULL ORDER BY rowid DESC LIMIT 1",
+            [panel],
+        )
+        return rows[0][0] if rows else None
+
     def due_order_ids(
         self, panel: str, now: datetime, size: int, *, everything: bool = False
     ) -> Iterator[list[int]]:
