@@ -229,3 +229,40 @@ def test_once_a_stop_is_asked_a_step_waits_at_most_a_second(tmp_path):
         lock.release()
         store.close()
     assert max(took) < STOPPING_WAIT + 1.0, took  # not 10 s each
+
+
+def test_once_a_stop_is_asked_many_jobs_do_not_queue_behind_the_lock(tmp_path):
+    # 16 panels' jobs, each trying a few steps after SIGTERM, under a held
+    # lock: if each step still waited for SQLite's lock while holding the
+    # shared connection, they would end one after another (~1 s per panel).
+    import threading
+    import time
+
+    from tracker.errors import StoreError
+    from tracker.store.connection import STOPPING_WAIT
+    from tracker.store.orders import Store
+
+    store = Store(tmp_path / "t.db", busy_timeout=10.0)
+    store.stopping = threading.Event()
+    store.stopping.set()
+    lock = WriteLock(tmp_path / "t.db")
+
+    def job() -> None:
+        for _ in range(3):
+            try:
+                with store.write() as db:
+                    db.execute("UPDATE _sqlite_migrations SET name = name")
+            except StoreError:
+                pass
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=job) for _ in range(16)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        lock.release()
+        store.close()
+    assert time.monotonic() - started < STOPPING_WAIT + 1.0

@@ -206,13 +206,12 @@ class Connection:
         """Hold the shared connection; yield the seconds left of the wait. Each
         step waits at most ``busy_timeout`` (side by side with other jobs), and
         at most STOPPING_WAIT once ``stopping`` is set: a stop's bound holds."""
-        started, bound = time.monotonic(), self._busy
-        if self.stopping is not None and self.stopping.is_set():
-            bound = min(bound, STOPPING_WAIT)
+        started, stopping = time.monotonic(), self.stopping is not None and self.stopping.is_set()
+        bound = min(self._busy, STOPPING_WAIT) if stopping else self._busy
         if not self._lock.acquire(timeout=bound):
             raise StoreError(f"database {self.path} is busy (another process holds a write lock)")
-        try:
-            yield bound - (time.monotonic() - started)
+        try:  # stopping: no wait for SQLite's lock, or the jobs' steps queue up behind it
+            yield 0.001 if stopping else bound - (time.monotonic() - started)
         finally:
             self._lock.release()
 
