@@ -227,3 +227,14 @@ def test_probe_due_once_per_probe_every():
     assert probe_due(None, now, 6 * 3600)
     assert not probe_due(now - timedelta(hours=5, minutes=59), now, 6 * 3600)
     assert probe_due(now - timedelta(hours=6), now, 6 * 3600)
+
+
+@pytest.mark.parametrize("error", ["Too many requests", "no refill status: None"])
+def test_a_busy_panel_or_an_empty_item_never_closes_a_refill(error):
+    # Closed as Unknown, the refill would stop blocking the order and a second
+    # (not idempotent) refill would be asked for: the hostile re-check saw it.
+    row = {"status": "Pending", "error_count": 0}
+    for _ in range(NOT_FOUND_CONFIRMATIONS + 2):
+        changes = followed(row, RefillStatus("9", error=error))
+        row = {**row, **changes}
+    assert row["status"] == "Pending" and row["error"] == error and row["error_count"] == 0

@@ -262,13 +262,16 @@ def parse_refill_multi(data: Any) -> list[RefillRequest]:
     return result
 
 
+NO_REFILL_STATUS = "no refill status"  # an item that says nothing of its refill
+
+
 def _refill_status(refill_id: str, value: Any) -> RefillStatus:
     message = error_text(value)
     if message is not None:
         return RefillStatus(refill_id=refill_id, error=message)
     raw = to_text(value)
     if raw is None:
-        return RefillStatus(refill_id=refill_id, error=f"no refill status: {short(value, 80)}")
+        return RefillStatus(refill_id=refill_id, error=f"{NO_REFILL_STATUS}: {short(value, 80)}")
     status, known = normalize_refill_status(raw)
     return RefillStatus(refill_id=refill_id, status=status, raw_status=raw, known_status=known)
 

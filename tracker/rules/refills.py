@@ -15,6 +15,8 @@ from typing import Any
 
 from tracker.config.model import RefillConfig
 from tracker.panel.models import RefillRequest, RefillStatus
+from tracker.panel.parse import NO_REFILL_STATUS
+from tracker.panel.refusals import is_busy
 from tracker.panel.statuses import PENDING, REFILL_FINAL, REFILL_REJECTED
 
 # Statuses of a ``refills`` row that are the tracker's own, not the panel's.
@@ -237,6 +239,10 @@ def followed(row: dict[str, Any], report: RefillStatus | None) -> dict[str, Any]
             "error_count": 0,
         }
     error = report.error if report is not None and report.error else NOT_IN_ANSWER
+    if is_busy(error) or error.startswith(NO_REFILL_STATUS):
+        # The panel busy, or an item saying nothing: no news of the refill. It
+        # stays open (closing it would let a second refill be asked for).
+        return {"error": error}
     count = int(row.get("error_count") or 0) + 1
     changes: dict[str, Any] = {"error": error, "error_count": count}
     if count >= NOT_FOUND_CONFIRMATIONS:
