@@ -7,10 +7,10 @@
   ID"}`` to the whole multi call) is isolated by splitting the batch in halves,
   level by level, so the other orders still get their statuses. A refused
   part is split again only while the panel is known to answer status calls
-  (some call, this batch's or another's, was answered normally) or the words
-  name an order: a panel refusing every status call ("Error") leaves the
-  batch unsettled after one level, never blamed on its orders. The split is
-  bounded in calls;
+  (some call, this batch's or another's, came back with an order's status,
+  or a witness order does when asked): a panel refusing every status call
+  ("Error") leaves the batch unsettled after one level, never blamed on its
+  orders. The split is bounded in calls;
 - IDs asked for but missing from an answer (dropped by a list-shaped panel,
   filed under another key by a panel bug, or beyond the number of IDs the
   panel answers per call) are asked again in the same round, in further multi
@@ -27,14 +27,10 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import structlog
-
 from tracker.errors import AuthError, BadAnswerError, PanelError
 from tracker.panel import refusals
 from tracker.panel.client import PanelClient, WholeCallRefused
 from tracker.panel.models import OrderStatus
-
-log = structlog.get_logger("tracker.poll")
 
 # Missing IDs up to this many are asked one by one; more get further multi calls.
 ASK_ALONE = 5
@@ -118,9 +114,12 @@ def _unblame(answer: Answer, trusted: bool) -> None:
     orders are left unsettled, untouched, the words in the poll's error."""
     for order_id, report in list(answer.reports.items()):
         words = report.error
-        if words is not None and (refusals.is_busy(words) or not trusted):
+        if words is None:
+            continue
+        busy = refusals.is_busy(words)
+        if busy or not trusted:
             del answer.reports[order_id]
-            why = "panel busy" if refusals.is_busy(words) else "every order asked was refused"
+            why = "panel busy" if busy else "every order asked was refused"
             answer.leave([order_id], f"{why}: {words}")
 
 
