@@ -165,11 +165,21 @@ def test_run_once_under_a_held_lock_fails_in_one_line_per_job_then_recovers(worl
     chains_are_whole(tmp_path / "t.db", panel)
 
 
+def side_by_side(job, count: int) -> None:
+    """Run ``job`` in ``count`` threads at once; wait for all (bounded)."""
+    import threading
+
+    threads = [threading.Thread(target=job) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+
 def test_jobs_sharing_the_connection_wait_side_by_side_not_in_turn(tmp_path):
     # Four jobs write while another process holds the write lock: each fails
     # after about busy_timeout, all at about the same time, instead of one
     # after another (4 x busy_timeout: a stop would be kept waiting).
-    import threading
     import time
 
     from tracker.errors import StoreError
@@ -189,12 +199,8 @@ def test_jobs_sharing_the_connection_wait_side_by_side_not_in_turn(tmp_path):
         ended.append(time.monotonic() - started)
 
     started = time.monotonic()
-    threads = [threading.Thread(target=job) for _ in range(4)]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        side_by_side(job, 4)
     finally:
         lock.release()
     store.close()
@@ -256,12 +262,8 @@ def test_once_a_stop_is_asked_many_jobs_do_not_queue_behind_the_lock(tmp_path):
                 pass
 
     started = time.monotonic()
-    threads = [threading.Thread(target=job) for _ in range(16)]
     try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(60)
+        side_by_side(job, 16)
     finally:
         lock.release()
         store.close()

@@ -90,18 +90,24 @@ class ListSink:
         return True
 
 
-def test_wrapped_job_still_fails_and_alerts_once(clock):
-    sink = ListSink()
-    health = StoreHealth(sink=sink, clock=clock)
-    outcomes = iter([store_error(FULL), store_error(FULL), store_error("database is locked"), True])
+def scripted(outcomes: list[Exception | bool]):
+    """Return a job's run() that raises or returns each outcome in turn."""
+    left = iter(outcomes)
 
     def run() -> bool:
-        outcome = next(outcomes)
+        outcome = next(left)
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
-    job = health.wrap(Job("status:a", 60, run))
+    return run
+
+
+def test_wrapped_job_still_fails_and_alerts_once(clock):
+    sink = ListSink()
+    health = StoreHealth(sink=sink, clock=clock)
+    outcomes = [store_error(FULL), store_error(FULL), store_error("database is locked"), True]
+    job = health.wrap(Job("status:a", 60, scripted(outcomes)))
     for _ in range(3):
         with pytest.raises(StoreError):  # the cycle still fails, and says why
             job.run()
@@ -118,15 +124,7 @@ def test_the_outage_is_stored_at_its_own_time_once_the_database_is_writable(cloc
 
     store = Store(tmp_path / "t.db")
     health = StoreHealth(store=store, sink=ListSink(), clock=clock)
-    outcomes = iter([store_error(FULL), True])
-
-    def run() -> bool:
-        outcome = next(outcomes)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    job = health.wrap(Job("status:a", 60, run))
+    job = health.wrap(Job("status:a", 60, scripted([store_error(FULL), True])))
     with pytest.raises(StoreError):
         job.run()
     began = clock()
