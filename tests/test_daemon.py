@@ -106,6 +106,22 @@ def test_replace_lets_the_run_in_flight_finish_before_closing_its_generation():
     assert new.closed.is_set() and new.stop_event.is_set()
 
 
+def test_replace_forgets_the_jobs_it_removed_so_the_status_line_stops_naming_them():
+    stats = JobStats()
+    old, new = Recorder("old"), Recorder("new")
+    scheduler = Scheduler(stats)
+    scheduler.start(old.generation)
+    assert old.finished.wait(WAIT)
+    with stats.lock:  # as if its last run had failed
+        stats.last_failed.add("status:old")
+    scheduler.replace(new.generation)
+    assert new.finished.wait(WAIT)
+    scheduler.shutdown()
+    seen = stats.snapshot()
+    assert "status:old" not in {*seen.last_ok, *seen.durations, *seen.runs_by_job}
+    assert seen.last_failed == set() and "status:new" in seen.last_ok
+
+
 @pytest.mark.usefixtures("fresh_logs")
 def test_a_stop_during_a_reload_ends_the_wait_and_starts_no_new_job():
     # SIGHUP while a run is in flight, then SIGTERM: the stop is not kept

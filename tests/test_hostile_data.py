@@ -22,8 +22,9 @@ from hostile import HostileServer, json_reply, text_reply
 from test_service_run import DEADLINE, smm_tracker
 
 from tracker.cli.main import main
+from tracker.service.callstats import CallCounters
 from tracker.service.jobstats import JobStats
-from tracker.service.metrics import CallCounters, collect
+from tracker.service.metrics import collect
 from tracker.store.orders import Store
 
 KEY = "hostile/Key-9Zt3Lm2Vx8Rc"

@@ -17,9 +17,9 @@ from tracker import __version__
 from tracker.config.load import config_from_dict
 from tracker.errors import TrackerError
 from tracker.jobs.tracker import Tracker
+from tracker.service.callstats import CallCounters
 from tracker.service.daemon import JobStats, run_once
 from tracker.service.metrics import (
-    CallCounters,
     Snapshot,
     build_registry,
     collect,

@@ -371,3 +371,37 @@ def test_sighup_reloads_the_config_and_keeps_it_when_the_new_one_is_broken(world
     assert len(failed) == 1 and failed[0]["kept"] == "previous config"
     reloaded = [e for e in daemon.events() if e.get("event") == "reloaded"]
     assert reloaded and reloaded[0]["panels"] == ["sim", "other"]
+
+
+def _scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+        return str(answer.read().decode())
+
+
+def test_a_panel_removed_by_sighup_leaves_the_metrics(world):
+    # Its series would otherwise stay frozen until a restart: an alert on
+    # `time() - smm_tracker_last_poll_success_timestamp_seconds` would fire for it.
+    port = free_port()
+    metrics = f'[metrics]\nlisten = "127.0.0.1:{port}"'
+    ids = world.panel.seed_orders(6)
+    store = Store(world.db)
+    store.track("sim", ids[:3], datetime.now(UTC))
+    store.track("other", ids[3:], datetime.now(UTC))
+    store.close()
+    other = f'[[panels]]\nname = "other"\nurl = "{world.server.url}"\nkey_env = "SIM_KEY"'
+    world.config.write_text(config_text(world.server.url, extra_panels=other, tail=metrics))
+    daemon = world.daemon()
+    daemon.wait_for("READY=1")
+    polled = 'last_poll_success_timestamp_seconds{panel="other"}'
+    _wait_until(lambda: polled in _scrape(port), daemon)
+    assert 'smm_tracker_open_orders{panel="other"' in _scrape(port)
+
+    world.config.write_text(config_text(world.server.url, tail=metrics))
+    daemon.proc.send_signal(signal.SIGHUP)
+    daemon.wait_for("RELOADING=1")
+    daemon.wait_for("READY=1")
+    text = _scrape(port)
+    assert 'panel="other"' not in text and ':other"' not in text
+    assert 'smm_tracker_job_runs_total{job="status:sim"}' in text  # the kept panel's stay
+    assert 'smm_tracker_api_calls_total{action="status",panel="sim"}' in text
+    assert daemon.stop() == 0

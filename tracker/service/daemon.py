@@ -1,10 +1,10 @@
 """The long-running process: APScheduler in UTC, reload, clean shutdown.
 
 Signal handlers only set a flag (:mod:`tracker.service.signals`); the main
-thread looks at the flags a few times a second and does the work: on stop it shuts the
-scheduler down, letting the job in flight finish its batch (every call in it
-has a timeout, and retry waits end as soon as the generation's stop event is
-set); on reload it swaps in the jobs of a freshly read config.
+thread looks at it a few times a second: on stop it shuts the scheduler down,
+letting the job in flight finish its batch (every call in it has a timeout,
+and retry waits end once the generation's stop event is set); on reload it
+swaps in the jobs of a freshly read config.
 
 A *generation* is the set of jobs built from one config, with the stop event
 they watch and what to close when they are retired.
@@ -121,8 +121,7 @@ class Scheduler:
     def __init__(self, stats: JobStats):
         self.stats = stats
         self.current: Generation | None = None
-        # Here, not at the top: `run --once` runs its jobs without a scheduler
-        # and starts faster without APScheduler's imports.
+        # Here: `run --once` runs jobs without a scheduler, faster without its imports.
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -201,6 +200,7 @@ class Scheduler:
             new.close()
             return False
         self._add(new)
+        self.stats.forget(job.name for job in new.jobs)
         log.info("jobs_replaced", jobs=[job.name for job in new.jobs])
         return True
 

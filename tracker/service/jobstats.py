@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 JobObserver = Callable[[str, float, bool, bool], None]
@@ -64,3 +64,17 @@ class JobStats:
     def busy(self) -> bool:
         with self.lock:
             return bool(self.running)
+
+    def forget(self, keep: Iterable[str]) -> None:
+        """Drop what is known of every job not named in ``keep`` and not
+        running: a reload that removed a panel removes its jobs' numbers from
+        the STATUS= line and the metrics too (they would stay frozen)."""
+        kept = set(keep)
+        with self.lock:
+            gone = {*self.last_ok, *self.durations, *self.runs_by_job, *self.last_failed}
+            for name in gone - kept - set(self.running):
+                self.last_ok.pop(name, None)
+                self.durations.pop(name, None)
+                self.runs_by_job.pop(name, None)
+                self.failures_by_job.pop(name, None)
+                self.last_failed.discard(name)

@@ -1,8 +1,8 @@
 """An optional Prometheus endpoint (``[metrics] listen``) on prometheus_client.
 
-:class:`CallCounters` hangs on every PanelClient's observers and on the job
-stats (it keeps the counters and the two latency histograms);
-:func:`take_snapshot` reads the live numbers plus open orders and balances
+:class:`~tracker.service.callstats.CallCounters` (the live call counters and
+latency histograms) hangs on every PanelClient's observers and on the job
+stats; :func:`take_snapshot` reads the live numbers plus open orders and balances
 on a connection of its own; :func:`families` turns a :class:`Snapshot` into
 metric families (pure, tested with fixed numbers). :func:`build_registry`
 puts a collector of those on a private ``CollectorRegistry`` with the
@@ -15,12 +15,10 @@ process-global one, so tests and reloads never collide on names.
 
 from __future__ import annotations
 
-import bisect
 import re
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import structlog
 from prometheus_client import (
@@ -32,7 +30,6 @@ from prometheus_client import (
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
-    HistogramMetricFamily,
     InfoMetricFamily,
 )
 from prometheus_client.metrics_core import Metric
@@ -40,18 +37,13 @@ from prometheus_client.metrics_core import Metric
 from tracker import __version__
 from tracker.errors import StoreError
 from tracker.panel.statuses import ACTIVE, ORDER_STATUSES, PAUSED, TERMINAL, metrics_status
+from tracker.service.callstats import POLL_JOB, PREFIX, CallCounters
 from tracker.service.jobstats import JobStats
 from tracker.store.orders import Store
 from tracker.store.readings import latest_balances
 
 log = structlog.get_logger("tracker.metrics")
 
-PREFIX = "smm_tracker"
-# Panel calls take tens of milliseconds to their whole-call timeout (30 s).
-API_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-# A poll is one to thousands of calls.
-POLL_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
-POLL_JOB = "status:"  # the status poll's job name is "status:<panel>"
 
 
 # The ``status`` labels an open order can have: every one is shown for each
@@ -78,72 +70,6 @@ _CURRENCY = re.compile(r"[A-Za-z0-9$€£¥₽.]{1,8}")
 def currency_label(text: str | None) -> str:
     """A currency label: a short code as the panel wrote it, else ``other``."""
     return text if text and _CURRENCY.fullmatch(text) else "other"
-
-
-@dataclass
-class Histogram:
-    """Observations by label values, counted per bucket (not cumulative)."""
-
-    bounds: tuple[float, ...]
-    counts: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
-    sums: dict[tuple[str, ...], float] = field(default_factory=dict)
-
-    def observe(self, labels: tuple[str, ...], value: float) -> None:
-        counts = self.counts.setdefault(labels, [0] * (len(self.bounds) + 1))
-        counts[bisect.bisect_left(self.bounds, value)] += 1
-        self.sums[labels] = self.sums.get(labels, 0.0) + value
-
-    def copy(self) -> Histogram:
-        return Histogram(self.bounds, {k: list(v) for k, v in self.counts.items()}, dict(self.sums))
-
-    def family(self, name: str, help_text: str, labels: list[str]) -> HistogramMetricFamily:
-        family = HistogramMetricFamily(f"{PREFIX}_{name}", help_text, labels=labels)
-        for key in sorted(self.counts):
-            running, buckets = 0, []
-            for bound, n in zip((*self.bounds, float("inf")), self.counts[key], strict=True):
-                running += n
-                buckets.append(("+Inf" if bound == float("inf") else repr(bound), running))
-            family.add_metric(list(key), buckets, self.sums[key])
-        return family
-
-
-class CallCounters:
-    """API calls by (panel, action): total, failed, seconds spent, latency; poll
-    durations by panel. Thread-safe."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.calls: Counter[tuple[str, str]] = Counter()
-        self.failures: Counter[tuple[str, str]] = Counter()
-        self.seconds: dict[tuple[str, str], float] = {}
-        self.latency = Histogram(API_BUCKETS)  # by (panel, action, outcome)
-        self.polls = Histogram(POLL_BUCKETS)  # by (panel,)
-
-    def observe(self, panel: str, action: str, ok: bool, seconds: float) -> None:
-        """A PanelClient observer: count one HTTP call."""
-        key = (panel, action)
-        with self._lock:
-            self.calls[key] += 1
-            if not ok:
-                self.failures[key] += 1
-            self.seconds[key] = self.seconds.get(key, 0.0) + seconds
-            self.latency.observe((panel, action, "ok" if ok else "failed"), seconds)
-
-    def observe_job(self, job: str, seconds: float, ok: bool, stopped: bool) -> None:
-        """A JobStats observer: time each status poll that ran to its end."""
-        if job.startswith(POLL_JOB) and not stopped:
-            with self._lock:
-                self.polls.observe((job[len(POLL_JOB) :],), seconds)
-
-    def snapshot(self) -> CallCounters:
-        copy = CallCounters()
-        with self._lock:
-            copy.calls = Counter(self.calls)
-            copy.failures = Counter(self.failures)
-            copy.seconds = dict(self.seconds)
-            copy.latency = self.latency.copy()
-            copy.polls = self.polls.copy()
-        return copy
 
 
 @dataclass
@@ -269,13 +195,20 @@ def take_snapshot(
     """
     open_orders: dict[tuple[str, str], int] | None = None
     balances: list[tuple[str, str, float]] | None = None
+    panels = tuple(panels)
     if reader is not None:
         try:
             open_orders = reader.open_counts()
             balances = latest_balances(reader)
         except StoreError as exc:
             log.warning("metrics_database_unreadable", error=str(exc))
-    return Snapshot(open_orders, balances, calls.snapshot(), jobs.snapshot(), tuple(panels))
+    if panels:  # the configured panels only: a removed one's rows stay in the database
+        if open_orders is not None:
+            open_orders = {k: n for k, n in open_orders.items() if k[0] in panels}
+        if balances is not None:
+            balances = [b for b in balances if b[0] in panels]
+    counts = calls.snapshot(panels or None)
+    return Snapshot(open_orders, balances, counts, jobs.snapshot(), panels)
 
 
 class _Collector:

@@ -21,8 +21,9 @@ from tracker.config.model import Config
 from tracker.errors import ConfigError, StoreError, TrackerError
 from tracker.jobs.tracker import Tracker
 from tracker.rules.episodes import Alert
+from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats, select_jobs, serve
-from tracker.service.metrics import CallCounters, build_registry, take_snapshot
+from tracker.service.metrics import build_registry, take_snapshot
 from tracker.service.metrics_http import MetricsServer
 from tracker.service.notify import STATUS_EVERY, Notifier, status_line
 from tracker.service.signals import Signals
