@@ -45,7 +45,6 @@ from tracker.store.readings import latest_balances
 log = structlog.get_logger("tracker.metrics")
 
 
-
 # The ``status`` labels an open order can have: every one is shown for each
 # configured panel, 0 when no order has it.
 OPEN_LABELS = (
