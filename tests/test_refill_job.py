@@ -229,3 +229,81 @@ def test_refills_listing_explains_an_empty_result_and_a_bad_panel(world):
     )
     bad = w.cli("refills", "--panel", "nope")
     assert bad.exit_code == 2 and "no panel named 'nope'" in bad.output
+
+
+class ForgetfulPanel(SimulatedPanel):
+    """A clone that says "Refill not found" for the refill IDs in ``lost``, or
+    for every refill while ``forget_all`` is set."""
+
+    lost: set[int] = set()
+    forget_all = False
+
+    def _refill_spelled(self, token: str, now: float) -> str | None:
+        if self.forget_all or token in {str(i) for i in self.lost}:
+            return None
+        return super()._refill_spelled(token, now)
+
+
+def _two_refills(w: World) -> tuple[str, str]:
+    """Refill two orders; return (the one Rejected by now, the one still running)."""
+    w.sync_services()
+    done, running = completed_a_day_ago(w, SERVICE_FOLLOWERS, SERVICE_FOLLOWERS)
+    w.panel.drop(running, 30)  # its refill has something to restore: it runs longer
+    assert w.round()
+    w.clock.advance(90)
+    assert w.round()
+    closed, open_ = w.requests(done)[-1], w.requests(running)[-1]
+    assert closed["status"] == "Rejected" and open_["status"] == "In progress"
+    return closed["refill_id"], open_["refill_id"]
+
+
+def test_a_panel_forgetting_every_refill_does_not_close_them_while_it_answered_one_lately(world):
+    # "Refill not found" for every refill, the one it answered an hour ago too:
+    # the panel's trouble, not the refills'. Closed as Unknown they would stop
+    # blocking their orders and second (not idempotent) refills would be asked.
+    w = world(panel_class=ForgetfulPanel)
+    _, running = _two_refills(w)
+    w.panel.forget_all = True
+    for _ in range(5):
+        w.clock.advance(H)
+        assert w.round()
+    row = refill_row(w, running)
+    assert row["status"] == "In progress" and row["error_count"] == 0
+    assert row["error"] in ("Refill not found", "Incorrect refill ID")
+    w.panel.forget_all = False
+    w.clock.advance(H)
+    assert w.round()
+    row = refill_row(w, running)
+    assert row["status"] == "Completed" and row["error"] is None
+
+
+def test_a_panel_forgetting_every_refill_for_a_day_has_them_closed(world):
+    # Nothing vouches for the panel any more, and refills it really purged
+    # must not block their orders for ever: they close as Unknown, as before.
+    w = world(panel_class=ForgetfulPanel)
+    _, running = _two_refills(w)
+    w.panel.forget_all = True
+    w.clock.advance(DAY + H)
+    for _ in range(3):
+        assert w.round()
+        w.clock.advance(H)
+    assert refill_row(w, running)["status"] == "Unknown"
+
+
+def test_a_refill_the_panel_lost_alone_is_closed_as_unknown(world):
+    w = world(panel_class=ForgetfulPanel)
+    _, running = _two_refills(w)
+    w.panel.lost = {int(running)}  # it still answers the other one
+    for _ in range(3):
+        w.clock.advance(H)
+        assert w.round()
+    row = refill_row(w, running)
+    assert row["status"] == "Unknown" and row["error"] in (
+        "Refill not found",
+        "Incorrect refill ID",
+    )
+
+
+def refill_row(w: World, refill_id: str) -> dict:
+    (row,) = w.store.rows("SELECT * FROM refills WHERE refill_id = ?", [refill_id])
+    return row

@@ -238,3 +238,11 @@ def test_a_busy_panel_or_an_empty_item_never_closes_a_refill(error):
         changes = followed(row, RefillStatus("9", error=error))
         row = {**row, **changes}
     assert row["status"] == "Pending" and row["error"] == error and row["error_count"] == 0
+
+
+def test_an_error_the_panel_also_gives_for_its_witness_is_kept_but_not_counted():
+    row = {"status": "In progress", "error_count": 1}
+    changes = followed(row, RefillStatus("9", error="Refill not found"), trusted=False)
+    assert changes == {"error": "Refill not found"}
+    counted = followed(row, RefillStatus("9", error="Refill not found"))
+    assert counted["error_count"] == 2 and "status" not in counted

@@ -3,6 +3,16 @@
 Open refills are read from SQLite 100 at a time (the API's limit per call);
 each answer is committed before the next batch is read. A panel that rejects
 multi-ID calls is asked one refill at a time from then on.
+
+An answer saying every refill of a call is lost ("Refill not found", "Error",
+none listed) counts towards closing them as Unknown only while the panel is
+known to answer refill_status: it reported a status in this run, or the
+newest other refill it answered with a status in the last WITNESS_WITHIN (a
+witness) comes back with one when asked once. Otherwise the errors are the
+panel's, not the refills': they are kept on the rows, uncounted, and
+``refill_status_not_trusted`` is logged. With no witness (a panel that has
+said nothing else for a day) they count, as before: a refill purged by the
+panel must not block its order for ever.
 """
 
 from __future__ import annotations
@@ -10,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -25,12 +35,15 @@ from tracker.errors import (
 from tracker.jobs.refill_requests import MAX_FAILED_CALLS, PanelModes, multi_unsupported
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillStatus
-from tracker.rules.refills import followed
+from tracker.rules.refills import NOT_IN_ANSWER, followed, reported, says_lost
 from tracker.store.capabilities import is_unsupported
 from tracker.store.orders import Store
-from tracker.store.refills import open_refills, update_refills
+from tracker.store.refills import open_refills, update_refills, witness_refill
 
 log = structlog.get_logger("tracker.refill")
+
+# A refill answered with a status this recently vouches for the panel's errors.
+WITNESS_WITHIN = timedelta(days=1)
 
 
 @dataclass
@@ -43,6 +56,7 @@ class FollowResult:
     gave_up: bool = False  # the panel is unreachable or refused the key: try next run
     # The panel's words when it turned out to have no refill_status action at all.
     unsupported: str | None = None
+    trusted: bool | None = None  # its errors vouched for this run (None: not asked yet)
 
     @property
     def ok(self) -> bool:
@@ -79,7 +93,8 @@ def follow_refills(
             if result.gave_up or result.unsupported or len(result.errors) >= MAX_FAILED_CALLS:
                 break
             continue
-        updates = {r["id"]: followed(r, reports.get(r["refill_id"])) for r in rows}
+        trusted = _trusted(store, client, reports, [r["refill_id"] for r in rows], clock(), result)
+        updates = {r["id"]: followed(r, reports.get(r["refill_id"]), trusted=trusted) for r in rows}
         changes = update_refills(store, updates, clock())
         result.checked += len(rows)
         result.changes.extend(changes)
@@ -94,6 +109,38 @@ def follow_refills(
         errors=len(result.errors),
     )
     return result
+
+
+def _trusted(
+    store: Store,
+    client: PanelClient,
+    reports: dict[str, RefillStatus],
+    asked: list[str],
+    now: datetime,
+    result: FollowResult,
+) -> bool:
+    """Return whether the errors in ``reports`` (the answer about the refills
+    ``asked``) may count against their refills (see the module's docstring);
+    once known, the answer holds for the rest of the run."""
+    if any(reported(r) for r in reports.values()):
+        result.trusted = True
+    if result.trusted is not None or not any(says_lost(reports.get(i)) for i in asked):
+        return result.trusted is not False
+    witness = witness_refill(store, client.name, now - WITNESS_WITHIN, asked)
+    if witness is None:
+        return True
+    result.calls += 1
+    try:
+        report = client.refill_status(witness)
+    except StopRequested:
+        raise
+    except PanelError as exc:
+        report = RefillStatus(witness, error=str(exc))
+    result.trusted = reported(report)
+    if not result.trusted:
+        error = report.error or NOT_IN_ANSWER
+        log.warning("refill_status_not_trusted", panel=client.name, witness=witness, error=error)
+    return result.trusted
 
 
 def _ask(

@@ -223,15 +223,35 @@ def refused(error: str) -> dict[str, Any]:
     return {"refill_id": None, "status": REFUSED, "error": error, "permanent": 0}
 
 
-def followed(row: dict[str, Any], report: RefillStatus | None) -> dict[str, Any]:
+def reported(report: RefillStatus | None) -> bool:
+    """Return whether the panel reported a status for the refill."""
+    return report is not None and report.error is None and report.status is not None
+
+
+def says_lost(report: RefillStatus | None) -> bool:
+    """Return whether the panel's report counts towards closing the refill as
+    Unknown: an error about it (``Refill not found``) or no item for it; not
+    busy words, nor an item saying nothing."""
+    if reported(report):
+        return False
+    error = report.error if report is not None and report.error else NOT_IN_ANSWER
+    return not (is_busy(error) or error.startswith(NO_REFILL_STATUS))
+
+
+def followed(
+    row: dict[str, Any], report: RefillStatus | None, *, trusted: bool = True
+) -> dict[str, Any]:
     """Given an open ``refills`` row and the panel's report on it (None: left
     out of the answer), return the fields to update.
 
     A status replaces the old one and clears the error. An error (``Refill not
     found``) is kept with a counter; after NOT_FOUND_CONFIRMATIONS in a row the
-    refill is closed as Unknown so it stops blocking the order.
+    refill is closed as Unknown so it stops blocking the order. With
+    ``trusted`` False (the panel failed a refill it answered before: its errors
+    are about itself, not this refill) the error is kept but not counted.
     """
-    if report is not None and report.error is None and report.status is not None:
+    if reported(report):
+        assert report is not None
         return {
             "status": report.status,
             "raw_status": report.raw_status,
@@ -239,9 +259,10 @@ def followed(row: dict[str, Any], report: RefillStatus | None) -> dict[str, Any]
             "error_count": 0,
         }
     error = report.error if report is not None and report.error else NOT_IN_ANSWER
-    if is_busy(error) or error.startswith(NO_REFILL_STATUS):
-        # The panel busy, or an item saying nothing: no news of the refill. It
-        # stays open (closing it would let a second refill be asked for).
+    if not (trusted and says_lost(report)):
+        # The panel busy, an item saying nothing, or a panel failing every
+        # refill: no news of this one. It stays open (closing it would let a
+        # second refill be asked for).
         return {"error": error}
     count = int(row.get("error_count") or 0) + 1
     changes: dict[str, Any] = {"error": error, "error_count": count}

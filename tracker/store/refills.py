@@ -231,6 +231,20 @@ def open_refills(store: Store, panel: str, *, after: int, limit: int) -> list[di
     )
 
 
+def witness_refill(store: Store, panel: str, since: datetime, besides: Sequence[str]) -> str | None:
+    """Return the newest refill ID the panel answered with a status at or after
+    ``since`` (open or closed, error-free since), not one of ``besides``;
+    None when there is none."""
+    rows = store.tuples(
+        "SELECT refill_id FROM refills WHERE panel = ? AND refill_id IS NOT NULL "
+        "AND raw_status IS NOT NULL AND error IS NULL AND updated_at >= ? "
+        f"AND refill_id NOT IN ({_marks(besides) if besides else 'NULL'}) "
+        "ORDER BY id DESC LIMIT 1",
+        [panel, iso(since), *besides],
+    )
+    return str(rows[0][0]) if rows else None
+
+
 # --- reading -------------------------------------------------------------------
 
 
