@@ -138,3 +138,28 @@ def test_once_per_episode_survives_a_restart(tmp_path: Path, clock: Any) -> None
     assert [r["kind"] for r in alerts_since(store, None)] == ["balance_low", "balance_recovered"]
     assert load_episode(store, "main", "balance_low") == (False, None, None)
     assert open_episodes(store) == []
+
+
+def test_a_recovery_the_database_could_not_store_is_stored_later_not_raised_again(
+    tmp_path: Path, clock: Any
+) -> None:
+    import sqlite3
+
+    store = Store(tmp_path / "t.db", busy_timeout=0.1)
+    with capture_logs() as logs:
+        first = Alerter(store, clock=clock)
+        first.update("main", "balance_low", low_judge(True))
+        holder = sqlite3.connect(tmp_path / "t.db")
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        first.update("main", "balance_low", low_judge(False))  # recovered: not stored
+        holder.rollback()
+        holder.close()
+        first.update("main", "balance_low", low_judge(False))  # the next run stores it
+        store.close()
+        store = Store(tmp_path / "t.db")  # the daemon restarts
+        second = Alerter(store, clock=clock)
+        second.update("main", "balance_low", low_judge(False))
+    assert "alert_not_stored" in [e["event"] for e in logs]
+    assert load_episode(store, "main", "balance_low") == (False, None, None)
+    assert open_episodes(store) == []
+    assert [r["kind"] for r in alerts_since(store, None)] == ["balance_low", "balance_recovered"]

@@ -102,6 +102,10 @@ class Alerter:
         self.clock = clock
         self._lock = threading.RLock()
         self._episodes: dict[tuple[str, str], Episode] = {}
+        # Episodes whose new state (and the alert that came with it) could not
+        # be stored (database busy, full): stored at the next update, so a
+        # restart does not reopen them and raise their alert again.
+        self._unsaved: dict[tuple[str, str], tuple[Episode, Alert | None]] = {}
 
     def raise_alert(self, alert: Alert) -> Alert:
         """Raise an alert that has no episode (each one is news)."""
@@ -134,17 +138,35 @@ class Alerter:
         episode is stored on its own. Return the alert raised, if any.
         """
         with self._lock:
+            self._save_unsaved()
             before = self.episode(panel, kind)
             after, alert = judge(before)
-            self._episodes[(panel, kind)] = after
+            key = (panel, kind)
+            self._episodes[key] = after
             state = (panel, kind, after)
             if alert is not None:
-                return raise_alert(
+                alert = raise_alert(
                     alert, store=self.store, sink=self.sink, clock=self.clock, episode=state
                 )
+                if alert.id is None and self.store is not None:
+                    self._unsaved[key] = (after, alert)
+                return alert
             if after != before and self.store is not None:
-                try:
-                    store_alerts.save_episode(self.store, state)
-                except (StoreError, sqlite3.Error) as exc:
-                    log.error("alert_state_not_stored", panel=panel, kind=kind, error=str(exc))
+                self._unsaved[key] = (after, self._unsaved.get(key, (after, None))[1])
+                self._save_unsaved(first=key)
             return None
+
+    def _save_unsaved(self, first: tuple[str, str] | None = None) -> None:
+        """Store the episodes whose state could not be stored before; a failure
+        is logged once per episode (``first``: the one just changed)."""
+        for (panel, kind), (episode, alert) in list(self._unsaved.items()):
+            try:
+                if alert is not None:
+                    store_alerts.record_alert(self.store, alert, (panel, kind, episode))
+                else:
+                    store_alerts.save_episode(self.store, (panel, kind, episode))
+            except (StoreError, sqlite3.Error) as exc:
+                if first is not None:
+                    log.error("alert_state_not_stored", panel=panel, kind=kind, error=str(exc))
+                return
+            del self._unsaved[(panel, kind)]
