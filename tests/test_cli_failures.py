@@ -211,6 +211,24 @@ def test_an_empty_redirect_names_the_url_and_where_it_points(cli_for):
     ), result.output
 
 
+@pytest.mark.parametrize("command", [["cancel", "--yes", "6"], ["refill", "6", "--force"]])
+def test_a_redirect_to_a_url_holding_the_key_is_shown_and_stored_without_it(
+    cli_for, tmp_path, command
+):
+    import base64
+
+    encoded = base64.b64encode(KEY.encode()).decode()
+    moved = Reply(b"", 302, {"Location": f"https://panel.test/login?k={encoded}&key={KEY}"})
+    with HostileServer(lambda form: moved) as server:
+        assert cli_for(server.url, "track", "6").exit_code == 0
+        result = cli_for(server.url, *command)
+    assert result.exit_code == 1, result.output
+    assert "moved to https://panel.test/login?k=" in result.output
+    assert KEY not in result.output and encoded not in result.output, result.output
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("*.db*"))
+    assert KEY.encode() not in stored and encoded.encode() not in stored
+
+
 def test_a_currency_with_escapes_is_shown_escaped_in_the_summary_and_the_log(cli_for):
     def respond(form: dict[str, str]) -> Reply:
         if form.get("action") == "balance":

@@ -30,7 +30,7 @@ from tracker.errors import (
 )
 from tracker.panel import deadline, failures, parse, refusals, values
 from tracker.panel.body import Document
-from tracker.redact import scrub_bytes
+from tracker.redact import scrub, scrub_bytes
 
 log = structlog.get_logger("tracker.client")
 
@@ -195,7 +195,8 @@ class Transport(Generic[P]):
                 raise TransientError(detail, maybe_sent=True, panel=panel, action=action)
             # An empty redirect or error page: say where it came from (and where to).
             detail = failures.describe_status(code, body, self.panel.url)
-            raise BadAnswerError(detail + failures.moved_to(response), panel=panel, action=action)
+            moved = self._scrub_text(failures.moved_to(response))  # the key may be in it
+            raise BadAnswerError(detail + moved, panel=panel, action=action)
         if document.noise:
             self._prints_notices(document.noise)
         data = document.data
@@ -235,6 +236,12 @@ class Transport(Generic[P]):
         if len(key) < 4:  # a 1-3 character "key" would blank out ordinary text
             return body
         return scrub_bytes(body, [key])
+
+    def _scrub_text(self, text: str) -> str:
+        """Given text from the answer's headers (a redirect's Location), return
+        it with the key blanked out like the body's."""
+        key = self.panel.key.reveal()
+        return text if len(key) < 4 else scrub(text, [key])
 
     def _call(
         self, action: str, fields: dict[str, str] | None = None, *, idempotent: bool = True
