@@ -153,3 +153,40 @@ def test_a_failed_write_names_the_file_nobody_may_write(setup, monkeypatch):
     result = cli("track", "5")
     assert result.exit_code == 1
     assert f"cannot write {target} (owner " in result.output
+
+
+@pytest.mark.parametrize("command", [*READ_COMMANDS, ("track", "5"), ("run", "--once")])
+def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path, monkeypatch, command):
+    # A mistyped [database] path must not get the tracker's schema (or WAL
+    # mode) added to someone else's file.
+    import sqlite3
+
+    from simconfig import OFFLINE_CONFIG, TEST_KEY
+
+    other = sqlite3.connect(tmp_path / "t.db")
+    other.execute("CREATE TABLE foo (x)")
+    other.execute("INSERT INTO foo VALUES (1)")
+    other.commit()
+    other.close()
+    before = _snapshot(tmp_path)
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": TEST_KEY})
+    result = cli(*[("5" if a == "ORDER" else a) for a in command])
+    assert result.exit_code != 0, result.output
+    assert "is not an smm-tracker database (it holds other tables: foo)" in result.output
+    after = _snapshot(tmp_path)
+    after.pop("t.db.lock", None)  # run's own lock file, beside the database
+    del after["tracker.toml"]
+    assert after == before
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS)
+def test_an_empty_file_is_no_database_yet_for_a_read_command(tmp_path, monkeypatch, command):
+    from simconfig import OFFLINE_CONFIG
+
+    (tmp_path / "t.db").write_bytes(b"")
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG)
+    result = cli(*[("5" if a == "ORDER" else a) for a in command])
+    assert result.exit_code == 1, result.output
+    assert "no database at" in result.output
+    assert (tmp_path / "t.db").read_bytes() == b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.db", "tracker.toml"]

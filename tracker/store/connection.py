@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from tracker.errors import StoreError
 from tracker.store.causes import open_failure, write_cause
-from tracker.store.schema import MIGRATION_SET, MIGRATIONS
+from tracker.store.schema import MIGRATIONS, applied_migrations, refuse_foreign
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -134,11 +134,17 @@ class Connection:
         try:
             conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
             self.conn = conn
+            applied = applied_migrations(conn)
+            if not applied:  # before any pragma: another program's file stays as it is
+                try:
+                    refuse_foreign(conn, self.path)
+                except StoreError:
+                    conn.close()
+                    raise
             conn.execute("PRAGMA foreign_keys = ON")
             if str(path) != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
-            applied = _applied(conn)
             newer = sorted(applied - set(MIGRATIONS))
             if newer:
                 # Its schema may hold what this version would break: read it,
@@ -281,7 +287,14 @@ def open_read_only(path: Path, timeout: float) -> sqlite3.Connection | None:
                 timeout=timeout,
                 check_same_thread=False,
             )
-            current = _schema_current(conn)
+            applied = applied_migrations(conn)
+            if not applied:
+                try:
+                    refuse_foreign(conn, path)
+                finally:
+                    conn.close()
+                raise StoreError.no_database(path)  # an empty file: nothing tracked yet
+            current = set(MIGRATIONS) <= applied
             break
         except sqlite3.Error as exc:
             if conn is not None:
@@ -299,21 +312,3 @@ def open_read_only(path: Path, timeout: float) -> sqlite3.Connection | None:
         f"database {path} needs an upgrade this read-only command cannot make ({cause}); "
         "run a write command (track, run --once) where it can be written"
     )
-
-
-def _applied(conn: sqlite3.Connection) -> set[str]:
-    """Return the names of the migrations applied to the database (none when new)."""
-    try:
-        return {
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
-            )
-        }
-    except sqlite3.OperationalError:  # a new database: no migrations table yet
-        return set()
-
-
-def _schema_current(conn: sqlite3.Connection) -> bool:
-    """Return True when every migration this version knows is applied."""
-    return set(MIGRATIONS) <= _applied(conn)

@@ -12,7 +12,10 @@ what sqlite-utils registers.
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
+
+from tracker.errors import StoreError
 
 MIGRATION_SET = "smm-tracker"
 
@@ -24,3 +27,35 @@ def _migration_names() -> tuple[str, ...]:
 
 
 MIGRATIONS = _migration_names()
+
+
+def applied_migrations(conn: sqlite3.Connection) -> set[str]:
+    """Return the names of the migrations applied to the database (none when new)."""
+    try:
+        return {
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", (MIGRATION_SET,)
+            )
+        }
+    except sqlite3.OperationalError:  # a new database: no migrations table yet
+        return set()
+
+
+def refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
+    """Given a database no smm-tracker migration was applied to, raise StoreError
+    when it holds tables all the same: another program's file, which the
+    tracker must not add its schema to (a mistyped ``[database] path``)."""
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite%' ORDER BY name LIMIT 4"
+        )
+    ]
+    if names:
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        raise StoreError(
+            f"database {path} is not an smm-tracker database (it holds other tables: "
+            f"{shown}); check [database] path or --database"
+        )
