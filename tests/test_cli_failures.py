@@ -10,17 +10,24 @@ reads.
 from __future__ import annotations
 
 import json
+import os
 import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hostile import HostileServer, Reply, json_reply
 from simconfig import sim_config
 
+import tracker
 from tracker.cli.main import main
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-Fail7Qw2Er9Ty4Ui"
+SOURCE = str(Path(tracker.__file__).parents[1])  # this tree's tracker, in a subprocess too
 
 
 @pytest.fixture
@@ -253,3 +260,32 @@ def test_the_reason_an_order_stopped_is_shown_escaped_when_it_resumes(cli_for, e
     result = cli_for(evil.url, "track", "7")
     assert result.exit_code == 0, result.output
     assert "had stopped (untracked by you: bad\\nline\\x1b[2J)" in result.output, result.output
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_cancel_answers_are_stored_when_the_output_cannot_be_written(tmp_path):
+    # The panel acted: what it said is kept even if stdout (a full disk, a
+    # closed pipe) cannot take the lines.
+    panel = SimulatedPanel(key=KEY, seed=3)
+    server = PanelServer(panel).start()
+    try:
+        ids = [str(i) for i in panel.seed_orders(2, status="Pending")]
+        (tmp_path / "tracker.toml").write_text(sim_config(server.url, panel="retries = 0"))
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "tracker", "cancel", "--yes", *ids],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
+                cwd=tmp_path,
+                timeout=60,
+            )
+    finally:
+        server.stop()
+    assert done.returncode == 1
+    assert done.stderr == "smm-tracker: cannot write the output: No space left on device\n"
+    conn = sqlite3.connect(tmp_path / "t.db")
+    stored = conn.execute("SELECT order_id, result FROM cancels ORDER BY order_id").fetchall()
+    conn.close()
+    assert stored == [(int(i), "Accepted") for i in ids]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import click
@@ -34,20 +35,22 @@ def _ask(ids: list[int], panel: str) -> bool:
         return False
 
 
-def cancel_orders(client: PanelClient, ids: list[int]) -> list[tuple[int, str, str | None]]:
-    """Given a panel client and order IDs, cancel them <=100 per call; return
-    (order_id, result, error) for every ID, in the order given."""
-    results: list[tuple[int, str, str | None]] = []
+def cancel_orders(
+    client: PanelClient, ids: list[int]
+) -> Iterator[list[tuple[int, str, str | None]]]:
+    """Given a panel client and order IDs, cancel them <=100 per call; yield
+    each call's (order_id, result, error) for its IDs, in the order given."""
     for start in range(0, len(ids), MAX_IDS):
         chunk = ids[start : start + MAX_IDS]
         try:
             answers = {a.order_id: a for a in client.cancel(chunk)}
         except PanelAnswerError as exc:  # the panel refused the whole call
-            results.extend((i, REFUSED, exc.detail) for i in chunk)
+            yield [(i, REFUSED, exc.detail) for i in chunk]
             continue
         except PanelError as exc:  # no usable answer: it may or may not have happened
-            results.extend((i, UNKNOWN, str(exc)) for i in chunk)
+            yield [(i, UNKNOWN, str(exc)) for i in chunk]
             continue
+        results: list[tuple[int, str, str | None]] = []
         for order_id in chunk:
             answer = answers.get(order_id)
             if answer is None:
@@ -58,7 +61,17 @@ def cancel_orders(client: PanelClient, ids: list[int]) -> list[tuple[int, str, s
                 results.append((order_id, UNKNOWN, answer.error))
             else:
                 results.append((order_id, REFUSED, answer.error or "refused"))
-    return results
+        yield results
+
+
+def _show(order_id: int, result: str, raw: str | None) -> None:
+    error = safe_text(raw, 200)  # the panel's words: no terminal escapes
+    if result == ACCEPTED:
+        click.echo(f"#{order_id}  canceled (the panel accepted; status follows on its next check)")
+    elif result == REFUSED:
+        click.echo(f"#{order_id}  refused: {error}")
+    else:
+        click.echo(f"#{order_id}  unknown: {error} - check the panel")
 
 
 @main.command()
@@ -84,21 +97,17 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     from tracker.panel.client import PanelClient  # httpx costs start-up; only here
 
     client = PanelClient(panel_config)
+    results: list[tuple[int, str, str | None]] = []
     try:
-        results = cancel_orders(client, ids)
+        for answered in cancel_orders(client, ids):
+            # Stored before shown: a closed pipe or a full disk under stdout
+            # must not cost the record of what the panel did.
+            record_cancels(store, name, answered, utcnow())
+            results.extend(answered)
+            for order_id, result, raw in answered:
+                _show(order_id, result, raw)
     finally:
         client.close()
-    for order_id, result, raw in results:
-        error = safe_text(raw, 200)  # the panel's words: no terminal escapes
-        if result == ACCEPTED:
-            click.echo(
-                f"#{order_id}  canceled (the panel accepted; status follows on its next check)"
-            )
-        elif result == REFUSED:
-            click.echo(f"#{order_id}  refused: {error}")
-        else:
-            click.echo(f"#{order_id}  unknown: {error} - check the panel")
-    record_cancels(store, name, results, utcnow())
     if any(r == ACCEPTED for _, r, _ in results) and is_unsupported(store, name, "cancel"):
         learn(store, name, "cancel", True, "a cancel was accepted", utcnow())
         click.echo(f"{name} accepts cancels again: the automation may send them")
