@@ -35,6 +35,17 @@ def test_orders_come_by_panel_then_newest_first_across_pages(store, clock):
     assert panels(store) == ["a", "b"]
 
 
+def test_one_panels_many_orders_never_hide_anothers_newest(store, clock):
+    # "Newest first" across panels is by when each order was first seen: the
+    # order tracked last on zeta comes before alpha's 150 older ones.
+    store.track("alpha", list(range(1000, 1150)), clock())
+    clock.advance(60)
+    store.track("zeta", [5000001], clock())
+    got = [(r["panel"], r["order_id"]) for r in iter_orders(store, limit=3, chunk=2)]
+    assert got == [("zeta", 5000001), ("alpha", 1149), ("alpha", 1148)]
+    assert len(list(iter_orders(store))) == 151
+
+
 def test_orders_filtered_by_status_including_no_status_yet(store, clock):
     store.track("a", list(range(1, 8)), clock())
     reports = {i: OrderStatus(i, status="Completed" if i % 2 else "Pending") for i in range(1, 6)}

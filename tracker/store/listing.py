@@ -6,7 +6,9 @@ rows come at once and memory stays flat however many orders there are.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
+from itertools import islice
 from typing import Any
 
 from tracker.store.connection import Connection as Store
@@ -23,11 +25,13 @@ def iter_orders(
     limit: int | None = None,
     chunk: int = 500,
 ) -> Iterator[dict[str, Any]]:
-    """Given a store, yield its tracked orders by panel name, newest (highest ID)
-    first, at most ``limit`` of them; ``status`` "-" means no status yet,
-    "untracked" the orders the user stopped (``untrack``).
+    """Given a store, yield its tracked orders newest first, at most ``limit``
+    of them; ``status`` "-" means no status yet, "untracked" the orders the
+    user stopped (``untrack``).
 
-    Rows are read ``chunk`` at a time, one panel after another.
+    Within a panel, newest is the highest ID; the panels' orders are merged by
+    when each was first seen (``created_at``), so one panel's many orders
+    never hide another's newest. Rows are read ``chunk`` at a time per panel.
     """
     where = ""
     params: list[Any] = []
@@ -37,22 +41,31 @@ def iter_orders(
         where = "AND stopped_by = 'user'"
     elif status is not None:
         where, params = "AND status = ?", [status]
-    left = limit
-    for name in [panel] if panel is not None else panels(store):
-        before = 2**63 - 1
-        while left is None or left > 0:
-            size = chunk if left is None else min(chunk, left)
-            rows = store.rows(
-                f"SELECT * FROM orders WHERE panel = ? {where} AND order_id < ? "
-                "ORDER BY order_id DESC LIMIT ?",
-                [name, *params, before, size],
-            )
-            yield from rows
-            if left is not None:
-                left -= len(rows)
-            if len(rows) < size:
-                break
-            before = rows[-1]["order_id"]
+    size = chunk if limit is None else max(1, min(chunk, limit))
+    names = [panel] if panel is not None else panels(store)
+    streams = [_newest(store, name, where, params, size) for name in names]
+    if len(streams) == 1:
+        merged: Iterator[dict[str, Any]] = streams[0]
+    else:
+        merged = heapq.merge(*streams, key=lambda row: row["created_at"] or "", reverse=True)
+    yield from islice(merged, limit)
+
+
+def _newest(
+    store: Store, panel: str, where: str, params: list[Any], size: int
+) -> Iterator[dict[str, Any]]:
+    """Yield a panel's orders matching ``where``, highest ID first, ``size`` per read."""
+    before = 2**63 - 1
+    while True:
+        rows = store.rows(
+            f"SELECT * FROM orders WHERE panel = ? {where} AND order_id < ? "
+            "ORDER BY order_id DESC LIMIT ?",
+            [panel, *params, before, size],
+        )
+        yield from rows
+        if len(rows) < size:
+            return
+        before = rows[-1]["order_id"]
 
 
 def panels(store: Store) -> list[str]:
