@@ -24,7 +24,7 @@ from tracker.clock import Clock
 from tracker.errors import AuthError, PanelError, StopRequested, TransientError
 from tracker.jobs.asking import Answer, ask_batch
 from tracker.panel.client import PanelClient
-from tracker.rules.transitions import Cadence
+from tracker.rules.transitions import Cadence, horizons
 from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.poll")
@@ -88,8 +88,13 @@ def poll_panel(
     started = clock()
     began, cpu = time.perf_counter(), time.process_time()
     witness = store.known_order(panel.name)  # see ask_batch
+    ahead = horizons(cadence)
+    if not everything and (count := store.ahead_count(panel.name, started, ahead)):
+        # Stamped by a clock since set back (or under a longer status_max_every):
+        # waiting for the clock to catch up would leave them unchecked for that long.
+        log.warning("next_checks_beyond_schedule", panel=panel.name, orders=count)
     source: Iterator[list[int]] | None = store.due_order_ids(
-        panel.name, started, panel.max_batch, everything=everything
+        panel.name, started, panel.max_batch, everything=everything, horizons=ahead
     )
     # Twice as many batches as calls may be in flight: the client's own limit
     # keeps ``concurrency`` requests on the wire, and a queued batch goes out

@@ -45,6 +45,14 @@ class Outcome:
     lost: dict[str, Any] | None = None  # the order stopped being polled: the panel lost it
 
 
+def horizons(cadence: Cadence) -> tuple[float, float]:
+    """Return the furthest ahead (seconds) any schedule puts an order's next
+    check: an order that answers, and one held back for an error (the unknown
+    backoff). A next check further ahead than that was set by a clock that has
+    since been set back: the order is due now, not when the clock catches up."""
+    return cadence.max_every, max(cadence.max_every, *UNKNOWN_BACKOFF)
+
+
 def next_check(now: datetime, last_change: datetime | None, cadence: Cadence) -> datetime:
     """Given when an order last moved, return when it should next be checked.
 

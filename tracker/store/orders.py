@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,16 @@ from tracker.store.tracking import track_orders
 
 if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
     from tracker.panel.models import OrderStatus
+
+
+# A next check beyond both horizons, or beyond the first for an order without
+# an error (the partial index orders_due holds next_check_at: a range scan).
+_AHEAD = "next_check_at > ? AND (error IS NULL OR next_check_at > ?)"
+
+
+def _beyond(now: datetime, horizons: tuple[float, float]) -> list[str]:
+    answering, erring = horizons
+    return [iso(now + timedelta(seconds=answering)), iso(now + timedelta(seconds=erring))]
 
 
 class Store(Connection):
@@ -58,10 +68,21 @@ class Store(Connection):
         return rows[0][0] if rows else None
 
     def due_order_ids(
-        self, panel: str, now: datetime, size: int, *, everything: bool = False
+        self,
+        panel: str,
+        now: datetime,
+        size: int,
+        *,
+        everything: bool = False,
+        horizons: tuple[float, float] | None = None,
     ) -> Iterator[list[int]]:
         """Yield IDs of a panel's open orders that are due, ``size`` at a time,
         streamed from SQLite (never all in memory).
+
+        With ``horizons`` (seconds: an answering order's furthest next check,
+        an erring one's; see :func:`tracker.rules.transitions.horizons`), an
+        order whose next check lies further ahead is due too: the clock was
+        set back since it was stamped (see :meth:`ahead_count`).
 
         Never-checked orders come first, then the most overdue: a poll cut
         short (a stop, a failing panel, a rate limit slower than the backlog)
@@ -95,14 +116,33 @@ class Store(Connection):
             ("", -(2**63)),
             size,
         )
+        ahead: Iterator[list[int]] = iter(())
+        if horizons is not None:
+            ahead = self._keyset(
+                f"SELECT next_check_at, order_id FROM orders WHERE panel = ? AND polling = 1 "
+                f"AND {_AHEAD} AND (next_check_at, order_id) > (?, ?) "
+                "ORDER BY next_check_at, order_id LIMIT ?",
+                [panel, *_beyond(now, horizons)],
+                ("", -(2**63)),
+                size,
+            )
         held: list[int] = []
-        for page in chain(never_checked, overdue):
+        for page in chain(never_checked, ahead, overdue):
             held.extend(page)
             while len(held) >= size:
                 yield held[:size]
                 held = held[size:]
         if held:
             yield held
+
+    def ahead_count(self, panel: str, now: datetime, horizons: tuple[float, float]) -> int:
+        """Return how many of a panel's open orders have a next check further
+        ahead than any schedule sets (``horizons``, as in :meth:`due_order_ids`)."""
+        rows = self.tuples(
+            f"SELECT count(*) FROM orders WHERE panel = ? AND polling = 1 AND {_AHEAD}",
+            [panel, *_beyond(now, horizons)],
+        )
+        return int(rows[0][0])
 
     def _keyset(
         self, sql: str, params: list[Any], start: tuple[Any, ...], size: int
