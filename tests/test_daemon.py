@@ -7,6 +7,7 @@ APScheduler; waits are bounded only to turn a hang into a failure.
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
@@ -190,3 +191,52 @@ def test_serve_closes_the_generation_when_stopped_before_ready():
     stopping: list[bool] = []
     serve(gen.generation, signals, on_stopping=lambda: stopping.append(True))
     assert stopping == [True] and gen.closed.is_set()
+
+
+def test_clock_watch_tells_a_step_from_the_clocks_running_on():
+    from tracker.service.clockstep import ClockWatch
+
+    wall, mono = [1000.0], [5.0]
+    watch = ClockWatch(lambda: wall[0], lambda: mono[0])
+    wall[0] += 0.2
+    mono[0] += 0.2
+    assert watch.stepped() is None  # both moved on together
+    wall[0] -= 3600  # set back an hour
+    assert watch.stepped() == -3600
+    assert watch.stepped() is None  # once
+    wall[0] += 86400
+    assert watch.stepped() == 86400
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_after_a_clock_step_every_job_and_the_heartbeat_run_again_at_once(monkeypatch):
+    # APScheduler keeps wall-clock run times: set back an hour, a job due
+    # every hour (and the watchdog's heartbeat) would wait an hour more.
+    import tracker.service.daemon as daemon
+
+    signals, runs, beats = Signals(), [], []
+
+    class Stepped:
+        def __init__(self) -> None:
+            self.looks = 0
+
+        def stepped(self) -> float | None:
+            self.looks += 1
+            return -3600.0 if self.looks == 5 else None
+
+    def job() -> bool:
+        runs.append(time.monotonic())
+        if len(runs) == 2:
+            signals.stop = True
+        return True
+
+    monkeypatch.setattr(daemon, "ClockWatch", Stepped)
+    generation = Generation([Job("status:x", 3600, job)], threading.Event())
+    timer = threading.Timer(WAIT, lambda: setattr(signals, "stop", True))
+    timer.start()
+    with capture_logs() as logs:
+        serve(generation, signals, heartbeat=lambda: beats.append(1), heartbeat_every=3600)
+    timer.cancel()
+    assert len(runs) == 2 and runs[1] - runs[0] < WAIT / 2
+    assert beats  # the heartbeat ran too, not an hour later
+    assert [e["seconds"] for e in logs if e["event"] == "clock_stepped"] == [-3600.0]

@@ -23,6 +23,7 @@ import structlog
 
 from tracker.errors import StopRequested
 from tracker.jobs.base import Job
+from tracker.service.clockstep import ClockWatch
 from tracker.service.jobstats import JobStats
 from tracker.service.signals import Signals
 
@@ -204,6 +205,13 @@ class Scheduler:
         log.info("jobs_replaced", jobs=[job.name for job in new.jobs])
         return True
 
+    def run_all_now(self) -> None:
+        """Have every job (the heartbeat too) run now; each then keeps its
+        interval from this run: see :mod:`tracker.service.clockstep`."""
+        now = datetime.now(UTC)
+        for job in self._scheduler.get_jobs():
+            job.modify(next_run_time=now)
+
     def shutdown(self, bound: float | None = None, *, pause: float = 0.05) -> bool:
         """Stop the current generation, wait for runs in flight, then close it.
 
@@ -266,10 +274,14 @@ def serve(
         if on_ready is not None:
             on_ready()
         next_check = time.monotonic() + check_every
+        clock = ClockWatch()
         while not signals.stop:
             # time.sleep returns at its deadline even when a signal arrives
             # (PEP 475); a fifth of a second is quick enough to react.
             time.sleep(poll_every)
+            if (jump := clock.stepped()) is not None:
+                log.warning("clock_stepped", seconds=round(jump, 1), jobs="run now")
+                scheduler.run_all_now()
             if check is not None and time.monotonic() >= next_check:
                 next_check = time.monotonic() + check_every
                 if check():
@@ -290,30 +302,14 @@ def serve(
     return clean
 
 
-def run_daemon(
-    jobs: list[Job],
-    stop: threading.Event,
-    *,
-    stats: JobStats | None = None,
-    on_ready: Callable[[], None] | None = None,
-    tick: Callable[[], None] | None = None,
-    tick_every: float = 1.0,
-) -> None:
-    """Schedule ``jobs`` (first run now) and block until ``stop`` is set.
-
-    ``tick`` runs on the main thread every ``tick_every`` seconds (status
-    updates); ``on_ready`` once the jobs are scheduled. The caller closes
-    what the jobs use.
-    """
-    stats = stats or JobStats()
+def run_daemon(jobs: list[Job], stop: threading.Event) -> None:
+    """Schedule ``jobs`` (first run now) and block until ``stop`` is set (the demo)."""
+    stats = JobStats()
     scheduler = Scheduler(stats)
     scheduler.start(Generation(jobs, stop))
     try:
-        if on_ready is not None:
-            on_ready()
-        while not stop.wait(tick_every):
-            if tick is not None:
-                tick()
+        while not stop.wait(1.0):
+            pass
     finally:
         log.info("daemon_stopping")
         scheduler.shutdown()
