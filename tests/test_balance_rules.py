@@ -113,3 +113,12 @@ def test_empty_or_negative_balance_has_nothing_left() -> None:
     runway = estimate_runway(points(3.0, 2.0, 1.0, 0.0, -1.0), -1.0)
     assert runway.seconds_left == 0.0
     assert runway.describe().startswith("nothing left")
+
+
+def test_a_last_reminder_stamped_by_a_clock_since_set_back_does_not_silence_the_next() -> None:
+    since = T0 - timedelta(hours=2)
+    episode = Episode(True, since, T0 + timedelta(days=1))  # the clock ran a day ahead
+    after, kind = judge_balance(episode, Decimal("3"), LOW, margin=0.05, remind=6 * HOUR, now=T0)
+    assert kind == BALANCE_LOW_REMINDER and after == Episode(True, since, T0)
+    _, kind = judge_balance(after, Decimal("3"), LOW, margin=0.05, remind=6 * HOUR, now=T0)
+    assert kind is None  # then on its rhythm again

@@ -56,7 +56,10 @@ def judge_balance(
     if balance > recover_level(low, margin):
         return Episode(), BALANCE_RECOVERED
     last = episode.last_sent_at or episode.since or now
-    if (now - last).total_seconds() >= remind:
+    # A last message in the future was stamped by a clock since set back: how
+    # long ago it went out is unknown, so remind now rather than stay quiet
+    # until the clock catches up.
+    if last > now or (now - last).total_seconds() >= remind:
         return Episode(True, episode.since or now, now), BALANCE_LOW_REMINDER
     return episode, None
 
