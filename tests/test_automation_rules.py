@@ -198,6 +198,17 @@ def test_reasons_not_to_reorder():
     assert reorder_plan(partial(), FOLLOWERS, listed, T0) == NOT_LISTED
 
 
+@pytest.mark.parametrize("rate", ["0", "-1.0", "-0.00001", "Infinity", "-Infinity", "NaN", "1e-12"])
+def test_a_rate_that_bounds_nothing_is_no_rate(rate):
+    # 0, below 0, not finite, or so small the cost rounds to 0: the cap bounds nothing.
+    assert reorder_plan(partial(), replace(FOLLOWERS, rate=Decimal(rate)), ON, T0) == NO_RATE
+
+
+def test_nothing_free_fits_under_the_cap():
+    assert not fits(Decimal(0), Decimal(0), Decimal(5))
+    assert not fits(Decimal(0), Decimal("-0.5"), Decimal(5))
+
+
 def test_the_cap_is_per_utc_day_and_inclusive():
     assert fits(Decimal("4.64"), Decimal("0.36"), Decimal(5))
     assert not fits(Decimal("4.65"), Decimal("0.36"), Decimal(5))

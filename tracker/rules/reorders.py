@@ -36,7 +36,10 @@ TOO_OLD = "it ended longer ago than automation.reorder_within"
 MISSING = "its service, link or quantity is unknown"
 NOTHING_LEFT = "nothing is undelivered"
 UNKNOWN_SERVICE = "its service is not in the panel's services list"
-NO_RATE = "its service has no rate: the cost cannot be checked against the cap"
+NO_RATE = (
+    "its service has no usable rate (none, 0, negative or not a number): "
+    "the cost cannot be checked against the cap"
+)
 ROUNDED_AWAY = "the remainder rounds to 0"
 ABOVE_MAX = "the remainder is above the service's max"
 CAPPED = "the daily cap would be passed"
@@ -101,6 +104,14 @@ def rounded(amount: int, step: int, mode: str) -> int:
     return -(-amount // step) * step
 
 
+def usable_rate(rate: Decimal | None) -> bool:
+    """Given a service's rate as stored, return True when a cost can be estimated
+    from it: known, finite and above 0. A rate of 0 or below (a panel's mistake or
+    a free service) would let every re-order through the daily cap for nothing,
+    or give spend back: automatic spending must stay bounded."""
+    return rate is not None and rate.is_finite() and rate > 0
+
+
 def estimated_cost(rate: Decimal, quantity: int) -> Decimal:
     """Given a service's rate (per 1000) and a quantity, return its estimated cost."""
     return (rate * quantity / 1000).quantize(_CENTS, ROUND_HALF_UP)
@@ -129,7 +140,7 @@ def reorder_plan(
         return NOTHING_LEFT
     if service is None:
         return UNKNOWN_SERVICE
-    if service.rate is None:
+    if not usable_rate(service.rate):
         return NO_RATE
     amount = rounded(left, config.reorder_step, config.reorder_round)
     if amount <= 0:
@@ -138,8 +149,12 @@ def reorder_plan(
         amount = service.min  # the panel refuses less; the customer gets a little more
     if service.max is not None and amount > service.max:
         return ABOVE_MAX
+    assert service.rate is not None  # usable_rate
+    cost = estimated_cost(service.rate, amount)
+    if cost <= 0:  # a rate so small the estimate rounds to nothing: not a bound either
+        return NO_RATE
     why = f"{PARTIAL}: {left} of {total_quantity(order.quantity, order.runs)} undelivered"
-    return Plan(amount, estimated_cost(service.rate, amount), why)
+    return Plan(amount, cost, why)
 
 
 def day_start(now: datetime) -> datetime:
@@ -150,8 +165,9 @@ def day_start(now: datetime) -> datetime:
 
 def fits(spent: Decimal, cost: Decimal, cap: Decimal) -> bool:
     """Given today's estimated spend, one more order's cost and the cap, return
-    True when placing it keeps the day's spend at or under the cap."""
-    return spent + cost <= cap
+    True when placing it keeps the day's spend at or under the cap. A cost of 0
+    or below never fits: nothing free is placed automatically."""
+    return cost > 0 and spent + cost <= cap
 
 
 def cancel_blocker(

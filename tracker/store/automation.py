@@ -182,9 +182,10 @@ def settle_interrupted(store: Connection, panel: str, before: datetime, now: dat
 
 def spent_since(store: Connection, panel: str, since: datetime, *, dry_run: bool) -> Decimal:
     """Return the estimated cost of a panel's re-orders since ``since`` that were
-    (or may have been, or in a dry run would have been) placed."""
+    (or may have been, or in a dry run would have been) placed. A cost below 0
+    (recorded before such rates were refused) counts as 0: never money back."""
     rows = store.rows(
-        f"SELECT total(estimated_cost) AS spent FROM automation_actions "
+        f"SELECT total(max(estimated_cost, 0)) AS spent FROM automation_actions "
         f"WHERE panel = ? AND action = ? AND dry_run = ? AND at >= ? "
         f"AND status IN ({_marks(SPENDING)})",
         [panel, REORDER, int(dry_run), iso(since), *SPENDING],
