@@ -10,12 +10,13 @@ import json
 from decimal import Decimal
 
 import pytest
-from refill_world import World
+from refill_world import KEY, H, World
 
 from tracker.rules.reorders import NO_RATE
 from tracker.sim.catalogue import SERVICES
 from tracker.sim.server import SERVICE_FOLLOWERS
 from tracker.store import automation as automation_sql
+from tracker.store.alerts import alerts_since
 
 REORDER = "reorder = true\nreorder_services = [1]\ndaily_cap = 1.0\n"
 
@@ -79,3 +80,94 @@ def test_a_negative_cost_recorded_earlier_never_gives_spend_back(world):
     assert w.panel.calls["add"] == len(costs)
     (today,) = json.loads(w.cli("automation", "--json").stdout)["spend"]
     assert today["spent"] == pytest.approx(sum(costs))
+
+
+# --- 2. a key refused in unknown words pauses the job; no order is marked Refused ----
+
+IP_REFUSAL = "Access denied: IP 10.1.2.3 is not whitelisted"
+CANCEL = 'cancel_pending = true\ncancel_pending_after = "24h"\n'
+
+
+def refusing_world(world, automation: str) -> World:
+    from tracker.sim.scripts import ScriptQuirks
+
+    w = world(automation=automation, script=ScriptQuirks(key_refusal=IP_REFUSAL))
+    assert w.sync_services()
+    return w
+
+
+def key_refused(w: World, refused: bool) -> None:
+    """The panel refuses the tracker's key (an IP allow-list) or accepts it again."""
+    w.panel.key = "another-key-entirely" if refused else KEY
+
+
+def auth_alerts(w: World) -> list[str]:
+    return [a["kind"] for a in alerts_since(w.store, None, limit=1000) if "auth" in a["kind"]]
+
+
+def test_a_reorder_refused_for_the_key_in_unknown_words_is_tried_again_once_accepted(world):
+    w = refusing_world(world, REORDER.replace("1.0", "100"))
+    parent = w.order(SERVICE_FOLLOWERS, "Partial")
+    w.poll()
+    key_refused(w, True)
+    assert not run(w)
+    assert w.panel.calls["add"] == 1 and w.panel.calls["balance"] >= 1  # the witness asked
+    assert actions(w, "reorder") == []  # not Refused: nothing about this order
+    assert auth_alerts(w) == ["auth_failed"]
+    assert not run(w) and w.panel.calls["add"] == 1  # paused: nothing sent
+
+    key_refused(w, False)
+    assert w.jobs["balance:sim"].run()  # the key works again: the panel resumes
+    assert run(w)
+    (row,) = actions(w, "reorder")
+    assert row["order_id"] == parent and row["status"] == "Placed"
+    assert w.store.order("sim", row["new_order_id"])["parent_order_id"] == parent
+
+
+def test_a_reorder_refused_while_the_panel_answers_otherwise_is_this_orders_refusal(world):
+    w = world(automation=REORDER.replace("1.0", "100"))
+    assert w.sync_services()
+    w.order(SERVICE_FOLLOWERS, "Partial")
+    w.poll()
+    w.panel._add = lambda form, now: {"error": "Link is private"}  # type: ignore[method-assign]
+    assert run(w)
+    (row,) = actions(w, "reorder")
+    assert row["status"] == "Refused" and row["error"] == "Link is private"
+    assert auth_alerts(w) == []
+
+
+def test_a_reorder_refused_while_the_witness_fails_too_is_tried_again(world):
+    w = refusing_world(world, REORDER.replace("1.0", "100"))
+    parent = w.order(SERVICE_FOLLOWERS, "Partial")
+    w.poll()
+    key_refused(w, True)
+    w.panel.inject("html502", count=1, action="balance")  # the witness cannot say
+    assert not run(w)
+    assert w.panel.calls["add"] == 1 and actions(w, "reorder") == []
+    key_refused(w, False)
+    w.clock.advance(600)
+    assert run(w)
+    (row,) = actions(w, "reorder")
+    assert row["order_id"] == parent and row["status"] == "Placed"
+
+
+def test_a_stale_pending_cancel_refused_for_the_key_in_unknown_words_is_sent_again(world):
+    w = refusing_world(world, CANCEL)
+    stale = [w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(2)]
+    w.poll()
+    w.clock.advance(25 * H)
+    w.poll()
+    key_refused(w, True)
+    assert not run(w)
+    assert w.panel.calls["cancel"] == 1
+    assert actions(w, "cancel") == []  # not Refused
+    assert w.store.rows("SELECT * FROM cancels") == []
+    assert auth_alerts(w) == ["auth_failed"]
+
+    key_refused(w, False)
+    assert w.jobs["balance:sim"].run()
+    assert run(w)
+    assert w.panel.calls["cancel"] == 2
+    assert [(a["order_id"], a["status"]) for a in actions(w, "cancel")] == [
+        (o, "Requested") for o in stale
+    ]

@@ -28,6 +28,7 @@ from tracker.jobs.cancels import (
     service_facts,
 )
 from tracker.jobs.stalls import service_medians, watch_stalls
+from tracker.panel.client import WholeCallRefused
 from tracker.panel.models import NewOrder
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reorders import (
@@ -172,7 +173,10 @@ class AutomationRound(PanelActions):
             return {**result, "status": DRY_RUN}
         assert order.service is not None
         try:
-            new_id = self.client.add(NewOrder(order.service, order.link, plan.quantity))
+            try:
+                new_id = self.client.add(NewOrder(order.service, order.link, plan.quantity))
+            except PanelAnswerError as exc:  # the key, this order, or a failing panel?
+                raise self.client.refusal("add", exc) from None
         except (AuthError, StopRequested, TransientError) as exc:
             # Raised for add only when the request certainly never left.
             sql.forget_unsent(self.store, [row_id])
@@ -181,7 +185,16 @@ class AutomationRound(PanelActions):
             log.warning("reorder_not_sent", panel=self.panel, order=order.order_id, error=str(exc))
             return {**result, "status": NOT_SENT, "error": exc.detail}
         except PanelError as exc:
-            status = REFUSED if isinstance(exc, PanelAnswerError) else UNKNOWN
+            if isinstance(exc, PanelAnswerError) and not isinstance(exc, WholeCallRefused):
+                # Refused while the witness failed too: nothing was placed, and
+                # nothing says it is this order's refusal. Tried at the next run.
+                sql.forget_unsent(self.store, [row_id])
+                log.warning(
+                    "reorder_not_sent", panel=self.panel, order=order.order_id, error=str(exc)
+                )
+                return {**result, "status": NOT_SENT, "error": exc.detail}
+            # A refusal while the panel answers otherwise is this order's.
+            status = REFUSED if isinstance(exc, WholeCallRefused) else UNKNOWN
             outcome = {"status": status, "error": exc.detail}
             sql.finish_action(self.store, row_id, outcome, self.clock())
             log.warning("reorder_failed", panel=self.panel, order=order.order_id, error=str(exc))

@@ -20,7 +20,7 @@ from tracker.alerts.alerter import Alerter
 from tracker.clock import parse_iso
 from tracker.config.model import AutomationConfig
 from tracker.errors import AuthError, PanelAnswerError, PanelError, StopRequested, TransientError
-from tracker.panel.client import MAX_IDS, PanelClient
+from tracker.panel.client import MAX_IDS, PanelClient, WholeCallRefused
 from tracker.rules.episodes import Alert
 from tracker.rules.losses import unsupported_alert
 from tracker.rules.reorders import (
@@ -144,7 +144,10 @@ class PanelActions:
         self, batch: list[int], rows: dict[int, int], outcomes: list[dict[str, Any]]
     ) -> bool:
         try:
-            answers = {a.order_id: a for a in self.client.cancel(batch)}
+            try:
+                answers = {a.order_id: a for a in self.client.cancel(batch)}
+            except PanelAnswerError as exc:  # the key, these orders, or a failing panel?
+                raise self.client.refusal("cancel", exc) from None
         except (AuthError, StopRequested) as exc:
             sql.forget_unsent(self.store, [rows[o] for o in batch])
             if isinstance(exc, AuthError):
@@ -158,7 +161,14 @@ class PanelActions:
                 self._settle(batch, rows, UNKNOWN, exc.detail, outcomes)
             return False
         except PanelError as exc:
-            status = REFUSED if isinstance(exc, PanelAnswerError) else UNKNOWN
+            if isinstance(exc, PanelAnswerError) and not isinstance(exc, WholeCallRefused):
+                # Refused while the witness failed too: nothing was canceled, and
+                # nothing says it is these orders' refusal. Asked again next round.
+                sql.forget_unsent(self.store, [rows[o] for o in batch])
+                log.warning("cancel_not_sent", panel=self.panel, error=str(exc))
+                return False
+            # A refusal while the panel answers otherwise is about this call.
+            status = REFUSED if isinstance(exc, WholeCallRefused) else UNKNOWN
             self._settle(batch, rows, status, exc.detail, outcomes)
             if status == REFUSED and self.client.lacks_action("cancel", exc.detail):
                 # No cancel action at all: learned, one alert, no more cancels sent.
