@@ -171,3 +171,48 @@ def test_a_stale_pending_cancel_refused_for_the_key_in_unknown_words_is_sent_aga
     assert [(a["order_id"], a["status"]) for a in actions(w, "cancel")] == [
         (o, "Requested") for o in stale
     ]
+
+
+# --- 3. an add answer naming an order already tracked is no proof of a new one ------
+
+
+def test_a_reorder_answered_with_an_order_already_tracked_leaves_that_order_alone(world):
+    w = world(automation=REORDER.replace("1.0", "100"))
+    assert w.sync_services()
+    first, second = (w.order(SERVICE_FOLLOWERS, "Partial") for _ in range(2))
+    done = w.order(SERVICE_FOLLOWERS, "Completed")
+    w.poll()
+    before = w.store.order("sim", done)
+    w.panel._add = lambda form, now: {"order": done}  # type: ignore[method-assign]
+    assert not run(w)  # outcome unknown: the run stops there
+    (row,) = actions(w, "reorder")
+    assert row["order_id"] == first and row["status"] == "Unknown"
+    assert row["new_order_id"] is None
+    assert f"answered order {done}, which is already tracked" in row["error"]
+    assert "check the panel" in row["error"]
+    assert w.store.order("sim", done) == before  # lineage and details untouched
+    assert not run(w)
+    assert [(a["order_id"], a["status"]) for a in actions(w, "reorder")] == [
+        (first, "Unknown"),
+        (second, "Unknown"),
+    ]
+    assert run(w) and w.panel.calls["add"] == 2  # each counted as sent: never again
+    assert w.store.order("sim", done) == before
+
+
+def test_one_id_answered_for_two_reorders_of_one_run_tracks_only_the_first(world):
+    w = world(automation=REORDER.replace("1.0", "100"))
+    assert w.sync_services()
+    first, second = (w.order(SERVICE_FOLLOWERS, "Partial") for _ in range(2))
+    w.poll()
+    w.panel._add = lambda form, now: {"order": 990001}  # type: ignore[method-assign]
+    assert not run(w)
+    placed, doubt = actions(w, "reorder")
+    assert (placed["order_id"], placed["status"], placed["new_order_id"]) == (
+        first,
+        "Placed",
+        990001,
+    )
+    assert (doubt["order_id"], doubt["status"]) == (second, "Unknown")
+    child = w.store.order("sim", 990001)
+    assert child["parent_order_id"] == first and child["source"] == "reorder"

@@ -138,3 +138,26 @@ def test_the_panels_words_reach_the_terminal_escaped(panel, tmp_path, body):
     assert "\\x1b" in line
     assert not any(c in line for c in "\x1b\x07\x9b\u202e")
     assert _tracked(tmp_path) == []
+
+
+def _row(tmp_path, order_id: int) -> dict:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.row_factory = sqlite3.Row
+        return dict(db.execute("SELECT * FROM orders WHERE order_id = ?", [order_id]).fetchone())
+
+
+@pytest.mark.parametrize("order", [102, "102"])
+def test_an_add_answered_with_an_order_already_tracked_is_outcome_unknown(panel, tmp_path, order):
+    server, set_reply, cli = panel
+    assert cli("track", "102").exit_code == 0  # tracked without details
+    assert cli("untrack", "102").exit_code == 0  # and stopped by the user
+    before = _row(tmp_path, 102)
+    set_reply(json_reply({"order": order}))
+    result = cli(*ADD)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"{UNKNOWN} (the panel answered order 102, which is already tracked)"
+    )
+    assert result.stdout == ""  # no ID for a script to take for a new order
+    assert _row(tmp_path, 102) == before  # neither filled in nor resumed
+    assert _tracked(tmp_path) == [102] and len(server.requests) == 1

@@ -95,6 +95,13 @@ class OutcomeUnknownError(PanelError):
             action=action,
         )
 
+    @classmethod
+    def already_tracked(cls, order_id: int, *, panel: str) -> OutcomeUnknownError:
+        """Return the error for an ``add`` answered with an order ID the tracker
+        tracks already: no proof that a new order exists."""
+        detail = f"the panel answered order {order_id}, which is already tracked"
+        return cls.because(detail, panel=panel, action="add")
+
 
 class StoreError(TrackerError):
     """The database could not be opened or written."""

@@ -17,11 +17,11 @@ from tracker.cli.listing import json_array, stop_note, table_chunks, with_untrac
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.clock import utcnow
-from tracker.errors import PanelError, StoreError
+from tracker.errors import OutcomeUnknownError, PanelError, StoreError
 from tracker.panel.values import to_id
 from tracker.rules.delivery import delivered, total_quantity
 from tracker.store.listing import order_statuses
-from tracker.store.tracking import track_orders
+from tracker.store.tracking import track_placed
 from tracker.store.watch import order_listing
 
 if TYPE_CHECKING:
@@ -133,16 +133,20 @@ def add(
         fail(safe_text(f"{exc}; {hint}" if hint else str(exc)))  # the panel's words: escaped
     finally:
         client.close()
-    click.echo(order_id)
+    # Tracked before the ID is printed: an order placed is never left untracked.
+    details = dict(service=service, link=link, quantity=quantity, runs=runs, interval=interval)
     try:
-        details = {"service": service, "link": link, "quantity": quantity}
-        details.update(runs=runs, interval=interval)  # drip-feed: quantity is per run
-        track_orders(store, panel_config.name, [order_id], utcnow(), details=details, source="add")
+        new = track_placed(store, panel_config.name, order_id, utcnow(), details=details)
     except StoreError as exc:
-        fail(
-            f"order {order_id} was placed but not recorded ({exc}); "
-            f"run: smm-tracker track {order_id}"
-        )
+        again = f"run: smm-tracker track {order_id}"
+        fail(f"order {order_id} was placed but not recorded ({exc}); {again}")
+    if not new:  # no proof of a new order; the tracked one is left as it was
+        import structlog
+
+        log = structlog.get_logger("tracker.cli")
+        log.warning("add_answer_already_tracked", panel=panel_config.name, order=order_id)
+        raise OutcomeUnknownError.already_tracked(order_id, panel=panel_config.name)
+    click.echo(order_id)
 
 
 def refuse_certain_refusals(

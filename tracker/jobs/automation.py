@@ -18,7 +18,14 @@ import structlog
 
 from tracker.alerts.alerter import Alerter
 from tracker.clock import iso, parse_iso
-from tracker.errors import AuthError, PanelAnswerError, PanelError, StopRequested, TransientError
+from tracker.errors import (
+    AuthError,
+    OutcomeUnknownError,
+    PanelAnswerError,
+    PanelError,
+    StopRequested,
+    TransientError,
+)
 from tracker.jobs.balance import money
 from tracker.jobs.base import Core, Job
 from tracker.jobs.cancels import (
@@ -200,7 +207,20 @@ class AutomationRound(PanelActions):
             log.warning("reorder_failed", panel=self.panel, order=order.order_id, error=str(exc))
             return {**result, "status": status, "error": exc.detail}
         row = {"panel": self.panel, "order_id": order.order_id, **fields}
-        sql.record_placed(self.store, row_id, new_id, row, self.clock())
+        if not sql.record_placed(self.store, row_id, new_id, row, self.clock()):
+            # An ID already tracked is no proof of a new order: it may or may not
+            # exist. It counts as sent and spent; the tracked order is left as it was.
+            detail = OutcomeUnknownError.already_tracked(new_id, panel=self.panel).detail
+            sql.finish_action(
+                self.store, row_id, {"status": UNKNOWN, "error": detail}, self.clock()
+            )
+            log.warning(
+                "reorder_answer_already_tracked",
+                panel=self.panel,
+                order=order.order_id,
+                answered=new_id,
+            )
+            return {**result, "status": UNKNOWN, "error": detail}
         log.info("reordered", panel=self.panel, order=order.order_id, new_order=new_id)
         return {**result, "status": PLACED, "new_order_id": new_id}
 

@@ -128,21 +128,19 @@ def finish_action(store: Connection, row_id: int, fields: dict[str, Any], now: d
 
 def record_placed(
     store: Connection, row_id: int, new_order_id: int, row: dict[str, Any], now: datetime
-) -> None:
-    """Given a re-order the panel accepted, mark its action Placed and start
-    tracking the new order (linked to its parent) in one transaction."""
+) -> bool:
+    """Given a re-order the panel accepted, start tracking the new order (linked
+    to its parent) and mark its action Placed, in one transaction; return True.
+
+    When the panel named an order already tracked (another order's ID, or one
+    it gave for an earlier add), return False and change nothing: that row's
+    details and lineage are never overwritten; the caller settles the action."""
     stamp = iso(now)
     with store.write() as db:
-        db.conn.execute(
-            "UPDATE automation_actions SET status = 'Placed', new_order_id = ?, error = NULL, "
-            "updated_at = ? WHERE id = ?",
-            [new_order_id, stamp, row_id],
-        )
-        db.conn.execute(
+        cursor = db.conn.execute(
             "INSERT INTO orders (panel, order_id, service, link, quantity, created_at, "
             "updated_at, source, parent_order_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'reorder', ?) "
-            "ON CONFLICT (panel, order_id) DO UPDATE SET "
-            "parent_order_id = excluded.parent_order_id, updated_at = excluded.updated_at",
+            "ON CONFLICT (panel, order_id) DO NOTHING",
             [
                 row["panel"],
                 new_order_id,
@@ -154,6 +152,14 @@ def record_placed(
                 row["order_id"],
             ],
         )
+        if cursor.rowcount == 0:
+            return False
+        db.conn.execute(
+            "UPDATE automation_actions SET status = 'Placed', new_order_id = ?, error = NULL, "
+            "updated_at = ? WHERE id = ?",
+            [new_order_id, stamp, row_id],
+        )
+        return True
 
 
 def forget_unsent(store: Connection, row_ids: Iterable[int]) -> None:

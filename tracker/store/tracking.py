@@ -100,6 +100,32 @@ def track_orders(
     return result
 
 
+def track_placed(
+    conn: Connection,
+    panel: str,
+    order_id: int,
+    now: datetime,
+    *,
+    details: dict[str, Any],
+    source: str = "add",
+) -> bool:
+    """Given the ID the panel answered for an order just placed, start tracking
+    it with its details; return True. Return False, changing nothing, when that
+    ID is tracked already: no proof of a new order, and the tracked one keeps
+    its details, history and lineage."""
+    given = {k: details.get(k) for k in DETAILS}
+    stamp = iso(now)
+    columns = ", ".join(f'"{c}"' for c in DETAILS)
+    with conn.write() as db:
+        cursor = db.conn.execute(
+            f"INSERT INTO orders (panel, order_id, created_at, updated_at, source, {columns}) "
+            f"VALUES (?, ?, ?, ?, ?, {', '.join('?' * len(DETAILS))}) "
+            "ON CONFLICT (panel, order_id) DO NOTHING",
+            [panel, order_id, stamp, stamp, source, *given.values()],
+        )
+        return cursor.rowcount == 1
+
+
 def _changes(
     row: dict[str, Any], given: dict[str, Any], result: TrackResult, update: bool
 ) -> dict[str, Any]:
