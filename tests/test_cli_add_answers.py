@@ -10,7 +10,11 @@ retry, and nothing is tracked.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hostile import HostileServer, Reply, json_reply, text_reply
@@ -161,3 +165,40 @@ def test_an_add_answered_with_an_order_already_tracked_is_outcome_unknown(panel,
     assert result.stdout == ""  # no ID for a script to take for a new order
     assert _row(tmp_path, 102) == before  # neither filled in nor resumed
     assert _tracked(tmp_path) == [102] and len(server.requests) == 1
+
+
+SOURCE = str(Path(__file__).resolve().parent.parent)
+
+
+def _closed_pipe() -> int:
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: every write fails with EPIPE
+    return write
+
+
+@pytest.mark.parametrize("stdout", ["/dev/full", "closed pipe"])
+def test_an_id_that_cannot_be_printed_is_placed_and_tracked_and_said_so(panel, tmp_path, stdout):
+    # A real process whose stdout fails: /dev/full (ENOSPC) or a pipe nobody reads.
+    server, set_reply, _cli = panel
+    set_reply(json_reply({"order": 78}))
+    out = _closed_pipe() if stdout == "closed pipe" else os.open("/dev/full", os.O_WRONLY)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "tracker", *ADD],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
+            cwd=tmp_path,
+            timeout=60,
+        )
+    finally:
+        os.close(out)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "smm-tracker: order 78 was placed and is tracked, but its ID could not be printed "
+        f"({'No space left on device' if stdout == '/dev/full' else 'Broken pipe'}): "
+        "do not place it again"
+    ]
+    assert _tracked(tmp_path) == [78] and len(server.requests) == 1
+    assert KEY not in done.stderr

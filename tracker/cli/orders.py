@@ -15,6 +15,7 @@ from tracker.cli.bounds import ORDER_ID_MAX, POSITIVE
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
 from tracker.cli.listing import json_array, stop_note, table_chunks, with_untracked
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
+from tracker.cli.output import print_placed
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.clock import utcnow
 from tracker.errors import OutcomeUnknownError, PanelError, StoreError
@@ -133,7 +134,6 @@ def add(
         fail(safe_text(f"{exc}; {hint}" if hint else str(exc)))  # the panel's words: escaped
     finally:
         client.close()
-    # Tracked before the ID is printed: an order placed is never left untracked.
     details = dict(service=service, link=link, quantity=quantity, runs=runs, interval=interval)
     try:
         new = track_placed(store, panel_config.name, order_id, utcnow(), details=details)
@@ -146,7 +146,7 @@ def add(
         log = structlog.get_logger("tracker.cli")
         log.warning("add_answer_already_tracked", panel=panel_config.name, order=order_id)
         raise OutcomeUnknownError.already_tracked(order_id, panel=panel_config.name)
-    click.echo(order_id)
+    print_placed(order_id)  # after tracking: an order placed is never left untracked
 
 
 def refuse_certain_refusals(

@@ -1,6 +1,7 @@
 """When the output cannot be written (a full disk under ``> file``): one line
 on stderr and exit 1, never a traceback. A closed pipe (``| head``) is left to
-click, which ends quietly with exit 1, as well-behaved Unix tools do."""
+click, which ends quietly with exit 1, as well-behaved Unix tools do; except
+for the ID of an order just placed, which is never lost without a word."""
 
 from __future__ import annotations
 
@@ -22,3 +23,18 @@ def output_failed(exc: OSError) -> NoReturn:
         raise exc
     click.echo(f"smm-tracker: cannot write the output: {exc.strerror or exc}", err=True)
     sys.exit(1)
+
+
+def print_placed(order_id: int) -> None:
+    """Print the ID of an order just placed (and already tracked). When it cannot
+    be written (a closed pipe, a full disk), say on stderr that the order exists
+    and is tracked, and exit 1: a script that saw no ID must not place it again."""
+    try:
+        click.echo(order_id)
+    except OSError as exc:
+        click.echo(
+            f"smm-tracker: order {order_id} was placed and is tracked, but its ID could not "
+            f"be printed ({exc.strerror or exc}): do not place it again",
+            err=True,
+        )
+        sys.exit(1)
