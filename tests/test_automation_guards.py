@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from refill_world import KEY, H, World
 
-from tracker.rules.reorders import NO_RATE
+from tracker.rules.reorders import NO_RATE, UNCONFIRMED
 from tracker.sim.catalogue import SERVICES
 from tracker.sim.server import SERVICE_FOLLOWERS
 from tracker.store import automation as automation_sql
@@ -216,3 +216,23 @@ def test_one_id_answered_for_two_reorders_of_one_run_tracks_only_the_first(world
     assert (doubt["order_id"], doubt["status"]) == (second, "Unknown")
     child = w.store.order("sim", 990001)
     assert child["parent_order_id"] == first and child["source"] == "reorder"
+
+
+# --- a Pending status not re-checked lately cancels nothing -------------------------
+
+
+def test_a_stale_pending_is_canceled_only_once_a_status_check_confirmed_it(world):
+    w = world(automation=CANCEL)
+    assert w.sync_services()
+    moved, still = (w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(2))
+    w.poll()
+    w.panel.pin(moved, "In progress")  # delivery starts while the tracker is stopped
+    w.clock.advance(25 * H)  # no poll since: both stored Pending 25 h ago
+    assert run(w)
+    assert w.panel.calls["cancel"] == 0 and actions(w, "cancel") == []
+    skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
+    assert skipped == {o: UNCONFIRMED for o in (moved, still)}
+    w.poll()  # the poll sees the truth
+    assert run(w)
+    assert [(a["order_id"], a["status"]) for a in actions(w, "cancel")] == [(still, "Requested")]
+    assert w.panel.order(moved).status == "In progress"

@@ -23,6 +23,7 @@ from tracker.rules.reorders import (
     NOT_LISTED,
     NOT_STALE,
     TOO_OLD,
+    UNCONFIRMED,
     PartialOrder,
     Plan,
     ServiceFacts,
@@ -218,11 +219,27 @@ def test_the_cap_is_per_utc_day_and_inclusive():
 
 def test_stale_pending_needs_time_and_a_cancellable_service():
     on = replace(DEFAULTS, cancel_pending=True)
-    assert cancel_blocker("Pending", T0, FOLLOWERS, on, T0 + 23 * H) == NOT_STALE
-    assert cancel_blocker("Pending", T0, FOLLOWERS, on, T0 + 24 * H) is None
-    assert cancel_blocker("Pending", T0, replace(FOLLOWERS, cancel=False), on, T0 + 25 * H) == (
-        NO_CANCEL
-    )
+
+    def blocker(now, service=FOLLOWERS):
+        return cancel_blocker("Pending", T0, service, on, now, confirmed_at=now, fresh_for=3600.0)
+
+    assert blocker(T0 + 23 * H) == NOT_STALE
+    assert blocker(T0 + 24 * H) is None
+    assert blocker(T0 + 25 * H, replace(FOLLOWERS, cancel=False)) == NO_CANCEL
+
+
+def test_a_pending_status_not_confirmed_lately_cancels_nothing():
+    on = replace(DEFAULTS, cancel_pending=True)
+    now = T0 + 25 * H
+
+    def blocker(confirmed_at):
+        return cancel_blocker(
+            "Pending", T0, FOLLOWERS, on, now, confirmed_at=confirmed_at, fresh_for=3600.0
+        )
+
+    assert blocker(now - H) is None
+    assert blocker(now - H - timedelta(seconds=1)) == UNCONFIRMED  # stored, not re-checked
+    assert blocker(None) == UNCONFIRMED  # never answered without an error
 
 
 # --- config ------------------------------------------------------------------------

@@ -272,6 +272,7 @@ def automation_jobs(tracker: Core, alerter: Alerter) -> list[Job]:
             alerter,
             clock=tracker.clock,
             stop_event=tracker.stop_event,
+            status_max_every=tracker.config.schedule.status_max_every,
         )
         jobs.append(Job(f"automation:{name}", config.every, job.run))
     return jobs

@@ -75,6 +75,7 @@ class PanelActions:
         *,
         clock: Callable[[], datetime],
         stop_event: threading.Event | None = None,
+        status_max_every: float = 3600.0,
     ):
         self.store = store
         self.client = client
@@ -86,6 +87,9 @@ class PanelActions:
         # A row still Sending after this long belongs to a run that died.
         settings = client.panel
         self.grace = timedelta(seconds=settings.retry_budget + settings.timeout + 60)
+        # A Pending status older than the slowest re-check of an open order plus
+        # one round of this job is out of date: a poll missed it.
+        self.fresh_for = status_max_every + config.every
 
     # --- stale Pending -------------------------------------------------------------
 
@@ -107,7 +111,16 @@ class PanelActions:
             for row in rows:
                 first_seen = parse_iso(row["created_at"])
                 facts = service_facts(row)
-                why = cancel_blocker(row["status"], first_seen, facts, self.config, now)
+                confirmed = row["confirmed_at"]
+                why = cancel_blocker(
+                    row["status"],
+                    first_seen,
+                    facts,
+                    self.config,
+                    now,
+                    confirmed_at=parse_iso(confirmed) if confirmed else None,
+                    fresh_for=self.fresh_for,
+                )
                 if why is None:
                     row_id = sql.begin_action(
                         self.store,

@@ -45,6 +45,7 @@ ABOVE_MAX = "the remainder is above the service's max"
 CAPPED = "the daily cap would be passed"
 NO_CANCEL = "its service cannot be canceled"
 NOT_STALE = "Pending for less than automation.cancel_pending_after"
+UNCONFIRMED = "its Pending status was not confirmed by a recent status check"
 
 _CENTS = Decimal("0.00001")
 
@@ -176,13 +177,22 @@ def cancel_blocker(
     service: ServiceFacts | None,
     config: AutomationConfig,
     now: datetime,
+    *,
+    confirmed_at: datetime | None,
+    fresh_for: float,
 ) -> str | None:
-    """Given a Pending order (first seen at ``created_at``) and its service,
-    return why it must not be canceled now, or None when it should be."""
+    """Given a Pending order (first seen at ``created_at``, its status last
+    answered without error at ``confirmed_at``) and its service, return why it
+    must not be canceled now, or None when it should be. A Pending status not
+    confirmed within ``fresh_for`` seconds (the tracker was stopped, or the
+    poll failed) may be long out of date: an order delivering now is not
+    canceled on the strength of it."""
     if status != PENDING:
         return f"not {PENDING}"
     if now - created_at < timedelta(seconds=config.cancel_pending_after):
         return NOT_STALE
+    if confirmed_at is None or now - confirmed_at > timedelta(seconds=fresh_for):
+        return UNCONFIRMED
     if service is None:
         return UNKNOWN_SERVICE
     if not service.cancel:

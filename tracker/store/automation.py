@@ -52,10 +52,12 @@ def pending_candidates(
     store: Connection, panel: str, before: datetime, *, dry_run: bool, after: int, limit: int
 ) -> list[dict[str, Any]]:
     """Return up to ``limit`` of a panel's polled Pending orders first seen before
-    ``before`` and not cancelled (in this dry-run mode) yet, above ID ``after``."""
+    ``before`` and not cancelled (in this dry-run mode) yet, above ID ``after``;
+    ``confirmed_at``: the last status check that answered it without an error."""
     return store.rows(
         f"""
-        SELECT o.order_id, o.status, o.service, o.created_at, {_SERVICE}
+        SELECT o.order_id, o.status, o.service, o.created_at,
+               CASE WHEN o.error IS NULL THEN o.last_checked_at END AS confirmed_at, {_SERVICE}
         FROM orders o
         LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
         WHERE o.status = ? AND o.panel = ? AND o.polling = 1 AND o.created_at <= ?
