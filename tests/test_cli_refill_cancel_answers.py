@@ -198,3 +198,23 @@ def test_a_cancel_answer_in_words_is_a_refusal_and_201_is_read(panel, tmp_path):
         "#6  canceled (the panel accepted; status follows on its next check)",
     ]
     assert _cancels(tmp_path) == [(5, "Refused", "Incorrect order ID"), (6, "Accepted", None)]
+
+
+def test_a_cancel_refused_for_the_key_in_words_of_its_own_stores_no_refusal(panel, tmp_path):
+    # The same words to `balance`: the key is refused, nothing was canceled,
+    # and no order gets a "Refused" in its cancel history for it.
+    _server, replies, cli = panel
+    denied = json_reply({"error": "Access denied: IP 10.1.2.3 is not whitelisted"})
+    replies["cancel"] = replies["balance"] = denied
+    result = cli("cancel", "--yes", "5", "6")
+    assert result.exit_code == 1
+    assert "Access denied: IP 10.1.2.3 is not whitelisted" in _said(result)
+    assert _cancels(tmp_path) == []
+
+
+def test_a_whole_cancel_refused_while_the_panel_answers_otherwise_is_stored(panel, tmp_path):
+    _server, replies, cli = panel
+    replies["cancel"] = json_reply({"error": "Cancel is disabled"})
+    result = cli("cancel", "--yes", "5", "6")
+    assert result.exit_code == 1
+    assert _cancels(tmp_path) == [(o, "Refused", "Cancel is disabled") for o in (5, 6)]

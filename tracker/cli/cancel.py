@@ -12,7 +12,7 @@ from tracker.cli.main import EXIT_FAILED, Context, fail, handle_errors, main, op
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.cli.render import safe_text
 from tracker.clock import utcnow
-from tracker.errors import PanelAnswerError, PanelError
+from tracker.errors import AuthError, PanelAnswerError, PanelError
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
 from tracker.store.capabilities import is_unsupported, learn
 
@@ -45,6 +45,9 @@ def cancel_orders(
         try:
             answers = {a.order_id: a for a in client.cancel(chunk)}
         except PanelAnswerError as exc:  # the panel refused the whole call
+            refusal = client.refusal("cancel", exc)
+            if isinstance(refusal, AuthError):  # the key, in words of its own: nothing done
+                raise refusal from None
             yield [(i, REFUSED, exc.detail) for i in chunk]
             continue
         except PanelError as exc:  # no usable answer: it may or may not have happened
