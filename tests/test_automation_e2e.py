@@ -16,6 +16,7 @@ import pytest
 from refill_world import DAY, KEY, H, World
 
 from tracker.clock import parse_iso
+from tracker.sim.orders import SimRefusal
 from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES, SERVICE_TIKTOK, SimulatedPanel
 from tracker.store import automation as automation_sql
 from tracker.store.alerts import alerts_since
@@ -289,6 +290,35 @@ def test_stale_pending_orders_are_cancelled_once(world):
     assert [o["order_id"] for o in alert["data"]["orders"]] == stale
     cycles(w, 2)
     assert w.panel.calls["cancel"] == 1
+
+
+class BusyOnceCancelPanel(SimulatedPanel):
+    """Answers the first cancel call "Too many requests", then cancels as usual."""
+
+    busy = 1
+
+    def _cancel(self, form, now):
+        if self.busy:
+            self.busy -= 1
+            raise SimRefusal("Too many requests")
+        return super()._cancel(form, now)
+
+
+def test_a_busy_answer_to_a_cancel_leaves_the_order_for_the_next_round(world):
+    # Cancel is sent once (never retried at once), but "Too many requests" is
+    # no refusal of the order: the next round asks again, and it is canceled.
+    w = world(automation=CANCEL, panel_class=BusyOnceCancelPanel)
+    w.sync_services()
+    stale = w.order(SERVICE_FOLLOWERS, "Pending")
+    w.poll()
+    w.clock.advance(25 * H)
+    w.poll()
+    assert not run(w)
+    assert w.panel.calls["cancel"] == 1 and actions(w, "cancel") == []
+    cycles(w, 0.5)
+    assert w.panel.calls["cancel"] == 2
+    assert [(a["order_id"], a["status"]) for a in actions(w, "cancel")] == [(stale, "Requested")]
+    assert w.store.order("sim", stale)["status"] == "Canceled"
 
 
 # --- dry run ----------------------------------------------------------------------

@@ -218,3 +218,30 @@ def test_a_whole_cancel_refused_while_the_panel_answers_otherwise_is_stored(pane
     result = cli("cancel", "--yes", "5", "6")
     assert result.exit_code == 1
     assert _cancels(tmp_path) == [(o, "Refused", "Cancel is disabled") for o in (5, 6)]
+
+
+GATEWAY = Reply(b"<html><title>502 Bad Gateway</title></html>", 502, {"Content-Type": "text/html"})
+
+
+def test_a_cancel_whose_answer_was_lost_is_sent_once_and_unknown(panel, tmp_path):
+    # Cancel is not a read: a 502 after sending may hide a cancel the panel made.
+    server, replies, cli = panel
+    replies["cancel"] = GATEWAY
+    result = cli("cancel", "--yes", "5", "6")
+    assert result.exit_code == 1
+    assert _calls(server, "cancel") == 1
+    assert [(o, r) for o, r, _ in _cancels(tmp_path)] == [(5, "Unknown"), (6, "Unknown")]
+    assert "outcome unknown" in _cancels(tmp_path)[0][2]
+    assert result.stdout.count("- check the panel") == 2
+
+
+def test_a_busy_answer_to_cancel_is_not_resent(panel, tmp_path):
+    server, replies, cli = panel
+    replies["cancel"] = json_reply({"error": "Too many requests"})
+    result = cli("cancel", "--yes", "5", "6")
+    assert result.exit_code == 1
+    assert _calls(server, "cancel") == 1
+    assert _cancels(tmp_path) == [
+        (5, "Refused", "Too many requests"),
+        (6, "Refused", "Too many requests"),
+    ]

@@ -2,7 +2,9 @@
 
 Part of :mod:`tracker.jobs.automation`. Each cancel is recorded (status
 Sending) and committed before the multi ``cancel`` call; the unique index of
-``automation_actions`` keeps any order from being sent ``cancel`` twice. With
+``automation_actions`` keeps any order from being sent ``cancel`` twice; only a
+call that never reached the panel, or was answered that it is too busy, is
+forgotten and asked again next round (never retried at once). With
 ``automation.dry_run`` nothing is sent and everything is recorded.
 """
 
@@ -21,6 +23,7 @@ from tracker.clock import parse_iso
 from tracker.config.model import AutomationConfig
 from tracker.errors import AuthError, PanelAnswerError, PanelError, StopRequested, TransientError
 from tracker.panel.client import MAX_IDS, PanelClient, WholeCallRefused
+from tracker.panel.refusals import is_busy
 from tracker.rules.episodes import Alert
 from tracker.rules.losses import unsupported_alert
 from tracker.rules.reorders import (
@@ -160,20 +163,25 @@ class PanelActions:
             try:
                 answers = {a.order_id: a for a in self.client.cancel(batch)}
             except PanelAnswerError as exc:  # the key, these orders, or a failing panel?
+                if is_busy(exc.detail):
+                    raise  # the panel busy: see below, no witness needed
                 raise self.client.refusal("cancel", exc) from None
         except (AuthError, StopRequested) as exc:
             sql.forget_unsent(self.store, [rows[o] for o in batch])
             if isinstance(exc, AuthError):
                 raise  # the Watch pauses the panel
             return False
-        except TransientError as exc:
-            # Retried by the client and still failing: it may have arrived.
-            if not exc.maybe_sent:  # certainly not: asked again next round
-                sql.forget_unsent(self.store, [rows[o] for o in batch])
-            else:
-                self._settle(batch, rows, UNKNOWN, exc.detail, outcomes)
+        except TransientError:
+            # Sent once: raised only when it certainly never arrived (a lost
+            # answer is OutcomeUnknownError, below). Asked again next round.
+            sql.forget_unsent(self.store, [rows[o] for o in batch])
             return False
         except PanelError as exc:
+            if isinstance(exc, PanelAnswerError) and is_busy(exc.detail):
+                # "Too many requests": cancel is sent once, never retried at
+                # once; the orders stay candidates for the next round.
+                sql.forget_unsent(self.store, [rows[o] for o in batch])
+                return False
             if isinstance(exc, PanelAnswerError) and not isinstance(exc, WholeCallRefused):
                 # Refused while the witness failed too: nothing was canceled, and
                 # nothing says it is these orders' refusal. Asked again next round.

@@ -308,7 +308,9 @@ class PanelClient(Transport[P]):
         return result
 
     def cancel(self, order_ids: list[int]) -> list[CancelResult]:
+        """Ask to cancel up to 100 orders. Sent once, like add and refill: a lost
+        answer raises OutcomeUnknownError (they may have been canceled)."""
         if len(order_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
-        data = self._call("cancel", {"orders": ",".join(map(str, order_ids))})
+        data = self._call("cancel", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
         return self._parsed("cancel", parse.parse_cancel, data)
