@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from tracker.errors import AuthError, BadAnswerError, PanelAnswerError
-from tracker.panel import parse
+from tracker.panel import parse, parse_refills
 
 
 def test_status_with_string_numbers(answers):
@@ -97,11 +97,14 @@ def test_services_flags_and_broken_items(answers):
 
 
 def test_refill_answers(answers):
-    assert parse.parse_refill_single(5, answers["refill_single"]).refill_id == "1"
-    assert parse.parse_refill_single(5, answers["refill_single_success_text"]).refill_id == "12345"
-    refused = parse.parse_refill_single(5, answers["refill_single_refused"])
+    assert parse_refills.parse_refill_single(5, answers["refill_single"]).refill_id == "1"
+    assert (
+        parse_refills.parse_refill_single(5, answers["refill_single_success_text"]).refill_id
+        == "12345"
+    )
+    refused = parse_refills.parse_refill_single(5, answers["refill_single_refused"])
     assert refused.refill_id is None and refused.error == "Refill is disabled for this service"
-    multi = parse.parse_refill_multi(answers["refill_multi"])
+    multi = parse_refills.parse_refill_multi(answers["refill_multi"])
     assert [(r.order_id, r.refill_id, r.error) for r in multi] == [
         (1, "1", None),
         (2, "2", None),
@@ -110,10 +113,10 @@ def test_refill_answers(answers):
 
 
 def test_refill_status_answers(answers):
-    assert parse.parse_refill_status_single("1", answers["refill_status_single"]).status == (
-        "Completed"
-    )
-    multi = parse.parse_refill_status_multi(answers["refill_status_multi"])
+    assert parse_refills.parse_refill_status_single(
+        "1", answers["refill_status_single"]
+    ).status == ("Completed")
+    multi = parse_refills.parse_refill_status_multi(answers["refill_status_multi"])
     assert [(r.refill_id, r.status, r.error) for r in multi] == [
         ("1", "Completed", None),
         ("2", "In progress", None),
@@ -122,7 +125,7 @@ def test_refill_status_answers(answers):
 
 
 def test_cancel_answers(answers):
-    result = parse.parse_cancel(answers["cancel_multi"])
+    result = parse_refills.parse_cancel(answers["cancel_multi"])
     assert [(c.order_id, c.ok, c.error) for c in result] == [
         (9, False, "Incorrect order ID"),
         (2, True, None),

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tracker.errors import PanelError
-from tracker.panel import parse
+from tracker.panel import parse, parse_refills
 from tracker.panel.statuses import normalize_order_status
 
 # Modest counts: these run on every commit, on a 2-core machine.
@@ -45,17 +45,17 @@ PARSERS = {
     "parse_add": parse.parse_add,
     "parse_balance": parse.parse_balance,
     "parse_services": parse.parse_services,
-    "parse_refill_single": lambda v: parse.parse_refill_single(1, v),
-    "parse_refill_multi": parse.parse_refill_multi,
-    "parse_refill_status_single": lambda v: parse.parse_refill_status_single("1", v),
-    "parse_refill_status_multi": parse.parse_refill_status_multi,
-    "parse_cancel": parse.parse_cancel,
+    "parse_refill_single": lambda v: parse_refills.parse_refill_single(1, v),
+    "parse_refill_multi": parse_refills.parse_refill_multi,
+    "parse_refill_status_single": lambda v: parse_refills.parse_refill_status_single("1", v),
+    "parse_refill_status_multi": parse_refills.parse_refill_status_multi,
+    "parse_cancel": parse_refills.parse_cancel,
 }
 
 
 def test_every_parser_is_covered():
     # A parse_* added later must be added here too, or it goes untested.
-    public = {n for n in dir(parse) if n.startswith("parse_")}
+    public = {n for m in (parse, parse_refills) for n in dir(m) if n.startswith("parse_")}
     assert public <= set(PARSERS)
 
 
@@ -188,6 +188,6 @@ def test_unknown_statuses_are_kept_verbatim(raw):
 @FAST
 @given(raw=status_text)
 def test_refill_statuses_are_kept_verbatim_too(raw):
-    item = parse.parse_refill_status_single("4", {"status": raw})
+    item = parse_refills.parse_refill_status_single("4", {"status": raw})
     assert item.raw_status == raw.strip()
     assert item.known_status or item.status == raw.strip()

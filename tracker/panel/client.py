@@ -18,7 +18,7 @@ from tracker.errors import (
     PanelAnswerError,
     PanelError,
 )
-from tracker.panel import parse, refusals
+from tracker.panel import parse, parse_refills, refusals
 from tracker.panel.models import (
     Balance,
     CancelResult,
@@ -282,17 +282,19 @@ class PanelClient(Transport[P]):
 
     def refill(self, order_id: int) -> RefillRequest:
         data = self._call("refill", {"order": str(order_id)}, idempotent=False)
-        return self._parsed("refill", parse.parse_refill_single, order_id, data)
+        return self._parsed("refill", parse_refills.parse_refill_single, order_id, data)
 
     def refills(self, order_ids: list[int]) -> list[RefillRequest]:
         if len(order_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
         data = self._call("refill", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
-        return self._parsed("refill", parse.parse_refill_multi, data)
+        return self._parsed("refill", parse_refills.parse_refill_multi, data)
 
     def refill_status(self, refill_id: str) -> RefillStatus:
         data = self._call("refill_status", {"refill": refill_id})
-        result = self._parsed("refill_status", parse.parse_refill_status_single, refill_id, data)
+        result = self._parsed(
+            "refill_status", parse_refills.parse_refill_status_single, refill_id, data
+        )
         if result.status is not None and not result.known_status:
             self.warn_unknown("refill", result.raw_status)
         return result
@@ -301,7 +303,7 @@ class PanelClient(Transport[P]):
         if len(refill_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(refill_ids)}")
         data = self._call("refill_status", {"refills": ",".join(refill_ids)})
-        result = self._parsed("refill_status", parse.parse_refill_status_multi, data)
+        result = self._parsed("refill_status", parse_refills.parse_refill_status_multi, data)
         for item in result:
             if item.status is not None and not item.known_status:
                 self.warn_unknown("refill", item.raw_status)
@@ -313,4 +315,4 @@ class PanelClient(Transport[P]):
         if len(order_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
         data = self._call("cancel", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
-        return self._parsed("cancel", parse.parse_cancel, data)
+        return self._parsed("cancel", parse_refills.parse_cancel, data)

@@ -3,6 +3,7 @@
 Pure functions. Every shape listed in shared/api-v2.md is accepted; anything
 else raises :class:`BadAnswerError` (or :class:`PanelAnswerError` for the
 panel's own ``{"error": ...}``), never a stray ``KeyError`` or ``TypeError``.
+The answers to refill, refill_status and cancel: :mod:`tracker.panel.parse_refills`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from tracker.errors import AuthError, BadAnswerError
+from tracker.errors import BadAnswerError
 from tracker.panel import values
 from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     Document,
@@ -20,16 +21,9 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     html_title,
     looks_like_html,
 )
-from tracker.panel.models import (
-    Balance,
-    CancelResult,
-    OrderStatus,
-    RefillRequest,
-    RefillStatus,
-    Service,
-)
-from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
-from tracker.panel.statuses import normalize_order_status, normalize_refill_status
+from tracker.panel.models import Balance, OrderStatus, Service
+from tracker.panel.refusals import error_text, raise_for_error
+from tracker.panel.statuses import normalize_order_status
 from tracker.panel.values import short, to_balance, to_bool, to_decimal, to_id, to_int, to_text
 
 _NO_SERVICES = re.compile(r"\bno services?\b", re.IGNORECASE)
@@ -206,114 +200,3 @@ def parse_services(data: Any) -> list[Service]:
             )
         )
     return services
-
-
-# --- refills and cancels -----------------------------------------------------
-
-
-def _refill_id(value: Any) -> str | None:
-    text = to_text(value)
-    return text if text is not None and text not in {"0", "false"} else None
-
-
-def _new_refill(order_id: int, answer: dict[str, Any]) -> RefillRequest:
-    """Given an answer (or item) that is no refusal: accepted with a usable ``refill``
-    ID (:func:`to_id`); a bare sentence is a refusal; anything else (0, -7, "1e5",
-    missing) unknown, as the refill may exist all the same."""
-    value = answer.get("refill")
-    refill_id = to_id(value)
-    if refill_id is not None:
-        return RefillRequest(order_id=order_id, refill_id=str(refill_id))
-    if (words := values.sentence(value)) is not None:
-        return RefillRequest(order_id=order_id, error=words)
-    why = f"answered without a usable refill ID: {values.shown(answer)}"
-    return RefillRequest(order_id=order_id, error=why, unknown=True)
-
-
-def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
-    """Given the answer to ``refill`` with ``order``, return the RefillRequest.
-
-    A refusal (``{"error": ...}``) is a RefillRequest with ``error`` set,
-    except key/account refusals, which raise AuthError.
-    """
-    message = error_text(data)
-    if message is not None:
-        if is_key_refusal(message):
-            raise AuthError(message)
-        return RefillRequest(order_id=order_id, error=message)
-    return _new_refill(order_id, _expect_dict(data, "refill"))
-
-
-def parse_refill_multi(data: Any) -> list[RefillRequest]:
-    """Given the answer to ``refill`` with ``orders``, return one RefillRequest per item."""
-    if isinstance(data, dict) and "error" in data:
-        raise_for_error(data)
-    result = []
-    for item in _expect_list(data, "refill"):
-        order_id = to_int(item.get("order")) if isinstance(item, dict) else None
-        if order_id is None:
-            continue
-        value = item.get("refill")
-        message = error_text(value) or error_text(item)
-        if message is not None:
-            result.append(RefillRequest(order_id=order_id, error=message))
-        else:
-            result.append(_new_refill(order_id, item))
-    return result
-
-
-NO_REFILL_STATUS = "no refill status"  # an item that says nothing of its refill
-
-
-def _refill_status(refill_id: str, value: Any) -> RefillStatus:
-    message = error_text(value)
-    if message is not None:
-        return RefillStatus(refill_id=refill_id, error=message)
-    raw = to_text(value)
-    if raw is None:
-        return RefillStatus(refill_id=refill_id, error=f"{NO_REFILL_STATUS}: {short(value, 80)}")
-    status, known = normalize_refill_status(raw)
-    return RefillStatus(refill_id=refill_id, status=status, raw_status=raw, known_status=known)
-
-
-def parse_refill_status_single(refill_id: str, data: Any) -> RefillStatus:
-    """Given the answer to ``refill_status`` with ``refill``, return its RefillStatus."""
-    message = error_text(data)
-    if message is not None:
-        if is_key_refusal(message):
-            raise AuthError(message)
-        return RefillStatus(refill_id=refill_id, error=message)
-    return _refill_status(refill_id, _expect_dict(data, "refill_status").get("status"))
-
-
-def parse_refill_status_multi(data: Any) -> list[RefillStatus]:
-    """Given the answer to ``refill_status`` with ``refills``, return one RefillStatus each."""
-    if isinstance(data, dict) and "error" in data:
-        raise_for_error(data)
-    result = []
-    for item in _expect_list(data, "refill_status"):
-        refill_id = _refill_id(item.get("refill")) if isinstance(item, dict) else None
-        if refill_id is None:
-            continue
-        result.append(_refill_status(refill_id, item.get("status", item)))
-    return result
-
-
-def parse_cancel(data: Any) -> list[CancelResult]:
-    """Given the answer to ``cancel`` with ``orders``, return one CancelResult each."""
-    if isinstance(data, dict) and "error" in data:
-        raise_for_error(data)
-    result = []
-    for item in _expect_list(data, "cancel"):
-        order_id = to_int(item.get("order")) if isinstance(item, dict) else None
-        if order_id is None:
-            continue
-        value = item.get("cancel")
-        message = error_text(value) or error_text(item) or values.sentence(value)
-        # Neither yes nor no (false, 0, "0", "false"): it may have been canceled.
-        unknown = message is None and not to_bool(value) and not values.says_no(value)
-        if unknown:
-            message = f"answered without a readable cancel result: {values.shown(value)}"
-        ok = message is None and to_bool(value)
-        result.append(CancelResult(order_id=order_id, ok=ok, error=message, unknown=unknown))
-    return result
