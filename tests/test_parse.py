@@ -116,7 +116,7 @@ def test_refill_status_answers(answers):
     assert parse_refills.parse_refill_status_single(
         "1", answers["refill_status_single"]
     ).status == ("Completed")
-    multi = parse_refills.parse_refill_status_multi(answers["refill_status_multi"])
+    multi = parse_refills.parse_refill_status_multi(["1", "2", "3"], answers["refill_status_multi"])
     assert [(r.refill_id, r.status, r.error) for r in multi] == [
         ("1", "Completed", None),
         ("2", "In progress", None),

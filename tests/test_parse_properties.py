@@ -48,7 +48,7 @@ PARSERS = {
     "parse_refill_single": lambda v: parse_refills.parse_refill_single(1, v),
     "parse_refill_multi": parse_refills.parse_refill_multi,
     "parse_refill_status_single": lambda v: parse_refills.parse_refill_status_single("1", v),
-    "parse_refill_status_multi": parse_refills.parse_refill_status_multi,
+    "parse_refill_status_multi": lambda v: parse_refills.parse_refill_status_multi(["1", "2"], v),
     "parse_cancel": parse_refills.parse_cancel,
 }
 

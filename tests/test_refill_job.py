@@ -307,3 +307,69 @@ def test_a_refill_the_panel_lost_alone_is_closed_as_unknown(world):
 def refill_row(w: World, refill_id: str) -> dict:
     (row,) = w.store.rows("SELECT * FROM refills WHERE refill_id = ?", [refill_id])
     return row
+
+
+class KeyedRefillStatusPanel(SimulatedPanel):
+    """Answers multi ``refill_status`` as an object keyed by refill ID (the shape
+    multi ``status`` answers), or ``[]`` while ``empty`` is set."""
+
+    empty = False
+
+    def _refill_status(self, form: Mapping[str, str], now: float):
+        answer = super()._refill_status(form, now)
+        if "refills" not in form:
+            return answer
+        if self.empty:
+            return []
+        return {str(item["refill"]): {"status": item["status"]} for item in answer}
+
+
+def _two_running(w: World) -> list[int]:
+    """Request refills of two dropped orders; return the orders (refills Pending)."""
+    w.sync_services()
+    orders = completed_a_day_ago(w, SERVICE_FOLLOWERS, SERVICE_FOLLOWERS)
+    for order_id in orders:
+        w.panel.drop(order_id, 30)
+    assert w.round()
+    assert [w.requests(o)[-1]["status"] for o in orders] == ["Pending", "Pending"]
+    return orders
+
+
+def test_a_refill_status_answer_keyed_by_refill_id_is_read(world):
+    # {"601": {"status": "In progress"}, ...}: read by key, as multi status is.
+    # Read as "not in the answer", both refills were closed as Unknown after
+    # three runs, and their orders freed for second refills.
+    w = world(panel_class=KeyedRefillStatusPanel)
+    orders = _two_running(w)
+    w.clock.advance(90)
+    for _ in range(3):
+        assert w.round()
+    rows = [w.requests(o)[-1] for o in orders]
+    assert [(r["status"], r["error"], r["error_count"]) for r in rows] == [
+        ("In progress", None, 0),
+        ("In progress", None, 0),
+    ]
+    w.clock.advance(H)
+    assert w.round()
+    assert [w.requests(o)[-1]["status"] for o in orders] == ["Completed", "Completed"]
+    assert w.panel.calls["refill"] == 1
+
+
+def test_a_refill_status_answer_naming_no_asked_refill_leaves_them_untouched(world):
+    # [] (or {}) names none of the refills asked: a broken answer, the call's
+    # failure, not "every refill lost".
+    w = world(panel_class=KeyedRefillStatusPanel)
+    orders = _two_running(w)
+    w.panel.empty = True
+    for _ in range(4):
+        w.clock.advance(90)
+        assert not w.round()  # the follow-up failed: the run says so
+    rows = [w.requests(o)[-1] for o in orders]
+    assert [(r["status"], r["error"], r["error_count"]) for r in rows] == [
+        ("Pending", None, 0),
+        ("Pending", None, 0),
+    ]
+    assert w.panel.calls["refill"] == 1  # no second refill asked
+    w.panel.empty = False
+    assert w.round()
+    assert [w.requests(o)[-1]["status"] for o in orders] == ["Completed", "Completed"]

@@ -4,8 +4,10 @@ Open refills are read from SQLite 100 at a time (the API's limit per call);
 each answer is committed before the next batch is read. A panel that rejects
 multi-ID calls is asked one refill at a time from then on.
 
-An answer saying every refill of a call is lost ("Refill not found", "Error",
-none listed) counts towards closing them as Unknown only while the panel is
+An answer naming none of the refills asked (``[]``, ``{}``, other IDs) is a
+failure of the call, like an unreadable one: logged, the refills untouched.
+An answer saying every refill of a call is lost ("Refill not found", "Error")
+counts towards closing them as Unknown only while the panel is
 known to answer refill_status: it reported a status in this run, or the
 newest other refill it answered with a status in the last WITNESS_WITHIN (a
 witness) comes back with one when asked once. Otherwise the errors are the

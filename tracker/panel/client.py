@@ -303,7 +303,9 @@ class PanelClient(Transport[P]):
         if len(refill_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(refill_ids)}")
         data = self._call("refill_status", {"refills": ",".join(refill_ids)})
-        result = self._parsed("refill_status", parse_refills.parse_refill_status_multi, data)
+        result = self._parsed(
+            "refill_status", parse_refills.parse_refill_status_multi, refill_ids, data
+        )
         for item in result:
             if item.status is not None and not item.known_status:
                 self.warn_unknown("refill", item.raw_status)

@@ -7,9 +7,10 @@ in shared/api-v2.md is accepted; anything else raises :class:`BadAnswerError`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from tracker.errors import AuthError
+from tracker.errors import AuthError, BadAnswerError
 from tracker.panel import values
 from tracker.panel.models import CancelResult, RefillRequest, RefillStatus
 from tracker.panel.parse import _expect_dict, _expect_list
@@ -93,17 +94,38 @@ def parse_refill_status_single(refill_id: str, data: Any) -> RefillStatus:
     return _refill_status(refill_id, _expect_dict(data, "refill_status").get("status"))
 
 
-def parse_refill_status_multi(data: Any) -> list[RefillStatus]:
-    """Given the answer to ``refill_status`` with ``refills``, return one RefillStatus each."""
+def parse_refill_status_multi(requested: Iterable[str], data: Any) -> list[RefillStatus]:
+    """Given the refill IDs asked with ``refills`` and the answer, return one
+    RefillStatus for each asked refill the answer names.
+
+    Accepts a list of ``{refill, status}`` and an object keyed by refill ID
+    (values: ``{status}``, an error object or a bare status), as the multi
+    ``status`` call answers. Refills nobody asked for are ignored. An answer
+    naming none of the asked refills ({}, [], unrelated keys) raises
+    BadAnswerError: a broken answer, never "every refill is lost".
+    """
     if isinstance(data, dict) and "error" in data:
         raise_for_error(data)
-    result = []
-    for item in _expect_list(data, "refill_status"):
-        refill_id = _refill_id(item.get("refill")) if isinstance(item, dict) else None
-        if refill_id is None:
-            continue
-        result.append(_refill_status(refill_id, item.get("status", item)))
-    return result
+    wanted = set(requested)
+    if isinstance(data, dict):
+        pairs = [(key if key in wanted else _item_refill(item), item) for key, item in data.items()]
+    elif isinstance(data, list):
+        pairs = [(_item_refill(item), item) for item in data]
+    else:
+        what = type(data).__name__
+        raise BadAnswerError(f"expected an object or list for refill_status, got {what}")
+    found: dict[str, RefillStatus] = {}
+    for refill_id, item in pairs:
+        if refill_id in wanted and refill_id not in found:
+            value = item.get("status", item) if isinstance(item, dict) else item
+            found[refill_id] = _refill_status(refill_id, value)
+    if not found:
+        raise BadAnswerError(f"answered none of the {len(wanted)} asked refills: {short(data, 80)}")
+    return list(found.values())
+
+
+def _item_refill(item: Any) -> str | None:
+    return _refill_id(item.get("refill")) if isinstance(item, dict) else None
 
 
 def parse_cancel(data: Any) -> list[CancelResult]:
