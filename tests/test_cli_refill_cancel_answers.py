@@ -123,6 +123,56 @@ def test_a_refused_refill_stays_refused(panel, tmp_path):
     assert _refills(tmp_path) == [(5, None, "Refused")]
 
 
+@pytest.mark.parametrize(
+    ("reply", "why"),
+    [
+        (
+            {"refill": 77, "error": "Too many requests"},
+            "answered a refill ID and an error: {'refill': 77, 'error': 'Too many requests'}",
+        ),
+        (
+            {"refill": "Your refill request has been accepted"},
+            f"{LOST}: {{'refill': 'Your refill request has been accepted'}}",
+        ),
+    ],
+)
+def test_a_refill_answer_that_may_have_been_taken_is_unknown(panel, tmp_path, reply, why):
+    # Like add: a refill ID beside an error, or words in the refill field that
+    # refuse nothing, may be a refill the panel made. Stored as Refused, it did
+    # not count against refill.max_requests and another was asked after the cooldown.
+    server, replies, cli = panel
+    replies["refill"] = json_reply(reply)
+    result = cli("refill", "5")
+    assert result.exit_code == 1, result.output
+    assert _said(result) == (
+        "smm-tracker: order 5: the refill request may have reached the panel but its answer "
+        f"was lost ({why}); recorded as sent, so it is not resent inside the cooldown"
+    )
+    assert _refills(tmp_path) == [(5, None, "Unknown")]
+    assert _calls(server, "refill") == 1
+
+
+REFUSALS = [
+    "Order not eligible for refill.",
+    "Refill is disabled for this service",
+    "Service does not support refill",
+    "You are not eligible to send refill request.",
+    "The refill task is not completed for this order",
+    "Incorrect order ID",
+]
+
+
+@pytest.mark.parametrize("field", ["error", "refill"])
+@pytest.mark.parametrize("words", REFUSALS)
+def test_refill_refusals_in_either_field_stay_refused(panel, tmp_path, field, words):
+    _server, replies, cli = panel
+    replies["refill"] = json_reply({field: words})
+    result = cli("refill", "5")
+    assert result.exit_code == 1
+    assert f"the panel refused the refill: {words}" in _said(result)
+    assert _refills(tmp_path) == [(5, None, "Refused")]
+
+
 def _refill_job(tmp_path, url: str) -> None:
     panel = PanelConfig(name="sim", url=url, key=Secret(KEY), timeout=5.0)
     client = PanelClient(panel, sleep=lambda _seconds: None)
@@ -152,6 +202,13 @@ def _refill_job(tmp_path, url: str) -> None:
         (
             [{"order": 5, "refill": 8}, {"order": 6, "refill": {"error": "Refill not found"}}],
             [(5, "8", "Pending"), (6, None, "Refused")],
+        ),
+        (
+            [
+                {"order": 5, "refill": 77, "error": "Too many requests"},
+                {"order": 6, "refill": "Your refill request has been accepted"},
+            ],
+            [(5, None, "Unknown"), (6, None, "Unknown")],
         ),
     ],
 )

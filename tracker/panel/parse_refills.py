@@ -14,7 +14,7 @@ from tracker.errors import AuthError, BadAnswerError
 from tracker.panel import values
 from tracker.panel.models import CancelResult, RefillRequest, RefillStatus
 from tracker.panel.parse import _expect_dict, _expect_list
-from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
+from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error, refuses
 from tracker.panel.statuses import normalize_refill_status
 from tracker.panel.values import short, to_bool, to_id, to_int, to_text
 
@@ -24,17 +24,26 @@ def _refill_id(value: Any) -> str | None:
     return text if text is not None and text not in {"0", "false"} else None
 
 
-def _new_refill(order_id: int, answer: dict[str, Any]) -> RefillRequest:
-    """Given an answer (or item) that is no refusal: accepted with a usable ``refill``
-    ID (:func:`to_id`); a bare sentence is a refusal; anything else (0, -7, "1e5",
-    missing) unknown, as the refill may exist all the same."""
+def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
+    """Given an answer (or a multi item) to a refill request: accepted with a
+    usable ``refill`` ID (:func:`to_id`) and no error; refused with an error and
+    no ID, or words in ``refill`` that plainly refuse ("Incorrect order ID");
+    anything else unknown (an ID beside an error, 0, -7, "1e5", "Your refill
+    request has been accepted", missing), as the refill may exist all the same."""
     value = answer.get("refill")
     refill_id = to_id(value)
-    if refill_id is not None:
+    message = error_text(value) or error_text(answer)
+    if refill_id is not None and message is None:
         return RefillRequest(order_id=order_id, refill_id=str(refill_id))
-    if (words := values.sentence(value)) is not None:
+    if refill_id is None and message is not None:
+        return RefillRequest(order_id=order_id, error=message)
+    words = values.sentence(value) if message is None else None
+    if words is not None and refuses(words):
         return RefillRequest(order_id=order_id, error=words)
-    why = f"answered without a usable refill ID: {values.shown(answer)}"
+    if refill_id is not None:
+        why = f"answered a refill ID and an error: {values.shown(answer)}"
+    else:
+        why = f"answered without a usable refill ID: {values.shown(answer)}"
     return RefillRequest(order_id=order_id, error=why, unknown=True)
 
 
@@ -42,14 +51,13 @@ def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
     """Given the answer to ``refill`` with ``order``, return the RefillRequest.
 
     A refusal (``{"error": ...}``) is a RefillRequest with ``error`` set,
-    except key/account refusals, which raise AuthError.
+    except key/account refusals, which raise AuthError; an error beside a
+    refill ID is unknown (see :func:`_refill_answer`).
     """
     message = error_text(data)
-    if message is not None:
-        if is_key_refusal(message):
-            raise AuthError(message)
-        return RefillRequest(order_id=order_id, error=message)
-    return _new_refill(order_id, _expect_dict(data, "refill"))
+    if message is not None and is_key_refusal(message) and to_id(data.get("refill")) is None:
+        raise AuthError(message)
+    return _refill_answer(order_id, _expect_dict(data, "refill"))
 
 
 def parse_refill_multi(data: Any) -> list[RefillRequest]:
@@ -59,14 +67,8 @@ def parse_refill_multi(data: Any) -> list[RefillRequest]:
     result = []
     for item in _expect_list(data, "refill"):
         order_id = to_int(item.get("order")) if isinstance(item, dict) else None
-        if order_id is None:
-            continue
-        value = item.get("refill")
-        message = error_text(value) or error_text(item)
-        if message is not None:
-            result.append(RefillRequest(order_id=order_id, error=message))
-        else:
-            result.append(_new_refill(order_id, item))
+        if order_id is not None:
+            result.append(_refill_answer(order_id, item))
     return result
 
 

@@ -27,6 +27,16 @@ _BUSY_PATTERNS = re.compile(
     re.IGNORECASE,
 )
 
+# Words that plainly refuse a request ("Incorrect order ID", "Order not eligible
+# for refill.", "Refill is disabled for this service"). Other words where an ID
+# goes ("Your refill request has been accepted") may mean it was taken.
+_REFUSING = re.compile(
+    r"\b(?:not|no|never|cannot|unable|incorrect|invalid|wrong|disabled|denied|refused|"
+    r"rejected|forbidden|errors?|fail(?:ed|s)?|insufficient|required|expired|already|"
+    r"too many|bad|(?:do|does|did|is|are|was|ca|wo)n['’]?t)\b",
+    re.IGNORECASE,
+)
+
 
 def error_text(value: Any) -> str | None:
     """Given an answer item, return the panel's error text if the item is an error."""
@@ -38,6 +48,12 @@ def error_text(value: Any) -> str | None:
 def is_key_refusal(message: str) -> bool:
     """Return True when ``message`` is one of the known key/account refusal phrasings."""
     return _AUTH_PATTERNS.search(message) is not None
+
+
+def refuses(message: str) -> bool:
+    """Return True when ``message`` (words where an ID or a result goes) plainly
+    refuses the request, rather than saying it was taken."""
+    return _REFUSING.search(message) is not None
 
 
 def is_busy(message: str) -> bool:
