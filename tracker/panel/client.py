@@ -1,6 +1,8 @@
 """The API v2 client: one per panel, a method per action, answers parsed.
 
-The HTTP, retries and answer checks live in :mod:`tracker.panel.transport`.
+The HTTP, retries and answer checks live in :mod:`tracker.panel.transport`;
+what a whole-answer refusal means (the key, this call, no such action) in
+:mod:`tracker.panel.witness`.
 """
 
 from __future__ import annotations
@@ -12,13 +14,12 @@ from typing import Any
 import structlog
 
 from tracker.errors import (
-    AuthError,
     BadAnswerError,
     OutcomeUnknownError,
     PanelAnswerError,
     PanelError,
 )
-from tracker.panel import parse, parse_refills, refusals
+from tracker.panel import parse, parse_refills
 from tracker.panel.models import (
     Balance,
     CancelResult,
@@ -28,32 +29,21 @@ from tracker.panel.models import (
     RefillStatus,
     Service,
 )
-from tracker.panel.transport import CallObserver, P, Transport
+from tracker.panel.transport import CallObserver, P
+from tracker.panel.witness import WITNESS_TTL, WholeCallRefused, Witnessed
 
 log = structlog.get_logger("tracker.client")
 
 __all__ = ["MAX_IDS", "CallObserver", "PanelClient", "WholeCallRefused"]
 
 MAX_IDS = 100  # the API's own limit for multi-ID actions
-# A witness that answered normally vouches for the key this long: a batch being
-# split asks balance once, not once per refused half.
-WITNESS_TTL = 60.0
-# An action no panel has: its answer is the panel's words for "no such action".
-NO_SUCH_ACTION = "smm_tracker_no_such_action"
 
 
-class WholeCallRefused(PanelAnswerError):
-    """A whole-answer error to a call while the panel answers other calls normally:
-    something in this call (an ID, a field) provoked it."""
-
-
-class PanelClient(Transport[P]):
+class PanelClient(Witnessed[P]):
     """Given a panel's settings, talk API v2 to it for the process lifetime: one
     method per action, answers parsed into :mod:`tracker.panel.models` values."""
 
-    _witness_ok_until = 0.0  # monotonic: until then the key is known to work
     _status_ok_until = 0.0  # monotonic: until then status calls are known to be answered
-    _unknown_action: str | None = None  # the panel's answer to an action it lacks
     _reads_multi = False  # True once the panel answered ``orders=`` for one ID
     _probe_refused: str | None = None  # words that refused an order= probe (asked once)
 
@@ -219,62 +209,6 @@ class PanelClient(Transport[P]):
             return self.status(order_id)
         except WholeCallRefused as exc:
             return self.lone_refusal(order_id, exc)
-
-    # --- whole-answer refusals -------------------------------------------------
-
-    def refusal(self, action: str, exc: PanelAnswerError) -> PanelAnswerError:
-        """Given a whole-answer error to ``action``, return what it means.
-
-        A known key phrasing is an AuthError already. Otherwise another action
-        is asked (``balance``; for ``balance`` itself, ``services``): the same
-        words there make it a refusal of the key (AuthError); any other answer
-        means the panel works and this call provoked the refusal
-        (WholeCallRefused). When the witness fails too, the error is returned
-        as it is: a panel failure, never an order's.
-        """
-        if isinstance(exc, AuthError | WholeCallRefused):
-            return exc
-        verdict = self._witness("services" if action == "balance" else "balance", exc.detail)
-        if verdict == "key":
-            log.warning("key_refused_unknown_wording", panel=self.name, answer=exc.detail)
-            return AuthError(exc.detail)
-        if verdict == "ok":
-            return WholeCallRefused(exc.detail)
-        return exc
-
-    def lacks_action(self, action: str, words: str) -> bool:
-        """Return True when ``words``, a refusal of ``action``, is what the panel
-        answers an action that does not exist (asked once per process), while
-        the key works: the panel has no such action."""
-        if self._witness("balance", words) != "ok":
-            return False
-        if self._unknown_action is None:
-            try:
-                data = self._call(NO_SUCH_ACTION)
-            except PanelError:
-                return False
-            self._unknown_action = refusals.error_text(data) or ""
-        same = " ".join(words.lower().split()) == " ".join(self._unknown_action.lower().split())
-        if same:
-            log.warning("action_unsupported", panel=self.name, action=action, answer=words)
-        return same and bool(self._unknown_action)
-
-    def _witness(self, action: str, words: str) -> str:
-        """Ask ``action``; return "key" when it is refused with ``words`` (or a known
-        key phrasing), "ok" when it answers otherwise, "unsure" when it fails."""
-        with self._warn_lock:
-            if time.monotonic() < self._witness_ok_until:
-                return "ok"
-        try:
-            data = self._call(action)
-        except PanelError:
-            return "unsure"
-        said = refusals.error_text(data)
-        if said is not None and (said == words or refusals.is_key_refusal(said)):
-            return "key"
-        with self._warn_lock:
-            self._witness_ok_until = time.monotonic() + WITNESS_TTL
-        return "ok"
 
     def _check_known(self, item: OrderStatus) -> None:
         if item.status is not None and not item.known_status:

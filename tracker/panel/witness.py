@@ -1,0 +1,88 @@
+"""What a whole-answer refusal means: the key refused, this call refused, or
+an action the panel lacks. Told apart by asking the panel another action (a
+witness), as :class:`tracker.panel.client.PanelClient` does through this base.
+"""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+
+from tracker.errors import AuthError, PanelAnswerError, PanelError
+from tracker.panel import refusals
+from tracker.panel.transport import P, Transport
+
+log = structlog.get_logger("tracker.client")
+
+# A witness that answered normally vouches for the key this long: a batch being
+# split asks balance once, not once per refused half.
+WITNESS_TTL = 60.0
+# An action no panel has: its answer is the panel's words for "no such action".
+NO_SUCH_ACTION = "smm_tracker_no_such_action"
+
+
+class WholeCallRefused(PanelAnswerError):
+    """A whole-answer error to a call while the panel answers other calls normally:
+    something in this call (an ID, a field) provoked it."""
+
+
+class Witnessed(Transport[P]):
+    """A transport that can tell what a panel's whole-answer refusal means."""
+
+    _witness_ok_until = 0.0  # monotonic: until then the key is known to work
+    _unknown_action: str | None = None  # the panel's answer to an action it lacks
+
+    def refusal(self, action: str, exc: PanelAnswerError) -> PanelAnswerError:
+        """Given a whole-answer error to ``action``, return what it means.
+
+        A known key phrasing is an AuthError already. Otherwise another action
+        is asked (``balance``; for ``balance`` itself, ``services``): the same
+        words there make it a refusal of the key (AuthError); any other answer
+        means the panel works and this call provoked the refusal
+        (WholeCallRefused). When the witness fails too, the error is returned
+        as it is: a panel failure, never an order's.
+        """
+        if isinstance(exc, AuthError | WholeCallRefused):
+            return exc
+        verdict = self._witness("services" if action == "balance" else "balance", exc.detail)
+        if verdict == "key":
+            log.warning("key_refused_unknown_wording", panel=self.name, answer=exc.detail)
+            return AuthError(exc.detail)
+        if verdict == "ok":
+            return WholeCallRefused(exc.detail)
+        return exc
+
+    def lacks_action(self, action: str, words: str) -> bool:
+        """Return True when ``words``, a refusal of ``action``, is what the panel
+        answers an action that does not exist (asked once per process), while
+        the key works: the panel has no such action."""
+        if self._witness("balance", words) != "ok":
+            return False
+        if self._unknown_action is None:
+            try:
+                data = self._call(NO_SUCH_ACTION)
+            except PanelError:
+                return False
+            self._unknown_action = refusals.error_text(data) or ""
+        same = " ".join(words.lower().split()) == " ".join(self._unknown_action.lower().split())
+        if same:
+            log.warning("action_unsupported", panel=self.name, action=action, answer=words)
+        return same and bool(self._unknown_action)
+
+    def _witness(self, action: str, words: str) -> str:
+        """Ask ``action``; return "key" when it is refused with ``words`` (or a known
+        key phrasing), "ok" when it answers otherwise, "unsure" when it fails."""
+        with self._warn_lock:
+            if time.monotonic() < self._witness_ok_until:
+                return "ok"
+        try:
+            data = self._call(action)
+        except PanelError:
+            return "unsure"
+        said = refusals.error_text(data)
+        if said is not None and (said == words or refusals.is_key_refusal(said)):
+            return "key"
+        with self._warn_lock:
+            self._witness_ok_until = time.monotonic() + WITNESS_TTL
+        return "ok"
