@@ -173,6 +173,36 @@ def test_refill_refusals_in_either_field_stay_refused(panel, tmp_path, field, wo
     assert _refills(tmp_path) == [(5, None, "Refused")]
 
 
+WHITELIST = {"error": "Access denied: IP 10.1.2.3 is not whitelisted"}
+
+
+def test_a_key_refused_in_unknown_words_is_no_refusal_of_the_refill(panel, tmp_path):
+    # The same words to balance: the key is refused, not this order's refill.
+    # Stored as Refused, the order was held back a whole cooldown.
+    server, replies, cli = panel
+    replies["refill"] = replies["balance"] = json_reply(WHITELIST)
+    result = cli("refill", "5")
+    assert result.exit_code == 1
+    assert _said(result) == f"smm-tracker: sim: refill: {WHITELIST['error']}"
+    assert _refills(tmp_path) == []  # nothing was asked: no row, no cooldown
+    assert _calls(server, "refill") == 1 and _calls(server, "balance") == 1
+    replies["balance"] = json_reply({"balance": "10.5", "currency": "USD"})
+    replies["refill"] = json_reply({"refill": "9"})
+    again = cli("refill", "5")
+    assert again.exit_code == 0, again.output
+    assert _refills(tmp_path) == [(5, "9", "Pending")]
+
+
+def test_unknown_words_to_a_refill_are_its_refusal_while_balance_answers(panel, tmp_path):
+    server, replies, cli = panel
+    replies["refill"] = json_reply(WHITELIST)
+    result = cli("refill", "5")
+    assert result.exit_code == 1
+    assert f"the panel refused the refill: {WHITELIST['error']}" in _said(result)
+    assert _refills(tmp_path) == [(5, None, "Refused")]
+    assert _calls(server, "balance") == 1
+
+
 def _refill_job(tmp_path, url: str) -> None:
     panel = PanelConfig(name="sim", url=url, key=Secret(KEY), timeout=5.0)
     client = PanelClient(panel, sleep=lambda _seconds: None)

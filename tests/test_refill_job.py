@@ -373,3 +373,38 @@ def test_a_refill_status_answer_naming_no_asked_refill_leaves_them_untouched(wor
     w.panel.empty = False
     assert w.round()
     assert [w.requests(o)[-1]["status"] for o in orders] == ["Completed", "Completed"]
+
+
+WHITELIST = "Access denied: IP 10.1.2.3 is not whitelisted"
+
+
+class WhitelistPanel(SimulatedPanel):
+    """Answers every action, balance too, with a key refusal in words no
+    pattern knows while ``refusing`` is set."""
+
+    refusing = False
+
+    def _act(self, action: str, form: Mapping[str, str]):
+        if self.refusing:
+            return self._error(SimRefusal(WHITELIST))
+        return super()._act(action, form)
+
+
+def test_a_key_refused_in_unknown_words_leaves_a_followed_refill_open(world):
+    # One open refill is asked with refill=: the refusal was read as that
+    # refill's own error and closed it as Unknown after three runs.
+    w = world(panel_class=WhitelistPanel)
+    w.sync_services()
+    (order,) = completed_a_day_ago(w, SERVICE_FOLLOWERS)
+    w.panel.drop(order, 30)
+    assert w.round()
+    w.panel.refusing = True
+    for _ in range(4):
+        w.clock.advance(90)
+        assert not w.round()
+    row = w.requests(order)[-1]
+    assert (row["status"], row["error"], row["error_count"]) == ("Pending", None, 0)
+    w.panel.refusing = False
+    assert w.round()
+    assert w.requests(order)[-1]["status"] == "Completed"
+    assert len(w.requests(order)) == 1

@@ -14,12 +14,13 @@ from typing import Any
 import structlog
 
 from tracker.errors import (
+    AuthError,
     BadAnswerError,
     OutcomeUnknownError,
     PanelAnswerError,
     PanelError,
 )
-from tracker.panel import parse, parse_refills
+from tracker.panel import parse, parse_refills, refusals
 from tracker.panel.models import (
     Balance,
     CancelResult,
@@ -30,6 +31,7 @@ from tracker.panel.models import (
     Service,
 )
 from tracker.panel.transport import CallObserver, P
+from tracker.panel.values import to_id
 from tracker.panel.witness import WITNESS_TTL, WholeCallRefused, Witnessed
 
 log = structlog.get_logger("tracker.client")
@@ -210,12 +212,33 @@ class PanelClient(Witnessed[P]):
         except WholeCallRefused as exc:
             return self.lone_refusal(order_id, exc)
 
+    def _judged(
+        self, action: str, data: Any, names_it: Callable[[str], bool]
+    ) -> PanelAnswerError | None:
+        """Given the answer to a one-ID ``action``, return None unless it is a
+        whole-answer error without a refill ID, in words neither about what was
+        asked (``names_it``) nor a known key phrasing (the parser's AuthError);
+        then what :meth:`refusal` makes of it, raising AuthError for the key."""
+        words = refusals.error_text(data)
+        if words is None or names_it(words) or refusals.is_key_refusal(words):
+            return None
+        if to_id(data.get("refill")) is not None:
+            return None  # an ID beside the error: the parser's unknown outcome
+        verdict = self.refusal(action, PanelAnswerError(words))
+        if isinstance(verdict, AuthError):
+            raise self._tag(verdict, action)
+        return verdict
+
     def _check_known(self, item: OrderStatus) -> None:
         if item.status is not None and not item.known_status:
             self.warn_unknown("order", item.raw_status)
 
     def refill(self, order_id: int) -> RefillRequest:
+        """Ask for one order's refill; never resent once it may have arrived. A
+        refused key, in any words (see :meth:`_judged`), raises AuthError: no
+        refill was asked. Any other refusal is the order's (``error`` set)."""
         data = self._call("refill", {"order": str(order_id)}, idempotent=False)
+        self._judged("refill", data, refusals.names_order)
         return self._parsed("refill", parse_refills.parse_refill_single, order_id, data)
 
     def refills(self, order_ids: list[int]) -> list[RefillRequest]:
@@ -225,7 +248,14 @@ class PanelClient(Witnessed[P]):
         return self._parsed("refill", parse_refills.parse_refill_multi, data)
 
     def refill_status(self, refill_id: str) -> RefillStatus:
+        """Ask for one refill. A whole-answer error is the refill's own when it is
+        about a refill ("Refill not found") or the panel answers other calls
+        (WholeCallRefused); a refused key raises AuthError, and an error while
+        the witness fails too raises it as it is: no refill's."""
         data = self._call("refill_status", {"refill": refill_id})
+        verdict = self._judged("refill_status", data, refusals.names_refill)
+        if verdict is not None and not isinstance(verdict, WholeCallRefused):
+            raise self._tag(verdict, "refill_status")
         result = self._parsed(
             "refill_status", parse_refills.parse_refill_status_single, refill_id, data
         )

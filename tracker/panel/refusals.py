@@ -37,6 +37,12 @@ _REFUSING = re.compile(
     re.IGNORECASE,
 )
 
+# Words about the refill asked for, or the order a refill was asked for: the
+# panel's refusal of it ("Refill not found", "Order not eligible for refill."),
+# never of the key, so no other action need be asked what they mean.
+_NAMES_REFILL = re.compile(r"\brefill", re.IGNORECASE)
+_NAMES_ORDER = re.compile(r"\b(?:refill|order|eligible)", re.IGNORECASE)
+
 
 def error_text(value: Any) -> str | None:
     """Given an answer item, return the panel's error text if the item is an error."""
@@ -54,6 +60,18 @@ def refuses(message: str) -> bool:
     """Return True when ``message`` (words where an ID or a result goes) plainly
     refuses the request, rather than saying it was taken."""
     return _REFUSING.search(message) is not None
+
+
+def names_refill(message: str) -> bool:
+    """Return True when ``message``, a whole-answer error to ``refill_status``
+    for one refill, is about a refill ("Refill not found", "Incorrect refill ID")."""
+    return _NAMES_REFILL.search(message) is not None
+
+
+def names_order(message: str) -> bool:
+    """Return True when ``message``, a whole-answer error to ``refill`` for one
+    order, is about the order or its refill, or says the panel is busy."""
+    return _NAMES_ORDER.search(message) is not None or is_busy(message)
 
 
 def is_busy(message: str) -> bool:
