@@ -140,6 +140,7 @@ def test_once_per_episode_survives_a_restart(tmp_path: Path, clock: Any) -> None
     assert open_episodes(store) == []
 
 
+@pytest.mark.usefixtures("fresh_logs")
 def test_a_recovery_the_database_could_not_store_is_stored_later_not_raised_again(
     tmp_path: Path, clock: Any
 ) -> None:

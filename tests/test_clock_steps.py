@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import H
 from structlog.testing import capture_logs
 
@@ -11,6 +13,7 @@ from tracker.clock import iso
 from tracker.sim.server import SERVICE_FOLLOWERS
 
 
+@pytest.mark.usefixtures("fresh_logs")
 def test_orders_stamped_before_the_clock_was_set_back_are_checked_at_once(world):
     w = world()
     w.tracker.everything = False  # due orders only, as the daemon polls
