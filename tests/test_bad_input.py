@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -231,3 +232,59 @@ def test_track_names_the_largest_order_id(cli):
 def test_init_with_an_empty_path_says_so(cli, tmp_path):
     one_line(cli("init", ""), "PATH is empty")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.db", "tracker.toml"]
+
+
+# A byte that is not UTF-8 on the command line reaches click as a lone
+# surrogate (b"\xff" -> "\udcff"): SQLite, JSON and the panel's form refuse it.
+NOT_UTF8 = "\udcff"
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("track", "600002", "--link", NOT_UTF8), "--link"),
+        (("untrack", "101", "--reason", f"bad{NOT_UTF8}"), "--reason"),
+        (("add", "--service", "1", "--link", f"https://ex/{NOT_UTF8}"), "--link"),
+        (("add", "--service", "1", "--link", "x", "--comments", "a", "--comments", NOT_UTF8), ""),
+    ],
+)
+def test_text_that_is_not_utf8_is_one_line(cli, args, option):
+    line = one_line(cli(*args), option or "--comments", "is not UTF-8 text")
+    assert repr(args[-1]) in line
+    assert "not polled" not in cli("history", "101").output  # untrack stopped nothing
+
+
+def _text_options() -> list[tuple[str, str]]:
+    found = []
+    for name in main.list_commands(None):  # type: ignore[arg-type]
+        command = main.get_command(None, name)  # type: ignore[arg-type]
+        for param in command.params:
+            if isinstance(param, click.Option) and type(param.type) is click.types.StringParamType:
+                found.append((name, max(param.opts, key=len)))
+    return found
+
+
+# What a command needs besides the option to get as far as reading it.
+NEEDS = {"add": ["--service", "1"], "history": ["1"], "refill": ["1"]}
+NEEDS |= {name: ["1"] for name in ("track", "untrack", "cancel")}
+
+
+@pytest.mark.parametrize(("command", "option"), _text_options())
+def test_every_text_option_refuses_bytes_that_are_not_utf8(cli, command, option):
+    result = cli(command, *NEEDS.get(command, []), option, f"x{NOT_UTF8}")
+    one_line(result, f"{option}: 'x\\udcff' is not UTF-8 text")
+
+
+def test_bytes_that_are_not_utf8_from_a_shell(tmp_path):
+    # The real entry point, with the raw byte in argv as a shell passes it.
+    write_config(tmp_path / "tracker.toml")
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", "track", "600002", "--link", b"https://ex/\xff"],
+        capture_output=True,
+        env={**os.environ, "BAD_INPUT_KEY": KEY, "PYTHONPATH": SOURCE},
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(b"smm-tracker: --link: 'https://ex/\\udcff' is not UTF-8 text")
+    assert done.stdout == b"" and done.stderr.count(b"\n") == 1

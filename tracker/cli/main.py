@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from tracker import __version__
+from tracker.cli.command import TrackerCommand
 from tracker.cli.hoist import hoist_global_options
 from tracker.errors import ConfigError, StoreError, TrackerError
 from tracker.redact import redact_text
@@ -189,6 +190,8 @@ COMMAND_HELP = {
 class _Group(click.Group):
     """The command group: commands loaded on demand, one-line usage errors,
     global options taken after the command too."""
+
+    command_class = TrackerCommand
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         try:
