@@ -1,12 +1,17 @@
-"""The class of every ``smm-tracker`` command: what all of them check alike,
-so no command has to remember it."""
+"""The class of every ``smm-tracker`` command: what all of them check and
+complete alike, so no command has to remember it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from tracker.cli.hoist import GLOBAL_OPTIONS
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 
 def _texts(value: Any) -> Iterator[str]:
@@ -28,7 +33,8 @@ def _not_utf8(text: str) -> bool:
 
 
 class TrackerCommand(click.Command):
-    """A command whose text options are UTF-8 (else one usage line, exit 2)."""
+    """A command whose text options are UTF-8 (else one usage line, exit 2),
+    and whose completion knows the global options it also takes."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         rest = super().parse_args(ctx, args)
@@ -44,3 +50,23 @@ class TrackerCommand(click.Command):
                     option = max(param.opts, key=len)
                     raise click.UsageError(f"{option}: {text!r} is not UTF-8 text", ctx)
         return rest
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        params = super().get_params(ctx)
+        if not ctx.resilient_parsing or ctx.parent is None:
+            return params
+        # Shell completion: `smm-tracker orders --log-level <TAB>` completes the
+        # group's option like `smm-tracker --log-level <TAB>` does (the group
+        # moves them before the command when it runs).
+        root = ctx.find_root().command.params
+        shared = [p for p in root if isinstance(p, click.Option) and p.opts[0] in GLOBAL_OPTIONS]
+        return [*params, *shared]
+
+
+def complete_path(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Complete a PATH option's value with the shell's own file names."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]

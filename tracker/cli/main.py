@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from tracker import __version__
-from tracker.cli.command import TrackerCommand
+from tracker.cli.command import TrackerCommand, complete_path
 from tracker.cli.hoist import hoist_global_options
 from tracker.errors import ConfigError, StoreError, TrackerError
 from tracker.redact import redact_text
@@ -204,8 +204,11 @@ class _Group(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
             hoisted = hoist_global_options(args)
-        except ValueError as exc:
-            raise _OneLineUsageError(str(exc), ctx) from None
+        except ValueError as exc:  # `orders --config` without its value
+            if not ctx.resilient_parsing:
+                raise _OneLineUsageError(str(exc), ctx) from None
+            # Completing that value: the command takes it (TrackerCommand.get_params).
+            hoisted = [*hoist_global_options(args[:-1]), args[-1]]
         return super().parse_args(ctx, hoisted)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -275,6 +278,7 @@ def open_store(config: Config, *, read_only: bool = False, existing: bool = Fals
     "--config",
     "config_path",
     metavar="PATH",
+    shell_complete=complete_path,
     help="Config file (default: $SMM_TRACKER_CONFIG, ./tracker.toml, "
     "/etc/smm-tracker/config.toml). Also taken after the command.",
 )
