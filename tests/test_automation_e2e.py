@@ -137,7 +137,7 @@ def test_a_stalled_order_raises_one_order_stalled_and_one_order_moving(world):
     moving = kinds(w, "order_moving")
     assert [m["data"]["orders"][0]["order_id"] for m in moving] == [stuck, busy]
     assert moving[1]["data"]["orders"][0]["status"] == "Completed"
-    assert w.cli("orders", "--stalled").stdout == "no stalled orders\n"
+    assert w.cli("orders", "--stalled").stderr == "no stalled orders\n"
 
 
 def test_each_open_order_gets_an_eta_and_one_far_past_it_counts_as_stalled(world):

@@ -223,8 +223,8 @@ def test_the_key_is_in_no_refill_row_or_output(world):
 
 def test_refills_listing_explains_an_empty_result_and_a_bad_panel(world):
     w = world()
-    assert w.cli("refills").stdout.strip() == "no refill requests"
-    assert w.cli("refills", "--status", "rejected").stdout.strip() == (
+    assert w.cli("refills").stderr.strip() == "no refill requests"
+    assert w.cli("refills", "--status", "rejected").stderr.strip() == (
         "no refill requests with status Rejected"
     )
     bad = w.cli("refills", "--panel", "nope")

@@ -87,7 +87,10 @@ def balance(ctx: Context, as_json: bool, panel: str | None) -> None:
         return
     for name, info in found.items():
         if info is None:
-            click.echo(f"{name}: no balance fetched yet (the daemon checks it on its schedule)")
+            # On stderr, like every "nothing to list" note; --json leaves the panel out.
+            click.echo(
+                f"{name}: no balance fetched yet (the daemon checks it on its schedule)", err=True
+            )
             continue
         currency = f" {info['currency']}" if info["currency"] else ""
         amount = safe_text(f"{money(info['balance'])}{currency}", CELL_WIDTH)
@@ -128,7 +131,7 @@ def alerts(ctx: Context, since: str | None, panel: str | None, limit: int, as_js
         click.echo(to_json({"alerts": rows, "open": still}))
         return
     if not rows:
-        click.echo("no alerts" + (f" in the last {since}" if since else ""))
+        click.echo("no alerts" + (f" in the last {since}" if since else ""), err=True)
     for row in rows:
         message = safe_text(row["message"], 500)
         click.echo(f"{row['at']}  {row['severity']:<7}  {row['kind']:<20}  {message}")

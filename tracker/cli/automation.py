@@ -133,7 +133,7 @@ def automation(
             row["why"] = row["error"] or row["reason"]
         click.echo(table(done, ACTION_COLUMNS, ACTION_HEADERS))
     else:
-        click.echo("no actions taken" + (f" in the last {since}" if since else ""))
+        click.echo("no actions taken" + (f" in the last {since}" if since else ""), err=True)
     if skipped:
         click.echo("\nskipped:")
         click.echo(table(skipped, SKIP_COLUMNS, SKIP_HEADERS))

@@ -230,8 +230,10 @@ def orders(
         click.echo(piece)
         printed = True
     if not printed:
+        # A note for people, on stderr: stdout holds the rows alone (`| wc -l`).
         click.echo(
-            f"no {'stalled ' * stalled}orders" + (f" with status {status}" if status else "")
+            f"no {'stalled ' * stalled}orders" + (f" with status {status}" if status else ""),
+            err=True,
         )
     elif capped and next(rows, None) is not None:
         click.echo(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)", err=True)
@@ -310,4 +312,4 @@ def history(ctx: Context, order_id: str, as_json: bool, panel: str | None) -> No
             )
         )
     elif row["status"] is not None:
-        click.echo("no status change recorded")
+        click.echo("no status change recorded", err=True)

@@ -54,7 +54,7 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
         click.echo(to_json(rows))
         return
     if not rows:
-        click.echo("no services stored yet (the daemon syncs them; or pass --refresh)")
+        click.echo("no services stored yet (the daemon syncs them; or pass --refresh)", err=True)
         return
     for row in rows:
         row["refill"] = "yes" if row["refill"] else "no"
@@ -145,7 +145,7 @@ def refills(
         click.echo(to_json(rows))
         return
     if not rows:
-        click.echo("no refill requests" + (f" with status {status}" if status else ""))
+        click.echo("no refill requests" + (f" with status {status}" if status else ""), err=True)
         return
     for row in rows:
         if row["permanent"]:

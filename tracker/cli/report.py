@@ -145,7 +145,7 @@ def report(
         return
     where = f" on {name}" if name else ""
     if not rows:
-        click.echo(f"no orders first seen in the last {since}{where}")
+        click.echo(f"no orders first seen in the last {since}{where}", err=True)
         return
     click.echo(f"orders first seen since {iso(start)} ({since}){where}, highest spend first")
     click.echo(table([_shown(r) for r in rows], COLUMNS, HEADERS))
