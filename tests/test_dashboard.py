@@ -317,3 +317,26 @@ def test_without_the_extra_the_command_says_what_to_install(tmp_path, monkeypatc
     assert result.exit_code == 2
     assert result.output == f"smm-tracker: {INSTALL}\n"
     assert INSTALL == "the dashboard needs Datasette: pip install 'smm-tracker[dashboard]'"
+
+
+def test_port_0_prints_the_port_it_listens_on(built_db, tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "dashboard", "--database", str(built_db), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        line = proc.stdout.readline()
+        prefix = f"dashboard of {built_db} at http://127.0.0.1:"
+        assert line.startswith(prefix) and line.endswith("/-/dashboards (Ctrl-C stops)\n"), line
+        port = int(line[len(prefix) :].split("/", 1)[0])
+        assert port != 0
+        # What it printed is where it answers, at once: the socket was bound before the line.
+        versions = get(f"http://127.0.0.1:{port}", "/-/versions.json")
+        assert "datasette" in versions
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert proc.returncode in (0, -15)

@@ -2,18 +2,17 @@
 
 The metadata shipped in tracker/data/datasette.yml (titles, descriptions,
 canned queries, datasette-dashboards dashboards) is completed at start with the
-database's name and the config's low-balance thresholds, then handed to
-``datasette serve``. Datasette opens a file it may not write to (``mode=ro``)
+database's name and the config's low-balance thresholds, then served as
+``datasette serve`` would, on a socket bound first (so ``--port 0`` prints the
+port it got). Datasette opens a file it may not write to (``mode=ro``)
 and, unlike ``--immutable``, still sees what the running daemon writes.
 """
 
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import socket
-import tempfile
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -65,14 +64,15 @@ def build_metadata(database: str, thresholds: dict[str, float]) -> dict[str, Any
     return data
 
 
-def check_listen(host: str, port: int) -> None:
-    """Exit with one line if ``host:port`` cannot be listened on (uvicorn would
-    only log it and exit 3)."""
+def listen(host: str, port: int) -> socket.socket:
+    """Return a socket listening on ``host:port`` (port 0: one the system picks),
+    to be handed to the server as it is: no other process can take the port in
+    between, and the port to print is known. Exit with one line if it cannot be
+    listened on (uvicorn would only log it and exit 3)."""
     try:
         # Resolved first: bind() reports a name it cannot resolve as a bare errno.
-        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-        with socket.create_server((host, port)):
-            pass
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        return socket.create_server((host, port), family=found[0][0])  # ::1 too
     except socket.gaierror as exc:
         fail(f"--host {host}: cannot resolve it to an address ({exc.strerror})", EXIT_USAGE)
     except OSError as exc:
@@ -80,20 +80,20 @@ def check_listen(host: str, port: int) -> None:
         fail(f"cannot listen on {host}:{port}: {reason}")
 
 
-def serve(path: Path, metadata: dict[str, Any], host: str, port: int) -> None:
-    """Run ``datasette serve`` on ``path`` in this process until interrupted."""
-    from datasette import cli as datasette_cli
+def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
+    """Serve ``path`` with Datasette on the listening ``sock`` in this process
+    until interrupted (as ``datasette serve`` would: the same app and server)."""
+    import uvicorn
+    from datasette.app import Datasette
     from datasette.plugins import pm
 
     from tracker.cli import datasette_links
 
     if not pm.is_registered(datasette_links):
         pm.register(datasette_links, name="smm-tracker-links")
-    with tempfile.TemporaryDirectory(prefix="smm-tracker-dashboard-") as tmp:
-        meta = Path(tmp) / "metadata.json"
-        meta.write_text(json.dumps(metadata))
-        args = ["serve", str(path), "--metadata", str(meta), "--host", host, "--port", str(port)]
-        datasette_cli.cli.main(args=args, prog_name="datasette", standalone_mode=False)
+    app = Datasette([str(path)], metadata=metadata).app()
+    config = uvicorn.Config(app, log_level="info", lifespan="on", workers=1)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @main.command()
@@ -116,6 +116,8 @@ def dashboard(ctx: Context, port: int, host: str, database: Path | None) -> None
                 thresholds[panel.name] = float(low)
     path, _ = database_path(ctx, database, None)
     open_database(path).close()  # the views come with migration m010
-    check_listen(host, port)
-    click.echo(f"dashboard of {path} at http://{host}:{port}/-/dashboards (Ctrl-C stops)")
-    serve(path, build_metadata(path.stem, thresholds), host, port)
+    sock = listen(host, port)
+    where = f"[{host}]" if ":" in host else host
+    bound = sock.getsockname()[1]  # the real one, for --port 0 too
+    click.echo(f"dashboard of {path} at http://{where}:{bound}/-/dashboards (Ctrl-C stops)")
+    serve(path, build_metadata(path.stem, thresholds), sock)

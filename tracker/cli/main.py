@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -31,7 +31,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
-def fail(message: str, code: int = EXIT_FAILED, details: Sequence[str] = ()) -> None:
+def fail(message: str, code: int = EXIT_FAILED, details: Sequence[str] = ()) -> NoReturn:
     """Print message and details on stderr, secrets blanked, control chars escaped; exit."""
     from tracker.cli.render import safe_text  # only on the way out: --version needs none
 
