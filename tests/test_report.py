@@ -11,6 +11,9 @@ from scorecard_world import build
 
 from tracker.cli.main import main
 from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES, SERVICE_TIKTOK
+from tracker.store.orders import Store
+
+PANEL = '[[panels]]\nname = "sim"\nurl = "http://127.0.0.1:9/api/v2"\nkey_env = "UNSET_KEY"\n'
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +77,45 @@ def test_database_option_needs_no_config_and_panel_filters(built, tmp_path, monk
     result = runner.invoke(main, ["report", "--database", str(w.store.path), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["services"] == view_rows(w.store.path)
-    result = runner.invoke(main, ["report", "--database", str(w.store.path), "--panel", "other"])
+    result = runner.invoke(main, ["report", "--database", str(w.store.path), "--panel", "sim"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("orders first seen since ") and " on sim, " in result.output
+    result = runner.invoke(
+        main, ["report", "--database", str(w.store.path), "--panel", "sim", "--since", "1s"]
+    )
     assert result.exit_code == 0
-    assert result.output == "no orders first seen in the last 30d on other\n"
+    assert result.stderr == "no orders first seen in the last 1s on sim\n"
+
+
+def test_database_option_with_a_panel_it_holds_no_order_of_is_exit_2(built, tmp_path):
+    w, _ = built
+    # Without a config there is no list of panels: the database's orders are the list.
+    args = ["report", "--database", str(w.store.path), "--panel", "nope"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"smm-tracker: --panel: no panel named 'nope' in {w.store.path} (its orders are on: sim)\n"
+    )
+    empty = tmp_path / "empty.db"
+    Store(empty).close()
+    result = CliRunner().invoke(main, ["report", "--database", str(empty), "--panel", "sim"])
+    assert result.exit_code == 2
+    assert result.output.endswith(f"in {empty} (it holds no orders)\n")
+    # Every panel, as without --panel: an empty database has nothing to report.
+    result = CliRunner().invoke(main, ["report", "--database", str(empty)])
+    assert (result.exit_code, result.stdout) == (0, "")
+
+
+def test_a_missing_database_is_exit_1_like_every_read_command(built, tmp_path):
+    # README "Read commands only read": without a database, one line and exit 1.
+    w, _ = built
+    for args in (["--database", str(tmp_path / "missing.db")], []):
+        config = tmp_path / "none.toml"
+        config.write_text(f'[database]\npath = "{tmp_path / "none.db"}"\n' + PANEL)
+        result = CliRunner().invoke(main, ["--config", str(config), "report", *args])
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith(f"smm-tracker: no database at {tmp_path}/")
+        assert result.output.count("\n") == 1
 
 
 @pytest.mark.parametrize(
@@ -85,7 +124,6 @@ def test_database_option_needs_no_config_and_panel_filters(built, tmp_path, monk
         (["--since", "5 parsecs"], "smm-tracker: --since: '5 parsecs' is not a duration"),
         (["--since", "0s"], "smm-tracker: --since: must be longer than 0s"),
         (["--panel", "nope"], "smm-tracker: "),
-        (["--database", "missing.db"], "smm-tracker: no database at missing.db"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(built, args, message):

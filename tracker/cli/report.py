@@ -8,12 +8,12 @@ from typing import Any
 
 import click
 
-from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
+from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.render import table, to_json
 from tracker.clock import iso, utcnow
 from tracker.config.durations import format_duration, parse_duration
 from tracker.store.orders import Store
-from tracker.store.reports import scorecard
+from tracker.store.reports import order_panels, scorecard
 
 database_option = click.option(
     "--database",
@@ -26,14 +26,24 @@ database_option = click.option(
 
 def database_path(ctx: Context, database: Path | None, panel: str | None) -> tuple[Path, Any]:
     """Given --database and --panel, return the database file and the panel name to
-    filter on (None: every panel). Without --database the config names both, and
-    an unknown panel is a usage error; with it, --panel only filters."""
+    filter on (None: every panel). Without --database the config names both;
+    with it, check_panel() tells an unknown panel. No database: exit 1, as for
+    every read command."""
     if database is None:
         config = ctx.config(keys=False)
         return config.database.path, config.panel(panel).name if panel else None
     if not database.is_file():
-        fail(f"no database at {database}", EXIT_USAGE)
+        fail(f"no database at {database}", EXIT_FAILED)
     return database, panel
+
+
+def check_panel(store: Store, panel: str) -> None:
+    """With --database there is no config to know the panels by: a panel with
+    no order in the database is a typo (exit 2), as an unconfigured one is."""
+    known = order_panels(store)
+    if panel not in known:
+        held = f"its orders are on: {', '.join(known)}" if known else "it holds no orders"
+        fail(f"--panel: no panel named {panel!r} in {store.path} ({held})", EXIT_USAGE)
 
 
 def open_database(path: Path) -> Store:
@@ -136,6 +146,8 @@ def report(
     start = now - timedelta(seconds=window)
     store = open_database(path)
     try:
+        if database is not None and name is not None:
+            check_panel(store, name)
         rows = scorecard(store, start, name)
     finally:
         store.close()

@@ -21,3 +21,8 @@ def scorecard(store: Connection, since: datetime, panel: str | None = None) -> l
     for the orders first seen since then, highest spend first; columns as the
     ``service_scorecard`` view."""
     return store.rows(_SCORECARD, [iso(since), panel])
+
+
+def order_panels(store: Connection) -> list[str]:
+    """Return the panels the database holds orders of, by name."""
+    return [r["panel"] for r in store.rows("SELECT DISTINCT panel FROM orders ORDER BY panel")]
