@@ -108,3 +108,18 @@ def test_a_bad_duration_is_one_line(cli, bad) -> None:
     assert result.exit_code == 2
     assert result.output.startswith("smm-tracker: --since: ")
     assert len(result.output.splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_alerts_json_too_holds_the_newest_100_unless_limit(cli, store) -> None:
+    # README's CLI table: "only the newest 100 unless --limit N, in --json too".
+    start = utcnow() - timedelta(hours=2)
+    with store.write() as db:
+        db.conn.executemany(
+            "INSERT INTO alerts (at, panel, kind, severity, message, data) "
+            "VALUES (?, 'main', 'order_canceled', 'warning', ?, '{}')",
+            [((start + timedelta(seconds=i)).isoformat(), f"n{i}") for i in range(105)],
+        )
+    capped = json.loads(cli("alerts", "--json").output)["alerts"]
+    assert [a["message"] for a in capped] == [f"n{i}" for i in range(5, 105)]  # oldest first
+    every = json.loads(cli("alerts", "--json", "--limit", "200").output)["alerts"]
+    assert len(every) == 105
