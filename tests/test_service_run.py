@@ -405,3 +405,43 @@ def test_a_panel_removed_by_sighup_leaves_the_metrics(world):
     assert 'smm_tracker_job_runs_total{job="status:sim"}' in text  # the kept panel's stay
     assert 'smm_tracker_api_calls_total{action="status",panel="sim"}' in text
     assert daemon.stop() == 0
+
+
+def test_open_orders_of_a_panel_left_out_of_the_config_are_never_silent(world):
+    # Never stop tracking an order silently: a panel taken out of the config
+    # (here "slow" before the start, "other" by a reload) keeps its open
+    # orders in the database, unpolled; the start and each reload say so.
+    ids = world.panel.seed_orders(8)
+    store = Store(world.db)
+    store.track("slow", ids[:5], datetime.now(UTC))
+    store.track("other", ids[5:], datetime.now(UTC))
+    store.close()
+    other = f'[[panels]]\nname = "other"\nurl = "{world.server.url}"\nkey_env = "SIM_KEY"'
+    world.config.write_text(config_text(world.server.url, extra_panels=other))
+    daemon = world.daemon()
+    ready = fields(daemon.wait_for("READY=1"))
+    status = [f for f in ready if f.startswith("STATUS=")][-1]
+    assert "5 open orders not polled (not in the config: slow)" in status
+
+    world.config.write_text(config_text(world.server.url))
+    daemon.proc.send_signal(signal.SIGHUP)
+    daemon.wait_for("RELOADING=1")
+    status = [f for f in fields(daemon.wait_for("READY=1")) if f.startswith("STATUS=")][-1]
+    assert "not in the config: other, slow" in status
+    assert daemon.stop() == 0
+    warned = [
+        (e["panel"], e["open_orders"], e["detail"])
+        for e in daemon.events()
+        if e.get("event") == "orders_of_unconfigured_panel"
+    ]
+    still_open = _count(world.db, "SELECT count(*) FROM orders WHERE panel = 'other' AND polling")
+    assert [(panel, count) for panel, count, _ in warned] == [
+        ("slow", 5),  # at the start
+        ("other", still_open),  # at the reload
+        ("slow", 5),
+    ]
+    assert warned[0][2] == (
+        "5 open orders belong to panel 'slow', which is not in the config: not polled; "
+        "add the panel back or untrack them (smm-tracker untrack --panel slow ID...)"
+    )
+    assert still_open > 0

@@ -16,6 +16,7 @@ from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
 from tracker.cli.listing import json_array, stop_note, table_chunks, with_untracked
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.output import print_placed
+from tracker.cli.panels import read_panel, stored_order
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.clock import utcnow
 from tracker.errors import OutcomeUnknownError, PanelError, StoreError
@@ -205,8 +206,7 @@ def orders(
     if limit is not None and show_all:
         fail("--limit and --all do not go together", EXIT_USAGE)
     config = ctx.config(keys=False, logs=False)
-    name = config.panel(panel).name if panel else None
-    store = open_store(config, read_only=True)
+    name, store = read_panel(config, panel)  # configured, or with orders in the database
     status = None
     if status_filter is not None:
         try:
@@ -286,14 +286,8 @@ def history(ctx: Context, order_id: str, as_json: bool, panel: str | None) -> No
     """Show every status change of one order."""
     oid = parse_order_ids((order_id,))[0]
     config = ctx.config(keys=False, logs=False)
-    store = open_store(config, read_only=True)
-    names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
-    found = [(n, row) for n in names if (row := store.order(n, oid)) is not None]
-    if not found:
-        fail(f"order {oid} is not tracked" + (f" on {panel}" if panel else ""))
-    if len(found) > 1:
-        fail(f"order {oid} is tracked on several panels: pass --panel NAME", EXIT_USAGE)
-    name, row = found[0]
+    store, row = stored_order(config, panel, oid)  # on any panel in the database
+    name = row["panel"]
     rows = store.history(name, oid)
     if as_json:
         click.echo(to_json({"order": row, "transitions": rows}))

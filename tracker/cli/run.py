@@ -73,6 +73,7 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
         tracker = Tracker(config)
         try:
             tracker.everything = everything
+            left_out = tracker.warn_unconfigured()
             mark = last_refill_row(tracker.store)
             stats, jobs = JobStats(), select_jobs(tracker, config, panel)
             ok = run_once(jobs, stats)
@@ -88,6 +89,8 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
                 poll = tracker.polls.get(name)
                 # The currency is the panel's text: shown escaped.
                 click.echo(safe_text(summary_line(name, poll, asked.get(name, 0), last, failed)))
+            for name, count in left_out.items():  # a panel name from the database: escaped
+                click.echo(safe_text(f"{name}: {count} open orders not polled: not in the config"))
         finally:
             tracker.close()
         sys.exit(0 if ok else 1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache, partial
+
 import click
 
 from tracker.cli.main import (
@@ -14,6 +16,7 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.cli.panels import stored_panel
 from tracker.clock import utcnow
 from tracker.store.stopping import untrack as stop_orders
 
@@ -37,8 +40,9 @@ def untrack(
     """
     ids = parse_order_ids(order_ids)
     config = ctx.config(keys=False)
-    name = config.panel(panel).name
-    store = open_store(config, existing=True)
+    opened = cache(partial(open_store, config, existing=True))
+    name = stored_panel(config, panel, opened)  # one left out of the config included
+    store = opened()
     done = stop_orders(
         store, name, ids, utcnow(), reason=reason.strip() or None if reason else None
     )

@@ -12,12 +12,15 @@ from typing import Any
 import structlog
 
 from tracker.config.model import Config
+from tracker.errors import StoreError
 from tracker.jobs.automation import automation_jobs
 from tracker.jobs.base import Core, Job
 from tracker.jobs.poll import PollResult, poll_panel
 from tracker.jobs.refills import refill_jobs
 from tracker.jobs.watch import Watch
+from tracker.rules.doctor import unconfigured_text
 from tracker.rules.transitions import Cadence
+from tracker.store.readings import open_by_panel
 
 log = structlog.get_logger("tracker.app")
 
@@ -38,6 +41,27 @@ class Tracker(Core):
             max_every=schedule.status_max_every,
             give_up=schedule.unknown_give_up,
         )
+
+    def warn_unconfigured(self) -> dict[str, int]:
+        """Log one warning per panel the config leaves out that still has open
+        orders in the database (no job polls them); return each one's count.
+
+        One grouped query over the open orders. Nothing is logged when the
+        database cannot be read: the jobs will say so.
+        """
+        try:
+            counts = open_by_panel(self.store)
+        except StoreError:
+            return {}
+        found = {panel: n for panel, n in sorted(counts.items()) if panel not in self.clients}
+        for panel, count in found.items():
+            log.warning(
+                "orders_of_unconfigured_panel",
+                panel=panel,
+                open_orders=count,
+                detail=unconfigured_text(panel, count),
+            )
+        return found
 
     def close(self) -> None:
         self.watch.close()  # posts queued webhook alerts, bounded by the webhook timeout

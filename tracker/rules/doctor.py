@@ -151,3 +151,26 @@ def capability_check(panel: str, action: str, learned_at: str, evidence: str | N
         f"an unknown action); no {action} requests are sent. `smm-tracker "
         f"{'cancel' if action == 'cancel' else 'refill'} ID` tries again",
     )
+
+
+def unconfigured_text(panel: str, count: int) -> str:
+    """Given a panel missing from the config and its open orders, return what to do."""
+    orders = f"{count} open order{'s' * (count != 1)} belong{'s' * (count == 1)}"
+    return (
+        f"{orders} to panel {panel!r}, which is not in the config: not polled; add the "
+        f"panel back or untrack them (smm-tracker untrack --panel {panel} ID...)"
+    )
+
+
+def unconfigured_check(panel: str, count: int) -> Check:
+    """Given a panel missing from the config and its open orders, return its warning."""
+    return Check(WARN, f"panel {panel}", unconfigured_text(panel, count))
+
+
+def unconfigured_note(found: dict[str, int]) -> str:
+    """Given the open orders of each panel missing from the config, return the
+    words the STATUS= line adds ("" when there are none)."""
+    if not found:
+        return ""
+    count, panels = sum(found.values()), ", ".join(sorted(found))
+    return f"{count} open order{'s' * (count != 1)} not polled (not in the config: {panels})"

@@ -37,6 +37,7 @@ from tracker.rules.doctor import (
     database_check,
     panel_check,
     stop_bound_check,
+    unconfigured_check,
 )
 from tracker.store.connection import describe_db_error
 from tracker.store.migrations import migrations
@@ -82,6 +83,9 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
             checks.append(call_panel(panel, index))
     if database is not None:
         checks.extend(capability_check(*row) for row in learned_unsupported(database.path))
+        named = {name for name, _source, _panel in panels}
+        left_out = open_orders_by_panel(database.path)
+        checks.extend(unconfigured_check(p, n) for p, n in left_out.items() if p not in named)
     return checks
 
 
@@ -193,6 +197,26 @@ def database_facts(path: Path) -> DatabaseFacts:
 def learned_unsupported(path: Path) -> list[tuple[str, str, str, str | None]]:
     """Return (panel, action, learned_at, evidence) of each action learned
     unsupported; nothing when the database cannot be read (its check says why)."""
+    return _read_rows(
+        path,
+        "SELECT panel, action, learned_at, evidence FROM panel_capabilities "
+        "WHERE supported = 0 ORDER BY panel, action",
+    )
+
+
+def open_orders_by_panel(path: Path) -> dict[str, int]:
+    """Return how many orders each panel has still polled, by panel name (one
+    grouped query over the open orders); nothing when the database cannot be
+    read (its check says why)."""
+    rows = _read_rows(
+        path, "SELECT panel, count(*) FROM orders WHERE polling = 1 GROUP BY panel ORDER BY panel"
+    )
+    return {str(panel): int(count) for panel, count in rows}
+
+
+def _read_rows(path: Path, sql: str) -> list[Any]:
+    """Return the rows of one query, read without creating any file; nothing when
+    there is no database or it cannot be read (an older schema included)."""
     if str(path) == ":memory:" or not path.exists():
         return []
     in_use = path.with_name(path.name + "-shm").exists()
@@ -200,13 +224,10 @@ def learned_unsupported(path: Path) -> list[tuple[str, str, str, str | None]]:
     try:
         conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=2.0)
         try:
-            return conn.execute(
-                "SELECT panel, action, learned_at, evidence FROM panel_capabilities "
-                "WHERE supported = 0 ORDER BY panel, action"
-            ).fetchall()
+            return conn.execute(sql).fetchall()
         finally:
             conn.close()
-    except sqlite3.Error:  # an older schema, or unreadable: the database check tells
+    except sqlite3.Error:
         return []
 
 

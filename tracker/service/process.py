@@ -20,6 +20,7 @@ from tracker.alerts.alerter import Sink, raise_alert
 from tracker.config.model import Config
 from tracker.errors import ConfigError, StoreError, TrackerError
 from tracker.jobs.tracker import Tracker
+from tracker.rules.doctor import unconfigured_note
 from tracker.rules.episodes import Alert
 from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats, select_jobs, serve
@@ -29,7 +30,7 @@ from tracker.service.notify import STATUS_EVERY, Notifier, status_line
 from tracker.service.signals import Signals
 from tracker.store.connection import error_kind
 from tracker.store.orders import Store
-from tracker.store.readings import open_order_count
+from tracker.store.readings import open_by_panel
 
 log = structlog.get_logger("tracker.service")
 
@@ -197,6 +198,7 @@ class Service:
                 client.observers.append(self.calls.observe)
                 client.observers.append(self._progress)
             jobs = select_jobs(tracker, config, self.panel)
+            tracker.warn_unconfigured()  # at start and at each reload: never silent
         except BaseException:
             tracker.close()
             raise
@@ -243,13 +245,19 @@ class Service:
         """Return the one-line summary systemd shows in ``systemctl status``."""
         stats = self.stats.snapshot()
         polls = [at for name, at in stats.last_ok.items() if name.startswith("status:")]
+        try:
+            counts = open_by_panel(self._reader) if self._reader else None
+        except StoreError:
+            counts = None
+        names = {p.name for p in self.config.panels}
+        left_out = unconfigured_note({p: n for p, n in (counts or {}).items() if p not in names})
         return status_line(
-            open_orders=open_order_count(self._reader) if self._reader else None,
+            open_orders=sum(counts.values()) if counts is not None else None,
             last_poll=max(polls) if polls else None,
             failing=sorted(stats.last_failed),
             failures=stats.failures,
             now=self.clock(),
-            note=self.note,
+            note="; ".join(text for text in (left_out, self.note) if text),
         )
 
     def _ready(self) -> None:

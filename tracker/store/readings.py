@@ -1,4 +1,5 @@
-"""Read-only queries for the STATUS= line and the metrics endpoint.
+"""Read-only queries for the STATUS= line, the metrics endpoint, doctor and the
+read commands: what the database holds, whatever the config names.
 
 They run on a connection of their own (a second :class:`~tracker.store.Store`
 opened without migrating): the daemon's writer connection is serialised by a
@@ -7,6 +8,8 @@ scrape or a heartbeat never waits behind a write.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from tracker.errors import StoreError
 from tracker.store.orders import Store
@@ -46,3 +49,42 @@ def latest_balances(reader: Store) -> list[tuple[str, str, float]]:
             continue  # not a number: nothing a gauge can show
         result.append((str(row["panel"]), str(row["currency"]), amount))
     return result
+
+
+def open_by_panel(reader: Store) -> dict[str, int]:
+    """Given a store, return how many orders each panel has still polled.
+
+    One grouped query over the open orders' index (``orders_open_status``),
+    whatever the panels in the config: a panel taken out of it keeps its
+    open orders here. Raise StoreError if the database cannot be read.
+    """
+    rows = reader.rows("SELECT panel, count(*) AS n FROM orders WHERE polling = 1 GROUP BY panel")
+    return {str(row["panel"]): int(row["n"]) for row in rows}
+
+
+# Each panel in `orders` by a jump down the primary key (panel, order_id): one
+# index seek per panel, however many orders each one has.
+_PANELS = """
+WITH RECURSIVE p(name) AS (
+    SELECT min(panel) FROM orders
+    UNION ALL
+    SELECT (SELECT min(panel) FROM orders WHERE panel > p.name) FROM p WHERE p.name IS NOT NULL
+)
+SELECT name FROM p WHERE name IS NOT NULL
+"""
+
+
+def panels_in_database(reader: Store) -> list[str]:
+    """Given a store, return the name of every panel that has orders in it, sorted,
+    configured or not. Raise StoreError if the database cannot be read."""
+    return [str(row["name"]) for row in reader.rows(_PANELS)]
+
+
+def orders_with_id(reader: Store, order_id: int) -> list[dict[str, Any]]:
+    """Given an order ID, return its row on each panel that has it, by panel name,
+    configured or not. Raise StoreError if the database cannot be read."""
+    return reader.rows(
+        f"SELECT o.* FROM ({_PANELS}) AS p JOIN orders AS o "
+        "ON o.panel = p.name AND o.order_id = ? ORDER BY o.panel",
+        [order_id],
+    )

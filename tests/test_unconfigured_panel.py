@@ -1,0 +1,91 @@
+"""A panel taken out of the config (removed or renamed) keeps its orders in the
+database: never stop tracking them silently. `doctor` warns, `run --once` says
+so, and the read commands (and `untrack`) still reach them by `--panel NAME`,
+through the real CLI in-process against the simulated panel over loopback."""
+
+from __future__ import annotations
+
+import gc
+import json
+
+import pytest
+from simconfig import cli_in, sim_config
+
+from tracker.sim.server import PanelServer, SimulatedPanel
+
+KEY = "sim-key-Orphan5Panel2Qw"
+SLOW = '[[panels]]\nname = "slow"\nurl = "URL"\nkey_env = "SIM_KEY"\n'
+
+
+@pytest.fixture
+def setup(tmp_path, monkeypatch):
+    """Yield (cli, sim's IDs, slow's IDs): orders tracked on two panels, the
+    first of sim's on both, then "slow" taken out of the config."""
+    panel = SimulatedPanel(key=KEY, seed=3, speed=600.0)
+    server = PanelServer(panel).start()
+    config = sim_config(server.url)
+    cli = cli_in(tmp_path, monkeypatch, config + SLOW.replace("URL", server.url))
+    monkeypatch.setenv("SIM_KEY", KEY)
+    ids = panel.seed_orders(5)
+    sim_ids, slow_ids = ids[:2], [ids[0], *ids[2:]]
+    assert cli("track", "--panel", "sim", *map(str, sim_ids)).exit_code == 0
+    assert cli("track", "--panel", "slow", *map(str, slow_ids)).exit_code == 0
+    (tmp_path / "tracker.toml").write_text(config)  # "slow" leaves the config
+    gc.collect()
+    yield cli, sim_ids, slow_ids
+    server.stop()
+
+
+def test_doctor_warns_of_the_open_orders_nobody_polls_and_still_passes(setup):
+    cli, _sim_ids, slow_ids = setup
+    result = cli("doctor")
+    assert result.exit_code == 0, result.output  # a warn does not fail doctor
+    assert (
+        "warn panel slow: 4 open orders belong to panel 'slow', which is not in the config: "
+        "not polled; add the panel back or untrack them (smm-tracker untrack --panel slow ID...)"
+    ) in result.output.splitlines()
+    report = json.loads(cli("doctor", "--json").output)
+    assert report["ok"] is True
+    assert [c["state"] for c in report["checks"] if c["name"] == "panel slow"] == ["warn"]
+
+    # Untracked (local: the panel is not needed), they are given up visibly.
+    untracked = cli("untrack", "--panel", "slow", *map(str, slow_ids), "--reason", "panel gone")
+    assert untracked.exit_code == 0, untracked.output
+    assert f"untracked 4 order(s) on slow: {', '.join(map(str, slow_ids))}" in untracked.output
+    assert "panel slow" not in cli("doctor").output
+
+
+def test_read_commands_reach_a_panel_that_left_the_config(setup):
+    cli, _sim_ids, slow_ids = setup
+    shown = cli("history", str(slow_ids[1]))
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith(f"slow #{slow_ids[1]}: no status yet")
+    listed = cli("orders", "--panel", "slow", "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)
+    assert sorted(row["order_id"] for row in rows) == sorted(slow_ids)
+    assert {row["panel"] for row in rows} == {"slow"}
+    # A panel neither configured nor in the database is still a usage error.
+    unknown = cli("orders", "--panel", "nope")
+    assert unknown.exit_code == 2 and "no panel named 'nope'" in unknown.output
+    assert cli("history", "--panel", "nope", str(slow_ids[1])).exit_code == 2
+
+
+def test_history_asks_for_a_panel_when_the_id_is_on_several(setup):
+    cli, sim_ids, _slow_ids = setup
+    both = cli("history", str(sim_ids[0]))
+    assert both.exit_code == 2
+    assert (
+        f"order {sim_ids[0]} is tracked on several panels (sim, slow): pass --panel NAME"
+        in both.output
+    )
+    chosen = cli("history", "--panel", "slow", str(sim_ids[0]))
+    assert chosen.exit_code == 0 and chosen.output.startswith(f"slow #{sim_ids[0]}:")
+    assert cli("history", str(sim_ids[1])).output.startswith(f"sim #{sim_ids[1]}:")
+
+
+def test_run_once_names_the_panel_whose_orders_it_did_not_poll(setup):
+    cli, _sim_ids, _slow_ids = setup
+    result = cli("run", "--once")
+    assert result.exit_code == 0, result.output
+    assert "slow: 4 open orders not polled: not in the config" in result.output.splitlines()
