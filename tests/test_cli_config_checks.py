@@ -30,6 +30,10 @@ def cli(tmp_path, monkeypatch):
             "at 'schedule.status_every': '10 parsecs' is not a duration",
         ),
         (
+            '[schedule]\nstatus_every = "forever"\nstatus_max_every = "1m"\n',
+            "at 'schedule.status_every': 'forever' is not a duration",
+        ),
+        (
             '[schedule]\nstatus_every = "5m"\nstatus_max_every = "forever"\n',
             "at 'schedule.status_max_every': 'forever' is not a duration",
         ),
@@ -54,6 +58,61 @@ def test_a_wrong_value_is_one_problem_not_two(cli, extra, only_problem):
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
     assert lines[0].startswith(f"smm-tracker: config: {only_problem}"), result.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "only_problem"),
+    [
+        (
+            '[schedule]\nstatus_evry = "3s"\nstatus_max_every = "1m"\n',
+            "at 'schedule.status_evry': unknown key (did you mean 'status_every'?)",
+        ),
+        (  # no "did you mean": still the only problem
+            '[schedule]\nevery = "3s"\nstatus_max_every = "1m"\n',
+            "at 'schedule.every': unknown key",
+        ),
+        (
+            '[refill]\nwindw = "60d"\nfirst_check = "40d"\n',
+            "at 'refill.windw': unknown key (did you mean 'window'?)",
+        ),
+        (
+            '[refill]\ndetct = "command"\ncommand = "/bin/true"\n',
+            "at 'refill.detct': unknown key (did you mean 'detect'?)",
+        ),
+        (
+            '[refill]\ndetect = "command"\ncomand = "/bin/true"\n',
+            "at 'refill.comand': unknown key (did you mean 'command'?)",
+        ),
+        (
+            '[alerts]\nwebhook_url = "https://example.org/hook"\n'
+            'webhook_format = "telegram"\ntelegram_chatid = "12345"\n',
+            "at 'alerts.telegram_chatid': unknown key (did you mean 'telegram_chat_id'?)",
+        ),
+        (
+            "[automation]\nreorder = true\ndaily_cp = 20\n",
+            "at 'automation.daily_cp': unknown key (did you mean 'daily_cap'?)",
+        ),
+    ],
+)
+def test_a_misspelt_key_is_one_problem_not_two(cli, extra, only_problem):
+    # The default standing in for the misspelt key is not compared with the
+    # value next to it: the typo alone is reported.
+    result = cli(extra, "orders")
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert lines == [f"smm-tracker: config: {only_problem}"], result.output
+
+
+def test_a_cross_check_between_two_written_values_stands_beside_a_typo(cli):
+    extra = '[schedule]\nstatus_every = "5m"\nstatus_max_every = "30s"\nservces_every = "1h"\n'
+    result = cli(extra, "doctor")
+    assert result.exit_code == 1
+    assert "at 'schedule.status_max_every': must be at least schedule.status_every (5m)" in (
+        result.output
+    )
+    assert "at 'schedule.servces_every': unknown key (did you mean 'services_every'?)" in (
+        result.output
+    )
 
 
 def test_a_true_cross_check_is_still_made(cli):

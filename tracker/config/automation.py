@@ -29,8 +29,9 @@ def read_automation(t: Table, panels: Iterable[str]) -> AutomationConfig:
     cap = t.money("daily_cap", d.daily_cap)
     cap = d.daily_cap if cap is None else cap
     caps = _panel_caps(t, set(panels))
-    if reorder and cap <= 0 and not caps and t.ok("daily_cap"):
-        t.fail("daily_cap", "must be above 0 when automation.reorder = true (it bounds spending)")
+    if reorder and cap <= 0 and not caps:
+        above = "must be above 0 when automation.reorder = true (it bounds spending)"
+        t.cross("daily_cap", above, "reorder", "daily_cap_panels")
     return AutomationConfig(
         dry_run=t.boolean("dry_run", d.dry_run),
         every=t.duration("every", d.every, minimum=1, maximum=_DAY),

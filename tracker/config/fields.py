@@ -56,6 +56,7 @@ class Table:
         self.problems = problems
         self.used: set[str] = set()
         self.failed: set[str] = set()  # keys with a problem recorded
+        self._cross: list[tuple[str, str, tuple[str, ...]]] = []  # (key, message, given)
         if isinstance(data, dict):
             self.data: dict[str, Any] = data
         else:
@@ -72,10 +73,21 @@ class Table:
         self.problems.append(problem(self.at(key), message))
 
     def ok(self, *keys: str) -> bool:
-        """Return True when none of ``keys`` has a problem recorded. A cross-check
-        runs only on valid values: one mistake must not be reported again as a
-        false second problem caused by the default that stood in for it."""
+        """Return True when none of ``keys`` has a problem recorded so far."""
         return not self.failed.intersection(keys)
+
+    def cross(self, key: str, message: str, *given: str) -> None:
+        """Record the problem a check comparing settings found about ``key``,
+        made with the values of ``key`` and ``given``.
+
+        One mistake is one problem: the check must not report again, through
+        the default that stood in for it, a value that is wrong or a key that
+        is misspelt. Both are known only once the whole table is read, so the
+        problem is kept at :meth:`finish` only if none of those keys has a
+        problem and none is a default while the table has an unknown key (which
+        may be that key misspelt: the check waits for the typo to be fixed).
+        """
+        self._cross.append((key, message, (key, *given)))
 
     def has(self, key: str) -> bool:
         """Return True when the user wrote ``key`` in this table."""
@@ -188,11 +200,16 @@ class Table:
         return value
 
     def finish(self) -> None:
-        """Record a problem for every key of this table that no reader asked for."""
+        """Record a problem for every key of this table that no reader asked for,
+        then the cross-checks' problems that stand (see :meth:`cross`)."""
         known = sorted(self.used)
-        for key in self.data:
-            if key in self.used:
-                continue
+        unknown = [key for key in self.data if key not in self.used]
+        for key in unknown:
             close = difflib.get_close_matches(key, known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             self.fail(key, f"unknown key{hint}")
+        for key, message, given in self._cross:
+            defaulted = [k for k in given if not self.has(k)]
+            if self.ok(*given) and not (unknown and defaulted):
+                self.fail(key, message)
+        self._cross.clear()

@@ -156,10 +156,9 @@ def _schedule(t: Table) -> ScheduleConfig:
     most = t.duration(
         "status_max_every", max(d.status_max_every, every), minimum=1, maximum=longest
     )
-    if most < every and t.ok("status_every", "status_max_every"):
-        t.fail(
-            "status_max_every", f"must be at least schedule.status_every ({format_duration(every)})"
-        )
+    if most < every:
+        at_least = f"must be at least schedule.status_every ({format_duration(every)})"
+        t.cross("status_max_every", at_least, "status_every")
     return ScheduleConfig(
         status_every=every,
         status_max_every=most,
@@ -176,8 +175,9 @@ def _refill(t: Table, base_dir: Path, env: Mapping[str, str]) -> RefillConfig:
     d = RefillConfig()
     window = t.duration("window", d.window, maximum=366 * _DAY)
     first_check = t.duration("first_check", d.first_check, minimum=0, maximum=366 * _DAY)
-    if first_check >= window and t.ok("window", "first_check"):
-        t.fail("first_check", f"must be shorter than refill.window ({format_duration(window)})")
+    if first_check >= window:
+        shorter = f"must be shorter than refill.window ({format_duration(window)})"
+        t.cross("first_check", shorter, "window")
     detect = t.choice("detect", d.detect, ("panel", "command"))
     return RefillConfig(
         enabled=t.boolean("enabled", d.enabled),
@@ -219,12 +219,11 @@ def _refill_command(t: Table, detect: str, base_dir: Path, env: Mapping[str, str
         return text
     if not text:
         if detect == "command":
-            t.fail("command", 'is required when refill.detect = "command"')
+            t.cross("command", 'is required when refill.detect = "command"', "detect")
         return ""
     if detect != "command":
-        t.fail(
-            "command", 'is set but refill.detect is "panel"; set detect = "command" or remove it'
-        )
+        wanted = 'is set but refill.detect is "panel"; set detect = "command" or remove it'
+        t.cross("command", wanted, "detect")
         return text
     if "/" in text or text.startswith("~"):
         path = Path(text).expanduser()
@@ -260,8 +259,9 @@ def _alerts(t: Table) -> AlertsConfig:
     chat = (chat or "").strip()
     if chat and not _CHAT_ID.fullmatch(chat):
         t.fail("telegram_chat_id", f"must be a numeric chat ID or @channelname (got {chat!r})")
-    if fmt == "telegram" and not chat and t.ok("telegram_chat_id"):
-        t.fail("telegram_chat_id", 'is required when alerts.webhook_format = "telegram"')
+    if fmt == "telegram" and not chat:
+        required = 'is required when alerts.webhook_format = "telegram"'
+        t.cross("telegram_chat_id", required, "webhook_format")
     return AlertsConfig(
         unreachable_after=t.duration("unreachable_after", d.unreachable_after, maximum=30 * _DAY),
         webhook_url=url,
