@@ -250,6 +250,17 @@ def test_multi_refill_items_without_a_usable_id_are_unknown(panel, tmp_path, ite
     assert _calls(server, "refill") == 1
 
 
+def test_a_multi_refill_refused_for_the_key_in_words_of_its_own_asks_nothing(panel, tmp_path):
+    # The same words to `balance`: the key is refused, no refill was asked,
+    # and no order is held back by a "Refused" that was never its own.
+    server, replies, _cli = panel
+    denied = json_reply({"error": "Access denied: IP 10.1.2.3 is not whitelisted"})
+    replies["refill"] = replies["balance"] = denied
+    _refill_job(tmp_path, server.url)
+    assert _refills(tmp_path) == []
+    assert _calls(server, "refill") == 1
+
+
 def _cancels(tmp_path) -> list[tuple]:
     return _rows(tmp_path, "SELECT order_id, result, error FROM cancels ORDER BY order_id")
 
