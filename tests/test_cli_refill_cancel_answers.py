@@ -329,7 +329,7 @@ def test_a_cancel_whose_answer_was_lost_is_sent_once_and_unknown(panel, tmp_path
     assert result.exit_code == 1
     assert _calls(server, "cancel") == 1
     assert [(o, r) for o, r, _ in _cancels(tmp_path)] == [(5, "Unknown"), (6, "Unknown")]
-    assert "outcome unknown" in _cancels(tmp_path)[0][2]
+    assert "outcome unknown — check the panel before canceling again" in _cancels(tmp_path)[0][2]
     assert result.stdout.count("- check the panel") == 2
 
 

@@ -82,6 +82,10 @@ class StopRequested(PanelError):
     """The tracker is stopping, so the request was not sent (certainly not acted on)."""
 
 
+# What not to do twice without looking, by action.
+_AGAIN = {"add": "placing it again", "refill": "asking again", "cancel": "canceling again"}
+
+
 class OutcomeUnknownError(PanelError):
     """A non-idempotent request may have been acted on, but the answer was lost
     (or it came without the ID that would say what was done)."""
@@ -89,8 +93,9 @@ class OutcomeUnknownError(PanelError):
     @classmethod
     def because(cls, detail: str, *, panel: str, action: str) -> OutcomeUnknownError:
         """Return the error telling the user to check the panel, with ``detail``."""
+        again = _AGAIN.get(action, "trying again")
         return cls(
-            f"outcome unknown — check the panel before placing it again ({detail})",
+            f"outcome unknown — check the panel before {again} ({detail})",
             panel=panel,
             action=action,
         )
