@@ -65,6 +65,9 @@ def test_read_commands_reach_a_panel_that_left_the_config(setup):
     rows = json.loads(listed.output)
     assert sorted(row["order_id"] for row in rows) == sorted(slow_ids)
     assert {row["panel"] for row in rows} == {"slow"}
+    for command in ("refills", "alerts"):  # their --panel reads the database too
+        assert cli(command, "--panel", "slow", "--json").exit_code == 0, command
+        assert cli(command, "--panel", "nope").exit_code == 2, command
     # A panel neither configured nor in the database is still a usage error.
     unknown = cli("orders", "--panel", "nope")
     assert unknown.exit_code == 2 and "no panel named 'nope'" in unknown.output

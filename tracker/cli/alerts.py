@@ -16,6 +16,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
+from tracker.cli.panels import read_panel
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.since import since_start
 from tracker.clock import parse_iso
@@ -123,8 +124,7 @@ def alerts(ctx: Context, since: str | None, panel: str | None, limit: int, as_js
     """List alerts, oldest first, and the episodes still open."""
     start = since_start(since)
     config = ctx.config(keys=False)
-    name = config.panel(panel).name if panel else None
-    store = open_store(config, read_only=True)
+    name, store = read_panel(config, panel)  # a panel left out of the config too
     rows = alerts_since(store, start, panel=name, limit=limit)
     still = [e for e in open_episodes(store) if name is None or e["panel"] == name]
     if as_json:

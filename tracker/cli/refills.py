@@ -10,6 +10,7 @@ from tracker.cli.bounds import ORDER_ID, POSITIVE
 from tracker.cli.filters import UnknownStatus, refill_filter, refill_filters
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.cli.panels import read_panel
 from tracker.cli.render import safe_text, table, to_json
 from tracker.clock import utcnow
 from tracker.config.model import Config
@@ -130,8 +131,7 @@ def refills(
 ) -> None:
     """List refill requests and what became of each, newest first."""
     config = ctx.config(keys=False)
-    name = config.panel(panel).name if panel else None
-    store = open_store(config, read_only=True)
+    name, store = read_panel(config, panel)  # a panel left out of the config too
     status = None
     if status_filter is not None:
         try:
