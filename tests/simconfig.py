@@ -1,17 +1,42 @@
 """What the CLI suites share: the tracker.toml they write (one simulated panel,
 or an offline one), the clock they give the simulator, and the real CLI run
-in-process from a directory holding that config."""
+in-process from a directory holding that config (or as a process of its own)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 from click.testing import CliRunner, Result
 
+import tracker
 from tracker.cli.main import main
+
+SOURCE = str(Path(tracker.__file__).parents[1])  # this tree's tracker, in a subprocess too
+
+
+def cli_process(
+    directory: Path, args: list[str], *, stdout: int | IO[Any], env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run ``smm-tracker ARGS`` as a process of its own in ``directory`` with
+    ``env`` added and stdout to ``stdout`` (a file that fails, a closed pipe);
+    return it with its stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", "tracker", *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env, "PYTHONPATH": SOURCE},
+        cwd=directory,
+        timeout=60,
+    )
+
 
 # A panel nothing listens for (port 9, discard): for commands that read the
 # database and never call the panel.

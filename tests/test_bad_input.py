@@ -7,16 +7,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
+from simconfig import SOURCE, cli_process
 
-import tracker
 from tracker.cli.main import main
-
-SOURCE = str(Path(tracker.__file__).parents[1])  # this tree's tracker, in a subprocess too
 
 KEY = "bad-input-key-Hq4Vn8Tz"
 CONFIG = """
@@ -199,15 +196,7 @@ def test_a_boolean_duration_is_named_as_toml_spells_it(cli, tmp_path):
 def test_a_full_disk_under_the_output_is_one_line(cli, tmp_path, args):
     # A real process writing to /dev/full: every write fails with ENOSPC.
     with open("/dev/full", "w") as full:
-        done = subprocess.run(
-            [sys.executable, "-m", "tracker", *args],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "BAD_INPUT_KEY": KEY, "PYTHONPATH": SOURCE},
-            cwd=tmp_path,
-            timeout=60,
-        )
+        done = cli_process(tmp_path, args, stdout=full, env={"BAD_INPUT_KEY": KEY})
     assert done.returncode == 1
     assert done.stderr == "smm-tracker: cannot write the output: No space left on device\n"
 

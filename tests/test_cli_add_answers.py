@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from hostile import HostileServer, Reply, json_reply, text_reply
-from simconfig import cli_in, sim_config
+from simconfig import cli_in, cli_process, sim_config
 
 KEY = "hostile-key-AddAnswers42"
 ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
@@ -167,9 +164,6 @@ def test_an_add_answered_with_an_order_already_tracked_is_outcome_unknown(panel,
     assert _tracked(tmp_path) == [102] and len(server.requests) == 1
 
 
-SOURCE = str(Path(__file__).resolve().parent.parent)
-
-
 def _closed_pipe() -> int:
     read, write = os.pipe()
     os.close(read)  # nobody reads: every write fails with EPIPE
@@ -183,15 +177,7 @@ def test_an_id_that_cannot_be_printed_is_placed_and_tracked_and_said_so(panel, t
     set_reply(json_reply({"order": 78}))
     out = _closed_pipe() if stdout == "closed pipe" else os.open("/dev/full", os.O_WRONLY)
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "tracker", *ADD],
-            stdout=out,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
-            cwd=tmp_path,
-            timeout=60,
-        )
+        done = cli_process(tmp_path, ADD, stdout=out, env={"SIM_KEY": KEY})
     finally:
         os.close(out)
     assert done.returncode == 1

@@ -10,24 +10,19 @@ reads.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hostile import HostileServer, Reply, json_reply
-from simconfig import sim_config
+from simconfig import cli_process, sim_config
 
-import tracker
 from tracker.cli.main import main
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-Fail7Qw2Er9Ty4Ui"
-SOURCE = str(Path(tracker.__file__).parents[1])  # this tree's tracker, in a subprocess too
 
 
 @pytest.fixture
@@ -272,14 +267,8 @@ def test_cancel_answers_are_stored_when_the_output_cannot_be_written(tmp_path):
         ids = [str(i) for i in panel.seed_orders(2, status="Pending")]
         (tmp_path / "tracker.toml").write_text(sim_config(server.url, panel="retries = 0"))
         with open("/dev/full", "w") as full:
-            done = subprocess.run(
-                [sys.executable, "-m", "tracker", "cancel", "--yes", *ids],
-                stdout=full,
-                stderr=subprocess.PIPE,
-                text=True,
-                env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
-                cwd=tmp_path,
-                timeout=60,
+            done = cli_process(
+                tmp_path, ["cancel", "--yes", *ids], stdout=full, env={"SIM_KEY": KEY}
             )
     finally:
         server.stop()
