@@ -274,3 +274,27 @@ def test_a_job_letting_a_refusal_through_pauses_its_panel(tmp_path: Path, clock:
     (row,) = alerts_since(tracker.store, None)
     assert row["kind"] == "auth_failed" and "(Your account is inactive)" in row["message"]
     tracker.close()
+
+
+def test_a_change_of_currency_is_said_and_starts_the_runway_afresh(
+    tmp_path: Path, clock: Any, servers: list
+) -> None:
+    # 5 USD, then 5000 RUB: the threshold (10) compares numbers of another
+    # currency now, and a spending rate across the change would mean nothing.
+    server = serve(servers, clock, balance="9")
+    config = make_config(tmp_path, {"main": (server.url, KEY)}, balance={"low": 10})
+    tracker = Tracker(config, clock=clock)
+    check = job_map(tracker)["balance:main"]
+    with capture_logs() as logs:
+        for balance in ("9", "8", "7", "6", "5"):
+            server.panel.set_balance(balance)
+            assert check.run()
+            clock.advance(3600)
+        server.panel.currency = "RUB"
+        server.panel.set_balance("5000")
+        assert check.run()
+    tracker.close()
+    changed = [e for e in logs if e["event"] == "balance_currency_changed"]
+    assert [(e["before"], e["now"]) for e in changed] == [("USD", "RUB")]
+    last = [e for e in logs if e["event"] == "balance_checked"][-1]
+    assert last["runway"].startswith("runway unknown"), last["runway"]

@@ -31,7 +31,7 @@ from tracker.rules.balance import (
     recover_level,
 )
 from tracker.rules.episodes import Alert, Episode
-from tracker.store.alerts import balance_history, record_balance
+from tracker.store.alerts import balance_history, latest_balance, record_balance
 from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.balance")
@@ -57,11 +57,20 @@ def money(amount: Decimal | float) -> str:
     return f"{value:f}"
 
 
-def runway_for(store: Store, panel: str, balance: Decimal, now: datetime) -> Runway:
-    """Given a panel and its current balance, return the runway from stored history."""
+def runway_for(
+    store: Store, panel: str, balance: Decimal, now: datetime, currency: str | None = None
+) -> Runway:
+    """Given a panel and its current balance, return the runway from stored
+    history: the balances in ``currency`` only (when known), as a rate of
+    spending across a change of currency means nothing."""
     rows = balance_history(store, panel, now - timedelta(seconds=RUNWAY_WINDOW))
-    points = [(parse_iso(r["at"]), float(r["balance"])) for r in rows]
+    same = [r for r in rows if not currency or _same_currency(r["currency"], currency)]
+    points = [(parse_iso(r["at"]), float(r["balance"])) for r in same]
     return estimate_runway(points, float(balance))
+
+
+def _same_currency(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().upper() == (b or "").strip().upper()
 
 
 def balance_alert(
@@ -129,8 +138,20 @@ def check_balance(
         return False
     gate.auth_accepted(panel.name)
     now = clock()
+    before = latest_balance(store, panel.name)
+    was = before["currency"] if before else None
+    if was and answer.currency and not _same_currency(was, answer.currency):
+        # The low threshold is a number in the panel's currency: say that it
+        # now compares against another one (the runway starts afresh).
+        log.warning(
+            "balance_currency_changed",
+            panel=panel.name,
+            before=was,
+            now=answer.currency,
+            low=str(config.balance_low(panel)),
+        )
     record_balance(store, panel.name, now, answer.balance, answer.currency)
-    runway = runway_for(store, panel.name, answer.balance, now)
+    runway = runway_for(store, panel.name, answer.balance, now, answer.currency)
     low = config.balance_low(panel)
     margin, remind = config.balance.recover_margin, config.balance.remind
 
