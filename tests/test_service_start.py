@@ -40,7 +40,12 @@ def make_service(tmp_path: Path, ticks: Ticks) -> Service:
         env={},
     )
     return Service(
-        config, load=lambda: config, notifier=Notifier(None), clock=ticks.clock, sleep=ticks.sleep
+        config,
+        load=lambda: config,
+        notifier=Notifier(None),
+        clock=ticks.clock,
+        sleep=ticks.sleep,
+        monotonic=ticks.clock,
     )
 
 
@@ -91,3 +96,31 @@ def test_a_missing_directory_is_still_an_error_not_a_wait(tmp_path, monkeypatch)
     monkeypatch.setattr(service, "_build", build)
     with pytest.raises(StoreError, match="does not exist"):
         service._build_when_writable(Signals())
+
+
+def test_the_wait_keeps_its_pace_when_the_wall_clock_is_set_back(tmp_path, monkeypatch):
+    # Deadlines on the wall clock: set back an hour, "retrying every 30s"
+    # would wait an hour (fed to the watchdog all along, so nothing steps in).
+    ticks = Ticks()
+    service = make_service(tmp_path, ticks)
+    service.clock = lambda: 1e9 - 3600.0 * (ticks.now > 5)  # set back an hour at 5 s
+    slept = ticks.sleep
+
+    def sleep(seconds: float) -> None:
+        assert ticks.now < 10 * STARTUP_RETRY, "the wait followed the wall clock"
+        slept(seconds)
+
+    service.sleep = sleep
+    attempts = []
+    built = Generation([], threading.Event())
+
+    def build(config):
+        attempts.append(ticks.now)
+        if len(attempts) < 3:
+            raise StoreError("database /x/t.db is read-only")
+        return built
+
+    monkeypatch.setattr(service, "_build", build)
+    with capture_logs():
+        assert service._build_when_writable(Signals()) is built
+    assert attempts == pytest.approx([0, STARTUP_RETRY, 2 * STARTUP_RETRY], abs=0.5)

@@ -81,12 +81,14 @@ class Service:
         panel: str | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         self.config = config
         self.load = load
         self.notifier = notifier
         self.panel = panel
         self.clock = clock
+        self.monotonic = monotonic  # waits: a wall clock set back must not stretch them
         self.stats = JobStats()
         self.calls = CallCounters()  # outlive reloads: counters never go back
         self.stats.observers.append(self.calls.observe_job)
@@ -180,13 +182,17 @@ class Service:
                 return None
 
     def _wait(self, signals: Signals, seconds: float) -> bool:
-        """Sleep up to ``seconds`` feeding the watchdog; return True if stopped."""
-        deadline = self.clock() + seconds
-        while self.clock() < deadline:
+        """Sleep up to ``seconds`` feeding the watchdog (at its own pace); return
+        True if stopped."""
+        deadline = self.monotonic() + seconds
+        fed = None
+        while (now := self.monotonic()) < deadline:
             if signals.stop:
                 return True
-            if self.notifier.watchdog_every:
+            every = self.notifier.watchdog_every
+            if every and (fed is None or now - fed >= every):
                 self.notifier.watchdog()
+                fed = now
             self.sleep(0.2)
         return signals.stop
 
