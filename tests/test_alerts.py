@@ -164,3 +164,19 @@ def test_a_recovery_the_database_could_not_store_is_stored_later_not_raised_agai
     assert load_episode(store, "main", "balance_low") == (False, None, None)
     assert open_episodes(store) == []
     assert [r["kind"] for r in alerts_since(store, None)] == ["balance_low", "balance_recovered"]
+
+
+def test_the_latest_balance_is_the_last_stored_even_after_the_clock_was_set_back(
+    store: Store, clock: Any
+) -> None:
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from tracker.store.alerts import latest_balance, record_balance
+    from tracker.store.readings import latest_balances
+
+    record_balance(store, "main", clock() + timedelta(hours=1), Decimal("280"), "USD")
+    record_balance(store, "main", clock(), Decimal("278.2"), "USD")  # after the step back
+    last = latest_balance(store, "main")
+    assert last is not None and last["balance"] == 278.2
+    assert latest_balances(store) == [("main", "USD", 278.2)]

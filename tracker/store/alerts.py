@@ -41,9 +41,12 @@ def balance_history(store: Store, panel: str, since: datetime) -> list[dict[str,
 
 
 def latest_balance(store: Store, panel: str) -> dict[str, Any] | None:
-    """Return a panel's most recent balance row, or None if none was ever fetched."""
+    """Return a panel's most recent balance row, or None if none was ever fetched.
+
+    The last one stored, not the one stamped latest: a clock set back stamps
+    newer balances earlier than the ones before the step."""
     found = store.rows(
-        "SELECT at, balance, currency FROM balances WHERE panel = ? ORDER BY at DESC LIMIT 1",
+        "SELECT at, balance, currency FROM balances WHERE panel = ? ORDER BY rowid DESC LIMIT 1",
         [panel],
     )
     return found[0] if found else None

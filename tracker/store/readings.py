@@ -37,9 +37,10 @@ def latest_balances(reader: Store) -> list[tuple[str, str, float]]:
     if not columns >= _BALANCE_COLUMNS:
         return []
     currency = "COALESCE(currency, '')" if "currency" in columns else "''"
-    # SQLite takes bare columns from the row holding max(at): the latest one.
+    # SQLite takes bare columns from the row holding max(rowid): the last one
+    # stored (not the one stamped latest: a clock set back stamps newer earlier).
     rows = reader.rows(
-        f"SELECT panel, {currency} AS currency, balance, max(at) FROM balances GROUP BY panel"
+        f"SELECT panel, {currency} AS currency, balance, max(rowid) FROM balances GROUP BY panel"
     )
     result = []
     for row in rows:
