@@ -155,7 +155,10 @@ def test_a_failed_write_names_the_file_nobody_may_write(setup, monkeypatch):
     assert f"cannot write {target} (owner " in result.output
 
 
-@pytest.mark.parametrize("command", [*READ_COMMANDS, ("track", "5"), ("run", "--once")])
+@pytest.mark.parametrize(
+    "command",
+    [*READ_COMMANDS, ("track", "5"), ("run", "--once"), ("doctor",), ("backup", "copy.db")],
+)
 def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path, monkeypatch, command):
     # A mistyped [database] path must not get the tracker's schema (or WAL
     # mode) added to someone else's file.

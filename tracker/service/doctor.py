@@ -24,7 +24,7 @@ from tracker.config.keys import read_key
 from tracker.config.load import config_from_dict, find_config_path, read_toml
 from tracker.config.model import DatabaseConfig, PanelConfig
 from tracker.config.sections import _database as read_database_section
-from tracker.errors import ConfigError, PanelError
+from tracker.errors import ConfigError, PanelError, StoreError
 from tracker.panel.client import PanelClient
 from tracker.panel.failures import web_page_hint
 from tracker.redact import register_secret
@@ -41,6 +41,7 @@ from tracker.rules.doctor import (
 )
 from tracker.store.connection import describe_db_error
 from tracker.store.migrations import migrations
+from tracker.store.schema import refuse_foreign
 
 # One quick answer is what doctor wants, not the daemon's patient retries.
 DOCTOR_TIMEOUT = 15.0
@@ -187,10 +188,9 @@ def database_facts(path: Path) -> DatabaseFacts:
         return DatabaseFacts(path=path, exists=True, writable=False, known=known)
     try:
         applied = applied_migrations(path)
-    except sqlite3.Error as exc:
-        return DatabaseFacts(
-            path=path, exists=True, read_error=describe_db_error(path, exc), known=known
-        )
+    except (sqlite3.Error, StoreError) as exc:
+        why = str(exc) if isinstance(exc, StoreError) else describe_db_error(path, exc)
+        return DatabaseFacts(path=path, exists=True, read_error=why, known=known)
     return DatabaseFacts(path=path, exists=True, applied=applied, known=known)
 
 
@@ -248,6 +248,9 @@ def applied_migrations(path: Path) -> tuple[str, ...]:
         found = conn.execute("PRAGMA quick_check(1)").fetchone()
         if found is None or found[0] != "ok":
             raise sqlite3.DatabaseError("database disk image is malformed")
-        return tuple(m.name for m in migrations.applied(Database(conn)))
+        applied = tuple(m.name for m in migrations.applied(Database(conn)))
+        if not applied:
+            refuse_foreign(conn, path)  # another program's file: StoreError
+        return applied
     finally:
         conn.close()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tracker.errors import StoreError, TrackerError
 from tracker.store.connection import describe_db_error
+from tracker.store.schema import applied_migrations, refuse_foreign
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ def backup(
         except sqlite3.Error as exc:
             raise StoreError(describe_db_error(source, exc)) from None
         try:
+            if not applied_migrations(live):  # nothing of the tracker's in it
+                refuse_foreign(live, source)
+                raise StoreError.no_database(source)
             copy = sqlite3.connect(partial)
             try:
                 live.backup(copy)  # every page in one step: one consistent snapshot
