@@ -180,3 +180,26 @@ def test_the_latest_balance_is_the_last_stored_even_after_the_clock_was_set_back
     last = latest_balance(store, "main")
     assert last is not None and last["balance"] == 278.2
     assert latest_balances(store) == [("main", "USD", 278.2)]
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_stop_tries_once_more_then_says_what_it_could_not_store(
+    tmp_path: Path, clock: Any
+) -> None:
+    import sqlite3
+
+    store = Store(tmp_path / "t.db", busy_timeout=0.1)
+    alerter = Alerter(store, clock=clock)
+    with capture_logs() as logs:
+        alerter.update("main", "balance_low", low_judge(True))
+        holder = sqlite3.connect(tmp_path / "t.db")
+        holder.execute("BEGIN IMMEDIATE")
+        alerter.update("main", "balance_low", low_judge(False))
+        alerter.close()  # still locked: said, not silent
+        holder.rollback()
+        alerter.close()  # the lock gone: stored
+        holder.close()
+    lost = [e for e in logs if e["event"] == "alert_state_lost_at_stop"]
+    assert [e["episodes"] for e in lost] == [["main:balance_low"]]
+    assert load_episode(store, "main", "balance_low") == (False, None, None)
+    store.close()

@@ -156,6 +156,15 @@ class Alerter:
                 self._save_unsaved(first=key)
             return None
 
+    def close(self) -> None:
+        """Store what could not be stored before, once more; say what is lost
+        when the database still refuses (a restart may raise it again)."""
+        with self._lock:
+            self._save_unsaved()
+            if self._unsaved:
+                lost = sorted(f"{panel}:{kind}" for panel, kind in self._unsaved)
+                log.error("alert_state_lost_at_stop", episodes=lost)
+
     def _save_unsaved(self, first: tuple[str, str] | None = None) -> None:
         """Store the episodes whose state could not be stored before; a failure
         is logged once per episode (``first``: the one just changed)."""

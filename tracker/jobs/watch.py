@@ -85,6 +85,7 @@ class Watch:
             client.observers.append(self.observe)
 
     def close(self) -> None:
+        self.alerter.close()  # what the database could not take yet: a last try
         if self.sink is not None:
             self.sink.close()
 
