@@ -137,3 +137,41 @@ def test_doctor_names_the_key_source_despite_a_typo_in_the_panel(cli):
 def test_doctor_names_the_key_source_despite_a_typo_elsewhere(cli):
     result = cli('[schedule]\nstatus_evry = "1m"\n', "doctor")
     assert "panel main: key: environment variable SMM_TEST_KEY;" in result.output
+
+
+@pytest.mark.parametrize(
+    ("config", "only_problem"),
+    [
+        (
+            '[[panels]]\nnme = "main"\nurl = "http://127.0.0.1:9/api/v2"\nkey_env = "K"\n',
+            "at 'panels[0].nme': unknown key (did you mean 'name'?)",
+        ),
+        (
+            '[[panels]]\nname = "main"\nulr = "http://127.0.0.1:9/api/v2"\nkey_env = "K"\n',
+            "at 'panels[0].ulr': unknown key (did you mean 'url'?)",
+        ),
+        (
+            '[[panels]]\nname = "main"\nurl = "http://127.0.0.1:9/api/v2"\nkee = "abcdefgh"\n',
+            "at 'panels[0].kee': unknown key (did you mean 'key'?)",
+        ),
+        (
+            '[[panel]]\nname = "main"\nurl = "http://127.0.0.1:9/api/v2"\nkey_env = "K"\n',
+            "at 'panel': unknown key (did you mean 'panels'?)",
+        ),
+    ],
+)
+def test_a_misspelt_required_key_is_one_problem_not_two(
+    tmp_path, monkeypatch, config, only_problem
+):
+    # "is required" beside "did you mean" would be the same mistake twice.
+    cli = cli_in(tmp_path, monkeypatch, config, env={"K": TEST_KEY})
+    result = cli("orders")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [f"smm-tracker: config: {only_problem}"]
+
+
+def test_a_required_key_really_missing_is_still_said(tmp_path, monkeypatch):
+    cli = cli_in(tmp_path, monkeypatch, '[[panels]]\nname = "main"\nkey_env = "K"\n')
+    result = cli("orders")
+    assert result.exit_code == 2
+    assert "at 'panels[0].url': is required" in result.output

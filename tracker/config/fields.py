@@ -57,6 +57,7 @@ class Table:
         self.used: set[str] = set()
         self.failed: set[str] = set()  # keys with a problem recorded
         self._cross: list[tuple[str, str, tuple[str, ...]]] = []  # (key, message, given)
+        self._missing: list[tuple[str, str, tuple[str, ...]]] = []  # (where, message, keys)
         if isinstance(data, dict):
             self.data: dict[str, Any] = data
         else:
@@ -88,6 +89,13 @@ class Table:
         may be that key misspelt: the check waits for the typo to be fixed).
         """
         self._cross.append((key, message, (key, *given)))
+
+    def missing(self, where: str, message: str, *keys: str) -> None:
+        """Record that none of ``keys`` (required) was written; ``where`` names
+        the place. Kept at :meth:`finish` unless an unknown key of this table
+        may be one of them misspelt (its "did you mean" names one): one
+        mistake, one problem."""
+        self._missing.append((where, message, keys))
 
     def has(self, key: str) -> bool:
         """Return True when the user wrote ``key`` in this table."""
@@ -193,6 +201,9 @@ class Table:
         The value is never echoed: webhook URLs carry tokens.
         """
         value = self.string(key, default)
+        if required and not self.has(key):
+            self.missing(self.at(key), "is required", key)
+            return value
         if not value and not required:
             return value
         if not is_http_url(value):
@@ -204,10 +215,16 @@ class Table:
         then the cross-checks' problems that stand (see :meth:`cross`)."""
         known = sorted(self.used)
         unknown = [key for key in self.data if key not in self.used]
+        meant: set[str] = set()
         for key in unknown:
             close = difflib.get_close_matches(key, known, n=1)
+            meant.update(close)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             self.fail(key, f"unknown key{hint}")
+        for where, message, keys in self._missing:
+            if not meant.intersection(keys):
+                self.problems.append(problem(where, message))
+        self._missing.clear()
         for key, message, given in self._cross:
             defaulted = [k for k in given if not self.has(k)]
             if self.ok(*given) and not (unknown and defaulted):

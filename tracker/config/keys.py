@@ -38,9 +38,11 @@ def read_key(t: Table, env: Mapping[str, str], base_dir: Path, resolve: bool) ->
     given = [name for name in KEY_FIELDS if values[name] is not None]
     if len(given) != 1:
         got = " and ".join(given) if given else "none"
-        t.problems.append(
-            problem(t.path, f"set exactly one of key_env, key_file or key (got {got})")
-        )
+        message = f"set exactly one of key_env, key_file or key (got {got})"
+        if given:
+            t.problems.append(problem(t.path, message))
+        else:  # unless a key of the table is one of them misspelt
+            t.missing(t.path, message, *KEY_FIELDS)
         return "", "none"
     field = given[0]
     value = values[field]

@@ -61,7 +61,7 @@ def build_config(
         if name != "panels":
             raw = root.raw(name)
             tables[name] = Table({} if raw is None else raw, name, problems)
-    panels = _panels(root.raw("panels"), problems, base_dir, env, resolve_keys)
+    panels = _panels(root, problems, base_dir, env, resolve_keys)
     config = Config(
         path=path,
         database=_database(tables["database"], base_dir),
@@ -95,10 +95,11 @@ def _database(t: Table, base_dir: Path) -> DatabaseConfig:
 
 
 def _panels(
-    raw: object, problems: list[str], base_dir: Path, env: Mapping[str, str], resolve: bool
+    root: Table, problems: list[str], base_dir: Path, env: Mapping[str, str], resolve: bool
 ) -> tuple[PanelConfig, ...]:
+    raw = root.raw("panels")
     if raw is None or raw == []:
-        problems.append(problem("panels", "at least one [[panels]] table is required"))
+        root.missing("panels", "at least one [[panels]] table is required", "panels")
         return ()
     if not isinstance(raw, list):
         problems.append(problem("panels", "must be an array of tables, written [[panels]]"))
@@ -122,7 +123,7 @@ def _panel(t: Table, base_dir: Path, env: Mapping[str, str], resolve: bool) -> P
     d = PanelConfig(name="", url="")
     name = t.string("name", "")
     if not t.has("name"):
-        t.fail("name", "is required")
+        t.missing(t.at("name"), "is required", "name")
     elif not _PANEL_NAME.fullmatch(name):
         t.fail("name", f"must be letters, digits, '_', '.' or '-' (got {name!r})")
     url = t.url("url", "", required=True)
