@@ -131,3 +131,21 @@ def test_bad_input_is_one_line_and_exit_2(built, args, message):
     result = w.cli("report", *args)
     assert result.exit_code == 2
     assert result.output.startswith(message) and result.output.count("\n") == 1
+
+
+def test_a_completion_before_first_seen_is_shown_not_a_traceback(built, tmp_path):
+    # The wall clock set back between first seen and completed.
+    w, _ = built
+    copy = tmp_path / "copy.db"
+    source, conn = sqlite3.connect(w.store.path), sqlite3.connect(copy)
+    source.backup(conn)  # the live database is in WAL mode: a file copy may miss pages
+    source.close()
+    with conn:
+        conn.execute(
+            "UPDATE orders SET completed_at = datetime(created_at, '-2 days') "
+            "WHERE completed_at IS NOT NULL"
+        )
+    conn.close()
+    result = CliRunner().invoke(main, ["report", "--database", str(copy), "--since", "3650d"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output

@@ -92,7 +92,9 @@ def _pct(share: float | None) -> str | None:
 
 
 def _took(seconds: float | None) -> str | None:
-    return None if seconds is None else format_duration(round(seconds))
+    # Below 0 when the clock was set back between first seen and completed:
+    # shown as 0, never a traceback.
+    return None if seconds is None else format_duration(max(0, round(seconds)))
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:
