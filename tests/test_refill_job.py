@@ -408,3 +408,27 @@ def test_a_key_refused_in_unknown_words_leaves_a_followed_refill_open(world):
     assert w.round()
     assert w.requests(order)[-1]["status"] == "Completed"
     assert len(w.requests(order)) == 1
+
+
+class MisfilingPanel(SimulatedPanel):
+    """A clone whose multi refill_status answers only the first refill asked
+    (the others misfiled), while ``refill=ID`` answers each."""
+
+    def _refill_status(self, form: Mapping[str, str], now: float):
+        answer = super()._refill_status(form, now)
+        return answer[:1] if "refills" in form else answer
+
+
+def test_refills_a_multi_answer_leaves_out_are_asked_alone_never_closed_as_lost(world):
+    w = world(panel_class=MisfilingPanel)
+    w.sync_services()
+    ids = completed_a_day_ago(w, *[SERVICE_FOLLOWERS] * 6)
+    for order_id in ids:
+        w.panel.drop(order_id, 30)
+    assert w.round()
+    for _ in range(3):
+        w.clock.advance(H)
+        assert w.round()
+    rows = [w.requests(order_id)[-1] for order_id in ids]
+    assert [r["status"] for r in rows] == ["Completed"] * 6
+    assert all(len(w.requests(order_id)) == 1 for order_id in ids)  # no second refill

@@ -37,6 +37,7 @@ from tracker.errors import (
 from tracker.jobs.refill_requests import MAX_FAILED_CALLS, PanelModes, multi_unsupported
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillStatus
+from tracker.panel.parse_refills import NO_REFILL_STATUS
 from tracker.rules.refills import NOT_IN_ANSWER, followed, reported, says_lost
 from tracker.store.capabilities import is_unsupported
 from tracker.store.orders import Store
@@ -154,7 +155,17 @@ def _ask(
         if modes.multi_refill_status and len(ids) > 1:
             result.calls += 1
             try:
-                return {s.refill_id: s for s in client.refill_statuses(ids)}
+                found = {s.refill_id: s for s in client.refill_statuses(ids)}
+                missing = [i for i in ids if i not in found]
+                if missing:  # misfiled by the panel? asked alone before any counts as lost
+                    log.warning(
+                        "refill_status_left_out",
+                        panel=client.name,
+                        asked=len(ids),
+                        missing=len(missing),
+                    )
+                    _ask_alone(client, missing, found, result)
+                return found
             except PanelAnswerError as exc:
                 if isinstance(exc, AuthError) or not multi_unsupported(exc):
                     raise
@@ -176,3 +187,21 @@ def _ask(
         result.gave_up = isinstance(exc, TransientError | AuthError)
         log.error("refill_status_failed", panel=client.name, refills=len(ids), error=str(exc))
         return None
+
+
+def _ask_alone(
+    client: PanelClient, missing: list[str], found: dict[str, RefillStatus], result: FollowResult
+) -> None:
+    """Ask each refill a multi answer left out with a single call (panels file a
+    multi answer under the wrong key while ``refill=ID`` works), into ``found``.
+    A call that fails ends it: the refills not asked say nothing this run."""
+    for index, refill_id in enumerate(missing):
+        result.calls += 1
+        try:
+            found[refill_id] = client.refill_status(refill_id)
+        except StopRequested:
+            raise
+        except PanelError as exc:
+            why = f"{NO_REFILL_STATUS}: not answered alone ({exc})"
+            found.update({rest: RefillStatus(rest, error=why) for rest in missing[index:]})
+            return
