@@ -136,6 +136,25 @@ def test_a_reorder_refused_while_the_panel_answers_otherwise_is_this_orders_refu
     assert auth_alerts(w) == []
 
 
+def test_a_reorder_answered_too_many_requests_is_not_sent_and_tried_next_run(world):
+    # HTTP 429 in words: no refusal of the order (stored Refused, it would never
+    # be re-ordered), tried again at the next run.
+    w = world(automation=REORDER.replace("1.0", "100"))
+    assert w.sync_services()
+    parent = w.order(SERVICE_FOLLOWERS, "Partial")
+    w.poll()
+    busy = {"error": "Too many requests"}
+    original = w.panel._add
+    w.panel._add = lambda form, now: busy  # type: ignore[method-assign]
+    run(w)
+    assert actions(w, "reorder") == []
+    w.panel._add = original  # type: ignore[method-assign]
+    w.clock.advance(600)
+    assert run(w)
+    (row,) = actions(w, "reorder")
+    assert row["order_id"] == parent and row["status"] == "Placed"
+
+
 def test_a_reorder_refused_while_the_witness_fails_too_is_tried_again(world):
     w = refusing_world(world, REORDER.replace("1.0", "100"))
     parent = w.order(SERVICE_FOLLOWERS, "Partial")

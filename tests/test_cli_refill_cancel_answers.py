@@ -261,6 +261,16 @@ def test_a_multi_refill_refused_for_the_key_in_words_of_its_own_asks_nothing(pan
     assert _calls(server, "refill") == 1
 
 
+def test_a_multi_refill_answered_too_many_requests_refuses_no_order(panel, tmp_path):
+    server, replies, _cli = panel
+    replies["refill"] = json_reply({"error": "Too many requests"})
+    _refill_job(tmp_path, server.url)
+    assert _refills(tmp_path) == []  # nothing asked: both eligible at the next round
+    replies["refill"] = json_reply([{"order": 5, "refill": 8}, {"order": 6, "refill": 9}])
+    _refill_job(tmp_path, server.url)
+    assert _refills(tmp_path) == [(5, "8", "Pending"), (6, "9", "Pending")]
+
+
 def _cancels(tmp_path) -> list[tuple]:
     return _rows(tmp_path, "SELECT order_id, result, error FROM cancels ORDER BY order_id")
 
@@ -339,7 +349,20 @@ def test_a_busy_answer_to_cancel_is_not_resent(panel, tmp_path):
     result = cli("cancel", "--yes", "5", "6")
     assert result.exit_code == 1
     assert _calls(server, "cancel") == 1
-    assert _cancels(tmp_path) == [
-        (5, "Refused", "Too many requests"),
-        (6, "Refused", "Too many requests"),
-    ]
+    # HTTP 429 in words: nothing was canceled, no refusal of these orders stored.
+    assert "#5  not sent: panel busy: Too many requests - try again later" in result.stdout
+    assert _cancels(tmp_path) == []
+
+
+def test_a_busy_answer_to_a_refill_is_no_refusal_and_asked_again(panel, tmp_path):
+    # Stored Refused, the order would wait a whole cooldown for a rate limit.
+    server, replies, cli = panel
+    replies["refill"] = json_reply({"error": "Too many requests"})
+    first = cli("refill", "5", "--force")
+    assert first.exit_code == 1 and "Too many requests" in first.output
+    assert _refills(tmp_path) == []
+    replies["refill"] = json_reply({"refill": "901"})
+    again = cli("refill", "5")  # no cooldown: nothing was asked before
+    assert again.exit_code == 0, again.output
+    assert _refills(tmp_path) == [(5, "901", "Pending")]
+    assert _calls(server, "refill") == 2

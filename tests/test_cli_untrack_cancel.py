@@ -155,15 +155,17 @@ def test_cancel_asks_on_a_terminal_unless_yes(setup, monkeypatch):
     assert panel.calls["cancel"] == 2
 
 
-def test_cancel_when_the_panel_is_down_is_unknown_and_stored(setup, monkeypatch, tmp_path):
+def test_cancel_when_the_panel_is_down_is_not_sent_and_not_stored(setup, monkeypatch, tmp_path):
+    # Connection refused: the request certainly never reached the panel, so
+    # nothing was canceled and nothing goes into the cancels history.
     panel, _clock, cli, _ = setup
     (tmp_path / "tracker.toml").write_text(
         sim_config("http://127.0.0.1:9/api/v2", panel='timeout = "2s"\nretries = 0')
     )
     result = cli("cancel", "--yes", "77")
-    assert result.exit_code == 1 and "#77  unknown:" in result.output
-    assert "Traceback" not in result.output
-    assert _cancels(tmp_path) == [(77, "Unknown", _cancels(tmp_path)[0][2])]
+    assert result.exit_code == 1 and "#77  not sent:" in result.output
+    assert "try again later" in result.output and "Traceback" not in result.output
+    assert _cancels(tmp_path) == []
 
 
 def test_a_poll_in_flight_does_not_revive_an_untracked_order(tmp_path):

@@ -12,7 +12,8 @@ from tracker.cli.main import EXIT_FAILED, Context, fail, handle_errors, main, op
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.cli.render import safe_text
 from tracker.clock import utcnow
-from tracker.errors import AuthError, PanelAnswerError, PanelError
+from tracker.errors import AuthError, PanelAnswerError, PanelError, TransientError
+from tracker.panel.refusals import is_busy
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
 from tracker.store.capabilities import is_unsupported, learn
 
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from tracker.panel.client import PanelClient
 
 MAX_IDS = 100  # the API's limit per cancel call
+# Not a stored result: the call certainly did not reach the panel (HTTP 429,
+# "Too many requests"), so nothing is recorded and nothing was canceled.
+NOT_SENT = "not sent"
 
 
 def interactive() -> bool:
@@ -45,13 +49,17 @@ def cancel_orders(
         try:
             answers = {a.order_id: a for a in client.cancel(chunk)}
         except PanelAnswerError as exc:  # the panel refused the whole call
+            if is_busy(exc.detail):  # HTTP 429 in words: nothing was canceled
+                yield [(i, NOT_SENT, f"panel busy: {exc.detail}") for i in chunk]
+                continue
             refusal = client.refusal("cancel", exc)
             if isinstance(refusal, AuthError):  # the key, in words of its own: nothing done
                 raise refusal from None
             yield [(i, REFUSED, exc.detail) for i in chunk]
             continue
         except PanelError as exc:  # no usable answer: it may or may not have happened
-            yield [(i, UNKNOWN, str(exc)) for i in chunk]
+            sent = not isinstance(exc, TransientError) or exc.maybe_sent
+            yield [(i, UNKNOWN if sent else NOT_SENT, str(exc)) for i in chunk]
             continue
         results: list[tuple[int, str, str | None]] = []
         for order_id in chunk:
@@ -73,6 +81,8 @@ def _show(order_id: int, result: str, raw: str | None) -> None:
         click.echo(f"#{order_id}  canceled (the panel accepted; status follows on its next check)")
     elif result == REFUSED:
         click.echo(f"#{order_id}  refused: {error}")
+    elif result == NOT_SENT:
+        click.echo(f"#{order_id}  not sent: {error} - try again later")
     else:
         click.echo(f"#{order_id}  unknown: {error} - check the panel")
 
@@ -105,7 +115,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         for answered in cancel_orders(client, ids):
             # Stored before shown: a closed pipe or a full disk under stdout
             # must not cost the record of what the panel did.
-            record_cancels(store, name, answered, utcnow())
+            record_cancels(store, name, [r for r in answered if r[1] != NOT_SENT], utcnow())
             results.extend(answered)
             for order_id, result, raw in answered:
                 _show(order_id, result, raw)

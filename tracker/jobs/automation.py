@@ -37,6 +37,7 @@ from tracker.jobs.cancels import (
 from tracker.jobs.stalls import service_medians, watch_stalls
 from tracker.panel.client import WholeCallRefused
 from tracker.panel.models import NewOrder
+from tracker.panel.refusals import is_busy
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reorders import (
     CAPPED,
@@ -183,6 +184,8 @@ class AutomationRound(PanelActions):
             try:
                 new_id = self.client.add(NewOrder(order.service, order.link, plan.quantity))
             except PanelAnswerError as exc:  # the key, this order, or a failing panel?
+                if is_busy(exc.detail):  # HTTP 429 in words: not placed, tried next run
+                    raise TransientError(f"panel busy: {exc.detail}") from None
                 raise self.client.refusal("add", exc) from None
         except (AuthError, StopRequested, TransientError) as exc:
             # Raised for add only when the request certainly never left.

@@ -28,6 +28,7 @@ from tracker.errors import (
 )
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillRequest
+from tracker.panel.refusals import is_busy
 from tracker.rules.refills import NOT_IN_ANSWER, UNKNOWN, answered, lost, refused
 from tracker.store.orders import Store
 from tracker.store.refills import begin_requests, forget_unsent, update_refills
@@ -192,6 +193,10 @@ def _send_multi(
         _finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
         return
     except PanelAnswerError as exc:
+        if is_busy(exc.detail):  # HTTP 429 in words: nothing asked, asked again next round
+            _failed(result, client, exc)
+            _unsent(store, rows, order_ids, result)
+            return
         # A panel lacking refill and one reading only ``order`` may refuse this call
         # alike: the single calls tell (the first one, when refill is missing).
         if multi_unsupported(exc) or client.lacks_action("refill", exc.detail):
@@ -246,6 +251,12 @@ def _send_singles(
             _failed(result, client, exc)
             fields = lost(exc.detail)
         refusal = fields["error"] if fields["refill_id"] is None else None
+        if fields["status"] != UNKNOWN and refusal and is_busy(refusal):
+            # "Too many requests": HTTP 429 in words, no refusal of the order;
+            # this and the rest are asked again next round.
+            _failed(result, client, PanelAnswerError(f"panel busy: {refusal}"))
+            _unsent(store, rows, order_ids[index:], result)
+            return
         if fields["status"] != UNKNOWN and refusal and client.lacks_action("refill", refusal):
             result.unsupported = refusal  # stops the run (see _gave_up)
         # Stored at once: a crash later in the batch must not lose this answer.
