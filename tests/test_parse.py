@@ -205,3 +205,22 @@ def test_a_negative_charge_is_unreadable(charge, expected):
 
     got = parse.parse_order_status(1, {"status": "Completed", "charge": charge}).charge
     assert got == (None if expected is None else Decimal(expected))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,5", Decimal("1.5")),  # a decimal comma: was read as 15
+        ("0,27819", Decimal("0.27819")),
+        ("1,234.5", Decimal("1234.5")),  # thousands
+        ("12,345,678", Decimal("12345678")),
+        ("1,2,3", None),  # neither: unreadable, never a guess
+        ("1.234,56", None),
+    ],
+)
+def test_a_comma_in_a_number_is_read_as_written_or_not_at_all(text, expected):
+    from tracker.panel.values import to_decimal
+
+    assert to_decimal(text) == expected
+    parsed = parse.parse_services([{"service": 1, "name": "x", "rate": text, "min": 1, "max": 9}])
+    assert parsed[0].rate == expected

@@ -92,12 +92,30 @@ def is_absurd(value: Any) -> bool:
     return to_decimal(value) is None and _number(value, infinite=True) is not None
 
 
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+
+
+def _without_commas(text: str) -> str:
+    """Return ``text`` with its commas read: "1,234.5" (thousands) is 1234.5,
+    "0,27819" or "1,5" (one decimal comma, no point) is 0.27819 or 1.5; any
+    other comma leaves nothing to read ("" : unreadable). Dropping every comma
+    made "1,5" fifteen: a rate ten times too high, a balance a hundred."""
+    if "," not in text:
+        return text
+    if _THOUSANDS.fullmatch(text):
+        return text.replace(",", "")
+    if _DECIMAL_COMMA.fullmatch(text):
+        return text.replace(",", ".")
+    return ""
+
+
 def _number(value: Any, *, infinite: bool = False) -> Decimal | None:
     """Read a Decimal without bounds (infinities only when asked)."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float | Decimal | str):
-        text = str(value).strip().replace(",", "")
+        text = _without_commas(str(value).strip())
         if not text:
             return None
         try:
