@@ -131,6 +131,8 @@ def automation(
         for row in done:
             row["dry"] = "yes" if row["dry_run"] else ""
             row["why"] = row["error"] or row["reason"]
+            cost = row["estimated_cost"]
+            row["estimated_cost"] = money(cost) if cost is not None else None  # never 4e-05
         click.echo(table(done, ACTION_COLUMNS, ACTION_HEADERS))
     else:
         click.echo("no actions taken" + (f" in the last {since}" if since else ""), err=True)
