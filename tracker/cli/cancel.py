@@ -54,7 +54,7 @@ def cancel_orders(
                 continue
             refusal = client.refusal("cancel", exc)
             if isinstance(refusal, AuthError):  # the key, in words of its own: nothing done
-                raise refusal from None
+                raise AuthError(refusal.detail, panel=client.name, action="cancel") from None
             yield [(i, REFUSED, exc.detail) for i in chunk]
             continue
         except PanelError as exc:  # no usable answer: it may or may not have happened
