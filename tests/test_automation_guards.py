@@ -192,6 +192,36 @@ def test_a_stale_pending_cancel_refused_for_the_key_in_unknown_words_is_sent_aga
     ]
 
 
+def test_a_cancel_call_refused_as_a_whole_is_split_down_to_the_order_refused(world):
+    # One order provokes a whole-call refusal while the panel answers otherwise:
+    # nothing was canceled, so halves are asked until that order stands alone.
+    from tracker.sim.orders import SimRefusal
+
+    w = world(automation=CANCEL)
+    assert w.sync_services()
+    stale = [w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(4)]
+    w.poll()
+    w.clock.advance(25 * H)
+    w.poll()
+    original = w.panel._cancel
+
+    def picky(form, now):
+        if str(stale[2]) in form.get("orders", "").split(","):
+            raise SimRefusal("Order is being processed")  # a whole-answer error
+        return original(form, now)
+
+    w.panel._cancel = picky  # type: ignore[method-assign]
+    run(w)
+    got = {a["order_id"]: a["status"] for a in actions(w, "cancel")}
+    assert got == {
+        stale[0]: "Requested",
+        stale[1]: "Requested",
+        stale[2]: "Refused",
+        stale[3]: "Requested",
+    }
+    assert w.panel.calls["cancel"] <= 2 * len(stale) - 1  # bounded: at most one call per node
+
+
 # --- 3. an add answer naming an order already tracked is no proof of a new one ------
 
 

@@ -190,8 +190,18 @@ class PanelActions:
                 return False
             # A refusal while the panel answers otherwise is about this call.
             status = REFUSED if isinstance(exc, WholeCallRefused) else UNKNOWN
+            lacking = status == REFUSED and self.client.lacks_action("cancel", exc.detail)
+            if status == REFUSED and not lacking and len(batch) > 1:
+                # One order of it may have provoked it, and nothing was canceled:
+                # each half is asked on its own, down to the orders refused alone.
+                if self.stop.is_set():
+                    sql.forget_unsent(self.store, [rows[o] for o in batch])
+                    return False
+                half = len(batch) // 2
+                first = self._cancel_batch(batch[:half], rows, outcomes)
+                return self._cancel_batch(batch[half:], rows, outcomes) and first
             self._settle(batch, rows, status, exc.detail, outcomes)
-            if status == REFUSED and self.client.lacks_action("cancel", exc.detail):
+            if lacking:
                 # No cancel action at all: learned, one alert, no more cancels sent.
                 learn(self.store, self.panel, "cancel", False, exc.detail, self.clock())
                 self.alerter.raise_alert(unsupported_alert(self.panel, "cancel", exc.detail))
