@@ -83,8 +83,9 @@ def _show(order_id: int, result: str, raw: str | None) -> None:
         click.echo(f"#{order_id}  refused: {error}")
     elif result == NOT_SENT:
         click.echo(f"#{order_id}  not sent: {error} - try again later")
-    else:
-        click.echo(f"#{order_id}  unknown: {error} - check the panel")
+    else:  # said once: an "outcome unknown" error says it already
+        check = "" if "check the panel" in error else " - check the panel"
+        click.echo(f"#{order_id}  unknown: {error}{check}")
 
 
 @main.command()
