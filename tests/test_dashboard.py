@@ -119,6 +119,9 @@ def test_versions_and_plugins(served):
     plugins = {p["name"]: p for p in get(base, "/-/plugins.json")}
     assert plugins["datasette-dashboards"]["version"].startswith("0.8.")
     assert "tracker.cli.datasette_links" in plugins  # the order links
+    # A card's query may take up to 10 s on a large database: Datasette's 1 s
+    # default left the cards blank, without an error.
+    assert get(base, "/-/settings.json")["sql_time_limit_ms"] == 10_000
 
 
 def test_tables_views_and_canned_queries_are_listed_internal_ones_hidden(served):

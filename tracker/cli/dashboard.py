@@ -23,6 +23,7 @@ from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pas
 from tracker.cli.report import database_option, database_path, open_database
 
 INSTALL = "the dashboard needs Datasette: pip install 'smm-tracker[dashboard]'"
+SETTINGS = {"sql_time_limit_ms": 10_000}  # per query; Datasette's default is 1 s
 TEMPLATE_NAME = "tracker"  # the database's name as written in datasette.yml
 NO_THRESHOLDS = "VALUES (NULL, NULL)"
 
@@ -91,7 +92,9 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
 
     if not pm.is_registered(datasette_links):
         pm.register(datasette_links, name="smm-tracker-links")
-    app = Datasette([str(path)], metadata=metadata).app()
+    # Datasette's 1 s limit per query blanked the dashboard's cards on a large
+    # database (the cards' queries load together); a slow card beats an empty one.
+    app = Datasette([str(path)], metadata=metadata, settings=SETTINGS).app()
     config = uvicorn.Config(app, log_level="info", lifespan="on", workers=1)
     uvicorn.Server(config).run(sockets=[sock])
 
