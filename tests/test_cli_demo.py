@@ -78,3 +78,33 @@ def test_a_kept_folder_stops_polling_the_unfinished_orders_of_an_earlier_demo(tm
         "SELECT order_id FROM orders WHERE stopped_by = 'user' ORDER BY order_id"
     ).fetchall()
     assert [r[0] for r in stopped] == _placed(first)
+
+
+def test_ctrl_c_ends_a_demo_with_a_duration_at_once(tmp_path):
+    # The --duration timer kept the process alive until it fired (minutes).
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from simconfig import SOURCE
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "demo", "--orders", "2", "--duration", "600"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONPATH": SOURCE},
+        cwd=tmp_path,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("watching"):
+                break
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)  # ended, not after --duration's 600 s
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

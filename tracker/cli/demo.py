@@ -175,7 +175,10 @@ def _run(
             # First, so each transition is shown before the alerts it raises.
             tracker.transition_listeners.insert(0, show)
             if duration is not None:
-                threading.Timer(duration, stop.set).start()
+                # A daemon thread: after Ctrl-C the process must not wait for it.
+                timer = threading.Timer(duration, stop.set)
+                timer.daemon = True
+                timer.start()
             echo("watching (Ctrl-C to stop)...")
             run_daemon(tracker.jobs(), stop)
             summarize(tracker, echo, ids, kept=kept)
