@@ -149,3 +149,23 @@ def test_a_completion_before_first_seen_is_shown_not_a_traceback(built, tmp_path
     result = CliRunner().invoke(main, ["report", "--database", str(copy), "--since", "3650d"])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
+
+
+def test_spend_is_rounded_to_the_cent_as_the_dashboard_rounds_it(built, tmp_path):
+    # 0.075 is 0.0749... as a float: '0.07' here and '0.08' on the dashboard.
+    w, _ = built
+    copy = tmp_path / "copy.db"
+    source, conn = sqlite3.connect(w.store.path), sqlite3.connect(copy)
+    source.backup(conn)
+    source.close()
+    with conn:
+        conn.execute("UPDATE orders SET charge = 0")
+        conn.execute(
+            "UPDATE orders SET charge = 0.075 WHERE rowid = "
+            "(SELECT min(rowid) FROM orders WHERE service = ?)",
+            [SERVICE_LIKES],
+        )
+    conn.close()
+    result = CliRunner().invoke(main, ["report", "--database", str(copy), "--since", "3650d"])
+    assert result.exit_code == 0, result.output
+    assert "0.08" in result.output and "0.07" not in result.output, result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,14 @@ def _pct(share: float | None) -> str | None:
     return None if share is None else f"{int(share * 100 + 0.5)}%"
 
 
+def _cents(amount: float | None) -> str:
+    """Given a spend, return it to the cent, halves up as written (0.075 is
+    0.08, as the dashboard shows it; the float's binary value is 0.0749...)."""
+    if amount is None:
+        return "0.00"
+    return str(Decimal(str(amount)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
 def _took(seconds: float | None) -> str | None:
     # Below 0 when the clock was set back between first seen and completed:
     # shown as 0, never a traceback.
@@ -111,7 +120,7 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
         "p90": _took(row["p90_completion_seconds"]),
         "refills": f"{row['refills_asked']}/{row['refills_accepted']}/{row['refills_completed']}",
         "refilled_pct": _pct(row["share_refilled"]),
-        "spend_text": f"{row['spend']:.2f} {row['currency'] or ''}".rstrip(),
+        "spend_text": f"{_cents(row['spend'])} {row['currency'] or ''}".rstrip(),
     }
 
 
