@@ -378,17 +378,27 @@ def _scrape(port: int) -> str:
         return str(answer.read().decode())
 
 
+def _track_on(world, ids_by_panel: dict[str, list[int]]) -> None:
+    """Track orders straight in the database, each list on its panel."""
+    store = Store(world.db)
+    for panel, ids in ids_by_panel.items():
+        store.track(panel, ids, datetime.now(UTC))
+    store.close()
+
+
+def _panel_at(world, name: str) -> str:
+    """Return a [[panels]] table named ``name`` for the world's simulated panel."""
+    return f'[[panels]]\nname = "{name}"\nurl = "{world.server.url}"\nkey_env = "SIM_KEY"'
+
+
 def test_a_panel_removed_by_sighup_leaves_the_metrics(world):
     # Its series would otherwise stay frozen until a restart: an alert on
     # `time() - smm_tracker_last_poll_success_timestamp_seconds` would fire for it.
     port = free_port()
     metrics = f'[metrics]\nlisten = "127.0.0.1:{port}"'
     ids = world.panel.seed_orders(6)
-    store = Store(world.db)
-    store.track("sim", ids[:3], datetime.now(UTC))
-    store.track("other", ids[3:], datetime.now(UTC))
-    store.close()
-    other = f'[[panels]]\nname = "other"\nurl = "{world.server.url}"\nkey_env = "SIM_KEY"'
+    _track_on(world, {"sim": ids[:3], "other": ids[3:]})
+    other = _panel_at(world, "other")
     world.config.write_text(config_text(world.server.url, extra_panels=other, tail=metrics))
     daemon = world.daemon()
     daemon.wait_for("READY=1")
@@ -412,12 +422,8 @@ def test_open_orders_of_a_panel_left_out_of_the_config_are_never_silent(world):
     # (here "slow" before the start, "other" by a reload) keeps its open
     # orders in the database, unpolled; the start and each reload say so.
     ids = world.panel.seed_orders(8)
-    store = Store(world.db)
-    store.track("slow", ids[:5], datetime.now(UTC))
-    store.track("other", ids[5:], datetime.now(UTC))
-    store.close()
-    other = f'[[panels]]\nname = "other"\nurl = "{world.server.url}"\nkey_env = "SIM_KEY"'
-    world.config.write_text(config_text(world.server.url, extra_panels=other))
+    _track_on(world, {"slow": ids[:5], "other": ids[5:]})
+    world.config.write_text(config_text(world.server.url, extra_panels=_panel_at(world, "other")))
     daemon = world.daemon()
     ready = fields(daemon.wait_for("READY=1"))
     status = [f for f in ready if f.startswith("STATUS=")][-1]
