@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -169,3 +170,20 @@ def test_spend_is_rounded_to_the_cent_as_the_dashboard_rounds_it(built, tmp_path
     result = CliRunner().invoke(main, ["report", "--database", str(copy), "--since", "3650d"])
     assert result.exit_code == 0, result.output
     assert "0.08" in result.output and "0.07" not in result.output, result.output
+
+
+def test_times_are_a_persons_figures_not_to_the_second(built, tmp_path):
+    w, _ = built
+    copy = tmp_path / "copy.db"
+    source, conn = sqlite3.connect(w.store.path), sqlite3.connect(copy)
+    source.backup(conn)
+    source.close()
+    with conn:
+        conn.execute(
+            "UPDATE orders SET completed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', "
+            "completed_at, '+19 seconds') WHERE completed_at IS NOT NULL"
+        )
+    conn.close()
+    result = CliRunner().invoke(main, ["report", "--database", str(copy), "--since", "3650d"])
+    assert result.exit_code == 0, result.output
+    assert not re.search(r"\dh\d+m\d+s|\dh\d+s", result.output), result.output

@@ -12,7 +12,8 @@ import click
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.render import table, to_json
 from tracker.clock import iso, utcnow
-from tracker.config.durations import format_duration, parse_duration
+from tracker.config.durations import parse_duration
+from tracker.rules.alerts import rough_duration
 from tracker.store.orders import Store
 from tracker.store.reports import order_panels, scorecard
 
@@ -101,9 +102,9 @@ def _cents(amount: float | None) -> str:
 
 
 def _took(seconds: float | None) -> str | None:
-    # Below 0 when the clock was set back between first seen and completed:
-    # shown as 0, never a traceback.
-    return None if seconds is None else format_duration(max(0, round(seconds)))
+    # A person's figure ("4h30m", not "4h30m19s"), as in alerts; below 0 when
+    # the clock was set back between first seen and completed: shown as 0s.
+    return None if seconds is None else rough_duration(seconds)
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:
