@@ -366,3 +366,28 @@ def test_a_busy_answer_to_a_refill_is_no_refusal_and_asked_again(panel, tmp_path
     assert again.exit_code == 0, again.output
     assert _refills(tmp_path) == [(5, "901", "Pending")]
     assert _calls(server, "refill") == 2
+
+
+def test_a_cancel_call_refused_as_a_whole_is_split_down_to_the_order_refused(tmp_path, monkeypatch):
+    # One order provokes the refusal of the whole call while the panel answers
+    # otherwise: nothing was canceled, so halves are asked until it stands alone.
+    def respond(form: dict[str, str]) -> Reply:
+        if form.get("action") == "balance":
+            return json_reply({"balance": "10.5", "currency": "USD"})
+        asked = form.get("orders", "").split(",")
+        if "6" in asked:
+            return json_reply({"error": "Order 6 is being processed"})
+        return json_reply([{"order": int(o), "cancel": 1} for o in asked])
+
+    with HostileServer(respond) as server:
+        cli = cli_in(tmp_path, monkeypatch, sim_config(server.url), env={"SIM_KEY": KEY})
+        result = cli("cancel", "--yes", "5", "6", "7", "8")
+        cancels = [f for f in server.requests if f.get("action") == "cancel"]
+    assert result.exit_code == 1
+    assert _cancels(tmp_path) == [
+        (5, "Accepted", None),
+        (6, "Refused", "Order 6 is being processed"),
+        (7, "Accepted", None),
+        (8, "Accepted", None),
+    ]
+    assert len(cancels) <= 2 * 4 - 1

@@ -43,9 +43,17 @@ def cancel_orders(
     client: PanelClient, ids: list[int]
 ) -> Iterator[list[tuple[int, str, str | None]]]:
     """Given a panel client and order IDs, cancel them <=100 per call; yield
-    each call's (order_id, result, error) for its IDs, in the order given."""
-    for start in range(0, len(ids), MAX_IDS):
-        chunk = ids[start : start + MAX_IDS]
+    each call's (order_id, result, error) for its IDs, in the order given.
+
+    A call of several orders refused as a whole while the panel answers other
+    calls (one order of it may have provoked it; nothing was canceled) is
+    asked again in halves, down to the orders refused alone: at most 2n - 1
+    calls for n orders."""
+    from tracker.panel.client import WholeCallRefused  # httpx: only when cancelling
+
+    todo = [ids[start : start + MAX_IDS] for start in range(0, len(ids), MAX_IDS)]
+    while todo:
+        chunk = todo.pop(0)
         try:
             answers = {a.order_id: a for a in client.cancel(chunk)}
         except PanelAnswerError as exc:  # the panel refused the whole call
@@ -55,6 +63,14 @@ def cancel_orders(
             refusal = client.refusal("cancel", exc)
             if isinstance(refusal, AuthError):  # the key, in words of its own: nothing done
                 raise AuthError(refusal.detail, panel=client.name, action="cancel") from None
+            if (
+                isinstance(refusal, WholeCallRefused)
+                and len(chunk) > 1
+                and not client.lacks_action("cancel", exc.detail)
+            ):
+                half = len(chunk) // 2
+                todo[:0] = [chunk[:half], chunk[half:]]
+                continue
             yield [(i, REFUSED, exc.detail) for i in chunk]
             continue
         except PanelError as exc:  # no usable answer: it may or may not have happened
