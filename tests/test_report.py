@@ -134,56 +134,60 @@ def test_bad_input_is_one_line_and_exit_2(built, args, message):
     assert result.output.startswith(message) and result.output.count("\n") == 1
 
 
-def test_a_completion_before_first_seen_is_shown_not_a_traceback(built, tmp_path):
-    # The wall clock set back between first seen and completed.
+def report_of_edited_copy(built, tmp_path, *edits: tuple[str, list]) -> str:
+    """Copy the built database, run ``edits`` (SQL, params) on the copy, and
+    return ``report --since 3650d``'s output over it (exit 0 asserted)."""
     w, _ = built
     copy = tmp_path / "copy.db"
     source, conn = sqlite3.connect(w.store.path), sqlite3.connect(copy)
     source.backup(conn)  # the live database is in WAL mode: a file copy may miss pages
     source.close()
     with conn:
-        conn.execute(
-            "UPDATE orders SET completed_at = datetime(created_at, '-2 days') "
-            "WHERE completed_at IS NOT NULL"
-        )
+        for sql, params in edits:
+            conn.execute(sql, params)
     conn.close()
     result = CliRunner().invoke(main, ["report", "--database", str(copy), "--since", "3650d"])
     assert result.exit_code == 0, result.output
-    assert "Traceback" not in result.output
+    return result.output
+
+
+def test_a_completion_before_first_seen_is_shown_not_a_traceback(built, tmp_path):
+    # The wall clock set back between first seen and completed.
+    shown = report_of_edited_copy(
+        built,
+        tmp_path,
+        (
+            "UPDATE orders SET completed_at = datetime(created_at, '-2 days') "
+            "WHERE completed_at IS NOT NULL",
+            [],
+        ),
+    )
+    assert "Traceback" not in shown
 
 
 def test_spend_is_rounded_to_the_cent_as_the_dashboard_rounds_it(built, tmp_path):
     # 0.075 is 0.0749... as a float: '0.07' here and '0.08' on the dashboard.
-    w, _ = built
-    copy = tmp_path / "copy.db"
-    source, conn = sqlite3.connect(w.store.path), sqlite3.connect(copy)
-    source.backup(conn)
-    source.close()
-    with conn:
-        conn.execute("UPDATE orders SET charge = 0")
-        conn.execute(
+    shown = report_of_edited_copy(
+        built,
+        tmp_path,
+        ("UPDATE orders SET charge = 0", []),
+        (
             "UPDATE orders SET charge = 0.075 WHERE rowid = "
             "(SELECT min(rowid) FROM orders WHERE service = ?)",
             [SERVICE_LIKES],
-        )
-    conn.close()
-    result = CliRunner().invoke(main, ["report", "--database", str(copy), "--since", "3650d"])
-    assert result.exit_code == 0, result.output
-    assert "0.08" in result.output and "0.07" not in result.output, result.output
+        ),
+    )
+    assert "0.08" in shown and "0.07" not in shown, shown
 
 
 def test_times_are_a_persons_figures_not_to_the_second(built, tmp_path):
-    w, _ = built
-    copy = tmp_path / "copy.db"
-    source, conn = sqlite3.connect(w.store.path), sqlite3.connect(copy)
-    source.backup(conn)
-    source.close()
-    with conn:
-        conn.execute(
+    shown = report_of_edited_copy(
+        built,
+        tmp_path,
+        (
             "UPDATE orders SET completed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', "
-            "completed_at, '+19 seconds') WHERE completed_at IS NOT NULL"
-        )
-    conn.close()
-    result = CliRunner().invoke(main, ["report", "--database", str(copy), "--since", "3650d"])
-    assert result.exit_code == 0, result.output
-    assert not re.search(r"\dh\d+m\d+s|\dh\d+s", result.output), result.output
+            "completed_at, '+19 seconds') WHERE completed_at IS NOT NULL",
+            [],
+        ),
+    )
+    assert not re.search(r"\dh\d+m\d+s|\dh\d+s", shown), shown
