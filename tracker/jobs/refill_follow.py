@@ -6,6 +6,8 @@ multi-ID calls is asked one refill at a time from then on.
 
 An answer naming none of the refills asked (``[]``, ``{}``, other IDs) is a
 failure of the call, like an unreadable one: logged, the refills untouched.
+A refill an answer leaves out while naming others is asked alone
+(``refill=ID``) before anything counts against it: panels misfile multi answers.
 An answer saying every refill of a call is lost ("Refill not found", "Error")
 counts towards closing them as Unknown only while the panel is
 known to answer refill_status: it reported a status in this run, or the
