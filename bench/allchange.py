@@ -107,15 +107,17 @@ def floor(sim: SimProcess, ids: range, conc: int, db: Path, key: str) -> dict[st
         imports.append(usage.ru_utime + usage.ru_stime)
     bodies, copy = db.with_name("floor-bodies.jsonl"), db.with_name("floor.db")
     shutil.copy(db, copy)
-    started = _cpu_self()
+    started, panel_started = _cpu_self(), sim.cpu_s()
     client = yardsticks.bare_client(sim.url, key, [ids], concurrency=conc, out=bodies)
-    client_cpu = _cpu_self() - started
+    client_cpu, panel_cpu = _cpu_self() - started, sim.cpu_s() - panel_started
     pipeline = yardsticks.bare_pipeline(copy, bodies, PANEL)
     bodies.unlink()
     return {
         "imports_s": min(imports),
         "client_s": client_cpu,
         "client_wall_s": client["wall_s"],
+        # The simulated panel's own CPU answering the bare client's calls.
+        "client_panel_ms_per_call": panel_cpu / max(client["calls"], 1) * 1000,
         "pipeline_s": pipeline["cpu_s"],
         "floor_s": min(imports) + client_cpu + pipeline["cpu_s"],
     }
@@ -160,6 +162,10 @@ def row(
         "cpu_us_per_order": run["cpu_s"] / max(checked, 1) * 1e6,
         "poll_cpu_us_per_order": poll["cpu_s"] / max(checked, 1) * 1e6 if "cpu_s" in poll else None,
         "peak_rss_mb": run["peak_rss_mb"],
+        # The simulated panel's CPU per call of this run (every action it was asked).
+        "panel_ms_per_call": run["panel_cpu_s"] / max(seen["status"], 1) * 1000
+        if "panel_cpu_s" in run
+        else None,
         "write_s": write_s,
         "write_us_per_order": write_s / max(checked, 1) * 1e6 if write_s is not None else None,
         "errors": poll.get("errors"),
@@ -199,7 +205,9 @@ def bench_size(
                 else None
             )
             sim.reset()
+            panel_started = sim.cpu_s()
             run = run_once(configs[conc], key)
+            run["panel_cpu_s"] = sim.cpu_s() - panel_started
             rows.append(row(workload, n, conc, latency, run, sim.calls(), base))
             print(table(rows[-1:]), flush=True)
 
@@ -232,6 +240,7 @@ COLUMNS = [
     ("floor_us_per_order", "FLOOR us/order"),
     ("cpu_floor_ratio", "CPU/FLOOR"),
     ("poll_client_ratio", "POLL/BARE"),
+    ("panel_ms_per_call", "PANEL CPU ms/call"),
 ]
 
 
@@ -252,6 +261,10 @@ def check(what: str, value: float, target: float, unit: str = "") -> str:
         return f"met     {what}: {_short(value)}{unit} (<= {target}{unit})"
     over = (value - target) / target * 100
     return f"MISSED  {what}: {_short(value)}{unit} (<= {target}{unit}; {over:+.0f}%)"
+
+
+def latency_ms(r: dict[str, Any]) -> float:
+    return float(r["ideal_s"] * r["concurrency"] / max(r["calls"], 1) * 1000)
 
 
 def verdicts(rows: list[dict[str, Any]]) -> list[str]:
@@ -275,6 +288,15 @@ def verdicts(rows: list[dict[str, Any]]) -> list[str]:
                     f"{_short(r['floor_us_per_order'])} us/order (imports "
                     f"{f['imports_s'] * 1000:.0f} ms, bare client {f['client_s'] * 1000:.0f} ms, "
                     f"bare pipeline {f['pipeline_s'] * 1000:.0f} ms)"
+                )
+            if r["floor"] and r.get("panel_ms_per_call") is not None:
+                lines.append(
+                    f"info    {what}: the simulated panel (one process, on these cores) "
+                    f"spent {_short(r['panel_ms_per_call'])} ms CPU per status call "
+                    f"({_short(r['floor']['client_panel_ms_per_call'])} ms for the bare "
+                    f"client's): {r['concurrency']} calls in flight queue for "
+                    f"~{_short(r['panel_ms_per_call'] * r['concurrency'])} ms of it per "
+                    f"{_short(latency_ms(r))} ms round, a wait the ideal leaves out"
                 )
     return lines
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -48,6 +49,12 @@ class SimProcess:
     def pin(self, ids: range, status: str) -> None:
         """Move the seeded orders ``ids`` to ``status`` (pinned there from now on)."""
         self.ask(cmd="pin", first=ids.start, last=ids.stop - 1, status=status)
+
+    def cpu_s(self) -> float:
+        """Return the panel process's CPU seconds so far (user + system): it
+        shares this machine's cores with the tracker, which a real panel does not."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def reset(self) -> None:
         self.ask(cmd="reset")
