@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 
 import pytest
 from simconfig import cli_in, sim_config
@@ -92,3 +93,34 @@ def test_run_once_names_the_panel_whose_orders_it_did_not_poll(setup):
     result = cli("run", "--once")
     assert result.exit_code == 0, result.output
     assert "slow: 4 open orders not polled: not in the config" in result.output.splitlines()
+
+
+def test_report_balance_and_automation_reach_a_panel_that_left_the_config(setup, tmp_path):
+    cli, _sim_ids, slow_ids = setup
+    config = tmp_path / "tracker.toml"
+    without = config.read_text()
+    url = re.search(r'url = "([^"]+)"', without).group(1)
+    config.write_text(without + SLOW.replace("URL", url))  # "slow" back for one run
+    assert cli("run", "--once", "--panel", "slow").exit_code == 0
+    config.write_text(without)
+
+    shown = cli("balance", "--panel", "slow")
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith("slow: ")
+    assert "state:  no low-balance alert (the panel is not in the config)" in shown.output
+    (info,) = json.loads(cli("balance", "--panel", "slow", "--json").output)["panels"]
+    assert (info["panel"], info["configured"], info["low"]) == ("slow", False, None)
+
+    report = cli("report", "--panel", "slow", "--json")
+    assert report.exit_code == 0, report.output
+    scored = json.loads(report.output)
+    assert scored["panel"] == "slow"
+    assert sum(row["orders"] for row in scored["services"]) == len(slow_ids)
+    automation = cli("automation", "--panel", "slow", "--json")
+    assert automation.exit_code == 0, automation.output
+    assert [s["panel"] for s in json.loads(automation.output)["spend"]] == ["slow"]
+
+    for command in ("balance", "report", "automation"):  # neither configured nor stored
+        unknown = cli(command, "--panel", "nope")
+        assert unknown.exit_code == 2, (command, unknown.output)
+        assert "no panel named 'nope'" in unknown.output, command

@@ -13,7 +13,6 @@ from tracker.cli.main import (
     Context,
     handle_errors,
     main,
-    open_store,
     pass_ctx,
 )
 from tracker.cli.panels import read_panel
@@ -42,10 +41,13 @@ def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | N
     runway = estimate_runway(
         [(parse_iso(r["at"]), float(r["balance"])) for r in history], float(last["balance"])
     )
-    low = config.balance_low(config.panel(name))
+    configured = {p.name: p for p in config.panels}.get(name)
+    # A panel left out of the config has no threshold any more: no alert.
+    low = config.balance_low(configured) if configured else Decimal(0)
     state = [e for e in open_episodes(store) if e["panel"] == name and e["kind"] == "balance_low"]
     return {
         "panel": name,
+        "configured": configured is not None,
         "balance": last["balance"],
         "currency": last["currency"],
         "at": last["at"],
@@ -64,6 +66,8 @@ def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | N
 
 
 def _state(info: dict[str, Any]) -> str:
+    if info["low"] is None and not info.get("configured", True):
+        return "no low-balance alert (the panel is not in the config)"
     if info["low"] is None:
         return "no low-balance alert (balance.low = 0)"
     if info["low_since"]:
@@ -80,8 +84,9 @@ def _state(info: dict[str, Any]) -> str:
 def balance(ctx: Context, as_json: bool, panel: str | None) -> None:
     """Show each panel's last balance, its recent history and the runway to zero."""
     config = ctx.config(keys=False)
-    names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
-    store = open_store(config, read_only=True)
+    # --panel: configured, or with orders in the database (left out of the config).
+    name, store = read_panel(config, panel)
+    names = [name] if name else [p.name for p in config.panels]
     found = {name: panel_balance(store, config, name) for name in names}
     if as_json:
         click.echo(to_json({"panels": [info for info in found.values() if info]}))

@@ -11,9 +11,9 @@ from tracker.cli.main import (
     Context,
     handle_errors,
     main,
-    open_store,
     pass_ctx,
 )
+from tracker.cli.panels import read_panel
 from tracker.cli.render import table, to_json
 from tracker.cli.since import since_start
 from tracker.clock import utcnow
@@ -90,8 +90,9 @@ def automation(
     start = since_start(since)
     config = ctx.config(keys=False)
     auto = config.automation
-    names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
-    store = open_store(config, read_only=True)
+    # --panel: configured, or with orders in the database (left out of the config).
+    named, store = read_panel(config, panel)
+    names = [named] if named else [p.name for p in config.panels]
     today = day_start(utcnow())
     spend: list[dict[str, Any]] = [
         {

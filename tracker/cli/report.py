@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
+from tracker.cli.panels import stored_panel
 from tracker.cli.render import table, to_json
 from tracker.clock import iso, utcnow
 from tracker.config.durations import parse_duration
@@ -33,7 +34,19 @@ def database_path(ctx: Context, database: Path | None, panel: str | None) -> tup
     every read command."""
     if database is None:
         config = ctx.config(keys=False)
-        return config.database.path, config.panel(panel).name if panel else None
+        if panel is None:
+            return config.database.path, None
+        opened: list[Store] = []
+
+        def store() -> Store:
+            opened.append(open_database(config.database.path))
+            return opened[-1]
+
+        try:  # configured, or with orders in the database (left out of the config)
+            return config.database.path, stored_panel(config, panel, store)
+        finally:
+            for each in opened:
+                each.close()
     if not database.is_file():
         fail(f"no database at {database}", EXIT_FAILED)
     return database, panel
