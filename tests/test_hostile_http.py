@@ -164,6 +164,35 @@ def test_a_hung_name_lookup_ends_at_the_calls_deadline(monkeypatch):
     panel.close()
 
 
+def test_calls_to_a_host_whose_lookup_hangs_share_one_lookup_thread(monkeypatch):
+    import socket
+    import threading
+
+    real, release, asked = socket.getaddrinfo, threading.Event(), []
+
+    def hung(host, *args, **kwargs):
+        if host == "panel.example":
+            asked.append(host)
+            release.wait(10)  # a resolver that does not answer
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hung)
+    panel = client("http://panel.example/api/v2", retries=0)
+    for _ in range(4):  # four rounds of a daemon whose resolver hangs
+        with pytest.raises(TransientError, match=r"panel\.example.*within 1s"):
+            panel.balance()
+    lookups = [t for t in threading.enumerate() if t.name == "resolve"]
+    assert (len(asked), len(lookups)) == (1, 1)
+    release.set()
+    lookups[0].join(5)
+    # Once it has ended, the next call looks the host up afresh.
+    with pytest.raises(TransientError, match="cannot resolve host panel.example"):
+        panel.balance()
+    assert len(asked) == 2
+    panel.close()
+
+
 def test_a_host_name_is_still_looked_up_and_reached():
     with HostileServer(lambda form: json_reply({"balance": "3", "currency": "USD"})) as server:
         panel = client(server.url.replace("127.0.0.1", "localhost"))
