@@ -192,6 +192,55 @@ def test_a_stale_pending_cancel_refused_for_the_key_in_unknown_words_is_sent_aga
     ]
 
 
+def test_a_key_refused_to_the_first_of_several_cancel_calls_leaves_every_order_for_later(world):
+    # 101 stale orders: two calls. The key refused to the first, nothing more
+    # is sent; the second call's order used to stay "Sending", then closed as
+    # Unknown ("interrupted") and was never canceled.
+    w = refusing_world(world, CANCEL)
+    stale = [w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(101)]
+    w.poll()
+    w.clock.advance(25 * H)
+    w.poll()
+    key_refused(w, True)
+    assert not run(w)
+    assert w.panel.calls["cancel"] == 1
+    assert actions(w, "cancel") == []
+    assert w.store.rows("SELECT * FROM cancels") == []
+
+    key_refused(w, False)
+    assert w.jobs["balance:sim"].run()
+    w.clock.advance(600)  # past the grace after which a row left Sending is Unknown
+    w.poll()
+    assert run(w)
+    assert w.panel.calls["cancel"] == 3
+    assert {(a["order_id"], a["status"]) for a in actions(w, "cancel")} == {
+        (o, "Requested") for o in stale
+    }
+
+
+def test_cancels_made_before_a_key_refusal_are_still_alerted(world):
+    w = refusing_world(world, CANCEL)
+    stale = [w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(101)]
+    w.poll()
+    w.clock.advance(25 * H)
+    w.poll()
+    original = w.panel._cancel
+
+    def then_refuse(form, now):
+        answer = original(form, now)
+        key_refused(w, True)  # from the next call on
+        return answer
+
+    w.panel._cancel = then_refuse  # type: ignore[method-assign]
+    assert not run(w)
+    done = {a["order_id"] for a in actions(w, "cancel")}
+    assert done == set(stale[:100])  # the 101st: not Refused, asked again later
+    (alert,) = [
+        a for a in alerts_since(w.store, None, limit=1000) if a["kind"] == "automation_canceled"
+    ]
+    assert "automatic cancel of 100 order(s)" in alert["message"]
+
+
 def test_a_cancel_call_refused_as_a_whole_is_split_down_to_the_order_refused(world):
     # One order provokes a whole-call refusal while the panel answers otherwise:
     # nothing was canceled, so halves are asked until that order stands alone.

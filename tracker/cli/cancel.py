@@ -12,15 +12,13 @@ from tracker.cli.main import EXIT_FAILED, Context, fail, handle_errors, main, op
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.cli.render import safe_text
 from tracker.clock import utcnow
-from tracker.errors import AuthError, PanelAnswerError, PanelError, TransientError
-from tracker.panel.refusals import is_busy
+from tracker.errors import AuthError
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
 from tracker.store.capabilities import is_unsupported, learn
 
 if TYPE_CHECKING:
     from tracker.panel.client import PanelClient
 
-MAX_IDS = 100  # the API's limit per cancel call
 # Not a stored result: the call certainly did not reach the panel (HTTP 429,
 # "Too many requests"), so nothing is recorded and nothing was canceled.
 NOT_SENT = "not sent"
@@ -45,50 +43,27 @@ def cancel_orders(
     """Given a panel client and order IDs, cancel them <=100 per call; yield
     each call's (order_id, result, error) for its IDs, in the order given.
 
-    A call of several orders refused as a whole while the panel answers other
-    calls (one order of it may have provoked it; nothing was canceled) is
-    asked again in halves, down to the orders refused alone: at most 2n - 1
-    calls for n orders."""
-    from tracker.panel.client import WholeCallRefused  # httpx: only when cancelling
+    The calls are :func:`tracker.panel.cancel_groups.cancel_in_groups`: each
+    sent once; a call of several orders refused as a whole while the panel
+    answers other calls is asked again in halves, down to the orders refused
+    alone. A key refused raises AuthError: nothing more is sent."""
+    from tracker.panel import cancel_groups as groups  # httpx: only when cancelling
 
-    todo = [ids[start : start + MAX_IDS] for start in range(0, len(ids), MAX_IDS)]
-    while todo:
-        chunk = todo.pop(0)
-        try:
-            answers = {a.order_id: a for a in client.cancel(chunk)}
-        except PanelAnswerError as exc:  # the panel refused the whole call
-            if is_busy(exc.detail):  # HTTP 429 in words: nothing was canceled
-                yield [(i, NOT_SENT, f"panel busy: {exc.detail}") for i in chunk]
-                continue
-            refusal = client.refusal("cancel", exc)
-            if isinstance(refusal, AuthError):  # the key, in words of its own: nothing done
-                raise AuthError(refusal.detail, panel=client.name, action="cancel") from None
-            if (
-                isinstance(refusal, WholeCallRefused)
-                and len(chunk) > 1
-                and not client.lacks_action("cancel", exc.detail)
-            ):
-                half = len(chunk) // 2
-                todo[:0] = [chunk[:half], chunk[half:]]
-                continue
-            yield [(i, REFUSED, exc.detail) for i in chunk]
-            continue
-        except PanelError as exc:  # no usable answer: it may or may not have happened
-            sent = not isinstance(exc, TransientError) or exc.maybe_sent
-            yield [(i, UNKNOWN if sent else NOT_SENT, str(exc)) for i in chunk]
-            continue
-        results: list[tuple[int, str, str | None]] = []
-        for order_id in chunk:
-            answer = answers.get(order_id)
-            if answer is None:
-                results.append((order_id, UNKNOWN, "not in the panel's answer"))
-            elif answer.ok:
-                results.append((order_id, ACCEPTED, None))
-            elif answer.unknown:  # neither yes nor no: it may have been canceled
-                results.append((order_id, UNKNOWN, answer.error))
-            else:
-                results.append((order_id, REFUSED, answer.error or "refused"))
-        yield results
+    for settled in groups.cancel_in_groups(ids, client.cancel, client):
+        chunk, error = settled.order_ids, settled.error
+        if settled.kind == groups.KEY:  # in words of its own too: nothing done
+            raise AuthError(settled.detail, panel=client.name, action="cancel")
+        if settled.kind == groups.BUSY:  # HTTP 429 in words: nothing was canceled
+            yield [(i, NOT_SENT, f"panel busy: {settled.detail}") for i in chunk]
+        elif settled.kind in (groups.NOT_SENT, groups.STOPPED):
+            why = "stopping" if error is None else str(error)
+            yield [(i, NOT_SENT, why) for i in chunk]
+        elif settled.kind == groups.LOST:  # no usable answer: it may have happened
+            yield [(i, UNKNOWN, str(error)) for i in chunk]
+        elif settled.kind == groups.UNSURE:  # refused while balance failed too
+            yield [(i, REFUSED, settled.detail) for i in chunk]
+        else:
+            yield settled.results()
 
 
 def _show(order_id: int, result: str, raw: str | None) -> None:

@@ -1,11 +1,13 @@
 """Cancelling stale Pending orders, and the base of one panel's automation job.
 
 Part of :mod:`tracker.jobs.automation`. Each cancel is recorded (status
-Sending) and committed before the multi ``cancel`` call; the unique index of
-``automation_actions`` keeps any order from being sent ``cancel`` twice; only a
-call that never reached the panel, or was answered that it is too busy, is
-forgotten and asked again next round (never retried at once). With
-``automation.dry_run`` nothing is sent and everything is recorded.
+Sending) and committed before the multi ``cancel`` calls, which
+:mod:`tracker.panel.cancel_groups` sends (as for the `cancel` command); the
+unique index of ``automation_actions`` keeps any order from being sent
+``cancel`` twice; only a call that canceled nothing and refused no order (it
+never reached the panel, was answered that it is too busy, or the key was
+refused) is forgotten and asked again next round (never retried at once).
+With ``automation.dry_run`` nothing is sent and everything is recorded.
 """
 
 from __future__ import annotations
@@ -21,9 +23,17 @@ import structlog
 from tracker.alerts.alerter import Alerter
 from tracker.clock import parse_iso
 from tracker.config.model import AutomationConfig
-from tracker.errors import AuthError, PanelAnswerError, PanelError, StopRequested, TransientError
-from tracker.panel.client import MAX_IDS, PanelClient, WholeCallRefused
-from tracker.panel.refusals import is_busy
+from tracker.panel.cancel_groups import (
+    ANSWERED,
+    BUSY,
+    KEY,
+    NOT_SENT,
+    STOPPED,
+    UNSURE,
+    Settled,
+    cancel_in_groups,
+)
+from tracker.panel.client import PanelClient
 from tracker.rules.episodes import Alert
 from tracker.rules.losses import unsupported_alert
 from tracker.rules.reorders import (
@@ -44,8 +54,8 @@ from tracker.store.cancels import UNKNOWN as CANCEL_UNKNOWN
 from tracker.store.capabilities import is_unsupported, learn
 
 log = structlog.get_logger("tracker.automation")
-# automation_actions status -> the cancels table's result
-_CANCEL_RESULT = {REQUESTED: ACCEPTED, REFUSED: CANCEL_REFUSED, UNKNOWN: CANCEL_UNKNOWN}
+# the cancels table's result -> automation_actions status
+_STATUS = {ACCEPTED: REQUESTED, CANCEL_REFUSED: REFUSED, CANCEL_UNKNOWN: UNKNOWN}
 
 AUTOMATION_REORDERED = "automation_reordered"
 AUTOMATION_CANCELED = "automation_canceled"
@@ -144,104 +154,48 @@ class PanelActions:
         if dry or not chosen:
             self._announce(AUTOMATION_CANCELED, list(chosen), dry, [])
             return True
-        ids = list(chosen)
         outcomes: list[dict[str, Any]] = []
-        ok = True
-        for start in range(0, len(ids), MAX_IDS):
-            batch = ids[start : start + MAX_IDS]
-            if self.stop.is_set():
-                sql.forget_unsent(self.store, [chosen[o] for o in ids[start:]])
-                break
-            ok = self._cancel_batch(batch, chosen, outcomes) and ok
+        ok, key_refused = True, None
+        for settled in cancel_in_groups(
+            list(chosen), self.client.cancel, self.client, stopped=self.stop.is_set
+        ):
+            ok = self._settle(settled, chosen, outcomes) and ok
+            if settled.kind == KEY:  # the last group: nothing more was sent
+                key_refused = settled.error
         self._announce(AUTOMATION_CANCELED, [o["order_id"] for o in outcomes], False, outcomes)
+        if key_refused is not None:
+            raise key_refused  # the Watch pauses the panel
         return ok
 
-    def _cancel_batch(
-        self, batch: list[int], rows: dict[int, int], outcomes: list[dict[str, Any]]
+    def _settle(
+        self, settled: Settled, rows: dict[int, int], outcomes: list[dict[str, Any]]
     ) -> bool:
-        try:
-            try:
-                answers = {a.order_id: a for a in self.client.cancel(batch)}
-            except PanelAnswerError as exc:  # the key, these orders, or a failing panel?
-                if is_busy(exc.detail):
-                    raise  # the panel busy: see below, no witness needed
-                raise self.client.refusal("cancel", exc) from None
-        except (AuthError, StopRequested) as exc:
-            sql.forget_unsent(self.store, [rows[o] for o in batch])
-            if isinstance(exc, AuthError):
-                raise  # the Watch pauses the panel
-            return False
-        except TransientError:
-            # Sent once: raised only when it certainly never arrived (a lost
-            # answer is OutcomeUnknownError, below). Asked again next round.
-            sql.forget_unsent(self.store, [rows[o] for o in batch])
-            return False
-        except PanelError as exc:
-            if isinstance(exc, PanelAnswerError) and is_busy(exc.detail):
-                # "Too many requests": cancel is sent once, never retried at
-                # once; the orders stay candidates for the next round.
-                sql.forget_unsent(self.store, [rows[o] for o in batch])
-                return False
-            if isinstance(exc, PanelAnswerError) and not isinstance(exc, WholeCallRefused):
-                # Refused while the witness failed too: nothing was canceled, and
-                # nothing says it is these orders' refusal. Asked again next round.
-                sql.forget_unsent(self.store, [rows[o] for o in batch])
-                log.warning("cancel_not_sent", panel=self.panel, error=str(exc))
-                return False
-            # A refusal while the panel answers otherwise is about this call.
-            status = REFUSED if isinstance(exc, WholeCallRefused) else UNKNOWN
-            lacking = status == REFUSED and self.client.lacks_action("cancel", exc.detail)
-            if status == REFUSED and not lacking and len(batch) > 1:
-                # One order of it may have provoked it, and nothing was canceled:
-                # each half is asked on its own, down to the orders refused alone.
-                if self.stop.is_set():
-                    sql.forget_unsent(self.store, [rows[o] for o in batch])
-                    return False
-                half = len(batch) // 2
-                first = self._cancel_batch(batch[:half], rows, outcomes)
-                return self._cancel_batch(batch[half:], rows, outcomes) and first
-            self._settle(batch, rows, status, exc.detail, outcomes)
-            if lacking:
-                # No cancel action at all: learned, one alert, no more cancels sent.
-                learn(self.store, self.panel, "cancel", False, exc.detail, self.clock())
-                self.alerter.raise_alert(unsupported_alert(self.panel, "cancel", exc.detail))
+        """Store what one cancel call came to; return True when the panel answered
+        order by order. Orders of a call that canceled nothing and refused none
+        (a key refused: they and those not sent yet) are forgotten, so asked
+        again at the next round."""
+        group = settled.order_ids
+        if settled.kind in (KEY, STOPPED, NOT_SENT, BUSY, UNSURE):
+            # Nothing was canceled and no order refused: forgotten, so asked
+            # again next round ("Too many requests": never resent at once).
+            sql.forget_unsent(self.store, [rows[o] for o in group])
+            if settled.kind == UNSURE:  # refused while the witness failed too
+                log.warning("cancel_not_sent", panel=self.panel, error=settled.detail)
             return False
         now = self.clock()
-        for order_id in batch:
-            answer = answers.get(order_id)
-            fields: dict[str, Any]
-            if answer is None:
-                fields = {"status": UNKNOWN, "error": "not in the panel's answer"}
-            elif answer.ok:
-                fields = {"status": REQUESTED, "error": None}
-            elif answer.unknown:  # neither yes nor no: it may have been canceled
-                fields = {"status": UNKNOWN, "error": answer.error}
-            else:
-                fields = {"status": REFUSED, "error": answer.error}
+        results = settled.results()
+        for order_id, result, error in results:
+            fields = {"status": _STATUS[result], "error": error}
             sql.finish_action(self.store, rows[order_id], fields, now)
             outcomes.append({"order_id": order_id, **fields})
-        self._record(outcomes[-len(batch) :], now)
-        return True
-
-    def _settle(
-        self,
-        batch: list[int],
-        rows: dict[int, int],
-        status: str,
-        error: str,
-        outcomes: list[dict[str, Any]],
-    ) -> None:
-        now = self.clock()
-        for order_id in batch:
-            sql.finish_action(self.store, rows[order_id], {"status": status, "error": error}, now)
-            outcomes.append({"order_id": order_id, "status": status, "error": error})
-        self._record(outcomes[-len(batch) :], now)
-
-    def _record(self, outcomes: list[dict[str, Any]], now: datetime) -> None:
-        """Keep the answers in ``cancels`` too, beside the `cancel` command's: one
-        history of cancel requests; an accepted one is polled at once."""
-        results = [(o["order_id"], _CANCEL_RESULT[o["status"]], o["error"]) for o in outcomes]
+        # Kept in ``cancels`` too, beside the `cancel` command's: one history of
+        # cancel requests; an accepted one is polled at once.
         record_cancels(self.store, self.panel, results, now)
+        if settled.lacking:
+            # No cancel action at all: learned, one alert, no more cancels sent.
+            learn(self.store, self.panel, "cancel", False, settled.detail, now)
+            self.alerter.raise_alert(unsupported_alert(self.panel, "cancel", settled.detail))
+        return settled.kind == ANSWERED
 
     # --- alerts --------------------------------------------------------------------
 

@@ -74,6 +74,11 @@ class RefillStatus:
     error: str | None = None
 
 
+# One order's cancel as the ``cancels`` table keeps it (the `cancel` command's
+# and the automation's alike).
+CANCEL_ACCEPTED, CANCEL_REFUSED, CANCEL_UNKNOWN = "Accepted", "Refused", "Unknown"
+
+
 @dataclass(frozen=True)
 class CancelResult:
     order_id: int

@@ -7,9 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from tracker.clock import iso
+from tracker.panel.models import CANCEL_ACCEPTED as ACCEPTED
+from tracker.panel.models import CANCEL_REFUSED as REFUSED
+from tracker.panel.models import CANCEL_UNKNOWN as UNKNOWN
 from tracker.store.orders import Store
 
-ACCEPTED, REFUSED, UNKNOWN = "Accepted", "Refused", "Unknown"
+__all__ = ["ACCEPTED", "REFUSED", "UNKNOWN", "cancels_of", "record_cancels"]
 
 
 def record_cancels(
