@@ -271,6 +271,23 @@ def test_a_cancel_call_refused_as_a_whole_is_split_down_to_the_order_refused(wor
     assert w.panel.calls["cancel"] <= 2 * len(stale) - 1  # bounded: at most one call per node
 
 
+def test_a_cancel_answer_keyed_by_order_id_is_read(world):
+    # {"ID": 1, "ID": {"error": ...}} instead of the documented list: each
+    # order's own answer, no longer Unknown for every order of the call.
+    w = world(automation=CANCEL)
+    assert w.sync_services()
+    taken, kept = (w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(2))
+    w.poll()
+    w.clock.advance(25 * H)
+    w.poll()
+    keyed = {str(taken): 1, str(kept): {"error": "Order is in progress"}}
+    w.panel._cancel = lambda form, now: keyed  # type: ignore[method-assign]
+    assert run(w)
+    got = [(a["order_id"], a["status"], a["error"]) for a in actions(w, "cancel")]
+    assert got == [(taken, "Requested", None), (kept, "Refused", "Order is in progress")]
+    assert w.panel.calls["cancel"] == 1
+
+
 # --- 3. an add answer naming an order already tracked is no proof of a new one ------
 
 

@@ -391,3 +391,75 @@ def test_a_cancel_call_refused_as_a_whole_is_split_down_to_the_order_refused(tmp
         (8, "Accepted", None),
     ]
     assert len(cancels) <= 2 * 4 - 1
+
+
+ACCEPTED_LINE = "canceled (the panel accepted; status follows on its next check)"
+BESIDE = "answered an error beside the orders' results: "
+
+
+@pytest.mark.parametrize(
+    ("answer", "stored"),
+    [
+        (  # keyed by order ID instead of the documented list
+            {"5": 1, "6": {"error": "This order cannot be canceled"}},
+            [(5, "Accepted", None), (6, "Refused", "This order cannot be canceled")],
+        ),
+        ({"5": "1", "6": 0}, [(5, "Accepted", None), (6, "Refused", "refused")]),
+        (
+            {"5": True, "6": "Incorrect order ID"},
+            [(5, "Accepted", None), (6, "Refused", "Incorrect order ID")],
+        ),
+        (  # neither yes nor no: it may have been canceled
+            {"5": 1, "6": "ok"},
+            [
+                (5, "Accepted", None),
+                (6, "Unknown", "answered without a readable cancel result: 'ok'"),
+            ],
+        ),
+        (  # items keyed by a PHP index, as before
+            {"0": {"order": 5, "cancel": 1}, "1": {"order": 6, "cancel": 1}},
+            [(5, "Accepted", None), (6, "Accepted", None)],
+        ),
+        (  # filed under another order's key: neither is read as canceled
+            {"5": {"order": 6, "cancel": 1}},
+            [(o, "Unknown", "answered under order 5 for order 6") for o in (5, 6)],
+        ),
+        (  # an error beside results: what was canceled cannot be told
+            {"5": 1, "6": 1, "error": "Partly failed"},
+            [
+                (o, "Unknown", f"{BESIDE}{{'5': 1, '6': 1, 'error': 'Partly failed'}}")
+                for o in (5, 6)
+            ],
+        ),
+        (  # one order answered twice, differently
+            [{"order": 5, "cancel": 1}, {"order": 5, "cancel": 0}, {"order": 6, "cancel": 1}],
+            [(5, "Unknown", "answered twice, differently"), (6, "Accepted", None)],
+        ),
+    ],
+)
+def test_a_cancel_answer_keyed_by_order_id_is_read(panel, tmp_path, answer, stored):
+    server, replies, cli = panel
+    replies["cancel"] = json_reply(answer)
+    result = cli("cancel", "--yes", "5", "6")
+    assert _cancels(tmp_path) == stored
+    assert result.exit_code == (0 if all(r == "Accepted" for _, r, _ in stored) else 1)
+    if stored[0][1] == "Accepted":
+        assert result.stdout.splitlines()[0] == f"#5  {ACCEPTED_LINE}"
+    assert _calls(server, "cancel") == 1
+
+
+def test_keys_of_a_cancel_answer_naming_no_asked_order_are_ignored_and_logged(panel, tmp_path):
+    _server, replies, cli = panel
+    replies["cancel"] = json_reply({"5": 1, "7": 1, "05": 1, "status": 100})
+    result = cli("cancel", "--yes", "5", "6")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"#5  {ACCEPTED_LINE}",
+        "#6  unknown: not in the panel's answer - check the panel",
+    ]
+    assert _cancels(tmp_path) == [
+        (5, "Accepted", None),
+        (6, "Unknown", "not in the panel's answer"),
+    ]
+    (logged,) = [line for line in result.stderr.splitlines() if "cancel_answer_ignored" in line]
+    assert "count=3" in logged and "'7', '05', 'status'" in logged, logged

@@ -125,7 +125,8 @@ def test_refill_status_answers(answers):
 
 
 def test_cancel_answers(answers):
-    result = parse_refills.parse_cancel(answers["cancel_multi"])
+    result, ignored = parse_refills.parse_cancel([9, 2], answers["cancel_multi"])
+    assert ignored == []
     assert [(c.order_id, c.ok, c.error) for c in result] == [
         (9, False, "Incorrect order ID"),
         (2, True, None),

@@ -49,7 +49,7 @@ PARSERS = {
     "parse_refill_multi": parse_refills.parse_refill_multi,
     "parse_refill_status_single": lambda v: parse_refills.parse_refill_status_single("1", v),
     "parse_refill_status_multi": lambda v: parse_refills.parse_refill_status_multi(["1", "2"], v),
-    "parse_cancel": parse_refills.parse_cancel,
+    "parse_cancel": lambda v: parse_refills.parse_cancel([1, 2, 3], v),
 }
 
 
@@ -78,6 +78,21 @@ def test_multi_status_returns_only_ids_that_were_asked_for(requested, value):
         return
     assert set(found) <= set(requested)
     assert all(found[i].order_id == i for i in found)
+
+
+@FAST
+@given(
+    requested=st.lists(st.integers(1, 4), max_size=4) | ids,
+    value=json_values | st.dictionaries(st.sampled_from(["1", "2", "3", "error"]), json_values),
+)
+def test_cancel_answers_only_orders_that_were_asked_for_once(requested, value):
+    try:
+        results, _ignored = parse_refills.parse_cancel(requested, value)
+    except PanelError:
+        return
+    named = [r.order_id for r in results]
+    assert set(named) <= set(requested) and len(named) == len(set(named))
+    assert all(not (r.ok and (r.unknown or r.error)) for r in results)
 
 
 @FAST

@@ -278,8 +278,15 @@ class PanelClient(Witnessed[P]):
 
     def cancel(self, order_ids: list[int]) -> list[CancelResult]:
         """Ask to cancel up to 100 orders. Sent once, like add and refill: a lost
-        answer raises OutcomeUnknownError (they may have been canceled)."""
+        answer raises OutcomeUnknownError (they may have been canceled). What
+        the answer names beside the asked orders is logged and left out."""
         if len(order_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
         data = self._call("cancel", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
-        return self._parsed("cancel", parse_refills.parse_cancel, data)
+        answer = self._parsed("cancel", parse_refills.parse_cancel, order_ids, data)
+        if answer.ignored:  # orders nobody asked about: read for none of them
+            shown = ", ".join(answer.ignored[:10])
+            log.warning(
+                "cancel_answer_ignored", panel=self.name, count=len(answer.ignored), named=shown
+            )
+        return answer.results

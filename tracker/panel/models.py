@@ -87,6 +87,14 @@ class CancelResult:
     unknown: bool = False  # neither yes nor no: it may have been canceled
 
 
+class CancelAnswer(NamedTuple):
+    """A multi ``cancel`` answer: a result per asked order it names, and what it
+    named beside them (keys or items of orders not asked), shown short."""
+
+    results: list[CancelResult]
+    ignored: list[str]
+
+
 @dataclass(frozen=True)
 class NewOrder:
     """What ``add`` sends. ``extra`` holds the service-type fields (comments, ...)."""

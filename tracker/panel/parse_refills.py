@@ -12,7 +12,7 @@ from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError
 from tracker.panel import values
-from tracker.panel.models import CancelResult, RefillRequest, RefillStatus
+from tracker.panel.models import CancelAnswer, CancelResult, RefillRequest, RefillStatus
 from tracker.panel.parse import _expect_dict, _expect_list
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error, refuses
 from tracker.panel.statuses import normalize_refill_status
@@ -130,21 +130,88 @@ def _item_refill(item: Any) -> str | None:
     return _refill_id(item.get("refill")) if isinstance(item, dict) else None
 
 
-def parse_cancel(data: Any) -> list[CancelResult]:
-    """Given the answer to ``cancel`` with ``orders``, return one CancelResult each."""
-    if isinstance(data, dict) and "error" in data:
-        raise_for_error(data)
-    result = []
-    for item in _expect_list(data, "cancel"):
-        order_id = to_int(item.get("order")) if isinstance(item, dict) else None
-        if order_id is None:
+def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
+    """Given a list item ``{order, cancel}`` (or an object-keyed answer's value as
+    one), return its CancelResult: accepted on a plain yes (1, true, "1"),
+    refused on a plain no or the panel's words, unknown for anything else."""
+    value = item.get("cancel")
+    message = error_text(value) or error_text(item) or values.sentence(value)
+    # Neither yes nor no (false, 0, "0", "false"): it may have been canceled.
+    unknown = message is None and not to_bool(value) and not values.says_no(value)
+    if unknown:
+        message = f"answered without a readable cancel result: {values.shown(value)}"
+    ok = message is None and to_bool(value)
+    return CancelResult(order_id=order_id, ok=ok, error=message, unknown=unknown)
+
+
+def _unknown_cancel(order_id: int, why: str) -> CancelResult:
+    return CancelResult(order_id=order_id, ok=False, error=why, unknown=True)
+
+
+def _cancel_claims(
+    asked: dict[str, int], data: dict[str, Any] | list[Any]
+) -> tuple[list[tuple[int, dict[str, Any] | str]], list[str]]:
+    """Given the asked IDs (by their text) and an answer, return what it says of
+    each order, as (order ID, item) or (order ID, why it is unknown), and the
+    keys or items naming no order."""
+    claims: list[tuple[int, dict[str, Any] | str]] = []
+    ignored: list[str] = []
+    entries = data.items() if isinstance(data, dict) else ((None, item) for item in data)
+    for key, value in entries:
+        keyed = asked.get(key) if key is not None else None
+        if isinstance(value, dict) and "order" in value:  # an item, as in a list
+            order_id = to_int(value.get("order"))
+            if keyed is not None and keyed != order_id:  # filed under another order
+                why = f"answered under order {key} for order {short(value.get('order'), 40)}"
+                claims.append((keyed, why))
+                if order_id is not None:
+                    claims.append((order_id, why))
+            elif order_id is not None:
+                claims.append((order_id, value))
+            else:
+                ignored.append(values.shown(key if key is not None else value, 40))
+        elif keyed is not None:  # keyed by order ID: the value says what ``cancel`` would
+            item = value if isinstance(value, dict) and "cancel" in value else {"cancel": value}
+            claims.append((keyed, item))
+        else:
+            ignored.append(values.shown(key if key is not None else value, 40))
+    return claims, ignored
+
+
+def parse_cancel(requested: Iterable[int], data: Any) -> CancelAnswer:
+    """Given the order IDs asked with ``orders`` and the answer to ``cancel``,
+    return a CancelResult for each asked order the answer names, and the keys
+    or items that name no asked order (ignored; the client logs them).
+
+    Accepts the documented list of ``{order, cancel}`` and an object keyed by
+    order ID (``{"5": 1, "6": {"error": "..."}}``), each value read as an item's
+    ``cancel`` value (an item with its own ``order`` is read as in a list).
+    Whatever is ambiguous is unknown, never success: an order answered twice,
+    differently, or under another order's key; an error beside order results.
+    """
+    asked = {str(order_id): order_id for order_id in requested}
+    if error_text(data) is not None:  # an object with an error
+        if not asked.keys() & data.keys():
+            raise_for_error(data)
+        # An error beside orders' results: what was canceled cannot be told.
+        why = f"answered an error beside the orders' results: {values.shown(data)}"
+        return CancelAnswer([_unknown_cancel(o, why) for o in asked.values()], [])
+    if not isinstance(data, dict | list):
+        raise BadAnswerError(f"expected a list for cancel, got {type(data).__name__}")
+    claims, ignored = _cancel_claims(asked, data)
+    found: dict[int, CancelResult] = {}
+    for order_id, item in claims:
+        if str(order_id) not in asked:
+            ignored.append(str(order_id))
             continue
-        value = item.get("cancel")
-        message = error_text(value) or error_text(item) or values.sentence(value)
-        # Neither yes nor no (false, 0, "0", "false"): it may have been canceled.
-        unknown = message is None and not to_bool(value) and not values.says_no(value)
-        if unknown:
-            message = f"answered without a readable cancel result: {values.shown(value)}"
-        ok = message is None and to_bool(value)
-        result.append(CancelResult(order_id=order_id, ok=ok, error=message, unknown=unknown))
-    return result
+        if isinstance(item, str):
+            result = _unknown_cancel(order_id, item)
+        else:
+            result = _cancel_item(order_id, item)
+        seen = found.get(order_id)
+        if seen is None:
+            found[order_id] = result
+        elif seen != result and not seen.unknown:
+            twice = result if result.unknown else None
+            found[order_id] = twice or _unknown_cancel(order_id, "answered twice, differently")
+    return CancelAnswer(list(found.values()), ignored)
