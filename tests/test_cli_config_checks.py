@@ -175,3 +175,59 @@ def test_a_required_key_really_missing_is_still_said(tmp_path, monkeypatch):
     result = cli("orders")
     assert result.exit_code == 2
     assert "at 'panels[0].url': is required" in result.output
+
+
+PANEL = 'url = "http://127.0.0.1:9/api/v2"\nkey_env = "K"\n'
+
+
+@pytest.mark.parametrize(
+    ("config", "problems"),
+    [
+        (  # the panel's name misspelt: not also "'main' is not a configured panel name"
+            f'[[panels]]\nnme = "main"\n{PANEL}[automation]\ndaily_cap_panels = {{ main = 20 }}\n',
+            ["at 'panels[0].nme': unknown key (did you mean 'name'?)"],
+        ),
+        (
+            f'[[panel]]\nname = "main"\n{PANEL}[automation]\ndaily_cap_panels = {{ main = 20 }}\n',
+            ["at 'panel': unknown key (did you mean 'panels'?)"],
+        ),
+        (
+            f'[[panels]]\nname = "ma in"\n{PANEL}[automation]\n'
+            "daily_cap_panels = { main = 20 }\n",
+            ["at 'panels[0].name': must be letters, digits, '_', '.' or '-' (got 'ma in')"],
+        ),
+        (  # the name misspelt in the table: said once, with the name meant
+            f'[[panels]]\nname = "main"\n{PANEL}[automation]\ndaily_cap_panels = {{ mian = 20 }}\n',
+            [
+                "at 'automation.daily_cap_panels.mian': is not a configured panel name "
+                "(did you mean 'main'?)"
+            ],
+        ),
+        (  # a wrong cap: not also "daily_cap must be above 0" against the caps left
+            f'[[panels]]\nname = "main"\n{PANEL}[automation]\nreorder = true\n'
+            'daily_cap_panels = { main = "lots" }\n',
+            ["at 'automation.daily_cap_panels.main': must be a number (got 'lots')"],
+        ),
+        (  # two mistakes in one entry are two lines, and no third about daily_cap
+            f'[[panels]]\nname = "main"\n{PANEL}[automation]\nreorder = true\n'
+            "daily_cap_panels = { mian = -1 }\n",
+            [
+                "at 'automation.daily_cap_panels.mian': is not a configured panel name "
+                "(did you mean 'main'?)",
+                "at 'automation.daily_cap_panels.mian': must be a number >= 0 (got -1)",
+            ],
+        ),
+    ],
+)
+def test_a_misspelt_panel_name_and_daily_cap_panels_are_one_problem(
+    tmp_path, monkeypatch, config, problems
+):
+    cli = cli_in(tmp_path, monkeypatch, config, env={"K": TEST_KEY})
+    result = cli("orders")
+    assert result.exit_code == 2
+    if len(problems) == 1:
+        said = [f"smm-tracker: config: {problems[0]}"]
+    else:
+        said = [f"smm-tracker: config has {len(problems)} problems:"]
+        said += [f"  {p}" for p in problems]
+    assert result.output.strip().splitlines() == said

@@ -7,6 +7,7 @@ every mistake at once.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable
 from decimal import Decimal
@@ -21,14 +22,15 @@ _DAY = 86400.0
 _LONGEST = 366 * _DAY
 
 
-def read_automation(t: Table, panels: Iterable[str]) -> AutomationConfig:
-    """Given the ``[automation]`` table and the configured panel names, return
-    the AutomationConfig (defaults where a value is wrong, each problem recorded)."""
+def read_automation(t: Table, panels: Iterable[str] | None) -> AutomationConfig:
+    """Given the ``[automation]`` table and the configured panel names (None when
+    a panel's name is missing or wrong, a problem reported already), return the
+    AutomationConfig (defaults where a value is wrong, each problem recorded)."""
     d = AutomationConfig()
     reorder = t.boolean("reorder", d.reorder)
     cap = t.money("daily_cap", d.daily_cap)
     cap = d.daily_cap if cap is None else cap
-    caps = _panel_caps(t, set(panels))
+    caps = _panel_caps(t, None if panels is None else set(panels))
     if reorder and cap <= 0 and not caps:
         above = "must be above 0 when automation.reorder = true (it bounds spending)"
         t.cross("daily_cap", above, "reorder", "daily_cap_panels")
@@ -125,7 +127,10 @@ def _service_ids(t: Table, key: str) -> tuple[int, ...]:
     return tuple(found)
 
 
-def _panel_caps(t: Table, panels: set[str]) -> tuple[tuple[str, Decimal], ...]:
+def _panel_caps(t: Table, panels: set[str] | None) -> tuple[tuple[str, Decimal], ...]:
+    """Read ``daily_cap_panels``. A name is checked against ``panels`` only when
+    every panel's name is known: with one missing or wrong (``nme``, ``[[panel]]``)
+    the name here may be right, and the one mistake is reported already."""
     raw = t.raw("daily_cap_panels")
     if raw is None:
         return ()
@@ -135,9 +140,13 @@ def _panel_caps(t: Table, panels: set[str]) -> tuple[tuple[str, Decimal], ...]:
     sub = Table(raw, t.at("daily_cap_panels"), t.problems)
     found = []
     for name in raw:
-        if name not in panels:
-            sub.fail(name, "is not a configured panel name")
+        if panels is not None and name not in panels:
+            close = difflib.get_close_matches(name, sorted(panels), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            sub.fail(name, f"is not a configured panel name{hint}")
         amount = sub.money(name, None)
         if amount is not None:
             found.append((name, amount))
+    if sub.failed:  # the checks using these caps wait until they are right
+        t.failed.add("daily_cap_panels")
     return tuple(found)

@@ -62,6 +62,9 @@ def build_config(
             raw = root.raw(name)
             tables[name] = Table({} if raw is None else raw, name, problems)
     panels = _panels(root, problems, base_dir, env, resolve_keys)
+    # A panel name missing or wrong is said already: no name is checked against them.
+    names = [p.name for p in panels]
+    known = bool(names) and all(_PANEL_NAME.fullmatch(name) for name in names)
     config = Config(
         path=path,
         database=_database(tables["database"], base_dir),
@@ -72,7 +75,7 @@ def build_config(
         alerts=_alerts(tables["alerts"]),
         metrics=_metrics(tables["metrics"]),
         logging=_logging(tables["logging"]),
-        automation=read_automation(tables["automation"], (p.name for p in panels)),
+        automation=read_automation(tables["automation"], names if known else None),
     )
     for table in [root, *tables.values()]:
         table.finish()
