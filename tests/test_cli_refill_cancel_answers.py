@@ -328,6 +328,23 @@ def test_a_whole_cancel_refused_while_the_panel_answers_otherwise_is_stored(pane
     assert _cancels(tmp_path) == [(o, "Refused", "Cancel is disabled") for o in (5, 6)]
 
 
+def test_a_whole_cancel_refused_while_balance_fails_too_stores_no_refusal(panel, tmp_path):
+    # Unknown words to cancel and a failing balance: the panel is failing, which
+    # is no refusal of these orders; nothing was canceled, nothing is stored.
+    server, replies, cli = panel
+    replies["cancel"] = json_reply({"error": "Cancel could not be processed"})
+    replies["balance"] = GATEWAY
+    result = cli("cancel", "--yes", "5", "6")
+    assert result.exit_code == 1
+    assert _calls(server, "cancel") == 1
+    assert (
+        "#5  not canceled: Cancel could not be processed (and the panel failed a balance "
+        "check) - try again later"
+    ) in result.stdout
+    assert "2 of 2 cancel(s) not accepted" in result.stderr
+    assert _cancels(tmp_path) == []
+
+
 GATEWAY = Reply(b"<html><title>502 Bad Gateway</title></html>", 502, {"Content-Type": "text/html"})
 
 

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 # Not a stored result: the call certainly did not reach the panel (HTTP 429,
 # "Too many requests"), so nothing is recorded and nothing was canceled.
 NOT_SENT = "not sent"
+# Not stored either: the whole call refused in words the tracker does not know
+# while the panel failed a balance check too. The panel failing is no refusal
+# of these orders (the automation stores nothing then either); nothing was
+# canceled.
+NOT_CANCELED = "not canceled"
 
 
 def interactive() -> bool:
@@ -61,7 +66,8 @@ def cancel_orders(
         elif settled.kind == groups.LOST:  # no usable answer: it may have happened
             yield [(i, UNKNOWN, str(error)) for i in chunk]
         elif settled.kind == groups.UNSURE:  # refused while balance failed too
-            yield [(i, REFUSED, settled.detail) for i in chunk]
+            why = f"{settled.detail} (and the panel failed a balance check)"
+            yield [(i, NOT_CANCELED, why) for i in chunk]
         else:
             yield settled.results()
 
@@ -72,8 +78,8 @@ def _show(order_id: int, result: str, raw: str | None) -> None:
         click.echo(f"#{order_id}  canceled (the panel accepted; status follows on its next check)")
     elif result == REFUSED:
         click.echo(f"#{order_id}  refused: {error}")
-    elif result == NOT_SENT:
-        click.echo(f"#{order_id}  not sent: {error} - try again later")
+    elif result in (NOT_SENT, NOT_CANCELED):
+        click.echo(f"#{order_id}  {result}: {error} - try again later")
     else:  # said once: an "outcome unknown" error says it already
         check = "" if "check the panel" in error else " - check the panel"
         click.echo(f"#{order_id}  unknown: {error}{check}")
@@ -107,7 +113,8 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         for answered in cancel_orders(client, ids):
             # Stored before shown: a closed pipe or a full disk under stdout
             # must not cost the record of what the panel did.
-            record_cancels(store, name, [r for r in answered if r[1] != NOT_SENT], utcnow())
+            kept = [r for r in answered if r[1] not in (NOT_SENT, NOT_CANCELED)]
+            record_cancels(store, name, kept, utcnow())
             results.extend(answered)
             for order_id, result, raw in answered:
                 _show(order_id, result, raw)
