@@ -294,6 +294,28 @@ def test_a_cancel_result_neither_yes_nor_no_is_unknown(panel, tmp_path, value, s
     assert _cancels(tmp_path) == [(5, "Unknown", why), (6, "Refused", "refused")]
 
 
+@pytest.mark.parametrize(
+    ("item", "why"),
+    [
+        (
+            {"order": 5, "cancel": 1, "error": "Try later"},
+            "answered a cancel and an error: {'order': 5, 'cancel': 1, 'error': 'Try later'}",
+        ),
+        (
+            {"order": 5, "cancel": "Cancel request accepted"},
+            "answered without a readable cancel result: 'Cancel request accepted'",
+        ),
+    ],
+)
+def test_a_cancel_item_that_may_have_been_taken_is_unknown_not_refused(panel, tmp_path, item, why):
+    # Stored Refused, the reseller would take the order as still running.
+    _server, replies, cli = panel
+    replies["cancel"] = json_reply([item, {"order": 6, "cancel": "Order is not pending"}])
+    result = cli("cancel", "--yes", "5", "6")
+    assert result.exit_code == 1
+    assert _cancels(tmp_path) == [(5, "Unknown", why), (6, "Refused", "Order is not pending")]
+
+
 def test_a_cancel_answer_in_words_is_a_refusal_and_201_is_read(panel, tmp_path):
     _server, replies, cli = panel
     replies["cancel"] = json_reply(

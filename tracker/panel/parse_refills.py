@@ -132,16 +132,28 @@ def _item_refill(item: Any) -> str | None:
 
 def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
     """Given a list item ``{order, cancel}`` (or an object-keyed answer's value as
-    one), return its CancelResult: accepted on a plain yes (1, true, "1"),
-    refused on a plain no or the panel's words, unknown for anything else."""
+    one), return its CancelResult: accepted on a plain yes (1, true, "1") with no
+    error; refused on a plain no (0, false, "0"), the panel's error, or words in
+    ``cancel`` that plainly refuse ("Incorrect order ID"); unknown for anything
+    else, as the order may have been canceled all the same: a yes beside an
+    error, words that do not refuse ("Cancel request accepted"), null, "ok"."""
     value = item.get("cancel")
-    message = error_text(value) or error_text(item) or values.sentence(value)
-    # Neither yes nor no (false, 0, "0", "false"): it may have been canceled.
-    unknown = message is None and not to_bool(value) and not values.says_no(value)
-    if unknown:
-        message = f"answered without a readable cancel result: {values.shown(value)}"
-    ok = message is None and to_bool(value)
-    return CancelResult(order_id=order_id, ok=ok, error=message, unknown=unknown)
+    yes = to_bool(value)
+    message = error_text(value) or error_text(item)
+    if message is None and yes:
+        return CancelResult(order_id=order_id, ok=True)
+    if message is not None and not yes:
+        return CancelResult(order_id=order_id, ok=False, error=message)
+    words = values.sentence(value) if message is None else None
+    if words is not None and refuses(words):
+        return CancelResult(order_id=order_id, ok=False, error=words)
+    if message is None and words is None and values.says_no(value):
+        return CancelResult(order_id=order_id, ok=False)
+    if yes:
+        why = f"answered a cancel and an error: {values.shown(item)}"
+    else:
+        why = f"answered without a readable cancel result: {values.shown(value)}"
+    return _unknown_cancel(order_id, why)
 
 
 def _unknown_cancel(order_id: int, why: str) -> CancelResult:
