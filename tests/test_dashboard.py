@@ -213,7 +213,7 @@ def test_overview_dashboard_figures(served, boards):
     assert chart_rows(base, charts["open-orders"]) == [{"n": 2}]
     assert chart_rows(base, charts["stuck-orders"]) == [{"n": 1}]
     spend = sum(p.charge for p in known.orders)
-    assert chart_rows(base, charts["spend-30d"]) == [{"spend": f"{spend:.2f}"}]
+    assert chart_rows(base, charts["spend-30d"]) == [{"spend": f"{spend:.2f} USD"}]
     assert chart_rows(base, charts["completed-30d"]) == [{"n": 10.0}]
     balance = chart_rows(base, charts["balance"])
     assert [(r["balance"], r["low"]) for r in balance] == [

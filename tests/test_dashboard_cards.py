@@ -1,0 +1,64 @@
+"""The dashboard's cards over small databases made for each case: the SQL of
+each card, run as datasette-dashboards runs it (the panel filter unset, or
+set), on a plain sqlite3 connection (tests/test_dashboard.py serves them)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+from tracker.cli.dashboard import build_metadata
+from tracker.clock import utcnow
+from tracker.store.orders import Store
+
+BOARDS = build_metadata("t", {})["plugins"]["datasette-dashboards"]
+
+
+def card(path: Path, board: str, chart: str, panel: str | None = None) -> list[dict]:
+    """Return the rows of a chart's query, with the panel filter unset (its
+    ``[[ ... ]]`` blocks dropped) or set to ``panel``."""
+    sql = BOARDS[board]["charts"][chart]["query"]
+    if panel is None:
+        sql = re.sub(r"\[\[.*?\]\]", "", sql)
+    else:
+        sql = sql.replace("[[", "").replace("]]", "")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, {"panel": panel} if panel else {})]
+    finally:
+        conn.close()
+
+
+def orders_db(path: Path, orders: list[tuple[str, int, float | None, str | None]]) -> Path:
+    """A database holding ``(panel, order_id, charge, currency)`` orders, first
+    seen an hour ago and Completed."""
+    store = Store(path)
+    now = utcnow()
+    for panel, order_id, charge, currency in orders:
+        store.track(panel, [order_id], now - timedelta(hours=1))
+        with store.write() as db:
+            db.execute(
+                "UPDATE orders SET status = 'Completed', completed_at = ?, charge = ?, "
+                "currency = ? WHERE panel = ? AND order_id = ?",
+                [now.isoformat(), charge, currency, panel, order_id],
+            )
+    store.close()
+    return path
+
+
+def test_spend_is_one_figure_per_currency_never_a_sum_of_two(tmp_path):
+    db = orders_db(
+        tmp_path / "t.db",
+        [("usd", 1, 10.0, "USD"), ("usd", 2, 2.3, "USD"), ("eur", 3, 4.0, "EUR")],
+    )
+    # Highest first, one line each (the metric card renders the text as HTML).
+    assert card(db, "overview", "spend-30d") == [{"spend": "12.30 USD<br>4.00 EUR"}]
+    assert card(db, "overview", "spend-30d", panel="eur") == [{"spend": "4.00 EUR"}]
+
+
+def test_a_currency_the_panel_sent_is_shown_as_text_not_markup(tmp_path):
+    db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, "<b>X</b>")])
+    assert card(db, "overview", "spend-30d") == [{"spend": "1.00 &lt;b&gt;X&lt;/b&gt;"}]
