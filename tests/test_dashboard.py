@@ -119,6 +119,7 @@ def test_versions_and_plugins(served):
     plugins = {p["name"]: p for p in get(base, "/-/plugins.json")}
     assert plugins["datasette-dashboards"]["version"].startswith("0.8.")
     assert "tracker.cli.datasette_links" in plugins  # the order links
+    assert "tracker.cli.datasette_filters" in plugins  # the "all panels" choice
     # A card's query may take up to 10 s on a large database: Datasette's 1 s
     # default left the cards blank, without an error.
     assert get(base, "/-/settings.json")["sql_time_limit_ms"] == 10_000
@@ -205,6 +206,16 @@ def test_every_dashboard_page_and_chart_query(served, boards):
             assert chart["title"] in page
             assert get(base, f"/-/dashboards/{slug}/{name}")
             assert chart_rows(base, chart), (slug, name)
+
+
+def test_the_panel_filter_reads_all_panels_until_one_is_chosen(served):
+    base, _, _ = served
+    page = get(base, "/-/dashboards/overview")
+    # datasette-dashboards writes the "no filter" choice blank; the plugin's
+    # script names it, on the dashboards' pages only.
+    assert '<select id="panel" name="panel">' in page
+    assert '"panel": "all panels"' in page
+    assert "all panels" not in get(base, f"/{DB}/orders")
 
 
 def test_overview_dashboard_figures(served, boards):
