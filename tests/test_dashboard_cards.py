@@ -9,6 +9,8 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from tracker.cli.dashboard import build_metadata
 from tracker.clock import utcnow
 from tracker.store.orders import Store
@@ -62,3 +64,49 @@ def test_spend_is_one_figure_per_currency_never_a_sum_of_two(tmp_path):
 def test_a_currency_the_panel_sent_is_shown_as_text_not_markup(tmp_path):
     db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, "<b>X</b>")])
     assert card(db, "overview", "spend-30d") == [{"spend": "1.00 &lt;b&gt;X&lt;/b&gt;"}]
+
+
+NO_ORDERS = "no orders yet"
+NONE_IN_WINDOW = "no orders first seen in the last 30 days"
+
+
+@pytest.fixture
+def empty_db(tmp_path):
+    """A database as the first command leaves it: every table, no row."""
+    Store(tmp_path / "empty.db").close()
+    return tmp_path / "empty.db"
+
+
+@pytest.mark.parametrize("panel", [None, "main"])
+def test_every_card_of_an_empty_database_has_a_row(empty_db, panel):
+    # The metric and table cards read the first row: without one a card stayed
+    # blank, and a chart without data drew axes with their titles cut off.
+    for slug, board in BOARDS.items():
+        for name in board["charts"]:
+            assert card(empty_db, slug, name, panel), (slug, name)
+
+
+def test_an_empty_database_says_no_orders_yet(empty_db):
+    assert card(empty_db, "overview", "spend-30d") == [{"spend": NO_ORDERS}]
+    [row] = card(empty_db, "overview", "status")
+    assert (row["panel"], row["status"], row["orders"]) == (None, NO_ORDERS, 0)
+    assert [r["note"] for r in card(empty_db, "overview", "daily")] == [NO_ORDERS]
+    assert [r["note"] for r in card(empty_db, "overview", "balance")] == ["no balance checks yet"]
+    assert card(empty_db, "overview", "refills") == [
+        {"status": "no refill requests yet", "refills": 0}
+    ]
+    [row] = card(empty_db, "services", "scorecard")
+    assert row["Service"] == NONE_IN_WINDOW
+    assert [r["service"] for r in card(empty_db, "services", "outcomes")] == [NONE_IN_WINDOW]
+    assert [r["service"] for r in card(empty_db, "services", "completion")] == [
+        "no orders Completed in the last 30 days"
+    ]
+
+
+def test_a_database_with_orders_and_no_refill_says_so(tmp_path):
+    db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, "USD")])
+    assert card(db, "overview", "refills") == [{"status": "no refill requests yet", "refills": 0}]
+    assert [r["status"] for r in card(db, "overview", "status")] == ["Completed"]
+    assert all(r["note"] is None for r in card(db, "overview", "daily"))
+    # A panel chosen that holds nothing (balances only) reads as empty too.
+    assert card(db, "overview", "spend-30d", panel="other") == [{"spend": NO_ORDERS}]
