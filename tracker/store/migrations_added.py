@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from tracker.store.views import recreate_order_overview, recreate_order_overview_indexed
+from tracker.store.views import (
+    recreate_daily_activity_indexed,
+    recreate_order_overview,
+    recreate_order_overview_indexed,
+)
 
 
 def m011_cancels(db: Database) -> None:
@@ -136,3 +140,9 @@ def m016_overview_refills_index(db: Database) -> None:
     # order_overview's refills_completed by the refills_order index: the
     # scorecard (report, the dashboard) took minutes on a large database.
     recreate_order_overview_indexed(db)
+
+
+def m017_daily_activity_indexes(db: Database) -> None:
+    # daily_activity counts its parts from partial indexes: the dashboard's
+    # daily_activity page and its 30-day cards scanned and sorted every order.
+    recreate_daily_activity_indexed(db)
