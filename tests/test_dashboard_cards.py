@@ -110,3 +110,16 @@ def test_a_database_with_orders_and_no_refill_says_so(tmp_path):
     assert all(r["note"] is None for r in card(db, "overview", "daily"))
     # A panel chosen that holds nothing (balances only) reads as empty too.
     assert card(db, "overview", "spend-30d", panel="other") == [{"spend": NO_ORDERS}]
+
+
+@pytest.mark.parametrize("chart", ["scorecard", "outcomes", "completion"])
+def test_each_services_chart_computes_the_scorecard_once(empty_db, chart):
+    # The outcomes chart read service_scorecard once per outcome (six times:
+    # 2.2 s at 80k orders), the completion chart three times.
+    conn = sqlite3.connect(empty_db)
+    try:
+        query = BOARDS["services"]["charts"][chart]["query"]
+        plan = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + query)]
+    finally:
+        conn.close()
+    assert plan.count("MATERIALIZE recent") == 1, plan  # the view's first step
