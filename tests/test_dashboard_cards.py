@@ -123,3 +123,20 @@ def test_each_services_chart_computes_the_scorecard_once(empty_db, chart):
     finally:
         conn.close()
     assert plan.count("MATERIALIZE recent") == 1, plan  # the view's first step
+
+
+def test_the_scorecard_table_shows_a_panels_service_name_as_text(tmp_path):
+    # The table card renders each cell as HTML: a service name is the panel's
+    # text, and "<b>" in it was bold (or a script ran).
+    db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, "US<D>")])
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "INSERT INTO services (panel, service, name, updated_at) "
+        "VALUES ('p', 7, '<img src=x onerror=alert(1)> Likes & Views', '')"
+    )
+    conn.execute("UPDATE orders SET service = 7")
+    conn.commit()
+    conn.close()
+    [row] = card(db, "services", "scorecard")
+    assert row["Service"] == "&lt;img src=x onerror=alert(1)&gt; Likes &amp; Views (#7)"
+    assert row["Spend"] == "1.00 US&lt;D&gt;"
