@@ -50,6 +50,14 @@ def cli(tmp_path, monkeypatch):
             'webhook_format = "telegram"\ntelegram_chat_id = true\n',
             "at 'alerts.telegram_chat_id': must be a string or an integer",
         ),
+        (
+            '[[panels]]\nname = 5\nurl = "http://127.0.0.1:9/api/v2"\nkey_env = "SMM_TEST_KEY"\n',
+            "at 'panels[1].name': must be a string, not an integer",
+        ),
+        (
+            '[[panels]]\nname = "other"\nurl = 5\nkey_env = "SMM_TEST_KEY"\n',
+            "at 'panels[1].url': must be a string, not an integer",
+        ),
     ],
 )
 def test_a_wrong_value_is_one_problem_not_two(cli, extra, only_problem):

@@ -206,7 +206,7 @@ class Table:
             return value
         if not value and not required:
             return value
-        if not is_http_url(value):
+        if self.ok(key) and not is_http_url(value):  # a wrong type is said already
             self.fail(key, "must be an http(s) URL")
         return value
 

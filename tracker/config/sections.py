@@ -127,7 +127,7 @@ def _panel(t: Table, base_dir: Path, env: Mapping[str, str], resolve: bool) -> P
     name = t.string("name", "")
     if not t.has("name"):
         t.missing(t.at("name"), "is required", "name")
-    elif not _PANEL_NAME.fullmatch(name):
+    elif t.ok("name") and not _PANEL_NAME.fullmatch(name):  # a wrong type is said already
         t.fail("name", f"must be letters, digits, '_', '.' or '-' (got {name!r})")
     url = t.url("url", "", required=True)
     if re.search(r"[?&](api_)?key=", url):
