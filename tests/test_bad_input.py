@@ -153,6 +153,19 @@ def test_database_in_a_missing_directory(cli, tmp_path, args):
     assert not (tmp_path / "missing").exists()  # nothing created behind the user's back
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("orders",), ("track", "5"), ("run", "--once"), ("history", "1"), ("backup", "copy.db")],
+)
+def test_a_database_path_that_is_a_directory(cli, tmp_path, args):
+    # `path = "/var/lib/smm-tracker"`: the directory named, not the file in it.
+    (tmp_path / "state").mkdir()
+    config = write_config(tmp_path / "d.toml", db="state")
+    line = one_line(cli("--config", config, *args), "database.path", "is a directory")
+    assert str(tmp_path / "state" / "tracker.db") in line  # what to write instead
+    assert list((tmp_path / "state").iterdir()) == []
+
+
 def test_the_installed_command_exits_2_without_a_traceback(tmp_path):
     # The real entry point, in its own process: what a shell or systemd sees.
     config = write_config(tmp_path / "m.toml", db="missing/t.db")

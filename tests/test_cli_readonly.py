@@ -3,9 +3,11 @@ work on read-only media — and a failed write names its real cause."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
+import socket
 from collections import namedtuple
 from pathlib import Path
 
@@ -49,6 +51,15 @@ def setup(tmp_path, monkeypatch):
     gc.collect()
     yield cli, data, ids[0]
     server.stop()
+
+
+def _unopenable(path: Path) -> None:
+    """Put a file at ``path`` that SQLite cannot open (a UNIX socket: open()
+    fails with ENXIO). A directory there is refused before SQLite is asked, as
+    a config mistake; a socket is still a file the open fails on."""
+    path.unlink()
+    with contextlib.chdir(path.parent), socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(path.name)  # relative: a long test path past AF_UNIX's 108 bytes
 
 
 def _snapshot(directory: Path) -> dict[str, str]:
@@ -125,8 +136,7 @@ StatVFS = namedtuple("StatVFS", "f_flag f_bavail")
 )
 def test_a_failed_write_names_the_filesystem_cause(setup, monkeypatch, flag, free, cause):
     cli, data, _ = setup
-    (data / "t.db").unlink()
-    (data / "t.db").mkdir()
+    _unopenable(data / "t.db")
     real = os.statvfs
     monkeypatch.setattr(
         os, "statvfs", lambda p: StatVFS(flag, free) if Path(p) == data else real(p)
@@ -145,8 +155,7 @@ def test_a_failed_write_names_the_filesystem_cause(setup, monkeypatch, flag, fre
 
 def test_a_failed_write_names_the_file_nobody_may_write(setup, monkeypatch):
     cli, data, _ = setup
-    (data / "t.db").unlink()
-    (data / "t.db").mkdir()
+    _unopenable(data / "t.db")
     target = data / "t.db"
     real = os.access
     monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == target else real(p, mode))

@@ -229,6 +229,16 @@ def test_a_read_only_directory_fails(doctor, tmp_path):
     assert code == 1 and "cannot create files in" in lines[1]
 
 
+def test_a_database_path_that_is_a_directory_fails_in_words(doctor, tmp_path):
+    (tmp_path / "state").mkdir()
+    code, lines = doctor(GOOD.replace('"t.db"', '"state"'))
+    assert code == 1
+    assert lines[1] == (
+        f"FAIL database: {tmp_path / 'state'} is a directory: name the database file, "
+        f"e.g. {tmp_path / 'state' / 'tracker.db'}"
+    )
+
+
 def test_doctor_during_a_run_reads_the_live_database(doctor, tmp_path):
     store = Store(tmp_path / "t.db")  # open, as the daemon keeps it: -wal and -shm exist
     try:

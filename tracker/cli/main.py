@@ -98,6 +98,10 @@ def _check_database_directory(config: Config) -> None:
     path = config.database.path
     if str(path) != ":memory:" and not path.parent.is_dir():
         raise ConfigError([f"at 'database.path': directory {path.parent} does not exist"])
+    if path.is_dir():  # `path = "/var/lib/smm-tracker"`: SQLite would say "disk I/O error"
+        from tracker.store.causes import a_directory
+
+        raise ConfigError([f"at 'database.path': {a_directory(path)}"])
 
 
 pass_ctx = click.make_pass_decorator(Context)

@@ -39,6 +39,7 @@ from tracker.rules.doctor import (
     stop_bound_check,
     unconfigured_check,
 )
+from tracker.store.causes import a_directory
 from tracker.store.connection import describe_db_error
 from tracker.store.migrations import migrations
 from tracker.store.schema import refuse_foreign
@@ -175,6 +176,8 @@ def database_facts(path: Path) -> DatabaseFacts:
         return DatabaseFacts(path=path, known=known)
     if not path.parent.is_dir():
         return DatabaseFacts(path=path, directory_exists=False, known=known)
+    if path.is_dir():
+        return DatabaseFacts(path=path, exists=True, read_error=a_directory(path), known=known)
     try:
         # SQLite needs to create -wal, -shm and the lock file next to the database.
         fd, probe = tempfile.mkstemp(prefix=".smm-tracker-doctor-", dir=path.parent)

@@ -66,3 +66,9 @@ def open_failure(path: Path) -> str:
     if cause is not None and "no space" in cause:
         return f"disk full while writing {path}: {cause}"
     return f"cannot open database {path}: {cause or 'check permissions'}"
+
+
+def a_directory(path: Path) -> str:
+    """Given a database path that is a directory, return what to write instead
+    (SQLite's own words for it are "disk I/O error" or "unable to open")."""
+    return f"{path} is a directory: name the database file, e.g. {path / 'tracker.db'}"
