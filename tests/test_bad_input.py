@@ -166,6 +166,16 @@ def test_a_database_path_that_is_a_directory(cli, tmp_path, args):
     assert list((tmp_path / "state").iterdir()) == []
 
 
+def test_a_config_saved_with_a_byte_order_mark_is_read(cli, tmp_path):
+    # Windows editors (Notepad) save UTF-8 with a BOM; tomllib refuses it as
+    # "Invalid statement (at line 1, column 1)", which names nothing.
+    config = tmp_path / "bom.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + (tmp_path / "tracker.toml").read_bytes())
+    result = cli("--config", str(config), "orders")
+    assert result.exit_code == 0, result.output
+    assert "101" in result.output
+
+
 def test_the_installed_command_exits_2_without_a_traceback(tmp_path):
     # The real entry point, in its own process: what a shell or systemd sees.
     config = write_config(tmp_path / "m.toml", db="missing/t.db")

@@ -59,7 +59,10 @@ def read_toml(path: Path) -> dict[str, Any]:
     """
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data = handle.read()
+        # A UTF-8 byte order mark (Notepad's "UTF-8") is no TOML statement:
+        # tomllib would say "Invalid statement (at line 1, column 1)".
+        return tomllib.loads(data.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: invalid TOML: {exc}"]) from None
     except UnicodeDecodeError:
