@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
 
 from tracker.errors import StoreError
 from tracker.service.lock import AlreadyRunningError, DatabaseLock, lock_path
@@ -74,3 +75,27 @@ def test_an_existing_lock_file_on_a_read_only_filesystem_still_locks(tmp_path, m
     fresh = tmp_path / "new.db"  # no lock file yet: nothing to lock with
     with pytest.raises(Exception, match="cannot create lock file .*Read-only file system"):
         DatabaseLock(fresh).acquire()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can leave a file the service cannot open")
+def test_run_as_root_leaves_the_lock_file_to_the_services_user(tmp_path, monkeypatch):
+    # `sudo smm-tracker --config /etc/smm-tracker/config.toml run --once` while
+    # the unit is stopped: a root-owned 0600 lock file in its StateDirectory
+    # would stop the service's user from ever starting (and systemd restarting
+    # it in a loop). SQLite hands -wal and -shm to the database's owner the
+    # same way.
+    state = tmp_path / "state"
+    state.mkdir()
+    cli = cli_in(
+        tmp_path,
+        monkeypatch,
+        OFFLINE_CONFIG.replace('"t.db"', '"state/t.db"'),
+        env={"SMM_TEST_KEY": TEST_KEY},
+    )
+    assert cli("track", "5").exit_code == 0
+    os.chown(state / "t.db", 65534, 65534)
+    os.chown(state, 65534, 65534)
+    cli("run", "--once")  # the panel is down: exit 1, but the lock was taken
+    lock = lock_path(state / "t.db")
+    assert lock.exists()
+    assert (lock.stat().st_uid, lock.stat().st_gid) == (65534, 65534)

@@ -68,6 +68,7 @@ class DatabaseLock:
                 f"another smm-tracker run ({who}) is using database {self.database}; "
                 f"stop it first (lock: {self.path})"
             ) from None
+        _give_to_directory_owner(fd, self.path.parent)
         # The PID is only a hint for the message above; the lock is the flock.
         # A full disk (ENOSPC) must not stop the daemon over a hint.
         with contextlib.suppress(OSError):
@@ -91,6 +92,18 @@ class DatabaseLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+def _give_to_directory_owner(fd: int, directory: Path) -> None:
+    """Run as root (``sudo smm-tracker run --once``), hand the lock file to the
+    owner of the database's directory, as SQLite does its -wal and -shm: a
+    root-owned 0600 lock file would keep the service's own user from starting."""
+    if os.geteuid() != 0:
+        return
+    with contextlib.suppress(OSError):
+        owner = directory.stat()
+        if os.fstat(fd).st_uid != owner.st_uid or os.fstat(fd).st_gid != owner.st_gid:
+            os.fchown(fd, owner.st_uid, owner.st_gid)
 
 
 def _read_pid(fd: int) -> int | None:
