@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from tracker.config.load import config_from_dict
 from tracker.config.model import AutomationConfig
 from tracker.errors import ConfigError
+from tracker.rules.delivery import delivered
 from tracker.rules.reorders import (
     CAPPED,
     IS_REORDER,
@@ -22,6 +23,7 @@ from tracker.rules.reorders import (
     NO_RATE,
     NOT_LISTED,
     NOT_STALE,
+    REMAINS_ABOVE_ORDER,
     TOO_OLD,
     UNCONFIRMED,
     PartialOrder,
@@ -197,6 +199,15 @@ def test_reasons_not_to_reorder():
     assert reorder_plan(partial(), replace(FOLLOWERS, rate=None), ON, T0) == NO_RATE
     listed = replace(ON, reorder_services=(7,))
     assert reorder_plan(partial(), FOLLOWERS, listed, T0) == NOT_LISTED
+
+
+def test_remains_above_the_tracked_quantity_is_no_guess_to_spend_on():
+    # A drip-feed order tracked without --runs: remains counts every run. It
+    # was re-ordered in full (1000) on a guess; what is left is unknown.
+    assert reorder_plan(partial(remains=4285), FOLLOWERS, ON, T0 + H) == REMAINS_ABOVE_ORDER
+    assert isinstance(reorder_plan(partial(remains=4285, runs=5), FOLLOWERS, ON, T0 + H), Plan)
+    assert delivered("Partial", 1000, None, 4285) is None
+    assert delivered("Partial", 1000, 5, 4285) == 715
 
 
 @pytest.mark.parametrize("rate", ["0", "-1.0", "-0.00001", "Infinity", "-Infinity", "NaN", "1e-12"])

@@ -316,6 +316,20 @@ def test_a_drip_feed_order_keeps_runs_and_is_counted_whole(real_panel):
     assert f"{3000 - remains}/3000" in _listed(world, order_id)
 
 
+def test_a_drip_feed_order_tracked_without_its_runs_shows_no_negative_delivery(real_panel):
+    world = real_panel()
+    # The panel's order is 3000 (5 runs of 600, say); tracked as 1000, no --runs.
+    [moving] = world.panel.seed_orders(1, status="In progress", quantity=3000)
+    assert world.cli("track", str(moving), "--quantity", "1000").exit_code == 0
+    assert world.cli("run", "--once", "--all").exit_code == 0
+    [(remains,)] = world.rows("SELECT remains FROM orders WHERE order_id = ?", moving)
+    assert remains > 1000
+    row = _listed(world, moving)
+    assert "In" in row and not any("/1000" in cell for cell in row), row
+    shown = world.rows("SELECT delivered FROM order_overview WHERE order_id = ?", moving)
+    assert shown == [(None,)]
+
+
 def test_a_panel_without_refill_status_is_asked_once_per_learning(real_panel):
     world = real_panel(script=ScriptQuirks(missing_actions=("refill_status",)))
     config = world.home / "tracker.toml"

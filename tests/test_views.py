@@ -195,12 +195,14 @@ def test_order_overview_counts_no_delivery_before_it_starts_and_whole_drip_feeds
     from tracker.clock import utcnow
 
     store = Store(tmp_path / "t.db")
-    store.track("p", [1, 2, 3], utcnow())
+    store.track("p", [1, 2, 3, 4], utcnow())
     with store.write() as db:
         for order_id, status, quantity, runs, remains in (
             (1, "Pending", 1000, None, 0),
             (2, "In progress", 100, 5, 120),
             (3, "Completed", 1000, None, -2),
+            # m018: remains above the whole order (runs not known): unknown, not -3285.
+            (4, "In progress", 1000, None, 4285),
         ):
             db.execute(
                 "UPDATE orders SET status = ?, quantity = ?, runs = ?, remains = ? "
@@ -209,7 +211,7 @@ def test_order_overview_counts_no_delivery_before_it_starts_and_whole_drip_feeds
             )
     rows = dict(store.conn.execute("SELECT order_id, delivered FROM order_overview").fetchall())
     store.close()
-    assert rows == {1: None, 2: 380, 3: 1002}
+    assert rows == {1: None, 2: 380, 3: 1002, 4: None}
 
 
 def test_each_orders_refills_are_read_by_the_refills_order_index(tmp_path):

@@ -27,8 +27,13 @@ def delivered(
 ) -> int | None:
     """Given an order's status, quantity, runs and remains, return how much was
     delivered, or None when the status says delivery has not happened (Pending,
-    Processing, unknown spellings) or a figure is missing."""
+    Processing, unknown spellings) or a figure is missing.
+
+    Also None when ``remains`` is above the whole order: the quantity the
+    tracker holds is not the panel's (a drip-feed order tracked without its
+    runs: remains counts every run), so what was delivered cannot be told;
+    ``5000 - 9285`` is no delivery of -4285."""
     total = total_quantity(quantity, runs)
-    if status not in DELIVERING or not total or remains is None:
+    if status not in DELIVERING or not total or remains is None or remains > total:
         return None
     return total - remains

@@ -35,6 +35,10 @@ IS_REORDER = "it is itself a re-order (re-orders are not re-ordered)"
 TOO_OLD = "it ended longer ago than automation.reorder_within"
 MISSING = "its service, link or quantity is unknown"
 NOTHING_LEFT = "nothing is undelivered"
+REMAINS_ABOVE_ORDER = (
+    "its remains is above the quantity tracked (a drip-feed order tracked "
+    "without --runs?): what was delivered is unknown"
+)
 UNKNOWN_SERVICE = "its service is not in the panel's services list"
 NO_RATE = (
     "its service has no usable rate (none, 0, negative or not a number): "
@@ -136,6 +140,10 @@ def reorder_plan(
         return TOO_OLD
     if not order.link or not order.quantity:
         return MISSING
+    if order.remains is not None and order.remains > (
+        total_quantity(order.quantity, order.runs) or 0
+    ):
+        return REMAINS_ABOVE_ORDER  # re-ordering a guess would spend on it
     left = undelivered(order.quantity, order.remains, order.runs)
     if left <= 0:
         return NOTHING_LEFT

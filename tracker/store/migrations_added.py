@@ -11,6 +11,7 @@ from sqlite_utils import Database
 from tracker.store.views import (
     recreate_daily_activity_indexed,
     recreate_order_overview,
+    recreate_order_overview_bounded,
     recreate_order_overview_indexed,
 )
 
@@ -146,3 +147,9 @@ def m017_daily_activity_indexes(db: Database) -> None:
     # daily_activity counts its parts from partial indexes: the dashboard's
     # daily_activity page and its 30-day cards scanned and sorted every order.
     recreate_daily_activity_indexed(db)
+
+
+def m018_overview_delivered_bounded(db: Database) -> None:
+    # order_overview's delivered is NULL when remains is above the whole order
+    # (a drip-feed order tracked without its runs read -4285 of 5000).
+    recreate_order_overview_bounded(db)

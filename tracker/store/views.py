@@ -209,6 +209,24 @@ def recreate_order_overview_indexed(db: Database) -> None:
     db.execute(ORDER_OVERVIEW_M016)
 
 
+# m018: `delivered` is NULL when remains is above the whole order (the quantity
+# held is not the panel's: a drip-feed order tracked without its runs), as the
+# listing shows none (tracker.rules.delivery): it read -4285 of 5000.
+_WHOLE = "o.quantity * (CASE WHEN o.runs > 1 THEN o.runs ELSE 1 END)"
+_M014_CONDITION = "AND o.quantity <> 0 AND o.remains IS NOT NULL\n"
+assert _M014_CONDITION in ORDER_OVERVIEW_M016
+ORDER_OVERVIEW_M018 = ORDER_OVERVIEW_M016.replace(
+    _M014_CONDITION,
+    f"AND o.quantity <> 0 AND o.remains IS NOT NULL AND o.remains <= {_WHOLE}\n",
+)
+
+
+def recreate_order_overview_bounded(db: Database) -> None:
+    """Migration m018: order_overview's delivered unknown when remains is above the order."""
+    db.execute("DROP VIEW order_overview")
+    db.execute(ORDER_OVERVIEW_M018)
+
+
 # m017: daily_activity grouped every order, completion and refill into one
 # sort: ~0.2 s a read at 80k orders, and Datasette reads a view three times a
 # page. Each part is now counted per day and panel first, in the order of an
