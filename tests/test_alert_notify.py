@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from click.testing import CliRunner
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
+from tracker.cli.main import main
 from tracker.config.load import config_from_dict
 from tracker.errors import ConfigError
 from tracker.jobs.tracker import Tracker
@@ -200,3 +202,24 @@ def test_an_url_apprise_does_not_know_is_one_line_without_the_url(world, tmp_pat
     [line] = [e for e in logs if e["event"] == "notify_target_invalid"]
     assert line["error"] == "alerts.notify[0] (nosuchservice): Apprise does not understand this URL"
     assert TOKEN not in repr(logs)
+
+
+def test_doctor_fails_a_notify_url_apprise_does_not_know_and_never_shows_it(world, tmp_path):
+    _, server = world
+    config = tmp_path / "tracker.toml"
+    good = "json://127.0.0.1:9/okToken5Rt"
+    body = (
+        f'[database]\npath = "t.db"\n[[panels]]\nname = "sim"\nurl = "{server.url}"\n'
+        f'key = "{KEY}"\n[alerts]\nnotify = ["{good}", "nosuchservice://{TOKEN}/x"]\n'
+    )
+    config.write_text(body)
+    result = CliRunner().invoke(main, ["--config", str(config), "doctor"])
+    assert result.exit_code == 1, result.output
+    assert (
+        "FAIL alerts.notify: alerts.notify[1] (nosuchservice): Apprise does not understand "
+        "this URL: no alert is sent there"
+    ) in result.output.splitlines()
+    assert TOKEN not in result.output and "okToken5Rt" not in result.output
+    config.write_text(body.replace(f', "nosuchservice://{TOKEN}/x"', ""))
+    result = CliRunner().invoke(main, ["--config", str(config), "doctor"])
+    assert "ok   alerts.notify: 1 URL(s) understood by Apprise (none sent)" in result.output

@@ -29,6 +29,8 @@ from tracker.panel.client import PanelClient
 from tracker.panel.failures import web_page_hint
 from tracker.redact import register_secret
 from tracker.rules.doctor import (
+    FAIL,
+    OK,
     SKIP,
     Check,
     DatabaseFacts,
@@ -74,6 +76,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.extend([warning] if warning else [])
         database = config.database
         panels = [(p.name, p.key_source, p) for p in config.panels]
+        checks.extend(notify_checks(config.alerts.notify, config.alerts.webhook_timeout))
     if database is None:
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
@@ -89,6 +92,26 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         left_out = open_orders_by_panel(database.path)
         checks.extend(unconfigured_check(p, n) for p, n in left_out.items() if p not in named)
     return checks
+
+
+def notify_checks(urls: tuple[str, ...], timeout: float) -> list[Check]:
+    """Given the ``[alerts] notify`` URLs, return a failure for each one Apprise
+    does not understand (the daemon only logs ``notify_target_invalid`` at
+    start, then never sends there), else one ok line; none without URLs. Nothing
+    is sent: a check must not notify anyone."""
+    if not urls:
+        return []
+    from tracker.alerts.notify import NotifyTarget  # Apprise: only when configured
+
+    failed = []
+    for index, url in enumerate(urls):
+        try:
+            NotifyTarget(url, index, timeout=timeout)
+        except ValueError as exc:  # names the target by position and scheme only
+            failed.append(Check(FAIL, "alerts.notify", f"{exc}: no alert is sent there"))
+    if failed:
+        return failed
+    return [Check(OK, "alerts.notify", f"{len(urls)} URL(s) understood by Apprise (none sent)")]
 
 
 def _database_alone(data: dict[str, Any], base_dir: Path) -> DatabaseConfig | None:
