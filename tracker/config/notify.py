@@ -59,10 +59,17 @@ def _token_like(part: str) -> bool:
     return len(part) >= 20 or (len(part) >= 8 and any(c.isdigit() for c in part))
 
 
-def notify_urls(t: Table) -> tuple[str, ...]:
-    """Return the Apprise URLs at ``alerts.notify`` (``t`` is the alerts table);
-    never echo one: they hold tokens."""
+def notify_urls(t: Table, from_file: list[str] | None = None) -> tuple[str, ...]:
+    """Return the Apprise URLs at ``alerts.notify`` (``t`` is the alerts table),
+    or ``from_file``, those of ``alerts.notify_file`` (None: not set); never
+    echo one: they hold tokens."""
     value = t.raw("notify")
+    key = "notify"
+    if from_file is not None:
+        if value:
+            t.fail("notify_file", "set notify or notify_file, not both")
+            return ()
+        value, key = from_file, "notify_file"
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -72,7 +79,7 @@ def notify_urls(t: Table) -> tuple[str, ...]:
     register_urls(urls)  # before any message could quote one
     for index, url in enumerate(urls):
         if scheme(url) == "?":
-            t.fail(f"notify[{index}]", "must be an Apprise URL like SCHEME://... (not shown)")
+            t.fail(f"{key}[{index}]", "must be an Apprise URL like SCHEME://... (not shown)")
     if urls and not available():
-        t.fail("notify", INSTALL_HINT)
+        t.fail(key, INSTALL_HINT)
     return urls

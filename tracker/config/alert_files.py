@@ -1,0 +1,66 @@
+"""``[alerts]`` URLs kept out of the config file: ``webhook_url_file``, ``notify_file``.
+
+The webhook URL and the Apprise URLs hold tokens (a Telegram bot token, a
+Discord webhook secret). Under the systemd unit the config file must be
+readable by the service's own (dynamic) user, so it is world-readable; as
+``key_file`` does for the API key, these keys name a file that holds the URLs
+instead: relative, it is looked up in ``$CREDENTIALS_DIRECTORY`` first
+(``LoadCredential=``), then beside the config file. Nothing read from it is
+ever echoed in a problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from tracker.config.fields import Table, is_http_url
+from tracker.config.keys import NotARegularFile, key_file_path, read_small_file
+
+MAX_URL_FILE = 64 * 1024  # bytes; a few URLs
+
+
+def url_lines(t: Table, key: str, env: Mapping[str, str], base_dir: Path) -> list[str] | None:
+    """Given the alerts table and ``webhook_url_file`` or ``notify_file``, return
+    the URLs its file holds (each line, blank lines and ``#`` comments left
+    out), None when the key is not set or a problem was recorded."""
+    name = t.string(key, "").strip()
+    if not name:
+        if t.has(key) and t.ok(key):
+            t.fail(key, "must name a file, not be empty")
+        return None
+    path = key_file_path(name, env, base_dir)
+    try:
+        text = read_small_file(path, MAX_URL_FILE).decode("utf-8")
+    except FileNotFoundError:
+        also = " (also looked in $CREDENTIALS_DIRECTORY)"
+        t.fail(key, f"{path} does not exist" + (also if env.get("CREDENTIALS_DIRECTORY") else ""))
+        return None
+    except NotARegularFile as exc:
+        t.fail(key, f"cannot read {path}: {exc}; it must be a file of at most {MAX_URL_FILE} bytes")
+        return None
+    except UnicodeDecodeError:
+        t.fail(key, f"{path} is not UTF-8 text")
+        return None
+    except OSError as exc:
+        t.fail(key, f"cannot read {path}: {exc.strerror}")
+        return None
+    lines = [line.strip() for line in text.lstrip("\ufeff").splitlines()]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def webhook_url(t: Table, inline: str, env: Mapping[str, str], base_dir: Path) -> str:
+    """Given the alerts table and its ``webhook_url``, return the webhook URL:
+    the inline one, or the one line of ``webhook_url_file``."""
+    urls = url_lines(t, "webhook_url_file", env, base_dir)
+    if urls is None:
+        return inline
+    if inline:
+        t.fail("webhook_url_file", "set webhook_url or webhook_url_file, not both")
+    elif len(urls) != 1:
+        t.fail("webhook_url_file", f"the file must hold one URL (it holds {len(urls)} lines)")
+    elif not is_http_url(urls[0]):
+        t.fail("webhook_url_file", "the file must hold an http(s) URL (not shown)")
+    else:
+        return urls[0]
+    return inline
