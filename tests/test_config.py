@@ -353,6 +353,19 @@ def test_named_config_must_exist(places):
         find_config_path(None, {"SMM_TRACKER_CONFIG": str(places["env"])})
 
 
+def test_a_directory_at_a_default_place_is_said_not_passed_over(places):
+    # ./tracker.toml made a directory by mistake: reading /etc's config instead
+    # would run with another setup without a word.
+    places["local"].mkdir()
+    places["system"].parent.mkdir()
+    places["system"].write_text("")
+    with pytest.raises(ConfigError) as caught:
+        find_config_path(None, {})
+    assert caught.value.problems == [
+        f"config file {places['local']} is not a file; pass --config PATH"
+    ]
+
+
 def test_no_config_anywhere_names_the_places_tried(places):
     with pytest.raises(ConfigError) as caught:
         load_config(None, {})

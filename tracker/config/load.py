@@ -45,6 +45,8 @@ def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
     for path in tried:
         if path.is_file():
             return path
+        if path.exists():  # a directory there is a mistake: not a reason to read the next
+            raise ConfigError([f"config file {path} is not a file; pass --config PATH"])
     places = ", ".join(str(p) for p in tried)
     raise ConfigError(
         [f"no config file found (tried {places}); pass --config PATH or set ${ENV_VAR}"]
