@@ -211,6 +211,8 @@ def test_a_real_poll_shows_up_over_loopback(tmp_path):
             head = get(url, method="HEAD")
             om_status, om_type, om_text = get(url, accept="application/openmetrics-text")
             missing, _, _ = get(f"http://127.0.0.1:{server_.port}/nothing")
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                server_header = answer.headers["Server"]
         finally:
             server_.stop()
             reader.close()
@@ -218,6 +220,7 @@ def test_a_real_poll_shows_up_over_loopback(tmp_path):
     assert status == 200 and content_type.startswith("text/plain; version=0.0.4")
     assert head == (200, content_type, "")
     assert missing == 404
+    assert server_header == "smm-tracker"  # no Python version, no trailing space
     got = parsed(text)
     assert got['smm_tracker_open_orders{panel="sim",status="In progress"}'] == 150
     assert got['smm_tracker_api_calls_total{action="status",panel="sim"}'] == 2

@@ -26,7 +26,9 @@ log = structlog.get_logger("tracker.metrics")
 class _Handler(BaseHTTPRequestHandler):
     timeout = 10  # a stalled client cannot hold a thread for long
     server_version = "smm-tracker"
-    sys_version = ""
+
+    def version_string(self) -> str:
+        return self.server_version  # no Python version (nor the space before it)
 
     def do_GET(self) -> None:
         self._serve(body=True)
