@@ -102,9 +102,28 @@ def test_the_cli_says_a_bad_file_in_one_line_and_exits_2(tmp_path, monkeypatch):
         'url = "https://panel.example/api/v2"\nkey_env = "P_KEY"\n'
         '[alerts]\nwebhook_url_file = "hook"\n'
     )
-    result = CliRunner(env={"P_KEY": "k" * 20}).invoke(main, ["--config", str(config), "orders"])
+    args = ["--config", str(config), "cancel", "--yes", "5"]
+    result = CliRunner(env={"P_KEY": "k" * 20}).invoke(main, args)
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         "smm-tracker: config: at 'alerts.webhook_url_file': the file must hold an http(s) URL "
         "(not shown)"
     ]
+
+
+@pytest.mark.parametrize("key", ["webhook_url_file", "notify_file"])
+def test_read_commands_leave_the_file_unread_as_they_do_the_key_file(tmp_path, key):
+    """Under the unit the file is root's only, or a credential only the service
+    sees ($CREDENTIALS_DIRECTORY): reading orders must not need it, as it needs
+    no key_file either. The daemon and doctor read it."""
+    (tmp_path / "tracker.toml").write_text(
+        '[database]\npath = "t.db"\n[[panels]]\nname = "p"\n'
+        'url = "https://panel.example/api/v2"\nkey_file = "api-key"\n'
+        f'[alerts]\n{key} = "only-the-service-reads-this"\n'
+    )
+    config = str(tmp_path / "tracker.toml")
+    result = CliRunner().invoke(main, ["--config", config, "orders"])
+    assert result.exit_code == 1, result.output  # no database yet: not a config problem
+    assert "only-the-service-reads-this" not in result.output
+    doctor = CliRunner().invoke(main, ["--config", config, "doctor"])
+    assert f"at 'alerts.{key}': " in doctor.output

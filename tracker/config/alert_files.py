@@ -20,15 +20,23 @@ from tracker.config.keys import NotARegularFile, key_file_path, read_small_file
 MAX_URL_FILE = 64 * 1024  # bytes; a few URLs
 
 
-def url_lines(t: Table, key: str, env: Mapping[str, str], base_dir: Path) -> list[str] | None:
+def url_lines(
+    t: Table, key: str, env: Mapping[str, str], base_dir: Path, resolve: bool = True
+) -> list[str] | None:
     """Given the alerts table and ``webhook_url_file`` or ``notify_file``, return
     the URLs its file holds (each line, blank lines and ``#`` comments left
-    out), None when the key is not set or a problem was recorded."""
+    out), None when the key is not set or a problem was recorded.
+
+    With ``resolve`` False (the read commands, as for ``key_file``) the file is
+    not read and [] is returned: it may be root's only, or a credential only
+    the service sees, and nothing is sent from those commands."""
     name = t.string(key, "").strip()
     if not name:
         if t.has(key) and t.ok(key):
             t.fail(key, "must name a file, not be empty")
         return None
+    if not resolve:
+        return []
     path = key_file_path(name, env, base_dir)
     try:
         text = read_small_file(path, MAX_URL_FILE).decode("utf-8")
@@ -49,14 +57,19 @@ def url_lines(t: Table, key: str, env: Mapping[str, str], base_dir: Path) -> lis
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def webhook_url(t: Table, inline: str, env: Mapping[str, str], base_dir: Path) -> str:
+def webhook_url(
+    t: Table, inline: str, env: Mapping[str, str], base_dir: Path, resolve: bool = True
+) -> str:
     """Given the alerts table and its ``webhook_url``, return the webhook URL:
-    the inline one, or the one line of ``webhook_url_file``."""
-    urls = url_lines(t, "webhook_url_file", env, base_dir)
+    the inline one, or the one line of ``webhook_url_file`` ("" when
+    ``resolve`` is False: the file is not read)."""
+    urls = url_lines(t, "webhook_url_file", env, base_dir, resolve)
     if urls is None:
         return inline
     if inline:
         t.fail("webhook_url_file", "set webhook_url or webhook_url_file, not both")
+    elif not resolve:
+        return ""
     elif len(urls) != 1:
         t.fail("webhook_url_file", f"the file must hold one URL (it holds {len(urls)} lines)")
     elif not is_http_url(urls[0]):

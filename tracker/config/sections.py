@@ -73,7 +73,7 @@ def build_config(
         schedule=_schedule(tables["schedule"]),
         refill=_refill(tables["refill"], base_dir, env),
         balance=_balance(tables["balance"]),
-        alerts=_alerts(tables["alerts"], base_dir, env),
+        alerts=_alerts(tables["alerts"], base_dir, env, resolve_keys),
         metrics=_metrics(tables["metrics"]),
         logging=_logging(tables["logging"]),
         automation=read_automation(tables["automation"], names if known else None),
@@ -251,9 +251,9 @@ def _balance(t: Table) -> BalanceConfig:
     )
 
 
-def _alerts(t: Table, base_dir: Path, env: Mapping[str, str]) -> AlertsConfig:
+def _alerts(t: Table, base_dir: Path, env: Mapping[str, str], resolve: bool) -> AlertsConfig:
     d = AlertsConfig()
-    url = alert_files.webhook_url(t, t.url("webhook_url", d.webhook_url), env, base_dir)
+    url = alert_files.webhook_url(t, t.url("webhook_url", d.webhook_url), env, base_dir, resolve)
     fmt = t.choice("webhook_format", d.webhook_format, ("json", "slack", "telegram"))
     chat = t.raw("telegram_chat_id")
     if isinstance(chat, int) and not isinstance(chat, bool):
@@ -273,7 +273,7 @@ def _alerts(t: Table, base_dir: Path, env: Mapping[str, str]) -> AlertsConfig:
         webhook_format=fmt,
         webhook_timeout=t.duration("webhook_timeout", d.webhook_timeout, maximum=300),
         telegram_chat_id=chat,
-        notify=notify_urls(t, alert_files.url_lines(t, "notify_file", env, base_dir)),
+        notify=notify_urls(t, alert_files.url_lines(t, "notify_file", env, base_dir, resolve)),
     )
 
 
