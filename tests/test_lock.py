@@ -99,3 +99,26 @@ def test_run_as_root_leaves_the_lock_file_to_the_services_user(tmp_path, monkeyp
     lock = lock_path(state / "t.db")
     assert lock.exists()
     assert (lock.stat().st_uid, lock.stat().st_gid) == (65534, 65534)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the harm needs root: another user's file")
+@pytest.mark.parametrize("link", ["symlink", "hard link"])
+def test_a_lock_path_planted_as_a_link_is_not_handed_over(tmp_path, link):
+    # The database directory belongs to the service's user; `sudo smm-tracker
+    # run --once` must not let that user turn <db>.lock into a link to a file
+    # of root's and get it chowned to them.
+    state = tmp_path / "state"
+    state.mkdir()
+    os.chown(state, 65534, 65534)
+    victim = tmp_path / "root-only"
+    victim.write_text("precious\n")
+    victim.chmod(0o600)
+    planted = lock_path(state / "t.db")
+    if link == "symlink":
+        planted.symlink_to(victim)
+    else:
+        os.link(victim, planted)
+    lock = DatabaseLock(state / "t.db")
+    lock.acquire()
+    lock.release()
+    assert (victim.stat().st_uid, victim.stat().st_gid) == (0, 0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import stat
 from pathlib import Path
 from types import TracebackType
 
@@ -68,7 +69,7 @@ class DatabaseLock:
                 f"another smm-tracker run ({who}) is using database {self.database}; "
                 f"stop it first (lock: {self.path})"
             ) from None
-        _give_to_directory_owner(fd, self.path.parent)
+        _give_to_directory_owner(fd, self.path)
         # The PID is only a hint for the message above; the lock is the flock.
         # A full disk (ENOSPC) must not stop the daemon over a hint.
         with contextlib.suppress(OSError):
@@ -94,15 +95,23 @@ class DatabaseLock:
         self.release()
 
 
-def _give_to_directory_owner(fd: int, directory: Path) -> None:
+def _give_to_directory_owner(fd: int, path: Path) -> None:
     """Run as root (``sudo smm-tracker run --once``), hand the lock file to the
     owner of the database's directory, as SQLite does its -wal and -shm: a
     root-owned 0600 lock file would keep the service's own user from starting."""
     if os.geteuid() != 0:
         return
     with contextlib.suppress(OSError):
-        owner = directory.stat()
-        if os.fstat(fd).st_uid != owner.st_uid or os.fstat(fd).st_gid != owner.st_gid:
+        owner, opened = path.parent.stat(), os.fstat(fd)
+        # Only the plain file of its own this path names: a symlink or a hard
+        # link planted there by the directory's owner would get them a file
+        # of root's (any file root can open).
+        named = os.lstat(path)
+        if (named.st_dev, named.st_ino) != (opened.st_dev, opened.st_ino):
+            return
+        if not stat.S_ISREG(opened.st_mode) or opened.st_nlink != 1:
+            return
+        if opened.st_uid != owner.st_uid or opened.st_gid != owner.st_gid:
             os.fchown(fd, owner.st_uid, owner.st_gid)
 
 
