@@ -301,14 +301,29 @@ def test_daemon_rides_out_an_unwritable_database_and_catches_up(tmp_path, messag
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
-def test_a_full_disk_at_startup_does_not_stop_the_run(tmp_path):
-    # /dev/full answers every write with ENOSPC (and as root, chmod cannot make
-    # a file unwritable): with the lock file pointing there, the run cannot
-    # write its PID hint, and must start all the same.
+def test_a_full_disk_at_startup_does_not_stop_the_run(tmp_path, monkeypatch):
+    # Every write to the lock file answered ENOSPC (as root, chmod cannot make
+    # a file unwritable; the lock file is never opened through a symlink, so
+    # /dev/full cannot stand in): the run cannot write its PID hint, and must
+    # start all the same.
+    import errno
+
+    from tracker.service import lock as lock_module
+
+    class FullDisk:
+        def __getattr__(self, name: str) -> object:
+            return getattr(os, name)
+
+        @staticmethod
+        def write(fd: int, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        ftruncate = write
+
+    monkeypatch.setattr(lock_module, "os", FullDisk())
     clock = PanelClock()
     panel = SimulatedPanel(key=KEY, clock=clock, seed=4, speed=60.0)
     ids = panel.seed_orders(3)
-    (tmp_path / "t.db.lock").symlink_to("/dev/full")
     with PanelServer(panel) as server:
         (tmp_path / "tracker.toml").write_text(
             f'[database]\npath = "t.db"\n[[panels]]\nname = "sim"\nurl = "{server.url}"\n'

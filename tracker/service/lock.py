@@ -10,6 +10,7 @@ file while another process opens it would let two daemons in.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import stat
@@ -48,15 +49,23 @@ class DatabaseLock:
             return
         if not self.path.parent.is_dir():
             raise StoreError(f"database directory {self.path.parent} does not exist")
+        # Never through a symlink: one planted by the directory's owner would
+        # have `sudo smm-tracker run` truncate the file it points to.
+        flags = os.O_CLOEXEC | os.O_NOFOLLOW
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | flags, 0o600)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise TrackerError(
+                    f"lock file {self.path} is a symbolic link: remove it "
+                    "(the lock file is always a plain file)"
+                ) from None
             # A read-only (or full) filesystem: an existing lock file still
             # locks when opened read-only (flock needs no write access), and
             # the daemon then waits for its database to be writable again
             # instead of exiting into a restart loop.
             try:
-                fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+                fd = os.open(self.path, os.O_RDONLY | flags)
             except OSError:
                 raise TrackerError(f"cannot create lock file {self.path}: {exc.strerror}") from None
         try:
@@ -71,10 +80,13 @@ class DatabaseLock:
             ) from None
         _give_to_directory_owner(fd, self.path)
         # The PID is only a hint for the message above; the lock is the flock.
-        # A full disk (ENOSPC) must not stop the daemon over a hint.
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+        # A full disk (ENOSPC) must not stop the daemon over a hint, and a file
+        # with other names (a hard link planted there) is not emptied for one.
+        opened = os.fstat(fd)
+        if stat.S_ISREG(opened.st_mode) and opened.st_nlink == 1:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
 
     def release(self) -> None:
