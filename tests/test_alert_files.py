@@ -85,6 +85,14 @@ def test_each_mistake_is_one_line_that_never_shows_the_url(tmp_path, alerts, con
     assert problems(tmp_path, alerts) == said
 
 
+@pytest.mark.parametrize("key", ["notify_file", "webhook_url_file"])
+def test_a_file_with_no_url_is_said_not_taken_for_no_alerts(tmp_path, key):
+    (tmp_path / "urls").write_text("# the Telegram bot, to add\n\n")
+    assert (
+        problems(tmp_path, {key: "urls"}) == f"at 'alerts.{key}': {tmp_path / 'urls'} holds no URL"
+    )
+
+
 def test_a_missing_file_is_named(tmp_path):
     said = problems(tmp_path, {"notify_file": "nope"}, {"CREDENTIALS_DIRECTORY": "/run/c"})
     assert said == (

@@ -54,7 +54,11 @@ def url_lines(
         t.fail(key, f"cannot read {path}: {exc.strerror}")
         return None
     lines = [line.strip() for line in text.lstrip("\ufeff").splitlines()]
-    return [line for line in lines if line and not line.startswith("#")]
+    urls = [line for line in lines if line and not line.startswith("#")]
+    if not urls:  # set, but sending nowhere: not a quiet way to turn alerts off
+        t.fail(key, f"{path} holds no URL")
+        return None
+    return urls
 
 
 def webhook_url(
