@@ -170,12 +170,18 @@ def test_a_reorder_refused_while_the_witness_fails_too_is_tried_again(world):
     assert row["order_id"] == parent and row["status"] == "Placed"
 
 
-def test_a_stale_pending_cancel_refused_for_the_key_in_unknown_words_is_sent_again(world):
-    w = refusing_world(world, CANCEL)
-    stale = [w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(2)]
+def stale_pending(w, count: int) -> list[int]:
+    """Place ``count`` orders that stay Pending, seen by a poll now and again 25 h later."""
+    stale = [w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(count)]
     w.poll()
     w.clock.advance(25 * H)
     w.poll()
+    return stale
+
+
+def test_a_stale_pending_cancel_refused_for_the_key_in_unknown_words_is_sent_again(world):
+    w = refusing_world(world, CANCEL)
+    stale = stale_pending(w, 2)
     key_refused(w, True)
     assert not run(w)
     assert w.panel.calls["cancel"] == 1
@@ -197,10 +203,7 @@ def test_a_key_refused_to_the_first_of_several_cancel_calls_leaves_every_order_f
     # is sent; the second call's order used to stay "Sending", then closed as
     # Unknown ("interrupted") and was never canceled.
     w = refusing_world(world, CANCEL)
-    stale = [w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(101)]
-    w.poll()
-    w.clock.advance(25 * H)
-    w.poll()
+    stale = stale_pending(w, 101)
     key_refused(w, True)
     assert not run(w)
     assert w.panel.calls["cancel"] == 1
@@ -220,10 +223,7 @@ def test_a_key_refused_to_the_first_of_several_cancel_calls_leaves_every_order_f
 
 def test_cancels_made_before_a_key_refusal_are_still_alerted(world):
     w = refusing_world(world, CANCEL)
-    stale = [w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(101)]
-    w.poll()
-    w.clock.advance(25 * H)
-    w.poll()
+    stale = stale_pending(w, 101)
     original = w.panel._cancel
 
     def then_refuse(form, now):
