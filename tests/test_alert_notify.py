@@ -113,6 +113,37 @@ def test_an_alert_reaches_an_apprise_json_target(world, tmp_path):
     assert TOKEN not in repr(logs)
 
 
+def test_an_alert_reaches_a_target_named_in_notify_file_from_the_credentials_dir(world, tmp_path):
+    # The unit's way: the URL in a root-only file handed over by LoadCredential=.
+    _, server = world
+    receiver = Receiver()
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "notify").write_text(f"# the team's phone\n{receiver.url}\n")
+    config = config_from_dict(
+        {
+            "database": {"path": "t.db"},
+            "panels": [{"name": "sim", "url": server.url, "key": KEY, "timeout": "5s"}],
+            "refill": {"enabled": False},
+            "alerts": {"notify_file": "notify"},
+        },
+        base_dir=tmp_path,
+        env={"CREDENTIALS_DIRECTORY": str(creds)},
+    )
+    tracker = Tracker(config)
+    try:
+        sink = tracker.watch.sink
+        assert sink is not None
+        with capture_logs() as logs:
+            tracker.watch.alerter.raise_alert(Alert("order_lost", "sim: #5 lost", panel="sim"))
+            assert sink.flush(30)
+    finally:
+        tracker.close()
+        receiver.close()
+    assert [body["message"] for body in receiver.bodies] == ["sim: #5 lost"]
+    assert TOKEN not in repr(logs)
+
+
 @pytest.mark.usefixtures("fresh_logs")
 def test_a_hanging_target_does_not_hold_up_the_next_poll(world, tmp_path):
     panel, server = world
