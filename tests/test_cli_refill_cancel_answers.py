@@ -367,6 +367,24 @@ def test_a_whole_cancel_refused_while_balance_fails_too_stores_no_refusal(panel,
     assert _cancels(tmp_path) == []
 
 
+def test_cancel_on_a_panel_without_a_cancel_action_is_learned_as_the_automation_does(
+    panel, tmp_path
+):
+    # The panel answers cancel as it answers an action it does not know.
+    _server, replies, cli = panel
+    result = cli("cancel", "--yes", "5", "6")
+    assert result.exit_code == 1
+    assert "sim has no cancel action: the automation sends no cancels there" in result.stdout
+    learned = "SELECT action, supported, evidence FROM panel_capabilities"
+    assert _rows(tmp_path, learned) == [("cancel", 0, "Incorrect request")]
+    assert [r for _, r, _ in _cancels(tmp_path)] == ["Refused", "Refused"]
+    replies["cancel"] = json_reply([{"order": 5, "cancel": 1}])
+    again = cli("cancel", "--yes", "5")  # `cancel` still sends, and unlearns
+    assert again.exit_code == 0, again.output
+    assert "sim accepts cancels again: the automation may send them" in again.stdout
+    assert _rows(tmp_path, learned) == [("cancel", 1, "a cancel was accepted")]
+
+
 GATEWAY = Reply(b"<html><title>502 Bad Gateway</title></html>", 502, {"Content-Type": "text/html"})
 
 

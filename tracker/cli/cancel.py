@@ -43,10 +43,12 @@ def _ask(ids: list[int], panel: str) -> bool:
 
 
 def cancel_orders(
-    client: PanelClient, ids: list[int]
+    client: PanelClient, ids: list[int], lacking: list[str] | None = None
 ) -> Iterator[list[tuple[int, str, str | None]]]:
     """Given a panel client and order IDs, cancel them <=100 per call; yield
     each call's (order_id, result, error) for its IDs, in the order given.
+    The panel's words are added to ``lacking`` when a call showed it has no
+    cancel action at all (refused as an unknown action is).
 
     The calls are :func:`tracker.panel.cancel_groups.cancel_in_groups`: each
     sent once; a call of several orders refused as a whole while the panel
@@ -69,6 +71,8 @@ def cancel_orders(
             why = f"{settled.detail} (and the panel failed a balance check)"
             yield [(i, NOT_CANCELED, why) for i in chunk]
         else:
+            if settled.lacking and lacking is not None:
+                lacking.append(settled.detail)
             yield settled.results()
 
 
@@ -109,8 +113,9 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
 
     client = PanelClient(panel_config)
     results: list[tuple[int, str, str | None]] = []
+    lacking: list[str] = []
     try:
-        for answered in cancel_orders(client, ids):
+        for answered in cancel_orders(client, ids, lacking):
             # Stored before shown: a closed pipe or a full disk under stdout
             # must not cost the record of what the panel did.
             kept = [r for r in answered if r[1] not in (NOT_SENT, NOT_CANCELED)]
@@ -123,6 +128,10 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     if any(r == ACCEPTED for _, r, _ in results) and is_unsupported(store, name, "cancel"):
         learn(store, name, "cancel", True, "a cancel was accepted", utcnow())
         click.echo(f"{name} accepts cancels again: the automation may send them")
+    elif lacking and not is_unsupported(store, name, "cancel"):
+        # As the automation learns it: it sends no more cancels; `cancel` still does.
+        learn(store, name, "cancel", False, lacking[0], utcnow())
+        click.echo(f"{name} has no cancel action: the automation sends no cancels there")
     refused = sum(1 for _, result, _ in results if result != ACCEPTED)
     if refused:
         fail(f"{refused} of {len(results)} cancel(s) not accepted", EXIT_FAILED)
