@@ -278,6 +278,14 @@ def test_services_dashboard_figures(served, boards):
         followers["Median"],
         followers["P90"],
     )
+    # Services in the table's order, highest spend first (it was alphabetical).
+    assert charts["completion"]["display"]["encoding"]["y"]["sort"] == {
+        "field": "spend",
+        "op": "max",  # a layered chart keeps only count, min or max
+        "order": "descending",
+    }
+    spend = {r["service"]: r["spend"] for r in completion}
+    assert spend["sim · " + followers["Service"]] == float(followers["Spend"].split()[0])
 
 
 def test_an_orders_page_links_to_its_transitions_and_refills(served):
