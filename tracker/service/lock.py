@@ -78,12 +78,14 @@ class DatabaseLock:
                 f"another smm-tracker run ({who}) is using database {self.database}; "
                 f"stop it first (lock: {self.path})"
             ) from None
-        _give_to_directory_owner(fd, self.path)
-        # The PID is only a hint for the message above; the lock is the flock.
-        # A full disk (ENOSPC) must not stop the daemon over a hint, and a file
-        # with other names (a hard link planted there) is not emptied for one.
+        # Only a plain file with this one name is handed over or written to: a
+        # hard link planted there by the directory's owner shares its inode
+        # with a file of someone else's (root's, for `sudo smm-tracker run`).
         opened = os.fstat(fd)
         if stat.S_ISREG(opened.st_mode) and opened.st_nlink == 1:
+            _give_to_directory_owner(fd, opened, self.path.parent)
+            # The PID is only a hint for the message above; the lock is the
+            # flock. A full disk (ENOSPC) must not stop the daemon over a hint.
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
                 os.write(fd, f"{os.getpid()}\n".encode())
@@ -107,22 +109,15 @@ class DatabaseLock:
         self.release()
 
 
-def _give_to_directory_owner(fd: int, path: Path) -> None:
-    """Run as root (``sudo smm-tracker run --once``), hand the lock file to the
-    owner of the database's directory, as SQLite does its -wal and -shm: a
-    root-owned 0600 lock file would keep the service's own user from starting."""
+def _give_to_directory_owner(fd: int, opened: os.stat_result, directory: Path) -> None:
+    """Run as root (``sudo smm-tracker run --once``), hand the lock file (open as
+    ``fd``, its ``opened`` stat) to the owner of the database's directory, as
+    SQLite does its -wal and -shm: a root-owned 0600 lock file would keep the
+    service's own user from starting."""
     if os.geteuid() != 0:
         return
     with contextlib.suppress(OSError):
-        owner, opened = path.parent.stat(), os.fstat(fd)
-        # Only the plain file of its own this path names: a symlink or a hard
-        # link planted there by the directory's owner would get them a file
-        # of root's (any file root can open).
-        named = os.lstat(path)
-        if (named.st_dev, named.st_ino) != (opened.st_dev, opened.st_ino):
-            return
-        if not stat.S_ISREG(opened.st_mode) or opened.st_nlink != 1:
-            return
+        owner = directory.stat()
         if opened.st_uid != owner.st_uid or opened.st_gid != owner.st_gid:
             os.fchown(fd, owner.st_uid, owner.st_gid)
 
