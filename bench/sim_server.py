@@ -73,6 +73,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--latency-from-arrival",
+        action="store_true",
+        help="work out each answer first, send it latency after the request arrived",
+    )
     args = parser.parse_args(argv)
     key = os.environ.get("BENCH_PANEL_KEY", "")
     if not key:
@@ -80,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     # quirks on: numbers as strings or numbers, varied spellings — the tracker
     # pays for parsing what real panels send, not a tidy best case.
     panel = TimedPanel(key=key, latency=args.latency, seed=args.seed, quirks=True)
-    with PanelServer(panel) as server:
+    with PanelServer(panel, latency_from_arrival=args.latency_from_arrival) as server:
         print(json.dumps({"url": server.url}), flush=True)
         for line in sys.stdin:
             if line.strip():

@@ -12,13 +12,17 @@ from typing import Any
 
 
 class SimProcess:
-    """Given a latency and the panel key, run the simulated panel in its own process."""
+    """Given a latency and the panel key, run the simulated panel in its own
+    process (``latency_from_arrival``: see :class:`tracker.sim.server.PanelServer`)."""
 
-    def __init__(self, *, latency: float, key: str, seed: int = 7):
+    def __init__(
+        self, *, latency: float, key: str, seed: int = 7, latency_from_arrival: bool = False
+    ):
         env = {**os.environ, "BENCH_PANEL_KEY": key}
         self._child = subprocess.Popen(
             [sys.executable, "-m", "bench.sim_server", "--latency", str(latency)]
-            + ["--seed", str(seed)],
+            + ["--seed", str(seed)]
+            + (["--latency-from-arrival"] if latency_from_arrival else []),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -21,6 +21,7 @@ import socketserver
 import struct
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, cast
@@ -64,9 +65,16 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256  # the benchmark opens many connections at once
 
-    def __init__(self, address: tuple[str, int], panel: SimulatedPanel, api_path: str):
+    def __init__(
+        self,
+        address: tuple[str, int],
+        panel: SimulatedPanel,
+        api_path: str,
+        latency_from_arrival: bool,
+    ):
         self.panel = panel
         self.api_path = api_path.rstrip("/")
+        self.latency_from_arrival = latency_from_arrival
         self.stopping = threading.Event()
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
@@ -97,6 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "nginx"
     sys_version = ""
     timeout = 120  # idle keep-alive connections end eventually
+    arrived = 0.0  # when the request line was read (time.monotonic())
     # Headers and body go out in two writes; with Nagle on, the second waits
     # for a delayed ACK and every keep-alive request costs 40 ms.
     disable_nagle_algorithm = True
@@ -123,6 +132,10 @@ class _Handler(BaseHTTPRequestHandler):
         # never grow into logging bodies, which carry the API key.
         return
 
+    def parse_request(self) -> bool:
+        self.arrived = time.monotonic()
+        return super().parse_request()
+
     def do_GET(self) -> None:
         self._send(json_reply(405, {"error": "Method Not Allowed"}, {"Allow": "POST"}))
 
@@ -134,8 +147,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(json_reply(404, {"error": "Not Found"}))
             return
         server = self._server
-        server.pause(server.panel.latency)
-        reply = server.panel.answer(self._form(body))
+        if server.latency_from_arrival:
+            # The panel's own work is inside its latency, as a client timing a
+            # real panel sees it: the answer leaves `latency` after the request
+            # arrived (or when the work is done, if that takes longer).
+            reply = server.panel.answer(self._form(body))
+            server.pause(self.arrived + server.panel.latency - time.monotonic())
+        else:
+            server.pause(server.panel.latency)
+            reply = server.panel.answer(self._form(body))
         server.pause(reply.delay)
         if reply.reset:
             self._reset()
@@ -181,6 +201,12 @@ class PanelServer:
 
     Give it a panel, or the keyword arguments to make one. Use it as a
     context manager, or call :meth:`start` and :meth:`stop`.
+
+    The panel's ``latency`` is slept before each answer is worked out, so its
+    own work (and its wait for the GIL behind other requests) comes on top;
+    with ``latency_from_arrival`` the answer is worked out first and sent
+    ``latency`` after the request arrived, as a panel measured from outside
+    answers (the benchmark's ideal assumes that panel).
     """
 
     def __init__(
@@ -190,10 +216,11 @@ class PanelServer:
         host: str = "127.0.0.1",
         port: int = 0,
         path: str = "/api/v2",
+        latency_from_arrival: bool = False,
         **panel_options: Any,
     ):
         self.panel = panel if panel is not None else SimulatedPanel(**panel_options)
-        self._httpd = _Server((host, port), self.panel, path)
+        self._httpd = _Server((host, port), self.panel, path, latency_from_arrival)
         self._thread: threading.Thread | None = None
         bound_host, bound_port = self._httpd.server_address[:2]
         self.url = f"http://{bound_host!s}:{bound_port}{path}"
