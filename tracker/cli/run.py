@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -16,9 +17,10 @@ from tracker.cli.render import safe_text
 from tracker.jobs.balance import money
 from tracker.jobs.poll import PollResult
 from tracker.jobs.tracker import Tracker
-from tracker.service.daemon import run_once, select_jobs
+from tracker.service.daemon import select_jobs
 from tracker.service.jobstats import JobStats
 from tracker.service.lock import DatabaseLock
+from tracker.service.once import run_stoppable, stop_bound
 from tracker.service.signals import install_signal_handlers
 from tracker.store.alerts import latest_balance
 from tracker.store.refills import last_refill_row, refills_after
@@ -76,7 +78,16 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
             left_out = tracker.warn_unconfigured()
             mark = last_refill_row(tracker.store)
             stats, jobs = JobStats(), select_jobs(tracker, config, panel)
-            ok = run_once(jobs, stats)
+            outcome = run_stoppable(
+                jobs, stats, tracker.stop_event, stop_bound(config), on_stop=_stopping
+            )
+            if outcome.abandoned:
+                # Jobs still running (a second signal, or past the bound): what
+                # they committed stays; their threads would hold the exit.
+                click.echo(f"smm-tracker: {_stopped(outcome.signum)}: left running jobs", err=True)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(outcome.exit_code)
             names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
             asked = refills_after(tracker.store, mark)
             for name in names:
@@ -93,7 +104,24 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
                 click.echo(safe_text(f"{name}: {count} open orders not polled: not in the config"))
         finally:
             tracker.close()
-        sys.exit(0 if ok else 1)
+        if outcome.signum:
+            click.echo(f"smm-tracker: {_stopped(outcome.signum)}", err=True)
+        sys.exit(outcome.exit_code)
+
+
+def _stopping(bound: float) -> None:
+    click.echo(
+        f"smm-tracker: stopping: calls on the wire end within {bound:g} s "
+        "(Ctrl-C again to leave now)",
+        err=True,
+    )
+
+
+def _stopped(signum: int) -> str:
+    """Return "interrupted" for Ctrl-C (as every command says it), else the signal's name."""
+    if signum == signal.SIGINT:
+        return "interrupted"
+    return f"stopped by {signal.Signals(signum).name}"
 
 
 def summary_line(

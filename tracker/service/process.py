@@ -27,6 +27,7 @@ from tracker.service.daemon import Generation, JobStats, select_jobs, serve
 from tracker.service.metrics import build_registry, take_snapshot
 from tracker.service.metrics_http import MetricsServer
 from tracker.service.notify import STATUS_EVERY, Notifier, status_line
+from tracker.service.once import stop_bound
 from tracker.service.signals import Signals
 from tracker.store.connection import error_kind
 from tracker.store.orders import Store
@@ -213,10 +214,8 @@ class Service:
     # --- bounds ------------------------------------------------------------------
 
     def stop_bound(self) -> float:
-        """Seconds a stop may take: a call on the wire ends by its deadline (the
-        longest panel timeout), then its job commits (database.busy_timeout)."""
-        longest = max((p.timeout for p in self.config.panels), default=0.0)
-        return longest + self.config.database.busy_timeout
+        """Seconds a stop may take (:func:`tracker.service.once.stop_bound`)."""
+        return stop_bound(self.config)
 
     def stall_bound(self) -> float:
         """Seconds without any progress (no call completing, no run starting or

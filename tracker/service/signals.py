@@ -17,13 +17,18 @@ class Signals:
     def __init__(self) -> None:
         self.stop = False
         self.reload = False
+        self.signum = 0  # the last stop signal's number
 
-    def install(self) -> None:
+    def install(self, reload: bool = True) -> None:
+        """Catch SIGTERM and SIGINT (and SIGHUP as a reload, unless ``reload``
+        is False: then it keeps its own meaning)."""
         signal.signal(signal.SIGTERM, self._on_stop)
         signal.signal(signal.SIGINT, self._on_stop)
-        signal.signal(signal.SIGHUP, self._on_reload)
+        if reload:
+            signal.signal(signal.SIGHUP, self._on_reload)
 
-    def _on_stop(self, _signum: int, _frame: object) -> None:
+    def _on_stop(self, signum: int, _frame: object) -> None:
+        self.signum = signum
         self.stop = True
 
     def _on_reload(self, _signum: int, _frame: object) -> None:

@@ -1,0 +1,123 @@
+"""`run --once` stopped by Ctrl-C or SIGTERM, as a user (or a timer unit) stops it.
+
+The real CLI runs as a process of its own against a simulated panel that
+answers slowly: the answers are worked out as each request arrives (so the
+panel's call counter says what reached it) and sent only after the latency.
+A stop must not send the batches still queued, must keep what was answered,
+and must not wait for the slow answers once asked a second time. Waits have
+deadlines far above what a working stop takes; nothing asserts how fast.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.simconfig import SOURCE, sim_config
+from tracker.sim.server import PanelServer, SimulatedPanel
+
+KEY = "stop-key-7Rq2Lm9Xv4Tc8Hp3"
+HANG = 60.0  # seconds: only reached when something hangs
+
+
+class World:
+    def __init__(self, directory: Path, panel: SimulatedPanel, server: PanelServer):
+        self.dir, self.panel, self.server = directory, panel, server
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tracker", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
+            cwd=self.dir,
+        )
+
+    def wait_for_calls(self, count: int) -> None:
+        deadline = time.monotonic() + HANG
+        while self.panel.calls["status"] < count:
+            assert time.monotonic() < deadline, "the poll never reached the panel"
+            time.sleep(0.02)
+
+    def statuses(self) -> dict[str | None, int]:
+        with sqlite3.connect(self.dir / "t.db") as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            rows = db.execute("SELECT status, count(*) FROM orders GROUP BY status").fetchall()
+        return dict(rows)
+
+
+def world_with(tmp_path: Path, latency: float, timeout: str) -> Iterator[World]:
+    panel = SimulatedPanel(key=KEY, latency=latency, seed=3)
+    with PanelServer(panel, latency_from_arrival=True) as server:
+        # 800 orders in batches of 100, two calls on the wire at a time.
+        config = sim_config(
+            server.url, panel=f'concurrency = 2\nmax_batch = 100\ntimeout = "{timeout}"'
+        )
+        (tmp_path / "tracker.toml").write_text(config)
+        ids = panel.seed_orders(800, status="In progress")
+        world = World(tmp_path, panel, server)
+        tracked = world.start("track", *map(str, ids))
+        assert tracked.wait(HANG) == 0, tracked.stderr.read() if tracked.stderr else ""
+        panel.reset_counters()
+        yield world
+
+
+@pytest.fixture
+def slow(tmp_path: Path) -> Iterator[World]:
+    """Answers take 3 s; the timeout (20 s) is far longer."""
+    yield from world_with(tmp_path, latency=3.0, timeout="20s")
+
+
+@pytest.fixture
+def stuck(tmp_path: Path) -> Iterator[World]:
+    """Answers take 40 s, inside a 50 s timeout: only a second Ctrl-C is quick."""
+    yield from world_with(tmp_path, latency=40.0, timeout="50s")
+
+
+def finish(proc: subprocess.Popen[str], within: float = HANG) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=within)
+    return proc.returncode, out, err
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "stopped by SIGTERM")],
+)
+def test_a_stop_sends_no_queued_batch_and_keeps_what_was_answered(slow, signum, code, said):
+    proc = slow.start("run", "--once")
+    slow.wait_for_calls(2)  # two batches on the wire, two more queued behind them
+    proc.send_signal(signum)
+    returncode, out, err = finish(proc)
+    assert returncode == code
+    assert "stopping: calls on the wire end within" in err
+    assert err.rstrip().endswith(f"smm-tracker: {said}")
+    assert "Traceback" not in err
+    # The two calls on the wire were answered and stored; nothing else was sent.
+    assert slow.panel.calls["status"] == 2
+    assert "sim: 200 checked, 200 changed" in out
+    assert slow.statuses() == {"In progress": 200, None: 600}
+
+
+def test_a_second_ctrl_c_leaves_without_waiting_for_the_panel(stuck):
+    proc = stuck.start("run", "--once")
+    stuck.wait_for_calls(2)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    # The answers on the wire come 40 s after they were asked: leaving well
+    # before that is the point (the first Ctrl-C alone waits for them).
+    returncode, _out, err = finish(proc, within=20.0)
+    assert returncode == 130
+    assert "smm-tracker: interrupted: left running jobs" in err
+    assert "Traceback" not in err
+    assert stuck.panel.calls["status"] == 2
+    assert stuck.statuses() == {None: 800}  # nothing stored half-way

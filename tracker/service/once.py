@@ -1,0 +1,106 @@
+"""``run --once`` under Ctrl-C and SIGTERM: a stop honoured within its bound.
+
+The jobs run in a thread of their own while the main thread watches the
+signal flags (:mod:`tracker.service.signals`: a handler only sets a flag).
+On SIGINT or SIGTERM the jobs' stop event is set, as the daemon sets it:
+queued calls are never sent, retry and rate-limit waits end at once, the
+call on the wire ends by its deadline and the job commits what it has; the
+jobs not started yet are skipped. If they are still going after
+:func:`stop_bound` seconds, or a second signal comes, the caller leaves
+without them (what is committed stays; answers not stored are asked again
+by the next run).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import structlog
+
+from tracker.jobs.base import Job
+from tracker.service.daemon import guarded
+from tracker.service.jobstats import JobStats
+from tracker.service.signals import Signals
+
+if TYPE_CHECKING:
+    from tracker.config.model import Config
+
+log = structlog.get_logger("tracker.daemon")
+
+LOOK_EVERY = 0.1  # seconds between looks at the signal flags
+
+
+def stop_bound(config: Config) -> float:
+    """Seconds a stop may take: a call on the wire ends by its deadline (the
+    longest panel timeout), then its job commits (database.busy_timeout)."""
+    longest = max((p.timeout for p in config.panels), default=0.0)
+    return longest + config.database.busy_timeout
+
+
+@dataclass
+class Outcome:
+    """How a ``run --once`` ended: whether every job that ran succeeded, the
+    signal that stopped it (0: none), and whether jobs were left running."""
+
+    ok: bool
+    signum: int = 0
+    abandoned: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal when stopped (130 for Ctrl-C), else 0 or 1."""
+        return 128 + self.signum if self.signum else (0 if self.ok else 1)
+
+
+def run_stoppable(
+    jobs: list[Job],
+    stats: JobStats,
+    stop_event: threading.Event,
+    bound: float,
+    *,
+    on_stop: Callable[[float], None] = lambda _bound: None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Outcome:
+    """Run every job once, in order, in a thread; stop them on SIGINT/SIGTERM.
+
+    ``on_stop`` is told the bound when a first signal comes. The signal
+    handlers are put back as they were before returning."""
+    signals = Signals()
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    if threading.current_thread() is threading.main_thread():  # else signals cannot be caught
+        signals.install(reload=False)
+    results: list[bool] = []
+
+    def work() -> None:
+        for job in jobs:  # a job that starts after the stop is skipped
+            results.append(guarded(job, stats, retired=stop_event)())
+
+    worker = threading.Thread(target=work, name="run-once", daemon=True)
+    try:
+        worker.start()
+        deadline = None
+        while worker.is_alive():
+            worker.join(LOOK_EVERY)
+            if not signals.stop:
+                if deadline is not None and clock() > deadline and worker.is_alive():
+                    log.error("stop_overdue", bound_s=bound)
+                    return Outcome(ok=False, signum=signals.signum, abandoned=True)
+                continue
+            signals.stop = False
+            if deadline is not None:  # a second signal: leave now
+                return Outcome(ok=False, signum=signals.signum, abandoned=True)
+            stop_event.set()
+            deadline = clock() + bound
+            log.info("stopping", bound_s=bound)
+            on_stop(bound)
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            for number, handler in before.items():
+                signal.signal(number, handler)
+    stopped = stop_event.is_set()
+    return Outcome(ok=all(results) and not stopped, signum=signals.signum if stopped else 0)
