@@ -140,3 +140,17 @@ def test_the_scorecard_table_shows_a_panels_service_name_as_text(tmp_path):
     [row] = card(db, "services", "scorecard")
     assert row["Service"] == "&lt;img src=x onerror=alert(1)&gt; Likes &amp; Views (#7)"
     assert row["Spend"] == "1.00 US&lt;D&gt;"
+
+
+def test_the_scorecard_shows_a_services_spend_per_currency_never_a_sum(tmp_path):
+    # The panel changed currency: the table read "16.30 USD" for 12.30 USD and
+    # 4.00 EUR. A line per currency now, and the charts rank the service by
+    # its largest figure, as the view orders it (m019).
+    db = orders_db(
+        tmp_path / "t.db",
+        [("p", 1, 10.0, "USD"), ("p", 2, 2.3, "USD"), ("p", 3, 4.0, "<EUR>")],
+    )
+    [row] = card(db, "services", "scorecard")
+    assert row["Spend"] == "12.30 USD<br>4.00 &lt;EUR&gt;"
+    for chart in ("outcomes", "completion"):
+        assert {r["spend"] for r in card(db, "services", chart)} == {12.3}, chart

@@ -25,12 +25,14 @@ def built(tmp_path_factory):
 
 
 def view_rows(path) -> list[dict]:
+    """The view's rows, its spend_by_currency JSON text read (as --json prints it)."""
     conn = sqlite3.connect(path)
     conn.row_factory = sqlite3.Row
     try:
-        return [dict(r) for r in conn.execute("SELECT * FROM service_scorecard")]
+        rows = [dict(r) for r in conn.execute("SELECT * FROM service_scorecard")]
     finally:
         conn.close()
+    return [{**r, "spend_by_currency": json.loads(r["spend_by_currency"])} for r in rows]
 
 
 def test_json_is_the_scorecard_view_for_the_default_30_days(built):

@@ -114,6 +114,15 @@ def _cents(amount: float | None) -> str:
     return str(Decimal(str(amount)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
+def _spend(row: dict[str, Any]) -> str:
+    """Given a scorecard row, return its spend as the SPEND cell shows it: one
+    figure per currency, highest first ("12.30 USD, 4.00 EUR"), never a sum."""
+    figures = row["spend_by_currency"]
+    if len(figures) > 1:
+        return ", ".join(f"{_cents(f['spend'])} {f['currency'] or ''}".rstrip() for f in figures)
+    return f"{_cents(row['spend'])} {row['currency'] or ''}".rstrip()
+
+
 def _took(seconds: float | None) -> str | None:
     # A person's figure ("4h30m", not "4h30m19s"), as in alerts; below 0 when
     # the clock was set back between first seen and completed: shown as 0s.
@@ -134,7 +143,7 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
         "p90": _took(row["p90_completion_seconds"]),
         "refills": f"{row['refills_asked']}/{row['refills_accepted']}/{row['refills_completed']}",
         "refilled_pct": _pct(row["share_refilled"]),
-        "spend_text": f"{_cents(row['spend'])} {row['currency'] or ''}".rstrip(),
+        "spend_text": _spend(row),
     }
 
 
@@ -158,7 +167,8 @@ def report(
 
     Shares are of the orders first seen in the window; MEDIAN and P90 are the
     times from first seen to Completed; REFILLS are asked/accepted/completed;
-    REFILLED is the share of Completed orders that needed a refill.
+    REFILLED is the share of Completed orders that needed a refill; SPEND is
+    one figure per currency, never a sum of two ("12.30 USD, 4.00 EUR").
     """
     try:
         window = parse_duration(since)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from tracker.store.scorecard import recreate_service_scorecard
 from tracker.store.views import (
     recreate_daily_activity_indexed,
     recreate_order_overview,
@@ -153,3 +154,10 @@ def m018_overview_delivered_bounded(db: Database) -> None:
     # order_overview's delivered is NULL when remains is above the whole order
     # (a drip-feed order tracked without its runs read -4285 of 5000).
     recreate_order_overview_bounded(db)
+
+
+def m019_scorecard_spend_per_currency(db: Database) -> None:
+    # service_scorecard's spend one figure per currency (spend_by_currency):
+    # a panel that changed currency had its USD and EUR charges added into one
+    # figure; spend and currency are NULL when a service's spend is in several.
+    recreate_service_scorecard(db)

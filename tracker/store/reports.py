@@ -1,26 +1,33 @@
 """The scorecard of ``smm-tracker report``: functions taking a store connection.
 
-The SQL is the ``service_scorecard`` view's (store/views.py) with the window
-and panel as parameters, so the report and the view never disagree.
+The SQL is the ``service_scorecard`` view's (store/scorecard.py, since m019)
+with the window and panel as parameters, so the report and the view never
+disagree. The query reads only ``order_overview``, so a database too old for
+m019 that cannot be migrated (read-only) still gets spend per currency.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from tracker.clock import iso
 from tracker.store.connection import Connection
-from tracker.store.views import SCORECARD_QUERY
+from tracker.store.scorecard import SCORECARD_QUERY_M019
 
-_SCORECARD = SCORECARD_QUERY.format(window="first_seen >= ?1 AND (?2 IS NULL OR panel = ?2)")
+_SCORECARD = SCORECARD_QUERY_M019.format(window="first_seen >= ?1 AND (?2 IS NULL OR panel = ?2)")
 
 
 def scorecard(store: Connection, since: datetime, panel: str | None = None) -> list[dict[str, Any]]:
     """Given a start time (and a panel name), return one row per panel and service
     for the orders first seen since then, highest spend first; columns as the
-    ``service_scorecard`` view."""
-    return store.rows(_SCORECARD, [iso(since), panel])
+    ``service_scorecard`` view, ``spend_by_currency`` read from its JSON text
+    into a list of ``{"currency", "spend"}`` dicts."""
+    rows = store.rows(_SCORECARD, [iso(since), panel])
+    for row in rows:
+        row["spend_by_currency"] = json.loads(row["spend_by_currency"])
+    return rows
 
 
 def order_panels(store: Connection) -> list[str]:

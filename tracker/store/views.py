@@ -72,7 +72,8 @@ LEFT JOIN services AS s ON s.panel = o.panel AND s.service = o.service
 # view passes the last 30 days, `smm-tracker report` any window and panel.
 # Percentiles interpolate linearly between ranks (Python's
 # statistics.quantiles(method="inclusive")); integer arithmetic keeps them
-# exact: the p-th value sits at rank (n - 1) * p.
+# exact: the p-th value sits at rank (n - 1) * p. m019 re-created the view
+# with spend one figure per currency: store/scorecard.py (report reads that).
 SCORECARD_QUERY = """
 WITH recent AS (
     SELECT * FROM order_overview WHERE {window}

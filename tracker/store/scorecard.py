@@ -1,0 +1,113 @@
+"""The scorecard's SQL since migration m019: spend one figure per currency.
+
+The m010 text (store/views.py) added every charge of a service into one
+``spend`` labelled ``max(currency)``: a panel that moved from USD to EUR read
+12.30 USD + 4.00 EUR as "16.30 USD". Here each (panel, service) row keeps
+its columns and meaning, and:
+
+- ``spend_by_currency`` is a JSON array of ``{"currency", "spend"}`` objects,
+  highest figure first: one per currency the service's orders were charged
+  in (a charge of 0 or none adds to no figure; ``currency`` null when the
+  panel did not say it: a figure of its own, never added to a named one);
+  ``[]`` when nothing was charged;
+- ``spend`` and ``currency`` are as before when there is at most one such
+  figure, and NULL when there are several: no single figure is right;
+- rows come highest spend first, a several-currency service by its largest
+  figure (services of different panels were always compared by the number).
+
+These texts are part of an applied migration: never edit them; add a
+migration that drops and re-creates the view with new text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # report reads SCORECARD_QUERY_M019 without loading sqlite-utils
+    from sqlite_utils import Database
+
+# As store/views.py's SCORECARD_QUERY, over the orders of order_overview that
+# match {window}: the view passes the last 30 days, `smm-tracker report` any
+# window and panel. Only spends, by_currency and the last three columns are new.
+SCORECARD_QUERY_M019 = """
+WITH recent AS (
+    SELECT * FROM order_overview WHERE {window}
+),
+ranked AS (
+    SELECT panel, service, completion_seconds AS v,
+           row_number() OVER (PARTITION BY panel, service ORDER BY completion_seconds) - 1
+               AS i,
+           count(*) OVER (PARTITION BY panel, service) AS n
+    FROM recent
+    WHERE status = 'Completed' AND completion_seconds IS NOT NULL
+),
+percentiles AS (
+    SELECT panel, service,
+           sum(CASE i - (n - 1) / 2
+                   WHEN 0 THEN v * (2 - (n - 1) % 2)
+                   WHEN 1 THEN v * ((n - 1) % 2) END) / 2.0 AS median,
+           sum(CASE i - (n - 1) * 9 / 10
+                   WHEN 0 THEN v * (10 - (n - 1) * 9 % 10)
+                   WHEN 1 THEN v * ((n - 1) * 9 % 10) END) / 10.0 AS p90
+    FROM ranked
+    GROUP BY panel, service
+),
+spends AS (
+    SELECT panel, service, currency, round(total(charge), 5) AS spend
+    FROM recent
+    WHERE charge <> 0
+    GROUP BY panel, service, currency
+),
+by_currency AS (
+    SELECT panel, service, count(*) AS currencies, max(currency) AS currency,
+           max(spend) AS top, max(figures) AS figures
+    FROM (
+        SELECT *, json_group_array(json_object('currency', currency, 'spend', spend)) OVER (
+                      PARTITION BY panel, service ORDER BY spend DESC, currency
+                      ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS figures
+        FROM spends)
+    GROUP BY panel, service
+)
+SELECT
+    r.panel,
+    r.service,
+    max(r.service_name) AS service_name,
+    count(*) AS orders,
+    count(*) FILTER (WHERE r.is_open) AS open,
+    count(*) FILTER (WHERE r.status = 'Completed') AS completed,
+    count(*) FILTER (WHERE r.status = 'Partial') AS partial,
+    count(*) FILTER (WHERE r.status = 'Canceled') AS canceled,
+    count(*) FILTER (WHERE r.status = 'Refunded') AS refunded,
+    round(1.0 * count(*) FILTER (WHERE r.status = 'Completed') / count(*), 4)
+        AS share_completed,
+    round(1.0 * count(*) FILTER (WHERE r.status = 'Partial') / count(*), 4) AS share_partial,
+    round(1.0 * count(*) FILTER (WHERE r.status = 'Canceled') / count(*), 4) AS share_canceled,
+    round(1.0 * count(*) FILTER (WHERE r.status = 'Refunded') / count(*), 4) AS share_refunded,
+    max(p.median) AS median_completion_seconds,
+    max(p.p90) AS p90_completion_seconds,
+    sum(r.refills) AS refills_asked,
+    sum(r.refills_accepted) AS refills_accepted,
+    sum(r.refills_completed) AS refills_completed,
+    round(1.0 * count(*) FILTER (WHERE r.status = 'Completed' AND r.needed_refill)
+          / nullif(count(*) FILTER (WHERE r.status = 'Completed'), 0), 4) AS share_refilled,
+    CASE WHEN max(b.currencies) > 1 THEN NULL ELSE round(total(r.charge), 5) END AS spend,
+    CASE WHEN max(b.currencies) IS NULL THEN max(r.currency)
+         WHEN max(b.currencies) = 1 THEN max(b.currency) END AS currency,
+    COALESCE(max(b.figures), '[]') AS spend_by_currency
+FROM recent AS r
+LEFT JOIN percentiles AS p ON p.panel = r.panel AND p.service IS r.service
+LEFT JOIN by_currency AS b ON b.panel = r.panel AND b.service IS r.service
+GROUP BY r.panel, r.service
+ORDER BY COALESCE(spend, max(b.top)) DESC, r.panel, r.service
+"""
+
+SERVICE_SCORECARD_M019 = "CREATE VIEW service_scorecard AS" + SCORECARD_QUERY_M019.format(
+    window="first_seen >= strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-30 days')"
+)
+
+
+def recreate_service_scorecard(db: Database) -> None:
+    """Migration m019: service_scorecard with spend per currency (same rows, same
+    columns and one more: spend_by_currency)."""
+    db.execute("DROP VIEW service_scorecard")
+    db.execute(SERVICE_SCORECARD_M019)
