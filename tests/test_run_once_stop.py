@@ -121,3 +121,46 @@ def test_a_second_ctrl_c_leaves_without_waiting_for_the_panel(stuck):
     assert "Traceback" not in err
     assert stuck.panel.calls["status"] == 2
     assert stuck.statuses() == {None: 800}  # nothing stored half-way
+
+
+class NotedPanel(SimulatedPanel):
+    """A simulated panel that notes when each status call arrived."""
+
+    def __init__(self, **options: object):
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.status_at: list[float] = []
+
+    def answer(self, form):  # type: ignore[no-untyped-def]
+        if form.get("action") == "status":
+            self.status_at.append(time.monotonic())
+        return super().answer(form)
+
+
+def test_panels_are_polled_side_by_side(tmp_path):
+    # "slow" answers 3 s after each request; "fast" at once. Each panel's jobs
+    # still run in turn, but the fast panel is not left waiting for the slow one.
+    slow, fast = NotedPanel(key=KEY, latency=3.0, seed=1), NotedPanel(key=KEY, seed=2)
+    with (
+        PanelServer(slow, latency_from_arrival=True) as slow_server,
+        PanelServer(fast) as fast_server,
+    ):
+        config = "\n".join(
+            ["[database]", 'path = "t.db"']
+            + [
+                f'[[panels]]\nname = "{name}"\nurl = "{server.url}"\nkey_env = "SIM_KEY"'
+                for name, server in (("slow", slow_server), ("fast", fast_server))
+            ]
+        )
+        (tmp_path / "tracker.toml").write_text(config + "\n")
+        world = World(tmp_path, slow, slow_server)
+        for name, panel in (("slow", slow), ("fast", fast)):
+            ids = map(str, panel.seed_orders(3, status="In progress"))
+            tracked = world.start("track", "--panel", name, *ids)
+            assert tracked.wait(HANG) == 0
+        returncode, out, err = finish(world.start("run", "--once"))
+    assert returncode == 0, err
+    assert "slow: 3 checked, 3 changed" in out
+    assert "fast: 3 checked, 3 changed" in out
+    assert out.index("slow:") < out.index("fast:")  # the summary keeps the config's order
+    # The fast panel was asked while the slow one's answer was still on its way.
+    assert fast.status_at[0] < slow.status_at[0] + 3.0

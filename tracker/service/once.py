@@ -1,7 +1,8 @@
 """``run --once`` under Ctrl-C and SIGTERM: a stop honoured within its bound.
 
-The jobs run in a thread of their own while the main thread watches the
-signal flags (:mod:`tracker.service.signals`: a handler only sets a flag).
+Each panel's jobs run in turn in a thread of their own, the panels side by
+side (a run took the sum of the panels' polls), while the main thread watches
+the signal flags (:mod:`tracker.service.signals`: a handler only sets a flag).
 On SIGINT or SIGTERM the jobs' stop event is set, as the daemon sets it:
 queued calls are never sent, retry and rate-limit waits end at once, the
 call on the wire ends by its deadline and the job commits what it has; the
@@ -57,6 +58,16 @@ class Outcome:
         return 128 + self.signum if self.signum else (0 if self.ok else 1)
 
 
+def chains(jobs: list[Job]) -> dict[str, list[Job]]:
+    """Given jobs named "kind:panel", return each panel's jobs in their order:
+    one panel's jobs run in turn (its poll before the refills and the stall
+    watch that read what it stored), the panels side by side."""
+    found: dict[str, list[Job]] = {}
+    for job in jobs:
+        found.setdefault(job.name.rpartition(":")[2], []).append(job)
+    return found
+
+
 def run_stoppable(
     jobs: list[Job],
     stats: JobStats,
@@ -66,7 +77,8 @@ def run_stoppable(
     on_stop: Callable[[float], None] = lambda _bound: None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Outcome:
-    """Run every job once, in order, in a thread; stop them on SIGINT/SIGTERM.
+    """Run every job once: each panel's in order in a thread of its own, the
+    panels side by side (:func:`chains`); stop them on SIGINT/SIGTERM.
 
     ``on_stop`` is told the bound when a first signal comes. The signal
     handlers are put back as they were before returning."""
@@ -76,18 +88,26 @@ def run_stoppable(
         signals.install(reload=False)
     results: list[bool] = []
 
-    def work() -> None:
-        for job in jobs:  # a job that starts after the stop is skipped
+    def work(chain: list[Job]) -> None:
+        for job in chain:  # a job that starts after the stop is skipped
             results.append(guarded(job, stats, retired=stop_event)())
 
-    worker = threading.Thread(target=work, name="run-once", daemon=True)
+    workers = [
+        threading.Thread(target=work, args=(chain,), name=f"run-once-{name}", daemon=True)
+        for name, chain in chains(jobs).items()
+    ]
     try:
-        worker.start()
+        for worker in workers:
+            worker.start()
         deadline = None
-        while worker.is_alive():
-            worker.join(LOOK_EVERY)
+        while running := [w for w in workers if w.is_alive()]:
+            running[0].join(LOOK_EVERY)
             if not signals.stop:
-                if deadline is not None and clock() > deadline and worker.is_alive():
+                if (
+                    deadline is not None
+                    and clock() > deadline
+                    and any(w.is_alive() for w in workers)
+                ):
                     log.error("stop_overdue", bound_s=bound)
                     return Outcome(ok=False, signum=signals.signum, abandoned=True)
                 continue
