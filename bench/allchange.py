@@ -41,7 +41,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -64,26 +63,24 @@ FLIP = {"Pending": "In progress", "In progress": "Processing", "Processing": "In
 def run_once(config: Path, key: str) -> dict[str, Any]:
     """Run ``smm-tracker run --once --all`` in its own process; return its wall,
     CPU seconds and peak RSS (the whole process, start-up included) and its
-    poll_done log line."""
+    poll_done log line. Started from :mod:`bench.peak`, so its peak RSS is
+    its own, not this driver's."""
     command = [*tracker_command(), "--config", str(config), "run", "--once", "--all"]
     env = child_env(key)
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage
-        wall = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
+    with (
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+        tempfile.NamedTemporaryFile("r") as figures,
+    ):
+        launcher = [sys.executable, "-m", "bench.peak", figures.name, "--", *command]
+        returncode = subprocess.call(launcher, env=env, stdout=out, stderr=err, text=True)
         err.seek(0)
         log = err.read()
-    if child.returncode != 0:
-        raise RuntimeError(f"run --once failed ({child.returncode}):\n{log[-3000:]}")
+        measured = json.loads(figures.read() or "{}")
+    if returncode != 0 or not measured:
+        raise RuntimeError(f"run --once failed ({returncode}):\n{log[-3000:]}")
     poll = next((e for e in map(_json, log.splitlines()) if e.get("event") == "poll_done"), {})
-    return {
-        "wall_s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": usage.ru_maxrss / 1024,
-        "poll": poll,
-    }
+    return {**measured, "poll": poll}
 
 
 # What a `run --once` cannot start without (its CLI, HTTP, logging, retries).
