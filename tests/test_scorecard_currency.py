@@ -144,7 +144,7 @@ def test_a_database_before_m019_migrates_and_keeps_its_data(tmp_path):
 
     conn = sqlite3.connect(path)
     names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY rowid")]
-    assert names[-1] == M019 and names.count(M019) == 1
+    assert names.count(M019) == 1  # applied once (later migrations may follow)
     assert conn.execute("SELECT * FROM orders ORDER BY order_id").fetchall() == before
     conn.close()
     new = scorecard_rows(path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from tracker.store.daily import recreate_daily_activity
 from tracker.store.scorecard import recreate_service_scorecard
 from tracker.store.views import (
     recreate_daily_activity_indexed,
@@ -161,3 +162,11 @@ def m019_scorecard_spend_per_currency(db: Database) -> None:
     # a panel that changed currency had its USD and EUR charges added into one
     # figure; spend and currency are NULL when a service's spend is in several.
     recreate_service_scorecard(db)
+
+
+def m020_daily_activity_spend_per_currency(db: Database) -> None:
+    # daily_activity's spend one figure per currency, as the scorecard's since
+    # m019: a day's USD and EUR charges were added into one figure with no
+    # currency. New columns currency and spend_by_currency; spend is NULL when
+    # a day's spend is in several. orders_created_day gains the currency.
+    recreate_daily_activity(db)

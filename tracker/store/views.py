@@ -235,7 +235,8 @@ def recreate_order_overview_bounded(db: Database) -> None:
 # charge and completed_at on every answer, never touch them (covering indexes
 # on all orders doubled those writes). The open orders' part is small: a
 # scan picks them out (`polling <> 0`, so no row is lost whatever it holds).
-# Same columns, same rows.
+# Same columns, same rows. m020 re-created the view with spend one figure per
+# currency, and orders_created_day with the currency in it: store/daily.py.
 DAILY_ACTIVITY_INDEXES = (
     "CREATE INDEX orders_created_day ON orders (substr(created_at, 1, 10), panel, charge, "
     "created_at) WHERE polling = 0",
