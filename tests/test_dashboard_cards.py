@@ -112,6 +112,22 @@ def test_a_database_with_orders_and_no_refill_says_so(tmp_path):
     assert card(db, "overview", "spend-30d", panel="other") == [{"spend": NO_ORDERS}]
 
 
+@pytest.mark.parametrize("panel", [None, "p"])
+def test_the_daily_chart_has_each_of_the_30_days_0_when_nothing_happened(tmp_path, panel):
+    # Days with nothing were left out: on the chart's ordinal axis the days
+    # either side of a quiet week stood together, as if one after the other.
+    db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, "USD")])
+    rows = card(db, "overview", "daily", panel)
+    today = utcnow().date()
+    days = [(today - timedelta(days=n)).isoformat() for n in range(29, -1, -1)]
+    assert [r["day"] for r in rows] == [d for d in days for _ in range(3)]
+    for d in days:
+        what = sorted(r["what"] for r in rows if r["day"] == d)
+        assert what == ["completed", "first seen", "refills asked"], d
+    assert sum(r["n"] for r in rows) == 2  # first seen and Completed: the one order
+    assert all(r["note"] is None for r in rows)
+
+
 @pytest.mark.parametrize("chart", ["scorecard", "outcomes", "completion"])
 def test_each_services_chart_computes_the_scorecard_once(empty_db, chart):
     # The outcomes chart read service_scorecard once per outcome (six times:
