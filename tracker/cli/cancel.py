@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.cli.main import EXIT_FAILED, Context, fail, handle_errors, main, open_store, pass_ctx
+from tracker.cli.main import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    Context,
+    fail,
+    handle_errors,
+    main,
+    open_store,
+    pass_ctx,
+)
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.cli.render import safe_text
+from tracker.cli.shield import Shield, shield
 from tracker.clock import utcnow
 from tracker.errors import AuthError
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
@@ -43,7 +53,12 @@ def _ask(ids: list[int], panel: str) -> bool:
 
 
 def cancel_orders(
-    client: PanelClient, ids: list[int], lacking: list[str] | None = None
+    client: PanelClient,
+    ids: list[int],
+    lacking: list[str] | None = None,
+    *,
+    stop: Shield | None = None,
+    sending: list[int] | None = None,
 ) -> Iterator[list[tuple[int, str, str | None]]]:
     """Given a panel client and order IDs, cancel them <=100 per call; yield
     each call's (order_id, result, error) for its IDs, in the order given.
@@ -53,10 +68,21 @@ def cancel_orders(
     The calls are :func:`tracker.panel.cancel_groups.cancel_in_groups`: each
     sent once; a call of several orders refused as a whole while the panel
     answers other calls is asked again in halves, down to the orders refused
-    alone. A key refused raises AuthError: nothing more is sent."""
+    alone. A key refused raises AuthError: nothing more is sent. Once ``stop``
+    is stopping, nothing more is sent either ("not sent: stopping");
+    ``sending`` holds the IDs of the call on the wire, if any."""
     from tracker.panel import cancel_groups as groups  # httpx: only when cancelling
 
-    for settled in groups.cancel_in_groups(ids, client.cancel, client):
+    on_wire = sending if sending is not None else []
+
+    def send(chunk: list[int]) -> Any:
+        on_wire[:] = chunk
+        answer = client.cancel(chunk)
+        on_wire.clear()
+        return answer
+
+    stopped = (lambda: stop.stopping) if stop is not None else (lambda: False)
+    for settled in groups.cancel_in_groups(ids, send, client, stopped=stopped):
         chunk, error = settled.order_ids, settled.error
         if settled.kind == groups.KEY:  # in words of its own too: nothing done
             raise AuthError(settled.detail, panel=client.name, action="cancel")
@@ -114,15 +140,26 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     client = PanelClient(panel_config)
     results: list[tuple[int, str, str | None]] = []
     lacking: list[str] = []
+    sending: list[int] = []
+
+    def keep(answered: list[tuple[int, str, str | None]]) -> None:
+        # Stored before shown: a closed pipe or a full disk under stdout
+        # must not cost the record of what the panel did.
+        kept = [r for r in answered if r[1] not in (NOT_SENT, NOT_CANCELED)]
+        record_cancels(store, name, kept, utcnow())
+        results.extend(answered)
+        for order_id, result, raw in answered:
+            _show(order_id, result, raw)
+
     try:
-        for answered in cancel_orders(client, ids, lacking):
-            # Stored before shown: a closed pipe or a full disk under stdout
-            # must not cost the record of what the panel did.
-            kept = [r for r in answered if r[1] not in (NOT_SENT, NOT_CANCELED)]
-            record_cancels(store, name, kept, utcnow())
-            results.extend(answered)
-            for order_id, result, raw in answered:
-                _show(order_id, result, raw)
+        # A first Ctrl-C waits for the call on the wire and sends no more.
+        with shield("the cancels just sent") as stop:
+            for answered in cancel_orders(client, ids, lacking, stop=stop, sending=sending):
+                keep(answered)
+    except KeyboardInterrupt:  # a second Ctrl-C: the call on the wire may have been acted on
+        why = "interrupted before the panel's answer came"
+        keep([(i, UNKNOWN, why) for i in sending])
+        fail(f"interrupted: {len(ids) - len(results)} order(s) not sent", EXIT_INTERRUPTED)
     finally:
         client.close()
     if any(r == ACCEPTED for _, r, _ in results) and is_unsupported(store, name, "cancel"):
@@ -132,6 +169,9 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         # As the automation learns it: it sends no more cancels; `cancel` still does.
         learn(store, name, "cancel", False, lacking[0], utcnow())
         click.echo(f"{name} has no cancel action: the automation sends no cancels there")
+    if stop.stopping:
+        unsent = sum(1 for _, result, raw in results if result == NOT_SENT and raw == "stopping")
+        fail(f"interrupted: {unsent} order(s) not sent", EXIT_INTERRUPTED)
     refused = sum(1 for _, result, _ in results if result != ACCEPTED)
     if refused:
         fail(f"{refused} of {len(results)} cancel(s) not accepted", EXIT_FAILED)

@@ -29,6 +29,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 def fail(message: str, code: int = EXIT_FAILED, details: Sequence[str] = ()) -> NoReturn:
@@ -54,7 +55,7 @@ def handle_errors(fn: F) -> F:
         except TrackerError as exc:  # OutcomeUnknownError and every panel error too
             fail(str(exc), EXIT_FAILED)
         except KeyboardInterrupt:
-            fail("interrupted", 130)
+            fail("interrupted", EXIT_INTERRUPTED)
 
     return wrapper  # type: ignore[return-value]
 
@@ -139,7 +140,7 @@ def _one_line(exc: click.UsageError) -> click.UsageError:
 # quick read command does not pay for the daemon, refill or alert code.
 COMMAND_MODULES = {
     "track": "track",
-    "add": "orders",
+    "add": "add",
     "orders": "orders",
     "history": "orders",
     "run": "run",

@@ -8,10 +8,20 @@ import click
 
 from tracker.cli.bounds import ORDER_ID, POSITIVE
 from tracker.cli.filters import UnknownStatus, refill_filter, refill_filters
-from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
+from tracker.cli.main import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Context,
+    fail,
+    handle_errors,
+    main,
+    open_store,
+    pass_ctx,
+)
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.cli.panels import read_panel
 from tracker.cli.render import safe_text, table, to_json
+from tracker.cli.shield import shield
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.errors import PanelError
@@ -195,13 +205,21 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     register_secret(panel_config.key.reveal())
     client = PanelClient(panel_config)
     try:
-        result = request_refills(
-            store,
-            client,
-            [oid],
-            clock=utcnow,
-            modes=PanelModes(multi_refill=False),
-            source="manual",
+        # A first Ctrl-C waits for the answer, which is recorded.
+        with shield("the refill request just sent"):
+            result = request_refills(
+                store,
+                client,
+                [oid],
+                clock=utcnow,
+                modes=PanelModes(multi_refill=False),
+                source="manual",
+            )
+    except KeyboardInterrupt:  # a second one: the request was recorded before it left
+        fail(
+            f"interrupted: order {oid}: the refill request may have reached the panel; "
+            "recorded as sent, so it is not resent inside the cooldown",
+            EXIT_INTERRUPTED,
         )
     finally:
         client.close()

@@ -1,0 +1,131 @@
+"""Ctrl-C while `add`, `cancel` or `refill` waits for the panel's answer.
+
+The real CLI runs as a process of its own against a simulated panel that
+acts on each request as it arrives (its call counter says what reached it)
+and answers 3 s later. A first Ctrl-C waits for the answer, records it and
+sends nothing more; a second one leaves at once and says what may have
+happened. Waits have deadlines far above what they take; nothing asserts
+how fast.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.simconfig import SOURCE, sim_config
+from tracker.sim.server import PanelServer, SimulatedPanel
+
+KEY = "intr-key-5Wd8Kq2Zr7Np4Lx9"
+HANG = 60.0  # seconds: only reached when something hangs
+AGAIN = "Ctrl-C again to leave without it"
+
+
+class World:
+    def __init__(self, directory: Path, panel: SimulatedPanel):
+        self.dir, self.panel = directory, panel
+
+    def cli(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tracker", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
+            cwd=self.dir,
+        )
+
+    def interrupt(self, proc: subprocess.Popen[str], action: str, calls: int, times: int):
+        """Once ``calls`` ``action`` calls reached the panel, send Ctrl-C
+        ``times`` times; return (exit code, stdout, stderr)."""
+        deadline = time.monotonic() + HANG
+        while self.panel.calls[action] < calls:
+            assert time.monotonic() < deadline, f"no {action} call reached the panel"
+            time.sleep(0.02)
+        for _ in range(times):
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.3)
+        out, err = proc.communicate(timeout=HANG)
+        assert "Traceback" not in err
+        return proc.returncode, out, err
+
+    def rows(self, sql: str) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.dir / "t.db") as db:
+            return db.execute(sql).fetchall()
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    panel = SimulatedPanel(key=KEY, latency=3.0, seed=5)
+    with PanelServer(panel, latency_from_arrival=True) as server:
+        config = sim_config(server.url, panel='timeout = "30s"')
+        (tmp_path / "tracker.toml").write_text(config)
+        yield World(tmp_path, panel)
+
+
+ADD = ["add", "--service", "1", "--link", "https://instagram.example/me", "--quantity", "500"]
+
+
+def test_add_interrupted_waits_for_the_order_and_tracks_it(world):
+    code, out, err = world.interrupt(world.cli(*ADD), "add", 1, times=1)
+    assert code == 0
+    assert AGAIN in err
+    assert "the order was placed before the stop, and is tracked" in err
+    placed = int(out.strip())
+    assert world.rows("SELECT order_id FROM orders") == [(placed,)]
+    assert world.panel.calls["add"] == 1
+
+
+def test_add_interrupted_twice_says_the_order_may_exist(world):
+    code, out, err = world.interrupt(world.cli(*ADD), "add", 1, times=2)
+    assert code == 130
+    assert out == ""
+    assert "outcome unknown — check the panel before placing it again" in err
+    assert world.panel.calls["add"] == 1
+
+
+def tracked(world: World, count: int) -> list[str]:
+    ids = [str(i) for i in world.panel.seed_orders(count, status="Pending")]
+    proc = world.cli("track", *ids)
+    assert proc.wait(HANG) == 0
+    return ids
+
+
+def test_cancel_interrupted_sends_no_more_and_keeps_the_answers(world):
+    ids = tracked(world, 300)  # three calls of 100
+    code, out, err = world.interrupt(world.cli("cancel", "--yes", *ids), "cancel", 2, times=1)
+    assert code == 130
+    assert AGAIN in err
+    assert err.rstrip().endswith("interrupted: 100 order(s) not sent")
+    assert world.panel.calls["cancel"] == 2
+    assert world.rows("SELECT result, count(*) FROM cancels GROUP BY 1") == [("Accepted", 200)]
+    assert out.count("not sent: stopping") == 100
+
+
+def test_cancel_interrupted_twice_records_the_call_on_the_wire_as_unknown(world):
+    ids = tracked(world, 300)
+    code, out, err = world.interrupt(world.cli("cancel", "--yes", *ids), "cancel", 2, times=2)
+    assert code == 130
+    assert err.rstrip().endswith("interrupted: 100 order(s) not sent")
+    assert world.panel.calls["cancel"] == 2
+    found = dict(world.rows("SELECT result, count(*) FROM cancels GROUP BY 1"))
+    assert found == {"Accepted": 100, "Unknown": 100}
+    assert out.count("unknown: interrupted before the panel's answer came - check the panel") == 100
+
+
+def test_refill_interrupted_waits_for_the_answer(world):
+    (order,) = world.panel.seed_orders(1, status="Completed")
+    assert world.cli("track", str(order)).wait(HANG) == 0
+    code, out, err = world.interrupt(world.cli("refill", str(order)), "refill", 1, times=1)
+    assert code == 0
+    assert AGAIN in err
+    assert f"requested for order {order}" in out
+    assert world.rows("SELECT status FROM refills") == [("Pending",)]

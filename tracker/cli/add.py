@@ -1,0 +1,157 @@
+"""The add command: place an order, then track it (an order placed is never
+left untracked, a Ctrl-C included: :mod:`tracker.cli.shield`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from tracker.cli.bounds import POSITIVE
+from tracker.cli.main import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Context,
+    fail,
+    handle_errors,
+    main,
+    open_store,
+    pass_ctx,
+)
+from tracker.cli.orders import panel_option
+from tracker.cli.output import print_placed
+from tracker.cli.render import safe_text
+from tracker.cli.shield import shield
+from tracker.clock import utcnow
+from tracker.errors import OutcomeUnknownError, PanelError, StoreError
+from tracker.store.tracking import track_placed
+
+if TYPE_CHECKING:
+    from tracker.store.orders import Store
+
+TYPE_FIELDS = [
+    ("comments", "Custom comments, one per line (repeat the option for several)."),
+    ("usernames", "Usernames, one per line (repeatable)."),
+    ("hashtag", None),
+    ("hashtags", None),
+    ("username", None),
+    ("media", None),
+    ("answer_number", "Poll answer number."),
+    ("keywords", None),
+    ("groups", None),
+    ("min", "Subscriptions: minimum quantity."),
+    ("max", "Subscriptions: maximum quantity."),
+    ("posts", None),
+    ("old_posts", None),
+    ("delay", None),
+    ("expiry", "d/m/Y."),
+]
+
+
+def _type_options(fn):
+    for name, help_text in reversed(TYPE_FIELDS):
+        multiple = name in ("comments", "usernames")
+        fn = click.option(
+            f"--{name.replace('_', '-')}",
+            name,
+            multiple=multiple,
+            help=help_text or f"Service-type field '{name}'.",
+        )(fn)
+    return fn
+
+
+@main.command()
+@click.option("--service", required=True, type=POSITIVE, help="Service ID.")
+@click.option("--link", help="Link to deliver to (package services: the only field).")
+@click.option("--quantity", type=POSITIVE, help="Quantity (a positive number).")
+@click.option("--runs", type=POSITIVE, help="Drip-feed: number of runs.")
+@click.option("--interval", type=POSITIVE, help="Drip-feed: minutes between runs.")
+@_type_options
+@panel_option
+@pass_ctx
+@handle_errors
+def add(
+    ctx: Context,
+    service: int,
+    link: str | None,
+    quantity: int | None,
+    runs: int | None,
+    interval: int | None,
+    panel: str | None,
+    **fields: object,
+) -> None:
+    """Place an order, start tracking it and print its ID.
+
+    The request is never sent twice: if its answer is lost, the order may or
+    may not exist, and you are told to check the panel before placing it again.
+    """
+    if (runs is None) != (interval is None):
+        fail("--runs and --interval go together (drip-feed)", EXIT_USAGE)
+    extra: dict[str, str] = {}
+    for name, value in fields.items():
+        if isinstance(value, tuple):
+            if value:
+                extra[name] = "\n".join(value)
+        elif value is not None:
+            extra[name] = str(value)
+    # Imported here: httpx and tenacity cost the read commands (orders,
+    # history) ~30 ms of start-up they never use.
+    from tracker.panel.client import PanelClient
+    from tracker.panel.failures import web_page_hint
+
+    config = ctx.config(keys=True)
+    panel_config = config.panel(panel)
+    store = open_store(config)
+    refuse_certain_refusals(store, panel_config.name, service, link, quantity, extra)
+    client = PanelClient(panel_config)
+    try:
+        from tracker.panel.models import NewOrder
+
+        # A first Ctrl-C waits for the answer: an order placed is tracked.
+        with shield("the order just sent") as stop:
+            order_id = client.add(NewOrder(service, link, quantity, runs, interval, extra))
+    except PanelError as exc:  # outcome unknown included: exit 1 like handle_errors
+        index = [p.name for p in config.panels].index(panel_config.name)
+        hint = web_page_hint(str(exc), index)
+        fail(safe_text(f"{exc}; {hint}" if hint else str(exc)))  # the panel's words: escaped
+    except KeyboardInterrupt:  # a second Ctrl-C: the order may exist, untracked
+        detail = "interrupted before its answer came"
+        unknown = OutcomeUnknownError.because(detail, panel=panel_config.name, action="add")
+        fail(f"interrupted: {unknown}", EXIT_INTERRUPTED)
+    finally:
+        client.close()
+    if stop.stopping:
+        click.echo("smm-tracker: the order was placed before the stop, and is tracked", err=True)
+    details = dict(service=service, link=link, quantity=quantity, runs=runs, interval=interval)
+    try:
+        new = track_placed(store, panel_config.name, order_id, utcnow(), details=details)
+    except StoreError as exc:
+        again = f"run: smm-tracker track {order_id}"
+        fail(f"order {order_id} was placed but not recorded ({exc}); {again}")
+    if not new:  # no proof of a new order; the tracked one is left as it was
+        import structlog
+
+        log = structlog.get_logger("tracker.cli")
+        log.warning("add_answer_already_tracked", panel=panel_config.name, order=order_id)
+        raise OutcomeUnknownError.already_tracked(order_id, panel=panel_config.name)
+    print_placed(order_id)  # after tracking: an order placed is never left untracked
+
+
+def refuse_certain_refusals(
+    store: Store,
+    panel: str,
+    service: int,
+    link: str | None,
+    quantity: int | None,
+    extra: dict[str, str],
+) -> None:
+    """Exit 2 before sending when the flags, or the service's type as last
+    synced, make the panel's refusal certain (a missing --link, --comments...)."""
+    from tracker.panel.order_fields import ServiceFacts, order_problems
+    from tracker.store.refills import service_row
+
+    row = service_row(store, panel, service)
+    facts = ServiceFacts(service, row["type"], row["min"], row["max"]) if row else None
+    problems = order_problems(link, quantity, extra, facts)
+    if problems:
+        fail("; ".join(problems) + " (nothing sent)", EXIT_USAGE)

@@ -1,0 +1,63 @@
+"""Ctrl-C while a request that acts on the panel is on the wire.
+
+An ``add``, ``refill`` or ``cancel`` stopped mid-call may have been carried
+out by the panel with nobody told: an order placed (and charged) that is
+never tracked, and placed again by a user who took "interrupted" for
+"nothing happened". Inside :func:`shield`, a first Ctrl-C (or SIGTERM) is
+only noted, with one line on stderr: the call on the wire is waited for (it
+ends by its deadline) and its answer recorded, and the command sends nothing
+more (:attr:`Shield.stopping`). A second one raises KeyboardInterrupt at
+once, and the command says what may have happened.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@dataclass
+class Shield:
+    """How many stop signals came while shielded."""
+
+    asked: int = 0
+
+    @property
+    def stopping(self) -> bool:
+        return self.asked > 0
+
+
+@contextmanager
+def shield(answer_to: str) -> Iterator[Shield]:
+    """Defer the first stop signal while the block runs (see the module);
+    ``answer_to`` names the request in the line a first signal prints ("the
+    order just sent")."""
+    state = Shield()
+    if threading.current_thread() is not threading.main_thread():
+        yield state  # signals are only ever handled in the main thread
+        return
+    line = (
+        f"smm-tracker: waiting for the panel's answer to {answer_to} "
+        "(Ctrl-C again to leave without it)\n"
+    ).encode()
+
+    def handler(_signum: int, _frame: object) -> None:
+        state.asked += 1
+        if state.asked > 1:
+            raise KeyboardInterrupt
+        os.write(2, line)  # unbuffered: the main thread may be inside a print
+
+    before = {number: signal.getsignal(number) for number in SIGNALS}
+    for number in SIGNALS:
+        signal.signal(number, handler)
+    try:
+        yield state
+    finally:
+        for number, previous in before.items():
+            signal.signal(number, previous)
