@@ -225,3 +225,17 @@ def test_a_comma_in_a_number_is_read_as_written_or_not_at_all(text, expected):
     assert to_decimal(text) == expected
     parsed = parse.parse_services([{"service": 1, "name": "x", "rate": text, "min": 1, "max": 9}])
     assert parsed[0].rate == expected
+
+
+def test_multi_status_item_filed_under_another_key_is_neither_orders():
+    answer = {"1": {"order": 2, "status": "Canceled"}, "3": {"order": "3", "status": "Pending"}}
+    assert set(parse.parse_status_multi([1, 2, 3], answer)) == {3}
+    twice = [{"order": 1, "status": "Completed"}, {"order": 1, "status": "Pending"}]
+    with pytest.raises(BadAnswerError, match="readably"):
+        parse.parse_status_multi([1], twice)
+
+
+def test_single_status_naming_another_order_is_a_bad_answer():
+    with pytest.raises(BadAnswerError, match="answered order 2 when asked for order 1"):
+        parse.parse_status_single(1, {"order": "2", "status": "Completed"})
+    assert parse.parse_status_single(1, {"order": "1", "status": "Completed"}).status == "Completed"

@@ -99,10 +99,28 @@ def _child_ids(children: Any) -> tuple[int, ...]:
 def parse_status_single(order_id: int, data: Any) -> OrderStatus:
     """Given the answer to ``status`` with ``order``, return its OrderStatus."""
     raise_for_error(data)
-    result = parse_order_status(order_id, _expect_dict(data, "status"))
+    named = _named_order(_expect_dict(data, "status"))
+    if named is not None and named != order_id:  # another order's answer: not this one's news
+        raise BadAnswerError(f"answered order {named} when asked for order {order_id}")
+    result = parse_order_status(order_id, data)
     if _says_nothing(result):  # {} or {"status": ""}: a broken answer, not the order's news
         raise BadAnswerError(f"status answered without a status: {short(data, 80)}")
     return result
+
+
+def _named_order(item: Any) -> int | None:
+    """Return the order ID an item names in its own ``order`` field, if readable."""
+    return to_int(item.get("order")) if isinstance(item, dict) else None
+
+
+def _claims(data: dict[str, Any] | list[Any]) -> Iterable[tuple[int | None, int | None, Any]]:
+    """Yield (ID of its key, ID its ``order`` field names, item) for each item."""
+    if isinstance(data, dict):
+        for key, item in data.items():
+            yield to_int(key), _named_order(item), item
+    else:
+        for item in data:
+            yield None, _named_order(item), item
 
 
 def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderStatus]:
@@ -110,32 +128,43 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
 
     Accepts an object keyed by ID string (values: order, error object or bare
     string) and a list of ``{order, status, ...}``. IDs the panel left out are
-    absent from the result; IDs nobody asked for are ignored.
+    absent from the result; IDs nobody asked for are ignored. Whatever is
+    ambiguous is left out too (asked again alone by the caller), never read as
+    some order's news: an item whose own ``order`` names another order than
+    its key (a panel misfiling answers: neither order is read from it), and an
+    order answered twice, differently.
     """
     if isinstance(data, dict) and set(data) <= {"error", "status"}:
         raise_for_error(data)
-    wanted = set(requested)
-    result: dict[int, OrderStatus] = {}
-    if isinstance(data, dict):
-        for key, item in data.items():
-            order_id = to_int(key)
-            if order_id is None and isinstance(item, dict):
-                order_id = to_int(item.get("order"))
-            if order_id in wanted and order_id is not None:
-                result[order_id] = parse_order_status(order_id, item)
-    elif isinstance(data, list):
-        for item in data:
-            order_id = to_int(item.get("order")) if isinstance(item, dict) else None
-            if order_id in wanted and order_id is not None:
-                result[order_id] = parse_order_status(order_id, item)
-    else:
+    if not isinstance(data, dict | list):
         raise BadAnswerError(f"expected an object or list for status, got {type(data).__name__}")
-    if not result:
+    wanted = set(requested)
+    named: set[int] = set()  # asked IDs the answer names at all
+    found: dict[int, OrderStatus | None] = {}  # None: ambiguous
+    for keyed, claimed, item in _claims(data):
+        if keyed is not None and claimed is not None and keyed != claimed:
+            for other in {keyed, claimed} & wanted:  # filed under another order's key
+                named.add(other)
+                found[other] = None
+            continue
+        order_id = keyed if keyed is not None else claimed
+        if order_id not in wanted or order_id is None:
+            continue
+        named.add(order_id)
+        report = parse_order_status(order_id, item)
+        if _says_nothing(report):
+            continue
+        seen = found.get(order_id, report)
+        if seen is None or seen._replace(raw_status=None) != report._replace(raw_status=None):
+            found[order_id] = None  # answered twice, differently
+        else:
+            found.setdefault(order_id, report)
+    if not named:
         # {}, [], a list of numbers, unrelated keys: never "every ID is unknown".
         raise BadAnswerError(f"answered none of the {len(wanted)} asked IDs: {short(data, 80)}")
     # An item null, {} or without a status says nothing about its order: left
     # out (asked again alone), and a broken answer when every item is so.
-    said = {order_id: r for order_id, r in result.items() if not _says_nothing(r)}
+    said = {order_id: r for order_id, r in found.items() if r is not None}
     if not said:
         raise BadAnswerError(
             f"answered none of the {len(wanted)} asked IDs readably: {short(data, 80)}"
