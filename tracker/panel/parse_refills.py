@@ -83,6 +83,12 @@ def _refill_status(refill_id: str, value: Any) -> RefillStatus:
     if raw is None:
         return RefillStatus(refill_id=refill_id, error=f"{NO_REFILL_STATUS}: {short(value, 80)}")
     status, known = normalize_refill_status(raw)
+    words = values.sentence(raw) if not known else None
+    if words is not None and refuses(words):
+        # "Refill not found" where the status goes: the panel's error in words.
+        # Kept as a status, it held the refill open (and its order unrefillable)
+        # for ever; as an error it counts towards closing it, as {"error": ...} does.
+        return RefillStatus(refill_id=refill_id, error=words)
     return RefillStatus(refill_id=refill_id, status=status, raw_status=raw, known_status=known)
 
 
