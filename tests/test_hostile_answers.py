@@ -123,3 +123,18 @@ def test_the_same_answer_twice_is_read(tmp_path, monkeypatch):
     _, server = run_against(tmp_path, monkeypatch, Panel(same, {}), ["1"])
     assert statuses(tmp_path)[1][0] == "Completed"
     assert not [form for form in server.requests if "order" in form]
+
+
+def test_a_bare_status_word_as_an_item_is_the_orders_status(tmp_path, monkeypatch):
+    # {"1": "Completed"}: read as the error "Completed", the order was held
+    # back for a day at a time and, after three days, given up as lost.
+    bare = {"1": "Completed", "2": "cancelled", "3": "Incorrect order ID", "4": "Error"}
+    bare["5"] = {"status": "In progress"}  # the panel answers status calls
+    ids = ["1", "2", "3", "4", "5"]
+    result, _ = run_against(tmp_path, monkeypatch, Panel(bare, {}), ids)
+    assert result.exit_code == 0, result.output
+    rows = statuses(tmp_path)
+    assert rows[1] == ("Completed", None, 0, None)
+    assert rows[2] == ("Canceled", None, 0, None)
+    assert rows[3] == (None, None, 1, "Incorrect order ID")  # words: still an error
+    assert rows[4] == (None, None, 1, "Error")  # Error/Fail: not safely a status

@@ -23,7 +23,7 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
 )
 from tracker.panel.models import Balance, OrderStatus, Service
 from tracker.panel.refusals import error_text, raise_for_error
-from tracker.panel.statuses import normalize_order_status
+from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import short, to_balance, to_bool, to_decimal, to_id, to_int, to_text
 
 _NO_SERVICES = re.compile(r"\bno services?\b", re.IGNORECASE)
@@ -62,8 +62,8 @@ def _says_nothing(report: OrderStatus) -> bool:
 
 def parse_order_status(order_id: int, item: Any) -> OrderStatus:
     """Given one order's status object (or an error item), return an OrderStatus."""
-    if isinstance(item, str):  # multi-status: a bare "Incorrect order ID"
-        return OrderStatus(order_id=order_id, error=short(item))
+    if isinstance(item, str):  # multi-status: a bare "Incorrect order ID", or "Completed"
+        return _bare(order_id, item)
     message = error_text(item)
     if message is not None:
         return OrderStatus(order_id=order_id, error=message)
@@ -87,6 +87,16 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
         runs=to_int(item.get("runs")),
         child_orders=child_ids,
     )
+
+
+def _bare(order_id: int, text: str) -> OrderStatus:
+    """Given a bare string where a multi answer puts an order's item: a status
+    spelling ("Completed", "cancelled") is the order's status, anything else
+    its error. Error/Fail/Failed stay errors: panels send them as item errors."""
+    status, known = normalize_order_status(text)
+    if not known or status == FAILED:
+        return OrderStatus(order_id=order_id, error=short(text))
+    return OrderStatus(order_id=order_id, status=status, raw_status=to_text(text))
 
 
 def _child_ids(children: Any) -> tuple[int, ...]:
