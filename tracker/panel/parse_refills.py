@@ -14,7 +14,13 @@ from tracker.errors import AuthError, BadAnswerError
 from tracker.panel import values
 from tracker.panel.models import CancelAnswer, CancelResult, RefillRequest, RefillStatus
 from tracker.panel.parse import _expect_dict, _expect_list
-from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error, refuses
+from tracker.panel.refusals import (
+    error_text,
+    is_key_refusal,
+    raise_for_error,
+    refuses,
+    says_not_found,
+)
 from tracker.panel.statuses import normalize_refill_status
 from tracker.panel.values import short, to_bool, to_id, to_int, to_text
 
@@ -84,7 +90,7 @@ def _refill_status(refill_id: str, value: Any) -> RefillStatus:
         return RefillStatus(refill_id=refill_id, error=f"{NO_REFILL_STATUS}: {short(value, 80)}")
     status, known = normalize_refill_status(raw)
     words = values.sentence(raw) if not known else None
-    if words is not None and refuses(words):
+    if words is not None and says_not_found(words):
         # "Refill not found" where the status goes: the panel's error in words.
         # Kept as a status, it held the refill open (and its order unrefillable)
         # for ever; as an error it counts towards closing it, as {"error": ...} does.

@@ -44,6 +44,20 @@ _NAMES_REFILL = re.compile(r"\brefill", re.IGNORECASE)
 _NAMES_ORDER = re.compile(r"\b(?:refill|order|eligible)", re.IGNORECASE)
 
 
+# Words saying a refill does not exist ("Refill not found", "Incorrect refill
+# ID"): where a refill's status goes, the panel's error about it, not a status.
+_NOT_FOUND = re.compile(
+    r"\bnot (?:be )?found\b|\b(?:does|do)(?:n['’]?t| not) exist|\bno such\b|"
+    r"\bincorrect\b|\binvalid\b|\bwrong\b",
+    re.IGNORECASE,
+)
+
+
+def says_not_found(message: str) -> bool:
+    """Return True when ``message`` says that what was asked about does not exist."""
+    return _NOT_FOUND.search(message) is not None
+
+
 def error_text(value: Any) -> str | None:
     """Given an answer item, return the panel's error text if the item is an error."""
     if isinstance(value, dict) and "error" in value and value["error"] not in (None, "", False):
