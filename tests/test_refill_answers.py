@@ -64,3 +64,51 @@ def test_a_refill_status_in_refusing_words_is_an_error_not_a_status():
     assert single.error == "Refill not found"
     odd = parse_refills.parse_refill_status_single("7", {"status": "Queued at provider"})
     assert (odd.status, odd.known_status) == ("Queued at provider", False)  # verbatim
+
+
+def test_a_refill_status_filed_under_another_refills_key_is_neither_refills():
+    # {"7": {"refill": "8", "status": "Completed"}}: read by its key, refill 7
+    # was closed as Completed while it ran, freeing its order for a second
+    # (not idempotent) refill request. Left out, it is asked alone.
+    misfiled = {
+        "7": {"refill": "8", "status": "Completed"},
+        "8": {"refill": 8, "status": "In progress"},
+        "9": {"refill": "9", "status": "Pending"},
+    }
+    found = parse_refills.parse_refill_status_multi(["7", "8", "9"], misfiled)
+    assert [(r.refill_id, r.status) for r in found] == [("9", "Pending")]
+    twice = [
+        {"refill": 7, "status": "Completed"},
+        {"refill": 7, "status": {"error": "Refill not found"}},
+        {"refill": 9, "status": "In progress"},
+        {"refill": "9", "status": "in progress"},
+    ]
+    found = parse_refills.parse_refill_status_multi(["7", "9"], twice)
+    assert [(r.refill_id, r.status) for r in found] == [("9", "In progress")]
+
+
+def test_a_refill_request_answered_for_another_order_is_an_unknown_outcome():
+    # To order=1, {"order": 2, "refill": 55}: stored as order 1's refill 55.
+    answer = parse_refills.parse_refill_single(1, {"order": 2, "refill": 55})
+    assert answer.unknown and answer.refill_id is None
+    assert "answered for order 2" in (answer.error or "")
+    assert parse_refills.parse_refill_single(1, {"order": "1", "refill": 55}).refill_id == "55"
+
+
+def test_an_order_answered_twice_differently_by_a_multi_refill_is_unknown():
+    # The first item won: "Refused", though refill 77 exists (a Refused
+    # request is asked again after the cooldown: a second refill).
+    answer = parse_refills.parse_refill_multi(
+        [
+            {"order": 1, "refill": {"error": "Incorrect order ID"}},
+            {"order": 1, "refill": 77},
+            {"order": 2, "refill": 78},
+            {"order": 2, "refill": "78"},
+        ]
+    )
+    by_order = {r.order_id: r for r in answer}
+    assert len(answer) == 2
+    assert by_order[1].unknown and "answered twice, differently" in (by_order[1].error or "")
+    assert by_order[2].refill_id == "78" and not by_order[2].unknown
+    keyed = parse_refills.parse_refill_multi({"1": {"order": 2, "refill": 5}})
+    assert [(r.order_id, r.unknown) for r in keyed] == [(1, True), (2, True)]

@@ -8,6 +8,7 @@ in shared/api-v2.md is accepted; anything else raises :class:`BadAnswerError`
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError
@@ -63,19 +64,34 @@ def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
     message = error_text(data)
     if message is not None and is_key_refusal(message) and to_id(data.get("refill")) is None:
         raise AuthError(message)
-    return _refill_answer(order_id, _expect_dict(data, "refill"))
+    named = to_int(_expect_dict(data, "refill").get("order"))
+    if named is not None and named != order_id:  # another order's answer: which was refilled?
+        why = f"answered for order {named}: {values.shown(data)}"
+        return RefillRequest(order_id=order_id, error=why, unknown=True)
+    return _refill_answer(order_id, data)
 
 
 def parse_refill_multi(data: Any) -> list[RefillRequest]:
     """Given the answer to ``refill`` with ``orders``, return one RefillRequest per item."""
     if isinstance(data, dict) and "error" in data:
         raise_for_error(data)
-    result = []
-    for item in _expect_list(data, "refill"):
+    items = _expect_list(data, "refill")  # an object keyed by order ID too: keys kept
+    keys = [to_int(k) for k in data] if isinstance(data, dict) else [None] * len(items)
+    entries = list(zip(keys, items, strict=True))
+    found: dict[int, RefillRequest] = {}
+    for key, item in entries:
         order_id = to_int(item.get("order")) if isinstance(item, dict) else None
-        if order_id is not None:
-            result.append(_refill_answer(order_id, item))
-    return result
+        if key is not None and order_id is not None and key != order_id:
+            why = f"answered under order {key} for order {order_id}"
+            for either in (key, order_id):  # which order was refilled cannot be told
+                found[either] = RefillRequest(order_id=either, error=why, unknown=True)
+        elif order_id is not None:
+            answer = _refill_answer(order_id, item)
+            seen = found.setdefault(order_id, answer)
+            if seen != answer and not seen.unknown:  # a refill ID and a refusal, say
+                twice = f"answered twice, differently: {values.shown(item)}"
+                found[order_id] = RefillRequest(order_id=order_id, error=twice, unknown=True)
+    return list(found.values())
 
 
 NO_REFILL_STATUS = "no refill status"  # an item that says nothing of its refill
@@ -122,20 +138,34 @@ def parse_refill_status_multi(requested: Iterable[str], data: Any) -> list[Refil
         raise_for_error(data)
     wanted = set(requested)
     if isinstance(data, dict):
-        pairs = [(key if key in wanted else _item_refill(item), item) for key, item in data.items()]
+        pairs = [(key, _item_refill(item), item) for key, item in data.items()]
     elif isinstance(data, list):
-        pairs = [(_item_refill(item), item) for item in data]
+        pairs = [(None, _item_refill(item), item) for item in data]
     else:
         what = type(data).__name__
         raise BadAnswerError(f"expected an object or list for refill_status, got {what}")
-    found: dict[str, RefillStatus] = {}
-    for refill_id, item in pairs:
-        if refill_id in wanted and refill_id not in found:
-            value = item.get("status", item) if isinstance(item, dict) else item
-            found[refill_id] = _refill_status(refill_id, value)
+    found: dict[str, RefillStatus | None] = {}  # None: ambiguous, left out
+    for key, named, item in pairs:
+        if key in wanted and named is not None and not _same_refill(key, named):
+            # Filed under another refill's key: read for neither.
+            found.update({either: None for either in (key, named) if either in wanted})
+            continue
+        refill_id = key if key in wanted else named
+        if refill_id not in wanted or refill_id is None:
+            continue
+        value = item.get("status", item) if isinstance(item, dict) else item
+        report = _refill_status(refill_id, value)
+        seen = found.setdefault(refill_id, report)
+        if seen is None or replace(seen, raw_status=None) != replace(report, raw_status=None):
+            found[refill_id] = None  # answered twice, differently
     if not found:
         raise BadAnswerError(f"answered none of the {len(wanted)} asked refills: {short(data, 80)}")
-    return list(found.values())
+    return [report for report in found.values() if report is not None]
+
+
+def _same_refill(a: str, b: str) -> bool:
+    """Return True when two refill IDs are one ("7" and "007" alike)."""
+    return a == b or (to_id(a) is not None and to_id(a) == to_id(b))
 
 
 def _item_refill(item: Any) -> str | None:
