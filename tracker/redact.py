@@ -16,7 +16,6 @@ entities, is decoded and searched too, so a mix of escapes is caught as well.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import re
@@ -24,13 +23,12 @@ import string
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, AnyStr
-from urllib.parse import quote, quote_plus
+
+from tracker.redact_forms import Forms, Plan, forms_of
 
 _secrets: set[str] = set()
-_registered: tuple[_Forms, ...] = ()
+_registered: tuple[Forms, ...] = ()
 _shortest = 0  # of every registered secret's forms: a shorter text holds none
 _secrets_lock = threading.Lock()
 REDACTED = "***"
@@ -48,98 +46,8 @@ _ESCAPE_BYTES = re.compile(_ESCAPE.pattern.encode())
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-# An encoded form shorter than this (48 bits) could turn up in ordinary text or
-# another base64 blob by chance: a short key's base64 runs are not searched.
-_MIN_BASE64 = 8
-_MIN_HEX = 12
 _NESTING = 3  # JSON text inside a JSON string, decoded at most this deep
 Spans = list[tuple[int, int]]
-
-
-def forms(secret: str) -> set[str]:
-    """Given a secret, return the ways it can be written as text in a body or a
-    URL, matched whatever the letter case (base64 is in :func:`base64_forms`)."""
-    found: set[str] = set()
-    for variant in {secret, secret.lower(), secret.upper()}:
-        escaped = json.dumps(variant, ensure_ascii=False)[1:-1]
-        found |= {
-            variant,
-            quote(variant, safe=""),
-            quote_plus(variant),
-            escaped,
-            escaped.replace("/", "\\/"),
-            json.dumps(variant)[1:-1],
-            "".join(f"\\u{ord(c):04x}" for c in variant if ord(c) < 0x10000),
-        }
-    raw = secret.encode()
-    found.add("".join(f"%{byte:02x}" for byte in raw))  # every byte percent-encoded
-    if len(raw) * 2 >= _MIN_HEX:
-        found.add(raw.hex())
-    return {form for form in found if form}
-
-
-def base64_forms(secret: str) -> set[str]:
-    """Given a secret, return its base64 forms (letter case matters): the whole
-    secret, and the run of characters its bytes alone decide when it sits at
-    any of the three byte alignments inside a longer base64-encoded text."""
-    raw = secret.encode()
-    whole = base64.b64encode(raw).decode()
-    found = {whole, whole.rstrip("=")}
-    for lead in range(3):  # the secret after 0, 1 or 2 bytes of other text
-        coded = base64.b64encode(bytes(lead) + raw).decode()
-        found.add(coded[(0, 2, 3)[lead] : 8 * (lead + len(raw)) // 6])
-    found |= {form.replace("+", "-").replace("/", "_") for form in found}
-    found |= {form.replace("/", "\\/") for form in found if "/" in form}  # json_encode
-    return {form for form in found if len(form) >= _MIN_BASE64}
-
-
-# One form to search for, the index of a shorter form it holds (searched only
-# if that one was found; -1: none) and a character it holds that plain answers
-# seldom do (searched only if the answer has it; empty: none).
-Plan = tuple[tuple[AnyStr, int, AnyStr], ...]
-
-
-def _plan(found: Iterable[AnyStr], markers: Sequence[AnyStr]) -> Plan[AnyStr]:
-    ordered = sorted(set(found), key=len)
-    return tuple(
-        (
-            form,
-            max((i for i in range(index) if ordered[i] in form), default=-1),
-            next((m for m in markers if m in form), form[:0]),
-        )
-        for index, form in enumerate(ordered)
-    )
-
-
-@dataclass(frozen=True)
-class _Forms:
-    """One secret's forms: lower-cased ones for a lower-cased text, exact ones."""
-
-    folded: Plan[str]
-    exact: Plan[str]
-    folded_bytes: Plan[bytes]
-    exact_bytes: Plan[bytes]
-    shortest: int  # a shorter text (a log field) cannot hold any form
-
-
-@lru_cache(maxsize=64)
-def _forms_of(secret: str) -> _Forms:
-    """Every form of a secret, worked out once (a panel's key is scrubbed from
-    every answer)."""
-    text, coded = forms(secret), base64_forms(secret)
-    folded_bytes = {form.encode().lower() for form in text}
-    for variant in {secret, secret.lower(), secret.upper()}:
-        folded_bytes |= {variant.encode("utf-16-le").lower(), variant.encode("utf-16-be").lower()}
-    markers = ("\x00", "\\", "%")
-    byte_markers = tuple(m.encode() for m in markers)
-    folded, exact = _plan((form.lower() for form in text), markers), _plan(coded, markers)
-    return _Forms(
-        folded=folded,
-        exact=exact,
-        folded_bytes=_plan(folded_bytes, byte_markers),
-        exact_bytes=_plan((form.encode() for form in coded), byte_markers),
-        shortest=min(len(form) for form, _, _ in folded + exact),
-    )
 
 
 def register_secret(value: str) -> None:
@@ -150,7 +58,7 @@ def register_secret(value: str) -> None:
             if value in _secrets:
                 return
             _secrets.add(value)
-            registered = (*_registered, _forms_of(value))
+            registered = (*_registered, forms_of(value))
             _shortest = min(secret.shortest for secret in registered)  # lowered first
             _registered = registered
 
@@ -195,7 +103,7 @@ def _search(haystack: AnyStr, plan: Plan[AnyStr], spans: Spans) -> None:
             _find_all(haystack, form, spans)
 
 
-def _plain_spans(text: str, every: Sequence[_Forms]) -> Spans:
+def _plain_spans(text: str, every: Sequence[Forms]) -> Spans:
     spans: Spans = []
     lowered = _fold(text)
     for secret in every:
@@ -204,7 +112,7 @@ def _plain_spans(text: str, every: Sequence[_Forms]) -> Spans:
     return spans
 
 
-def _entity_spans(text: str, every: Sequence[_Forms]) -> Spans:
+def _entity_spans(text: str, every: Sequence[Forms]) -> Spans:
     """Spans of ``text`` that spell a secret once its HTML entities are decoded
     (``&#83;&#x45;CRET``), an entity always blanked whole."""
     pieces: list[str] = []
@@ -239,7 +147,7 @@ def _entity_spans(text: str, every: Sequence[_Forms]) -> Spans:
     return [(place(start, False), place(end - 1, True)) for start, end in found]
 
 
-def _scrub_text(text: str, every: Sequence[_Forms], depth: int = _NESTING) -> str:
+def _scrub_text(text: str, every: Sequence[Forms], depth: int = _NESTING) -> str:
     every = [secret for secret in every if len(text) >= secret.shortest]
     if not every:
         return text
@@ -252,7 +160,7 @@ def _scrub_text(text: str, every: Sequence[_Forms], depth: int = _NESTING) -> st
     return _blank(text, spans, REDACTED)
 
 
-def _decoded_literal(literal: str, every: Sequence[_Forms], depth: int) -> str:
+def _decoded_literal(literal: str, every: Sequence[Forms], depth: int) -> str:
     body = literal[1:-1] if len(literal) > 1 and literal.endswith('"') else None
     # Closed unless its last quote is escaped (an odd run of backslashes before it).
     unclosed = body is None or (len(body) - len(body.rstrip("\\"))) % 2 == 1
@@ -267,7 +175,7 @@ def _decoded_literal(literal: str, every: Sequence[_Forms], depth: int) -> str:
     return written[:-1] if unclosed else written
 
 
-def _decoded_literal_bytes(raw: bytes, every: Sequence[_Forms]) -> bytes:
+def _decoded_literal_bytes(raw: bytes, every: Sequence[Forms]) -> bytes:
     try:
         literal = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -278,12 +186,12 @@ def _decoded_literal_bytes(raw: bytes, every: Sequence[_Forms]) -> bytes:
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Given text and secrets, return the text with every encoding of each blanked."""
-    return _scrub_text(text, [_forms_of(secret) for secret in secrets if secret])
+    return _scrub_text(text, [forms_of(secret) for secret in secrets if secret])
 
 
 def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
     """:func:`scrub` for a raw answer body (bytes in any encoding)."""
-    every = [_forms_of(secret) for secret in secrets if secret]
+    every = [forms_of(secret) for secret in secrets if secret]
     if not every:
         return body
     if b"\\" in body and _ESCAPE_BYTES.search(body):
