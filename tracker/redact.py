@@ -8,10 +8,13 @@ URL-encoded (``%2F`` or ``%2f``), JSON-escaped the way PHP's ``json_encode``
 writes it (``SECRET\\/KEY``) or as ``\\u0053\\u0045...``, hex, UTF-16, base64
 (standard or URL-safe, padded or not, alone or inside a longer base64 text)
 and HTML entities (``&#48;``, ``&#x30;``, ``&amp;``...). The forms of each
-secret are worked out once; an answer is lower-cased once and searched for the
-case-blind forms, and searched as it is for the base64 ones. Any JSON string
-literal holding an escape other than ``\\/``, and any text holding HTML
-entities, is decoded and searched too, so a mix of escapes is caught as well.
+secret are worked out once (:mod:`tracker.redact_forms`); an answer is
+lower-cased once and searched for the case-blind forms, and searched as it is
+for the base64 ones, with its spaces, tabs and line breaks taken out if it has
+any (base64 wrapped in lines as MIME and PEM write it, hex spaced out). Any
+JSON string literal holding an escape other than ``\\/``, and any text holding
+HTML entities, is decoded and searched too, so a mix of escapes is caught as
+well.
 """
 
 from __future__ import annotations
@@ -46,6 +49,12 @@ _ESCAPE_BYTES = re.compile(_ESCAPE.pattern.encode())
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+# What wraps or spaces out base64 and hex, taken out before their forms are
+# searched for (str.replace is quicker than split() or a regex).
+_BLANKS = (" ", "\n", "\r", "\t")
+_BLANKS_BYTES = tuple(blank.encode() for blank in _BLANKS)
+_SPACE = re.compile(r"[ \n\r\t]+")
+_SPACE_BYTES = re.compile(_SPACE.pattern.encode())
 _NESTING = 3  # JSON text inside a JSON string, decoded at most this deep
 Spans = list[tuple[int, int]]
 
@@ -103,12 +112,48 @@ def _search(haystack: AnyStr, plan: Plan[AnyStr], spans: Spans) -> None:
             _find_all(haystack, form, spans)
 
 
+def _squeeze(data: AnyStr, blanks: tuple[AnyStr, ...]) -> AnyStr:
+    """Return ``data`` without its ``blanks`` (``data`` itself if it has none)."""
+    for blank in blanks:
+        if blank in data:
+            data = data.replace(blank, data[:0])
+    return data
+
+
+def _spread_spans(
+    data: AnyStr, squeezed: AnyStr, plans: Iterable[Plan[AnyStr]], space: re.Pattern[AnyStr]
+) -> Spans:
+    """Spans of ``data`` that spell a form once its whitespace is taken out
+    (``squeezed``): base64 wrapped in lines (MIME, PEM), indented or spaced out."""
+    found: Spans = []
+    for plan in plans:
+        _search(squeezed, plan, found)
+    if not found:
+        return found
+    starts: list[int] = []  # where each run of whitespace was, in squeezed
+    removed: list[int] = []  # and how much was taken out up to its end
+    for match in space.finditer(data):
+        removed.append((removed[-1] if removed else 0) + match.end() - match.start())
+        starts.append(match.end() - removed[-1])
+
+    def place(at: int) -> int:
+        index = bisect_right(starts, at) - 1
+        return at + (removed[index] if index >= 0 else 0)
+
+    return [(place(start), place(end - 1) + 1) for start, end in found]
+
+
 def _plain_spans(text: str, every: Sequence[Forms]) -> Spans:
     spans: Spans = []
     lowered = _fold(text)
+    squeezed = _squeeze(text, _BLANKS)
+    spread = len(squeezed) != len(text)
     for secret in every:
         _search(lowered, secret.folded, spans)
-        _search(text, secret.exact, spans)
+        if not spread:
+            _search(text, secret.exact, spans)
+    if spread:
+        spans += _spread_spans(text, squeezed, [secret.spread for secret in every], _SPACE)
     return spans
 
 
@@ -202,9 +247,15 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
         body = blanked.encode("utf-8", "surrogateescape")
     spans: Spans = []
     lowered = body.lower()  # ASCII letters only: every byte keeps its place
+    squeezed = _squeeze(body, _BLANKS_BYTES)
+    spread = len(squeezed) != len(body)
     for secret in every:
         _search(lowered, secret.folded_bytes, spans)
-        _search(body, secret.exact_bytes, spans)
+        if not spread:
+            _search(body, secret.exact_bytes, spans)
+    if spread:
+        plans = [secret.spread_bytes for secret in every]
+        spans += _spread_spans(body, squeezed, plans, _SPACE_BYTES)
     return _blank(body, spans, _REDACTED_BYTES)
 
 

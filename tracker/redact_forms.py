@@ -85,6 +85,10 @@ class Forms:
     exact: Plan[str]
     folded_bytes: Plan[bytes]
     exact_bytes: Plan[bytes]
+    # Searched in a text with its whitespace taken out: the exact forms, and
+    # hex in either case (base64 wrapped in lines, hex spaced out).
+    spread: Plan[str]
+    spread_bytes: Plan[bytes]
     shortest: int  # a shorter text (a log field) cannot hold any form
 
 
@@ -99,10 +103,14 @@ def forms_of(secret: str) -> Forms:
     markers = ("\x00", "\\", "%")
     byte_markers = tuple(m.encode() for m in markers)
     folded, exact = _plan((form.lower() for form in text), markers), _plan(coded, markers)
+    hexed = secret.encode().hex()
+    spread = coded | ({hexed, hexed.upper()} if len(hexed) >= _MIN_HEX else set())
     return Forms(
         folded=folded,
         exact=exact,
         folded_bytes=_plan(folded_bytes, byte_markers),
         exact_bytes=_plan((form.encode() for form in coded), byte_markers),
+        spread=_plan(spread, markers),
+        spread_bytes=_plan((form.encode() for form in spread), byte_markers),
         shortest=min(len(form) for form, _, _ in folded + exact),
     )

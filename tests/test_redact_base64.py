@@ -1,0 +1,127 @@
+"""tracker.redact: the key's base64 is found however a panel lays it out (wrapped
+in lines as MIME and PEM write it, indented, spaced out); hex with spaces too.
+Lines that hold none of the key are kept."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+
+import pytest
+
+from tracker.redact import redact_text, register_secret, scrub, scrub_bytes
+
+# "/" is what URL-encoding (%2F) and json_encode (\/) change.
+KEY = "hostile/Key-9Zt3Lm2Vx8Rc"
+TAIL = "&action=status&orders=" + ",".join(str(1_000_000 + n) for n in range(30))
+
+
+def b64(data: str, alphabet: str = "std") -> str:
+    encode = base64.b64encode if alphabet == "std" else base64.urlsafe_b64encode
+    return encode(data.encode()).decode()
+
+
+def run_of(lead: str, secret: str, coded: str) -> str:
+    """The characters of ``coded`` (base64 of lead + secret + ...) that the
+    secret's bytes alone decide."""
+    start = -(-len(lead.encode()) * 8 // 6)
+    return coded[start : (len(lead.encode()) + len(secret.encode())) * 8 // 6]
+
+
+def leaked(result: str, run: str) -> bool:
+    """Whether 8 characters of ``run`` in a row survive, whitespace ignored."""
+    squeezed = "".join(result.split())
+    return any(run[i : i + 8] in squeezed for i in range(len(run) - 7))
+
+
+def scrub_str(text: str, key: str = KEY) -> str:
+    return scrub(text, [key])
+
+
+def scrub_raw(text: str, key: str = KEY) -> str:
+    return scrub_bytes(text.encode(), [key]).decode()
+
+
+def registered(text: str, key: str = KEY) -> str:
+    register_secret(key)
+    return redact_text(text)
+
+
+APIS: list[tuple[str, Callable[..., str]]] = [
+    ("scrub", scrub_str),
+    ("scrub_bytes", scrub_raw),
+    ("redact_text", registered),
+]
+
+
+@pytest.fixture(params=APIS, ids=[name for name, _ in APIS])
+def blank(request) -> Callable[..., str]:
+    return request.param[1]
+
+
+# (name, line width, what goes between two lines, indent of each line)
+LAYOUTS = [
+    ("MIME, CRLF", 76, "\r\n", ""),
+    ("MIME, LF (base64.encodebytes)", 76, "\n", ""),
+    ("PEM", 64, "\n", ""),
+    ("CR only", 76, "\r", ""),
+    ("folded header, CRLF and a space", 76, "\r\n", " "),
+    ("indented four spaces", 64, "\n", "    "),
+    ("a space every 4 characters", 4, " ", ""),
+    ("a tab every 8 characters", 8, "\t", ""),
+    ("a space every character", 1, " ", ""),
+]
+
+
+def wrapped(coded: str, width: int, indent: str) -> list[str]:
+    return [indent + coded[at : at + width] for at in range(0, len(coded), width)]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=[name for name, *_ in LAYOUTS])
+@pytest.mark.parametrize("alphabet", ["std", "url"])
+def test_the_key_is_found_in_base64_laid_out_in_lines(blank, layout, alphabet):
+    _name, width, between, indent = layout
+    split = 0
+    for filler in range(0, 80, 3):  # the key's run starts at every place of a line
+        lead = "x" * filler + "key="
+        coded = b64(lead + KEY + TAIL, alphabet)
+        run = run_of(lead, KEY, coded)
+        lines = wrapped(coded, width, indent)
+        text = between.join(lines)
+        split += run not in text
+        result = blank(f"Debug: {text} (request)")
+        assert not leaked(result, run), (filler, result)
+        assert result.startswith("Debug: ") and result.endswith(" (request)")
+        # The lines holding no character of the key's run are left as they were.
+        first, last = -(-len(lead) * 8 // 6) // width, (len(lead) + len(KEY)) * 8 // 6 // width
+        kept = lines[: max(first - 1, 0)] + lines[last + 2 :]
+        assert all(line in result for line in kept), (filler, result)
+    assert split >= 5  # the run was split by a line break, not only laid on one line
+
+
+@pytest.mark.parametrize("api", [scrub_str, scrub_raw], ids=["scrub", "scrub_bytes"])
+def test_mime_base64_inside_a_json_string_is_found_and_the_json_stays_valid(api):
+    lead = "k=" + "y" * 48
+    coded = base64.encodebytes((lead + KEY + TAIL).encode()).decode().replace("\n", "\r\n")
+    run = run_of(lead, KEY, coded.replace("\r\n", ""))
+    assert run not in coded  # a line break falls inside it
+    text = json.dumps({"error": "bad request", "debug": coded}).replace("/", "\\/")
+    result = json.loads(api(text))
+    assert result["error"] == "bad request" and not leaked(result["debug"], run)
+    assert result["debug"].startswith(coded[:64])  # the run starts at 67
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        KEY.encode().hex(" "),
+        KEY.encode().hex(" ", 2).upper(),
+        KEY.encode().hex("\n", 16),
+    ],
+    ids=["bytes spaced", "pairs spaced, upper case", "16 bytes a line"],
+)
+def test_hex_with_spaces_is_found(blank, written):
+    result = blank(f"Key: {written} end")
+    assert not leaked(result.lower(), KEY.encode().hex())
+    assert result.startswith("Key: ") and result.endswith(" end")
