@@ -1,12 +1,14 @@
 """tracker.redact: the key's base64 is found however a panel lays it out (wrapped
-in lines as MIME and PEM write it, indented, spaced out); hex with spaces too.
-Lines that hold none of the key are kept."""
+in lines as MIME and PEM write it, indented, spaced out) and in whichever form
+of the key it encoded (URL-encoded as the tracker sent it or as a query string,
+JSON-escaped); hex with spaces too. Lines that hold none of the key are kept."""
 
 from __future__ import annotations
 
 import base64
 import json
 from collections.abc import Callable
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -110,6 +112,37 @@ def test_mime_base64_inside_a_json_string_is_found_and_the_json_stays_valid(api)
     result = json.loads(api(text))
     assert result["error"] == "bad request" and not leaked(result["debug"], run)
     assert result["debug"].startswith(coded[:64])  # the run starts at 67
+
+
+def request_body(key: str) -> str:
+    return "action=status&key=" + key + TAIL
+
+
+SPACED = KEY.replace("-", " ")  # quote() writes %20, quote_plus() +
+# (name, key, what the panel encoded, the text of the key in it) for keys whose
+# URL-encoded and JSON-escaped forms differ from them.
+ENCODED = [
+    ("the form body the tracker sent", KEY, request_body(quote_plus(KEY)), quote_plus(KEY)),
+    ("the URL-encoded key alone", KEY, quote(KEY, safe=""), quote(KEY, safe="")),
+    ("a query string (quote)", SPACED, "?key=" + quote(SPACED), quote(SPACED)),
+    (
+        "the json_encode'd request",
+        KEY,
+        json.dumps({"key": KEY, "action": "status"}).replace("/", "\\/"),
+        KEY.replace("/", "\\/"),
+    ),
+]
+
+
+@pytest.mark.parametrize("alphabet", ["std", "url"])
+@pytest.mark.parametrize("encoded", ENCODED, ids=[name for name, *_ in ENCODED])
+def test_base64_of_another_form_of_the_key_is_found(blank, encoded, alphabet):
+    _name, key, plain, form = encoded
+    coded = b64(plain, alphabet)
+    run = run_of(plain[: plain.index(form)], form, coded)
+    assert len(run) >= 24 and form != key
+    result = blank(f"Denied: {coded}.", key)
+    assert not leaked(result, run) and result.startswith("Denied: ") and result.endswith(".")
 
 
 @pytest.mark.parametrize(

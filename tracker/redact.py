@@ -6,15 +6,15 @@ through here, so none of them needs to know the others.
 A panel may echo the key in any encoding, in any letter case: raw,
 URL-encoded (``%2F`` or ``%2f``), JSON-escaped the way PHP's ``json_encode``
 writes it (``SECRET\\/KEY``) or as ``\\u0053\\u0045...``, hex, UTF-16, base64
-(standard or URL-safe, padded or not, alone or inside a longer base64 text)
-and HTML entities (``&#48;``, ``&#x30;``, ``&amp;``...). The forms of each
-secret are worked out once (:mod:`tracker.redact_forms`); an answer is
-lower-cased once and searched for the case-blind forms, and searched as it is
-for the base64 ones, with its spaces, tabs and line breaks taken out if it has
-any (base64 wrapped in lines as MIME and PEM write it, hex spaced out). Any
-JSON string literal holding an escape other than ``\\/``, and any text holding
-HTML entities, is decoded and searched too, so a mix of escapes is caught as
-well.
+(standard or URL-safe, padded or not, alone or inside a longer base64 text;
+of the key as it is, URL-encoded or JSON-escaped) and HTML entities
+(``&#48;``, ``&#x30;``, ``&amp;``...). The forms of each secret are worked out
+once (:mod:`tracker.redact_forms`); an answer is lower-cased once and searched
+for the case-blind forms, and searched as it is for the base64 ones, with its
+spaces, tabs and line breaks taken out if it has any (base64 wrapped in lines
+as MIME and PEM write it, hex spaced out). Any JSON string literal holding an
+escape other than ``\\/``, and any text holding HTML entities, is decoded and
+searched too, so a mix of escapes is caught as well.
 """
 
 from __future__ import annotations

@@ -44,16 +44,39 @@ def forms(secret: str) -> set[str]:
     return {form for form in found if form}
 
 
+def encoded_texts(secret: str) -> set[str]:
+    """Given a secret, return the texts of it a panel may have base64-encoded
+    (its debug output of the request it got): as it is, URL-encoded as the
+    tracker's form body writes it (``quote_plus``) or as a query string
+    (``quote``), and JSON-escaped (``json_encode``'s ``\\/`` too). A key of
+    letters and digits has only itself, so costs no more searching; the key
+    upper- or lower-cased is left out (it doubled the base64 searching of
+    every answer for a panel that would change the key's case, then encode
+    it)."""
+    escaped = json.dumps(secret)[1:-1]
+    return {
+        secret,
+        quote_plus(secret),
+        quote(secret, safe=""),
+        quote(secret),
+        escaped,
+        escaped.replace("/", "\\/"),
+    }
+
+
 def base64_forms(secret: str) -> set[str]:
-    """Given a secret, return its base64 forms (letter case matters): the whole
-    secret, and the run of characters its bytes alone decide when it sits at
-    any of the three byte alignments inside a longer base64-encoded text."""
-    raw = secret.encode()
-    whole = base64.b64encode(raw).decode()
-    found = {whole, whole.rstrip("=")}
-    for lead in range(3):  # the secret after 0, 1 or 2 bytes of other text
-        coded = base64.b64encode(bytes(lead) + raw).decode()
-        found.add(coded[(0, 2, 3)[lead] : 8 * (lead + len(raw)) // 6])
+    """Given a secret, return the base64 forms of each of its
+    :func:`encoded_texts` (letter case matters): the whole text, and the run of
+    characters its bytes alone decide when it sits at any of the three byte
+    alignments inside a longer base64-encoded text."""
+    found: set[str] = set()
+    for text in encoded_texts(secret):
+        raw = text.encode()
+        whole = base64.b64encode(raw).decode()
+        found |= {whole, whole.rstrip("=")}
+        for lead in range(3):  # the text after 0, 1 or 2 bytes of other text
+            coded = base64.b64encode(bytes(lead) + raw).decode()
+            found.add(coded[(0, 2, 3)[lead] : 8 * (lead + len(raw)) // 6])
     found |= {form.replace("+", "-").replace("/", "_") for form in found}
     found |= {form.replace("/", "\\/") for form in found if "/" in form}  # json_encode
     return {form for form in found if len(form) >= _MIN_BASE64}
