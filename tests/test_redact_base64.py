@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 import pytest
 
@@ -158,3 +159,33 @@ def test_hex_with_spaces_is_found(blank, written):
     result = blank(f"Key: {written} end")
     assert not leaked(result.lower(), KEY.encode().hex())
     assert result.startswith("Key: ") and result.endswith(" end")
+
+
+# A key whose base64 holds "+" or "/" at every alignment (URL-encoding changes them).
+URL_KEY = "k?y>9Zt3Lm2Vx8Rc??~~>>"
+
+
+@pytest.mark.parametrize("lead", ["", "a", "ab"], ids=["at byte 0", "at byte 1", "at byte 2"])
+@pytest.mark.parametrize("hex_case", ["upper", "lower"])
+def test_base64_percent_encoded_in_a_url_is_found(blank, lead, hex_case):
+    coded = b64(lead + URL_KEY)
+    run = run_of(lead, URL_KEY, coded)
+    assert "+" in run or "/" in run
+    in_url = quote(coded, safe="")
+    if hex_case == "lower":
+        in_url = re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), in_url)
+    result = blank(f"Location: https://panel.example/verify?t={in_url}&x=1", URL_KEY)
+    assert not leaked(unquote(result), run)
+    assert result.startswith("Location: https://panel.example/verify?t=")
+    assert result.endswith("&x=1")
+
+
+@pytest.mark.parametrize("between", ["\n", "\r\n", " ", "\n  "], ids=repr)
+@pytest.mark.parametrize(
+    "written", [KEY, KEY.upper(), KEY.lower()], ids=["as is", "upper", "lower"]
+)
+def test_the_key_cut_by_a_line_break_is_found(blank, between, written):
+    # PHP's wordwrap($message, 75, "\n", true) cuts a long word where it falls.
+    for cut in range(1, len(KEY)):
+        text = f"Invalid API key: {written[:cut]}{between}{written[cut:]} (see the docs)"
+        assert blank(text) == "Invalid API key: *** (see the docs)", cut

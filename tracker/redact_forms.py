@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +21,7 @@ from urllib.parse import quote, quote_plus
 # another base64 blob by chance: a short key's base64 runs are not searched.
 _MIN_BASE64 = 8
 _MIN_HEX = 12
+_PERCENT = re.compile("%[0-9A-F]{2}")
 
 
 def forms(secret: str) -> set[str]:
@@ -68,7 +70,8 @@ def base64_forms(secret: str) -> set[str]:
     """Given a secret, return the base64 forms of each of its
     :func:`encoded_texts` (letter case matters): the whole text, and the run of
     characters its bytes alone decide when it sits at any of the three byte
-    alignments inside a longer base64-encoded text."""
+    alignments inside a longer base64-encoded text; in the URL-safe alphabet,
+    percent-encoded as in a URL, and with json_encode's ``\\/``."""
     found: set[str] = set()
     for text in encoded_texts(secret):
         raw = text.encode()
@@ -78,6 +81,9 @@ def base64_forms(secret: str) -> set[str]:
             coded = base64.b64encode(bytes(lead) + raw).decode()
             found.add(coded[(0, 2, 3)[lead] : 8 * (lead + len(raw)) // 6])
     found |= {form.replace("+", "-").replace("/", "_") for form in found}
+    # In a URL, "+", "/" and "=" are percent-encoded (%2F or %2f).
+    in_url = {quote(form, safe="") for form in found if any(c in form for c in "+/=")}
+    found |= in_url | {_PERCENT.sub(lambda m: m.group(0).lower(), form) for form in in_url}
     found |= {form.replace("/", "\\/") for form in found if "/" in form}  # json_encode
     return {form for form in found if len(form) >= _MIN_BASE64}
 
@@ -108,8 +114,9 @@ class Forms:
     exact: Plan[str]
     folded_bytes: Plan[bytes]
     exact_bytes: Plan[bytes]
-    # Searched in a text with its whitespace taken out: the exact forms, and
-    # hex in either case (base64 wrapped in lines, hex spaced out).
+    # Searched in a text with its whitespace taken out: the exact forms, hex
+    # and the key itself, each in one case or the other (base64 wrapped in
+    # lines, hex spaced out, a key cut by PHP's wordwrap()).
     spread: Plan[str]
     spread_bytes: Plan[bytes]
     shortest: int  # a shorter text (a log field) cannot hold any form
@@ -128,6 +135,8 @@ def forms_of(secret: str) -> Forms:
     folded, exact = _plan((form.lower() for form in text), markers), _plan(coded, markers)
     hexed = secret.encode().hex()
     spread = coded | ({hexed, hexed.upper()} if len(hexed) >= _MIN_HEX else set())
+    if len(secret) >= _MIN_BASE64:  # the key itself, cut by a line break
+        spread |= {secret, secret.lower(), secret.upper()}
     return Forms(
         folded=folded,
         exact=exact,
