@@ -153,7 +153,10 @@ def _plain_spans(text: str, every: Sequence[Forms]) -> Spans:
         if not spread:
             _search(text, secret.exact, spans)
     if spread:
-        spans += _spread_spans(text, squeezed, [secret.spread for secret in every], _SPACE)
+        plans = [secret.spread for secret in every]
+        if "\n" in text or "\r" in text:
+            plans += [secret.cut for secret in every]
+        spans += _spread_spans(text, squeezed, plans, _SPACE)
     return spans
 
 
@@ -255,6 +258,8 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
             _search(body, secret.exact_bytes, spans)
     if spread:
         plans = [secret.spread_bytes for secret in every]
+        if b"\n" in body or b"\r" in body:
+            plans += [secret.cut_bytes for secret in every]
         spans += _spread_spans(body, squeezed, plans, _SPACE_BYTES)
     return _blank(body, spans, _REDACTED_BYTES)
 

@@ -114,11 +114,13 @@ class Forms:
     exact: Plan[str]
     folded_bytes: Plan[bytes]
     exact_bytes: Plan[bytes]
-    # Searched in a text with its whitespace taken out: the exact forms, hex
-    # and the key itself, each in one case or the other (base64 wrapped in
-    # lines, hex spaced out, a key cut by PHP's wordwrap()).
+    # Searched in a text with its whitespace taken out: the exact forms and
+    # hex in either case (base64 wrapped in lines, hex spaced out); and, if
+    # the text has a line break, the key itself (cut by PHP's wordwrap()).
     spread: Plan[str]
     spread_bytes: Plan[bytes]
+    cut: Plan[str]
+    cut_bytes: Plan[bytes]
     shortest: int  # a shorter text (a log field) cannot hold any form
 
 
@@ -135,8 +137,7 @@ def forms_of(secret: str) -> Forms:
     folded, exact = _plan((form.lower() for form in text), markers), _plan(coded, markers)
     hexed = secret.encode().hex()
     spread = coded | ({hexed, hexed.upper()} if len(hexed) >= _MIN_HEX else set())
-    if len(secret) >= _MIN_BASE64:  # the key itself, cut by a line break
-        spread |= {secret, secret.lower(), secret.upper()}
+    cut = {secret, secret.lower(), secret.upper()} if len(secret) >= _MIN_BASE64 else set()
     return Forms(
         folded=folded,
         exact=exact,
@@ -144,5 +145,7 @@ def forms_of(secret: str) -> Forms:
         exact_bytes=_plan((form.encode() for form in coded), byte_markers),
         spread=_plan(spread, markers),
         spread_bytes=_plan((form.encode() for form in spread), byte_markers),
+        cut=_plan(cut, markers),
+        cut_bytes=_plan((form.encode() for form in cut), byte_markers),
         shortest=min(len(form) for form, _, _ in folded + exact),
     )
