@@ -123,6 +123,9 @@ def _named_order(item: Any) -> int | None:
     return to_int(item.get("order")) if isinstance(item, dict) else None
 
 
+_UNSEEN: Any = object()  # an order not answered yet in this answer
+
+
 def _claims(data: dict[str, Any] | list[Any]) -> Iterable[tuple[int | None, int | None, Any]]:
     """Yield (ID of its key, ID its ``order`` field names, item) for each item."""
     if isinstance(data, dict):
@@ -164,11 +167,13 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
         report = parse_order_status(order_id, item)
         if _says_nothing(report):
             continue
-        seen = found.get(order_id, report)
-        if seen is None or seen._replace(raw_status=None) != report._replace(raw_status=None):
+        seen = found.get(order_id, _UNSEEN)
+        if seen is _UNSEEN:  # the usual case: compared with nothing
+            found[order_id] = report
+        elif seen is not None and seen._replace(raw_status=None) != report._replace(
+            raw_status=None
+        ):
             found[order_id] = None  # answered twice, differently
-        else:
-            found.setdefault(order_id, report)
     if not named:
         # {}, [], a list of numbers, unrelated keys: never "every ID is unknown".
         raise BadAnswerError(f"answered none of the {len(wanted)} asked IDs: {short(data, 80)}")
