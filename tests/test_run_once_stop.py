@@ -124,26 +124,26 @@ def test_a_second_ctrl_c_leaves_without_waiting_for_the_panel(stuck):
 
 
 class NotedPanel(SimulatedPanel):
-    """A simulated panel that notes when each status call arrived."""
+    """A simulated panel that notes when each status call arrived, and answers
+    status calls ``status_delay`` seconds late (its other calls at once)."""
 
-    def __init__(self, **options: object):
+    def __init__(self, status_delay: float = 0.0, **options: object):
         super().__init__(**options)  # type: ignore[arg-type]
         self.status_at: list[float] = []
+        self.status_delay = status_delay
 
     def answer(self, form):  # type: ignore[no-untyped-def]
-        if form.get("action") == "status":
-            self.status_at.append(time.monotonic())
-        return super().answer(form)
+        if form.get("action") != "status":
+            return super().answer(form)
+        self.status_at.append(time.monotonic())
+        return super().answer(form)._replace(delay=self.status_delay)
 
 
 def test_panels_are_polled_side_by_side(tmp_path):
     # "slow" answers 3 s after each request; "fast" at once. Each panel's jobs
     # still run in turn, but the fast panel is not left waiting for the slow one.
-    slow, fast = NotedPanel(key=KEY, latency=3.0, seed=1), NotedPanel(key=KEY, seed=2)
-    with (
-        PanelServer(slow, latency_from_arrival=True) as slow_server,
-        PanelServer(fast) as fast_server,
-    ):
+    slow, fast = NotedPanel(3.0, key=KEY, seed=1), NotedPanel(key=KEY, seed=2)
+    with PanelServer(slow) as slow_server, PanelServer(fast) as fast_server:
         config = "\n".join(
             ["[database]", 'path = "t.db"']
             + [
