@@ -129,3 +129,30 @@ def test_refill_interrupted_waits_for_the_answer(world):
     assert AGAIN in err
     assert f"requested for order {order}" in out
     assert world.rows("SELECT status FROM refills") == [("Pending",)]
+
+
+def test_add_interrupted_with_stderr_gone_still_tracks_the_order(world):
+    # `smm-tracker add ... 2>&1 | tee add.log`: Ctrl-C stops tee too, so the
+    # line the first Ctrl-C writes meets a closed pipe. The order placed must
+    # still be waited for and tracked.
+    read, write = os.pipe()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker", *ADD],
+        stdout=subprocess.PIPE,
+        stderr=write,
+        text=True,
+        env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
+        cwd=world.dir,
+    )
+    os.close(write)
+    os.close(read)  # the reader is gone before the Ctrl-C
+    deadline = time.monotonic() + HANG
+    while world.panel.calls["add"] < 1:
+        assert time.monotonic() < deadline, "no add call reached the panel"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=HANG)
+    assert proc.returncode == 0
+    placed = int(out.strip())
+    assert world.rows("SELECT order_id FROM orders") == [(placed,)]
+    assert world.panel.calls["add"] == 1

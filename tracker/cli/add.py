@@ -3,6 +3,7 @@ left untracked, a Ctrl-C included: :mod:`tracker.cli.shield`)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 import click
@@ -120,8 +121,6 @@ def add(
         fail(f"interrupted: {unknown}", EXIT_INTERRUPTED)
     finally:
         client.close()
-    if stop.stopping:
-        click.echo("smm-tracker: the order was placed before the stop, and is tracked", err=True)
     details = dict(service=service, link=link, quantity=quantity, runs=runs, interval=interval)
     try:
         new = track_placed(store, panel_config.name, order_id, utcnow(), details=details)
@@ -135,6 +134,11 @@ def add(
         log.warning("add_answer_already_tracked", panel=panel_config.name, order=order_id)
         raise OutcomeUnknownError.already_tracked(order_id, panel=panel_config.name)
     print_placed(order_id)  # after tracking: an order placed is never left untracked
+    if stop.stopping:  # said once true, after the ID; a closed stderr is no failure
+        with contextlib.suppress(OSError):
+            click.echo(
+                "smm-tracker: the order was placed before the stop, and is tracked", err=True
+            )
 
 
 def refuse_certain_refusals(

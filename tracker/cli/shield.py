@@ -51,7 +51,10 @@ def shield(answer_to: str) -> Iterator[Shield]:
         state.asked += 1
         if state.asked > 1:
             raise KeyboardInterrupt
-        os.write(2, line)  # unbuffered: the main thread may be inside a print
+        try:
+            os.write(2, line)  # unbuffered: the main thread may be inside a print
+        except OSError:  # stderr closed (`2>&1 | tee` stopped by the same Ctrl-C):
+            pass  # raised here, it would cut the call on the wire short
 
     before = {number: signal.getsignal(number) for number in SIGNALS}
     for number in SIGNALS:
