@@ -156,3 +156,21 @@ def test_add_interrupted_with_stderr_gone_still_tracks_the_order(world):
     placed = int(out.strip())
     assert world.rows("SELECT order_id FROM orders") == [(placed,)]
     assert world.panel.calls["add"] == 1
+
+
+def test_add_started_with_ctrl_c_ignored_keeps_ignoring_it(world):
+    # `smm-tracker add ... &` in a script: the shell starts it with SIGINT
+    # ignored, so the Ctrl-C meant for the script never stops it.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker", *ADD],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
+        cwd=world.dir,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    code, out, err = world.interrupt(proc, "add", 1, times=2)
+    assert code == 0, err
+    assert AGAIN not in err
+    assert world.rows("SELECT order_id FROM orders") == [(int(out.strip()),)]

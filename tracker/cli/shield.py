@@ -56,8 +56,9 @@ def shield(answer_to: str) -> Iterator[Shield]:
         except OSError:  # stderr closed (`2>&1 | tee` stopped by the same Ctrl-C):
             pass  # raised here, it would cut the call on the wire short
 
-    before = {number: signal.getsignal(number) for number in SIGNALS}
-    for number in SIGNALS:
+    # A signal started ignored (`add ... &` in a script) stays ignored.
+    before = {n: signal.getsignal(n) for n in SIGNALS if signal.getsignal(n) != signal.SIG_IGN}
+    for number in before:
         signal.signal(number, handler)
     try:
         yield state
