@@ -174,3 +174,29 @@ def test_add_started_with_ctrl_c_ignored_keeps_ignoring_it(world):
     assert code == 0, err
     assert AGAIN not in err
     assert world.rows("SELECT order_id FROM orders") == [(int(out.strip()),)]
+
+
+def test_add_interrupted_while_recording_the_order_still_tracks_it(world):
+    # The answer came; the database is busy (another writer), so recording the
+    # order waits. Ctrl-C then, even twice, must not leave it untracked.
+    from tracker.store.orders import Store
+
+    Store(world.dir / "t.db").close()
+    holder = sqlite3.connect(world.dir / "t.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        proc = world.cli(*ADD)
+        deadline = time.monotonic() + HANG
+        while world.panel.calls["add"] < 1:
+            assert time.monotonic() < deadline, "no add call reached the panel"
+            time.sleep(0.02)
+        time.sleep(4.0)  # the answer (3 s) is in; the write waits for the lock
+        for _ in range(2):
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.3)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    out, err = proc.communicate(timeout=HANG)
+    assert proc.returncode == 0, err
+    assert world.rows("SELECT order_id FROM orders") == [(int(out.strip()),)]

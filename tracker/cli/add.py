@@ -111,6 +111,10 @@ def add(
         # A first Ctrl-C waits for the answer: an order placed is tracked.
         with shield("the order just sent") as stop:
             order_id = client.add(NewOrder(service, link, quantity, runs, interval, extra))
+            stop.settled = True  # the order exists: a Ctrl-C now waits until it is tracked
+            new = _track(
+                store, panel_config.name, order_id, service, link, quantity, runs, interval
+            )
     except PanelError as exc:  # outcome unknown included: exit 1 like handle_errors
         index = [p.name for p in config.panels].index(panel_config.name)
         hint = web_page_hint(str(exc), index)
@@ -121,12 +125,6 @@ def add(
         fail(f"interrupted: {unknown}", EXIT_INTERRUPTED)
     finally:
         client.close()
-    details = dict(service=service, link=link, quantity=quantity, runs=runs, interval=interval)
-    try:
-        new = track_placed(store, panel_config.name, order_id, utcnow(), details=details)
-    except StoreError as exc:
-        again = f"run: smm-tracker track {order_id}"
-        fail(f"order {order_id} was placed but not recorded ({exc}); {again}")
     if not new:  # no proof of a new order; the tracked one is left as it was
         import structlog
 
@@ -139,6 +137,25 @@ def add(
             click.echo(
                 "smm-tracker: the order was placed before the stop, and is tracked", err=True
             )
+
+
+def _track(
+    store: Store,
+    panel: str,
+    order_id: int,
+    service: int,
+    link: str | None,
+    quantity: int | None,
+    runs: int | None,
+    interval: int | None,
+) -> bool:
+    """Track an order just placed; return False when it was tracked already."""
+    details = dict(service=service, link=link, quantity=quantity, runs=runs, interval=interval)
+    try:
+        return track_placed(store, panel, order_id, utcnow(), details=details)
+    except StoreError as exc:
+        again = f"run: smm-tracker track {order_id}"
+        fail(f"order {order_id} was placed but not recorded ({exc}); {again}")
 
 
 def refuse_certain_refusals(

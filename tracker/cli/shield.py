@@ -24,9 +24,11 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 @dataclass
 class Shield:
-    """How many stop signals came while shielded."""
+    """How many stop signals came while shielded; ``settled`` once the answer
+    is in hand: from then on every signal only waits for it to be recorded."""
 
     asked: int = 0
+    settled: bool = False
 
     @property
     def stopping(self) -> bool:
@@ -49,8 +51,10 @@ def shield(answer_to: str) -> Iterator[Shield]:
 
     def handler(_signum: int, _frame: object) -> None:
         state.asked += 1
-        if state.asked > 1:
+        if state.asked > 1 and not state.settled:
             raise KeyboardInterrupt
+        if state.asked > 1:
+            return
         try:
             os.write(2, line)  # unbuffered: the main thread may be inside a print
         except OSError:  # stderr closed (`2>&1 | tee` stopped by the same Ctrl-C):
