@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 from refill_world import DAY, H, World
 
 from tracker.panel import parse_refills
@@ -112,3 +113,31 @@ def test_an_order_answered_twice_differently_by_a_multi_refill_is_unknown():
     assert by_order[2].refill_id == "78" and not by_order[2].unknown
     keyed = parse_refills.parse_refill_multi({"1": {"order": 2, "refill": 5}})
     assert [(r.order_id, r.unknown) for r in keyed] == [(1, True), (2, True)]
+
+
+@pytest.mark.parametrize(
+    ("said", "status"),
+    [
+        ("Rejected: invalid link", "Rejected"),
+        ("Canceled (incorrect link)", "Canceled"),
+        ("Refill rejected - link is invalid", "Rejected"),
+        ("Refill Canceled. Link invalid", "Canceled"),
+        ("Completed: 120 restored", "Completed"),
+    ],
+)
+def test_a_refill_status_with_the_panels_reason_after_it_is_that_status(said, status):
+    # The reason's "invalid"/"incorrect" read as "this refill does not exist"
+    # made a rejected refill an error, closed Unknown after three rounds.
+    (multi,) = parse_refills.parse_refill_status_multi(["7"], [{"refill": "7", "status": said}])
+    assert (multi.status, multi.known_status, multi.raw_status, multi.error) == (
+        status,
+        True,
+        said,
+        None,
+    )
+
+
+@pytest.mark.parametrize("said", ["Not completed yet", "Completed orders only", "Rejected-ish"])
+def test_a_status_word_without_a_reason_after_it_is_not_read_as_that_status(said):
+    single = parse_refills.parse_refill_status_single("7", {"status": said})
+    assert (single.status, single.known_status) == (said, False)  # verbatim

@@ -111,12 +111,27 @@ def normalize_order_status(raw: str) -> tuple[str, bool]:
     return found, True
 
 
+# A refill status with the panel's reason after it ("Rejected: invalid link",
+# "Canceled (incorrect link)", "Refill rejected - link is invalid"): the
+# status word first (after "refill"), then a separator, so that "Not
+# completed" or "Completed orders only" are not read so.
+_LEADING_STATUS = re.compile(
+    r"\s*(?:refill\s+)?(pending|processing|refilling|completed|rejected|canceled|cancelled)"
+    r"\s*(?:[:(\[,;.]|[-\u2013\u2014]\s)",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=512)
 def normalize_refill_status(raw: str) -> tuple[str, bool]:
-    """Given a refill status as a panel spelled it, return (status, known)."""
+    """Given a refill status as a panel spelled it, return (status, known): a
+    known spelling, or one followed by the panel's reason (see _LEADING_STATUS)."""
     found = _REFILL_SPELLINGS.get(_key(raw))
     if found is None:
-        return _unknown(raw), False
+        leading = _LEADING_STATUS.match(raw)
+        if leading is None:
+            return _unknown(raw), False
+        found = _REFILL_SPELLINGS[leading.group(1).lower()]
     return found, True
 
 
