@@ -200,3 +200,29 @@ def test_add_interrupted_while_recording_the_order_still_tracks_it(world):
     out, err = proc.communicate(timeout=HANG)
     assert proc.returncode == 0, err
     assert world.rows("SELECT order_id FROM orders") == [(int(out.strip()),)]
+
+
+def test_cancel_interrupted_while_recording_the_answers_still_stores_them(world):
+    # The panel answered; the database is busy (another writer), so storing
+    # the answers waits. Ctrl-C then, even twice, must not lose them.
+    ids = tracked(world, 100)  # one call
+    holder = sqlite3.connect(world.dir / "t.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        proc = world.cli("cancel", "--yes", *ids)
+        deadline = time.monotonic() + HANG
+        while world.panel.calls["cancel"] < 1:
+            assert time.monotonic() < deadline, "no cancel call reached the panel"
+            time.sleep(0.02)
+        time.sleep(4.0)  # the answer (3 s) is in; storing it waits for the lock
+        for _ in range(2):
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.3)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    out, err = proc.communicate(timeout=HANG)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert world.rows("SELECT result, count(*) FROM cancels GROUP BY 1") == [("Accepted", 100)]
+    assert out.count("canceled (the panel accepted") == 100

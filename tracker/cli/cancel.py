@@ -78,6 +78,8 @@ def cancel_orders(
     def send(chunk: list[int]) -> Any:
         on_wire[:] = chunk
         answer = client.cancel(chunk)
+        if stop is not None:  # answered: a Ctrl-C now waits until it is stored
+            stop.settled = True
         on_wire.clear()
         return answer
 
@@ -156,6 +158,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         with shield("the cancels just sent") as stop:
             for answered in cancel_orders(client, ids, lacking, stop=stop, sending=sending):
                 keep(answered)
+                stop.settled = False  # stored: a second Ctrl-C may leave again
     except KeyboardInterrupt:  # a second Ctrl-C: the call on the wire may have been acted on
         why = "interrupted before the panel's answer came"
         keep([(i, UNKNOWN, why) for i in sending])
@@ -169,8 +172,8 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         # As the automation learns it: it sends no more cancels; `cancel` still does.
         learn(store, name, "cancel", False, lacking[0], utcnow())
         click.echo(f"{name} has no cancel action: the automation sends no cancels there")
-    if stop.stopping:
-        unsent = sum(1 for _, result, raw in results if result == NOT_SENT and raw == "stopping")
+    unsent = sum(1 for _, result, raw in results if result == NOT_SENT and raw == "stopping")
+    if stop.stopping and unsent:
         fail(f"interrupted: {unsent} order(s) not sent", EXIT_INTERRUPTED)
     refused = sum(1 for _, result, _ in results if result != ACCEPTED)
     if refused:
