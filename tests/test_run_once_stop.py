@@ -32,7 +32,10 @@ class World:
     def __init__(self, directory: Path, panel: SimulatedPanel, server: PanelServer):
         self.dir, self.panel, self.server = directory, panel, server
 
-    def start(self, *args: str) -> subprocess.Popen[str]:
+    def start(self, *args: str, ignore_sigint: bool = False) -> subprocess.Popen[str]:
+        def ignoring() -> None:  # as `smm-tracker run --once &` in a script
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
         return subprocess.Popen(
             [sys.executable, "-m", "tracker", *args],
             stdout=subprocess.PIPE,
@@ -40,6 +43,7 @@ class World:
             text=True,
             env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
             cwd=self.dir,
+            preexec_fn=ignoring if ignore_sigint else None,
         )
 
     def wait_for_calls(self, count: int) -> None:
@@ -75,6 +79,12 @@ def world_with(tmp_path: Path, latency: float, timeout: str) -> Iterator[World]:
 def slow(tmp_path: Path) -> Iterator[World]:
     """Answers take 3 s; the timeout (20 s) is far longer."""
     yield from world_with(tmp_path, latency=3.0, timeout="20s")
+
+
+@pytest.fixture
+def brisk(tmp_path: Path) -> Iterator[World]:
+    """Answers take 0.5 s: the 800 orders in four rounds."""
+    yield from world_with(tmp_path, latency=0.5, timeout="20s")
 
 
 @pytest.fixture
@@ -164,3 +174,13 @@ def test_panels_are_polled_side_by_side(tmp_path):
     assert out.index("slow:") < out.index("fast:")  # the summary keeps the config's order
     # The fast panel was asked while the slow one's answer was still on its way.
     assert fast.status_at[0] < slow.status_at[0] + 3.0
+
+
+def test_a_run_started_with_ctrl_c_ignored_keeps_ignoring_it(brisk):
+    proc = brisk.start("run", "--once", ignore_sigint=True)
+    brisk.wait_for_calls(2)
+    proc.send_signal(signal.SIGINT)  # meant for the script, not for this run
+    returncode, out, err = finish(proc)
+    assert returncode == 0, err
+    assert "stopping" not in err
+    assert "sim: 800 checked, 800 changed" in out

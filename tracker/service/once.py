@@ -85,12 +85,16 @@ def run_stoppable(
     signals = Signals()
     before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     if threading.current_thread() is threading.main_thread():  # else signals cannot be caught
-        signals.install(reload=False)
+        signals.install(reload=False, keep_ignored=True)
     results: list[bool] = []
 
     def work(chain: list[Job]) -> None:
         for job in chain:  # a job that starts after the stop is skipped
-            results.append(guarded(job, stats, retired=stop_event)())
+            try:
+                results.append(guarded(job, stats, retired=stop_event)())
+            except BaseException:  # guarded itself failed: never a silent success
+                log.exception("job_crashed", job=job.name)
+                results.append(False)
 
     workers = [
         threading.Thread(target=work, args=(chain,), name=f"run-once-{name}", daemon=True)
@@ -123,4 +127,7 @@ def run_stoppable(
             for number, handler in before.items():
                 signal.signal(number, handler)
     stopped = stop_event.is_set()
-    return Outcome(ok=all(results) and not stopped, signum=signals.signum if stopped else 0)
+    # Every job reported (a chain's thread cannot end early without a result)
+    # and each succeeded; a stop is never a success.
+    ok = len(results) == len(jobs) and all(results) and not stopped
+    return Outcome(ok=ok, signum=signals.signum if stopped else 0)

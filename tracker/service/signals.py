@@ -19,11 +19,14 @@ class Signals:
         self.reload = False
         self.signum = 0  # the last stop signal's number
 
-    def install(self, reload: bool = True) -> None:
+    def install(self, reload: bool = True, keep_ignored: bool = False) -> None:
         """Catch SIGTERM and SIGINT (and SIGHUP as a reload, unless ``reload``
-        is False: then it keeps its own meaning)."""
-        signal.signal(signal.SIGTERM, self._on_stop)
-        signal.signal(signal.SIGINT, self._on_stop)
+        is False: then it keeps its own meaning). With ``keep_ignored``, a
+        signal the process was started ignoring (``cmd &`` in a script without
+        job control ignores SIGINT) stays ignored."""
+        for number in (signal.SIGTERM, signal.SIGINT):
+            if not (keep_ignored and signal.getsignal(number) == signal.SIG_IGN):
+                signal.signal(number, self._on_stop)
         if reload:
             signal.signal(signal.SIGHUP, self._on_reload)
 
