@@ -176,43 +176,17 @@ def test_add_started_with_ctrl_c_ignored_keeps_ignoring_it(world):
     assert world.rows("SELECT order_id FROM orders") == [(int(out.strip()),)]
 
 
-def test_add_interrupted_while_recording_the_order_still_tracks_it(world):
-    # The answer came; the database is busy (another writer), so recording the
-    # order waits. Ctrl-C then, even twice, must not leave it untracked.
-    from tracker.store.orders import Store
-
-    Store(world.dir / "t.db").close()
+def interrupted_while_storing(world: World, args: list[str], action: str) -> tuple[int, str, str]:
+    """Run the CLI with ``args`` while another connection holds the write lock;
+    once the panel's answer to ``action`` is in (3 s) and the command waits to
+    store it, send Ctrl-C twice, then free the lock; return (code, out, err)."""
     holder = sqlite3.connect(world.dir / "t.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        proc = world.cli(*ADD)
+        proc = world.cli(*args)
         deadline = time.monotonic() + HANG
-        while world.panel.calls["add"] < 1:
-            assert time.monotonic() < deadline, "no add call reached the panel"
-            time.sleep(0.02)
-        time.sleep(4.0)  # the answer (3 s) is in; the write waits for the lock
-        for _ in range(2):
-            proc.send_signal(signal.SIGINT)
-            time.sleep(0.3)
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-    out, err = proc.communicate(timeout=HANG)
-    assert proc.returncode == 0, err
-    assert world.rows("SELECT order_id FROM orders") == [(int(out.strip()),)]
-
-
-def test_cancel_interrupted_while_recording_the_answers_still_stores_them(world):
-    # The panel answered; the database is busy (another writer), so storing
-    # the answers waits. Ctrl-C then, even twice, must not lose them.
-    ids = tracked(world, 100)  # one call
-    holder = sqlite3.connect(world.dir / "t.db", isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
-        proc = world.cli("cancel", "--yes", *ids)
-        deadline = time.monotonic() + HANG
-        while world.panel.calls["cancel"] < 1:
-            assert time.monotonic() < deadline, "no cancel call reached the panel"
+        while world.panel.calls[action] < 1:
+            assert time.monotonic() < deadline, f"no {action} call reached the panel"
             time.sleep(0.02)
         time.sleep(4.0)  # the answer (3 s) is in; storing it waits for the lock
         for _ in range(2):
@@ -222,7 +196,26 @@ def test_cancel_interrupted_while_recording_the_answers_still_stores_them(world)
         holder.execute("ROLLBACK")
         holder.close()
     out, err = proc.communicate(timeout=HANG)
-    assert proc.returncode == 0, err
     assert "Traceback" not in err
+    return proc.returncode, out, err
+
+
+def test_add_interrupted_while_recording_the_order_still_tracks_it(world):
+    # The answer came; the database is busy (another writer), so recording the
+    # order waits. Ctrl-C then, even twice, must not leave it untracked.
+    from tracker.store.orders import Store
+
+    Store(world.dir / "t.db").close()
+    code, out, err = interrupted_while_storing(world, ADD, "add")
+    assert code == 0, err
+    assert world.rows("SELECT order_id FROM orders") == [(int(out.strip()),)]
+
+
+def test_cancel_interrupted_while_recording_the_answers_still_stores_them(world):
+    # The panel answered; the database is busy (another writer), so storing
+    # the answers waits. Ctrl-C then, even twice, must not lose them.
+    ids = tracked(world, 100)  # one call
+    code, out, err = interrupted_while_storing(world, ["cancel", "--yes", *ids], "cancel")
+    assert code == 0, err
     assert world.rows("SELECT result, count(*) FROM cancels GROUP BY 1") == [("Accepted", 100)]
     assert out.count("canceled (the panel accepted") == 100
