@@ -7,6 +7,7 @@ import json
 import os
 import random
 import sqlite3
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -262,3 +263,40 @@ def test_a_damaged_database_fails_its_check(doctor, tmp_path):
     assert code == 1
     assert lines[1].startswith(f"FAIL database: database {tmp_path / 't.db'} is damaged"), lines
     assert "restore it from a backup" in lines[1]
+
+
+class TimedPanel(SimulatedPanel):
+    """Notes when each balance call arrived (answered ``latency`` after it)."""
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.balance_at: list[float] = []
+
+    def answer(self, form):
+        if form.get("action") == "balance":
+            self.balance_at.append(time.monotonic())
+        return super().answer(form)
+
+
+def test_the_panels_are_asked_at_once_and_listed_in_config_order(tmp_path, monkeypatch):
+    # Each answers 2 s after it is asked: asked one after the other, the
+    # second panel would be asked only once the first had answered.
+    first, second = TimedPanel(key=KEY, latency=2.0, seed=1), TimedPanel(key=KEY, latency=2.0)
+    with (
+        PanelServer(first, latency_from_arrival=True) as one,
+        PanelServer(second, latency_from_arrival=True) as two,
+    ):
+        (tmp_path / "tracker.toml").write_text(
+            '[database]\npath = "t.db"\n'
+            f'[[panels]]\nname = "one"\nurl = "{one.url}"\nkey_env = "SIM_KEY"\n'
+            f'[[panels]]\nname = "two"\nurl = "{two.url}"\nkey_env = "SIM_KEY"\n'
+        )
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+        monkeypatch.setenv("SIM_KEY", KEY)
+        result = CliRunner().invoke(main, ["doctor"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line.split(":")[0] for line in lines[-2:]] == ["ok   panel one", "ok   panel two"]
+    (asked_first,), (asked_second,) = first.balance_at, second.balance_at
+    assert abs(asked_second - asked_first) < 2.0

@@ -12,6 +12,7 @@ import dataclasses
 import os
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -81,11 +82,12 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
         checks.append(database_check(database_facts(database.path)))
+    answers = call_panels({i: panel for i, (_, _, panel) in enumerate(panels) if panel})
     for index, (name, source, panel) in enumerate(panels):
         if panel is None:
             checks.append(panel_check(name, source, skipped="fix its config problems first"))
         else:
-            checks.append(call_panel(panel, index))
+            checks.append(answers[index])
     if database is not None:
         checks.extend(capability_check(*row) for row in learned_unsupported(database.path))
         named = {name for name, _source, _panel in panels}
@@ -161,6 +163,32 @@ def _one_panel(
     except ConfigError:
         return None
     return alone.panels[0]
+
+
+def call_panels(panels: dict[int, PanelConfig]) -> dict[int, Check]:
+    """Given panels by their index in the config, ask them all at once (each
+    within its own deadline) and return their checks by index: a config with
+    three panels down took three deadlines. Daemon threads: a Ctrl-C is not
+    held up by a panel that does not answer."""
+    found: dict[int, Check] = {}
+
+    def ask(index: int, panel: PanelConfig) -> None:
+        try:
+            found[index] = call_panel(panel, index)
+        except Exception as exc:  # a bug, not the panel's answer: one line all the same
+            found[index] = panel_check(
+                panel.name, panel.key_source, error=f"{type(exc).__name__}: {exc}"
+            )
+
+    threads = [
+        threading.Thread(target=ask, args=item, name=f"doctor-{item[1].name}", daemon=True)
+        for item in panels.items()
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return found
 
 
 def call_panel(panel: PanelConfig, index: int = 0) -> Check:
