@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from tracker.jobs.probe import ProbeError, ProbeRequest, parse_count, run_probe
+from tracker.jobs.probe import ProbeError, ProbeRequest, ProbeStopped, parse_count, run_probe
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "count-probe.py"
 REQUEST = ProbeRequest("main", 23501, "https://instagram.com/a b;$(reboot)", 1000, 500)
@@ -93,3 +95,25 @@ def test_the_shipped_example_probe_follows_the_contract(tmp_path):
     other = ProbeRequest("main", 1, "https://unknown.example/x", 1, 1)
     with pytest.raises(ProbeError, match="no count for https://unknown.example/x"):
         run_probe(str(EXAMPLE), other, timeout=10, base_env=env)
+
+
+def test_a_stop_kills_a_running_probe_at_once(tmp_path):
+    # command_timeout may be up to an hour; a stop must not wait for it.
+    body = (
+        "import subprocess\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "time.sleep(60)"
+    )
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    with pytest.raises(ProbeStopped, match="stopping"):
+        run_probe(script(tmp_path, body), REQUEST, timeout=3600, stop=stop)
+    assert time.monotonic() - started < 30  # far below the hour; only a hang reaches it
+
+
+def test_a_probe_that_answers_is_read_whatever_the_stop_event_says_before(tmp_path):
+    count = run_probe(
+        script(tmp_path, "time.sleep(0.5); print(42)"), REQUEST, timeout=10, stop=threading.Event()
+    )
+    assert count == 42

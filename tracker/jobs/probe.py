@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -26,6 +28,13 @@ _MAX_OUTPUT = 4096  # a count is a few digits; more than this is not an answer
 
 class ProbeError(TrackerError):
     """The probe failed to give a count: it timed out, exited non-zero or printed no integer."""
+
+
+class ProbeStopped(ProbeError):
+    """The tracker is stopping: the probe was killed before it answered (no result)."""
+
+
+STOP_LOOK = 0.2  # seconds between looks at the stop event while a probe runs
 
 
 @dataclass(frozen=True)
@@ -76,12 +85,15 @@ def run_probe(
     timeout: float,
     secrets: Iterable[str] = (),
     base_env: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Run the probe for one order; return the link's current count.
 
     Raise ProbeError (one line naming the problem) if the probe cannot be
     started, runs longer than ``timeout`` seconds, exits non-zero or prints
-    anything but one integer.
+    anything but one integer; ProbeStopped when ``stop`` is set meanwhile
+    (the probe and what it started are killed: a stop is honoured within
+    its bound, whatever ``command_timeout`` says).
     """
     argv = [command, request.link, str(request.start_count), str(request.quantity)]
     env = probe_env(request, os.environ if base_env is None else base_env, secrets)
@@ -96,11 +108,19 @@ def run_probe(
         )
     except OSError as exc:
         raise ProbeError(f"cannot run {command}: {exc.strerror or exc}") from None
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        raise ProbeError(f"gave no answer within {timeout:g}s (killed)") from None
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        try:  # communicate() may be asked again after a timeout: output is kept
+            stdout, stderr = process.communicate(timeout=max(0.0, min(left, STOP_LOOK)))
+            break
+        except subprocess.TimeoutExpired:
+            if stop is not None and stop.is_set():
+                _kill_group(process)
+                raise ProbeStopped("stopping: the probe was killed") from None
+            if time.monotonic() >= deadline:
+                _kill_group(process)
+                raise ProbeError(f"gave no answer within {timeout:g}s (killed)") from None
     if process.returncode != 0:
         detail = short(stderr[:_MAX_OUTPUT].decode("utf-8", "replace"), 120)
         how = (

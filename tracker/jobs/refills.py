@@ -22,7 +22,7 @@ from tracker.clock import parse_iso
 from tracker.config.model import RefillConfig
 from tracker.errors import PanelError, StopRequested
 from tracker.jobs.base import Core, Job
-from tracker.jobs.probe import ProbeError, ProbeRequest, run_probe
+from tracker.jobs.probe import ProbeError, ProbeRequest, ProbeStopped, run_probe
 from tracker.jobs.refill_follow import follow_refills
 from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.services import services_job, sync_services
@@ -240,7 +240,10 @@ class RefillRound:
                 request,
                 timeout=self.config.command_timeout,
                 secrets=self.secrets,
+                stop=self.stop,
             )
+        except ProbeStopped:  # stopping: nothing to record, asked again next round
+            return None
         except ProbeError as exc:
             log.warning("probe_failed", panel=name, order=order.order_id, error=str(exc))
             return None, None, str(exc)
