@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,23 +34,28 @@ class World:
     def __init__(self, directory: Path, panel: SimulatedPanel):
         self.dir, self.panel = directory, panel
 
-    def cli(self, *args: str) -> subprocess.Popen[str]:
+    def cli(self, *args: str, **popen: Any) -> subprocess.Popen[str]:
+        """Start ``smm-tracker ARGS``; ``popen`` overrides Popen's arguments."""
+        options: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
         return subprocess.Popen(
             [sys.executable, "-m", "tracker", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
             cwd=self.dir,
+            **{**options, **popen},
         )
 
-    def interrupt(self, proc: subprocess.Popen[str], action: str, calls: int, times: int):
-        """Once ``calls`` ``action`` calls reached the panel, send Ctrl-C
-        ``times`` times; return (exit code, stdout, stderr)."""
+    def wait_for(self, action: str, calls: int = 1) -> None:
+        """Wait until ``calls`` ``action`` calls reached the panel."""
         deadline = time.monotonic() + HANG
         while self.panel.calls[action] < calls:
             assert time.monotonic() < deadline, f"no {action} call reached the panel"
             time.sleep(0.02)
+
+    def interrupt(self, proc: subprocess.Popen[str], action: str, calls: int, times: int):
+        """Once ``calls`` ``action`` calls reached the panel, send Ctrl-C
+        ``times`` times; return (exit code, stdout, stderr)."""
+        self.wait_for(action, calls)
         for _ in range(times):
             proc.send_signal(signal.SIGINT)
             time.sleep(0.3)
@@ -136,20 +142,10 @@ def test_add_interrupted_with_stderr_gone_still_tracks_the_order(world):
     # line the first Ctrl-C writes meets a closed pipe. The order placed must
     # still be waited for and tracked.
     read, write = os.pipe()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker", *ADD],
-        stdout=subprocess.PIPE,
-        stderr=write,
-        text=True,
-        env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
-        cwd=world.dir,
-    )
+    proc = world.cli(*ADD, stderr=write)
     os.close(write)
     os.close(read)  # the reader is gone before the Ctrl-C
-    deadline = time.monotonic() + HANG
-    while world.panel.calls["add"] < 1:
-        assert time.monotonic() < deadline, "no add call reached the panel"
-        time.sleep(0.02)
+    world.wait_for("add")
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=HANG)
     assert proc.returncode == 0
@@ -161,15 +157,7 @@ def test_add_interrupted_with_stderr_gone_still_tracks_the_order(world):
 def test_add_started_with_ctrl_c_ignored_keeps_ignoring_it(world):
     # `smm-tracker add ... &` in a script: the shell starts it with SIGINT
     # ignored, so the Ctrl-C meant for the script never stops it.
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker", *ADD],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
-        cwd=world.dir,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-    )
+    proc = world.cli(*ADD, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     code, out, err = world.interrupt(proc, "add", 1, times=2)
     assert code == 0, err
     assert AGAIN not in err
@@ -184,10 +172,7 @@ def interrupted_while_storing(world: World, args: list[str], action: str) -> tup
     holder.execute("BEGIN IMMEDIATE")
     try:
         proc = world.cli(*args)
-        deadline = time.monotonic() + HANG
-        while world.panel.calls[action] < 1:
-            assert time.monotonic() < deadline, f"no {action} call reached the panel"
-            time.sleep(0.02)
+        world.wait_for(action)
         time.sleep(4.0)  # the answer (3 s) is in; storing it waits for the lock
         for _ in range(2):
             proc.send_signal(signal.SIGINT)
