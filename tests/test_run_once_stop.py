@@ -1,8 +1,8 @@
 """`run --once` stopped by Ctrl-C or SIGTERM, as a user (or a timer unit) stops it.
 
-The real CLI runs as a process of its own against a simulated panel that
-answers slowly: the answers are worked out as each request arrives (so the
-panel's call counter says what reached it) and sent only after the latency.
+The real CLI runs as a process of its own against a simulated panel that answers
+status calls slowly: the answers are worked out as each request arrives (so the
+panel's call counter says what reached it) and sent only after the delay.
 A stop must not send the batches still queued, must keep what was answered,
 and must not wait for the slow answers once asked a second time. Waits have
 deadlines far above what a working stop takes; nothing asserts how fast.
@@ -60,7 +60,9 @@ class World:
 
 
 def world_with(tmp_path: Path, latency: float, timeout: str) -> Iterator[World]:
-    panel = SimulatedPanel(key=KEY, latency=latency, seed=3)
+    # Only status answers are slow: the catalogue and the balance, asked beside
+    # the poll, must not hold the two slots the poll's batches are meant to.
+    panel = NotedPanel(latency, key=KEY, seed=3)
     with PanelServer(panel, latency_from_arrival=True) as server:
         # 800 orders in batches of 100, two calls on the wire at a time.
         config = sim_config(
@@ -77,19 +79,19 @@ def world_with(tmp_path: Path, latency: float, timeout: str) -> Iterator[World]:
 
 @pytest.fixture
 def slow(tmp_path: Path) -> Iterator[World]:
-    """Answers take 3 s; the timeout (20 s) is far longer."""
+    """Status answers take 3 s; the timeout (20 s) is far longer."""
     yield from world_with(tmp_path, latency=3.0, timeout="20s")
 
 
 @pytest.fixture
 def brisk(tmp_path: Path) -> Iterator[World]:
-    """Answers take 0.5 s: the 800 orders in four rounds."""
+    """Status answers take 0.5 s: the 800 orders in four rounds."""
     yield from world_with(tmp_path, latency=0.5, timeout="20s")
 
 
 @pytest.fixture
 def stuck(tmp_path: Path) -> Iterator[World]:
-    """Answers take 40 s, inside a 50 s timeout: only a second Ctrl-C is quick."""
+    """Status answers take 40 s, inside a 50 s timeout: only a second Ctrl-C is quick."""
     yield from world_with(tmp_path, latency=40.0, timeout="50s")
 
 
@@ -140,9 +142,11 @@ class NotedPanel(SimulatedPanel):
     def __init__(self, status_delay: float = 0.0, **options: object):
         super().__init__(**options)  # type: ignore[arg-type]
         self.status_at: list[float] = []
+        self.asked: dict[str, list[float]] = {}
         self.status_delay = status_delay
 
     def answer(self, form):  # type: ignore[no-untyped-def]
+        self.asked.setdefault(str(form.get("action")), []).append(time.monotonic())
         if form.get("action") != "status":
             return super().answer(form)
         self.status_at.append(time.monotonic())
@@ -174,6 +178,28 @@ def test_panels_are_polled_side_by_side(tmp_path):
     assert out.index("slow:") < out.index("fast:")  # the summary keeps the config's order
     # The fast panel was asked while the slow one's answer was still on its way.
     assert fast.status_at[0] < slow.status_at[0] + 3.0
+
+
+def test_a_panels_catalogue_and_balance_are_asked_beside_its_poll(tmp_path):
+    # The status answer comes 3 s late: the catalogue and the balance are not
+    # left waiting for it (a run took their sum); the stall watch, which
+    # judges what the poll stored, still comes after it.
+    panel = NotedPanel(3.0, key=KEY, seed=1)
+    with PanelServer(panel) as server:
+        (tmp_path / "tracker.toml").write_text(
+            f'[database]\npath = "t.db"\n[[panels]]\nname = "sim"\n'
+            f'url = "{server.url}"\nkey_env = "SIM_KEY"\n'
+        )
+        world = World(tmp_path, panel, server)
+        ids = map(str, panel.seed_orders(3, status="In progress"))
+        assert world.start("track", "--panel", "sim", *ids).wait(HANG) == 0
+        returncode, out, err = finish(world.start("run", "--once", "--all"))
+    assert returncode == 0, err
+    assert "sim: 3 checked, 3 changed" in out
+    answered = panel.status_at[0] + 3.0
+    assert panel.asked["services"][0] < answered
+    assert panel.asked["balance"][0] < answered
+    assert err.index("poll_done") < err.index("stalls_checked")
 
 
 def test_a_run_started_with_ctrl_c_ignored_keeps_ignoring_it(brisk):

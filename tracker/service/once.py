@@ -1,7 +1,11 @@
 """``run --once`` under Ctrl-C and SIGTERM: a stop honoured within its bound.
 
-Each panel's jobs run in turn in a thread of their own, the panels side by
-side (a run took the sum of the panels' polls), while the main thread watches
+Each panel's jobs run in a thread of their own, the panels side by side (a
+run took the sum of the panels' polls): first its poll, catalogue and
+balance side by side (none reads what another writes; a run took their sum),
+then the jobs that read what they stored, in turn (:func:`stages`). The
+panel's own concurrency bound holds across them all (one client per panel).
+Meanwhile the main thread watches
 the signal flags (:mod:`tracker.service.signals`: a handler only sets a flag).
 On SIGINT or SIGTERM the jobs' stop event is set, as the daemon sets it:
 queued calls are never sent, retry and rate-limit waits end at once, the
@@ -60,12 +64,27 @@ class Outcome:
 
 def chains(jobs: list[Job]) -> dict[str, list[Job]]:
     """Given jobs named "kind:panel", return each panel's jobs in their order:
-    one panel's jobs run in turn (its poll before the refills and the stall
-    watch that read what it stored), the panels side by side."""
+    the panels run side by side, each panel's jobs in :func:`stages`."""
     found: dict[str, list[Job]] = {}
     for job in jobs:
         found.setdefault(job.name.rpartition(":")[2], []).append(job)
     return found
+
+
+# The jobs of a panel that read nothing another of its jobs writes: the poll,
+# the catalogue and the balance. The refill round (it reads the catalogue's
+# refill terms and the poll's remains) and the stall watch (the poll's
+# statuses) come after them.
+BESIDE = frozenset({"status", "services", "balance"})
+
+
+def stages(chain: list[Job]) -> list[list[Job]]:
+    """Given one panel's jobs in order, return the groups to run one after the
+    other, the jobs of a group side by side: every BESIDE job first, then each
+    other job alone, in order."""
+    beside = [job for job in chain if job.name.partition(":")[0] in BESIDE]
+    rest = [[job] for job in chain if job.name.partition(":")[0] not in BESIDE]
+    return [beside, *rest] if beside else rest
 
 
 def run_stoppable(
@@ -88,13 +107,23 @@ def run_stoppable(
         signals.install(reload=False, keep_ignored=True)
     results: list[bool] = []
 
+    def one(job: Job) -> None:
+        try:  # a job that starts after the stop is skipped
+            results.append(guarded(job, stats, retired=stop_event)())
+        except BaseException:  # guarded itself failed: never a silent success
+            log.exception("job_crashed", job=job.name)
+            results.append(False)
+
     def work(chain: list[Job]) -> None:
-        for job in chain:  # a job that starts after the stop is skipped
-            try:
-                results.append(guarded(job, stats, retired=stop_event)())
-            except BaseException:  # guarded itself failed: never a silent success
-                log.exception("job_crashed", job=job.name)
-                results.append(False)
+        for group in stages(chain):
+            if len(group) == 1:
+                one(group[0])
+                continue
+            beside = [threading.Thread(target=one, args=(j,), daemon=True) for j in group]
+            for thread in beside:
+                thread.start()
+            for thread in beside:
+                thread.join()
 
     workers = [
         threading.Thread(target=work, args=(chain,), name=f"run-once-{name}", daemon=True)
