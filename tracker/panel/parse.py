@@ -22,7 +22,7 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     looks_like_html,
 )
 from tracker.panel.models import Balance, OrderStatus, Service
-from tracker.panel.refusals import error_text, raise_for_error
+from tracker.panel.refusals import error_text, raise_for_error, says_order_not_found
 from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import short, to_balance, to_bool, to_decimal, to_id, to_int, to_text
 
@@ -73,6 +73,12 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
     if raw is None:
         return OrderStatus(order_id=order_id, error=_NO_STATUS)
     status, known = normalize_order_status(raw)
+    words = values.sentence(raw) if not known else None
+    if words is not None and says_order_not_found(words):
+        # "Order not found" where the status goes: the panel's error in words.
+        # Kept as a status, the order stayed open for ever and nothing said so;
+        # as the item's error it is counted unknown, then given up with an alert.
+        return OrderStatus(order_id=order_id, error=words)
     children = item.get("orders")
     child_ids = _child_ids(children) if children else ()
     return OrderStatus(

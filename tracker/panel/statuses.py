@@ -98,6 +98,28 @@ def _key(raw: str) -> str:
     return _SPACES.sub(" ", raw.strip()).lower()
 
 
+# A known order status word anywhere in a text ("Canceled: invalid link",
+# "Order partially completed (link not found)"): a status with the panel's
+# reason, never words saying the order does not exist. Error/Fail/Failed are
+# left out: panels put them before such words ("Error: order not found").
+_STATUS_WORD = re.compile(
+    r"\b(?:"
+    + "|".join(
+        re.escape(spelling).replace(r"\ ", r"[\s_-]+")
+        for spelling, status in _ORDER_SPELLINGS.items()
+        if status != FAILED
+    )
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
+def names_order_status(text: str) -> bool:
+    """Return True when ``text`` holds the words of a known order status
+    (other than Error/Fail/Failed) anywhere, as a status with a reason does."""
+    return _STATUS_WORD.search(text) is not None
+
+
 @lru_cache(maxsize=512)
 def normalize_order_status(raw: str) -> tuple[str, bool]:
     """Given a status as a panel spelled it, return (status, known).
