@@ -30,12 +30,16 @@ from tracker.jobs.refills import past_request
 from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
 from tracker.redact import register_secret
+from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.refills import REFUSED, UNKNOWN, manual_blocker
 from tracker.store.capabilities import is_unsupported, learn, unsupported_actions
+from tracker.store.catalogue import conflicts
 from tracker.store.orders import Store
 from tracker.store.refills import refill_statuses, requests_of
 from tracker.store.refills import refills as stored_refills
 from tracker.store.refills import services as stored_services
+
+_NOTES = 20  # ambiguous services noted one by one; a panel may list thousands twice
 
 
 @main.command()
@@ -58,10 +62,18 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
             f"it answers {row['evidence']!r}); `smm-tracker refill ID` tries again",
             err=True,
         )
+    ambiguous = {(c["panel"], c["service"]): c for c in conflicts(store, name)}
+    for found in list(ambiguous.values())[:_NOTES]:
+        click.echo(_ambiguity_note(found), err=True)
+    if len(ambiguous) > _NOTES:
+        more = f"{len(ambiguous) - _NOTES} more services listed twice with different terms"
+        click.echo(f"note: and {more} (the service_conflicts table has them all)", err=True)
     if as_json:
         for row in rows:
             row["refill"], row["cancel"] = bool(row["refill"]), bool(row["cancel"])
             row["dripfeed"] = bool(row["dripfeed"])
+            conflict = ambiguous.get((row["panel"], row["service"]))
+            row["ambiguous"] = conflict["differences"] if conflict else None
         click.echo(to_json(rows))
         return
     if not rows:
@@ -98,6 +110,17 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
                 "SYNCED",
             ],
         )
+    )
+
+
+def _ambiguity_note(conflict: dict[str, Any]) -> str:
+    """Given a ``service_conflicts`` row, return the note ``services`` prints."""
+    said = safe_text(describe(conflict["differences"]), 300)
+    kept = what_is_kept(conflict["stored_at"])
+    return (
+        f"note: {conflict['panel']} lists service {conflict['service']} "
+        f"{conflict['listings']} times with different terms ({said}) since "
+        f"{conflict['first_seen_at']}: {kept}"
     )
 
 

@@ -7,7 +7,7 @@ schedules :meth:`Tracker.jobs`; ``run --once`` calls each of them once.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,4 +71,6 @@ class Core:
         self.refill_listeners: list[TransitionListener] = []  # refill status changes
         # (panel, action, the panel's words): an action the panel turned out to lack.
         self.capability_listeners: list[Callable[[str, str, str], None]] = []
+        # (panel, services it lists twice with different terms, not alerted yet).
+        self.catalogue_listeners: list[Callable[[str, Sequence[Any]], None]] = []
         self.everything = False  # `run --once --all`: poll every open order now

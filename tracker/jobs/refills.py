@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
@@ -260,6 +260,16 @@ def _tell(listeners: list[Callable[[str, str, str], None]], *args: str) -> None:
             log.exception("capability_listener_failed")
 
 
+def _tell_ambiguous(
+    listeners: list[Callable[[str, Sequence[Any]], None]], panel: str, found: Sequence[Any]
+) -> None:
+    for listener in listeners:
+        try:
+            listener(panel, found)
+        except Exception:  # a listener's bug must not fail the services sync
+            log.exception("catalogue_listener_failed")
+
+
 def notifier(tracker: Core) -> RefillListener:
     """Given the tracker, return a function passing refill changes to its listeners."""
 
@@ -283,7 +293,8 @@ def refill_jobs(tracker: Core) -> list[Job]:
     secrets = [panel.key.reveal() for panel in config.panels]
     jobs = []
     for name, client in tracker.clients.items():
-        sync = partial(services_job, tracker.store, client, tracker.clock)
+        told = partial(_tell_ambiguous, tracker.catalogue_listeners)
+        sync = partial(services_job, tracker.store, client, tracker.clock, told)
         jobs.append(Job(f"services:{name}", config.schedule.services_every, sync))
         if config.refill.enabled:
             refill_round = RefillRound(

@@ -1,39 +1,72 @@
 """The services job: a panel's ``services`` list → the ``services`` table.
 
 It runs on ``[schedule] services_every`` whether or not refills are enabled:
-the list is cheap to fetch and ``smm-tracker services`` shows it.
+the list is cheap to fetch and ``smm-tracker services`` shows it. A service
+listed twice with different terms is believed in neither listing
+(:mod:`tracker.rules.catalogue`): the rest of the list is stored as usual.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import structlog
 
 from tracker.errors import PanelError, StopRequested
 from tracker.panel.client import PanelClient
+from tracker.rules.catalogue import Ambiguous, describe, sort_catalogue
+from tracker.store.catalogue import mark_alerted, save_services, unalerted
 from tracker.store.orders import Store
-from tracker.store.refills import save_services
 
 log = structlog.get_logger("tracker.services")
 
+# (panel, services newly ambiguous): told once per episode, by the daemon.
+AmbiguityListener = Callable[[str, Sequence[Ambiguous]], None]
+_LOGGED = 20  # services named in the log line
 
-def sync_services(store: Store, client: PanelClient, clock: Callable[[], datetime]) -> int:
+
+def sync_services(
+    store: Store,
+    client: PanelClient,
+    clock: Callable[[], datetime],
+    on_ambiguous: AmbiguityListener | None = None,
+) -> int:
     """Fetch a panel's services and store them; return how many were stored.
 
-    Raise PanelError if the panel cannot be asked or its answer is unusable.
+    Services listed twice with different terms are logged, recorded and, for
+    those no alert named yet, handed to ``on_ambiguous``. Raise PanelError if
+    the panel cannot be asked or its answer is unusable.
     """
-    listed = client.services()
-    count = save_services(store, client.name, listed, clock())
+    clear, ambiguous = sort_catalogue(client.services())
+    count = save_services(store, client.name, clear, clock(), ambiguous)
     log.info("services_synced", panel=client.name, services=count)
+    if ambiguous:
+        log.warning(
+            "services_ambiguous",
+            panel=client.name,
+            count=len(ambiguous),
+            services={a.service: describe(a.differences) for a in ambiguous[:_LOGGED]},
+            kept="the terms stored before (none: unknown service)",
+        )
+    if ambiguous and on_ambiguous is not None:
+        new = set(unalerted(store, client.name))
+        told = [a for a in ambiguous if a.service in new]
+        if told:
+            on_ambiguous(client.name, told)
+            mark_alerted(store, client.name, [a.service for a in told], clock())
     return count
 
 
-def services_job(store: Store, client: PanelClient, clock: Callable[[], datetime]) -> bool:
+def services_job(
+    store: Store,
+    client: PanelClient,
+    clock: Callable[[], datetime],
+    on_ambiguous: AmbiguityListener | None = None,
+) -> bool:
     """Run one services sync for the scheduler; return True when it succeeded."""
     try:
-        sync_services(store, client, clock)
+        sync_services(store, client, clock, on_ambiguous)
     except StopRequested:
         raise  # not a failure: the daemon reports the stop
     except PanelError as exc:

@@ -15,6 +15,7 @@ alert).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -39,6 +40,7 @@ from tracker.rules.alerts import (
     refill_alerts,
     rough_duration,
 )
+from tracker.rules.catalogue import Ambiguous, ambiguous_alert
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.losses import lost_alerts, unsupported_alert
 
@@ -81,6 +83,7 @@ class Watch:
         tracker.transition_listeners.append(self.on_transitions)
         tracker.refill_listeners.append(self.on_refills)
         tracker.capability_listeners.append(self.on_unsupported)
+        tracker.catalogue_listeners.append(self.on_ambiguous)
         for client in tracker.clients.values():
             client.observers.append(self.observe)
 
@@ -183,6 +186,10 @@ class Watch:
     def on_unsupported(self, panel: str, action: str, words: str) -> None:
         """The panel turned out to lack ``action``: one alert per learning."""
         self.alerter.raise_alert(unsupported_alert(panel, action, words))
+
+    def on_ambiguous(self, panel: str, found: Sequence[Ambiguous]) -> None:
+        """The panel lists services twice with different terms: one alert per episode."""
+        self.alerter.raise_alert(ambiguous_alert(panel, found))
 
     def on_refills(self, changes: list[dict[str, Any]]) -> None:
         quiet = self.tracker.config.refill.detect == "panel"

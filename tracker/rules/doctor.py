@@ -8,10 +8,14 @@ line names where its key comes from, never the key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+from tracker.rules.catalogue import describe, what_is_kept
 
 OK, FAIL, SKIP, WARN = "ok", "FAIL", "skip", "warn"
 # The unit's TimeoutStopSec= (systemd/smm-tracker.service): systemd kills a
@@ -151,6 +155,35 @@ def capability_check(panel: str, action: str, learned_at: str, evidence: str | N
         f"an unknown action); no {action} requests are sent. `smm-tracker "
         f"{'cancel' if action == 'cancel' else 'refill'} ID` tries again",
     )
+
+
+def ambiguity_check(
+    panel: str, service: int, listings: int, differences: str, since: str, stored_at: str | None
+) -> Check:
+    """Given a service the panel lists more than once with different terms, return
+    its warning line (``differences``: the stored JSON of each term's values;
+    ``stored_at``: when the terms still stored were synced, None when none are)."""
+    try:
+        terms = describe(json.loads(differences))
+    except (ValueError, TypeError, AttributeError):
+        terms = "unreadable"
+    return Check(
+        WARN,
+        f"panel {panel}",
+        f"lists service {service} {listings} times with different terms ({terms}) since "
+        f"{since}: neither is trusted; {what_is_kept(stored_at)}",
+    )
+
+
+def ambiguity_checks(rows: Sequence[Sequence[Any]], shown: int = 10) -> list[Check]:
+    """Given the rows of ``service_conflicts`` (each the arguments of
+    :func:`ambiguity_check`), return a warning line for each of the first
+    ``shown`` and one line counting the rest: a panel may list thousands twice."""
+    checks = [ambiguity_check(*row) for row in rows[:shown]]
+    if len(rows) > shown:
+        more = f"and {len(rows) - shown} more services listed twice with different terms"
+        checks.append(Check(WARN, "services", f"{more} (`smm-tracker services` lists them)"))
+    return checks
 
 
 def unconfigured_text(panel: str, count: int) -> str:

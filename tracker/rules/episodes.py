@@ -29,6 +29,7 @@ SEVERITY = {
     "automation_canceled": "info",
     "order_lost": "error",
     "action_unsupported": "warning",
+    "service_ambiguous": "warning",
 }
 SEVERITIES = ("info", "warning", "error")
 

@@ -35,6 +35,7 @@ from tracker.rules.doctor import (
     SKIP,
     Check,
     DatabaseFacts,
+    ambiguity_checks,
     capability_check,
     config_checks,
     database_check,
@@ -50,6 +51,10 @@ from tracker.store.schema import refuse_foreign
 # One quick answer is what doctor wants, not the daemon's patient retries.
 DOCTOR_TIMEOUT = 15.0
 DOCTOR_RETRY_BUDGET = 10.0
+_AMBIGUOUS = (
+    "SELECT c.panel, c.service, c.listings, c.differences, c.first_seen_at, s.updated_at "
+    "FROM service_conflicts c LEFT JOIN services s USING (panel, service) ORDER BY 1, 2"
+)
 
 
 def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
@@ -90,6 +95,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
             checks.append(answers[index])
     if database is not None:
         checks.extend(capability_check(*row) for row in learned_unsupported(database.path))
+        checks.extend(ambiguity_checks(_read_rows(database.path, _AMBIGUOUS)))
         named = {name for name, _source, _panel in panels}
         left_out = open_orders_by_panel(database.path)
         checks.extend(unconfigured_check(p, n) for p, n in left_out.items() if p not in named)

@@ -170,3 +170,27 @@ def m020_daily_activity_spend_per_currency(db: Database) -> None:
     # currency. New columns currency and spend_by_currency; spend is NULL when
     # a day's spend is in several. orders_created_day gains the currency.
     recreate_daily_activity(db)
+
+
+def m021_service_conflicts(db: Database) -> None:
+    # A service the panel's services answer lists more than once with
+    # different terms (refill, cancel, min, max, rate, type, dripfeed): its
+    # services row is left as it was (the terms known before, or none), and
+    # this row says so while the panel keeps listing it so. differences is a
+    # JSON object, each differing term's values as listed; alerted_at is when
+    # the service_ambiguous alert named it (NULL: not yet, e.g. seen by
+    # `services --refresh`, which raises no alert). Deleted once listed clearly.
+    db.execute(
+        """
+        CREATE TABLE service_conflicts (
+            panel          TEXT    NOT NULL,
+            service        INTEGER NOT NULL,
+            listings       INTEGER NOT NULL,
+            differences    TEXT    NOT NULL,
+            first_seen_at  TEXT    NOT NULL,
+            last_seen_at   TEXT    NOT NULL,
+            alerted_at     TEXT,
+            PRIMARY KEY (panel, service)
+        )
+        """
+    )

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from tracker.clock import iso
-from tracker.panel.models import Service
 from tracker.rules.refills import CLOSED, REQUESTING, UNKNOWN
 from tracker.store.connection import chunks
 from tracker.store.connection import placeholders as _marks
@@ -21,46 +20,7 @@ from tracker.store.orders import Store
 _CLOSED = sorted(CLOSED)
 
 
-# --- services ----------------------------------------------------------------
-
-
-def save_services(store: Store, panel: str, services: Iterable[Service], now: datetime) -> int:
-    """Given a panel's service list, upsert it in one transaction; return how many."""
-    stamp = iso(now)
-    rows = [
-        (
-            panel,
-            s.service,
-            s.name,
-            s.type,
-            s.category,
-            None if s.rate is None else float(s.rate),
-            s.min,
-            s.max,
-            int(s.refill),
-            int(s.cancel),
-            int(s.dripfeed),
-            s.desc,
-            stamp,
-        )
-        for s in services
-    ]
-    with store.write() as db:
-        db.conn.executemany(
-            """
-            INSERT INTO services (panel, service, name, type, category, rate, min, max,
-                                  refill, cancel, dripfeed, description, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (panel, service) DO UPDATE SET
-                name = excluded.name, type = excluded.type, category = excluded.category,
-                rate = excluded.rate, min = excluded.min, max = excluded.max,
-                refill = excluded.refill, cancel = excluded.cancel,
-                dripfeed = excluded.dripfeed, description = excluded.description,
-                updated_at = excluded.updated_at
-            """,
-            rows,
-        )
-    return len(rows)
+# --- services (stored by tracker.store.catalogue) ------------------------------
 
 
 def services(store: Store, panel: str | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,121 @@
+"""SQL for a panel's catalogue: the ``services`` table and ``service_conflicts``.
+
+One sync is one transaction: the services listed unambiguously are upserted;
+a service listed twice with different terms leaves its ``services`` row (the
+terms known before, or none) alone and has a ``service_conflicts`` row while
+the panel keeps listing it so; rows of services listed clearly again are
+deleted. What is ambiguous is decided in :mod:`tracker.rules.catalogue`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from tracker.clock import iso
+from tracker.panel.models import Service
+from tracker.rules.catalogue import Ambiguous
+from tracker.store.connection import Connection, chunks
+from tracker.store.connection import placeholders as _marks
+
+_UPSERT_SERVICE = """
+    INSERT INTO services (panel, service, name, type, category, rate, min, max,
+                          refill, cancel, dripfeed, description, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (panel, service) DO UPDATE SET
+        name = excluded.name, type = excluded.type, category = excluded.category,
+        rate = excluded.rate, min = excluded.min, max = excluded.max,
+        refill = excluded.refill, cancel = excluded.cancel,
+        dripfeed = excluded.dripfeed, description = excluded.description,
+        updated_at = excluded.updated_at
+"""
+_UPSERT_CONFLICT = """
+    INSERT INTO service_conflicts (panel, service, listings, differences,
+                                   first_seen_at, last_seen_at)
+    VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (panel, service) DO UPDATE SET
+        listings = excluded.listings, differences = excluded.differences,
+        last_seen_at = excluded.last_seen_at
+"""
+
+
+def _service_row(panel: str, s: Service, stamp: str) -> tuple[Any, ...]:
+    rate = None if s.rate is None else float(s.rate)
+    flags = int(s.refill), int(s.cancel), int(s.dripfeed)
+    return (panel, s.service, s.name, s.type, s.category, rate, s.min, s.max, *flags, s.desc, stamp)
+
+
+def save_services(
+    store: Connection,
+    panel: str,
+    services: Iterable[Service],
+    now: datetime,
+    ambiguous: Sequence[Ambiguous] = (),
+) -> int:
+    """Given a panel's services listed unambiguously and those listed twice
+    with different terms, store both in one transaction; return how many
+    services were stored."""
+    stamp = iso(now)
+    rows = [_service_row(panel, s, stamp) for s in services]
+    conflicts = [
+        (panel, a.service, a.listings, json.dumps(a.differences), stamp, stamp) for a in ambiguous
+    ]
+    current = {a.service for a in ambiguous}
+    with store.write() as db:
+        db.conn.executemany(_UPSERT_SERVICE, rows)
+        db.conn.executemany(_UPSERT_CONFLICT, conflicts)
+        known = db.conn.execute("SELECT service FROM service_conflicts WHERE panel = ?", [panel])
+        resolved = sorted({row[0] for row in known} - current)
+        for chunk in chunks(resolved):
+            db.conn.execute(
+                f"DELETE FROM service_conflicts WHERE panel = ? AND service IN ({_marks(chunk)})",
+                [panel, *chunk],
+            )
+    return len(rows)
+
+
+def conflicts(store: Connection, panel: str | None = None) -> list[dict[str, Any]]:
+    """Return the services listed ambiguously at the last sync (of one panel, or
+    all), by panel then service ID, ``differences`` decoded, with ``stored_at``:
+    when the terms the services table still holds were synced (None: none held)."""
+    where, params = ("WHERE c.panel = ?", [panel]) if panel else ("", [])
+    rows = store.rows(
+        "SELECT c.*, s.updated_at AS stored_at FROM service_conflicts c "
+        "LEFT JOIN services s ON s.panel = c.panel AND s.service = c.service "
+        f"{where} ORDER BY c.panel, c.service",
+        params,
+    )
+    for row in rows:
+        row["differences"] = _decoded(row["differences"])
+    return rows
+
+
+def _decoded(text: str | None) -> dict[str, list[str]]:
+    try:
+        found = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def unalerted(store: Connection, panel: str) -> list[int]:
+    """Return the IDs of a panel's ambiguous services no alert has named yet."""
+    rows = store.rows(
+        "SELECT service FROM service_conflicts WHERE panel = ? AND alerted_at IS NULL "
+        "ORDER BY service",
+        [panel],
+    )
+    return [row["service"] for row in rows]
+
+
+def mark_alerted(store: Connection, panel: str, service_ids: Sequence[int], now: datetime) -> None:
+    """Record that an alert named these ambiguous services: once per episode."""
+    with store.write() as db:
+        for chunk in chunks(service_ids):
+            db.conn.execute(
+                f"UPDATE service_conflicts SET alerted_at = ? "
+                f"WHERE panel = ? AND service IN ({_marks(chunk)})",
+                [iso(now), panel, *chunk],
+            )
