@@ -5,7 +5,9 @@ before (sometimes after) a perfectly valid JSON answer: HTML blocks
 (``<div ...><h4>A PHP Error was encountered</h4>...</div>``), PHP's own
 ``<br /><b>Warning</b>: ... on line <b>12</b><br />`` or plain lines
 (``Deprecated: ...``). Some bodies start with a UTF-8 BOM, most say
-``text/html``. The document is taken from where a JSON object or array starts
+``text/html``; a script on a Windows host may answer in UTF-16 (or UTF-32)
+behind its byte order mark, which :func:`as_utf8` turns into UTF-8 before
+anything reads the body. The document is taken from where a JSON object or array starts
 a line (or follows a tag) and ends the body, a line or the text before a tag.
 Pure functions; a body holding no JSON document raises :class:`BadAnswerError`
 (naming an HTML page by its title).
@@ -13,6 +15,7 @@ Pure functions; a body holding no JSON document raises :class:`BadAnswerError`
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass
@@ -27,6 +30,35 @@ _START = re.compile(r"(?:\A|(?<=[\n>]))[ \t\r]*(?=[\[{])")
 _TAGS = re.compile(r"<[^>]*>")
 _MAX_CANDIDATES = 64  # bounds the work on a large body that holds no JSON at all
 _decoder = json.JSONDecoder()
+
+
+# Byte order marks and the codec each names: UTF-32's before UTF-16's, whose
+# little-endian mark (FF FE) begins UTF-32's (FF FE 00 00).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def as_utf8(body: bytes) -> bytes:
+    """Given an answer body, return it as UTF-8 bytes: one that starts with a
+    UTF-16 or UTF-32 byte order mark (FF FE, FE FF: a script on a Windows host)
+    decoded by it, what does not decode made U+FFFD; a UTF-8 BOM dropped; any
+    other body as it is. Read as UTF-8, such a body held no JSON at all: every
+    call was retried and ``add`` ended "outcome unknown".
+
+    The body was already held to its size cap; its UTF-8 text is at most half
+    as long again (three bytes for each two-byte unit)."""
+    if body[:1] not in (b"\xff", b"\xfe", b"\x00", b"\xef"):  # the usual body: one test
+        return body
+    if body.startswith(codecs.BOM_UTF8):
+        return body[len(codecs.BOM_UTF8) :]
+    for mark, codec in _BOMS:
+        if body.startswith(mark):
+            return body.decode(codec, errors="replace").lstrip("\ufeff").encode("utf-8")
+    return body
 
 
 @dataclass(frozen=True)
@@ -85,6 +117,7 @@ def decode_document(body: bytes) -> Document:
 
     Raise BadAnswerError when there is none (an HTML page is named by its title).
     """
+    body = as_utf8(body)
     try:
         document = find_json(body)
     except BadAnswerError:

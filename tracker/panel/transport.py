@@ -29,7 +29,7 @@ from tracker.errors import (
     TransientError,
 )
 from tracker.panel import deadline, failures, parse, refusals, values
-from tracker.panel.body import Document
+from tracker.panel.body import Document, as_utf8
 from tracker.redact import scrub, scrub_bytes
 
 log = structlog.get_logger("tracker.client")
@@ -165,7 +165,8 @@ class Transport(Generic[P]):
     def _interpret(
         self, response: httpx.Response, *, panel: str, action: str, idempotent: bool = True
     ) -> Any:
-        code, body = response.status_code, self._scrub(response.content)
+        # UTF-16 made UTF-8 first: the key is blanked in the text all else reads.
+        code, body = response.status_code, self._scrub(as_utf8(response.content))
         if code == 429:
             raise TransientError(
                 "rate limited (HTTP 429)",

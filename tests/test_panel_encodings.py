@@ -1,0 +1,102 @@
+"""Answers in UTF-16 (or UTF-32) behind a byte order mark, as a panel script on
+a Windows host may send them: through the real CLI and a scripted panel on
+loopback, they read as the same answer in UTF-8 would. Read as UTF-8 they held
+no JSON: every call was retried, and `add` ended "outcome unknown"."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import sqlite3
+
+import pytest
+from hostile import HostileServer, Reply, json_reply
+from simconfig import cli_in, sim_config
+
+from tracker.errors import BadAnswerError
+from tracker.panel.body import decode_json
+
+KEY = "hostile-key-Utf16Bom7Wq"
+ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
+
+
+def encoded(value: object, codec: str, *, text: str | None = None) -> Reply:
+    """``value`` as JSON (or ``text`` as written) in ``codec``, byte order mark first."""
+    body = text if text is not None else json.dumps(value)
+    marks = {
+        "utf-16-le": codecs.BOM_UTF16_LE,
+        "utf-16-be": codecs.BOM_UTF16_BE,
+        "utf-32-le": codecs.BOM_UTF32_LE,
+        "utf-8": codecs.BOM_UTF8,
+    }
+    return Reply(marks[codec] + body.encode(codec), headers={"Content-Type": "text/html"})
+
+
+@pytest.fixture
+def panel(tmp_path, monkeypatch):
+    """Return (server, replies, cli): ``replies`` maps an action to its Reply."""
+    replies = {"balance": json_reply({"balance": "5"}), "services": json_reply([])}
+    refusal = json_reply({"error": "Incorrect request"})
+    server = HostileServer(lambda form: replies.get(form.get("action", ""), refusal)).start()
+    config = sim_config(server.url, panel='timeout = "5s"\nretries = 3')
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+    yield server, replies, cli
+    server.stop()
+
+
+def _orders(tmp_path) -> list[tuple[int, str | None, int | None]]:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        return list(db.execute("SELECT order_id, status, remains FROM orders ORDER BY order_id"))
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-8"])
+def test_add_reads_an_answer_behind_a_byte_order_mark(panel, tmp_path, codec):
+    server, replies, cli = panel
+    replies["add"] = encoded({"order": 23501}, codec)
+    result = cli(*ADD)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "23501"
+    assert "outcome unknown" not in result.output
+    assert [f["action"] for f in server.requests] == ["add"]  # sent once, read at once
+    assert _orders(tmp_path) == [(23501, None, None)]
+
+
+def test_status_answers_in_utf16_are_stored_and_never_retried(panel, tmp_path):
+    server, replies, cli = panel
+    answer = {"7": {"status": "In progress", "remains": "40", "charge": "0.1"}, "8": "Completed"}
+    # PHP notices before the JSON, in the same encoding, read through too.
+    text = "<br />\n<b>Notice</b>: Undefined index: x<br />\n" + json.dumps(answer)
+    replies["status"] = encoded(None, "utf-16-le", text=text)
+    assert cli("track", "7", "8").exit_code == 0
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    assert _orders(tmp_path) == [(7, "In progress", 40), (8, "Completed", None)]
+    assert [f["action"] for f in server.requests if f["action"] == "status"] == ["status"]
+
+
+def test_a_key_echoed_in_utf16_never_reaches_the_output_or_the_database(panel, tmp_path):
+    _, replies, cli = panel
+    echoed = {"7": {"status": f"Held for key {KEY}", "remains": "5"}}
+    replies["status"] = encoded(echoed, "utf-16-be")
+    assert cli("track", "7").exit_code == 0
+    result = cli("run", "--once", "--all")
+    assert "Traceback" not in result.output and KEY not in result.output
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        [(raw,)] = db.execute("SELECT raw_status FROM orders WHERE order_id = 7")
+    assert raw.startswith("Held for key ") and KEY not in raw
+
+
+def test_broken_utf16_reads_as_what_it_says_and_stays_bounded():
+    from tracker.panel.body import as_utf8
+
+    # A lone surrogate is U+FFFD, never an error further on (log, database).
+    body = codecs.BOM_UTF16_LE + '{"error": "x\ud800y"}'.encode("utf-16-le", "surrogatepass")
+    assert decode_json(body) == {"error": "x\ufffdy"}
+    # Cut off mid-unit: a broken answer, told in one line like any other.
+    with pytest.raises(BadAnswerError, match="answered invalid JSON"):
+        decode_json(body[:-3])
+    # Never more than half as long again as the body the size cap let through.
+    wide = codecs.BOM_UTF16_BE + ("\u20ac" * 1000).encode("utf-16-be")
+    assert len(as_utf8(wide)) <= 1.5 * len(wide)
+    plain = b'{"order": 1}'
+    assert as_utf8(plain) is plain  # the usual body: untouched, not copied
