@@ -282,6 +282,12 @@ def _cancels(tmp_path) -> list[tuple]:
         (None, "None"),
         ({"status": "done"}, "{'status': 'done'}"),
         ("done", "'done'"),
+        # Not a plain yes: each was told to the user as accepted.
+        (2, "2"),
+        ("2", "'2'"),
+        (-1, "-1"),
+        (0.5, "0.5"),
+        ("yes", "'yes'"),
     ],
 )
 def test_a_cancel_result_neither_yes_nor_no_is_unknown(panel, tmp_path, value, shown):

@@ -133,6 +133,23 @@ def test_cancel_answers(answers):
     ]
 
 
+@pytest.mark.parametrize("value", [1, True, "1", "true", " TRUE "])
+def test_a_plain_yes_is_an_accepted_cancel(value):
+    [result], _ = parse_refills.parse_cancel([5], [{"order": 5, "cancel": value}])
+    assert (result.ok, result.unknown, result.error) == (True, False, None)
+
+
+@pytest.mark.parametrize("value", [2, "2", -1, 0.5, 1.0, "yes", "on", "y", "ok", "success"])
+def test_a_cancel_result_that_is_no_plain_yes_is_unknown_and_shown(value):
+    [result], _ = parse_refills.parse_cancel([5], {"5": value})
+    assert (result.ok, result.unknown) == (False, True)
+    assert result.error == f"answered without a readable cancel result: {value!r}"
+    if value not in ("2", "ok", "success"):  # beside an error, what may be a yes:
+        item = {"order": 5, "cancel": value, "error": "x"}  # unknown, as before
+        [result], _ = parse_refills.parse_cancel([5], [item])
+        assert (result.ok, result.unknown) == (False, True)
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -174,24 +174,24 @@ def _item_refill(item: Any) -> str | None:
 
 def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
     """Given a list item ``{order, cancel}`` (or an object-keyed answer's value as
-    one), return its CancelResult: accepted on a plain yes (1, true, "1") with no
-    error; refused on a plain no (0, false, "0"), the panel's error, or words in
-    ``cancel`` that plainly refuse ("Incorrect order ID"); unknown for anything
-    else, as the order may have been canceled all the same: a yes beside an
-    error, words that do not refuse ("Cancel request accepted"), null, "ok"."""
+    one), return its CancelResult: accepted on a plain yes (1, true, "1", "true":
+    :func:`values.says_yes`) with no error; refused on a plain no (0, false, "0"),
+    the panel's error, or words in ``cancel`` that plainly refuse ("Incorrect
+    order ID"); unknown for anything else, as the order may have been canceled
+    all the same: a yes (or what may be one: 2, "yes") beside an error, words
+    that do not refuse ("Cancel request accepted"), null, "ok", 2, "2"."""
     value = item.get("cancel")
-    yes = to_bool(value)
     message = error_text(value) or error_text(item)
-    if message is None and yes:
+    if message is None and values.says_yes(value):
         return CancelResult(order_id=order_id, ok=True)
-    if message is not None and not yes:
+    if message is not None and not to_bool(value):  # an error, and nothing like a yes
         return CancelResult(order_id=order_id, ok=False, error=message)
     words = values.sentence(value) if message is None else None
     if words is not None and refuses(words):
         return CancelResult(order_id=order_id, ok=False, error=words)
     if message is None and words is None and values.says_no(value):
         return CancelResult(order_id=order_id, ok=False)
-    if yes:
+    if message is not None:  # what may be a yes, beside an error
         why = f"answered a cancel and an error: {values.shown(item)}"
     else:
         why = f"answered without a readable cancel result: {values.shown(value)}"

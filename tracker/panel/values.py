@@ -183,6 +183,17 @@ def to_bool(value: Any) -> bool:
     return False
 
 
+_YES = frozenset({"1", "true"})
+
+
+def says_yes(value: Any) -> bool:
+    """Return True for an answer that plainly says yes, as panels write it: true,
+    1, "1", "true". Unlike :func:`to_bool` (a service's flag, where a wrong
+    read costs nothing), 2, "2", 0.5, "yes", "ok" are not a yes: read as one, a
+    cancel a panel never took was told to the user as accepted."""
+    return value is True or (type(value) in (int, str) and str(value).strip().lower() in _YES)
+
+
 def says_no(value: Any) -> bool:
     """Return True for a flag that plainly says no: false, 0, "0", "false", "no"."""
     return value is False or (type(value) in (int, str) and str(value).strip().lower() in _NO)
