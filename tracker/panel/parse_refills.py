@@ -7,7 +7,7 @@ in shared/api-v2.md is accepted; anything else raises :class:`BadAnswerError`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -38,10 +38,12 @@ def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
     anything else unknown (an ID beside an error, 0, -7, "1e5", "Your refill
     request has been accepted", missing), as the refill may exist all the same."""
     value = answer.get("refill")
-    refill_id = to_id(value)
+    # As the panel wrote it: "007" is asked for as "007", never as 7 (its text
+    # may be all the panel matches; see _asked_as for answers naming it 7).
+    refill_id = str(value) if to_id(value) is not None else None
     message = error_text(value) or error_text(answer)
     if refill_id is not None and message is None:
-        return RefillRequest(order_id=order_id, refill_id=str(refill_id))
+        return RefillRequest(order_id=order_id, refill_id=refill_id)
     if refill_id is None and message is not None:
         return RefillRequest(order_id=order_id, error=message)
     words = values.sentence(value) if message is None else None
@@ -144,14 +146,16 @@ def parse_refill_status_multi(requested: Iterable[str], data: Any) -> list[Refil
     else:
         what = type(data).__name__
         raise BadAnswerError(f"expected an object or list for refill_status, got {what}")
+    asked = _asked_as(wanted)
     found: dict[str, RefillStatus | None] = {}  # None: ambiguous, left out
     for key, named, item in pairs:
-        if key in wanted and named is not None and not _same_refill(key, named):
+        keyed, claimed = asked(key), asked(named)
+        if keyed is not None and named is not None and not _same_refill(key or "", named):
             # Filed under another refill's key: read for neither.
-            found.update({either: None for either in (key, named) if either in wanted})
+            found.update({either: None for either in (keyed, claimed) if either is not None})
             continue
-        refill_id = key if key in wanted else named
-        if refill_id not in wanted or refill_id is None:
+        refill_id = keyed if keyed is not None else claimed
+        if refill_id is None:
             continue
         value = item.get("status", item) if isinstance(item, dict) else item
         report = _refill_status(refill_id, value)
@@ -161,6 +165,26 @@ def parse_refill_status_multi(requested: Iterable[str], data: Any) -> list[Refil
     if not found:
         raise BadAnswerError(f"answered none of the {len(wanted)} asked refills: {short(data, 80)}")
     return [report for report in found.values() if report is not None]
+
+
+def _asked_as(wanted: set[str]) -> Callable[[str | None], str | None]:
+    """Given the refill IDs asked, return a function giving the asked ID an
+    answer's key or ``refill`` names: itself, or the one asked ID that is the
+    same number ("007" asked, 7 answered); None for any other."""
+    by_number: dict[int, list[str]] = {}
+    for refill_id in wanted:
+        number = to_id(refill_id)
+        if number is not None:
+            by_number.setdefault(number, []).append(refill_id)
+
+    def asked(named: str | None) -> str | None:
+        if named is None or named in wanted:
+            return named
+        number = to_id(named)
+        same = by_number.get(number, []) if number is not None else []
+        return same[0] if len(same) == 1 else None  # "7" and "007" both asked: neither
+
+    return asked
 
 
 def _same_refill(a: str, b: str) -> bool:

@@ -1,0 +1,130 @@
+"""IDs written with leading zeros, through the real CLI and the refill job
+against a scripted panel on loopback.
+
+A refill ID is the panel's text, kept as written: "007" is stored and asked
+for as "007" (read as the number, it was asked for as 7: another refill, or
+none). An order ID is a number, as every panel's `status` keys it: "0078" is
+order 78, and every call names 78.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from hostile import HostileServer, Reply, json_reply
+from simconfig import cli_in, sim_config
+
+from tracker.clock import utcnow
+from tracker.config.model import PanelConfig, Secret
+from tracker.errors import BadAnswerError
+from tracker.jobs.refill_follow import follow_refills
+from tracker.jobs.refill_requests import PanelModes, request_refills
+from tracker.panel import parse_refills
+from tracker.panel.client import PanelClient
+from tracker.store.orders import Store
+
+KEY = "hostile-key-LeadingZero0"
+
+
+@pytest.fixture
+def panel(tmp_path, monkeypatch):
+    """Return (server, replies, cli); ``replies[action]`` scripts an answer."""
+    replies: dict[str, Any] = {
+        "balance": json_reply({"balance": "10.5"}),
+        "services": json_reply([]),
+    }
+
+    def respond(form: dict[str, str]) -> Reply:
+        return replies.get(form.get("action", "")) or json_reply({"error": "Incorrect request"})
+
+    server = HostileServer(respond).start()
+    config = sim_config(server.url, panel='timeout = "5s"\nretries = 0')
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+    yield server, replies, cli
+    server.stop()
+
+
+def _rows(tmp_path, sql: str) -> list[tuple]:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        return list(db.execute(sql))
+
+
+def _sent(server, action: str) -> list[dict[str, str]]:
+    return [form for form in server.requests if form.get("action") == action]
+
+
+def _follow(tmp_path, url: str) -> None:
+    panel = PanelConfig(name="sim", url=url, key=Secret(KEY), timeout=5.0, retries=0)
+    client = PanelClient(panel, sleep=lambda _seconds: None)
+    store = Store(tmp_path / "t.db")
+    try:
+        follow_refills(store, client, clock=utcnow, modes=PanelModes())
+    finally:
+        client.close()
+        store.close()
+
+
+def test_a_refill_id_with_leading_zeros_is_asked_for_as_the_panel_wrote_it(panel, tmp_path):
+    server, replies, cli = panel
+    assert cli("track", "5").exit_code == 0
+    replies["refill"] = json_reply({"refill": "007"})
+    result = cli("refill", "5")
+    assert result.exit_code == 0, result.output
+    assert "007" in result.output
+    assert _rows(tmp_path, "SELECT refill_id, status FROM refills") == [("007", "Pending")]
+    replies["refill_status"] = json_reply({"status": "Completed"})
+    _follow(tmp_path, server.url)
+    assert [form["refill"] for form in _sent(server, "refill_status")] == ["007"]
+    assert _rows(tmp_path, "SELECT refill_id, status FROM refills") == [("007", "Completed")]
+
+
+def test_a_multi_refill_keeps_each_refill_id_as_written(panel, tmp_path):
+    server, replies, cli = panel
+    assert cli("track", "5", "6").exit_code == 0
+    items = [{"order": 5, "refill": "007"}, {"order": 6, "refill": 7}]
+    replies["refill"] = json_reply(items)
+    panel_config = PanelConfig(name="sim", url=server.url, key=Secret(KEY), timeout=5.0)
+    client = PanelClient(panel_config, sleep=lambda _seconds: None)
+    store = Store(tmp_path / "t.db")
+    try:
+        request_refills(store, client, [5, 6], clock=utcnow, modes=PanelModes())
+    finally:
+        client.close()
+        store.close()
+    stored = "SELECT order_id, refill_id FROM refills ORDER BY order_id"
+    assert _rows(tmp_path, stored) == [(5, "007"), (6, "7")]
+    # "007" and "7" both asked: an item naming 7 is refill "7", never both.
+    replies["refill_status"] = json_reply(
+        [{"refill": 7, "status": "Completed"}, {"refill": "007", "status": "In progress"}]
+    )
+    _follow(tmp_path, server.url)
+    assert [form["refills"] for form in _sent(server, "refill_status")] == ["007,7"]
+    stored = "SELECT refill_id, status FROM refills ORDER BY order_id"
+    assert _rows(tmp_path, stored) == [("007", "In progress"), ("7", "Completed")]
+
+
+def test_refill_status_answers_name_an_asked_refill_by_its_number_only_when_unambiguous():
+    found = parse_refills.parse_refill_status_multi(["007"], {"7": {"status": "Completed"}})
+    assert [(r.refill_id, r.status) for r in found] == [("007", "Completed")]
+    # Two asked refills with the number 7, an answer naming "0007": neither is read.
+    with pytest.raises(BadAnswerError, match="answered none of the 2 asked refills"):
+        parse_refills.parse_refill_status_multi(
+            ["07", "007"], [{"refill": "0007", "status": "Completed"}]
+        )
+
+
+def test_an_order_id_with_leading_zeros_is_that_number(panel, tmp_path):
+    server, replies, cli = panel
+    replies["add"] = json_reply({"order": "0078"})
+    placed = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100")
+    assert placed.exit_code == 0, placed.output
+    assert placed.stdout.strip() == "78"
+    replies["status"] = json_reply({"0078": {"status": "In progress", "remains": "40"}})
+    assert cli("run", "--once", "--all").exit_code == 0
+    assert [form["orders"] for form in _sent(server, "status")] == ["78"]
+    assert _rows(tmp_path, "SELECT order_id, status, remains FROM orders") == [
+        (78, "In progress", 40)
+    ]
+    assert cli("history", "0078").exit_code == 0  # typed as the panel shows it: the same order
