@@ -86,6 +86,17 @@ def test_eta_falls_back_to_the_services_median_then_to_none():
     assert estimate(order(status="Pending"), WatchState(), None)[0] is None
 
 
+def test_an_absurd_remains_falling_gives_no_eta_past_the_calendar():
+    # 9e18 falling by 1000 in a day: an eta 2e13 years off raised
+    # OverflowError, and the stall job failed for every order of the panel.
+    huge = 9 * 10**18
+    state = WatchState(baseline_at=T0, baseline_remains=huge)
+    moved = order(remains=huge - 1000, last_change_at=T0 + 24 * H)
+    assert estimate(moved, state, None) == (None, T0, huge, None)
+    eta, *_, basis = estimate(moved, state, 7200.0)
+    assert (eta, basis) == (T0 + 2 * H, MEDIAN)
+
+
 def test_the_median_needs_three_completed_orders():
     rows = [(1, T0, T0 + k * H) for k in (1, 2, 9)] + [(2, T0, T0 + H)]
     assert median_durations(rows) == {1: 7200.0}
@@ -208,6 +219,20 @@ def test_remains_above_the_tracked_quantity_is_no_guess_to_spend_on():
     assert isinstance(reorder_plan(partial(remains=4285, runs=5), FOLLOWERS, ON, T0 + H), Plan)
     assert delivered("Partial", 1000, None, 4285) is None
     assert delivered("Partial", 1000, 5, 4285) == 715
+
+
+def test_a_remains_below_minus_the_order_is_no_figure_to_reorder_on():
+    # "-99999999999" on a Partial of 1000: it read as 100000000999 delivered
+    # ("nothing is undelivered"); the panel's number is no delivery figure.
+    assert delivered("Partial", 1000, None, -99_999_999_999) is None
+    assert delivered("Completed", 1000, None, -1001) is None
+    assert delivered("Completed", 1000, None, -1000) == 2000  # over-delivered the order again
+    assert delivered("Completed", 1000, None, -2) == 1002
+    assert delivered("Completed", 100, 5, -500) == 1000  # drip-feed: 500 in all
+    from tracker.rules.reorders import REMAINS_BELOW_ORDER
+
+    absurd = partial(remains=-99_999_999_999)
+    assert reorder_plan(absurd, FOLLOWERS, ON, T0 + H) == REMAINS_BELOW_ORDER
 
 
 @pytest.mark.parametrize("rate", ["0", "-1.0", "-0.00001", "Infinity", "-Infinity", "NaN", "1e-12"])

@@ -29,6 +29,7 @@ from tracker.rules.refills import (
     answered,
     dropped,
     eligibility,
+    expected_count,
     followed,
     is_permanent_refusal,
     manual_blocker,
@@ -216,6 +217,18 @@ def test_over_delivery_does_not_raise_the_bar(order):
 def test_a_drop_cannot_be_judged_without_start_count_or_quantity(order):
     assert dropped(replace(order, start_count=None), 0, 0.05) is None
     assert dropped(replace(order, quantity=None), 0, 0.05) is None
+
+
+@pytest.mark.parametrize("remains", [501, 10**17, -501, -99_999_999_999])
+def test_a_drop_cannot_be_judged_on_a_remains_that_is_no_delivery_figure(order, remains):
+    # 10**17 of 500 made the expected count far below the start: no drop ever.
+    odd = replace(order, remains=remains)
+    assert expected_count(odd) is None and dropped(odd, 0, 0.05) is None
+    from tracker.rules.refills import unprobeable
+
+    assert unprobeable(odd) == f"remains {remains} of 500 is no delivery figure"
+    assert unprobeable(replace(odd, remains=-500)) is None  # over-delivered, as much again
+    assert unprobeable(replace(odd, link=None, start_count=None)) == "missing link, start_count"
 
 
 def test_probe_due_once_per_probe_every():

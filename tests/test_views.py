@@ -214,6 +214,30 @@ def test_order_overview_counts_no_delivery_before_it_starts_and_whole_drip_feeds
     assert rows == {1: None, 2: 380, 3: 1002, 4: None}
 
 
+def test_order_overview_counts_no_delivery_from_a_remains_below_minus_the_order(tmp_path):
+    # m022: a panel's "-99999999999" of 1000 read 100000000999 delivered.
+    from tracker.clock import utcnow
+
+    store = Store(tmp_path / "t.db")
+    store.track("p", [1, 2, 3], utcnow())
+    with store.write() as db:
+        for order_id, quantity, runs, remains in (
+            (1, 1000, None, -99_999_999_999),
+            (2, 1000, None, -1000),  # over-delivered as much again: still a figure
+            (3, 100, 5, -501),
+        ):
+            db.execute(
+                "UPDATE orders SET status = 'Completed', quantity = ?, runs = ?, remains = ? "
+                "WHERE panel = 'p' AND order_id = ?",
+                [quantity, runs, remains, order_id],
+            )
+    rows = dict(store.conn.execute("SELECT order_id, delivered FROM order_overview").fetchall())
+    stuck = store.conn.execute("SELECT count(*) FROM stuck_orders").fetchone()[0]
+    store.close()
+    assert rows == {1: None, 2: 2000, 3: None}
+    assert stuck == 0  # the views reading order_overview still read it
+
+
 def test_each_orders_refills_are_read_by_the_refills_order_index(tmp_path):
     # With the Completed test indexable, SQLite read refills by (panel, status)
     # and scanned every Completed refill of the panel for each order: minutes

@@ -119,6 +119,7 @@ def poll_panel(
             """Store answers in one transaction; count them in ``result``."""
             settled = [(ids, answer, answer.settled(ids)) for ids, answer in answered]
             lost: list[dict[str, Any]] = []
+            odd: list[dict[str, Any]] = []
             writing = time.perf_counter()
             recorded = store.apply_answers(
                 panel.name,
@@ -127,8 +128,17 @@ def poll_panel(
                 cadence,
                 polled_at=started,
                 lost=lost,
+                odd=odd,
             )
             result.write_s += time.perf_counter() - writing
+            for order in odd:  # stored as sent; never a delivered count or a decision
+                log.warning(
+                    "remains_not_a_delivery_figure",
+                    panel=panel.name,
+                    order=order["order_id"],
+                    remains=order["remains"],
+                    quantity=order["quantity"],
+                )
             for ids, answer, asked in settled:
                 result.calls += answer.calls
                 result.checked += len(asked)

@@ -28,7 +28,14 @@ from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.services import services_job, sync_services
 from tracker.panel.client import PanelClient
 from tracker.rules.delivery import total_quantity
-from tracker.rules.refills import OrderFacts, PastRequest, dropped, eligibility, probe_due
+from tracker.rules.refills import (
+    OrderFacts,
+    PastRequest,
+    dropped,
+    eligibility,
+    probe_due,
+    unprobeable,
+)
 from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.orders import Store
 from tracker.store.probes import last_probed, record_probes
@@ -219,19 +226,9 @@ class RefillRound:
         name = self.client.name
         if self.stop.is_set():
             return None
-        if not order.link or order.start_count is None or order.quantity is None:
-            missing = [
-                what
-                for what, value in (
-                    ("link", order.link),
-                    ("start_count", order.start_count),
-                    ("quantity", order.quantity),
-                )
-                if value in (None, "")
-            ]
-            log.warning(
-                "probe_skipped", panel=name, order=order.order_id, missing=", ".join(missing)
-            )
+        why = unprobeable(order)
+        if why is not None or not order.link or order.start_count is None or order.quantity is None:
+            log.warning("probe_skipped", panel=name, order=order.order_id, reason=why)
             return None
         request = ProbeRequest(name, order.order_id, order.link, order.start_count, order.quantity)
         try:

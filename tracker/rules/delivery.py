@@ -22,6 +22,22 @@ def total_quantity(quantity: int | None, runs: int | None) -> int | None:
     return quantity * runs if runs and runs > 1 else quantity
 
 
+def plausible_remains(remains: int | None, total: int | None) -> bool:
+    """Given a remains a panel reported and the whole order's quantity, return
+    True when it can be a delivery figure: from ``-total`` (panels report
+    over-delivery as a negative remains, "-2" for 2 extra; more than the whole
+    order again is no over-delivery) to ``total``. True when either is unknown
+    (or the quantity is 0): there is nothing to judge it by.
+
+    Outside, the panel's number is kept as it sent it (``orders.remains``) but
+    tells nothing of delivery: -99999999999 of 1000 is not 100000000999
+    delivered, 9285 of 5000 (a drip-feed order tracked without its runs:
+    remains counts every run) not -4285."""
+    if remains is None or not total or total < 0:
+        return True
+    return -total <= remains <= total
+
+
 def delivered(
     status: str | None, quantity: int | None, runs: int | None, remains: int | None
 ) -> int | None:
@@ -29,11 +45,10 @@ def delivered(
     delivered, or None when the status says delivery has not happened (Pending,
     Processing, unknown spellings) or a figure is missing.
 
-    Also None when ``remains`` is above the whole order: the quantity the
-    tracker holds is not the panel's (a drip-feed order tracked without its
-    runs: remains counts every run), so what was delivered cannot be told;
-    ``5000 - 9285`` is no delivery of -4285."""
+    Also None when ``remains`` is no delivery figure (:func:`plausible_remains`):
+    above the whole order (the quantity the tracker holds is not the panel's),
+    or below minus the whole order; ``5000 - 9285`` is no delivery of -4285."""
     total = total_quantity(quantity, runs)
-    if status not in DELIVERING or not total or remains is None or remains > total:
+    if status not in DELIVERING or not total or remains is None:
         return None
-    return total - remains
+    return total - remains if -total <= remains <= total else None

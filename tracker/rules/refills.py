@@ -18,6 +18,7 @@ from tracker.panel.models import RefillRequest, RefillStatus
 from tracker.panel.parse_refills import NO_REFILL_STATUS
 from tracker.panel.refusals import is_busy
 from tracker.panel.statuses import PENDING, REFILL_FINAL, REFILL_REJECTED
+from tracker.rules.delivery import plausible_remains
 
 # Statuses of a ``refills`` row that are the tracker's own, not the panel's.
 REQUESTING = "Requesting"  # written before the request is sent
@@ -164,11 +165,35 @@ def manual_blocker(requests: Sequence[PastRequest], cooldown: float, now: dateti
 def expected_count(order: OrderFacts) -> int | None:
     """Given an order, return the count its link should show if nothing dropped:
     start_count plus what was delivered (the quantity, less any remains of a
-    Partial). None when start_count or quantity is unknown."""
+    Partial). None when start_count or quantity is unknown, or the remains is
+    no delivery figure (:func:`~tracker.rules.delivery.plausible_remains`):
+    9285 of 5000 made the expected count 4285 below the start, so no drop was
+    ever seen; what was delivered is unknown, and so is a drop."""
     if order.start_count is None or order.quantity is None:
+        return None
+    if not plausible_remains(order.remains, order.quantity):
         return None
     delivered = order.quantity - max(0, order.remains or 0)
     return order.start_count + delivered
+
+
+def unprobeable(order: OrderFacts) -> str | None:
+    """Given an order, return why the drop probe cannot judge it (what it lacks,
+    or a remains that is no delivery figure), or None when it can."""
+    missing = [
+        what
+        for what, value in (
+            ("link", order.link),
+            ("start_count", order.start_count),
+            ("quantity", order.quantity),
+        )
+        if value in (None, "")
+    ]
+    if missing:
+        return "missing " + ", ".join(missing)
+    if not plausible_remains(order.remains, order.quantity):
+        return f"remains {order.remains} of {order.quantity} is no delivery figure"
+    return None
 
 
 def dropped(order: OrderFacts, current: int, threshold: float) -> bool | None:

@@ -39,6 +39,10 @@ REMAINS_ABOVE_ORDER = (
     "its remains is above the quantity tracked (a drip-feed order tracked "
     "without --runs?): what was delivered is unknown"
 )
+REMAINS_BELOW_ORDER = (
+    "its remains is below minus the quantity tracked (more than the whole order "
+    "over-delivered): no delivery figure, what was delivered is unknown"
+)
 UNKNOWN_SERVICE = "its service is not in the panel's services list"
 NO_RATE = (
     "its service has no usable rate (none, 0, negative or not a number): "
@@ -140,10 +144,11 @@ def reorder_plan(
         return TOO_OLD
     if not order.link or not order.quantity:
         return MISSING
-    if order.remains is not None and order.remains > (
-        total_quantity(order.quantity, order.runs) or 0
-    ):
+    total = total_quantity(order.quantity, order.runs) or 0
+    if order.remains is not None and order.remains > total:
         return REMAINS_ABOVE_ORDER  # re-ordering a guess would spend on it
+    if order.remains is not None and order.remains < -total:
+        return REMAINS_BELOW_ORDER  # "-99999999999": the panel's nonsense, not a figure
     left = undelivered(order.quantity, order.remains, order.runs)
     if left <= 0:
         return NOTHING_LEFT

@@ -24,6 +24,10 @@ MIN_SAMPLES = 3
 # An expected duration shorter than this is not trusted for "far past its eta".
 MIN_EXPECTED = 60.0
 DELIVERING = (PROCESSING, IN_PROGRESS)
+# An eta further off than this is no estimate: a panel's absurd remains
+# (9e18, falling by 1000 a day) gave one past the calendar, and an
+# OverflowError failed the whole stall job, every run.
+MAX_ETA = 10 * 365 * 86400.0
 
 STALLED = "stalled"
 MOVING = "moving"
@@ -106,9 +110,9 @@ def estimate(
         elapsed = (last - base_at).total_seconds()
         if order.remains <= 0 and delivered > 0:
             return last, base_at, base_remains, RATE
-        if delivered > 0 and elapsed > 0:
-            rate = delivered / elapsed
-            return last + timedelta(seconds=order.remains / rate), base_at, base_remains, RATE
+        left = order.remains / (delivered / elapsed) if delivered > 0 and elapsed > 0 else None
+        if left is not None and left < MAX_ETA:
+            return last + timedelta(seconds=left), base_at, base_remains, RATE
     if median is not None:
         return order.created_at + timedelta(seconds=median), base_at, base_remains, MEDIAN
     return None, base_at, base_remains, None

@@ -19,6 +19,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso
+from tracker.rules.delivery import plausible_remains, total_quantity
 from tracker.rules.transitions import (
     KEEP_IF_NONE,
     STATUS_READS,
@@ -43,9 +44,14 @@ def write_answer(
     cadence: Cadence,
     polled_at: datetime | None = None,
     lost: list[dict[str, Any]] | None = None,
+    odd: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Store one answer (see :meth:`~tracker.store.orders.Store.apply_reports`)
-    on ``conn``, in the transaction it is in; return the transitions recorded."""
+    on ``conn``, in the transaction it is in; return the transitions recorded.
+
+    Each order whose remains just became no delivery figure (see
+    :func:`tracker.rules.delivery.plausible_remains`; stored as sent all the
+    same) is added to ``odd``: once, until its remains is one again."""
     stamp, base = iso(now), polled_at or now
     recorded: list[dict[str, Any]] = []
     # The raw cursor, not sqlite-utils: this runs once per 100 orders.
@@ -59,7 +65,11 @@ def write_answer(
         if report is None or report.error is not None or report.status is None:
             others.append(order_id)
             continue
-        values, whole, transition = status_update(panel, row[1:], report, stamp, base, cadence)
+        values, whole, transition = status_update(
+            panel, row[1:_READ_END], report, stamp, base, cadence
+        )
+        if report.remains is not None and report.remains != row[_REMAINS] and odd is not None:
+            _note_odd(odd, order_id, report.remains, row)
         if whole:
             moved.append((*values, rowid))
         else:
@@ -133,9 +143,21 @@ _ROWS = 100
 # A stopped order (untracked, lost) that a poll in flight asked about stays
 # stopped: the late answer is not recorded.
 _SELECT_STATUS = (
-    f"SELECT rowid, {', '.join(STATUS_READS)} FROM orders WHERE panel = ? AND order_id IN ({{}}) "
-    "AND stopped_by IS NULL"
+    f"SELECT rowid, {', '.join(STATUS_READS)}, quantity, runs FROM orders "
+    "WHERE panel = ? AND order_id IN ({}) AND stopped_by IS NULL"
 )
+_READ_END = 1 + len(STATUS_READS)  # the row: rowid, STATUS_READS, quantity, runs
+_REMAINS = 1 + STATUS_READS.index("remains")
+
+
+def _note_odd(odd: list[dict[str, Any]], order_id: int, remains: int, row: Any) -> None:
+    """Add the order to ``odd`` when ``remains`` is no delivery figure and the
+    stored one was (a warning once, not at every poll of the same nonsense)."""
+    total = total_quantity(row[_READ_END], row[_READ_END + 1])
+    if not plausible_remains(remains, total) and plausible_remains(row[_REMAINS], total):
+        odd.append({"order_id": order_id, "remains": remains, "quantity": total})
+
+
 _TRANSITION = (
     "panel",
     "order_id",

@@ -15,6 +15,7 @@ from tracker.store.views import (
     recreate_order_overview,
     recreate_order_overview_bounded,
     recreate_order_overview_indexed,
+    recreate_order_overview_plausible,
 )
 
 
@@ -194,3 +195,10 @@ def m021_service_conflicts(db: Database) -> None:
         )
         """
     )
+
+
+def m022_overview_delivered_plausible(db: Database) -> None:
+    # order_overview's delivered is NULL when remains is below minus the whole
+    # order too (a panel's -99999999999 of 1000 read 100000000999 delivered),
+    # as the orders listing shows none (tracker.rules.delivery).
+    recreate_order_overview_plausible(db)

@@ -1,0 +1,72 @@
+"""A `remains` that is no delivery figure, through the real CLI against a
+scripted panel on loopback: "-99999999999", 5000 of 1000, 9e18.
+
+The panel's number is stored as it sent it (``orders.remains``), but the
+orders listing and ``order_overview`` show no delivered count for it (it
+read "100000000999/1000"), and the poll logs a warning once per order, not at
+every poll of the same nonsense. Over-delivery ("-2") still counts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from hostile import HostileServer, Reply, json_reply
+from simconfig import cli_in, sim_config
+
+KEY = "hostile-key-Remains0dd42"
+WARNING = "remains_not_a_delivery_figure"
+ANSWER = {
+    "5": {"status": "In progress", "remains": "-99999999999", "charge": "0.9"},
+    "6": {"status": "In progress", "remains": "5000", "charge": "0.9"},
+    "7": {"status": "In progress", "remains": "400", "charge": "0.9"},
+    "8": {"status": "In progress", "remains": "9000000000000000000", "charge": "0.9"},
+    "9": {"status": "Completed", "remains": "-2", "charge": "0.9"},
+}
+
+
+def respond(form: dict[str, str]) -> Reply:
+    action = form.get("action")
+    if action == "status":
+        return json_reply({i: ANSWER[i] for i in form["orders"].split(",")})
+    if action == "balance":
+        return json_reply({"balance": "10", "currency": "USD"})
+    if action == "services":
+        return json_reply([])
+    return json_reply({"error": "Incorrect request"})
+
+
+def _rows(tmp_path, sql: str) -> dict[int, Any]:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        return dict(db.execute(sql).fetchall())
+
+
+def test_a_remains_that_is_no_delivery_figure_is_kept_but_never_counted(tmp_path, monkeypatch):
+    with HostileServer(respond) as server:
+        cli = cli_in(tmp_path, monkeypatch, sim_config(server.url), env={"SIM_KEY": KEY})
+        assert cli("track", *ANSWER, "--quantity", "1000").exit_code == 0
+        runs = [cli("run", "--once", "--all") for _ in range(2)]
+        listing = cli("orders", "--all").output
+    for run in runs:
+        assert run.exit_code == 0, run.output
+        assert "Traceback" not in run.output
+    # Kept as the panel sent it: the raw answer is not lost.
+    assert _rows(tmp_path, "SELECT order_id, remains FROM orders") == {
+        5: -99_999_999_999,
+        6: 5000,
+        7: 400,
+        8: 9_000_000_000_000_000_000,
+        9: -2,
+    }
+    cells = {line.split()[1]: line.split() for line in listing.splitlines()[1:]}
+    assert "600/1000" in cells["7"] and "1002/1000" in cells["9"]
+    for odd in ("5", "6", "8"):
+        assert not any("/1000" in cell for cell in cells[odd]), cells[odd]
+    overview = _rows(tmp_path, "SELECT order_id, delivered FROM order_overview")
+    assert overview == {5: None, 6: None, 7: 600, 8: None, 9: 1002}
+    # One warning per order, in the first run; the second says nothing new.
+    warned = [line for line in runs[0].output.splitlines() if WARNING in line]
+    assert len(warned) == 3, runs[0].output
+    assert any("remains=-99999999999" in line and "order=5" in line for line in warned)
+    assert WARNING not in runs[1].output
