@@ -82,6 +82,32 @@ def test_a_taken_add_without_a_usable_order_id_is_outcome_unknown(panel, tmp_pat
     assert len(server.requests) == 1  # never resent
 
 
+@pytest.mark.parametrize(
+    "body",
+    ['{"order": 77, "order": 78}', '{"order": "77", "error": "no funds", "error": "ok"}'],
+)
+def test_an_add_answer_giving_a_key_twice_differently_is_outcome_unknown(panel, tmp_path, body):
+    # The JSON decoder kept the last: order 78 was tracked and printed, while
+    # the panel may have placed (and charged) 77.
+    server, set_reply, cli = panel
+    set_reply(text_reply(body))
+    result = cli(*ADD)
+    assert result.exit_code == 1, result.output
+    assert _line(result).startswith(UNKNOWN), result.output
+    assert "twice, differently" in _line(result)
+    assert result.stdout == ""
+    assert _tracked(tmp_path) == [] and len(server.requests) == 1
+
+
+def test_an_add_answer_giving_a_key_twice_alike_is_read(panel, tmp_path):
+    _server, set_reply, cli = panel
+    set_reply(text_reply('{"order": 78, "status": "ok", "order": 78}'))
+    result = cli(*ADD)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "78\n"
+    assert _tracked(tmp_path) == [78]
+
+
 def test_an_empty_2xx_answer_to_add_is_outcome_unknown(panel, tmp_path):
     server, set_reply, cli = panel
     set_reply(Reply(b"", status=204, headers={}))

@@ -256,3 +256,24 @@ def test_single_status_naming_another_order_is_a_bad_answer():
     with pytest.raises(BadAnswerError, match="answered order 2 when asked for order 1"):
         parse.parse_status_single(1, {"order": "2", "status": "Completed"})
     assert parse.parse_status_single(1, {"order": "1", "status": "Completed"}).status == "Completed"
+
+
+def test_an_order_given_twice_differently_in_one_status_answer_is_read_for_neither():
+    # The decoder kept the last: order 1 was read Canceled (the panel also said
+    # Completed); now it is left out (asked again alone), order 2 read as said.
+    body = (
+        b'{"1": {"status": "Completed", "remains": "0"}, "2": {"status": "Pending"},'
+        b' "1": {"status": "Canceled", "remains": "100"}}'
+    )
+    found = parse.parse_status_multi([1, 2], parse.decode_json(body))
+    assert set(found) == {2} and found[2].status == "Pending"
+    alike = b'{"1": {"status": "Completed"}, "1": {"status": "Completed"}}'
+    assert parse.parse_status_multi([1], parse.decode_json(alike))[1].status == "Completed"
+
+
+def test_a_status_given_twice_differently_in_one_item_is_no_status():
+    body = b'{"1": {"status": "Completed", "status": "Canceled"}, "2": {"status": "Pending"}}'
+    found = parse.parse_status_multi([1, 2], parse.decode_json(body))
+    assert set(found) == {2}
+    with pytest.raises(BadAnswerError):
+        parse.parse_balance(parse.decode_json(b'{"balance": "5.00", "balance": "900.00"}'))

@@ -29,7 +29,31 @@ from tracker.panel.values import short
 _START = re.compile(r"(?:\A|(?<=[\n>]))[ \t\r]*(?=[\[{])")
 _TAGS = re.compile(r"<[^>]*>")
 _MAX_CANDIDATES = 64  # bounds the work on a large body that holds no JSON at all
-_decoder = json.JSONDecoder()
+
+
+class Twice(dict):
+    """What an object said of a key it gave twice, differently (``{"order": 1,
+    "order": 2}``: PHP's json_encode never writes one, a hand-built answer
+    can): an error item in that key's place, never either value, so that
+    ``add`` ends "outcome unknown" rather than tracking an order the panel
+    may not have placed (the decoder kept the last, silently)."""
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) == len(pairs):  # the usual object: one comparison
+        return found
+    first: dict[str, Any] = {}
+    for key, value in pairs:
+        if key not in first:
+            first[key] = value
+        elif value != first[key] and not isinstance(found[key], Twice):
+            said = f"{short(first[key], 40)} and {short(value, 40)}"
+            found[key] = Twice(error=f"answered {key!r} twice, differently: {said}")
+    return found
+
+
+_decoder = json.JSONDecoder(object_pairs_hook=_once_each)
 
 
 # Byte order marks and the codec each names: UTF-32's before UTF-16's, whose
@@ -76,7 +100,7 @@ def find_json(body: bytes) -> Document:
     """
     text = body.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     try:
-        return Document(json.loads(text))
+        return Document(_decoder.decode(text))
     except (ValueError, RecursionError):
         pass
     for count, match in enumerate(_START.finditer(text)):
@@ -147,8 +171,9 @@ def _without_lone_surrogates(value: Any) -> Any:
         return _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, list):
         return [_without_lone_surrogates(v) for v in value]
-    if isinstance(value, dict):
-        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, dict):  # a Twice stays one
+        clean = _without_lone_surrogates
+        return type(value)((clean(k), clean(v)) for k, v in value.items())
     return value
 
 

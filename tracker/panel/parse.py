@@ -16,6 +16,7 @@ from tracker.errors import BadAnswerError
 from tracker.panel import values
 from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     Document,
+    Twice,
     decode_document,
     decode_json,
     html_title,
@@ -170,6 +171,9 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
         if order_id not in wanted or order_id is None:
             continue
         named.add(order_id)
+        if isinstance(item, Twice):  # its key given twice, differently
+            found[order_id] = None
+            continue
         report = parse_order_status(order_id, item)
         if _says_nothing(report):
             continue
