@@ -18,9 +18,9 @@ KEY = "hostile/Key-9Zt3Lm2Vx8Rc"
 HTML_KEY = "k&y<9Zt>3\"Lm'2Vx8"
 
 
-def b64(data: str, alphabet: str = "std", pad: bool = True) -> str:
+def b64(data: str, alphabet: str = "std", pad: bool = True, codec: str = "utf-8") -> str:
     encode = base64.b64encode if alphabet == "std" else base64.urlsafe_b64encode
-    coded = encode(data.encode()).decode()
+    coded = encode(data.encode(codec)).decode()
     return coded if pad else coded.rstrip("=")
 
 
@@ -42,6 +42,16 @@ ECHOES = [
     ("base64 unpadded", KEY, b64(KEY, pad=False)),
     ("base64 url-safe", KEY, b64(KEY, "url")),
     ("base64 url-safe unpadded", KEY, b64(KEY, "url", pad=False)),
+    # A script that upper- or lower-cases what it echoes.
+    ("base64 upper-cased", KEY, b64(KEY).upper()),
+    ("base64 lower-cased", KEY, b64(KEY).lower()),
+    ("base64 url-safe upper-cased", KEY, b64(KEY, "url", pad=False).upper()),
+    # A Windows script: [Convert]::ToBase64String([Text.Encoding]::Unicode...).
+    ("base64 of UTF-16-LE", KEY, b64(KEY, codec="utf-16-le")),
+    ("base64 of UTF-16-BE", KEY, b64(KEY, codec="utf-16-be")),
+    ("base64 of UTF-16 with its BOM", KEY, b64(KEY, codec="utf-16")),
+    ("base64 of UTF-16-BE with its BOM", KEY, b64("\ufeff" + KEY, codec="utf-16-be")),
+    ("base64 of UTF-16-LE, upper-cased", KEY, b64(KEY, codec="utf-16-le").upper()),
     *[
         (
             f"base64 {alphabet} of a text, key at byte {len(lead)}",
@@ -103,6 +113,22 @@ def test_a_utf16_body_loses_the_key_in_any_case(codec):
     for written in (KEY, KEY.upper()):
         body = f"Wrong key {written}!".encode(codec)
         assert written.encode(codec)[2:-2] not in scrub_bytes(body, [KEY])
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("lead", ["", "k=", "key=", "?key="], ids=repr)
+def test_base64_of_a_longer_utf16_text_loses_the_key(codec, lead):
+    # The key after 0, 2, 4 or 6 bytes: at each of base64's three alignments.
+    coded = b64(lead + KEY + "&action=status", codec=codec)
+    blanked = scrub(coded, [KEY])
+    # What encodes the text before the key is kept (but a zero byte next to
+    # it, which UTF-16-BE of the key starts with).
+    assert "***" in blanked and blanked.startswith(coded[: max(len(lead) * 2 - 1, 0) * 4 // 3])
+    # Of the key's UTF-16 bytes, those sharing a character with the text
+    # around them are left: three or four characters at either end.
+    inner = b64(lead + KEY, codec=codec)[(len(lead) * 2 + 4) * 4 // 3 + 1 : -5]
+    assert len(inner) > 40 and inner not in blanked
+    assert inner not in scrub_bytes(coded.encode(), [KEY]).decode()
 
 
 def test_base64_of_a_longer_text_keeps_what_is_not_the_key():

@@ -1,7 +1,9 @@
 """tracker.redact: the key's base64 is found however a panel lays it out (wrapped
-in lines as MIME and PEM write it, indented, spaced out) and in whichever form
-of the key it encoded (URL-encoded as the tracker sent it or as a query string,
-JSON-escaped); hex with spaces too. Lines that hold none of the key are kept."""
+in lines as MIME and PEM write it, indented, spaced out, with nl2br()'s
+``<br />`` or quoted-printable soft line breaks) and in whichever form of the
+key it encoded (URL-encoded as the tracker sent it or as a query string,
+JSON-escaped); hex with spaces too. Lines that hold none of the key are kept,
+and a short secret is not joined across the breaks of ordinary text."""
 
 from __future__ import annotations
 
@@ -33,8 +35,9 @@ def run_of(lead: str, secret: str, coded: str) -> str:
 
 
 def leaked(result: str, run: str) -> bool:
-    """Whether 8 characters of ``run`` in a row survive, whitespace ignored."""
-    squeezed = "".join(result.split())
+    """Whether 8 characters of ``run`` in a row survive, whitespace, HTML and
+    soft line breaks ignored."""
+    squeezed = "".join(re.sub(r"(?i)<br\s*\\?/?>|=\r?\n", "", result).split())
     return any(run[i : i + 8] in squeezed for i in range(len(run) - 7))
 
 
@@ -74,6 +77,12 @@ LAYOUTS = [
     ("a space every 4 characters", 4, " ", ""),
     ("a tab every 8 characters", 8, "\t", ""),
     ("a space every character", 1, " ", ""),
+    ("nl2br(), <br />", 76, "<br />\n", ""),
+    ("nl2br() without XHTML, CRLF", 76, "<br>\r\n", ""),
+    ("upper-case <BR>", 64, "<BR>\n", ""),
+    ("json_encode'd nl2br()", 76, "<br \\/>\n", ""),
+    ("quoted-printable soft line breaks, CRLF", 75, "=\r\n", ""),
+    ("quoted-printable soft line breaks, LF", 75, "=\n", ""),
 ]
 
 
@@ -104,10 +113,11 @@ def test_the_key_is_found_in_base64_laid_out_in_lines(blank, layout, alphabet):
 
 
 @pytest.mark.parametrize("api", [scrub_str, scrub_raw], ids=["scrub", "scrub_bytes"])
-def test_mime_base64_inside_a_json_string_is_found_and_the_json_stays_valid(api):
+@pytest.mark.parametrize("between", ["\r\n", "<br />\n"], ids=["MIME", "nl2br"])
+def test_mime_base64_inside_a_json_string_is_found_and_the_json_stays_valid(api, between):
     lead = "k=" + "y" * 48
-    coded = base64.encodebytes((lead + KEY + TAIL).encode()).decode().replace("\n", "\r\n")
-    run = run_of(lead, KEY, coded.replace("\r\n", ""))
+    coded = base64.encodebytes((lead + KEY + TAIL).encode()).decode().replace("\n", between)
+    run = run_of(lead, KEY, coded.replace(between, ""))
     assert run not in coded  # a line break falls inside it
     text = json.dumps({"error": "bad request", "debug": coded}).replace("/", "\\/")
     result = json.loads(api(text))
@@ -152,8 +162,9 @@ def test_base64_of_another_form_of_the_key_is_found(blank, encoded, alphabet):
         KEY.encode().hex(" "),
         KEY.encode().hex(" ", 2).upper(),
         KEY.encode().hex("\n", 16),
+        KEY.encode().hex("=", 10).replace("=", "=\r\n"),
     ],
-    ids=["bytes spaced", "pairs spaced, upper case", "16 bytes a line"],
+    ids=["bytes spaced", "pairs spaced, upper case", "16 bytes a line", "soft line breaks"],
 )
 def test_hex_with_spaces_is_found(blank, written):
     result = blank(f"Key: {written} end")
@@ -180,12 +191,58 @@ def test_base64_percent_encoded_in_a_url_is_found(blank, lead, hex_case):
     assert result.endswith("&x=1")
 
 
-@pytest.mark.parametrize("between", ["\n", "\r\n", "\r", "\n  "], ids=repr)
+@pytest.mark.parametrize(
+    "between", ["\n", "\r\n", "\r", "\n  ", " ", "<br />\n", "=\r\n", "=\n"], ids=repr
+)
 @pytest.mark.parametrize(
     "written", [KEY, KEY.upper(), KEY.lower()], ids=["as is", "upper", "lower"]
 )
 def test_the_key_cut_by_a_line_break_is_found(blank, between, written):
-    # PHP's wordwrap($message, 75, "\n", true) cuts a long word where it falls.
+    # PHP's wordwrap($message, 75, "\n", true) cuts a long word where it falls,
+    # wordwrap($message, 75, "<br />\n", true) too; quoted-printable wraps it
+    # with a soft line break.
     for cut in range(1, len(KEY)):
         text = f"Invalid API key: {written[:cut]}{between}{written[cut:]} (see the docs)"
         assert blank(text) == "Invalid API key: *** (see the docs)", cut
+
+
+@pytest.fixture
+def own_secrets(monkeypatch):
+    """Secrets registered in the test are forgotten after it (a short one
+    would blank other tests' log lines)."""
+    import tracker.redact as redact
+
+    for name in ("_secrets", "_registered", "_shortest"):
+        value = getattr(redact, name)
+        monkeypatch.setattr(redact, name, set(value) if isinstance(value, set) else value)
+
+
+def test_an_equals_sign_ending_a_line_is_read_both_ways(own_secrets):
+    # As a soft line break inside the key, and as the end of base64's padding
+    # (a 5-character secret's base64 has no shorter form to find).
+    text = f"Key: {KEY[:9]}=\r\n{KEY[9:]}\nToken: {b64('Zq/9x')}\nEnd"
+    assert scrub(text, [KEY, "Zq/9x"]) == "Key: ***\nToken: ***\nEnd"
+    assert scrub_bytes(text.encode(), [KEY, "Zq/9x"]) == b"Key: ***\nToken: ***\nEnd"
+    register_secret("Zq/9x")
+    assert registered(text) == "Key: ***\nToken: ***\nEnd"
+
+
+SHORT = "/webhook"  # 8 characters: a path a sentence may hold
+LONG = "/hooks/alerts-16"  # 16: cut by a break, it is the secret, not an accident
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "Set the /web hook up first.\nThen retry.",
+        "Open /web\nhook settings.",
+        "See /web\thook and /webho ok.",
+        "Use /web<br />\nhook.",
+    ],
+)
+def test_a_short_secret_is_joined_across_breaks_only_as_base64_or_hex(blank, prose, own_secrets):
+    coded = b64(SHORT)
+    text = f"{prose} Token: {coded[:5]}\n{coded[5:]} ({SHORT.encode().hex(' ')})"
+    assert blank(text, SHORT) == f"{prose} Token: *** (***)"
+    cut = f"Hook {LONG[:7]}\n{LONG[7:]}, or {LONG[:3]} {LONG[3:]}."
+    assert blank(cut, LONG) == "Hook ***, or ***."

@@ -7,14 +7,15 @@ A panel may echo the key in any encoding, in any letter case: raw,
 URL-encoded (``%2F`` or ``%2f``), JSON-escaped the way PHP's ``json_encode``
 writes it (``SECRET\\/KEY``) or as ``\\u0053\\u0045...``, hex, UTF-16, base64
 (standard or URL-safe, padded or not, alone or inside a longer base64 text;
-of the key as it is, URL-encoded or JSON-escaped) and HTML entities
-(``&#48;``, ``&#x30;``, ``&amp;``...). The forms of each secret are worked out
-once (:mod:`tracker.redact_forms`); an answer is lower-cased once and searched
-for the case-blind forms, and searched as it is for the base64 ones, with its
-spaces, tabs and line breaks taken out if it has any (base64 wrapped in lines
-as MIME and PEM write it, hex spaced out). Any JSON string literal holding an
-escape other than ``\\/``, and any text holding HTML entities, is decoded and
-searched too, so a mix of escapes is caught as well.
+of the key as it is, URL-encoded, JSON-escaped or in UTF-16; upper- or
+lower-cased) and HTML entities (``&#48;``, ``&#x30;``, ``&amp;``...). The
+forms of each secret are worked out once (:mod:`tracker.redact_forms`); an
+answer is lower-cased once and searched for them, with its breaks taken out
+if it has any (:mod:`tracker.redact_layout`: base64 wrapped in lines, with
+``<br />`` or soft line breaks; hex spaced out; a long key cut in two). Any
+JSON string literal holding an escape other than ``\\/``, and any text
+holding HTML entities, is decoded and searched too, so a mix of escapes is
+caught as well.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import Any, AnyStr
 
-from tracker.redact_forms import Forms, Plan, forms_of
+from tracker.redact_forms import Forms, Plan, Plans, forms_of
+from tracker.redact_layout import back, layouts
 
 _secrets: set[str] = set()
 _registered: tuple[Forms, ...] = ()
@@ -49,12 +51,6 @@ _ESCAPE_BYTES = re.compile(_ESCAPE.pattern.encode())
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-# What wraps or spaces out base64 and hex, taken out before their forms are
-# searched for (str.replace is quicker than split() or a regex).
-_BLANKS = (" ", "\n", "\r", "\t")
-_BLANKS_BYTES = tuple(blank.encode() for blank in _BLANKS)
-_SPACE = re.compile(r"[ \n\r\t]+")
-_SPACE_BYTES = re.compile(_SPACE.pattern.encode())
 _NESTING = 3  # JSON text inside a JSON string, decoded at most this deep
 Spans = list[tuple[int, int]]
 
@@ -104,59 +100,32 @@ def _fold(text: str) -> str:
 
 def _search(haystack: AnyStr, plan: Plan[AnyStr], spans: Spans) -> None:
     """Add to ``spans`` every place in ``haystack`` of every form in ``plan``."""
-    found: list[bool] = []
-    for form, guard, marker in plan:
-        hit = (guard < 0 or found[guard]) and marker in haystack and form in haystack
-        found.append(hit)
-        if hit:
-            _find_all(haystack, form, spans)
+    for form, inner, blank in plan:
+        if form in haystack:
+            if blank:
+                _find_all(haystack, form, spans)
+            if inner:
+                _search(haystack, inner, spans)
 
 
-def _squeeze(data: AnyStr, blanks: tuple[AnyStr, ...]) -> AnyStr:
-    """Return ``data`` without its ``blanks`` (``data`` itself if it has none)."""
-    for blank in blanks:
-        if blank in data:
-            data = data.replace(blank, data[:0])
-    return data
-
-
-def _spread_spans(
-    data: AnyStr, squeezed: AnyStr, plans: Iterable[Plan[AnyStr]], space: re.Pattern[AnyStr]
-) -> Spans:
-    """Spans of ``data`` that spell a form once its whitespace is taken out
-    (``squeezed``): base64 wrapped in lines (MIME, PEM), indented or spaced out."""
-    found: Spans = []
-    for plan in plans:
-        _search(squeezed, plan, found)
-    if not found:
-        return found
-    starts: list[int] = []  # where each run of whitespace was, in squeezed
-    removed: list[int] = []  # and how much was taken out up to its end
-    for match in space.finditer(data):
-        removed.append((removed[-1] if removed else 0) + match.end() - match.start())
-        starts.append(match.end() - removed[-1])
-
-    def place(at: int) -> int:
-        index = bisect_right(starts, at) - 1
-        return at + (removed[index] if index >= 0 else 0)
-
-    return [(place(start), place(end - 1) + 1) for start, end in found]
-
-
-def _plain_spans(text: str, every: Sequence[Forms]) -> Spans:
+def _plain_spans(lowered: AnyStr, every: Sequence[Plans[AnyStr]]) -> Spans:
+    """Spans of a lower-cased text that spell a form of a secret, as it is
+    or with its breaks taken out."""
     spans: Spans = []
-    lowered = _fold(text)
-    squeezed = _squeeze(text, _BLANKS)
-    spread = len(squeezed) != len(text)
-    for secret in every:
-        _search(lowered, secret.folded, spans)
-        if not spread:
-            _search(text, secret.exact, spans)
-    if spread:
-        plans = [secret.spread for secret in every]
-        if "\n" in text or "\r" in text:
-            plans += [secret.cut for secret in every]
-        spans += _spread_spans(text, squeezed, plans, _SPACE)
+    found = layouts(lowered)
+    if not found:
+        for plans in every:
+            _search(lowered, plans.whole, spans)
+        return spans
+    for plans in every:
+        if plans.words:
+            _search(lowered, plans.words, spans)
+    for squeezed, steps in found:
+        hits: Spans = []
+        for plans in every:
+            _search(squeezed, plans.spread, hits)
+        if hits:
+            spans += back(steps, hits)
     return spans
 
 
@@ -191,7 +160,7 @@ def _entity_spans(text: str, every: Sequence[Forms]) -> Spans:
             return entity_end if end else start
         return start + position - at[index] + int(end)
 
-    found = _plain_spans("".join(pieces), every)
+    found = _plain_spans(_fold("".join(pieces)), [secret.text for secret in every])
     return [(place(start, False), place(end - 1, True)) for start, end in found]
 
 
@@ -202,7 +171,7 @@ def _scrub_text(text: str, every: Sequence[Forms], depth: int = _NESTING) -> str
     # Escaped JSON: decode each string literal and look there too.
     if depth and "\\" in text and _ESCAPE.search(text):
         text = _LITERAL.sub(lambda m: _decoded_literal(m.group(0), every, depth - 1), text)
-    spans = _plain_spans(text, every)
+    spans = _plain_spans(_fold(text), [secret.text for secret in every])
     if "&" in text:
         spans += _entity_spans(text, every)
     return _blank(text, spans, REDACTED)
@@ -248,19 +217,8 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
         text = body.decode("utf-8", "surrogateescape")  # any bytes, given back as they were
         blanked = _blank(text, _entity_spans(text, every), REDACTED)
         body = blanked.encode("utf-8", "surrogateescape")
-    spans: Spans = []
-    lowered = body.lower()  # ASCII letters only: every byte keeps its place
-    squeezed = _squeeze(body, _BLANKS_BYTES)
-    spread = len(squeezed) != len(body)
-    for secret in every:
-        _search(lowered, secret.folded_bytes, spans)
-        if not spread:
-            _search(body, secret.exact_bytes, spans)
-    if spread:
-        plans = [secret.spread_bytes for secret in every]
-        if b"\n" in body or b"\r" in body:
-            plans += [secret.cut_bytes for secret in every]
-        spans += _spread_spans(body, squeezed, plans, _SPACE_BYTES)
+    # ASCII letters only: every byte keeps its place.
+    spans = _plain_spans(body.lower(), [secret.raw for secret in every])
     return _blank(body, spans, _REDACTED_BYTES)
 
 

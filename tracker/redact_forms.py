@@ -1,27 +1,41 @@
 """The forms of a secret, worked out once per secret: every way a panel may
-write it, as plans :mod:`tracker.redact` searches an answer with.
+write it, as plans :mod:`tracker.redact` searches a lower-cased answer with.
 
-Text forms (raw, URL-encoded, JSON-escaped, ``\\u`` escapes, hex) are matched
-whatever the letter case; base64 forms as they are, since case is part of the
-code.
+Every form is matched whatever the letter case: text forms (raw,
+URL-encoded, JSON-escaped, ``\\u`` escapes, hex) because a panel may change
+the key's case, base64 because a script may upper- or lower-case what it
+echoes (a base64 form of 8 or more characters does not turn up by chance in
+either case).
 """
 
 from __future__ import annotations
 
 import base64
+import codecs
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import AnyStr
+from typing import AnyStr, Generic
 from urllib.parse import quote, quote_plus
 
 # An encoded form shorter than this (48 bits) could turn up in ordinary text or
 # another base64 blob by chance: a short key's base64 runs are not searched.
 _MIN_BASE64 = 8
 _MIN_HEX = 12
-_PERCENT = re.compile("%[0-9A-F]{2}")
+# A secret shorter than this may be a word or a path that ordinary text holds
+# broken by a space or a line ("see /web hook" for "/webhook"): it is looked
+# for across whitespace only as base64 or hex, which no sentence spells. A
+# longer one (a panel's key is 32 characters, a webhook URL longer) spelt out
+# across a break is the secret cut by wordwrap(), not an accident.
+_MIN_JOINED = 16
+_BLANKS = (" ", "\n", "\r", "\t")  # what a layout may put inside a form
+_MARKERS = ("\x00", "\\", "%")  # characters plain answers seldom hold
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")  # left as they are by quote() and json.dumps()
+# Bytes: the runs of a shorter part (under 15 characters) would turn up in
+# plain text, then cost the searches they were to spare.
+_MIN_SHARED = 12
 
 
 def forms(secret: str) -> set[str]:
@@ -66,86 +80,158 @@ def encoded_texts(secret: str) -> set[str]:
     }
 
 
-def base64_forms(secret: str) -> set[str]:
-    """Given a secret, return the base64 forms of each of its
-    :func:`encoded_texts` (letter case matters): the whole text, and the run of
-    characters its bytes alone decide when it sits at any of the three byte
-    alignments inside a longer base64-encoded text; in the URL-safe alphabet,
-    percent-encoded as in a URL, and with json_encode's ``\\/``."""
-    found: set[str] = set()
-    for text in encoded_texts(secret):
-        raw = text.encode()
-        whole = base64.b64encode(raw).decode()
-        found |= {whole, whole.rstrip("=")}
-        for lead in range(3):  # the text after 0, 1 or 2 bytes of other text
-            coded = base64.b64encode(bytes(lead) + raw).decode()
-            found.add(coded[(0, 2, 3)[lead] : 8 * (lead + len(raw)) // 6])
-    found |= {form.replace("+", "-").replace("/", "_") for form in found}
-    # In a URL, "+", "/" and "=" are percent-encoded (%2F or %2f).
-    in_url = {quote(form, safe="") for form in found if any(c in form for c in "+/=")}
-    found |= in_url | {_PERCENT.sub(lambda m: m.group(0).lower(), form) for form in in_url}
+def _aligned(raw: bytes) -> set[str]:
+    """Given bytes, return the run of base64 characters they alone decide at
+    each of the three byte alignments inside a longer base64-encoded text."""
+    found = set()
+    for lead in range(3):  # after 0, 1 or 2 bytes of other text
+        coded = base64.b64encode(bytes(lead) + raw).decode()
+        found.add(coded[(0, 2, 3)[lead] : 8 * (lead + len(raw)) // 6])
+    return found
+
+
+def _whole(raw: bytes) -> set[str]:
+    whole = base64.b64encode(raw).decode()
+    return {whole, whole.rstrip("=")}
+
+
+def _written(found: set[str]) -> set[str]:
+    """Given base64 texts, return them as a panel may write them: in the
+    URL-safe alphabet too, percent-encoded in a URL and with json_encode's
+    ``\\/``."""
+    found = found | {form.replace("+", "-").replace("/", "_") for form in found}
+    # In a URL, "+", "/" and "=" are percent-encoded (%2F or %2f: case is folded).
+    found |= {quote(form, safe="") for form in found if any(c in form for c in "+/=")}
     found |= {form.replace("/", "\\/") for form in found if "/" in form}  # json_encode
     return {form for form in found if len(form) >= _MIN_BASE64}
 
 
-# One form to search for, the index of a shorter form it holds (searched only
-# if that one was found; -1: none) and a character it holds that plain answers
-# seldom do (searched only if the answer has it; empty: none).
-Plan = tuple[tuple[AnyStr, int, AnyStr], ...]
+def base64_forms(secret: str) -> set[str]:
+    """Given a secret, return the base64 forms (as encoded: letter case is
+    part of the code) of each of its :func:`encoded_texts` and of it in
+    UTF-16, little- or big-endian, with a byte order mark or without (a
+    Windows script's ``[Text.Encoding]::Unicode``): the whole text, and the
+    run of characters its bytes alone decide at each alignment inside a longer
+    base64 text; as :func:`_written`."""
+    found: set[str] = set()
+    for text in encoded_texts(secret):
+        found |= _whole(text.encode()) | _aligned(text.encode())
+    little, big = secret.encode("utf-16-le"), secret.encode("utf-16-be")
+    # For a key of ASCII characters, UTF-16-LE but its last byte and -BE but
+    # its first are the same bytes: their runs serve both (three searches).
+    for inner in {little[:-1], big[1:]}:
+        found |= _aligned(inner)
+    for raw in (little, big, codecs.BOM_UTF16_LE + little, codecs.BOM_UTF16_BE + big):
+        found |= _whole(raw)
+    return _written(found)
 
 
-def _plan(found: Iterable[AnyStr], markers: Sequence[AnyStr]) -> Plan[AnyStr]:
-    ordered = sorted(set(found), key=len)
-    return tuple(
-        (
-            form,
-            max((i for i in range(index) if ordered[i] in form), default=-1),
-            next((m for m in markers if m in form), form[:0]),
-        )
-        for index, form in enumerate(ordered)
-    )
+def base64_shared(secret: str) -> set[str]:
+    """Given a secret, return runs that every base64 form of its
+    :func:`encoded_texts` holds one of: those of its longest part that
+    URL-encoding and JSON-escaping leave as it is. Searched first, they spare
+    three searches per encoded text (none for a key of letters and digits,
+    which has no other text)."""
+    shared = max(_UNRESERVED.findall(secret), key=len, default="")
+    if len(encoded_texts(secret)) == 1 or len(shared) < _MIN_SHARED:
+        return set()
+    return _written(_aligned(shared.encode()))
+
+
+# Each node: a text to search for, the nodes searched only where it was
+# found (the longer forms holding it), and whether it is a form to blank or
+# only a character that plain answers seldom hold ("\\x00", "\\", "%"),
+# looked for once for all the forms holding it.
+Plan = tuple[tuple[AnyStr, "Plan[AnyStr]", bool], ...]
+
+
+def _plan(
+    found: Iterable[AnyStr], markers: Sequence[AnyStr], shared: Set[AnyStr] = frozenset()
+) -> Plan[AnyStr]:
+    """Given forms (and ``shared`` texts some of them hold, searched only to
+    know whether to search those), return a plan that searches for each."""
+    ordered = sorted(set(found) | shared, key=len)
+    inner: list[list[int]] = [[] for _ in ordered]
+    unmarked: list[int] = []
+    marked: dict[AnyStr, list[int]] = {marker: [] for marker in markers}
+    for index, form in enumerate(ordered):
+        holder = max((i for i in range(index) if ordered[i] in form), default=-1)
+        marker = next((m for m in markers if m in form), None)
+        if holder >= 0:
+            inner[holder].append(index)
+        else:
+            (unmarked if marker is None else marked[marker]).append(index)
+
+    def nodes(indexes: list[int]) -> Plan[AnyStr]:
+        return tuple((ordered[i], nodes(inner[i]), ordered[i] not in shared) for i in indexes)
+
+    return nodes(unmarked) + tuple((m, nodes(held), False) for m, held in marked.items() if held)
+
+
+def _joined(found: Iterable[AnyStr], blanks: Sequence[AnyStr]) -> set[AnyStr]:
+    """Given forms, return them as a text with its whitespace taken out holds them."""
+    joined = set()
+    for form in found:
+        for blank in blanks:
+            form = form.replace(blank, form[:0])
+        if form:
+            joined.add(form)
+    return joined
+
+
+@dataclass(frozen=True)
+class Plans(Generic[AnyStr]):
+    """What a lower-cased text (or body) is searched for."""
+
+    whole: Plan[AnyStr]  # a text without breaks: every form
+    words: Plan[AnyStr]  # a text with breaks, as it is: the text forms of a short secret
+    spread: Plan[AnyStr]  # and with its breaks taken out: every other form
 
 
 @dataclass(frozen=True)
 class Forms:
-    """One secret's forms: lower-cased ones for a lower-cased text, exact ones."""
+    """One secret's plans, for a text and for a raw body."""
 
-    folded: Plan[str]
-    exact: Plan[str]
-    folded_bytes: Plan[bytes]
-    exact_bytes: Plan[bytes]
-    # Searched in a text with its whitespace taken out: the exact forms and
-    # hex in either case (base64 wrapped in lines, hex spaced out); and, if
-    # the text has a line break, the key itself (cut by PHP's wordwrap()).
-    spread: Plan[str]
-    spread_bytes: Plan[bytes]
-    cut: Plan[str]
-    cut_bytes: Plan[bytes]
+    text: Plans[str]
+    raw: Plans[bytes]
     shortest: int  # a shorter text (a log field) cannot hold any form
+
+
+def _plans(
+    secret: str, words: set[AnyStr], coded: set[AnyStr], spell: Callable[[str], AnyStr]
+) -> Plans[AnyStr]:
+    """Given a secret and its text forms and encoded ones (lower-cased, as
+    ``spell`` writes text: str or bytes), return its plans."""
+    markers = tuple(spell(marker) for marker in _MARKERS)
+    every = words | coded
+    shared = {spell(run.lower()) for run in base64_shared(secret)} - every
+    whole = _plan(every, markers, shared)
+    if len(secret) < _MIN_JOINED:
+        return Plans(whole, _plan(words, markers), _plan(coded, markers, shared))
+    joined = _joined(every, [spell(blank) for blank in _BLANKS])
+    return Plans(whole, (), _plan(joined, markers, shared))
 
 
 @lru_cache(maxsize=64)
 def forms_of(secret: str) -> Forms:
     """Every form of a secret, worked out once (a panel's key is scrubbed from
     every answer)."""
-    text, coded = forms(secret), base64_forms(secret)
-    folded_bytes = {form.encode().lower() for form in text}
+    text = forms(secret)
+    raw = secret.encode()
+    hexed = {raw.hex()} if len(raw) * 2 >= _MIN_HEX else set()
+    coded = {form.lower() for form in base64_forms(secret)} | hexed
+    plans = _plans(secret, {form.lower() for form in text} - hexed, coded, str)
+    # A raw body is lower-cased byte by byte (ASCII letters only).
+    words = {form.encode().lower() for form in text} - {form.encode() for form in hexed}
     for variant in {secret, secret.lower(), secret.upper()}:
-        folded_bytes |= {variant.encode("utf-16-le").lower(), variant.encode("utf-16-be").lower()}
-    markers = ("\x00", "\\", "%")
-    byte_markers = tuple(m.encode() for m in markers)
-    folded, exact = _plan((form.lower() for form in text), markers), _plan(coded, markers)
-    hexed = secret.encode().hex()
-    spread = coded | ({hexed, hexed.upper()} if len(hexed) >= _MIN_HEX else set())
-    cut = {secret, secret.lower(), secret.upper()} if len(secret) >= _MIN_BASE64 else set()
-    return Forms(
-        folded=folded,
-        exact=exact,
-        folded_bytes=_plan(folded_bytes, byte_markers),
-        exact_bytes=_plan((form.encode() for form in coded), byte_markers),
-        spread=_plan(spread, markers),
-        spread_bytes=_plan((form.encode() for form in spread), byte_markers),
-        cut=_plan(cut, markers),
-        cut_bytes=_plan((form.encode() for form in cut), byte_markers),
-        shortest=min(len(form) for form, _, _ in folded + exact),
-    )
+        words |= {variant.encode("utf-16-le").lower(), variant.encode("utf-16-be").lower()}
+    raw_plans = _plans(secret, words, {form.encode() for form in coded}, str.encode)
+    lengths = [len(form) for plan in (plans.whole, plans.spread) for form in _flat(plan)]
+    return Forms(text=plans, raw=raw_plans, shortest=min(lengths))
+
+
+def _flat(plan: Plan[AnyStr]) -> Iterable[AnyStr]:
+    for form, inner, blank in plan:
+        if blank:
+            yield form
+        yield from _flat(inner)
