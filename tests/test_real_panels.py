@@ -180,6 +180,18 @@ def test_no_services_available_is_an_empty_catalogue(real_panel, catalogue):
     assert listed.exit_code == 0 and json.loads(listed.output) == []
 
 
+def test_a_service_listed_twice_differently_is_believed_in_neither_listing(real_panel):
+    world = real_panel(script=ScriptQuirks(twice_listed=True))
+    result = world.cli("run", "--once")
+    assert result.exit_code == 0, result.output
+    assert world.alert_kinds().count("service_ambiguous") == 1
+    listed = json.loads(world.cli("services", "--json").stdout)
+    # Service 1 (refill, max 100000) listed again without refill, max 10000:
+    # never synced before, so it stays unknown; the rest are stored.
+    assert 1 not in {s["service"] for s in listed}
+    assert {2, 3, 4, 5, 6} <= {s["service"] for s in listed}
+
+
 def test_an_order_the_panel_lost_stops_with_an_alert_and_track_resumes_it(real_panel):
     world = real_panel(schedule='unknown_give_up = "0s"')  # give up at the first "unknown"
     [order_id] = world.panel.seed_orders(1, status="In progress")

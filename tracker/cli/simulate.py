@@ -103,7 +103,7 @@ def _databases(ctx: Context, config_out: Path | None) -> list[Path]:
     metavar="NAME[=VALUE]",
     help="Behave like a real panel script (repeatable): key_refusal=TEXT, notices=html|plain, "
     "misfiled, missing_actions=refill,refill_status,cancel, generic_refusal=TEXT, "
-    "empty_catalogue=error|list, pending_remains_zero, whole_call_refusal.",
+    "empty_catalogue=error|list, pending_remains_zero, whole_call_refusal, twice_listed.",
 )
 @pass_ctx
 @handle_errors

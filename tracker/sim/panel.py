@@ -19,7 +19,7 @@ from tracker.sim.orders import (
     OrderView,
     SimRefusal,
 )
-from tracker.sim.scripts import NO_SERVICES, misfile, with_notices
+from tracker.sim.scripts import NO_SERVICES, listed_twice, misfile, with_notices
 from tracker.sim.shapes import BAD_ORDER, REFILL_SPELLINGS, spell
 from tracker.sim.state import PanelState
 
@@ -266,7 +266,7 @@ class SimulatedPanel(PanelState):
             raise SimRefusal(NO_SERVICES)
         if self.script.empty_catalogue == "list":
             return []
-        return SERVICES
+        return listed_twice(SERVICES) if self.script.twice_listed else SERVICES
 
     def _balance_answer(self, form: Mapping[str, str], now: float) -> Any:
         return {"balance": f"{self._balance:.5f}", "currency": self.currency}

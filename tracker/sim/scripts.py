@@ -10,7 +10,9 @@ JSON, misfiled multi-status answers, missing actions, an empty catalogue,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tracker.sim.faults import Reply
 
@@ -45,6 +47,9 @@ class ScriptQuirks:
     - ``pending_remains_zero``: ``remains`` and ``start_count`` are "0" while Pending.
     - ``whole_call_refusal``: one unknown ID in a multi-status call makes the
       whole answer ``{"error": "Incorrect order ID"}``.
+    - ``twice_listed``: ``services`` lists the first service with a refill
+      guarantee a second time, without it and with a lower max (a catalogue
+      built by hand: the tracker believes neither listing).
     """
 
     key_refusal: str = "Invalid API key"
@@ -55,6 +60,7 @@ class ScriptQuirks:
     empty_catalogue: str | None = None
     pending_remains_zero: bool = False
     whole_call_refusal: bool = False
+    twice_listed: bool = False
 
     def __post_init__(self) -> None:
         if self.notices not in (None, *NOTICES):
@@ -83,6 +89,16 @@ def misfile(answer: dict[str, object], asked: list[str]) -> dict[str, object]:
     moved = {k: v for k, v in answer.items() if k != token}
     moved[str(int(token) + 10**9)] = answer[token]
     return moved
+
+
+def listed_twice(services: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return ``services`` with the first one guaranteeing refills listed again
+    at its end, without the guarantee and with a tenth of its max."""
+    first = next((s for s in services if s.get("refill")), None)
+    if first is None:
+        return list(services)
+    again = {**first, "refill": False, "max": str(int(first["max"]) // 10)}
+    return [*services, again]
 
 
 def quirks_from(items: tuple[str, ...] | list[str]) -> ScriptQuirks:
