@@ -12,6 +12,7 @@ from typing import Any
 from refill_world import DAY, World
 
 from tracker.sim.catalogue import SERVICE_FOLLOWERS, SERVICE_LIKES, SERVICES
+from tracker.sim.faults import Reply
 from tracker.sim.server import SimulatedPanel
 
 LINK = "https://instagram.com/p/abc"
@@ -179,3 +180,36 @@ def test_a_catalogue_of_many_ambiguous_services_is_told_in_bounded_lines(world):
     assert "and 21 more services listed twice with different terms" in warned[-1]
     (alert,) = alerts(w)
     assert alert["data"]["count"] == 31 and "and 26 more" in alert["message"]
+
+
+class RawListingPanel(SimulatedPanel):
+    """The simulator answering ``services`` with the raw JSON text a test sets
+    (a hand-built answer may give one key twice, which no dict can)."""
+
+    raw: bytes | None = None
+
+    def answer(self, form: Mapping[str, str]) -> Reply:
+        if form.get("action") == "services" and self.raw is not None:
+            return Reply(200, {"Content-Type": "application/json"}, self.raw)
+        return super().answer(form)
+
+
+def test_a_listing_giving_a_term_twice_differently_is_ambiguous(world):
+    # {"refill": true, "refill": false} in one listing: read as refill False
+    # (to_bool of the error item), rate and max as none, and stored over the
+    # terms known before: the guarantee bought was dropped silently.
+    w = world(panel_class=RawListingPanel)
+    assert w.sync_services()
+    clean = json.dumps(others(SERVICE_FOLLOWERS))[1:-1]
+    followers = json.dumps(listing(SERVICE_FOLLOWERS))[:-1]
+    w.panel.raw = (
+        f'[{clean}, {followers}, "refill": false, "max": "500", "rate": "0.90"}}]'.encode()
+    )
+    assert w.sync_services()
+    row = stored(w, SERVICE_FOLLOWERS)
+    assert row is not None
+    assert (row["refill"], row["max"], row["rate"]) == (1, 100000, 0.9)
+    (alert,) = alerts(w)
+    assert "service 1 (refill yes/no, max 100000/500)" in alert["message"]
+    assert "lists service 1 2 times with different terms" in w.cli("services").stderr
+    assert refill_asked_for_a_completed_order(w, SERVICE_FOLLOWERS)

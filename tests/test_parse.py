@@ -277,3 +277,11 @@ def test_a_status_given_twice_differently_in_one_item_is_no_status():
     assert set(found) == {2}
     with pytest.raises(BadAnswerError):
         parse.parse_balance(parse.decode_json(b'{"balance": "5.00", "balance": "900.00"}'))
+
+
+def test_a_services_listing_giving_a_term_twice_is_read_once_per_value():
+    # Lone surrogates (U+FFFD after decoding) keep the values given, too.
+    for name in (b"Likes", b"Likes \\ud800"):
+        body = b'[{"service": 1, "name": "' + name + b'", "refill": true, "refill": false}]'
+        listed = parse.parse_services(parse.decode_json(body))
+        assert [(s.service, s.refill) for s in listed] == [(1, True), (1, False)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,21 +37,34 @@ class Twice(dict):
     "order": 2}``: PHP's json_encode never writes one, a hand-built answer
     can): an error item in that key's place, never either value, so that
     ``add`` ends "outcome unknown" rather than tracking an order the panel
-    may not have placed (the decoder kept the last, silently)."""
+    may not have placed (the decoder kept the last, silently).
+
+    ``said`` holds the values given, each once, in the order given: a services
+    listing giving a term twice is read as listings of each (ambiguous)."""
+
+    said: tuple[Any, ...] = ()
 
 
 def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     found = dict(pairs)
     if len(found) == len(pairs):  # the usual object: one comparison
         return found
-    first: dict[str, Any] = {}
+    given: dict[str, list[Any]] = {}
     for key, value in pairs:
-        if key not in first:
-            first[key] = value
-        elif value != first[key] and not isinstance(found[key], Twice):
-            said = f"{short(first[key], 40)} and {short(value, 40)}"
-            found[key] = Twice(error=f"answered {key!r} twice, differently: {said}")
+        values = given.setdefault(key, [])
+        if value not in values:
+            values.append(value)
+    for key, values in given.items():
+        if len(values) > 1:
+            said = f"{short(values[0], 40)} and {short(values[1], 40)}"
+            found[key] = _twice(f"answered {key!r} twice, differently: {said}", values)
     return found
+
+
+def _twice(error: str, said: Iterable[Any]) -> Twice:
+    twice = Twice(error=error)
+    twice.said = tuple(said)
+    return twice
 
 
 _decoder = json.JSONDecoder(object_pairs_hook=_once_each)
@@ -171,9 +185,12 @@ def _without_lone_surrogates(value: Any) -> Any:
         return _LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, list):
         return [_without_lone_surrogates(v) for v in value]
-    if isinstance(value, dict):  # a Twice stays one
-        clean = _without_lone_surrogates
-        return type(value)((clean(k), clean(v)) for k, v in value.items())
+    if isinstance(value, Twice):  # a Twice stays one
+        return _twice(
+            _without_lone_surrogates(value["error"]), map(_without_lone_surrogates, value.said)
+        )
+    if isinstance(value, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in value.items()}
     return value
 
 

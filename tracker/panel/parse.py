@@ -235,22 +235,39 @@ def parse_services(data: Any) -> list[Service]:
         return []
     raise_for_error(data)
     services = []
-    for item in _expect_list(data, "services"):
-        if not isinstance(item, dict) or to_int(item.get("service")) is None:
+    for listed in _expect_list(data, "services"):
+        if not isinstance(listed, dict) or to_int(listed.get("service")) is None:
             continue
-        services.append(
-            Service(
-                service=to_int(item["service"]) or 0,
-                name=to_text(item.get("name")) or "",
-                type=to_text(item.get("type")),
-                category=to_text(item.get("category")),
-                rate=to_decimal(item.get("rate")),
-                min=to_int(item.get("min")),
-                max=to_int(item.get("max")),
-                refill=to_bool(item.get("refill")),
-                cancel=to_bool(item.get("cancel")),
-                dripfeed=to_bool(item.get("dripfeed")),
-                desc=to_text(item.get("desc")),
-            )
-        )
+        services += [_service(item) for item in _each_reading(listed)]
     return services
+
+
+def _each_reading(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """Given a services listing, return it as listed; one giving a key twice,
+    differently (``"refill": true, "refill": false``), as one listing per value
+    given: a service listed twice with different terms, believed in neither
+    (never the error item in its place read as no refill, no max)."""
+    twice = {key: value.said for key, value in item.items() if isinstance(value, Twice)}
+    if not twice:
+        return [item]
+    count = max(len(said) for said in twice.values())
+    return [
+        {**item, **{key: said[min(i, len(said) - 1)] for key, said in twice.items()}}
+        for i in range(count)
+    ]
+
+
+def _service(item: dict[str, Any]) -> Service:
+    return Service(
+        service=to_int(item["service"]) or 0,
+        name=to_text(item.get("name")) or "",
+        type=to_text(item.get("type")),
+        category=to_text(item.get("category")),
+        rate=to_decimal(item.get("rate")),
+        min=to_int(item.get("min")),
+        max=to_int(item.get("max")),
+        refill=to_bool(item.get("refill")),
+        cancel=to_bool(item.get("cancel")),
+        dripfeed=to_bool(item.get("dripfeed")),
+        desc=to_text(item.get("desc")),
+    )
