@@ -228,20 +228,20 @@ def recreate_order_overview_bounded(db: Database) -> None:
     db.execute(ORDER_OVERVIEW_M018)
 
 
-# m021: `delivered` is NULL too when remains is below minus the whole order
+# m022: `delivered` is NULL too when remains is below minus the whole order
 # (tracker.rules.delivery.plausible_remains): a panel's "-99999999999" of 1000
 # read 100000000999 delivered. Over-delivery (-2: 2 extra) still counts.
 _M018_CONDITION = f"AND o.remains <= {_WHOLE}\n"
 assert _M018_CONDITION in ORDER_OVERVIEW_M018
-ORDER_OVERVIEW_M021 = ORDER_OVERVIEW_M018.replace(
+ORDER_OVERVIEW_M022 = ORDER_OVERVIEW_M018.replace(
     _M018_CONDITION, f"AND o.remains <= {_WHOLE}\n          AND o.remains >= -{_WHOLE}\n"
 )
 
 
 def recreate_order_overview_plausible(db: Database) -> None:
-    """Migration m021: order_overview's delivered unknown when remains is no delivery figure."""
+    """Migration m022: order_overview's delivered unknown when remains is no delivery figure."""
     db.execute("DROP VIEW order_overview")
-    db.execute(ORDER_OVERVIEW_M021)
+    db.execute(ORDER_OVERVIEW_M022)
 
 
 # m017: daily_activity grouped every order, completion and refill into one
