@@ -15,7 +15,7 @@ import sqlite3
 from typing import Any
 
 import pytest
-from hostile import HostileServer, Reply, json_reply
+from hostile import HostileServer, Reply, json_reply, text_reply
 from simconfig import cli_in, sim_config
 
 from tracker.clock import utcnow
@@ -526,3 +526,31 @@ def test_keys_of_a_cancel_answer_naming_no_asked_order_are_ignored_and_logged(pa
     ]
     (logged,) = [line for line in result.stderr.splitlines() if "cancel_answer_ignored" in line]
     assert "count=3" in logged and "'7', '05', 'status'" in logged, logged
+
+
+def test_a_refill_id_given_twice_differently_is_unknown_not_refused(panel, tmp_path):
+    # {"refill": 7, "refill": 8}: the panel may have made refill 7, 8 or both.
+    # Read as its error, it was stored Refused, and asked again after the cooldown.
+    server, replies, cli = panel
+    replies["refill"] = text_reply('{"refill": "7", "refill": "8"}')
+    result = cli("refill", "5")
+    assert result.exit_code == 1, result.output
+    assert "may have reached the panel but its answer was lost" in _said(result)
+    assert "answered 'refill' twice, differently: 7 and 8" in _said(result)
+    assert _refills(tmp_path) == [(5, None, "Unknown")]
+    assert _calls(server, "refill") == 1
+
+
+def test_a_cancel_result_given_twice_differently_is_unknown_not_refused(panel, tmp_path):
+    # {"cancel": 1, "cancel": 0}: the order may have been canceled. Stored
+    # Refused, the reseller would take the order as still running.
+    _server, replies, cli = panel
+    replies["cancel"] = text_reply(
+        '[{"order": 5, "cancel": 1, "cancel": 0}, {"order": 6, "cancel": 0}]'
+    )
+    result = cli("cancel", "--yes", "5", "6")
+    assert result.exit_code == 1
+    (five, six) = _cancels(tmp_path)
+    assert five[:2] == (5, "Unknown") and "twice, differently" in five[2]
+    assert six == (6, "Refused", "refused")
+    assert result.stdout.startswith("#5  unknown: ")

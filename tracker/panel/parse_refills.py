@@ -13,6 +13,7 @@ from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError
 from tracker.panel import values
+from tracker.panel.body import Twice
 from tracker.panel.models import CancelAnswer, CancelResult, RefillRequest, RefillStatus
 from tracker.panel.parse import _expect_dict, _expect_list
 from tracker.panel.refusals import (
@@ -38,6 +39,8 @@ def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
     anything else unknown (an ID beside an error, 0, -7, "1e5", "Your refill
     request has been accepted", missing), as the refill may exist all the same."""
     value = answer.get("refill")
+    if isinstance(value, Twice):  # "refill": 7, "refill": 8: either, or both, may exist
+        return RefillRequest(order_id=order_id, error=value["error"], unknown=True)
     # As the panel wrote it: "007" is asked for as "007", never as 7 (its text
     # may be all the panel matches; see _asked_as for answers naming it 7).
     refill_id = str(value) if to_id(value) is not None else None
@@ -205,6 +208,8 @@ def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
     all the same: a yes (or what may be one: 2, "yes") beside an error, words
     that do not refuse ("Cancel request accepted"), null, "ok", 2, "2"."""
     value = item.get("cancel")
+    if isinstance(value, Twice):  # "cancel": 1, "cancel": 0: it may have been canceled
+        return _unknown_cancel(order_id, value["error"])
     message = error_text(value) or error_text(item)
     if message is None and values.says_yes(value):
         return CancelResult(order_id=order_id, ok=True)
