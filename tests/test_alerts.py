@@ -203,3 +203,35 @@ def test_a_stop_tries_once_more_then_says_what_it_could_not_store(
     assert [e["episodes"] for e in lost] == [["main:balance_low"]]
     assert load_episode(store, "main", "balance_low") == (False, None, None)
     store.close()
+
+
+def test_an_unreadable_episode_is_judged_later_never_as_a_closed_one(
+    tmp_path: Path, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An open balance_low episode stored by an earlier run; this run's first
+    # read of it fails (the shared connection held past its wait by a job
+    # beside it). Judged as a closed episode, it alerted a second time.
+    from tracker.alerts import alerter as alerter_module
+    from tracker.errors import StoreError
+
+    store = Store(tmp_path / "t.db")
+    with capture_logs():
+        Alerter(store, clock=clock).update("main", "balance_low", low_judge(True))
+    reads = {"failed": 0}
+    real_load = alerter_module.store_alerts.load_episode
+
+    def busy_once(*args: Any) -> Any:
+        if not reads["failed"]:
+            reads["failed"] += 1
+            raise StoreError("database is busy")
+        return real_load(*args)
+
+    monkeypatch.setattr(alerter_module.store_alerts, "load_episode", busy_once)
+    with capture_logs() as logs:
+        later = Alerter(store, clock=clock)
+        assert later.update("main", "balance_low", low_judge(True)) is None
+        assert later.update("main", "balance_low", low_judge(True)) is None
+        recovered = later.update("main", "balance_low", low_judge(False))
+    assert "alert_state_unreadable" in [e["event"] for e in logs]
+    assert recovered is not None and recovered.kind == "balance_recovered"
+    assert [r["kind"] for r in alerts_since(store, None)] == ["balance_low", "balance_recovered"]

@@ -111,8 +111,9 @@ class Alerter:
         """Raise an alert that has no episode (each one is news)."""
         return raise_alert(alert, store=self.store, sink=self.sink, clock=self.clock)
 
-    def episode(self, panel: str, kind: str) -> Episode:
-        """Return the episode (panel, kind): from memory, else from the database."""
+    def episode(self, panel: str, kind: str) -> Episode | None:
+        """Return the episode (panel, kind): from memory, else from the database;
+        None when the database cannot say (busy): nothing is assumed of it."""
         with self._lock:
             key = (panel, kind)
             if key not in self._episodes:
@@ -121,7 +122,14 @@ class Alerter:
                     try:
                         loaded = store_alerts.load_episode(self.store, panel, kind)
                     except (StoreError, sqlite3.Error) as exc:
-                        log.error("alert_state_unreadable", panel=panel, kind=kind, error=str(exc))
+                        log.error(
+                            "alert_state_unreadable",
+                            panel=panel,
+                            kind=kind,
+                            error=str(exc),
+                            deferred="judged again at the next update",
+                        )
+                        return None
                 self._episodes[key] = Episode(*loaded) if loaded else Episode()
             return self._episodes[key]
 
@@ -140,6 +148,10 @@ class Alerter:
         with self._lock:
             self._save_unsaved()
             before = self.episode(panel, kind)
+            if before is None:
+                # Judged against a closed episode, an open one (stored) would
+                # alert again, and a close never be stored: wait for the state.
+                return None
             after, alert = judge(before)
             key = (panel, kind)
             self._episodes[key] = after
