@@ -75,6 +75,7 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
         tracker = Tracker(config)
         try:
             tracker.everything = everything
+            tracker.prejudge_in_polls()  # the stall watch's judging in the poll's waits
             left_out = tracker.warn_unconfigured()
             mark = last_refill_row(tracker.store)
             stats, jobs = JobStats(), select_jobs(tracker, config, panel)

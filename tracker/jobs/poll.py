@@ -72,6 +72,7 @@ def poll_panel(
     stop_event: threading.Event | None = None,
     on_transitions: Callable[[list[dict[str, Any]]], None] | None = None,
     on_lost: Callable[[list[dict[str, Any]]], None] | None = None,
+    idle: Callable[[], bool] | None = None,
 ) -> PollResult:
     """Check a panel's due open orders; return what happened.
 
@@ -81,6 +82,10 @@ def poll_panel(
     polled because the panel kept calling them unknown. A transient failure
     (after its retries) or a refused key ends this poll early; the next run
     carries on where it left off.
+
+    ``idle`` is called while no answer has come back, to do a little work
+    (a few ms) in the time the poll waits on the panel; it returns True while
+    it has more to do (``run --once``: :class:`tracker.jobs.prejudge.Prejudge`).
     """
     panel = client.panel
     stop = stop_event or threading.Event()
@@ -163,7 +168,7 @@ def poll_panel(
             done: set[Future[Answer]] = set()
             if pending:
                 left = max(0.0, held_since + HOLD_SECONDS - time.monotonic()) if held else None
-                done, _ = wait(pending, timeout=left, return_when=FIRST_COMPLETED)
+                done = _wait(pending, left, None if stop.is_set() else idle)
             for future in done:
                 ids = pending.pop(future)
                 error = future.exception()
@@ -199,6 +204,24 @@ def poll_panel(
         write_s=round(result.write_s, 4),
     )
     return result
+
+
+def _wait(
+    pending: dict[Future[Answer], list[int]],
+    timeout: float | None,
+    idle: Callable[[], bool] | None,
+) -> set[Future[Answer]]:
+    """Wait up to ``timeout`` (None: no limit) for an answer; until one comes,
+    let ``idle`` work a step at a time while it has work. Return those done."""
+    if idle is not None:
+        until = None if timeout is None else time.monotonic() + timeout
+        while not (done := wait(pending, timeout=0, return_when=FIRST_COMPLETED)[0]):
+            if (until is not None and time.monotonic() >= until) or not idle():
+                timeout = None if until is None else max(0.0, until - time.monotonic())
+                break
+        else:
+            return done
+    return wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)[0]
 
 
 def _count_failure(result: PollResult, error: BaseException, ids: list[int]) -> bool:

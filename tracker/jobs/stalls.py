@@ -24,6 +24,7 @@ from tracker.rules.episodes import Alert
 from tracker.rules.stalls import (
     MOVING,
     STALLED,
+    Judgement,
     OpenOrder,
     WatchState,
     finished,
@@ -142,6 +143,25 @@ def service_medians(store: Any, panel: str, now: datetime) -> dict[int, float]:
     )
 
 
+def judge_row(
+    row: OpenRow, config: AutomationConfig, medians: dict[int, float], now: datetime
+) -> tuple[Judgement, WatchState, tuple[Any, ...] | None]:
+    """Judge one open order at ``now``; return the verdict, the state it was
+    judged from, and the watch columns to store (None: nothing to store)."""
+    order, before = open_order(row), watch_state(row)
+    verdict = judge(order, before, config, medians.get(order.service or 0), now)
+    recheck = recheck_at(order, verdict.state, config)
+    recheck_text = iso_shared(recheck) if recheck is not None else None
+    if (
+        verdict.state != before
+        or not row.watched
+        or row.judged_key != row.judge_key
+        or row.recheck_at != recheck_text
+    ):
+        return verdict, before, _columns(verdict.state, before, row, order, recheck_text)
+    return verdict, before, None
+
+
 def watch_stalls(
     store: Any,
     panel: str,
@@ -175,17 +195,9 @@ def watch_stalls(
         after = rows[-1].order_id
         changed: list[tuple[Any, ...]] = []
         for row in rows:
-            order, before = open_order(row), watch_state(row)
-            verdict = judge(order, before, config, medians.get(order.service or 0), now)
-            recheck = recheck_at(order, verdict.state, config)
-            recheck_text = iso_shared(recheck) if recheck is not None else None
-            if (
-                verdict.state != before
-                or not row.watched
-                or row.judged_key != row.judge_key
-                or row.recheck_at != recheck_text
-            ):
-                changed.append(_columns(verdict.state, before, row, order, recheck_text))
+            verdict, before, columns = judge_row(row, config, medians, now)
+            if columns is not None:
+                changed.append(columns)
             if verdict.event == STALLED:
                 stalled.append(_facts(row, verdict.state, now))
             elif verdict.event == MOVING:

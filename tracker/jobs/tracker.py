@@ -16,6 +16,7 @@ from tracker.errors import StoreError
 from tracker.jobs.automation import automation_jobs
 from tracker.jobs.base import Core, Job
 from tracker.jobs.poll import PollResult, poll_panel
+from tracker.jobs.prejudge import Prejudge
 from tracker.jobs.refills import refill_jobs
 from tracker.jobs.watch import Watch
 from tracker.rules.doctor import unconfigured_text
@@ -32,6 +33,22 @@ class Tracker(Core):
         super().__init__(config, **kwargs)
         self.watch = Watch(self)  # alerts: balance jobs, listeners, observers, key pauses
         self.polls: dict[str, PollResult] = {}  # each panel's last poll (`run --once` summary)
+        self.prejudges: dict[str, Prejudge] = {}  # see prejudge_in_polls
+
+    def prejudge_in_polls(self) -> None:
+        """Have each poll judge the orders it changed for the stall watch while
+        it waits on the panel (``run --once``: the watch's pass after the poll
+        then skips them; see :mod:`tracker.jobs.prejudge`)."""
+        for name in self.clients:
+            prejudge = Prejudge(
+                self.store,
+                name,
+                self.config.automation,
+                self.median_caches[name],
+                self.clock,
+            )
+            self.prejudges[name] = prejudge
+            self.transition_listeners.append(prejudge.changed)
 
     @property
     def cadence(self) -> Cadence:
@@ -87,6 +104,7 @@ class Tracker(Core):
             stop_event=self.stop_event,
             on_transitions=self._notify,
             on_lost=self.watch.on_lost,
+            idle=self.prejudges[panel].step if panel in self.prejudges else None,
         )
         self.polls[panel] = result
         if result.auth_failed:  # pause this panel's jobs, alert once

@@ -76,10 +76,12 @@ def open_orders(
     limit: int,
     medians: dict[int, float] | None = None,
     due: datetime | None = None,
+    among: Sequence[int] = (),
 ) -> list[OpenRow]:
     """Return up to ``limit`` of a panel's open orders (polled, with a status that
     is not terminal) above ID ``after``, each with its ``order_watch`` columns
-    (NULL when never judged), by order ID.
+    (NULL when never judged), by order ID; only those in ``among`` (at most
+    CHUNK; give ``after`` below the least of them) when it is given.
 
     With ``due``, only the orders a judgement at ``due`` can change: never
     judged, changed since (status, remains, last change, service, or the
@@ -87,12 +89,16 @@ def open_orders(
     """
     found = sorted((medians or {}).items())
     known = ", ".join(["(?, ?)"] * len(found)) if found else "(NULL, NULL)"
-    where, params = "", []
+    where = ""
+    params: list[Any] = []
     if due is not None:
         where = (
             f"AND (w.order_id IS NULL OR w.judged_key IS NOT ({_JUDGE_KEY}) OR w.recheck_at <= ?)"
         )
-        params = [iso(due)]
+        params.append(iso(due))
+    if among:  # bounded above too: the index range holds no more than these
+        where += f" AND o.order_id IN ({_marks(among)}) AND o.order_id <= ?"
+        params.extend([*among, max(among)])
     rows = store.tuples(
         f"""
         WITH m(service, median) AS (VALUES {known})

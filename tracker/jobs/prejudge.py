@@ -1,0 +1,106 @@
+"""The stall watch's judgement of the orders a poll changed, done while the poll waits.
+
+``run --once`` runs a panel's stall watch after its poll, and when every order
+changed the watch must judge every one of them again (0.5–0.8 s at 20k on the
+bench machine), while during the poll the writer thread mostly waits on the
+panel. :class:`Prejudge` takes the orders each stored answer changed and,
+whenever the poll has nothing to store, judges a few of them
+(:func:`tracker.jobs.stalls.judge_row`, the watch's own judgement) and stores
+the verdicts. The watch's pass then finds them judged (their ``judged_key``
+is current) and skips them.
+
+Alerts stay the watch's alone, once per run as before: an order whose verdict
+is an event (stalled, moving again) is left for the pass, which judges and
+alerts it; so is everything when the stall settings changed since the last
+pass (it judges every open order then). A service whose median moved since
+makes the pass judge its orders again (the median is part of the key); both
+read the medians through one :class:`MedianCache`, so in one run they agree.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from tracker.config.model import AutomationConfig
+from tracker.jobs.stalls import basis_of, judge_row, service_medians
+from tracker.store.watch import open_orders, save_watches, watch_basis
+
+MEDIANS_EVERY = 3600.0  # seconds between two readings of the services' medians
+SLICE = 500  # orders judged per step: a few ms, so an answer waits at most that
+MAX_QUEUED = 50_000  # orders waiting to be judged; beyond, the pass judges them
+
+
+class MedianCache:
+    """Given a store and a panel, return each service's median seconds to
+    complete, read at most once per MEDIANS_EVERY: they move slowly, and
+    reading them walks every Completed order of the last 30 days."""
+
+    def __init__(self, store: Any, panel: str):
+        self.store, self.panel = store, panel
+        self._cached: tuple[datetime, dict[int, float]] | None = None
+
+    def get(self, now: datetime) -> dict[int, float]:
+        cached = self._cached
+        if cached is None or (now - cached[0]).total_seconds() >= MEDIANS_EVERY:
+            cached = (now, service_medians(self.store, self.panel, now))
+            self._cached = cached
+        return cached[1]
+
+
+class Prejudge:
+    """One panel's orders changed by a poll, judged in the poll's idle time."""
+
+    def __init__(
+        self,
+        store: Any,
+        panel: str,
+        config: AutomationConfig,
+        medians: MedianCache,
+        clock: Callable[[], datetime],
+    ):
+        self.store, self.panel, self.config = store, panel, config
+        self.medians, self.clock = medians, clock
+        self.queue: deque[int] = deque()
+        self.judged = 0
+        self._settled: bool | None = None  # the stall settings unchanged since the pass
+
+    def changed(self, transitions: Iterable[dict[str, Any]]) -> None:
+        """A transition listener: queue this panel's orders that just changed."""
+        room = MAX_QUEUED - len(self.queue)
+        if room > 0:
+            ids = [t["order_id"] for t in transitions if t.get("panel") == self.panel]
+            self.queue.extend(ids[:room])
+
+    def step(self) -> bool:
+        """Judge up to SLICE queued orders and store their verdicts (events
+        left to the watch's pass); return True when more are queued."""
+        if not self.queue:
+            return False
+        if self._settled is None:
+            self._settled = watch_basis(self.store, self.panel) == basis_of(self.config)
+        if not self._settled:  # the pass judges every open order: nothing to save it
+            self.queue.clear()
+            return False
+        ids = sorted(self.queue.popleft() for _ in range(min(SLICE, len(self.queue))))
+        now = self.clock()
+        medians = self.medians.get(now)
+        rows = open_orders(
+            self.store,
+            self.panel,
+            after=ids[0] - 1,  # the index range from the least ID to the greatest
+            limit=len(ids),
+            medians=medians,
+            due=now,
+            among=ids,
+        )
+        verdicts = []
+        for row in rows:
+            verdict, _before, columns = judge_row(row, self.config, medians, now)
+            if verdict.event is None and columns is not None:
+                verdicts.append(columns)
+        save_watches(self.store, self.panel, verdicts, now)
+        self.judged += len(verdicts)
+        return bool(self.queue)
