@@ -29,7 +29,7 @@ from tracker.jobs.stalls import basis_of, judge_row, service_medians
 from tracker.store.watch import open_orders, save_watches, watch_basis
 
 MEDIANS_EVERY = 3600.0  # seconds between two readings of the services' medians
-SLICE = 500  # orders judged per step: a few ms, so an answer waits at most that
+SLICE = 500  # orders judged per step (~20 ms here): an answer waits at most that
 MAX_QUEUED = 50_000  # orders waiting to be judged; beyond, the pass judges them
 
 
