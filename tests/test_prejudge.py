@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 
 from refill_world import H, World
 from structlog.testing import capture_logs
 
 from tests.simconfig import SOURCE, sim_config
+from tracker.clock import iso, utcnow
 from tracker.jobs.prejudge import Prejudge
 from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer, SimulatedPanel
 from tracker.store.alerts import alerts_since
@@ -51,9 +54,7 @@ def test_orders_judged_in_the_poll_are_skipped_and_alerts_stay_the_passes(world)
     assert _pass(w) == 4 and len(_kinds(w, "order_moving")) == 1
     fresh = [w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(3)]
 
-    prejudge = Prejudge(
-        w.store, "sim", w.config.automation, w.tracker.median_caches["sim"], w.clock
-    )
+    prejudge = Prejudge(w.store, "sim", w.config.automation, w.clock)
     w.tracker.transition_listeners.append(prejudge.changed)
     w.clock.advance(STEP)
     w.panel.pin(stuck, "In progress")  # the stalled one moves: an event, left to the pass
@@ -106,3 +107,54 @@ def test_run_once_judges_in_the_polls_waits(tmp_path):
     # with the next, so the last two may be stored together at the end).
     assert judged[0] == 500
     assert all(0 <= n <= 200 for n in judged[1:]), judged
+
+
+def test_run_once_stalls_by_the_medians_of_the_orders_its_poll_completed(tmp_path):
+    # Service 7 has two orders that took an hour each: no median yet (it
+    # takes three). Order `late` of that service was first seen 3 hours ago.
+    # The run whose poll sees a third order of the service complete knows
+    # the median (an hour), so `late` is far past its expected completion (2 x
+    # 1 h): that run alerts it, not the next one. The poll judges the
+    # fillers' orders ahead while it waits (its first answers), before the
+    # third order's answer is stored.
+    key = "prejudge-key-Med7Qw2Rt"
+    panel = SimulatedPanel(key=key, latency=0.2, seed=5)
+    with PanelServer(panel, latency_from_arrival=True) as server:
+        config = sim_config(server.url, panel="concurrency = 1\nmax_batch = 100", json_logs=True)
+        (tmp_path / "tracker.toml").write_text(config)
+        env = {**os.environ, "SIM_KEY": key, "PYTHONPATH": SOURCE}
+
+        def cli(*args: str) -> subprocess.CompletedProcess[str]:
+            command = [sys.executable, "-m", "tracker", *args]
+            done = subprocess.run(
+                command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+            )
+            assert done.returncode == 0, done.stderr
+            return done
+
+        fillers = panel.seed_orders(300, status="Pending")
+        first, second, third, late = panel.seed_orders(4, status="Pending")
+        cli("track", *map(str, fillers))
+        cli("track", "--service", "7", str(first), str(second), str(third), str(late))
+        cli("run", "--once", "--all")  # the stall settings stored: later runs judge the changes
+        panel.pin(first, "Completed")
+        panel.pin(second, "Completed")
+        cli("run", "--once", "--all")
+        hours_ago = [iso(utcnow() - timedelta(hours=h)) for h in range(4)]
+        with sqlite3.connect(tmp_path / "t.db") as db:  # as if tracked 3 hours ago
+            db.execute(
+                "UPDATE orders SET created_at = ?, completed_at = ? WHERE order_id IN (?, ?)",
+                [hours_ago[3], hours_ago[2], first, second],
+            )
+            db.execute(
+                "UPDATE orders SET created_at = ?, last_change_at = ? WHERE order_id = ?",
+                [hours_ago[3], hours_ago[3], late],
+            )
+        cli("run", "--once", "--all")  # nothing new: no median, no eta, no stall
+        for order_id in fillers:
+            panel.pin(order_id, "In progress")
+        panel.pin(third, "Completed")
+        cli("run", "--once", "--all")
+        with sqlite3.connect(tmp_path / "t.db") as db:
+            stalled = db.execute("SELECT data FROM alerts WHERE kind = 'order_stalled'").fetchall()
+    assert [[o["order_id"] for o in json.loads(d)["orders"]] for (d,) in stalled] == [[late]]

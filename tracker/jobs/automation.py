@@ -34,8 +34,7 @@ from tracker.jobs.cancels import (
     PanelActions,
     service_facts,
 )
-from tracker.jobs.prejudge import MedianCache
-from tracker.jobs.stalls import watch_stalls
+from tracker.jobs.stalls import service_medians, watch_stalls
 from tracker.panel.client import WholeCallRefused
 from tracker.panel.models import NewOrder
 from tracker.panel.refusals import is_busy
@@ -59,15 +58,14 @@ from tracker.store import automation as sql
 log = structlog.get_logger("tracker.automation")
 
 AUTOMATION_CAPPED = "automation_capped"
+MEDIANS_EVERY = 3600.0  # seconds between two readings of the services' medians
 NOT_SENT = "Not sent"  # certainly never reached the panel: no row kept, tried next run
 
 
 class AutomationRound(PanelActions):
     """One panel's automation job."""
 
-    # Each service's median time to complete; shared with the poll's
-    # Prejudge in `run --once` (see automation_jobs), so that both agree.
-    medians: MedianCache | None = None
+    _cached_medians: tuple[datetime, dict[int, float]] | None = None
 
     def run(self) -> bool:
         """Run every part that is switched on; return True when no call failed."""
@@ -85,10 +83,14 @@ class AutomationRound(PanelActions):
         return ok
 
     def _medians(self, now: datetime) -> dict[int, float]:
-        """Return the services' median times to complete (:class:`MedianCache`)."""
-        if self.medians is None:
-            self.medians = MedianCache(self.store, self.panel)
-        return self.medians.get(now)
+        """Return the services' median times to complete, read at most once per
+        MEDIANS_EVERY: they move slowly, and reading them walks every Completed
+        order of the last 30 days."""
+        cached = self._cached_medians
+        if cached is None or (now - cached[0]).total_seconds() >= MEDIANS_EVERY:
+            cached = (now, service_medians(self.store, self.panel, now))
+            self._cached_medians = cached
+        return cached[1]
 
     # --- Partial remainders ---------------------------------------------------------
 
@@ -275,6 +277,5 @@ def automation_jobs(tracker: Core, alerter: Alerter) -> list[Job]:
             stop_event=tracker.stop_event,
             status_max_every=tracker.config.schedule.status_max_every,
         )
-        job.medians = tracker.median_caches[name]
         jobs.append(Job(f"automation:{name}", config.every, job.run))
     return jobs

@@ -15,7 +15,6 @@ import httpx
 
 from tracker.clock import Clock, utcnow
 from tracker.config.model import Config, PanelConfig
-from tracker.jobs.prejudge import MedianCache
 from tracker.panel.client import PanelClient
 from tracker.panel.ratelimit import RateLimiter
 from tracker.redact import register_secret
@@ -75,8 +74,3 @@ class Core:
         # (panel, services it lists twice with different terms, not alerted yet).
         self.catalogue_listeners: list[Callable[[str, Sequence[Any]], None]] = []
         self.everything = False  # `run --once --all`: poll every open order now
-        # Each panel's services' medians, read once for the automation job and
-        # the poll's Prejudge alike (tracker.jobs.prejudge).
-        self.median_caches: dict[str, MedianCache] = {
-            name: MedianCache(self.store, name) for name in self.clients
-        }

@@ -12,9 +12,11 @@ is current) and skips them.
 Alerts stay the watch's alone, once per run as before: an order whose verdict
 is an event (stalled, moving again) is left for the pass, which judges and
 alerts it; so is everything when the stall settings changed since the last
-pass (it judges every open order then). A service whose median moved since
-makes the pass judge its orders again (the median is part of the key); both
-read the medians through one :class:`MedianCache`, so in one run they agree.
+pass (it judges every open order then). The medians are read once, at the
+first step, and the pass reads its own after the poll: a service whose median
+the poll moved (an order of it completed) has its orders judged again by the
+pass (the median is part of the key), so the run stalls by the medians of the
+orders it saw complete, as without judging ahead.
 """
 
 from __future__ import annotations
@@ -28,26 +30,8 @@ from tracker.config.model import AutomationConfig
 from tracker.jobs.stalls import basis_of, judge_row, service_medians
 from tracker.store.watch import open_orders, save_watches, watch_basis
 
-MEDIANS_EVERY = 3600.0  # seconds between two readings of the services' medians
 SLICE = 500  # orders judged per step (~20 ms here): an answer waits at most that
 MAX_QUEUED = 50_000  # orders waiting to be judged; beyond, the pass judges them
-
-
-class MedianCache:
-    """Given a store and a panel, return each service's median seconds to
-    complete, read at most once per MEDIANS_EVERY: they move slowly, and
-    reading them walks every Completed order of the last 30 days."""
-
-    def __init__(self, store: Any, panel: str):
-        self.store, self.panel = store, panel
-        self._cached: tuple[datetime, dict[int, float]] | None = None
-
-    def get(self, now: datetime) -> dict[int, float]:
-        cached = self._cached
-        if cached is None or (now - cached[0]).total_seconds() >= MEDIANS_EVERY:
-            cached = (now, service_medians(self.store, self.panel, now))
-            self._cached = cached
-        return cached[1]
 
 
 class Prejudge:
@@ -58,11 +42,12 @@ class Prejudge:
         store: Any,
         panel: str,
         config: AutomationConfig,
-        medians: MedianCache,
         clock: Callable[[], datetime],
     ):
-        self.store, self.panel, self.config = store, panel, config
-        self.medians, self.clock = medians, clock
+        self.store, self.panel, self.config, self.clock = store, panel, config, clock
+        # Read at the first step, this poll's own: never the pass's, which
+        # must read them after the poll stored every order it saw complete.
+        self.medians: dict[int, float] | None = None
         self.queue: deque[int] = deque()
         self.judged = 0
         self._settled: bool | None = None  # the stall settings unchanged since the pass
@@ -86,7 +71,9 @@ class Prejudge:
             return False
         ids = sorted(self.queue.popleft() for _ in range(min(SLICE, len(self.queue))))
         now = self.clock()
-        medians = self.medians.get(now)
+        if self.medians is None:
+            self.medians = service_medians(self.store, self.panel, now)
+        medians = self.medians
         rows = open_orders(
             self.store,
             self.panel,

@@ -40,13 +40,7 @@ class Tracker(Core):
         it waits on the panel (``run --once``: the watch's pass after the poll
         then skips them; see :mod:`tracker.jobs.prejudge`)."""
         for name in self.clients:
-            prejudge = Prejudge(
-                self.store,
-                name,
-                self.config.automation,
-                self.median_caches[name],
-                self.clock,
-            )
+            prejudge = Prejudge(self.store, name, self.config.automation, self.clock)
             self.prejudges[name] = prejudge
             self.transition_listeners.append(prejudge.changed)
 
