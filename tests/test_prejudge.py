@@ -18,6 +18,7 @@ from structlog.testing import capture_logs
 
 from tests.simconfig import SOURCE, sim_config
 from tracker.clock import iso, utcnow
+from tracker.errors import StoreError
 from tracker.jobs.prejudge import Prejudge
 from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer, SimulatedPanel
 from tracker.store.alerts import alerts_since
@@ -158,3 +159,28 @@ def test_run_once_stalls_by_the_medians_of_the_orders_its_poll_completed(tmp_pat
         with sqlite3.connect(tmp_path / "t.db") as db:
             stalled = db.execute("SELECT data FROM alerts WHERE kind = 'order_stalled'").fetchall()
     assert [[o["order_id"] for o in json.loads(d)["orders"]] for (d,) in stalled] == [[late]]
+
+
+def test_a_failure_judging_ahead_never_fails_the_poll(world, monkeypatch):
+    # The database busy past its wait (or a bug in the judgement) while the
+    # poll waits on the panel: the poll still stores every answer, the
+    # failure is logged, and the pass judges what was left.
+    w = world(latency=0.05)
+    ids = [w.order(SERVICE_FOLLOWERS, "Pending") for _ in range(3)]
+    w.poll()
+    assert _pass(w) == 3
+    w.tracker.prejudge_in_polls()
+
+    def busy(*args, **kwargs):
+        raise StoreError("database is locked")
+
+    monkeypatch.setattr("tracker.jobs.prejudge.open_orders", busy)
+    w.tracker.prejudges["sim"].queue.extend(ids)  # changed by an earlier answer
+    for order_id in ids:
+        w.panel.pin(order_id, "In progress")
+    w.clock.advance(STEP)
+    with capture_logs() as logs:
+        w.poll()
+    assert [e["event"] for e in logs if e["event"] == "prejudge_failed"] == ["prejudge_failed"]
+    assert [w.store.order("sim", i)["status"] for i in ids] == ["In progress"] * 3
+    assert _pass(w) == 3

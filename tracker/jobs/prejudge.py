@@ -26,9 +26,13 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+import structlog
+
 from tracker.config.model import AutomationConfig
 from tracker.jobs.stalls import basis_of, judge_row, service_medians
 from tracker.store.watch import open_orders, save_watches, watch_basis
+
+log = structlog.get_logger("tracker.prejudge")
 
 SLICE = 500  # orders judged per step (~20 ms here): an answer waits at most that
 MAX_QUEUED = 50_000  # orders waiting to be judged; beyond, the pass judges them
@@ -61,7 +65,20 @@ class Prejudge:
 
     def step(self) -> bool:
         """Judge up to SLICE queued orders and store their verdicts (events
-        left to the watch's pass); return True when more are queued."""
+        left to the watch's pass); return True when more are queued.
+
+        A failure (a bug, the database busy past its wait) ends the judging
+        ahead for this poll, logged: the pass judges the rest, and the poll
+        carries on storing answers (it must never fail for this)."""
+        try:
+            return self._step()
+        except Exception:
+            log.exception("prejudge_failed", panel=self.panel)
+            self._settled = False  # no more steps: the pass judges them
+            self.queue.clear()
+            return False
+
+    def _step(self) -> bool:
         if not self.queue:
             return False
         if self._settled is None:
