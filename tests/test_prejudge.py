@@ -13,6 +13,8 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import H, World
 from structlog.testing import capture_logs
 
@@ -22,6 +24,10 @@ from tracker.errors import StoreError
 from tracker.jobs.prejudge import Prejudge
 from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer, SimulatedPanel
 from tracker.store.alerts import alerts_since
+
+# The stall watch's log lines are read: logging set up by a test before
+# (a CLI run at level warning) must not filter them out.
+pytestmark = pytest.mark.usefixtures("fresh_logs")
 
 STEP = 600.0
 
