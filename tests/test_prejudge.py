@@ -11,7 +11,11 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
@@ -79,11 +83,11 @@ def test_orders_judged_in_the_poll_are_skipped_and_alerts_stay_the_passes(world)
     assert _pass(w) == 0
 
 
-def test_run_once_judges_in_the_polls_waits(tmp_path):
-    # Five calls of 100 orders, one at a time, each answered 0.2 s after it
-    # arrived: the orders of the first four are judged while the poll waits
-    # for the next.
-    key = "prejudge-key-Zq81Lm4Vx"
+@contextmanager
+def _slow_panel(tmp_path: Path, key: str) -> Iterator[tuple[SimulatedPanel, Callable[..., Any]]]:
+    """Yield a simulated panel answering each call 0.2 s after it arrived, and
+    a function running the real CLI against it (one call of 100 orders at a
+    time, JSON logs) in ``tmp_path``."""
     panel = SimulatedPanel(key=key, latency=0.2, seed=5)
     with PanelServer(panel, latency_from_arrival=True) as server:
         config = sim_config(server.url, panel="concurrency = 1\nmax_batch = 100", json_logs=True)
@@ -96,6 +100,14 @@ def test_run_once_judges_in_the_polls_waits(tmp_path):
                 command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
             )
 
+        yield panel, cli
+
+
+def test_run_once_judges_in_the_polls_waits(tmp_path):
+    # Five calls of 100 orders, one at a time, each answered 0.2 s after it
+    # arrived: the orders of the first four are judged while the poll waits
+    # for the next.
+    with _slow_panel(tmp_path, "prejudge-key-Zq81Lm4Vx") as (panel, cli):
         ids = panel.seed_orders(500, status="Pending")
         assert cli("track", *map(str, ids)).returncode == 0
         judged = []
@@ -124,18 +136,10 @@ def test_run_once_stalls_by_the_medians_of_the_orders_its_poll_completed(tmp_pat
     # 1 h): that run alerts it, not the next one. The poll judges the
     # fillers' orders ahead while it waits (its first answers), before the
     # third order's answer is stored.
-    key = "prejudge-key-Med7Qw2Rt"
-    panel = SimulatedPanel(key=key, latency=0.2, seed=5)
-    with PanelServer(panel, latency_from_arrival=True) as server:
-        config = sim_config(server.url, panel="concurrency = 1\nmax_batch = 100", json_logs=True)
-        (tmp_path / "tracker.toml").write_text(config)
-        env = {**os.environ, "SIM_KEY": key, "PYTHONPATH": SOURCE}
+    with _slow_panel(tmp_path, "prejudge-key-Med7Qw2Rt") as (panel, run):
 
         def cli(*args: str) -> subprocess.CompletedProcess[str]:
-            command = [sys.executable, "-m", "tracker", *args]
-            done = subprocess.run(
-                command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
-            )
+            done = run(*args)
             assert done.returncode == 0, done.stderr
             return done
 
