@@ -29,6 +29,7 @@ from typing import Any
 import structlog
 
 from tracker.config.model import AutomationConfig
+from tracker.errors import StoreError
 from tracker.jobs.stalls import basis_of, judge_row, service_medians
 from tracker.store.watch import open_orders, save_watches, watch_basis
 
@@ -72,11 +73,13 @@ class Prejudge:
         carries on storing answers (it must never fail for this)."""
         try:
             return self._step()
-        except Exception:
+        except StoreError as exc:  # the database's trouble, said in one line
+            log.warning("prejudge_failed", panel=self.panel, error=str(exc))
+        except Exception:  # a bug: its traceback
             log.exception("prejudge_failed", panel=self.panel)
-            self._settled = False  # no more steps: the pass judges them
-            self.queue.clear()
-            return False
+        self._settled = False  # no more steps: the pass judges them
+        self.queue.clear()
+        return False
 
     def _step(self) -> bool:
         if not self.queue:
