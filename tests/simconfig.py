@@ -112,3 +112,22 @@ def cli_in(
         return runner.invoke(main, [*prefix, *args], input=input, catch_exceptions=False)
 
     return cli
+
+
+def request_refills_once(db: Path, url: str, key: str, order_ids: list[int]) -> None:
+    """Run the refill job's request step once for ``order_ids`` against the
+    panel at ``url`` (no retry waits), storing in the database ``db``."""
+    from tracker.clock import utcnow
+    from tracker.config.model import PanelConfig, Secret
+    from tracker.jobs.refill_requests import PanelModes, request_refills
+    from tracker.panel.client import PanelClient
+    from tracker.store.orders import Store
+
+    panel = PanelConfig(name="sim", url=url, key=Secret(key), timeout=5.0)
+    client = PanelClient(panel, sleep=lambda _seconds: None)
+    store = Store(db)
+    try:
+        request_refills(store, client, order_ids, clock=utcnow, modes=PanelModes())
+    finally:
+        client.close()
+        store.close()

@@ -16,13 +16,7 @@ from typing import Any
 
 import pytest
 from hostile import HostileServer, Reply, json_reply, text_reply
-from simconfig import cli_in, sim_config
-
-from tracker.clock import utcnow
-from tracker.config.model import PanelConfig, Secret
-from tracker.jobs.refill_requests import PanelModes, request_refills
-from tracker.panel.client import PanelClient
-from tracker.store.orders import Store
+from simconfig import cli_in, request_refills_once, sim_config
 
 KEY = "hostile-key-RefillCancel7"
 LOST = "answered without a usable refill ID"
@@ -204,14 +198,7 @@ def test_unknown_words_to_a_refill_are_its_refusal_while_balance_answers(panel, 
 
 
 def _refill_job(tmp_path, url: str) -> None:
-    panel = PanelConfig(name="sim", url=url, key=Secret(KEY), timeout=5.0)
-    client = PanelClient(panel, sleep=lambda _seconds: None)
-    store = Store(tmp_path / "t.db")
-    try:
-        request_refills(store, client, [5, 6], clock=utcnow, modes=PanelModes())
-    finally:
-        client.close()
-        store.close()
+    request_refills_once(tmp_path / "t.db", url, KEY, [5, 6])
 
 
 @pytest.mark.parametrize(

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 from hostile import HostileServer, Reply, json_reply
-from simconfig import cli_in, sim_config
+from simconfig import cli_in, request_refills_once, sim_config
 
 from tracker.clock import utcnow
 from tracker.config.model import PanelConfig, Secret
 from tracker.errors import BadAnswerError
 from tracker.jobs.refill_follow import follow_refills
-from tracker.jobs.refill_requests import PanelModes, request_refills
+from tracker.jobs.refill_requests import PanelModes
 from tracker.panel import parse_refills
 from tracker.panel.client import PanelClient
 from tracker.store.orders import Store
@@ -85,14 +85,7 @@ def test_a_multi_refill_keeps_each_refill_id_as_written(panel, tmp_path):
     assert cli("track", "5", "6").exit_code == 0
     items = [{"order": 5, "refill": "007"}, {"order": 6, "refill": 7}]
     replies["refill"] = json_reply(items)
-    panel_config = PanelConfig(name="sim", url=server.url, key=Secret(KEY), timeout=5.0)
-    client = PanelClient(panel_config, sleep=lambda _seconds: None)
-    store = Store(tmp_path / "t.db")
-    try:
-        request_refills(store, client, [5, 6], clock=utcnow, modes=PanelModes())
-    finally:
-        client.close()
-        store.close()
+    request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6])
     stored = "SELECT order_id, refill_id FROM refills ORDER BY order_id"
     assert _rows(tmp_path, stored) == [(5, "007"), (6, "7")]
     # "007" and "7" both asked: an item naming 7 is refill "7", never both.
