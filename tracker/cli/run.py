@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import signal
 import sys
@@ -26,6 +28,7 @@ from tracker.store.alerts import latest_balance
 from tracker.store.refills import last_refill_row, refills_after
 
 SWITCH_INTERVAL = 0.001  # seconds; see run()
+_QUICK_EXIT: list[bool] = []  # the exit handler registered (once a process)
 
 
 @main.command()
@@ -79,9 +82,17 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
             left_out = tracker.warn_unconfigured()
             mark = last_refill_row(tracker.store)
             stats, jobs = JobStats(), select_jobs(tracker, config, panel)
-            outcome = run_stoppable(
-                jobs, stats, tracker.stop_event, stop_bound(config), on_stop=_stopping
-            )
+            # What start-up made (modules, config, statements) lives through the
+            # jobs: kept out of the collector's passes, which then scan only what
+            # the jobs make (the all-change bench: half the time in gc).
+            gc.freeze()
+            try:
+                outcome = run_stoppable(
+                    jobs, stats, tracker.stop_event, stop_bound(config), on_stop=_stopping
+                )
+            finally:
+                gc.unfreeze()  # an embedding process (tests) collects them again
+            _quick_exit()
             if outcome.abandoned:
                 # Jobs still running (a second signal, or past the bound): what
                 # they committed stays; their threads would hold the exit.
@@ -108,6 +119,16 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
         if outcome.signum:
             click.echo(f"smm-tracker: {_stopped(outcome.signum)}", err=True)
         sys.exit(outcome.exit_code)
+
+
+def _quick_exit() -> None:
+    """Have the interpreter's exit skip its last garbage collection (~30 ms
+    after a 20k-order poll on the bench machine): what is still alive then is
+    freed with the process. What must be closed is closed before it (the
+    database, the HTTP clients); logging flushes in its own exit handler."""
+    if not _QUICK_EXIT:
+        _QUICK_EXIT.append(True)
+        atexit.register(gc.freeze)
 
 
 def _stopping(bound: float) -> None:
