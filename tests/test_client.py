@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from urllib.parse import parse_qs
 
@@ -17,6 +18,7 @@ from tracker.errors import (
     PanelAnswerError,
     TransientError,
 )
+from tracker.panel import parse
 from tracker.panel.client import PanelClient
 from tracker.panel.models import NewOrder
 
@@ -227,3 +229,37 @@ def test_no_request_goes_out_once_a_stop_is_asked_for():
     with pytest.raises(StopRequested):
         client.statuses([1, 2])
     assert len(panel.requests) == 1
+
+
+def test_a_slot_is_free_for_the_next_request_while_an_answer_is_read(monkeypatch):
+    """``concurrency`` counts requests on the wire: once an answer's bytes are
+    in, the next request goes out while this one is still being read."""
+    panel = FakePanel(ok({"balance": "1.5", "currency": "USD"}))
+    asked_twice = threading.Event()
+    reading, overlapped = threading.Event(), []
+    real = parse.decode_document
+
+    def ask(request: httpx.Request) -> httpx.Response:
+        answer = panel(request)
+        if len(panel.requests) == 2:
+            asked_twice.set()
+        return answer
+
+    def slow_read(body: bytes):
+        if not reading.is_set():  # the first answer: read while the second is asked
+            reading.set()
+            overlapped.append(asked_twice.wait(5))
+        return real(body)
+
+    monkeypatch.setattr(parse, "decode_document", slow_read)
+    config = PanelConfig(name="t", url=URL, key=Secret(KEY), concurrency=1, retries=0)
+    client = PanelClient(config, transport=httpx.MockTransport(ask))
+    try:
+        first = threading.Thread(target=client.balance)
+        first.start()
+        assert reading.wait(5)
+        assert client.balance().currency == "USD"
+        first.join(10)
+    finally:
+        client.close()
+    assert overlapped == [True], "the second request waited for the first answer to be read"

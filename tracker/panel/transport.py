@@ -107,29 +107,33 @@ class Transport(Generic[P]):
         self._refuse_if_stopping(action)
         if self._limiter is not None:
             self._limiter()
-        started = time.monotonic()
-        ok = False
-        with self._in_flight:
-            # Checked again once a slot is free: a request queued behind
-            # others must not go out after a stop (SIGTERM) was asked for.
-            # Not a call, so not counted: the panel did not fail.
-            self._refuse_if_stopping(action)
-            try:
-                answer = self._exchange(action, data, idempotent)
-                ok = True
-                return answer
-            except PanelAnswerError:
-                ok = True  # the panel answered; it is reachable
-                raise
-            finally:
-                for observe in self.observers:
-                    observe(self.name, action, ok, time.monotonic() - started)
+        started, sent, ok = time.monotonic(), False, False
+        try:
+            with self._in_flight:
+                # Checked again once a slot is free: a request queued behind
+                # others must not go out after a stop (SIGTERM) was asked for.
+                # Not a call, so not counted: the panel did not fail.
+                self._refuse_if_stopping(action)
+                sent = True
+                response = self._fetch(action, data)
+            # The panel's part is done once its bytes are in: the slot is free
+            # for the next request while this answer is read.
+            answer = self._interpret(response, action=action, idempotent=idempotent)
+            ok = True
+            return answer
+        except PanelAnswerError:
+            ok = True  # the panel answered; it is reachable
+            raise
+        finally:
+            for observe in self.observers if sent else ():
+                observe(self.name, action, ok, time.monotonic() - started)
 
     def _refuse_if_stopping(self, action: str) -> None:
         if self._stop.is_set():
             raise StopRequested("stopping: request not sent", panel=self.name, action=action)
 
-    def _exchange(self, action: str, data: dict[str, str], idempotent: bool) -> Any:
+    def _fetch(self, action: str, data: dict[str, str]) -> httpx.Response:
+        """Send one request; return the panel's whole answer, unread."""
         panel = self.name
         try:
             response = deadline.exchange(
@@ -154,7 +158,7 @@ class Transport(Generic[P]):
             ) from None
         except httpx.HTTPError as exc:
             raise PanelError(self._failure(exc), panel=panel, action=action) from None
-        return self._interpret(response, panel=panel, action=action, idempotent=idempotent)
+        return response
 
     def _failure(self, exc: BaseException) -> str:
         timeout = self.panel.timeout
@@ -162,9 +166,8 @@ class Transport(Generic[P]):
             exc, self.panel.url, timeout=timeout, connect=min(timeout, 10.0)
         )
 
-    def _interpret(
-        self, response: httpx.Response, *, panel: str, action: str, idempotent: bool = True
-    ) -> Any:
+    def _interpret(self, response: httpx.Response, *, action: str, idempotent: bool) -> Any:
+        panel = self.name
         # UTF-16 made UTF-8 first: the key is blanked in the text all else reads.
         code, body = response.status_code, self._scrub(as_utf8(response.content))
         if code == 429:
@@ -301,10 +304,7 @@ class Transport(Generic[P]):
             log.warning("absurd_number", panel=self.name, action=action, field=name, raw=raw)
 
     def _sleep(self, seconds: float) -> None:
-        if self._sleep_fn is not None:
-            self._sleep_fn(seconds)
-        else:
-            self._stop.wait(seconds)
+        (self._sleep_fn or self._stop.wait)(seconds)  # a stop cuts the wait short
 
     _backoff = tenacity.wait_exponential_jitter(multiplier=1, max=30, jitter=1)
 
