@@ -101,6 +101,7 @@ class Tracker(Core):
             idle=self.prejudges[panel].step if panel in self.prejudges else None,
         )
         self.polls[panel] = result
+        self.watch.after_poll(panel)  # open orders in status words it does not know
         if result.auth_failed:  # pause this panel's jobs, alert once
             self.watch.auth_refused(panel, result.errors[-1])
         return result.ok

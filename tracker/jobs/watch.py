@@ -25,7 +25,7 @@ import structlog
 from tracker.alerts.alerter import Alerter
 from tracker.alerts.notify import targets
 from tracker.alerts.webhook import WebhookSink
-from tracker.errors import AuthError
+from tracker.errors import AuthError, StoreError
 from tracker.jobs.balance import check_balance
 from tracker.jobs.base import Core, Job
 from tracker.jobs.health import StoreHealth
@@ -43,6 +43,8 @@ from tracker.rules.alerts import (
 from tracker.rules.catalogue import Ambiguous, ambiguous_alert
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.losses import lost_alerts, unsupported_alert
+from tracker.rules.unknown_status import UNKNOWN_STATUS, judge_unknown, unknown_alert
+from tracker.store.readings import carries_unknown_words, unknown_words
 
 log = structlog.get_logger("tracker.watch")
 
@@ -190,6 +192,34 @@ class Watch:
     def on_ambiguous(self, panel: str, found: Sequence[Ambiguous]) -> None:
         """The panel lists services twice with different terms: one alert per episode."""
         self.alerter.raise_alert(ambiguous_alert(panel, found))
+
+    def after_poll(self, panel: str) -> None:
+        """A poll of ``panel`` is done: one ``unknown_status`` alert when its open
+        orders come to carry status words the tracker does not know, the episode
+        closed once none does. Never raises: the poll's answers are stored."""
+        try:
+            self._judge_unknown(panel)
+        except StoreError as exc:  # judged again after the next poll
+            log.error("unknown_status_unchecked", panel=panel, error=str(exc))
+        except Exception:  # an alerting bug must never fail a poll
+            log.exception("unknown_status_failed", panel=panel)
+
+    def _judge_unknown(self, panel: str) -> None:
+        store = self.tracker.store
+        present = carries_unknown_words(store, panel)
+        now = self.clock()
+
+        def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+            after, raise_it = judge_unknown(episode, present, now)
+            if episode.active and not after.active:
+                log.info("unknown_status_cleared", panel=panel, since=str(episode.since))
+            if not raise_it:
+                return after, None
+            found = unknown_words(store, panel)
+            # None left since the look (untracked meanwhile): nothing to tell.
+            return (after, unknown_alert(panel, found)) if found.orders else (episode, None)
+
+        self.alerter.update(panel, UNKNOWN_STATUS, judge)
 
     def on_refills(self, changes: list[dict[str, Any]]) -> None:
         quiet = self.tracker.config.refill.detect == "panel"

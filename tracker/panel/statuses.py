@@ -32,6 +32,9 @@ ORDER_STATUSES = (
     REFUNDED,
     FAILED,
 )
+# Every order status the tracker understands, as stored; any other stored
+# status is a panel's own words, kept verbatim (the ``unknown_status`` alert).
+KNOWN_ORDER_STATUSES = frozenset({*ORDER_STATUSES, ACTIVE, PAUSED})
 # Terminal for delivery: the order will not move again by itself.
 # Failed is deliberately absent: panels retry at their provider.
 TERMINAL = frozenset({COMPLETED, PARTIAL, CANCELED, REFUNDED})
@@ -167,7 +170,7 @@ def metrics_status(status: str | None) -> str:
     status as is, anything else folded into ``other`` (the set stays bounded)."""
     if status is None:
         return "unknown"
-    return status if status in ORDER_STATUSES or status in (ACTIVE, PAUSED) else "other"
+    return status if status in KNOWN_ORDER_STATUSES else "other"
 
 
 def canonical_order_status(text: str) -> str | None:

@@ -30,6 +30,7 @@ SEVERITY = {
     "order_lost": "error",
     "action_unsupported": "warning",
     "service_ambiguous": "warning",
+    "unknown_status": "warning",
 }
 SEVERITIES = ("info", "warning", "error")
 

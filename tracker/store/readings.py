@@ -1,5 +1,6 @@
-"""Read-only queries for the STATUS= line, the metrics endpoint, doctor and the
-read commands: what the database holds, whatever the config names.
+"""Read-only queries for the STATUS= line, the metrics endpoint, doctor, the
+read commands and the ``unknown_status`` check after each poll: what the
+database holds, whatever the config names.
 
 They run on a connection of their own (a second :class:`~tracker.store.Store`
 opened without migrating): the daemon's writer connection is serialised by a
@@ -12,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from tracker.errors import StoreError
+from tracker.panel.statuses import KNOWN_ORDER_STATUSES
+from tracker.rules.unknown_status import IDS_IN_DATA, IN_DATA, Spelling, UnknownWords
 from tracker.store.orders import Store
 
 _BALANCE_COLUMNS = {"panel", "at", "balance"}
@@ -89,3 +92,59 @@ def orders_with_id(reader: Store, order_id: int) -> list[dict[str, Any]]:
         "ON o.panel = p.name AND o.order_id = ? ORDER BY o.panel",
         [order_id],
     )
+
+
+# --- open orders in status words the tracker does not know ----------------------
+
+_KNOWN = ", ".join("'" + status.replace("'", "''") + "'" for status in sorted(KNOWN_ORDER_STATUSES))
+_IN_UNKNOWN_WORDS = f"polling = 1 AND status IS NOT NULL AND status NOT IN ({_KNOWN})"
+# Each distinct status of a panel's open orders, by a jump down the open orders'
+# index (orders_open_status): one seek per status, however many orders carry
+# it. Stopped one past the number of known statuses: one of those is unknown.
+_OPEN_STATUSES = """
+WITH RECURSIVE s(status) AS (
+    SELECT min(status) FROM orders WHERE panel = ?1 AND polling = 1
+    UNION ALL
+    SELECT (SELECT min(status) FROM orders WHERE panel = ?1 AND polling = 1 AND status > s.status)
+    FROM s WHERE s.status IS NOT NULL
+)
+SELECT status FROM s WHERE status IS NOT NULL LIMIT ?2
+"""
+# doctor's query (it reads the file on its own connection): every panel's open
+# orders by unknown spelling, the most carried first.
+UNKNOWN_WORDS_BY_PANEL = (
+    f"SELECT panel, status, count(*) FROM orders WHERE {_IN_UNKNOWN_WORDS} "
+    "GROUP BY panel, status ORDER BY panel, 3 DESC, status"
+)
+
+
+def carries_unknown_words(reader: Store, panel: str) -> bool:
+    """Given a store and a panel, return True when an open order of the panel
+    has a status the tracker does not know (a few index seeks, run after every
+    poll). Raise StoreError if the database cannot be read."""
+    found = reader.tuples(_OPEN_STATUSES, [panel, len(KNOWN_ORDER_STATUSES) + 1])
+    return any(status not in KNOWN_ORDER_STATUSES for (status,) in found)
+
+
+def unknown_words(reader: Store, panel: str) -> UnknownWords:
+    """Given a store and a panel, return its open orders in status words the
+    tracker does not know: how many, the spellings carried by the most orders
+    and the lowest IDs of each. Raise StoreError if the database cannot be read."""
+    where = f"panel = ? AND {_IN_UNKNOWN_WORDS}"
+    [(orders, spellings)] = reader.tuples(
+        f"SELECT count(*), count(DISTINCT status) FROM orders WHERE {where}", [panel]
+    )
+    counted = reader.tuples(
+        f"SELECT status, count(*) FROM orders WHERE {where} "
+        "GROUP BY status ORDER BY 2 DESC, status LIMIT ?",
+        [panel, IN_DATA],
+    )
+    shown = []
+    for status, count in counted:
+        ids = reader.tuples(
+            "SELECT order_id FROM orders WHERE panel = ? AND polling = 1 AND status = ? "
+            "ORDER BY order_id LIMIT ?",
+            [panel, status, IDS_IN_DATA],
+        )
+        shown.append(Spelling(str(status), int(count), tuple(int(i) for (i,) in ids)))
+    return UnknownWords(int(orders), int(spellings), tuple(shown))
