@@ -186,3 +186,19 @@ def test_run_once_raises_it_once(world):
     [alert] = unknown_alerts(w)
     assert f"'Stuck' (2: #{a}, #{b})" in alert["message"]
 
+
+def test_doctor_warns_of_the_open_orders_in_unknown_words_and_still_passes(world):
+    w = world(panel_class=WordsPanel)
+    a, b, c = in_progress(w, 3)
+    poll(w)
+    before = w.cli("doctor")
+    assert before.exit_code == 0 and "does not know" not in before.stdout
+    w.panel.words = {a: "Stuck", b: "Stuck", c: "Awaiting moderation"}
+    poll(w)
+    checked = w.cli("doctor")
+    assert checked.exit_code == 0, checked.output  # a warning, not a failure
+    assert (
+        "warn panel sim: 3 open orders in status words the tracker does not know ('Stuck' 2, "
+        "'Awaiting moderation' 1): still polled, but no refill, cancel or stall rule applies; "
+        "`smm-tracker orders --panel sim --status Stuck` lists the first spelling's orders"
+    ) in checked.stdout

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.rules.catalogue import describe, what_is_kept
+from tracker.rules.unknown_status import SHOWN_SPELLINGS, listing_hint, quoted
 
 OK, FAIL, SKIP, WARN = "ok", "FAIL", "skip", "warn"
 # The unit's TimeoutStopSec= (systemd/smm-tracker.service): systemd kills a
@@ -207,3 +208,25 @@ def unconfigured_note(found: dict[str, int]) -> str:
         return ""
     count, panels = sum(found.values()), ", ".join(sorted(found))
     return f"{count} open order{'s' * (count != 1)} not polled (not in the config: {panels})"
+
+
+def unknown_status_checks(rows: Sequence[Sequence[Any]]) -> list[Check]:
+    """Given (panel, status, open orders) of each status the tracker does not
+    know, by panel and most orders first, return a warning line per panel."""
+    by_panel: dict[str, list[tuple[str, int]]] = {}
+    for panel, status, count in rows:
+        by_panel.setdefault(str(panel), []).append((str(status), int(count)))
+    checks = []
+    for panel, found in by_panel.items():
+        orders = sum(count for _, count in found)
+        named = ", ".join(f"{quoted(words)} {count}" for words, count in found[:SHOWN_SPELLINGS])
+        left = len(found) - SHOWN_SPELLINGS
+        more = f" and {left} more spelling{'s' * (left != 1)}" if left > 0 else ""
+        listed = "the first spelling's orders" if len(found) > 1 else "them"
+        detail = (
+            f"{orders} open order{'s' * (orders != 1)} in status words the tracker does not "
+            f"know ({named}{more}): still polled, but no refill, cancel or stall rule applies; "
+            f"{listing_hint(panel, found[0][0])} lists {listed}"
+        )
+        checks.append(Check(WARN, f"panel {panel}", detail))
+    return checks

@@ -42,10 +42,12 @@ from tracker.rules.doctor import (
     panel_check,
     stop_bound_check,
     unconfigured_check,
+    unknown_status_checks,
 )
 from tracker.store.causes import a_directory
 from tracker.store.connection import describe_db_error
 from tracker.store.migrations import migrations
+from tracker.store.readings import UNKNOWN_WORDS_BY_PANEL
 from tracker.store.schema import refuse_foreign
 
 # One quick answer is what doctor wants, not the daemon's patient retries.
@@ -96,6 +98,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
     if database is not None:
         checks.extend(capability_check(*row) for row in learned_unsupported(database.path))
         checks.extend(ambiguity_checks(_read_rows(database.path, _AMBIGUOUS)))
+        checks.extend(unknown_status_checks(_read_rows(database.path, UNKNOWN_WORDS_BY_PANEL)))
         named = {name for name, _source, _panel in panels}
         left_out = open_orders_by_panel(database.path)
         checks.extend(unconfigured_check(p, n) for p, n in left_out.items() if p not in named)
