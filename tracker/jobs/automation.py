@@ -84,8 +84,8 @@ class AutomationRound(PanelActions):
 
     def _medians(self, now: datetime) -> dict[int, float]:
         """Return the services' median times to complete, read at most once per
-        MEDIANS_EVERY: they move slowly, and reading them walks every Completed
-        order of the last 30 days."""
+        MEDIANS_EVERY: they move slowly (reading them walks every Completed
+        order of the last 30 days, in the m023 index)."""
         cached = self._cached_medians
         if cached is None or (now - cached[0]).total_seconds() >= MEDIANS_EVERY:
             cached = (now, service_medians(self.store, self.panel, now))

@@ -29,7 +29,7 @@ from tracker.rules.stalls import (
     WatchState,
     finished,
     judge,
-    median_durations,
+    median_seconds,
     recheck_at,
 )
 from tracker.store.watch import (
@@ -137,10 +137,7 @@ def open_order(row: OpenRow) -> OpenOrder:
 def service_medians(store: Any, panel: str, now: datetime) -> dict[int, float]:
     """Return each service's median seconds from first seen to Completed over the
     last MEDIAN_WINDOW (services with enough completed orders)."""
-    samples = completed_durations(store, panel, now - timedelta(seconds=MEDIAN_WINDOW))
-    return median_durations(
-        (r["service"], parse_iso(r["created_at"]), parse_iso(r["completed_at"])) for r in samples
-    )
+    return median_seconds(completed_durations(store, panel, now - timedelta(seconds=MEDIAN_WINDOW)))
 
 
 def judge_row(

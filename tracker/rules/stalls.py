@@ -73,11 +73,21 @@ def median_durations(rows: Iterable[tuple[int | None, datetime, datetime]]) -> d
     """Given (service, created_at, completed_at) of completed orders, return each
     service's median seconds from first seen to completion (services with at
     least MIN_SAMPLES orders)."""
+    return median_seconds(
+        (service, (completed - created).total_seconds())
+        for service, created, completed in rows
+        if completed >= created
+    )
+
+
+def median_seconds(rows: Iterable[tuple[int | None, float]]) -> dict[int, float]:
+    """Given (service, seconds from first seen to completion) of completed
+    orders, return each service's median (services with at least MIN_SAMPLES
+    orders)."""
     by_service: dict[int, list[float]] = {}
-    for service, created, completed in rows:
-        if service is None or completed < created:
-            continue
-        by_service.setdefault(service, []).append((completed - created).total_seconds())
+    for service, seconds in rows:
+        if service is not None:
+            by_service.setdefault(service, []).append(seconds)
     return {
         service: statistics.median(seconds)
         for service, seconds in by_service.items()

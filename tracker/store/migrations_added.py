@@ -202,3 +202,16 @@ def m022_overview_delivered_plausible(db: Database) -> None:
     # order too (a panel's -99999999999 of 1000 read 100000000999 delivered),
     # as the orders listing shows none (tracker.rules.delivery).
     recreate_order_overview_plausible(db)
+
+
+def m023_completed_durations_index(db: Database) -> None:
+    # Each service's median time to complete (the stall watch's etas) reads
+    # the last 30 days of a panel's Completed orders: from this index alone,
+    # without a row of the table (600k orders, 60k completed in 30 days:
+    # ~0.35 s -> ~0.07 s). Partial: only a completion writes to it; `status`
+    # in it too, or SQLite reads each row to check the status it is there for.
+    db.execute(
+        "CREATE INDEX orders_completed_durations "
+        "ON orders (panel, completed_at, service, created_at, status) "
+        "WHERE status = 'Completed'"
+    )

@@ -168,13 +168,25 @@ def closed_watches(store: Connection, panel: str) -> list[ClosedRow]:
     return list(map(ClosedRow._make, rows))
 
 
-def completed_durations(store: Connection, panel: str, since: datetime) -> list[dict[str, Any]]:
-    """Return (service, created_at, completed_at) of a panel's orders that
-    completed since ``since``: the samples of each service's median."""
-    return store.rows(
-        "SELECT service, created_at, completed_at FROM orders "
-        "WHERE status = ? AND panel = ? AND completed_at >= ? AND service IS NOT NULL",
-        [COMPLETED, panel, iso(since)],
+def completed_durations(store: Connection, panel: str, since: datetime) -> list[tuple[int, float]]:
+    """Return (service, seconds from first seen to Completed) of a panel's
+    orders completed since ``since``: the samples of each service's median.
+
+    Worked out by SQLite from the m023 index alone (the literal status is what
+    lets it use that partial index); the timestamps are whole seconds, so the
+    rounding gives what subtracting them in Python would. A timestamp it
+    cannot read, or a completion before first seen, is no sample."""
+    return store.tuples(
+        f"""
+        SELECT service, d FROM (
+            SELECT service,
+                   round((julianday(completed_at) - julianday(created_at)) * 86400.0) AS d
+            FROM orders
+            WHERE status = '{COMPLETED}' AND panel = ? AND completed_at >= ?
+              AND service IS NOT NULL
+        ) WHERE d >= 0
+        """,
+        [panel, iso(since)],
     )
 
 
