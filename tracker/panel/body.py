@@ -6,7 +6,8 @@ before (sometimes after) a perfectly valid JSON answer: HTML blocks
 ``<br /><b>Warning</b>: ... on line <b>12</b><br />`` or plain lines
 (``Deprecated: ...``). Some bodies start with a UTF-8 BOM, most say
 ``text/html``; a script on a Windows host may answer in UTF-16 (or UTF-32)
-behind its byte order mark, which :func:`as_utf8` turns into UTF-8 before
+behind its byte order mark, or with none and the encoding named only by
+the Content-Type's ``charset``: :func:`as_utf8` turns it into UTF-8 before
 anything reads the body. The document is taken from where a JSON object or array starts
 a line (or follows a tag) and ends the body, a line or the text before a tag.
 Pure functions; a body holding no JSON document raises :class:`BadAnswerError`
@@ -80,23 +81,67 @@ _BOMS = (
 )
 
 
-def as_utf8(body: bytes) -> bytes:
-    """Given an answer body, return it as UTF-8 bytes: one that starts with a
-    UTF-16 or UTF-32 byte order mark (FF FE, FE FF: a script on a Windows host)
-    decoded by it, what does not decode made U+FFFD; a UTF-8 BOM dropped; any
-    other body as it is. Read as UTF-8, such a body held no JSON at all: every
-    call was retried and ``add`` ended "outcome unknown".
+def as_utf8(body: bytes, content_type: str | None = None) -> bytes:
+    """Given an answer body and its Content-Type header (if any), return the
+    body as UTF-8 bytes: one that starts with a UTF-16 or UTF-32 byte order
+    mark (FF FE, FE FF: a script on a Windows host) decoded by it, what does
+    not decode made U+FFFD; a UTF-8 BOM dropped; one without a mark whose
+    header's ``charset`` is UTF-16 or UTF-32 decoded by that (a mark wins over
+    the header); any other body as it is. Read as UTF-8, such a body held no
+    JSON at all: every call was retried and ``add`` ended "outcome unknown".
 
     The body was already held to its size cap; its UTF-8 text is at most half
     as long again (three bytes for each two-byte unit)."""
-    if body[:1] not in (b"\xff", b"\xfe", b"\x00", b"\xef"):  # the usual body: one test
+    if body[:1] in (b"\xff", b"\xfe", b"\x00", b"\xef"):
+        if body.startswith(codecs.BOM_UTF8):
+            return body[len(codecs.BOM_UTF8) :]
+        for mark, codec in _BOMS:
+            if body.startswith(mark):
+                return body.decode(codec, errors="replace").lstrip("\ufeff").encode("utf-8")
+    if content_type is None or ("16" not in content_type and "32" not in content_type):
+        return body  # the usual answer: a test or two
+    wide = _wide_codec(content_type, body)
+    if wide is None:
         return body
-    if body.startswith(codecs.BOM_UTF8):
-        return body[len(codecs.BOM_UTF8) :]
-    for mark, codec in _BOMS:
-        if body.startswith(mark):
-            return body.decode(codec, errors="replace").lstrip("\ufeff").encode("utf-8")
-    return body
+    return body.decode(wide, errors="replace").encode("utf-8")
+
+
+# Charsets whose text, read as UTF-8, holds no JSON (a NUL beside every ASCII
+# character), by name without case, "-" or "_". Any other charset (UTF-8,
+# latin-1, a name nobody knows) leaves the body to be read as UTF-8, as
+# RFC 8259 has JSON written.
+_WIDE = {
+    "utf16le": "utf-16-le",
+    "utf16be": "utf-16-be",
+    "utf32le": "utf-32-le",
+    "utf32be": "utf-32-be",
+}
+_UNNAMED_ORDER = {"utf16": 2, "utf32": 4}  # bytes per unit; the order read from the body
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w-]{1,20})(?![\w-])", re.IGNORECASE)
+_SNIFFED = 64  # bytes looked at for the byte order of a charset that names none
+
+
+def _wide_codec(content_type: str, body: bytes) -> str | None:
+    """Given a Content-Type and a body without a byte order mark, return the
+    UTF-16/UTF-32 codec to read it by, or None (read it as UTF-8).
+
+    None too when the body holds no NUL: JSON's punctuation is ASCII, so text
+    in UTF-16 or UTF-32 has a NUL beside it; UTF-8 never does (a header that
+    is wrong about a UTF-8 body must not make it unreadable)."""
+    found = _CHARSET.search(content_type[:200])
+    name = found.group(1).lower().replace("-", "").replace("_", "") if found else ""
+    codec = _WIDE.get(name)
+    unit = _UNNAMED_ORDER.get(name)
+    if (codec is None and unit is None) or b"\x00" not in body:
+        return None
+    if unit is None:
+        return codec
+    # No order named (RFC 2781 would say big-endian; Windows writes little):
+    # ASCII text has its NULs after each character in little-endian, before
+    # it in big-endian.
+    head = body[:_SNIFFED]
+    little = head[unit - 1 :: unit].count(0) >= head[0::unit].count(0)
+    return f"{'utf-16' if unit == 2 else 'utf-32'}-{'le' if little else 'be'}"
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,8 @@ class Transport(Generic[P]):
     def _interpret(self, response: httpx.Response, *, action: str, idempotent: bool) -> Any:
         panel = self.name
         # UTF-16 made UTF-8 first: the key is blanked in the text all else reads.
-        code, body = response.status_code, self._scrub(as_utf8(response.content))
+        text = as_utf8(response.content, response.headers.get("Content-Type"))
+        code, body = response.status_code, self._scrub(text)
         if code == 429:
             raise TransientError(
                 "rate limited (HTTP 429)",
