@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from tracker.errors import BadAnswerError
@@ -68,7 +69,18 @@ def _twice(error: str, said: Iterable[Any]) -> Twice:
     return twice
 
 
-_decoder = json.JSONDecoder(object_pairs_hook=_once_each)
+def _integer(digits: str) -> int | Decimal:
+    """Given a JSON integer's digits, return it as an int; one longer than
+    Python reads (4300 digits: ``int()`` raises) as a Decimal, which every
+    reader in :mod:`tracker.panel.values` refuses as absurd, as it does 1e400.
+    Raised, it made the whole answer "invalid JSON": every order in it unread."""
+    try:
+        return int(digits)
+    except ValueError:
+        return Decimal(digits)
+
+
+_decoder = json.JSONDecoder(object_pairs_hook=_once_each, parse_int=_integer)
 
 
 # Byte order marks and the codec each names: UTF-32's before UTF-16's, whose

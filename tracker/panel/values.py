@@ -241,5 +241,7 @@ def absurd_numbers(answer: Any) -> list[tuple[str, str]]:
         for name in sorted(_NUMBER_FIELDS.intersection(item)):
             raw = item[name]
             if is_absurd(raw):
-                found.append((name, short(raw if isinstance(raw, str) else repr(raw), 60)))
+                # A Decimal is an integer too long for int(): its digits, as sent.
+                text = raw if isinstance(raw, str | Decimal) else repr(raw)
+                found.append((name, short(text, 60)))
     return found
