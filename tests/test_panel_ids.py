@@ -4,7 +4,9 @@ against a scripted panel on loopback.
 A refill ID is the panel's text, kept as written: "007" is stored and asked
 for as "007" (read as the number, it was asked for as 7: another refill, or
 none). An order ID is a number, as every panel's `status` keys it: "0078" is
-order 78, and every call names 78.
+order 78, and every call names 78. A key that is no ID as panels write them
+("78.0", "+78", " 78") is not the order asked for: that order is left out of
+the answer, so asked again alone.
 """
 
 from __future__ import annotations
@@ -37,7 +39,10 @@ def panel(tmp_path, monkeypatch):
     }
 
     def respond(form: dict[str, str]) -> Reply:
-        return replies.get(form.get("action", "")) or json_reply({"error": "Incorrect request"})
+        reply = replies.get(form.get("action", ""))
+        if callable(reply):  # answers by the form: orders= or order=
+            return reply(form)
+        return reply or json_reply({"error": "Incorrect request"})
 
     server = HostileServer(respond).start()
     config = sim_config(server.url, panel='timeout = "5s"\nretries = 0')
@@ -121,3 +126,28 @@ def test_an_order_id_with_leading_zeros_is_that_number(panel, tmp_path):
         (78, "In progress", 40)
     ]
     assert cli("history", "0078").exit_code == 0  # typed as the panel shows it: the same order
+
+
+@pytest.mark.parametrize(
+    "key", ["78.0", "+78", " 78", "78 ", "0x4E", "7_8", "78e0", "\u0667\u0668", "-78"]
+)
+@pytest.mark.parametrize("names_itself", [False, True])
+def test_a_status_key_that_is_no_order_id_answers_no_order(panel, tmp_path, key, names_itself):
+    server, replies, cli = panel
+    assert cli("track", "78", "79").exit_code == 0
+    misfiled = {"status": "Completed", "remains": "0", **({"order": 78} if names_itself else {})}
+
+    def status(form: dict[str, str]) -> Reply:
+        if "orders" in form:  # read as order 78's, it was Completed and never asked again
+            return json_reply({key: misfiled, "79": {"status": "Pending"}})
+        return json_reply({"status": "In progress", "remains": "40"})
+
+    replies["status"] = status
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    asked = [form.get("orders") or f"alone {form['order']}" for form in _sent(server, "status")]
+    assert asked == ["78,79", "alone 78"]
+    assert _rows(tmp_path, "SELECT order_id, status, remains FROM orders ORDER BY order_id") == [
+        (78, "In progress", 40),
+        (79, "Pending", None),
+    ]

@@ -131,13 +131,17 @@ def _named_order(item: Any) -> int | None:
 
 
 _UNSEEN: Any = object()  # an order not answered yet in this answer
+# The ID of a key that is no order ID as panels write them (see to_id): "78.0",
+# "+78", " 78", "7_8" are not the "78" asked for. Never an asked ID, so its item
+# is a key nobody asked for: ignored, or ambiguous if its ``order`` names one.
+_NOT_AN_ID = 0
 
 
 def _claims(data: dict[str, Any] | list[Any]) -> Iterable[tuple[int | None, int | None, Any]]:
     """Yield (ID of its key, ID its ``order`` field names, item) for each item."""
     if isinstance(data, dict):
         for key, item in data.items():
-            yield to_int(key), _named_order(item), item
+            yield to_id(key) or _NOT_AN_ID, _named_order(item), item
     else:
         for item in data:
             yield None, _named_order(item), item
@@ -152,7 +156,9 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
     ambiguous is left out too (asked again alone by the caller), never read as
     some order's news: an item whose own ``order`` names another order than
     its key (a panel misfiling answers: neither order is read from it), and an
-    order answered twice, differently.
+    order answered twice, differently. A key is an order's ID as
+    :func:`~tracker.panel.values.to_id` reads one ("0078" is 78); any other
+    key ("78.0", "+78", " 78") is one nobody asked for.
     """
     if isinstance(data, dict) and set(data) <= {"error", "status"}:
         raise_for_error(data)
