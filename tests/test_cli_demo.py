@@ -67,6 +67,39 @@ def test_over_delivery_reads_as_plus():
     )
 
 
+def test_a_remains_that_is_no_delivery_figure_is_not_called_over_delivery():
+    row = {
+        "at": "2026-12-01T10:42:55+00:00",
+        "panel": "demo",
+        "order_id": 23502,
+        "from_status": "In progress",
+        "to_status": "Completed",
+        "charge": 0.45,
+    }
+    line = transition_line({**row, "remains": -99_999_999_999}, total=1000)
+    assert line.endswith("(remains -99999999999 (not a delivery figure), charge 0.45)")
+    line = transition_line({**row, "remains": 5000}, total=1000)
+    assert line.endswith("(remains 5000 (not a delivery figure), charge 0.45)")
+    # Over-delivery up to as much again as the order is still one.
+    assert "(over-delivered +1000," in transition_line({**row, "remains": -1000}, total=1000)
+    assert "(remains 400," in transition_line({**row, "remains": 400}, total=1000)
+
+
+def test_the_demo_judges_remains_by_the_orders_quantity(monkeypatch):
+    from tracker.sim.shapes import Shapes
+
+    answer = Shapes.order
+
+    def absurd(self, view, currency):  # a panel's nonsense once delivery starts
+        item = answer(self, view, currency)
+        return item if view.delivered == 0 else {**item, "remains": "-99999999999"}
+
+    monkeypatch.setattr(Shapes, "order", absurd)
+    output = _demo("--orders", "2", "--duration", "4")
+    assert "over-delivered +99999999999" not in output
+    assert "remains -99999999999 (not a delivery figure)" in output, output
+
+
 def test_a_kept_folder_stops_polling_the_unfinished_orders_of_an_earlier_demo(tmp_path):
     keep = str(tmp_path / "demo")
     slow = ("--speed", "30", "--duration", "2", "--keep", keep)

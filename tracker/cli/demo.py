@@ -25,6 +25,7 @@ from tracker.errors import PanelError
 from tracker.jobs.tracker import Tracker
 from tracker.panel.models import NewOrder
 from tracker.panel.statuses import TERMINAL
+from tracker.rules.delivery import total_quantity
 from tracker.rules.episodes import Alert
 from tracker.service.daemon import run_daemon
 from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES, SERVICE_VIEWS, PanelServer
@@ -156,12 +157,16 @@ def _run(
 
             def show(transitions: list[dict[str, Any]]) -> None:
                 nonlocal shown
+                placed = {o["order_id"]: o for o in tracker.store.orders(panel="demo")}
                 for t in transitions:
-                    echo(transition_line(t))
+                    order = placed.get(t["order_id"], {})
+                    # The remains is judged by the order's quantity (rules.delivery).
+                    total = total_quantity(order.get("quantity"), order.get("runs"))
+                    echo(transition_line(t, total))
                     shown += 1
                 open_left = [
                     o
-                    for o in tracker.store.orders(panel="demo")
+                    for o in placed.values()
                     if o["order_id"] in ids and o["status"] not in TERMINAL
                 ]
                 if ids and not open_left and not final.is_set():

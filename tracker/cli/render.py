@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from tracker.rules.delivery import plausible_remains
 from tracker.terminal import escape_controls
 
 CELL_WIDTH = 60
@@ -73,12 +74,17 @@ def table(
     return "\n".join(lines)
 
 
-def transition_line(t: dict[str, Any]) -> str:
-    """Given a transition row, return one human line: "main #23501  Pending -> In progress"."""
+def transition_line(t: dict[str, Any], total: int | None = None) -> str:
+    """Given a transition row and the whole order's quantity (None: unknown),
+    return one human line: "main #23501  Pending -> In progress"."""
     before = safe_text(t.get("from_status") or "(first seen)", CELL_WIDTH)
     extra = []
     remains = t.get("remains")
-    if remains is not None:
+    if remains is not None and not plausible_remains(remains, total):
+        # -99999999999 of 1000 is no over-delivery of 99999999999: the panel's
+        # number, as sent, said to be no figure the tracker counts.
+        extra.append(f"remains {remains} (not a delivery figure)")
+    elif remains is not None:
         # Panels report over-delivery as negative remains: -2 means 2 extra.
         extra.append(f"remains {remains}" if remains >= 0 else f"over-delivered +{-remains}")
     if t.get("charge") is not None:
