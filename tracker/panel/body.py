@@ -80,7 +80,26 @@ def _integer(digits: str) -> int | Decimal:
         return Decimal(digits)
 
 
-_decoder = json.JSONDecoder(object_pairs_hook=_once_each, parse_int=_integer)
+_decoder = json.JSONDecoder(object_pairs_hook=_once_each)
+# The hook costs a Python call per integer (a quarter more time on an answer of
+# bare integers): used only once an integer too long for int() was met, which
+# raises a plain ValueError where a malformed document raises JSONDecodeError.
+_long_decoder = json.JSONDecoder(object_pairs_hook=_once_each, parse_int=_integer)
+
+
+def _decode(text: str, start: int | None = None) -> Any:
+    """Decode the whole of ``text``, or (``start`` given) the document at
+    ``start``, returning (document, end)."""
+    try:
+        return _read(_decoder, text, start)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # an integer too long for int()
+        return _read(_long_decoder, text, start)
+
+
+def _read(decoder: json.JSONDecoder, text: str, start: int | None) -> Any:
+    return decoder.decode(text) if start is None else decoder.raw_decode(text, start)
 
 
 # Byte order marks and the codec each names: UTF-32's before UTF-16's, whose
@@ -171,7 +190,7 @@ def find_json(body: bytes) -> Document:
     """
     text = body.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     try:
-        return Document(_decoder.decode(text))
+        return Document(_decode(text))
     except (ValueError, RecursionError):
         pass
     for count, match in enumerate(_START.finditer(text)):
@@ -179,7 +198,7 @@ def find_json(body: bytes) -> Document:
             break
         start = match.end()
         try:
-            data, end = _decoder.raw_decode(text, start)
+            data, end = _decode(text, start)
         except (ValueError, RecursionError):
             continue
         tail = text[end:]
