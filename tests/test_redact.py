@@ -16,6 +16,8 @@ from tracker.redact import redact_text, register_secret, scrub, scrub_bytes
 KEY = "hostile/Key-9Zt3Lm2Vx8Rc"
 # A key with every character htmlspecialchars() writes as an entity.
 HTML_KEY = "k&y<9Zt>3\"Lm'2Vx8"
+# A panel's usual key: 32 lower-case hex digits.
+HEX_KEY = "9f3a1c7e5b2d4f6a8c0e1b3d5f7a9c2e"
 
 
 def b64(data: str, alphabet: str = "std", pad: bool = True, codec: str = "utf-8") -> str:
@@ -46,6 +48,13 @@ ECHOES = [
     ("base64 upper-cased", KEY, b64(KEY).upper()),
     ("base64 lower-cased", KEY, b64(KEY).lower()),
     ("base64 url-safe upper-cased", KEY, b64(KEY, "url", pad=False).upper()),
+    # A script that upper- or lower-cases the key, then encodes it.
+    ("base64 of the key upper-cased", KEY, b64(KEY.upper())),
+    ("base64 of the key lower-cased", KEY, b64(KEY.lower())),
+    ("base64 url-safe of the key upper-cased, unpadded", KEY, b64(KEY.upper(), "url", pad=False)),
+    ("base64 of a hex key upper-cased", HEX_KEY, b64(HEX_KEY.upper())),
+    ("echo $KEY | tr a-z A-Z | base64", KEY, b64(KEY.upper() + "\n")),
+    ("base64 of the key lower-cased, then upper-cased", KEY, b64(KEY.lower() + "\n").upper()),
     # A Windows script: [Convert]::ToBase64String([Text.Encoding]::Unicode...).
     ("base64 of UTF-16-LE", KEY, b64(KEY, codec="utf-16-le")),
     ("base64 of UTF-16-BE", KEY, b64(KEY, codec="utf-16-be")),
