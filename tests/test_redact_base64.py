@@ -81,6 +81,10 @@ LAYOUTS = [
     ("nl2br() without XHTML, CRLF", 76, "<br>\r\n", ""),
     ("upper-case <BR>", 64, "<BR>\n", ""),
     ("json_encode'd nl2br()", 76, "<br \\/>\n", ""),
+    # HTML joining the lines with no line break after the tag at all.
+    ("<br> with no line break", 76, "<br>", ""),
+    ("<br /> with no line break", 64, "<br />", ""),
+    ("upper-case <BR/> with no line break", 76, "<BR/>", ""),
     ("quoted-printable soft line breaks, CRLF", 75, "=\r\n", ""),
     ("quoted-printable soft line breaks, LF", 75, "=\n", ""),
 ]
@@ -192,7 +196,9 @@ def test_base64_percent_encoded_in_a_url_is_found(blank, lead, hex_case):
 
 
 @pytest.mark.parametrize(
-    "between", ["\n", "\r\n", "\r", "\n  ", " ", "<br />\n", "=\r\n", "=\n"], ids=repr
+    "between",
+    ["\n", "\r\n", "\r", "\n  ", " ", "<br />\n", "<br>", "<br />", "=\r\n", "=\n"],
+    ids=repr,
 )
 @pytest.mark.parametrize(
     "written", [KEY, KEY.upper(), KEY.lower()], ids=["as is", "upper", "lower"]
@@ -246,3 +252,10 @@ def test_a_short_secret_is_joined_across_breaks_only_as_base64_or_hex(blank, pro
     assert blank(text, SHORT) == f"{prose} Token: *** (***)"
     cut = f"Hook {LONG[:7]}\n{LONG[7:]}, or {LONG[:3]} {LONG[3:]}."
     assert blank(cut, LONG) == "Hook ***, or ***."
+
+
+def test_the_reviewers_base64_joined_by_br_alone_is_found(blank, own_secrets):
+    # "ABCDEF" is QUJDREVG: its whole base64, cut by a tag with no line break.
+    assert b64("ABCDEF") == "QUJDREVG"
+    for tag in ("<br>", "<br/>", "<br />", "<BR>"):
+        assert blank(f"Token: QUJD{tag}REVG.", "ABCDEF") == "Token: ***.", tag
