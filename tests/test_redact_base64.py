@@ -259,3 +259,33 @@ def test_the_reviewers_base64_joined_by_br_alone_is_found(blank, own_secrets):
     assert b64("ABCDEF") == "QUJDREVG"
     for tag in ("<br>", "<br/>", "<br />", "<BR>"):
         assert blank(f"Token: QUJD{tag}REVG.", "ABCDEF") == "Token: ***.", tag
+
+
+@pytest.mark.parametrize("soft", ["=\r\n", "=\n"], ids=repr)
+@pytest.mark.parametrize("written", [SHORT, SHORT.upper()], ids=["as is", "upper"])
+def test_a_short_secret_cut_by_a_soft_line_break_is_found(blank, soft, written, own_secrets):
+    # Quoted-printable wraps a line where it falls and "=" at the line's end
+    # says the line goes on: the secret is spelt out whole, not by accident.
+    for cut in range(1, len(SHORT)):
+        text = f"Hook: {written[:cut]}{soft}{written[cut:]} (set)"
+        assert blank(text, SHORT) == "Hook: *** (set)", cut
+
+
+ORDINARY = "\n".join(
+    [
+        "Open /web<br>hook settings.<br>Set the /web hook<br />up first.",
+        "Then /web =\r\nhook, /web=\r\n hook and /webho=\r\n ok: soft breaks in prose.",
+        "A=\r\nB, x=\n1, total =\r\n42<br>QUJD<br>REVG<br/>aG9va3M=<BR>ok",
+        "Mot de passe oublié ?=\r\n Cliquez <br>ici. In progress<br>Partial<br>Completed",
+        *[f"order {1_000_000 + n}<br>status=\r\nIn progress, remains {n}=\n" for n in range(200)],
+    ]
+)
+
+
+def test_ordinary_text_with_br_soft_breaks_and_short_words_is_left_alone(own_secrets):
+    secrets = [KEY, "9f3a1c7e5b2d4f6a8c0e1b3d5f7a9c2e", SHORT, LONG, "webhook", "Zq/9x"]
+    assert scrub(ORDINARY, secrets) == ORDINARY
+    assert scrub_bytes(ORDINARY.encode(), secrets) == ORDINARY.encode()
+    for secret in secrets:
+        register_secret(secret)
+    assert redact_text(ORDINARY) == ORDINARY

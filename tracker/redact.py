@@ -13,9 +13,10 @@ lower-cased; the base64 itself upper- or lower-cased) and HTML entities
 worked out once (:mod:`tracker.redact_forms`); an answer is lower-cased once
 and searched for them, with its breaks taken out if it has any
 (:mod:`tracker.redact_layout`: base64 wrapped in lines, with ``<br />`` or
-soft line breaks; hex spaced out; a long key cut in two). Any JSON string
-literal holding an escape other than ``\\/``, and any text holding HTML
-entities, is decoded and searched too, so a mix of escapes is caught as well.
+soft line breaks; hex spaced out; a long key cut in two, a short one by a
+soft line break). Any JSON string literal holding an escape other than
+``\\/``, and any text holding HTML entities, is decoded and searched too,
+so a mix of escapes is caught as well.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def _plain_spans(lowered: AnyStr, every: Sequence[Plans[AnyStr]]) -> Spans:
     """Spans of a lower-cased text that spell a form of a secret, as it is
     or with its breaks taken out."""
     spans: Spans = []
-    found = layouts(lowered)
+    found, unwrapped = layouts(lowered)
     if not found:
         for plans in every:
             _search(lowered, plans.whole, spans)
@@ -120,8 +121,13 @@ def _plain_spans(lowered: AnyStr, every: Sequence[Plans[AnyStr]]) -> Spans:
     for plans in every:
         if plans.words:
             _search(lowered, plans.words, spans)
+        if plans.words and unwrapped:
+            hits: Spans = []
+            _search(unwrapped[0], plans.words, hits)
+            if hits:
+                spans += back(unwrapped[1], hits)
     for squeezed, steps in found:
-        hits: Spans = []
+        hits = []
         for plans in every:
             _search(squeezed, plans.spread, hits)
         if hits:

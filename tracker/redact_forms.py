@@ -26,7 +26,8 @@ _MIN_BASE64 = 8
 _MIN_HEX = 12
 # A secret shorter than this may be a word or a path that ordinary text holds
 # broken by a space or a line ("see /web hook" for "/webhook"): it is looked
-# for across whitespace only as base64 or hex, which no sentence spells. A
+# for across whitespace or <br> only as base64 or hex, which no sentence
+# spells (spelt out, across a quoted-printable soft line break only). A
 # longer one (a panel's key is 32 characters, a webhook URL longer) spelt out
 # across a break is the secret cut by wordwrap(), not an accident.
 _MIN_JOINED = 16

@@ -3,7 +3,9 @@ and put back for the mark: whitespace (base64 wrapped in lines as MIME and PEM
 write it, indented or spaced out; hex spaced out; a key cut by PHP's
 wordwrap()), HTML line breaks (the ``<br />`` or ``<br>`` nl2br() writes
 before each line break, or a script puts between lines instead of one) and
-quoted-printable soft line breaks (``=`` ending a line that goes on).
+quoted-printable soft line breaks (``=`` ending a line that goes on: a
+short secret is looked for spelt out across them too, not across the
+others).
 
 Each kind of break is taken out with ``replace`` (one regular expression for
 them all took 23 ms on a 10 MB catalogue, as long as searching it for every
@@ -94,20 +96,25 @@ def _squeeze(
     return squeezed, lines
 
 
-def layouts(lowered: AnyStr) -> list[Layout[AnyStr]]:
+def layouts(lowered: AnyStr) -> tuple[list[Layout[AnyStr]], Layout[AnyStr] | None]:
     """Given a lower-cased text, return it with its breaks taken out, once
     more with soft line breaks taken out too if it may have any (a ``=`` at a
-    line's end may as well end a base64 text: both readings are searched);
-    none if it has no breaks."""
+    line's end may as well end a base64 text: both readings are searched),
+    none if it has no breaks; and it with only its soft line breaks taken
+    out, if any: quoted-printable cuts a word where the line is full, so a
+    short secret is looked for there spelt out (not across a space or a
+    line break, which cut words in prose)."""
     breaks: _Breaks[AnyStr] = _TEXT if isinstance(lowered, str) else _RAW
     steps: list[Step[AnyStr]] = []
     squeezed, lines = _squeeze(lowered, steps, breaks)
     found: list[Layout[AnyStr]] = [(squeezed, tuple(steps))] if steps else []
+    unwrapped: Layout[AnyStr] | None = None
     if lines and breaks.equals in lowered and any(soft in lowered for soft, _ in breaks.soft):
         steps = []
-        squeezed, _ = _squeeze(_take(lowered, breaks.soft, steps), steps, breaks)
+        unwrapped = (_take(lowered, breaks.soft, steps), tuple(steps))
+        squeezed, _ = _squeeze(unwrapped[0], steps, breaks)
         found.append((squeezed, tuple(steps)))
-    return found
+    return found, unwrapped
 
 
 def _placer(pattern: re.Pattern[AnyStr], source: AnyStr) -> Callable[[int], int]:
