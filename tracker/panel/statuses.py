@@ -105,16 +105,12 @@ def _key(raw: str) -> str:
 # "Order partially completed (link not found)"): a status with the panel's
 # reason, never words saying the order does not exist. Error/Fail/Failed are
 # left out: panels put them before such words ("Error: order not found").
-_STATUS_WORD = re.compile(
-    r"\b(?:"
-    + "|".join(
-        re.escape(spelling).replace(r"\ ", r"[\s_-]+")
-        for spelling, status in _ORDER_SPELLINGS.items()
-        if status != FAILED
-    )
-    + r")\b",
-    re.IGNORECASE,
+_SPELLING = "|".join(
+    re.escape(spelling).replace(r"\ ", r"[\s_-]+")
+    for spelling, status in _ORDER_SPELLINGS.items()
+    if status != FAILED
 )
+_STATUS_WORD = re.compile(rf"\b(?:{_SPELLING})\b", re.IGNORECASE)
 
 
 def names_order_status(text: str) -> bool:
@@ -127,13 +123,62 @@ def names_order_status(text: str) -> bool:
 def normalize_order_status(raw: str) -> tuple[str, bool]:
     """Given a status as a panel spelled it, return (status, known).
 
-    ``known`` is False when the spelling is not recognised; the status is then
-    the raw text, stripped, so the user sees exactly what the panel said.
+    A known spelling followed by the panel's reason ("Canceled: invalid
+    link", see :func:`status_reason`) is that status. ``known`` is False when
+    the spelling is not recognised; the status is then the raw text,
+    stripped, so the user sees exactly what the panel said.
     """
     found = _ORDER_SPELLINGS.get(_key(raw))
     if found is None:
-        return _unknown(raw), False
+        with_reason = _read_reason(raw)
+        if with_reason is None:
+            return _unknown(raw), False
+        found = with_reason[0]
     return found, True
+
+
+# An order status with the panel's reason after it: a known spelling first,
+# then a clear separator (":", ";", ",", an en or em dash, a hyphen between
+# spaces; or the reason in brackets that end the text) and some reason.
+# "Completed partially" or "Pending cancel" (no separator) are not read so.
+# Error/Fail/Failed are left out (see _STATUS_WORD): "Error: order not
+# found" is the panel's error in words, not a Failed order.
+_AFTER_SEPARATOR = re.compile(
+    rf"\s*({_SPELLING})(?:\s*[:;,\u2013\u2014]|\s+-\s)(.*)", re.IGNORECASE | re.DOTALL
+)
+_IN_BRACKETS = re.compile(rf"\s*({_SPELLING})\s*\(([^()]*)\)\s*", re.IGNORECASE | re.DOTALL)
+_NO_REASON = " \t\r\n:;,.-\u2013\u2014"  # what a reason must hold more than
+_LEADING_MARKS = re.compile(r"^[\W_]+")
+
+
+@lru_cache(maxsize=512)
+def _read_reason(raw: str) -> tuple[str, str] | None:
+    """Return (status, reason) for a known spelling followed by the panel's
+    reason, or None. A reason that begins with another status ("Completed,
+    partial", "Canceled: refunded", "In progress (partially completed)") is
+    not read: which of the two the panel means is not clear."""
+    found = _AFTER_SEPARATOR.fullmatch(raw) or _IN_BRACKETS.fullmatch(raw)
+    if found is None:
+        return None
+    # .get: IGNORECASE matches a few letters lower() does not give back ("ſ").
+    status = _ORDER_SPELLINGS.get(_key(found.group(1)))
+    reason = found.group(2).strip()
+    if status is None or not reason.strip(_NO_REASON):
+        return None
+    second = _STATUS_WORD.match(_LEADING_MARKS.sub("", reason))
+    if second is not None and _ORDER_SPELLINGS.get(_key(second.group(0))) != status:
+        return None
+    return status, reason
+
+
+def status_reason(raw: str | None) -> str | None:
+    """Given an order's status as the panel wrote it (``raw_status``), return
+    the panel's reason when it was read as a known status followed by one
+    ("invalid link" of "Canceled: invalid link"), else None."""
+    if raw is None or _ORDER_SPELLINGS.get(_key(raw)) is not None:
+        return None
+    with_reason = _read_reason(raw)
+    return None if with_reason is None else with_reason[1]
 
 
 # A refill status with the panel's reason after it ("Rejected: invalid link",
