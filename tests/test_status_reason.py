@@ -11,8 +11,19 @@ it sets, the real Tracker polls and the real CLI shows what a user sees.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from refill_world import KEY, World
+
+from tracker.cli.render import transition_line
 from tracker.panel import parse
 from tracker.panel.statuses import status_reason
+from tracker.sim.catalogue import SERVICE_FOLLOWERS
+from tracker.sim.orders import OrderView
+from tracker.sim.server import SimulatedPanel
+
+MINUTE = 60.0
 
 # The panel's words -> (status, reason): read as a known status and its reason.
 READ = {
@@ -62,10 +73,162 @@ def test_a_known_status_then_a_separator_and_a_reason_is_that_status():
             assert (read.status, read.known_status, read.error) == (status, True, None), words
             assert read.raw_status == words, words
         assert status_reason(words) == reason, words
+        assert reason in transition_line(_to(status, words)), words
     for words in NOT_READ:
         read = parse.parse_status_single(5, {"status": words})
         assert (read.status, read.known_status, read.raw_status) == (words, False, words), words
         assert status_reason(words) is None, words
+        assert transition_line(_to(words, words)).endswith(f"-> {words}"), words
     for words in NOT_FOUND:
         read = parse.parse_status_single(5, {"status": words})
         assert (read.status, read.error) == (None, words), words
+
+
+def _to(status: str, raw: str) -> dict[str, Any]:
+    at = "2026-12-01T10:42:55+00:00"
+    return {
+        "at": at,
+        "panel": "p",
+        "order_id": 5,
+        "from_status": "Pending",
+        "to_status": status,
+        "raw_status": raw,
+    }
+
+
+class WordsPanel(SimulatedPanel):
+    """The simulator answering the orders in ``words`` with those status words."""
+
+    words: dict[int, str] = {}
+
+    def _order_item(self, view: OrderView) -> dict[str, Any]:
+        item = super()._order_item(view)
+        if view.order_id in self.words:
+            item["status"] = self.words[view.order_id]
+        return item
+
+
+def in_progress(w: World, n: int) -> list[int]:
+    return [w.order(SERVICE_FOLLOWERS, "In progress") for _ in range(n)]
+
+
+def poll(w: World) -> None:
+    w.clock.advance(MINUTE)
+    w.poll()
+
+
+def alerts(w: World, kind: str) -> list[dict[str, Any]]:
+    found = json.loads(w.cli("alerts", "--json").stdout)["alerts"]
+    return [a for a in found if a["kind"] == kind]
+
+
+def stored(w: World, order_id: int) -> dict[str, Any]:
+    [row] = w.store.rows(
+        "SELECT status, raw_status, polling, error FROM orders WHERE order_id = ?", [order_id]
+    )
+    return row
+
+
+def test_canceled_with_a_reason_ends_the_order_and_says_why(world):
+    w = world(panel_class=WordsPanel)
+    canceled, unclear = in_progress(w, 2)
+    poll(w)
+    w.panel.words = {canceled: "Canceled: invalid link", unclear: "Completed partially"}
+    poll(w)
+    poll(w)
+    assert stored(w, canceled) == {
+        "status": "Canceled",
+        "raw_status": "Canceled: invalid link",
+        "polling": 0,
+        "error": None,
+    }
+    # No separator: as before, kept verbatim, still polled, and alerted unknown.
+    assert stored(w, unclear) == {
+        "status": "Completed partially",
+        "raw_status": "Completed partially",
+        "polling": 1,
+        "error": None,
+    }
+    [unknown] = alerts(w, "unknown_status")
+    assert unknown["data"]["spellings"] == [
+        {"status": "Completed partially", "orders": 1, "order_ids": [unclear]}
+    ]
+    [alert] = alerts(w, "order_canceled")
+    assert alert["message"].startswith(f"sim: order #{canceled} canceled: 'invalid link' (remains")
+    assert alert["data"]["orders"][0]["reason"] == "invalid link"
+    # The listing says it too; --status Canceled finds it.
+    [line] = [x for x in w.cli("orders").stdout.splitlines() if f" {canceled} " in x]
+    assert "Canceled: invalid link" in line
+    listed = json.loads(w.cli("orders", "--status", "canceled", "--json").stdout)
+    assert [(r["order_id"], r["status"], r["raw_status"]) for r in listed] == [
+        (canceled, "Canceled", "Canceled: invalid link")
+    ]
+    history = w.cli("history", str(canceled)).stdout
+    assert f"sim #{canceled}: Canceled: invalid link" in history
+    assert "In progress  Canceled: invalid link" in history
+
+
+def test_partial_with_a_reason_is_partial(world):
+    w = world(panel_class=WordsPanel)
+    a, b = in_progress(w, 2)
+    poll(w)
+    w.panel.words = {a: "Partial - 500 delivered", b: "Partial - 500 delivered"}
+    poll(w)
+    assert [stored(w, i)["status"] for i in (a, b)] == ["Partial", "Partial"]
+    assert stored(w, a)["raw_status"] == "Partial - 500 delivered"
+    [alert] = alerts(w, "order_partial")
+    # Two orders, one reason: the message quotes it once.
+    assert alert["message"] == f"sim: 2 orders partial ('500 delivered'): #{a}, #{b}"
+    assert [o["reason"] for o in alert["data"]["orders"]] == ["500 delivered"] * 2
+    assert alerts(w, "unknown_status") == []
+
+
+def test_an_order_kept_in_such_words_before_is_read_at_its_next_poll(world):
+    w = world(panel_class=WordsPanel)
+    [order] = in_progress(w, 1)
+    w.panel.words = {order: "Cancelled (link not found)"}
+    # As an earlier version stored it: the words as the status, still polled.
+    with w.store.write() as db:
+        db.execute(
+            "UPDATE orders SET status = ?, raw_status = ? WHERE order_id = ?",
+            ["Cancelled (link not found)", "Cancelled (link not found)", order],
+        )
+    poll(w)
+    assert stored(w, order)["status"] == "Canceled"
+    assert stored(w, order)["polling"] == 0
+    [alert] = alerts(w, "order_canceled")
+    assert "canceled: 'link not found'" in alert["message"]
+
+
+def test_the_reason_never_holds_the_key_and_comes_out_escaped(world):
+    w = world(panel_class=WordsPanel)
+    echoed, controls = in_progress(w, 2)
+    poll(w)
+    w.panel.words = {echoed: f"Canceled: {KEY}"}
+    poll(w)
+    w.panel.words[controls] = "Canceled: bad\x1b[2J link\u202e"
+    poll(w)
+    assert stored(w, echoed)["status"] == stored(w, controls)["status"] == "Canceled"
+    assert stored(w, echoed)["raw_status"] == "Canceled: ***"
+    first, second = alerts(w, "order_canceled")
+    assert first["message"].startswith(f"sim: order #{echoed} canceled: '***' (remains")
+    assert first["data"]["orders"][0]["reason"] == "***"
+    assert second["message"].startswith(
+        f"sim: order #{controls} canceled: 'bad\\x1b[2J link\\u202e' (remains"
+    )
+    outputs = [
+        w.cli("alerts").stdout,
+        w.cli("alerts", "--json").stdout,
+        w.cli("orders").stdout,
+        w.cli("orders", "--json").stdout,
+        w.cli("history", str(echoed)).stdout,
+        w.cli("history", str(echoed), "--json").stdout,
+    ]
+    for text in outputs:
+        assert KEY not in text
+        assert "\x1b" not in text and "\u202e" not in text
+    rows = w.store.rows("SELECT message || data AS text FROM alerts")
+    assert rows and all(KEY not in r["text"] for r in rows)
+    table = w.cli("orders").stdout
+    assert "Canceled: ***" in table
+    assert "Canceled: bad\\x1b[2J link\\u202e" in table

@@ -16,7 +16,7 @@ from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
 from tracker.cli.listing import json_array, stop_note, table_chunks, with_untracked
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.panels import read_panel, stored_order
-from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
+from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
 from tracker.panel.values import to_id
 from tracker.rules.delivery import delivered, total_quantity
 from tracker.store.listing import order_statuses
@@ -146,6 +146,8 @@ def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             row["delivered"] = f"{done}/{total_quantity(row['quantity'], row.get('runs'))}"
         if row.get("stalled_at"):
             row["eta"] = f"{row['eta'] or '-'} (stalled)"
+        if not row.get("untracked"):  # else the status reads "In progress (untracked: ...)"
+            row["status"] = with_reason(row["status"], row.get("raw_status"))
         yield row
 
 
@@ -165,12 +167,15 @@ def history(ctx: Context, order_id: str, as_json: bool, panel: str | None) -> No
     if as_json:
         click.echo(to_json({"order": row, "transitions": rows}))
         return
-    status = safe_text(row["status"], CELL_WIDTH) if row["status"] else "no status yet"
+    shown = with_reason(row["status"], row["raw_status"])
+    status = safe_text(shown, CELL_WIDTH) if shown else "no status yet"
     error = f"  (error: {safe_text(row['error'], 200)})" if row["error"] else ""
     click.echo(f"{name} #{oid}: {status}{error}")
     if (note := stop_note(row)) is not None:
         click.echo(note)
     if rows:
+        for r in rows:
+            r["to_status"] = with_reason(r["to_status"], r["raw_status"])
         click.echo(
             table(
                 rows,

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from tracker.panel.statuses import normalize_order_status, status_reason
 from tracker.rules.delivery import plausible_remains
 from tracker.terminal import escape_controls
 
@@ -25,6 +26,18 @@ def safe_text(text: object, limit: int | None = None) -> str:
     if limit is not None and len(line) > limit:
         line = line[: limit - 1] + "…"
     return line
+
+
+def with_reason(status: str | None, raw_status: str | None) -> str | None:
+    """Given an order's status and the panel's words for it (``raw_status``),
+    return the status as a person reads it: followed by the panel's reason
+    when the words were that status and a reason ("Canceled: invalid link"
+    shows as "Canceled: invalid link", "Cancelled (link gone)" as "Canceled:
+    link gone"); else the status alone. Not escaped: see :func:`safe_text`."""
+    reason = status_reason(raw_status)
+    if reason is None or status is None or normalize_order_status(raw_status or "")[0] != status:
+        return status
+    return f"{status}: {reason}"
 
 
 def _finite(value: Any) -> Any:
@@ -91,7 +104,7 @@ def transition_line(t: dict[str, Any], total: int | None = None) -> str:
         extra.append(f"charge {float(t['charge']):.6g}")
     tail = f"  ({', '.join(extra)})" if extra else ""
     at = str(t.get("at", ""))[11:19]
-    after = safe_text(t["to_status"], CELL_WIDTH)
+    after = safe_text(with_reason(t["to_status"], t.get("raw_status")), CELL_WIDTH)
     return f"{at}  {t['panel']} #{t['order_id']}  {before} -> {after}{tail}"
 
 

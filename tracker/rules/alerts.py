@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from tracker.panel.statuses import CANCELED, FAILED, PARTIAL, REFILL_REJECTED
+from tracker.panel.statuses import CANCELED, FAILED, PARTIAL, REFILL_REJECTED, status_reason
+from tracker.panel.values import short
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.refills import REFUSED, is_permanent_refusal
 
@@ -30,6 +31,7 @@ AUTH_RECOVERED = "auth_recovered"
 _REFILL_LOST = frozenset({REFILL_REJECTED, CANCELED, FAILED, REFUSED})
 _ORDER_KINDS = {CANCELED: ORDER_CANCELED, PARTIAL: ORDER_PARTIAL}
 _SHOWN_IDS = 5  # order IDs named in a grouped alert's message; data lists them all
+_REASON_CHARS = 100  # of the panel's reason quoted in a message; data holds it all
 
 
 def rough_duration(seconds: float) -> str:
@@ -109,12 +111,31 @@ def _money(value: Any) -> str:
     return "?" if value is None else f"{float(value):g}"
 
 
+def _order(t: dict[str, Any]) -> dict[str, Any]:
+    """An order of a canceled/partial alert's data: its remains and charge,
+    and the panel's reason when its status came with one ("Canceled: invalid
+    link"), as the panel wrote it."""
+    order = {"order_id": t["order_id"], "remains": t.get("remains"), "charge": t.get("charge")}
+    reason = status_reason(t.get("raw_status"))
+    if reason is not None:
+        order["reason"] = reason
+    return order
+
+
+def _quoted(reason: str) -> str:
+    """The panel's reason fit for a message: one line, cut, quoted, control
+    characters escaped (the alerter blanks any secret in it)."""
+    return repr(short(reason, _REASON_CHARS))
+
+
 def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
     """Given transitions just recorded by a poll, return the alerts they call for.
 
     One alert per panel and kind (canceled, partial) for the whole batch, so
     a provider cancelling a hundred orders at once is one message, not a
-    hundred. Every order is in ``data["orders"]`` with its remains and charge.
+    hundred. Every order is in ``data["orders"]`` with its remains and charge,
+    and its ``reason`` when the panel wrote one after the status ("Canceled:
+    invalid link"); the message quotes it when every order has the same.
     Each transition is recorded once, so each order is alerted once.
     """
     alerts = []
@@ -123,19 +144,21 @@ def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
             hit = [t for t in items if t["to_status"] == status and t["from_status"] != status]
             if not hit:
                 continue
-            orders = [
-                {"order_id": t["order_id"], "remains": t.get("remains"), "charge": t.get("charge")}
-                for t in hit
-            ]
+            orders = [_order(t) for t in hit]
             word = status.lower()
+            # The panel's reason, when it gave one: every order's the same.
+            reasons = {o.get("reason") for o in orders}
+            reason = reasons.pop() if len(reasons) == 1 else None
             if len(hit) == 1:
                 t = hit[0]
                 message = (
-                    f"{panel}: order #{t['order_id']} {word} "
-                    f"(remains {t.get('remains', '?')}, charge {_money(t.get('charge'))})"
+                    f"{panel}: order #{t['order_id']} {word}"
+                    + (f": {_quoted(reason)}" if reason is not None else "")
+                    + f" (remains {t.get('remains', '?')}, charge {_money(t.get('charge'))})"
                 )
             else:
-                message = f"{panel}: {len(hit)} orders {word}: {_ids(hit)}"
+                why = f" ({_quoted(reason)})" if reason is not None else ""
+                message = f"{panel}: {len(hit)} orders {word}{why}: {_ids(hit)}"
             alerts.append(Alert(kind, message, panel=panel, data={"orders": orders}))
     return alerts
 
