@@ -19,6 +19,7 @@ from typing import Any
 from refill_world import KEY, World
 
 from tracker.jobs.tracker import Tracker
+from tracker.rules.unknown_status import listing_hint
 from tracker.sim.catalogue import SERVICE_FOLLOWERS
 from tracker.sim.orders import OrderView
 from tracker.sim.server import SimulatedPanel
@@ -202,3 +203,22 @@ def test_doctor_warns_of_the_open_orders_in_unknown_words_and_still_passes(world
         "'Awaiting moderation' 1): still polled, but no refill, cancel or stall rule applies; "
         "`smm-tracker orders --panel sim --status Stuck` lists the first spelling's orders"
     ) in checked.stdout
+
+
+def test_the_command_the_alert_names_lists_exactly_the_orders_in_those_words(world):
+    # The panel's words as stored: two spaces inside, or another order's
+    # words but for their case. Typed as the alert writes them, the command
+    # refused them ("unknown status ...; valid: ... 'Stuck  at provider'") or
+    # listed the other spelling's orders.
+    w = world(panel_class=WordsPanel)
+    a, b, c, d = in_progress(w, 4)
+    w.panel.words = {a: "Stuck  at provider", b: "STUCK", c: "STUCK", d: "Stuck"}
+    poll(w)
+    [alert] = unknown_alerts(w)
+    assert alert["data"]["count"] == 3
+    assert listing_hint("sim", "STUCK") in alert["message"]  # the first spelling's
+    for words, ids in (("Stuck  at provider", [a]), ("STUCK", [b, c]), ("Stuck", [d])):
+        hint = listing_hint("sim", words).strip("`")  # as doctor names it too
+        listed = w.cli(*shlex.split(hint)[1:], "--json")
+        assert listed.exit_code == 0, listed.output
+        assert sorted(r["order_id"] for r in json.loads(listed.stdout)) == ids, words

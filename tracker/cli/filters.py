@@ -39,9 +39,18 @@ class UnknownStatus(ValueError):
     """The ``--status`` value matches nothing; the message lists what would."""
 
 
+def _folded(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
 def _match(text: str, choices: Iterable[str]) -> str | None:
-    wanted = " ".join(text.split()).lower()
-    return next((c for c in choices if c.lower() == wanted), None)
+    """The choice spelt as ``text`` is (a panel's own words as stored: "STUCK"
+    and "Stuck" are two), else the one it spells in any case and spacing."""
+    choices = list(choices)
+    if text.strip() in choices:
+        return text.strip()
+    wanted = _folded(text)
+    return next((c for c in choices if _folded(c) == wanted), None)
 
 
 def pick_status(
