@@ -45,7 +45,7 @@ from tracker.rules.stalls import (
     WatchState,
     estimate,
     judge,
-    median_durations,
+    median_seconds,
     recheck_at,
 )
 
@@ -98,8 +98,8 @@ def test_an_absurd_remains_falling_gives_no_eta_past_the_calendar():
 
 
 def test_the_median_needs_three_completed_orders():
-    rows = [(1, T0, T0 + k * H) for k in (1, 2, 9)] + [(2, T0, T0 + H)]
-    assert median_durations(rows) == {1: 7200.0}
+    rows = [(1, k * 3600.0) for k in (1, 2, 9)] + [(2, 3600.0), (None, 60.0)]
+    assert median_seconds(rows) == {1: 7200.0}
 
 
 # --- stalls ------------------------------------------------------------------------

@@ -69,17 +69,6 @@ class Judgement(NamedTuple):
     quiet: float = 0.0  # seconds since the order last changed
 
 
-def median_durations(rows: Iterable[tuple[int | None, datetime, datetime]]) -> dict[int, float]:
-    """Given (service, created_at, completed_at) of completed orders, return each
-    service's median seconds from first seen to completion (services with at
-    least MIN_SAMPLES orders)."""
-    return median_seconds(
-        (service, (completed - created).total_seconds())
-        for service, created, completed in rows
-        if completed >= created
-    )
-
-
 def median_seconds(rows: Iterable[tuple[int | None, float]]) -> dict[int, float]:
     """Given (service, seconds from first seen to completion) of completed
     orders, return each service's median (services with at least MIN_SAMPLES
