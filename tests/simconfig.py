@@ -5,9 +5,11 @@ in-process from a directory holding that config (or as a process of its own)."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -131,3 +133,28 @@ def request_refills_once(db: Path, url: str, key: str, order_ids: list[int]) -> 
     finally:
         client.close()
         store.close()
+
+
+@contextmanager
+def scripted_panel(
+    directory: Path, monkeypatch: pytest.MonkeyPatch, key: str
+) -> Iterator[tuple[Any, dict[str, Any], Callable[..., Result]]]:
+    """Yield (server, replies, cli): a panel on loopback answering each action
+    with ``replies[action]`` (balance and services answered; any other action
+    refused), and the real CLI configured for it with ``key``."""
+    from hostile import HostileServer, json_reply
+
+    replies: dict[str, Any] = {"balance": json_reply({"balance": "5"}), "services": json_reply([])}
+    refusal = json_reply({"error": "Incorrect request"})
+    server = HostileServer(lambda form: replies.get(form.get("action", ""), refusal)).start()
+    config = sim_config(server.url, panel='timeout = "5s"\nretries = 3')
+    try:
+        yield server, replies, cli_in(directory, monkeypatch, config, env={"SIM_KEY": key})
+    finally:
+        server.stop()
+
+
+def stored_orders(directory: Path) -> list[tuple[int, str | None, int | None]]:
+    """Return (order ID, status, remains) of every order in ``directory``/t.db."""
+    with sqlite3.connect(directory / "t.db") as db:
+        return list(db.execute("SELECT order_id, status, remains FROM orders ORDER BY order_id"))

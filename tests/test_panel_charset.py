@@ -11,8 +11,8 @@ import json
 import sqlite3
 
 import pytest
-from hostile import HostileServer, Reply, json_reply
-from simconfig import cli_in, sim_config
+from hostile import Reply
+from simconfig import scripted_panel, stored_orders
 
 KEY = "hostile-key-Charset16Hq3"
 ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
@@ -26,18 +26,8 @@ def sent_as(text: str, codec: str, content_type: str) -> Reply:
 @pytest.fixture
 def panel(tmp_path, monkeypatch):
     """Return (server, replies, cli): ``replies`` maps an action to its Reply."""
-    replies = {"balance": json_reply({"balance": "5"}), "services": json_reply([])}
-    refusal = json_reply({"error": "Incorrect request"})
-    server = HostileServer(lambda form: replies.get(form.get("action", ""), refusal)).start()
-    config = sim_config(server.url, panel='timeout = "5s"\nretries = 3')
-    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
-    yield server, replies, cli
-    server.stop()
-
-
-def _orders(tmp_path) -> list[tuple[int, str | None, int | None]]:
-    with sqlite3.connect(tmp_path / "t.db") as db:
-        return list(db.execute("SELECT order_id, status, remains FROM orders ORDER BY order_id"))
+    with scripted_panel(tmp_path, monkeypatch, KEY) as scripted:
+        yield scripted
 
 
 @pytest.mark.parametrize(
@@ -59,7 +49,7 @@ def test_add_reads_an_answer_in_the_charset_its_header_names(panel, tmp_path, co
     assert result.stdout.strip() == "23501"
     assert "outcome unknown" not in result.output
     assert [f["action"] for f in server.requests] == ["add"]  # sent once, read at once
-    assert _orders(tmp_path) == [(23501, None, None)]
+    assert stored_orders(tmp_path) == [(23501, None, None)]
 
 
 def test_status_in_utf16_by_header_is_stored_and_never_retried(panel, tmp_path):
@@ -70,7 +60,7 @@ def test_status_in_utf16_by_header_is_stored_and_never_retried(panel, tmp_path):
     assert cli("track", "7", "8").exit_code == 0
     result = cli("run", "--once", "--all")
     assert result.exit_code == 0, result.output
-    assert _orders(tmp_path) == [(7, "In progress", 40), (8, "Completed", None)]
+    assert stored_orders(tmp_path) == [(7, "In progress", 40), (8, "Completed", None)]
     assert [f["action"] for f in server.requests if f["action"] == "status"] == ["status"]
 
 

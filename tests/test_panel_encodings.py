@@ -10,8 +10,8 @@ import json
 import sqlite3
 
 import pytest
-from hostile import HostileServer, Reply, json_reply
-from simconfig import cli_in, sim_config
+from hostile import Reply
+from simconfig import scripted_panel, stored_orders
 
 from tracker.errors import BadAnswerError
 from tracker.panel.body import decode_json
@@ -35,18 +35,8 @@ def encoded(value: object, codec: str, *, text: str | None = None) -> Reply:
 @pytest.fixture
 def panel(tmp_path, monkeypatch):
     """Return (server, replies, cli): ``replies`` maps an action to its Reply."""
-    replies = {"balance": json_reply({"balance": "5"}), "services": json_reply([])}
-    refusal = json_reply({"error": "Incorrect request"})
-    server = HostileServer(lambda form: replies.get(form.get("action", ""), refusal)).start()
-    config = sim_config(server.url, panel='timeout = "5s"\nretries = 3')
-    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
-    yield server, replies, cli
-    server.stop()
-
-
-def _orders(tmp_path) -> list[tuple[int, str | None, int | None]]:
-    with sqlite3.connect(tmp_path / "t.db") as db:
-        return list(db.execute("SELECT order_id, status, remains FROM orders ORDER BY order_id"))
+    with scripted_panel(tmp_path, monkeypatch, KEY) as scripted:
+        yield scripted
 
 
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-8"])
@@ -58,7 +48,7 @@ def test_add_reads_an_answer_behind_a_byte_order_mark(panel, tmp_path, codec):
     assert result.stdout.strip() == "23501"
     assert "outcome unknown" not in result.output
     assert [f["action"] for f in server.requests] == ["add"]  # sent once, read at once
-    assert _orders(tmp_path) == [(23501, None, None)]
+    assert stored_orders(tmp_path) == [(23501, None, None)]
 
 
 def test_status_answers_in_utf16_are_stored_and_never_retried(panel, tmp_path):
@@ -70,7 +60,7 @@ def test_status_answers_in_utf16_are_stored_and_never_retried(panel, tmp_path):
     assert cli("track", "7", "8").exit_code == 0
     result = cli("run", "--once", "--all")
     assert result.exit_code == 0, result.output
-    assert _orders(tmp_path) == [(7, "In progress", 40), (8, "Completed", None)]
+    assert stored_orders(tmp_path) == [(7, "In progress", 40), (8, "Completed", None)]
     assert [f["action"] for f in server.requests if f["action"] == "status"] == ["status"]
 
 

@@ -15,15 +15,11 @@ import json
 from typing import Any
 
 from refill_world import KEY, World
+from words_panel import WordsPanel, in_progress, poll
 
 from tracker.cli.render import transition_line
 from tracker.panel import parse
 from tracker.panel.statuses import status_reason
-from tracker.sim.catalogue import SERVICE_FOLLOWERS
-from tracker.sim.orders import OrderView
-from tracker.sim.server import SimulatedPanel
-
-MINUTE = 60.0
 
 # The panel's words -> (status, reason): read as a known status and its reason.
 READ = {
@@ -94,27 +90,6 @@ def _to(status: str, raw: str) -> dict[str, Any]:
         "to_status": status,
         "raw_status": raw,
     }
-
-
-class WordsPanel(SimulatedPanel):
-    """The simulator answering the orders in ``words`` with those status words."""
-
-    words: dict[int, str] = {}
-
-    def _order_item(self, view: OrderView) -> dict[str, Any]:
-        item = super()._order_item(view)
-        if view.order_id in self.words:
-            item["status"] = self.words[view.order_id]
-        return item
-
-
-def in_progress(w: World, n: int) -> list[int]:
-    return [w.order(SERVICE_FOLLOWERS, "In progress") for _ in range(n)]
-
-
-def poll(w: World) -> None:
-    w.clock.advance(MINUTE)
-    w.poll()
 
 
 def alerts(w: World, kind: str) -> list[dict[str, Any]]:
