@@ -53,6 +53,18 @@ NOT_READ = [
     "Failed: invalid link",  # Error/Fail/Failed are left out (see NOT_FOUND)
     "Error: invalid link",
     "Order canceled (link not found)",  # the status word is not first
+    # A reason that begins with another status in another form: inflected,
+    # negated, or Error/Fail/Failed (not clearly Completed, Partial, ...).
+    "Completed (partially)",
+    "Completed, partially",
+    "Completed - partially delivered",
+    "Completed: failed",
+    "Completed; ERROR at provider",
+    "Completed: incomplete",
+    "Completed (not completed)",
+    "Partial: failed at provider, retrying",
+    "Canceled: partially refunded",
+    "Pending - cancellation requested",
 ]
 # Words saying the order does not exist: its error, before any reading.
 NOT_FOUND = ["Order not found", "Error: order not found", "Incorrect order ID"]
@@ -207,3 +219,30 @@ def test_the_reason_never_holds_the_key_and_comes_out_escaped(world):
     table = w.cli("orders").stdout
     assert "Canceled: ***" in table
     assert "Canceled: bad\\x1b[2J link\\u202e" in table
+
+
+def test_a_reason_naming_another_status_in_other_words_spends_and_ends_nothing(world):
+    # "Completed (partially)" is not clearly Completed, nor "Partial: failed at
+    # provider, retrying" clearly a Partial whose remainder can be re-ordered:
+    # read so, one order stopped being polled with no partial alert, the other
+    # had its remainder bought again while the panel still retried it.
+    w = world(
+        panel_class=WordsPanel,
+        automation="reorder = true\nreorder_services = [1]\ndaily_cap = 100",
+    )
+    w.sync_services()
+    completed, partial = in_progress(w, 2)
+    poll(w)
+    w.panel.words = {
+        completed: "Completed (partially)",
+        partial: "Partial: failed at provider, retrying",
+    }
+    poll(w)
+    assert w.jobs["automation:sim"].run()
+    assert w.panel.calls["add"] == 0
+    for order in (completed, partial):
+        assert stored(w, order)["polling"] == 1
+        assert stored(w, order)["status"] == w.panel.words[order]
+    [unknown] = alerts(w, "unknown_status")
+    assert unknown["data"]["count"] == 2
+    assert alerts(w, "order_partial") == []

@@ -149,14 +149,45 @@ _AFTER_SEPARATOR = re.compile(
 _IN_BRACKETS = re.compile(rf"\s*({_SPELLING})\s*\(([^()]*)\)\s*", re.IGNORECASE | re.DOTALL)
 _NO_REASON = " \t\r\n:;,.-\u2013\u2014"  # what a reason must hold more than
 _LEADING_MARKS = re.compile(r"^[\W_]+")
+# What a reason may not begin with: the words of another status in any form,
+# inflected ("partially", "cancellation"), negated ("incomplete", "not
+# completed") or Error/Fail/Failed ("Completed: failed", "Partial: error,
+# retrying"): the order is not clearly the first status. Its own status's
+# words are fine ("Canceled: cancelled by admin"), unless negated.
+_STEMS = {
+    PENDING: r"pending|await\w*|queued|creating",
+    PROCESSING: r"process\w*",
+    IN_PROGRESS: r"in[\s_-]*progr?ess",
+    COMPLETED: r"complet\w*",
+    PARTIAL: r"partial\w*|partly",
+    CANCELED: r"cancel\w*",
+    REFUNDED: r"refund\w*",
+    FAILED: r"fail\w*|error\w*",
+    ACTIVE: r"active",
+    PAUSED: r"paused",
+}
+_NAMES = {f"s{i}": status for i, status in enumerate(_STEMS)}
+_STATUS_WORDS = re.compile(
+    r"(?P<negated>not[\s_-]+|non[\s_-]*|in|un)?(?:"
+    + "|".join(f"(?P<{name}>{_STEMS[status]})" for name, status in _NAMES.items())
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
+def _names_another_status(reason: str, status: str) -> bool:
+    found = _STATUS_WORDS.match(_LEADING_MARKS.sub("", reason))
+    if found is None:
+        return False
+    return found.group("negated") is not None or _NAMES[found.lastgroup or ""] != status
 
 
 @lru_cache(maxsize=512)
 def _read_reason(raw: str) -> tuple[str, str] | None:
     """Return (status, reason) for a known spelling followed by the panel's
-    reason, or None. A reason that begins with another status ("Completed,
-    partial", "Canceled: refunded", "In progress (partially completed)") is
-    not read: which of the two the panel means is not clear."""
+    reason, or None. A reason that begins with another status in any form
+    ("Completed, partial", "Canceled: refunded", "Completed (partially)",
+    "Completed: failed") is not read: which the panel means is not clear."""
     found = _AFTER_SEPARATOR.fullmatch(raw) or _IN_BRACKETS.fullmatch(raw)
     if found is None:
         return None
@@ -165,8 +196,7 @@ def _read_reason(raw: str) -> tuple[str, str] | None:
     reason = found.group(2).strip()
     if status is None or not reason.strip(_NO_REASON):
         return None
-    second = _STATUS_WORD.match(_LEADING_MARKS.sub("", reason))
-    if second is not None and _ORDER_SPELLINGS.get(_key(second.group(0))) != status:
+    if _names_another_status(reason, status):
         return None
     return status, reason
 
