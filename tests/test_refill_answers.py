@@ -141,3 +141,19 @@ def test_a_refill_status_with_the_panels_reason_after_it_is_that_status(said, st
 def test_a_status_word_without_a_reason_after_it_is_not_read_as_that_status(said):
     single = parse_refills.parse_refill_status_single("7", {"status": said})
     assert (single.status, single.known_status) == (said, False)  # verbatim
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "Completed: rejected",
+        "Completed (rejected by provider)",
+        "Completed - failed",
+        "Pending: canceled",
+    ],
+)
+def test_a_refill_status_whose_reason_names_another_status_is_not_read(said):
+    # As for order statuses: "Completed: rejected" read as Completed ended the
+    # refill as done, and the refill_lost alert a rejection raises never came.
+    single = parse_refills.parse_refill_status_single("7", {"status": said})
+    assert (single.status, single.known_status, single.raw_status) == (said, False, said)

@@ -166,20 +166,31 @@ _STEMS = {
     ACTIVE: r"active",
     PAUSED: r"paused",
 }
-_NAMES = {f"s{i}": status for i, status in enumerate(_STEMS)}
-_STATUS_WORDS = re.compile(
-    r"(?P<negated>not[\s_-]+|non[\s_-]*|in|un)?(?:"
-    + "|".join(f"(?P<{name}>{_STEMS[status]})" for name, status in _NAMES.items())
-    + r")\b",
-    re.IGNORECASE,
-)
 
 
-def _names_another_status(reason: str, status: str) -> bool:
-    found = _STATUS_WORDS.match(_LEADING_MARKS.sub("", reason))
+def _status_words(stems: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """Given each status's word stems, return a pattern matching any of them,
+    perhaps negated, and the status of each of its groups."""
+    names = {f"s{i}": status for i, status in enumerate(stems)}
+    pattern = re.compile(
+        r"(?P<negated>not[\s_-]+|non[\s_-]*|in|un)?(?:"
+        + "|".join(f"(?P<{name}>{stems[status]})" for name, status in names.items())
+        + r")\b",
+        re.IGNORECASE,
+    )
+    return pattern, names
+
+
+_STATUS_WORDS = _status_words(_STEMS)
+
+
+def _names_another_status(
+    reason: str, status: str, words: tuple[re.Pattern[str], dict[str, str]] = _STATUS_WORDS
+) -> bool:
+    found = words[0].match(_LEADING_MARKS.sub("", reason))
     if found is None:
         return False
-    return found.group("negated") is not None or _NAMES[found.lastgroup or ""] != status
+    return found.group("negated") is not None or words[1][found.lastgroup or ""] != status
 
 
 @lru_cache(maxsize=512)
@@ -220,6 +231,18 @@ _LEADING_STATUS = re.compile(
     r"\s*(?:[:(\[,;.]|[-\u2013\u2014]\s)",
     re.IGNORECASE,
 )
+# As for orders: a reason beginning with another refill status in any form
+# ("Completed: rejected", "Completed - failed") is not read.
+_REFILL_WORDS = _status_words(
+    {
+        COMPLETED: r"complet\w*|processed",
+        PENDING: r"pending|await\w*|queued",
+        IN_PROGRESS: r"in[\s_-]*progr?ess|process\w*|refilling",
+        REFILL_REJECTED: r"reject\w*",
+        CANCELED: r"cancel\w*",
+        FAILED: r"fail\w*|error\w*",
+    }
+)
 
 
 @lru_cache(maxsize=512)
@@ -232,6 +255,8 @@ def normalize_refill_status(raw: str) -> tuple[str, bool]:
         if leading is None:
             return _unknown(raw), False
         found = _REFILL_SPELLINGS[leading.group(1).lower()]
+        if _names_another_status(raw[leading.end() :], found, _REFILL_WORDS):
+            return _unknown(raw), False
     return found, True
 
 
