@@ -246,3 +246,26 @@ def test_a_reason_naming_another_status_in_other_words_spends_and_ends_nothing(w
     [unknown] = alerts(w, "unknown_status")
     assert unknown["data"]["count"] == 2
     assert alerts(w, "order_partial") == []
+
+
+def test_a_partial_with_a_reason_is_never_re_ordered_automatically(world):
+    # "Partial - resuming" or "Partial: remains will be delivered" is a Partial
+    # the panel may still be delivering: buying the remainder again could pay
+    # for it twice. It is alerted and listed as Partial, and the automation
+    # leaves it to the user, saying why; a plain Partial beside it is re-ordered.
+    w = world(
+        panel_class=WordsPanel,
+        automation="reorder = true\nreorder_services = [1]\ndaily_cap = 100",
+    )
+    w.sync_services()
+    with_reason, plain = in_progress(w, 2)
+    poll(w)
+    w.panel.words = {with_reason: "Partial - remains will be delivered", plain: "Partial"}
+    poll(w)
+    assert stored(w, with_reason)["status"] == stored(w, plain)["status"] == "Partial"
+    assert w.jobs["automation:sim"].run()
+    assert w.panel.calls["add"] == 1
+    placed = w.store.rows("SELECT order_id FROM automation_actions WHERE action = 'reorder'")
+    assert placed == [{"order_id": plain}]
+    [skip] = w.store.rows("SELECT order_id, reason FROM automation_skips WHERE action = 'reorder'")
+    assert skip["order_id"] == with_reason and "reason with its Partial status" in skip["reason"]

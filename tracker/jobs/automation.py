@@ -126,6 +126,7 @@ class AutomationRound(PanelActions):
                     completed_at=parse_iso(row["completed_at"]) if row["completed_at"] else None,
                     parent_order_id=row["parent_order_id"],
                     runs=row["runs"],
+                    raw_status=row["raw_status"],
                 )
                 plan = reorder_plan(order, service_facts(row), self.config, now)
                 if not isinstance(plan, Plan):

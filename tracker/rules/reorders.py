@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from tracker.config.model import AutomationConfig
-from tracker.panel.statuses import PARTIAL, PENDING
+from tracker.panel.statuses import PARTIAL, PENDING, status_reason
 from tracker.rules.delivery import delivered, total_quantity
 
 REORDER = "reorder"
@@ -43,6 +43,10 @@ REMAINS_BELOW_ORDER = (
     "its remains is below minus the quantity tracked (more than the whole order "
     "over-delivered): no delivery figure, what was delivered is unknown"
 )
+WITH_REASON = (
+    "the panel wrote a reason with its Partial status (raw_status): it may still "
+    "be delivering or refunding; re-order it by hand if it is done"
+)
 UNKNOWN_SERVICE = "its service is not in the panel's services list"
 NO_RATE = (
     "its service has no usable rate (none, 0, negative or not a number): "
@@ -68,6 +72,7 @@ class PartialOrder:
     completed_at: datetime | None
     parent_order_id: int | None = None
     runs: int | None = None  # drip-feed: quantity is per run
+    raw_status: str | None = None  # the panel's words: "Partial - resuming" has a reason
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,8 @@ def reorder_plan(
         return NOT_LISTED if order.service is not None else MISSING
     if order.parent_order_id is not None:
         return IS_REORDER
+    if status_reason(order.raw_status) is not None:
+        return WITH_REASON  # free text after "Partial": never read as done
     if order.completed_at is None or now - order.completed_at > timedelta(
         seconds=config.reorder_within
     ):

@@ -36,7 +36,7 @@ def partial_candidates(
     return store.rows(
         f"""
         SELECT o.order_id, o.service, o.link, o.quantity, o.remains, o.completed_at,
-               o.parent_order_id, o.runs, {_SERVICE}
+               o.parent_order_id, o.runs, o.raw_status, {_SERVICE}
         FROM orders o
         LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
         WHERE o.status = ? AND o.panel = ? AND o.completed_at >= ? AND o.order_id > ?
