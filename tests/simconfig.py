@@ -158,3 +158,13 @@ def stored_orders(directory: Path) -> list[tuple[int, str | None, int | None]]:
     """Return (order ID, status, remains) of every order in ``directory``/t.db."""
     with sqlite3.connect(directory / "t.db") as db:
         return list(db.execute("SELECT order_id, status, remains FROM orders ORDER BY order_id"))
+
+
+def assert_added_once(server: Any, result: Result, directory: Path, order_id: int) -> None:
+    """`add` printed ``order_id`` from an answer read at once: sent once, never
+    "outcome unknown", the order tracked with no status yet."""
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(order_id)
+    assert "outcome unknown" not in result.output
+    assert [f["action"] for f in server.requests] == ["add"]  # sent once, read at once
+    assert stored_orders(directory) == [(order_id, None, None)]

@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 from hostile import Reply
-from simconfig import scripted_panel, stored_orders
+from simconfig import assert_added_once, scripted_panel, stored_orders
 
 KEY = "hostile-key-Charset16Hq3"
 ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
@@ -44,12 +44,7 @@ def panel(tmp_path, monkeypatch):
 def test_add_reads_an_answer_in_the_charset_its_header_names(panel, tmp_path, codec, content_type):
     server, replies, cli = panel
     replies["add"] = sent_as('{"order": 23501}', codec, content_type)
-    result = cli(*ADD)
-    assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "23501"
-    assert "outcome unknown" not in result.output
-    assert [f["action"] for f in server.requests] == ["add"]  # sent once, read at once
-    assert stored_orders(tmp_path) == [(23501, None, None)]
+    assert_added_once(server, cli(*ADD), tmp_path, 23501)
 
 
 def test_status_in_utf16_by_header_is_stored_and_never_retried(panel, tmp_path):

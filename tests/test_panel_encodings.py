@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 from hostile import Reply
-from simconfig import scripted_panel, stored_orders
+from simconfig import assert_added_once, scripted_panel, stored_orders
 
 from tracker.errors import BadAnswerError
 from tracker.panel.body import decode_json
@@ -43,12 +43,7 @@ def panel(tmp_path, monkeypatch):
 def test_add_reads_an_answer_behind_a_byte_order_mark(panel, tmp_path, codec):
     server, replies, cli = panel
     replies["add"] = encoded({"order": 23501}, codec)
-    result = cli(*ADD)
-    assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "23501"
-    assert "outcome unknown" not in result.output
-    assert [f["action"] for f in server.requests] == ["add"]  # sent once, read at once
-    assert stored_orders(tmp_path) == [(23501, None, None)]
+    assert_added_once(server, cli(*ADD), tmp_path, 23501)
 
 
 def test_status_answers_in_utf16_are_stored_and_never_retried(panel, tmp_path):
