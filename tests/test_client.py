@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Callable
 from urllib.parse import parse_qs
@@ -263,3 +264,17 @@ def test_a_slot_is_free_for_the_next_request_while_an_answer_is_read(monkeypatch
     finally:
         client.close()
     assert overlapped == [True], "the second request waited for the first answer to be read"
+
+
+def test_every_client_shares_one_tls_context():
+    # httpx loads the CA bundle for each client it makes (~26 ms and ~1 MB):
+    # every panel and the webhook paid it at each start and reload.
+    first = PanelClient(PanelConfig(name="a", url="https://a.test/api/v2", key=Secret(KEY)))
+    second = PanelClient(PanelConfig(name="b", url="http://b.test/api/v2", key=Secret(KEY)))
+    try:
+        contexts = [c._http._transport._pool._ssl_context for c in (first, second)]
+    finally:
+        first.close()
+        second.close()
+    assert contexts[0] is contexts[1]
+    assert contexts[0].verify_mode == ssl.CERT_REQUIRED and contexts[0].check_hostname

@@ -18,8 +18,10 @@ that posts over HTTP should too.
 from __future__ import annotations
 
 import contextlib
+import functools
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -227,6 +229,15 @@ def bind(transport: httpx.BaseTransport | None) -> None:
         pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """Return the process's one TLS context, as httpx makes it (certifi's CA
+    bundle, or $SSL_CERT_FILE / $SSL_CERT_DIR): httpx makes one per client,
+    loading the bundle each time (~26 ms and ~1 MB here), so each panel and
+    the webhook cost that at every start and reload."""
+    return httpx.create_ssl_context()
+
+
 def http_client(
     timeout: float,
     *,
@@ -243,6 +254,7 @@ def http_client(
         headers={"Accept-Encoding": ACCEPT_ENCODING, **headers},
         transport=transport,
         follow_redirects=False,
+        verify=_tls(),
     )
     bind(client._transport)
     for mounted in client._mounts.values():  # proxies from the environment
