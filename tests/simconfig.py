@@ -168,3 +168,13 @@ def assert_added_once(server: Any, result: Result, directory: Path, order_id: in
     assert "outcome unknown" not in result.output
     assert [f["action"] for f in server.requests] == ["add"]  # sent once, read at once
     assert stored_orders(directory) == [(order_id, None, None)]
+
+
+def assert_polled_once(server: Any, cli: Callable[..., Result], directory: Path) -> None:
+    """Orders 7 and 8 tracked and polled by `run --once`: stored as the panel's
+    answer says (7 In progress, 40 left; 8 Completed), in one status call."""
+    assert cli("track", "7", "8").exit_code == 0
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    assert stored_orders(directory) == [(7, "In progress", 40), (8, "Completed", None)]
+    assert [f["action"] for f in server.requests if f["action"] == "status"] == ["status"]

@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 from hostile import Reply
-from simconfig import assert_added_once, scripted_panel, stored_orders
+from simconfig import assert_added_once, assert_polled_once, scripted_panel
 
 KEY = "hostile-key-Charset16Hq3"
 ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
@@ -52,11 +52,7 @@ def test_status_in_utf16_by_header_is_stored_and_never_retried(panel, tmp_path):
     answer = {"7": {"status": "In progress", "remains": "40"}, "8": "Completed"}
     text = "<br />\n<b>Notice</b>: Undefined index: x<br />\n" + json.dumps(answer)
     replies["status"] = sent_as(text, "utf-16-le", "text/html; charset=utf-16le")
-    assert cli("track", "7", "8").exit_code == 0
-    result = cli("run", "--once", "--all")
-    assert result.exit_code == 0, result.output
-    assert stored_orders(tmp_path) == [(7, "In progress", 40), (8, "Completed", None)]
-    assert [f["action"] for f in server.requests if f["action"] == "status"] == ["status"]
+    assert_polled_once(server, cli, tmp_path)
 
 
 def test_a_key_echoed_in_utf16_by_header_never_reaches_the_database(panel, tmp_path):

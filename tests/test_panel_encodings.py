@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 from hostile import Reply
-from simconfig import assert_added_once, scripted_panel, stored_orders
+from simconfig import assert_added_once, assert_polled_once, scripted_panel
 
 from tracker.errors import BadAnswerError
 from tracker.panel.body import decode_json
@@ -52,11 +52,7 @@ def test_status_answers_in_utf16_are_stored_and_never_retried(panel, tmp_path):
     # PHP notices before the JSON, in the same encoding, read through too.
     text = "<br />\n<b>Notice</b>: Undefined index: x<br />\n" + json.dumps(answer)
     replies["status"] = encoded(None, "utf-16-le", text=text)
-    assert cli("track", "7", "8").exit_code == 0
-    result = cli("run", "--once", "--all")
-    assert result.exit_code == 0, result.output
-    assert stored_orders(tmp_path) == [(7, "In progress", 40), (8, "Completed", None)]
-    assert [f["action"] for f in server.requests if f["action"] == "status"] == ["status"]
+    assert_polled_once(server, cli, tmp_path)
 
 
 def test_a_key_echoed_in_utf16_never_reaches_the_output_or_the_database(panel, tmp_path):

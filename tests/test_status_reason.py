@@ -221,16 +221,23 @@ def test_the_reason_never_holds_the_key_and_comes_out_escaped(world):
     assert "Canceled: bad\\x1b[2J link\\u202e" in table
 
 
-def test_a_reason_naming_another_status_in_other_words_spends_and_ends_nothing(world):
-    # "Completed (partially)" is not clearly Completed, nor "Partial: failed at
-    # provider, retrying" clearly a Partial whose remainder can be re-ordered:
-    # read so, one order stopped being polled with no partial alert, the other
-    # had its remainder bought again while the panel still retried it.
+def reordering(world: Any) -> World:
+    """A world whose automation re-orders Partials of service 1 (cap 100), its
+    services synced."""
     w = world(
         panel_class=WordsPanel,
         automation="reorder = true\nreorder_services = [1]\ndaily_cap = 100",
     )
     w.sync_services()
+    return w
+
+
+def test_a_reason_naming_another_status_in_other_words_spends_and_ends_nothing(world):
+    # "Completed (partially)" is not clearly Completed, nor "Partial: failed at
+    # provider, retrying" clearly a Partial whose remainder can be re-ordered:
+    # read so, one order stopped being polled with no partial alert, the other
+    # had its remainder bought again while the panel still retried it.
+    w = reordering(world)
     completed, partial = in_progress(w, 2)
     poll(w)
     w.panel.words = {
@@ -253,11 +260,7 @@ def test_a_partial_with_a_reason_is_never_re_ordered_automatically(world):
     # the panel may still be delivering: buying the remainder again could pay
     # for it twice. It is alerted and listed as Partial, and the automation
     # leaves it to the user, saying why; a plain Partial beside it is re-ordered.
-    w = world(
-        panel_class=WordsPanel,
-        automation="reorder = true\nreorder_services = [1]\ndaily_cap = 100",
-    )
-    w.sync_services()
+    w = reordering(world)
     with_reason, plain = in_progress(w, 2)
     poll(w)
     w.panel.words = {with_reason: "Partial - remains will be delivered", plain: "Partial"}
