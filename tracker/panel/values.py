@@ -41,6 +41,12 @@ def short(text: object, limit: int = _MAX_TEXT) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def quoted(text: object, limit: int = _MAX_TEXT) -> str:
+    """Given a panel's words, return them fit for a message: one line, cut to
+    ``limit``, quoted, control characters escaped."""
+    return repr(short(text, limit))
+
+
 def shown(data: Any, limit: int = 120) -> str:
     """Given a decoded answer, return it as one line for a message: containers
     as Python shows them, text quoted, so control characters come out escaped."""

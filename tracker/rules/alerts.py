@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.panel.statuses import CANCELED, FAILED, PARTIAL, REFILL_REJECTED, status_reason
-from tracker.panel.values import short
+from tracker.panel.values import quoted
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.refills import REFUSED, is_permanent_refusal
 
@@ -122,12 +122,6 @@ def _order(t: dict[str, Any]) -> dict[str, Any]:
     return order
 
 
-def _quoted(reason: str) -> str:
-    """The panel's reason fit for a message: one line, cut, quoted, control
-    characters escaped (the alerter blanks any secret in it)."""
-    return repr(short(reason, _REASON_CHARS))
-
-
 def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
     """Given transitions just recorded by a poll, return the alerts they call for.
 
@@ -153,11 +147,11 @@ def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
                 t = hit[0]
                 message = (
                     f"{panel}: order #{t['order_id']} {word}"
-                    + (f": {_quoted(reason)}" if reason is not None else "")
+                    + (f": {quoted(reason, _REASON_CHARS)}" if reason is not None else "")
                     + f" (remains {t.get('remains', '?')}, charge {_money(t.get('charge'))})"
                 )
             else:
-                why = f" ({_quoted(reason)})" if reason is not None else ""
+                why = f" ({quoted(reason, _REASON_CHARS)})" if reason is not None else ""
                 message = f"{panel}: {len(hit)} orders {word}{why}: {_ids(hit)}"
             alerts.append(Alert(kind, message, panel=panel, data={"orders": orders}))
     return alerts

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tracker.panel.values import short
+from tracker.panel.values import quoted as quoted_text
 from tracker.rules.episodes import Alert, Episode
 
 UNKNOWN_STATUS = "unknown_status"
@@ -59,7 +59,7 @@ class UnknownWords:
 def quoted(words: str) -> str:
     """Given a panel's status words, return them fit for a message: one line,
     cut to a readable length, quoted, control characters escaped."""
-    return repr(short(words, _WORDS))
+    return quoted_text(words, _WORDS)
 
 
 def judge_unknown(episode: Episode, present: bool, now: datetime) -> tuple[Episode, bool]:
