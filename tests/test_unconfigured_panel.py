@@ -124,3 +124,53 @@ def test_report_balance_and_automation_reach_a_panel_that_left_the_config(setup,
         unknown = cli(command, "--panel", "nope")
         assert unknown.exit_code == 2, (command, unknown.output)
         assert "no panel named 'nope'" in unknown.output, command
+
+
+def test_a_start_reads_no_order_of_the_configured_panels_to_find_the_left_out_ones(tmp_path):
+    # `run` warns of every left-out panel's open orders at each start (and
+    # reload): that must not cost a read of every open order, which grows with
+    # the database. Counted in SQLite's own steps, the same with 20 open orders
+    # of the configured panel as with 4,000.
+    from tracker.config.load import config_from_dict
+    from tracker.jobs.tracker import Tracker
+
+    config = config_from_dict(
+        {
+            "database": {"path": "t.db"},
+            "panels": [{"name": "sim", "url": "http://127.0.0.1:9/api/v2", "key": KEY}],
+        },
+        base_dir=tmp_path,
+        env={},
+    )
+
+    def steps_to_warn(open_orders: int) -> tuple[dict[str, int], int]:
+        tracker = Tracker(config)
+        try:
+            conn = tracker.store.conn
+            with conn:
+                conn.execute("DELETE FROM orders")
+                conn.executemany(
+                    "INSERT INTO orders (panel, order_id, created_at, updated_at, status) "
+                    "VALUES (?, ?, '2026-12-01T00:00:00+00:00', '2026-12-01T00:00:00+00:00', ?)",
+                    [("sim", i, "Pending") for i in range(1, open_orders + 1)]
+                    + [("slow", i, "In progress") for i in range(1, 4)],
+                )
+            steps = [0]
+
+            def count() -> int:
+                steps[0] += 1
+                return 0
+
+            conn.set_progress_handler(count, 10)
+            try:
+                found = tracker.warn_unconfigured()
+            finally:
+                conn.set_progress_handler(None, 0)
+            return found, steps[0]
+        finally:
+            tracker.close()
+
+    few, few_steps = steps_to_warn(20)
+    many, many_steps = steps_to_warn(4000)
+    assert few == many == {"slow": 3}
+    assert many_steps <= few_steps + 5, (few_steps, many_steps)

@@ -21,7 +21,7 @@ from tracker.jobs.refills import refill_jobs
 from tracker.jobs.watch import Watch
 from tracker.rules.doctor import unconfigured_text
 from tracker.rules.transitions import Cadence
-from tracker.store.readings import open_by_panel
+from tracker.store.readings import open_counts_of, panels_in_database
 
 log = structlog.get_logger("tracker.app")
 
@@ -57,14 +57,17 @@ class Tracker(Core):
         """Log one warning per panel the config leaves out that still has open
         orders in the database (no job polls them); return each one's count.
 
-        One grouped query over the open orders. Nothing is logged when the
-        database cannot be read: the jobs will say so.
+        The panels are found by one index seek each, and only the left-out
+        ones' open orders are counted: a start reads none of the configured
+        panels' orders (counting every open order, as before, took 34 ms of a
+        `run --once` start at 20k open orders, growing with them). Nothing is
+        logged when the database cannot be read: the jobs will say so.
         """
         try:
-            counts = open_by_panel(self.store)
+            left_out = [p for p in panels_in_database(self.store) if p not in self.clients]
+            found = open_counts_of(self.store, left_out)
         except StoreError:
             return {}
-        found = {panel: n for panel, n in sorted(counts.items()) if panel not in self.clients}
         for panel, count in found.items():
             log.warning(
                 "orders_of_unconfigured_panel",

@@ -10,6 +10,7 @@ scrape or a heartbeat never waits behind a write.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from tracker.errors import StoreError
@@ -64,6 +65,21 @@ def open_by_panel(reader: Store) -> dict[str, int]:
     """
     rows = reader.rows("SELECT panel, count(*) AS n FROM orders WHERE polling = 1 GROUP BY panel")
     return {str(row["panel"]): int(row["n"]) for row in rows}
+
+
+def open_counts_of(reader: Store, panels: Iterable[str]) -> dict[str, int]:
+    """Given a store and panel names, return how many orders each of them still
+    has polled (panels with none left out): one count over the open orders'
+    index per panel named, so the orders of other panels are never read.
+    Raise StoreError if the database cannot be read."""
+    counts = {}
+    for panel in panels:
+        [(n,)] = reader.tuples(
+            "SELECT count(*) FROM orders WHERE panel = ? AND polling = 1", [panel]
+        )
+        if n:
+            counts[panel] = int(n)
+    return counts
 
 
 # Each panel in `orders` by a jump down the primary key (panel, order_id): one
