@@ -29,3 +29,10 @@ def parse_iso(text: str) -> datetime:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt
+
+
+# The same for reading them back: the stall watch parses every open order's
+# stored moments, most of them shared (an answer's orders changed at one
+# stamp, orders tracked together were first seen at one). Datetimes are
+# immutable, so a cached one is safe to share. Bounded.
+parse_shared = lru_cache(maxsize=4096)(parse_iso)

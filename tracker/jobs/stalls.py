@@ -17,7 +17,7 @@ from typing import Any
 import structlog
 
 from tracker.alerts.alerter import Alerter
-from tracker.clock import iso, iso_shared, parse_iso
+from tracker.clock import iso, iso_shared, parse_iso, parse_shared
 from tracker.config.model import AutomationConfig
 from tracker.rules.alerts import rough_duration
 from tracker.rules.episodes import Alert
@@ -54,7 +54,7 @@ MAX_LISTED = 100  # orders listed in an alert's data (data.count has them all)
 
 
 def _time(value: str | None) -> datetime | None:
-    return parse_iso(value) if value else None
+    return parse_shared(value) if value else None
 
 
 def watch_state(row: Any) -> WatchState:
@@ -129,7 +129,7 @@ def open_order(row: OpenRow) -> OpenOrder:
         row.service,
         row.quantity,
         row.remains,
-        parse_iso(row.created_at),
+        parse_shared(row.created_at),
         _time(row.last_change_at),
     )
 
