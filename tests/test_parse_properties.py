@@ -159,6 +159,16 @@ def test_money_parses_from_strings_and_numbers(number):
     assert parse.parse_balance({"balance": str(number), "currency": "USD"}).balance == number
 
 
+@given(number=st.floats())
+def test_a_money_float_reads_as_the_text_python_writes_for_it(number):
+    # A JSON number (0.9, 1e-05, 1e300, -0.0) is read as its shortest text
+    # ("0.9"), whichever path reads it: bounded, never a float artefact.
+    text = repr(number)
+    assert parse.to_decimal(number) == parse.to_decimal(text)
+    if parse.to_decimal(text) is not None:
+        assert str(parse.to_decimal(number)) == str(parse.to_decimal(text))
+
+
 @FAST
 @given(n=st.integers(min_value=2**63) | st.integers(max_value=-(2**63) - 1))
 def test_integers_sqlite_cannot_hold_are_refused_not_stored(n):

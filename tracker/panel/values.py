@@ -64,6 +64,8 @@ def to_decimal(value: Any) -> Decimal | None:
         return Decimal(value)
     if type(value) is int and -_PLAIN_INT < value < _PLAIN_INT:
         return Decimal(value)
+    if type(value) is float and _PLAIN.fullmatch(text := repr(value)):
+        return Decimal(text)  # what the general path reads: str(value), as is
     number = _number(value)
     # adjusted() reads the exponent: no arithmetic, so no decimal.Overflow.
     if number is None or (number and number.adjusted() >= _LIMIT_EXPONENT):
@@ -146,8 +148,10 @@ def to_int(value: Any) -> int | None:
 
     Values outside SQLite's INTEGER range are None, like any unreadable number.
     """
-    # Fast paths for the shapes nearly every answer uses ("157", 157): this
-    # runs several times per order on every poll.
+    # Fast paths for the shapes nearly every answer uses ("157", 157, a field
+    # left out): this runs several times per order on every poll.
+    if value is None:
+        return None
     if type(value) is int:
         return value if -_INT_MAX <= value < _INT_MAX else None
     if type(value) is str and value.isascii() and value.isdigit() and len(value) < 19:
