@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -285,3 +286,24 @@ def test_a_services_listing_giving_a_term_twice_is_read_once_per_value():
         body = b'[{"service": 1, "name": "' + name + b'", "refill": true, "refill": false}]'
         listed = parse.parse_services(parse.decode_json(body))
         assert [(s.service, s.refill) for s in listed] == [(1, True), (1, False)]
+
+
+# Read leniently (to_int), each of these was order 78: an answer about whatever
+# the panel meant was filed as order 78's news.
+NOT_ORDER_78 = ["78.0", "+78", " 78", 78.0, "7.8e1"]
+
+
+@pytest.mark.parametrize("said", NOT_ORDER_78)
+def test_a_status_order_field_that_is_no_order_id_names_no_asked_order(said):
+    shown = re.escape(f"answered order {said!r} when asked for order 78")
+    with pytest.raises(BadAnswerError, match=shown):
+        parse.parse_status_single(78, {"order": said, "status": "Completed"})
+    keyed = {"78": {"order": said, "status": "Completed"}, "79": {"status": "Pending"}}
+    assert set(parse.parse_status_multi([78, 79], keyed)) == {79}  # 78: asked again alone
+    listed = [{"order": said, "status": "Completed"}, {"order": 79, "status": "Pending"}]
+    assert set(parse.parse_status_multi([78, 79], listed)) == {79}
+
+
+def test_child_orders_are_only_usable_order_ids():
+    item = {"status": "In progress", "runs": 2, "orders": [1001, "1002.0", "+1003", 1004.0, "1005"]}
+    assert parse.parse_status_single(7, item).child_orders == (1001, 1005)

@@ -25,7 +25,16 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
 from tracker.panel.models import Balance, OrderStatus, Service
 from tracker.panel.refusals import error_text, raise_for_error, says_order_not_found
 from tracker.panel.statuses import FAILED, normalize_order_status
-from tracker.panel.values import short, to_balance, to_bool, to_decimal, to_id, to_int, to_text
+from tracker.panel.values import (
+    named_id,
+    short,
+    to_balance,
+    to_bool,
+    to_decimal,
+    to_id,
+    to_int,
+    to_text,
+)
 
 _NO_SERVICES = re.compile(r"\bno services?\b", re.IGNORECASE)
 # --- envelope: decode_json, decode_document, looks_like_html and html_title
@@ -107,10 +116,11 @@ def _bare(order_id: int, text: str) -> OrderStatus:
 
 
 def _child_ids(children: Any) -> tuple[int, ...]:
-    """Given a drip-feed order's ``orders`` (its child order IDs), return the readable ones."""
+    """Given a drip-feed order's ``orders`` (its child order IDs), return the
+    usable ones (:func:`to_id`: "1002.0" or "+1002" is no child order)."""
     if not isinstance(children, list):
         return ()
-    return tuple(i for i in (to_int(c) for c in children) if i is not None)
+    return tuple(i for i in (to_id(c) for c in children) if i is not None)
 
 
 def parse_status_single(order_id: int, data: Any) -> OrderStatus:
@@ -118,7 +128,8 @@ def parse_status_single(order_id: int, data: Any) -> OrderStatus:
     raise_for_error(data)
     named = _named_order(_expect_dict(data, "status"))
     if named is not None and named != order_id:  # another order's answer: not this one's news
-        raise BadAnswerError(f"answered order {named} when asked for order {order_id}")
+        said = values.id_shown(data.get("order"))  # "78.0" too: no order ID at all
+        raise BadAnswerError(f"answered order {said} when asked for order {order_id}")
     result = parse_order_status(order_id, data)
     if _says_nothing(result):  # {} or {"status": ""}: a broken answer, not the order's news
         raise BadAnswerError(f"status answered without a status: {short(data, 80)}")
@@ -126,22 +137,22 @@ def parse_status_single(order_id: int, data: Any) -> OrderStatus:
 
 
 def _named_order(item: Any) -> int | None:
-    """Return the order ID an item names in its own ``order`` field, if readable."""
-    return to_int(item.get("order")) if isinstance(item, dict) else None
+    """Return the order ID an item names in its own ``order`` field (see
+    :func:`~tracker.panel.values.named_id`: NOT_AN_ID for "78.0", "+78")."""
+    return named_id(item.get("order")) if isinstance(item, dict) else None
 
 
 _UNSEEN: Any = object()  # an order not answered yet in this answer
-# The ID of a key that is no order ID as panels write them (see to_id): "78.0",
-# "+78", " 78", "7_8" are not the "78" asked for. Never an asked ID, so its item
-# is a key nobody asked for: ignored, or ambiguous if its ``order`` names one.
-_NOT_AN_ID = 0
 
 
 def _claims(data: dict[str, Any] | list[Any]) -> Iterable[tuple[int | None, int | None, Any]]:
     """Yield (ID of its key, ID its ``order`` field names, item) for each item."""
     if isinstance(data, dict):
         for key, item in data.items():
-            yield to_id(key) or _NOT_AN_ID, _named_order(item), item
+            # A key that is no order ID as panels write them ("78.0", "+78",
+            # " 78") is NOT_AN_ID: never an asked ID, so its item is a key
+            # nobody asked for: ignored, or ambiguous if its ``order`` names one.
+            yield named_id(key), _named_order(item), item
     else:
         for item in data:
             yield None, _named_order(item), item
@@ -156,9 +167,10 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
     ambiguous is left out too (asked again alone by the caller), never read as
     some order's news: an item whose own ``order`` names another order than
     its key (a panel misfiling answers: neither order is read from it), and an
-    order answered twice, differently. A key is an order's ID as
-    :func:`~tracker.panel.values.to_id` reads one ("0078" is 78); any other
-    key ("78.0", "+78", " 78") is one nobody asked for.
+    order answered twice, differently. A key or ``order`` field is an order's
+    ID as :func:`~tracker.panel.values.to_id` reads one ("0078" is 78); any
+    other ("78.0", "+78", " 78") names no asked order: such a key is one nobody
+    asked for, and such an ``order`` under an asked key is another order's.
     """
     if isinstance(data, dict) and set(data) <= {"error", "status"}:
         raise_for_error(data)

@@ -182,6 +182,28 @@ def to_id(value: Any) -> int | None:
     return None
 
 
+# What a key or ``order`` field that is there but is no ID as panels write them
+# ("78.0", "+78", " 78", 78.0, true) reads as: never an asked ID (to_id is never
+# 0), so no order's, and set against an ID it names another order than that one.
+NOT_AN_ID = 0
+
+
+def named_id(value: Any) -> int | None:
+    """Given a key or an ``order`` field of an answer, return the ID it names
+    (:func:`to_id`); :data:`NOT_AN_ID` when it names none usable; None when
+    there is none (null)."""
+    if value is None:
+        return None
+    return to_id(value) or NOT_AN_ID
+
+
+def id_shown(value: Any) -> str:
+    """Given a key or ID field, return it for a message: the ID (78) when it is
+    one, else as sent, quoted ('78.0')."""
+    number = to_id(value)
+    return str(number) if number is not None else shown(value, 40)
+
+
 def to_bool(value: Any) -> bool:
     """Given a flag as panels send it (true, 1, "1", "0", "yes", missing), return a bool."""
     if isinstance(value, bool):
