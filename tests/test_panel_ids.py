@@ -6,7 +6,9 @@ for as "007" (read as the number, it was asked for as 7: another refill, or
 none). An order ID is a number, as every panel's `status` keys it: "0078" is
 order 78, and every call names 78. A key that is no ID as panels write them
 ("78.0", "+78", " 78") is not the order asked for: that order is left out of
-the answer, so asked again alone.
+the answer, so asked again alone. In a refill or cancel answer (a key or an
+item's "order"), such a name makes the order Unknown: never refilled or
+canceled.
 """
 
 from __future__ import annotations
@@ -150,4 +152,64 @@ def test_a_status_key_that_is_no_order_id_answers_no_order(panel, tmp_path, key,
     assert _rows(tmp_path, "SELECT order_id, status, remains FROM orders ORDER BY order_id") == [
         (78, "In progress", 40),
         (79, "Pending", None),
+    ]
+
+
+# Read leniently (to_int), an answer naming "78.0" (or filed under it) was
+# order 78's: a refill or cancel the panel made for whatever it meant.
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"78.0": {"order": 78, "refill": 5}, "79": {"order": 79, "refill": 6}},
+        {"78": {"order": "+78", "refill": 5}, "79": {"order": 79, "refill": 6}},
+        [{"order": "78.0", "refill": 5}, {"order": 79, "refill": 6}],
+    ],
+)
+def test_a_multi_refill_answer_naming_no_order_id_refills_no_order(panel, tmp_path, answer):
+    server, replies, cli = panel
+    assert cli("track", "78", "79").exit_code == 0
+    replies["refill"] = json_reply(answer)
+    request_refills_once(tmp_path / "t.db", server.url, KEY, [78, 79])
+    # 78 Unknown: refill 5 may exist, so it is not asked again inside the cooldown.
+    assert _rows(tmp_path, "SELECT order_id, refill_id, status FROM refills ORDER BY order_id") == [
+        (78, None, "Unknown"),
+        (79, "6", "Pending"),
+    ]
+    assert len(_sent(server, "refill")) == 1
+
+
+def test_a_refill_answer_naming_no_order_id_is_an_unknown_refill(panel, tmp_path):
+    server, replies, cli = panel
+    assert cli("track", "78").exit_code == 0
+    replies["refill"] = json_reply({"order": "78.0", "refill": 5})
+    result = cli("refill", "78")
+    assert result.exit_code == 1, result.output
+    assert "answered for order '78.0'" in result.stderr
+    assert _rows(tmp_path, "SELECT order_id, refill_id, status FROM refills") == [
+        (78, None, "Unknown")
+    ]
+
+
+def test_a_refill_status_naming_no_refill_id_as_written_closes_no_refill(panel, tmp_path):
+    server, replies, cli = panel
+    assert cli("track", "5", "6").exit_code == 0
+    replies["refill"] = json_reply([{"order": 5, "refill": 7}, {"order": 6, "refill": 8}])
+    request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6])
+
+    def refill_status(form: dict[str, str]) -> Reply:
+        if "refills" in form:  # " 7" read as "7": refill 7 closed Completed while it ran
+            said = [{"refill": " 7", "status": "Completed"}, {"refill": 8, "status": "Completed"}]
+            return json_reply(said)
+        return json_reply({"status": "In progress"})
+
+    replies["refill_status"] = refill_status
+    _follow(tmp_path, server.url)
+    sent = _sent(server, "refill_status")
+    assert [form.get("refills") or f"alone {form['refill']}" for form in sent] == [
+        "7,8",
+        "alone 7",
+    ]
+    assert _rows(tmp_path, "SELECT refill_id, status FROM refills ORDER BY order_id") == [
+        ("7", "In progress"),
+        ("8", "Completed"),
     ]

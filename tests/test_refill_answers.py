@@ -1,5 +1,6 @@
 """Refill answers whose words are not what their place says: a refill_status
-"status" that is the panel's refusal in words ("Refill not found")."""
+"status" that is the panel's refusal in words ("Refill not found"), an order
+or refill named by no ID as panels write them ("78.0", " 7")."""
 
 from __future__ import annotations
 
@@ -157,3 +158,44 @@ def test_a_refill_status_whose_reason_names_another_status_is_not_read(said):
     # refill as done, and the refill_lost alert a rejection raises never came.
     single = parse_refills.parse_refill_status_single("7", {"status": said})
     assert (single.status, single.known_status, single.raw_status) == (said, False, said)
+
+
+# Read leniently (to_int), each of these was order 78: a refill the panel made
+# for whatever it meant was stored as order 78's, and 78 was not refilled again.
+NOT_ORDER_78 = ["78.0", "+78", " 78", 78.0, "7.8e1"]
+
+
+@pytest.mark.parametrize("said", NOT_ORDER_78)
+def test_a_refill_answer_whose_order_is_no_order_id_is_no_refill_of_that_order(said):
+    single = parse_refills.parse_refill_single(78, {"order": said, "refill": 55})
+    assert (single.refill_id, single.unknown) == (None, True)  # it may exist: not resent
+    assert f"answered for order {said!r}" in (single.error or "")
+    listed = parse_refills.parse_refill_multi([{"order": said, "refill": 55}])
+    assert listed == []  # 78: "not in the panel's answer" (unknown)
+    keyed = parse_refills.parse_refill_multi({"78": {"order": said, "refill": 55}})
+    assert [(r.order_id, r.refill_id, r.unknown) for r in keyed] == [(78, None, True)]
+    assert keyed[0].error == f"answered under order 78 for order {said!r}"
+
+
+@pytest.mark.parametrize("key", ["78.0", "+78", " 78", "78e0", "0"])
+def test_a_multi_refill_item_under_a_key_that_is_no_order_id_is_unknown(key):
+    answer = parse_refills.parse_refill_multi(
+        {key: {"order": 78, "refill": 55}, "79": {"order": 79, "refill": 56}}
+    )
+    assert [(r.order_id, r.refill_id, r.unknown) for r in answer] == [
+        (78, None, True),
+        (79, "56", False),
+    ]
+    assert answer[0].error == f"answered under order {key!r} for order 78"
+
+
+@pytest.mark.parametrize("said", [" 7", "7 ", True])
+def test_a_refill_status_item_naming_no_refill_id_as_written_is_no_asked_refills(said):
+    # " 7" was stripped to "7": whatever the panel meant was read as refill 7's
+    # status, and a running refill closed as Completed.
+    listed = [{"refill": said, "status": "Completed"}, {"refill": 8, "status": "Pending"}]
+    found = parse_refills.parse_refill_status_multi(["7", "8"], listed)
+    assert [(r.refill_id, r.status) for r in found] == [("8", "Pending")]  # 7: asked alone
+    keyed = {"7": {"refill": said, "status": "Completed"}, "8": {"status": "Pending"}}
+    found = parse_refills.parse_refill_status_multi(["7", "8"], keyed)
+    assert [(r.refill_id, r.status) for r in found] == [("8", "Pending")]

@@ -24,12 +24,16 @@ from tracker.panel.refusals import (
     says_not_found,
 )
 from tracker.panel.statuses import normalize_refill_status
-from tracker.panel.values import short, to_bool, to_id, to_int, to_text
-
-
-def _refill_id(value: Any) -> str | None:
-    text = to_text(value)
-    return text if text is not None and text not in {"0", "false"} else None
+from tracker.panel.values import (
+    NOT_AN_ID,
+    id_shown,
+    named_id,
+    short,
+    to_bool,
+    to_id,
+    to_int,
+    to_text,
+)
 
 
 def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
@@ -69,28 +73,32 @@ def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
     message = error_text(data)
     if message is not None and is_key_refusal(message) and to_id(data.get("refill")) is None:
         raise AuthError(message)
-    named = to_int(_expect_dict(data, "refill").get("order"))
+    named = named_id(_expect_dict(data, "refill").get("order"))  # "78.0": another order
     if named is not None and named != order_id:  # another order's answer: which was refilled?
-        why = f"answered for order {named}: {values.shown(data)}"
+        why = f"answered for order {id_shown(data.get('order'))}: {values.shown(data)}"
         return RefillRequest(order_id=order_id, error=why, unknown=True)
     return _refill_answer(order_id, data)
 
 
 def parse_refill_multi(data: Any) -> list[RefillRequest]:
-    """Given the answer to ``refill`` with ``orders``, return one RefillRequest per item."""
+    """Given the answer to ``refill`` with ``orders``, return one RefillRequest per
+    item naming its order. A key or ``order`` that is no ID ("78.0": :func:`named_id`)
+    is read for no order, and makes the order beside it unknown."""
     if isinstance(data, dict) and "error" in data:
         raise_for_error(data)
     items = _expect_list(data, "refill")  # an object keyed by order ID too: keys kept
-    keys = [to_int(k) for k in data] if isinstance(data, dict) else [None] * len(items)
-    entries = list(zip(keys, items, strict=True))
+    keys = list(data) if isinstance(data, dict) else [None] * len(items)
     found: dict[int, RefillRequest] = {}
-    for key, item in entries:
-        order_id = to_int(item.get("order")) if isinstance(item, dict) else None
-        if key is not None and order_id is not None and key != order_id:
-            why = f"answered under order {key} for order {order_id}"
-            for either in (key, order_id):  # which order was refilled cannot be told
-                found[either] = RefillRequest(order_id=either, error=why, unknown=True)
-        elif order_id is not None:
+    for key, item in zip(keys, items, strict=True):
+        keyed = named_id(key)
+        said = item.get("order") if isinstance(item, dict) else None
+        order_id = named_id(said)
+        if keyed is not None and order_id is not None and keyed != order_id:
+            why = f"answered under order {id_shown(key)} for order {id_shown(said)}"
+            for either in (keyed, order_id):  # which order was refilled cannot be told
+                if either != NOT_AN_ID:
+                    found[either] = RefillRequest(order_id=either, error=why, unknown=True)
+        elif order_id:  # neither None nor NOT_AN_ID
             answer = _refill_answer(order_id, item)
             seen = found.setdefault(order_id, answer)
             if seen != answer and not seen.unknown:  # a refill ID and a refusal, say
@@ -195,8 +203,16 @@ def _same_refill(a: str, b: str) -> bool:
     return a == b or (to_id(a) is not None and to_id(a) == to_id(b))
 
 
+_NOT_A_REFILL = ""  # what ``refill``: 12.5, true or {} names: no asked refill, nor its key's
+
+
 def _item_refill(item: Any) -> str | None:
-    return _refill_id(item.get("refill")) if isinstance(item, dict) else None
+    """Return the refill ID an item's ``refill`` field names, as written (" 7"
+    is not "7"); None when there is none (missing or null)."""
+    value = item.get("refill") if isinstance(item, dict) else None
+    if value is None:
+        return None
+    return str(value) if type(value) in (int, str) else _NOT_A_REFILL
 
 
 def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
