@@ -190,6 +190,28 @@ def test_a_refill_answer_naming_no_order_id_is_an_unknown_refill(panel, tmp_path
     ]
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"78.0": {"order": 78, "cancel": 1}, "79": {"order": 79, "cancel": 1}},
+        {"78": {"order": "78.0", "cancel": 1}, "79": 1},
+        [{"order": "+78", "cancel": 1}, {"order": 79, "cancel": 1}],
+        [{"order": 78.0, "cancel": 1}, {"order": 79, "cancel": 1}],
+    ],
+)
+def test_a_cancel_answer_naming_no_order_id_cancels_no_order(panel, tmp_path, answer):
+    _server, replies, cli = panel
+    assert cli("track", "78", "79").exit_code == 0
+    replies["cancel"] = json_reply(answer)
+    result = cli("cancel", "--yes", "78", "79")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[0].startswith("#78  unknown: ")
+    assert _rows(tmp_path, "SELECT order_id, result FROM cancels ORDER BY order_id") == [
+        (78, "Unknown"),
+        (79, "Accepted"),
+    ]
+
+
 def test_a_refill_status_naming_no_refill_id_as_written_closes_no_refill(panel, tmp_path):
     server, replies, cli = panel
     assert cli("track", "5", "6").exit_code == 0

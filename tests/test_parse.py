@@ -307,3 +307,29 @@ def test_a_status_order_field_that_is_no_order_id_names_no_asked_order(said):
 def test_child_orders_are_only_usable_order_ids():
     item = {"status": "In progress", "runs": 2, "orders": [1001, "1002.0", "+1003", 1004.0, "1005"]}
     assert parse.parse_status_single(7, item).child_orders == (1001, 1005)
+
+
+@pytest.mark.parametrize("said", NOT_ORDER_78)
+def test_a_cancel_answer_naming_no_order_id_cancels_no_order(said):
+    results = {
+        "under a key": parse_refills.parse_cancel([78, 79], {"78": {"order": said, "cancel": 1}}),
+        "in a list": parse_refills.parse_cancel([78], [{"order": said, "cancel": 1}]),
+    }
+    assert not any(r.ok for answer in results.values() for r in answer.results)
+    [keyed] = results["under a key"].results
+    assert (keyed.order_id, keyed.unknown) == (78, True)
+    assert keyed.error == f"answered under order 78 for order {said!r}"
+    assert results["in a list"].results == []  # 78: "not in the panel's answer"
+    assert results["in a list"].ignored == [repr({"order": said, "cancel": 1})]
+
+
+@pytest.mark.parametrize("key", ["78.0", "+78", " 78", "78e0", "status"])
+def test_a_cancel_item_under_a_key_that_is_no_order_id_is_unknown(key):
+    answer = parse_refills.parse_cancel([78, 79], {key: {"order": 78, "cancel": 1}, "79": 1})
+    assert [(r.order_id, r.ok, r.unknown, r.error) for r in answer.results] == [
+        (78, False, True, f"answered under order {key!r} for order 78"),
+        (79, True, False, None),
+    ]
+    # A PHP list index is no order's key: its item's order tells, as before.
+    php = parse_refills.parse_cancel([78], {"0": {"order": 78, "cancel": 1}})
+    assert [(r.order_id, r.ok) for r in php.results] == [(78, True)]

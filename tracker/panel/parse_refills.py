@@ -24,16 +24,7 @@ from tracker.panel.refusals import (
     says_not_found,
 )
 from tracker.panel.statuses import normalize_refill_status
-from tracker.panel.values import (
-    NOT_AN_ID,
-    id_shown,
-    named_id,
-    short,
-    to_bool,
-    to_id,
-    to_int,
-    to_text,
-)
+from tracker.panel.values import NOT_AN_ID, id_shown, named_id, short, to_bool, to_id, to_text
 
 
 def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
@@ -257,24 +248,36 @@ def _cancel_claims(
     ignored: list[str] = []
     entries = data.items() if isinstance(data, dict) else ((None, item) for item in data)
     for key, value in entries:
-        keyed = asked.get(key) if key is not None else None
+        keyed = _cancel_key(asked, key)
         if isinstance(value, dict) and "order" in value:  # an item, as in a list
-            order_id = to_int(value.get("order"))
+            order_id = named_id(value.get("order"))
             if keyed is not None and keyed != order_id:  # filed under another order
-                why = f"answered under order {key} for order {short(value.get('order'), 40)}"
-                claims.append((keyed, why))
-                if order_id is not None:
-                    claims.append((order_id, why))
-            elif order_id is not None:
+                why = f"answered under order {id_shown(key)} for order {id_shown(value['order'])}"
+                named = [o for o in (keyed, order_id) if o]  # NOT_AN_ID names none
+                claims += [(o, why) for o in named]
+                if not named:
+                    ignored.append(values.shown(key, 40))
+            elif order_id:  # neither None nor NOT_AN_ID
                 claims.append((order_id, value))
             else:
                 ignored.append(values.shown(key if key is not None else value, 40))
-        elif keyed is not None:  # keyed by order ID: the value says what ``cancel`` would
+        elif keyed:  # keyed by order ID: the value says what ``cancel`` would
             item = value if isinstance(value, dict) and "cancel" in value else {"cancel": value}
             claims.append((keyed, item))
         else:
             ignored.append(values.shown(key if key is not None else value, 40))
     return claims, ignored
+
+
+def _cancel_key(asked: dict[str, int], key: str | None) -> int | None:
+    """Return the asked order a key names; None for a list item's and a key of
+    digits naming no asked order (or a PHP index, "0"), whose ``order`` tells;
+    NOT_AN_ID for a key that is no ID nor index ("5.0", "+5", " 5")."""
+    if key is None:
+        return None
+    if key in asked:
+        return asked[key]
+    return None if key.isascii() and key.isdigit() else NOT_AN_ID
 
 
 def parse_cancel(requested: Iterable[int], data: Any) -> CancelAnswer:
@@ -286,7 +289,8 @@ def parse_cancel(requested: Iterable[int], data: Any) -> CancelAnswer:
     order ID (``{"5": 1, "6": {"error": "..."}}``), each value read as an item's
     ``cancel`` value (an item with its own ``order`` is read as in a list).
     Whatever is ambiguous is unknown, never success: an order answered twice,
-    differently, or under another order's key; an error beside order results.
+    differently, or under another order's key or one that is no order ID
+    ("5.0"); an error beside order results. ``"order": "5.0"`` names none.
     """
     asked = {str(order_id): order_id for order_id in requested}
     if error_text(data) is not None:  # an object with an error
