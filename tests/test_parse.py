@@ -304,6 +304,17 @@ def test_a_status_order_field_that_is_no_order_id_names_no_asked_order(said):
     assert set(parse.parse_status_multi([78, 79], listed)) == {79}
 
 
+@pytest.mark.parametrize("empty", [None, ""])
+def test_an_empty_order_field_names_no_order_and_the_key_decides(empty):
+    # PHP panel scripts write "" for a field they have no value for: that is
+    # no other order's ID, and the item is its key's order's news.
+    assert parse.parse_status_single(78, {"order": empty, "status": "Completed"}).status == (
+        "Completed"
+    )
+    keyed = {"78": {"order": empty, "status": "Completed"}, "79": {"status": "Pending"}}
+    assert parse.parse_status_multi([78, 79], keyed)[78].status == "Completed"
+
+
 def test_child_orders_are_only_usable_order_ids():
     item = {"status": "In progress", "runs": 2, "orders": [1001, "1002.0", "+1003", 1004.0, "1005"]}
     assert parse.parse_status_single(7, item).child_orders == (1001, 1005)

@@ -191,8 +191,9 @@ NOT_AN_ID = 0
 def named_id(value: Any) -> int | None:
     """Given a key or an ``order`` field of an answer, return the ID it names
     (:func:`to_id`); :data:`NOT_AN_ID` when it names none usable; None when
-    there is none (null)."""
-    if value is None:
+    there is none (null, or "": PHP scripts write an empty string for a
+    field they have no value for)."""
+    if value is None or value == "":
         return None
     return to_id(value) or NOT_AN_ID
 
