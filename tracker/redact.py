@@ -30,7 +30,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import Any, AnyStr
 
-from tracker.redact_forms import Forms, Plan, Plans, forms_of
+from tracker.redact_forms import Forms, Plan, Plans, forms_of, sample
 from tracker.redact_layout import back, layouts
 
 _secrets: set[str] = set()
@@ -109,6 +109,18 @@ def _search(haystack: AnyStr, plan: Plan[AnyStr], spans: Spans) -> None:
                 _search(haystack, inner, spans)
 
 
+def _coded_spans(haystack: AnyStr, every: Sequence[Plans[AnyStr]], spans: Spans) -> None:
+    """Add to ``spans`` every place in ``haystack`` (without breaks) of an
+    encoded form of a secret, searched for where its sample may hold one."""
+    sampled = b""
+    for plans in every:
+        if plans.run:
+            sampled = sampled or sample(haystack)
+            if plans.run not in sampled:
+                continue
+        _search(haystack, plans.coded, spans)
+
+
 def _plain_spans(lowered: AnyStr, every: Sequence[Plans[AnyStr]]) -> Spans:
     """Spans of a lower-cased text that spell a form of a secret, as it is
     or with its breaks taken out."""
@@ -117,6 +129,7 @@ def _plain_spans(lowered: AnyStr, every: Sequence[Plans[AnyStr]]) -> Spans:
     if not found:
         for plans in every:
             _search(lowered, plans.whole, spans)
+        _coded_spans(lowered, every, spans)
         return spans
     for plans in every:
         if plans.words:
@@ -130,6 +143,7 @@ def _plain_spans(lowered: AnyStr, every: Sequence[Plans[AnyStr]]) -> Spans:
         hits = []
         for plans in every:
             _search(squeezed, plans.spread, hits)
+        _coded_spans(squeezed, every, hits)
         if hits:
             spans += back(steps, hits)
     return spans

@@ -6,6 +6,11 @@ URL-encoded, JSON-escaped, ``\\u`` escapes, hex) because a panel may change
 the key's case, base64 because a script may upper- or lower-case what it
 echoes (a base64 form of 8 or more characters does not turn up by chance in
 either case).
+
+Encoded forms (base64, hex) are searched for only in a text whose
+:func:`sample` says it may hold one: an answer with no long run of base64
+characters, as a status answer, costs one cheap look instead of a search
+for each.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import base64
 import codecs
 import json
 import re
+import string
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,6 +43,16 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")  # left as they are by quote() and
 # Bytes: the runs of a shorter part (under 15 characters) would turn up in
 # plain text, then cost the searches they were to spare.
 _MIN_SHARED = 12
+# What every base64 and hex form is written with (lower-cased, percent-encoded
+# or with json_encode's \/ too), as :func:`sample` writes it ("a").
+_CODED = frozenset(string.ascii_lowercase + string.digits + "+/_-=%\\")
+_SAMPLED = bytes(0x61 if chr(byte).lower() in _CODED else 0x20 for byte in range(128))
+_SAMPLED += b" " * 128
+# Every third character: each '":"' and '","' of a JSON answer puts a " " in it.
+_STRIDE = 3
+# A secret whose shortest encoded form is shorter is searched for in any text:
+# the run of its sample (7 or fewer) turns up in most answers.
+_MIN_SAMPLED = 24
 
 
 def forms(secret: str) -> set[str]:
@@ -186,13 +202,36 @@ def _joined(found: Iterable[AnyStr], blanks: Sequence[AnyStr]) -> set[AnyStr]:
     return joined
 
 
+def sample(text: AnyStr) -> bytes:
+    """Given a lower-cased text, return every third character of it, as "a"
+    if base64 or hex is written with it, else as " ". A run of N such
+    characters in the text is a run of N // 3 "a" or more in the sample: a
+    text whose sample lacks a secret's ``run`` holds none of its encoded
+    forms, whose searches (most of the time of scrubbing a status answer)
+    are then spared."""
+    sampled = text[::_STRIDE]
+    raw = sampled if isinstance(sampled, bytes) else sampled.encode("utf-8", "surrogatepass")
+    return raw.translate(_SAMPLED)
+
+
+def _run(coded: list[str]) -> bytes:
+    """Given encoded forms, return the run of "a" the sample of a text
+    holding one holds (none if the forms are too short to be worth it)."""
+    shortest = min((len(form) for form in coded), default=0)
+    if shortest < _MIN_SAMPLED or any(set(form) - _CODED for form in coded):
+        return b""
+    return b"a" * (shortest // _STRIDE)
+
+
 @dataclass(frozen=True)
 class Plans(Generic[AnyStr]):
     """What a lower-cased text (or body) is searched for."""
 
-    whole: Plan[AnyStr]  # a text without breaks: every form
+    whole: Plan[AnyStr]  # a text without breaks: the text forms
     words: Plan[AnyStr]  # a text with breaks, as it is: the text forms of a short secret
-    spread: Plan[AnyStr]  # and with its breaks taken out: every other form
+    spread: Plan[AnyStr]  # and with its breaks taken out: the text forms of a long one
+    coded: Plan[AnyStr]  # a text without breaks or with them taken out: base64, hex
+    run: bytes  # what the sample of a text holding one of those holds (b"": any text)
 
 
 @dataclass(frozen=True)
@@ -210,13 +249,15 @@ def _plans(
     """Given a secret and its text forms and encoded ones (lower-cased, as
     ``spell`` writes text: str or bytes), return its plans."""
     markers = tuple(spell(marker) for marker in _MARKERS)
-    every = words | coded
-    shared = {spell(run.lower()) for run in base64_shared(secret)} - every
-    whole = _plan(every, markers, shared)
+    shared = {spell(run.lower()) for run in base64_shared(secret)} - words - coded
+    # Encoded forms hold no whitespace: the same whether breaks are taken out.
+    encoded = _plan(coded, markers, shared)
+    run = _run([form if isinstance(form, str) else form.decode() for form in coded])
+    whole = _plan(words, markers)
     if len(secret) < _MIN_JOINED:
-        return Plans(whole, _plan(words, markers), _plan(coded, markers, shared))
-    joined = _joined(every, [spell(blank) for blank in _BLANKS])
-    return Plans(whole, (), _plan(joined, markers, shared))
+        return Plans(whole, whole, (), encoded, run)
+    joined = _joined(words, [spell(blank) for blank in _BLANKS])
+    return Plans(whole, (), _plan(joined, markers), encoded, run)
 
 
 @lru_cache(maxsize=64)
@@ -233,7 +274,9 @@ def forms_of(secret: str) -> Forms:
     for variant in {secret, secret.lower(), secret.upper()}:
         words |= {variant.encode("utf-16-le").lower(), variant.encode("utf-16-be").lower()}
     raw_plans = _plans(secret, words, {form.encode() for form in coded}, str.encode)
-    lengths = [len(form) for plan in (plans.whole, plans.spread) for form in _flat(plan)]
+    lengths = [
+        len(form) for plan in (plans.whole, plans.spread, plans.coded) for form in _flat(plan)
+    ]
     return Forms(text=plans, raw=raw_plans, shortest=min(lengths))
 
 
