@@ -2,7 +2,8 @@
 in lines as MIME and PEM write it, indented, spaced out, with nl2br()'s
 ``<br />`` or quoted-printable soft line breaks) and in whichever form of the
 key it encoded (URL-encoded as the tracker sent it or as a query string,
-JSON-escaped); hex with spaces too. Lines that hold none of the key are kept,
+JSON-escaped; upper- or lower-cased by the script, anywhere in a longer
+text); hex with spaces too. Lines that hold none of the key are kept,
 and a short secret is not joined across the breaks of ordinary text."""
 
 from __future__ import annotations
@@ -158,6 +159,63 @@ def test_base64_of_another_form_of_the_key_is_found(blank, encoded, alphabet):
     assert len(run) >= 24 and form != key
     result = blank(f"Denied: {coded}.", key)
     assert not leaked(result, run) and result.startswith("Denied: ") and result.endswith(".")
+
+
+# A panel's usual key (32 hex digits) and a longer base62 token.
+HEX_KEY = "9f3a1c7e5b2d4f6a8c0e1b3d5f7a9c2e"
+TOKEN = "Xk9fQ2mZr7LbT4vWc8NdHs3JpYa6EgU1oRiK5nMx"
+
+
+def json_request(key: str) -> str:
+    return json.dumps({"action": "status", "key": key, "orders": "1,2,3"}).replace("/", "\\/")
+
+
+# (name, key, the text a PHP script cased before base64_encode(), the key's form
+# in it): strtoupper() or strtolower() of the request it got, as a debug dump.
+CASED = [
+    ("strtoupper(request), hex key", HEX_KEY, request_body(HEX_KEY).upper(), HEX_KEY.upper()),
+    ("strtoupper(request), token", TOKEN, request_body(TOKEN).upper(), TOKEN.upper()),
+    ("strtolower(request), token", TOKEN, request_body(TOKEN).lower(), TOKEN.lower()),
+    (
+        "strtoupper(json_encode(request))",
+        KEY,
+        json_request(KEY).upper(),
+        KEY.upper().replace("/", "\\/"),
+    ),
+    (
+        "strtolower(request), %2f",
+        KEY,
+        request_body(quote_plus(KEY)).lower(),
+        quote_plus(KEY).lower(),
+    ),
+    (
+        "strtoupper(query string)",
+        SPACED,
+        ("?action=status&key=" + quote(SPACED) + "&orders=1,2,3").upper(),
+        quote(SPACED).upper(),
+    ),
+]
+
+
+@pytest.mark.parametrize("alphabet", ["std", "url"])
+@pytest.mark.parametrize("cased", CASED, ids=[name for name, *_ in CASED])
+def test_base64_of_the_key_cased_inside_a_longer_text_is_found(blank, cased, alphabet):
+    # The script's own text before the request (a debug header of any
+    # length) puts the key at each of base64's three byte alignments.
+    _name, key, plain, form = cased
+    assert form in plain and form != key
+    alignments = set()
+    for header in ("", "R", "Rq", "Req: ", "Request: "):
+        lead = header + plain[: plain.index(form)]
+        coded = b64(header + plain, alphabet)
+        run = run_of(lead, form, coded)
+        alignments.add(len(lead.encode()) % 3)
+        result = blank(f"Debug: {coded} (end)", key)
+        assert not leaked(result, run), (header, result)
+        # What encodes the text before the key and after it is kept.
+        assert result.startswith("Debug: " + coded[: len(lead.encode()) * 8 // 6])
+        assert result.endswith(coded[-12:] + " (end)") and "***" in result
+    assert alignments == {0, 1, 2}
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ A panel may echo the key in any encoding, in any letter case: raw,
 URL-encoded (``%2F`` or ``%2f``), JSON-escaped the way PHP's ``json_encode``
 writes it (``SECRET\\/KEY``) or as ``\\u0053\\u0045...``, hex, UTF-16, base64
 (standard or URL-safe, padded or not, alone or inside a longer base64 text;
-of the key as it is, URL-encoded, JSON-escaped, in UTF-16 or upper- or
-lower-cased; the base64 itself upper- or lower-cased) and HTML entities
+of the key as it is, URL-encoded or JSON-escaped, each upper- or lower-cased
+too, or in UTF-16; the base64 itself upper- or lower-cased) and HTML entities
 (``&#48;``, ``&#x30;``, ``&amp;``...). The forms of each secret are
 worked out once (:mod:`tracker.redact_forms`); an answer is lower-cased once
 and searched for them, with its breaks taken out if it has any

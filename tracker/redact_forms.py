@@ -7,6 +7,23 @@ the key's case, base64 because a script may upper- or lower-case what it
 echoes (a base64 form of 8 or more characters does not turn up by chance in
 either case).
 
+Encodings laid one on another, as a PHP panel's debug output does them
+(``base64_encode()``, ``http_build_query()``, ``json_encode()``,
+``strtoupper()`` of the request it got): base64 of the key as it is,
+URL-encoded or JSON-escaped, each upper- or lower-cased too, alone or
+anywhere in a longer text (at each of base64's three byte alignments), then
+cased, percent-encoded or JSON-escaped; base64 of the key in UTF-16.
+Deliberately not looked for, as no panel writes them and each would add
+searches of any answer holding a long base64 text:
+
+- base64 of the key in UTF-16 upper- or lower-cased: UTF-16 comes from
+  Windows tooling (``[Text.Encoding]::Unicode``), which echoes what it got;
+  PHP's ``strtoupper()`` works on the UTF-8 text (looked for);
+- base64 of the key's ``\\u`` escapes: ``json_encode()`` writes a key of
+  ASCII letters and digits as it is (the escapes alone are looked for);
+- a key cased in part (``ucwords()``, swapped case) inside base64, and
+  base64 of base64 or of the key's hex.
+
 Encoded forms (base64, hex) are searched for only in a text whose
 :func:`sample` says it may hold one: an answer with no long run of base64
 characters, as a status answer, costs one cheap look instead of a search
@@ -83,7 +100,7 @@ def encoded_texts(secret: str) -> set[str]:
     tracker's form body writes it (``quote_plus``) or as a query string
     (``quote``), and JSON-escaped (``json_encode``'s ``\\/`` too). A key of
     letters and digits has only itself, so costs no more searching. (The
-    key upper- or lower-cased is in :func:`base64_forms`, not encoded.)"""
+    key upper- or lower-cased is in :func:`cased_texts`.)"""
     escaped = json.dumps(secret)[1:-1]
     return {
         secret,
@@ -95,12 +112,24 @@ def encoded_texts(secret: str) -> set[str]:
     }
 
 
-def _aligned(raw: bytes, leads: Iterable[int] = range(3)) -> set[str]:
+def cased_texts(secret: str) -> set[str]:
+    """Given a secret, return the texts of it a script that upper- or
+    lower-cases what it echoes may have base64-encoded: each of its
+    :func:`encoded_texts` cased (``strtoupper()`` of the request it got:
+    ``%2f`` after ``strtolower()``) and those of the key cased first; none
+    of :func:`encoded_texts` itself. A hex key has one, a key of letters
+    and digits two."""
+    texts = encoded_texts(secret)
+    cased = encoded_texts(secret.upper()) | encoded_texts(secret.lower())
+    cased |= {text.upper() for text in texts} | {text.lower() for text in texts}
+    return cased - texts
+
+
+def _aligned(raw: bytes) -> set[str]:
     """Given bytes, return the run of base64 characters they alone decide at
-    each of the three byte alignments inside a longer base64-encoded text
-    (or at those of ``leads``)."""
+    each of the three byte alignments inside a longer base64-encoded text."""
     found = set()
-    for lead in leads:  # after 0, 1 or 2 bytes of other text
+    for lead in range(3):  # after 0, 1 or 2 bytes of other text
         coded = base64.b64encode(bytes(lead) + raw).decode()
         found.add(coded[(0, 2, 3)[lead] : 8 * (lead + len(raw)) // 6])
     return found
@@ -124,21 +153,18 @@ def _written(found: set[str]) -> set[str]:
 
 def base64_forms(secret: str) -> set[str]:
     """Given a secret, return the base64 forms (as encoded: letter case is
-    part of the code) of each of its :func:`encoded_texts`, of it upper- or
-    lower-cased (the whole, and its run first in a longer text) and of it in
-    UTF-16, little- or big-endian, with a byte order mark or without (a
-    Windows script's ``[Text.Encoding]::Unicode``): the whole text, and the
-    run of characters its bytes alone decide at each alignment inside a longer
-    base64 text; as :func:`_written`."""
+    part of the code) of each of its :func:`encoded_texts` and
+    :func:`cased_texts` and of it in UTF-16, little- or big-endian, with a
+    byte order mark or without (a Windows script's
+    ``[Text.Encoding]::Unicode``): the whole text, and the run of characters
+    its bytes alone decide at each alignment inside a longer base64 text; as
+    :func:`_written`."""
     found: set[str] = set()
-    for text in encoded_texts(secret):
+    # Cased too: a script may upper- or lower-case the key or what it echoes,
+    # then encode it: alone (``echo $KEY | tr a-z A-Z | base64`` adds a
+    # newline) or anywhere in a longer text, at any of the three alignments.
+    for text in encoded_texts(secret) | cased_texts(secret):
         found |= _whole(text.encode()) | _aligned(text.encode())
-    # A script may upper- or lower-case the key, then encode it: alone, or
-    # first (``echo $KEY | tr a-z A-Z | base64`` adds a newline). One run per
-    # case, holding the whole: the other two alignments cost two searches
-    # more of every answer per case (+15-30 % of the time for 100 kB).
-    for text in {secret.upper(), secret.lower()}:
-        found |= _whole(text.encode()) | _aligned(text.encode(), leads=[0])
     little, big = secret.encode("utf-16-le"), secret.encode("utf-16-be")
     # For a key of ASCII characters, UTF-16-LE but its last byte and -BE but
     # its first are the same bytes: their runs serve both (three searches).
@@ -151,14 +177,16 @@ def base64_forms(secret: str) -> set[str]:
 
 def base64_shared(secret: str) -> set[str]:
     """Given a secret, return runs that every base64 form of its
-    :func:`encoded_texts` holds one of: those of its longest part that
-    URL-encoding and JSON-escaping leave as it is. Searched first, they spare
-    three searches per encoded text (none for a key of letters and digits,
-    which has no other text)."""
+    :func:`encoded_texts` and :func:`cased_texts` holds one of: those of its
+    longest part that URL-encoding and JSON-escaping leave as it is, as it
+    is, upper- and lower-cased. Searched first, they spare three searches per
+    encoded text (none for a key of letters and digits, which has no other
+    text)."""
     shared = max(_UNRESERVED.findall(secret), key=len, default="")
     if len(encoded_texts(secret)) == 1 or len(shared) < _MIN_SHARED:
         return set()
-    return _written(_aligned(shared.encode()))
+    runs = (_aligned(run.encode()) for run in {shared, shared.upper(), shared.lower()})
+    return _written(set().union(*runs))
 
 
 # Each node: a text to search for, the nodes searched only where it was
