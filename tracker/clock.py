@@ -1,7 +1,7 @@
 """The one place "now" comes from, so tests can pass their own clock."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 Clock = Callable[[], datetime]
@@ -36,3 +36,31 @@ def parse_iso(text: str) -> datetime:
 # stamp, orders tracked together were first seen at one). Datetimes are
 # immutable, so a cached one is safe to share. Bounded.
 parse_shared = lru_cache(maxsize=4096)(parse_iso)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+_ONE_S = 1_000_000
+
+
+def micros(moment: datetime) -> int:
+    """Given an aware datetime, return it as whole microseconds since the epoch."""
+    return (moment - EPOCH) // _ONE_US
+
+
+@lru_cache(maxsize=4096)
+def micros_shared(text: str) -> int:
+    """Given a string written by :func:`iso`, return :func:`micros` of it
+    (cached as :func:`parse_shared` is)."""
+    return micros(parse_shared(text))
+
+
+@lru_cache(maxsize=4096)
+def _iso_second(second: int) -> str:
+    return iso(EPOCH + timedelta(seconds=second))
+
+
+def iso_micros(moment: int) -> str:
+    """Given whole microseconds since the epoch, return what :func:`iso` writes
+    for that moment (the second it falls in)."""
+    return _iso_second(moment // _ONE_S)

@@ -5,7 +5,7 @@ changed the watch must judge every one of them again (0.5–0.8 s at 20k on the
 bench machine), while during the poll the writer thread mostly waits on the
 panel. :class:`Prejudge` takes the orders each stored answer changed and,
 whenever the poll has nothing to store, judges a few of them
-(:func:`tracker.jobs.stalls.judge_row`, the watch's own judgement) and stores
+(:mod:`tracker.jobs.judging`, the watch's own judgement) and stores
 the verdicts. The watch's pass then finds them judged (their ``judged_key``
 is current) and skips them.
 
@@ -28,9 +28,11 @@ from typing import Any
 
 import structlog
 
+from tracker.clock import micros
 from tracker.config.model import AutomationConfig
 from tracker.errors import StoreError
-from tracker.jobs.stalls import basis_of, judge_row, service_medians
+from tracker.jobs.judging import judge_row, quick_row
+from tracker.jobs.stalls import basis_of, service_medians
 from tracker.store.watch import open_orders, save_watches, watch_basis
 
 log = structlog.get_logger("tracker.prejudge")
@@ -104,7 +106,13 @@ class Prejudge:
             among=ids,
         )
         verdicts = []
+        at = micros(now)
         for row in rows:
+            quick, columns = quick_row(row, self.config, medians, at)
+            if quick:
+                if columns is not None:
+                    verdicts.append(columns)
+                continue
             verdict, _before, columns = judge_row(row, self.config, medians, now)
             if verdict.event is None and columns is not None:
                 verdicts.append(columns)

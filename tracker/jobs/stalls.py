@@ -17,20 +17,17 @@ from typing import Any
 import structlog
 
 from tracker.alerts.alerter import Alerter
-from tracker.clock import iso, iso_shared, parse_iso, parse_shared
+from tracker.clock import iso, micros, parse_iso
 from tracker.config.model import AutomationConfig
+from tracker.jobs.judging import judge_row, quick_row, stored_moment, watch_state
 from tracker.rules.alerts import rough_duration
 from tracker.rules.episodes import Alert
 from tracker.rules.stalls import (
     MOVING,
     STALLED,
-    Judgement,
-    OpenOrder,
     WatchState,
     finished,
-    judge,
     median_seconds,
-    recheck_at,
 )
 from tracker.store.watch import (
     OpenRow,
@@ -53,110 +50,16 @@ _SHOWN = 5  # order IDs named in a grouped alert's message
 MAX_LISTED = 100  # orders listed in an alert's data (data.count has them all)
 
 
-def _time(value: str | None) -> datetime | None:
-    return parse_shared(value) if value else None
-
-
-def watch_state(row: Any) -> WatchState:
-    """Given a row with the ``order_watch`` columns as attributes, return its WatchState."""
-    return WatchState(
-        _time(row.baseline_at),
-        row.baseline_remains,
-        _time(row.eta),
-        row.eta_basis,
-        _time(row.stalled_at),
-        _time(row.stalled_change_at),
-        row.stall_reason,
-    )
-
-
-def _stamp(
-    value: datetime | None,
-    before: datetime | None,
-    text: str | None,
-    row: OpenRow,
-    order: OpenOrder,
-) -> str | None:
-    """Return ``value`` as stored, reusing stored text where it can: the column's
-    own ``text`` when it did not change, the order's stored last change when it
-    is that moment (a new baseline is). Formatting a datetime costs more than
-    the rest of an order's judgement."""
-    if value is None:
-        return None
-    if value == before:
-        return text
-    if value == order.last_change_at:
-        return row.last_change_at
-    return iso_shared(value)
-
-
-def _columns(
-    state: WatchState,
-    before: WatchState,
-    row: OpenRow,
-    order: OpenOrder,
-    recheck: str | None,
-) -> tuple[Any, ...]:
-    """Return (order ID, watch columns, judged key, recheck time) to store for
-    ``state``; ``before`` and ``row`` are what was stored, ``order`` what it
-    was read as."""
-    return (
-        row.order_id,
-        _stamp(state.baseline_at, before.baseline_at, row.baseline_at, row, order),
-        state.baseline_remains,
-        _stamp(state.eta, before.eta, row.eta, row, order),
-        state.eta_basis,
-        _stamp(state.stalled_at, before.stalled_at, row.stalled_at, row, order),
-        _stamp(
-            state.stalled_change_at, before.stalled_change_at, row.stalled_change_at, row, order
-        ),
-        state.stall_reason,
-        row.judge_key,
-        recheck,
-    )
-
-
 def basis_of(config: AutomationConfig) -> str:
     """Return the stall settings every judgement depends on, as stored text: when
     they change, every open order is judged again."""
     return repr((config.stalls, config.stall_after, config.stall_after_service, config.eta_overdue))
 
 
-def open_order(row: OpenRow) -> OpenOrder:
-    return OpenOrder(
-        row.order_id,
-        row.status,
-        row.service,
-        row.quantity,
-        row.remains,
-        parse_shared(row.created_at),
-        _time(row.last_change_at),
-    )
-
-
 def service_medians(store: Any, panel: str, now: datetime) -> dict[int, float]:
     """Return each service's median seconds from first seen to Completed over the
     last MEDIAN_WINDOW (services with enough completed orders)."""
     return median_seconds(completed_durations(store, panel, now - timedelta(seconds=MEDIAN_WINDOW)))
-
-
-def judge_row(
-    row: OpenRow, config: AutomationConfig, medians: dict[int, float], now: datetime
-) -> tuple[Judgement, WatchState, tuple[Any, ...] | None]:
-    """Judge one open order at ``now``; return the verdict, the state it was
-    judged from, and the watch columns to store (None: nothing to store)."""
-    order, before = open_order(row), watch_state(row)
-    verdict = judge(order, before, config, medians.get(order.service or 0), now)
-    recheck = recheck_at(order, verdict.state, config)
-    recheck_text = iso_shared(recheck) if recheck is not None else None
-    if (
-        verdict.state != before
-        or not row.watched
-        or row.judged_key != row.judge_key
-        or row.recheck_at != recheck_text
-    ):
-        return verdict, before, _columns(verdict.state, before, row, order, recheck_text)
-    return verdict, before, None
 
 
 def watch_stalls(
@@ -187,11 +90,16 @@ def watch_stalls(
     due = None if full else now
     stalled: list[dict[str, Any]] = []
     moving: list[dict[str, Any]] = []
-    judged, after = 0, 0
+    judged, after, at = 0, 0, micros(now)
     while rows := open_orders(store, panel, after=after, limit=PAGE, medians=medians, due=due):
         after = rows[-1].order_id
         changed: list[tuple[Any, ...]] = []
         for row in rows:
+            quick, columns = quick_row(row, config, medians, at)
+            if quick:
+                if columns is not None:
+                    changed.append(columns)
+                continue
             verdict, before, columns = judge_row(row, config, medians, now)
             if columns is not None:
                 changed.append(columns)
@@ -207,7 +115,7 @@ def watch_stalls(
     gone = closed_watches(store, panel)
     for closed in gone:
         before = watch_state(closed)
-        if finished(before, _time(closed.last_change_at)) == MOVING:
+        if finished(before, stored_moment(closed.last_change_at)) == MOVING:
             moving.append(
                 {
                     "order_id": closed.order_id,

@@ -1,0 +1,185 @@
+"""One open order's stall judgement, as the stall watch stores it.
+
+:func:`judge_row` reads a row of :func:`tracker.store.watch.open_orders`
+into the facts :mod:`tracker.rules.stalls` judges, and returns the verdict
+and the ``order_watch`` columns to store (stored text reused where a moment
+did not change: formatting a datetime cost more than the rest).
+:func:`quick_row` does the same for the usual order (no open stall episode,
+no event) through :mod:`tracker.rules.quick_stalls`, on moments in
+microseconds: a fifth of the instructions; ``tests/test_quick_stalls.py``
+checks both store the same columns. The watch's pass and the poll's judging
+ahead (:mod:`tracker.jobs.prejudge`) try :func:`quick_row` first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tracker.clock import iso_micros, iso_shared, micros_shared, parse_shared
+from tracker.config.model import AutomationConfig
+from tracker.rules.quick_stalls import quick_judge
+from tracker.rules.stalls import Judgement, OpenOrder, WatchState, judge, recheck_at
+from tracker.store.watch import OpenRow
+
+
+def stored_moment(value: str | None) -> datetime | None:
+    """Given a stored moment (text, or None or ""), return it as a datetime or None."""
+    return parse_shared(value) if value else None
+
+
+def watch_state(row: Any) -> WatchState:
+    """Given a row with the ``order_watch`` columns as attributes, return its WatchState."""
+    return WatchState(
+        stored_moment(row.baseline_at),
+        row.baseline_remains,
+        stored_moment(row.eta),
+        row.eta_basis,
+        stored_moment(row.stalled_at),
+        stored_moment(row.stalled_change_at),
+        row.stall_reason,
+    )
+
+
+def _stamp(
+    value: datetime | None,
+    before: datetime | None,
+    text: str | None,
+    row: OpenRow,
+    order: OpenOrder,
+) -> str | None:
+    """Return ``value`` as stored, reusing stored text where it can: the column's
+    own ``text`` when it did not change, the order's stored last change when it
+    is that moment (a new baseline is). Formatting a datetime costs more than
+    the rest of an order's judgement."""
+    if value is None:
+        return None
+    if value == before:
+        return text
+    if value == order.last_change_at:
+        return row.last_change_at
+    return iso_shared(value)
+
+
+def _columns(
+    state: WatchState,
+    before: WatchState,
+    row: OpenRow,
+    order: OpenOrder,
+    recheck: str | None,
+) -> tuple[Any, ...]:
+    """Return (order ID, watch columns, judged key, recheck time) to store for
+    ``state``; ``before`` and ``row`` are what was stored, ``order`` what it
+    was read as."""
+    return (
+        row.order_id,
+        _stamp(state.baseline_at, before.baseline_at, row.baseline_at, row, order),
+        state.baseline_remains,
+        _stamp(state.eta, before.eta, row.eta, row, order),
+        state.eta_basis,
+        _stamp(state.stalled_at, before.stalled_at, row.stalled_at, row, order),
+        _stamp(
+            state.stalled_change_at, before.stalled_change_at, row.stalled_change_at, row, order
+        ),
+        state.stall_reason,
+        row.judge_key,
+        recheck,
+    )
+
+
+def open_order(row: OpenRow) -> OpenOrder:
+    return OpenOrder(
+        row.order_id,
+        row.status,
+        row.service,
+        row.quantity,
+        row.remains,
+        parse_shared(row.created_at),
+        stored_moment(row.last_change_at),
+    )
+
+
+def judge_row(
+    row: OpenRow, config: AutomationConfig, medians: dict[int, float], now: datetime
+) -> tuple[Judgement, WatchState, tuple[Any, ...] | None]:
+    """Judge one open order at ``now``; return the verdict, the state it was
+    judged from, and the watch columns to store (None: nothing to store)."""
+    order, before = open_order(row), watch_state(row)
+    verdict = judge(order, before, config, medians.get(order.service or 0), now)
+    recheck = recheck_at(order, verdict.state, config)
+    recheck_text = iso_shared(recheck) if recheck is not None else None
+    if (
+        verdict.state != before
+        or not row.watched
+        or row.judged_key != row.judge_key
+        or row.recheck_at != recheck_text
+    ):
+        return verdict, before, _columns(verdict.state, before, row, order, recheck_text)
+    return verdict, before, None
+
+
+def _micros(text: str | None) -> int | None:
+    return micros_shared(text) if text else None
+
+
+def _text(value: int | None, before: int | None, text: str | None, row: OpenRow) -> str | None:
+    """:func:`_stamp` for a moment in microseconds."""
+    if value is None:
+        return None
+    if value == before:
+        return text
+    if row.last_change_at and value == micros_shared(row.last_change_at):
+        return row.last_change_at
+    return iso_micros(value)
+
+
+def quick_row(
+    row: OpenRow, config: AutomationConfig, medians: dict[int, float], now: int
+) -> tuple[bool, tuple[Any, ...] | None]:
+    """:func:`judge_row` for an order with no open stall episode whose verdict
+    is no event, in microseconds (:mod:`tracker.rules.quick_stalls`): return
+    (True, the watch columns to store or None), or (False, None) when the
+    order is for :func:`judge_row` (stalled, or it stalls now). ``now`` is
+    :func:`~tracker.clock.micros` of the moment judged at."""
+    if row.stalled_at:
+        return False, None
+    base_before = _micros(row.baseline_at)
+    quick = quick_judge(
+        row.status,
+        row.service,
+        row.remains,
+        micros_shared(row.created_at),
+        _micros(row.last_change_at),
+        base_before,
+        row.baseline_remains,
+        config,
+        medians.get(row.service or 0),
+        now,
+    )
+    if quick is None:
+        return False, None
+    (eta, base_at, base_remains, basis), recheck = quick
+    recheck_text = iso_micros(recheck) if recheck is not None else None
+    eta_before = _micros(row.eta)
+    if (
+        base_at == base_before
+        and base_remains == row.baseline_remains
+        and eta == eta_before
+        and basis == row.eta_basis
+        and row.watched
+        and row.judged_key == row.judge_key
+        and row.recheck_at == recheck_text
+    ):
+        return True, None
+    return True, (
+        row.order_id,
+        _text(base_at, base_before, row.baseline_at, row),
+        base_remains,
+        _text(eta, eta_before, row.eta, row),
+        basis,
+        None,
+        row.stalled_change_at or None,
+        row.stall_reason,
+        row.judge_key,
+        recheck_text,
+    )
