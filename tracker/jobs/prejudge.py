@@ -102,8 +102,7 @@ class Prejudge:
             after=ids[0] - 1,  # the index range from the least ID to the greatest
             limit=len(ids),
             medians=medians,
-            due=now,
-            among=ids,
+            among=ids,  # each changed since it was last judged: due, no filter needed
         )
         verdicts = []
         at = micros(now)
