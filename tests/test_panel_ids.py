@@ -25,7 +25,7 @@ from tracker.config.model import PanelConfig, Secret
 from tracker.errors import BadAnswerError
 from tracker.jobs.refill_follow import follow_refills
 from tracker.jobs.refill_requests import PanelModes
-from tracker.panel import parse_refills
+from tracker.panel import parse_refill_status
 from tracker.panel.client import PanelClient
 from tracker.store.orders import Store
 
@@ -106,11 +106,11 @@ def test_a_multi_refill_keeps_each_refill_id_as_written(panel, tmp_path):
 
 
 def test_refill_status_answers_name_an_asked_refill_by_its_number_only_when_unambiguous():
-    found = parse_refills.parse_refill_status_multi(["007"], {"7": {"status": "Completed"}})
+    found = parse_refill_status.parse_refill_status_multi(["007"], {"7": {"status": "Completed"}})
     assert [(r.refill_id, r.status) for r in found] == [("007", "Completed")]
     # Two asked refills with the number 7, an answer naming "0007": neither is read.
     with pytest.raises(BadAnswerError, match="answered none of the 2 asked refills"):
-        parse_refills.parse_refill_status_multi(
+        parse_refill_status.parse_refill_status_multi(
             ["07", "007"], [{"refill": "0007", "status": "Completed"}]
         )
 

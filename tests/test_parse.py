@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from tracker.errors import AuthError, BadAnswerError, PanelAnswerError
-from tracker.panel import parse, parse_refills
+from tracker.panel import parse, parse_refill_status, parse_refills
 
 
 def test_status_with_string_numbers(answers):
@@ -114,10 +114,12 @@ def test_refill_answers(answers):
 
 
 def test_refill_status_answers(answers):
-    assert parse_refills.parse_refill_status_single(
+    assert parse_refill_status.parse_refill_status_single(
         "1", answers["refill_status_single"]
     ).status == ("Completed")
-    multi = parse_refills.parse_refill_status_multi(["1", "2", "3"], answers["refill_status_multi"])
+    multi = parse_refill_status.parse_refill_status_multi(
+        ["1", "2", "3"], answers["refill_status_multi"]
+    )
     assert [(r.refill_id, r.status, r.error) for r in multi] == [
         ("1", "Completed", None),
         ("2", "In progress", None),

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tracker.errors import PanelError
-from tracker.panel import parse, parse_refills
+from tracker.panel import parse, parse_refill_status, parse_refills
 from tracker.panel.refusals import says_not_found, says_order_not_found
 from tracker.panel.statuses import normalize_order_status
 
@@ -48,15 +48,22 @@ PARSERS = {
     "parse_services": parse.parse_services,
     "parse_refill_single": lambda v: parse_refills.parse_refill_single(1, v),
     "parse_refill_multi": parse_refills.parse_refill_multi,
-    "parse_refill_status_single": lambda v: parse_refills.parse_refill_status_single("1", v),
-    "parse_refill_status_multi": lambda v: parse_refills.parse_refill_status_multi(["1", "2"], v),
+    "parse_refill_status_single": lambda v: parse_refill_status.parse_refill_status_single("1", v),
+    "parse_refill_status_multi": lambda v: parse_refill_status.parse_refill_status_multi(
+        ["1", "2"], v
+    ),
     "parse_cancel": lambda v: parse_refills.parse_cancel([1, 2, 3], v),
 }
 
 
 def test_every_parser_is_covered():
     # A parse_* added later must be added here too, or it goes untested.
-    public = {n for m in (parse, parse_refills) for n in dir(m) if n.startswith("parse_")}
+    public = {
+        n
+        for m in (parse, parse_refills, parse_refill_status)
+        for n in dir(m)
+        if n.startswith("parse_")
+    }
     assert public <= set(PARSERS)
 
 
@@ -218,7 +225,7 @@ def test_unknown_statuses_are_kept_verbatim(raw):
 @FAST
 @given(raw=status_text)
 def test_refill_statuses_are_kept_verbatim_too(raw):
-    item = parse_refills.parse_refill_status_single("4", {"status": raw})
+    item = parse_refill_status.parse_refill_status_single("4", {"status": raw})
     if item.error is not None:  # "Refill not found" where the status goes: an error
         assert says_not_found(raw) and len(raw.split()) > 1
         return

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from refill_world import DAY, H, World
 
-from tracker.panel import parse_refills
+from tracker.panel import parse_refill_status, parse_refills
 from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
 
 
@@ -56,15 +56,15 @@ def test_refusing_words_as_a_refill_status_close_it_as_unknown(world):
 
 
 def test_a_refill_status_in_refusing_words_is_an_error_not_a_status():
-    (multi,) = parse_refills.parse_refill_status_multi(
+    (multi,) = parse_refill_status.parse_refill_status_multi(
         ["7"], [{"refill": "7", "status": "Refill not found"}]
     )
     assert (multi.status, multi.error) == (None, "Refill not found")
-    keyed = parse_refills.parse_refill_status_multi(["7"], {"7": "Incorrect refill ID"})
+    keyed = parse_refill_status.parse_refill_status_multi(["7"], {"7": "Incorrect refill ID"})
     assert keyed[0].error == "Incorrect refill ID"
-    single = parse_refills.parse_refill_status_single("7", {"status": "Refill not found"})
+    single = parse_refill_status.parse_refill_status_single("7", {"status": "Refill not found"})
     assert single.error == "Refill not found"
-    odd = parse_refills.parse_refill_status_single("7", {"status": "Queued at provider"})
+    odd = parse_refill_status.parse_refill_status_single("7", {"status": "Queued at provider"})
     assert (odd.status, odd.known_status) == ("Queued at provider", False)  # verbatim
 
 
@@ -77,7 +77,7 @@ def test_a_refill_status_filed_under_another_refills_key_is_neither_refills():
         "8": {"refill": 8, "status": "In progress"},
         "9": {"refill": "9", "status": "Pending"},
     }
-    found = parse_refills.parse_refill_status_multi(["7", "8", "9"], misfiled)
+    found = parse_refill_status.parse_refill_status_multi(["7", "8", "9"], misfiled)
     assert [(r.refill_id, r.status) for r in found] == [("9", "Pending")]
     twice = [
         {"refill": 7, "status": "Completed"},
@@ -85,7 +85,7 @@ def test_a_refill_status_filed_under_another_refills_key_is_neither_refills():
         {"refill": 9, "status": "In progress"},
         {"refill": "9", "status": "in progress"},
     ]
-    found = parse_refills.parse_refill_status_multi(["7", "9"], twice)
+    found = parse_refill_status.parse_refill_status_multi(["7", "9"], twice)
     assert [(r.refill_id, r.status) for r in found] == [("9", "In progress")]
 
 
@@ -129,7 +129,9 @@ def test_an_order_answered_twice_differently_by_a_multi_refill_is_unknown():
 def test_a_refill_status_with_the_panels_reason_after_it_is_that_status(said, status):
     # The reason's "invalid"/"incorrect" read as "this refill does not exist"
     # made a rejected refill an error, closed Unknown after three rounds.
-    (multi,) = parse_refills.parse_refill_status_multi(["7"], [{"refill": "7", "status": said}])
+    (multi,) = parse_refill_status.parse_refill_status_multi(
+        ["7"], [{"refill": "7", "status": said}]
+    )
     assert (multi.status, multi.known_status, multi.raw_status, multi.error) == (
         status,
         True,
@@ -140,7 +142,7 @@ def test_a_refill_status_with_the_panels_reason_after_it_is_that_status(said, st
 
 @pytest.mark.parametrize("said", ["Not completed yet", "Completed orders only", "Rejected-ish"])
 def test_a_status_word_without_a_reason_after_it_is_not_read_as_that_status(said):
-    single = parse_refills.parse_refill_status_single("7", {"status": said})
+    single = parse_refill_status.parse_refill_status_single("7", {"status": said})
     assert (single.status, single.known_status) == (said, False)  # verbatim
 
 
@@ -156,7 +158,7 @@ def test_a_status_word_without_a_reason_after_it_is_not_read_as_that_status(said
 def test_a_refill_status_whose_reason_names_another_status_is_not_read(said):
     # As for order statuses: "Completed: rejected" read as Completed ended the
     # refill as done, and the refill_lost alert a rejection raises never came.
-    single = parse_refills.parse_refill_status_single("7", {"status": said})
+    single = parse_refill_status.parse_refill_status_single("7", {"status": said})
     assert (single.status, single.known_status, single.raw_status) == (said, False, said)
 
 
@@ -194,8 +196,8 @@ def test_a_refill_status_item_naming_no_refill_id_as_written_is_no_asked_refills
     # " 7" was stripped to "7": whatever the panel meant was read as refill 7's
     # status, and a running refill closed as Completed.
     listed = [{"refill": said, "status": "Completed"}, {"refill": 8, "status": "Pending"}]
-    found = parse_refills.parse_refill_status_multi(["7", "8"], listed)
+    found = parse_refill_status.parse_refill_status_multi(["7", "8"], listed)
     assert [(r.refill_id, r.status) for r in found] == [("8", "Pending")]  # 7: asked alone
     keyed = {"7": {"refill": said, "status": "Completed"}, "8": {"status": "Pending"}}
-    found = parse_refills.parse_refill_status_multi(["7", "8"], keyed)
+    found = parse_refill_status.parse_refill_status_multi(["7", "8"], keyed)
     assert [(r.refill_id, r.status) for r in found] == [("8", "Pending")]

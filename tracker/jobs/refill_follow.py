@@ -39,7 +39,7 @@ from tracker.errors import (
 from tracker.jobs.refill_requests import MAX_FAILED_CALLS, PanelModes, multi_unsupported
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillStatus
-from tracker.panel.parse_refills import NO_REFILL_STATUS
+from tracker.panel.parse_refill_status import NO_REFILL_STATUS
 from tracker.rules.refills import NOT_IN_ANSWER, followed, reported, says_lost
 from tracker.store.capabilities import is_unsupported
 from tracker.store.orders import Store

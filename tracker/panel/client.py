@@ -20,7 +20,7 @@ from tracker.errors import (
     PanelAnswerError,
     PanelError,
 )
-from tracker.panel import parse, parse_refills, refusals
+from tracker.panel import parse, parse_refill_status, parse_refills, refusals
 from tracker.panel.models import (
     Balance,
     CancelResult,
@@ -258,7 +258,7 @@ class PanelClient(Witnessed[P]):
         if verdict is not None and not isinstance(verdict, WholeCallRefused):
             raise self._tag(verdict, "refill_status")
         result = self._parsed(
-            "refill_status", parse_refills.parse_refill_status_single, refill_id, data
+            "refill_status", parse_refill_status.parse_refill_status_single, refill_id, data
         )
         if result.status is not None and not result.known_status:
             self.warn_unknown("refill", result.raw_status)
@@ -269,7 +269,7 @@ class PanelClient(Witnessed[P]):
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(refill_ids)}")
         data = self._call("refill_status", {"refills": ",".join(refill_ids)})
         result = self._parsed(
-            "refill_status", parse_refills.parse_refill_status_multi, refill_ids, data
+            "refill_status", parse_refill_status.parse_refill_status_multi, refill_ids, data
         )
         for item in result:
             if item.status is not None and not item.known_status:

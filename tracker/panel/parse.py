@@ -3,7 +3,8 @@
 Pure functions. Every shape listed in shared/api-v2.md is accepted; anything
 else raises :class:`BadAnswerError` (or :class:`PanelAnswerError` for the
 panel's own ``{"error": ...}``), never a stray ``KeyError`` or ``TypeError``.
-The answers to refill, refill_status and cancel: :mod:`tracker.panel.parse_refills`.
+The answers to refill and cancel: :mod:`tracker.panel.parse_refills`; to
+refill_status: :mod:`tracker.panel.parse_refill_status`.
 """
 
 from __future__ import annotations

@@ -1,30 +1,23 @@
-"""Tolerant parsers of the answers to ``refill``, ``refill_status`` and ``cancel``.
+"""Tolerant parsers of the answers to ``refill`` and ``cancel``.
 
 Pure functions, held to the rules of :mod:`tracker.panel.parse`: every shape
 in shared/api-v2.md is accepted; anything else raises :class:`BadAnswerError`
-(or :class:`PanelAnswerError` for the panel's own ``{"error": ...}``).
+(or :class:`PanelAnswerError` for the panel's own ``{"error": ...}``). The
+answers to ``refill_status``: :mod:`tracker.panel.parse_refill_status`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Iterable
 from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError
 from tracker.panel import values
 from tracker.panel.body import Twice
-from tracker.panel.models import CancelAnswer, CancelResult, RefillRequest, RefillStatus
+from tracker.panel.models import CancelAnswer, CancelResult, RefillRequest
 from tracker.panel.parse import _expect_dict, _expect_list
-from tracker.panel.refusals import (
-    error_text,
-    is_key_refusal,
-    raise_for_error,
-    refuses,
-    says_not_found,
-)
-from tracker.panel.statuses import normalize_refill_status
-from tracker.panel.values import NOT_AN_ID, id_shown, named_id, short, to_bool, to_id, to_text
+from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error, refuses
+from tracker.panel.values import NOT_AN_ID, id_shown, named_id, to_bool, to_id
 
 
 def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:
@@ -96,114 +89,6 @@ def parse_refill_multi(data: Any) -> list[RefillRequest]:
                 twice = f"answered twice, differently: {values.shown(item)}"
                 found[order_id] = RefillRequest(order_id=order_id, error=twice, unknown=True)
     return list(found.values())
-
-
-NO_REFILL_STATUS = "no refill status"  # an item that says nothing of its refill
-
-
-def _refill_status(refill_id: str, value: Any) -> RefillStatus:
-    message = error_text(value)
-    if message is not None:
-        return RefillStatus(refill_id=refill_id, error=message)
-    raw = to_text(value)
-    if raw is None:
-        return RefillStatus(refill_id=refill_id, error=f"{NO_REFILL_STATUS}: {short(value, 80)}")
-    status, known = normalize_refill_status(raw)
-    words = values.sentence(raw) if not known else None
-    if words is not None and says_not_found(words):
-        # "Refill not found" where the status goes: the panel's error in words.
-        # Kept as a status, it held the refill open (and its order unrefillable)
-        # for ever; as an error it counts towards closing it, as {"error": ...} does.
-        return RefillStatus(refill_id=refill_id, error=words)
-    return RefillStatus(refill_id=refill_id, status=status, raw_status=raw, known_status=known)
-
-
-def parse_refill_status_single(refill_id: str, data: Any) -> RefillStatus:
-    """Given the answer to ``refill_status`` with ``refill``, return its RefillStatus."""
-    message = error_text(data)
-    if message is not None:
-        if is_key_refusal(message):
-            raise AuthError(message)
-        return RefillStatus(refill_id=refill_id, error=message)
-    return _refill_status(refill_id, _expect_dict(data, "refill_status").get("status"))
-
-
-def parse_refill_status_multi(requested: Iterable[str], data: Any) -> list[RefillStatus]:
-    """Given the refill IDs asked with ``refills`` and the answer, return one
-    RefillStatus for each asked refill the answer names.
-
-    Accepts a list of ``{refill, status}`` and an object keyed by refill ID
-    (values: ``{status}``, an error object or a bare status), as the multi
-    ``status`` call answers. Refills nobody asked for are ignored. An answer
-    naming none of the asked refills ({}, [], unrelated keys) raises
-    BadAnswerError: a broken answer, never "every refill is lost".
-    """
-    if isinstance(data, dict) and "error" in data:
-        raise_for_error(data)
-    wanted = set(requested)
-    if isinstance(data, dict):
-        pairs = [(key, _item_refill(item), item) for key, item in data.items()]
-    elif isinstance(data, list):
-        pairs = [(None, _item_refill(item), item) for item in data]
-    else:
-        what = type(data).__name__
-        raise BadAnswerError(f"expected an object or list for refill_status, got {what}")
-    asked = _asked_as(wanted)
-    found: dict[str, RefillStatus | None] = {}  # None: ambiguous, left out
-    for key, named, item in pairs:
-        keyed, claimed = asked(key), asked(named)
-        if keyed is not None and named is not None and not _same_refill(key or "", named):
-            # Filed under another refill's key: read for neither.
-            found.update({either: None for either in (keyed, claimed) if either is not None})
-            continue
-        refill_id = keyed if keyed is not None else claimed
-        if refill_id is None:
-            continue
-        value = item.get("status", item) if isinstance(item, dict) else item
-        report = _refill_status(refill_id, value)
-        seen = found.setdefault(refill_id, report)
-        if seen is None or replace(seen, raw_status=None) != replace(report, raw_status=None):
-            found[refill_id] = None  # answered twice, differently
-    if not found:
-        raise BadAnswerError(f"answered none of the {len(wanted)} asked refills: {short(data, 80)}")
-    return [report for report in found.values() if report is not None]
-
-
-def _asked_as(wanted: set[str]) -> Callable[[str | None], str | None]:
-    """Given the refill IDs asked, return a function giving the asked ID an
-    answer's key or ``refill`` names: itself, or the one asked ID that is the
-    same number ("007" asked, 7 answered); None for any other."""
-    by_number: dict[int, list[str]] = {}
-    for refill_id in wanted:
-        number = to_id(refill_id)
-        if number is not None:
-            by_number.setdefault(number, []).append(refill_id)
-
-    def asked(named: str | None) -> str | None:
-        if named is None or named in wanted:
-            return named
-        number = to_id(named)
-        same = by_number.get(number, []) if number is not None else []
-        return same[0] if len(same) == 1 else None  # "7" and "007" both asked: neither
-
-    return asked
-
-
-def _same_refill(a: str, b: str) -> bool:
-    """Return True when two refill IDs are one ("7" and "007" alike)."""
-    return a == b or (to_id(a) is not None and to_id(a) == to_id(b))
-
-
-_NOT_A_REFILL = ""  # what ``refill``: 12.5, true or {} names: no asked refill, nor its key's
-
-
-def _item_refill(item: Any) -> str | None:
-    """Return the refill ID an item's ``refill`` field names, as written (" 7"
-    is not "7"); None when there is none (missing or null)."""
-    value = item.get("refill") if isinstance(item, dict) else None
-    if value is None:
-        return None
-    return str(value) if type(value) in (int, str) else _NOT_A_REFILL
 
 
 def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:

@@ -15,7 +15,7 @@ from typing import Any
 
 from tracker.config.model import RefillConfig
 from tracker.panel.models import RefillRequest, RefillStatus
-from tracker.panel.parse_refills import NO_REFILL_STATUS
+from tracker.panel.parse_refill_status import NO_REFILL_STATUS
 from tracker.panel.refusals import is_busy
 from tracker.panel.statuses import PENDING, REFILL_FINAL, REFILL_REJECTED
 from tracker.rules.delivery import plausible_remains
