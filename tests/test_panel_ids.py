@@ -8,7 +8,8 @@ order 78, and every call names 78. A key that is no ID as panels write them
 ("78.0", "+78", " 78") is not the order asked for: that order is left out of
 the answer, so asked again alone. In a refill or cancel answer (a key or an
 item's "order"), such a name makes the order Unknown: never refilled or
-canceled.
+canceled. An answer to refill=7 naming another refill is none of 7's: 7 stays
+open and is asked again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from typing import Any
 
 import pytest
 from hostile import HostileServer, Reply, json_reply
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from simconfig import cli_in, request_refills_once, sim_config
+from structlog.testing import capture_logs
 
 from tracker.clock import utcnow
 from tracker.config.model import PanelConfig, Secret
@@ -235,3 +238,67 @@ def test_a_refill_status_naming_no_refill_id_as_written_closes_no_refill(panel, 
         ("7", "In progress"),
         ("8", "Completed"),
     ]
+
+
+# Read as refill 7's, another refill's answer to refill=7 closed refill 7 while
+# it ran (Completed; Unknown after three "Refill not found"): its order could
+# then be refilled a second time.
+@pytest.mark.parametrize(
+    ("said", "named"),
+    [
+        ({"refill": 8, "status": "Completed"}, "8"),
+        ({"refill": " 7", "status": "Completed"}, "' 7'"),
+        ({"refill": "8", "error": "Refill not found"}, "8"),
+    ],
+)
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_refill_status_answered_for_another_refill_leaves_the_refill_open(
+    panel, tmp_path, said, named
+):
+    server, replies, cli = panel
+    assert cli("track", "5").exit_code == 0
+    replies["refill"] = json_reply({"refill": 7})
+    request_refills_once(tmp_path / "t.db", server.url, KEY, [5])
+    replies["refill_status"] = json_reply(said)
+    for _ in range(3):  # as many rounds as close a refill the panel says is lost
+        with capture_logs() as logs:
+            _follow(tmp_path, server.url)
+        failed = [e["error"] for e in logs if e["event"] == "refill_status_failed"]
+        assert len(failed) == 1
+        assert f"answered refill {named} when asked for refill 7" in failed[0]
+    stored = "SELECT refill_id, status, error_count FROM refills"
+    assert _rows(tmp_path, stored) == [("7", "Pending", 0)]
+    replies["refill_status"] = json_reply({"refill": "7", "status": "In progress"})
+    _follow(tmp_path, server.url)  # still open: asked again
+    assert [form["refill"] for form in _sent(server, "refill_status")] == ["7"] * 4
+    assert _rows(tmp_path, stored) == [("7", "In progress", 0)]
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_refill_left_out_and_answered_alone_for_another_refill_stays_open(panel, tmp_path):
+    server, replies, cli = panel
+    assert cli("track", "5", "6").exit_code == 0
+    replies["refill"] = json_reply([{"order": 5, "refill": 7}, {"order": 6, "refill": 8}])
+    request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6])
+
+    def refill_status(form: dict[str, str]) -> Reply:
+        if "refills" in form:  # 7 left out: asked alone, answered with 8's news
+            return json_reply([{"refill": 8, "status": "In progress"}])
+        return json_reply({"refill": 8, "status": "Completed"})
+
+    replies["refill_status"] = refill_status
+    with capture_logs() as logs:
+        _follow(tmp_path, server.url)
+    sent = _sent(server, "refill_status")
+    assert [form.get("refills") or f"alone {form['refill']}" for form in sent] == [
+        "7,8",
+        "alone 7",
+    ]
+    stored = "SELECT refill_id, status, error_count, error FROM refills ORDER BY order_id"
+    (seven, eight) = _rows(tmp_path, stored)
+    assert seven[:3] == ("7", "Pending", 0)  # open, asked again next run
+    assert "answered refill 8 when asked for refill 7" in seven[3]
+    assert eight == ("8", "In progress", 0, None)
+    alone = [e for e in logs if e["event"] == "refill_status_not_answered_alone"]
+    assert [e["refill"] for e in alone] == ["7"]
+    assert "answered refill 8 when asked for refill 7" in alone[0]["error"]

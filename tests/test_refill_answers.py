@@ -4,12 +4,14 @@ or refill named by no ID as panels write them ("78.0", " 7")."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from refill_world import DAY, H, World
 
+from tracker.errors import BadAnswerError
 from tracker.panel import parse_refill_status, parse_refills
 from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
 
@@ -201,3 +203,43 @@ def test_a_refill_status_item_naming_no_refill_id_as_written_is_no_asked_refills
     keyed = {"7": {"refill": said, "status": "Completed"}, "8": {"status": "Pending"}}
     found = parse_refill_status.parse_refill_status_multi(["7", "8"], keyed)
     assert [(r.refill_id, r.status) for r in found] == [("8", "Pending")]
+
+
+@pytest.mark.parametrize(
+    ("said", "named"),
+    [
+        (8, "8"),
+        ("8", "8"),
+        ("008", "008"),
+        (" 7", "' 7'"),
+        ("7.0", "'7.0'"),
+        (7.0, "7.0"),
+        (True, "True"),
+    ],
+)
+def test_a_single_refill_status_naming_another_refill_is_no_answer_for_the_asked_one(said, named):
+    # Read as refill 7's, refill 8's "Completed" closed refill 7 while it ran.
+    why = f"answered refill {named} when asked for refill 7"
+    for answer in (
+        {"refill": said, "status": "Completed"},
+        {"refill": said, "error": "Refill not found"},
+    ):
+        with pytest.raises(BadAnswerError, match=re.escape(why)):
+            parse_refill_status.parse_refill_status_single("7", answer)
+    # The same refill written otherwise is the asked one's answer.
+    same = parse_refill_status.parse_refill_status_single(
+        "007", {"refill": 7, "status": "Completed"}
+    )
+    assert same.status == "Completed"
+
+
+def test_an_empty_refill_field_names_no_refill_and_the_asked_one_decides():
+    # PHP panel scripts write "" for a field they have no value for: no other
+    # refill's ID, as an empty order field is no other order's.
+    single = parse_refill_status.parse_refill_status_single(
+        "7", {"refill": "", "status": "Completed"}
+    )
+    assert (single.refill_id, single.status) == ("7", "Completed")
+    keyed = {"7": {"refill": "", "status": "Completed"}, "8": {"refill": None, "status": "Pending"}}
+    found = parse_refill_status.parse_refill_status_multi(["7", "8"], keyed)
+    assert [(r.refill_id, r.status) for r in found] == [("7", "Completed"), ("8", "Pending")]

@@ -8,6 +8,8 @@ An answer naming none of the refills asked (``[]``, ``{}``, other IDs) is a
 failure of the call, like an unreadable one: logged, the refills untouched.
 A refill an answer leaves out while naming others is asked alone
 (``refill=ID``) before anything counts against it: panels misfile multi answers.
+An answer to ``refill=ID`` naming another refill (``{"refill": 8, ...}`` to
+``refill=7``) is no news of it: logged, the refill left open and asked again.
 An answer saying every refill of a call is lost ("Refill not found", "Error")
 counts towards closing them as Unknown only while the panel is
 known to answer refill_status: it reported a status in this run, or the
@@ -203,7 +205,13 @@ def _ask_alone(
             found[refill_id] = client.refill_status(refill_id)
         except StopRequested:
             raise
-        except PanelError as exc:
+        except PanelError as exc:  # another refill's answer, say: no news of this one
+            log.warning(
+                "refill_status_not_answered_alone",
+                panel=client.name,
+                refill=refill_id,
+                error=str(exc),
+            )
             why = f"{NO_REFILL_STATUS}: not answered alone ({exc})"
             found.update({rest: RefillStatus(rest, error=why) for rest in missing[index:]})
             return

@@ -41,13 +41,29 @@ def _refill_status(refill_id: str, value: Any) -> RefillStatus:
 
 
 def parse_refill_status_single(refill_id: str, data: Any) -> RefillStatus:
-    """Given the answer to ``refill_status`` with ``refill``, return its RefillStatus."""
+    """Given the answer to ``refill_status`` with ``refill``, return its RefillStatus.
+
+    An answer whose ``refill`` names another refill (8, " 7" or 7.0 to
+    ``refill=7``; "007" and 7 are one) raises BadAnswerError: its status or
+    error is not this refill's news. A ``refill`` missing, null or "" names
+    none: the answer is the asked refill's. A refused key raises AuthError.
+    """
     message = error_text(data)
+    if message is not None and is_key_refusal(message):
+        raise AuthError(message)
+    named = _item_refill(data)
+    if named is not None and not _same_refill(refill_id, named):
+        said = _refill_shown(data["refill"])
+        raise BadAnswerError(f"answered refill {said} when asked for refill {refill_id}")
     if message is not None:
-        if is_key_refusal(message):
-            raise AuthError(message)
         return RefillStatus(refill_id=refill_id, error=message)
     return _refill_status(refill_id, _expect_dict(data, "refill_status").get("status"))
+
+
+def _refill_shown(value: Any) -> str:
+    """Given a ``refill`` field, return it for a message: a refill ID as
+    written ("007"), anything else as sent, quoted (' 7')."""
+    return str(value) if to_id(value) is not None else values.shown(value, 40)
 
 
 def parse_refill_status_multi(requested: Iterable[str], data: Any) -> list[RefillStatus]:
@@ -121,8 +137,9 @@ _NOT_A_REFILL = ""  # what ``refill``: 12.5, true or {} names: no asked refill, 
 
 def _item_refill(item: Any) -> str | None:
     """Return the refill ID an item's ``refill`` field names, as written (" 7"
-    is not "7"); None when there is none (missing or null)."""
+    is not "7"); None when there is none (missing, null, or "": PHP scripts
+    write an empty string for a field they have no value for)."""
     value = item.get("refill") if isinstance(item, dict) else None
-    if value is None:
+    if value is None or value == "":
         return None
     return str(value) if type(value) in (int, str) else _NOT_A_REFILL
