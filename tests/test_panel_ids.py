@@ -9,7 +9,8 @@ order 78, and every call names 78. A key that is no ID as panels write them
 the answer, so asked again alone. In a refill or cancel answer (a key or an
 item's "order"), such a name makes the order Unknown: never refilled or
 canceled. An answer to refill=7 naming another refill is none of 7's: 7 stays
-open and is asked again.
+open and is asked again. A refill answer keyed by an asked order ID, its item
+naming no order, is that order's.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sqlite3
 from typing import Any
 
 import pytest
-from hostile import HostileServer, Reply, json_reply
+from hostile import HostileServer, Reply, json_reply, text_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from simconfig import cli_in, request_refills_once, sim_config
 from structlog.testing import capture_logs
@@ -302,3 +303,40 @@ def test_a_refill_left_out_and_answered_alone_for_another_refill_stays_open(pane
     alone = [e for e in logs if e["event"] == "refill_status_not_answered_alone"]
     assert [e["refill"] for e in alone] == ["7"]
     assert "answered refill 8 when asked for refill 7" in alone[0]["error"]
+
+
+# Keyed by order ID as a multi status answer is, with no "order" field: dropped,
+# refill 5 was stored as order 78's Unknown (never followed, and counted as a
+# lost request), and order 79's refusal too.
+def test_a_multi_refill_item_keyed_by_an_asked_order_alone_is_that_orders_answer(panel, tmp_path):
+    server, replies, cli = panel
+    assert cli("track", "78", "79").exit_code == 0
+    replies["refill"] = text_reply(
+        '{"78": {"refill": 5}, "79": {"refill": {"error": "Incorrect order ID"}},'
+        ' "80": {"refill": 9}, "0": {"refill": 10}}'  # not asked, a PHP index: no order
+    )
+    request_refills_once(tmp_path / "t.db", server.url, KEY, [78, 79])
+    assert len(_sent(server, "refill")) == 1
+    stored = "SELECT order_id, refill_id, status, error FROM refills ORDER BY order_id"
+    assert _rows(tmp_path, stored) == [
+        (78, "5", "Pending", None),
+        (79, None, "Refused", "Incorrect order ID"),
+    ]
+    replies["refill_status"] = json_reply({"status": "Completed"})
+    _follow(tmp_path, server.url)  # refill 5 is followed as order 78's
+    assert [form["refill"] for form in _sent(server, "refill_status")] == ["5"]
+    assert _rows(tmp_path, stored)[0] == (78, "5", "Completed", None)
+
+
+def test_an_order_keyed_twice_differently_in_a_multi_refill_answer_is_unknown(panel, tmp_path):
+    server, replies, cli = panel
+    assert cli("track", "78", "79").exit_code == 0
+    replies["refill"] = text_reply(
+        '{"78": {"refill": 5}, "78": {"refill": 6}, "79": {"refill": 7}}'
+    )
+    request_refills_once(tmp_path / "t.db", server.url, KEY, [78, 79])
+    stored = "SELECT order_id, refill_id, status FROM refills ORDER BY order_id"
+    # 78: refill 5 or 6 (or both) may exist: Unknown, never Refused (asked again).
+    assert _rows(tmp_path, stored) == [(78, None, "Unknown"), (79, "7", "Pending")]
+    (error,) = _rows(tmp_path, "SELECT error FROM refills WHERE order_id = 78")[0]
+    assert "answered '78' twice, differently" in error

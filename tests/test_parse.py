@@ -105,7 +105,7 @@ def test_refill_answers(answers):
     )
     refused = parse_refills.parse_refill_single(5, answers["refill_single_refused"])
     assert refused.refill_id is None and refused.error == "Refill is disabled for this service"
-    multi = parse_refills.parse_refill_multi(answers["refill_multi"])
+    multi = parse_refills.parse_refill_multi([1, 2, 3], answers["refill_multi"])
     assert [(r.order_id, r.refill_id, r.error) for r in multi] == [
         (1, "1", None),
         (2, "2", None),

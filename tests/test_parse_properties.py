@@ -47,7 +47,7 @@ PARSERS = {
     "parse_balance": parse.parse_balance,
     "parse_services": parse.parse_services,
     "parse_refill_single": lambda v: parse_refills.parse_refill_single(1, v),
-    "parse_refill_multi": parse_refills.parse_refill_multi,
+    "parse_refill_multi": lambda v: parse_refills.parse_refill_multi([1, 2, 3], v),
     "parse_refill_status_single": lambda v: parse_refill_status.parse_refill_status_single("1", v),
     "parse_refill_status_multi": lambda v: parse_refill_status.parse_refill_status_multi(
         ["1", "2"], v

@@ -103,18 +103,19 @@ def test_an_order_answered_twice_differently_by_a_multi_refill_is_unknown():
     # The first item won: "Refused", though refill 77 exists (a Refused
     # request is asked again after the cooldown: a second refill).
     answer = parse_refills.parse_refill_multi(
+        [1, 2],
         [
             {"order": 1, "refill": {"error": "Incorrect order ID"}},
             {"order": 1, "refill": 77},
             {"order": 2, "refill": 78},
             {"order": 2, "refill": "78"},
-        ]
+        ],
     )
     by_order = {r.order_id: r for r in answer}
     assert len(answer) == 2
     assert by_order[1].unknown and "answered twice, differently" in (by_order[1].error or "")
     assert by_order[2].refill_id == "78" and not by_order[2].unknown
-    keyed = parse_refills.parse_refill_multi({"1": {"order": 2, "refill": 5}})
+    keyed = parse_refills.parse_refill_multi([1], {"1": {"order": 2, "refill": 5}})
     assert [(r.order_id, r.unknown) for r in keyed] == [(1, True), (2, True)]
 
 
@@ -174,9 +175,9 @@ def test_a_refill_answer_whose_order_is_no_order_id_is_no_refill_of_that_order(s
     single = parse_refills.parse_refill_single(78, {"order": said, "refill": 55})
     assert (single.refill_id, single.unknown) == (None, True)  # it may exist: not resent
     assert f"answered for order {said!r}" in (single.error or "")
-    listed = parse_refills.parse_refill_multi([{"order": said, "refill": 55}])
+    listed = parse_refills.parse_refill_multi([78], [{"order": said, "refill": 55}])
     assert listed == []  # 78: "not in the panel's answer" (unknown)
-    keyed = parse_refills.parse_refill_multi({"78": {"order": said, "refill": 55}})
+    keyed = parse_refills.parse_refill_multi([78], {"78": {"order": said, "refill": 55}})
     assert [(r.order_id, r.refill_id, r.unknown) for r in keyed] == [(78, None, True)]
     assert keyed[0].error == f"answered under order 78 for order {said!r}"
 
@@ -184,7 +185,7 @@ def test_a_refill_answer_whose_order_is_no_order_id_is_no_refill_of_that_order(s
 @pytest.mark.parametrize("key", ["78.0", "+78", " 78", "78e0", "0"])
 def test_a_multi_refill_item_under_a_key_that_is_no_order_id_is_unknown(key):
     answer = parse_refills.parse_refill_multi(
-        {key: {"order": 78, "refill": 55}, "79": {"order": 79, "refill": 56}}
+        [78, 79], {key: {"order": 78, "refill": 55}, "79": {"order": 79, "refill": 56}}
     )
     assert [(r.order_id, r.refill_id, r.unknown) for r in answer] == [
         (78, None, True),
@@ -243,3 +244,17 @@ def test_an_empty_refill_field_names_no_refill_and_the_asked_one_decides():
     keyed = {"7": {"refill": "", "status": "Completed"}, "8": {"refill": None, "status": "Pending"}}
     found = parse_refill_status.parse_refill_status_multi(["7", "8"], keyed)
     assert [(r.refill_id, r.status) for r in found] == [("7", "Completed"), ("8", "Pending")]
+
+
+@pytest.mark.parametrize("empty", [{}, {"order": None}, {"order": ""}])
+def test_a_multi_refill_item_under_an_asked_orders_key_naming_no_order_is_its_answer(empty):
+    # Dropped, order 78's refill 55 was "not in the panel's answer": Unknown.
+    keyed = {"78": {**empty, "refill": 55}, "79": {**empty, "refill": {"error": "Bad Link"}}}
+    answer = parse_refills.parse_refill_multi([78, 79], keyed)
+    assert [(r.order_id, r.refill_id, r.error, r.unknown) for r in answer] == [
+        (78, "55", None, False),
+        (79, None, "Bad Link", False),
+    ]
+    # A key nobody asked for, or a PHP index ("0", "1"), names no order.
+    for key in ("80", "0", "1", "78.0"):
+        assert parse_refills.parse_refill_multi([78], {key: {**empty, "refill": 55}}) == []

@@ -246,7 +246,7 @@ class PanelClient(Witnessed[P]):
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
         data = self._call("refill", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
         self._judged("refill", data, refusals.names_order)  # a refused key: AuthError
-        return self._parsed("refill", parse_refills.parse_refill_multi, data)
+        return self._parsed("refill", parse_refills.parse_refill_multi, order_ids, data)
 
     def refill_status(self, refill_id: str) -> RefillStatus:
         """Ask for one refill. A whole-answer error is the refill's own when it is

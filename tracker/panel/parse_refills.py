@@ -64,12 +64,19 @@ def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
     return _refill_answer(order_id, data)
 
 
-def parse_refill_multi(data: Any) -> list[RefillRequest]:
-    """Given the answer to ``refill`` with ``orders``, return one RefillRequest per
-    item naming its order. A key or ``order`` that is no ID ("78.0": :func:`named_id`)
-    is read for no order, and makes the order beside it unknown."""
+def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillRequest]:
+    """Given the order IDs asked with ``orders`` and the answer to ``refill``,
+    return one RefillRequest per item naming its order: by its ``order``
+    field or, in an object keyed by order ID (as multi ``status`` answers),
+    by its key when that is an asked order's and the item names none (no
+    ``order``, null or ""), as ``{"78": {"refill": 5}}``. A key or ``order``
+    that is no ID ("78.0": :func:`named_id`) is read for no order, and makes
+    the order beside it unknown; so does an asked order keyed twice,
+    differently. An item with no ``order`` under a key naming no asked order
+    (a PHP list index, "0") is read for none."""
     if isinstance(data, dict) and "error" in data:
         raise_for_error(data)
+    asked = set(requested)
     items = _expect_list(data, "refill")  # an object keyed by order ID too: keys kept
     keys = list(data) if isinstance(data, dict) else [None] * len(items)
     found: dict[int, RefillRequest] = {}
@@ -82,8 +89,14 @@ def parse_refill_multi(data: Any) -> list[RefillRequest]:
             for either in (keyed, order_id):  # which order was refilled cannot be told
                 if either != NOT_AN_ID:
                     found[either] = RefillRequest(order_id=either, error=why, unknown=True)
-        elif order_id:  # neither None nor NOT_AN_ID
-            answer = _refill_answer(order_id, item)
+            continue
+        if order_id is None and keyed in asked:  # the item is its key's order's
+            order_id = keyed
+        if order_id:  # neither None nor NOT_AN_ID
+            if isinstance(item, Twice):  # keyed twice, differently: either may exist
+                answer = RefillRequest(order_id=order_id, error=item["error"], unknown=True)
+            else:
+                answer = _refill_answer(order_id, item)
             seen = found.setdefault(order_id, answer)
             if seen != answer and not seen.unknown:  # a refill ID and a refusal, say
                 twice = f"answered twice, differently: {values.shown(item)}"
