@@ -306,6 +306,17 @@ def test_a_status_order_field_that_is_no_order_id_names_no_asked_order(said):
     assert set(parse.parse_status_multi([78, 79], listed)) == {79}
 
 
+def test_another_orders_error_in_a_single_status_answer_is_not_this_orders():
+    # Read as order 78's own "Order not found", it counted 78 unknown and,
+    # in time, gave it up: for words the panel said about order 79.
+    with pytest.raises(BadAnswerError, match="answered order 79 when asked for order 78"):
+        parse.parse_status_single(78, {"error": "Order not found", "order": 79})
+    with pytest.raises(PanelAnswerError, match="Order not found"):  # its own: still an error
+        parse.parse_status_single(78, {"error": "Order not found", "order": 78})
+    with pytest.raises(AuthError):  # the key refused is the key refused, whatever it names
+        parse.parse_status_single(78, {"error": "Invalid API key", "order": 79})
+
+
 @pytest.mark.parametrize("empty", [None, ""])
 def test_an_empty_order_field_names_no_order_and_the_key_decides(empty):
     # PHP panel scripts write "" for a field they have no value for: that is

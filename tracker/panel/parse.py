@@ -24,7 +24,12 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     looks_like_html,
 )
 from tracker.panel.models import Balance, OrderStatus, Service
-from tracker.panel.refusals import error_text, raise_for_error, says_order_not_found
+from tracker.panel.refusals import (
+    error_text,
+    is_key_refusal,
+    raise_for_error,
+    says_order_not_found,
+)
 from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import (
     named_id,
@@ -125,16 +130,29 @@ def _child_ids(children: Any) -> tuple[int, ...]:
 
 
 def parse_status_single(order_id: int, data: Any) -> OrderStatus:
-    """Given the answer to ``status`` with ``order``, return its OrderStatus."""
+    """Given the answer to ``status`` with ``order``, return its OrderStatus.
+
+    An answer naming another order is no news of this one, its error
+    included: ``{"error": "Order not found", "order": 79}`` to ``order=78``
+    would have made order 78 unknown (and given up in time) for another
+    order's words. A refusal of the key stays one, whatever it names."""
+    message = error_text(data)
+    if message is None or not is_key_refusal(message):
+        _check_named(order_id, data)
     raise_for_error(data)
-    named = _named_order(_expect_dict(data, "status"))
-    if named is not None and named != order_id:  # another order's answer: not this one's news
-        said = values.id_shown(data.get("order"))  # "78.0" too: no order ID at all
-        raise BadAnswerError(f"answered order {said} when asked for order {order_id}")
+    _check_named(order_id, _expect_dict(data, "status"))
     result = parse_order_status(order_id, data)
     if _says_nothing(result):  # {} or {"status": ""}: a broken answer, not the order's news
         raise BadAnswerError(f"status answered without a status: {short(data, 80)}")
     return result
+
+
+def _check_named(order_id: int, data: Any) -> None:
+    """Raise BadAnswerError when ``data`` is an item naming another order."""
+    named = _named_order(data)
+    if named is not None and named != order_id:  # another order's answer: not this one's news
+        said = values.id_shown(data.get("order"))  # "78.0" too: no order ID at all
+        raise BadAnswerError(f"answered order {said} when asked for order {order_id}")
 
 
 def _named_order(item: Any) -> int | None:
