@@ -216,11 +216,16 @@ def test_a_cancel_answer_naming_no_order_id_cancels_no_order(panel, tmp_path, an
     ]
 
 
-def test_a_refill_status_naming_no_refill_id_as_written_closes_no_refill(panel, tmp_path):
-    server, replies, cli = panel
+def _refills_7_and_8(server, replies, cli, tmp_path) -> None:
+    """Track orders 5 and 6 and have their refills 7 and 8 requested."""
     assert cli("track", "5", "6").exit_code == 0
     replies["refill"] = json_reply([{"order": 5, "refill": 7}, {"order": 6, "refill": 8}])
     request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6])
+
+
+def test_a_refill_status_naming_no_refill_id_as_written_closes_no_refill(panel, tmp_path):
+    server, replies, cli = panel
+    _refills_7_and_8(server, replies, cli, tmp_path)
 
     def refill_status(form: dict[str, str]) -> Reply:
         if "refills" in form:  # " 7" read as "7": refill 7 closed Completed while it ran
@@ -278,9 +283,7 @@ def test_a_refill_status_answered_for_another_refill_leaves_the_refill_open(
 @pytest.mark.usefixtures("fresh_logs")
 def test_a_refill_left_out_and_answered_alone_for_another_refill_stays_open(panel, tmp_path):
     server, replies, cli = panel
-    assert cli("track", "5", "6").exit_code == 0
-    replies["refill"] = json_reply([{"order": 5, "refill": 7}, {"order": 6, "refill": 8}])
-    request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6])
+    _refills_7_and_8(server, replies, cli, tmp_path)
 
     def refill_status(form: dict[str, str]) -> Reply:
         if "refills" in form:  # 7 left out: asked alone, answered with 8's news
