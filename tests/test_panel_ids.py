@@ -66,12 +66,12 @@ def _sent(server, action: str) -> list[dict[str, str]]:
     return [form for form in server.requests if form.get("action") == action]
 
 
-def _follow(tmp_path, url: str) -> None:
+def _follow(tmp_path, url: str, modes: PanelModes | None = None) -> None:
     panel = PanelConfig(name="sim", url=url, key=Secret(KEY), timeout=5.0, retries=0)
     client = PanelClient(panel, sleep=lambda _seconds: None)
     store = Store(tmp_path / "t.db")
     try:
-        follow_refills(store, client, clock=utcnow, modes=PanelModes())
+        follow_refills(store, client, clock=utcnow, modes=modes or PanelModes())
     finally:
         client.close()
         store.close()
@@ -343,3 +343,78 @@ def test_an_order_keyed_twice_differently_in_a_multi_refill_answer_is_unknown(pa
     assert _rows(tmp_path, stored) == [(78, None, "Unknown"), (79, "7", "Pending")]
     (error,) = _rows(tmp_path, "SELECT error FROM refills WHERE order_id = 78")[0]
     assert "answered '78' twice, differently" in error
+
+
+# One answer about another order or refill, to a call about one, ended the
+# rest of its batch: a panel misfiling one refill's (or order's) answer for
+# good left every other one of the batch unfollowed, run after run.
+MISFILED_7 = {"refill": 8, "status": "Completed"}
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_one_refill_answered_for_another_holds_up_no_other_refill(panel, tmp_path):
+    server, replies, cli = panel
+    assert cli("track", "5", "6", "7").exit_code == 0
+    requested = [{"order": 5, "refill": 7}, {"order": 6, "refill": 8}, {"order": 7, "refill": 9}]
+    replies["refill"] = json_reply(requested)
+    request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6, 7])
+    said = {"7": MISFILED_7, "8": {"status": "In progress"}, "9": {"status": "Completed"}}
+    replies["refill_status"] = lambda form: json_reply(said[form["refill"]])
+    with capture_logs() as logs:
+        _follow(tmp_path, server.url, PanelModes(multi_refill_status=False))  # one at a time
+    assert [form["refill"] for form in _sent(server, "refill_status")] == ["7", "8", "9"]
+    stored = "SELECT refill_id, status, error_count FROM refills ORDER BY order_id"
+    assert _rows(tmp_path, stored) == [
+        ("7", "Pending", 0),  # no news of 7: open, asked again next run
+        ("8", "In progress", 0),
+        ("9", "Completed", 0),
+    ]
+    failed = [e["error"] for e in logs if e["event"] == "refill_status_failed"]
+    assert len(failed) == 1 and "answered refill 8 when asked for refill 7" in failed[0]
+
+
+def test_refills_left_out_are_all_asked_alone_past_one_answered_for_another(panel, tmp_path):
+    server, replies, cli = panel
+    assert cli("track", "5", "6", "7").exit_code == 0
+    requested = [{"order": 5, "refill": 7}, {"order": 6, "refill": 8}, {"order": 7, "refill": 9}]
+    replies["refill"] = json_reply(requested)
+    request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6, 7])
+
+    def refill_status(form: dict[str, str]) -> Reply:
+        if "refills" in form:  # 7 and 8 left out: asked alone
+            return json_reply([{"refill": 9, "status": "In progress"}])
+        return json_reply(MISFILED_7 if form["refill"] == "7" else {"status": "Completed"})
+
+    replies["refill_status"] = refill_status
+    _follow(tmp_path, server.url)
+    sent = _sent(server, "refill_status")
+    assert [form.get("refills") or f"alone {form['refill']}" for form in sent] == [
+        "7,8,9",
+        "alone 7",
+        "alone 8",
+    ]
+    stored = "SELECT refill_id, status FROM refills ORDER BY order_id"
+    assert _rows(tmp_path, stored) == [("7", "Pending"), ("8", "Completed"), ("9", "In progress")]
+
+
+def test_orders_left_out_are_all_asked_alone_past_one_answered_for_another(panel, tmp_path):
+    server, replies, cli = panel
+    assert cli("track", "78", "79", "80").exit_code == 0
+
+    def status(form: dict[str, str]) -> Reply:
+        if "orders" in form:  # 78 and 79 left out: asked alone
+            return json_reply({"80": {"status": "Pending"}})
+        if form["order"] == "78":  # 79's answer
+            return json_reply({"order": 79, "status": "Completed", "remains": "0"})
+        return json_reply({"order": 79, "status": "In progress", "remains": "40"})
+
+    replies["status"] = status
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 1  # 78 not asked: the panel's failure, said
+    asked = [form.get("orders") or f"alone {form['order']}" for form in _sent(server, "status")]
+    assert asked == ["78,79,80", "alone 78", "alone 79"]
+    assert _rows(tmp_path, "SELECT order_id, status, remains FROM orders ORDER BY order_id") == [
+        (78, None, None),  # untouched: asked again at the next poll
+        (79, "In progress", 40),
+        (80, "Pending", None),
+    ]

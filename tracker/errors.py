@@ -53,6 +53,12 @@ class BadAnswerError(PanelError):
     """The answer was not the JSON shape the action promises (HTML, truncated...)."""
 
 
+class MisfiledAnswerError(BadAnswerError):
+    """The answer to a call about one order or refill named another: no news
+    of the one asked, and no sign the panel as a whole is failing (the others
+    of its batch are still asked)."""
+
+
 class AnswerTooLargeError(BadAnswerError):
     """The answer was larger than the configured cap; reading stopped there."""
 

@@ -27,7 +27,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tracker.errors import AuthError, BadAnswerError, PanelError
+from tracker.errors import AuthError, BadAnswerError, MisfiledAnswerError, PanelError
 from tracker.panel import refusals
 from tracker.panel.client import PanelClient, WholeCallRefused
 from tracker.panel.models import OrderStatus
@@ -203,4 +203,7 @@ def _ask_missing(client: PanelClient, ids: list[int], answer: Answer, budget: li
         missing = still
     for order_id in missing:
         answer.calls += 1
-        answer.reports[order_id] = client.status_alone(order_id)
+        try:
+            answer.reports[order_id] = client.status_alone(order_id)
+        except MisfiledAnswerError as exc:  # no news of this one; the others still asked
+            answer.leave([order_id], exc.detail)

@@ -33,6 +33,7 @@ import structlog
 
 from tracker.errors import (
     AuthError,
+    MisfiledAnswerError,
     PanelAnswerError,
     PanelError,
     StopRequested,
@@ -178,7 +179,7 @@ def _ask(
         reports = {}
         for refill_id in ids:
             result.calls += 1
-            report = reports[refill_id] = client.refill_status(refill_id)
+            report = reports[refill_id] = _one(client, refill_id, result)
             if report.error and client.lacks_action("refill_status", report.error):
                 result.unsupported = report.error
                 return None  # nothing learned about these refills: they stay as they are
@@ -193,19 +194,36 @@ def _ask(
         return None
 
 
+def _one(client: PanelClient, refill_id: str, result: FollowResult) -> RefillStatus:
+    """Ask one refill alone. An answer about another refill is no news of this
+    one, which stays as it is (the call counted failed, in the log) and no
+    failure of the panel as a whole: the other refills are still asked (a
+    panel misfiling one refill's answer for good held up all of its batch's).
+    Any other failure raises."""
+    try:
+        return client.refill_status(refill_id)
+    except MisfiledAnswerError as exc:
+        result.errors.append(str(exc))
+        log.error("refill_status_failed", panel=client.name, refills=1, error=str(exc))
+        return RefillStatus(refill_id, error=f"{NO_REFILL_STATUS}: {exc.detail}")
+
+
 def _ask_alone(
     client: PanelClient, missing: list[str], found: dict[str, RefillStatus], result: FollowResult
 ) -> None:
     """Ask each refill a multi answer left out with a single call (panels file a
     multi answer under the wrong key while ``refill=ID`` works), into ``found``.
-    A call that fails ends it: the refills not asked say nothing this run."""
+    An answer about another refill is no news of the one asked, and the next
+    are still asked; any other failure ends it: the refills not asked say
+    nothing this run."""
     for index, refill_id in enumerate(missing):
         result.calls += 1
         try:
             found[refill_id] = client.refill_status(refill_id)
+            continue
         except StopRequested:
             raise
-        except PanelError as exc:  # another refill's answer, say: no news of this one
+        except PanelError as exc:
             log.warning(
                 "refill_status_not_answered_alone",
                 panel=client.name,
@@ -213,5 +231,8 @@ def _ask_alone(
                 error=str(exc),
             )
             why = f"{NO_REFILL_STATUS}: not answered alone ({exc})"
+            if isinstance(exc, MisfiledAnswerError):
+                found[refill_id] = RefillStatus(refill_id, error=why)
+                continue
             found.update({rest: RefillStatus(rest, error=why) for rest in missing[index:]})
             return

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from tracker.errors import BadAnswerError
+from tracker.errors import BadAnswerError, MisfiledAnswerError
 from tracker.panel import values
 from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     Document,
@@ -148,11 +148,11 @@ def parse_status_single(order_id: int, data: Any) -> OrderStatus:
 
 
 def _check_named(order_id: int, data: Any) -> None:
-    """Raise BadAnswerError when ``data`` is an item naming another order."""
+    """Raise MisfiledAnswerError when ``data`` is an item naming another order."""
     named = _named_order(data)
     if named is not None and named != order_id:  # another order's answer: not this one's news
         said = values.id_shown(data.get("order"))  # "78.0" too: no order ID at all
-        raise BadAnswerError(f"answered order {said} when asked for order {order_id}")
+        raise MisfiledAnswerError(f"answered order {said} when asked for order {order_id}")
 
 
 def _named_order(item: Any) -> int | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from tracker.errors import AuthError, BadAnswerError
+from tracker.errors import AuthError, BadAnswerError, MisfiledAnswerError
 from tracker.panel import values
 from tracker.panel.models import RefillStatus
 from tracker.panel.parse import _expect_dict
@@ -44,7 +44,7 @@ def parse_refill_status_single(refill_id: str, data: Any) -> RefillStatus:
     """Given the answer to ``refill_status`` with ``refill``, return its RefillStatus.
 
     An answer whose ``refill`` names another refill (8, " 7" or 7.0 to
-    ``refill=7``; "007" and 7 are one) raises BadAnswerError: its status or
+    ``refill=7``; "007" and 7 are one) raises MisfiledAnswerError: its status or
     error is not this refill's news. A ``refill`` missing, null or "" names
     none: the answer is the asked refill's. A refused key raises AuthError.
     """
@@ -54,7 +54,7 @@ def parse_refill_status_single(refill_id: str, data: Any) -> RefillStatus:
     named = _item_refill(data)
     if named is not None and not _same_refill(refill_id, named):
         said = _refill_shown(data["refill"])
-        raise BadAnswerError(f"answered refill {said} when asked for refill {refill_id}")
+        raise MisfiledAnswerError(f"answered refill {said} when asked for refill {refill_id}")
     if message is not None:
         return RefillStatus(refill_id=refill_id, error=message)
     return _refill_status(refill_id, _expect_dict(data, "refill_status").get("status"))
