@@ -150,6 +150,10 @@ def test_canceled_with_a_reason_ends_the_order_and_says_why(world):
     assert [(r["order_id"], r["status"], r["raw_status"]) for r in listed] == [
         (canceled, "Canceled", "Canceled: invalid link")
     ]
+    # So does the status as the listing shows it, copied from its STATUS column.
+    copied = w.cli("orders", "--status", "Canceled: invalid link", "--json")
+    assert copied.exit_code == 0, copied.output
+    assert json.loads(copied.stdout) == listed
     history = w.cli("history", str(canceled)).stdout
     assert f"sim #{canceled}: Canceled: invalid link" in history
     assert "In progress  Canceled: invalid link" in history

@@ -15,7 +15,7 @@ from tracker.panel.statuses import (
     ORDER_STATUSES,
     PAUSED,
     REFILL_STATUSES,
-    canonical_order_status,
+    normalize_order_status,
     normalize_refill_status,
 )
 from tracker.store.listing import UNTRACKED
@@ -79,8 +79,17 @@ def pick_status(
 
 
 def order_filter(text: str, stored: Callable[[], Iterable[str]]) -> str:
-    """Given ``orders --status`` text, return the status to filter on ("-": none yet)."""
-    return pick_status(text, ORDER_FILTERS, spelling=canonical_order_status, stored=stored)
+    """Given ``orders --status`` text, return the status to filter on ("-": none yet).
+
+    A status as the listing shows it, the panel's reason included ("Canceled:
+    invalid link", copied from its STATUS column), is the status it reads as:
+    every Canceled order is listed, the reasons in that column."""
+
+    def spelling(raw: str) -> str | None:
+        status, known = normalize_order_status(raw)
+        return status if known else None
+
+    return pick_status(text, ORDER_FILTERS, spelling=spelling, stored=stored)
 
 
 def refill_filter(text: str, stored: Callable[[], Iterable[str]]) -> str:
