@@ -96,9 +96,15 @@ def open_orders(
             f"AND (w.order_id IS NULL OR w.judged_key IS NOT ({_JUDGE_KEY}) OR w.recheck_at <= ?)"
         )
         params.append(iso(due))
-    if among:  # bounded above too: the index range holds no more than these
-        where += f" AND o.order_id IN ({_marks(among)}) AND o.order_id <= ?"
-        params.extend([*among, max(among)])
+    # With ``among``, SQLite seeks each ID (the "+" keeps it from scanning the
+    # index from ``after`` up instead: the IDs a poll changed lie anywhere in
+    # the panel's orders, and a range from the least to the greatest of them
+    # read every order in between, all of a million-order panel's).
+    start = "o.order_id > ?"
+    if among:
+        start = "+o.order_id > ?"
+        where += f" AND o.order_id IN ({_marks(among)})"
+        params.extend(among)
     rows = store.tuples(
         f"""
         WITH m(service, median) AS (VALUES {known})
@@ -110,7 +116,7 @@ def open_orders(
         LEFT JOIN order_watch w ON w.panel = o.panel AND w.order_id = o.order_id
         LEFT JOIN m ON m.service = COALESCE(o.service, 0)
         WHERE o.panel = ? AND o.polling = 1 AND o.status IS NOT NULL
-          AND o.status NOT IN ({_marks(_TERMINAL)}) AND o.order_id > ? {where}
+          AND o.status NOT IN ({_marks(_TERMINAL)}) AND {start} {where}
         ORDER BY o.order_id LIMIT ?
         """,
         [*(v for pair in found for v in pair), panel, *_TERMINAL, after, *params, limit],
