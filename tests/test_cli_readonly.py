@@ -158,10 +158,51 @@ def test_a_failed_write_names_the_file_nobody_may_write(setup, monkeypatch):
     _unopenable(data / "t.db")
     target = data / "t.db"
     real = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == target else real(p, mode))
+    monkeypatch.setattr(
+        os, "access", lambda p, m: False if (Path(p), m) == (target, os.W_OK) else real(p, m)
+    )
     result = cli("track", "5")
     assert result.exit_code == 1
     assert f"cannot write {target} (owner " in result.output
+
+
+def test_a_database_this_user_may_not_read_is_said_as_such(setup, monkeypatch):
+    # A read command only reads: "cannot write" sent the user after the wrong fix.
+    cli, data, _ = setup
+    _unopenable(data / "t.db")
+    target = data / "t.db"
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == target else real(p, mode))
+    for command in [("orders",), ("track", "5")]:
+        result = cli(*command)
+        assert result.exit_code == 1
+        assert f"cannot read {target} (owner " in result.output
+        assert "cannot write" not in result.output
+
+
+def test_a_directory_this_user_may_not_enter_is_one_line(setup, monkeypatch):
+    # The database under /var/lib/private (0700, root's), asked by another user:
+    # every stat inside it fails with EACCES, which Path.is_dir() raises.
+    cli, data, _ = setup
+    real_stat, real_access = Path.stat, os.access
+
+    def stat(self: Path, *, follow_symlinks: bool = True) -> os.stat_result:
+        if self.parent == data:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, follow_symlinks=follow_symlinks)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    monkeypatch.setattr(os, "access", lambda p, m: False if Path(p) == data else real_access(p, m))
+    closed = f"cannot enter {data} (owner "
+    for command in [("orders",), ("track", "5"), ("report", "--database", str(data / "t.db"))]:
+        result = cli(*command)
+        assert result.exit_code == 1, (command, result.output)
+        assert result.output.startswith("smm-tracker: cannot open database ")
+        assert closed in result.output and len(result.output.splitlines()) == 1
+    result = cli("doctor")
+    assert result.exit_code == 1
+    assert [line for line in result.output.splitlines() if line.startswith("FAIL database: ")]
+    assert closed in result.output
 
 
 @pytest.mark.parametrize(

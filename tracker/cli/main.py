@@ -96,13 +96,16 @@ def _check_database_directory(config: Config) -> None:
     """A database path in a missing directory is the user's mistake (exit 2),
     found before any command opens, locks or creates anything. Checked here
     rather than in load_config: a config may be validated on another machine."""
-    path = config.database.path
-    if str(path) != ":memory:" and not path.parent.is_dir():
-        raise ConfigError([f"at 'database.path': directory {path.parent} does not exist"])
-    if path.is_dir():  # `path = "/var/lib/smm-tracker"`: SQLite would say "disk I/O error"
-        from tracker.store.causes import a_directory
+    from tracker.store.causes import a_directory, open_failure
 
-        raise ConfigError([f"at 'database.path': {a_directory(path)}"])
+    path = config.database.path
+    try:
+        if str(path) != ":memory:" and not path.parent.is_dir():
+            raise ConfigError([f"at 'database.path': directory {path.parent} does not exist"])
+        if path.is_dir():  # `path = "/var/lib/smm-tracker"`: SQLite would say "disk I/O error"
+            raise ConfigError([f"at 'database.path': {a_directory(path)}"])
+    except PermissionError:  # a directory on the way this user may not enter
+        raise StoreError(open_failure(path)) from None
 
 
 pass_ctx = click.make_pass_decorator(Context)

@@ -15,6 +15,7 @@ from tracker.cli.render import table, to_json
 from tracker.clock import iso, utcnow
 from tracker.config.durations import parse_duration
 from tracker.rules.alerts import rough_duration
+from tracker.store.causes import open_failure
 from tracker.store.orders import Store
 from tracker.store.reports import order_panels, scorecard
 
@@ -47,7 +48,11 @@ def database_path(ctx: Context, database: Path | None, panel: str | None) -> tup
         finally:
             for each in opened:
                 each.close()
-    if not database.is_file():
+    try:
+        found = database.is_file()
+    except PermissionError:  # a directory on the way this user may not enter
+        fail(open_failure(database), EXIT_FAILED)
+    if not found:
         fail(f"no database at {database}", EXIT_FAILED)
     return database, panel
 

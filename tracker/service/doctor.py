@@ -44,7 +44,7 @@ from tracker.rules.doctor import (
     unconfigured_check,
     unknown_status_checks,
 )
-from tracker.store.causes import a_directory
+from tracker.store.causes import a_directory, read_cause
 from tracker.store.connection import describe_db_error
 from tracker.store.migrations import migrations
 from tracker.store.readings import UNKNOWN_WORDS_BY_PANEL
@@ -234,10 +234,11 @@ def database_facts(path: Path) -> DatabaseFacts:
     known = known_migrations()
     if str(path) == ":memory:":
         return DatabaseFacts(path=path, known=known)
-    if not path.parent.is_dir():
+    if (why := read_cause(path)) is None and not path.parent.is_dir():
         return DatabaseFacts(path=path, directory_exists=False, known=known)
-    if path.is_dir():
-        return DatabaseFacts(path=path, exists=True, read_error=a_directory(path), known=known)
+    if why or path.is_dir():  # closed to this user (no traceback), or a directory
+        why = why or a_directory(path)
+        return DatabaseFacts(path=path, exists=True, read_error=why, known=known)
     try:
         # SQLite needs to create -wal, -shm and the lock file next to the database.
         fd, probe = tempfile.mkstemp(prefix=".smm-tracker-doctor-", dir=path.parent)
@@ -280,7 +281,7 @@ def open_orders_by_panel(path: Path) -> dict[str, int]:
 def _read_rows(path: Path, sql: str) -> list[Any]:
     """Return the rows of one query, read without creating any file; nothing when
     there is no database or it cannot be read (an older schema included)."""
-    if str(path) == ":memory:" or not path.exists():
+    if str(path) == ":memory:" or read_cause(path) is not None or not path.exists():
         return []
     in_use = path.with_name(path.name + "-shm").exists()
     mode = "ro" if in_use else "ro&immutable=1"

@@ -1,4 +1,4 @@
-"""Why the database cannot be written: the filesystem, the permissions or the disk.
+"""Why the database cannot be read or written: the filesystem, the permissions or the disk.
 
 SQLite says "attempt to write a readonly database" or "unable to open
 database file" for several causes a user fixes differently; this looks at the
@@ -28,6 +28,26 @@ def _owner(path: Path) -> str:
         return f"uid {uid}"
 
 
+def _denied(verb: str, target: Path) -> str:
+    mode = stat.S_IMODE(target.stat().st_mode)
+    return f"user {_user()} cannot {verb} {target} (owner {_owner(target)}, mode {mode:04o})"
+
+
+def read_cause(path: Path) -> str | None:
+    """Given a database path, return why this user cannot read it — "user U
+    cannot enter DIR (owner O, mode 0700)" for the first directory on the way
+    closed to it (``/var/lib/private`` is root's alone), "user U cannot read
+    FILE (owner O, mode 0600)" — or None when nothing visible stops it."""
+    steps = [*((d, os.X_OK, "enter") for d in reversed(path.parents)), (path, os.R_OK, "read")]
+    for target, mode, verb in steps:
+        try:
+            if not os.access(target, mode) and target.exists():
+                return _denied(verb, target)
+        except OSError:
+            return None
+    return None
+
+
 def write_cause(path: Path) -> str | None:
     """Given a database path, return why it cannot be written — "the filesystem
     holding DIR is mounted read-only", "no space left on the disk holding DIR",
@@ -48,9 +68,7 @@ def write_cause(path: Path) -> str | None:
     for target in [*companions, directory]:
         try:
             if target.exists() and not os.access(target, os.W_OK):
-                mode = stat.S_IMODE(target.stat().st_mode)
-                owner = _owner(target)
-                return f"user {_user()} cannot write {target} (owner {owner}, mode {mode:04o})"
+                return _denied("write", target)
         except OSError:
             continue
     return None
@@ -59,8 +77,9 @@ def write_cause(path: Path) -> str | None:
 def open_failure(path: Path) -> str:
     """Given a database SQLite could not open, return why, in the words the
     outage checks know: a read-only mount or a full disk (opening needs -wal
-    and -shm files beside it) is an outage to wait out, not a broken setup."""
-    cause = write_cause(path)
+    and -shm files beside it) is an outage to wait out, not a broken setup; a
+    file or directory this user may not read is said as such, not as a write."""
+    cause = read_cause(path) or write_cause(path)
     if cause is not None and "read-only" in cause:
         return f"database {path} is read-only: {cause}"
     if cause is not None and "no space" in cause:
