@@ -136,3 +136,52 @@ def test_services_shows_the_type(sim):
     header = result.output.splitlines()[0].split()
     assert "TYPE" in header
     assert "Default" in result.output and "Custom Comments" in result.output
+
+
+def test_refill_of_an_untracked_order_hints_a_track_that_works(tmp_path, monkeypatch):
+    # With two panels, the hinted `smm-tracker track 5` is refused: it needs --panel.
+    two = "".join(
+        f'[[panels]]\nname = "{n}"\nurl = "http://127.0.0.1:9/api/v2"\nkey_env = "SIM_KEY"\n'
+        for n in ("a", "b")
+    )
+    cli = cli_in(tmp_path, monkeypatch, f'[database]\npath = "t.db"\n{two}', env={"SIM_KEY": KEY})
+    assert cli("track", "--panel", "a", "7").exit_code == 0
+    result = cli("refill", "5")
+    assert result.exit_code == 1
+    assert result.output.endswith("run: smm-tracker track --panel NAME 5\n")
+    result = cli("refill", "--panel", "b", "5")
+    assert result.output.endswith("5 is not tracked on b; run: smm-tracker track --panel b 5\n")
+    assert cli("track", "--panel", "b", "5").exit_code == 0  # the hint, as printed, works
+
+
+def test_an_order_placed_but_not_recorded_hints_a_track_that_works(tmp_path, monkeypatch):
+    import re
+
+    from tracker.errors import StoreError
+
+    panel = SimulatedPanel(key=KEY, seed=11, speed=60.0)
+    server = PanelServer(panel).start()
+    other = f'[[panels]]\nname = "other"\nurl = "{server.url}"\nkey_env = "SIM_KEY"\n'
+    cli = cli_in(tmp_path, monkeypatch, sim_config(server.url) + other, env={"SIM_KEY": KEY})
+
+    def full(*args, **kwargs):
+        raise StoreError("disk full while writing t.db")
+
+    monkeypatch.setattr("tracker.cli.add.track_placed", full)
+    try:
+        result = cli(
+            "add",
+            "--panel",
+            "sim",
+            "--service",
+            "1",
+            "--link",
+            "https://x.example/a",
+            "--quantity",
+            "100",
+        )
+    finally:
+        server.stop()
+    assert result.exit_code == 1
+    hint = re.search(r"run: (smm-tracker track .*)$", result.output.strip())
+    assert hint and re.fullmatch(r"smm-tracker track --panel sim \d+", hint.group(1)), result.output

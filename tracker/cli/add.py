@@ -154,7 +154,7 @@ def _track(
     try:
         return track_placed(store, panel, order_id, utcnow(), details=details)
     except StoreError as exc:
-        again = f"run: smm-tracker track {order_id}"
+        again = f"run: smm-tracker track --panel {panel} {order_id}"  # several may be set
         fail(f"order {order_id} was placed but not recorded ({exc}); {again}")
 
 

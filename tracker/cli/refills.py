@@ -269,7 +269,8 @@ def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
     found = [n for n in names if store.order(n, oid) is not None]
     if not found:
         where = f" on {panel}" if panel else ""
-        fail(f"order {oid} is not tracked{where}; run: smm-tracker track {oid}")
+        flag = "" if len(config.panels) == 1 else f" --panel {panel or 'NAME'}"  # track needs it
+        fail(f"order {oid} is not tracked{where}; run: smm-tracker track{flag} {oid}")
     if len(found) > 1:
         fail(f"order {oid} is tracked on several panels: pass --panel NAME", EXIT_USAGE)
     return found[0]
