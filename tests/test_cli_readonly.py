@@ -205,6 +205,23 @@ def test_a_directory_this_user_may_not_enter_is_one_line(setup, monkeypatch):
     assert closed in result.output
 
 
+def test_a_database_name_the_filesystem_refuses_is_one_line(tmp_path, monkeypatch):
+    # 300 bytes: past NAME_MAX (255), so every stat says ENAMETOOLONG.
+    from simconfig import OFFLINE_CONFIG
+
+    long = "a" * 300
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG.replace('"t.db"', f'"{long}.db"'))
+    for command in [("orders",), ("track", "5")]:
+        result = cli(*command)
+        assert result.exit_code == 2, (command, result.output)
+        assert result.output == "smm-tracker: config: at 'database.path': File name too long\n"
+    result = cli("report", "--database", f"{long}.db")
+    assert result.exit_code == 1 and "File name too long" in result.output
+    result = cli("doctor")
+    assert result.exit_code == 1
+    assert f"FAIL database: File name too long: {tmp_path / long}.db" in result.output
+
+
 @pytest.mark.parametrize(
     "command",
     [*READ_COMMANDS, ("track", "5"), ("run", "--once"), ("doctor",), ("backup", "copy.db")],

@@ -106,6 +106,8 @@ def _check_database_directory(config: Config) -> None:
             raise ConfigError([f"at 'database.path': {a_directory(path)}"])
     except PermissionError:  # a directory on the way this user may not enter
         raise StoreError(open_failure(path)) from None
+    except OSError as exc:  # a name the filesystem refuses ("File name too long")
+        raise ConfigError([f"at 'database.path': {exc.strerror or exc}"]) from None
 
 
 pass_ctx = click.make_pass_decorator(Context)

@@ -50,7 +50,7 @@ def database_path(ctx: Context, database: Path | None, panel: str | None) -> tup
                 each.close()
     try:
         found = database.is_file()
-    except PermissionError:  # a directory on the way this user may not enter
+    except OSError:  # a directory on the way this user may not enter, a name too long
         fail(open_failure(database), EXIT_FAILED)
     if not found:
         fail(f"no database at {database}", EXIT_FAILED)

@@ -37,14 +37,15 @@ def read_cause(path: Path) -> str | None:
     """Given a database path, return why this user cannot read it — "user U
     cannot enter DIR (owner O, mode 0700)" for the first directory on the way
     closed to it (``/var/lib/private`` is root's alone), "user U cannot read
-    FILE (owner O, mode 0600)" — or None when nothing visible stops it."""
+    FILE (owner O, mode 0600)", the system's words for a name it refuses ("File
+    name too long: PATH") — or None when nothing visible stops it."""
     steps = [*((d, os.X_OK, "enter") for d in reversed(path.parents)), (path, os.R_OK, "read")]
     for target, mode, verb in steps:
         try:
             if not os.access(target, mode) and target.exists():
                 return _denied(verb, target)
-        except OSError:
-            return None
+        except (OSError, ValueError) as exc:  # not a missing file: exists() says False then
+            return f"{getattr(exc, 'strerror', None) or exc}: {target}"
     return None
 
 
