@@ -239,3 +239,29 @@ def test_a_misspelt_panel_name_and_daily_cap_panels_are_one_problem(
         said = [f"smm-tracker: config has {len(problems)} problems:"]
         said += [f"  {p}" for p in problems]
     assert result.output.strip().splitlines() == said
+
+
+@pytest.mark.parametrize(
+    ("config", "where"),
+    [
+        ('[database]\npath = "a\\u0000b.db"\n', "database.path"),
+        ('[[panels]]\nname = "x"\nurl = "http://127.0.0.1:9/"\nkey_file = "k\\u0000"\n', None),
+        ('[alerts]\nnotify_file = "n\\u0000"\n', "alerts.notify_file"),
+        ('[alerts]\nwebhook_url_file = "w\\u0000"\n', "alerts.webhook_url_file"),
+    ],
+)
+def test_a_nul_character_in_a_file_name_is_a_config_error(tmp_path, monkeypatch, config, where):
+    # TOML lets "\u0000" through; every os call on such a path raises ValueError.
+    cli = cli_in(tmp_path, monkeypatch, None, env={"SMM_TEST_KEY": TEST_KEY})
+    text = OFFLINE_CONFIG.replace('[database]\npath = "t.db"\n', "")
+    (tmp_path / "tracker.toml").write_text(
+        config + text if "[database]" in config else text + config
+    )
+    where = where or "panels[1].key_file"
+    for command in [("track", "5"), ("run", "--once")]:
+        result = cli(*command)
+        assert result.exit_code == 2, result.output
+        assert f"at '{where}': must not contain a NUL character (\\u0000)" in result.output
+    result = cli("doctor")
+    assert result.exit_code == 1
+    assert f"FAIL config: at '{where}': must not contain a NUL" in result.output

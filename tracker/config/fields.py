@@ -114,6 +114,9 @@ class Table:
         if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
             self.fail(key, f"must be {what}, not {toml_type(value)}")
             return default
+        if isinstance(value, str) and "\0" in value:  # no path, URL or name holds one
+            self.fail(key, "must not contain a NUL character (\\u0000)")
+            return default
         return value
 
     def string(self, key: str, default: str) -> str:

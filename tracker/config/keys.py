@@ -49,6 +49,9 @@ def read_key(t: Table, env: Mapping[str, str], base_dir: Path, resolve: bool) ->
     if not isinstance(value, str) or not value.strip():
         t.fail(field, "must be a non-empty string")
         return "", "none"
+    if "\0" in value:  # os calls raise ValueError on it; no key or file name holds one
+        t.fail(field, "must not contain a NUL character (\\u0000)")
+        return "", "none"
     if field == "key_env":
         return _from_env(t, value.strip(), env, resolve)
     if field == "key_file":
