@@ -222,6 +222,17 @@ def test_a_database_name_the_filesystem_refuses_is_one_line(tmp_path, monkeypatc
     assert f"FAIL database: File name too long: {tmp_path / long}.db" in result.output
 
 
+def test_a_path_argument_the_filesystem_refuses_is_one_line(setup):
+    cli, data, _ = setup
+    long = "b" * 300
+    for command in [("init", f"{long}.toml"), ("backup", f"{long}.db"), ("--config", long)]:
+        result = cli(*command, "orders") if command[0] == "--config" else cli(*command)
+        assert result.exit_code == 2, (command, result.output)
+        assert result.output.startswith("smm-tracker: File name too long: ")
+        assert result.output.rstrip().endswith(long) or long + "." in result.output
+        assert len(result.output.splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     "command",
     [*READ_COMMANDS, ("track", "5"), ("run", "--once"), ("doctor",), ("backup", "copy.db")],

@@ -206,7 +206,7 @@ class _Group(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().main(*args, **kwargs)
-        except OSError as exc:  # e.g. a full disk under the output, even of --help
+        except OSError as exc:  # a full disk under the output (even --help's), a name too long
             from tracker.cli.output import output_failed
 
             output_failed(exc)

@@ -1,7 +1,8 @@
 """When the output cannot be written (a full disk under ``> file``): one line
 on stderr and exit 1, never a traceback. A closed pipe (``| head``) is left to
 click, which ends quietly with exit 1, as well-behaved Unix tools do; except
-for the ID of an order just placed, which is never lost without a word."""
+for the ID of an order just placed, which is never lost without a word. A
+path argument the filesystem refuses (past 255 bytes) is one line, exit 2."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ def output_failed(exc: OSError) -> NoReturn:
     """Given an OSError that ended the command, say so in one line and exit 1
     if click.echo raised it writing the output (every command prints through
     it); otherwise raise ``exc`` on."""
+    if exc.errno == errno.ENAMETOOLONG and exc.filename:  # --config, DEST, --keep, PATH...
+        click.echo(f"smm-tracker: {exc.strerror}: {exc.filename}", err=True)
+        sys.exit(2)
     frames = traceback.extract_tb(exc.__traceback__)
     if exc.errno == errno.EPIPE or not frames or frames[-1].filename != click.utils.__file__:
         raise exc
