@@ -70,7 +70,7 @@ def fixed_snapshot_with(calls: CallCounters) -> Snapshot:
         running={"status:main": 1_800_000_100.0},
     )
     return Snapshot(
-        open_orders={("main", "Pending"): 4, ("main", "In progress"): 2, ("b", "unknown"): 1},
+        open_orders={("main", "Pending"): 4, ("main", "In progress"): 2, ("b", None): 1},
         balances=[("main", "USD", 100.84292), ("b", "RUB", 5.0)],
         calls=calls,
         jobs=jobs,
@@ -94,6 +94,27 @@ def test_render_gives_every_family_with_labels():
     assert got['smm_tracker_last_poll_success_timestamp_seconds{panel="main"}'] == 1.8e9
     assert got["smm_tracker_database_readable"] == 1
     assert got[f'smm_tracker_info{{version="{__version__}"}}'] == 1
+
+
+def test_no_answer_yet_is_unknown_and_a_panels_own_word_unknown_is_other(tmp_path):
+    # "unknown" is the label of orders the panel has not answered for yet; a
+    # panel that writes the word "unknown" as a status says something else,
+    # counted with the other spellings the tracker does not know.
+    store = Store(tmp_path / "t.db")
+    try:
+        with store.conn:
+            store.conn.executemany(
+                "INSERT INTO orders (panel, order_id, created_at, updated_at, status) "
+                "VALUES ('main', ?, '2026-12-01T00:00:00+00:00', '2026-12-01T00:00:00+00:00', ?)",
+                [(1, None), (2, "unknown"), (3, "Stuck"), (4, "Pending")],
+            )
+        snap = take_snapshot(store, CallCounters(), JobStats(), ["main"])
+    finally:
+        store.close()
+    got = samples(render(snap))
+    assert got['smm_tracker_open_orders{panel="main",status="unknown"}'] == 1
+    assert got['smm_tracker_open_orders{panel="main",status="other"}'] == 2
+    assert got['smm_tracker_open_orders{panel="main",status="Pending"}'] == 1
 
 
 def test_a_configured_panel_with_no_open_order_still_shows_zeros():

@@ -56,11 +56,12 @@ OPEN_LABELS = (
 )
 
 
-def status_label(status: str) -> str:
-    """Given an order's stored status, return the ``status`` label shown for it:
-    the normalised status, an unknown spelling folded into ``other`` so the
-    labels stay a small set."""
-    return metrics_status(None if status == "unknown" else status)
+def status_label(status: str | None) -> str:
+    """Given an order's stored status (None: no answer yet), return the
+    ``status`` label shown for it: the normalised status, ``unknown`` for no
+    answer yet, any spelling the tracker does not know (a panel's own word
+    "unknown" too) folded into ``other`` so the labels stay a small set."""
+    return metrics_status(status)
 
 
 _CURRENCY = re.compile(r"[A-Za-z0-9$€£¥₽.]{1,8}")
@@ -75,7 +76,7 @@ def currency_label(text: str | None) -> str:
 class Snapshot:
     """Everything one scrape shows; ``open_orders``/``balances`` None when unreadable."""
 
-    open_orders: dict[tuple[str, str], int] | None
+    open_orders: dict[tuple[str, str | None], int] | None
     balances: list[tuple[str, str, float]] | None  # (panel, currency, balance)
     calls: CallCounters
     jobs: JobStats
@@ -192,7 +193,7 @@ def take_snapshot(
     A database that cannot be read is reported (``database_readable 0``) and
     logged; the counters are still served.
     """
-    open_orders: dict[tuple[str, str], int] | None = None
+    open_orders: dict[tuple[str, str | None], int] | None = None
     balances: list[tuple[str, str, float]] | None = None
     panels = tuple(panels)
     if reader is not None:

@@ -235,11 +235,12 @@ class Store(Connection):
             [panel, order_id],
         )
 
-    def open_counts(self) -> dict[tuple[str, str], int]:
-        """Return the number of polled orders by (panel, status)."""
+    def open_counts(self) -> dict[tuple[str, str | None], int]:
+        """Return the number of polled orders by (panel, status); None: no
+        status yet (kept apart from a panel's own word "unknown")."""
         rows = self.rows(
-            "SELECT panel, COALESCE(status, 'unknown') AS status, count(*) AS n "
-            "FROM orders WHERE polling = 1 GROUP BY panel, status"
+            "SELECT panel, status, count(*) AS n FROM orders WHERE polling = 1 "
+            "GROUP BY panel, status"
         )
         return {(r["panel"], r["status"]): r["n"] for r in rows}
 
