@@ -256,6 +256,21 @@ def test_a_dead_webhook_costs_the_daemon_nothing_but_a_log_line(
     assert [e for e, _ in events].count("webhook_failed") == 1
 
 
+def test_a_key_refused_to_the_services_sync_pauses_the_panel(
+    tmp_path: Path, clock: Any, servers: list
+) -> None:
+    # At a start the catalogue may be the first thing asked: its refusal was
+    # logged as a failed sync, and the panel's other jobs went on asking.
+    bad = serve(servers, clock, key="the-right-key-999")
+    tracker = Tracker(make_config(tmp_path, {"bad": (bad.url, "a-wrong-key-12345")}), clock=clock)
+    services = job_map(tracker)["services:bad"]
+    with capture_logs():
+        assert services.run() is False
+    assert tracker.watch.paused == {"bad"}
+    assert kinds(tracker) == ["auth_failed"]
+    tracker.close()
+
+
 def test_a_job_letting_a_refusal_through_pauses_its_panel(tmp_path: Path, clock: Any) -> None:
     tracker = Tracker(
         make_config(tmp_path, {"main": ("http://127.0.0.1:9/api/v2", KEY)}), clock=clock

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import structlog
 
-from tracker.errors import PanelError, StopRequested
+from tracker.errors import AuthError, PanelError, StopRequested
 from tracker.panel.client import PanelClient
 from tracker.rules.catalogue import Ambiguous, describe, sort_catalogue
 from tracker.store.catalogue import mark_alerted, save_services, unalerted
@@ -64,11 +64,15 @@ def services_job(
     clock: Callable[[], datetime],
     on_ambiguous: AmbiguityListener | None = None,
 ) -> bool:
-    """Run one services sync for the scheduler; return True when it succeeded."""
+    """Run one services sync for the scheduler; return True when it succeeded.
+
+    A refused key is raised, as the status job reports it: the Watch pauses
+    the panel's jobs and alerts (the services job may be the first to ask,
+    at a start)."""
     try:
         sync_services(store, client, clock, on_ambiguous)
-    except StopRequested:
-        raise  # not a failure: the daemon reports the stop
+    except (StopRequested, AuthError):
+        raise  # not a failure: the daemon reports the stop; the key: see above
     except PanelError as exc:
         log.error("services_failed", panel=client.name, error=str(exc))
         return False
