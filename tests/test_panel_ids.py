@@ -216,16 +216,22 @@ def test_a_cancel_answer_naming_no_order_id_cancels_no_order(panel, tmp_path, an
     ]
 
 
-def _refills_7_and_8(server, replies, cli, tmp_path) -> None:
-    """Track orders 5 and 6 and have their refills 7 and 8 requested."""
-    assert cli("track", "5", "6").exit_code == 0
-    replies["refill"] = json_reply([{"order": 5, "refill": 7}, {"order": 6, "refill": 8}])
-    request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6])
+def _refills(server, replies, cli, tmp_path, refill_of: dict[int, int]) -> None:
+    """Track the orders and have their refills requested (order: refill ID)."""
+    orders = list(refill_of)
+    assert cli("track", *map(str, orders)).exit_code == 0
+    replies["refill"] = json_reply([{"order": o, "refill": r} for o, r in refill_of.items()])
+    request_refills_once(tmp_path / "t.db", server.url, KEY, orders)
+
+
+def _refills_asked(server) -> list[str]:
+    """The refill_status calls the panel got: "7,8" for a multi call, "alone 7"."""
+    return [f.get("refills") or f"alone {f['refill']}" for f in _sent(server, "refill_status")]
 
 
 def test_a_refill_status_naming_no_refill_id_as_written_closes_no_refill(panel, tmp_path):
     server, replies, cli = panel
-    _refills_7_and_8(server, replies, cli, tmp_path)
+    _refills(server, replies, cli, tmp_path, {5: 7, 6: 8})
 
     def refill_status(form: dict[str, str]) -> Reply:
         if "refills" in form:  # " 7" read as "7": refill 7 closed Completed while it ran
@@ -235,8 +241,7 @@ def test_a_refill_status_naming_no_refill_id_as_written_closes_no_refill(panel, 
 
     replies["refill_status"] = refill_status
     _follow(tmp_path, server.url)
-    sent = _sent(server, "refill_status")
-    assert [form.get("refills") or f"alone {form['refill']}" for form in sent] == [
+    assert _refills_asked(server) == [
         "7,8",
         "alone 7",
     ]
@@ -283,7 +288,7 @@ def test_a_refill_status_answered_for_another_refill_leaves_the_refill_open(
 @pytest.mark.usefixtures("fresh_logs")
 def test_a_refill_left_out_and_answered_alone_for_another_refill_stays_open(panel, tmp_path):
     server, replies, cli = panel
-    _refills_7_and_8(server, replies, cli, tmp_path)
+    _refills(server, replies, cli, tmp_path, {5: 7, 6: 8})
 
     def refill_status(form: dict[str, str]) -> Reply:
         if "refills" in form:  # 7 left out: asked alone, answered with 8's news
@@ -293,8 +298,7 @@ def test_a_refill_left_out_and_answered_alone_for_another_refill_stays_open(pane
     replies["refill_status"] = refill_status
     with capture_logs() as logs:
         _follow(tmp_path, server.url)
-    sent = _sent(server, "refill_status")
-    assert [form.get("refills") or f"alone {form['refill']}" for form in sent] == [
+    assert _refills_asked(server) == [
         "7,8",
         "alone 7",
     ]
@@ -354,10 +358,7 @@ MISFILED_7 = {"refill": 8, "status": "Completed"}
 @pytest.mark.usefixtures("fresh_logs")
 def test_one_refill_answered_for_another_holds_up_no_other_refill(panel, tmp_path):
     server, replies, cli = panel
-    assert cli("track", "5", "6", "7").exit_code == 0
-    requested = [{"order": 5, "refill": 7}, {"order": 6, "refill": 8}, {"order": 7, "refill": 9}]
-    replies["refill"] = json_reply(requested)
-    request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6, 7])
+    _refills(server, replies, cli, tmp_path, {5: 7, 6: 8, 7: 9})
     said = {"7": MISFILED_7, "8": {"status": "In progress"}, "9": {"status": "Completed"}}
     replies["refill_status"] = lambda form: json_reply(said[form["refill"]])
     with capture_logs() as logs:
@@ -375,10 +376,7 @@ def test_one_refill_answered_for_another_holds_up_no_other_refill(panel, tmp_pat
 
 def test_refills_left_out_are_all_asked_alone_past_one_answered_for_another(panel, tmp_path):
     server, replies, cli = panel
-    assert cli("track", "5", "6", "7").exit_code == 0
-    requested = [{"order": 5, "refill": 7}, {"order": 6, "refill": 8}, {"order": 7, "refill": 9}]
-    replies["refill"] = json_reply(requested)
-    request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6, 7])
+    _refills(server, replies, cli, tmp_path, {5: 7, 6: 8, 7: 9})
 
     def refill_status(form: dict[str, str]) -> Reply:
         if "refills" in form:  # 7 and 8 left out: asked alone
@@ -387,8 +385,7 @@ def test_refills_left_out_are_all_asked_alone_past_one_answered_for_another(pane
 
     replies["refill_status"] = refill_status
     _follow(tmp_path, server.url)
-    sent = _sent(server, "refill_status")
-    assert [form.get("refills") or f"alone {form['refill']}" for form in sent] == [
+    assert _refills_asked(server) == [
         "7,8,9",
         "alone 7",
         "alone 8",
