@@ -335,6 +335,25 @@ def test_a_multi_refill_item_keyed_by_an_asked_order_alone_is_that_orders_answer
     assert _rows(tmp_path, stored)[0] == (78, "5", "Completed", None)
 
 
+# A bare string under an order's key refused the whole answer: both orders
+# Unknown, order 78's refill 5 never followed, and 79's refusal lost.
+def test_a_bare_refusal_in_a_keyed_multi_refill_answer_is_that_orders_alone(panel, tmp_path):
+    server, replies, cli = panel
+    assert cli("track", "78", "79").exit_code == 0
+    replies["refill"] = text_reply('{"78": {"refill": 5}, "79": "Incorrect order ID"}')
+    request_refills_once(tmp_path / "t.db", server.url, KEY, [78, 79])
+    assert len(_sent(server, "refill")) == 1
+    stored = "SELECT order_id, refill_id, status, error FROM refills ORDER BY order_id"
+    assert _rows(tmp_path, stored) == [
+        (78, "5", "Pending", None),
+        (79, None, "Refused", "Incorrect order ID"),
+    ]
+    replies["refill_status"] = json_reply({"status": "In progress"})
+    _follow(tmp_path, server.url)  # refill 5 is followed as order 78's
+    assert [form["refill"] for form in _sent(server, "refill_status")] == ["5"]
+    assert _rows(tmp_path, stored)[0] == (78, "5", "In progress", None)
+
+
 def test_an_order_keyed_twice_differently_in_a_multi_refill_answer_is_unknown(panel, tmp_path):
     server, replies, cli = panel
     assert cli("track", "78", "79").exit_code == 0

@@ -258,3 +258,38 @@ def test_a_multi_refill_item_under_an_asked_orders_key_naming_no_order_is_its_an
     # A key nobody asked for, or a PHP index ("0", "1"), names no order.
     for key in ("80", "0", "1", "78.0"):
         assert parse_refills.parse_refill_multi([78], {key: {**empty, "refill": 55}}) == []
+
+
+# A keyed answer with a bare string under an order's key was refused whole:
+# every order Unknown, order 78's refill 5 (which the panel made) never followed.
+@pytest.mark.parametrize(
+    "refusal", ["Incorrect order ID", "Order not eligible for refill.", "neworder.error.x"]
+)
+def test_a_bare_refusal_under_an_asked_orders_key_is_that_orders_refusal(refusal):
+    keyed = {"78": {"refill": 5}, "79": refusal, "80": "Incorrect order ID", "x": "no"}
+    answer = parse_refills.parse_refill_multi([78, 79], keyed)
+    assert [(r.order_id, r.refill_id, r.error, r.unknown) for r in answer] == [
+        (78, "5", None, False),
+        (79, None, refusal, False),
+    ]
+    # The same as an item giving the error in its own field.
+    listed = parse_refills.parse_refill_multi([79], [{"order": 79, "error": refusal}])
+    assert listed == answer[1:]
+
+
+@pytest.mark.parametrize("said", [5, "5", 0, None, [], [5], "", "  ", True, 1.5])
+def test_a_bare_non_refusal_under_an_asked_orders_key_refuses_nothing(said):
+    # 5 or "5" may be a refill the panel made: never Refused (asked again).
+    answer = parse_refills.parse_refill_multi([78, 79], {"78": said, "79": {"refill": 6}})
+    assert (78, None, False) not in [(r.order_id, r.refill_id, r.unknown) for r in answer]
+    assert [r.order_id for r in answer if not r.unknown] == [79]
+    assert answer[-1].refill_id == "6"
+
+
+def test_accepting_words_under_an_asked_orders_key_are_an_unknown_outcome():
+    said = "Your refill request has been accepted"
+    answer = parse_refills.parse_refill_multi([78, 79], {"78": said, "79": [1]})
+    assert [(r.order_id, r.refill_id, r.unknown) for r in answer] == [(78, None, True)]
+    assert said in (answer[0].error or "")
+    with pytest.raises(BadAnswerError):  # no key names an asked order: as before
+        parse_refills.parse_refill_multi([78], {"refill": 5, "80": "Incorrect order ID"})

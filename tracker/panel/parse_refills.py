@@ -73,14 +73,20 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
     that is no ID ("78.0": :func:`named_id`) is read for no order, and makes
     the order beside it unknown; so does an asked order keyed twice,
     differently. An item with no ``order`` under a key naming no asked order
-    (a PHP list index, "0") is read for none."""
+    (a PHP list index, "0") is read for none. A bare value under an asked
+    order's key is read by :func:`_bare_refill` ("Incorrect order ID": its
+    refusal; 5, null, []: no answer for it)."""
     if isinstance(data, dict) and "error" in data:
         raise_for_error(data)
     asked = set(requested)
-    items = _expect_list(data, "refill")  # an object keyed by order ID too: keys kept
-    keys = list(data) if isinstance(data, dict) else [None] * len(items)
+    if isinstance(data, dict) and any(named_id(key) in asked for key in data):
+        entries = list(data.items())  # keyed by order ID: its bare values read too
+    else:
+        items = _expect_list(data, "refill")  # an object keyed by order ID too: keys kept
+        keys = list(data) if isinstance(data, dict) else [None] * len(items)
+        entries = list(zip(keys, items, strict=True))
     found: dict[int, RefillRequest] = {}
-    for key, item in zip(keys, items, strict=True):
+    for key, item in entries:
         keyed = named_id(key)
         said = item.get("order") if isinstance(item, dict) else None
         order_id = named_id(said)
@@ -95,6 +101,11 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
         if order_id:  # neither None nor NOT_AN_ID
             if isinstance(item, Twice):  # keyed twice, differently: either may exist
                 answer = RefillRequest(order_id=order_id, error=item["error"], unknown=True)
+            elif not isinstance(item, dict):  # a bare value under its key
+                bare = _bare_refill(order_id, item)
+                if bare is None:  # no answer for it: "not in the panel's answer"
+                    continue
+                answer = bare
             else:
                 answer = _refill_answer(order_id, item)
             seen = found.setdefault(order_id, answer)
@@ -102,6 +113,21 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
                 twice = f"answered twice, differently: {values.shown(item)}"
                 found[order_id] = RefillRequest(order_id=order_id, error=twice, unknown=True)
     return list(found.values())
+
+
+def _bare_refill(order_id: int, value: Any) -> RefillRequest | None:
+    """Given a bare value where a keyed multi ``refill`` answer puts an order's
+    item: words that plainly refuse (:func:`refuses`: "Incorrect order ID") are
+    its refusal, as ``{"order": 79, "error": "Incorrect order ID"}`` is; other
+    text ("Refill request accepted", "5") may name a refill that exists:
+    unknown. Anything else (5, null, [], "") says nothing of the order: None."""
+    text = values.to_text(value) if isinstance(value, str) else None
+    if text is None:
+        return None
+    if refuses(text):
+        return RefillRequest(order_id=order_id, error=values.short(value))
+    why = f"answered without a usable refill ID: {values.shown(value)}"
+    return RefillRequest(order_id=order_id, error=why, unknown=True)
 
 
 def _cancel_item(order_id: int, item: dict[str, Any]) -> CancelResult:
