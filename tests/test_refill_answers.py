@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from refill_world import DAY, H, World
 
-from tracker.errors import BadAnswerError
+from tracker.errors import AuthError, BadAnswerError
 from tracker.panel import parse_refill_status, parse_refills
 from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
 
@@ -284,6 +284,12 @@ def test_a_bare_non_refusal_under_an_asked_orders_key_refuses_nothing(said):
     assert (78, None, False) not in [(r.order_id, r.refill_id, r.unknown) for r in answer]
     assert [r.order_id for r in answer if not r.unknown] == [79]
     assert answer[-1].refill_id == "6"
+
+
+def test_a_key_refused_under_an_orders_key_is_the_key_refused_not_the_orders():
+    # Stored as order 78's refusal, it could be read as refused for good.
+    with pytest.raises(AuthError):
+        parse_refills.parse_refill_multi([78, 79], {"78": "Invalid API key", "79": {"refill": 6}})
 
 
 def test_accepting_words_under_an_asked_orders_key_are_an_unknown_outcome():

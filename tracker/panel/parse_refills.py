@@ -120,10 +120,14 @@ def _bare_refill(order_id: int, value: Any) -> RefillRequest | None:
     item: words that plainly refuse (:func:`refuses`: "Incorrect order ID") are
     its refusal, as ``{"order": 79, "error": "Incorrect order ID"}`` is; other
     text ("Refill request accepted", "5") may name a refill that exists:
-    unknown. Anything else (5, null, [], "") says nothing of the order: None."""
+    unknown. Anything else (5, null, [], "") says nothing of the order: None.
+    A refusal of the key raises AuthError: it is no order's refusal (stored
+    as one, a refill could be refused for good), and the panel pauses."""
     text = values.to_text(value) if isinstance(value, str) else None
     if text is None:
         return None
+    if is_key_refusal(text):
+        raise AuthError(text)
     if refuses(text):
         return RefillRequest(order_id=order_id, error=values.short(value))
     why = f"answered without a usable refill ID: {values.shown(value)}"
