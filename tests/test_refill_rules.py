@@ -194,6 +194,9 @@ def test_manual_requests_respect_only_the_cooldown_and_open_refills(clock):
         OPEN_REFILL
     )
     assert manual_blocker([PastRequest(ago(clock, 2 * DAY), REFUSED)], DAY, clock()) is None
+    # Refused for good: said, not just "inside the cooldown" (waiting will not help).
+    refused = PastRequest(ago(clock, H), REFUSED, permanent=True)
+    assert manual_blocker([refused], DAY, clock()) == f"{PERMANENT_REFUSAL}, {COOLDOWN}"
 
 
 def test_a_drop_is_a_count_below_start_plus_quantity_less_the_threshold(order):

@@ -157,8 +157,12 @@ def manual_blocker(requests: Sequence[PastRequest], cooldown: float, now: dateti
     """
     if any(is_open(r) for r in requests):
         return OPEN_REFILL
-    if requests and now - max(r.requested_at for r in requests) < timedelta(seconds=cooldown):
-        return COOLDOWN
+    if not requests:
+        return None
+    last = max(requests, key=lambda r: r.requested_at)
+    if now - last.requested_at < timedelta(seconds=cooldown):
+        # Said first when the panel refused it for good: waiting will not help.
+        return f"{PERMANENT_REFUSAL}, {COOLDOWN}" if last.permanent else COOLDOWN
     return None
 
 
