@@ -139,9 +139,8 @@ def parse_status_single(order_id: int, data: Any) -> OrderStatus:
     message = error_text(data)
     if message is None or not is_key_refusal(message):
         _check_named(order_id, data)
-    raise_for_error(data)
-    _check_named(order_id, _expect_dict(data, "status"))
-    result = parse_order_status(order_id, data)
+    raise_for_error(data)  # past it, the check above ran: no key refusal
+    result = parse_order_status(order_id, _expect_dict(data, "status"))
     if _says_nothing(result):  # {} or {"status": ""}: a broken answer, not the order's news
         raise BadAnswerError(f"status answered without a status: {short(data, 80)}")
     return result
