@@ -123,13 +123,16 @@ def _micros(text: str | None) -> int | None:
     return micros_shared(text) if text else None
 
 
-def _text(value: int | None, before: int | None, text: str | None, row: OpenRow) -> str | None:
-    """:func:`_stamp` for a moment in microseconds."""
+def _text(
+    value: int | None, before: int | None, text: str | None, last: int | None, row: OpenRow
+) -> str | None:
+    """:func:`_stamp` for a moment in microseconds (``last``: the order's
+    stored last change, read)."""
     if value is None:
         return None
     if value == before:
         return text
-    if row.last_change_at and value == micros_shared(row.last_change_at):
+    if value == last:
         return row.last_change_at
     return iso_micros(value)
 
@@ -144,13 +147,13 @@ def quick_row(
     :func:`~tracker.clock.micros` of the moment judged at."""
     if row.stalled_at:
         return False, None
-    base_before = _micros(row.baseline_at)
+    base_before, last = _micros(row.baseline_at), _micros(row.last_change_at)
     quick = quick_judge(
         row.status,
         row.service,
         row.remains,
         micros_shared(row.created_at),
-        _micros(row.last_change_at),
+        last,
         base_before,
         row.baseline_remains,
         config,
@@ -174,9 +177,9 @@ def quick_row(
         return True, None
     return True, (
         row.order_id,
-        _text(base_at, base_before, row.baseline_at, row),
+        _text(base_at, base_before, row.baseline_at, last, row),
         base_remains,
-        _text(eta, eta_before, row.eta, row),
+        _text(eta, eta_before, row.eta, last, row),
         basis,
         None,
         row.stalled_change_at or None,
