@@ -284,3 +284,28 @@ def test_an_unknown_order_due_alone_is_still_given_up(panel, tmp_path):
     kinds = [r[0] for r in db.execute("SELECT kind FROM alerts")]
     db.close()
     assert "order_lost" in kinds
+
+
+def test_a_key_refusal_as_one_item_is_never_that_orders_error(panel, tmp_path):
+    # The key refused in one order's item, the others answered: a failure of
+    # the panel (or a panel bug), never news of the order, which was being
+    # given up after schedule.unknown_give_up for the panel's words.
+    refused = IDS[4]
+
+    def status(form: dict[str, str]) -> Reply:
+        asked = (form.get("orders") or form.get("order", "")).split(",")
+        if "order" in form:
+            return json_reply(status_of(int(asked[0])))
+        answer: dict[str, Any] = {i: status_of(int(i)) for i in asked}
+        answer[str(refused)] = {"error": "Your API key is incorrect"}
+        return json_reply(answer)
+
+    cli, _ = panel(status)
+    for _ in range(2):  # the second run is past unknown_give_up
+        result = cli("run", "--once", "--all")
+        assert result.exit_code == 1
+        assert "1 order(s) left unsettled: key refused: Your API key is incorrect" in result.output
+        time.sleep(1.1)
+    found = stored(tmp_path)
+    assert found.pop(refused) == (None, None, 0, 1)
+    assert set(found.values()) == {("In progress", None, 0, 1)}

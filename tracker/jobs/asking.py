@@ -106,20 +106,25 @@ def _trusted(client: PanelClient, answer: Answer, witness: int | None, ids: list
     return bool(answer.vouched)
 
 
+_ALL_REFUSED = "every order asked was refused"
+
+
 def _unblame(answer: Answer, trusted: bool) -> None:
     """Take back the per-order errors that are the panel's: words saying it is
-    busy ("Too many requests" as an item), and every error when no status call
-    has been answered with an order's status lately (an answer that refuses
-    every order asked, in any words, may be a panel that reads no ID). Those
-    orders are left unsettled, untouched, the words in the poll's error."""
+    busy ("Too many requests" as an item) or refusing the key ("Invalid API
+    key" as one order's item: the panel's failure, never the order's), and
+    every error when no status call has been answered with an order's status
+    lately (an answer that refuses every order asked, in any words, may be a
+    panel that reads no ID). Those orders are left unsettled, untouched, the
+    words in the poll's error."""
     for order_id, report in list(answer.reports.items()):
         words = report.error
         if words is None:
             continue
-        busy = refusals.is_busy(words)
-        if busy or not trusted:
+        busy, key = refusals.is_busy(words), refusals.is_key_refusal(words)
+        if busy or key or not trusted:
             del answer.reports[order_id]
-            why = "panel busy" if busy else "every order asked was refused"
+            why = "panel busy" if busy else "key refused" if key else _ALL_REFUSED
             answer.leave([order_id], f"{why}: {words}")
 
 

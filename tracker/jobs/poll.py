@@ -149,9 +149,8 @@ def poll_panel(
                 result.checked += len(asked)
                 if len(asked) < len(ids) and not stop.is_set():
                     why = answer.why or "the panel failed while a batch was being split or re-asked"
-                    error = (
-                        f"{panel.name}: status: {len(ids) - len(asked)} order(s) not asked: {why}"
-                    )
+                    left = len(ids) - len(asked)
+                    error = f"{panel.name}: status: {left} order(s) left unsettled: {why}"
                     result.errors.append(error)
                     log.error("status_failed", panel=panel.name, orders=len(ids), error=error)
             result.transitions += len(recorded)
