@@ -245,8 +245,10 @@ def test_probe_due_once_per_probe_every():
     assert probe_due(now - timedelta(hours=6), now, 6 * 3600)
 
 
-@pytest.mark.parametrize("error", ["Too many requests", "no refill status: None"])
-def test_a_busy_panel_or_an_empty_item_never_closes_a_refill(error):
+@pytest.mark.parametrize(
+    "error", ["Too many requests", "no refill status: None", "Your API key is incorrect"]
+)
+def test_a_busy_panel_a_refused_key_or_an_empty_item_never_closes_a_refill(error):
     # Closed as Unknown, the refill would stop blocking the order and a second
     # (not idempotent) refill would be asked for: the hostile re-check saw it.
     row = {"status": "Pending", "error_count": 0}

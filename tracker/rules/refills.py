@@ -16,7 +16,7 @@ from typing import Any
 from tracker.config.model import RefillConfig
 from tracker.panel.models import RefillRequest, RefillStatus
 from tracker.panel.parse_refill_status import NO_REFILL_STATUS
-from tracker.panel.refusals import is_busy
+from tracker.panel.refusals import is_busy, is_key_refusal
 from tracker.panel.statuses import PENDING, REFILL_FINAL, REFILL_REJECTED
 from tracker.rules.delivery import plausible_remains
 
@@ -260,11 +260,12 @@ def reported(report: RefillStatus | None) -> bool:
 def says_lost(report: RefillStatus | None) -> bool:
     """Return whether the panel's report counts towards closing the refill as
     Unknown: an error about it (``Refill not found``) or no item for it; not
-    busy words, nor an item saying nothing."""
+    busy words, a refused key ("Invalid API key" as its item: the panel's
+    failure, not the refill's), nor an item saying nothing."""
     if reported(report):
         return False
     error = report.error if report is not None and report.error else NOT_IN_ANSWER
-    return not (is_busy(error) or error.startswith(NO_REFILL_STATUS))
+    return not (is_busy(error) or is_key_refusal(error) or error.startswith(NO_REFILL_STATUS))
 
 
 def followed(
