@@ -423,3 +423,17 @@ def test_orders_left_out_are_all_asked_alone_past_one_answered_for_another(panel
         (79, "In progress", 40),
         (80, "Pending", None),
     ]
+
+
+def test_a_cancel_answer_keyed_with_leading_zeros_is_that_order(panel, tmp_path):
+    # "0078" is order 78 in a status or refill answer: in a cancel answer too
+    # (it was "not in the answer": Unknown, though the panel said it canceled).
+    _server, replies, cli = panel
+    assert cli("track", "78", "79").exit_code == 0
+    replies["cancel"] = json_reply({"0078": 1, "0079": {"error": "Order is completed"}})
+    result = cli("cancel", "--yes", "78", "79")
+    assert result.stdout.splitlines()[0].startswith("#78  canceled"), result.output
+    assert _rows(tmp_path, "SELECT order_id, result FROM cancels ORDER BY order_id") == [
+        (78, "Accepted"),
+        (79, "Refused"),
+    ]

@@ -198,13 +198,17 @@ def _cancel_claims(
 
 
 def _cancel_key(asked: dict[str, int], key: str | None) -> int | None:
-    """Return the asked order a key names; None for a list item's and a key of
-    digits naming no asked order (or a PHP index, "0"), whose ``order`` tells;
+    """Return the asked order a key names ("0078" is order 78, as in a status
+    answer: :func:`named_id`); None for a list item's and a key of digits
+    naming no asked order (or a PHP index, "0"), whose ``order`` tells;
     NOT_AN_ID for a key that is no ID nor index ("5.0", "+5", " 5")."""
     if key is None:
         return None
     if key in asked:
         return asked[key]
+    named = named_id(key)
+    if named is not None and str(named) in asked:
+        return named
     return None if key.isascii() and key.isdigit() else NOT_AN_ID
 
 
