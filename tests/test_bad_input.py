@@ -300,3 +300,17 @@ def test_bytes_that_are_not_utf8_from_a_shell(tmp_path):
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(b"smm-tracker: --link: 'https://ex/\\udcff' is not UTF-8 text")
     assert done.stdout == b"" and done.stderr.count(b"\n") == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("history", "101 102"), ("history", "101,102"), ("refill", "101 102"), ("refill", "101,102")],
+)
+def test_a_command_of_one_order_refuses_an_argument_naming_several(cli, args):
+    # `refill "101 102"` asked for a refill of 101 alone, and said nothing of 102.
+    one_line(cli(*args), "one order ID expected, got 2: 101, 102")
+
+
+def test_history_on_stdin_takes_one_order(cli):
+    one_line(cli("history", "-", input="101\n102\n"), "one order ID expected, got 2")
+    assert cli("history", "-", input="101\n").output.startswith("main #101:")

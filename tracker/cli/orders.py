@@ -43,6 +43,16 @@ def parse_order_ids(values: tuple[str, ...]) -> list[int]:
     return [int(t) for t in tokens]
 
 
+def parse_order_id(value: str) -> int:
+    """Given the argument of a command that takes one order ID, return it; exit
+    when it names several ("5 6", "5,6"), rather than take the first."""
+    ids = parse_order_ids((value,))
+    if len(ids) > 1:
+        shown = ", ".join(map(str, ids[:5])) + (" ..." if len(ids) > 5 else "")
+        fail(f"one order ID expected, got {len(ids)}: {shown}", EXIT_USAGE)
+    return ids[0]
+
+
 # The table is for reading: past a screenful, --limit N or --all say how much.
 TABLE_LIMIT = 100
 
@@ -159,7 +169,7 @@ def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 @handle_errors
 def history(ctx: Context, order_id: str, as_json: bool, panel: str | None) -> None:
     """Show every status change of one order."""
-    oid = parse_order_ids((order_id,))[0]
+    oid = parse_order_id(order_id)
     config = ctx.config(keys=False, logs=False)
     store, row = stored_order(config, panel, oid)  # on any panel in the database
     name = row["panel"]

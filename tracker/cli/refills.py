@@ -18,7 +18,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.cli.orders import panel_option, parse_order_id
 from tracker.cli.panels import read_panel
 from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.shield import shield
@@ -216,7 +216,7 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     better); the cooldown and open refills are, unless --force. A request
     whose answer is lost is never resent: check the panel.
     """
-    oid = parse_order_ids((order_id,))[0]
+    oid = parse_order_id(order_id)
     config = ctx.config(keys=True)
     store = open_store(config)
     name = _panel_of(config, store, oid, panel)
