@@ -314,3 +314,10 @@ def test_a_command_of_one_order_refuses_an_argument_naming_several(cli, args):
 def test_history_on_stdin_takes_one_order(cli):
     one_line(cli("history", "-", input="101\n102\n"), "one order ID expected, got 2")
     assert cli("history", "-", input="101\n").output.startswith("main #101:")
+
+
+@pytest.mark.parametrize("value", ["+101", "1_01", "101.0", " +101", "101 102", ""])
+def test_refills_order_reads_an_id_as_every_order_argument_does(cli, value):
+    # click's int took "+101" and "1_01" (as 101) where history refuses them.
+    one_line(cli("refills", "--order", value), "--order: ")
+    assert cli("refills", "--order", "101").exit_code == 0

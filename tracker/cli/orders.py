@@ -27,29 +27,35 @@ panel_option = click.option(
 )
 
 
-def parse_order_ids(values: tuple[str, ...]) -> list[int]:
-    """Given CLI arguments (``-`` reads stdin), return order IDs or exit naming the bad ones."""
+def parse_order_ids(values: tuple[str, ...], option: str = "", *, stdin: bool = True) -> list[int]:
+    """Given CLI arguments (``-`` reads stdin unless ``stdin`` is False), return
+    order IDs or exit naming the bad ones (``option``, e.g. "--order", first)."""
     tokens: list[str] = []
     for value in values:
-        text = sys.stdin.read() if value == "-" else value
+        text = sys.stdin.read() if value == "-" and stdin else value
         tokens.extend(t for t in re.split(r"[\s,]+", text) if t)
+    label = f"{option}: " if option else ""
     # The panel's answer to `add` is read the same way: what `add` tracks, this accepts.
     bad = [t for t in tokens if to_id(t) is None]
     if bad:
         shown = ", ".join(repr(t) for t in bad[:5]) + (" ..." if len(bad) > 5 else "")
-        fail(f"not an order ID (a whole number from 1 to {ORDER_ID_MAX}): {shown}", EXIT_USAGE)
+        fail(
+            f"{label}not an order ID (a whole number from 1 to {ORDER_ID_MAX}): {shown}",
+            EXIT_USAGE,
+        )
     if not tokens:
-        fail("no order IDs given", EXIT_USAGE)
+        fail(f"{label}no order IDs given", EXIT_USAGE)
     return [int(t) for t in tokens]
 
 
-def parse_order_id(value: str) -> int:
+def parse_order_id(value: str, option: str = "", *, stdin: bool = True) -> int:
     """Given the argument of a command that takes one order ID, return it; exit
     when it names several ("5 6", "5,6"), rather than take the first."""
-    ids = parse_order_ids((value,))
+    ids = parse_order_ids((value,), option, stdin=stdin)
     if len(ids) > 1:
+        label = f"{option}: " if option else ""
         shown = ", ".join(map(str, ids[:5])) + (" ..." if len(ids) > 5 else "")
-        fail(f"one order ID expected, got {len(ids)}: {shown}", EXIT_USAGE)
+        fail(f"{label}one order ID expected, got {len(ids)}: {shown}", EXIT_USAGE)
     return ids[0]
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from tracker.cli.bounds import ORDER_ID, POSITIVE
+from tracker.cli.bounds import POSITIVE
 from tracker.cli.filters import UnknownStatus, refill_filter, refill_filters
 from tracker.cli.main import (
     EXIT_INTERRUPTED,
@@ -148,7 +148,7 @@ def _refresh(config: Config, store: Store, only: str | None) -> None:
     metavar="S",
     help=f"Only this status, any case ({', '.join(refill_filters())}).",
 )
-@click.option("--order", "order_id", type=ORDER_ID, help="Only this order's.")
+@click.option("--order", "order", metavar="ID", help="Only this order's.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--limit", type=POSITIVE, help="At most this many rows.")
 @panel_option
@@ -157,12 +157,14 @@ def _refresh(config: Config, store: Store, only: str | None) -> None:
 def refills(
     ctx: Context,
     status_filter: str | None,
-    order_id: int | None,
+    order: str | None,
     as_json: bool,
     limit: int | None,
     panel: str | None,
 ) -> None:
     """List refill requests and what became of each, newest first."""
+    # Read as every order ID argument is ("+5" or "5.0" names no order).
+    order_id = None if order is None else parse_order_id(order, "--order", stdin=False)
     config = ctx.config(keys=False)
     name, store = read_panel(config, panel)  # a panel left out of the config too
     status = None
