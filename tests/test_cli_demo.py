@@ -141,3 +141,17 @@ def test_ctrl_c_ends_a_demo_with_a_duration_at_once(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_keep_folder_that_cannot_be_made_is_one_line_and_leaves_nothing(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    cases = [
+        (str(tmp_path / "a-file" / "sub"), "Not a directory"),
+        (str(tmp_path / "new" / "deeper" / ("x" * 300)), "File name too long"),
+    ]
+    for keep, cause in cases:
+        result = CliRunner().invoke(main, ["demo", "--keep", keep], catch_exceptions=False)
+        assert result.exit_code == 2, result.output
+        assert result.output == f"smm-tracker: --keep: cannot create {keep}: {cause}\n"
+    # No folder on the way to the name too long is left behind (new/deeper were).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]

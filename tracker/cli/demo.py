@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tracker.cli.main import EXIT_USAGE, fail
 from tracker.cli.render import alert_line, transition_line
 from tracker.clock import utcnow
 from tracker.config.load import config_from_dict
@@ -118,15 +119,39 @@ def run_demo(
     """Run the demo until ``stop`` is set (Ctrl-C) or ``duration`` passes; return
     how many transitions were shown. The temporary folder is removed unless ``keep``."""
     workdir = keep.absolute() if keep else Path(tempfile.mkdtemp(prefix="smm-tracker-demo-"))
+    if keep:
+        _make_folder(workdir)
     alert_log = logging.getLogger("tracker.alerts")
     alert_log.addFilter(_not_an_alert_record)
     try:
-        workdir.mkdir(parents=True, exist_ok=True)
         return _run(orders, speed, every, duration, workdir, keep is not None, stop, echo)
     finally:
         alert_log.removeFilter(_not_an_alert_record)
         if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _make_folder(path: Path) -> None:
+    """Given ``--keep DIR``, create it and its missing parents. Exit 2, leaving
+    none of them, when one cannot be made (a file on the way, a name too long,
+    no permission)."""
+    created: list[Path] = []
+    try:
+        missing = [p for p in (path, *path.parents) if not p.exists()]
+        for folder in reversed(missing):
+            folder.mkdir()
+            created.insert(0, folder)
+    except OSError as exc:
+        _remove_empty(created)
+        fail(f"--keep: cannot create {path}: {exc.strerror or exc}", EXIT_USAGE)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _run(
