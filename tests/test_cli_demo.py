@@ -155,3 +155,13 @@ def test_a_keep_folder_that_cannot_be_made_is_one_line_and_leaves_nothing(tmp_pa
         assert result.output == f"smm-tracker: --keep: cannot create {keep}: {cause}\n"
     # No folder on the way to the name too long is left behind (new/deeper were).
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_an_empty_keep_is_refused_not_taken_for_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["demo", "--duration", "1", "--keep", ""])
+    assert result.exit_code == 2, result.output
+    assert (
+        result.output == "smm-tracker: --keep is empty; name the folder to keep the database in\n"
+    )
+    assert list(tmp_path.iterdir()) == []  # no demo.db in the current directory

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from tracker.cli.main import Context, handle_errors, main, pass_ctx
+from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.render import safe_text
 from tracker.jobs.balance import money
 from tracker.jobs.poll import PollResult
@@ -199,14 +199,17 @@ def summary_line(
 @click.option("--duration", type=click.FloatRange(1), help="Stop after this many seconds.")
 @click.option(
     "--keep",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False),
     help="Keep the demo database in this directory.",
 )
 @handle_errors
-def demo(count: int, speed: float, every: float, duration: float | None, keep: Path | None) -> None:
+def demo(count: int, speed: float, every: float, duration: float | None, keep: str | None) -> None:
     """Watch the tracker follow orders on a built-in simulated panel (Ctrl-C stops)."""
     from tracker.cli.demo import run_demo
     from tracker.service.logs import configure
+
+    if keep == "":  # `--keep "$UNSET"`: as a Path, the current directory
+        fail("--keep is empty; name the folder to keep the database in", EXIT_USAGE)
 
     configure("warning", "console")
     stop = threading.Event()
@@ -216,7 +219,7 @@ def demo(count: int, speed: float, every: float, duration: float | None, keep: P
         speed=speed,
         every=every,
         duration=duration,
-        keep=keep,
+        keep=None if keep is None else Path(keep),
         stop=stop,
         echo=lambda line: click.echo(line) if line else None,
     )
