@@ -137,3 +137,15 @@ def test_a_database_from_a_newer_version_is_read_but_never_written(cli, tmp_path
     assert (tmp_path / "t.db").read_bytes() == before
     listed = cli("orders", "--json")
     assert listed.exit_code == 0 and [r["order_id"] for r in json.loads(listed.output)] == [101]
+
+
+def test_track_says_which_details_it_filled_in(cli):
+    # A detail a tracked order had none of is stored: said, as a difference is.
+    cli("track", "5", "--service", "1")
+    result = cli("track", "5", "--service", "1", "--quantity", "300")
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "tracking 0 new order(s) on main, 1 already tracked",
+        "order 5: quantity 300 filled in (none was stored)",
+    ]
+    assert json.loads(cli("orders", "--json").output)[0]["quantity"] == 300

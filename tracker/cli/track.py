@@ -67,6 +67,12 @@ def describe(panel: str, asked: int, result: TrackResult) -> list[str]:
             why = "untracked by you" if by == "user" else "the panel called it unknown"
             said = f": {safe_text(reason)})" if reason else ")"  # the panel's words, or yours
             lines.append(f"  #{order_id}: had stopped ({why}{said}")
+    for order_id, field, given in result.filled[:_SHOWN]:
+        lines.append(
+            f"order {order_id}: {field} {safe_text(str(given))} filled in (none was stored)"
+        )
+    if len(result.filled) > _SHOWN:
+        lines.append(f"... and {len(result.filled) - _SHOWN} more detail(s) filled in")
     for order_id, field, stored, given in result.differs[:_SHOWN]:
         if result.updated:
             lines.append(f"order {order_id}: {field} {stored} -> {given} (updated)")

@@ -39,6 +39,8 @@ class TrackResult:
     resumed: list[tuple[int, str | None, str | None]] = field(default_factory=list)
     # (order ID, field, stored value, given value)
     differs: list[tuple[int, str, Any, Any]] = field(default_factory=list)
+    # (order ID, field, given value): a detail a known order had none of, now stored
+    filled: list[tuple[int, str, Any]] = field(default_factory=list)
     updated: bool = False
 
 
@@ -136,6 +138,7 @@ def _changes(
         stored = row[name]
         if stored is None:
             changes[name] = value
+            result.filled.append((row["order_id"], name, value))
         elif stored != value:
             result.differs.append((row["order_id"], name, stored, value))
             if update:
