@@ -321,3 +321,23 @@ def test_refills_order_reads_an_id_as_every_order_argument_does(cli, value):
     # click's int took "+101" and "1_01" (as 101) where history refuses them.
     one_line(cli("refills", "--order", value), "--order: ")
     assert cli("refills", "--order", "101").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("orders",),
+        ("history", "101"),
+        ("refills",),
+        ("balance",),
+        ("alerts",),
+        ("automation",),
+        ("services",),
+        ("refill", "101"),
+        ("track", "103"),
+        ("report",),
+    ],
+)
+def test_an_empty_panel_is_refused_by_every_command(cli, args):
+    # `--panel "$UNSET"` listed every panel (and `refill` sent) where track refused it.
+    one_line(cli(*args, "--panel", ""), "--panel is empty")

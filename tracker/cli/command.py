@@ -33,13 +33,17 @@ def _not_utf8(text: str) -> bool:
 
 
 class TrackerCommand(click.Command):
-    """A command whose text options are UTF-8 (else one usage line, exit 2),
-    and whose completion knows the global options it also takes."""
+    """A command whose text options are UTF-8 and whose ``--panel`` is not
+    empty (else one usage line, exit 2), and whose completion knows the
+    global options it also takes."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         rest = super().parse_args(ctx, args)
         if ctx.resilient_parsing:  # completing: never an error
             return rest
+        if ctx.params.get("panel") == "":
+            # `--panel "$UNSET"`: every panel to a read command, refused by the others.
+            raise click.UsageError("--panel is empty: name a panel, or leave the option out", ctx)
         for param in self.get_params(ctx):
             if not isinstance(param, click.Option) or not isinstance(
                 param.type, click.types.StringParamType
