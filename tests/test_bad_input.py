@@ -341,3 +341,10 @@ def test_refills_order_reads_an_id_as_every_order_argument_does(cli, value):
 def test_an_empty_panel_is_refused_by_every_command(cli, args):
     # `--panel "$UNSET"` listed every panel (and `refill` sent) where track refused it.
     one_line(cli(*args, "--panel", ""), "--panel is empty")
+
+
+@pytest.mark.parametrize("command", ["alerts", "automation", "report"])
+@pytest.mark.parametrize("since", ["0d", "0s", "0h0m"])
+def test_an_empty_since_window_is_refused_alike(cli, command, since):
+    # alerts and automation answered "no alerts in the last 0d", where report refused it.
+    one_line(cli(command, "--since", since), "--since: must be longer than 0s")

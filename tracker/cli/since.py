@@ -16,7 +16,9 @@ def since_start(since: str | None) -> datetime | None:
     from tracker.config.durations import parse_duration
 
     try:
-        return utcnow() - timedelta(seconds=parse_duration(since))
+        seconds = parse_duration(since)
     except ValueError as exc:
         fail(f"--since: {exc}", EXIT_USAGE)
-        raise  # fail() exits; this keeps type checkers sure
+    if seconds <= 0:  # "0d": an empty window, as `report` says
+        fail("--since: must be longer than 0s", EXIT_USAGE)
+    return utcnow() - timedelta(seconds=seconds)
