@@ -348,3 +348,13 @@ def test_an_empty_panel_is_refused_by_every_command(cli, args):
 def test_an_empty_since_window_is_refused_alike(cli, command, since):
     # alerts and automation answered "no alerts in the last 0d", where report refused it.
     one_line(cli(command, "--since", since), "--since: must be longer than 0s")
+
+
+@pytest.mark.parametrize("link", ["", "   "])
+def test_track_refuses_an_empty_link(cli, link):
+    # Stored as the link, it then kept the real one out ("stored link is , given ...").
+    one_line(cli("track", "101", "--link", link), "--link is empty")
+    one_line(cli("track", "103", "--link", link), "--link is empty")
+    assert "103" not in cli("orders").output
+    result = cli("track", "101", "--link", "https://x.test/p")
+    assert "link https://x.test/p filled in" in result.output

@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli.bounds import POSITIVE
-from tracker.cli.main import Context, handle_errors, main, open_store, pass_ctx
+from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.cli.render import safe_text
 from tracker.clock import utcnow
@@ -40,6 +40,8 @@ def track(
     panel: str | None,
 ) -> None:
     """Follow existing orders (IDs, or - to read them from stdin). Works offline."""
+    if link is not None and not link.strip():  # `--link "$UNSET"`: stored, it hid a real one
+        fail("--link is empty: give the order's link, or leave the option out", EXIT_USAGE)
     ids = parse_order_ids(order_ids)
     config = ctx.config(keys=False)
     name = config.panel(panel).name
