@@ -149,3 +149,12 @@ def test_track_says_which_details_it_filled_in(cli):
         "order 5: quantity 300 filled in (none was stored)",
     ]
     assert json.loads(cli("orders", "--json").output)[0]["quantity"] == 300
+
+
+def test_a_difference_in_a_link_is_one_line_whatever_the_link_holds(cli):
+    cli("track", "5", "--link", "https://x.test/a")
+    result = cli("track", "5", "--link", "https://x.test/b\n\x1b[2Jcleared")
+    assert result.output.splitlines()[1:] == [
+        "order 5: stored link is https://x.test/a, given https://x.test/b\\n\\x1b[2Jcleared: "
+        "kept https://x.test/a (pass --update to overwrite)"
+    ]

@@ -75,7 +75,8 @@ def describe(panel: str, asked: int, result: TrackResult) -> list[str]:
         )
     if len(result.filled) > _SHOWN:
         lines.append(f"... and {len(result.filled) - _SHOWN} more detail(s) filled in")
-    for order_id, field, stored, given in result.differs[:_SHOWN]:
+    for order_id, field, *values in result.differs[:_SHOWN]:
+        stored, given = (safe_text(str(value)) for value in values)  # a link: any text
         if result.updated:
             lines.append(f"order {order_id}: {field} {stored} -> {given} (updated)")
         else:
