@@ -149,6 +149,14 @@ def test_init_writes_the_example_config_once(tmp_path, monkeypatch):
     assert named.exit_code == 0 and (tmp_path / "other.toml").read_text() == written
 
 
+def test_init_dash_prints_the_example_instead_of_writing_a_file_named_dash(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["init", "-"])
+    assert result.exit_code == 0
+    assert result.output == (ROOT / "config.example.toml").read_text()
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("bad", ["", "two words"])
 def test_simulate_refuses_a_bad_key(bad):
     result = CliRunner().invoke(main, ["simulate", "--port", "0", "--key", bad])

@@ -26,8 +26,11 @@ def example_config() -> str:
 def init(path: Path) -> None:
     """Write the commented example config to PATH (default ./tracker.toml).
 
-    Never overwrites an existing file.
+    Never overwrites an existing file. PATH - prints it on stdout.
     """
+    if str(path) == "-":  # `init - > my.toml`, not a file named "-"
+        click.echo(example_config(), nl=False)
+        return
     if not path.name:  # `init ""`: click makes it Path("."), which exists
         fail("PATH is empty; name the file to write (default ./tracker.toml)", EXIT_USAGE)
     if path.exists():
