@@ -56,6 +56,17 @@ def test_an_existing_destination_needs_force(backup, tmp_path):
     assert (tmp_path / "copy.db").read_bytes().startswith(b"SQLite format 3")
 
 
+def test_dash_is_no_destination(backup, tmp_path):
+    # It was a file named "-" in the current directory, not stdout.
+    result = backup("-")
+    assert result.exit_code == 2
+    assert (
+        result.output
+        == "smm-tracker: backup: DEST -: name the file to write (./- for a file named '-')\n"
+    )
+    assert not (tmp_path / "-").exists()
+
+
 @pytest.mark.parametrize(
     ("dest", "message"),
     [("missing/copy.db", "does not exist"), ("t.db", "exists; use --force")],

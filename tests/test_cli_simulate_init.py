@@ -157,6 +157,13 @@ def test_init_dash_prints_the_example_instead_of_writing_a_file_named_dash(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_simulate_config_out_dash_is_refused_not_a_file_named_dash(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["simulate", "--port", "0", "--config-out", "-"])
+    assert result.exit_code == 2 and "--config-out -: name the file to write" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("bad", ["", "two words"])
 def test_simulate_refuses_a_bad_key(bad):
     result = CliRunner().invoke(main, ["simulate", "--port", "0", "--key", bad])

@@ -126,6 +126,8 @@ def simulate(
         fail("--key must be non-empty and without spaces", EXIT_USAGE)
     key = key or secrets.token_urlsafe(18)
     if config_out is not None:
+        if str(config_out) == "-":  # no stdout here: the panel's own lines are on it
+            fail("--config-out -: name the file to write (./- for a file named '-')", EXIT_USAGE)
         if config_out.exists():
             fail(f"{config_out} already exists; not overwriting it", EXIT_USAGE)
         if not config_out.parent.is_dir():
