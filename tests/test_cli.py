@@ -158,3 +158,10 @@ def test_a_difference_in_a_link_is_one_line_whatever_the_link_holds(cli):
         "order 5: stored link is https://x.test/a, given https://x.test/b\\n\\x1b[2Jcleared: "
         "kept https://x.test/a (pass --update to overwrite)"
     ]
+
+
+def test_ids_on_stdin_saved_with_a_byte_order_mark_are_read(cli):
+    # Excel's "CSV UTF-8" and Notepad start the file with one: '\ufeff103' was refused.
+    result = cli("track", "-", input="\ufeff103\r\n104\r\n")
+    assert result.exit_code == 0, result.output
+    assert result.output == "tracking 2 new order(s) on main\n"

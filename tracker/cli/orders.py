@@ -32,7 +32,8 @@ def parse_order_ids(values: tuple[str, ...], option: str = "", *, stdin: bool = 
     order IDs or exit naming the bad ones (``option``, e.g. "--order", first)."""
     tokens: list[str] = []
     for value in values:
-        text = sys.stdin.read() if value == "-" and stdin else value
+        # A list saved as "CSV UTF-8" (Excel) or by Notepad starts with a BOM.
+        text = sys.stdin.read().removeprefix("\ufeff") if value == "-" and stdin else value
         tokens.extend(t for t in re.split(r"[\s,]+", text) if t)
     label = f"{option}: " if option else ""
     # The panel's answer to `add` is read the same way: what `add` tracks, this accepts.
