@@ -165,3 +165,10 @@ def test_ids_on_stdin_saved_with_a_byte_order_mark_are_read(cli):
     result = cli("track", "-", input="\ufeff103\r\n104\r\n")
     assert result.exit_code == 0, result.output
     assert result.output == "tracking 2 new order(s) on main\n"
+
+
+def test_refill_without_a_database_creates_none(cli, tmp_path):
+    result = cli("refill", "5")
+    assert result.exit_code == 1
+    assert "no database at" in result.output and "track or add an order" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tracker.toml"]

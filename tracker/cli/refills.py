@@ -220,7 +220,7 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     """
     oid = parse_order_id(order_id)
     config = ctx.config(keys=True)
-    store = open_store(config)
+    store = open_store(config, existing=True)  # no database: no tracked order to refill
     name = _panel_of(config, store, oid, panel)
     past = [past_request(r) for r in requests_of(store, name, [oid])[oid]]
     blocker = manual_blocker(past, config.refill.cooldown, utcnow())
