@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from simconfig import SOURCE
 
 from tracker.cli.main import main
 from tracker.config.load import load_config
@@ -157,10 +158,28 @@ def test_init_dash_prints_the_example_instead_of_writing_a_file_named_dash(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
-def test_simulate_config_out_dash_is_refused_not_a_file_named_dash(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["simulate", "--port", "0", "--config-out", "-"])
-    assert result.exit_code == 2 and "--config-out -: name the file to write" in result.output
+def _refused_at_once(cwd: Path, *args: str) -> str:
+    """Run ``simulate ARGS`` as a process; return its stderr once it exits 2,
+    failing the test when it serves instead (it would until Ctrl-C)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMM_")}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "tracker", "simulate", "--port", "0", *args],
+            capture_output=True,
+            text=True,
+            env={**env, "PYTHONPATH": SOURCE},
+            cwd=cwd,
+            timeout=20,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"simulate {' '.join(args)} served instead of refusing")
+    assert done.returncode == 2 and done.stdout == "", done
+    return done.stderr
+
+
+def test_simulate_config_out_dash_is_refused_not_a_file_named_dash(tmp_path):
+    stderr = _refused_at_once(tmp_path, "--config-out", "-")
+    assert "--config-out -: name the file to write" in stderr
     assert list(tmp_path.iterdir()) == []
 
 
