@@ -183,6 +183,19 @@ def test_simulate_config_out_dash_is_refused_not_a_file_named_dash(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("quirk", "said"),
+    [
+        ("missing_actions=refil", "no action 'refil' (known: services, add, status,"),
+        ("missing_actions=refill,cancle", "no action 'cancle'"),
+        ("missing_actions=", "quirk missing_actions needs a value"),
+    ],
+)
+def test_simulate_refuses_missing_actions_it_would_not_miss(tmp_path, quirk, said):
+    # A typo left every action there, without a word.
+    assert said in _refused_at_once(tmp_path, "--quirk", quirk)
+
+
 @pytest.mark.parametrize("bad", ["", "two words"])
 def test_simulate_refuses_a_bad_key(bad):
     result = CliRunner().invoke(main, ["simulate", "--port", "0", "--key", bad])

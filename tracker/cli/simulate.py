@@ -116,12 +116,20 @@ def simulate(
     quirks: tuple[str, ...],
 ) -> None:
     """Run the built-in simulated panel on 127.0.0.1 until Ctrl-C, to practise on."""
+    from tracker.sim.panel import HANDLERS
     from tracker.sim.scripts import quirks_from
 
     try:
         script = quirks_from(quirks)
     except ValueError as exc:
         fail(f"--quirk: {exc}", EXIT_USAGE)
+    # A typo ("refil") would leave that action there, without a word.
+    if unknown := [a for a in script.missing_actions if a not in HANDLERS]:
+        shown = ", ".join(map(repr, unknown))
+        fail(
+            f"--quirk: missing_actions: no action {shown} (known: {', '.join(HANDLERS)})",
+            EXIT_USAGE,
+        )
     if key is not None and (not key.strip() or any(c.isspace() for c in key)):
         fail("--key must be non-empty and without spaces", EXIT_USAGE)
     key = key or secrets.token_urlsafe(18)

@@ -115,6 +115,8 @@ def quirks_from(items: tuple[str, ...] | list[str]) -> ScriptQuirks:
             values[name] = not eq or value.strip().lower() in ("1", "true", "yes", "on")
         elif name == "missing_actions":
             values[name] = tuple(a.strip() for a in value.split(",") if a.strip())
+            if not values[name]:
+                raise ValueError(f"quirk {name} needs a value: {name}=refill,cancel...")
         elif not eq or not value.strip():
             raise ValueError(f"quirk {name} needs a value: {name}=...")
         else:
