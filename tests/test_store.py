@@ -134,19 +134,19 @@ def test_answers_stored_together_survive_or_fail_together(store, clock, monkeypa
         "In progress"
     ]
 
-    # The second answer fails half-way: the first one, stored before it in
-    # the same transaction, is not kept either.
+    # The write fails half-way, the orders updated and their transitions not
+    # yet inserted: neither answer is kept, nor any part of one.
     import tracker.store.answers as answers_module
 
-    real, calls = answers_module.write_answer, []
+    real, calls = answers_module._write_rows, []
 
-    def failing(conn, panel, asked, *args):
-        calls.append(asked)
+    def failing(conn, sql, rows):
+        calls.append(rows)
         if len(calls) == 2:
             raise RuntimeError("killed mid-write")
-        return real(conn, panel, asked, *args)
+        return real(conn, sql, rows)
 
-    monkeypatch.setattr("tracker.store.orders.write_answer", failing)
+    monkeypatch.setattr(answers_module, "_write_rows", failing)
     later = [
         ([1, 2], {1: OrderStatus(1, status="Completed"), 2: OrderStatus(2, status="Completed")}),
         ([3], {3: OrderStatus(3, status="Completed")}),
@@ -222,3 +222,43 @@ def test_a_current_database_opens_without_the_migration_machinery(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def _statements(store, work):
+    """Return the statements SQLite ran for ``work()``, by their first word."""
+    ran: list[str] = []
+    store.conn.set_trace_callback(ran.append)
+    try:
+        work()
+    finally:
+        store.conn.set_trace_callback(None)
+    return [sql.split()[0].upper() for sql in ran]
+
+
+def test_a_group_of_answers_is_stored_in_one_statement_of_each_kind(store, clock):
+    # Four answers of 100 orders, stored together: one read of the stored
+    # rows, one update, one insert of the transitions, not one of each per
+    # answer (each statement gives up the GIL the poll's threads wait on).
+    store.track("main", list(range(1, 401)), clock())
+    answers = [
+        (ids, {i: OrderStatus(i, status="In progress", remains=5) for i in ids})
+        for ids in (list(range(start, start + 100)) for start in range(1, 401, 100))
+    ]
+    ran = _statements(store, lambda: store.apply_answers("main", answers, clock(), CADENCE))
+    assert [s for s in ran if s in ("SELECT", "UPDATE", "INSERT")] == ["SELECT", "UPDATE", "INSERT"]
+    assert len(store.history("main", 400)) == 1
+
+
+def test_an_order_in_two_answers_of_a_group_gets_each_answer_in_turn(store, clock):
+    store.track("main", [1, 2], clock())
+    answers = [
+        ([1], {1: OrderStatus(1, status="Pending")}),
+        ([1, 2], {1: OrderStatus(1, status="In progress"), 2: OrderStatus(2, status="Pending")}),
+    ]
+    recorded = store.apply_answers("main", answers, clock(), CADENCE)
+    assert [(t["order_id"], t["to_status"]) for t in recorded] == [
+        (1, "Pending"),
+        (1, "In progress"),
+        (2, "Pending"),
+    ]
+    assert [h["to_status"] for h in store.history("main", 1)] == ["Pending", "In progress"]

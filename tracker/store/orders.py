@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from tracker.clock import iso
 from tracker.errors import StoreError
 from tracker.rules.transitions import Cadence
-from tracker.store.answers import write_answer
+from tracker.store.answers import merged, write_answer
 from tracker.store.connection import Connection, describe_db_error
 from tracker.store.listing import iter_orders
 from tracker.store.tracking import track_orders
@@ -206,11 +206,10 @@ class Store(Connection):
         if not any(asked for asked, _ in answers):
             return recorded
         with self.write() as db:
-            for asked, reports in answers:
-                if asked:
-                    recorded += write_answer(
-                        db.conn, panel, asked, reports, now, cadence, polled_at, lost, odd
-                    )
+            for asked, reports in merged(answers):
+                recorded += write_answer(
+                    db.conn, panel, asked, reports, now, cadence, polled_at, lost, odd
+                )
         return recorded
 
     # --- reading -------------------------------------------------------------
