@@ -1,4 +1,5 @@
-"""Storing one multi-status answer: its order updates and transitions.
+"""Storing multi-status answers: their order updates and transitions, a group
+of answers joined into one write (:func:`merged`).
 
 Runs inside the caller's transaction (:meth:`tracker.store.orders.Store.apply_answers`).
 The hot path (a report with a status) goes through
