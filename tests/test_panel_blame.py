@@ -309,3 +309,23 @@ def test_a_key_refusal_as_one_item_is_never_that_orders_error(panel, tmp_path):
     found = stored(tmp_path)
     assert found.pop(refused) == (None, None, 0, 1)
     assert set(found.values()) == {("In progress", None, 0, 1)}
+
+
+def test_a_key_refused_in_every_item_is_a_refused_key(panel, tmp_path):
+    # Every order's item refusing the key is the key refused, in other
+    # words: the panel pauses and auth_failed is raised, as for a top-level
+    # {"error": "Your API key is incorrect"}; it was a failed poll, every
+    # run, that no alert told of, the orders never asked again with success.
+    def status(form: dict[str, str]) -> Reply:
+        asked = (form.get("orders") or form.get("order", "")).split(",")
+        return json_reply({i: {"error": "Your API key is incorrect"} for i in asked})
+
+    cli, server = panel(status)
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 1
+    assert untouched(tmp_path)
+    assert status_calls(server) == 1  # never split: the key is no order's
+    db = sqlite3.connect(tmp_path / "t.db")
+    kinds = [r[0] for r in db.execute("SELECT kind FROM alerts")]
+    db.close()
+    assert "auth_failed" in kinds

@@ -145,6 +145,9 @@ class PanelClient(Witnessed[P]):
             raise self._tag(self.refusal("status", exc), "status") from None
         except PanelError as exc:
             raise self._tag(exc, "status") from None
+        refused = [i.error for i in result.values() if i.error and refusals.is_key_refusal(i.error)]
+        if refused and len(refused) == len(result):  # the key, refused once per order
+            raise self._tag(AuthError(refused[0]), "status")
         for item in result.values():
             self._check_known(item)
         self._reads_multi = True  # it read orders=: later refusals are about their IDs
