@@ -329,3 +329,23 @@ def test_a_key_refused_in_every_item_is_a_refused_key(panel, tmp_path):
     kinds = [r[0] for r in db.execute("SELECT kind FROM alerts")]
     db.close()
     assert "auth_failed" in kinds
+
+
+def test_a_panel_busy_in_every_item_is_asked_no_more_this_poll(panel, tmp_path):
+    # "Too many requests" in every order's item is the panel too busy, as the
+    # same words at the top level: the poll stops asking it (the next run
+    # asks again), instead of sending every other batch to a panel that
+    # said it cannot keep up.
+    def status(form: dict[str, str]) -> Reply:
+        asked = (form.get("orders") or form.get("order", "")).split(",")
+        return json_reply({i: {"error": "Too many requests"} for i in asked})
+
+    cli, server = panel(status, "max_batch = 10\nconcurrency = 1")
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 1 and "panel busy: Too many requests" in result.output
+    assert untouched(tmp_path)
+    assert status_calls(server) <= 2  # 30 orders, 10 a call, at most 2 in flight
+    db = sqlite3.connect(tmp_path / "t.db")
+    kinds = [r[0] for r in db.execute("SELECT kind FROM alerts")]
+    db.close()
+    assert "auth_failed" not in kinds

@@ -19,6 +19,7 @@ from tracker.errors import (
     OutcomeUnknownError,
     PanelAnswerError,
     PanelError,
+    TransientError,
 )
 from tracker.panel import parse, parse_refill_status, parse_refills, refusals
 from tracker.panel.models import (
@@ -145,15 +146,26 @@ class PanelClient(Witnessed[P]):
             raise self._tag(self.refusal("status", exc), "status") from None
         except PanelError as exc:
             raise self._tag(exc, "status") from None
-        refused = [i.error for i in result.values() if i.error and refusals.is_key_refusal(i.error)]
-        if refused and len(refused) == len(result):  # the key, refused once per order
-            raise self._tag(AuthError(refused[0]), "status")
+        self._check_whole(result)
         for item in result.values():
             self._check_known(item)
         self._reads_multi = True  # it read orders=: later refusals are about their IDs
         if any(item.status is not None for item in result.values()):
             self._answered()
         return result
+
+    def _check_whole(self, result: dict[int, OrderStatus]) -> None:
+        """Raise for an answer whose every item says the same of the panel: the
+        key refused (AuthError: the panel pauses) or the panel busy
+        (TransientError: the poll stops asking it), in every order's item
+        instead of once at the top."""
+        errors = [item.error for item in result.values()]
+        if not errors or not all(errors):
+            return
+        if all(refusals.is_key_refusal(e) for e in errors if e):
+            raise self._tag(AuthError(errors[0] or ""), "status")
+        if all(refusals.is_busy(e) for e in errors if e):
+            raise self._tag(TransientError(f"panel busy: {errors[0]}"), "status")
 
     def _answered(self) -> None:
         with self._warn_lock:
