@@ -404,7 +404,13 @@ def test_a_key_refused_in_unknown_words_leaves_a_followed_refill_open(world):
         assert not w.round()
     row = w.requests(order)[-1]
     assert (row["status"], row["error"], row["error_count"]) == ("Pending", None, 0)
+    # The key refused: the panel paused, as the status job pauses it, until
+    # its balance check finds the key accepted again.
+    kinds = [r["kind"] for r in w.store.rows("SELECT kind FROM alerts")]
+    assert kinds == ["auth_failed"]
     w.panel.refusing = False
+    assert not w.round()  # paused
+    assert w.jobs["balance:sim"].run()
     assert w.round()
     assert w.requests(order)[-1]["status"] == "Completed"
     assert len(w.requests(order)) == 1
@@ -432,3 +438,34 @@ def test_refills_a_multi_answer_leaves_out_are_asked_alone_never_closed_as_lost(
     rows = [w.requests(order_id)[-1] for order_id in ids]
     assert [r["status"] for r in rows] == ["Completed"] * 6
     assert all(len(w.requests(order_id)) == 1 for order_id in ids)  # no second refill
+
+
+class KeyRefusingRefillStatusPanel(KeyedRefillStatusPanel):
+    """While ``refusing``, answers multi ``refill_status`` with a key refusal
+    in every refill's item."""
+
+    refusing = False
+
+    def _refill_status(self, form: Mapping[str, str], now: float):
+        answer = super()._refill_status(form, now)
+        if self.refusing and isinstance(answer, dict):
+            return {key: {"error": "Invalid API key"} for key in answer}
+        return answer
+
+
+def test_a_key_refused_in_every_refill_status_item_is_a_refused_key(world):
+    # As a top-level refusal: the follow-up fails, auth_failed is raised and
+    # no refill is touched; it was every refill's own error, run after run,
+    # with no alert.
+    w = world(panel_class=KeyRefusingRefillStatusPanel)
+    orders = _two_running(w)
+    w.panel.refusing = True
+    w.clock.advance(90)
+    assert not w.round()
+    rows = [w.requests(o)[-1] for o in orders]
+    assert [(r["status"], r["error"], r["error_count"]) for r in rows] == [
+        ("Pending", None, 0),
+        ("Pending", None, 0),
+    ]
+    kinds = [r["kind"] for r in w.store.rows("SELECT kind FROM alerts")]
+    assert "auth_failed" in kinds

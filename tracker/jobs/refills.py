@@ -20,7 +20,7 @@ import structlog
 
 from tracker.clock import parse_iso
 from tracker.config.model import RefillConfig
-from tracker.errors import PanelError, StopRequested
+from tracker.errors import AuthError, PanelError, StopRequested
 from tracker.jobs.base import Core, Job
 from tracker.jobs.probe import ProbeError, ProbeRequest, ProbeStopped, run_probe
 from tracker.jobs.refill_follow import follow_refills
@@ -127,8 +127,10 @@ class RefillRound:
         if follow.unsupported is not None:
             learn(self.store, self.client.name, "refill_status", False, follow.unsupported, now)
             self.on_unsupported(self.client.name, "refill_status", follow.unsupported)
-        if follow.gave_up:
-            return False  # unreachable or key refused: requests would fail the same way
+        if follow.gave_up:  # unreachable or key refused: requests would fail the same way
+            if follow.auth_failed:  # the Watch pauses the panel and raises auth_failed
+                raise self._refused(follow.errors[-1])
+            return False
         return self.request_round() and follow.ok
 
     def request_round(self) -> bool:
@@ -188,11 +190,18 @@ class RefillRound:
                 learn(self.store, name, "refill", False, result.unsupported, self.clock())
                 self.on_unsupported(name, "refill", result.unsupported)
                 break
+            if result.auth_failed:  # what was sent is stored: the Watch pauses the panel
+                raise self._refused(result.errors[-1])
             if result.errors:
                 ok = False
                 break
         log.info("refill_round_done", panel=name, requested=asked, skipped=dict(skipped))
         return ok
+
+    def _refused(self, error: str) -> AuthError:
+        """Given a failed call's message ("panel: action: words"), return the
+        refusal of the key to raise to the Watch, as the status job does."""
+        return AuthError(error.removeprefix(f"{self.client.name}: "), panel=self.client.name)
 
     def detect(self, orders: list[OrderFacts]) -> list[int]:
         """Given eligible orders, return the IDs of those to request a refill for.

@@ -146,7 +146,7 @@ class PanelClient(Witnessed[P]):
             raise self._tag(self.refusal("status", exc), "status") from None
         except PanelError as exc:
             raise self._tag(exc, "status") from None
-        self._check_whole(result)
+        self._check_whole("status", [item.error for item in result.values()])
         for item in result.values():
             self._check_known(item)
         self._reads_multi = True  # it read orders=: later refusals are about their IDs
@@ -154,18 +154,17 @@ class PanelClient(Witnessed[P]):
             self._answered()
         return result
 
-    def _check_whole(self, result: dict[int, OrderStatus]) -> None:
-        """Raise for an answer whose every item says the same of the panel: the
-        key refused (AuthError: the panel pauses) or the panel busy
-        (TransientError: the poll stops asking it), in every order's item
-        instead of once at the top."""
-        errors = [item.error for item in result.values()]
+    def _check_whole(self, action: str, errors: list[str | None]) -> None:
+        """Given the error of each item of an answer to ``action``, raise when
+        every item says the same of the panel: the key refused (AuthError: the
+        panel pauses) or the panel busy (TransientError: the job stops asking
+        it), in every item instead of once at the top."""
         if not errors or not all(errors):
             return
         if all(refusals.is_key_refusal(e) for e in errors if e):
-            raise self._tag(AuthError(errors[0] or ""), "status")
+            raise self._tag(AuthError(errors[0] or ""), action)
         if all(refusals.is_busy(e) for e in errors if e):
-            raise self._tag(TransientError(f"panel busy: {errors[0]}"), "status")
+            raise self._tag(TransientError(f"panel busy: {errors[0]}"), action)
 
     def _answered(self) -> None:
         with self._warn_lock:
@@ -286,6 +285,7 @@ class PanelClient(Witnessed[P]):
         result = self._parsed(
             "refill_status", parse_refill_status.parse_refill_status_multi, refill_ids, data
         )
+        self._check_whole("refill_status", [item.error for item in result])
         for item in result:
             if item.status is not None and not item.known_status:
                 self.warn_unknown("refill", item.raw_status)
