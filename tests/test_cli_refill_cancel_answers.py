@@ -335,6 +335,19 @@ def test_a_cancel_refused_for_the_key_in_words_of_its_own_stores_no_refusal(pane
     assert _cancels(tmp_path) == []
 
 
+def test_a_cancel_refusing_the_key_in_every_item_stores_no_refusal(panel, tmp_path):
+    # [{"order": 5, "cancel": {"error": "Invalid API key"}}, ...]: the key
+    # refused, order by order. Each order got "Refused" for it in its cancel
+    # history, as if the panel had judged it.
+    _server, replies, cli = panel
+    item = {"error": "Invalid API key"}
+    replies["cancel"] = json_reply([{"order": 5, "cancel": item}, {"order": 6, "cancel": item}])
+    result = cli("cancel", "--yes", "5", "6")
+    assert result.exit_code == 1
+    assert _said(result).startswith("smm-tracker: sim: cancel: Invalid API key")
+    assert _cancels(tmp_path) == []
+
+
 def test_a_whole_cancel_refused_while_the_panel_answers_otherwise_is_stored(panel, tmp_path):
     _server, replies, cli = panel
     replies["cancel"] = json_reply({"error": "Cancel is disabled"})

@@ -437,3 +437,17 @@ def test_a_cancel_answer_keyed_with_leading_zeros_is_that_order(panel, tmp_path)
         (78, "Accepted"),
         (79, "Refused"),
     ]
+
+
+def test_a_refill_answer_refusing_the_key_for_every_order_refuses_none(panel, tmp_path):
+    # Every item "Invalid API key": the key refused, no order's refusal. They
+    # were stored Refused with the panel's words about the key, as if each
+    # order had been judged; now nothing is stored and they stay eligible.
+    server, replies, cli = panel
+    assert cli("track", "78", "79").exit_code == 0
+    replies["refill"] = json_reply(
+        [{"order": 78, "error": "Invalid API key"}, {"order": 79, "error": "Invalid API key"}]
+    )
+    request_refills_once(tmp_path / "t.db", server.url, KEY, [78, 79])
+    assert _rows(tmp_path, "SELECT order_id, status FROM refills") == []
+    assert len(_sent(server, "refill")) == 1

@@ -154,16 +154,16 @@ class PanelClient(Witnessed[P]):
             self._answered()
         return result
 
-    def _check_whole(self, action: str, errors: list[str | None]) -> None:
+    def _check_whole(self, action: str, errors: list[str | None], busy: bool = True) -> None:
         """Given the error of each item of an answer to ``action``, raise when
         every item says the same of the panel: the key refused (AuthError: the
-        panel pauses) or the panel busy (TransientError: the job stops asking
-        it), in every item instead of once at the top."""
+        panel pauses) or, with ``busy``, the panel busy (TransientError: the
+        job stops asking it), in every item instead of once at the top."""
         if not errors or not all(errors):
             return
         if all(refusals.is_key_refusal(e) for e in errors if e):
             raise self._tag(AuthError(errors[0] or ""), action)
-        if all(refusals.is_busy(e) for e in errors if e):
+        if busy and all(refusals.is_busy(e) for e in errors if e):
             raise self._tag(TransientError(f"panel busy: {errors[0]}"), action)
 
     def _answered(self) -> None:
@@ -260,7 +260,10 @@ class PanelClient(Witnessed[P]):
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
         data = self._call("refill", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
         self._judged("refill", data, refusals.names_order)  # a refused key: AuthError
-        return self._parsed("refill", parse_refills.parse_refill_multi, order_ids, data)
+        result = self._parsed("refill", parse_refills.parse_refill_multi, order_ids, data)
+        if len(result) == len(order_ids):  # the key refused in every order's item: no refill
+            self._check_whole("refill", [r.error for r in result], busy=False)
+        return result
 
     def refill_status(self, refill_id: str) -> RefillStatus:
         """Ask for one refill. A whole-answer error is the refill's own when it is
@@ -299,6 +302,8 @@ class PanelClient(Witnessed[P]):
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
         data = self._call("cancel", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
         answer = self._parsed("cancel", parse_refills.parse_cancel, order_ids, data)
+        if len(answer.results) == len(order_ids):  # the key refused in every item: none canceled
+            self._check_whole("cancel", [r.error for r in answer.results], busy=False)
         if answer.ignored:  # orders nobody asked about: read for none of them
             shown = ", ".join(answer.ignored[:10])
             log.warning(
