@@ -187,3 +187,67 @@ def test_a_poll_in_flight_does_not_revive_an_untracked_order(tmp_path):
     assert [t["order_id"] for t in recorded] == [2]
     stopped = store.order("p", 1)
     assert stopped["polling"] == 0 and stopped["status"] is None and stopped["stopped_by"] == "user"
+
+
+# --- two panels: the panel found by the IDs, as history and refill find it ------
+
+
+@pytest.fixture
+def two_panels(tmp_path, monkeypatch):
+    """Yield (panels a and b, cli, (only on a, only on b, on both)): two
+    simulated panels in one config, each with an order of the same number."""
+    a = SimulatedPanel(key=KEY, seed=7, speed=60.0)
+    b = SimulatedPanel(key=KEY, seed=8, speed=60.0)
+    servers = [PanelServer(a).start(), PanelServer(b).start()]
+    config = '[database]\npath = "t.db"\n' + "".join(
+        f'[[panels]]\nname = "{name}"\nurl = "{server.url}"\nkey_env = "SIM_KEY"\n'
+        for name, server in zip("ab", servers, strict=True)
+    )
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+    both, on_a = a.seed_orders(2)
+    assert b.seed_orders(3)[0] == both  # two orders, one number
+    on_b = b.seed_orders(1)[0]
+    assert cli("track", "--panel", "a", str(both), str(on_a)).exit_code == 0
+    assert cli("track", "--panel", "b", str(both), str(on_b)).exit_code == 0
+    yield (a, b), cli, (on_a, on_b, both)
+    for server in servers:
+        server.stop()
+
+
+def test_untrack_finds_the_panel_holding_the_ids(two_panels):
+    _panels, cli, (on_a, on_b, both) = two_panels
+    result = cli("untrack", str(on_b))
+    assert result.exit_code == 0, result.output
+    assert result.output == f"untracked 1 order(s) on b: {on_b}\n"
+    assert _orders(cli, "--panel", "b")[on_b]["untracked"] is True
+    assert _orders(cli, "--panel", "a")[on_a]["untracked"] is False
+
+    several = cli("untrack", str(both))
+    assert several.exit_code == 2
+    assert several.output == (
+        f"smm-tracker: order {both} is tracked on several panels (a, b): pass --panel NAME\n"
+    )
+    apart = cli("untrack", str(on_a), str(on_b))
+    assert apart.exit_code == 2
+    assert f"on different panels (a: {on_a}; b: {on_b})" in apart.output
+    nowhere = cli("untrack", "424242")
+    assert nowhere.exit_code == 1
+    assert nowhere.output == "smm-tracker: not tracked on any panel: 424242\n"
+    assert not any(r["untracked"] for r in _orders(cli, "--panel", "a").values())
+
+
+def test_cancel_is_sent_only_to_the_panel_holding_the_ids(two_panels):
+    (a, b), cli, (on_a, on_b, both) = two_panels
+    for ids in ([both], [on_a, on_b], [on_b, 424242]):
+        refused = cli("cancel", "--yes", *map(str, ids))
+        assert refused.exit_code in (1, 2), refused.output
+        assert refused.output.count("\n") == 1 and "canceled" not in refused.output
+    assert "not tracked on any configured panel: 424242; nothing sent" in refused.output
+    assert a.calls["cancel"] == b.calls["cancel"] == 0  # `both` is an order on each
+
+    result = cli("cancel", "--yes", str(on_b))
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"#{on_b}  canceled (the panel accepted; status follows on its next check)\n"
+    )
+    assert (a.calls["cancel"], b.calls["cancel"]) == (0, 1)

@@ -19,6 +19,7 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.cli.panels import panel_holding, shown_ids
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, shield
 from tracker.clock import utcnow
@@ -27,7 +28,9 @@ from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
 from tracker.store.capabilities import is_unsupported, learn
 
 if TYPE_CHECKING:
+    from tracker.config.model import Config
     from tracker.panel.client import PanelClient
+    from tracker.store.orders import Store
 
 # Not a stored result: the call certainly did not reach the panel (HTTP 429,
 # "Too many requests"), so nothing is recorded and nothing was canceled.
@@ -45,9 +48,10 @@ def interactive() -> bool:
 
 
 def _ask(ids: list[int], panel: str) -> bool:
-    shown = ", ".join(map(str, ids[:10])) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
     try:
-        return click.confirm(f"Cancel {len(ids)} order(s) on {panel}: {shown}?", default=False)
+        return click.confirm(
+            f"Cancel {len(ids)} order(s) on {panel}: {shown_ids(ids)}?", default=False
+        )
     except click.Abort:
         return False
 
@@ -104,6 +108,21 @@ def cancel_orders(
             yield settled.results()
 
 
+def _holding(config: Config, store: Store, ids: list[int]) -> str:
+    """Several panels configured and no --panel: return the configured panel
+    the database holds every order on, as `refill` finds one. An order number
+    means an order only on its panel: a cancel sent to another could cancel a
+    different order, so an ID no configured panel holds stops the command."""
+    name, unheld = panel_holding(store, ids, [p.name for p in config.panels])
+    if name is None or unheld:
+        fail(
+            f"not tracked on any configured panel: {shown_ids(unheld)}; nothing sent "
+            "(pass --panel NAME to cancel orders the tracker does not track)",
+            EXIT_FAILED,
+        )
+    return name
+
+
 def _show(order_id: int, result: str, raw: str | None) -> None:
     error = safe_text(raw, 200)  # the panel's words: no terminal escapes
     if result == ACCEPTED:
@@ -126,17 +145,23 @@ def _show(order_id: int, result: str, raw: str | None) -> None:
 def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | None) -> None:
     """Ask the panel to cancel orders (IDs, or - for stdin), 100 per call.
 
-    Each order's answer is printed and stored in the cancels table. Asks first
-    on a terminal unless --yes. Exit 1 when any cancel was refused or its
-    answer was lost.
+    With several panels configured and no --panel, the panel is the one the
+    database holds the orders on. Each order's answer is printed and stored
+    in the cancels table. Asks first on a terminal unless --yes. Exit 1 when
+    any cancel was refused or its answer was lost.
     """
     ids = list(dict.fromkeys(parse_order_ids(order_ids)))
     config = ctx.config(keys=True)
+    store = None
+    if panel is None and len(config.panels) > 1:
+        store = open_store(config, existing=True)  # no database: no order tracked anywhere
+        panel = _holding(config, store, ids)
     panel_config = config.panel(panel)
     name = panel_config.name
     if not yes and interactive() and not _ask(ids, name):
         fail("nothing canceled", EXIT_FAILED)
-    store = open_store(config)
+    if store is None:
+        store = open_store(config)
     from tracker.panel.client import PanelClient  # httpx costs start-up; only here
 
     client = PanelClient(panel_config)

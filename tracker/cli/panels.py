@@ -7,7 +7,7 @@ that call a panel need it configured.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from functools import cache, partial
 from typing import Any
 
@@ -15,7 +15,7 @@ from tracker.cli.main import EXIT_USAGE, fail, open_store
 from tracker.config.model import Config
 from tracker.errors import ConfigError
 from tracker.store.orders import Store
-from tracker.store.readings import orders_with_id, panels_in_database
+from tracker.store.readings import panels_holding, panels_in_database
 
 
 def stored_panel(config: Config, name: str | None, store: Callable[[], Store]) -> str:
@@ -40,18 +40,46 @@ def read_panel(config: Config, name: str | None) -> tuple[str | None, Store]:
     return (stored_panel(config, name, opened) if name else None), opened()
 
 
+def shown_ids(ids: Sequence[int]) -> str:
+    """Given order IDs, return them for a message: the first 10, then how many more."""
+    more = f" and {len(ids) - 10} more" if len(ids) > 10 else ""
+    return ", ".join(map(str, ids[:10])) + more
+
+
+def panel_holding(
+    store: Store, order_ids: Sequence[int], names: Collection[str] | None = None
+) -> tuple[str | None, list[int]]:
+    """Given order IDs and the panels they may be on (None: any panel in the
+    database, configured or not), return the one panel holding them (None when
+    none is held) and the IDs none of those panels holds. Exit 2 naming the IDs
+    several of those panels hold, or the panels when the IDs are on different
+    ones: an order ID means something only on its panel."""
+    held = {
+        oid: [name for name in panels if names is None or name in names]
+        for oid, panels in panels_holding(store, order_ids).items()
+    }
+    held = {oid: panels for oid, panels in held.items() if panels}
+    if several := sorted(oid for oid, panels in held.items() if len(panels) > 1):
+        named = ", ".join(sorted({name for oid in several for name in held[oid]}))
+        which = f"orders {shown_ids(several)} are" if several[1:] else f"order {several[0]} is"
+        fail(f"{which} tracked on several panels ({named}): pass --panel NAME", EXIT_USAGE)
+    by_panel: dict[str, list[int]] = {}
+    for oid, (name,) in sorted(held.items()):
+        by_panel.setdefault(name, []).append(oid)
+    if len(by_panel) > 1:
+        shown = "; ".join(f"{name}: {shown_ids(ids)}" for name, ids in sorted(by_panel.items()))
+        fail(f"the orders are on different panels ({shown}): one panel's at a time", EXIT_USAGE)
+    unheld = [oid for oid in dict.fromkeys(order_ids) if oid not in held]
+    return next(iter(by_panel), None), unheld
+
+
 def stored_order(config: Config, panel: str | None, order_id: int) -> tuple[Store, dict[str, Any]]:
     """Given ``--panel`` (None: any) and an order ID, return the database opened
     read-only and the order's row, on whichever panel holds it, configured or
     not. Exit 1 when no panel does, 2 when several do and none was named."""
     name, store = read_panel(config, panel)
-    found = [row for row in orders_with_id(store, order_id) if name in (None, row["panel"])]
-    if not found:
+    held, _ = panel_holding(store, [order_id], None if name is None else [name])
+    row = store.order(held, order_id) if held is not None else None
+    if row is None:
         fail(f"order {order_id} is not tracked" + (f" on {panel}" if panel else ""))
-    if len(found) > 1:
-        panels = ", ".join(row["panel"] for row in found)
-        fail(
-            f"order {order_id} is tracked on several panels ({panels}): pass --panel NAME",
-            EXIT_USAGE,
-        )
-    return store, found[0]
+    return store, row

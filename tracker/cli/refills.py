@@ -19,7 +19,7 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.orders import panel_option, parse_order_id
-from tracker.cli.panels import read_panel
+from tracker.cli.panels import panel_holding, read_panel
 from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.shield import shield
 from tracker.clock import utcnow
@@ -268,14 +268,12 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
 
 def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
     names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
-    found = [n for n in names if store.order(n, oid) is not None]
-    if not found:
+    found, _ = panel_holding(store, [oid], names)  # several: exit 2
+    if found is None:
         where = f" on {panel}" if panel else ""
         flag = "" if len(config.panels) == 1 else f" --panel {panel or 'NAME'}"  # track needs it
         fail(f"order {oid} is not tracked{where}; run: smm-tracker track{flag} {oid}")
-    if len(found) > 1:
-        fail(f"order {oid} is tracked on several panels: pass --panel NAME", EXIT_USAGE)
-    return found[0]
+    return found
 
 
 def _report(oid: int, name: str, answer: dict[str, Any] | None, errors: list[str]) -> None:

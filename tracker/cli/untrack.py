@@ -16,13 +16,9 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.orders import panel_option, parse_order_ids
-from tracker.cli.panels import stored_panel
+from tracker.cli.panels import panel_holding, shown_ids, stored_panel
 from tracker.clock import utcnow
 from tracker.store.stopping import untrack as stop_orders
-
-
-def _ids(ids: list[int]) -> str:
-    return ", ".join(map(str, ids[:10])) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
 
 
 @main.command()
@@ -36,21 +32,28 @@ def untrack(
 ) -> None:
     """Stop polling orders (IDs, or - for stdin). History is kept; `track ID` resumes.
 
-    Exit 1 when an ID is not tracked on the panel (the others are still stopped).
+    Without --panel, the orders are stopped on the panel in the database that
+    holds them, as `history` finds one. Exit 1 when an ID is not tracked on
+    the panel (the others are still stopped).
     """
     ids = parse_order_ids(order_ids)
     config = ctx.config(keys=False)
     opened = cache(partial(open_store, config, existing=True))
-    name = stored_panel(config, panel, opened)  # one left out of the config included
+    held = None
+    if panel is None:  # any panel in the database: one left out of the config too
+        held, _ = panel_holding(opened(), ids)
+        if held is None and len(config.panels) > 1:
+            fail(f"not tracked on any panel: {shown_ids(ids)}", EXIT_FAILED)
+    name = held or stored_panel(config, panel, opened)  # one left out of the config included
     store = opened()
     done = stop_orders(
         store, name, ids, utcnow(), reason=reason.strip() or None if reason else None
     )
     if done.stopped:
-        click.echo(f"untracked {len(done.stopped)} order(s) on {name}: {_ids(done.stopped)}")
+        click.echo(f"untracked {len(done.stopped)} order(s) on {name}: {shown_ids(done.stopped)}")
     if done.already:
-        click.echo(f"already untracked: {_ids(done.already)}")
+        click.echo(f"already untracked: {shown_ids(done.already)}")
     for order_id, status in done.finished.items():
         click.echo(f"#{order_id} already finished ({status}): nothing to stop")
     if done.unknown:
-        fail(f"not tracked on {name}: {_ids(done.unknown)}", EXIT_FAILED)
+        fail(f"not tracked on {name}: {shown_ids(done.unknown)}", EXIT_FAILED)

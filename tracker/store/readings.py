@@ -16,6 +16,7 @@ from typing import Any
 from tracker.errors import StoreError
 from tracker.panel.statuses import KNOWN_ORDER_STATUSES
 from tracker.rules.unknown_status import IDS_IN_DATA, IN_DATA, Spelling, UnknownWords
+from tracker.store.connection import chunks, placeholders
 from tracker.store.orders import Store
 
 _BALANCE_COLUMNS = {"panel", "at", "balance"}
@@ -108,6 +109,22 @@ def orders_with_id(reader: Store, order_id: int) -> list[dict[str, Any]]:
         "ON o.panel = p.name AND o.order_id = ? ORDER BY o.panel",
         [order_id],
     )
+
+
+def panels_holding(reader: Store, order_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Given order IDs, return the panels holding each, by name, configured or
+    not (an ID no panel holds is left out): one seek per panel and ID, as
+    :func:`orders_with_id`. Raise StoreError if the database cannot be read."""
+    held: dict[int, list[str]] = {}
+    for chunk in chunks(sorted(set(order_ids))):
+        rows = reader.rows(
+            f"SELECT o.order_id, o.panel FROM ({_PANELS}) AS p JOIN orders AS o "
+            f"ON o.panel = p.name AND o.order_id IN ({placeholders(chunk)}) ORDER BY o.panel",
+            chunk,
+        )
+        for row in rows:
+            held.setdefault(int(row["order_id"]), []).append(str(row["panel"]))
+    return held
 
 
 # --- open orders in status words the tracker does not know ----------------------
