@@ -358,3 +358,12 @@ def test_track_refuses_an_empty_link(cli, link):
     assert "103" not in cli("orders").output
     result = cli("track", "101", "--link", "https://x.test/p")
     assert "link https://x.test/p filled in" in result.output
+
+
+@pytest.mark.parametrize("given", [("--runs", "3"), ("--interval", "10")])
+def test_track_takes_runs_and_interval_together_as_add_does(cli, given):
+    one_line(cli("track", "101", *given), "--runs and --interval go together")
+    one_line(cli("track", "103", *given), "--runs and --interval go together")
+    assert "103" not in cli("orders").output
+    result = cli("track", "101", "--runs", "3", "--interval", "10")
+    assert result.exit_code == 0 and "runs 3 filled in" in result.output

@@ -42,6 +42,8 @@ def track(
     """Follow existing orders (IDs, or - to read them from stdin). Works offline."""
     if link is not None and not link.strip():  # `--link "$UNSET"`: stored, it hid a real one
         fail("--link is empty: give the order's link, or leave the option out", EXIT_USAGE)
+    if (runs is None) != (interval is None):  # as `add` takes them
+        fail("--runs and --interval go together (drip-feed)", EXIT_USAGE)
     ids = parse_order_ids(order_ids)
     config = ctx.config(keys=False)
     name = config.panel(panel).name
