@@ -367,5 +367,5 @@ def test_simulate_quirks_are_read_from_words():
     )
     with pytest.raises(ValueError, match="unknown quirk 'nope'"):
         quirks_from(["nope"])
-    with pytest.raises(ValueError, match="notices must be"):
+    with pytest.raises(ValueError, match="notices: .xml. is not one of: html, plain"):
         quirks_from(["notices=xml"])

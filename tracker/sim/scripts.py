@@ -101,6 +101,10 @@ def listed_twice(services: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [*services, again]
 
 
+# The quirks whose value is one of a few words, named as a user types them.
+_CHOICES = {"notices": NOTICES, "empty_catalogue": CATALOGUES}
+
+
 def quirks_from(items: tuple[str, ...] | list[str]) -> ScriptQuirks:
     """Given ``NAME`` or ``NAME=VALUE`` words (``simulate --quirk``), return the
     ScriptQuirks. Raise ValueError naming a bad word and the known names."""
@@ -121,4 +125,7 @@ def quirks_from(items: tuple[str, ...] | list[str]) -> ScriptQuirks:
             raise ValueError(f"quirk {name} needs a value: {name}=...")
         else:
             values[name] = value.strip()
+            if name in _CHOICES and values[name] not in _CHOICES[name]:
+                choices = ", ".join(_CHOICES[name])
+                raise ValueError(f"{name}: {value.strip()!r} is not one of: {choices}")
     return ScriptQuirks(**values)  # type: ignore[arg-type]
