@@ -103,6 +103,8 @@ def listed_twice(services: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 # The quirks whose value is one of a few words, named as a user types them.
 _CHOICES = {"notices": NOTICES, "empty_catalogue": CATALOGUES}
+_ON = ("1", "true", "yes", "on")
+_OFF = ("0", "false", "no", "off")
 
 
 def quirks_from(items: tuple[str, ...] | list[str]) -> ScriptQuirks:
@@ -116,7 +118,11 @@ def quirks_from(items: tuple[str, ...] | list[str]) -> ScriptQuirks:
         if name not in fields:
             raise ValueError(f"unknown quirk {name!r}; known: {', '.join(fields)}")
         if fields[name] == "bool":
-            values[name] = not eq or value.strip().lower() in ("1", "true", "yes", "on")
+            said = value.strip().lower()
+            if eq and said not in _ON + _OFF:  # "misfiled=ture" was off, without a word
+                words = ", ".join(_ON + _OFF)
+                raise ValueError(f"{name}: {value.strip()!r} is not one of: {words}")
+            values[name] = not eq or said in _ON
         elif name == "missing_actions":
             values[name] = tuple(a.strip() for a in value.split(",") if a.strip())
             if not values[name]:
