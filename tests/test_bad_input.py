@@ -367,3 +367,12 @@ def test_track_takes_runs_and_interval_together_as_add_does(cli, given):
     assert "103" not in cli("orders").output
     result = cli("track", "101", "--runs", "3", "--interval", "10")
     assert result.exit_code == 0 and "runs 3 filled in" in result.output
+
+
+@pytest.mark.parametrize("command", ["alerts", "automation", "report"])
+def test_a_since_read_past_its_spaces_is_said_without_them(cli, command):
+    # Read as 7d, it was said back as "in the last  7d ", as order " 5" is said 5.
+    result = cli(command, "--since", " 7d ")
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "7d" in line]
+    assert said and all("last 7d" in line or "(7d)" in line for line in said), result.output

@@ -17,7 +17,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.panels import read_panel
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
-from tracker.cli.since import since_start
+from tracker.cli.since import since_start, since_text
 from tracker.clock import parse_iso
 from tracker.config.model import Config
 from tracker.jobs.balance import money
@@ -136,7 +136,7 @@ def alerts(ctx: Context, since: str | None, panel: str | None, limit: int, as_js
         click.echo(to_json({"alerts": rows, "open": still}))
         return
     if not rows:
-        click.echo("no alerts" + (f" in the last {since}" if since else ""), err=True)
+        click.echo("no alerts" + (f" in the last {since_text(since)}" if since else ""), err=True)
     for row in rows:
         message = safe_text(row["message"], 500)
         click.echo(f"{row['at']}  {row['severity']:<7}  {row['kind']:<20}  {message}")

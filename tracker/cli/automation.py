@@ -15,7 +15,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.panels import read_panel
 from tracker.cli.render import table, to_json
-from tracker.cli.since import since_start
+from tracker.cli.since import since_start, since_text
 from tracker.clock import utcnow
 from tracker.config.durations import format_duration
 from tracker.config.model import AutomationConfig
@@ -136,7 +136,9 @@ def automation(
             row["estimated_cost"] = money(cost) if cost is not None else None  # never 4e-05
         click.echo(table(done, ACTION_COLUMNS, ACTION_HEADERS))
     else:
-        click.echo("no actions taken" + (f" in the last {since}" if since else ""), err=True)
+        click.echo(
+            "no actions taken" + (f" in the last {since_text(since)}" if since else ""), err=True
+        )
     if skipped:
         click.echo("\nskipped:")
         click.echo(table(skipped, SKIP_COLUMNS, SKIP_HEADERS))

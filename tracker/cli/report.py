@@ -12,8 +12,8 @@ import click
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.panels import stored_panel
 from tracker.cli.render import table, to_json
+from tracker.cli.since import since_seconds, since_text
 from tracker.clock import iso, utcnow
-from tracker.config.durations import parse_duration
 from tracker.rules.alerts import rough_duration
 from tracker.store.causes import open_failure
 from tracker.store.orders import Store
@@ -175,12 +175,7 @@ def report(
     REFILLED is the share of Completed orders that needed a refill; SPEND is
     one figure per currency, never a sum of two ("12.30 USD, 4.00 EUR").
     """
-    try:
-        window = parse_duration(since)
-    except ValueError as exc:
-        fail(f"--since: {exc}", EXIT_USAGE)
-    if window <= 0:
-        fail("--since: must be longer than 0s", EXIT_USAGE)
+    window = since_seconds(since)
     path, name = database_path(ctx, database, panel)
     now = utcnow().replace(microsecond=0)
     start = now - timedelta(seconds=window)
@@ -197,7 +192,9 @@ def report(
         return
     where = f" on {name}" if name else ""
     if not rows:
-        click.echo(f"no orders first seen in the last {since}{where}", err=True)
+        click.echo(f"no orders first seen in the last {since_text(since)}{where}", err=True)
         return
-    click.echo(f"orders first seen since {iso(start)} ({since}){where}, highest spend first")
+    click.echo(
+        f"orders first seen since {iso(start)} ({since_text(since)}){where}, highest spend first"
+    )
     click.echo(table([_shown(r) for r in rows], COLUMNS, HEADERS))
