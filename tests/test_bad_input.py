@@ -376,3 +376,9 @@ def test_a_since_read_past_its_spaces_is_said_without_them(cli, command):
     assert result.exit_code == 0, result.output
     said = [line for line in result.output.splitlines() if "7d" in line]
     assert said and all("last 7d" in line or "(7d)" in line for line in said), result.output
+
+
+@pytest.mark.parametrize("command", ["report", "dashboard"])
+def test_an_empty_database_option_is_refused(cli, command):
+    # `--database "$UNSET"` said "no database at ." (exit 1): Path("") is ".".
+    one_line(cli(command, "--database", ""), "--database is empty")

@@ -19,11 +19,20 @@ from tracker.store.causes import open_failure
 from tracker.store.orders import Store
 from tracker.store.reports import order_panels, scorecard
 
+
+def _database_file(ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
+    # Seen before it is a Path: Path("") is ".", which then "has no database".
+    if value == "":  # `--database "$UNSET"`
+        raise click.UsageError("--database is empty: name the file, or leave the option out", ctx)
+    return None if value is None else Path(value)
+
+
 database_option = click.option(
     "--database",
     "database",
     metavar="PATH",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
+    callback=_database_file,
     help="This SQLite file instead of the config's database.path (no config needed).",
 )
 
