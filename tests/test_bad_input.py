@@ -16,6 +16,7 @@ from simconfig import SOURCE, cli_process
 from tracker.cli.main import main
 
 KEY = "bad-input-key-Hq4Vn8Tz"
+KEY_LINE = 'key_env = "BAD_INPUT_KEY"'
 CONFIG = """
 [database]
 path = "{db}"
@@ -46,7 +47,7 @@ def cli(tmp_path, monkeypatch):
     assert sorted(r["order_id"] for r in listed) == [101, 102]
 
 
-def write_config(path, db="t.db", key='key_env = "BAD_INPUT_KEY"'):
+def write_config(path, db="t.db", key=KEY_LINE):
     path.write_text(CONFIG.format(db=db, key=key))
     return str(path)
 
@@ -382,3 +383,13 @@ def test_a_since_read_past_its_spaces_is_said_without_them(cli, command):
 def test_an_empty_database_option_is_refused(cli, command):
     # `--database "$UNSET"` said "no database at ." (exit 1): Path("") is ".".
     one_line(cli(command, "--database", ""), "--database is empty")
+
+
+@pytest.mark.parametrize("digits", ["\u0663", "\uff13", "1\u0660"])  # Arabic-Indic, fullwidth
+def test_durations_take_ascii_digits_only_as_order_ids_do(cli, tmp_path, digits):
+    # "٣d" was read as 3 days, on the command line and in the config alike.
+    one_line(cli("alerts", "--since", f"{digits}d"), f"'{digits}d' is not a duration", "0-9")
+    other = tmp_path / "other.toml"
+    other.write_text(CONFIG.format(db="t.db", key=KEY_LINE).replace('"1s"', f'"{digits}s"'))
+    line = one_line(cli("orders", "--config", str(other)), "panels[0].timeout", f"'{digits}s'")
+    assert "digits 0-9 only" in line

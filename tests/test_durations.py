@@ -42,6 +42,12 @@ def test_parse_duration_refuses_text(value):
         parse_duration(value)
 
 
+@pytest.mark.parametrize("value", ["\u0663d", "1h\u0663m", "\uff15m", "1.\u0665h", "\u0968s"])
+def test_parse_duration_takes_ascii_digits_only(value):
+    with pytest.raises(ValueError, match=r"is not a duration like .* \(digits 0-9 only\)"):
+        parse_duration(value)
+
+
 def test_parse_duration_message_quotes_the_value():
     with pytest.raises(ValueError) as caught:
         parse_duration("5x")

@@ -7,7 +7,9 @@ import re
 
 # Largest unit first: format_duration walks this in order.
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-_PART = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h|d)\s*")
+# ASCII digits only, as order IDs (tracker.panel.values.to_id): "\d" is any
+# script's digit, and "٣d" (Arabic-Indic 3) read as 3 days.
+_PART = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(ms|s|m|h|d)\s*")
 _HINT = "is not a duration like 90s, 5m, 24h, 30d"
 # Past this a duration is a typo, and dates and timedeltas overflow long before.
 LONGEST = 100 * 365 * 86400.0
@@ -49,7 +51,8 @@ def _parse_text(text: str) -> float:
     while lowered and position < len(lowered):
         match = _PART.match(lowered, position)
         if match is None:
-            raise ValueError(f"{text!r} {_HINT}")
+            digits = any(c.isdigit() and not c.isascii() for c in text)
+            raise ValueError(f"{text!r} {_HINT}" + " (digits 0-9 only)" * digits)
         number, unit = match.groups()
         rank = ranks.index(unit)
         if rank <= last_rank:
