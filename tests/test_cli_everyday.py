@@ -129,6 +129,12 @@ def test_alerts_limit_has_help(sim):
     assert "--limit INTEGER RANGE At most this many alerts" in text
 
 
+def test_automation_limit_has_help(sim):
+    _panel, cli = sim
+    text = " ".join(cli("automation", "--help").output.split())
+    assert "--limit INTEGER RANGE At most this many actions, and as many skipped orders" in text
+
+
 def test_services_shows_the_type(sim):
     _panel, cli = sim
     assert cli("services", "--refresh").exit_code == 0

@@ -74,7 +74,13 @@ def _summary(config: AutomationConfig) -> str:
 @main.command()
 @click.option("--since", metavar="DURATION", help="Only actions and skips this recent (24h, 7d).")
 @click.option("--panel", metavar="NAME", help="Only this panel.")
-@click.option("--limit", default=50, show_default=True, type=POSITIVE)
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=POSITIVE,
+    help="At most this many actions, and as many skipped orders (the newest ones), in --json too.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_ctx
 @handle_errors
