@@ -200,6 +200,11 @@ MISTAKES = [
     ("metrics.listen", "localhost", "must be host:port"),
     ("metrics.listen", "127.0.0.1:70000", "must be host:port"),
     ("metrics.listen", "[nope]:9464", "must be host:port"),
+    # Digits of another script (Arabic-Indic, fullwidth) are no port, chat ID
+    # or size, as they are no order ID or duration: ASCII digits only.
+    ("metrics.listen", "127.0.0.1:\u0669\u0664\u0666\u0664", "must be host:port"),
+    ("alerts.telegram_chat_id", "-\u0661\u0660\u0660", "must be a numeric chat ID"),
+    ("panels[0].max_answer", "\uff11\uff16 MB", 'must be a size like "16 MB"'),
     ("logging.level", "verbose", "must be one of debug, info, warning, error"),
     ("logging.format", "text", "must be one of auto, console, json"),
 ]

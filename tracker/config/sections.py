@@ -39,7 +39,7 @@ from tracker.panel.statuses import COMPLETED, PARTIAL
 
 _PANEL_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 _HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
-_CHAT_ID = re.compile(r"-?\d+|@[A-Za-z0-9_]{5,}")
+_CHAT_ID = re.compile(r"-?[0-9]+|@[A-Za-z0-9_]{5,}")  # ASCII digits: "\d" is any script
 _DAY = 86400.0
 _SECTIONS: tuple[str, ...] = ("database", "panels", "schedule", "refill", "balance", "alerts")
 _SECTIONS += ("metrics", "logging", "automation")
@@ -291,7 +291,9 @@ def _metrics(t: Table) -> MetricsConfig:
 def _parse_listen(text: str) -> tuple[str, int] | None:
     """Given "host:port", return (host, port), or None if it is not one."""
     host, colon, port_text = text.rpartition(":")
-    if not colon or not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    if not colon or not (port_text.isascii() and port_text.isdigit()):
+        return None
+    if not 1 <= int(port_text) <= 65535:
         return None
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]

@@ -9,7 +9,7 @@ from tracker.config.fields import Table, toml_type
 _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2}
 _UNITS["mib"] = 1024**2
 _UNITS["g"] = _UNITS["gb"] = _UNITS["gib"] = 1024**3
-_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*")
+_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*")  # ASCII digits only
 
 
 def parse_size(value: object) -> int | None:
