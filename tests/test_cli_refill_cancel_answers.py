@@ -348,6 +348,17 @@ def test_a_cancel_refusing_the_key_in_every_item_stores_no_refusal(panel, tmp_pa
     assert _cancels(tmp_path) == []
 
 
+def test_a_cancel_yes_beside_key_refusals_in_every_item_is_unknown(panel, tmp_path):
+    # "cancel": 1 beside the words: it may have been canceled. Never taken for
+    # "the key refused, nothing canceled".
+    _server, replies, cli = panel
+    item = {"cancel": 1, "error": "Invalid API key"}
+    replies["cancel"] = json_reply([{"order": 5, **item}, {"order": 6, **item}])
+    result = cli("cancel", "--yes", "5", "6")
+    assert result.exit_code == 1
+    assert [r[:2] for r in _cancels(tmp_path)] == [(5, "Unknown"), (6, "Unknown")]
+
+
 def test_a_whole_cancel_refused_while_the_panel_answers_otherwise_is_stored(panel, tmp_path):
     _server, replies, cli = panel
     replies["cancel"] = json_reply({"error": "Cancel is disabled"})

@@ -451,3 +451,21 @@ def test_a_refill_answer_refusing_the_key_for_every_order_refuses_none(panel, tm
     request_refills_once(tmp_path / "t.db", server.url, KEY, [78, 79])
     assert _rows(tmp_path, "SELECT order_id, status FROM refills") == []
     assert len(_sent(server, "refill")) == 1
+
+
+def test_a_refill_answer_with_ids_beside_key_refusals_keeps_the_refills(panel, tmp_path):
+    # A refill ID beside the words: the refill may exist. Never forgotten as
+    # "the key refused, nothing sent" (asked again, a second refill).
+    server, replies, cli = panel
+    assert cli("track", "78", "79").exit_code == 0
+    replies["refill"] = json_reply(
+        [
+            {"order": 78, "refill": 5, "error": "Invalid API key"},
+            {"order": 79, "refill": 6, "error": "Invalid API key"},
+        ]
+    )
+    request_refills_once(tmp_path / "t.db", server.url, KEY, [78, 79])
+    assert _rows(tmp_path, "SELECT order_id, status FROM refills ORDER BY order_id") == [
+        (78, "Unknown"),
+        (79, "Unknown"),
+    ]

@@ -262,7 +262,8 @@ class PanelClient(Witnessed[P]):
         self._judged("refill", data, refusals.names_order)  # a refused key: AuthError
         result = self._parsed("refill", parse_refills.parse_refill_multi, order_ids, data)
         if len(result) == len(order_ids):  # the key refused in every order's item: no refill
-            self._check_whole("refill", [r.error for r in result], busy=False)
+            # (never beside a refill ID: an unknown outcome, the refill may exist)
+            self._check_whole("refill", [None if r.unknown else r.error for r in result], False)
         return result
 
     def refill_status(self, refill_id: str) -> RefillStatus:
@@ -303,7 +304,8 @@ class PanelClient(Witnessed[P]):
         data = self._call("cancel", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
         answer = self._parsed("cancel", parse_refills.parse_cancel, order_ids, data)
         if len(answer.results) == len(order_ids):  # the key refused in every item: none canceled
-            self._check_whole("cancel", [r.error for r in answer.results], busy=False)
+            errors = [None if r.unknown else r.error for r in answer.results]  # unknown: may be
+            self._check_whole("cancel", errors, busy=False)
         if answer.ignored:  # orders nobody asked about: read for none of them
             shown = ", ".join(answer.ignored[:10])
             log.warning(
