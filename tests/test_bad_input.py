@@ -393,3 +393,21 @@ def test_durations_take_ascii_digits_only_as_order_ids_do(cli, tmp_path, digits)
     other.write_text(CONFIG.format(db="t.db", key=KEY_LINE).replace('"1s"', f'"{digits}s"'))
     line = one_line(cli("orders", "--config", str(other)), "panels[0].timeout", f"'{digits}s'")
     assert "digits 0-9 only" in line
+
+
+def test_an_sqlite_too_old_for_the_status_writes_is_one_line(cli, tmp_path, monkeypatch):
+    # Python built against SQLite 3.31 (Ubuntu 20.04's): the first status
+    # answer stored failed with "near FROM: syntax error" (UPDATE ... FROM).
+    monkeypatch.setattr("sqlite3.sqlite_version_info", (3, 31, 1))
+    result = cli("track", "5")
+    assert result.exit_code == 1
+    said = result.output.strip().splitlines()
+    assert said == [
+        "smm-tracker: SQLite 3.31.1 is too old: smm-tracker needs 3.33.0 or newer"
+        " (the one this Python was built with)"
+    ], said
+    # The orders tracked before (101, 102: the fixture checks them) are all.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        assert [r[0] for r in db.execute("SELECT order_id FROM orders")] == [101, 102]

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from tracker.errors import StoreError
 from tracker.store.causes import open_failure, write_cause
-from tracker.store.schema import MIGRATIONS, applied_migrations, refuse_foreign
+from tracker.store.schema import MIGRATIONS, applied_migrations, check_sqlite, refuse_foreign
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -131,6 +131,7 @@ class Connection:
                 return
             # An older schema: a reader cannot upgrade it, a writer may.
         self._identity: tuple[int, int] | None = None
+        check_sqlite()  # a writer: the status writes need UPDATE ... FROM
         try:
             conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
             self.conn = conn

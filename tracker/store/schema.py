@@ -18,6 +18,21 @@ from pathlib import Path
 from tracker.errors import StoreError
 
 MIGRATION_SET = "smm-tracker"
+# The oldest SQLite the tracker's writes run on: UPDATE ... FROM (3.33, 2020),
+# with which every status answer is stored (tracker.store.answers).
+MIN_SQLITE = (3, 33, 0)
+
+
+def check_sqlite(version: tuple[int, int, int] | None = None) -> None:
+    """Raise StoreError naming the SQLite Python was built with when it is
+    older than MIN_SQLITE: one line at start-up, not a syntax error from the
+    first status answer stored."""
+    found = version or sqlite3.sqlite_version_info
+    if found < MIN_SQLITE:
+        raise StoreError(
+            f"SQLite {'.'.join(map(str, found))} is too old: smm-tracker needs "
+            f"{'.'.join(map(str, MIN_SQLITE))} or newer (the one this Python was built with)"
+        )
 
 
 def _migration_names() -> tuple[str, ...]:
