@@ -323,28 +323,34 @@ def test_a_cancel_answer_in_words_is_a_refusal_and_201_is_read(panel, tmp_path):
     assert _cancels(tmp_path) == [(5, "Refused", "Incorrect order ID"), (6, "Accepted", None)]
 
 
-def test_a_cancel_refused_for_the_key_in_words_of_its_own_stores_no_refusal(panel, tmp_path):
-    # The same words to `balance`: the key is refused, nothing was canceled,
-    # and no order gets a "Refused" in its cancel history for it.
-    _server, replies, cli = panel
-    denied = json_reply({"error": "Access denied: IP 10.1.2.3 is not whitelisted"})
-    replies["cancel"] = replies["balance"] = denied
-    result = cli("cancel", "--yes", "5", "6")
-    assert result.exit_code == 1
-    assert _said(result).startswith("smm-tracker: sim: cancel: Access denied: IP 10.1.2.3")
-    assert _cancels(tmp_path) == []
+_DENIED = json_reply({"error": "Access denied: IP 10.1.2.3 is not whitelisted"})
+_KEY_ITEM = {"error": "Invalid API key"}
 
 
-def test_a_cancel_refusing_the_key_in_every_item_stores_no_refusal(panel, tmp_path):
-    # [{"order": 5, "cancel": {"error": "Invalid API key"}}, ...]: the key
-    # refused, order by order. Each order got "Refused" for it in its cancel
-    # history, as if the panel had judged it.
+@pytest.mark.parametrize(
+    ("answers", "said"),
+    [
+        # The same words to `balance`: the key is refused, nothing was canceled.
+        ({"cancel": _DENIED, "balance": _DENIED}, "Access denied: IP 10.1.2.3"),
+        # The key refused order by order: each order got "Refused" for it in
+        # its cancel history, as if the panel had judged it.
+        (
+            {
+                "cancel": json_reply(
+                    [{"order": 5, "cancel": _KEY_ITEM}, {"order": 6, "cancel": _KEY_ITEM}]
+                )
+            },
+            "Invalid API key",
+        ),
+    ],
+)
+def test_a_cancel_refused_for_the_key_stores_no_refusal(panel, tmp_path, answers, said):
+    # No order gets a "Refused" in its cancel history for the key.
     _server, replies, cli = panel
-    item = {"error": "Invalid API key"}
-    replies["cancel"] = json_reply([{"order": 5, "cancel": item}, {"order": 6, "cancel": item}])
+    replies.update(answers)
     result = cli("cancel", "--yes", "5", "6")
     assert result.exit_code == 1
-    assert _said(result).startswith("smm-tracker: sim: cancel: Invalid API key")
+    assert _said(result).startswith(f"smm-tracker: sim: cancel: {said}")
     assert _cancels(tmp_path) == []
 
 
