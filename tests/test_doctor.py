@@ -151,6 +151,17 @@ def test_a_database_from_a_newer_version_fails(doctor, tmp_path):
     assert "FAIL database:" in lines[1] and "m999_future" in lines[1]
 
 
+def test_an_sqlite_too_old_for_the_tracker_fails_the_database_check(doctor, monkeypatch):
+    # `run` refuses it when it opens the database; doctor says so before.
+    monkeypatch.setattr("sqlite3.sqlite_version_info", (3, 31, 1))
+    code, lines = doctor(GOOD)
+    assert code == 1
+    assert lines[1] == (
+        "FAIL database: SQLite 3.31.1 is too old: smm-tracker needs 3.33.0 or newer"
+        " (the one this Python was built with)"
+    )
+
+
 def test_a_wrong_key_fails_without_showing_any_key(doctor, monkeypatch):
     monkeypatch.setenv("SIM_KEY", "wrong-key-Zx0Cv9Bn8Mm7")
     code, lines = doctor(GOOD)

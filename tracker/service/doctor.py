@@ -48,7 +48,7 @@ from tracker.store.causes import a_directory, read_cause
 from tracker.store.connection import describe_db_error
 from tracker.store.migrations import migrations
 from tracker.store.readings import UNKNOWN_WORDS_BY_PANEL
-from tracker.store.schema import refuse_foreign
+from tracker.store.schema import refuse_foreign, sqlite_too_old
 
 # One quick answer is what doctor wants, not the daemon's patient retries.
 DOCTOR_TIMEOUT = 15.0
@@ -234,9 +234,9 @@ def database_facts(path: Path) -> DatabaseFacts:
     known = known_migrations()
     if str(path) == ":memory:":
         return DatabaseFacts(path=path, known=known)
-    if (why := read_cause(path)) is None and not path.parent.is_dir():
+    if (why := sqlite_too_old() or read_cause(path)) is None and not path.parent.is_dir():
         return DatabaseFacts(path=path, directory_exists=False, known=known)
-    if why or path.is_dir():  # closed to this user (no traceback), or a directory
+    if why or path.is_dir():  # SQLite too old, closed to this user, or a directory
         why = why or a_directory(path)
         return DatabaseFacts(path=path, exists=True, read_error=why, known=known)
     try:

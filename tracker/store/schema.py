@@ -23,16 +23,23 @@ MIGRATION_SET = "smm-tracker"
 MIN_SQLITE = (3, 33, 0)
 
 
-def check_sqlite(version: tuple[int, int, int] | None = None) -> None:
-    """Raise StoreError naming the SQLite Python was built with when it is
-    older than MIN_SQLITE: one line at start-up, not a syntax error from the
-    first status answer stored."""
+def sqlite_too_old(version: tuple[int, int, int] | None = None) -> str | None:
+    """Return why the SQLite Python was built with cannot run the tracker's
+    writes (older than MIN_SQLITE), or None when it can."""
     found = version or sqlite3.sqlite_version_info
-    if found < MIN_SQLITE:
-        raise StoreError(
-            f"SQLite {'.'.join(map(str, found))} is too old: smm-tracker needs "
-            f"{'.'.join(map(str, MIN_SQLITE))} or newer (the one this Python was built with)"
-        )
+    if found >= MIN_SQLITE:
+        return None
+    return (
+        f"SQLite {'.'.join(map(str, found))} is too old: smm-tracker needs "
+        f"{'.'.join(map(str, MIN_SQLITE))} or newer (the one this Python was built with)"
+    )
+
+
+def check_sqlite() -> None:
+    """Raise StoreError when :func:`sqlite_too_old` says why: one line at
+    start-up, not a syntax error from the first status answer stored."""
+    if (why := sqlite_too_old()) is not None:
+        raise StoreError(why)
 
 
 def _migration_names() -> tuple[str, ...]:
