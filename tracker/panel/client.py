@@ -8,7 +8,7 @@ what a whole-answer refusal means (the key, this call, no such action) in
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
@@ -166,6 +166,16 @@ class PanelClient(Witnessed[P]):
         if busy and all(refusals.is_busy(e) for e in errors if e):
             raise self._tag(TransientError(f"panel busy: {errors[0]}"), action)
 
+    def _check_acted(
+        self, action: str, results: Sequence[RefillRequest | CancelResult], asked: int
+    ) -> None:
+        """Given the results of a ``refill`` or ``cancel`` call (not resent):
+        raise AuthError when every asked order's item refuses the key (nothing
+        was done), never for busy words (said after acting, maybe) nor beside
+        a refill ID or a yes (an unknown outcome: it may have been done)."""
+        if len(results) == asked:
+            self._check_whole(action, [None if r.unknown else r.error for r in results], False)
+
     def _answered(self) -> None:
         with self._warn_lock:
             self._status_ok_until = time.monotonic() + WITNESS_TTL
@@ -261,9 +271,7 @@ class PanelClient(Witnessed[P]):
         data = self._call("refill", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
         self._judged("refill", data, refusals.names_order)  # a refused key: AuthError
         result = self._parsed("refill", parse_refills.parse_refill_multi, order_ids, data)
-        if len(result) == len(order_ids):  # the key refused in every order's item: no refill
-            # (never beside a refill ID: an unknown outcome, the refill may exist)
-            self._check_whole("refill", [None if r.unknown else r.error for r in result], False)
+        self._check_acted("refill", result, len(order_ids))
         return result
 
     def refill_status(self, refill_id: str) -> RefillStatus:
@@ -303,9 +311,7 @@ class PanelClient(Witnessed[P]):
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
         data = self._call("cancel", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
         answer = self._parsed("cancel", parse_refills.parse_cancel, order_ids, data)
-        if len(answer.results) == len(order_ids):  # the key refused in every item: none canceled
-            errors = [None if r.unknown else r.error for r in answer.results]  # unknown: may be
-            self._check_whole("cancel", errors, busy=False)
+        self._check_acted("cancel", answer.results, len(order_ids))
         if answer.ignored:  # orders nobody asked about: read for none of them
             shown = ", ".join(answer.ignored[:10])
             log.warning(
