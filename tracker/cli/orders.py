@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import islice
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -35,17 +35,13 @@ def parse_order_ids(values: tuple[str, ...], option: str = "", *, stdin: bool = 
         # A list saved as "CSV UTF-8" (Excel) or by Notepad starts with a BOM.
         text = sys.stdin.read().removeprefix("\ufeff") if value == "-" and stdin else value
         tokens.extend(t for t in re.split(r"[\s,]+", text) if t)
-    label = f"{option}: " if option else ""
     # The panel's answer to `add` is read the same way: what `add` tracks, this accepts.
     bad = [t for t in tokens if to_id(t) is None]
     if bad:
-        shown = ", ".join(repr(t) for t in bad[:5]) + (" ..." if len(bad) > 5 else "")
-        fail(
-            f"{label}not an order ID (a whole number from 1 to {ORDER_ID_MAX}): {shown}",
-            EXIT_USAGE,
-        )
+        shown = _first(list(map(repr, bad)))
+        _usage(option, f"not an order ID (a whole number from 1 to {ORDER_ID_MAX}): {shown}")
     if not tokens:
-        fail(f"{label}no order IDs given", EXIT_USAGE)
+        _usage(option, "no order IDs given")
     return [int(t) for t in tokens]
 
 
@@ -54,10 +50,16 @@ def parse_order_id(value: str, option: str = "", *, stdin: bool = True) -> int:
     when it names several ("5 6", "5,6"), rather than take the first."""
     ids = parse_order_ids((value,), option, stdin=stdin)
     if len(ids) > 1:
-        label = f"{option}: " if option else ""
-        shown = ", ".join(map(str, ids[:5])) + (" ..." if len(ids) > 5 else "")
-        fail(f"{label}one order ID expected, got {len(ids)}: {shown}", EXIT_USAGE)
+        _usage(option, f"one order ID expected, got {len(ids)}: {_first(list(map(str, ids)))}")
     return ids[0]
+
+
+def _first(items: list[str]) -> str:
+    return ", ".join(items[:5]) + (" ..." if len(items) > 5 else "")
+
+
+def _usage(option: str, problem: str) -> NoReturn:
+    fail(f"{option}: {problem}" if option else problem, EXIT_USAGE)
 
 
 # The table is for reading: past a screenful, --limit N or --all say how much.
