@@ -18,10 +18,8 @@ that posts over HTTP should too.
 from __future__ import annotations
 
 import contextlib
-import functools
 import ipaddress
 import socket
-import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -30,6 +28,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from tracker.panel import tls
 from tracker.panel.inflate import ACCEPT_ENCODING, Inflater
 
 _local = threading.local()
@@ -112,7 +111,8 @@ class _Stream(httpcore.NetworkStream):
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.NetworkStream:
         left = _left(timeout, httpcore.ConnectTimeout)
-        return _Stream(self._stream.start_tls(ssl_context, server_hostname, left))
+        context = tls.trusting(ssl_context)
+        return _Stream(self._stream.start_tls(context, server_hostname, left))
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
@@ -229,15 +229,6 @@ def bind(transport: httpx.BaseTransport | None) -> None:
         pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
 
 
-@functools.cache
-def _tls() -> ssl.SSLContext:
-    """Return the process's one TLS context, as httpx makes it (certifi's CA
-    bundle, or $SSL_CERT_FILE / $SSL_CERT_DIR): httpx makes one per client,
-    loading the bundle each time (~26 ms and ~1 MB here), so each panel and
-    the webhook cost that at every start and reload."""
-    return httpx.create_ssl_context()
-
-
 def http_client(
     timeout: float,
     *,
@@ -254,7 +245,7 @@ def http_client(
         headers={"Accept-Encoding": ACCEPT_ENCODING, **headers},
         transport=transport,
         follow_redirects=False,
-        verify=_tls(),
+        verify=tls.context(),
     )
     bind(client._transport)
     for mounted in client._mounts.values():  # proxies from the environment

@@ -1,0 +1,136 @@
+"""TLS to a real local HTTPS panel: certificates verified against the CA bundle,
+which is loaded at the first handshake, never for an http:// panel."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tracker.config.model import PanelConfig, Secret
+from tracker.errors import PanelError
+from tracker.panel import tls
+from tracker.panel.client import PanelClient
+
+KEY = "k3y-for-tls-tests-0123456789"
+
+
+class _Panel(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = json.dumps({"balance": "12.50", "currency": "USD"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def fresh_context() -> Iterator[None]:
+    """Each test starts with a context not made yet, and leaves none behind
+    (one trusting a test's certificate must not outlive the test)."""
+    tls.context.cache_clear()
+    tls._loaded.clear()
+    yield
+    tls.context.cache_clear()
+    tls._loaded.clear()
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def _serve(certificate: tuple[Path, Path] | None) -> tuple[ThreadingHTTPServer, str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Panel)
+    scheme = "http"
+    if certificate is not None:
+        side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        side.load_cert_chain(str(certificate[0]), str(certificate[1]))
+        server.socket = side.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"{scheme}://127.0.0.1:{server.server_address[1]}/api/v2"
+
+
+def _balance(url: str) -> str:
+    client = PanelClient(PanelConfig(name="p", url=url, key=Secret(KEY), retries=0, timeout=10))
+    try:
+        answer = client.balance()
+    finally:
+        client.close()
+    return f"{answer.balance} {answer.currency}"
+
+
+def _loads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    loads: list[object] = []
+    real = ssl.SSLContext.load_verify_locations
+
+    def load(self: ssl.SSLContext, *args: object, **kwargs: object) -> None:
+        loads.append(kwargs or args)
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", load)
+    return loads
+
+
+def test_an_https_panel_is_verified_against_the_bundle_loaded_at_the_first_handshake(
+    fresh_context: None, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    loads = _loads(monkeypatch)
+    server, url = _serve(certificate)
+    try:
+        client = PanelClient(PanelConfig(name="p", url=url, key=Secret(KEY), retries=0))
+        client.close()
+        assert loads == []  # a client made: no bundle read yet
+        assert _balance(url) == "12.50 USD"
+        assert _balance(url) == "12.50 USD"
+    finally:
+        server.shutdown()
+    assert loads == [{"cafile": str(certificate[0])}]  # once, the one $SSL_CERT_FILE names
+
+
+def test_a_certificate_the_bundle_does_not_vouch_for_is_refused(
+    fresh_context: None, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    server, url = _serve(certificate)
+    try:
+        with pytest.raises(PanelError, match="certificate"):
+            _balance(url)
+    finally:
+        server.shutdown()
+
+
+def test_an_http_panel_never_loads_the_ca_bundle(
+    fresh_context: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads = _loads(monkeypatch)
+    server, url = _serve(None)
+    try:
+        assert _balance(url) == "12.50 USD"
+    finally:
+        server.shutdown()
+    assert loads == []
