@@ -72,6 +72,21 @@ def test_due_ids_are_streamed_in_batches(store, clock):
     assert sorted(i for b in batches for i in b) == list(range(1, 251))
 
 
+@pytest.mark.parametrize("everything", [False, True])
+def test_due_ids_are_read_a_page_of_many_batches_per_statement(store, clock, everything):
+    # Each statement gives up the GIL and waits for it back from the poll's
+    # threads: a statement per batch of 100 cost 200 waits at 20k orders.
+    store.track("main", list(range(1, 2501)), clock())
+    batches: list[list[int]] = []
+    ran = _statements(
+        store,
+        lambda: batches.extend(store.due_order_ids("main", clock(), 100, everything=everything)),
+    )
+    assert [len(b) for b in batches] == [100] * 25
+    assert sorted(i for b in batches for i in b) == list(range(1, 2501))
+    assert ran.count("SELECT") <= 6  # 2,500 IDs at most 1,000 a statement, and the ends
+
+
 def test_apply_reports_records_each_change_once(store, clock):
     store.track("main", [1, 2], clock())
     reports = {

@@ -7,7 +7,7 @@ other table families are functions in their own modules taking a Store.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from itertools import chain
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,23 @@ if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
 # A next check beyond both horizons, or beyond the first for an order without
 # an error (the partial index orders_due holds next_check_at: a range scan).
 _AHEAD = "next_check_at > ? AND (error IS NULL OR next_check_at > ?)"
+
+
+# Due IDs read per statement (see Store.due_order_ids).
+PAGE_ROWS = 1000
+
+
+def _regrouped(pages: Iterable[list[int]], size: int) -> Iterator[list[int]]:
+    """Given pages of IDs, yield them ``size`` at a time (the last batch may be
+    short): no call goes out half full because a page ended."""
+    held: list[int] = []
+    for page in pages:
+        held.extend(page)
+        while len(held) >= size:
+            yield held[:size]
+            held = held[size:]
+    if held:
+        yield held
 
 
 def _beyond(now: datetime, horizons: tuple[float, float]) -> list[str]:
@@ -90,14 +107,19 @@ class Store(Connection):
         open order in ID order. The cursors are keysets, so an order checked
         meanwhile (its next check moves past ``now``) is never handed out twice.
         """
+        # Read PAGE_ROWS at a time (the batches are cut from them): each
+        # statement gives up the GIL and waits for it back from the poll's
+        # threads, so a page per batch cost a wait per batch.
+        page = max(size, PAGE_ROWS)
         if everything:
-            yield from self._keyset(
+            every = self._keyset(
                 "SELECT order_id FROM orders WHERE panel = ? AND polling = 1 "
                 "AND order_id > ? ORDER BY order_id LIMIT ?",
                 [panel],
                 (-(2**63),),
-                size,
+                page,
             )
+            yield from _regrouped(every, size)
             return
         # Both queries walk the partial index orders_due (panel, next_check_at,
         # order_id); their pages are regrouped so no call goes out half full.
@@ -106,7 +128,7 @@ class Store(Connection):
             "AND next_check_at IS NULL AND order_id > ? ORDER BY order_id LIMIT ?",
             [panel],
             (-(2**63),),
-            size,
+            page,
         )
         overdue = self._keyset(
             "SELECT next_check_at, order_id FROM orders WHERE panel = ? AND polling = 1 "
@@ -114,7 +136,7 @@ class Store(Connection):
             "ORDER BY next_check_at, order_id LIMIT ?",
             [panel, iso(now)],
             ("", -(2**63)),
-            size,
+            page,
         )
         ahead: Iterator[list[int]] = iter(())
         if horizons is not None:
@@ -124,16 +146,9 @@ class Store(Connection):
                 "ORDER BY next_check_at, order_id LIMIT ?",
                 [panel, *_beyond(now, horizons)],
                 ("", -(2**63)),
-                size,
+                page,
             )
-        held: list[int] = []
-        for page in chain(never_checked, ahead, overdue):
-            held.extend(page)
-            while len(held) >= size:
-                yield held[:size]
-                held = held[size:]
-        if held:
-            yield held
+        yield from _regrouped(chain(never_checked, ahead, overdue), size)
 
     def ahead_count(self, panel: str, now: datetime, horizons: tuple[float, float]) -> int:
         """Return how many of a panel's open orders have a next check further
