@@ -251,3 +251,27 @@ def test_cancel_is_sent_only_to_the_panel_holding_the_ids(two_panels):
         f"#{on_b}  canceled (the panel accepted; status follows on its next check)\n"
     )
     assert (a.calls["cancel"], b.calls["cancel"]) == (0, 1)
+
+
+def test_cancel_refuses_ids_tracked_only_on_a_panel_left_out_of_the_config(two_panels, tmp_path):
+    # Panel b removed from the config: its order numbers mean nothing on a.
+    # A cancel of b's order sent to a (the one panel left) could cancel a
+    # different order of the same number there.
+    (a, b), cli, (on_a, on_b, both) = two_panels
+    config = (tmp_path / "tracker.toml").read_text()
+    (tmp_path / "tracker.toml").write_text(config[: config.index('[[panels]]\nname = "b"')])
+    refused = cli("cancel", "--yes", str(on_b), "424242")
+    assert refused.exit_code == 1, refused.output
+    assert refused.output == (
+        f"smm-tracker: order {on_b} is tracked on b, which is not in the config; nothing sent "
+        "(pass --panel a to send the cancel to a anyway)\n"
+    )
+    assert a.calls["cancel"] == b.calls["cancel"] == 0
+
+    # Held on a as well as on b, or on no panel at all: a's to cancel.
+    sent = cli("cancel", "--yes", str(both), "424242")
+    assert f"#{both}  canceled" in sent.output, sent.output
+    assert (a.calls["cancel"], b.calls["cancel"]) == (1, 0)
+    forced = cli("cancel", "--yes", "--panel", "a", str(on_b))
+    assert forced.exit_code in (0, 1), forced.output
+    assert a.calls["cancel"] == 2

@@ -26,6 +26,7 @@ from tracker.clock import utcnow
 from tracker.errors import AuthError
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
 from tracker.store.capabilities import is_unsupported, learn
+from tracker.store.readings import panels_holding
 
 if TYPE_CHECKING:
     from tracker.config.model import Config
@@ -123,6 +124,30 @@ def _holding(config: Config, store: Store, ids: list[int]) -> str:
     return name
 
 
+def _not_elsewhere(config: Config, ids: list[int]) -> None:
+    """One panel configured and no --panel: stop at an ID the database holds
+    only on panels left out of the config (removed, or renamed): it means an
+    order there, and a cancel sent to the configured panel could cancel a
+    different order of the same number. An ID no panel holds goes out (an
+    order the tracker does not track), as one the configured panel holds."""
+    path = config.database.path
+    if str(path) != ":memory:" and not path.exists():
+        return
+    only = config.panels[0].name
+    held = panels_holding(open_store(config, read_only=True), ids)
+    elsewhere = {oid: panels for oid, panels in held.items() if only not in panels}
+    if elsewhere:
+        named = sorted(elsewhere)
+        where = ", ".join(sorted({name for oid in named for name in elsewhere[oid]}))
+        which = f"orders {shown_ids(named)} are" if named[1:] else f"order {named[0]} is"
+        verb = "which are" if "," in where else "which is"
+        fail(
+            f"{which} tracked on {safe_text(where)}, {verb} not in the config; nothing sent "
+            f"(pass --panel {only} to send the cancel to {only} anyway)",
+            EXIT_FAILED,
+        )
+
+
 def _show(order_id: int, result: str, raw: str | None) -> None:
     error = safe_text(raw, 200)  # the panel's words: no terminal escapes
     if result == ACCEPTED:
@@ -156,6 +181,8 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     if panel is None and len(config.panels) > 1:
         store = open_store(config, existing=True)  # no database: no order tracked anywhere
         panel = _holding(config, store, ids)
+    elif panel is None:
+        _not_elsewhere(config, ids)
     panel_config = config.panel(panel)
     name = panel_config.name
     if not yes and interactive() and not _ask(ids, name):
