@@ -254,3 +254,15 @@ def test_doctor_fails_a_notify_url_apprise_does_not_know_and_never_shows_it(worl
     config.write_text(body.replace(f', "nosuchservice://{TOKEN}/x"', ""))
     result = CliRunner().invoke(main, ["--config", str(config), "doctor"])
     assert "ok   alerts.notify: 1 URL(s) understood by Apprise (none sent)" in result.output
+
+
+def test_a_host_whose_port_is_not_ascii_digits_is_kept_out_of_logs(monkeypatch):
+    # A host part that is no host name may carry a token (tgram://TOKEN/CHAT):
+    # "hooks.example:١٢٣٤" is none (a port is ASCII digits), so it is a secret.
+    from tracker.config import notify
+
+    registered: list[str] = []
+    monkeypatch.setattr(notify, "register_secret", registered.append)
+    notify.register_urls(["json://hooks.example:١٢٣٤/x", "json://hooks.example:8443/x"])
+    assert "hooks.example:١٢٣٤" in registered
+    assert "hooks.example:8443" not in registered  # a host name and its port: readable

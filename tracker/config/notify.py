@@ -51,7 +51,7 @@ def register_urls(urls: Sequence[str]) -> None:
                 register_secret(piece)
 
 
-_HOSTNAME = re.compile(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|localhost)(:\d+)?")
+_HOSTNAME = re.compile(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|localhost)(:[0-9]+)?")
 
 
 def _token_like(part: str) -> bool:
