@@ -92,7 +92,8 @@ def describe_send_failure(exc: BaseException, url: str, *, timeout: float, conne
     verify = _first(exc, ssl.SSLCertVerificationError)
     if verify is not None:
         why = verify.verify_message or _reason(verify)
-        return f"TLS certificate of {host} not accepted: {why}"
+        # A panel's own certificate is trusted through $SSL_CERT_FILE (README).
+        return f"TLS certificate of {host} not accepted: {why} (CA bundle: $SSL_CERT_FILE)"
     tls = _first(exc, ssl.SSLError)
     if tls is not None:
         why = getattr(tls, "reason", None) or _reason(tls)
