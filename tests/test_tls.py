@@ -41,10 +41,10 @@ def fresh_context() -> Iterator[None]:
     """Each test starts with a context not made yet, and leaves none behind
     (one trusting a test's certificate must not outlive the test)."""
     tls.context.cache_clear()
-    tls._loaded.clear()
+    tls._made.clear()
     yield
     tls.context.cache_clear()
-    tls._loaded.clear()
+    tls._made.clear()
 
 
 @pytest.fixture
@@ -137,3 +137,20 @@ def test_an_http_panel_never_loads_the_ca_bundle(
     finally:
         server.shutdown()
     assert loads == []
+
+
+def test_every_context_made_for_the_clients_is_loaded_before_its_first_handshake(
+    fresh_context: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two threads making the first clients at once may each make a context:
+    # one left without its bundle would refuse every certificate.
+    loads = _loads(monkeypatch)
+    first = tls.context()
+    tls.context.cache_clear()
+    second = tls.context()
+    assert first is not second
+    assert tls.trusting(first) is first and tls.trusting(second) is second
+    assert tls.trusting(first) is first  # loaded once each
+    assert len(loads) == 2
+    other = ssl.create_default_context()  # not made here: left alone
+    assert tls.trusting(other) is other and len(loads) == 2

@@ -18,7 +18,9 @@ import threading
 from typing import Any
 
 _lock = threading.Lock()
-_loaded: list[bool] = []  # [True] once context()'s CA bundle is in
+# id() of each context made here -> whether its CA bundle is in. Two threads
+# making the first client at once may each make one: both are loaded at use.
+_made: dict[int, bool] = {}
 
 
 @functools.cache
@@ -29,19 +31,21 @@ def context() -> ssl.SSLContext:
     keylog = os.environ.get("SSLKEYLOGFILE")  # as ssl.create_default_context does
     if keylog:
         made.keylog_filename = keylog
+    with _lock:
+        _made[id(made)] = False
     return made
 
 
 def trusting(given: Any) -> Any:
     """Given the context a TLS handshake is about to use, return it, with the CA
-    bundle loaded first (once) when it is :func:`context`: the one httpx would
-    load, ``$SSL_CERT_FILE`` or ``$SSL_CERT_DIR`` when set, else certifi's."""
-    if _loaded or given is not context():
+    bundle loaded first (once) when :func:`context` made it: the one httpx
+    would load, ``$SSL_CERT_FILE`` or ``$SSL_CERT_DIR`` when set, else certifi's."""
+    if _made.get(id(given), True):  # not made here, or loaded
         return given
     with _lock:
-        if not _loaded:
+        if not _made[id(given)]:
             load(given)
-            _loaded.append(True)
+            _made[id(given)] = True
     return given
 
 
