@@ -19,7 +19,7 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.orders import panel_option, parse_order_ids
-from tracker.cli.panels import panel_holding, shown_ids
+from tracker.cli.panels import orders_are, panel_holding, shown_ids
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, shield
 from tracker.clock import utcnow
@@ -138,11 +138,11 @@ def _not_elsewhere(config: Config, ids: list[int]) -> None:
     elsewhere = {oid: panels for oid, panels in held.items() if only not in panels}
     if elsewhere:
         named = sorted(elsewhere)
-        where = ", ".join(sorted({name for oid in named for name in elsewhere[oid]}))
-        which = f"orders {shown_ids(named)} are" if named[1:] else f"order {named[0]} is"
-        verb = "which are" if "," in where else "which is"
+        panels = sorted({name for oid in named for name in elsewhere[oid]})
+        verb = "which are" if panels[1:] else "which is"
         fail(
-            f"{which} tracked on {safe_text(where)}, {verb} not in the config; nothing sent "
+            f"{orders_are(named)} tracked on {safe_text(', '.join(panels))}, {verb} not in "
+            "the config; nothing sent "
             f"(pass --panel {only} to send the cancel to {only} anyway)",
             EXIT_FAILED,
         )

@@ -46,6 +46,11 @@ def shown_ids(ids: Sequence[int]) -> str:
     return ", ".join(map(str, ids[:10])) + more
 
 
+def orders_are(ids: Sequence[int]) -> str:
+    """Given order IDs, return "order 5 is" or "orders 5, 6 are" for a message."""
+    return f"orders {shown_ids(ids)} are" if ids[1:] else f"order {ids[0]} is"
+
+
 def panel_holding(
     store: Store, order_ids: Sequence[int], names: Collection[str] | None = None
 ) -> tuple[str | None, list[int]]:
@@ -61,8 +66,10 @@ def panel_holding(
     held = {oid: panels for oid, panels in held.items() if panels}
     if several := sorted(oid for oid, panels in held.items() if len(panels) > 1):
         named = ", ".join(sorted({name for oid in several for name in held[oid]}))
-        which = f"orders {shown_ids(several)} are" if several[1:] else f"order {several[0]} is"
-        fail(f"{which} tracked on several panels ({named}): pass --panel NAME", EXIT_USAGE)
+        fail(
+            f"{orders_are(several)} tracked on several panels ({named}): pass --panel NAME",
+            EXIT_USAGE,
+        )
     by_panel: dict[str, list[int]] = {}
     for oid, (name,) in sorted(held.items()):
         by_panel.setdefault(name, []).append(oid)
