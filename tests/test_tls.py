@@ -4,9 +4,11 @@ which is loaded at the first handshake, never for an http:// panel."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import ssl
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +22,7 @@ from tracker.panel import tls
 from tracker.panel.client import PanelClient
 
 KEY = "k3y-for-tls-tests-0123456789"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class _Panel(BaseHTTPRequestHandler):
@@ -47,18 +50,23 @@ def fresh_context() -> Iterator[None]:
     tls._made.clear()
 
 
-@pytest.fixture
-def certificate(tmp_path: Path) -> tuple[Path, Path]:
+def _make_certificate(where: Path, names: str) -> tuple[Path, Path]:
+    """A self-signed certificate for ``names`` (a subjectAltName value)."""
     if shutil.which("openssl") is None:
         pytest.skip("needs the openssl command to make a certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert, key = where / "cert.pem", where / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
          "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+         "-addext", f"subjectAltName={names}"],
         check=True, capture_output=True,
     )  # fmt: skip
     return cert, key
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    return _make_certificate(tmp_path, "IP:127.0.0.1,DNS:localhost")
 
 
 def _serve(certificate: tuple[Path, Path] | None) -> tuple[ThreadingHTTPServer, str]:
@@ -125,6 +133,40 @@ def test_a_certificate_the_bundle_does_not_vouch_for_is_refused(
     said = str(refused.value)
     assert "TLS certificate of 127.0.0.1 not accepted: self-signed certificate" in said
     assert "(CA bundle: $SSL_CERT_FILE)" in said  # where a panel's own is trusted
+
+
+def test_a_certificate_for_another_host_is_refused_without_the_bundle_hint(
+    fresh_context: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bundle vouches for it, but not as 127.0.0.1: no other bundle would
+    # help, so the message does not send the user to $SSL_CERT_FILE.
+    elsewhere = _make_certificate(tmp_path, "DNS:panel.invalid")
+    monkeypatch.setenv("SSL_CERT_FILE", str(elsewhere[0]))
+    server, url = _serve(elsewhere)
+    try:
+        with pytest.raises(PanelError) as refused:
+            _balance(url)
+    finally:
+        server.shutdown()
+    said = str(refused.value)
+    assert "TLS certificate of 127.0.0.1 not accepted: " in said
+    assert "mismatch" in said.lower()
+    assert "CA bundle" not in said
+
+
+@pytest.mark.parametrize("flags", [[], ["-E"]])
+def test_the_key_log_file_follows_sslkeylogfile_unless_python_ignores_the_environment(
+    flags: list[str], tmp_path: Path
+) -> None:
+    # As ssl.create_default_context: python -E (or -I) turns it off.
+    log = tmp_path / "keys.log"
+    shown = subprocess.run(
+        [sys.executable, *flags, "-c",
+         "from tracker.panel import tls; print(tls.context().keylog_filename)"],
+        env={**os.environ, "SSLKEYLOGFILE": str(log), "PYTHONPATH": str(ROOT)},
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    assert shown == ("None" if flags else str(log))
 
 
 def test_an_http_panel_never_loads_the_ca_bundle(

@@ -28,6 +28,11 @@ from tracker.panel.values import short
 # them to add which config key to check (see web_page_hint).
 WEB_PAGE = "answered an HTML page"
 
+# OpenSSL's verify codes for a certificate no CA in the bundle vouches for
+# (self-signed, unknown issuer): the ones another bundle can cure. An expired
+# certificate or a host name mismatch is the panel's to fix.
+_UNVOUCHED = frozenset({2, 18, 19, 20, 21})
+
 # HTTP codes that most often mean the URL (its path) is wrong, not the panel.
 _WRONG_URL_CODES = frozenset({301, 302, 303, 307, 308, 404, 405})
 
@@ -92,8 +97,11 @@ def describe_send_failure(exc: BaseException, url: str, *, timeout: float, conne
     verify = _first(exc, ssl.SSLCertVerificationError)
     if verify is not None:
         why = verify.verify_message or _reason(verify)
-        # A panel's own certificate is trusted through $SSL_CERT_FILE (README).
-        return f"TLS certificate of {host} not accepted: {why} (CA bundle: $SSL_CERT_FILE)"
+        said = f"TLS certificate of {host} not accepted: {why}"
+        if getattr(verify, "verify_code", None) in _UNVOUCHED:
+            # A panel's own certificate is trusted through $SSL_CERT_FILE (README).
+            said += " (CA bundle: $SSL_CERT_FILE)"
+        return said
     tls = _first(exc, ssl.SSLError)
     if tls is not None:
         why = getattr(tls, "reason", None) or _reason(tls)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import os
 import ssl
+import sys
 import threading
 from typing import Any
 
@@ -28,8 +29,8 @@ def context() -> ssl.SSLContext:
     """Return the shared context: certificates and host names verified
     (CERT_REQUIRED, check_hostname), the CA bundle not loaded yet."""
     made = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    keylog = os.environ.get("SSLKEYLOGFILE")  # as ssl.create_default_context does
-    if keylog:
+    keylog = os.environ.get("SSLKEYLOGFILE")  # as ssl.create_default_context does,
+    if keylog and not sys.flags.ignore_environment:  # which python -E turns off
         made.keylog_filename = keylog
     with _lock:
         _made[id(made)] = False
