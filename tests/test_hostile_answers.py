@@ -138,3 +138,15 @@ def test_a_bare_status_word_as_an_item_is_the_orders_status(tmp_path, monkeypatc
     assert rows[2] == ("Canceled", None, 0, None)
     assert rows[3] == (None, None, 1, "Incorrect order ID")  # words: still an error
     assert rows[4] == (None, None, 1, "Error")  # Error/Fail: not safely a status
+
+
+def test_orders_beside_a_refused_key_are_left_as_they_were(tmp_path, monkeypatch):
+    # {"1": {"status": "Canceled"}, ..., "error": "Invalid API key"}: the
+    # items were read and every order stored Canceled, no longer polled.
+    refused = {str(i): {"status": "Canceled", "remains": "100", "charge": "0"} for i in (1, 2)}
+    refused["error"] = "Invalid API key"
+    single = {str(i): {"error": "Invalid API key"} for i in (1, 2)}
+    result, _ = run_against(tmp_path, monkeypatch, Panel(refused, single), ["1", "2"])
+    assert result.exit_code == 1
+    assert "Invalid API key" in result.output
+    assert statuses(tmp_path) == {1: (None, None, 1, None), 2: (None, None, 1, None)}

@@ -68,6 +68,21 @@ def test_multi_status_whole_answer_error(answers):
         parse.parse_status_multi([1, 2], answers["status_multi_not_found"])
 
 
+@pytest.mark.parametrize(
+    ("error", "raised"),
+    [("Invalid API key", AuthError), ("Database error, results may be stale", PanelAnswerError)],
+)
+def test_an_error_beside_order_items_is_the_whole_calls(error, raised):
+    # Items next to a top-level error are no order's news: read, every order
+    # asked was stored Canceled (terminal) on a refused key.
+    data = {str(i): {"status": "Canceled", "remains": "1000", "charge": "0"} for i in (1, 2)}
+    data["error"] = error
+    with pytest.raises(raised, match=re.escape(error)):
+        parse.parse_status_multi([1, 2], data)
+    with pytest.raises(raised):
+        parse.parse_status_multi([2], {"2": "Canceled", "error": error})
+
+
 def test_ids_nobody_asked_for_are_ignored(answers):
     assert set(parse.parse_status_multi([1], answers["status_multi_dict"])) == {1}
 

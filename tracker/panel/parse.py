@@ -190,7 +190,10 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
     other ("78.0", "+78", " 78") names no asked order: such a key is one nobody
     asked for, and such an ``order`` under an asked key is another order's.
     """
-    if isinstance(data, dict) and set(data) <= {"error", "status"}:
+    if isinstance(data, dict):
+        # A top-level error speaks for the whole call, beside order items too
+        # ({"101": {"status": "Canceled"}, "error": "Invalid API key"}): none
+        # of those items is read as an order's news (refill answers likewise).
         raise_for_error(data)
     if not isinstance(data, dict | list):
         raise BadAnswerError(f"expected an object or list for status, got {type(data).__name__}")
