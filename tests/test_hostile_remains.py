@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+import pytest
 from hostile import HostileServer, Reply, json_reply
 from simconfig import cli_in, sim_config
 
@@ -70,3 +71,33 @@ def test_a_remains_that_is_no_delivery_figure_is_kept_but_never_counted(tmp_path
     assert len(warned) == 3, runs[0].output
     assert any("remains=-99999999999" in line and "order=5" in line for line in warned)
     assert WARNING not in runs[1].output
+
+
+@pytest.mark.parametrize("unreadable", ["garbage", None, "1e30", ""])
+def test_a_final_status_without_a_readable_remains_has_none(tmp_path, monkeypatch, unreadable):
+    # In progress with 100 left, then Partial with no usable remains: the 100
+    # was kept, shown as 900/1000 delivered, quoted in the alert, and read
+    # by the re-order rule as what to place again.
+    answers = [{"status": "In progress", "remains": "100", "charge": "0.9"}]
+    answers.append({"status": "Partial", "remains": unreadable, "charge": "0.5"})
+
+    def panel(form: dict[str, str]) -> Reply:
+        if form.get("action") == "status":
+            return json_reply({"5": answers[0]})
+        return respond(form)
+
+    with HostileServer(panel) as server:
+        cli = cli_in(tmp_path, monkeypatch, sim_config(server.url), env={"SIM_KEY": KEY})
+        assert cli("track", "5", "--quantity", "1000").exit_code == 0
+        assert cli("run", "--once", "--all").exit_code == 0
+        answers.pop(0)
+        run = cli("run", "--once", "--all")
+        listing = cli("orders", "--all").output
+        alerts = cli("alerts").output
+    assert run.exit_code == 0, run.output
+    assert _rows(tmp_path, "SELECT order_id, remains FROM orders") == {5: None}
+    last = "SELECT order_id, remains FROM transitions WHERE to_status = 'Partial'"
+    assert _rows(tmp_path, last) == {5: None}
+    assert "/1000" not in listing and "Partial" in listing
+    assert "order #5 partial (remains ?, charge 0.5)" in alerts
+    assert _rows(tmp_path, "SELECT order_id, delivered FROM order_overview") == {5: None}

@@ -111,6 +111,10 @@ def _money(value: Any) -> str:
     return "?" if value is None else f"{float(value):g}"
 
 
+def _count(value: Any) -> str:
+    return "?" if value is None else str(value)
+
+
 def _order(t: dict[str, Any]) -> dict[str, Any]:
     """An order of a canceled/partial alert's data: its remains and charge,
     and the panel's reason when its status came with one ("Canceled: invalid
@@ -148,7 +152,7 @@ def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
                 message = (
                     f"{panel}: order #{t['order_id']} {word}"
                     + (f": {quoted(reason, _REASON_CHARS)}" if reason is not None else "")
-                    + f" (remains {t.get('remains', '?')}, charge {_money(t.get('charge'))})"
+                    + f" (remains {_count(t.get('remains'))}, charge {_money(t.get('charge'))})"
                 )
             else:
                 why = f" ({quoted(reason, _REASON_CHARS)})" if reason is not None else ""

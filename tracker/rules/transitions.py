@@ -118,6 +118,8 @@ def apply_report(
         value = getattr(report, field)
         if value is not None:
             changes[field] = value
+    if report.remains is None and is_terminal(status) and status != row.get("status"):
+        changes["remains"] = None  # see the note above STATUS_WRITES
     if report.charge is not None:
         changes["charge"] = _num(report.charge)
     if is_terminal(status) and not row.get("completed_at"):
@@ -147,8 +149,13 @@ def apply_report(
 
 # The stored columns status_update reads, in the order it takes them.
 STATUS_READS = ("order_id", "status", "remains", "charge", "last_change_at", "polling")
+# An order reaching a final status with no readable remains (absent, null,
+# "garbage", 1e30) has an unknown remains: the one from before is not what was
+# left undelivered, and a Partial's re-order and delivered figure read it.
+# status_update writes ``remains`` itself: the stored one kept, or None then.
+
 # The columns it writes, in the order of its values; None keeps the stored
-# value for the COALESCE'd ones (see tracker.store.orders).
+# value for the COALESCE'd ones (see tracker.store.answers).
 STATUS_WRITES = (
     "raw_status",
     "remains",
@@ -163,7 +170,7 @@ STATUS_WRITES = (
     "status",
     "polling",
 )
-KEEP_IF_NONE = ("remains", "start_count", "currency", "charge", "completed_at")
+KEEP_IF_NONE = ("start_count", "currency", "charge", "completed_at")
 
 
 def status_update(
@@ -180,7 +187,7 @@ def status_update(
     to record or None) — what :func:`apply_report` decides, as one tuple.
 
     A value of None under KEEP_IF_NONE keeps the stored one (``completed_at``
-    is only ever set once).
+    is only ever set once); ``remains`` is written as returned.
     """
     order_id, old_status, old_remains, old_charge, last_change, old_polling = stored
     status = report.status
@@ -190,6 +197,8 @@ def status_update(
     terminal = is_terminal(status)
     polling = 0 if terminal else 1
     charge = None if report.charge is None else float(report.charge)
+    if remains is None and not (terminal and status != old_status):
+        remains = old_remains  # kept (see the note above STATUS_WRITES)
     values = (
         report.raw_status,
         remains,
@@ -212,7 +221,7 @@ def status_update(
         "at": stamp,
         "from_status": old_status,
         "to_status": status,
-        "remains": old_remains if remains is None else remains,
+        "remains": remains,
         "charge": old_charge if charge is None else charge,
         "raw_status": report.raw_status,
     }
