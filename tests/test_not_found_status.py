@@ -115,6 +115,13 @@ def test_a_status_saying_the_order_does_not_exist_reads_as_that_error(
         assert lost_ids == {IN_WORDS, AS_ERROR} and words in lost["message"]
         note = cli("history", str(IN_WORDS)).output
         assert f"lost: the panel called it unknown ({words})" in note
+        # Seen as given up in the listing, not as an order still in progress.
+        table = cli("orders", "--status", "LOST").output.splitlines()
+        assert sorted(int(line.split()[1]) for line in table[1:]) == [IN_WORDS, AS_ERROR]
+        assert all(f"(lost: {words})" in line for line in table[1:])
+        listed = {r["order_id"]: r for r in json.loads(cli("orders", "--json").output)}
+        assert listed[IN_WORDS]["lost"] and not listed[KNOWN]["lost"]
+        assert not listed[IN_WORDS]["untracked"]
         # Reversible: track resumes it as it does the error item.
         resumed = cli("track", str(IN_WORDS))
         assert "resumed 1 stopped order(s)" in resumed.output and words in resumed.output

@@ -18,13 +18,16 @@ from tracker.panel.statuses import (
     normalize_order_status,
     normalize_refill_status,
 )
-from tracker.store.listing import UNTRACKED
+from tracker.store.listing import LOST, UNTRACKED
 
 NO_STATUS = "-"  # orders the panel has not answered for yet
 
 # What `orders --status` accepts, as shown in its help and its error.
-# "untracked": the orders `untrack` stopped, whatever their status.
-ORDER_FILTERS: tuple[str, ...] = (*ORDER_STATUSES, ACTIVE, PAUSED, UNTRACKED, NO_STATUS)
+# "untracked": the orders `untrack` stopped, whatever their status; "lost":
+# those given up because the panel kept calling them unknown.
+ORDER_FILTERS: tuple[str, ...] = (
+    *ORDER_STATUSES, ACTIVE, PAUSED, UNTRACKED, LOST, NO_STATUS,
+)  # fmt: skip
 # What `refills --status` accepts: the panel's statuses and the tracker's own.
 
 

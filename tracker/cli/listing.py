@@ -11,7 +11,7 @@ from itertools import islice
 from typing import Any
 
 from tracker.cli.render import safe_text, table, to_json
-from tracker.store.listing import BY_USER
+from tracker.store.listing import BY_PANEL, BY_USER
 
 
 def json_array(rows: Iterable[dict[str, Any]], *, chunk: int = 500) -> Iterator[str]:
@@ -50,13 +50,16 @@ def table_chunks(
 def with_untracked(
     rows: Iterable[dict[str, Any]], *, in_status: bool = False
 ) -> Iterator[dict[str, Any]]:
-    """Mark the orders `untrack` stopped: ``"untracked": true``, and with
-    ``in_status`` their status reads "In progress (untracked: reason)"."""
+    """Mark the orders `untrack` stopped, ``"untracked": true``, and those
+    given up as unknown to the panel, ``"lost": true``; with ``in_status``
+    their status reads "In progress (untracked: reason)" or "(lost: reason)"."""
     for row in rows:
         row["untracked"] = row.get("stopped_by") == BY_USER
-        if in_status and row["untracked"]:
+        row["lost"] = row.get("stopped_by") == BY_PANEL
+        if in_status and (row["untracked"] or row["lost"]):
             why = f": {row['stop_reason']}" if row.get("stop_reason") else ""
-            row["status"] = f"{row['status'] or '-'} (untracked{why})"
+            word = "untracked" if row["untracked"] else "lost"
+            row["status"] = f"{row['status'] or '-'} ({word}{why})"
         yield row
 
 

@@ -72,7 +72,8 @@ TABLE_LIMIT = 100
     "status_filter",
     metavar="S",
     help=f"Only this status, any case ({', '.join(ORDER_FILTERS)} for none yet, "
-    "or a panel's own word seen in the database); untracked: stopped by untrack.",
+    "or a panel's own word seen in the database); untracked: stopped by untrack; "
+    "lost: given up as unknown to the panel.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (every match unless --limit).")
 @click.option(
@@ -165,7 +166,7 @@ def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
             row["delivered"] = f"{done}/{total_quantity(row['quantity'], row.get('runs'))}"
         if row.get("stalled_at"):
             row["eta"] = f"{row['eta'] or '-'} (stalled)"
-        if not row.get("untracked"):  # else the status reads "In progress (untracked: ...)"
+        if not (row.get("untracked") or row.get("lost")):  # "In progress (lost: ...)"
             row["status"] = with_reason(row["status"], row.get("raw_status"))
         yield row
 

@@ -14,7 +14,9 @@ from typing import Any
 from tracker.store.connection import Connection as Store
 
 UNTRACKED = "untracked"  # the --status value for orders stopped by `untrack`
-BY_USER = "user"  # orders.stopped_by for `untrack`; 'panel' is a lost order
+LOST = "lost"  # the --status value for orders given up as unknown to the panel
+BY_USER = "user"  # orders.stopped_by for `untrack`
+BY_PANEL = "panel"  # orders.stopped_by for a lost order
 
 
 def iter_orders(
@@ -27,7 +29,7 @@ def iter_orders(
 ) -> Iterator[dict[str, Any]]:
     """Given a store, yield its tracked orders newest first, at most ``limit``
     of them; ``status`` "-" means no status yet, "untracked" the orders the
-    user stopped (``untrack``).
+    user stopped (``untrack``), "lost" those given up as unknown to the panel.
 
     Within a panel, newest is the highest ID; the panels' orders are merged by
     when each was first seen (``created_at``), so one panel's many orders
@@ -39,6 +41,8 @@ def iter_orders(
         where = "AND status IS NULL"
     elif status == UNTRACKED:
         where = "AND stopped_by = 'user'"
+    elif status == LOST:
+        where = "AND stopped_by = 'panel'"
     elif status is not None:
         where, params = "AND status = ?", [status]
     size = chunk if limit is None else max(1, min(chunk, limit))
