@@ -18,6 +18,8 @@ import pytest
 from hostile import HostileServer, Reply, json_reply
 from simconfig import cli_in
 
+from tracker.panel import refusals
+
 KEY = "blame-key-Hq4Zt8Lm2Nc6Vx"
 IDS = list(range(5001, 5031))  # 30 orders
 
@@ -351,3 +353,56 @@ def test_a_panel_busy_in_every_item_is_asked_no_more_this_poll(panel, tmp_path):
     kinds = [r[0] for r in db.execute("SELECT kind FROM alerts")]
     db.close()
     assert "auth_failed" not in kinds
+
+
+FAULTS = [
+    "SQLSTATE[HY000] [1040] Too many connections",
+    "Database error",
+    "Internal Server Error",
+    "PDOException: could not connect",
+]
+
+
+@pytest.mark.parametrize("words", FAULTS)
+def test_the_panels_server_failing_in_one_item_is_never_that_orders_error(panel, tmp_path, words):
+    # Counted as "the panel calls it unknown", the order was given up (lost)
+    # after schedule.unknown_give_up for the panel's database trouble.
+    failed = IDS[4]
+
+    def status(form: dict[str, str]) -> Reply:
+        asked = (form.get("orders") or form.get("order", "")).split(",")
+        answer: dict[str, Any] = {i: status_of(int(i)) for i in asked}
+        answer[str(failed)] = {"error": words}
+        return json_reply(answer if "orders" in form else answer[asked[0]])
+
+    cli, _ = panel(status)
+    for _ in range(2):  # the second run is past unknown_give_up
+        result = cli("run", "--once", "--all")
+        assert result.exit_code == 1
+        assert f"1 order(s) left unsettled: panel failed: {words}" in result.output
+        time.sleep(1.1)
+    found = stored(tmp_path)
+    assert found.pop(failed) == (None, None, 0, 1)
+    assert set(found.values()) == {("In progress", None, 0, 1)}
+
+
+def test_a_panel_whose_database_fails_on_every_action_is_not_a_refused_key(tmp_path, monkeypatch):
+    words = "SQLSTATE[HY000] [2002] Connection refused"
+    with HostileServer(lambda form: json_reply({"error": words})) as server:
+        cli = cli_in(tmp_path, monkeypatch, config(server.url), env={"BLAME_KEY": KEY})
+        assert cli("track", *map(str, IDS)).exit_code == 0
+        result = cli("run", "--once", "--all")
+    assert result.exit_code == 1
+    assert "refused the API key" not in result.output and words in result.output
+    assert untouched(tmp_path)
+    db = sqlite3.connect(tmp_path / "t.db")
+    kinds = [r[0] for r in db.execute("SELECT kind FROM alerts")]
+    db.close()
+    assert "auth_failed" not in kinds
+
+
+@pytest.mark.parametrize(
+    "words", ["Incorrect order ID", "Order not found", "Error", "Invalid link", "Not enough funds"]
+)
+def test_words_about_the_order_or_the_request_are_no_panel_fault(words):
+    assert not refusals.is_panel_fault(words)

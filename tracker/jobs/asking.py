@@ -111,8 +111,9 @@ _ALL_REFUSED = "every order asked was refused"
 
 def _unblame(answer: Answer, trusted: bool) -> None:
     """Take back the per-order errors that are the panel's: words saying it is
-    busy ("Too many requests" as an item) or refusing the key ("Invalid API
-    key" as one order's item: the panel's failure, never the order's), and
+    busy ("Too many requests" as an item) or its server failed ("SQLSTATE[HY000]
+    [1040] Too many connections"), or refusing the key ("Invalid API key" as
+    one order's item: the panel's failure, never the order's), and
     every error when no status call has been answered with an order's status
     lately (an answer that refuses every order asked, in any words, may be a
     panel that reads no ID). Those orders are left unsettled, untouched, the
@@ -122,9 +123,11 @@ def _unblame(answer: Answer, trusted: bool) -> None:
         if words is None:
             continue
         busy, key = refusals.is_busy(words), refusals.is_key_refusal(words)
-        if busy or key or not trusted:
+        fault = not busy and refusals.is_panel_fault(words)
+        if busy or key or fault or not trusted:
             del answer.reports[order_id]
             why = "panel busy" if busy else "key refused" if key else _ALL_REFUSED
+            why = "panel failed" if fault else why
             answer.leave([order_id], f"{why}: {words}")
 
 

@@ -28,6 +28,16 @@ _BUSY_PATTERNS = re.compile(
     re.IGNORECASE,
 )
 
+# Words saying the panel's own server failed, not the order or the key: a
+# PHP panel's database error ("SQLSTATE[HY000] [1040] Too many connections"),
+# an internal or server error, an uncaught exception.
+_FAULT_PATTERNS = re.compile(
+    r"sqlstate|too many connections|\b(?:internal|server|database|db|mysqli?|sql) errors?\b|"
+    r"\b(?:pdo|mysqli?_sql_)?exception\b|fatal error|uncaught|deadlock|"
+    r"(?:could not|couldn'?t|can'?t|cannot|unable to) connect",
+    re.IGNORECASE,
+)
+
 # Words that plainly refuse a request ("Incorrect order ID", "Order not eligible
 # for refill.", "Refill is disabled for this service"). Other words where an ID
 # goes ("Your refill request has been accepted") may mean it was taken.
@@ -120,6 +130,13 @@ def is_busy(message: str) -> bool:
     """Return True when ``message`` says the panel is too busy (rate limit,
     overload, maintenance) rather than refusing the key or the request."""
     return _BUSY_PATTERNS.search(message) is not None and not is_key_refusal(message)
+
+
+def is_panel_fault(message: str) -> bool:
+    """Return True when ``message`` says the panel's own server failed (a
+    database or internal error), rather than refusing the key or the request:
+    about no order, and no sign of the key either, whatever action said it."""
+    return _FAULT_PATTERNS.search(message) is not None and not is_key_refusal(message)
 
 
 def raise_for_error(data: Any) -> None:

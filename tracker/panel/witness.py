@@ -45,6 +45,8 @@ class Witnessed(Transport[P]):
         """
         if isinstance(exc, AuthError | WholeCallRefused):
             return exc
+        if refusals.is_panel_fault(exc.detail):  # its server failed: the same words
+            return exc  # on any action are no sign of the key, nor of this call
         verdict = self._witness("services" if action == "balance" else "balance", exc.detail)
         if verdict == "key":
             log.warning("key_refused_unknown_wording", panel=self.name, answer=exc.detail)
