@@ -5,7 +5,10 @@ The copy taken while the daemon writes is in test_service_run.py.
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
+import stat
 
 import pytest
 from click.testing import CliRunner
@@ -103,3 +106,65 @@ def test_backing_up_onto_the_database_itself_is_refused(backup, tmp_path):
     result = backup("--force", "t.db")
     assert result.exit_code == 1 and "the database itself" in result.output
     assert sqlite3.connect(tmp_path / "t.db").execute("SELECT count(*) FROM orders").fetchone()
+
+
+def _special(kind: str, path) -> None:
+    """Make a node of ``kind`` at ``path`` (never a real /dev node)."""
+    if kind == "char":
+        try:
+            os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # as /dev/null
+        except PermissionError:
+            pytest.skip("mknod of a character device needs root")
+    elif kind == "fifo":
+        os.mkfifo(path)
+    else:
+        with socket.socket(socket.AF_UNIX) as listener:
+            listener.bind(path.name)  # relative (the cwd): a long tmp path is past AF_UNIX's limit
+
+
+@pytest.mark.parametrize(
+    ("kind", "named", "still"),
+    [
+        ("char", "a character device", stat.S_ISCHR),
+        ("fifo", "a FIFO", stat.S_ISFIFO),
+        ("socket", "a socket", stat.S_ISSOCK),
+    ],
+)
+@pytest.mark.parametrize("via_link", [False, True])
+@pytest.mark.parametrize("force", [["--force"], []])
+def test_force_never_replaces_a_device_fifo_or_socket(
+    backup, tmp_path, kind, named, still, via_link, force
+):
+    # `backup --force /dev/null` turned the machine's /dev/null into a regular file.
+    node = tmp_path / "null"
+    _special(kind, node)
+    dest = "null"
+    if via_link:
+        (tmp_path / "link").symlink_to("null")
+        dest = "link"
+    result = backup(*force, dest)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"smm-tracker: backup: {dest} is {named}, not a regular file; name a file to write\n"
+    )
+    assert still(os.stat(node).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["null", "t.db", "tracker.toml", *(["link"] if via_link else [])]
+    )  # nothing written beside it either
+
+
+def test_a_destination_made_special_during_the_copy_is_left_alone(backup, tmp_path, monkeypatch):
+    from tracker.store import backup as module
+
+    verify = module._verify
+
+    def meanwhile(copy, dest):  # another program puts a FIFO there while the copy is checked
+        os.mkfifo(dest)
+        return verify(copy, dest)
+
+    monkeypatch.setattr(module, "_verify", meanwhile)
+    result = backup("copy.db")
+    assert result.exit_code == 1
+    assert "copy.db is a FIFO, not a regular file" in result.output
+    assert stat.S_ISFIFO(os.stat(tmp_path / "copy.db").st_mode)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".copy.db")]

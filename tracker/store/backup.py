@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,9 +46,31 @@ def destination_problem(dest: Path, force: bool) -> str | None:
         return f"backup: {dest} is a directory; name the file to write"
     if not dest.parent.is_dir():
         return f"backup: directory {dest.parent} does not exist"
+    if (kind := _not_regular(dest)) is not None:  # /dev/null made a file broke a system
+        return f"backup: {dest} is {kind}, not a regular file; name a file to write"
     if dest.exists() and not force:
         return f"backup: {dest} exists; use --force to overwrite it"
     return None
+
+
+_KINDS = (
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_regular(dest: Path) -> str | None:
+    """Return what ``dest`` (a symlink followed) is when it exists and is no
+    regular file ("a character device", "a FIFO"...), else None."""
+    try:
+        mode = os.stat(dest).st_mode
+    except OSError:  # missing (or a dangling symlink): the copy creates it
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in _KINDS if test(mode)), "a special file")
 
 
 def backup(
@@ -97,6 +120,8 @@ def backup(
         try:
             with open(partial, "rb+") as written:
                 os.fsync(written.fileno())
+            if (problem := destination_problem(dest, force)) is not None:
+                raise TrackerError(problem)  # DEST changed while the copy was made
             os.replace(partial, dest)
         except OSError as exc:
             raise TrackerError(f"backup: cannot write {dest}: {exc.strerror}") from None
