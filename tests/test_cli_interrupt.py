@@ -165,20 +165,23 @@ def test_add_started_with_ctrl_c_ignored_keeps_ignoring_it(world):
 
 
 def interrupted_while_storing(world: World, args: list[str], action: str) -> tuple[int, str, str]:
-    """Run the CLI with ``args`` while another connection holds the write lock;
-    once the panel's answer to ``action`` is in (3 s) and the command waits to
-    store it, send Ctrl-C twice, then free the lock; return (code, out, err)."""
+    """Run the CLI with ``args``; once ``action`` reached the panel, have
+    another connection take the write lock (add proves the database writable
+    before sending: a lock held before then refuses it); once the panel's answer
+    is in (3 s) and the command waits to store it, send Ctrl-C twice, then free
+    the lock; return (code, out, err)."""
     holder = sqlite3.connect(world.dir / "t.db", isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
     try:
         proc = world.cli(*args)
         world.wait_for(action)
+        holder.execute("BEGIN IMMEDIATE")
         time.sleep(4.0)  # the answer (3 s) is in; storing it waits for the lock
         for _ in range(2):
             proc.send_signal(signal.SIGINT)
             time.sleep(0.3)
     finally:
-        holder.execute("ROLLBACK")
+        if holder.in_transaction:
+            holder.execute("ROLLBACK")
         holder.close()
     out, err = proc.communicate(timeout=HANG)
     assert "Traceback" not in err

@@ -104,6 +104,10 @@ def add(
     panel_config = config.panel(panel)
     store = open_store(config)
     refuse_certain_refusals(store, panel_config.name, service, link, quantity, extra)
+    try:  # the order is paid once sent: first prove it can be recorded
+        store.probe_write()  # read-only, immutable, locked by another writer...
+    except StoreError as exc:
+        fail(f"{exc}; nothing sent")
     client = PanelClient(panel_config)
     try:
         from tracker.panel.models import NewOrder
