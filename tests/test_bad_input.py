@@ -146,6 +146,27 @@ def test_malformed_toml(cli, tmp_path, text):
         one_line(cli("--config", str(bad), *args), "bad.toml", "invalid TOML")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * 1000 + "]" * 1000,  # tomllib's RecursionError, at any stack depth
+        '[database]\npath = "t.db"\nx = ' + "{a=" * 330 + "1" + "}" * 330,
+        '[database]\npath = "t.db"\nx = ' + "[" * 100 + "]" * 100,  # parsed, then refused
+    ],
+)
+def test_deeply_nested_toml_is_one_line(cli, tmp_path, text):
+    deep = tmp_path / "deep.toml"
+    deep.write_text(text)
+    for args in (("orders",), ("run", "--once"), ("track", "5"), ("doctor",)):
+        result = cli("--config", str(deep), *args)
+        if args == ("doctor",):  # doctor reports the config as a failed check
+            assert result.exit_code == 1 and "Traceback" not in result.output
+            assert f"FAIL config: {deep}: invalid TOML: nested too deeply" in result.output
+        else:
+            line = one_line(result, f"config: {deep}: invalid TOML: nested too deeply")
+            assert line.endswith("nested too deeply")
+
+
 @pytest.mark.parametrize("args", [("orders",), ("track", "5"), ("run", "--once"), ("history", "1")])
 def test_database_in_a_missing_directory(cli, tmp_path, args):
     config = write_config(tmp_path / "m.toml", db="missing/dir/t.db")

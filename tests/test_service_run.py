@@ -373,6 +373,23 @@ def test_sighup_reloads_the_config_and_keeps_it_when_the_new_one_is_broken(world
     assert reloaded and reloaded[0]["panels"] == ["sim", "other"]
 
 
+def test_sighup_with_a_deeply_nested_config_keeps_the_daemon_and_its_config(world):
+    # tomllib's RecursionError used to end the daemon (exit 1) on this reload.
+    world.config.write_text(config_text(world.server.url))
+    daemon = world.daemon()
+    daemon.wait_for("READY=1")
+    world.config.write_text(config_text(world.server.url) + "x = " + "{a=" * 1000 + "}" * 1000)
+    daemon.proc.send_signal(signal.SIGHUP)
+    daemon.wait_for("RELOADING=1")
+    ready = daemon.wait_for("READY=1")[-1]
+    assert "reload failed" in ready and "kept the previous config" in ready
+    assert daemon.proc.poll() is None
+    assert daemon.stop() == 0
+    [failed] = [e for e in daemon.events() if e.get("event") == "reload_failed"]
+    assert failed["problems"] == [f"{world.config}: invalid TOML: nested too deeply"]
+    assert "Traceback" not in daemon.output()
+
+
 def _scrape(port: int) -> str:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
         return str(answer.read().decode())

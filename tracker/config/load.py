@@ -53,24 +53,51 @@ def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
     )
 
 
+# Tables and arrays inside one another: a real config uses 3. tomllib recurses
+# per level (RecursionError near 330 inline tables), and so would any code
+# walking the values: a deeper file is refused before anything walks it.
+MAX_DEPTH = 64
+
+
+def nested_too_deeply(data: object, limit: int = MAX_DEPTH) -> bool:
+    """Given parsed TOML, return True when tables and arrays go more than
+    ``limit`` levels deep (walked without recursion)."""
+    pending: list[tuple[object, int]] = [(data, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+    return False
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """Given a file path, return its parsed TOML.
 
     Raise ConfigError naming the file (and, for bad TOML, tomllib's line and
-    column) if it cannot be read or parsed.
+    column) if it cannot be read or parsed, or nests past MAX_DEPTH.
     """
+    deep = ConfigError([f"{path}: invalid TOML: nested too deeply"])
     try:
         with path.open("rb") as handle:
             data = handle.read()
         # A UTF-8 byte order mark (Notepad's "UTF-8") is no TOML statement:
         # tomllib would say "Invalid statement (at line 1, column 1)".
-        return tomllib.loads(data.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
+        parsed = tomllib.loads(data.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{path}: invalid TOML: {exc}"]) from None
+    except RecursionError:  # tomllib parses nested values by recursion
+        raise deep from None
     except UnicodeDecodeError:
         raise ConfigError([f"{path}: invalid TOML: the file is not UTF-8 text"]) from None
     except OSError as exc:
         raise ConfigError([f"cannot read config file {path}: {exc.strerror}"]) from None
+    if nested_too_deeply(parsed):
+        raise deep
+    return parsed
 
 
 def load_config(
