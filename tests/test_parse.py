@@ -262,6 +262,38 @@ def test_a_comma_in_a_number_is_read_as_written_or_not_at_all(text, expected):
     assert parsed[0].rate == expected
 
 
+# Python's Decimal(), int() and float() read "_" between digits and any
+# script's digits: "1_000" was a charge of 1000, "١٢" a remains of 12.
+NOT_NUMBERS = ["1_000", "1_0.5", "١٢", "١٢,٥", "１２", "1,٠٠٠", "0.٢٥", "๑"]
+
+
+@pytest.mark.parametrize("text", NOT_NUMBERS)
+@pytest.mark.parametrize("field", ["charge", "remains", "start_count", "runs"])
+def test_a_status_number_in_other_digits_or_with_underscores_is_unreadable(field, text):
+    read = parse.parse_order_status(1, {"status": "Partial", field: text})
+    assert getattr(read, field) is None  # as "abc" is
+    assert read == parse.parse_order_status(1, {"status": "Partial", field: "abc"})
+
+
+@pytest.mark.parametrize("text", NOT_NUMBERS)
+def test_a_balance_or_service_in_other_digits_or_with_underscores_is_unreadable(text):
+    with pytest.raises(BadAnswerError, match="without a number"):
+        parse.parse_balance({"balance": text, "currency": "USD"})
+    listed = {"service": 1, "name": "x", "rate": text, "min": text, "max": text}
+    read = parse.parse_services([listed, {"service": text, "name": "y", "rate": "1"}])
+    assert [(s.service, s.rate, s.min, s.max) for s in read] == [(1, None, None, None)]
+
+
+@pytest.mark.parametrize("space", [" ", "\t", "\n", "\u00a0", "\u2009", "\u3000"])
+def test_spaces_around_a_number_are_read_past_and_inside_it_are_not(space):
+    def read(field: str, text: str):
+        return getattr(parse.parse_order_status(1, {"status": "Partial", field: text}), field)
+
+    assert read("charge", f"{space}1.5{space}") == Decimal("1.5")
+    assert read("remains", f"{space}12") == 12
+    assert read("remains", f"1{space}2") is None and read("charge", f"1{space}000") is None
+
+
 def test_multi_status_item_filed_under_another_key_is_neither_orders():
     answer = {"1": {"order": 2, "status": "Canceled"}, "3": {"order": "3", "status": "Pending"}}
     assert set(parse.parse_status_multi([1, 2, 3], answer)) == {3}

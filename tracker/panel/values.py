@@ -26,13 +26,13 @@ _PLAIN = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,12})?")
 _PLAIN_INT = 10**15
 # What an absurd number needs somewhere in a raw answer: 16 digits in a row
 # (1e15 and up, or below 1e-18 written out), an exponent, an infinity, a
-# digit group separator (Decimal reads "1_000" and the parsers drop ","), or
-# what bytes cannot show (JSON escapes, non-ASCII digits). Looked for in the
-# body with every digit made "0" and every letter lower case: one pass in C.
+# thousands comma (the parsers drop it), or what bytes cannot show (JSON
+# escapes, non-ASCII text). Looked for in the body with every digit made "0"
+# and every letter lower case: one pass in C. ("1_000" is no number at all.)
 _FOLD = bytes.maketrans(
     b"123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"000000000abcdefghijklmnopqrstuvwxyz"
 )
-_ABSURD_SIGNS = (b"0" * 16, b"0e", b".e", b"inf", b"0,0", b"0_0", b"\\u")
+_ABSURD_SIGNS = (b"0" * 16, b"0e", b".e", b"inf", b"0,0", b"\\u")
 
 
 def short(text: object, limit: int = _MAX_TEXT) -> str:
@@ -124,7 +124,9 @@ def _number(value: Any, *, infinite: bool = False) -> Decimal | None:
         return None
     if isinstance(value, int | float | Decimal | str):
         text = _without_commas(str(value).strip())
-        if not text:
+        # Decimal() reads "1_000" and any script's digits ("١٢"): no number
+        # as panels write one, like "12abc" (order IDs take ASCII digits too).
+        if not text or not text.isascii() or "_" in text:
             return None
         try:
             number = Decimal(text)
