@@ -251,6 +251,9 @@ def test_a_negative_charge_is_unreadable(charge, expected):
         ("1,234.5", Decimal("1234.5")),  # thousands
         ("12,345,678", Decimal("12345678")),
         ("1,2,3", None),  # neither: unreadable, never a guess
+        ("0,250", Decimal("0.25")),  # no thousands writer puts a 0 first: was 250
+        ("-0,125", Decimal("-0.125")),
+        ("1,250", Decimal("1250")),  # thousands, as PHP's number_format writes them
         ("1.234,56", None),
     ],
 )

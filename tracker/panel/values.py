@@ -100,7 +100,8 @@ def is_absurd(value: Any) -> bool:
     return to_decimal(value) is None and _number(value, infinite=True) is not None
 
 
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+# A first group of 0 ("0,250") is never thousands: only a decimal comma writes it.
+_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
 
 
@@ -108,7 +109,10 @@ def _without_commas(text: str) -> str:
     """Return ``text`` with its commas read: "1,234.5" (thousands) is 1234.5,
     "0,27819" or "1,5" (one decimal comma, no point) is 0.27819 or 1.5; any
     other comma leaves nothing to read ("" : unreadable). Dropping every comma
-    made "1,5" fifteen: a rate ten times too high, a balance a hundred."""
+    made "1,5" fifteen: a rate ten times too high, a balance a hundred.
+    Three digits after one comma are thousands ("1,250" is 1250, as PHP's
+    number_format writes it) unless the first group is 0 ("0,250" is 0.25):
+    which a panel meant by "1,250" is not in the text."""
     if "," not in text:
         return text
     if _THOUSANDS.fullmatch(text):
