@@ -19,7 +19,7 @@ from tracker.errors import (
     PanelAnswerError,
     TransientError,
 )
-from tracker.panel import parse
+from tracker.panel import deadline, parse
 from tracker.panel.client import PanelClient
 from tracker.panel.models import NewOrder
 
@@ -117,6 +117,65 @@ def test_retry_budget_is_never_overshot():
         make_client(panel, sleeps, retries=10, retry_budget=20.0).balance()
     # Waiting the 50 s the panel asks for would blow the 20 s budget: give up now.
     assert sleeps == [] and len(panel.requests) == 1
+
+
+class DrippingPanel:
+    """A panel that drips its answer: every attempt runs to its whole-call
+    deadline and is cut there. Records the deadline each attempt was given;
+    time is a fake monotonic clock moved by the attempts and the waits."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.now = 1000.0
+        self.deadlines: list[float] = []
+        monkeypatch.setattr(deadline, "exchange", self.exchange)
+
+    def exchange(self, *_args: object, seconds: float, **_kwargs: object) -> httpx.Response:
+        self.deadlines.append(seconds)
+        self.now += seconds
+        raise deadline.DeadlineExceeded(f"no complete answer within {seconds:g}s")
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def client(self, **settings: object) -> PanelClient:
+        config = PanelConfig(name="t", url=URL, key=Secret(KEY), **settings)  # type: ignore[arg-type]
+        network = httpx.MockTransport(FakePanel(ok({})))
+        return PanelClient(config, transport=network, sleep=self.sleep, clock=lambda: self.now)
+
+
+def test_a_retry_gets_only_what_is_left_of_the_retry_budget(monkeypatch):
+    # 5 s, a 1-2 s backoff, then a second whole 5 s: the call took 11-12 s of
+    # an 8 s budget. Now the retry's deadline is what is left: 8 s in all.
+    panel = DrippingPanel(monkeypatch)
+    with pytest.raises(TransientError, match="within"):
+        panel.client(timeout=5.0, retries=4, retry_budget=8.0).balance()
+    first, *retries = panel.deadlines
+    assert first == 5.0 and len(retries) == 1 and 1.0 <= retries[0] <= 2.0
+    assert panel.now - 1000.0 == pytest.approx(8.0)
+
+
+def test_a_retry_with_less_than_a_second_of_budget_left_is_not_started(monkeypatch):
+    # 5 s, then at least a 1 s backoff: under a second of the 6.5 s left.
+    panel = DrippingPanel(monkeypatch)
+    with pytest.raises(TransientError, match="within 5s"):
+        panel.client(timeout=5.0, retries=4, retry_budget=6.5).balance()
+    assert panel.deadlines == [5.0] and panel.now - 1000.0 < 6.5
+
+
+def test_a_retry_whose_wait_for_a_slot_spent_the_budget_is_not_sent(monkeypatch):
+    panel = DrippingPanel(monkeypatch)
+    client = panel.client(timeout=5.0, retries=4, retry_budget=10.0)
+    client._limiter = lambda: panel.sleep(2.0)  # the shared rate limit, busy
+    with pytest.raises(TransientError, match=r"within 5s \(retry budget \(10s\) spent"):
+        client.balance()
+    assert panel.deadlines == [5.0]  # 2 + 5 + 1-2 backoff + 2: under a second left
+
+
+def test_the_first_attempt_has_the_whole_timeout_whatever_the_budget(monkeypatch):
+    panel = DrippingPanel(monkeypatch)
+    with pytest.raises(TransientError):
+        panel.client(timeout=5.0, retries=4, retry_budget=0.0).balance()
+    assert panel.deadlines == [5.0]
 
 
 def test_429_honours_retry_after():

@@ -21,6 +21,7 @@ from tracker.config.load import config_from_dict
 from tracker.config.model import Config
 from tracker.errors import OutcomeUnknownError, TransientError
 from tracker.jobs.tracker import Tracker
+from tracker.panel import budget
 from tracker.panel.client import PanelClient
 from tracker.panel.models import NewOrder
 from tracker.panel.statuses import COMPLETED
@@ -44,7 +45,7 @@ CHECK_TIMES = {"updated_at", "last_checked_at", "next_check_at"}
 def quick_backoff(monkeypatch):
     # Real backoff starts at 1-2 s; the retry logic is the same with 10 ms waits.
     # A 429's own Retry-After (1 s) is still honoured.
-    monkeypatch.setattr(PanelClient, "_backoff", tenacity.wait_fixed(0.01))
+    monkeypatch.setattr(budget, "BACKOFF", tenacity.wait_fixed(0.01))
 
 
 def make_config(tmp_path: Path, url: str, db: str, **panel: object) -> Config:

@@ -50,6 +50,27 @@ def test_a_dripping_panel_is_cut_at_the_deadline_and_retried_for_reads(dripping)
     panel.close()
 
 
+def test_a_dripping_panel_holds_a_call_no_longer_than_its_retry_budget(dripping):
+    # Cut at 2.5 s, a 1-2 s backoff, then a second whole 2.5 s attempt: at
+    # least 6 s of a 4.5 s budget. The retry now has what is left of it.
+    panel = PanelClient(
+        PanelConfig(
+            name="evil",
+            url=dripping.url,
+            key=Secret("hostile-key-1234"),
+            timeout=2.5,
+            retries=3,
+            retry_budget=4.5,
+        )
+    )  # real waits
+    started = time.monotonic()
+    with pytest.raises(TransientError, match="within"):
+        panel.balance()
+    assert time.monotonic() - started < 4.5 + SLACK
+    assert 1 <= len(dripping.requests) <= 2
+    panel.close()
+
+
 def test_a_panel_dripping_its_headers_is_cut_too():
     with HostileServer(lambda form: drip(every=0.2, headers_too=True)) as server:
         panel = client(server.url, retries=0)

@@ -20,6 +20,7 @@ from tracker.cli.main import main
 from tracker.config.load import config_from_dict
 from tracker.errors import PanelError
 from tracker.jobs.tracker import Tracker
+from tracker.panel import budget
 from tracker.panel.client import PanelClient
 from tracker.panel.models import NewOrder
 from tracker.sim.server import (
@@ -36,7 +37,7 @@ ORDER = NewOrder(SERVICE_FOLLOWERS, "https://example.test/p", 100, None, None, {
 
 @pytest.fixture(autouse=True)
 def quick_backoff(monkeypatch):
-    monkeypatch.setattr(PanelClient, "_backoff", tenacity.wait_fixed(0.01))
+    monkeypatch.setattr(budget, "BACKOFF", tenacity.wait_fixed(0.01))
 
 
 def exception_texts(exc: BaseException) -> str:

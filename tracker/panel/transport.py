@@ -30,6 +30,7 @@ from tracker.errors import (
 )
 from tracker.panel import deadline, failures, parse, refusals, values
 from tracker.panel.body import Document, as_utf8
+from tracker.panel.budget import Budget
 from tracker.redact import scrub, scrub_bytes
 
 log = structlog.get_logger("tracker.client")
@@ -69,7 +70,8 @@ class Transport(Generic[P]):
     """Given a panel's settings, POST API v2 requests to it with bounded retries.
 
     ``transport`` replaces the network (tests), ``limiter`` is called before
-    every request (shared rate limit), ``stop_event`` cuts retry waits short.
+    every request (shared rate limit), ``stop_event`` cuts retry waits short;
+    ``sleep`` and ``clock`` (monotonic) replace the real ones (tests).
     """
 
     def __init__(
@@ -81,12 +83,13 @@ class Transport(Generic[P]):
         limiter: Callable[[], None] | None = None,
         observers: Iterable[CallObserver] = (),
         sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.panel = panel
         self.name = panel.name
         self._stop = stop_event or threading.Event()
         self._limiter = limiter
-        self._sleep_fn = sleep
+        self._sleep_fn, self._clock = sleep, clock
         self.observers = list(observers)
         self._in_flight = threading.BoundedSemaphore(panel.concurrency)
         self._http = deadline.http_client(
@@ -101,8 +104,10 @@ class Transport(Generic[P]):
     def close(self) -> None:
         self._http.close()
 
-    def _send_once(self, action: str, fields: dict[str, str], idempotent: bool = True) -> Any:
-        """POST one request; return decoded JSON or raise a PanelError subclass."""
+    def _send_once(
+        self, action: str, fields: dict[str, str], idempotent: bool, budget: Budget
+    ) -> Any:
+        """POST one request within ``budget``; return decoded JSON or raise a PanelError."""
         data = {"key": self.panel.key.reveal(), "action": action, **fields}
         self._refuse_if_stopping(action)
         if self._limiter is not None:
@@ -114,8 +119,9 @@ class Transport(Generic[P]):
                 # others must not go out after a stop (SIGTERM) was asked for.
                 # Not a call, so not counted: the panel did not fail.
                 self._refuse_if_stopping(action)
+                seconds = budget.next_attempt(panel=self.name, action=action)
                 sent = True
-                response = self._fetch(action, data)
+                response = self._fetch(action, data, seconds)
             # The panel's part is done once its bytes are in: the slot is free
             # for the next request while this answer is read.
             answer = self._interpret(response, action=action, idempotent=idempotent)
@@ -132,7 +138,7 @@ class Transport(Generic[P]):
         if self._stop.is_set():
             raise StopRequested("stopping: request not sent", panel=self.name, action=action)
 
-    def _fetch(self, action: str, data: dict[str, str]) -> httpx.Response:
+    def _fetch(self, action: str, data: dict[str, str], seconds: float) -> httpx.Response:
         """Send one request; return the panel's whole answer, unread."""
         panel = self.name
         try:
@@ -140,7 +146,7 @@ class Transport(Generic[P]):
                 self._http,
                 "POST",
                 self.panel.url,
-                seconds=self.panel.timeout,
+                seconds=seconds,
                 limit=deadline.answer_limit(self.panel, action),
                 data=data,
             )
@@ -260,26 +266,21 @@ class Transport(Generic[P]):
         def retryable(exc: BaseException) -> bool:
             return isinstance(exc, TransientError) and (idempotent or not exc.maybe_sent)
 
-        def wait(state: tenacity.RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            hinted = getattr(exc, "retry_after", None)
-            backoff = self._backoff(state)
-            return min(float(hinted), 120.0) if hinted is not None else backoff
-
+        budget = Budget(self.panel.timeout, self.panel.retry_budget, self._clock)
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(retryable),
             stop=(
                 tenacity.stop_after_attempt(self.panel.retries + 1)
-                | tenacity.stop_before_delay(self.panel.retry_budget)
+                | budget
                 | tenacity.stop_when_event_set(self._stop)
             ),
-            wait=wait,
+            wait=budget.wait,
             sleep=self._sleep,
             reraise=True,
             before_sleep=self._log_retry,
         )
         try:
-            return retrying(self._send_once, action, fields or {}, idempotent)
+            return retrying(self._send_once, action, fields or {}, idempotent, budget)
         except AnswerTooLargeError as exc:
             if not idempotent:  # it answered: it may well have acted
                 raise OutcomeUnknownError.because(
@@ -306,8 +307,6 @@ class Transport(Generic[P]):
 
     def _sleep(self, seconds: float) -> None:
         (self._sleep_fn or self._stop.wait)(seconds)  # a stop cuts the wait short
-
-    _backoff = tenacity.wait_exponential_jitter(multiplier=1, max=30, jitter=1)
 
     def _log_retry(self, state: tenacity.RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None

@@ -1,0 +1,71 @@
+"""One call's retry budget: how long each attempt may run, whether to retry.
+
+tenacity's ``stop_before_delay`` only decides whether to sleep before a retry:
+the attempt after the sleep still had the whole ``timeout``, so a call with a
+budget of 8 s and a timeout of 5 s ran 11.6 s against a panel dripping its
+answer. Here the budget ends at one moment, fixed when the call starts; a
+retry's whole-call deadline is what is left of it (at most ``timeout``), and
+a retry with less than :data:`MIN_ATTEMPT` left is not started. The first
+attempt always has the whole ``timeout`` (a budget of 0 means no retries, not
+no call), so a call ends within the larger of ``timeout`` and the budget.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import tenacity
+
+from tracker.errors import TransientError
+
+# The least time left that a retry is started with: a second (or the whole
+# timeout, when shorter), about one round trip and a connect.
+MIN_ATTEMPT = 1.0
+BACKOFF = tenacity.wait_exponential_jitter(multiplier=1, max=30, jitter=1)
+
+
+class Budget(tenacity.stop.stop_base):
+    """Given ``timeout`` and ``budget`` (seconds) at the start of a call, say
+    how long its next attempt may run and (a tenacity stop) whether a retry
+    is worth starting."""
+
+    def __init__(self, timeout: float, budget: float, clock: Callable[[], float] = time.monotonic):
+        self.timeout = timeout
+        self.seconds = budget
+        self._clock = clock
+        self._end = clock() + budget
+        self._started = 0
+        self._least = min(MIN_ATTEMPT, timeout)
+        self._last = ""
+
+    def left(self) -> float:
+        """Return the seconds left of the budget (negative once it is spent)."""
+        return self._end - self._clock()
+
+    def next_attempt(self, *, panel: str, action: str) -> float:
+        """Return the whole-call deadline (seconds from now) of the attempt
+        about to start. A retry left too little of the budget (its wait for
+        the rate limit or a free slot took it) is not sent: TransientError."""
+        self._started += 1
+        if self._started == 1:
+            return self.timeout
+        left = self.left()
+        if left < self._least:
+            spent = f"retry budget ({self.seconds:g}s) spent before attempt {self._started}"
+            raise TransientError(f"{self._last} ({spent})", panel=panel, action=action)
+        return min(self.timeout, left)
+
+    def __call__(self, state: tenacity.RetryCallState) -> bool:
+        """Return True (stop) when the retry would start, after its wait, with
+        less than the least an attempt is given."""
+        exc = state.outcome.exception() if state.outcome else None
+        self._last = getattr(exc, "detail", str(exc))  # what the next attempt follows
+        return self.left() - (state.upcoming_sleep or 0.0) < self._least
+
+    @staticmethod
+    def wait(state: tenacity.RetryCallState) -> float:
+        """tenacity's wait: the panel's Retry-After (at most 120 s), else backoff."""
+        exc = state.outcome.exception() if state.outcome else None
+        hinted = getattr(exc, "retry_after", None)
+        return min(float(hinted), 120.0) if hinted is not None else BACKOFF(state)
