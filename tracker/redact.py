@@ -15,7 +15,9 @@ and searched for them, with its breaks taken out if it has any
 (:mod:`tracker.redact_layout`: base64 wrapped in lines, with ``<br />`` or
 soft line breaks; hex spaced out; a long key cut in two, a short one by a
 soft line break). Any JSON string literal holding an escape other than
-``\\/``, and any text holding HTML entities, is decoded and searched too,
+``\\/``, and any text holding HTML entities or JSON escapes (a text
+JSON-encoded twice: ``C2dE5\\u0026gH1z``) or invisible format characters
+(``U+200B``, the soft hyphen), is decoded, without them, and searched too,
 so a mix of escapes is caught as well.
 """
 
@@ -28,10 +30,11 @@ import string
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any, AnyStr
 
 from tracker.redact_forms import Forms, Plan, Plans, forms_of, sample
-from tracker.redact_layout import back, layouts
+from tracker.redact_layout import INVISIBLE, back, invisible, layouts
 
 _secrets: set[str] = set()
 _registered: tuple[Forms, ...] = ()
@@ -51,6 +54,13 @@ _ESCAPE = re.compile(r"\\[^/]")
 _ESCAPE_BYTES = re.compile(_ESCAPE.pattern.encode())
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
+# What stands for one character of the key, or for none: an HTML entity, a
+# JSON escape left in a text (JSON-encoded twice, or PHP's JSON_HEX_* flags:
+# "C2dE5\u0026gH1z", "Qa\/Key" outside any literal) or a run of format
+# characters (invisible: "Q\u200ba\u200b/..." reads as the key).
+# Joined as a text needs (one looked for alone is found the quicker).
+_CODES = (_ENTITY.pattern, r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])', f"[{INVISIBLE}]+")
+_ESCAPED = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _NESTING = 3  # JSON text inside a JSON string, decoded at most this deep
 Spans = list[tuple[int, int]]
@@ -149,17 +159,37 @@ def _plain_spans(lowered: AnyStr, every: Sequence[Plans[AnyStr]]) -> Spans:
     return spans
 
 
-def _entity_spans(text: str, every: Sequence[Forms]) -> Spans:
-    """Spans of ``text`` that spell a secret once its HTML entities are decoded
-    (``&#83;&#x45;CRET``), an entity always blanked whole."""
+@lru_cache(maxsize=8)
+def _coded(kinds: tuple[bool, bool, bool]) -> re.Pattern[str]:
+    """Given which of :data:`_CODES` to find, return a pattern finding them."""
+    return re.compile("|".join(code for code, wanted in zip(_CODES, kinds, strict=True) if wanted))
+
+
+def _decoded(code: str) -> str:
+    """Given what :data:`_CODES` found, return the character it stands for
+    ("" for a format character, written or coded)."""
+    if code[0] == "&":
+        char = html.unescape(code)
+    elif code[0] == "\\":
+        char = chr(int(code[2:], 16)) if code[1] == "u" else _ESCAPED.get(code[1], code[1])
+    else:
+        return ""
+    return "" if not char.isprintable() and invisible(char) else char
+
+
+def _decoded_spans(text: str, kinds: tuple[bool, bool, bool], every: Sequence[Forms]) -> Spans:
+    """Spans of ``text`` that spell a secret once its HTML entities and JSON
+    escapes are decoded and its format characters taken out
+    (``&#83;&#x45;CRET``, ``S\\u0045CRET``), an entity or escape always
+    blanked whole."""
     pieces: list[str] = []
     at: list[int] = []  # where each piece starts in the decoded text
     origin: list[tuple[int, int]] = []  # and where it came from; -1: copied as is
     length = done = 0
-    for match in _ENTITY.finditer(text):
+    for match in _coded(kinds).finditer(text):
         for piece, start, end in (
             (text[done : match.start()], done, -1),
-            (html.unescape(match.group(0)), match.start(), match.end()),
+            (_decoded(match.group(0)), match.start(), match.end()),
         ):
             if piece:
                 pieces.append(piece)
@@ -167,7 +197,7 @@ def _entity_spans(text: str, every: Sequence[Forms]) -> Spans:
                 origin.append((start, end))
                 length += len(piece)
         done = match.end()
-    if not pieces:
+    if not done:
         return []
     pieces.append(text[done:])
     at.append(length)
@@ -192,8 +222,10 @@ def _scrub_text(text: str, every: Sequence[Forms], depth: int = _NESTING) -> str
     if depth and "\\" in text and _ESCAPE.search(text):
         text = _LITERAL.sub(lambda m: _decoded_literal(m.group(0), every, depth - 1), text)
     spans = _plain_spans(_fold(text), [secret.text for secret in every])
-    if "&" in text:
-        spans += _entity_spans(text, every)
+    # Format characters: none in an ASCII or printable text (at once, or quick).
+    hidden = not text.isascii() and not text.isprintable() and invisible(text)
+    if hidden or "&" in text or "\\" in text:
+        spans += _decoded_spans(text, ("&" in text, "\\" in text, hidden), every)
     return _blank(text, spans, REDACTED)
 
 
@@ -233,9 +265,11 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
         return body
     if b"\\" in body and _ESCAPE_BYTES.search(body):
         body = _LITERAL_BYTES.sub(lambda m: _decoded_literal_bytes(m.group(0), every), body)
-    if b"&" in body and _ENTITY_BYTES.search(body):
+    # JSON escapes: in the literals, decoded above.
+    kinds = (b"&" in body and _ENTITY_BYTES.search(body) is not None, False, invisible(body))
+    if any(kinds):
         text = body.decode("utf-8", "surrogateescape")  # any bytes, given back as they were
-        blanked = _blank(text, _entity_spans(text, every), REDACTED)
+        blanked = _blank(text, _decoded_spans(text, kinds, every), REDACTED)
         body = blanked.encode("utf-8", "surrogateescape")
     # ASCII letters only: every byte keeps its place.
     spans = _plain_spans(body.lower(), [secret.raw for secret in every])

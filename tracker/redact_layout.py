@@ -66,6 +66,48 @@ def _breaks(spell: Callable[[str], AnyStr]) -> _Breaks[AnyStr]:
 _TEXT: _Breaks[str] = _breaks(str)
 _RAW: _Breaks[bytes] = _breaks(str.encode)
 
+# The format characters (Unicode category Cf, to Unicode 15): the soft hyphen,
+# zero-width space and (non-)joiners, bidi marks, the word joiner, the BOM,
+# tags... Nothing shows them: a key with them inside reads as the key, so
+# tracker.redact searches a text holding any without them, and
+# tracker.terminal shows them escaped.
+_FORMAT = (
+    *((0xAD, 0xAD), (0x600, 0x605), (0x61C, 0x61C), (0x6DD, 0x6DD), (0x70F, 0x70F)),
+    *((0x890, 0x891), (0x8E2, 0x8E2), (0x180E, 0x180E), (0x200B, 0x200F)),
+    *((0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF)),
+    *((0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F)),
+    *((0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F)),
+)
+INVISIBLE = "".join(rf"\U{low:08x}-\U{high:08x}" for low, high in _FORMAT)  # in a [class]
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+
+
+def _utf8_leads() -> tuple[tuple[bytes, re.Pattern[bytes]], ...]:
+    """Return each lead byte of a format character in UTF-8 (found at once,
+    memchr) and a pattern that finds them, the lead byte first (as quick)."""
+    tails: dict[bytes, list[bytes]] = {}
+    for low, high in _FORMAT:
+        for code in range(low, high + 1):
+            written = chr(code).encode()
+            tails.setdefault(written[:1], []).append(re.escape(written[1:]))
+    return tuple(
+        (lead, re.compile(re.escape(lead) + b"(?:" + b"|".join(found) + b")"))
+        for lead, found in tails.items()
+    )
+
+
+_LEADS = _utf8_leads()
+
+
+def invisible(data: AnyStr) -> bool:
+    """Given a text or a UTF-8 body, return whether it holds a format
+    character (at once for ASCII)."""
+    if data.isascii():
+        return False
+    if isinstance(data, str):  # not printable: Cf is; what a status says is
+        return not data.isprintable() and bool(_INVISIBLE.search(data))
+    return any(lead in data and pattern.search(data) for lead, pattern in _LEADS)
+
 
 def _take(data: AnyStr, pieces: Pieces[AnyStr], steps: list[Step[AnyStr]]) -> AnyStr:
     for piece, pattern in pieces:
