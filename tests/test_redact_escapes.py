@@ -15,7 +15,9 @@ import pytest
 from hostile import text_reply
 from simconfig import scripted_panel
 
+from tracker.cli.render import table, to_json
 from tracker.redact import redact_text, register_secret, scrub, scrub_bytes
+from tracker.terminal import escape_controls
 
 KEY = "Qa/Key+7f3A9b=C2dE5&gH1z"
 HEX_KEY = "9f3a1c7e5b2d4f6a8c0e1b3d5f7a9c2e"
@@ -90,6 +92,22 @@ def test_a_key_with_invisible_characters_inside_is_blanked(hidden):
 def test_text_without_the_key_is_left_as_it_was(text):
     assert scrub(text, [KEY]) == text
     assert scrub_bytes(text.encode(), [KEY]) == text.encode()
+
+
+# --- what a terminal is shown ------------------------------------------------
+
+FORMAT = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+
+
+def test_every_format_character_is_shown_escaped_in_a_table_and_in_json():
+    text = "a" + "".join(FORMAT) + "b"
+    shown = escape_controls(text)
+    assert shown.startswith("a\\xad\\u0600") and "\\u200b" in shown and "\\U000e0020" in shown
+    assert not set(shown) - set("abcdefuxU0123456789\\")
+    rows = [{"status": "Q\u200ba\u00ad/\u2060K"}]
+    assert table(rows, ["status"]).splitlines()[1] == "Q\\u200ba\\xad/\\u2060K"
+    shown = to_json({"status": text})
+    assert shown.isascii() and json.loads(shown) == {"status": text}
 
 
 # --- through the real CLI ----------------------------------------------------

@@ -1,27 +1,35 @@
 """What must never reach a terminal raw, and how it is shown instead.
 
-The bottom of the tree, like :mod:`tracker.redact`: the CLI's tables and
-error lines and the console log renderer all escape through here.
+The bottom of the tree, like :mod:`tracker.redact` (which knows the same
+invisible characters): the CLI's tables and error lines and the console log
+renderer all escape through here.
 """
 
 from __future__ import annotations
 
 import re
 
+from tracker.redact_layout import INVISIBLE
+
 # C0 and C1 controls (ESC starts escape sequences, BEL, CR and LF rewrite
-# lines), DEL, the bidirectional controls (overrides, isolates and the marks
-# ALM, LRM, RLM: they reorder what is shown), line and paragraph separators.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# lines), DEL, line and paragraph separators, and the format characters: the
+# bidirectional controls (overrides, isolates and the marks ALM, LRM, RLM:
+# they reorder what is shown), zero-width spaces and joiners, the soft hyphen
+# (nothing shows them: a key with them inside would show as the key).
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{INVISIBLE}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def _escaped(char: str) -> str:
     code = ord(char)
+    if code > 0xFFFF:  # a tag character
+        return f"\\U{code:08x}"
     return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def escape_controls(text: str) -> str:
     """Given text (a panel's words, say), return it with every character that
     could move the cursor, rewrite a line or reorder what is shown written as
-    an escape (ESC as \\x1b, LF as \\n, U+202E as \\u202e)."""
+    an escape (ESC as \\x1b, LF as \\n, U+202E as \\u202e), and every
+    invisible one too (U+200B as \\u200b)."""
     return _UNSAFE.sub(lambda m: _escaped(m.group(0)), text)

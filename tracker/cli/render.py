@@ -10,12 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from tracker.panel.statuses import normalize_order_status, status_reason
+from tracker.redact_layout import INVISIBLE
 from tracker.rules.delivery import plausible_remains
 from tracker.terminal import escape_controls
 
 CELL_WIDTH = 60
 # The same minus what JSON itself escapes: what ensure_ascii=False leaves raw.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f\u2028\u2029{INVISIBLE}]")
 
 
 def safe_text(text: object, limit: int | None = None) -> str:
@@ -63,7 +64,7 @@ def to_json(value: Any) -> str:
         return str(obj)
 
     text = json.dumps(_finite(value), indent=2, default=default, ensure_ascii=False)
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    return _UNSAFE_IN_JSON.sub(lambda m: json.dumps(m.group(0))[1:-1], text)  # "\\u200b"
 
 
 def _cell(value: Any) -> str:
