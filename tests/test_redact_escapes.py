@@ -87,11 +87,23 @@ def test_a_key_with_invisible_characters_inside_is_blanked(hidden):
         "Выполнен частично — 400 из 1000 ✓",
         "family 👨\u200d👩\u200d👧 order \u200bQa/Key+7f3A9b=C2dE5&gH1\u00ad",  # one short
         "path C:\\new\\table\\u0026 \\/x \\\\u0051a/Key+7f3A9b=C2dE5&gH1z",  # \\ is one
+        "Qa%2FKey%252B7f3A9b",
     ],
 )
 def test_text_without_the_key_is_left_as_it_was(text):
     assert scrub(text, [KEY]) == text
     assert scrub_bytes(text.encode(), [KEY]) == text.encode()
+
+
+def test_a_key_url_encoded_twice_is_blanked():
+    # A PHP panel's urlencode() of the form body it got: %2F is then %252F.
+    for twice in (
+        "Qa%252FKey%252B7f3A9b%253DC2dE5%2526gH1z",
+        "Qa%252fkey%252b7F3a9B%253dc2De5%2526Gh1Z",
+    ):
+        assert scrub(f"sent key={twice}&x=1", [KEY]) == "sent key=***&x=1"
+        assert scrub_bytes(f"key={twice}".encode(), [KEY]) == b"key=***"
+    assert scrub("key=Qa/Key%252B7f3A9b%253DC2dE5%2526gH1z", [KEY]) == "key=***"
 
 
 # --- what a terminal is shown ------------------------------------------------

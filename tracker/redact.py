@@ -4,7 +4,7 @@ The bottom of the tree: logging, alerts, the webhook and the CLI all scrub
 through here, so none of them needs to know the others.
 
 A panel may echo the key in any encoding, in any letter case: raw,
-URL-encoded (``%2F`` or ``%2f``), JSON-escaped the way PHP's ``json_encode``
+URL-encoded (``%2F`` or ``%2f``; twice: ``%252F``), JSON-escaped the way PHP's ``json_encode``
 writes it (``SECRET\\/KEY``) or as ``\\u0053\\u0045...``, hex, UTF-16, base64
 (standard or URL-safe, padded or not, alone or inside a longer base64 text;
 of the key as it is, URL-encoded or JSON-escaped, each upper- or lower-cased

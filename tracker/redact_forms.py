@@ -87,6 +87,10 @@ def forms(secret: str) -> set[str]:
             json.dumps(variant)[1:-1],
             "".join(f"\\u{ord(c):04x}" for c in variant if ord(c) < 0x10000),
         }
+        # URL-encoded twice (%252F): a PHP panel's urlencode() of what it got
+        # encoded, as a query string or a form body writes it.
+        for once in {quote(variant, safe=""), quote(variant), quote_plus(variant)} - {variant}:
+            found |= {quote(once, safe=""), quote(once)}
     raw = secret.encode()
     found.add("".join(f"%{byte:02x}" for byte in raw))  # every byte percent-encoded
     if len(raw) * 2 >= _MIN_HEX:
