@@ -101,3 +101,93 @@ def test_the_store_refuses_a_number_it_cannot_hold_and_keeps_what_it_has(tmp_pat
         track_orders(store, "main", [10**30], now)
     assert [row["order_id"] for row in store.rows("SELECT order_id FROM orders")] == [5]
     store.close()
+
+
+# int() and float() read any script's digits ("١٢٣" is 123), "1_000" and "１２"
+# (fullwidth): the CLI takes ASCII 0-9 only, as in order IDs and durations.
+FOREIGN = ["\u0661", "\u0661\u0660\u0660", "1_000", "\uff15", "\u00b2"]  # ١ ١٠٠ 1_000 ５ ²
+PLACE = ["--service", str(SERVICE_FOLLOWERS), "--link", LINK, "--quantity", "100"]
+
+
+@pytest.mark.parametrize("digits", FOREIGN)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", "--service", "{}", "--link", LINK, "--quantity", "100"],
+        ["add", "--service", str(SERVICE_FOLLOWERS), "--link", LINK, "--quantity", "{}"],
+        ["add", *PLACE, "--runs", "{}", "--interval", "5"],
+        ["add", *PLACE, "--runs", "2", "--interval", "{}"],
+        ["track", "7777", "--quantity", "{}"],
+        ["orders", "--limit", "{}"],
+        ["refills", "--limit", "{}"],
+        ["alerts", "--limit", "{}"],
+        ["automation", "--limit", "{}"],
+        ["simulate", "--port", "{}"],
+        ["dashboard", "--port", "{}"],
+        ["demo", "--orders", "{}"],
+    ],
+)
+def test_number_options_take_ascii_digits_only(sim, args, digits):
+    panel, cli = sim
+    argv = [digits if a == "{}" else a for a in args]
+    option = args[args.index("{}") - 1]
+    one_line(cli(*argv), option, repr(digits), "digits 0-9 only")
+    assert panel.calls["add"] == 0  # `add --service ١ --quantity ١٠٠` placed an order
+    assert "7777" not in cli("orders").output
+
+
+@pytest.mark.parametrize("digits", FOREIGN)
+@pytest.mark.parametrize("flag", ["--min", "--max", "--posts", "--delay"])
+def test_add_number_fields_take_ascii_digits_only(sim, flag, digits):
+    # "²".isdigit() is true and int("²") fails: a traceback; "١" was sent as is.
+    panel, cli = sim
+    line = one_line(cli("add", *PLACE, flag, digits), flag, repr(digits), "nothing sent")
+    assert "whole number" in line
+    assert panel.calls["add"] == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["simulate", "--speed", "nan"],
+        ["demo", "--speed", "nan"],
+        ["demo", "--every", "nan"],
+        ["demo", "--duration", "nan"],  # ended the demo at once, without a reason
+        ["demo", "--duration", "inf"],  # a thread's traceback, and the demo went on
+        ["demo", "--duration", "1e12"],
+        ["simulate", "--speed", "\u0661.\u0665"],
+        ["demo", "--speed", "1_0"],
+    ],
+)
+def test_seconds_options_take_finite_ascii_numbers(sim, args):
+    _, cli = sim
+    line = one_line(cli(*args), args[1])
+    assert "is not in the range" in line or "digits 0-9 only" in line
+
+
+LONG = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    ("args", "input"),
+    [
+        (["history", LONG], None),
+        (["track", "1", "x" + LONG, "2"], None),
+        (["track", "-"], "\0" * 1_000_000),  # one 1 MB token, said escaped: 4 MB
+        (["orders", "--limit", LONG], None),
+        (["orders", "--limit", "-" + LONG], None),
+        (["orders", "--limit", "x" * 5000], None),
+        (["add", *PLACE, "--min", LONG], None),
+        (["demo", "--speed", LONG], None),
+    ],
+)
+def test_a_long_bad_value_is_said_cut(sim, args, input):
+    _, cli = sim
+    line = one_line(cli(*args, input=input))
+    assert "…" in line and len(line) < 400, len(line)  # a NUL is said in 4 characters
+
+
+def test_leading_zeros_are_no_long_number(sim):
+    _, cli = sim
+    result = cli("orders", "--limit", "0" * 100 + "1")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 2  # header, one row

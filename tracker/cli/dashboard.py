@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from tracker.cli.bounds import PORT
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.report import database_option, database_path, open_database
 
@@ -105,7 +106,7 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
 
 
 @main.command()
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", default=8001, show_default=True, type=PORT)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @database_option
 @pass_ctx

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from tracker.cli.bounds import LONGEST, FiniteNumber, WholeNumber
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.render import safe_text
 from tracker.jobs.balance import money
@@ -180,24 +181,24 @@ def summary_line(
     "count",
     default=9,
     show_default=True,
-    type=click.IntRange(1, 500),
+    type=WholeNumber(1, 500),
     help="Orders to place on the simulated panel.",
 )
 @click.option(
     "--speed",
     default=3.0,
     show_default=True,
-    type=click.FloatRange(0.1, 600),
+    type=FiniteNumber(0.1, 600),
     help="Seconds per delivery stage in the simulator.",
 )
 @click.option(
     "--every",
     default=2.0,
     show_default=True,
-    type=click.FloatRange(1, 600),
+    type=FiniteNumber(1, 600),
     help="Status poll interval, seconds.",
 )
-@click.option("--duration", type=click.FloatRange(1), help="Stop after this many seconds.")
+@click.option("--duration", type=FiniteNumber(1, LONGEST), help="Stop after this many seconds.")
 @click.option(
     "--keep",
     type=click.Path(file_okay=False),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from tracker.cli.bounds import PORT, FiniteNumber
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.config.load import load_config
 from tracker.errors import ConfigError
@@ -72,7 +73,7 @@ def _databases(ctx: Context, config_out: Path | None) -> list[Path]:
 @main.command()
 @click.option(
     "--port",
-    type=click.IntRange(0, 65535),
+    type=PORT,
     default=DEFAULT_PORT,
     show_default=True,
     help="Port on 127.0.0.1 (0: any free port).",
@@ -87,7 +88,7 @@ def _databases(ctx: Context, config_out: Path | None) -> list[Path]:
     "--speed",
     default=10.0,
     show_default=True,
-    type=click.FloatRange(0.1, 3600),
+    type=FiniteNumber(0.1, 3600),
     help="Seconds per delivery stage (an order takes about four).",
 )
 @click.option(

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from tracker.panel.values import quoted
+
 # Field -> the CLI flag that sets it.
 FLAGS = {
     "link": "--link",
@@ -120,13 +122,20 @@ def _format_problems(extra: Mapping[str, str]) -> list[str]:
         try:
             datetime.strptime(expiry.strip(), "%d/%m/%Y")
         except ValueError:
-            problems.append(f"--expiry must be a date as d/m/Y, like 31/12/2026 (got {expiry!r})")
+            problems.append(
+                f"--expiry must be a date as d/m/Y, like 31/12/2026 (got {quoted(expiry, 60)})"
+            )
     for name, lowest in _NUMBERS.items():
         value = extra.get(name)
         if value is None:
             continue
         text = value.strip()
-        if not text.isdigit() or int(text) < lowest:
+        # ASCII digits only, as every number option: "²".isdigit() too, and int() fails on it
+        # (as on 4,300 digits and more).
+        digits = text.isascii() and text.isdigit()
+        if digits and len(text) > 18:
+            problems.append(f"{FLAGS[name]} is too large (got {quoted(value, 60)})")
+        elif not digits or int(text) < lowest:
             kind = "a positive whole number" if lowest else "a whole number"
-            problems.append(f"{FLAGS[name]} must be {kind} (got {value!r})")
+            problems.append(f"{FLAGS[name]} must be {kind} (got {quoted(value, 60)})")
     return problems
