@@ -3,6 +3,7 @@ complete alike, so no command has to remember it."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +35,8 @@ def _not_utf8(text: str) -> bool:
 
 class TrackerCommand(click.Command):
     """A command whose text options are UTF-8 and whose ``--panel`` is not
-    empty (else one usage line, exit 2), and whose completion knows the
-    global options it also takes."""
+    empty (else one usage line, exit 2), that refuses to run with stdout closed
+    (but ``run``), and whose completion knows the global options it also takes."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         rest = super().parse_args(ctx, args)
@@ -54,6 +55,14 @@ class TrackerCommand(click.Command):
                     option = max(param.opts, key=len)
                     raise click.UsageError(f"{option}: {text!r} is not UTF-8 text", ctx)
         return rest
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # `>&-`: Python has no stdout, and click.echo writes nowhere without a
+        # word. The daemon writes its logs to stderr: its stdout may be closed.
+        if sys.stdout is None and self.name != "run":
+            click.echo("smm-tracker: cannot write the output: stdout is closed", err=True)
+            ctx.exit(1)
+        return super().invoke(ctx)
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         params = super().get_params(ctx)

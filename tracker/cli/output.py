@@ -2,11 +2,13 @@
 on stderr and exit 1, never a traceback. A closed pipe (``| head``) is left to
 click, which ends quietly with exit 1, as well-behaved Unix tools do; except
 for the ID of an order just placed, which is never lost without a word. A
-path argument the filesystem refuses (past 255 bytes) is one line, exit 2."""
+path argument the filesystem refuses (past 255 bytes) is one line, exit 2, and
+so is a current directory removed under the command."""
 
 from __future__ import annotations
 
 import errno
+import os
 import sys
 import traceback
 from typing import NoReturn
@@ -22,6 +24,9 @@ def output_failed(exc: OSError) -> NoReturn:
     if exc.errno == errno.ENAMETOOLONG and exc.filename:  # --config, DEST, --keep, PATH...
         click.echo(f"smm-tracker: {exc.strerror}: {exc.filename}", err=True)
         sys.exit(2)
+    if isinstance(exc, FileNotFoundError) and _cwd_gone():  # a relative path, or none
+        click.echo("smm-tracker: the current directory no longer exists", err=True)
+        sys.exit(2)
     frames = traceback.extract_tb(exc.__traceback__)
     if exc.errno == errno.EPIPE or not frames or frames[-1].filename != click.utils.__file__:
         raise exc
@@ -29,11 +34,21 @@ def output_failed(exc: OSError) -> NoReturn:
     sys.exit(1)
 
 
+def _cwd_gone() -> bool:
+    try:
+        os.getcwd()
+    except FileNotFoundError:  # removed under us (`rmdir` from another shell)
+        return True
+    return False
+
+
 def print_placed(order_id: int) -> None:
     """Print the ID of an order just placed (and already tracked). When it cannot
     be written (a closed pipe, a full disk), say on stderr that the order exists
     and is tracked, and exit 1: a script that saw no ID must not place it again."""
     try:
+        if sys.stdout is None:  # closed (`>&-`): click.echo would write nowhere, silently
+            raise OSError(errno.EBADF, "stdout is closed")
         click.echo(order_id)
     except OSError as exc:
         click.echo(
