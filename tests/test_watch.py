@@ -291,6 +291,35 @@ def test_a_job_letting_a_refusal_through_pauses_its_panel(tmp_path: Path, clock:
     tracker.close()
 
 
+def test_a_key_refused_to_one_action_only_is_one_episode_not_a_flapping_pair(
+    tmp_path: Path, clock: Any, servers: list
+) -> None:
+    # HTTP 401 to status, balance answered: each balance probe resumed the
+    # jobs and closed the episode, the next poll opened it again: an
+    # auth_failed and an auth_recovered at every probe, all day.
+    server = serve(servers, clock)
+    tracker = Tracker(make_config(tmp_path, {"main": (server.url, KEY)}), clock=clock)
+    refusing = [True]
+
+    def status() -> bool:
+        if refusing[0]:
+            raise AuthError("HTTP 401: Unauthorized", panel="main", action="status")
+        return True
+
+    (job, balance) = tracker.watch.jobs([Job("status:main", 60, status)])
+    with capture_logs():
+        for _ in range(4):
+            assert job.run() is False  # refused: paused
+            assert balance.run() is True  # the probe: the key works there, resumed
+            assert tracker.watch.paused == set()
+        assert kinds(tracker) == ["auth_failed"]
+        refusing[0] = False
+        assert job.run() is True  # the refused action takes the key again
+        assert balance.run() is True
+    assert kinds(tracker) == ["auth_failed", "auth_recovered"]
+    tracker.close()
+
+
 def test_a_change_of_currency_is_said_and_starts_the_runway_afresh(
     tmp_path: Path, clock: Any, servers: list
 ) -> None:

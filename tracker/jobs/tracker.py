@@ -106,7 +106,7 @@ class Tracker(Core):
         self.polls[panel] = result
         self.watch.after_poll(panel)  # open orders in status words it does not know
         if result.auth_failed:  # pause this panel's jobs, alert once
-            self.watch.auth_refused(panel, result.errors[-1])
+            self.watch.auth_refused(panel, result.errors[-1], by="status")
         return result.ok
 
     def jobs(self) -> list[Job]:

@@ -80,6 +80,9 @@ class Watch:
             probe=getattr(tracker.store, "probe_write", None),
         )
         self.paused: set[str] = set()
+        # panel -> the job kind whose refusal of the key came last ("status",
+        # "balance"...): what must take the key again to end the episode.
+        self._refused_by: dict[str, str] = {}
         self._failing: dict[str, datetime | None] = {}
         self._lock = threading.RLock()
         tracker.transition_listeners.append(self.on_transitions)
@@ -122,25 +125,32 @@ class Watch:
         if panel not in self.tracker.clients:
             return job
 
+        kind = job.name.partition(":")[0]
+
         def run() -> bool:
             if panel in self.paused:
                 log.debug("job_paused", job=job.name, panel=panel, reason="key refused")
                 return False
             try:
-                return job.run()
+                done = job.run()
             except AuthError as exc:  # a job that lets the refusal through
-                self.auth_refused(panel, exc.detail)
+                self.auth_refused(panel, exc.detail, by=kind)
                 return False
+            if done and panel not in self.paused and self._refused_by.get(panel) == kind:
+                self.auth_accepted(panel, by=kind)  # the action that refused takes it
+            return done
 
         return Job(job.name, job.every, run)
 
     # --- the key -----------------------------------------------------------------
 
-    def auth_refused(self, panel: str, error: str) -> None:
-        """The panel refused the key: pause its jobs; alert once per episode."""
+    def auth_refused(self, panel: str, error: str, *, by: str = "balance") -> None:
+        """The panel refused the key to job kind ``by``: pause its jobs; alert
+        once per episode."""
         error = error.removeprefix(f"{panel}: ")
         every = rough_duration(self.config.schedule.balance_every)
         with self._lock:
+            self._refused_by[panel] = by
             if panel not in self.paused:
                 self.paused.add(panel)
                 log.warning("panel_paused", panel=panel, reason=error)
@@ -158,12 +168,21 @@ class Watch:
 
             self.alerter.update(panel, AUTH_FAILED, judge)
 
-    def auth_accepted(self, panel: str) -> None:
-        """The panel answered without refusing the key: resume it; end the episode."""
+    def auth_accepted(self, panel: str, *, by: str = "balance") -> None:
+        """Job kind ``by`` was answered without a refusal of the key: resume the
+        panel's jobs; end the episode when ``by`` is the kind that was refused.
+
+        A panel refusing the key to one action only (HTTP 401 to ``status``,
+        ``balance`` answered) stays in its episode while the balance probe
+        resumes the jobs: one ``auth_failed``, not a failed/recovered pair at
+        every probe; ``auth_recovered`` once that action takes the key again."""
         with self._lock:
             if panel in self.paused:
                 self.paused.discard(panel)
                 log.warning("panel_resumed", panel=panel)
+            if self._refused_by.get(panel, by) != by:
+                return  # the balance probe answered; the refused action has yet to
+            self._refused_by.pop(panel, None)
 
             def judge(episode: Episode) -> tuple[Episode, Alert | None]:
                 after, kind = judge_auth(episode, False, self.clock())
