@@ -1,4 +1,4 @@
-"""`add` spends the user's money once sent: a database that cannot take the
+"""`add` spends the user's money once sent (and `cancel` acts): a database that cannot take the
 record (locked by another writer, immutable, read-only) is found before the
 order goes out, in one line, and nothing is sent."""
 
@@ -68,3 +68,16 @@ def test_an_immutable_database_is_refused_before_sending(sim):
     _refused(result, f"database {db} is read-only")
     assert panel.calls["add"] == 0
     assert _tracked(db) == [373001]
+
+
+def test_cancel_to_a_database_another_writer_holds_is_refused_before_sending(sim):
+    # The cancel went out and what the panel did was then not recorded.
+    panel, cli, db = sim
+    other = sqlite3.connect(db, isolation_level=None)
+    try:
+        other.execute("BEGIN EXCLUSIVE")
+        result = cli("cancel", "--yes", "373001")
+    finally:
+        other.close()
+    _refused(result, f"database {db} is busy (another process holds a write lock)")
+    assert panel.calls["cancel"] == 0

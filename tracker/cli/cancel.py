@@ -23,7 +23,7 @@ from tracker.cli.panels import orders_are, panel_holding, shown_ids
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, shield
 from tracker.clock import utcnow
-from tracker.errors import AuthError
+from tracker.errors import AuthError, StoreError
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
 from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.readings import panels_holding
@@ -189,6 +189,10 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         fail("nothing canceled", EXIT_FAILED)
     if store is None:
         store = open_store(config)
+    try:  # what the panel does is recorded: first prove it can be
+        store.probe_write()  # read-only, immutable, locked by another writer...
+    except StoreError as exc:
+        fail(f"{exc}; nothing sent")
     from tracker.panel.client import PanelClient  # httpx costs start-up; only here
 
     client = PanelClient(panel_config)
