@@ -361,16 +361,21 @@ def test_sighup_reloads_the_config_and_keeps_it_when_the_new_one_is_broken(world
 
     # A broken config is logged and the running one kept.
     world.config.write_text(config_text(world.server.url, panel='timeout = "forever"'))
+    _reload_fails_and_keeps_running(daemon)
+    failed = [e for e in daemon.events() if e.get("event") == "reload_failed"]
+    assert len(failed) == 1 and failed[0]["kept"] == "previous config"
+    reloaded = [e for e in daemon.events() if e.get("event") == "reloaded"]
+    assert reloaded and reloaded[0]["panels"] == ["sim", "other"]
+
+
+def _reload_fails_and_keeps_running(daemon: Daemon) -> None:
+    """SIGHUP ``daemon`` over a bad config: it says so, keeps running, stops cleanly."""
     daemon.proc.send_signal(signal.SIGHUP)
     daemon.wait_for("RELOADING=1")
     ready = daemon.wait_for("READY=1")[-1]
     assert "reload failed" in ready and "kept the previous config" in ready
     assert daemon.proc.poll() is None
     assert daemon.stop() == 0
-    failed = [e for e in daemon.events() if e.get("event") == "reload_failed"]
-    assert len(failed) == 1 and failed[0]["kept"] == "previous config"
-    reloaded = [e for e in daemon.events() if e.get("event") == "reloaded"]
-    assert reloaded and reloaded[0]["panels"] == ["sim", "other"]
 
 
 def test_sighup_with_a_deeply_nested_config_keeps_the_daemon_and_its_config(world):
@@ -379,12 +384,7 @@ def test_sighup_with_a_deeply_nested_config_keeps_the_daemon_and_its_config(worl
     daemon = world.daemon()
     daemon.wait_for("READY=1")
     world.config.write_text(config_text(world.server.url) + "x = " + "{a=" * 1000 + "}" * 1000)
-    daemon.proc.send_signal(signal.SIGHUP)
-    daemon.wait_for("RELOADING=1")
-    ready = daemon.wait_for("READY=1")[-1]
-    assert "reload failed" in ready and "kept the previous config" in ready
-    assert daemon.proc.poll() is None
-    assert daemon.stop() == 0
+    _reload_fails_and_keeps_running(daemon)
     [failed] = [e for e in daemon.events() if e.get("event") == "reload_failed"]
     assert failed["problems"] == [f"{world.config}: invalid TOML: nested too deeply"]
     assert "Traceback" not in daemon.output()

@@ -90,6 +90,17 @@ def _balance(url: str) -> str:
     return f"{answer.balance} {answer.currency}"
 
 
+def _refusal(certificate: tuple[Path, Path]) -> str:
+    """Serve ``certificate``; return the words of the balance call's refusal."""
+    server, url = _serve(certificate)
+    try:
+        with pytest.raises(PanelError) as refused:
+            _balance(url)
+    finally:
+        server.shutdown()
+    return str(refused.value)
+
+
 def _loads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     loads: list[object] = []
     real = ssl.SSLContext.load_verify_locations
@@ -124,13 +135,7 @@ def test_a_certificate_the_bundle_does_not_vouch_for_is_refused(
 ) -> None:
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    server, url = _serve(certificate)
-    try:
-        with pytest.raises(PanelError) as refused:
-            _balance(url)
-    finally:
-        server.shutdown()
-    said = str(refused.value)
+    said = _refusal(certificate)
     assert "TLS certificate of 127.0.0.1 not accepted: self-signed certificate" in said
     assert "(CA bundle: $SSL_CERT_FILE)" in said  # where a panel's own is trusted
 
@@ -142,13 +147,7 @@ def test_a_certificate_for_another_host_is_refused_without_the_bundle_hint(
     # help, so the message does not send the user to $SSL_CERT_FILE.
     elsewhere = _make_certificate(tmp_path, "DNS:panel.invalid")
     monkeypatch.setenv("SSL_CERT_FILE", str(elsewhere[0]))
-    server, url = _serve(elsewhere)
-    try:
-        with pytest.raises(PanelError) as refused:
-            _balance(url)
-    finally:
-        server.shutdown()
-    said = str(refused.value)
+    said = _refusal(elsewhere)
     assert "TLS certificate of 127.0.0.1 not accepted: " in said
     assert "mismatch" in said.lower()
     assert "CA bundle" not in said
