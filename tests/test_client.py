@@ -337,3 +337,64 @@ def test_every_client_shares_one_tls_context():
         second.close()
     assert contexts[0] is contexts[1]
     assert contexts[0].verify_mode == ssl.CERT_REQUIRED and contexts[0].check_hostname
+
+
+def _orders_refused_item_by_item(asked: list[dict[str, str]], single: dict[str, str] | None):
+    """A panel script that answers ``orders=`` with an error in every item and
+    ``order=`` with ``single`` (or the same error, when None)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        asked.append(form)
+        if form["action"] == "balance":
+            return ok({"balance": "1.5", "currency": "USD"})
+        if "orders" in form:
+            return ok({i: {"error": "Incorrect order ID"} for i in form["orders"].split(",")})
+        return ok(single if single is not None else {"error": "Incorrect order ID"})
+
+    return answer
+
+
+def test_falls_back_to_single_calls_when_every_item_of_orders_is_refused():
+    """A panel script that reads no ``orders=`` but answers each ID of it with
+    "Incorrect order ID" (instead of one refusal of the whole call) is asked
+    one order at a time, as one refusing the whole call is: before, every poll
+    left the orders unsettled and none was ever checked."""
+    asked: list[dict[str, str]] = []
+    answer = _orders_refused_item_by_item(asked, {"status": "Completed", "remains": "0"})
+    client = PanelClient(
+        PanelConfig(name="t", url=URL, key=Secret(KEY)), transport=httpx.MockTransport(answer)
+    )
+    result = client.statuses([1, 2, 3])
+    assert {i: (s.status, s.error) for i, s in result.items()} == {
+        1: ("Completed", None),
+        2: ("Completed", None),
+        3: ("Completed", None),
+    }
+    assert client.multi_status is False
+    asked.clear()
+    client.statuses([4, 5])
+    assert asked == [
+        {"key": KEY, "action": "status", "order": "4"},
+        {"key": KEY, "action": "status", "order": "5"},
+    ]
+
+
+def test_orders_refused_item_by_item_for_ids_order_refuses_too_stay_each_orders_error():
+    """When ``order=`` refuses the ID as well, the refusals are the IDs' own
+    (or the panel's, for the caller to judge): the multi call is kept, and the
+    panel is probed once for those words, not at every batch."""
+    asked: list[dict[str, str]] = []
+    answer = _orders_refused_item_by_item(asked, None)
+    client = PanelClient(
+        PanelConfig(name="t", url=URL, key=Secret(KEY)), transport=httpx.MockTransport(answer)
+    )
+    first = client.statuses([1, 2])
+    assert {i: s.error for i, s in first.items()} == {
+        1: "Incorrect order ID",
+        2: "Incorrect order ID",
+    }
+    assert client.multi_status is True
+    asked.clear()
+    client.statuses([3, 4])
+    assert [form.get("orders", form.get("order")) for form in asked] == ["3,4"]

@@ -71,8 +71,9 @@ class StatusCalls(Witnessed[P]):
         A whole-answer error is never an order's: it raises AuthError (the key),
         WholeCallRefused (the panel answers otherwise: something in this call
         provoked it; the caller splits the batch) or the panel's error. Only a
-        panel proven not to read ``orders=`` (refused for one ID that ``order=``
-        answers) is asked one order at a time, remembered for the process. An
+        panel proven not to read ``orders=`` (refused, as a whole or in every
+        item, for one ID that ``order=`` answers) is asked one order at a time,
+        remembered for the process. An
         answer naming none of the IDs raises BadAnswerError; IDs missing from
         an answer are absent from the result.
         """
@@ -81,10 +82,18 @@ class StatusCalls(Witnessed[P]):
         if not self.multi_status:
             return self._statuses_one_by_one(order_ids)
         try:
-            return self._multi(order_ids)
+            result = self._multi(order_ids)
         except WholeCallRefused as exc:
-            if not self._reads_single_only(order_ids[0], exc):
+            if not self._reads_single_only(order_ids[0], exc.detail):
                 raise
+            return self._statuses_one_by_one(order_ids)
+        if self._reads_multi or not result:
+            return result
+        # Every item refused ("Incorrect order ID" each) before the panel ever
+        # answered orders=: a panel that reads no orders= refuses this way too.
+        first = next(iter(result.values()))
+        if first.error is None or not self._reads_single_only(first.order_id, first.error):
+            return result
         return self._statuses_one_by_one(order_ids)
 
     def _multi(self, order_ids: list[int]) -> dict[int, OrderStatus]:
@@ -98,8 +107,8 @@ class StatusCalls(Witnessed[P]):
         self._check_whole("status", [item.error for item in result.values()])
         for item in result.values():
             self._check_known(item)
-        self._reads_multi = True  # it read orders=: later refusals are about their IDs
         if any(item.status is not None for item in result.values()):
+            self._reads_multi = True  # it read orders=: later refusals are about their IDs
             self._answered()
         return result
 
@@ -138,26 +147,30 @@ class StatusCalls(Witnessed[P]):
         failure = PanelAnswerError(f"status refused for every order asked: {refused.detail}")
         raise self._tag(failure, "status")
 
-    def _reads_single_only(self, order_id: int, refused: WholeCallRefused) -> bool:
-        """After ``orders=`` was refused, return True (and remember it) when the
-        panel answers ``order=`` for an ID it refuses as ``orders=``."""
+    def _reads_single_only(self, order_id: int, words: str) -> bool:
+        """After ``orders=`` was refused in ``words`` (as a whole, or in every
+        item), return True (and remember it) when the panel answers ``order=``
+        with a status for an ID it refuses as ``orders=``."""
         if self._reads_multi:  # proven already: the refusal is about this call's IDs
             return False
-        if refused.detail == self._probe_refused:  # asked already, in these words
+        if words == self._probe_refused:  # asked already, in these words
             return False
         try:
-            self.status(order_id)
+            alone = self.status(order_id)
         except WholeCallRefused as exc:
-            self._probe_refused = exc.detail
+            alone = OrderStatus(order_id=order_id, error=exc.detail)
+        if alone.status is None:
+            self._probe_refused = words
             return False  # this ID may be the bad one: the caller isolates it
         try:
-            self._multi([order_id])
+            again = self._multi([order_id]).get(order_id)
         except WholeCallRefused:
-            log.warning("multi_status_unsupported", panel=self.name, answer=refused.detail)
-            self.multi_status = False
-            return True
-        self._reads_multi = True
-        return False
+            again = None
+        if again is not None and again.status is not None:
+            return False  # it reads orders= (now proven): the refusal is about the IDs
+        log.warning("multi_status_unsupported", panel=self.name, answer=words)
+        self.multi_status = False
+        return True
 
     def _statuses_one_by_one(self, order_ids: list[int]) -> dict[int, OrderStatus]:
         result = {}
