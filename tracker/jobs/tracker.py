@@ -107,6 +107,8 @@ class Tracker(Core):
         self.watch.after_poll(panel)  # open orders in status words it does not know
         if result.auth_failed:  # pause this panel's jobs, alert once
             self.watch.auth_refused(panel, result.errors[-1], by="status")
+        if not self.stop_event.is_set():  # orders left unchecked poll after poll
+            self.watch.after_status(panel, result.errors)
         return result.ok
 
     def jobs(self) -> list[Job]:

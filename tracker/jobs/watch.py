@@ -43,6 +43,13 @@ from tracker.rules.alerts import (
 from tracker.rules.catalogue import Ambiguous, ambiguous_alert
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.losses import lost_alerts, unsupported_alert
+from tracker.rules.polling import (
+    STATUS_FAILING,
+    STATUS_RECOVERED,
+    failing_alert,
+    judge_poll,
+    recovered_alert,
+)
 from tracker.rules.unknown_status import UNKNOWN_STATUS, judge_unknown, unknown_alert
 from tracker.store.readings import carries_unknown_words, unknown_words
 
@@ -222,6 +229,32 @@ class Watch:
             log.error("unknown_status_unchecked", panel=panel, error=str(exc))
         except Exception:  # an alerting bug must never fail a poll
             log.exception("unknown_status_failed", panel=panel)
+
+    def after_status(self, panel: str, errors: list[str]) -> None:
+        """A poll of ``panel`` ended (not stopped) with ``errors``: one
+        ``status_failing`` once its polls have left orders unchecked for
+        ``alerts.unreachable_after`` without a break (not while an open
+        ``panel_unreachable`` or ``auth_failed`` says why), ``status_recovered``
+        at the first poll without. Never raises: the poll's answers are stored."""
+        try:
+            self._judge_status(panel, errors)
+        except Exception:  # an alerting bug must never fail a poll
+            log.exception("status_failing_unjudged", panel=panel)
+
+    def _judge_status(self, panel: str, errors: list[str]) -> None:
+        now, after_s = self.clock(), self.config.alerts.unreachable_after
+        told = [self.alerter.episode(panel, kind) for kind in (PANEL_UNREACHABLE, AUTH_FAILED)]
+        explained = panel in self.paused or any(e is not None and e.active for e in told)
+
+        def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+            after, kind = judge_poll(episode, bool(errors), now, after_s, explained=explained)
+            if kind == STATUS_FAILING:
+                return after, failing_alert(panel, after.since or now, now, errors)
+            if kind == STATUS_RECOVERED:
+                return after, recovered_alert(panel, episode.since, now)
+            return after, None
+
+        self.alerter.update(panel, STATUS_FAILING, judge)
 
     def _judge_unknown(self, panel: str) -> None:
         store = self.tracker.store

@@ -31,6 +31,8 @@ SEVERITY = {
     "action_unsupported": "warning",
     "service_ambiguous": "warning",
     "unknown_status": "warning",
+    "status_failing": "error",
+    "status_recovered": "info",
 }
 SEVERITIES = ("info", "warning", "error")
 

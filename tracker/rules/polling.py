@@ -1,0 +1,76 @@
+"""Pure decision: a panel's status checks keep failing while it answers otherwise.
+
+``panel_unreachable`` needs every call to fail, and ``auth_failed`` a refused
+key; a poll can fail at every run with neither: the status action times out
+or answers 500 while ``balance`` works, one order's item says "Invalid API
+key" at every poll, a panel fails each multi call it is sent. Orders are
+then no longer checked, and only the log said so. ``status_failing`` says it
+once per episode, ``status_recovered`` when a poll checks every due order
+again.
+
+The episode's ``since`` is kept while it is not yet active (stored in
+``alert_state`` like any episode), so the delay counts across restarts and
+across ``run --once`` runs from cron.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tracker.rules.alerts import rough_duration
+from tracker.rules.episodes import Alert, Episode
+
+STATUS_FAILING = "status_failing"
+STATUS_RECOVERED = "status_recovered"
+
+_ERROR_CHARS = 300  # of the last poll's error quoted in the message; data holds it all
+
+
+def judge_poll(
+    episode: Episode, failed: bool, now: datetime, after: float, *, explained: bool = False
+) -> tuple[Episode, str | None]:
+    """Given the ``status_failing`` episode and whether a poll just ended with
+    orders left unchecked, return (new episode, kind to raise).
+
+    Raised once the polls have failed without a break for ``after`` seconds,
+    unless ``explained`` (an open ``panel_unreachable`` or ``auth_failed``
+    episode already says why): it is raised at the first failed poll after
+    that ends. ``status_recovered`` at the first poll that leaves nothing
+    unchecked after it was raised; a failing run that never alerted ends
+    quietly.
+    """
+    if not failed:
+        if episode.active:
+            return Episode(), STATUS_RECOVERED
+        return Episode(), None
+    if episode.active:
+        return episode, None
+    since = episode.since or now
+    if explained or (now - since).total_seconds() < after:
+        return Episode(False, since, None), None
+    return Episode(True, since, now), STATUS_FAILING
+
+
+def failing_alert(panel: str, since: datetime, now: datetime, errors: list[str]) -> Alert:
+    """Given a panel, when its polls began failing, now and the last poll's
+    errors, return the ``status_failing`` alert."""
+    lasted = rough_duration((now - since).total_seconds())
+    last = errors[-1].removeprefix(f"{panel}: ") if errors else "no error recorded"
+    if len(last) > _ERROR_CHARS:
+        last = last[: _ERROR_CHARS - 1] + "…"
+    message = f"{panel}: status checks have left orders unchecked at every poll for {lasted}: "
+    message += last
+    data: dict[str, Any] = {
+        "since": since.isoformat(timespec="seconds"),
+        "errors": errors[-10:],
+    }
+    return Alert(STATUS_FAILING, message, panel=panel, data=data)
+
+
+def recovered_alert(panel: str, since: datetime | None, now: datetime) -> Alert:
+    """Return the ``status_recovered`` alert of a panel whose polls failed since ``since``."""
+    lasted = rough_duration((now - (since or now)).total_seconds())
+    message = f"{panel}: status checks work again after {lasted} of failed polls"
+    data = {"since": since.isoformat(timespec="seconds")} if since else {}
+    return Alert(STATUS_RECOVERED, message, panel=panel, data=data)
