@@ -25,7 +25,7 @@ from tracker.rules.doctor import (
     exit_code,
     panel_check,
 )
-from tracker.service.doctor import known_migrations
+from tracker.service.doctor_database import known_migrations
 from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.orders import Store
 

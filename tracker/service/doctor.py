@@ -1,31 +1,24 @@
 """The I/O behind ``smm-tracker doctor``: read the config, look at the database,
 call each panel once. :mod:`tracker.rules.doctor` judges what is found here.
 
-The database is only looked at, never created or migrated: doctor is often run
-as root against a service's state directory, and a file it left behind would
-belong to root and lock the service's own user out.
+The database is only looked at, never created or migrated
+(:mod:`tracker.service.doctor_database` reads it).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import sqlite3
-import tempfile
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
-
-from sqlite_utils import Database
 
 from tracker.config.fields import Table
 from tracker.config.keys import read_key
 from tracker.config.load import config_from_dict, find_config_path, read_toml
 from tracker.config.model import DatabaseConfig, PanelConfig
 from tracker.config.sections import _database as read_database_section
-from tracker.errors import ConfigError, PanelError, StoreError
+from tracker.errors import ConfigError, PanelError
 from tracker.panel.client import PanelClient
 from tracker.panel.failures import web_page_hint
 from tracker.redact import register_secret
@@ -34,7 +27,6 @@ from tracker.rules.doctor import (
     OK,
     SKIP,
     Check,
-    DatabaseFacts,
     ambiguity_checks,
     capability_check,
     config_checks,
@@ -44,11 +36,13 @@ from tracker.rules.doctor import (
     unconfigured_check,
     unknown_status_checks,
 )
-from tracker.store.causes import a_directory, read_cause
-from tracker.store.connection import describe_db_error
-from tracker.store.migrations import migrations
+from tracker.service.doctor_database import (
+    database_facts,
+    learned_unsupported,
+    open_orders_by_panel,
+    read_rows,
+)
 from tracker.store.readings import UNKNOWN_WORDS_BY_PANEL
-from tracker.store.schema import refuse_foreign, sqlite_too_old
 
 # One quick answer is what doctor wants, not the daemon's patient retries.
 DOCTOR_TIMEOUT = 15.0
@@ -97,8 +91,8 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
             checks.append(answers[index])
     if database is not None:
         checks.extend(capability_check(*row) for row in learned_unsupported(database.path))
-        checks.extend(ambiguity_checks(_read_rows(database.path, _AMBIGUOUS)))
-        checks.extend(unknown_status_checks(_read_rows(database.path, UNKNOWN_WORDS_BY_PANEL)))
+        checks.extend(ambiguity_checks(read_rows(database.path, _AMBIGUOUS)))
+        checks.extend(unknown_status_checks(read_rows(database.path, UNKNOWN_WORDS_BY_PANEL)))
         named = {name for name, _source, _panel in panels}
         left_out = open_orders_by_panel(database.path)
         checks.extend(unconfigured_check(p, n) for p, n in left_out.items() if p not in named)
@@ -222,99 +216,3 @@ def call_panel(panel: PanelConfig, index: int = 0) -> Check:
     return panel_check(
         panel.name, panel.key_source, balance=balance.balance, currency=balance.currency
     )
-
-
-def known_migrations() -> tuple[str, ...]:
-    """Return the names of every migration this version knows, in order."""
-    return tuple(m.name for m in migrations.pending(Database(memory=True)))
-
-
-def database_facts(path: Path) -> DatabaseFacts:
-    """Given ``database.path``, return what can be learnt without changing anything."""
-    known = known_migrations()
-    if str(path) == ":memory:":
-        return DatabaseFacts(path=path, known=known)
-    if (why := sqlite_too_old() or read_cause(path)) is None and not path.parent.is_dir():
-        return DatabaseFacts(path=path, directory_exists=False, known=known)
-    if why or path.is_dir():  # SQLite too old, closed to this user, or a directory
-        why = why or a_directory(path)
-        return DatabaseFacts(path=path, exists=True, read_error=why, known=known)
-    try:
-        # SQLite needs to create -wal, -shm and the lock file next to the database.
-        fd, probe = tempfile.mkstemp(prefix=".smm-tracker-doctor-", dir=path.parent)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        return DatabaseFacts(path=path, directory_error=exc.strerror or str(exc), known=known)
-    if not path.exists():
-        return DatabaseFacts(path=path, known=known)
-    if not os.access(path, os.W_OK):
-        return DatabaseFacts(path=path, exists=True, writable=False, known=known)
-    try:
-        applied = applied_migrations(path)
-    except (sqlite3.Error, StoreError) as exc:
-        why = str(exc) if isinstance(exc, StoreError) else describe_db_error(path, exc)
-        return DatabaseFacts(path=path, exists=True, read_error=why, known=known)
-    return DatabaseFacts(path=path, exists=True, applied=applied, known=known)
-
-
-def learned_unsupported(path: Path) -> list[tuple[str, str, str, str | None]]:
-    """Return (panel, action, learned_at, evidence) of each action learned
-    unsupported; nothing when the database cannot be read (its check says why)."""
-    return _read_rows(
-        path,
-        "SELECT panel, action, learned_at, evidence FROM panel_capabilities "
-        "WHERE supported = 0 ORDER BY panel, action",
-    )
-
-
-def open_orders_by_panel(path: Path) -> dict[str, int]:
-    """Return how many orders each panel has still polled, by panel name (one
-    grouped query over the open orders); nothing when the database cannot be
-    read (its check says why)."""
-    rows = _read_rows(
-        path, "SELECT panel, count(*) FROM orders WHERE polling = 1 GROUP BY panel ORDER BY panel"
-    )
-    return {str(panel): int(count) for panel, count in rows}
-
-
-def _read_rows(path: Path, sql: str) -> list[Any]:
-    """Return the rows of one query, read without creating any file; nothing when
-    there is no database or it cannot be read (an older schema included)."""
-    if str(path) == ":memory:" or read_cause(path) is not None or not path.exists():
-        return []
-    in_use = path.with_name(path.name + "-shm").exists()
-    mode = "ro" if in_use else "ro&immutable=1"
-    try:
-        conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=2.0)
-        try:
-            return conn.execute(sql).fetchall()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return []
-
-
-def applied_migrations(path: Path) -> tuple[str, ...]:
-    """Given an existing database file, return the migrations recorded in it.
-
-    A database closed cleanly has no ``-shm`` file: it is then read as
-    immutable, which creates no ``-wal``/``-shm`` file. One in use has its
-    ``-shm``: a plain read-only connection then sees the latest commit.
-    Raise sqlite3.Error if it cannot be read or fails SQLite's quick check.
-    """
-    in_use = path.with_name(path.name + "-shm").exists()
-    mode = "ro" if in_use else "ro&immutable=1"
-    conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=2.0)
-    try:
-        # Every page read once (seconds for a gigabyte): a damaged file must
-        # not pass as healthy while every command that reads it fails.
-        found = conn.execute("PRAGMA quick_check(1)").fetchone()
-        if found is None or found[0] != "ok":
-            raise sqlite3.DatabaseError("database disk image is malformed")
-        applied = tuple(m.name for m in migrations.applied(Database(conn)))
-        if not applied:
-            refuse_foreign(conn, path)  # another program's file: StoreError
-        return applied
-    finally:
-        conn.close()

@@ -1,0 +1,122 @@
+"""What ``smm-tracker doctor`` learns about the database: whether ``run`` can
+use it, the migrations recorded in it, and the rows its warnings read, each
+through a read-only connection.
+
+The database is only looked at, never created or migrated: doctor is often run
+as root against a service's state directory, and a file it left behind would
+belong to root and lock the service's own user out.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sqlite_utils import Database
+
+from tracker.errors import StoreError
+from tracker.rules.doctor import DatabaseFacts
+from tracker.store.causes import a_directory, read_cause
+from tracker.store.connection import describe_db_error
+from tracker.store.migrations import migrations
+from tracker.store.schema import refuse_foreign, sqlite_too_old
+
+
+def known_migrations() -> tuple[str, ...]:
+    """Return the names of every migration this version knows, in order."""
+    return tuple(m.name for m in migrations.pending(Database(memory=True)))
+
+
+def database_facts(path: Path) -> DatabaseFacts:
+    """Given ``database.path``, return what can be learnt without changing anything."""
+    known = known_migrations()
+    if str(path) == ":memory:":
+        return DatabaseFacts(path=path, known=known)
+    if (why := sqlite_too_old() or read_cause(path)) is None and not path.parent.is_dir():
+        return DatabaseFacts(path=path, directory_exists=False, known=known)
+    if why or path.is_dir():  # SQLite too old, closed to this user, or a directory
+        why = why or a_directory(path)
+        return DatabaseFacts(path=path, exists=True, read_error=why, known=known)
+    try:
+        # SQLite needs to create -wal, -shm and the lock file next to the database.
+        fd, probe = tempfile.mkstemp(prefix=".smm-tracker-doctor-", dir=path.parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return DatabaseFacts(path=path, directory_error=exc.strerror or str(exc), known=known)
+    if not path.exists():
+        return DatabaseFacts(path=path, known=known)
+    if not os.access(path, os.W_OK):
+        return DatabaseFacts(path=path, exists=True, writable=False, known=known)
+    try:
+        applied = applied_migrations(path)
+    except (sqlite3.Error, StoreError) as exc:
+        why = str(exc) if isinstance(exc, StoreError) else describe_db_error(path, exc)
+        return DatabaseFacts(path=path, exists=True, read_error=why, known=known)
+    return DatabaseFacts(path=path, exists=True, applied=applied, known=known)
+
+
+def learned_unsupported(path: Path) -> list[tuple[str, str, str, str | None]]:
+    """Return (panel, action, learned_at, evidence) of each action learned
+    unsupported; nothing when the database cannot be read (its check says why)."""
+    return read_rows(
+        path,
+        "SELECT panel, action, learned_at, evidence FROM panel_capabilities "
+        "WHERE supported = 0 ORDER BY panel, action",
+    )
+
+
+def open_orders_by_panel(path: Path) -> dict[str, int]:
+    """Return how many orders each panel has still polled, by panel name (one
+    grouped query over the open orders); nothing when the database cannot be
+    read (its check says why)."""
+    rows = read_rows(
+        path, "SELECT panel, count(*) FROM orders WHERE polling = 1 GROUP BY panel ORDER BY panel"
+    )
+    return {str(panel): int(count) for panel, count in rows}
+
+
+def read_rows(path: Path, sql: str) -> list[Any]:
+    """Return the rows of one query, read without creating any file; nothing when
+    there is no database or it cannot be read (an older schema included)."""
+    if str(path) == ":memory:" or read_cause(path) is not None or not path.exists():
+        return []
+    in_use = path.with_name(path.name + "-shm").exists()
+    mode = "ro" if in_use else "ro&immutable=1"
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=2.0)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []
+
+
+def applied_migrations(path: Path) -> tuple[str, ...]:
+    """Given an existing database file, return the migrations recorded in it.
+
+    A database closed cleanly has no ``-shm`` file: it is then read as
+    immutable, which creates no ``-wal``/``-shm`` file. One in use has its
+    ``-shm``: a plain read-only connection then sees the latest commit.
+    Raise sqlite3.Error if it cannot be read or fails SQLite's quick check.
+    """
+    in_use = path.with_name(path.name + "-shm").exists()
+    mode = "ro" if in_use else "ro&immutable=1"
+    conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=2.0)
+    try:
+        # Every page read once (seconds for a gigabyte): a damaged file must
+        # not pass as healthy while every command that reads it fails.
+        found = conn.execute("PRAGMA quick_check(1)").fetchone()
+        if found is None or found[0] != "ok":
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        applied = tuple(m.name for m in migrations.applied(Database(conn)))
+        if not applied:
+            refuse_foreign(conn, path)  # another program's file: StoreError
+        return applied
+    finally:
+        conn.close()
