@@ -17,6 +17,9 @@ UNTRACKED = "untracked"  # the --status value for orders stopped by `untrack`
 LOST = "lost"  # the --status value for orders given up as unknown to the panel
 BY_USER = "user"  # orders.stopped_by for `untrack`
 BY_PANEL = "panel"  # orders.stopped_by for a lost order
+# What makes an order lost, for `orders --status lost` and doctor's count alike:
+# given up, and not resumed since (`track` clears stopped_by).
+LOST_ORDERS = f"stopped_by = '{BY_PANEL}'"
 
 
 def iter_orders(
@@ -42,7 +45,7 @@ def iter_orders(
     elif status == UNTRACKED:
         where = "AND stopped_by = 'user'"
     elif status == LOST:
-        where = "AND stopped_by = 'panel'"
+        where = f"AND {LOST_ORDERS}"
     elif status is not None:
         where, params = "AND status = ?", [status]
     size = chunk if limit is None else max(1, min(chunk, limit))
