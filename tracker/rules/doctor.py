@@ -9,7 +9,8 @@ line names where its key comes from, never the key.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import shlex
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ OK, FAIL, SKIP, WARN = "ok", "FAIL", "skip", "warn"
 # The unit's TimeoutStopSec= (systemd/smm-tracker.service): systemd kills a
 # service still running this long after SIGTERM.
 UNIT_STOP_TIMEOUT = 90.0
+LOST_IDS_SHOWN = 3  # the lowest IDs of a panel's lost orders named in its line
 
 
 @dataclass(frozen=True)
@@ -230,3 +232,37 @@ def unknown_status_checks(rows: Sequence[Sequence[Any]]) -> list[Check]:
         )
         checks.append(Check(WARN, f"panel {panel}", detail))
     return checks
+
+
+def lost_checks(rows: Sequence[Sequence[Any]], configured: Collection[str]) -> list[Check]:
+    """Given (panel, lost orders, order ID) for the lowest IDs of each panel's
+    lost orders (given up as unknown, not resumed), by panel, and the panels in
+    the config, return a warning line per panel."""
+    by_panel: dict[str, tuple[int, list[int]]] = {}
+    for panel, count, order_id in rows:
+        by_panel.setdefault(str(panel), (int(count), []))[1].append(int(order_id))
+    return [
+        Check(WARN, f"panel {panel}", lost_text(panel, count, ids, panel in configured))
+        for panel, (count, ids) in by_panel.items()
+    ]
+
+
+def lost_text(panel: str, count: int, ids: Sequence[int], configured: bool) -> str:
+    """Given a panel's lost orders (how many, the lowest IDs) and whether the
+    panel is in the config, return what happened and the commands to see them."""
+    name = shlex.quote(panel)
+    shown = ", ".join(f"#{i}" for i in ids[:LOST_IDS_SHOWN])
+    more = "…" if count > LOST_IDS_SHOWN else ""
+    if count == 1:
+        orders, them, are = "1 order", "it", "it is"
+        resume = f"`smm-tracker track --panel {name} {ids[0]}` resumes it"
+    else:
+        orders, them, are = f"{count} orders", "them", "they are"
+        resume = f"`smm-tracker track --panel {name} ID` resumes one"
+    if not configured:
+        resume = f"add the panel back to the config, then {resume}"
+    return (
+        f"{orders} given up as lost ({shown}{more}): the panel kept calling {them} unknown "
+        f"past schedule.unknown_give_up, so {are} no longer polled; "
+        f"`smm-tracker orders --panel {name} --status lost` lists {them}, {resume}"
+    )

@@ -15,8 +15,10 @@ from typing import Any
 
 from tracker.errors import StoreError
 from tracker.panel.statuses import KNOWN_ORDER_STATUSES
+from tracker.rules.doctor import LOST_IDS_SHOWN
 from tracker.rules.unknown_status import IDS_IN_DATA, IN_DATA, Spelling, UnknownWords
 from tracker.store.connection import chunks, placeholders
+from tracker.store.listing import LOST_ORDERS
 from tracker.store.orders import Store
 
 _BALANCE_COLUMNS = {"panel", "at", "balance"}
@@ -149,6 +151,16 @@ UNKNOWN_WORDS_BY_PANEL = (
     f"SELECT panel, status, count(*) FROM orders WHERE {_IN_UNKNOWN_WORDS} "
     "GROUP BY panel, status ORDER BY panel, 3 DESC, status"
 )
+
+# doctor's query for the orders `orders --status lost` lists: each panel's
+# lowest IDs, one row each, with how many the panel has in all.
+LOST_BY_PANEL = f"""
+SELECT panel, lost, order_id FROM (
+    SELECT panel, order_id, count(*) OVER (PARTITION BY panel) AS lost,
+        row_number() OVER (PARTITION BY panel ORDER BY order_id) AS n
+    FROM orders WHERE {LOST_ORDERS}
+) WHERE n <= {LOST_IDS_SHOWN} ORDER BY panel, order_id
+"""
 
 
 def carries_unknown_words(reader: Store, panel: str) -> bool:
