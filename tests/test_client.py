@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from dripping import Dripping
 
 from tracker.config.model import PanelConfig, Secret
 from tracker.errors import (
@@ -19,7 +20,7 @@ from tracker.errors import (
     PanelAnswerError,
     TransientError,
 )
-from tracker.panel import deadline, parse
+from tracker.panel import parse
 from tracker.panel.client import PanelClient
 from tracker.panel.models import NewOrder
 
@@ -119,23 +120,8 @@ def test_retry_budget_is_never_overshot():
     assert sleeps == [] and len(panel.requests) == 1
 
 
-class DrippingPanel:
-    """A panel that drips its answer: every attempt runs to its whole-call
-    deadline and is cut there. Records the deadline each attempt was given;
-    time is a fake monotonic clock moved by the attempts and the waits."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch):
-        self.now = 1000.0
-        self.deadlines: list[float] = []
-        monkeypatch.setattr(deadline, "exchange", self.exchange)
-
-    def exchange(self, *_args: object, seconds: float, **_kwargs: object) -> httpx.Response:
-        self.deadlines.append(seconds)
-        self.now += seconds
-        raise deadline.DeadlineExceeded(f"no complete answer within {seconds:g}s")
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
+class DrippingPanel(Dripping):
+    """A panel that drips its answer (see :class:`dripping.Dripping`)."""
 
     def client(self, **settings: object) -> PanelClient:
         config = PanelConfig(name="t", url=URL, key=Secret(KEY), **settings)  # type: ignore[arg-type]
