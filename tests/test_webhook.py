@@ -7,6 +7,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +16,8 @@ from typing import Any
 import httpx
 import pytest
 import structlog
+from dripping import Dripping
+from hostile import HostileServer, drip
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
@@ -144,6 +147,37 @@ def test_a_webhook_answering_500_is_retried_a_bounded_number_of_times() -> None:
         }
     ]
     assert (sink.sent, sink.failed) == (0, 1)
+
+
+def test_a_dripping_webhook_holds_an_alert_no_longer_than_its_retry_budget() -> None:
+    # Cut at 3 s, a 1-2 s backoff, then a second whole 3 s POST: 7-8 s of a
+    # 5 s budget. Now a retry needs a second of the budget left after its wait.
+    with HostileServer(lambda form: drip(declared=1000, every=0.2)) as dripping:
+        sink = WebhookSink(dripping.url, timeout=3.0, budget=5.0)  # real waits
+        started = time.monotonic()
+        with capture_logs() as logs:
+            sink.send(ALERT)
+            assert sink.flush(15)
+        elapsed = time.monotonic() - started
+        sink.close(timeout=1)
+    assert elapsed < 5.0 + 1.5
+    assert len(dripping.requests) == 1
+    assert [e["event"] for e in logs] == ["webhook_failed"]
+    assert logs[0]["error"].startswith("no answer")  # cut at its deadline
+
+
+def test_a_webhook_retry_gets_only_what_is_left_of_the_retry_budget(monkeypatch) -> None:
+    # 5 s, a 1-2 s backoff, then a second whole 5 s: 11-12 s of an 8 s budget.
+    hook = Dripping(monkeypatch)
+    sink = WebhookSink(
+        "https://hooks.example/x", timeout=5.0, budget=8.0, sleep=hook.sleep, clock=hook.clock
+    )
+    sink.send(ALERT)
+    assert sink.flush(5)
+    sink.close()
+    first, *retries = hook.deadlines
+    assert first == 5.0 and len(retries) == 1 and 1.0 <= retries[0] <= 2.0
+    assert hook.now - 1000.0 == pytest.approx(8.0)
 
 
 def test_a_webhook_that_is_down_costs_one_log_line_per_alert() -> None:

@@ -5,9 +5,11 @@ It also hands each alert to the Apprise targets of ``[alerts] notify``
 
 :meth:`WebhookSink.send` only queues (bounded; a full queue drops the alert
 with a log line), so a slow or dead webhook never holds up a poll. Each POST
-has its own timeout and a bounded number of retries; a final failure is a
-log line. The URL carries a token (Slack, Telegram): it is registered as a
-secret and never logged, not even by httpx (its logger is kept at WARNING).
+has a whole-call deadline; an alert gets a bounded number of attempts within
+its retry budget (:class:`tracker.panel.budget.Budget`: a retry's deadline is
+what is left of it). A final failure is a log line. The URL carries a token
+(Slack, Telegram): it is registered as a secret and never logged, not even by
+httpx (its logger is kept at WARNING).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import tenacity
 from tracker import USER_AGENT
 from tracker.alerts.notify import NotifyTarget
 from tracker.panel import deadline
+from tracker.panel.budget import Budget
 from tracker.redact import register_secret
 from tracker.rules.episodes import Alert
 
@@ -108,6 +111,7 @@ class WebhookSink:
         sleep: Callable[[float], None] | None = None,
         stop_event: threading.Event | None = None,
         notify: Sequence[NotifyTarget] = (),
+        clock: Callable[[], float] = time.monotonic,
     ):
         self._targets = list(notify)
         self.notified = 0
@@ -121,6 +125,7 @@ class WebhookSink:
         self._timeout = timeout
         self._attempts = max(1, attempts)
         self._budget = budget
+        self._clock = clock
         self._stop = stop_event or threading.Event()
         self._closing = threading.Event()  # at close: one try per queued alert, no retries
         # Retry waits end early at close(); the daemon's stop ends retries too.
@@ -203,11 +208,14 @@ class WebhookSink:
 
     def _deliver(self, alert: Alert) -> None:
         body = payload(alert, self._fmt, self._chat_id)
+        # One budget per alert, ending at a moment fixed now: each retry
+        # gets what is left of it, and none is started with too little.
+        budget = Budget(self._timeout, self._budget, self._clock)
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(_Retryable),
             stop=(
                 tenacity.stop_after_attempt(self._attempts)
-                | tenacity.stop_before_delay(self._budget)
+                | budget
                 | tenacity.stop_when_event_set(self._stop)
                 | tenacity.stop_when_event_set(self._closing)
             ),
@@ -216,7 +224,7 @@ class WebhookSink:
             reraise=True,
         )
         try:
-            retrying(self._post, body)
+            retrying(self._post, body, budget)
         except (_Retryable, _Refused) as exc:
             self.failed += 1
             log.warning("webhook_failed", alert=alert.kind, error=str(exc))
@@ -224,12 +232,15 @@ class WebhookSink:
         self.sent += 1
         log.debug("webhook_sent", alert=alert.kind)
 
-    def _post(self, body: dict[str, Any]) -> None:
+    def _post(self, body: dict[str, Any], budget: Budget) -> None:
+        seconds = budget.attempt()
+        if seconds is None:  # the wait before this retry left too little
+            raise _Retryable(budget.spent())
         try:
             # One deadline for the whole POST: a receiver that drips its
-            # answer is cut at ``timeout`` like one that never answers.
+            # answer is cut at ``seconds`` like one that never answers.
             response = deadline.exchange(
-                self._http, "POST", self._url, seconds=self._timeout, limit=ANSWER_LIMIT, json=body
+                self._http, "POST", self._url, seconds=seconds, limit=ANSWER_LIMIT, json=body
             )
         except deadline.AnswerTooLarge as exc:
             raise _Refused(str(exc)) from None

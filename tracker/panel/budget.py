@@ -8,6 +8,7 @@ retry's whole-call deadline is what is left of it (at most ``timeout``), and
 a retry with less than :data:`MIN_ATTEMPT` left is not started. The first
 attempt always has the whole ``timeout`` (a budget of 0 means no retries, not
 no call), so a call ends within the larger of ``timeout`` and the budget.
+The panel transport and the webhook both retry within one.
 """
 
 from __future__ import annotations
@@ -47,14 +48,25 @@ class Budget(tenacity.stop.stop_base):
         """Return the whole-call deadline (seconds from now) of the attempt
         about to start. A retry left too little of the budget (its wait for
         the rate limit or a free slot took it) is not sent: TransientError."""
+        seconds = self.attempt()
+        if seconds is None:
+            raise TransientError(self.spent(), panel=panel, action=action)
+        return seconds
+
+    def attempt(self) -> float | None:
+        """Return the whole-call deadline (seconds from now) of the attempt
+        about to start, or None for a retry left too little of the budget."""
         self._started += 1
         if self._started == 1:
             return self.timeout
         left = self.left()
-        if left < self._least:
-            spent = f"retry budget ({self.seconds:g}s) spent before attempt {self._started}"
-            raise TransientError(f"{self._last} ({spent})", panel=panel, action=action)
-        return min(self.timeout, left)
+        return None if left < self._least else min(self.timeout, left)
+
+    def spent(self) -> str:
+        """Return why the attempt was not started: the failure it followed,
+        and the budget spent."""
+        spent = f"retry budget ({self.seconds:g}s) spent before attempt {self._started}"
+        return f"{self._last} ({spent})"
 
     def __call__(self, state: tenacity.RetryCallState) -> bool:
         """Return True (stop) when the retry would start, after its wait, with
