@@ -57,15 +57,6 @@ class PanelClient(StatusCalls[P]):
     def balance(self) -> Balance:
         return self._refusable("balance", parse.parse_balance, self._call("balance"))
 
-    def _refusable(self, action: str, fn: Callable[..., Any], *args: Any) -> Any:
-        """Parse an answer whose whole-answer error may be an unknown key refusal."""
-        try:
-            return fn(*args)
-        except PanelAnswerError as exc:
-            raise self._tag(self.refusal(action, exc), action) from None
-        except PanelError as exc:
-            raise self._tag(exc, action) from None
-
     def add(self, order: NewOrder) -> int:
         """Place an order; return its ID. Never resent once it may have arrived."""
         data = self._call("add", order.form(), idempotent=False)

@@ -11,6 +11,7 @@ the other actions use too.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -50,16 +51,20 @@ class StatusCalls(Witnessed[P]):
         exc.args = (f"{self.name}: {action}: {exc.detail}",)
         return exc
 
+    def _refusable(self, action: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """Parse an answer whose whole-answer error may be an unknown key refusal."""
+        try:
+            return fn(*args)
+        except PanelAnswerError as exc:
+            raise self._tag(self.refusal(action, exc), action) from None
+        except PanelError as exc:
+            raise self._tag(exc, action) from None
+
     def status(self, order_id: int) -> OrderStatus:
         """Ask for one order with ``order=``. A whole-answer error raises (see
         :meth:`refusal`)."""
         data = self._call("status", {"order": str(order_id)})
-        try:
-            result = parse.parse_status_single(order_id, data)
-        except PanelAnswerError as exc:
-            raise self._tag(self.refusal("status", exc), "status") from None
-        except PanelError as exc:
-            raise self._tag(exc, "status") from None
+        result = self._refusable("status", parse.parse_status_single, order_id, data)
         self._check_known(result)
         if result.status is not None:
             self._answered()
@@ -98,12 +103,7 @@ class StatusCalls(Witnessed[P]):
 
     def _multi(self, order_ids: list[int]) -> dict[int, OrderStatus]:
         data = self._call("status", {"orders": ",".join(map(str, order_ids))})
-        try:
-            result = parse.parse_status_multi(order_ids, data)
-        except PanelAnswerError as exc:
-            raise self._tag(self.refusal("status", exc), "status") from None
-        except PanelError as exc:
-            raise self._tag(exc, "status") from None
+        result = self._refusable("status", parse.parse_status_multi, order_ids, data)
         self._check_whole("status", [item.error for item in result.values()])
         for item in result.values():
             self._check_known(item)
