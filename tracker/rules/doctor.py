@@ -23,7 +23,6 @@ OK, FAIL, SKIP, WARN = "ok", "FAIL", "skip", "warn"
 # The unit's TimeoutStopSec= (systemd/smm-tracker.service): systemd kills a
 # service still running this long after SIGTERM.
 UNIT_STOP_TIMEOUT = 90.0
-LOST_IDS_SHOWN = 3  # the lowest IDs of a panel's lost orders named in its line
 
 
 @dataclass(frozen=True)
@@ -251,8 +250,8 @@ def lost_text(panel: str, count: int, ids: Sequence[int], configured: bool) -> s
     """Given a panel's lost orders (how many, the lowest IDs) and whether the
     panel is in the config, return what happened and the commands to see them."""
     name = shlex.quote(panel)
-    shown = ", ".join(f"#{i}" for i in ids[:LOST_IDS_SHOWN])
-    more = "…" if count > LOST_IDS_SHOWN else ""
+    shown = ", ".join(f"#{i}" for i in ids)
+    more = "…" if count > len(ids) else ""
     if count == 1:
         orders, them, are = "1 order", "it", "it is"
         resume = f"`smm-tracker track --panel {name} {ids[0]}` resumes it"
