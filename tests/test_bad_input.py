@@ -112,6 +112,35 @@ def test_unknown_panel_name(cli, args):
     one_line(cli(*args), "no panel named 'nope'", "configured: main")
 
 
+PASTED = "x" * 10_000
+
+
+@pytest.mark.parametrize(
+    ("args", "phrase"),
+    [
+        (("orders", "--status", PASTED), "unknown status"),
+        (("refills", "--status", PASTED), "unknown status"),
+        (("orders", "--panel", PASTED), "no panel named"),
+        (("orders", "--" + PASTED), "No such option"),
+        (("orders", f"--{PASTED}={PASTED}"), "No such option"),
+        (("orders", PASTED), "Got unexpected extra argument"),
+        (("orders", "--json", PASTED, "5"), "Got unexpected extra arguments"),
+        (("--log-level", PASTED, "orders"), "Invalid value for '--log-level'"),
+        ((PASTED,), "No such command"),
+        (("report", "--since", PASTED), "is not a duration"),
+        (("track", "1", "--link", "ok", "--reason" + PASTED), "No such option"),
+    ],
+)
+def test_a_pasted_value_is_said_cut(cli, args, phrase):
+    line = one_line(cli(*args), phrase, "xxx…")
+    assert "x" * 60 not in line and len(line) < 400, len(line)
+
+
+def test_click_says_control_characters_escaped(cli):
+    line = one_line(cli("orders", "a\nb", "\x1b[31mred"), "Got unexpected extra arguments")
+    assert "a\\nb \\x1b[31mred" in line and "\x1b" not in line
+
+
 @pytest.mark.parametrize(
     ("make", "phrase"),
     [

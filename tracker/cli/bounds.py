@@ -14,9 +14,8 @@ from typing import Any
 
 import click
 
-from tracker.panel.values import ID_MAX, quoted
+from tracker.panel.values import ID_MAX, SHOWN, said
 
-SHOWN = 60  # a refused value is said cut to this many characters
 SQLITE_INT_MAX = 2**63 - 1  # SQLite's INTEGER is a signed 64-bit number
 # Order IDs stay below it (the listings page back from SQLITE_INT_MAX): the
 # same bound as an ID in a panel's answer, so what `add` tracks, track takes.
@@ -27,7 +26,7 @@ def _refuse_foreign(kind: click.ParamType, value: Any, param: Any, ctx: Any, wha
     """Fail for text int()/float() would read but the CLI does not: non-ASCII
     digits, '_' separators; or text too long to say back whole."""
     if isinstance(value, str) and (not value.isascii() or "_" in value or len(value) > SHOWN):
-        kind.fail(f"{quoted(value, SHOWN)} is not {what} (digits 0-9 only).", param, ctx)
+        kind.fail(f"{said(value)} is not {what} (digits 0-9 only).", param, ctx)
 
 
 class WholeNumber(click.IntRange):
@@ -38,7 +37,7 @@ class WholeNumber(click.IntRange):
         if len(text) > SHOWN and text.isascii() and text.lstrip("+-").isdigit():
             sign, digits = text[: len(text) - len(text.lstrip("+-"))], text.lstrip("+-0")
             if len(digits) > 30:  # past every bound (int() refuses past 4300 digits)
-                shown = quoted(text, SHOWN)
+                shown = said(text)
                 self.fail(f"{shown} is not in the range {self._describe_range()}.", param, ctx)
             value = sign + (digits or "0")  # leading zeros
         _refuse_foreign(self, value, param, ctx, "a whole number")

@@ -4,12 +4,13 @@ complete alike, so no command has to remember it."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from tracker.cli.hoist import GLOBAL_OPTIONS
+from tracker.redact import redact_text
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -52,8 +53,10 @@ class TrackerCommand(click.Command):
                 continue  # order IDs say "not an order ID"; paths may be any bytes
             for text in _texts(ctx.params.get(param.name or "")):
                 if _not_utf8(text):
+                    from tracker.panel.values import said
+
                     option = max(param.opts, key=len)
-                    raise click.UsageError(f"{option}: {text!r} is not UTF-8 text", ctx)
+                    raise click.UsageError(f"{option}: {said(text)} is not UTF-8 text", ctx)
         return rest
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -74,6 +77,53 @@ class TrackerCommand(click.Command):
         root = ctx.find_root().command.params
         shared = [p for p in root if isinstance(p, click.Option) and p.opts[0] in GLOBAL_OPTIONS]
         return [*params, *shared]
+
+
+ARGV = "smm_tracker.argv"  # ctx.meta: the words of the command line
+
+
+class OneLineUsageError(click.UsageError):
+    """A usage mistake shown as one line, like every other error of the CLI
+    (click's own display puts the usage block before it)."""
+
+    def show(self, file: Any = None) -> None:
+        from tracker.terminal import escape_controls
+
+        where = self.ctx.command_path if self.ctx is not None else "smm-tracker"
+        click.echo(f"smm-tracker: {escape_controls(self.message)} (see '{where} --help')", err=True)
+
+
+# click >= 8.2 shows the help of a bare group through a UsageError: keep that as is.
+_KEEP: tuple[type[Exception], ...] = (
+    OneLineUsageError,
+    getattr(click.exceptions, "NoArgsIsHelpError", OneLineUsageError),
+)
+
+
+def _cut(message: str, argv: Sequence[str]) -> str:
+    """Given click's message and the words of the command line, return the
+    message with each word too long to say back whole said cut, as the CLI's
+    own messages say the user's text (panel.values.said): click quotes it whole."""
+    from tracker.panel.values import SHOWN, said, short
+
+    words = {w for arg in argv for w in (arg, *arg.split("=", 1)) if len(w) > SHOWN}
+    for word in sorted(words, key=len, reverse=True):  # `--x=WORD`: the whole, then WORD
+        message = message.replace(repr(word), said(word)).replace(word, short(word, SHOWN))
+    return message
+
+
+def one_line(exc: click.UsageError, argv: Sequence[str] = ()) -> click.UsageError:
+    """Given click's usage error and the command line's words (``argv``),
+    return it as one line, the user's words in it cut."""
+    if isinstance(exc, _KEEP):
+        return exc
+    message = _cut(exc.format_message(), argv)
+    # `track -5`: click takes a negative number for an option.
+    params = exc.ctx.command.params if exc.ctx is not None else []
+    takes_ids = any(p.name in ("order_id", "order_ids") for p in params)
+    if isinstance(exc, click.NoSuchOption) and exc.option_name[1:].isdigit() and takes_ids:
+        message += " Order IDs are positive whole numbers."
+    return OneLineUsageError(redact_text(message), exc.ctx)
 
 
 def complete_path(

@@ -18,6 +18,7 @@ from tracker.panel.statuses import (
     normalize_order_status,
     normalize_refill_status,
 )
+from tracker.panel.values import said
 from tracker.store.listing import LOST, UNTRACKED
 
 NO_STATUS = "-"  # orders the panel has not answered for yet
@@ -78,7 +79,7 @@ def pick_status(
     if found is not None:
         return found
     valid = ", ".join(f"'{v}'" for v in (*filters, *extra))
-    raise UnknownStatus(f"unknown status {text.strip()!r}; valid: {valid}")
+    raise UnknownStatus(f"unknown status {said(text.strip())}; valid: {valid}")
 
 
 def order_filter(text: str, stored: Callable[[], Iterable[str]]) -> str:

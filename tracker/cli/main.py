@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from tracker import __version__
-from tracker.cli.command import TrackerCommand, complete_path
+from tracker.cli.command import ARGV, OneLineUsageError, TrackerCommand, complete_path, one_line
 from tracker.cli.hoist import hoist_global_options
 from tracker.errors import ConfigError, StoreError, TrackerError
 from tracker.redact import redact_text
@@ -113,34 +113,6 @@ def _check_database_directory(config: Config) -> None:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-class _OneLineUsageError(click.UsageError):
-    """A usage mistake shown as one line, like every other error of the CLI
-    (click's own display puts the usage block before it)."""
-
-    def show(self, file: Any = None) -> None:
-        where = self.ctx.command_path if self.ctx is not None else "smm-tracker"
-        click.echo(f"smm-tracker: {self.message} (see '{where} --help')", err=True)
-
-
-# click >= 8.2 shows the help of a bare group through a UsageError: keep that as is.
-_KEEP: tuple[type[Exception], ...] = (
-    _OneLineUsageError,
-    getattr(click.exceptions, "NoArgsIsHelpError", _OneLineUsageError),
-)
-
-
-def _one_line(exc: click.UsageError) -> click.UsageError:
-    if isinstance(exc, _KEEP):
-        return exc
-    message = exc.format_message()
-    # `track -5`: click takes a negative number for an option.
-    params = exc.ctx.command.params if exc.ctx is not None else []
-    takes_ids = any(p.name in ("order_id", "order_ids") for p in params)
-    if isinstance(exc, click.NoSuchOption) and exc.option_name[1:].isdigit() and takes_ids:
-        message += " Order IDs are positive whole numbers."
-    return _OneLineUsageError(redact_text(message), exc.ctx)
-
-
 # Which module defines each command. Commands are imported when used, so a
 # quick read command does not pay for the daemon, refill or alert code.
 COMMAND_MODULES = {
@@ -216,7 +188,7 @@ class _Group(click.Group):
             hoisted = hoist_global_options(args)
         except ValueError as exc:  # `orders --config` without its value
             if not ctx.resilient_parsing:
-                raise _OneLineUsageError(str(exc), ctx) from None
+                raise OneLineUsageError(str(exc), ctx) from None
             # Completing that value: the command takes it (TrackerCommand.get_params).
             hoisted = [*hoist_global_options(args[:-1]), args[-1]]
         return super().parse_args(ctx, hoisted)
@@ -246,17 +218,22 @@ class _Group(click.Group):
             importlib.import_module(f"tracker.cli.{module}")
         return super().get_command(ctx, cmd_name)
 
-    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+    def make_context(
+        self, info_name: str | None, args: list[str], *rest: Any, **kwargs: Any
+    ) -> click.Context:
+        argv = list(args)  # the user's words, for an error to say them cut
         try:
-            return super().make_context(*args, **kwargs)
+            ctx = super().make_context(info_name, args, *rest, **kwargs)
         except click.UsageError as exc:
-            raise _one_line(exc) from None
+            raise one_line(exc, argv) from None
+        ctx.meta[ARGV] = argv
+        return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
-            raise _one_line(exc) from None
+            raise one_line(exc, ctx.meta.get(ARGV, ())) from None
 
 
 def open_store(config: Config, *, read_only: bool = False, existing: bool = False) -> Store:

@@ -11,13 +11,13 @@ from typing import Any, NoReturn
 
 import click
 
-from tracker.cli.bounds import ORDER_ID_MAX, POSITIVE, SHOWN
+from tracker.cli.bounds import ORDER_ID_MAX, POSITIVE
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
 from tracker.cli.listing import json_array, stop_note, table_chunks, with_untracked
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.panels import read_panel, stored_order
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
-from tracker.panel.values import quoted, to_id
+from tracker.panel.values import said, to_id
 from tracker.rules.delivery import delivered, total_quantity
 from tracker.store.listing import order_statuses
 from tracker.store.watch import order_listing
@@ -40,7 +40,7 @@ def parse_order_ids(values: tuple[str, ...], option: str = "", *, stdin: bool = 
     # The panel's answer to `add` is read the same way: what `add` tracks, this accepts.
     bad = [t for t in tokens if to_id(t) is None]
     if bad:  # each said cut: a 20 MB token on stdin is no 20 MB line
-        shown = _first([quoted(t, SHOWN) for t in bad[:6]])
+        shown = _first([said(t) for t in bad[:6]])
         _usage(option, f"not an order ID (a whole number from 1 to {ORDER_ID_MAX}): {shown}")
     if not tokens:
         _usage(option, "no order IDs given")

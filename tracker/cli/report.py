@@ -14,6 +14,7 @@ from tracker.cli.panels import stored_panel
 from tracker.cli.render import table, to_json
 from tracker.cli.since import since_seconds, since_text
 from tracker.clock import iso, utcnow
+from tracker.panel.values import said
 from tracker.rules.alerts import rough_duration
 from tracker.store.causes import open_failure
 from tracker.store.orders import Store
@@ -72,7 +73,7 @@ def check_panel(store: Store, panel: str) -> None:
     known = order_panels(store)
     if panel not in known:
         held = f"its orders are on: {', '.join(known)}" if known else "it holds no orders"
-        fail(f"--panel: no panel named {panel!r} in {store.path} ({held})", EXIT_USAGE)
+        fail(f"--panel: no panel named {said(panel)} in {store.path} ({held})", EXIT_USAGE)
 
 
 def open_database(path: Path) -> Store:

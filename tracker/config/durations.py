@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+from tracker.panel.values import said
+
 # Largest unit first: format_duration walks this in order.
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 # ASCII digits only, as order IDs (tracker.panel.values.to_id): "\d" is any
@@ -37,7 +39,8 @@ def parse_duration(value: object) -> float:
     else:
         raise ValueError(f"{value!r} {_HINT}")
     if seconds > LONGEST:
-        raise ValueError(f"{value!r} is longer than 100 years")
+        shown = said(value) if isinstance(value, str) else repr(value)
+        raise ValueError(f"{shown} is longer than 100 years")
     return seconds
 
 
@@ -52,16 +55,16 @@ def _parse_text(text: str) -> float:
         match = _PART.match(lowered, position)
         if match is None:
             digits = any(c.isdigit() and not c.isascii() for c in text)
-            raise ValueError(f"{text!r} {_HINT}" + " (digits 0-9 only)" * digits)
+            raise ValueError(f"{said(text)} {_HINT}" + " (digits 0-9 only)" * digits)
         number, unit = match.groups()
         rank = ranks.index(unit)
         if rank <= last_rank:
-            raise ValueError(f"{text!r} {_HINT} (units must go from largest to smallest)")
+            raise ValueError(f"{said(text)} {_HINT} (units must go from largest to smallest)")
         last_rank = rank
         total += float(number) * _UNITS[unit]
         position = match.end()
     if last_rank < 0:
-        raise ValueError(f"{text!r} {_HINT}")
+        raise ValueError(f"{said(text)} {_HINT}")
     return total
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tracker.errors import ConfigError
+from tracker.panel.values import said
 
 
 class Secret:
@@ -221,7 +222,7 @@ class Config:
         for panel in self.panels:
             if panel.name == name:
                 return panel
-        raise ConfigError([f"no panel named {name!r} (configured: {names})"])
+        raise ConfigError([f"no panel named {said(name)} (configured: {names})"])
 
     def balance_low(self, panel: PanelConfig) -> Decimal:
         """Given a panel, return its low-balance threshold (0 = no alert)."""

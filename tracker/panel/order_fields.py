@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker.panel.values import quoted
+from tracker.panel.values import said
 
 # Field -> the CLI flag that sets it.
 FLAGS = {
@@ -123,7 +123,7 @@ def _format_problems(extra: Mapping[str, str]) -> list[str]:
             datetime.strptime(expiry.strip(), "%d/%m/%Y")
         except ValueError:
             problems.append(
-                f"--expiry must be a date as d/m/Y, like 31/12/2026 (got {quoted(expiry, 60)})"
+                f"--expiry must be a date as d/m/Y, like 31/12/2026 (got {said(expiry)})"
             )
     for name, lowest in _NUMBERS.items():
         value = extra.get(name)
@@ -134,8 +134,8 @@ def _format_problems(extra: Mapping[str, str]) -> list[str]:
         # (as on 4,300 digits and more).
         digits = text.isascii() and text.isdigit()
         if digits and len(text) > 18:
-            problems.append(f"{FLAGS[name]} is too large (got {quoted(value, 60)})")
+            problems.append(f"{FLAGS[name]} is too large (got {said(value)})")
         elif not digits or int(text) < lowest:
             kind = "a positive whole number" if lowest else "a whole number"
-            problems.append(f"{FLAGS[name]} must be {kind} (got {quoted(value, 60)})")
+            problems.append(f"{FLAGS[name]} must be {kind} (got {said(value)})")
     return problems

@@ -9,6 +9,7 @@ from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 _MAX_TEXT = 300
+SHOWN = 60  # the user's text said back in a message is cut to this many characters
 _NO = frozenset({"0", "false", "no"})
 # Text a panel sends is kept up to this many characters (a status of 10 kB is
 # an attack or a bug, not a status).
@@ -45,6 +46,13 @@ def quoted(text: object, limit: int = _MAX_TEXT) -> str:
     """Given a panel's words, return them fit for a message: one line, cut to
     ``limit``, quoted, control characters escaped."""
     return repr(short(text, limit))
+
+
+def said(text: object) -> str:
+    """Given the user's own text (an option's value, a name), return it quoted
+    for a message as :func:`quoted` does, cut to SHOWN characters: a pasted
+    megabyte is said back in one short line."""
+    return quoted(text, SHOWN)
 
 
 def shown(data: Any, limit: int = 120) -> str:
