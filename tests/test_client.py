@@ -171,6 +171,13 @@ def test_429_honours_retry_after():
     assert sleeps == [7.0]
 
 
+@pytest.mark.parametrize("value", ["Café ☕".encode(), b"caf\xe9"])  # UTF-8, Latin-1
+def test_an_answer_with_a_header_that_is_not_ascii_is_read(value):
+    answer = ok({"balance": "1.5", "currency": "USD"}).content
+    panel = FakePanel(httpx.Response(200, content=answer, headers={"X-Powered-By": value}))
+    assert make_client(panel).balance().currency == "USD"
+
+
 def test_panel_error_answers_are_never_retried():
     panel = FakePanel(ok({"error": "Incorrect request"}))
     with pytest.raises(PanelAnswerError, match="Incorrect request"):

@@ -39,7 +39,7 @@ MB = 1024 * KB
 # other answers are a few kB (100 statuses are ~20 kB).
 MAX_SERVICES_ANSWER = 16 * MB
 MAX_ANSWER = 1 * MB
-_DROPPED_HEADERS = ("content-encoding", "content-length", "transfer-encoding")
+_DROPPED_HEADERS = (b"content-encoding", b"content-length", b"transfer-encoding")
 
 
 class DeadlineExceeded(httpx.ReadTimeout):
@@ -290,9 +290,8 @@ def exchange(
         if size + len(tail) > limit:
             raise AnswerTooLarge(limit)
         chunks.append(tail)
-    headers = [
-        (k, v) for k, v in response.headers.multi_items() if k.lower() not in _DROPPED_HEADERS
-    ]
+    # As sent: decoded, a header in UTF-8 or Latin-1 would not encode again.
+    headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _DROPPED_HEADERS]
     return httpx.Response(
         response.status_code, headers=headers, content=b"".join(chunks), request=response.request
     )
