@@ -171,6 +171,16 @@ def test_429_honours_retry_after():
     assert sleeps == [7.0]
 
 
+# float() reads all of these; RFC 9110's delay-seconds is ASCII digits only.
+@pytest.mark.parametrize("value", ["1_0", " 5 ", "1e3", "nan", "inf", "\u0663", "-5", "2.5"])
+def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_unread(value):
+    sleeps: list[float] = []
+    limited = httpx.Response(429, content=b"{}", headers={"Retry-After": value.encode()})
+    panel = FakePanel(limited, ok({"balance": "1"}))
+    make_client(panel, sleeps).balance()
+    assert len(sleeps) == 1 and 1.0 <= sleeps[0] <= 2.0  # the first backoff, as with none
+
+
 @pytest.mark.parametrize("value", ["Café ☕".encode(), b"caf\xe9"])  # UTF-8, Latin-1
 def test_an_answer_with_a_header_that_is_not_ascii_is_read(value):
     answer = ok({"balance": "1.5", "currency": "USD"}).content

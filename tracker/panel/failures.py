@@ -166,14 +166,15 @@ def _text(body: bytes) -> str:
 
 
 def retry_after(response: httpx.Response) -> float | None:
-    """Return the seconds a Retry-After header asks to wait (seconds or a date), or None."""
+    """Return the seconds a Retry-After header asks to wait, or None when it
+    says none readable: RFC 9110's delay-seconds (ASCII digits only, as an
+    order ID: float() also reads "1_0", "1e3", "nan", "inf" and "٣") or an
+    HTTP-date."""
     value = response.headers.get("Retry-After")
     if not value:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    if value.isascii() and value.isdigit():
+        return float(value)  # past any float: inf, and the wait is capped
     try:
         when = parsedate_to_datetime(value)
         return max(0.0, when.timestamp() - time.time())
