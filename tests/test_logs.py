@@ -96,6 +96,8 @@ def test_no_color_turns_colours_off_on_a_terminal():
     assert not wants_colour(Terminal(), {"NO_COLOR": "1"})
     assert wants_colour(Terminal(), {"NO_COLOR": ""})  # no-color.org: set and non-empty
     assert not wants_colour(object(), {})  # not a terminal
+    assert not wants_colour(Terminal(), {"TERM": "dumb"})
+    assert wants_colour(Terminal(), {"TERM": "xterm-256color"})
 
 
 def on_a_terminal(env: dict[str, str]) -> str:
@@ -103,7 +105,8 @@ def on_a_terminal(env: dict[str, str]) -> str:
     import pty
 
     leader, follower = pty.openpty()
-    child = {k: v for k, v in os.environ.items() if k not in ("JOURNAL_STREAM", "NO_COLOR")}
+    unset = ("JOURNAL_STREAM", "NO_COLOR", "TERM")
+    child = {k: v for k, v in os.environ.items() if k not in unset}
     child.update(env)
     subprocess.run([sys.executable, "-c", SCRIPT], stderr=follower, env=child, check=True)
     os.close(follower)
@@ -123,4 +126,10 @@ def on_a_terminal(env: dict[str, str]) -> str:
 def test_a_terminal_gets_colours_unless_no_color_is_set():
     assert "\x1b[" in on_a_terminal({})
     plain = on_a_terminal({"NO_COLOR": "1"})
+    assert "polled" in plain and "\x1b[" not in plain
+
+
+def test_a_dumb_terminal_gets_no_colours():
+    assert "\x1b[" in on_a_terminal({"TERM": "xterm"})
+    plain = on_a_terminal({"TERM": "dumb"})
     assert "polled" in plain and "\x1b[" not in plain

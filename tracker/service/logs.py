@@ -8,7 +8,7 @@ Under systemd, when stderr is the journal (``$JOURNAL_STREAM`` names its
 device and inode), every line starts with its syslog priority (``<3>`` error,
 ``<4>`` warning, ``<6>`` info, ``<7>`` debug; sd-daemon(3)) and carries no
 timestamp of its own: journald stamps each entry, and ``journalctl -p err``
-then shows exactly the errors. Colours follow the terminal and ``NO_COLOR``.
+then shows exactly the errors. Colours follow the terminal, ``NO_COLOR`` and ``TERM=dumb``.
 """
 
 from __future__ import annotations
@@ -75,8 +75,10 @@ def is_journal(stream: Any, environ: Mapping[str, str] | None = None) -> bool:
 
 
 def wants_colour(stream: Any, environ: Mapping[str, str] | None = None) -> bool:
-    """Colour only on a terminal, and never when ``NO_COLOR`` is set (no-color.org)."""
-    if (os.environ if environ is None else environ).get("NO_COLOR"):
+    """Colour only on a terminal, and never when ``NO_COLOR`` is set (no-color.org)
+    or ``TERM`` is ``dumb`` (a terminal that shows escapes as text)."""
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR") or env.get("TERM") == "dumb":
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 
