@@ -358,16 +358,28 @@ def test_named_config_must_exist(places):
         find_config_path(None, {"SMM_TRACKER_CONFIG": str(places["env"])})
 
 
-def test_a_directory_at_a_default_place_is_said_not_passed_over(places):
+@pytest.mark.parametrize(
+    ("make", "state"),
+    [(Path.mkdir, "is not a file"), (lambda p: p.symlink_to(p.name), "is a symbolic link loop")],
+    ids=["directory", "loop"],
+)
+def test_a_directory_or_a_loop_at_a_default_place_is_said_not_passed_over(places, make, state):
     # ./tracker.toml made a directory by mistake: reading /etc's config instead
     # would run with another setup without a word.
-    places["local"].mkdir()
+    make(places["local"])
     places["system"].parent.mkdir()
     places["system"].write_text("")
     with pytest.raises(ConfigError) as caught:
         find_config_path(None, {})
+    assert caught.value.problems == [f"config file {places['local']} {state}; pass --config PATH"]
+
+
+def test_a_named_symbolic_link_loop_is_said_to_be_one(places):
+    places["explicit"].symlink_to(places["explicit"])
+    with pytest.raises(ConfigError) as caught:
+        find_config_path(str(places["explicit"]), {})
     assert caught.value.problems == [
-        f"config file {places['local']} is not a file; pass --config PATH"
+        f"config file {places['explicit']} (from --config) is a symbolic link loop"
     ]
 
 

@@ -230,6 +230,16 @@ def test_a_missing_config_file_is_one_line(tmp_path, monkeypatch):
     ]
 
 
+def test_a_config_path_that_is_a_symbolic_link_loop_is_said_to_be_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    os.symlink("loop.toml", tmp_path / "loop.toml")
+    said = f"config file {tmp_path / 'loop.toml'} (from --config) is a symbolic link loop"
+    result = CliRunner().invoke(main, ["--config", "loop.toml", "orders"])
+    assert result.exit_code == 2 and result.output.splitlines() == [f"smm-tracker: config: {said}"]
+    result = CliRunner().invoke(main, ["--config", "loop.toml", "doctor"])
+    assert result.exit_code == 1 and result.output.splitlines() == [f"FAIL config: {said}"]
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
 def test_a_read_only_directory_fails(doctor, tmp_path):
     (tmp_path / "ro").mkdir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tomllib
 from collections.abc import Mapping
@@ -15,6 +16,23 @@ from tracker.errors import ConfigError
 ENV_VAR = "SMM_TRACKER_CONFIG"
 LOCAL_CONFIG = Path("tracker.toml")
 SYSTEM_CONFIG = Path("/etc/smm-tracker/config.toml")
+MISSING = "does not exist"
+
+
+def _why_not_read(path: Path) -> str | None:
+    """Given a config path, return None when it is a file, else why it is not
+    read: MISSING, "is not a file", or "is a symbolic link loop" (is_file() and
+    exists() say False to a loop, as to nothing there)."""
+    if path.is_file():
+        return None
+    if path.exists():
+        return "is not a file"
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link loop"
+    return MISSING
 
 
 def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
@@ -37,16 +55,16 @@ def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
     for value, origin in named:
         if value:
             path = Path(value).expanduser().absolute()
-            if not path.is_file():
-                state = "is not a file" if path.exists() else "does not exist"
+            if state := _why_not_read(path):
                 raise ConfigError([f"config file {path} (from {origin}) {state}"])
             return path
     tried = [LOCAL_CONFIG.absolute(), SYSTEM_CONFIG]
     for path in tried:
-        if path.is_file():
+        state = _why_not_read(path)
+        if state is None:
             return path
-        if path.exists():  # a directory there is a mistake: not a reason to read the next
-            raise ConfigError([f"config file {path} is not a file; pass --config PATH"])
+        if state != MISSING:  # a directory or a loop there: a mistake, not a reason to read on
+            raise ConfigError([f"config file {path} {state}; pass --config PATH"])
     places = ", ".join(str(p) for p in tried)
     raise ConfigError(
         [f"no config file found (tried {places}); pass --config PATH or set ${ENV_VAR}"]
