@@ -125,3 +125,35 @@ def test_json_lists_every_match_unless_limited(cli):
     assert [r["order_id"] for r in rows] == list(range(1150, 1000, -1))
     assert len(json.loads(cli("orders", "--json", "--limit", "2").stdout)) == 2
     assert json.loads(cli("orders", "--json", "--status", "Completed").stdout) == []
+
+
+@pytest.fixture
+def refills_cli(tmp_path, monkeypatch, clock):
+    from tracker.store.refills import begin_requests
+
+    store = Store(tmp_path / "t.db")
+    store.track("main", list(range(1001, 1151)), clock())
+    begin_requests(store, "main", list(range(1001, 1151)), clock())  # 150 requests
+    store.close()
+    return cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": TEST_KEY})
+
+
+def test_refills_table_shows_the_newest_hundred_and_says_there_are_more(refills_cli):
+    # A daily refill round over thousands of guaranteed orders piles up rows:
+    # the table stops at a screenful, as `orders` and `alerts` do.
+    result = refills_cli("refills")
+    assert result.exit_code == 0
+    assert order_ids_in_table(result.stdout) == list(range(1150, 1050, -1))
+    assert "--all" in result.stderr and "newest 100" in result.stderr
+
+
+def test_refills_all_limit_and_json_choose_how_many(refills_cli):
+    everything = refills_cli("refills", "--all")
+    assert order_ids_in_table(everything.stdout) == list(range(1150, 1000, -1))
+    assert everything.stderr == ""
+    assert order_ids_in_table(refills_cli("refills", "--limit", "3").stdout) == [1150, 1149, 1148]
+    assert len(json.loads(refills_cli("refills", "--json").stdout)) == 150
+    assert len(json.loads(refills_cli("refills", "--json", "--limit", "2").stdout)) == 2
+    both = refills_cli("refills", "--limit", "3", "--all")
+    assert both.exit_code == 2 and "do not go together" in both.output
+    assert "Traceback" not in both.output

@@ -18,7 +18,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.orders import panel_option, parse_order_id
+from tracker.cli.orders import TABLE_LIMIT, panel_option, parse_order_id
 from tracker.cli.panels import panel_holding, read_panel
 from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.shield import shield
@@ -149,8 +149,11 @@ def _refresh(config: Config, store: Store, only: str | None) -> None:
     help=f"Only this status, any case ({', '.join(refill_filters())}).",
 )
 @click.option("--order", "order", metavar="ID", help="Only this order's.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--limit", type=POSITIVE, help="At most this many rows.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (every match unless --limit).")
+@click.option(
+    "--limit", type=POSITIVE, help=f"At most this many rows (the table's default: {TABLE_LIMIT})."
+)
+@click.option("--all", "show_all", is_flag=True, help="Every matching request, in the table too.")
 @panel_option
 @pass_ctx
 @handle_errors
@@ -160,9 +163,13 @@ def refills(
     order: str | None,
     as_json: bool,
     limit: int | None,
+    show_all: bool,
     panel: str | None,
 ) -> None:
-    """List refill requests and what became of each, newest first."""
+    """List refill requests and what became of each, newest first (the table: the
+    newest 100 unless --limit/--all)."""
+    if limit is not None and show_all:
+        fail("--limit and --all do not go together", EXIT_USAGE)
     # Read as every order ID argument is ("+5" or "5.0" names no order).
     order_id = None if order is None else parse_order_id(order, "--order", stdin=False)
     config = ctx.config(keys=False)
@@ -173,7 +180,13 @@ def refills(
             status = refill_filter(status_filter, lambda: refill_statuses(store))
         except UnknownStatus as exc:
             fail(f"--status: {exc}", EXIT_USAGE)
-    rows = stored_refills(store, panel=name, status=status, order_id=order_id, limit=limit)
+    # As `orders`: the table stops at a screenful; one row more tells whether
+    # any were left out. JSON is for scripts: every match unless --limit.
+    capped = limit is None and not show_all and not as_json
+    fetch = TABLE_LIMIT + 1 if capped else limit
+    rows = stored_refills(store, panel=name, status=status, order_id=order_id, limit=fetch)
+    more = capped and len(rows) > TABLE_LIMIT
+    del rows[TABLE_LIMIT if more else len(rows) :]
     if as_json:
         for row in rows:
             row["permanent"] = bool(row["permanent"])
@@ -201,6 +214,8 @@ def refills(
             ["PANEL", "ORDER", "REFILL", "STATUS", "REQUESTED", "UPDATED", "SOURCE", "ERROR"],
         )
     )
+    if more:
+        click.echo(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)", err=True)
 
 
 @main.command()
