@@ -107,22 +107,98 @@ def test_a_500_shows_the_panels_own_words(cli_for, sim):
     assert "HTTP 500: Internal Server Error" in _one_line(result)
 
 
-def test_a_web_page_answering_add_points_at_the_url_key(cli_for, sim):
-    sim.panel.inject("challenge", action="add")
-    result = cli_for(
-        sim.url, "add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100"
-    )
+HTML = {"Content-Type": "text/html; charset=UTF-8"}
+WELCOME = b"<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head></html>"
+CHALLENGE = (
+    b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
+    b"<script>window._cf_chl_opt={cZone:'panel.example'};</script>"
+    b'<script src="/cdn-cgi/challenge-platform/h/b/orchestrate/chl_page/v1"></script>'
+    b"</body></html>"
+)
+
+
+def test_a_web_page_answering_add_points_at_the_url_key(cli_for):
+    with HostileServer(lambda form: Reply(WELCOME, 200, HTML)) as server:
+        result = cli_for(
+            server.url, "add", "--service", "1", "--link", "https://x.example/p", "--quantity", "9"
+        )
     assert result.exit_code == 1
     line = _one_line(result)
     assert "outcome unknown" in line
     assert "this URL answers a web page, not the API — check panels[0].url" in line
 
 
-def test_doctor_on_a_web_page_points_at_the_url_key(cli_for, sim):
+def test_a_cloudflare_challenge_on_add_is_no_order_and_no_wrong_url(cli_for, sim):
+    # Cloudflare says it answered in the panel's stead (cf-mitigated:
+    # challenge): the order never reached the panel. Not "check the URL",
+    # and not "outcome unknown" for an order that cannot have been placed.
+    sim.panel.inject("challenge", action="add")
+    result = cli_for(
+        sim.url, "add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100"
+    )
+    assert result.exit_code == 1
+    line = _one_line(result)
+    assert "outcome unknown" not in line and "check panels[0].url" not in line
+    assert "a bot check answered, not the panel (Just a moment...;" in line
+    assert "the request did not reach the panel" in line
+    assert "try again later" in line
+    assert sim.panel.order_count == 0
+
+
+def test_a_brief_cloudflare_challenge_on_add_is_sent_again_once(cli_for, sim):
+    # With retries, a challenge that lifts is passed: one order placed.
+    sim.panel.inject("challenge", action="add")
+    result = cli_for(
+        sim.url,
+        "add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100",
+        panel='retries = 2\ntimeout = "5s"',
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert sim.panel.order_count == 1
+
+
+def test_a_challenge_page_without_cloudflares_header_says_bot_check(cli_for):
+    # A bot check's page (a 403, as Cloudflare serves them, or a DDoS-Guard
+    # one) without the header: the URL is right, the hint says so.
+    with HostileServer(lambda form: Reply(CHALLENGE, 403, HTML)) as server:
+        result = cli_for(server.url, "services", "--refresh")
+    assert result.exit_code == 1
+    line = _one_line(result)
+    assert "HTTP 403: a bot check answered, not the panel (Just a moment...)" in line
+    assert "check panels[0].url" not in line
+
+
+def test_a_403_cloudflare_challenge_on_add_is_sent_again_and_never_unknown(cli_for):
+    # Cloudflare serves its challenges as 403s: marked, they never reached the panel.
+    challenge = Reply(CHALLENGE, 403, {**HTML, "cf-mitigated": "challenge"})
+    with HostileServer(lambda form: challenge) as server:
+        result = cli_for(
+            server.url,
+            "add", "--service", "1", "--link", "https://x.example/p", "--quantity", "9",
+            panel='retries = 1\ntimeout = "5s"\nretry_budget = "30s"',
+        )  # fmt: skip
+        sent = len(server.requests)
+    assert result.exit_code == 1
+    line = _one_line(result)
+    assert line.startswith("smm-tracker: sim: add: HTTP 403: a bot check answered, not the panel")
+    assert "outcome unknown" not in line and "check panels[0].url" not in line
+    assert sent == 2
+
+
+def test_doctor_on_a_web_page_points_at_the_url_key(cli_for):
+    with HostileServer(lambda form: Reply(WELCOME, 200, HTML)) as server:
+        result = cli_for(server.url, "doctor")
+    assert result.exit_code == 1
+    assert "this URL answers a web page, not the API — check panels[0].url" in result.output
+
+
+def test_doctor_behind_a_cloudflare_challenge_says_so(cli_for, sim):
     sim.panel.inject("challenge", count=3, action="balance")
     result = cli_for(sim.url, "doctor")
     assert result.exit_code == 1
-    assert "this URL answers a web page, not the API — check panels[0].url" in result.output
+    assert "a bot check answered, not the panel" in result.output
+    assert "ask the panel to let API calls from this server through" in result.output
+    assert "check panels[0].url" not in result.output
 
 
 def test_run_once_summary_names_every_job_that_failed(cli_for):

@@ -27,6 +27,12 @@ from tracker.panel.values import short
 # The words every "answered a web page" message carries: the CLI looks for
 # them to add which config key to check (see web_page_hint).
 WEB_PAGE = "answered an HTML page"
+# A bot check in front of the panel (Cloudflare's "Just a moment...",
+# DDoS-Guard) answers a script with a page no script gets past: the URL is
+# not what is wrong, and the check may lift in a minute.
+BOT_CHECK = "a bot check answered, not the panel"
+_BOT_TITLES = ("just a moment", "attention required", "ddos-guard", "checking your browser")
+_BOT_MARKS = (b"/cdn-cgi/challenge-platform/", b"_cf_chl_opt", b"ddos-guard")
 
 # OpenSSL's verify codes for a certificate no CA in the bundle vouches for
 # (self-signed, unknown issuer): the ones another bundle can cure. An expired
@@ -123,7 +129,8 @@ def describe_status(code: int, body: bytes, url: str) -> str:
     the panel's own ``error`` text when it sent one, the page title for HTML,
     and the URL when the code suggests the URL itself is wrong."""
     if looks_like_html(body):
-        what = f"{WEB_PAGE} ({html_title(body)})"
+        title = html_title(body)
+        what = f"{BOT_CHECK} ({title})" if _bot_page(body, title) else f"{WEB_PAGE} ({title})"
     else:
         what = _json_error(body) or _text(body)
     where = f" from {url}" if code in _WRONG_URL_CODES else ""
@@ -145,9 +152,33 @@ def with_status(code: int, data: Any, url: str) -> Any:
     return {**data, "error": f"HTTP {code}{where}: {text}"}
 
 
+def _bot_page(body: bytes, title: str) -> bool:
+    head = body[:8192].lower()
+    return title.lower().startswith(_BOT_TITLES) or any(mark in head for mark in _BOT_MARKS)
+
+
+def challenged(code: int, challenge: str | None, body: bytes) -> str | None:
+    """Given an answer's code, its ``cf-mitigated`` header and its body, return
+    what to say when Cloudflare challenged the request, else None.
+
+    Cloudflare sets ``cf-mitigated: challenge`` on every challenge page it
+    serves in the panel's stead: the request never reached the panel, so
+    even ``add`` is sent again (within the retry budget) without risk of a
+    second order."""
+    if (challenge or "").strip().lower() != "challenge":
+        return None
+    title = html_title(body) if looks_like_html(body) else "no page"
+    return f"HTTP {code}: {BOT_CHECK} ({title}; Cloudflare: the request did not reach the panel)"
+
+
 def web_page_hint(message: str, panel_index: int) -> str | None:
     """Given an error message, return the hint to add when the panel URL
     answered a web page instead of the API, else None."""
+    if BOT_CHECK in message:  # the URL is the panel's: its host lets no script through
+        return (
+            "the panel's bot protection stops scripts: try again later, or ask the "
+            "panel to let API calls from this server through"
+        )
     if WEB_PAGE not in message:
         return None
     return f"this URL answers a web page, not the API — check panels[{panel_index}].url"

@@ -177,9 +177,10 @@ class Transport(Generic[P]):
         # UTF-16 made UTF-8 first: the key is blanked in the text all else reads.
         text = as_utf8(response.content, response.headers.get("Content-Type"))
         code, body = response.status_code, self._scrub(text)
-        if code == 429:
+        challenge = failures.challenged(code, response.headers.get("cf-mitigated"), body)
+        if code == 429 or challenge:  # neither reached the panel: safe to send again
             raise TransientError(
-                "rate limited (HTTP 429)",
+                challenge or "rate limited (HTTP 429)",
                 retry_after=failures.retry_after(response),
                 panel=panel,
                 action=action,
