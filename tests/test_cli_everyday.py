@@ -191,3 +191,26 @@ def test_an_order_placed_but_not_recorded_hints_a_track_that_works(tmp_path, mon
     assert result.exit_code == 1
     hint = re.search(r"run: (smm-tracker track .*)$", result.output.strip())
     assert hint and re.fullmatch(r"smm-tracker track --panel sim \d+", hint.group(1)), result.output
+
+
+def test_an_unknown_status_lists_the_panels_own_words_cut_and_few(tmp_path, monkeypatch, clock):
+    # A hostile panel stored a new 500-character word with every order: the
+    # error still lists the valid ones in one readable line.
+    from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
+
+    from tracker.store.orders import Store
+
+    store = Store(tmp_path / "t.db")
+    store.track("main", list(range(1, 41)), clock())
+    with store.write() as db:
+        for i in range(1, 41):
+            word = f"w{i:02d}\x1b[2J" + "x" * 500
+            db.conn.execute("UPDATE orders SET status = ? WHERE order_id = ?", [word, i])
+    store.close()
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": TEST_KEY})
+    result = cli("orders", "--status", "Bogus")
+    assert result.exit_code == 2
+    (line,) = result.output.splitlines()
+    assert "'Completed'" in line and "'w01\\x1b[2Jxxx" in line and "w20" in line
+    assert "w21" not in line and "and 20 more the panels sent" in line
+    assert "\x1b" not in line and len(line) < 2500

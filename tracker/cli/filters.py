@@ -39,6 +39,10 @@ def refill_filters() -> tuple[str, ...]:
     return (*REFILL_STATUSES, *LOCAL_STATUSES)
 
 
+# A --status error lists at most this many of the statuses only the database holds.
+SHOWN_STORED = 20
+
+
 class UnknownStatus(ValueError):
     """The ``--status`` value matches nothing; the message lists what would."""
 
@@ -78,7 +82,11 @@ def pick_status(
     found = _match(text, extra)
     if found is not None:
         return found
-    valid = ", ".join(f"'{v}'" for v in (*filters, *extra))
+    # The panels' own words are theirs: each cut and escaped, and a few of them
+    # (a hostile panel may have sent a new word with every order).
+    words = [*(f"'{v}'" for v in filters), *map(said, extra[:SHOWN_STORED])]
+    more = len(extra) - SHOWN_STORED
+    valid = ", ".join(words) + (f" and {more} more the panels sent" if more > 0 else "")
     raise UnknownStatus(f"unknown status {said(text.strip())}; valid: {valid}")
 
 
