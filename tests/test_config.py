@@ -383,6 +383,33 @@ def test_a_named_symbolic_link_loop_is_said_to_be_one(places):
     ]
 
 
+@pytest.mark.parametrize("name", ["b" * 300 + ".toml", "a/" * 3000 + "x.toml"])
+def test_a_config_path_too_long_to_open_is_said_so_cut(tmp_path, monkeypatch, name):
+    # A name past 255 bytes, a path past 4096: one short line, not a
+    # traceback's "File name too long" with the whole path said back.
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        find_config_path(name, {})
+    [message] = caught.value.problems
+    assert message.endswith("(from --config) is too long a path for the filesystem")
+    assert message.startswith(f"config file {tmp_path}") and len(message) < 200
+    assert f"({len(str(tmp_path / name))} characters)" in message
+
+
+def test_a_config_path_that_cannot_be_looked_at_says_why(places, monkeypatch):
+    # A directory on the way this user may not enter (root is never refused:
+    # the refusal is made here).
+    def refused(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "stat", refused)
+    with pytest.raises(ConfigError) as caught:
+        find_config_path(str(places["explicit"]), {})
+    assert caught.value.problems == [
+        f"config file {places['explicit']} (from --config) cannot be looked at: Permission denied"
+    ]
+
+
 def test_no_config_anywhere_names_the_places_tried(places):
     with pytest.raises(ConfigError) as caught:
         load_config(None, {})

@@ -19,20 +19,38 @@ SYSTEM_CONFIG = Path("/etc/smm-tracker/config.toml")
 MISSING = "does not exist"
 
 
+TOO_LONG = "is too long a path for the filesystem"
+_SHOWN_PATH = 80  # a path too long to open is said back cut to this
+
+
 def _why_not_read(path: Path) -> str | None:
     """Given a config path, return None when it is a file, else why it is not
-    read: MISSING, "is not a file", or "is a symbolic link loop" (is_file() and
-    exists() say False to a loop, as to nothing there)."""
-    if path.is_file():
-        return None
-    if path.exists():
-        return "is not a file"
+    read: MISSING, "is not a file", "is a symbolic link loop" (is_file() and
+    exists() say False to a loop, as to nothing there), TOO_LONG, or what the
+    system said (a directory on the way this user may not enter)."""
     try:
+        if path.is_file():
+            return None
+        if path.exists():
+            return "is not a file"
         path.stat()
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return "is a symbolic link loop"
+        if exc.errno == errno.ENAMETOOLONG:
+            return TOO_LONG
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+            return f"cannot be looked at: {exc.strerror}"
     return MISSING
+
+
+def _named(path: Path, state: str) -> str:
+    """Given a path and why it is not read, return the path as a message says it:
+    one too long to open is cut (a pasted megabyte is not said back whole)."""
+    text = str(path)
+    if state == TOO_LONG and len(text) > _SHOWN_PATH:
+        return f"{text[: _SHOWN_PATH - 1]}… ({len(text)} characters)"
+    return text
 
 
 def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
@@ -56,7 +74,7 @@ def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
         if value:
             path = Path(value).expanduser().absolute()
             if state := _why_not_read(path):
-                raise ConfigError([f"config file {path} (from {origin}) {state}"])
+                raise ConfigError([f"config file {_named(path, state)} (from {origin}) {state}"])
             return path
     tried = [LOCAL_CONFIG.absolute(), SYSTEM_CONFIG]
     for path in tried:
