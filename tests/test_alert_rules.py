@@ -134,23 +134,46 @@ def test_rough_duration() -> None:
     ]
 
 
-def test_panel_judged_refusals_are_quiet_but_permanent_ones_and_rejections_are_not():
-    from tracker.rules.alerts import refill_alerts
-
-    def change(order_id, to_status, error=None):
+def test_the_panels_nothing_dropped_to_its_own_requests_is_quiet_but_not_the_rest():
+    def change(order_id, to_status, error=None, **more):
+        accepted = to_status not in ("Refused",)
         return {
             "panel": "main",
-            "refill_id": None,
+            "refill_id": "9" if accepted else None,
             "order_id": order_id,
-            "from_status": "Requesting",
+            "from_status": "Pending" if accepted else "Requesting",
             "to_status": to_status,
             "error": error,
+            **more,
         }
 
-    nothing_dropped = change(1, "Refused", "Order not eligible for refill.")
-    disabled = change(2, "Refused", "Refill is disabled for this service")
-    rejected = {**change(3, "Rejected"), "from_status": "Pending", "refill_id": "9"}
-    assert refill_alerts([nothing_dropped], quiet_refusals=True) == []
-    loud = refill_alerts([nothing_dropped, disabled, rejected], quiet_refusals=True)
-    assert [r["order_id"] for r in loud[0].data["refills"]] == [2, 3]
-    assert len(refill_alerts([nothing_dropped])[0].data["refills"]) == 1
+    nothing_dropped = change(1, "Refused", "Order not eligible for refill.", source="auto")
+    rejected = change(2, "Rejected", raw_status="REJECTED", source="auto")
+    no_source = change(3, "Rejected")  # as the refills.source column's default: auto
+    quiet = [nothing_dropped, rejected, no_source]
+    assert refill_alerts(quiet, panel_judges=True) == []
+
+    disabled = change(4, "Refused", "Refill is disabled for this service", source="auto")
+    said_disabled = change(
+        5, "Rejected", raw_status="Rejected: Refill is disabled for this service", source="auto"
+    )
+    asked_by_user = change(6, "Rejected", source="manual")
+    canceled = change(7, "Canceled", source="auto")
+    failed = change(8, "Failed", source="auto")
+    probed_dropped = change(9, "Rejected", source="auto")
+    loud = [disabled, said_disabled, asked_by_user, canceled, failed, probed_dropped]
+    (alert,) = refill_alerts(quiet + loud, panel_judges=True, dropped={("main", 9)})
+    assert [r["order_id"] for r in alert.data["refills"]] == [4, 5, 6, 7, 8, 9]
+    # The drop seen on another panel's order of the same ID is no evidence.
+    assert refill_alerts([probed_dropped], panel_judges=True, dropped={("other", 9)}) == []
+    # With the user's probe judging drops (detect = "command"), every one alerts.
+    (every,) = refill_alerts(quiet + loud)
+    assert len(every.data["refills"]) == 9
+    # The panel's words after the status are in the message and the data.
+    (words,) = refill_alerts([said_disabled], panel_judges=True)
+    assert words.message == (
+        "main: refill for order #5 Rejected ('Rejected: Refill is disabled for this service')"
+    )
+    assert words.data["refills"][0]["raw_status"] == said_disabled["raw_status"]
+    (plain,) = refill_alerts([asked_by_user | {"raw_status": "rejected"}])
+    assert plain.message == "main: refill for order #6 Rejected"

@@ -215,10 +215,12 @@ def test_refill_rejected_from_the_refill_listeners(tmp_path: Path, clock: Any) -
         "to_status": "Rejected",
         "error": None,
         "at": "2026-11-01T12:00:00+00:00",
+        "source": "manual",  # the user asked (a refill of the daily round is quiet)
     }
     with capture_logs():
         for listener in tracker.refill_listeners:
             listener([change, {**change, "to_status": "Completed", "order_id": 23502}])
+            listener([{**change, "source": "auto", "order_id": 23503}])
     (row,) = alerts_since(tracker.store, None)
     assert (row["kind"], row["message"]) == (
         "refill_rejected",

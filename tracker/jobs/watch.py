@@ -51,6 +51,7 @@ from tracker.rules.polling import (
     recovered_alert,
 )
 from tracker.rules.unknown_status import UNKNOWN_STATUS, judge_unknown, unknown_alert
+from tracker.store.probes import drop_evidence
 from tracker.store.readings import carries_unknown_words, unknown_words
 
 log = structlog.get_logger("tracker.watch")
@@ -274,8 +275,13 @@ class Watch:
         self.alerter.update(panel, UNKNOWN_STATUS, judge)
 
     def on_refills(self, changes: list[dict[str, Any]]) -> None:
-        quiet = self.tracker.config.refill.detect == "panel"
-        for alert in refill_alerts(changes, quiet_refusals=quiet):
+        judges = self.tracker.config.refill.detect == "panel"
+        try:
+            dropped = drop_evidence(self.tracker.store, changes) if judges else set()
+        except StoreError as exc:  # unread: each of them alerts, as a real drop would
+            log.warning("refill_drop_evidence_unread", error=str(exc))
+            judges, dropped = False, set()
+        for alert in refill_alerts(changes, panel_judges=judges, dropped=dropped):
             self.alerter.raise_alert(alert)
 
     def observe(self, panel: str, action: str, ok: bool, _seconds: float) -> None:

@@ -8,7 +8,7 @@ state and what to raise. :mod:`tracker.jobs.watch` does the wiring, and
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 from tracker.panel.statuses import CANCELED, FAILED, PARTIAL, REFILL_REJECTED, status_reason
 from tracker.panel.values import quoted
 from tracker.rules.episodes import Alert, Episode
-from tracker.rules.refills import REFUSED, is_permanent_refusal
+from tracker.rules.refills import AUTO, REFUSED, is_permanent_refusal
 
 ORDER_CANCELED = "order_canceled"
 ORDER_PARTIAL = "order_partial"
@@ -29,6 +29,9 @@ AUTH_RECOVERED = "auth_recovered"
 # A refill in one of these statuses will not happen; the buyer may want to ask why.
 # REFUSED is the tracker's own status for a request the panel answered with an error.
 _REFILL_LOST = frozenset({REFILL_REJECTED, CANCELED, FAILED, REFUSED})
+# How a panel judging drops says "nothing dropped": it refuses the request, or
+# accepts it and ends the refill Rejected. Canceled and Failed are not that.
+NOTHING_DROPPED = frozenset({REFUSED, REFILL_REJECTED})
 _ORDER_KINDS = {CANCELED: ORDER_CANCELED, PARTIAL: ORDER_PARTIAL}
 _SHOWN_IDS = 5  # order IDs named in a grouped alert's message; data lists them all
 _REASON_CHARS = 100  # of the panel's reason quoted in a message; data holds it all
@@ -161,17 +164,55 @@ def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
     return alerts
 
 
+def nothing_dropped(change: dict[str, Any], dropped: Container[tuple[str, int]] = ()) -> bool:
+    """Given a refill status change, return True when it is the panel's
+    ordinary "nothing dropped" answer to a request of the tracker's own round
+    (``source`` auto; a change without one is, as the column's default):
+    Refused, or Rejected after it was accepted. Not so when the user asked
+    (the refill command), when the panel's words refuse refill for good
+    ("Refill is disabled for this service", as the error or after the status:
+    "Rejected: refill is disabled for this service"), nor when the tracker's
+    own count probe saw the order drop (``dropped``: (panel, order ID) pairs
+    whose last measured count was a drop no refill has restored since).
+    """
+    if change.get("to_status") not in NOTHING_DROPPED:
+        return False
+    if (change.get("source") or AUTO) != AUTO:
+        return False
+    if any(is_permanent_refusal(change.get(words)) for words in ("error", "raw_status")):
+        return False
+    return (change.get("panel"), change.get("order_id")) not in dropped
+
+
+def _why(change: dict[str, Any]) -> str:
+    """A lost refill's status and the panel's words: its error, or its status
+    as written when that says more ("Rejected: refill is disabled ...")."""
+    status, raw = change["to_status"], change.get("raw_status")
+    if change.get("error"):
+        return f"{status}: {change['error']}"
+    if raw and raw.strip().casefold() != status.casefold():
+        return f"{status} ({quoted(raw, _REASON_CHARS)})"
+    return status
+
+
 def refill_alerts(
-    changes: Iterable[dict[str, Any]], *, quiet_refusals: bool = False
+    changes: Iterable[dict[str, Any]],
+    *,
+    panel_judges: bool = False,
+    dropped: Container[tuple[str, int]] = (),
 ) -> list[Alert]:
     """Given refill status changes (panel, refill_id, order_id, from_status,
-    to_status, error), return the ``refill_rejected`` alerts: one per panel.
+    to_status, error; raw_status and source when known), return the
+    ``refill_rejected`` alerts: one per panel.
 
     A refill is lost when it ends Rejected, Canceled or Failed, or when the
     panel refused the request itself (Refused: no refill exists). With
-    ``quiet_refusals`` (drop detection left to the panel), a refusal that is
-    not permanent is the panel's ordinary "nothing dropped" answer and raises
-    nothing; permanent refusals and accepted refills that fail still do.
+    ``panel_judges`` (``refill.detect = "panel"``: the tracker asks for every
+    eligible order daily and the panel judges whether anything dropped), the
+    panel's ordinary "nothing dropped" answer to the tracker's own request
+    raises nothing (:func:`nothing_dropped`, ``dropped`` the orders the
+    tracker knows dropped); refusals for good, refills the user asked for,
+    and Canceled or Failed refills still do.
     """
     alerts = []
     for panel, items in _by_panel(changes).items():
@@ -180,11 +221,7 @@ def refill_alerts(
             for c in items
             if c.get("to_status") in _REFILL_LOST
             and c.get("from_status") != c.get("to_status")
-            and not (
-                quiet_refusals
-                and c.get("to_status") == REFUSED
-                and not is_permanent_refusal(c.get("error"))
-            )
+            and not (panel_judges and nothing_dropped(c, dropped))
         ]
         if not lost:
             continue
@@ -193,14 +230,13 @@ def refill_alerts(
                 "order_id": c["order_id"],
                 "refill_id": c.get("refill_id"),
                 "status": c["to_status"],
+                "raw_status": c.get("raw_status"),
                 "error": c.get("error"),
             }
             for c in lost
         ]
         if len(lost) == 1:
-            c = lost[0]
-            why = c["to_status"] + (f": {c['error']}" if c.get("error") else "")
-            message = f"{panel}: refill for order #{c['order_id']} {why}"
+            message = f"{panel}: refill for order #{lost[0]['order_id']} {_why(lost[0])}"
         else:
             message = f"{panel}: {len(lost)} refills rejected or refused: {_ids(lost)}"
         alerts.append(Alert(REFILL_REJECTED_KIND, message, panel=panel, data={"refills": refills}))

@@ -25,6 +25,7 @@ REQUESTING = "Requesting"  # written before the request is sent
 REFUSED = "Refused"  # the panel answered the request with an error: no refill exists
 UNKNOWN = "Unknown"  # the answer was lost, or the panel lost track of the refill
 LOCAL_STATUSES = (REQUESTING, REFUSED, UNKNOWN)
+AUTO = "auto"  # refills.source of the tracker's own requests (the column's default)
 # A refill in one of these will not move again: it is not polled any more.
 CLOSED = REFILL_FINAL | {REFUSED, UNKNOWN}
 

@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from tracker.clock import iso, parse_iso
-from tracker.store.connection import placeholders
+from tracker.panel.statuses import COMPLETED
+from tracker.rules.alerts import NOTHING_DROPPED
+from tracker.store.connection import chunks, placeholders
 from tracker.store.orders import Store
 
 
@@ -51,3 +53,40 @@ def probes_of(store: Store, panel: str, order_id: int) -> list[dict[str, Any]]:
         "ORDER BY id",
         [panel, order_id],
     )
+
+
+def dropped_unrestored(store: Store, panel: str, order_ids: Sequence[int]) -> set[int]:
+    """Given orders, return those whose last measured count (the newest probe
+    run with a count) was a drop that no refill has restored since: no refill
+    of the order ended Completed after that run."""
+    found: set[int] = set()
+    for chunk in chunks(order_ids):
+        rows = store.rows(
+            f"""
+            SELECT p.order_id FROM probes p
+            WHERE p.panel = ? AND p.order_id IN ({placeholders(chunk)}) AND p.dropped = 1
+              AND p.id = (SELECT max(q.id) FROM probes q WHERE q.panel = p.panel
+                          AND q.order_id = p.order_id AND q.count IS NOT NULL)
+              AND NOT EXISTS (SELECT 1 FROM refills r WHERE r.panel = p.panel
+                              AND r.order_id = p.order_id AND r.status = ?
+                              AND r.updated_at > p.probed_at)
+            """,
+            [panel, *chunk, COMPLETED],
+        )
+        found.update(r["order_id"] for r in rows)
+    return found
+
+
+def drop_evidence(store: Store, changes: Iterable[dict[str, Any]]) -> set[tuple[str, int]]:
+    """Given refill status changes, return (panel, order ID) of those ending
+    as the panel's "nothing dropped" (Refused, Rejected) whose order the count
+    probe last measured as dropped, unrestored (:func:`dropped_unrestored`)."""
+    asked: dict[str, set[int]] = {}
+    for change in changes:
+        if change.get("to_status") in NOTHING_DROPPED:
+            asked.setdefault(change["panel"], set()).add(change["order_id"])
+    return {
+        (panel, order_id)
+        for panel, order_ids in asked.items()
+        for order_id in dropped_unrestored(store, panel, sorted(order_ids))
+    }

@@ -121,7 +121,8 @@ def update_refills(
     """Given fields to set by ``refills`` row ID, apply them in one transaction.
 
     Return the status changes recorded in ``refill_changes``: dicts with
-    panel, refill_id, order_id, from_status, to_status, error and at.
+    panel, refill_id, order_id, from_status, to_status, raw_status, error, at
+    and the request's source.
     """
     stamp = iso(now)
     changes: list[dict[str, Any]] = []
@@ -162,7 +163,9 @@ def update_refills(
         if changes:
             db.utils.table("refill_changes").insert_all(changes)
     for change in changes:
-        del change["refill"], change["raw_status"]
+        # Who asked (auto: the tracker's round; manual: the refill command):
+        # an alert decision needs it, the refill_changes table does not keep it.
+        change["source"] = before[change.pop("refill")]["source"]
     return changes
 
 
