@@ -138,3 +138,15 @@ def test_a_rejected_refill_of_an_order_the_probe_saw_drop_alerts(world):
     for order_id in (dropped, recovered, refilled, healthy):
         assert w.requests(order_id)[-1]["status"] == "Rejected"
     assert alerted_orders(w) == [dropped]
+
+
+def test_a_refill_rejected_as_disabled_is_refused_for_good_not_asked_daily(world):
+    # The panel's words end the order's refills for good, as the same words
+    # refusing the request do: one request and one alert, not one each day.
+    w = world(panel_class=DisablingPanel)
+    disabled, healthy = completed_a_day_ago(w, 2)
+    w.panel.disabled = frozenset({disabled})
+    days_of_rounds(w, 3)
+    assert [(r["status"], r["permanent"]) for r in w.requests(disabled)] == [("Rejected", 1)]
+    assert len(w.requests(healthy)) == 3
+    assert alerted_orders(w) == [disabled]

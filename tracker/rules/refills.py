@@ -17,7 +17,7 @@ from tracker.config.model import RefillConfig
 from tracker.panel.models import RefillRequest, RefillStatus
 from tracker.panel.parse_refill_status import NO_REFILL_STATUS
 from tracker.panel.refusals import is_busy, is_key_refusal
-from tracker.panel.statuses import PENDING, REFILL_FINAL, REFILL_REJECTED
+from tracker.panel.statuses import COMPLETED, PENDING, REFILL_FINAL, REFILL_REJECTED
 from tracker.rules.delivery import plausible_remains
 
 # Statuses of a ``refills`` row that are the tracker's own, not the panel's.
@@ -283,12 +283,17 @@ def followed(
     """
     if reported(report):
         assert report is not None
-        return {
+        fields: dict[str, Any] = {
             "status": report.status,
             "raw_status": report.raw_status,
             "error": None,
             "error_count": 0,
         }
+        # "Rejected: Refill is disabled for this service" refuses for good, as
+        # the same words answering the request do: not asked again every day.
+        if report.status in REFILL_FINAL - {COMPLETED} and is_permanent_refusal(report.raw_status):
+            fields["permanent"] = 1
+        return fields
     error = report.error if report is not None and report.error else NOT_IN_ANSWER
     if not (trusted and says_lost(report)):
         # The panel busy, an item saying nothing, or a panel failing every
