@@ -160,12 +160,48 @@ def test_label_values_are_escaped():
     samples(text)
 
 
+def test_orders_given_up_as_lost_are_counted_per_panel(tmp_path):
+    # A lost order is no longer polled, so open_orders no longer counts it:
+    # without this gauge a panel that forgot orders vanished from the graphs.
+    store = Store(tmp_path / "t.db")
+    try:
+        with store.conn:
+            store.conn.executemany(
+                "INSERT INTO orders (panel, order_id, created_at, updated_at, status, polling, "
+                "stopped_by) VALUES (?, ?, '2026-12-01T00:00:00+00:00', "
+                "'2026-12-01T00:00:00+00:00', 'Pending', ?, ?)",
+                [
+                    ("main", 1, 0, "panel"),
+                    ("main", 2, 0, "panel"),
+                    ("main", 3, 0, "user"),  # untracked: the user's, not lost
+                    ("main", 4, 1, None),
+                    ("gone", 5, 0, "panel"),  # a panel since removed from the config
+                ],
+            )
+        snap = take_snapshot(store, CallCounters(), JobStats(), ["main", "idle"])
+        statements: list[str] = []
+        store.conn.set_trace_callback(statements.append)
+        take_snapshot(store, CallCounters(), JobStats(), ["main"])
+        store.conn.set_trace_callback(None)
+        [count] = [s for s in statements if "stopped_by" in s]
+        plan = " ".join(r[3] for r in store.conn.execute("EXPLAIN QUERY PLAN " + count))
+    finally:
+        store.close()
+    got = samples(render(snap))
+    assert got['smm_tracker_lost_orders{panel="main"}'] == 2
+    assert got['smm_tracker_lost_orders{panel="idle"}'] == 0  # a series at 0, not none
+    assert 'smm_tracker_lost_orders{panel="gone"}' not in got
+    # Read at every scrape: from the index of lost orders, not the whole table.
+    assert "COVERING INDEX orders_lost" in plan, plan
+
+
 def test_unreadable_database_still_serves_the_counters():
     snap = fixed_snapshot()
     snap.open_orders, snap.balances = None, None
     got = samples(render(snap))
     assert got["smm_tracker_database_readable"] == 0
     assert not any(k.startswith("smm_tracker_open_orders") for k in got)
+    assert not any(k.startswith("smm_tracker_lost_orders") for k in got)
     assert got['smm_tracker_api_calls_total{action="balance",panel="b"}'] == 1
 
 

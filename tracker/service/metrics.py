@@ -40,7 +40,7 @@ from tracker.panel.statuses import ACTIVE, ORDER_STATUSES, PAUSED, TERMINAL, met
 from tracker.service.callstats import POLL_JOB, PREFIX, CallCounters
 from tracker.service.jobstats import JobStats
 from tracker.store.orders import Store
-from tracker.store.readings import latest_balances
+from tracker.store.readings import latest_balances, lost_counts
 
 log = structlog.get_logger("tracker.metrics")
 
@@ -81,6 +81,7 @@ class Snapshot:
     calls: CallCounters
     jobs: JobStats
     panels: tuple[str, ...] = ()  # configured: each gets every open status, 0 when none
+    lost_orders: dict[str, int] | None = None  # given up as lost, by panel
 
 
 def _family(
@@ -111,7 +112,29 @@ def families(snap: Snapshot) -> list[Metric]:
     )
     for panel, currency, amount in sorted(snap.balances or []):
         balance.add_metric([panel, currency_label(currency)], amount)
-    return [info, readable, open_orders, balance, *_calls(snap.calls), *_jobs(snap.jobs)]
+    return [
+        info,
+        readable,
+        open_orders,
+        _lost(snap),
+        balance,
+        *_calls(snap.calls),
+        *_jobs(snap.jobs),
+    ]
+
+
+def _lost(snap: Snapshot) -> Metric:
+    family = _family(
+        "gauge",
+        "lost_orders",
+        "Orders given up as unknown to the panel (`orders --status lost`; `track` resumes one).",
+        ["panel"],
+    )
+    if snap.lost_orders is not None:  # every configured panel, 0 when none
+        lost = {**dict.fromkeys(snap.panels, 0), **snap.lost_orders}
+        for panel in sorted(lost):
+            family.add_metric([panel], lost[panel])
+    return family
 
 
 def _calls(calls: CallCounters) -> Iterator[Metric]:
@@ -195,11 +218,13 @@ def take_snapshot(
     """
     open_orders: dict[tuple[str, str | None], int] | None = None
     balances: list[tuple[str, str, float]] | None = None
+    lost: dict[str, int] | None = None
     panels = tuple(panels)
     if reader is not None:
         try:
             open_orders = reader.open_counts()
             balances = latest_balances(reader)
+            lost = lost_counts(reader)
         except StoreError as exc:
             log.warning("metrics_database_unreadable", error=str(exc))
     if panels:  # the configured panels only: a removed one's rows stay in the database
@@ -207,8 +232,10 @@ def take_snapshot(
             open_orders = {k: n for k, n in open_orders.items() if k[0] in panels}
         if balances is not None:
             balances = [b for b in balances if b[0] in panels]
+        if lost is not None:
+            lost = {panel: n for panel, n in lost.items() if panel in panels}
     counts = calls.snapshot(panels or None)
-    return Snapshot(open_orders, balances, counts, jobs.snapshot(), panels)
+    return Snapshot(open_orders, balances, counts, jobs.snapshot(), panels, lost)
 
 
 class _Collector:

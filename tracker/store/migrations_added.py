@@ -215,3 +215,15 @@ def m023_completed_durations_index(db: Database) -> None:
         "ON orders (panel, completed_at, service, created_at, status) "
         "WHERE status = 'Completed'"
     )
+
+
+def m024_lost_orders_index(db: Database) -> None:
+    # The orders given up as lost (stopped_by = 'panel'), counted per panel at
+    # every metrics scrape and by doctor: from this index alone, not a scan of
+    # the whole table. Partial: only giving an order up (or `track` resuming
+    # it) writes to it; a status change never does. `stopped_by` in it too, or
+    # SQLite reads each row to check the word it is there for (as m023).
+    db.execute(
+        "CREATE INDEX orders_lost ON orders (panel, order_id, stopped_by) "
+        "WHERE stopped_by = 'panel'"
+    )

@@ -163,6 +163,16 @@ SELECT panel, lost, order_id FROM (
 """
 
 
+# Orders given up as lost, per panel: from the m024 index alone.
+LOST_COUNTS = f"SELECT panel, count(*) FROM orders WHERE {LOST_ORDERS} GROUP BY panel"
+
+
+def lost_counts(reader: Store) -> dict[str, int]:
+    """Return how many orders each panel has given up as lost (only panels with
+    any). Raise StoreError if the database cannot be read."""
+    return {panel: n for panel, n in reader.tuples(LOST_COUNTS)}
+
+
 def carries_unknown_words(reader: Store, panel: str) -> bool:
     """Given a store and a panel, return True when an open order of the panel
     has a status the tracker does not know (a few index seeks, run after every
