@@ -62,6 +62,9 @@ class Raised:
     def raise_alert(self, alert) -> None:
         self.alerts.append(alert)
 
+    def episode(self, panel: str, kind: str) -> None:
+        return None  # no panel_unreachable or auth_failed episode
+
 
 def test_the_stall_watch_judges_only_what_changed_and_time_still_stalls(world):
     from tracker.config.model import AutomationConfig
@@ -75,7 +78,7 @@ def test_the_stall_watch_judges_only_what_changed_and_time_still_stalls(world):
 
     def watch(config: AutomationConfig | None = None) -> dict:
         settings = config or AutomationConfig()
-        return watch_stalls(w.store, "sim", settings, alerts, w.clock, medians={})
+        return watch_stalls(w.store, "sim", settings, alerts, w.clock, medians={}, late=STEP)
 
     assert watch()["judged"] == 4  # first sight: every open order
     w.clock.advance(STEP)
@@ -86,6 +89,7 @@ def test_the_stall_watch_judges_only_what_changed_and_time_still_stalls(world):
     assert watch()["judged"] == 1
 
     w.clock.advance(6 * H - STEP / 2)  # busy sat over 6 h: time alone stalls it
+    w.poll()  # (as the panel confirms: an order not checked lately never stalls)
     counts = watch()
     assert counts["stalled"] == 1 and counts["judged"] == 1
     assert [o["order_id"] for o in alerts.alerts[0].data["orders"]] == [busy]

@@ -74,7 +74,9 @@ class AutomationRound(PanelActions):
         if settled:
             log.warning("automation_interrupted", panel=self.panel, actions=settled)
         medians = self._medians(now)
-        watch_stalls(self.store, self.panel, self.config, self.alerter, self.clock, medians)
+        watch_stalls(
+            self.store, self.panel, self.config, self.alerter, self.clock, medians, late=self.late
+        )
         ok = True
         if self.config.cancel_pending and not self.stop.is_set():
             ok = self.cancel_stale() and ok
@@ -277,6 +279,7 @@ def automation_jobs(tracker: Core, alerter: Alerter) -> list[Job]:
             clock=tracker.clock,
             stop_event=tracker.stop_event,
             status_max_every=tracker.config.schedule.status_max_every,
+            status_every=tracker.config.schedule.status_every,
         )
         jobs.append(Job(f"automation:{name}", config.every, job.run))
     return jobs

@@ -47,6 +47,7 @@ from tracker.rules.reorders import (
     ServiceFacts,
     cancel_blocker,
 )
+from tracker.rules.stalls import LATE_POLLS
 from tracker.store import automation as sql
 from tracker.store.cancels import ACCEPTED, record_cancels
 from tracker.store.cancels import REFUSED as CANCEL_REFUSED
@@ -89,6 +90,7 @@ class PanelActions:
         clock: Callable[[], datetime],
         stop_event: threading.Event | None = None,
         status_max_every: float = 3600.0,
+        status_every: float = 300.0,
     ):
         self.store = store
         self.client = client
@@ -103,6 +105,9 @@ class PanelActions:
         # A Pending status older than the slowest re-check of an open order plus
         # one round of this job is out of date: a poll missed it.
         self.fresh_for = status_max_every + config.every
+        # A due order waits this long for its check before its status is out
+        # of date for the stall watch (tracker.rules.stalls.confirmed).
+        self.late = LATE_POLLS * status_every
 
     # --- stale Pending -------------------------------------------------------------
 

@@ -20,7 +20,14 @@ from typing import Any
 from tracker.clock import iso_micros, iso_shared, micros_shared, parse_shared
 from tracker.config.model import AutomationConfig
 from tracker.rules.quick_stalls import quick_judge
-from tracker.rules.stalls import Judgement, OpenOrder, WatchState, judge, recheck_at
+from tracker.rules.stalls import (
+    Judgement,
+    OpenOrder,
+    WatchState,
+    confirmed,
+    judge,
+    recheck_at,
+)
 from tracker.store.watch import OpenRow
 
 
@@ -100,13 +107,27 @@ def open_order(row: OpenRow) -> OpenOrder:
     )
 
 
+def confirmed_row(row: OpenRow, now: datetime, late: float) -> bool:
+    """Whether an open order's stored status speaks for ``now``: answered by
+    the panel without an error, and not overdue for its check by more than
+    ``late`` seconds (:func:`tracker.rules.stalls.confirmed`)."""
+    checked, due = stored_moment(row.checked_at), stored_moment(row.next_check_at)
+    return confirmed(checked, due, now, late)
+
+
 def judge_row(
-    row: OpenRow, config: AutomationConfig, medians: dict[int, float], now: datetime
+    row: OpenRow,
+    config: AutomationConfig,
+    medians: dict[int, float],
+    now: datetime,
+    *,
+    seen: bool = True,
 ) -> tuple[Judgement, WatchState, tuple[Any, ...] | None]:
     """Judge one open order at ``now``; return the verdict, the state it was
-    judged from, and the watch columns to store (None: nothing to store)."""
+    judged from, and the watch columns to store (None: nothing to store).
+    Without ``seen`` no stall episode opens (:func:`tracker.rules.stalls.judge`)."""
     order, before = open_order(row), watch_state(row)
-    verdict = judge(order, before, config, medians.get(order.service or 0), now)
+    verdict = judge(order, before, config, medians.get(order.service or 0), now, seen=seen)
     recheck = recheck_at(order, verdict.state, config)
     recheck_text = iso_shared(recheck) if recheck is not None else None
     if (

@@ -19,15 +19,17 @@ import structlog
 from tracker.alerts.alerter import Alerter
 from tracker.clock import iso, micros, parse_iso
 from tracker.config.model import AutomationConfig
-from tracker.jobs.judging import judge_row, quick_row, stored_moment, watch_state
+from tracker.jobs.judging import confirmed_row, judge_row, quick_row, stored_moment, watch_state
 from tracker.rules.alerts import rough_duration
 from tracker.rules.episodes import Alert
 from tracker.rules.stalls import (
+    BLINDING,
     MOVING,
     STALLED,
     WatchState,
     finished,
     median_seconds,
+    panel_blind,
 )
 from tracker.store.watch import (
     OpenRow,
@@ -69,20 +71,30 @@ def watch_stalls(
     alerter: Alerter,
     clock: Callable[[], datetime],
     medians: dict[int, float] | None = None,
+    *,
+    late: float,
 ) -> dict[str, int]:
     """Judge a panel's open orders: store each one's eta and stall episode,
-    alert on episodes that open or end; return counts (judged, stalled, moving).
+    alert on episodes that open or end; return counts (judged, stalled, moving,
+    held).
 
     An order is judged again only when something it is judged by changed
     (its status, remains, last change, service or the service's median) or
     when its ``recheck_at`` has come (time alone can stall it); every open
     order when the stall settings changed since the last pass.
 
+    No episode opens for an order whose status the panel has not confirmed
+    lately (``late``: the seconds a due order may wait for its check), nor for
+    any order of a panel with an open ``panel_unreachable`` or ``auth_failed``
+    episode: those that would have stalled are counted ``held``, and judged
+    again at the next pass (their ``recheck_at`` has come).
+
     ``medians`` (each service's median seconds to complete) is read from the
     store when not given: :func:`service_medians`."""
     now = clock()
     if medians is None:
         medians = service_medians(store, panel, now)
+    blind = panel_blind(alerter.episode(panel, kind) for kind in BLINDING)
     basis = basis_of(config)
     # Only what a judgement now can change, unless the settings changed since
     # the last pass (then every open order: thresholds apply to all).
@@ -90,7 +102,7 @@ def watch_stalls(
     due = None if full else now
     stalled: list[dict[str, Any]] = []
     moving: list[dict[str, Any]] = []
-    judged, after, at = 0, 0, micros(now)
+    judged, held, after, at = 0, 0, 0, micros(now)
     while rows := open_orders(store, panel, after=after, limit=PAGE, medians=medians, due=due):
         after = rows[-1].order_id
         changed: list[tuple[Any, ...]] = []
@@ -100,7 +112,9 @@ def watch_stalls(
                 if columns is not None:
                     changed.append(columns)
                 continue
-            verdict, before, columns = judge_row(row, config, medians, now)
+            seen = not blind and confirmed_row(row, now, late)
+            held += not (seen or row.stalled_at)  # quick_row left it: it stalls now
+            verdict, before, columns = judge_row(row, config, medians, now, seen=seen)
             if columns is not None:
                 changed.append(columns)
             if verdict.event == STALLED:
@@ -129,7 +143,7 @@ def watch_stalls(
         alerter.raise_alert(_stalled_alert(panel, stalled))
     if moving:
         alerter.raise_alert(_moving_alert(panel, moving, now))
-    counts = {"judged": judged, "stalled": len(stalled), "moving": len(moving)}
+    counts = {"judged": judged, "stalled": len(stalled), "moving": len(moving), "held": held}
     log.info("stalls_checked", panel=panel, full=full, **counts)
     return counts
 

@@ -2,8 +2,9 @@
 
 No I/O: every function takes the facts (an order, what the automation job
 last judged of it, the ``[automation]`` config, the service's median time to
-complete) and ``now``. :mod:`tracker.jobs.automation` gathers the facts, stores
-the verdicts and raises the alerts.
+complete, whether the panel confirmed its status lately) and ``now``.
+:mod:`tracker.jobs.automation` gathers the facts, stores the verdicts and
+raises the alerts.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import NamedTuple
 
 from tracker.config.model import AutomationConfig
 from tracker.panel.statuses import IN_PROGRESS, PROCESSING
-from tracker.rules.alerts import rough_duration
+from tracker.rules.alerts import AUTH_FAILED, PANEL_UNREACHABLE, rough_duration
+from tracker.rules.episodes import Episode
 
 RATE = "rate"  # eta from the order's own delivery rate so far
 MEDIAN = "median"  # eta from the service's median time to complete
@@ -31,6 +33,12 @@ MAX_ETA = 10 * 365 * 86400.0
 
 STALLED = "stalled"
 MOVING = "moving"
+# Polls a due order may wait for its check before its stored status is out of
+# date: the next poll (at most one period away), and one more for a poll that
+# runs long or late.
+LATE_POLLS = 2
+# While one of these episodes is open for a panel, nothing it stores is news.
+BLINDING = (PANEL_UNREACHABLE, AUTH_FAILED)
 
 
 # Named tuples, not dataclasses: the automation job makes one of each for
@@ -144,18 +152,48 @@ def stall_reason(
     return None
 
 
+def panel_blind(episodes: Iterable[Episode | None]) -> bool:
+    """Given a panel's BLINDING episodes (None: never stored), return whether one
+    is open: the panel cannot be asked, so its orders' stored statuses are
+    not news and no order of it can be judged stalled."""
+    return any(e is not None and e.active for e in episodes)
+
+
+def confirmed(
+    checked_at: datetime | None, next_check_at: datetime | None, now: datetime, late: float
+) -> bool:
+    """Given when the panel last answered an order without an error, when the
+    order was next due for a check (None: at the next poll) and ``late``, the
+    seconds a due order may wait for its check, return whether its stored
+    status and remains still speak for ``now``.
+
+    Never answered: no. Overdue by more than ``late`` (the panel did not
+    answer, or the tracker was stopped): no, for an order that seems to have
+    sat still may have moved meanwhile unseen."""
+    if checked_at is None:
+        return False
+    due = next_check_at or checked_at
+    return (now - due).total_seconds() <= late
+
+
 def judge(
     order: OpenOrder,
     state: WatchState,
     config: AutomationConfig,
     median: float | None,
     now: datetime,
+    *,
+    seen: bool = True,
 ) -> Judgement:
     """Given an open order, its watch state, the config and the service's median
     time to complete, return its new state and the event to alert on.
 
     A stall episode opens once (STALLED) and ends at the order's next change of
     status or remains (MOVING); while it is open nothing more is raised.
+    Without ``seen`` (its status is not :func:`confirmed`, or the panel is
+    :func:`panel_blind`) no episode opens: sitting still in the store is not
+    sitting still on the panel. One already open stays open; only a change
+    ends it.
     """
     eta, base_at, base_remains, basis = estimate(order, state, median)
     new = WatchState(
@@ -168,7 +206,7 @@ def judge(
             cleared = WatchState(base_at, base_remains, eta, basis)
             return Judgement(cleared, MOVING, quiet)
         return Judgement(new, None, quiet)
-    if not config.stalls:
+    if not config.stalls or not seen:
         return Judgement(new, None, quiet)
     reason = stall_reason(order, eta, config, now)
     if reason is None:

@@ -20,6 +20,8 @@ from tracker.store.connection import placeholders as _marks
 from tracker.store.listing import iter_orders
 
 _TERMINAL = sorted(TERMINAL)
+# An order the watch judges: polled, in a status that is not final.
+_OPEN = f"o.polling = 1 AND o.status IS NOT NULL AND o.status NOT IN ({_marks(_TERMINAL)})"
 _ROWS = 100  # watch rows per upsert statement: 1000 values, far below SQLite's limit
 _COLUMNS = (
     "baseline_at",
@@ -58,6 +60,8 @@ class OpenRow(NamedTuple):
     judged_key: str | None  # what the order was judged by last time (m015)
     recheck_at: str | None
     judge_key: str  # what it would be judged by now
+    checked_at: str | None = None  # the last check the panel answered without an error
+    next_check_at: str | None = None
 
 
 # What a judgement depends on besides time and the stall settings: the
@@ -111,12 +115,12 @@ def open_orders(
         SELECT o.order_id, o.status, o.service, o.quantity, o.remains, o.start_count,
                o.charge, o.currency, o.created_at, o.last_change_at, {_WATCHED},
                w.order_id IS NOT NULL AS watched, w.judged_key, w.recheck_at,
-               {_JUDGE_KEY} AS judge_key
+               {_JUDGE_KEY} AS judge_key,
+               CASE WHEN o.error IS NULL THEN o.last_checked_at END, o.next_check_at
         FROM orders o
         LEFT JOIN order_watch w ON w.panel = o.panel AND w.order_id = o.order_id
         LEFT JOIN m ON m.service = COALESCE(o.service, 0)
-        WHERE o.panel = ? AND o.polling = 1 AND o.status IS NOT NULL
-          AND o.status NOT IN ({_marks(_TERMINAL)}) AND {start} {where}
+        WHERE o.panel = ? AND {_OPEN} AND {start} {where}
         ORDER BY o.order_id LIMIT ?
         """,
         [*(v for pair in found for v in pair), panel, *_TERMINAL, after, *params, limit],
@@ -165,9 +169,7 @@ def closed_watches(store: Connection, panel: str) -> list[ClosedRow]:
         SELECT w.order_id, o.status, o.remains, o.last_change_at,
                {_WATCHED}
         FROM order_watch w JOIN orders o ON o.panel = w.panel AND o.order_id = w.order_id
-        WHERE w.panel = ?
-          AND NOT (o.polling = 1 AND o.status IS NOT NULL
-                   AND o.status NOT IN ({_marks(_TERMINAL)}))
+        WHERE w.panel = ? AND NOT ({_OPEN})
         """,
         [panel, *_TERMINAL],
     )
@@ -241,13 +243,15 @@ def drop_watches(store: Connection, panel: str, order_ids: Iterable[int]) -> Non
 
 def watch_of(store: Connection, panel: str, order_ids: Sequence[int]) -> dict[int, dict]:
     """Return ``eta``, ``eta_basis``, ``stalled_at`` and ``stall_reason`` by order ID,
-    for the orders that have a watch row."""
+    for the open orders that have a watch row (an order gone final keeps its
+    row until the watch's next pass ends its episode: it is not stalled)."""
     found: dict[int, dict[str, Any]] = {}
     for chunk in chunks(order_ids):
         for row in store.rows(
-            "SELECT order_id, eta, eta_basis, stalled_at, stall_reason FROM order_watch "
-            f"WHERE panel = ? AND order_id IN ({_marks(chunk)})",
-            [panel, *chunk],
+            "SELECT w.order_id, w.eta, w.eta_basis, w.stalled_at, w.stall_reason "
+            "FROM order_watch w JOIN orders o ON o.panel = w.panel AND o.order_id = w.order_id "
+            f"WHERE w.panel = ? AND w.order_id IN ({_marks(chunk)}) AND {_OPEN}",
+            [panel, *chunk, *_TERMINAL],
         ):
             found[row.pop("order_id")] = row
     return found
@@ -256,18 +260,20 @@ def watch_of(store: Connection, panel: str, order_ids: Sequence[int]) -> dict[in
 def stalled_orders(
     store: Connection, *, panel: str | None = None, limit: int | None = None
 ) -> list[dict[str, Any]]:
-    """Return the orders with an open stall episode (every ``orders`` column plus
-    eta, eta_basis, stalled_at, stall_reason), longest stalled first."""
+    """Return the open orders with an open stall episode (every ``orders`` column
+    plus eta, eta_basis, stalled_at, stall_reason), longest stalled first; an
+    order gone final is not stalled, whether or not the watch's pass has ended
+    its episode yet."""
     where, params = ("AND w.panel = ?", [panel]) if panel else ("", [])
     tail = f"LIMIT {int(limit)}" if limit else ""
     return store.rows(
         f"""
         SELECT o.*, w.eta, w.eta_basis, w.stalled_at, w.stall_reason
         FROM order_watch w JOIN orders o ON o.panel = w.panel AND o.order_id = w.order_id
-        WHERE w.stalled_at IS NOT NULL {where}
+        WHERE w.stalled_at IS NOT NULL AND {_OPEN} {where}
         ORDER BY w.stalled_at, w.panel, w.order_id {tail}
         """,
-        params,
+        [*_TERMINAL, *params],
     )
 
 
