@@ -1,24 +1,30 @@
 """The stall watch judges only what the panel confirmed (found by a soak test,
 "F1"): a panel outage stalls no order and moves none, a stuck order still
-stalls, and an order gone final is never listed as stalled.
+stalls, and at a daemon start the stall watch waits for the first poll.
 
 The panel and the tracker share one FakeClock (tests/refill_world.py); the
 poll, the balance and the automation job run by hand every 10 minutes, as
-the daemon would run them.
+the daemon would run them, but for the daemon-start tests, which run the
+daemon's own scheduler.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from refill_world import H, World
 
+from tracker.jobs.base import Job
+from tracker.service.daemon import Generation, JobStats, Scheduler
 from tracker.sim.server import SERVICE_FOLLOWERS
 from tracker.store.alerts import alerts_since
 
 STEP = 600.0  # [automation] every default: 10 minutes
+WAIT = 10.0  # seconds: a bound that turns a hang into a failure
 THIRTY_MINUTES = """
 stall_after = { "In progress" = "30m", Processing = "30m" }
 """
@@ -164,3 +170,96 @@ def test_the_rule_an_order_status_is_confirmed_by():
     assert confirmed(minutes(20), minutes(10), now, 600)  # due 10 min ago: late, not stale
     assert not confirmed(minutes(20), minutes(11), now, 600)  # overdue past `late`
     assert not confirmed(minutes(11), None, now, 600)  # due at the next poll since 11 min
+
+
+# --- the daemon's start ---------------------------------------------------------------
+
+
+class Jobs:
+    """Jobs of two panels that record when they start and end; panel a's poll
+    blocks until released."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+        self.release = threading.Event()
+        self.ran = {name: threading.Event() for name in ("automation:a", "automation:b")}
+        self.lock = threading.Lock()
+
+    def job(self, name: str, *, block: bool = False) -> Job:
+        def run() -> bool:
+            with self.lock:
+                self.events.append(f"start {name}")
+            if block:
+                self.release.wait(WAIT)
+            with self.lock:
+                self.events.append(f"end {name}")
+            if name in self.ran:
+                self.ran[name].set()
+            return True
+
+        return Job(name, 3600, run)
+
+
+def test_at_a_start_each_panel_stall_watch_runs_after_its_first_poll():
+    # The soak's start: the automation (stall) job ran 3 ms before the first
+    # poll stored its answers, and judged the statuses of before the stop.
+    jobs = Jobs()
+    generation = Generation(
+        [
+            jobs.job("status:a", block=True),
+            jobs.job("status:b"),
+            jobs.job("refill:a"),
+            jobs.job("refill:b"),
+            jobs.job("automation:a"),
+            jobs.job("automation:b"),
+            jobs.job("balance:a"),
+            jobs.job("balance:b"),
+        ],
+        threading.Event(),
+    )
+    scheduler = Scheduler(JobStats())
+    scheduler.start(generation)
+    try:
+        assert jobs.ran["automation:b"].wait(WAIT)  # b's poll is done: b goes on
+        time.sleep(0.3)
+        with jobs.lock:
+            assert "start automation:a" not in jobs.events
+            assert "start refill:a" not in jobs.events
+        jobs.release.set()
+        assert jobs.ran["automation:a"].wait(WAIT)
+    finally:
+        jobs.release.set()
+        scheduler.shutdown()
+    for panel in "ab":
+        ends = [jobs.events.index(f"end {kind}:{panel}") for kind in ("status", "balance")]
+        for kind in ("refill", "automation"):
+            assert jobs.events.index(f"start {kind}:{panel}") > max(ends)
+
+
+def test_a_daemon_start_judges_the_stalls_by_what_its_first_poll_stored(world):
+    # Stopped for 8 h while the panel completed the orders, the daemon starts;
+    # its first poll is slow. The stall watch's first pass comes after it: no
+    # order_stalled for orders the panel calls Completed, none listed stalled,
+    # and their watch rows gone with the pass (a pass before the poll kept
+    # them, stalled or not, until the next one, ten minutes later).
+    w = world(slow_seconds=0.5)
+    ids = [w.order(SERVICE_FOLLOWERS, "In progress") for _ in range(3)]
+    w.poll()
+    assert w.jobs["automation:sim"].run()
+    w.clock.advance(8 * H)
+    for order_id in ids:
+        w.panel.pin(order_id, "Completed")
+    w.panel.inject("slow", count=1, action="status")
+    stats = JobStats()
+    scheduler = Scheduler(stats)
+    scheduler.start(Generation(list(w.jobs.values()), threading.Event()))
+    try:
+        end = time.monotonic() + WAIT
+        while not stats.snapshot().runs_by_job.get("automation:sim"):
+            assert time.monotonic() < end, "the automation job never ran"
+            time.sleep(0.05)
+    finally:
+        scheduler.shutdown()
+    assert kinds(w, "order_stalled") == []
+    assert stalled_listed(w) == []
+    assert w.store.tuples("SELECT order_id FROM order_watch") == []

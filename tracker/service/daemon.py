@@ -24,6 +24,7 @@ import structlog
 from tracker.errors import StopRequested
 from tracker.jobs.base import Job
 from tracker.service.clockstep import ClockWatch
+from tracker.service.firstrun import FirstRuns
 from tracker.service.jobstats import JobStats
 from tracker.service.signals import Signals
 
@@ -160,14 +161,16 @@ class Scheduler:
 
     def _add(self, generation: Generation) -> None:
         now = datetime.now(UTC)
+        # A panel's refill round and stall watch wait for its first poll (None: paused).
+        first = FirstRuns(generation.jobs, self._scheduler.modify_job, generation.stop_event)
         for job in generation.jobs:
             self._scheduler.add_job(
-                guarded(job, self.stats, generation.stop_event),
+                guarded(first.wrap(job), self.stats, generation.stop_event),
                 "interval",
                 seconds=job.every,
                 id=job.name,
                 name=job.name,
-                next_run_time=now,
+                next_run_time=None if first.held(job.name) else now,
                 # A run delayed by a long previous one still happens, up to most of
                 # an interval late; later than that it is skipped, not fired twice.
                 misfire_grace_time=max(1, int(job.every * 0.9)),

@@ -3,7 +3,8 @@
 Each panel's jobs run in a thread of their own, the panels side by side (a
 run took the sum of the panels' polls): first its poll, catalogue and
 balance side by side (none reads what another writes; a run took their sum),
-then the jobs that read what they stored, in turn (:func:`stages`). The
+then the jobs that read what they stored, in turn
+(:func:`tracker.service.firstrun.stages`, as the daemon's start). The
 panel's own concurrency bound holds across them all (one client per panel).
 Meanwhile the main thread watches
 the signal flags (:mod:`tracker.service.signals`: a handler only sets a flag).
@@ -29,6 +30,7 @@ import structlog
 
 from tracker.jobs.base import Job
 from tracker.service.daemon import guarded
+from tracker.service.firstrun import chains, stages
 from tracker.service.jobstats import JobStats
 from tracker.service.signals import Signals
 
@@ -60,31 +62,6 @@ class Outcome:
     def exit_code(self) -> int:
         """128 + the signal when stopped (130 for Ctrl-C), else 0 or 1."""
         return 128 + self.signum if self.signum else (0 if self.ok else 1)
-
-
-def chains(jobs: list[Job]) -> dict[str, list[Job]]:
-    """Given jobs named "kind:panel", return each panel's jobs in their order:
-    the panels run side by side, each panel's jobs in :func:`stages`."""
-    found: dict[str, list[Job]] = {}
-    for job in jobs:
-        found.setdefault(job.name.rpartition(":")[2], []).append(job)
-    return found
-
-
-# The jobs of a panel that read nothing another of its jobs writes: the poll,
-# the catalogue and the balance. The refill round (it reads the catalogue's
-# refill terms and the poll's remains) and the stall watch (the poll's
-# statuses) come after them.
-BESIDE = frozenset({"status", "services", "balance"})
-
-
-def stages(chain: list[Job]) -> list[list[Job]]:
-    """Given one panel's jobs in order, return the groups to run one after the
-    other, the jobs of a group side by side: every BESIDE job first, then each
-    other job alone, in order."""
-    beside = [job for job in chain if job.name.partition(":")[0] in BESIDE]
-    rest = [[job] for job in chain if job.name.partition(":")[0] not in BESIDE]
-    return [beside, *rest] if beside else rest
 
 
 def run_stoppable(

@@ -1,0 +1,105 @@
+"""Which of a panel's jobs wait for which: the poll before the stall watch.
+
+A panel's poll, catalogue and balance read nothing another of its jobs
+writes (:data:`BESIDE`); its refill round reads the catalogue's refill terms
+and the poll's remains, and its stall watch the poll's statuses. ``run
+--once`` runs the first side by side, then the others in turn
+(:func:`stages`). The daemon starts the first at once and each of the others
+when the panel's BESIDE jobs have each ended a first run
+(:class:`FirstRuns`): run beside the first poll, the stall watch judged what
+the database said when the tracker stopped (orders Completed meanwhile
+listed as stalled), 3 ms before the poll stored the answers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from tracker.jobs.base import Job
+
+BESIDE = frozenset({"status", "services", "balance"})
+
+
+def _panel(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+def _kind(name: str) -> str:
+    return name.partition(":")[0]
+
+
+def chains(jobs: list[Job]) -> dict[str, list[Job]]:
+    """Given jobs named "kind:panel", return each panel's jobs in their order:
+    the panels run side by side, each panel's jobs in :func:`stages`."""
+    found: dict[str, list[Job]] = {}
+    for job in jobs:
+        found.setdefault(_panel(job.name), []).append(job)
+    return found
+
+
+def stages(chain: list[Job]) -> list[list[Job]]:
+    """Given one panel's jobs in order, return the groups to run one after the
+    other, the jobs of a group side by side: every BESIDE job first, then each
+    other job alone, in order."""
+    beside = [job for job in chain if _kind(job.name) in BESIDE]
+    rest = [[job] for job in chain if _kind(job.name) not in BESIDE]
+    return [beside, *rest] if beside else rest
+
+
+class FirstRuns:
+    """One generation's start in the daemon: each panel's jobs that read what
+    its BESIDE jobs store are :meth:`held` until every one of those has ended
+    a first run (succeeded or not), then each is started:
+    ``release(name, next_run_time=now)``, APScheduler's ``modify_job``.
+
+    Nothing is released once ``stop_event`` is set: the generation is retired,
+    and its job names may already be the next generation's."""
+
+    def __init__(self, jobs: list[Job], release: Callable[..., Any], stop_event: threading.Event):
+        self._release, self._stop, self._lock = release, stop_event, threading.Lock()
+        self._first: dict[str, set[str]] = {}  # panel: BESIDE jobs yet to end a first run
+        self._held: dict[str, list[str]] = {}  # panel: the jobs waiting for them
+        for panel, chain in chains(jobs).items():
+            first = {job.name for job in chain if _kind(job.name) in BESIDE}
+            if first:
+                self._first[panel] = first
+                self._held[panel] = [job.name for job in chain if job.name not in first]
+
+    def held(self, name: str) -> bool:
+        """Whether the job's first run waits for its panel's BESIDE jobs."""
+        return name in self._held.get(_panel(name), ())
+
+    def wrap(self, job: Job) -> Job:
+        """Return the job, telling this start when one of its runs ends."""
+        panel = _panel(job.name)
+        if job.name not in self._first.get(panel, ()):
+            return job
+
+        def run() -> bool:
+            try:
+                return job.run()
+            finally:
+                self._ended(panel, job.name)
+
+        return Job(job.name, job.every, run)
+
+    def _ended(self, panel: str, name: str) -> None:
+        with self._lock:
+            first = self._first.get(panel)
+            if first is None or name not in first:
+                return
+            first.discard(name)
+            if first:
+                return
+            del self._first[panel]
+            released = self._held.pop(panel)
+        for held in released:
+            if self._stop.is_set():
+                return
+            try:
+                self._release(held, next_run_time=datetime.now(UTC))
+            except KeyError:  # removed meanwhile (APScheduler's JobLookupError)
+                pass
