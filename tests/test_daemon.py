@@ -123,6 +123,94 @@ def test_replace_forgets_the_jobs_it_removed_so_the_status_line_stops_naming_the
     assert seen.last_failed == set() and "status:new" in seen.last_ok
 
 
+class Counter:
+    """A generation of named jobs that count their runs (an interval of an hour)."""
+
+    def __init__(self, *names: str, every: float = 3600):
+        self.runs: dict[str, int] = dict.fromkeys(names, 0)
+        self.stop_event = threading.Event()
+        self.generation = Generation(
+            [Job(name, every, self._runner(name)) for name in names], self.stop_event
+        )
+
+    def _runner(self, name: str):
+        def run() -> bool:
+            self.runs[name] += 1
+            return True
+
+        return run
+
+
+def _settle(stats: JobStats) -> None:
+    end = time.monotonic() + WAIT
+    while (stats.busy() or not stats.runs) and time.monotonic() < end:
+        time.sleep(0.02)
+
+
+def test_a_reload_keeps_each_jobs_turn_and_runs_only_the_new_ones_now():
+    # SIGHUP to change a webhook ran every job at once: the catalogue sync,
+    # a refill round, the stall watch. Jobs the old config had keep their
+    # next turn; a panel new to the config starts at once, poll first.
+    stats = JobStats()
+    names = ("status:a", "services:a", "balance:a", "refill:a", "automation:a")
+    old = Counter(*names)
+    scheduler = Scheduler(stats)
+    scheduler.start(old.generation)
+    end = time.monotonic() + WAIT
+    while sum(old.runs.values()) < len(names) and time.monotonic() < end:
+        time.sleep(0.02)
+    assert old.runs == dict.fromkeys(names, 1)  # the start: every job once
+    new = Counter(*names, "status:b", "services:b", "balance:b", "refill:b")
+    scheduler.replace(new.generation)
+    end = time.monotonic() + WAIT
+    while new.runs["refill:b"] == 0 and time.monotonic() < end:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    _settle(stats)
+    turns = {job.id: job.next_run_time for job in scheduler._scheduler.get_jobs()}
+    scheduler.shutdown()
+    assert {n: new.runs[n] for n in names} == dict.fromkeys(names, 0)
+    assert {n: c for n, c in new.runs.items() if n.endswith(":b")} == {
+        "status:b": 1,
+        "services:b": 1,
+        "balance:b": 1,
+        "refill:b": 1,
+    }
+    # Still an hour away, as before the reload.
+    left = (turns["status:a"] - turns["status:b"]).total_seconds()
+    assert 3500 < (turns["status:a"].timestamp() - time.time()) <= 3600, turns
+    assert abs(left) < 5
+
+
+def test_a_reload_that_shortens_an_interval_brings_the_turn_forward():
+    stats = JobStats()
+    old = Counter("balance:a", every=3600)
+    scheduler = Scheduler(stats)
+    scheduler.start(old.generation)
+    _settle(stats)
+    new = Counter("balance:a", every=60)
+    scheduler.replace(new.generation)
+    (job,) = scheduler._scheduler.get_jobs()
+    turn = job.next_run_time.timestamp() - time.time()
+    scheduler.shutdown()
+    assert 50 < turn <= 60 and new.runs["balance:a"] == 0
+
+
+def test_a_job_cut_short_by_a_reload_runs_again_at_once():
+    stats = JobStats()
+    old, new = Recorder("a", block=True), Recorder("a")
+    scheduler = Scheduler(stats)
+    scheduler.start(old.generation)
+    assert old.started.wait(WAIT)
+    swapping = threading.Thread(target=scheduler.replace, args=(new.generation,))
+    swapping.start()
+    assert old.stop_event.wait(WAIT)
+    old.release.set()
+    swapping.join(WAIT)
+    assert new.started.wait(WAIT)  # its poll was cut short: not an hour's wait
+    scheduler.shutdown()
+
+
 @pytest.mark.usefixtures("fresh_logs")
 def test_a_stop_during_a_reload_ends_the_wait_and_starts_no_new_job():
     # SIGHUP while a run is in flight, then SIGTERM: the stop is not kept

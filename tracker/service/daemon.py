@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -60,9 +60,7 @@ def guarded(
             with structlog.contextvars.bound_contextvars(job=job.name):
                 try:
                     ok = bool(job.run())
-                except StopRequested as exc:
-                    # SIGTERM/SIGINT or a reload: what was left was not sent.
-                    # The panel did not fail, so neither did the job.
+                except StopRequested as exc:  # a stop or reload: the rest not sent, not failed
                     stopped = True
                     log.info("job_stopped", reason=exc.detail)
                 except Exception as exc:
@@ -90,10 +88,7 @@ def guarded(
 
 
 def select_jobs(tracker: Tracker, config: Config, panel: str | None) -> list[Job]:
-    """Given a Tracker, return its jobs, only those of ``panel`` when one is named.
-
-    Raise ConfigError if no panel has that name.
-    """
+    """Given a Tracker, return its jobs (``panel``'s alone; ConfigError if none is so named)."""
     jobs = tracker.jobs()
     if panel is None:
         return jobs
@@ -159,10 +154,11 @@ class Scheduler:
         self._scheduler.start()
         log.info("daemon_started", jobs=[job.name for job in generation.jobs])
 
-    def _add(self, generation: Generation) -> None:
+    def _add(self, generation: Generation, kept: Mapping[str, datetime] | None = None) -> None:
         now = datetime.now(UTC)
-        # A panel's refill round and stall watch wait for its first poll (None: paused).
-        first = FirstRuns(generation.jobs, self._scheduler.modify_job, generation.stop_event)
+        # A panel's refill round and stall watch wait for its first poll (None: paused);
+        # at a reload, the jobs the old generation ran keep their turns (``kept``).
+        first = FirstRuns(generation.jobs, self._scheduler.modify_job, generation.stop_event, kept)
         for job in generation.jobs:
             self._scheduler.add_job(
                 guarded(first.wrap(job), self.stats, generation.stop_event),
@@ -170,7 +166,7 @@ class Scheduler:
                 seconds=job.every,
                 id=job.name,
                 name=job.name,
-                next_run_time=None if first.held(job.name) else now,
+                next_run_time=first.start(job, now),
                 # A run delayed by a long previous one still happens, up to most of
                 # an interval late; later than that it is skipped, not fired twice.
                 misfire_grace_time=max(1, int(job.every * 0.9)),
@@ -190,8 +186,11 @@ class Scheduler:
         the wait at once: the old runs are then :meth:`shutdown`'s to bound,
         and no new job starts (it would send requests after the stop).
         """
-        old = self.current
+        old, kept = self.current, {}
         if old is not None:
+            # Each job's next turn, but for one cut short by the reload (it runs now).
+            turns = {j.id: j.next_run_time for j in self._scheduler.get_jobs()}
+            kept = {n: t for n, t in turns.items() if t and n not in self.stats.running}
             old.stop_event.set()
             for job in old.jobs:
                 self._scheduler.remove_job(job.name)
@@ -203,7 +202,7 @@ class Scheduler:
         if stopping():
             new.close()
             return False
-        self._add(new)
+        self._add(new, kept)
         self.stats.forget(job.name for job in new.jobs)
         log.info("jobs_replaced", jobs=[job.name for job in new.jobs])
         return True

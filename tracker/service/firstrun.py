@@ -8,14 +8,16 @@ and the poll's remains, and its stall watch the poll's statuses. ``run
 when the panel's BESIDE jobs have each ended a first run
 (:class:`FirstRuns`): run beside the first poll, the stall watch judged what
 the database said when the tracker stopped (orders Completed meanwhile
-listed as stalled), 3 ms before the poll stored the answers.
+listed as stalled), 3 ms before the poll stored the answers. At a reload
+(SIGHUP) the jobs the running config had keep their turns
+(:meth:`FirstRuns.start`); only a panel new to it starts so.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tracker.jobs.base import Job
@@ -58,15 +60,35 @@ class FirstRuns:
     Nothing is released once ``stop_event`` is set: the generation is retired,
     and its job names may already be the next generation's."""
 
-    def __init__(self, jobs: list[Job], release: Callable[..., Any], stop_event: threading.Event):
+    def __init__(
+        self,
+        jobs: list[Job],
+        release: Callable[..., Any],
+        stop_event: threading.Event,
+        kept: Mapping[str, datetime] | None = None,
+    ):
         self._release, self._stop, self._lock = release, stop_event, threading.Lock()
+        self._kept = dict(kept or {})
         self._first: dict[str, set[str]] = {}  # panel: BESIDE jobs yet to end a first run
         self._held: dict[str, list[str]] = {}  # panel: the jobs waiting for them
-        for panel, chain in chains(jobs).items():
+        # A job kept from the generation before (a reload) waits for nothing:
+        # the database holds its panel's answers.
+        fresh = [job for job in jobs if job.name not in self._kept]
+        for panel, chain in chains(fresh).items():
             first = {job.name for job in chain if _kind(job.name) in BESIDE}
             if first:
                 self._first[panel] = first
                 self._held[panel] = [job.name for job in chain if job.name not in first]
+
+    def start(self, job: Job, now: datetime) -> datetime | None:
+        """When the job first runs (None: held until released). At a reload
+        (SIGHUP) a job the old generation ran keeps its next turn, brought
+        forward to one interval from ``now`` if its interval shrank: a reload
+        ran every job at once (the catalogue, a refill round) whatever its
+        schedule. A job new to the config runs now, as at a start."""
+        if job.name in self._kept:
+            return min(self._kept[job.name], now + timedelta(seconds=job.every))
+        return None if self.held(job.name) else now
 
     def held(self, name: str) -> bool:
         """Whether the job's first run waits for its panel's BESIDE jobs."""
