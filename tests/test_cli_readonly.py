@@ -225,12 +225,18 @@ def test_a_database_name_the_filesystem_refuses_is_one_line(tmp_path, monkeypatc
 def test_a_path_argument_the_filesystem_refuses_is_one_line(setup):
     cli, data, _ = setup
     long = "b" * 300
-    for command in [("init", f"{long}.toml"), ("backup", f"{long}.db"), ("--config", long)]:
-        result = cli(*command, "orders") if command[0] == "--config" else cli(*command)
+    for command in [("init", f"{long}.toml"), ("backup", f"{long}.db")]:
+        result = cli(*command)
         assert result.exit_code == 2, (command, result.output)
         assert result.output.startswith("smm-tracker: File name too long: ")
         assert result.output.rstrip().endswith(long) or long + "." in result.output
         assert len(result.output.splitlines()) == 1
+    # The config's path is said cut, with its length.
+    result = cli("--config", long, "orders")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("smm-tracker: config: config file ")
+    assert result.output.rstrip().endswith("(from --config) is too long a path for the filesystem")
+    assert long not in result.output and len(result.output.splitlines()) == 1
 
 
 @pytest.mark.parametrize(

@@ -156,7 +156,7 @@ COMMAND_HELP = {
     "history": "Show every status change of one order.",
     "orders": "List tracked orders, newest first (the table: the newest 100 unless --limit/--all).",
     "refill": "Request a refill of one tracked order now, recorded like automatic ones.",
-    "refills": "List refill requests and what became of each, newest first.",
+    "refills": "List refill requests and their outcome, newest first (the table: the newest 100).",
     "report": "Which services deliver: the scorecard per panel and service, highest spend first.",
     "run": "Run the tracker: poll statuses (and the other jobs) on their schedule.",
     "services": "List the panels' services as last synced, with their refill and cancel flags.",

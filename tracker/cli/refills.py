@@ -166,8 +166,7 @@ def refills(
     show_all: bool,
     panel: str | None,
 ) -> None:
-    """List refill requests and what became of each, newest first (the table: the
-    newest 100 unless --limit/--all)."""
+    """List refill requests and their outcome, newest first (the table: the newest 100)."""
     if limit is not None and show_all:
         fail("--limit and --all do not go together", EXIT_USAGE)
     # Read as every order ID argument is ("+5" or "5.0" names no order).
