@@ -6,6 +6,7 @@ import json
 import ssl
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 import httpx
@@ -179,6 +180,27 @@ def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_unread(value):
     panel = FakePanel(limited, ok({"balance": "1"}))
     make_client(panel, sleeps).balance()
     assert len(sleeps) == 1 and 1.0 <= sleeps[0] <= 2.0  # the first backoff, as with none
+
+
+@pytest.mark.parametrize("zone", ["", " GMT", " -0000", " +0000"])
+def test_a_retry_after_date_is_gmt_whatever_the_machines_zone(monkeypatch, zone):
+    # An HTTP-date is GMT (RFC 9110); one a script wrote without its zone
+    # was read in local time: 5 hours off in New York (capped at 120 s).
+    import time as clock
+
+    from tracker.panel.failures import retry_after
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    clock.tzset()
+    try:
+        when = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30)
+        value = when.strftime("%a, %d %b %Y %H:%M:%S") + zone
+        limited = httpx.Response(429, content=b"{}", headers={"Retry-After": value})
+        wait = retry_after(limited)
+    finally:
+        monkeypatch.delenv("TZ")
+        clock.tzset()
+    assert wait is not None and 25 <= wait <= 31, (value, wait)
 
 
 @pytest.mark.parametrize("value", ["Café ☕".encode(), b"caf\xe9"])  # UTF-8, Latin-1

@@ -14,6 +14,7 @@ import json
 import socket
 import ssl
 import time
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -208,6 +209,8 @@ def retry_after(response: httpx.Response) -> float | None:
         return float(value)  # past any float: inf, and the wait is capped
     try:
         when = parsedate_to_datetime(value)
+        if when.tzinfo is None:  # no zone, or "-0000": an HTTP-date is GMT, never local
+            when = when.replace(tzinfo=UTC)
         return max(0.0, when.timestamp() - time.time())
     except (TypeError, ValueError):
         return None
