@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import statistics
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from scorecard_world import POLL_AT, Known, build
@@ -82,6 +82,47 @@ def test_order_overview_times_and_refills(built):
     )
     assert rejected["needed_refill"] == 0
     assert rows[known.stuck]["is_open"] == 1 and rows[known.refilled]["is_open"] == 0
+
+
+@pytest.mark.parametrize(
+    ("refill", "needed"),
+    [
+        ("Pending", 0),  # the daily request the panel took, not judged yet
+        ("In progress", 1),
+        ("Completed", 1),
+        ("Rejected", 0),  # nothing dropped
+        ("Canceled", 0),
+        ("Failed", 0),
+        ("Unknown", 0),  # the answer was lost
+    ],
+)
+def test_an_order_needed_a_refill_only_when_the_panel_refills_it(tmp_path, refill, needed):
+    # With refill.detect = "panel" every guaranteed order has a request
+    # accepted each day and Rejected hours later: while they wait, the
+    # report's REFILLED read near 100% of the Completed orders.
+    store = Store(tmp_path / "t.db")
+    at = (datetime.now(UTC) - timedelta(days=2)).isoformat()  # in the scorecard's 30 days
+    try:
+        with store.conn:
+            store.conn.execute(
+                "INSERT INTO orders (panel, order_id, service, quantity, created_at, "
+                "updated_at, status, completed_at, polling) "
+                "VALUES ('main', 1, 5, 100, ?, ?, 'Completed', ?, 0)",
+                [at, at, at],
+            )
+            store.conn.execute(
+                "INSERT INTO refills (panel, order_id, refill_id, requested_at, status, "
+                "updated_at) VALUES ('main', 1, '77', ?, ?, ?)",
+                [at, refill, at],
+            )
+        (row,) = store.rows("SELECT needed_refill FROM order_overview")
+        score = store.rows(
+            "SELECT refills_accepted, share_refilled FROM service_scorecard WHERE service = 5"
+        )
+    finally:
+        store.close()
+    assert row["needed_refill"] == needed
+    assert [r["share_refilled"] for r in score] == [needed]
 
 
 def expected_scorecard(known: Known) -> dict[int, dict]:

@@ -16,6 +16,7 @@ from tracker.store.views import (
     recreate_order_overview_bounded,
     recreate_order_overview_indexed,
     recreate_order_overview_plausible,
+    recreate_order_overview_refilled,
 )
 
 
@@ -227,3 +228,10 @@ def m024_lost_orders_index(db: Database) -> None:
         "CREATE INDEX orders_lost ON orders (panel, order_id, stopped_by) "
         "WHERE stopped_by = 'panel'"
     )
+
+
+def m025_overview_needed_refill_delivered(db: Database) -> None:
+    # order_overview's needed_refill (and the scorecard's share_refilled, the
+    # report's REFILLED) only for an order whose refill the panel delivers or
+    # delivered: a daily "nothing dropped" request waiting Pending counted.
+    recreate_order_overview_refilled(db)

@@ -244,6 +244,25 @@ def recreate_order_overview_plausible(db: Database) -> None:
     db.execute(ORDER_OVERVIEW_M022)
 
 
+# m025: needed_refill counted any refill accepted and not Rejected or Canceled.
+# With refill.detect = "panel" every guaranteed order's daily request is
+# accepted (Pending), then Rejected hours later when nothing dropped: the
+# scorecard's REFILLED read near 100% meanwhile, and Unknown or Failed refills
+# counted too. A refill the panel is delivering or delivered (In progress,
+# Completed) is what shows the count had dropped. `+r.status`: as m016.
+_M022_NEEDED = "AND r.status NOT IN ('Rejected', 'Canceled')) AS needed_refill"
+assert _M022_NEEDED in ORDER_OVERVIEW_M022
+ORDER_OVERVIEW_M025 = ORDER_OVERVIEW_M022.replace(
+    _M022_NEEDED, "AND +r.status IN ('In progress', 'Completed')) AS needed_refill"
+)
+
+
+def recreate_order_overview_refilled(db: Database) -> None:
+    """Migration m025: needed_refill only for a refill the panel delivers or delivered."""
+    db.execute("DROP VIEW order_overview")
+    db.execute(ORDER_OVERVIEW_M025)
+
+
 # m017: daily_activity grouped every order, completion and refill into one
 # sort: ~0.2 s a read at 80k orders, and Datasette reads a view three times a
 # page. Each part is now counted per day and panel first, in the order of an
