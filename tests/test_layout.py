@@ -18,6 +18,7 @@ BASE_MODULES = {
     "errors",
     "clock",
     "redact",
+    "redact_coded",
     "redact_forms",
     "redact_layout",
     "terminal",

@@ -33,7 +33,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any, AnyStr
 
-from tracker.redact_forms import Forms, Plan, Plans, forms_of, sample
+from tracker.redact_coded import sample
+from tracker.redact_forms import Forms, Plan, Plans, forms_of
 from tracker.redact_layout import INVISIBLE, back, invisible, layouts
 
 _secrets: set[str] = set()
