@@ -51,6 +51,10 @@ def forms(secret: str) -> set[str]:
             found |= {quote(once, safe=""), quote(once)}
     raw = secret.encode()
     found.add("".join(f"%{byte:02x}" for byte in raw))  # every byte percent-encoded
+    # Every byte as a C escape, hex or octal: PHP's addcslashes() and
+    # var_dump() of a binary string, a C or shell debug print (\x6b\x33, \153\063).
+    found.add("".join(f"\\x{byte:02x}" for byte in raw))
+    found.add("".join(f"\\{byte:03o}" for byte in raw))
     if len(raw) * 2 >= _MIN_HEX:
         found.add(raw.hex())
     return {form for form in found if form}
