@@ -42,6 +42,20 @@ FORMS = [
     ("\\x escapes", "".join(f"\\x{b:02x}" for b in RAW)),
     ("\\X escapes, upper-case hex", "".join(f"\\x{b:02X}" for b in RAW)),
     ("octal escapes", "".join(f"\\{b:03o}" for b in RAW)),
+    ("colon-separated hex", ":".join(f"{b:02x}" for b in RAW)),
+    ("colon-separated HEX", ":".join(f"{b:02X}" for b in RAW)),
+    ("dash-separated hex", "-".join(f"{b:02x}" for b in RAW)),
+    ("dash-separated HEX", "-".join(f"{b:02X}" for b in RAW)),
+    ("hex of UTF-16-LE", KEY.encode("utf-16-le").hex()),
+    ("hex of UTF-16-BE", KEY.encode("utf-16-be").hex()),
+    ("HEX of UTF-16-LE", KEY.encode("utf-16-le").hex().upper()),
+    ("HEX of UTF-16-BE", KEY.encode("utf-16-be").hex().upper()),
+    ("base32", b32(RAW)),
+    ("base32 unpadded", b32(RAW, pad=False)),
+    ("base32 lower-cased", b32(RAW).lower()),
+    ("base32 unpadded, lower-cased", b32(RAW, pad=False).lower()),
+    ("groups of 4 by dashes", grouped(KEY, "-")),
+    ("groups of 4 by dashes, upper-cased", grouped(KEY.upper(), "-")),
 ]
 
 
@@ -95,3 +109,75 @@ def test_the_key_in_each_form_is_blanked(blank, written):
     result = blank(f"Invalid API key: {written} (see docs)")
     assert leaked(result, written) is None
     assert result == "Invalid API key: *** (see docs)"
+
+
+# --- what must stay as it was ------------------------------------------------
+
+
+def status_answer(error: str) -> dict[str, object]:
+    """A multi-status answer for 100 orders, one of them answered with an error."""
+    statuses = ["Pending", "In progress", "Partial", "Completed", "Canceled"]
+    answer: dict[str, object] = {
+        str(4_000_000 + n * 7): {
+            "charge": f"{n * 0.27819:.5f}",
+            "start_count": str(3572 + n),
+            "status": statuses[n % 5],
+            "remains": str(157 * n),
+            "currency": "USD",
+        }
+        for n in range(100)
+    }
+    answer["4000350"] = {"error": error}
+    return answer
+
+
+def catalogue(note: str) -> list[dict[str, object]]:
+    """Services whose texts hold what looks like the new forms: MAC
+    addresses, UUIDs, hex and base32 IDs, licence-like codes, with a note."""
+    looks = [
+        "device 00:1a:2b:3c:4d:5e:6f:70:81:92:a3:b4:c5:d6 ok",
+        "trace 550e8400-e29b-41d4-a716-446655440000",
+        "batch 6b-33-79-41-62-63-44-65 / 0x9f3a1c7e5b2d4f6a8c0e1b3d5f7a9c2e",
+        "token JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP== and mfrggzdfmztwq2lknnwg23tpobyxe43u",
+        "coupon ABCD-EFGH-1234-5678-IJKL-MNOP-9012-QRST, k3yA-bcDe-f012",
+        "utf16 6b0033007900410062006300",
+    ]
+    return [
+        {
+            "service": 1000 + n,
+            "name": f"Instagram Followers | Refill {n % 60} days",
+            "category": "Instagram",
+            "rate": f"{n * 0.137:.4f}",
+            "min": "10",
+            "max": "100000",
+            "desc": looks[n % len(looks)] + (f" {note}" if n == 77 else ""),
+        }
+        for n in range(300)
+    ]
+
+
+LOOKALIKE_FORMS = [
+    ("colon-separated hex", ":".join(f"{b:02X}" for b in RAW)),
+    ("dash-separated hex", "-".join(f"{b:02x}" for b in RAW)),
+    ("hex of UTF-16-BE", KEY.encode("utf-16-be").hex()),
+    ("base32", b32(RAW)),
+    ("groups of 4 by dashes", grouped(KEY, "-")),
+]
+
+
+@pytest.mark.parametrize("compact", [True, False], ids=["PHP's compact JSON", "spaced JSON"])
+@pytest.mark.parametrize(
+    "written", [w for _, w in LOOKALIKE_FORMS], ids=[n for n, _ in LOOKALIKE_FORMS]
+)
+@pytest.mark.parametrize("shape", [status_answer, catalogue], ids=["status", "catalogue"])
+def test_an_answer_keeps_everything_but_the_key(shape, written, compact):
+    def body(text: str) -> str:
+        if compact:
+            return json.dumps(shape(text), separators=(",", ":")).replace("/", "\\/")
+        return json.dumps(shape(text))
+
+    echoed, blanked = body(f"Incorrect key {written}"), body("Incorrect key ***")
+    assert scrub_bytes(echoed.encode(), [KEY]) == blanked.encode()
+    assert scrub(echoed, [KEY]) == blanked
+    plain = body("Incorrect order ID")
+    assert scrub_bytes(plain.encode(), [KEY]) == plain.encode()

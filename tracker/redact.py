@@ -125,11 +125,12 @@ def _coded_spans(haystack: AnyStr, every: Sequence[Plans[AnyStr]], spans: Spans)
     encoded form of a secret, searched for where its sample may hold one."""
     sampled = b""
     for plans in every:
-        if plans.run:
-            sampled = sampled or sample(haystack)
-            if plans.run not in sampled:
-                continue
-        _search(haystack, plans.coded, spans)
+        for run, plan in plans.coded:
+            if run:
+                sampled = sampled or sample(haystack)
+                if run not in sampled:
+                    break  # nor the longer run of a later tier
+            _search(haystack, plan, spans)
 
 
 def _plain_spans(lowered: AnyStr, every: Sequence[Plans[AnyStr]]) -> Spans:

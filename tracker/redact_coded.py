@@ -1,5 +1,5 @@
-"""The encoded forms of a secret (base64, hex), and the sample that tells
-whether a text may hold one.
+"""The encoded forms of a secret (base64, base32, hex), and the sample that
+tells whether a text may hold one.
 
 Base64 is matched whatever the letter case, because a script may upper- or
 lower-case what it echoes (a base64 form of 8 or more characters does not
@@ -22,10 +22,14 @@ searches of any answer holding a long base64 text:
 - a key cased in part (``ucwords()``, swapped case) inside base64, and
   base64 of base64 or of the key's hex.
 
-Encoded forms (base64, hex) are searched for only in a text whose
-:func:`sample` says it may hold one: an answer with no long run of base64
-characters, as a status answer, costs one cheap look instead of a search
-for each. Pure.
+Hex is looked for as it is, with a colon or a dash between the bytes
+(OpenSSL's and ssh-keygen's fingerprints, .NET's ``BitConverter.ToString``),
+of the key's UTF-16 bytes, and as C escapes (``\\x6b``, octal ``\\153``);
+base32 of the key, padded or not. Encoded forms are matched whatever the
+letter case, and searched for only in a text whose :func:`sample` says it
+may hold one: an answer with no long run of base64 characters, as a status
+answer, costs one cheap look instead of a search for each; the long ones
+(:func:`tiers`) only where it may hold those. Pure.
 """
 
 from __future__ import annotations
@@ -35,19 +39,24 @@ import codecs
 import json
 import re
 import string
+from collections.abc import Iterable
 from typing import AnyStr
 from urllib.parse import quote, quote_plus
 
 # An encoded form shorter than this (48 bits) could turn up in ordinary text or
 # another base64 blob by chance: a short key's base64 runs are not searched.
 _MIN_BASE64 = 8
+# Hex (and base32) of a shorter secret (under 6 bytes) could too.
+_MIN_HEX = 12
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")  # left as they are by quote() and json.dumps()
 # Bytes: the runs of a shorter part (under 15 characters) would turn up in
 # plain text, then cost the searches they were to spare.
 _MIN_SHARED = 12
-# What every base64 and hex form is written with (lower-cased, percent-encoded
-# or with json_encode's \/ too), as :func:`sample` writes it ("a").
-_CODED = frozenset(string.ascii_lowercase + string.digits + "+/_-=%\\")
+# What every base64, base32 and hex form is written with (lower-cased,
+# percent-encoded or with json_encode's \/ too; a colon or a dash between the
+# bytes), as :func:`sample` writes it ("a"). A JSON answer's colons do not
+# make a run: each is between quotes.
+_CODED = frozenset(string.ascii_lowercase + string.digits + "+/_-=%\\:")
 _SAMPLED = bytes(0x61 if chr(byte).lower() in _CODED else 0x20 for byte in range(128))
 _SAMPLED += b" " * 128
 # Every third character: each '":"' and '","' of a JSON answer puts a " " in it.
@@ -152,6 +161,33 @@ def base64_shared(secret: str) -> set[str]:
     return _written(set().union(*runs))
 
 
+def byte_forms(secret: str) -> set[str]:
+    """Given a secret, return its bytes written one by one (lower-case: the
+    case is folded): hex as it is, with a colon or a dash between the bytes,
+    of it in UTF-16 (little- or big-endian), and every byte as a C escape,
+    hex or octal (PHP's ``addcslashes()``, ``var_dump()`` of a binary
+    string, a C or shell debug print: ``\\x6b\\x33``, ``\\153\\063``). A key of
+    ASCII characters costs one search for its UTF-16: hex of either but the
+    ``00`` at one end is the same."""
+    raw = secret.encode()
+    if len(raw) * 2 < _MIN_HEX:
+        return set()
+    pairs = [f"{byte:02x}" for byte in raw]
+    little, big = secret.encode("utf-16-le").hex(), secret.encode("utf-16-be").hex()
+    found = {"".join(pairs), ":".join(pairs), "-".join(pairs), little, big}
+    found |= {"".join(f"\\x{byte:02x}" for byte in raw), "".join(f"\\{byte:03o}" for byte in raw)}
+    if little[:-2] == big[2:]:
+        found.add(little[:-2])  # the longer two are searched only where it is
+    return found
+
+
+def base32_forms(secret: str) -> set[str]:
+    """Given a secret, return its base32 (lower-case), padded or not (the
+    padded form is searched only where the other is)."""
+    coded = base64.b32encode(secret.encode()).decode().lower()
+    return {coded, coded.rstrip("=")} if len(coded.rstrip("=")) >= _MIN_HEX else set()
+
+
 def sample(text: AnyStr) -> bytes:
     """Given a lower-cased text, return every third character of it, as "a"
     if base64 or hex is written with it, else as " ". A run of N such
@@ -171,3 +207,19 @@ def sample_run(coded: list[str]) -> bytes:
     if shortest < _MIN_SAMPLED or any(set(form) - _CODED for form in coded):
         return b""
     return b"a" * (shortest // _STRIDE)
+
+
+def tiers(coded: Iterable[str]) -> list[tuple[bytes, list[str]]]:
+    """Given encoded forms, return them in tiers by length, each with its
+    :func:`sample_run`; a tier's forms are shorter than twice its shortest.
+    A text whose sample lacks a tier's run holds no form of it or of a later
+    tier: a catalogue whose links make runs as long as base64 of the key
+    costs one look more, not a search for each long form (hex with colons,
+    of UTF-16, C escapes; base64 of UTF-16)."""
+    found: list[list[str]] = []
+    for form in sorted(coded, key=len):
+        if found and len(form) < 2 * len(found[-1][0]):
+            found[-1].append(form)
+        else:
+            found.append([form])
+    return [(sample_run(tier), tier) for tier in found]

@@ -16,9 +16,8 @@ from functools import lru_cache
 from typing import AnyStr, Generic
 from urllib.parse import quote, quote_plus
 
-from tracker.redact_coded import base64_forms, base64_shared, sample_run
+from tracker.redact_coded import base32_forms, base64_forms, base64_shared, byte_forms, tiers
 
-_MIN_HEX = 12
 # A secret shorter than this may be a word or a path that ordinary text holds
 # broken by a space or a line ("see /web hook" for "/webhook"): it is looked
 # for across whitespace or <br> only as base64 or hex, which no sentence
@@ -51,15 +50,21 @@ def forms(secret: str) -> set[str]:
             found |= {quote(once, safe=""), quote(once)}
     raw = secret.encode()
     found.add("".join(f"%{byte:02x}" for byte in raw))  # every byte percent-encoded
-    # Every byte as a C escape, hex or octal: PHP's addcslashes() and
-    # var_dump() of a binary string, a C or shell debug print (\x6b\x33, \153\063).
-    found.add("".join(f"\\x{byte:02x}" for byte in raw))
-    found.add("".join(f"\\{byte:03o}" for byte in raw))
-    if len(raw) * 2 >= _MIN_HEX:
-        found.add(raw.hex())
     return {form for form in found if form}
 
 
+def grouped(secret: str) -> set[str]:
+    """Given a secret, return it lower-cased in groups of 4 characters with
+    a dash between them, as a panel's page shows a licence-like key: for a
+    long key of ASCII letters and digits, which a coded form's characters
+    write (searched where the sample says one may be)."""
+    if len(secret) < _MIN_JOINED or not (secret.isascii() and secret.isalnum()):
+        return set()
+    lowered = secret.lower()
+    return {"-".join(lowered[at : at + 4] for at in range(0, len(lowered), 4))}
+
+
+# Each node: a text to search for, the nodes searched only where it was
 # found (the longer forms holding it), and whether it is a form to blank or
 # only a character that plain answers seldom hold ("\\x00", "\\", "%"),
 # looked for once for all the forms holding it.
@@ -107,8 +112,10 @@ class Plans(Generic[AnyStr]):
     whole: Plan[AnyStr]  # a text without breaks: the text forms
     words: Plan[AnyStr]  # a text with breaks, as it is: the text forms of a short secret
     spread: Plan[AnyStr]  # and with its breaks taken out: the text forms of a long one
-    coded: Plan[AnyStr]  # a text without breaks or with them taken out: base64, hex
-    run: bytes  # what the sample of a text holding one of those holds (b"": any text)
+    # A text without breaks or with them taken out: base64, base32, hex...,
+    # in tiers by length, each with what the sample of a text holding one of
+    # its forms holds (b"": any text), the shortest first.
+    coded: tuple[tuple[bytes, Plan[AnyStr]], ...]
 
 
 @dataclass(frozen=True)
@@ -121,20 +128,24 @@ class Forms:
 
 
 def _plans(
-    secret: str, words: set[AnyStr], coded: set[AnyStr], spell: Callable[[str], AnyStr]
+    secret: str, words: set[AnyStr], coded: set[str], spell: Callable[[str], AnyStr]
 ) -> Plans[AnyStr]:
-    """Given a secret and its text forms and encoded ones (lower-cased, as
-    ``spell`` writes text: str or bytes), return its plans."""
+    """Given a secret, its text forms (lower-cased, as ``spell`` writes text:
+    str or bytes) and its encoded ones (lower-cased), return its plans."""
     markers = tuple(spell(marker) for marker in _MARKERS)
-    shared = {spell(run.lower()) for run in base64_shared(secret)} - words - coded
+    spelt = {spell(form) for form in coded}
+    shared = {spell(run.lower()) for run in base64_shared(secret)} - words - spelt
     # Encoded forms hold no whitespace: the same whether breaks are taken out.
-    encoded = _plan(coded, markers, shared)
-    run = sample_run([form if isinstance(form, str) else form.decode() for form in coded])
+    encoded = []
+    for run, tier in tiers(coded):
+        forms = {spell(form) for form in tier}
+        holders = {text for text in shared if any(text in form for form in forms)}
+        encoded.append((run, _plan(forms, markers, holders)))
     whole = _plan(words, markers)
     if len(secret) < _MIN_JOINED:
-        return Plans(whole, whole, (), encoded, run)
+        return Plans(whole, whole, (), tuple(encoded))
     joined = _joined(words, [spell(blank) for blank in _BLANKS])
-    return Plans(whole, (), _plan(joined, markers), encoded, run)
+    return Plans(whole, (), _plan(joined, markers), tuple(encoded))
 
 
 @lru_cache(maxsize=64)
@@ -142,18 +153,16 @@ def forms_of(secret: str) -> Forms:
     """Every form of a secret, worked out once (a panel's key is scrubbed from
     every answer)."""
     text = forms(secret)
-    raw = secret.encode()
-    hexed = {raw.hex()} if len(raw) * 2 >= _MIN_HEX else set()
-    coded = {form.lower() for form in base64_forms(secret)} | hexed
-    plans = _plans(secret, {form.lower() for form in text} - hexed, coded, str)
+    coded = {form.lower() for form in base64_forms(secret)} | byte_forms(secret)
+    coded |= base32_forms(secret) | grouped(secret)
+    plans = _plans(secret, {form.lower() for form in text}, coded, str)
     # A raw body is lower-cased byte by byte (ASCII letters only).
-    words = {form.encode().lower() for form in text} - {form.encode() for form in hexed}
+    words = {form.encode().lower() for form in text}
     for variant in {secret, secret.lower(), secret.upper()}:
         words |= {variant.encode("utf-16-le").lower(), variant.encode("utf-16-be").lower()}
-    raw_plans = _plans(secret, words, {form.encode() for form in coded}, str.encode)
-    lengths = [
-        len(form) for plan in (plans.whole, plans.spread, plans.coded) for form in _flat(plan)
-    ]
+    raw_plans = _plans(secret, words, coded, str.encode)
+    every = (plans.whole, plans.spread, *(plan for _, plan in plans.coded))
+    lengths = [len(form) for plan in every for form in _flat(plan)]
     return Forms(text=plans, raw=raw_plans, shortest=min(lengths))
 
 
