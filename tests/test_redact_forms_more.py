@@ -56,6 +56,13 @@ FORMS = [
     ("base32 unpadded, lower-cased", b32(RAW, pad=False).lower()),
     ("groups of 4 by dashes", grouped(KEY, "-")),
     ("groups of 4 by dashes, upper-cased", grouped(KEY.upper(), "-")),
+    ("split by a no-break space", KEY[:13] + NBSP + KEY[13:]),
+    ("split by &nbsp;", KEY[:13] + "&nbsp;" + KEY[13:]),
+    ("a no-break space between every character", NBSP.join(KEY)),
+    ("&nbsp; between every character", "&nbsp;".join(KEY)),
+    ("groups of 4 by no-break spaces", grouped(KEY, NBSP)),
+    ("groups of 4 by &nbsp;", grouped(KEY, "&nbsp;")),
+    ("groups of 4 by &#160;", grouped(KEY, "&#160;")),
 ]
 
 
@@ -133,7 +140,8 @@ def status_answer(error: str) -> dict[str, object]:
 
 def catalogue(note: str) -> list[dict[str, object]]:
     """Services whose texts hold what looks like the new forms: MAC
-    addresses, UUIDs, hex and base32 IDs, licence-like codes, with a note."""
+    addresses, UUIDs, hex and base32 IDs, licence-like codes, no-break
+    spaces and ``&nbsp;``, with a note."""
     looks = [
         "device 00:1a:2b:3c:4d:5e:6f:70:81:92:a3:b4:c5:d6 ok",
         "trace 550e8400-e29b-41d4-a716-446655440000",
@@ -141,11 +149,13 @@ def catalogue(note: str) -> list[dict[str, object]]:
         "token JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP== and mfrggzdfmztwq2lknnwg23tpobyxe43u",
         "coupon ABCD-EFGH-1234-5678-IJKL-MNOP-9012-QRST, k3yA-bcDe-f012",
         "utf16 6b0033007900410062006300",
+        "Start:&nbsp;0-1h,&nbsp;speed&nbsp;10K/day&nbsp;k3yAbcDef",
+        "Гарантия\u00a030\u00a0дней, 10\u00a0000 per day, k3yA\u00a0bcDe\u00a0f012",
     ]
     return [
         {
             "service": 1000 + n,
-            "name": f"Instagram Followers | Refill {n % 60} days",
+            "name": f"Instagram\u00a0Followers | Refill\u00a0{n % 60}\u00a0days",
             "category": "Instagram",
             "rate": f"{n * 0.137:.4f}",
             "min": "10",
@@ -162,6 +172,8 @@ LOOKALIKE_FORMS = [
     ("hex of UTF-16-BE", KEY.encode("utf-16-be").hex()),
     ("base32", b32(RAW)),
     ("groups of 4 by dashes", grouped(KEY, "-")),
+    ("groups of 4 by no-break spaces", grouped(KEY, NBSP)),
+    ("&nbsp; between every character", "&nbsp;".join(KEY)),
 ]
 
 
@@ -172,12 +184,16 @@ LOOKALIKE_FORMS = [
 @pytest.mark.parametrize("shape", [status_answer, catalogue], ids=["status", "catalogue"])
 def test_an_answer_keeps_everything_but_the_key(shape, written, compact):
     def body(text: str) -> str:
-        if compact:
+        if compact:  # \u escapes for every character outside ASCII, as PHP writes
             return json.dumps(shape(text), separators=(",", ":")).replace("/", "\\/")
-        return json.dumps(shape(text))
+        return json.dumps(shape(text), ensure_ascii=False)
 
     echoed, blanked = body(f"Incorrect key {written}"), body("Incorrect key ***")
-    assert scrub_bytes(echoed.encode(), [KEY]) == blanked.encode()
-    assert scrub(echoed, [KEY]) == blanked
+    if compact:  # the literal holding the key is written back without escapes
+        assert json.loads(scrub_bytes(echoed.encode(), [KEY])) == json.loads(blanked)
+        assert json.loads(scrub(echoed, [KEY])) == json.loads(blanked)
+    else:
+        assert scrub_bytes(echoed.encode(), [KEY]) == blanked.encode()
+        assert scrub(echoed, [KEY]) == blanked
     plain = body("Incorrect order ID")
     assert scrub_bytes(plain.encode(), [KEY]) == plain.encode()

@@ -25,7 +25,7 @@ from tracker.redact_coded import base32_forms, base64_forms, base64_shared, byte
 # longer one (a panel's key is 32 characters, a webhook URL longer) spelt out
 # across a break is the secret cut by wordwrap(), not an accident.
 _MIN_JOINED = 16
-_BLANKS = (" ", "\n", "\r", "\t")  # what a layout may put inside a form
+_BLANKS = ("\u00a0", " ", "\n", "\r", "\t")  # what a layout may put inside a form
 _MARKERS = ("\x00", "\\", "%")  # characters plain answers seldom hold
 
 

@@ -1,8 +1,10 @@
 """Breaks a panel may lay inside a form of a secret, taken out for the search
 and put back for the mark: whitespace (base64 wrapped in lines as MIME and PEM
 write it, indented or spaced out; hex spaced out; a key cut by PHP's
-wordwrap()), HTML line breaks (the ``<br />`` or ``<br>`` nl2br() writes
-before each line break, or a script puts between lines instead of one) and
+wordwrap()), no-break spaces (a key cut or grouped by U+00A0, or by
+``&nbsp;`` once :mod:`tracker.redact` decodes the entities), HTML line
+breaks (the ``<br />`` or ``<br>`` nl2br() writes before each line break,
+or a script puts between lines instead of one) and
 quoted-printable soft line breaks (``=`` ending a line that goes on: a
 short secret is looked for spelt out across them too, not across the
 others).
@@ -34,7 +36,9 @@ Layout = tuple[AnyStr, Steps[AnyStr]]
 
 @dataclass(frozen=True)
 class _Breaks(Generic[AnyStr]):
-    blanks: tuple[AnyStr, ...]  # taken out at once, found back by `space`
+    # Taken out at once, found back by `space`; each after what is looked for
+    # first (found at once, memchr: a text without it has none of them).
+    blanks: tuple[tuple[AnyStr, AnyStr], ...]
     space: re.Pattern[AnyStr]
     lines: tuple[AnyStr, AnyStr]  # line breaks
     angle: AnyStr  # found at once (memchr): a text without it has no tag
@@ -49,9 +53,14 @@ def _breaks(spell: Callable[[str], AnyStr]) -> _Breaks[AnyStr]:
     def literal(text: str) -> tuple[AnyStr, re.Pattern[AnyStr]]:
         return spell(text), re.compile(re.escape(spell(text)))
 
+    def first(blank: str) -> tuple[AnyStr, AnyStr]:
+        written = spell(blank)
+        return written[-1:], written  # U+00A0 in UTF-8: 0xA0 before 0xC2 0xA0
+
     return _Breaks(
-        blanks=tuple(spell(blank) for blank in (" ", "\n", "\r", "\t")),
-        space=re.compile(spell(r"[ \n\r\t]+")),
+        # The no-break space first: taking a space out of "\xc2 \xa0" makes none.
+        blanks=tuple(first(blank) for blank in ("\u00a0", " ", "\n", "\r", "\t")),
+        space=re.compile(spell("(?:[ \n\r\t]|\u00a0)+")),
         lines=(spell("\n"), spell("\r")),
         angle=spell("<"),
         tag=spell("<br"),
@@ -123,8 +132,8 @@ def _squeeze(
     """Given a text, return it without its whitespace and its HTML line
     breaks; and whether it has a line break."""
     squeezed, lines = data, False
-    for blank in breaks.blanks:
-        if blank in squeezed:
+    for first, blank in breaks.blanks:
+        if first in squeezed and (first == blank or blank in squeezed):
             squeezed = squeezed.replace(blank, data[:0])
             lines = lines or blank in breaks.lines
     if len(squeezed) != len(data):
