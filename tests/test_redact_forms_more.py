@@ -63,6 +63,15 @@ FORMS = [
     ("groups of 4 by no-break spaces", grouped(KEY, NBSP)),
     ("groups of 4 by &nbsp;", grouped(KEY, "&nbsp;")),
     ("groups of 4 by &#160;", grouped(KEY, "&#160;")),
+    ("fullwidth", fullwidth(KEY)),
+    ("fullwidth, upper-cased", fullwidth(KEY.upper())),
+    ("fullwidth in part", KEY[:10] + fullwidth(KEY[10:])),
+    (
+        "fullwidth, every other character",
+        "".join(fullwidth(c) if at % 2 else c for at, c in enumerate(KEY)),
+    ),
+    ("fullwidth, split by a no-break space", fullwidth(KEY[:16]) + NBSP + fullwidth(KEY[16:])),
+    ("fullwidth as hex entities", "".join(f"&#x{ord(c):X};" for c in fullwidth(KEY))),
 ]
 
 
@@ -141,7 +150,7 @@ def status_answer(error: str) -> dict[str, object]:
 def catalogue(note: str) -> list[dict[str, object]]:
     """Services whose texts hold what looks like the new forms: MAC
     addresses, UUIDs, hex and base32 IDs, licence-like codes, no-break
-    spaces and ``&nbsp;``, with a note."""
+    spaces and ``&nbsp;``, fullwidth words, with a note."""
     looks = [
         "device 00:1a:2b:3c:4d:5e:6f:70:81:92:a3:b4:c5:d6 ok",
         "trace 550e8400-e29b-41d4-a716-446655440000",
@@ -151,6 +160,7 @@ def catalogue(note: str) -> list[dict[str, object]]:
         "utf16 6b0033007900410062006300",
         "Start:&nbsp;0-1h,&nbsp;speed&nbsp;10K/day&nbsp;k3yAbcDef",
         "Гарантия\u00a030\u00a0дней, 10\u00a0000 per day, k3yA\u00a0bcDe\u00a0f012",
+        "注文（ｏｒｄｅｒ）：完了 ＡＢＣ－１２３ ｋ３ｙＡｂｃＤｅｆ ♻️ ⭐",
     ]
     return [
         {
@@ -174,6 +184,7 @@ LOOKALIKE_FORMS = [
     ("groups of 4 by dashes", grouped(KEY, "-")),
     ("groups of 4 by no-break spaces", grouped(KEY, NBSP)),
     ("&nbsp; between every character", "&nbsp;".join(KEY)),
+    ("fullwidth", fullwidth(KEY)),
 ]
 
 
@@ -197,3 +208,27 @@ def test_an_answer_keeps_everything_but_the_key(shape, written, compact):
         assert scrub(echoed, [KEY]) == blanked
     plain = body("Incorrect order ID")
     assert scrub_bytes(plain.encode(), [KEY]) == plain.encode()
+
+
+def test_fullwidth_forms_are_narrowed_as_nfkc_does():
+    from tracker.redact_layout import fullwidth as holds_fullwidth
+    from tracker.redact_layout import narrowed
+
+    wide = "".join(chr(code) for code in range(0xFF01, 0xFF5F))
+    assert narrowed(wide) == unicodedata.normalize("NFKC", wide)
+    assert len(narrowed(f"注文（{wide}）")) == len(wide) + 4
+    # Narrowed where a fullwidth letter or digit is: not for CJK punctuation
+    # alone, nor for an emoji's variation selector (EF B8 8F in UTF-8).
+    for text, holds in [("注文（完了）：", False), ("♻️" * 2000 + "订单１", True), ("ｋ", True)]:
+        assert holds_fullwidth(text) is holds
+        assert holds_fullwidth(text.encode()) is holds
+
+
+@pytest.mark.parametrize("escape", ["\\u{:04x}", "\\u{:04X}"], ids=["lower-case", "upper-case"])
+def test_a_fullwidth_key_json_escaped_in_a_raw_answer_is_blanked(escape):
+    # A PHP panel's json_encode() writes every fullwidth character as \uff4b.
+    written = "".join(escape.format(ord(c)) for c in fullwidth(KEY))
+    body = ('{"7":{"status":"Fail","error":"key ' + written + ' \\ufe0f"}}').encode()
+    assert json.loads(scrub_bytes(body, [KEY])) == {
+        "7": {"status": "Fail", "error": "key *** \ufe0f"}
+    }

@@ -118,6 +118,44 @@ def invisible(data: AnyStr) -> bool:
     return any(lead in data and pattern.search(data) for lead, pattern in _LEADS)
 
 
+# The fullwidth forms of ASCII (U+FF01 to U+FF5E): "ｋ３ｙ" reads as "k3y".
+# Narrowed one for one, as NFKC does, a place in the narrowed text is the
+# same place in the text. A text is narrowed only if it holds a fullwidth
+# letter or digit, which a key is made of: CJK text's fullwidth punctuation
+# alone ("（", "："), common in a catalogue, costs no narrowed search.
+_NARROW = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_WIDE = re.compile("[\uff01-\uff5e]+")
+_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_ALNUM_UTF8 = re.compile(b"\xef(?:\xbc[\x90-\x99\xa1-\xba]|\xbd[\x81-\x9a])")
+_ALNUM_TAILS = frozenset(
+    chr(code).encode()[1:] for code in range(0xFF10, 0xFF5B) if chr(code).isalnum()
+)
+_LOOKS = 1024  # EF leads looked at one by one, then one scan (0.3 ms for 1 MB)
+
+
+def fullwidth(data: AnyStr) -> bool:
+    """Given a text or a UTF-8 body, return whether it holds a fullwidth
+    letter or digit (at once for ASCII)."""
+    if data.isascii():
+        return False
+    if isinstance(data, str):
+        return _ALNUM.search(data) is not None
+    # In UTF-8, EF then BC 90 to BD 9A: each EF found at once (memchr), as an
+    # emoji's variation selector (EF B8 8F) may be every few hundred bytes.
+    at = data.find(b"\xef")
+    for _ in range(_LOOKS):
+        if at < 0 or data[at + 1 : at + 3] in _ALNUM_TAILS:
+            return at >= 0
+        at = data.find(b"\xef", at + 1)
+    return at >= 0 and _ALNUM_UTF8.search(data, at) is not None
+
+
+def narrowed(text: str) -> str:
+    """Given a text, return it with each fullwidth form of an ASCII
+    character written as that character (NFKC's, of the same length)."""
+    return _WIDE.sub(lambda wide: wide.group().translate(_NARROW), text)
+
+
 def _take(data: AnyStr, pieces: Pieces[AnyStr], steps: list[Step[AnyStr]]) -> AnyStr:
     for piece, pattern in pieces:
         if piece in data:
