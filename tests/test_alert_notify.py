@@ -266,3 +266,30 @@ def test_a_host_whose_port_is_not_ascii_digits_is_kept_out_of_logs(monkeypatch):
     notify.register_urls(["json://hooks.example:١٢٣٤/x", "json://hooks.example:8443/x"])
     assert "hooks.example:١٢٣٤" in registered
     assert "hooks.example:8443" not in registered  # a host name and its port: readable
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_failing_webhook_does_not_hold_up_the_notify_targets(monkeypatch):
+    # A webhook that hangs is retried within its budget (a minute): the
+    # Telegram message, say, went out only after all of it, alert after alert.
+    from tracker.alerts.notify import NotifyTarget
+    from tracker.alerts.webhook import WebhookSink
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    hook, target = Receiver(hold=True), Receiver()
+    hook_url = f"http://127.0.0.1:{hook.server.server_address[1]}/hook"
+    sink = WebhookSink(
+        hook_url, timeout=2.0, budget=30.0, notify=[NotifyTarget(target.url, 0, timeout=5.0)]
+    )
+    try:
+        sink.send(Alert("balance_low", "sim: balance 1.00 USD is below 5.00", panel="sim"))
+        assert target.arrived.wait(1.5)  # not after the webhook's tries
+        assert hook.arrived.wait(5) and sink.failed == 0  # the POST still on the wire
+        assert [b["title"] for b in target.bodies] == ["smm-tracker: balance_low"]
+        hook.release.set()
+        assert sink.flush(30)
+        assert sink.notified == 1 and sink.sent == 1
+    finally:
+        sink.close(1)
+        hook.close()
+        target.close()

@@ -1,7 +1,9 @@
 """The optional webhook sink: one POST per alert, from a background thread.
 
 It also hands each alert to the Apprise targets of ``[alerts] notify``
-(:mod:`tracker.alerts.notify`), from the same thread and the same queue.
+(:mod:`tracker.alerts.notify`), from the same queue: every target side by
+side and beside the webhook's POST, so an alert takes the longest of them,
+not their sum (a webhook retrying for its budget held every target back).
 
 :meth:`WebhookSink.send` only queues (bounded; a full queue drops the alert
 with a log line), so a slow or dead webhook never holds up a poll. Each POST
@@ -188,17 +190,40 @@ class WebhookSink:
             try:
                 if item is _STOP:
                     return
-                if self._url:
-                    self._deliver(item)
-                self._notify(item)
+                notified = self._notify(item)  # started first: beside the POST
+                try:
+                    if self._url:
+                        self._deliver(item)
+                finally:
+                    notified()
             except Exception as exc:  # never let one alert end the worker
                 log.error("webhook_failed", alert=item.kind, error=type(exc).__name__)
             finally:
                 self._queue.task_done()
 
-    def _notify(self, alert: Alert) -> None:
-        for target in self._targets:
-            error = target.deliver(alert)  # bounded by the target's own deadline
+    def _notify(self, alert: Alert) -> Callable[[], None]:
+        """Start delivering ``alert`` to every notify target, each in a thread
+        of its own (bounded by the target's own deadline); return what waits
+        for them and counts and logs each outcome."""
+        errors: list[str | None] = ["not delivered"] * len(self._targets)
+
+        def one(index: int, target: NotifyTarget) -> None:
+            errors[index] = target.deliver(alert)
+
+        threads = [
+            threading.Thread(target=one, args=(i, t), name="notify-alert", daemon=True)
+            for i, t in enumerate(self._targets)
+        ]
+        for thread in threads:
+            thread.start()
+        return lambda: self._notified(alert, threads, errors)
+
+    def _notified(
+        self, alert: Alert, threads: list[threading.Thread], errors: list[str | None]
+    ) -> None:
+        for thread in threads:
+            thread.join()
+        for target, error in zip(self._targets, errors, strict=True):
             if error is None:
                 self.notified += 1
                 log.debug("notify_sent", alert=alert.kind, target=target.name)
