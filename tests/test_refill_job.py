@@ -469,3 +469,23 @@ def test_a_key_refused_in_every_refill_status_item_is_a_refused_key(world):
     ]
     kinds = [r["kind"] for r in w.store.rows("SELECT kind FROM alerts")]
     assert "auth_failed" in kinds
+
+
+def test_an_outage_uses_up_none_of_the_orders_refill_requests(world):
+    # Each round sent a call of 100 orders into the failing panel: a gateway
+    # page (the panel may have acted) leaves them Unknown, and Unknown counts
+    # toward refill.max_requests: a soak's 90 s outage spent every guaranteed
+    # order's five requests. The round waits while the panel's calls fail.
+    w = world(refill="cooldown = 1")
+    ids = completed_a_day_ago(w, SERVICE_FOLLOWERS, SERVICE_FOLLOWERS)
+    w.panel.inject("html502", count=10_000)  # every call: a proxy's 502 page
+    assert not w.jobs["balance:sim"].run()  # the panel's calls fail
+    for _ in range(5):
+        assert not w.round()
+        w.clock.advance(H)
+    assert [w.requests(i) for i in ids] == [[], []]
+    assert w.panel.calls["refill"] == 0
+    w.panel.clear_faults()
+    assert w.jobs["balance:sim"].run()  # it answers again
+    assert w.round()
+    assert [[r["status"] for r in w.requests(i)] for i in ids] == [["Pending"], ["Pending"]]

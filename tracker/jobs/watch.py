@@ -5,11 +5,10 @@ and refill listeners and to every client's call observers, adds a balance
 job per panel, and wraps the panel's other jobs so they pause while its key
 is refused.
 
-A paused panel resumes when its balance job, which keeps running on
-``[schedule] balance_every`` as a single cheap probe, gets an answer that is
-not a refusal; or at restart (pauses are not kept across restarts, the
-episode is: a key still refused after a restart costs one call and no new
-alert).
+A paused panel resumes when its balance job (a cheap probe every
+``[schedule] balance_every``) gets an answer that is not a refusal, or at
+restart (the episode is kept, not the pause). A panel's refill round waits
+while its calls fail (:func:`tracker.rules.refills.held_by`).
 """
 
 from __future__ import annotations
@@ -50,6 +49,7 @@ from tracker.rules.polling import (
     judge_poll,
     recovered_alert,
 )
+from tracker.rules.refills import held_by
 from tracker.rules.unknown_status import UNKNOWN_STATUS, judge_unknown, unknown_alert
 from tracker.store.probes import drop_evidence
 from tracker.store.readings import carries_unknown_words, unknown_words
@@ -92,6 +92,7 @@ class Watch:
         # "balance"...): what must take the key again to end the episode.
         self._refused_by: dict[str, str] = {}
         self._failing: dict[str, datetime | None] = {}
+        self._failed_action: dict[str, str] = {}  # panel -> the action its last failed call was
         self._lock = threading.RLock()
         tracker.transition_listeners.append(self.on_transitions)
         tracker.refill_listeners.append(self.on_refills)
@@ -139,6 +140,9 @@ class Watch:
             if panel in self.paused:
                 log.debug("job_paused", job=job.name, panel=panel, reason="key refused")
                 return False
+            if kind == "refill" and (why := self.refills_held(panel)):
+                log.warning("refill_round_held", panel=panel, reason=why)
+                return False
             try:
                 done = job.run()
             except AuthError as exc:  # a job that lets the refusal through
@@ -149,6 +153,13 @@ class Watch:
             return done
 
         return Job(job.name, job.every, run)
+
+    def refills_held(self, panel: str) -> str | None:
+        """Why the panel's refill round waits (its calls failing), or None."""
+        with self._lock:
+            since, failed = self._failing.get(panel), self._failed_action.get(panel)
+        episode = self.alerter.episode(panel, PANEL_UNREACHABLE)
+        return held_by(since, failed, episode is not None and episode.active)
 
     # --- the key -----------------------------------------------------------------
 
@@ -177,13 +188,9 @@ class Watch:
             self.alerter.update(panel, AUTH_FAILED, judge)
 
     def auth_accepted(self, panel: str, *, by: str = "balance") -> None:
-        """Job kind ``by`` was answered without a refusal of the key: resume the
-        panel's jobs; end the episode when ``by`` is the kind that was refused.
-
-        A panel refusing the key to one action only (HTTP 401 to ``status``,
-        ``balance`` answered) stays in its episode while the balance probe
-        resumes the jobs: one ``auth_failed``, not a failed/recovered pair at
-        every probe; ``auth_recovered`` once that action takes the key again."""
+        """Job kind ``by`` took the key: resume the panel's jobs; end the episode
+        when ``by`` is the kind refused (a key refused to ``status`` alone stays
+        one ``auth_failed`` while the balance probe resumes the jobs)."""
         with self._lock:
             if panel in self.paused:
                 self.paused.discard(panel)
@@ -207,17 +214,14 @@ class Watch:
         for alert in order_alerts(transitions):
             self.alerter.raise_alert(alert)
 
-    def on_lost(self, lost: list[dict[str, Any]]) -> None:
-        """Orders that stopped being polled because the panel lost them: alert."""
+    def on_lost(self, lost: list[dict[str, Any]]) -> None:  # orders the panel lost
         for alert in lost_alerts(lost):
             self.alerter.raise_alert(alert)
 
-    def on_unsupported(self, panel: str, action: str, words: str) -> None:
-        """The panel turned out to lack ``action``: one alert per learning."""
+    def on_unsupported(self, panel: str, action: str, words: str) -> None:  # an action it lacks
         self.alerter.raise_alert(unsupported_alert(panel, action, words))
 
-    def on_ambiguous(self, panel: str, found: Sequence[Ambiguous]) -> None:
-        """The panel lists services twice with different terms: one alert per episode."""
+    def on_ambiguous(self, panel: str, found: Sequence[Ambiguous]) -> None:  # services twice
         self.alerter.raise_alert(ambiguous_alert(panel, found))
 
     def after_poll(self, panel: str) -> None:
@@ -232,10 +236,9 @@ class Watch:
             log.exception("unknown_status_failed", panel=panel)
 
     def after_status(self, panel: str, errors: list[str]) -> None:
-        """A poll of ``panel`` ended (not stopped) with ``errors``: one
-        ``status_failing`` once its polls have left orders unchecked for
-        ``alerts.unreachable_after`` without a break (not while an open
-        ``panel_unreachable`` or ``auth_failed`` says why), ``status_recovered``
+        """A poll of ``panel`` ended with ``errors``: ``status_failing`` once polls
+        have left orders unchecked for ``alerts.unreachable_after`` (unless an
+        open ``panel_unreachable`` or ``auth_failed`` says why), ``status_recovered``
         at the first poll without. Never raises: the poll's answers are stored."""
         try:
             self._judge_status(panel, errors)
@@ -295,6 +298,8 @@ class Watch:
         after_s = self.config.alerts.unreachable_after
         with self._lock:
             now = self.clock()
+            if not ok:
+                self._failed_action[panel] = action
 
             def judge(episode: Episode) -> tuple[Episode, Alert | None]:
                 state = Reachability(self._failing.get(panel), episode)
