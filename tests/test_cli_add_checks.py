@@ -3,6 +3,8 @@ flags or the synced service type make a certain refusal."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from simconfig import cli_in, sim_config
 
@@ -97,3 +99,7 @@ def test_a_complete_request_is_placed(synced):
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().isdigit()
     assert panel.calls["add"] == 1
+    # The panel counts the comments: five of them are the order's quantity, so
+    # DELIVERED and the report read it (it was stored as none: DELIVERED "-").
+    (order,) = json.loads(cli("orders", "--json").stdout)
+    assert order["order_id"] == int(result.stdout) and order["quantity"] == 5

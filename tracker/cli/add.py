@@ -111,14 +111,15 @@ def add(
     client = PanelClient(panel_config)
     try:
         from tracker.panel.models import NewOrder
+        from tracker.panel.order_fields import counted_quantity
 
         # A first Ctrl-C waits for the answer: an order placed is tracked.
         with shield("the order just sent") as stop:
             order_id = client.add(NewOrder(service, link, quantity, runs, interval, extra))
             stop.settled = True  # the order exists: a Ctrl-C now waits until it is tracked
-            new = _track(
-                store, panel_config.name, order_id, service, link, quantity, runs, interval
-            )
+            # Comments or usernames: their number is the quantity (DELIVERED, report).
+            counted = counted_quantity(quantity, extra)
+            new = _track(store, panel_config.name, order_id, service, link, counted, runs, interval)
     except PanelError as exc:  # outcome unknown included: exit 1 like handle_errors
         index = [p.name for p in config.panels].index(panel_config.name)
         hint = web_page_hint(str(exc), index)

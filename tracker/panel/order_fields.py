@@ -139,3 +139,17 @@ def _format_problems(extra: Mapping[str, str]) -> list[str]:
             kind = "a positive whole number" if lowest else "a whole number"
             problems.append(f"{FLAGS[name]} must be {kind} (got {said(value)})")
     return problems
+
+
+def counted_quantity(quantity: int | None, extra: Mapping[str, str]) -> int | None:
+    """Given ``--quantity`` and an order's other fields, return the quantity to
+    record: the one given, else the number of comments or usernames (one a
+    line), which the panel counts as the quantity of a Custom Comments or
+    Mentions Custom List order. None when neither says."""
+    if quantity is not None:
+        return quantity
+    for name in ("comments", "usernames"):
+        lines = [line for line in extra.get(name, "").splitlines() if line.strip()]
+        if lines:
+            return len(lines)
+    return None
