@@ -275,3 +275,19 @@ def test_cancel_refuses_ids_tracked_only_on_a_panel_left_out_of_the_config(two_p
     forced = cli("cancel", "--yes", "--panel", "a", str(on_b))
     assert forced.exit_code in (0, 1), forced.output
     assert a.calls["cancel"] == 2
+
+
+def test_an_untracked_order_keeps_its_delivered_figure(setup):
+    # The table's status reads "In progress (untracked: ...)": DELIVERED was
+    # worked out from that text, which no delivery rule knows, and read "-".
+    panel, _clock, cli, _ = setup
+    (a,) = panel.seed_orders(1, status="In progress")
+    assert cli("track", str(a), "--quantity", "1000").exit_code == 0
+    assert cli("run", "--once").exit_code == 0
+    remains, quantity = _orders(cli)[a]["remains"], 1000
+    assert 0 < remains < quantity
+    assert cli("untrack", str(a), "--reason", "moved").exit_code == 0
+    header, row = cli("orders").stdout.splitlines()[:2]
+    cell = row[header.index("DELIVERED") :].split()[0]
+    assert cell == f"{quantity - remains}/{quantity}", (header, row)
+    assert "(untracked: moved)" in row

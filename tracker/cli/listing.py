@@ -59,6 +59,7 @@ def with_untracked(
         if in_status and (row["untracked"] or row["lost"]):
             why = f": {row['stop_reason']}" if row.get("stop_reason") else ""
             word = "untracked" if row["untracked"] else "lost"
+            row["stored_status"] = row["status"]  # what DELIVERED is worked out from
             row["status"] = f"{row['status'] or '-'} ({word}{why})"
         yield row
 

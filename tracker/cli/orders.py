@@ -163,7 +163,8 @@ ORDER_HEADERS = [
 def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for row in rows:
         # Only once delivery started, of the whole order (drip-feed: runs x quantity).
-        done = delivered(row["status"], row["quantity"], row.get("runs"), row["remains"])
+        status = row.get("stored_status", row["status"])  # "In progress (untracked: ...)"
+        done = delivered(status, row["quantity"], row.get("runs"), row["remains"])
         if done is not None:
             row["delivered"] = f"{done}/{total_quantity(row['quantity'], row.get('runs'))}"
         if row.get("stalled_at"):
