@@ -191,3 +191,12 @@ def test_leading_zeros_are_no_long_number(sim):
     _, cli = sim
     result = cli("orders", "--limit", "0" * 100 + "1")
     assert result.exit_code == 0 and len(result.stdout.splitlines()) == 2  # header, one row
+
+
+@pytest.mark.parametrize("flag", ["--posts", "--old-posts", "--delay"])
+def test_a_negative_count_field_says_it_must_be_0_or_more(sim, flag):
+    # "-3" is a whole number: "must be a whole number" named the wrong rule.
+    panel, cli = sim
+    line = one_line(cli("add", *PLACE, flag, "-3"), flag, "'-3'", "nothing sent")
+    assert f"{flag} must be a whole number, 0 or more (got '-3')" in line
+    assert panel.calls["add"] == 0

@@ -136,7 +136,7 @@ def _format_problems(extra: Mapping[str, str]) -> list[str]:
         if digits and len(text) > 18:
             problems.append(f"{FLAGS[name]} is too large (got {said(value)})")
         elif not digits or int(text) < lowest:
-            kind = "a positive whole number" if lowest else "a whole number"
+            kind = "a positive whole number" if lowest else "a whole number, 0 or more"
             problems.append(f"{FLAGS[name]} must be {kind} (got {said(value)})")
     return problems
 
