@@ -200,3 +200,14 @@ def test_a_negative_count_field_says_it_must_be_0_or_more(sim, flag):
     line = one_line(cli("add", *PLACE, flag, "-3"), flag, "'-3'", "nothing sent")
     assert f"{flag} must be a whole number, 0 or more (got '-3')" in line
     assert panel.calls["add"] == 0
+
+
+def test_a_number_option_says_its_range_as_a_person_would(sim):
+    # click said "is not in the range 1<=x<=9223372036854775807" and showed
+    # that range on every number option's help: the top is the database's.
+    _, cli = sim
+    assert "0 is not in the range x>=1." in one_line(cli("orders", "--limit", "0"), "--limit")
+    huge = one_line(cli("orders", "--limit", "99999999999999999999"), "--limit")
+    assert "is too large (the largest is 9223372036854775807)" in huge
+    assert "1<=x<=" not in cli("track", "--help").output
+    assert "[x>=1]" in cli("track", "--help").output

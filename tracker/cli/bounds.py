@@ -41,7 +41,20 @@ class WholeNumber(click.IntRange):
                 self.fail(f"{shown} is not in the range {self._describe_range()}.", param, ctx)
             value = sign + (digits or "0")  # leading zeros
         _refuse_foreign(self, value, param, ctx, "a whole number")
-        return super().convert(value, param, ctx)
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            number = str(value).strip().lstrip("+")
+            if self.max is not None and number.isdigit() and int(number) > self.max:
+                self.fail(f"{said(value)} is too large (the largest is {self.max}).", param, ctx)
+            raise
+
+    def _describe_range(self) -> str:
+        # "1<=x<=9223372036854775807" on every number option's help and error:
+        # the top is only the database's, said when a number passes it.
+        if self.max == SQLITE_INT_MAX and self.min is not None:
+            return f"x>={self.min}"
+        return super()._describe_range()
 
 
 class FiniteNumber(click.FloatRange):
