@@ -72,7 +72,11 @@ def test_dash_is_no_destination(backup, tmp_path):
 
 @pytest.mark.parametrize(
     ("dest", "message"),
-    [("missing/copy.db", "does not exist"), ("t.db", "exists; use --force")],
+    [
+        ("missing/copy.db", "does not exist"),
+        ("t.db", "exists; use --force"),
+        ("", "backup: DEST is empty; name the file to write"),  # it said ". is a directory"
+    ],
 )
 def test_bad_destinations_are_one_line(backup, dest, message):
     result = backup(dest)

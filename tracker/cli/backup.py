@@ -23,6 +23,8 @@ def backup(ctx: Context, dest: Path, force: bool) -> None:
     only then puts it at DEST. Refuses to overwrite DEST unless --force.
     Restore: stop the service, copy DEST over database.path, start it.
     """
+    if not dest.name:  # `backup ""`: click makes it Path("."), "a directory"
+        fail("backup: DEST is empty; name the file to write", EXIT_USAGE)
     if str(dest) == "-":  # a database is no stream: a file named "-" is the surprise
         fail("backup: DEST -: name the file to write (./- for a file named '-')", EXIT_USAGE)
     if (problem := destination_problem(dest, force)) is not None:
