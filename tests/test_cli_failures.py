@@ -354,3 +354,19 @@ def test_cancel_answers_are_stored_when_the_output_cannot_be_written(tmp_path):
     stored = conn.execute("SELECT order_id, result FROM cancels ORDER BY order_id").fetchall()
     conn.close()
     assert stored == [(int(i), "Accepted") for i in ids]
+
+
+def test_orders_says_when_a_panels_polls_are_failing(cli_for, sim):
+    # Every column "-" (or the last statuses seen) looked the same whether the
+    # panel was never asked or is down: a note on stderr says which.
+    (order_id,) = sim.panel.seed_orders(1)
+    down = f"http://127.0.0.1:{_closed_port()}/api/v2"
+    assert cli_for(down, "track", str(order_id)).exit_code == 0
+    assert cli_for(down, "run", "--once").exit_code == 1
+    listed = cli_for(down, "orders")
+    assert listed.exit_code == 0 and str(order_id) in listed.stdout
+    assert "(sim: polls have failed since 20" in listed.stderr
+    assert "its statuses are the last it gave" in listed.stderr
+    assert "polls have failed" not in listed.stdout  # the rows alone (| wc -l)
+    assert cli_for(sim.url, "run", "--once").exit_code == 0  # it answers again
+    assert cli_for(sim.url, "orders").stderr == ""

@@ -19,7 +19,7 @@ from tracker.cli.panels import read_panel, stored_order
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
 from tracker.panel.values import said, to_id
 from tracker.rules.delivery import delivered, total_quantity
-from tracker.store.listing import order_statuses
+from tracker.store.listing import failing_panels, order_statuses
 from tracker.store.watch import order_listing
 
 panel_option = click.option(
@@ -132,6 +132,18 @@ def orders(
         )
     elif capped and next(rows, None) is not None:
         click.echo(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)", err=True)
+    for failing, (kind, since) in failing_panels(store, name).items():  # not an order's failure
+        why = _STALE.get(kind, "polls have failed")
+        click.echo(
+            safe_text(
+                f"({failing}: {why} since {since}: its statuses are the last it gave; "
+                "smm-tracker doctor says why)"
+            ),
+            err=True,
+        )
+
+
+_STALE = {"auth_failed": "the API key is refused", "panel_unreachable": "every call has failed"}
 
 
 ORDER_COLUMNS = [

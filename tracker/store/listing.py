@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from itertools import islice
 from typing import Any
 
+from tracker.errors import StoreError
 from tracker.store.connection import Connection as Store
 
 UNTRACKED = "untracked"  # the --status value for orders stopped by `untrack`
@@ -108,3 +109,29 @@ def order_statuses(store: Store) -> list[str]:
         """
     )
     return [r["status"] for r in rows]
+
+
+# What says a panel's stored statuses are stale, by how it is said: polls that
+# keep failing (status_failing's start is kept from the first failed poll on,
+# before its alert), every call failing, the key refused.
+_FAILING = """
+SELECT panel, kind, since FROM alert_state
+WHERE ((kind = 'status_failing' AND since IS NOT NULL)
+       OR (kind IN ('panel_unreachable', 'auth_failed') AND active = 1))
+  AND (? IS NULL OR panel = ?)
+ORDER BY panel, kind
+"""
+
+
+def failing_panels(store: Store, panel: str | None = None) -> dict[str, tuple[str, str]]:
+    """Return {panel: (kind, since)} for each panel (or ``panel``) whose polls
+    are failing now: its listed statuses are the last it gave. Nothing when
+    the database cannot say (a table it does not have yet)."""
+    try:
+        rows = store.rows(_FAILING, [panel, panel])
+    except StoreError:
+        return {}
+    found: dict[str, tuple[str, str]] = {}
+    for row in rows:  # auth_failed, then panel_unreachable, before status_failing
+        found.setdefault(row["panel"], (row["kind"], row["since"] or ""))
+    return found
