@@ -20,16 +20,14 @@ from tracker.alerts.alerter import Alerter
 from tracker.clock import iso, micros, parse_iso
 from tracker.config.model import AutomationConfig
 from tracker.jobs.judging import confirmed_row, judge_row, quick_row, stored_moment, watch_state
-from tracker.rules.alerts import rough_duration
+from tracker.rules.alerts import BLINDING, panel_blind, rough_duration
 from tracker.rules.episodes import Alert
 from tracker.rules.stalls import (
-    BLINDING,
     MOVING,
     STALLED,
     WatchState,
     finished,
     median_seconds,
-    panel_blind,
 )
 from tracker.store.watch import (
     OpenRow,

@@ -5,10 +5,9 @@ and refill listeners and to every client's call observers, adds a balance
 job per panel, and wraps the panel's other jobs so they pause while its key
 is refused.
 
-A paused panel resumes when its balance job (a cheap probe every
-``[schedule] balance_every``) gets an answer that is not a refusal, or at
-restart (the episode is kept, not the pause). A panel's refill round waits
-while its calls fail (:func:`tracker.rules.refills.held_by`).
+A paused panel resumes when its balance probe (``balance_every``) gets no
+refusal, or at restart (the episode is kept, not the pause). A panel's refill
+round waits while its calls fail (:func:`tracker.rules.refills.held_by`).
 """
 
 from __future__ import annotations
@@ -31,11 +30,13 @@ from tracker.jobs.health import StoreHealth
 from tracker.rules.alerts import (
     AUTH_FAILED,
     AUTH_RECOVERED,
+    BLINDING,
     PANEL_UNREACHABLE,
     Reachability,
     judge_auth,
     judge_call,
     order_alerts,
+    panel_blind,
     refill_alerts,
     rough_duration,
 )
@@ -158,8 +159,7 @@ class Watch:
         """Why the panel's refill round waits (its calls failing), or None."""
         with self._lock:
             since, failed = self._failing.get(panel), self._failed_action.get(panel)
-        episode = self.alerter.episode(panel, PANEL_UNREACHABLE)
-        return held_by(since, failed, episode is not None and episode.active)
+        return held_by(since, failed, panel_blind([self.alerter.episode(panel, PANEL_UNREACHABLE)]))
 
     # --- the key -----------------------------------------------------------------
 
@@ -247,8 +247,8 @@ class Watch:
 
     def _judge_status(self, panel: str, errors: list[str]) -> None:
         now, after_s = self.clock(), self.config.alerts.unreachable_after
-        told = [self.alerter.episode(panel, kind) for kind in (PANEL_UNREACHABLE, AUTH_FAILED)]
-        explained = panel in self.paused or any(e is not None and e.active for e in told)
+        told = [self.alerter.episode(panel, kind) for kind in BLINDING]
+        explained = panel in self.paused or panel_blind(told)
 
         def judge(episode: Episode) -> tuple[Episode, Alert | None]:
             after, kind = judge_poll(episode, bool(errors), now, after_s, explained=explained)

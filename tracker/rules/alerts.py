@@ -54,6 +54,16 @@ def rough_duration(seconds: float) -> str:
 
 # --- reachability --------------------------------------------------------------
 
+# While one of these episodes is open for a panel, nothing it stores is news
+# (its stalls wait), and a poll's failures are already explained.
+BLINDING = (PANEL_UNREACHABLE, AUTH_FAILED)
+
+
+def panel_blind(episodes: Iterable[Episode | None]) -> bool:
+    """Given a panel's episodes of some kinds (None: never stored), return
+    whether one is open: the panel cannot be asked now."""
+    return any(e is not None and e.active for e in episodes)
+
 
 @dataclass(frozen=True)
 class Reachability:

@@ -16,8 +16,7 @@ from typing import NamedTuple
 
 from tracker.config.model import AutomationConfig
 from tracker.panel.statuses import IN_PROGRESS, PROCESSING
-from tracker.rules.alerts import AUTH_FAILED, PANEL_UNREACHABLE, rough_duration
-from tracker.rules.episodes import Episode
+from tracker.rules.alerts import rough_duration
 
 RATE = "rate"  # eta from the order's own delivery rate so far
 MEDIAN = "median"  # eta from the service's median time to complete
@@ -37,8 +36,6 @@ MOVING = "moving"
 # date: the next poll (at most one period away), and one more for a poll that
 # runs long or late.
 LATE_POLLS = 2
-# While one of these episodes is open for a panel, nothing it stores is news.
-BLINDING = (PANEL_UNREACHABLE, AUTH_FAILED)
 
 
 # Named tuples, not dataclasses: the automation job makes one of each for
@@ -152,13 +149,6 @@ def stall_reason(
     return None
 
 
-def panel_blind(episodes: Iterable[Episode | None]) -> bool:
-    """Given a panel's BLINDING episodes (None: never stored), return whether one
-    is open: the panel cannot be asked, so its orders' stored statuses are
-    not news and no order of it can be judged stalled."""
-    return any(e is not None and e.active for e in episodes)
-
-
 def confirmed(
     checked_at: datetime | None, next_check_at: datetime | None, now: datetime, late: float
 ) -> bool:
@@ -191,7 +181,7 @@ def judge(
     A stall episode opens once (STALLED) and ends at the order's next change of
     status or remains (MOVING); while it is open nothing more is raised.
     Without ``seen`` (its status is not :func:`confirmed`, or the panel is
-    :func:`panel_blind`) no episode opens: sitting still in the store is not
+    :func:`tracker.rules.alerts.panel_blind`) no episode opens: sitting still in the store is not
     sitting still on the panel. One already open stays open; only a change
     ends it.
     """
