@@ -123,10 +123,15 @@ def test_refill_rejected_and_refused_but_not_completed_or_running() -> None:
 
 
 def test_rough_duration() -> None:
-    assert [rough_duration(s) for s in (0, 59.6, 61, 3600, 5400, 49 * 3600, 72 * 3600)] == [
+    seconds = (0, 59.6, 60, 61, 92, 599, 630, 3600, 5400, 49 * 3600, 72 * 3600)
+    assert [rough_duration(s) for s in seconds] == [
         "0s",
         "1m",
         "1m",
+        "1m1s",
+        "1m32s",  # "failed for 1m" after 92 s undersold it by half
+        "9m59s",
+        "10m",
         "1h",
         "1h30m",
         "2d1h",

@@ -38,11 +38,14 @@ _REASON_CHARS = 100  # of the panel's reason quoted in a message; data holds it 
 
 
 def rough_duration(seconds: float) -> str:
-    """Given seconds, return a short human figure: "45s", "12m", "5h20m", "3d4h"."""
+    """Given seconds, return a short human figure: "45s", "1m32s", "12m",
+    "5h20m", "3d4h" (seconds shown under 10 minutes, where they are a share)."""
     seconds = max(0, round(seconds))
     if seconds < 60:
         return f"{seconds}s"
-    minutes = seconds // 60
+    minutes, rest = divmod(seconds, 60)
+    if minutes < 10 and rest:
+        return f"{minutes}m{rest}s"
     if minutes < 60:
         return f"{minutes}m"
     hours, minutes = divmod(minutes, 60)
