@@ -232,3 +232,24 @@ def test_a_fullwidth_key_json_escaped_in_a_raw_answer_is_blanked(escape):
     assert json.loads(scrub_bytes(body, [KEY])) == {
         "7": {"status": "Fail", "error": "key *** \ufe0f"}
     }
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "".join(f"\\u{ord(c):04x}" for c in fullwidth(KEY)),
+        "".join(f"\\u{ord(c):04X}" for c in fullwidth(KEY)),
+        KEY[:8] + "".join(f"\\u{ord(c):04x}" for c in KEY[8:20]) + KEY[20:],
+    ],
+    ids=["fullwidth escaped", "fullwidth escaped, upper-case", "escaped in part"],
+)
+def test_a_key_json_escaped_outside_any_json_string_in_a_raw_body_is_blanked(written):
+    # A script's page quoting the key in a JS string of single quotes, or as
+    # bare text: no double-quoted literal holds it to be decoded.
+    for body in (
+        f"<script>var sent = '{written}';</script>".encode(),
+        f"Invalid API key {written} (see docs)\n".encode(),
+    ):
+        scrubbed = scrub_bytes(body, [KEY])
+        assert written.encode() not in scrubbed and b"***" in scrubbed
+        assert scrubbed.startswith(body[:10]) and scrubbed.endswith(body[-8:])

@@ -285,10 +285,11 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
         return body
     if b"\\" in body and _ESCAPE_BYTES.search(body):
         body = _LITERAL_BYTES.sub(lambda m: _decoded_literal_bytes(m.group(0), every), body)
-    # JSON escapes: in the literals, decoded above.
+    # JSON escapes: in literals, decoded above; outside (JS '...', a text page): below.
+    outside = b"\\u" in body and b"\\u" in _LITERAL_BYTES.sub(b"", body)
     plain = body.isascii()  # 0.4 us for 10 kB: once
     entities = b"&" in body and _ENTITY_BYTES.search(body) is not None
-    kinds = (entities, False, not plain and invisible(body))
+    kinds = (entities, outside, not plain and invisible(body))
     wide = not plain and fullwidth(body)
     if wide or any(kinds):
         text = body.decode("utf-8", "surrogateescape")  # any bytes, given back as they were
