@@ -431,6 +431,7 @@ def test_a_busy_answer_to_cancel_is_not_resent(panel, tmp_path):
     assert _calls(server, "cancel") == 1
     # HTTP 429 in words: nothing was canceled, no refusal of these orders stored.
     assert "#5  not sent: panel busy: Too many requests - try again later" in result.stdout
+    assert "2 of 2 cancel(s) not sent" in result.stderr  # not "not accepted": never asked
     assert _cancels(tmp_path) == []
 
 

@@ -232,5 +232,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     if stop.stopping and unsent:
         fail(f"interrupted: {unsent} order(s) not sent", EXIT_INTERRUPTED)
     refused = sum(1 for _, result, _ in results if result != ACCEPTED)
-    if refused:
-        fail(f"{refused} of {len(results)} cancel(s) not accepted", EXIT_FAILED)
+    never_sent = sum(1 for _, result, _ in results if result == NOT_SENT)
+    if refused:  # none of them sent: none refused either, said as such
+        said = "not sent" if never_sent == refused else "not accepted"
+        fail(f"{refused} of {len(results)} cancel(s) {said}", EXIT_FAILED)
