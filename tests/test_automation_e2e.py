@@ -123,6 +123,12 @@ def test_a_stalled_order_raises_one_order_stalled_and_one_order_moving(world):
     listed = json.loads(w.cli("orders", "--stalled", "--json").stdout)
     assert [o["order_id"] for o in listed] == [busy, stuck]
     assert all(o["stalled_at"] for o in listed)
+    # history shows the order as orders does: its stall and eta too.
+    one = json.loads(w.cli("history", str(busy), "--json").stdout)["order"]
+    assert {k: one[k] for k in ("stalled_at", "eta", "untracked", "lost")} == {
+        k: listed[0][k] for k in ("stalled_at", "eta", "untracked", "lost")
+    }
+    assert f"stalled since {listed[0]['stalled_at']}" in w.cli("history", str(busy)).stdout
 
     w.panel.pin(stuck, "In progress")  # the provider starts at last
     cycles(w, 1)
@@ -160,6 +166,8 @@ def test_each_open_order_gets_an_eta_and_one_far_past_it_counts_as_stalled(world
     (row,) = [r for r in json.loads(w.cli("orders", "--json").stdout) if r["order_id"] == late]
     assert row["eta_basis"] == "median"
     assert parse_iso(row["eta"]) - parse_iso(row["created_at"]) == timedelta(hours=1)
+    assert json.loads(w.cli("history", str(late), "--json").stdout)["order"]["eta"] == row["eta"]
+    assert f"expected by {row['eta']}" in w.cli("history", str(late)).stdout
     cycles(w, 1.5)
     assert kinds(w, "order_stalled") == []
     cycles(w, 1)  # 2 h (eta_overdue 2 x the 1 h median), far below the 12 h Pending threshold

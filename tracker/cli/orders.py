@@ -20,7 +20,7 @@ from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reaso
 from tracker.panel.values import said, to_id
 from tracker.rules.delivery import delivered, total_quantity
 from tracker.store.listing import failing_panels, order_statuses
-from tracker.store.watch import order_listing
+from tracker.store.watch import order_listing, with_watch
 
 panel_option = click.option(
     "--panel", metavar="NAME", help="Panel name (optional when one panel is configured)."
@@ -197,6 +197,8 @@ def history(ctx: Context, order_id: str, as_json: bool, panel: str | None) -> No
     oid = parse_order_id(order_id)
     config = ctx.config(keys=False, logs=False)
     store, row = stored_order(config, panel, oid)  # on any panel in the database
+    # The order as `orders --json` shows it: eta, stall, untracked and lost too.
+    row = next(with_untracked(with_watch(store, [row])))
     name = row["panel"]
     rows = store.history(name, oid)
     if as_json:
@@ -208,6 +210,13 @@ def history(ctx: Context, order_id: str, as_json: bool, panel: str | None) -> No
     click.echo(f"{name} #{oid}: {status}{error}")
     if (note := stop_note(row)) is not None:
         click.echo(note)
+    if row["stalled_at"]:
+        click.echo(
+            f"stalled since {row['stalled_at']}"
+            + (f" (expected by {row['eta']})" if row["eta"] else "")
+        )
+    elif row["eta"]:
+        click.echo(f"expected by {row['eta']}")
     if rows:
         for r in rows:
             r["to_status"] = with_reason(r["to_status"], r["raw_status"])
