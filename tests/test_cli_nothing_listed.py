@@ -46,6 +46,7 @@ def test_automation_without_actions_keeps_the_note_off_stdout(cli):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("automation: ")
     assert "no actions taken" not in result.stdout
+    assert not result.stdout.endswith("\n\n")  # no blank line left where the table was
     assert result.stderr == "no actions taken\n"
 
 

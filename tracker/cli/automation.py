@@ -133,8 +133,8 @@ def automation(
             dry = " (dry run)" if s["dry_run"] else ""
             spent, cap = money(s["spent"]), money(s["cap"])
             click.echo(f"{s['panel']}: re-orders today{dry}: {spent} of cap {cap}")
-    click.echo("")
     if done:
+        click.echo("")
         for row in done:
             row["dry"] = "yes" if row["dry_run"] else ""
             row["why"] = row["error"] or row["reason"]
