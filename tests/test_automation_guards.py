@@ -6,10 +6,12 @@ loopback, the real jobs and the real CLI; nothing sleeps.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from decimal import Decimal
 
 import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import KEY, H, World
 
 from tracker.rules.reorders import NO_RATE, UNCONFIRMED
@@ -136,38 +138,142 @@ def test_a_reorder_refused_while_the_panel_answers_otherwise_is_this_orders_refu
     assert auth_alerts(w) == []
 
 
-def test_a_reorder_answered_too_many_requests_is_not_sent_and_tried_next_run(world):
-    # HTTP 429 in words: no refusal of the order (stored Refused, it would never
-    # be re-ordered), tried again at the next run.
+def placing_then(w: World, answer: dict) -> list[int]:
+    """Make the panel place each order it is sent, then answer ``answer`` (a
+    script failing after its INSERT); return the IDs it placed."""
+    original, placed = w.panel._add, []
+
+    def add(form, now):
+        placed.append(original(form, now)["order"])
+        return answer
+
+    w.panel._add = add  # type: ignore[method-assign]
+    return placed
+
+
+def reorder_alerts(w: World) -> list[dict]:
+    return [
+        a for a in alerts_since(w.store, None, limit=1000) if a["kind"] == "automation_reordered"
+    ]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Too many requests",
+        "SQLSTATE[40001]: Serialization failure: 1213 Deadlock found",
+        "Internal server error",
+    ],
+)
+def test_a_reorder_answered_busy_or_fault_words_is_unknown_and_never_sent_again(world, words):
+    # Said after the panel acted, maybe: sent again at each run, it placed an
+    # order each time, none counted toward the cap.
     w = world(automation=REORDER.replace("1.0", "100"))
     assert w.sync_services()
     parent = w.order(SERVICE_FOLLOWERS, "Partial")
     w.poll()
-    busy = {"error": "Too many requests"}
-    original = w.panel._add
-    w.panel._add = lambda form, now: busy  # type: ignore[method-assign]
-    run(w)
-    assert actions(w, "reorder") == []
-    w.panel._add = original  # type: ignore[method-assign]
-    w.clock.advance(600)
-    assert run(w)
+    placed = placing_then(w, {"error": words})
+    assert not run(w)
+    for _ in range(3):
+        w.clock.advance(600)
+        run(w)
+    assert len(placed) == 1 and w.panel.calls["add"] == 1
     (row,) = actions(w, "reorder")
-    assert row["order_id"] == parent and row["status"] == "Placed"
+    assert row["order_id"] == parent and row["status"] == "Unknown"
+    assert row["error"].startswith("outcome unknown — check the panel before placing it again")
+    (today,) = json.loads(w.cli("automation", "--json").stdout)["spend"]
+    assert today["spent"] == pytest.approx(0.45)  # may have been placed: it counts
+    (alert,) = reorder_alerts(w)
+    assert alert["severity"] == "warning"
+    assert (
+        alert["message"]
+        == f"sim: automatic re-order of 1 order(s): #{parent} outcome unknown - check the panel"
+    )
 
 
-def test_a_reorder_refused_while_the_witness_fails_too_is_tried_again(world):
+def test_a_reorder_refused_while_the_witness_fails_too_is_unknown_and_never_sent_again(world):
+    # Nothing says whether these words refused the key, this order, or came
+    # from a panel failing after it placed the order: never sent twice.
     w = refusing_world(world, REORDER.replace("1.0", "100"))
     parent = w.order(SERVICE_FOLLOWERS, "Partial")
     w.poll()
     key_refused(w, True)
     w.panel.inject("html502", count=1, action="balance")  # the witness cannot say
     assert not run(w)
-    assert w.panel.calls["add"] == 1 and actions(w, "reorder") == []
+    assert w.panel.calls["add"] == 1
     key_refused(w, False)
     w.clock.advance(600)
-    assert run(w)
+    run(w)
+    assert w.panel.calls["add"] == 1
     (row,) = actions(w, "reorder")
-    assert row["order_id"] == parent and row["status"] == "Placed"
+    assert row["order_id"] == parent and row["status"] == "Unknown"
+    assert IP_REFUSAL in row["error"]
+
+
+def test_a_refused_reorder_is_alerted_as_refused_not_as_placed(world):
+    w = world(automation=REORDER.replace("1.0", "100"))
+    assert w.sync_services()
+    parent = w.order(SERVICE_FOLLOWERS, "Partial")
+    w.poll()
+    w.panel._add = lambda form, now: {"error": "Not enough funds on balance"}  # type: ignore[method-assign]
+    assert run(w)
+    (alert,) = reorder_alerts(w)
+    assert alert["severity"] == "warning"
+    assert alert["message"] == (
+        f"sim: automatic re-order of 1 order(s): #{parent} refused: 'Not enough funds on balance'"
+    )
+
+
+def test_reorders_placed_before_a_key_refusal_are_still_alerted(world):
+    w = refusing_world(world, REORDER.replace("1.0", "100"))
+    first, second = (w.order(SERVICE_FOLLOWERS, "Partial") for _ in range(2))
+    w.poll()
+    original = w.panel._add
+
+    def then_refuse(form, now):
+        answer = original(form, now)
+        key_refused(w, True)  # from the next call on
+        return answer
+
+    w.panel._add = then_refuse  # type: ignore[method-assign]
+    assert not run(w)
+    (row,) = actions(w, "reorder")  # the second: not Refused, asked again later
+    assert row["order_id"] == first and row["status"] == "Placed"
+    (alert,) = reorder_alerts(w)
+    assert alert["severity"] == "info"
+    assert alert["message"] == f"sim: automatic re-order of 1 order(s): #{first} placed"
+    assert auth_alerts(w) == ["auth_failed"]
+    assert second not in {a["order_id"] for a in actions(w, "reorder")}
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_reorder_placed_but_not_stored_leaves_its_id_in_the_log(world, monkeypatch):
+    from structlog.testing import capture_logs
+
+    from tracker.errors import StoreError
+
+    w = world(automation=REORDER.replace("1.0", "100"))
+    assert w.sync_services()
+    parent = w.order(SERVICE_FOLLOWERS, "Partial")
+    w.poll()
+
+    def full(*args, **kwargs):
+        raise StoreError("disk full while writing t.db")
+
+    original, answered = w.panel._add, []
+
+    def add(form, now):
+        answered.append(original(form, now))
+        return answered[-1]
+
+    w.panel._add = add  # type: ignore[method-assign]
+    monkeypatch.setattr(automation_sql, "record_placed", full)
+    with capture_logs() as logs, contextlib.suppress(StoreError):
+        run(w)
+    (said,) = [e for e in logs if e["event"] == "reorder_not_recorded"]
+    new_id = answered[0]["order"]
+    assert said["order"] == parent and said["new_order"] == new_id
+    assert said["hint"] == f"smm-tracker track {new_id} --panel sim"
 
 
 def stale_pending(w, count: int) -> list[int]:

@@ -24,6 +24,7 @@ from tracker.errors import (
     PanelAnswerError,
     PanelError,
     StopRequested,
+    StoreError,
     TransientError,
 )
 from tracker.jobs.balance import money
@@ -108,6 +109,7 @@ class AutomationRound(PanelActions):
         capped: list[dict[str, Any]] = []
         placed: list[dict[str, Any]] = []
         ok, after = True, 0
+        key_refused: AuthError | None = None
         while (
             ok
             and not self.stop.is_set()
@@ -139,7 +141,11 @@ class AutomationRound(PanelActions):
                 elif self.stop.is_set() or not ok:
                     break
                 else:
-                    outcome = self._reorder(order, plan, dry)
+                    try:
+                        outcome = self._reorder(order, plan, dry)
+                    except AuthError as exc:  # raised once those placed are told
+                        key_refused, ok = exc, False
+                        break
                     if outcome is None:  # re-ordered already (another process)
                         continue
                     status = outcome["status"]
@@ -154,6 +160,8 @@ class AutomationRound(PanelActions):
         self._announce(AUTOMATION_REORDERED, [p["order_id"] for p in placed], dry, placed)
         if capped:
             self._capped(capped, spent, cap, now)
+        if key_refused is not None:
+            raise key_refused  # the Watch pauses the panel
         return ok
 
     def _reorder(self, order: PartialOrder, plan: Plan, dry: bool) -> dict[str, Any] | None:
@@ -187,8 +195,8 @@ class AutomationRound(PanelActions):
             try:
                 new_id = self.client.add(NewOrder(order.service, order.link, plan.quantity))
             except PanelAnswerError as exc:  # the key, this order, or a failing panel?
-                if is_busy(exc.detail):  # HTTP 429 in words: not placed, tried next run
-                    raise TransientError(f"panel busy: {exc.detail}") from None
+                if is_busy(exc.detail):  # said after acting, maybe: unknown (below)
+                    raise
                 raise self.client.refusal("add", exc) from None
         except (AuthError, StopRequested, TransientError) as exc:
             # Raised for add only when the request certainly never left.
@@ -198,22 +206,31 @@ class AutomationRound(PanelActions):
             log.warning("reorder_not_sent", panel=self.panel, order=order.order_id, error=str(exc))
             return {**result, "status": NOT_SENT, "error": exc.detail}
         except PanelError as exc:
-            if isinstance(exc, PanelAnswerError) and not isinstance(exc, WholeCallRefused):
-                # Refused while the witness failed too: nothing was placed, and
-                # nothing says it is this order's refusal. Tried at the next run.
-                sql.forget_unsent(self.store, [row_id])
-                log.warning(
-                    "reorder_not_sent", panel=self.panel, order=order.order_id, error=str(exc)
-                )
-                return {**result, "status": NOT_SENT, "error": exc.detail}
-            # A refusal while the panel answers otherwise is this order's.
+            # Refused while the panel answers otherwise: this order's refusal.
+            # Anything else (busy or fault words, a refusal while the witness
+            # fails too) may follow an order placed: unknown, counted as spent
+            # and never sent again. Forgotten, it was sent again every run.
             status = REFUSED if isinstance(exc, WholeCallRefused) else UNKNOWN
-            outcome = {"status": status, "error": exc.detail}
-            sql.finish_action(self.store, row_id, outcome, self.clock())
-            log.warning("reorder_failed", panel=self.panel, order=order.order_id, error=str(exc))
-            return {**result, "status": status, "error": exc.detail}
+            detail = exc.detail
+            if status == UNKNOWN and not isinstance(exc, OutcomeUnknownError):
+                detail = OutcomeUnknownError.because(detail, panel=self.panel, action="add").detail
+            sql.finish_action(self.store, row_id, {"status": status, "error": detail}, self.clock())
+            log.warning("reorder_failed", panel=self.panel, order=order.order_id, error=detail)
+            return {**result, "status": status, "error": detail}
         row = {"panel": self.panel, "order_id": order.order_id, **fields}
-        if not sql.record_placed(self.store, row_id, new_id, row, self.clock()):
+        try:
+            recorded = sql.record_placed(self.store, row_id, new_id, row, self.clock())
+        except StoreError as exc:  # placed, not stored: the log keeps the new order's ID
+            log.error(
+                "reorder_not_recorded",
+                panel=self.panel,
+                order=order.order_id,
+                new_order=new_id,
+                error=str(exc),
+                hint=f"smm-tracker track {new_id} --panel {self.panel}",
+            )
+            raise
+        if not recorded:
             # An ID already tracked is no proof of a new order: it may or may not
             # exist. It counts as sent and spent; the tracked order is left as it was.
             detail = OutcomeUnknownError.already_tracked(new_id, panel=self.panel).detail

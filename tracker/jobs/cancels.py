@@ -34,6 +34,7 @@ from tracker.panel.cancel_groups import (
     cancel_in_groups,
 )
 from tracker.panel.client import PanelClient
+from tracker.panel.values import quoted
 from tracker.rules.episodes import Alert
 from tracker.rules.losses import unsupported_alert
 from tracker.rules.reorders import (
@@ -210,13 +211,36 @@ class PanelActions:
         if not order_ids:
             return
         what = "re-order" if kind == AUTOMATION_REORDERED else "cancel"
-        shown = ", ".join(f"#{o}" for o in order_ids[:5])
-        more = f" and {len(order_ids) - 5} more" if len(order_ids) > 5 else ""
+        severity = ""  # the kind's own (info)
         if dry:
             message = f"{self.panel}: dry run: would {what} {len(order_ids)} order(s): "
-            message += shown + more
+            message += _ids(order_ids)
             outcomes = [{"order_id": o, "status": DRY_RUN} for o in order_ids]
         else:
-            message = f"{self.panel}: automatic {what} of {len(order_ids)} order(s): {shown}{more}"
+            told = told_outcomes(outcomes, "placed" if what == "re-order" else "accepted")
+            message = f"{self.panel}: automatic {what} of {len(order_ids)} order(s): {told}"
+            if any(o["status"] in (REFUSED, UNKNOWN) for o in outcomes):
+                severity = "warning"  # not done, or maybe done: a person should look
         data = {"dry_run": dry, "orders": outcomes}
-        self.alerter.raise_alert(Alert(kind, message, panel=self.panel, data=data))
+        alert = Alert(kind, message, panel=self.panel, severity=severity, data=data)
+        self.alerter.raise_alert(alert)
+
+
+def _ids(order_ids: list[int]) -> str:
+    more = f" and {len(order_ids) - 5} more" if len(order_ids) > 5 else ""
+    return ", ".join(f"#{o}" for o in order_ids[:5]) + more
+
+
+def told_outcomes(outcomes: list[dict[str, Any]], done: str) -> str:
+    """Given what each automatic action came to, return them in a few words:
+    "#1, #2 placed; #3 refused: 'Not enough funds'; #4 outcome unknown - check
+    the panel" (the first refusal's words, cut)."""
+    parts = []
+    for status, word in ((REFUSED, "refused"), (UNKNOWN, "outcome unknown - check the panel")):
+        ids = [o["order_id"] for o in outcomes if o["status"] == status]
+        if ids:
+            errors = [o.get("error") for o in outcomes if o["status"] == status and o.get("error")]
+            why = f": {quoted(errors[0], 80)}" if status == REFUSED and errors else ""
+            parts.append(f"{_ids(ids)} {word}{why}")
+    ok = [o["order_id"] for o in outcomes if o["status"] not in (REFUSED, UNKNOWN)]
+    return "; ".join(([f"{_ids(ok)} {done}"] if ok else []) + parts)
