@@ -370,3 +370,62 @@ def test_orders_says_when_a_panels_polls_are_failing(cli_for, sim):
     assert "polls have failed" not in listed.stdout  # the rows alone (| wc -l)
     assert cli_for(sim.url, "run", "--once").exit_code == 0  # it answers again
     assert cli_for(sim.url, "orders").stderr == ""
+
+
+class MalformedServer:
+    """A TCP server answering every request with the same raw bytes: no HTTP
+    library would send them (a header line without a colon, a status line of
+    its own), and the parser that refuses them quotes them in its error."""
+
+    def __init__(self, raw: bytes):
+        import threading
+
+        self.raw = raw
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/api/v2"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                try:
+                    conn.recv(65536)
+                    conn.sendall(self.raw)
+                except OSError:
+                    pass
+
+    def __enter__(self) -> MalformedServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sock.close()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX Bad Header " + KEY.encode() + b"\r\n\r\n{}",
+        b"HTTP/1.1 200 " + KEY.encode() + b"\x00\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + KEY.encode() + b"\r\n{}",
+    ],
+    ids=["header line", "status line", "chunk header"],
+)
+@pytest.mark.parametrize("command", [["cancel", "--yes", "6"], ["refill", "6", "--force"]])
+def test_the_key_in_bytes_the_http_parser_refused_is_shown_and_stored_without_it(
+    cli_for, tmp_path, raw, command
+):
+    with MalformedServer(raw) as server:
+        assert cli_for(server.url, "track", "6").exit_code == 0
+        result = cli_for(server.url, *command)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert KEY not in result.output, result.output
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("*.db*"))
+    assert KEY.encode() not in stored

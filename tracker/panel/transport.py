@@ -166,11 +166,9 @@ class Transport(Generic[P]):
             raise PanelError(self._failure(exc), panel=panel, action=action) from None
         return response
 
-    def _failure(self, exc: BaseException) -> str:
-        timeout = self.panel.timeout
-        return failures.describe_send_failure(
-            exc, self.panel.url, timeout=timeout, connect=min(timeout, 10.0)
-        )
+    def _failure(self, exc: BaseException) -> str:  # h11 quotes bytes it refused: scrubbed
+        limits = {"timeout": self.panel.timeout, "connect": min(self.panel.timeout, 10.0)}
+        return self._scrub_text(failures.describe_send_failure(exc, self.panel.url, **limits))
 
     def _interpret(self, response: httpx.Response, *, action: str, idempotent: bool) -> Any:
         panel = self.name
