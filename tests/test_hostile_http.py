@@ -274,3 +274,28 @@ def test_answer_caps_are_config_keys_with_sizes_as_written():
     assert panel(max_services_answer=3_000_000).max_services_answer == 3_000_000
     with pytest.raises(ConfigError, match=r"panels\[0\]\.max_answer.*size like"):
         panel(max_answer="lots")
+
+
+def test_cookies_a_panel_sets_are_never_sent_back_nor_kept():
+    # A panel setting a new cookie on every answer (a session or bot-check
+    # cookie per request) grew the jar for the life of the process, until the
+    # Cookie header passed nginx's 8 kB and every call failed with a 400.
+    sent: list[str | None] = []
+    count = iter(range(10_000))
+
+    def answer(handler) -> None:
+        sent.append(handler.headers.get("Cookie"))
+        body = b'{"balance": "1.00", "currency": "USD"}'
+        handler.send_response(200)
+        handler.send_header("Set-Cookie", f"c{next(count)}={'x' * 100}; Path=/")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    with HostileServer(lambda form: answer) as server:
+        panel = client(server.url)
+        for _ in range(3):
+            assert panel.balance().balance == 1
+        assert sent == [None, None, None]
+        assert len(panel._http.cookies.jar) == 0
+        panel.close()

@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpcore
@@ -237,12 +238,15 @@ def http_client(
     connect: float = 10.0,
 ) -> httpx.Client:
     """Given a per-call timeout, return a client for :func:`exchange`: no redirects,
-    only gzip and deflate asked for (:mod:`tracker.panel.inflate` decodes them),
+    no cookies kept, only gzip and deflate asked for (:mod:`tracker.panel.inflate` decodes them),
     and (on the real network) every socket operation bounded by the call's deadline.
     ``transport`` replaces the network (tests)."""
     client = httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, connect)),
         headers={"Accept-Encoding": ACCEPT_ENCODING, **headers},
+        # The API keeps no session: a cookie set per answer grew the jar for
+        # the process's life, until a Cookie header too large failed every call.
+        cookies=CookieJar(DefaultCookiePolicy(allowed_domains=[])),
         transport=transport,
         follow_redirects=False,
         verify=tls.context(),
