@@ -457,3 +457,25 @@ def test_a_stale_pending_is_canceled_only_once_a_status_check_confirmed_it(world
     assert run(w)
     assert [(a["order_id"], a["status"]) for a in actions(w, "cancel")] == [(still, "Requested")]
     assert w.panel.order(moved).status == "In progress"
+
+
+def test_an_order_back_to_pending_is_stale_only_that_long_after_it_went_back(world):
+    # A panel answering Pending again after In progress (a provider retried):
+    # its staleness counts from then, not from when the tracker first saw it.
+    w = world(automation=CANCEL)
+    assert w.sync_services()
+    back = w.order(SERVICE_FOLLOWERS, "In progress")
+    w.poll()
+    w.clock.advance(25 * H)
+    w.poll()
+    w.panel.pin(back, "Pending")
+    w.poll()  # Pending again, first seen 25 h ago
+    assert run(w)
+    assert w.panel.calls["cancel"] == 0 and actions(w, "cancel") == []
+    w.clock.advance(25 * H)
+    w.poll()  # Pending for 25 h since it went back
+    assert run(w)
+    (cancel,) = actions(w, "cancel")
+    assert cancel["order_id"] == back and cancel["status"] == "Requested"
+    went_back = w.store.history("sim", back)[-1]["at"]
+    assert cancel["reason"] == f"Pending since {went_back}"

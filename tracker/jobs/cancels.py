@@ -128,12 +128,14 @@ class PanelActions:
         ):
             after = rows[-1]["order_id"]
             for row in rows:
-                first_seen = parse_iso(row["created_at"])
+                # Pending since it went back to Pending (a provider retrying),
+                # else since first seen: never since before it was In progress.
+                since = parse_iso(row["pending_since"])
                 facts = service_facts(row)
                 confirmed = row["confirmed_at"]
                 why = cancel_blocker(
                     row["status"],
-                    first_seen,
+                    since,
                     facts,
                     self.config,
                     now,
@@ -150,7 +152,7 @@ class PanelActions:
                         status=DRY_RUN if dry else SENDING,
                         dry_run=dry,
                         service=row["service"],
-                        reason=f"Pending since {row['created_at']}",
+                        reason=f"Pending since {row['pending_since']}",
                     )
                     if row_id is not None:
                         chosen[row["order_id"]] = row_id

@@ -51,20 +51,26 @@ def partial_candidates(
 def pending_candidates(
     store: Connection, panel: str, before: datetime, *, dry_run: bool, after: int, limit: int
 ) -> list[dict[str, Any]]:
-    """Return up to ``limit`` of a panel's polled Pending orders first seen before
+    """Return up to ``limit`` of a panel's polled orders Pending since before
     ``before`` and not cancelled (in this dry-run mode) yet, above ID ``after``;
-    ``confirmed_at``: the last status check that answered it without an error."""
+    ``pending_since``: when it went back to Pending from another status, else
+    when it was first seen; ``confirmed_at``: the last status check that
+    answered it without an error."""
     return store.rows(
         f"""
         SELECT o.order_id, o.status, o.service, o.created_at,
+               coalesce((SELECT max(t.at) FROM transitions t
+                         WHERE t.panel = o.panel AND t.order_id = o.order_id
+                           AND t.to_status = ?1 AND t.from_status <> ?1),
+                        o.created_at) AS pending_since,
                CASE WHEN o.error IS NULL THEN o.last_checked_at END AS confirmed_at, {_SERVICE}
         FROM orders o
         LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
-        WHERE o.status = ? AND o.panel = ? AND o.polling = 1 AND o.created_at <= ?
-          AND o.order_id > ?
+        WHERE o.status = ?1 AND o.panel = ?2 AND o.polling = 1 AND o.created_at <= ?3
+          AND o.order_id > ?4
           AND NOT EXISTS (SELECT 1 FROM automation_actions a WHERE a.panel = o.panel
-                          AND a.order_id = o.order_id AND a.action = ? AND a.dry_run = ?)
-        ORDER BY o.order_id LIMIT ?
+                          AND a.order_id = o.order_id AND a.action = ?5 AND a.dry_run = ?6)
+        ORDER BY o.order_id LIMIT ?7
         """,
         [PENDING, panel, iso(before), after, CANCEL, int(dry_run), limit],
     )
