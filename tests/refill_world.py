@@ -87,6 +87,15 @@ retries = 0
         )
         return order_id
 
+    def ended(self, service: int, status: str = "Partial", *, quantity: int = 1000) -> int:
+        """Seed one order In progress, track it and poll (the tracker sees it
+        open), then pin it at ``status``: the next poll sees it end. An order
+        seeded already final is one the tracker never saw open."""
+        order_id = self.order(service, "In progress", quantity=quantity)
+        self.poll()
+        self.panel.pin(order_id, status)
+        return order_id
+
     @staticmethod
     def link(order_id: int) -> str:
         return f"https://instagram.com/account{order_id}"

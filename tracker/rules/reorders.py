@@ -1,5 +1,6 @@
 """Pure decisions for automatic actions: re-order a Partial's remainder, cancel a
-stale Pending, stay under the daily cap, and what each answer means.
+stale Pending, stay under the daily cap (what a re-order is estimated at, and
+what it counts once the panel has charged it), and what each answer means.
 
 No I/O: every function takes the facts and ``now``. :mod:`tracker.jobs.automation`
 gathers them, records each action before it is sent, and talks to the panel.
@@ -129,6 +130,27 @@ def usable_rate(rate: Decimal | None) -> bool:
 def estimated_cost(rate: Decimal, quantity: int) -> Decimal:
     """Given a service's rate (per 1000) and a quantity, return its estimated cost."""
     return (rate * quantity / 1000).quantize(_CENTS, ROUND_HALF_UP)
+
+
+def comparable(currency: str | None, panel_currency: str | None) -> bool:
+    """Given the currency an order was charged in and the panel's (its last
+    balance answer's: the services table holds no currency, the rates are in
+    the account's), return False only when both are known and differ: a
+    charge in another currency is no figure in the cap's. Unknown counts as
+    the same, as the estimate it is compared with is only ever raised by it."""
+    if not currency or not panel_currency:
+        return True
+    return currency.strip().upper() == panel_currency.strip().upper()
+
+
+def counted_cost(estimate: Decimal | None, charge: Decimal | None) -> Decimal:
+    """Given a re-order's estimated cost and the charge the panel answered for
+    the new order (None: not polled yet, or in another currency), return what
+    it counts toward the daily cap: the larger of the two, never below 0 (a
+    negative estimate recorded before such rates were refused gives no money
+    back). A stale catalogue rate estimates 0.81 where the panel charges 81.00."""
+    figures = [f for f in (estimate, charge) if f is not None and f.is_finite()]
+    return max([Decimal(0), *figures])
 
 
 def reorder_plan(

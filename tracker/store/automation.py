@@ -15,9 +15,10 @@ from typing import Any
 
 from tracker.clock import iso
 from tracker.panel.statuses import PARTIAL, PENDING
-from tracker.rules.reorders import CANCEL, REORDER, SENDING, SPENDING, UNKNOWN
+from tracker.rules.reorders import CANCEL, PLACED, REORDER, SENDING, SPENDING, UNKNOWN
 from tracker.store.connection import Connection, chunks
 from tracker.store.connection import placeholders as _marks
+from tracker.store.costs import counted_spend
 
 _SERVICE = "s.rate AS service_rate, s.min AS service_min, s.max AS service_max, " + (
     "s.cancel AS service_cancel, s.service IS NOT NULL AS service_known"
@@ -195,16 +196,20 @@ def settle_interrupted(store: Connection, panel: str, before: datetime, now: dat
 
 
 def spent_since(store: Connection, panel: str, since: datetime, *, dry_run: bool) -> Decimal:
-    """Return the estimated cost of a panel's re-orders since ``since`` that were
-    (or may have been, or in a dry run would have been) placed. A cost below 0
-    (recorded before such rates were refused) counts as 0: never money back."""
+    """Return what a panel's re-orders since ``since`` that were (or may have
+    been, or in a dry run would have been) placed count toward the cap: each
+    its estimated cost, or the charge the panel answered for the new order
+    when that is more (:func:`~tracker.rules.reorders.counted_cost`). A cost
+    below 0 (recorded before such rates were refused) counts as 0."""
     rows = store.rows(
-        f"SELECT total(max(estimated_cost, 0)) AS spent FROM automation_actions "
-        f"WHERE panel = ? AND action = ? AND dry_run = ? AND at >= ? "
-        f"AND status IN ({_marks(SPENDING)})",
-        [panel, REORDER, int(dry_run), iso(since), *SPENDING],
+        f"SELECT a.estimated_cost, n.charge, n.currency FROM automation_actions a "
+        f"LEFT JOIN orders n ON a.status = ? AND n.panel = a.panel "
+        f"AND n.order_id = a.new_order_id "
+        f"WHERE a.panel = ? AND a.action = ? AND a.dry_run = ? AND a.at >= ? "
+        f"AND a.status IN ({_marks(SPENDING)})",
+        [PLACED, panel, REORDER, int(dry_run), iso(since), *SPENDING],
     )
-    return Decimal(str(rows[0]["spent"])).quantize(Decimal("0.00001"))
+    return counted_spend(store, panel, rows)
 
 
 def note_skips(

@@ -1,0 +1,118 @@
+"""What re-orders spend, against the daily cap: the panel's charges count. The
+pure decisions, then the simulated panel on loopback with the real jobs and
+CLI; nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from refill_world import World
+
+from tracker.rules.reorders import CAPPED, comparable, counted_cost
+from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES
+from tracker.store import automation as automation_sql
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def cli_today(monkeypatch, clock):
+    """The `automation` command's "today" is the world's."""
+    monkeypatch.setattr("tracker.cli.automation.utcnow", clock)
+
+
+# --- the pure decisions ----------------------------------------------------------
+
+
+def test_what_a_reorder_counts_toward_the_cap():
+    assert counted_cost(D("0.81"), D("81")) == D("81")  # the charge, once polled
+    assert counted_cost(D("0.81"), None) == D("0.81")  # not polled yet
+    assert counted_cost(D("0.81"), D("0.40")) == D("0.81")  # a partial refund: the estimate
+    assert counted_cost(D("-3"), None) == 0  # never money back
+    assert counted_cost(None, None) == 0
+    assert comparable("USD", "usd ") and comparable(None, "USD") and comparable("EUR", None)
+    assert not comparable("EUR", "USD")
+
+
+# --- end to end -------------------------------------------------------------------
+
+REORDER = "reorder = true\nreorder_services = [{services}]\ndaily_cap = {cap}\n"
+
+
+def run(w: World) -> bool:
+    return w.jobs["automation:sim"].run()
+
+
+def reorders(w: World) -> list[dict]:
+    return [a for a in reversed(automation_sql.actions(w.store)) if a["action"] == "reorder"]
+
+
+def skipped(w: World) -> dict[int, str]:
+    return {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
+
+
+def price_raised(w: World, rate: str) -> None:
+    """The panel charges ``rate`` per 1000 for the followers service from now
+    on; its services answer still lists 0.90, and fails anyway."""
+    w.panel.services[SERVICE_FOLLOWERS] = replace(
+        w.panel.services[SERVICE_FOLLOWERS], rate=Decimal(rate)
+    )
+    w.panel.inject("html502", count=1, action="services")
+    assert not w.sync_services()  # the catalogue keeps 0.90
+
+
+def test_the_days_spend_counts_what_the_panel_charged_for_each_reorder(world):
+    # QA: the catalogue synced at 0.90, the panel raised the price to 90: the
+    # re-orders were estimated at 0.81 and charged 81.00 each, and the cap of
+    # 10 was still "4.05 of 10.00" after the charges were polled.
+    followers_and_likes = f"{SERVICE_FOLLOWERS}, {SERVICE_LIKES}"
+    w = world(automation=REORDER.format(services=followers_and_likes, cap=10), balance="1000")
+    assert w.sync_services()
+    parents = [w.ended(SERVICE_FOLLOWERS) for _ in range(5)]
+    later = w.order(SERVICE_LIKES, "In progress")  # another service, price unchanged
+    w.poll()  # the five end Partial, charged at 0.90
+    price_raised(w, "90")
+    assert run(w)  # estimated at 0.90: all five fit (the charges are not known yet)
+    placed = reorders(w)
+    assert [(a["order_id"], a["status"]) for a in placed] == [(p, "Placed") for p in parents]
+    estimated = sum(Decimal(str(a["estimated_cost"])) for a in placed)
+    assert estimated < 10
+
+    w.poll()  # the new orders' charges: at 90 per 1000
+    charges = [Decimal(str(w.store.order("sim", a["new_order_id"])["charge"])) for a in placed]
+    assert charges == [Decimal(90) * a["quantity"] / 1000 for a in placed]
+    spent = automation_sql.spent_since(w.store, "sim", T0.replace(hour=0), dry_run=False)
+    assert spent == sum(charges) > 10
+    (today,) = json.loads(w.cli("automation", "--json").stdout)["spend"]
+    assert today["spent"] == pytest.approx(float(sum(charges)))
+    assert f"re-orders today: {sum(charges):.2f} of cap 10.00" in w.cli("automation").stdout
+
+    w.panel.pin(later, "Partial")
+    w.poll()
+    assert run(w)  # its estimate alone would fit; what was charged today does not
+    assert w.panel.calls["add"] == 5
+    assert skipped(w)[later] == CAPPED
+
+
+def test_a_charge_in_another_currency_than_the_panels_leaves_the_estimate(world):
+    # The services table holds no currency: the rates are the account's, which
+    # the last balance answer names. A charge in another is no figure in the cap's.
+    w = world(automation=REORDER.format(services=SERVICE_FOLLOWERS, cap=10))
+    assert w.sync_services() and w.jobs["balance:sim"].run()  # USD
+    w.ended(SERVICE_FOLLOWERS)
+    w.poll()
+    assert run(w)
+    (action,) = reorders(w)
+    w.panel.currency = "RUB"  # the panel changed currency, and its prices with it
+    price_raised(w, "90")
+    w.poll()
+    child = w.store.order("sim", action["new_order_id"])
+    assert child["currency"] == "RUB" and child["charge"] > action["estimated_cost"]
+    spent = automation_sql.spent_since(w.store, "sim", T0.replace(hour=0), dry_run=False)
+    assert spent == Decimal(str(action["estimated_cost"]))

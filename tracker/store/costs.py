@@ -1,0 +1,43 @@
+"""What automatic re-orders cost, against the daily cap: what each re-order of
+the day counts once the panel has charged it. Part of
+:mod:`tracker.store.automation`, which reads the rows; the decisions are made in
+:mod:`tracker.rules.reorders`.
+
+The services table holds no currency: a panel's rates and charges are in its
+account's, which its last balance answer names. A charge in another (the
+panel changed currency) is no figure in the cap's, and is left out.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tracker.rules.reorders import comparable, counted_cost
+from tracker.store.connection import Connection
+
+
+def counted_spend(store: Connection, panel: str, rows: list[dict[str, Any]]) -> Decimal:
+    """Given a panel's re-orders (``estimated_cost``, and the new order's
+    ``charge`` and ``currency``, None until placed and polled), return what
+    they count toward the cap: each the larger of its estimate and its charge
+    (:func:`~tracker.rules.reorders.counted_cost`), never below 0."""
+    currency = panel_currency(store, panel) if rows else None
+    spent = Decimal(0)
+    for row in rows:
+        charge = _decimal(row["charge"]) if comparable(row["currency"], currency) else None
+        spent += counted_cost(_decimal(row["estimated_cost"]), charge)
+    return spent.quantize(Decimal("0.00001"))
+
+
+def panel_currency(store: Connection, panel: str) -> str | None:
+    """Return the currency of the panel's last balance answer (None: none known)."""
+    found = store.rows(
+        "SELECT currency FROM balances WHERE panel = ? ORDER BY rowid DESC LIMIT 1", [panel]
+    )
+    return found[0]["currency"] if found else None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """Given a REAL as SQLite stored it, return it as a Decimal, or None."""
+    return None if value is None else Decimal(str(value))
