@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -38,9 +39,12 @@ def actions(w: World, action: str) -> list[dict]:
 
 
 def rate_is(w: World, rate: object) -> None:
-    """Make the panel's services answer give the followers service ``rate``."""
+    """Make the panel's services answer give the followers service ``rate``, and
+    the panel charge its orders at it (a Partial's charge says what it charges)."""
     listed = [dict(s, rate=rate) if s["service"] == SERVICE_FOLLOWERS else s for s in SERVICES]
     w.panel._services = lambda form, now: listed  # type: ignore[method-assign]
+    charged = replace(w.panel.services[SERVICE_FOLLOWERS], rate=Decimal(str(rate)))
+    w.panel.services[SERVICE_FOLLOWERS] = charged
 
 
 # --- 1. a rate of 0 or below never gets round the daily cap --------------------------

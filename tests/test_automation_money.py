@@ -1,6 +1,7 @@
-"""What re-orders spend, against the daily cap: the panel's charges count. The
-pure decisions, then the simulated panel on loopback with the real jobs and
-CLI; nothing sleeps.
+"""What re-orders spend, against the daily cap: the panel's charges count, and
+a Partial's own charge raises a stale catalogue rate. The pure decisions,
+then the simulated panel on loopback with the real jobs and CLI; nothing
+sleeps.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from decimal import Decimal
 import pytest
 from refill_world import World
 
-from tracker.rules.reorders import CAPPED, comparable, counted_cost
+from tracker.rules.reorders import (
+    CAPPED,
+    charged_rate,
+    comparable,
+    counted_cost,
+    estimated_cost,
+    reorder_rate,
+)
 from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES
 from tracker.store import automation as automation_sql
 
@@ -28,6 +36,31 @@ def cli_today(monkeypatch, clock):
 
 
 # --- the pure decisions ----------------------------------------------------------
+
+
+def test_the_rate_charged_for_a_partial_is_its_charge_over_what_was_delivered():
+    assert charged_rate(D("0.09"), 1000, 900) == D("0.9")  # 100 delivered for 0.09
+    assert charged_rate(D("8.1"), 1000, 910) == D("90")  # the panel raised its price
+    assert charged_rate(D("4.5"), 100, 500, runs=10) == D("9")  # drip-feed: 500 of 1000
+    assert charged_rate(D("1"), 1000, -2) == D("1000") / D("1002")  # over-delivered
+    assert charged_rate(None, 1000, 900) is None
+    assert charged_rate(D("0"), 1000, 900) is None  # nothing charged: nothing to go by
+    assert charged_rate(D("-1"), 1000, 900) is None
+    assert charged_rate(D("NaN"), 1000, 900) is None
+    assert charged_rate(D("1"), 1000, 1000) is None  # nothing delivered
+    assert charged_rate(D("1"), 1000, 4285) is None  # remains no delivery figure
+    assert charged_rate(D("1"), 1000, None) is None
+    assert charged_rate(D("1"), None, 900) is None
+
+
+def test_a_reorder_is_estimated_at_the_larger_of_the_catalogue_and_the_charge():
+    assert reorder_rate(D("0.90"), D("90")) == D("90")
+    assert reorder_rate(D("0.90"), D("0.5")) == D("0.90")  # a discount is no promise
+    assert reorder_rate(D("0.90"), None) == D("0.90")
+    # An unusable catalogue rate stays unusable (skipped): never the charge instead.
+    for catalogue in (None, D("0"), D("-1")):
+        assert reorder_rate(catalogue, D("90")) == catalogue
+    assert estimated_cost(reorder_rate(D("0.90"), D("90")) or D(0), 900) == D("81")
 
 
 def test_what_a_reorder_counts_toward_the_cap():
@@ -116,3 +149,26 @@ def test_a_charge_in_another_currency_than_the_panels_leaves_the_estimate(world)
     assert child["currency"] == "RUB" and child["charge"] > action["estimated_cost"]
     spent = automation_sql.spent_since(w.store, "sim", T0.replace(hour=0), dry_run=False)
     assert spent == Decimal(str(action["estimated_cost"]))
+
+
+def test_a_reorder_is_estimated_at_what_the_panel_charged_for_its_partial(world):
+    w = world(automation=REORDER.format(services=SERVICE_FOLLOWERS, cap=100))
+    assert w.sync_services()
+    parent = w.ended(SERVICE_FOLLOWERS)
+    price_raised(w, "90")
+    w.poll()  # it ends Partial, charged at 90 per 1000 for what was delivered
+    assert run(w)
+    (action,) = reorders(w)
+    assert action["order_id"] == parent
+    assert Decimal(str(action["estimated_cost"])) == Decimal(90) * action["quantity"] / 1000
+
+
+def test_a_partial_charged_at_a_raised_price_is_not_reordered_past_the_cap(world):
+    w = world(automation=REORDER.format(services=SERVICE_FOLLOWERS, cap=5))
+    assert w.sync_services()
+    parent = w.ended(SERVICE_FOLLOWERS)
+    price_raised(w, "90")
+    w.poll()
+    assert run(w)  # 90 per 1000 of at least 100 (the service's min): above 5
+    assert w.panel.calls["add"] == 0
+    assert skipped(w) == {parent: CAPPED}

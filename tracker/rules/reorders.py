@@ -132,6 +132,39 @@ def estimated_cost(rate: Decimal, quantity: int) -> Decimal:
     return (rate * quantity / 1000).quantize(_CENTS, ROUND_HALF_UP)
 
 
+def charged_rate(
+    charge: Decimal | None, quantity: int | None, remains: int | None, runs: int | None = None
+) -> Decimal | None:
+    """Given a Partial order's charge, quantity (per run for drip-feed), remains
+    and runs, return the rate (per 1000) the panel charged for what it delivered
+    (by :func:`tracker.rules.delivery.delivered`), or None when it cannot be
+    told: no charge above 0, nothing delivered, or no delivery figure.
+
+    A Partial's charge is usually for what was delivered. A panel that charges
+    a Partial in full gives a higher rate here: an estimate too high, never too low.
+    """
+    if charge is None or not charge.is_finite() or charge <= 0:
+        return None
+    done = delivered(PARTIAL, quantity, runs, remains)
+    if done is None or done <= 0:
+        return None
+    return charge * 1000 / done
+
+
+def reorder_rate(catalogue: Decimal | None, charged: Decimal | None) -> Decimal | None:
+    """Given a service's rate as the last catalogue sync stored it and the rate
+    the panel charged for the Partial (:func:`charged_rate`; None: unknown),
+    return the rate a re-order is estimated at: the larger of the two. The
+    catalogue's rate may be hours old (it is synced every few hours, and not at
+    all while the services call fails) while the panel raised its price: the
+    charge is what it actually asks. A catalogue rate that is not usable is
+    returned as it is (the re-order is skipped): a charge never stands in for it."""
+    if not usable_rate(catalogue) or charged is None or not usable_rate(charged):
+        return catalogue
+    assert catalogue is not None  # usable_rate
+    return max(catalogue, charged)
+
+
 def comparable(currency: str | None, panel_currency: str | None) -> bool:
     """Given the currency an order was charged in and the panel's (its last
     balance answer's: the services table holds no currency, the rates are in

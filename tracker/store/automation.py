@@ -18,7 +18,7 @@ from tracker.panel.statuses import PARTIAL, PENDING
 from tracker.rules.reorders import CANCEL, PLACED, REORDER, SENDING, SPENDING, UNKNOWN
 from tracker.store.connection import Connection, chunks
 from tracker.store.connection import placeholders as _marks
-from tracker.store.costs import counted_spend
+from tracker.store.costs import counted_spend, with_estimate_rates
 
 _SERVICE = "s.rate AS service_rate, s.min AS service_min, s.max AS service_max, " + (
     "s.cancel AS service_cancel, s.service IS NOT NULL AS service_known"
@@ -33,11 +33,15 @@ def partial_candidates(
 ) -> list[dict[str, Any]]:
     """Return up to ``limit`` of a panel's Partial orders that ended since ``since``
     and have no re-order (of this dry-run mode) yet, above ID ``after``, oldest
-    ID first, with their service's rate, min, max and cancel flag."""
-    return store.rows(
+    ID first, with their service's min, max and cancel flag.
+
+    ``service_rate`` is the rate its re-order is estimated at (``reorder_rate``:
+    the larger of ``catalogue_rate`` and ``charged_rate``, what the panel charged
+    for the Partial)."""
+    rows = store.rows(
         f"""
         SELECT o.order_id, o.service, o.link, o.quantity, o.remains, o.completed_at,
-               o.parent_order_id, o.runs, o.raw_status, {_SERVICE}
+               o.parent_order_id, o.runs, o.raw_status, o.charge, o.currency, {_SERVICE}
         FROM orders o
         LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
         WHERE o.status = ? AND o.panel = ? AND o.completed_at >= ? AND o.order_id > ?
@@ -47,6 +51,7 @@ def partial_candidates(
         """,
         [PARTIAL, panel, iso(since), after, REORDER, int(dry_run), limit],
     )
+    return with_estimate_rates(store, panel, rows)
 
 
 def pending_candidates(

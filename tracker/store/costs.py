@@ -1,7 +1,7 @@
-"""What automatic re-orders cost, against the daily cap: what each re-order of
-the day counts once the panel has charged it. Part of
-:mod:`tracker.store.automation`, which reads the rows; the decisions are made in
-:mod:`tracker.rules.reorders`.
+"""What automatic re-orders cost, against the daily cap: the rate a Partial's
+re-order is estimated at, and what each re-order of the day counts once the
+panel has charged it. Part of :mod:`tracker.store.automation`, which reads the
+rows; the decisions are made in :mod:`tracker.rules.reorders`.
 
 The services table holds no currency: a panel's rates and charges are in its
 account's, which its last balance answer names. A charge in another (the
@@ -13,8 +13,28 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tracker.rules.reorders import comparable, counted_cost
+from tracker.rules.reorders import charged_rate, comparable, counted_cost, reorder_rate
 from tracker.store.connection import Connection
+
+
+def with_estimate_rates(
+    store: Connection, panel: str, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Given Partial candidate rows (``service_rate`` as the catalogue has it,
+    the order's ``charge``, ``currency``, ``quantity``, ``remains``, ``runs``),
+    return them with ``service_rate`` the rate the re-order is estimated at:
+    the larger of ``catalogue_rate`` and ``charged_rate`` (what the panel
+    charged for the Partial)."""
+    currency = panel_currency(store, panel) if rows else None
+    for row in rows:
+        charged = None
+        if comparable(row["currency"], currency):
+            charge = _decimal(row["charge"])
+            charged = charged_rate(charge, row["quantity"], row["remains"], row["runs"])
+        catalogue = _decimal(row["service_rate"])
+        row["catalogue_rate"], row["charged_rate"] = catalogue, charged
+        row["service_rate"] = reorder_rate(catalogue, charged)
+    return rows
 
 
 def counted_spend(store: Connection, panel: str, rows: list[dict[str, Any]]) -> Decimal:
