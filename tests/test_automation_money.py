@@ -1,31 +1,41 @@
-"""What re-orders spend, against the daily cap: the panel's charges count, and
-a Partial's own charge raises a stale catalogue rate. The pure decisions,
-then the simulated panel on loopback with the real jobs and CLI; nothing
-sleeps.
+"""What re-orders spend, against the daily cap: the panel's charges count, a
+Partial's own charge raises a stale catalogue rate, a service listed twice
+places nothing. The pure decisions, then the simulated panel on loopback
+with the real jobs and CLI; nothing sleeps.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from refill_world import World
 
+from tracker.config.model import AutomationConfig
 from tracker.rules.reorders import (
+    AMBIGUOUS_SERVICE,
     CAPPED,
+    NO_RATE,
+    PartialOrder,
+    Plan,
+    ServiceFacts,
     charged_rate,
     comparable,
     counted_cost,
     estimated_cost,
+    reorder_plan,
     reorder_rate,
 )
+from tracker.sim.scripts import ScriptQuirks
 from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES
 from tracker.store import automation as automation_sql
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+ON = AutomationConfig(reorder=True, daily_cap=Decimal("10"))
+FOLLOWERS = ServiceFacts(rate=Decimal("0.90"), min=100, max=100000, cancel=True)
 D = Decimal
 
 
@@ -71,6 +81,13 @@ def test_what_a_reorder_counts_toward_the_cap():
     assert counted_cost(None, None) == 0
     assert comparable("USD", "usd ") and comparable(None, "USD") and comparable("EUR", None)
     assert not comparable("EUR", "USD")
+
+
+def test_a_partial_of_a_service_listed_twice_is_not_reordered():
+    partial = PartialOrder(1, 1, "https://x/a", 1000, 400, T0)
+    assert isinstance(reorder_plan(partial, FOLLOWERS, ON, T0), Plan)
+    twice = replace(FOLLOWERS, ambiguous=True)
+    assert reorder_plan(partial, twice, ON, T0) == AMBIGUOUS_SERVICE
 
 
 # --- end to end -------------------------------------------------------------------
@@ -172,3 +189,27 @@ def test_a_partial_charged_at_a_raised_price_is_not_reordered_past_the_cap(world
     assert run(w)  # 90 per 1000 of at least 100 (the service's min): above 5
     assert w.panel.calls["add"] == 0
     assert skipped(w) == {parent: CAPPED}
+
+
+def test_a_service_listed_twice_with_different_terms_places_no_reorder(world):
+    w = world(automation=REORDER.format(services=SERVICE_FOLLOWERS, cap=100))
+    assert w.sync_services()  # 0.90 stored
+    parent = w.ended(SERVICE_FOLLOWERS)
+    w.panel.script = ScriptQuirks(twice_listed=True)
+    assert w.sync_services()  # a service_conflicts row; the services row kept
+    assert w.store.rows("SELECT service FROM service_conflicts") == [{"service": 1}]
+    w.poll()
+    assert run(w) and run(w)
+    assert w.panel.calls["add"] == 0 and reorders(w) == []
+    (row,) = automation_sql.partial_candidates(
+        w.store, "sim", T0 - timedelta(days=3), dry_run=False, after=0, limit=10
+    )
+    assert row["service_ambiguous"] is True and row["service_rate"] is None
+    # NO_RATE until jobs/cancels.service_facts hands service_ambiguous to
+    # ServiceFacts, then AMBIGUOUS_SERVICE: either way nothing is spent.
+    assert skipped(w)[parent] in (AMBIGUOUS_SERVICE, NO_RATE)
+
+    w.panel.script = ScriptQuirks()
+    assert w.sync_services()  # listed clearly again
+    assert run(w)
+    assert [(a["order_id"], a["status"]) for a in reorders(w)] == [(parent, "Placed")]

@@ -49,6 +49,10 @@ WITH_REASON = (
     "be delivering or refunding; re-order it by hand if it is done"
 )
 UNKNOWN_SERVICE = "its service is not in the panel's services list"
+AMBIGUOUS_SERVICE = (
+    "its service is listed twice with different terms (service_conflicts): "
+    "what a re-order would cost is unknown"
+)
 NO_RATE = (
     "its service has no usable rate (none, 0, negative or not a number): "
     "the cost cannot be checked against the cap"
@@ -84,6 +88,7 @@ class ServiceFacts:
     min: int | None
     max: int | None
     cancel: bool
+    ambiguous: bool = False  # listed twice with different terms (service_conflicts)
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,8 @@ def reorder_plan(
         return NOTHING_LEFT
     if service is None:
         return UNKNOWN_SERVICE
+    if service.ambiguous:
+        return AMBIGUOUS_SERVICE  # its stored terms are from before it was listed twice
     if not usable_rate(service.rate):
         return NO_RATE
     amount = rounded(left, config.reorder_step, config.reorder_round)

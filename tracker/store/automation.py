@@ -37,11 +37,14 @@ def partial_candidates(
 
     ``service_rate`` is the rate its re-order is estimated at (``reorder_rate``:
     the larger of ``catalogue_rate`` and ``charged_rate``, what the panel charged
-    for the Partial)."""
+    for the Partial); None while the service is listed twice with different
+    terms (``service_ambiguous``): the terms stored are from before."""
     rows = store.rows(
         f"""
         SELECT o.order_id, o.service, o.link, o.quantity, o.remains, o.completed_at,
-               o.parent_order_id, o.runs, o.raw_status, o.charge, o.currency, {_SERVICE}
+               o.parent_order_id, o.runs, o.raw_status, o.charge, o.currency, {_SERVICE},
+               EXISTS (SELECT 1 FROM service_conflicts c WHERE c.panel = o.panel
+                       AND c.service = o.service) AS service_ambiguous
         FROM orders o
         LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
         WHERE o.status = ? AND o.panel = ? AND o.completed_at >= ? AND o.order_id > ?

@@ -21,10 +21,12 @@ def with_estimate_rates(
     store: Connection, panel: str, rows: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Given Partial candidate rows (``service_rate`` as the catalogue has it,
-    the order's ``charge``, ``currency``, ``quantity``, ``remains``, ``runs``),
-    return them with ``service_rate`` the rate the re-order is estimated at:
-    the larger of ``catalogue_rate`` and ``charged_rate`` (what the panel
-    charged for the Partial)."""
+    the order's ``charge``, ``currency``, ``quantity``, ``remains``, ``runs``,
+    ``service_ambiguous``), return them with ``service_rate`` the rate the
+    re-order is estimated at: the larger of ``catalogue_rate`` and
+    ``charged_rate`` (what the panel charged for the Partial), or None while
+    the service is listed twice with different terms (the stored ones are
+    from before)."""
     currency = panel_currency(store, panel) if rows else None
     for row in rows:
         charged = None
@@ -33,7 +35,8 @@ def with_estimate_rates(
             charged = charged_rate(charge, row["quantity"], row["remains"], row["runs"])
         catalogue = _decimal(row["service_rate"])
         row["catalogue_rate"], row["charged_rate"] = catalogue, charged
-        row["service_rate"] = reorder_rate(catalogue, charged)
+        row["service_ambiguous"] = bool(row["service_ambiguous"])
+        row["service_rate"] = None if row["service_ambiguous"] else reorder_rate(catalogue, charged)
     return rows
 
 
