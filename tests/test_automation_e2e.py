@@ -191,7 +191,7 @@ def test_each_partial_gets_one_reorder_of_its_remainder_until_the_cap(world):
     cap = sum(costs[:2])  # room for two of the three
     w = world(automation=REORDER.format(cap=cap))
     w.sync_services()
-    parents = [w.order(SERVICE_FOLLOWERS, "Partial") for _ in range(3)]
+    parents = [w.ended(SERVICE_FOLLOWERS) for _ in range(3)]
     other = w.order(SERVICE_LIKES, "Partial")  # not in reorder_services
     w.order(SERVICE_FOLLOWERS, "Completed")
     w.poll()
@@ -235,7 +235,7 @@ def test_each_partial_gets_one_reorder_of_its_remainder_until_the_cap(world):
 def test_a_crash_between_sending_and_recording_a_reorder_counts_as_sent(world, monkeypatch):
     w = world(automation=REORDER.format(cap=100))
     w.sync_services()
-    parent = w.order(SERVICE_FOLLOWERS, "Partial")
+    parent = w.ended(SERVICE_FOLLOWERS)
     w.poll()
 
     def killed(*args, **kwargs):
@@ -261,7 +261,7 @@ def test_a_crash_between_sending_and_recording_a_reorder_counts_as_sent(world, m
 def test_a_lost_answer_to_a_reorder_is_never_resent(world):
     w = world(automation=REORDER.format(cap=100))
     w.sync_services()
-    w.order(SERVICE_FOLLOWERS, "Partial")
+    w.ended(SERVICE_FOLLOWERS)
     w.poll()
     w.panel.inject("lost", count=1, action="add")
     assert not run(w)  # the round reports the failure
@@ -339,7 +339,7 @@ def test_a_busy_answer_to_a_cancel_leaves_the_order_for_the_next_round(world):
 def test_dry_run_sends_nothing_and_records_everything(world):
     w = world(automation="dry_run = true\nreorder = true\ndaily_cap = 50\n" + CANCEL)
     w.sync_services()
-    partial = w.order(SERVICE_FOLLOWERS, "Partial")
+    partial = w.ended(SERVICE_FOLLOWERS)
     pending = w.order(SERVICE_FOLLOWERS, "Pending")
     w.poll()
     w.clock.advance(25 * H)

@@ -55,7 +55,7 @@ def test_a_rate_of_zero_or_below_places_no_reorder_and_says_why(world, rate):
     w = world(automation=REORDER)
     rate_is(w, rate)
     assert w.sync_services()
-    parents = [w.order(SERVICE_FOLLOWERS, "Partial") for _ in range(4)]
+    parents = [w.ended(SERVICE_FOLLOWERS) for _ in range(4)]
     w.poll()
     assert run(w) and run(w)
     assert w.panel.calls["add"] == 0
@@ -77,7 +77,7 @@ def test_a_negative_cost_recorded_earlier_never_gives_spend_back(world):
     automation_sql.begin_action(
         w.store, "sim", old, "reorder", w.clock(), status="Placed", estimated_cost=Decimal("-3")
     )
-    parents = [w.order(SERVICE_FOLLOWERS, "Partial") for _ in range(3)]
+    parents = [w.ended(SERVICE_FOLLOWERS) for _ in range(3)]
     w.poll()
     assert "sim: re-orders today: 0.00 of cap 1.00" in w.cli("automation").stdout
     assert run(w)
@@ -113,7 +113,7 @@ def auth_alerts(w: World) -> list[str]:
 
 def test_a_reorder_refused_for_the_key_in_unknown_words_is_tried_again_once_accepted(world):
     w = refusing_world(world, REORDER.replace("1.0", "100"))
-    parent = w.order(SERVICE_FOLLOWERS, "Partial")
+    parent = w.ended(SERVICE_FOLLOWERS)
     w.poll()
     key_refused(w, True)
     assert not run(w)
@@ -133,7 +133,7 @@ def test_a_reorder_refused_for_the_key_in_unknown_words_is_tried_again_once_acce
 def test_a_reorder_refused_while_the_panel_answers_otherwise_is_this_orders_refusal(world):
     w = world(automation=REORDER.replace("1.0", "100"))
     assert w.sync_services()
-    w.order(SERVICE_FOLLOWERS, "Partial")
+    w.ended(SERVICE_FOLLOWERS)
     w.poll()
     w.panel._add = lambda form, now: {"error": "Link is private"}  # type: ignore[method-assign]
     assert run(w)
@@ -174,7 +174,7 @@ def test_a_reorder_answered_busy_or_fault_words_is_unknown_and_never_sent_again(
     # order each time, none counted toward the cap.
     w = world(automation=REORDER.replace("1.0", "100"))
     assert w.sync_services()
-    parent = w.order(SERVICE_FOLLOWERS, "Partial")
+    parent = w.ended(SERVICE_FOLLOWERS)
     w.poll()
     placed = placing_then(w, {"error": words})
     assert not run(w)
@@ -199,7 +199,7 @@ def test_a_reorder_refused_while_the_witness_fails_too_is_unknown_and_never_sent
     # Nothing says whether these words refused the key, this order, or came
     # from a panel failing after it placed the order: never sent twice.
     w = refusing_world(world, REORDER.replace("1.0", "100"))
-    parent = w.order(SERVICE_FOLLOWERS, "Partial")
+    parent = w.ended(SERVICE_FOLLOWERS)
     w.poll()
     key_refused(w, True)
     w.panel.inject("html502", count=1, action="balance")  # the witness cannot say
@@ -217,7 +217,7 @@ def test_a_reorder_refused_while_the_witness_fails_too_is_unknown_and_never_sent
 def test_a_refused_reorder_is_alerted_as_refused_not_as_placed(world):
     w = world(automation=REORDER.replace("1.0", "100"))
     assert w.sync_services()
-    parent = w.order(SERVICE_FOLLOWERS, "Partial")
+    parent = w.ended(SERVICE_FOLLOWERS)
     w.poll()
     w.panel._add = lambda form, now: {"error": "Not enough funds on balance"}  # type: ignore[method-assign]
     assert run(w)
@@ -230,7 +230,7 @@ def test_a_refused_reorder_is_alerted_as_refused_not_as_placed(world):
 
 def test_reorders_placed_before_a_key_refusal_are_still_alerted(world):
     w = refusing_world(world, REORDER.replace("1.0", "100"))
-    first, second = (w.order(SERVICE_FOLLOWERS, "Partial") for _ in range(2))
+    first, second = (w.ended(SERVICE_FOLLOWERS) for _ in range(2))
     w.poll()
     original = w.panel._add
 
@@ -258,7 +258,7 @@ def test_a_reorder_placed_but_not_stored_leaves_its_id_in_the_log(world, monkeyp
 
     w = world(automation=REORDER.replace("1.0", "100"))
     assert w.sync_services()
-    parent = w.order(SERVICE_FOLLOWERS, "Partial")
+    parent = w.ended(SERVICE_FOLLOWERS)
     w.poll()
 
     def full(*args, **kwargs):
@@ -404,7 +404,7 @@ def test_a_cancel_answer_keyed_by_order_id_is_read(world):
 def test_a_reorder_answered_with_an_order_already_tracked_leaves_that_order_alone(world):
     w = world(automation=REORDER.replace("1.0", "100"))
     assert w.sync_services()
-    first, second = (w.order(SERVICE_FOLLOWERS, "Partial") for _ in range(2))
+    first, second = (w.ended(SERVICE_FOLLOWERS) for _ in range(2))
     done = w.order(SERVICE_FOLLOWERS, "Completed")
     w.poll()
     before = w.store.order("sim", done)
@@ -428,7 +428,7 @@ def test_a_reorder_answered_with_an_order_already_tracked_leaves_that_order_alon
 def test_one_id_answered_for_two_reorders_of_one_run_tracks_only_the_first(world):
     w = world(automation=REORDER.replace("1.0", "100"))
     assert w.sync_services()
-    first, second = (w.order(SERVICE_FOLLOWERS, "Partial") for _ in range(2))
+    first, second = (w.ended(SERVICE_FOLLOWERS) for _ in range(2))
     w.poll()
     w.panel._add = lambda form, now: {"order": 990001}  # type: ignore[method-assign]
     assert not run(w)

@@ -1,7 +1,7 @@
 """What re-orders spend, against the daily cap: the panel's charges count, a
-Partial's own charge raises a stale catalogue rate, a service listed twice
-places nothing. The pure decisions, then the simulated panel on loopback
-with the real jobs and CLI; nothing sleeps.
+Partial's own charge raises a stale catalogue rate, a service listed twice and
+a Partial the tracker never saw open place nothing. The pure decisions, then
+the simulated panel on loopback with the real jobs and CLI; nothing sleeps.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from tracker.config.model import AutomationConfig
 from tracker.rules.reorders import (
     AMBIGUOUS_SERVICE,
     CAPPED,
+    ENDED_UNSEEN,
     NO_RATE,
     PartialOrder,
     Plan,
@@ -88,6 +89,11 @@ def test_a_partial_of_a_service_listed_twice_is_not_reordered():
     assert isinstance(reorder_plan(partial, FOLLOWERS, ON, T0), Plan)
     twice = replace(FOLLOWERS, ambiguous=True)
     assert reorder_plan(partial, twice, ON, T0) == AMBIGUOUS_SERVICE
+
+
+def test_a_partial_the_tracker_never_saw_open_is_not_reordered():
+    partial = PartialOrder(1, 1, "https://x/a", 1000, 400, T0)
+    assert reorder_plan(replace(partial, completed_at=None), FOLLOWERS, ON, T0) == ENDED_UNSEEN
 
 
 # --- end to end -------------------------------------------------------------------
@@ -213,3 +219,23 @@ def test_a_service_listed_twice_with_different_terms_places_no_reorder(world):
     assert w.sync_services()  # listed clearly again
     assert run(w)
     assert [(a["order_id"], a["status"]) for a in reorders(w)] == [(parent, "Placed")]
+
+
+def test_a_partial_tracked_after_it_ended_is_not_reordered(world):
+    # `smm-tracker track ID` of an order that ended Partial months ago: its
+    # completed_at is when the tracker first saw it, today. An order seen
+    # open, then Partial, beside it is re-ordered as ever.
+    w = world(automation=REORDER.format(services=SERVICE_FOLLOWERS, cap=100))
+    assert w.sync_services()
+    seen = w.ended(SERVICE_FOLLOWERS)
+    old = w.order(SERVICE_FOLLOWERS, "Partial")  # already Partial when first asked
+    w.poll()
+    first = w.store.rows(
+        "SELECT from_status, to_status FROM transitions WHERE order_id = ? ORDER BY id", [old]
+    )
+    assert first == [{"from_status": None, "to_status": "Partial"}]
+    assert run(w) and run(w)
+    assert [a["order_id"] for a in reorders(w)] == [seen]
+    assert w.panel.calls["add"] == 1
+    assert skipped(w) == {old: ENDED_UNSEEN}
+    assert "it had ended before the tracker saw it" in w.cli("automation").stdout

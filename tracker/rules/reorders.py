@@ -34,6 +34,10 @@ SPENDING = (SENDING, PLACED, UNKNOWN, DRY_RUN)
 NOT_LISTED = "its service is not in automation.reorder_services"
 IS_REORDER = "it is itself a re-order (re-orders are not re-ordered)"
 TOO_OLD = "it ended longer ago than automation.reorder_within"
+ENDED_UNSEEN = (
+    "it had ended before the tracker saw it (first seen already Partial: it may "
+    "have ended long before automation.reorder_within); re-order it by hand"
+)
 MISSING = "its service, link or quantity is unknown"
 NOTHING_LEFT = "nothing is undelivered"
 REMAINS_ABOVE_ORDER = (
@@ -74,6 +78,8 @@ class PartialOrder:
     link: str | None
     quantity: int | None
     remains: int | None
+    # When the tracker saw it end; None when it had already ended when the
+    # tracker first saw it (tracked late): when it ended is unknown.
     completed_at: datetime | None
     parent_order_id: int | None = None
     runs: int | None = None  # drip-feed: quantity is per run
@@ -205,9 +211,9 @@ def reorder_plan(
         return IS_REORDER
     if status_reason(order.raw_status) is not None:
         return WITH_REASON  # free text after "Partial": never read as done
-    if order.completed_at is None or now - order.completed_at > timedelta(
-        seconds=config.reorder_within
-    ):
+    if order.completed_at is None:
+        return ENDED_UNSEEN  # "track ID" of a Partial of months ago: not re-ordered
+    if now - order.completed_at > timedelta(seconds=config.reorder_within):
         return TOO_OLD
     if not order.link or not order.quantity:
         return MISSING
