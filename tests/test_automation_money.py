@@ -19,7 +19,6 @@ from tracker.rules.reorders import (
     AMBIGUOUS_SERVICE,
     CAPPED,
     ENDED_UNSEEN,
-    NO_RATE,
     PartialOrder,
     Plan,
     ServiceFacts,
@@ -211,9 +210,7 @@ def test_a_service_listed_twice_with_different_terms_places_no_reorder(world):
         w.store, "sim", T0 - timedelta(days=3), dry_run=False, after=0, limit=10
     )
     assert row["service_ambiguous"] is True and row["service_rate"] is None
-    # NO_RATE until jobs/cancels.service_facts hands service_ambiguous to
-    # ServiceFacts, then AMBIGUOUS_SERVICE: either way nothing is spent.
-    assert skipped(w)[parent] in (AMBIGUOUS_SERVICE, NO_RATE)
+    assert skipped(w)[parent] == AMBIGUOUS_SERVICE
 
     w.panel.script = ScriptQuirks()
     assert w.sync_services()  # listed clearly again
@@ -239,3 +236,11 @@ def test_a_partial_tracked_after_it_ended_is_not_reordered(world):
     assert w.panel.calls["add"] == 1
     assert skipped(w) == {old: ENDED_UNSEEN}
     assert "it had ended before the tracker saw it" in w.cli("automation").stdout
+    # A later change of its remains (Partial -> Partial) is no sight of its end.
+    with w.store.write() as writing:
+        writing.execute(
+            "INSERT INTO transitions (panel, order_id, at, from_status, to_status, remains) "
+            "VALUES ('sim', ?, ?, 'Partial', 'Partial', 400)",
+            [old, w.clock().isoformat(timespec="seconds")],
+        )
+    assert run(w) and w.panel.calls["add"] == 1

@@ -74,6 +74,7 @@ def service_facts(row: dict[str, Any]) -> ServiceFacts | None:
         min=row.get("service_min"),
         max=row.get("service_max"),
         cancel=bool(row.get("service_cancel")),
+        ambiguous=bool(row.get("service_ambiguous")),
     )
 
 

@@ -35,9 +35,10 @@ def partial_candidates(
     and have no re-order (of this dry-run mode) yet, above ID ``after``, oldest
     ID first, with their service's min, max and cancel flag.
 
-    ``completed_at`` is None for an order never seen open, with no transition
-    from a status it had (its first was already to Partial: tracked after it
-    ended, maybe months ago): when it ended is unknown.
+    ``completed_at`` is None for an order the tracker never saw go Partial
+    from another status (its first transition was already to Partial: tracked
+    after it ended, maybe months ago; a later change of its remains is no
+    sight of the end): when it ended is unknown.
     ``service_rate`` is the rate its re-order is estimated at (``reorder_rate``:
     the larger of ``catalogue_rate`` and ``charged_rate``, what the panel charged
     for the Partial); None while the service is listed twice with different
@@ -46,7 +47,8 @@ def partial_candidates(
         f"""
         SELECT o.order_id, o.service, o.link, o.quantity, o.remains,
                CASE WHEN EXISTS (SELECT 1 FROM transitions t WHERE t.panel = o.panel
-                                 AND t.order_id = o.order_id AND t.from_status IS NOT NULL)
+                                 AND t.order_id = o.order_id AND t.to_status = ?
+                                 AND t.from_status <> ?)
                     THEN o.completed_at END AS completed_at,
                o.parent_order_id, o.runs, o.raw_status, o.charge, o.currency, {_SERVICE},
                EXISTS (SELECT 1 FROM service_conflicts c WHERE c.panel = o.panel
@@ -58,7 +60,7 @@ def partial_candidates(
                           AND a.order_id = o.order_id AND a.action = ? AND a.dry_run = ?)
         ORDER BY o.order_id LIMIT ?
         """,
-        [PARTIAL, panel, iso(since), after, REORDER, int(dry_run), limit],
+        [PARTIAL, PARTIAL, PARTIAL, panel, iso(since), after, REORDER, int(dry_run), limit],
     )
     return with_estimate_rates(store, panel, rows)
 
