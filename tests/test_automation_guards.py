@@ -107,6 +107,19 @@ def key_refused(w: World, refused: bool) -> None:
     w.panel.key = "another-key-entirely" if refused else KEY
 
 
+def refuse_after_one(w: World, action: str) -> None:
+    """Make the panel answer one call of ``action`` (its method, "_add") as
+    usual, then refuse the key to every call from the next on."""
+    original = getattr(w.panel, action)
+
+    def then_refuse(form, now):
+        answer = original(form, now)
+        key_refused(w, True)
+        return answer
+
+    setattr(w.panel, action, then_refuse)
+
+
 def auth_alerts(w: World) -> list[str]:
     return [a["kind"] for a in alerts_since(w.store, None, limit=1000) if "auth" in a["kind"]]
 
@@ -232,14 +245,7 @@ def test_reorders_placed_before_a_key_refusal_are_still_alerted(world):
     w = refusing_world(world, REORDER.replace("1.0", "100"))
     first, second = (w.ended(SERVICE_FOLLOWERS) for _ in range(2))
     w.poll()
-    original = w.panel._add
-
-    def then_refuse(form, now):
-        answer = original(form, now)
-        key_refused(w, True)  # from the next call on
-        return answer
-
-    w.panel._add = then_refuse  # type: ignore[method-assign]
+    refuse_after_one(w, "_add")
     assert not run(w)
     (row,) = actions(w, "reorder")  # the second: not Refused, asked again later
     assert row["order_id"] == first and row["status"] == "Placed"
@@ -334,14 +340,7 @@ def test_a_key_refused_to_the_first_of_several_cancel_calls_leaves_every_order_f
 def test_cancels_made_before_a_key_refusal_are_still_alerted(world):
     w = refusing_world(world, CANCEL)
     stale = stale_pending(w, 101)
-    original = w.panel._cancel
-
-    def then_refuse(form, now):
-        answer = original(form, now)
-        key_refused(w, True)  # from the next call on
-        return answer
-
-    w.panel._cancel = then_refuse  # type: ignore[method-assign]
+    refuse_after_one(w, "_cancel")
     assert not run(w)
     done = {a["order_id"] for a in actions(w, "cancel")}
     assert done == set(stale[:100])  # the 101st: not Refused, asked again later
