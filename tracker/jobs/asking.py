@@ -14,8 +14,9 @@
 - IDs asked for but missing from an answer (dropped by a list-shaped panel,
   filed under another key by a panel bug, or beyond the number of IDs the
   panel answers per call) are asked again in the same round, in further multi
-  calls while each brings answers, then one by one with ``order=`` when few,
-  before they count as unknown.
+  calls while each brings answers, then one by one with ``order=`` when few
+  or when such a multi call failed as a call (no news of its IDs), before
+  they count as unknown.
 
 Any other failure (key refused, timeout, a broken answer) fails the whole call:
 it is the panel's, never an order's.
@@ -27,10 +28,14 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import structlog
+
 from tracker.errors import AuthError, BadAnswerError, MisfiledAnswerError, PanelError
 from tracker.panel import refusals
 from tracker.panel.client import PanelClient, WholeCallRefused
 from tracker.panel.models import OrderStatus
+
+log = structlog.get_logger("tracker.poll")
 
 # Missing IDs up to this many are asked one by one; more get further multi calls.
 ASK_ALONE = 5
@@ -184,10 +189,13 @@ def _ask_missing(client: PanelClient, ids: list[int], answer: Answer, budget: li
     """Ask again, in this round, the IDs the answers left out: in multi calls
     while each brings answers (a panel answering fewer IDs per call than asked
     is logged once), then one by one with ``order=`` when at most ASK_ALONE are
-    left. IDs still left out after the budget are left unsettled; after a
-    call that brought none of them, they count as not in the answer."""
+    left, or when such a multi call failed as a call (an answer naming none
+    of them, an error page, a refusal of the whole call: never news of its
+    IDs). IDs still left out after the budget are left unsettled; a call
+    failing as a call raises, or leaves the rest unsettled: never unknown."""
     left = set(answer.unsettled)
     missing = [i for i in ids if i not in answer.reports and i not in left]
+    failed: str | None = None  # why a multi call asking them again failed
     while len(missing) > ASK_ALONE:
         if budget[0] <= 0:
             answer.leave(missing, "the panel answered only part of each call")
@@ -196,8 +204,13 @@ def _ask_missing(client: PanelClient, ids: list[int], answer: Answer, budget: li
         answer.calls += 1
         try:
             answer.reports.update(client.statuses(missing))
-        except (WholeCallRefused, BadAnswerError):
-            return  # left as they are: counted as not in the answer
+        except (WholeCallRefused, BadAnswerError) as exc:
+            # The call failed ({}, an error page, a refusal of the whole
+            # call): no news of any ID in it. They are asked alone instead,
+            # within the budget; a failure there leaves them unsettled.
+            failed = exc.detail
+            log.warning("status_reask_failed", panel=client.name, orders=len(missing), error=failed)
+            break
         still = [i for i in missing if i not in answer.reports]
         if len(still) == len(missing):
             return  # asked again and left out again: not in the answer
@@ -209,7 +222,12 @@ def _ask_missing(client: PanelClient, ids: list[int], answer: Answer, budget: li
             hint="set max_batch for this panel to the number it answers",
         )
         missing = still
-    for order_id in missing:
+    for n, order_id in enumerate(missing):
+        if failed is not None:  # maybe many: within the budget
+            if budget[0] <= 0:
+                answer.leave(missing[n:], failed)
+                return
+            budget[0] -= 1
         answer.calls += 1
         try:
             answer.reports[order_id] = client.status_alone(order_id)
