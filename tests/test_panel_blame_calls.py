@@ -11,6 +11,7 @@ out, and the halves and lone IDs of a batch refused as a whole. With
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -185,3 +186,54 @@ def test_an_order_the_panel_does_not_know_is_still_unknown_when_asked_alone(pane
         assert (error, unknown, polling) == ("Incorrect order ID", 1, 0)  # given up: 0s
     assert set(found.values()) == {ANSWERED}
     assert "order_lost" in alert_kinds(tmp_path)
+
+
+def status_calls(server: HostileServer) -> int:
+    return sum(1 for form in server.requests if form.get("action") == "status")
+
+
+LIMIT = "You have exceeded the request limit. Please retry in 60 seconds"
+
+
+def refusing_after(calls: int, words: str) -> Respond:
+    """A panel answering its first ``calls`` status calls, then refusing
+    every one in ``words`` (its balance still answered)."""
+    count = [0]
+    lock = threading.Lock()
+
+    def status(form: dict[str, str]) -> Reply:
+        with lock:
+            count[0] += 1
+            if count[0] > calls:
+                return json_reply({"error": words})
+        ids = asked(form)
+        return json_reply(
+            status_of(ids[0]) if "order" in form else {str(i): status_of(i) for i in ids}
+        )
+
+    return status
+
+
+def test_a_rate_limit_in_new_words_is_busy_never_each_orders_error(panel, tmp_path):
+    # The words were no busy words: the batch was split down to lone IDs,
+    # each stored the words as its error, and order_lost fired (give-up 0s).
+    cli, server = panel(refusing_after(2, LIMIT), "max_batch = 8\nconcurrency = 1")
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 1
+    assert "panel busy: " + LIMIT in result.output
+    found = list(stored(tmp_path).values())
+    assert (found.count(ANSWERED), found.count(UNTOUCHED)) == (16, 14)
+    assert status_calls(server) <= 6  # 2 answered; each busy batch retried once, never split
+    assert not {"order_lost", "auth_failed"} & set(alert_kinds(tmp_path))
+
+
+def test_a_rate_limit_in_new_words_on_every_action_is_not_a_refused_key(tmp_path, monkeypatch):
+    # balance said the same words: taken for a refused key, the jobs paused.
+    with HostileServer(lambda form: json_reply({"error": LIMIT})) as server:
+        cli = cli_in(tmp_path, monkeypatch, config(server.url), env={"BLAME_KEY": KEY})
+        assert cli("track", *map(str, IDS)).exit_code == 0
+        result = cli("run", "--once", "--all")
+    assert result.exit_code == 1
+    assert "refused the API key" not in result.output and "panel busy: " + LIMIT in result.output
+    assert set(stored(tmp_path).values()) == {UNTOUCHED}
+    assert "auth_failed" not in alert_kinds(tmp_path)

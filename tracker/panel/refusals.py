@@ -24,8 +24,28 @@ _AUTH_PATTERNS = re.compile(
 _BUSY_PATTERNS = re.compile(
     r"too many requests|rate.?limit|slow down|"
     r"\b(?:server|database|db|system|site|api|service|panel)s? (?:is |are )?(?:currently |too )?"
-    r"(?:busy|overloaded)|temporarily (?:unavailable|disabled|down)|maintenance",
+    r"(?:busy|overloaded)|temporarily (?:unavailable|disabled|down)|maintenance|"
+    # A limit on calls, never on an order's refill, cancel or order requests
+    # ("Refill request limit reached for this order" is the order's refusal).
+    r"(?<!refill )(?<!cancel )(?<!order )\b(?:requests?|calls?|api|quer(?:y|ies)) limits?\b|"
+    r"^\W*limit (?:exceeded|reached)\W*$|"
+    r"\btoo many (?:api )?(?:calls|attempts|quer(?:y|ies))\b|\bthrottl(?:ed|ing)\b|"
+    r"\bquota (?:exceeded|reached|exhausted)|"
+    r"\b(?:exceeded|reached|over|exhausted) (?:the |your |its )?(?:\w+ ){0,2}quota\b|"
+    r"^\W*(?:503 )?service (?:temporarily )?unavailable\W*$|"
+    r"temporarily (?:unable|overloaded|offline)",
     re.IGNORECASE,
+)
+# Words asking to come back later: busy, unless they are about what was asked
+# ("Refill already requested, try again in 24 hours", "Not enough funds, try
+# again later": the refusal of that order or request, said politely).
+_LATER = re.compile(
+    r"\b(?:re)?try(?: it)?(?: again)? (?:later|shortly|soon|in|after)\b|"
+    r"\bwait (?:\d+ ?|(?:a few|a couple of|a) )(?:s|secs?|seconds?|m|mins?|minutes?|moments?)\b",
+    re.IGNORECASE,
+)
+_ABOUT_THE_REQUEST = re.compile(
+    r"\b(?:orders?|refills?|cancel\w*|funds|balance|link|quantity|eligible)\b", re.IGNORECASE
 )
 
 # Words saying the panel's own server failed, not the order or the key: a
@@ -128,8 +148,13 @@ def names_order(message: str) -> bool:
 
 def is_busy(message: str) -> bool:
     """Return True when ``message`` says the panel is too busy (rate limit,
-    overload, maintenance) rather than refusing the key or the request."""
-    return _BUSY_PATTERNS.search(message) is not None and not is_key_refusal(message)
+    overload, maintenance, "retry in 60 seconds") rather than refusing the
+    key or the request."""
+    if is_key_refusal(message):
+        return False
+    if _BUSY_PATTERNS.search(message) is not None:
+        return True
+    return _LATER.search(message) is not None and _ABOUT_THE_REQUEST.search(message) is None
 
 
 def is_panel_fault(message: str) -> bool:

@@ -1,0 +1,104 @@
+"""Which words of a panel say it is busy (a rate limit, an outage: retried
+like HTTP 429, never an order's error nor a refused key), and which refuse an
+order, a refill or the key and must stay so.
+
+A rate limit in words the tracker did not know ("You have exceeded the
+request limit. Please retry in 60 seconds") was split down to lone IDs and
+stored as each order's error (given up with ``order_lost``), or, said to
+``balance`` too, taken for a refused key (``auth_failed``, jobs paused).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker.panel import refusals
+
+BUSY = [
+    # known before
+    "Too many requests",
+    "Rate limit exceeded",
+    "Database busy, try again later",
+    "Server is overloaded",
+    "Service Temporarily Unavailable",
+    "Site under maintenance",
+    "Slow down!",
+    # rate limits
+    "You have exceeded the request limit. Please retry in 60 seconds",
+    "Request limit exceeded",
+    "Requests limit reached, try again in 1 minute",
+    "API limit reached",
+    "You have reached the API calls limit",
+    "Limit exceeded",
+    "Limit reached.",
+    "Too many attempts. Please try again in 60 seconds.",
+    "Too Many Attempts.",
+    "Too many API calls",
+    "Request was throttled. Expected available in 56 seconds.",
+    "Quota exceeded",
+    "You have exceeded your daily API quota",
+    # temporarily unavailable
+    "Service Unavailable",
+    "503 Service Unavailable",
+    "The server is temporarily unable to service your request. Please try again later.",
+    "API temporarily offline",
+    # come back later, about nothing asked
+    "Please try again later",
+    "Something went wrong, please try again later.",
+    "Try again in 5 minutes",
+    "Please retry after 30 seconds",
+    "Please wait 30 seconds before the next request",
+    "Wait a moment and try again",
+]
+
+NOT_BUSY = [
+    # /work/shared/api-v2.md, "Errors seen verbatim" (but "Too many requests")
+    "Incorrect request",
+    "Incorrect order ID",
+    "Invalid API key",
+    "API key is incorrect",
+    "Your account is inactive",
+    "Not enough funds on balance",
+    "You have insufficient balance",
+    "Bad Link",
+    "Incorrect service ID",
+    "Order ID is required parameter. Please check your API Manual",
+    "Refill is disabled for this service",
+    "Service does not support refill",
+    "Order not eligible for refill.",
+    "You are not eligible to send refill request.",
+    "The refill task is not completed for this order",
+    "Refill not found",
+    "Incorrect refill ID",
+    "neworder.error.not_enough_funds",
+    "neworder.error.link_duplicate",
+    "error.incorrect_service_id",
+    "neworder.error.min_quantity",
+    # an order's, a refill's or the key's refusal with limit or later words
+    "Order not found",
+    "Error",
+    "Invalid link",
+    "This order cannot be canceled",
+    "This service is currently unavailable",
+    "Quantity limit exceeded",
+    "Order limit reached for this link",
+    "Refill request limit reached for this order",
+    "Cancel request limit reached",
+    "Refill already requested, try again in 24 hours",
+    "You can request a refill once every 24 hours, try again later",
+    "Not enough funds, please try again later",
+    "Your account is inactive, try again later",
+    "Invalid API key. Please retry in 60 seconds",
+    # the panel's own server failing: a fault, not busy
+    "SQLSTATE[HY000] [1040] Too many connections",
+]
+
+
+@pytest.mark.parametrize("words", BUSY)
+def test_busy_words(words):
+    assert refusals.is_busy(words)
+
+
+@pytest.mark.parametrize("words", NOT_BUSY)
+def test_refusals_of_an_order_a_refill_or_the_key_are_not_busy(words):
+    assert not refusals.is_busy(words)
