@@ -153,6 +153,9 @@ FAILED_ALONE = {
     "nothing": json_reply({}),
     "error page": FORBIDDEN,
     "server error": json_reply({"error": "Bad gateway"}, status=502),
+    # refused as a whole, then each order alone in the very same words, while
+    # the panel answers no order it knows (asked again): no order's error
+    "refused alike": json_reply({"error": "Request denied"}),
 }
 
 
@@ -237,3 +240,42 @@ def test_a_rate_limit_in_new_words_on_every_action_is_not_a_refused_key(tmp_path
     assert "refused the API key" not in result.output and "panel busy: " + LIMIT in result.output
     assert set(stored(tmp_path).values()) == {UNTOUCHED}
     assert "auth_failed" not in alert_kinds(tmp_path)
+
+
+def test_every_lone_id_refused_in_the_same_unknown_words_is_no_orders_error(panel, tmp_path):
+    # A rate limit in words no vocabulary knows: the batch refused as a whole
+    # is split down to lone IDs (the panel answered status calls a moment
+    # ago), each refused alike. Asked again, no order the panel knows comes
+    # back either: the panel's refusal, not each order's.
+    words = "Hold your horses, partner"
+    cli, _ = panel(refusing_after(2, words), "max_batch = 8\nconcurrency = 1")
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 1
+    assert "status refused alike for every order asked alone: " + words in result.output
+    assert "status_refused_alike" in result.output
+    for _ in range(2):  # past unknown_give_up, nothing is given up
+        assert cli("run", "--once", "--all").exit_code == 1
+    found = list(stored(tmp_path).values())
+    assert (found.count(ANSWERED), found.count(UNTOUCHED)) == (16, 14)
+    assert "order_lost" not in alert_kinds(tmp_path)
+
+
+def test_two_bad_ids_refused_in_the_same_free_words_are_still_each_ones(panel, tmp_path):
+    # The panel refuses any call asking about either ("Error") and answers
+    # the others, when asked again too: the refusal is theirs.
+    bad = {IDS[3], IDS[20]}
+
+    def status(form: dict[str, str]) -> Reply:
+        ids = asked(form)
+        if bad & set(ids):
+            return json_reply({"error": "Error"})
+        return json_reply(
+            status_of(ids[0]) if "order" in form else {str(i): status_of(i) for i in ids}
+        )
+
+    cli, _ = panel(status)
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    found = stored(tmp_path)
+    assert {found.pop(i) for i in bad} == {(None, "Error", 1, 1, 0)}  # given up: 0s
+    assert set(found.values()) == {ANSWERED}

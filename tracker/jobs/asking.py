@@ -18,6 +18,12 @@
   or when such a multi call failed as a call (no news of its IDs), before
   they count as unknown.
 
+Two or more IDs asked alone (by the split or again) refused in the very same
+words, words that do not say an order does not exist, are not each order's
+error when an order the panel knows, asked then, does not come back either:
+the panel refuses every status call by then (a rate limit in words nobody
+knows). They are left unsettled.
+
 Any other failure (key refused, timeout, a broken answer) fails the whole call:
 it is the panel's, never an order's.
 """
@@ -54,6 +60,7 @@ class Answer:
     calls: int = 0
     why: str = ""  # what left IDs unsettled, when the panel said
     vouched: bool | None = None  # the witness order's answer, once asked
+    alone: list[int] = field(default_factory=list)  # IDs asked alone (split or re-asked)
 
     def settled(self, ids: list[int]) -> list[int]:
         """Return the IDs of ``ids`` whose answer (or absence from it) counts."""
@@ -91,6 +98,7 @@ def ask_batch(client: PanelClient, ids: list[int], witness: int | None = None) -
         raise
     except PanelError as exc:  # the panel failed meanwhile: the missing ones wait for the next poll
         answer.leave([i for i in ids if i not in answer.reports], exc.detail)
+    _refused_alike(client, answer, functools.partial(_answers_now, client, answer, witness, ids))
     if any(r.error is not None for r in answer.reports.values()):
         _unblame(answer, trusted())
     return answer
@@ -109,6 +117,42 @@ def _trusted(client: PanelClient, answer: Answer, witness: int | None, ids: list
             said = None
         answer.vouched = said is not None and said.status is not None
     return bool(answer.vouched)
+
+
+def _answers_now(client: PanelClient, answer: Answer, witness: int | None, ids: list[int]) -> bool:
+    """Ask the panel now about an order it answered (the witness, else one
+    of this batch); return True when its status comes back."""
+    probe = witness if witness is not None and witness not in ids else None
+    if probe is None:
+        probe = next((i for i, r in answer.reports.items() if r.status is not None), None)
+    if probe is None:
+        return False
+    answer.calls += 1
+    try:
+        said = client.statuses([probe]).get(probe)
+    except PanelError:
+        return False
+    return said is not None and said.status is not None
+
+
+def _refused_alike(client: PanelClient, answer: Answer, answers_now: Callable[[], bool]) -> None:
+    """Take back the refusals of the IDs asked alone when two or more came in
+    the very same words, words that do not say an order does not exist
+    ("Incorrect order ID" for two unknown orders is each one's), unless the
+    panel answers an order it knows when asked now: the panel refusing every
+    status call by then (a rate limit in words the tracker does not know),
+    not each order's error. Those orders are left unsettled, untouched."""
+    refused = [i for i in answer.alone if i in answer.reports and answer.reports[i].error]
+    said = {answer.reports[i].error for i in refused}
+    if len(refused) < 2 or len(said) != 1:
+        return
+    words = str(said.pop())
+    if refusals.says_order_not_found(words) or answers_now():
+        return
+    for order_id in refused:
+        del answer.reports[order_id]
+    answer.leave(refused, f"status refused alike for every order asked alone: {words}")
+    log.warning("status_refused_alike", panel=client.name, orders=len(refused), answer=words)
 
 
 _ALL_REFUSED = "every order asked was refused"
@@ -181,6 +225,7 @@ def _isolate(
                 answer.leave(part, f"status refused for every order asked: {words}")
             elif len(part) == 1:
                 answer.reports[part[0]] = OrderStatus(order_id=part[0], error=words)
+                answer.alone.append(part[0])
             else:
                 parts.extend(_halves(part))
 
@@ -231,5 +276,6 @@ def _ask_missing(client: PanelClient, ids: list[int], answer: Answer, budget: li
         answer.calls += 1
         try:
             answer.reports[order_id] = client.status_alone(order_id)
+            answer.alone.append(order_id)
         except MisfiledAnswerError as exc:  # no news of this one; the others still asked
             answer.leave([order_id], exc.detail)
