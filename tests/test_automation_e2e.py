@@ -16,6 +16,7 @@ import pytest
 from refill_world import DAY, KEY, H, World
 
 from tracker.clock import parse_iso
+from tracker.rules.reorders import STALE_SERVICE
 from tracker.sim.orders import SimRefusal
 from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES, SERVICE_TIKTOK, SimulatedPanel
 from tracker.store import automation as automation_sql
@@ -220,6 +221,11 @@ def test_each_partial_gets_one_reorder_of_its_remainder_until_the_cap(world):
 
     w.clock.advance(DAY)  # a new UTC day: the third fits under the cap
     w.poll()
+    assert run(w)  # but no services list for a day (its call failing): its price is unknown
+    assert w.panel.calls["add"] == 2
+    skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
+    assert skipped[parents[2]] == STALE_SERVICE
+    assert w.sync_services()  # as the daemon does every services_every
     assert run(w)
     placed = actions(w, "reorder")
     assert [a["order_id"] for a in placed] == parents
@@ -344,6 +350,7 @@ def test_dry_run_sends_nothing_and_records_everything(world):
     w.poll()
     w.clock.advance(25 * H)
     w.poll()
+    assert w.sync_services()  # as the daemon does every services_every
     assert run(w) and run(w)
     assert w.panel.calls["add"] == 0 and w.panel.calls["cancel"] == 0
     rows = automation_sql.actions(w.store)

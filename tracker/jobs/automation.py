@@ -132,7 +132,8 @@ class AutomationRound(PanelActions):
                     runs=row["runs"],
                     raw_status=row["raw_status"],
                 )
-                plan = reorder_plan(order, service_facts(row), self.config, now)
+                facts = service_facts(row)
+                plan = reorder_plan(order, facts, self.config, now, fresh_for=self.rates_for)
                 if not isinstance(plan, Plan):
                     skipped[order.order_id] = plan
                 elif capped or not fits(spent, plan.cost, cap):
@@ -297,6 +298,7 @@ def automation_jobs(tracker: Core, alerter: Alerter) -> list[Job]:
             stop_event=tracker.stop_event,
             status_max_every=tracker.config.schedule.status_max_every,
             status_every=tracker.config.schedule.status_every,
+            services_every=tracker.config.schedule.services_every,
         )
         jobs.append(Job(f"automation:{name}", config.every, job.run))
     return jobs

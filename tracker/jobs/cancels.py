@@ -75,6 +75,7 @@ def service_facts(row: dict[str, Any]) -> ServiceFacts | None:
         max=row.get("service_max"),
         cancel=bool(row.get("service_cancel")),
         ambiguous=bool(row.get("service_ambiguous")),
+        synced_at=parse_iso(row["service_synced"]) if row.get("service_synced") else None,
     )
 
 
@@ -93,6 +94,7 @@ class PanelActions:
         stop_event: threading.Event | None = None,
         status_max_every: float = 3600.0,
         status_every: float = 300.0,
+        services_every: float = 6 * 3600.0,
     ):
         self.store = store
         self.client = client
@@ -110,6 +112,9 @@ class PanelActions:
         # A due order waits this long for its check before its status is out
         # of date for the stall watch (tracker.rules.stalls.confirmed).
         self.late = LATE_POLLS * status_every
+        # A service's rate is the panel's until two catalogue syncs missed it
+        # (and one round of this job): past that, what it costs is unknown.
+        self.rates_for = 2 * services_every + config.every
 
     # --- stale Pending -------------------------------------------------------------
 

@@ -57,6 +57,10 @@ AMBIGUOUS_SERVICE = (
     "its service is listed twice with different terms (service_conflicts): "
     "what a re-order would cost is unknown"
 )
+STALE_SERVICE = (
+    "its rate is older than 2 x schedule.services_every (the services call "
+    "failing?): what a re-order costs now is unknown"
+)
 NO_RATE = (
     "its service has no usable rate (none, 0, negative or not a number): "
     "the cost cannot be checked against the cap"
@@ -95,6 +99,7 @@ class ServiceFacts:
     max: int | None
     cancel: bool
     ambiguous: bool = False  # listed twice with different terms (service_conflicts)
+    synced_at: datetime | None = None  # when the panel's services list last said them
 
 
 @dataclass(frozen=True)
@@ -202,9 +207,13 @@ def reorder_plan(
     service: ServiceFacts | None,
     config: AutomationConfig,
     now: datetime,
+    *,
+    fresh_for: float | None = None,
 ) -> Plan | str:
     """Given a Partial order and its service, return the re-order to place, or
-    the reason (a string) none is placed. The cap is checked by the caller."""
+    the reason (a string) none is placed. The cap is checked by the caller.
+    ``fresh_for``: seconds a service's terms stay good since the services list
+    last said them (None: forever)."""
     if not config.reorders_service(order.service):
         return NOT_LISTED if order.service is not None else MISSING
     if order.parent_order_id is not None:
@@ -229,6 +238,10 @@ def reorder_plan(
         return UNKNOWN_SERVICE
     if service.ambiguous:
         return AMBIGUOUS_SERVICE  # its stored terms are from before it was listed twice
+    if fresh_for is not None and (
+        service.synced_at is None or now - service.synced_at > timedelta(seconds=fresh_for)
+    ):
+        return STALE_SERVICE  # the services call failing while the price rose
     if not usable_rate(service.rate):
         return NO_RATE
     amount = rounded(left, config.reorder_step, config.reorder_round)
