@@ -429,3 +429,20 @@ def test_the_key_in_bytes_the_http_parser_refused_is_shown_and_stored_without_it
     assert KEY not in result.output, result.output
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("*.db*"))
     assert KEY.encode() not in stored
+
+
+@pytest.mark.parametrize("status", [409, 400, 422])
+def test_an_add_answered_an_http_error_without_a_refusal_is_outcome_unknown(cli_for, status):
+    # {"order": 5001} with HTTP 409: no refusal in it, an order ID: the panel
+    # may have placed it. "HTTP 409: {'order': 5001}" read as a failure to
+    # place, and the user placed it again.
+    answer = json_reply({"order": 5001}, status)
+    with HostileServer(lambda form: answer) as server:
+        result = cli_for(
+            server.url, "add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"
+        )
+        assert len(server.requests) == 1  # never sent twice
+    assert result.exit_code == 1, result.output
+    line = _one_line(result)
+    assert "outcome unknown — check the panel before placing it again" in line
+    assert f"HTTP {status}" in line

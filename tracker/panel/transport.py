@@ -225,9 +225,10 @@ class Transport(Generic[P]):
                 action=action,
             )
         if not took and refusals.error_text(data) is None:
-            raise BadAnswerError(
-                f"HTTP {code}: {parse.short(data, 120)}", panel=panel, action=action
-            )
+            detail = f"HTTP {code}: {parse.short(data, 120)}"
+            if not idempotent:  # no refusal in it ({"order": 5001}): it may have acted
+                raise TransientError(detail, maybe_sent=True, panel=panel, action=action)
+            raise BadAnswerError(detail, panel=panel, action=action)
         return data if code == 200 else failures.with_status(code, data, self.panel.url)
 
     def _prints_notices(self, noise: str) -> None:
