@@ -181,23 +181,15 @@ def reorder_rate(catalogue: Decimal | None, charged: Decimal | None) -> Decimal 
     return max(catalogue, charged)
 
 
-def comparable(currency: str | None, panel_currency: str | None) -> bool:
-    """Given the currency an order was charged in and the panel's (its last
-    balance answer's: the services table holds no currency, the rates are in
-    the account's), return False only when both are known and differ: a
-    charge in another currency is no figure in the cap's. Unknown counts as
-    the same, as the estimate it is compared with is only ever raised by it."""
-    if not currency or not panel_currency:
-        return True
-    return currency.strip().upper() == panel_currency.strip().upper()
-
-
 def counted_cost(estimate: Decimal | None, charge: Decimal | None) -> Decimal:
     """Given a re-order's estimated cost and the charge the panel answered for
-    the new order (None: not polled yet, or in another currency), return what
-    it counts toward the daily cap: the larger of the two, never below 0 (a
-    negative estimate recorded before such rates were refused gives no money
-    back). A stale catalogue rate estimates 0.81 where the panel charges 81.00."""
+    the new order (None: not polled yet), return what it counts toward the
+    daily cap: the larger of the two, never below 0 (a negative estimate
+    recorded before such rates were refused gives no money back). A stale
+    catalogue rate estimates 0.81 where the panel charges 81.00. The charge
+    counts whatever its currency label says: the larger figure wins, so a
+    label written differently ("$", or a balance in another) never lets a
+    real charge count for less."""
     figures = [f for f in (estimate, charge) if f is not None and f.is_finite()]
     return max([Decimal(0), *figures])
 

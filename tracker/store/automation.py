@@ -36,10 +36,11 @@ def partial_candidates(
     and have no re-order (of this dry-run mode) yet, above ID ``after``, oldest
     ID first, with their service's min, max and cancel flag.
 
-    ``completed_at`` is None for an order the tracker never saw go Partial
-    from another status (its first transition was already to Partial: tracked
-    after it ended, maybe months ago; a later change of its remains is no
-    sight of the end): when it ended is unknown.
+    ``completed_at`` is None for an order the tracker neither placed (``add``:
+    it ended after it was placed) nor saw go Partial from another status (its
+    first transition was already to Partial: tracked after it ended, maybe
+    months ago; a later change of its remains is no sight of the end): when
+    it ended is unknown.
     ``service_rate`` is the rate its re-order is estimated at (``reorder_rate``:
     the larger of ``catalogue_rate`` and ``charged_rate``, what the panel charged
     for the Partial); None while the service is listed twice with different
@@ -47,11 +48,11 @@ def partial_candidates(
     rows = store.rows(
         f"""
         SELECT o.order_id, o.service, o.link, o.quantity, o.remains,
-               CASE WHEN EXISTS (SELECT 1 FROM transitions t WHERE t.panel = o.panel
-                                 AND t.order_id = o.order_id AND t.to_status = ?
-                                 AND t.from_status <> ?)
+               CASE WHEN o.source = 'add' OR EXISTS (
+                      SELECT 1 FROM transitions t WHERE t.panel = o.panel
+                      AND t.order_id = o.order_id AND t.to_status = ? AND t.from_status <> ?)
                     THEN o.completed_at END AS completed_at,
-               o.parent_order_id, o.runs, o.raw_status, o.charge, o.currency, {_SERVICE},
+               o.parent_order_id, o.runs, o.raw_status, o.charge, {_SERVICE},
                EXISTS (SELECT 1 FROM service_conflicts c WHERE c.panel = o.panel
                        AND c.service = o.service) AS service_ambiguous
         FROM orders o
@@ -63,7 +64,7 @@ def partial_candidates(
         """,
         [PARTIAL, PARTIAL, PARTIAL, panel, iso(since), after, REORDER, int(dry_run), limit],
     )
-    return with_estimate_rates(store, panel, rows)
+    return with_estimate_rates(rows)
 
 
 def pending_candidates(
@@ -219,14 +220,14 @@ def spent_since(store: Connection, panel: str, since: datetime, *, dry_run: bool
     when that is more (:func:`~tracker.rules.reorders.counted_cost`). A cost
     below 0 (recorded before such rates were refused) counts as 0."""
     rows = store.rows(
-        f"SELECT a.estimated_cost, n.charge, n.currency FROM automation_actions a "
+        f"SELECT a.estimated_cost, n.charge FROM automation_actions a "
         f"LEFT JOIN orders n ON a.status = ? AND n.panel = a.panel "
         f"AND n.order_id = a.new_order_id "
         f"WHERE a.panel = ? AND a.action = ? AND a.dry_run = ? AND a.at >= ? "
         f"AND a.status IN ({_marks(SPENDING)})",
         [PLACED, panel, REORDER, int(dry_run), iso(since), *SPENDING],
     )
-    return counted_spend(store, panel, rows)
+    return counted_spend(rows)
 
 
 def note_skips(

@@ -3,9 +3,10 @@ re-order is estimated at, and what each re-order of the day counts once the
 panel has charged it. Part of :mod:`tracker.store.automation`, which reads the
 rows; the decisions are made in :mod:`tracker.rules.reorders`.
 
-The services table holds no currency: a panel's rates and charges are in its
-account's, which its last balance answer names. A charge in another (the
-panel changed currency) is no figure in the cap's, and is left out.
+A charge counts whatever currency label it carries: the larger figure
+always wins, so a charge in a weaker currency only holds re-orders back
+sooner, and a label written differently ("$", "US Dollar", a balance
+answered in another) can never let a real charge go uncounted.
 """
 
 from __future__ import annotations
@@ -13,26 +14,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tracker.rules.reorders import charged_rate, comparable, counted_cost, reorder_rate
-from tracker.store.connection import Connection
+from tracker.rules.reorders import charged_rate, counted_cost, reorder_rate
 
 
-def with_estimate_rates(
-    store: Connection, panel: str, rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def with_estimate_rates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Given Partial candidate rows (``service_rate`` as the catalogue has it,
-    the order's ``charge``, ``currency``, ``quantity``, ``remains``, ``runs``,
+    the order's ``charge``, ``quantity``, ``remains``, ``runs``,
     ``service_ambiguous``), return them with ``service_rate`` the rate the
     re-order is estimated at: the larger of ``catalogue_rate`` and
     ``charged_rate`` (what the panel charged for the Partial), or None while
     the service is listed twice with different terms (the stored ones are
     from before)."""
-    currency = panel_currency(store, panel) if rows else None
     for row in rows:
-        charged = None
-        if comparable(row["currency"], currency):
-            charge = _decimal(row["charge"])
-            charged = charged_rate(charge, row["quantity"], row["remains"], row["runs"])
+        charge = _decimal(row["charge"])
+        charged = charged_rate(charge, row["quantity"], row["remains"], row["runs"])
         catalogue = _decimal(row["service_rate"])
         row["catalogue_rate"], row["charged_rate"] = catalogue, charged
         row["service_ambiguous"] = bool(row["service_ambiguous"])
@@ -40,25 +35,15 @@ def with_estimate_rates(
     return rows
 
 
-def counted_spend(store: Connection, panel: str, rows: list[dict[str, Any]]) -> Decimal:
+def counted_spend(rows: list[dict[str, Any]]) -> Decimal:
     """Given a panel's re-orders (``estimated_cost``, and the new order's
-    ``charge`` and ``currency``, None until placed and polled), return what
-    they count toward the cap: each the larger of its estimate and its charge
+    ``charge``, None until placed and polled), return what they count toward
+    the cap: each the larger of its estimate and its charge
     (:func:`~tracker.rules.reorders.counted_cost`), never below 0."""
-    currency = panel_currency(store, panel) if rows else None
     spent = Decimal(0)
     for row in rows:
-        charge = _decimal(row["charge"]) if comparable(row["currency"], currency) else None
-        spent += counted_cost(_decimal(row["estimated_cost"]), charge)
+        spent += counted_cost(_decimal(row["estimated_cost"]), _decimal(row["charge"]))
     return spent.quantize(Decimal("0.00001"))
-
-
-def panel_currency(store: Connection, panel: str) -> str | None:
-    """Return the currency of the panel's last balance answer (None: none known)."""
-    found = store.rows(
-        "SELECT currency FROM balances WHERE panel = ? ORDER BY rowid DESC LIMIT 1", [panel]
-    )
-    return found[0]["currency"] if found else None
 
 
 def _decimal(value: Any) -> Decimal | None:
