@@ -16,6 +16,7 @@ from refill_world import World
 
 from tracker.config.model import AutomationConfig
 from tracker.rules.reorders import (
+    ALONE_ABOVE_CAP,
     AMBIGUOUS_SERVICE,
     CAPPED,
     ENDED_UNSEEN,
@@ -31,6 +32,7 @@ from tracker.rules.reorders import (
 from tracker.sim.scripts import ScriptQuirks
 from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES
 from tracker.store import automation as automation_sql
+from tracker.store.alerts import alerts_since
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 ON = AutomationConfig(reorder=True, daily_cap=Decimal("10"))
@@ -200,14 +202,21 @@ def test_a_reorder_is_estimated_at_what_the_panel_charged_for_its_partial(world)
 
 
 def test_a_partial_charged_at_a_raised_price_is_not_reordered_past_the_cap(world):
-    w = world(automation=REORDER.format(services=SERVICE_FOLLOWERS, cap=5))
+    # Its estimate alone passes the cap, whatever was spent: it never goes, and
+    # it holds back no cheaper re-order after it (it held every one, for days,
+    # under "daily cap reached (0.00 spent today)").
+    followers_and_likes = f"{SERVICE_FOLLOWERS}, {SERVICE_LIKES}"
+    w = world(automation=REORDER.format(services=followers_and_likes, cap=5))
     assert w.sync_services()
     parent = w.ended(SERVICE_FOLLOWERS)
     price_raised(w, "90")
+    cheap = w.ended(SERVICE_LIKES)  # a later ID, of a service whose price held
     w.poll()
     assert run(w)  # 90 per 1000 of at least 100 (the service's min): above 5
-    assert w.panel.calls["add"] == 0
-    assert skipped(w) == {parent: CAPPED}
+    assert skipped(w) == {parent: ALONE_ABOVE_CAP}
+    assert [a["order_id"] for a in reorders(w)] == [cheap]
+    assert w.panel.calls["add"] == 1
+    assert not [a for a in alerts_since(w.store, None) if a["kind"] == "automation_capped"]
 
 
 def test_a_service_listed_twice_with_different_terms_places_no_reorder(world):

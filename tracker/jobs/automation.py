@@ -41,6 +41,7 @@ from tracker.panel.models import NewOrder
 from tracker.panel.refusals import is_busy
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reorders import (
+    ALONE_ABOVE_CAP,
     CAPPED,
     DRY_RUN,
     PLACED,
@@ -136,6 +137,8 @@ class AutomationRound(PanelActions):
                 plan = reorder_plan(order, facts, self.config, now, fresh_for=self.rates_for)
                 if not isinstance(plan, Plan):
                     skipped[order.order_id] = plan
+                elif plan.cost > cap:  # never fits, whatever was spent: not the others' wait
+                    skipped[order.order_id] = ALONE_ABOVE_CAP
                 elif capped or not fits(spent, plan.cost, cap):
                     skipped[order.order_id] = CAPPED
                     capped.append({"order_id": order.order_id, "cost": float(plan.cost)})

@@ -68,6 +68,7 @@ NO_RATE = (
 ROUNDED_AWAY = "the remainder rounds to 0"
 ABOVE_MAX = "the remainder is above the service's max"
 CAPPED = "the daily cap would be passed"
+ALONE_ABOVE_CAP = "its estimated cost alone is above the daily cap"
 NO_CANCEL = "its service cannot be canceled"
 NOT_STALE = "Pending for less than automation.cancel_pending_after"
 UNCONFIRMED = "its Pending status was not confirmed by a recent status check"
