@@ -89,6 +89,12 @@ NOT_BUSY = [
     "Not enough funds, please try again later",
     "Your account is inactive, try again later",
     "Invalid API key. Please retry in 60 seconds",
+    # a limit or a "later" about the link, the service or its ID: the request's
+    "Incorrect service ID, try again later",
+    "Service disabled, try again later",
+    "API limit: max 100 orders per link",
+    "Rate limit for this link reached",
+    "Too many requests for this link",
     # the panel's own server failing: a fault, not busy
     "SQLSTATE[HY000] [1040] Too many connections",
 ]

@@ -45,8 +45,13 @@ _LATER = re.compile(
     re.IGNORECASE,
 )
 _ABOUT_THE_REQUEST = re.compile(
-    r"\b(?:orders?|refills?|cancel\w*|funds|balance|link|quantity|eligible)\b", re.IGNORECASE
+    r"\b(?:orders?|refills?|cancel\w*|funds|balance|links?|quantity|eligible|service id|"
+    r"service (?:is )?disabled)\b",
+    re.IGNORECASE,
 )
+# A limit on something the request named, not on calls: the request's refusal
+# ("Too many requests for this link", "API limit: max 100 orders per link").
+_PER_REQUEST = re.compile(r"\b(?:links?|per (?:order|service)|service id)\b", re.IGNORECASE)
 
 # Words saying the panel's own server failed, not the order or the key: a
 # PHP panel's database error ("SQLSTATE[HY000] [1040] Too many connections"),
@@ -153,7 +158,7 @@ def is_busy(message: str) -> bool:
     if is_key_refusal(message):
         return False
     if _BUSY_PATTERNS.search(message) is not None:
-        return True
+        return _PER_REQUEST.search(message) is None
     return _LATER.search(message) is not None and _ABOUT_THE_REQUEST.search(message) is None
 
 
