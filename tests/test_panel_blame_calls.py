@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from blame_panel import Respond, asked, config_for, serving, status_of
 from hostile import HostileServer, Reply, json_reply
 from simconfig import cli_in
 
@@ -25,62 +26,14 @@ IDS = list(range(6001, 6031))  # 30 orders
 LEFT_OUT = IDS[-6:]  # more than ASK_ALONE: asked again in a multi call first
 
 
-def config(url: str, panel: str = "") -> str:
-    return f"""
-[database]
-path = "t.db"
-[[panels]]
-name = "evil"
-url = "{url}"
-key_env = "BLAME_KEY"
-timeout = "3s"
-retries = 1
-retry_budget = "4s"
-{panel}
-[schedule]
-unknown_give_up = "0s"
-[refill]
-enabled = false
-"""
-
-
-def status_of(order_id: int) -> dict[str, Any]:
-    return {"charge": "0.5", "start_count": "10", "status": "In progress", "remains": "40"}
-
-
-def asked(form: dict[str, str]) -> list[int]:
-    return [int(i) for i in (form.get("orders") or form.get("order", "")).split(",")]
-
-
-Respond = Callable[[dict[str, str]], Reply]
+config = config_for("0s")
 
 
 @pytest.fixture
 def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Yield start(status_answer, panel_config=""): serve a panel whose balance
-    works and whose status calls are answered by ``status_answer(form)``; track
-    IDS; return (cli, server)."""
-    servers: list[HostileServer] = []
-
-    def start(status: Respond, panel_config: str = ""):
-        def respond(form: dict[str, str]) -> Reply:
-            if form.get("action") == "status":
-                return status(form)
-            if form.get("action") == "balance":
-                return json_reply({"balance": "5.00", "currency": "USD"})
-            return json_reply([])  # services: an empty catalogue
-
-        server = HostileServer(respond).start()
-        servers.append(server)
-        cli = cli_in(
-            tmp_path, monkeypatch, config(server.url, panel_config), env={"BLAME_KEY": KEY}
-        )
-        assert cli("track", *map(str, IDS)).exit_code == 0
-        return cli, server
-
-    yield start
-    for server in servers:
-        server.stop()
+    """Yield start(status_answer, panel_config=""): see :func:`blame_panel.serving`."""
+    with serving(tmp_path, monkeypatch, config, IDS, KEY) as start:
+        yield start
 
 
 def stored(tmp_path: Path) -> dict[int, tuple[Any, ...]]:
