@@ -39,6 +39,7 @@ from tracker.jobs.stalls import service_medians, watch_stalls
 from tracker.panel.client import WholeCallRefused
 from tracker.panel.models import NewOrder
 from tracker.panel.refusals import is_busy
+from tracker.rules.alerts import order_ids
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reorders import (
     ALONE_ABOVE_CAP,
@@ -271,11 +272,10 @@ class AutomationRound(PanelActions):
         def judge(episode: Episode) -> tuple[Episode, Alert | None]:
             if episode.active and episode.since is not None and episode.since >= today:
                 return episode, None
-            shown = ", ".join(f"#{o['order_id']}" for o in capped[:5])
+            shown = order_ids([o["order_id"] for o in capped])
             message = (
                 f"{self.panel}: daily cap {money(cap)} reached ({money(spent)} spent today): "
                 f"{len(capped)} re-order(s) not placed: {shown}"
-                + (f" and {len(capped) - 5} more" if len(capped) > 5 else "")
             )
             data = {"cap": float(cap), "spent": float(spent), "day": iso(today), "orders": capped}
             return Episode(True, now, now), Alert(

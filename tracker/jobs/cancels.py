@@ -35,6 +35,7 @@ from tracker.panel.cancel_groups import (
 )
 from tracker.panel.client import PanelClient
 from tracker.panel.values import quoted
+from tracker.rules.alerts import order_ids as shown_ids
 from tracker.rules.episodes import Alert
 from tracker.rules.losses import unsupported_alert
 from tracker.rules.reorders import (
@@ -222,7 +223,7 @@ class PanelActions:
         severity = ""  # the kind's own (info)
         if dry:
             message = f"{self.panel}: dry run: would {what} {len(order_ids)} order(s): "
-            message += _ids(order_ids)
+            message += shown_ids(order_ids)
             outcomes = [{"order_id": o, "status": DRY_RUN} for o in order_ids]
         else:
             told = told_outcomes(outcomes, "placed" if what == "re-order" else "accepted")
@@ -232,11 +233,6 @@ class PanelActions:
         data = {"dry_run": dry, "orders": outcomes}
         alert = Alert(kind, message, panel=self.panel, severity=severity, data=data)
         self.alerter.raise_alert(alert)
-
-
-def _ids(order_ids: list[int]) -> str:
-    more = f" and {len(order_ids) - 5} more" if len(order_ids) > 5 else ""
-    return ", ".join(f"#{o}" for o in order_ids[:5]) + more
 
 
 def told_outcomes(outcomes: list[dict[str, Any]], done: str) -> str:
@@ -249,6 +245,6 @@ def told_outcomes(outcomes: list[dict[str, Any]], done: str) -> str:
         if ids:
             errors = [o.get("error") for o in outcomes if o["status"] == status and o.get("error")]
             why = f": {quoted(errors[0], 80)}" if status == REFUSED and errors else ""
-            parts.append(f"{_ids(ids)} {word}{why}")
+            parts.append(f"{shown_ids(ids)} {word}{why}")
     ok = [o["order_id"] for o in outcomes if o["status"] not in (REFUSED, UNKNOWN)]
-    return "; ".join(([f"{_ids(ok)} {done}"] if ok else []) + parts)
+    return "; ".join(([f"{shown_ids(ok)} {done}"] if ok else []) + parts)

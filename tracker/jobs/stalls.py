@@ -20,7 +20,7 @@ from tracker.alerts.alerter import Alerter
 from tracker.clock import iso, micros, parse_iso
 from tracker.config.model import AutomationConfig
 from tracker.jobs.judging import confirmed_row, judge_row, quick_row, stored_moment, watch_state
-from tracker.rules.alerts import BLINDING, panel_blind, rough_duration
+from tracker.rules.alerts import BLINDING, order_ids, panel_blind, rough_duration
 from tracker.rules.episodes import Alert
 from tracker.rules.stalls import (
     MOVING,
@@ -46,7 +46,6 @@ ORDER_STALLED = "order_stalled"
 ORDER_MOVING = "order_moving"
 PAGE = 1000
 MEDIAN_WINDOW = 30 * 86400.0  # completed orders this recent make a service's median
-_SHOWN = 5  # order IDs named in a grouped alert's message
 MAX_LISTED = 100  # orders listed in an alert's data (data.count has them all)
 
 
@@ -173,8 +172,7 @@ def _listed(orders: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _ids(orders: list[dict[str, Any]]) -> str:
-    shown = ", ".join(f"#{o['order_id']}" for o in orders[:_SHOWN])
-    return shown + (f" and {len(orders) - _SHOWN} more" if len(orders) > _SHOWN else "")
+    return order_ids([o["order_id"] for o in orders])
 
 
 def _stalled_alert(panel: str, orders: list[dict[str, Any]]) -> Alert:

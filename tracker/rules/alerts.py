@@ -8,7 +8,7 @@ state and what to raise. :mod:`tracker.jobs.watch` does the wiring, and
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -117,10 +117,15 @@ def _by_panel(items: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
     return grouped
 
 
+def order_ids(ids: Sequence[int]) -> str:
+    """Given order IDs, return the first few for a grouped alert's message:
+    "#1, #2, #3, #4, #5 and 7 more" (its data lists them all)."""
+    more = len(ids) - _SHOWN_IDS
+    return ", ".join(f"#{i}" for i in ids[:_SHOWN_IDS]) + (f" and {more} more" if more > 0 else "")
+
+
 def _ids(items: list[dict[str, Any]]) -> str:
-    shown = ", ".join(f"#{item['order_id']}" for item in items[:_SHOWN_IDS])
-    more = len(items) - _SHOWN_IDS
-    return shown + (f" and {more} more" if more > 0 else "")
+    return order_ids([item["order_id"] for item in items])
 
 
 def _money(value: Any) -> str:
