@@ -110,12 +110,7 @@ def _trusted(client: PanelClient, answer: Answer, witness: int | None, ids: list
     if client.answers_status():
         return True
     if answer.vouched is None and witness is not None and witness not in ids:
-        answer.calls += 1
-        try:
-            said = client.statuses([witness]).get(witness)
-        except PanelError:
-            said = None
-        answer.vouched = said is not None and said.status is not None
+        answer.vouched = _status_back(client, answer, witness)
     return bool(answer.vouched)
 
 
@@ -125,11 +120,15 @@ def _answers_now(client: PanelClient, answer: Answer, witness: int | None, ids: 
     probe = witness if witness is not None and witness not in ids else None
     if probe is None:
         probe = next((i for i, r in answer.reports.items() if r.status is not None), None)
-    if probe is None:
-        return False
+    return probe is not None and _status_back(client, answer, probe)
+
+
+def _status_back(client: PanelClient, answer: Answer, order_id: int) -> bool:
+    """Ask the panel about one order (a call of the batch); return True when
+    its status comes back: the proof that the panel answers status calls now."""
     answer.calls += 1
     try:
-        said = client.statuses([probe]).get(probe)
+        said = client.statuses([order_id]).get(order_id)
     except PanelError:
         return False
     return said is not None and said.status is not None
