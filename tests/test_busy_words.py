@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 
+from tracker.errors import AuthError, PanelAnswerError
 from tracker.panel import refusals
 
 BUSY = [
@@ -49,6 +50,11 @@ BUSY = [
     "Please retry after 30 seconds",
     "Please wait 30 seconds before the next request",
     "Wait a moment and try again",
+    # a rate limit that names the key: the key works, it is asking too often
+    "API key rate limit exceeded",
+    "Rate limit exceeded for this API key",
+    "Too many requests for this api_key",
+    "API key request limit reached, retry in 60 seconds",
 ]
 
 NOT_BUSY = [
@@ -89,6 +95,8 @@ NOT_BUSY = [
     "Not enough funds, please try again later",
     "Your account is inactive, try again later",
     "Invalid API key. Please retry in 60 seconds",
+    "Invalid API key: too many requests",
+    "API key is disabled: rate limit exceeded",
     # a limit or a "later" about the link, the service or its ID: the request's
     "Incorrect service ID, try again later",
     "Service disabled, try again later",
@@ -108,3 +116,31 @@ def test_busy_words(words):
 @pytest.mark.parametrize("words", NOT_BUSY)
 def test_refusals_of_an_order_a_refill_or_the_key_are_not_busy(words):
     assert not refusals.is_busy(words)
+
+
+KEY_REFUSED = [
+    "Invalid API key",
+    "API key is incorrect",
+    "Your account is inactive",
+    "Invalid API key. Please retry in 60 seconds",
+    "API key is disabled: rate limit exceeded",
+    "api_key required",
+    "Unauthorized",
+]
+
+
+@pytest.mark.parametrize("words", KEY_REFUSED)
+def test_key_refusals_stay_refusals(words):
+    assert refusals.is_key_refusal(words)
+    with pytest.raises(AuthError):
+        refusals.raise_for_error({"error": words})
+
+
+@pytest.mark.parametrize("words", [w for w in BUSY if "key" in w.lower()])
+def test_a_rate_limit_naming_the_key_is_not_a_refused_key(words):
+    """ "API key rate limit exceeded" said to every action read as a refused
+    key: auth_failed raised and the panel's jobs paused for a rate limit."""
+    assert not refusals.is_key_refusal(words)
+    with pytest.raises(PanelAnswerError) as raised:
+        refusals.raise_for_error({"error": words})
+    assert not isinstance(raised.value, AuthError)

@@ -51,7 +51,9 @@ def untouched(tmp_path: Path) -> bool:
     return set(stored(tmp_path).values()) == {(None, None, 0, 1)}
 
 
-@pytest.mark.parametrize("words", ["Database busy, try again later", "Too many requests"])
+@pytest.mark.parametrize(
+    "words", ["Database busy, try again later", "Too many requests", "API key rate limit exceeded"]
+)
 def test_a_busy_status_action_fails_the_call_and_blames_no_order(panel, tmp_path, words):
     cli, server = panel(lambda form: json_reply({"error": words}))
     result = cli("run", "--once", "--all")

@@ -18,6 +18,15 @@ _AUTH_PATTERNS = re.compile(
     r"account (?:is )?(?:suspended|banned|disabled|blocked)|unauthori[sz]ed",
     re.IGNORECASE,
 )
+# Words that refuse the key itself, beside its name: with them, busy words
+# next to the key stay its refusal ("Invalid API key. Please retry in 60
+# seconds"); without them, "API key rate limit exceeded" is a rate limit.
+_KEY_DENIED = re.compile(
+    r"invalid|incorrect|wrong|inactive|suspended|banned|disabled|blocked|unauthori[sz]ed|"
+    r"denied|revoked|expired|required|missing|not (?:valid|found|exist|allowed|active)|"
+    r"(?:does|do)(?:n['’]?t| not) (?:exist|match)|no",
+    re.IGNORECASE,
+)
 # A panel saying it is too busy to answer now (HTTP 200 with these words): a
 # rate limit or an outage of the panel, like HTTP 429 or 503, never a refusal
 # of the key or of an order.
@@ -129,8 +138,12 @@ def error_text(value: Any) -> str | None:
 
 
 def is_key_refusal(message: str) -> bool:
-    """Return True when ``message`` is one of the known key/account refusal phrasings."""
-    return _AUTH_PATTERNS.search(message) is not None
+    """Return True when ``message`` is one of the known key/account refusal
+    phrasings, and not a rate limit that names the key ("API key rate limit
+    exceeded", "Too many requests for this API key")."""
+    if _AUTH_PATTERNS.search(message) is None:
+        return False
+    return _KEY_DENIED.search(message) is not None or _BUSY_PATTERNS.search(message) is None
 
 
 def refuses(message: str) -> bool:
@@ -174,6 +187,6 @@ def raise_for_error(data: Any) -> None:
     message = error_text(data)
     if message is None:
         return
-    if _AUTH_PATTERNS.search(message):
+    if is_key_refusal(message):
         raise AuthError(message)
     raise PanelAnswerError(message)
