@@ -20,6 +20,7 @@ from tracker.rules.reorders import (
     AMBIGUOUS_SERVICE,
     CAPPED,
     ENDED_UNSEEN,
+    UNWATCHED,
     PartialOrder,
     Plan,
     ServiceFacts,
@@ -267,3 +268,48 @@ def test_a_partial_tracked_after_it_ended_is_not_reordered(world):
             [old, w.clock().isoformat(timespec="seconds")],
         )
     assert run(w) and w.panel.calls["add"] == 1
+
+
+def test_a_partial_seen_after_days_stopped_is_not_reordered(world, clock):
+    # The tracker stopped for 4 days (reorder_within is 3): the order went
+    # Partial some time in those days, maybe on the first. It was re-ordered,
+    # completed_at being when the first poll after the stop saw it.
+    w = world(automation=REORDER.format(services=SERVICE_FOLLOWERS, cap=100))
+    assert w.sync_services()
+    stopped = w.ended(SERVICE_FOLLOWERS)  # seen In progress, then ends unseen
+    clock.advance(4 * 86400)
+    assert w.sync_services()
+    seen = w.ended(SERVICE_FOLLOWERS)  # this poll sees `stopped` Partial
+    clock.advance(600)
+    w.poll()  # `seen` watched throughout: re-ordered as ever
+    assert run(w)
+    assert [a["order_id"] for a in reorders(w)] == [seen]
+    assert skipped(w) == {stopped: UNWATCHED}
+    assert "the tracker had not checked it for longer" in w.cli("automation").stdout
+    checked = w.store.rows(
+        "SELECT checked_before, at FROM transitions WHERE order_id = ? AND to_status = 'Partial'",
+        [stopped],
+    )
+    assert [(r["checked_before"][:10], r["at"][:10]) for r in checked] == [
+        ("2026-11-01", "2026-11-05")
+    ]
+
+
+def test_a_gap_between_checks_only_counts_past_what_the_polls_explain():
+    partial = PartialOrder(
+        1, 1, "https://x.test/p", 1000, 500, completed_at=T0, checked_before=T0 - timedelta(hours=3)
+    )
+    hour = 3600.0
+    # 3 h unchecked (past 2 x status_max_every), ended inside reorder_within
+    assert isinstance(reorder_plan(partial, FOLLOWERS, ON, T0, watched_gap=2 * hour), Plan)
+    # ... but not when the check before is outside it
+    within_2h = replace(ON, reorder_within=2 * hour)
+    assert reorder_plan(partial, FOLLOWERS, within_2h, T0, watched_gap=2 * hour) == UNWATCHED
+    # A short reorder_within with checks an hour apart, as the polls go: re-ordered
+    hourly = replace(partial, checked_before=T0 - timedelta(hours=1))
+    within_10m = replace(ON, reorder_within=600.0)
+    assert isinstance(reorder_plan(hourly, FOLLOWERS, within_10m, T0, watched_gap=2 * hour), Plan)
+    # Rows from before m026 (no checked_before): as before
+    assert isinstance(
+        reorder_plan(replace(partial, checked_before=None), FOLLOWERS, within_2h, T0), Plan
+    )

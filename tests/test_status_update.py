@@ -40,6 +40,7 @@ rows = st.fixed_dictionaries(
         "last_checked_at": STAMPS,
         "next_check_at": STAMPS,
         "updated_at": st.just(iso(NOW - timedelta(days=1))),
+        "created_at": st.just(iso(NOW - timedelta(days=2))),
         "error": st.sampled_from([None, "Incorrect order ID"]),
         "error_count": st.integers(0, 2),
         "polling": st.integers(0, 1),

@@ -133,9 +133,17 @@ class AutomationRound(PanelActions):
                     parent_order_id=row["parent_order_id"],
                     runs=row["runs"],
                     raw_status=row["raw_status"],
+                    checked_before=parse_iso(seen) if (seen := row["checked_before"]) else None,
                 )
                 facts = service_facts(row)
-                plan = reorder_plan(order, facts, self.config, now, fresh_for=self.rates_for)
+                plan = reorder_plan(
+                    order,
+                    facts,
+                    self.config,
+                    now,
+                    fresh_for=self.rates_for,
+                    watched_gap=self.watched_gap,
+                )
                 if not isinstance(plan, Plan):
                     skipped[order.order_id] = plan
                 elif plan.cost > cap:  # never fits, whatever was spent: not the others' wait

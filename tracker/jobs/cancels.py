@@ -116,6 +116,9 @@ class PanelActions:
         # A service's rate is the panel's until two catalogue syncs missed it
         # (and one round of this job): past that, what it costs is unknown.
         self.rates_for = 2 * services_every + config.every
+        # Two checks of an open order further apart than its slowest re-check
+        # allows, twice over: the tracker was stopped or its polls failing.
+        self.watched_gap = 2 * status_max_every
 
     # --- stale Pending -------------------------------------------------------------
 

@@ -38,6 +38,11 @@ ENDED_UNSEEN = (
     "it had ended before the tracker saw it (first seen already Partial: it may "
     "have ended long before automation.reorder_within); re-order it by hand"
 )
+UNWATCHED = (
+    "the tracker had not checked it for longer than its polls explain before it "
+    "saw it Partial (stopped, or the status calls failing): it may have ended "
+    "longer ago than automation.reorder_within; re-order it by hand"
+)
 MISSING = "its service, link or quantity is unknown"
 NOTHING_LEFT = "nothing is undelivered"
 REMAINS_ABOVE_ORDER = (
@@ -89,6 +94,8 @@ class PartialOrder:
     parent_order_id: int | None = None
     runs: int | None = None  # drip-feed: quantity is per run
     raw_status: str | None = None  # the panel's words: "Partial - resuming" has a reason
+    # The check before the one that saw it Partial: it ended in between.
+    checked_before: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -202,11 +209,14 @@ def reorder_plan(
     now: datetime,
     *,
     fresh_for: float | None = None,
+    watched_gap: float | None = None,
 ) -> Plan | str:
     """Given a Partial order and its service, return the re-order to place, or
     the reason (a string) none is placed. The cap is checked by the caller.
     ``fresh_for``: seconds a service's terms stay good since the services list
-    last said them (None: forever)."""
+    last said them (None: forever). ``watched_gap``: the longest time between
+    two checks of an order that its polls explain; past it, the order may
+    have ended any time since the check before."""
     if not config.reorders_service(order.service):
         return NOT_LISTED if order.service is not None else MISSING
     if order.parent_order_id is not None:
@@ -217,6 +227,13 @@ def reorder_plan(
         return ENDED_UNSEEN  # "track ID" of a Partial of months ago: not re-ordered
     if now - order.completed_at > timedelta(seconds=config.reorder_within):
         return TOO_OLD
+    if (
+        watched_gap is not None
+        and order.checked_before is not None
+        and order.completed_at - order.checked_before > timedelta(seconds=watched_gap)
+        and now - order.checked_before > timedelta(seconds=config.reorder_within)
+    ):
+        return UNWATCHED  # seen at the first poll after days stopped: ended when?
     if not order.link or not order.quantity:
         return MISSING
     total = total_quantity(order.quantity, order.runs) or 0

@@ -136,6 +136,8 @@ def apply_report(
             "remains": changes.get("remains", row.get("remains")),
             "charge": changes.get("charge", row.get("charge")),
             "raw_status": report.raw_status,
+            # The change happened since the check before (or since tracked).
+            "checked_before": row.get("last_checked_at") or row.get("created_at"),
         }
     return Outcome(changes, transition)
 
@@ -148,7 +150,16 @@ def apply_report(
 # building dicts: tests/test_transitions.py checks both agree.
 
 # The stored columns status_update reads, in the order it takes them.
-STATUS_READS = ("order_id", "status", "remains", "charge", "last_change_at", "polling")
+STATUS_READS = (
+    "order_id",
+    "status",
+    "remains",
+    "charge",
+    "last_change_at",
+    "polling",
+    "last_checked_at",
+    "created_at",
+)
 # An order reaching a final status with no readable remains (absent, null,
 # "garbage", 1e30) has an unknown remains: the one from before is not what was
 # left undelivered, and a Partial's re-order and delivered figure read it.
@@ -189,7 +200,8 @@ def status_update(
     A value of None under KEEP_IF_NONE keeps the stored one (``completed_at``
     is only ever set once); ``remains`` is written as returned.
     """
-    order_id, old_status, old_remains, old_charge, last_change, old_polling = stored
+    order_id, old_status, old_remains, old_charge, last_change, old_polling = stored[:6]
+    checked, created = stored[6:]
     status = report.status
     remains = report.remains
     if status != old_status or (remains is not None and remains != old_remains) or not last_change:
@@ -224,6 +236,7 @@ def status_update(
         "remains": remains,
         "charge": old_charge if charge is None else charge,
         "raw_status": report.raw_status,
+        "checked_before": checked or created,
     }
     return values, True, transition
 

@@ -197,6 +197,7 @@ _TRANSITION = (
     "remains",
     "charge",
     "raw_status",
+    "checked_before",
 )
 # Positional values, not the dicts themselves: binding by name costs ~1 µs a row.
 _transition_values = itemgetter(*_TRANSITION)

@@ -40,7 +40,8 @@ def partial_candidates(
     it ended after it was placed) nor saw go Partial from another status (its
     first transition was already to Partial: tracked after it ended, maybe
     months ago; a later change of its remains is no sight of the end): when
-    it ended is unknown.
+    it ended is unknown. ``checked_before``: the earliest check before a
+    transition into Partial (it ended since); NULL before m026 recorded it.
     ``service_rate`` is the rate its re-order is estimated at (``reorder_rate``:
     the larger of ``catalogue_rate`` and ``charged_rate``, what the panel charged
     for the Partial); None while the service is listed twice with different
@@ -52,6 +53,9 @@ def partial_candidates(
                       SELECT 1 FROM transitions t WHERE t.panel = o.panel
                       AND t.order_id = o.order_id AND t.to_status = ? AND t.from_status <> ?)
                     THEN o.completed_at END AS completed_at,
+               (SELECT min(COALESCE(t.checked_before, t.at)) FROM transitions t
+                WHERE t.panel = o.panel AND t.order_id = o.order_id
+                  AND t.to_status = ?) AS checked_before,
                o.parent_order_id, o.runs, o.raw_status, o.charge, {_SERVICE},
                EXISTS (SELECT 1 FROM service_conflicts c WHERE c.panel = o.panel
                        AND c.service = o.service) AS service_ambiguous
@@ -62,7 +66,7 @@ def partial_candidates(
                           AND a.order_id = o.order_id AND a.action = ? AND a.dry_run = ?)
         ORDER BY o.order_id LIMIT ?
         """,
-        [PARTIAL, PARTIAL, PARTIAL, panel, iso(since), after, REORDER, int(dry_run), limit],
+        [*[PARTIAL] * 4, panel, iso(since), after, REORDER, int(dry_run), limit],
     )
     return with_estimate_rates(rows)
 

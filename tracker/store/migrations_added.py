@@ -235,3 +235,13 @@ def m025_overview_needed_refill_delivered(db: Database) -> None:
     # report's REFILLED) only for an order whose refill the panel delivers or
     # delivered: a daily "nothing dropped" request waiting Pending counted.
     recreate_order_overview_refilled(db)
+
+
+def m026_transitions_checked_before(db: Database) -> None:
+    # When the tracker last knew the order's state before each change: its
+    # previous status check (or, for its first, when it was tracked or
+    # placed). The change happened between checked_before and `at`; a
+    # Partial seen after the tracker was stopped for days may have ended
+    # days before `at`, and the automation's reorder_within reads this.
+    # NULL on rows recorded before this column.
+    db.execute("ALTER TABLE transitions ADD COLUMN checked_before TEXT")
