@@ -267,12 +267,19 @@ def test_a_crash_between_sending_and_recording_a_reorder_counts_as_sent(world, m
 def test_a_lost_answer_to_a_reorder_is_never_resent(world):
     w = world(automation=REORDER.format(cap=100))
     w.sync_services()
-    w.ended(SERVICE_FOLLOWERS)
+    parent = w.ended(SERVICE_FOLLOWERS)
     w.poll()
     w.panel.inject("lost", count=1, action="add")
     assert not run(w)  # the round reports the failure
     (row,) = actions(w, "reorder")
     assert row["status"] == "Unknown" and row["new_order_id"] is None
+    (alert,) = w.store.rows("SELECT message FROM alerts WHERE kind = 'automation_reordered'")
+    # What came back in place of an answer, once (not "outcome unknown" twice).
+    assert alert["message"].startswith(
+        "sim: automatic re-order of 1 order(s): "
+        f"#{parent} outcome unknown - check the panel: 'connection to 127.0.0.1:"
+    )
+    assert alert["message"].count("outcome unknown") == 1
     cycles(w, 1)
     assert w.panel.calls["add"] == 1
 

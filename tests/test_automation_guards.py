@@ -202,9 +202,10 @@ def test_a_reorder_answered_busy_or_fault_words_is_unknown_and_never_sent_again(
     assert today["spent"] == pytest.approx(0.45)  # may have been placed: it counts
     (alert,) = reorder_alerts(w)
     assert alert["severity"] == "warning"
-    assert (
-        alert["message"]
-        == f"sim: automatic re-order of 1 order(s): #{parent} outcome unknown - check the panel"
+    # The panel's words, as a refusal's are: what to look for on the panel.
+    assert alert["message"] == (
+        f"sim: automatic re-order of 1 order(s): #{parent} outcome unknown - check the panel: "
+        f"'{words}'"
     )
 
 

@@ -96,15 +96,19 @@ class OutcomeUnknownError(PanelError):
     """A non-idempotent request may have been acted on, but the answer was lost
     (or it came without the ID that would say what was done)."""
 
+    cause: str | None = None  # what was seen instead of an answer (timed out, the panel's words)
+
     @classmethod
     def because(cls, detail: str, *, panel: str, action: str) -> OutcomeUnknownError:
         """Return the error telling the user to check the panel, with ``detail``."""
         again = _AGAIN.get(action, "trying again")
-        return cls(
+        error = cls(
             f"outcome unknown — check the panel before {again} ({detail})",
             panel=panel,
             action=action,
         )
+        error.cause = detail
+        return error
 
     @classmethod
     def already_tracked(cls, order_id: int, *, panel: str) -> OutcomeUnknownError:

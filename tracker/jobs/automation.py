@@ -224,12 +224,14 @@ class AutomationRound(PanelActions):
             # fails too) may follow an order placed: unknown, counted as spent
             # and never sent again. Forgotten, it was sent again every run.
             status = REFUSED if isinstance(exc, WholeCallRefused) else UNKNOWN
-            detail = exc.detail
-            if status == UNKNOWN and not isinstance(exc, OutcomeUnknownError):
+            detail = cause = exc.detail
+            if isinstance(exc, OutcomeUnknownError):
+                cause = exc.cause or detail
+            elif status == UNKNOWN:
                 detail = OutcomeUnknownError.because(detail, panel=self.panel, action="add").detail
             sql.finish_action(self.store, row_id, {"status": status, "error": detail}, self.clock())
             log.warning("reorder_failed", panel=self.panel, order=order.order_id, error=detail)
-            return {**result, "status": status, "error": detail}
+            return {**result, "status": status, "error": detail, "cause": cause}
         row = {"panel": self.panel, "order_id": order.order_id, **fields}
         try:
             recorded = sql.record_placed(self.store, row_id, new_id, row, self.clock())
@@ -246,7 +248,8 @@ class AutomationRound(PanelActions):
         if not recorded:
             # An ID already tracked is no proof of a new order: it may or may not
             # exist. It counts as sent and spent; the tracked order is left as it was.
-            detail = OutcomeUnknownError.already_tracked(new_id, panel=self.panel).detail
+            unknown = OutcomeUnknownError.already_tracked(new_id, panel=self.panel)
+            detail = unknown.detail
             sql.finish_action(
                 self.store, row_id, {"status": UNKNOWN, "error": detail}, self.clock()
             )
@@ -256,7 +259,7 @@ class AutomationRound(PanelActions):
                 order=order.order_id,
                 answered=new_id,
             )
-            return {**result, "status": UNKNOWN, "error": detail}
+            return {**result, "status": UNKNOWN, "error": detail, "cause": unknown.cause}
         log.info("reordered", panel=self.panel, order=order.order_id, new_order=new_id)
         return {**result, "status": PLACED, "new_order_id": new_id}
 

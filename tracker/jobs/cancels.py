@@ -241,13 +241,15 @@ class PanelActions:
 def told_outcomes(outcomes: list[dict[str, Any]], done: str) -> str:
     """Given what each automatic action came to, return them in a few words:
     "#1, #2 placed; #3 refused: 'Not enough funds'; #4 outcome unknown - check
-    the panel" (the first refusal's words, cut)."""
+    the panel: 'panel busy: Too many requests'" (the first one's words, cut:
+    a refusal's error, or what an unknown outcome's ``cause`` says was seen)."""
     parts = []
     for status, word in ((REFUSED, "refused"), (UNKNOWN, "outcome unknown - check the panel")):
         ids = [o["order_id"] for o in outcomes if o["status"] == status]
         if ids:
-            errors = [o.get("error") for o in outcomes if o["status"] == status and o.get("error")]
-            why = f": {quoted(errors[0], 80)}" if status == REFUSED and errors else ""
+            said = [o.get("cause") or o.get("error") for o in outcomes if o["status"] == status]
+            errors = [e for e in said if e]
+            why = f": {quoted(errors[0], 80)}" if errors else ""
             parts.append(f"{shown_ids(ids)} {word}{why}")
     ok = [o["order_id"] for o in outcomes if o["status"] not in (REFUSED, UNKNOWN)]
     return "; ".join(([f"{shown_ids(ok)} {done}"] if ok else []) + parts)
