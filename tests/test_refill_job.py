@@ -489,3 +489,45 @@ def test_an_outage_uses_up_none_of_the_orders_refill_requests(world):
     assert w.jobs["balance:sim"].run()  # it answers again
     assert w.round()
     assert [[r["status"] for r in w.requests(i)] for i in ids] == [["Pending"], ["Pending"]]
+
+
+def test_a_refill_command_sent_while_the_round_decides_is_not_sent_again(world, monkeypatch):
+    # The round reads each order's requests, then probes (minutes, with
+    # detect = "command") or sends earlier batches; a `refill ID` sent in
+    # between was not seen, and the round asked the panel a second time.
+    from tracker.jobs.refills import RefillRound
+
+    w = world()
+    w.sync_services()
+    (order_id,) = completed_a_day_ago(w, SERVICE_FOLLOWERS)
+    w.panel.drop(order_id, 30)
+    decide = RefillRound.detect
+
+    def detect_beside_the_command(self, orders):
+        assert w.cli("refill", str(order_id)).exit_code == 0  # the user, meanwhile
+        return decide(self, orders)
+
+    monkeypatch.setattr(RefillRound, "detect", detect_beside_the_command)
+    assert w.round()
+    assert w.panel.calls["refill"] == 1
+    assert [r["source"] for r in w.requests(order_id)] == ["manual"]
+
+
+def test_a_refill_command_is_not_sent_when_the_round_asked_meanwhile(world, monkeypatch):
+    import tracker.cli.refills as command
+
+    w = world()
+    w.sync_services()
+    (order_id,) = completed_a_day_ago(w, SERVICE_FOLLOWERS)
+    checked = command.manual_blocker
+
+    def round_asks_meanwhile(past, cooldown, now):
+        begin_requests(w.store, "sim", [order_id], w.clock())  # the daemon, sending
+        return checked(past, cooldown, now)
+
+    monkeypatch.setattr(command, "manual_blocker", round_asks_meanwhile)
+    result = w.cli("refill", str(order_id))
+    assert result.exit_code == 1
+    assert "recorded meanwhile" in result.output and "not sent" in result.output
+    assert w.panel.calls["refill"] == 0
+    assert [r["source"] for r in w.requests(order_id)] == ["auto"]

@@ -236,7 +236,8 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     config = ctx.config(keys=True)
     store = open_store(config, existing=True)  # no database: no tracked order to refill
     name = _panel_of(config, store, oid, panel)
-    past = [past_request(r) for r in requests_of(store, name, [oid])[oid]]
+    history = requests_of(store, name, [oid])[oid]
+    past = [past_request(r) for r in history]
     blocker = manual_blocker(past, config.refill.cooldown, utcnow())
     if blocker and not force:
         fail(f"order {oid}: {blocker}; not sent (pass --force to send anyway)")
@@ -253,6 +254,8 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
                 clock=utcnow,
                 modes=PanelModes(multi_refill=False),
                 source="manual",
+                # Not sent if the daemon's round asked meanwhile (unless --force).
+                seen=None if force else {oid: max([r["id"] for r in history], default=0)},
             )
     except KeyboardInterrupt:  # a second one: the request was recorded before it left
         fail(
@@ -268,6 +271,11 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
         fail(
             f"order {oid}: {name} does not support refill: it answers {result.unsupported!r}, "
             "as it does an action that does not exist; automatic refill requests stay off"
+        )
+    if result.raced:
+        fail(
+            f"order {oid}: a refill request of it was recorded meanwhile (the daemon's round?); "
+            f"not sent (see smm-tracker refills --order {oid})"
         )
     answer = result.answers.get(oid)
     accepted = answer is not None and answer["refill_id"] is not None

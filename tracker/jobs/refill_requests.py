@@ -11,7 +11,7 @@ key refused, shutdown before sending) has its row deleted.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -80,6 +80,7 @@ class RequestResult:
     answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # by order ID
     # The panel's words when it turned out to have no refill action at all.
     unsupported: str | None = None
+    raced: list[int] = field(default_factory=list)  # requested meanwhile elsewhere: not sent
 
     def count(self, fields: dict[str, Any]) -> None:
         self.sent += 1
@@ -100,9 +101,12 @@ def request_refills(
     modes: PanelModes,
     source: str = "auto",
     stop_event: threading.Event | None = None,
+    seen: Mapping[int, int] | None = None,
 ) -> RequestResult:
     """Request refills of ``order_ids`` (multi-order calls of up to 100 where the
-    panel takes them, single calls otherwise); return what happened.
+    panel takes them, single calls otherwise); return what happened. With
+    ``seen`` (see :func:`~tracker.store.refills.begin_requests`), an order
+    requested meanwhile by another process is not sent (``result.raced``).
 
     Failures are counted in the result, not raised. A transient failure or a
     refused key ends the run early; the orders not sent stay eligible.
@@ -113,7 +117,13 @@ def request_refills(
         if stop.is_set() or _gave_up(result):
             break
         batch = list(order_ids[start : start + MAX_IDS])
-        rows = begin_requests(store, client.name, batch, clock(), source=source)
+        rows = begin_requests(store, client.name, batch, clock(), source=source, seen=seen)
+        raced = [o for o in batch if o not in rows]
+        if raced:
+            log.warning("refill_requested_meanwhile", panel=client.name, orders=raced)
+            result.raced.extend(raced)
+        if not rows:
+            continue
         if modes.multi_refill and len(batch) > 1:
             _send_multi(store, client, rows, clock, modes, stop, result)
         else:

@@ -182,6 +182,7 @@ class RefillRound:
                 clock=self.clock,
                 modes=self.modes,
                 stop_event=self.stop,
+                seen={o: max([r["id"] for r in h], default=0) for o, h in history.items()},
             )
             asked += result.sent
             if result.changes:

@@ -7,7 +7,7 @@ eligible) are made in :mod:`tracker.rules.refills`; this module only stores them
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -82,17 +82,29 @@ def requests_of(store: Store, panel: str, order_ids: Sequence[int]) -> dict[int,
 
 
 def begin_requests(
-    store: Store, panel: str, order_ids: Sequence[int], now: datetime, *, source: str = "auto"
+    store: Store,
+    panel: str,
+    order_ids: Sequence[int],
+    now: datetime,
+    *,
+    source: str = "auto",
+    seen: Mapping[int, int] | None = None,
 ) -> dict[int, int]:
     """Record that refills of these orders are about to be requested, and commit.
 
     Return the new rows' IDs by order ID. Written before the request leaves,
     so a crash or a lost answer still leaves a row that counts as a request.
+    With ``seen`` (each order's newest ``refills`` row ID when the caller
+    decided to ask, 0 for none), an order with a newer row is left out, in
+    the same transaction: another process (``refill ID`` beside the daemon's
+    round) asked for it meanwhile, and asking again would be a second request.
     """
     stamp = iso(now)
     ids: dict[int, int] = {}
     with store.write() as db:
         for order_id in order_ids:
+            if seen is not None and _newest(db.conn, panel, order_id) > seen.get(order_id, 0):
+                continue
             cursor = db.conn.execute(
                 "INSERT INTO refills (panel, order_id, requested_at, status, source, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -100,6 +112,14 @@ def begin_requests(
             )
             ids[order_id] = int(cursor.lastrowid or 0)
     return ids
+
+
+def _newest(conn: Any, panel: str, order_id: int) -> int:
+    row = conn.execute(
+        "SELECT COALESCE(MAX(id), 0) FROM refills WHERE panel = ? AND order_id = ?",
+        [panel, order_id],
+    ).fetchone()
+    return int(row[0])
 
 
 def forget_unsent(store: Store, row_ids: Iterable[int]) -> None:
