@@ -177,7 +177,10 @@ def test_a_key_refused_in_unknown_words_is_no_refusal_of_the_refill(panel, tmp_p
     replies["refill"] = replies["balance"] = json_reply(WHITELIST)
     result = cli("refill", "5")
     assert result.exit_code == 1
-    assert _said(result) == f"smm-tracker: sim: refill: {WHITELIST['error']}"
+    assert _said(result) == (
+        "smm-tracker: order 5: refill not sent, nothing recorded: "
+        f"sim: refill: {WHITELIST['error']}"
+    )
     assert _refills(tmp_path) == []  # nothing was asked: no row, no cooldown
     assert _calls(server, "refill") == 1 and _calls(server, "balance") == 1
     replies["balance"] = json_reply({"balance": "10.5", "currency": "USD"})
@@ -440,7 +443,11 @@ def test_a_busy_answer_to_a_refill_is_no_refusal_and_asked_again(panel, tmp_path
     server, replies, cli = panel
     replies["refill"] = json_reply({"error": "Too many requests"})
     first = cli("refill", "5", "--force")
-    assert first.exit_code == 1 and "Too many requests" in first.output
+    assert first.exit_code == 1
+    # Which order, and that it can simply be asked again: nothing is recorded.
+    assert "order 5: refill not sent, nothing recorded: panel busy: Too many requests" in (
+        first.output
+    )
     assert _refills(tmp_path) == []
     replies["refill"] = json_reply({"refill": "901"})
     again = cli("refill", "5")  # no cooldown: nothing was asked before

@@ -300,7 +300,9 @@ def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
 
 def _report(oid: int, name: str, answer: dict[str, Any] | None, errors: list[str]) -> None:
     if answer is None:
-        fail(errors[0] if errors else f"order {oid}: refill not sent")
+        # Certainly never reached the panel (busy, refused key, unreachable).
+        why = f": {errors[0]}" if errors else ""
+        fail(f"order {oid}: refill not sent, nothing recorded{why}")
         return
     if answer["refill_id"] is not None:
         refill_id = safe_text(answer["refill_id"], 40)  # the panel's own text

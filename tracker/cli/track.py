@@ -17,7 +17,11 @@ _SHOWN = 10  # resumed orders and differences named one by one
 
 @main.command()
 @click.argument("order_ids", nargs=-1, required=True, metavar="ORDER_ID... | -")
-@click.option("--service", type=POSITIVE, help="Service ID, for the record.")
+@click.option(
+    "--service",
+    type=POSITIVE,
+    help="Service ID: its refill flag decides automatic refills; re-orders need it.",
+)
 @click.option("--link", help="Link the order was placed for.")
 @click.option("--quantity", type=POSITIVE, help="Quantity ordered (per run).")
 @click.option("--runs", type=POSITIVE, help="Drip-feed: number of runs.")
