@@ -170,3 +170,20 @@ def test_the_scorecard_shows_a_services_spend_per_currency_never_a_sum(tmp_path)
     assert row["Spend"] == "12.30 USD<br>4.00 &lt;EUR&gt;"
     for chart in ("outcomes", "completion"):
         assert {r["spend"] for r in card(db, "services", chart)} == {12.3}, chart
+
+
+def test_a_long_spend_wraps_in_its_card_rather_than_losing_leading_digits():
+    # datasette-dashboards centres a metric card's text on one line and hides
+    # what overflows at both ends: in a 1000-pixel-wide page 28463.95 USD read
+    # "3463.95 USD". The card's text is HTML: the figures sit in an element that
+    # lets them wrap (a currency without spaces breaks anywhere).
+    display = BOARDS["overview"]["charts"]["spend-30d"]["display"]
+    prefix, suffix = display.get("prefix", ""), display.get("suffix", "")
+    assert re.fullmatch(r'<span style="[^"]*">', prefix), prefix
+    style = dict(
+        (part.split(":")[0].strip(), part.split(":")[1].strip())
+        for part in prefix[len('<span style="') : -2].split(";")
+    )
+    assert style["white-space"] == "normal"
+    assert style["overflow-wrap"] == "anywhere"
+    assert suffix == "</span>"
