@@ -100,6 +100,22 @@ def test_a_json_404_says_code_and_url(cli_for, sim):
     assert f"HTTP 404 from {wrong}: Not Found" in _one_line(result)
 
 
+def test_a_wrong_api_path_is_no_refused_key(cli_for, sim, tmp_path):
+    # Every action answering the JSON 404 of a wrong path (the simulator's
+    # /api/v3, as a newcomer's typo makes it) is the URL, not the key: it was
+    # auth_failed, "the panel refused the API key ... fix the key", jobs paused.
+    wrong = sim.url.replace("/api/v2", "/api/v3")
+    assert cli_for(wrong, "track", "5").exit_code == 0
+    result = cli_for(wrong, "run", "--once")
+    assert result.exit_code == 1
+    assert f"HTTP 404 from {wrong}: Not Found" in result.output
+    assert "key_refused_unknown_wording" not in result.output
+    db = sqlite3.connect(tmp_path / "t.db")
+    kinds = [row[0] for row in db.execute("SELECT kind FROM alerts")]
+    db.close()
+    assert "auth_failed" not in kinds
+
+
 def test_a_500_shows_the_panels_own_words(cli_for, sim):
     sim.panel.inject("json500", action="services")
     result = cli_for(sim.url, "services", "--refresh")

@@ -11,6 +11,7 @@ quoted here.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import ssl
 import time
@@ -151,6 +152,17 @@ def with_status(code: int, data: Any, url: str) -> Any:
         return data
     where = f" from {url}" if code in _WRONG_URL_CODES else ""
     return {**data, "error": f"HTTP {code}{where}: {text}"}
+
+
+def names_wrong_url(message: str) -> bool:
+    """Return True when ``message`` is an HTTP error whose code points at the
+    URL itself (404, 405, a redirect), as :func:`describe_status` and
+    :func:`with_status` word it: the same on every action, it is the URL's
+    path that is wrong, never the key."""
+    return _WRONG_URL_MESSAGE.match(message) is not None
+
+
+_WRONG_URL_MESSAGE = re.compile(f"HTTP (?:{'|'.join(map(str, sorted(_WRONG_URL_CODES)))}) from ")
 
 
 def _bot_page(body: bytes, title: str) -> bool:

@@ -10,7 +10,7 @@ import time
 import structlog
 
 from tracker.errors import AuthError, PanelAnswerError, PanelError
-from tracker.panel import refusals
+from tracker.panel import failures, refusals
 from tracker.panel.transport import P, Transport
 
 log = structlog.get_logger("tracker.client")
@@ -48,6 +48,8 @@ class Witnessed(Transport[P]):
         if refusals.is_panel_fault(exc.detail):  # its server failed: the same words
             return exc  # on any action are no sign of the key, nor of this call
         verdict = self._witness("services" if action == "balance" else "balance", exc.detail)
+        if verdict == "key" and failures.names_wrong_url(exc.detail):
+            return exc  # every action answers a 404 (405, a redirect): the URL, not the key
         if verdict == "key":
             log.warning("key_refused_unknown_wording", panel=self.name, answer=exc.detail)
             return AuthError(exc.detail)
