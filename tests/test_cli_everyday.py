@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 
+import click
 import pytest
 from simconfig import cli_in, sim_config
 
+from tracker.cli.main import main
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-Every9Day3Use5Xy"
@@ -214,3 +216,15 @@ def test_an_unknown_status_lists_the_panels_own_words_cut_and_few(tmp_path, monk
     assert "'Completed'" in line and "'w01\\x1b[2Jxxx" in line and "w20" in line
     assert "w21" not in line and "and 20 more the panels sent" in line
     assert "\x1b" not in line and len(line) < 2500
+
+
+def test_every_option_of_every_command_has_help():
+    # `dashboard --help` listed --port with its default alone, unexplained.
+    ctx = click.Context(main)
+    bare = [
+        f"{name} {param.opts[0]}"
+        for name in main.list_commands(ctx)
+        for param in getattr(main.get_command(ctx, name), "params", [])
+        if isinstance(param, click.Option) and not param.help
+    ]
+    assert bare == []

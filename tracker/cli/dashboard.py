@@ -106,7 +106,13 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
 
 
 @main.command()
-@click.option("--port", default=8001, show_default=True, type=PORT)
+@click.option(
+    "--port",
+    default=8001,
+    show_default=True,
+    type=PORT,
+    help="Port to listen on (0: any free port; the URL printed names it).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @database_option
 @pass_ctx
