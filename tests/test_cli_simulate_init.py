@@ -121,12 +121,31 @@ def test_a_new_simulator_starts_past_the_orders_of_its_database(tmp_path):
         second.stop()
 
 
+def test_a_random_key_says_how_to_export_it_without_config_out(tmp_path):
+    # Restarted without --config-out (the config exists), the simulator took a
+    # new random key and printed it bare: the tracker's shell, holding the old
+    # $SMM_SIM_KEY, got "Invalid API key" and auth_failed, with no word of why.
+    sim = Simulator(tmp_path)
+    try:
+        text = "\n".join(sim.until("serving until Ctrl-C"))
+        key = re.search(r"^key: (\S+)$", text, re.M).group(1)
+        assert f"export SMM_SIM_KEY={key}" in text
+    finally:
+        sim.stop()
+    given = Simulator(tmp_path, "--key", "k-given")
+    try:
+        assert "export SMM_SIM_KEY" not in "\n".join(given.until("serving until Ctrl-C"))
+    finally:
+        given.stop()
+
+
 def test_simulate_refuses_to_overwrite_a_config(tmp_path):
     (tmp_path / "tracker.toml").write_text("# mine\n")
     result = CliRunner().invoke(
         main, ["simulate", "--port", "0", "--config-out", str(tmp_path / "tracker.toml")]
     )
     assert result.exit_code == 2 and "already exists; not overwriting it" in result.output
+    assert "leave --config-out out" in result.output  # what to do instead
     assert (tmp_path / "tracker.toml").read_text() == "# mine\n"
 
 

@@ -70,6 +70,10 @@ def _databases(ctx: Context, config_out: Path | None) -> list[Path]:
     return found
 
 
+# What to do when --config-out names a config that exists (from an earlier run).
+_REUSE = f" (leave --config-out out to serve it again, with the same --key or ${KEY_ENV})"
+
+
 @main.command()
 @click.option(
     "--port",
@@ -133,12 +137,13 @@ def simulate(
         )
     if key is not None and (not key.strip() or any(c.isspace() for c in key)):
         fail("--key must be non-empty and without spaces", EXIT_USAGE)
+    random_key = not key
     key = key or secrets.token_urlsafe(18)
     if config_out is not None:
         if str(config_out) == "-":  # no stdout here: the panel's own lines are on it
             fail("--config-out -: name the file to write (./- for a file named '-')", EXIT_USAGE)
         if config_out.exists():
-            fail(f"{config_out} already exists; not overwriting it", EXIT_USAGE)
+            fail(f"{config_out} already exists; not overwriting it{_REUSE}", EXIT_USAGE)
         if not config_out.parent.is_dir():
             fail(f"directory {config_out.parent} does not exist", EXIT_USAGE)
     first = first_order_id(_databases(ctx, config_out))
@@ -173,12 +178,14 @@ def simulate(
                 with config_out.open("x", encoding="utf-8") as out:
                     out.write(config_text(server.url))
             except FileExistsError:
-                fail(f"{config_out} already exists; not overwriting it", EXIT_USAGE)
+                fail(f"{config_out} already exists; not overwriting it{_REUSE}", EXIT_USAGE)
             except OSError as exc:
                 fail(f"cannot write {config_out}: {exc.strerror}", EXIT_FAILED)
             click.echo(f"config written to {config_out}; in another shell:")
             click.echo(f"  export {KEY_ENV}={shlex.quote(key)}")
             click.echo(f"  smm-tracker --config {shlex.quote(str(config_out))} doctor")
+        elif random_key:  # a new key each start: the tracker's shell holds the last one
+            click.echo(f"a new key; where the tracker runs: export {KEY_ENV}={shlex.quote(key)}")
         click.echo("serving until Ctrl-C")
         while not stop.wait(0.5):
             pass
