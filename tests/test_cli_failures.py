@@ -388,6 +388,19 @@ def test_orders_says_when_a_panels_polls_are_failing(cli_for, sim):
     assert cli_for(sim.url, "orders").stderr == ""
 
 
+def test_orders_names_where_to_read_why_polls_fail_when_doctor_cannot(cli_for, sim):
+    # Only IDs the panel does not know, none it ever answered: every status
+    # call refused, the poll failed, while doctor (a balance call) says ok.
+    # The note sent the user to doctor alone, which had no word of it.
+    assert cli_for(sim.url, "track", "123", "456").exit_code == 0
+    ran = cli_for(sim.url, "run", "--once")
+    assert ran.exit_code == 1 and "every order asked was refused" in ran.output
+    assert cli_for(sim.url, "doctor").exit_code == 0
+    listed = cli_for(sim.url, "orders")
+    assert "(sim: polls have failed since 20" in listed.stderr
+    assert "status_failed" in listed.stderr, listed.stderr
+
+
 class MalformedServer:
     """A TCP server answering every request with the same raw bytes: no HTTP
     library would send them (a header line without a colon, a status line of

@@ -137,7 +137,7 @@ def orders(
         click.echo(
             safe_text(
                 f"({failing}: {why} since {since}: its statuses are the last it gave; "
-                "smm-tracker doctor says why)"
+                "smm-tracker doctor, or the log's status_failed lines, say why)"
             ),
             err=True,
         )
