@@ -154,7 +154,7 @@ def test_the_scorecard_table_shows_a_panels_service_name_as_text(tmp_path):
     conn.commit()
     conn.close()
     [row] = card(db, "services", "scorecard")
-    assert row["Service"] == "&lt;img src=x onerror=alert(1)&gt; Likes &amp; Views (#7)"
+    assert row["Service"] == "<bdi>&lt;img src=x onerror=alert(1)&gt; Likes &amp; Views</bdi> (#7)"
     assert row["Spend"] == "1.00 US&lt;D&gt;"
 
 
@@ -187,3 +187,55 @@ def test_a_long_spend_wraps_in_its_card_rather_than_losing_leading_digits():
     assert style["white-space"] == "normal"
     assert style["overflow-wrap"] == "anywhere"
     assert suffix == "</span>"
+
+
+def test_a_direction_mark_in_a_service_name_stays_inside_its_name(tmp_path):
+    # U+202E in a panel's service name reordered the rest of the cell: the
+    # tracker's own "(#12)" read "(21#)". The name is isolated in <bdi>.
+    db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, "USD")])
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "INSERT INTO services (panel, service, name, updated_at) "
+        "VALUES ('p', 12, 'Likes \u202eRTL', '')"
+    )
+    conn.execute("UPDATE orders SET service = 12")
+    conn.commit()
+    conn.close()
+    [row] = card(db, "services", "scorecard")
+    assert row["Service"] == "<bdi>Likes \u202eRTL</bdi> (#12)"
+
+
+def test_stopped_orders_are_counted_as_lost_or_untracked_not_by_their_last_status(tmp_path):
+    # A lost order (never answered) read "(no answer yet)", an untracked
+    # Pending one "Pending": 10 Pending on the chart, 8 open everywhere else.
+    store = Store(tmp_path / "t.db")
+    now = utcnow()
+    store.track("p", [1, 2, 3, 4], now)
+    with store.write() as db:
+        db.execute("UPDATE orders SET status = 'Pending' WHERE order_id IN (2, 3)")
+        db.execute("UPDATE orders SET stopped_by = 'panel', polling = 0 WHERE order_id = 1")
+        db.execute("UPDATE orders SET stopped_by = 'user', polling = 0 WHERE order_id = 2")
+    store.close()
+    counted = {r["status"]: r["orders"] for r in card(tmp_path / "t.db", "overview", "status")}
+    assert counted == {"lost": 1, "untracked": 1, "Pending": 1, "(no answer yet)": 1}
+
+
+def test_the_30_day_cards_count_the_last_30_x_24_hours_as_the_scorecard_does(tmp_path):
+    # They counted from midnight UTC 29 days ago: an order of 29.9 days ago
+    # was in `report` and the scorecard, not in the Spend and Completed cards.
+    store = Store(tmp_path / "t.db")
+    now = utcnow()
+    for order_id, age in ((1, timedelta(days=29.9)), (2, timedelta(days=30.1))):
+        store.track("p", [order_id], now - age)
+        with store.write() as db:
+            db.execute(
+                "UPDATE orders SET status = 'Completed', completed_at = ?, charge = 2.5, "
+                "currency = 'USD' WHERE order_id = ?",
+                [(now - age + timedelta(minutes=1)).isoformat(timespec="seconds"), order_id],
+            )
+    store.close()
+    db = tmp_path / "t.db"
+    assert card(db, "overview", "spend-30d") == [{"spend": "2.50 USD"}]
+    assert card(db, "overview", "completed-30d") == [{"n": 1}]
+    [row] = card(db, "services", "scorecard")
+    assert (row["Orders"], row["Spend"]) == (1, "2.50 USD")
