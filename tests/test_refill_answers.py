@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from refill_world import DAY, H, World
 
-from tracker.errors import AuthError, BadAnswerError
+from tracker.errors import AuthError, BadAnswerError, NoOrderNamedError
 from tracker.panel import parse_refill_status, parse_refills
 from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
 
@@ -255,9 +255,11 @@ def test_a_multi_refill_item_under_an_asked_orders_key_naming_no_order_is_its_an
         (78, "55", None, False),
         (79, None, "Bad Link", False),
     ]
-    # A key nobody asked for, or a PHP index ("0", "1"), names no order.
+    # A key nobody asked for, or a PHP index ("0", "1"), names no order: with
+    # no item naming one either, the answer names none (asked one at a time).
     for key in ("80", "0", "1", "78.0"):
-        assert parse_refills.parse_refill_multi([78], {key: {**empty, "refill": 55}}) == []
+        with pytest.raises(NoOrderNamedError, match="naming none of the 1 orders asked"):
+            parse_refills.parse_refill_multi([78], {key: {**empty, "refill": 55}})
 
 
 # A keyed answer with a bare string under an order's key was refused whole:
@@ -299,3 +301,16 @@ def test_accepting_words_under_an_asked_orders_key_are_an_unknown_outcome():
     assert said in (answer[0].error or "")
     with pytest.raises(BadAnswerError):  # no key names an asked order: as before
         parse_refills.parse_refill_multi([78], {"refill": 5, "80": "Incorrect order ID"})
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [[{"refill": "501"}, {"refill": "502"}], [], ["501", "502"], {"refill": "100"}, {}],
+)
+def test_a_multi_refill_answer_naming_no_order_says_so(answer):
+    # Read as "not in the panel's answer" (or "expected a list"), every order
+    # ended Unknown and multi calls went on using up their requests.
+    with pytest.raises(NoOrderNamedError, match="naming none of the 2 orders asked"):
+        parse_refills.parse_refill_multi([78, 79], answer)
+    # An item naming an order, even one that is no ID, is read as before.
+    assert parse_refills.parse_refill_multi([78, 79], [{"order": "78.0", "refill": 5}]) == []

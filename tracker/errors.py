@@ -59,6 +59,12 @@ class MisfiledAnswerError(BadAnswerError):
     of its batch are still asked)."""
 
 
+class NoOrderNamedError(BadAnswerError):
+    """A multi-order answer named none of the orders asked (items without an
+    ``order``, a one-order answer): which were acted on cannot be told, and
+    the panel is asked one order at a time from then on."""
+
+
 class AnswerTooLargeError(BadAnswerError):
     """The answer was larger than the configured cap; reading stopped there."""
 

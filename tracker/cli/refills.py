@@ -30,6 +30,7 @@ from tracker.jobs.refills import past_request
 from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
 from tracker.redact import register_secret
+from tracker.rules.capabilities import services_note
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.refills import REFUSED, UNKNOWN, manual_blocker
 from tracker.store.capabilities import is_unsupported, learn, unsupported_actions
@@ -57,11 +58,7 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
         _refresh(config, store, name)
     rows = stored_services(store, name)
     for row in unsupported_actions(store, name):
-        click.echo(
-            f"note: {row['panel']} does not support {row['action']} (learned {row['learned_at']}: "
-            f"it answers {row['evidence']!r}); `smm-tracker refill ID` tries again",
-            err=True,
-        )
+        click.echo(f"note: {services_note(**row)}", err=True)
     ambiguous = {(c["panel"], c["service"]): c for c in conflicts(store, name)}
     for found in list(ambiguous.values())[:_NOTES]:
         click.echo(_ambiguity_note(found), err=True)

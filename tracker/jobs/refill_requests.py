@@ -20,6 +20,7 @@ import structlog
 
 from tracker.errors import (
     AuthError,
+    NoOrderNamedError,
     OutcomeUnknownError,
     PanelAnswerError,
     PanelError,
@@ -29,7 +30,9 @@ from tracker.errors import (
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillRequest
 from tracker.panel.refusals import is_busy
+from tracker.rules.capabilities import REFILL_ORDERS, evidence
 from tracker.rules.refills import NOT_IN_ANSWER, UNKNOWN, answered, lost, refused
+from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.orders import Store
 from tracker.store.refills import begin_requests, forget_unsent, update_refills
 
@@ -60,7 +63,9 @@ def multi_unsupported(error: PanelAnswerError) -> bool:
 @dataclass
 class PanelModes:
     """What this process learned about one panel: whether it accepts multi-ID
-    ``refill`` and ``refill_status`` calls. Starts optimistic."""
+    ``refill`` and ``refill_status`` calls. Starts optimistic; a multi
+    ``refill`` answer naming no order is learned for every process too
+    (``panel_capabilities``, :data:`REFILL_ORDERS`)."""
 
     multi_refill: bool = True
     multi_refill_status: bool = True
@@ -113,6 +118,8 @@ def request_refills(
     """
     stop = stop_event or threading.Event()
     result = RequestResult()
+    if modes.multi_refill and len(order_ids) > 1:  # learned by another process?
+        modes.multi_refill = not is_unsupported(store, client.name, REFILL_ORDERS)
     for start in range(0, len(order_ids), MAX_IDS):
         if stop.is_set() or _gave_up(result):
             break
@@ -216,6 +223,14 @@ def _send_multi(
             _send_singles(store, client, rows, clock, stop, result)
             return
         _finish(store, rows, {o: refused(exc.detail) for o in order_ids}, clock, result)
+        return
+    except NoOrderNamedError as exc:  # it may have acted: these stay Unknown
+        # Multi calls would use up every order's requests the same way.
+        log.warning("multi_refill_names_no_order", panel=client.name, answer=exc.detail)
+        modes.multi_refill = False
+        why = f"{exc.detail}; asked one order at a time from now on"
+        _finish(store, rows, {o: lost(why) for o in order_ids}, clock, result)
+        learn(store, client.name, REFILL_ORDERS, False, evidence(exc.detail), clock())
         return
     except PanelError as exc:  # garbled answer: the panel may have acted
         _failed(result, client, exc)

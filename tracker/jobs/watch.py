@@ -37,7 +37,6 @@ from tracker.rules.alerts import (
     judge_call,
     order_alerts,
     panel_blind,
-    refill_alerts,
     rough_duration,
 )
 from tracker.rules.catalogue import Ambiguous, ambiguous_alert
@@ -52,6 +51,7 @@ from tracker.rules.polling import (
 )
 from tracker.rules.refills import held_by
 from tracker.rules.unknown_status import UNKNOWN_STATUS, judge_unknown, unknown_alert
+from tracker.rules.unread_refills import refill_change_alerts
 from tracker.store.probes import drop_evidence
 from tracker.store.readings import carries_unknown_words, unknown_words
 
@@ -284,7 +284,7 @@ class Watch:
         except StoreError as exc:  # unread: each of them alerts, as a real drop would
             log.warning("refill_drop_evidence_unread", error=str(exc))
             judges, dropped = False, set()
-        for alert in refill_alerts(changes, panel_judges=judges, dropped=dropped):
+        for alert in refill_change_alerts(changes, panel_judges=judges, dropped=dropped):
             self.alerter.raise_alert(alert)
 
     def observe(self, panel: str, action: str, ok: bool, _seconds: float) -> None:

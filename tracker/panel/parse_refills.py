@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tracker.errors import AuthError, BadAnswerError
+from tracker.errors import AuthError, BadAnswerError, NoOrderNamedError
 from tracker.panel import values
 from tracker.panel.body import Twice
 from tracker.panel.models import CancelAnswer, CancelResult, RefillRequest
@@ -75,13 +75,16 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
     differently. An item with no ``order`` under a key naming no asked order
     (a PHP list index, "0") is read for none. A bare value under an asked
     order's key is read by :func:`_bare_refill` ("Incorrect order ID": its
-    refusal; 5, null, []: no answer for it)."""
+    refusal; 5, null, []: no answer for it). An answer naming no order at
+    all (no asked order's key, no item with an ``order``: ``[{"refill": 5}]``,
+    ``[]``, a one-order answer ``{"refill": 5}``) raises NoOrderNamedError."""
     if isinstance(data, dict) and "error" in data:
         raise_for_error(data)
     asked = set(requested)
     if isinstance(data, dict) and any(named_id(key) in asked for key in data):
         entries = list(data.items())  # keyed by order ID: its bare values read too
     else:
+        _names_an_order(asked, data)
         items = _expect_list(data, "refill")  # an object keyed by order ID too: keys kept
         keys = list(data) if isinstance(data, dict) else [None] * len(items)
         entries = list(zip(keys, items, strict=True))
@@ -113,6 +116,26 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
                 twice = f"answered twice, differently: {values.shown(item)}"
                 found[order_id] = RefillRequest(order_id=order_id, error=twice, unknown=True)
     return list(found.values())
+
+
+def _names_an_order(asked: set[int], data: Any) -> None:
+    """Given a multi ``refill`` answer not keyed by an asked order, raise
+    NoOrderNamedError when nothing in it names an order: a list (or an object
+    of items) whose items carry no ``order``, or an object of another shape
+    (the answer to ``order=``). A number or text is left to the parser."""
+    if isinstance(data, dict):
+        items = list(data.values())
+        shaped = all(isinstance(i, dict) for i in items)
+    elif isinstance(data, list):
+        items, shaped = data, True
+    else:
+        return
+    if shaped and any(isinstance(i, dict) and i.get("order") not in (None, "") for i in items):
+        return
+    what = "" if shaped else "in the shape of a one-order answer, "
+    raise NoOrderNamedError(
+        f"answered {what}naming none of the {len(asked)} orders asked: {values.shown(data)}"
+    )
 
 
 def _bare_refill(order_id: int, value: Any) -> RefillRequest | None:

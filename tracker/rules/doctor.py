@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from tracker.rules.capabilities import REFILL_ORDERS, one_at_a_time
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.unknown_status import SHOWN_SPELLINGS, listing_hint, quoted
 
@@ -149,7 +150,10 @@ def exit_code(checks: Iterable[Check]) -> int:
 
 
 def capability_check(panel: str, action: str, learned_at: str, evidence: str | None) -> Check:
-    """Given an action a panel was learned to lack, return its warning line."""
+    """Given an action a panel was learned to lack, return its warning line
+    (an ok line for :data:`REFILL_ORDERS`: refills asked one order at a time)."""
+    if action == REFILL_ORDERS:
+        return Check(OK, f"panel {panel}", one_at_a_time(learned_at, evidence))
     return Check(
         WARN,
         f"panel {panel}",

@@ -18,6 +18,7 @@ SEVERITY = {
     "order_canceled": "warning",
     "order_partial": "warning",
     "refill_rejected": "warning",
+    "refill_unknown": "warning",
     "panel_unreachable": "error",
     "panel_recovered": "info",
     "auth_failed": "error",

@@ -1,0 +1,41 @@
+"""What a ``panel_capabilities`` row says that is not "this action is missing".
+
+Most rows name an action a panel lacks (``refill``, ``refill_status``,
+``cancel``: see :mod:`tracker.store.capabilities`). The row of
+:data:`REFILL_ORDERS` says instead that the panel's answer to a multi-order
+``refill`` call (``orders=``) named none of the orders asked, so it is asked
+one order at a time (``order=``) from then on, by every process.
+"""
+
+from __future__ import annotations
+
+from tracker.panel.values import short
+
+REFILL_ORDERS = "refill_orders"
+_EVIDENCE = 200  # characters of what came back kept in ``evidence``
+
+
+def evidence(words: str) -> str:
+    """Given what came back, return it cut short for the ``evidence`` column."""
+    return short(words, _EVIDENCE)
+
+
+def one_at_a_time(learned_at: str, evidence: str | None) -> str:
+    """Given a :data:`REFILL_ORDERS` row's time and evidence, return what it
+    means, in words for the ``services`` note and ``doctor`` (after the panel)."""
+    why = f": a multi-order refill request {evidence}" if evidence else ""
+    return (
+        f"takes refill requests one order at a time (learned {learned_at}{why}); "
+        f"no multi-order refill calls are sent to it"
+    )
+
+
+def services_note(panel: str, action: str, learned_at: str, evidence: str | None) -> str:
+    """Given a ``panel_capabilities`` row learned unsupported, return the note
+    ``smm-tracker services`` prints for it."""
+    if action == REFILL_ORDERS:
+        return f"{panel} {one_at_a_time(learned_at, evidence)}"
+    return (
+        f"{panel} does not support {action} (learned {learned_at}: "
+        f"it answers {evidence!r}); `smm-tracker refill ID` tries again"
+    )
