@@ -5,10 +5,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
-from refill_world import DAY, World
+import pytest
+from refill_world import DAY, H, World
 
+from tracker.config.model import RefillConfig
 from tracker.jobs.tracker import Tracker
+from tracker.panel.statuses import normalize_refill_status
+from tracker.rules.refills import (
+    ELIGIBLE,
+    OPEN_REFILL,
+    OrderFacts,
+    PastRequest,
+    eligibility,
+    manual_blocker,
+)
 from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
 
 
@@ -106,3 +119,96 @@ def test_a_multi_refill_answered_as_one_order_is_learned_too(world):
     assert w.round()
     assert w.panel.calls["refill:multi"] == 1 and w.panel.calls["refill:single"] == 3
     assert [w.requests(o)[-1]["status"] for o in orders] == ["Pending"] * 3
+
+
+class WordyRefillStatusPanel(SimulatedPanel):
+    """Answers ``refill_status`` (multi and single) with ``word`` as every
+    refill's status while it is set."""
+
+    word: object = None
+
+    def _refill_status(self, form: Mapping[str, str], now: float):
+        answer = super()._refill_status(form, now)
+        if self.word is None:
+            return answer
+        if "refills" in form:
+            return [{"refill": item["refill"], "status": self.word} for item in answer]
+        return {"status": self.word}
+
+
+@pytest.mark.parametrize(
+    ("word", "status"),
+    [
+        ("Done", "Completed"),
+        ("Success", "Completed"),
+        ("successful", "Completed"),
+        ("Finished", "Completed"),
+        ("Refill completed", "Completed"),
+        ("Declined", "Rejected"),
+        ("Denied", "Rejected"),
+        ("Refill Rejected", "Rejected"),
+        ("Expired", "Canceled"),
+        ("Queued", "Pending"),
+        ("Accepted", "Pending"),
+        ("AWAITING", "Pending"),
+    ],
+)
+def test_common_refill_status_words_are_read(word, status):
+    # Each was stored verbatim and left the refill open for ever.
+    assert normalize_refill_status(word) == (status, True)
+
+
+def test_a_refill_reported_done_is_completed_and_frees_its_order(world):
+    w = world(panel_class=WordyRefillStatusPanel)
+    (order,) = _dropped_orders(w, 1)
+    assert w.round()
+    w.panel.word = "Done"
+    w.clock.advance(H)
+    assert w.round()
+    (row,) = w.requests(order)
+    assert (row["status"], row["raw_status"]) == ("Completed", "Done")
+    w.clock.advance(DAY)
+    w.panel.drop(order, 30)
+    assert w.round()
+    assert [r["status"] for r in w.requests(order)] == ["Completed", "Pending"]
+
+
+def test_a_refill_in_unknown_words_is_alerted_once_and_stops_blocking_after_the_cooldown(world):
+    # {"status": "Refunded"}: stored verbatim, left open, and every round
+    # skipped the order ("a refill of it is still open") with no alert, for ever.
+    w = world(panel_class=WordyRefillStatusPanel)
+    (order,) = _dropped_orders(w, 1)
+    assert w.round()
+    w.panel.word = "Refunded"
+    for _ in range(3):
+        w.clock.advance(H)
+        assert w.round()
+    (row,) = w.requests(order)
+    assert (row["status"], row["raw_status"]) == ("Refunded", "Refunded")
+    (alert,) = _alerts(w, "refill_unknown_status")  # once, not every round
+    assert alert["severity"] == "warning"
+    assert f"of order #{order} is in status words the tracker does not know" in alert["message"]
+    assert "'Refunded'" in alert["message"] and "refill.cooldown" in alert["message"]
+    assert json.loads(alert["data"])["refills"][0]["status"] == "Refunded"
+    assert w.panel.calls["refill"] == 1  # inside the cooldown: still held back
+    w.clock.advance(DAY)
+    w.panel.drop(order, 30)
+    assert w.round()
+    assert w.panel.calls["refill"] == 2  # the panel decides now
+    assert [r["status"] for r in w.requests(order)] == ["Refunded", "Pending"]
+    assert len(_alerts(w, "refill_unknown_status")) == 1
+
+
+def test_only_a_refill_in_unknown_words_stops_holding_its_order_after_the_cooldown():
+    now = datetime(2026, 11, 10, tzinfo=UTC)
+    config = RefillConfig(enabled=True, statuses=("Completed",))
+    order = OrderFacts(1, "Completed", now - timedelta(days=3), True)
+    odd = PastRequest(now - timedelta(hours=23), "Refunded", refill_id="42")
+    assert eligibility(order, [odd], config, now).reason == OPEN_REFILL
+    assert manual_blocker([odd], config.cooldown, now) == OPEN_REFILL
+    odd = replace(odd, requested_at=now - timedelta(hours=24))
+    assert eligibility(order, [odd], config, now) == ELIGIBLE
+    assert manual_blocker([odd], config.cooldown, now) is None
+    # A refill in a status the tracker knows holds its order while it runs.
+    for running in ("Pending", "In progress"):
+        assert eligibility(order, [replace(odd, status=running)], config, now).reason == OPEN_REFILL

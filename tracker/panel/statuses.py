@@ -68,9 +68,14 @@ REFILL_REJECTED = "Rejected"
 REFILL_STATUSES = (PENDING, IN_PROGRESS, COMPLETED, REFILL_REJECTED, CANCELED, FAILED)
 REFILL_FINAL = frozenset({COMPLETED, REFILL_REJECTED, CANCELED, FAILED})
 
+# Expired (the refill was not carried out in its time) is Canceled, not
+# Rejected: it is no panel's "nothing dropped", so it alerts whatever
+# refill.detect says (see rules/alerts.NOTHING_DROPPED).
 _REFILL_SPELLINGS = {
     "pending": PENDING,
     "awaiting": PENDING,
+    "queued": PENDING,
+    "accepted": PENDING,
     "in progress": IN_PROGRESS,
     "in progess": IN_PROGRESS,
     "processing": IN_PROGRESS,
@@ -78,9 +83,18 @@ _REFILL_SPELLINGS = {
     "completed": COMPLETED,
     "complete": COMPLETED,
     "processed": COMPLETED,
+    "done": COMPLETED,
+    "success": COMPLETED,
+    "successful": COMPLETED,
+    "finished": COMPLETED,
+    "refill completed": COMPLETED,
     "rejected": REFILL_REJECTED,
+    "declined": REFILL_REJECTED,
+    "denied": REFILL_REJECTED,
+    "refill rejected": REFILL_REJECTED,
     "canceled": CANCELED,
     "cancelled": CANCELED,
+    "expired": CANCELED,
     "error": FAILED,
     "fail": FAILED,
     "failed": FAILED,
@@ -235,11 +249,11 @@ _LEADING_STATUS = re.compile(
 # ("Completed: rejected", "Completed - failed") is not read.
 _REFILL_WORDS = _status_words(
     {
-        COMPLETED: r"complet\w*|processed",
-        PENDING: r"pending|await\w*|queued",
+        COMPLETED: r"complet\w*|processed|done|success\w*|finished",
+        PENDING: r"pending|await\w*|queued|accepted",
         IN_PROGRESS: r"in[\s_-]*progr?ess|process\w*|refilling",
-        REFILL_REJECTED: r"reject\w*",
-        CANCELED: r"cancel\w*",
+        REFILL_REJECTED: r"reject\w*|declined|denied",
+        CANCELED: r"cancel\w*|expired",
         FAILED: r"fail\w*|error\w*",
     }
 )

@@ -19,6 +19,7 @@ SEVERITY = {
     "order_partial": "warning",
     "refill_rejected": "warning",
     "refill_unknown": "warning",
+    "refill_unknown_status": "warning",
     "panel_unreachable": "error",
     "panel_recovered": "info",
     "auth_failed": "error",

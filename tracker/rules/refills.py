@@ -17,7 +17,7 @@ from tracker.config.model import RefillConfig
 from tracker.panel.models import RefillRequest, RefillStatus
 from tracker.panel.parse_refill_status import NO_REFILL_STATUS
 from tracker.panel.refusals import is_busy, is_key_refusal
-from tracker.panel.statuses import COMPLETED, PENDING, REFILL_FINAL, REFILL_REJECTED
+from tracker.panel.statuses import COMPLETED, IN_PROGRESS, PENDING, REFILL_FINAL, REFILL_REJECTED
 from tracker.rules.delivery import plausible_remains
 
 # Statuses of a ``refills`` row that are the tracker's own, not the panel's.
@@ -94,11 +94,10 @@ def is_permanent_refusal(error: str | None) -> bool:
 
 
 def held_by(failing_since: datetime | None, failed: str | None, unreachable: bool) -> str | None:
-    """Given when a panel's run of failed calls began (None: its last call
-    answered), the last failed call's action and whether ``panel_unreachable``
-    is open, return why its refill round waits (a request into a failing panel
-    ends Unknown, which counts toward ``refill.max_requests``), or None. A
-    refill call failing alone holds nothing: the next round asks."""
+    """Given when a panel's run of failed calls began (None: its last call answered),
+    the last failed call's action and whether ``panel_unreachable`` is open, return why
+    its refill round waits (a request into a failing panel ends Unknown, which counts
+    toward ``refill.max_requests``), or None. A refill call failing alone holds nothing."""
     if failed in ("refill", "refill_status"):
         return None
     if failing_since is not None:
@@ -106,20 +105,24 @@ def held_by(failing_since: datetime | None, failed: str | None, unreachable: boo
     return "panel_unreachable is open" if unreachable else None
 
 
-def is_open(request: PastRequest) -> bool:
-    """Return True while a request may still become (or is) a running refill."""
+def is_open(request: PastRequest, now: datetime | None = None, cooldown: float = 0) -> bool:
+    """Return True while a request may still become (or is) a running refill;
+    given ``now``, one in status words the tracker does not know ("Refunded")
+    only inside ``cooldown`` of its request: then the panel decides."""
     if request.status == REQUESTING:
         return True  # being sent right now, or interrupted: settled by the next round
-    return request.refill_id is not None and request.status not in CLOSED
+    if request.refill_id is None or request.status in CLOSED:
+        return False
+    if now is None or request.status in (PENDING, IN_PROGRESS):
+        return True
+    return now - request.requested_at < timedelta(seconds=cooldown)
 
 
 def counts_toward_max(request: PastRequest) -> bool:
     """Return True when a request used up one of ``refill.max_requests``.
-
-    Refusals and Rejected refills are the panel saying "nothing dropped"; with
-    ``detect = "panel"`` most rounds end that way, so they must not use up the
-    order's guarantee. A lost answer may have created a refill: it counts.
-    """
+    Refusals and Rejected refills are the panel saying "nothing dropped" (with
+    ``detect = "panel"`` most rounds end so): they do not use up the order's
+    guarantee. A lost answer may have created a refill: it counts."""
     if request.status in (REQUESTING, UNKNOWN):
         return True
     return request.refill_id is not None and request.status != REFILL_REJECTED
@@ -150,7 +153,7 @@ def eligibility(
         return Verdict(False, PAST_WINDOW)
     if since_completion < timedelta(seconds=config.first_check):
         return Verdict(False, TOO_EARLY)
-    if any(is_open(r) for r in requests):
+    if any(is_open(r, now, config.cooldown) for r in requests):
         return Verdict(False, OPEN_REFILL)
     if sum(counts_toward_max(r) for r in requests) >= config.max_requests:
         return Verdict(False, MAX_REQUESTS)
@@ -163,13 +166,10 @@ def eligibility(
 
 def manual_blocker(requests: Sequence[PastRequest], cooldown: float, now: datetime) -> str | None:
     """Given an order's past requests, return why a manual request would be unwise
-    (a refill still open, or the cooldown not over), or None when it is fine.
-
-    A manual request skips the service, status and window rules (the user may
-    know better than the services list) but not these, which protect against
-    sending the same request twice.
-    """
-    if any(is_open(r) for r in requests):
+    (a refill still open, or the cooldown not over), or None when it is fine. A
+    manual request skips the service, status and window rules (the user may know
+    better than the services list), not these: they keep a request from going twice."""
+    if any(is_open(r, now, cooldown) for r in requests):
         return OPEN_REFILL
     if not requests:
         return None

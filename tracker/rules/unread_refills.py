@@ -1,4 +1,5 @@
-"""Refill requests whose outcome the tracker could not read: the ``refill_unknown`` alert.
+"""Refill news the tracker could not read: the ``refill_unknown`` and
+``refill_unknown_status`` alerts.
 
 Pure. A request ends ``Unknown`` when its answer was lost, took the request
 without a usable refill ID, left the order out, or named no order at all
@@ -7,6 +8,14 @@ the answer was stored, too. Such a request may have been placed: it counts
 toward ``refill.max_requests`` and the cooldown like an accepted one, so a
 panel answering every request that way uses up every order's guarantee. One
 alert per panel and batch of changes says so, quoting what came back.
+
+A refill the panel reports in status words the tracker does not know
+("Refunded", "Partial", "3") keeps them verbatim and is still followed, but
+no rule reads it: it stays open, holding back its order's next request until
+``refill.cooldown`` has passed since it was requested (see
+:func:`tracker.rules.refills.is_open`). One ``refill_unknown_status`` alert
+per panel and batch names such refills, each once: when it comes to carry
+such words from a status the tracker knows.
 """
 
 from __future__ import annotations
@@ -14,12 +23,16 @@ from __future__ import annotations
 from collections.abc import Container, Iterable
 from typing import Any
 
+from tracker.panel.statuses import REFILL_STATUSES
 from tracker.panel.values import quoted
 from tracker.rules.alerts import order_ids, refill_alerts
 from tracker.rules.episodes import Alert
-from tracker.rules.refills import REQUESTING, UNKNOWN
+from tracker.rules.refills import LOCAL_STATUSES, REQUESTING, UNKNOWN
 
 REFILL_UNKNOWN = "refill_unknown"
+REFILL_UNKNOWN_STATUS = "refill_unknown_status"
+_KNOWN = frozenset({*REFILL_STATUSES, *LOCAL_STATUSES})
+_SHOWN_WORDS = 3  # spellings quoted in a grouped message; data holds each refill's
 _WORDS = 160  # characters of what came back quoted in a message; data holds it all
 
 
@@ -47,6 +60,45 @@ def unknown_request_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
     return alerts
 
 
+def unknown_status_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
+    """Given refill status changes, return one ``refill_unknown_status`` alert
+    per panel for the refills among them that came to carry status words the
+    tracker does not know, from a status it knows (so once per refill, not at
+    every round while the panel repeats them)."""
+    by_panel: dict[str, list[dict[str, Any]]] = {}
+    for change in changes:
+        if change.get("to_status") not in _KNOWN and change.get("from_status") in _KNOWN:
+            by_panel.setdefault(change["panel"], []).append(change)
+    alerts = []
+    for panel, hit in by_panel.items():
+        words = list(dict.fromkeys(c.get("raw_status") or c["to_status"] for c in hit))
+        said = ", ".join(quoted(w, 60) for w in words[:_SHOWN_WORDS])
+        said += f" and {len(words) - _SHOWN_WORDS} more" if len(words) > _SHOWN_WORDS else ""
+        if len(hit) == 1:
+            whom = f"refill {hit[0]['refill_id']} of order #{hit[0]['order_id']} is"
+            held = "its order gets no new refill request until refill.cooldown has passed since"
+            held += " it was requested"
+        else:
+            whom = f"{len(hit)} refills of orders {order_ids([c['order_id'] for c in hit])} are"
+            held = "their orders get no new refill request until refill.cooldown has passed"
+            held += " since each was requested"
+        message = (
+            f"{panel}: {whom} in status words the tracker does not know ({said}); still "
+            f"followed, but no rule reads them: {held} (then the panel decides)"
+        )
+        refills = [
+            {
+                "order_id": c["order_id"],
+                "refill_id": c.get("refill_id"),
+                "status": c["to_status"],
+                "raw_status": c.get("raw_status"),
+            }
+            for c in hit
+        ]
+        alerts.append(Alert(REFILL_UNKNOWN_STATUS, message, panel=panel, data={"refills": refills}))
+    return alerts
+
+
 def refill_change_alerts(
     changes: Iterable[dict[str, Any]],
     *,
@@ -55,7 +107,8 @@ def refill_change_alerts(
 ) -> list[Alert]:
     """Given refill status changes, return every alert they call for: the
     ``refill_rejected`` ones (:func:`~tracker.rules.alerts.refill_alerts`,
-    given ``panel_judges`` and ``dropped``), then ``refill_unknown``."""
+    given ``panel_judges`` and ``dropped``), then ``refill_unknown`` and
+    ``refill_unknown_status``."""
     changes = list(changes)
     lost = refill_alerts(changes, panel_judges=panel_judges, dropped=dropped)
-    return lost + unknown_request_alerts(changes)
+    return lost + unknown_request_alerts(changes) + unknown_status_alerts(changes)
