@@ -172,6 +172,11 @@ def test_canned_stuck_longer_than(served):
     assert [r["order_id"] for r in rows] == [known.stuck]
     rows = get(base, f"/{DB}/stuck_longer_than.json", _shape="array", hours=0)
     assert [r["order_id"] for r in rows] == [known.stuck, known.fresh]
+    rows = get(base, f"/{DB}/stuck_longer_than.json", _shape="array", hours="1.5")
+    assert [r["order_id"] for r in rows] == [known.stuck]
+    # Not a number: nothing, not every open order (it was read as 0 hours)
+    for typo in ("abc", "", "-1", "24h"):
+        assert get(base, f"/{DB}/stuck_longer_than.json", _shape="array", hours=typo) == [], typo
 
 
 def test_canned_spend_by_service_and_rejected_refills(served):
