@@ -269,3 +269,25 @@ def lost_text(panel: str, count: int, ids: Sequence[int], configured: bool) -> s
         f"past schedule.unknown_give_up, so {are} no longer polled; "
         f"`smm-tracker orders --panel {name} --status lost` lists {them}, {resume}"
     )
+
+
+_FAILING = {
+    "auth_failed": "the API key was refused",
+    "panel_unreachable": "every call has failed",
+    "status_failing": "status polls have failed",
+}
+
+
+def failing_checks(rows: Sequence[Sequence[Any]], configured: Collection[str]) -> list[Check]:
+    """Given (panel, kind, since, the episode's newest alert or None) for each
+    panel whose polls are failing now (the database's episodes), return a
+    warning line per configured panel, its worst episode first: the panel may
+    answer ``balance`` (ok above) while its status calls fail."""
+    lines: dict[str, Check] = {}
+    for panel, kind, since, said in rows:
+        if panel not in configured or panel in lines:
+            continue
+        why = f": {said}" if said else "; the log's status_failed lines say why"
+        text = f"{_FAILING.get(kind, kind)} since {since}{why}"
+        lines[panel] = Check(WARN, f"panel {panel}", text)
+    return list(lines.values())

@@ -31,6 +31,7 @@ from tracker.rules.doctor import (
     capability_check,
     config_checks,
     database_check,
+    failing_checks,
     lost_checks,
     panel_check,
     stop_bound_check,
@@ -43,7 +44,7 @@ from tracker.service.doctor_database import (
     open_orders_by_panel,
     read_rows,
 )
-from tracker.store.readings import LOST_BY_PANEL, UNKNOWN_WORDS_BY_PANEL
+from tracker.store.readings import FAILING_BY_PANEL, LOST_BY_PANEL, UNKNOWN_WORDS_BY_PANEL
 
 # One quick answer is what doctor wants, not the daemon's patient retries.
 DOCTOR_TIMEOUT = 15.0
@@ -98,6 +99,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         left_out = open_orders_by_panel(database.path)
         checks.extend(unconfigured_check(p, n) for p, n in left_out.items() if p not in named)
         checks.extend(lost_checks(read_rows(database.path, LOST_BY_PANEL), named))
+        checks.extend(failing_checks(read_rows(database.path, FAILING_BY_PANEL), named))
     return checks
 
 

@@ -203,3 +203,17 @@ def unknown_words(reader: Store, panel: str) -> UnknownWords:
         )
         shown.append(Spelling(str(status), int(count), tuple(int(i) for (i,) in ids)))
     return UnknownWords(int(orders), int(spellings), tuple(shown))
+
+
+# Panels whose polls are failing now (as `orders` notes them), with the words
+# of the newest alert of that episode when one was raised (status_failing is
+# raised after alerts.unreachable_after; the log's status_failed lines before).
+FAILING_BY_PANEL = """
+SELECT s.panel, s.kind, s.since,
+       (SELECT a.message FROM alerts a WHERE a.panel = s.panel AND a.kind = s.kind
+        AND a.at >= s.since ORDER BY a.id DESC LIMIT 1) AS said
+FROM alert_state s
+WHERE ((s.kind = 'status_failing' AND s.since IS NOT NULL)
+       OR (s.kind IN ('panel_unreachable', 'auth_failed') AND s.active = 1))
+ORDER BY s.panel, s.kind
+"""
