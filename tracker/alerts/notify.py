@@ -11,7 +11,10 @@ as a secret, Apprise's own logger is silenced, and our log lines and errors
 name a target by its position and scheme only (``alerts.notify[0]
 (tgram)``). Each delivery has a wall-clock deadline: a target that hangs is
 abandoned (its thread finishes on its own, and that target is skipped until
-it has) and the failure is one log line.
+it has) and the failure is one log line. Apprise is told to send in the
+calling thread (no thread pool of its own): the interpreter joins a pool's
+workers at exit, so a target that drips its answer held a stopped daemon
+(and ``run --once``) open past every bound.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ class NotifyTarget:
         logging.getLogger("apprise").setLevel(logging.CRITICAL + 1)  # it may quote URLs
         self.name = f"alerts.notify[{index}] ({scheme(url)})"
         self.timeout = timeout
-        self._apprise: Any = apprise.Apprise()
+        self._apprise: Any = apprise.Apprise(asset=_asset(apprise))
         if not self._apprise.add(url):
             raise ValueError(f"{self.name}: Apprise does not understand this URL")
         self._busy: threading.Thread | None = None
@@ -77,6 +80,16 @@ class NotifyTarget:
             self._busy = thread
             return f"no answer within {self.timeout:g}s"
         return None if outcome == [True] else "delivery failed"
+
+
+def _asset(apprise: Any) -> Any:
+    """Return Apprise settings that send in the calling thread (our own daemon
+    thread, bounded by ``timeout``): Apprise 2 otherwise hands each send to a
+    shared pool, whose workers the interpreter waits for at exit."""
+    try:
+        return apprise.AppriseAsset(async_mode=False, service_timeout=0)
+    except (AttributeError, TypeError):  # before Apprise 2: no service_timeout, no pool
+        return apprise.AppriseAsset(async_mode=False)
 
 
 def targets(urls: Sequence[str], *, timeout: float) -> list[NotifyTarget]:
