@@ -172,3 +172,24 @@ def test_a_destination_made_special_during_the_copy_is_left_alone(backup, tmp_pa
     assert "copy.db is a FIFO, not a regular file" in result.output
     assert stat.S_ISFIFO(os.stat(tmp_path / "copy.db").st_mode)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".copy.db")]
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("t.db-wal", "write-ahead log"),
+        ("t.db-shm", "shared-memory index"),
+        ("t.db-journal", "rollback journal"),
+        ("t.db.lock", "lock file"),
+        ("sub/../t.db.lock", "lock file"),
+    ],
+)
+def test_the_files_beside_the_database_are_no_destination(backup, tmp_path, name, what):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "t.db.lock").write_text("4242")  # a running daemon's, as it writes it
+    result = backup("--force", name)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"smm-tracker: backup: {name} is the database's {what}; name another file\n"
+    )
+    assert (tmp_path / "t.db.lock").read_text() == "4242"  # the lock a daemon holds is left alone

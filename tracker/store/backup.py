@@ -73,6 +73,27 @@ def _not_regular(dest: Path) -> str | None:
     return next((kind for test, kind in _KINDS if test(mode)), "a special file")
 
 
+_COMPANIONS = (
+    ("-wal", "write-ahead log"),
+    ("-shm", "shared-memory index"),
+    ("-journal", "rollback journal"),
+    (".lock", "lock file"),
+)
+
+
+def _companion(source: Path, dest: Path) -> str | None:
+    """Return what ``dest`` is to the database when it is one of the files
+    beside it (its -wal, -shm, -journal or the run's lock), else None:
+    replacing one under a running daemon breaks every other command's reads,
+    or lets a second daemon take the lock."""
+    target = dest.resolve()
+    for real in {source.absolute(), source.resolve()}:
+        for suffix, what in _COMPANIONS:
+            if target == real.with_name(real.name + suffix).resolve():
+                return what
+    return None
+
+
 def backup(
     source: Path, dest: Path, *, force: bool = False, busy_timeout: float = 30.0
 ) -> BackupResult:
@@ -89,6 +110,8 @@ def backup(
         raise StoreError(f"no database at {source}")
     if source.resolve() == dest.resolve():
         raise TrackerError("backup: the destination is the database itself")
+    if (companion := _companion(source, dest)) is not None:
+        raise TrackerError(f"backup: {dest} is the database's {companion}; name another file")
     partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
     try:
         try:  # first see that DEST's directory takes a file: an error there names it
