@@ -440,6 +440,13 @@ def test_key_from_file_next_to_config(tmp_path):
     assert panel.key_source == f"file {tmp_path / 'main.key'}"
 
 
+@pytest.mark.parametrize("written", [f"\ufeff{KEY}\r\n", f"\ufeff{KEY}", f"{KEY}\r\n"])
+def test_key_file_as_a_windows_editor_saves_it(tmp_path, written):
+    # Notepad's "UTF-8 with BOM" and CRLF: the BOM was sent as part of the key
+    (tmp_path / "main.key").write_bytes(written.encode())
+    assert panel_with(tmp_path, key_file="main.key").key.reveal() == KEY
+
+
 def test_key_file_prefers_credentials_directory(tmp_path):
     credentials = tmp_path / "credentials"
     credentials.mkdir()

@@ -141,7 +141,8 @@ def _from_file(
     if not resolve:
         return "", source
     try:
-        key = read_small_file(path, MAX_KEY_FILE).decode("utf-8").strip()
+        # utf-8-sig: a byte order mark (Notepad's "UTF-8 with BOM") is no part of the key
+        key = read_small_file(path, MAX_KEY_FILE).decode("utf-8-sig").strip()
     except NotARegularFile as exc:
         limit = f"a regular file of at most {MAX_KEY_FILE} bytes"
         t.fail("key_file", f"cannot read {source}: {exc}; a key file must be {limit}")
