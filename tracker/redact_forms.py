@@ -39,6 +39,7 @@ def forms(secret: str) -> set[str]:
             variant,
             quote(variant, safe=""),
             quote_plus(variant),
+            *_percent_forms(variant),
             escaped,
             escaped.replace("/", "\\/"),
             json.dumps(variant)[1:-1],
@@ -51,6 +52,18 @@ def forms(secret: str) -> set[str]:
     raw = secret.encode()
     found.add("".join(f"%{byte:02x}" for byte in raw))  # every byte percent-encoded
     return {form for form in found if form}
+
+
+def _percent_forms(variant: str) -> set[str]:
+    """Given a secret, return its URL-encodings that leave different characters
+    as they are: Python's quote() ('/' kept), JavaScript's encodeURIComponent
+    (``!'()*~`` kept) and PHP's urlencode and old rawurlencode ('~' as %7E)."""
+    return {
+        quote(variant),
+        quote(variant, safe="!'()*"),
+        quote_plus(variant).replace("~", "%7E"),
+        quote(variant, safe="").replace("~", "%7E"),
+    }
 
 
 def grouped(secret: str) -> set[str]:
