@@ -169,6 +169,28 @@ def test_doctor_warns_when_a_stop_may_outlast_the_unit(tmp_path):
     assert "panel slow" in warning.detail and "TimeoutStopSec=90s" in warning.detail
 
 
+@pytest.mark.parametrize("alerts", ['webhook_url = "http://127.0.0.1:9/hook"', ""])
+def test_doctor_counts_the_queued_alerts_a_stop_posts(tmp_path, alerts):
+    # A stop posts the queued alerts after the jobs end (webhook_timeout + 5s):
+    # a 2m webhook_timeout outlasted the unit's 90s, and doctor said nothing.
+    config = tmp_path / "tracker.toml"
+    panel = config_text("http://127.0.0.1:9/api/v2").replace(f'timeout = "{TIMEOUT:g}s"', "")
+    config.write_text(panel + f'[alerts]\nwebhook_timeout = "2m"\n{alerts}\n')
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "doctor"], env={"HOSTILE_KEY": "k-Gh4Jk8Lm2Np6"}
+    )
+    warned = [line for line in result.output.splitlines() if line.startswith("warn stop timeout")]
+    if not alerts:
+        assert warned == []  # no webhook, no notify: nothing is queued
+        return
+    assert warned == [
+        f"warn stop timeout: run stops within {30 + BUSY + 125:g}s of SIGTERM (panel evil "
+        f"timeout 30s + database.busy_timeout {BUSY:g}s + queued alerts 125s "
+        "(alerts.webhook_timeout + 5s)), not under the unit's TimeoutStopSec=90s: systemd may "
+        "kill it mid-commit; lower the timeouts or raise TimeoutStopSec"
+    ]
+
+
 def test_a_deleted_database_stops_the_daemon_with_an_error_and_an_alert(tmp_path, env):
     config = tmp_path / "tracker.toml"
     config.write_text(config_text("http://127.0.0.1:9/api/v2") + '[logging]\nformat = "json"\n')

@@ -64,20 +64,28 @@ def config_checks(path: Path | None, problems: Iterable[str], panels: int) -> li
     return [Check(OK, "config", f"{path} is valid ({panels} panel{'s' * (panels != 1)})")]
 
 
-def stop_bound_check(timeouts: dict[str, float], busy_timeout: float) -> Check | None:
-    """Given each panel's timeout and the database busy_timeout, return a warning
-    when a SIGTERM may not end ``run`` inside the unit's stop timeout (a call on
-    the wire ends by its deadline, then the job commits, waiting at most
-    busy_timeout), else None: the line is shown only when it has news."""
+def stop_bound_check(
+    timeouts: dict[str, float], busy_timeout: float, alerts_wait: float = 0.0
+) -> Check | None:
+    """Given each panel's timeout, the database busy_timeout and how long the
+    stop waits for the alerts still queued (``alerts_wait``: the webhook
+    timeout + 5 s when a webhook or notify target is set, else 0), return a
+    warning when a SIGTERM may not end ``run`` inside the unit's stop timeout
+    (a call on the wire ends by its deadline, then the job commits, waiting
+    at most busy_timeout, then the queued alerts are posted), else None: the
+    line is shown only when it has news."""
     name = "stop timeout"
     if not timeouts:
         return None
     panel = max(timeouts, key=lambda p: timeouts[p])
-    bound = timeouts[panel] + busy_timeout
-    detail = (
-        f"run stops within {bound:g}s of SIGTERM (panel {panel} timeout "
-        f"{timeouts[panel]:g}s + database.busy_timeout {busy_timeout:g}s)"
-    )
+    bound = timeouts[panel] + busy_timeout + alerts_wait
+    parts = [
+        f"panel {panel} timeout {timeouts[panel]:g}s",
+        f"database.busy_timeout {busy_timeout:g}s",
+    ]
+    if alerts_wait:
+        parts.append(f"queued alerts {alerts_wait:g}s (alerts.webhook_timeout + 5s)")
+    detail = f"run stops within {bound:g}s of SIGTERM ({' + '.join(parts)})"
     if bound < UNIT_STOP_TIMEOUT:
         return None
     return Check(

@@ -76,7 +76,9 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
     else:
         checks = config_checks(path, [], len(config.panels))
         timeouts = {p.name: p.timeout for p in config.panels}
-        warning = stop_bound_check(timeouts, config.database.busy_timeout)
+        alerts = config.alerts  # a stop posts the queued alerts: webhook.close's bound
+        wait = alerts.webhook_timeout + 5.0 if alerts.webhook_url or alerts.notify else 0.0
+        warning = stop_bound_check(timeouts, config.database.busy_timeout, wait)
         checks.extend([warning] if warning else [])
         database = config.database
         panels = [(p.name, p.key_source, p) for p in config.panels]
