@@ -100,6 +100,19 @@ def test_a_json_404_says_code_and_url(cli_for, sim):
     assert f"HTTP 404 from {wrong}: Not Found" in _one_line(result)
 
 
+def test_a_404_names_the_url_without_its_password_or_query_values(cli_for, sim):
+    # A panel behind basic auth, or a token in the query: the URL is named,
+    # the credentials in it are not (they were, in the log and doctor alike).
+    wrong = sim.url.replace("http://", "http://admin:S3cretPassw0rd@").replace(
+        "/api/v2", "/api/v3?token=T0kenQueryABC"
+    )
+    result = cli_for(wrong, "services", "--refresh")
+    assert result.exit_code == 1
+    shown = sim.url.replace("http://", "http://admin:***@").replace("/api/v2", "/api/v3?token=***")
+    assert f"HTTP 404 from {shown}: Not Found" in _one_line(result)
+    assert "S3cret" not in result.output and "T0ken" not in result.output
+
+
 def test_a_wrong_api_path_is_no_refused_key(cli_for, sim, tmp_path):
     # Every action answering the JSON 404 of a wrong path (the simulator's
     # /api/v3, as a newcomer's typo makes it) is the URL, not the key: it was

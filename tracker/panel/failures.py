@@ -18,7 +18,7 @@ import time
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
@@ -55,6 +55,24 @@ def host_port(url: str) -> tuple[str, int | None]:
     if port is None:
         port = {"http": 80, "https": 443}.get(parts.scheme)
     return parts.hostname or url, port
+
+
+def shown_url(url: str) -> str:
+    """Given a panel URL, return it as an error may show it: a password in it
+    (``https://user:PASSWORD@host/``) and the values of its query
+    (``?token=...``) as ``***``, as credentials may sit there."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+    except ValueError:
+        return url
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, colon, _password = netloc.rpartition("@")[0].partition(":")
+        netloc = f"{user}:***@{host}" if user and colon else f"***@{host}"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode([(name, "***") for name, _ in pairs], safe="*") if pairs else parts.query
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -135,7 +153,7 @@ def describe_status(code: int, body: bytes, url: str) -> str:
         what = f"{BOT_CHECK} ({title})" if _bot_page(body, title) else f"{WEB_PAGE} ({title})"
     else:
         what = _json_error(body) or _text(body)
-    where = f" from {url}" if code in _WRONG_URL_CODES else ""
+    where = f" from {shown_url(url)}" if code in _WRONG_URL_CODES else ""
     return f"HTTP {code}{where}: {what}" if what else f"HTTP {code}{where}"
 
 
@@ -150,7 +168,7 @@ def with_status(code: int, data: Any, url: str) -> Any:
     text = error_text(data)
     if text is None:
         return data
-    where = f" from {url}" if code in _WRONG_URL_CODES else ""
+    where = f" from {shown_url(url)}" if code in _WRONG_URL_CODES else ""
     return {**data, "error": f"HTTP {code}{where}: {text}"}
 
 
