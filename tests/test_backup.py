@@ -9,6 +9,8 @@ import os
 import socket
 import sqlite3
 import stat
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -193,3 +195,32 @@ def test_the_files_beside_the_database_are_no_destination(backup, tmp_path, name
         f"smm-tracker: backup: {name} is the database's {what}; name another file\n"
     )
     assert (tmp_path / "t.db.lock").read_text() == "4242"  # the lock a daemon holds is left alone
+
+
+def test_a_sigterm_during_the_copy_leaves_no_partial_file(backup, tmp_path):
+    # systemd stopping the backup timer's unit (a shutdown): the default action
+    # left a hidden copy as large as the database beside DEST, for good.
+    script = (
+        "import os, signal, sys\n"
+        "from tracker.store import backup\n"
+        "verify = backup._verify\n"
+        "def stopped(copy, dest):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return verify(copy, dest)\n"
+        "backup._verify = stopped\n"
+        "from tracker.cli.main import main\n"
+        "main(['backup', 'copy.db'])\n"
+    )
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": root},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "smm-tracker: interrupted\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert not (tmp_path / "copy.db").exists()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -31,8 +35,26 @@ def backup(ctx: Context, dest: Path, force: bool) -> None:
         fail(problem, EXIT_USAGE)  # a usage mistake, as for init and simulate --config-out
     config = ctx.config(keys=False)
     database = config.database
-    done = backup_database(database.path, dest, force=force, busy_timeout=database.busy_timeout)
+    with _term_as_interrupt():
+        done = backup_database(database.path, dest, force=force, busy_timeout=database.busy_timeout)
     click.echo(
         f"backed up {database.path} to {done.path}: {done.size / 1e6:.1f} MB, "
         f"{done.orders} orders, {done.transitions} transitions; integrity ok"
     )
+
+
+@contextmanager
+def _term_as_interrupt() -> Iterator[None]:
+    """End the copy on SIGTERM (systemd stopping the backup timer's unit, a
+    shutdown) as on Ctrl-C: its half-written file beside DEST is removed.
+    SIGTERM's default action left it there, as large as the database and
+    hidden (``.DEST.partial-PID``), for good."""
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
