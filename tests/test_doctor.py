@@ -321,3 +321,23 @@ def test_the_panels_are_asked_at_once_and_listed_in_config_order(tmp_path, monke
     assert [line.split(":")[0] for line in lines[-2:]] == ["ok   panel one", "ok   panel two"]
     (asked_first,), (asked_second,) = first.balance_at, second.balance_at
     assert abs(asked_second - asked_first) < 2.0
+
+
+@pytest.mark.parametrize(("mode", "warned"), [(0o644, True), (0o604, True), (0o640, False)])
+def test_doctor_warns_of_a_key_file_every_user_may_read(tmp_path, mode, warned):
+    key = tmp_path / "api-key"
+    key.write_text(KEY + "\n")
+    key.chmod(mode)
+    config = tmp_path / "tracker.toml"
+    config.write_text(
+        '[database]\npath = "t.db"\n[[panels]]\nname = "main"\n'
+        'url = "http://127.0.0.1:9/api/v2"\nkey_file = "api-key"\ntimeout = "2s"\nretries = 0\n'
+    )
+    result = CliRunner().invoke(main, ["--config", str(config), "doctor"], env={})
+    lines = [line for line in result.output.splitlines() if "readable by every user" in line]
+    expected = (
+        f"warn panel main: key file {key} is readable by every user (mode {mode:04o}): "
+        f"chmod 600 {key} (under the unit, systemd hands the service a copy)"
+    )
+    assert lines == ([expected] if warned else [])
+    assert KEY not in result.output

@@ -8,13 +8,15 @@ The database is only looked at, never created or migrated
 from __future__ import annotations
 
 import dataclasses
+import os
+import stat
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from tracker.config.fields import Table
-from tracker.config.keys import read_key
+from tracker.config.keys import key_file_path, looks_like_key, read_key
 from tracker.config.load import config_from_dict, find_config_path, read_toml
 from tracker.config.model import DatabaseConfig, PanelConfig
 from tracker.config.sections import _database as read_database_section
@@ -32,6 +34,7 @@ from tracker.rules.doctor import (
     config_checks,
     database_check,
     failing_checks,
+    key_file_check,
     lost_checks,
     panel_check,
     stop_bound_check,
@@ -93,6 +96,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
             checks.append(panel_check(name, source, skipped="fix its config problems first"))
         else:
             checks.append(answers[index])
+    checks.extend(_key_file_checks(data, path, env, [name for name, _s, _p in panels]))
     if database is not None:
         checks.extend(capability_check(*row) for row in learned_unsupported(database.path))
         checks.extend(ambiguity_checks(read_rows(database.path, _AMBIGUOUS)))
@@ -123,6 +127,26 @@ def notify_checks(urls: tuple[str, ...], timeout: float) -> list[Check]:
     if failed:
         return failed
     return [Check(OK, "alerts.notify", f"{len(urls)} URL(s) understood by Apprise (none sent)")]
+
+
+def _key_file_checks(
+    data: dict[str, Any], path: Path, env: Mapping[str, str], names: list[str]
+) -> list[Check]:
+    """Return a warning for each panel whose key file every user may read."""
+    raw = data.get("panels")
+    found = []
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        name = item.get("key_file") if isinstance(item, dict) else None
+        if not isinstance(name, str) or not name.strip() or looks_like_key(name.strip()):
+            continue
+        where = key_file_path(name.strip(), env, path.parent)
+        try:
+            mode = os.stat(where).st_mode
+        except (OSError, ValueError):  # missing or unreadable: the config check says so
+            continue
+        if stat.S_ISREG(mode) and (check := key_file_check(names[index], where, mode)):
+            found.append(check)
+    return found
 
 
 def _database_alone(data: dict[str, Any], base_dir: Path) -> DatabaseConfig | None:
