@@ -290,6 +290,11 @@ def test_a_job_letting_a_refusal_through_pauses_its_panel(tmp_path: Path, clock:
     assert runs == [1] and tracker.watch.paused == {"main"}
     (row,) = alerts_since(tracker.store, None)
     assert row["kind"] == "auth_failed" and "(Your account is inactive)" in row["message"]
+    # A reload takes the fixed key (README, "Change the config"); the alert said restart
+    assert row["message"].endswith(
+        "after fixing the key in the config, reload the tracker (SIGHUP, systemctl reload) "
+        "or restart it."
+    )
     tracker.close()
 
 

@@ -181,7 +181,8 @@ class Watch:
                 message = (
                     f"{panel}: the panel refused the API key ({error}); its jobs are paused. "
                     f"A balance check every {every} resumes them once the key is accepted; "
-                    f"after fixing the key in the config, restart the tracker."
+                    "after fixing the key in the config, reload the tracker (SIGHUP, "
+                    "systemctl reload) or restart it."
                 )
                 return after, Alert(AUTH_FAILED, message, panel=panel, data={"error": error})
 
