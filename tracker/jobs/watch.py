@@ -1,9 +1,8 @@
 """Alert wiring for a Tracker: balance jobs, listeners, call observers, key pauses.
 
-One :class:`Watch` per Tracker. It subscribes to the tracker's transition
-and refill listeners and to every client's call observers, adds a balance
-job per panel, and wraps the panel's other jobs so they pause while its key
-is refused.
+One :class:`Watch` per Tracker. It subscribes to the tracker's transition and
+refill listeners and to every client's call observers, adds a balance job per
+panel, and wraps the panel's other jobs so they pause while its key is refused.
 
 A paused panel resumes when its balance probe (``balance_every``) gets no
 refusal, or at restart (the episode is kept, not the pause). A panel's refill
