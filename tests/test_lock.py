@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
-from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
+from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in, sim_config
 
 from tracker.errors import StoreError, TrackerError
 from tracker.service.lock import AlreadyRunningError, DatabaseLock, lock_path
+from tracker.sim.server import PanelServer, SimulatedPanel
 
 
 def test_lock_file_sits_next_to_the_database(tmp_path):
@@ -127,3 +132,57 @@ def test_a_lock_path_planted_as_a_link_is_not_handed_over(tmp_path, link):
         lock.release()
     assert (victim.stat().st_uid, victim.stat().st_gid) == (0, 0)
     assert victim.read_text() == "precious\n"
+
+
+# --- a lock file deleted under the daemon ------------------------------------------
+
+
+def test_a_deleted_lock_file_is_locked_again_by_its_holder(tmp_path):
+    # The "already running" message names the lock file: `rm` of it let a
+    # second daemon in, both writing to the database.
+    db = tmp_path / "t.db"
+    with DatabaseLock(db) as held:
+        lock_path(db).unlink()
+        assert held.kept() is None  # locked again, at the same path
+        assert lock_path(db).exists()
+        with pytest.raises(AlreadyRunningError):
+            DatabaseLock(db).acquire()
+        assert held.kept() is None  # nothing to do while the path is its file
+
+
+def test_a_lock_taken_by_another_run_after_its_file_was_deleted_stops_the_first(tmp_path):
+    db = tmp_path / "t.db"
+    with DatabaseLock(db) as first:
+        lock_path(db).unlink()
+        with DatabaseLock(db):  # a second run, started in between
+            reason = first.kept()
+    assert reason is not None and "was deleted and then taken" in reason
+
+
+def test_the_daemon_locks_its_deleted_lock_file_again(tmp_path):
+    panel = SimulatedPanel(key=TEST_KEY, seed=3)
+    server = PanelServer(panel).start()
+    config = tmp_path / "tracker.toml"
+    config.write_text(sim_config(server.url, key_env="SMM_TEST_KEY", json_logs=True))
+    env = {**os.environ, "SMM_TEST_KEY": TEST_KEY, "SMM_TRACKER_CONFIG": str(config)}
+    env.pop("NOTIFY_SOCKET", None)
+    command = [sys.executable, "-m", "tracker", "run"]
+    daemon = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.DEVNULL)
+    try:
+        lock = lock_path(tmp_path / "t.db")
+        deadline = time.monotonic() + 20
+        while not (lock.exists() and (tmp_path / "t.db").exists()):
+            assert daemon.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)
+        lock.unlink()
+        time.sleep(2.5)  # the daemon looks every second
+        assert lock.exists() and daemon.poll() is None
+        second = subprocess.run(
+            [*command, "--once"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+        assert second.returncode == 1 and "is using database" in second.stderr
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=30)
+        server.stop()

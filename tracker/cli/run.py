@@ -57,7 +57,7 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
     if panel is not None:
         config.panel(panel)  # an unknown name is a usage error, before anything starts
     # One daemon per database: a second `run` (even --once) stops here.
-    with DatabaseLock(config.database.path):
+    with DatabaseLock(config.database.path) as lock:
         if not once:
             # The daemon's own modules (metrics, systemd notify) load here:
             # `run --once` starts without them.
@@ -69,6 +69,7 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
                 load=lambda: ctx.config(keys=True, daemon=True),
                 notifier=Notifier.from_env(),
                 panel=panel,
+                lock=lock,
             )
             if not service.run():
                 # Jobs still running past the stop bound: their threads would

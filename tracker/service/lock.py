@@ -4,7 +4,8 @@
 never take it and keep working during a run (the database is in WAL mode).
 The kernel drops the lock when the process ends, however it ends, so a crash
 never leaves a stale lock behind. The file is never deleted: removing a lock
-file while another process opens it would let two daemons in.
+file while another process opens it would let two daemons in. Someone's
+``rm`` of it is undone by the daemon within a second (:meth:`DatabaseLock.kept`).
 """
 
 from __future__ import annotations
@@ -90,6 +91,31 @@ class DatabaseLock:
                 os.ftruncate(fd, 0)
                 os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
+
+    def kept(self) -> str | None:
+        """Return None while the lock file's path still names the file this
+        process holds locked; when it was deleted or replaced (``rm`` of the
+        lock file named in the "already running" message), lock the file there
+        now and return None, or return why not (another run took it: two
+        daemons on one database). Run every second by the daemon."""
+        if self._fd is None:
+            return None
+        try:
+            if os.path.samestat(os.fstat(self._fd), os.stat(self.path)):
+                return None
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return None  # cannot tell (permissions): not a reason to stop
+        held = self._fd
+        self._fd = None
+        try:
+            self.acquire()
+        except TrackerError as exc:
+            self._fd = held  # still ours: released at exit
+            return f"its lock file {self.path} was deleted and then taken: {exc}"
+        os.close(held)
+        return None
 
     def release(self) -> None:
         if self._fd is not None:

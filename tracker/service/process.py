@@ -24,6 +24,7 @@ from tracker.rules.doctor import unconfigured_note
 from tracker.rules.episodes import Alert
 from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats, select_jobs, serve
+from tracker.service.lock import DatabaseLock
 from tracker.service.metrics import build_registry, take_snapshot
 from tracker.service.metrics_http import MetricsServer
 from tracker.service.notify import STATUS_EVERY, Notifier, status_line
@@ -80,6 +81,7 @@ class Service:
         load: Callable[[], Config],
         notifier: Notifier,
         panel: str | None = None,
+        lock: DatabaseLock | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
@@ -88,6 +90,7 @@ class Service:
         self.load = load
         self.notifier = notifier
         self.panel = panel
+        self.lock = lock
         self.clock = clock
         self.monotonic = monotonic  # waits: a wall clock set back must not stretch them
         self.stats = JobStats()
@@ -229,6 +232,10 @@ class Service:
         was deleted or replaced under the daemon: stopping, with a non-zero exit,
         lets systemd restart it on the file that is there now."""
         reason = self._reader.replaced() if self._reader is not None else None
+        if reason is None and self.lock is not None and (taken := self.lock.kept()):
+            log.error("lock_taken", path=str(self.lock.path), reason=taken)
+            self.failure = f"another smm-tracker run is using the database: {taken}"
+            return True
         if reason is None:
             return False
         path = self.config.database.path
