@@ -224,3 +224,17 @@ def test_a_sigterm_during_the_copy_leaves_no_partial_file(backup, tmp_path):
     assert done.stderr == "smm-tracker: interrupted\n"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     assert not (tmp_path / "copy.db").exists()
+
+
+@pytest.mark.parametrize(("database_mode", "copy_mode"), [(0o600, 0o600), (0o640, 0o640)])
+def test_a_copy_is_no_more_readable_than_the_database(backup, tmp_path, database_mode, copy_mode):
+    # Made as root under umask 022, the copy of a 0600 database was 0644:
+    # every user could read the orders, links and charges in it.
+    os.chmod(tmp_path / "t.db", database_mode)
+    previous = os.umask(0o022)
+    try:
+        assert backup("copy.db").exit_code == 0
+        assert backup("copy.db", "--force").exit_code == 0  # a replaced copy too
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "copy.db").stat().st_mode) == copy_mode

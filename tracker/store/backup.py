@@ -113,9 +113,12 @@ def backup(
     if (companion := _companion(source, dest)) is not None:
         raise TrackerError(f"backup: {dest} is the database's {companion}; name another file")
     partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
+    # No more readable than the database itself (nor than the umask allows):
+    # a copy of a 0600 database made as root came out 0644, readable by all.
+    private = stat.S_IMODE(source.stat().st_mode) & 0o666
     try:
         try:  # first see that DEST's directory takes a file: an error there names it
-            partial.open("wb").close()
+            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, private))
         except OSError as exc:
             raise TrackerError(f"backup: cannot write in {dest.parent}: {exc.strerror}") from None
         try:
