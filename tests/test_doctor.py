@@ -341,3 +341,31 @@ def test_doctor_warns_of_a_key_file_every_user_may_read(tmp_path, mode, warned):
     )
     assert lines == ([expected] if warned else [])
     assert KEY not in result.output
+
+
+def test_doctor_warns_of_alert_url_files_and_a_config_with_secrets_every_user_may_read(tmp_path):
+    # A Telegram bot token in notify_file, a webhook URL with its token, a
+    # config with the key inline: as secret as a key file, said of none.
+    (tmp_path / "notify").write_text("tgram://123456:AAbbCCdd/987\n")
+    (tmp_path / "hook").write_text("https://hooks.example/T0KEN\n")
+    config = tmp_path / "tracker.toml"
+    config.write_text(
+        '[database]\npath = "t.db"\n[[panels]]\nname = "main"\n'
+        f'url = "http://127.0.0.1:9/api/v2"\nkey = "{KEY}"\ntimeout = "2s"\nretries = 0\n'
+        '[alerts]\nnotify_file = "notify"\nwebhook_url_file = "hook"\n'
+    )
+    for path in (config, tmp_path / "notify", tmp_path / "hook"):
+        path.chmod(0o644)
+    result = CliRunner().invoke(main, ["--config", str(config), "doctor"], env={})
+    lines = [line for line in result.output.splitlines() if "readable by every user" in line]
+    assert [line.split(":")[0] for line in lines] == [
+        "warn alerts.webhook_url_file",
+        "warn alerts.notify_file",
+        "warn config",
+    ]
+    assert f"config file (it holds a key or an alert URL) {config} is readable" in lines[2]
+    assert KEY not in result.output and "T0KEN" not in result.output
+    for path in (config, tmp_path / "notify", tmp_path / "hook"):
+        path.chmod(0o640)
+    result = CliRunner().invoke(main, ["--config", str(config), "doctor"], env={})
+    assert "readable by every user" not in result.output

@@ -200,19 +200,6 @@ def ambiguity_checks(rows: Sequence[Sequence[Any]], shown: int = 10) -> list[Che
     return checks
 
 
-def key_file_check(panel: str, path: Path, mode: int) -> Check | None:
-    """Given a panel's key file and its mode, return a warning when every user
-    on the machine may read it (README: the key file stays root-only), else None."""
-    if not mode & 0o004:
-        return None
-    return Check(
-        WARN,
-        f"panel {panel}",
-        f"key file {path} is readable by every user (mode {mode & 0o7777:04o}): "
-        f"chmod 600 {path} (under the unit, systemd hands the service a copy)",
-    )
-
-
 def unconfigured_text(panel: str, count: int) -> str:
     """Given a panel missing from the config and its open orders, return what to do."""
     orders = f"{count} open order{'s' * (count != 1)} belong{'s' * (count == 1)}"

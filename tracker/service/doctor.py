@@ -34,13 +34,13 @@ from tracker.rules.doctor import (
     config_checks,
     database_check,
     failing_checks,
-    key_file_check,
     lost_checks,
     panel_check,
     stop_bound_check,
     unconfigured_check,
     unknown_status_checks,
 )
+from tracker.rules.secret_files import key_file_check, secret_file_check
 from tracker.service.doctor_database import (
     database_facts,
     learned_unsupported,
@@ -97,6 +97,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         else:
             checks.append(answers[index])
     checks.extend(_key_file_checks(data, path, env, [name for name, _s, _p in panels]))
+    checks.extend(_secret_file_checks(data, path, env))
     if database is not None:
         checks.extend(capability_check(*row) for row in learned_unsupported(database.path))
         checks.extend(ambiguity_checks(read_rows(database.path, _AMBIGUOUS)))
@@ -145,6 +146,32 @@ def _key_file_checks(
         except (OSError, ValueError):  # missing or unreadable: the config check says so
             continue
         if stat.S_ISREG(mode) and (check := key_file_check(names[index], where, mode)):
+            found.append(check)
+    return found
+
+
+def _secret_file_checks(data: dict[str, Any], path: Path, env: Mapping[str, str]) -> list[Check]:
+    """Return a warning for the alert URL files, and for the config itself
+    when it holds a key or an alert URL inline, that every user may read."""
+    files: list[tuple[str, str, Path]] = []
+    alerts = data.get("alerts")
+    alerts = alerts if isinstance(alerts, dict) else {}
+    for key in ("webhook_url_file", "notify_file"):
+        name = alerts.get(key)
+        if isinstance(name, str) and name.strip():
+            files.append((f"alerts.{key}", "file", key_file_path(name.strip(), env, path.parent)))
+    panels = data.get("panels")
+    panels = panels if isinstance(panels, list) else []
+    inline = any(isinstance(p, dict) and p.get("key") for p in panels)
+    if inline or alerts.get("webhook_url") or alerts.get("notify"):
+        files.append(("config", "config file (it holds a key or an alert URL)", path))
+    found = []
+    for name, what, where in files:
+        try:
+            mode = os.stat(where).st_mode
+        except (OSError, ValueError):  # missing or unreadable: the config check says so
+            continue
+        if stat.S_ISREG(mode) and (check := secret_file_check(name, what, where, mode)):
             found.append(check)
     return found
 

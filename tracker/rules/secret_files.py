@@ -1,0 +1,29 @@
+"""Files holding a secret that every user on the machine may read: a panel's
+key file, the alert URL files (a bot token in a notify URL), a config with a
+key or an alert URL inline. Verdicts for ``doctor``; no I/O."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tracker.rules.doctor import WARN, Check
+
+
+def key_file_check(panel: str, path: Path, mode: int) -> Check | None:
+    """Given a panel's key file and its mode, return a warning when every user
+    on the machine may read it (README: the key file stays root-only), else None."""
+    return secret_file_check(f"panel {panel}", "key file", path, mode)
+
+
+def secret_file_check(name: str, what: str, path: Path, mode: int) -> Check | None:
+    """Given a file holding a secret (a key, a webhook or notify URL with its
+    token, a config with a key in it), return a warning when every user on the
+    machine may read it, else None."""
+    if not mode & 0o004:
+        return None
+    return Check(
+        WARN,
+        name,
+        f"{what} {path} is readable by every user (mode {mode & 0o7777:04o}): "
+        f"chmod 600 {path} (under the unit, systemd hands the service a copy)",
+    )
