@@ -20,6 +20,7 @@ from tracker.rules.reorders import (
     AMBIGUOUS_SERVICE,
     CAPPED,
     ENDED_UNSEEN,
+    REORDERED_ELSEWHERE,
     UNWATCHED,
     PartialOrder,
     Plan,
@@ -313,3 +314,50 @@ def test_a_gap_between_checks_only_counts_past_what_the_polls_explain():
     assert isinstance(
         reorder_plan(replace(partial, checked_before=None), FOLLOWERS, within_2h, T0), Plan
     )
+
+
+def test_one_order_tracked_under_two_panel_names_is_reordered_once(world, clock):
+    # Two [[panels]] entries for one panel (or one renamed and the order
+    # tracked again): each saw the order go Partial, each re-ordered it.
+    from tracker.config.load import load_config
+    from tracker.jobs.tracker import Tracker
+
+    w = world(automation=REORDER.format(services=SERVICE_FOLLOWERS, cap=100))
+    twin_path = w.path.with_name("twin.toml")
+    config = w.path.read_text()
+    twin_path.write_text(config.replace('name = "sim"', 'name = "twin"'))
+    twin = Tracker(load_config(str(twin_path), env={}), clock=clock)
+    twin.everything = True  # each poll checks every open order, as the World's
+    try:
+        jobs = {job.name: job for job in twin.jobs()}
+        assert w.sync_services() and jobs["services:twin"].run()
+        order_id = w.order(SERVICE_FOLLOWERS, "In progress")
+        details = {"service": SERVICE_FOLLOWERS, "link": w.link(order_id), "quantity": 1000}
+        twin.store.track("twin", [order_id], clock(), **details)
+        w.poll()
+        assert twin.poll("twin")
+        w.panel.pin(order_id, "Partial")
+        w.poll()
+        assert twin.poll("twin")  # both saw it go Partial
+        assert jobs["automation:twin"].run()
+        assert run(w)
+        assert w.panel.calls["add"] == 1
+        assert [(a["panel"], a["order_id"]) for a in reorders(w)] == [("twin", order_id)]
+        assert skipped(w) == {order_id: REORDERED_ELSEWHERE}
+    finally:
+        twin.close()
+
+
+def test_a_reorder_is_recorded_once_when_two_panel_names_decide_side_by_side(world, clock):
+    # Both read their candidates before either recorded its re-order.
+    w = world()
+    link = "https://x.test/p"
+    for panel in ("sim", "twin"):
+        w.store.track(panel, [77], clock(), service=SERVICE_FOLLOWERS, link=link, quantity=10)
+    first = automation_sql.begin_action(w.store, "sim", 77, "reorder", clock(), link=link)
+    second = automation_sql.begin_action(w.store, "twin", 77, "reorder", clock(), link=link)
+    assert first is not None and second is None
+    # The same ID with another link on another panel is another order.
+    other = "https://x.test/other"
+    w.store.track("third", [77], clock(), service=SERVICE_FOLLOWERS, link=other, quantity=10)
+    assert automation_sql.begin_action(w.store, "third", 77, "reorder", clock(), link=other)

@@ -134,6 +134,7 @@ class AutomationRound(PanelActions):
                     runs=row["runs"],
                     raw_status=row["raw_status"],
                     checked_before=parse_iso(seen) if (seen := row["checked_before"]) else None,
+                    reordered_on=row["reordered_on"],
                 )
                 facts = service_facts(row)
                 plan = reorder_plan(

@@ -43,6 +43,10 @@ UNWATCHED = (
     "saw it Partial (stopped, or the status calls failing): it may have ended "
     "longer ago than automation.reorder_within; re-order it by hand"
 )
+REORDERED_ELSEWHERE = (
+    "it was re-ordered already under another panel name (the panel renamed in "
+    "the config and the order tracked again?)"
+)
 MISSING = "its service, link or quantity is unknown"
 NOTHING_LEFT = "nothing is undelivered"
 REMAINS_ABOVE_ORDER = (
@@ -96,6 +100,7 @@ class PartialOrder:
     raw_status: str | None = None  # the panel's words: "Partial - resuming" has a reason
     # The check before the one that saw it Partial: it ended in between.
     checked_before: datetime | None = None
+    reordered_on: str | None = None  # re-ordered already under that panel name
 
 
 @dataclass(frozen=True)
@@ -221,6 +226,8 @@ def reorder_plan(
         return NOT_LISTED if order.service is not None else MISSING
     if order.parent_order_id is not None:
         return IS_REORDER
+    if order.reordered_on is not None:
+        return REORDERED_ELSEWHERE
     if status_reason(order.raw_status) is not None:
         return WITH_REASON  # free text after "Partial": never read as done
     if order.completed_at is None:

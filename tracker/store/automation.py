@@ -42,6 +42,8 @@ def partial_candidates(
     months ago; a later change of its remains is no sight of the end): when
     it ended is unknown. ``checked_before``: the earliest check before a
     transition into Partial (it ended since); NULL before m026 recorded it.
+    ``reordered_on``: another panel name under which this order (its ID and
+    link) was re-ordered already (the panel renamed, the order tracked again).
     ``service_rate`` is the rate its re-order is estimated at (``reorder_rate``:
     the larger of ``catalogue_rate`` and ``charged_rate``, what the panel charged
     for the Partial); None while the service is listed twice with different
@@ -56,6 +58,10 @@ def partial_candidates(
                (SELECT min(COALESCE(t.checked_before, t.at)) FROM transitions t
                 WHERE t.panel = o.panel AND t.order_id = o.order_id
                   AND t.to_status = ?) AS checked_before,
+               (SELECT a.panel FROM automation_actions a JOIN orders p
+                  ON p.panel = a.panel AND p.order_id = a.order_id
+                WHERE a.order_id = o.order_id AND a.panel <> o.panel AND a.action = ?
+                  AND a.dry_run = ? AND p.link = o.link LIMIT 1) AS reordered_on,
                o.parent_order_id, o.runs, o.raw_status, o.charge, {_SERVICE},
                EXISTS (SELECT 1 FROM service_conflicts c WHERE c.panel = o.panel
                        AND c.service = o.service) AS service_ambiguous
@@ -66,7 +72,8 @@ def partial_candidates(
                           AND a.order_id = o.order_id AND a.action = ? AND a.dry_run = ?)
         ORDER BY o.order_id LIMIT ?
         """,
-        [*[PARTIAL] * 4, panel, iso(since), after, REORDER, int(dry_run), limit],
+        [*[PARTIAL] * 3, REORDER, int(dry_run), PARTIAL, panel, iso(since), after, REORDER]
+        + [int(dry_run), limit],
     )
     return with_estimate_rates(rows)
 
@@ -131,6 +138,13 @@ def begin_action(
         **{k: float(v) if isinstance(v, Decimal) else v for k, v in fields.items()},
     }
     with store.write() as db:
+        if (
+            action == REORDER
+            and db.conn.execute(
+                _ELSEWHERE, [order_id, panel, int(dry_run), fields.get("link")]
+            ).fetchone()
+        ):
+            return None  # the same order under another panel name, this very moment
         # ON CONFLICT DO NOTHING: the unique index automation_once already has
         # this order's action, so it is not taken again.
         cursor = db.conn.execute(
@@ -145,6 +159,15 @@ def begin_action(
             [panel, order_id, action],
         )
         return int(cursor.lastrowid or 0)
+
+
+# A re-order of this order (ID and link) taken under another panel name: two
+# [[panels]] entries for one panel, both tracking it, decided side by side.
+_ELSEWHERE = (
+    "SELECT 1 FROM automation_actions a JOIN orders p ON p.panel = a.panel "
+    "AND p.order_id = a.order_id WHERE a.order_id = ? AND a.panel <> ? "
+    "AND a.action = 'reorder' AND a.dry_run = ? AND p.link = ?"
+)
 
 
 def finish_action(store: Connection, row_id: int, fields: dict[str, Any], now: datetime) -> None:
