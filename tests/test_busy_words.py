@@ -55,6 +55,7 @@ BUSY = [
     "Rate limit exceeded for this API key",
     "Too many requests for this api_key",
     "API key request limit reached, retry in 60 seconds",
+    "API key rate limit exceeded: no more than 60 requests per minute",
 ]
 
 NOT_BUSY = [
@@ -126,6 +127,9 @@ KEY_REFUSED = [
     "API key is disabled: rate limit exceeded",
     "api_key required",
     "Unauthorized",
+    # "no" refusing the key, beside busy words
+    "No such API key. Too many requests with unknown keys",
+    "API key: no access (rate limit exceeded)",
 ]
 
 

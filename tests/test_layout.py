@@ -134,3 +134,12 @@ def test_the_checks_see_a_violation():
     assert "tracker.config.load" in edges["tracker.cli.main"]
     assert layer_of("tracker.cli.main") == "cli"
     assert layer_of("tracker.errors") == BASE
+
+
+def test_no_source_holds_control_characters():
+    # A regex's "\b" typed into a raw string as a real backspace (0x08) never
+    # matches text: refusals.py read "API key: no access" as busy words.
+    for path in sorted([*PACKAGE.rglob("*.py"), *ROOT.joinpath("tests").rglob("*.py")]):
+        text = path.read_text(encoding="utf-8")
+        bad = sorted({hex(ord(c)) for c in text if ord(c) < 32 and c not in "\n\t"})
+        assert not bad, f"{path.relative_to(ROOT)} holds control characters {bad}"
