@@ -56,6 +56,7 @@ BUSY = [
     "Too many requests for this api_key",
     "API key request limit reached, retry in 60 seconds",
     "API key rate limit exceeded: no more than 60 requests per minute",
+    "API key rate limit exceeded (unknown client)",
 ]
 
 NOT_BUSY = [
@@ -130,6 +131,12 @@ KEY_REFUSED = [
     # "no" refusing the key, beside busy words
     "No such API key. Too many requests with unknown keys",
     "API key: no access (rate limit exceeded)",
+    # a key the panel no longer knows or has shut, beside busy words
+    "Unknown API key. Too many requests from your IP",
+    "Bad API key - rate limit applies",
+    "API key deleted; too many requests",
+    "API key deactivated: rate limit abuse",
+    "Your API key has been locked after too many requests",
 ]
 
 

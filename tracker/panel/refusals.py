@@ -24,7 +24,9 @@ _AUTH_PATTERNS = re.compile(
 _KEY_DENIED = re.compile(
     r"invalid|incorrect|wrong|inactive|suspended|banned|disabled|blocked|unauthori[sz]ed|"
     r"denied|revoked|expired|required|missing|not (?:valid|found|exist|allowed|active)|"
-    r"(?:does|do)(?:n['’]?t| not) (?:exist|match)|\bno\b(?!\s+more\b)",
+    r"(?:does|do)(?:n['’]?t| not) (?:exist|match)|\bno\b(?!\s+more\b)|"
+    r"\b(?:unknown|bad)\s+(?:api[\s_-]?)?key\b|"
+    r"\b(?:deleted|removed|deactivated|locked|terminated|closed)\b",
     re.IGNORECASE,
 )
 # A panel saying it is too busy to answer now (HTTP 200 with these words): a
