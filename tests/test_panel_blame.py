@@ -365,3 +365,33 @@ def test_a_panel_whose_database_fails_on_every_action_is_not_a_refused_key(tmp_p
 )
 def test_words_about_the_order_or_the_request_are_no_panel_fault(words):
     assert not refusals.is_panel_fault(words)
+
+
+@pytest.mark.parametrize(
+    ("words", "refused"),
+    [
+        ("User not found", True),  # a panel's own words for a key it does not know
+        ("Access denied", True),
+        ("Not Found", False),  # a web server's: the URL's path is wrong
+        ("404 page not found", False),
+    ],
+)
+def test_a_404_to_every_action_in_the_panels_own_words_is_a_refused_key(
+    tmp_path, monkeypatch, words, refused
+):
+    # A wrong path answers every action "Not Found" (the URL, not the key);
+    # a panel refusing a wrong key with a 404 and words of its own was read
+    # as a wrong URL too: no auth_failed, every job kept calling with the key.
+    server = HostileServer(lambda form: json_reply({"error": words}, 404)).start()
+    try:
+        cli = cli_in(tmp_path, monkeypatch, config(server.url), env={"BLAME_KEY": KEY})
+        assert cli("track", "5001").exit_code == 0
+        result = cli("run", "--once")
+        assert result.exit_code == 1
+        db = sqlite3.connect(tmp_path / "t.db")
+        kinds = [r[0] for r in db.execute("SELECT kind FROM alerts")]
+        db.close()
+        assert ("auth_failed" in kinds) is refused
+        assert f"HTTP 404 from {server.url}: {words}" in result.output
+    finally:
+        server.stop()

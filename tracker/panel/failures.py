@@ -174,13 +174,29 @@ def with_status(code: int, data: Any, url: str) -> Any:
 
 def names_wrong_url(message: str) -> bool:
     """Return True when ``message`` is an HTTP error whose code points at the
-    URL itself (404, 405, a redirect), as :func:`describe_status` and
-    :func:`with_status` word it: the same on every action, it is the URL's
-    path that is wrong, never the key."""
-    return _WRONG_URL_MESSAGE.match(message) is not None
+    URL itself, as :func:`describe_status` and :func:`with_status` word it: a
+    redirect, or a 404 or 405 saying no more than that (nothing, "Not Found",
+    "Method Not Allowed", a web page): the same on every action, it is the
+    URL's path that is wrong. A 404 in the panel's own words ("User not found",
+    "Access denied") may be how it refuses a key."""
+    found = _WRONG_URL_MESSAGE.match(message)
+    if found is None:
+        return False
+    words = message[found.end() :].partition(": ")[2]
+    return found["code"].startswith("3") or _GENERIC_MISS.fullmatch(words) is not None
 
 
-_WRONG_URL_MESSAGE = re.compile(f"HTTP (?:{'|'.join(map(str, sorted(_WRONG_URL_CODES)))}) from ")
+_WRONG_URL_MESSAGE = re.compile(
+    f"HTTP (?P<code>{'|'.join(map(str, sorted(_WRONG_URL_CODES)))}) from "
+)
+# What a web server (not the panel) says of a path it does not serve.
+_GENERIC_MISS = re.compile(
+    r"\W*(?:(?:error\W*)?(?:404|405)\W*)?(?:(?:the\s+)?(?:page|file|resource|route|endpoint|"
+    r"url|path|action|api)\s+)?(?:not\s+found|method\s+not\s+allowed|does\s+not\s+exist)?\W*|"
+    + re.escape(WEB_PAGE)
+    + r".*",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def _bot_page(body: bytes, title: str) -> bool:
