@@ -305,7 +305,12 @@ def test_accepting_words_under_an_asked_orders_key_are_an_unknown_outcome():
 
 @pytest.mark.parametrize(
     "answer",
-    [[{"refill": "501"}, {"refill": "502"}], [], ["501", "502"], {"refill": "100"}, {}],
+    [
+        [{"refill": "501"}, {"refill": "502"}],
+        ["501", "502"],
+        {"refill": "100"},
+        {"0": {"refill": 7}},
+    ],
 )
 def test_a_multi_refill_answer_naming_no_order_says_so(answer):
     # Read as "not in the panel's answer" (or "expected a list"), every order
@@ -314,3 +319,26 @@ def test_a_multi_refill_answer_naming_no_order_says_so(answer):
         parse_refills.parse_refill_multi([78, 79], answer)
     # An item naming an order, even one that is no ID, is read as before.
     assert parse_refills.parse_refill_multi([78, 79], [{"order": "78.0", "refill": 5}]) == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [],
+        {},
+        {"error": ""},
+        {"status": "error", "message": "try later"},
+        {"data": [{"order": 78, "refill": 5}]},
+        [{"status": "queued"}],
+    ],
+)
+def test_a_multi_refill_answer_with_no_refill_id_at_all_is_no_lesson(answer):
+    # Read as naming no order, a glitch ({}) or a panel listing only what it
+    # accepted ([]) had every later refill asked one order at a time, for good.
+    # Each order of it ends Unknown, as before: not in the answer, or garbled.
+    try:
+        assert parse_refills.parse_refill_multi([78, 79], answer) == []
+    except NoOrderNamedError:
+        raise
+    except BadAnswerError:
+        pass

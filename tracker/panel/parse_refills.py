@@ -122,13 +122,24 @@ def _names_an_order(asked: set[int], data: Any) -> None:
     """Given a multi ``refill`` answer not keyed by an asked order, raise
     NoOrderNamedError when nothing in it names an order: a list (or an object
     of items) whose items carry no ``order``, or an object of another shape
-    (the answer to ``order=``). A number or text is left to the parser."""
-    if isinstance(data, dict):
+    (the answer to ``order=``). A number or text is left to the parser, and
+    so is an answer with no refill ID in it at all (``[]``, ``{}``, an error
+    or status object, a wrapper): it says nothing of how the panel reads
+    ``orders=``, and is no reason to ask one order at a time for good."""
+    if isinstance(data, dict) and _carries_refill(data.get("refill")):
+        items, shaped = [data], False  # {"refill": 100}: the answer to order=
+    elif isinstance(data, dict):
         items = list(data.values())
         shaped = all(isinstance(i, dict) for i in items)
     elif isinstance(data, list):
         items, shaped = data, True
     else:
+        return
+    bare = isinstance(data, list)  # ["501", "502"]: refill IDs, bare
+    if not any(
+        _carries_refill(i.get("refill")) if isinstance(i, dict) else bare and _carries_refill(i)
+        for i in items
+    ):
         return
     if shaped and any(isinstance(i, dict) and i.get("order") not in (None, "") for i in items):
         return
@@ -136,6 +147,11 @@ def _names_an_order(asked: set[int], data: Any) -> None:
     raise NoOrderNamedError(
         f"answered {what}naming none of the {len(asked)} orders asked: {values.shown(data)}"
     )
+
+
+def _carries_refill(value: Any) -> bool:
+    """Return True when ``value`` may be a refill ID: a number or text."""
+    return isinstance(value, (int, float, str)) and not isinstance(value, bool) and value != ""
 
 
 def _bare_refill(order_id: int, value: Any) -> RefillRequest | None:
