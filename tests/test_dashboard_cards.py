@@ -141,19 +141,25 @@ def test_each_services_chart_computes_the_scorecard_once(empty_db, chart):
     assert plan.count("MATERIALIZE recent") == 1, plan  # the view's first step
 
 
-def test_the_scorecard_table_shows_a_panels_service_name_as_text(tmp_path):
-    # The table card renders each cell as HTML: a service name is the panel's
-    # text, and "<b>" in it was bold (or a script ran).
-    db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, "US<D>")])
+def scorecard_row(tmp_path: Path, service: int, name: str, currency: str) -> dict:
+    """The scorecard table's one row for an order of ``service`` named ``name``."""
+    db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, currency)])
     conn = sqlite3.connect(db)
     conn.execute(
-        "INSERT INTO services (panel, service, name, updated_at) "
-        "VALUES ('p', 7, '<img src=x onerror=alert(1)> Likes & Views', '')"
+        "INSERT INTO services (panel, service, name, updated_at) VALUES ('p', ?, ?, '')",
+        [service, name],
     )
-    conn.execute("UPDATE orders SET service = 7")
+    conn.execute("UPDATE orders SET service = ?", [service])
     conn.commit()
     conn.close()
     [row] = card(db, "services", "scorecard")
+    return row
+
+
+def test_the_scorecard_table_shows_a_panels_service_name_as_text(tmp_path):
+    # The table card renders each cell as HTML: a service name is the panel's
+    # text, and "<b>" in it was bold (or a script ran).
+    row = scorecard_row(tmp_path, 7, "<img src=x onerror=alert(1)> Likes & Views", "US<D>")
     assert row["Service"] == "<bdi>&lt;img src=x onerror=alert(1)&gt; Likes &amp; Views</bdi> (#7)"
     assert row["Spend"] == "1.00 US&lt;D&gt;"
 
@@ -192,16 +198,7 @@ def test_a_long_spend_wraps_in_its_card_rather_than_losing_leading_digits():
 def test_a_direction_mark_in_a_service_name_stays_inside_its_name(tmp_path):
     # U+202E in a panel's service name reordered the rest of the cell: the
     # tracker's own "(#12)" read "(21#)". The name is isolated in <bdi>.
-    db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, "USD")])
-    conn = sqlite3.connect(db)
-    conn.execute(
-        "INSERT INTO services (panel, service, name, updated_at) "
-        "VALUES ('p', 12, 'Likes \u202eRTL', '')"
-    )
-    conn.execute("UPDATE orders SET service = 12")
-    conn.commit()
-    conn.close()
-    [row] = card(db, "services", "scorecard")
+    row = scorecard_row(tmp_path, 12, "Likes \u202eRTL", "USD")
     assert row["Service"] == "<bdi>Likes \u202eRTL</bdi> (#12)"
 
 
