@@ -226,10 +226,13 @@ def test_a_sigterm_during_the_copy_leaves_no_partial_file(backup, tmp_path):
     assert not (tmp_path / "copy.db").exists()
 
 
-@pytest.mark.parametrize(("database_mode", "copy_mode"), [(0o600, 0o600), (0o640, 0o640)])
+@pytest.mark.parametrize(
+    ("database_mode", "copy_mode"), [(0o600, 0o600), (0o640, 0o640), (0o444, 0o644), (0o400, 0o600)]
+)
 def test_a_copy_is_no_more_readable_than_the_database(backup, tmp_path, database_mode, copy_mode):
     # Made as root under umask 022, the copy of a 0600 database was 0644:
-    # every user could read the orders, links and charges in it.
+    # every user could read the orders, links and charges in it. A 0444
+    # database's 0444 copy could not be written by SQLite (no root powers).
     os.chmod(tmp_path / "t.db", database_mode)
     previous = os.umask(0o022)
     try:

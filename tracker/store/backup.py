@@ -115,7 +115,8 @@ def backup(
     partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
     # No more readable than the database itself (nor than the umask allows):
     # a copy of a 0600 database made as root came out 0644, readable by all.
-    private = stat.S_IMODE(source.stat().st_mode) & 0o666
+    # Always writable by its maker: SQLite writes the copy through this file.
+    private = stat.S_IMODE(source.stat().st_mode) & 0o066 | 0o600
     try:
         try:  # first see that DEST's directory takes a file: an error there names it
             os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, private))
