@@ -8,6 +8,7 @@ of each call must leave every order's record clean (no error, no give-up).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ from blame_panel import config_for, serving, status_of
 from hostile import HostileServer, Reply, json_reply
 from simconfig import cli_in
 
-from tracker.panel import refusals
+from tracker.panel import failures, refusals
 
 KEY = "blame-key-Hq4Zt8Lm2Nc6Vx"
 IDS = list(range(5001, 5031))  # 30 orders
@@ -395,3 +396,19 @@ def test_a_404_to_every_action_in_the_panels_own_words_is_a_refused_key(
         assert f"HTTP 404 from {server.url}: {words}" in result.output
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    ("code", "body", "wrong_url"),
+    [
+        (404, {"message": "Not Found"}, True),  # Laravel's JSON 404
+        (404, {"detail": "Not Found"}, True),  # FastAPI's
+        (405, {"detail": "Method Not Allowed"}, True),
+        (404, {"message": "User not found"}, False),  # the panel's own words
+    ],
+)
+def test_a_frameworks_json_404_is_a_wrong_url(code, body, wrong_url):
+    # {"message": "Not Found"} carries no "error": the message shows the body
+    # whole, and a wrong path was read as a refused key (auth_failed).
+    message = failures.describe_status(code, json.dumps(body).encode(), "https://p.example/api")
+    assert failures.names_wrong_url(message) is wrong_url

@@ -183,7 +183,16 @@ def names_wrong_url(message: str) -> bool:
     if found is None:
         return False
     words = message[found.end() :].partition(": ")[2]
-    return found["code"].startswith("3") or _GENERIC_MISS.fullmatch(words) is not None
+    if found["code"].startswith("3") or _GENERIC_MISS.fullmatch(words) is not None:
+        return True
+    # A framework's JSON 404 shown whole: {"message": "Not Found"} (Laravel),
+    # {"detail": "Method Not Allowed"} (FastAPI).
+    try:
+        data = json.loads(words)
+    except (ValueError, RecursionError):
+        return False
+    said = [data.get(k) for k in ("message", "detail")] if isinstance(data, dict) else []
+    return any(isinstance(w, str) and _GENERIC_MISS.fullmatch(w) is not None for w in said)
 
 
 _WRONG_URL_MESSAGE = re.compile(
