@@ -364,6 +364,8 @@ def test_doctor_warns_of_alert_url_files_and_a_config_with_secrets_every_user_ma
         "warn config",
     ]
     assert f"config file (it holds a key or an alert URL) {config} is readable" in lines[2]
+    # The unit's service user reads the config itself: chmod 600 would stop it.
+    assert f"chmod 600 {config}" not in lines[2] and "move the key to a key_file" in lines[2]
     assert KEY not in result.output and "T0KEN" not in result.output
     for path in (config, tmp_path / "notify", tmp_path / "hook"):
         path.chmod(0o640)

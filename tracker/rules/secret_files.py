@@ -27,3 +27,21 @@ def secret_file_check(name: str, what: str, path: Path, mode: int) -> Check | No
         f"{what} {path} is readable by every user (mode {mode & 0o7777:04o}): "
         f"chmod 600 {path} (under the unit, systemd hands the service a copy)",
     )
+
+
+def config_file_check(path: Path, mode: int) -> Check | None:
+    """Given the config file, holding a key or an alert URL inline, and its mode,
+    return a warning when every user may read it, else None. The unit's
+    service user reads the config itself (no copy from systemd): a chmod 600
+    of it would stop the daemon, so the secrets move out instead."""
+    if not mode & 0o004:
+        return None
+    return Check(
+        WARN,
+        "config",
+        f"config file (it holds a key or an alert URL) {path} is readable by every "
+        f"user (mode {mode & 0o7777:04o}): move the key to a key_file and alert URLs "
+        "to alerts.webhook_url_file / alerts.notify_file (chmod 600 them; under the "
+        "unit, LoadCredential= hands the service a copy); a chmod 600 config is "
+        "unreadable to the unit's own user",
+    )

@@ -40,7 +40,7 @@ from tracker.rules.doctor import (
     unconfigured_check,
     unknown_status_checks,
 )
-from tracker.rules.secret_files import key_file_check, secret_file_check
+from tracker.rules.secret_files import config_file_check, key_file_check, secret_file_check
 from tracker.service.doctor_database import (
     database_facts,
     learned_unsupported,
@@ -164,14 +164,20 @@ def _secret_file_checks(data: dict[str, Any], path: Path, env: Mapping[str, str]
     panels = panels if isinstance(panels, list) else []
     inline = any(isinstance(p, dict) and p.get("key") for p in panels)
     if inline or alerts.get("webhook_url") or alerts.get("notify"):
-        files.append(("config", "config file (it holds a key or an alert URL)", path))
+        files.append(("config", "", path))
     found = []
     for name, what, where in files:
         try:
             mode = os.stat(where).st_mode
         except (OSError, ValueError):  # missing or unreadable: the config check says so
             continue
-        if stat.S_ISREG(mode) and (check := secret_file_check(name, what, where, mode)):
+        if not stat.S_ISREG(mode):
+            continue
+        if check := (
+            config_file_check(where, mode)
+            if name == "config"
+            else secret_file_check(name, what, where, mode)
+        ):
             found.append(check)
     return found
 
