@@ -159,6 +159,26 @@ def test_a_lock_taken_by_another_run_after_its_file_was_deleted_stops_the_first(
     assert reason is not None and "was deleted and then taken" in reason
 
 
+def test_a_deleted_lock_file_that_cannot_be_created_again_stops_nothing(tmp_path, monkeypatch):
+    # The directory made read-only after the rm: nobody took the lock, yet
+    # the daemon stopped saying "another smm-tracker run is using the
+    # database" (and its restart then failed to create the lock file).
+    db = tmp_path / "t.db"
+    with DatabaseLock(db) as held:
+        lock_path(db).unlink()
+
+        def refuse(*_args: object, **_kwargs: object) -> int:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr("tracker.service.lock.os.open", refuse)
+        assert held.kept() is None
+        monkeypatch.undo()
+        assert held.kept() is None  # created and locked again once it can be
+        assert lock_path(db).exists()
+        with pytest.raises(AlreadyRunningError):
+            DatabaseLock(db).acquire()
+
+
 def test_the_daemon_locks_its_deleted_lock_file_again(tmp_path):
     panel = SimulatedPanel(key=TEST_KEY, seed=3)
     server = PanelServer(panel).start()

@@ -111,9 +111,14 @@ class DatabaseLock:
         self._fd = None
         try:
             self.acquire()
-        except TrackerError as exc:
+        except AlreadyRunningError as exc:
             self._fd = held  # still ours: released at exit
             return f"its lock file {self.path} was deleted and then taken: {exc}"
+        except TrackerError:
+            # Cannot be created again (a directory made read-only): no other
+            # run can create it either. Nobody took it; try again next time.
+            self._fd = held
+            return None
         os.close(held)
         return None
 
