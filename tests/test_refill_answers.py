@@ -330,6 +330,8 @@ def test_a_multi_refill_answer_naming_no_order_says_so(answer):
         {"status": "error", "message": "try later"},
         {"data": [{"order": 78, "refill": 5}]},
         [{"status": "queued"}],
+        {"refill": "Refill is disabled for this service"},  # words refusing, no ID
+        [{"refill": "Not available"}, {"refill": "Not available"}],
     ],
 )
 def test_a_multi_refill_answer_with_no_refill_id_at_all_is_no_lesson(answer):

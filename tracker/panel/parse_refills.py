@@ -150,8 +150,11 @@ def _names_an_order(asked: set[int], data: Any) -> None:
 
 
 def _carries_refill(value: Any) -> bool:
-    """Return True when ``value`` may be a refill ID: a number or text."""
-    return isinstance(value, (int, float, str)) and not isinstance(value, bool) and value != ""
+    """Return True when ``value`` may be a refill ID: a number or text, never
+    words that plainly refuse ("Refill is disabled for this service")."""
+    if isinstance(value, str):
+        return value != "" and not refuses(value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _bare_refill(order_id: int, value: Any) -> RefillRequest | None:
