@@ -361,3 +361,20 @@ def test_a_reorder_is_recorded_once_when_two_panel_names_decide_side_by_side(wor
     other = "https://x.test/other"
     w.store.track("third", [77], clock(), service=SERVICE_FOLLOWERS, link=other, quantity=10)
     assert automation_sql.begin_action(w.store, "third", 77, "reorder", clock(), link=other)
+
+
+def test_a_reorder_under_another_panel_name_is_looked_up_by_index(tmp_path):
+    # Without an index by order ID (m027), a database never analyzed scanned
+    # every automation action for each candidate: 0.6 s per 100 at 98k rows.
+    import sqlite3
+
+    from tracker.store.orders import Store
+
+    Store(tmp_path / "t.db").close()
+    conn = sqlite3.connect(tmp_path / "t.db")
+    plan = [
+        r[3]
+        for r in conn.execute("EXPLAIN QUERY PLAN " + automation_sql._ELSEWHERE, [1, "x", 0, "l"])
+    ]
+    conn.close()
+    assert any("USING COVERING INDEX automation_actions_order" in step for step in plan), plan

@@ -245,3 +245,14 @@ def m026_transitions_checked_before(db: Database) -> None:
     # days before `at`, and the automation's reorder_within reads this.
     # NULL on rows recorded before this column.
     db.execute("ALTER TABLE transitions ADD COLUMN checked_before TEXT")
+
+
+def m027_automation_actions_by_order(db: Database) -> None:
+    # An order's re-orders under any panel name (the automation's check that
+    # it was not re-ordered under another one): found by order ID. Without it
+    # SQLite scanned automation_once whole for each candidate of a database
+    # never analyzed (0.6 s per 100 candidates at 98k actions).
+    db.execute(
+        "CREATE INDEX automation_actions_order ON automation_actions "
+        "(order_id, action, dry_run, panel)"
+    )
