@@ -241,3 +241,17 @@ def test_a_copy_is_no_more_readable_than_the_database(backup, tmp_path, database
     finally:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "copy.db").stat().st_mode) == copy_mode
+
+
+def test_a_link_planted_where_the_copy_is_written_truncates_nothing(backup, tmp_path):
+    # Run as root into a directory others may write, the half-written copy
+    # (.DEST.partial-PID, a name anyone can guess) followed a planted link.
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    (tmp_path / f".copy.db.partial-{os.getpid()}").symlink_to(victim)
+    assert backup("copy.db").exit_code == 0
+    assert victim.read_text() == "precious"
+    assert (
+        sqlite3.connect(tmp_path / "copy.db").execute("SELECT count(*) FROM orders").fetchone()[0]
+        == 3
+    )

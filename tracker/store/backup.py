@@ -119,7 +119,11 @@ def backup(
     private = stat.S_IMODE(source.stat().st_mode) & 0o066 | 0o600
     try:
         try:  # first see that DEST's directory takes a file: an error there names it
-            os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, private))
+            # A new file, never through a link planted there: run as root into
+            # a directory others may write, it truncated the file linked to.
+            partial.unlink(missing_ok=True)  # a link itself, not what it names
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+            os.close(os.open(partial, flags, private))
         except OSError as exc:
             raise TrackerError(f"backup: cannot write in {dest.parent}: {exc.strerror}") from None
         try:
