@@ -57,6 +57,11 @@ BUSY = [
     "API key request limit reached, retry in 60 seconds",
     "API key rate limit exceeded: no more than 60 requests per minute",
     "API key rate limit exceeded (unknown client)",
+    # the key shut for a while only, beside rate-limit words
+    "API key rate limit reached: no further requests allowed for 60 seconds",
+    "Rate limit exceeded for this API key: requests blocked for 60 seconds",
+    "API key temporarily disabled: too many requests, try again in 1 minute",
+    "API key temporarily locked due to too many requests",
 ]
 
 NOT_BUSY = [
@@ -137,6 +142,9 @@ KEY_REFUSED = [
     "API key deleted; too many requests",
     "API key deactivated: rate limit abuse",
     "Your API key has been locked after too many requests",
+    # shut for a while, but the words say the key itself is no good
+    "Invalid API key: too many failed attempts, blocked for 60 seconds",
+    "API key revoked after too many requests; try again in 1 hour with a new key",
 ]
 
 

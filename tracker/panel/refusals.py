@@ -29,6 +29,20 @@ _KEY_DENIED = re.compile(
     r"\b(?:deleted|removed|deactivated|locked|terminated|closed)\b",
     re.IGNORECASE,
 )
+# A key shut for a while only ("temporarily locked", "blocked for 60
+# seconds", "try again in 1 minute") beside rate-limit words: the rate limit,
+# unless words say the key itself is no good.
+_FOR_A_WHILE = re.compile(
+    r"\btemporar(?:y|ily)\b|\bfor \d+ ?(?:s|secs?|seconds?|m|mins?|minutes?|h|hours?)\b|"
+    r"\buntil\b|\b(?:re)?try (?:it )?(?:again )?in\b",
+    re.IGNORECASE,
+)
+_KEY_GONE = re.compile(
+    r"invalid|incorrect|wrong|revoked|expired|\b(?:unknown|bad)\s+(?:api[\s_-]?)?key\b|"
+    r"\b(?:deleted|removed)\b|not (?:valid|found|exist)|(?:does|do)(?:n['’]?t| not) exist|"
+    r"\bno such\b",
+    re.IGNORECASE,
+)
 # A panel saying it is too busy to answer now (HTTP 200 with these words): a
 # rate limit or an outage of the panel, like HTTP 429 or 503, never a refusal
 # of the key or of an order.
@@ -145,7 +159,11 @@ def is_key_refusal(message: str) -> bool:
     exceeded", "Too many requests for this API key")."""
     if _AUTH_PATTERNS.search(message) is None:
         return False
-    return _KEY_DENIED.search(message) is not None or _BUSY_PATTERNS.search(message) is None
+    if _BUSY_PATTERNS.search(message) is None:
+        return True
+    if _FOR_A_WHILE.search(message) is not None and _KEY_GONE.search(message) is None:
+        return False  # "API key temporarily locked: too many requests"
+    return _KEY_DENIED.search(message) is not None
 
 
 def refuses(message: str) -> bool:
