@@ -405,10 +405,22 @@ def test_a_404_to_every_action_in_the_panels_own_words_is_a_refused_key(
         (404, {"detail": "Not Found"}, True),  # FastAPI's
         (405, {"detail": "Method Not Allowed"}, True),
         (404, {"message": "User not found"}, False),  # the panel's own words
+        (404, {"message": "The route api/v3 could not be found."}, True),  # Laravel 9+
+        (
+            405,
+            {
+                "message": "The POST method is not supported for route api/v3. Supported "
+                "methods: GET, HEAD."
+            },
+            True,
+        ),
+        (404, "Cannot POST /api/v3", True),  # Express, as text
+        (404, "No input file specified.", True),  # PHP-FPM, no such script
     ],
 )
 def test_a_frameworks_json_404_is_a_wrong_url(code, body, wrong_url):
     # {"message": "Not Found"} carries no "error": the message shows the body
     # whole, and a wrong path was read as a refused key (auth_failed).
-    message = failures.describe_status(code, json.dumps(body).encode(), "https://p.example/api")
+    raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+    message = failures.describe_status(code, raw, "https://p.example/api")
     assert failures.names_wrong_url(message) is wrong_url

@@ -202,6 +202,10 @@ _WRONG_URL_MESSAGE = re.compile(
 _GENERIC_MISS = re.compile(
     r"\W*(?:(?:error\W*)?(?:404|405)\W*)?(?:(?:the\s+)?(?:page|file|resource|route|endpoint|"
     r"url|path|action|api)\s+)?(?:not\s+found|method\s+not\s+allowed|does\s+not\s+exist)?\W*|"
+    # Laravel's, Express's and PHP-FPM's words for a path they do not serve
+    r"\W*the\s+route\s+\S*\s*could\s+not\s+be\s+found\W*|"
+    r"\W*the\s+\w+\s+method\s+is\s+not\s+supported\s+for\s+(?:this\s+)?route\b.*|"
+    r"\W*cannot\s+(?:get|post)\s+/\S*\W*|\W*no\s+input\s+file\s+specified\W*|"
     + re.escape(WEB_PAGE)
     + r".*",
     re.IGNORECASE | re.DOTALL,
