@@ -18,15 +18,21 @@ _AUTH_PATTERNS = re.compile(
     r"account (?:is )?(?:suspended|banned|disabled|blocked)|unauthori[sz]ed",
     re.IGNORECASE,
 )
-# Words that refuse the key itself, beside its name: with them, busy words
-# next to the key stay its refusal ("Invalid API key. Please retry in 60
-# seconds"); without them, "API key rate limit exceeded" is a rate limit.
+# Words saying the key itself is no good (it never was, or no longer is).
+_KEY_GONE_WORDS = (
+    r"invalid|incorrect|wrong|revoked|expired|\b(?:unknown|bad)\s+(?:api[\s_-]?)?key\b|"
+    r"\b(?:deleted|removed)\b|not (?:valid|found|exist)|(?:does|do)(?:n['’]?t| not) exist|"
+    r"\bno such\b"
+)
+_KEY_GONE = re.compile(_KEY_GONE_WORDS, re.IGNORECASE)
+# Words that refuse the key, beside its name: those, or the key shut. With
+# them, busy words next to the key stay its refusal ("Invalid API key.
+# Please retry in 60 seconds"); without, "API key rate limit exceeded" is a
+# rate limit.
 _KEY_DENIED = re.compile(
-    r"invalid|incorrect|wrong|inactive|suspended|banned|disabled|blocked|unauthori[sz]ed|"
-    r"denied|revoked|expired|required|missing|not (?:valid|found|exist|allowed|active)|"
-    r"(?:does|do)(?:n['’]?t| not) (?:exist|match)|\bno\b(?!\s+more\b)|"
-    r"\b(?:unknown|bad)\s+(?:api[\s_-]?)?key\b|"
-    r"\b(?:deleted|removed|deactivated|locked|terminated|closed)\b",
+    _KEY_GONE_WORDS + r"|inactive|suspended|banned|disabled|blocked|unauthori[sz]ed|denied|"
+    r"required|missing|not (?:allowed|active)|(?:does|do)(?:n['’]?t| not) match|"
+    r"\bno\b(?!\s+more\b)|\b(?:deactivated|locked|terminated|closed)\b",
     re.IGNORECASE,
 )
 # A key shut for a while only ("temporarily locked", "blocked for 60
@@ -35,12 +41,6 @@ _KEY_DENIED = re.compile(
 _FOR_A_WHILE = re.compile(
     r"\btemporar(?:y|ily)\b|\bfor \d+ ?(?:s|secs?|seconds?|m|mins?|minutes?|h|hours?)\b|"
     r"\buntil\b|\b(?:re)?try (?:it )?(?:again )?in\b",
-    re.IGNORECASE,
-)
-_KEY_GONE = re.compile(
-    r"invalid|incorrect|wrong|revoked|expired|\b(?:unknown|bad)\s+(?:api[\s_-]?)?key\b|"
-    r"\b(?:deleted|removed)\b|not (?:valid|found|exist)|(?:does|do)(?:n['’]?t| not) exist|"
-    r"\bno such\b",
     re.IGNORECASE,
 )
 # A panel saying it is too busy to answer now (HTTP 200 with these words): a

@@ -200,8 +200,9 @@ def status_update(
     A value of None under KEEP_IF_NONE keeps the stored one (``completed_at``
     is only ever set once); ``remains`` is written as returned.
     """
-    order_id, old_status, old_remains, old_charge, last_change, old_polling = stored[:6]
-    checked, created = stored[6:]
+    (order_id, old_status, old_remains, old_charge, last_change, old_polling, checked, created) = (
+        stored
+    )
     status = report.status
     remains = report.remains
     if status != old_status or (remains is not None and remains != old_remains) or not last_change:

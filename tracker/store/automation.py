@@ -58,10 +58,8 @@ def partial_candidates(
                (SELECT min(COALESCE(t.checked_before, t.at)) FROM transitions t
                 WHERE t.panel = o.panel AND t.order_id = o.order_id
                   AND t.to_status = ?) AS checked_before,
-               (SELECT a.panel FROM automation_actions a JOIN orders p
-                  ON p.panel = a.panel AND p.order_id = a.order_id
-                WHERE a.order_id = o.order_id AND a.panel <> o.panel AND a.action = ?
-                  AND a.dry_run = ? AND p.link = o.link LIMIT 1) AS reordered_on,
+               ({_ELSEWHERE_OF.format(order="o.order_id", panel="o.panel", link="o.link")})
+                 AS reordered_on,
                o.parent_order_id, o.runs, o.raw_status, o.charge, {_SERVICE},
                EXISTS (SELECT 1 FROM service_conflicts c WHERE c.panel = o.panel
                        AND c.service = o.service) AS service_ambiguous
@@ -72,8 +70,8 @@ def partial_candidates(
                           AND a.order_id = o.order_id AND a.action = ? AND a.dry_run = ?)
         ORDER BY o.order_id LIMIT ?
         """,
-        [*[PARTIAL] * 3, REORDER, int(dry_run), PARTIAL, panel, iso(since), after, REORDER]
-        + [int(dry_run), limit],
+        [*[PARTIAL] * 3, int(dry_run), PARTIAL, panel, iso(since), after, REORDER, int(dry_run)]
+        + [limit],
     )
     return with_estimate_rates(rows)
 
@@ -161,13 +159,16 @@ def begin_action(
         return int(cursor.lastrowid or 0)
 
 
-# A re-order of this order (ID and link) taken under another panel name: two
-# [[panels]] entries for one panel, both tracking it, decided side by side.
-_ELSEWHERE = (
-    "SELECT 1 FROM automation_actions a JOIN orders p ON p.panel = a.panel "
-    "AND p.order_id = a.order_id WHERE a.order_id = ? AND a.panel <> ? "
-    "AND a.action = 'reorder' AND a.dry_run = ? AND p.link = ?"
+# The panel name under which this order (ID and link) was re-ordered already,
+# other than its own: two [[panels]] entries for one panel, or one renamed
+# and the order tracked again. Read with the candidates, and again in the
+# transaction that records a re-order (two entries deciding side by side).
+_ELSEWHERE_OF = (
+    "SELECT a.panel FROM automation_actions a JOIN orders p ON p.panel = a.panel "
+    "AND p.order_id = a.order_id WHERE a.order_id = {order} AND a.panel <> {panel} "
+    f"AND a.action = '{REORDER}' AND a.dry_run = ? AND p.link = {{link}} LIMIT 1"
 )
+_ELSEWHERE = _ELSEWHERE_OF.format(order="?", panel="?", link="?")
 
 
 def finish_action(store: Connection, row_id: int, fields: dict[str, Any], now: datetime) -> None:
