@@ -36,7 +36,7 @@ from tracker.rules.refills import REFUSED, UNKNOWN, manual_blocker
 from tracker.store.capabilities import is_unsupported, learn, unsupported_actions
 from tracker.store.catalogue import conflicts
 from tracker.store.orders import Store
-from tracker.store.refills import refill_statuses, requests_of
+from tracker.store.refills import newest_request, refill_statuses, requests_of
 from tracker.store.refills import refills as stored_refills
 from tracker.store.refills import services as stored_services
 
@@ -252,7 +252,7 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
                 modes=PanelModes(multi_refill=False),
                 source="manual",
                 # Not sent if the daemon's round asked meanwhile (unless --force).
-                seen=None if force else {oid: max([r["id"] for r in history], default=0)},
+                seen=None if force else {oid: newest_request(history)},
             )
     except KeyboardInterrupt:  # a second one: the request was recorded before it left
         fail(

@@ -42,6 +42,7 @@ from tracker.store.probes import last_probed, record_probes
 from tracker.store.refills import (
     candidate_orders,
     has_services,
+    newest_request,
     requests_of,
     settle_interrupted,
 )
@@ -182,7 +183,7 @@ class RefillRound:
                 clock=self.clock,
                 modes=self.modes,
                 stop_event=self.stop,
-                seen={o: max([r["id"] for r in h], default=0) for o, h in history.items()},
+                seen={o: newest_request(h) for o, h in history.items()},
             )
             asked += result.sent
             if result.changes:

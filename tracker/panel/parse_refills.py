@@ -75,9 +75,10 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
     differently. An item with no ``order`` under a key naming no asked order
     (a PHP list index, "0") is read for none. A bare value under an asked
     order's key is read by :func:`_bare_refill` ("Incorrect order ID": its
-    refusal; 5, null, []: no answer for it). An answer naming no order at
-    all (no asked order's key, no item with an ``order``: ``[{"refill": 5}]``,
-    ``[]``, a one-order answer ``{"refill": 5}``) raises NoOrderNamedError."""
+    refusal; 5, null, []: no answer for it). An answer holding refill IDs
+    that name no order (no asked order's key, no item with an ``order``:
+    ``[{"refill": 5}]``, a one-order answer ``{"refill": 5}``) raises
+    NoOrderNamedError; one with no refill ID at all (``[]``) does not."""
     if isinstance(data, dict) and "error" in data:
         raise_for_error(data)
     asked = set(requested)

@@ -11,7 +11,8 @@ import dataclasses
 import os
 import stat
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -141,45 +142,38 @@ def _key_file_checks(
         if not isinstance(name, str) or not name.strip() or looks_like_key(name.strip()):
             continue
         where = key_file_path(name.strip(), env, path.parent)
-        try:
-            mode = os.stat(where).st_mode
-        except (OSError, ValueError):  # missing or unreadable: the config check says so
-            continue
-        if stat.S_ISREG(mode) and (check := key_file_check(names[index], where, mode)):
-            found.append(check)
-    return found
+        found.append(_file_mode_check(where, partial(key_file_check, names[index])))
+    return [check for check in found if check]
 
 
 def _secret_file_checks(data: dict[str, Any], path: Path, env: Mapping[str, str]) -> list[Check]:
     """Return a warning for the alert URL files, and for the config itself
     when it holds a key or an alert URL inline, that every user may read."""
-    files: list[tuple[str, str, Path]] = []
     alerts = data.get("alerts")
     alerts = alerts if isinstance(alerts, dict) else {}
+    found = []
     for key in ("webhook_url_file", "notify_file"):
         name = alerts.get(key)
         if isinstance(name, str) and name.strip():
-            files.append((f"alerts.{key}", "file", key_file_path(name.strip(), env, path.parent)))
+            where = key_file_path(name.strip(), env, path.parent)
+            found.append(
+                _file_mode_check(where, partial(secret_file_check, f"alerts.{key}", "file"))
+            )
     panels = data.get("panels")
-    panels = panels if isinstance(panels, list) else []
-    inline = any(isinstance(p, dict) and p.get("key") for p in panels)
+    inline = isinstance(panels, list) and any(isinstance(p, dict) and p.get("key") for p in panels)
     if inline or alerts.get("webhook_url") or alerts.get("notify"):
-        files.append(("config", "", path))
-    found = []
-    for name, what, where in files:
-        try:
-            mode = os.stat(where).st_mode
-        except (OSError, ValueError):  # missing or unreadable: the config check says so
-            continue
-        if not stat.S_ISREG(mode):
-            continue
-        if check := (
-            config_file_check(where, mode)
-            if name == "config"
-            else secret_file_check(name, what, where, mode)
-        ):
-            found.append(check)
-    return found
+        found.append(_file_mode_check(path, config_file_check))
+    return [check for check in found if check]
+
+
+def _file_mode_check(where: Path, judge: Callable[[Path, int], Check | None]) -> Check | None:
+    """Return ``judge(where, mode)`` for a regular file; None when it is missing,
+    unreadable (the config check says so) or not a regular file."""
+    try:
+        mode = os.stat(where).st_mode
+    except (OSError, ValueError):
+        return None
+    return judge(where, mode) if stat.S_ISREG(mode) else None
 
 
 def _database_alone(data: dict[str, Any], base_dir: Path) -> DatabaseConfig | None:

@@ -114,6 +114,12 @@ def begin_requests(
     return ids
 
 
+def newest_request(history: Iterable[dict[str, Any]]) -> int:
+    """Given an order's ``refills`` rows (:func:`requests_of`), return the
+    newest row's ID, 0 for none: what :func:`begin_requests` takes as ``seen``."""
+    return max((row["id"] for row in history), default=0)
+
+
 def _newest(conn: Any, panel: str, order_id: int) -> int:
     row = conn.execute(
         "SELECT COALESCE(MAX(id), 0) FROM refills WHERE panel = ? AND order_id = ?",
