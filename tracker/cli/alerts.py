@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import click
 
 from tracker.cli.bounds import POSITIVE
+from tracker.cli.database import database_option
 from tracker.cli.main import (
     Context,
     handle_errors,
     main,
     pass_ctx,
 )
-from tracker.cli.panels import read_panel
+from tracker.cli.panels import panel_names, read_panel
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.since import since_start, since_text
 from tracker.clock import parse_iso
@@ -79,14 +81,15 @@ def _state(info: dict[str, Any]) -> str:
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--panel", metavar="NAME", help="Only this panel.")
+@database_option
 @pass_ctx
 @handle_errors
-def balance(ctx: Context, as_json: bool, panel: str | None) -> None:
+def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | None) -> None:
     """Show each panel's last balance, its recent history and the runway to zero."""
-    config = ctx.config(keys=False)
+    config = ctx.config(keys=False, database=database)
     # --panel: configured, or with orders in the database (left out of the config).
     name, store = read_panel(config, panel)
-    names = [name] if name else [p.name for p in config.panels]
+    names = [name] if name else panel_names(config, store)
     found = {name: panel_balance(store, config, name) for name in names}
     if as_json:
         click.echo(to_json({"panels": [info for info in found.values() if info]}))
@@ -123,12 +126,20 @@ def balance(ctx: Context, as_json: bool, panel: str | None) -> None:
     help="At most this many alerts (the newest ones).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@database_option
 @pass_ctx
 @handle_errors
-def alerts(ctx: Context, since: str | None, panel: str | None, limit: int, as_json: bool) -> None:
+def alerts(
+    ctx: Context,
+    since: str | None,
+    panel: str | None,
+    limit: int,
+    as_json: bool,
+    database: Path | None,
+) -> None:
     """List alerts, oldest first, and the episodes still open."""
     start = since_start(since)
-    config = ctx.config(keys=False)
+    config = ctx.config(keys=False, database=database)
     name, store = read_panel(config, panel)  # a panel left out of the config too
     rows = alerts_since(store, start, panel=name, limit=limit)
     still = [e for e in open_episodes(store) if name is None or e["panel"] == name]

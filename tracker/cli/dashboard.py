@@ -20,8 +20,9 @@ from typing import Any
 import click
 
 from tracker.cli.bounds import PORT
+from tracker.cli.database import database_option
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
-from tracker.cli.report import database_option, database_path, open_database
+from tracker.cli.report import database_path, open_database
 
 INSTALL = "the dashboard needs Datasette: pip install 'smm-tracker[dashboard]'"
 # sql_time_limit_ms: per query; Datasette's default is 1 s. suggest_facets:

@@ -213,8 +213,9 @@ def _run(
             run_daemon(tracker.jobs(), stop)
             summarize(tracker, echo, ids, kept=kept)
             if kept:
-                echo(f"kept: smm-tracker report --database {db_path}")
-                echo(f"      smm-tracker dashboard --database {db_path}")
+                echo(f"kept: smm-tracker orders --database {db_path}")
+                echo("      (history ID, alerts, balance, refills, report and dashboard")
+                echo("      take --database too)")
         finally:
             tracker.close()
     return shown

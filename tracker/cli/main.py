@@ -22,6 +22,8 @@ from tracker.errors import ConfigError, StoreError, TrackerError
 from tracker.redact import redact_text
 
 if TYPE_CHECKING:  # imported where used: `--version` and `--help` need neither
+    from pathlib import Path
+
     from tracker.config.model import Config
     from tracker.store.orders import Store
 
@@ -70,17 +72,34 @@ class Context:
         self.log_level = log_level
         self.log_format = log_format
 
-    def config(self, *, keys: bool = True, logs: bool = True, daemon: bool = False) -> Config:
+    def config(
+        self,
+        *,
+        keys: bool = True,
+        logs: bool = True,
+        daemon: bool = False,
+        database: Path | None = None,
+    ) -> Config:
         """Load the config; set up logging unless ``logs`` is False (read-only
         commands log nothing, and structlog costs them a noticeable start-up).
+        ``database`` (a read command's ``--database``) replaces its
+        ``database.path``, and needs no config when none is named or found.
 
         ``logging.format = "auto"`` means JSON when stderr is not a terminal for
         the daemon (``run`` without --once: journald), but human lines for a
         one-off command, piped or not; ``--log-format`` or an explicit
         ``logging.format`` wins."""
-        from tracker.config.load import load_config
+        from tracker.cli.database import check_database_directory, check_named_database
+        from tracker.config.load import load_config, no_config_anywhere, with_database
 
-        config = load_config(self.config_path, os.environ, resolve_keys=keys)
+        if database is not None and no_config_anywhere(self.config_path, os.environ):
+            config = with_database(None, database)
+        else:
+            config = load_config(self.config_path, os.environ, resolve_keys=keys)
+            if database is not None:
+                config = with_database(config, database)
+        if database is not None:
+            check_named_database(config.database.path)
         if logs:
             from tracker.service.logs import configure as configure_logging
 
@@ -88,26 +107,8 @@ class Context:
             if fmt == "auto" and not daemon:
                 fmt = "console"
             configure_logging(self.log_level or config.logging.level, fmt)
-        _check_database_directory(config)
+        check_database_directory(config)
         return config
-
-
-def _check_database_directory(config: Config) -> None:
-    """A database path in a missing directory is the user's mistake (exit 2),
-    found before any command opens, locks or creates anything. Checked here
-    rather than in load_config: a config may be validated on another machine."""
-    from tracker.store.causes import a_directory, open_failure
-
-    path = config.database.path
-    try:
-        if str(path) != ":memory:" and not path.parent.is_dir():
-            raise ConfigError([f"at 'database.path': directory {path.parent} does not exist"])
-        if path.is_dir():  # `path = "/var/lib/smm-tracker"`: SQLite would say "disk I/O error"
-            raise ConfigError([f"at 'database.path': {a_directory(path)}"])
-    except PermissionError:  # a directory on the way this user may not enter
-        raise StoreError(open_failure(path)) from None
-    except OSError as exc:  # a name the filesystem refuses ("File name too long")
-        raise ConfigError([f"at 'database.path': {exc.strerror or exc}"]) from None
 
 
 pass_ctx = click.make_pass_decorator(Context)

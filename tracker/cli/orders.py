@@ -7,11 +7,13 @@ import sys
 from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import islice
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from tracker.cli.bounds import ORDER_ID_MAX, POSITIVE
+from tracker.cli.database import database_option
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
 from tracker.cli.listing import json_array, stop_note, table_chunks, with_untracked
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
@@ -86,6 +88,7 @@ TABLE_LIMIT = 100
 @click.option("--all", "show_all", is_flag=True, help="Every matching order, in the table too.")
 @click.option("--stalled", is_flag=True, help="Only stalled orders, longest stalled first.")
 @panel_option
+@database_option
 @pass_ctx
 @handle_errors
 def orders(
@@ -96,11 +99,12 @@ def orders(
     show_all: bool,
     stalled: bool,
     panel: str | None,
+    database: Path | None,
 ) -> None:
     """List tracked orders, newest first (the table: the newest 100 unless --limit/--all)."""
     if limit is not None and show_all:
         fail("--limit and --all do not go together", EXIT_USAGE)
-    config = ctx.config(keys=False, logs=False)
+    config = ctx.config(keys=False, logs=False, database=database)
     name, store = read_panel(config, panel)  # configured, or with orders in the database
     status = None
     if status_filter is not None:
@@ -190,12 +194,15 @@ def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 @click.argument("order_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @panel_option
+@database_option
 @pass_ctx
 @handle_errors
-def history(ctx: Context, order_id: str, as_json: bool, panel: str | None) -> None:
+def history(
+    ctx: Context, order_id: str, as_json: bool, panel: str | None, database: Path | None
+) -> None:
     """Show every status change of one order."""
     oid = parse_order_id(order_id)
-    config = ctx.config(keys=False, logs=False)
+    config = ctx.config(keys=False, logs=False, database=database)
     store, row = stored_order(config, panel, oid)  # on any panel in the database
     # The order as `orders --json` shows it: eta, stall, untracked and lost too.
     row = next(with_untracked(with_watch(store, [row])))

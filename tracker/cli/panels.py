@@ -14,6 +14,7 @@ from typing import Any
 from tracker.cli.main import EXIT_USAGE, fail, open_store
 from tracker.config.model import Config
 from tracker.errors import ConfigError
+from tracker.panel.values import said
 from tracker.store.orders import Store
 from tracker.store.readings import panels_holding, panels_in_database
 
@@ -28,9 +29,20 @@ def stored_panel(config: Config, name: str | None, store: Callable[[], Store]) -
         path = config.database.path
         if name is None or (str(path) != ":memory:" and not path.exists()):
             raise
-        if name in panels_in_database(store()):
+        known = panels_in_database(store())
+        if name in known:
             return name
-        raise
+        if config.panels:
+            raise
+        # --database with no config: the database's panels are all there is.
+        held = f"its orders are on: {', '.join(known)}" if known else "it holds no orders"
+        fail(f"--panel: no panel named {said(name)} in {path} ({held})", EXIT_USAGE)
+
+
+def panel_names(config: Config, store: Store) -> list[str]:
+    """Given the config and the database, return the panels a read command lists:
+    the configured ones, or with no config (``--database``) the database's."""
+    return [p.name for p in config.panels] or panels_in_database(store)
 
 
 def read_panel(config: Config, name: str | None) -> tuple[str | None, Store]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
 from tracker.cli.bounds import POSITIVE
+from tracker.cli.database import database_option
 from tracker.cli.filters import UnknownStatus, refill_filter, refill_filters
 from tracker.cli.main import (
     EXIT_INTERRUPTED,
@@ -152,6 +154,7 @@ def _refresh(config: Config, store: Store, only: str | None) -> None:
 )
 @click.option("--all", "show_all", is_flag=True, help="Every matching request, in the table too.")
 @panel_option
+@database_option
 @pass_ctx
 @handle_errors
 def refills(
@@ -162,13 +165,14 @@ def refills(
     limit: int | None,
     show_all: bool,
     panel: str | None,
+    database: Path | None,
 ) -> None:
     """List refill requests and their outcome, newest first (the table: the newest 100)."""
     if limit is not None and show_all:
         fail("--limit and --all do not go together", EXIT_USAGE)
     # Read as every order ID argument is ("+5" or "5.0" names no order).
     order_id = None if order is None else parse_order_id(order, "--order", stdin=False)
-    config = ctx.config(keys=False)
+    config = ctx.config(keys=False, database=database)
     name, store = read_panel(config, panel)  # a panel left out of the config too
     status = None
     if status_filter is not None:

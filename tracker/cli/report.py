@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from tracker.cli.database import database_option
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.panels import stored_panel
 from tracker.cli.render import table, to_json
@@ -19,23 +20,6 @@ from tracker.rules.alerts import rough_duration
 from tracker.store.causes import open_failure
 from tracker.store.orders import Store
 from tracker.store.reports import order_panels, scorecard
-
-
-def _database_file(ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
-    # Seen before it is a Path: Path("") is ".", which then "has no database".
-    if value == "":  # `--database "$UNSET"`
-        raise click.UsageError("--database is empty: name the file, or leave the option out", ctx)
-    return None if value is None else Path(value)
-
-
-database_option = click.option(
-    "--database",
-    "database",
-    metavar="PATH",
-    type=click.Path(dir_okay=False),
-    callback=_database_file,
-    help="This SQLite file instead of the config's database.path (no config needed).",
-)
 
 
 def database_path(ctx: Context, database: Path | None, panel: str | None) -> tuple[Path, Any]:

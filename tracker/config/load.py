@@ -6,10 +6,11 @@ import errno
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tracker.config.model import Config
+from tracker.config.model import Config, DatabaseConfig
 from tracker.config.sections import build_config
 from tracker.errors import ConfigError
 
@@ -134,6 +135,25 @@ def read_toml(path: Path) -> dict[str, Any]:
     if nested_too_deeply(parsed):
         raise deep
     return parsed
+
+
+def no_config_anywhere(explicit: str | None, env: Mapping[str, str]) -> bool:
+    """Given ``--config`` (or None) and the environment, return True when no config
+    is named and nothing is at the default places: ``--database PATH`` then reads
+    that file with no config. A named config, or anything at a default place, is
+    read (and its problems said) as without ``--database``."""
+    if explicit is not None or env.get(ENV_VAR):
+        return False
+    return all(_why_not_read(p) == MISSING for p in (LOCAL_CONFIG.absolute(), SYSTEM_CONFIG))
+
+
+def with_database(config: Config | None, path: Path) -> Config:
+    """Given the config (None: there is none) and ``--database PATH``, return the
+    config reading that file instead. With no config it names no panel: a read
+    command takes the panels the database holds orders of."""
+    if config is None:
+        return Config(path=None, database=DatabaseConfig(path=path.absolute()), panels=())
+    return replace(config, database=replace(config.database, path=path.absolute()))
 
 
 def load_config(

@@ -1,0 +1,117 @@
+"""``--database PATH`` on the read commands: the file named, with or without a
+config (a kept demo, a backup, a copy), as `report` and `dashboard` take it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+from scorecard_world import build
+
+import tracker.config.load as config_load
+from tracker.cli.main import main
+from tracker.store.orders import Store
+
+READS = [
+    ["orders", "--json"],
+    ["orders", "--all"],
+    ["refills", "--json"],
+    ["refills", "--all"],
+    ["alerts", "--json"],
+    ["alerts"],
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    w, known = build(tmp_path_factory.mktemp("database-option"))
+    assert w.jobs["balance:sim"].run()  # a balance reading for `balance`
+    yield w, known
+    w.close()
+
+
+@pytest.fixture
+def no_config(tmp_path, monkeypatch):
+    """A working directory with no tracker.toml, no $SMM_TRACKER_CONFIG and no
+    system config: the user has only the database file."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(config_load.ENV_VAR, raising=False)
+    monkeypatch.setattr(config_load, "SYSTEM_CONFIG", tmp_path / "etc" / "config.toml")
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.mark.parametrize("args", READS, ids=" ".join)
+def test_reads_a_copy_with_no_config_as_with_the_config(built, no_config, tmp_path, args):
+    w, _ = built
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(w.store.path) as source, sqlite3.connect(copy) as target:
+        source.backup(target)  # what `smm-tracker backup` makes
+    with_config = w.cli(*args)
+    assert with_config.exit_code == 0, with_config.output
+    alone = run(*args, "--database", str(copy))
+    assert alone.exit_code == 0, alone.output
+    assert alone.stdout == with_config.stdout and alone.stdout.strip()
+
+
+def test_history_of_an_order_in_the_named_file(built, no_config):
+    w, known = built
+    oid = str(known.refilled)
+    expected = w.cli("history", oid, "--json")
+    assert expected.exit_code == 0, expected.output
+    result = run("history", oid, "--database", str(w.store.path), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == json.loads(expected.stdout)
+    assert json.loads(result.stdout)["transitions"]
+
+
+def test_balance_lists_the_database_panels_without_a_threshold(built, no_config):
+    w, _ = built
+    result = run("balance", "--database", str(w.store.path), "--json")
+    assert result.exit_code == 0, result.output
+    (panel,) = json.loads(result.stdout)["panels"]
+    configured = json.loads(w.cli("balance", "--json").stdout)["panels"][0]
+    assert panel["panel"] == "sim" and panel["balance"] == configured["balance"]
+    assert panel["configured"] is False and panel["low"] is None
+
+
+def test_with_a_config_its_database_is_replaced(built, tmp_path):
+    w, _ = built
+    empty = tmp_path / "empty.db"
+    Store(empty).close()
+    # The config's own database has orders; the file named has none.
+    result = w.cli("orders", "--json", "--database", str(empty))
+    assert (result.exit_code, result.stdout) == (0, "[]\n")
+    result = w.cli("orders", "--json")
+    assert json.loads(result.stdout)
+
+
+def test_a_panel_it_holds_no_order_of_is_exit_2_naming_those_it_does(built, no_config):
+    w, _ = built
+    for command in ("orders", "alerts", "refills", "balance"):
+        result = run(command, "--database", str(w.store.path), "--panel", "nope")
+        assert result.exit_code == 2, result.output
+        assert result.output == (
+            f"smm-tracker: --panel: no panel named 'nope' in {w.store.path} "
+            "(its orders are on: sim)\n"
+        )
+
+
+@pytest.mark.parametrize("command", ["orders", "alerts", "refills", "balance"])
+def test_no_file_there_is_one_line_and_exit_1(no_config, tmp_path, command):
+    missing = tmp_path / "missing.db"
+    result = run(command, "--database", str(missing))
+    assert (result.exit_code, result.output) == (1, f"smm-tracker: no database at {missing}\n")
+    assert not missing.exists()  # a read command creates nothing
+
+
+def test_a_broken_config_at_the_default_place_is_still_said(built, no_config, tmp_path):
+    w, _ = built
+    (tmp_path / "tracker.toml").write_text("[database\n")
+    result = run("orders", "--database", str(w.store.path))
+    assert result.exit_code == 2
+    assert result.output.startswith("smm-tracker: config: ")

@@ -1,0 +1,60 @@
+"""``--database PATH``: the read commands' way to look at a SQLite file other
+than the config's ``database.path``, with no config needed (a kept demo, a
+backup, a copy from another machine)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tracker.config.model import Config
+from tracker.errors import ConfigError, StoreError
+
+
+def _database_file(ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
+    # Seen before it is a Path: Path("") is ".", which then "has no database".
+    if value == "":  # `--database "$UNSET"`
+        raise click.UsageError("--database is empty: name the file, or leave the option out", ctx)
+    return None if value is None else Path(value)
+
+
+database_option = click.option(
+    "--database",
+    "database",
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    callback=_database_file,
+    help="This SQLite file instead of the config's database.path (no config needed).",
+)
+
+
+def check_named_database(path: Path) -> None:
+    """``--database PATH`` names a file the user has: none there is exit 1, with
+    no "start the daemon first" (it is not the config's database)."""
+    from tracker.store.causes import open_failure
+
+    try:
+        found = path.is_file()
+    except OSError:  # a directory on the way this user may not enter, a name too long
+        raise StoreError(open_failure(path)) from None
+    if not found:
+        raise StoreError(f"no database at {path}")
+
+
+def check_database_directory(config: Config) -> None:
+    """A database path in a missing directory is the user's mistake (exit 2),
+    found before any command opens, locks or creates anything. Checked here
+    rather than in load_config: a config may be validated on another machine."""
+    from tracker.store.causes import a_directory, open_failure
+
+    path = config.database.path
+    try:
+        if str(path) != ":memory:" and not path.parent.is_dir():
+            raise ConfigError([f"at 'database.path': directory {path.parent} does not exist"])
+        if path.is_dir():  # `path = "/var/lib/smm-tracker"`: SQLite would say "disk I/O error"
+            raise ConfigError([f"at 'database.path': {a_directory(path)}"])
+    except PermissionError:  # a directory on the way this user may not enter
+        raise StoreError(open_failure(path)) from None
+    except OSError as exc:  # a name the filesystem refuses ("File name too long")
+        raise ConfigError([f"at 'database.path': {exc.strerror or exc}"]) from None
