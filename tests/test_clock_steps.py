@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
@@ -10,6 +10,9 @@ from refill_world import H
 from structlog.testing import capture_logs
 
 from tracker.clock import iso
+from tracker.rules.alerts import PANEL_UNREACHABLE, Reachability, judge_call
+from tracker.rules.episodes import Episode
+from tracker.rules.polling import STATUS_FAILING, judge_poll
 from tracker.sim.server import SERVICE_FOLLOWERS
 
 
@@ -48,3 +51,28 @@ def test_an_order_held_back_for_an_error_keeps_its_longer_wait(world):
     calls = w.panel.calls["status"]
     w.poll()
     assert w.panel.calls["status"] == calls
+
+
+# Failures began at 14:00; then the clock was set back two hours, and every
+# call and poll kept failing for the 20 minutes below (unreachable_after 15m).
+FAILED_AT = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+SET_BACK = [FAILED_AT - timedelta(hours=2) + timedelta(minutes=m) for m in (1, 8, 16, 21)]
+
+
+def test_a_panel_failing_since_before_the_clock_was_set_back_alerts_after_the_delay():
+    state, kinds = Reachability(FAILED_AT), []
+    for now in SET_BACK:
+        state, kind = judge_call(state, False, now, 900)
+        kinds.append(kind)
+    # counted from the first failure after the step: 12:01, due at 12:16
+    assert kinds == [None, None, PANEL_UNREACHABLE, None]
+    assert state.episode.since == SET_BACK[0]
+
+
+def test_polls_failing_since_before_the_clock_was_set_back_alert_after_the_delay():
+    episode, kinds = Episode(False, FAILED_AT, None), []  # kept in alert_state
+    for now in SET_BACK:
+        episode, kind = judge_poll(episode, True, now, 900)
+        kinds.append(kind)
+    assert kinds == [None, None, STATUS_FAILING, None]
+    assert episode.since == SET_BACK[0]

@@ -55,6 +55,15 @@ def rough_duration(seconds: float) -> str:
     return f"{days}d{hours}h" if hours else f"{days}d"
 
 
+def counted_from(since: datetime | None, now: datetime) -> datetime:
+    """Given when a run of failures began (None: it begins now), return the
+    moment its length counts from: ``now`` for one stamped after ``now``. The
+    wall clock was set back since (NTP, a VM restored, a database copied from
+    a machine whose clock ran ahead); counted from the future, an hour set back
+    kept the alert quiet for that hour on top of its delay."""
+    return now if since is None or since > now else since
+
+
 # --- reachability --------------------------------------------------------------
 
 # While one of these episodes is open for a panel, nothing it stores is news
@@ -92,7 +101,7 @@ def judge_call(
         if state.episode.active:
             return Reachability(), PANEL_RECOVERED
         return (state, None) if state.failing_since is None else (Reachability(), None)
-    since = state.failing_since or now
+    since = counted_from(state.failing_since, now)
     if state.episode.active or (now - since).total_seconds() < unreachable_after:
         return replace(state, failing_since=since), None
     return Reachability(since, Episode(True, since, now)), PANEL_UNREACHABLE

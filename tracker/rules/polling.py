@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tracker.rules.alerts import rough_duration
+from tracker.rules.alerts import counted_from, rough_duration
 from tracker.rules.episodes import Alert, Episode
 
 STATUS_FAILING = "status_failing"
@@ -46,7 +46,7 @@ def judge_poll(
         return Episode(), None
     if episode.active:
         return episode, None
-    since = episode.since or now
+    since = counted_from(episode.since, now)
     if explained or (now - since).total_seconds() < after:
         return Episode(False, since, None), None
     return Episode(True, since, now), STATUS_FAILING
