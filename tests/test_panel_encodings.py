@@ -81,3 +81,32 @@ def test_broken_utf16_reads_as_what_it_says_and_stays_bounded():
     assert len(as_utf8(wide)) <= 1.5 * len(wide)
     plain = b'{"order": 1}'
     assert as_utf8(plain) is plain  # the usual body: untouched, not copied
+
+
+# PHP prints notices while it starts, then an included file saved with a BOM
+# (a Windows editor) prints its BOM right before the JSON: mid-body, after them.
+NOTICES = {
+    "plain": "Deprecated: Creation of dynamic property X::$y is deprecated in /a.php on line 3\n",
+    "html": '<div style="border:1px solid #990000;"><h4>A PHP Error was encountered</h4></div>',
+}
+
+
+@pytest.mark.parametrize("notice", sorted(NOTICES))
+def test_a_byte_order_mark_after_php_notices_is_read_past(notice):
+    body = (NOTICES[notice] + "\ufeff" + '{"order": 23501}').encode("utf-8")
+    assert decode_json(body) == {"order": 23501}
+
+
+def test_add_reads_an_answer_with_a_bom_after_php_notices(panel, tmp_path):
+    server, replies, cli = panel
+    text = NOTICES["plain"] + "\ufeff" + json.dumps({"order": 23501})
+    replies["add"] = encoded(None, "utf-8", text=text)
+    assert_added_once(server, cli(*ADD), tmp_path, 23501)
+
+
+def test_status_reads_an_answer_with_a_bom_after_php_notices(panel, tmp_path):
+    server, replies, cli = panel
+    answer = {"7": {"status": "In progress", "remains": "40", "charge": "0.1"}, "8": "Completed"}
+    text = NOTICES["html"] + "\ufeff" + json.dumps(answer)
+    replies["status"] = encoded(None, "utf-8", text=text)
+    assert_polled_once(server, cli, tmp_path)

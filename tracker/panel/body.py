@@ -4,7 +4,8 @@ Self-hosted panel scripts run with PHP's ``display_errors`` on print notices
 before (sometimes after) a perfectly valid JSON answer: HTML blocks
 (``<div ...><h4>A PHP Error was encountered</h4>...</div>``), PHP's own
 ``<br /><b>Warning</b>: ... on line <b>12</b><br />`` or plain lines
-(``Deprecated: ...``). Some bodies start with a UTF-8 BOM, most say
+(``Deprecated: ...``). Some bodies start with a UTF-8 BOM (or hold one
+right after the notices, before the JSON), most say
 ``text/html``; a script on a Windows host may answer in UTF-16 (or UTF-32)
 behind its byte order mark, or with none and the encoding named only by
 the Content-Type's ``charset``: :func:`as_utf8` turns it into UTF-8 before
@@ -28,8 +29,9 @@ from tracker.errors import BadAnswerError
 from tracker.panel.values import short
 
 # Where a JSON document may start inside notice text: the start of the body,
-# of a line, or right after a tag's ">".
-_START = re.compile(r"(?:\A|(?<=[\n>]))[ \t\r]*(?=[\[{])")
+# of a line, or right after a tag's ">"; a UTF-8 BOM read past there too (the
+# notices came first, then an included file saved with a BOM printed it).
+_START = re.compile(r"(?:\A|(?<=[\n>]))[ \t\r\ufeff]*(?=[\[{])")
 _TAGS = re.compile(r"<[^>]*>")
 _MAX_CANDIDATES = 64  # bounds the work on a large body that holds no JSON at all
 
