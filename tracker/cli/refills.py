@@ -76,7 +76,11 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
         click.echo(to_json(rows))
         return
     if not rows:
-        click.echo("no services stored yet (the daemon syncs them; or pass --refresh)", err=True)
+        note = "no services stored yet (the daemon syncs them; or pass --refresh)"
+        if refresh:  # asked just now: every panel asked answered an empty list
+            one = name is not None or len(config.panels) == 1
+            note = f"no services: {'the panel lists none' if one else 'no panel lists any'}"
+        click.echo(note, err=True)
         return
     for row in rows:
         row["refill"] = "yes" if row["refill"] else "no"
