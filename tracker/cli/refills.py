@@ -43,6 +43,19 @@ from tracker.store.refills import refills as stored_refills
 from tracker.store.refills import services as stored_services
 
 _NOTES = 20  # ambiguous services noted one by one; a panel may list thousands twice
+_SERVICE_COLUMNS = [
+    "panel",
+    "service",
+    "name",
+    "type",
+    "refill",
+    "cancel",
+    "rate",
+    "min",
+    "max",
+    "updated_at",
+]
+_SERVICE_HEADERS = [column.upper() for column in _SERVICE_COLUMNS[:-1]] + ["SYNCED"]
 
 
 @main.command()
@@ -85,35 +98,7 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
     for row in rows:
         row["refill"] = "yes" if row["refill"] else "no"
         row["cancel"] = "yes" if row["cancel"] else "no"
-    click.echo(
-        table(
-            rows,
-            [
-                "panel",
-                "service",
-                "name",
-                "type",
-                "refill",
-                "cancel",
-                "rate",
-                "min",
-                "max",
-                "updated_at",
-            ],
-            [
-                "PANEL",
-                "SERVICE",
-                "NAME",
-                "TYPE",
-                "REFILL",
-                "CANCEL",
-                "RATE",
-                "MIN",
-                "MAX",
-                "SYNCED",
-            ],
-        )
-    )
+    click.echo(table(rows, _SERVICE_COLUMNS, _SERVICE_HEADERS))
 
 
 def _ambiguity_note(conflict: dict[str, Any]) -> str:
