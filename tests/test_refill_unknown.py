@@ -212,3 +212,38 @@ def test_only_a_refill_in_unknown_words_stops_holding_its_order_after_the_cooldo
     # A refill in a status the tracker knows holds its order while it runs.
     for running in ("Pending", "In progress"):
         assert eligibility(order, [replace(odd, status=running)], config, now).reason == OPEN_REFILL
+
+
+class ForgettingPanel(SimulatedPanel):
+    """Says "Refill not found" of every refill once ``forgot`` is set."""
+
+    forgot = False
+
+    def _refill_spelled(self, token: str, now: float) -> str | None:
+        return None if self.forgot else super()._refill_spelled(token, now)
+
+
+def test_a_refill_closed_as_unknown_while_followed_raises_refill_unknown(world):
+    # Three rounds of "not found" close a followed refill: no longer followed,
+    # and it counts toward max_requests. That give-up is said, once.
+    w = world(panel_class=ForgettingPanel)
+    (order,) = _dropped_orders(w, 1)
+    assert w.round()
+    (request,) = w.requests(order)
+    assert request["status"] in ("Pending", "In progress"), request
+    w.panel.forgot = True
+    for _ in range(4):
+        w.clock.advance(H)
+        assert w.round()
+    (request,) = w.requests(order)
+    assert request["status"] == "Unknown"
+    (alert,) = _alerts(w, "refill_unknown")
+    assert alert["message"] == (
+        f"sim: refill {request['refill_id']} of order #{order} is no longer followed: the "
+        f"panel answered '{request['error']}' 3 rounds in a row, so it is closed as Unknown; "
+        "it counts toward refill.max_requests and the cooldown: check the panel"
+    )
+    data = json.loads(alert["data"])
+    assert data["refills"] == [
+        {"order_id": order, "refill_id": request["refill_id"], "error": request["error"]}
+    ]

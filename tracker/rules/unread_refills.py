@@ -9,6 +9,12 @@ toward ``refill.max_requests`` and the cooldown like an accepted one, so a
 panel answering every request that way uses up every order's guarantee. One
 alert per panel and batch of changes says so, quoting what came back.
 
+A refill followed and then closed ``Unknown`` (the panel reported it not
+found :data:`~tracker.rules.refills.NOT_FOUND_CONFIRMATIONS` rounds in a
+row) is no longer followed and counts toward ``refill.max_requests``: the
+same ``refill_unknown`` alert says so, quoting the panel's last words. It was
+a give-up no alert told of.
+
 A refill the panel reports in status words the tracker does not know
 ("Refunded", "Partial", "3") keeps them verbatim and is still followed, but
 no rule reads it: it stays open, holding back its order's next request until
@@ -27,7 +33,7 @@ from tracker.panel.statuses import REFILL_STATUSES
 from tracker.panel.values import quoted
 from tracker.rules.alerts import order_ids, refill_alerts
 from tracker.rules.episodes import Alert
-from tracker.rules.refills import LOCAL_STATUSES, REQUESTING, UNKNOWN
+from tracker.rules.refills import LOCAL_STATUSES, NOT_FOUND_CONFIRMATIONS, REQUESTING, UNKNOWN
 
 REFILL_UNKNOWN = "refill_unknown"
 REFILL_UNKNOWN_STATUS = "refill_unknown_status"
@@ -56,6 +62,35 @@ def unknown_request_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
             f"counts toward refill.max_requests and the cooldown: check the panel"
         )
         refills = [{"order_id": c["order_id"], "error": c.get("error")} for c in hit]
+        alerts.append(Alert(REFILL_UNKNOWN, message, panel=panel, data={"refills": refills}))
+    return alerts
+
+
+def closed_unknown_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
+    """Given refill status changes, return one ``refill_unknown`` alert per
+    panel for the refills among them closed Unknown while followed (from a
+    status the panel gave, not from Requesting)."""
+    by_panel: dict[str, list[dict[str, Any]]] = {}
+    for change in changes:
+        if change.get("from_status") != REQUESTING and change.get("to_status") == UNKNOWN:
+            by_panel.setdefault(change["panel"], []).append(change)
+    alerts = []
+    for panel, hit in by_panel.items():
+        said = {c.get("error") or "no answer" for c in hit}
+        what = quoted(said.pop(), _WORDS) if len(said) == 1 else "different answers, in data"
+        if len(hit) == 1:
+            whom = f"refill {hit[0]['refill_id']} of order #{hit[0]['order_id']} is"
+        else:
+            whom = f"{len(hit)} refills of orders {order_ids([c['order_id'] for c in hit])} are"
+        message = (
+            f"{panel}: {whom} no longer followed: the panel answered {what} "
+            f"{NOT_FOUND_CONFIRMATIONS} rounds in a row, so it is closed as Unknown; it counts "
+            f"toward refill.max_requests and the cooldown: check the panel"
+        )
+        refills = [
+            {"order_id": c["order_id"], "refill_id": c.get("refill_id"), "error": c.get("error")}
+            for c in hit
+        ]
         alerts.append(Alert(REFILL_UNKNOWN, message, panel=panel, data={"refills": refills}))
     return alerts
 
@@ -107,8 +142,9 @@ def refill_change_alerts(
 ) -> list[Alert]:
     """Given refill status changes, return every alert they call for: the
     ``refill_rejected`` ones (:func:`~tracker.rules.alerts.refill_alerts`,
-    given ``panel_judges`` and ``dropped``), then ``refill_unknown`` and
-    ``refill_unknown_status``."""
+    given ``panel_judges`` and ``dropped``), then ``refill_unknown`` (requests,
+    then refills followed) and ``refill_unknown_status``."""
     changes = list(changes)
     lost = refill_alerts(changes, panel_judges=panel_judges, dropped=dropped)
-    return lost + unknown_request_alerts(changes) + unknown_status_alerts(changes)
+    unread = unknown_request_alerts(changes) + closed_unknown_alerts(changes)
+    return lost + unread + unknown_status_alerts(changes)
