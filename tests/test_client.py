@@ -121,6 +121,15 @@ def test_retry_budget_is_never_overshot():
     assert sleeps == [] and len(panel.requests) == 1
 
 
+def test_a_429_says_the_panels_own_words():
+    # The panel's words say which limit was hit (per minute, per day, per key).
+    words = {"error": "You have exceeded 120 requests per minute"}
+    panel = FakePanel(ok(words, status=429, **{"Retry-After": "50"}))
+    with pytest.raises(TransientError) as raised:
+        make_client(panel, [], retries=0).balance()
+    assert "rate limited (HTTP 429: You have exceeded 120 requests per minute)" in str(raised.value)
+
+
 class DrippingPanel(Dripping):
     """A panel that drips its answer (see :class:`dripping.Dripping`)."""
 

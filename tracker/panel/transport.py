@@ -178,7 +178,8 @@ class Transport(Generic[P]):
         challenge = failures.challenged(code, response.headers.get("cf-mitigated"), body)
         if code == 429 or challenge:  # neither reached the panel: safe to send again
             raise TransientError(
-                challenge or "rate limited (HTTP 429)",
+                challenge
+                or f"rate limited ({failures.describe_status(code, body, self.panel.url)})",
                 retry_after=failures.retry_after(response),
                 panel=panel,
                 action=action,
