@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import statistics
 
 import pytest
 from click.testing import CliRunner
@@ -193,3 +194,54 @@ def test_times_are_a_persons_figures_not_to_the_second(built, tmp_path):
         ),
     )
     assert not re.search(r"\dh\d+m\d+s|\dh\d+s", shown), shown
+
+
+def test_completions_stamped_before_first_seen_are_no_time_to_deliver(built, tmp_path):
+    # The clock set back between first seen and completed: such a completion
+    # read as -3600 s, and the median of the service as a negative time.
+    w, _ = built
+    copy = tmp_path / "copy.db"
+    report_of_edited_copy(
+        built,
+        tmp_path,
+        (
+            "UPDATE orders SET completed_at = datetime(created_at, '-1 hour') "
+            "WHERE service = ? AND completed_at IS NOT NULL",
+            [SERVICE_LIKES],
+        ),
+        (
+            "UPDATE orders SET completed_at = datetime(created_at, '-1 hour') WHERE rowid = "
+            "(SELECT min(rowid) FROM orders WHERE service = ? AND status = 'Completed')",
+            [SERVICE_FOLLOWERS],
+        ),
+    )
+    conn = sqlite3.connect(copy)
+    kept = [
+        seconds
+        for (seconds,) in conn.execute(
+            "SELECT completion_seconds FROM order_overview WHERE service = ? "
+            "AND status = 'Completed' AND completion_seconds >= 0 "
+            "AND first_seen >= strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-30 days')",
+            [SERVICE_FOLLOWERS],
+        )
+    ]
+    in_view = {
+        service: (median, p90)
+        for service, median, p90 in conn.execute(
+            "SELECT service, median_completion_seconds, p90_completion_seconds "
+            "FROM service_scorecard"
+        )
+    }
+    conn.close()
+    result = CliRunner().invoke(main, ["report", "--database", str(copy), "--json"])
+    reported = {
+        r["service"]: (r["median_completion_seconds"], r["p90_completion_seconds"])
+        for r in json.loads(result.stdout)["services"]
+    }
+    assert len(kept) >= 2
+    expected_median = statistics.median(kept)
+    expected_p90 = statistics.quantiles(kept, n=10, method="inclusive")[-1]
+    for figures in (in_view, reported):
+        assert figures[SERVICE_LIKES] == (None, None)  # none Completed after first seen
+        median, p90 = figures[SERVICE_FOLLOWERS]
+        assert median == pytest.approx(expected_median) and p90 == pytest.approx(expected_p90)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from tracker.store.daily import recreate_daily_activity
-from tracker.store.scorecard import recreate_service_scorecard
+from tracker.store.scorecard import recreate_service_scorecard, recreate_service_scorecard_m028
 from tracker.store.views import (
     recreate_daily_activity_indexed,
     recreate_order_overview,
@@ -256,3 +256,10 @@ def m027_automation_actions_by_order(db: Database) -> None:
         "CREATE INDEX automation_actions_order ON automation_actions "
         "(order_id, action, dry_run, panel)"
     )
+
+
+def m028_scorecard_completions_after_first_seen(db: Database) -> None:
+    # service_scorecard's median and p90 leave out completions stamped before
+    # the order was first seen (the clock set back between the two): they
+    # read as negative times to deliver.
+    recreate_service_scorecard_m028(db)

@@ -1,6 +1,6 @@
 """The scorecard of ``smm-tracker report``: functions taking a store connection.
 
-The SQL is the ``service_scorecard`` view's (store/scorecard.py, since m019)
+The SQL is the ``service_scorecard`` view's (store/scorecard.py, since m028)
 with the window and panel as parameters, so the report and the view never
 disagree. The query reads only ``order_overview``, so a database too old for
 m019 that cannot be migrated (read-only) still gets spend per currency.
@@ -14,9 +14,9 @@ from typing import Any
 
 from tracker.clock import iso
 from tracker.store.connection import Connection
-from tracker.store.scorecard import SCORECARD_QUERY_M019
+from tracker.store.scorecard import SCORECARD_QUERY_M028
 
-_SCORECARD = SCORECARD_QUERY_M019.format(window="first_seen >= ?1 AND (?2 IS NULL OR panel = ?2)")
+_SCORECARD = SCORECARD_QUERY_M028.format(window="first_seen >= ?1 AND (?2 IS NULL OR panel = ?2)")
 
 
 def scorecard(store: Connection, since: datetime, panel: str | None = None) -> list[dict[str, Any]]:

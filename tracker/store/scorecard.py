@@ -111,3 +111,24 @@ def recreate_service_scorecard(db: Database) -> None:
     columns and one more: spend_by_currency)."""
     db.execute("DROP VIEW service_scorecard")
     db.execute(SERVICE_SCORECARD_M019)
+
+
+# m028: a completion stamped before the order was first seen (the wall clock
+# set back between the two, a database from a machine whose clock ran ahead)
+# is no time to deliver: left out of the median and p90, as the stall watch
+# leaves it out of its own medians. It read as -3599 s, shown "0s".
+SCORECARD_QUERY_M028 = SCORECARD_QUERY_M019.replace(
+    "WHERE status = 'Completed' AND completion_seconds IS NOT NULL",
+    "WHERE status = 'Completed' AND completion_seconds >= 0",
+)
+
+SERVICE_SCORECARD_M028 = "CREATE VIEW service_scorecard AS" + SCORECARD_QUERY_M028.format(
+    window="first_seen >= strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-30 days')"
+)
+
+
+def recreate_service_scorecard_m028(db: Database) -> None:
+    """Migration m028: service_scorecard's percentiles without completions
+    stamped before first seen (same rows, same columns)."""
+    db.execute("DROP VIEW service_scorecard")
+    db.execute(SERVICE_SCORECARD_M028)
