@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import tempfile
@@ -41,6 +42,16 @@ def test_a_kept_folder_gets_fresh_ids_and_alerts_follow_their_transition(tmp_pat
     assert min(_placed(second)) > max(_placed(first))
     assert f"new orders start at #{max(_placed(first)) + 1}" in second
     assert f"demo #{min(_placed(second))}  (first seen) -> Pending" in second
+    assert "watching (times UTC; Ctrl-C to stop)..." in second  # the lines' times are UTC
+
+    # The command the kept demo names lists its orders, with no config.
+    (named,) = re.findall(r"^kept: smm-tracker (orders --database \S+)$", second, re.M)
+    listed = CliRunner().invoke(main, [*named.split(), "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert {o["order_id"] for o in json.loads(listed.stdout)} == {
+        *_placed(first),
+        *_placed(second),
+    }
 
 
 def test_without_keep_the_temporary_folder_is_removed(tmp_path, monkeypatch):

@@ -209,7 +209,7 @@ def _run(
                 timer = threading.Timer(duration, stop.set)
                 timer.daemon = True
                 timer.start()
-            echo("watching (Ctrl-C to stop)...")
+            echo("watching (times UTC; Ctrl-C to stop)...")
             run_daemon(tracker.jobs(), stop)
             summarize(tracker, echo, ids, kept=kept)
             if kept:
