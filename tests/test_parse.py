@@ -254,7 +254,15 @@ def test_a_negative_charge_is_unreadable(charge, expected):
         ("0,250", Decimal("0.25")),  # no thousands writer puts a 0 first: was 250
         ("-0,125", Decimal("-0.125")),
         ("1,250", Decimal("1250")),  # thousands, as PHP's number_format writes them
-        ("1.234,56", None),
+        ("1.234,56", Decimal("1234.56")),  # points for thousands before a decimal comma
+        ("1 250,50", Decimal("1250.50")),  # PHP's number_format(x, 2, ',', ' '): RUB panels
+        ("1\u00a0250,50", Decimal("1250.50")),
+        ("1 250.50", Decimal("1250.50")),
+        ("12 345 678", Decimal("12345678")),
+        ("1.234.567,5", Decimal("1234567.5")),
+        ("1.2,5", None),  # neither
+        ("1 25,5", None),  # a group of two: no thousands writer puts it so
+        ("0 250", None),
     ],
 )
 def test_a_comma_in_a_number_is_read_as_written_or_not_at_all(text, expected):
@@ -263,6 +271,8 @@ def test_a_comma_in_a_number_is_read_as_written_or_not_at_all(text, expected):
     assert to_decimal(text) == expected
     parsed = parse.parse_services([{"service": 1, "name": "x", "rate": text, "min": 1, "max": 9}])
     assert parsed[0].rate == expected
+    if expected is not None:  # a balance so written failed every balance check
+        assert parse.parse_balance({"balance": text, "currency": "RUB"}).balance == expected
 
 
 # Python's Decimal(), int() and float() read "_" between digits and any
@@ -294,7 +304,11 @@ def test_spaces_around_a_number_are_read_past_and_inside_it_are_not(space):
 
     assert read("charge", f"{space}1.5{space}") == Decimal("1.5")
     assert read("remains", f"{space}12") == 12
-    assert read("remains", f"1{space}2") is None and read("charge", f"1{space}000") is None
+    assert read("remains", f"1{space}2") is None
+    # Thousands grouped by a space, a no-break or a thin space are read; by
+    # other white space, not.
+    grouped = Decimal("1000") if space in (" ", "\u00a0", "\u2009") else None
+    assert read("charge", f"1{space}000") == grouped
 
 
 def test_multi_status_item_filed_under_another_key_is_neither_orders():

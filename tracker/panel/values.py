@@ -111,6 +111,11 @@ def is_absurd(value: Any) -> bool:
 # A first group of 0 ("0,250") is never thousands: only a decimal comma writes it.
 _THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+# Thousands grouped by a space (PHP's number_format(x, 2, ',', ' '), the
+# Russian and French way: "1 250,50"; a no-break or thin space too) or by
+# points before a decimal comma ("1.250,50"): one reading only.
+_SPACED = re.compile(r"[+-]?[1-9]\d{0,2}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?")
+_POINTED = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+,\d+")
 
 
 def _without_commas(text: str) -> str:
@@ -120,7 +125,14 @@ def _without_commas(text: str) -> str:
     made "1,5" fifteen: a rate ten times too high, a balance a hundred.
     Three digits after one comma are thousands ("1,250" is 1250, as PHP's
     number_format writes it) unless the first group is 0 ("0,250" is 0.25):
-    which a panel meant by "1,250" is not in the text."""
+    which a panel meant by "1,250" is not in the text. Thousands grouped by
+    spaces ("1 250,50", "1 250.50") or by points before a decimal comma
+    ("1.250,50") are 1250.5: they failed every balance check of a panel
+    writing its balance so."""
+    if _SPACED.fullmatch(text):
+        text = re.sub(r"[ \u00a0\u202f\u2009]", "", text)
+    elif _POINTED.fullmatch(text):
+        text = text.replace(".", "")
     if "," not in text:
         return text
     if _THOUSANDS.fullmatch(text):
