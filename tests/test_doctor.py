@@ -63,8 +63,10 @@ def test_database_verdicts(facts, state, words):
 def test_panel_lines_name_the_key_source_and_the_outcome():
     ok = panel_check("main", "file /run/credentials/x/api-key", balance=Decimal("1.50"))
     assert ok.line() == (
-        "ok   panel main: key: file /run/credentials/x/api-key; answers (balance 1.50 )"
-    )
+        "ok   panel main: key: file /run/credentials/x/api-key; answers (balance 1.50)"
+    )  # no currency said: no space before the parenthesis
+    rub = panel_check("r", "file k", balance=Decimal("1250.50"), currency="RUB")
+    assert rub.detail.endswith("answers (balance 1250.50 RUB)")
     failed = panel_check("main", "environment variable K", error="Invalid API key")
     assert failed.state == FAIL and failed.detail.endswith("balance call failed: Invalid API key")
     skipped = panel_check("b", None, skipped="fix its config problems first")

@@ -149,7 +149,8 @@ def panel_check(
     if error is not None:
         return Check(FAIL, f"panel {name}", f"{key}; balance call failed: {error}")
     amount = "?" if balance is None else f"{balance:f}"
-    return Check(OK, f"panel {name}", f"{key}; answers (balance {amount} {currency or ''})")
+    shown = f"{amount} {currency}" if currency else f"{amount}"
+    return Check(OK, f"panel {name}", f"{key}; answers (balance {shown})")
 
 
 def exit_code(checks: Iterable[Check]) -> int:
