@@ -115,6 +115,7 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
 # Russian and French way: "1 250,50"; a no-break or thin space too) or by
 # points before a decimal comma ("1.250,50"): one reading only.
 _SPACED = re.compile(r"[+-]?[1-9]\d{0,2}(?:[ \u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?")
+_GROUP_SPACE = re.compile(r"[ \u00a0\u202f\u2009]")
 _POINTED = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+,\d+")
 
 
@@ -129,8 +130,10 @@ def _without_commas(text: str) -> str:
     spaces ("1 250,50", "1 250.50") or by points before a decimal comma
     ("1.250,50") are 1250.5: they failed every balance check of a panel
     writing its balance so."""
+    if "," not in text and " " not in text and text.isascii():
+        return text  # "0.27819", "100": every number of most answers, read as is
     if _SPACED.fullmatch(text):
-        text = re.sub(r"[ \u00a0\u202f\u2009]", "", text)
+        text = _GROUP_SPACE.sub("", text)
     elif _POINTED.fullmatch(text):
         text = text.replace(".", "")
     if "," not in text:
