@@ -174,3 +174,34 @@ def test_a_start_reads_no_order_of_the_configured_panels_to_find_the_left_out_on
     many, many_steps = steps_to_warn(4000)
     assert few == many == {"slow": 3}
     assert many_steps <= few_steps + 5, (few_steps, many_steps)
+
+
+def test_cancel_and_refill_say_which_panel_an_id_also_held_by_a_left_out_one_goes_to(
+    setup, tmp_path
+):
+    # sim_ids[0] is an order on sim and on slow (left out of the config: a
+    # panel removed, or renamed). Sent without --panel and without a question
+    # (--yes, a script), nothing said the cancel went to sim's order, not slow's.
+    cli, sim_ids, _slow_ids = setup
+    both = sim_ids[0]
+    note = (
+        f"note: order {both} is also tracked on slow, which is not in the config: "
+        "the {} goes to sim's (pass --panel NAME to choose)\n"
+    )
+    sent = cli("cancel", "--yes", str(both))
+    assert sent.stdout.startswith(f"#{both}  "), sent.output
+    assert sent.stderr.startswith(note.format("cancel")), sent.output
+    asked = cli("refill", str(both))
+    assert asked.stderr.startswith(note.format("refill")), asked.output
+    # Named with --panel, or held on sim alone: nothing to say.
+    assert "note:" not in cli("cancel", "--yes", "--panel", "sim", str(both)).stderr
+    assert "note:" not in cli("cancel", "--yes", str(sim_ids[1])).stderr
+
+    # Several panels configured: the panel is found among them, slow left out.
+    config = (tmp_path / "tracker.toml").read_text()
+    other = config[config.index("[[panels]]") :].replace('name = "sim"', 'name = "other"')
+    (tmp_path / "tracker.toml").write_text(config + other)
+    sent = cli("cancel", "--yes", str(both))
+    assert sent.stderr.startswith(note.format("cancel")), sent.output
+    asked = cli("refill", str(both))
+    assert asked.stderr.startswith(note.format("refill")), asked.output

@@ -19,7 +19,7 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.orders import panel_option, parse_order_ids
-from tracker.cli.panels import orders_are, panel_holding, shown_ids
+from tracker.cli.panels import note_held_elsewhere, orders_are, panel_holding, shown_ids
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, shield
 from tracker.clock import utcnow
@@ -114,13 +114,15 @@ def _holding(config: Config, store: Store, ids: list[int]) -> str:
     the database holds every order on, as `refill` finds one. An order number
     means an order only on its panel: a cancel sent to another could cancel a
     different order, so an ID no configured panel holds stops the command."""
-    name, unheld = panel_holding(store, ids, [p.name for p in config.panels])
+    configured = [p.name for p in config.panels]
+    name, unheld = panel_holding(store, ids, configured)
     if name is None or unheld:
         fail(
             f"not tracked on any configured panel: {shown_ids(unheld)}; nothing sent "
             "(pass --panel NAME to cancel orders the tracker does not track)",
             EXIT_FAILED,
         )
+    note_held_elsewhere(panels_holding(store, ids), name, configured, "cancel")
     return name
 
 
@@ -146,6 +148,7 @@ def _not_elsewhere(config: Config, ids: list[int]) -> None:
             f"(pass --panel {only} to send the cancel to {only} anyway)",
             EXIT_FAILED,
         )
+    note_held_elsewhere(held, only, [only], "cancel")
 
 
 def _show(order_id: int, result: str, raw: str | None) -> None:

@@ -11,7 +11,10 @@ from collections.abc import Callable, Collection, Sequence
 from functools import cache, partial
 from typing import Any
 
+import click
+
 from tracker.cli.main import EXIT_USAGE, fail, open_store
+from tracker.cli.render import safe_text
 from tracker.config.model import Config
 from tracker.errors import ConfigError
 from tracker.panel.values import said
@@ -90,6 +93,33 @@ def panel_holding(
         fail(f"the orders are on different panels ({shown}): one panel's at a time", EXIT_USAGE)
     unheld = [oid for oid in dict.fromkeys(order_ids) if oid not in held]
     return next(iter(by_panel), None), unheld
+
+
+def note_held_elsewhere(
+    held: dict[int, list[str]], chosen: str, configured: Collection[str], what: str
+) -> None:
+    """Given the panels holding each order ID (:func:`panels_holding`), the
+    panel a command picked for them without ``--panel`` and the configured
+    panels' names, say on stderr which IDs are also orders on a panel not in
+    the config (removed, or renamed): the command goes to ``chosen``'s, and
+    nothing else names the panel when no question is asked (``--yes``, a
+    script)."""
+    also = {
+        oid: [name for name in panels if name != chosen and name not in configured]
+        for oid, panels in held.items()
+        if chosen in panels
+    }
+    also = {oid: names for oid, names in also.items() if names}
+    if not also:
+        return
+    ids = sorted(also)
+    names = sorted({name for oid in ids for name in also[oid]})
+    verb = "which are" if names[1:] else "which is"
+    line = (
+        f"note: {orders_are(ids)} also tracked on {', '.join(names)}, {verb} not in the "
+        f"config: the {what} goes to {chosen}'s (pass --panel NAME to choose)"
+    )
+    click.echo(safe_text(line), err=True)
 
 
 def stored_order(config: Config, panel: str | None, order_id: int) -> tuple[Store, dict[str, Any]]:

@@ -21,7 +21,7 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.orders import TABLE_LIMIT, panel_option, parse_order_id
-from tracker.cli.panels import panel_holding, read_panel
+from tracker.cli.panels import note_held_elsewhere, panel_holding, read_panel
 from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.shield import shield
 from tracker.clock import utcnow
@@ -38,6 +38,7 @@ from tracker.rules.refills import REFUSED, UNKNOWN, manual_blocker
 from tracker.store.capabilities import is_unsupported, learn, unsupported_actions
 from tracker.store.catalogue import conflicts
 from tracker.store.orders import Store
+from tracker.store.readings import panels_holding
 from tracker.store.refills import newest_request, refill_statuses, requests_of
 from tracker.store.refills import refills as stored_refills
 from tracker.store.refills import services as stored_services
@@ -285,6 +286,8 @@ def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
         where = f" on {panel}" if panel else ""
         flag = "" if len(config.panels) == 1 else f" --panel {panel or 'NAME'}"  # track needs it
         fail(f"order {oid} is not tracked{where}; run: smm-tracker track{flag} {oid}")
+    if not panel:
+        note_held_elsewhere(panels_holding(store, [oid]), found, names, "refill")
     return found
 
 
