@@ -205,3 +205,27 @@ def test_cancel_and_refill_say_which_panel_an_id_also_held_by_a_left_out_one_goe
     assert sent.stderr.startswith(note.format("cancel")), sent.output
     asked = cli("refill", str(both))
     assert asked.stderr.startswith(note.format("refill")), asked.output
+
+
+def test_orders_notes_the_open_orders_of_a_panel_left_out_of_the_config(setup):
+    # Their statuses (an eta in the past, "In progress") are the last the
+    # panel gave before it left the config: `orders` listed them as if polled.
+    cli, _sim_ids, _slow_ids = setup
+    listed = cli("orders")
+    assert listed.exit_code == 0, listed.output
+    assert listed.stderr.splitlines() == [
+        "(slow: 4 open orders not polled: not in the config; their statuses are the last "
+        "it gave; add the panel back, or untrack them: smm-tracker untrack --panel slow ID...)"
+    ]
+    assert "slow:" in cli("orders", "--panel", "slow").stderr
+    assert cli("orders", "--panel", "sim").stderr == ""
+    assert cli("orders", "--json").stderr == ""  # stdout and stderr: the JSON alone
+
+
+def test_orders_of_a_database_read_without_a_config_note_no_panel_left_out(setup, tmp_path):
+    # `--database PATH` and no config: no panel is configured, none left out.
+    cli, _sim_ids, _slow_ids = setup
+    (tmp_path / "tracker.toml").rename(tmp_path / "elsewhere.toml")
+    listed = cli("orders", "--database", str(tmp_path / "t.db"))
+    assert listed.exit_code == 0, listed.output
+    assert listed.stderr == ""

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -19,10 +19,16 @@ from tracker.cli.listing import json_array, stop_note, table_chunks, with_untrac
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.panels import read_panel, stored_order
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
+from tracker.errors import StoreError
 from tracker.panel.values import said, to_id
 from tracker.rules.delivery import delivered, total_quantity
 from tracker.store.listing import failing_panels, order_statuses
+from tracker.store.readings import open_counts_of, panels_in_database
 from tracker.store.watch import order_listing, with_watch
+
+if TYPE_CHECKING:
+    from tracker.config.model import Config
+    from tracker.store.orders import Store
 
 panel_option = click.option(
     "--panel", metavar="NAME", help="Panel name (optional when one panel is configured)."
@@ -145,6 +151,30 @@ def orders(
             ),
             err=True,
         )
+    for left, count in _left_out(config, store, name).items():
+        click.echo(
+            safe_text(
+                f"({left}: {count} open order{'s' * (count != 1)} not polled: not in the config; "
+                "their statuses are the last it gave; add the panel back, or untrack them: "
+                f"smm-tracker untrack --panel {left} ID...)"
+            ),
+            err=True,
+        )
+
+
+def _left_out(config: Config, store: Store, name: str | None) -> dict[str, int]:
+    """Given the config, the database and ``--panel`` (None: every panel),
+    return the open orders of each panel the database holds that the config
+    does not (removed, or renamed): nobody polls them. None without a config
+    (``--database`` alone: no panel is configured, none is left out)."""
+    if config.path is None:
+        return {}
+    configured = {p.name for p in config.panels}
+    try:  # one index seek per panel; only the left-out ones' open orders counted
+        left_out = [p for p in panels_in_database(store) if p not in configured]
+        return open_counts_of(store, [p for p in left_out if name in (None, p)])
+    except StoreError:
+        return {}
 
 
 _STALE = {"auth_failed": "the API key is refused", "panel_unreachable": "every call has failed"}
