@@ -488,3 +488,16 @@ def test_an_add_answered_an_http_error_without_a_refusal_is_outcome_unknown(cli_
     line = _one_line(result)
     assert "outcome unknown — check the panel before placing it again" in line
     assert f"HTTP {status}" in line
+
+
+def test_balance_says_when_the_panel_no_longer_answers(cli_for, sim, monkeypatch):
+    # The last balance read as today's while the key was refused: a note on
+    # stderr says since when the panel has not answered.
+    assert cli_for(sim.url, "run", "--once").exit_code == 0
+    assert cli_for(sim.url, "balance").stderr == ""
+    monkeypatch.setenv("SIM_KEY", "a-key-the-panel-refuses")
+    assert cli_for(sim.url, "run", "--once").exit_code == 1
+    shown = cli_for(sim.url, "balance")
+    assert shown.exit_code == 0 and shown.stdout.startswith("sim: ")
+    assert shown.stderr.startswith("(sim: the API key is refused since 20")
+    assert shown.stderr.endswith("its balance is the last it gave; smm-tracker doctor says why)\n")

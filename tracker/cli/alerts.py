@@ -25,6 +25,7 @@ from tracker.config.model import Config
 from tracker.jobs.balance import money
 from tracker.rules.balance import RUNWAY_WINDOW, estimate_runway, recover_level
 from tracker.store.alerts import alerts_since, balance_history, latest_balance, open_episodes
+from tracker.store.listing import failing_panels
 from tracker.store.orders import Store
 
 SHOWN_HISTORY = 8  # balance checks listed per panel in text output; --json has the day
@@ -113,6 +114,16 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         ]
         lines = table(recent, ["at", "balance"], ["CHECKED", "BALANCE"]).splitlines()
         click.echo("\n".join("  " + line for line in lines))
+    for failing, (kind, since) in failing_panels(store, name).items():
+        if found.get(failing) and kind in _NOT_ANSWERING:  # status_failing: polls only
+            why = f"{_NOT_ANSWERING[kind]} since {since}: its balance is the last it gave"
+            click.echo(safe_text(f"({failing}: {why}; smm-tracker doctor says why)"), err=True)
+
+
+_NOT_ANSWERING = {
+    "auth_failed": "the API key is refused",
+    "panel_unreachable": "every call has failed",
+}
 
 
 @main.command()
