@@ -65,8 +65,12 @@ def test_a_rate_of_zero_or_below_places_no_reorder_and_says_why(world, rate):
     shown = json.loads(w.cli("automation", "--json").stdout)
     assert [s["spent"] for s in shown["spend"]] == [0.0]
     text = w.cli("automation").stdout
-    assert "sim: re-orders today: 0.00 of cap 1.00" in text
+    assert "sim: re-orders today: 0.00 of cap 1.00\n" in text  # no balance yet: no currency
     assert "no usable rate" in text
+    # The cap is in the panel's own money: the currency its balance is in.
+    assert w.jobs["balance:sim"].run()
+    assert "sim: re-orders today: 0.00 of cap 1.00 USD\n" in w.cli("automation").stdout
+    assert json.loads(w.cli("automation", "--json").stdout)["spend"][0]["currency"] == "USD"
 
 
 def test_a_negative_cost_recorded_earlier_never_gives_spend_back(world):

@@ -14,13 +14,14 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.panels import read_panel
-from tracker.cli.render import table, to_json
+from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.since import since_start, since_text
 from tracker.clock import utcnow
 from tracker.config.durations import format_duration
 from tracker.config.model import AutomationConfig
 from tracker.jobs.balance import money
 from tracker.rules.reorders import day_start
+from tracker.store.alerts import latest_balance
 from tracker.store.automation import actions, skips, spent_since
 from tracker.store.watch import stalled_orders
 
@@ -106,6 +107,8 @@ def automation(
             "day": today.date().isoformat(),
             "spent": float(spent_since(store, name, today, dry_run=auto.dry_run)),
             "cap": float(auto.cap(name)),
+            # The cap is in the panel's own money: the currency its balance is in.
+            "currency": (latest_balance(store, name) or {}).get("currency"),
             "dry_run": auto.dry_run,
         }
         for name in names
@@ -132,7 +135,8 @@ def automation(
         for s in spend:
             dry = " (dry run)" if s["dry_run"] else ""
             spent, cap = money(s["spent"]), money(s["cap"])
-            click.echo(f"{s['panel']}: re-orders today{dry}: {spent} of cap {cap}")
+            unit = safe_text(f" {s['currency']}", 20) if s["currency"] else ""
+            click.echo(f"{s['panel']}: re-orders today{dry}: {spent} of cap {cap}{unit}")
     if done:
         click.echo("")
         for row in done:
