@@ -245,6 +245,8 @@ def test_overview_dashboard_figures(served, boards):
         (48.0, 50.0),
         (45.5, 50.0),
     ]
+    # Each line named with its currency: panels in USD and RUB share one axis.
+    assert {r["series"] for r in balance} == {"sim (USD)"}
     status = {r["status"]: r["orders"] for r in chart_rows(base, charts["status"])}
     # every order, the 40-day-old one too
     assert status == {"Completed": 11, "Partial": 2, "Canceled": 1, "In progress": 1, "Pending": 1}
