@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from functools import cache, partial
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -37,9 +37,14 @@ def stored_panel(config: Config, name: str | None, store: Callable[[], Store]) -
             return name
         if config.panels:
             raise
-        # --database with no config: the database's panels are all there is.
-        held = f"its orders are on: {', '.join(known)}" if known else "it holds no orders"
-        fail(f"--panel: no panel named {said(name)} in {path} ({held})", EXIT_USAGE)
+        unknown_panel(path, name, known)  # --database with no config: its panels are all
+
+
+def unknown_panel(path: object, name: str, known: Sequence[str]) -> NoReturn:
+    """With no config to know the panels by (``--database``), a panel with no
+    order in the database is a typo: exit 2 naming those it holds orders of."""
+    held = f"its orders are on: {', '.join(known)}" if known else "it holds no orders"
+    fail(f"--panel: no panel named {said(name)} in {path} ({held})", EXIT_USAGE)
 
 
 def panel_names(config: Config, store: Store) -> list[str]:

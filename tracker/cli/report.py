@@ -10,12 +10,11 @@ from typing import Any
 import click
 
 from tracker.cli.database import database_option
-from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
-from tracker.cli.panels import stored_panel
+from tracker.cli.main import EXIT_FAILED, Context, fail, handle_errors, main, pass_ctx
+from tracker.cli.panels import stored_panel, unknown_panel
 from tracker.cli.render import table, to_json
 from tracker.cli.since import since_seconds, since_text
 from tracker.clock import iso, utcnow
-from tracker.panel.values import said
 from tracker.rules.alerts import rough_duration
 from tracker.store.causes import open_failure
 from tracker.store.orders import Store
@@ -56,8 +55,7 @@ def check_panel(store: Store, panel: str) -> None:
     no order in the database is a typo (exit 2), as an unconfigured one is."""
     known = order_panels(store)
     if panel not in known:
-        held = f"its orders are on: {', '.join(known)}" if known else "it holds no orders"
-        fail(f"--panel: no panel named {said(panel)} in {store.path} ({held})", EXIT_USAGE)
+        unknown_panel(store.path, panel, known)
 
 
 def open_database(path: Path) -> Store:
