@@ -20,6 +20,7 @@ workers at exit, so a target that drips its answer held a stopped daemon
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -32,6 +33,14 @@ from tracker.rules.episodes import Alert
 log = structlog.get_logger("tracker.notify")
 
 _TYPES = {"error": "failure", "warning": "warning", "info": "info"}
+# Discord pings these in a message's content: "@everyone", "@here", "<@id>",
+# "<@&role>". A zero-width space after the "@" keeps the words and the ping out.
+_MENTION = re.compile(r"@(?=everyone|here)|(?<=<)@", re.IGNORECASE)
+
+
+def _unmentioned(text: str) -> str:
+    """Return ``text`` with every mention a chat service would ping defused."""
+    return _MENTION.sub("@\u200b", text)
 
 
 class NotifyTarget:
@@ -49,6 +58,10 @@ class NotifyTarget:
         self.name = f"alerts.notify[{index}] ({scheme(url)})"
         self.timeout = timeout
         self._apprise: Any = apprise.Apprise(asset=_asset(apprise))
+        # Plain text: Apprise escapes it for a target's markup (Telegram's HTML
+        # mode); handed over raw, a panel's "<b>" was drawn bold and a "<" that
+        # is no tag made Telegram refuse the message.
+        self._text = apprise.NotifyFormat.TEXT
         if not self._apprise.add(url):
             raise ValueError(f"{self.name}: Apprise does not understand this URL")
         self._busy: threading.Thread | None = None
@@ -65,7 +78,8 @@ class NotifyTarget:
                     bool(
                         self._apprise.notify(
                             title=f"smm-tracker: {alert.kind}",
-                            body=alert.message,
+                            body=_unmentioned(alert.message),
+                            body_format=self._text,
                             notify_type=_TYPES.get(alert.severity, "info"),
                         )
                     )

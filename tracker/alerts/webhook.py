@@ -65,10 +65,17 @@ def payload(alert: Alert, fmt: str, chat_id: str = "") -> dict[str, Any]:
         return _json_safe({"source": "smm-tracker", "version": 1, **alert.to_dict()})
     text = f"{_ICON.get(alert.severity, '')} {alert.kind}: {alert.message}".strip()
     if fmt == "slack":
-        return {"text": text}
+        return {"text": _slack_escaped(text)}
     if fmt == "telegram":
         return {"chat_id": chat_id, "text": text, "disable_web_page_preview": True}
     raise ValueError(f"webhook format must be one of {FORMATS}, got {fmt!r}")
+
+
+def _slack_escaped(text: str) -> str:
+    """Return ``text`` as Slack shows it verbatim: a panel's words in a message
+    (a cancel reason, a status) must not become ``<!channel>``, a mention or a
+    disguised ``<url|label>`` link. Slack asks for exactly these three."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _json_safe(value: Any) -> Any:

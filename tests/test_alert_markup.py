@@ -1,0 +1,86 @@
+"""Panel text in an alert is shown as text by chat services, never obeyed.
+
+A panel writes the words of a cancel reason, a status, an error: whoever runs
+it (or anyone who can put text in a service name) chooses them. Slack reads
+``<!channel>`` and ``<https://x|label>`` in a webhook's ``text``; Telegram's
+HTML mode reads tags; Discord pings ``@everyone`` and ``<@id>`` in a
+message's content. Each must reach the human as the characters it was.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tracker.alerts.webhook import payload
+from tracker.rules.episodes import Alert
+
+HOSTILE = (
+    "main: order #5 canceled: 'see <https://evil.example/login|your dashboard> "
+    "<!channel> <@U024BE7LH> @everyone @here <b>now</b> & more' (remains 10, charge 0.1)"
+)
+ALERT = Alert("order_canceled", HOSTILE, panel="main")
+
+
+def test_slack_text_escapes_what_slack_would_read_as_a_mention_or_a_link() -> None:
+    text = payload(ALERT, "slack")["text"]
+    assert "<" not in text and ">" not in text
+    assert "&lt;!channel&gt;" in text
+    assert "&lt;https://evil.example/login|your dashboard&gt;" in text
+    assert "&amp; more" in text
+    # The JSON and Telegram formats carry the words as they were (no markup read there).
+    assert payload(ALERT, "json")["message"] == HOSTILE
+    assert payload(ALERT, "telegram", "@chan")["text"].endswith(HOSTILE)
+
+
+class _Answer:
+    status_code = 200
+    content = b'{"ok": true, "result": {}}'
+    text = content.decode()
+    headers: dict[str, str] = {}
+
+
+@pytest.fixture
+def posted(monkeypatch) -> list[dict[str, Any]]:
+    """What Apprise posts to the (unreachable) real services, caught at requests.post."""
+    pytest.importorskip("apprise", reason="the notify extra: pip install '.[notify]'")
+    import requests
+
+    bodies: list[dict[str, Any]] = []
+
+    def post(url: str, *args: Any, **kwargs: Any) -> _Answer:
+        data = kwargs.get("data") or kwargs.get("json")
+        bodies.append(json.loads(data) if isinstance(data, str | bytes) else dict(data or {}))
+        return _Answer()
+
+    monkeypatch.setattr(requests, "post", post)
+    return bodies
+
+
+def test_telegram_through_apprise_gets_the_words_escaped_for_its_html_mode(posted) -> None:
+    from tracker.alerts.notify import NotifyTarget
+
+    target = NotifyTarget("tgram://123456789:AAbbCCddEEffGGhh/987654", 0, timeout=10)
+    target.deliver(ALERT)
+    [body] = posted
+    assert body["parse_mode"] == "HTML"
+    # Raw, "<b>now</b>" was drawn bold and "<!channel>" (no tag Telegram knows)
+    # made Telegram refuse the whole message: the alert was lost.
+    assert "<b>now</b>" not in body["text"] and "<!channel>" not in body["text"]
+    assert "&lt;b&gt;now&lt;/b&gt;" in body["text"]
+    assert "&lt;!channel&gt;" in body["text"]
+
+
+def test_discord_through_apprise_pings_nobody(posted) -> None:
+    from tracker.alerts.notify import NotifyTarget
+
+    target = NotifyTarget("discord://1234567890/AAbbCCddEEffGGhhIIjj", 0, timeout=10)
+    assert target.deliver(ALERT) is None
+    [body] = posted
+    content = body["content"]
+    for mention in ("@everyone", "@here", "<@U024BE7LH>"):
+        assert mention not in content
+    assert "everyone" in content and "here" in content and "U024BE7LH" in content
+    assert "evil.example" in content  # the words are all there, only defused
