@@ -254,3 +254,21 @@ def test_the_webhook_url_never_reaches_the_log(real_logging: io.StringIO) -> Non
     output = real_logging.getvalue()
     assert "webhook_failed" in output
     assert TOKEN not in output and "/hook/" not in output
+
+
+def test_a_redirecting_webhook_is_one_line_that_says_redirects_are_not_followed() -> None:
+    moved = Hook(status=301)  # an http:// URL moved to https://, a renamed hook...
+    try:
+        sink = make_sink(moved.url)
+        with capture_logs() as logs:
+            sink.send(ALERT)
+            assert sink.flush(5)
+        sink.close()
+    finally:
+        moved.close()
+    assert len(moved.bodies) == 1  # not retried: the answer will not change
+    [line] = logs
+    assert line["event"] == "webhook_failed"
+    assert line["error"].startswith("HTTP 301")
+    assert "redirect" in line["error"] and "not followed" in line["error"]
+    assert TOKEN not in repr(logs)

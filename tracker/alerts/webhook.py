@@ -287,4 +287,6 @@ class WebhookSink:
         what = f"HTTP {response.status_code}" + (f": {said}" if said else "")
         if response.status_code == 429 or response.status_code >= 500:
             raise _Retryable(what)
+        if response.is_redirect:  # where it points is not said: it may hold the token
+            what += " (a redirect: not followed; set the URL it points to)"
         raise _Refused(what)
