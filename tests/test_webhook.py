@@ -272,3 +272,40 @@ def test_a_redirecting_webhook_is_one_line_that_says_redirects_are_not_followed(
     assert line["error"].startswith("HTTP 301")
     assert "redirect" in line["error"] and "not followed" in line["error"]
     assert TOKEN not in repr(logs)
+
+
+def _delivered() -> dict[str, float]:
+    """The scrape's alert_deliveries_total samples, by 'target outcome'."""
+    from tracker.service.callstats import CallCounters
+    from tracker.service.jobstats import JobStats
+    from tracker.service.metrics import render, take_snapshot
+
+    text = render(take_snapshot(None, CallCounters(), JobStats()))
+    found = {}
+    for line in text.splitlines():
+        if line.startswith("smm_tracker_alert_deliveries_total{"):
+            labels, value = line.rsplit(" ", 1)
+            outcome = labels.split('outcome="')[1].split('"')[0]
+            target = labels.split('target="')[1].split('"')[0]
+            found[f"{target} {outcome}"] = float(value)
+    return found
+
+
+def test_the_metrics_count_alerts_sent_and_given_up_across_sinks(hook: Hook) -> None:
+    # An operator alerts on alerts that reach nobody: the webhook's given-up
+    # alerts were only log lines. Counted for the process: a reload's new sink
+    # adds to the same counters.
+    before = _delivered()
+    ok = make_sink(hook.url)
+    assert ok.send(ALERT) and ok.flush(5)
+    ok.close()
+    broken = Hook(status=500)
+    try:
+        failing = make_sink(broken.url)
+        assert failing.send(ALERT) and failing.flush(10)
+        failing.close()
+    finally:
+        broken.close()
+    after = _delivered()
+    gained = {k: n - before.get(k, 0) for k, n in after.items() if n != before.get(k, 0)}
+    assert gained == {"webhook sent": 1, "webhook failed": 1}

@@ -30,6 +30,7 @@ import structlog
 import tenacity
 
 from tracker import USER_AGENT
+from tracker.alerts.deliveries import DELIVERIES, DROPPED, FAILED, NOTIFY, SENT, WEBHOOK
 from tracker.alerts.notify import NotifyTarget
 from tracker.panel import deadline
 from tracker.panel.budget import Budget
@@ -158,6 +159,8 @@ class WebhookSink:
             return True
         except queue.Full:
             self.dropped += 1
+            for target in [WEBHOOK] * bool(self._url) + [NOTIFY] * bool(self._targets):
+                DELIVERIES.count(target, DROPPED)
             log.warning("webhook_dropped", alert=alert.kind, reason="queue full")
             return False
 
@@ -233,9 +236,11 @@ class WebhookSink:
         for target, error in zip(self._targets, errors, strict=True):
             if error is None:
                 self.notified += 1
+                DELIVERIES.count(NOTIFY, SENT)
                 log.debug("notify_sent", alert=alert.kind, target=target.name)
             else:
                 self.notify_failed += 1
+                DELIVERIES.count(NOTIFY, FAILED)
                 log.warning("notify_failed", alert=alert.kind, target=target.name, error=error)
 
     def _deliver(self, alert: Alert) -> None:
@@ -259,9 +264,11 @@ class WebhookSink:
             retrying(self._post, body, budget)
         except (_Retryable, _Refused) as exc:
             self.failed += 1
+            DELIVERIES.count(WEBHOOK, FAILED)
             log.warning("webhook_failed", alert=alert.kind, error=str(exc))
             return
         self.sent += 1
+        DELIVERIES.count(WEBHOOK, SENT)
         log.debug("webhook_sent", alert=alert.kind)
 
     def _post(self, body: dict[str, Any], budget: Budget) -> None:

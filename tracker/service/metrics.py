@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 from prometheus_client import (
@@ -35,6 +35,7 @@ from prometheus_client.core import (
 from prometheus_client.metrics_core import Metric
 
 from tracker import __version__
+from tracker.alerts.deliveries import DELIVERIES
 from tracker.errors import StoreError
 from tracker.panel.statuses import ACTIVE, ORDER_STATUSES, PAUSED, TERMINAL, metrics_status
 from tracker.service.callstats import POLL_JOB, PREFIX, CallCounters
@@ -82,6 +83,7 @@ class Snapshot:
     jobs: JobStats
     panels: tuple[str, ...] = ()  # configured: each gets every open status, 0 when none
     lost_orders: dict[str, int] | None = None  # given up as lost, by panel
+    deliveries: dict[tuple[str, str], int] = field(default_factory=dict)  # (target, outcome)
 
 
 def _family(
@@ -120,7 +122,20 @@ def families(snap: Snapshot) -> list[Metric]:
         balance,
         *_calls(snap.calls),
         *_jobs(snap.jobs),
+        _deliveries(snap.deliveries),
     ]
+
+
+def _deliveries(counts: dict[tuple[str, str], int]) -> Metric:
+    family = _family(
+        "counter",
+        "alert_deliveries",
+        "Alerts sent, failed (after their tries) or dropped (queue full), by target.",
+        ["target", "outcome"],
+    )
+    for (target, outcome), n in sorted(counts.items()):
+        family.add_metric([target, outcome], n)
+    return family
 
 
 def _lost(snap: Snapshot) -> Metric:
@@ -235,7 +250,8 @@ def take_snapshot(
         if lost is not None:
             lost = {panel: n for panel, n in lost.items() if panel in panels}
     counts = calls.snapshot(panels or None)
-    return Snapshot(open_orders, balances, counts, jobs.snapshot(), panels, lost)
+    sent = DELIVERIES.snapshot()
+    return Snapshot(open_orders, balances, counts, jobs.snapshot(), panels, lost, sent)
 
 
 class _Collector:

@@ -1,0 +1,37 @@
+"""How alerts fared on their way out, for the whole process: counters that
+outlive reloads (each reload builds a new sink) and never go back.
+
+``target`` is ``webhook`` or ``notify`` (every Apprise target together);
+``outcome`` is ``sent``, ``failed`` (given up after its tries) or ``dropped``
+(never queued: the queue was full). The metrics endpoint serves them as
+``smm_tracker_alert_deliveries_total``: an operator alerts on alerts that do
+not reach anyone.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+WEBHOOK = "webhook"
+NOTIFY = "notify"
+SENT, FAILED, DROPPED = "sent", "failed", "dropped"
+
+
+class Deliveries:
+    """Thread-safe counts by (target, outcome)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[tuple[str, str]] = Counter()
+
+    def count(self, target: str, outcome: str, n: int = 1) -> None:
+        with self._lock:
+            self._counts[(target, outcome)] += n
+
+    def snapshot(self) -> dict[tuple[str, str], int]:
+        with self._lock:
+            return dict(self._counts)
+
+
+DELIVERIES = Deliveries()  # the process's: every sink of every reload counts here
