@@ -10,7 +10,7 @@ million-order panel's, for each 500 judged. Counted in SQLite's own steps.
 from __future__ import annotations
 
 from tracker.store.orders import Store
-from tracker.store.watch import open_orders
+from tracker.store.watch import open_orders, watch_of
 
 STAMP = "2026-12-01T00:00:00+00:00"
 
@@ -48,3 +48,46 @@ def test_reading_changed_orders_by_id_reads_none_in_between(tmp_path):
     many_rows, many = _steps_to_read(tmp_path, 8000)
     assert few_rows == many_rows == 20
     assert many <= few * 1.5, (few, many)  # was 20 x: every order in between
+
+
+def _steps_to_list(tmp_path, orders: int, listed: int = 20) -> tuple[dict, int]:
+    """Return (watch rows found, SQLite steps) for the eta and stall of the
+    ``listed`` newest of ``orders`` open orders, as `orders` reads them."""
+    store = Store(tmp_path / f"l{orders}.db")
+    try:
+        with store.conn:
+            store.conn.executemany(
+                "INSERT INTO orders (panel, order_id, created_at, updated_at, status) "
+                "VALUES ('p', ?, ?, ?, 'In progress')",
+                [(i, STAMP, STAMP) for i in range(1, orders + 1)],
+            )
+            store.conn.execute(
+                "INSERT INTO order_watch (panel, order_id, eta, updated_at) VALUES ('p', ?, ?, ?)",
+                (orders, STAMP, STAMP),
+            )
+        newest = list(range(orders, orders - listed, -1))
+        steps = [0]
+
+        def count() -> int:
+            steps[0] += 1
+            return 0
+
+        store.conn.set_progress_handler(count, 10)
+        try:
+            found = watch_of(store, "p", newest)
+        finally:
+            store.conn.set_progress_handler(None, 0)
+        return found, steps[0]
+    finally:
+        store.close()
+
+
+def test_the_listing_reads_the_watch_of_the_orders_listed_only(tmp_path):
+    # `orders` adds each row's eta and stall, 500 rows at a time: driven by
+    # the open-status index, each 500 read every open order of the panel
+    # (300,000 orders, 30,000 open: `orders --json` took a minute).
+    few_found, few = _steps_to_list(tmp_path, 200)
+    many_found, many = _steps_to_list(tmp_path, 8000)
+    assert few_found[200]["eta"] == many_found[8000]["eta"] == STAMP
+    assert len(few_found) == len(many_found) == 1
+    assert many <= few * 1.5, (few, many)

@@ -247,9 +247,13 @@ def watch_of(store: Connection, panel: str, order_ids: Sequence[int]) -> dict[in
     row until the watch's next pass ends its episode: it is not stalled)."""
     found: dict[int, dict[str, Any]] = {}
     for chunk in chunks(order_ids):
+        # CROSS JOIN keeps order_watch the outer loop: the IDs asked, looked
+        # up by key. Left to itself SQLite drove the join from the panel's
+        # open orders (orders_open_status), every one of them per chunk.
         for row in store.rows(
             "SELECT w.order_id, w.eta, w.eta_basis, w.stalled_at, w.stall_reason "
-            "FROM order_watch w JOIN orders o ON o.panel = w.panel AND o.order_id = w.order_id "
+            "FROM order_watch w CROSS JOIN orders o "
+            "ON o.panel = w.panel AND o.order_id = w.order_id "
             f"WHERE w.panel = ? AND w.order_id IN ({_marks(chunk)}) AND {_OPEN}",
             [panel, *chunk, *_TERMINAL],
         ):
