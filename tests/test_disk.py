@@ -336,3 +336,28 @@ def test_a_full_disk_at_startup_does_not_stop_the_run(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     statuses = dict(query(tmp_path / "t.db", "SELECT order_id, status FROM orders"))
     assert statuses == {i: panel.order(i).status for i in ids}
+
+
+def test_a_full_disk_sqlite_calls_an_io_error_is_said_as_full(tmp_path, monkeypatch):
+    # Opening a database for writing on a full disk fails as "disk I/O error"
+    # (its -shm cannot grow), before any write could say "disk is full": the
+    # command said "disk I/O error", and the daemon, taking it for a broken
+    # disk, exited at start instead of waiting for space.
+    from tracker.service.process import is_waitable
+    from tracker.store.connection import error_kind
+
+    path = tmp_path / "tracker.db"
+    io_error = sqlite3.OperationalError("disk I/O error")
+    assert describe_db_error(path, io_error) == f"database {path}: disk I/O error"  # space left
+    real = os.statvfs
+
+    def no_space(directory):
+        got = real(directory)
+        return os.statvfs_result((*got[:4], 0, *got[5:]))  # f_bavail = 0
+
+    monkeypatch.setattr(os, "statvfs", no_space)
+    said = describe_db_error(path, io_error)
+    assert said == f"disk full while writing {path}: no space left on the disk holding {tmp_path}"
+    assert error_kind(StoreError(said)) == "full"
+    assert is_waitable(StoreError(said))
+    assert unwritable(StoreError(said))

@@ -88,6 +88,16 @@ def open_failure(path: Path) -> str:
     return f"cannot open database {path}: {cause or 'check permissions'}"
 
 
+def io_failure(path: Path, text: str) -> str:
+    """Given SQLite's "disk I/O error" for a database, return it in words: a
+    full disk when it is one (opening for writing grows the -shm file, which
+    fails as an I/O error before any write can say "disk is full")."""
+    cause = write_cause(path)
+    if cause is not None and "no space" in cause:
+        return f"disk full while writing {path}: {cause}"
+    return f"database {path}: {text}"
+
+
 def a_directory(path: Path) -> str:
     """Given a database path that is a directory, return what to write instead
     (SQLite's own words for it are "disk I/O error" or "unable to open")."""

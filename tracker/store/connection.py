@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from tracker.errors import StoreError
-from tracker.store.causes import open_failure, write_cause
+from tracker.store.causes import io_failure, open_failure, write_cause
 from tracker.store.schema import MIGRATIONS, applied_migrations, check_sqlite, refuse_foreign
 
 if TYPE_CHECKING:
@@ -52,6 +52,8 @@ def describe_db_error(path: Path, exc: sqlite3.Error | OverflowError) -> str:
         return f"database {path} is damaged ({text}): restore it from a backup"
     if "locked" in text or "busy" in text:
         return f"database {path} is busy (another process holds a write lock)"
+    if "disk I/O error" in text:
+        return io_failure(path, text)
     if "disk is full" in text or "full" in text:
         return f"disk full while writing {path}"
     return f"database {path}: {text}"
