@@ -49,6 +49,8 @@ def store_error(sqlite_message: str) -> StoreError:
         (FULL, True),
         (READ_ONLY, True),
         ("disk I/O error", True),
+        # A damaged file: every poll failed, logged only; no alert said tracking had stopped.
+        ("database disk image is malformed", True),
         ("database is locked", False),  # busy: fails one cycle, no outage
         ("no such table: orders", False),
     ],
@@ -114,6 +116,25 @@ def test_wrapped_job_still_fails_and_alerts_once(clock):
         clock.advance(60)
     assert [a.kind for a in sink.sent] == [STORE_UNWRITABLE]
     assert job.run() is True
+    assert [a.kind for a in sink.sent] == [STORE_UNWRITABLE, STORE_WRITABLE]
+
+
+def test_a_damaged_database_alerts_once_though_a_probe_write_gets_through(clock):
+    # The probe writes one page; a damaged file takes it when the damage lies
+    # elsewhere. Ending the outage on it had a store_writable and a new
+    # store_unwritable at every poll, the poll failing on the damaged pages.
+    sink = ListSink()
+    health = StoreHealth(sink=sink, clock=clock, probe=lambda: None)
+    damaged = store_error("database disk image is malformed")
+    poll = health.wrap(Job("status:a", 60, scripted([damaged] * 3 + [True])))
+    balance = health.wrap(Job("balance:a", 60, scripted([True] * 3)))
+    for _ in range(3):
+        with pytest.raises(StoreError):
+            poll.run()
+        assert balance.run() is True
+        clock.advance(60)
+    assert [a.kind for a in sink.sent] == [STORE_UNWRITABLE]
+    assert poll.run() is True  # the failing job's own success ends it
     assert [a.kind for a in sink.sent] == [STORE_UNWRITABLE, STORE_WRITABLE]
 
 

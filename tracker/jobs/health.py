@@ -1,6 +1,6 @@
 """Is the database writable? One alert when writes start failing for a reason
 that waiting a few seconds will not cure (disk full, read-only file or mount,
-I/O error), one when they work again.
+I/O error, a damaged file), one when they work again.
 
 The jobs themselves need nothing special: a failed write rolls its transaction
 back, the job is reported failed for this cycle, and its next scheduled run
@@ -33,8 +33,9 @@ from tracker.store.orders import Store
 
 STORE_UNWRITABLE = "store_unwritable"
 STORE_WRITABLE = "store_writable"
-# The causes that last (a busy database clears by itself within a cycle).
-_LASTING = frozenset({"full", "readonly", "io"})
+# The causes that last (a busy database clears by itself within a cycle); a
+# damaged file lasts until restored, and the jobs that need its pages fail.
+_LASTING = frozenset({"full", "readonly", "io", "damaged"})
 
 
 def unwritable(error: BaseException) -> bool:
@@ -120,6 +121,9 @@ class StoreHealth:
         self.health = Health()
         self._lock = threading.Lock()
         self._outage: Alert | None = None  # raised while nothing could be stored
+        # A damaged file takes the probe's one-page write, not the pages the
+        # failing jobs need: only their own success ends that outage.
+        self._damaged = False
 
     def wrap(self, job: Job) -> Job:
         def run() -> bool:
@@ -127,6 +131,7 @@ class StoreHealth:
                 ok = job.run()
             except StoreError as exc:
                 if unwritable(exc):
+                    self._damaged = self._damaged or error_kind(exc) == "damaged"
                     self.record(job.name, str(exc))
                 else:
                     self.try_probe()
@@ -143,7 +148,7 @@ class StoreHealth:
 
     def try_probe(self) -> None:
         """While writes fail, try the probe write; end the outage if it succeeds."""
-        if self.probe is None or not self.health.failing:
+        if self.probe is None or not self.health.failing or self._damaged:
             return
         try:
             self.probe()
@@ -171,4 +176,5 @@ class StoreHealth:
             with contextlib.suppress(StoreError):
                 record_alert(self.store, self._outage, None)
         self._outage = None
+        self._damaged = False
         raise_alert(alert, store=self.store, sink=self.sink, clock=self.clock)

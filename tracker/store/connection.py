@@ -66,12 +66,13 @@ _KINDS = (
     ("readonly", "is read-only"),
     ("busy", "is busy"),
     ("io", "disk I/O error"),
+    ("damaged", "is damaged"),
 )
 
 
 def error_kind(error: BaseException) -> str | None:
     """Given an exception, return the cause a StoreError names ("full",
-    "readonly", "busy" or "io"), or None for any other error."""
+    "readonly", "busy", "io" or "damaged"), or None for any other error."""
     if not isinstance(error, StoreError):
         return None
     text = str(error)
