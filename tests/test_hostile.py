@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -276,3 +277,30 @@ def test_a_stop_gives_up_on_a_run_still_going_past_the_bound():
         assert not closed  # the store stays open under the run still going
     finally:
         release.set()
+
+
+def test_a_deleted_wal_stops_the_daemon_and_its_writes_reach_the_file(tmp_path, env):
+    # SQLite wrote on into the unlinked -wal unnoticed: other commands read
+    # stale rows, and a kill -9 lost every write since the last checkpoint.
+    config = tmp_path / "tracker.toml"
+    config.write_text(config_text("http://127.0.0.1:9/api/v2") + '[logging]\nformat = "json"\n')
+    daemon = Daemon(config, env)
+    try:
+        daemon.wait_for("READY=1")
+        (tmp_path / "t.db-wal").unlink()
+        code = daemon.proc.wait(timeout=DEADLINE)
+        events = daemon.events()
+    finally:
+        daemon.close()
+    assert code != 0
+    assert any(
+        e.get("event") == "database_replaced" and e.get("reason") == "its -wal file deleted"
+        for e in events
+    ), daemon.output()
+    assert any(e.get("alert") == "store_replaced" for e in events)
+    conn = sqlite3.connect(tmp_path / "t.db")
+    try:  # the clean stop checkpointed the unlinked -wal: the file is whole
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] > 0
+    finally:
+        conn.close()

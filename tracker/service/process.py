@@ -31,6 +31,7 @@ from tracker.service.notify import STATUS_EVERY, Notifier, status_line
 from tracker.service.once import stop_bound
 from tracker.service.signals import Signals
 from tracker.store.connection import error_kind
+from tracker.store.identity import replaced_message
 from tracker.store.orders import Store
 from tracker.store.readings import open_by_panel
 
@@ -239,10 +240,7 @@ class Service:
         if reason is None:
             return False
         path = self.config.database.path
-        message = (
-            f"database {path} was {reason} while the daemon ran; stopping so a restart "
-            "opens the file that is there now (writes since then went to the old file)"
-        )
+        message = replaced_message(path, reason)
         log.error("database_replaced", path=str(path), reason=reason)
         raise_alert(Alert(STORE_REPLACED, message, severity="error"), sink=self._sink)
         self.failure = message

@@ -8,7 +8,6 @@ half-way through.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
@@ -20,6 +19,7 @@ from urllib.parse import quote
 
 from tracker.errors import StoreError
 from tracker.store.causes import io_failure, open_failure, write_cause
+from tracker.store.identity import FileIdentity
 from tracker.store.schema import MIGRATIONS, applied_migrations, check_sqlite, refuse_foreign
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ class Connection:
                 self.conn = reader
                 return
             # An older schema: a reader cannot upgrade it, a writer may.
-        self._identity: tuple[int, int] | None = None
+        self._identity: FileIdentity | None = None
         check_sqlite()  # a writer: the status writes need UPDATE ... FROM
         try:
             conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
@@ -167,27 +167,12 @@ class Connection:
         except sqlite3.Error as exc:
             raise StoreError(describe_db_error(self.path, exc)) from None
         if str(path) != ":memory:":
-            info = os.stat(self.path)
-            self._identity = (info.st_dev, info.st_ino)
+            self._identity = FileIdentity(self.path)
 
     def replaced(self) -> str | None:
         """Return why the configured path no longer names the file this
-        connection writes to ("deleted", "replaced by another file"), or None.
-
-        SQLite keeps writing to an unlinked file without a word; every write
-        would be lost, and a command run meanwhile creates a new file.
-        """
-        if self._identity is None:
-            return None
-        try:
-            info = os.stat(self.path)
-        except FileNotFoundError:
-            return "deleted"
-        except OSError:
-            return None  # cannot tell (permissions): not a reason to stop
-        if (info.st_dev, info.st_ino) != self._identity:
-            return "replaced by another file"
-        return None
+        connection writes to, or its -wal (:mod:`tracker.store.identity`)."""
+        return None if self._identity is None else self._identity.changed()
 
     def probe_write(self) -> None:
         """Write one page and commit: raise StoreError if the database cannot be

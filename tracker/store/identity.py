@@ -1,0 +1,75 @@
+"""Is the database path still the file this process writes to, and its -wal?
+
+SQLite keeps writing to an unlinked database file, or an unlinked ``-wal``,
+without a word. A deleted database file loses every write since; a deleted
+``-wal`` holds every write since the last checkpoint (days of a quiet
+tracker's history) in a file no other process sees: `orders` and `history`
+read stale rows, `doctor` called the file damaged, and a kill -9 or a power
+cut lost all of it. The daemon checks this every second and stops on either:
+a clean stop checkpoints what the unlinked ``-wal`` holds into the file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+WAL_DELETED = "its -wal file deleted"
+WAL_REPLACED = "its -wal file replaced by another"
+_WAL_CHANGES = (WAL_DELETED, WAL_REPLACED)
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_dev, info.st_ino
+
+
+class FileIdentity:
+    """Given an open database's path, tell when it or its -wal stops being the
+    file opened (:meth:`changed`)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._main = _identity(path)
+        self._wal: tuple[int, int] | None = None  # seen once SQLite made it
+        try:  # in WAL mode SQLite made it on opening
+            self._wal = _identity(Path(f"{path}-wal"))
+        except OSError:
+            pass
+
+    def changed(self) -> str | None:
+        """Return why the path no longer names the files this process writes
+        ("deleted", "replaced by another file", :data:`WAL_DELETED`,
+        :data:`WAL_REPLACED`), or None. A file that cannot be looked at
+        (permissions) is no reason to stop."""
+        try:
+            if _identity(self.path) != self._main:
+                return "replaced by another file"
+        except FileNotFoundError:
+            return "deleted"
+        except OSError:
+            return None
+        try:
+            wal = _identity(Path(f"{self.path}-wal"))
+        except FileNotFoundError:  # never made yet, or deleted under us
+            return WAL_DELETED if self._wal is not None else None
+        except OSError:
+            return None
+        if self._wal is None:
+            self._wal = wal
+        return WAL_REPLACED if wal != self._wal else None
+
+
+def replaced_message(path: Path, reason: str) -> str:
+    """Given the database path and why it changed, return the daemon's last
+    words (the ``store_replaced`` alert, the error it exits with)."""
+    if reason in _WAL_CHANGES:
+        return (
+            f"database {path}: {reason} while the daemon ran (the writes since the last "
+            "checkpoint are in it); stopping: the clean stop writes them into the database "
+            "file. Do not delete a database's -wal file while a process has it open"
+        )
+    return (
+        f"database {path} was {reason} while the daemon ran; stopping so a restart "
+        "opens the file that is there now (writes since then went to the old file)"
+    )
