@@ -211,7 +211,7 @@ def test_a_deleted_database_stops_the_daemon_with_an_error_and_an_alert(tmp_path
     )
     assert any(e.get("alert") == "store_replaced" for e in events), daemon.output()
     last = daemon.output().strip().splitlines()[-1]
-    assert "was deleted while the daemon ran" in last
+    assert "was deleted or moved while the daemon ran" in last
 
 
 def test_writes_working_again_end_the_outage_at_the_next_run_of_any_job(tmp_path):
@@ -300,6 +300,34 @@ def test_a_deleted_wal_stops_the_daemon_and_its_writes_reach_the_file(tmp_path, 
     assert any(e.get("alert") == "store_replaced" for e in events)
     conn = sqlite3.connect(tmp_path / "t.db")
     try:  # the clean stop checkpointed the unlinked -wal: the file is whole
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] > 0
+    finally:
+        conn.close()
+
+
+def test_a_database_moved_under_the_daemon_keeps_its_last_writes_aside(tmp_path, env):
+    # SQLite cannot checkpoint into a file moved away: its writes since the
+    # last checkpoint stayed in the old path's -wal, which the restart there
+    # deleted. The daemon now keeps that -wal aside and says where.
+    config = tmp_path / "tracker.toml"
+    config.write_text(config_text("http://127.0.0.1:9/api/v2") + '[logging]\nformat = "json"\n')
+    daemon = Daemon(config, env)
+    try:
+        daemon.wait_for("READY=1")
+        (tmp_path / "t.db").rename(tmp_path / "moved.db")
+        code = daemon.proc.wait(timeout=DEADLINE)
+    finally:
+        daemon.close()
+    assert code != 0
+    kept = tmp_path / "t.db-wal.orphaned"
+    last = daemon.output().strip().splitlines()[-1]
+    assert "was deleted or moved while the daemon ran" in last
+    assert f"its -wal is kept as {kept}" in last
+    assert not (tmp_path / "t.db-wal").exists()
+    (tmp_path / "moved.db-wal").write_bytes(kept.read_bytes())
+    conn = sqlite3.connect(tmp_path / "moved.db")
+    try:  # the moved file with its -wal back: whole, its schema and rows there
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] > 0
     finally:

@@ -62,4 +62,4 @@ def test_the_messages_say_what_to_do():
     assert wal.startswith("database /var/lib/t.db: its -wal file deleted while the daemon ran")
     assert "the clean stop writes them into the database file" in wal
     gone = replaced_message("/var/lib/t.db", "deleted")  # type: ignore[arg-type]
-    assert gone.startswith("database /var/lib/t.db was deleted while the daemon ran")
+    assert gone.startswith("database /var/lib/t.db was deleted or moved while the daemon ran")

@@ -31,7 +31,7 @@ from tracker.service.notify import STATUS_EVERY, Notifier, status_line
 from tracker.service.once import stop_bound
 from tracker.service.signals import Signals
 from tracker.store.connection import error_kind
-from tracker.store.identity import replaced_message
+from tracker.store.identity import keep_orphaned_wal, replaced_message
 from tracker.store.orders import Store
 from tracker.store.readings import open_by_panel
 
@@ -147,8 +147,8 @@ class Service:
             )
         finally:
             self._close(metrics)
-            if self.failure is not None:
-                raise StoreError(self.failure)
+            if self.failure is not None:  # every connection closed: a moved file's -wal kept
+                raise StoreError(self.failure + keep_orphaned_wal(self.config.database.path))
 
     def _close(self, metrics: MetricsServer | None) -> None:
         if metrics is not None:

@@ -69,7 +69,38 @@ def replaced_message(path: Path, reason: str) -> str:
             "checkpoint are in it); stopping: the clean stop writes them into the database "
             "file. Do not delete a database's -wal file while a process has it open"
         )
+    if reason == "deleted":  # or moved: a path cannot tell, and nothing is checkpointed
+        return (
+            f"database {path} was deleted or moved while the daemon ran; stopping so a "
+            "restart opens the file that is there now (writes since then went to the old "
+            "file; if it was moved, its writes since the last checkpoint are kept, see below)"
+        )
     return (
         f"database {path} was {reason} while the daemon ran; stopping so a restart "
         "opens the file that is there now (writes since then went to the old file)"
+    )
+
+
+def keep_orphaned_wal(path: Path) -> str:
+    """Once every connection is closed: when the database file is gone from
+    ``path`` but its ``-wal`` is still there, rename the ``-wal`` aside and
+    return a sentence saying where, else "". A database moved under the
+    daemon left its writes since the last checkpoint in that ``-wal`` (SQLite
+    cannot checkpoint into a file moved away), and the restart at ``path``
+    would delete it with the new file's first close."""
+    wal = Path(f"{path}-wal")
+    if path.exists() or not wal.exists():
+        return ""
+    kept = Path(f"{wal}.orphaned")
+    if kept.exists():
+        kept = Path(f"{kept}-{os.getpid()}")
+    try:
+        wal.rename(kept)
+        Path(f"{path}-shm").unlink(missing_ok=True)
+    except OSError as exc:
+        return f"; {wal} could not be kept aside ({exc.strerror or exc})"
+    return (
+        f"; its -wal is kept as {kept}: if the database was moved, copy that beside it "
+        "as NAME-wal (NAME the moved file) before anything opens it, and its last writes "
+        "come back"
     )
