@@ -134,6 +134,7 @@ class Connection:
                 return
             # An older schema: a reader cannot upgrade it, a writer may.
         self._identity: FileIdentity | None = None
+        self._opened_read_only = False  # SQLite fell back to read-only: reopen once writable
         check_sqlite()  # a writer: the status writes need UPDATE ... FROM
         try:
             conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
@@ -215,6 +216,7 @@ class Connection:
         """Run the block in one immediate transaction; roll back on any error.
         Waits at most ``busy_timeout`` in all for the connection and the lock."""
         with self.held() as left:
+            self._reopen_if_writable()
             conn = self.conn
             shortened = left < self._busy - 0.05  # waited for the connection: less for SQLite
             try:
@@ -222,6 +224,7 @@ class Connection:
                     conn.execute(f"PRAGMA busy_timeout = {max(1, int(left * 1000))}")
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
+                self._opened_read_only |= "readonly" in str(exc)
                 raise StoreError(describe_db_error(self.path, exc)) from None
             finally:
                 if shortened:
@@ -233,8 +236,21 @@ class Connection:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error | OverflowError):
+                    self._opened_read_only |= "readonly" in str(exc)
                     raise StoreError(describe_db_error(self.path, exc)) from None
                 raise
+
+    def _reopen_if_writable(self) -> None:
+        """SQLite opens a file it may not write read-only, silently, and keeps it
+        so: once nothing stops writes (its mode, its -wal's and -shm's fixed),
+        open it again, or every write failed until a restart. Lock held."""
+        if not self._opened_read_only or write_cause(self.path) is not None:
+            return
+        fresh = sqlite3.connect(str(self.path), timeout=self._busy, check_same_thread=False)
+        fresh.execute("PRAGMA foreign_keys = ON")  # journal_mode WAL is the file's own
+        fresh.execute("PRAGMA synchronous = NORMAL")
+        self.conn.close()
+        self.conn, self._db, self._opened_read_only = fresh, None, False
 
     def tuples(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         """Return every row of a read query as plain tuples (hot paths)."""
