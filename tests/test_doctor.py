@@ -373,3 +373,22 @@ def test_doctor_warns_of_alert_url_files_and_a_config_with_secrets_every_user_ma
         path.chmod(0o640)
     result = CliRunner().invoke(main, ["--config", str(config), "doctor"], env={})
     assert "readable by every user" not in result.output
+
+
+def test_a_database_on_a_full_disk_fails_its_check(doctor, tmp_path, monkeypatch):
+    # It said "writable" while the disk had no block left: run then waited
+    # with store_unwritable, and doctor, asked why, said all was well.
+    Store(tmp_path / "t.db").close()
+    real = os.statvfs
+
+    def full(path):
+        got = real(path)
+        return os.statvfs_result((*got[:4], 0, *got[5:]))  # f_bavail: 0 blocks free
+
+    monkeypatch.setattr("tracker.store.causes.os.statvfs", full)
+    code, lines = doctor(GOOD)
+    assert code == 1
+    assert lines[1] == (
+        f"FAIL database: {tmp_path / 't.db'} cannot be written: "
+        f"no space left on the disk holding {tmp_path}"
+    )

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from tracker.errors import StoreError
 from tracker.rules.doctor import DatabaseFacts
-from tracker.store.causes import a_directory, read_cause
+from tracker.store.causes import a_directory, read_cause, write_cause
 from tracker.store.connection import describe_db_error
 from tracker.store.migrations import migrations
 from tracker.store.schema import refuse_foreign, sqlite_too_old
@@ -52,6 +52,9 @@ def database_facts(path: Path) -> DatabaseFacts:
         return DatabaseFacts(path=path, known=known)
     if not os.access(path, os.W_OK):
         return DatabaseFacts(path=path, exists=True, writable=False, known=known)
+    if (cause := write_cause(path)) is not None:  # a full disk, a -wal left to root
+        why = f"{path} cannot be written: {cause}"
+        return DatabaseFacts(path=path, exists=True, read_error=why, known=known)
     try:
         applied = applied_migrations(path)
     except (sqlite3.Error, StoreError) as exc:
