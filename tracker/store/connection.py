@@ -112,6 +112,9 @@ STOPPING_WAIT = 1.0  # seconds a database step may wait once a stop is asked
 class Connection:
     """Given an SQLite path, own the one connection: open, migrate, write, read."""
 
+    _identity: FileIdentity | None = None  # a writer's file: replaced() looks at it
+    _opened_read_only = False  # SQLite fell back to read-only: reopen once writable
+
     def __init__(
         self,
         path: str | Path,
@@ -133,8 +136,6 @@ class Connection:
                 self.conn = reader
                 return
             # An older schema: a reader cannot upgrade it, a writer may.
-        self._identity: FileIdentity | None = None
-        self._opened_read_only = False  # SQLite fell back to read-only: reopen once writable
         check_sqlite()  # a writer: the status writes need UPDATE ... FROM
         try:
             conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
@@ -241,14 +242,14 @@ class Connection:
                 raise
 
     def _reopen_if_writable(self) -> None:
-        """SQLite opens a file it may not write read-only, silently, and keeps it
-        so: once nothing stops writes (its mode, its -wal's and -shm's fixed),
-        open it again, or every write failed until a restart. Lock held."""
+        """Reopen a file SQLite opened read-only once nothing stops writes (lock held)."""
         if not self._opened_read_only or write_cause(self.path) is not None:
             return
-        fresh = sqlite3.connect(str(self.path), timeout=self._busy, check_same_thread=False)
-        fresh.execute("PRAGMA foreign_keys = ON")  # journal_mode WAL is the file's own
-        fresh.execute("PRAGMA synchronous = NORMAL")
+        try:  # journal_mode WAL is the file's own
+            fresh = sqlite3.connect(str(self.path), timeout=self._busy, check_same_thread=False)
+            fresh.executescript("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as exc:  # the old connection kept: a StoreError, as any write's
+            raise StoreError(describe_db_error(self.path, exc)) from None
         self.conn.close()
         self.conn, self._db, self._opened_read_only = fresh, None, False
 
