@@ -309,3 +309,22 @@ def test_the_metrics_count_alerts_sent_and_given_up_across_sinks(hook: Hook) -> 
     after = _delivered()
     gained = {k: n - before.get(k, 0) for k, n in after.items() if n != before.get(k, 0)}
     assert gained == {"webhook sent": 1, "webhook failed": 1}
+
+
+def test_every_configured_target_has_its_delivery_series_at_zero_from_the_start(
+    hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The README's `increase(smm_tracker_alert_deliveries_total{outcome!="sent"}[1h]) > 0`
+    # sees no increase in a series that first appears at 1: the first alert
+    # given up or dropped reached nobody and nothing said so.
+    import tracker.alerts.webhook as webhook
+    import tracker.service.metrics as metrics
+    from tracker.alerts.deliveries import Deliveries
+
+    fresh = Deliveries()
+    monkeypatch.setattr(webhook, "DELIVERIES", fresh)
+    monkeypatch.setattr(metrics, "DELIVERIES", fresh)
+    assert _delivered() == {}  # no target configured: no series
+    sink = make_sink(hook.url)
+    sink.close()
+    assert _delivered() == {"webhook sent": 0, "webhook failed": 0, "webhook dropped": 0}

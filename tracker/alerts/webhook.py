@@ -130,6 +130,11 @@ class WebhookSink:
             raise ValueError(f"webhook format must be one of {FORMATS}, got {fmt!r}")
         _register_url(url)
         self._url = url
+        # Each target's series from the start, at 0: a counter that appears at
+        # 1 is no increase to Prometheus, and the first alert lost went unseen.
+        for target in [WEBHOOK] * bool(url) + [NOTIFY] * bool(self._targets):
+            for outcome in (SENT, FAILED, DROPPED):
+                DELIVERIES.count(target, outcome, 0)
         self._fmt = fmt
         self._chat_id = chat_id
         self._timeout = timeout
