@@ -33,7 +33,7 @@ _PLAIN_INT = 10**15
 _FOLD = bytes.maketrans(
     b"123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"000000000abcdefghijklmnopqrstuvwxyz"
 )
-_ABSURD_SIGNS = (b"0" * 16, b"0e", b".e", b"inf", b"0,0", b"\\u")
+_ABSURD_SIGNS = (b"0" * 16, b"0e", b".e", b"inf", b"0,0", b"0 000", b"\\u")
 
 
 def short(text: object, limit: int = _MAX_TEXT) -> str:
