@@ -328,3 +328,46 @@ def test_every_configured_target_has_its_delivery_series_at_zero_from_the_start(
     sink = make_sink(hook.url)
     sink.close()
     assert _delivered() == {"webhook sent": 0, "webhook failed": 0, "webhook dropped": 0}
+
+
+def test_an_alert_dropped_counts_once_per_target_as_sent_and_failed_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With two Apprise targets, `sent` and `failed` count each; a dropped
+    # alert reached neither: it counted once, and the three did not compare.
+    import tracker.alerts.webhook as webhook
+    import tracker.service.metrics as metrics
+    from tracker.alerts.deliveries import Deliveries
+
+    fresh = Deliveries()
+    monkeypatch.setattr(webhook, "DELIVERIES", fresh)
+    monkeypatch.setattr(metrics, "DELIVERIES", fresh)
+    release = threading.Event()
+
+    class Target:
+        name = "alerts.notify[0] (json)"
+
+        def deliver(self, alert: Alert) -> str | None:
+            release.wait(5)
+            return None
+
+    def stuck(request: httpx.Request) -> httpx.Response:
+        release.wait(5)
+        return httpx.Response(200)
+
+    sink = WebhookSink(
+        "https://hooks.example/x",
+        queue_size=1,
+        transport=httpx.MockTransport(stuck),
+        notify=[Target(), Target()],  # type: ignore[list-item]
+    )
+    results = [sink.send(ALERT) for _ in range(4)]
+    release.set()
+    assert sink.flush(5)
+    sink.close()
+    dropped = results.count(False)
+    assert dropped >= 1
+    counts = _delivered()
+    assert counts["webhook dropped"] == dropped and counts["notify dropped"] == 2 * dropped
+    assert counts["webhook sent"] + dropped == 4
+    assert counts["notify sent"] + 2 * dropped == 8

@@ -164,8 +164,8 @@ class WebhookSink:
             return True
         except queue.Full:
             self.dropped += 1
-            for target in [WEBHOOK] * bool(self._url) + [NOTIFY] * bool(self._targets):
-                DELIVERIES.count(target, DROPPED)
+            DELIVERIES.count(WEBHOOK, DROPPED, bool(self._url))  # per target, as sent/failed
+            DELIVERIES.count(NOTIFY, DROPPED, len(self._targets))
             log.warning("webhook_dropped", alert=alert.kind, reason="queue full")
             return False
 
