@@ -72,8 +72,7 @@ def replaced_message(path: Path, reason: str) -> str:
     if reason == "deleted":  # or moved: a path cannot tell, and nothing is checkpointed
         return (
             f"database {path} was deleted or moved while the daemon ran; stopping so a "
-            "restart opens the file that is there now (writes since then went to the old "
-            "file; if it was moved, its writes since the last checkpoint are kept, see below)"
+            "restart opens the file that is there now (writes since then went to the old file)"
         )
     return (
         f"database {path} was {reason} while the daemon ran; stopping so a restart "

@@ -2,8 +2,9 @@
 
 The SQL is the ``service_scorecard`` view's (store/scorecard.py, since m028)
 with the window and panel as parameters, so the report and the view never
-disagree. The query reads only ``order_overview``, so a database too old for
-m019 that cannot be migrated (read-only) still gets spend per currency.
+disagree. The query reads only ``order_overview``. (A database behind this
+version's schema that this user cannot migrate is refused by the read
+commands before it gets here: a write command upgrades it.)
 """
 
 from __future__ import annotations
