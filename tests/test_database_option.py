@@ -115,3 +115,22 @@ def test_a_broken_config_at_the_default_place_is_still_said(built, no_config, tm
     result = run("orders", "--database", str(w.store.path))
     assert result.exit_code == 2
     assert result.output.startswith("smm-tracker: config: ")
+
+
+def test_balance_of_a_named_file_lists_its_panels_beside_the_configured_ones(built, tmp_path):
+    # A copy from another machine: its panels are not this config's. balance
+    # listed the configured panel alone ("no balance fetched yet") and hid the
+    # balance the file holds.
+    w, _ = built
+    config = tmp_path / "other.toml"
+    config.write_text(
+        f'[database]\npath = "{tmp_path / "mine.db"}"\n'
+        '[[panels]]\nname = "mine"\nurl = "http://127.0.0.1:9/api/v2"\nkey_env = "UNSET_KEY"\n'
+    )
+    result = run("--config", str(config), "balance", "--database", str(w.store.path), "--json")
+    assert result.exit_code == 0, result.output
+    (panel,) = json.loads(result.stdout)["panels"]  # "mine" has none: left out of --json
+    assert panel["panel"] == "sim" and panel["configured"] is False
+    text = run("--config", str(config), "balance", "--database", str(w.store.path))
+    assert text.stdout.startswith("sim: ")
+    assert "mine: no balance fetched yet" in text.stderr

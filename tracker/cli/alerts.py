@@ -90,7 +90,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
     config = ctx.config(keys=False, database=database)
     # --panel: configured, or with orders in the database (left out of the config).
     name, store = read_panel(config, panel)
-    names = [name] if name else panel_names(config, store)
+    names = [name] if name else panel_names(config, store, named=database is not None)
     found = {name: panel_balance(store, config, name) for name in names}
     if as_json:
         click.echo(to_json({"panels": [info for info in found.values() if info]}))

@@ -47,10 +47,15 @@ def unknown_panel(path: object, name: str, known: Sequence[str]) -> NoReturn:
     fail(f"--panel: no panel named {said(name)} in {path} ({held})", EXIT_USAGE)
 
 
-def panel_names(config: Config, store: Store) -> list[str]:
+def panel_names(config: Config, store: Store, *, named: bool = False) -> list[str]:
     """Given the config and the database, return the panels a read command lists:
-    the configured ones, or with no config (``--database``) the database's."""
-    return [p.name for p in config.panels] or panels_in_database(store)
+    the configured ones, then, for a file named by ``--database`` (``named``) or
+    with no config, the database's others: a copy from another machine holds
+    panels this config does not know."""
+    configured = [p.name for p in config.panels]
+    if configured and not named:
+        return configured
+    return configured + [p for p in panels_in_database(store) if p not in configured]
 
 
 def read_panel(config: Config, name: str | None) -> tuple[str | None, Store]:
