@@ -134,3 +134,15 @@ def test_balance_of_a_named_file_lists_its_panels_beside_the_configured_ones(bui
     text = run("--config", str(config), "balance", "--database", str(w.store.path))
     assert text.stdout.startswith("sim: ")
     assert "mine: no balance fetched yet" in text.stderr
+
+
+@pytest.mark.parametrize("command", ["orders", "report", "balance"])
+def test_an_empty_file_is_said_empty_not_waiting_for_a_daemon(no_config, tmp_path, command):
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    result = run(command, "--database", str(empty))
+    assert (result.exit_code, result.output) == (
+        1,
+        f"smm-tracker: {empty} is empty: no database in it\n",
+    )
+    assert empty.stat().st_size == 0  # nothing made in it

@@ -36,10 +36,13 @@ def check_named_database(path: Path) -> None:
 
     try:
         found = path.is_file()
+        empty = found and path.stat().st_size == 0
     except OSError:  # a directory on the way this user may not enter, a name too long
         raise StoreError(open_failure(path)) from None
     if not found:
         raise StoreError(f"no database at {path}")
+    if empty:  # SQLite takes it for a new database: "start the daemon first" is no answer
+        raise StoreError(f"{path} is empty: no database in it")
 
 
 def check_database_directory(config: Config) -> None:

@@ -9,14 +9,13 @@ from typing import Any
 
 import click
 
-from tracker.cli.database import database_option
-from tracker.cli.main import EXIT_FAILED, Context, fail, handle_errors, main, pass_ctx
+from tracker.cli.database import check_named_database, database_option
+from tracker.cli.main import Context, handle_errors, main, pass_ctx
 from tracker.cli.panels import stored_panel, unknown_panel
 from tracker.cli.render import table, to_json
 from tracker.cli.since import since_seconds, since_text
 from tracker.clock import iso, utcnow
 from tracker.rules.alerts import rough_duration
-from tracker.store.causes import open_failure
 from tracker.store.orders import Store
 from tracker.store.reports import order_panels, scorecard
 
@@ -41,12 +40,7 @@ def database_path(ctx: Context, database: Path | None, panel: str | None) -> tup
         finally:
             for each in opened:
                 each.close()
-    try:
-        found = database.is_file()
-    except OSError:  # a directory on the way this user may not enter, a name too long
-        fail(open_failure(database), EXIT_FAILED)
-    if not found:
-        fail(f"no database at {database}", EXIT_FAILED)
+    check_named_database(database)  # StoreError: one line, exit 1 (handle_errors)
     return database, panel
 
 
