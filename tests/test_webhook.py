@@ -371,3 +371,49 @@ def test_an_alert_dropped_counts_once_per_target_as_sent_and_failed_do(
     assert counts["webhook dropped"] == dropped and counts["notify dropped"] == 2 * dropped
     assert counts["webhook sent"] + dropped == 4
     assert counts["notify sent"] + 2 * dropped == 8
+
+
+class BigAnswer:
+    """A loopback webhook answering ``status`` with a 100 kB body (past the
+    64 kB the sink reads); counts the POSTs."""
+
+    def __init__(self, status: int):
+        self.posts = 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                owner.posts += 1
+                self.send_response(status)
+                self.send_header("Content-Length", str(100_000))
+                self.end_headers()
+                self.wfile.write(b"x" * 100_000)
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize(("status", "sent", "posts"), [(200, 1, 1), (500, 0, 3)])
+def test_a_large_answer_is_judged_by_its_status(status: int, sent: int, posts: int) -> None:
+    # The status comes before the body: a 200 took the alert (it was logged
+    # failed for its 100 kB answer), a 500 is retried as any 500 (it was not).
+    big = BigAnswer(status)
+    try:
+        sink = make_sink(big.url)
+        with capture_logs() as logs:
+            assert sink.send(ALERT) and sink.flush(10)
+        sink.close()
+    finally:
+        big.close()
+    assert (sink.sent, big.posts) == (sent, posts)
+    failed = [e["error"] for e in logs if e["event"] == "webhook_failed"]
+    assert failed == ([] if sent else ["HTTP 500: answer larger than 64 kB"])

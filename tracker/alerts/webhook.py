@@ -286,8 +286,14 @@ class WebhookSink:
             response = deadline.exchange(
                 self._http, "POST", self._url, seconds=seconds, limit=ANSWER_LIMIT, json=body
             )
-        except deadline.AnswerTooLarge as exc:
-            raise _Refused(str(exc)) from None
+        except deadline.AnswerTooLarge as exc:  # its status came first: it says
+            if exc.status is not None and 200 <= exc.status < 300:
+                return  # taken; what it said after is not read
+            if exc.status == 429 or (exc.status or 0) >= 500:
+                raise _Retryable(f"HTTP {exc.status}: {exc}") from None
+            raise _Refused(
+                str(exc) if exc.status is None else f"HTTP {exc.status}: {exc}"
+            ) from None
         except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             # The class name only: some httpx messages quote the URL.
             raise _Retryable(f"no answer ({type(exc).__name__})") from None

@@ -50,8 +50,9 @@ class DeadlineExceeded(httpx.ReadTimeout):
 class AnswerTooLarge(Exception):
     """The answer is larger than the cap for this call."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, status: int | None = None):
         self.limit = limit
+        self.status = status  # the answer's HTTP status: it came before the body
         super().__init__(f"answer larger than {format_size(limit)}")
 
 
@@ -272,7 +273,7 @@ def exchange(
     with deadline_at(end), client.stream(method, url, **kwargs) as response:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise AnswerTooLarge(limit)
+            raise AnswerTooLarge(limit, response.status_code)
         chunks: list[bytes] = []
         size = 0
         # Raw bytes, decoded here in bounded steps: httpx would expand a whole
@@ -286,13 +287,13 @@ def exchange(
             for piece in inflater.pieces(raw, limit - size + 1):
                 size += len(piece)
                 if size > limit:
-                    raise AnswerTooLarge(limit)
+                    raise AnswerTooLarge(limit, response.status_code)
                 chunks.append(piece)
             if time.monotonic() > end:
                 raise DeadlineExceeded(f"no complete answer within {seconds:g}s")
         tail = inflater.flush()
         if size + len(tail) > limit:
-            raise AnswerTooLarge(limit)
+            raise AnswerTooLarge(limit, response.status_code)
         chunks.append(tail)
     # As sent: decoded, a header in UTF-8 or Latin-1 would not encode again.
     headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _DROPPED_HEADERS]
