@@ -119,7 +119,17 @@ def test_refill_rejected_and_refused_but_not_completed_or_running() -> None:
     )
     assert refused.message == "main: refill for order #5 Refused: Refill is disabled"
     (two,) = refill_alerts([refill("Rejected"), refill("Canceled")])
-    assert two.message.startswith("main: 2 refills rejected or refused")
+    assert two.message == (
+        "main: 2 refills rejected or refused: #5, #5 (2 reasons, in data; "
+        "`smm-tracker refills` lists each)"
+    )
+    # One reason for all: said, as for one refill (it named the orders alone).
+    same = [refill("Refused", before="Requesting", refill_id=None, error="Refill is disabled")] * 3
+    (three,) = refill_alerts(same)
+    assert three.message == (
+        "main: 3 refills rejected or refused: #5, #5, #5 (Refused: Refill is disabled; "
+        "`smm-tracker refills` lists each)"
+    )
 
 
 def test_rough_duration() -> None:

@@ -394,3 +394,18 @@ def test_a_panel_without_cancel_is_learned_once_and_sent_no_more(world):
     assert w.store.rows("SELECT action, supported FROM panel_capabilities") == [
         {"action": "cancel", "supported": 0}
     ]
+
+
+def test_several_orders_stalling_at_once_say_how_long_and_where_to_look():
+    # "sim: 2 orders stalled: #1, #2" said neither for how long nor why.
+    from tracker.jobs.stalls import _stalled_alert
+
+    orders = [
+        {"order_id": 1, "unchanged_seconds": 7 * H, "reason": "In progress and unchanged"},
+        {"order_id": 2, "unchanged_seconds": 13 * H, "reason": "Pending for longer than 12h"},
+    ]
+    alert = _stalled_alert("sim", orders)
+    assert alert.message == (
+        "sim: 2 orders stalled: #1, #2 (the longest unchanged 13h; "
+        "`smm-tracker orders --stalled` lists each with why)"
+    )

@@ -185,7 +185,11 @@ def _stalled_alert(panel: str, orders: list[dict[str, Any]]) -> Alert:
             f"age {rough_duration(o['age_seconds'])}, {numbers})"
         )
     else:
-        message = f"{panel}: {len(orders)} orders stalled: {_ids(orders)}"
+        longest = rough_duration(max(o["unchanged_seconds"] for o in orders))
+        message = (
+            f"{panel}: {len(orders)} orders stalled: {_ids(orders)} (the longest unchanged "
+            f"{longest}; `smm-tracker orders --stalled` lists each with why)"
+        )
     return Alert(ORDER_STALLED, message, panel=panel, data=_listed(orders))
 
 

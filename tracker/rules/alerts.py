@@ -265,6 +265,11 @@ def refill_alerts(
         if len(lost) == 1:
             message = f"{panel}: refill for order #{lost[0]['order_id']} {_why(lost[0])}"
         else:
-            message = f"{panel}: {len(lost)} refills rejected or refused: {_ids(lost)}"
+            reasons = list(dict.fromkeys(_why(c) for c in lost))
+            said = reasons[0] if len(reasons) == 1 else f"{len(reasons)} reasons, in data"
+            message = (
+                f"{panel}: {len(lost)} refills rejected or refused: {_ids(lost)} ({said}; "
+                "`smm-tracker refills` lists each)"
+            )
         alerts.append(Alert(REFILL_REJECTED_KIND, message, panel=panel, data={"refills": refills}))
     return alerts
