@@ -279,46 +279,51 @@ def test_a_stop_gives_up_on_a_run_still_going_past_the_bound():
         release.set()
 
 
-def test_a_deleted_wal_stops_the_daemon_and_its_writes_reach_the_file(tmp_path, env):
-    # SQLite wrote on into the unlinked -wal unnoticed: other commands read
-    # stale rows, and a kill -9 lost every write since the last checkpoint.
+def _stopped_after(tmp_path, env, act) -> tuple[int, Daemon]:
+    """Start the daemon on t.db, ``act`` once it is ready, and return its exit
+    status (it must stop by itself) and the daemon, closed."""
     config = tmp_path / "tracker.toml"
     config.write_text(config_text("http://127.0.0.1:9/api/v2") + '[logging]\nformat = "json"\n')
     daemon = Daemon(config, env)
     try:
         daemon.wait_for("READY=1")
-        (tmp_path / "t.db-wal").unlink()
+        act()
         code = daemon.proc.wait(timeout=DEADLINE)
-        events = daemon.events()
     finally:
         daemon.close()
-    assert code != 0
-    assert any(
-        e.get("event") == "database_replaced" and e.get("reason") == "its -wal file deleted"
-        for e in events
-    ), daemon.output()
-    assert any(e.get("alert") == "store_replaced" for e in events)
-    conn = sqlite3.connect(tmp_path / "t.db")
-    try:  # the clean stop checkpointed the unlinked -wal: the file is whole
+    return code, daemon
+
+
+def _assert_whole(path) -> None:
+    conn = sqlite3.connect(path)
+    try:  # whole, its schema there
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] > 0
     finally:
         conn.close()
 
 
+def test_a_deleted_wal_stops_the_daemon_and_its_writes_reach_the_file(tmp_path, env):
+    # SQLite wrote on into the unlinked -wal unnoticed: other commands read
+    # stale rows, and a kill -9 lost every write since the last checkpoint.
+    code, daemon = _stopped_after(tmp_path, env, (tmp_path / "t.db-wal").unlink)
+    events = daemon.events()
+    assert code != 0
+    assert any(
+        e.get("event") == "database_replaced" and e.get("reason") == "its -wal file deleted"
+        for e in events
+    ), daemon.output()
+    assert any(e.get("alert") == "store_replaced" for e in events)
+    _assert_whole(tmp_path / "t.db")  # the clean stop checkpointed the unlinked -wal
+
+
 def test_a_database_moved_under_the_daemon_keeps_its_last_writes_aside(tmp_path, env):
     # SQLite cannot checkpoint into a file moved away: its writes since the
     # last checkpoint stayed in the old path's -wal, which the restart there
     # deleted. The daemon now keeps that -wal aside and says where.
-    config = tmp_path / "tracker.toml"
-    config.write_text(config_text("http://127.0.0.1:9/api/v2") + '[logging]\nformat = "json"\n')
-    daemon = Daemon(config, env)
-    try:
-        daemon.wait_for("READY=1")
-        (tmp_path / "t.db").rename(tmp_path / "moved.db")
-        code = daemon.proc.wait(timeout=DEADLINE)
-    finally:
-        daemon.close()
+    code, daemon = _stopped_after(
+        tmp_path, env, lambda: (tmp_path / "t.db").rename(tmp_path / "moved.db")
+    )
     assert code != 0
     kept = tmp_path / "t.db-wal.orphaned"
     last = daemon.output().strip().splitlines()[-1]
@@ -326,9 +331,4 @@ def test_a_database_moved_under_the_daemon_keeps_its_last_writes_aside(tmp_path,
     assert f"its -wal is kept as {kept}" in last
     assert not (tmp_path / "t.db-wal").exists()
     (tmp_path / "moved.db-wal").write_bytes(kept.read_bytes())
-    conn = sqlite3.connect(tmp_path / "moved.db")
-    try:  # the moved file with its -wal back: whole, its schema and rows there
-        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] > 0
-    finally:
-        conn.close()
+    _assert_whole(tmp_path / "moved.db")  # the moved file with its -wal back

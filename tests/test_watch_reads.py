@@ -15,30 +15,43 @@ from tracker.store.watch import open_orders, watch_of
 STAMP = "2026-12-01T00:00:00+00:00"
 
 
+def _open_orders(store: Store, orders: int) -> None:
+    """Store ``orders`` open orders on panel p, IDs 1 to ``orders``."""
+    with store.conn:
+        store.conn.executemany(
+            "INSERT INTO orders (panel, order_id, created_at, updated_at, status) "
+            "VALUES ('p', ?, ?, ?, 'In progress')",
+            [(i, STAMP, STAMP) for i in range(1, orders + 1)],
+        )
+
+
+def _stepped(store, read):
+    """Run ``read`` and return what it returns and the SQLite steps it took
+    (in tens of virtual machine instructions)."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    store.conn.set_progress_handler(count, 10)
+    try:
+        return read(), steps[0]
+    finally:
+        store.conn.set_progress_handler(None, 0)
+
+
 def _steps_to_read(tmp_path, orders: int, wanted: int = 20) -> tuple[int, int]:
     """Return (rows read, SQLite steps) for ``wanted`` IDs spread over ``orders``."""
     store = Store(tmp_path / f"w{orders}.db")
     try:
-        with store.conn:
-            store.conn.executemany(
-                "INSERT INTO orders (panel, order_id, created_at, updated_at, status) "
-                "VALUES ('p', ?, ?, ?, 'In progress')",
-                [(i, STAMP, STAMP) for i in range(1, orders + 1)],
-            )
+        _open_orders(store, orders)
         among = list(range(1, orders + 1, orders // wanted))[:wanted]
-        steps = [0]
-
-        def count() -> int:
-            steps[0] += 1
-            return 0
-
-        store.conn.set_progress_handler(count, 10)
-        try:
-            rows = open_orders(store, "p", after=0, limit=len(among), among=among)
-        finally:
-            store.conn.set_progress_handler(None, 0)
+        rows, steps = _stepped(
+            store, lambda: open_orders(store, "p", after=0, limit=len(among), among=among)
+        )
         assert [r.order_id for r in rows] == among
-        return len(rows), steps[0]
+        return len(rows), steps
     finally:
         store.close()
 
@@ -55,29 +68,14 @@ def _steps_to_list(tmp_path, orders: int, listed: int = 20) -> tuple[dict, int]:
     ``listed`` newest of ``orders`` open orders, as `orders` reads them."""
     store = Store(tmp_path / f"l{orders}.db")
     try:
+        _open_orders(store, orders)
         with store.conn:
-            store.conn.executemany(
-                "INSERT INTO orders (panel, order_id, created_at, updated_at, status) "
-                "VALUES ('p', ?, ?, ?, 'In progress')",
-                [(i, STAMP, STAMP) for i in range(1, orders + 1)],
-            )
             store.conn.execute(
                 "INSERT INTO order_watch (panel, order_id, eta, updated_at) VALUES ('p', ?, ?, ?)",
                 (orders, STAMP, STAMP),
             )
         newest = list(range(orders, orders - listed, -1))
-        steps = [0]
-
-        def count() -> int:
-            steps[0] += 1
-            return 0
-
-        store.conn.set_progress_handler(count, 10)
-        try:
-            found = watch_of(store, "p", newest)
-        finally:
-            store.conn.set_progress_handler(None, 0)
-        return found, steps[0]
+        return _stepped(store, lambda: watch_of(store, "p", newest))
     finally:
         store.close()
 

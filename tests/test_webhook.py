@@ -192,16 +192,23 @@ def test_a_webhook_that_is_down_costs_one_log_line_per_alert() -> None:
     ] * 2
 
 
-def test_a_client_error_is_not_retried() -> None:
-    refused = Hook(status=404)
+def _one_alert_to(status: int) -> tuple[Hook, list[dict[str, Any]]]:
+    """Send one alert to a webhook answering ``status``; return the webhook
+    (closed) and the log lines."""
+    hook = Hook(status=status)
     try:
-        sink = make_sink(refused.url)
+        sink = make_sink(hook.url)
         with capture_logs() as logs:
             sink.send(ALERT)
             assert sink.flush(5)
         sink.close()
     finally:
-        refused.close()
+        hook.close()
+    return hook, logs
+
+
+def test_a_client_error_is_not_retried() -> None:
+    refused, logs = _one_alert_to(404)
     assert len(refused.bodies) == 1
     assert logs[0]["error"] == "HTTP 404: ok"
 
@@ -257,15 +264,7 @@ def test_the_webhook_url_never_reaches_the_log(real_logging: io.StringIO) -> Non
 
 
 def test_a_redirecting_webhook_is_one_line_that_says_redirects_are_not_followed() -> None:
-    moved = Hook(status=301)  # an http:// URL moved to https://, a renamed hook...
-    try:
-        sink = make_sink(moved.url)
-        with capture_logs() as logs:
-            sink.send(ALERT)
-            assert sink.flush(5)
-        sink.close()
-    finally:
-        moved.close()
+    moved, logs = _one_alert_to(301)  # an http:// URL moved to https://, a renamed hook...
     assert len(moved.bodies) == 1  # not retried: the answer will not change
     [line] = logs
     assert line["event"] == "webhook_failed"

@@ -42,17 +42,30 @@ _SHOWN_WORDS = 3  # spellings quoted in a grouped message; data holds each refil
 _WORDS = 160  # characters of what came back quoted in a message; data holds it all
 
 
+def _ended_unknown(
+    changes: Iterable[dict[str, Any]], *, requested: bool
+) -> dict[str, list[dict[str, Any]]]:
+    """Given refill status changes, return by panel those that ended Unknown:
+    requests (from Requesting) when ``requested``, else refills followed."""
+    by_panel: dict[str, list[dict[str, Any]]] = {}
+    for change in changes:
+        sent = change.get("from_status") == REQUESTING
+        if change.get("to_status") == UNKNOWN and sent == requested:
+            by_panel.setdefault(change["panel"], []).append(change)
+    return by_panel
+
+
+def _what_came_back(hit: list[dict[str, Any]]) -> str:
+    said = {c.get("error") or "no answer" for c in hit}
+    return quoted(said.pop(), _WORDS) if len(said) == 1 else "different answers, in data"
+
+
 def unknown_request_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
     """Given refill status changes, return one ``refill_unknown`` alert per
     panel for the requests among them that ended Unknown (from Requesting)."""
-    by_panel: dict[str, list[dict[str, Any]]] = {}
-    for change in changes:
-        if change.get("from_status") == REQUESTING and change.get("to_status") == UNKNOWN:
-            by_panel.setdefault(change["panel"], []).append(change)
     alerts = []
-    for panel, hit in by_panel.items():
-        said = {c.get("error") or "no answer" for c in hit}
-        what = quoted(said.pop(), _WORDS) if len(said) == 1 else "different answers, in data"
+    for panel, hit in _ended_unknown(changes, requested=True).items():
+        what = _what_came_back(hit)
         if len(hit) == 1:
             whom = f"the refill request for order #{hit[0]['order_id']} has"
         else:
@@ -70,14 +83,9 @@ def closed_unknown_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
     """Given refill status changes, return one ``refill_unknown`` alert per
     panel for the refills among them closed Unknown while followed (from a
     status the panel gave, not from Requesting)."""
-    by_panel: dict[str, list[dict[str, Any]]] = {}
-    for change in changes:
-        if change.get("from_status") != REQUESTING and change.get("to_status") == UNKNOWN:
-            by_panel.setdefault(change["panel"], []).append(change)
     alerts = []
-    for panel, hit in by_panel.items():
-        said = {c.get("error") or "no answer" for c in hit}
-        what = quoted(said.pop(), _WORDS) if len(said) == 1 else "different answers, in data"
+    for panel, hit in _ended_unknown(changes, requested=False).items():
+        what = _what_came_back(hit)
         if len(hit) == 1:
             whom = f"refill {hit[0]['refill_id']} of order #{hit[0]['order_id']} is"
         else:
