@@ -124,6 +124,17 @@ class StoreHealth:
         # A damaged file takes the probe's one-page write, not the pages the
         # failing jobs need: only their own success ends that outage.
         self._damaged = False
+        self._retired = False  # a reload's new generation took the outage over
+
+    def take_over(self, previous: StoreHealth) -> None:
+        """At a reload, carry on the outage the last generation's ``previous``
+        has open: a failing write then raises no second store_unwritable, and
+        the first that works raises its store_writable (and stores the outage).
+        ``previous`` says nothing more: its jobs are on their way out."""
+        with previous._lock:
+            self.health, self._outage = previous.health, previous._outage
+            self._damaged = previous._damaged
+            previous.health, previous._outage, previous._retired = Health(), None, True
 
     def wrap(self, job: Job) -> Job:
         def run() -> bool:
@@ -162,6 +173,8 @@ class StoreHealth:
 
     def record(self, job: str, error: str | None) -> None:
         with self._lock:
+            if self._retired:
+                return
             self.health, alert = judge(self.health, job, error, self.clock())
         if alert is not None:
             self._raise(alert)

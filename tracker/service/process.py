@@ -19,6 +19,7 @@ import structlog
 from tracker.alerts.alerter import Sink, raise_alert
 from tracker.config.model import Config
 from tracker.errors import ConfigError, StoreError, TrackerError
+from tracker.jobs.health import StoreHealth
 from tracker.jobs.tracker import Tracker
 from tracker.rules.doctor import unconfigured_note
 from tracker.rules.episodes import Alert
@@ -103,6 +104,7 @@ class Service:
         self._stalled = False
         self.failure: str | None = None  # why the daemon stopped itself
         self._sink: Sink | None = None  # the current generation's alert sink
+        self._health: StoreHealth | None = None  # the current generation's store outage
 
     def run(self) -> bool:
         """Serve until stopped. Raise TrackerError if the service cannot start.
@@ -210,6 +212,9 @@ class Service:
                 client.observers.append(self._progress)
             jobs = select_jobs(tracker, config, self.panel)
             tracker.warn_unconfigured()  # at start and at each reload: never silent
+            if self._health is not None:  # a reload: an open store outage carries on
+                tracker.watch.store_health.take_over(self._health)
+            self._health = tracker.watch.store_health
         except BaseException:
             tracker.close()
             raise
