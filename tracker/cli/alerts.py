@@ -11,6 +11,7 @@ import click
 
 from tracker.cli.bounds import POSITIVE
 from tracker.cli.database import database_option
+from tracker.cli.listing import NOT_ANSWERING
 from tracker.cli.main import (
     Context,
     handle_errors,
@@ -115,15 +116,9 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         lines = table(recent, ["at", "balance"], ["CHECKED", "BALANCE"]).splitlines()
         click.echo("\n".join("  " + line for line in lines))
     for failing, (kind, since) in failing_panels(store, name).items():
-        if found.get(failing) and kind in _NOT_ANSWERING:  # status_failing: polls only
-            why = f"{_NOT_ANSWERING[kind]} since {since}: its balance is the last it gave"
+        if found.get(failing) and kind in NOT_ANSWERING:  # status_failing: polls only
+            why = f"{NOT_ANSWERING[kind]} since {since}: its balance is the last it gave"
             click.echo(safe_text(f"({failing}: {why}; smm-tracker doctor says why)"), err=True)
-
-
-_NOT_ANSWERING = {
-    "auth_failed": "the API key is refused",
-    "panel_unreachable": "every call has failed",
-}
 
 
 @main.command()

@@ -13,6 +13,13 @@ from typing import Any
 from tracker.cli.render import safe_text, table, to_json
 from tracker.store.listing import BY_PANEL, BY_USER
 
+# Why a panel's rows are its last answers, by the episode open for it now
+# (`orders` and `balance` say it on stderr).
+NOT_ANSWERING = {
+    "auth_failed": "the API key is refused",
+    "panel_unreachable": "every call has failed",
+}
+
 
 def json_array(rows: Iterable[dict[str, Any]], *, chunk: int = 500) -> Iterator[str]:
     """Given rows, yield pieces of the text ``to_json(list(rows))`` would return."""

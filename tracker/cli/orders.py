@@ -15,7 +15,7 @@ import click
 from tracker.cli.bounds import ORDER_ID_MAX, POSITIVE
 from tracker.cli.database import database_option
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
-from tracker.cli.listing import json_array, stop_note, table_chunks, with_untracked
+from tracker.cli.listing import NOT_ANSWERING, json_array, stop_note, table_chunks, with_untracked
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.panels import read_panel, stored_order
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
@@ -143,7 +143,7 @@ def orders(
     elif capped and next(rows, None) is not None:
         click.echo(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)", err=True)
     for failing, (kind, since) in failing_panels(store, name).items():  # not an order's failure
-        why = _STALE.get(kind, "polls have failed")
+        why = NOT_ANSWERING.get(kind, "polls have failed")
         click.echo(
             safe_text(
                 f"({failing}: {why} since {since}: its statuses are the last it gave; "
@@ -175,9 +175,6 @@ def _left_out(config: Config, store: Store, name: str | None) -> dict[str, int]:
         return open_counts_of(store, [p for p in left_out if name in (None, p)])
     except StoreError:
         return {}
-
-
-_STALE = {"auth_failed": "the API key is refused", "panel_unreachable": "every call has failed"}
 
 
 ORDER_COLUMNS = [
