@@ -94,8 +94,8 @@ def test_alerts_since_and_json(cli, store) -> None:
         )
     recent = cli("alerts", "--since", "1h")
     assert recent.exit_code == 0
-    (line,) = recent.output.splitlines()
-    assert line.endswith("error    panel_unreachable     main: unreachable")
+    (header, line) = recent.output.splitlines()
+    assert line.endswith("error     panel_unreachable     main: unreachable")
     every = json.loads(cli("alerts", "--json").output)
     assert [a["kind"] for a in every["alerts"]] == ["order_canceled", "panel_unreachable"]
     assert every["alerts"][1]["data"] == {"n": 1}
@@ -123,3 +123,18 @@ def test_alerts_json_too_holds_the_newest_100_unless_limit(cli, store) -> None:
     assert [a["message"] for a in capped] == [f"n{i}" for i in range(5, 105)]  # oldest first
     every = json.loads(cli("alerts", "--json", "--limit", "200").output)["alerts"]
     assert len(every) == 105
+
+
+def test_alerts_listing_has_a_header_over_its_columns(cli, store) -> None:
+    now = utcnow().replace(microsecond=0)
+    with capture_logs():
+        for kind, message in (("balance_low", "main: balance low"), ("panel_unreachable", "x")):
+            raise_alert(Alert(kind, message, "main"), store=store, clock=lambda: now)
+    lines = cli("alerts").output.splitlines()
+    assert lines[0].split() == ["AT", "SEVERITY", "KIND", "MESSAGE"]
+    # Each column starts where its header does.
+    for name, value in (("SEVERITY", "warning"), ("KIND", "balance_low"), ("MESSAGE", "main: ")):
+        assert lines[1].index(value) == lines[0].index(name)
+    assert lines[2].index("panel_unreachable") == lines[0].index("KIND")
+    # Nothing listed: no header, only the note on stderr.
+    assert cli("alerts", "--panel", "spare").stdout == ""

@@ -154,10 +154,17 @@ def alerts(
         return
     if not rows:
         click.echo("no alerts" + (f" in the last {since_text(since)}" if since else ""), err=True)
+    if rows:
+        # A header as every other listing has, the columns under it.
+        click.echo(_alert_line("AT", "SEVERITY", "KIND", "MESSAGE", width=len(rows[0]["at"])))
     for row in rows:
         message = safe_text(row["message"], 500)
-        click.echo(f"{row['at']}  {row['severity']:<7}  {row['kind']:<20}  {message}")
+        click.echo(_alert_line(row["at"], row["severity"], row["kind"], message))
     if still:
         click.echo(
             "open: " + ", ".join(f"{e['panel']} {e['kind']} since {e['since']}" for e in still)
         )
+
+
+def _alert_line(at: str, severity: str, kind: str, message: str, width: int = 0) -> str:
+    return f"{at:<{width}}  {severity:<8}  {kind:<20}  {message}"
