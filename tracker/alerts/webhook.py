@@ -166,7 +166,7 @@ class WebhookSink:
             self.dropped += 1
             DELIVERIES.count(WEBHOOK, DROPPED, bool(self._url))  # per target, as sent/failed
             DELIVERIES.count(NOTIFY, DROPPED, len(self._targets))
-            log.warning("webhook_dropped", alert=alert.kind, reason="queue full")
+            log.warning("webhook_dropped", **named(alert), reason="queue full")
             return False
 
     def close(self, timeout: float | None = None) -> None:
@@ -212,7 +212,7 @@ class WebhookSink:
                 finally:
                     notified()
             except Exception as exc:  # never let one alert end the worker
-                log.error("webhook_failed", alert=item.kind, error=type(exc).__name__)
+                log.error("webhook_failed", **named(item), error=type(exc).__name__)
             finally:
                 self._queue.task_done()
 
@@ -246,7 +246,7 @@ class WebhookSink:
             else:
                 self.notify_failed += 1
                 DELIVERIES.count(NOTIFY, FAILED)
-                log.warning("notify_failed", alert=alert.kind, target=target.name, error=error)
+                log.warning("notify_failed", **named(alert), target=target.name, error=error)
 
     def _deliver(self, alert: Alert) -> None:
         body = payload(alert, self._fmt, self._chat_id)
@@ -270,7 +270,7 @@ class WebhookSink:
         except (_Retryable, _Refused) as exc:
             self.failed += 1
             DELIVERIES.count(WEBHOOK, FAILED)
-            log.warning("webhook_failed", alert=alert.kind, error=str(exc))
+            log.warning("webhook_failed", **named(alert), error=str(exc))
             return
         self.sent += 1
         DELIVERIES.count(WEBHOOK, SENT)
@@ -308,3 +308,10 @@ class WebhookSink:
         if response.is_redirect:  # where it points is not said: it may hold the token
             what += " (a redirect: not followed; set the URL it points to)"
         raise _Refused(what)
+
+
+def named(alert: Alert) -> dict[str, Any]:
+    """Return the fields naming ``alert`` in a log line of its delivery: its
+    kind, its stored ID (``alerts --json`` finds it; None if it could not be
+    stored) and its panel."""
+    return {"alert": alert.kind, "alert_id": alert.id, "panel": alert.panel}
