@@ -84,3 +84,39 @@ def test_discord_through_apprise_pings_nobody(posted) -> None:
         assert mention not in content
     assert "everyone" in content and "here" in content and "U024BE7LH" in content
     assert "evil.example" in content  # the words are all there, only defused
+
+
+LINKED = Alert(
+    "refill_rejected",
+    "main: refill of #5 refused: 'log in at [your dashboard](https://evil.example/login) **now**'",
+    panel="main",
+)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["discord://1234567890/AAbbCCddEEffGGhhIIjj", "mmost://chat.example/AAbbCCddEEffGGhhIIjj"],
+)
+def test_markdown_in_panel_words_is_no_link_where_plain_text_is_drawn_as_markdown(
+    posted, url
+) -> None:
+    from tracker.alerts.notify import NotifyTarget
+
+    assert NotifyTarget(url, 0, timeout=10).deliver(LINKED) is None
+    [body] = posted
+    sent = body.get("content") or body["text"]
+    # Drawn raw, "[your dashboard](https://...)" was a link under other words.
+    assert "[your dashboard](https" not in sent and "**now**" not in sent
+    assert "\\[your dashboard\\]\\(https://evil.example/login\\) \\*\\*now\\*\\*" in sent
+
+
+def test_markdown_asked_for_in_the_url_is_escaped_once(posted) -> None:
+    from tracker.alerts.notify import NotifyTarget
+
+    url = "discord://1234567890/AAbbCCddEEffGGhhIIjj?format=markdown"
+    assert NotifyTarget(url, 0, timeout=10).deliver(LINKED) is None
+    [body] = posted
+    (embed,) = body["embeds"]
+    # Apprise escapes plain text for a Markdown target itself: not twice.
+    assert "\\[your dashboard\\]" in embed["description"]
+    assert "\\\\[" not in embed["description"]

@@ -43,6 +43,25 @@ def _unmentioned(text: str) -> str:
     return _MENTION.sub("@\u200b", text)
 
 
+# Services that draw Markdown in a message sent as plain text (Discord's
+# content, Mattermost's text): a panel's "[your dashboard](https://evil)" was
+# a disguised link. A backslash keeps each mark a character. Where the URL
+# asks ``format=markdown``, Apprise escapes plain text itself.
+_DRAWS_MARKDOWN = frozenset({"discord", "mmost", "mmosts"})
+_MARKS = re.compile(r"([\\`*_~|\[\]()<>#])")
+
+
+def _sent_as(plugin: Any) -> Any:
+    """Return the format an Apprise plugin sends in: its URL's ``format``,
+    else its first (default) one."""
+    sent = getattr(plugin, "_format_override", None) or plugin.notify_format
+    return sent[0] if isinstance(sent, tuple) else sent
+
+
+def _unmarked(text: str) -> str:
+    return _MARKS.sub(r"\\\1", text)
+
+
 class NotifyTarget:
     """One Apprise URL, delivered to with a wall-clock deadline.
 
@@ -64,6 +83,7 @@ class NotifyTarget:
         self._text = apprise.NotifyFormat.TEXT
         if not self._apprise.add(url):
             raise ValueError(f"{self.name}: Apprise does not understand this URL")
+        self._marked = scheme(url) in _DRAWS_MARKDOWN and _sent_as(self._apprise[0]) == self._text
         self._busy: threading.Thread | None = None
 
     def deliver(self, alert: Alert) -> str | None:
@@ -78,7 +98,9 @@ class NotifyTarget:
                     bool(
                         self._apprise.notify(
                             title=f"smm-tracker: {alert.kind}",
-                            body=_unmentioned(alert.message),
+                            body=_unmentioned(
+                                _unmarked(alert.message) if self._marked else alert.message
+                            ),
                             body_format=self._text,
                             notify_type=_TYPES.get(alert.severity, "info"),
                         )
