@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from tracker.cli.render import safe_text, table, to_json
+from tracker.cli.render import row_in_list, safe_text, table
 from tracker.store.listing import BY_PANEL, BY_USER
 
 # Why a panel's rows are its last answers, by the episode open for it now
@@ -27,7 +27,7 @@ def json_array(rows: Iterable[dict[str, Any]], *, chunk: int = 500) -> Iterator[
     first = True
     while block := list(islice(items, chunk)):
         # Each item as to_json indents it inside a list: two more spaces.
-        text = ",\n".join("  " + to_json(row).replace("\n", "\n  ") for row in block)
+        text = ",\n".join("  " + row_in_list(row) for row in block)
         yield ("[\n" if first else ",\n") + text
         first = False
     yield "[]" if first else "\n]"
