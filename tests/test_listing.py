@@ -73,7 +73,7 @@ def test_streamed_json_is_the_same_text_as_the_whole_list(count):
 
 
 ODD_ROWS = [
-    {"order_id": 1, "link": "https://t.example/ä\u2028\u200b\x1b[31m\"q\"\n", "ok": True},
+    {"order_id": 1, "link": 'https://t.example/ä\u2028\u200b\x1b[31m"q"\n', "ok": True},
     {"charge": float("nan"), "remains": float("inf"), "rate": 1e-7, "big": 10**30},
     {"charge": Decimal("1.50"), "error": None},
     {"eta": {"at": "2026-12-01T00:00:00+00:00", "basis": ["a", 1]}, "n": 2},
