@@ -192,3 +192,32 @@ def test_the_panels_nothing_dropped_to_its_own_requests_is_quiet_but_not_the_res
     assert words.data["refills"][0]["raw_status"] == said_disabled["raw_status"]
     (plain,) = refill_alerts([asked_by_user | {"raw_status": "rejected"}])
     assert plain.message == "main: refill for order #6 Rejected"
+
+
+def test_unreachable_quotes_the_last_error_redacted_then_cut() -> None:
+    from tracker.redact import register_secret
+    from tracker.rules.reachability import ERROR_CHARS, unreachable_alert
+
+    secret = "unreach-Tok3n-9f8e7d6c5b4a"
+    register_secret(secret)
+    # The secret straddles the message's cut: cut first, its head would show.
+    error = "main: HTTP 502: " + "x" * (ERROR_CHARS - 30) + f" token={secret}\r\nSet-Cookie: a"
+    since = T0 - timedelta(minutes=16)
+    alert = unreachable_alert("main", since, T0, "status", error)
+    assert alert.kind == PANEL_UNREACHABLE
+    assert alert.message.startswith(
+        "main: unreachable, every call has failed for 16m; last error (status): 'HTTP 502: xxx"
+    )
+    assert secret[:8] not in alert.message and secret[:8] not in str(alert.data)
+    quoted = alert.message.split("last error (status): ", 1)[1]
+    assert len(quoted) <= ERROR_CHARS + 2 and quoted.endswith("…'")  # one line, cut, quoted
+    assert "\r" not in alert.message and "\n" not in alert.message
+    assert alert.data == {
+        "since": since.isoformat(timespec="seconds"),
+        "last_action": "status",
+        "last_error": error.removeprefix("main: ").replace(secret, "***"),
+    }
+    # A failure without words (not a panel error): the message as it was, no last_error.
+    bare = unreachable_alert("main", since, T0, "status", None)
+    assert bare.message == "main: unreachable, every call has failed for 16m"
+    assert "last_error" not in bare.data

@@ -177,7 +177,13 @@ def test_unreachable_after_the_delay_then_recovered(
     assert [m for m, k in raised if k == ["panel_unreachable"]][0] == 15
     assert kinds(tracker) == ["panel_unreachable", "panel_recovered"]
     rows = alerts_since(tracker.store, None)
-    assert rows[0]["message"] == "main: unreachable, every call has failed for 15m"
+    # Why, without the log: the last failed call's error, quoted.
+    assert rows[0]["message"] == (
+        "main: unreachable, every call has failed for 15m; "
+        "last error (balance): 'HTTP 500: Internal Server Error'"
+    )
+    assert rows[0]["data"]["last_error"] == "HTTP 500: Internal Server Error"
+    assert rows[0]["data"]["last_action"] == "balance"
     assert rows[1]["message"] == "main: answering again after 35m unreachable"
     tracker.close()
 

@@ -48,6 +48,7 @@ from tracker.rules.polling import (
     judge_poll,
     recovered_alert,
 )
+from tracker.rules.reachability import reachable_alert, unreachable_alert
 from tracker.rules.refills import held_by
 from tracker.rules.unknown_status import UNKNOWN_STATUS, judge_unknown, unknown_alert
 from tracker.rules.unread_refills import refill_change_alerts
@@ -287,14 +288,16 @@ class Watch:
         for alert in refill_change_alerts(changes, panel_judges=judges, dropped=dropped):
             self.alerter.raise_alert(alert)
 
-    def observe(self, panel: str, action: str, ok: bool, _seconds: float) -> None:
+    def observe(
+        self, panel: str, action: str, ok: bool, _seconds: float, error: str | None = None
+    ) -> None:
         """Client observer: judge the panel's reachability after every call."""
         try:
-            self._observe(panel, action, ok)
+            self._observe(panel, action, ok, error)
         except Exception:  # an alerting bug must never fail a panel call
             log.exception("reachability_failed", panel=panel)
 
-    def _observe(self, panel: str, action: str, ok: bool) -> None:
+    def _observe(self, panel: str, action: str, ok: bool, error: str | None) -> None:
         after_s = self.config.alerts.unreachable_after
         with self._lock:
             now = self.clock()
@@ -307,14 +310,10 @@ class Watch:
                 self._failing[panel] = new.failing_since
                 if kind is None:
                     return new.episode, None
-                since = (new.episode if kind == PANEL_UNREACHABLE else episode).since or now
-                lasted = rough_duration((now - since).total_seconds())
-                if kind == PANEL_UNREACHABLE:
-                    message = f"{panel}: unreachable, every call has failed for {lasted}"
-                    data = {"since": since.isoformat(timespec="seconds"), "last_action": action}
+                if kind == PANEL_UNREACHABLE:  # the last error quoted: see rules/reachability
+                    alert = unreachable_alert(panel, new.episode.since or now, now, action, error)
                 else:
-                    message = f"{panel}: answering again after {lasted} unreachable"
-                    data = {"since": since.isoformat(timespec="seconds")}
-                return new.episode, Alert(kind, message, panel=panel, data=data)
+                    alert = reachable_alert(panel, episode.since or now, now)
+                return new.episode, alert
 
             self.alerter.update(panel, PANEL_UNREACHABLE, judge)

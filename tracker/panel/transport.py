@@ -35,9 +35,9 @@ from tracker.redact import scrub, scrub_bytes
 
 log = structlog.get_logger("tracker.client")
 
-# Observer of every HTTP call: (panel, action, ok, seconds). Metrics and
-# reachability tracking hang here.
-CallObserver = Callable[[str, str, bool, float], None]
+# Observer of every HTTP call: (panel, action, ok, seconds, why it failed:
+# None if it did not). Metrics and reachability tracking hang here.
+CallObserver = Callable[[str, str, bool, float, str | None], None]
 
 
 class Secret(Protocol):
@@ -85,8 +85,7 @@ class Transport(Generic[P]):
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ):
-        self.panel = panel
-        self.name = panel.name
+        self.panel, self.name = panel, panel.name
         self._stop = stop_event or threading.Event()
         self._limiter = limiter
         self._sleep_fn, self._clock = sleep, clock
@@ -113,6 +112,7 @@ class Transport(Generic[P]):
         if self._limiter is not None:
             self._limiter()
         started, sent, ok = time.monotonic(), False, False
+        failure: str | None = None  # the error's words, key blanked: the observers'
         try:
             with self._in_flight:
                 # Checked again once a slot is free: a request queued behind
@@ -127,12 +127,12 @@ class Transport(Generic[P]):
             answer = self._interpret(response, action=action, idempotent=idempotent)
             ok = True
             return answer
-        except PanelAnswerError:
-            ok = True  # the panel answered; it is reachable
+        except PanelError as exc:  # an error the panel answered: it is reachable
+            ok, failure = isinstance(exc, PanelAnswerError), exc.detail
             raise
         finally:
             for observe in self.observers if sent else ():
-                observe(self.name, action, ok, time.monotonic() - started)
+                observe(self.name, action, ok, time.monotonic() - started, None if ok else failure)
 
     def _refuse_if_stopping(self, action: str) -> None:
         if self._stop.is_set():

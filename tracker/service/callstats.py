@@ -66,7 +66,9 @@ class CallCounters:
         self.latency = Histogram(API_BUCKETS)  # by (panel, action, outcome)
         self.polls = Histogram(POLL_BUCKETS)  # by (panel,)
 
-    def observe(self, panel: str, action: str, ok: bool, seconds: float) -> None:
+    def observe(
+        self, panel: str, action: str, ok: bool, seconds: float, _error: str | None = None
+    ) -> None:
         """A PanelClient observer: count one HTTP call."""
         key = (panel, action)
         with self._lock:

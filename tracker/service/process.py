@@ -251,7 +251,7 @@ class Service:
         self.failure = message
         return True
 
-    def _progress(self, _panel: str, _action: str, _ok: bool, _seconds: float) -> None:
+    def _progress(self, *_call: object) -> None:  # a PanelClient observer
         self.stats.touch()
 
     # --- systemd ---------------------------------------------------------------
