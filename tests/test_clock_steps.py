@@ -10,10 +10,14 @@ from refill_world import H
 from structlog.testing import capture_logs
 
 from tracker.clock import iso
+from tracker.config.load import config_from_dict
+from tracker.jobs.tracker import Tracker
 from tracker.rules.alerts import PANEL_UNREACHABLE, Reachability, judge_call
 from tracker.rules.episodes import Episode
 from tracker.rules.polling import STATUS_FAILING, judge_poll
-from tracker.sim.server import SERVICE_FOLLOWERS
+from tracker.service.daemon import run_once
+from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer, SimulatedPanel
+from tracker.store.alerts import alerts_since
 
 
 @pytest.mark.usefixtures("fresh_logs")
@@ -76,3 +80,110 @@ def test_polls_failing_since_before_the_clock_was_set_back_alert_after_the_delay
         kinds.append(kind)
     assert kinds == [None, None, STATUS_FAILING, None]
     assert episode.since == SET_BACK[0]
+
+
+# A VM asleep from 14:05 to 22:05: the wall clock jumps 8 hours forward, the
+# monotonic one (CLOCK_MONOTONIC leaves a suspend out) does not.
+def test_a_forward_step_is_the_wall_clock_going_further_than_the_monotonic_one():
+    from tracker.rules.alerts import stepped_forward
+
+    later = FAILED_AT + timedelta(hours=8)
+    assert stepped_forward(FAILED_AT, 100.0, later, 101.0)  # asleep 8 h
+    assert not stepped_forward(FAILED_AT, 100.0, later, 100.0 + 8 * 3600)  # 8 h awake
+    assert not stepped_forward(FAILED_AT, 100.0, FAILED_AT + timedelta(seconds=64), 60.0 + 100)
+    assert not stepped_forward(FAILED_AT, 100.0, FAILED_AT - timedelta(hours=1), 100.0)  # back
+    assert not stepped_forward(None, None, later, 101.0)  # the first look
+    assert not stepped_forward(FAILED_AT, None, later, None)  # no monotonic clock (a test's)
+
+
+AWOKE = FAILED_AT + timedelta(hours=8)
+AFTER_RESUME = [AWOKE + timedelta(minutes=m) for m in (0, 5, 14, 15, 20)]
+
+
+def test_a_run_of_failed_calls_spanning_a_forward_step_counts_from_after_it():
+    state, kinds = judge_call(Reachability(), False, FAILED_AT, 900)[0], []
+    for i, now in enumerate(AFTER_RESUME):
+        state, kind = judge_call(state, False, now, 900, stepped=i == 0)
+        kinds.append(kind)
+    # not "unreachable for 8h" at the first failure after the resume: 15m after it
+    assert kinds == [None, None, None, PANEL_UNREACHABLE, None]
+    assert state.episode.since == AWOKE
+
+
+def test_polls_failing_across_a_forward_step_count_from_after_it():
+    episode, kinds = Episode(False, FAILED_AT, None), []  # kept in alert_state
+    for i, now in enumerate(AFTER_RESUME):
+        episode, kind = judge_poll(episode, True, now, 900, stepped=i == 0)
+        kinds.append(kind)
+    assert kinds == [None, None, None, STATUS_FAILING, None]
+    assert episode.since == AWOKE
+
+
+class Resumable:
+    """A wall clock and its monotonic twin: ``advance`` moves both, ``sleep``
+    (a VM suspended) the wall clock alone."""
+
+    def __init__(self) -> None:
+        self.now, self.tick = FAILED_AT, 1000.0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.tick
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+        self.tick += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def resumed(tmp_path):
+    """A Tracker on a Resumable clock polling a simulated panel (one open order)."""
+    clock = Resumable()
+    panel = SimulatedPanel(clock=lambda: clock().timestamp(), key="sim-key-01234567", quirks=False)
+    server = PanelServer(panel).start()
+    data = {
+        "database": {"path": str(tmp_path / "tracker.db")},
+        "panels": [{"name": "main", "url": server.url, "key": "sim-key-01234567", "retries": 0}],
+        "refill": {"enabled": False},
+        "alerts": {"unreachable_after": "15m"},
+    }
+    config = config_from_dict(data, base_dir=tmp_path, env={})
+    tracker = Tracker(config, clock=clock, monotonic=clock.monotonic)
+    tracker.store.track("main", panel.seed_orders(1, status="In progress"), clock())
+    tracker.everything = True  # every run polls the order
+    jobs = [j for j in tracker.jobs() if j.name in ("status:main", "balance:main")]
+    yield clock, panel, tracker, jobs
+    tracker.close()
+    server.stop()
+
+
+def alerted(tracker):
+    return [(r["kind"], r["at"], r["data"].get("since")) for r in alerts_since(tracker.store, None)]
+
+
+@pytest.mark.parametrize("failing", ["every call", "status only"])
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_panel_failing_across_a_resume_alerts_15m_after_it_not_at_once(resumed, failing):
+    clock, panel, tracker, jobs = resumed
+    panel.inject("json500", count=1000, action=None if failing == "every call" else "status")
+    kind = PANEL_UNREACHABLE if failing == "every call" else STATUS_FAILING
+    with capture_logs():
+        run_once(jobs)  # 14:00: failing
+        clock.advance(300)
+        run_once(jobs)  # 14:05: failing; then asleep until 22:05
+        clock.sleep(8 * H)
+        run_once(jobs)  # 22:05: one failure after the resume is no "failing for 8h"
+        assert alerted(tracker) == []
+        for _ in range(3):  # 22:10, 22:15, 22:20: failing on this side too
+            clock.advance(300)
+            run_once(jobs)
+    woke = iso(FAILED_AT + timedelta(minutes=5) + timedelta(hours=8))
+    at = iso(FAILED_AT + timedelta(minutes=20) + timedelta(hours=8))
+    assert alerted(tracker) == [(kind, at, woke)]  # 15m of failures after the resume
+    (row,) = alerts_since(tracker.store, None)
+    assert "for 15m" in row["message"]

@@ -7,6 +7,7 @@ schedules :meth:`Tracker.jobs`; ``run --once`` calls each of them once.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,10 @@ from tracker.redact import register_secret
 from tracker.store.orders import Store
 
 TransitionListener = Callable[[list[dict[str, Any]]], None]
+
+
+def _unknown() -> float | None:
+    return None
 
 
 @dataclass
@@ -43,12 +48,16 @@ class Core:
         config: Config,
         *,
         clock: Clock = utcnow,
+        monotonic: Callable[[], float | None] | None = None,
         stop_event: threading.Event | None = None,
         transport: Callable[[PanelConfig], httpx.BaseTransport | None] | None = None,
         store: Store | None = None,
     ):
         self.config = config
         self.clock = clock
+        # The monotonic clock beside ``clock``, telling its steps from time
+        # passing; a clock of the caller's own (tests) has none unless given.
+        self.monotonic = monotonic or (time.monotonic if clock is utcnow else _unknown)
         self.stop_event = stop_event or threading.Event()
         self.store = store or Store(config.database.path, busy_timeout=config.database.busy_timeout)
         self.store.stopping = self.stop_event  # a stop cuts the store's waits short

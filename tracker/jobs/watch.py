@@ -26,6 +26,7 @@ from tracker.errors import AuthError, StoreError
 from tracker.jobs.balance import check_balance
 from tracker.jobs.base import Core, Job
 from tracker.jobs.health import StoreHealth
+from tracker.jobs.steps import Looks
 from tracker.rules.alerts import (
     AUTH_FAILED,
     AUTH_RECOVERED,
@@ -94,6 +95,7 @@ class Watch:
         self._refused_by: dict[str, str] = {}
         self._failing: dict[str, datetime | None] = {}
         self._failed_action: dict[str, str] = {}  # panel -> the action its last failed call was
+        self._looks = Looks(tracker.clock, tracker.monotonic)  # the wall clock's forward steps
         self._lock = threading.RLock()
         tracker.transition_listeners.append(self.on_transitions)
         tracker.refill_listeners.append(self.on_refills)
@@ -120,14 +122,9 @@ class Watch:
 
     def check_balance(self, panel: str) -> bool:
         """Run the balance job of one panel (also the probe of a paused one)."""
-        tracker = self.tracker
+        client, store = self.tracker.clients[panel], self.tracker.store
         return check_balance(
-            tracker.clients[panel],
-            tracker.store,
-            self.alerter,
-            self,
-            config=self.config,
-            clock=self.clock,
+            client, store, self.alerter, self, config=self.config, clock=self.clock
         )
 
     def _pausable(self, job: Job) -> Job:
@@ -247,12 +244,15 @@ class Watch:
             log.exception("status_failing_unjudged", panel=panel)
 
     def _judge_status(self, panel: str, errors: list[str]) -> None:
-        now, after_s = self.clock(), self.config.alerts.unreachable_after
+        now, stepped = self._looks.look(f"poll:{panel}")  # stepped: since its last poll
+        after_s = self.config.alerts.unreachable_after
         told = [self.alerter.episode(panel, kind) for kind in BLINDING]
         explained = panel in self.paused or panel_blind(told)
 
         def judge(episode: Episode) -> tuple[Episode, Alert | None]:
-            after, kind = judge_poll(episode, bool(errors), now, after_s, explained=explained)
+            after, kind = judge_poll(
+                episode, bool(errors), now, after_s, explained=explained, stepped=stepped
+            )
             if kind == STATUS_FAILING:
                 return after, failing_alert(panel, after.since or now, now, errors)
             if kind == STATUS_RECOVERED:
@@ -288,9 +288,7 @@ class Watch:
         for alert in refill_change_alerts(changes, panel_judges=judges, dropped=dropped):
             self.alerter.raise_alert(alert)
 
-    def observe(
-        self, panel: str, action: str, ok: bool, _seconds: float, error: str | None = None
-    ) -> None:
+    def observe(self, panel: str, action: str, ok: bool, _s: float, error: str | None) -> None:
         """Client observer: judge the panel's reachability after every call."""
         try:
             self._observe(panel, action, ok, error)
@@ -300,13 +298,13 @@ class Watch:
     def _observe(self, panel: str, action: str, ok: bool, error: str | None) -> None:
         after_s = self.config.alerts.unreachable_after
         with self._lock:
-            now = self.clock()
+            now, stepped = self._looks.look(f"call:{panel}")  # stepped: since its last call
             if not ok:
                 self._failed_action[panel] = action
 
             def judge(episode: Episode) -> tuple[Episode, Alert | None]:
                 state = Reachability(self._failing.get(panel), episode)
-                new, kind = judge_call(state, ok, now, after_s)
+                new, kind = judge_call(state, ok, now, after_s, stepped)
                 self._failing[panel] = new.failing_since
                 if kind is None:
                     return new.episode, None

@@ -64,6 +64,25 @@ def counted_from(since: datetime | None, now: datetime) -> datetime:
     return now if since is None or since > now else since
 
 
+# More than this between the wall clock's move and the monotonic clock's is a
+# step (NTP, an operator, a VM resumed after sleeping), not NTP's slewing: the
+# figure the daemon's ClockWatch (service/clockstep.py) tells steps by.
+STEP_SECONDS = 5.0
+
+
+def stepped_forward(
+    before: datetime | None, tick_before: float | None, now: datetime, tick: float | None
+) -> bool:
+    """Given two readings of the wall clock and of the monotonic one (None:
+    not known), return whether the wall clock went more than ``STEP_SECONDS``
+    further between them: set forward, or a sleep the monotonic clock does not
+    count (a VM or laptop suspended). Nothing was tried in that gap, so nothing
+    failed in it: a run of failures spanning it counts from the first after it."""
+    if before is None or tick_before is None or tick is None:
+        return False
+    return (now - before).total_seconds() - (tick - tick_before) > STEP_SECONDS
+
+
 # --- reachability --------------------------------------------------------------
 
 # While one of these episodes is open for a panel, nothing it stores is news
@@ -87,7 +106,7 @@ class Reachability:
 
 
 def judge_call(
-    state: Reachability, ok: bool, now: datetime, unreachable_after: float
+    state: Reachability, ok: bool, now: datetime, unreachable_after: float, stepped: bool = False
 ) -> tuple[Reachability, str | None]:
     """Given a panel's state and one call's outcome, return (new state, kind to raise).
 
@@ -95,13 +114,16 @@ def judge_call(
     panel is unreachable once every call has failed for ``unreachable_after``
     seconds (judged at the next call, so at most one call interval late);
     ``panel_unreachable`` is raised once per episode and ``panel_recovered``
-    at the first answer after it.
+    at the first answer after it. ``stepped``: the wall clock stepped forward
+    since the panel's last call (:func:`stepped_forward`; a VM resumed after
+    hours asleep): the run counts from this failure, as one the clock was set
+    back past does (:func:`counted_from`); no call failed in the gap.
     """
     if ok:
         if state.episode.active:
             return Reachability(), PANEL_RECOVERED
         return (state, None) if state.failing_since is None else (Reachability(), None)
-    since = counted_from(state.failing_since, now)
+    since = now if stepped else counted_from(state.failing_since, now)
     if state.episode.active or (now - since).total_seconds() < unreachable_after:
         return replace(state, failing_since=since), None
     return Reachability(since, Episode(True, since, now)), PANEL_UNREACHABLE

@@ -28,7 +28,13 @@ _ERROR_CHARS = 300  # of the last poll's error quoted in the message; data holds
 
 
 def judge_poll(
-    episode: Episode, failed: bool, now: datetime, after: float, *, explained: bool = False
+    episode: Episode,
+    failed: bool,
+    now: datetime,
+    after: float,
+    *,
+    explained: bool = False,
+    stepped: bool = False,
 ) -> tuple[Episode, str | None]:
     """Given the ``status_failing`` episode and whether a poll just ended with
     orders left unchecked, return (new episode, kind to raise).
@@ -38,7 +44,9 @@ def judge_poll(
     episode already says why): it is raised at the first failed poll after
     that ends. ``status_recovered`` at the first poll that leaves nothing
     unchecked after it was raised; a failing run that never alerted ends
-    quietly.
+    quietly. ``stepped``: the wall clock stepped forward since the panel's
+    last poll (:func:`tracker.rules.alerts.stepped_forward`): the run counts
+    from this poll, as one the clock was set back past does.
     """
     if not failed:
         if episode.active:
@@ -46,7 +54,7 @@ def judge_poll(
         return Episode(), None
     if episode.active:
         return episode, None
-    since = counted_from(episode.since, now)
+    since = now if stepped else counted_from(episode.since, now)
     if explained or (now - since).total_seconds() < after:
         return Episode(False, since, None), None
     return Episode(True, since, now), STATUS_FAILING
