@@ -90,6 +90,15 @@ class TransientError(PanelError):
         self.maybe_sent = maybe_sent
 
 
+class MisdirectedError(TransientError):
+    """The panel's URL leads nowhere a retry could reach: its host does not
+    exist (the resolver said so), or an https:// URL reached a port that
+    answers without TLS. Raised while connecting, so nothing was sent (never
+    ``maybe_sent``). Not retried within the call, but still transient for the
+    daemon: a whole-panel failure like any unreachable panel's, asked again at
+    its next run (a config reload may have fixed the URL)."""
+
+
 class StopRequested(PanelError):
     """The tracker is stopping, so the request was not sent (certainly not acted on)."""
 

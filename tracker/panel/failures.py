@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from tracker.panel import misdirected
 from tracker.panel.body import html_title, looks_like_html
 from tracker.panel.refusals import error_text
 from tracker.panel.values import short
@@ -101,12 +102,16 @@ def _reason(exc: BaseException) -> str:
     return exc.__class__.__name__
 
 
-def describe_send_failure(exc: BaseException, url: str, *, timeout: float, connect: float) -> str:
+def describe_send_failure(
+    exc: BaseException, url: str, *, timeout: float, connect: float, proxied: bool = False
+) -> str:
     """Given the exception of an HTTP call to ``url``, return one line naming
     its cause: DNS, refused port, TLS, which timeout and its limit, or a
     broken connection.
 
-    ``timeout`` is the whole-answer limit, ``connect`` the limit on connecting.
+    ``timeout`` is the whole-answer limit, ``connect`` the limit on connecting;
+    ``proxied`` says a proxy from the environment carried the call (a host it
+    could not resolve may be the proxy's: no fix in ``panels[].url`` named).
     """
     host, port = host_port(url)
     where = f"{host}:{port}" if port is not None else host
@@ -116,6 +121,9 @@ def describe_send_failure(exc: BaseException, url: str, *, timeout: float, conne
         return f"no free connection to {where} within {connect:g}s"
     if isinstance(exc, httpx.TimeoutException):
         return f"no answer from {where} within {timeout:g}s"
+    wrong_url = None if proxied else misdirected.words(exc, host, where)  # name the fix
+    if wrong_url is not None:  # no retry can cure it: the transport tries it once
+        return wrong_url
     if _first(exc, socket.gaierror) is not None:
         return f"cannot resolve host {host}"
     if _first(exc, ConnectionRefusedError) is not None:

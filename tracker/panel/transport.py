@@ -28,7 +28,7 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
-from tracker.panel import deadline, failures, parse, refusals, values
+from tracker.panel import deadline, failures, misdirected, parse, refusals, values
 from tracker.panel.body import Document, as_utf8
 from tracker.panel.budget import Budget
 from tracker.redact import scrub, scrub_bytes
@@ -157,7 +157,7 @@ class Transport(Generic[P]):
                 action=action,
             ) from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise TransientError(self._failure(exc), panel=panel, action=action) from None
+            raise misdirected.connect_failed(exc, self._failure(exc), panel, action) from None
         except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             raise TransientError(
                 self._failure(exc), maybe_sent=True, panel=panel, action=action
@@ -168,7 +168,9 @@ class Transport(Generic[P]):
 
     def _failure(self, exc: BaseException) -> str:  # h11 quotes bytes it refused: scrubbed
         limits = {"timeout": self.panel.timeout, "connect": min(self.panel.timeout, 10.0)}
-        return self._scrub_text(failures.describe_send_failure(exc, self.panel.url, **limits))
+        proxied = deadline.proxied(self._http, self.panel.url)  # the proxy's failure, maybe
+        said = failures.describe_send_failure(exc, self.panel.url, proxied=proxied, **limits)
+        return self._scrub_text(said)
 
     def _interpret(self, response: httpx.Response, *, action: str, idempotent: bool) -> Any:
         panel = self.name
@@ -250,8 +252,7 @@ class Transport(Generic[P]):
         return scrub_bytes(body, [key])
 
     def _scrub_text(self, text: str) -> str:
-        """Given text from the answer's headers (a redirect's Location), return
-        it with the key blanked out like the body's."""
+        """Return ``text`` (a redirect's Location) with the key blanked out like the body's."""
         key = self.panel.key.reveal()
         return text if len(key) < 4 else scrub(text, [key])
 
@@ -265,7 +266,7 @@ class Transport(Generic[P]):
         """
 
         def retryable(exc: BaseException) -> bool:
-            return isinstance(exc, TransientError) and (idempotent or not exc.maybe_sent)
+            return misdirected.retryable(exc, idempotent)  # a wrong URL fails at once
 
         budget = Budget(self.panel.timeout, self.panel.retry_budget, self._clock)
         retrying = tenacity.Retrying(
@@ -296,8 +297,7 @@ class Transport(Generic[P]):
             raise
 
     def _warn_absurd(self, action: str, answer: Any) -> None:
-        """Log once per panel, action and field a number the parsers will drop
-        as absurd (1e999999999, Infinity), with the text the panel sent."""
+        """Log once per panel, action and field a number dropped as absurd (1e999999999)."""
         for name, raw in values.absurd_numbers(answer):
             key = f"absurd:{action}:{name}"
             with self._warn_lock:

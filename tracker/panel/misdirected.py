@@ -1,0 +1,102 @@
+"""Connect failures no retry can cure: the panel's URL leads nowhere.
+
+Two mistakes in ``panels[].url`` stay as they are until someone edits it: a
+host name the resolver says does not exist (EAI_NONAME: "Name or service not
+known", macOS's "nodename nor servname provided, or not known") and an
+``https://`` URL on a port that answers without TLS (OpenSSL's "wrong version
+number"; "unknown protocol" before 1.1, "record layer failure" from 3.2).
+Retrying them spent the whole retry budget (~17 s) to say the same line, so a
+call fails at the first. A resolver that cannot answer now (EAI_AGAIN,
+"Temporary failure in name resolution") is not one of them: retried as before.
+
+Both happen while connecting, before a byte of the request is written: the
+call was certainly not acted on. An exception raised once the request may
+have been sent (httpx's read and write errors) is never judged here: it keeps
+its ``maybe_sent``, and ``add`` its "outcome unknown".
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+
+import httpx
+
+from tracker.errors import MisdirectedError, TransientError
+
+# OpenSSL's reasons for a first answer that is no TLS record (an HTTP reply).
+_NO_TLS = frozenset({"WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "RECORD_LAYER_FAILURE"})
+_NO_TLS_WORDS = ("wrong version number", "unknown protocol", "record layer failure")
+# The fixes the lines below name: a message holding one needs no "try again later".
+CHECK_URL = "check panels[].url"
+USE_HTTP = "use http:// or the TLS port"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """Return ``exc`` and what it was raised from, outermost first (httpx
+    wraps httpcore, which wraps the socket's or the resolver's own error)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 8:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def no_such_host(exc: BaseException) -> bool:
+    """Return whether the resolver answered that the host does not exist."""
+    return any(
+        isinstance(e, socket.gaierror) and e.errno == socket.EAI_NONAME for e in _causes(exc)
+    )
+
+
+def no_tls(exc: BaseException) -> str | None:
+    """Return OpenSSL's reason when the TLS handshake met an answer that is
+    no TLS at all (a plain-HTTP port), else None."""
+    for cause in _causes(exc):
+        if not isinstance(cause, ssl.SSLError) or isinstance(cause, ssl.SSLCertVerificationError):
+            continue
+        reason = getattr(cause, "reason", None)
+        if reason in _NO_TLS:
+            return str(reason)
+        text = str(cause).lower()
+        if any(words in text for words in _NO_TLS_WORDS):
+            return str(reason or next(w for w in _NO_TLS_WORDS if w in text))
+    return None
+
+
+def words(exc: BaseException, host: str, where: str) -> str | None:
+    """Given a failed call's exception, its URL's host and host:port, return
+    the line naming a URL that leads nowhere, and its fix; else None."""
+    if not isinstance(exc, httpx.ConnectError):
+        return None
+    if no_such_host(exc):
+        return f"host {host} not found: {CHECK_URL}"
+    reason = no_tls(exc)
+    if reason is not None:
+        return f"{where} answered plain HTTP on an https:// URL: {USE_HTTP} ({reason})"
+    return None
+
+
+def connect_failed(exc: httpx.HTTPError, detail: str, panel: str, action: str) -> TransientError:
+    """Given a failure to connect (nothing sent) and its words, return the error
+    to raise: :class:`MisdirectedError` when the words are those of :func:`words`
+    (not said when a proxy carried the call: then it is retried as before)."""
+    hopeless = isinstance(exc, httpx.ConnectError) and names_fix(detail)
+    kind = MisdirectedError if hopeless else TransientError
+    return kind(detail, panel=panel, action=action)
+
+
+def retryable(exc: BaseException, idempotent: bool) -> bool:
+    """Return whether a failed attempt is worth another within the call: a
+    transient failure, of a call safe to send twice (``idempotent``) or one
+    that certainly did not reach the panel, and not a URL leading nowhere."""
+    if not isinstance(exc, TransientError) or isinstance(exc, MisdirectedError):
+        return False
+    return idempotent or not exc.maybe_sent
+
+
+def names_fix(message: str) -> bool:
+    """Return whether ``message`` names a URL that leads nowhere, and its fix:
+    waiting cures nothing, so it needs no "try again later"."""
+    return CHECK_URL in message or USE_HTTP in message
