@@ -194,3 +194,16 @@ retry_budget = "10m"
         db.close()
     assert rows == {(None, None, 0)}  # no order blamed for the panel's URL
     assert KEY not in result.output
+
+
+def test_cancel_names_the_fix_not_try_again_later(plain, tmp_path, monkeypatch):
+    # Nothing sent, and waiting cures nothing: "try again later" would mislead.
+    server, url = plain
+    config = f'[database]\npath = "t.db"\n[[panels]]\nname = "p"\nurl = "{url}"\nkey = "{KEY}"\n'
+    cli = cli_in(tmp_path, monkeypatch, config)
+    assert cli("track", "101").exit_code == 0
+    canceled = cli("cancel", "--yes", "101")
+    assert canceled.exit_code == 1 and server.requests == []
+    said = [line for line in canceled.output.splitlines() if line.startswith("#101")]
+    assert len(said) == 1 and "not sent: p: cancel: " in said[0], canceled.output
+    assert "use http:// or the TLS port (" in said[0] and said[0].endswith(")"), said

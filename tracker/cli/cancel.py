@@ -24,6 +24,7 @@ from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, shield
 from tracker.clock import utcnow
 from tracker.errors import AuthError, StoreError
+from tracker.panel.misdirected import names_fix
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
 from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.readings import panels_holding
@@ -158,7 +159,8 @@ def _show(order_id: int, result: str, raw: str | None) -> None:
     elif result == REFUSED:
         click.echo(f"#{order_id}  refused: {error}")
     elif result in (NOT_SENT, NOT_CANCELED):
-        click.echo(f"#{order_id}  {result}: {error} - try again later")
+        later = "" if names_fix(error) else " - try again later"  # a wrong URL: fix it first
+        click.echo(f"#{order_id}  {result}: {error}{later}")
     else:  # said once: an "outcome unknown" error says it already
         check = "" if "check the panel" in error else " - check the panel"
         click.echo(f"#{order_id}  unknown: {error}{check}")
