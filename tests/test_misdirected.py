@@ -36,7 +36,7 @@ def client(url: str, calls: list[bool], **settings: object) -> PanelClient:
     transport = settings.pop("transport", None)
     settings = {"timeout": 3.0, "retries": RETRIES, "retry_budget": 600.0, **settings}
     panel = PanelConfig(name="p", url=url, key=Secret(KEY), **settings)  # type: ignore[arg-type]
-    observe = [lambda _panel, _action, ok, _seconds: calls.append(ok)]
+    observe = [lambda _panel, _action, ok, _seconds, _error: calls.append(ok)]
     return PanelClient(
         panel,
         transport=transport,  # type: ignore[arg-type]
