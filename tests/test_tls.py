@@ -195,3 +195,26 @@ def test_every_context_made_for_the_clients_is_loaded_before_its_first_handshake
     assert len(loads) == 2
     other = ssl.create_default_context()  # not made here: left alone
     assert tls.trusting(other) is other and len(loads) == 2
+
+
+def test_a_refused_certificate_is_tried_once_not_for_the_whole_retry_budget(
+    fresh_context: None, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No retry within the call changes a certificate: one attempt, one line
+    # (the daemon asks again at its next run, as for any unreachable panel).
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    server, url = _serve(certificate)
+    attempts: list[bool] = []
+    panel = PanelConfig(name="p", url=url, key=Secret(KEY), retries=3, retry_budget=600.0)
+    client = PanelClient(
+        panel, observers=[lambda *call: attempts.append(call[2])], sleep=lambda _s: None
+    )
+    try:
+        with pytest.raises(PanelError) as refused:
+            client.balance()
+    finally:
+        client.close()
+        server.shutdown()
+    assert attempts == [False]
+    assert "not accepted: self-signed certificate" in str(refused.value)

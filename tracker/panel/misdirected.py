@@ -9,7 +9,11 @@ Retrying them spent the whole retry budget (~17 s) to say the same line, so a
 call fails at the first. A resolver that cannot answer now (EAI_AGAIN,
 "Temporary failure in name resolution") is not one of them: retried as before.
 
-Both happen while connecting, before a byte of the request is written: the
+A refused certificate (expired, another host's, one no CA in the bundle
+vouches for) is tried once too: it changes when the panel (or the bundle)
+does, not within a call's retries; its line already says why.
+
+All happen while connecting, before a byte of the request is written: the
 call was certainly not acted on. An exception raised once the request may
 have been sent (httpx's read and write errors) is never judged here: it keeps
 its ``maybe_sent``, and ``add`` its "outcome unknown".
@@ -78,11 +82,21 @@ def words(exc: BaseException, host: str, where: str) -> str | None:
     return None
 
 
+def refused_certificate(exc: BaseException) -> bool:
+    """Return whether the TLS handshake refused the panel's certificate
+    (expired, another host's, no CA vouching for it): the panel's (or the CA
+    bundle's) to change, which no retry within the call will see."""
+    return any(isinstance(e, ssl.SSLCertVerificationError) for e in _causes(exc))
+
+
 def connect_failed(exc: httpx.HTTPError, detail: str, panel: str, action: str) -> TransientError:
     """Given a failure to connect (nothing sent) and its words, return the error
     to raise: :class:`MisdirectedError` when the words are those of :func:`words`
-    (not said when a proxy carried the call: then it is retried as before)."""
-    hopeless = isinstance(exc, httpx.ConnectError) and names_fix(detail)
+    (not said when a proxy carried the call: then it is retried as before) or
+    the certificate was refused."""
+    hopeless = isinstance(exc, httpx.ConnectError) and (
+        names_fix(detail) or refused_certificate(exc)
+    )
     kind = MisdirectedError if hopeless else TransientError
     return kind(detail, panel=panel, action=action)
 
