@@ -276,7 +276,7 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     if accepted and is_unsupported(store, name, "refill_status"):
         # A new refill to follow: refill_status is tried again (and re-learned).
         learn(store, name, "refill_status", True, "refill accepted: asked again", utcnow())
-    _report(oid, name, answer, result.errors)
+    _report(oid, name, answer, result.errors, result.running)
 
 
 def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
@@ -291,7 +291,9 @@ def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
     return found
 
 
-def _report(oid: int, name: str, answer: dict[str, Any] | None, errors: list[str]) -> None:
+def _report(
+    oid: int, name: str, answer: dict[str, Any] | None, errors: list[str], running: list[str]
+) -> None:
     if answer is None:
         # Certainly never reached the panel (busy, refused key, unreachable).
         why = f": {errors[0]}" if errors else ""
@@ -307,4 +309,7 @@ def _report(oid: int, name: str, answer: dict[str, Any] | None, errors: list[str
         )
     elif answer["status"] == REFUSED:
         tail = " (for good: the order will not be asked for again)" if answer["permanent"] else ""
+        if running:  # "The refill task is not completed for this order"
+            ids = ", ".join(map(safe_text, running))
+            tail = f" (refill {ids} still runs: followed as In progress)"
         fail(f"order {oid}: the panel refused the refill: {answer['error']}{tail}")

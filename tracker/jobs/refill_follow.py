@@ -44,6 +44,7 @@ from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillStatus
 from tracker.panel.parse_refill_status import NO_REFILL_STATUS
 from tracker.rules.refills import NOT_IN_ANSWER, followed, reported, says_lost
+from tracker.rules.running_refills import kept_running
 from tracker.store.capabilities import is_unsupported
 from tracker.store.orders import Store
 from tracker.store.refills import open_refills, update_refills, witness_refill
@@ -102,7 +103,10 @@ def follow_refills(
                 break
             continue
         trusted = _trusted(store, client, reports, [r["refill_id"] for r in rows], clock(), result)
-        updates = {r["id"]: followed(r, reports.get(r["refill_id"]), trusted=trusted) for r in rows}
+        updates = {
+            r["id"]: kept_running(r, followed(r, reports.get(r["refill_id"]), trusted=trusted))
+            for r in rows
+        }
         changes = update_refills(store, updates, clock())
         result.checked += len(rows)
         result.changes.extend(changes)

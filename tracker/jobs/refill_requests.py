@@ -32,9 +32,10 @@ from tracker.panel.models import RefillRequest
 from tracker.panel.refusals import is_busy
 from tracker.rules.capabilities import REFILL_ORDERS, evidence
 from tracker.rules.refills import NOT_IN_ANSWER, UNKNOWN, answered, lost, refused
+from tracker.rules.running_refills import refused_running, running_now
 from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.orders import Store
-from tracker.store.refills import begin_requests, forget_unsent, update_refills
+from tracker.store.refills import begin_requests, forget_unsent, requests_of, update_refills
 
 log = structlog.get_logger("tracker.refill")
 
@@ -86,6 +87,7 @@ class RequestResult:
     # The panel's words when it turned out to have no refill action at all.
     unsupported: str | None = None
     raced: list[int] = field(default_factory=list)  # requested meanwhile elsewhere: not sent
+    running: list[str] = field(default_factory=list)  # refill IDs refusals said still run
 
     def count(self, fields: dict[str, Any]) -> None:
         self.sent += 1
@@ -135,6 +137,7 @@ def request_refills(
             _send_multi(store, client, rows, clock, modes, stop, result)
         else:
             _send_singles(store, client, rows, clock, stop, result)
+    _still_running(store, client.name, clock, result)
     log.info(
         "refill_requests_done",
         panel=client.name,
@@ -145,6 +148,23 @@ def request_refills(
         errors=len(result.errors),
     )
     return result
+
+
+def _still_running(
+    store: Store, panel: str, clock: Callable[[], datetime], result: RequestResult
+) -> None:
+    """Read the earlier refill of each order refused "still running" as In progress."""
+    running = [o for o, fields in result.answers.items() if refused_running(fields)]
+    if not running:
+        return
+    updates: dict[int, dict[str, Any]] = {}
+    for history in requests_of(store, panel, running).values():
+        updates.update(running_now(history))
+    changes = update_refills(store, updates, clock())
+    result.running.extend(str(c["refill_id"]) for c in changes)
+    if changes:
+        log.info("refill_still_running", panel=panel, refills=result.running)
+    result.changes.extend(changes)
 
 
 def _gave_up(result: RequestResult) -> bool:

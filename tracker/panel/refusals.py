@@ -105,6 +105,33 @@ _NAMES_REFILL = re.compile(r"\brefill", re.IGNORECASE)
 _NAMES_ORDER = re.compile(r"\b(?:refill|order|eligible)", re.IGNORECASE)
 
 
+# Words refusing a refill request because the order's earlier refill still
+# runs ("The refill task is not completed for this order", "A refill is
+# already in progress", "You already have a pending refill request"): about a
+# refill, task or request, never the order ("Order is not completed", "Cannot
+# refill while the order is in progress": the order is not eligible), and no
+# negation before the running words ("Refill not active for this service").
+# Not "Refill already requested" (the cooldown, as often as a running refill):
+# unknown, as today.
+_RUNNING_WORDS = (
+    r"(?:not\s+(?:yet\s+)?(?:been\s+)?(?:completed?|finished|done|over)|in\s+progress|"
+    r"in\s+process|in\s+(?:the\s+)?queue|pending|running|processing|active|ongoing|queued|"
+    r"being\s+processed|under\s+process(?:ing)?)"
+)
+_REFILL_RUNNING = re.compile(
+    r"\b(?:refill|task)s?\b(?:\s+(?:requests?|tasks?))?(?:\s+for\s+(?:this|the|that)\s+orders?)?"
+    r"(?:\s+(?!(?:not|no|never|orders?)\b)\w+){0,2}?"
+    r"\s+(?:(?:is|are|has|have|was|were)\s+)?(?:(?:still|already|yet|currently)\s+)?"
+    + _RUNNING_WORDS
+    + r"\b|"
+    r"\b(?:already|still|have|has|is|there\s+is)\s+(?:already\s+)?(?:an?\s+|one\s+)?"
+    r"(?:pending|active|running|ongoing|unfinished|incomplete|uncompleted|open)\s+refill|"
+    r"\bwait\s+(?:for|until|till)\s+(?:the\s+|your\s+)?"
+    r"(?:(?:current|previous|last|pending|active)\s+)?refill\b",
+    re.IGNORECASE,
+)
+
+
 # Words saying a refill or an order does not exist ("Refill not found",
 # "Incorrect order ID"): where its status goes, the panel's error about it,
 # not a status.
@@ -170,6 +197,13 @@ def refuses(message: str) -> bool:
     """Return True when ``message`` (words where an ID or a result goes) plainly
     refuses the request, rather than saying it was taken."""
     return _REFUSING.search(message) is not None
+
+
+def says_refill_running(message: str | None) -> bool:
+    """Return True when ``message``, a panel's refusal of a refill request,
+    says the order's earlier refill still runs ("The refill task is not
+    completed for this order"): no refusal of the order, a refill under way."""
+    return bool(message) and _REFILL_RUNNING.search(message or "") is not None
 
 
 def names_refill(message: str) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from tracker.panel.refusals import says_refill_running
 from tracker.panel.statuses import CANCELED, FAILED, PARTIAL, REFILL_REJECTED, status_reason
 from tracker.panel.values import quoted
 from tracker.rules.episodes import Alert, Episode
@@ -271,6 +272,7 @@ def refill_alerts(
             if c.get("to_status") in _REFILL_LOST
             and c.get("from_status") != c.get("to_status")
             and not (panel_judges and nothing_dropped(c, dropped))
+            and not (c.get("to_status") == REFUSED and says_refill_running(c.get("error")))
         ]
         if not lost:
             continue
