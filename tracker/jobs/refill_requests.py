@@ -2,10 +2,11 @@
 
 A refill request is not idempotent, so each one is written to ``refills``
 (status Requesting) and committed *before* it is sent; the answer then
-updates that row. A request that may have reached the panel is never sent
-again by this module: a lost answer is stored as Unknown and counts as a
-request. Only a request that certainly never left (connection refused, the
-key refused, shutdown before sending) has its row deleted.
+updates that row, ``requested_at`` to its time (what the cooldown counts
+from). A request that may have reached the panel is never sent again here:
+a lost answer is stored as Unknown and counts as a request. Only a request
+that certainly never left (connection refused, the key refused, shutdown
+before sending) has its row deleted.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import structlog
 
+from tracker.clock import iso
 from tracker.errors import (
     AuthError,
     NoOrderNamedError,
@@ -185,12 +187,14 @@ def _finish(
     clock: Callable[[], datetime],
     result: RequestResult,
 ) -> None:
-    """Store the answers (fields by order ID) of requests already sent."""
+    """Store the answers (fields by order ID) of requests already sent, stamped
+    with the answer's time: the panel's own cooldown counts from no later."""
     for order_id, values in fields.items():
         result.count(values)
         result.answers[order_id] = values
-    updates = {rows[order_id]: values for order_id, values in fields.items()}
-    result.changes.extend(update_refills(store, updates, clock()))
+    now = clock()
+    updates = {rows[o]: {**values, "requested_at": iso(now)} for o, values in fields.items()}
+    result.changes.extend(update_refills(store, updates, now))
 
 
 def _unsent(
