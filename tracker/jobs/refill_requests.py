@@ -47,13 +47,8 @@ MAX_FAILED_CALLS = 3
 # Whole-answer errors with which a panel says it does not read the multi-ID
 # field (it looked for ``order`` / ``refill`` and found nothing).
 _NO_MULTI = (
-    "incorrect request",
-    "order id is required",
-    "order not found",
-    "incorrect order id",
-    "refill id is required",
-    "incorrect refill id",
-    "refill not found",
+    *("incorrect request", "order id is required", "order not found", "incorrect order id"),
+    *("refill id is required", "incorrect refill id", "refill not found"),
 )
 
 
@@ -67,7 +62,8 @@ def multi_unsupported(error: PanelAnswerError) -> bool:
 class PanelModes:
     """What this process learned about one panel: whether it accepts multi-ID
     ``refill`` and ``refill_status`` calls. Starts optimistic; a multi
-    ``refill`` answer naming no order is learned for every process too
+    ``refill`` call refused ("Incorrect request") while single ones are read,
+    or answered naming no order, is learned for every process too
     (``panel_capabilities``, :data:`REFILL_ORDERS`)."""
 
     multi_refill: bool = True
@@ -244,7 +240,11 @@ def _send_multi(
             # The panel read no order from this call: nothing was requested.
             log.warning("multi_refill_unsupported", panel=client.name, answer=exc.detail)
             modes.multi_refill = False
+            known = len(result.answers)
             _send_singles(store, client, rows, clock, stop, result)
+            if result.unsupported is None and len(result.answers) > known:  # singles are read
+                said = evidence(f"answered {exc.detail!r}")
+                learn(store, client.name, REFILL_ORDERS, False, said, clock())
             return
         _finish(store, rows, {o: refused(exc.detail) for o in order_ids}, clock, result)
         return

@@ -3,7 +3,8 @@
 Most rows name an action a panel lacks (``refill``, ``refill_status``,
 ``cancel``: see :mod:`tracker.store.capabilities`). The row of
 :data:`REFILL_ORDERS` says instead that the panel's answer to a multi-order
-``refill`` call (``orders=``) named none of the orders asked, so it is asked
+``refill`` call (``orders=``) named none of the orders asked, or refused the
+call ("Incorrect request") while single ones were answered, so it is asked
 one order at a time (``order=``) from then on, by every process.
 """
 
