@@ -198,3 +198,45 @@ def test_a_refusal_saying_a_refill_still_runs_alerts_nobody():
     assert refill_alerts([change]) == []  # detect = "command", or a manual request
     refused = {**change, "error": "Order not eligible for refill."}
     assert [a.kind for a in refill_alerts([refused])] == ["refill_rejected"]
+
+
+def _two_working_past_the_cooldown(w: World) -> list[int]:
+    w.sync_services()
+    orders = [w.order(SERVICE_FOLLOWERS) for _ in range(2)]
+    w.poll()
+    w.clock.advance(DAY)
+    for order in orders:
+        w.panel.drop(order, 30)
+    assert w.round()
+    w.panel.word = "Working"
+    w.clock.advance(H)
+    assert w.round()
+    w.clock.advance(DAY)
+    return orders
+
+
+def test_a_multi_answer_saying_so_of_each_order_holds_each(world):
+    w = world(panel_class=SlowWordyPanel)
+    orders = _two_working_past_the_cooldown(w)
+    assert w.round()
+    assert w.panel.calls["refill:multi"] == 2
+    for order in orders:
+        assert [r["status"] for r in w.requests(order)] == ["In progress", "Refused"]
+
+
+class WholeCallRunningPanel(SlowWordyPanel):
+    """Refuses a second multi ``refill`` call as a whole with "still running" words."""
+
+    def _refill(self, form: Mapping[str, str], now: float):
+        if "orders" in form and self.calls["refill"] > 1:
+            raise SimRefusal("The refill task is not completed for this order")
+        return super()._refill(form, now)
+
+
+def test_a_whole_multi_call_refused_so_holds_no_order(world):
+    # Which of the orders it meant cannot be told: read as before.
+    w = world(panel_class=WholeCallRunningPanel)
+    orders = _two_working_past_the_cooldown(w)
+    assert w.round()
+    for order in orders:
+        assert [r["status"] for r in w.requests(order)] == ["Working", "Refused"]

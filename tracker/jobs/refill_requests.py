@@ -135,24 +135,21 @@ def request_refills(
             _send_multi(store, client, rows, clock, modes, stop, result)
         else:
             _send_singles(store, client, rows, clock, stop, result)
-    _still_running(store, client.name, clock, result)
-    log.info(
-        "refill_requests_done",
-        panel=client.name,
-        sent=result.sent,
-        accepted=result.accepted,
-        refused=result.refused,
-        unknown=result.unknown,
-        errors=len(result.errors),
-    )
+    counts = {k: getattr(result, k) for k in ("sent", "accepted", "refused", "unknown")}
+    log.info("refill_requests_done", panel=client.name, errors=len(result.errors), **counts)
     return result
 
 
 def _still_running(
-    store: Store, panel: str, clock: Callable[[], datetime], result: RequestResult
+    store: Store,
+    panel: str,
+    answers: dict[int, dict[str, Any]],
+    clock: Callable[[], datetime],
+    result: RequestResult,
 ) -> None:
-    """Read the earlier refill of each order refused "still running" as In progress."""
-    running = [o for o, fields in result.answers.items() if refused_running(fields)]
+    """Read as In progress the earlier refill of each order one call's answers
+    refused "still running" (never a whole multi call's refusal: whose is it?)."""
+    running = [o for o, fields in answers.items() if refused_running(fields)]
     if not running:
         return
     updates: dict[int, dict[str, Any]] = {}
@@ -260,7 +257,9 @@ def _send_multi(
         _failed(result, client, exc)
         _finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
         return
-    _finish(store, rows, _by_order(order_ids, answers), clock, result)
+    fields = _by_order(order_ids, answers)
+    _finish(store, rows, fields, clock, result)
+    _still_running(store, client.name, fields, clock, result)
 
 
 def _by_order(order_ids: list[int], answers: list[RefillRequest]) -> dict[int, dict[str, Any]]:
@@ -310,6 +309,7 @@ def _send_singles(
             result.unsupported = refusal  # stops the run (see _gave_up)
         # Stored at once: a crash later in the batch must not lose this answer.
         _finish(store, rows, {order_id: fields}, clock, result)
+        _still_running(store, client.name, {order_id: fields}, clock, result)
 
 
 def _failed(
