@@ -137,6 +137,8 @@ def test_a_refill_read_as_running_takes_the_panels_next_other_words():
     row = {"status": "In progress", "raw_status": "Working", "error": None}
     same = {"status": "Working", "raw_status": "Working", "error": None, "error_count": 0}
     assert kept_running(row, same)["status"] == "In progress"
+    shouted = {**same, "status": "WORKING", "raw_status": "WORKING"}
+    assert kept_running(row, shouted)["status"] == "In progress"
     for words, status in (("Done", "Completed"), ("On hold", "On hold")):
         other = {**same, "status": status, "raw_status": words}
         assert kept_running(row, other) == other

@@ -47,10 +47,11 @@ def kept_running(row: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
     (:func:`~tracker.rules.refills.followed`), return the fields to store: a
     refill read In progress from a refusal (its ``raw_status`` words the
     tracker does not know) stays In progress while the panel repeats those
-    words; other words, or a status the tracker knows, are stored as ever."""
+    words (in any case); other words, or a known status, are stored as ever."""
     raw = row.get("raw_status")
     if row.get("status") != IN_PROGRESS or not raw or normalize_refill_status(raw)[1]:
         return fields
-    if fields.get("raw_status") != raw or "status" not in fields:
+    said = fields.get("raw_status")
+    if "status" not in fields or not said or said.strip().casefold() != raw.strip().casefold():
         return fields
     return {**fields, "status": IN_PROGRESS}
