@@ -236,3 +236,57 @@ def test_the_30_day_cards_count_the_last_30_x_24_hours_as_the_scorecard_does(tmp
     assert card(db, "overview", "completed-30d") == [{"n": 1}]
     [row] = card(db, "services", "scorecard")
     assert (row["Orders"], row["Spend"]) == (1, "2.50 USD")
+
+
+def by_time(row: tuple) -> str:
+    return str(row[1])
+
+
+def test_the_balance_chart_fits_datasette_rows_and_ends_at_the_last_balance(tmp_path):
+    # Datasette returns at most 1000 rows of a query (max_returned_rows). At the
+    # default balance_every of 15 minutes, 7 days of 3 panels are 2016 balances:
+    # the chart drew the oldest 1000 and stopped 3.5 days ago, the balance of
+    # today (a top-up) left out. One point per panel and hour now, each hour's
+    # last balance, so the last point is the latest balance.
+    store = Store(tmp_path / "t.db")
+    now = utcnow().replace(microsecond=0)
+    rows = []
+    for panel in ("a", "b", "c"):
+        for k in range(7 * 96):
+            at = now - timedelta(minutes=15 * k + 1)
+            rows.append((panel, at.isoformat(), 500.0 - k if k else 9000.0, "USD"))
+    store.close()
+    conn = sqlite3.connect(tmp_path / "t.db")
+    with conn:
+        conn.executemany("INSERT INTO balances VALUES (?, ?, ?, ?)", sorted(rows, key=by_time))
+    conn.close()
+    for panel in (None, "b"):
+        points = card(tmp_path / "t.db", "overview", "balance", panel)
+        assert len(points) <= 1000, (panel, len(points))
+        for name in ("a", "b", "c") if panel is None else ("b",):
+            mine = [p for p in points if p["panel"] == name]
+            assert 160 <= len(mine) <= 170, (name, len(mine))
+            assert mine[-1]["balance"] == 9000.0  # the latest, in the chart's last point
+            assert mine[0]["at"] < (now - timedelta(days=6, hours=22)).isoformat()
+
+
+def test_the_balance_chart_of_many_panels_still_fits_datasette_rows(tmp_path):
+    store = Store(tmp_path / "t.db")
+    now = utcnow().replace(microsecond=0)
+    rows = [
+        (f"p{n:02d}", (now - timedelta(minutes=15 * k + 1)).isoformat(), 100.0 + k, "USD")
+        for n in range(12)
+        for k in range(7 * 96)
+    ]
+    store.close()
+    conn = sqlite3.connect(tmp_path / "t.db")
+    with conn:
+        conn.executemany("INSERT INTO balances VALUES (?, ?, ?, ?)", sorted(rows, key=by_time))
+    conn.close()
+    points = card(tmp_path / "t.db", "overview", "balance")
+    assert len(points) <= 1000
+    assert {p["panel"] for p in points} == {f"p{n:02d}" for n in range(12)}
+    for n in range(12):
+        mine = [p for p in points if p["panel"] == f"p{n:02d}"]
+        assert mine[-1]["balance"] == 100.0  # the latest
+        assert mine[0]["at"] < (now - timedelta(days=6, hours=20)).isoformat()
