@@ -76,10 +76,12 @@ class Store(Connection):
     def known_order(self, panel: str) -> int | None:
         """Return an order the panel last answered with a status (no error): a
         witness that the panel answers status calls, when it refuses a whole
-        batch. The newest such order (rowid order: no scan of the table)."""
+        batch. The newest such order: the highest ID, walked down the primary
+        key from the top (by rowid, SQLite read every order of the panel and
+        sorted them, at every poll: 30 ms at 50k orders)."""
         rows = self.tuples(
             "SELECT order_id FROM orders WHERE panel = ? AND status IS NOT NULL "
-            "AND error IS NULL ORDER BY rowid DESC LIMIT 1",
+            "AND error IS NULL ORDER BY order_id DESC LIMIT 1",
             [panel],
         )
         return rows[0][0] if rows else None

@@ -44,10 +44,23 @@ def latest_balances(reader: Store) -> list[tuple[str, str, float]]:
     if not columns >= _BALANCE_COLUMNS:
         return []
     currency = "COALESCE(currency, '')" if "currency" in columns else "''"
-    # SQLite takes bare columns from the row holding max(rowid): the last one
-    # stored (not the one stamped latest: a clock set back stamps newer earlier).
+    # The row of each panel's max(rowid): the last one stored (not the one
+    # stamped latest: a clock set back stamps newer earlier). The panels are
+    # walked, each one's last row sought in the index balances_panel (m029):
+    # GROUP BY panel read every balance ever checked at every scrape.
     rows = reader.rows(
-        f"SELECT panel, {currency} AS currency, balance, max(rowid) FROM balances GROUP BY panel"
+        f"""
+        WITH RECURSIVE p(name) AS (
+            SELECT min(panel) FROM balances
+            UNION ALL
+            SELECT (SELECT min(panel) FROM balances WHERE panel > p.name)
+            FROM p WHERE p.name IS NOT NULL
+        )
+        SELECT b.panel, {currency} AS currency, b.balance
+        FROM p JOIN balances AS b
+            ON b.rowid = (SELECT max(rowid) FROM balances WHERE panel = p.name)
+        WHERE p.name IS NOT NULL
+        """
     )
     result = []
     for row in rows:

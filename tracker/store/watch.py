@@ -163,12 +163,14 @@ class ClosedRow(NamedTuple):
 
 def closed_watches(store: Connection, panel: str) -> list[ClosedRow]:
     """Return the watch rows of a panel's orders that are no longer open, with
-    the order's status and last change."""
+    the order's status and last change. From the watch rows (a few hundred),
+    each order looked up: SQLite chose to walk every order of the panel,
+    finished ones included, at every stall pass."""
     rows = store.tuples(
         f"""
         SELECT w.order_id, o.status, o.remains, o.last_change_at,
                {_WATCHED}
-        FROM order_watch w JOIN orders o ON o.panel = w.panel AND o.order_id = w.order_id
+        FROM order_watch w CROSS JOIN orders o ON o.panel = w.panel AND o.order_id = w.order_id
         WHERE w.panel = ? AND NOT ({_OPEN})
         """,
         [panel, *_TERMINAL],
