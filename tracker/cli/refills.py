@@ -10,6 +10,7 @@ import click
 from tracker.cli.bounds import POSITIVE
 from tracker.cli.database import database_option
 from tracker.cli.filters import UnknownStatus, refill_filter, refill_filters
+from tracker.cli.listing import json_array
 from tracker.cli.main import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -39,7 +40,7 @@ from tracker.store.capabilities import is_unsupported, learn, unsupported_action
 from tracker.store.catalogue import conflicts
 from tracker.store.orders import Store
 from tracker.store.readings import panels_holding
-from tracker.store.refills import newest_request, refill_statuses, requests_of
+from tracker.store.refills import iter_refills, newest_request, refill_statuses, requests_of
 from tracker.store.refills import refills as stored_refills
 from tracker.store.refills import services as stored_services
 
@@ -170,18 +171,19 @@ def refills(
             status = refill_filter(status_filter, lambda: refill_statuses(store))
         except UnknownStatus as exc:
             fail(f"--status: {exc}", EXIT_USAGE)
+    if as_json:  # for scripts: every match unless --limit, streamed as `orders --json`
+        found = iter_refills(store, panel=name, status=status, order_id=order_id, limit=limit)
+        for piece in json_array({**r, "permanent": bool(r["permanent"])} for r in found):
+            click.echo(piece, nl=False)
+        click.echo()
+        return
     # As `orders`: the table stops at a screenful; one row more tells whether
-    # any were left out. JSON is for scripts: every match unless --limit.
-    capped = limit is None and not show_all and not as_json
+    # any were left out.
+    capped = limit is None and not show_all
     fetch = TABLE_LIMIT + 1 if capped else limit
     rows = stored_refills(store, panel=name, status=status, order_id=order_id, limit=fetch)
     more = capped and len(rows) > TABLE_LIMIT
     del rows[TABLE_LIMIT if more else len(rows) :]
-    if as_json:
-        for row in rows:
-            row["permanent"] = bool(row["permanent"])
-        click.echo(to_json(rows))
-        return
     if not rows:
         click.echo("no refill requests" + (f" with status {status}" if status else ""), err=True)
         return
