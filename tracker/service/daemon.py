@@ -4,10 +4,8 @@ Signal handlers only set a flag (:mod:`tracker.service.signals`); the main
 thread looks at it a few times a second: on stop it shuts the scheduler down,
 letting the job in flight finish its batch (every call in it has a timeout,
 and retry waits end once the generation's stop event is set); on reload it
-swaps in the jobs of a freshly read config.
-
-A *generation* is the set of jobs built from one config, with the stop event
-they watch and what to close when they are retired.
+swaps in the jobs of a freshly read config, panel by panel
+(:mod:`tracker.service.handover`, where a *generation* is defined).
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -25,6 +22,7 @@ from tracker.errors import StopRequested
 from tracker.jobs.base import Job
 from tracker.service.clockstep import ClockWatch
 from tracker.service.firstrun import FirstRuns
+from tracker.service.handover import Generation, Handover
 from tracker.service.jobstats import JobStats
 from tracker.service.signals import Signals
 
@@ -103,21 +101,13 @@ def run_once(jobs: list[Job], stats: JobStats | None = None) -> bool:
     return all(results)
 
 
-@dataclass
-class Generation:
-    """The jobs built from one config, the event that retires them, their cleanup."""
-
-    jobs: list[Job]
-    stop_event: threading.Event
-    close: Callable[[], None] = lambda: None
-
-
 class Scheduler:
     """Given job stats, run generations of jobs on an APScheduler in UTC."""
 
     def __init__(self, stats: JobStats):
         self.stats = stats
         self.current: Generation | None = None
+        self.retiring: Generation | None = None  # a reload's old one, runs still in flight
         # Here: `run --once` runs jobs without a scheduler, faster without its imports.
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -138,7 +128,7 @@ class Scheduler:
         heartbeat_every: float = 30.0,
     ) -> None:
         """Schedule the generation's jobs (first run now) and the heartbeat, then start."""
-        self._add(generation)
+        self._schedule(generation.jobs, self._add(generation), generation.stop_event)
         if heartbeat is not None:
             self._scheduler.add_job(
                 heartbeat,
@@ -154,14 +144,18 @@ class Scheduler:
         self._scheduler.start()
         log.info("daemon_started", jobs=[job.name for job in generation.jobs])
 
-    def _add(self, generation: Generation, kept: Mapping[str, datetime] | None = None) -> None:
-        now = datetime.now(UTC)
+    def _add(self, generation: Generation, kept: Mapping[str, datetime] | None = None) -> FirstRuns:
         # A panel's refill round and stall watch wait for its first poll (None: paused);
         # at a reload, the jobs the old generation ran keep their turns (``kept``).
         first = FirstRuns(generation.jobs, self._scheduler.modify_job, generation.stop_event, kept)
-        for job in generation.jobs:
+        self.current = generation
+        return first
+
+    def _schedule(self, jobs: list[Job], first: FirstRuns, retired: threading.Event) -> None:
+        now = datetime.now(UTC)
+        for job in jobs:
             self._scheduler.add_job(
-                guarded(first.wrap(job), self.stats, generation.stop_event),
+                guarded(first.wrap(job), self.stats, retired),
                 "interval",
                 seconds=job.every,
                 id=job.name,
@@ -171,20 +165,21 @@ class Scheduler:
                 # an interval late; later than that it is skipped, not fired twice.
                 misfire_grace_time=max(1, int(job.every * 0.9)),
             )
-        self.current = generation
 
     def replace(
         self, new: Generation, *, pause: float = 0.05, stopping: Callable[[], bool] = lambda: False
     ) -> bool:
-        """Retire the current generation and schedule ``new`` in its place;
-        return False when a stop came first (``new`` is then closed unused).
+        """Retire the current generation and schedule ``new`` in its place, panel
+        by panel; return False when a stop came first.
 
         The old jobs stop being scheduled and are told to stop; the runs in
-        flight commit what they have (each is bounded by its timeouts) before
-        the old generation is closed and the new one starts. The heartbeat
-        keeps beating meanwhile. A stop asked meanwhile (``stopping()``) ends
-        the wait at once: the old runs are then :meth:`shutdown`'s to bound,
-        and no new job starts (it would send requests after the stop).
+        flight commit what they have (each is bounded by its timeouts). Each
+        panel's new jobs start once its own old runs have ended: a hanging call
+        holds back no other panel (:mod:`tracker.service.handover`). The old
+        generation is closed after its last run; the heartbeat beats meanwhile.
+        A stop (``stopping()``) ends the wait at once: the runs are then
+        :meth:`shutdown`'s to bound, and no held job starts (it would send
+        requests after the stop).
         """
         old, kept = self.current, {}
         if old is not None:
@@ -194,15 +189,22 @@ class Scheduler:
             old.stop_event.set()
             for job in old.jobs:
                 self._scheduler.remove_job(job.name)
-            while self.stats.busy() and not stopping():
-                time.sleep(pause)
-            if not stopping():  # else shutdown() bounds the old runs and closes them
-                old.close()
-                self.current = None
-        if stopping():
+        if stopping():  # shutdown() bounds the old runs and closes them
             new.close()
             return False
-        self._add(new, kept)
+        handover = Handover(new.jobs, running := self.stats.snapshot().running)
+        first, self.retiring = self._add(new, kept), old
+        self._schedule(handover.ready, first, new.stop_event)
+        if running:  # their panels' new jobs wait for them; the others' have started
+            log.info("reload_waiting", running=sorted(running))
+        while not handover.done and not stopping():
+            time.sleep(pause)
+            self._schedule(handover.step(self.stats.snapshot().running), first, new.stop_event)
+        if not handover.done:  # a stop: shutdown() bounds both generations' runs
+            return False
+        if old is not None:
+            old.close()
+        self.retiring = None
         self.stats.forget(job.name for job in new.jobs)
         log.info("jobs_replaced", jobs=[job.name for job in new.jobs])
         return True
@@ -218,11 +220,11 @@ class Scheduler:
         """Stop the current generation, wait for runs in flight, then close it.
 
         With ``bound``, wait at most that many seconds: return False (and
-        leave the generation open under the runs still going) when some are.
+        leave the generations open under the runs still going) when some are.
         """
-        current = self.current
-        if current is not None:
-            current.stop_event.set()
+        generations = [g for g in (self.retiring, self.current) if g is not None]
+        for generation in generations:
+            generation.stop_event.set()
         if bound is None:
             self._scheduler.shutdown(wait=True)
         else:
@@ -234,9 +236,9 @@ class Scheduler:
                 running = sorted(self.stats.snapshot().running)
                 log.error("stop_overdue", running=running, bound=bound)
                 return False
-        if current is not None:
-            current.close()
-        self.current = None
+        for generation in generations:
+            generation.close()
+        self.current = self.retiring = None
         return True
 
 

@@ -1,0 +1,150 @@
+"""A reload (SIGHUP) hands over panel by panel: a panel whose call hangs holds
+back its own new jobs alone, never another panel's.
+
+Jobs here are small functions coordinated with events, run by the real
+APScheduler: the "hanging call" is a run the test holds open until it lets
+go, so nothing depends on timing; waits are bounded only to turn a hang into
+a failure.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from structlog.testing import capture_logs
+
+from tracker.jobs.base import Job
+from tracker.service.daemon import Generation, JobStats, Scheduler, serve
+from tracker.service.signals import Signals
+
+WAIT = 10.0
+
+
+class Panels:
+    """A generation of one status job per panel; ``hang`` names the panels
+    whose runs block until the test lets go (``release``). Panel "ok" polls
+    every second, the others hourly: a reload keeps each job's turn, so "ok"
+    is due again a second after its last poll, while "slow" still hangs."""
+
+    def __init__(self, *panels: str, hang: tuple[str, ...] = ()):
+        self.started = {p: threading.Event() for p in panels}
+        self.ended = {p: threading.Event() for p in panels}
+        self.release = threading.Event()
+        self.stop_event = threading.Event()
+        self.closed = threading.Event()
+        self.closed_under_a_run = False
+        self.hang = hang
+        self.generation = Generation(
+            [Job(f"status:{p}", 1 if p == "ok" else 3600, self._runner(p)) for p in panels],
+            self.stop_event,
+            self.close,
+        )
+
+    def _runner(self, panel: str):
+        def run() -> bool:
+            self.started[panel].set()
+            if panel in self.hang:
+                self.release.wait(WAIT)
+            self.ended[panel].set()
+            return True
+
+        return run
+
+    def close(self) -> None:
+        self.closed_under_a_run = any(
+            s.is_set() and not self.ended[p].is_set() for p, s in self.started.items()
+        )
+        self.closed.set()
+
+
+def started(old: Panels, scheduler: Scheduler, stats: JobStats) -> None:
+    scheduler.start(old.generation)
+    for panel, event in old.started.items():
+        assert event.wait(WAIT), panel
+        if panel not in old.hang:
+            assert old.ended[panel].wait(WAIT)
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_healthy_panels_new_jobs_run_while_another_panels_call_still_hangs():
+    stats = JobStats()
+    old = Panels("slow", "ok", hang=("slow",))
+    new = Panels("slow", "ok")
+    scheduler = Scheduler(stats)
+    started(old, scheduler, stats)
+    with capture_logs() as logs:
+        swapping = threading.Thread(target=scheduler.replace, args=(new.generation,))
+        swapping.start()
+        # The hanging call is still held open: "ok" has its new run all the same.
+        assert new.ended["ok"].wait(WAIT), "the healthy panel waited for the hanging one"
+        assert not old.release.is_set() and not old.ended["slow"].is_set()
+        # "slow" itself waits for its own old run: never two runs of one panel.
+        assert not new.started["slow"].is_set() and not old.closed.is_set()
+        old.release.set()
+        swapping.join(WAIT)
+    assert not swapping.is_alive()
+    assert old.ended["slow"].is_set() and old.closed.is_set() and not old.closed_under_a_run
+    assert new.started["slow"].wait(WAIT)  # its run cut short: the new one runs at once
+    scheduler.shutdown()
+    assert new.closed.is_set()
+    events = [(e["event"], e.get("running")) for e in logs]
+    assert ("reload_waiting", ["status:slow"]) in events
+    assert events[-1][0] == "jobs_replaced"
+
+
+def test_a_removed_panels_hanging_run_holds_back_only_the_close_of_its_generation():
+    stats = JobStats()
+    old = Panels("gone", "ok", hang=("gone",))
+    new = Panels("ok")
+    scheduler = Scheduler(stats)
+    started(old, scheduler, stats)
+    swapping = threading.Thread(target=scheduler.replace, args=(new.generation,))
+    swapping.start()
+    assert new.ended["ok"].wait(WAIT)
+    assert not old.closed.is_set()  # its store and clients stay open under the run
+    old.release.set()
+    swapping.join(WAIT)
+    assert old.closed.is_set() and not old.closed_under_a_run
+    scheduler.shutdown()
+    seen = stats.snapshot()  # the removed panel's job is forgotten once its run ended
+    assert "status:gone" not in {*seen.last_ok, *seen.runs_by_job} and "status:ok" in seen.last_ok
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_stop_while_a_panel_waits_starts_none_of_its_jobs_and_closes_both_generations():
+    signals, stats = Signals(), JobStats()
+    old = Panels("slow", "ok", hang=("slow",))
+    new = Panels("slow", "ok")
+    readies: list[int] = []
+    ended = threading.Event()
+
+    def on_ready() -> None:
+        readies.append(1)
+        if len(readies) == 1:  # after start: SIGHUP while "slow" hangs
+            assert old.started["slow"].wait(WAIT) and old.ended["ok"].wait(WAIT)
+            signals.reload = True
+
+    def reload() -> Generation:
+        def stop_once_ok_ran() -> None:  # SIGTERM while "slow" still waits
+            if new.ended["ok"].wait(WAIT):
+                signals.stop = True
+                threading.Timer(0.5, old.release.set).start()
+
+        threading.Thread(target=stop_once_ok_ran).start()
+        return new.generation
+
+    def serving() -> None:
+        serve(old.generation, signals, stats=stats, on_ready=on_ready, reload=reload)
+        ended.set()
+
+    with capture_logs() as logs:
+        thread = threading.Thread(target=serving)
+        thread.start()
+        assert ended.wait(WAIT)
+        thread.join(WAIT)
+    events = [e["event"] for e in logs]
+    assert "jobs_replaced" not in events and events[-2:] == ["daemon_stopping", "daemon_stopped"]
+    assert not new.started["slow"].is_set()  # no request after the stop
+    assert new.closed.is_set() and old.closed.is_set() and not old.closed_under_a_run

@@ -1,0 +1,68 @@
+"""A reload's handover, panel by panel (SIGHUP).
+
+A *generation* is the set of jobs built from one config, with the stop event
+they watch and what to close when they are retired. At a reload the old
+generation's jobs are told to stop at once; each panel's new jobs start as
+soon as that panel's own old runs have ended, at once for a panel with none
+in flight. A panel whose call hangs until its ``timeout`` (a silent or
+dripping panel) holds back its own new jobs alone, never another panel's.
+Two runs of one panel, the old generation's and the new one's, never overlap:
+one chain of transitions per order, no refill or re-order sent twice, hold
+across a reload as between two polls. The old generation (its store, clients
+and webhook queue) is closed once its last run has ended.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from tracker.jobs.base import Job
+
+
+def panel_of(name: str) -> str:
+    """Given a job name ("kind:panel"), return its panel (a name without one is its own)."""
+    return name.rpartition(":")[2]
+
+
+@dataclass
+class Generation:
+    """The jobs built from one config, the event that retires them, their cleanup."""
+
+    jobs: list[Job]
+    stop_event: threading.Event
+    close: Callable[[], None] = lambda: None
+
+
+class Handover:
+    """Given the new generation's jobs and the names of the jobs running as the
+    old one retires (its stop event already set, so no other of its runs
+    starts), hold each panel's new jobs while one of its old runs is in flight."""
+
+    def __init__(self, jobs: Iterable[Job], running: Iterable[str]):
+        self.busy = {panel_of(name) for name in running}  # panels whose old runs go on
+        self.held: dict[str, list[Job]] = {}
+        self.ready: list[Job] = []  # free to start now
+        for job in jobs:
+            panel = panel_of(job.name)
+            if panel in self.busy:
+                self.held.setdefault(panel, []).append(job)
+            else:
+                self.ready.append(job)
+
+    @property
+    def done(self) -> bool:
+        """Whether every old run has ended (the old generation may be closed)."""
+        return not self.busy
+
+    def step(self, running: Iterable[str]) -> list[Job]:
+        """Given the names of the jobs running now, return the held jobs free to
+        start: those of each panel none of whose old runs is in flight any more.
+
+        A panel still busy has no new job scheduled yet, so each of its runs
+        is an old one; a panel released is no longer looked at.
+        """
+        ended = self.busy - {panel_of(name) for name in running}
+        self.busy -= ended
+        return [job for panel in sorted(ended) for job in self.held.pop(panel, [])]
