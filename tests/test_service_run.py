@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -468,3 +469,61 @@ def test_open_orders_of_a_panel_left_out_of_the_config_are_never_silent(world):
         "add the panel back or untrack them (smm-tracker untrack --panel slow ID...)"
     )
     assert still_open > 0
+
+
+class Silent:
+    """A panel that accepts connections and never answers, until released:
+    each call to it hangs to its ``timeout``, as a silent panel's does."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/api/v2"
+        self.held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:  # released
+                return
+            self.held.append(conn)
+
+    def release(self) -> None:
+        self.sock.shutdown(socket.SHUT_RDWR)  # wakes accept(): close alone would not
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+def test_a_reload_while_one_panel_hangs_starts_the_other_panels_jobs(world):
+    # SIGHUP while a call to "silent" hung (60 s timeout) held every panel's
+    # jobs until it ended: here the reload adds a panel, and its first poll
+    # comes while the silent panel's call is still held open.
+    silent = Silent()
+    try:
+        ids = world.panel.seed_orders(6)
+        _track_on(world, {"silent": ids[:3], "other": ids[3:]})
+        hanging = (
+            f'[[panels]]\nname = "silent"\nurl = "{silent.url}"\nkey = "{KEY}"\ntimeout = "60s"'
+        )
+        world.config.write_text(config_text(world.server.url, extra_panels=hanging))
+        daemon = world.daemon()
+        daemon.wait_for("READY=1")
+        _wait_until(lambda: bool(silent.held), daemon)  # a call to it is on the wire
+        both = f"{hanging}\n{_panel_at(world, 'other')}"
+        world.config.write_text(config_text(world.server.url, extra_panels=both))
+        daemon.proc.send_signal(signal.SIGHUP)
+        daemon.wait_for("RELOADING=1")
+        polled = "SELECT count(*) FROM orders WHERE panel = 'other' AND last_checked_at IS NOT NULL"
+        _wait_until(lambda: _count(world.db, polled) == 3, daemon)
+        assert silent.thread.is_alive()  # its calls still held open, unanswered
+        waiting = [e for e in daemon.events() if e.get("event") == "reload_waiting"]
+        assert waiting and all(str(job).endswith(":silent") for job in waiting[0]["running"])
+    finally:
+        silent.release()
+    daemon.wait_for("READY=1")  # the reload is done once the silent panel's call ended
+    assert daemon.stop() == 0, daemon.output()
