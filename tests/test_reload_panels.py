@@ -148,3 +148,20 @@ def test_a_stop_while_a_panel_waits_starts_none_of_its_jobs_and_closes_both_gene
     assert "jobs_replaced" not in events and events[-2:] == ["daemon_stopping", "daemon_stopped"]
     assert not new.started["slow"].is_set()  # no request after the stop
     assert new.closed.is_set() and old.closed.is_set() and not old.closed_under_a_run
+
+
+def test_a_stop_waits_as_long_as_the_reloaded_config_lets_a_call_take():
+    # Started with a short timeout, reloaded with a longer one: a stop gave
+    # up after the first config's bound while the new call could still end
+    # within its own ("stop_overdue", clean=false, exit 1).
+    stats = JobStats()
+    old = Panels("ok")
+    new = Panels("slow", hang=("slow",))
+    new.generation.bound = WAIT
+    scheduler = Scheduler(stats)
+    started(old, scheduler, stats)
+    assert scheduler.replace(new.generation)
+    assert new.started["slow"].wait(WAIT)
+    threading.Timer(1.0, new.release.set).start()
+    assert scheduler.shutdown(0.2), "the stop gave up before the call's own deadline"
+    assert new.ended["slow"].is_set() and new.closed.is_set()

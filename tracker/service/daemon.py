@@ -217,14 +217,13 @@ class Scheduler:
             job.modify(next_run_time=now)
 
     def shutdown(self, bound: float | None = None, *, pause: float = 0.05) -> bool:
-        """Stop the current generation, wait for runs in flight, then close it.
-
-        With ``bound``, wait at most that many seconds: return False (and
-        leave the generations open under the runs still going) when some are.
-        """
+        """Stop the generations, wait for runs in flight, then close them. With
+        ``bound`` (or a generation's longer own), wait at most that many seconds:
+        return False (the generations left open under the runs) when some go on."""
         generations = [g for g in (self.retiring, self.current) if g is not None]
         for generation in generations:
             generation.stop_event.set()
+            bound = None if bound is None else max(bound, generation.bound)  # a reload's
         if bound is None:
             self._scheduler.shutdown(wait=True)
         else:

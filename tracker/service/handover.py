@@ -33,6 +33,9 @@ class Generation:
     jobs: list[Job]
     stop_event: threading.Event
     close: Callable[[], None] = lambda: None
+    # Seconds its runs may still take once told to stop (its config's stop
+    # bound): a stop waits as long as the longest of the generations alive.
+    bound: float = 0.0
 
 
 class Handover:

@@ -218,7 +218,7 @@ class Service:
         except BaseException:
             tracker.close()
             raise
-        return Generation(jobs, tracker.stop_event, tracker.close)
+        return Generation(jobs, tracker.stop_event, tracker.close, stop_bound(config))
 
     # --- bounds ------------------------------------------------------------------
 
