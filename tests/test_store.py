@@ -264,6 +264,33 @@ def test_a_group_of_answers_is_stored_in_one_statement_of_each_kind(store, clock
     assert len(store.history("main", 400)) == 1
 
 
+def test_a_new_status_of_an_order_still_polled_leaves_the_polling_indexes_alone(store, clock):
+    # When every order changes (a sweep after an outage), naming polling in
+    # the UPDATE re-indexed orders_open and orders_created_day for each row
+    # (~2 us an order) though it stays 1; an order that ends still sets it.
+    store.track("main", [1, 2, 3], clock())
+    store.apply_answers(
+        "main", [([1, 2, 3], {i: OrderStatus(i, "Pending") for i in (1, 2, 3)})], clock(), CADENCE
+    )
+    ran: list[str] = []
+    store.conn.set_trace_callback(ran.append)
+    try:
+        reports = {1: OrderStatus(1, "In progress"), 2: OrderStatus(2, "In progress")}
+        reports[3] = OrderStatus(3, "Completed", remains=0)
+        store.apply_answers("main", [([1, 2, 3], reports)], clock(), CADENCE)
+    finally:
+        store.conn.set_trace_callback(None)
+    updates = [sql for sql in ran if sql.split()[0].upper() == "UPDATE"]
+    assert len(updates) == 2
+    assert sum("polling = v.column" in sql for sql in updates) == 1  # the order that ended
+    assert [o["polling"] for o in (store.order("main", i) for i in (1, 2, 3))] == [1, 1, 0]
+    assert [o["status"] for o in (store.order("main", i) for i in (1, 2, 3))] == [
+        "In progress",
+        "In progress",
+        "Completed",
+    ]
+
+
 def test_an_order_in_two_answers_of_a_group_gets_each_answer_in_turn(store, clock):
     store.track("main", [1, 2], clock())
     answers = [

@@ -57,7 +57,8 @@ def write_answer(
     recorded: list[dict[str, Any]] = []
     # The raw cursor, not sqlite-utils: this runs once per 100 orders.
     stored = conn.execute(_SELECT_STATUS.format(placeholders(asked)), [panel, *asked]).fetchall()
-    moved: list[tuple[Any, ...]] = []  # status or polling change: every column
+    moved: list[tuple[Any, ...]] = []  # polling changes (the order ends): every column
+    turned: list[tuple[Any, ...]] = []  # a new status, still polled: polling not named
     kept: list[tuple[Any, ...]] = []  # the same status: its indexes untouched
     others: list[int] = []  # no status in the report: apply_report decides
     for row in stored:
@@ -71,7 +72,9 @@ def write_answer(
         )
         if report.remains is not None and report.remains != row[_REMAINS] and odd is not None:
             _note_odd(odd, order_id, report.remains, row)
-        if whole:
+        if whole and values[-1] == row[_POLLING]:
+            turned.append((*values[:-1], rowid))
+        elif whole:
             moved.append((*values, rowid))
         else:
             kept.append((*values[:_KEPT_COLUMNS], rowid))
@@ -79,6 +82,8 @@ def write_answer(
             recorded.append(transition)
     if moved:
         _write_rows(conn, partial(_update_sql, _MOVED_COLUMNS), moved)
+    if turned:
+        _write_rows(conn, partial(_update_sql, _TURNED), turned)
     if kept:
         _write_rows(conn, partial(_update_sql, _KEPT), kept)
     if others:
@@ -161,10 +166,14 @@ def _write_rows(conn: sqlite3.Connection, sql: Callable[[int], str], rows: list[
 
 
 # Only the columns a write names are re-indexed: a report that leaves status
-# and polling as they were skips the two status indexes (the usual report).
+# and polling as they were skips the two status indexes (the usual report);
+# a new status of an order still polled skips the indexes naming polling
+# alone (orders_open, orders_created_day): ~2 us an order when every order
+# changes.
 _KEPT_COLUMNS = len(STATUS_WRITES) - 2
 assert STATUS_WRITES[_KEPT_COLUMNS:] == ("status", "polling")
 _MOVED_COLUMNS = STATUS_WRITES
+_TURNED = STATUS_WRITES[:-1]
 _KEPT = STATUS_WRITES[:_KEPT_COLUMNS]
 # Rows per statement: 500 rows of 14 values stay far below SQLite's limit on
 # bound values (32766 since SQLite 3.32), and hold a group of answers
@@ -178,6 +187,7 @@ _SELECT_STATUS = (
 )
 _READ_END = 1 + len(STATUS_READS)  # the row: rowid, STATUS_READS, quantity, runs
 _REMAINS = 1 + STATUS_READS.index("remains")
+_POLLING = 1 + STATUS_READS.index("polling")
 
 
 def _note_odd(odd: list[dict[str, Any]], order_id: int, remains: int, row: Any) -> None:
