@@ -221,3 +221,37 @@ def test_refills_chunks_read_as_one_query_would(tmp_path, clock):
     ]
     assert refills(store, panel="a", limit=3) == [r for r in every if r["panel"] == "a"][:3]
     store.close()
+
+
+def test_refills_all_table_is_streamed_not_built_whole(tmp_path, monkeypatch, clock):
+    # `refills --all` held every request, and the whole table, in memory.
+    from tracker.store.refills import begin_requests
+
+    store = Store(tmp_path / "t.db")
+    ids = list(range(1, 4001))
+    store.track("main", ids, clock())
+    begin_requests(store, "main", ids, clock())
+    store.close()
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": TEST_KEY})
+    cli("refills", "--limit", "1")  # the imports done outside the measure
+
+    def peak(*args: str) -> tuple[int, str]:
+        tracemalloc.start()
+        try:
+            result = cli("refills", *args)
+            return tracemalloc.get_traced_memory()[1], result.stdout
+        finally:
+            tracemalloc.stop()
+
+    one_chunk, _ = peak("--limit", "1000")  # a table is aligned 1000 rows at a time
+    every, text = peak("--all")
+    lines = text.splitlines()
+    assert lines[0].split()[:3] == ["PANEL", "ORDER", "REFILL"] and len(lines) == 4001
+    assert [int(line.split()[1]) for line in lines[1:]] == ids[::-1]
+    # Four times the rows, not four times the memory (the text the runner
+    # captures aside: a buffer growing by doubling, up to twice the output).
+    assert every - 2 * len(text) < 1.5 * one_chunk, (every, one_chunk, len(text))
+    # The default table still stops at 100 and says so; --limit takes as many.
+    capped = cli("refills")
+    assert len(capped.stdout.splitlines()) == 101 and "--all for more" in capped.stderr
+    assert len(cli("refills", "--limit", "150").stdout.splitlines()) == 151

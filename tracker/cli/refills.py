@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import click
 from tracker.cli.bounds import POSITIVE
 from tracker.cli.database import database_option
 from tracker.cli.filters import UnknownStatus, refill_filter, refill_filters
-from tracker.cli.listing import json_array
+from tracker.cli.listing import json_array, table_chunks
 from tracker.cli.main import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -41,7 +42,6 @@ from tracker.store.catalogue import conflicts
 from tracker.store.orders import Store
 from tracker.store.readings import panels_holding
 from tracker.store.refills import iter_refills, newest_request, refill_statuses, requests_of
-from tracker.store.refills import refills as stored_refills
 from tracker.store.refills import services as stored_services
 
 _NOTES = 20  # ambiguous services noted one by one; a panel may list thousands twice
@@ -177,37 +177,33 @@ def refills(
             click.echo(piece, nl=False)
         click.echo()
         return
-    # As `orders`: the table stops at a screenful; one row more tells whether
-    # any were left out.
+    # As `orders`: the table stops at a screenful (one row more tells whether
+    # any were left out); --all and --limit stream, a chunk at a time.
     capped = limit is None and not show_all
     fetch = TABLE_LIMIT + 1 if capped else limit
-    rows = stored_refills(store, panel=name, status=status, order_id=order_id, limit=fetch)
-    more = capped and len(rows) > TABLE_LIMIT
-    del rows[TABLE_LIMIT if more else len(rows) :]
-    if not rows:
+    found = iter_refills(store, panel=name, status=status, order_id=order_id, limit=fetch)
+    shown = list(islice(found, TABLE_LIMIT)) if capped else found
+    listed = 0
+    for piece in table_chunks(map(_as_listed, shown), _REFILL_COLUMNS, _REFILL_HEADERS):
+        click.echo(piece)
+        listed += 1
+    if not listed:
         click.echo("no refill requests" + (f" with status {status}" if status else ""), err=True)
-        return
-    for row in rows:
-        if row["permanent"]:
-            row["error"] = f"{row['error']} (for good)"
-    click.echo(
-        table(
-            rows,
-            [
-                "panel",
-                "order_id",
-                "refill_id",
-                "status",
-                "requested_at",
-                "updated_at",
-                "source",
-                "error",
-            ],
-            ["PANEL", "ORDER", "REFILL", "STATUS", "REQUESTED", "UPDATED", "SOURCE", "ERROR"],
-        )
-    )
-    if more:
+    elif capped and next(found, None) is not None:
         click.echo(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)", err=True)
+
+
+_REFILL_COLUMNS = [
+    *("panel", "order_id", "refill_id", "status", "requested_at", "updated_at", "source"),
+    "error",
+]
+_REFILL_HEADERS = ["PANEL", "ORDER", "REFILL", "STATUS", "REQUESTED", "UPDATED", "SOURCE", "ERROR"]
+
+
+def _as_listed(row: dict[str, Any]) -> dict[str, Any]:
+    if row["permanent"]:
+        row["error"] = f"{row['error']} (for good)"
+    return row
 
 
 @main.command()
