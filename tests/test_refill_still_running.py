@@ -181,6 +181,20 @@ def test_words_saying_the_earlier_refill_still_runs(words):
         "Refill already requested, try again in 24 hours",
         "Refill request limit reached for this order",
         "Too many requests",
+        # The cooldown or the refill's terms, or a condition on the order: no
+        # refill under way (read so, a finished refill was held for ever).
+        "Refill cooldown still active",
+        "Refill cooldown is active, try later",
+        "Refill time not over",
+        "Refill period not over yet",
+        "Refill timer running, try later",
+        "Please wait for the refill cooldown to end",
+        "Wait until refill time",
+        "Refill guarantee still active but no drop detected",
+        "Cannot refill while processing",
+        "Refill unavailable during processing",
+        "Refill unavailable: a cancel task is pending",
+        "Task pending: order in progress",
     ],
 )
 def test_words_refusing_the_refill_itself(words):
@@ -242,3 +256,45 @@ def test_a_whole_multi_call_refused_so_holds_no_order(world):
     assert w.round()
     for order in orders:
         assert [r["status"] for r in w.requests(order)] == ["Working", "Refused"]
+
+
+class EndedInOwnWords(SimulatedPanel):
+    """Its refills end at once in words the tracker does not know ("No drop
+    found"); the second request is refused with ``refusal``, later ones taken."""
+
+    refusal = "Refill cooldown still active"
+
+    def _refill_one(self, token: str, now: float) -> int:
+        if self.calls["refill"] == 2:
+            raise SimRefusal(self.refusal)
+        return super()._refill_one(token, now)
+
+    def _refill_status(self, form: Mapping[str, str], now: float):
+        answer = super()._refill_status(form, now)
+        if "refills" in form:
+            return [{"refill": item["refill"], "status": "No drop found"} for item in answer]
+        return {"status": "No drop found"}
+
+
+def test_a_cooldown_refusal_holds_no_finished_refill(world):
+    # Read as "still running", the cooldown's words set the finished refill In
+    # progress, kept so while the panel repeated "No drop found": for ever.
+    w = world(panel_class=EndedInOwnWords)
+    w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS)
+    w.poll()
+    w.clock.advance(DAY)
+    w.panel.drop(order, 30)
+    assert w.round()
+    w.clock.advance(H)
+    assert w.round()
+    w.clock.advance(DAY)
+    assert w.round()  # refused in the cooldown's words
+    assert [(r["status"], r["error"]) for r in w.requests(order)] == [
+        ("No drop found", None),
+        ("Refused", "Refill cooldown still active"),
+    ]
+    for _ in range(3):
+        w.clock.advance(DAY)
+        assert w.round()
+    assert w.panel.calls["refill"] > 2  # asked again: the panel decides

@@ -108,8 +108,9 @@ _NAMES_ORDER = re.compile(r"\b(?:refill|order|eligible)", re.IGNORECASE)
 # Words refusing a refill request because the order's earlier refill still
 # runs ("The refill task is not completed for this order", "A refill is
 # already in progress", "You already have a pending refill request"): about a
-# refill, task or request, never the order ("Order is not completed", "Cannot
-# refill while the order is in progress": the order is not eligible), and no
+# refill (its task or request; a task alone may be any), never the order
+# ("Order is not completed", "Cannot refill while the order is in progress":
+# the order is not eligible), and no
 # negation before the running words ("Refill not active for this service").
 # Not "Refill already requested" (the cooldown, as often as a running refill):
 # unknown, as today.
@@ -118,16 +119,30 @@ _RUNNING_WORDS = (
     r"in\s+process|in\s+(?:the\s+)?queue|pending|running|processing|active|ongoing|queued|"
     r"being\s+processed|under\s+process(?:ing)?)"
 )
+# What follows "refill" when the words are about its cooldown or terms, not a
+# refill under way ("Refill cooldown still active", "Refill time not over",
+# "Refill guarantee still active but no drop detected"), and words putting a
+# condition on something else ("Cannot refill while processing").
+_NOT_A_RUNNING_REFILL = (
+    r"(?!\s+(?:cool-?down|period|time|timer|window|guarantee|button|limit|interval|delay|"
+    r"option|feature|service)s?\b)"
+)
+_CONDITION = r"while|during|when|if|until|till|after|before|unless|only|unavailable|disabled"
 _REFILL_RUNNING = re.compile(
-    r"\b(?:refill|task)s?\b(?:\s+(?:requests?|tasks?))?(?:\s+for\s+(?:this|the|that)\s+orders?)?"
-    r"(?:\s+(?!(?:not|no|never|orders?)\b)\w+){0,2}?"
+    r"\brefills?\b" + _NOT_A_RUNNING_REFILL + r"(?:\s+(?:requests?|tasks?))?"
+    r"(?:\s+for\s+(?:this|the|that)\s+orders?)?"
+    r"(?:\s+(?!(?:not|no|never|orders?|" + _CONDITION + r")\b)\w+){0,2}?"
     r"\s+(?:(?:is|are|has|have|was|were)\s+)?(?:(?:still|already|yet|currently)\s+)?"
     + _RUNNING_WORDS
     + r"\b|"
     r"\b(?:already|still|have|has|is|there\s+is)\s+(?:already\s+)?(?:an?\s+|one\s+)?"
     r"(?:pending|active|running|ongoing|unfinished|incomplete|uncompleted|open)\s+refill|"
+    # "Wait until the previous refill is completed": a refill named as the
+    # one under way, or waited for to end; not "wait for the refill cooldown".
     r"\bwait\s+(?:for|until|till)\s+(?:the\s+|your\s+)?"
-    r"(?:(?:current|previous|last|pending|active)\s+)?refill\b",
+    r"(?:(?:current|previous|last|pending|active|running|ongoing|earlier)\s+refill\b|"
+    r"refill\s+(?:requests?\s+)?(?:to\s+(?:be\s+)?(?:complete|finish|end)|"
+    r"(?:is|has\s+been)\s+(?:completed|finished|done)))",
     re.IGNORECASE,
 )
 
