@@ -61,19 +61,23 @@ def test_a_refill_the_panel_says_still_runs_holds_its_order_without_new_requests
     assert second["status"] == "Refused"
     assert second["error"] == "The refill task is not completed for this order"
     assert w.panel.calls["refill"] == 2
-    for _ in range(5):  # the panel still works on it: not asked again
-        w.clock.advance(DAY)
-        assert w.round()
+    w.clock.advance(DAY)
+    assert w.round()  # the panel still works on it: not asked again within the hold
     assert w.panel.calls["refill"] == 2
     assert [r["status"] for r in w.requests(order)] == ["In progress", "Refused"]
+    for _ in range(4):  # then asked once per hold (2 cooldowns), each refused so
+        w.clock.advance(DAY)
+        assert w.round()
+    assert w.panel.calls["refill"] == 4  # every day before: 6
+    assert [r["status"] for r in w.requests(order)] == ["In progress", *["Refused"] * 3]
     assert len(_alerts(w, "refill_unknown_status")) == 1
     assert _alerts(w, "refill_rejected") == []
-    w.panel.word = "Completed"  # done: its order is asked for again (the cooldown is over)
-    w.clock.advance(H)
+    w.panel.word = "Completed"  # done: its order is asked for again
+    w.clock.advance(DAY)
     assert w.round()
-    assert w.panel.calls["refill"] == 3
+    assert w.panel.calls["refill"] == 5
     # Refused so again, with no refill followed to read as running: as ever.
-    assert [r["status"] for r in w.requests(order)] == ["Completed", "Refused", "Refused"]
+    assert [r["status"] for r in w.requests(order)][0] == "Completed"
 
 
 def _working_past_the_cooldown(w: World) -> int:
@@ -298,3 +302,38 @@ def test_a_cooldown_refusal_holds_no_finished_refill(world):
         w.clock.advance(DAY)
         assert w.round()
     assert w.panel.calls["refill"] > 2  # asked again: the panel decides
+
+
+def test_a_finished_refill_read_as_running_is_held_one_hold_at_most(world):
+    # The refusal may be about another refill (one asked on the panel's site)
+    # while this one ended in words the tracker does not know: held while the
+    # panel repeated "No drop found", the order was never asked again.
+    w = world(panel_class=EndedInOwnWords)
+    w.panel.refusal = "The refill task is not completed for this order"
+    w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS)
+    w.poll()
+    w.clock.advance(DAY)
+    w.panel.drop(order, 30)
+    assert w.round()
+    w.clock.advance(H)
+    assert w.round()
+    w.clock.advance(DAY)
+    assert w.round()  # refused: read as the earlier refill still running
+    assert [r["status"] for r in w.requests(order)] == ["In progress", "Refused"]
+    for _ in range(3):  # a hold is 2 cooldowns: then the panel decides again
+        w.clock.advance(DAY)
+        assert w.round()
+    assert w.panel.calls["refill"] >= 3, "the order was never asked again"
+    assert w.requests(order)[2]["refill_id"] is not None  # and the panel took it
+
+
+def test_only_the_newest_refill_in_unknown_words_is_read_as_running():
+    from tracker.rules.running_refills import running_now
+
+    history = [
+        {"id": 1, "refill_id": "7", "status": "Unknown status"},
+        {"id": 4, "refill_id": "9", "status": "Unknown status"},
+        {"id": 5, "refill_id": None, "status": "Refused"},
+    ]
+    assert running_now(history) == {4: {"status": "In progress"}}

@@ -44,9 +44,10 @@ from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillStatus
 from tracker.panel.parse_refill_status import NO_REFILL_STATUS
 from tracker.rules.refills import NOT_IN_ANSWER, followed, reported, says_lost
-from tracker.rules.running_refills import kept_running
+from tracker.rules.running_refills import HOLD_COOLDOWNS, held, kept_running
 from tracker.store.capabilities import is_unsupported
 from tracker.store.orders import Store
+from tracker.store.refill_holds import running_since
 from tracker.store.refills import open_refills, update_refills, witness_refill
 
 log = structlog.get_logger("tracker.refill")
@@ -80,11 +81,14 @@ def follow_refills(
     modes: PanelModes,
     stop_event: threading.Event | None = None,
     on_changes: Callable[[list[dict[str, Any]]], None] | None = None,
+    cooldown: float | None = None,
 ) -> FollowResult:
     """Ask the panel about every open refill and store what changed; return the tally.
 
     Failures are counted in the result, not raised; a transient failure or a
-    refused key ends the run early, and the next run starts over.
+    refused key ends the run early, and the next run starts over. A refill
+    read running from a refusal stays so HOLD_COOLDOWNS ``cooldown``s at most
+    (None: no limit).
     """
     stop = stop_event or threading.Event()
     result = FollowResult()
@@ -103,8 +107,16 @@ def follow_refills(
                 break
             continue
         trusted = _trusted(store, client, reports, [r["refill_id"] for r in rows], clock(), result)
+        since, now = running_since(store, [r["id"] for r in rows if held(r)]), clock()
+        hold = None if cooldown is None else cooldown * HOLD_COOLDOWNS
         updates = {
-            r["id"]: kept_running(r, followed(r, reports.get(r["refill_id"]), trusted=trusted))
+            r["id"]: kept_running(
+                r,
+                followed(r, reports.get(r["refill_id"]), trusted=trusted),
+                since=since.get(r["id"]),
+                now=now,
+                hold=hold,
+            )
             for r in rows
         }
         changes = update_refills(store, updates, clock())

@@ -124,6 +124,7 @@ class RefillRound:
             modes=self.modes,
             stop_event=self.stop,
             on_changes=self.notify,
+            cooldown=self.config.cooldown,
         )
         if follow.unsupported is not None:
             learn(self.store, self.client.name, "refill_status", False, follow.unsupported, now)

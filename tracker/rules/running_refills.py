@@ -14,6 +14,7 @@ on, each time refused.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from tracker.panel.refusals import says_refill_running
@@ -27,31 +28,59 @@ def refused_running(fields: dict[str, Any]) -> bool:
     return fields.get("status") == REFUSED and says_refill_running(fields.get("error"))
 
 
+# A refill read In progress from such a refusal is held at most this many
+# ``refill.cooldown``s from when it was so read: the refusal may be about
+# another refill (one asked on the panel's site) while this one ended in words
+# the tracker does not know ("No drop found"). Then its words are read as
+# before and the order asked again: if the panel still says a refill runs, it
+# is held again. At most one refused request per hold, and a guarantee never
+# kept waiting longer than a hold.
+HOLD_COOLDOWNS = 2
+
+
 def running_now(history: Iterable[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """Given an order's ``refills`` rows and the panel's word that its earlier
-    refill still runs, return the fields to set by row ID: each refill followed
-    in status words the tracker does not know becomes In progress (its words
-    stay in ``raw_status``). A refill in a status the tracker knows, or none
-    followed (a lost answer, a refill asked on the panel's site), is left as
-    it is: the refusal stays as it is read today."""
-    return {
-        row["id"]: {"status": IN_PROGRESS}
+    refill still runs, return the fields to set by row ID: the newest refill
+    followed in status words the tracker does not know becomes In progress (its
+    words stay in ``raw_status``); older ones are left as they are. A refill in
+    a status the tracker knows, or none followed (a lost answer, a refill asked
+    on the panel's site), is left as it is: the refusal stays as read today."""
+    followed = [
+        row
         for row in history
         if row.get("refill_id") is not None
         and row["status"] not in CLOSED | {REQUESTING, PENDING, IN_PROGRESS}
-    }
+    ]
+    newest = max(followed, key=lambda row: row["id"], default=None)
+    return {} if newest is None else {newest["id"]: {"status": IN_PROGRESS}}
 
 
-def kept_running(row: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+def held(row: dict[str, Any]) -> bool:
+    """Return True when a ``refills`` row is In progress in words the tracker
+    does not know: read so from a refusal (:func:`running_now`)."""
+    raw = row.get("raw_status")
+    return row.get("status") == IN_PROGRESS and bool(raw) and not normalize_refill_status(raw)[1]
+
+
+def kept_running(
+    row: dict[str, Any],
+    fields: dict[str, Any],
+    *,
+    since: datetime | None = None,
+    now: datetime | None = None,
+    hold: float | None = None,
+) -> dict[str, Any]:
     """Given a followed ``refills`` row and the fields a report gave it
     (:func:`~tracker.rules.refills.followed`), return the fields to store: a
-    refill read In progress from a refusal (its ``raw_status`` words the
-    tracker does not know) stays In progress while the panel repeats those
-    words (in any case); other words, or a known status, are stored as ever."""
-    raw = row.get("raw_status")
-    if row.get("status") != IN_PROGRESS or not raw or normalize_refill_status(raw)[1]:
+    refill read In progress from a refusal (:func:`held`) stays In progress
+    while the panel repeats those words (in any case), until ``hold`` seconds
+    after ``since`` (when it was read so; unknown: released); other words, a
+    known status, or a hold run out are stored as ever."""
+    if not held(row):
         return fields
-    said = fields.get("raw_status")
+    if hold is not None and (since is None or now is None or (now - since).total_seconds() >= hold):
+        return fields
+    raw, said = row["raw_status"], fields.get("raw_status")
     if "status" not in fields or not said or said.strip().casefold() != raw.strip().casefold():
         return fields
     return {**fields, "status": IN_PROGRESS}

@@ -111,6 +111,8 @@ def unknown_status_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
     by_panel: dict[str, list[dict[str, Any]]] = {}
     for change in changes:
         if change.get("to_status") not in _KNOWN and change.get("from_status") in _KNOWN:
+            if change.get("from_raw") and change.get("from_raw") == change.get("raw_status"):
+                continue  # the same words as before: a hold released (running_refills)
             by_panel.setdefault(change["panel"], []).append(change)
     alerts = []
     for panel, hit in by_panel.items():

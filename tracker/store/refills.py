@@ -147,8 +147,8 @@ def update_refills(
     """Given fields to set by ``refills`` row ID, apply them in one transaction.
 
     Return the status changes recorded in ``refill_changes``: dicts with
-    panel, refill_id, order_id, from_status, to_status, raw_status, error, at
-    and the request's source.
+    panel, refill_id, order_id, from_status, to_status, raw_status, error, at,
+    the request's source and the words before (from_raw; neither stored).
     """
     stamp = iso(now)
     changes: list[dict[str, Any]] = []
@@ -191,7 +191,8 @@ def update_refills(
     for change in changes:
         # Who asked (auto: the tracker's round; manual: the refill command):
         # an alert decision needs it, the refill_changes table does not keep it.
-        change["source"] = before[change.pop("refill")]["source"]
+        old = before[change.pop("refill")]
+        change["source"], change["from_raw"] = old["source"], old["raw_status"]
     return changes
 
 
