@@ -73,3 +73,31 @@ def test_a_panel_without_refill_learns_no_single_calls(world):
     assert w.round()
     learned = w.store.rows("SELECT action, supported FROM panel_capabilities")
     assert learned == [{"action": "refill", "supported": 0}]
+
+
+class OneBadIdPanel(SimulatedPanel):
+    """Reads multi-order refill calls, but refuses a whole call naming an order
+    it does not know ("Incorrect order ID") once."""
+
+    refused = False
+
+    def _refill(self, form: Mapping[str, str], now: float):
+        if "orders" in form and not self.refused:
+            self.refused = True
+            raise SimRefusal("Incorrect order ID")
+        return super()._refill(form, now)
+
+
+def test_a_whole_call_refused_for_one_order_teaches_nothing_for_good(world):
+    # "Incorrect order ID" to a multi call can be one ID the panel does not
+    # know: single calls this once, but multi calls again next time.
+    w = world(panel_class=OneBadIdPanel)
+    orders = _dropped(w)
+    assert _round_in_a_new_process(w)
+    assert w.panel.calls["refill:multi"] == 1 and w.panel.calls["refill:single"] == 2
+    assert w.store.rows("SELECT * FROM panel_capabilities") == []
+    w.clock.advance(DAY)
+    for order_id in orders:
+        w.panel.drop(order_id, 30)
+    assert _round_in_a_new_process(w)
+    assert w.panel.calls["refill:multi"] == 2

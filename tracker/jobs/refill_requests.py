@@ -3,10 +3,9 @@
 A refill request is not idempotent, so each one is written to ``refills``
 (status Requesting) and committed *before* it is sent; the answer then
 updates that row, ``requested_at`` to its time (what the cooldown counts
-from). A request that may have reached the panel is never sent again here:
-a lost answer is stored as Unknown and counts as a request. Only a request
-that certainly never left (connection refused, the key refused, shutdown
-before sending) has its row deleted.
+from). A request that may have reached the panel is never sent again here: a
+lost answer is stored as Unknown and counts as a request. Only one certainly
+never sent (connection refused, key refused, shutdown) has its row deleted.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from tracker.errors import (
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillRequest
 from tracker.panel.refusals import is_busy
-from tracker.rules.capabilities import REFILL_ORDERS, evidence
+from tracker.rules.capabilities import REFILL_ORDERS, evidence, reads_no_orders
 from tracker.rules.refills import NOT_IN_ANSWER, UNKNOWN, answered, lost, refused
 from tracker.rules.running_refills import refused_running, running_now
 from tracker.store.capabilities import is_unsupported, learn
@@ -239,7 +238,8 @@ def _send_multi(
             modes.multi_refill = False
             known = len(result.answers)
             _send_singles(store, client, rows, clock, stop, result)
-            if result.unsupported is None and len(result.answers) > known:  # singles are read
+            read = result.unsupported is None and len(result.answers) > known  # singles are read
+            if read and reads_no_orders(exc.detail):  # not a whole call refused for one ID
                 said = evidence(f"answered {exc.detail!r}")
                 learn(store, client.name, REFILL_ORDERS, False, said, clock())
             return

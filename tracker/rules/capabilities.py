@@ -21,6 +21,19 @@ def evidence(words: str) -> str:
     return short(words, _EVIDENCE)
 
 
+# Words refusing a multi-order call because the panel reads no such field:
+# learned for good. "Incorrect order ID" or "Order not found" to a whole call
+# may be one ID the panel does not know: single calls that once, not for good.
+_NO_FIELD = ("incorrect request", "is required")
+
+
+def reads_no_orders(words: str) -> bool:
+    """Given a panel's refusal of a whole multi-order refill call, return True
+    when it says the panel reads no such field (learned in :data:`REFILL_ORDERS`)."""
+    said = words.casefold()
+    return any(word in said for word in _NO_FIELD)
+
+
 def one_at_a_time(learned_at: str, evidence: str | None) -> str:
     """Given a :data:`REFILL_ORDERS` row's time and evidence, return what it
     means, in words for the ``services`` note and ``doctor`` (after the panel)."""
