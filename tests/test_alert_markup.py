@@ -95,7 +95,11 @@ LINKED = Alert(
 
 @pytest.mark.parametrize(
     "url",
-    ["discord://1234567890/AAbbCCddEEffGGhhIIjj", "mmost://chat.example/AAbbCCddEEffGGhhIIjj"],
+    [
+        "discord://1234567890/AAbbCCddEEffGGhhIIjj",
+        "mmost://chat.example/AAbbCCddEEffGGhhIIjj",
+        "zulip://mybot@example.zulipchat.com/AAbbCCddEEffGGhhIIjjKKllMMnnOOpp/stream",
+    ],
 )
 def test_markdown_in_panel_words_is_no_link_where_plain_text_is_drawn_as_markdown(
     posted, url
@@ -104,7 +108,7 @@ def test_markdown_in_panel_words_is_no_link_where_plain_text_is_drawn_as_markdow
 
     assert NotifyTarget(url, 0, timeout=10).deliver(LINKED) is None
     [body] = posted
-    sent = body.get("content") or body["text"]
+    sent = body.get("content") or body.get("text") or body["message"]
     # Drawn raw, "[your dashboard](https://...)" was a link under other words.
     assert "[your dashboard](https" not in sent and "**now**" not in sent
     assert "\\[your dashboard\\]\\(https://evil.example/login\\) \\*\\*now\\*\\*" in sent

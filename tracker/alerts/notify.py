@@ -44,10 +44,10 @@ def _unmentioned(text: str) -> str:
 
 
 # Services that draw Markdown in a message sent as plain text (Discord's
-# content, Mattermost's text): a panel's "[your dashboard](https://evil)" was
+# content, Mattermost's and Zulip's text): a panel's "[your dashboard](https://evil)" was
 # a disguised link. A backslash keeps each mark a character. Where the URL
 # asks ``format=markdown``, Apprise escapes plain text itself.
-_DRAWS_MARKDOWN = frozenset({"discord", "mmost", "mmosts"})
+_DRAWS_MARKDOWN = frozenset({"discord", "mmost", "mmosts", "zulip"})
 _MARKS = re.compile(r"([\\`*_~|\[\]()<>#])")
 
 
