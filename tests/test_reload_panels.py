@@ -165,3 +165,23 @@ def test_a_stop_waits_as_long_as_the_reloaded_config_lets_a_call_take():
     threading.Timer(1.0, new.release.set).start()
     assert scheduler.shutdown(0.2), "the stop gave up before the call's own deadline"
     assert new.ended["slow"].is_set() and new.closed.is_set()
+
+
+def test_a_held_jobs_turn_that_passed_while_it_waited_runs_at_once():
+    # A panel held by its own hanging run: its poll's kept turn passed during
+    # the wait. Handed to APScheduler in the past by more than the misfire
+    # grace (0.9 of the interval), that run was skipped: a whole interval more.
+    from datetime import UTC, datetime, timedelta
+
+    from tracker.service.firstrun import FirstRuns
+
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    job = Job("status:slow", 30, lambda: True)
+    first = FirstRuns(
+        [job], lambda *a, **k: None, threading.Event(), {job.name: now - timedelta(seconds=60)}
+    )
+    assert first.start(job, now) == now
+    later = FirstRuns(
+        [job], lambda *a, **k: None, threading.Event(), {job.name: now + timedelta(seconds=10)}
+    )
+    assert later.start(job, now) == now + timedelta(seconds=10)  # a turn to come is kept

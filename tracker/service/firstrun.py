@@ -85,9 +85,11 @@ class FirstRuns:
         (SIGHUP) a job the old generation ran keeps its next turn, brought
         forward to one interval from ``now`` if its interval shrank: a reload
         ran every job at once (the catalogue, a refill round) whatever its
-        schedule. A job new to the config runs now, as at a start."""
+        schedule. A turn that passed while the job waited for its panel's old
+        runs (a hanging call) is now: handed to APScheduler past its misfire
+        grace, it was skipped. A job new to the config runs now, as at a start."""
         if job.name in self._kept:
-            return min(self._kept[job.name], now + timedelta(seconds=job.every))
+            return max(now, min(self._kept[job.name], now + timedelta(seconds=job.every)))
         return None if self.held(job.name) else now
 
     def held(self, name: str) -> bool:
