@@ -76,24 +76,13 @@ def shown_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
-    """Return ``exc`` and the exceptions it was raised from, outermost first
-    (httpx wraps httpcore, which wraps the socket's own error)."""
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain and len(chain) < 8:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
 def _first(exc: BaseException, kind: type[BaseException]) -> Any:
-    return next((e for e in _causes(exc) if isinstance(e, kind)), None)
+    return next((e for e in misdirected.causes(exc) if isinstance(e, kind)), None)
 
 
 def _reason(exc: BaseException) -> str:
     """The innermost readable words of an exception chain ("Connection reset by peer")."""
-    for cause in reversed(_causes(exc)):
+    for cause in reversed(misdirected.causes(exc)):
         if isinstance(cause, OSError) and cause.strerror:
             return cause.strerror
         text = str(cause)

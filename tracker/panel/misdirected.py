@@ -36,7 +36,7 @@ CHECK_URL = "check panels[].url"
 USE_HTTP = "use http:// or the TLS port"
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
+def causes(exc: BaseException) -> list[BaseException]:
     """Return ``exc`` and what it was raised from, outermost first (httpx
     wraps httpcore, which wraps the socket's or the resolver's own error)."""
     chain: list[BaseException] = []
@@ -49,15 +49,13 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 def no_such_host(exc: BaseException) -> bool:
     """Return whether the resolver answered that the host does not exist."""
-    return any(
-        isinstance(e, socket.gaierror) and e.errno == socket.EAI_NONAME for e in _causes(exc)
-    )
+    return any(isinstance(e, socket.gaierror) and e.errno == socket.EAI_NONAME for e in causes(exc))
 
 
 def no_tls(exc: BaseException) -> str | None:
     """Return OpenSSL's reason when the TLS handshake met an answer that is
     no TLS at all (a plain-HTTP port), else None."""
-    for cause in _causes(exc):
+    for cause in causes(exc):
         if not isinstance(cause, ssl.SSLError) or isinstance(cause, ssl.SSLCertVerificationError):
             continue
         reason = getattr(cause, "reason", None)
@@ -86,7 +84,7 @@ def refused_certificate(exc: BaseException) -> bool:
     """Return whether the TLS handshake refused the panel's certificate
     (expired, another host's, no CA vouching for it): the panel's (or the CA
     bundle's) to change, which no retry within the call will see."""
-    return any(isinstance(e, ssl.SSLCertVerificationError) for e in _causes(exc))
+    return any(isinstance(e, ssl.SSLCertVerificationError) for e in causes(exc))
 
 
 def connect_failed(exc: httpx.HTTPError, detail: str, panel: str, action: str) -> TransientError:
