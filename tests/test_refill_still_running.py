@@ -80,24 +80,25 @@ def test_a_refill_the_panel_says_still_runs_holds_its_order_without_new_requests
     assert [r["status"] for r in w.requests(order)][0] == "Completed"
 
 
-def _working_past_the_cooldown(w: World) -> int:
-    """An order whose refill the panel calls "Working", requested a day ago."""
+def _working_past_the_cooldown(w: World, count: int = 1) -> list[int]:
+    """Orders whose refills the panel calls "Working", requested a day ago."""
     w.sync_services()
-    order = w.order(SERVICE_FOLLOWERS)
+    orders = [w.order(SERVICE_FOLLOWERS) for _ in range(count)]
     w.poll()
     w.clock.advance(DAY)
-    w.panel.drop(order, 30)
+    for order in orders:
+        w.panel.drop(order, 30)
     assert w.round()
     w.panel.word = "Working"
     w.clock.advance(H)
     assert w.round()
     w.clock.advance(DAY)
-    return order
+    return orders
 
 
 def test_the_refill_command_says_the_earlier_refill_still_runs(world):
     w = world(panel_class=SlowWordyPanel)
-    order = _working_past_the_cooldown(w)
+    (order,) = _working_past_the_cooldown(w)
     (request,) = w.requests(order)
     result = w.cli("refill", str(order))
     assert result.exit_code == 1
@@ -129,7 +130,7 @@ class NotEligiblePanel(SlowWordyPanel):
 def test_other_refusals_leave_a_refill_in_unknown_words_as_it_was(world, refusal):
     w = world(panel_class=NotEligiblePanel)
     w.panel.refusal = refusal
-    order = _working_past_the_cooldown(w)
+    (order,) = _working_past_the_cooldown(w)
     assert w.round()
     assert [(r["status"], r["error"]) for r in w.requests(order)] == [
         ("Working", None),
@@ -220,24 +221,9 @@ def test_a_refusal_saying_a_refill_still_runs_alerts_nobody():
     assert [a.kind for a in refill_alerts([refused])] == ["refill_rejected"]
 
 
-def _two_working_past_the_cooldown(w: World) -> list[int]:
-    w.sync_services()
-    orders = [w.order(SERVICE_FOLLOWERS) for _ in range(2)]
-    w.poll()
-    w.clock.advance(DAY)
-    for order in orders:
-        w.panel.drop(order, 30)
-    assert w.round()
-    w.panel.word = "Working"
-    w.clock.advance(H)
-    assert w.round()
-    w.clock.advance(DAY)
-    return orders
-
-
 def test_a_multi_answer_saying_so_of_each_order_holds_each(world):
     w = world(panel_class=SlowWordyPanel)
-    orders = _two_working_past_the_cooldown(w)
+    orders = _working_past_the_cooldown(w, 2)
     assert w.round()
     assert w.panel.calls["refill:multi"] == 2
     for order in orders:
@@ -256,7 +242,7 @@ class WholeCallRunningPanel(SlowWordyPanel):
 def test_a_whole_multi_call_refused_so_holds_no_order(world):
     # Which of the orders it meant cannot be told: read as before.
     w = world(panel_class=WholeCallRunningPanel)
-    orders = _two_working_past_the_cooldown(w)
+    orders = _working_past_the_cooldown(w, 2)
     assert w.round()
     for order in orders:
         assert [r["status"] for r in w.requests(order)] == ["Working", "Refused"]
