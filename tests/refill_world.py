@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from tracker.cli.main import main
 from tracker.config.load import load_config
 from tracker.jobs.tracker import Tracker
-from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer, SimulatedPanel
 from tracker.store.refills import refills
 
 KEY = "sim-refill-key-9fQ2xL7pW3"
@@ -108,6 +108,17 @@ retries = 0
 
     def round(self) -> bool:
         return self.jobs["refill:sim"].run()
+
+    def dropped(self, count: int = 1) -> list[int]:
+        """Place ``count`` follower orders (refill guarantee), complete them,
+        and a day later drop 30 of each: eligible for a refill."""
+        self.sync_services()
+        ids = [self.order(SERVICE_FOLLOWERS) for _ in range(count)]
+        self.poll()
+        self.clock.advance(DAY)
+        for order_id in ids:
+            self.panel.drop(order_id, 30)
+        return ids
 
     def requests(self, order_id: int) -> list[dict[str, Any]]:
         """Return the order's refill requests, oldest first."""

@@ -10,7 +10,7 @@ from refill_world import DAY, World
 
 from tracker.jobs.tracker import Tracker
 from tracker.sim.orders import SimRefusal
-from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
+from tracker.sim.server import SimulatedPanel
 
 
 class SingleRefillPanel(SimulatedPanel):
@@ -29,16 +29,6 @@ class NoRefillPanel(SimulatedPanel):
         raise SimRefusal("Incorrect request")
 
 
-def _dropped(w: World, count: int = 2) -> list[int]:
-    w.sync_services()
-    ids = [w.order(SERVICE_FOLLOWERS) for _ in range(count)]
-    w.poll()
-    w.clock.advance(DAY)
-    for order_id in ids:
-        w.panel.drop(order_id, 30)
-    return ids
-
-
 def _round_in_a_new_process(w: World) -> bool:
     """`run --once` again: a tracker on the same config and database."""
     tracker = Tracker(w.config, clock=w.clock)
@@ -52,7 +42,7 @@ def test_a_panel_refusing_multi_refill_calls_is_asked_one_order_at_a_time_by_eve
     # Each `run --once` (and each daemon start) sent one multi call first,
     # refused "Incorrect request", before falling back to single calls.
     w = world(panel_class=SingleRefillPanel)
-    orders = _dropped(w)
+    orders = w.dropped(2)
     assert _round_in_a_new_process(w)
     assert w.panel.calls["refill:multi"] == 1 and w.panel.calls["refill:single"] == 2
     (row,) = w.store.rows("SELECT * FROM panel_capabilities")
@@ -69,7 +59,7 @@ def test_a_panel_refusing_multi_refill_calls_is_asked_one_order_at_a_time_by_eve
 
 def test_a_panel_without_refill_learns_no_single_calls(world):
     w = world(panel_class=NoRefillPanel)
-    _dropped(w)
+    w.dropped(2)
     assert w.round()
     learned = w.store.rows("SELECT action, supported FROM panel_capabilities")
     assert learned == [{"action": "refill", "supported": 0}]
@@ -92,7 +82,7 @@ def test_a_whole_call_refused_for_one_order_teaches_nothing_for_good(world):
     # "Incorrect order ID" to a multi call can be one ID the panel does not
     # know: single calls this once, but multi calls again next time.
     w = world(panel_class=OneBadIdPanel)
-    orders = _dropped(w)
+    orders = w.dropped(2)
     assert _round_in_a_new_process(w)
     assert w.panel.calls["refill:multi"] == 1 and w.panel.calls["refill:single"] == 2
     assert w.store.rows("SELECT * FROM panel_capabilities") == []

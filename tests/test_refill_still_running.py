@@ -14,7 +14,7 @@ from tracker.panel.refusals import says_refill_running
 from tracker.rules.alerts import refill_alerts
 from tracker.rules.running_refills import kept_running
 from tracker.sim.orders import SimRefusal
-from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
+from tracker.sim.server import SimulatedPanel
 
 
 class SlowWordyPanel(SimulatedPanel):
@@ -44,11 +44,7 @@ def test_a_refill_the_panel_says_still_runs_holds_its_order_without_new_requests
     # since the request, every cooldown sent a new request the panel refused
     # ("The refill task is not completed for this order"), for as long as it worked.
     w = world(panel_class=SlowWordyPanel)
-    w.sync_services()
-    order = w.order(SERVICE_FOLLOWERS)
-    w.poll()
-    w.clock.advance(DAY)
-    w.panel.drop(order, 30)
+    (order,) = w.dropped()
     assert w.round()
     w.panel.word = "Working"
     w.clock.advance(H)
@@ -82,12 +78,7 @@ def test_a_refill_the_panel_says_still_runs_holds_its_order_without_new_requests
 
 def _working_past_the_cooldown(w: World, count: int = 1) -> list[int]:
     """Orders whose refills the panel calls "Working", requested a day ago."""
-    w.sync_services()
-    orders = [w.order(SERVICE_FOLLOWERS) for _ in range(count)]
-    w.poll()
-    w.clock.advance(DAY)
-    for order in orders:
-        w.panel.drop(order, 30)
+    orders = w.dropped(count)
     assert w.round()
     w.panel.word = "Working"
     w.clock.advance(H)
@@ -270,11 +261,7 @@ def test_a_cooldown_refusal_holds_no_finished_refill(world):
     # Read as "still running", the cooldown's words set the finished refill In
     # progress, kept so while the panel repeated "No drop found": for ever.
     w = world(panel_class=EndedInOwnWords)
-    w.sync_services()
-    order = w.order(SERVICE_FOLLOWERS)
-    w.poll()
-    w.clock.advance(DAY)
-    w.panel.drop(order, 30)
+    (order,) = w.dropped()
     assert w.round()
     w.clock.advance(H)
     assert w.round()
@@ -296,11 +283,7 @@ def test_a_finished_refill_read_as_running_is_held_one_hold_at_most(world):
     # panel repeated "No drop found", the order was never asked again.
     w = world(panel_class=EndedInOwnWords)
     w.panel.refusal = "The refill task is not completed for this order"
-    w.sync_services()
-    order = w.order(SERVICE_FOLLOWERS)
-    w.poll()
-    w.clock.advance(DAY)
-    w.panel.drop(order, 30)
+    (order,) = w.dropped()
     assert w.round()
     w.clock.advance(H)
     assert w.round()

@@ -22,7 +22,7 @@ from tracker.rules.refills import (
     eligibility,
     manual_blocker,
 )
-from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
+from tracker.sim.server import SimulatedPanel
 
 
 class OrderlessRefillPanel(SimulatedPanel):
@@ -46,13 +46,7 @@ class OneOrderShapedRefillPanel(OrderlessRefillPanel):
 
 
 def _dropped_orders(w: World, count: int = 2) -> list[int]:
-    w.sync_services()
-    ids = [w.order(SERVICE_FOLLOWERS) for _ in range(count)]
-    w.poll()
-    w.clock.advance(DAY)
-    for order_id in ids:
-        w.panel.drop(order_id, 30)
-    return ids
+    return w.dropped(count)
 
 
 def _alerts(w: World, kind: str) -> list[dict]:
