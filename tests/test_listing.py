@@ -178,12 +178,8 @@ def test_refills_all_limit_and_json_choose_how_many(refills_cli):
     assert "Traceback" not in both.output
 
 
-def test_refills_json_is_streamed_not_built_whole(tmp_path, monkeypatch, clock):
-    # A year of daily refill rounds is tens of thousands of requests: `refills
-    # --json` built them all, and the whole text, in memory (37k requests: a
-    # 200 MB process) where `orders --json` streams. Read 500 at a time now;
-    # what the runner captures is in memory anyway (4000 requests: 1.3 MB of
-    # text, a peak of 13.8 MB before, 3.8 MB now).
+def _four_thousand_requests(tmp_path, monkeypatch, clock):
+    """A database of 4000 orders with a refill request each; their IDs and a CLI on it."""
     from tracker.store.refills import begin_requests
 
     store = Store(tmp_path / "t.db")
@@ -191,7 +187,16 @@ def test_refills_json_is_streamed_not_built_whole(tmp_path, monkeypatch, clock):
     store.track("main", ids, clock())
     begin_requests(store, "main", ids, clock())
     store.close()
-    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": TEST_KEY})
+    return ids, cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": TEST_KEY})
+
+
+def test_refills_json_is_streamed_not_built_whole(tmp_path, monkeypatch, clock):
+    # A year of daily refill rounds is tens of thousands of requests: `refills
+    # --json` built them all, and the whole text, in memory (37k requests: a
+    # 200 MB process) where `orders --json` streams. Read 500 at a time now;
+    # what the runner captures is in memory anyway (4000 requests: 1.3 MB of
+    # text, a peak of 13.8 MB before, 3.8 MB now).
+    ids, cli = _four_thousand_requests(tmp_path, monkeypatch, clock)
     cli("refills", "--json", "--limit", "1")  # the imports done outside the measure
     tracemalloc.start()
     try:
@@ -225,14 +230,7 @@ def test_refills_chunks_read_as_one_query_would(tmp_path, clock):
 
 def test_refills_all_table_is_streamed_not_built_whole(tmp_path, monkeypatch, clock):
     # `refills --all` held every request, and the whole table, in memory.
-    from tracker.store.refills import begin_requests
-
-    store = Store(tmp_path / "t.db")
-    ids = list(range(1, 4001))
-    store.track("main", ids, clock())
-    begin_requests(store, "main", ids, clock())
-    store.close()
-    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": TEST_KEY})
+    ids, cli = _four_thousand_requests(tmp_path, monkeypatch, clock)
     cli("refills", "--limit", "1")  # the imports done outside the measure
 
     def peak(*args: str) -> tuple[int, str]:
