@@ -185,3 +185,50 @@ def test_a_held_jobs_turn_that_passed_while_it_waited_runs_at_once():
         [job], lambda *a, **k: None, threading.Event(), {job.name: now + timedelta(seconds=10)}
     )
     assert later.start(job, now) == now + timedelta(seconds=10)  # a turn to come is kept
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_the_database_check_goes_on_while_a_reload_waits_for_a_hanging_panel():
+    # The main loop waited in the handover: the check each second (database
+    # file replaced, lock taken) stopped while the other panels' new jobs
+    # wrote, for up to the hanging call's timeout.
+    signals, stats = Signals(), JobStats()
+    old = Panels("slow", "ok", hang=("slow",))
+    new = Panels("slow", "ok")
+    replaced = threading.Event()
+    ended = threading.Event()
+    readies: list[int] = []
+
+    def on_ready() -> None:
+        readies.append(1)
+        if len(readies) == 1:
+            assert old.started["slow"].wait(WAIT) and old.ended["ok"].wait(WAIT)
+            signals.reload = True
+
+    def reload() -> Generation:
+        threading.Thread(target=lambda: new.ended["ok"].wait(WAIT) and replaced.set()).start()
+        return new.generation
+
+    def serving() -> None:
+        serve(
+            old.generation,
+            signals,
+            stats=stats,
+            on_ready=on_ready,
+            reload=reload,
+            check=replaced.is_set,
+            check_every=0.05,
+            stop_bound=0.2,
+        )
+        ended.set()
+
+    with capture_logs() as logs:
+        threading.Thread(target=serving).start()
+        try:
+            assert ended.wait(WAIT), "the check waited for the hanging panel"
+            assert not old.ended["slow"].is_set()  # still hanging when the daemon stopped
+        finally:
+            old.release.set()
+    events = [e["event"] for e in logs]
+    assert "jobs_replaced" not in events and "daemon_stopping" in events
+    assert not new.started["slow"].is_set()

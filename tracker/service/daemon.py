@@ -24,6 +24,7 @@ from tracker.service.clockstep import ClockWatch
 from tracker.service.firstrun import FirstRuns
 from tracker.service.handover import Generation, Handover
 from tracker.service.jobstats import JobStats
+from tracker.service.periodic import Periodic
 from tracker.service.signals import Signals
 
 if TYPE_CHECKING:
@@ -276,8 +277,7 @@ def serve(
     try:
         if on_ready is not None:
             on_ready()
-        next_check = time.monotonic() + check_every
-        clock = ClockWatch()
+        gone, clock = Periodic(check, check_every), ClockWatch()
         while not signals.stop:
             # time.sleep returns at its deadline even when a signal arrives
             # (PEP 475); a fifth of a second is quick enough to react.
@@ -285,15 +285,14 @@ def serve(
             if (jump := clock.stepped()) is not None:
                 log.warning("clock_stepped", seconds=round(jump, 1), jobs="run now")
                 scheduler.run_all_now()
-            if check is not None and time.monotonic() >= next_check:
-                next_check = time.monotonic() + check_every
-                if check():
-                    break
+            if gone():
+                break
             if signals.reload and not signals.stop:
                 signals.reload = False
                 new = reload() if reload is not None else None
                 if new is not None:
-                    scheduler.replace(new, stopping=lambda: signals.stop)
+                    # The check goes on while the handover waits (a hanging call).
+                    scheduler.replace(new, stopping=lambda: signals.stop or gone())
                 if on_ready is not None:
                     on_ready()
     finally:
