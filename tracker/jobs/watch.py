@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -26,15 +25,13 @@ from tracker.errors import AuthError, StoreError
 from tracker.jobs.balance import check_balance
 from tracker.jobs.base import Core, Job
 from tracker.jobs.health import StoreHealth
+from tracker.jobs.reach import Reach
 from tracker.jobs.steps import Looks
 from tracker.rules.alerts import (
     AUTH_FAILED,
     AUTH_RECOVERED,
     BLINDING,
-    PANEL_UNREACHABLE,
-    Reachability,
     judge_auth,
-    judge_call,
     order_alerts,
     panel_blind,
     rough_duration,
@@ -49,8 +46,6 @@ from tracker.rules.polling import (
     judge_poll,
     recovered_alert,
 )
-from tracker.rules.reachability import reachable_alert, unreachable_alert
-from tracker.rules.refills import held_by
 from tracker.rules.unknown_status import UNKNOWN_STATUS, judge_unknown, unknown_alert
 from tracker.rules.unread_refills import refill_change_alerts
 from tracker.store.probes import drop_evidence
@@ -93,8 +88,9 @@ class Watch:
         # panel -> the job kind whose refusal of the key came last ("status",
         # "balance"...): what must take the key again to end the episode.
         self._refused_by: dict[str, str] = {}
-        self._failing: dict[str, datetime | None] = {}
-        self._failed_action: dict[str, str] = {}  # panel -> the action its last failed call was
+        # Each panel's run of failed calls: panel_unreachable, refill rounds held.
+        unreachable_after = self.config.alerts.unreachable_after
+        self.reach = Reach(tracker.clock, tracker.monotonic, self.alerter, unreachable_after)
         self._looks = Looks(tracker.clock, tracker.monotonic)  # the wall clock's forward steps
         self._lock = threading.RLock()
         tracker.transition_listeners.append(self.on_transitions)
@@ -102,7 +98,13 @@ class Watch:
         tracker.capability_listeners.append(self.on_unsupported)
         tracker.catalogue_listeners.append(self.on_ambiguous)
         for client in tracker.clients.values():
-            client.observers.append(self.observe)
+            client.observers.append(self.reach.observe)
+
+    def take_over(self, previous: Watch) -> None:
+        """At a reload, carry on the last generation's store outage and its
+        panels' runs of failed calls (see :mod:`tracker.jobs.reach`)."""
+        self.store_health.take_over(previous.store_health)
+        self.reach.take_over(previous.reach)
 
     def close(self) -> None:
         self.alerter.close()  # what the database could not take yet: a last try
@@ -154,9 +156,7 @@ class Watch:
 
     def refills_held(self, panel: str) -> str | None:
         """Why the panel's refill round waits (its calls failing), or None."""
-        with self._lock:
-            since, failed = self._failing.get(panel), self._failed_action.get(panel)
-        return held_by(since, failed, panel_blind([self.alerter.episode(panel, PANEL_UNREACHABLE)]))
+        return self.reach.held(panel)
 
     # --- the key -----------------------------------------------------------------
 
@@ -287,31 +287,3 @@ class Watch:
             judges, dropped = False, set()
         for alert in refill_change_alerts(changes, panel_judges=judges, dropped=dropped):
             self.alerter.raise_alert(alert)
-
-    def observe(self, panel: str, action: str, ok: bool, _s: float, error: str | None) -> None:
-        """Client observer: judge the panel's reachability after every call."""
-        try:
-            self._observe(panel, action, ok, error)
-        except Exception:  # an alerting bug must never fail a panel call
-            log.exception("reachability_failed", panel=panel)
-
-    def _observe(self, panel: str, action: str, ok: bool, error: str | None) -> None:
-        after_s = self.config.alerts.unreachable_after
-        with self._lock:
-            now, stepped = self._looks.look(f"call:{panel}")  # stepped: since its last call
-            if not ok:
-                self._failed_action[panel] = action
-
-            def judge(episode: Episode) -> tuple[Episode, Alert | None]:
-                state = Reachability(self._failing.get(panel), episode)
-                new, kind = judge_call(state, ok, now, after_s, stepped)
-                self._failing[panel] = new.failing_since
-                if kind is None:
-                    return new.episode, None
-                if kind == PANEL_UNREACHABLE:  # the last error quoted: see rules/reachability
-                    alert = unreachable_alert(panel, new.episode.since or now, now, action, error)
-                else:
-                    alert = reachable_alert(panel, episode.since or now, now)
-                return new.episode, alert
-
-            self.alerter.update(panel, PANEL_UNREACHABLE, judge)

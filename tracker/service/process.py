@@ -19,8 +19,8 @@ import structlog
 from tracker.alerts.alerter import Sink, raise_alert
 from tracker.config.model import Config
 from tracker.errors import ConfigError, StoreError, TrackerError
-from tracker.jobs.health import StoreHealth
 from tracker.jobs.tracker import Tracker
+from tracker.jobs.watch import Watch
 from tracker.rules.doctor import unconfigured_note
 from tracker.rules.episodes import Alert
 from tracker.service.callstats import CallCounters
@@ -104,7 +104,7 @@ class Service:
         self._stalled = False
         self.failure: str | None = None  # why the daemon stopped itself
         self._sink: Sink | None = None  # the current generation's alert sink
-        self._health: StoreHealth | None = None  # the current generation's store outage
+        self._watch: Watch | None = None  # the current generation's (store outage, failing panels)
 
     def run(self) -> bool:
         """Serve until stopped. Raise TrackerError if the service cannot start.
@@ -212,9 +212,9 @@ class Service:
                 client.observers.append(self._progress)
             jobs = select_jobs(tracker, config, self.panel)
             tracker.warn_unconfigured()  # at start and at each reload: never silent
-            if self._health is not None:  # a reload: an open store outage carries on
-                tracker.watch.store_health.take_over(self._health)
-            self._health = tracker.watch.store_health
+            if self._watch is not None:  # a reload: a store outage, a failing panel carry on
+                tracker.watch.take_over(self._watch)
+            self._watch = tracker.watch
         except BaseException:
             tracker.close()
             raise

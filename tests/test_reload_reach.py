@@ -1,0 +1,99 @@
+"""A reload (SIGHUP) while a panel's calls fail carries the run of failures on:
+``panel_unreachable`` counts from its first failure, not from the last reload,
+and the refill round stays held, also for a failure the old generation's call
+still in flight reports after the reload (soak36)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from structlog.testing import capture_logs
+
+from tracker.config.load import config_from_dict
+from tracker.jobs.tracker import Tracker
+from tracker.service import process
+from tracker.service.daemon import Generation
+from tracker.service.notify import Notifier
+from tracker.service.process import Service
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")
+
+
+@pytest.fixture
+def built(tmp_path: Path, clock: Any, monkeypatch: pytest.MonkeyPatch):
+    """A Service on the test's clock, the Trackers its generations are built on,
+    and the generations built (closed at the end)."""
+    trackers: list[Tracker] = []
+    generations: list[Generation] = []
+
+    class Clocked(Tracker):
+        def __init__(self, *args: Any, **kwargs: Any):
+            super().__init__(*args, clock=clock, **kwargs)
+            trackers.append(self)
+
+    monkeypatch.setattr(process, "Tracker", Clocked)
+    config = config_from_dict(
+        {
+            "database": {"path": "t.db"},
+            "panels": [{"name": "p", "url": "http://127.0.0.1:9/api/v2", "key": "k" * 12}],
+            "alerts": {"unreachable_after": "15m"},
+        },
+        base_dir=tmp_path,
+        env={},
+    )
+    service = Service(config, load=lambda: config, notifier=Notifier(None))
+
+    def build() -> None:  # a start, then each reload
+        generations.append(service._build(service.config))
+
+    yield build, trackers
+    for generation in generations:
+        generation.close()
+
+
+def call_failed(tracker: Tracker) -> None:
+    """One of ``tracker``'s calls to panel p failed: tell its observers, as the client does."""
+    for observer in tracker.clients["p"].observers:
+        observer("p", "balance", False, 0.1, "connection refused by 127.0.0.1:9")
+
+
+def alerts(logs: list[dict]) -> list[str]:
+    return [entry["alert"] for entry in logs if entry.get("event") == "alert"]
+
+
+def test_reloads_more_often_than_unreachable_after_do_not_keep_a_dead_panel_quiet(
+    built, clock
+) -> None:
+    # Soak: a panel refusing every connection, SIGHUP every 20 s, unreachable_after
+    # 30 s: no panel_unreachable in 2 minutes (status_failing only); without the
+    # reloads it came after 35 s. Here: a call every 5 minutes, a reload every 10.
+    build, trackers = built
+    build()
+    raised = []
+    with capture_logs() as logs:
+        for minute in range(0, 40, 5):
+            if minute and minute % 10 == 0:
+                build()  # the reload
+            call_failed(trackers[-1])
+            raised.append((minute, alerts(logs)))
+            clock.advance(300)
+    assert [m for m, kinds in raised if kinds][:1] == [15]  # as without a reload
+    assert alerts(logs) == ["panel_unreachable"]  # once
+
+
+def test_a_failure_the_old_generation_reports_after_the_reload_holds_the_refill_round(
+    built,
+) -> None:
+    # Soak: a reload while gamma's call hung; the call timed out in the old
+    # generation a moment later, and the new generation's first refill round
+    # sent 3 requests into the silent panel (Unknown, counted toward
+    # refill.max_requests, a refill_unknown alert): it knew of no failure.
+    build, trackers = built
+    build()
+    build()  # the reload, the old generation's call still in flight
+    call_failed(trackers[0])  # ...which fails now
+    held = trackers[1].watch.refills_held("p")
+    assert held is not None and "failed since" in held

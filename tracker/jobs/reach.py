@@ -1,0 +1,94 @@
+"""A panel's reachability, judged after every call, across reloads.
+
+Part of :class:`tracker.jobs.watch.Watch`: ``panel_unreachable`` once every
+call has failed for ``alerts.unreachable_after``, ``panel_recovered`` at the
+first answer after it, and why a panel's refill round waits meanwhile
+(:func:`tracker.rules.refills.held_by`). A reload (SIGHUP) hands the run of
+failures to the new generation (:meth:`Reach.take_over`), which also judges
+the old one's calls still in flight: a reload neither restarts the count
+(reloads more often than ``unreachable_after`` kept a dead panel from ever
+alerting) nor lets a refill round into a panel whose calls are failing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+import structlog
+
+from tracker.alerts.alerter import Alerter
+from tracker.clock import Clock
+from tracker.jobs.steps import Looks
+from tracker.rules.alerts import PANEL_UNREACHABLE, Reachability, judge_call, panel_blind
+from tracker.rules.episodes import Alert, Episode
+from tracker.rules.reachability import reachable_alert, unreachable_alert
+from tracker.rules.refills import held_by
+
+log = structlog.get_logger("tracker.watch")
+
+
+class Reach:
+    """Given the clocks, the alerter and ``alerts.unreachable_after`` (seconds),
+    follow each panel's run of failed calls."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        monotonic: Callable[[], float | None],
+        alerter: Alerter,
+        unreachable_after: float,
+    ):
+        self.alerter, self.after_s = alerter, unreachable_after
+        self._looks = Looks(clock, monotonic)  # the wall clock's forward steps
+        self._failing: dict[str, datetime | None] = {}  # panel -> its run's first failure
+        self._failed_action: dict[str, str] = {}  # panel -> the action its last failed call was
+        self._successor: Reach | None = None  # set at a reload: it judges from then on
+        self._lock = threading.RLock()
+
+    def take_over(self, previous: Reach) -> None:
+        """At a reload, carry on ``previous``'s runs of failures; its calls still
+        in flight are judged here from now on."""
+        with previous._lock:
+            self._failing.update(previous._failing)
+            self._failed_action.update(previous._failed_action)
+            previous._successor = self
+
+    def held(self, panel: str) -> str | None:
+        """Why the panel's refill round waits (its calls failing), or None."""
+        with self._lock:
+            if self._successor is not None:
+                return self._successor.held(panel)
+            since, failed = self._failing.get(panel), self._failed_action.get(panel)
+        unreachable = panel_blind([self.alerter.episode(panel, PANEL_UNREACHABLE)])
+        return held_by(since, failed, unreachable)
+
+    def observe(self, panel: str, action: str, ok: bool, _s: float, error: str | None) -> None:
+        """Client observer: judge the panel's reachability after every call."""
+        try:
+            self._observe(panel, action, ok, error)
+        except Exception:  # an alerting bug must never fail a panel call
+            log.exception("reachability_failed", panel=panel)
+
+    def _observe(self, panel: str, action: str, ok: bool, error: str | None) -> None:
+        with self._lock:
+            if self._successor is not None:  # retired by a reload
+                return self._successor._observe(panel, action, ok, error)
+            now, stepped = self._looks.look(f"call:{panel}")  # stepped: since its last call
+            if not ok:
+                self._failed_action[panel] = action
+
+            def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+                state = Reachability(self._failing.get(panel), episode)
+                new, kind = judge_call(state, ok, now, self.after_s, stepped)
+                self._failing[panel] = new.failing_since
+                if kind is None:
+                    return new.episode, None
+                if kind == PANEL_UNREACHABLE:  # the last error quoted: see rules/reachability
+                    alert = unreachable_alert(panel, new.episode.since or now, now, action, error)
+                else:
+                    alert = reachable_alert(panel, episode.since or now, now)
+                return new.episode, alert
+
+            self.alerter.update(panel, PANEL_UNREACHABLE, judge)
