@@ -61,3 +61,31 @@ def test_a_round_at_the_cooldowns_end_is_not_refused_for_the_panels_own_cooldown
     assert w.round()
     assert w.panel.calls["refill"] == 2
     assert [r["status"] for r in w.requests(order)] == ["Completed", "Pending"]
+
+
+def test_an_answer_within_a_second_is_stamped_no_earlier_than_the_panel_got_it(world):
+    # Soak36: refill rounds every 40 s at .3 s past the second, refill.cooldown
+    # the panel's own 120 s. The answer came at :44.35 and was stored as :44
+    # (requested_at holds whole seconds): the round 120 s after the request,
+    # at :44.3, was a cooldown past the stamp but 119.95 s after the panel got
+    # the request: 86 requests refused "You are not eligible to send refill
+    # request." in 25 minutes, each order waiting a further cooldown.
+    w: World = world(panel_class=LaggyPanel)
+    w.panel.fake, w.panel.lag = w.clock, 0.05
+    w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS)
+    w.poll()
+    w.clock.advance(DAY + 0.3)  # a round a fraction of a second past the second
+    w.panel.drop(order, 30)
+    sent = w.clock()
+    assert w.round()
+    (first,) = w.requests(order)
+    assert parse_iso(first["requested_at"]) >= sent + timedelta(seconds=0.05)  # rounded up
+    w.clock.advance(H)
+    assert w.round()
+    w.panel.drop(order, 30)  # dropped again
+    w.panel.lag = 0.0
+    w.clock.advance((sent + timedelta(days=1) - w.clock()).total_seconds())  # a day after sending
+    assert w.round()
+    assert w.panel.calls["refill"] == 1  # not asked: the panel's day is not over
+    assert [r["status"] for r in w.requests(order)] == ["Completed"]

@@ -17,6 +17,14 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def iso_up(dt: datetime) -> str:
+    """Given an aware datetime, return :func:`iso` of it rounded up to the whole
+    second: a stamp never earlier than the moment (:func:`iso` drops the
+    fraction). For a moment a wait counts from, such as a refill's cooldown."""
+    whole = dt.replace(microsecond=0)
+    return iso(whole if whole == dt else whole + timedelta(seconds=1))
+
+
 # A poll stores thousands of rows stamped with the same few moments (its
 # "now", the recheck times of orders that changed together): :func:`iso` for
 # those, each formatted once rather than once per row. Bounded.

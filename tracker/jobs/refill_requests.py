@@ -18,7 +18,7 @@ from typing import Any
 
 import structlog
 
-from tracker.clock import iso
+from tracker.clock import iso_up
 from tracker.errors import (
     AuthError,
     NoOrderNamedError,
@@ -185,7 +185,7 @@ def _finish(
         result.count(values)
         result.answers[order_id] = values
     now = clock()
-    updates = {rows[o]: {**values, "requested_at": iso(now)} for o, values in fields.items()}
+    updates = {rows[o]: {**values, "requested_at": iso_up(now)} for o, values in fields.items()}
     result.changes.extend(update_refills(store, updates, now))
 
 
