@@ -160,6 +160,26 @@ def test_a_web_page_answering_add_points_at_the_url_key(cli_for):
     assert "this URL answers a web page, not the API — check panels[0].url" in line
 
 
+BAD_GATEWAY = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+
+
+def test_a_gateway_error_page_on_add_is_no_wrong_url(cli_for):
+    # A 5xx page is the panel (or its proxy) failing, the URL right: "check
+    # panels[0].url" invited editing the config and placing the order again,
+    # though the panel may well have placed it (soak: it had).
+    with HostileServer(lambda form: Reply(BAD_GATEWAY, 502, HTML)) as server:
+        result = cli_for(
+            server.url,
+            "add", "--service", "1", "--link", "https://x.example/p", "--quantity", "9",
+            panel='retries = 0\ntimeout = "5s"',
+        )  # fmt: skip
+        doctor = cli_for(server.url, "doctor", panel='retries = 0\ntimeout = "5s"')
+    line = _one_line(result)
+    assert result.exit_code == 1 and "outcome unknown" in line and "HTTP 502" in line
+    assert "panels[0].url" not in line and "answers a web page" not in line
+    assert doctor.exit_code == 1 and "panels[0].url" not in doctor.output
+
+
 def test_a_cloudflare_challenge_on_add_is_no_order_and_no_wrong_url(cli_for, sim):
     # Cloudflare says it answered in the panel's stead (cf-mitigated:
     # challenge): the order never reached the panel. Not "check the URL",

@@ -236,9 +236,12 @@ def web_page_hint(message: str, panel_index: int) -> str | None:
             "the panel's bot protection stops scripts: try again later, or ask the "
             "panel to let API calls from this server through"
         )
-    if WEB_PAGE not in message:
-        return None
+    if WEB_PAGE not in message or _SERVER_ERROR.search(message):
+        return None  # a 5xx page: the panel or its proxy failing, not the URL
     return f"this URL answers a web page, not the API — check panels[{panel_index}].url"
+
+
+_SERVER_ERROR = re.compile(r"\bHTTP 5\d\d\b")
 
 
 def _json_error(body: bytes) -> str | None:
