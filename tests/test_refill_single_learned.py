@@ -91,3 +91,17 @@ def test_a_whole_call_refused_for_one_order_teaches_nothing_for_good(world):
         w.panel.drop(order_id, 30)
     assert _round_in_a_new_process(w)
     assert w.panel.calls["refill:multi"] == 2
+
+
+def test_a_whole_call_refused_for_one_order_leaves_the_daemon_on_multi_calls(world):
+    # The daemon keeps its round (and what it learned) from round to round:
+    # one "Incorrect order ID" kept it on single calls until it restarted.
+    w = world(panel_class=OneBadIdPanel)
+    orders = w.dropped(2)
+    assert w.round()
+    assert w.panel.calls["refill:multi"] == 1 and w.panel.calls["refill:single"] == 2
+    w.clock.advance(DAY)
+    for order_id in orders:
+        w.panel.drop(order_id, 30)
+    assert w.round()
+    assert w.panel.calls["refill:multi"] == 2 and w.panel.calls["refill:single"] == 2

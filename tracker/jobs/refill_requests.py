@@ -43,8 +43,7 @@ log = structlog.get_logger("tracker.refill")
 # After this many failed calls a run stops; the orders not sent stay eligible.
 MAX_FAILED_CALLS = 3
 
-# Whole-answer errors with which a panel says it does not read the multi-ID
-# field (it looked for ``order`` / ``refill`` and found nothing).
+# Whole-answer errors of a panel reading no multi-ID field (it wants ``order``, ``refill``).
 _NO_MULTI = (
     *("incorrect request", "order id is required", "order not found", "incorrect order id"),
     *("refill id is required", "incorrect refill id", "refill not found"),
@@ -239,7 +238,9 @@ def _send_multi(
             known = len(result.answers)
             _send_singles(store, client, rows, clock, stop, result)
             read = result.unsupported is None and len(result.answers) > known  # singles are read
-            if read and reads_no_orders(exc.detail):  # not a whole call refused for one ID
+            # For good when it reads no such field; for one unknown ID, this call only.
+            modes.multi_refill = not (read and reads_no_orders(exc.detail))
+            if not modes.multi_refill:
                 said = evidence(f"answered {exc.detail!r}")
                 learn(store, client.name, REFILL_ORDERS, False, said, clock())
             return
@@ -267,8 +268,7 @@ def _by_order(order_ids: list[int], answers: list[RefillRequest]) -> dict[int, d
     for answer in answers:
         if answer.order_id in order_ids and answer.order_id not in found:
             found[answer.order_id] = answered(answer)
-    # Left out of the answer: it may have been requested all the same.
-    return {o: found.get(o) or lost(NOT_IN_ANSWER) for o in order_ids}
+    return {o: found.get(o) or lost(NOT_IN_ANSWER) for o in order_ids}  # left out: maybe asked
 
 
 def _send_singles(
