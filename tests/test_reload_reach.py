@@ -5,14 +5,18 @@ still in flight reports after the reload (soak36)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
+from tracker.alerts.alerter import Alerter
 from tracker.config.load import config_from_dict
+from tracker.jobs.reach import Reach
 from tracker.jobs.tracker import Tracker
 from tracker.service import process
 from tracker.service.daemon import Generation
@@ -97,3 +101,45 @@ def test_a_failure_the_old_generation_reports_after_the_reload_holds_the_refill_
     call_failed(trackers[0])  # ...which fails now
     held = trackers[1].watch.refills_held("p")
     assert held is not None and "failed since" in held
+
+
+class Resumable:
+    """A wall clock and its monotonic twin: ``sleep`` (a VM suspended) moves
+    the wall clock alone."""
+
+    def __init__(self) -> None:
+        self.now, self.tick = datetime(2026, 5, 1, 14, tzinfo=UTC), 1000.0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.tick
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+        self.tick += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def test_a_reload_at_a_resume_still_sees_the_clock_step() -> None:
+    # A SIGHUP waiting at a VM's resume (a catch-up timer reloading the
+    # daemon): the old generation's calls in flight, judged by the new one,
+    # found no last look to tell the step by: "failed for 8h5m" at once.
+    clock, raised = Resumable(), []
+    sink = SimpleNamespace(send=lambda alert: raised.append(alert.kind))
+    old = Reach(clock, clock.monotonic, Alerter(None, sink, clock=clock), 900)
+    for _ in range(2):  # 14:00, 14:05: failing
+        old.observe("p", "status", False, 0.1, "connection refused")
+        clock.advance(300)
+    clock.sleep(8 * 3600)
+    new = Reach(clock, clock.monotonic, Alerter(None, sink, clock=clock), 900)
+    new.take_over(old)
+    old.observe("p", "status", False, 0.1, "connection refused")  # in flight at the reload
+    assert raised == []  # one failure after the resume is no "failing for 8h"
+    for _ in range(3):
+        clock.advance(300)
+        new.observe("p", "status", False, 0.1, "connection refused")
+    assert raised == ["panel_unreachable"]  # 15m of failures after the resume

@@ -51,6 +51,9 @@ class Reach:
         """At a reload, carry on ``previous``'s runs of failures; its calls still
         in flight are judged here from now on."""
         with previous._lock:
+            # The clock's last look per panel too: a wall-clock step (a VM
+            # resumed) before a call the old generation made is still seen.
+            self._looks = previous._looks
             self._failing.update(previous._failing)
             self._failed_action.update(previous._failed_action)
             previous._successor = self
