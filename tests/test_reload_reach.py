@@ -39,19 +39,22 @@ def built(tmp_path: Path, clock: Any, monkeypatch: pytest.MonkeyPatch):
             trackers.append(self)
 
     monkeypatch.setattr(process, "Tracker", Clocked)
-    config = config_from_dict(
-        {
-            "database": {"path": "t.db"},
-            "panels": [{"name": "p", "url": "http://127.0.0.1:9/api/v2", "key": "k" * 12}],
-            "alerts": {"unreachable_after": "15m"},
-        },
-        base_dir=tmp_path,
-        env={},
-    )
+    base: dict[str, Any] = {
+        "database": {"path": "t.db"},
+        "panels": [{"name": "p", "url": "http://127.0.0.1:9/api/v2", "key": "k" * 12}],
+        "alerts": {"unreachable_after": "15m"},
+    }
+    config = config_from_dict(base, base_dir=tmp_path, env={})
     service = Service(config, load=lambda: config, notifier=Notifier(None))
 
-    def build() -> None:  # a start, then each reload
-        generations.append(service._build(service.config))
+    def build(**changed: Any) -> None:  # a start, then each reload (``changed``: its config)
+        if changed:
+            settings = {**base, **changed, "database": {"path": "t.db"}}
+            generations.append(
+                service._build(config_from_dict(settings, base_dir=tmp_path, env={}))
+            )
+        else:
+            generations.append(service._build(service.config))
 
     yield build, trackers
     for generation in generations:
@@ -143,3 +146,20 @@ def test_a_reload_at_a_resume_still_sees_the_clock_step() -> None:
         clock.advance(300)
         new.observe("p", "status", False, 0.1, "connection refused")
     assert raised == ["panel_unreachable"]  # 15m of failures after the resume
+
+
+def test_a_panel_dropped_by_a_reload_and_added_again_later_starts_a_new_run(built, clock) -> None:
+    # Each reload carried every panel's run of failures, those of panels the
+    # config no longer had too: added again 3 days later, its first failed
+    # call raised "every call has failed for 3d" and its refill round waited.
+    build, trackers = built
+    build()
+    with capture_logs() as logs:
+        call_failed(trackers[0])
+        without_p = {"name": "q", "url": "http://127.0.0.1:9/api/v2", "key": "q" * 12}
+        build(panels=[without_p])  # the reload dropping p
+        clock.advance(3 * 86400)
+        build()  # p added again
+        assert trackers[-1].watch.refills_held("p") is None
+        call_failed(trackers[-1])
+    assert alerts(logs) == []  # a run of one failure, not one of 3 days

@@ -13,7 +13,7 @@ alerting) nor lets a refill round into a panel whose calls are failing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 import structlog
@@ -47,15 +47,22 @@ class Reach:
         self._successor: Reach | None = None  # set at a reload: it judges from then on
         self._lock = threading.RLock()
 
-    def take_over(self, previous: Reach) -> None:
-        """At a reload, carry on ``previous``'s runs of failures; its calls still
-        in flight are judged here from now on."""
+    def take_over(self, previous: Reach, panels: Collection[str] | None = None) -> None:
+        """At a reload, carry on ``previous``'s runs of failures (of ``panels``
+        only, when given: a panel the config dropped, added again days later,
+        is no panel failing for days); its calls still in flight are judged
+        here from now on."""
         with previous._lock:
             # The clock's last look per panel too: a wall-clock step (a VM
             # resumed) before a call the old generation made is still seen.
             self._looks = previous._looks
-            self._failing.update(previous._failing)
-            self._failed_action.update(previous._failed_action)
+            kept = set(panels) if panels is not None else None
+            for panel, since in previous._failing.items():
+                if kept is None or panel in kept:
+                    self._failing[panel] = since
+            for panel, action in previous._failed_action.items():
+                if kept is None or panel in kept:
+                    self._failed_action[panel] = action
             previous._successor = self
 
     def held(self, panel: str) -> str | None:

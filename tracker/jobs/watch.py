@@ -104,7 +104,7 @@ class Watch:
         """At a reload, carry on the last generation's store outage and its
         panels' runs of failed calls (see :mod:`tracker.jobs.reach`)."""
         self.store_health.take_over(previous.store_health)
-        self.reach.take_over(previous.reach)
+        self.reach.take_over(previous.reach, self.tracker.clients)
 
     def close(self) -> None:
         self.alerter.close()  # what the database could not take yet: a last try
