@@ -180,6 +180,17 @@ def test_a_gateway_error_page_on_add_is_no_wrong_url(cli_for):
     assert doctor.exit_code == 1 and "panels[0].url" not in doctor.output
 
 
+def test_a_web_page_titled_http_500_still_points_at_the_url():
+    from tracker.panel.failures import describe_status, web_page_hint
+
+    page = b"<html><head><title>HTTP 500 Internal Server Error - IIS</title></head></html>"
+    said = describe_status(200, page, "https://panel.example/api/v2")
+    assert web_page_hint(said, 0) == (
+        "this URL answers a web page, not the API — check panels[0].url"
+    )
+    assert web_page_hint(describe_status(502, BAD_GATEWAY, "https://p.example/api"), 0) is None
+
+
 def test_a_cloudflare_challenge_on_add_is_no_order_and_no_wrong_url(cli_for, sim):
     # Cloudflare says it answered in the panel's stead (cf-mitigated:
     # challenge): the order never reached the panel. Not "check the URL",

@@ -241,7 +241,8 @@ def web_page_hint(message: str, panel_index: int) -> str | None:
     return f"this URL answers a web page, not the API — check panels[{panel_index}].url"
 
 
-_SERVER_ERROR = re.compile(r"\bHTTP 5\d\d\b")
+# The tracker's own words for a 5xx page, not a page title saying "HTTP 500".
+_SERVER_ERROR = re.compile(r"\bHTTP 5\d\d: " + re.escape(WEB_PAGE))
 
 
 def _json_error(body: bytes) -> str | None:
