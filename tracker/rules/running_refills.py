@@ -5,7 +5,8 @@ runs ("The refill task is not completed for this order"). When that previous
 refill is one the tracker follows in status words it does not know
 ("Working"), the refusal is the panel's word that it is under way: it is read
 as In progress, so it holds its order like any running refill, and stays so
-while the panel repeats the same words; the refusal itself (stored Refused,
+while the panel repeats the same words, for at most :data:`HOLD_COOLDOWNS`
+cooldowns (then the panel decides again); the refusal itself (stored Refused,
 the panel's words kept) uses up nothing and alerts nothing. Without that
 reading, the order was asked again every ``refill.cooldown`` the panel worked
 on, each time refused.
