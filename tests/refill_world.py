@@ -7,6 +7,7 @@ round, while the clock moves. Nothing sleeps: time only moves when told.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,18 @@ retries = 0
     def close(self) -> None:
         self.tracker.close()
         self.server.stop()
+
+
+class WordyRefillStatusPanel(SimulatedPanel):
+    """Answers ``refill_status`` (multi and single) with ``word`` as every
+    refill's status while it is set."""
+
+    word: object = None
+
+    def _refill_status(self, form: Mapping[str, str], now: float):
+        answer = super()._refill_status(form, now)
+        if self.word is None:
+            return answer
+        if "refills" in form:
+            return [{"refill": item["refill"], "status": self.word} for item in answer]
+        return {"status": self.word}

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import H
+from resumable import Resumable
 from structlog.testing import capture_logs
 
 from tracker.clock import iso
@@ -119,31 +120,10 @@ def test_polls_failing_across_a_forward_step_count_from_after_it():
     assert episode.since == AWOKE
 
 
-class Resumable:
-    """A wall clock and its monotonic twin: ``advance`` moves both, ``sleep``
-    (a VM suspended) the wall clock alone."""
-
-    def __init__(self) -> None:
-        self.now, self.tick = FAILED_AT, 1000.0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.tick
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-        self.tick += seconds
-
-    def sleep(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def resumed(tmp_path):
     """A Tracker on a Resumable clock polling a simulated panel (one open order)."""
-    clock = Resumable()
+    clock = Resumable(FAILED_AT)
     panel = SimulatedPanel(clock=lambda: clock().timestamp(), key="sim-key-01234567", quirks=False)
     server = PanelServer(panel).start()
     data = {

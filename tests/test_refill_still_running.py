@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pytest
-from refill_world import DAY, H, World
+from refill_world import DAY, H, WordyRefillStatusPanel, World
 
 from tracker.panel.refusals import says_refill_running
 from tracker.rules.alerts import refill_alerts
@@ -17,7 +17,7 @@ from tracker.sim.orders import SimRefusal
 from tracker.sim.server import SimulatedPanel
 
 
-class SlowWordyPanel(SimulatedPanel):
+class SlowWordyPanel(WordyRefillStatusPanel):
     """Its refills run for ever (the sim refuses a second one while the first
     runs), and ``refill_status`` answers ``word`` for each while it is set."""
 
@@ -25,14 +25,6 @@ class SlowWordyPanel(SimulatedPanel):
 
     def _refill_one(self, token: str, now: float) -> int:
         return self._refills.request(self._single(token, now), now, 100 * DAY)
-
-    def _refill_status(self, form: Mapping[str, str], now: float):
-        answer = super()._refill_status(form, now)
-        if self.word is None:
-            return answer
-        if "refills" in form:
-            return [{"refill": item["refill"], "status": self.word} for item in answer]
-        return {"status": self.word}
 
 
 def _alerts(w: World, kind: str) -> list[dict]:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from refill_world import DAY, H, World
+from refill_world import DAY, H, WordyRefillStatusPanel, World
 
 from tracker.config.model import RefillConfig
 from tracker.jobs.tracker import Tracker
@@ -113,21 +113,6 @@ def test_a_multi_refill_answered_as_one_order_is_learned_too(world):
     assert w.round()
     assert w.panel.calls["refill:multi"] == 1 and w.panel.calls["refill:single"] == 3
     assert [w.requests(o)[-1]["status"] for o in orders] == ["Pending"] * 3
-
-
-class WordyRefillStatusPanel(SimulatedPanel):
-    """Answers ``refill_status`` (multi and single) with ``word`` as every
-    refill's status while it is set."""
-
-    word: object = None
-
-    def _refill_status(self, form: Mapping[str, str], now: float):
-        answer = super()._refill_status(form, now)
-        if self.word is None:
-            return answer
-        if "refills" in form:
-            return [{"refill": item["refill"], "status": self.word} for item in answer]
-        return {"status": self.word}
 
 
 @pytest.mark.parametrize(

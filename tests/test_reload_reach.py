@@ -5,13 +5,14 @@ still in flight reports after the reload (soak36)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from resumable import Resumable
 from structlog.testing import capture_logs
 
 from tracker.alerts.alerter import Alerter
@@ -106,32 +107,11 @@ def test_a_failure_the_old_generation_reports_after_the_reload_holds_the_refill_
     assert held is not None and "failed since" in held
 
 
-class Resumable:
-    """A wall clock and its monotonic twin: ``sleep`` (a VM suspended) moves
-    the wall clock alone."""
-
-    def __init__(self) -> None:
-        self.now, self.tick = datetime(2026, 5, 1, 14, tzinfo=UTC), 1000.0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.tick
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-        self.tick += seconds
-
-    def sleep(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 def test_a_reload_at_a_resume_still_sees_the_clock_step() -> None:
     # A SIGHUP waiting at a VM's resume (a catch-up timer reloading the
     # daemon): the old generation's calls in flight, judged by the new one,
     # found no last look to tell the step by: "failed for 8h5m" at once.
-    clock, raised = Resumable(), []
+    clock, raised = Resumable(datetime(2026, 5, 1, 14, tzinfo=UTC)), []
     sink = SimpleNamespace(send=lambda alert: raised.append(alert.kind))
     old = Reach(clock, clock.monotonic, Alerter(None, sink, clock=clock), 900)
     for _ in range(2):  # 14:00, 14:05: failing
