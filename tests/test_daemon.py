@@ -47,8 +47,25 @@ def test_a_run_cut_short_by_a_stop_is_logged_at_info_and_not_a_failure():
         assert guarded(Job("balance:main", 60, stopped), stats)() is False
     assert stats.runs == 1 and stats.failures == 0 and not stats.last_failed
     assert not stats.failures_by_job and "balance:main" not in stats.last_ok
-    assert [(e["event"], e["log_level"]) for e in logs] == [("job_stopped", "info")]
+    said = [(e["event"], e["log_level"]) for e in logs if e["log_level"] != "debug"]
+    assert said == [("job_stopped", "info")]
     assert seen == [("balance:main", seen[0][1], False, True)]  # (job, seconds, ok, stopped)
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_each_run_is_logged_at_debug_when_it_starts_and_ends():
+    # An operator asking which job ran when had no line at any level.
+    with capture_logs() as logs:
+        assert guarded(Job("status:main", 60, lambda: True), JobStats())() is True
+        assert guarded(Job("balance:main", 60, lambda: False), JobStats())() is False
+    said = [(e["event"], e.get("job"), e.get("ok")) for e in logs if e["log_level"] == "debug"]
+    assert said == [
+        ("job_started", "status:main", None),
+        ("job_done", "status:main", True),
+        ("job_started", "balance:main", None),
+        ("job_done", "balance:main", False),
+    ]
+    assert all("seconds" in e for e in logs if e["event"] == "job_done")
 
 
 def test_a_run_of_a_retired_generation_is_skipped():
@@ -233,7 +250,7 @@ def test_a_stop_during_a_reload_ends_the_wait_and_starts_no_new_job():
         thread.start()
         assert ended.wait(WAIT)
         thread.join(WAIT)
-    events = [e["event"] for e in logs]
+    events = [e["event"] for e in logs if e["log_level"] != "debug"]
     assert "jobs_replaced" not in events and events[-2:] == ["daemon_stopping", "daemon_stopped"]
     assert not new.started.is_set()  # no new job after the stop
     assert new.closed.is_set() and old.closed.is_set() and not old.closed_before_finished

@@ -57,6 +57,7 @@ def guarded(
         ok = stopped = False
         try:
             with structlog.contextvars.bound_contextvars(job=job.name):
+                log.debug("job_started", job=job.name)  # with job_done: which ran when
                 try:
                     ok = bool(job.run())
                 except StopRequested as exc:  # a stop or reload: the rest not sent, not failed
@@ -81,6 +82,7 @@ def guarded(
                     stats.last_failed.add(job.name)
             for observer in stats.observers:
                 observer(job.name, seconds, ok, stopped)
+            log.debug("job_done", job=job.name, ok=ok, stopped=stopped, seconds=round(seconds, 3))
         return ok
 
     return run
