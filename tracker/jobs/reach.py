@@ -41,7 +41,8 @@ class Reach:
         unreachable_after: float,
     ):
         self.alerter, self.after_s = alerter, unreachable_after
-        self._looks = Looks(clock, monotonic)  # the wall clock's forward steps
+        # The wall clock's forward steps, per key ("call:p"; the Watch's "poll:p").
+        self.looks = Looks(clock, monotonic)
         self._failing: dict[str, datetime | None] = {}  # panel -> its run's first failure
         self._failed_action: dict[str, str] = {}  # panel -> the action its last failed call was
         self._successor: Reach | None = None  # set at a reload: it judges from then on
@@ -55,7 +56,7 @@ class Reach:
         with previous._lock:
             # The clock's last look per panel too: a wall-clock step (a VM
             # resumed) before a call the old generation made is still seen.
-            self._looks = previous._looks
+            self.looks = previous.looks
             kept = set(panels) if panels is not None else None
             for panel, since in previous._failing.items():
                 if kept is None or panel in kept:
@@ -85,7 +86,7 @@ class Reach:
         with self._lock:
             if self._successor is not None:  # retired by a reload
                 return self._successor._observe(panel, action, ok, error)
-            now, stepped = self._looks.look(f"call:{panel}")  # stepped: since its last call
+            now, stepped = self.looks.look(f"call:{panel}")  # stepped: since its last call
             if not ok:
                 self._failed_action[panel] = action
 

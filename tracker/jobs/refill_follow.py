@@ -119,7 +119,7 @@ def follow_refills(
             )
             for r in rows
         }
-        changes = update_refills(store, updates, clock())
+        changes = update_refills(store, updates, now)
         result.checked += len(rows)
         result.changes.extend(changes)
         if changes and on_changes is not None:

@@ -26,7 +26,6 @@ from tracker.jobs.balance import check_balance
 from tracker.jobs.base import Core, Job
 from tracker.jobs.health import StoreHealth
 from tracker.jobs.reach import Reach
-from tracker.jobs.steps import Looks
 from tracker.rules.alerts import (
     AUTH_FAILED,
     AUTH_RECOVERED,
@@ -91,7 +90,6 @@ class Watch:
         # Each panel's run of failed calls: panel_unreachable, refill rounds held.
         unreachable_after = self.config.alerts.unreachable_after
         self.reach = Reach(tracker.clock, tracker.monotonic, self.alerter, unreachable_after)
-        self._looks = Looks(tracker.clock, tracker.monotonic)  # the wall clock's forward steps
         self._lock = threading.RLock()
         tracker.transition_listeners.append(self.on_transitions)
         tracker.refill_listeners.append(self.on_refills)
@@ -244,7 +242,7 @@ class Watch:
             log.exception("status_failing_unjudged", panel=panel)
 
     def _judge_status(self, panel: str, errors: list[str]) -> None:
-        now, stepped = self._looks.look(f"poll:{panel}")  # stepped: since its last poll
+        now, stepped = self.reach.looks.look(f"poll:{panel}")  # stepped: since its last poll
         after_s = self.config.alerts.unreachable_after
         told = [self.alerter.episode(panel, kind) for kind in BLINDING]
         explained = panel in self.paused or panel_blind(told)
