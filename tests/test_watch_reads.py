@@ -10,7 +10,8 @@ million-order panel's, for each 500 judged. Counted in SQLite's own steps.
 from __future__ import annotations
 
 from tracker.store.orders import Store
-from tracker.store.watch import open_orders, watch_of
+from tracker.store.watch import open_orders
+from tracker.store.watch_listing import watch_of
 
 STAMP = "2026-12-01T00:00:00+00:00"
 

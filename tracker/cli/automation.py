@@ -23,7 +23,7 @@ from tracker.jobs.balance import money
 from tracker.rules.reorders import day_start
 from tracker.store.alerts import latest_balance
 from tracker.store.automation import actions, skips, spent_since
-from tracker.store.watch import stalled_orders
+from tracker.store.watch_listing import stalled_orders
 
 ACTION_COLUMNS = [
     "at",

@@ -24,7 +24,7 @@ from tracker.panel.values import said, to_id
 from tracker.rules.delivery import delivered, total_quantity
 from tracker.store.listing import failing_panels, order_statuses
 from tracker.store.readings import open_counts_of, panels_in_database
-from tracker.store.watch import order_listing, with_watch
+from tracker.store.watch_listing import order_listing, with_watch
 
 if TYPE_CHECKING:
     from tracker.config.model import Config

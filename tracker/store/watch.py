@@ -7,21 +7,20 @@ the verdicts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
-from itertools import islice
 from typing import Any, NamedTuple
 
 from tracker.clock import iso
 from tracker.panel.statuses import COMPLETED, TERMINAL
-from tracker.store.connection import CHUNK, Connection, chunks
+from tracker.store.connection import Connection, chunks
 from tracker.store.connection import placeholders as _marks
-from tracker.store.listing import iter_orders
 
-_TERMINAL = sorted(TERMINAL)
-# An order the watch judges: polled, in a status that is not final.
-_OPEN = f"o.polling = 1 AND o.status IS NOT NULL AND o.status NOT IN ({_marks(_TERMINAL)})"
+TERMINAL_ARGS = sorted(TERMINAL)
+# An order the watch judges: polled, in a status that is not final (with
+# TERMINAL_ARGS as its parameters).
+OPEN = f"o.polling = 1 AND o.status IS NOT NULL AND o.status NOT IN ({_marks(TERMINAL_ARGS)})"
 _ROWS = 100  # watch rows per upsert statement: 1000 values, far below SQLite's limit
 _COLUMNS = (
     "baseline_at",
@@ -120,10 +119,10 @@ def open_orders(
         FROM orders o
         LEFT JOIN order_watch w ON w.panel = o.panel AND w.order_id = o.order_id
         LEFT JOIN m ON m.service = COALESCE(o.service, 0)
-        WHERE o.panel = ? AND {_OPEN} AND {start} {where}
+        WHERE o.panel = ? AND {OPEN} AND {start} {where}
         ORDER BY o.order_id LIMIT ?
         """,
-        [*(v for pair in found for v in pair), panel, *_TERMINAL, after, *params, limit],
+        [*(v for pair in found for v in pair), panel, *TERMINAL_ARGS, after, *params, limit],
     )
     return list(map(OpenRow._make, rows))
 
@@ -171,9 +170,9 @@ def closed_watches(store: Connection, panel: str) -> list[ClosedRow]:
         SELECT w.order_id, o.status, o.remains, o.last_change_at,
                {_WATCHED}
         FROM order_watch w CROSS JOIN orders o ON o.panel = w.panel AND o.order_id = w.order_id
-        WHERE w.panel = ? AND NOT ({_OPEN})
+        WHERE w.panel = ? AND NOT ({OPEN})
         """,
-        [panel, *_TERMINAL],
+        [panel, *TERMINAL_ARGS],
     )
     return list(map(ClosedRow._make, rows))
 
@@ -241,72 +240,3 @@ def drop_watches(store: Connection, panel: str, order_ids: Iterable[int]) -> Non
                 f"DELETE FROM order_watch WHERE panel = ? AND order_id IN ({_marks(chunk)})",
                 [panel, *chunk],
             )
-
-
-def watch_of(store: Connection, panel: str, order_ids: Sequence[int]) -> dict[int, dict]:
-    """Return ``eta``, ``eta_basis``, ``stalled_at`` and ``stall_reason`` by order ID,
-    for the open orders that have a watch row (an order gone final keeps its
-    row until the watch's next pass ends its episode: it is not stalled)."""
-    found: dict[int, dict[str, Any]] = {}
-    for chunk in chunks(order_ids):
-        # CROSS JOIN keeps order_watch the outer loop: the IDs asked, looked
-        # up by key. Left to itself SQLite drove the join from the panel's
-        # open orders (orders_open_status), every one of them per chunk.
-        for row in store.rows(
-            "SELECT w.order_id, w.eta, w.eta_basis, w.stalled_at, w.stall_reason "
-            "FROM order_watch w CROSS JOIN orders o "
-            "ON o.panel = w.panel AND o.order_id = w.order_id "
-            f"WHERE w.panel = ? AND w.order_id IN ({_marks(chunk)}) AND {_OPEN}",
-            [panel, *chunk, *_TERMINAL],
-        ):
-            found[row.pop("order_id")] = row
-    return found
-
-
-def stalled_orders(
-    store: Connection, *, panel: str | None = None, limit: int | None = None
-) -> list[dict[str, Any]]:
-    """Return the open orders with an open stall episode (every ``orders`` column
-    plus eta, eta_basis, stalled_at, stall_reason), longest stalled first; an
-    order gone final is not stalled, whether or not the watch's pass has ended
-    its episode yet."""
-    where, params = ("AND w.panel = ?", [panel]) if panel else ("", [])
-    tail = f"LIMIT {int(limit)}" if limit else ""
-    return store.rows(
-        f"""
-        SELECT o.*, w.eta, w.eta_basis, w.stalled_at, w.stall_reason
-        FROM order_watch w JOIN orders o ON o.panel = w.panel AND o.order_id = w.order_id
-        WHERE w.stalled_at IS NOT NULL AND {_OPEN} {where}
-        ORDER BY w.stalled_at, w.panel, w.order_id {tail}
-        """,
-        [*_TERMINAL, *params],
-    )
-
-
-def with_watch(store: Connection, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Given order rows (streamed), yield each with ``eta``, ``eta_basis`` and
-    ``stalled_at`` added (None when the order has no watch row), reading the
-    watch rows ``CHUNK`` orders at a time."""
-    items = iter(rows)
-    while block := list(islice(items, CHUNK)):
-        by_panel: dict[str, list[int]] = {}
-        for row in block:
-            by_panel.setdefault(row["panel"], []).append(row["order_id"])
-        found = {p: watch_of(store, p, ids) for p, ids in by_panel.items()}
-        for row in block:
-            watch = found[row["panel"]].get(row["order_id"], {})
-            for column in ("eta", "eta_basis", "stalled_at"):
-                row.setdefault(column, watch.get(column))
-            yield row
-
-
-def order_listing(
-    store: Connection, limit: int | None, *, panel: str | None, status: str | None, stalled: bool
-) -> Iterator[dict[str, Any]]:
-    """Yield the rows ``smm-tracker orders`` lists, each with its eta and stall:
-    every order as :func:`tracker.store.listing.iter_orders` yields them, or
-    only the stalled ones (longest stalled first)."""
-    if stalled:
-        found = (r for r in stalled_orders(store, panel=panel) if status in (None, r["status"]))
-        return islice(found, limit)
-    return with_watch(store, iter_orders(store, panel=panel, status=status, limit=limit))
