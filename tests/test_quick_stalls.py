@@ -83,6 +83,8 @@ def rows(draw: st.DrawFn) -> OpenRow:
         judged_key=draw(st.sampled_from([key, "other", None])),
         recheck_at=draw(st.none() | moments(60).map(iso)),
         judge_key=key,
+        unchanged=draw(st.sampled_from([0, 1])),
+        median=draw(st.sampled_from([None, 3600.0])),
     )
 
 
@@ -115,7 +117,7 @@ def test_an_unchanged_order_is_not_stored_again():
     assert quick and columns is not None
     eta = columns[3]
     assert eta == iso(T0 + timedelta(hours=1, seconds=3600 * 400 / 600))  # the rate so far
-    judged = row._replace(eta=eta, eta_basis="rate", recheck_at=columns[9])
+    judged = row._replace(eta=eta, eta_basis="rate", recheck_at=columns[9], unchanged=1)
     assert quick_row(judged, config, {}, micros(now)) == (True, None)
 
 

@@ -92,7 +92,13 @@ def _columns(
         state.stall_reason,
         row.judge_key,
         recheck,
+        *_judged_by(row),
     )
+
+
+def _judged_by(row: OpenRow) -> tuple[Any, ...]:
+    """Return what an order is judged by, as m031's columns store it."""
+    return row.status, row.remains, row.last_change_at, row.service, row.median
 
 
 def open_order(row: OpenRow) -> OpenOrder:
@@ -133,7 +139,7 @@ def judge_row(
     if (
         verdict.state != before
         or not row.watched
-        or row.judged_key != row.judge_key
+        or not row.unchanged
         or row.recheck_at != recheck_text
     ):
         return verdict, before, _columns(verdict.state, before, row, order, recheck_text)
@@ -192,7 +198,7 @@ def quick_row(
         and eta == eta_before
         and basis == row.eta_basis
         and row.watched
-        and row.judged_key == row.judge_key
+        and row.unchanged
         and row.recheck_at == recheck_text
     ):
         return True, None
@@ -207,4 +213,5 @@ def quick_row(
         row.stall_reason,
         row.judge_key,
         recheck_text,
+        *_judged_by(row),
     )

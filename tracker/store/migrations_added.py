@@ -278,3 +278,19 @@ def m030_open_orders_by_id(db: Database) -> None:
     # the primary key walked every order of the panel, a year of finished ones
     # too. Partial: an order enters it when tracked and leaves when it ends.
     db.execute("CREATE INDEX orders_open ON orders (panel, order_id) WHERE polling = 1")
+
+
+def m031_watch_judged_columns(db: Database) -> None:
+    # What an order was last judged by, column by column (m015's judged_key
+    # holds the same as one text): the stall watch's pass tells the orders
+    # unchanged since judged by comparing columns, where building each open
+    # order's key text in SQL took 36 ms of a 60-85 ms pass over 20k open
+    # orders that found none due. Rows judged before stay NULL here: due once.
+    for column, kind in (
+        ("judged_status", "TEXT"),
+        ("judged_remains", "INTEGER"),
+        ("judged_change_at", "TEXT"),
+        ("judged_service", "INTEGER"),
+        ("judged_median", "REAL"),
+    ):
+        db.execute(f"ALTER TABLE order_watch ADD COLUMN {column} {kind}")

@@ -21,7 +21,7 @@ TERMINAL_ARGS = sorted(TERMINAL)
 # An order the watch judges: polled, in a status that is not final (with
 # TERMINAL_ARGS as its parameters).
 OPEN = f"o.polling = 1 AND o.status IS NOT NULL AND o.status NOT IN ({_marks(TERMINAL_ARGS)})"
-_ROWS = 100  # watch rows per upsert statement: 1000 values, far below SQLite's limit
+_ROWS = 100  # watch rows per upsert statement: 1700 values, far below SQLite's limit
 _COLUMNS = (
     "baseline_at",
     "baseline_remains",
@@ -61,13 +61,23 @@ class OpenRow(NamedTuple):
     judge_key: str  # what it would be judged by now
     checked_at: str | None = None  # the last check the panel answered without an error
     next_check_at: str | None = None
+    unchanged: int = 0  # 1: judged last by exactly these facts (m031's columns)
+    median: float | None = None  # its service's median, as read with the row
 
 
 # What a judgement depends on besides time and the stall settings: the
-# order's status, remains, last change, service, and that service's median.
+# order's status, remains, last change, service, and that service's median;
+# as one text (m015's judged_key, kept for queries) and column by column
+# (m031: the pass compares these, no text built for every open order).
 _JUDGE_KEY = (
     "quote(o.status) || ',' || quote(o.remains) || ',' || quote(o.last_change_at)"
     " || ',' || quote(o.service) || ',' || quote(m.median)"
+)
+_JUDGED = ("judged_status", "judged_remains", "judged_change_at", "judged_service", "judged_median")
+_UNCHANGED = (
+    "(w.judged_status IS o.status AND w.judged_remains IS o.remains"
+    " AND w.judged_change_at IS o.last_change_at AND w.judged_service IS o.service"
+    " AND w.judged_median IS m.median)"
 )
 
 
@@ -95,9 +105,7 @@ def open_orders(
     where = ""
     params: list[Any] = []
     if due is not None:
-        where = (
-            f"AND (w.order_id IS NULL OR w.judged_key IS NOT ({_JUDGE_KEY}) OR w.recheck_at <= ?)"
-        )
+        where = f"AND (w.order_id IS NULL OR NOT {_UNCHANGED} OR w.recheck_at <= ?)"
         params.append(iso(due))
     # With ``among``, SQLite seeks each ID (the "+" keeps it from scanning the
     # index from ``after`` up instead: the IDs a poll changed lie anywhere in
@@ -115,7 +123,8 @@ def open_orders(
                o.charge, o.currency, o.created_at, o.last_change_at, {_WATCHED},
                w.order_id IS NOT NULL AS watched, w.judged_key, w.recheck_at,
                {_JUDGE_KEY} AS judge_key,
-               CASE WHEN o.error IS NULL THEN o.last_checked_at END, o.next_check_at
+               CASE WHEN o.error IS NULL THEN o.last_checked_at END, o.next_check_at,
+               coalesce({_UNCHANGED}, 0), m.median
         FROM orders o
         LEFT JOIN order_watch w ON w.panel = o.panel AND w.order_id = o.order_id
         LEFT JOIN m ON m.service = COALESCE(o.service, 0)
@@ -203,8 +212,9 @@ def save_watches(
     store: Connection, panel: str, states: list[tuple[Any, ...]], now: datetime
 ) -> None:
     """Given rows of (order ID, baseline_at, baseline_remains, eta, eta_basis,
-    stalled_at, stalled_change_at, stall_reason, judged_key, recheck_at),
-    upsert them in one transaction."""
+    stalled_at, stalled_change_at, stall_reason, judged_key, recheck_at, and
+    the status, remains, last change, service and median judged by), upsert
+    them in one transaction."""
     if not states:
         return
     stamp = iso(now)
@@ -217,7 +227,7 @@ def save_watches(
 def _upsert_sql(rows: int) -> str:
     """Return one upsert of ``rows`` watch rows: one statement, one step in
     SQLite (see :mod:`tracker.store.answers`)."""
-    columns = (*_COLUMNS, "judged_key", "recheck_at")
+    columns = (*_COLUMNS, "judged_key", "recheck_at", *_JUDGED)
     names = ", ".join(columns)
     updates = ", ".join(f"{c} = excluded.{c}" for c in columns)
     one = f"(?, ?, {_marks(columns)}, ?)"
