@@ -45,6 +45,8 @@ class Reach:
         self.looks = Looks(clock, monotonic)
         self._failing: dict[str, datetime | None] = {}  # panel -> its run's first failure
         self._failed_action: dict[str, str] = {}  # panel -> the action its last failed call was
+        # panel -> seconds the wall clock stepped while its episode was open (asleep)
+        self._skipped: dict[str, float] = {}
         self._successor: Reach | None = None  # set at a reload: it judges from then on
         self._lock = threading.RLock()
 
@@ -64,6 +66,9 @@ class Reach:
             for panel, action in previous._failed_action.items():
                 if kept is None or panel in kept:
                     self._failed_action[panel] = action
+            for panel, skipped in previous._skipped.items():
+                if kept is None or panel in kept:
+                    self._skipped[panel] = skipped
             previous._successor = self
 
     def held(self, panel: str) -> str | None:
@@ -86,20 +91,21 @@ class Reach:
         with self._lock:
             if self._successor is not None:  # retired by a reload
                 return self._successor._observe(panel, action, ok, error)
-            now, stepped = self.looks.look(f"call:{panel}")  # stepped: since its last call
+            now, step = self.looks.step(f"call:{panel}")  # the clock's step since its last call
             if not ok:
                 self._failed_action[panel] = action
 
             def judge(episode: Episode) -> tuple[Episode, Alert | None]:
-                state = Reachability(self._failing.get(panel), episode)
-                new, kind = judge_call(state, ok, now, self.after_s, stepped)
-                self._failing[panel] = new.failing_since
+                state = Reachability(self._failing.get(panel), episode, self._skipped.get(panel, 0))
+                new, kind = judge_call(state, ok, now, self.after_s, step=step)
+                self._failing[panel], self._skipped[panel] = new.failing_since, new.skipped
                 if kind is None:
                     return new.episode, None
                 if kind == PANEL_UNREACHABLE:  # the last error quoted: see rules/reachability
                     alert = unreachable_alert(panel, new.episode.since or now, now, action, error)
                 else:
-                    alert = reachable_alert(panel, episode.since or now, now)
+                    skipped = state.skipped + step  # a sleep just before this answer too
+                    alert = reachable_alert(panel, episode.since or now, now, skipped)
                 return new.episode, alert
 
             self.alerter.update(panel, PANEL_UNREACHABLE, judge)

@@ -16,6 +16,7 @@ from typing import Any
 from tracker.panel.refusals import says_refill_running
 from tracker.panel.statuses import CANCELED, FAILED, PARTIAL, REFILL_REJECTED, status_reason
 from tracker.panel.values import quoted
+from tracker.rules.clocksteps import STEP_SECONDS, counted_from, stepped_forward  # noqa: F401
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.refills import AUTO, REFUSED, is_permanent_refusal
 
@@ -56,34 +57,6 @@ def rough_duration(seconds: float) -> str:
     return f"{days}d{hours}h" if hours else f"{days}d"
 
 
-def counted_from(since: datetime | None, now: datetime) -> datetime:
-    """Given when a run of failures began (None: it begins now), return the
-    moment its length counts from: ``now`` for one stamped after ``now``. The
-    wall clock was set back since (NTP, a VM restored, a database copied from
-    a machine whose clock ran ahead); counted from the future, an hour set back
-    kept the alert quiet for that hour on top of its delay."""
-    return now if since is None or since > now else since
-
-
-# More than this between the wall clock's move and the monotonic clock's is a
-# step (NTP, an operator, a VM resumed after sleeping), not NTP's slewing: the
-# figure the daemon's ClockWatch (service/clockstep.py) tells steps by.
-STEP_SECONDS = 5.0
-
-
-def stepped_forward(
-    before: datetime | None, tick_before: float | None, now: datetime, tick: float | None
-) -> bool:
-    """Given two readings of the wall clock and of the monotonic one (None:
-    not known), return whether the wall clock went more than ``STEP_SECONDS``
-    further between them: set forward, or a sleep the monotonic clock does not
-    count (a VM or laptop suspended). Nothing was tried in that gap, so nothing
-    failed in it: a run of failures spanning it counts from the first after it."""
-    if before is None or tick_before is None or tick is None:
-        return False
-    return (now - before).total_seconds() - (tick - tick_before) > STEP_SECONDS
-
-
 # --- reachability --------------------------------------------------------------
 
 # While one of these episodes is open for a panel, nothing it stores is news
@@ -99,15 +72,23 @@ def panel_blind(episodes: Iterable[Episode | None]) -> bool:
 
 @dataclass(frozen=True)
 class Reachability:
-    """A panel's reachability: when its current run of failed calls began, and
-    the ``panel_unreachable`` episode (kept across restarts by the caller)."""
+    """A panel's reachability: when its current run of failed calls began, the
+    ``panel_unreachable`` episode (kept across restarts by the caller), and
+    the seconds the wall clock stepped while that episode was open (forward
+    a sleep, negative set back): time the tracker did not watch it fail."""
 
     failing_since: datetime | None = None
     episode: Episode = Episode()
+    skipped: float = 0.0
 
 
 def judge_call(
-    state: Reachability, ok: bool, now: datetime, unreachable_after: float, stepped: bool = False
+    state: Reachability,
+    ok: bool,
+    now: datetime,
+    unreachable_after: float,
+    stepped: bool = False,
+    step: float = 0.0,
 ) -> tuple[Reachability, str | None]:
     """Given a panel's state and one call's outcome, return (new state, kind to raise).
 
@@ -119,13 +100,19 @@ def judge_call(
     since the panel's last call (:func:`stepped_forward`; a VM resumed after
     hours asleep): the run counts from this failure, as one the clock was set
     back past does (:func:`counted_from`); no call failed in the gap.
+    ``step``: that step in seconds (:func:`~tracker.rules.clocksteps.clock_step`,
+    below 0 set back; above 0 is ``stepped``), added to ``skipped`` while the
+    episode is open; the recovery's words leave ``state.skipped + step`` out.
     """
+    stepped = stepped or step > 0
     if ok:
         if state.episode.active:
             return Reachability(), PANEL_RECOVERED
         return (state, None) if state.failing_since is None else (Reachability(), None)
     since = now if stepped else counted_from(state.failing_since, now)
-    if state.episode.active or (now - since).total_seconds() < unreachable_after:
+    if state.episode.active:
+        return replace(state, failing_since=since, skipped=state.skipped + step), None
+    if (now - since).total_seconds() < unreachable_after:
         return replace(state, failing_since=since), None
     return Reachability(since, Episode(True, since, now)), PANEL_UNREACHABLE
 

@@ -44,10 +44,23 @@ def unreachable_alert(
     return Alert(PANEL_UNREACHABLE, message, panel=panel, data=data)
 
 
-def reachable_alert(panel: str, since: datetime, now: datetime) -> Alert:
-    """Given a panel, when it became unreachable and now, return ``panel_recovered``."""
-    lasted = rough_duration((now - since).total_seconds())
-    message = f"{panel}: answering again after {lasted} unreachable"
-    return Alert(
-        PANEL_RECOVERED, message, panel=panel, data={"since": since.isoformat(timespec="seconds")}
-    )
+def reachable_alert(panel: str, since: datetime, now: datetime, skipped: float = 0.0) -> Alert:
+    """Given a panel, when it became unreachable, now, and the seconds the
+    wall clock stepped meanwhile (:attr:`~tracker.rules.alerts.Reachability.skipped`:
+    above 0 a sleep or the clock set ahead, below 0 set back), return
+    ``panel_recovered``. It says how long the tracker watched the panel fail,
+    and names the step: a laptop asleep 8 hours two minutes into an outage
+    said "after 8h2m unreachable". ``data.watched_seconds`` is that time,
+    ``data.clock_skipped_seconds`` the step."""
+    watched = max(0.0, (now - since).total_seconds() - skipped)
+    message = f"{panel}: answering again after {rough_duration(watched)} unreachable"
+    if skipped > 0:
+        message += f" (plus {rough_duration(skipped)} asleep or the clock set ahead)"
+    elif skipped < 0:
+        message += f" (the clock was set back {rough_duration(-skipped)} meanwhile)"
+    data = {
+        "since": since.isoformat(timespec="seconds"),
+        "watched_seconds": round(watched),
+        "clock_skipped_seconds": round(skipped),
+    }
+    return Alert(PANEL_RECOVERED, message, panel=panel, data=data)
