@@ -99,3 +99,55 @@ def test_the_recovery_leaves_out_each_step_inside_the_episode_and_names_it():
     plain = reachable_alert("main", START, START + timedelta(minutes=10))
     assert plain.message == "main: answering again after 10m unreachable"
     assert plain.data["clock_skipped_seconds"] == 0
+
+
+# --- 2. the runway after the clock was set back --------------------------------
+
+
+def balance_checks(clock, panel, job, balances, every=H):
+    """Answer each balance in turn, one balance check per ``every`` seconds;
+    return the runway words each check logged."""
+    said = []
+    for amount in balances:
+        panel.set_balance(amount)
+        with capture_logs() as logs:
+            run_once([job])
+        said += [e["runway"] for e in logs if e["event"] == "balance_checked"]
+        clock.advance(every)
+    return said
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_the_runway_after_the_clock_was_set_back_counts_no_spending_across_the_step(laptop):
+    clock, panel, tracker, jobs = laptop
+    (job,) = [j for j in jobs if j.name == "balance:main"]
+    # 2.00 spent an hour (48/day) for 20 hours: 60.00 left, 30h of runway
+    said = balance_checks(clock, panel, job, [100 - 2 * i for i in range(21)])
+    assert said[-1] == "about 30h left at 48/day"
+    # The clock ran 5h30m ahead: NTP sets it back. Rows stamped 14:30 to 20:00
+    # now lie in the "future"; the hourly checks go on at 2.00 an hour.
+    clock.sleep(-5.5 * H)
+    said = balance_checks(clock, panel, job, [58 - 2 * i for i in range(4)])
+    assert said == [
+        "about 29h left at 48/day",
+        "about 28h left at 48/day",
+        "about 27h left at 48/day",
+        "about 26h left at 48/day",
+    ]
+
+
+def test_a_runway_counts_neither_the_time_nor_the_drop_across_a_step_back():
+    from tracker.rules.balance import estimate_runway
+
+    def at(hours):
+        return START + timedelta(hours=hours)
+
+    # checked hourly, 1.00 an hour; set back 3 hours between the 3rd and 4th check
+    history = [(at(0), 10.0), (at(1), 9.0), (at(2), 8.0), (at(-0.5), 7.0), (at(0.5), 6.0)]
+    runway = estimate_runway(history, 6.0)
+    assert (runway.span, runway.spent, runway.rate_per_day) == (3 * H, 3.0, 24.0)
+    # a day of checks stamped a year ahead (a clock that ran far ahead) counts
+    # its newest day only, then the checks after the step
+    ahead = [(at(24 * 365 + h), 100.0 - h) for h in range(48)]
+    runway = estimate_runway([*ahead, (at(0), 52.0), (at(1), 51.0)], 51.0)
+    assert runway.span == 24 * H and runway.rate_per_day == 24.0

@@ -90,14 +90,29 @@ class Runway:
 
 
 def estimate_runway(history: Sequence[tuple[datetime, float]], balance: float) -> Runway:
-    """Given (at, balance) points, oldest first, and the current balance, return the Runway.
+    """Given (at, balance) points in the order they were checked and the
+    current balance, return the Runway.
 
     Spending is the sum of every drop between consecutive points; rises
     (top-ups, refunds of canceled orders) are ignored rather than netted, so a
     top-up neither hides the spending before it nor counts as negative spend.
+
+    A point stamped before the one checked before it tells the wall clock
+    was set back between them (NTP correcting a clock that ran ahead, a VM
+    restored): how long passed between those two is unknown, so that pair
+    counts neither its time nor its drop. Stamped by the stamps' order, the
+    checks on each side of the step interleaved and every old-new pair read
+    as a drop: twice the spending. The newest ``RUNWAY_WINDOW`` seconds of
+    the time between checks count, however far ahead the old ones were stamped.
     """
-    spent = sum(max(0.0, before - after) for (_, before), (_, after) in pairwise(history))
-    span = (history[-1][0] - history[0][0]).total_seconds() if len(history) > 1 else 0.0
+    spent = span = 0.0
+    for (at, before), (then, after) in reversed(list(pairwise(history))):
+        gap = (then - at).total_seconds()
+        if gap < 0:
+            continue  # the clock set back in between
+        if span + gap > RUNWAY_WINDOW:
+            break
+        span, spent = span + gap, spent + max(0.0, before - after)
     if span < MIN_SPAN:
         return Runway(balance, span, spent, None, None)
     per_second = spent / span

@@ -33,9 +33,11 @@ def record_balance(
 
 
 def balance_history(store: Store, panel: str, since: datetime) -> list[dict[str, Any]]:
-    """Return a panel's balances at or after ``since``, oldest first."""
+    """Return a panel's balances stamped at or after ``since``, in the order
+    they were stored: the order checked, also across a clock set back (which
+    stamps newer balances earlier than the ones before the step)."""
     return store.rows(
-        "SELECT at, balance, currency FROM balances WHERE panel = ? AND at >= ? ORDER BY at",
+        "SELECT at, balance, currency FROM balances WHERE panel = ? AND at >= ? ORDER BY rowid",
         [panel, iso(since)],
     )
 
