@@ -33,6 +33,7 @@ class World:
         refill: str = "",
         automation: str = "",
         panel_class: type[SimulatedPanel] = SimulatedPanel,
+        monotonic: Any = None,  # the clock's monotonic twin (tests/resumable.py)
         **panel_options: Any,
     ):
         self.clock = clock
@@ -58,7 +59,7 @@ retries = 0
 """
         )
         self.config = load_config(str(self.path), env={})
-        self.tracker = Tracker(self.config, clock=clock)
+        self.tracker = Tracker(self.config, clock=clock, monotonic=monotonic)
         self.tracker.everything = True  # the poll checks every open order
         self.jobs = {job.name: job for job in self.tracker.jobs()}
         self.changes: list[dict[str, Any]] = []

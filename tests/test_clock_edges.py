@@ -151,3 +151,79 @@ def test_a_runway_counts_neither_the_time_nor_the_drop_across_a_step_back():
     ahead = [(at(24 * 365 + h), 100.0 - h) for h in range(48)]
     runway = estimate_runway([*ahead, (at(0), 52.0), (at(1), 51.0)], 51.0)
     assert runway.span == 24 * H and runway.rate_per_day == 24.0
+
+
+# --- 3. the daily cap across a wrong midnight ----------------------------------
+
+# followers at 0.90 per 1000: each Partial below (1000, 500 undelivered)
+# re-orders 500 for 0.45; two (0.90) fit a cap of 1.00, three do not.
+REORDERS = "reorder = true\nreorder_services = [1]\ndaily_cap = 1.0\n"
+EVENING = datetime(2026, 12, 3, 21, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def wrong_midnight(tmp_path):
+    from refill_world import World
+
+    clock = Resumable(EVENING)
+    w = World(tmp_path, clock, automation=REORDERS, monotonic=clock.monotonic)
+    assert w.sync_services()
+    yield clock, w
+    w.close()
+
+
+def partial(w):
+    """An order the tracker saw open and then Partial (500 undelivered)."""
+    from tracker.sim.server import SERVICE_FOLLOWERS
+
+    order_id = w.ended(SERVICE_FOLLOWERS)
+    w.poll()
+    return order_id
+
+
+def reordered(w):
+    from tracker.store import automation as automation_sql
+
+    return sorted(
+        a["order_id"] for a in automation_sql.actions(w.store) if a["action"] == "reorder"
+    )
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_clock_jumping_past_midnight_and_back_spends_no_more_than_the_cap(wrong_midnight):
+    clock, w = wrong_midnight
+    run = w.jobs["automation:sim"].run
+    first = [partial(w), partial(w)]
+    assert run() and reordered(w) == first  # 21:00: 0.90 of the day's 1.00
+    clock.advance(600)
+    third = partial(w)
+    clock.sleep(4 * H)  # 21:10: NTP steps the clock to 01:10 tomorrow, wrongly
+    assert run()
+    assert reordered(w) == first  # the same real day: 0.90 + 0.45 is above the cap
+    clock.sleep(-4 * H)  # 21:15: set right again
+    clock.advance(300)
+    assert run() and reordered(w) == first
+    clock.advance(3 * H)  # 00:15 tomorrow, really: the cap starts over
+    assert run() and reordered(w) == [*first, third]
+
+
+def test_the_cap_counts_the_day_before_until_the_monotonic_clock_passes_midnight():
+    from tracker.rules.cap_day import CapClock, cap_day
+
+    today = EVENING.replace(hour=0)
+    tomorrow = today + timedelta(days=1)
+    state, day = cap_day(CapClock(), EVENING, 100.0)
+    assert day == today
+    # 21:00 + 10 min; the wall clock says 01:10 tomorrow (stepped 4 h ahead)
+    state, day = cap_day(state, EVENING + timedelta(hours=4, minutes=10), 700.0)
+    assert day == today and state.before_step == (EVENING, 100.0)
+    state, day = cap_day(state, EVENING + timedelta(minutes=15), 1000.0)  # set right
+    assert day == today
+    state, day = cap_day(state, EVENING + timedelta(hours=3), 100.0 + 3 * H)
+    assert day == tomorrow and state.before_step is None  # really past midnight
+    # no monotonic clock (a test's own): the wall clock's day, as before
+    assert cap_day(CapClock(EVENING), EVENING + timedelta(hours=4), None)[1] == tomorrow
+    # a step back: the wall clock's day (re-orders stamped ahead still count)
+    assert cap_day(CapClock(EVENING, 100.0), EVENING - timedelta(hours=22), 160.0)[1] == (
+        today - timedelta(days=1)
+    )

@@ -10,14 +10,14 @@ With ``automation.dry_run`` nothing is sent and everything is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import structlog
 
 from tracker.alerts.alerter import Alerter
-from tracker.clock import iso, parse_iso
+from tracker.clock import parse_iso
 from tracker.errors import (
     AuthError,
     OutcomeUnknownError,
@@ -27,7 +27,6 @@ from tracker.errors import (
     StoreError,
     TransientError,
 )
-from tracker.jobs.balance import money
 from tracker.jobs.base import Core, Job
 from tracker.jobs.cancels import (
     AUTOMATION_REORDERED,
@@ -35,12 +34,11 @@ from tracker.jobs.cancels import (
     PanelActions,
     service_facts,
 )
+from tracker.jobs.cap import AUTOMATION_CAPPED, DailyCap  # noqa: F401  (its home was here)
 from tracker.jobs.stalls import service_medians, watch_stalls
 from tracker.panel.client import WholeCallRefused
 from tracker.panel.models import NewOrder
 from tracker.panel.refusals import is_busy
-from tracker.rules.alerts import order_ids
-from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reorders import (
     ALONE_ABOVE_CAP,
     CAPPED,
@@ -52,7 +50,6 @@ from tracker.rules.reorders import (
     UNKNOWN,
     PartialOrder,
     Plan,
-    day_start,
     fits,
     reorder_plan,
 )
@@ -60,7 +57,6 @@ from tracker.store import automation as sql
 
 log = structlog.get_logger("tracker.automation")
 
-AUTOMATION_CAPPED = "automation_capped"
 MEDIANS_EVERY = 3600.0  # seconds between two readings of the services' medians
 NOT_SENT = "Not sent"  # certainly never reached the panel: no row kept, tried next run
 
@@ -69,6 +65,10 @@ class AutomationRound(PanelActions):
     """One panel's automation job."""
 
     _cached_medians: tuple[datetime, dict[int, float]] | None = None
+
+    def __init__(self, *args: Any, monotonic: Callable[[], float | None] | None = None, **kw: Any):
+        super().__init__(*args, **kw)  # monotonic: the clock's twin, telling its steps
+        self.daily_cap = DailyCap(self.panel, self.alerter, self.clock, monotonic)
 
     def run(self) -> bool:
         """Run every part that is switched on; return True when no call failed."""
@@ -102,10 +102,9 @@ class AutomationRound(PanelActions):
     def reorder_partials(self) -> bool:
         """Re-order the undelivered remainder of each eligible Partial, oldest ID
         first, until the daily cap would be passed; return False when a call failed."""
-        now, dry = self.clock(), self.config.dry_run
-        cap = self.config.cap(self.panel)
-        self._new_day(now)
-        spent = sql.spent_since(self.store, self.panel, day_start(now), dry_run=dry)
+        dry, cap = self.config.dry_run, self.config.cap(self.panel)
+        now, today = self.daily_cap.today()  # 00:00 of the real day, across clock steps
+        spent = sql.spent_since(self.store, self.panel, today, dry_run=dry)
         since = now - timedelta(seconds=self.config.reorder_within)
         skipped: dict[int, str] = {}
         capped: list[dict[str, Any]] = []
@@ -173,7 +172,7 @@ class AutomationRound(PanelActions):
         sql.note_skips(self.store, self.panel, REORDER, skipped, now)
         self._announce(AUTOMATION_REORDERED, [p["order_id"] for p in placed], dry, placed)
         if capped:
-            self._capped(capped, spent, cap, now)
+            self.daily_cap.capped(capped, spent, cap, now, today)
         if key_refused is not None:
             raise key_refused  # the Watch pauses the panel
         return ok
@@ -264,38 +263,6 @@ class AutomationRound(PanelActions):
         log.info("reordered", panel=self.panel, order=order.order_id, new_order=new_id)
         return {**result, "status": PLACED, "new_order_id": new_id}
 
-    def _new_day(self, now: datetime) -> None:
-        """End yesterday's automation_capped episode quietly: the cap starts over."""
-        today = day_start(now)
-
-        def judge(episode: Episode) -> tuple[Episode, Alert | None]:
-            if episode.active and episode.since is not None and episode.since < today:
-                return Episode(False, None, episode.last_sent_at), None
-            return episode, None
-
-        self.alerter.update(self.panel, AUTOMATION_CAPPED, judge)
-
-    def _capped(
-        self, capped: list[dict[str, Any]], spent: Decimal, cap: Decimal, now: datetime
-    ) -> None:
-        """Raise automation_capped once per panel and UTC day."""
-        today = day_start(now)
-
-        def judge(episode: Episode) -> tuple[Episode, Alert | None]:
-            if episode.active and episode.since is not None and episode.since >= today:
-                return episode, None
-            shown = order_ids([o["order_id"] for o in capped])
-            message = (
-                f"{self.panel}: daily cap {money(cap)} reached ({money(spent)} spent today): "
-                f"{len(capped)} re-order(s) not placed: {shown}"
-            )
-            data = {"cap": float(cap), "spent": float(spent), "day": iso(today), "orders": capped}
-            return Episode(True, now, now), Alert(
-                AUTOMATION_CAPPED, message, panel=self.panel, data=data
-            )
-
-        self.alerter.update(self.panel, AUTOMATION_CAPPED, judge)
-
 
 def automation_jobs(tracker: Core, alerter: Alerter) -> list[Job]:
     """Return the ``automation:<panel>`` job of every panel. It always runs: it
@@ -310,6 +277,7 @@ def automation_jobs(tracker: Core, alerter: Alerter) -> list[Job]:
             config,
             alerter,
             clock=tracker.clock,
+            monotonic=tracker.monotonic,
             stop_event=tracker.stop_event,
             status_max_every=tracker.config.schedule.status_max_every,
             status_every=tracker.config.schedule.status_every,

@@ -1,0 +1,80 @@
+"""One panel's daily cap in the automation job: the day it counts, and its
+``automation_capped`` episode.
+
+Part of :class:`tracker.jobs.automation.AutomationRound`. The day is decided
+by :func:`tracker.rules.cap_day.cap_day` from the wall clock and its
+monotonic twin at each run, so a clock stepped forward past midnight (and
+maybe back) does not start the cap over before the real day has ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from tracker.alerts.alerter import Alerter
+from tracker.clock import Clock, iso
+from tracker.jobs.balance import money
+from tracker.rules.alerts import order_ids
+from tracker.rules.cap_day import CapClock, cap_day
+from tracker.rules.episodes import Alert, Episode
+
+AUTOMATION_CAPPED = "automation_capped"
+
+
+class DailyCap:
+    """Given a panel, the alerter and the clocks (``monotonic`` returning
+    None: unknown, as a test's own clock), say which day the cap counts."""
+
+    def __init__(
+        self,
+        panel: str,
+        alerter: Alerter,
+        clock: Clock,
+        monotonic: Callable[[], float | None] | None = None,
+    ):
+        self.panel, self.alerter = panel, alerter
+        self._clock, self._monotonic = clock, monotonic or (lambda: None)
+        self._looks = CapClock()
+
+    def today(self) -> tuple[datetime, datetime]:
+        """Return now and the moment the day's spend counts from (00:00 UTC of
+        the real day, as far as the clocks tell); end an earlier day's
+        ``automation_capped`` episode quietly: the cap starts over."""
+        now = self._clock()
+        self._looks, today = cap_day(self._looks, now, self._monotonic())
+
+        def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+            if episode.active and episode.since is not None and episode.since < today:
+                return Episode(False, None, episode.last_sent_at), None
+            return episode, None
+
+        self.alerter.update(self.panel, AUTOMATION_CAPPED, judge)
+        return now, today
+
+    def capped(
+        self,
+        capped: list[dict[str, Any]],
+        spent: Decimal,
+        cap: Decimal,
+        now: datetime,
+        today: datetime,
+    ) -> None:
+        """Raise automation_capped once per panel and day (``today``: its start)."""
+
+        def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+            if episode.active and episode.since is not None and episode.since >= today:
+                return episode, None
+            shown = order_ids([o["order_id"] for o in capped])
+            message = (
+                f"{self.panel}: daily cap {money(cap)} reached ({money(spent)} spent today): "
+                f"{len(capped)} re-order(s) not placed: {shown}"
+            )
+            data = {"cap": float(cap), "spent": float(spent), "day": iso(today), "orders": capped}
+            return Episode(True, now, now), Alert(
+                AUTOMATION_CAPPED, message, panel=self.panel, data=data
+            )
+
+        self.alerter.update(self.panel, AUTOMATION_CAPPED, judge)

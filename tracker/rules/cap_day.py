@@ -1,0 +1,51 @@
+"""Pure decision: which day the automation's daily cap counts, across clock steps.
+
+The cap counts what a panel's re-orders cost since 00:00 UTC. A wall clock
+stepped forward past midnight (NTP, an operator, a VM resumed) starts a new
+day by its reading while the real day may not have ended: the day's
+re-orders stop counting and the cap is spent again within minutes. A step
+back needs nothing: re-orders stamped in the "future" count still (the
+spend counts from the day's start with no end).
+
+The monotonic clock tells a step: the earliest the real time can be is the
+last reading before the step plus the monotonic time since. Until that has
+passed the new day's midnight, the day before still counts. A laptop asleep
+over midnight shows the same step (CLOCK_MONOTONIC leaves a suspend out): its
+previous day counts on, once awake, for as long as that day had left when it
+fell asleep; the cap errs on spending less.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tracker.rules.clocksteps import clock_step
+from tracker.rules.reorders import day_start
+
+
+@dataclass(frozen=True)
+class CapClock:
+    """The last look at the wall and the monotonic clock (None: none yet, or
+    no monotonic clock), and the last look before a forward step that the
+    monotonic clock has not yet carried past midnight (None: no such step)."""
+
+    at: datetime | None = None
+    tick: float | None = None
+    before_step: tuple[datetime, float] | None = None
+
+
+def cap_day(state: CapClock, now: datetime, tick: float | None) -> tuple[CapClock, datetime]:
+    """Given the last looks, the wall clock's ``now`` and the monotonic
+    clock's ``tick`` (None: not known), return (new state, the moment the
+    day's spend counts from): 00:00 UTC of ``now``, or of the earliest the
+    real time can be after a forward step (:func:`clock_step`)."""
+    anchor = state.before_step
+    if anchor is None and state.at is not None and state.tick is not None:
+        anchor = (state.at, state.tick) if clock_step(state.at, state.tick, now, tick) > 0 else None
+    earliest = now
+    if anchor is not None and tick is not None:
+        earliest = min(now, anchor[0] + timedelta(seconds=tick - anchor[1]))
+        if day_start(earliest) == day_start(now):
+            anchor = None  # the monotonic clock has seen this day begin
+    return CapClock(now, tick, anchor), day_start(earliest)
