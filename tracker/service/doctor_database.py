@@ -24,6 +24,7 @@ from tracker.store.causes import a_directory, read_cause, write_cause
 from tracker.store.connection import describe_db_error
 from tracker.store.migrations import migrations
 from tracker.store.schema import refuse_foreign, sqlite_too_old
+from tracker.store.stale_wal import own_shm
 
 
 def known_migrations() -> tuple[str, ...]:
@@ -88,7 +89,7 @@ def read_rows(path: Path, sql: str) -> list[Any]:
     there is no database or it cannot be read (an older schema included)."""
     if str(path) == ":memory:" or read_cause(path) is not None or not path.exists():
         return []
-    in_use = path.with_name(path.name + "-shm").exists()
+    in_use = own_shm(path)  # not beside another database's -wal
     mode = "ro" if in_use else "ro&immutable=1"
     try:
         conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=2.0)
@@ -108,7 +109,7 @@ def applied_migrations(path: Path) -> tuple[str, ...]:
     ``-shm``: a plain read-only connection then sees the latest commit.
     Raise sqlite3.Error if it cannot be read or fails SQLite's quick check.
     """
-    in_use = path.with_name(path.name + "-shm").exists()
+    in_use = own_shm(path)  # not beside another database's -wal
     mode = "ro" if in_use else "ro&immutable=1"
     conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=2.0)
     try:

@@ -20,6 +20,7 @@ from pathlib import Path
 from tracker.errors import StoreError, TrackerError
 from tracker.store.connection import describe_db_error
 from tracker.store.schema import applied_migrations, refuse_foreign
+from tracker.store.stale_wal import keep_aside
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,9 @@ def backup(
             os.close(os.open(partial, flags, private))
         except OSError as exc:
             raise TrackerError(f"backup: cannot write in {dest.parent}: {exc.strerror}") from None
+        # Another database's -wal beside a restored file: copied into the backup
+        # and, at this connection's close, checkpointed into the file for good.
+        keep_aside(source)
         try:
             # Not mode=ro: a WAL database may need its -shm created to be read.
             live = sqlite3.connect(source, timeout=busy_timeout)

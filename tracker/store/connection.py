@@ -21,6 +21,7 @@ from tracker.errors import StoreError
 from tracker.store.causes import io_failure, open_failure, write_cause
 from tracker.store.identity import FileIdentity
 from tracker.store.schema import MIGRATIONS, applied_migrations, check_sqlite, refuse_foreign
+from tracker.store.stale_wal import keep_aside, own_shm
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -59,8 +60,7 @@ def describe_db_error(path: Path, exc: sqlite3.Error | OverflowError) -> str:
     return f"database {path}: {text}"
 
 
-# The passing or lasting causes describe_db_error names, by the words it uses:
-# callers ask error_kind() instead of matching messages themselves.
+# The causes describe_db_error names, by its words: callers ask error_kind().
 _KINDS = (
     ("full", "disk full"),
     ("readonly", "is read-only"),
@@ -137,6 +137,7 @@ class Connection:
                 return
             # An older schema: a reader cannot upgrade it, a writer may.
         check_sqlite()  # a writer: the status writes need UPDATE ... FROM
+        keep_aside(self.path)  # a -wal not the file's own: never replayed into it, never lost
         try:
             conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
             self.conn = conn
@@ -278,12 +279,11 @@ def open_read_only(path: Path, timeout: float) -> sqlite3.Connection | None:
     older than this version's and the file could be upgraded by a writer.
 
     Raise StoreError when there is no database, or an old one that cannot be
-    written. A database in use has its ``-shm`` file and is read through it;
-    one closed cleanly is read as immutable, which needs no ``-shm``.
+    written. One in use is read through its ``-shm``; else as immutable (no ``-shm``).
     """
     if not path.exists():
         raise StoreError.no_database(path)
-    in_use = path.with_name(path.name + "-shm").exists()
+    in_use = own_shm(path)  # not when a -wal beside it is another database's: left unread
     conn, error = None, sqlite3.Error("cannot be opened")
     for mode in ("ro", "ro&immutable=1") if in_use else ("ro&immutable=1",):
         try:
