@@ -69,7 +69,8 @@ def test_unknown_host_is_named(cli_for, monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", no_dns)
     result = cli_for("http://panel.example.invalid/api/v2", "services", "--refresh")
     assert result.exit_code == 1
-    said = "host panel.example.invalid not found: check panels[].url"  # no retry cures it
+    # No retry cures it; the fix names the panel (its config's name = "sim").
+    said = "host panel.example.invalid not found: check the url of panel 'sim'"
     assert said in _one_line(result)
 
 

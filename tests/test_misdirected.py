@@ -80,7 +80,8 @@ def test_a_host_that_does_not_exist_is_asked_once(lookups, action):
         call() if call else panel.add(ORDER)
     panel.close()
     assert (len(lookups), calls) == (1, [False])  # one attempt, and it failed
-    assert raised.value.detail == "host panel.example.invalid not found: check panels[].url"
+    # The fix names the panel: with several, "panels[].url" said not which.
+    assert raised.value.detail == "host panel.example.invalid not found: check the url of panel 'p'"
     assert not raised.value.maybe_sent  # add: nothing was sent, so not "outcome unknown"
 
 
@@ -105,6 +106,7 @@ def test_a_proxy_that_does_not_resolve_is_not_called_a_wrong_panel_url(lookups, 
     panel.close()
     assert lookups == ["proxy.invalid"] * (RETRIES + 1)
     assert "panels[].url" not in raised.value.detail
+    assert "check the url" not in raised.value.detail
 
 
 @pytest.mark.parametrize("action", ["balance", "add"])
@@ -207,3 +209,19 @@ def test_cancel_names_the_fix_not_try_again_later(plain, tmp_path, monkeypatch):
     said = [line for line in canceled.output.splitlines() if line.startswith("#101")]
     assert len(said) == 1 and "not sent: p: cancel: " in said[0], canceled.output
     assert "use http:// or the TLS port (" in said[0] and said[0].endswith(")"), said
+
+
+def test_cancel_to_a_host_that_does_not_exist_names_the_panel_to_fix(
+    lookups, tmp_path, monkeypatch
+):
+    # With several panels, "check panels[].url" left the user to find which.
+    config = '[database]\npath = "t.db"\n[[panels]]\nname = "bench"\n'
+    config += f'url = "https://panel.example.invalid/api/v2"\nkey = "{KEY}"\n'
+    cli = cli_in(tmp_path, monkeypatch, config)
+    assert cli("track", "101").exit_code == 0
+    canceled = cli("cancel", "--yes", "101")
+    assert canceled.exit_code == 1 and len(lookups) == 1  # asked once
+    said = [line for line in canceled.output.splitlines() if line.startswith("#101")]
+    assert len(said) == 1, canceled.output
+    assert said[0].endswith("host panel.example.invalid not found: check the url of panel 'bench'")
+    assert "try again later" not in said[0]

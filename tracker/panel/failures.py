@@ -92,7 +92,13 @@ def _reason(exc: BaseException) -> str:
 
 
 def describe_send_failure(
-    exc: BaseException, url: str, *, timeout: float, connect: float, proxied: bool = False
+    exc: BaseException,
+    url: str,
+    *,
+    timeout: float,
+    connect: float,
+    proxied: bool = False,
+    panel: str = "",
 ) -> str:
     """Given the exception of an HTTP call to ``url``, return one line naming
     its cause: DNS, refused port, TLS, which timeout and its limit, or a
@@ -100,7 +106,8 @@ def describe_send_failure(
 
     ``timeout`` is the whole-answer limit, ``connect`` the limit on connecting;
     ``proxied`` says a proxy from the environment carried the call (a host it
-    could not resolve may be the proxy's: no fix in ``panels[].url`` named).
+    could not resolve may be the proxy's: no fix in ``panels[].url`` named);
+    ``panel`` is the panel's name, which the fix of a host not found names.
     """
     host, port = host_port(url)
     where = f"{host}:{port}" if port is not None else host
@@ -110,7 +117,7 @@ def describe_send_failure(
         return f"no free connection to {where} within {connect:g}s"
     if isinstance(exc, httpx.TimeoutException):
         return f"no answer from {where} within {timeout:g}s"
-    wrong_url = None if proxied else misdirected.words(exc, host, where)  # name the fix
+    wrong_url = None if proxied else misdirected.words(exc, host, where, panel)  # the fix
     if wrong_url is not None:  # no retry can cure it: the transport tries it once
         return wrong_url
     if _first(exc, socket.gaierror) is not None:

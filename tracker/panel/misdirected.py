@@ -32,7 +32,8 @@ from tracker.errors import MisdirectedError, TransientError
 _NO_TLS = frozenset({"WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "RECORD_LAYER_FAILURE"})
 _NO_TLS_WORDS = ("wrong version number", "unknown protocol", "record layer failure")
 # The fixes the lines below name: a message holding one needs no "try again later".
-CHECK_URL = "check panels[].url"
+CHECK_URL = "check panels[].url"  # the panel's name not known
+CHECK_PANEL_URL = "check the url of panel "  # + its name, quoted
 USE_HTTP = "use http:// or the TLS port"
 
 
@@ -67,13 +68,20 @@ def no_tls(exc: BaseException) -> str | None:
     return None
 
 
-def words(exc: BaseException, host: str, where: str) -> str | None:
-    """Given a failed call's exception, its URL's host and host:port, return
-    the line naming a URL that leads nowhere, and its fix; else None."""
+def check_url(panel: str) -> str:
+    """Return the fix of a panel URL that leads nowhere, naming the panel
+    (its name; ``panels[].url`` when the name is not known)."""
+    return f"{CHECK_PANEL_URL}'{panel}'" if panel else CHECK_URL
+
+
+def words(exc: BaseException, host: str, where: str, panel: str = "") -> str | None:
+    """Given a failed call's exception, its URL's host and host:port (and the
+    panel's name), return the line naming a URL that leads nowhere, and its
+    fix; else None."""
     if not isinstance(exc, httpx.ConnectError):
         return None
     if no_such_host(exc):
-        return f"host {host} not found: {CHECK_URL}"
+        return f"host {host} not found: {check_url(panel)}"
     reason = no_tls(exc)
     if reason is not None:
         return f"{where} answered plain HTTP on an https:// URL: {USE_HTTP} ({reason})"
@@ -111,4 +119,4 @@ def retryable(exc: BaseException, idempotent: bool) -> bool:
 def names_fix(message: str) -> bool:
     """Return whether ``message`` names a URL that leads nowhere, and its fix:
     waiting cures nothing, so it needs no "try again later"."""
-    return CHECK_URL in message or USE_HTTP in message
+    return any(fix in message for fix in (CHECK_URL, CHECK_PANEL_URL, USE_HTTP))
