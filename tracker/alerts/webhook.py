@@ -16,12 +16,10 @@ httpx (its logger is kept at WARNING).
 
 from __future__ import annotations
 
-import math
 import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +30,7 @@ import tenacity
 from tracker import USER_AGENT
 from tracker.alerts.deliveries import DELIVERIES, DROPPED, FAILED, NOTIFY, SENT, WEBHOOK
 from tracker.alerts.notify import NotifyTarget
+from tracker.alerts.payloads import FORMATS, payload
 from tracker.panel import deadline
 from tracker.panel.budget import Budget
 from tracker.redact import register_secret
@@ -39,12 +38,10 @@ from tracker.rules.episodes import Alert
 
 log = structlog.get_logger("tracker.webhook")
 
-FORMATS = ("json", "slack", "telegram")
 ATTEMPTS = 3  # one try and two retries per alert
 RETRY_BUDGET = 60.0  # seconds one alert may spend retrying
 QUEUE_SIZE = 100
 ANSWER_LIMIT = 64 * 1024  # a webhook's answer is read only to show its error
-_ICON = {"error": "\U0001f534", "warning": "\U0001f7e0", "info": "\U0001f7e2"}
 _STOP = object()
 
 
@@ -54,44 +51,6 @@ class _Retryable(Exception):
 
 class _Refused(Exception):
     """The webhook answered with an error a retry will not fix (4xx)."""
-
-
-def payload(alert: Alert, fmt: str, chat_id: str = "") -> dict[str, Any]:
-    """Given an alert and a format, return the JSON body to POST.
-
-    "json": the alert itself (see README); "slack": an incoming-webhook
-    ``text``; "telegram": a Bot API ``sendMessage`` body for ``chat_id``.
-    """
-    if fmt == "json":
-        return _json_safe({"source": "smm-tracker", "version": 1, **alert.to_dict()})
-    text = f"{_ICON.get(alert.severity, '')} {alert.kind}: {alert.message}".strip()
-    if fmt == "slack":
-        return {"text": _slack_escaped(text)}
-    if fmt == "telegram":
-        return {"chat_id": chat_id, "text": text, "disable_web_page_preview": True}
-    raise ValueError(f"webhook format must be one of {FORMATS}, got {fmt!r}")
-
-
-def _slack_escaped(text: str) -> str:
-    """Return ``text`` as Slack shows it verbatim: a panel's words in a message
-    (a cancel reason, a status) must not become ``<!channel>``, a mention or a
-    disguised ``<url|label>`` link. Slack asks for exactly these three."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _json_safe(value: Any) -> Any:
-    """Return ``value`` as strict JSON takes it: a non-finite float (not JSON:
-    httpx would refuse the body and the alert would be lost) becomes None,
-    a Decimal its text."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 def _register_url(url: str) -> None:

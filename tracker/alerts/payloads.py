@@ -1,0 +1,54 @@
+"""What the webhook POSTs for an alert, in each ``alerts.webhook_format``.
+
+"json" is the alert itself (README, Webhook); "slack" and "telegram" are one
+line of text, a panel's words in it kept from becoming markup.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Any
+
+from tracker.rules.episodes import Alert
+
+FORMATS = ("json", "slack", "telegram")
+_ICON = {"error": "\U0001f534", "warning": "\U0001f7e0", "info": "\U0001f7e2"}
+
+
+def payload(alert: Alert, fmt: str, chat_id: str = "") -> dict[str, Any]:
+    """Given an alert and a format, return the JSON body to POST.
+
+    "json": the alert itself (see README); "slack": an incoming-webhook
+    ``text``; "telegram": a Bot API ``sendMessage`` body for ``chat_id``.
+    """
+    if fmt == "json":
+        return _json_safe({"source": "smm-tracker", "version": 1, **alert.to_dict()})
+    text = f"{_ICON.get(alert.severity, '')} {alert.kind}: {alert.message}".strip()
+    if fmt == "slack":
+        return {"text": _slack_escaped(text)}
+    if fmt == "telegram":
+        return {"chat_id": chat_id, "text": text, "disable_web_page_preview": True}
+    raise ValueError(f"webhook format must be one of {FORMATS}, got {fmt!r}")
+
+
+def _slack_escaped(text: str) -> str:
+    """Return ``text`` as Slack shows it verbatim: a panel's words in a message
+    (a cancel reason, a status) must not become ``<!channel>``, a mention or a
+    disguised ``<url|label>`` link. Slack asks for exactly these three."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _json_safe(value: Any) -> Any:
+    """Return ``value`` as strict JSON takes it: a non-finite float (not JSON:
+    httpx would refuse the body and the alert would be lost) becomes None,
+    a Decimal its text."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
