@@ -9,9 +9,11 @@ not their sum (a webhook retrying for its budget held every target back).
 with a log line), so a slow or dead webhook never holds up a poll. Each POST
 has a whole-call deadline; an alert gets a bounded number of attempts within
 its retry budget (:class:`tracker.panel.budget.Budget`: a retry's deadline is
-what is left of it). A final failure is a log line. The URL carries a token
-(Slack, Telegram): it is registered as a secret and never logged, not even by
-httpx (its logger is kept at WARNING).
+what is left of it), but a URL no retry can cure (a host that does not exist,
+``https://`` on a plain-HTTP port, a refused certificate:
+:mod:`tracker.alerts.misdirected`) gets one. A final failure is a log line.
+The URL carries a token (Slack, Telegram): it is registered as a secret and
+never logged, not even by httpx (its logger is kept at WARNING).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import tenacity
 
 from tracker import USER_AGENT
 from tracker.alerts.deliveries import DELIVERIES, DROPPED, FAILED, NOTIFY, SENT, WEBHOOK
+from tracker.alerts.misdirected import hopeless
 from tracker.alerts.notify import NotifyTarget
 from tracker.alerts.payloads import FORMATS, payload
 from tracker.panel import deadline
@@ -50,7 +53,7 @@ class _Retryable(Exception):
 
 
 class _Refused(Exception):
-    """The webhook answered with an error a retry will not fix (4xx)."""
+    """A failure a retry will not fix: a 4xx answer, a URL that leads nowhere."""
 
 
 def _register_url(url: str) -> None:
@@ -253,6 +256,9 @@ class WebhookSink:
             raise _Refused(
                 str(exc) if exc.status is None else f"HTTP {exc.status}: {exc}"
             ) from None
+        except httpx.ConnectError as exc:  # nothing sent: a wrong URL is tried once
+            wrong = hopeless(exc, proxied=deadline.proxied(self._http, self._url))
+            raise (_Refused(wrong) if wrong else _Retryable("no answer (ConnectError)")) from None
         except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             # The class name only: some httpx messages quote the URL.
             raise _Retryable(f"no answer ({type(exc).__name__})") from None
