@@ -86,7 +86,7 @@ def test_polls_failing_since_before_the_clock_was_set_back_alert_after_the_delay
 # A VM asleep from 14:05 to 22:05: the wall clock jumps 8 hours forward, the
 # monotonic one (CLOCK_MONOTONIC leaves a suspend out) does not.
 def test_a_forward_step_is_the_wall_clock_going_further_than_the_monotonic_one():
-    from tracker.rules.alerts import stepped_forward
+    from tracker.rules.clocksteps import stepped_forward
 
     later = FAILED_AT + timedelta(hours=8)
     assert stepped_forward(FAILED_AT, 100.0, later, 101.0)  # asleep 8 h

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tracker.clock import iso
-from tracker.store.alerts import latest_balance
+from tracker.store.alerts import balance_history, latest_balance
 from tracker.store.orders import Store
 from tracker.store.readings import latest_balances
 from tracker.store.watch import closed_watches, open_orders
@@ -106,3 +106,36 @@ def test_the_latest_balance_is_one_index_seek(tmp_path):
     assert "TEMP B-TREE" not in one, one
     # Read at every metrics scrape: not a scan of every balance ever checked.
     assert "SCAN balances" not in every and "balances_panel" in every, every
+
+
+def test_the_runway_reads_a_days_checks_by_index_even_after_analyze(tmp_path):
+    # The runway's checks are read in the order made (a clock set back stamps
+    # newer ones earlier), from the day's range of the (panel, at) index. Once
+    # the file held statistics (ANALYZE, run by a user or a tool), SQLite read
+    # the panel's every check in rowid order instead: 35k a year, at each
+    # balance check.
+    store = Store(tmp_path / "t.db")
+    with store.write() as db:
+        for k in range(3000, -1, -1):
+            for panel in ("main", "other"):
+                db.execute(
+                    "INSERT INTO balances (panel, at, balance, currency) VALUES (?, ?, ?, 'USD')",
+                    [panel, iso(NOW - timedelta(minutes=15 * k)), 100.0 + k],
+                )
+        db.execute("ANALYZE")
+    since = NOW - timedelta(hours=2)
+    rows = balance_history(store, "main", since)
+    plan = plan_of(store, lambda: balance_history(store, "main", since))
+    store.close()
+    assert [r["balance"] for r in rows] == [
+        108.0,
+        107.0,
+        106.0,
+        105.0,
+        104.0,
+        103.0,
+        102.0,
+        101.0,
+        100.0,
+    ]
+    assert "balances_panel_at (panel=? AND at>?)" in plan, plan

@@ -34,7 +34,7 @@ from tracker.jobs.cancels import (
     PanelActions,
     service_facts,
 )
-from tracker.jobs.cap import AUTOMATION_CAPPED, DailyCap  # noqa: F401  (its home was here)
+from tracker.jobs.cap import DailyCap
 from tracker.jobs.stalls import service_medians, watch_stalls
 from tracker.panel.client import WholeCallRefused
 from tracker.panel.models import NewOrder

@@ -16,7 +16,7 @@ from typing import Any
 from tracker.panel.refusals import says_refill_running
 from tracker.panel.statuses import CANCELED, FAILED, PARTIAL, REFILL_REJECTED, status_reason
 from tracker.panel.values import quoted
-from tracker.rules.clocksteps import STEP_SECONDS, counted_from, stepped_forward  # noqa: F401
+from tracker.rules.clocksteps import counted_from
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.refills import AUTO, REFUSED, is_permanent_refusal
 
@@ -97,9 +97,10 @@ def judge_call(
     seconds (judged at the next call, so at most one call interval late);
     ``panel_unreachable`` is raised once per episode and ``panel_recovered``
     at the first answer after it. ``stepped``: the wall clock stepped forward
-    since the panel's last call (:func:`stepped_forward`; a VM resumed after
-    hours asleep): the run counts from this failure, as one the clock was set
-    back past does (:func:`counted_from`); no call failed in the gap.
+    since the panel's last call (:func:`~tracker.rules.clocksteps.stepped_forward`;
+    a VM resumed after hours asleep): the run counts from this failure, as one
+    the clock was set back past does (:func:`counted_from`); no call failed in
+    the gap.
     ``step``: that step in seconds (:func:`~tracker.rules.clocksteps.clock_step`,
     below 0 set back; above 0 is ``stepped``), added to ``skipped`` while the
     episode is open; the recovery's words leave ``state.skipped + step`` out.

@@ -18,7 +18,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tracker.rules.alerts import counted_from, rough_duration
+from tracker.rules.alerts import rough_duration
+from tracker.rules.clocksteps import counted_from
 from tracker.rules.episodes import Alert, Episode
 
 STATUS_FAILING = "status_failing"
@@ -45,7 +46,7 @@ def judge_poll(
     that ends. ``status_recovered`` at the first poll that leaves nothing
     unchecked after it was raised; a failing run that never alerted ends
     quietly. ``stepped``: the wall clock stepped forward since the panel's
-    last poll (:func:`tracker.rules.alerts.stepped_forward`): the run counts
+    last poll (:func:`tracker.rules.clocksteps.stepped_forward`): the run counts
     from this poll, as one the clock was set back past does.
     """
     if not failed:

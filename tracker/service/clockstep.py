@@ -15,7 +15,7 @@ from collections.abc import Callable
 # More than this between two looks a fifth of a second apart is a step, not
 # NTP's slewing (at most half a millisecond per second). The one figure the
 # reachability rule tells a step within a run of failed calls by, too.
-from tracker.rules.alerts import STEP_SECONDS
+from tracker.rules.clocksteps import STEP_SECONDS
 
 
 class ClockWatch:
