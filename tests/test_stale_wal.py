@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -195,3 +197,29 @@ def test_a_databases_own_wal_is_left_alone(tmp_path):
     assert [r["order_id"] for r in store.rows("SELECT order_id FROM orders")] == [1, 2]
     store.close()
     assert _kept(db) == {}
+
+
+def test_a_second_open_in_a_process_holding_the_database_drops_none_of_its_locks(tmp_path):
+    # A daemon's reload opens the database again while the old generation's
+    # connection writes on. The stale check looked into the file with a
+    # descriptor of its own, and closing it dropped every POSIX lock the
+    # process held on the file: another process's connection, closing, took
+    # itself for the last one, checkpointed and removed the -wal the daemon
+    # was writing ("disk I/O error", then "database disk image is malformed").
+    db = tmp_path / "t.db"
+    first = Store(db)
+    first.track("main", [1, 2, 3], utcnow())  # pages in the -wal, not checkpointed
+    second = Store(db)  # the reload's open, the first still holding the file
+    second.close()
+    writer = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+        "c.execute(\"INSERT INTO balances (panel, at, balance) VALUES ('x', 'y', 1)\"); "
+        "c.commit(); c.close()"
+    )
+    # Another process's command writes and closes: its close is not the last.
+    subprocess.run([sys.executable, "-c", writer, str(db)], check=True, timeout=30)
+    assert first.replaced() is None  # the -wal this connection writes is still the file's
+    first.track("main", [4], utcnow())
+    assert [r[0] for r in first.tuples("SELECT order_id FROM orders ORDER BY 1")] == [1, 2, 3, 4]
+    first.close()
+    assert _orders(db) == [1, 2, 3, 4]

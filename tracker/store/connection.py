@@ -21,7 +21,7 @@ from tracker.errors import StoreError
 from tracker.store.causes import io_failure, open_failure, write_cause
 from tracker.store.identity import FileIdentity
 from tracker.store.schema import MIGRATIONS, applied_migrations, check_sqlite, refuse_foreign
-from tracker.store.stale_wal import keep_aside, own_shm
+from tracker.store.stale_wal import connect_writer, hold, let_go, own_shm
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -137,16 +137,14 @@ class Connection:
                 return
             # An older schema: a reader cannot upgrade it, a writer may.
         check_sqlite()  # a writer: the status writes need UPDATE ... FROM
-        keep_aside(self.path)  # a -wal not the file's own: never replayed into it, never lost
-        try:
-            conn = sqlite3.connect(str(path), timeout=busy_timeout, check_same_thread=False)
-            self.conn = conn
+        try:  # a -wal not the file's own kept aside first: never replayed, never lost
+            self.conn = conn = connect_writer(self.path, busy_timeout)
             applied = applied_migrations(conn)
             if not applied:  # before any pragma: another program's file stays as it is
                 try:
                     refuse_foreign(conn, self.path)
                 except StoreError:
-                    conn.close()
+                    let_go(conn)
                     raise
             conn.execute("PRAGMA foreign_keys = ON")
             if str(path) != ":memory:":
@@ -156,7 +154,7 @@ class Connection:
             if newer:
                 # Its schema may hold what this version would break: read it,
                 # but never write to it (doctor says the same).
-                conn.close()
+                let_go(conn)
                 raise StoreError(
                     f"database {self.path} was migrated by a newer smm-tracker "
                     f"({', '.join(newer)}): upgrade smm-tracker to write to it"
@@ -197,7 +195,7 @@ class Connection:
 
     def close(self) -> None:
         with self._lock:
-            self.conn.close()
+            let_go(self.conn)
 
     @contextmanager
     def held(self) -> Iterator[float]:
@@ -309,7 +307,7 @@ def open_read_only(path: Path, timeout: float) -> sqlite3.Connection | None:
     if conn is None:
         raise StoreError(describe_db_error(path, error)) from None
     if current:
-        return conn
+        return hold(conn, path)
     conn.close()
     cause = write_cause(path)
     if cause is None:

@@ -24,6 +24,8 @@ warning names them: an unattended restart goes on, with nothing mixed or lost.
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +33,54 @@ from tracker.errors import StoreError
 
 WAL_HEADER = 32  # bytes: a -wal no longer than its header holds no page
 _MAGIC = b"SQLite format 3\x00"
+
+
+# The database files this process has open in SQLite, by (device, inode), one
+# entry per connection. Reading a file's header means opening and closing it
+# outside SQLite, and closing any descriptor of a file drops every POSIX lock
+# the process holds on it: its connections' shared locks gone, another
+# process closing last checkpointed and removed the -wal they were writing
+# (disk I/O error, "database disk image is malformed"). A file this process
+# holds is its own database in use: never looked into, nothing moved.
+_HELD: dict[int, tuple[int, int]] = {}
+_HELD_LOCK = threading.Lock()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def hold(conn: sqlite3.Connection, path: Path) -> sqlite3.Connection:
+    """Note ``conn`` as holding the database at ``path`` open; return it."""
+    if (identity := _identity(path)) is not None:
+        with _HELD_LOCK:
+            _HELD[id(conn)] = identity
+    return conn
+
+
+def let_go(conn: sqlite3.Connection) -> None:
+    """Close ``conn`` and forget it (:func:`hold`)."""
+    with _HELD_LOCK:
+        _HELD.pop(id(conn), None)
+    conn.close()
+
+
+def _held(path: Path) -> bool:
+    identity = _identity(path)
+    with _HELD_LOCK:
+        return identity is not None and identity in _HELD.values()
+
+
+def connect_writer(path: Path, timeout: float) -> sqlite3.Connection:
+    """Keep aside a ``-wal``/``-shm`` not the file's own (:func:`keep_aside`),
+    then open the database for writing, held (:func:`hold`)."""
+    keep_aside(path)
+    conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False)
+    return hold(conn, path)
 
 
 def companions(path: Path) -> tuple[Path, Path]:
@@ -57,8 +107,9 @@ def _rollback_journal(path: Path) -> bool:
 
 def stale_reason(path: Path) -> str | None:
     """Given a database path, return why the ``-wal``/``-shm`` beside it are not
-    its own (words for a log line), or None when they may be (or are absent)."""
-    if str(path) == ":memory:":
+    its own (words for a log line), or None when they may be (or are absent),
+    or when this process holds the database open (:func:`hold`)."""
+    if str(path) == ":memory:" or _held(path):
         return None
     wal, shm = companions(path)
     size = _size(path)
