@@ -21,7 +21,7 @@ from tracker.errors import StoreError
 from tracker.store.causes import io_failure, open_failure, write_cause
 from tracker.store.identity import FileIdentity
 from tracker.store.schema import MIGRATIONS, applied_migrations, check_sqlite, refuse_foreign
-from tracker.store.stale_wal import connect_writer, hold, let_go, own_shm
+from tracker.store.stale_wal import connect_held, connect_writer, hold, let_go, own_shm
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -245,11 +245,11 @@ class Connection:
         if not self._opened_read_only or write_cause(self.path) is not None:
             return
         try:  # journal_mode WAL is the file's own
-            fresh = sqlite3.connect(str(self.path), timeout=self._busy, check_same_thread=False)
+            fresh = connect_held(self.path, self._busy)
             fresh.executescript("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:  # the old connection kept: a StoreError, as any write's
             raise StoreError(describe_db_error(self.path, exc)) from None
-        self.conn.close()
+        let_go(self.conn)
         self.conn, self._db, self._opened_read_only = fresh, None, False
 
     def tuples(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:

@@ -75,12 +75,16 @@ def _held(path: Path) -> bool:
         return identity is not None and identity in _HELD.values()
 
 
+def connect_held(path: Path, timeout: float) -> sqlite3.Connection:
+    """Open the database for writing, held (:func:`hold`)."""
+    return hold(sqlite3.connect(str(path), timeout=timeout, check_same_thread=False), path)
+
+
 def connect_writer(path: Path, timeout: float) -> sqlite3.Connection:
     """Keep aside a ``-wal``/``-shm`` not the file's own (:func:`keep_aside`),
     then open the database for writing, held (:func:`hold`)."""
     keep_aside(path)
-    conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False)
-    return hold(conn, path)
+    return connect_held(path, timeout)
 
 
 def companions(path: Path) -> tuple[Path, Path]:
