@@ -78,8 +78,10 @@ def poll_panel(
 
     Failures are counted in the result, not raised: one panel's bad hour never
     stops the daemon. A failed call is the panel's failure, never its orders':
-    they are left untouched. ``on_lost`` gets the orders that stopped being
-    polled because the panel kept calling them unknown. A transient failure
+    they are left untouched. ``on_lost`` gets, once, when the poll ends
+    (however it ends: done, stopped, failing or raising), every order it
+    stored as stopped because the panel kept calling it unknown (one
+    ``order_lost`` per poll, not one per group of answers). A transient failure
     (after its retries) or a refused key ends this poll early; the next run
     carries on where it left off.
 
@@ -135,6 +137,7 @@ def poll_panel(
                 lost=lost,
                 odd=odd,
             )
+            given_up.extend(lost)  # stored as stopped: told at the poll's end
             result.write_s += time.perf_counter() - writing
             for order in odd:  # stored as sent; never a delivered count or a decision
                 log.warning(
@@ -157,38 +160,47 @@ def poll_panel(
             result.lost += len(lost)
             if recorded and on_transitions is not None:
                 on_transitions(recorded)
-            if lost and on_lost is not None:
-                on_lost(lost)
 
-        source = fill(source)
-        held: list[tuple[list[int], Answer]] = []  # answered, not stored yet
-        held_since = 0.0
-        while pending or held:
-            done: set[Future[Answer]] = set()
-            if pending:
-                left = max(0.0, held_since + HOLD_SECONDS - time.monotonic()) if held else None
-                done = _wait(pending, left, None if stop.is_set() else idle)
-            for future in done:
-                ids = pending.pop(future)
-                error = future.exception()
-                if error is None:
-                    if not held:
-                        held_since = time.monotonic()
-                    held.append((ids, future.result()))
-                elif not _count_failure(result, error, ids):
-                    source = None  # give up on the rest of this poll
-            # Refill the freed slots before writing, so the panel works on the
-            # next batches while this thread stores the answers (the keyset
-            # cursor never hands out an ID that is still in flight or held).
+        # Orders this poll stored as given up, told in one order_lost when it
+        # ends (one alert per panel and poll, not one per group of answers).
+        given_up: list[dict[str, Any]] = []
+        try:
             source = fill(source)
-            if held and (
-                len(held) >= GROUP_ANSWERS
-                or not pending
-                or stop.is_set()
-                or time.monotonic() - held_since >= HOLD_SECONDS
-            ):
-                store_answers(held)
-                held = []
+            held: list[tuple[list[int], Answer]] = []  # answered, not stored yet
+            held_since = 0.0
+            while pending or held:
+                done: set[Future[Answer]] = set()
+                if pending:
+                    left = max(0.0, held_since + HOLD_SECONDS - time.monotonic()) if held else None
+                    done = _wait(pending, left, None if stop.is_set() else idle)
+                for future in done:
+                    ids = pending.pop(future)
+                    error = future.exception()
+                    if error is None:
+                        if not held:
+                            held_since = time.monotonic()
+                        held.append((ids, future.result()))
+                    elif not _count_failure(result, error, ids):
+                        source = None  # give up on the rest of this poll
+                # Refill the freed slots before writing, so the panel works on the
+                # next batches while this thread stores the answers (the keyset
+                # cursor never hands out an ID that is still in flight or held).
+                source = fill(source)
+                if held and (
+                    len(held) >= GROUP_ANSWERS
+                    or not pending
+                    or stop.is_set()
+                    or time.monotonic() - held_since >= HOLD_SECONDS
+                ):
+                    store_answers(held)
+                    held = []
+        finally:
+            # However the poll ends (a stop, a failed call, a StoreError or a
+            # bug in a later group), the orders already stored as stopped are
+            # told: a give-up is never silent. Only a process killed meanwhile
+            # loses the alert; `doctor` still counts them.
+            if given_up and on_lost is not None:
+                on_lost(given_up)
     result.wall_s = time.perf_counter() - began
     result.cpu_s = time.process_time() - cpu
     log.info(
