@@ -21,7 +21,7 @@ from tracker.clock import iso, micros, parse_iso
 from tracker.config.model import AutomationConfig
 from tracker.jobs.judging import confirmed_row, judge_row, quick_row, stored_moment, watch_state
 from tracker.rules.alerts import BLINDING, order_ids, panel_blind, rough_duration
-from tracker.rules.episodes import Alert
+from tracker.rules.episodes import Alert, listed
 from tracker.rules.stalls import (
     MOVING,
     STALLED,
@@ -46,7 +46,6 @@ ORDER_STALLED = "order_stalled"
 ORDER_MOVING = "order_moving"
 PAGE = 1000
 MEDIAN_WINDOW = 30 * 86400.0  # completed orders this recent make a service's median
-MAX_LISTED = 100  # orders listed in an alert's data (data.count has them all)
 
 
 def basis_of(config: AutomationConfig) -> str:
@@ -165,12 +164,6 @@ def _facts(row: OpenRow, state: WatchState, now: datetime) -> dict[str, Any]:
     }
 
 
-def _listed(orders: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return an alert's data: how many orders, and the first MAX_LISTED of them
-    (a backlog stalling at once must not make a megabyte webhook body)."""
-    return {"count": len(orders), "orders": orders[:MAX_LISTED]}
-
-
 def _ids(orders: list[dict[str, Any]]) -> str:
     return order_ids([o["order_id"] for o in orders])
 
@@ -190,7 +183,7 @@ def _stalled_alert(panel: str, orders: list[dict[str, Any]]) -> Alert:
             f"{panel}: {len(orders)} orders stalled: {_ids(orders)} (the longest unchanged "
             f"{longest}; `smm-tracker orders --stalled` lists each with why)"
         )
-    return Alert(ORDER_STALLED, message, panel=panel, data=_listed(orders))
+    return Alert(ORDER_STALLED, message, panel=panel, data=listed(orders))
 
 
 def _moving_alert(panel: str, orders: list[dict[str, Any]], now: datetime) -> Alert:
@@ -204,4 +197,4 @@ def _moving_alert(panel: str, orders: list[dict[str, Any]], now: datetime) -> Al
         )
     else:
         message = f"{panel}: {len(orders)} stalled orders are moving again: {_ids(orders)}"
-    return Alert(ORDER_MOVING, message, panel=panel, data=_listed(orders))
+    return Alert(ORDER_MOVING, message, panel=panel, data=listed(orders))

@@ -78,3 +78,13 @@ class Episode:
     active: bool = False
     since: datetime | None = None
     last_sent_at: datetime | None = None
+
+
+MAX_LISTED = 100  # orders listed in an alert's data (data.count has them all)
+
+
+def listed(orders: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return an alert's data for many orders: how many, and the first
+    MAX_LISTED of them (a backlog at once must not make a megabyte webhook
+    body, nor a log line journald cuts in pieces)."""
+    return {"count": len(orders), "orders": orders[:MAX_LISTED]}

@@ -1,8 +1,9 @@
 """Pure alert decisions for what a real panel makes the tracker give up on.
 
 ``order_lost``: orders that stopped being polled because the panel kept calling
-them unknown past ``schedule.unknown_give_up`` (one alert per panel and poll,
-every order and the panel's words in ``data``). ``action_unsupported``: the
+them unknown past ``schedule.unknown_give_up`` (one alert per panel and poll:
+how many in ``data.count``, the first MAX_LISTED with the panel's words in
+``data.orders``). ``action_unsupported``: the
 panel refuses an action (refill, refill_status, cancel) for every order with
 the words it gives an action that does not exist.
 """
@@ -13,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from tracker.rules.episodes import Alert
+from tracker.rules.episodes import Alert, listed
 
 ORDER_LOST = "order_lost"
 ACTION_UNSUPPORTED = "action_unsupported"
@@ -42,7 +43,7 @@ def lost_alerts(lost: Iterable[dict[str, Any]]) -> list[Alert]:
                 f"{panel}: {len(items)} orders stopped being polled, the panel calls them "
                 f"unknown ({words}): {shown}{more}; `smm-tracker track ID` resumes one"
             )
-        data = {"orders": [{k: v for k, v in i.items() if k != "panel"} for i in items]}
+        data = listed([{k: v for k, v in i.items() if k != "panel"} for i in items])
         alerts.append(Alert(ORDER_LOST, message, panel=panel, data=data))
     return alerts
 
