@@ -6,41 +6,23 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from laptop import laptop as on_a_laptop
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from resumable import Resumable
 from structlog.testing import capture_logs
 
-from tracker.config.load import config_from_dict
-from tracker.jobs.tracker import Tracker
 from tracker.service.daemon import run_once
-from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.alerts import alerts_since
 
 H = 3600
-KEY = "sim-key-01234567"
 START = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def laptop(tmp_path):
     """A Tracker on a Resumable clock (a laptop that sleeps) and a simulated panel."""
-    clock = Resumable(START)
-    panel = SimulatedPanel(clock=lambda: clock().timestamp(), key=KEY, quirks=False)
-    server = PanelServer(panel).start()
-    data = {
-        "database": {"path": str(tmp_path / "tracker.db")},
-        "panels": [{"name": "main", "url": server.url, "key": KEY, "retries": 0}],
-        "refill": {"enabled": False},
-        "alerts": {"unreachable_after": "15m"},
-    }
-    config = config_from_dict(data, base_dir=tmp_path, env={})
-    tracker = Tracker(config, clock=clock, monotonic=clock.monotonic)
-    tracker.store.track("main", panel.seed_orders(1, status="In progress"), clock())
-    tracker.everything = True
-    jobs = [j for j in tracker.jobs() if j.name in ("status:main", "balance:main")]
-    yield clock, panel, tracker, jobs
-    tracker.close()
-    server.stop()
+    with on_a_laptop(tmp_path, START) as made:
+        yield made
 
 
 def messages(tracker, kind):
@@ -74,24 +56,25 @@ def test_panel_recovered_after_a_sleep_says_the_time_watched_and_names_the_sleep
 
 def test_the_recovery_leaves_out_each_step_inside_the_episode_and_names_it():
     from tracker.rules.alerts import PANEL_RECOVERED, Reachability, judge_call
+    from tracker.rules.clocksteps import Gap
     from tracker.rules.reachability import reachable_alert
 
     state, _ = judge_call(Reachability(), False, START, 900)
     state, kind = judge_call(state, False, START + timedelta(minutes=15), 900)
-    assert kind == "panel_unreachable" and state.skipped == 0
+    assert kind == "panel_unreachable" and state.skipped == Gap()
     later = START + timedelta(minutes=20, hours=8)
-    state, _ = judge_call(state, False, later, 900, step=8 * H)  # asleep, still failing
-    assert state.skipped == 8 * H and state.episode.since == START
+    state, _ = judge_call(state, False, later, 900, step=Gap(8 * H))  # asleep, still failing
+    assert state.skipped == Gap(8 * H) and state.episode.since == START
     back = later + timedelta(minutes=5) - timedelta(hours=1)
-    state, _ = judge_call(state, False, back, 900, step=-H)  # NTP sets it back an hour
-    assert state.skipped == 7 * H
+    state, _ = judge_call(state, False, back, 900, step=Gap(-H))  # NTP sets it back an hour
+    assert state.skipped == Gap(7 * H)
     end, kind = judge_call(state, True, back + timedelta(minutes=5), 900)
     assert kind == PANEL_RECOVERED and end == Reachability()
     said = reachable_alert("main", START, back + timedelta(minutes=5), state.skipped)
     assert said.message == (
         "main: answering again after 30m unreachable (plus 7h asleep or the clock set ahead)"
     )
-    set_back = reachable_alert("main", START, START + timedelta(minutes=10), -H)
+    set_back = reachable_alert("main", START, START + timedelta(minutes=10), Gap(-H))
     assert set_back.message == (
         "main: answering again after 1h10m unreachable (the clock was set back 1h meanwhile)"
     )

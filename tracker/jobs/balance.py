@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
@@ -18,6 +18,7 @@ from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock, parse_iso
 from tracker.config.model import Config
 from tracker.errors import AuthError, PanelAnswerError, PanelError, StopRequested
+from tracker.jobs.steps import Looks
 from tracker.panel.client import PanelClient
 from tracker.panel.models import Balance
 from tracker.rules.alerts import rough_duration
@@ -30,7 +31,9 @@ from tracker.rules.balance import (
     judge_balance,
     recover_level,
 )
+from tracker.rules.clocksteps import NO_GAP, Gap
 from tracker.rules.episodes import Alert, Episode
+from tracker.rules.watched import watched
 from tracker.store.alerts import balance_history, latest_balance, record_balance
 from tracker.store.orders import Store
 
@@ -82,8 +85,12 @@ def balance_alert(
     episode: Episode,
     runway: Runway,
     now: datetime,
+    gap: Gap = NO_GAP,
 ) -> Alert:
-    """Given what the rules decided, return the alert a person reads."""
+    """Given what the rules decided, return the alert a person reads. A
+    recovery says the time the tracker watched the balance low: the clock's
+    gaps while it was (``gap``: a sleep, a step) left out and named as
+    ``panel_recovered`` names them (:mod:`tracker.rules.watched`)."""
     currency = f" {answer.currency}" if answer.currency else ""
     shown = f"{money(answer.balance)}{currency}"
     recover_at = recover_level(low, margin)
@@ -96,8 +103,10 @@ def balance_alert(
             f"{runway.describe()}"
         )
     else:
-        message = f"{panel}: balance back to {shown} (above {money(recover_at)}) after {low_for}"
-    data = {
+        seen = watched(episode.since or now, now, gap)
+        lasted = f"{seen.lasted}{seen.aside}" if episode.since else "?"
+        message = f"{panel}: balance back to {shown} (above {money(recover_at)}) after {lasted}"
+    data: dict[str, Any] = {
         "balance": float(answer.balance),
         "currency": answer.currency,
         "low": float(low),
@@ -106,6 +115,8 @@ def balance_alert(
         "spend_per_day": None if runway.rate_per_day is None else round(runway.rate_per_day, 6),
         "runway_seconds": None if runway.seconds_left is None else round(runway.seconds_left),
     }
+    if kind not in (BALANCE_LOW, BALANCE_LOW_REMINDER):
+        data.update(seen.data)
     return Alert(kind, message, panel=panel, data=data)
 
 
@@ -117,11 +128,14 @@ def check_balance(
     *,
     config: Config,
     clock: Clock,
+    looks: Looks | None = None,
 ) -> bool:
     """Fetch, store and judge one panel's balance; return True when it was fetched.
 
     A refused key is reported to ``gate`` (which pauses the panel); any
     answer that is not a refusal tells ``gate`` the key works again.
+    ``looks`` (None: the clock alone) tells the clock's steps and sleeps
+    between two checks, left out of ``balance_recovered``'s time.
     """
     panel = client.panel
     try:
@@ -137,7 +151,8 @@ def check_balance(
         log.error("balance_failed", panel=panel.name, error=str(exc))
         return False
     gate.auth_accepted(panel.name)
-    now = clock()
+    key = f"balance:{panel.name}"
+    now, step = looks.step(key) if looks else (clock(), Gap())
     before = latest_balance(store, panel.name)
     was = before["currency"] if before else None
     if was and answer.currency and not _same_currency(was, answer.currency):
@@ -156,6 +171,7 @@ def check_balance(
     margin, remind = config.balance.recover_margin, config.balance.remind
 
     def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+        gaps = looks.inside(key, episode.active, step) if looks else Gap()
         after, kind = judge_balance(
             episode, answer.balance, low, margin=margin, remind=remind, now=now
         )
@@ -163,7 +179,8 @@ def check_balance(
             return after, None
         # A recovery reports how long the episode that just closed lasted.
         shown = episode if after.since is None else after
-        return after, balance_alert(panel.name, kind, answer, low, margin, shown, runway, now)
+        alert = balance_alert(panel.name, kind, answer, low, margin, shown, runway, now, gaps)
+        return after, alert
 
     alerter.update(panel.name, BALANCE_LOW, judge)
     log.info(

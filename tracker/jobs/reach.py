@@ -13,15 +13,16 @@ alerting) nor lets a refill round into a panel whose calls are failing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import datetime
 
 import structlog
 
 from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock
-from tracker.jobs.steps import Looks
+from tracker.jobs.steps import Looks, Ticks
 from tracker.rules.alerts import PANEL_UNREACHABLE, Reachability, judge_call, panel_blind
+from tracker.rules.clocksteps import Gap
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reachability import reachable_alert, unreachable_alert
 from tracker.rules.refills import held_by
@@ -36,17 +37,18 @@ class Reach:
     def __init__(
         self,
         clock: Clock,
-        monotonic: Callable[[], float | None],
+        monotonic: Ticks,
         alerter: Alerter,
         unreachable_after: float,
     ):
         self.alerter, self.after_s = alerter, unreachable_after
-        # The wall clock's forward steps, per key ("call:p"; the Watch's "poll:p").
+        # The wall clock's steps, per key ("call:p"; the Watch's
+        # "poll:p", the balance job's "balance:p").
         self.looks = Looks(clock, monotonic)
         self._failing: dict[str, datetime | None] = {}  # panel -> its run's first failure
         self._failed_action: dict[str, str] = {}  # panel -> the action its last failed call was
-        # panel -> seconds the wall clock stepped while its episode was open (asleep)
-        self._skipped: dict[str, float] = {}
+        # panel -> the clock's gaps while its episode was open (asleep, set)
+        self._skipped: dict[str, Gap] = {}
         self._successor: Reach | None = None  # set at a reload: it judges from then on
         self._lock = threading.RLock()
 
@@ -96,7 +98,9 @@ class Reach:
                 self._failed_action[panel] = action
 
             def judge(episode: Episode) -> tuple[Episode, Alert | None]:
-                state = Reachability(self._failing.get(panel), episode, self._skipped.get(panel, 0))
+                state = Reachability(
+                    self._failing.get(panel), episode, self._skipped.get(panel, Gap())
+                )
                 new, kind = judge_call(state, ok, now, self.after_s, step=step)
                 self._failing[panel], self._skipped[panel] = new.failing_since, new.skipped
                 if kind is None:

@@ -1,11 +1,13 @@
-"""The wall clock's forward steps, seen between two looks at one thing.
+"""The wall clock's steps and sleeps, seen between two looks at one thing.
 
 A run of failed calls (or polls) counts from its first failure; when the wall
 clock stepped forward inside it (a VM resumed after hours asleep, NTP or an
 operator setting it ahead), the gap was never spent failing: nothing was
 tried in it. :class:`Looks` reads the wall and the monotonic clock at each
-look and tells the rules (:func:`tracker.rules.clocksteps.clock_step`) how much
-further (or less far) the wall clock went than the monotonic one since the last.
+look and tells the rules (:func:`tracker.rules.clocksteps.clock_gap`) how much
+further (or less far) the wall clock went than the monotonic one since the
+last; it sums the gaps inside an open episode for its recovery's words
+(:mod:`tracker.rules.watched`).
 """
 
 from __future__ import annotations
@@ -15,30 +17,42 @@ from collections.abc import Callable
 from datetime import datetime
 
 from tracker.clock import Clock
-from tracker.rules.clocksteps import clock_step
+from tracker.rules.clocksteps import Gap, clock_gap
+
+Ticks = Callable[[], float | None]  # a monotonic or boot clock; None: unknown
 
 
 class Looks:
     """Given the wall clock and its monotonic twin (returning None: unknown,
-    as a test's own clock), remember each key's last look."""
+    as a test's own clock), remember each key's last look, and the gaps
+    summed while each key's episode is open."""
 
-    def __init__(self, clock: Clock, monotonic: Callable[[], float | None]):
+    def __init__(self, clock: Clock, monotonic: Ticks):
         self._clock, self._monotonic = clock, monotonic
-        self._last: dict[str, tuple[datetime, float | None]] = {}
+        self._last: dict[str, tuple[datetime, float | None, float | None]] = {}
+        self._open: dict[str, Gap] = {}  # key -> the gaps inside its open episode
         self._lock = threading.Lock()
 
     def look(self, key: str) -> tuple[datetime, bool]:
-        """Return now, and whether the wall clock stepped forward since the
-        last look at ``key`` (never at the first)."""
-        now, step = self.step(key)
-        return now, step > 0
+        """Return now, and whether the wall clock stepped forward (or the
+        machine slept) since the last look at ``key`` (never at the first)."""
+        now, gap = self.step(key)
+        return now, gap.forward
 
-    def step(self, key: str) -> tuple[datetime, float]:
-        """Return now, and the seconds the wall clock stepped since the last
-        look at ``key`` (:func:`tracker.rules.clocksteps.clock_step`: below 0
-        set back; 0.0 at the first look)."""
+    def step(self, key: str) -> tuple[datetime, Gap]:
+        """Return now, and the clock's gap since the last look at ``key``
+        (:func:`tracker.rules.clocksteps.clock_gap`; none at the first)."""
         with self._lock:
-            now, tick = self._clock(), self._monotonic()
-            before, tick_before = self._last.get(key, (None, None))
-            self._last[key] = (now, tick)
-        return now, clock_step(before, tick_before, now, tick)
+            now = (self._clock(), self._monotonic(), None)
+            before = self._last.get(key)
+            self._last[key] = now
+        return now[0], clock_gap(before, now)
+
+    def inside(self, key: str, was_open: bool, step: Gap) -> Gap:
+        """Given whether ``key``'s episode was open before this look and the
+        gap since the last, return the gaps inside that episode so far (this
+        one too); none when it was not open."""
+        with self._lock:
+            gaps = self._open.get(key, Gap()) + step if was_open else Gap()
+            self._open[key] = gaps
+        return gaps

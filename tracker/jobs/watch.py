@@ -123,8 +123,9 @@ class Watch:
     def check_balance(self, panel: str) -> bool:
         """Run the balance job of one panel (also the probe of a paused one)."""
         client, store = self.tracker.clients[panel], self.tracker.store
+        looks = self.reach.looks  # the clock's steps and sleeps between two checks
         return check_balance(
-            client, store, self.alerter, self, config=self.config, clock=self.clock
+            client, store, self.alerter, self, config=self.config, clock=self.clock, looks=looks
         )
 
     def _pausable(self, job: Job) -> Job:
@@ -242,19 +243,21 @@ class Watch:
             log.exception("status_failing_unjudged", panel=panel)
 
     def _judge_status(self, panel: str, errors: list[str]) -> None:
-        now, stepped = self.reach.looks.look(f"poll:{panel}")  # stepped: since its last poll
+        looks, key = self.reach.looks, f"poll:{panel}"
+        now, step = looks.step(key)  # the clock's step or sleep since its last poll
         after_s = self.config.alerts.unreachable_after
         told = [self.alerter.episode(panel, kind) for kind in BLINDING]
         explained = panel in self.paused or panel_blind(told)
 
         def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+            gaps = looks.inside(key, episode.active, step)  # left out of its recovery's time
             after, kind = judge_poll(
-                episode, bool(errors), now, after_s, explained=explained, stepped=stepped
+                episode, bool(errors), now, after_s, explained=explained, stepped=step.forward
             )
             if kind == STATUS_FAILING:
                 return after, failing_alert(panel, after.since or now, now, errors)
             if kind == STATUS_RECOVERED:
-                return after, recovered_alert(panel, episode.since, now)
+                return after, recovered_alert(panel, episode.since, now, gaps)
             return after, None
 
         self.alerter.update(panel, STATUS_FAILING, judge)

@@ -16,7 +16,7 @@ from typing import Any
 from tracker.panel.refusals import says_refill_running
 from tracker.panel.statuses import CANCELED, FAILED, PARTIAL, REFILL_REJECTED, status_reason
 from tracker.panel.values import quoted
-from tracker.rules.clocksteps import counted_from
+from tracker.rules.clocksteps import NO_GAP, Gap, counted_from
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.refills import AUTO, REFUSED, is_permanent_refusal
 
@@ -74,12 +74,12 @@ def panel_blind(episodes: Iterable[Episode | None]) -> bool:
 class Reachability:
     """A panel's reachability: when its current run of failed calls began, the
     ``panel_unreachable`` episode (kept across restarts by the caller), and
-    the seconds the wall clock stepped while that episode was open (forward
-    a sleep, negative set back): time the tracker did not watch it fail."""
+    the clock's gaps while that episode was open (sleeps, steps either way):
+    time the tracker did not watch it fail."""
 
     failing_since: datetime | None = None
     episode: Episode = Episode()
-    skipped: float = 0.0
+    skipped: Gap = NO_GAP
 
 
 def judge_call(
@@ -88,7 +88,7 @@ def judge_call(
     now: datetime,
     unreachable_after: float,
     stepped: bool = False,
-    step: float = 0.0,
+    step: Gap = NO_GAP,
 ) -> tuple[Reachability, str | None]:
     """Given a panel's state and one call's outcome, return (new state, kind to raise).
 
@@ -101,11 +101,11 @@ def judge_call(
     a VM resumed after hours asleep): the run counts from this failure, as one
     the clock was set back past does (:func:`counted_from`); no call failed in
     the gap.
-    ``step``: that step in seconds (:func:`~tracker.rules.clocksteps.clock_step`,
-    below 0 set back; above 0 is ``stepped``), added to ``skipped`` while the
-    episode is open; the recovery's words leave ``state.skipped + step`` out.
+    ``step``: the clock's gap since that call (:func:`~tracker.rules.clocksteps.clock_gap`;
+    forward is ``stepped``), added to ``skipped`` while the episode is open;
+    the recovery's words leave ``state.skipped + step`` out.
     """
-    stepped = stepped or step > 0
+    stepped = stepped or step.forward
     if ok:
         if state.episode.active:
             return Reachability(), PANEL_RECOVERED

@@ -2,12 +2,16 @@
 laptop resumed): how far it stepped between two looks, and what a moment
 stamped before a step still counts for.
 
-The jobs read the wall clock and its monotonic twin (:mod:`tracker.jobs.steps`);
-these functions are given the readings.
+The jobs read the wall clock, its monotonic twin and, on Linux, the boot
+clock (CLOCK_BOOTTIME: the monotonic clock counting a suspend too;
+:mod:`tracker.jobs.steps`); these functions are given the readings. Without
+the boot clock a forward step is a sleep or the clock set ahead, which
+cannot be told apart; with it, a sleep is real time passing and a step is not.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 # More than this between the wall clock's move and the monotonic clock's is a
@@ -48,3 +52,63 @@ def stepped_forward(
     so nothing failed in it: a run of failures spanning it counts from the
     first after it."""
     return clock_step(before, tick_before, now, tick) > 0
+
+
+@dataclass(frozen=True)
+class Gap:
+    """The seconds the wall clock went further than the monotonic one
+    (:func:`clock_step`: above 0 asleep or set ahead, below 0 set back), and
+    how many of them the boot clock saw pass asleep (None: no boot clock to
+    tell a sleep from a step by). The rest of ``seconds`` is the clock set
+    (:attr:`set_by`)."""
+
+    seconds: float = 0.0
+    asleep: float | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.seconds or self.asleep)
+
+    def __add__(self, other: Gap) -> Gap:
+        """Both gaps together (a sleep known and one not: not known)."""
+        if not other:
+            return self
+        if not self:
+            return other
+        asleep = None if self.asleep is None or other.asleep is None else self.asleep + other.asleep
+        return Gap(self.seconds + other.seconds, asleep)
+
+    @property
+    def forward(self) -> bool:
+        """Whether time went unwatched: the clock set ahead, or a sleep."""
+        return self.seconds > 0 or (self.asleep or 0.0) > 0
+
+    @property
+    def set_by(self) -> float | None:
+        """The seconds the clock was set (above 0 ahead, below 0 back), or
+        None when a sleep cannot be told from a step (no boot clock)."""
+        return None if self.asleep is None else self.seconds - self.asleep
+
+
+NO_GAP = Gap()  # no step, no sleep
+
+
+def clock_gap(
+    before: tuple[datetime, float | None, float | None] | None,
+    now: tuple[datetime, float | None, float | None],
+) -> Gap:
+    """Given two looks at (the wall clock, the monotonic one, the boot one)
+    (None: not known), return the :class:`Gap` between them. With the boot
+    clock at both looks, the seconds it went further than the monotonic one
+    were asleep, and those the wall clock went further than the boot one were
+    the clock set; each counts past ``STEP_SECONDS`` only (NTP's slewing)."""
+    if before is None:
+        return Gap()
+    (at, tick_before, boot_before), (wall, tick, boot) = before, now
+    step = clock_step(at, tick_before, wall, tick)
+    if boot is None or boot_before is None or tick is None or tick_before is None:
+        return Gap(step)
+    asleep = (boot - boot_before) - (tick - tick_before)
+    asleep = asleep if asleep > STEP_SECONDS else 0.0
+    set_by = (wall - at).total_seconds() - (boot - boot_before)
+    set_by = set_by if abs(set_by) > STEP_SECONDS else 0.0
+    return Gap(asleep + set_by, asleep)

@@ -19,8 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from tracker.rules.alerts import rough_duration
-from tracker.rules.clocksteps import counted_from
+from tracker.rules.clocksteps import NO_GAP, Gap, counted_from
 from tracker.rules.episodes import Alert, Episode
+from tracker.rules.watched import watched
 
 STATUS_FAILING = "status_failing"
 STATUS_RECOVERED = "status_recovered"
@@ -77,9 +78,12 @@ def failing_alert(panel: str, since: datetime, now: datetime, errors: list[str])
     return Alert(STATUS_FAILING, message, panel=panel, data=data)
 
 
-def recovered_alert(panel: str, since: datetime | None, now: datetime) -> Alert:
-    """Return the ``status_recovered`` alert of a panel whose polls failed since ``since``."""
-    lasted = rough_duration((now - (since or now)).total_seconds())
-    message = f"{panel}: status checks work again after {lasted} of failed polls"
+def recovered_alert(panel: str, since: datetime | None, now: datetime, gap: Gap = NO_GAP) -> Alert:
+    """Return the ``status_recovered`` alert of a panel whose polls failed
+    since ``since``: the time the tracker watched them fail, the clock's
+    gaps meanwhile (``gap``: a sleep, a step) left out and named as
+    ``panel_recovered`` names them (:mod:`tracker.rules.watched`)."""
+    seen = watched(since or now, now, gap)
+    message = f"{panel}: status checks work again after {seen.lasted} of failed polls{seen.aside}"
     data = {"since": since.isoformat(timespec="seconds")} if since else {}
-    return Alert(STATUS_RECOVERED, message, panel=panel, data=data)
+    return Alert(STATUS_RECOVERED, message, panel=panel, data={**data, **seen.data})

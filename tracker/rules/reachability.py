@@ -13,7 +13,9 @@ from typing import Any
 from tracker.panel.values import quoted
 from tracker.redact import redact_text
 from tracker.rules.alerts import PANEL_RECOVERED, PANEL_UNREACHABLE, rough_duration
+from tracker.rules.clocksteps import NO_GAP, Gap
 from tracker.rules.episodes import Alert
+from tracker.rules.watched import watched
 
 ERROR_CHARS = 200  # of the last error quoted in the message
 _DATA_CHARS = 1000  # of the last error in data (the transport's words are shorter)
@@ -44,23 +46,13 @@ def unreachable_alert(
     return Alert(PANEL_UNREACHABLE, message, panel=panel, data=data)
 
 
-def reachable_alert(panel: str, since: datetime, now: datetime, skipped: float = 0.0) -> Alert:
-    """Given a panel, when it became unreachable, now, and the seconds the
-    wall clock stepped meanwhile (:attr:`~tracker.rules.alerts.Reachability.skipped`:
-    above 0 a sleep or the clock set ahead, below 0 set back), return
+def reachable_alert(panel: str, since: datetime, now: datetime, gap: Gap = NO_GAP) -> Alert:
+    """Given a panel, when it became unreachable, now, and the clock's gaps
+    meanwhile (:attr:`~tracker.rules.alerts.Reachability.skipped`), return
     ``panel_recovered``. It says how long the tracker watched the panel fail,
-    and names the step: a laptop asleep 8 hours two minutes into an outage
-    said "after 8h2m unreachable". ``data.watched_seconds`` is that time,
-    ``data.clock_skipped_seconds`` the step."""
-    watched = max(0.0, (now - since).total_seconds() - skipped)
-    message = f"{panel}: answering again after {rough_duration(watched)} unreachable"
-    if skipped > 0:
-        message += f" (plus {rough_duration(skipped)} asleep or the clock set ahead)"
-    elif skipped < 0:
-        message += f" (the clock was set back {rough_duration(-skipped)} meanwhile)"
-    data = {
-        "since": since.isoformat(timespec="seconds"),
-        "watched_seconds": round(watched),
-        "clock_skipped_seconds": round(skipped),
-    }
+    and names the gaps (:mod:`tracker.rules.watched`): a laptop asleep 8 hours
+    two minutes into an outage said "after 8h2m unreachable"."""
+    seen = watched(since, now, gap)
+    message = f"{panel}: answering again after {seen.lasted} unreachable{seen.aside}"
+    data = {"since": since.isoformat(timespec="seconds"), **seen.data}
     return Alert(PANEL_RECOVERED, message, panel=panel, data=data)
