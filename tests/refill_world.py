@@ -34,6 +34,7 @@ class World:
         automation: str = "",
         panel_class: type[SimulatedPanel] = SimulatedPanel,
         monotonic: Any = None,  # the clock's monotonic twin (tests/resumable.py)
+        boottime: Any = None,  # and its boot clock, counting a suspend
         **panel_options: Any,
     ):
         self.clock = clock
@@ -59,7 +60,7 @@ retries = 0
 """
         )
         self.config = load_config(str(self.path), env={})
-        self.tracker = Tracker(self.config, clock=clock, monotonic=monotonic)
+        self.tracker = Tracker(self.config, clock=clock, monotonic=monotonic, boottime=boottime)
         self.tracker.everything = True  # the poll checks every open order
         self.jobs = {job.name: job for job in self.tracker.jobs()}
         self.changes: list[dict[str, Any]] = []

@@ -1,4 +1,5 @@
-"""A wall clock and its monotonic twin, for tests of clock steps (a VM resumed)."""
+"""A wall clock and its monotonic and boot twins, for tests of clock steps
+(a VM resumed, a laptop woken, NTP stepping the clock)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ from datetime import datetime, timedelta
 
 
 class Resumable:
-    """Starting at ``start``: ``advance`` moves both clocks, ``sleep`` (a VM
-    suspended) the wall clock alone."""
+    """Starting at ``start``: ``advance`` moves every clock, ``sleep`` (a VM
+    suspended) the wall clock and the boot clock (CLOCK_BOOTTIME, counting a
+    suspend), ``step`` (NTP or an operator setting it) the wall clock alone.
+    Without the boot clock (a test that does not pass :meth:`boottime`) a
+    sleep and a step look the same."""
 
     def __init__(self, start: datetime) -> None:
-        self.now, self.tick = start, 1000.0
+        self.now, self.tick, self.boot = start, 1000.0, 5000.0
 
     def __call__(self) -> datetime:
         return self.now
@@ -18,9 +22,17 @@ class Resumable:
     def monotonic(self) -> float:
         return self.tick
 
+    def boottime(self) -> float:
+        return self.boot
+
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
         self.tick += seconds
+        self.boot += seconds
 
     def sleep(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+        self.boot += max(0.0, seconds)  # a negative "sleep" is the clock set back
+
+    def step(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)

@@ -1,5 +1,5 @@
 """Clock edges in alerts and automation: a sleep inside an outage, balance
-history stamped in the future, the daily cap across a wrong midnight."""
+history stamped in the future, the daily cap across a wrong midnight and a sleep over one."""
 
 from __future__ import annotations
 
@@ -210,3 +210,41 @@ def test_the_cap_counts_the_day_before_until_the_monotonic_clock_passes_midnight
     assert cap_day(CapClock(EVENING, 100.0), EVENING - timedelta(hours=22), 160.0)[1] == (
         today - timedelta(days=1)
     )
+
+
+@pytest.fixture
+def evening(tmp_path):
+    from refill_world import World
+
+    clock = Resumable(EVENING)
+    w = World(
+        tmp_path, clock, automation=REORDERS, monotonic=clock.monotonic, boottime=clock.boottime
+    )
+    assert w.sync_services()
+    yield clock, w
+    w.close()
+
+
+def test_after_a_real_sleep_over_midnight_the_cap_counts_the_new_day(evening):
+    clock, w = evening
+    run = w.jobs["automation:sim"].run
+    evening_orders = [partial(w), partial(w)]
+    assert run() and reordered(w) == evening_orders  # 21:00: 0.90 of the day's 1.00
+    clock.sleep(10 * H)  # the lid closed at 21:00, opened at 07:00 tomorrow
+    morning = [partial(w), partial(w), partial(w)]
+    assert run()
+    assert reordered(w) == [*evening_orders, *morning[:2]]  # a new day: a full cap again
+
+
+def test_a_clock_set_ahead_past_midnight_still_counts_the_day_before(evening):
+    clock, w = evening
+    run = w.jobs["automation:sim"].run
+    first = [partial(w), partial(w)]
+    assert run() and reordered(w) == first
+    clock.advance(600)
+    third = partial(w)
+    clock.step(4 * H)  # 21:10: NTP steps the clock to 01:10 tomorrow, wrongly
+    assert run() and reordered(w) == first  # the boot clock saw no midnight
+    clock.step(-4 * H)
+    clock.advance(3 * H)  # 00:10 tomorrow, really
+    assert run() and reordered(w) == [*first, third]

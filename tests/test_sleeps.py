@@ -73,6 +73,8 @@ def balance_low(panel, jobs):
     ("world", "away", "words", "asleep", "set_by"),
     [
         (False, "sleep", " (plus 8h asleep or the clock set ahead)", None, None),
+        (True, "sleep", " (plus 8h asleep)", 8 * H, 0),
+        (True, "step", " (the clock was set ahead 8h meanwhile)", 0, 8 * H),
     ],
     indirect=["world"],
 )
@@ -126,3 +128,30 @@ def test_a_gap_is_told_apart_by_the_boot_clock_and_named_in_parts():
     assert Gap(8 * H, 8 * H) + Gap(-H, 0.0) == Gap(7 * H, 8 * H)
     assert Gap(8 * H, 8 * H) + Gap(H) == Gap(9 * H)
     assert watched(START, at(9.5), Gap(9 * H)).aside == " (plus 9h asleep or the clock set ahead)"
+
+
+def test_the_daemon_reads_the_boot_clock_where_linux_has_one(tmp_path):
+    import sys
+    import time
+
+    from tracker.clock import boottime
+    from tracker.config.load import config_from_dict
+    from tracker.jobs.base import Core
+
+    data = {
+        "database": {"path": str(tmp_path / "tracker.db")},
+        "panels": [{"name": "main", "url": "http://127.0.0.1:9/api/v2", "key": "k" * 12}],
+    }
+    config = config_from_dict(data, base_dir=tmp_path, env={})
+    core = Core(config)  # the real clocks
+    own = Core(config, clock=lambda: START)  # a clock of the caller's own: no boot clock
+    try:
+        if sys.platform.startswith("linux"):
+            boot = core.boottime()
+            assert boot is not None and boot >= time.monotonic() - 1
+        else:
+            assert boottime() is None
+        assert own.boottime() is None
+    finally:
+        core.store.close()
+        own.store.close()

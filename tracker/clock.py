@@ -1,5 +1,6 @@
 """The one place "now" comes from, so tests can pass their own clock."""
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -10,6 +11,21 @@ Clock = Callable[[], datetime]
 def utcnow() -> datetime:
     """Return the current time, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+_BOOT_CLOCK = getattr(time, "CLOCK_BOOTTIME", None)  # Linux only
+
+
+def boottime() -> float | None:
+    """Return the boot clock's seconds (CLOCK_BOOTTIME: monotonic, but counting
+    a suspend, which CLOCK_MONOTONIC leaves out), or None where the system
+    has none."""
+    if _BOOT_CLOCK is None:
+        return None
+    try:
+        return time.clock_gettime(_BOOT_CLOCK)
+    except OSError:  # a kernel without it
+        return None
 
 
 def iso(dt: datetime) -> str:

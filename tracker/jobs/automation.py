@@ -66,9 +66,15 @@ class AutomationRound(PanelActions):
 
     _cached_medians: tuple[datetime, dict[int, float]] | None = None
 
-    def __init__(self, *args: Any, monotonic: Callable[[], float | None] | None = None, **kw: Any):
-        super().__init__(*args, **kw)  # monotonic: the clock's twin, telling its steps
-        self.daily_cap = DailyCap(self.panel, self.alerter, self.clock, monotonic)
+    def __init__(
+        self,
+        *args: Any,
+        monotonic: Callable[[], float | None] | None = None,
+        boottime: Callable[[], float | None] | None = None,
+        **kw: Any,
+    ):
+        super().__init__(*args, **kw)  # monotonic, boottime: the clock's twins, telling its steps
+        self.daily_cap = DailyCap(self.panel, self.alerter, self.clock, monotonic, boottime)
 
     def run(self) -> bool:
         """Run every part that is switched on; return True when no call failed."""
@@ -278,6 +284,7 @@ def automation_jobs(tracker: Core, alerter: Alerter) -> list[Job]:
             alerter,
             clock=tracker.clock,
             monotonic=tracker.monotonic,
+            boottime=tracker.boottime,
             stop_event=tracker.stop_event,
             status_max_every=tracker.config.schedule.status_max_every,
             status_every=tracker.config.schedule.status_every,

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from tracker.clock import Clock, utcnow
+from tracker.clock import boottime as _boottime
 from tracker.config.model import Config, PanelConfig
 from tracker.panel.client import PanelClient
 from tracker.panel.ratelimit import RateLimiter
@@ -49,6 +50,7 @@ class Core:
         *,
         clock: Clock = utcnow,
         monotonic: Callable[[], float | None] | None = None,
+        boottime: Callable[[], float | None] | None = None,
         stop_event: threading.Event | None = None,
         transport: Callable[[PanelConfig], httpx.BaseTransport | None] | None = None,
         store: Store | None = None,
@@ -58,6 +60,10 @@ class Core:
         # The monotonic clock beside ``clock``, telling its steps from time
         # passing; a clock of the caller's own (tests) has none unless given.
         self.monotonic = monotonic or (time.monotonic if clock is utcnow else _unknown)
+        # The boot clock beside them (Linux's CLOCK_BOOTTIME, counting a
+        # suspend): it tells a sleep (real time passed) from a clock step;
+        # None where there is none, and for a clock of the caller's own.
+        self.boottime = boottime or (_boottime if clock is utcnow else _unknown)
         self.stop_event = stop_event or threading.Event()
         self.store = store or Store(config.database.path, busy_timeout=config.database.busy_timeout)
         self.store.stopping = self.stop_event  # a stop cuts the store's waits short

@@ -3,8 +3,10 @@
 
 Part of :class:`tracker.jobs.automation.AutomationRound`. The day is decided
 by :func:`tracker.rules.cap_day.cap_day` from the wall clock and its
-monotonic twin at each run, so a clock stepped forward past midnight (and
-maybe back) does not start the cap over before the real day has ended.
+monotonic twin (the boot clock, counting a suspend, where there is one) at
+each run, so a clock stepped forward past midnight (and maybe back) does not
+start the cap over before the real day has ended, and a sleep over midnight
+(real time passing) does.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ AUTOMATION_CAPPED = "automation_capped"
 
 
 class DailyCap:
-    """Given a panel, the alerter and the clocks (``monotonic`` returning
-    None: unknown, as a test's own clock), say which day the cap counts."""
+    """Given a panel, the alerter and the clocks (``monotonic`` and
+    ``boottime`` returning None: unknown, as a test's own clock), say which
+    day the cap counts."""
 
     def __init__(
         self,
@@ -34,9 +37,11 @@ class DailyCap:
         alerter: Alerter,
         clock: Clock,
         monotonic: Callable[[], float | None] | None = None,
+        boottime: Callable[[], float | None] | None = None,
     ):
         self.panel, self.alerter = panel, alerter
         self._clock, self._monotonic = clock, monotonic or (lambda: None)
+        self._boottime = boottime or (lambda: None)
         self._looks = CapClock()
 
     def today(self) -> tuple[datetime, datetime]:
@@ -44,7 +49,7 @@ class DailyCap:
         the real day, as far as the clocks tell); end an earlier day's
         ``automation_capped`` episode quietly: the cap starts over."""
         now = self._clock()
-        self._looks, today = cap_day(self._looks, now, self._monotonic())
+        self._looks, today = cap_day(self._looks, now, self._monotonic(), self._boottime())
 
         def judge(episode: Episode) -> tuple[Episode, Alert | None]:
             if episode.active and episode.since is not None and episode.since < today:

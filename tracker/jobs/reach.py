@@ -31,7 +31,8 @@ log = structlog.get_logger("tracker.watch")
 
 
 class Reach:
-    """Given the clocks, the alerter and ``alerts.unreachable_after`` (seconds),
+    """Given the clocks (the boot clock: None, or returning None, where
+    there is none), the alerter and ``alerts.unreachable_after`` (seconds),
     follow each panel's run of failed calls."""
 
     def __init__(
@@ -40,11 +41,12 @@ class Reach:
         monotonic: Ticks,
         alerter: Alerter,
         unreachable_after: float,
+        boottime: Ticks | None = None,
     ):
         self.alerter, self.after_s = alerter, unreachable_after
-        # The wall clock's steps, per key ("call:p"; the Watch's
+        # The wall clock's steps and sleeps, per key ("call:p"; the Watch's
         # "poll:p", the balance job's "balance:p").
-        self.looks = Looks(clock, monotonic)
+        self.looks = Looks(clock, monotonic, boottime)
         self._failing: dict[str, datetime | None] = {}  # panel -> its run's first failure
         self._failed_action: dict[str, str] = {}  # panel -> the action its last failed call was
         # panel -> the clock's gaps while its episode was open (asleep, set)

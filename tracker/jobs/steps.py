@@ -3,11 +3,12 @@
 A run of failed calls (or polls) counts from its first failure; when the wall
 clock stepped forward inside it (a VM resumed after hours asleep, NTP or an
 operator setting it ahead), the gap was never spent failing: nothing was
-tried in it. :class:`Looks` reads the wall and the monotonic clock at each
-look and tells the rules (:func:`tracker.rules.clocksteps.clock_gap`) how much
-further (or less far) the wall clock went than the monotonic one since the
-last; it sums the gaps inside an open episode for its recovery's words
-(:mod:`tracker.rules.watched`).
+tried in it. :class:`Looks` reads the wall, the monotonic and (on Linux) the
+boot clock at each look and tells the rules
+(:func:`tracker.rules.clocksteps.clock_gap`) how much further (or less far)
+the wall clock went than the monotonic one since the last, and how much of
+that was asleep; it sums the gaps inside an open episode for its recovery's
+words (:mod:`tracker.rules.watched`).
 """
 
 from __future__ import annotations
@@ -22,13 +23,18 @@ from tracker.rules.clocksteps import Gap, clock_gap
 Ticks = Callable[[], float | None]  # a monotonic or boot clock; None: unknown
 
 
-class Looks:
-    """Given the wall clock and its monotonic twin (returning None: unknown,
-    as a test's own clock), remember each key's last look, and the gaps
-    summed while each key's episode is open."""
+def _unknown() -> float | None:
+    return None
 
-    def __init__(self, clock: Clock, monotonic: Ticks):
+
+class Looks:
+    """Given the wall clock, its monotonic twin and the boot clock (each
+    returning None: unknown, as a test's own clock), remember each key's
+    last look, and the gaps summed while each key's episode is open."""
+
+    def __init__(self, clock: Clock, monotonic: Ticks, boottime: Ticks | None = None):
         self._clock, self._monotonic = clock, monotonic
+        self._boottime = boottime or _unknown
         self._last: dict[str, tuple[datetime, float | None, float | None]] = {}
         self._open: dict[str, Gap] = {}  # key -> the gaps inside its open episode
         self._lock = threading.Lock()
@@ -43,7 +49,7 @@ class Looks:
         """Return now, and the clock's gap since the last look at ``key``
         (:func:`tracker.rules.clocksteps.clock_gap`; none at the first)."""
         with self._lock:
-            now = (self._clock(), self._monotonic(), None)
+            now = (self._clock(), self._monotonic(), self._boottime())
             before = self._last.get(key)
             self._last[key] = now
         return now[0], clock_gap(before, now)

@@ -89,7 +89,9 @@ class Watch:
         self._refused_by: dict[str, str] = {}
         # Each panel's run of failed calls: panel_unreachable, refill rounds held.
         unreachable_after = self.config.alerts.unreachable_after
-        self.reach = Reach(tracker.clock, tracker.monotonic, self.alerter, unreachable_after)
+        self.reach = Reach(
+            tracker.clock, tracker.monotonic, self.alerter, unreachable_after, tracker.boottime
+        )
         self._lock = threading.RLock()
         tracker.transition_listeners.append(self.on_transitions)
         tracker.refill_listeners.append(self.on_refills)

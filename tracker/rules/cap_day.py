@@ -9,10 +9,14 @@ spend counts from the day's start with no end).
 
 The monotonic clock tells a step: the earliest the real time can be is the
 last reading before the step plus the monotonic time since. Until that has
-passed the new day's midnight, the day before still counts. A laptop asleep
-over midnight shows the same step (CLOCK_MONOTONIC leaves a suspend out): its
-previous day counts on, once awake, for as long as that day had left when it
-fell asleep; the cap errs on spending less.
+passed the new day's midnight, the day before still counts. The boot clock
+(Linux's CLOCK_BOOTTIME) counts a suspend too: where there is one, it stands
+in for the monotonic clock, so a laptop asleep over midnight starts the new
+day when it wakes (real time passed) while a clock set ahead still does not.
+Without it, a sleep over midnight shows the same step as a clock set ahead
+(CLOCK_MONOTONIC leaves a suspend out): the previous day counts on, once
+awake, for as long as that day had left when it fell asleep; the cap errs on
+spending less.
 """
 
 from __future__ import annotations
@@ -35,11 +39,17 @@ class CapClock:
     before_step: tuple[datetime, float] | None = None
 
 
-def cap_day(state: CapClock, now: datetime, tick: float | None) -> tuple[CapClock, datetime]:
-    """Given the last looks, the wall clock's ``now`` and the monotonic
-    clock's ``tick`` (None: not known), return (new state, the moment the
-    day's spend counts from): 00:00 UTC of ``now``, or of the earliest the
-    real time can be after a forward step (:func:`clock_step`)."""
+def cap_day(
+    state: CapClock, now: datetime, tick: float | None, boot: float | None = None
+) -> tuple[CapClock, datetime]:
+    """Given the last looks, the wall clock's ``now``, the monotonic clock's
+    ``tick`` and the boot clock's ``boot`` (None: not known), return (new
+    state, the moment the day's spend counts from): 00:00 UTC of ``now``, or
+    of the earliest the real time can be after a forward step
+    (:func:`clock_step`). The boot clock, when known, is the one read: a
+    sleep is then no step."""
+    if boot is not None:
+        tick = boot
     anchor = state.before_step
     if anchor is None and state.at is not None and state.tick is not None:
         anchor = (state.at, state.tick) if clock_step(state.at, state.tick, now, tick) > 0 else None
