@@ -212,6 +212,18 @@ def test_the_cap_counts_the_day_before_until_the_monotonic_clock_passes_midnight
     )
 
 
+def test_a_clock_put_right_after_running_months_behind_starts_todays_cap():
+    # A board with no battery-backed clock starts at its build date; NTP puts
+    # it right minutes later. Held as "the day before", the cap counted every
+    # re-order since the build date and placed none until a restart.
+    from tracker.rules.cap_day import CapClock, cap_day
+
+    built = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    state, day = cap_day(CapClock(), built, 12.0)
+    state, day = cap_day(state, EVENING, 75.0)  # NTP: nine months ahead
+    assert day == EVENING.replace(hour=0) and state.before_step is None
+
+
 @pytest.fixture
 def evening(tmp_path):
     from refill_world import World

@@ -28,6 +28,14 @@ from tracker.rules.clocksteps import clock_step
 from tracker.rules.reorders import day_start
 
 
+# A forward step longer than this is a clock put right that ran behind (a
+# board without a battery-backed clock started at its build date, a VM
+# restored from an old snapshot, then NTP), not one set wrong ahead: the day
+# before it is no day the cap can still be in. Held, the cap counted every
+# re-order since that day (months) and placed none until a restart.
+CORRECTION = 86400.0
+
+
 @dataclass(frozen=True)
 class CapClock:
     """The last look at the wall and the monotonic clock (None: none yet, or
@@ -52,7 +60,8 @@ def cap_day(
         tick = boot
     anchor = state.before_step
     if anchor is None and state.at is not None and state.tick is not None:
-        anchor = (state.at, state.tick) if clock_step(state.at, state.tick, now, tick) > 0 else None
+        step = clock_step(state.at, state.tick, now, tick)
+        anchor = (state.at, state.tick) if 0 < step <= CORRECTION else None
     earliest = now
     if anchor is not None and tick is not None:
         earliest = min(now, anchor[0] + timedelta(seconds=tick - anchor[1]))
