@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,3 +50,22 @@ def world(tmp_path, clock):
     yield make
     for w in made:
         w.close()
+
+
+@pytest.fixture
+def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """No resolver in tests: ``*.invalid`` does not exist (EAI_NONAME),
+    ``busy.example`` cannot be looked up now (EAI_AGAIN); each lookup listed."""
+    real, asked = socket.getaddrinfo, []
+
+    def resolver(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host.endswith(".invalid"):
+            asked.append(host)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        if host == "busy.example":
+            asked.append(host)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    return asked

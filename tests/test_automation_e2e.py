@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from raised import Raised
 from refill_world import DAY, KEY, H, World
 
 from tracker.clock import parse_iso
@@ -54,17 +55,6 @@ def partial_remains(n: int, quantity: int = 1000) -> list[int]:
 
 
 # --- stalls ----------------------------------------------------------------------
-
-
-class Raised:
-    def __init__(self) -> None:
-        self.alerts: list = []
-
-    def raise_alert(self, alert) -> None:
-        self.alerts.append(alert)
-
-    def episode(self, panel: str, kind: str) -> None:
-        return None  # no panel_unreachable or auth_failed episode
 
 
 def test_the_stall_watch_judges_only_what_changed_and_time_still_stalls(world):

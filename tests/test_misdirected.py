@@ -10,7 +10,6 @@ may have been sent still keeps ``add`` from being sent twice.
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 import ssl
 from pathlib import Path
@@ -43,25 +42,6 @@ def client(url: str, calls: list[bool], **settings: object) -> PanelClient:
         observers=observe,
         sleep=lambda _seconds: None,
     )
-
-
-@pytest.fixture
-def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """No resolver in tests: ``*.invalid`` does not exist, ``busy.example``
-    cannot be looked up now; each lookup is listed."""
-    real, asked = socket.getaddrinfo, []
-
-    def resolver(host, *args, **kwargs):
-        if host.endswith(".invalid"):
-            asked.append(host)
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        if host == "busy.example":
-            asked.append(host)
-            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolver)
-    return asked
 
 
 @pytest.fixture

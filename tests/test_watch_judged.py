@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from raised import Raised
+
 from tracker.clock import iso
 from tracker.config.model import AutomationConfig
 from tracker.jobs.stalls import watch_stalls
@@ -15,17 +17,6 @@ from tracker.store.orders import Store
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 JUDGED = "judged_status, judged_remains, judged_change_at, judged_service, judged_median"
-
-
-class Raised:
-    def __init__(self) -> None:
-        self.alerts: list = []
-
-    def raise_alert(self, alert) -> None:
-        self.alerts.append(alert)
-
-    def episode(self, panel: str, kind: str) -> None:
-        return None
 
 
 def seeded(tmp_path, orders: list[tuple]) -> Store:

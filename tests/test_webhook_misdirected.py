@@ -57,25 +57,6 @@ def counts(monkeypatch: pytest.MonkeyPatch) -> Deliveries:
     return fresh
 
 
-@pytest.fixture
-def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """No resolver in tests: ``*.invalid`` does not exist (EAI_NONAME),
-    ``busy.example`` cannot be looked up now (EAI_AGAIN); each lookup listed."""
-    real, asked = socket.getaddrinfo, []
-
-    def resolver(host: str, *args: Any, **kwargs: Any) -> Any:
-        if host.endswith(".invalid"):
-            asked.append(host)
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        if host == "busy.example":
-            asked.append(host)
-            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolver)
-    return asked
-
-
 class Receiver:
     """A loopback port counting the connections made to it: plain HTTP that
     answers 400 to anything, or (``tls``) a TLS server with that context."""
