@@ -66,4 +66,9 @@ def cap_day(
         earliest = min(now, anchor[0] + timedelta(seconds=tick - anchor[1]))
         if day_start(earliest) == day_start(now):
             anchor = None  # the monotonic clock has seen this day begin
+        elif (now - earliest).total_seconds() > CORRECTION:
+            # Steps since the one held add up to more than a day ahead: a clock
+            # put right, as one such step is. Held on, a few hours set by hand
+            # and then NTP's months counted every re-order since the first.
+            anchor, earliest = None, now
     return CapClock(now, tick, anchor), day_start(earliest)
