@@ -223,3 +223,22 @@ def test_a_second_open_in_a_process_holding_the_database_drops_none_of_its_locks
     assert [r[0] for r in first.tuples("SELECT order_id FROM orders ORDER BY 1")] == [1, 2, 3, 4]
     first.close()
     assert _orders(db) == [1, 2, 3, 4]
+
+
+def test_an_open_that_fails_after_connecting_keeps_no_connection(tmp_path, monkeypatch):
+    # A migration failing (a full disk at a daemon's start, retried every 30 s)
+    # left its connection open: its locks held, and the file noted as this
+    # process's own, so the next open's stale check would never look.
+    from tracker.store import stale_wal
+    from tracker.store.migrations import migrations
+
+    db = tmp_path / "t.db"
+    sqlite3.connect(db).close()  # an empty file: every migration to apply
+
+    def full(_db):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(migrations, "apply", full)
+    with pytest.raises(StoreError, match="disk full|is full"):
+        Store(db)
+    assert not stale_wal._held(db)

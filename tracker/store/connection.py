@@ -165,7 +165,9 @@ class Connection:
                 from tracker.store.migrations import migrations
 
                 migrations.apply(self.db)
-        except sqlite3.Error as exc:
+        except sqlite3.Error as exc:  # closed: no lock kept, no stale "held" (stale_wal)
+            if (opened := getattr(self, "conn", None)) is not None:
+                let_go(opened)
             raise StoreError(describe_db_error(self.path, exc)) from None
         if str(path) != ":memory:":
             self._identity = FileIdentity(self.path)
