@@ -168,3 +168,55 @@ def test_judge_poll_raises_once_after_the_delay_and_never_while_explained() -> N
     assert judge_poll(quiet, True, at[-1], 900)[1] == STATUS_FAILING
     # A failing run that never alerted ends quietly at the first good poll.
     assert judge_poll(Episode(False, T0, None), False, at[1], 900) == (Episode(), None)
+
+
+def test_a_poll_begun_while_unreachable_that_sees_the_panel_back_is_not_status_failing(
+    tmp_path: Path, clock: Any, server: PanelServer
+) -> None:
+    """The soak's panel came back from a 4-minute outage in the middle of a
+    poll: that poll's last failed call (made while unreachable) and its first
+    answered one. The recovery closed panel_unreachable before the poll ended,
+    and the poll's failures, unexplained once it had closed, raised
+    status_failing at the very second of panel_recovered ("unchecked at every
+    poll for 3m39s"), then status_recovered at the next poll. The failures of
+    a poll begun while the panel was unreachable are that episode's."""
+    config = config_from_dict(
+        {
+            "database": {"path": str(tmp_path / "tracker.db")},
+            "panels": [
+                {
+                    "name": "main",
+                    "url": server.url,
+                    "key": KEY,
+                    "retries": 0,
+                    "timeout": "5s",
+                    "max_batch": 1,
+                    "concurrency": 1,
+                }
+            ],
+            "refill": {"enabled": False},
+            "schedule": {"status_every": "5m", "balance_every": "5m"},
+            "alerts": {"unreachable_after": "15m"},
+        },
+        base_dir=tmp_path,
+        env={},
+    )
+    tracker = Tracker(config, clock=clock)
+    tracker.store.track("main", server.panel.seed_orders(2, status="In progress"), clock())
+    server.panel.inject("json500", count=1000)  # every action: down altogether
+    runs(tracker, clock, 5)
+    assert kinds(tracker) == ["panel_unreachable"]
+    server.panel.clear_faults()
+    server.panel.inject("json500", count=1, action="status")  # the poll's first call
+    with capture_logs():
+        tracker.poll("main")  # one call fails, the other is answered: the panel is back
+    assert kinds(tracker) == ["panel_unreachable", "panel_recovered"]
+    clock.advance(300)
+    with capture_logs():
+        tracker.poll("main")  # every order checked: nothing more to say
+    assert kinds(tracker) == ["panel_unreachable", "panel_recovered"]
+    # Polls begun after the recovery that keep failing are the status checks' own.
+    server.panel.inject("json500", count=1000, action="status")
+    runs(tracker, clock, 6)
+    assert kinds(tracker)[2:] == [STATUS_FAILING]
+    tracker.close()

@@ -92,6 +92,7 @@ class Tracker(Core):
 
     def poll(self, panel: str) -> bool:
         """Run the status job for one panel; return True when it succeeded."""
+        blind = self.watch.blind(panel)  # its failures explained, however the poll ends
         result = poll_panel(
             self.store,
             self.clients[panel],
@@ -108,7 +109,7 @@ class Tracker(Core):
         if result.auth_failed:  # pause this panel's jobs, alert once
             self.watch.auth_refused(panel, result.errors[-1], by="status")
         if not self.stop_event.is_set():  # orders left unchecked poll after poll
-            self.watch.after_status(panel, result.errors)
+            self.watch.after_status(panel, result.errors, begun_blind=blind)
         return result.ok
 
     def jobs(self) -> list[Job]:

@@ -234,22 +234,29 @@ class Watch:
         except Exception:  # an alerting bug must never fail a poll
             log.exception("unknown_status_failed", panel=panel)
 
-    def after_status(self, panel: str, errors: list[str]) -> None:
+    def blind(self, panel: str) -> bool:
+        """Whether ``panel`` cannot be asked now: paused, or an open
+        ``panel_unreachable`` or ``auth_failed`` says why its calls fail."""
+        told = [self.alerter.episode(panel, kind) for kind in BLINDING]
+        return panel in self.paused or panel_blind(told)
+
+    def after_status(self, panel: str, errors: list[str], *, begun_blind: bool = False) -> None:
         """A poll of ``panel`` ended with ``errors``: ``status_failing`` once polls
         have left orders unchecked for ``alerts.unreachable_after`` (unless an
-        open ``panel_unreachable`` or ``auth_failed`` says why), ``status_recovered``
-        at the first poll without. Never raises: the poll's answers are stored."""
+        open ``panel_unreachable`` or ``auth_failed`` says why, or was open when
+        the poll began: its failed calls were made then, even when an answered
+        one closed it), ``status_recovered`` at the first poll without. Never
+        raises: the poll's answers are stored."""
         try:
-            self._judge_status(panel, errors)
+            self._judge_status(panel, errors, begun_blind)
         except Exception:  # an alerting bug must never fail a poll
             log.exception("status_failing_unjudged", panel=panel)
 
-    def _judge_status(self, panel: str, errors: list[str]) -> None:
+    def _judge_status(self, panel: str, errors: list[str], begun_blind: bool) -> None:
         looks, key = self.reach.looks, f"poll:{panel}"
         now, step = looks.step(key)  # the clock's step or sleep since its last poll
         after_s = self.config.alerts.unreachable_after
-        told = [self.alerter.episode(panel, kind) for kind in BLINDING]
-        explained = panel in self.paused or panel_blind(told)
+        explained = begun_blind or self.blind(panel)
 
         def judge(episode: Episode) -> tuple[Episode, Alert | None]:
             gaps = looks.inside(key, episode.active, step)  # left out of its recovery's time
