@@ -10,15 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from reorder_day import REORDERS, partial, reordered
 from resumable import Resumable
 
 from tracker.rules.cap_day import CapClock, cap_day
 from tracker.rules.reorders import day_start
 
 H = 3600.0
-# followers at 0.90 per 1000: each Partial below (1000, 500 undelivered)
-# re-orders 500 for 0.45; two (0.90) fit a cap of 1.00, three do not.
-REORDERS = "reorder = true\nreorder_services = [1]\ndaily_cap = 1.0\n"
 EVENING = datetime(2026, 3, 1, 21, 0, tzinfo=UTC)  # the board's build date, 21:00
 
 
@@ -34,23 +32,6 @@ def board(tmp_path, request):
     assert w.sync_services()
     yield clock, w
     w.close()
-
-
-def partial(w):
-    """An order the tracker saw open and then Partial (500 undelivered)."""
-    from tracker.sim.server import SERVICE_FOLLOWERS
-
-    order_id = w.ended(SERVICE_FOLLOWERS)
-    w.poll()
-    return order_id
-
-
-def reordered(w):
-    from tracker.store import automation as automation_sql
-
-    return sorted(
-        a["order_id"] for a in automation_sql.actions(w.store) if a["action"] == "reorder"
-    )
 
 
 @pytest.mark.usefixtures("fresh_logs")

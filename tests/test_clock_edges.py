@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from laptop import laptop as on_a_laptop
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from reorder_day import REORDERS, partial, reordered
 from resumable import Resumable
 from structlog.testing import capture_logs
 
@@ -138,9 +139,6 @@ def test_a_runway_counts_neither_the_time_nor_the_drop_across_a_step_back():
 
 # --- 3. the daily cap across a wrong midnight ----------------------------------
 
-# followers at 0.90 per 1000: each Partial below (1000, 500 undelivered)
-# re-orders 500 for 0.45; two (0.90) fit a cap of 1.00, three do not.
-REORDERS = "reorder = true\nreorder_services = [1]\ndaily_cap = 1.0\n"
 EVENING = datetime(2026, 12, 3, 21, 0, tzinfo=UTC)
 
 
@@ -153,23 +151,6 @@ def wrong_midnight(tmp_path):
     assert w.sync_services()
     yield clock, w
     w.close()
-
-
-def partial(w):
-    """An order the tracker saw open and then Partial (500 undelivered)."""
-    from tracker.sim.server import SERVICE_FOLLOWERS
-
-    order_id = w.ended(SERVICE_FOLLOWERS)
-    w.poll()
-    return order_id
-
-
-def reordered(w):
-    from tracker.store import automation as automation_sql
-
-    return sorted(
-        a["order_id"] for a in automation_sql.actions(w.store) if a["action"] == "reorder"
-    )
 
 
 @pytest.mark.usefixtures("fresh_logs")
