@@ -14,6 +14,7 @@ from tracker.clock import iso
 from tracker.config.load import config_from_dict
 from tracker.jobs.tracker import Tracker
 from tracker.rules.alerts import PANEL_UNREACHABLE, Reachability, judge_call
+from tracker.rules.clocksteps import Gap
 from tracker.rules.episodes import Episode
 from tracker.rules.polling import STATUS_FAILING, judge_poll
 from tracker.service.daemon import run_once
@@ -104,7 +105,7 @@ AFTER_RESUME = [AWOKE + timedelta(minutes=m) for m in (0, 5, 14, 15, 20)]
 def test_a_run_of_failed_calls_spanning_a_forward_step_counts_from_after_it():
     state, kinds = judge_call(Reachability(), False, FAILED_AT, 900)[0], []
     for i, now in enumerate(AFTER_RESUME):
-        state, kind = judge_call(state, False, now, 900, stepped=i == 0)
+        state, kind = judge_call(state, False, now, 900, step=Gap(8 * H if i == 0 else 0.0))
         kinds.append(kind)
     # not "unreachable for 8h" at the first failure after the resume: 15m after it
     assert kinds == [None, None, None, PANEL_UNREACHABLE, None]

@@ -87,7 +87,6 @@ def judge_call(
     ok: bool,
     now: datetime,
     unreachable_after: float,
-    stepped: bool = False,
     step: Gap = NO_GAP,
 ) -> tuple[Reachability, str | None]:
     """Given a panel's state and one call's outcome, return (new state, kind to raise).
@@ -96,16 +95,14 @@ def judge_call(
     panel is unreachable once every call has failed for ``unreachable_after``
     seconds (judged at the next call, so at most one call interval late);
     ``panel_unreachable`` is raised once per episode and ``panel_recovered``
-    at the first answer after it. ``stepped``: the wall clock stepped forward
-    since the panel's last call (:func:`~tracker.rules.clocksteps.stepped_forward`;
-    a VM resumed after hours asleep): the run counts from this failure, as one
-    the clock was set back past does (:func:`counted_from`); no call failed in
-    the gap.
-    ``step``: the clock's gap since that call (:func:`~tracker.rules.clocksteps.clock_gap`;
-    forward is ``stepped``), added to ``skipped`` while the episode is open;
-    the recovery's words leave ``state.skipped + step`` out.
+    at the first answer after it. ``step``: the clock's gap since the panel's
+    last call (:func:`~tracker.rules.clocksteps.clock_gap`). Forward (a VM
+    resumed after hours asleep, the clock set ahead), the run counts from
+    this failure, as one the clock was set back past does
+    (:func:`counted_from`): no call failed in the gap. While the episode is
+    open it is added to ``skipped``: the recovery's words leave it out.
     """
-    stepped = stepped or step.forward
+    stepped = step.forward
     if ok:
         if state.episode.active:
             return Reachability(), PANEL_RECOVERED
