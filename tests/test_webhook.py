@@ -330,7 +330,12 @@ def test_every_configured_target_has_its_delivery_series_at_zero_from_the_start(
     assert _delivered() == {}  # no target configured: no series
     sink = make_sink(hook.url)
     sink.close()
-    assert _delivered() == {"webhook sent": 0, "webhook failed": 0, "webhook dropped": 0}
+    assert _delivered() == {
+        "webhook sent": 0,
+        "webhook failed": 0,
+        "webhook dropped": 0,
+        "webhook given_up": 0,
+    }
 
 
 def test_an_alert_dropped_counts_once_per_target_as_sent_and_failed_do(

@@ -145,7 +145,7 @@ def test_a_webhook_host_that_does_not_exist_is_tried_once(lookups, counts):
     assert logs == [failed_line(error)]
     assert (sink.sent, sink.failed) == (0, 1)
     assert counts.snapshot() == {("webhook", "sent"): 0, ("webhook", "failed"): 1,
-                                 ("webhook", "dropped"): 0}  # fmt: skip
+                                 ("webhook", "dropped"): 0, ("webhook", "given_up"): 0}  # fmt: skip
     assert TOKEN not in repr(logs) and "hooks.example" not in repr(logs)
 
 

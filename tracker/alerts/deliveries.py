@@ -2,7 +2,9 @@
 outlive reloads (each reload builds a new sink) and never go back.
 
 ``target`` is ``webhook`` or ``notify`` (every Apprise target together);
-``outcome`` is ``sent``, ``failed`` (given up after its tries) or ``dropped``
+``outcome`` is ``sent`` (late ones too), ``failed`` (not taken after its
+tries: kept to be tried again, see :mod:`tracker.alerts.redeliver`),
+``given_up`` (kept ``alerts.redeliver_for`` and never taken) or ``dropped``
 (never queued: the queue was full). The metrics endpoint serves them as
 ``smm_tracker_alert_deliveries_total``: an operator alerts on alerts that do
 not reach anyone.
@@ -15,7 +17,8 @@ from collections import Counter
 
 WEBHOOK = "webhook"
 NOTIFY = "notify"
-SENT, FAILED, DROPPED = "sent", "failed", "dropped"
+SENT, FAILED, DROPPED, GIVEN_UP = "sent", "failed", "dropped", "given_up"
+OUTCOMES = (SENT, FAILED, DROPPED, GIVEN_UP)
 
 
 class Deliveries:

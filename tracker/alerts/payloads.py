@@ -16,15 +16,18 @@ FORMATS = ("json", "slack", "telegram")
 _ICON = {"error": "\U0001f534", "warning": "\U0001f7e0", "info": "\U0001f7e2"}
 
 
-def payload(alert: Alert, fmt: str, chat_id: str = "") -> dict[str, Any]:
+def payload(alert: Alert, fmt: str, chat_id: str = "", late: str = "") -> dict[str, Any]:
     """Given an alert and a format, return the JSON body to POST.
 
     "json": the alert itself (see README); "slack": an incoming-webhook
     ``text``; "telegram": a Bot API ``sendMessage`` body for ``chat_id``.
+    ``late``: the words saying an alert sent again was raised earlier, put
+    before its message in text; in "json", ``"late": true`` beside it.
     """
     if fmt == "json":
-        return _json_safe({"source": "smm-tracker", "version": 1, **alert.to_dict()})
-    text = f"{_ICON.get(alert.severity, '')} {alert.kind}: {alert.message}".strip()
+        late_key = {"late": True} if late else {}
+        return _json_safe({"source": "smm-tracker", "version": 1, **alert.to_dict(), **late_key})
+    text = f"{_ICON.get(alert.severity, '')} {alert.kind}: {late}{alert.message}".strip()
     if fmt == "slack":
         return {"text": _slack_escaped(text)}
     if fmt == "telegram":

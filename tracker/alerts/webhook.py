@@ -30,14 +30,16 @@ import structlog
 import tenacity
 
 from tracker import USER_AGENT
-from tracker.alerts.deliveries import DELIVERIES, DROPPED, FAILED, NOTIFY, SENT, WEBHOOK
+from tracker.alerts.deliveries import DELIVERIES, DROPPED, FAILED, NOTIFY, OUTCOMES, SENT, WEBHOOK
 from tracker.alerts.misdirected import hopeless
 from tracker.alerts.notify import NotifyTarget
 from tracker.alerts.payloads import FORMATS, payload
+from tracker.alerts.redeliver import Keeper, look
 from tracker.panel import deadline
 from tracker.panel.budget import Budget
 from tracker.redact import register_secret
 from tracker.rules.episodes import Alert
+from tracker.rules.redelivery import LOOK_EVERY
 
 log = structlog.get_logger("tracker.webhook")
 
@@ -84,8 +86,10 @@ class WebhookSink:
         stop_event: threading.Event | None = None,
         notify: Sequence[NotifyTarget] = (),
         clock: Callable[[], float] = time.monotonic,
+        keeper: Keeper | None = None,
     ):
         self._targets = list(notify)
+        self._keeper = keeper  # what no target took after its tries: tried again later
         self.notified = 0
         self.notify_failed = 0
         if fmt not in FORMATS:
@@ -95,7 +99,7 @@ class WebhookSink:
         # Each target's series from the start, at 0: a counter that appears at
         # 1 is no increase to Prometheus, and the first alert lost went unseen.
         for target in [WEBHOOK] * bool(url) + [NOTIFY] * bool(self._targets):
-            for outcome in (SENT, FAILED, DROPPED):
+            for outcome in OUTCOMES:
                 DELIVERIES.count(target, outcome, 0)
         self._fmt = fmt
         self._chat_id = chat_id
@@ -162,8 +166,16 @@ class WebhookSink:
         return True
 
     def _work(self) -> None:
+        look = time.monotonic()  # alerts kept from before: at once, then every LOOK_EVERY
         while True:
-            item = self._queue.get()
+            if self._keeper is not None and time.monotonic() >= look:
+                self._look()
+                look = time.monotonic() + LOOK_EVERY
+            try:
+                wait = None if self._keeper is None else max(0.0, look - time.monotonic())
+                item = self._queue.get(timeout=wait)
+            except queue.Empty:
+                continue
             try:
                 if item is _STOP:
                     return
@@ -177,6 +189,14 @@ class WebhookSink:
                 log.error("webhook_failed", **named(item), error=type(exc).__name__)
             finally:
                 self._queue.task_done()
+
+    def _look(self) -> None:
+        """Try again the alerts kept from earlier failures that are due now."""
+        assert self._keeper is not None
+        look(self._keeper, self._once if self._url else None, self._targets, self._stopping)
+
+    def _stopping(self) -> bool:
+        return self._closing.is_set() or self._stop.is_set()
 
     def _notify(self, alert: Alert) -> Callable[[], None]:
         """Start delivering ``alert`` to every notify target, each in a thread
@@ -209,16 +229,37 @@ class WebhookSink:
                 self.notify_failed += 1
                 DELIVERIES.count(NOTIFY, FAILED)
                 log.warning("notify_failed", **named(alert), target=target.name, error=error)
+                if self._keeper is not None:
+                    self._keeper.failed(alert, target.name, error)
 
     def _deliver(self, alert: Alert) -> None:
-        body = payload(alert, self._fmt, self._chat_id)
+        error = self._posted(alert, "", self._attempts)
+        if error is not None:
+            self.failed += 1
+            DELIVERIES.count(WEBHOOK, FAILED)
+            log.warning("webhook_failed", **named(alert), error=error)
+            if self._keeper is not None:
+                self._keeper.failed(alert, WEBHOOK, error)
+            return
+        self.sent += 1
+        DELIVERIES.count(WEBHOOK, SENT)
+        log.debug("webhook_sent", alert=alert.kind)
+
+    def _once(self, alert: Alert, late: str) -> str | None:
+        """POST an alert kept from an earlier failure: one attempt."""
+        return self._posted(alert, late, 1)
+
+    def _posted(self, alert: Alert, late: str, attempts: int) -> str | None:
+        """POST ``alert`` in at most ``attempts`` tries within its retry
+        budget; return None when taken, else why not."""
+        body = payload(alert, self._fmt, self._chat_id, late)
         # One budget per alert, ending at a moment fixed now: each retry
         # gets what is left of it, and none is started with too little.
         budget = Budget(self._timeout, self._budget, self._clock)
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(_Retryable),
             stop=(
-                tenacity.stop_after_attempt(self._attempts)
+                tenacity.stop_after_attempt(attempts)
                 | budget
                 | tenacity.stop_when_event_set(self._stop)
                 | tenacity.stop_when_event_set(self._closing)
@@ -230,13 +271,8 @@ class WebhookSink:
         try:
             retrying(self._post, body, budget)
         except (_Retryable, _Refused) as exc:
-            self.failed += 1
-            DELIVERIES.count(WEBHOOK, FAILED)
-            log.warning("webhook_failed", **named(alert), error=str(exc))
-            return
-        self.sent += 1
-        DELIVERIES.count(WEBHOOK, SENT)
-        log.debug("webhook_sent", alert=alert.kind)
+            return str(exc)
+        return None
 
     def _post(self, body: dict[str, Any], budget: Budget) -> None:
         seconds = budget.attempt()

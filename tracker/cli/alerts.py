@@ -16,18 +16,21 @@ from tracker.cli.main import (
     Context,
     handle_errors,
     main,
+    open_store,
     pass_ctx,
 )
 from tracker.cli.panels import panel_names, read_panel
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.since import since_start, since_text
-from tracker.clock import parse_iso
+from tracker.clock import parse_iso, utcnow
 from tracker.config.model import Config
+from tracker.errors import TrackerError
 from tracker.jobs.balance import money
 from tracker.rules.balance import RUNWAY_WINDOW, estimate_runway, recover_level
 from tracker.store.alerts import alerts_since, balance_history, latest_balance, open_episodes
 from tracker.store.listing import failing_panels
 from tracker.store.orders import Store
+from tracker.store.outbox import resend, waiting
 
 SHOWN_HISTORY = 8  # balance checks listed per panel in text output; --json has the day
 
@@ -132,6 +135,19 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
     help="At most this many alerts (the newest ones).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--undelivered",
+    is_flag=True,
+    help="List the alerts a webhook or notify target has not taken (tried again, or given up).",
+)
+@click.option(
+    "--resend",
+    "resend_ids",
+    multiple=True,
+    type=POSITIVE,
+    metavar="ID",
+    help="Have the daemon send alert ID again (repeatable).",
+)
 @database_option
 @pass_ctx
 @handle_errors
@@ -141,12 +157,20 @@ def alerts(
     panel: str | None,
     limit: int,
     as_json: bool,
+    undelivered: bool,
+    resend_ids: tuple[int, ...],
     database: Path | None,
 ) -> None:
     """List alerts, oldest first, and the episodes still open."""
     start = since_start(since)
     config = ctx.config(keys=False, database=database)
+    if resend_ids:
+        _resend(open_store(config, existing=True), resend_ids)
+        return
     name, store = read_panel(config, panel)  # a panel left out of the config too
+    if undelivered:
+        _undelivered(store, name, as_json)
+        return
     rows = alerts_since(store, start, panel=name, limit=limit)
     still = [e for e in open_episodes(store) if name is None or e["panel"] == name]
     if as_json:
@@ -168,3 +192,32 @@ def alerts(
 
 def _alert_line(at: str, severity: str, kind: str, message: str, width: int = 0) -> str:
     return f"{at:<{width}}  {severity:<8}  {kind:<20}  {message}"
+
+
+def _undelivered(store: Store, panel: str | None, as_json: bool) -> None:
+    rows = [r for r in waiting(store) if panel is None or r["panel"] == panel]
+    if as_json:
+        click.echo(to_json({"undelivered": rows}))
+        return
+    if not rows:
+        click.echo("every alert was delivered (or none was kept: alerts.redeliver_for)", err=True)
+        return
+    for row in rows:
+        then = f"gave up {row['gave_up_at']}" if row["gave_up_at"] else f"next {row['next_at']}"
+        row["state"] = then
+        row["message"] = safe_text(row["message"], CELL_WIDTH)
+        row["error"] = safe_text(row["error"], CELL_WIDTH)
+    columns = ["id", "at", "kind", "target", "failures", "state", "error", "message"]
+    heads = ["ID", "AT", "KIND", "TARGET", "FAILURES", "TRY", "LAST ERROR", "MESSAGE"]
+    click.echo(table(rows, columns, heads))
+    if any(row["gave_up_at"] for row in rows):
+        click.echo("(alerts --resend ID sends one given up again)", err=True)
+
+
+def _resend(store: Store, ids: tuple[int, ...]) -> None:
+    missing = [i for i in dict.fromkeys(ids) if resend(store, i, utcnow()) == 0]
+    for alert_id in dict.fromkeys(ids):
+        if alert_id not in missing:
+            click.echo(f"alert {alert_id}: sent again at the daemon's next look (within 30s)")
+    if missing:
+        raise TrackerError(f"no alert {', '.join(map(str, missing))} in {store.path}")

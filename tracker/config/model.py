@@ -121,6 +121,8 @@ class AlertsConfig:
     telegram_chat_id: str = ""
     # Apprise URLs ("tgram://...", "discord://..."); they carry tokens too.
     notify: tuple[str, ...] = field(default=(), repr=False)
+    # How long an alert a target did not take is tried again (0 = never).
+    redeliver_for: float = 86400.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,6 +274,7 @@ def _alerts(t: Table, base_dir: Path, env: Mapping[str, str], resolve: bool) -> 
         webhook_timeout=t.duration("webhook_timeout", d.webhook_timeout, maximum=300),
         telegram_chat_id=chat,
         notify=notify_urls(t, alert_files.url_lines(t, "notify_file", env, base_dir, resolve)),
+        redeliver_for=t.duration("redeliver_for", d.redeliver_for, minimum=0, maximum=30 * _DAY),
     )
 
 

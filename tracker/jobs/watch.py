@@ -20,6 +20,7 @@ import structlog
 
 from tracker.alerts.alerter import Alerter
 from tracker.alerts.notify import targets
+from tracker.alerts.redeliver import Keeper
 from tracker.alerts.webhook import WebhookSink
 from tracker.errors import AuthError, StoreError
 from tracker.jobs.balance import check_balance
@@ -71,6 +72,7 @@ class Watch:
                 chat_id=alerts.telegram_chat_id,
                 stop_event=tracker.stop_event,
                 notify=notify,
+                keeper=Keeper(tracker.store, tracker.clock, alerts.redeliver_for),
             )
             if alerts.webhook_url or notify
             else None

@@ -294,3 +294,25 @@ def m031_watch_judged_columns(db: Database) -> None:
         ("judged_median", "REAL"),
     ):
         db.execute(f"ALTER TABLE order_watch ADD COLUMN {column} {kind}")
+
+
+def m032_alert_deliveries(db: Database) -> None:
+    # An alert that did not reach a target after its tries, kept to be tried
+    # again (see tracker.rules.redelivery): one row per alert and target
+    # ("webhook", or an Apprise target by its place in alerts.notify),
+    # deleted once delivered; gave_up_at set when alerts.redeliver_for ran out.
+    db.execute(
+        """
+        CREATE TABLE alert_deliveries (
+            alert_id    INTEGER NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+            target      TEXT    NOT NULL,
+            failures    INTEGER NOT NULL,
+            failed_at   TEXT    NOT NULL,
+            next_at     TEXT,
+            error       TEXT    NOT NULL,
+            gave_up_at  TEXT,
+            PRIMARY KEY (alert_id, target)
+        )
+        """
+    )
+    db.execute("CREATE INDEX alert_deliveries_due ON alert_deliveries (next_at)")

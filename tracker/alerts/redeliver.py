@@ -1,0 +1,166 @@
+"""Alerts a target did not take, kept and tried again later.
+
+The webhook sink hands each final failure (its tries spent) of a stored
+alert to a :class:`Keeper`, which notes it in ``alert_deliveries``; at each
+look (:data:`tracker.rules.redelivery.LOOK_EVERY`) the sink's thread runs
+:func:`redeliver` over the alerts due again: one attempt per target, the
+alert marked late. A target that fails again stops the pass for that target
+(its other alerts wait for the next look, their place kept). Delivered: the
+row is deleted; past ``alerts.redeliver_for``: given up, logged, kept for
+``alerts --undelivered`` and ``alerts --resend ID``.
+
+Never raises: a database that cannot take the note costs the second try
+(one ``alert_not_kept`` line), never the sink's thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+import structlog
+
+from tracker.alerts.deliveries import DELIVERIES, GIVEN_UP, NOTIFY, SENT, WEBHOOK
+from tracker.alerts.notify import NotifyTarget
+from tracker.clock import Clock, iso
+from tracker.errors import StoreError
+from tracker.rules.episodes import Alert
+from tracker.rules.redelivery import PER_PASS, late_note
+from tracker.store import outbox
+from tracker.store.outbox import EVERY
+
+log = structlog.get_logger("tracker.webhook")
+
+# A target's delivery of one alert with the words to put before its text
+# ("" for none): None when taken, else why not (never the URL).
+Deliver = Callable[[Alert, str], str | None]
+
+
+class Keeper:
+    """Given a store, a wall clock and ``alerts.redeliver_for`` (seconds; 0:
+    nothing kept), keep the alerts a target did not take."""
+
+    def __init__(self, store: Any, clock: Clock, window: float):
+        self.store = store
+        self.clock = clock
+        self.window = window
+
+    def failed(self, alert: Alert, target: str, error: str, *, last: bool = False) -> None:
+        """Note a failure of ``target`` with ``alert`` (``last``: no second try)."""
+        if alert.id is None or self.window <= 0 or self.store is None:
+            return  # never stored (the database refused it), or nothing is kept
+        try:
+            due = outbox.failed(
+                self.store, alert.id, target, error, self.clock(), 0 if last else self.window
+            )
+        except (StoreError, sqlite3.Error) as exc:
+            log.error("alert_not_kept", alert=alert.kind, alert_id=alert.id, error=str(exc))
+            return
+        if due is None:
+            if target != EVERY:  # "*": no target to count it against
+                DELIVERIES.count(_series(target), GIVEN_UP)
+            log.error(
+                "alert_given_up",
+                alert=alert.kind,
+                alert_id=alert.id,
+                panel=alert.panel,
+                target=target,
+                error=error,
+            )
+        else:
+            log.info(
+                "alert_kept", alert=alert.kind, alert_id=alert.id, target=target, next_at=iso(due)
+            )
+
+    def delivered(self, alert: Alert, target: str) -> None:
+        if alert.id is None or self.store is None:
+            return
+        try:
+            outbox.delivered(self.store, alert.id, target)
+        except (StoreError, sqlite3.Error) as exc:  # tried again later: sent twice
+            log.error("alert_not_kept", alert=alert.kind, alert_id=alert.id, error=str(exc))
+
+    def due(self) -> list[tuple[Alert, list[str], int]]:
+        if self.window <= 0 or self.store is None:
+            return []
+        try:
+            return outbox.due(self.store, self.clock(), PER_PASS)
+        except (StoreError, sqlite3.Error) as exc:
+            log.warning("alerts_redelivery_unread", error=str(exc))
+            return []
+
+
+def redeliver(
+    keeper: Keeper, targets: dict[str, Deliver], stopped: Callable[[], bool]
+) -> dict[str, int]:
+    """Try each alert due again at the targets that did not take it, marked
+    late (when it was raised, before its text); return how many were
+    delivered, failed again and skipped (their target failed earlier in this
+    pass)."""
+    counts = {"delivered": 0, "failed": 0, "skipped": 0}
+    down: set[str] = set()
+    for alert, names, _failures in keeper.due():
+        note = late_note(alert.at, keeper.clock())
+        every = EVERY in names  # `alerts --resend ID`: each target configured now
+        if every:
+            names = list(dict.fromkeys([*targets, *(n for n in names if n != EVERY)]))
+        for name in names:
+            if stopped():
+                return counts
+            if name in down:
+                counts["skipped"] += 1
+                if every:  # its own row now: tried at the next look but one
+                    keeper.failed(alert, name, "not tried: the target failed just before")
+                continue
+            deliver = targets.get(name)
+            if deliver is None:  # the config changed: nowhere to try it
+                keeper.failed(alert, name, "no longer configured", last=True)
+                counts["failed"] += 1
+                continue
+            error = deliver(alert, note)
+            if error is None:
+                keeper.delivered(alert, name)
+                DELIVERIES.count(_series(name), SENT)
+                log.info("alert_redelivered", alert=alert.kind, alert_id=alert.id, target=name)
+                counts["delivered"] += 1
+            else:
+                keeper.failed(alert, name, error)
+                down.add(name)
+                counts["failed"] += 1
+        if every:
+            if not names:
+                keeper.failed(alert, EVERY, "no webhook or notify target configured", last=True)
+            else:
+                keeper.delivered(alert, EVERY)
+    return counts
+
+
+def _series(target: str) -> str:
+    return WEBHOOK if target == WEBHOOK else NOTIFY
+
+
+def look(
+    keeper: Keeper,
+    webhook: Deliver | None,
+    notify: Sequence[NotifyTarget],
+    stopped: Callable[[], bool],
+) -> None:
+    """Run :func:`redeliver` for a sink: its webhook's one-attempt POST (None:
+    no webhook) and its Apprise targets; log what it did. Never raises."""
+    deliver: dict[str, Deliver] = {WEBHOOK: webhook} if webhook is not None else {}
+    for target in notify:
+        deliver[target.name] = partial(_notify_late, target)
+    try:
+        counts = redeliver(keeper, deliver, stopped)
+    except Exception as exc:  # never let the look end the sink's thread
+        log.error("alerts_redelivery_failed", error=type(exc).__name__)
+        return
+    if any(counts.values()):
+        log.info("alerts_redelivery", **counts)
+
+
+def _notify_late(target: NotifyTarget, alert: Alert, late: str) -> str | None:
+    return target.deliver(replace(alert, message=late + alert.message))

@@ -1,0 +1,49 @@
+"""When an alert that did not reach a target is tried again, and when never.
+
+An alert whose webhook POST or Apprise notification failed after its tries
+(the receiver down, a laptop woken before its VPN, a webhook URL being
+fixed) is kept in ``alert_deliveries`` and tried again, one attempt each
+time, after waits that double from FIRST_WAIT to LONGEST_WAIT, until
+``alerts.redeliver_for`` has passed since its first failure: then it is
+given up (kept, and ``alerts --resend ID`` puts it back). Pure: the caller
+passes the times.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+FIRST_WAIT = 60.0  # seconds after the first failure
+LONGEST_WAIT = 3600.0  # the waits double up to this
+# A target that failed stops a pass: the rest of its alerts wait for the next.
+LOOK_EVERY = 30.0  # seconds between looks for alerts due again
+PER_PASS = 20  # alerts tried in one look (the oldest first): new alerts wait behind them
+
+
+def wait_after(failures: int) -> float:
+    """Return the seconds before the next try of an alert that failed
+    ``failures`` times (1 or more) at a target."""
+    return min(FIRST_WAIT * 2 ** min(max(failures, 1) - 1, 16), LONGEST_WAIT)
+
+
+def next_try(
+    failures: int, first_failed: datetime, now: datetime, window: float
+) -> datetime | None:
+    """Return when to try again an alert that failed ``failures`` times, the
+    first at ``first_failed``; None when ``window`` seconds since then have
+    passed (given up), or the next try would come after them."""
+    if window <= 0:
+        return None
+    end = first_failed + timedelta(seconds=window)
+    if now >= end:
+        return None
+    return min(now + timedelta(seconds=wait_after(failures)), end)
+
+
+def late_note(raised: datetime | None, now: datetime) -> str:
+    """Return the words put before a late alert's text (Slack, Telegram,
+    Apprise): when it was raised, so an old alert is not read as news."""
+    if raised is None:
+        return "(late) "
+    stamp = raised.strftime("%Y-%m-%d %H:%M UTC" if raised.date() != now.date() else "%H:%M UTC")
+    return f"(late: raised {stamp}) "

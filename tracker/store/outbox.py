@@ -1,0 +1,140 @@
+"""SQL for alerts kept to be delivered again (table of m032_alert_deliveries).
+
+One row per alert and target that did not take it; when and whether to try
+again is :mod:`tracker.rules.redelivery`'s to say, the times come from the
+caller. Functions take a :class:`tracker.store.orders.Store` and raise
+StoreError like it does.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tracker.clock import iso, parse_iso
+from tracker.rules.episodes import Alert
+from tracker.rules.redelivery import next_try
+
+if TYPE_CHECKING:
+    from tracker.store.orders import Store
+
+ERROR_CHARS = 300  # of a failure's words kept
+EVERY = "*"  # the target of an alert sent again by hand: every one configured then
+
+
+def failed(
+    store: Store, alert_id: int, target: str, error: str, now: datetime, window: float
+) -> datetime | None:
+    """Note that ``target`` did not take alert ``alert_id`` at ``now``; return
+    when to try again, None when given up (``window`` seconds since its first
+    failure have passed, or 0: no second try)."""
+    with store.write() as db:
+        found = db.execute(
+            "SELECT failures, failed_at FROM alert_deliveries WHERE alert_id = ? AND target = ?",
+            [alert_id, target],
+        ).fetchone()
+        failures, first = (found[0] + 1, parse_iso(found[1])) if found else (1, now)
+        due = next_try(failures, first, now, window)
+        db.execute(
+            "INSERT INTO alert_deliveries "
+            "(alert_id, target, failures, failed_at, next_at, error, gave_up_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (alert_id, target) DO UPDATE SET "
+            "failures = excluded.failures, next_at = excluded.next_at, "
+            "error = excluded.error, gave_up_at = excluded.gave_up_at",
+            [
+                alert_id,
+                target,
+                failures,
+                iso(first),
+                iso(due) if due else None,
+                error[:ERROR_CHARS],
+                None if due else iso(now),
+            ],
+        )
+    return due
+
+
+def delivered(store: Store, alert_id: int, target: str) -> None:
+    """Forget an alert's failure at ``target``: it took the alert."""
+    with store.write() as db:
+        db.execute(
+            "DELETE FROM alert_deliveries WHERE alert_id = ? AND target = ?", [alert_id, target]
+        )
+
+
+def due(store: Store, now: datetime, limit: int) -> list[tuple[Alert, list[str], int]]:
+    """Return the oldest ``limit`` alerts due for another try at ``now``: each
+    with the targets to try and the most failures among them."""
+    rows = store.rows(
+        "SELECT a.id, a.at, a.panel, a.kind, a.severity, a.message, a.data, "
+        "d.target, d.failures FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id "
+        "WHERE d.next_at IS NOT NULL AND d.next_at <= ? AND d.alert_id IN ("
+        "SELECT alert_id FROM alert_deliveries WHERE next_at IS NOT NULL AND next_at <= ? "
+        "GROUP BY alert_id ORDER BY alert_id LIMIT ?) ORDER BY a.id, d.target",
+        [iso(now), iso(now), int(limit)],
+    )
+    found: dict[int, tuple[Alert, list[str], int]] = {}
+    for row in rows:
+        if row["id"] not in found:
+            found[row["id"]] = (_alert(row), [], 0)
+        alert, targets, most = found[row["id"]]
+        targets.append(row["target"])
+        found[row["id"]] = (alert, targets, max(most, int(row["failures"])))
+    return list(found.values())
+
+
+def waiting(store: Store) -> list[dict[str, Any]]:
+    """Return every alert a target has not taken yet (waiting or given up),
+    oldest first: the alert's id, at, panel, kind and message, and its
+    target, failures, failed_at, next_at, gave_up_at and error."""
+    return store.rows(
+        "SELECT a.id, a.at, a.panel, a.kind, a.message, d.target, d.failures, d.failed_at, "
+        "d.next_at, d.gave_up_at, d.error FROM alert_deliveries d "
+        "JOIN alerts a ON a.id = d.alert_id ORDER BY a.id, d.target"
+    )
+
+
+def resend(store: Store, alert_id: int, now: datetime) -> int:
+    """Have alert ``alert_id`` tried again at ``now``: at each target that has
+    not taken it (waiting or given up), its window counted anew, or, when none
+    is kept, at every target configured when it is tried (:data:`EVERY`);
+    return the rows set, 0 when no such alert is stored."""
+    with store.write() as db:
+        if db.execute("SELECT 1 FROM alerts WHERE id = ?", [alert_id]).fetchone() is None:
+            return 0
+        targets = [
+            row[0]
+            for row in db.execute(
+                "SELECT target FROM alert_deliveries WHERE alert_id = ?", [alert_id]
+            ).fetchall()
+        ] or [EVERY]
+        count = 0
+        for target in targets:
+            db.execute(
+                "INSERT INTO alert_deliveries "
+                "(alert_id, target, failures, failed_at, next_at, error, gave_up_at) "
+                "VALUES (?, ?, 0, ?, ?, 'sent again by hand', NULL) "
+                "ON CONFLICT (alert_id, target) DO UPDATE SET failures = 0, "
+                "failed_at = excluded.failed_at, next_at = excluded.next_at, gave_up_at = NULL",
+                [alert_id, target, iso(now), iso(now)],
+            )
+            count += 1
+        return count
+
+
+def _alert(row: dict[str, Any]) -> Alert:
+    try:
+        data = json.loads(row["data"] or "{}")
+    except ValueError:
+        data = {}
+    severity = row["severity"] if row["severity"] in ("info", "warning", "error") else ""
+    return Alert(
+        kind=row["kind"],
+        message=row["message"],
+        panel=row["panel"],
+        severity=severity,
+        data=data if isinstance(data, dict) else {},
+        at=parse_iso(row["at"]) if row["at"] else None,
+        id=row["id"],
+    )
