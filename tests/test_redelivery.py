@@ -281,7 +281,7 @@ def test_a_target_failing_again_stops_the_look_for_it_and_keeps_the_others_place
     notify = {"alerts.notify[0] (tgram)": lambda a, late: target.deliver(a)}
     counts = redeliver(keeper, {"webhook": down, **notify}, lambda: False)
     assert posted == [alerts[0].id]  # one failure: the webhook's other alerts wait
-    assert counts == {"delivered": 3, "failed": 1, "skipped": 2}
+    assert counts == {"alerts": 3, "delivered": 3, "failed": 1, "skipped": 2}
     rows = kept(store)
     assert [(r["alert_id"], r["failures"]) for r in rows] == [
         (a.id, 1 + (a is alerts[0])) for a in alerts
@@ -442,3 +442,51 @@ def test_the_daemon_keeps_an_alert_its_webhook_refused_and_sends_it_once_back(
     *tries, late = hook.bodies  # its first tries (within its retry budget), then once more
     assert [(b["id"], b.get("late")) for b in tries] == [(alert.id, None)] * len(tries)
     assert (late["id"], late["late"]) == (alert.id, True)
+
+
+def test_doctor_warns_of_alerts_no_target_took(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simconfig import cli_in
+
+    cli = cli_in(tmp_path, monkeypatch, CLI_CONFIG, env={"SMM_TEST_KEY": "k" * 24})
+    db = Store(tmp_path / "t.db")
+    clock = FakeClock()
+    keeper = Keeper(db, clock, 120)
+    first, second = stored(db, clock), stored(db, clock)
+    keeper.failed(first, "webhook", "HTTP 500")
+    clock.advance(300)
+    keeper.failed(first, "webhook", "HTTP 500")  # past its window: given up
+    keeper.failed(second, "webhook", "HTTP 502: Bad Gateway")
+    db.close()
+    lines = [line for line in cli("doctor").stdout.splitlines() if line.startswith("warn alerts:")]
+    assert lines == [
+        "warn alerts: 2 not taken by their webhook or notify target: 1 tried again (the oldest "
+        "failed 2026-11-01T12:05:00+00:00), 1 given up; last error: HTTP 502: Bad Gateway; "
+        "`smm-tracker alerts --undelivered` lists them, `alerts --resend ID` sends one again"
+    ]
+    db = Store(tmp_path / "t.db")
+    with db.write() as conn:
+        conn.execute("DELETE FROM alert_deliveries")
+    db.close()
+    assert "warn alerts" not in cli("doctor").stdout  # every alert taken: no line
+
+
+def test_a_backlog_drains_look_after_look_without_waiting_between(
+    store: Store, clock: FakeClock
+) -> None:
+    # After a long outage: 25 alerts due. A look takes the oldest 20; the
+    # rest went a look later (30 s) each 20, an hour's backlog in minutes.
+    keeper = Keeper(store, clock, DAY)
+    alerts = [stored(store, clock) for _ in range(25)]
+    for alert in alerts:
+        keeper.failed(alert, "webhook", "HTTP 503")
+    clock.advance(61)
+    hook = Hook()
+    sink = sink_to(hook.url, store, clock)  # its first look at once
+    try:
+        assert until(lambda: kept(store) == [], timeout=10)
+    finally:
+        sink.close()
+        hook.close()
+    assert [b["id"] for b in hook.bodies] == [a.id for a in alerts]  # oldest first, once each

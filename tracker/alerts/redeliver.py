@@ -97,12 +97,13 @@ def redeliver(
     keeper: Keeper, targets: dict[str, Deliver], stopped: Callable[[], bool]
 ) -> dict[str, int]:
     """Try each alert due again at the targets that did not take it, marked
-    late (when it was raised, before its text); return how many were
-    delivered, failed again and skipped (their target failed earlier in this
-    pass)."""
-    counts = {"delivered": 0, "failed": 0, "skipped": 0}
+    late (when it was raised, before its text); return how many alerts were
+    looked at, and how many deliveries succeeded, failed again and were
+    skipped (their target failed earlier in this pass)."""
+    counts = {"alerts": 0, "delivered": 0, "failed": 0, "skipped": 0}
     down: set[str] = set()
     for alert, names, _failures in keeper.due():
+        counts["alerts"] += 1
         note = late_note(alert.at, keeper.clock())
         every = EVERY in names  # `alerts --resend ID`: each target configured now
         if every:
@@ -147,9 +148,12 @@ def look(
     webhook: Deliver | None,
     notify: Sequence[NotifyTarget],
     stopped: Callable[[], bool],
-) -> None:
+) -> bool:
     """Run :func:`redeliver` for a sink: its webhook's one-attempt POST (None:
-    no webhook) and its Apprise targets; log what it did. Never raises."""
+    no webhook) and its Apprise targets; log what it did. Return True when
+    more may be due at once (a whole look's worth, every one taken): a
+    backlog after an outage drains without waiting a look for each 20.
+    Never raises."""
     deliver: dict[str, Deliver] = {WEBHOOK: webhook} if webhook is not None else {}
     for target in notify:
         deliver[target.name] = partial(_notify_late, target)
@@ -157,9 +161,10 @@ def look(
         counts = redeliver(keeper, deliver, stopped)
     except Exception as exc:  # never let the look end the sink's thread
         log.error("alerts_redelivery_failed", error=type(exc).__name__)
-        return
-    if any(counts.values()):
+        return False
+    if counts["alerts"]:
         log.info("alerts_redelivery", **counts)
+    return counts["alerts"] >= PER_PASS and not (counts["failed"] or counts["skipped"])
 
 
 def _notify_late(target: NotifyTarget, alert: Alert, late: str) -> str | None:

@@ -169,8 +169,7 @@ class WebhookSink:
         look = time.monotonic()  # alerts kept from before: at once, then every LOOK_EVERY
         while True:
             if self._keeper is not None and time.monotonic() >= look:
-                self._look()
-                look = time.monotonic() + LOOK_EVERY
+                look = time.monotonic() + (0 if self._look() else LOOK_EVERY)
             try:
                 wait = None if self._keeper is None else max(0.0, look - time.monotonic())
                 item = self._queue.get(timeout=wait)
@@ -190,10 +189,12 @@ class WebhookSink:
             finally:
                 self._queue.task_done()
 
-    def _look(self) -> None:
-        """Try again the alerts kept from earlier failures that are due now."""
+    def _look(self) -> bool:
+        """Try again the alerts kept from earlier failures that are due now;
+        return True when more may be due at once."""
         assert self._keeper is not None
-        look(self._keeper, self._once if self._url else None, self._targets, self._stopping)
+        webhook = self._once if self._url else None
+        return look(self._keeper, webhook, self._targets, self._stopping)
 
     def _stopping(self) -> bool:
         return self._closing.is_set() or self._stop.is_set()

@@ -11,7 +11,11 @@ passes the times.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
+
+from tracker.rules.doctor import WARN, Check
 
 FIRST_WAIT = 60.0  # seconds after the first failure
 LONGEST_WAIT = 3600.0  # the waits double up to this
@@ -47,3 +51,24 @@ def late_note(raised: datetime | None, now: datetime) -> str:
         return "(late) "
     stamp = raised.strftime("%Y-%m-%d %H:%M UTC" if raised.date() != now.date() else "%H:%M UTC")
     return f"(late: raised {stamp}) "
+
+
+def undelivered_check(row: Sequence[Any] | None) -> Check | None:
+    """Given (kept, given up, oldest first failure still tried, newest error)
+    of ``alert_deliveries`` (doctor), return a warning line, None when every
+    alert was taken."""
+    if not row or not row[0]:
+        return None
+    kept, given_up, since, error = int(row[0]), int(row[1] or 0), row[2], row[3]
+    parts = []
+    if kept > given_up:
+        parts.append(f"{kept - given_up} tried again (the oldest failed {since})")
+    if given_up:
+        parts.append(f"{given_up} given up")
+    said = f"; last error: {error}" if error else ""
+    return Check(
+        WARN,
+        "alerts",
+        f"{kept} not taken by their webhook or notify target: {', '.join(parts)}{said}; "
+        "`smm-tracker alerts --undelivered` lists them, `alerts --resend ID` sends one again",
+    )

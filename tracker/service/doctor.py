@@ -41,6 +41,7 @@ from tracker.rules.doctor import (
     unconfigured_check,
     unknown_status_checks,
 )
+from tracker.rules.redelivery import undelivered_check
 from tracker.rules.secret_files import config_file_check, key_file_check, secret_file_check
 from tracker.service.doctor_database import (
     database_facts,
@@ -48,7 +49,12 @@ from tracker.service.doctor_database import (
     open_orders_by_panel,
     read_rows,
 )
-from tracker.store.readings import FAILING_BY_PANEL, LOST_BY_PANEL, UNKNOWN_WORDS_BY_PANEL
+from tracker.store.readings import (
+    FAILING_BY_PANEL,
+    LOST_BY_PANEL,
+    UNDELIVERED,
+    UNKNOWN_WORDS_BY_PANEL,
+)
 
 # One quick answer is what doctor wants, not the daemon's patient retries.
 DOCTOR_TIMEOUT = 15.0
@@ -108,6 +114,8 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.extend(unconfigured_check(p, n) for p, n in left_out.items() if p not in named)
         checks.extend(lost_checks(read_rows(database.path, LOST_BY_PANEL), named))
         checks.extend(failing_checks(read_rows(database.path, FAILING_BY_PANEL), named))
+        undelivered = undelivered_check(next(iter(read_rows(database.path, UNDELIVERED)), None))
+        checks.extend([undelivered] if undelivered else [])
     return checks
 
 
