@@ -31,9 +31,9 @@ import tenacity
 
 from tracker import USER_AGENT
 from tracker.alerts.deliveries import DELIVERIES, DROPPED, FAILED, NOTIFY, OUTCOMES, SENT, WEBHOOK
-from tracker.alerts.misdirected import hopeless
 from tracker.alerts.notify import NotifyTarget
 from tracker.alerts.payloads import FORMATS, payload
+from tracker.alerts.post import Refused, Retryable, post_once
 from tracker.alerts.redeliver import Keeper, look
 from tracker.panel import deadline
 from tracker.panel.budget import Budget
@@ -46,16 +46,7 @@ log = structlog.get_logger("tracker.webhook")
 ATTEMPTS = 3  # one try and two retries per alert
 RETRY_BUDGET = 60.0  # seconds one alert may spend retrying
 QUEUE_SIZE = 100
-ANSWER_LIMIT = 64 * 1024  # a webhook's answer is read only to show its error
 _STOP = object()
-
-
-class _Retryable(Exception):
-    """A failure worth another try: timeout, network, 429, 5xx."""
-
-
-class _Refused(Exception):
-    """A failure a retry will not fix: a 4xx answer, a URL that leads nowhere."""
 
 
 def _register_url(url: str) -> None:
@@ -258,7 +249,7 @@ class WebhookSink:
         # gets what is left of it, and none is started with too little.
         budget = Budget(self._timeout, self._budget, self._clock)
         retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(_Retryable),
+            retry=tenacity.retry_if_exception_type(Retryable),
             stop=(
                 tenacity.stop_after_attempt(attempts)
                 | budget
@@ -270,46 +261,10 @@ class WebhookSink:
             reraise=True,
         )
         try:
-            retrying(self._post, body, budget)
-        except (_Retryable, _Refused) as exc:
+            retrying(post_once, self._http, self._url, body, budget)
+        except (Retryable, Refused) as exc:
             return str(exc)
         return None
-
-    def _post(self, body: dict[str, Any], budget: Budget) -> None:
-        seconds = budget.attempt()
-        if seconds is None:  # the wait before this retry left too little
-            raise _Retryable(budget.spent())
-        try:
-            # One deadline for the whole POST: a receiver that drips its
-            # answer is cut at ``seconds`` like one that never answers.
-            response = deadline.exchange(
-                self._http, "POST", self._url, seconds=seconds, limit=ANSWER_LIMIT, json=body
-            )
-        except deadline.AnswerTooLarge as exc:  # its status came first: it says
-            if exc.status is not None and 200 <= exc.status < 300:
-                return  # taken; what it said after is not read
-            if exc.status == 429 or (exc.status or 0) >= 500:
-                raise _Retryable(f"HTTP {exc.status}: {exc}") from None
-            raise _Refused(
-                str(exc) if exc.status is None else f"HTTP {exc.status}: {exc}"
-            ) from None
-        except httpx.ConnectError as exc:  # nothing sent: a wrong URL is tried once
-            wrong = hopeless(exc, proxied=deadline.proxied(self._http, self._url))
-            raise (_Refused(wrong) if wrong else _Retryable("no answer (ConnectError)")) from None
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            # The class name only: some httpx messages quote the URL.
-            raise _Retryable(f"no answer ({type(exc).__name__})") from None
-        except httpx.HTTPError as exc:
-            raise _Refused(f"HTTP failure ({type(exc).__name__})") from None
-        if response.is_success:
-            return
-        said = response.text.strip().replace("\n", " ")[:120]
-        what = f"HTTP {response.status_code}" + (f": {said}" if said else "")
-        if response.status_code == 429 or response.status_code >= 500:
-            raise _Retryable(what)
-        if response.is_redirect:  # where it points is not said: it may hold the token
-            what += " (a redirect: not followed; set the URL it points to)"
-        raise _Refused(what)
 
 
 def named(alert: Alert) -> dict[str, Any]:

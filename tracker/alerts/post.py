@@ -1,0 +1,67 @@
+"""One webhook POST of an alert: what its answer, or its failure, means.
+
+:func:`post_once` sends one body within what is left of the alert's retry
+budget and raises :class:`Retryable` (timeout, network, 429, 5xx) or
+:class:`Refused` (a 4xx answer, a URL no retry cures, a redirect): the
+sink (:mod:`tracker.alerts.webhook`) retries the first within its budget
+and keeps the alert for a later try (:mod:`tracker.alerts.redeliver`)
+when both are spent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tracker.alerts.misdirected import hopeless
+from tracker.panel import deadline
+from tracker.panel.budget import Budget
+
+ANSWER_LIMIT = 64 * 1024  # a webhook's answer is read only to show its error
+
+
+class Retryable(Exception):
+    """A failure worth another try: timeout, network, 429, 5xx."""
+
+
+class Refused(Exception):
+    """A failure a retry will not fix: a 4xx answer, a URL that leads nowhere."""
+
+
+def post_once(http: httpx.Client, url: str, body: dict[str, Any], budget: Budget) -> None:
+    """POST ``body`` to ``url`` once, within what is left of ``budget``;
+    return when taken, else raise Retryable or Refused (never quoting the
+    URL: it holds a token)."""
+    seconds = budget.attempt()
+    if seconds is None:  # the wait before this retry left too little
+        raise Retryable(budget.spent())
+    try:
+        # One deadline for the whole POST: a receiver that drips its
+        # answer is cut at ``seconds`` like one that never answers.
+        response = deadline.exchange(
+            http, "POST", url, seconds=seconds, limit=ANSWER_LIMIT, json=body
+        )
+    except deadline.AnswerTooLarge as exc:  # its status came first: it says
+        if exc.status is not None and 200 <= exc.status < 300:
+            return  # taken; what it said after is not read
+        if exc.status == 429 or (exc.status or 0) >= 500:
+            raise Retryable(f"HTTP {exc.status}: {exc}") from None
+        raise Refused(str(exc) if exc.status is None else f"HTTP {exc.status}: {exc}") from None
+    except httpx.ConnectError as exc:  # nothing sent: a wrong URL is tried once
+        wrong = hopeless(exc, proxied=deadline.proxied(http, url))
+        raise (Refused(wrong) if wrong else Retryable("no answer (ConnectError)")) from None
+    except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+        # The class name only: some httpx messages quote the URL.
+        raise Retryable(f"no answer ({type(exc).__name__})") from None
+    except httpx.HTTPError as exc:
+        raise Refused(f"HTTP failure ({type(exc).__name__})") from None
+    if response.is_success:
+        return
+    said = response.text.strip().replace("\n", " ")[:120]
+    what = f"HTTP {response.status_code}" + (f": {said}" if said else "")
+    if response.status_code == 429 or response.status_code >= 500:
+        raise Retryable(what)
+    if response.is_redirect:  # where it points is not said: it may hold the token
+        what += " (a redirect: not followed; set the URL it points to)"
+    raise Refused(what)
