@@ -9,9 +9,11 @@ in the ``alerts`` table and nobody told.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -490,3 +492,53 @@ def test_a_backlog_drains_look_after_look_without_waiting_between(
         sink.close()
         hook.close()
     assert [b["id"] for b in hook.bodies] == [a.id for a in alerts]  # oldest first, once each
+
+
+@pytest.mark.usefixtures("quick_looks")
+def test_alerts_not_queued_are_kept_a_full_queue_and_a_stop(store: Store, clock: FakeClock) -> None:
+    # A queue full behind a hanging webhook dropped the alert (a log line);
+    # one raised while the tracker stopped, or still queued when the stop's
+    # bound ran out, was never sent and never said so. All are kept now:
+    # the next look, or the next start, sends them.
+    release = threading.Event()
+
+    class Hanging(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            release.wait(10)
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hanging)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    sink = WebhookSink(
+        url, timeout=5, sleep=lambda _s: None, queue_size=1, keeper=Keeper(store, clock, DAY)
+    )
+    try:
+        on_the_wire, queued, dropped = (stored(store, clock) for _ in range(3))
+        assert sink.send(on_the_wire)
+        assert until(lambda: sink._queue.qsize() == 0)  # taken off the queue: on the wire
+        assert sink.send(queued) and not sink.send(dropped)
+        assert [(r["alert_id"], r["error"]) for r in kept(store)] == [
+            (dropped.id, "not sent: the alert queue was full")
+        ]
+        sink.close(timeout=0.5)  # the POST still hangs: the queued one is left
+        late = stored(store, clock)
+        assert not sink.send(late)  # raised during the stop
+        rows = {r["alert_id"]: r["error"] for r in kept(store)}
+        assert rows == {
+            dropped.id: "not sent: the alert queue was full",
+            queued.id: "not sent before the stop",
+            late.id: "not sent: raised while the tracker was stopping",
+        }
+        release.set()  # the POST ends: the thread ends too, no look after the close
+        assert until(lambda: not sink._thread.is_alive())
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()

@@ -113,8 +113,11 @@ class WebhookSink:
         self._thread.start()
 
     def send(self, alert: Alert) -> bool:
-        """Queue an alert for posting; return False (and log) if the queue is full."""
+        """Queue an alert for posting; return False (and log) if the queue is
+        full. An alert not queued (full, or the sink closing) is kept to be
+        sent later, as one no target took."""
         if self._closing.is_set():
+            self._keep(alert, "not sent: raised while the tracker was stopping")
             return False
         try:
             self._queue.put_nowait(alert)
@@ -124,7 +127,14 @@ class WebhookSink:
             DELIVERIES.count(WEBHOOK, DROPPED, bool(self._url))  # per target, as sent/failed
             DELIVERIES.count(NOTIFY, DROPPED, len(self._targets))
             log.warning("webhook_dropped", **named(alert), reason="queue full")
+            self._keep(alert, "not sent: the alert queue was full")
             return False
+
+    def _keep(self, alert: Alert, error: str) -> None:
+        """Keep ``alert`` to be sent later to every target (see :meth:`send`)."""
+        if self._keeper is not None:
+            for name in [WEBHOOK] * bool(self._url) + [t.name for t in self._targets]:
+                self._keeper.failed(alert, name, error)
 
     def close(self, timeout: float | None = None) -> None:
         """Post what is queued (one try each, no retries) for at most ``timeout``
@@ -139,6 +149,13 @@ class WebhookSink:
         left = self._queue.qsize()
         if self._thread.is_alive() and left:
             log.warning("webhook_unsent", alerts=left)
+            while True:  # kept: the next start sends them
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not _STOP:
+                    self._keep(item, "not sent before the stop")
         self._http.close()
 
     def _wait(self, seconds: float) -> None:
@@ -159,12 +176,15 @@ class WebhookSink:
     def _work(self) -> None:
         look = time.monotonic()  # alerts kept from before: at once, then every LOOK_EVERY
         while True:
-            if self._keeper is not None and time.monotonic() >= look:
+            closing = self._closing.is_set()
+            if self._keeper is not None and not closing and time.monotonic() >= look:
                 look = time.monotonic() + (0 if self._look() else LOOK_EVERY)
             try:
                 wait = None if self._keeper is None else max(0.0, look - time.monotonic())
                 item = self._queue.get(timeout=wait)
             except queue.Empty:
+                if closing:  # a close that could not queue its stop (the queue full)
+                    return
                 continue
             try:
                 if item is _STOP:
