@@ -542,3 +542,29 @@ def test_alerts_not_queued_are_kept_a_full_queue_and_a_stop(store: Store, clock:
         release.set()
         server.shutdown()
         server.server_close()
+
+
+def test_the_metrics_show_alert_deliveries_waiting_and_given_up(
+    store: Store, clock: FakeClock
+) -> None:
+    from tracker.service.callstats import CallCounters
+    from tracker.service.jobstats import JobStats
+    from tracker.service.metrics import render, take_snapshot
+
+    def gauge() -> dict[str, float]:
+        text = render(take_snapshot(store, CallCounters(), JobStats(), ["main"]))
+        return {
+            line.split('state="')[1].split('"')[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("smm_tracker_alerts_undelivered{")
+        }
+
+    assert gauge() == {"waiting": 0, "given_up": 0}  # at 0 from the start
+    keeper = Keeper(store, clock, 120)
+    first, second = stored(store, clock), stored(store, clock)
+    keeper.failed(first, "webhook", "HTTP 500")
+    keeper.failed(first, "alerts.notify[0] (tgram)", "delivery failed")
+    clock.advance(300)
+    keeper.failed(first, "webhook", "HTTP 500")  # given up
+    keeper.failed(second, "webhook", "HTTP 500")
+    assert gauge() == {"waiting": 2, "given_up": 1}

@@ -41,6 +41,7 @@ from tracker.panel.statuses import ACTIVE, ORDER_STATUSES, PAUSED, TERMINAL, met
 from tracker.service.callstats import POLL_JOB, PREFIX, CallCounters
 from tracker.service.jobstats import JobStats
 from tracker.store.orders import Store
+from tracker.store.outbox import undelivered_counts
 from tracker.store.readings import latest_balances, lost_counts
 
 log = structlog.get_logger("tracker.metrics")
@@ -84,6 +85,7 @@ class Snapshot:
     panels: tuple[str, ...] = ()  # configured: each gets every open status, 0 when none
     lost_orders: dict[str, int] | None = None  # given up as lost, by panel
     deliveries: dict[tuple[str, str], int] = field(default_factory=dict)  # (target, outcome)
+    undelivered: dict[str, int] | None = None  # alert deliveries kept, by state
 
 
 def _family(
@@ -123,14 +125,29 @@ def families(snap: Snapshot) -> list[Metric]:
         *_calls(snap.calls),
         *_jobs(snap.jobs),
         _deliveries(snap.deliveries),
+        _undelivered(snap),
     ]
+
+
+def _undelivered(snap: Snapshot) -> Metric:
+    family = _family(
+        "gauge",
+        "alerts_undelivered",
+        "Alert deliveries a target has not taken: waiting (tried again) or given_up "
+        "(`alerts --undelivered`).",
+        ["state"],
+    )
+    for state, n in sorted((snap.undelivered or {}).items()):
+        family.add_metric([state], n)
+    return family
 
 
 def _deliveries(counts: dict[tuple[str, str], int]) -> Metric:
     family = _family(
         "counter",
         "alert_deliveries",
-        "Alerts sent, failed (after their tries) or dropped (queue full), by target.",
+        "Alerts sent, failed (after their tries: kept to be tried again), given up "
+        "(alerts.redeliver_for ran out) or dropped (queue full), by target.",
         ["target", "outcome"],
     )
     for (target, outcome), n in sorted(counts.items()):
@@ -234,6 +251,7 @@ def take_snapshot(
     open_orders: dict[tuple[str, str | None], int] | None = None
     balances: list[tuple[str, str, float]] | None = None
     lost: dict[str, int] | None = None
+    undelivered: dict[str, int] | None = None
     panels = tuple(panels)
     if reader is not None:
         try:
@@ -242,6 +260,10 @@ def take_snapshot(
             lost = lost_counts(reader)
         except StoreError as exc:
             log.warning("metrics_database_unreadable", error=str(exc))
+        try:
+            undelivered = undelivered_counts(reader)
+        except StoreError:  # said above, or a database older than m032
+            pass
     if panels:  # the configured panels only: a removed one's rows stay in the database
         if open_orders is not None:
             open_orders = {k: n for k, n in open_orders.items() if k[0] in panels}
@@ -251,7 +273,7 @@ def take_snapshot(
             lost = {panel: n for panel, n in lost.items() if panel in panels}
     counts = calls.snapshot(panels or None)
     sent = DELIVERIES.snapshot()
-    return Snapshot(open_orders, balances, counts, jobs.snapshot(), panels, lost, sent)
+    return Snapshot(open_orders, balances, counts, jobs.snapshot(), panels, lost, sent, undelivered)
 
 
 class _Collector:

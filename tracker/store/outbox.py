@@ -138,3 +138,15 @@ def _alert(row: dict[str, Any]) -> Alert:
         at=parse_iso(row["at"]) if row["at"] else None,
         id=row["id"],
     )
+
+
+def undelivered_counts(reader: Store) -> dict[str, int]:
+    """Return how many alert deliveries are still tried (``waiting``) and
+    given up (``given_up``). Raise StoreError if the database cannot be read."""
+    counts = {"waiting": 0, "given_up": 0}
+    for state, n in reader.tuples(
+        "SELECT CASE WHEN gave_up_at IS NULL THEN 'waiting' ELSE 'given_up' END, count(*) "
+        "FROM alert_deliveries GROUP BY 1"
+    ):
+        counts[state] = n
+    return counts
