@@ -264,7 +264,7 @@ def test_nothing_is_kept_when_redeliver_for_is_zero_or_the_alert_was_not_stored(
 # --- one look --------------------------------------------------------------------
 
 
-def test_a_target_failing_again_stops_the_look_for_it_and_keeps_the_others_places(
+def test_a_target_failing_again_stops_the_look_and_its_alerts_wait_with_the_oldest(
     store: Store, clock: FakeClock
 ) -> None:
     keeper = Keeper(store, clock, DAY)
@@ -288,8 +288,29 @@ def test_a_target_failing_again_stops_the_look_for_it_and_keeps_the_others_place
     assert [(r["alert_id"], r["failures"]) for r in rows] == [
         (a.id, 1 + (a is alerts[0])) for a in alerts
     ]
-    # The two not tried are still due: the next look takes them first.
-    assert [r["next_at"] <= iso(clock.now) for r in rows] == [False, True, True]
+    # Still down: all three wait the oldest's doubled wait, not a look each.
+    assert {r["next_at"] for r in rows} == {iso(clock.now + timedelta(seconds=120))}
+    assert redeliver(keeper, {"webhook": down, **notify}, lambda: False)["alerts"] == 0
+
+
+def test_a_target_back_gets_its_alerts_in_the_order_raised(store: Store, clock: FakeClock) -> None:
+    # The oldest alert had failed more (its wait an hour), a newer one once:
+    # each at its own wait's end sent the recovery before the outage.
+    keeper = Keeper(store, clock, DAY)
+    outage = stored(store, clock, "panel_unreachable")
+    for _ in range(6):
+        keeper.failed(outage, "webhook", "HTTP 502")
+    recovered = stored(store, clock, "panel_recovered")
+    keeper.failed(recovered, "webhook", "HTTP 502")
+    clock.advance(61)  # the newer one's minute is up, the older waits ~30 min
+    posted: list[str] = []
+
+    def back(alert: Alert, late: str) -> str | None:
+        posted.append(alert.kind)
+        return None
+
+    assert redeliver(keeper, {"webhook": back}, lambda: False)["delivered"] == 2
+    assert posted == ["panel_unreachable", "panel_recovered"] and kept(store) == []
 
 
 def test_an_alert_for_a_target_no_longer_configured_is_given_up(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -48,17 +49,20 @@ class Keeper:
         self.clock = clock
         self.window = window
 
-    def failed(self, alert: Alert, target: str, error: str, *, last: bool = False) -> None:
-        """Note a failure of ``target`` with ``alert`` (``last``: no second try)."""
+    def failed(
+        self, alert: Alert, target: str, error: str, *, last: bool = False
+    ) -> datetime | None:
+        """Note a failure of ``target`` with ``alert`` (``last``: no second
+        try); return when it is tried again, None when never."""
         if alert.id is None or self.window <= 0 or self.store is None:
-            return  # never stored (the database refused it), or nothing is kept
+            return None  # never stored (the database refused it), or nothing is kept
         try:
             due = outbox.failed(
                 self.store, alert.id, target, error, self.clock(), 0 if last else self.window
             )
         except (StoreError, sqlite3.Error) as exc:
             log.error("alert_not_kept", alert=alert.kind, alert_id=alert.id, error=str(exc))
-            return
+            return None
         if due is None:
             if target != EVERY:  # "*": no target to count it against
                 DELIVERIES.count(_series(target), GIVEN_UP)
@@ -74,6 +78,14 @@ class Keeper:
             log.info(
                 "alert_kept", alert=alert.kind, alert_id=alert.id, target=target, next_at=iso(due)
             )
+        return due
+
+    def hold(self, target: str, until: datetime) -> None:
+        """Have the target's other alerts wait with the one that failed."""
+        try:
+            outbox.hold(self.store, target, until)
+        except (StoreError, sqlite3.Error) as exc:  # tried at the next look instead
+            log.warning("alerts_redelivery_unread", error=str(exc))
 
     def delivered(self, alert: Alert, target: str) -> None:
         if alert.id is None or self.store is None:
@@ -128,7 +140,9 @@ def redeliver(
                 log.info("alert_redelivered", alert=alert.kind, alert_id=alert.id, target=name)
                 counts["delivered"] += 1
             else:
-                keeper.failed(alert, name, error)
+                again = keeper.failed(alert, name, error)
+                if again is not None:  # still down: its other alerts wait with this one
+                    keeper.hold(name, again)
                 down.add(name)
                 counts["failed"] += 1
         if every:

@@ -64,15 +64,22 @@ def delivered(store: Store, alert_id: int, target: str) -> None:
 
 
 def due(store: Store, now: datetime, limit: int) -> list[tuple[Alert, list[str], int]]:
-    """Return the oldest ``limit`` alerts due for another try at ``now``: each
-    with the targets to try and the most failures among them."""
+    """Return the oldest ``limit`` alerts to try again at ``now``, each with
+    its targets to try and the most failures among them: every alert still
+    tried at a target any of whose alerts is due, oldest first. The oldest
+    tells whether the target is back (see :func:`hold`), and a target back
+    gets them in the order raised, not each at its own wait's end."""
     rows = store.rows(
+        "WITH ready AS (SELECT DISTINCT target FROM alert_deliveries "
+        "WHERE next_at IS NOT NULL AND next_at <= ?), "
+        "firsts AS (SELECT alert_id FROM alert_deliveries "
+        "WHERE next_at IS NOT NULL AND target IN ready "
+        "GROUP BY alert_id ORDER BY alert_id LIMIT ?) "
         "SELECT a.id, a.at, a.panel, a.kind, a.severity, a.message, a.data, "
         "d.target, d.failures FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id "
-        "WHERE d.next_at IS NOT NULL AND d.next_at <= ? AND d.alert_id IN ("
-        "SELECT alert_id FROM alert_deliveries WHERE next_at IS NOT NULL AND next_at <= ? "
-        "GROUP BY alert_id ORDER BY alert_id LIMIT ?) ORDER BY a.id, d.target",
-        [iso(now), iso(now), int(limit)],
+        "WHERE d.next_at IS NOT NULL AND d.target IN ready AND d.alert_id IN firsts "
+        "ORDER BY a.id, d.target",
+        [iso(now), int(limit)],
     )
     found: dict[int, tuple[Alert, list[str], int]] = {}
     for row in rows:
@@ -82,6 +89,18 @@ def due(store: Store, now: datetime, limit: int) -> list[tuple[Alert, list[str],
         targets.append(row["target"])
         found[row["id"]] = (alert, targets, max(most, int(row["failures"])))
     return list(found.values())
+
+
+def hold(store: Store, target: str, until: datetime) -> None:
+    """Have every alert still tried at ``target`` wait until ``until`` at
+    least: its oldest failed again, so the target is still down (each alert
+    at its own wait's end probed it again every look)."""
+    with store.write() as db:
+        db.execute(
+            "UPDATE alert_deliveries SET next_at = ? "
+            "WHERE target = ? AND next_at IS NOT NULL AND next_at < ?",
+            [iso(until), target, iso(until)],
+        )
 
 
 def waiting(store: Store) -> list[dict[str, Any]]:
