@@ -589,3 +589,30 @@ def test_the_metrics_show_alert_deliveries_waiting_and_given_up(
     keeper.failed(first, "webhook", "HTTP 500")  # given up
     keeper.failed(second, "webhook", "HTTP 500")
     assert gauge() == {"waiting": 2, "given_up": 1}
+
+
+def test_a_target_that_takes_a_new_alert_gets_what_it_missed_at_once(
+    store: Store, clock: FakeClock
+) -> None:
+    # Back after an outage, the webhook took the next alert at once, but the
+    # ones it missed waited out their doubled waits (up to an hour).
+    keeper = Keeper(store, clock, DAY)
+    missed = stored(store, clock, "panel_unreachable")
+    for _ in range(6):
+        keeper.failed(missed, "webhook", "HTTP 502")  # its next try ~30 min away
+    hook = Hook()
+    sink = sink_to(hook.url, store, clock)
+    try:
+        time.sleep(0.2)  # the first look finds nothing due
+        assert hook.bodies == []
+        fresh = stored(store, clock, "panel_recovered")
+        assert sink.send(fresh) and sink.flush(10)
+        assert until(lambda: len(hook.bodies) == 2)
+        assert [(b["kind"], b.get("late")) for b in hook.bodies] == [
+            ("panel_recovered", None),
+            ("panel_unreachable", True),
+        ]
+        assert until(lambda: kept(store) == [])
+    finally:
+        sink.close()
+        hook.close()

@@ -80,6 +80,17 @@ class Keeper:
             )
         return due
 
+    def wake(self, targets: set[str]) -> bool:
+        """Have the alerts kept for ``targets`` tried at once: each just took
+        a new alert, so it is back. Return True when any was waiting."""
+        if self.window <= 0 or self.store is None:
+            return False
+        try:
+            return outbox.wake(self.store, targets, self.clock())
+        except (StoreError, sqlite3.Error) as exc:  # tried at their own time instead
+            log.warning("alerts_redelivery_unread", error=str(exc))
+            return False
+
     def hold(self, target: str, until: datetime) -> None:
         """Have the target's other alerts wait with the one that failed."""
         try:

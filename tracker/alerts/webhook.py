@@ -81,6 +81,7 @@ class WebhookSink:
     ):
         self._targets = list(notify)
         self._keeper = keeper  # what no target took after its tries: tried again later
+        self._took: set[str] = set()  # the targets that took the alert just sent
         self.notified = 0
         self.notify_failed = 0
         if fmt not in FORMATS:
@@ -198,6 +199,9 @@ class WebhookSink:
             except Exception as exc:  # never let one alert end the worker
                 log.error("webhook_failed", **named(item), error=type(exc).__name__)
             finally:
+                if self._took and self._keeper is not None and self._keeper.wake(self._took):
+                    look = time.monotonic()  # a target back: what it has not taken, now
+                self._took.clear()
                 self._queue.task_done()
 
     def _look(self) -> bool:
@@ -235,6 +239,7 @@ class WebhookSink:
         for target, error in zip(self._targets, errors, strict=True):
             if error is None:
                 self.notified += 1
+                self._took.add(target.name)
                 DELIVERIES.count(NOTIFY, SENT)
                 log.debug("notify_sent", alert=alert.kind, target=target.name)
             else:
@@ -254,6 +259,7 @@ class WebhookSink:
                 self._keeper.failed(alert, WEBHOOK, error)
             return
         self.sent += 1
+        self._took.add(WEBHOOK)
         DELIVERIES.count(WEBHOOK, SENT)
         log.debug("webhook_sent", alert=alert.kind)
 

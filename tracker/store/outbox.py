@@ -9,6 +9,7 @@ StoreError like it does.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +102,27 @@ def hold(store: Store, target: str, until: datetime) -> None:
             "WHERE target = ? AND next_at IS NOT NULL AND next_at < ?",
             [iso(until), target, iso(until)],
         )
+
+
+def wake(store: Store, targets: Iterable[str], now: datetime) -> bool:
+    """Have every alert still tried at ``targets`` due at ``now`` (each just
+    took a new alert); return True when any is kept. One read when none is
+    (the usual answer), and no write unless one waits."""
+    names = sorted(targets)
+    marks = ", ".join("?" * len(names))
+    (later,) = store.tuples(
+        f"SELECT max(next_at > ?) FROM alert_deliveries WHERE target IN ({marks}) "
+        "AND next_at IS NOT NULL",
+        [iso(now), *names],
+    )[0]
+    if later:
+        with store.write() as db:
+            db.execute(
+                f"UPDATE alert_deliveries SET next_at = ? WHERE target IN ({marks}) "
+                "AND next_at IS NOT NULL AND next_at > ?",
+                [iso(now), *names, iso(now)],
+            )
+    return later is not None
 
 
 def waiting(store: Store) -> list[dict[str, Any]]:
