@@ -44,6 +44,8 @@ class Hook:
 
     def __init__(self, status: int = 200):
         self.status = status
+        self.delay = 0.0  # seconds each answer waits (a slow receiver)
+        self.answer = b"ok"
         self.bodies: list[Any] = []
         self.paths: list[str] = []
         hook = self
@@ -53,10 +55,11 @@ class Hook:
                 length = int(self.headers.get("Content-Length") or 0)
                 hook.bodies.append(json.loads(self.rfile.read(length)))
                 hook.paths.append(self.path)
+                time.sleep(hook.delay)
                 self.send_response(hook.status)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(hook.answer)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(hook.answer)
 
             def log_message(self, *args: Any) -> None:
                 return

@@ -16,6 +16,7 @@ Never raises: a database that cannot take the note costs the second try
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -39,6 +40,10 @@ log = structlog.get_logger("tracker.webhook")
 # ("" for none): None when taken, else why not (never the URL).
 Deliver = Callable[[Alert, str], str | None]
 
+# One look at a time in a process: at a reload the new sink's first look
+# would read the rows the old sink's look is still sending (sent twice).
+_LOOKING = threading.Lock()
+
 
 class Keeper:
     """Given a store, a wall clock and ``alerts.redeliver_for`` (seconds; 0:
@@ -48,6 +53,10 @@ class Keeper:
         self.store = store
         self.clock = clock
         self.window = window
+        self.troubles = 0  # notes the database did not take: no look again at once
+        # Taken, but its row could not be deleted (the database busy or
+        # read-only): not sent again, its row deleted at a later look.
+        self.taken: set[tuple[int | None, str]] = set()
 
     def failed(
         self, alert: Alert, target: str, error: str, *, last: bool = False
@@ -61,6 +70,7 @@ class Keeper:
                 self.store, alert.id, target, error, self.clock(), 0 if last else self.window
             )
         except (StoreError, sqlite3.Error) as exc:
+            self.troubles += 1
             log.error("alert_not_kept", alert=alert.kind, alert_id=alert.id, error=str(exc))
             return None
         if due is None:
@@ -103,8 +113,12 @@ class Keeper:
             return
         try:
             outbox.delivered(self.store, alert.id, target)
-        except (StoreError, sqlite3.Error) as exc:  # tried again later: sent twice
+        except (StoreError, sqlite3.Error) as exc:  # deleted at a later look, not sent again
+            self.troubles += 1
+            self.taken.add((alert.id, target))
             log.error("alert_not_kept", alert=alert.kind, alert_id=alert.id, error=str(exc))
+        else:
+            self.taken.discard((alert.id, target))
 
     def due(self) -> list[tuple[Alert, list[str], int]]:
         if self.window <= 0 or self.store is None:
@@ -134,6 +148,9 @@ def redeliver(
         for name in names:
             if stopped():
                 return counts
+            if (alert.id, name) in keeper.taken:  # taken already: only its row to delete
+                keeper.delivered(alert, name)
+                continue
             if name in down:
                 counts["skipped"] += 1
                 if every:  # its own row now: tried at the next look but one
@@ -182,13 +199,20 @@ def look(
     deliver: dict[str, Deliver] = {WEBHOOK: webhook} if webhook is not None else {}
     for target in notify:
         deliver[target.name] = partial(_notify_late, target)
+    if not _LOOKING.acquire(blocking=False):  # a reload's other sink is looking: later
+        return False
+    troubles = keeper.troubles
     try:
         counts = redeliver(keeper, deliver, stopped)
     except Exception as exc:  # never let the look end the sink's thread
         log.error("alerts_redelivery_failed", error=type(exc).__name__)
         return False
+    finally:
+        _LOOKING.release()
     if counts["alerts"]:
         log.info("alerts_redelivery", **counts)
+    if keeper.troubles != troubles:  # the database did not take a note: no look at once
+        return False
     return counts["alerts"] >= PER_PASS and not (counts["failed"] or counts["skipped"])
 
 

