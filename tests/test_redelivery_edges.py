@@ -7,6 +7,7 @@ Each test here failed on the code that first brought redelivery (e523bd0).
 
 from __future__ import annotations
 
+import io
 import sqlite3
 import time
 from collections import Counter
@@ -17,7 +18,7 @@ import pytest
 from conftest import FakeClock
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from test_redelivery import DAY, kept, sink_to, stored, until
-from test_webhook import Hook
+from test_webhook import TOKEN, Hook, real_logging  # noqa: F401  (fixture)
 
 import tracker.alerts.redeliver as redeliver
 import tracker.alerts.webhook as webhook
@@ -106,3 +107,37 @@ def test_a_database_that_cannot_be_written_is_no_reason_to_send_alerts_again(
         sink.close()
         hook.close()
     assert ids(hook) == Counter(a.id for a in alerts)
+
+
+@pytest.mark.usefixtures("quick_looks")
+def test_a_receiver_echoing_the_url_or_key_leaves_no_secret_in_the_database_or_log(
+    store: Store,
+    clock: FakeClock,
+    real_logging: io.StringIO,  # noqa: F811  (the fixture)
+) -> None:
+    # The error kept in alert_deliveries.error (shown by `alerts
+    # --undelivered` and doctor, which know no webhook URL) was the
+    # receiver's words as said; and its first 120 characters were cut before
+    # the log scrubbed them: a token cut in two was in the log line too.
+    from tracker.redact import register_secret
+
+    key = "panelkey-0123456789abcdef"
+    register_secret(key)  # as the daemon does with every panel's key
+    hook = Hook(status=500)
+    url_at = len("HTTP 500: ") + 120 - len(TOKEN) // 2  # the cut falls inside the token
+    sink = sink_to(hook.url, store, clock)
+    try:
+        hook.answer = f"no route for {hook.url} with key={key}".encode()
+        assert sink.send(stored(store, clock)) and sink.flush(10)
+        hook.answer = ("x" * (url_at - len("HTTP 500: ") - 40) + " " + hook.url).encode()
+        assert sink.send(stored(store, clock)) and sink.flush(10)
+    finally:
+        sink.close()
+        hook.close()
+    errors = [row["error"] for row in kept(store)]
+    assert len(errors) == 2 and all(error.startswith("HTTP 500: ") for error in errors)
+    output = real_logging.getvalue()
+    assert output.count("webhook_failed") == 2
+    said = " ".join([*errors, output])
+    for secret in (TOKEN, TOKEN[: len(TOKEN) // 2], key):
+        assert secret not in said

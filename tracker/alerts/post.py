@@ -17,6 +17,7 @@ import httpx
 from tracker.alerts.misdirected import hopeless
 from tracker.panel import deadline
 from tracker.panel.budget import Budget
+from tracker.redact import redact_text
 
 ANSWER_LIMIT = 64 * 1024  # a webhook's answer is read only to show its error
 
@@ -58,7 +59,7 @@ def post_once(http: httpx.Client, url: str, body: dict[str, Any], budget: Budget
         raise Refused(f"HTTP failure ({type(exc).__name__})") from None
     if response.is_success:
         return
-    said = response.text.strip().replace("\n", " ")[:120]
+    said = redact_text(response.text.strip().replace("\n", " "))[:120]  # then cut
     what = f"HTTP {response.status_code}" + (f": {said}" if said else "")
     if response.status_code == 429 or response.status_code >= 500:
         raise Retryable(what)

@@ -29,6 +29,7 @@ from tracker.alerts.deliveries import DELIVERIES, GIVEN_UP, NOTIFY, SENT, WEBHOO
 from tracker.alerts.notify import NotifyTarget
 from tracker.clock import Clock, iso
 from tracker.errors import StoreError
+from tracker.redact import redact_text
 from tracker.rules.episodes import Alert
 from tracker.rules.redelivery import PER_PASS, late_note
 from tracker.store import outbox
@@ -65,6 +66,7 @@ class Keeper:
         try); return when it is tried again, None when never."""
         if alert.id is None or self.window <= 0 or self.store is None:
             return None  # never stored (the database refused it), or nothing is kept
+        error = redact_text(error)  # a receiver's words may quote the URL or the key
         try:
             due = outbox.failed(
                 self.store, alert.id, target, error, self.clock(), 0 if last else self.window
