@@ -17,12 +17,14 @@ from pathlib import Path
 import pytest
 from conftest import FakeClock
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from structlog.testing import capture_logs
 from test_redelivery import DAY, kept, sink_to, stored, until
 from test_webhook import TOKEN, Hook, real_logging  # noqa: F401  (fixture)
 
 import tracker.alerts.redeliver as redeliver
 import tracker.alerts.webhook as webhook
 from tracker.alerts.redeliver import Keeper
+from tracker.alerts.webhook import WebhookSink
 from tracker.store.orders import Store
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
@@ -141,3 +143,39 @@ def test_a_receiver_echoing_the_url_or_key_leaves_no_secret_in_the_database_or_l
     said = " ".join([*errors, output])
     for secret in (TOKEN, TOKEN[: len(TOKEN) // 2], key):
         assert secret not in said
+
+
+def test_alerts_a_close_left_unsent_are_kept_for_the_next_run(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    # A stop (or `run --once`'s end, or a reload) while the webhook hangs:
+    # close() gives the queue webhook_timeout + 5 s, one try each, keeps
+    # what is still queued, then the store is closed. The one on the wire
+    # was noted after its store was closed (alert_not_kept: lost), and the
+    # thread, its stop mark taken with the queue, lingered a look's wait.
+    first = Store(tmp_path / "t.db")
+    hook = Hook()
+    hook.delay = 2.0  # takes the POST, answers after the deadline
+    sink = WebhookSink(
+        hook.url, timeout=0.4, sleep=lambda _s: None, keeper=Keeper(first, clock, DAY)
+    )
+    alerts = [stored(first, clock) for _ in range(4)]
+    try:
+        with capture_logs() as logs:
+            for alert in alerts:
+                assert sink.send(alert)
+            assert until(lambda: hook.bodies)
+            sink.close(timeout=0.6)  # the first tried; the second on the wire
+            first.close()  # as Tracker.close() does next
+            assert until(lambda: not sink._thread.is_alive(), timeout=5)  # no thread left
+    finally:
+        hook.close()
+    assert "webhook_unsent" in [e["event"] for e in logs]
+    assert "alert_not_kept" not in [e["event"] for e in logs]
+    again = Store(tmp_path / "t.db")
+    try:
+        rows = kept(again)
+    finally:
+        again.close()
+    assert [(r["alert_id"], r["target"]) for r in rows] == [(a.id, "webhook") for a in alerts]
+    assert all(r["next_at"] is not None for r in rows)

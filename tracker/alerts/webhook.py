@@ -82,6 +82,8 @@ class WebhookSink:
         self._targets = list(notify)
         self._keeper = keeper  # what no target took after its tries: tried again later
         self._took: set[str] = set()  # the targets that took the alert just sent
+        self._current: Alert | None = None  # the queued alert being sent
+        self._gone = False  # a close gave up on the thread: it keeps nothing after
         self.notified = 0
         self.notify_failed = 0
         if fmt not in FORMATS:
@@ -150,12 +152,17 @@ class WebhookSink:
         left = self._queue.qsize()
         if self._thread.is_alive() and left:
             log.warning("webhook_unsent", alerts=left)
-            while True:  # kept: the next start sends them
+        if self._thread.is_alive():  # kept: the next start sends them, and the one on the wire
+            unsent = [self._current]
+            while True:
                 try:
-                    item = self._queue.get_nowait()
+                    unsent.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-                if item is not _STOP:
+            self._queue.put_nowait(_STOP)  # the thread ends after its POST, not a look later
+            self._gone = True  # the store is closed next: the thread never writes to it
+            for item in unsent:
+                if isinstance(item, Alert):
                     self._keep(item, "not sent before the stop")
         self._http.close()
 
@@ -190,6 +197,7 @@ class WebhookSink:
             try:
                 if item is _STOP:
                     return
+                self._current = item
                 notified = self._notify(item)  # started first: beside the POST
                 try:
                     if self._url:
@@ -199,9 +207,11 @@ class WebhookSink:
             except Exception as exc:  # never let one alert end the worker
                 log.error("webhook_failed", **named(item), error=type(exc).__name__)
             finally:
-                if self._took and self._keeper is not None and self._keeper.wake(self._took):
+                keeper = None if self._gone else self._keeper
+                if self._took and keeper is not None and keeper.wake(self._took):
                     look = time.monotonic()  # a target back: what it has not taken, now
                 self._took.clear()
+                self._current = None
                 self._queue.task_done()
 
     def _look(self) -> bool:
@@ -246,7 +256,7 @@ class WebhookSink:
                 self.notify_failed += 1
                 DELIVERIES.count(NOTIFY, FAILED)
                 log.warning("notify_failed", **named(alert), target=target.name, error=error)
-                if self._keeper is not None:
+                if self._keeper is not None and not self._gone:
                     self._keeper.failed(alert, target.name, error)
 
     def _deliver(self, alert: Alert) -> None:
@@ -255,7 +265,7 @@ class WebhookSink:
             self.failed += 1
             DELIVERIES.count(WEBHOOK, FAILED)
             log.warning("webhook_failed", **named(alert), error=error)
-            if self._keeper is not None:
+            if self._keeper is not None and not self._gone:
                 self._keeper.failed(alert, WEBHOOK, error)
             return
         self.sent += 1
