@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ import tracker.alerts.redeliver as redeliver
 import tracker.alerts.webhook as webhook
 from tracker.alerts.redeliver import Keeper
 from tracker.alerts.webhook import WebhookSink
+from tracker.clock import iso
 from tracker.store.orders import Store
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
@@ -143,6 +145,30 @@ def test_a_receiver_echoing_the_url_or_key_leaves_no_secret_in_the_database_or_l
     said = " ".join([*errors, output])
     for secret in (TOKEN, TOKEN[: len(TOKEN) // 2], key):
         assert secret not in said
+
+
+def test_a_clock_set_back_a_day_does_not_hold_kept_alerts_a_day(
+    store: Store, clock: FakeClock
+) -> None:
+    # next_at is a wall-clock time: set back a day (a wrong NTP answer put
+    # right, a VM restored), every kept alert waited a day for its next try
+    # while the receiver was up. No wait is longer than an hour: a next_at
+    # further ahead than that was set by a clock since set back.
+    keeper = Keeper(store, clock, DAY)
+    alert, other = stored(store, clock), stored(store, clock)
+    keeper.failed(alert, "webhook", "HTTP 503")
+    keeper.failed(other, "webhook", "HTTP 503")
+    clock.advance(-DAY)
+    clock.advance(61)
+    assert [due[0].id for due in keeper.due()] == [alert.id, other.id]
+    # The webhook still down: the oldest fails again, the other waits with it
+    # (it was tried at every look, the target read as due by its row).
+    counts = redeliver.redeliver(keeper, {"webhook": lambda a, late: "HTTP 503"}, lambda: False)
+    assert (counts["failed"], counts["skipped"]) == (1, 1)
+    assert [(r["next_at"], r["gave_up_at"]) for r in kept(store)] == [
+        (iso(clock.now + timedelta(seconds=120)), None)
+    ] * 2
+    assert keeper.due() == []
 
 
 def test_alerts_a_close_left_unsent_are_kept_for_the_next_run(

@@ -106,7 +106,7 @@ class Keeper:
     def hold(self, target: str, until: datetime) -> None:
         """Have the target's other alerts wait with the one that failed."""
         try:
-            outbox.hold(self.store, target, until)
+            outbox.hold(self.store, target, until, self.clock())
         except (StoreError, sqlite3.Error) as exc:  # tried at the next look instead
             log.warning("alerts_redelivery_unread", error=str(exc))
 

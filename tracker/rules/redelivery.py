@@ -44,6 +44,13 @@ def next_try(
     return min(now + timedelta(seconds=wait_after(failures)), end)
 
 
+def set_back_after(now: datetime) -> datetime:
+    """Return the latest next try a failure could have set by ``now``: one
+    set later than that was set by a clock since put back (no wait is longer
+    than LONGEST_WAIT), and is due now, not when that clock comes round."""
+    return now + timedelta(seconds=LONGEST_WAIT)
+
+
 def late_note(raised: datetime | None, now: datetime) -> str:
     """Return the words put before a late alert's text (Slack, Telegram,
     Apprise): when it was raised, so an old alert is not read as news."""

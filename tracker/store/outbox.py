@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso, parse_iso
 from tracker.rules.episodes import Alert
-from tracker.rules.redelivery import next_try
+from tracker.rules.redelivery import next_try, set_back_after
 
 if TYPE_CHECKING:
     from tracker.store.orders import Store
@@ -69,10 +69,12 @@ def due(store: Store, now: datetime, limit: int) -> list[tuple[Alert, list[str],
     its targets to try and the most failures among them: every alert still
     tried at a target any of whose alerts is due, oldest first. The oldest
     tells whether the target is back (see :func:`hold`), and a target back
-    gets them in the order raised, not each at its own wait's end."""
+    gets them in the order raised, not each at its own wait's end. A next
+    try further ahead than any wait sets was set by a clock since put back:
+    due now."""
     rows = store.rows(
         "WITH ready AS (SELECT DISTINCT target FROM alert_deliveries "
-        "WHERE next_at IS NOT NULL AND next_at <= ?), "
+        "WHERE next_at IS NOT NULL AND (next_at <= ? OR next_at > ?)), "
         "firsts AS (SELECT alert_id FROM alert_deliveries "
         "WHERE next_at IS NOT NULL AND target IN ready "
         "GROUP BY alert_id ORDER BY alert_id LIMIT ?) "
@@ -80,7 +82,7 @@ def due(store: Store, now: datetime, limit: int) -> list[tuple[Alert, list[str],
         "d.target, d.failures FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id "
         "WHERE d.next_at IS NOT NULL AND d.target IN ready AND d.alert_id IN firsts "
         "ORDER BY a.id, d.target",
-        [iso(now), int(limit)],
+        [iso(now), iso(set_back_after(now)), int(limit)],
     )
     found: dict[int, tuple[Alert, list[str], int]] = {}
     for row in rows:
@@ -92,15 +94,16 @@ def due(store: Store, now: datetime, limit: int) -> list[tuple[Alert, list[str],
     return list(found.values())
 
 
-def hold(store: Store, target: str, until: datetime) -> None:
+def hold(store: Store, target: str, until: datetime, now: datetime) -> None:
     """Have every alert still tried at ``target`` wait until ``until`` at
     least: its oldest failed again, so the target is still down (each alert
-    at its own wait's end probed it again every look)."""
+    at its own wait's end probed it again every look). One set further
+    ahead than any wait (by a clock since put back) waits until then too."""
     with store.write() as db:
         db.execute(
             "UPDATE alert_deliveries SET next_at = ? "
-            "WHERE target = ? AND next_at IS NOT NULL AND next_at < ?",
-            [iso(until), target, iso(until)],
+            "WHERE target = ? AND next_at IS NOT NULL AND (next_at < ? OR next_at > ?)",
+            [iso(until), target, iso(until), iso(set_back_after(now))],
         )
 
 
