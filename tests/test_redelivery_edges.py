@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FakeClock
@@ -28,6 +29,7 @@ from tracker.alerts.redeliver import Keeper
 from tracker.alerts.webhook import WebhookSink
 from tracker.clock import iso
 from tracker.store.orders import Store
+from tracker.store.outbox import resend
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 
@@ -171,6 +173,28 @@ def test_a_clock_set_back_a_day_does_not_hold_kept_alerts_a_day(
     assert keeper.due() == []
 
 
+def test_resend_says_no_alert_is_sent_again_when_redeliver_for_is_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `alerts --resend ID` said "sent again at the daemon's next look", but
+    # with redeliver_for = 0 the daemon never looks: nothing was ever sent.
+    from simconfig import cli_in
+    from test_redelivery import CLI_CONFIG
+
+    config = CLI_CONFIG + "[alerts]\nredeliver_for = 0\n"
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SMM_TEST_KEY": None})
+    db = Store(tmp_path / "t.db")
+    alert = stored(db, FakeClock())
+    db.close()
+    said = cli("alerts", "--resend", str(alert.id))
+    assert said.exit_code == 1, said.output
+    assert "sent again" not in said.stdout
+    assert said.stderr.strip().splitlines() == [
+        "smm-tracker: alerts.redeliver_for is 0: the daemon sends no alert again "
+        "(set it, then reload the daemon, to resend one)"
+    ]
+
+
 def test_alerts_a_close_left_unsent_are_kept_for_the_next_run(
     tmp_path: Path, clock: FakeClock
 ) -> None:
@@ -205,3 +229,27 @@ def test_alerts_a_close_left_unsent_are_kept_for_the_next_run(
         again.close()
     assert [(r["alert_id"], r["target"]) for r in rows] == [(a.id, "webhook") for a in alerts]
     assert all(r["next_at"] is not None for r in rows)
+
+
+def test_an_alert_resent_by_hand_whose_targets_are_gone_goes_to_the_targets_configured(
+    store: Store, clock: FakeClock
+) -> None:
+    # Telegram never took it; its notify URL was since replaced by Discord's.
+    # `alerts --resend ID` said "sent again", then the look gave it up at
+    # once ("no longer configured"): sent nowhere.
+    keeper = Keeper(store, clock, 120)
+    alert = stored(store, clock)
+    keeper.failed(alert, "alerts.notify[0] (tgram)", "delivery failed")
+    clock.advance(200)
+    keeper.failed(alert, "alerts.notify[0] (tgram)", "delivery failed")  # given up
+    assert resend(store, alert.id or 0, clock.now) == 1
+    got: list[tuple[str, int | None]] = []
+
+    def taker(name: str) -> Any:
+        return lambda a, late: got.append((name, a.id))
+
+    now = {"webhook": taker("webhook"), "alerts.notify[0] (discord)": taker("discord")}
+    counts = redeliver.redeliver(keeper, now, lambda: False)
+    assert sorted(got) == [("discord", alert.id), ("webhook", alert.id)]
+    assert counts["delivered"] == 2 and counts["failed"] == 0
+    assert kept(store) == []  # handed to the targets configured now

@@ -141,10 +141,12 @@ def redeliver(
     skipped (their target failed earlier in this pass)."""
     counts = {"alerts": 0, "delivered": 0, "failed": 0, "skipped": 0}
     down: set[str] = set()
-    for alert, names, _failures in keeper.due():
+    for alert, names, failures in keeper.due():
         counts["alerts"] += 1
         note = late_note(alert.at, keeper.clock())
-        every = EVERY in names  # `alerts --resend ID`: each target configured now
+        # `alerts --resend ID`: each target configured now; so too when the
+        # targets it was put back for (failures 0) are no longer configured
+        every = EVERY in names or (not failures and any(n not in targets for n in names))
         if every:
             names = list(dict.fromkeys([*targets, *(n for n in names if n != EVERY)]))
         for name in names:
@@ -159,6 +161,9 @@ def redeliver(
                     keeper.failed(alert, name, "not tried: the target failed just before")
                 continue
             deliver = targets.get(name)
+            if deliver is None and every:  # sent by hand: the targets configured now have it
+                keeper.delivered(alert, name)
+                continue
             if deliver is None:  # the config changed: nowhere to try it
                 keeper.failed(alert, name, "no longer configured", last=True)
                 counts["failed"] += 1

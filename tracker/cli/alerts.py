@@ -165,6 +165,11 @@ def alerts(
     start = since_start(since)
     config = ctx.config(keys=False, database=database)
     if resend_ids:
+        if config.alerts.redeliver_for <= 0:  # the daemon never looks for them
+            raise TrackerError(
+                "alerts.redeliver_for is 0: the daemon sends no alert again "
+                "(set it, then reload the daemon, to resend one)"
+            )
         _resend(open_store(config, existing=True), resend_ids)
         return
     name, store = read_panel(config, panel)  # a panel left out of the config too
