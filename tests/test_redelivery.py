@@ -58,6 +58,28 @@ def stored(store: Store, clock: FakeClock, kind: str = "balance_low") -> Alert:
     return raise_alert(alert, store=store, clock=clock)
 
 
+def kept_due(store: Store, clock: FakeClock, n: int, *targets: str) -> tuple[Keeper, list[Alert]]:
+    """Store ``n`` alerts, each failed once at each of ``targets`` (the
+    webhook when none), then move the clock past their first wait."""
+    keeper = Keeper(store, clock, DAY)
+    alerts = [stored(store, clock) for _ in range(n)]
+    for alert in alerts:
+        for target in targets or ("webhook",):
+            keeper.failed(alert, target, "HTTP 503")
+    clock.advance(61)
+    return keeper, alerts
+
+
+def given_up(store: Store, clock: FakeClock, target: str) -> tuple[Keeper, Alert]:
+    """Store an alert that ``target`` did not take for its whole window (120 s)."""
+    keeper = Keeper(store, clock, 120)
+    alert = stored(store, clock)
+    keeper.failed(alert, target, "HTTP 500")
+    clock.advance(200)
+    keeper.failed(alert, target, "HTTP 500")
+    return keeper, alert
+
+
 def kept(store: Store) -> list[dict[str, Any]]:
     return store.rows("SELECT * FROM alert_deliveries ORDER BY alert_id, target")
 
@@ -267,12 +289,7 @@ def test_nothing_is_kept_when_redeliver_for_is_zero_or_the_alert_was_not_stored(
 def test_a_target_failing_again_stops_the_look_and_its_alerts_wait_with_the_oldest(
     store: Store, clock: FakeClock
 ) -> None:
-    keeper = Keeper(store, clock, DAY)
-    alerts = [stored(store, clock) for _ in range(3)]
-    for alert in alerts:
-        keeper.failed(alert, "webhook", "HTTP 502")
-        keeper.failed(alert, "alerts.notify[0] (tgram)", "delivery failed")
-    clock.advance(61)
+    keeper, alerts = kept_due(store, clock, 3, "webhook", "alerts.notify[0] (tgram)")
     posted: list[int | None] = []
 
     def down(alert: Alert, late: str) -> str | None:
@@ -328,11 +345,7 @@ def test_an_alert_for_a_target_no_longer_configured_is_given_up(
 def test_resend_puts_a_given_up_alert_back_with_a_new_window(
     store: Store, clock: FakeClock
 ) -> None:
-    keeper = Keeper(store, clock, 120)
-    alert = stored(store, clock)
-    keeper.failed(alert, "webhook", "HTTP 500")
-    clock.advance(200)
-    keeper.failed(alert, "webhook", "HTTP 500")
+    keeper, alert = given_up(store, clock, "webhook")
     assert waiting(store)[0]["gave_up_at"] is not None
     assert resend(store, alert.id or 0, clock.now) == 1
     assert resend(store, 999, clock.now) == 0
@@ -359,22 +372,13 @@ def test_redeliver_for_is_a_duration_and_zero_turns_it_off(tmp_path: Path) -> No
 
 # --- the CLI ---------------------------------------------------------------------
 
-CLI_CONFIG = """
-[database]
-path = "t.db"
-[[panels]]
-name = "main"
-url = "http://127.0.0.1:9/api/v2"
-key_env = "SMM_TEST_KEY"
-"""
-
 
 def test_alerts_undelivered_lists_what_no_target_took_and_resend_puts_it_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from simconfig import cli_in
+    from simconfig import OFFLINE_CONFIG, cli_in
 
-    cli = cli_in(tmp_path, monkeypatch, CLI_CONFIG, env={"SMM_TEST_KEY": None})
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": None})
     db = Store(tmp_path / "t.db")
     clock = FakeClock(datetime.now(UTC).replace(microsecond=0) - timedelta(days=2))
     keeper = Keeper(db, clock, 3600)
@@ -470,9 +474,9 @@ def test_the_daemon_keeps_an_alert_its_webhook_refused_and_sends_it_once_back(
 def test_doctor_warns_of_alerts_no_target_took(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from simconfig import cli_in
+    from simconfig import OFFLINE_CONFIG, cli_in
 
-    cli = cli_in(tmp_path, monkeypatch, CLI_CONFIG, env={"SMM_TEST_KEY": "k" * 24})
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": "k" * 24})
     db = Store(tmp_path / "t.db")
     clock = FakeClock()
     keeper = Keeper(db, clock, 120)
@@ -500,11 +504,7 @@ def test_a_backlog_drains_look_after_look_without_waiting_between(
 ) -> None:
     # After a long outage: 25 alerts due. A look takes the oldest 20; the
     # rest went a look later (30 s) each 20, an hour's backlog in minutes.
-    keeper = Keeper(store, clock, DAY)
-    alerts = [stored(store, clock) for _ in range(25)]
-    for alert in alerts:
-        keeper.failed(alert, "webhook", "HTTP 503")
-    clock.advance(61)
+    _keeper, alerts = kept_due(store, clock, 25)
     hook = Hook()
     sink = sink_to(hook.url, store, clock)  # its first look at once
     try:

@@ -20,11 +20,10 @@ import pytest
 from conftest import FakeClock
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
-from test_redelivery import DAY, kept, sink_to, stored, until
+from test_redelivery import DAY, given_up, kept, kept_due, quick_looks, sink_to, stored, until  # noqa: F401
 from test_webhook import TOKEN, Hook, real_logging  # noqa: F401  (fixture)
 
 import tracker.alerts.redeliver as redeliver
-import tracker.alerts.webhook as webhook
 from tracker.alerts.redeliver import Keeper
 from tracker.alerts.webhook import WebhookSink
 from tracker.clock import iso
@@ -32,11 +31,6 @@ from tracker.store.orders import Store
 from tracker.store.outbox import resend
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
-
-
-@pytest.fixture
-def quick_looks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(webhook, "LOOK_EVERY", 0.05)
 
 
 @pytest.fixture
@@ -58,11 +52,7 @@ def test_a_reload_sends_each_kept_alert_once(
     # still sending: both read the same due rows, and the receiver got each
     # alert it had not reached yet twice (or three times: one sink's failure
     # noted after the other's delivery put it back).
-    keeper = Keeper(store, clock, DAY)
-    alerts = [stored(store, clock) for _ in range(5)]
-    for alert in alerts:
-        keeper.failed(alert, "webhook", "HTTP 503")
-    clock.advance(61)
+    _keeper, alerts = kept_due(store, clock, 5)
     hook = Hook()
     hook.delay = 0.1  # a slow receiver: the old look is still going
     old = sink_to(hook.url, store, clock)
@@ -91,11 +81,7 @@ def test_a_database_that_cannot_be_written_is_no_reason_to_send_alerts_again(
     # whole look's worth taken) and sent the same 20 again and again, as
     # fast as the receiver answered; fewer than 20 went again at every look.
     monkeypatch.setattr(redeliver, "PER_PASS", 3)  # a look's worth: 3, not 20
-    keeper = Keeper(store, clock, DAY)
-    alerts = [stored(store, clock) for _ in range(4)]
-    for alert in alerts:
-        keeper.failed(alert, "webhook", "HTTP 503")
-    clock.advance(61)
+    keeper, alerts = kept_due(store, clock, 4)
     hook = Hook()
     other = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # the lock held
@@ -178,10 +164,9 @@ def test_resend_says_no_alert_is_sent_again_when_redeliver_for_is_zero(
 ) -> None:
     # `alerts --resend ID` said "sent again at the daemon's next look", but
     # with redeliver_for = 0 the daemon never looks: nothing was ever sent.
-    from simconfig import cli_in
-    from test_redelivery import CLI_CONFIG
+    from simconfig import OFFLINE_CONFIG, cli_in
 
-    config = CLI_CONFIG + "[alerts]\nredeliver_for = 0\n"
+    config = OFFLINE_CONFIG + "[alerts]\nredeliver_for = 0\n"
     cli = cli_in(tmp_path, monkeypatch, config, env={"SMM_TEST_KEY": None})
     db = Store(tmp_path / "t.db")
     alert = stored(db, FakeClock())
@@ -237,11 +222,7 @@ def test_an_alert_resent_by_hand_whose_targets_are_gone_goes_to_the_targets_conf
     # Telegram never took it; its notify URL was since replaced by Discord's.
     # `alerts --resend ID` said "sent again", then the look gave it up at
     # once ("no longer configured"): sent nowhere.
-    keeper = Keeper(store, clock, 120)
-    alert = stored(store, clock)
-    keeper.failed(alert, "alerts.notify[0] (tgram)", "delivery failed")
-    clock.advance(200)
-    keeper.failed(alert, "alerts.notify[0] (tgram)", "delivery failed")  # given up
+    keeper, alert = given_up(store, clock, "alerts.notify[0] (tgram)")
     assert resend(store, alert.id or 0, clock.now) == 1
     got: list[tuple[str, int | None]] = []
 
