@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso, parse_iso
-from tracker.rules.episodes import Alert
+from tracker.rules.episodes import SEVERITIES, Alert
 from tracker.rules.redelivery import next_try, set_back_after
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ def _alert(row: dict[str, Any]) -> Alert:
         data = json.loads(row["data"] or "{}")
     except ValueError:
         data = {}
-    severity = row["severity"] if row["severity"] in ("info", "warning", "error") else ""
+    severity = row["severity"] if row["severity"] in SEVERITIES else ""  # else: by kind
     return Alert(
         kind=row["kind"],
         message=row["message"],
