@@ -378,7 +378,8 @@ def test_alerts_undelivered_lists_what_no_target_took_and_resend_puts_it_back(
 ) -> None:
     from simconfig import OFFLINE_CONFIG, cli_in
 
-    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": None})
+    config = OFFLINE_CONFIG + '[alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\n'
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SMM_TEST_KEY": None})
     db = Store(tmp_path / "t.db")
     clock = FakeClock(datetime.now(UTC).replace(microsecond=0) - timedelta(days=2))
     keeper = Keeper(db, clock, 3600)

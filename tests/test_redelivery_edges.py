@@ -180,6 +180,49 @@ def test_resend_says_no_alert_is_sent_again_when_redeliver_for_is_zero(
     ]
 
 
+def test_resend_is_an_error_when_no_target_is_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `alerts --resend ID` said "sent again at the daemon's next look" with
+    # no webhook and no notify URL: the daemon has nowhere to send it from.
+    from simconfig import OFFLINE_CONFIG, cli_in
+
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": None})
+    db = Store(tmp_path / "t.db")
+    _keeper, alert = given_up(db, FakeClock(), "webhook")
+    before = kept(db)
+    db.close()
+    said = cli("alerts", "--resend", str(alert.id))
+    assert said.exit_code == 1, said.output
+    assert "sent again" not in said.stdout
+    assert said.stderr.strip().splitlines() == [
+        "smm-tracker: no webhook_url, webhook_url_file, notify or notify_file in [alerts]: "
+        "nowhere to send an alert (set one, then reload the daemon, to resend one)"
+    ]
+    db = Store(tmp_path / "t.db")
+    try:
+        assert kept(db) == before  # still given up, as it was
+    finally:
+        db.close()
+
+
+def test_resend_trusts_a_url_file_it_does_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The read commands never read webhook_url_file (it may be a credential
+    # only the service sees): set, it counts as a target.
+    from simconfig import OFFLINE_CONFIG, cli_in
+
+    config = OFFLINE_CONFIG + '[alerts]\nwebhook_url_file = "only-the-service-reads-this"\n'
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SMM_TEST_KEY": None})
+    db = Store(tmp_path / "t.db")
+    _keeper, alert = given_up(db, FakeClock(), "webhook")
+    db.close()
+    said = cli("alerts", "--resend", str(alert.id))
+    assert said.exit_code == 0, said.output
+    assert said.stdout.startswith(f"alert {alert.id}: sent again")
+
+
 def test_alerts_a_close_left_unsent_are_kept_for_the_next_run(
     tmp_path: Path, clock: FakeClock
 ) -> None:

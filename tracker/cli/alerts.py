@@ -170,6 +170,11 @@ def alerts(
                 "alerts.redeliver_for is 0: the daemon sends no alert again "
                 "(set it, then reload the daemon, to resend one)"
             )
+        if not config.alerts.has_targets:  # the daemon has no sink to send from
+            raise TrackerError(
+                "no webhook_url, webhook_url_file, notify or notify_file in [alerts]: "
+                "nowhere to send an alert (set one, then reload the daemon, to resend one)"
+            )
         _resend(open_store(config, existing=True), resend_ids)
         return
     name, store = read_panel(config, panel)  # a panel left out of the config too

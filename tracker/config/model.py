@@ -123,6 +123,13 @@ class AlertsConfig:
     notify: tuple[str, ...] = field(default=(), repr=False)
     # How long an alert a target did not take is tried again (0 = never).
     redeliver_for: float = 86400.0
+    # webhook_url_file or notify_file is set but was not read (the read commands).
+    unread_targets: bool = False
+
+    @property
+    def has_targets(self) -> bool:
+        """Return True when alerts are sent somewhere (a webhook or a notify URL)."""
+        return bool(self.webhook_url or self.notify or self.unread_targets)
 
 
 @dataclass(frozen=True, slots=True)

@@ -275,6 +275,7 @@ def _alerts(t: Table, base_dir: Path, env: Mapping[str, str], resolve: bool) -> 
         telegram_chat_id=chat,
         notify=notify_urls(t, alert_files.url_lines(t, "notify_file", env, base_dir, resolve)),
         redeliver_for=t.duration("redeliver_for", d.redeliver_for, minimum=0, maximum=30 * _DAY),
+        unread_targets=not resolve and (t.has("webhook_url_file") or t.has("notify_file")),
     )
 
 
