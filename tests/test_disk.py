@@ -29,7 +29,7 @@ from tracker.jobs.health import (
     unwritable,
 )
 from tracker.sim.server import PanelServer, SimulatedPanel
-from tracker.store.connection import describe_db_error
+from tracker.store.causes import describe_db_error
 
 DB = Path("/var/lib/smm-tracker/tracker.db")
 FULL = "database or disk is full"
@@ -365,7 +365,7 @@ def test_a_full_disk_sqlite_calls_an_io_error_is_said_as_full(tmp_path, monkeypa
     # command said "disk I/O error", and the daemon, taking it for a broken
     # disk, exited at start instead of waiting for space.
     from tracker.service.process import is_waitable
-    from tracker.store.connection import error_kind
+    from tracker.store.causes import error_kind
 
     path = tmp_path / "tracker.db"
     io_error = sqlite3.OperationalError("disk I/O error")

@@ -28,7 +28,7 @@ from tracker.errors import StoreError
 from tracker.jobs.base import Job
 from tracker.rules.episodes import Alert
 from tracker.store.alerts import record_alert
-from tracker.store.connection import error_kind
+from tracker.store.causes import error_kind
 from tracker.store.orders import Store
 
 STORE_UNWRITABLE = "store_unwritable"

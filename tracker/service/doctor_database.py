@@ -20,8 +20,7 @@ from sqlite_utils import Database
 
 from tracker.errors import StoreError
 from tracker.rules.doctor import DatabaseFacts
-from tracker.store.causes import a_directory, read_cause, write_cause
-from tracker.store.connection import describe_db_error
+from tracker.store.causes import a_directory, describe_db_error, read_cause, write_cause
 from tracker.store.migrations import migrations
 from tracker.store.schema import refuse_foreign, sqlite_too_old
 from tracker.store.stale_wal import own_shm

@@ -31,7 +31,7 @@ from tracker.service.metrics_http import MetricsServer
 from tracker.service.notify import STATUS_EVERY, Notifier, status_line
 from tracker.service.once import stop_bound
 from tracker.service.signals import Signals
-from tracker.store.connection import error_kind
+from tracker.store.causes import error_kind
 from tracker.store.identity import keep_orphaned_wal, replaced_message
 from tracker.store.orders import Store
 from tracker.store.readings import open_by_panel

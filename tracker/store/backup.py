@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.errors import StoreError, TrackerError
-from tracker.store.connection import describe_db_error
+from tracker.store.causes import describe_db_error
 from tracker.store.schema import applied_migrations, refuse_foreign
 from tracker.store.stale_wal import keep_aside
 

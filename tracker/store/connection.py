@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from tracker.errors import StoreError
-from tracker.store.causes import io_failure, open_failure, write_cause
+from tracker.store.causes import describe_db_error, write_cause
 from tracker.store.identity import FileIdentity
 from tracker.store.schema import MIGRATIONS, applied_migrations, check_sqlite, refuse_foreign
 from tracker.store.stale_wal import connect_held, connect_writer, hold, let_go, own_shm
@@ -33,50 +33,6 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     """Yield ``items`` as lists of at most ``size`` (an ``IN (...)`` list each)."""
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
-
-
-def describe_db_error(path: Path, exc: sqlite3.Error | OverflowError) -> str:
-    """Given a failed database operation, return one line a user can act on."""
-    if isinstance(exc, OverflowError):  # an int past SQLite's 64 bits: nothing done
-        return f"a number larger than SQLite's largest integer ({2**63 - 1}) cannot go into {path}"
-    text = str(exc)
-    if "unable to open" in text:
-        if not path.parent.exists():
-            return f"database directory {path.parent} does not exist"
-        return open_failure(path)
-    if "readonly" in text or "read-only" in text:
-        cause = write_cause(path)
-        return f"database {path} is read-only" + (f": {cause}" if cause else "")
-    if "not a database" in text:
-        return f"{path} is not an SQLite database"
-    if "malformed" in text:
-        return f"database {path} is damaged ({text}): restore it from a backup"
-    if "locked" in text or "busy" in text:
-        return f"database {path} is busy (another process holds a write lock)"
-    if "disk I/O error" in text:
-        return io_failure(path, text)
-    if "disk is full" in text or "full" in text:
-        return f"disk full while writing {path}"
-    return f"database {path}: {text}"
-
-
-# The causes describe_db_error names, by its words: callers ask error_kind().
-_KINDS = (
-    ("full", "disk full"),
-    ("readonly", "is read-only"),
-    ("busy", "is busy"),
-    ("io", "disk I/O error"),
-    ("damaged", "is damaged"),
-)
-
-
-def error_kind(error: BaseException) -> str | None:
-    """Given an exception, return the cause a StoreError names ("full",
-    "readonly", "busy", "io" or "damaged"), or None for any other error."""
-    if not isinstance(error, StoreError):
-        return None
-    text = str(error)
-    return next((kind for kind, words in _KINDS if words in text), None)
 
 
 class Writing:

@@ -16,7 +16,8 @@ from tracker.clock import iso
 from tracker.errors import StoreError
 from tracker.rules.transitions import Cadence
 from tracker.store.answers import merged, write_answer
-from tracker.store.connection import Connection, describe_db_error
+from tracker.store.causes import describe_db_error
+from tracker.store.connection import Connection
 from tracker.store.listing import iter_orders
 from tracker.store.tracking import track_orders
 
