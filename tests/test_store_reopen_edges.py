@@ -49,3 +49,23 @@ def test_a_reopen_sqlite_refuses_is_a_store_error_and_keeps_the_connection(tmp_p
         assert [r[0] for r in store.tuples("SELECT order_id FROM orders")] == [1, 3]
     finally:
         store.close()
+
+
+def test_a_write_after_close_is_a_store_error_not_a_reopened_file(tmp_path):
+    # A thread still writing after its Store was closed (an old generation's
+    # sink after a reload) reopened the file when SQLite had once opened it
+    # read-only: a connection nobody closes, holding the file and its locks
+    # for the life of the process. A closed store stays closed.
+    path = tmp_path / "t.db"
+    store = Store(path)
+    store.track("p", [1], utcnow())
+    store._opened_read_only = True  # as after "attempt to write a readonly database"
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.track("p", [2], utcnow())
+    assert store._opened_read_only  # nothing reopened
+    reader = Store(path, read_only=True)
+    try:
+        assert [r[0] for r in reader.tuples("SELECT order_id FROM orders")] == [1]
+    finally:
+        reader.close()

@@ -70,6 +70,7 @@ class Connection:
 
     _identity: FileIdentity | None = None  # a writer's file: replaced() looks at it
     _opened_read_only = False  # SQLite fell back to read-only: reopen once writable
+    _closed = False
 
     def __init__(
         self,
@@ -153,6 +154,7 @@ class Connection:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True  # a late write fails on the closed connection: never reopens
             let_go(self.conn)
 
     @contextmanager
@@ -200,7 +202,7 @@ class Connection:
 
     def _reopen_if_writable(self) -> None:
         """Reopen a file SQLite opened read-only once nothing stops writes (lock held)."""
-        if not self._opened_read_only or write_cause(self.path) is not None:
+        if self._closed or not self._opened_read_only or write_cause(self.path) is not None:
             return
         try:  # journal_mode WAL is the file's own
             fresh = connect_held(self.path, self._busy)
