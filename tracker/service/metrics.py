@@ -146,7 +146,8 @@ def _deliveries(counts: dict[tuple[str, str], int]) -> Metric:
     family = _family(
         "counter",
         "alert_deliveries",
-        "Alerts sent, failed (after their tries: kept to be tried again), given up "
+        "Alerts sent, failed (after their tries: kept to be tried again unless "
+        "alerts.redeliver_for = 0), given up "
         "(alerts.redeliver_for ran out) or dropped (queue full), by target.",
         ["target", "outcome"],
     )
