@@ -223,6 +223,30 @@ def test_resend_trusts_a_url_file_it_does_not_read(
     assert said.stdout.startswith(f"alert {alert.id}: sent again")
 
 
+def test_a_stop_while_resending_to_every_target_sends_none_of_them_twice(
+    store: Store, clock: FakeClock
+) -> None:
+    # `alerts --resend ID` of an alert no target failed sends it to every
+    # target configured (one "*" row). A stop after the first target took
+    # it left the "*" row: the next start sent it to every target again.
+    keeper = Keeper(store, clock, DAY)
+    alert = stored(store, clock)
+    assert resend(store, alert.id or 0, clock.now) == 1
+    got: list[tuple[str, int | None]] = []
+
+    def taker(name: str) -> Any:
+        return lambda a, late: got.append((name, a.id))
+
+    notify = "alerts.notify[0] (tgram)"
+    targets = {"webhook": taker("webhook"), notify: taker(notify)}
+    redeliver.redeliver(keeper, targets, lambda: bool(got))  # stopped after one
+    assert got == [("webhook", alert.id)]
+    assert [(r["target"], r["failures"]) for r in kept(store)] == [(notify, 0)]
+    redeliver.redeliver(keeper, targets, lambda: False)  # the next start
+    assert got == [("webhook", alert.id), (notify, alert.id)]
+    assert kept(store) == []
+
+
 def test_alerts_a_close_left_unsent_are_kept_for_the_next_run(
     tmp_path: Path, clock: FakeClock
 ) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -122,6 +122,18 @@ class Keeper:
         else:
             self.taken.discard((alert.id, target))
 
+    def spread(self, alert: Alert, names: list[str], targets: Mapping[str, Any]) -> None:
+        """A stop while ``alert`` goes to every target: each of ``names``
+        still configured keeps a row of its own (outbox.spread)."""
+        if alert.id is None or self.store is None:
+            return
+        untried = [n for n in names if n in targets]
+        gone = [n for n in names if n not in targets]
+        try:
+            outbox.spread(self.store, alert.id, untried, gone, self.clock())
+        except (StoreError, sqlite3.Error) as exc:  # its "*" row stays: sent to each again
+            log.warning("alerts_redelivery_unread", error=str(exc))
+
     def due(self) -> list[tuple[Alert, list[str], int]]:
         if self.window <= 0 or self.store is None:
             return []
@@ -149,8 +161,10 @@ def redeliver(
         every = EVERY in names or (not failures and any(n not in targets for n in names))
         if every:
             names = list(dict.fromkeys([*targets, *(n for n in names if n != EVERY)]))
-        for name in names:
+        for i, name in enumerate(names):
             if stopped():
+                if every:  # the rest get rows of their own: the next start sends only to them
+                    keeper.spread(alert, names[i:], targets)
                 return counts
             if (alert.id, name) in keeper.taken:  # taken already: only its row to delete
                 keeper.delivered(alert, name)

@@ -9,7 +9,7 @@ StoreError like it does.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -165,6 +165,30 @@ def resend(store: Store, alert_id: int, now: datetime) -> int:
             )
             count += 1
         return count
+
+
+def spread(
+    store: Store, alert_id: int, targets: Sequence[str], gone: Sequence[str], now: datetime
+) -> None:
+    """Give alert ``alert_id``, being sent to every target (:data:`EVERY`),
+    a row of its own at each of ``targets`` not tried yet, due at ``now``,
+    and forget its :data:`EVERY` row and those of ``gone`` (targets no
+    longer configured): a stop in the middle of it, and the next start
+    sends it only to those, not again to the targets that took it."""
+    with store.write() as db:
+        for target in targets:
+            db.execute(
+                "INSERT INTO alert_deliveries "
+                "(alert_id, target, failures, failed_at, next_at, error, gave_up_at) "
+                "VALUES (?, ?, 0, ?, ?, 'sent again by hand', NULL) "
+                "ON CONFLICT (alert_id, target) DO NOTHING",
+                [alert_id, target, iso(now), iso(now)],
+            )
+        for target in (EVERY, *gone):
+            db.execute(
+                "DELETE FROM alert_deliveries WHERE alert_id = ? AND target = ?",
+                [alert_id, target],
+            )
 
 
 def _alert(row: dict[str, Any]) -> Alert:
