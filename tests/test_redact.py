@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from tracker.redact import redact_text, register_secret, scrub, scrub_bytes
+from tracker.redact_layout import blank_pieces
 
 KEY = "hostile/Key-9Zt3Lm2Vx8Rc"
 # A key with every character htmlspecialchars() writes as an entity.
@@ -236,3 +237,12 @@ def test_an_unclosed_literal_of_escaped_quotes_is_read_once_not_once_per_quote()
 def test_the_key_is_found_in_a_literal_the_answer_left_open(text):
     assert "ECRET-KEY-123456" not in scrub(text, ["SECRET-KEY-123456"])
     assert b"ECRET-KEY-123456" not in scrub_bytes(text.encode(), ["SECRET-KEY-123456"])
+
+
+def test_a_key_cut_by_other_text_is_blanked_piece_by_piece_down_to_8_characters():
+    key = "k3yAbcDe-fGh1jKl-mN0pQr"
+    cut = f"key {key[:9]}<br />\n<b>Notice</b>: x\n{key[9:].upper()}; {key[:7]}".encode()
+    assert blank_pieces(cut, key) == b"key ***<br />\n<b>Notice</b>: x\n***; " + key[:7].encode()
+    assert blank_pieces(cut, key[:15]) == cut  # a key under 16 characters: no pieces
+    clean = b'{"5": {"status": "In progress", "remains": "5", "charge": "0.27819"}}'
+    assert blank_pieces(clean, key) == clean

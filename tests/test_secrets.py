@@ -14,6 +14,7 @@ import httpx
 import pytest
 import tenacity
 from click.testing import CliRunner
+from hostile import HostileServer, Reply, text_reply
 from simconfig import PanelClock, sim_config
 
 from tracker.cli.main import main
@@ -233,3 +234,55 @@ def test_a_panel_echoing_the_key_gets_it_into_no_row_log_or_exception(tmp_path, 
         assert leak.encode() not in path.read_bytes(), path.name
     captured = capfd.readouterr()
     assert leak not in captured.out + captured.err
+
+
+# A PHP panel echoing the key, a notice printed in the middle of it (PHP
+# prints a notice where it happens, between two echoes).
+NOTICE = "<br />\n<b>Warning</b>:  Undefined index: id on line <b>3</b><br />\n"
+
+
+def notice_split(document: str) -> Reply:
+    return text_reply(f"<b>Notice</b>: key {KEY[:12]}{NOTICE}{KEY[12:]}\n{document}")
+
+
+def test_a_key_cut_by_a_php_notice_shows_in_no_log_line_or_row(tmp_path, monkeypatch, capfd):
+    def respond(form: dict[str, str]) -> Reply:
+        if form.get("action") == "status":
+            ids = form.get("orders", form.get("order", "")).split(",")
+            answer = {i: {"status": "In progress", "remains": "5", "charge": "1"} for i in ids}
+            return notice_split(json.dumps(answer))
+        if form.get("action") == "balance":
+            return notice_split('{"balance": "5.00", "currency": "USD"}')
+        return notice_split("")  # no JSON at all: its first words are quoted
+
+    with HostileServer(respond) as server:
+        (tmp_path / "tracker.toml").write_text(
+            f'[database]\npath = "t.db"\n[[panels]]\nname = "php"\nurl = "{server.url}"\n'
+            'key_env = "PHP_KEY"\nretries = 0\n[logging]\nformat = "json"\n'
+        )
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("PHP_KEY", KEY)
+        monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+        runner = CliRunner()
+        outputs = []
+        for args in (["track", "11", "12"], ["run", "--once"], ["cancel", "--yes", "11"]):
+            result = runner.invoke(main, ["--log-level", "debug", *args])
+            outputs.append(result.output)
+        reader = sqlite3.connect(tmp_path / "t.db")
+        try:
+            stored = reader.execute("SELECT status FROM orders").fetchall()
+            cancels = reader.execute("SELECT result, error FROM cancels").fetchall()
+            contents = {path.name: path.read_bytes() for path in database_files(tmp_path)}
+        finally:
+            reader.close()
+    captured = capfd.readouterr()
+    text = "".join(outputs) + captured.out + captured.err
+    # The answers behind the notices were read, the notices logged, the
+    # cancel's answer (no JSON) quoted: with neither piece of the key.
+    assert stored == [("In progress",), ("In progress",)]
+    assert "panel_prints_notices" in text and "Undefined index" in text
+    assert cancels[0][0] == "Unknown" and "Undefined index" in cancels[0][1]
+    for piece in (KEY[:12], KEY[12:]):
+        assert piece not in text
+        for name, content in contents.items():
+            assert piece.encode() not in content, name

@@ -229,3 +229,35 @@ def back(steps: Steps[AnyStr], spans: Spans) -> Spans:
         place = _placer(pattern, source)
         spans = [(place(start), place(end - 1) + 1) for start, end in spans]
     return spans
+
+
+PIECE = 8  # the shortest piece of a key cut by other text that is blanked
+
+
+def blank_pieces(body: bytes, key: str, mark: bytes = b"***") -> bytes:
+    """Given a raw answer and a key of 16 characters or more, return the answer
+    with every run of it that is a piece of the key, 8 characters or longer, in
+    any letter case, blanked: a key cut by a PHP notice printed in the middle of
+    it (``k3yA-bcD<br />\\n<b>Warning</b>: ... on line 3<br />\\ne-fGh...``),
+    whatever stands between its pieces. A shorter piece is no key; a piece of
+    an encoded form of the key is not looked for."""
+    secret = key.encode("utf-8", "surrogateescape").lower()
+    if len(secret) < 2 * PIECE:
+        return body
+    lowered, spans = body.lower(), []  # ASCII letters only: every byte keeps its place
+    for start in range(len(secret) - PIECE + 1):
+        window = secret[start : start + PIECE]
+        at = lowered.find(window)
+        while at >= 0:
+            spans.append((at, at + PIECE))
+            at = lowered.find(window, at + 1)
+    if not spans:
+        return body
+    spans.sort()
+    pieces, done, (begin, end) = [], 0, spans[0]
+    for next_begin, next_end in spans[1:]:
+        if next_begin > end:
+            pieces += [body[done:begin], mark]
+            done, begin = end, next_begin
+        end = max(end, next_end)
+    return b"".join([*pieces, body[done:begin], mark, body[end:]])

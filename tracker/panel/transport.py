@@ -32,6 +32,7 @@ from tracker.panel import deadline, failures, misdirected, parse, refusals, valu
 from tracker.panel.body import Document, as_utf8
 from tracker.panel.budget import Budget
 from tracker.redact import scrub, scrub_bytes
+from tracker.redact_layout import blank_pieces
 
 log = structlog.get_logger("tracker.client")
 
@@ -243,13 +244,12 @@ class Transport(Generic[P]):
         log.warning("panel_prints_notices", panel=self.name, sample=noise)
 
     def _scrub(self, body: bytes) -> bytes:
-        """Blank out the key where a panel echoes it back ("Invalid API key <key>"),
-        in any encoding (raw, URL-encoded, JSON-escaped): error texts and raw
-        statuses end up in exceptions, logs and the database."""
+        """Blank out the key where a panel echoes it back, in any encoding, and its
+        pieces around a PHP notice: answers end up in exceptions, logs, the database."""
         key = self.panel.key.reveal()
         if len(key) < 4:  # a 1-3 character "key" would blank out ordinary text
             return body
-        return scrub_bytes(body, [key])
+        return blank_pieces(scrub_bytes(body, [key]), key)
 
     def _scrub_text(self, text: str) -> str:
         """Return ``text`` (a redirect's Location) with the key blanked out like the body's."""
