@@ -240,11 +240,19 @@ def blank_pieces(body: bytes, key: str, mark: bytes = b"***") -> bytes:
     any letter case, blanked: a key cut by a PHP notice printed in the middle of
     it (``k3yA-bcD<br />\\n<b>Warning</b>: ... on line 3<br />\\ne-fGh...``),
     whatever stands between its pieces. A shorter piece is no key; a piece of
-    an encoded form of the key is not looked for."""
+    an encoded form of the key is not looked for.
+
+    Looked for only where the answer holds the key's first or last PIECE
+    characters: an echo of the key, cut or not, begins with its start and
+    ends with its end, so every cut leaves one of them in a piece of 8 or
+    more (each window searched costs a pass over the answer: 25 passes, 0.2
+    ms per 100-order status answer, for the usual answer that echoes nothing)."""
     secret = key.encode("utf-8", "surrogateescape").lower()
     if len(secret) < 2 * PIECE:
         return body
     lowered, spans = body.lower(), []  # ASCII letters only: every byte keeps its place
+    if secret[:PIECE] not in lowered and secret[-PIECE:] not in lowered:
+        return body
     for start in range(len(secret) - PIECE + 1):
         window = secret[start : start + PIECE]
         at = lowered.find(window)
