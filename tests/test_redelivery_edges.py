@@ -301,3 +301,34 @@ def test_an_alert_resent_by_hand_whose_targets_are_gone_goes_to_the_targets_conf
     assert sorted(got) == [("discord", alert.id), ("webhook", alert.id)]
     assert counts["delivered"] == 2 and counts["failed"] == 0
     assert kept(store) == []  # handed to the targets configured now
+
+
+def test_an_alert_waiting_behind_an_older_one_is_given_up_at_its_own_window_end(
+    store: Store, clock: FakeClock
+) -> None:
+    # The soak's case: the oldest kept alert was put back by hand (`alerts
+    # --resend`: a new window), a newer one kept just before it. While the
+    # webhook stayed down, the newer one waited with the oldest past its own
+    # window's end (listed as waiting, never given up), and once the webhook
+    # was back it was sent, minutes after redeliver_for had run out.
+    keeper = Keeper(store, clock, 360)
+    oldest, newer = stored(store, clock), stored(store, clock)
+    keeper.failed(oldest, "webhook", "HTTP 500", last=True)  # given up long ago
+    keeper.failed(newer, "webhook", "HTTP 500")  # its window ends in 360 s
+    window_end = clock.now + timedelta(seconds=360)
+    clock.advance(50)
+    assert resend(store, oldest.id or 0, clock.now) == 1
+    posted: list[tuple[int | None, Any]] = []
+
+    def webhook(alert: Any, late: str) -> str | None:
+        posted.append((alert.id, clock.now))
+        return "HTTP 500" if clock.now < window_end + timedelta(seconds=60) else None
+
+    for _ in range(20):  # a look every 30 s: down until a minute past the end, then back
+        redeliver.redeliver(keeper, {"webhook": webhook}, lambda: False)
+        clock.advance(30)
+    assert [at for alert_id, at in posted if alert_id == newer.id and at > window_end] == []
+    row = next(r for r in kept(store) if r["alert_id"] == newer.id)
+    # given up at the first look after its window's end (the daemon looks every 30 s)
+    assert row["next_at"] is None and row["gave_up_at"] is not None
+    assert row["gave_up_at"] <= iso(window_end + timedelta(seconds=30))

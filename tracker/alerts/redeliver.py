@@ -104,11 +104,31 @@ class Keeper:
             return False
 
     def hold(self, target: str, until: datetime) -> None:
-        """Have the target's other alerts wait with the one that failed."""
+        """Have the target's other alerts wait with the one that failed (none
+        past its own window's end)."""
         try:
-            outbox.hold(self.store, target, until, self.clock())
+            outbox.hold(self.store, target, until, self.clock(), self.window)
         except (StoreError, sqlite3.Error) as exc:  # tried at the next look instead
             log.warning("alerts_redelivery_unread", error=str(exc))
+
+    def expire(self, target: str, error: str) -> None:
+        """Give up the target's alerts whose window has ended: it just failed."""
+        error = redact_text(error)
+        try:
+            gone = outbox.expire(self.store, target, error, self.clock(), self.window)
+        except (StoreError, sqlite3.Error) as exc:  # given up at a later failure instead
+            log.warning("alerts_redelivery_unread", error=str(exc))
+            return
+        for row in gone:
+            DELIVERIES.count(_series(target), GIVEN_UP)
+            log.error(
+                "alert_given_up",
+                alert=row["kind"],
+                alert_id=row["id"],
+                panel=row["panel"],
+                target=target,
+                error=error,
+            )
 
     def delivered(self, alert: Alert, target: str) -> None:
         if alert.id is None or self.store is None:
@@ -192,6 +212,7 @@ def redeliver(
                 again = keeper.failed(alert, name, error)
                 if again is not None:  # still down: its other alerts wait with this one
                     keeper.hold(name, again)
+                keeper.expire(name, error)  # and those whose window has ended go
                 down.add(name)
                 counts["failed"] += 1
         if every:

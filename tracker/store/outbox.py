@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso, parse_iso
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 ERROR_CHARS = 300  # of a failure's words kept
 EVERY = "*"  # the target of an alert sent again by hand: every one configured then
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"  # SQLite's strftime writing what iso() writes
 
 
 def failed(
@@ -94,17 +95,55 @@ def due(store: Store, now: datetime, limit: int) -> list[tuple[Alert, list[str],
     return list(found.values())
 
 
-def hold(store: Store, target: str, until: datetime, now: datetime) -> None:
+def hold(store: Store, target: str, until: datetime, now: datetime, window: float) -> None:
     """Have every alert still tried at ``target`` wait until ``until`` at
     least: its oldest failed again, so the target is still down (each alert
     at its own wait's end probed it again every look). One set further
-    ahead than any wait (by a clock since put back) waits until then too."""
+    ahead than any wait (by a clock since put back) waits until then too.
+    None waits past its own window's end (``window`` seconds after its first
+    failure): one put back by hand since has a window ending later."""
     with store.write() as db:
         db.execute(
-            "UPDATE alert_deliveries SET next_at = ? "
+            "UPDATE alert_deliveries SET next_at = min(?, strftime(?, failed_at, ?)) "
             "WHERE target = ? AND next_at IS NOT NULL AND (next_at < ? OR next_at > ?)",
-            [iso(until), target, iso(until), iso(set_back_after(now))],
+            [
+                iso(until),
+                _ISO_FORMAT,
+                f"+{window:.3f} seconds",
+                target,
+                iso(until),
+                iso(set_back_after(now)),
+            ],
         )
+
+
+def expire(
+    store: Store, target: str, error: str, now: datetime, window: float
+) -> list[dict[str, Any]]:
+    """Give up every alert still tried at ``target`` whose window (``window``
+    seconds since its first failure) has ended: the target failed again at
+    ``now``. Return each one given up (its id, kind and panel). One read
+    when none has (the usual answer), and no write."""
+    ended = iso(now - timedelta(seconds=window))
+    rows = store.rows(
+        "SELECT a.id, a.kind, a.panel FROM alert_deliveries d "
+        "JOIN alerts a ON a.id = d.alert_id WHERE d.target = ? "
+        "AND d.next_at IS NOT NULL AND d.failed_at <= ? ORDER BY a.id",
+        [target, ended],
+    )
+    gone = []
+    if rows:
+        with store.write() as db:
+            for row in rows:
+                changed = db.execute(
+                    "UPDATE alert_deliveries SET next_at = NULL, gave_up_at = ?, error = ? "
+                    "WHERE alert_id = ? AND target = ? AND next_at IS NOT NULL "
+                    "AND failed_at <= ?",
+                    [iso(now), error[:ERROR_CHARS], row["id"], target, ended],
+                ).rowcount
+                if changed:  # not delivered or sent again by hand meanwhile
+                    gone.append({"id": row["id"], "kind": row["kind"], "panel": row["panel"]})
+    return gone
 
 
 def wake(store: Store, targets: Iterable[str], now: datetime) -> bool:
