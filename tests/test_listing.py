@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tracemalloc
+import unicodedata
 from decimal import Decimal
 
 import pytest
@@ -144,6 +145,27 @@ def test_json_lists_every_match_unless_limited(cli):
     assert [r["order_id"] for r in rows] == list(range(1150, 1000, -1))
     assert len(json.loads(cli("orders", "--json", "--limit", "2").stdout)) == 2
     assert json.loads(cli("orders", "--json", "--status", "Completed").stdout) == []
+
+
+def on_screen(text: str) -> int:
+    """How many terminal columns ``text`` takes: East Asian wide characters and
+    most emoji two, combining marks none."""
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in text)
+    return len(text) + wide - sum(unicodedata.combining(c) > 0 for c in text)
+
+
+def test_wide_and_combining_characters_keep_the_columns_aligned(cli):
+    # "🔥 最快" takes 7 columns in 4 characters: the table padded by characters,
+    # so every column after it stood 3 to the left of its header.
+    for order_id, reason in ((1150, "🔥 最快"), (1149, "cafe\u0301 ok"), (1148, "plain")):
+        assert cli("untrack", str(order_id), "--reason", reason).exit_code == 0
+    lines = cli("orders", "--status", "untracked").stdout.splitlines()
+    assert len(lines) == 4, lines
+    header_at = lines[0].index("DELIVERED")
+    for line in lines[1:]:
+        status_end = line.index(")") + 1
+        at = on_screen(line[:status_end]) + len(line[status_end:]) - len(line[status_end:].lstrip())
+        assert at == header_at, line
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -110,11 +111,37 @@ def table(
     """Given rows and the columns to show, return an aligned text table."""
     heads = list(headers or columns)
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(heads)]
+    # An ASCII table is padded by characters; any other by terminal columns.
+    plain = "".join(map("".join, cells)).isascii()
+    size, pad = (len, str.ljust) if plain else (on_screen, _pad_columns)
+    widths = [max([len(h)] + [size(r[i]) for r in cells]) for i, h in enumerate(heads)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip()]
     for row_cells in cells:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row_cells, widths, strict=True)).rstrip())
+        lines.append("  ".join(map(pad, row_cells, widths)).rstrip())
     return "\n".join(lines)
+
+
+def on_screen(text: str) -> int:
+    """Given a cell's text, return the terminal columns it takes: two for an
+    East Asian wide character or an emoji ("最", "🔥"), none for a combining
+    mark (the accent of "e\\u0301"), one for the rest."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0
+        if unicodedata.category(c) in _ZERO_WIDTH
+        else 2
+        if unicodedata.east_asian_width(c) in "WF"
+        else 1
+        for c in text
+    )
+
+
+_ZERO_WIDTH = ("Mn", "Me")  # combining marks, a variation selector
+
+
+def _pad_columns(cell: str, width: int) -> str:
+    return cell + " " * (width - on_screen(cell))
 
 
 def transition_line(t: dict[str, Any], total: int | None = None) -> str:
