@@ -288,6 +288,22 @@ def test_a_negative_order_id_gets_a_hint(cli, args):
     one_line(cli(*args), f"No such option '{args[1]}'", "Order IDs are positive whole numbers")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("track", "5", "--link"),
+        ("untrack", "5", "--reason"),
+        ("orders", "--limit"),
+        ("alerts", "--since"),
+        ("refills", "--status"),
+    ],
+)
+def test_an_option_without_its_value_points_at_its_commands_help(cli, args):
+    # It pointed at the program's help, which does not list the option.
+    line = one_line(cli(*args), f"Option '{args[-1]}' requires an argument.")
+    assert line.endswith(f" {args[0]} --help')"), line
+
+
 def test_track_names_the_largest_order_id(cli):
     one_line(cli("track", str(2**63 - 1)), "from 1 to 999999999999999999", repr(str(2**63 - 1)))
 

@@ -40,7 +40,14 @@ class TrackerCommand(click.Command):
     (but ``run``), and whose completion knows the global options it also takes."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        rest = super().parse_args(ctx, args)
+        try:
+            rest = super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            # click's parser raises "Option '--link' requires an argument."
+            # without the command: its line would point at the program's help.
+            exc.ctx = exc.ctx or ctx
+            raise
+
         if ctx.resilient_parsing:  # completing: never an error
             return rest
         if ctx.params.get("panel") == "":
