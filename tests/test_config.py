@@ -165,6 +165,12 @@ MISTAKES = [
     ("panels[0].url", "example.com/api", "must be an http(s) URL"),
     ("panels[0].url", "ftp://example.com", "must be an http(s) URL"),
     ("panels[0].url", URL + "?key=x", "must not carry the API key"),
+    # A pasted blank or line break: the check read past it, every call failed
+    # ("Request URL is missing an 'http://' or 'https://' protocol").
+    ("panels[0].url", " " + URL, "must be an http(s) URL without a blank around it"),
+    ("panels[0].url", URL + "\n", "must be an http(s) URL without a blank around it"),
+    ("panels[0].url", "https://panel.exa\tmple/api/v2", "or a control character in it"),
+    ("alerts.webhook_url", "\thttps://hooks.example/x", "or a control character in it"),
     ("panels[0].name", "main panel", "must be letters, digits"),
     ("panels[0].name", "", "must be letters, digits"),
     ("panels[0].timeout", "0s", "must be between 1ms and 10m"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -36,6 +37,9 @@ def toml_type(value: object) -> str:
 def problem(path: str, message: str) -> str:
     """Given a dotted path and a message, return one problem line."""
     return f"at '{path}': {message}"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def is_http_url(text: str) -> bool:
@@ -211,6 +215,11 @@ class Table:
             return value
         if self.ok(key) and not is_http_url(value):  # a wrong type is said already
             self.fail(key, "must be an http(s) URL")
+        elif self.ok(key) and (value != value.strip() or _CONTROL.search(value)):
+            # urlsplit reads past them; the HTTP client refuses the URL at every call.
+            self.fail(
+                key, "must be an http(s) URL without a blank around it or a control character in it"
+            )
         return value
 
     def finish(self) -> None:
