@@ -217,6 +217,22 @@ def test_a_database_path_that_is_a_directory(cli, tmp_path, args):
     assert list((tmp_path / "state").iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("args", "code"), [(("orders",), 2), (("track", "5"), 2), (("doctor",), 1)]
+)
+def test_a_database_path_that_is_a_fifo_is_said_not_waited_on(tmp_path, args, code):
+    # SQLite opened it and waited for a writer: `orders` and `doctor` hung for
+    # good, `track` said "disk I/O error".
+    os.mkfifo(tmp_path / "t.db")
+    config = write_config(tmp_path / "f.toml")
+    env = {"BAD_INPUT_KEY": KEY}
+    done = cli_process(tmp_path, ["--config", config, *args], stdout=subprocess.PIPE, env=env)
+    assert done.returncode == code, done.stderr
+    said = f"{tmp_path / 't.db'} is a FIFO, not a file: name the database file"
+    assert said in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_a_config_saved_with_a_byte_order_mark_is_read(cli, tmp_path):
     # Windows editors (Notepad) save UTF-8 with a BOM; tomllib refuses it as
     # "Invalid statement (at line 1, column 1)", which names nothing.

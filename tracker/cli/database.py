@@ -49,14 +49,15 @@ def check_database_directory(config: Config) -> None:
     """A database path in a missing directory is the user's mistake (exit 2),
     found before any command opens, locks or creates anything. Checked here
     rather than in load_config: a config may be validated on another machine."""
-    from tracker.store.causes import a_directory, open_failure
+    from tracker.store.causes import not_a_file, open_failure
 
     path = config.database.path
     try:
         if str(path) != ":memory:" and not path.parent.is_dir():
             raise ConfigError([f"at 'database.path': directory {path.parent} does not exist"])
-        if path.is_dir():  # `path = "/var/lib/smm-tracker"`: SQLite would say "disk I/O error"
-            raise ConfigError([f"at 'database.path': {a_directory(path)}"])
+        # `path = "/var/lib/smm-tracker"`, a FIFO: SQLite says "disk I/O error", or waits
+        if (why := not_a_file(path)) is not None:
+            raise ConfigError([f"at 'database.path': {why}"])
     except PermissionError:  # a directory on the way this user may not enter
         raise StoreError(open_failure(path)) from None
     except OSError as exc:  # a name the filesystem refuses ("File name too long")

@@ -20,10 +20,17 @@ from sqlite_utils import Database
 
 from tracker.errors import StoreError
 from tracker.rules.doctor import DatabaseFacts
-from tracker.store.causes import a_directory, describe_db_error, read_cause, write_cause
+from tracker.store.causes import describe_db_error, not_a_file, read_cause, write_cause
 from tracker.store.migrations import migrations
 from tracker.store.schema import refuse_foreign, sqlite_too_old
 from tracker.store.stale_wal import own_shm
+
+
+def _not_a_file(path: Path) -> str | None:
+    try:
+        return not_a_file(path)
+    except OSError:  # looked at again below, with the words for it
+        return None
 
 
 def known_migrations() -> tuple[str, ...]:
@@ -38,8 +45,7 @@ def database_facts(path: Path) -> DatabaseFacts:
         return DatabaseFacts(path=path, known=known)
     if (why := sqlite_too_old() or read_cause(path)) is None and not path.parent.is_dir():
         return DatabaseFacts(path=path, directory_exists=False, known=known)
-    if why or path.is_dir():  # SQLite too old, closed to this user, or a directory
-        why = why or a_directory(path)
+    if why or (why := _not_a_file(path)):  # SQLite too old, closed, not a file
         return DatabaseFacts(path=path, exists=True, read_error=why, known=known)
     try:
         # SQLite needs to create -wal, -shm and the lock file next to the database.
@@ -86,7 +92,7 @@ def open_orders_by_panel(path: Path) -> dict[str, int]:
 def read_rows(path: Path, sql: str) -> list[Any]:
     """Return the rows of one query, read without creating any file; nothing when
     there is no database or it cannot be read (an older schema included)."""
-    if str(path) == ":memory:" or read_cause(path) is not None or not path.exists():
+    if str(path) == ":memory:" or read_cause(path) is not None or not path.is_file():
         return []
     in_use = own_shm(path)  # not beside another database's -wal
     mode = "ro" if in_use else "ro&immutable=1"

@@ -149,3 +149,21 @@ def error_kind(error: BaseException) -> str | None:
         return None
     text = str(error)
     return next((kind for kind, words in _KINDS if words in text), None)
+
+
+def not_a_file(path: Path) -> str | None:
+    """Given a database path, return what to write instead when a directory, a
+    FIFO or a device is there (SQLite says "disk I/O error", or waits for a
+    writer forever on a FIFO); None otherwise (a socket fails to open at once,
+    with its cause). Raise OSError if the path cannot be looked at (a
+    directory on the way closed to this user)."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if stat.S_ISDIR(mode):
+        return a_directory(path)
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device"
+        return f"{path} is {kind}, not a file: name the database file"
+    return None
