@@ -117,6 +117,23 @@ def test_the_help_listing_matches_each_commands_docstring():
         )
 
 
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        ("orders", "Only this panel"),
+        ("refills", "Only this panel"),
+        ("services", "Only this panel"),
+        ("history", "the one holding the order"),
+        ("refill", "the one holding the order"),
+    ],
+)
+def test_panel_help_says_what_the_command_does_without_it(command, said):
+    # "optional when one panel is configured" told a user of several panels
+    # to name one: these list every panel, or find the order's, without it.
+    text = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
+    assert said in text and "optional when one panel is configured" not in text
+
+
 def test_a_database_from_a_newer_version_is_read_but_never_written(cli, tmp_path):
     import sqlite3
 

@@ -33,6 +33,15 @@ if TYPE_CHECKING:
 panel_option = click.option(
     "--panel", metavar="NAME", help="Panel name (optional when one panel is configured)."
 )
+# A listing's --panel narrows it; an order ID's is found without it.
+listing_panel = click.option(
+    "--panel", metavar="NAME", help="Only this panel (without it: every panel)."
+)
+order_panel = click.option(
+    "--panel",
+    metavar="NAME",
+    help="The order's panel (without it: the one holding the order; needed when several do).",
+)
 
 
 def parse_order_ids(values: tuple[str, ...], option: str = "", *, stdin: bool = True) -> list[int]:
@@ -93,7 +102,7 @@ TABLE_LIMIT = 100
 )
 @click.option("--all", "show_all", is_flag=True, help="Every matching order, in the table too.")
 @click.option("--stalled", is_flag=True, help="Only stalled orders, longest stalled first.")
-@panel_option
+@listing_panel
 @database_option
 @pass_ctx
 @handle_errors
@@ -220,7 +229,7 @@ def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 @main.command()
 @click.argument("order_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@panel_option
+@order_panel
 @database_option
 @pass_ctx
 @handle_errors

@@ -22,7 +22,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.orders import TABLE_LIMIT, panel_option, parse_order_id
+from tracker.cli.orders import TABLE_LIMIT, listing_panel, order_panel, parse_order_id
 from tracker.cli.panels import note_held_elsewhere, panel_holding, read_panel
 from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.shield import shield
@@ -63,7 +63,7 @@ _SERVICE_HEADERS = [column.upper() for column in _SERVICE_COLUMNS[:-1]] + ["SYNC
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--refresh", is_flag=True, help="Fetch the list from the panel(s) first.")
-@panel_option
+@listing_panel
 @pass_ctx
 @handle_errors
 def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> None:
@@ -144,7 +144,7 @@ def _refresh(config: Config, store: Store, only: str | None) -> None:
     "--limit", type=POSITIVE, help=f"At most this many rows (the table's default: {TABLE_LIMIT})."
 )
 @click.option("--all", "show_all", is_flag=True, help="Every matching request, in the table too.")
-@panel_option
+@listing_panel
 @database_option
 @pass_ctx
 @handle_errors
@@ -211,7 +211,7 @@ def _as_listed(row: dict[str, Any]) -> dict[str, Any]:
 @click.option(
     "--force", is_flag=True, help="Send even inside the cooldown or while a refill is open."
 )
-@panel_option
+@order_panel
 @pass_ctx
 @handle_errors
 def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
