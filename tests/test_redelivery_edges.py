@@ -8,6 +8,7 @@ Each test here failed on the code that first brought redelivery (e523bd0).
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 import time
 from collections import Counter
@@ -204,6 +205,40 @@ def test_resend_is_an_error_when_no_target_is_configured(
         assert kept(db) == before  # still given up, as it was
     finally:
         db.close()
+
+
+def test_undelivered_honours_since_and_limit_and_resend_takes_no_listing_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --since and --limit were ignored by --undelivered, and --resend ignored
+    # --undelivered, --json, --since and --panel without a word.
+    from datetime import UTC, datetime
+
+    from simconfig import OFFLINE_CONFIG, cli_in
+
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": None})
+    db = Store(tmp_path / "t.db")
+    clock = FakeClock(datetime.now(UTC).replace(microsecond=0) - timedelta(days=2))
+    keeper = Keeper(db, clock, DAY)
+    old = stored(db, clock)
+    keeper.failed(old, "webhook", "HTTP 503")
+    clock.advance(DAY + 3600)  # a day and an hour later: within the last day
+    newer = [stored(db, clock) for _ in range(3)]
+    for alert in newer:
+        keeper.failed(alert, "webhook", "HTTP 503")
+    db.close()
+
+    def listed(*args: str) -> list[int]:
+        said = cli("alerts", "--undelivered", "--json", *args)
+        assert said.exit_code == 0, said.output
+        return [row["id"] for row in json.loads(said.stdout)["undelivered"]]
+
+    assert listed() == [old.id, *(a.id for a in newer)]
+    assert listed("--since", "1d") == [a.id for a in newer]
+    assert listed("--limit", "2") == [a.id for a in newer[1:]]
+    mixed = cli("alerts", "--resend", str(old.id), "--undelivered")
+    assert mixed.exit_code == 2
+    assert "--resend names alerts by ID: it takes no --undelivered" in mixed.stderr
 
 
 def test_resend_trusts_a_url_file_it_does_not_read(

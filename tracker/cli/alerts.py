@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from tracker.cli.main import (
 from tracker.cli.panels import panel_names, read_panel
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.since import since_start, since_text
-from tracker.clock import parse_iso, utcnow
+from tracker.clock import iso, parse_iso, utcnow
 from tracker.config.model import Config
 from tracker.errors import TrackerError
 from tracker.jobs.balance import money
@@ -162,6 +162,12 @@ def alerts(
     database: Path | None,
 ) -> None:
     """List alerts, oldest first, and the episodes still open."""
+    if resend_ids and (undelivered or as_json or since or panel):
+        given = [n for n, v in (("--undelivered", undelivered), ("--json", as_json)) if v]
+        given += [n for n, v in (("--since", since), ("--panel", panel)) if v is not None]
+        raise click.UsageError(
+            f"--resend names alerts by ID: it takes no {', '.join(given)} (list them first)"
+        )
     start = since_start(since)
     config = ctx.config(keys=False, database=database)
     if resend_ids:
@@ -179,7 +185,7 @@ def alerts(
         return
     name, store = read_panel(config, panel)  # a panel left out of the config too
     if undelivered:
-        _undelivered(store, name, as_json)
+        _undelivered(store, name, start, limit, as_json)
         return
     rows = alerts_since(store, start, panel=name, limit=limit)
     still = [e for e in open_episodes(store) if name is None or e["panel"] == name]
@@ -204,8 +210,14 @@ def _alert_line(at: str, severity: str, kind: str, message: str, width: int = 0)
     return f"{at:<{width}}  {severity:<8}  {kind:<20}  {message}"
 
 
-def _undelivered(store: Store, panel: str | None, as_json: bool) -> None:
-    rows = [r for r in waiting(store) if panel is None or r["panel"] == panel]
+def _undelivered(
+    store: Store, panel: str | None, start: datetime | None, limit: int, as_json: bool
+) -> None:
+    since = iso(start) if start is not None else ""
+    rows = [
+        r for r in waiting(store) if (panel is None or r["panel"] == panel) and r["at"] >= since
+    ]
+    rows = rows[-limit:]  # the newest ones, oldest first as listed
     if as_json:
         click.echo(to_json({"undelivered": rows}))
         return
