@@ -33,6 +33,19 @@ def test_track_works_without_the_key(cli, monkeypatch):
     assert cli("track", "5").exit_code == 0
 
 
+def test_an_order_id_as_the_tracker_prints_it_is_taken(cli):
+    # `history`, `cancel` and the demo print "#483001": pasted back, it was
+    # "not an order ID".
+    done = cli("track", "#103", "-", input="#104, 105\n")
+    assert done.exit_code == 0, done.output
+    listed = json.loads(cli("orders", "--json").output)
+    assert sorted(r["order_id"] for r in listed) == [103, 104, 105]
+    assert cli("history", "#104").exit_code == 0
+    for bad in ("##106", "#"):
+        refused = cli("track", bad)
+        assert refused.exit_code == 2 and "not an order ID" in refused.output
+
+
 @pytest.mark.parametrize("bad", ["abc", "0", "12x", "1.5"])
 def test_non_numeric_order_ids_are_refused_in_one_line(cli, bad):
     result = cli("track", bad)

@@ -54,7 +54,9 @@ def parse_order_ids(values: tuple[str, ...], option: str = "", *, stdin: bool = 
         # A list saved as "CSV UTF-8" (Excel) or by Notepad starts with a BOM.
         text = sys.stdin.read().removeprefix("\ufeff") if value == "-" and stdin else value
         tokens.extend(t for t in re.split(r"[\s,]+", text) if t)
-    # The panel's answer to `add` is read the same way: what `add` tracks, this accepts.
+    # The panel's answer to `add` is read the same way: what `add` tracks, this
+    # accepts; and "#483001", as `history`, `cancel` and the demo print an ID.
+    tokens = [t[1:] if t.startswith("#") and len(t) > 1 else t for t in tokens]
     bad = [t for t in tokens if to_id(t) is None]
     if bad:  # each said cut: a 20 MB token on stdin is no 20 MB line
         shown = _first([said(t) for t in bad[:6]])
