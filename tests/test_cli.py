@@ -46,6 +46,25 @@ def test_an_order_id_as_the_tracker_prints_it_is_taken(cli):
         assert refused.exit_code == 2 and "not an order ID" in refused.output
 
 
+def test_ids_read_from_a_terminal_say_so_first(monkeypatch, capsys):
+    # `track -` typed at a terminal waited for input without a word.
+    import io
+    import sys
+
+    from tracker.cli.orders import parse_order_ids
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal("7\n8\n"))
+    assert parse_order_ids(("-",)) == [7, 8]
+    assert "reading order IDs from the terminal (Ctrl-D when done)" in capsys.readouterr().err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("9\n"))  # a pipe: nothing said
+    assert parse_order_ids(("-",)) == [9]
+    assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize("bad", ["abc", "0", "12x", "1.5"])
 def test_non_numeric_order_ids_are_refused_in_one_line(cli, bad):
     result = cli("track", bad)

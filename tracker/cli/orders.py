@@ -51,6 +51,8 @@ def parse_order_ids(values: tuple[str, ...], option: str = "", *, stdin: bool = 
     for value in values:
         if value == "-" and stdin and sys.stdin is None:  # `<&-`: Python has no stdin at all
             fail("cannot read order IDs from stdin: it is closed", EXIT_USAGE)
+        if value == "-" and stdin and sys.stdin.isatty():  # else it seems to hang
+            click.echo("reading order IDs from the terminal (Ctrl-D when done)...", err=True)
         # A list saved as "CSV UTF-8" (Excel) or by Notepad starts with a BOM.
         text = sys.stdin.read().removeprefix("\ufeff") if value == "-" and stdin else value
         tokens.extend(t for t in re.split(r"[\s,]+", text) if t)
