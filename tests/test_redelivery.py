@@ -418,19 +418,25 @@ def test_alerts_undelivered_lists_what_no_target_took_and_resend_puts_it_back(
     ]
 
 
+def takers(*names: str) -> tuple[list[tuple[str, int | None]], dict[str, Any]]:
+    """Targets that take every alert, and the (target, alert ID) each took."""
+    got: list[tuple[str, int | None]] = []
+
+    def taker(name: str) -> Any:
+        return lambda a, late: got.append((name, a.id))
+
+    return got, {name: taker(name) for name in names}
+
+
 def test_an_alert_resent_by_hand_goes_to_every_target_configured(
     store: Store, clock: FakeClock
 ) -> None:
     keeper = Keeper(store, clock, DAY)
     alert = stored(store, clock)
     assert resend(store, alert.id or 0, clock.now) == 1
-    got: list[tuple[str, int | None]] = []
-
-    def taker(name: str) -> Any:
-        return lambda a, late: got.append((name, a.id))
-
+    got, targets = takers("webhook")
     failing = {"alerts.notify[0] (tgram)": lambda a, late: "delivery failed"}
-    counts = redeliver(keeper, {"webhook": taker("webhook"), **failing}, lambda: False)
+    counts = redeliver(keeper, {**targets, **failing}, lambda: False)
     assert got == [("webhook", alert.id)]
     assert counts["delivered"] == 1 and counts["failed"] == 1
     assert [(r["target"], r["failures"]) for r in kept(store)] == [("alerts.notify[0] (tgram)", 1)]

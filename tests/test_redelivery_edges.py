@@ -21,7 +21,17 @@ import pytest
 from conftest import FakeClock
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
-from test_redelivery import DAY, given_up, kept, kept_due, quick_looks, sink_to, stored, until  # noqa: F401
+from test_redelivery import (  # noqa: F401
+    DAY,
+    given_up,
+    kept,
+    kept_due,
+    quick_looks,
+    sink_to,
+    stored,
+    takers,
+    until,
+)
 from test_webhook import TOKEN, Hook, real_logging  # noqa: F401  (fixture)
 
 import tracker.alerts.redeliver as redeliver
@@ -43,6 +53,21 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def ids(hook: Hook) -> Counter[int]:
     return Counter(body["id"] for body in list(hook.bodies))
+
+
+def resend_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, alerts: str | None
+) -> tuple[Any, Any]:
+    """The CLI under a config whose [alerts] holds ``alerts`` (None: no
+    [alerts]), and an alert the webhook gave up on, stored."""
+    from simconfig import OFFLINE_CONFIG, cli_in
+
+    config = OFFLINE_CONFIG + (f"[alerts]\n{alerts}\n" if alerts is not None else "")
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SMM_TEST_KEY": None})
+    db = Store(tmp_path / "t.db")
+    _keeper, alert = given_up(db, FakeClock(), "webhook")
+    db.close()
+    return cli, alert
 
 
 @pytest.mark.usefixtures("quick_looks")
@@ -165,13 +190,7 @@ def test_resend_says_no_alert_is_sent_again_when_redeliver_for_is_zero(
 ) -> None:
     # `alerts --resend ID` said "sent again at the daemon's next look", but
     # with redeliver_for = 0 the daemon never looks: nothing was ever sent.
-    from simconfig import OFFLINE_CONFIG, cli_in
-
-    config = OFFLINE_CONFIG + "[alerts]\nredeliver_for = 0\n"
-    cli = cli_in(tmp_path, monkeypatch, config, env={"SMM_TEST_KEY": None})
-    db = Store(tmp_path / "t.db")
-    alert = stored(db, FakeClock())
-    db.close()
+    cli, alert = resend_cli(tmp_path, monkeypatch, "redeliver_for = 0")
     said = cli("alerts", "--resend", str(alert.id))
     assert said.exit_code == 1, said.output
     assert "sent again" not in said.stdout
@@ -186,11 +205,8 @@ def test_resend_is_an_error_when_no_target_is_configured(
 ) -> None:
     # `alerts --resend ID` said "sent again at the daemon's next look" with
     # no webhook and no notify URL: the daemon has nowhere to send it from.
-    from simconfig import OFFLINE_CONFIG, cli_in
-
-    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": None})
+    cli, alert = resend_cli(tmp_path, monkeypatch, None)
     db = Store(tmp_path / "t.db")
-    _keeper, alert = given_up(db, FakeClock(), "webhook")
     before = kept(db)
     db.close()
     said = cli("alerts", "--resend", str(alert.id))
@@ -246,13 +262,9 @@ def test_resend_trusts_a_url_file_it_does_not_read(
 ) -> None:
     # The read commands never read webhook_url_file (it may be a credential
     # only the service sees): set, it counts as a target.
-    from simconfig import OFFLINE_CONFIG, cli_in
-
-    config = OFFLINE_CONFIG + '[alerts]\nwebhook_url_file = "only-the-service-reads-this"\n'
-    cli = cli_in(tmp_path, monkeypatch, config, env={"SMM_TEST_KEY": None})
-    db = Store(tmp_path / "t.db")
-    _keeper, alert = given_up(db, FakeClock(), "webhook")
-    db.close()
+    cli, alert = resend_cli(
+        tmp_path, monkeypatch, 'webhook_url_file = "only-the-service-reads-this"'
+    )
     said = cli("alerts", "--resend", str(alert.id))
     assert said.exit_code == 0, said.output
     assert said.stdout.startswith(f"alert {alert.id}: sent again")
@@ -267,13 +279,8 @@ def test_a_stop_while_resending_to_every_target_sends_none_of_them_twice(
     keeper = Keeper(store, clock, DAY)
     alert = stored(store, clock)
     assert resend(store, alert.id or 0, clock.now) == 1
-    got: list[tuple[str, int | None]] = []
-
-    def taker(name: str) -> Any:
-        return lambda a, late: got.append((name, a.id))
-
     notify = "alerts.notify[0] (tgram)"
-    targets = {"webhook": taker("webhook"), notify: taker(notify)}
+    got, targets = takers("webhook", notify)
     redeliver.redeliver(keeper, targets, lambda: bool(got))  # stopped after one
     assert got == [("webhook", alert.id)]
     assert [(r["target"], r["failures"]) for r in kept(store)] == [(notify, 0)]
@@ -326,14 +333,10 @@ def test_an_alert_resent_by_hand_whose_targets_are_gone_goes_to_the_targets_conf
     # once ("no longer configured"): sent nowhere.
     keeper, alert = given_up(store, clock, "alerts.notify[0] (tgram)")
     assert resend(store, alert.id or 0, clock.now) == 1
-    got: list[tuple[str, int | None]] = []
-
-    def taker(name: str) -> Any:
-        return lambda a, late: got.append((name, a.id))
-
-    now = {"webhook": taker("webhook"), "alerts.notify[0] (discord)": taker("discord")}
+    discord = "alerts.notify[0] (discord)"
+    got, now = takers("webhook", discord)
     counts = redeliver.redeliver(keeper, now, lambda: False)
-    assert sorted(got) == [("discord", alert.id), ("webhook", alert.id)]
+    assert sorted(got) == [(discord, alert.id), ("webhook", alert.id)]
     assert counts["delivered"] == 2 and counts["failed"] == 0
     assert kept(store) == []  # handed to the targets configured now
 
