@@ -19,6 +19,9 @@ panel's, not the refills': they are kept on the rows, uncounted, and
 ``refill_status_not_trusted`` is logged. With no witness (a panel that has
 said nothing else for a day) they count, as before: a refill purged by the
 panel must not block its order for ever.
+A refill whose ID the panel also gave to another order is not asked about:
+an answer about that ID cannot be told apart, so it is closed Unknown
+(``refill_id_shared`` in the log, once: it is no longer followed).
 """
 
 from __future__ import annotations
@@ -45,9 +48,11 @@ from tracker.panel.models import RefillStatus
 from tracker.panel.parse_refill_status import NO_REFILL_STATUS
 from tracker.rules.refills import NOT_IN_ANSWER, followed, reported, says_lost
 from tracker.rules.running_refills import HOLD_COOLDOWNS, held, kept_running
+from tracker.rules.unread_refills import shared_refill
 from tracker.store.capabilities import is_unsupported
 from tracker.store.orders import Store
 from tracker.store.refill_holds import running_since
+from tracker.store.refill_shared import shared_refill_ids
 from tracker.store.refills import open_refills, update_refills, witness_refill
 
 log = structlog.get_logger("tracker.refill")
@@ -101,6 +106,10 @@ def follow_refills(
         if not rows:
             break
         after = rows[-1]["id"]
+        if shared := _shared(store, client.name, rows, clock(), result, on_changes):
+            rows = [r for r in rows if r["id"] not in shared]
+            if not rows:
+                continue
         reports = _ask(client, [r["refill_id"] for r in rows], modes, result)
         if reports is None:
             if result.gave_up or result.unsupported or len(result.errors) >= MAX_FAILED_CALLS:
@@ -133,6 +142,35 @@ def follow_refills(
         errors=len(result.errors),
     )
     return result
+
+
+def _shared(
+    store: Store,
+    panel: str,
+    rows: list[dict[str, Any]],
+    now: datetime,
+    result: FollowResult,
+    on_changes: Callable[[list[dict[str, Any]]], None] | None,
+) -> dict[int, list[int]]:
+    """Close the ``rows`` whose refill ID the panel also gave to another order
+    as Unknown (see the module's docstring); return them by row ID."""
+    shared = shared_refill_ids(store, panel, rows)
+    if not shared:
+        return shared
+    by_id = {r["id"]: r for r in rows}
+    orders: dict[str, set[int]] = {}
+    for row_id, others in shared.items():
+        row = by_id[row_id]
+        orders.setdefault(row["refill_id"], set()).update([row["order_id"], *others])
+    for refill_id, holders in orders.items():  # once: its rows are closed now
+        log.warning("refill_id_shared", panel=panel, refill=refill_id, orders=sorted(holders))
+    updates = {i: shared_refill(by_id[i]["refill_id"], others) for i, others in shared.items()}
+    changes = update_refills(store, updates, now)
+    result.checked += len(shared)
+    result.changes.extend(changes)
+    if changes and on_changes is not None:
+        on_changes(changes)
+    return shared
 
 
 def _trusted(

@@ -13,7 +13,9 @@ A refill followed and then closed ``Unknown`` (the panel reported it not
 found :data:`~tracker.rules.refills.NOT_FOUND_CONFIRMATIONS` rounds in a
 row) is no longer followed and counts toward ``refill.max_requests``: the
 same ``refill_unknown`` alert says so, quoting the panel's last words. It was
-a give-up no alert told of.
+a give-up no alert told of. So is a refill whose ID the panel also gave to
+another order (:func:`shared_refill`): its answers about that ID cannot be
+told apart, so they are read for neither order.
 
 A refill the panel reports in status words the tracker does not know
 ("Refunded", "Partial", "3") keeps them verbatim and is still followed, but
@@ -40,6 +42,17 @@ REFILL_UNKNOWN_STATUS = "refill_unknown_status"
 _KNOWN = frozenset({*REFILL_STATUSES, *LOCAL_STATUSES})
 _SHOWN_WORDS = 3  # spellings quoted in a grouped message; data holds each refill's
 _WORDS = 160  # characters of what came back quoted in a message; data holds it all
+SHARED_ID = "the panel gave the same refill ID"
+
+
+def shared_refill(refill_id: str, others: list[int]) -> dict[str, Any]:
+    """Given a followed refill's ID and the other orders the panel gave that
+    ID to, return the fields closing it: Unknown (it may run; it counts toward
+    ``refill.max_requests`` and the cooldown), never the status of an answer
+    that may be about another order's refill."""
+    whom = ("order " if len(others) == 1 else "orders ") + ", ".join(f"#{o}" for o in others)
+    why = f"{SHARED_ID} ({refill_id}) to {whom}: its answers cannot be told apart"
+    return {"status": UNKNOWN, "error": why}
 
 
 def _ended_unknown(
@@ -90,9 +103,11 @@ def closed_unknown_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
             whom = f"refill {hit[0]['refill_id']} of order #{hit[0]['order_id']} is"
         else:
             whom = f"{len(hit)} refills of orders {order_ids([c['order_id'] for c in hit])} are"
+        said = f"the panel answered {what} {NOT_FOUND_CONFIRMATIONS} rounds in a row"
+        if all(str(c.get("error") or "").startswith(SHARED_ID) for c in hit):
+            said = f"{SHARED_ID} to another order too (its answers cannot be told apart)"
         message = (
-            f"{panel}: {whom} no longer followed: the panel answered {what} "
-            f"{NOT_FOUND_CONFIRMATIONS} rounds in a row, so it is closed as Unknown; it counts "
+            f"{panel}: {whom} no longer followed: {said}, so it is closed as Unknown; it counts "
             f"toward refill.max_requests and the cooldown: check the panel"
         )
         refills = [

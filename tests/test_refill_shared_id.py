@@ -1,0 +1,58 @@
+"""A hostile panel giving one refill ID to two orders: its refill_status
+answer about that ID cannot be told apart, so it is read for neither."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from refill_world import DAY
+from structlog.testing import capture_logs
+
+from tracker.sim.server import SimulatedPanel
+
+
+class SharedRefillIdPanel(SimulatedPanel):
+    """Answers a multi ``refill`` with the first order's refill ID for every order."""
+
+    def _refill(self, form: Mapping[str, str], now: float):
+        answer = super()._refill(form, now)
+        if "orders" in form:
+            return [{**item, "refill": answer[0]["refill"]} for item in answer]
+        return answer
+
+
+def _alerts(w, kind: str) -> list[dict]:
+    return w.store.rows("SELECT * FROM alerts WHERE kind = ? ORDER BY id", [kind])
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_refill_id_given_to_two_orders_marks_neither_from_the_panels_answer(world):
+    # Both rows took refill_status(ID)'s "Completed": order B's refill was
+    # shown done although the panel's answer may be about order A's alone.
+    w = world(panel_class=SharedRefillIdPanel)
+    a, b = w.dropped(2)
+    assert w.round()
+    (first,), (second,) = w.requests(a), w.requests(b)
+    assert first["refill_id"] == second["refill_id"]
+    w.clock.advance(DAY)
+    with capture_logs() as logs:
+        w.round()
+    for order, other in ((a, b), (b, a)):
+        row = w.requests(order)[0]
+        assert row["status"] == "Unknown", row
+        assert f"#{other}" in row["error"] and "cannot be told apart" in row["error"]
+    shared = [e for e in logs if e["event"] == "refill_id_shared"]
+    assert len(shared) == 1 and shared[0]["log_level"] == "warning"
+    assert sorted(shared[0]["orders"]) == sorted([a, b])
+    (alert,) = _alerts(w, "refill_unknown")
+    assert "same refill ID to another order" in alert["message"]
+    assert "3 rounds" not in alert["message"]
+    # Closed: a later round neither follows them nor logs that ID again.
+    w.clock.advance(DAY)
+    with capture_logs() as logs:
+        w.round()
+    said = [e["refill"] for e in logs if e["event"] == "refill_id_shared"]
+    assert first["refill_id"] not in said
+    assert w.requests(a)[0]["status"] == "Unknown"
