@@ -22,6 +22,8 @@ panel must not block its order for ever.
 A refill whose ID the panel also gave to another order is not asked about:
 an answer about that ID cannot be told apart, so it is closed Unknown
 (``refill_id_shared`` in the log, once: it is no longer followed).
+Requests stamped ahead of the clock (set back since) are first stamped now
+(``refill_requests_restamped``): their cooldown waited for the clock before.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from tracker.store.capabilities import is_unsupported
 from tracker.store.orders import Store
 from tracker.store.refill_holds import running_since
 from tracker.store.refill_shared import shared_refill_ids
+from tracker.store.refill_stamps import restamp_future_requests
 from tracker.store.refills import open_refills, update_refills, witness_refill
 
 log = structlog.get_logger("tracker.refill")
@@ -98,6 +101,8 @@ def follow_refills(
     stop = stop_event or threading.Event()
     result = FollowResult()
     after = 0
+    if restamped := restamp_future_requests(store, client.name, clock()):
+        log.warning("refill_requests_restamped", panel=client.name, requests=restamped)
     if is_unsupported(store, client.name, "refill_status"):
         log.debug("refill_status_unsupported", panel=client.name)
         return result

@@ -1,0 +1,25 @@
+"""Refill requests stamped by a wall clock since set back (:mod:`tracker.jobs.refill_follow`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tracker.clock import iso, iso_up
+from tracker.rules.clocksteps import STEP_SECONDS
+from tracker.store.orders import Store
+
+
+def restamp_future_requests(store: Store, panel: str, now: datetime) -> int:
+    """Stamp a panel's refill requests dated more than STEP_SECONDS after
+    ``now`` at ``now``; return how many. A clock since set back stamped them:
+    the request really left before ``now``, so its cooldown counting from
+    ``now`` never lets the next one out early, and no longer waits for the
+    clock to catch up (a row left Requesting by a dead run is settled a grace
+    after ``now``)."""
+    ahead = iso(now + timedelta(seconds=STEP_SECONDS))
+    with store.write() as db:
+        cursor = db.conn.execute(
+            "UPDATE refills SET requested_at = ? WHERE panel = ? AND requested_at > ?",
+            [iso_up(now), panel, ahead],
+        )
+        return int(cursor.rowcount or 0)
