@@ -56,3 +56,35 @@ def test_a_refill_id_given_to_two_orders_marks_neither_from_the_panels_answer(wo
     said = [e["refill"] for e in logs if e["event"] == "refill_id_shared"]
     assert first["refill_id"] not in said
     assert w.requests(a)[0]["status"] == "Unknown"
+
+
+class FirstRefillIdPanel(SimulatedPanel):
+    """Answers every refill request, whichever the order, with its first refill ID."""
+
+    first: object = None
+
+    def _refill(self, form: Mapping[str, str], now: float):
+        answer = super()._refill(form, now)
+        items = answer if "orders" in form else [answer]
+        self.first = self.first or items[0]["refill"]
+        if "orders" in form:
+            return [{**item, "refill": self.first} for item in answer]
+        return {**answer, "refill": self.first}
+
+
+def test_a_refill_id_an_ended_refill_of_another_order_had_is_not_read_as_that_one(world):
+    # Order B's refill took the status of order A's, which ended a day before.
+    w = world(panel_class=FirstRefillIdPanel, refill='cooldown = "3d"')
+    (a,) = w.dropped(1)
+    assert w.round()
+    w.clock.advance(DAY)
+    w.round()
+    assert [r["status"] for r in w.requests(a)] == ["Completed"]
+    (b,) = w.dropped(1)
+    w.round()
+    assert w.requests(b)[0]["refill_id"] == w.requests(a)[0]["refill_id"]
+    w.clock.advance(DAY)
+    w.round()
+    assert w.requests(a)[0]["status"] == "Completed"
+    (row,) = w.requests(b)[:1]
+    assert row["status"] == "Unknown" and f"#{a}" in row["error"]
