@@ -1,0 +1,87 @@
+"""README is the user's manual: what it names exists, and what exists it names.
+
+Checked here, as a new user following it would find out: every key of
+config.example.toml is documented, every table and view of a new database is
+described in "Database", every command and flag of the CLI table exists,
+every #anchor leads to a heading and every linked file is in the repository,
+and doctor's example prints today's migration count.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+from tracker.cli.main import main
+from tracker.service.doctor_database import known_migrations
+from tracker.store.orders import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+PROSE = re.sub(r"^```.*?^```", "", README, flags=re.S | re.M)  # no code blocks
+
+
+def example_keys() -> set[str]:
+    """Return every key config.example.toml sets or shows commented out."""
+    text = (ROOT / "config.example.toml").read_text()
+    return set(re.findall(r"^\s*(?:#\s*)?([a-z_]+)\s*=", text, re.M))
+
+
+def test_every_key_of_the_example_config_is_in_the_readme():
+    undocumented = {k for k in example_keys() if not re.search(rf"\b{k}\b", README)}
+    assert undocumented == set()
+
+
+def test_every_table_and_view_is_described_with_its_columns(tmp_path):
+    section = README[README.index("\n## Database") : README.index("\n## Reports and dashboard")]
+    store = Store(tmp_path / "t.db")
+    try:
+        kinds = "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+        names = [r["name"] for r in store.rows(kinds)]
+        columns = {n: [r["name"] for r in store.rows(f"PRAGMA table_info('{n}')")] for n in names}
+    finally:
+        store.close()
+    words = set(re.findall(r"\w+", section))
+    missing = {n: [c for c in cols if c not in words] for n, cols in columns.items()}
+    del missing["_sqlite_migrations"]  # sqlite-utils' own record, named for its applied_at
+    assert [n for n in names if f"`{n}`" not in section] == []
+    assert {n: cols for n, cols in missing.items() if cols} == {}
+
+
+def cli_rows() -> list[str]:
+    """Return the first cell of each row of the CLI section's table."""
+    cli = README[README.index("\n## CLI") : README.index("\n## How tracking works")]
+    return re.findall(r"^\| `([^`]+)` \|", cli, re.M)
+
+
+@pytest.mark.parametrize("row", cli_rows())
+def test_every_command_and_flag_of_the_cli_table_exists(row):
+    command = main.get_command(click.Context(main), row.split()[0])
+    assert command is not None, row
+    known = {o for p in [*command.params, *main.params] for o in p.opts + p.secondary_opts}
+    assert [f for f in re.findall(r"(?<![\w-])(--[a-z][\w-]*)", row) if f not in known] == []
+
+
+def test_every_command_is_in_the_cli_table():
+    listed = {row.split()[0] for row in cli_rows()}
+    assert set(main.list_commands(click.Context(main))) - listed == set()
+
+
+def anchor(heading: str) -> str:
+    """Return GitHub's #anchor for a heading's text."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_anchor_leads_to_a_heading_and_every_link_to_a_file():
+    anchors = {anchor(h) for h in re.findall(r"^#+ (.*)$", PROSE, re.M)}
+    assert [a for a in re.findall(r"\]\(#([^)]+)\)", README) if a not in anchors] == []
+    links = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", README)
+    assert links and [p for p in links if not (ROOT / p).exists()] == []
+
+
+def test_doctors_example_shows_the_migrations_a_new_database_has():
+    counts = re.findall(r"schema current \((\d+) migrations\)", README)
+    assert counts and {int(c) for c in counts} == {len(known_migrations())}
