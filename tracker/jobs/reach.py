@@ -3,7 +3,7 @@
 Part of :class:`tracker.jobs.watch.Watch`: ``panel_unreachable`` once every
 call has failed for ``alerts.unreachable_after``, ``panel_recovered`` at the
 first answer after it, and why a panel's refill round waits meanwhile
-(:func:`tracker.rules.refills.held_by`). A reload (SIGHUP) hands the run of
+(:func:`tracker.rules.refill_rounds.held_by`). A reload (SIGHUP) hands the run of
 failures to the new generation (:meth:`Reach.take_over`), which also judges
 the old one's calls still in flight: a reload neither restarts the count
 (reloads more often than ``unreachable_after`` kept a dead panel from ever
@@ -25,7 +25,7 @@ from tracker.rules.alerts import PANEL_UNREACHABLE, Reachability, judge_call, pa
 from tracker.rules.clocksteps import Gap
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reachability import reachable_alert, unreachable_alert
-from tracker.rules.refills import held_by
+from tracker.rules.refill_rounds import held_by
 
 log = structlog.get_logger("tracker.watch")
 

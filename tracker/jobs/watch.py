@@ -6,7 +6,7 @@ panel, and wraps the panel's other jobs so they pause while its key is refused.
 
 A paused panel resumes when its balance probe (``balance_every``) gets no
 refusal, or at restart (the episode is kept, not the pause). A panel's refill
-round waits while its calls fail (:func:`tracker.rules.refills.held_by`).
+round waits while its calls fail (:func:`tracker.rules.refill_rounds.held_by`).
 """
 
 from __future__ import annotations
