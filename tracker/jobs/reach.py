@@ -25,7 +25,7 @@ from tracker.rules.alerts import PANEL_UNREACHABLE, Reachability, judge_call, pa
 from tracker.rules.clocksteps import Gap
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reachability import reachable_alert, unreachable_alert
-from tracker.rules.refill_rounds import held_by
+from tracker.rules.refill_rounds import failed_runs, held_by
 
 log = structlog.get_logger("tracker.watch")
 
@@ -48,7 +48,9 @@ class Reach:
         # "poll:p", the balance job's "balance:p").
         self.looks = Looks(clock, monotonic, boottime)
         self._failing: dict[str, datetime | None] = {}  # panel -> its run's first failure
-        self._failed_action: dict[str, str] = {}  # panel -> the action its last failed call was
+        self._failed_actions: dict[str, list[str]] = {}  # panel -> the actions failed in its run
+        # panel -> action -> runs of failures in a row it failed in (see held_by)
+        self._runs: dict[str, dict[str, int]] = {}
         # panel -> the clock's gaps while its episode was open (asleep, set)
         self._skipped: dict[str, Gap] = {}
         self._successor: Reach | None = None  # set at a reload: it judges from then on
@@ -67,9 +69,12 @@ class Reach:
             for panel, since in previous._failing.items():
                 if kept is None or panel in kept:
                     self._failing[panel] = since
-            for panel, action in previous._failed_action.items():
+            for panel, actions in previous._failed_actions.items():
                 if kept is None or panel in kept:
-                    self._failed_action[panel] = action
+                    self._failed_actions[panel] = actions
+            for panel, runs in previous._runs.items():
+                if kept is None or panel in kept:
+                    self._runs[panel] = runs
             for panel, skipped in previous._skipped.items():
                 if kept is None or panel in kept:
                     self._skipped[panel] = skipped
@@ -80,9 +85,10 @@ class Reach:
         with self._lock:
             if self._successor is not None:
                 return self._successor.held(panel)
-            since, failed = self._failing.get(panel), self._failed_action.get(panel)
+            since, failed = self._failing.get(panel), self._failed_actions.get(panel)
+            runs = self._runs.get(panel)
         unreachable = panel_blind([self.alerter.episode(panel, PANEL_UNREACHABLE)])
-        return held_by(since, failed, unreachable)
+        return held_by(since, failed, unreachable, runs)
 
     def observe(self, panel: str, action: str, ok: bool, _s: float, error: str | None) -> None:
         """Client observer: judge the panel's reachability after every call."""
@@ -96,8 +102,10 @@ class Reach:
             if self._successor is not None:  # retired by a reload
                 return self._successor._observe(panel, action, ok, error)
             now, step = self.looks.step(f"call:{panel}")  # the clock's step since its last call
-            if not ok:
-                self._failed_action[panel] = action
+            run = self._failed_actions.get(panel, []) if self._failing.get(panel) else []
+            self._runs[panel] = failed_runs(self._runs.get(panel, {}), action, ok, action in run)
+            if ok or action not in run:  # a run names each action once: bounded
+                self._failed_actions[panel] = [] if ok else [*run, action]
 
             def judge(episode: Episode) -> tuple[Episode, Alert | None]:
                 state = Reachability(

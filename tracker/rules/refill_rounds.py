@@ -2,20 +2,56 @@
 
 A refill request into a failing panel ends ``Unknown``, which counts toward
 ``refill.max_requests``; the round waits instead (``refill_round_held``).
+Not every failed call is the panel failing: the refill calls' own failures
+are the round's to count, and an action that has failed in BROKEN_AFTER runs
+of failures in a row, each ended by another call the panel answered (a panel
+script's ``balance`` answering HTTP 500 every time while its status calls
+answer), is broken, not a sign of a failing panel.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
+BROKEN_AFTER = 3  # runs of failures in a row an action failed in: broken, not the panel
+OWN = ("refill", "refill_status")  # the round's own calls: they hold nothing
 
-def held_by(failing_since: datetime | None, failed: str | None, unreachable: bool) -> str | None:
+
+def failed_runs(
+    runs: Mapping[str, int], action: str, ok: bool, in_this_run: bool
+) -> dict[str, int]:
+    """Given each action's count of runs of failures in a row it failed in, one
+    call's action and outcome, and whether that action already failed in the
+    current run, return the counts after the call: an answer resets its
+    action's count, a failure counts once per run."""
+    counts = dict(runs)
+    if ok:
+        counts.pop(action, None)
+    elif not in_this_run:
+        counts[action] = counts.get(action, 0) + 1
+    return counts
+
+
+def held_by(
+    failing_since: datetime | None,
+    failed: Collection[str] | str | None,
+    unreachable: bool,
+    runs: Mapping[str, int] | None = None,
+) -> str | None:
     """Given when a panel's run of failed calls began (None: its last call answered),
-    the last failed call's action and whether ``panel_unreachable`` is open, return why
-    its refill round waits (a request into a failing panel ends Unknown, which counts
-    toward ``refill.max_requests``), or None. A refill call failing alone holds nothing."""
-    if failed in ("refill", "refill_status"):
-        return None
+    the actions whose calls failed in that run, whether ``panel_unreachable`` is
+    open and each action's count of runs it failed in (:func:`failed_runs`),
+    return why its refill round waits, or None. A refill call failing alone
+    holds nothing, nor does an action broken for good (BROKEN_AFTER runs)."""
+    actions = [failed] if isinstance(failed, str) else list(failed or ())
+    counts = runs or {}
+    holding = [
+        a for a in dict.fromkeys(actions) if a not in OWN and counts.get(a, 0) < BROKEN_AFTER
+    ]
     if failing_since is not None:
-        return f"its calls have failed since {failing_since:%Y-%m-%d %H:%M:%S} UTC ({failed})"
+        if actions and not holding:
+            return None
+        since = f"{failing_since:%Y-%m-%d %H:%M:%S} UTC"
+        return f"its calls have failed since {since} ({', '.join(holding) or 'a call'})"
     return "panel_unreachable is open" if unreachable else None

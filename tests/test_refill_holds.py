@@ -1,0 +1,72 @@
+"""A refill round waits while the panel's calls fail (a request into a failing
+panel ends Unknown and counts toward ``refill.max_requests``), but a panel
+script whose ``balance`` action is broken for good (a PHP fatal error: HTTP
+500 every time) while its status calls answer is not a failing panel: its
+refill rounds were held whenever the balance check happened to be the last
+call, about a third of them, each for a round's interval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from structlog.testing import capture_logs
+
+from tracker.sim.server import SERVICE_FOLLOWERS
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")
+
+
+def _round(w: Any) -> tuple[bool, list[dict[str, Any]]]:
+    """Run the refill round as the daemon does; return its outcome and the
+    warnings it logged."""
+    with capture_logs() as logs:
+        done = w.round()
+    return done, [e for e in logs if e.get("log_level") in ("warning", "error")]
+
+
+def test_a_balance_action_broken_for_good_does_not_hold_the_refill_rounds(world) -> None:
+    w = world()
+    (order,) = w.dropped(1)
+    w.order(SERVICE_FOLLOWERS, "In progress")  # open: each poll asks the panel
+    w.panel.inject("json500", count=100, action="balance")
+    for _ in range(2):  # two balance checks fail, each followed by a poll answered
+        assert not w.jobs["balance:sim"].run()
+        w.poll()
+    assert not w.jobs["balance:sim"].run()  # the check just before the round
+    done, warnings = _round(w)
+    assert done
+    assert "refill_round_held" not in [e["event"] for e in warnings]
+    assert [r["status"] for r in w.requests(order)] != []  # the refill was asked for
+
+
+def test_a_first_balance_failure_still_holds_the_round(world) -> None:
+    # Nothing tells yet whether the panel or only its balance action fails.
+    w = world()
+    (order,) = w.dropped(1)
+    w.panel.inject("json500", count=1, action="balance")
+    assert not w.jobs["balance:sim"].run()
+    done, warnings = _round(w)
+    assert not done
+    held = [e for e in warnings if e["event"] == "refill_round_held"]
+    assert held and "(balance)" in held[0]["reason"]
+    assert w.requests(order) == []
+
+
+def test_a_poll_failing_after_the_broken_balance_still_holds_the_round(world) -> None:
+    # The balance is known broken, but the status calls now fail too: the panel's.
+    w = world()
+    (order,) = w.dropped(1)
+    w.order(SERVICE_FOLLOWERS, "In progress")  # open: each poll asks the panel
+    w.panel.inject("json500", count=100, action="balance")
+    for _ in range(2):
+        assert not w.jobs["balance:sim"].run()
+        w.poll()
+    w.panel.inject("json500", count=1, action="status")
+    assert not w.jobs["status:sim"].run()
+    assert not w.jobs["balance:sim"].run()
+    done, warnings = _round(w)
+    assert not done
+    assert [e["event"] for e in warnings].count("refill_round_held") == 1
+    assert w.requests(order) == []
