@@ -344,3 +344,11 @@ def test_a_multi_refill_answer_with_no_refill_id_at_all_is_no_lesson(answer):
         raise
     except BadAnswerError:
         pass
+
+
+@pytest.mark.parametrize("answer", [{}, {"status": None}, {"refill": "7"}])
+def test_a_refill_status_answer_without_a_status_says_so_in_words(answer):
+    # {} read "no refill status: None" in `refills` and the refill_unknown alert.
+    single = parse_refill_status.parse_refill_status_single("7", answer)
+    assert single.status is None
+    assert single.error == "no refill status: the answer has no status field"

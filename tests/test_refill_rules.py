@@ -250,7 +250,12 @@ def test_probe_due_once_per_probe_every():
 
 
 @pytest.mark.parametrize(
-    "error", ["Too many requests", "no refill status: None", "Your API key is incorrect"]
+    "error",
+    [
+        "Too many requests",
+        "no refill status: the answer has no status field",
+        "Your API key is incorrect",
+    ],
 )
 def test_a_busy_panel_a_refused_key_or_an_empty_item_never_closes_a_refill(error):
     # Closed as Unknown, the refill would stop blocking the order and a second

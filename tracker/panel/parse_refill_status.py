@@ -28,8 +28,9 @@ def _refill_status(refill_id: str, value: Any) -> RefillStatus:
     if message is not None:
         return RefillStatus(refill_id=refill_id, error=message)
     raw = to_text(value)
-    if raw is None:
-        return RefillStatus(refill_id=refill_id, error=f"{NO_REFILL_STATUS}: {short(value, 80)}")
+    if raw is None:  # {} or "status": null says nothing: never "None" in its words
+        said = short(value, 80) if value is not None else "the answer has no status field"
+        return RefillStatus(refill_id=refill_id, error=f"{NO_REFILL_STATUS}: {said}")
     status, known = normalize_refill_status(raw)
     words = values.sentence(raw) if not known else None
     if words is not None and says_not_found(words):
