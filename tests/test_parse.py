@@ -112,6 +112,14 @@ def test_services_flags_and_broken_items(answers):
     assert services[2].rate == Decimal(8) and services[1].min == 50
 
 
+@pytest.mark.parametrize("service", [-5, "-5", 0, "0", -7.0])
+def test_a_service_id_below_one_is_no_service(service):
+    # Stored as they came, `services` listed a service -5 that `add` cannot
+    # place an order for (the CLI takes service IDs from 1).
+    listed = [{"service": service, "name": "Odd"}, {"service": "7", "name": "Likes"}]
+    assert [s.service for s in parse.parse_services(listed)] == [7]
+
+
 def test_refill_answers(answers):
     assert parse_refills.parse_refill_single(5, answers["refill_single"]).refill_id == "1"
     assert (

@@ -275,7 +275,8 @@ def parse_services(data: Any) -> list[Service]:
     raise_for_error(data)
     services = []
     for listed in _expect_list(data, "services"):
-        if not isinstance(listed, dict) or to_int(listed.get("service")) is None:
+        # A service ID is a number from 1 ("-5" or "0" is no ID `add` can send).
+        if not isinstance(listed, dict) or (to_int(listed.get("service")) or 0) < 1:
             continue
         services += [_service(item) for item in _each_reading(listed)]
     return services
@@ -298,7 +299,7 @@ def _each_reading(item: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _service(item: dict[str, Any]) -> Service:
     return Service(
-        service=to_int(item["service"]) or 0,
+        service=to_int(item["service"]) or 0,  # from 1: parse_services skips the rest
         name=to_text(item.get("name")) or "",
         type=to_text(item.get("type")),
         category=to_text(item.get("category")),
