@@ -15,7 +15,8 @@ import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import KEY, H, World
 
-from tracker.rules.reorders import NO_RATE, UNCONFIRMED
+from tracker.rules.reorders import NO_RATE
+from tracker.rules.stale_pending import UNCONFIRMED
 from tracker.sim.catalogue import SERVICES
 from tracker.sim.server import SERVICE_FOLLOWERS
 from tracker.store import automation as automation_sql

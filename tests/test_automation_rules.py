@@ -19,23 +19,20 @@ from tracker.rules.delivery import delivered
 from tracker.rules.reorders import (
     CAPPED,
     IS_REORDER,
-    NO_CANCEL,
     NO_RATE,
     NOT_LISTED,
-    NOT_STALE,
     REMAINS_ABOVE_ORDER,
     TOO_OLD,
-    UNCONFIRMED,
     PartialOrder,
     Plan,
     ServiceFacts,
-    cancel_blocker,
     day_start,
     fits,
     reorder_plan,
     rounded,
     undelivered,
 )
+from tracker.rules.stale_pending import NO_CANCEL, NOT_STALE, UNCONFIRMED, cancel_blocker
 from tracker.rules.stalls import (
     MEDIAN,
     MOVING,

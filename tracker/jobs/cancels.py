@@ -41,14 +41,13 @@ from tracker.rules.losses import unsupported_alert
 from tracker.rules.reorders import (
     CANCEL,
     DRY_RUN,
-    NOT_STALE,
     REFUSED,
     REQUESTED,
     SENDING,
     UNKNOWN,
     ServiceFacts,
-    cancel_blocker,
 )
+from tracker.rules.stale_pending import NOT_STALE, cancel_blocker
 from tracker.rules.stalls import LATE_POLLS
 from tracker.store import automation as sql
 from tracker.store.cancels import ACCEPTED, record_cancels

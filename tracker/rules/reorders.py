@@ -1,6 +1,7 @@
-"""Pure decisions for automatic actions: re-order a Partial's remainder, cancel a
-stale Pending, stay under the daily cap (what a re-order is estimated at, and
-what it counts once the panel has charged it), and what each answer means.
+"""Pure decisions for automatic actions: re-order a Partial's remainder, stay
+under the daily cap (what a re-order is estimated at, and what it counts once
+the panel has charged it), and what each answer means. Stale Pending cancels
+are decided in :mod:`tracker.rules.stale_pending`.
 
 No I/O: every function takes the facts and ``now``. :mod:`tracker.jobs.automation`
 gathers them, records each action before it is sent, and talks to the panel.
@@ -14,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from tracker.config.model import AutomationConfig
-from tracker.panel.statuses import PARTIAL, PENDING, status_reason
+from tracker.panel.statuses import PARTIAL, status_reason
 from tracker.rules.delivery import delivered, total_quantity
 
 REORDER = "reorder"
@@ -78,9 +79,6 @@ ROUNDED_AWAY = "the remainder rounds to 0"
 ABOVE_MAX = "the remainder is above the service's max"
 CAPPED = "the daily cap would be passed"
 ALONE_ABOVE_CAP = "its estimated cost alone is above the daily cap"
-NO_CANCEL = "its service cannot be canceled"
-NOT_STALE = "Pending for less than automation.cancel_pending_after"
-UNCONFIRMED = "its Pending status was not confirmed by a recent status check"
 
 _CENTS = Decimal("0.00001")
 
@@ -287,32 +285,3 @@ def fits(spent: Decimal, cost: Decimal, cap: Decimal) -> bool:
     True when placing it keeps the day's spend at or under the cap. A cost of 0
     or below never fits: nothing free is placed automatically."""
     return cost > 0 and spent + cost <= cap
-
-
-def cancel_blocker(
-    status: str | None,
-    created_at: datetime,
-    service: ServiceFacts | None,
-    config: AutomationConfig,
-    now: datetime,
-    *,
-    confirmed_at: datetime | None,
-    fresh_for: float,
-) -> str | None:
-    """Given a Pending order (first seen at ``created_at``, its status last
-    answered without error at ``confirmed_at``) and its service, return why it
-    must not be canceled now, or None when it should be. A Pending status not
-    confirmed within ``fresh_for`` seconds (the tracker was stopped, or the
-    poll failed) may be long out of date: an order delivering now is not
-    canceled on the strength of it."""
-    if status != PENDING:
-        return f"not {PENDING}"
-    if now - created_at < timedelta(seconds=config.cancel_pending_after):
-        return NOT_STALE
-    if confirmed_at is None or now - confirmed_at > timedelta(seconds=fresh_for):
-        return UNCONFIRMED
-    if service is None:
-        return UNKNOWN_SERVICE
-    if not service.cancel:
-        return NO_CANCEL
-    return None
