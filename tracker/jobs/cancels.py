@@ -76,6 +76,7 @@ def service_facts(row: dict[str, Any]) -> ServiceFacts | None:
         cancel=bool(row.get("service_cancel")),
         ambiguous=bool(row.get("service_ambiguous")),
         synced_at=parse_iso(row["service_synced"]) if row.get("service_synced") else None,
+        type=row.get("service_type"),
     )
 
 

@@ -63,6 +63,11 @@ WITH_REASON = (
     "be delivering or refunding; re-order it by hand if it is done"
 )
 UNKNOWN_SERVICE = "its service is not in the panel's services list"
+OTHER_TYPE = (
+    "its service type is not Default (a Package, Custom Comments, Subscriptions...): "
+    "a re-order sends a link and a quantity, which such a service refuses or "
+    "prices otherwise (a Package per order, not per 1000); re-order it by hand"
+)
 AMBIGUOUS_SERVICE = (
     "its service is listed twice with different terms (service_conflicts): "
     "what a re-order would cost is unknown"
@@ -110,6 +115,7 @@ class ServiceFacts:
     max: int | None
     cancel: bool
     ambiguous: bool = False  # listed twice with different terms (service_conflicts)
+    type: str | None = None  # "Default", "Package", ... as listed; None: not said
     synced_at: datetime | None = None  # when the panel's services list last said them
 
 
@@ -120,6 +126,13 @@ class Plan:
     quantity: int
     cost: Decimal
     reason: str
+
+
+def sold_by_quantity(kind: str | None) -> bool:
+    """Given a service's type as listed, return True when a re-order of a link
+    and a quantity buys it at its rate per 1000: the Default type, however
+    written, or no type said (scripts that list none sell only the default)."""
+    return not kind or kind.strip().lower() in ("", "default")
 
 
 def undelivered(quantity: int, remains: int | None, runs: int | None = None) -> int:
@@ -253,6 +266,8 @@ def reorder_plan(
         return UNKNOWN_SERVICE
     if service.ambiguous:
         return AMBIGUOUS_SERVICE  # its stored terms are from before it was listed twice
+    if not sold_by_quantity(service.type):
+        return OTHER_TYPE  # a Package's rate is per order: the estimate bounds nothing
     if fresh_for is not None and (
         service.synced_at is None or now - service.synced_at > timedelta(seconds=fresh_for)
     ):

@@ -22,7 +22,7 @@ from tracker.store.costs import counted_spend, with_estimate_rates
 
 _SERVICE = "s.rate AS service_rate, s.min AS service_min, s.max AS service_max, " + (
     "s.cancel AS service_cancel, s.service IS NOT NULL AS service_known, "
-    "s.updated_at AS service_synced"
+    "s.updated_at AS service_synced, s.type AS service_type"
 )
 
 

@@ -1,0 +1,68 @@
+"""Automation against what an unattended daemon meets: services a re-order of a
+link and a quantity does not buy, and clocks put back. Through the simulated
+panel on loopback, the real jobs and the real CLI; nothing sleeps; the panel's
+calls are counted.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from refill_world import World
+
+from tracker.rules.reorders import OTHER_TYPE
+from tracker.sim.catalogue import SERVICES
+from tracker.sim.server import SERVICE_FOLLOWERS
+from tracker.store import automation as automation_sql
+
+REORDER = "reorder = true\nreorder_services = [1]\ndaily_cap = 1.0\n"
+
+
+@pytest.fixture(autouse=True)
+def cli_today(monkeypatch, clock):
+    """The `automation` command's "today" is the world's."""
+    monkeypatch.setattr("tracker.cli.automation.utcnow", clock)
+
+
+def run(w: World) -> bool:
+    return w.jobs["automation:sim"].run()
+
+
+def typed(w: World, kind: object) -> None:
+    """Make the panel's services answer list the followers service as ``kind``."""
+    listed = [dict(s, type=kind) if s["service"] == SERVICE_FOLLOWERS else s for s in SERVICES]
+    w.panel._services = lambda form, now: listed  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("kind", ["Package", "Custom Comments", "Subscriptions", "Poll"])
+def test_a_partial_of_a_service_not_sold_by_quantity_is_not_reordered(world, kind):
+    # A Package is priced per order: 0.90 a package, which the estimate read as
+    # 0.90 per 1000 (500 for 0.45), so the cap bounded nothing; the other types
+    # need more than a link and a quantity (comments, a username...).
+    w = world(automation=REORDER)
+    typed(w, kind)
+    assert w.sync_services()
+    parents = [w.ended(SERVICE_FOLLOWERS) for _ in range(3)]
+    w.poll()
+    assert run(w) and run(w)
+    assert w.panel.calls["add"] == 0
+    assert automation_sql.actions(w.store) == []
+    skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
+    assert skipped == {p: OTHER_TYPE for p in parents}
+    shown = json.loads(w.cli("automation", "--json").stdout)
+    assert [s["spent"] for s in shown["spend"]] == [0.0]
+    assert "its service type is not Default" in w.cli("automation").stdout
+
+
+@pytest.mark.parametrize("kind", ["Default", "default", " DEFAULT ", None, ""])
+def test_a_partial_of_a_default_service_is_reordered_however_the_type_is_written(world, kind):
+    w = world(automation=REORDER)
+    typed(w, kind)  # None, "": the panel does not say (scripts listing no type)
+    assert w.sync_services()
+    parent = w.ended(SERVICE_FOLLOWERS)
+    w.poll()
+    assert run(w)
+    assert w.panel.calls["add"] == 1
+    (placed,) = automation_sql.actions(w.store)
+    assert (placed["order_id"], placed["status"], placed["quantity"]) == (parent, "Placed", 500)
