@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from refill_world import World
+from refill_world import DAY, H, World
 
-from tracker.rules.reorders import OTHER_TYPE
+from tracker.rules.reorders import OTHER_TYPE, STAMPED_AHEAD
 from tracker.sim.catalogue import SERVICES
 from tracker.sim.server import SERVICE_FOLLOWERS
 from tracker.store import automation as automation_sql
@@ -66,3 +66,46 @@ def test_a_partial_of_a_default_service_is_reordered_however_the_type_is_written
     assert w.panel.calls["add"] == 1
     (placed,) = automation_sql.actions(w.store)
     assert (placed["order_id"], placed["status"], placed["quantity"]) == (parent, "Placed", 500)
+
+
+# --- 2. a clock put back never lets old history through reorder_within -----------
+
+
+def test_a_partial_seen_by_a_clock_set_ahead_is_not_reordered_once_it_is_put_right(world, clock):
+    # The clock a year ahead when the tracker saw the order end: put right, the
+    # order "ended" a year from now and stayed inside reorder_within (3d) for a
+    # year. Here the services call fails for nine days; it was re-ordered on the
+    # tenth, a Partial ten days old.
+    w = world(automation=REORDER)
+    clock.advance(365 * DAY)
+    parent = w.ended(SERVICE_FOLLOWERS)
+    w.poll()
+    assert run(w)  # no services synced yet: skipped (its service unknown)
+    clock.advance(-365 * DAY + H)  # put right an hour later
+    for day in range(1, 11):
+        clock.advance(DAY)
+        if day >= 10:
+            assert w.sync_services()
+        w.poll()
+        assert run(w)
+    assert w.panel.calls["add"] == 0
+    assert automation_sql.actions(w.store) == []
+    skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
+    assert skipped == {parent: STAMPED_AHEAD}
+
+
+def test_a_partial_seen_just_before_a_small_step_back_is_reordered_once_the_clock_passes_it(
+    world, clock
+):
+    w = world(automation=REORDER)
+    assert w.sync_services()
+    parent = w.ended(SERVICE_FOLLOWERS)
+    w.poll()  # seen Partial at 12:00
+    clock.advance(-H)  # NTP sets the clock back an hour before the job runs
+    assert run(w)
+    assert w.panel.calls["add"] == 0
+    clock.advance(H + 60)  # past the stamp: ended a minute ago
+    assert run(w)
+    assert w.panel.calls["add"] == 1
+    (placed,) = automation_sql.actions(w.store)
+    assert (placed["order_id"], placed["status"]) == (parent, "Placed")

@@ -35,6 +35,10 @@ SPENDING = (SENDING, PLACED, UNKNOWN, DRY_RUN)
 NOT_LISTED = "its service is not in automation.reorder_services"
 IS_REORDER = "it is itself a re-order (re-orders are not re-ordered)"
 TOO_OLD = "it ended longer ago than automation.reorder_within"
+STAMPED_AHEAD = (
+    "the tracker saw it end at a time still ahead of the clock (the clock set back "
+    "since): how long ago it ended is unknown; re-order it by hand"
+)
 ENDED_UNSEEN = (
     "it had ended before the tracker saw it (first seen already Partial: it may "
     "have ended long before automation.reorder_within); re-order it by hand"
@@ -243,6 +247,8 @@ def reorder_plan(
         return WITH_REASON  # free text after "Partial": never read as done
     if order.completed_at is None:
         return ENDED_UNSEEN  # "track ID" of a Partial of months ago: not re-ordered
+    if order.completed_at > now:
+        return STAMPED_AHEAD  # seen by a clock a year ahead, put right: within for a year
     if now - order.completed_at > timedelta(seconds=config.reorder_within):
         return TOO_OLD
     if (
