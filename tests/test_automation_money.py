@@ -35,6 +35,7 @@ from tracker.sim.scripts import ScriptQuirks
 from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES
 from tracker.store import automation as automation_sql
 from tracker.store.alerts import alerts_since
+from tracker.store.automation_candidates import partial_candidates
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 ON = AutomationConfig(reorder=True, daily_cap=Decimal("10"))
@@ -231,7 +232,7 @@ def test_a_service_listed_twice_with_different_terms_places_no_reorder(world):
     w.poll()
     assert run(w) and run(w)
     assert w.panel.calls["add"] == 0 and reorders(w) == []
-    (row,) = automation_sql.partial_candidates(
+    (row,) = partial_candidates(
         w.store, "sim", T0 - timedelta(days=3), dry_run=False, after=0, limit=10
     )
     assert row["service_ambiguous"] is True and row["service_rate"] is None

@@ -54,6 +54,7 @@ from tracker.rules.reorders import (
     reorder_plan,
 )
 from tracker.store import automation as sql
+from tracker.store.automation_candidates import partial_candidates
 
 log = structlog.get_logger("tracker.automation")
 
@@ -121,7 +122,7 @@ class AutomationRound(PanelActions):
             ok
             and not self.stop.is_set()
             and (
-                rows := sql.partial_candidates(
+                rows := partial_candidates(
                     self.store, self.panel, since, dry_run=dry, after=after, limit=PAGE
                 )
             )

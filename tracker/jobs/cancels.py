@@ -50,6 +50,7 @@ from tracker.rules.reorders import (
 from tracker.rules.stale_pending import NOT_STALE, cancel_blocker
 from tracker.rules.stalls import LATE_POLLS
 from tracker.store import automation as sql
+from tracker.store.automation_candidates import pending_candidates
 from tracker.store.cancels import ACCEPTED, record_cancels
 from tracker.store.cancels import REFUSED as CANCEL_REFUSED
 from tracker.store.cancels import UNKNOWN as CANCEL_UNKNOWN
@@ -133,7 +134,7 @@ class PanelActions:
         chosen: dict[int, int] = {}
         skipped: dict[int, str] = {}
         after = 0
-        while rows := sql.pending_candidates(
+        while rows := pending_candidates(
             self.store, self.panel, before, dry_run=dry, after=after, limit=PAGE
         ):
             after = rows[-1]["order_id"]

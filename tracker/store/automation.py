@@ -14,95 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from tracker.clock import iso
-from tracker.panel.statuses import PARTIAL, PENDING
-from tracker.rules.reorders import CANCEL, PLACED, REORDER, SENDING, SPENDING, UNKNOWN
+from tracker.rules.reorders import PLACED, REORDER, SENDING, SPENDING, UNKNOWN
+from tracker.store.automation_candidates import ELSEWHERE_OF
 from tracker.store.connection import Connection, chunks
 from tracker.store.connection import placeholders as _marks
-from tracker.store.costs import counted_spend, with_estimate_rates
-
-_SERVICE = "s.rate AS service_rate, s.min AS service_min, s.max AS service_max, " + (
-    "s.cancel AS service_cancel, s.service IS NOT NULL AS service_known, "
-    "s.updated_at AS service_synced, s.type AS service_type"
-)
-
-
-# --- choosing orders -----------------------------------------------------------
-
-
-def partial_candidates(
-    store: Connection, panel: str, since: datetime, *, dry_run: bool, after: int, limit: int
-) -> list[dict[str, Any]]:
-    """Return up to ``limit`` of a panel's Partial orders that ended since ``since``
-    and have no re-order (of this dry-run mode) yet, above ID ``after``, oldest
-    ID first, with their service's min, max and cancel flag.
-
-    ``completed_at`` is None for an order the tracker neither placed (``add``:
-    it ended after it was placed) nor saw go Partial from another status (its
-    first transition was already to Partial: tracked after it ended, maybe
-    months ago; a later change of its remains is no sight of the end): when
-    it ended is unknown. ``checked_before``: the earliest check before a
-    transition into Partial (it ended since); NULL before m026 recorded it.
-    ``reordered_on``: another panel name under which this order (its ID and
-    link) was re-ordered already (the panel renamed, the order tracked again).
-    ``service_rate`` is the rate its re-order is estimated at (``reorder_rate``:
-    the larger of ``catalogue_rate`` and ``charged_rate``, what the panel charged
-    for the Partial); None while the service is listed twice with different
-    terms (``service_ambiguous``): the terms stored are from before."""
-    rows = store.rows(
-        f"""
-        SELECT o.order_id, o.service, o.link, o.quantity, o.remains,
-               CASE WHEN o.source = 'add' OR EXISTS (
-                      SELECT 1 FROM transitions t WHERE t.panel = o.panel
-                      AND t.order_id = o.order_id AND t.to_status = ? AND t.from_status <> ?)
-                    THEN o.completed_at END AS completed_at,
-               (SELECT min(COALESCE(t.checked_before, t.at)) FROM transitions t
-                WHERE t.panel = o.panel AND t.order_id = o.order_id
-                  AND t.to_status = ?) AS checked_before,
-               ({_ELSEWHERE_OF.format(order="o.order_id", panel="o.panel", link="o.link")})
-                 AS reordered_on,
-               o.parent_order_id, o.runs, o.raw_status, o.charge, {_SERVICE},
-               EXISTS (SELECT 1 FROM service_conflicts c WHERE c.panel = o.panel
-                       AND c.service = o.service) AS service_ambiguous
-        FROM orders o
-        LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
-        WHERE o.status = ? AND o.panel = ? AND o.completed_at >= ? AND o.order_id > ?
-          AND NOT EXISTS (SELECT 1 FROM automation_actions a WHERE a.panel = o.panel
-                          AND a.order_id = o.order_id AND a.action = ? AND a.dry_run = ?)
-        ORDER BY o.order_id LIMIT ?
-        """,
-        [*[PARTIAL] * 3, int(dry_run), PARTIAL, panel, iso(since), after, REORDER, int(dry_run)]
-        + [limit],
-    )
-    return with_estimate_rates(rows)
-
-
-def pending_candidates(
-    store: Connection, panel: str, before: datetime, *, dry_run: bool, after: int, limit: int
-) -> list[dict[str, Any]]:
-    """Return up to ``limit`` of a panel's polled orders Pending since before
-    ``before`` and not cancelled (in this dry-run mode) yet, above ID ``after``;
-    ``pending_since``: when it went back to Pending from another status, else
-    when it was first seen; ``confirmed_at``: the last status check that
-    answered it without an error."""
-    return store.rows(
-        f"""
-        SELECT o.order_id, o.status, o.service, o.created_at,
-               coalesce((SELECT max(t.at) FROM transitions t
-                         WHERE t.panel = o.panel AND t.order_id = o.order_id
-                           AND t.to_status = ?1 AND t.from_status <> ?1),
-                        o.created_at) AS pending_since,
-               CASE WHEN o.error IS NULL THEN o.last_checked_at END AS confirmed_at, {_SERVICE}
-        FROM orders o
-        LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
-        WHERE o.status = ?1 AND o.panel = ?2 AND o.polling = 1 AND o.created_at <= ?3
-          AND o.order_id > ?4
-          AND NOT EXISTS (SELECT 1 FROM automation_actions a WHERE a.panel = o.panel
-                          AND a.order_id = o.order_id AND a.action = ?5 AND a.dry_run = ?6)
-        ORDER BY o.order_id LIMIT ?7
-        """,
-        [PENDING, panel, iso(before), after, CANCEL, int(dry_run), limit],
-    )
-
+from tracker.store.costs import counted_spend
 
 # --- actions -------------------------------------------------------------------
 
@@ -163,12 +79,7 @@ def begin_action(
 # other than its own: two [[panels]] entries for one panel, or one renamed
 # and the order tracked again. Read with the candidates, and again in the
 # transaction that records a re-order (two entries deciding side by side).
-_ELSEWHERE_OF = (
-    "SELECT a.panel FROM automation_actions a JOIN orders p ON p.panel = a.panel "
-    "AND p.order_id = a.order_id WHERE a.order_id = {order} AND a.panel <> {panel} "
-    f"AND a.action = '{REORDER}' AND a.dry_run = ? AND p.link = {{link}} LIMIT 1"
-)
-_ELSEWHERE = _ELSEWHERE_OF.format(order="?", panel="?", link="?")
+_ELSEWHERE = ELSEWHERE_OF.format(order="?", panel="?", link="?")
 
 
 def finish_action(store: Connection, row_id: int, fields: dict[str, Any], now: datetime) -> None:
