@@ -1,5 +1,6 @@
 """Automation against what an unattended daemon meets: services a re-order of a
-link and a quantity does not buy, and clocks put back. Through the simulated
+link and a quantity does not buy, clocks put back, and orders someone asked
+to cancel. Through the simulated
 panel on loopback, the real jobs and the real CLI; nothing sleeps; the panel's
 calls are counted.
 """
@@ -7,13 +8,14 @@ calls are counted.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pytest
 from refill_world import DAY, H, World
 
-from tracker.rules.reorders import OTHER_TYPE, STAMPED_AHEAD
+from tracker.rules.reorders import CANCEL_ASKED, OTHER_TYPE, STAMPED_AHEAD
 from tracker.sim.catalogue import SERVICES
-from tracker.sim.server import SERVICE_FOLLOWERS
+from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
 from tracker.store import automation as automation_sql
 
 REORDER = "reorder = true\nreorder_services = [1]\ndaily_cap = 1.0\n"
@@ -109,3 +111,55 @@ def test_a_partial_seen_just_before_a_small_step_back_is_reordered_once_the_cloc
     assert w.panel.calls["add"] == 1
     (placed,) = automation_sql.actions(w.store)
     assert (placed["order_id"], placed["status"]) == (parent, "Placed")
+
+
+# --- 3. what was asked to be cancelled is not bought again -----------------------
+
+
+def test_an_order_the_user_cancelled_is_not_reordered_when_it_ends_partial(world):
+    # `smm-tracker cancel` of an order In progress: the panel delivered half and
+    # ended it Partial, and the next automation run bought the other 500 again.
+    w = world(automation=REORDER)
+    assert w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS, "In progress")
+    w.poll()
+    assert w.cli("cancel", "--yes", str(order)).exit_code == 0
+    w.poll()
+    assert w.store.rows("SELECT status, remains FROM orders") == [
+        {"status": "Partial", "remains": 500}
+    ]
+    assert run(w) and run(w)
+    assert w.panel.calls["add"] == 0
+    assert automation_sql.actions(w.store) == []
+    skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
+    assert skipped == {order: CANCEL_ASKED}
+    assert "a cancel was asked for it" in w.cli("automation").stdout
+
+
+class StartsOnCancelPanel(SimulatedPanel):
+    """Starts delivering each order just as its cancel arrives: half of it is
+    delivered, and the cancel ends it Partial."""
+
+    def _cancel(self, form: Mapping[str, str], now: float):
+        for token in form.get("orders", "").split(","):
+            self.pin(int(token), "In progress")
+        return super()._cancel(form, now)
+
+
+def test_an_order_the_automation_cancelled_is_not_reordered_when_it_ends_partial(world, clock):
+    stale = 'cancel_pending = true\ncancel_pending_after = "1h"\n'
+    w = world(automation=REORDER + stale, panel_class=StartsOnCancelPanel)
+    assert w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS, "Pending")
+    w.poll()
+    clock.advance(2 * H)
+    w.poll()
+    assert run(w)  # the stale Pending order is cancelled: it had just started
+    assert w.panel.calls["cancel"] == 1
+    w.poll()
+    assert w.store.rows("SELECT status FROM orders") == [{"status": "Partial"}]
+    assert run(w) and run(w)
+    assert w.panel.calls["add"] == 0
+    assert [a["action"] for a in automation_sql.actions(w.store)] == ["cancel"]
+    skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
+    assert skipped[order] == CANCEL_ASKED

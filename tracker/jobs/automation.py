@@ -141,6 +141,7 @@ class AutomationRound(PanelActions):
                     raw_status=row["raw_status"],
                     checked_before=parse_iso(seen) if (seen := row["checked_before"]) else None,
                     reordered_on=row["reordered_on"],
+                    cancel_asked=bool(row["cancel_asked"]),
                 )
                 facts = service_facts(row)
                 plan = reorder_plan(

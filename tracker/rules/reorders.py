@@ -66,6 +66,10 @@ WITH_REASON = (
     "the panel wrote a reason with its Partial status (raw_status): it may still "
     "be delivering or refunding; re-order it by hand if it is done"
 )
+CANCEL_ASKED = (
+    "a cancel was asked for it (smm-tracker cancel, or the automation's stale "
+    "Pending cancel): what was cancelled is not bought again; re-order it by hand"
+)
 UNKNOWN_SERVICE = "its service is not in the panel's services list"
 OTHER_TYPE = (
     "its service type is not Default (a Package, Custom Comments, Subscriptions...): "
@@ -108,6 +112,7 @@ class PartialOrder:
     # The check before the one that saw it Partial: it ended in between.
     checked_before: datetime | None = None
     reordered_on: str | None = None  # re-ordered already under that panel name
+    cancel_asked: bool = False  # a cancel was asked for (`cancel` or the automation)
 
 
 @dataclass(frozen=True)
@@ -243,6 +248,8 @@ def reorder_plan(
         return IS_REORDER
     if order.reordered_on is not None:
         return REORDERED_ELSEWHERE
+    if order.cancel_asked:
+        return CANCEL_ASKED  # its Partial is the cancel's doing: the rest was not wanted
     if status_reason(order.raw_status) is not None:
         return WITH_REASON  # free text after "Partial": never read as done
     if order.completed_at is None:

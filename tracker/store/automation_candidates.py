@@ -38,6 +38,8 @@ def partial_candidates(
     months ago; a later change of its remains is no sight of the end): when
     it ended is unknown. ``checked_before``: the earliest check before a
     transition into Partial (it ended since); NULL before m026 recorded it.
+    ``cancel_asked``: a cancel of it was recorded, by ``smm-tracker cancel``
+    (``cancels``) or by the automation (in this dry-run mode).
     ``reordered_on``: another panel name under which this order (its ID and
     link) was re-ordered already (the panel renamed, the order tracked again).
     ``service_rate`` is the rate its re-order is estimated at (``reorder_rate``:
@@ -57,6 +59,11 @@ def partial_candidates(
                ({ELSEWHERE_OF.format(order="o.order_id", panel="o.panel", link="o.link")})
                  AS reordered_on,
                o.parent_order_id, o.runs, o.raw_status, o.charge, {_SERVICE},
+               EXISTS (SELECT 1 FROM cancels c WHERE c.panel = o.panel
+                       AND c.order_id = o.order_id) OR EXISTS (
+                 SELECT 1 FROM automation_actions a WHERE a.panel = o.panel
+                 AND a.order_id = o.order_id AND a.action = ? AND a.dry_run = ?)
+                 AS cancel_asked,
                EXISTS (SELECT 1 FROM service_conflicts c WHERE c.panel = o.panel
                        AND c.service = o.service) AS service_ambiguous
         FROM orders o
@@ -66,8 +73,8 @@ def partial_candidates(
                           AND a.order_id = o.order_id AND a.action = ? AND a.dry_run = ?)
         ORDER BY o.order_id LIMIT ?
         """,
-        [*[PARTIAL] * 3, int(dry_run), PARTIAL, panel, iso(since), after, REORDER, int(dry_run)]
-        + [limit],
+        [*[PARTIAL] * 3, int(dry_run), CANCEL, int(dry_run), PARTIAL, panel, iso(since), after]
+        + [REORDER, int(dry_run), limit],
     )
     return with_estimate_rates(rows)
 
