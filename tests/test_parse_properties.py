@@ -168,12 +168,31 @@ def test_money_parses_from_strings_and_numbers(number):
 
 @given(number=st.floats())
 def test_a_money_float_reads_as_the_text_python_writes_for_it(number):
-    # A JSON number (0.9, 1e-05, 1e300, -0.0) is read as its shortest text
-    # ("0.9"), whichever path reads it: bounded, never a float artefact.
-    text = repr(number)
+    # A JSON number (0.9, 1e-05, 1e300, -0.0) is read as its text to the 15
+    # significant digits a double holds ("0.9"), whichever path reads it:
+    # bounded, never a float artefact (0.1 + 0.2 is 0.3, not 0.30000000000000004).
+    text = f"{number:.15g}"
     assert parse.to_decimal(number) == parse.to_decimal(text)
     if parse.to_decimal(text) is not None:
         assert str(parse.to_decimal(number)) == str(parse.to_decimal(text))
+    if parse.to_decimal(repr(number)) is not None and len(repr(number).strip("-0.")) <= 15:
+        assert parse.to_decimal(number) == parse.to_decimal(repr(number))  # as written
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        (0.1 + 0.2, "0.3"),
+        (0.1 * 3, "0.3"),
+        (1.1 + 2.2, "3.3"),
+        (0.08011655652, "0.08011655652"),  # as the panel wrote it
+        (123456789.12345, "123456789.12345"),  # 14 digits: all kept
+        (1e-05, "0.00001"),
+    ],
+)
+def test_a_float_a_panel_computed_is_read_as_the_amount_it_meant(number, expected):
+    assert parse.to_decimal(number) == Decimal(expected)
+    assert parse.parse_balance({"balance": number, "currency": "USD"}).balance == Decimal(expected)
 
 
 @FAST

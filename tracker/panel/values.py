@@ -63,17 +63,20 @@ def shown(data: Any, limit: int = 120) -> str:
 
 def to_decimal(value: Any) -> Decimal | None:
     """Given "0.27819", 0.08011655652, 100 or None, return a Decimal or None.
+    A float reads to 15 significant digits, all that a double holds.
 
     Non-finite and absurd numbers (magnitude 1e15 or more, or a non-zero one
     below 1e-18) are None like any unreadable number; at most 28 significant
     digits are kept. Whatever is returned is safe to store, compare and format.
     """
+    if type(value) is float:
+        # A double holds 15 significant digits: a number a panel wrote with no
+        # more reads as written, and 0.1 + 0.2 (0.30000000000000004) as 0.3.
+        value = f"{value:.15g}"
     if type(value) is str and _PLAIN.fullmatch(value):
         return Decimal(value)
     if type(value) is int and -_PLAIN_INT < value < _PLAIN_INT:
         return Decimal(value)
-    if type(value) is float and _PLAIN.fullmatch(text := repr(value)):
-        return Decimal(text)  # what the general path reads: str(value), as is
     number = _number(value)
     # adjusted() reads the exponent: no arithmetic, so no decimal.Overflow.
     if number is None or (number and number.adjusted() >= _LIMIT_EXPONENT):
