@@ -50,3 +50,32 @@ def test_a_float_a_panel_computed_is_read_as_the_amount_it_meant(tmp_path, monke
     assert balance_json["panels"][0]["balance"] == 0.3
     with sqlite3.connect(tmp_path / "t.db") as db:
         assert db.execute("SELECT balance FROM balances").fetchall() == [(0.3,)]
+
+
+def test_charges_are_shown_to_the_cent_never_cut_to_six_digits(tmp_path, monkeypatch):
+    answer = {
+        "1": {"status": "Completed", "remains": "0", "charge": "12345.67", "currency": "RUB"},
+        "2": {"status": "Partial", "remains": "10", "charge": "1234567.89", "currency": "RUB"},
+        "3": {"status": "Completed", "remains": "0", "charge": "3", "currency": "RUB"},
+        "4": {"status": "Completed", "remains": "0", "charge": "0.0001234", "currency": "RUB"},
+    }
+    with HostileServer(panel(answer, "100")) as server:
+        cli = cli_in(tmp_path, monkeypatch, sim_config(server.url), env={"SIM_KEY": KEY})
+        assert cli("track", *answer).exit_code == 0
+        run = cli("run", "--once")
+        table = cli("orders").output
+        history = cli("history", "2").output
+        alerts = cli("alerts").output
+    assert run.exit_code == 0, run.output
+    charges = {line.split()[1]: line.split()[5] for line in table.splitlines()[1:]}
+    assert charges == {"1": "12345.67", "2": "1234567.89", "3": "3.00", "4": "0.0001234"}
+    assert history.splitlines()[-1].split()[-1] == "1234567.89"  # the CHARGE column
+    assert "order #2 partial (remains 10, charge 1234567.89)" in alerts
+
+
+def test_the_change_line_of_run_and_demo_shows_the_whole_charge():
+    from tracker.cli.render import transition_line
+
+    change = {"panel": "main", "order_id": 7, "from_status": "In progress", "at": "T" * 11}
+    line = transition_line({**change, "to_status": "Completed", "remains": 0, "charge": 12345.67})
+    assert line.endswith("(remains 0, charge 12345.67)")

@@ -25,8 +25,8 @@ from tracker.cli.since import since_start, since_text
 from tracker.clock import iso, parse_iso, utcnow
 from tracker.config.model import Config
 from tracker.errors import TrackerError
-from tracker.jobs.balance import money
 from tracker.rules.balance import RUNWAY_WINDOW, estimate_runway, recover_level
+from tracker.rules.money import money
 from tracker.store.alerts import alerts_since, balance_history, latest_balance, open_episodes
 from tracker.store.listing import failing_panels
 from tracker.store.orders import Store

@@ -19,7 +19,7 @@ from tracker.cli.since import since_start, since_text
 from tracker.clock import utcnow
 from tracker.config.durations import format_duration
 from tracker.config.model import AutomationConfig
-from tracker.jobs.balance import money
+from tracker.rules.money import money
 from tracker.rules.reorders import day_start
 from tracker.store.alerts import latest_balance
 from tracker.store.automation import actions, skips, spent_since

@@ -22,6 +22,7 @@ from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reaso
 from tracker.errors import StoreError
 from tracker.panel.values import said, to_id
 from tracker.rules.delivery import delivered, total_quantity
+from tracker.rules.money import money_or_none
 from tracker.store.listing import failing_panels, order_statuses
 from tracker.store.readings import open_counts_of, panels_in_database
 from tracker.store.watch_listing import order_listing, with_watch
@@ -223,6 +224,7 @@ def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         done = delivered(status, row["quantity"], row.get("runs"), row["remains"])
         if done is not None:
             row["delivered"] = f"{done}/{total_quantity(row['quantity'], row.get('runs'))}"
+        row["charge"] = money_or_none(row["charge"])  # 12345.67, not 12345.7 (%.6g)
         if row.get("stalled_at"):
             row["eta"] = f"{row['eta'] or '-'} (stalled)"
         if not (row.get("untracked") or row.get("lost")):  # "In progress (lost: ...)"
@@ -267,6 +269,7 @@ def history(
     if rows:
         for r in rows:
             r["to_status"] = with_reason(r["to_status"], r["raw_status"])
+            r["charge"] = money_or_none(r["charge"])
         click.echo(
             table(
                 rows,

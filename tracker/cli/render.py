@@ -13,6 +13,7 @@ from typing import Any
 from tracker.panel.statuses import normalize_order_status, status_reason
 from tracker.redact_layout import INVISIBLE
 from tracker.rules.delivery import plausible_remains
+from tracker.rules.money import money
 from tracker.terminal import escape_controls
 
 CELL_WIDTH = 60
@@ -158,7 +159,7 @@ def transition_line(t: dict[str, Any], total: int | None = None) -> str:
         # Panels report over-delivery as negative remains: -2 means 2 extra.
         extra.append(f"remains {remains}" if remains >= 0 else f"over-delivered +{-remains}")
     if t.get("charge") is not None:
-        extra.append(f"charge {float(t['charge']):.6g}")
+        extra.append(f"charge {money(t['charge'])}")
     tail = f"  ({', '.join(extra)})" if extra else ""
     at = str(t.get("at", ""))[11:19]
     after = safe_text(with_reason(t["to_status"], t.get("raw_status")), CELL_WIDTH)

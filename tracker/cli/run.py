@@ -17,9 +17,9 @@ import click
 from tracker.cli.bounds import LONGEST, FiniteNumber, WholeNumber
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.render import safe_text
-from tracker.jobs.balance import money
 from tracker.jobs.poll import PollResult
 from tracker.jobs.tracker import Tracker
+from tracker.rules.money import money
 from tracker.service.daemon import select_jobs
 from tracker.service.jobstats import JobStats
 from tracker.service.lock import DatabaseLock

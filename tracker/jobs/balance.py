@@ -33,6 +33,7 @@ from tracker.rules.balance import (
 )
 from tracker.rules.clocksteps import NO_GAP, Gap
 from tracker.rules.episodes import Alert, Episode
+from tracker.rules.money import money
 from tracker.rules.watched import watched
 from tracker.store.alerts import balance_history, latest_balance, record_balance
 from tracker.store.orders import Store
@@ -46,18 +47,6 @@ class AuthGate(Protocol):
     def auth_refused(self, panel: str, error: str) -> None: ...
 
     def auth_accepted(self, panel: str) -> None: ...
-
-
-def money(amount: Decimal | float) -> str:
-    """Given an amount, return it with at least two decimals and no float noise."""
-    value = Decimal(str(amount))
-    if not value.is_finite() or value.adjusted() > 15:
-        return f"{value:.6g}"  # never a billion digits (older rows may hold such)
-    value = value.normalize()
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > -2:
-        value = value.quantize(Decimal("0.01"))
-    return f"{value:f}"
 
 
 def runway_for(

@@ -18,10 +18,10 @@ from typing import Any
 
 from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock, iso
-from tracker.jobs.balance import money
 from tracker.rules.alerts import order_ids
 from tracker.rules.cap_day import CapClock, cap_day
 from tracker.rules.episodes import Alert, Episode
+from tracker.rules.money import money
 
 AUTOMATION_CAPPED = "automation_capped"
 

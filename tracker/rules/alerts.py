@@ -18,6 +18,7 @@ from tracker.panel.statuses import CANCELED, FAILED, PARTIAL, REFILL_REJECTED, s
 from tracker.panel.values import quoted
 from tracker.rules.clocksteps import NO_GAP, Gap, counted_from
 from tracker.rules.episodes import Alert, Episode
+from tracker.rules.money import money
 from tracker.rules.refills import AUTO, REFUSED, is_permanent_refusal
 
 ORDER_CANCELED = "order_canceled"
@@ -146,7 +147,7 @@ def _ids(items: list[dict[str, Any]]) -> str:
 
 
 def _money(value: Any) -> str:
-    return "?" if value is None else f"{float(value):g}"
+    return "?" if value is None else money(value)  # 12345.67, not 12345.7
 
 
 def _count(value: Any) -> str:
