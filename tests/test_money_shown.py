@@ -79,3 +79,20 @@ def test_the_change_line_of_run_and_demo_shows_the_whole_charge():
     change = {"panel": "main", "order_id": 7, "from_status": "In progress", "at": "T" * 11}
     line = transition_line({**change, "to_status": "Completed", "remains": 0, "charge": 12345.67})
     assert line.endswith("(remains 0, charge 12345.67)")
+
+
+def test_a_charge_the_panel_changes_counts_once_at_its_latest_and_is_logged(tmp_path, monkeypatch):
+    answer = {"1": {"status": "In progress", "remains": "10", "charge": "3.00", "currency": "USD"}}
+    with HostileServer(panel(answer, "100")) as server:
+        cli = cli_in(tmp_path, monkeypatch, sim_config(server.url), env={"SIM_KEY": KEY})
+        assert cli("track", "1").exit_code == 0
+        first = cli("run", "--once", "--all").output
+        answer["1"] = {**answer["1"], "charge": "2.50"}  # the panel re-priced it
+        repriced = cli("run", "--once", "--all").output
+        again = cli("run", "--once", "--all").output
+        report = json.loads(cli("report", "--json").output)
+    assert "order_charge_changed" not in first + again
+    changed = [line for line in repriced.splitlines() if "order_charge_changed" in line]
+    assert len(changed) == 1, repriced
+    assert "before=3.0" in changed[0] and "after=2.5" in changed[0] and "order=1" in changed[0]
+    assert report["services"][0]["spend_by_currency"] == [{"currency": "USD", "spend": 2.5}]

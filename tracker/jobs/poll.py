@@ -127,6 +127,7 @@ def poll_panel(
             settled = [(ids, answer, answer.settled(ids)) for ids, answer in answered]
             lost: list[dict[str, Any]] = []
             odd: list[dict[str, Any]] = []
+            repriced: list[dict[str, Any]] = []
             writing = time.perf_counter()
             recorded = store.apply_answers(
                 panel.name,
@@ -136,6 +137,7 @@ def poll_panel(
                 polled_at=started,
                 lost=lost,
                 odd=odd,
+                repriced=repriced,
             )
             given_up.extend(lost)  # stored as stopped: told at the poll's end
             result.write_s += time.perf_counter() - writing
@@ -146,6 +148,14 @@ def poll_panel(
                     order=order["order_id"],
                     remains=order["remains"],
                     quantity=order["quantity"],
+                )
+            for order in repriced:  # counted at its latest value; the change said once
+                log.info(
+                    "order_charge_changed",
+                    panel=panel.name,
+                    order=order["order_id"],
+                    before=order["before"],
+                    after=order["after"],
                 )
             for ids, answer, asked in settled:
                 result.calls += answer.calls

@@ -46,13 +46,16 @@ def write_answer(
     polled_at: datetime | None = None,
     lost: list[dict[str, Any]] | None = None,
     odd: list[dict[str, Any]] | None = None,
+    repriced: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Store one answer (see :meth:`~tracker.store.orders.Store.apply_reports`)
     on ``conn``, in the transaction it is in; return the transitions recorded.
 
     Each order whose remains just became no delivery figure (see
     :func:`tracker.rules.delivery.plausible_remains`; stored as sent all the
-    same) is added to ``odd``: once, until its remains is one again."""
+    same) is added to ``odd``: once, until its remains is one again. Each
+    order whose charge the panel changed (a re-price, a refund) goes to
+    ``repriced`` with the charge before and after."""
     stamp, base = iso(now), polled_at or now
     recorded: list[dict[str, Any]] = []
     # The raw cursor, not sqlite-utils: this runs once per 100 orders.
@@ -72,6 +75,9 @@ def write_answer(
         )
         if report.remains is not None and report.remains != row[_REMAINS] and odd is not None:
             _note_odd(odd, order_id, report.remains, row)
+        before = row[_CHARGE]
+        if report.charge is not None and before is not None and repriced is not None:
+            _note_repriced(repriced, order_id, before, float(report.charge))
         if whole and values[-1] == row[_POLLING]:
             turned.append((*values[:-1], rowid))
         elif whole:
@@ -188,6 +194,7 @@ _SELECT_STATUS = (
 _READ_END = 1 + len(STATUS_READS)  # the row: rowid, STATUS_READS, quantity, runs
 _REMAINS = 1 + STATUS_READS.index("remains")
 _POLLING = 1 + STATUS_READS.index("polling")
+_CHARGE = 1 + STATUS_READS.index("charge")
 
 
 def _note_odd(odd: list[dict[str, Any]], order_id: int, remains: int, row: Any) -> None:
@@ -196,6 +203,13 @@ def _note_odd(odd: list[dict[str, Any]], order_id: int, remains: int, row: Any) 
     total = total_quantity(row[_READ_END], row[_READ_END + 1])
     if not plausible_remains(remains, total) and plausible_remains(row[_REMAINS], total):
         odd.append({"order_id": order_id, "remains": remains, "quantity": total})
+
+
+def _note_repriced(
+    repriced: list[dict[str, Any]], order_id: int, before: float, after: float
+) -> None:
+    if after != before:
+        repriced.append({"order_id": order_id, "before": before, "after": after})
 
 
 _TRANSITION = (

@@ -214,19 +214,21 @@ class Store(Connection):
         polled_at: datetime | None = None,
         lost: list[dict[str, Any]] | None = None,
         odd: list[dict[str, Any]] | None = None,
+        repriced: list[dict[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
         """Store several answers (asked IDs, reports) as :meth:`apply_reports`
         does, in one transaction: a crash keeps all of them or none. The poll
         hands over every answer that came back while it was writing the last.
         Orders whose remains just became no delivery figure go to ``odd``
-        (see :func:`tracker.store.answers.write_answer`)."""
+        and orders whose charge changed to ``repriced`` (see
+        :func:`tracker.store.answers.write_answer`)."""
         recorded: list[dict[str, Any]] = []
         if not any(asked for asked, _ in answers):
             return recorded
         with self.write() as db:
             for asked, reports in merged(answers):
                 recorded += write_answer(
-                    db.conn, panel, asked, reports, now, cadence, polled_at, lost, odd
+                    db.conn, panel, asked, reports, now, cadence, polled_at, lost, odd, repriced
                 )
         return recorded
 
