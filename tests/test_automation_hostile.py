@@ -163,3 +163,20 @@ def test_an_order_the_automation_cancelled_is_not_reordered_when_it_ends_partial
     assert [a["action"] for a in automation_sql.actions(w.store)] == ["cancel"]
     skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
     assert skipped[order] == CANCEL_ASKED
+
+
+def test_an_order_the_user_just_cancelled_is_not_cancelled_again_by_the_automation(world, clock):
+    # The user's cancel was accepted; before the next poll saw it Canceled the
+    # automation sent its own cancel of the same stale Pending order, refused
+    # ("This order cannot be canceled") and logged as a warning.
+    stale = 'cancel_pending = true\ncancel_pending_after = "1h"\n'
+    w = world(automation=REORDER + stale)
+    assert w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS, "Pending")
+    w.poll()
+    clock.advance(2 * H)
+    w.poll()
+    assert w.cli("cancel", "--yes", str(order)).exit_code == 0
+    assert run(w)
+    assert w.panel.calls["cancel"] == 1
+    assert automation_sql.actions(w.store) == []

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.clock import iso
+from tracker.panel.models import CANCEL_ACCEPTED, CANCEL_UNKNOWN
 from tracker.panel.statuses import PARTIAL, PENDING
 from tracker.rules.reorders import CANCEL, REORDER
 from tracker.store.connection import Connection
@@ -83,7 +84,9 @@ def pending_candidates(
     store: Connection, panel: str, before: datetime, *, dry_run: bool, after: int, limit: int
 ) -> list[dict[str, Any]]:
     """Return up to ``limit`` of a panel's polled orders Pending since before
-    ``before`` and not cancelled (in this dry-run mode) yet, above ID ``after``;
+    ``before`` and not cancelled (in this dry-run mode) yet, nor by
+    ``smm-tracker cancel`` (accepted, or maybe: its poll may not have seen it
+    yet), above ID ``after``;
     ``pending_since``: when it went back to Pending from another status, else
     when it was first seen; ``confirmed_at``: the last status check that
     answered it without an error."""
@@ -101,7 +104,10 @@ def pending_candidates(
           AND o.order_id > ?4
           AND NOT EXISTS (SELECT 1 FROM automation_actions a WHERE a.panel = o.panel
                           AND a.order_id = o.order_id AND a.action = ?5 AND a.dry_run = ?6)
+          AND NOT EXISTS (SELECT 1 FROM cancels c WHERE c.panel = o.panel
+                          AND c.order_id = o.order_id AND c.result IN (?8, ?9))
         ORDER BY o.order_id LIMIT ?7
         """,
-        [PENDING, panel, iso(before), after, CANCEL, int(dry_run), limit],
+        [PENDING, panel, iso(before), after, CANCEL, int(dry_run), limit]
+        + [CANCEL_ACCEPTED, CANCEL_UNKNOWN],
     )
