@@ -117,17 +117,36 @@ class Connection:
                     f"({', '.join(newer)}): upgrade smm-tracker to write to it"
                 )
             if migrate and not set(MIGRATIONS) <= applied:
-                # sqlite-utils (and its imports) only when there is work for it:
-                # a read command on a current database starts faster without.
-                from tracker.store.migrations import migrations
-
-                migrations.apply(self.db)
+                self._migrate()
         except sqlite3.Error as exc:  # closed: no lock kept, no stale "held" (stale_wal)
             if (opened := getattr(self, "conn", None)) is not None:
                 let_go(opened)
             raise StoreError(describe_db_error(self.path, exc)) from None
         if str(path) != ":memory:":
             self._identity = FileIdentity(self.path)
+
+    def _migrate(self) -> None:
+        """Apply the pending migrations, all in one immediate transaction.
+
+        Another process may be migrating the same file (a read command run
+        while the daemon starts on a new version): the write lock makes this
+        one wait for it (``busy_timeout``), then find what is left. A failure
+        or a kill part-way leaves the file as the older version wrote it.
+        sqlite-utils (and its imports) only when there is work for it: a read
+        command on a current database starts faster without.
+        """
+        from tracker.store.migrations import migrations
+
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:  # each migration's own transaction is a savepoint inside this one
+            if not set(MIGRATIONS) <= applied_migrations(conn):
+                migrations.apply(self.db)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def replaced(self) -> str | None:
         """Return why the configured path no longer names the file this

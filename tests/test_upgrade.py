@@ -1,0 +1,129 @@
+"""Upgrading a database an older version wrote: its migrations, run by whichever
+command opens it first, with another command or the daemon opening it too."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlite_utils import Database
+
+from tracker.errors import StoreError
+from tracker.store.migrations import migrations
+from tracker.store.orders import Store
+from tracker.store.schema import MIGRATIONS
+
+RELEASE_0_1_0 = "m007_probes"  # 0.1.0 left m001..m006
+
+
+def old_database(path, stop_before: str) -> list[tuple]:
+    """Make the schema an older release left, with a few orders and their
+    transitions in it; return those rows as stored."""
+    db = Database(path)
+    migrations.apply(db, stop_before=stop_before)
+    db.close()
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+        for order_id, status in ((101, "Completed"), (102, "In progress")):
+            conn.execute(
+                "INSERT INTO orders (panel, order_id, status, created_at, updated_at, polling) "
+                "VALUES ('main', ?, ?, '2026-01-01T00:00:00+00:00', "
+                "'2026-01-02T00:00:00+00:00', ?)",
+                (order_id, status, int(status != "Completed")),
+            )
+            conn.execute(
+                "INSERT INTO transitions (panel, order_id, at, from_status, to_status) "
+                "VALUES ('main', ?, '2026-01-01T00:00:00+00:00', NULL, ?)",
+                (order_id, status),
+            )
+    rows = stored(conn)
+    conn.close()
+    return rows
+
+
+def stored(conn: sqlite3.Connection) -> list[tuple]:
+    return conn.execute(
+        "SELECT o.panel, o.order_id, o.status, o.created_at, o.updated_at, o.polling, "
+        "t.at, t.from_status, t.to_status FROM orders o JOIN transitions t "
+        "USING (panel, order_id) ORDER BY o.order_id, t.id"
+    ).fetchall()
+
+
+def applied(path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def test_a_command_opening_the_database_while_another_migrates_it_waits_and_reads(
+    tmp_path, monkeypatch
+):
+    # The daemon restarted on the new version and a user's `orders` (or a
+    # second command) open the old file at the same moment: both would apply
+    # the migrations. The second used to fail with SQLite's words ("index
+    # orders_created_day already exists", "UNIQUE constraint failed:
+    # _sqlite_migrations...") and the daemon exited 1 when it was the second.
+    path = tmp_path / "tracker.db"
+    before = old_database(path, RELEASE_0_1_0)
+    pending = migrations.pending
+    other: list[str] = []
+    started: list[bool] = []
+
+    def the_other_process_migrates_meanwhile(db):
+        left = pending(db)  # what this command found to do
+        if not started:  # the other one gets at the file now, before this one applies it
+            started.append(True)
+            try:
+                Store(path, busy_timeout=0.2).close()
+                other.append("migrated it")
+            except StoreError as exc:
+                other.append(str(exc))
+        return left
+
+    monkeypatch.setattr(migrations, "pending", the_other_process_migrates_meanwhile)
+    store = Store(path)  # no error: either it migrated, or found it done
+    monkeypatch.undo()
+    try:
+        assert store.order("main", 102)["status"] == "In progress"
+    finally:
+        store.close()
+    # The other one waited for the lock (here: its short wait ran out, said
+    # in one line); it opens the file now, with nothing left to do.
+    assert other == [f"database {path} is busy (another process holds a write lock)"]
+    Store(path).close()
+    assert applied(path)[-len(MIGRATIONS) :] == list(MIGRATIONS)
+    assert len(applied(path)) == len(MIGRATIONS)
+    conn = sqlite3.connect(path)
+    assert stored(conn) == before
+    conn.close()
+
+
+def test_an_upgrade_that_fails_part_way_leaves_the_database_as_the_old_version_wrote_it(
+    tmp_path, monkeypatch
+):
+    # A full disk (or a kill) during the migrations: the file stays at the
+    # older version's schema, so that version still runs on it (a newer
+    # migration applied makes it refuse to write), and the next start on the
+    # new version applies them all.
+    path = tmp_path / "tracker.db"
+    before = old_database(path, "m029_balances_by_panel")
+    old_schema = applied(path)
+    failing = next(m for m in migrations._migrations if m.name == "m031_watch_judged_columns")
+
+    def disk_full(db):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(failing, "fn", disk_full)
+    with pytest.raises(StoreError, match="disk full"):
+        Store(path)
+    assert applied(path) == old_schema  # m029, m030 not left applied alone
+    monkeypatch.undo()
+
+    Store(path).close()
+    assert applied(path)[-len(MIGRATIONS) :] == list(MIGRATIONS)
+    conn = sqlite3.connect(path)
+    assert stored(conn) == before
+    conn.close()
