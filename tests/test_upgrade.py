@@ -3,6 +3,7 @@ command opens it first, with another command or the daemon opening it too."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -127,3 +128,44 @@ def test_an_upgrade_that_fails_part_way_leaves_the_database_as_the_old_version_w
     conn = sqlite3.connect(path)
     assert stored(conn) == before
     conn.close()
+
+
+def test_orders_an_older_version_gave_up_on_are_lost_after_the_upgrade(tmp_path, monkeypatch):
+    # 0.1.0 (up to m009) stopped polling an order after three "Incorrect
+    # order ID" answers by polling = 0 alone; m008's stopped_by stayed NULL on
+    # it, so `orders --status lost` and doctor never counted it.
+    from click.testing import CliRunner
+
+    import tracker.config.load as config_load
+    from tracker.cli.main import main
+
+    path = tmp_path / "tracker.db"
+    old_database(path, RELEASE_0_1_0)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute(
+            "INSERT INTO orders (panel, order_id, status, created_at, updated_at, error, "
+            "error_count, polling) VALUES ('main', 103, 'Pending', '2026-01-01T00:00:00+00:00', "
+            "'2026-01-03T00:00:00+00:00', 'Incorrect order ID', 3, 0)"
+        )
+        conn.execute(
+            "INSERT INTO orders (panel, order_id, status, created_at, updated_at, error, "
+            "error_count, polling) VALUES ('main', 104, NULL, '2026-01-01T00:00:00+00:00', "
+            "'2026-01-04T00:00:00+00:00', 'Incorrect order ID', 3, 0)"
+        )
+    conn.close()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(config_load.ENV_VAR, raising=False)
+    monkeypatch.setattr(config_load, "SYSTEM_CONFIG", tmp_path / "etc" / "config.toml")
+
+    Store(path).close()  # the upgrade
+    result = CliRunner().invoke(
+        main, ["orders", "--status", "lost", "--json", "--database", str(path)]
+    )
+    assert result.exit_code == 0, result.output
+    lost = {row["order_id"]: row for row in json.loads(result.stdout)}
+    assert sorted(lost) == [103, 104]  # not 101 (Completed) nor 102 (polled)
+    assert lost[103]["stopped_by"] == "panel"
+    assert lost[103]["stop_reason"] == "Incorrect order ID"
+    assert lost[103]["stopped_at"] == "2026-01-03T00:00:00+00:00"
+    assert lost[103]["status"] == "Pending"  # as it was

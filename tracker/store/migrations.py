@@ -4,6 +4,7 @@ Explicit SQL, read as in the README; store/schema.py reads their names from this
 from sqlite_utils import Database, Migrations
 
 from tracker.store import migrations_added as added
+from tracker.store import migrations_more as more
 from tracker.store.schema import MIGRATION_SET
 from tracker.store.views import create_views
 
@@ -269,3 +270,6 @@ migrations()(added.m029_balances_by_panel)
 migrations()(added.m030_open_orders_by_id)
 migrations()(added.m031_watch_judged_columns)
 migrations()(added.m032_alert_deliveries)
+
+# From m033 on, in store/migrations_more.py (migrations_added.py is full too).
+migrations()(more.m033_lost_before_m008)

@@ -1,0 +1,27 @@
+"""Bodies of the migrations from m033 on (:mod:`tracker.store.migrations_added`
+reached the size limit).
+
+Each is registered in :mod:`tracker.store.migrations`, in numeric order, by one
+line: ``migrations()(more.m033_...)``. Same rules: never edit an applied one.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+# tracker.panel.statuses.TERMINAL as every version has had it: an order in
+# one of these stops being polled because it finished.
+FINISHED = "('Completed', 'Partial', 'Canceled', 'Refunded')"
+
+
+def m033_lost_before_m008(db: Database) -> None:
+    # Orders an older version gave up on (0.1.0 up to m009: three per-order
+    # errors in a row, "Incorrect order ID") were only set polling = 0; m008
+    # added stopped_by and left them NULL, so `orders --status lost`, doctor
+    # and the metrics never counted them. Marked lost as the tracker marks
+    # one now: stopped_by 'panel', the panel's words, stopped when the row
+    # last changed. `track ID` resumes one, as any lost order.
+    db.execute(
+        "UPDATE orders SET stopped_by = 'panel', stop_reason = error, stopped_at = updated_at "
+        f"WHERE polling = 0 AND stopped_by IS NULL AND (status IS NULL OR status NOT IN {FINISHED})"
+    )
