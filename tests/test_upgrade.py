@@ -169,3 +169,31 @@ def test_orders_an_older_version_gave_up_on_are_lost_after_the_upgrade(tmp_path,
     assert lost[103]["stop_reason"] == "Incorrect order ID"
     assert lost[103]["stopped_at"] == "2026-01-03T00:00:00+00:00"
     assert lost[103]["status"] == "Pending"  # as it was
+
+
+def test_the_daemon_says_in_its_log_which_migrations_it_applied(tmp_path) -> None:
+    # An upgrade under systemd left nothing in the journal: the operator could
+    # not tell that it had happened, what it did, or how long it took.
+    from structlog.testing import capture_logs
+
+    from tracker.config.load import config_from_dict
+    from tracker.jobs.tracker import Tracker
+
+    old_database(tmp_path / "t.db", "m029_balances_by_panel")
+    settings = {
+        "database": {"path": "t.db"},
+        "panels": [{"name": "main", "url": "http://127.0.0.1:9/api/v2", "key": "k" * 16}],
+    }
+    config = config_from_dict(settings, base_dir=tmp_path, env={})
+    for upgraded in (True, False):  # the start on the new version, then a restart
+        with capture_logs() as logs:
+            Tracker(config).close()
+        said = [e for e in logs if e["event"] == "migrations_applied"]
+        if not upgraded:
+            assert said == []
+            continue
+        (entry,) = said
+        pending = [name for name in MIGRATIONS if name >= "m029"]
+        assert (entry["log_level"], entry["count"]) == ("info", len(pending))
+        assert (entry["first"], entry["last"]) == (pending[0], pending[-1])
+        assert entry["seconds"] >= 0 and entry["database"] == str(tmp_path / "t.db")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import structlog
 
 from tracker.clock import Clock, utcnow
 from tracker.clock import boottime as _boottime
@@ -21,6 +22,8 @@ from tracker.panel.client import PanelClient
 from tracker.panel.ratelimit import RateLimiter
 from tracker.redact import register_secret
 from tracker.store.orders import Store
+
+log = structlog.get_logger("tracker.store")
 
 TransitionListener = Callable[[list[dict[str, Any]]], None]
 
@@ -67,6 +70,12 @@ class Core:
         self.stop_event = stop_event or threading.Event()
         self.store = store or Store(config.database.path, busy_timeout=config.database.busy_timeout)
         self.store.stopping = self.stop_event  # a stop cuts the store's waits short
+        if self.store.migrated:  # an upgrade (or a new file): said once, in the journal
+            names, seconds = self.store.migrated
+            log.info(
+                "migrations_applied", database=str(self.store.path), count=len(names),
+                first=names[0], last=names[-1], seconds=round(seconds, 3),
+            )  # fmt: skip
         self.clients: dict[str, PanelClient] = {}
         for panel in config.panels:
             register_secret(panel.key.reveal())

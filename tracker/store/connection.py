@@ -86,6 +86,8 @@ class Connection:
         self._lock = threading.RLock()
         self._busy = busy_timeout
         self.stopping: threading.Event | None = None  # set: the process is stopping
+        # The migrations this open applied and their seconds (the daemon logs them).
+        self.migrated: tuple[list[str], float] | None = None
         self._db: Database | None = None
         if read_only and str(path) != ":memory:":
             reader = open_read_only(self.path, busy_timeout)
@@ -137,16 +139,20 @@ class Connection:
         """
         from tracker.store.migrations import migrations
 
-        conn = self.conn
+        conn, started = self.conn, time.monotonic()
         conn.execute("BEGIN IMMEDIATE")
         try:  # each migration's own transaction is a savepoint inside this one
-            if not set(MIGRATIONS) <= applied_migrations(conn):
+            done = applied_migrations(conn)
+            pending = [name for name in MIGRATIONS if name not in done]
+            if pending:
                 migrations.apply(self.db)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        if pending:
+            self.migrated = (pending, time.monotonic() - started)
 
     def replaced(self) -> str | None:
         """Return why the configured path no longer names the file this
