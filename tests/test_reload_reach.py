@@ -63,8 +63,9 @@ def built(tmp_path: Path, clock: Any, monkeypatch: pytest.MonkeyPatch):
 
 
 def call_failed(tracker: Tracker) -> None:
-    """One of ``tracker``'s calls to panel p failed: tell its observers, as the client does."""
-    for observer in tracker.clients["p"].observers:
+    """One of ``tracker``'s calls to panel p failed: tell its call observers, as the
+    client does once a call, its retries included, has failed."""
+    for observer in tracker.clients["p"].call_observers:
         observer("p", "balance", False, 0.1, "connection refused by 127.0.0.1:9")
 
 

@@ -91,7 +91,8 @@ class Reach:
         return held_by(since, failed, unreachable, runs)
 
     def observe(self, panel: str, action: str, ok: bool, _s: float, error: str | None) -> None:
-        """Client observer: judge the panel's reachability after every call."""
+        """Client call observer: judge the panel's reachability after every call,
+        its retries included (an attempt its retry answered is no failure)."""
         try:
             self._observe(panel, action, ok, error)
         except Exception:  # an alerting bug must never fail a panel call

@@ -100,7 +100,7 @@ class Watch:
         tracker.capability_listeners.append(self.on_unsupported)
         tracker.catalogue_listeners.append(self.on_ambiguous)
         for client in tracker.clients.values():
-            client.observers.append(self.reach.observe)
+            client.call_observers.append(self.reach.observe)  # whole calls: retries in
 
     def take_over(self, previous: Watch) -> None:
         """At a reload, carry on the last generation's store outage and its

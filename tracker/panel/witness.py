@@ -11,7 +11,8 @@ import structlog
 
 from tracker.errors import AuthError, PanelAnswerError, PanelError
 from tracker.panel import failures, refusals
-from tracker.panel.transport import P, Transport
+from tracker.panel.transport import P
+from tracker.panel.whole_calls import WholeCalls
 
 log = structlog.get_logger("tracker.client")
 
@@ -27,7 +28,7 @@ class WholeCallRefused(PanelAnswerError):
     something in this call (an ID, a field) provoked it."""
 
 
-class Witnessed(Transport[P]):
+class Witnessed(WholeCalls[P]):
     """A transport that can tell what a panel's whole-answer refusal means."""
 
     _witness_ok_until = 0.0  # monotonic: until then the key is known to work

@@ -1,0 +1,50 @@
+"""Whole calls: what a call came to once its retries are done.
+
+:class:`Transport` tells its ``observers`` about every attempt (metrics,
+progress). Reachability is a question about whole calls: an attempt that
+failed and was answered at its retry is no failure of the panel. Judged per
+attempt, a run of failures begun 15 minutes earlier (a refill call lost to a
+502) made the first failed attempt of the next call raise
+``panel_unreachable``, and its retry ``panel_recovered``, in the same second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from tracker.panel.transport import CallObserver, P, Transport
+
+
+class WholeCalls(Transport[P]):
+    """A transport that also tells ``call_observers`` once per call, retries
+    included, with its last attempt's outcome: ``(panel, action, ok, seconds,
+    why it failed)``, as :data:`CallObserver`. A call that sent nothing (a
+    stop before its first attempt) is not told."""
+
+    def __init__(self, panel: P, **kwargs: Any):  # Transport's other arguments
+        super().__init__(panel, **kwargs)
+        self.call_observers: list[CallObserver] = []
+        self._current = threading.local()  # the attempts happen in the calling thread
+        self.observers.insert(0, self._attempted)
+
+    def _attempted(self, _panel: str, _action: str, ok: bool, _s: float, error: str | None) -> None:
+        last = getattr(self._current, "last", None)
+        if last is not None:
+            last[:] = [ok, error]
+
+    def _call(
+        self, action: str, fields: dict[str, str] | None = None, *, idempotent: bool = True
+    ) -> Any:
+        outer = getattr(self._current, "last", None)  # a call made inside another's
+        last: list[Any] = []
+        self._current.last, started = last, time.monotonic()
+        try:
+            return super()._call(action, fields, idempotent=idempotent)
+        finally:
+            self._current.last = outer
+            if last:
+                ok, error = last
+                for observe in self.call_observers:
+                    observe(self.name, action, ok, time.monotonic() - started, error)
