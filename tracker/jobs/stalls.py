@@ -20,6 +20,7 @@ from tracker.alerts.alerter import Alerter
 from tracker.clock import iso, micros, parse_iso
 from tracker.config.model import AutomationConfig
 from tracker.jobs.judging import confirmed_row, judge_row, quick_row, stored_moment, watch_state
+from tracker.panel.statuses import is_terminal
 from tracker.rules.alerts import BLINDING, order_ids, panel_blind, rough_duration
 from tracker.rules.episodes import Alert, listed
 from tracker.rules.stalls import (
@@ -189,12 +190,16 @@ def _stalled_alert(panel: str, orders: list[dict[str, Any]]) -> Alert:
 def _moving_alert(panel: str, orders: list[dict[str, Any]], now: datetime) -> Alert:
     for o in orders:
         o["stalled_seconds"] = int((now - parse_iso(o["stalled_at"])).total_seconds())
+    ended = sum(is_terminal(o["status"]) for o in orders)  # Canceled is not "moving again"
     if len(orders) == 1:
         o = orders[0]
+        said = f"ended {o['status']} (" if ended else f"is moving again ({o['status']}, "
         message = (
-            f"{panel}: order #{o['order_id']} is moving again ({o['status']}, remains "
+            f"{panel}: order #{o['order_id']} {said}remains "
             f"{o['remains']}) after {rough_duration(o['stalled_seconds'])} stalled"
         )
     else:
-        message = f"{panel}: {len(orders)} stalled orders are moving again: {_ids(orders)}"
+        went = "ended" if ended == len(orders) else "are moving again or ended"
+        went = went if ended else "are moving again"
+        message = f"{panel}: {len(orders)} stalled orders {went}: {_ids(orders)}"
     return Alert(ORDER_MOVING, message, panel=panel, data=listed(orders))
