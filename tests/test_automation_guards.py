@@ -12,6 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from automation_kit import REORDER, cli_today, run  # noqa: F401  (fixture)
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import KEY, H, World
 
@@ -21,18 +22,6 @@ from tracker.sim.catalogue import SERVICES
 from tracker.sim.server import SERVICE_FOLLOWERS
 from tracker.store import automation as automation_sql
 from tracker.store.alerts import alerts_since
-
-REORDER = "reorder = true\nreorder_services = [1]\ndaily_cap = 1.0\n"
-
-
-@pytest.fixture(autouse=True)
-def cli_today(monkeypatch, clock):
-    """The `automation` command's "today" is the world's."""
-    monkeypatch.setattr("tracker.cli.automation.utcnow", clock)
-
-
-def run(w: World) -> bool:
-    return w.jobs["automation:sim"].run()
 
 
 def actions(w: World, action: str) -> list[dict]:

@@ -11,24 +11,13 @@ import json
 from collections.abc import Mapping
 
 import pytest
+from automation_kit import REORDER, cli_today, run  # noqa: F401  (fixture)
 from refill_world import DAY, H, World
 
 from tracker.rules.reorders import CANCEL_ASKED, OTHER_TYPE, STAMPED_AHEAD
 from tracker.sim.catalogue import SERVICES
 from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
 from tracker.store import automation as automation_sql
-
-REORDER = "reorder = true\nreorder_services = [1]\ndaily_cap = 1.0\n"
-
-
-@pytest.fixture(autouse=True)
-def cli_today(monkeypatch, clock):
-    """The `automation` command's "today" is the world's."""
-    monkeypatch.setattr("tracker.cli.automation.utcnow", clock)
-
-
-def run(w: World) -> bool:
-    return w.jobs["automation:sim"].run()
 
 
 def typed(w: World, kind: object) -> None:
