@@ -226,3 +226,18 @@ def test_a_refill_closed_as_unknown_while_followed_raises_refill_unknown(world):
     assert data["refills"] == [
         {"order_id": order, "refill_id": request["refill_id"], "error": request["error"]}
     ]
+
+
+def test_a_refill_answer_lost_on_the_way_back_says_check_the_panel_once(world):
+    # The stored error already reads "outcome unknown — check the panel before
+    # asking again (...)"; quoted whole, the alert said it twice.
+    w = world()
+    orders = _dropped_orders(w, 1)
+    w.panel.inject("lost502", count=1, action="refill")
+    w.round()
+    (alert,) = _alerts(w, "refill_unknown")
+    assert f"order #{orders[0]}" in alert["message"]
+    assert alert["message"].count("check the panel") == 1
+    assert "502" in alert["message"]  # what came back instead of an answer
+    (request,) = w.requests(orders[0])
+    assert request["status"] == "Unknown" and "check the panel" in request["error"]

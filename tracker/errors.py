@@ -107,6 +107,18 @@ class StopRequested(PanelError):
 _AGAIN = {"add": "placing it again", "refill": "asking again", "cancel": "canceling again"}
 
 
+_UNKNOWN = "outcome unknown — check the panel before"
+
+
+def outcome_cause(text: str) -> str:
+    """Given an error's words as stored, return what came back instead of an
+    answer when they are :meth:`OutcomeUnknownError.because`'s (a message
+    saying "check the panel" itself quotes only that); other words as given."""
+    if text.startswith(_UNKNOWN) and text.endswith(")") and " (" in text[len(_UNKNOWN) :]:
+        return text[text.index(" (", len(_UNKNOWN)) + 2 : -1]
+    return text
+
+
 class OutcomeUnknownError(PanelError):
     """A non-idempotent request may have been acted on, but the answer was lost
     (or it came without the ID that would say what was done)."""
@@ -118,7 +130,7 @@ class OutcomeUnknownError(PanelError):
         """Return the error telling the user to check the panel, with ``detail``."""
         again = _AGAIN.get(action, "trying again")
         error = cls(
-            f"outcome unknown — check the panel before {again} ({detail})",
+            f"{_UNKNOWN} {again} ({detail})",
             panel=panel,
             action=action,
         )

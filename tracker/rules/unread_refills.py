@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable
 from typing import Any
 
+from tracker.errors import outcome_cause
 from tracker.panel.statuses import REFILL_STATUSES
 from tracker.panel.values import quoted
 from tracker.rules.alerts import order_ids, refill_alerts
@@ -69,7 +70,7 @@ def _ended_unknown(
 
 
 def _what_came_back(hit: list[dict[str, Any]]) -> str:
-    said = {c.get("error") or "no answer" for c in hit}
+    said = {outcome_cause(c.get("error") or "no answer") for c in hit}
     return quoted(said.pop(), _WORDS) if len(said) == 1 else "different answers, in data"
 
 
