@@ -5,12 +5,22 @@ text format by default, OpenMetrics when asked). Our own small server rather
 than ``start_http_server``: it answers 404 off ``/metrics``, ``HEAD`` without
 a body, listens on IPv6 and IPv4 at once for ``[::]``, never resolves its own
 name (which can stall without DNS), and reports a taken port as one line.
+
+A scraper cannot cost the daemon more than CLIENTS threads: a connection is
+taken from the kernel's queue (BACKLOG deep, where a waiting one costs the
+process nothing) only when one of CLIENTS slots is free, and each connection
+must send its whole request within REQUEST_DEADLINE. Under systemd's
+``TasksMax`` a thread per connection let a scraper holding a hundred
+connections open leave the jobs unable to start theirs.
 """
 
 from __future__ import annotations
 
+import io
 import socket
+import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 
@@ -22,10 +32,41 @@ from tracker.errors import TrackerError
 
 log = structlog.get_logger("tracker.metrics")
 
+CLIENTS = 8  # connections served at once: a thread each
+BACKLOG = 256  # connections the kernel keeps waiting for a slot (200 scrapers at once)
+REQUEST_DEADLINE = 5.0  # seconds from a slot to the request's last header line
+REPLY_TIMEOUT = 10.0  # seconds to write the answer (sendall's whole wait)
+SLOT_WAIT = 0.5  # how often a wait for a slot looks whether the server is stopping
+
+
+class _Deadline(io.RawIOBase):
+    """A socket's reading side that gives up at a deadline, however the bytes
+    trickle in (a timeout per ``recv`` lets a byte every few seconds hold on)."""
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        self._sock.settimeout(left)
+        return self._sock.recv_into(buffer)
+
 
 class _Handler(BaseHTTPRequestHandler):
-    timeout = 10  # a stalled client cannot hold a thread for long
+    timeout = REPLY_TIMEOUT  # the request itself: REQUEST_DEADLINE, in setup()
     server_version = "smm-tracker"
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the plain reader: its reference would keep the socket open
+        deadline = time.monotonic() + REQUEST_DEADLINE
+        self.rfile = io.BufferedReader(_Deadline(self.connection, deadline))
 
     def version_string(self) -> str:
         return self.server_version  # no Python version (nor the space before it)
@@ -52,6 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(200, text, content_type, body)
 
     def _reply(self, status: int, text: bytes, content_type: str, body: bool) -> None:
+        self.connection.settimeout(REPLY_TIMEOUT)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(text)))
@@ -65,7 +107,47 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = BACKLOG
     registry: CollectorRegistry
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler]):
+        self.slots = threading.BoundedSemaphore(CLIENTS)
+        self.closing = threading.Event()
+        super().__init__(address, handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        # A connection is taken only with a slot for it: those beyond wait in
+        # the kernel's queue. OSError: socketserver's "nothing to take".
+        while not self.slots.acquire(timeout=SLOT_WAIT):
+            if self.closing.is_set():
+                raise OSError("the metrics server is stopping")
+        try:
+            return super().get_request()
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # no thread started: its slot is free again
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # socketserver printed a traceback on stderr, outside the JSON log: a
+        # scraper gone mid-answer is no news; anything else is one line.
+        error = sys.exc_info()[1]
+        if isinstance(error, OSError):
+            log.debug("metrics_client_gone", error=str(error))
+        else:
+            log.error("metrics_failed", error=str(error), error_type=type(error).__name__)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves our own name (getfqdn): useless here,
@@ -109,6 +191,7 @@ class MetricsServer:
         log.info("metrics_listening", host=host or "*", port=self.port)
 
     def stop(self) -> None:
+        self._httpd.closing.set()  # a wait for a slot ends within SLOT_WAIT
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
