@@ -307,9 +307,10 @@ class Service:
             if blockers:
                 raise ConfigError(blockers)
             generation = self._build(new)
-        except (TrackerError, OSError) as exc:
+        except Exception as exc:  # a bug too (no thread to start): the old config runs on
             problems = exc.problems if isinstance(exc, ConfigError) else [str(exc)]
-            log.error("reload_failed", problems=problems, kept="previous config")
+            bug = not isinstance(exc, TrackerError | OSError)  # its traceback: a bug's
+            log.error("reload_failed", problems=problems, kept="previous config", exc_info=bug)
             self.note = f"reload failed: {summarize_problems(problems)}; kept the previous config"
             return None
         self.config = new
