@@ -70,3 +70,22 @@ def test_a_poll_failing_after_the_broken_balance_still_holds_the_round(world) ->
     assert not done
     assert [e["event"] for e in warnings].count("refill_round_held") == 1
     assert w.requests(order) == []
+
+
+def test_a_poll_failing_run_after_run_still_holds_the_round(world) -> None:
+    # The status calls fail at every poll (a panel timing out its status
+    # handler), while the balance answers between the polls: the poll is the
+    # panel failing, not an action broken for good, however many runs it fails in.
+    w = world()
+    (order,) = w.dropped(1)
+    w.order(SERVICE_FOLLOWERS, "In progress")  # open: each poll asks the panel
+    w.panel.inject("json500", count=1000, action="status")
+    for _ in range(4):  # each poll fails, each balance check after it answers
+        assert not w.jobs["status:sim"].run()
+        assert w.jobs["balance:sim"].run()
+    assert not w.jobs["status:sim"].run()  # the poll just before the round fails
+    done, warnings = _round(w)
+    assert not done
+    held = [e for e in warnings if e["event"] == "refill_round_held"]
+    assert held and "(status)" in held[0]["reason"]
+    assert w.requests(order) == []

@@ -6,7 +6,10 @@ Not every failed call is the panel failing: the refill calls' own failures
 are the round's to count, and an action that has failed in BROKEN_AFTER runs
 of failures in a row, each ended by another call the panel answered (a panel
 script's ``balance`` answering HTTP 500 every time while its status calls
-answer), is broken, not a sign of a failing panel.
+answer), is broken, not a sign of a failing panel. The poll's own calls
+(``status``) are never judged broken: status calls failing run after run while
+the balance answers are the panel failing (``status_failing``), and the round
+would work on what the poll could not refresh.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import datetime
 
 BROKEN_AFTER = 3  # runs of failures in a row an action failed in: broken, not the panel
 OWN = ("refill", "refill_status")  # the round's own calls: they hold nothing
+POLL = "status"  # the poll's calls: failing, they hold the round however long
 
 
 def failed_runs(
@@ -43,11 +47,14 @@ def held_by(
     the actions whose calls failed in that run, whether ``panel_unreachable`` is
     open and each action's count of runs it failed in (:func:`failed_runs`),
     return why its refill round waits, or None. A refill call failing alone
-    holds nothing, nor does an action broken for good (BROKEN_AFTER runs)."""
+    holds nothing, nor does an action broken for good (BROKEN_AFTER runs), but
+    the poll's (``status``) always does."""
     actions = [failed] if isinstance(failed, str) else list(failed or ())
     counts = runs or {}
     holding = [
-        a for a in dict.fromkeys(actions) if a not in OWN and counts.get(a, 0) < BROKEN_AFTER
+        a
+        for a in dict.fromkeys(actions)
+        if a not in OWN and (a == POLL or counts.get(a, 0) < BROKEN_AFTER)
     ]
     if failing_since is not None:
         if actions and not holding:
