@@ -249,7 +249,7 @@ def reorder_plan(
     if order.reordered_on is not None:
         return REORDERED_ELSEWHERE
     if order.cancel_asked:
-        return CANCEL_ASKED  # its Partial is the cancel's doing: the rest was not wanted
+        return CANCEL_ASKED  # someone wanted it stopped (even if refused): no more of it
     if status_reason(order.raw_status) is not None:
         return WITH_REASON  # free text after "Partial": never read as done
     if order.completed_at is None:
