@@ -7,6 +7,7 @@ import json
 import sqlite3
 
 import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from sqlite_utils import Database
 
 from tracker.errors import StoreError
@@ -171,6 +172,7 @@ def test_orders_an_older_version_gave_up_on_are_lost_after_the_upgrade(tmp_path,
     assert lost[103]["status"] == "Pending"  # as it was
 
 
+@pytest.mark.usefixtures("fresh_logs")
 def test_the_daemon_says_in_its_log_which_migrations_it_applied(tmp_path) -> None:
     # An upgrade under systemd left nothing in the journal: the operator could
     # not tell that it had happened, what it did, or how long it took.
