@@ -400,14 +400,19 @@ def test_cancel_on_a_panel_without_a_cancel_action_is_learned_as_the_automation_
     _server, replies, cli = panel
     result = cli("cancel", "--yes", "5", "6")
     assert result.exit_code == 1
-    assert "sim has no cancel action: the automation sends no cancels there" in result.stdout
+    # A note about the panel, on stderr: stdout holds one line per order, for scripts.
+    assert "note: sim has no cancel action: the automation sends no cancels there" in (
+        result.stderr
+    )
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["#5", "#6"]
     learned = "SELECT action, supported, evidence FROM panel_capabilities"
     assert _rows(tmp_path, learned) == [("cancel", 0, "Incorrect request")]
     assert [r for _, r, _ in _cancels(tmp_path)] == ["Refused", "Refused"]
     replies["cancel"] = json_reply([{"order": 5, "cancel": 1}])
     again = cli("cancel", "--yes", "5")  # `cancel` still sends, and unlearns
     assert again.exit_code == 0, again.output
-    assert "sim accepts cancels again: the automation may send them" in again.stdout
+    assert "note: sim accepts cancels again: the automation may send them" in again.stderr
+    assert again.stdout == "#5  canceled (the panel accepted; status follows on its next check)\n"
     assert _rows(tmp_path, learned) == [("cancel", 1, "a cancel was accepted")]
 
 

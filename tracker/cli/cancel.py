@@ -228,11 +228,14 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         client.close()
     if any(r == ACCEPTED for _, r, _ in results) and is_unsupported(store, name, "cancel"):
         learn(store, name, "cancel", True, "a cancel was accepted", utcnow())
-        click.echo(f"{name} accepts cancels again: the automation may send them")
+        # Notes about the panel go to stderr: stdout holds one line per order (`| grep`).
+        click.echo(f"note: {name} accepts cancels again: the automation may send them", err=True)
     elif lacking and not is_unsupported(store, name, "cancel"):
         # As the automation learns it: it sends no more cancels; `cancel` still does.
         learn(store, name, "cancel", False, lacking[0], utcnow())
-        click.echo(f"{name} has no cancel action: the automation sends no cancels there")
+        click.echo(
+            f"note: {name} has no cancel action: the automation sends no cancels there", err=True
+        )
     unsent = sum(1 for _, result, raw in results if result == NOT_SENT and raw == "stopping")
     if stop.stopping and unsent:
         fail(f"interrupted: {unsent} order(s) not sent", EXIT_INTERRUPTED)

@@ -270,7 +270,9 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     accepted = answer is not None and answer["refill_id"] is not None
     if accepted and answer and is_unsupported(store, name, "refill"):
         learn(store, name, "refill", True, f"refill {answer['refill_id']} accepted", utcnow())
-        click.echo(f"{name} accepts refill requests again: automatic requests resume")
+        click.echo(
+            f"note: {name} accepts refill requests again: automatic requests resume", err=True
+        )
     if accepted and is_unsupported(store, name, "refill_status"):
         # A new refill to follow: refill_status is tried again (and re-learned).
         learn(store, name, "refill_status", True, "refill accepted: asked again", utcnow())
