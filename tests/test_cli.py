@@ -216,6 +216,20 @@ def test_ids_on_stdin_saved_with_a_byte_order_mark_are_read(cli):
     assert result.output == "tracking 2 new order(s) on main\n"
 
 
+def test_ids_on_stdin_may_carry_comments(cli):
+    # A list a script keeps: a heading, a note after an ID, CRLF, blank lines.
+    # "# June batch" was refused whole (exit 2): '#', 'June', 'batch'.
+    ids = "# June batch, from the shop's export\r\n103\r\n\r\n#104 # pasted\r\n105,106\n#\n"
+    result = cli("track", "-", input=ids)
+    assert result.exit_code == 0, result.output
+    listed = json.loads(cli("orders", "--json").output)
+    assert sorted(r["order_id"] for r in listed) == [103, 104, 105, 106]
+    # On the command line a "#" is still no ID; and a word with one inside is none either.
+    assert cli("track", "#").exit_code == 2
+    refused = cli("track", "-", input="107#retry\n")
+    assert refused.exit_code == 2 and "'107#retry'" in refused.output
+
+
 def test_refill_without_a_database_creates_none(cli, tmp_path):
     result = cli("refill", "5")
     assert result.exit_code == 1

@@ -45,6 +45,11 @@ order_panel = click.option(
 )
 
 
+# In an ID list read from stdin: a "#" starting a word, not followed by a
+# digit ("#483001" is an ID), comments out the rest of its line.
+_COMMENT = re.compile(r"(?:^|(?<=[\s,]))#(?!\d)[^\r\n]*", re.MULTILINE)
+
+
 def parse_order_ids(values: tuple[str, ...], option: str = "", *, stdin: bool = True) -> list[int]:
     """Given CLI arguments (``-`` reads stdin unless ``stdin`` is False), return
     order IDs or exit naming the bad ones (``option``, e.g. "--order", first)."""
@@ -56,6 +61,8 @@ def parse_order_ids(values: tuple[str, ...], option: str = "", *, stdin: bool = 
             click.echo("reading order IDs from the terminal (Ctrl-D when done)...", err=True)
         # A list saved as "CSV UTF-8" (Excel) or by Notepad starts with a BOM.
         text = sys.stdin.read().removeprefix("\ufeff") if value == "-" and stdin else value
+        if value == "-" and stdin:  # a saved list's comments: "# June batch", "5 # retry"
+            text = _COMMENT.sub("", text)
         tokens.extend(t for t in re.split(r"[\s,]+", text) if t)
     # The panel's answer to `add` is read the same way: what `add` tracks, this
     # accepts; and "#483001", as `history`, `cancel` and the demo print an ID.
