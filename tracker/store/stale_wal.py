@@ -82,9 +82,29 @@ def connect_held(path: Path, timeout: float) -> sqlite3.Connection:
 
 def connect_writer(path: Path, timeout: float) -> sqlite3.Connection:
     """Keep aside a ``-wal``/``-shm`` not the file's own (:func:`keep_aside`),
-    then open the database for writing, held (:func:`hold`)."""
+    create a missing database file readable by its owner alone
+    (:func:`create_private`), then open it for writing, held (:func:`hold`)."""
     keep_aside(path)
+    create_private(path)
     return connect_held(path, timeout)
+
+
+PRIVATE = 0o600
+
+
+def create_private(path: Path) -> None:
+    """Given a database path with nothing at it, create the file empty with
+    mode 0600, whatever the umask: SQLite made it 0644 under the usual umask
+    022, the order links and spend readable by every local user, and it gives
+    the ``-wal`` and ``-shm`` (and so ``backup`` its copy) the file's own mode.
+    A file or a symbolic link already there is left as it is."""
+    if str(path) == ":memory:" or os.path.lexists(path):
+        return
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        os.close(os.open(path, flags, PRIVATE))
+    except OSError:  # created meanwhile, or not creatable: SQLite opens it or says why
+        return
 
 
 def companions(path: Path) -> tuple[Path, Path]:
