@@ -1,6 +1,7 @@
 """Who else on the machine can read what the tracker leaves there: the database
 (order links, spend) and its -wal, -shm and backups are its owner's alone
-whatever the umask."""
+whatever the umask, and `doctor` warns of a database every user may read or
+kept in a directory every user may write (/tmp)."""
 
 from __future__ import annotations
 
@@ -79,3 +80,44 @@ def test_a_database_already_there_keeps_the_mode_its_owner_gave_it(tmp_path, uma
     (tmp_path / "link.db").symlink_to(real)
     assert tracker(config, "track", "102").exit_code == 0
     assert (tmp_path / "link.db").is_symlink() and mode(real) == 0o640
+
+
+def doctor_warnings(config: Path) -> list[str]:
+    result = tracker(config, "doctor")
+    assert KEY not in result.output
+    return [line for line in result.output.splitlines() if line.startswith("warn database")]
+
+
+def test_doctor_warns_of_a_database_every_user_may_read(tmp_path, umask_022):
+    config = write_config(tmp_path)
+    assert tracker(config, "track", "101").exit_code == 0
+    database = tmp_path / "t.db"
+    assert doctor_warnings(config) == []
+    database.chmod(0o644)  # made by an earlier version under umask 022
+    assert doctor_warnings(config) == [
+        f"warn database: database {database} is readable by every user (mode 0644): its "
+        f"order links and spend are anyone's to read: chmod 600 {database} {database}-wal "
+        f"{database}-shm (a database the tracker creates is 0600)"
+    ]
+    database.chmod(0o640)  # a group of the owner's choosing: not every user
+    assert doctor_warnings(config) == []
+
+
+@pytest.mark.parametrize("directory_mode", [0o1777, 0o777], ids=["sticky", "open"])
+def test_doctor_warns_of_a_database_in_a_directory_every_user_may_write(
+    tmp_path, umask_022, directory_mode
+):
+    # Another user creates /tmp/t.db (or its -wal) first, mode 0666: the
+    # tracker writes every link and charge into a file that user owns.
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(directory_mode)
+    config = write_config(tmp_path, "shared/t.db")
+    lines = doctor_warnings(config)  # said before the first run creates it
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        f"warn database: database directory {shared} is writable by every user "
+        f"(mode {directory_mode:04o}): another user can create the database"
+    )
+    shared.chmod(0o755)
+    assert doctor_warnings(config) == []

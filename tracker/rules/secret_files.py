@@ -1,6 +1,7 @@
 """Files holding a secret that every user on the machine may read: a panel's
 key file, the alert URL files (a bot token in a notify URL), a config with a
-key or an alert URL inline. Verdicts for ``doctor``; no I/O."""
+key or an alert URL inline; the database (order links, spend) every user may
+read, or in a directory every user may write. Verdicts for ``doctor``; no I/O."""
 
 from __future__ import annotations
 
@@ -44,4 +45,35 @@ def config_file_check(path: Path, mode: int) -> Check | None:
         "to alerts.webhook_url_file / alerts.notify_file (chmod 600 them; under the "
         "unit, LoadCredential= hands the service a copy); a chmod 600 config is "
         "unreadable to the unit's own user",
+    )
+
+
+def database_file_check(path: Path, mode: int) -> Check | None:
+    """Given the database file and its mode, return a warning when every user
+    on the machine may read it (its order links, spend and balances), else None."""
+    if not mode & 0o004:
+        return None
+    return Check(
+        WARN,
+        "database",
+        f"database {path} is readable by every user (mode {mode & 0o7777:04o}): its "
+        f"order links and spend are anyone's to read: chmod 600 {path} {path}-wal "
+        f"{path}-shm (a database the tracker creates is 0600)",
+    )
+
+
+def database_directory_check(directory: Path, mode: int) -> Check | None:
+    """Given the database's directory and its mode, return a warning when every
+    user may create files in it (/tmp), else None: another user can put a file
+    of theirs where the database or its -wal goes, and read what is written."""
+    if not mode & 0o002:
+        return None
+    return Check(
+        WARN,
+        "database",
+        f"database directory {directory} is writable by every user (mode "
+        f"{mode & 0o7777:04o}): another user can create the database, its -wal or "
+        "-shm before the tracker does and read or change what it writes there: keep "
+        "the database in a directory only its own user may write (the unit's: "
+        "/var/lib/smm-tracker)",
     )

@@ -45,6 +45,7 @@ from tracker.rules.redelivery import undelivered_check
 from tracker.rules.secret_files import config_file_check, key_file_check, secret_file_check
 from tracker.service.doctor_database import (
     database_facts,
+    database_mode_checks,
     learned_unsupported,
     open_orders_by_panel,
     read_rows,
@@ -97,6 +98,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
         checks.append(database_check(database_facts(database.path)))
+        checks.extend(database_mode_checks(database.path))
     answers = call_panels({i: panel for i, (_, _, panel) in enumerate(panels) if panel})
     for index, (name, source, panel) in enumerate(panels):
         if panel is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from tracker.errors import StoreError
-from tracker.rules.doctor import DatabaseFacts
+from tracker.rules.doctor import Check, DatabaseFacts
+from tracker.rules.secret_files import database_directory_check, database_file_check
 from tracker.store.causes import describe_db_error, not_a_file, read_cause, write_cause
 from tracker.store.migrations import migrations
 from tracker.store.schema import refuse_foreign, sqlite_too_old
@@ -129,3 +131,22 @@ def applied_migrations(path: Path) -> tuple[str, ...]:
         return applied
     finally:
         conn.close()
+
+
+def database_mode_checks(path: Path) -> list[Check]:
+    """Return a warning for a database file every user may read, and for its
+    directory when every user may create files in it; none when either cannot
+    be looked at (the database check says why)."""
+    if str(path) == ":memory:":
+        return []
+    found: list[Check | None] = []
+    try:
+        mode = os.stat(path).st_mode
+        found.append(database_file_check(path, mode) if stat.S_ISREG(mode) else None)
+    except OSError:  # not created yet, or not to be looked at
+        pass
+    try:
+        found.append(database_directory_check(path.parent, os.stat(path.parent).st_mode))
+    except OSError:
+        pass
+    return [check for check in found if check]
