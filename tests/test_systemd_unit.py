@@ -157,3 +157,11 @@ def test_tracker_runs_without_writable_executable_memory(tmp_path):
         pytest.skip("this kernel has no PR_SET_MDWE (Linux < 6.3)")
     assert result.returncode == 0, result.stderr
     assert panel.calls["status"] == 1
+
+
+def test_the_service_leaves_no_core_dump_and_creates_files_for_itself_alone():
+    # A core dump holds the process's memory: the API key, the webhook and
+    # notify URLs with their tokens. The unit allowed one.
+    d = directives(UNIT.read_text())
+    assert d["LimitCORE"] == ["0"]
+    assert d["UMask"] == ["0077"] and d["StateDirectoryMode"] == ["0700"]
