@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tracker.cli.bounds import POSITIVE
+from tracker.cli.idempotent import check_key, claim_or_end, release_quietly, settle_quietly
 from tracker.cli.main import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -67,6 +68,12 @@ def _type_options(fn):
 @click.option("--quantity", type=POSITIVE, help="Quantity (a positive number).")
 @click.option("--runs", type=POSITIVE, help="Drip-feed: number of runs.")
 @click.option("--interval", type=POSITIVE, help="Drip-feed: minutes between runs.")
+@click.option(
+    "--idempotency-key",
+    "key",
+    help="A key of your own (a CSV row's ID): run again under it, add sends nothing "
+    "and prints the order placed, or says its outcome is unknown.",
+)
 @_type_options
 @panel_option
 @pass_ctx
@@ -79,6 +86,7 @@ def add(
     runs: int | None,
     interval: int | None,
     panel: str | None,
+    key: str | None,
     **fields: object,
 ) -> None:
     """Place an order, start tracking it and print its ID.
@@ -88,6 +96,7 @@ def add(
     """
     if (runs is None) != (interval is None):
         fail("--runs and --interval go together (drip-feed)", EXIT_USAGE)
+    check_key(key)
     extra: dict[str, str] = {}
     for name, value in fields.items():
         if isinstance(value, tuple):
@@ -108,6 +117,9 @@ def add(
         store.probe_write()  # read-only, immutable, locked by another writer...
     except StoreError as exc:
         fail(f"{exc}; nothing sent")
+    if key is not None:  # committed before sending: a second add under it sends nothing
+        asked = dict(service=service, link=link, quantity=quantity, runs=runs, interval=interval)
+        claim_or_end(store, panel_config.name, key, {**asked, **extra})
     client = PanelClient(panel_config)
     try:
         from tracker.panel.models import NewOrder
@@ -121,21 +133,29 @@ def add(
             counted = counted_quantity(quantity, extra)
             new = _track(store, panel_config.name, order_id, service, link, counted, runs, interval)
     except PanelError as exc:  # outcome unknown included: exit 1 like handle_errors
+        if isinstance(exc, OutcomeUnknownError):  # the order may exist: the key stays
+            settle_quietly(store, panel_config.name, key, error=exc.detail)
+        else:  # refused: nothing placed, the key may be used again
+            release_quietly(store, panel_config.name, key)
         index = [p.name for p in config.panels].index(panel_config.name)
         hint = web_page_hint(str(exc), index)
         fail(safe_text(f"{exc}; {hint}" if hint else str(exc)))  # the panel's words: escaped
     except KeyboardInterrupt:  # a second Ctrl-C: the order may exist, untracked
         detail = "interrupted before its answer came"
         unknown = OutcomeUnknownError.because(detail, panel=panel_config.name, action="add")
+        settle_quietly(store, panel_config.name, key, error=unknown.detail)
         fail(f"interrupted: {unknown}", EXIT_INTERRUPTED)
     finally:
         client.close()
     if not new:  # no proof of a new order; the tracked one is left as it was
         import structlog
 
+        settle_quietly(store, panel_config.name, key, error=f"answered order {order_id}, tracked")
+
         log = structlog.get_logger("tracker.cli")
         log.warning("add_answer_already_tracked", panel=panel_config.name, order=order_id)
         raise OutcomeUnknownError.already_tracked(order_id, panel=panel_config.name)
+    settle_quietly(store, panel_config.name, key, order_id=order_id)
     print_placed(order_id)  # after tracking: an order placed is never left untracked
     if stop.stopping:  # said once true, after the ID; a closed stderr is no failure
         with contextlib.suppress(OSError):

@@ -25,3 +25,27 @@ def m033_lost_before_m008(db: Database) -> None:
         "UPDATE orders SET stopped_by = 'panel', stop_reason = error, stopped_at = updated_at "
         f"WHERE polling = 0 AND stopped_by IS NULL AND (status IS NULL OR status NOT IN {FINISHED})"
     )
+
+
+def m034_idempotency_keys(db: Database) -> None:
+    # `add --idempotency-key`: one row per panel and key, written (Sending) and
+    # committed before the order is sent, so an add run again under the key
+    # never sends: it prints the order placed (Placed) or says the outcome is
+    # unknown (Sending: interrupted; Unknown: the answer lost). A refusal
+    # deletes its row (nothing was placed). ``request`` is what was asked, as
+    # JSON: the key used for another order is refused.
+    db.execute(
+        """
+        CREATE TABLE idempotency_keys (
+            panel            TEXT    NOT NULL,
+            idempotency_key  TEXT    NOT NULL,
+            request          TEXT    NOT NULL,
+            status           TEXT    NOT NULL,
+            order_id         INTEGER,
+            error            TEXT,
+            at               TEXT    NOT NULL,
+            updated_at       TEXT    NOT NULL,
+            PRIMARY KEY (panel, idempotency_key)
+        )
+        """
+    )
