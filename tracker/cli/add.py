@@ -117,11 +117,11 @@ def add(
         store.probe_write()  # read-only, immutable, locked by another writer...
     except StoreError as exc:
         fail(f"{exc}; nothing sent")
-    if key is not None:  # committed before sending: a second add under it sends nothing
-        asked = dict(service=service, link=link, quantity=quantity, runs=runs, interval=interval)
-        claim_or_end(store, panel_config.name, key, {**asked, **extra})
-    client = PanelClient(panel_config)
+    client = PanelClient(panel_config)  # first: a client that cannot be made sends nothing
     try:
+        if key is not None:  # committed before sending: a second add under it sends nothing
+            asked = dict(service=service, link=link, quantity=quantity, runs=runs)
+            claim_or_end(store, panel_config.name, key, {**asked, "interval": interval, **extra})
         from tracker.panel.models import NewOrder
         from tracker.panel.order_fields import counted_quantity
 
