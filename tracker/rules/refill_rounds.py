@@ -39,7 +39,7 @@ def failed_runs(
 
 def held_by(
     failing_since: datetime | None,
-    failed: Collection[str] | str | None,
+    failed: Collection[str] | None,
     unreachable: bool,
     runs: Mapping[str, int] | None = None,
 ) -> str | None:
@@ -49,7 +49,7 @@ def held_by(
     return why its refill round waits, or None. A refill call failing alone
     holds nothing, nor does an action broken for good (BROKEN_AFTER runs), but
     the poll's (``status``) always does."""
-    actions = [failed] if isinstance(failed, str) else list(failed or ())
+    actions = list(failed or ())
     counts = runs or {}
     holding = [
         a
