@@ -75,9 +75,9 @@ def write_answer(
         )
         if report.remains is not None and report.remains != row[_REMAINS] and odd is not None:
             _note_odd(odd, order_id, report.remains, row)
-        before = row[_CHARGE]
-        if report.charge is not None and before is not None and repriced is not None:
-            _note_repriced(repriced, order_id, before, float(report.charge))
+        before, after = row[_CHARGE], values[_CHARGE_WRITTEN]  # as status_update read it
+        if after is not None and before is not None and after != before and repriced is not None:
+            repriced.append({"order_id": order_id, "before": before, "after": after})
         if whole and values[-1] == row[_POLLING]:
             turned.append((*values[:-1], rowid))
         elif whole:
@@ -195,6 +195,7 @@ _READ_END = 1 + len(STATUS_READS)  # the row: rowid, STATUS_READS, quantity, run
 _REMAINS = 1 + STATUS_READS.index("remains")
 _POLLING = 1 + STATUS_READS.index("polling")
 _CHARGE = 1 + STATUS_READS.index("charge")
+_CHARGE_WRITTEN = STATUS_WRITES.index("charge")  # float already: not converted twice
 
 
 def _note_odd(odd: list[dict[str, Any]], order_id: int, remains: int, row: Any) -> None:
@@ -203,13 +204,6 @@ def _note_odd(odd: list[dict[str, Any]], order_id: int, remains: int, row: Any) 
     total = total_quantity(row[_READ_END], row[_READ_END + 1])
     if not plausible_remains(remains, total) and plausible_remains(row[_REMAINS], total):
         odd.append({"order_id": order_id, "remains": remains, "quantity": total})
-
-
-def _note_repriced(
-    repriced: list[dict[str, Any]], order_id: int, before: float, after: float
-) -> None:
-    if after != before:
-        repriced.append({"order_id": order_id, "before": before, "after": after})
 
 
 _TRANSITION = (
