@@ -17,6 +17,7 @@ from tracker.config.model import AutomationConfig
 from tracker.errors import ConfigError
 from tracker.rules.delivery import delivered
 from tracker.rules.reorders import (
+    BELOW_MIN,
     CAPPED,
     IS_REORDER,
     NO_RATE,
@@ -199,6 +200,29 @@ def test_a_reorder_plan_names_amount_cost_and_never_goes_below_min():
     assert plan == Plan(400, Decimal("0.36000"), "Partial: 400 of 1000 undelivered")
     small = reorder_plan(partial(remains=30), FOLLOWERS, ON, T0 + H)
     assert isinstance(small, Plan) and small.quantity == 100
+
+
+def test_a_remainder_below_the_services_min_is_raised_saying_so_or_skipped():
+    # 5 left of a service whose min is 1000: raised, the order costs 1000's
+    # price, and the reason stored with the action says why it is that large.
+    service = replace(FOLLOWERS, min=1000)
+    plan = reorder_plan(partial(remains=5), service, ON, T0 + H)
+    assert plan == Plan(
+        1000,
+        Decimal("0.90000"),
+        "Partial: 5 of 1000 undelivered, raised to the service's min of 1000",
+    )
+    skip = replace(ON, reorder_below_min="skip")
+    assert reorder_plan(partial(remains=5), service, skip, T0 + H) == BELOW_MIN
+    assert reorder_plan(partial(remains=1000), service, skip, T0 + H) == Plan(
+        1000, Decimal("0.90000"), "Partial: 1000 of 1000 undelivered"
+    )
+    assert build({"reorder_below_min": "skip"}).reorder_below_min == "skip"
+    with pytest.raises(ConfigError) as caught:
+        build({"reorder_below_min": "never"})
+    assert caught.value.problems == [
+        "at 'automation.reorder_below_min': must be one of raise, skip (got 'never')"
+    ]
 
 
 def test_reasons_not_to_reorder():

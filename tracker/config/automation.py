@@ -46,6 +46,7 @@ def read_automation(t: Table, panels: Iterable[str] | None) -> AutomationConfig:
         reorder_within=t.duration("reorder_within", d.reorder_within, minimum=60, maximum=_LONGEST),
         reorder_step=t.integer("reorder_step", d.reorder_step, 1, 1_000_000),
         reorder_round=t.choice("reorder_round", d.reorder_round, ("up", "down", "nearest")),
+        reorder_below_min=t.choice("reorder_below_min", d.reorder_below_min, ("raise", "skip")),
         cancel_pending=t.boolean("cancel_pending", d.cancel_pending),
         cancel_pending_after=t.duration(
             "cancel_pending_after", d.cancel_pending_after, minimum=60, maximum=_LONGEST

@@ -174,6 +174,7 @@ class AutomationConfig:
     reorder_within: float = 3 * 86400.0  # only Partials that ended this recently
     reorder_step: int = 1  # the amount is rounded to a multiple of this
     reorder_round: str = "up"  # "up" | "down" | "nearest"
+    reorder_below_min: str = "raise"  # a remainder below the service's min: "raise" | "skip"
     cancel_pending: bool = False  # cancel orders Pending for longer than cancel_pending_after
     cancel_pending_after: float = 86400.0
     daily_cap: Decimal = Decimal(0)  # estimated spend per panel and UTC day on automatic orders

@@ -90,6 +90,10 @@ NO_RATE = (
 )
 ROUNDED_AWAY = "the remainder rounds to 0"
 ABOVE_MAX = "the remainder is above the service's max"
+BELOW_MIN = (
+    "the remainder is below the service's min (automation.reorder_below_min = "
+    '"skip"): re-order it by hand'
+)
 CAPPED = "the daily cap would be passed"
 ALONE_ABOVE_CAP = "its estimated cost alone is above the daily cap"
 
@@ -290,8 +294,12 @@ def reorder_plan(
     amount = rounded(left, config.reorder_step, config.reorder_round)
     if amount <= 0:
         return ROUNDED_AWAY
-    if service.min is not None and amount < service.min:
-        amount = service.min  # the panel refuses less; the customer gets a little more
+    raised = service.min is not None and amount < service.min
+    if raised:
+        if config.reorder_below_min == "skip":
+            return BELOW_MIN
+        assert service.min is not None
+        amount = service.min  # the panel refuses less: the customer gets the difference
     if service.max is not None and amount > service.max:
         return ABOVE_MAX
     assert service.rate is not None  # usable_rate
@@ -299,6 +307,8 @@ def reorder_plan(
     if cost <= 0:  # a rate so small the estimate rounds to nothing: not a bound either
         return NO_RATE
     why = f"{PARTIAL}: {left} of {total_quantity(order.quantity, order.runs)} undelivered"
+    if raised:
+        why += f", raised to the service's min of {amount}"
     return Plan(amount, cost, why)
 
 
