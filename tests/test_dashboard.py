@@ -384,3 +384,24 @@ def test_port_0_prints_the_port_it_listens_on(built_db, tmp_path):
         proc.terminate()
         proc.wait(timeout=30)
     assert proc.returncode in (0, -15)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", f"/{DB}", f"/{DB}/orders", f"/{DB}/orders/-/insert", "/-/dashboards/overview"],
+)
+def test_a_post_is_refused_as_read_only_not_a_server_error(served, path):
+    # A form or a script POSTing to any page: the dashboard writes nothing and
+    # says so (405), where Datasette 0.65 answered 500 "Internal Server Error".
+    base, w, _ = served
+    request = urllib.request.Request(
+        base + path,
+        data=json.dumps({"row": {"panel": "x", "order_id": 1}}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=30)
+    assert caught.value.code == 405
+    assert "read-only" in caught.value.read().decode()
+    assert direct(w, "SELECT count(*) AS n FROM orders") == [{"n": 16}]

@@ -86,6 +86,30 @@ def listen(host: str, port: int) -> socket.socket:
         fail(f"cannot listen on {host}:{port}: {reason}")
 
 
+READ_ONLY = b"the dashboard is read-only: it answers GET and HEAD, and writes nothing\n"
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def read_only(app: Any) -> Any:
+    """Wrap the ASGI ``app`` so that an HTTP request of any other method than
+    GET, HEAD or OPTIONS is answered 405 before Datasette sees it: its pages
+    answered a POST with 500 "Internal Server Error" (Datasette 0.65)."""
+
+    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("method", "GET") in _READS:
+            await app(scope, receive, send)
+            return
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(READ_ONLY)).encode()),
+            (b"allow", b"GET, HEAD, OPTIONS"),
+        ]
+        await send({"type": "http.response.start", "status": 405, "headers": headers})
+        await send({"type": "http.response.body", "body": READ_ONLY})
+
+    return wrapped
+
+
 def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
     """Serve ``path`` with Datasette on the listening ``sock`` in this process
     until interrupted (as ``datasette serve`` would: the same app and server)."""
@@ -101,7 +125,7 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
         pm.register(datasette_filters, name="smm-tracker-filters")
     # Datasette's 1 s limit per query blanked the dashboard's cards on a large
     # database (the cards' queries load together); a slow card beats an empty one.
-    app = Datasette([str(path)], metadata=metadata, settings=SETTINGS).app()
+    app = read_only(Datasette([str(path)], metadata=metadata, settings=SETTINGS).app())
     config = uvicorn.Config(app, log_level="info", lifespan="on", workers=1)
     uvicorn.Server(config).run(sockets=[sock])
 
