@@ -467,6 +467,8 @@ def test_a_cancel_call_refused_as_a_whole_is_split_down_to_the_order_refused(tmp
     def respond(form: dict[str, str]) -> Reply:
         if form.get("action") == "balance":
             return json_reply({"balance": "10.5", "currency": "USD"})
+        if form.get("action") != "cancel":  # the action no panel has
+            return json_reply({"error": "Incorrect request"})
         asked = form.get("orders", "").split(",")
         if "6" in asked:
             return json_reply({"error": "Order 6 is being processed"})
@@ -484,6 +486,36 @@ def test_a_cancel_call_refused_as_a_whole_is_split_down_to_the_order_refused(tmp
         (8, "Accepted", None),
     ]
     assert len(cancels) <= 2 * 4 - 1
+
+
+def test_a_split_cancel_asks_a_failing_no_such_action_probe_once(tmp_path, monkeypatch):
+    # Whether the refusal is the panel's "no such action" is asked with an
+    # action no panel has; a panel failing that question (HTTP 500) was asked
+    # it again at every level of the split, each time through every retry:
+    # `cancel` of 4 orders took 52 s with the default retries.
+    def respond(form: dict[str, str]) -> Reply:
+        if form.get("action") == "balance":
+            return json_reply({"balance": "10.5", "currency": "USD"})
+        if form.get("action") != "cancel":
+            return text_reply("Internal Server Error", status=500)
+        asked = form.get("orders", "").split(",")
+        if "6" in asked:
+            return json_reply({"error": "Order 6 is being processed"})
+        return json_reply([{"order": int(o), "cancel": 1} for o in asked])
+
+    with HostileServer(respond) as server:
+        config = sim_config(server.url, panel="retries = 0")
+        cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+        result = cli("cancel", "--yes", "5", "6", "7", "8")
+        probes = [f for f in server.requests if f.get("action") == "smm_tracker_no_such_action"]
+    assert result.exit_code == 1
+    assert [row[:2] for row in _cancels(tmp_path)] == [
+        (5, "Accepted"),
+        (6, "Refused"),
+        (7, "Accepted"),
+        (8, "Accepted"),
+    ]
+    assert len(probes) == 1
 
 
 ACCEPTED_LINE = "canceled (the panel accepted; status follows on its next check)"

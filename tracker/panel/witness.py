@@ -33,6 +33,7 @@ class Witnessed(WholeCalls[P]):
 
     _witness_ok_until = 0.0  # monotonic: until then the key is known to work
     _unknown_action: str | None = None  # the panel's answer to an action it lacks
+    _probe_failed_until = 0.0  # monotonic: until then that question is not asked again
 
     def refusal(self, action: str, exc: PanelAnswerError) -> PanelAnswerError:
         """Given a whole-answer error to ``action``, return what it means.
@@ -65,9 +66,17 @@ class Witnessed(WholeCalls[P]):
         if self._witness("balance", words) != "ok":
             return False
         if self._unknown_action is None:
+            with self._warn_lock:
+                if time.monotonic() < self._probe_failed_until:
+                    return False
             try:
                 data = self._call(NO_SUCH_ACTION)
             except PanelError:
+                # Failed after its retries: not asked again for WITNESS_TTL. A
+                # cancel split in halves asked it at every level, each time
+                # through every retry (52 s for `cancel` of 4 orders).
+                with self._warn_lock:
+                    self._probe_failed_until = time.monotonic() + WITNESS_TTL
                 return False
             self._unknown_action = refusals.error_text(data) or ""
         same = " ".join(words.lower().split()) == " ".join(self._unknown_action.lower().split())
