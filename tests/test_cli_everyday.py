@@ -149,7 +149,8 @@ def test_services_shows_the_type(sim):
 def test_refill_of_an_untracked_order_hints_a_track_that_works(tmp_path, monkeypatch):
     # With two panels, the hinted `smm-tracker track 5` is refused: it needs --panel.
     two = "".join(
-        f'[[panels]]\nname = "{n}"\nurl = "http://127.0.0.1:9/api/v2"\nkey_env = "SIM_KEY"\n'
+        f'[[panels]]\nname = "{n}"\nurl = "http://127.0.0.1:9/api/v2?entry={n}"\n'
+        'key_env = "SIM_KEY"\n'
         for n in ("a", "b")
     )
     cli = cli_in(tmp_path, monkeypatch, f'[database]\npath = "t.db"\n{two}', env={"SIM_KEY": KEY})
@@ -169,7 +170,8 @@ def test_an_order_placed_but_not_recorded_hints_a_track_that_works(tmp_path, mon
 
     panel = SimulatedPanel(key=KEY, seed=11, speed=60.0)
     server = PanelServer(panel).start()
-    other = f'[[panels]]\nname = "other"\nurl = "{server.url}"\nkey_env = "SIM_KEY"\n'
+    # one url and key under two names is one account twice, refused: a query the panel reads past
+    other = f'[[panels]]\nname = "other"\nurl = "{server.url}?entry=other"\nkey_env = "SIM_KEY"\n'
     cli = cli_in(tmp_path, monkeypatch, sim_config(server.url) + other, env={"SIM_KEY": KEY})
 
     def full(*args, **kwargs):

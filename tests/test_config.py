@@ -276,6 +276,35 @@ def test_panel_names_are_unique(tmp_path):
     assert problems(data, tmp_path) == ["at 'panels[1].name': 'main' is already used by panels[0]"]
 
 
+def test_one_account_under_two_panel_names_is_refused(tmp_path):
+    # Panel c's entry given panel d's url and key (pasted by hand): every
+    # order of c would be asked of d's account, and where their order IDs
+    # overlap, d's answers stored as c's statuses.
+    (tmp_path / "d.key").write_text(KEY + "\n")
+    data = {
+        "panels": [
+            {"name": "c", "url": "HTTPS://Panel.example/api/v2/", "key": KEY},
+            {"name": "d", "url": URL, "key_file": "d.key"},
+        ]
+    }
+    found = problems(data, tmp_path)
+    assert found == [
+        "at 'panels[1]': 'd' has the url and key of panels[0] ('c'): one account configured "
+        "twice, its answers stored for both panels' orders; put back the key (or url) "
+        "copied from the other panel"
+    ]
+    assert KEY not in str(found)
+
+
+def test_two_accounts_on_one_panel_are_two_panels(tmp_path):
+    data = minimal()
+    data["panels"].append({"name": "second", "url": URL, "key": KEY[::-1]})
+    assert [p.name for p in build(data, tmp_path).panels] == ["main", "second"]
+    # Commands that read no key (orders, history, track) cannot tell: not refused.
+    data["panels"][1]["key"] = KEY
+    assert len(build(data, tmp_path, resolve_keys=False).panels) == 2
+
+
 def test_three_mistakes_are_reported_together(tmp_path):
     data = minimal(url="not a url")
     data["schedule"] = {"status_every": "5x"}
@@ -561,7 +590,7 @@ def test_panel_lookup(tmp_path):
     one = build(minimal(), tmp_path)
     assert one.panel(None).name == "main"
     data = minimal()
-    data["panels"].append({"name": "b", "url": URL, "key": KEY})
+    data["panels"].append({"name": "b", "url": URL, "key": KEY[::-1]})  # another account
     two = build(data, tmp_path)
     assert two.panel("b").name == "b"
     with pytest.raises(ConfigError) as caught:

@@ -15,7 +15,9 @@ from simconfig import cli_in, sim_config
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-Lost4Doctor7Xq"
-OTHER = '[[panels]]\nname = "other"\nurl = "URL"\nkey_env = "SIM_KEY"\n'
+# The same panel under a second name, its url with a query the panel reads
+# past: one url and key twice is one account configured twice, refused.
+OTHER = '[[panels]]\nname = "other"\nurl = "URL?entry=other"\nkey_env = "SIM_KEY"\n'
 ON_SIM = [900_001, 900_002, 900_003, 900_004]  # no such orders on the panel
 ON_OTHER = [900_005]
 GIVEN_UP = "given up as lost"

@@ -352,7 +352,7 @@ def test_sighup_reloads_the_config_and_keeps_it_when_the_new_one_is_broken(world
     store = Store(world.db)
     store.track("other", ids, datetime.now(UTC))
     store.close()
-    other = f'[[panels]]\nname = "other"\nurl = "{world.server.url}"\nkey_env = "SIM_KEY"'
+    other = _panel_at(world, "other")
     world.config.write_text(config_text(world.server.url, extra_panels=other))
     daemon.proc.send_signal(signal.SIGHUP)
     daemon.wait_for("RELOADING=1")
@@ -405,8 +405,11 @@ def _track_on(world, ids_by_panel: dict[str, list[int]]) -> None:
 
 
 def _panel_at(world, name: str) -> str:
-    """Return a [[panels]] table named ``name`` for the world's simulated panel."""
-    return f'[[panels]]\nname = "{name}"\nurl = "{world.server.url}"\nkey_env = "SIM_KEY"'
+    """Return a [[panels]] table named ``name`` for the world's simulated panel.
+    Its url carries a query the panel reads past: one url and key under two
+    names is one account configured twice, which the config refuses."""
+    url = f"{world.server.url}?entry={name}"
+    return f'[[panels]]\nname = "{name}"\nurl = "{url}"\nkey_env = "SIM_KEY"'
 
 
 def test_a_panel_removed_by_sighup_leaves_the_metrics(world):

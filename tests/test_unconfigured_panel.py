@@ -15,7 +15,9 @@ from simconfig import cli_in, sim_config
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-Orphan5Panel2Qw"
-SLOW = '[[panels]]\nname = "slow"\nurl = "URL"\nkey_env = "SIM_KEY"\n'
+# The url with a query the panel reads past: one url and key under two names
+# is one account configured twice, which the config refuses.
+SLOW = '[[panels]]\nname = "slow"\nurl = "URL?entry=slow"\nkey_env = "SIM_KEY"\n'
 
 
 @pytest.fixture
@@ -200,6 +202,7 @@ def test_cancel_and_refill_say_which_panel_an_id_also_held_by_a_left_out_one_goe
     # Several panels configured: the panel is found among them, slow left out.
     config = (tmp_path / "tracker.toml").read_text()
     other = config[config.index("[[panels]]") :].replace('name = "sim"', 'name = "other"')
+    other = other.replace('/api/v2"', '/api/v2?entry=other"')  # another account, as SLOW
     (tmp_path / "tracker.toml").write_text(config + other)
     sent = cli("cancel", "--yes", str(both))
     assert sent.stderr.startswith(note.format("cancel")), sent.output

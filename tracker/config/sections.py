@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.config import alert_files
+from tracker.config.accounts import same_account
 from tracker.config.automation import read_automation
 from tracker.config.durations import format_duration
 from tracker.config.fields import Table, problem
@@ -120,6 +121,7 @@ def _panels(
             first_index[panel.name] = index
         t.finish()
         panels.append(panel)
+    problems.extend(same_account(panels))
     return tuple(panels)
 
 
