@@ -176,7 +176,8 @@ def _unblame(answer: Answer, trusted: bool) -> None:
             del answer.reports[order_id]
             why = "panel busy" if busy else "key refused" if key else _ALL_REFUSED
             why = "panel failed" if fault else why
-            answer.leave([order_id], f"{why}: {words}")
+            hint = refusals.not_found_hint(words) if why == _ALL_REFUSED else ""
+            answer.leave([order_id], f"{why}: {words}{hint}")
 
 
 def _halves(ids: list[int]) -> list[list[int]]:
@@ -221,7 +222,8 @@ def _isolate(
         for part, refusal in refused:
             words = refusal.detail
             if not trusted():
-                answer.leave(part, f"status refused for every order asked: {words}")
+                hint = refusals.not_found_hint(words)
+                answer.leave(part, f"status refused for every order asked: {words}{hint}")
             elif len(part) == 1:
                 answer.reports[part[0]] = OrderStatus(order_id=part[0], error=words)
                 answer.alone.append(part[0])

@@ -195,6 +195,17 @@ def says_order_not_found(message: str) -> bool:
     return _NOBODY_ELSE.fullmatch(_NOT_FOUND.sub(" ", message)) is not None
 
 
+# Every order a panel is asked about "not found", while it answers none with a
+# status: the orders are another account's or another panel's to it.
+NOT_FOUND_HINT = " (is the key another account's, or the url another panel's?)"
+
+
+def not_found_hint(message: str) -> str:
+    """Given the words refusing every order asked, return NOT_FOUND_HINT when
+    they say the order does not exist, else ""."""
+    return NOT_FOUND_HINT if says_order_not_found(message) else ""
+
+
 def error_text(value: Any) -> str | None:
     """Given an answer item, return the panel's error text if the item is an error."""
     if isinstance(value, dict) and "error" in value and value["error"] not in (None, "", False):

@@ -144,7 +144,8 @@ class StatusCalls(Witnessed[P]):
         the next poll."""
         if self.answers_status():
             return OrderStatus(order_id=order_id, error=refused.detail)
-        failure = PanelAnswerError(f"status refused for every order asked: {refused.detail}")
+        words = refused.detail + refusals.not_found_hint(refused.detail)
+        failure = PanelAnswerError(f"status refused for every order asked: {words}")
         raise self._tag(failure, "status")
 
     def _reads_single_only(self, order_id: int, words: str) -> bool:
