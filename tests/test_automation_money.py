@@ -15,6 +15,7 @@ import pytest
 from refill_world import World
 
 from tracker.config.model import AutomationConfig
+from tracker.rules.reorder_costs import charged_rate, counted_cost, estimated_cost, reorder_rate
 from tracker.rules.reorders import (
     ALONE_ABOVE_CAP,
     AMBIGUOUS_SERVICE,
@@ -25,11 +26,7 @@ from tracker.rules.reorders import (
     PartialOrder,
     Plan,
     ServiceFacts,
-    charged_rate,
-    counted_cost,
-    estimated_cost,
     reorder_plan,
-    reorder_rate,
 )
 from tracker.sim.scripts import ScriptQuirks
 from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES

@@ -16,6 +16,7 @@ from tracker.config.load import config_from_dict
 from tracker.config.model import AutomationConfig
 from tracker.errors import ConfigError
 from tracker.rules.delivery import delivered
+from tracker.rules.reorder_costs import day_start, fits
 from tracker.rules.reorders import (
     BELOW_MIN,
     CAPPED,
@@ -27,8 +28,6 @@ from tracker.rules.reorders import (
     PartialOrder,
     Plan,
     ServiceFacts,
-    day_start,
-    fits,
     reorder_plan,
     rounded,
     undelivered,

@@ -14,7 +14,7 @@ from reorder_day import REORDERS, partial, reordered
 from resumable import Resumable
 
 from tracker.rules.cap_day import CapClock, cap_day
-from tracker.rules.reorders import day_start
+from tracker.rules.reorder_costs import day_start
 
 H = 3600.0
 EVENING = datetime(2026, 3, 1, 21, 0, tzinfo=UTC)  # the board's build date, 21:00

@@ -20,7 +20,7 @@ from tracker.clock import utcnow
 from tracker.config.durations import format_duration
 from tracker.config.model import AutomationConfig
 from tracker.rules.money import money
-from tracker.rules.reorders import day_start
+from tracker.rules.reorder_costs import day_start
 from tracker.store.alerts import latest_balance
 from tracker.store.automation import actions, skips, spent_since
 from tracker.store.watch_listing import stalled_orders

@@ -39,6 +39,7 @@ from tracker.jobs.stalls import service_medians, watch_stalls
 from tracker.panel.client import WholeCallRefused
 from tracker.panel.models import NewOrder
 from tracker.panel.refusals import is_busy
+from tracker.rules.reorder_costs import fits
 from tracker.rules.reorders import (
     ALONE_ABOVE_CAP,
     CAPPED,
@@ -50,7 +51,6 @@ from tracker.rules.reorders import (
     UNKNOWN,
     PartialOrder,
     Plan,
-    fits,
     reorder_plan,
 )
 from tracker.store import automation as sql

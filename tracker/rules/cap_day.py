@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tracker.rules.clocksteps import clock_step
-from tracker.rules.reorders import day_start
+from tracker.rules.reorder_costs import day_start
 
 # A forward step longer than this is a clock put right that ran behind (a
 # board without a battery-backed clock started at its build date, a VM

@@ -1,7 +1,7 @@
-"""Pure decisions for automatic actions: re-order a Partial's remainder, stay
-under the daily cap (what a re-order is estimated at, and what it counts once
-the panel has charged it), and what each answer means. Stale Pending cancels
-are decided in :mod:`tracker.rules.stale_pending`.
+"""Pure decisions for automatic actions: re-order a Partial's remainder (what
+it would cost, and what it counts toward the daily cap, are figured in
+:mod:`tracker.rules.reorder_costs`), and what each answer means. Stale Pending
+cancels are decided in :mod:`tracker.rules.stale_pending`.
 
 No I/O: every function takes the facts and ``now``. :mod:`tracker.jobs.automation`
 gathers them, records each action before it is sent, and talks to the panel.
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from tracker.config.model import AutomationConfig
 from tracker.panel.statuses import PARTIAL, status_reason
 from tracker.rules.delivery import delivered, total_quantity
+from tracker.rules.reorder_costs import estimated_cost, usable_rate
 
 REORDER = "reorder"
 CANCEL = "cancel"
@@ -97,8 +98,6 @@ BELOW_MIN = (
 CAPPED = "the daily cap would be passed"
 ALONE_ABOVE_CAP = "its estimated cost alone is above the daily cap"
 
-_CENTS = Decimal("0.00001")
-
 
 @dataclass(frozen=True)
 class PartialOrder:
@@ -170,65 +169,6 @@ def rounded(amount: int, step: int, mode: str) -> int:
     if mode == "nearest":
         return int(math.floor(amount / step + 0.5)) * step
     return -(-amount // step) * step
-
-
-def usable_rate(rate: Decimal | None) -> bool:
-    """Given a service's rate as stored, return True when a cost can be estimated
-    from it: known, finite and above 0. A rate of 0 or below (a panel's mistake or
-    a free service) would let every re-order through the daily cap for nothing,
-    or give spend back: automatic spending must stay bounded."""
-    return rate is not None and rate.is_finite() and rate > 0
-
-
-def estimated_cost(rate: Decimal, quantity: int) -> Decimal:
-    """Given a service's rate (per 1000) and a quantity, return its estimated cost."""
-    return (rate * quantity / 1000).quantize(_CENTS, ROUND_HALF_UP)
-
-
-def charged_rate(
-    charge: Decimal | None, quantity: int | None, remains: int | None, runs: int | None = None
-) -> Decimal | None:
-    """Given a Partial order's charge, quantity (per run for drip-feed), remains
-    and runs, return the rate (per 1000) the panel charged for what it delivered
-    (by :func:`tracker.rules.delivery.delivered`), or None when it cannot be
-    told: no charge above 0, nothing delivered, or no delivery figure.
-
-    A Partial's charge is usually for what was delivered. A panel that charges
-    a Partial in full gives a higher rate here: an estimate too high, never too low.
-    """
-    if charge is None or not charge.is_finite() or charge <= 0:
-        return None
-    done = delivered(PARTIAL, quantity, runs, remains)
-    if done is None or done <= 0:
-        return None
-    return charge * 1000 / done
-
-
-def reorder_rate(catalogue: Decimal | None, charged: Decimal | None) -> Decimal | None:
-    """Given a service's rate as the last catalogue sync stored it and the rate
-    the panel charged for the Partial (:func:`charged_rate`; None: unknown),
-    return the rate a re-order is estimated at: the larger of the two. The
-    catalogue's rate may be hours old (it is synced every few hours, and not at
-    all while the services call fails) while the panel raised its price: the
-    charge is what it actually asks. A catalogue rate that is not usable is
-    returned as it is (the re-order is skipped): a charge never stands in for it."""
-    if not usable_rate(catalogue) or charged is None or not usable_rate(charged):
-        return catalogue
-    assert catalogue is not None  # usable_rate
-    return max(catalogue, charged)
-
-
-def counted_cost(estimate: Decimal | None, charge: Decimal | None) -> Decimal:
-    """Given a re-order's estimated cost and the charge the panel answered for
-    the new order (None: not polled yet), return what it counts toward the
-    daily cap: the larger of the two, never below 0 (a negative estimate
-    recorded before such rates were refused gives no money back). A stale
-    catalogue rate estimates 0.81 where the panel charges 81.00. The charge
-    counts whatever its currency label says: the larger figure wins, so a
-    label written differently ("$", or a balance in another) never lets a
-    real charge count for less."""
-    figures = [f for f in (estimate, charge) if f is not None and f.is_finite()]
-    return max([Decimal(0), *figures])
 
 
 def reorder_plan(
@@ -310,16 +250,3 @@ def reorder_plan(
     if raised:
         why += f", raised to the service's min of {amount}"
     return Plan(amount, cost, why)
-
-
-def day_start(now: datetime) -> datetime:
-    """Return the start of ``now``'s UTC day: the cap's period."""
-    day = now.astimezone(UTC)
-    return day.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def fits(spent: Decimal, cost: Decimal, cap: Decimal) -> bool:
-    """Given today's estimated spend, one more order's cost and the cap, return
-    True when placing it keeps the day's spend at or under the cap. A cost of 0
-    or below never fits: nothing free is placed automatically."""
-    return cost > 0 and spent + cost <= cap

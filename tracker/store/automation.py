@@ -156,7 +156,7 @@ def spent_since(store: Connection, panel: str, since: datetime, *, dry_run: bool
     """Return what a panel's re-orders since ``since`` that were (or may have
     been, or in a dry run would have been) placed count toward the cap: each
     its estimated cost, or the charge the panel answered for the new order
-    when that is more (:func:`~tracker.rules.reorders.counted_cost`). A cost
+    when that is more (:func:`~tracker.rules.reorder_costs.counted_cost`). A cost
     below 0 (recorded before such rates were refused) counts as 0."""
     rows = store.rows(
         f"SELECT a.estimated_cost, n.charge FROM automation_actions a "

@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tracker.rules.reorders import charged_rate, counted_cost, reorder_rate
+from tracker.rules.reorder_costs import charged_rate, counted_cost, reorder_rate
 
 
 def with_estimate_rates(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -39,7 +39,7 @@ def counted_spend(rows: list[dict[str, Any]]) -> Decimal:
     """Given a panel's re-orders (``estimated_cost``, and the new order's
     ``charge``, None until placed and polled), return what they count toward
     the cap: each the larger of its estimate and its charge
-    (:func:`~tracker.rules.reorders.counted_cost`), never below 0."""
+    (:func:`~tracker.rules.reorder_costs.counted_cost`), never below 0."""
     spent = Decimal(0)
     for row in rows:
         spent += counted_cost(_decimal(row["estimated_cost"]), _decimal(row["charge"]))
