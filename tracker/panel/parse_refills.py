@@ -66,7 +66,8 @@ def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
 
 def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillRequest]:
     """Given the order IDs asked with ``orders`` and the answer to ``refill``,
-    return one RefillRequest per item naming its order: by its ``order``
+    return one RefillRequest per asked order an item names (orders nobody
+    asked about are left out, as in status and cancel answers): by its ``order``
     field or, in an object keyed by order ID (as multi ``status`` answers),
     by its key when that is an asked order's and the item names none (no
     ``order``, null or ""), as ``{"78": {"refill": 5}}``. A key or ``order``
@@ -116,7 +117,9 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
             if seen != answer and not seen.unknown:  # a refill ID and a refusal, say
                 twice = f"answered twice, differently: {values.shown(item)}"
                 found[order_id] = RefillRequest(order_id=order_id, error=twice, unknown=True)
-    return list(found.values())
+    # An order nobody asked about is no report (counted as one, it stood in
+    # for an asked order the panel left out: see PanelClient._check_acted).
+    return [answer for answer in found.values() if answer.order_id in asked]
 
 
 def _names_an_order(asked: set[int], data: Any) -> None:
