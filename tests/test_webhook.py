@@ -248,6 +248,34 @@ def test_close_gives_queued_alerts_one_try_and_returns(hook: Hook) -> None:
     assert not sink.send(ALERT)  # closed: refused without blocking
 
 
+def test_close_with_a_full_queue_behind_a_hanging_webhook_keeps_its_bound() -> None:
+    # The stop's wait for queued alerts is one bound (webhook_timeout + 5 s in
+    # the daemon): with the queue full, the wait to queue the stop came first
+    # and then a whole second bound for the thread, twice what doctor counts.
+    on_the_wire, release = threading.Event(), threading.Event()
+
+    def hanging(request: httpx.Request) -> httpx.Response:
+        on_the_wire.set()
+        release.wait(30)
+        return httpx.Response(200)
+
+    sink = WebhookSink(
+        "https://hooks.example/x", queue_size=2, transport=httpx.MockTransport(hanging)
+    )
+    try:
+        sink.send(ALERT)
+        assert on_the_wire.wait(5)
+        assert sink.send(ALERT) and sink.send(ALERT)  # the queue is full
+        started = time.monotonic()
+        with capture_logs() as logs:
+            sink.close(timeout=1.0)
+        elapsed = time.monotonic() - started
+    finally:
+        release.set()
+    assert elapsed < 1.0 + 0.7  # was 2 s: the bound twice
+    assert [e["event"] for e in logs] == ["webhook_unsent"]
+
+
 @pytest.fixture
 def real_logging() -> Iterator[io.StringIO]:
     root = logging.getLogger()

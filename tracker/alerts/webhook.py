@@ -144,11 +144,12 @@ class WebhookSink:
         seconds (default: the webhook timeout plus 5s), then stop."""
         self._closing.set()
         deadline = self._timeout + 5.0 if timeout is None else timeout
+        end = time.monotonic() + deadline  # one bound for both waits: a full queue's too
         try:
             self._queue.put(_STOP, timeout=deadline)
         except queue.Full:
             pass
-        self._thread.join(deadline)
+        self._thread.join(max(0.0, end - time.monotonic()))
         left = self._queue.qsize()
         if self._thread.is_alive() and left:
             log.warning("webhook_unsent", alerts=left)
