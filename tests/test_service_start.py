@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from tracker.service.daemon import Generation
 from tracker.service.notify import Notifier
 from tracker.service.process import STARTUP_RETRY, Service
 from tracker.service.signals import Signals
+from tracker.sim.server import PanelServer, SimulatedPanel
 
 
 class Ticks:
@@ -124,3 +128,43 @@ def test_the_wait_keeps_its_pace_when_the_wall_clock_is_set_back(tmp_path, monke
     with capture_logs():
         assert service._build_when_writable(Signals()) is built
     assert attempts == pytest.approx([0, STARTUP_RETRY, 2 * STARTUP_RETRY], abs=0.5)
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_stop_during_the_migrations_sends_nothing_to_the_panel(tmp_path, monkeypatch):
+    # systemd's SIGTERM while the first start migrates a large database: the
+    # daemon then started every job and sent their first calls (services,
+    # balance, a poll) after the stop, racing its own shutdown.
+    key = "start-key-Wq4Lp8Zx2Nm7"
+    server = PanelServer(SimulatedPanel(key=key)).start()
+    config = config_from_dict(
+        {
+            "database": {"path": "t.db"},
+            "panels": [{"name": "p", "url": server.url, "key": key}],
+        },
+        base_dir=tmp_path,
+        env={},
+    )
+    service = Service(config, load=lambda: config, notifier=Notifier(None))
+    build = service._build
+
+    def migrate_then_stop(config):
+        generation = build(config)  # the migrations run here
+        os.kill(os.getpid(), signal.SIGTERM)  # caught: Service.run installed its handler
+        return generation
+
+    def ready_a_moment_later() -> None:  # READY=1 and the status line take a moment
+        end = time.monotonic() + 0.5
+        while not sum(server.panel.calls.values()) and time.monotonic() < end:
+            time.sleep(0.01)
+
+    monkeypatch.setattr(service, "_build", migrate_then_stop)
+    monkeypatch.setattr(service, "_ready", ready_a_moment_later)
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    try:
+        assert service.run()  # a clean stop
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+        server.stop()
+    assert sum(server.panel.calls.values()) == 0

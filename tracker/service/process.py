@@ -44,9 +44,8 @@ MAX_RETRY_WAIT = 120.0  # the longest wait between two tries of a call (Retry-Af
 
 
 def is_waitable(exc: StoreError) -> bool:
-    """Given a store failure at start-up, return True when waiting may cure it
-    (disk full, read-only, locked) rather than a mistake to report (missing
-    directory, not a database)."""
+    """Given a store failure at start-up, return True when waiting may cure it (disk full,
+    read-only, locked) rather than a mistake to report (missing directory, not a database)."""
     return error_kind(exc) in {"full", "readonly", "busy"}
 
 
@@ -117,6 +116,8 @@ class Service:
         first = self._build_when_writable(signals)
         if first is None:
             return True  # stopped while waiting for the database
+        if signals.stop:  # during the migrations: every job's run is skipped, nothing is sent
+            first.stop_event.set()
         metrics: MetricsServer | None = None
         try:
             database = self.config.database
