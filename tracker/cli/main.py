@@ -43,6 +43,12 @@ def fail(message: str, code: int = EXIT_FAILED, details: Sequence[str] = ()) -> 
     sys.exit(code)
 
 
+def interrupted() -> NoReturn:
+    """Exit for a Ctrl-C no command handled (while one is loaded, its options
+    read): click said "Aborted!" and exited 1; 130 as every command does."""
+    fail("interrupted", EXIT_INTERRUPTED)
+
+
 def handle_errors(fn: F) -> F:
     """Turn the tracker's own errors into one line and an exit code."""
 
@@ -227,6 +233,8 @@ class _Group(click.Group):
             ctx = super().make_context(info_name, args, *rest, **kwargs)
         except click.UsageError as exc:
             raise one_line(exc, argv) from None
+        except KeyboardInterrupt:
+            interrupted()
         ctx.meta[ARGV] = argv
         return ctx
 
@@ -235,6 +243,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except click.UsageError as exc:
             raise one_line(exc, ctx.meta.get(ARGV, ())) from None
+        except KeyboardInterrupt:
+            interrupted()
 
 
 def open_store(config: Config, *, read_only: bool = False, existing: bool = False) -> Store:
