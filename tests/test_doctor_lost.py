@@ -28,7 +28,8 @@ def sim_line(ids: str, count: int = 4) -> str:
         f"warn panel sim: {count} orders given up as lost ({ids}): the panel kept calling "
         "them unknown past schedule.unknown_give_up, so they are no longer polled; "
         "`smm-tracker orders --panel sim --status lost` lists them, "
-        "`smm-tracker track --panel sim ID` resumes one"
+        "`smm-tracker track --panel sim ID` resumes one, `smm-tracker orders --panel sim "
+        "--status lost --ids | smm-tracker track --panel sim -` all"
     )
 
 
@@ -107,6 +108,21 @@ def test_an_order_resumed_with_track_no_longer_counts(setup):
     assert lines == [other_line(), sim_line("#900002, #900003, #900004", count=3)]
     assert cli("track", "--panel", "sim", "900002", "900003", "900004").exit_code == 0
     assert given_up(cli("doctor").output) == [other_line()]  # the other panel's still
+
+
+def test_the_lost_orders_ids_piped_to_track_resume_them_all(setup):
+    # What doctor's line says for many: `orders ... --ids | track --panel P -`.
+    cli, _config, _real = setup
+    assert cli("run", "--once", "--all").exit_code == 0
+    listed = cli("orders", "--panel", "sim", "--status", "lost", "--ids")
+    assert listed.exit_code == 0
+    assert sorted(map(int, listed.stdout.split())) == ON_SIM
+    resumed = cli("track", "--panel", "sim", "-", input=listed.stdout)
+    assert resumed.exit_code == 0, resumed.output
+    assert cli("orders", "--panel", "sim", "--status", "lost", "--ids").stdout == ""
+    assert [line for line in given_up(cli("doctor").output) if "panel sim" in line] == []
+    both = cli("orders", "--ids", "--json")
+    assert both.exit_code == 2 and "--ids and --json do not go together" in both.output
 
 
 def test_lost_orders_of_a_panel_that_left_the_config_say_to_add_it_back(setup, tmp_path):

@@ -108,6 +108,13 @@ TABLE_LIMIT = 100
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (every match unless --limit).")
 @click.option(
+    "--ids",
+    "ids_only",
+    is_flag=True,
+    help="Print only the order IDs, one per line (every match unless --limit), "
+    "for `track -`, `untrack -` or `cancel -`.",
+)
+@click.option(
     "--limit",
     type=POSITIVE,
     help=f"At most this many rows (the table's default: {TABLE_LIMIT}).",
@@ -122,6 +129,7 @@ def orders(
     ctx: Context,
     status_filter: str | None,
     as_json: bool,
+    ids_only: bool,
     limit: int | None,
     show_all: bool,
     stalled: bool,
@@ -131,6 +139,8 @@ def orders(
     """List tracked orders, newest first (the table: the newest 100 unless --limit/--all)."""
     if limit is not None and show_all:
         fail("--limit and --all do not go together", EXIT_USAGE)
+    if ids_only and as_json:
+        fail("--ids and --json do not go together", EXIT_USAGE)
     config = ctx.config(keys=False, logs=False, database=database)
     name, store = read_panel(config, panel)  # configured, or with orders in the database
     status = None
@@ -140,6 +150,10 @@ def orders(
         except UnknownStatus as exc:
             fail(f"--status: {exc}", EXIT_USAGE)
     listed = partial(order_listing, store, panel=name, status=status, stalled=stalled)
+    if ids_only:  # `orders --status lost --panel P --ids | smm-tracker track --panel P -`
+        for row in listed(limit):
+            click.echo(row["order_id"])
+        return
     if as_json:
         # Streamed: scripts get every match without the whole list in memory.
         for piece in json_array(with_untracked(listed(limit))):

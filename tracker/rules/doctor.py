@@ -270,7 +270,10 @@ def lost_text(panel: str, count: int, ids: Sequence[int], configured: bool) -> s
         resume = f"`smm-tracker track --panel {name} {ids[0]}` resumes it"
     else:
         orders, them, are = f"{count} orders", "them", "they are"
-        resume = f"`smm-tracker track --panel {name} ID` resumes one"
+        resume = (
+            f"`smm-tracker track --panel {name} ID` resumes one, `smm-tracker orders "
+            f"--panel {name} --status lost --ids | smm-tracker track --panel {name} -` all"
+        )
     if not configured:
         resume = f"add the panel back to the config, then {resume}"
     return (
