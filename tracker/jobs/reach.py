@@ -13,6 +13,7 @@ alerting) nor lets a refill round into a panel whose calls are failing.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Collection
 from datetime import datetime
 
@@ -53,7 +54,9 @@ class Reach:
         self._runs: dict[str, dict[str, int]] = {}
         # panel -> the clock's gaps while its episode was open (asleep, set)
         self._skipped: dict[str, Gap] = {}
-        self._successor: Reach | None = None  # set at a reload: it judges from then on
+        # Set at a reload: it judges from then on. Weak: the daemon holds its
+        # first generation for life, which would hold every later one through it.
+        self._successor: weakref.ref[Reach] | None = None
         self._lock = threading.RLock()
 
     def take_over(self, previous: Reach, panels: Collection[str] | None = None) -> None:
@@ -78,13 +81,14 @@ class Reach:
             for panel, skipped in previous._skipped.items():
                 if kept is None or panel in kept:
                     self._skipped[panel] = skipped
-            previous._successor = self
+            previous._successor = weakref.ref(self)
 
     def held(self, panel: str) -> str | None:
         """Why the panel's refill round waits (its calls failing), or None."""
         with self._lock:
-            if self._successor is not None:
-                return self._successor.held(panel)
+            if self._successor is not None:  # retired: none once its heir is gone too
+                heir = self._successor()
+                return heir.held(panel) if heir is not None else None
             since, failed = self._failing.get(panel), self._failed_actions.get(panel)
             runs = self._runs.get(panel)
         unreachable = panel_blind([self.alerter.episode(panel, PANEL_UNREACHABLE)])
@@ -101,7 +105,8 @@ class Reach:
     def _observe(self, panel: str, action: str, ok: bool, error: str | None) -> None:
         with self._lock:
             if self._successor is not None:  # retired by a reload
-                return self._successor._observe(panel, action, ok, error)
+                heir = self._successor()
+                return heir._observe(panel, action, ok, error) if heir is not None else None
             now, step = self.looks.step(f"call:{panel}")  # the clock's step since its last call
             run = self._failed_actions.get(panel, []) if self._failing.get(panel) else []
             self._runs[panel] = failed_runs(self._runs.get(panel, {}), action, ok, action in run)
