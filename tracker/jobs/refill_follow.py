@@ -44,10 +44,11 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
-from tracker.jobs.refill_requests import MAX_FAILED_CALLS, PanelModes, multi_unsupported
+from tracker.jobs.refill_requests import MAX_FAILED_CALLS, PanelModes
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillStatus
 from tracker.panel.parse_refill_status import NO_REFILL_STATUS
+from tracker.rules.capabilities import multi_unsupported
 from tracker.rules.refills import NOT_IN_ANSWER, followed, reported, says_lost
 from tracker.rules.running_refills import HOLD_COOLDOWNS, held, kept_running
 from tracker.rules.unread_refills import shared_refill

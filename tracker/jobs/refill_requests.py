@@ -31,7 +31,12 @@ from tracker.errors import (
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillRequest
 from tracker.panel.refusals import is_busy
-from tracker.rules.capabilities import REFILL_ORDERS, evidence, reads_no_orders
+from tracker.rules.capabilities import (
+    REFILL_ORDERS,
+    evidence,
+    multi_unsupported,
+    reads_no_orders,
+)
 from tracker.rules.refills import NOT_IN_ANSWER, UNKNOWN, answered, lost, refused
 from tracker.rules.running_refills import refused_running, running_now
 from tracker.store.capabilities import is_unsupported, learn
@@ -42,18 +47,6 @@ log = structlog.get_logger("tracker.refill")
 
 # After this many failed calls a run stops; the orders not sent stay eligible.
 MAX_FAILED_CALLS = 3
-
-# Whole-answer errors of a panel reading no multi-ID field (it wants ``order``, ``refill``).
-_NO_MULTI = (
-    *("incorrect request", "order id is required", "order not found", "incorrect order id"),
-    *("refill id is required", "incorrect refill id", "refill not found"),
-)
-
-
-def multi_unsupported(error: PanelAnswerError) -> bool:
-    """Return True when a whole-answer error means "this panel takes one ID per call"."""
-    text = error.detail.lower()
-    return any(phrase in text for phrase in _NO_MULTI)
 
 
 @dataclass

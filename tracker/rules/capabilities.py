@@ -10,6 +10,7 @@ one order at a time (``order=``) from then on, by every process.
 
 from __future__ import annotations
 
+from tracker.errors import PanelAnswerError
 from tracker.panel.values import short
 
 REFILL_ORDERS = "refill_orders"
@@ -53,3 +54,16 @@ def services_note(panel: str, action: str, learned_at: str, evidence: str | None
         f"{panel} does not support {action} (learned {learned_at}: "
         f"it answers {evidence!r}); `smm-tracker refill ID` tries again"
     )
+
+
+# Whole-answer errors of a panel reading no multi-ID field (it wants ``order``, ``refill``).
+_NO_MULTI = (
+    *("incorrect request", "order id is required", "order not found", "incorrect order id"),
+    *("refill id is required", "incorrect refill id", "refill not found"),
+)
+
+
+def multi_unsupported(error: PanelAnswerError) -> bool:
+    """Return True when a whole-answer error means "this panel takes one ID per call"."""
+    text = error.detail.lower()
+    return any(phrase in text for phrase in _NO_MULTI)
