@@ -617,3 +617,33 @@ def test_a_cancel_result_given_twice_differently_is_unknown_not_refused(panel, t
     assert five[:2] == (5, "Unknown") and "twice, differently" in five[2]
     assert six == (6, "Refused", "refused")
     assert result.stdout.startswith("#5  unknown: ")
+
+
+def test_a_multi_refill_refused_as_a_whole_asks_each_order_alone(tmp_path, monkeypatch):
+    # One order of another service provokes the refusal of the whole call
+    # while the panel answers otherwise: stored as both orders' refusal, the
+    # next round asked the same batch and was refused again, for ever, and
+    # order 5's guarantee was never asked for. Each order alone tells.
+    placed = iter([5, 6])
+
+    def respond(form: dict[str, str]) -> Reply:
+        action = form.get("action")
+        if action == "add":
+            return json_reply({"order": next(placed)})
+        if action == "balance":
+            return json_reply({"balance": "10.5", "currency": "USD"})
+        if action == "refill":
+            if "6" in (form.get("orders") or form.get("order", "")).split(","):
+                return json_reply({"error": "Refill is disabled for this service"})
+            return json_reply({"refill": 8})
+        return json_reply({"error": "Incorrect request"})
+
+    with HostileServer(respond) as server:
+        config = sim_config(server.url, panel='timeout = "5s"')
+        cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+        for _ in range(2):
+            add = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100")
+            assert add.exit_code == 0, add.output
+        _refill_job(tmp_path, server.url)
+    assert _refills(tmp_path) == [(5, "8", "Pending"), (6, None, "Refused")]
+    assert _calls(server, "refill") == 3  # the pair, then each alone

@@ -222,13 +222,16 @@ class WholeCallRunningPanel(SlowWordyPanel):
         return super()._refill(form, now)
 
 
-def test_a_whole_multi_call_refused_so_holds_no_order(world):
-    # Which of the orders it meant cannot be told: read as before.
+def test_a_whole_multi_call_refused_so_asks_each_order_alone(world):
+    # Which of the orders it meant cannot be told from the whole call's words
+    # (it was stored as every order's refusal, holding none): each order is
+    # asked alone, and each one's own answer says its refill still runs.
     w = world(panel_class=WholeCallRunningPanel)
     orders = _working_past_the_cooldown(w, 2)
     assert w.round()
+    assert w.panel.calls["refill:multi"] == 2
     for order in orders:
-        assert [r["status"] for r in w.requests(order)] == ["Working", "Refused"]
+        assert [r["status"] for r in w.requests(order)] == ["In progress", "Refused"]
 
 
 class EndedInOwnWords(SimulatedPanel):

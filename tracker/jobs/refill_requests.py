@@ -28,7 +28,7 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
-from tracker.panel.client import MAX_IDS, PanelClient
+from tracker.panel.client import MAX_IDS, PanelClient, WholeCallRefused
 from tracker.panel.models import RefillRequest
 from tracker.panel.refusals import is_busy
 from tracker.rules.capabilities import (
@@ -237,6 +237,9 @@ def _send_multi(
                 said = evidence(f"answered {exc.detail!r}")
                 learn(store, client.name, REFILL_ORDERS, False, said, clock())
             return
+        if isinstance(exc, WholeCallRefused):  # an order in it provoked it: each alone tells
+            log.warning("multi_refill_refused", panel=client.name, answer=exc.detail)
+            return _send_singles(store, client, rows, clock, stop, result)
         _finish(store, rows, {o: refused(exc.detail) for o in order_ids}, clock, result)
         return
     except NoOrderNamedError as exc:  # it may have acted: these stay Unknown

@@ -106,7 +106,18 @@ class PanelClient(StatusCalls[P]):
         if len(order_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
         data = self._call("refill", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
-        self._judged("refill", data, refusals.names_order)  # a refused key: AuthError
+        verdict = self._judged("refill", data, refusals.names_order)  # a refused key: AuthError
+        words = refusals.error_text(data)  # None unless ``data`` is an error object
+        # The panel answers otherwise (the witness), or the words are about an
+        # order or its refill: the whole call's refusal, provoked by an order in
+        # it. Not a key's refusal, nor words beside a refill ID (the parser's unknown).
+        if (
+            (verdict is None or isinstance(verdict, WholeCallRefused))
+            and words is not None
+            and not refusals.is_key_refusal(words)
+            and to_id(data.get("refill")) is None
+        ):
+            raise self._tag(WholeCallRefused(words), "refill")
         result = self._parsed("refill", parse_refills.parse_refill_multi, order_ids, data)
         self._check_acted("refill", result, len(order_ids))
         return result
