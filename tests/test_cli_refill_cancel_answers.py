@@ -647,3 +647,41 @@ def test_a_multi_refill_refused_as_a_whole_asks_each_order_alone(tmp_path, monke
         _refill_job(tmp_path, server.url)
     assert _refills(tmp_path) == [(5, "8", "Pending"), (6, None, "Refused")]
     assert _calls(server, "refill") == 3  # the pair, then each alone
+
+
+@pytest.mark.parametrize(
+    "beside",
+    [
+        {"refills": [{"order": 5, "refill": 8}]},
+        {"5": {"refill": 8}},
+        {"data": [8]},
+    ],
+)
+def test_a_multi_refill_refusal_beside_refill_ids_asks_no_order_again(
+    tmp_path, monkeypatch, beside
+):
+    # The panel refused the call as a whole, yet its answer holds a refill
+    # for order 5: asking each order alone sent order 5's refill twice.
+    placed = iter([5, 6])
+
+    def respond(form: dict[str, str]) -> Reply:
+        action = form.get("action")
+        if action == "add":
+            return json_reply({"order": next(placed)})
+        if action == "balance":
+            return json_reply({"balance": "10.5", "currency": "USD"})
+        if action == "refill":
+            if form.get("orders"):
+                return json_reply({"error": "Refill is disabled for this service", **beside})
+            return json_reply({"refill": 9})
+        return json_reply({"error": "Incorrect request"})
+
+    with HostileServer(respond) as server:
+        config = sim_config(server.url, panel='timeout = "5s"')
+        cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+        for _ in range(2):
+            add = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100")
+            assert add.exit_code == 0, add.output
+        _refill_job(tmp_path, server.url)
+    assert _calls(server, "refill") == 1  # the pair only: never order 5 again
+    assert [row[1] for row in _refills(tmp_path)] == [None, None]

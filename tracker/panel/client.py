@@ -116,6 +116,7 @@ class PanelClient(StatusCalls[P]):
             and words is not None
             and not refusals.is_key_refusal(words)
             and to_id(data.get("refill")) is None
+            and not _holds_items(data, order_ids)
         ):
             raise self._tag(WholeCallRefused(words), "refill")
         result = self._parsed("refill", parse_refills.parse_refill_multi, order_ids, data)
@@ -166,3 +167,11 @@ class PanelClient(StatusCalls[P]):
                 "cancel_answer_ignored", panel=self.name, count=len(answer.ignored), named=shown
             )
         return answer.results
+
+
+def _holds_items(data: dict[str, Any], order_ids: Sequence[int]) -> bool:
+    """Given an error object answering a multi ``refill``, return True when it
+    holds more than words (a list or object, an asked order's key): refill IDs
+    may be among it, so its orders are never asked again one at a time."""
+    asked = set(order_ids)
+    return any(isinstance(v, list | dict) or to_id(k) in asked for k, v in data.items())
