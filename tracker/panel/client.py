@@ -171,7 +171,7 @@ class PanelClient(StatusCalls[P]):
 
 def _holds_items(data: dict[str, Any], order_ids: Sequence[int]) -> bool:
     """Given an error object answering a multi ``refill``, return True when it
-    holds more than words (a list or object, an asked order's key): refill IDs
-    may be among it, so its orders are never asked again one at a time."""
+    holds more than words (a list or object not empty, an asked order's key):
+    refill IDs may be among it, so its orders are never asked again one at a time."""
     asked = set(order_ids)
-    return any(isinstance(v, list | dict) or to_id(k) in asked for k, v in data.items())
+    return any((isinstance(v, list | dict) and v) or to_id(k) in asked for k, v in data.items())
