@@ -619,7 +619,8 @@ def test_a_cancel_result_given_twice_differently_is_unknown_not_refused(panel, t
     assert result.stdout.startswith("#5  unknown: ")
 
 
-def test_a_multi_refill_refused_as_a_whole_asks_each_order_alone(tmp_path, monkeypatch):
+@pytest.mark.parametrize("beside", [{}, {"refills": []}, {"code": 400}])
+def test_a_multi_refill_refused_as_a_whole_asks_each_order_alone(tmp_path, monkeypatch, beside):
     # One order of another service provokes the refusal of the whole call
     # while the panel answers otherwise: stored as both orders' refusal, the
     # next round asked the same batch and was refused again, for ever, and
@@ -634,7 +635,7 @@ def test_a_multi_refill_refused_as_a_whole_asks_each_order_alone(tmp_path, monke
             return json_reply({"balance": "10.5", "currency": "USD"})
         if action == "refill":
             if "6" in (form.get("orders") or form.get("order", "")).split(","):
-                return json_reply({"error": "Refill is disabled for this service"})
+                return json_reply({"error": "Refill is disabled for this service", **beside})
             return json_reply({"refill": 8})
         return json_reply({"error": "Incorrect request"})
 
