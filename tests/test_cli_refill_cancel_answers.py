@@ -12,6 +12,7 @@ nor no is Unknown too.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -619,12 +620,9 @@ def test_a_cancel_result_given_twice_differently_is_unknown_not_refused(panel, t
     assert result.stdout.startswith("#5  unknown: ")
 
 
-@pytest.mark.parametrize("beside", [{}, {"refills": []}, {"code": 400}])
-def test_a_multi_refill_refused_as_a_whole_asks_each_order_alone(tmp_path, monkeypatch, beside):
-    # One order of another service provokes the refusal of the whole call
-    # while the panel answers otherwise: stored as both orders' refusal, the
-    # next round asked the same batch and was refused again, for ever, and
-    # order 5's guarantee was never asked for. Each order alone tells.
+def _refill_round(tmp_path, monkeypatch, refill: Callable[[dict[str, str]], Reply]) -> Any:
+    """Track orders 5 and 6 (placed by `add`) on a panel answering `refill`
+    with ``refill(form)``, run one refill round; return the server."""
     placed = iter([5, 6])
 
     def respond(form: dict[str, str]) -> Reply:
@@ -634,9 +632,7 @@ def test_a_multi_refill_refused_as_a_whole_asks_each_order_alone(tmp_path, monke
         if action == "balance":
             return json_reply({"balance": "10.5", "currency": "USD"})
         if action == "refill":
-            if "6" in (form.get("orders") or form.get("order", "")).split(","):
-                return json_reply({"error": "Refill is disabled for this service", **beside})
-            return json_reply({"refill": 8})
+            return refill(form)
         return json_reply({"error": "Incorrect request"})
 
     with HostileServer(respond) as server:
@@ -646,6 +642,21 @@ def test_a_multi_refill_refused_as_a_whole_asks_each_order_alone(tmp_path, monke
             add = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100")
             assert add.exit_code == 0, add.output
         _refill_job(tmp_path, server.url)
+    return server
+
+
+@pytest.mark.parametrize("beside", [{}, {"refills": []}, {"code": 400}])
+def test_a_multi_refill_refused_as_a_whole_asks_each_order_alone(tmp_path, monkeypatch, beside):
+    # One order of another service provokes the refusal of the whole call
+    # while the panel answers otherwise: stored as both orders' refusal, the
+    # next round asked the same batch and was refused again, for ever, and
+    # order 5's guarantee was never asked for. Each order alone tells.
+    def refill(form: dict[str, str]) -> Reply:
+        if "6" in (form.get("orders") or form.get("order", "")).split(","):
+            return json_reply({"error": "Refill is disabled for this service", **beside})
+        return json_reply({"refill": 8})
+
+    server = _refill_round(tmp_path, monkeypatch, refill)
     assert _refills(tmp_path) == [(5, "8", "Pending"), (6, None, "Refused")]
     assert _calls(server, "refill") == 3  # the pair, then each alone
 
@@ -663,26 +674,11 @@ def test_a_multi_refill_refusal_beside_refill_ids_asks_no_order_again(
 ):
     # The panel refused the call as a whole, yet its answer holds a refill
     # for order 5: asking each order alone sent order 5's refill twice.
-    placed = iter([5, 6])
+    def refill(form: dict[str, str]) -> Reply:
+        if form.get("orders"):
+            return json_reply({"error": "Refill is disabled for this service", **beside})
+        return json_reply({"refill": 9})
 
-    def respond(form: dict[str, str]) -> Reply:
-        action = form.get("action")
-        if action == "add":
-            return json_reply({"order": next(placed)})
-        if action == "balance":
-            return json_reply({"balance": "10.5", "currency": "USD"})
-        if action == "refill":
-            if form.get("orders"):
-                return json_reply({"error": "Refill is disabled for this service", **beside})
-            return json_reply({"refill": 9})
-        return json_reply({"error": "Incorrect request"})
-
-    with HostileServer(respond) as server:
-        config = sim_config(server.url, panel='timeout = "5s"')
-        cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
-        for _ in range(2):
-            add = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100")
-            assert add.exit_code == 0, add.output
-        _refill_job(tmp_path, server.url)
+    server = _refill_round(tmp_path, monkeypatch, refill)
     assert _calls(server, "refill") == 1  # the pair only: never order 5 again
     assert [row[1] for row in _refills(tmp_path)] == [None, None]
