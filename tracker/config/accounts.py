@@ -35,11 +35,10 @@ def same_account(panels: Sequence[PanelConfig]) -> list[str]:
     first: dict[tuple[tuple[str, str, str, str], str], int] = {}
     names: set[str] = set()
     for index, panel in enumerate(panels):
-        key = panel.key.reveal()
-        if not key or not is_http_url(panel.url) or panel.name in names:
-            names.add(panel.name)
-            continue
+        key, named_before = panel.key.reveal(), panel.name in names
         names.add(panel.name)
+        if named_before or not key or not is_http_url(panel.url):
+            continue
         earlier = first.setdefault((_where(panel.url), key), index)
         if earlier != index:
             other = panels[earlier].name
