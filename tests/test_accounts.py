@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 
+import pytest
 from simconfig import cli_in
 
 from tracker.sim.faults import Reply
@@ -60,65 +62,61 @@ def swap(monkeypatch):
     monkeypatch.setenv("BETA_KEY", KEY_A)
 
 
-def test_swapped_keys_give_nothing_up_and_the_keys_put_back_poll_all(tmp_path, monkeypatch):
+@pytest.fixture
+def served() -> Iterator[tuple[PanelServer, TwoAccounts]]:
+    """Yield (server, panel): the two accounts' panel served on loopback."""
     accounts = TwoAccounts()
     server = PanelServer(accounts)  # type: ignore[arg-type]
     server.start()
-    try:
-        cli, ids = tracked(tmp_path, monkeypatch, server.url, accounts)
-        assert cli("run", "--once").exit_code == 0
-
-        # The keys swapped: every order is "Incorrect order ID" to the other account.
-        swap(monkeypatch)
-        failed = cli("run", "--once", "--all")
-        assert failed.exit_code == 1
-        assert f"every order asked was refused: Incorrect order ID {HINT}" in failed.output
-        # Nothing given up (unknown_give_up is 0s), nothing marked unknown.
-        lost = cli("orders", "--status", "lost", "--json")
-        assert lost.exit_code == 0 and lost.stdout.strip() == "[]"
-        assert "Incorrect order ID" not in cli("orders").stdout
-
-        # The keys put back: every order polled again, no track needed.
-        monkeypatch.setenv("ALPHA_KEY", KEY_A)
-        monkeypatch.setenv("BETA_KEY", KEY_B)
-        assert cli("run", "--once", "--all").exit_code == 0
-        listed = json.loads(cli("orders", "--json").stdout)
-        assert sorted(str(x["order_id"]) for x in listed) == sorted(ids)
-        assert {(x["status"], x["error"], x["lost"]) for x in listed} == {
-            ("In progress", None, False)
-        }
-
-        # One account's key pasted under the other: refused before anything is asked.
-        monkeypatch.setenv("ALPHA_KEY", KEY_B)
-        pasted = cli("run", "--once")
-        assert pasted.exit_code == 2
-        assert "at 'panels[1]': 'beta' has the url and key of panels[0] ('alpha')" in pasted.output
-        assert KEY_B not in pasted.output
-    finally:
-        server.stop()
+    yield server, accounts
+    server.stop()
 
 
-def test_swapped_keys_one_alert_per_panel_and_doctor_says_why(tmp_path, monkeypatch):
-    accounts = TwoAccounts()
-    server = PanelServer(accounts)  # type: ignore[arg-type]
-    server.start()
-    try:
-        cli, _ = tracked(tmp_path, monkeypatch, server.url, accounts)
-        swap(monkeypatch)
-        assert cli("run", "--once").exit_code == 1
-        time.sleep(1.05)  # past unreachable_after
-        assert cli("run", "--once").exit_code == 1
-        alerts = json.loads(cli("alerts", "--json").stdout)["alerts"]
-        assert sorted((x["panel"], x["kind"]) for x in alerts) == [
-            ("alpha", "status_failing"),
-            ("beta", "status_failing"),
-        ]
-        doctor = cli("doctor")
-        assert doctor.exit_code == 0, doctor.output  # each key is accepted: a warning
-        for name in ("alpha", "beta"):
-            line = next(
-                x for x in doctor.output.splitlines() if x.startswith(f"warn panel {name}:")
-            )
-            assert f"Incorrect order ID {HINT}" in line, line
-    finally:
-        server.stop()
+def test_swapped_keys_give_nothing_up_and_the_keys_put_back_poll_all(tmp_path, monkeypatch, served):
+    server, accounts = served
+    cli, ids = tracked(tmp_path, monkeypatch, server.url, accounts)
+    assert cli("run", "--once").exit_code == 0
+
+    # The keys swapped: every order is "Incorrect order ID" to the other account.
+    swap(monkeypatch)
+    failed = cli("run", "--once", "--all")
+    assert failed.exit_code == 1
+    assert f"every order asked was refused: Incorrect order ID {HINT}" in failed.output
+    # Nothing given up (unknown_give_up is 0s), nothing marked unknown.
+    lost = cli("orders", "--status", "lost", "--json")
+    assert lost.exit_code == 0 and lost.stdout.strip() == "[]"
+    assert "Incorrect order ID" not in cli("orders").stdout
+
+    # The keys put back: every order polled again, no track needed.
+    monkeypatch.setenv("ALPHA_KEY", KEY_A)
+    monkeypatch.setenv("BETA_KEY", KEY_B)
+    assert cli("run", "--once", "--all").exit_code == 0
+    listed = json.loads(cli("orders", "--json").stdout)
+    assert sorted(str(x["order_id"]) for x in listed) == sorted(ids)
+    assert {(x["status"], x["error"], x["lost"]) for x in listed} == {("In progress", None, False)}
+
+    # One account's key pasted under the other: refused before anything is asked.
+    monkeypatch.setenv("ALPHA_KEY", KEY_B)
+    pasted = cli("run", "--once")
+    assert pasted.exit_code == 2
+    assert "at 'panels[1]': 'beta' has the url and key of panels[0] ('alpha')" in pasted.output
+    assert KEY_B not in pasted.output
+
+
+def test_swapped_keys_one_alert_per_panel_and_doctor_says_why(tmp_path, monkeypatch, served):
+    server, accounts = served
+    cli, _ = tracked(tmp_path, monkeypatch, server.url, accounts)
+    swap(monkeypatch)
+    assert cli("run", "--once").exit_code == 1
+    time.sleep(1.05)  # past unreachable_after
+    assert cli("run", "--once").exit_code == 1
+    alerts = json.loads(cli("alerts", "--json").stdout)["alerts"]
+    assert sorted((x["panel"], x["kind"]) for x in alerts) == [
+        ("alpha", "status_failing"),
+        ("beta", "status_failing"),
+    ]
+    doctor = cli("doctor")
+    assert doctor.exit_code == 0, doctor.output  # each key is accepted: a warning
+    for name in ("alpha", "beta"):
+        line = next(x for x in doctor.output.splitlines() if x.startswith(f"warn panel {name}:"))
+        assert f"Incorrect order ID {HINT}" in line, line
