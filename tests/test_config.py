@@ -296,6 +296,38 @@ def test_one_account_under_two_panel_names_is_refused(tmp_path):
     assert KEY not in str(found)
 
 
+@pytest.mark.parametrize(
+    "other",
+    [
+        "https://www.panel.example/api/v2",  # the same site with www.
+        "https://panel.example:443/api/v2",  # its default port written out
+        "http://panel.example/api/v2",  # plain http: the same panel, the same account
+        "https://WWW.Panel.Example.:443/api/v2/",  # all of it, and a root dot
+    ],
+)
+def test_one_account_under_two_spellings_of_its_host_is_refused(tmp_path, other):
+    # The same panel reached under two host names (with and without www.) or
+    # schemes, with one key: still one account configured twice.
+    data = minimal()
+    data["panels"].append({"name": "second", "url": other, "key": KEY})
+    found = problems(data, tmp_path)
+    assert len(found) == 1 and "'second' has the url and key of panels[0] ('main')" in found[0]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "https://api.panel.example/api/v2",  # another host name than www.
+        "https://panel.example:8443/api/v2",  # another port
+        "https://panel.example/other/api/v2",  # another path
+    ],
+)
+def test_one_key_at_another_endpoint_is_not_refused(tmp_path, other):
+    data = minimal()
+    data["panels"].append({"name": "second", "url": other, "key": KEY})
+    assert [p.name for p in build(data, tmp_path).panels] == ["main", "second"]
+
+
 def test_two_accounts_on_one_panel_are_two_panels(tmp_path):
     data = minimal()
     data["panels"].append({"name": "second", "url": URL, "key": KEY[::-1]})

@@ -2,7 +2,8 @@
 
 Orders are kept by panel name and order ID, and an order ID means an order
 only on its own panel and account. Two entries with the same url and key
-are one account under two names: a key (or a url and its key) copied from
+(however the url is spelt: ``www.`` or not, http or https) are one account
+under two names: a key (or a url and its key) copied from
 one panel to another by hand. Polled so, each entry's orders are asked of
 the other's account: on panels whose order IDs overlap, one panel's answers
 are stored as the other's statuses (an order of one shown Canceled because
@@ -19,11 +20,23 @@ from tracker.config.fields import is_http_url, problem
 from tracker.config.model import PanelConfig
 
 
-def _where(url: str) -> tuple[str, str, str, str]:
+def _where(url: str) -> tuple[str, int | None, str, str]:
     """Given a panel's url, return what names the same endpoint however it is
-    written: scheme and host in any case, with or without a trailing slash."""
+    written: the host in any case, with or without ``www.`` or a root dot, by
+    http or https, its default port written out or not; the path with or
+    without a trailing slash."""
     parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query
+    host = (parts.hostname or "").rstrip(".").removeprefix("www.")
+    try:
+        port = parts.port
+    except ValueError:  # not a port: the url is said wrong elsewhere
+        port = -1
+    if port == _DEFAULT_PORTS.get(parts.scheme.lower()):
+        port = None
+    return host, port, parts.path.rstrip("/"), parts.query
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def same_account(panels: Sequence[PanelConfig]) -> list[str]:
@@ -32,7 +45,7 @@ def same_account(panels: Sequence[PanelConfig]) -> list[str]:
     already; a panel without a key read, or a url that is none, is skipped).
     The key is compared, never said."""
     found: list[str] = []
-    first: dict[tuple[tuple[str, str, str, str], str], int] = {}
+    first: dict[tuple[tuple[str, int | None, str, str], str], int] = {}
     names: set[str] = set()
     for index, panel in enumerate(panels):
         key, named_before = panel.key.reveal(), panel.name in names
