@@ -138,3 +138,24 @@ def test_alerts_listing_has_a_header_over_its_columns(cli, store) -> None:
     assert lines[2].index("panel_unreachable") == lines[0].index("KIND")
     # Nothing listed: no header, only the note on stderr.
     assert cli("alerts", "--panel", "spare").stdout == ""
+
+
+def test_an_open_episode_of_a_panel_left_out_of_the_config_says_so(cli, store) -> None:
+    # A panel renamed (or removed) in the config leaves its open episodes
+    # under the old name: nothing runs for it to end them, and `alerts`
+    # must not list them as if they were being watched.
+    now = utcnow().replace(microsecond=0)
+    with capture_logs():
+        for panel in ("main", "old"):
+            Alerter(store, clock=lambda: now).update(
+                panel,
+                "balance_low",
+                lambda ep: (Episode(True, now, now), Alert("balance_low", "low")),
+            )
+    listed = cli("alerts").output.splitlines()
+    assert listed[-1] == (
+        f"open: main balance_low since {now.isoformat()}, old balance_low since "
+        f"{now.isoformat()} (old: not in the config; ends only with the panel back under that name)"
+    )
+    opened = json.loads(cli("alerts", "--json").output)["open"]
+    assert [(e["panel"], e["configured"]) for e in opened] == [("main", True), ("old", False)]

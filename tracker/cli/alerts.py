@@ -188,7 +188,12 @@ def alerts(
         _undelivered(store, name, start, limit, as_json)
         return
     rows = alerts_since(store, start, panel=name, limit=limit)
-    still = [e for e in open_episodes(store) if name is None or e["panel"] == name]
+    configured = {p.name for p in config.panels}
+    still = [
+        {**e, "configured": e["panel"] in configured}
+        for e in open_episodes(store)
+        if name is None or e["panel"] == name
+    ]
     if as_json:
         click.echo(to_json({"alerts": rows, "open": still}))
         return
@@ -201,9 +206,19 @@ def alerts(
         message = safe_text(row["message"], 500)
         click.echo(_alert_line(row["at"], row["severity"], row["kind"], message))
     if still:
-        click.echo(
-            "open: " + ", ".join(f"{e['panel']} {e['kind']} since {e['since']}" for e in still)
+        click.echo("open: " + ", ".join(map(_open_text, still)))
+
+
+def _open_text(episode: dict[str, Any]) -> str:
+    """One open episode, and why it never ends when its panel is not in the
+    config (removed or renamed: nothing runs for it any more)."""
+    text = f"{episode['panel']} {episode['kind']} since {episode['since']}"
+    if not episode["configured"]:
+        text += (
+            f" ({episode['panel']}: not in the config; ends only with the panel back "
+            "under that name)"
         )
+    return text
 
 
 def _alert_line(at: str, severity: str, kind: str, message: str, width: int = 0) -> str:
