@@ -23,6 +23,7 @@ from tracker.jobs.tracker import Tracker
 from tracker.jobs.watch import Watch
 from tracker.rules.doctor import unconfigured_note
 from tracker.rules.episodes import Alert
+from tracker.rules.reloads import reload_blockers, summarize_problems
 from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats, select_jobs, serve
 from tracker.service.lock import DatabaseLock
@@ -47,26 +48,6 @@ def is_waitable(exc: StoreError) -> bool:
     """Given a store failure at start-up, return True when waiting may cure it (disk full,
     read-only, locked) rather than a mistake to report (missing directory, not a database)."""
     return error_kind(exc) in {"full", "readonly", "busy"}
-
-
-def reload_blockers(old: Config, new: Config) -> list[str]:
-    """Given the running config and a newly read one, return why a reload cannot
-    apply it (empty when it can)."""
-    problems = []
-    if old.database.path != new.database.path:
-        problems.append(
-            f"database.path changed ({old.database.path} -> {new.database.path}): "
-            "restart to use another database"
-        )
-    if old.metrics.listen != new.metrics.listen:
-        problems.append("metrics.listen changed: restart to move the metrics endpoint")
-    return problems
-
-
-def summarize_problems(problems: list[str]) -> str:
-    """Given a list of problems, return them as one short line."""
-    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return f"{problems[0]}{more}" if problems else "unknown problem"
 
 
 class Service:
