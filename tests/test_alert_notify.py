@@ -23,7 +23,7 @@ from tracker.config.load import config_from_dict
 from tracker.errors import ConfigError
 from tracker.jobs.tracker import Tracker
 from tracker.rules.episodes import Alert
-from tracker.service.daemon import run_once
+from tracker.service.runs import run_once
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 pytest.importorskip("apprise", reason="the notify extra: pip install '.[notify]'")

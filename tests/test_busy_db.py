@@ -17,7 +17,8 @@ from simconfig import PanelClock, sim_config
 from tracker.cli.main import main
 from tracker.config.load import config_from_dict
 from tracker.jobs.tracker import Tracker
-from tracker.service.daemon import JobStats, run_once
+from tracker.service.daemon import JobStats
+from tracker.service.runs import run_once
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "busy-key-Tq6Mz1Wd9Hs4"

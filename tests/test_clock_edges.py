@@ -12,7 +12,7 @@ from reorder_day import REORDERS, partial, reordered
 from resumable import Resumable
 from structlog.testing import capture_logs
 
-from tracker.service.daemon import run_once
+from tracker.service.runs import run_once
 from tracker.store.alerts import alerts_since
 
 H = 3600

@@ -17,7 +17,7 @@ from tracker.rules.alerts import PANEL_UNREACHABLE, Reachability, judge_call
 from tracker.rules.clocksteps import Gap
 from tracker.rules.episodes import Episode
 from tracker.rules.polling import STATUS_FAILING, judge_poll
-from tracker.service.daemon import run_once
+from tracker.service.runs import run_once
 from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer, SimulatedPanel
 from tracker.store.alerts import alerts_since
 

@@ -15,7 +15,8 @@ from structlog.testing import capture_logs
 
 from tracker.jobs.base import Job
 from tracker.panel.ratelimit import RateLimitStopped
-from tracker.service.daemon import Generation, JobStats, Scheduler, guarded, run_once, serve
+from tracker.service.daemon import Generation, JobStats, Scheduler, serve
+from tracker.service.runs import guarded, run_once
 from tracker.service.signals import Signals
 
 WAIT = 10.0

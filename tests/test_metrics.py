@@ -18,7 +18,7 @@ from tracker.config.load import config_from_dict
 from tracker.errors import TrackerError
 from tracker.jobs.tracker import Tracker
 from tracker.service.callstats import CallCounters
-from tracker.service.daemon import JobStats, run_once
+from tracker.service.daemon import JobStats
 from tracker.service.metrics import (
     Snapshot,
     build_registry,
@@ -27,6 +27,7 @@ from tracker.service.metrics import (
     take_snapshot,
 )
 from tracker.service.metrics_http import MetricsServer
+from tracker.service.runs import run_once
 from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.orders import Store
 

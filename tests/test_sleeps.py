@@ -15,7 +15,7 @@ from laptop import laptop
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
-from tracker.service.daemon import run_once
+from tracker.service.runs import run_once
 from tracker.store.alerts import alerts_since
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")

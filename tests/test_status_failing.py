@@ -21,7 +21,7 @@ from tracker.config.model import Config
 from tracker.jobs.tracker import Tracker
 from tracker.rules.episodes import Episode
 from tracker.rules.polling import STATUS_FAILING, STATUS_RECOVERED, judge_poll
-from tracker.service.daemon import run_once
+from tracker.service.runs import run_once
 from tracker.sim.orders import OrderView
 from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.alerts import alerts_since

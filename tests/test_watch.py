@@ -20,7 +20,7 @@ from tracker.config.model import Config
 from tracker.errors import AuthError
 from tracker.jobs.base import Job
 from tracker.jobs.tracker import Tracker
-from tracker.service.daemon import run_once
+from tracker.service.runs import run_once
 from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.alerts import alerts_since, balance_history
 from tracker.store.orders import Store

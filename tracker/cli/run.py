@@ -20,10 +20,10 @@ from tracker.cli.render import safe_text
 from tracker.jobs.poll import PollResult
 from tracker.jobs.tracker import Tracker
 from tracker.rules.money import money
-from tracker.service.daemon import select_jobs
 from tracker.service.jobstats import JobStats
 from tracker.service.lock import DatabaseLock
 from tracker.service.once import run_stoppable, stop_bound
+from tracker.service.runs import select_jobs
 from tracker.service.signals import install_signal_handlers
 from tracker.store.alerts import latest_balance
 from tracker.store.refills import last_refill_row, refills_after

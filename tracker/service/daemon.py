@@ -18,90 +18,23 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from tracker.errors import StopRequested
 from tracker.jobs.base import Job
 from tracker.service.clockstep import ClockWatch
 from tracker.service.firstrun import FirstRuns
 from tracker.service.handover import Generation, Handover
 from tracker.service.jobstats import JobStats
 from tracker.service.periodic import Periodic
+from tracker.service.runs import guarded
 from tracker.service.signals import Signals
 
 if TYPE_CHECKING:
-    from tracker.config.model import Config
-    from tracker.jobs.tracker import Tracker
+    pass
 
 log = structlog.get_logger("tracker.daemon")
 
 # Enough threads for a few dozen panels' jobs; threads are only created on use.
 WORKERS = 32
 HEARTBEAT = "heartbeat"
-
-
-def guarded(
-    job: Job, stats: JobStats, retired: threading.Event | None = None
-) -> Callable[[], bool]:
-    """Wrap a job so it logs instead of raising, and counts its outcome.
-
-    A run that starts after ``retired`` is set is skipped: its generation's
-    store and clients may already be closed.
-    """
-
-    def run() -> bool:
-        with stats.lock:
-            if retired is not None and retired.is_set():
-                return False
-            stats.running[job.name] = time.time()
-            stats.progress = time.monotonic()
-        started = time.monotonic()
-        ok = stopped = False
-        try:
-            with structlog.contextvars.bound_contextvars(job=job.name):
-                log.debug("job_started", job=job.name)  # with job_done: which ran when
-                try:
-                    ok = bool(job.run())
-                except StopRequested as exc:  # a stop or reload: the rest not sent, not failed
-                    stopped = True
-                    log.info("job_stopped", reason=exc.detail)
-                except Exception as exc:
-                    log.error("job_failed", error=str(exc), error_type=type(exc).__name__)
-        finally:
-            seconds = time.monotonic() - started
-            with stats.lock:
-                stats.running.pop(job.name, None)
-                stats.progress = time.monotonic()
-                stats.runs += 1
-                stats.runs_by_job[job.name] += 1
-                stats.durations[job.name] = seconds
-                if ok:
-                    stats.last_ok[job.name] = time.time()
-                    stats.last_failed.discard(job.name)
-                elif not stopped:
-                    stats.failures += 1
-                    stats.failures_by_job[job.name] += 1
-                    stats.last_failed.add(job.name)
-            for observer in stats.observers:
-                observer(job.name, seconds, ok, stopped)
-            log.debug("job_done", job=job.name, ok=ok, stopped=stopped, seconds=round(seconds, 3))
-        return ok
-
-    return run
-
-
-def select_jobs(tracker: Tracker, config: Config, panel: str | None) -> list[Job]:
-    """Given a Tracker, return its jobs (``panel``'s alone; ConfigError if none is so named)."""
-    jobs = tracker.jobs()
-    if panel is None:
-        return jobs
-    name = config.panel(panel).name
-    return [job for job in jobs if job.name.endswith(f":{name}")]
-
-
-def run_once(jobs: list[Job], stats: JobStats | None = None) -> bool:
-    """Run every job once, now, in order; return True when all succeeded."""
-    stats = stats or JobStats()
-    results = [guarded(job, stats)() for job in jobs]
-    return all(results)
 
 
 class Scheduler:

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING
 import structlog
 
 from tracker.jobs.base import Job
-from tracker.service.daemon import guarded
 from tracker.service.firstrun import chains, stages
 from tracker.service.jobstats import JobStats
+from tracker.service.runs import guarded
 from tracker.service.signals import Signals
 
 if TYPE_CHECKING:

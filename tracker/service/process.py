@@ -25,12 +25,13 @@ from tracker.rules.doctor import unconfigured_note
 from tracker.rules.episodes import Alert
 from tracker.rules.reloads import reload_blockers, summarize_problems
 from tracker.service.callstats import CallCounters
-from tracker.service.daemon import Generation, JobStats, select_jobs, serve
+from tracker.service.daemon import Generation, JobStats, serve
 from tracker.service.lock import DatabaseLock
 from tracker.service.metrics import build_registry, take_snapshot
 from tracker.service.metrics_http import MetricsServer
 from tracker.service.notify import STATUS_EVERY, Notifier, status_line
 from tracker.service.once import stop_bound
+from tracker.service.runs import select_jobs
 from tracker.service.signals import Signals
 from tracker.store.causes import error_kind
 from tracker.store.identity import keep_orphaned_wal, replaced_message
