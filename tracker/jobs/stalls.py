@@ -5,7 +5,8 @@ Wiring only: the store gives each open order and what was last judged of it,
 ``order_watch`` *before* the alerts are raised, so a crash in between can cost
 an alert but never repeat one. Stalled orders are alerted as one
 ``order_stalled`` per panel and run (every order in ``data.orders``), orders
-moving again as one ``order_moving``.
+moving again (or ended Completed) as one ``order_moving``; an order that ended
+Canceled or Partial ends its episode with that status's own alert.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def watch_stalls(
     gone = closed_watches(store, panel)
     for closed in gone:
         before = watch_state(closed)
-        if finished(before, stored_moment(closed.last_change_at)) == MOVING:
+        if finished(before, stored_moment(closed.last_change_at), closed.status) == MOVING:
             moving.append(
                 {
                     "order_id": closed.order_id,
@@ -190,7 +191,7 @@ def _stalled_alert(panel: str, orders: list[dict[str, Any]]) -> Alert:
 def _moving_alert(panel: str, orders: list[dict[str, Any]], now: datetime) -> Alert:
     for o in orders:
         o["stalled_seconds"] = int((now - parse_iso(o["stalled_at"])).total_seconds())
-    ended = sum(is_terminal(o["status"]) for o in orders)  # Canceled is not "moving again"
+    ended = sum(is_terminal(o["status"]) for o in orders)  # Completed is not "moving again"
     if len(orders) == 1:
         o = orders[0]
         said = f"ended {o['status']} (" if ended else f"is moving again ({o['status']}, "

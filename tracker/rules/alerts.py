@@ -36,6 +36,9 @@ _REFILL_LOST = frozenset({REFILL_REJECTED, CANCELED, FAILED, REFUSED})
 # accepts it and ends the refill Rejected. Canceled and Failed are not that.
 NOTHING_DROPPED = frozenset({REFUSED, REFILL_REJECTED})
 _ORDER_KINDS = {CANCELED: ORDER_CANCELED, PARTIAL: ORDER_PARTIAL}
+# The final statuses whose arrival raises an alert of their own (order_alerts):
+# an order that ends so has been told, stalled or not.
+ENDS_ALERTED = frozenset(_ORDER_KINDS)
 _SHOWN_IDS = 5  # order IDs named in a grouped alert's message; data lists them all
 _REASON_CHARS = 100  # of the panel's reason quoted in a message; data holds it all
 

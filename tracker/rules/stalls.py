@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from tracker.config.model import AutomationConfig
 from tracker.panel.statuses import IN_PROGRESS, PROCESSING
-from tracker.rules.alerts import rough_duration
+from tracker.rules.alerts import ENDS_ALERTED, rough_duration
 
 RATE = "rate"  # eta from the order's own delivery rate so far
 MEDIAN = "median"  # eta from the service's median time to complete
@@ -233,10 +233,18 @@ def recheck_at(order: OpenOrder, state: WatchState, config: AutomationConfig) ->
     return found
 
 
-def finished(state: WatchState, last_change_at: datetime | None) -> str | None:
+def finished(
+    state: WatchState, last_change_at: datetime | None, status: str | None = None
+) -> str | None:
     """Given the watch state of an order that is no longer open (terminal, or no
-    longer polled) and its last change, return MOVING when a stall episode ends
-    with that change, else None (the state is simply dropped)."""
+    longer polled), its last change and its status, return MOVING when a stall
+    episode ends with that change and says so (``order_moving``), else None
+    (the state is simply dropped). An order that ended in a status with an
+    alert of its own (Canceled, Partial: ``order_canceled``, ``order_partial``)
+    ends its episode with that alert: an ``order_moving`` beside it would tell
+    the one event twice."""
+    if status in ENDS_ALERTED:
+        return None
     if state.stalled and last_change_at != state.stalled_change_at:
         return MOVING
     return None

@@ -1,0 +1,101 @@
+"""The alerts an operator receives, lifecycle by lifecycle: one event, one alert.
+
+Against the simulated panel (tests/refill_world.py), the poll and the
+automation job run every 10 minutes as the daemon runs them. Each test lists
+every alert the lifecycle raised, in order: a kind too many (the same event
+told twice) or one missing shows here.
+
+Found in review: a stuck Pending order the automation cancelled sent four
+alerts, the last one an ``order_moving`` beside the ``order_canceled`` of
+the same poll ("ended Canceled"): an order that ends Canceled or Partial
+ends its stall episode with that alert.
+"""
+
+from __future__ import annotations
+
+from refill_world import H, World
+
+from tracker.sim.server import SERVICE_FOLLOWERS
+from tracker.store.alerts import alerts_since
+
+STEP = 600.0  # [automation] every default: 10 minutes
+CANCEL = 'cancel_pending = true\ncancel_pending_after = "24h"\n'
+
+
+def cycles(w: World, hours: float) -> None:
+    for _ in range(int(hours * H / STEP)):
+        w.clock.advance(STEP)
+        w.poll()
+        assert w.jobs["automation:sim"].run()
+
+
+def received(w: World) -> list[tuple[str, str]]:
+    """Every alert raised so far, oldest first: (kind, message)."""
+    rows = sorted(alerts_since(w.store, None, limit=100), key=lambda a: a["id"])
+    return [(a["kind"], a["message"]) for a in rows]
+
+
+def kinds(w: World) -> list[str]:
+    return [kind for kind, _ in received(w)]
+
+
+def stalled_then(world, status: str) -> tuple[World, int]:
+    """An order In progress that stalls (6h unchanged), then ends ``status``."""
+    w = world()
+    w.sync_services()
+    order_id = w.order(SERVICE_FOLLOWERS, "In progress")
+    w.poll()
+    cycles(w, 7)
+    assert kinds(w) == ["order_stalled"]
+    w.panel.pin(order_id, status)
+    cycles(w, 1)
+    return w, order_id
+
+
+def test_a_stalled_pending_order_the_automation_cancels_is_told_three_times_not_four(world):
+    w = world(automation=CANCEL)
+    w.sync_services()
+    stuck = w.order(SERVICE_FOLLOWERS, "Pending")
+    w.poll()
+    cycles(w, 26)  # stalled at 12h, cancelled at 24h, seen Canceled at the next poll
+    assert w.store.order("sim", stuck)["status"] == "Canceled"
+    assert kinds(w) == ["order_stalled", "automation_canceled", "order_canceled"]
+    assert received(w)[-1][1] == f"sim: order #{stuck} canceled (remains 1000, charge 0.00)"
+    assert w.cli("orders", "--stalled").stderr == "no stalled orders\n"  # the episode ended
+    cycles(w, 2)
+    assert len(received(w)) == 3
+
+
+def test_a_stalled_order_the_panel_cancels_gets_order_canceled_alone(world):
+    w, order_id = stalled_then(world, "Canceled")
+    assert kinds(w) == ["order_stalled", "order_canceled"]
+    assert w.cli("orders", "--stalled").stderr == "no stalled orders\n"
+
+
+def test_a_stalled_order_that_ends_partial_gets_order_partial_alone(world):
+    w, order_id = stalled_then(world, "Partial")
+    assert kinds(w) == ["order_stalled", "order_partial"]
+    assert received(w)[-1][1].startswith(f"sim: order #{order_id} partial (remains 500, ")
+
+
+def test_a_stalled_order_that_completes_is_told_by_order_moving(world):
+    # Completed has no alert of its own: order_moving is what ends the episode.
+    w, order_id = stalled_then(world, "Completed")
+    assert kinds(w) == ["order_stalled", "order_moving"]
+    message = received(w)[-1][1]
+    assert message == f"sim: order #{order_id} ended Completed (remains 0) after 1h stalled"
+
+
+def test_stalled_orders_ending_together_name_only_those_no_other_alert_told(world):
+    w = world()
+    w.sync_services()
+    done, dropped = (w.order(SERVICE_FOLLOWERS, "In progress") for _ in range(2))
+    w.poll()
+    cycles(w, 7)
+    w.panel.pin(done, "Completed")
+    w.panel.pin(dropped, "Canceled")
+    cycles(w, 1)
+    assert kinds(w) == ["order_stalled", "order_canceled", "order_moving"]
+    rows = sorted(alerts_since(w.store, None, limit=100), key=lambda a: a["id"])
+    assert [o["order_id"] for o in rows[-1]["data"]["orders"]] == [done]
+    assert rows[-1]["message"].startswith(f"sim: order #{done} ended Completed ")
