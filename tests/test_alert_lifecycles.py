@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from refill_world import H, World
 
-from tracker.sim.server import SERVICE_FOLLOWERS
+from tracker.sim.orders import OrderView
+from tracker.sim.server import SERVICE_FOLLOWERS, SimulatedPanel
 from tracker.store.alerts import alerts_since
 
 STEP = 600.0  # [automation] every default: 10 minutes
@@ -37,6 +38,18 @@ def received(w: World) -> list[tuple[str, str]]:
 
 def kinds(w: World) -> list[str]:
     return [kind for kind, _ in received(w)]
+
+
+class RefundingPanel(SimulatedPanel):
+    """Answers "Refunded" (with nothing charged) for the orders in ``refunded``."""
+
+    refunded: frozenset[int] = frozenset()
+
+    def _order_item(self, view: OrderView) -> dict:
+        item = super()._order_item(view)
+        if view.order_id in self.refunded:
+            item.update(status="Refunded", charge="0", remains=str(view.quantity))
+        return item
 
 
 def stalled_then(world, status: str) -> tuple[World, int]:
@@ -99,3 +112,35 @@ def test_stalled_orders_ending_together_name_only_those_no_other_alert_told(worl
     rows = sorted(alerts_since(w.store, None, limit=100), key=lambda a: a["id"])
     assert [o["order_id"] for o in rows[-1]["data"]["orders"]] == [done]
     assert rows[-1]["message"].startswith(f"sim: order #{done} ended Completed ")
+
+
+def test_an_order_the_panel_refunds_is_alerted_as_a_cancel_is(world):
+    # Refunded ends an order undelivered, as Canceled does: it raised nothing.
+    w = world(panel_class=RefundingPanel)
+    w.sync_services()
+    order_id = w.order(SERVICE_FOLLOWERS, "In progress")
+    w.poll()
+    cycles(w, 1)
+    w.panel.refunded = frozenset({order_id})
+    cycles(w, 1)
+    assert w.store.order("sim", order_id)["status"] == "Refunded"
+    assert received(w) == [
+        ("order_canceled", f"sim: order #{order_id} refunded (remains 1000, charge 0.00)")
+    ]
+
+
+def test_a_stalled_order_the_panel_refunds_gets_that_alert_alone(world):
+    w = world(panel_class=RefundingPanel)
+    w.sync_services()
+    stuck, canceled = (w.order(SERVICE_FOLLOWERS, "In progress") for _ in range(2))
+    w.poll()
+    cycles(w, 7)
+    w.panel.refunded = frozenset({stuck})
+    w.panel.pin(canceled, "Canceled")
+    cycles(w, 1)
+    # Two words, two alerts of the kind: the refunded order is never called canceled.
+    assert received(w)[1:] == [
+        ("order_canceled", f"sim: order #{canceled} canceled (remains 1000, charge 0.00)"),
+        ("order_canceled", f"sim: order #{stuck} refunded (remains 1000, charge 0.00)"),
+    ]
+    assert kinds(w) == ["order_stalled", "order_canceled", "order_canceled"]

@@ -6,7 +6,7 @@ Wiring only: the store gives each open order and what was last judged of it,
 an alert but never repeat one. Stalled orders are alerted as one
 ``order_stalled`` per panel and run (every order in ``data.orders``), orders
 moving again (or ended Completed) as one ``order_moving``; an order that ended
-Canceled or Partial ends its episode with that status's own alert.
+Canceled, Refunded or Partial ends its episode with that status's own alert.
 """
 
 from __future__ import annotations

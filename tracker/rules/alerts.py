@@ -14,7 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from tracker.panel.refusals import says_refill_running
-from tracker.panel.statuses import CANCELED, FAILED, PARTIAL, REFILL_REJECTED, status_reason
+from tracker.panel.statuses import (
+    CANCELED,
+    FAILED,
+    PARTIAL,
+    REFILL_REJECTED,
+    REFUNDED,
+    status_reason,
+)
 from tracker.panel.values import quoted
 from tracker.rules.clocksteps import NO_GAP, Gap, counted_from
 from tracker.rules.episodes import Alert, Episode
@@ -35,7 +42,9 @@ _REFILL_LOST = frozenset({REFILL_REJECTED, CANCELED, FAILED, REFUSED})
 # How a panel judging drops says "nothing dropped": it refuses the request, or
 # accepts it and ends the refill Rejected. Canceled and Failed are not that.
 NOTHING_DROPPED = frozenset({REFUSED, REFILL_REJECTED})
-_ORDER_KINDS = {CANCELED: ORDER_CANCELED, PARTIAL: ORDER_PARTIAL}
+# Refunded is an order ended undelivered as Canceled is, in another word: it is
+# an order_canceled of its own ("refunded"), never grouped with the Canceled ones.
+_ORDER_KINDS = {CANCELED: ORDER_CANCELED, PARTIAL: ORDER_PARTIAL, REFUNDED: ORDER_CANCELED}
 # The final statuses whose arrival raises an alert of their own (order_alerts):
 # an order that ends so has been told, stalled or not.
 ENDS_ALERTED = frozenset(_ORDER_KINDS)
@@ -171,7 +180,8 @@ def _order(t: dict[str, Any]) -> dict[str, Any]:
 def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
     """Given transitions just recorded by a poll, return the alerts they call for.
 
-    One alert per panel and kind (canceled, partial) for the whole batch, so
+    One alert per panel and status (canceled, partial, refunded: an
+    ``order_canceled`` saying "refunded") for the whole batch, so
     a provider cancelling a hundred orders at once is one message, not a
     hundred. Every order is in ``data["orders"]`` with its remains and charge,
     and its ``reason`` when the panel wrote one after the status ("Canceled:

@@ -240,9 +240,9 @@ def finished(
     longer polled), its last change and its status, return MOVING when a stall
     episode ends with that change and says so (``order_moving``), else None
     (the state is simply dropped). An order that ended in a status with an
-    alert of its own (Canceled, Partial: ``order_canceled``, ``order_partial``)
-    ends its episode with that alert: an ``order_moving`` beside it would tell
-    the one event twice."""
+    alert of its own (Canceled, Refunded, Partial: ``order_canceled``,
+    ``order_partial``) ends its episode with that alert: an ``order_moving``
+    beside it would tell the one event twice."""
     if status in ENDS_ALERTED:
         return None
     if state.stalled and last_change_at != state.stalled_change_at:
