@@ -199,3 +199,45 @@ def test_the_daemon_says_in_its_log_which_migrations_it_applied(tmp_path) -> Non
         assert (entry["log_level"], entry["count"]) == ("info", len(pending))
         assert (entry["first"], entry["last"]) == (pending[0], pending[-1])
         assert entry["seconds"] >= 0 and entry["database"] == str(tmp_path / "t.db")
+
+
+def test_doctor_says_0_1_0_gave_up_on_the_orders_m033_marked_lost(tmp_path):
+    # doctor said "past schedule.unknown_give_up" of them: 0.1.0 stopped at
+    # three "Incorrect order ID" in a row, whatever that setting says now.
+    from tracker.rules.doctor import lost_checks
+    from tracker.store.readings import LOST_BY_PANEL
+
+    path = tmp_path / "tracker.db"
+    old_database(path, RELEASE_0_1_0)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute(
+            "INSERT INTO orders (panel, order_id, status, created_at, updated_at, error, "
+            "error_count, polling) VALUES ('main', 103, 'Pending', '2026-01-01T00:00:00+00:00', "
+            "'2026-01-03T00:00:00+00:00', 'Incorrect order ID', 3, 0)"
+        )
+    conn.close()
+    Store(path).close()  # the upgrade
+    conn = sqlite3.connect(path)
+    try:
+        (check,) = lost_checks(conn.execute(LOST_BY_PANEL).fetchall(), {"main"})
+        assert check.detail.startswith(
+            "1 order given up as lost (#103): smm-tracker 0.1.0 gave up on it when the panel "
+            "called it unknown three times in a row, so it is no longer polled; "
+        )
+        # One given up since, by this version: both said.
+        with conn:
+            conn.execute(
+                "INSERT INTO orders (panel, order_id, status, created_at, updated_at, error, "
+                "polling, stopped_by, stopped_at, unknown_since) VALUES ('main', 105, NULL, "
+                "'2026-02-01T00:00:00+00:00', '2026-02-05T00:00:00+00:00', 'Incorrect order ID', "
+                "0, 'panel', '2026-02-05T00:00:00+00:00', '2026-02-01T00:00:00+00:00')"
+            )
+        (check,) = lost_checks(conn.execute(LOST_BY_PANEL).fetchall(), {"main"})
+        assert check.detail.startswith(
+            "2 orders given up as lost (#103, #105): the panel kept calling them unknown past "
+            "schedule.unknown_give_up (1 of them given up by smm-tracker 0.1.0, at three times "
+            "in a row), so they are no longer polled; "
+        )
+    finally:
+        conn.close()

@@ -166,10 +166,13 @@ UNKNOWN_WORDS_BY_PANEL = (
 )
 
 # doctor's query for the orders `orders --status lost` lists: each panel's
-# lowest IDs, one row each, with how many the panel has in all.
+# lowest IDs, one row each, with how many the panel has in all, and how many
+# of those an older version gave up on (m033: never counted unknown, so no
+# unknown_since; 0.1.0 stopped at three "Incorrect order ID" in a row).
 LOST_BY_PANEL = f"""
-SELECT panel, lost, order_id FROM (
+SELECT panel, lost, order_id, older FROM (
     SELECT panel, order_id, count(*) OVER (PARTITION BY panel) AS lost,
+        sum(unknown_since IS NULL) OVER (PARTITION BY panel) AS older,
         row_number() OVER (PARTITION BY panel ORDER BY order_id) AS n
     FROM orders WHERE {LOST_ORDERS}
 ) WHERE n <= {LOST_IDS_SHOWN} ORDER BY panel, order_id
