@@ -211,3 +211,20 @@ def test_a_number_option_says_its_range_as_a_person_would(sim):
     assert "is too large (the largest is 9223372036854775807)" in huge
     assert "1<=x<=" not in cli("track", "--help").output
     assert "[x>=1]" in cli("track", "--help").output
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["orders", "--limit", "abc"], "'abc' is not a whole number."),
+        (["add", "--service", "1", "--link", LINK, "--quantity", "500x"], "'500x' is not a whole"),
+        (["track", "7777", "--service", "x"], "'x' is not a whole number."),
+        (["demo", "--speed", "fast"], "'fast' is not a number."),
+    ],
+)
+def test_a_word_for_a_number_is_said_to_be_no_number(sim, args, said):
+    # click said "'abc' is not a valid integer range", as if a range were asked.
+    panel, cli = sim
+    line = one_line(cli(*args), said)
+    assert "range" not in line
+    assert panel.calls["add"] == 0 and "7777" not in cli("orders").output

@@ -29,6 +29,18 @@ def _refuse_foreign(kind: click.ParamType, value: Any, param: Any, ctx: Any, wha
         kind.fail(f"{said(value)} is not {what} (digits 0-9 only).", param, ctx)
 
 
+def _refuse_words(
+    kind: click.ParamType, value: Any, param: Any, ctx: Any, read: type, what: str
+) -> None:
+    """Fail for text that is no number at all, saying so: click said "'abc' is
+    not a valid integer range", as if a range had been asked for."""
+    if isinstance(value, str):
+        try:
+            read(value)
+        except ValueError:
+            kind.fail(f"{said(value)} is not {what}.", param, ctx)
+
+
 class WholeNumber(click.IntRange):
     """click.IntRange with ASCII digits only, a refused number said cut."""
 
@@ -41,6 +53,7 @@ class WholeNumber(click.IntRange):
                 self.fail(f"{shown} is not in the range {self._describe_range()}.", param, ctx)
             value = sign + (digits or "0")  # leading zeros
         _refuse_foreign(self, value, param, ctx, "a whole number")
+        _refuse_words(self, value, param, ctx, int, "a whole number")
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:
@@ -63,6 +76,7 @@ class FiniteNumber(click.FloatRange):
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         _refuse_foreign(self, value, param, ctx, "a number")
+        _refuse_words(self, value, param, ctx, float, "a number")
         number = super().convert(value, param, ctx)
         if not math.isfinite(number):
             self.fail(f"{number} is not in the range {self._describe_range()}.", param, ctx)
