@@ -89,3 +89,18 @@ def test_an_answer_within_a_second_is_stamped_no_earlier_than_the_panel_got_it(w
     assert w.round()
     assert w.panel.calls["refill"] == 1  # not asked: the panel's day is not over
     assert [r["status"] for r in w.requests(order)] == ["Completed"]
+
+
+def test_a_request_answered_within_a_second_is_updated_no_earlier_than_requested(world):
+    # `refills` listed REQUESTED 13:55:43, UPDATED 13:55:42 for a refill the
+    # panel answered at once: the request rounded up, its update cut down.
+    w: World = world()
+    w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS)
+    w.poll()
+    w.clock.advance(DAY + 0.6)
+    w.panel.drop(order, 30)
+    assert w.round()
+    (first,) = w.requests(order)
+    assert first["status"] == "Pending"
+    assert parse_iso(first["updated_at"]) >= parse_iso(first["requested_at"]) >= w.clock()

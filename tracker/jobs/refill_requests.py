@@ -18,7 +18,7 @@ from typing import Any
 
 import structlog
 
-from tracker.clock import iso_up
+from tracker.clock import iso, iso_up, parse_iso
 from tracker.errors import (
     AuthError,
     NoOrderNamedError,
@@ -176,8 +176,8 @@ def _finish(
     for order_id, values in fields.items():
         result.count(values)
         result.answers[order_id] = values
-    now = clock()
-    updates = {rows[o]: {**values, "requested_at": iso_up(now)} for o, values in fields.items()}
+    now = parse_iso(iso_up(clock()))  # one whole second: updated_at is never before requested_at
+    updates = {rows[o]: {**values, "requested_at": iso(now)} for o, values in fields.items()}
     result.changes.extend(update_refills(store, updates, now))
 
 
