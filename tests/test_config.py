@@ -493,6 +493,7 @@ def test_no_config_anywhere_names_the_places_tried(places):
     assert str(places["local"]) in message
     assert str(places["system"]) in message
     assert "--config" in message
+    assert "smm-tracker init" in message  # a first day's next step: write one
 
 
 # --- keys -------------------------------------------------------------------

@@ -86,7 +86,10 @@ def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
             raise ConfigError([f"config file {path} {state}; pass --config PATH"])
     places = ", ".join(str(p) for p in tried)
     raise ConfigError(
-        [f"no config file found (tried {places}); pass --config PATH or set ${ENV_VAR}"]
+        [
+            f"no config file found (tried {places}); write one with smm-tracker init,"
+            f" or pass --config PATH or set ${ENV_VAR}"
+        ]
     )
 
 
