@@ -159,3 +159,22 @@ def test_an_open_episode_of_a_panel_left_out_of_the_config_says_so(cli, store) -
     )
     opened = json.loads(cli("alerts", "--json").output)["open"]
     assert [(e["panel"], e["configured"]) for e in opened] == [("main", True), ("old", False)]
+
+
+def test_balance_notes_every_panel_not_answering_not_only_the_last_listed(cli, store) -> None:
+    # The note was looked up for the last panel listed alone: main's refused
+    # key went unsaid beside spare's balance.
+    now = utcnow().replace(microsecond=0)
+    for panel in ("main", "spare"):
+        record_balance(store, panel, now - timedelta(minutes=5), Decimal(50), "USD")
+    since = now - timedelta(hours=2)
+    with capture_logs():
+        Alerter(store, clock=lambda: now).update(
+            "main", "auth_failed", lambda ep: (Episode(True, since, now), None)
+        )
+    result = cli("balance")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"(main: the API key is refused since {since.isoformat()}: its balance is the last "
+        "it gave; smm-tracker doctor says why)"
+    ]

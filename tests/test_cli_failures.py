@@ -536,3 +536,15 @@ def test_balance_says_when_the_panel_no_longer_answers(cli_for, sim, monkeypatch
     assert shown.exit_code == 0 and shown.stdout.startswith("sim: ")
     assert shown.stderr.startswith("(sim: the API key is refused since 20")
     assert shown.stderr.endswith("its balance is the last it gave; smm-tracker doctor says why)\n")
+
+
+def test_balance_never_fetched_for_a_refused_key_says_why(cli_for, sim, monkeypatch):
+    # "no balance fetched yet (the daemon checks it on its schedule)": the
+    # key was refused from the first call, so no schedule would ever fetch it.
+    monkeypatch.setenv("SIM_KEY", "a-key-the-panel-refuses")
+    assert cli_for(sim.url, "run", "--once").exit_code == 1
+    shown = cli_for(sim.url, "balance")
+    assert shown.exit_code == 0 and shown.stdout == ""
+    assert shown.stderr.startswith("sim: no balance fetched yet (the API key is refused since 20")
+    assert shown.stderr.endswith("; smm-tracker doctor says why)\n")
+    assert "schedule" not in shown.stderr

@@ -99,12 +99,15 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
     if as_json:
         click.echo(to_json({"panels": [info for info in found.values() if info]}))
         return
+    failing_now = failing_panels(store, name)
     for name, info in found.items():
         if info is None:
             # On stderr, like every "nothing to list" note; --json leaves the panel out.
-            click.echo(
-                f"{name}: no balance fetched yet (the daemon checks it on its schedule)", err=True
-            )
+            kind, since = failing_now.get(name, ("", ""))
+            why = "the daemon checks it on its schedule"
+            if kind in NOT_ANSWERING:  # no schedule fetches it while the key is refused
+                why = f"{NOT_ANSWERING[kind]} since {since}; smm-tracker doctor says why"
+            click.echo(safe_text(f"{name}: no balance fetched yet ({why})"), err=True)
             continue
         currency = f" {info['currency']}" if info["currency"] else ""
         amount = safe_text(f"{money(info['balance'])}{currency}", CELL_WIDTH)
@@ -118,7 +121,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         ]
         lines = table(recent, ["at", "balance"], ["CHECKED", "BALANCE"]).splitlines()
         click.echo("\n".join("  " + line for line in lines))
-    for failing, (kind, since) in failing_panels(store, name).items():
+    for failing, (kind, since) in failing_now.items():
         if found.get(failing) and kind in NOT_ANSWERING:  # status_failing: polls only
             why = f"{NOT_ANSWERING[kind]} since {since}: its balance is the last it gave"
             click.echo(safe_text(f"({failing}: {why}; smm-tracker doctor says why)"), err=True)
