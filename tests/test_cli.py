@@ -81,6 +81,8 @@ def test_history_of_an_untracked_order(cli):
     cli("track", "5")
     result = cli("history", "999")
     assert result.exit_code == 1 and "not tracked" in result.output
+    # The next step: tracking it records its history from now on.
+    assert "smm-tracker track 999" in result.output
 
 
 def test_three_config_mistakes_in_one_message(cli, tmp_path):

@@ -162,6 +162,8 @@ def test_init_writes_the_example_config_once(tmp_path, monkeypatch):
     (tmp_path / "tracker.toml").write_text("# edited\n")
     again = runner.invoke(main, ["init"])
     assert again.exit_code == 2 and "already exists; not overwriting it" in again.output
+    # What to do instead: another file, or the example on stdout to compare.
+    assert "smm-tracker init PATH" in again.output and "smm-tracker init -" in again.output
     assert (tmp_path / "tracker.toml").read_text() == "# edited\n"
 
     assert runner.invoke(main, ["init", "etc/smm.toml"]).exit_code == 2

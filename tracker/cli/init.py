@@ -15,6 +15,10 @@ def example_config() -> str:
     return files("tracker.data").joinpath("config.example.toml").read_text(encoding="utf-8")
 
 
+# What to do instead, said after the refusal to overwrite.
+_INSTEAD = " (write another: smm-tracker init PATH; see the example: smm-tracker init -)"
+
+
 @main.command()
 @click.argument(
     "path",
@@ -34,7 +38,7 @@ def init(path: Path) -> None:
     if not path.name:  # `init ""`: click makes it Path("."), which exists
         fail("PATH is empty; name the file to write (default ./tracker.toml)", EXIT_USAGE)
     if path.exists():
-        fail(f"{path} already exists; not overwriting it", EXIT_USAGE)
+        fail(f"{path} already exists; not overwriting it{_INSTEAD}", EXIT_USAGE)
     if not path.parent.is_dir():
         fail(f"directory {path.parent} does not exist", EXIT_USAGE)
     try:
@@ -42,7 +46,7 @@ def init(path: Path) -> None:
         with path.open("x", encoding="utf-8") as out:
             out.write(example_config())
     except FileExistsError:
-        fail(f"{path} already exists; not overwriting it", EXIT_USAGE)
+        fail(f"{path} already exists; not overwriting it{_INSTEAD}", EXIT_USAGE)
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror}", EXIT_FAILED)
     click.echo(f"wrote {path}: set the panel's url and key, then run: smm-tracker doctor")

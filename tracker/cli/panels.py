@@ -7,6 +7,7 @@ that call a panel need it configured.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Collection, Sequence
 from functools import cache, partial
 from typing import Any, NoReturn
@@ -140,5 +141,9 @@ def stored_order(config: Config, panel: str | None, order_id: int) -> tuple[Stor
     held, _ = panel_holding(store, [order_id], None if name is None else [name])
     row = store.order(held, order_id) if held is not None else None
     if row is None:
-        fail(f"order {order_id} is not tracked" + (f" on {panel}" if panel else ""))
+        on, flag = (f" on {panel}", f" --panel {shlex.quote(panel)}") if panel else ("", "")
+        fail(
+            f"order {order_id} is not tracked{on}: no history "
+            f"(smm-tracker track{flag} {order_id} records it from now on)"
+        )
     return store, row
