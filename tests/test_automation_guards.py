@@ -477,3 +477,28 @@ def test_an_order_back_to_pending_is_stale_only_that_long_after_it_went_back(wor
     assert cancel["order_id"] == back and cancel["status"] == "Requested"
     went_back = w.store.history("sim", back)[-1]["at"]
     assert cancel["reason"] == f"Pending since {went_back}"
+
+
+def test_automation_json_settings_show_every_automation_key():
+    # `automation --json` says what the automation runs by: every key of
+    # [automation], as the example config lists them (the cap, the re-order
+    # rounding and minimum were missing).
+    import tomllib
+    from importlib.resources import files
+
+    from tracker.cli.automation import settings
+    from tracker.config.model import AutomationConfig
+
+    example = tomllib.loads(files("tracker.data").joinpath("config.example.toml").read_text())
+    config = replace(
+        AutomationConfig(),
+        daily_cap=Decimal("12.50"),
+        daily_cap_panels=(("main", Decimal("25")),),
+        stall_after_service=((12, (("Pending", 172800.0),)),),
+    )
+    shown = settings(config)
+    assert set(shown) == set(example["automation"])
+    assert shown["daily_cap"] == 12.5 and shown["daily_cap_panels"] == {"main": 25.0}
+    assert shown["stall_after_service"] == {"12": {"Pending": "2d"}}
+    assert shown["reorder_within"] == "3d" and shown["reorder_below_min"] == "raise"
+    assert json.loads(json.dumps(shown)) == shown  # plain JSON values

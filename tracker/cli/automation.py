@@ -50,10 +50,21 @@ def settings(config: AutomationConfig) -> dict[str, Any]:
         "stalls": config.stalls,
         "stall_after": {status: format_duration(s) for status, s in config.stall_after},
         "eta_overdue": config.eta_overdue,
+        "stall_after_service": {
+            str(service): {status: format_duration(s) for status, s in table}
+            for service, table in config.stall_after_service
+        },
         "reorder": config.reorder,
         "reorder_services": list(config.reorder_services) or "all",
+        "reorder_within": format_duration(config.reorder_within),
+        "reorder_step": config.reorder_step,
+        "reorder_round": config.reorder_round,
+        "reorder_below_min": config.reorder_below_min,
         "cancel_pending": config.cancel_pending,
         "cancel_pending_after": format_duration(config.cancel_pending_after),
+        # Numbers, as every money field of --json (issue 10).
+        "daily_cap": float(config.daily_cap),
+        "daily_cap_panels": {panel: float(cap) for panel, cap in config.daily_cap_panels},
     }
 
 
