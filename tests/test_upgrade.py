@@ -52,6 +52,21 @@ def stored(conn: sqlite3.Connection) -> list[tuple]:
     ).fetchall()
 
 
+def given_up_by_0_1_0(path, *orders: tuple[int, str | None, str]) -> None:
+    """Add orders 0.1.0 gave up on (order ID, status, day stopped): three
+    "Incorrect order ID" in a row, then polling = 0 alone."""
+    conn = sqlite3.connect(path)
+    with conn:
+        for order_id, status, day in orders:
+            conn.execute(
+                "INSERT INTO orders (panel, order_id, status, created_at, updated_at, error, "
+                "error_count, polling) VALUES ('main', ?, ?, '2026-01-01T00:00:00+00:00', ?, "
+                "'Incorrect order ID', 3, 0)",
+                (order_id, status, f"{day}T00:00:00+00:00"),
+            )
+    conn.close()
+
+
 def applied(path) -> list[str]:
     conn = sqlite3.connect(path)
     try:
@@ -142,19 +157,7 @@ def test_orders_an_older_version_gave_up_on_are_lost_after_the_upgrade(tmp_path,
 
     path = tmp_path / "tracker.db"
     old_database(path, RELEASE_0_1_0)
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.execute(
-            "INSERT INTO orders (panel, order_id, status, created_at, updated_at, error, "
-            "error_count, polling) VALUES ('main', 103, 'Pending', '2026-01-01T00:00:00+00:00', "
-            "'2026-01-03T00:00:00+00:00', 'Incorrect order ID', 3, 0)"
-        )
-        conn.execute(
-            "INSERT INTO orders (panel, order_id, status, created_at, updated_at, error, "
-            "error_count, polling) VALUES ('main', 104, NULL, '2026-01-01T00:00:00+00:00', "
-            "'2026-01-04T00:00:00+00:00', 'Incorrect order ID', 3, 0)"
-        )
-    conn.close()
+    given_up_by_0_1_0(path, (103, "Pending", "2026-01-03"), (104, None, "2026-01-04"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv(config_load.ENV_VAR, raising=False)
     monkeypatch.setattr(config_load, "SYSTEM_CONFIG", tmp_path / "etc" / "config.toml")
@@ -209,14 +212,7 @@ def test_doctor_says_0_1_0_gave_up_on_the_orders_m033_marked_lost(tmp_path):
 
     path = tmp_path / "tracker.db"
     old_database(path, RELEASE_0_1_0)
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.execute(
-            "INSERT INTO orders (panel, order_id, status, created_at, updated_at, error, "
-            "error_count, polling) VALUES ('main', 103, 'Pending', '2026-01-01T00:00:00+00:00', "
-            "'2026-01-03T00:00:00+00:00', 'Incorrect order ID', 3, 0)"
-        )
-    conn.close()
+    given_up_by_0_1_0(path, (103, "Pending", "2026-01-03"))
     Store(path).close()  # the upgrade
     conn = sqlite3.connect(path)
     try:
