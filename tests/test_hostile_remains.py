@@ -99,5 +99,5 @@ def test_a_final_status_without_a_readable_remains_has_none(tmp_path, monkeypatc
     last = "SELECT order_id, remains FROM transitions WHERE to_status = 'Partial'"
     assert _rows(tmp_path, last) == {5: None}
     assert "/1000" not in listing and "Partial" in listing
-    assert "order #5 partial (remains ?, charge 0.50)" in alerts
+    assert "order #5 partial (remains ?, charge 0.50, was 0.90)" in alerts
     assert _rows(tmp_path, "SELECT order_id, delivered FROM order_overview") == {5: None}

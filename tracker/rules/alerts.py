@@ -171,10 +171,20 @@ def _order(t: dict[str, Any]) -> dict[str, Any]:
     and the panel's reason when its status came with one ("Canceled: invalid
     link"), as the panel wrote it."""
     order = {"order_id": t["order_id"], "remains": t.get("remains"), "charge": t.get("charge")}
+    before = t.get("charge_before")
+    if before is not None and order["charge"] is not None and before != order["charge"]:
+        order["charge_before"] = before  # what the panel gave back: the difference
     reason = status_reason(t.get("raw_status"))
     if reason is not None:
         order["reason"] = reason
     return order
+
+
+def _was(order: dict[str, Any]) -> str:
+    """ ", was 0.90" after an order's charge when the panel changed it with the
+    status (a refund), else nothing."""
+    before = order.get("charge_before")
+    return "" if before is None else f", was {_money(before)}"
 
 
 def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
@@ -183,8 +193,9 @@ def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
     One alert per panel and status (canceled, partial, refunded: an
     ``order_canceled`` saying "refunded") for the whole batch, so
     a provider cancelling a hundred orders at once is one message, not a
-    hundred. Every order is in ``data["orders"]`` with its remains and charge,
-    and its ``reason`` when the panel wrote one after the status ("Canceled:
+    hundred. Every order is in ``data["orders"]`` with its remains and charge
+    (and ``charge_before`` when the panel changed it with the status), and
+    its ``reason`` when the panel wrote one after the status ("Canceled:
     invalid link"); the message quotes it when every order has the same.
     Each transition is recorded once, so each order is alerted once.
     """
@@ -204,7 +215,9 @@ def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
                 message = (
                     f"{panel}: order #{t['order_id']} {word}"
                     + (f": {quoted(reason, _REASON_CHARS)}" if reason is not None else "")
-                    + f" (remains {_count(t.get('remains'))}, charge {_money(t.get('charge'))})"
+                    + f" (remains {_count(t.get('remains'))}, charge {_money(t.get('charge'))}"
+                    + _was(orders[0])
+                    + ")"
                 )
             else:
                 why = f" ({quoted(reason, _REASON_CHARS)})" if reason is not None else ""

@@ -135,6 +135,7 @@ def apply_report(
             "to_status": status,
             "remains": changes.get("remains", row.get("remains")),
             "charge": changes.get("charge", row.get("charge")),
+            "charge_before": row.get("charge"),  # not stored: for the alert (money back)
             "raw_status": report.raw_status,
             # The change happened since the check before (or since tracked).
             "checked_before": row.get("last_checked_at") or row.get("created_at"),
@@ -236,6 +237,7 @@ def status_update(
         "to_status": status,
         "remains": remains,
         "charge": old_charge if charge is None else charge,
+        "charge_before": old_charge,  # not stored: for the alert (money back)
         "raw_status": report.raw_status,
         "checked_before": checked or created,
     }
