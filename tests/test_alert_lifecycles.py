@@ -172,3 +172,39 @@ def test_an_order_ending_canceled_or_partial_says_what_it_was_charged_before(wor
     assert said["order_partial"]["message"].endswith(
         f"charge {after:.2f}, was {before[partial]:.2f})"
     )
+
+
+class RepricingPanel(SimulatedPanel):
+    """Answers each order in ``priced`` with that (charge, currency)."""
+
+    priced: dict[int, tuple[str, str]] = {}
+
+    def _order_item(self, view: OrderView) -> dict:
+        item = super()._order_item(view)
+        if view.order_id in self.priced:
+            item["charge"], item["currency"] = self.priced[view.order_id]
+        return item
+
+
+def test_a_charge_in_another_currency_at_the_end_says_no_was(world):
+    # 0.90 USD before, 45.50 RUB at the end: the two are no before and after
+    # of one amount ("charge 45.50, was 0.90" read as a charge gone up).
+    w = world(panel_class=RepricingPanel)
+    w.sync_services()
+    rubles, dollars = (w.order(SERVICE_FOLLOWERS, "In progress") for _ in range(2))
+    w.poll()
+    w.panel.priced = {rubles: ("45.5", "RUB"), dollars: ("0.45", "USD")}
+    w.panel.pin(rubles, "Partial")
+    w.panel.pin(dollars, "Partial")
+    cycles(w, 1)
+    (alert,) = [a for a in alerts_since(w.store, None, limit=100) if a["kind"] == "order_partial"]
+    by_id = {o["order_id"]: o for o in alert["data"]["orders"]}
+    assert "charge_before" not in by_id[rubles]
+    assert by_id[dollars]["charge_before"] == 0.9  # the same currency: what was given back
+    w.panel.priced = {}
+    canceled = w.order(SERVICE_FOLLOWERS, "In progress")
+    w.poll()
+    w.panel.priced = {canceled: ("0", "EUR")}
+    w.panel.pin(canceled, "Canceled")
+    cycles(w, 1)
+    assert received(w)[-1][1] == f"sim: order #{canceled} canceled (remains 1000, charge 0.00)"

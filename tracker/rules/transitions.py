@@ -79,6 +79,13 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _before(charge: Any, currency: str | None, said: str | None) -> Any:
+    """Given an order's stored charge and currency and the currency the panel
+    just said, return the charge an alert may call the one before: none when
+    the currency changed (0.90 USD is no "was" of 45.50 RUB)."""
+    return None if said is not None and currency is not None and said != currency else charge
+
+
 def apply_report(
     row: dict[str, Any],
     report: OrderStatus | None,
@@ -135,7 +142,8 @@ def apply_report(
             "to_status": status,
             "remains": changes.get("remains", row.get("remains")),
             "charge": changes.get("charge", row.get("charge")),
-            "charge_before": row.get("charge"),  # not stored: for the alert (money back)
+            # not stored: for the alert (money back); none across a change of currency
+            "charge_before": _before(row.get("charge"), row.get("currency"), report.currency),
             "raw_status": report.raw_status,
             # The change happened since the check before (or since tracked).
             "checked_before": row.get("last_checked_at") or row.get("created_at"),
@@ -160,6 +168,7 @@ STATUS_READS = (
     "polling",
     "last_checked_at",
     "created_at",
+    "currency",
 )
 # An order reaching a final status with no readable remains (absent, null,
 # "garbage", 1e30) has an unknown remains: the one from before is not what was
@@ -201,9 +210,17 @@ def status_update(
     A value of None under KEEP_IF_NONE keeps the stored one (``completed_at``
     is only ever set once); ``remains`` is written as returned.
     """
-    (order_id, old_status, old_remains, old_charge, last_change, old_polling, checked, created) = (
-        stored
-    )
+    (
+        order_id,
+        old_status,
+        old_remains,
+        old_charge,
+        last_change,
+        old_polling,
+        checked,
+        created,
+        old_currency,
+    ) = stored
     status = report.status
     remains = report.remains
     if status != old_status or (remains is not None and remains != old_remains) or not last_change:
@@ -237,7 +254,7 @@ def status_update(
         "to_status": status,
         "remains": remains,
         "charge": old_charge if charge is None else charge,
-        "charge_before": old_charge,  # not stored: for the alert (money back)
+        "charge_before": _before(old_charge, old_currency, report.currency),  # see apply_report
         "raw_status": report.raw_status,
         "checked_before": checked or created,
     }
