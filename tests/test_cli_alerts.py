@@ -161,6 +161,25 @@ def test_an_open_episode_of_a_panel_left_out_of_the_config_says_so(cli, store) -
     assert [(e["panel"], e["configured"]) for e in opened] == [("main", True), ("old", False)]
 
 
+def test_alerts_of_a_database_read_with_no_config_say_no_panel_is_left_out(
+    store, tmp_path, monkeypatch
+) -> None:
+    # `alerts --database COPY` where no config is found (a backup read on
+    # another machine, a kept demo): there is no config to leave a panel out
+    # of, and the daemon's own config may well end the episode.
+    now = utcnow().replace(microsecond=0)
+    with capture_logs():
+        Alerter(store, clock=lambda: now).update(
+            "main", "auth_failed", lambda ep: (Episode(True, now, now), None)
+        )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    cli = cli_in(elsewhere, monkeypatch, None)
+    listed = cli("alerts", "--database", str(tmp_path / "t.db"))
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines()[-1] == f"open: main auth_failed since {now.isoformat()}"
+
+
 def test_balance_notes_every_panel_not_answering_not_only_the_last_listed(cli, store) -> None:
     # The note was looked up for the last panel listed alone: main's refused
     # key went unsaid beside spare's balance.

@@ -209,14 +209,16 @@ def alerts(
         message = safe_text(row["message"], 500)
         click.echo(_alert_line(row["at"], row["severity"], row["kind"], message))
     if still:
-        click.echo("open: " + ", ".join(map(_open_text, still)))
+        # With no config (--database alone) no panel is left out of one.
+        click.echo("open: " + ", ".join(_open_text(e, config.path is not None) for e in still))
 
 
-def _open_text(episode: dict[str, Any]) -> str:
+def _open_text(episode: dict[str, Any], with_config: bool) -> str:
     """One open episode, and why it never ends when its panel is not in the
-    config (removed or renamed: nothing runs for it any more)."""
+    config (removed or renamed: nothing runs for it any more); ``with_config``
+    False: none was read (``--database`` alone), so no panel is left out."""
     text = f"{episode['panel']} {episode['kind']} since {episode['since']}"
-    if not episode["configured"]:
+    if with_config and not episode["configured"]:
         text += (
             f" ({episode['panel']}: not in the config; ends only with the panel back "
             "under that name)"
