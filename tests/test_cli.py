@@ -85,6 +85,22 @@ def test_history_of_an_untracked_order(cli):
     assert "smm-tracker track 999" in result.output
 
 
+def test_history_of_an_untracked_order_with_several_panels_names_panel_in_the_step(
+    tmp_path, monkeypatch
+):
+    # `smm-tracker track 999` with two panels configured is refused ("pass
+    # --panel NAME"): the step said must be one that runs.
+    spare = OFFLINE_CONFIG.replace('"main"', '"spare"').replace('[database]\npath = "t.db"', "")
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG + spare, env={"SMM_TEST_KEY": TEST_KEY})
+    assert cli("track", "--panel", "main", "5").exit_code == 0
+    result = cli("history", "999")
+    assert result.exit_code == 1
+    assert "(smm-tracker track --panel NAME 999 records it from now on)" in result.output
+    assert cli("history", "--panel", "spare", "999").output.endswith(
+        "(smm-tracker track --panel spare 999 records it from now on)\n"
+    )
+
+
 def test_three_config_mistakes_in_one_message(cli, tmp_path):
     (tmp_path / "bad.toml").write_text(
         """

@@ -142,6 +142,8 @@ def stored_order(config: Config, panel: str | None, order_id: int) -> tuple[Stor
     row = store.order(held, order_id) if held is not None else None
     if row is None:
         on, flag = (f" on {panel}", f" --panel {shlex.quote(panel)}") if panel else ("", "")
+        if not panel and len(config.panels) > 1:  # track refuses to guess the panel
+            flag = " --panel NAME"
         fail(
             f"order {order_id} is not tracked{on}: no history "
             f"(smm-tracker track{flag} {order_id} records it from now on)"
