@@ -146,3 +146,12 @@ def test_an_empty_file_is_said_empty_not_waiting_for_a_daemon(no_config, tmp_pat
         f"smm-tracker: {empty} is empty: no database in it\n",
     )
     assert empty.stat().st_size == 0  # nothing made in it
+
+
+def test_history_of_an_order_not_in_the_named_file_suggests_no_track(built, no_config):
+    # `track` acts on the config's database, never on a copy named by
+    # --database: its hint would add the order somewhere else, or fail.
+    w, _ = built
+    result = run("history", "999999", "--database", str(w.store.path))
+    assert result.exit_code == 1
+    assert result.output == f"smm-tracker: order 999999 is not in {w.store.path}\n"

@@ -266,7 +266,7 @@ def history(
     """Show every status change of one order."""
     oid = parse_order_id(order_id)
     config = ctx.config(keys=False, logs=False, database=database)
-    store, row = stored_order(config, panel, oid)  # on any panel in the database
+    store, row = stored_order(config, panel, oid, database)  # on any panel in the database
     # The order as `orders --json` shows it: eta, stall, untracked and lost too.
     row = next(with_untracked(with_watch(store, [row])))
     name = row["panel"]

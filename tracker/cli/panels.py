@@ -10,6 +10,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Collection, Sequence
 from functools import cache, partial
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -133,13 +134,18 @@ def note_held_elsewhere(
     click.echo(safe_text(line), err=True)
 
 
-def stored_order(config: Config, panel: str | None, order_id: int) -> tuple[Store, dict[str, Any]]:
-    """Given ``--panel`` (None: any) and an order ID, return the database opened
-    read-only and the order's row, on whichever panel holds it, configured or
-    not. Exit 1 when no panel does, 2 when several do and none was named."""
+def stored_order(
+    config: Config, panel: str | None, order_id: int, named: Path | None = None
+) -> tuple[Store, dict[str, Any]]:
+    """Given ``--panel`` (None: any), an order ID and the file ``--database``
+    named (None: the config's), return the database opened read-only and the
+    order's row, on whichever panel holds it, configured or not. Exit 1 when
+    no panel does, 2 when several do and none was named."""
     name, store = read_panel(config, panel)
     held, _ = panel_holding(store, [order_id], None if name is None else [name])
     row = store.order(held, order_id) if held is not None else None
+    if row is None and named is not None:  # a copy: `track` would act elsewhere
+        fail(f"order {order_id} is not in {named}" + (f" on {panel}" if panel else ""))
     if row is None:
         on, flag = (f" on {panel}", f" --panel {shlex.quote(panel)}") if panel else ("", "")
         if not panel and len(config.panels) > 1:  # track refuses to guess the panel
