@@ -1,0 +1,134 @@
+"""``smm-tracker prune``: delete the history older than a cutoff, on request."""
+
+from __future__ import annotations
+
+import sys
+from functools import cache, partial
+
+import click
+
+from tracker.cli.main import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Context,
+    fail,
+    handle_errors,
+    main,
+    open_store,
+    pass_ctx,
+)
+from tracker.cli.orders import panel_option
+from tracker.clock import iso, utcnow
+from tracker.errors import StoreError
+from tracker.rules.prune import Cutoffs, cutoffs, too_recent
+
+_AFTER = (
+    "SQLite reuses the freed pages for new rows; to shrink the file, stop the daemon "
+    "and run: sqlite3 {path} VACUUM"
+)
+
+
+@main.command()
+@click.option(
+    "--older-than",
+    "older_than",
+    metavar="DURATION",
+    required=True,
+    help="Delete what ended before this long ago (at least 30d; e.g. 365d).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print what would be deleted, per table; delete nothing."
+)
+@click.option(
+    "--yes", is_flag=True, help="Do not ask for confirmation (needed without a terminal)."
+)
+@panel_option
+@pass_ctx
+@handle_errors
+def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | None) -> None:
+    """Delete orders, balance checks and alerts older than DURATION (asks first).
+
+    An order goes, with every row naming it, once it finished or was stopped
+    before the cutoff and nothing about it is newer: never one still polled,
+    in its refill window, or in a re-order family with an order that stays.
+    Safe beside the running daemon (1,000 orders per transaction). Exit 2 for
+    a DURATION under 30d, or without --yes (or --dry-run) and no terminal.
+    """
+    from tracker.config.durations import parse_duration
+
+    try:
+        seconds = parse_duration(older_than)
+    except ValueError as exc:
+        fail(f"--older-than: {exc}", EXIT_USAGE)
+    if (why := too_recent(seconds)) is not None:
+        fail(f"--older-than: {older_than.strip()} {why}", EXIT_USAGE)
+    if not (dry_run or yes or _interactive()):
+        fail(
+            "prune deletes records: pass --yes to run it without a terminal "
+            "(or --dry-run to see what it would delete)",
+            EXIT_USAGE,
+        )
+    from tracker.cli.panels import stored_panel
+    from tracker.store.prune import count, zero
+    from tracker.store.prune import prune as delete
+    from tracker.store.readings import panels_in_database
+
+    config = ctx.config(keys=False)
+    opened = cache(partial(open_store, config, existing=True, read_only=dry_run))
+    names = [stored_panel(config, panel, opened)] if panel else panels_in_database(opened())
+    store = opened()
+    window = config.refill.window if config.refill.enabled else None
+    cut = cutoffs(utcnow(), seconds, window)
+    for line in _header(cut, older_than.strip(), panel):
+        click.echo(line)
+    found = count(store, names, cut, panel)
+    if not any(found.values()):
+        click.echo("nothing to delete")
+        return
+    _show(found)
+    if dry_run:
+        click.echo("dry run: nothing deleted")
+        return
+    if not yes and not _confirmed(sum(found.values())):
+        fail("nothing deleted", EXIT_FAILED)
+    done = zero()
+    try:
+        delete(store, names, cut, panel, done)
+    except (KeyboardInterrupt, StoreError) as exc:
+        click.echo("deleted before stopping (whole orders; the rest is kept):")
+        _show(done)
+        if isinstance(exc, KeyboardInterrupt):
+            fail("interrupted", EXIT_INTERRUPTED)
+        raise
+    click.echo("deleted:")
+    _show(done)
+    click.echo(_AFTER.format(path=config.database.path))
+
+
+def _interactive() -> bool:
+    """True when a person can answer the question (stdin and stdout are terminals)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _header(cut: Cutoffs, older_than: str, panel: str | None) -> list[str]:
+    where = f"panel {panel}" if panel else "every panel"
+    lines = [f"older than {older_than} (before {iso(cut.records)}), {where}:"]
+    if cut.held_by_refill_window:
+        lines.append(
+            f"  finished orders: completed before {iso(cut.completed)} "
+            "(refill.window: the refill job may still ask for the later ones)"
+        )
+    return lines
+
+
+def _show(counts: dict[str, int]) -> None:
+    for table, rows in counts.items():
+        click.echo(f"  {table:<20} {rows:>9}")
+
+
+def _confirmed(rows: int) -> bool:
+    try:
+        return click.confirm(f"Delete these {rows} row(s)?", default=False)
+    except click.Abort:
+        return False

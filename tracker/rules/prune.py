@@ -1,0 +1,93 @@
+"""What ``prune`` may delete: the cutoffs, and re-order families kept whole.
+
+Pure decisions: the command reads the database and the clock, these say
+which instant a record must be older than, and which orders go together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+DAY = 86400.0
+MIN_AGE = 30 * DAY  # the shortest --older-than: a typo must not cost last month's history
+ORDER_BATCH = 1000  # orders per transaction: the daemon's writes wait for one batch at most
+ROW_BATCH = 5000  # balance checks or alerts per transaction
+
+
+def too_recent(seconds: float) -> str | None:
+    """Given ``--older-than`` in seconds, return why it is refused, or None."""
+    if seconds < MIN_AGE:
+        return "must be at least 30d (365d keeps a year of history)"
+    return None
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """``records``: what ended, was stopped or was recorded before it may go.
+    ``completed``: a finished order must also have completed before this one,
+    which is earlier while refills are on and ``refill.window`` reaches past
+    ``records`` (the refill job may still ask for such an order)."""
+
+    records: datetime
+    completed: datetime
+
+    @property
+    def held_by_refill_window(self) -> bool:
+        return self.completed < self.records
+
+
+def cutoffs(now: datetime, older_than: float, refill_window: float | None) -> Cutoffs:
+    """Given now, ``--older-than`` in seconds and the refill window (None while
+    refills are off), return the cutoffs."""
+    records = now - timedelta(seconds=older_than)
+    completed = records
+    if refill_window is not None:
+        completed = min(records, now - timedelta(seconds=refill_window))
+    return Cutoffs(records, completed)
+
+
+def families(candidates: Iterable[int], links: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Given the order IDs that may go and (re-order, parent) links of one
+    panel, return the candidates grouped into families (an order, its
+    re-orders and theirs), leaving out every family holding an order that is
+    kept: a parent never goes while its re-order stays, nor a re-order while
+    its parent stays (the parent's record names it). Sorted, oldest ID first."""
+    may_go = set(candidates)
+    parent: dict[int, int] = {}
+    linked: set[int] = set()
+
+    def root(order: int) -> int:
+        while parent.get(order, order) != order:
+            order = parent[order]
+        return order
+
+    for child, of in links:
+        if child in may_go or of in may_go:
+            linked.update((child, of))
+            a, b = root(child), root(of)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for order in linked | may_go:
+        groups.setdefault(root(order), []).append(order)
+    return sorted(
+        (sorted(members) for members in groups.values() if may_go.issuperset(members)),
+        key=lambda members: members[0],
+    )
+
+
+def batches(groups: Sequence[list[int]], size: int = ORDER_BATCH) -> list[list[list[int]]]:
+    """Given families, return them packed into batches of about ``size``
+    orders, a family never split across two (one larger than ``size`` is a
+    batch of its own)."""
+    out: list[list[list[int]]] = []
+    count = 0
+    for members in groups:
+        if not out or count + len(members) > size:
+            out.append([])
+            count = 0
+        out[-1].append(members)
+        count += len(members)
+    return out

@@ -1,0 +1,273 @@
+"""``prune``'s SQL: which records are old enough to go, counted or deleted in batches.
+
+An order goes with every row that names it, or none of them: each batch of
+orders is one ``BEGIN IMMEDIATE`` transaction that checks its orders again
+(the daemon, ``track`` or a refill may have touched one since they were
+chosen) and deletes the rows that name them, children before parents. A
+crash or Ctrl-C between batches leaves whole orders; the daemon's writes wait
+for one batch at most. Balance checks and alerts go the same way, by rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from tracker.clock import iso
+from tracker.errors import StoreError
+from tracker.panel.statuses import TERMINAL
+from tracker.rules.prune import ROW_BATCH, Cutoffs, batches, families
+from tracker.rules.refills import CLOSED
+from tracker.store.causes import describe_db_error
+from tracker.store.connection import Connection, placeholders
+
+BETWEEN = 0.15  # seconds between two batches: a waiting writer goes first
+
+Execute = Callable[[str, Any], list[tuple[Any, ...]]]
+Counts = dict[str, int]
+
+_MARKS = "{ids}"  # an IN (...) list of order IDs
+_OF_ORDERS = f"panel = ? AND order_id IN ({_MARKS})"
+# Every table with rows per order, in the order they are deleted (foreign keys:
+# refill_changes before refills, every table before orders).
+ORDER_TABLES = (
+    ("refill_changes", f"refill IN (SELECT id FROM refills WHERE {_OF_ORDERS})"),
+    ("refills", _OF_ORDERS),
+    ("transitions", _OF_ORDERS),
+    ("probes", _OF_ORDERS),
+    ("order_watch", _OF_ORDERS),
+    ("automation_actions", _OF_ORDERS),
+    ("automation_skips", _OF_ORDERS),
+    ("cancels", _OF_ORDERS),
+    ("idempotency_keys", _OF_ORDERS),
+    ("orders", _OF_ORDERS),
+)
+# How the tables are shown: orders first, then what hangs on them, then the rest.
+SHOWN = (
+    "orders",
+    *(name for name, _ in ORDER_TABLES if name != "orders"),
+    "balances",
+    "alerts",
+    "alert_deliveries",
+)
+
+_TERMINAL = ", ".join(f"'{status}'" for status in sorted(TERMINAL))
+_CLOSED = ", ".join(f"'{status}'" for status in sorted(CLOSED))
+
+
+def _newer(table: str, *columns: str) -> str:
+    stamps = " OR ".join(f"x.{column} >= :records" for column in columns)
+    return (
+        f"AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.panel = o.panel "
+        f"AND x.order_id = o.order_id AND ({stamps}))"
+    )
+
+
+# An order may go when it is no longer polled, nothing about it changed since
+# the cutoff, it finished (and its refill window ended) or was stopped before
+# the cutoff, and no row naming it is newer than the cutoff. Any row in
+# order_watch, or a refill the tracker still follows, keeps it. The two
+# tables with no index by order are read once (NOT IN), not once per order.
+PRUNABLE = f"""
+SELECT o.order_id FROM orders o
+WHERE o.panel = :panel AND o.polling = 0 AND o.updated_at < :records
+  AND ((o.status IN ({_TERMINAL}) AND o.completed_at < :completed)
+       OR o.stopped_at < :records)
+  {_newer("transitions", "at")}
+  {_newer("refills", "requested_at", "updated_at")}
+  AND NOT EXISTS (SELECT 1 FROM refills x WHERE x.panel = o.panel
+                  AND x.order_id = o.order_id AND x.status NOT IN ({_CLOSED}))
+  AND o.order_id NOT IN (SELECT x.order_id FROM refill_changes x
+                         WHERE x.panel = :panel AND x.at >= :records)
+  {_newer("probes", "probed_at")}
+  AND NOT EXISTS (SELECT 1 FROM order_watch x WHERE x.panel = o.panel
+                  AND x.order_id = o.order_id)
+  {_newer("automation_actions", "at", "updated_at")}
+  {_newer("automation_skips", "last_at")}
+  {_newer("cancels", "requested_at")}
+  AND o.order_id NOT IN (SELECT x.order_id FROM idempotency_keys x
+                         WHERE x.panel = :panel AND x.order_id IS NOT NULL
+                         AND (x.at >= :records OR x.updated_at >= :records))
+"""
+
+# Re-order links of a panel, both ways they are recorded: (re-order, parent).
+LINKS = """
+SELECT order_id, parent_order_id FROM orders
+WHERE panel = :panel AND parent_order_id IS NOT NULL
+UNION
+SELECT new_order_id, order_id FROM automation_actions
+WHERE panel = :panel AND new_order_id IS NOT NULL
+"""
+
+# Balance checks before the cutoff, but for each panel's newest (what
+# `balance` shows as its last, and the low-balance state compares with).
+_BALANCES = """
+FROM balances b WHERE b.at < :records {panel}
+  AND b.at < (SELECT max(n.at) FROM balances n WHERE n.panel = b.panel)
+"""
+# Alerts before the cutoff, but for those of an episode still open (or whose
+# alert_state still names its start: `doctor` and `orders` quote them) and
+# those a target is still to be sent again.
+_ALERTS = """
+FROM alerts a WHERE a.at < :records {panel}
+  AND NOT EXISTS (SELECT 1 FROM alert_state s WHERE s.panel = a.panel
+                  AND s.kind = a.kind AND s.since IS NOT NULL AND a.at >= s.since)
+  AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = a.id
+                  AND d.next_at IS NOT NULL)
+"""
+
+
+def _params(cut: Cutoffs, panel: str | None) -> dict[str, Any]:
+    return {"records": iso(cut.records), "completed": iso(cut.completed), "panel": panel}
+
+
+def _filtered(sql: str, panel: str | None, column: str) -> str:
+    return sql.format(panel=f"AND {column}.panel = :panel" if panel is not None else "")
+
+
+def _reader(store: Connection) -> Execute:
+    """Return a way to run one read query on the store, outside any transaction."""
+
+    def run(sql: str, params: Any) -> list[tuple[Any, ...]]:
+        with store.held():
+            try:
+                return store.conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(describe_db_error(store.path, exc)) from None
+
+    return run
+
+
+def zero() -> Counts:
+    """Return a count of 0 for every table prune deletes from."""
+    return dict.fromkeys(SHOWN, 0)
+
+
+def prunable(run: Execute, panel: str, cut: Cutoffs, ids: list[int] | None = None) -> list[int]:
+    """Given a way to run a query, return the panel's orders that may go
+    (of ``ids`` only, when given)."""
+    params: dict[str, Any] = _params(cut, panel)
+    sql = PRUNABLE
+    if ids is not None:
+        sql += f" AND o.order_id IN ({', '.join(f':i{n}' for n in range(len(ids)))})"
+        params.update({f"i{n}": order for n, order in enumerate(ids)})
+    return [row[0] for row in run(sql, params)]
+
+
+def plan(store: Connection, panel: str, cut: Cutoffs) -> list[list[list[int]]]:
+    """Return the panel's orders that may go, in families, in batches."""
+    read = _reader(store)
+    found = prunable(read, panel, cut)
+    if not found:
+        return []
+    links = [(child, of) for child, of in read(LINKS, {"panel": panel})]
+    return batches(families(found, links))
+
+
+def _order_rows(run: Execute, panel: str, ids: list[int], *, delete: bool) -> Counts:
+    counts = zero()
+    for table, where in ORDER_TABLES:
+        where = where.replace(_MARKS, placeholders(ids))
+        if delete:
+            counts[table] = run(f"DELETE FROM {table} WHERE {where}", [panel, *ids])[0][0]
+        else:
+            counts[table] = run(f"SELECT count(*) FROM {table} WHERE {where}", [panel, *ids])[0][0]
+    return counts
+
+
+def _add(total: Counts, more: Counts) -> None:
+    for table, count in more.items():
+        total[table] += count
+
+
+def count(store: Connection, panels: Iterable[str], cut: Cutoffs, panel: str | None) -> Counts:
+    """Return what prune would delete, per table: the orders of ``panels``
+    and the balance checks and alerts (of ``panel`` only, when given)."""
+    total, read = zero(), _reader(store)
+    for name in panels:
+        for batch in plan(store, name, cut):
+            ids = [order for members in batch for order in members]
+            _add(total, _order_rows(read, name, ids, delete=False))
+    params = _params(cut, panel)
+    balances = _filtered(_BALANCES, panel, "b")
+    total["balances"] = read(f"SELECT count(*) {balances}", params)[0][0]
+    alerts = _filtered(_ALERTS, panel, "a")
+    total["alerts"] = read(f"SELECT count(*) {alerts}", params)[0][0]
+    total["alert_deliveries"] = read(
+        f"SELECT count(*) FROM alert_deliveries WHERE alert_id IN (SELECT a.id {alerts})", params
+    )[0][0]
+    return total
+
+
+def prune(
+    store: Connection,
+    panels: Iterable[str],
+    cut: Cutoffs,
+    panel: str | None,
+    done: Counts,
+    on_batch: Callable[[], None] = lambda: None,
+    rows: int = ROW_BATCH,
+    pause: Callable[[float], None] = time.sleep,
+) -> None:
+    """Delete what :func:`count` counts, one batch per transaction, adding what
+    each committed batch deleted to ``done`` (what went before an error or a
+    Ctrl-C stays counted there); ``on_batch`` is called after each commit.
+    Between two batches it waits ``BETWEEN`` seconds: a daemon's write waiting
+    for the lock (SQLite's busy handler looks again within 0.1 s) gets it
+    then, rather than after every batch that is left."""
+    for name in panels:
+        for batch in plan(store, name, cut):
+            _add(done, _orders_batch(store, name, batch, cut))
+            on_batch()
+            pause(BETWEEN)
+    for table in ("balances", "alerts"):
+        while deleted := _rows_batch(store, table, panel, cut, done, rows):
+            on_batch()
+            if deleted < rows:
+                break
+            pause(BETWEEN)
+
+
+def _rows_batch(
+    store: Connection, table: str, panel: str | None, cut: Cutoffs, done: Counts, rows: int
+) -> int:
+    """Delete up to ``rows`` old balance checks or alerts (with their delivery
+    rows) in one transaction; return how many."""
+    params, deliveries = _params(cut, panel), 0
+    with store.write() as db:
+        if table == "balances":
+            chosen = f"SELECT b.rowid {_filtered(_BALANCES, panel, 'b')} LIMIT {rows}"
+            deleted = db.execute(f"DELETE FROM balances WHERE rowid IN ({chosen})", params)
+        else:
+            chosen = f"SELECT a.id {_filtered(_ALERTS, panel, 'a')} LIMIT {rows}"
+            ids = [row[0] for row in db.execute(chosen, params)]
+            marks = placeholders(ids)
+            sent = db.execute(f"DELETE FROM alert_deliveries WHERE alert_id IN ({marks})", ids)
+            deliveries = sent.rowcount
+            deleted = db.execute(f"DELETE FROM alerts WHERE id IN ({marks})", ids)
+    done["alert_deliveries"] += deliveries  # counted once committed
+    done[table] += deleted.rowcount
+    return deleted.rowcount
+
+
+def _orders_batch(store: Connection, panel: str, batch: list[list[int]], cut: Cutoffs) -> Counts:
+    """Delete one batch of families in one transaction, each checked again
+    inside it: a family with an order that may no longer go, or that a new
+    re-order names as its parent, is left whole."""
+    with store.write() as db:
+
+        def run(sql: str, params: Any) -> list[tuple[Any, ...]]:
+            cursor = db.execute(sql, params)
+            return cursor.fetchall() if cursor.description else [(cursor.rowcount,)]
+
+        ids = [order for members in batch for order in members]
+        still = set(prunable(run, panel, cut, ids))
+        chosen = set(ids)
+        named = {of for child, of in run(LINKS, {"panel": panel}) if child not in chosen}
+        kept = [m for m in batch if still.issuperset(m) and named.isdisjoint(m)]
+        ids = [order for members in kept for order in members]
+        if not ids:
+            return zero()
+        return _order_rows(run, panel, ids, delete=True)
