@@ -34,6 +34,7 @@ ORDERS = {
     8: ("Completed", 0, RECENT, None, 7, "reorder"),  # its re-order: stays
     9: ("Partial", 0, OLD, None, None, "track"),  # old parent of an old re-order: goes
     10: ("Completed", 0, OLD, None, 9, "reorder"),  # its re-order: goes
+    11: ("Completed", 0, OLD, None, None, "track"),  # old, its refill ID given to 5's too: stays
 }
 GONE = {1, 2, 6, 9, 10}
 
@@ -69,6 +70,12 @@ def build(path) -> None:
             "INSERT INTO refill_changes (refill, panel, order_id, at, to_status) "
             "VALUES (?, 'sim', ?, ?, 'Completed')",
             (refill, order, at),
+        )
+    for order, status, at in ((11, "Completed", OLD), (5, "Pending", RECENT)):
+        c.execute(
+            "INSERT INTO refills (panel, order_id, refill_id, requested_at, status, updated_at) "
+            "VALUES ('sim', ?, 'shared', ?, ?, ?)",
+            (order, at, status, at),
         )
     for parent, child, at in ((7, 8, OLD), (9, 10, OLD)):
         c.execute(

@@ -68,8 +68,10 @@ def _newer(table: str, *columns: str) -> str:
 # An order may go when it is no longer polled, nothing about it changed since
 # the cutoff, it finished (and its refill window ended) or was stopped before
 # the cutoff, and no row naming it is newer than the cutoff. Any row in
-# order_watch, or a refill the tracker still follows, keeps it. The two
-# tables with no index by order are read once (NOT IN), not once per order.
+# order_watch, or a refill the tracker still follows, keeps it; so does a
+# refill ID the panel gave a followed refill of another order too (the refill
+# job's refill_id_shared check reads the old one). The tables with no index
+# by order are read once (NOT IN), not once per order.
 PRUNABLE = f"""
 SELECT o.order_id FROM orders o
 WHERE o.panel = :panel AND o.polling = 0 AND o.updated_at < :records
@@ -79,6 +81,10 @@ WHERE o.panel = :panel AND o.polling = 0 AND o.updated_at < :records
   {_newer("refills", "requested_at", "updated_at")}
   AND NOT EXISTS (SELECT 1 FROM refills x WHERE x.panel = o.panel
                   AND x.order_id = o.order_id AND x.status NOT IN ({_CLOSED}))
+  AND o.order_id NOT IN (SELECT x.order_id FROM refills x WHERE x.panel = :panel
+                         AND x.refill_id IN (SELECT y.refill_id FROM refills y
+                           WHERE y.panel = :panel AND y.refill_id IS NOT NULL
+                           AND y.status NOT IN ({_CLOSED})))
   AND o.order_id NOT IN (SELECT x.order_id FROM refill_changes x
                          WHERE x.panel = :panel AND x.at >= :records)
   {_newer("probes", "probed_at")}
