@@ -256,6 +256,21 @@ def test_on_a_terminal_it_asks_once_and_no_deletes_nothing(setup, monkeypatch):
     assert len(rows(db, "SELECT * FROM orders")) == len(ORDERS) - len(GONE)
 
 
+def test_ctrl_c_says_what_was_deleted_and_keeps_the_rest_whole(setup, monkeypatch):
+    cli, db = setup
+
+    def interrupted(*_args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pruning, "_rows_batch", interrupted)  # after the orders' batch
+    result = cli("prune", "--older-than", "365d", "--yes")
+    assert result.exit_code == 130 and "interrupted" in result.output
+    assert "deleted before stopping" in result.output
+    assert shown(result.output)["orders"] == 5 and shown(result.output)["balances"] == 0
+    assert rows(db, "SELECT count(*) FROM balances") == [(7,)]
+    assert rows(db, "PRAGMA foreign_key_check") == []
+
+
 def test_panel_option_keeps_other_panels_rows(setup):
     cli, db = setup
     result = cli("prune", "--older-than", "365d", "--yes", "--panel", "sim")
