@@ -361,6 +361,7 @@ def _text_options() -> list[tuple[str, str]]:
 
 # What a command needs besides the option to get as far as reading it.
 NEEDS = {"add": ["--service", "1"], "history": ["1"], "refill": ["1"]}
+NEEDS["prune"] = ["--older-than", "365d"]
 NEEDS |= {name: ["1"] for name in ("track", "untrack", "cancel")}
 
 
