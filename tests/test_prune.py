@@ -247,7 +247,7 @@ def test_on_a_terminal_it_asks_once_and_no_deletes_nothing(setup, monkeypatch):
 
     cli, db = setup
     before = content(db)
-    monkeypatch.setattr(command, "_interactive", lambda: True)
+    monkeypatch.setattr(command, "interactive", lambda: True)
     declined = cli("prune", "--older-than", "365d", input="n\n")
     assert declined.exit_code == 1 and "nothing deleted" in declined.output
     assert shown(declined.output) == EXPECTED  # the counts came before the question

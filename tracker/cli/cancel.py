@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from tracker.cli.ask import ask, interactive
 from tracker.cli.main import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -44,18 +44,8 @@ NOT_SENT = "not sent"
 NOT_CANCELED = "not canceled"
 
 
-def interactive() -> bool:
-    """True when a person can answer a question (stdin and stdout are terminals)."""
-    return sys.stdin.isatty() and sys.stdout.isatty()
-
-
 def _ask(ids: list[int], panel: str) -> bool:
-    try:
-        return click.confirm(
-            f"Cancel {len(ids)} order(s) on {panel}: {shown_ids(ids)}?", default=False
-        )
-    except click.Abort:
-        return False
+    return ask(f"Cancel {len(ids)} order(s) on {panel}: {shown_ids(ids)}?")
 
 
 def cancel_orders(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from functools import cache, partial
 
 import click
 
+from tracker.cli.ask import ask, interactive
 from tracker.cli.main import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -63,7 +63,7 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
         fail(f"--older-than: {exc}", EXIT_USAGE)
     if (why := too_recent(seconds)) is not None:
         fail(f"--older-than: {older_than.strip()} {why}", EXIT_USAGE)
-    if not (dry_run or yes or _interactive()):
+    if not (dry_run or yes or interactive()):
         fail(
             "prune deletes records: pass --yes to run it without a terminal "
             "(or --dry-run to see what it would delete)",
@@ -90,7 +90,7 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     if dry_run:
         click.echo("dry run: nothing deleted")
         return
-    if not yes and not _confirmed(sum(found.values())):
+    if not yes and not ask(f"Delete these {sum(found.values())} row(s)?"):
         fail("nothing deleted", EXIT_FAILED)
     done = zero()
     try:
@@ -104,11 +104,6 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     click.echo("deleted:")
     _show(done)
     click.echo(_AFTER.format(path=config.database.path))
-
-
-def _interactive() -> bool:
-    """True when a person can answer the question (stdin and stdout are terminals)."""
-    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def _header(cut: Cutoffs, older_than: str, panel: str | None) -> list[str]:
@@ -125,10 +120,3 @@ def _header(cut: Cutoffs, older_than: str, panel: str | None) -> list[str]:
 def _show(counts: dict[str, int]) -> None:
     for table, rows in counts.items():
         click.echo(f"  {table:<20} {rows:>9}")
-
-
-def _confirmed(rows: int) -> bool:
-    try:
-        return click.confirm(f"Delete these {rows} row(s)?", default=False)
-    except click.Abort:
-        return False
