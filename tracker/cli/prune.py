@@ -70,7 +70,7 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
             EXIT_USAGE,
         )
     from tracker.cli.panels import stored_panel
-    from tracker.store.prune import count, zero
+    from tracker.store.prune import Plans, count, zero
     from tracker.store.prune import prune as delete
     from tracker.store.readings import panels_in_database
 
@@ -82,7 +82,8 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     cut = cutoffs(utcnow(), seconds, window)
     for line in _header(cut, older_than.strip(), panel):
         click.echo(line)
-    found = count(store, names, cut, panel)
+    plans: Plans = {}
+    found = count(store, names, cut, panel, plans)
     if not any(found.values()):
         click.echo("nothing to delete")
         return
@@ -94,7 +95,7 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
         fail("nothing deleted", EXIT_FAILED)
     done = zero()
     try:
-        delete(store, names, cut, panel, done)
+        delete(store, names, cut, panel, done, plans=plans)
     except (KeyboardInterrupt, StoreError) as exc:
         click.echo("deleted before stopping (whole orders; the rest is kept):")
         _show(done)

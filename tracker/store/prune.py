@@ -189,12 +189,25 @@ def _add(total: Counts, more: Counts) -> None:
         total[table] += count
 
 
-def count(store: Connection, panels: Iterable[str], cut: Cutoffs, panel: str | None) -> Counts:
+Plans = dict[str, list[list[list[int]]]]  # each panel's batches of families
+
+
+def count(
+    store: Connection,
+    panels: Iterable[str],
+    cut: Cutoffs,
+    panel: str | None,
+    plans: Plans | None = None,
+) -> Counts:
     """Return what prune would delete, per table: the orders of ``panels``
-    and the balance checks and alerts (of ``panel`` only, when given)."""
+    and the balance checks and alerts (of ``panel`` only, when given). Each
+    panel's batches go into ``plans``, for :func:`prune` to delete them
+    without choosing them again (each batch is checked again as it goes)."""
     total, read = zero(), _reader(store)
+    plans = {} if plans is None else plans
     for name in panels:
-        for batch in plan(store, name, cut):
+        plans[name] = plan(store, name, cut)
+        for batch in plans[name]:
             ids = [order for members in batch for order in members]
             _add(total, _order_rows(read, name, ids, delete=False))
     params = _params(cut, panel)
@@ -217,15 +230,18 @@ def prune(
     on_batch: Callable[[], None] = lambda: None,
     rows: int = ROW_BATCH,
     pause: Callable[[float], None] = time.sleep,
+    plans: Plans | None = None,
 ) -> None:
     """Delete what :func:`count` counts, one batch per transaction, adding what
     each committed batch deleted to ``done`` (what went before an error or a
     Ctrl-C stays counted there); ``on_batch`` is called after each commit.
     Between two batches it waits ``BETWEEN`` seconds: a daemon's write waiting
     for the lock (SQLite's busy handler looks again within 0.1 s) gets it
-    then, rather than after every batch that is left."""
+    then, rather than after every batch that is left. ``plans``: the batches
+    :func:`count` chose (a panel not in it is planned here)."""
     for name in panels:
-        for batch in plan(store, name, cut):
+        chosen = plans.get(name) if plans is not None else None
+        for batch in plan(store, name, cut) if chosen is None else chosen:
             _add(done, _orders_batch(store, name, batch, cut))
             on_batch()
             pause(BETWEEN)
