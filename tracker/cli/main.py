@@ -129,7 +129,7 @@ COMMAND_MODULES = {
     "history": "orders",
     "run": "run",
     "demo": "run",
-    "services": "refills",
+    "services": "services",
     "refills": "refills",
     "refill": "refills",
     "balance": "alerts",

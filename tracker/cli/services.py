@@ -1,0 +1,109 @@
+"""The services command: the panels' catalogue as last synced (or fetched first)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from tracker.cli.main import Context, fail, handle_errors, main, open_store, pass_ctx
+from tracker.cli.orders import listing_panel
+from tracker.cli.render import safe_text, table, to_json
+from tracker.clock import utcnow
+from tracker.config.model import Config
+from tracker.errors import PanelError
+from tracker.jobs.services import sync_services
+from tracker.panel.client import PanelClient
+from tracker.redact import register_secret
+from tracker.rules.capabilities import services_note
+from tracker.rules.catalogue import describe, what_is_kept
+from tracker.store.capabilities import unsupported_actions
+from tracker.store.catalogue import conflicts
+from tracker.store.orders import Store
+from tracker.store.refills import services as stored_services
+
+_NOTES = 20  # ambiguous services noted one by one; a panel may list thousands twice
+_SERVICE_COLUMNS = [
+    "panel",
+    "service",
+    "name",
+    "type",
+    "refill",
+    "cancel",
+    "rate",
+    "min",
+    "max",
+    "updated_at",
+]
+_SERVICE_HEADERS = [column.upper() for column in _SERVICE_COLUMNS[:-1]] + ["SYNCED"]
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--refresh", is_flag=True, help="Fetch the list from the panel(s) first.")
+@listing_panel
+@pass_ctx
+@handle_errors
+def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> None:
+    """List the panels' services as last synced, with their refill and cancel flags."""
+    config = ctx.config(keys=refresh)
+    name = config.panel(panel).name if panel else None
+    store = open_store(config, read_only=not refresh)
+    if refresh:
+        _refresh(config, store, name)
+    rows = stored_services(store, name)
+    for row in unsupported_actions(store, name):
+        click.echo(f"note: {services_note(**row)}", err=True)
+    ambiguous = {(c["panel"], c["service"]): c for c in conflicts(store, name)}
+    for found in list(ambiguous.values())[:_NOTES]:
+        click.echo(_ambiguity_note(found), err=True)
+    if len(ambiguous) > _NOTES:
+        more = f"{len(ambiguous) - _NOTES} more services listed twice with different terms"
+        click.echo(f"note: and {more} (the service_conflicts table has them all)", err=True)
+    if as_json:
+        for row in rows:
+            row["refill"], row["cancel"] = bool(row["refill"]), bool(row["cancel"])
+            row["dripfeed"] = bool(row["dripfeed"])
+            conflict = ambiguous.get((row["panel"], row["service"]))
+            row["ambiguous"] = conflict["differences"] if conflict else None
+        click.echo(to_json(rows))
+        return
+    if not rows:
+        note = "no services stored yet (the daemon syncs them; or pass --refresh)"
+        if refresh:  # asked just now: every panel asked answered an empty list
+            one = name is not None or len(config.panels) == 1
+            note = f"no services: {'the panel lists none' if one else 'no panel lists any'}"
+        click.echo(note, err=True)
+        return
+    for row in rows:
+        row["refill"] = "yes" if row["refill"] else "no"
+        row["cancel"] = "yes" if row["cancel"] else "no"
+    click.echo(table(rows, _SERVICE_COLUMNS, _SERVICE_HEADERS))
+
+
+def _ambiguity_note(conflict: dict[str, Any]) -> str:
+    """Given a ``service_conflicts`` row, return the note ``services`` prints."""
+    said = safe_text(describe(conflict["differences"]), 300)
+    kept = what_is_kept(conflict["stored_at"])
+    return (
+        f"note: {conflict['panel']} lists service {conflict['service']} "
+        f"{conflict['listings']} times with different terms ({said}) since "
+        f"{conflict['first_seen_at']}: {kept}"
+    )
+
+
+def _refresh(config: Config, store: Store, only: str | None) -> None:
+    failed = []
+    for panel in config.panels:
+        if only is not None and panel.name != only:
+            continue
+        register_secret(panel.key.reveal())
+        client = PanelClient(panel)
+        try:
+            sync_services(store, client, utcnow)
+        except PanelError as exc:
+            failed.append(str(exc))
+        finally:
+            client.close()
+    if failed:
+        fail("; ".join(failed))
