@@ -19,7 +19,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.panels import panel_names, read_panel
+from tracker.cli.panels import panel_names, read_panel, shown_ids
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.since import since_start, since_text
 from tracker.clock import iso, parse_iso, utcnow
@@ -262,4 +262,24 @@ def _resend(store: Store, ids: tuple[int, ...]) -> None:
         if alert_id not in missing:
             click.echo(f"alert {alert_id}: sent again at the daemon's next look (within 30s)")
     if missing:
-        raise TrackerError(f"no alert {', '.join(map(str, missing))} in {store.path}")
+        raise TrackerError(_missing(store, missing))
+
+
+def _missing(store: Store, missing: list[int]) -> str:
+    """The line for alert IDs the file does not hold: those below its newest
+    were there and are gone (prune keeps the newest, so no ID is given twice)."""
+    from tracker.store.pruned import newest_alert
+
+    newest = newest_alert(store)
+    gone = [i for i in missing if newest is not None and i < newest]
+    never = [i for i in missing if i not in gone]
+    parts = []
+    if gone:
+        these = f"alert {gone[0]} is" if len(gone) == 1 else f"alerts {shown_ids(gone)} are"
+        parts.append(
+            f"{these} not in {store.path} any more (older than its newest, {newest}): "
+            "deleted by `smm-tracker prune`, probably"
+        )
+    if never:
+        parts.append(f"no alert {shown_ids(never)} in {store.path}")
+    return "; ".join(parts)

@@ -18,7 +18,7 @@ import click
 from tracker.cli.main import EXIT_USAGE, fail, open_store
 from tracker.cli.render import safe_text
 from tracker.config.model import Config
-from tracker.errors import ConfigError
+from tracker.errors import ConfigError, StoreError
 from tracker.panel.values import said
 from tracker.store.orders import Store
 from tracker.store.readings import panels_holding, panels_in_database
@@ -144,6 +144,8 @@ def stored_order(
     name, store = read_panel(config, panel)
     held, _ = panel_holding(store, [order_id], None if name is None else [name])
     row = store.order(held, order_id) if held is not None else None
+    if row is None:
+        _pruned(store, order_id, name)
     if row is None and named is not None:  # a copy: `track` would act elsewhere
         fail(f"order {order_id} is not in {named}" + (f" on {panel}" if panel else ""))
     if row is None:
@@ -155,3 +157,24 @@ def stored_order(
             f"(smm-tracker track{flag} {order_id} records it from now on)"
         )
     return store, row
+
+
+def _pruned(store: Store, order_id: int, panel: str | None) -> None:
+    """Exit 1 saying so when the file no longer holds ``order_id`` but keeps
+    the ``add --idempotency-key`` it was placed under: ``prune`` deleted it
+    (its only trace; another order gone is told as one never tracked)."""
+    from tracker.store.pruned import keys_of_removed
+
+    try:
+        keys = keys_of_removed(store, order_id, panel)
+    except StoreError:  # a file older than the keys (m034), read as it is
+        return
+    if keys:
+        key = keys[0]
+        fail(
+            safe_text(
+                f"order {order_id} is not in the database any more: placed on "
+                f"{key['panel']} by add under idempotency key {key['idempotency_key']} "
+                f"at {key['at']}, then deleted by `smm-tracker prune`; no history"
+            )
+        )

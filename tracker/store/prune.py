@@ -115,10 +115,12 @@ FROM balances b WHERE b.at < :records {panel}
   AND b.at < (SELECT max(n.at) FROM balances n WHERE n.panel = b.panel)
 """
 # Alerts before the cutoff, but for those of an episode still open (or whose
-# alert_state still names its start: `doctor` and `orders` quote them) and
-# those a target is still to be sent again.
+# alert_state still names its start: `doctor` and `orders` quote them), those
+# a target is still to be sent again, and the newest: SQLite gives a new alert
+# the highest ID plus one, so an ID is never given twice and `alerts --resend`
+# tells an ID below it gone (store/pruned.py) from one never given.
 _ALERTS = """
-FROM alerts a WHERE a.at < :records {panel}
+FROM alerts a WHERE a.at < :records {panel} AND a.id < (SELECT max(n.id) FROM alerts n)
   AND NOT EXISTS (SELECT 1 FROM alert_state s WHERE s.panel = a.panel
                   AND s.kind = a.kind AND s.since IS NOT NULL AND a.at >= s.since)
   AND NOT EXISTS (SELECT 1 FROM alert_deliveries d WHERE d.alert_id = a.id
