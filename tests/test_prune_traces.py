@@ -1,13 +1,15 @@
 """The day after a prune: an alert ID or an order ID it deleted is told apart
-from one mistyped, where the file keeps a trace of it."""
+from one mistyped, where the file keeps a trace of it; the space it freed
+inside the file, and how to give it back to the disk."""
 
 from __future__ import annotations
 
+import shlex
 import sqlite3
 
 import pytest
 from simconfig import cli_in, sim_config
-from test_prune import OLD, build, rows
+from test_prune import OLD, _many, build, rows
 
 # A panel nothing listens on: prune, alerts --resend and history never call it.
 CONFIG = sim_config("http://127.0.0.1:9/api/v2") + (
@@ -81,3 +83,29 @@ def test_history_of_an_order_prune_deleted_names_the_key_it_was_placed_under(pru
         other = cli("history", order)
         assert other.exit_code == 1
         assert f"order {order} is not tracked: no history" in other.stderr
+
+
+def test_prune_says_how_much_is_free_inside_the_file_and_how_to_give_it_back(tmp_path, monkeypatch):
+    cli = cli_in(tmp_path, monkeypatch, CONFIG.replace('"t.db"', '"old orders.db"'))
+    db = tmp_path / "old orders.db"
+    _many(db, 2500)
+    size = db.stat().st_size
+    result = cli("prune", "--older-than", "365d", "--yes")
+    assert result.exit_code == 0, result.output
+    [free_pages] = rows(db, "PRAGMA freelist_count")[0]
+    [page] = rows(db, "PRAGMA page_size")[0]
+    assert free_pages * page > 100_000  # the file keeps them: no VACUUM by prune
+    assert db.stat().st_size >= size
+    vacuum = f"sqlite3 {shlex.quote(str(db))} VACUUM"
+    assert result.output.splitlines()[-1] == (
+        f"free inside the file: {free_pages * page / 1e6:.1f} MB, reused for new rows; "
+        f"to give it back to the disk, stop the daemon and run: {vacuum} "
+        "(it needs as much free disk as the file)"
+    )
+    # The day after, nothing more to delete: the space is still to give back.
+    again = cli("prune", "--older-than", "365d", "--yes")
+    assert again.output.splitlines()[-2:] == ["nothing to delete", result.output.splitlines()[-1]]
+    sqlite3.connect(db).execute("VACUUM").connection.close()
+    assert db.stat().st_size < size
+    done = cli("prune", "--older-than", "365d", "--yes")
+    assert done.output.splitlines()[-1] == "nothing to delete"

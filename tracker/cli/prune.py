@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
 from functools import cache, partial
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,9 +26,14 @@ from tracker.clock import iso, utcnow
 from tracker.errors import StoreError
 from tracker.rules.prune import Cutoffs, cutoffs, too_recent
 
+if TYPE_CHECKING:
+    from tracker.store.connection import Connection
+
+# The file does not shrink: SQLite reuses its free pages for new rows. No
+# VACUUM here: it copies the whole file, holding back the daemon's writes.
 _AFTER = (
-    "SQLite reuses the freed pages for new rows; to shrink the file, stop the daemon "
-    "and run: sqlite3 {path} VACUUM"
+    "free inside the file: {free}, reused for new rows; to give it back to the disk, "
+    "stop the daemon and run: sqlite3 {path} VACUUM (it needs as much free disk as the file)"
 )
 
 
@@ -72,6 +80,7 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     from tracker.cli.panels import stored_panel
     from tracker.store.prune import Plans, count, zero
     from tracker.store.prune import prune as delete
+    from tracker.store.pruned import free_bytes
     from tracker.store.readings import panels_in_database
 
     config = ctx.config(keys=False)
@@ -86,6 +95,8 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     found = count(store, names, cut, panel, plans)
     if not any(found.values()):
         click.echo("nothing to delete")
+        if free_bytes(store):  # a prune before left it: still to give back
+            _free(store, config.database.path)
         return
     _show(found)
     if dry_run:
@@ -104,7 +115,16 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
         raise
     click.echo("deleted:")
     _show(done)
-    click.echo(_AFTER.format(path=config.database.path))
+    _free(store, config.database.path)
+
+
+def _free(store: Connection, path: Path) -> None:
+    """Say how much is free inside the file, and how to give it back."""
+    from tracker.store.pruned import free_bytes
+
+    free = free_bytes(store)
+    size = f"{free / 1e6:.1f} MB" if free >= 100_000 or not free else "under 0.1 MB"
+    click.echo(_AFTER.format(free=size, path=shlex.quote(str(path))))
 
 
 def _header(cut: Cutoffs, older_than: str, panel: str | None) -> list[str]:

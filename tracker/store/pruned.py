@@ -1,6 +1,7 @@
 """What ``prune`` leaves behind to tell: the newest alert's ID (prune keeps it,
 so an alert ID is never given twice and one below it is gone, not mistyped),
-and the ``add`` idempotency key of an order it deleted.
+the ``add`` idempotency key of an order it deleted, and the free pages it
+left inside the file.
 """
 
 from __future__ import annotations
@@ -29,3 +30,14 @@ def keys_of_removed(store: Connection, order_id: int, panel: str | None) -> list
         "ORDER BY k.panel, k.at",
         [order_id, panel, panel],
     )
+
+
+def free_bytes(store: Connection) -> int:
+    """Return the bytes of the file's free pages: what SQLite reuses for new
+    rows, and a VACUUM would give back to the disk. Raise StoreError if the
+    database cannot be read."""
+    row = store.rows(
+        "SELECT f.freelist_count * s.page_size AS free "
+        "FROM pragma_freelist_count() f, pragma_page_size() s"
+    )[0]
+    return int(row["free"])
