@@ -25,7 +25,7 @@ RECENT = iso(NOW - timedelta(days=10))
 # order: (status, polling, completed_at, stopped_at, parent, source)
 ORDERS = {
     1: ("Completed", 0, OLD, None, None, "add"),  # old, finished: goes
-    2: ("Pending", 0, None, OLD, None, "track"),  # old, untracked: goes
+    2: ("Pending", 0, None, OLD, None, "track"),  # old, untracked while stalled: goes
     3: ("Completed", 0, OLD, None, None, "track"),  # old, a refill asked 10 days ago: stays
     4: ("In progress", 1, None, None, None, "track"),  # still polled: stays
     5: ("Completed", 0, RECENT, None, None, "track"),  # finished 10 days ago: stays
@@ -35,6 +35,7 @@ ORDERS = {
     9: ("Partial", 0, OLD, None, None, "track"),  # old parent of an old re-order: goes
     10: ("Completed", 0, OLD, None, 9, "reorder"),  # its re-order: goes
     11: ("Completed", 0, OLD, None, None, "track"),  # old, its refill ID given to 5's too: stays
+    12: ("Completed", 0, OLD, None, None, "track"),  # old, its stall not yet ended: stays
 }
 GONE = {1, 2, 6, 9, 10}
 
@@ -84,6 +85,15 @@ def build(path) -> None:
             (parent, child, at, at),
         )
     c.execute("INSERT INTO probes (panel, order_id, probed_at) VALUES ('sim', 1, ?)", (OLD,))
+    # Stall episodes in order_watch: the one an untracked order keeps for
+    # `track` goes with it; a finished order's waits for the watch's next pass
+    # to end it (maybe with order_moving), and keeps the order till then.
+    for order in (2, 12):
+        c.execute(
+            "INSERT INTO order_watch (panel, order_id, stalled_at, stall_reason, updated_at) "
+            "VALUES ('sim', ?, ?, 'unchanged', ?)",
+            (order, OLDER, OLDER),
+        )
     c.execute(
         "INSERT INTO automation_skips VALUES ('sim', 1, 'reorder', 'capped', ?, ?, 1)", (OLD, OLD)
     )
@@ -152,7 +162,7 @@ EXPECTED = {
     "refills": 1,
     "transitions": 6,
     "probes": 1,
-    "order_watch": 0,
+    "order_watch": 1,
     "automation_actions": 1,
     "automation_skips": 1,
     "cancels": 1,
@@ -194,7 +204,8 @@ def test_prune_deletes_exactly_the_old_history_and_every_command_still_works(set
     assert kept == set(ORDERS) - GONE
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
     assert rows(db, "PRAGMA foreign_key_check") == []
-    for table in ("transitions", "refills", "refill_changes", "probes", "automation_actions"):
+    tables = ("transitions", "refills", "refill_changes", "probes", "automation_actions")
+    for table in (*tables, "order_watch", "automation_skips", "cancels"):
         orphans = f"SELECT count(*) FROM {table} x WHERE NOT EXISTS (SELECT 1 FROM orders o "
         orphans += "WHERE o.panel = x.panel AND o.order_id = x.order_id)"
         assert rows(db, orphans) == [(0,)], table

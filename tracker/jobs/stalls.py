@@ -7,6 +7,8 @@ an alert but never repeat one. Stalled orders are alerted as one
 ``order_stalled`` per panel and run (every order in ``data.orders``), orders
 moving again (or ended Completed) as one ``order_moving``; an order that ended
 Canceled, Refunded or Partial ends its episode with that status's own alert.
+An order stopped (lost, untracked) while stalled keeps its episode: resumed
+by ``track``, it is not told stalled again for the same stall.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tracker.rules.stalls import (
     STALLED,
     WatchState,
     finished,
+    kept_while_stopped,
     median_seconds,
 )
 from tracker.store.watch import (
@@ -124,10 +127,13 @@ def watch_stalls(
         judged += len(rows)
     if full:
         save_basis(store, panel, basis, now)
-    gone = closed_watches(store, panel)
-    for closed in gone:
-        before = watch_state(closed)
-        if finished(before, stored_moment(closed.last_change_at), closed.status) == MOVING:
+    gone: list[int] = []
+    for closed in closed_watches(store, panel):
+        before, last = watch_state(closed), stored_moment(closed.last_change_at)
+        if kept_while_stopped(before, last, stopped=bool(closed.stopped)):
+            continue  # its stall told already: `track` resumes it with its episode
+        gone.append(closed.order_id)
+        if finished(before, last, closed.status) == MOVING:
             moving.append(
                 {
                     "order_id": closed.order_id,
@@ -136,7 +142,7 @@ def watch_stalls(
                     "stalled_at": iso(before.stalled_at or now),
                 }
             )
-    drop_watches(store, panel, [r.order_id for r in gone])
+    drop_watches(store, panel, gone)
     if stalled:
         alerter.raise_alert(_stalled_alert(panel, stalled))
     if moving:

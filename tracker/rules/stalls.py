@@ -248,3 +248,16 @@ def finished(
     if state.stalled and last_change_at != state.stalled_change_at:
         return MOVING
     return None
+
+
+def kept_while_stopped(
+    state: WatchState, last_change_at: datetime | None, *, stopped: bool
+) -> bool:
+    """Given the watch state of an order that is no longer open, its last
+    change, and whether it was stopped (lost or untracked, not finished),
+    return whether its state is kept: a stall episode still open, the order
+    unchanged since it stalled. ``track`` may resume the order: the episode
+    then carries on, its ``order_stalled`` told already (not told again for
+    the same stall), its next change ending it with ``order_moving``. The
+    state of any other order no longer open is dropped (:func:`finished`)."""
+    return stopped and state.stalled and last_change_at == state.stalled_change_at

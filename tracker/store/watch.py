@@ -21,6 +21,9 @@ TERMINAL_ARGS = sorted(TERMINAL)
 # An order the watch judges: polled, in a status that is not final (with
 # TERMINAL_ARGS as its parameters).
 OPEN = f"o.polling = 1 AND o.status IS NOT NULL AND o.status NOT IN ({_marks(TERMINAL_ARGS)})"
+# An order stopped unfinished (lost, untracked: ``track`` resumes it), with
+# TERMINAL_ARGS as its parameters.
+STOPPED = f"o.polling = 0 AND o.status IS NOT NULL AND o.status NOT IN ({_marks(TERMINAL_ARGS)})"
 _ROWS = 100  # watch rows per upsert statement: 1700 values, far below SQLite's limit
 _COLUMNS = (
     "baseline_at",
@@ -154,7 +157,8 @@ def save_basis(store: Connection, panel: str, basis: str, now: datetime) -> None
 
 class ClosedRow(NamedTuple):
     """The watch row of an order that is no longer open, with its status,
-    remains and last change."""
+    remains and last change, and whether it was stopped unfinished (lost,
+    untracked) rather than finished."""
 
     order_id: int
     status: str | None
@@ -167,21 +171,24 @@ class ClosedRow(NamedTuple):
     stalled_at: str | None
     stalled_change_at: str | None
     stall_reason: str | None
+    stopped: int = 0
 
 
 def closed_watches(store: Connection, panel: str) -> list[ClosedRow]:
     """Return the watch rows of a panel's orders that are no longer open, with
-    the order's status and last change. From the watch rows (a few hundred),
-    each order looked up: SQLite chose to walk every order of the panel,
-    finished ones included, at every stall pass."""
+    the order's status and last change, and whether it is stopped unfinished
+    (its stall episode may be kept for ``track``:
+    :func:`tracker.rules.stalls.kept_while_stopped`). From the watch rows (a
+    few hundred), each order looked up: SQLite chose to walk every order of
+    the panel, finished ones included, at every stall pass."""
     rows = store.tuples(
         f"""
         SELECT w.order_id, o.status, o.remains, o.last_change_at,
-               {_WATCHED}
+               {_WATCHED}, coalesce({STOPPED}, 0)
         FROM order_watch w CROSS JOIN orders o ON o.panel = w.panel AND o.order_id = w.order_id
         WHERE w.panel = ? AND NOT ({OPEN})
         """,
-        [panel, *TERMINAL_ARGS],
+        [*TERMINAL_ARGS, panel, *TERMINAL_ARGS],
     )
     return list(map(ClosedRow._make, rows))
 
@@ -240,7 +247,8 @@ def _upsert_sql(rows: int) -> str:
 
 
 def drop_watches(store: Connection, panel: str, order_ids: Iterable[int]) -> None:
-    """Forget the watch rows of orders that are no longer open."""
+    """Forget the watch rows of orders that are no longer open (but for a
+    stopped order's open stall episode, kept for ``track``)."""
     ids = list(order_ids)
     if not ids:
         return
