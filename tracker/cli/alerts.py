@@ -21,6 +21,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.panels import panel_names, read_panel, shown_ids
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
+from tracker.cli.screen import MINUTE, Columns, Screen, moment, stdout_screen
 from tracker.cli.since import since_start, since_text
 from tracker.clock import iso, parse_iso, utcnow
 from tracker.config.model import Config
@@ -72,14 +73,17 @@ def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | N
     }
 
 
-def _state(info: dict[str, Any]) -> str:
+_CHECKS = (["at", "balance"], ["CHECKED", "BALANCE"])
+
+
+def _state(info: dict[str, Any], screen: Screen | None = None) -> str:
     if info["low"] is None and not info.get("configured", True):
         return "no low-balance alert (the panel is not in the config)"
     if info["low"] is None:
         return "no low-balance alert (balance.low = 0)"
     if info["low_since"]:
         above = money(Decimal(str(info["recover_above"])))
-        return f"LOW since {info['low_since']} (recovers above {above})"
+        return f"LOW since {moment(info['low_since'], screen)} (recovers above {above})"
     return f"ok (alert below {money(Decimal(str(info['low'])))})"
 
 
@@ -100,6 +104,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         click.echo(to_json({"panels": [info for info in found.values() if info]}))
         return
     failing_now = failing_panels(store, name)
+    screen = stdout_screen()
     for name, info in found.items():
         if info is None:
             # On stderr, like every "nothing to list" note; --json leaves the panel out.
@@ -111,15 +116,16 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             continue
         currency = f" {info['currency']}" if info["currency"] else ""
         amount = safe_text(f"{money(info['balance'])}{currency}", CELL_WIDTH)
-        click.echo(f"{name}: {amount}  (checked {info['at']})")
-        click.echo(f"  state:  {_state(info)}")
+        click.echo(f"{name}: {amount}  (checked {moment(info['at'], screen)})")
+        click.echo(f"  state:  {_state(info, screen)}")
         # describe() is written to stand alone in alerts ("runway unknown (...)").
         click.echo(f"  runway: {info['runway']['text'].removeprefix('runway ')}")
         recent = [
             {"at": r["at"], "balance": money(r["balance"])}
             for r in info["history"][-SHOWN_HISTORY:]
         ]
-        lines = table(recent, ["at", "balance"], ["CHECKED", "BALANCE"]).splitlines()
+        shown = table(recent, *_CHECKS, screen=screen, spec=Columns(times={"at": MINUTE}))
+        lines = shown.splitlines()
         click.echo("\n".join("  " + line for line in lines))
     for failing, (kind, since) in failing_now.items():
         if found.get(failing) and kind in NOT_ANSWERING:  # status_failing: polls only
@@ -202,22 +208,32 @@ def alerts(
         return
     if not rows:
         click.echo("no alerts" + (f" in the last {since_text(since)}" if since else ""), err=True)
-    if rows:
+    screen = stdout_screen()
+    if rows and screen is not None:  # times short, each message wrapped whole
+        shown = [{**row, "message": safe_text(row["message"], 500)} for row in rows]
+        click.echo(table(shown, _ALERT_COLUMNS, _ALERT_HEADERS, screen=screen, spec=ALERT_SCREEN))
+    elif rows:
         # A header as every other listing has, the columns under it.
         click.echo(_alert_line("AT", "SEVERITY", "KIND", "MESSAGE", width=len(rows[0]["at"])))
-    for row in rows:
+    for row in rows if screen is None else ():
         message = safe_text(row["message"], 500)
         click.echo(_alert_line(row["at"], row["severity"], row["kind"], message))
     if still:
         # With no config (--database alone) no panel is left out of one.
-        click.echo("open: " + ", ".join(_open_text(e, config.path is not None) for e in still))
+        texts = (_open_text(e, config.path is not None, screen) for e in still)
+        click.echo("open: " + ", ".join(texts))
 
 
-def _open_text(episode: dict[str, Any], with_config: bool) -> str:
+_ALERT_COLUMNS = ["at", "severity", "kind", "message"]
+_ALERT_HEADERS = ["AT", "SEVERITY", "KIND", "MESSAGE"]
+ALERT_SCREEN = Columns(times={"at": MINUTE}, wrap="message")
+
+
+def _open_text(episode: dict[str, Any], with_config: bool, screen: Screen | None = None) -> str:
     """One open episode, and why it never ends when its panel is not in the
     config (removed or renamed: nothing runs for it any more); ``with_config``
     False: none was read (``--database`` alone), so no panel is left out."""
-    text = f"{episode['panel']} {episode['kind']} since {episode['since']}"
+    text = f"{episode['panel']} {episode['kind']} since {moment(episode['since'], screen)}"
     if with_config and not episode["configured"]:
         text += (
             f" ({episode['panel']}: not in the config; ends only with the panel back "

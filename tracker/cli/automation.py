@@ -15,6 +15,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.panels import read_panel
 from tracker.cli.render import safe_text, table, to_json
+from tracker.cli.screen import MINUTE, Columns, stdout_screen
 from tracker.cli.since import since_start, since_text
 from tracker.clock import utcnow
 from tracker.config.durations import format_duration
@@ -141,6 +142,7 @@ def automation(
             )
         )
         return
+    screen = stdout_screen()
     click.echo(_summary(auto))
     if auto.reorder:
         for s in spend:
@@ -155,14 +157,16 @@ def automation(
             row["why"] = row["error"] or row["reason"]
             cost = row["estimated_cost"]
             row["estimated_cost"] = money(cost) if cost is not None else None  # never 4e-05
-        click.echo(table(done, ACTION_COLUMNS, ACTION_HEADERS))
+        spec = Columns(times={"at": MINUTE}, wrap="why")
+        click.echo(table(done, ACTION_COLUMNS, ACTION_HEADERS, screen=screen, spec=spec))
     else:
         click.echo(
             "no actions taken" + (f" in the last {since_text(since)}" if since else ""), err=True
         )
     if skipped:
         click.echo("\nskipped:")
-        click.echo(table(skipped, SKIP_COLUMNS, SKIP_HEADERS))
+        spec = Columns(times={"last_at": MINUTE})
+        click.echo(table(skipped, SKIP_COLUMNS, SKIP_HEADERS, screen=screen, spec=spec))
     if stalled:
         ids = ", ".join(f"{r['panel']} #{r['order_id']}" for r in stalled[:10])
         more = f" and {len(stalled) - 10} more" if len(stalled) > 10 else ""

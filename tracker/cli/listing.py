@@ -7,10 +7,11 @@ are printed without ever being held in memory at once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from tracker.cli.render import row_in_list, safe_text, table
+from tracker.cli.screen import Columns, Screen
 from tracker.store.listing import BY_PANEL, BY_USER
 
 # Why a panel's rows are its last answers, by the episode open for it now
@@ -39,17 +40,25 @@ def table_chunks(
     headers: Sequence[str],
     *,
     chunk: int = 1000,
+    screen: Screen | None = None,
+    spec: Columns | None = None,
 ) -> Iterator[str]:
     """Given rows, yield an aligned text table ``chunk`` rows at a time.
 
     The header comes once; each chunk is aligned on its own, so a long
     listing starts printing at once (one chunk is the whole table when the
-    rows fit in it, as with the default limit).
+    rows fit in it, as with the default limit). On a ``screen``, as
+    :func:`~tracker.cli.render.table` shows it: with every column when
+    there is more than one chunk (each must fit the header printed once).
     """
     items = iter(rows)
     first = True
+    whole = True
     while block := list(islice(items, chunk)):
-        text = table(block, columns, headers)
+        if first and screen is not None:  # one more row: is this block the whole table?
+            more = list(islice(items, 1))
+            whole, items = not more, chain(more, items)
+        text = table(block, columns, headers, screen=screen, spec=spec, whole=whole)
         yield text if first else text.split("\n", 1)[1]
         first = False
 

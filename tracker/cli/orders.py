@@ -19,6 +19,7 @@ from tracker.cli.listing import NOT_ANSWERING, json_array, stop_note, table_chun
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.panels import read_panel, stored_order
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
+from tracker.cli.screen import DAY, SECOND, Columns, moment, stdout_screen
 from tracker.errors import StoreError
 from tracker.panel.values import said, to_id
 from tracker.rules.delivery import delivered, total_quantity
@@ -164,8 +165,9 @@ def orders(
     # When capped, one row more than is shown tells whether any were left out.
     rows = with_untracked(listed(TABLE_LIMIT + 1 if capped else limit), in_status=True)
     printed = False
+    shown = _with_delivered(islice(rows, TABLE_LIMIT) if capped else rows)
     for piece in table_chunks(
-        _with_delivered(islice(rows, TABLE_LIMIT) if capped else rows), ORDER_COLUMNS, ORDER_HEADERS
+        shown, ORDER_COLUMNS, ORDER_HEADERS, screen=stdout_screen(), spec=ORDER_SCREEN
     ):
         click.echo(piece)
         printed = True
@@ -237,6 +239,11 @@ ORDER_HEADERS = [
     "ERROR",
 ]
 
+# On a terminal: the times short, ERROR (the panel's words) wrapped, never cut.
+ORDER_SCREEN = Columns(
+    times={"last_checked_at": DAY, "eta": DAY}, wrap="error", units={"currency": "charge"}
+)
+
 
 def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for row in rows:
@@ -280,13 +287,13 @@ def history(
     click.echo(f"{name} #{oid}: {status}{error}")
     if (note := stop_note(row)) is not None:
         click.echo(note)
+    screen = stdout_screen()
+    eta = moment(row["eta"], screen) if row["eta"] else None
     if row["stalled_at"]:
-        click.echo(
-            f"stalled since {row['stalled_at']}"
-            + (f" (expected by {row['eta']})" if row["eta"] else "")
-        )
-    elif row["eta"]:
-        click.echo(f"expected by {row['eta']}")
+        since = moment(row["stalled_at"], screen)
+        click.echo(f"stalled since {since}" + (f" (expected by {eta})" if eta else ""))
+    elif eta:
+        click.echo(f"expected by {eta}")
     if rows:
         for r in rows:
             r["to_status"] = with_reason(r["to_status"], r["raw_status"])
@@ -296,6 +303,8 @@ def history(
                 rows,
                 ["at", "from_status", "to_status", "remains", "charge"],
                 ["AT", "FROM", "TO", "REMAINS", "CHARGE"],
+                screen=screen,
+                spec=Columns(times={"at": SECOND}),  # changes seconds apart: their order shows
             )
         )
     elif row["status"] is not None:

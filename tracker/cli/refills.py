@@ -25,6 +25,7 @@ from tracker.cli.main import (
 from tracker.cli.orders import TABLE_LIMIT, listing_panel, order_panel, parse_order_id
 from tracker.cli.panels import note_held_elsewhere, panel_holding, read_panel
 from tracker.cli.render import safe_text
+from tracker.cli.screen import SECOND, Columns, stdout_screen
 from tracker.cli.shield import shield
 from tracker.clock import utcnow
 from tracker.config.model import Config
@@ -92,7 +93,10 @@ def refills(
     found = iter_refills(store, panel=name, status=status, order_id=order_id, limit=fetch)
     shown = list(islice(found, TABLE_LIMIT)) if capped else found
     listed = 0
-    for piece in table_chunks(map(_as_listed, shown), _REFILL_COLUMNS, _REFILL_HEADERS):
+    screen, spec = stdout_screen(), _REFILL_SCREEN
+    for piece in table_chunks(
+        map(_as_listed, shown), _REFILL_COLUMNS, _REFILL_HEADERS, screen=screen, spec=spec
+    ):
         click.echo(piece)
         listed += 1
     if not listed:
@@ -106,6 +110,8 @@ _REFILL_COLUMNS = [
     "error",
 ]
 _REFILL_HEADERS = ["PANEL", "ORDER", "REFILL", "STATUS", "REQUESTED", "UPDATED", "SOURCE", "ERROR"]
+# On a terminal, seconds: a refill's answer may come seconds after its request.
+_REFILL_SCREEN = Columns(times={"requested_at": SECOND, "updated_at": SECOND}, wrap="error")
 
 
 def _as_listed(row: dict[str, Any]) -> dict[str, Any]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from tracker.cli.screen import Columns, Screen, on_screen, shown
 from tracker.panel.statuses import normalize_order_status, status_reason
 from tracker.redact_layout import INVISIBLE
 from tracker.rules.delivery import plausible_remains
@@ -98,47 +98,59 @@ def _safe_json(text: str) -> str:
     return _UNSAFE_IN_JSON.sub(lambda m: json.dumps(m.group(0))[1:-1], text)  # "\\u200b"
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, limit: int | None = CELL_WIDTH) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return safe_text(value, CELL_WIDTH)
+    return safe_text(value, limit)
 
 
 def table(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], headers: Sequence[str] | None = None
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    headers: Sequence[str] | None = None,
+    *,
+    screen: Screen | None = None,
+    spec: Columns | None = None,
+    whole: bool = True,
 ) -> str:
-    """Given rows and the columns to show, return an aligned text table."""
+    """Given rows and the columns to show, return an aligned text table. On a
+    ``screen`` (a terminal; None: a pipe, output as scripts read it), as
+    :func:`~tracker.cli.screen.shown` makes it for the columns' ``spec``, a
+    column "-" in every row left out; but for a chunk of a longer table
+    (``whole`` False), whose header another chunk printed, which keeps them all."""
     heads = list(headers or columns)
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    if screen is not None and whole:
+        columns, heads = filled_columns(rows, columns, heads)
+    # The free text a terminal wraps is shown whole, as the caller gave it.
+    whole_text = (spec or Columns()).wrap if screen is not None else None
+    cut = [None if c == whole_text else CELL_WIDTH for c in columns]
+    cells = [[_cell(row.get(c), n) for c, n in zip(columns, cut, strict=True)] for row in rows]
+    below: dict[int, list[str]] = {}
+    if screen is not None:
+        fitted = shown(screen, spec or Columns(), columns, heads, cells, whole)
+        heads, cells, below = fitted.heads, fitted.cells, fitted.below
     # An ASCII table is padded by characters; any other by terminal columns.
     plain = "".join(map("".join, cells)).isascii()
     size, pad = (len, str.ljust) if plain else (on_screen, _pad_columns)
     widths = [max([len(h)] + [size(r[i]) for r in cells]) for i, h in enumerate(heads)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip()]
-    for row_cells in cells:
+    for n, row_cells in enumerate(cells):
         lines.append("  ".join(map(pad, row_cells, widths)).rstrip())
+        lines.extend(below.get(n, ()))
     return "\n".join(lines)
 
 
-def on_screen(text: str) -> int:
-    """Given a cell's text, return the terminal columns it takes: two for an
-    East Asian wide character or an emoji ("最", "🔥"), none for a combining
-    mark (the accent of "e\\u0301"), one for the rest."""
-    if text.isascii():
-        return len(text)
-    return sum(
-        0
-        if unicodedata.category(c) in _ZERO_WIDTH
-        else 2
-        if unicodedata.east_asian_width(c) in "WF"
-        else 1
-        for c in text
-    )
-
-
-_ZERO_WIDTH = ("Mn", "Me")  # combining marks, a variation selector
+def filled_columns(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], headers: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """Given rows, columns and their headers, return the columns (and headers)
+    that show something in some row: not "-" (no value) in every one."""
+    keep = [
+        i for i, c in enumerate(columns) if not rows or any(_cell(r.get(c)) != "-" for r in rows)
+    ]
+    return [columns[i] for i in keep], [headers[i] for i in keep]
 
 
 def _pad_columns(cell: str, width: int) -> str:

@@ -13,6 +13,7 @@ from tracker.cli.database import check_named_database, database_option
 from tracker.cli.main import Context, handle_errors, main, pass_ctx
 from tracker.cli.panels import stored_panel, unknown_panel
 from tracker.cli.render import table, to_json
+from tracker.cli.screen import moment, stdout_screen
 from tracker.cli.since import since_seconds, since_text
 from tracker.clock import iso, utcnow
 from tracker.rules.alerts import rough_duration
@@ -180,7 +181,8 @@ def report(
     if not rows:
         click.echo(f"no orders first seen in the last {since_text(since)}{where}", err=True)
         return
+    since_at = moment(iso(start), stdout_screen())  # "Nov 04 15:45 UTC" on a terminal
     click.echo(
-        f"orders first seen since {iso(start)} ({since_text(since)}){where}, highest spend first"
+        f"orders first seen since {since_at} ({since_text(since)}){where}, highest spend first"
     )
     click.echo(table([_shown(r) for r in rows], COLUMNS, HEADERS))

@@ -9,6 +9,7 @@ import click
 from tracker.cli.main import Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import listing_panel
 from tracker.cli.render import safe_text, table, to_json
+from tracker.cli.screen import MINUTE, Columns, stdout_screen
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.errors import PanelError
@@ -36,6 +37,7 @@ _SERVICE_COLUMNS = [
     "updated_at",
 ]
 _SERVICE_HEADERS = [column.upper() for column in _SERVICE_COLUMNS[:-1]] + ["SYNCED"]
+_SYNCED = Columns({"updated_at": MINUTE})
 
 
 @main.command()
@@ -78,7 +80,9 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
     for row in rows:
         row["refill"] = "yes" if row["refill"] else "no"
         row["cancel"] = "yes" if row["cancel"] else "no"
-    click.echo(table(rows, _SERVICE_COLUMNS, _SERVICE_HEADERS))
+    click.echo(
+        table(rows, _SERVICE_COLUMNS, _SERVICE_HEADERS, screen=stdout_screen(), spec=_SYNCED)
+    )
 
 
 def _ambiguity_note(conflict: dict[str, Any]) -> str:

@@ -1,0 +1,216 @@
+"""What a table looks like on a terminal: short times, free text wrapped in
+its own column (and, in :mod:`tracker.cli.render`, no column empty in every
+row). Piped output never comes here.
+
+Pure but for :func:`stdout_screen`, the one look at stdout: the renderers
+take the :class:`Screen` it returns (None: not a terminal, output as for a
+script) as a parameter.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tracker.clock import utcnow
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# A stored moment (clock.iso: UTC, seconds) at the start of a cell, perhaps
+# with words after it ("2026-12-04T18:20:00+00:00 (stalled)").
+_STAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(:\d\d)(?:\.\d+)?(?:\+00:00|Z)")
+EMPTY = "-"  # what a table shows for no value
+NARROWEST_TEXT = 20  # a free-text column is wrapped no narrower than this
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A terminal: ``now`` (UTC) says which day is today, ``width`` its columns."""
+
+    now: datetime
+    width: int = 80
+
+
+def stdout_screen() -> Screen | None:
+    """Return the terminal stdout is (its width from $COLUMNS or the terminal
+    itself), or None when stdout is a pipe, a file or closed: a script's."""
+    if not stdout_is_terminal():
+        return None
+    return Screen(utcnow(), shutil.get_terminal_size().columns)
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal (not a pipe, a file, or closed)."""
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except ValueError:  # closed
+        return False
+
+
+# How much of a time a column shows: the minute; the second (two moments
+# of a row seconds apart, changes in a row); the minute today, the day else
+# (a listing glanced at: when it was checked, when it should end).
+MINUTE, SECOND, DAY = "minute", "second", "day"
+
+
+def short_time(text: str, now: datetime, shows: str = MINUTE) -> str:
+    """Given a cell starting with a stored UTC moment, return it as a person
+    reads it in a table: "15:43" today (UTC), "Dec 03 22:17" another day of
+    the year, "2025-12-03 22:17" another year; ``shows`` SECOND: "15:43:14";
+    DAY: "15:43" today, the date alone another day ("Dec 03"). Words after
+    the moment are kept; any other text is returned as it is."""
+    found = _STAMP.match(text)
+    if found is None:
+        return text
+    year, month, day, hour, minute, secs = found.groups()
+    clock = f"{hour}:{minute}{secs if shows == SECOND else ''}"
+    rest = text[found.end() :]
+    if (int(year), int(month), int(day)) == (now.year, now.month, now.day):
+        return clock + rest
+    date = f"{_MONTHS[int(month) - 1]} {day}" if int(year) == now.year else f"{year}-{month}-{day}"
+    return f"{date}{rest}" if shows == DAY else f"{date} {clock}{rest}"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """What a table's columns are, for a terminal: ``times`` (a column of
+    stored moments, and how much of them it shows: MINUTE, SECOND, DAY),
+    ``wrap`` (the last column, free text: wrapped, never cut), ``units`` (a
+    column naming another's unit, the currency of a charge: said once in
+    that column's header when the same in every row)."""
+
+    times: Mapping[str, str] = field(default_factory=dict)
+    wrap: str | None = None
+    units: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Shown:
+    """A table as a terminal shows it: the lines in ``below`` (by row) are
+    printed under their row, the free text that found no room beside it."""
+
+    heads: list[str]
+    cells: list[list[str]]
+    below: dict[int, list[str]] = field(default_factory=dict)
+
+
+def shown(
+    screen: Screen,
+    spec: Columns,
+    columns: Sequence[str],
+    heads: list[str],
+    cells: list[list[str]],
+    whole: bool = True,
+) -> Shown:
+    """Given a table's columns, headers and cells, return them as a terminal
+    shows them: times short, "UTC" said once, in the header of the time
+    column it widens least; a unit the same in every row said once in a header (only when
+    the cells are the ``whole`` table, not one chunk of it); the free text
+    wrapped in its column, or on lines under its row when the other columns
+    leave it no room. Nothing is cut."""
+    cheapest: tuple[int, int] | None = None  # (columns "UTC" adds, column)
+    for i, column in enumerate(columns):
+        if column in spec.times:
+            for row in cells:
+                row[i] = short_time(row[i], screen.now, spec.times[column])
+            width = max([len(heads[i])] + [on_screen(r[i]) for r in cells])
+            cost = max(0, len(heads[i]) + 4 - width)
+            cheapest = (cost, i) if cheapest is None or cost < cheapest[0] else cheapest
+    if cheapest is not None:
+        heads[cheapest[1]] += " UTC"
+    names = list(columns)
+    for unit, of in spec.units.items() if whole else ():
+        said = {r[names.index(unit)] for r in cells} - {EMPTY}
+        if len(said) == 1 and unit in names and of in names:
+            heads[names.index(of)] += " " + said.pop()
+            drop = names.index(unit)
+            del names[drop], heads[drop]
+            for row in cells:
+                del row[drop]
+    table = Shown(heads, cells)
+    if spec.wrap is not None and names[-1:] == [spec.wrap] and cells:
+        _wrap(screen.width, table)
+    return table
+
+
+def _wrap(width: int, table: Shown) -> None:
+    """Wrap the last column's text to what the others leave of ``width``;
+    with less than NARROWEST_TEXT left, move it under its row, whole."""
+    heads, cells = table.heads, table.cells
+    fixed = [max(on_screen(h), *(on_screen(r[i]) for r in cells)) for i, h in enumerate(heads[:-1])]
+    room = width - sum(fixed) - 2 * len(fixed)
+    if room >= max(NARROWEST_TEXT, on_screen(heads[-1])):
+        wrapped: list[list[str]] = []
+        for row in cells:
+            first, *more = wrap_text(row[-1], room)
+            wrapped.append([*row[:-1], first])
+            wrapped.extend([""] * (len(row) - 1) + [line] for line in more)
+        table.cells = wrapped
+        return
+    indent = fixed[0] + 2 if fixed else 0  # under the second column
+    for n, row in enumerate(cells):
+        text = row.pop()
+        if text != EMPTY:
+            lines = wrap_text(text, max(width - indent, NARROWEST_TEXT))
+            table.below[n] = [" " * indent + line for line in lines]
+    heads.pop()
+
+
+def wrap_text(text: str, width: int) -> list[str]:
+    """Given text and a width in terminal columns, return its lines: broken at
+    spaces, a word longer than a line broken inside it; every character kept."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        candidate = f"{line} {word}" if line else word
+        if on_screen(candidate) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = word
+        while on_screen(line) > width:
+            cut = _fitting(line, width)
+            lines.append(line[:cut])
+            line = line[cut:]
+    lines.append(line)
+    return lines
+
+
+def on_screen(text: str) -> int:
+    """Given a cell's text, return the terminal columns it takes: two for an
+    East Asian wide character or an emoji ("最", "🔥"), none for a combining
+    mark (the accent of "e\\u0301"), one for the rest."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0
+        if unicodedata.category(c) in _ZERO_WIDTH
+        else 2
+        if unicodedata.east_asian_width(c) in "WF"
+        else 1
+        for c in text
+    )
+
+
+_ZERO_WIDTH = ("Mn", "Me")  # combining marks, a variation selector
+
+
+def _fitting(text: str, width: int) -> int:
+    """How many characters of ``text`` fit in ``width`` columns (one at least)."""
+    for n in range(len(text), 0, -1):
+        if on_screen(text[:n]) <= width:
+            return n
+    return 1
+
+
+def moment(text: str, screen: Screen | None, shows: str = MINUTE) -> str:
+    """Given a stored moment said in a line of words ("stalled since ..."),
+    return it as on a terminal, "14:02 UTC"; as stored when not a terminal."""
+    if screen is None or _STAMP.match(text) is None:
+        return text
+    return f"{short_time(text, screen.now, shows)} UTC"
