@@ -80,6 +80,7 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     from tracker.cli.panels import stored_panel
     from tracker.store.prune import Plans, count, zero
     from tracker.store.prune import prune as delete
+    from tracker.store.prune_runs import PruneRun
     from tracker.store.pruned import free_bytes
     from tracker.store.readings import panels_in_database
 
@@ -88,7 +89,8 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     names = [stored_panel(config, panel, opened)] if panel else panels_in_database(opened())
     store = opened()
     window = config.refill.window if config.refill.enabled else None
-    cut = cutoffs(utcnow(), seconds, window)
+    now = utcnow()
+    cut = cutoffs(now, seconds, window)
     for line in _header(cut, older_than.strip(), panel):
         click.echo(line)
     plans: Plans = {}
@@ -105,8 +107,11 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     if not yes and not ask(f"Delete these {sum(found.values())} row(s)?"):
         fail("nothing deleted", EXIT_FAILED)
     done = zero()
+    # Recorded with the first batch that deletes rows, counted by each: a read
+    # whose window reaches before cut.records says its counts are incomplete.
+    run = PruneRun(store, now, names[0] if panel else None, older_than.strip(), cut.records)
     try:
-        delete(store, names, cut, panel, done, plans=plans)
+        delete(store, names, cut, panel, done, plans=plans, run=run)
     except (KeyboardInterrupt, StoreError) as exc:
         click.echo("deleted before stopping (whole orders; the rest is kept):")
         _show(done)

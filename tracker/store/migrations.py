@@ -274,3 +274,4 @@ migrations()(added.m032_alert_deliveries)
 # From m033 on, in store/migrations_more.py (migrations_added.py is full too).
 migrations()(more.m033_lost_before_m008)
 migrations()(more.m034_idempotency_keys)
+migrations()(more.m035_prune_runs)

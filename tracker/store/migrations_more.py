@@ -49,3 +49,26 @@ def m034_idempotency_keys(db: Database) -> None:
         )
         """
     )
+
+
+def m035_prune_runs(db: Database) -> None:
+    # One row per `prune` that deleted anything, so a read reaching before its
+    # cutoff says its counts are incomplete. Written in the transaction of the
+    # first batch that deleted rows, its counts brought up to date in each
+    # batch's own: a Ctrl-C or crash between batches leaves the row with what
+    # was deleted, ended_at NULL. ``cutoff``: nothing recorded at or after it
+    # was deleted (a finished order in its refill window waited longer, so it
+    # is the latest instant prune used). ``deleted``: rows per table, as JSON.
+    db.execute(
+        """
+        CREATE TABLE prune_runs (
+            id           INTEGER PRIMARY KEY,
+            at           TEXT    NOT NULL,
+            panel        TEXT,
+            older_than   TEXT    NOT NULL,
+            cutoff       TEXT    NOT NULL,
+            deleted      TEXT    NOT NULL,
+            ended_at     TEXT
+        )
+        """
+    )

@@ -6,6 +6,8 @@ orders is one ``BEGIN IMMEDIATE`` transaction that checks its orders again
 chosen) and deletes the rows that name them, children before parents. A
 crash or Ctrl-C between batches leaves whole orders; the daemon's writes wait
 for one batch at most. Balance checks and alerts go the same way, by rows.
+Each batch that deletes rows counts them in the run's ``prune_runs`` row in
+its own transaction (:mod:`tracker.store.prune_runs`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from tracker.rules.prune import ROW_BATCH, Cutoffs, batches, families
 from tracker.rules.refills import CLOSED
 from tracker.store.causes import describe_db_error
 from tracker.store.connection import Connection, placeholders
+from tracker.store.prune_runs import PruneRun
 
 BETWEEN = 0.15  # seconds between two batches: a waiting writer goes first
 
@@ -237,35 +240,40 @@ def prune(
     rows: int = ROW_BATCH,
     pause: Callable[[float], None] = time.sleep,
     plans: Plans | None = None,
+    run: PruneRun | None = None,
 ) -> None:
     """Delete what :func:`count` counts, one batch per transaction, adding what
     each committed batch deleted to ``done`` (what went before an error or a
-    Ctrl-C stays counted there); ``on_batch`` is called after each commit.
+    Ctrl-C stays counted there), and to ``run``'s row in ``prune_runs``, in
+    the batch's transaction; ``on_batch`` is called after each commit.
     Between two batches it waits ``BETWEEN`` seconds: a daemon's write waiting
     for the lock (SQLite's busy handler looks again within 0.1 s) gets it
     then, rather than after every batch that is left. ``plans``: the batches
     :func:`count` chose (a panel not in it is planned here)."""
+    run = PruneRun(store) if run is None else run
+    run.counts = {**zero(), **run.counts}  # every table in its row, 0 when none went
     for name in panels:
         chosen = plans.get(name) if plans is not None else None
         for batch in plan(store, name, cut) if chosen is None else chosen:
-            _add(done, _orders_batch(store, name, batch, cut))
+            _add(done, _orders_batch(run, name, batch, cut))
             on_batch()
             pause(BETWEEN)
     for table in ("balances", "alerts"):
-        while deleted := _rows_batch(store, table, panel, cut, done, rows):
+        while deleted := _rows_batch(run, table, panel, cut, done, rows):
             on_batch()
             if deleted < rows:
                 break
             pause(BETWEEN)
+    run.end()
 
 
 def _rows_batch(
-    store: Connection, table: str, panel: str | None, cut: Cutoffs, done: Counts, rows: int
+    run: PruneRun, table: str, panel: str | None, cut: Cutoffs, done: Counts, rows: int
 ) -> int:
     """Delete up to ``rows`` old balance checks or alerts (with their delivery
-    rows) in one transaction; return how many."""
+    rows) in one transaction of ``run``'s; return how many."""
     params, deliveries = _params(cut, panel), 0
-    with store.write() as db:
+    with run.batch() as db:
         if table == "balances":
             chosen = f"SELECT b.rowid {_filtered(_BALANCES, panel, 'b')} LIMIT {rows}"
             deleted = db.execute(f"DELETE FROM balances WHERE rowid IN ({chosen})", params)
@@ -276,27 +284,28 @@ def _rows_batch(
             sent = db.execute(f"DELETE FROM alert_deliveries WHERE alert_id IN ({marks})", ids)
             deliveries = sent.rowcount
             deleted = db.execute(f"DELETE FROM alerts WHERE id IN ({marks})", ids)
+        run.stage(db, {table: deleted.rowcount, "alert_deliveries": deliveries})
     done["alert_deliveries"] += deliveries  # counted once committed
     done[table] += deleted.rowcount
     return deleted.rowcount
 
 
-def _orders_batch(store: Connection, panel: str, batch: list[list[int]], cut: Cutoffs) -> Counts:
-    """Delete one batch of families in one transaction, each checked again
-    inside it: a family with an order that may no longer go, or that a new
-    re-order names as its parent, is left whole."""
-    with store.write() as db:
+def _orders_batch(run: PruneRun, panel: str, batch: list[list[int]], cut: Cutoffs) -> Counts:
+    """Delete one batch of families in one transaction of ``run``'s, each
+    checked again inside it: a family with an order that may no longer go,
+    or that a new re-order names as its parent, is left whole."""
+    with run.batch() as db:
 
-        def run(sql: str, params: Any) -> list[tuple[Any, ...]]:
+        def execute(sql: str, params: Any) -> list[tuple[Any, ...]]:
             cursor = db.execute(sql, params)
             return cursor.fetchall() if cursor.description else [(cursor.rowcount,)]
 
         ids = [order for members in batch for order in members]
-        still = set(prunable(run, panel, cut, ids))
+        still = set(prunable(execute, panel, cut, ids))
         chosen = set(ids)
-        named = {of for child, of in run(LINKS, {"panel": panel}) if child not in chosen}
+        named = {of for child, of in execute(LINKS, {"panel": panel}) if child not in chosen}
         kept = [m for m in batch if still.issuperset(m) and named.isdisjoint(m)]
         ids = [order for members in kept for order in members]
-        if not ids:
-            return zero()
-        return _order_rows(run, panel, ids, delete=True)
+        counts = _order_rows(execute, panel, ids, delete=True) if ids else zero()
+        run.stage(db, counts)
+    return counts
