@@ -1,5 +1,6 @@
-"""The record prune leaves (prune_runs): each run that deleted anything, its
-cutoff and what it deleted, written with its batches."""
+"""The record prune leaves (prune_runs), and the reads it makes say so: a
+window reaching before a prune's cutoff counts only what the file kept, and
+a note on stderr tells it (never in --json's stdout, which holds a field)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
+from simconfig import cli_in, sim_config
 from test_prune import EXPECTED, NOW, OLD, _many, build, rows, setup  # noqa: F401
 from test_upgrade import old_database
 
@@ -15,6 +17,10 @@ from tracker.clock import iso, parse_iso, utcnow
 from tracker.rules.prune import cutoffs
 from tracker.store import prune as pruning
 from tracker.store.orders import Store
+
+# A panel nothing listens on: the reads never call it.
+OFFLINE = sim_config("http://127.0.0.1:9/api/v2")
+NOTE = "note: the history before "
 
 
 def runs(db) -> list[dict]:
@@ -24,6 +30,18 @@ def runs(db) -> list[dict]:
         return [dict(r) for r in c.execute("SELECT * FROM prune_runs ORDER BY id")]
     finally:
         c.close()
+
+
+@pytest.fixture
+def pruned(tmp_path, monkeypatch):
+    """test_prune's database after `prune --older-than 365d` (orders 1, 2, 6,
+    9, 10 deleted; the newest balance check of sim is now)."""
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE)
+    db = tmp_path / "t.db"
+    build(db)
+    done = cli("prune", "--older-than", "365d", "--yes")
+    assert done.exit_code == 0, done.output
+    return cli, db
 
 
 def test_a_prune_is_recorded_with_its_counts_and_a_dry_run_is_not(setup):  # noqa: F811
@@ -107,6 +125,156 @@ def test_ctrl_c_before_the_first_commit_records_nothing(setup, monkeypatch):  # 
     result = cli("prune", "--older-than", "365d", "--yes")
     assert result.exit_code == 130
     assert runs(db) == [] and len(rows(db, "SELECT * FROM orders")) == 12
+
+
+@pytest.mark.parametrize("command", [("report",), ("alerts",), ("automation",)])
+def test_a_window_reaching_before_the_cutoff_says_so_and_one_after_it_does_not(pruned, command):
+    cli, db = pruned
+    [run] = runs(db)
+    long = cli(*command, "--since", "400d")
+    assert long.exit_code == 0, long.output
+    notes = [line for line in long.stderr.splitlines() if line.startswith("note:")]
+    assert notes == [
+        f"{NOTE}{run['cutoff']} was deleted by `smm-tracker prune --older-than 365d` on "
+        f"{run['at'][:10]}: what this shows from before then is incomplete"
+    ]
+    assert "note:" not in long.stdout
+    short = cli(*command, "--since", "300d")
+    assert short.exit_code == 0 and "note:" not in short.output + short.stderr
+    # --json: stdout is JSON alone, the prune in its field; nothing on stderr.
+    data = cli(*command, "--since", "400d", "--json")
+    assert data.exit_code == 0 and data.stderr == ""
+    assert json.loads(data.stdout)["pruned"] == {
+        "at": run["at"],
+        "panel": None,
+        "older_than": "365d",
+        "cutoff": run["cutoff"],
+    }
+    assert json.loads(cli(*command, "--since", "300d", "--json").stdout)["pruned"] is None
+
+
+def test_reads_without_a_window_before_the_cutoff_say_nothing(pruned):
+    cli, _db = pruned
+    for command in (("report",), ("alerts",), ("automation",), ("balance",), ("orders",)):
+        result = cli(*command)
+        assert result.exit_code == 0, (command, result.output)
+        assert "note: the history" not in result.stderr, command
+
+
+def test_a_prune_of_another_panel_leaves_this_panels_reads_whole(tmp_path, monkeypatch):
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE)
+    db = tmp_path / "t.db"
+    build(db)
+    c = sqlite3.connect(db)
+    c.execute(
+        "INSERT INTO prune_runs (at, panel, older_than, cutoff, deleted, ended_at) "
+        "VALUES (?, 'other', '365d', ?, '{\"orders\": 3}', ?)",
+        (iso(NOW), iso(NOW - timedelta(days=365)), iso(NOW)),
+    )
+    c.commit()
+    c.close()
+    assert "note:" not in cli("report", "--since", "400d", "--panel", "sim").stderr
+    assert "(or deleted" not in cli("history", "--panel", "sim", "999").stderr
+    # Every panel's report shows the other panel's too: its prune is named.
+    every = cli("report", "--since", "400d").stderr
+    assert "note: the history of panel other before " in every
+    assert "`smm-tracker prune --older-than 365d --panel other`" in every
+    assert "(or deleted by `smm-tracker prune --older-than 365d --panel other`" in (
+        cli("history", "999").stderr
+    )
+
+
+def test_balance_history_reaching_before_the_cutoff_says_so(tmp_path, monkeypatch):
+    # A daemon stopped long ago: the panel's last check, kept by prune, is
+    # older than the cutoff, so the day of history before it was deleted.
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE)
+    db = tmp_path / "t.db"
+    build(db)
+    c = sqlite3.connect(db)
+    c.execute("DELETE FROM balances WHERE at > ?", (OLD,))
+    c.commit()
+    c.close()
+    assert cli("prune", "--older-than", "365d", "--yes").exit_code == 0
+    [run] = runs(db)
+    shown = cli("balance")
+    assert shown.exit_code == 0, shown.output
+    assert shown.stderr.splitlines() == [
+        f"note: the history of panel sim before {run['cutoff']} was deleted by "
+        f"`smm-tracker prune --older-than 365d` on {run['at'][:10]}: what this shows from "
+        "before then is incomplete"
+    ]
+    [panel] = json.loads(cli("balance", "--json").stdout)["panels"]
+    assert panel["pruned"]["cutoff"] == run["cutoff"]
+
+
+def test_history_of_an_id_not_in_the_file_names_the_prune_that_may_have_deleted_it(
+    tmp_path, monkeypatch
+):
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE)
+    db = tmp_path / "t.db"
+    build(db)
+    before = cli("history", "999")
+    assert before.exit_code == 1 and "(or deleted" not in before.stderr
+    assert cli("prune", "--older-than", "365d", "--yes").exit_code == 0
+    [run] = runs(db)
+    for args in (("history", "2"), ("history", "--panel", "sim", "2")):
+        gone = cli(*args)
+        assert gone.exit_code == 1  # as for any order not tracked (README's exit codes)
+        on = " on sim" if "--panel" in args else ""
+        assert gone.stderr == (
+            f"smm-tracker: order 2 is not tracked{on} (or deleted by `smm-tracker prune "
+            f"--older-than 365d` on {run['at'][:10]}: orders that ended before "
+            f"{run['cutoff']}): no history (smm-tracker track{' --panel sim' * bool(on)} 2 "
+            "records it from now on)\n"
+        )
+    copy = cli("history", "--database", str(db), "2")
+    assert copy.exit_code == 1 and copy.stderr.startswith(f"smm-tracker: order 2 is not in {db}")
+    assert "(or deleted by `smm-tracker prune --older-than 365d`" in copy.stderr
+
+
+def test_a_prune_that_deleted_no_order_is_not_named_for_an_order(tmp_path, monkeypatch):
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE)
+    db = tmp_path / "t.db"
+    build(db)
+    c = sqlite3.connect(db)
+    c.execute("UPDATE orders SET polling = 1")  # every order still polled: none goes
+    c.commit()
+    c.close()
+    assert cli("prune", "--older-than", "365d", "--yes").exit_code == 0
+    [run] = runs(db)
+    assert json.loads(run["deleted"])["orders"] == 0 and json.loads(run["deleted"])["balances"]
+    assert "(or deleted" not in cli("history", "2").stderr
+
+
+def test_doctor_tells_the_last_prune_in_an_info_line_never_a_failure(setup):  # noqa: F811
+    cli, db = setup
+    assert [line for line in cli("doctor").output.splitlines() if "prune" in line] == []
+    assert cli("prune", "--older-than", "365d", "--yes").exit_code == 0
+    [run] = runs(db)
+    doctor = cli("doctor")
+    assert doctor.exit_code == 0, doctor.output
+    [line] = [line for line in doctor.output.splitlines() if line.startswith("info prune:")]
+    assert line == (
+        f"info prune: last run {run['at']} (--older-than 365d, every panel): history before "
+        f"{run['cutoff']} deleted (5 orders); reads reaching before it say so"
+    )
+    report = json.loads(cli("doctor", "--json").stdout)
+    [check] = [c for c in report["checks"] if c["name"] == "prune"]
+    assert (check["state"], check["failed"], report["ok"]) == ("info", False, True)
+
+
+def test_doctor_says_a_prune_stopped_part_way(setup, monkeypatch):  # noqa: F811
+    cli, db = setup
+
+    def interrupted(*_args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pruning, "_rows_batch", interrupted)
+    assert cli("prune", "--older-than", "365d", "--yes").exit_code == 130
+    doctor = cli("doctor")
+    assert doctor.exit_code == 0
+    [line] = [line for line in doctor.output.splitlines() if line.startswith("info prune:")]
+    assert "stopped part-way" in line and "run it again to finish" in line
 
 
 def test_m035_upgrades_a_database_at_m034_keeping_every_row(tmp_path):

@@ -78,11 +78,15 @@ def test_history_of_an_order_prune_deleted_names_the_key_it_was_placed_under(pru
     assert "idempotency key row-1 at " + OLD in line
     assert line.endswith("then deleted by `smm-tracker prune`; no history")
     assert cli("history", "--panel", "sim", "1").stderr == gone.stderr
-    # Without a key the file keeps nothing of an order deleted: told as untracked.
+    # Without a key the file keeps nothing of an order deleted: told as untracked,
+    # or deleted by the prune the file recorded (prune_runs).
     for order in ("2", "999"):
         other = cli("history", order)
         assert other.exit_code == 1
-        assert f"order {order} is not tracked: no history" in other.stderr
+        assert f"order {order} is not tracked (or deleted by `smm-tracker prune" in other.stderr
+        assert other.stderr.endswith(
+            f": no history (smm-tracker track {order} records it from now on)\n"
+        )
 
 
 def test_prune_says_how_much_is_free_inside_the_file_and_how_to_give_it_back(tmp_path, monkeypatch):

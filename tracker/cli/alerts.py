@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from tracker.cli import pruned
 from tracker.cli.bounds import POSITIVE
 from tracker.cli.database import database_option
 from tracker.cli.listing import NOT_ANSWERING
@@ -100,8 +101,17 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
     name, store = read_panel(config, panel)
     names = [name] if name else panel_names(config, store, named=database is not None)
     found = {name: panel_balance(store, config, name) for name in names}
+    # Its history is the day before its last check: a prune's cutoff after that, cut.
+    cuts = {
+        name: pruned.reached(store, name, parse_iso(info["at"]) - timedelta(seconds=RUNWAY_WINDOW))
+        for name, info in found.items()
+        if info
+    }
     if as_json:
-        click.echo(to_json({"panels": [info for info in found.values() if info]}))
+        listed = [
+            {**info, "pruned": pruned.field(cuts[name])} for name, info in found.items() if info
+        ]
+        click.echo(to_json({"panels": listed}))
         return
     failing_now = failing_panels(store, name)
     screen = stdout_screen()
@@ -127,6 +137,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         shown = table(recent, *_CHECKS, screen=screen, spec=Columns(times={"at": MINUTE}))
         lines = shown.splitlines()
         click.echo("\n".join("  " + line for line in lines))
+        pruned.note(cuts[name], name)
     for failing, (kind, since) in failing_now.items():
         if found.get(failing) and kind in NOT_ANSWERING:  # status_failing: polls only
             why = f"{NOT_ANSWERING[kind]} since {since}: its balance is the last it gave"
@@ -197,6 +208,7 @@ def alerts(
         _undelivered(store, name, start, limit, as_json)
         return
     rows = alerts_since(store, start, panel=name, limit=limit)
+    cut = pruned.reached(store, name, start) if start is not None else None  # --since's window
     configured = {p.name for p in config.panels}
     still = [
         {**e, "configured": e["panel"] in configured}
@@ -204,7 +216,7 @@ def alerts(
         if name is None or e["panel"] == name
     ]
     if as_json:
-        click.echo(to_json({"alerts": rows, "open": still}))
+        click.echo(to_json({"alerts": rows, "open": still, "pruned": pruned.field(cut)}))
         return
     if not rows:
         click.echo("no alerts" + (f" in the last {since_text(since)}" if since else ""), err=True)
@@ -222,6 +234,7 @@ def alerts(
         # With no config (--database alone) no panel is left out of one.
         texts = (_open_text(e, config.path is not None, screen) for e in still)
         click.echo("open: " + ", ".join(texts))
+    pruned.note(cut)
 
 
 _ALERT_COLUMNS = ["at", "severity", "kind", "message"]

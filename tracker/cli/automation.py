@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from tracker.cli import pruned
 from tracker.cli.bounds import POSITIVE
 from tracker.cli.main import (
     Context,
@@ -129,6 +130,7 @@ def automation(
     done = actions(store, panel=name, since=start, limit=limit)
     skipped = skips(store, panel=name, since=start, limit=limit)
     stalled = stalled_orders(store, panel=name)
+    cut = pruned.reached(store, name, start) if start is not None else None  # --since's window
     if as_json:
         click.echo(
             to_json(
@@ -138,6 +140,7 @@ def automation(
                     "actions": done,
                     "skipped": skipped,
                     "stalled": stalled,
+                    "pruned": pruned.field(cut),
                 }
             )
         )
@@ -172,3 +175,4 @@ def automation(
         more = f" and {len(stalled) - 10} more" if len(stalled) > 10 else ""
         click.echo(f"\nstalled now: {len(stalled)} ({ids}{more})")
         click.echo("(smm-tracker orders --stalled lists them)")
+    pruned.note(cut)

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
+from tracker.cli import pruned
 from tracker.cli.main import EXIT_USAGE, fail, open_store
 from tracker.cli.render import safe_text
 from tracker.config.model import Config
@@ -146,14 +147,16 @@ def stored_order(
     row = store.order(held, order_id) if held is not None else None
     if row is None:
         _pruned(store, order_id, name)
+    # A prune of the panel (of any, without --panel) that deleted orders: maybe one.
+    gone = pruned.gone(store, name) if row is None else ""
     if row is None and named is not None:  # a copy: `track` would act elsewhere
-        fail(f"order {order_id} is not in {named}" + (f" on {panel}" if panel else ""))
+        fail(f"order {order_id} is not in {named}" + (f" on {panel}" if panel else "") + gone)
     if row is None:
         on, flag = (f" on {panel}", f" --panel {shlex.quote(panel)}") if panel else ("", "")
         if not panel and len(config.panels) > 1:  # track refuses to guess the panel
             flag = " --panel NAME"
         fail(
-            f"order {order_id} is not tracked{on}: no history "
+            f"order {order_id} is not tracked{on}{gone}: no history "
             f"(smm-tracker track{flag} {order_id} records it from now on)"
         )
     return store, row

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from tracker.cli import pruned
 from tracker.cli.database import check_named_database, database_option
 from tracker.cli.main import Context, handle_errors, main, pass_ctx
 from tracker.cli.panels import stored_panel, unknown_panel
@@ -171,18 +172,20 @@ def report(
         if database is not None and name is not None:
             check_panel(store, name)
         rows = scorecard(store, start, name)
+        cut = pruned.reached(store, name, start)  # a window reaching before a prune's cutoff
     finally:
         store.close()
     if as_json:
         data = {"since": iso(start), "until": iso(now), "panel": name, "services": rows}
-        click.echo(to_json(data))
+        click.echo(to_json({**data, "pruned": pruned.field(cut)}))
         return
     where = f" on {name}" if name else ""
     if not rows:
         click.echo(f"no orders first seen in the last {since_text(since)}{where}", err=True)
-        return
-    since_at = moment(iso(start), stdout_screen())  # "Nov 04 15:45 UTC" on a terminal
-    click.echo(
-        f"orders first seen since {since_at} ({since_text(since)}){where}, highest spend first"
-    )
-    click.echo(table([_shown(r) for r in rows], COLUMNS, HEADERS))
+    else:
+        since_at = moment(iso(start), stdout_screen())  # "Nov 04 15:45 UTC" on a terminal
+        click.echo(
+            f"orders first seen since {since_at} ({since_text(since)}){where}, highest spend first"
+        )
+        click.echo(table([_shown(r) for r in rows], COLUMNS, HEADERS))
+    pruned.note(cut)

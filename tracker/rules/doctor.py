@@ -20,7 +20,7 @@ from tracker.rules.capabilities import REFILL_ORDERS, one_at_a_time
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.unknown_status import SHOWN_SPELLINGS, listing_hint, quoted
 
-OK, FAIL, SKIP, WARN = "ok", "FAIL", "skip", "warn"
+OK, FAIL, SKIP, WARN, INFO = "ok", "FAIL", "skip", "warn", "info"  # info: news, never a fault
 # The unit's TimeoutStopSec= (systemd/smm-tracker.service): systemd kills a
 # service still running this long after SIGTERM.
 UNIT_STOP_TIMEOUT = 90.0
@@ -28,7 +28,7 @@ UNIT_STOP_TIMEOUT = 90.0
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the report: ``state`` is ok, FAIL or skip."""
+    """One line of the report: ``state`` is ok, warn, FAIL, skip or info."""
 
     state: str
     name: str

@@ -41,6 +41,7 @@ from tracker.rules.doctor import (
     unconfigured_check,
     unknown_status_checks,
 )
+from tracker.rules.prune_notes import last_prune_check
 from tracker.rules.redelivery import undelivered_check
 from tracker.rules.secret_files import config_file_check, key_file_check, secret_file_check
 from tracker.service.doctor_database import (
@@ -50,6 +51,7 @@ from tracker.service.doctor_database import (
     open_orders_by_panel,
     read_rows,
 )
+from tracker.store.prune_runs import LAST_PRUNE
 from tracker.store.readings import (
     FAILING_BY_PANEL,
     LOST_BY_PANEL,
@@ -118,6 +120,8 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.extend(failing_checks(read_rows(database.path, FAILING_BY_PANEL), named))
         undelivered = undelivered_check(next(iter(read_rows(database.path, UNDELIVERED)), None))
         checks.extend([undelivered] if undelivered else [])
+        last = last_prune_check(next(iter(read_rows(database.path, LAST_PRUNE)), None))
+        checks.extend([last] if last else [])
     return checks
 
 

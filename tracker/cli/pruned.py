@@ -1,0 +1,45 @@
+"""What the read commands say after ``prune``: a note on stderr when their
+window reaches before the cutoff of a prune of what they read (its counts
+are then incomplete), a ``pruned`` field in their JSON; and what an order ID
+the file does not hold may be. Never on stdout, which scripts parse.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+
+from tracker.cli.render import safe_text
+from tracker.clock import iso
+from tracker.rules.prune_notes import gone_note, reaches_before, window_field, window_note
+from tracker.store.connection import Connection
+from tracker.store.prune_runs import newest_cut, newest_orders_cut
+
+
+def reached(store: Connection, panel: str | None, start: datetime | None) -> dict[str, Any] | None:
+    """Given ``--panel`` (None: every panel) and where a read's window starts
+    (None: at the first record), return the prune whose cutoff it reaches
+    before, the latest; None when no prune deleted anything it reads."""
+    prune = newest_cut(store, panel)
+    return prune if reaches_before(None if start is None else iso(start), prune) else None
+
+
+def note(prune: dict[str, Any] | None, panel: str | None = None) -> None:
+    """Say on stderr that the window (of ``panel``'s history, when given)
+    reaches before ``prune``'s cutoff; nothing for None."""
+    if prune is not None:
+        click.echo(safe_text(window_note(prune, panel)), err=True)
+
+
+def field(prune: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The JSON ``pruned`` field: the prune the window reaches before, or null."""
+    return window_field(prune)
+
+
+def gone(store: Connection, panel: str | None) -> str:
+    """What to add to "order N is not tracked" when a prune of ``panel`` (None:
+    of any) deleted orders: it may be one of them. Empty when none did."""
+    prune = newest_orders_cut(store, panel)
+    return "" if prune is None else safe_text(gone_note(prune))

@@ -1,0 +1,75 @@
+"""What a read says after ``prune``: whether its window reaches before a
+prune's cutoff (its counts are then incomplete), and the words for it.
+
+Pure: a prune is given as the ``prune_runs`` row the store read (id, at,
+panel, older_than, cutoff, ended_at, orders); every stamp is UTC ISO text,
+compared as text, as every stamp the tracker writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tracker.rules.doctor import INFO, Check
+
+Prune = Mapping[str, Any]
+
+
+def reaches_before(start: str | None, prune: Prune | None) -> bool:
+    """Given a read's window start (None: from the first record) and the prune
+    with the latest cutoff of what it reads, return whether the window
+    reaches before that cutoff: prune deleted nothing stamped at or after it."""
+    return prune is not None and (start is None or start < prune["cutoff"])
+
+
+def _ran(prune: Prune) -> str:
+    """The prune as the notes name it: "`smm-tracker prune --older-than 365d` on DAY"."""
+    flags = f"--older-than {prune['older_than']}"
+    if prune["panel"] is not None:
+        flags += f" --panel {prune['panel']}"
+    return f"`smm-tracker prune {flags}` on {prune['at'][:10]}"
+
+
+def window_note(prune: Prune, panel: str | None = None) -> str:
+    """The stderr line of a read (of ``panel`` alone, when given, among
+    others: `balance`'s) whose window reaches before ``prune``'s cutoff."""
+    panel = prune["panel"] if prune["panel"] is not None else panel
+    of = f" of panel {panel}" if panel is not None else ""
+    return (
+        f"note: the history{of} before {prune['cutoff']} was deleted by {_ran(prune)}: "
+        "what this shows from before then is incomplete"
+    )
+
+
+def window_field(prune: Prune | None) -> dict[str, Any] | None:
+    """The ``pruned`` field of a read's JSON: the prune its window reaches
+    before (None: the window is whole)."""
+    if prune is None:
+        return None
+    return {key: prune[key] for key in ("at", "panel", "older_than", "cutoff")}
+
+
+def gone_note(prune: Prune) -> str:
+    """What an order ID the file does not hold may be, after a prune that
+    deleted orders: put after "order N is not tracked"."""
+    return f" (or deleted by {_ran(prune)}: orders that ended before {prune['cutoff']})"
+
+
+def last_prune_check(row: Sequence[Any] | None) -> Check | None:
+    """Given the last prune's row (id, at, panel, older_than, cutoff,
+    ended_at, orders; None: never pruned), return doctor's info line."""
+    if row is None:
+        return None
+    _id, at, panel, older_than, cutoff, ended_at, orders = row
+    where = f"panel {panel}" if panel is not None else "every panel"
+    detail = (
+        f"last run {at} (--older-than {older_than}, {where}): history before {cutoff} "
+        f"deleted ({orders} order{'s' * (orders != 1)}); reads reaching before it say so"
+    )
+    if ended_at is None:
+        detail += (
+            "; it stopped part-way (Ctrl-C, a crash or a database error) or is still "
+            "running: what it deleted is counted in prune_runs, run it again to finish"
+        )
+    return Check(INFO, "prune", detail)
