@@ -113,3 +113,17 @@ def test_prune_says_how_much_is_free_inside_the_file_and_how_to_give_it_back(tmp
     assert db.stat().st_size < size
     done = cli("prune", "--older-than", "365d", "--yes")
     assert done.output.splitlines()[-1] == "nothing to delete"
+
+
+def test_a_prune_that_freed_no_page_gives_no_vacuum_advice(tmp_path, monkeypatch):
+    """test_prune's few rows shared their pages with rows kept: nothing is
+    free inside the file, so "0.0 MB ... give it back" would be noise."""
+    cli = cli_in(tmp_path, monkeypatch, CONFIG)
+    db = tmp_path / "t.db"
+    build(db)
+    done = cli("prune", "--older-than", "365d", "--yes")
+    assert done.exit_code == 0, done.output
+    assert "deleted:" in done.output
+    [free_pages] = rows(db, "PRAGMA freelist_count")[0]
+    assert free_pages == 0
+    assert "VACUUM" not in done.output and "free inside" not in done.output

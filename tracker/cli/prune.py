@@ -128,7 +128,9 @@ def _free(store: Connection, path: Path) -> None:
     from tracker.store.pruned import free_bytes
 
     free = free_bytes(store)
-    size = f"{free / 1e6:.1f} MB" if free >= 100_000 or not free else "under 0.1 MB"
+    if not free:  # the rows deleted shared their pages with rows kept: nothing to give back
+        return
+    size = f"{free / 1e6:.1f} MB" if free >= 100_000 else "under 0.1 MB"
     click.echo(_AFTER.format(free=size, path=shlex.quote(str(path))))
 
 
