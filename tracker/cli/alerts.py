@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,8 @@ from tracker.cli.panels import panel_names, read_panel, shown_ids
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, moment, stdout_screen
 from tracker.cli.since import since_start, since_text
-from tracker.clock import iso, parse_iso, utcnow
+from tracker.cli.undelivered import list_undelivered
+from tracker.clock import parse_iso, utcnow
 from tracker.config.model import Config
 from tracker.errors import TrackerError
 from tracker.rules.balance import RUNWAY_WINDOW, estimate_runway, recover_level
@@ -32,7 +33,7 @@ from tracker.rules.money import money
 from tracker.store.alerts import alerts_since, balance_history, latest_balance, open_episodes
 from tracker.store.listing import failing_panels
 from tracker.store.orders import Store
-from tracker.store.outbox import resend, waiting
+from tracker.store.outbox import resend
 
 SHOWN_HISTORY = 8  # balance checks listed per panel in text output; --json has the day
 
@@ -121,6 +122,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             kind, since = failing_now.get(name, ("", ""))
             why = "the daemon checks it on its schedule"
             if kind in NOT_ANSWERING:  # no schedule fetches it while the key is refused
+                since = moment(since, screen)  # "15:44 UTC" on a terminal
                 why = f"{NOT_ANSWERING[kind]} since {since}; smm-tracker doctor says why"
             click.echo(safe_text(f"{name}: no balance fetched yet ({why})"), err=True)
             continue
@@ -140,6 +142,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         pruned.note(cuts[name], name)
     for failing, (kind, since) in failing_now.items():
         if found.get(failing) and kind in NOT_ANSWERING:  # status_failing: polls only
+            since = moment(since, screen)
             why = f"{NOT_ANSWERING[kind]} since {since}: its balance is the last it gave"
             click.echo(safe_text(f"({failing}: {why}; smm-tracker doctor says why)"), err=True)
 
@@ -205,7 +208,7 @@ def alerts(
         return
     name, store = read_panel(config, panel)  # a panel left out of the config too
     if undelivered:
-        _undelivered(store, name, start, limit, as_json)
+        list_undelivered(store, name, start, limit, as_json)
         return
     rows = alerts_since(store, start, panel=name, limit=limit)
     cut = pruned.reached(store, name, start) if start is not None else None  # --since's window
@@ -257,32 +260,6 @@ def _open_text(episode: dict[str, Any], with_config: bool, screen: Screen | None
 
 def _alert_line(at: str, severity: str, kind: str, message: str, width: int = 0) -> str:
     return f"{at:<{width}}  {severity:<8}  {kind:<20}  {message}"
-
-
-def _undelivered(
-    store: Store, panel: str | None, start: datetime | None, limit: int, as_json: bool
-) -> None:
-    since = iso(start) if start is not None else ""
-    rows = [
-        r for r in waiting(store) if (panel is None or r["panel"] == panel) and r["at"] >= since
-    ]
-    rows = rows[-limit:]  # the newest ones, oldest first as listed
-    if as_json:
-        click.echo(to_json({"undelivered": rows}))
-        return
-    if not rows:
-        click.echo("every alert was delivered (or none was kept: alerts.redeliver_for)", err=True)
-        return
-    for row in rows:
-        then = f"gave up {row['gave_up_at']}" if row["gave_up_at"] else f"next {row['next_at']}"
-        row["state"] = then
-        row["message"] = safe_text(row["message"], CELL_WIDTH)
-        row["error"] = safe_text(row["error"], CELL_WIDTH)
-    columns = ["id", "at", "kind", "target", "failures", "state", "error", "message"]
-    heads = ["ID", "AT", "KIND", "TARGET", "FAILURES", "TRY", "LAST ERROR", "MESSAGE"]
-    click.echo(table(rows, columns, heads))
-    if any(row["gave_up_at"] for row in rows):
-        click.echo("(alerts --resend ID sends one given up again)", err=True)
 
 
 def _resend(store: Store, ids: tuple[int, ...]) -> None:

@@ -11,7 +11,7 @@ from itertools import chain, islice
 from typing import Any
 
 from tracker.cli.render import row_in_list, safe_text, table
-from tracker.cli.screen import Columns, Screen
+from tracker.cli.screen import Columns, Screen, moment
 from tracker.store.listing import BY_PANEL, BY_USER
 
 # Why a panel's rows are its last answers, by the episode open for it now
@@ -80,13 +80,15 @@ def with_untracked(
         yield row
 
 
-def stop_note(row: dict[str, Any]) -> str | None:
+def stop_note(row: dict[str, Any], screen: Screen | None = None) -> str | None:
     """Given an order row, return the line saying why it is no longer polled
-    (untracked or lost), or None while it is polled or once it finished."""
+    (untracked or lost), or None while it is polled or once it finished; on a
+    ``screen`` (a terminal) its time short ("since 15:44 UTC")."""
     if row.get("stopped_by") is None:
         return None
     who = (
         "untracked by you" if row["stopped_by"] == BY_USER else "lost: the panel called it unknown"
     )
     why = f" ({safe_text(row['stop_reason'], 200)})" if row.get("stop_reason") else ""
-    return f"not polled since {row['stopped_at']}: {who}{why}; track {row['order_id']} resumes"
+    since = moment(row["stopped_at"], screen)
+    return f"not polled since {since}: {who}{why}; track {row['order_id']} resumes"

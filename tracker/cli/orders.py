@@ -166,8 +166,9 @@ def orders(
     rows = with_untracked(listed(TABLE_LIMIT + 1 if capped else limit), in_status=True)
     printed = False
     shown = _with_delivered(islice(rows, TABLE_LIMIT) if capped else rows)
+    screen = stdout_screen()
     for piece in table_chunks(
-        shown, ORDER_COLUMNS, ORDER_HEADERS, screen=stdout_screen(), spec=ORDER_SCREEN
+        shown, ORDER_COLUMNS, ORDER_HEADERS, screen=screen, spec=ORDER_SCREEN
     ):
         click.echo(piece)
         printed = True
@@ -180,10 +181,10 @@ def orders(
     elif capped and next(rows, None) is not None:
         click.echo(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)", err=True)
     for failing, (kind, since) in failing_panels(store, name).items():  # not an order's failure
-        why = NOT_ANSWERING.get(kind, "polls have failed")
+        why = f"{NOT_ANSWERING.get(kind, 'polls have failed')} since {moment(since, screen)}"
         click.echo(
             safe_text(
-                f"({failing}: {why} since {since}: its statuses are the last it gave; "
+                f"({failing}: {why}: its statuses are the last it gave; "
                 "smm-tracker doctor, or the log's status_failed lines, say why)"
             ),
             err=True,
@@ -285,9 +286,9 @@ def history(
     status = safe_text(shown, CELL_WIDTH) if shown else "no status yet"
     error = f"  (error: {safe_text(row['error'], 200)})" if row["error"] else ""
     click.echo(f"{name} #{oid}: {status}{error}")
-    if (note := stop_note(row)) is not None:
-        click.echo(note)
     screen = stdout_screen()
+    if (note := stop_note(row, screen)) is not None:
+        click.echo(note)
     eta = moment(row["eta"], screen) if row["eta"] else None
     if row["stalled_at"]:
         since = moment(row["stalled_at"], screen)

@@ -14,7 +14,8 @@ from tracker.cli.database import check_named_database, database_option
 from tracker.cli.main import Context, handle_errors, main, pass_ctx
 from tracker.cli.panels import stored_panel, unknown_panel
 from tracker.cli.render import table, to_json
-from tracker.cli.screen import moment, stdout_screen
+from tracker.cli.scorecard import scorecard_text
+from tracker.cli.screen import Screen, moment, stdout_screen
 from tracker.cli.since import since_seconds, since_text
 from tracker.clock import iso, utcnow
 from tracker.rules.alerts import rough_duration
@@ -187,5 +188,14 @@ def report(
         click.echo(
             f"orders first seen since {since_at} ({since_text(since)}){where}, highest spend first"
         )
-        click.echo(table([_shown(r) for r in rows], COLUMNS, HEADERS))
+        click.echo(_table(rows, stdout_screen()))
     pruned.note(cut)
+
+
+def _table(rows: list[dict[str, Any]], screen: Screen | None) -> str:
+    """The scorecard's table: for scripts (``screen`` None), one line per service
+    as ever, its name cut at 32 characters; on a terminal, each service's
+    name whole on its own line, its figures under it (:mod:`tracker.cli.scorecard`)."""
+    if screen is None:
+        return table([_shown(r) for r in rows], COLUMNS, HEADERS)
+    return scorecard_text([{**_shown(r), "service_name": r["service_name"]} for r in rows], screen)

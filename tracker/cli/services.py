@@ -9,7 +9,7 @@ import click
 from tracker.cli.main import Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import listing_panel
 from tracker.cli.render import safe_text, table, to_json
-from tracker.cli.screen import MINUTE, Columns, stdout_screen
+from tracker.cli.screen import MINUTE, Columns, Screen, moment, stdout_screen
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.errors import PanelError
@@ -37,7 +37,12 @@ _SERVICE_COLUMNS = [
     "updated_at",
 ]
 _SERVICE_HEADERS = [column.upper() for column in _SERVICE_COLUMNS[:-1]] + ["SYNCED"]
-_SYNCED = Columns({"updated_at": MINUTE})
+# On a terminal: NAME (panels write 60 characters and more) last, with the
+# type when not Default, wrapped whole: beside the figures, or under them.
+_SCREEN_COLUMNS = [c for c in _SERVICE_COLUMNS if c not in ("name", "type")] + ["named"]
+_SCREEN_HEADERS = [h for h in _SERVICE_HEADERS if h not in ("NAME", "TYPE")] + ["NAME"]
+_ON_SCREEN = Columns({"updated_at": MINUTE}, wrap="named")
+DEFAULT_TYPE = "Default"  # API v2's type of an everyday service
 
 
 @main.command()
@@ -54,11 +59,13 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
     if refresh:
         _refresh(config, store, name)
     rows = stored_services(store, name)
+    screen = stdout_screen()
     for row in unsupported_actions(store, name):
-        click.echo(f"note: {services_note(**row)}", err=True)
+        learned = moment(row["learned_at"], screen)
+        click.echo(f"note: {services_note(**{**row, 'learned_at': learned})}", err=True)
     ambiguous = {(c["panel"], c["service"]): c for c in conflicts(store, name)}
     for found in list(ambiguous.values())[:_NOTES]:
-        click.echo(_ambiguity_note(found), err=True)
+        click.echo(_ambiguity_note(found, screen), err=True)
     if len(ambiguous) > _NOTES:
         more = f"{len(ambiguous) - _NOTES} more services listed twice with different terms"
         click.echo(f"note: and {more} (the service_conflicts table has them all)", err=True)
@@ -80,19 +87,25 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
     for row in rows:
         row["refill"] = "yes" if row["refill"] else "no"
         row["cancel"] = "yes" if row["cancel"] else "no"
-    click.echo(
-        table(rows, _SERVICE_COLUMNS, _SERVICE_HEADERS, screen=stdout_screen(), spec=_SYNCED)
-    )
+    if screen is None:  # for scripts: every column, as ever
+        click.echo(table(rows, _SERVICE_COLUMNS, _SERVICE_HEADERS))
+        return
+    for row in rows:
+        kind = row["type"] if row["type"] not in (None, "", DEFAULT_TYPE) else None
+        row["named"] = f"{row['name'] or '-'} (type: {kind})" if kind else row["name"]
+    click.echo(table(rows, _SCREEN_COLUMNS, _SCREEN_HEADERS, screen=screen, spec=_ON_SCREEN))
 
 
-def _ambiguity_note(conflict: dict[str, Any]) -> str:
-    """Given a ``service_conflicts`` row, return the note ``services`` prints."""
+def _ambiguity_note(conflict: dict[str, Any], screen: Screen | None = None) -> str:
+    """Given a ``service_conflicts`` row, return the note ``services`` prints;
+    on a ``screen`` (a terminal) its times short ("since 15:44 UTC")."""
     said = safe_text(describe(conflict["differences"]), 300)
-    kept = what_is_kept(conflict["stored_at"])
+    stored = conflict["stored_at"]
+    kept = what_is_kept(moment(stored, screen) if stored else stored)
     return (
         f"note: {conflict['panel']} lists service {conflict['service']} "
         f"{conflict['listings']} times with different terms ({said}) since "
-        f"{conflict['first_seen_at']}: {kept}"
+        f"{moment(conflict['first_seen_at'], screen)}: {kept}"
     )
 
 

@@ -1,0 +1,86 @@
+"""``report``'s scorecard on a terminal: each service's panel, ID and whole
+name on a line of their own, with its order count, and its figures on the
+line under it, under one header; so the table fits 80 columns and no name is
+cut. Pure: rows and a :class:`~tracker.cli.screen.Screen` in, text out.
+Piped output never comes here (:mod:`tracker.cli.report` prints its one-line
+rows for scripts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tracker.cli.render import safe_text, table
+from tracker.cli.screen import Columns, Screen, on_screen, wrap_text
+
+FIGURES = [
+    "completed_pct",
+    "partial_pct",
+    "canceled_pct",
+    "refunded_pct",
+    "median",
+    "p90",
+    "refills",
+    "refilled_pct",
+    "spend",
+    "currency",
+]
+HEADERS = [
+    "DONE",
+    "PARTIAL",
+    "CANCELED",
+    "REFUNDED",
+    "MEDIAN",
+    "P90",
+    "REFILLS",
+    "REFILLED",
+    "SPEND",
+    "CUR",
+]
+# When the figures with their whole headers are wider than the terminal.
+SHORT_HEADERS = {"PARTIAL": "PART", "CANCELED": "CANC", "REFUNDED": "REFUND"}
+INDENT = "  "  # the figures, under their service's line
+_ONE_CURRENCY = Columns(units={"currency": "spend"})  # "SPEND USD", the CUR column left out
+
+
+def scorecard_text(rows: Sequence[dict[str, Any]], screen: Screen) -> str:
+    """Given the scorecard's rows as ``report`` shows them (its cells
+    formatted, ``service_name`` whole) and a terminal, return the table: a
+    header of the figures, then for each service the line naming it (wrapped,
+    never cut) and its figures, indented under it. PARTIAL, CANCELED and
+    REFUNDED are headed PART, CANC and REFUND when the whole words do not fit."""
+    figures = [_figures(row) for row in rows]
+    for heads in (HEADERS, [SHORT_HEADERS.get(h, h) for h in HEADERS]):
+        head, *lines = table(figures, FIGURES, heads, screen=screen, spec=_ONE_CURRENCY).split("\n")
+        if len(INDENT) + max(map(on_screen, [head, *lines])) <= screen.width:
+            break
+    shown = [INDENT + head]
+    for row, line in zip(rows, lines, strict=True):
+        shown.extend(_named(row, screen.width))
+        shown.append(INDENT + line)
+    return "\n".join(shown)
+
+
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    """The figure cells of a row: its spend without its currency, said in the
+    header when one currency is every row's ("SPEND USD"); a spend in two
+    currencies keeps them in its cell ("12.30 USD, 4.00 EUR")."""
+    currency = row["currency"] if len(row["spend_by_currency"]) <= 1 else None
+    spend = row["spend_text"]
+    if currency:
+        spend = spend.removesuffix(f" {currency}")
+    return {**row, "spend": spend, "currency": currency}
+
+
+def _named(row: dict[str, Any], width: int) -> list[str]:
+    """The line naming a row's service: "demo service 3: YouTube Views (10
+    orders, 2 open)", wrapped to ``width`` with the lines after the first
+    indented past the figures' indent, every character kept."""
+    count = row["orders"]
+    orders = f"{count} order{'s' * (count != 1)}" + (f", {row['open']} open" if row["open"] else "")
+    name = safe_text(row["service_name"] or "(name not synced)")
+    text = f"{safe_text(row['panel'])} service {row['service']}: {name} ({orders})"
+    more = " " * (2 * len(INDENT))
+    first, *rest = wrap_text(text, max(width - len(more), 20))
+    return [first, *(more + line for line in rest)]

@@ -1,0 +1,65 @@
+"""``smm-tracker alerts --undelivered``: the alerts a webhook or notify target
+has not taken (tried again, or given up). For scripts, every column as ever;
+on a terminal, its times short and the message and last error whole."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+
+from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
+from tracker.cli.screen import MINUTE, Columns, Screen, short_time, stdout_screen
+from tracker.clock import iso
+from tracker.store.orders import Store
+from tracker.store.outbox import waiting
+
+_COLUMNS = ["id", "at", "kind", "target", "failures", "state", "error", "message"]
+_HEADERS = ["ID", "AT", "KIND", "TARGET", "FAILURES", "TRY", "LAST ERROR", "MESSAGE"]
+# On a terminal the message, then its last error, are one free text: wrapped, never cut.
+_SCREEN_COLUMNS = [*_COLUMNS[:6], "about"]
+_SCREEN_HEADERS = [*_HEADERS[:6], "MESSAGE (LAST ERROR)"]
+_ON_SCREEN = Columns(times={"at": MINUTE}, wrap="about")
+
+
+def list_undelivered(
+    store: Store, panel: str | None, start: datetime | None, limit: int, as_json: bool
+) -> None:
+    """List the alerts no target took of ``panel`` (None: every panel) since
+    ``start``, the newest ``limit``, oldest first; as JSON with ``as_json``."""
+    since = iso(start) if start is not None else ""
+    rows = [
+        r for r in waiting(store) if (panel is None or r["panel"] == panel) and r["at"] >= since
+    ]
+    rows = rows[-limit:]  # the newest ones, oldest first as listed
+    if as_json:
+        click.echo(to_json({"undelivered": rows}))
+        return
+    if not rows:
+        click.echo("every alert was delivered (or none was kept: alerts.redeliver_for)", err=True)
+        return
+    screen = stdout_screen()
+    click.echo(_table(rows) if screen is None else _screen_table(rows, screen))
+    if any(row["gave_up_at"] for row in rows):
+        click.echo("(alerts --resend ID sends one given up again)", err=True)
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    for row in rows:
+        then = f"gave up {row['gave_up_at']}" if row["gave_up_at"] else f"next {row['next_at']}"
+        row["state"] = then
+        row["message"] = safe_text(row["message"], CELL_WIDTH)
+        row["error"] = safe_text(row["error"], CELL_WIDTH)
+    return table(rows, _COLUMNS, _HEADERS)
+
+
+def _screen_table(rows: list[dict[str, Any]], screen: Screen) -> str:
+    """The table on a terminal: "next 16:14", "gave up Dec 03 22:17" (UTC, as
+    the AT header says), the message and its last error wrapped whole."""
+    for row in rows:
+        then = "gave up" if row["gave_up_at"] else "next"
+        row["state"] = f"{then} {short_time(row['gave_up_at'] or row['next_at'] or '', screen.now)}"
+        error = f" (last error: {row['error']})" if row["error"] else ""
+        row["about"] = safe_text(f"{row['message']}{error}", 500)
+    return table(rows, _SCREEN_COLUMNS, _SCREEN_HEADERS, screen=screen, spec=_ON_SCREEN)
