@@ -302,3 +302,19 @@ def test_m035_upgrades_a_database_at_m034_keeping_every_row(tmp_path):
     assert names[-1] == "m035_prune_runs"
     assert [line for line in after if "prune_runs" not in line] == before
     assert runs(path) == []
+
+
+def test_on_a_terminal_the_note_says_the_cutoff_as_the_tables_say_times(pruned, monkeypatch):
+    """Beside a table of short times, the note's cutoff is short too; piped,
+    the note keeps the stored stamp (the test above)."""
+    from tracker.cli import screen
+
+    cli, db = pruned
+    [run] = runs(db)
+    monkeypatch.setattr(screen, "stdout_is_terminal", lambda: True)
+    cutoff = parse_iso(run["cutoff"])
+    shown = f"{cutoff:%Y-%m-%d %H:%M} UTC"  # another year than today's: the date in full
+    for command in (("report", "--since", "400d"), ("history", "2")):
+        result = cli(*command)
+        said = result.stderr
+        assert run["cutoff"] not in said and shown in said, (command, said)

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from tracker.cli.render import safe_text
+from tracker.cli.screen import moment, stdout_screen
 from tracker.clock import iso
 from tracker.rules.prune_notes import gone_note, reaches_before, window_field, window_note
 from tracker.store.connection import Connection
@@ -30,7 +31,7 @@ def note(prune: dict[str, Any] | None, panel: str | None = None) -> None:
     """Say on stderr that the window (of ``panel``'s history, when given)
     reaches before ``prune``'s cutoff; nothing for None."""
     if prune is not None:
-        click.echo(safe_text(window_note(prune, panel)), err=True)
+        click.echo(safe_text(window_note(_on_screen(prune), panel)), err=True)
 
 
 def field(prune: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -42,4 +43,10 @@ def gone(store: Connection, panel: str | None) -> str:
     """What to add to "order N is not tracked" when a prune of ``panel`` (None:
     of any) deleted orders: it may be one of them. Empty when none did."""
     prune = newest_orders_cut(store, panel)
-    return "" if prune is None else safe_text(gone_note(prune))
+    return "" if prune is None else safe_text(gone_note(_on_screen(prune)))
+
+
+def _on_screen(prune: dict[str, Any]) -> dict[str, Any]:
+    """The prune with its cutoff as a terminal shows a time ("2025-12-04
+    16:08 UTC"); as stored when stdout is no terminal (scripts read it)."""
+    return {**prune, "cutoff": moment(prune["cutoff"], stdout_screen())}
