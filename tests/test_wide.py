@@ -145,3 +145,17 @@ def test_orders_and_alerts_on_a_terminal_fit_80_columns(tmp_path, monkeypatch):
         piped = run([*command, "--database", str(tmp_path / "t.db")], monkeypatch, False)
         assert "2026-12-04T15:44:4" in piped and "UTC" not in piped
     assert ERROR in " ".join(run(["orders", "--database", "t.db"], monkeypatch, True).split())
+
+
+def test_orders_just_tracked_with_no_status_yet_list_on_a_terminal(tmp_path, monkeypatch):
+    """Right after `track`, before the first poll (or on a panel that sends
+    no currency), no order has a currency: the CUR column is left out, and
+    the table is listed; it crashed with a traceback on a terminal."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    store = Store(tmp_path / "t.db")
+    store.track("main", [624029, 624030], datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    store.close()
+    shown = run(["orders", "--database", "t.db"], monkeypatch, True)
+    assert "624029" in shown and "624030" in shown
+    assert "CUR" not in shown.splitlines()[0] and "USD" not in shown

@@ -124,8 +124,10 @@ def shown(
         heads[cheapest[1]] += " UTC"
     names = list(columns)
     for unit, of in spec.units.items() if whole else ():
+        if unit not in names or of not in names:  # left out: "-" in every row
+            continue
         said = {r[names.index(unit)] for r in cells} - {EMPTY}
-        if len(said) == 1 and unit in names and of in names:
+        if len(said) == 1:
             heads[names.index(of)] += " " + said.pop()
             drop = names.index(unit)
             del names[drop], heads[drop]
