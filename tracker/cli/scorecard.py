@@ -50,7 +50,8 @@ def scorecard_text(rows: Sequence[dict[str, Any]], screen: Screen) -> str:
     header of the figures, then for each service the line naming it (wrapped,
     never cut) and its figures, indented under it. PARTIAL, CANCELED and
     REFUNDED are headed PART, CANC and REFUND when the whole words do not fit."""
-    figures = [_figures(row) for row in rows]
+    mixed = any(len(row["spend_by_currency"]) > 1 for row in rows)
+    figures = [_figures(row, mixed) for row in rows]
     for heads in (HEADERS, [SHORT_HEADERS.get(h, h) for h in HEADERS]):
         head, *lines = table(figures, FIGURES, heads, screen=screen, spec=_ONE_CURRENCY).split("\n")
         if len(INDENT) + max(map(on_screen, [head, *lines])) <= screen.width:
@@ -62,11 +63,15 @@ def scorecard_text(rows: Sequence[dict[str, Any]], screen: Screen) -> str:
     return "\n".join(shown)
 
 
-def _figures(row: dict[str, Any]) -> dict[str, Any]:
+def _figures(row: dict[str, Any], mixed: bool) -> dict[str, Any]:
     """The figure cells of a row: its spend without its currency, said in the
-    header when one currency is every row's ("SPEND USD"); a spend in two
-    currencies keeps them in its cell ("12.30 USD, 4.00 EUR")."""
-    currency = row["currency"] if len(row["spend_by_currency"]) <= 1 else None
+    header when one currency is every row's ("SPEND USD"). When a row's spend
+    is in two currencies (``mixed``), every spend keeps its currency in its
+    cell ("12.30 USD, 4.00 EUR", "1.50 USD") under a plain SPEND: a header
+    saying USD above a cell holding EUR told the wrong currency."""
+    if mixed:
+        return {**row, "spend": row["spend_text"], "currency": None}
+    currency = row["currency"]
     spend = row["spend_text"]
     if currency:
         spend = spend.removesuffix(f" {currency}")
