@@ -231,3 +231,17 @@ def test_the_notes_of_orders_balance_and_services_say_times_short(tmp_path, monk
         assert "the API key is refused since Dec 03 22:17 UTC" in note
         _, note = run([command], monkeypatch, False)
         assert "the API key is refused since 2026-12-03T22:17:05+00:00" in note
+
+
+def test_report_on_a_terminal_of_orders_with_no_currency_shows_the_spend(tmp_path, monkeypatch):
+    # A panel whose answers name no currency: CUR "-" in every row, left out,
+    # and SPEND had no currency to say: a traceback instead of the scorecard.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    path = seeded(tmp_path)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE orders SET currency = NULL")
+    shown, _ = run(["report", "--since", "3650d"], monkeypatch, True)
+    assert widest(shown) <= 80 and LONG in " ".join(shown.split())
+    head = shown.splitlines()[1].split()
+    assert head[-1] == "SPEND" and "CUR" not in head
