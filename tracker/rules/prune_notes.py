@@ -8,10 +8,8 @@ compared as text, as every stamp the tracker writes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
-
-from tracker.rules.doctor import INFO, Check
 
 Prune = Mapping[str, Any]
 
@@ -54,22 +52,3 @@ def gone_note(prune: Prune) -> str:
     """What an order ID the file does not hold may be, after a prune that
     deleted orders: put after "order N is not tracked"."""
     return f" (or deleted by {_ran(prune)}: orders that ended before {prune['cutoff']})"
-
-
-def last_prune_check(row: Sequence[Any] | None) -> Check | None:
-    """Given the last prune's row (id, at, panel, older_than, cutoff,
-    ended_at, orders; None: never pruned), return doctor's info line."""
-    if row is None:
-        return None
-    _id, at, panel, older_than, cutoff, ended_at, orders = row
-    where = f"panel {panel}" if panel is not None else "every panel"
-    detail = (
-        f"last run {at} (--older-than {older_than}, {where}): history before {cutoff} "
-        f"deleted ({orders} order{'s' * (orders != 1)}); reads reaching before it say so"
-    )
-    if ended_at is None:
-        detail += (
-            "; it stopped part-way (Ctrl-C, a crash or a database error) or is still "
-            "running: what it deleted is counted in prune_runs, run it again to finish"
-        )
-    return Check(INFO, "prune", detail)

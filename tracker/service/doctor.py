@@ -41,7 +41,7 @@ from tracker.rules.doctor import (
     unconfigured_check,
     unknown_status_checks,
 )
-from tracker.rules.prune_notes import last_prune_check
+from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
 from tracker.rules.secret_files import config_file_check, key_file_check, secret_file_check
 from tracker.service.doctor_database import (

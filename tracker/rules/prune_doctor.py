@@ -1,0 +1,30 @@
+"""doctor's info line about the last ``prune``: when it ran, its cutoff, the
+orders it deleted, and whether it stopped part-way. Apart from
+:mod:`tracker.rules.prune_notes`, which the read commands import: this one
+needs doctor's verdict types, which they do not load."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tracker.rules.doctor import INFO, Check
+
+
+def last_prune_check(row: Sequence[Any] | None) -> Check | None:
+    """Given the last prune's row (id, at, panel, older_than, cutoff,
+    ended_at, orders; None: never pruned), return doctor's info line."""
+    if row is None:
+        return None
+    _id, at, panel, older_than, cutoff, ended_at, orders = row
+    where = f"panel {panel}" if panel is not None else "every panel"
+    detail = (
+        f"last run {at} (--older-than {older_than}, {where}): history before {cutoff} "
+        f"deleted ({orders} order{'s' * (orders != 1)}); reads reaching before it say so"
+    )
+    if ended_at is None:
+        detail += (
+            "; it stopped part-way (Ctrl-C, a crash or a database error) or is still "
+            "running: what it deleted is counted in prune_runs, run it again to finish"
+        )
+    return Check(INFO, "prune", detail)
