@@ -290,3 +290,29 @@ def test_the_balance_chart_of_many_panels_still_fits_datasette_rows(tmp_path):
         mine = [p for p in points if p["panel"] == f"p{n:02d}"]
         assert mine[-1]["balance"] == 100.0  # the latest
         assert mine[0]["at"] < (now - timedelta(days=6, hours=20)).isoformat()
+
+
+def _count_axes(spec: object) -> list[dict]:
+    """Every encoding of a chart spec that counts (orders, refill requests,
+    count): quantitative fields n, orders and refills."""
+    found = []
+    if isinstance(spec, dict):
+        if spec.get("type") == "quantitative" and spec.get("field") in {"n", "orders", "refills"}:
+            found.append(spec)
+        for value in spec.values():
+            found += _count_axes(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += _count_axes(value)
+    return found
+
+
+def test_a_count_axis_ticks_whole_numbers():
+    # Two Processing orders read 0.0, 0.5, 1.0, 1.5 along "orders": half an
+    # order is no count. Every counting axis ticks whole numbers.
+    charts = [chart for board in BOARDS.values() for chart in board["charts"].values()]
+    axes = [axis for chart in charts for axis in _count_axes(chart)]
+    assert len(axes) >= 3
+    for axis in axes:
+        assert axis.get("axis", {}).get("format") == "d", axis
+        assert axis["axis"].get("tickMinStep") == 1, axis
