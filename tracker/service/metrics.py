@@ -2,7 +2,8 @@
 
 :class:`~tracker.service.callstats.CallCounters` (the live call counters and
 latency histograms) hangs on every PanelClient's observers and on the job
-stats; :func:`take_snapshot` reads the live numbers plus open orders and balances
+stats (their families: :mod:`tracker.service.metrics_runs`);
+:func:`take_snapshot` reads the live numbers plus open orders and balances
 on a connection of its own; :func:`families` turns a :class:`Snapshot` into
 metric families (pure, tested with fixed numbers). :func:`build_registry`
 puts a collector of those on a private ``CollectorRegistry`` with the
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import structlog
@@ -27,19 +28,16 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    InfoMetricFamily,
-)
+from prometheus_client.core import InfoMetricFamily
 from prometheus_client.metrics_core import Metric
 
 from tracker import __version__
 from tracker.alerts.deliveries import DELIVERIES
 from tracker.errors import StoreError
 from tracker.panel.statuses import ACTIVE, ORDER_STATUSES, PAUSED, TERMINAL, metrics_status
-from tracker.service.callstats import POLL_JOB, PREFIX, CallCounters
+from tracker.service.callstats import PREFIX, CallCounters
 from tracker.service.jobstats import JobStats
+from tracker.service.metrics_runs import calls_families, jobs_families, new_family
 from tracker.store.orders import Store
 from tracker.store.outbox import undelivered_counts
 from tracker.store.readings import latest_balances, lost_counts
@@ -88,20 +86,12 @@ class Snapshot:
     undelivered: dict[str, int] | None = None  # alert deliveries kept, by state
 
 
-def _family(
-    kind: str, name: str, help_text: str, labels: list[str] | None = None
-) -> CounterMetricFamily | GaugeMetricFamily:
-    if kind == "counter":
-        return CounterMetricFamily(f"{PREFIX}_{name}", help_text, labels=labels or [])
-    return GaugeMetricFamily(f"{PREFIX}_{name}", help_text, labels=labels or [])
-
-
 def families(snap: Snapshot) -> list[Metric]:
     """Given a snapshot, return its metric families (the names are the interface)."""
     info = InfoMetricFamily(PREFIX, "Build information.", value={"version": __version__})
-    readable = _family("gauge", "database_readable", "1 if this scrape read the database.")
+    readable = new_family("gauge", "database_readable", "1 if this scrape read the database.")
     readable.add_metric([], 0 if snap.open_orders is None else 1)
-    open_orders = _family(
+    open_orders = new_family(
         "gauge", "open_orders", "Orders still polled, by panel and status.", ["panel", "status"]
     )
     counted: Counter[tuple[str, str]] = Counter()
@@ -111,7 +101,7 @@ def families(snap: Snapshot) -> list[Metric]:
         counted[(panel, status_label(status))] += n
     for key, n in sorted(counted.items()):
         open_orders.add_metric(list(key), n)
-    balance = _family(
+    balance = new_family(
         "gauge", "balance", "Last balance fetched from each panel.", ["panel", "currency"]
     )
     for panel, currency, amount in sorted(snap.balances or []):
@@ -122,15 +112,15 @@ def families(snap: Snapshot) -> list[Metric]:
         open_orders,
         _lost(snap),
         balance,
-        *_calls(snap.calls),
-        *_jobs(snap.jobs),
+        *calls_families(snap.calls),
+        *jobs_families(snap.jobs),
         _deliveries(snap.deliveries),
         _undelivered(snap),
     ]
 
 
 def _undelivered(snap: Snapshot) -> Metric:
-    family = _family(
+    family = new_family(
         "gauge",
         "alerts_undelivered",
         "Alert deliveries a target has not taken: waiting (tried again) or given_up "
@@ -143,7 +133,7 @@ def _undelivered(snap: Snapshot) -> Metric:
 
 
 def _deliveries(counts: dict[tuple[str, str], int]) -> Metric:
-    family = _family(
+    family = new_family(
         "counter",
         "alert_deliveries",
         "Alerts sent, failed (after their tries: kept to be tried again unless "
@@ -157,7 +147,7 @@ def _deliveries(counts: dict[tuple[str, str], int]) -> Metric:
 
 
 def _lost(snap: Snapshot) -> Metric:
-    family = _family(
+    family = new_family(
         "gauge",
         "lost_orders",
         "Orders given up as unknown to the panel (`orders --status lost`; `track` resumes one).",
@@ -168,77 +158,6 @@ def _lost(snap: Snapshot) -> Metric:
         for panel in sorted(lost):
             family.add_metric([panel], lost[panel])
     return family
-
-
-def _calls(calls: CallCounters) -> Iterator[Metric]:
-    keys = sorted(set(calls.calls) | set(calls.failures))
-    for name, help_text, values in (
-        ("api_calls_total", "HTTP calls to panels.", calls.calls),
-        (
-            "api_failures_total",
-            "HTTP calls that got no usable answer (timeouts, 5xx, 429, garbage).",
-            calls.failures,
-        ),
-        ("api_call_seconds_total", "Seconds spent in HTTP calls.", calls.seconds),
-    ):
-        family = _family("counter", name, help_text, ["panel", "action"])
-        for panel, action in keys:
-            family.add_metric([panel, action], values.get((panel, action), 0))
-        yield family
-    yield calls.latency.family(
-        "api_call_duration_seconds",
-        "How long HTTP calls to panels took, by outcome (ok, failed).",
-        ["panel", "action", "outcome"],
-    )
-    yield calls.polls.family(
-        "poll_duration_seconds", "How long each status poll of a panel took.", ["panel"]
-    )
-
-
-def _jobs(jobs: JobStats) -> Iterator[Metric]:
-    names = sorted(set(jobs.runs_by_job) | set(jobs.running) | set(jobs.last_ok))
-    by_job: list[tuple[str, str, str, Mapping[str, float]]] = [
-        ("counter", "job_runs_total", "Job runs, by job.", {n: jobs.runs_by_job[n] for n in names}),
-        (
-            "counter",
-            "job_failures_total",
-            "Job runs that failed, by job.",
-            {n: jobs.failures_by_job[n] for n in names},
-        ),
-        (
-            "gauge",
-            "job_running",
-            "1 while a run of the job is in flight.",
-            {n: int(n in jobs.running) for n in names},
-        ),
-        (
-            "gauge",
-            "job_last_duration_seconds",
-            "How long the last finished run took.",
-            jobs.durations,
-        ),
-        (
-            "gauge",
-            "job_last_success_timestamp_seconds",
-            "When the job last succeeded (Unix time).",
-            jobs.last_ok,
-        ),
-    ]
-    for kind, name, help_text, values in by_job:
-        family = _family(kind, name, help_text, ["job"])
-        for job in sorted(values):
-            family.add_metric([job], values[job])
-        yield family
-    family = _family(
-        "gauge",
-        "last_poll_success_timestamp_seconds",
-        "When a panel's status poll last succeeded (Unix time).",
-        ["panel"],
-    )
-    for job in sorted(jobs.last_ok):
-        if job.startswith(POLL_JOB):
-            family.add_metric([job[len(POLL_JOB) :]], jobs.last_ok[job])
-    yield family
 
 
 def take_snapshot(

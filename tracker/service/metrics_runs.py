@@ -1,0 +1,92 @@
+"""The metric families of the process's own work: HTTP calls to panels and
+their latency, status polls, job runs. Apart from :mod:`tracker.service.metrics`
+(which builds every family a scrape shows) to keep each module short."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
+
+from tracker.service.callstats import POLL_JOB, PREFIX, CallCounters
+from tracker.service.jobstats import JobStats
+
+
+def new_family(
+    kind: str, name: str, help_text: str, labels: list[str] | None = None
+) -> CounterMetricFamily | GaugeMetricFamily:
+    if kind == "counter":
+        return CounterMetricFamily(f"{PREFIX}_{name}", help_text, labels=labels or [])
+    return GaugeMetricFamily(f"{PREFIX}_{name}", help_text, labels=labels or [])
+
+
+def calls_families(calls: CallCounters) -> Iterator[Metric]:
+    keys = sorted(set(calls.calls) | set(calls.failures))
+    for name, help_text, values in (
+        ("api_calls_total", "HTTP calls to panels.", calls.calls),
+        (
+            "api_failures_total",
+            "HTTP calls that got no usable answer (timeouts, 5xx, 429, garbage).",
+            calls.failures,
+        ),
+        ("api_call_seconds_total", "Seconds spent in HTTP calls.", calls.seconds),
+    ):
+        family = new_family("counter", name, help_text, ["panel", "action"])
+        for panel, action in keys:
+            family.add_metric([panel, action], values.get((panel, action), 0))
+        yield family
+    yield calls.latency.family(
+        "api_call_duration_seconds",
+        "How long HTTP calls to panels took, by outcome (ok, failed).",
+        ["panel", "action", "outcome"],
+    )
+    yield calls.polls.family(
+        "poll_duration_seconds", "How long each status poll of a panel took.", ["panel"]
+    )
+
+
+def jobs_families(jobs: JobStats) -> Iterator[Metric]:
+    names = sorted(set(jobs.runs_by_job) | set(jobs.running) | set(jobs.last_ok))
+    by_job: list[tuple[str, str, str, Mapping[str, float]]] = [
+        ("counter", "job_runs_total", "Job runs, by job.", {n: jobs.runs_by_job[n] for n in names}),
+        (
+            "counter",
+            "job_failures_total",
+            "Job runs that failed, by job.",
+            {n: jobs.failures_by_job[n] for n in names},
+        ),
+        (
+            "gauge",
+            "job_running",
+            "1 while a run of the job is in flight.",
+            {n: int(n in jobs.running) for n in names},
+        ),
+        (
+            "gauge",
+            "job_last_duration_seconds",
+            "How long the last finished run took.",
+            jobs.durations,
+        ),
+        (
+            "gauge",
+            "job_last_success_timestamp_seconds",
+            "When the job last succeeded (Unix time).",
+            jobs.last_ok,
+        ),
+    ]
+    for kind, name, help_text, values in by_job:
+        family = new_family(kind, name, help_text, ["job"])
+        for job in sorted(values):
+            family.add_metric([job], values[job])
+        yield family
+    family = new_family(
+        "gauge",
+        "last_poll_success_timestamp_seconds",
+        "When a panel's status poll last succeeded (Unix time).",
+        ["panel"],
+    )
+    for job in sorted(jobs.last_ok):
+        if job.startswith(POLL_JOB):
+            family.add_metric([job[len(POLL_JOB) :]], jobs.last_ok[job])
+    yield family
