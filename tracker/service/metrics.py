@@ -35,12 +35,13 @@ from tracker import __version__
 from tracker.alerts.deliveries import DELIVERIES
 from tracker.errors import StoreError
 from tracker.panel.statuses import ACTIVE, ORDER_STATUSES, PAUSED, TERMINAL, metrics_status
-from tracker.service.callstats import PREFIX, CallCounters
+from tracker.service.callstats import PREFIX, CallCounters, Histogram
 from tracker.service.jobstats import JobStats
 from tracker.service.metrics_runs import calls_families, jobs_families, new_family
 from tracker.store.orders import Store
 from tracker.store.outbox import undelivered_counts
 from tracker.store.readings import latest_balances, lost_counts
+from tracker.store.write_waits import SLOW_WRITE, WAIT_BUCKETS, WAITS
 
 log = structlog.get_logger("tracker.metrics")
 
@@ -84,6 +85,8 @@ class Snapshot:
     lost_orders: dict[str, int] | None = None  # given up as lost, by panel
     deliveries: dict[tuple[str, str], int] = field(default_factory=dict)  # (target, outcome)
     undelivered: dict[str, int] | None = None  # alert deliveries kept, by state
+    # Writes that waited long for the lock: by bucket of WAIT_BUCKETS, and their seconds.
+    write_waits: tuple[tuple[int, ...], float] = ((0,) * (len(WAIT_BUCKETS) + 1), 0.0)
 
 
 def families(snap: Snapshot) -> list[Metric]:
@@ -116,7 +119,19 @@ def families(snap: Snapshot) -> list[Metric]:
         *jobs_families(snap.jobs),
         _deliveries(snap.deliveries),
         _undelivered(snap),
+        _write_waits(snap),
     ]
+
+
+def _write_waits(snap: Snapshot) -> Metric:
+    counts, seconds = snap.write_waits
+    waits = Histogram(WAIT_BUCKETS, {(): list(counts)}, {(): seconds})
+    return waits.family(
+        "database_write_wait_seconds",
+        f"Database writes that waited {SLOW_WRITE:g} s or more for the write lock (this process's "
+        "connection, then SQLite's), by seconds waited; quicker writes are not counted.",
+        [],
+    )
 
 
 def _undelivered(snap: Snapshot) -> Metric:
@@ -191,9 +206,9 @@ def take_snapshot(
             balances = [b for b in balances if b[0] in panels]
         if lost is not None:
             lost = {panel: n for panel, n in lost.items() if panel in panels}
-    counts = calls.snapshot(panels or None)
-    sent = DELIVERIES.snapshot()
-    return Snapshot(open_orders, balances, counts, jobs.snapshot(), panels, lost, sent, undelivered)
+    counts, ran = calls.snapshot(panels or None), jobs.snapshot()
+    sent, waits = DELIVERIES.snapshot(), WAITS.counts()
+    return Snapshot(open_orders, balances, counts, ran, panels, lost, sent, undelivered, waits)
 
 
 class _Collector:

@@ -22,6 +22,7 @@ from tracker.store.identity import FileIdentity
 from tracker.store.read_only import open_read_only
 from tracker.store.schema import MIGRATIONS, applied_migrations, check_sqlite, refuse_foreign
 from tracker.store.stale_wal import connect_held, connect_writer, let_go
+from tracker.store.write_waits import WAITS
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -183,11 +184,13 @@ class Connection:
             let_go(self.conn)
 
     @contextmanager
-    def held(self) -> Iterator[float]:
+    def held(self, started: float | None = None) -> Iterator[float]:
         """Hold the shared connection; yield the seconds left of the wait. Each
         step waits at most ``busy_timeout`` (side by side with other jobs), and
-        at most STOPPING_WAIT once ``stopping`` is set: a stop's bound holds."""
-        started, stopping = time.monotonic(), self.stopping is not None and self.stopping.is_set()
+        at most STOPPING_WAIT once ``stopping`` is set: a stop's bound holds.
+        ``started``: when the step began (its monotonic clock), if before now."""
+        started = time.monotonic() if started is None else started
+        stopping = self.stopping is not None and self.stopping.is_set()
         bound = min(self._busy, STOPPING_WAIT) if stopping else self._busy
         if not self._lock.acquire(timeout=bound):
             raise StoreError(f"database {self.path} is busy (another process holds a write lock)")
@@ -197,33 +200,43 @@ class Connection:
             self._lock.release()
 
     @contextmanager
-    def write(self) -> Iterator[Writing]:
+    def write(self, what: str | None = None) -> Iterator[Writing]:
         """Run the block in one immediate transaction; roll back on any error.
-        Waits at most ``busy_timeout`` in all for the connection and the lock."""
-        with self.held() as left:
-            self._reopen_if_writable()
-            conn = self.conn
-            shortened = left < self._busy - 0.05  # waited for the connection: less for SQLite
-            try:
-                if shortened:
-                    conn.execute(f"PRAGMA busy_timeout = {max(1, int(left * 1000))}")
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                self._opened_read_only |= "readonly" in str(exc)
-                raise StoreError(describe_db_error(self.path, exc)) from None
-            finally:
-                if shortened:
-                    conn.execute(f"PRAGMA busy_timeout = {int(self._busy * 1000)}")
-            try:
-                yield Writing(conn, self)
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error | OverflowError):
+        Waits at most ``busy_timeout`` in all for the connection and the lock;
+        a long wait is logged and counted (:mod:`tracker.store.write_waits`,
+        ``what``: a label for a caller outside the daemon's jobs)."""
+        started, begun = time.monotonic(), None
+        try:
+            with self.held(started) as left:
+                self._reopen_if_writable()
+                conn = self.conn
+                shortened = left < self._busy - 0.05  # waited for the connection: less for SQLite
+                try:
+                    if shortened:
+                        conn.execute(f"PRAGMA busy_timeout = {max(1, int(left * 1000))}")
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as exc:
                     self._opened_read_only |= "readonly" in str(exc)
                     raise StoreError(describe_db_error(self.path, exc)) from None
-                raise
+                finally:
+                    if shortened:
+                        conn.execute(f"PRAGMA busy_timeout = {int(self._busy * 1000)}")
+                begun = time.monotonic()
+                try:
+                    yield Writing(conn, self)
+                    conn.execute("COMMIT")
+                except BaseException as exc:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    if isinstance(exc, sqlite3.Error | OverflowError):
+                        self._opened_read_only |= "readonly" in str(exc)
+                        raise StoreError(describe_db_error(self.path, exc)) from None
+                    raise
+        finally:  # a quick write: two clock readings and a comparison more
+            waited = (begun or time.monotonic()) - started
+            if waited >= WAITS.slow or WAITS.open:  # told and counted, the lock let go
+                held = 0.0 if begun is None else time.monotonic() - begun
+                WAITS.ended(self.path, waited, held, what, begun is not None)
 
     def _reopen_if_writable(self) -> None:
         """Reopen a file SQLite opened read-only once nothing stops writes (lock held)."""

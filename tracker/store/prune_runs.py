@@ -55,7 +55,7 @@ class PruneRun:
         """Run one batch's transaction (the store's ``write()``): what
         :meth:`stage` wrote in it holds once it is committed."""
         self._staged = None
-        with self.store.write() as db:
+        with self.store.write("prune") as db:
             yield db
         if self._staged is not None:
             self.id, self.counts = self._staged
@@ -86,7 +86,7 @@ class PruneRun:
         """Once the last batch is done: set ``ended_at`` (nothing when no
         batch deleted a row, so no row was written)."""
         if self.id is not None:
-            with self.store.write() as db:
+            with self.store.write("prune") as db:
                 db.execute("UPDATE prune_runs SET ended_at = ? WHERE id = ?", [iso(now()), self.id])
 
 
