@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from tracker.config.durations import parse_duration
 from tracker.errors import ConfigError
 from tracker.panel.values import said
 
@@ -52,6 +53,14 @@ class Secret:
 class DatabaseConfig:
     path: Path = Path("tracker.db")  # absolute once loaded; ":memory:" kept as is
     busy_timeout: float = 10.0  # a write waits this long for a lock before the cycle gives up
+    # The daemon's daily prune: history older than this goes ("365d", as
+    # written; at least 30 days); "" never (the default).
+    prune_older_than: str = ""
+
+    @property
+    def prune_seconds(self) -> float:
+        """``prune_older_than`` in seconds; 0: the daemon never prunes."""
+        return parse_duration(self.prune_older_than) if self.prune_older_than else 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from typing import Any
 from tracker.config import alert_files
 from tracker.config.accounts import same_account
 from tracker.config.automation import read_automation
+from tracker.config.database import read_database
 from tracker.config.durations import format_duration
 from tracker.config.fields import Table, problem
 from tracker.config.keys import read_key
@@ -25,7 +26,6 @@ from tracker.config.model import (
     AlertsConfig,
     BalanceConfig,
     Config,
-    DatabaseConfig,
     LoggingConfig,
     MetricsConfig,
     PanelConfig,
@@ -69,7 +69,7 @@ def build_config(
     known = bool(names) and all(_PANEL_NAME.fullmatch(name) for name in names)
     config = Config(
         path=path,
-        database=_database(tables["database"], base_dir),
+        database=read_database(tables["database"], base_dir),
         panels=panels,
         schedule=_schedule(tables["schedule"]),
         refill=_refill(tables["refill"], base_dir, env),
@@ -84,19 +84,6 @@ def build_config(
     if problems:
         raise ConfigError(problems)
     return config
-
-
-def _database(t: Table, base_dir: Path) -> DatabaseConfig:
-    d = DatabaseConfig()
-    text = t.string("path", str(d.path))
-    if not text.strip():
-        t.fail("path", "must not be empty")
-        text = str(d.path)
-    path = Path(text).expanduser()
-    if text != ":memory:" and not path.is_absolute():
-        path = base_dir / path
-    busy = t.duration("busy_timeout", d.busy_timeout, minimum=0, maximum=600)
-    return DatabaseConfig(path=path, busy_timeout=busy)
 
 
 def _panels(

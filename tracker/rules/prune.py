@@ -10,17 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-DAY = 86400.0
-MIN_AGE = 30 * DAY  # the shortest --older-than: a typo must not cost last month's history
+# The 30-day floor is the config's too (database.prune_older_than), read below the rules.
+from tracker.config.database import MIN_AGE as MIN_AGE
+from tracker.config.database import too_recent as too_recent
+
 ORDER_BATCH = 1000  # orders per transaction: the daemon's writes wait for one batch at most
 ROW_BATCH = 5000  # balance checks or alerts per transaction
-
-
-def too_recent(seconds: float) -> str | None:
-    """Given ``--older-than`` in seconds, return why it is refused, or None."""
-    if seconds < MIN_AGE:
-        return "must be at least 30d (365d keeps a year of history)"
-    return None
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from tracker.config.database import read_database as read_database_section
 from tracker.config.fields import Table
 from tracker.config.keys import key_file_path, looks_like_key, read_key
 from tracker.config.load import config_from_dict, find_config_path, read_toml
 from tracker.config.model import DatabaseConfig, PanelConfig
-from tracker.config.sections import _database as read_database_section
 from tracker.errors import ConfigError, PanelError
 from tracker.panel.client import PanelClient
 from tracker.panel.failures import web_page_hint
