@@ -39,6 +39,10 @@ class Job:
     name: str
     every: float
     run: Callable[[], bool]
+    # Seconds from the daemon's start (or the reload adding it, or a clock
+    # step) to its first run; 0: at once. The daily prune waits: a restart
+    # loop must not prune at every start.
+    first_after: float = 0.0
 
 
 class Core:

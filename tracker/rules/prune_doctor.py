@@ -11,11 +11,13 @@ from typing import Any
 from tracker.rules.doctor import INFO, Check
 
 
-def last_prune_check(row: Sequence[Any] | None) -> Check | None:
+def last_prune_check(row: Sequence[Any] | None, keep: str = "") -> Check | None:
     """Given the last prune's row (id, at, panel, older_than, cutoff,
-    ended_at, orders; None: never pruned), return doctor's info line."""
+    ended_at, orders; None: never pruned) and ``database.prune_older_than``
+    ("": off), return doctor's info line (None: neither to tell)."""
+    daily = f"the daemon prunes once a day: database.prune_older_than = {keep}" if keep else ""
     if row is None:
-        return None
+        return Check(INFO, "prune", f"{daily}; none ran yet") if keep else None
     _id, at, panel, older_than, cutoff, ended_at, orders = row
     where = f"panel {panel}" if panel is not None else "every panel"
     detail = (
@@ -27,4 +29,4 @@ def last_prune_check(row: Sequence[Any] | None) -> Check | None:
             "; it stopped part-way (Ctrl-C, a crash or a database error) or is still "
             "running: what it deleted is counted in prune_runs, run it again to finish"
         )
-    return Check(INFO, "prune", detail)
+    return Check(INFO, "prune", f"{detail}; {daily}" if keep else detail)

@@ -146,11 +146,16 @@ class Scheduler:
         return True
 
     def run_all_now(self) -> None:
-        """Have every job (the heartbeat too) run now; each then keeps its
-        interval from this run: see :mod:`tracker.service.clockstep`."""
+        """Have every job (the heartbeat too) run now, but for one with a
+        ``first_after`` (the prune: that long from now, as at a start; a
+        clock stepped forward and put right must not have it delete by the
+        wrong date); each then keeps its interval from this run: see
+        :mod:`tracker.service.clockstep`."""
         now = datetime.now(UTC)
+        alive = [g for g in (self.retiring, self.current) if g is not None]
+        later = {job.name: job.first_after for g in alive for job in g.jobs}
         for job in self._scheduler.get_jobs():
-            job.modify(next_run_time=now)
+            job.modify(next_run_time=now + timedelta(seconds=later.get(job.id, 0.0)))
 
     def shutdown(self, bound: float | None = None, *, pause: float = 0.05) -> bool:
         """Stop the generations, wait for runs in flight, then close them. With

@@ -120,7 +120,8 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.extend(failing_checks(read_rows(database.path, FAILING_BY_PANEL), named))
         undelivered = undelivered_check(next(iter(read_rows(database.path, UNDELIVERED)), None))
         checks.extend([undelivered] if undelivered else [])
-        last = last_prune_check(next(iter(read_rows(database.path, LAST_PRUNE)), None))
+        row = next(iter(read_rows(database.path, LAST_PRUNE)), None)
+        last = last_prune_check(row, database.prune_older_than)
         checks.extend([last] if last else [])
     return checks
 

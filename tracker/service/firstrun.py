@@ -73,7 +73,8 @@ class FirstRuns:
         self._held: dict[str, list[str]] = {}  # panel: the jobs waiting for them
         # A job kept from the generation before (a reload) waits for nothing:
         # the database holds its panel's answers.
-        fresh = [job for job in jobs if job.name not in self._kept]
+        # A job with a first_after of its own waits for that alone.
+        fresh = [job for job in jobs if job.name not in self._kept and not job.first_after]
         for panel, chain in chains(fresh).items():
             first = {job.name for job in chain if _kind(job.name) in BESIDE}
             if first:
@@ -87,9 +88,12 @@ class FirstRuns:
         ran every job at once (the catalogue, a refill round) whatever its
         schedule. A turn that passed while the job waited for its panel's old
         runs (a hanging call) is now: handed to APScheduler past its misfire
-        grace, it was skipped. A job new to the config runs now, as at a start."""
+        grace, it was skipped. A job new to the config runs now, as at a start
+        (``first_after`` seconds from now, when it has one)."""
         if job.name in self._kept:
             return max(now, min(self._kept[job.name], now + timedelta(seconds=job.every)))
+        if job.first_after:
+            return now + timedelta(seconds=job.first_after)
         return None if self.held(job.name) else now
 
     def held(self, name: str) -> bool:

@@ -19,6 +19,7 @@ import structlog
 from tracker.alerts.alerter import Sink, raise_alert
 from tracker.config.model import Config
 from tracker.errors import ConfigError, StoreError, TrackerError
+from tracker.jobs.prune import prune_jobs
 from tracker.jobs.tracker import Tracker
 from tracker.jobs.watch import Watch
 from tracker.rules.doctor import unconfigured_note
@@ -193,7 +194,10 @@ class Service:
             for client in tracker.clients.values():
                 client.observers.append(self.calls.observe)
                 client.observers.append(self._progress)
-            jobs = select_jobs(tracker, config, self.panel)
+            jobs = select_jobs(tracker, config, self.panel)  # what `run --once` runs, and:
+            jobs += prune_jobs(
+                config, tracker.stop_event, tracker.clock, self.panel, self.stats.touch
+            )
             tracker.warn_unconfigured()  # at start and at each reload: never silent
             if self._watch is not None:  # a reload: a store outage, a failing panel carry on
                 tracker.watch.take_over(self._watch)

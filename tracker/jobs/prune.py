@@ -1,0 +1,137 @@
+"""The daemon's own prune: once a day, ``database.prune_older_than`` (off by default).
+
+The same code as ``smm-tracker prune --older-than DURATION --yes``: count,
+then delete in batches of whole orders (:mod:`tracker.store.prune`), every
+panel in the file (``run --panel NAME``: that one's, as ``prune --panel``),
+the refill window respected, the run recorded in ``prune_runs`` with
+``older_than`` as configured. On a connection of its own, as the command's:
+its reads never hold the jobs' shared connection, its batches wait for the
+write lock as the command's do. Its first run is :data:`FIRST_AFTER` after
+the start (or the reload that turns it on): a restart loop never prunes at
+each start. Not in ``run --once``: a one-shot poll deletes no history.
+
+Between two batches it waits on the stop event: a stop (SIGTERM, or the
+reload retiring its generation) ends it there, whole orders deleted and the
+run's row counting them (``ended_at`` empty), within the daemon's stop
+bound. A failure (the database busy past ``busy_timeout``, disk full) is one
+warning, ``prune_failed``, and the next day's run tries again: no alert.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import structlog
+
+from tracker.clock import Clock, iso, utcnow
+from tracker.config.model import Config
+from tracker.errors import StopRequested, StoreError
+from tracker.jobs.base import Job
+from tracker.rules.prune import cutoffs
+from tracker.store.orders import Store
+from tracker.store.prune import Plans, count, prune, zero
+from tracker.store.prune_runs import PruneRun
+from tracker.store.readings import panels_in_database
+
+log = structlog.get_logger("tracker.prune")
+
+NAME = "prune"  # the job's name: `job=prune` in its log lines, its metrics label
+EVERY = 86400.0  # once a day
+FIRST_AFTER = 600.0  # its first run: 10 minutes after the start, or the reload turning it on
+
+
+class AutoPrune:
+    """Given the config, the generation's stop event and the clock: the daily
+    prune (``panel``: ``run --panel``'s, None for every panel)."""
+
+    def __init__(
+        self,
+        config: Config,
+        stop_event: threading.Event,
+        *,
+        clock: Clock = utcnow,
+        panel: str | None = None,
+        open_store: Callable[[], Store] | None = None,
+        on_batch: Callable[[], None] = lambda: None,
+    ):
+        self.config, self.stop_event, self.clock, self.panel = config, stop_event, clock, panel
+        self.on_batch = on_batch  # each batch committed: progress, for the watchdog
+        database = config.database
+        self.open_store = open_store or (
+            lambda: Store(database.path, busy_timeout=database.busy_timeout, migrate=False)
+        )
+
+    def pause(self, seconds: float) -> None:
+        """Between two batches: wait ``seconds``, ending the run on a stop."""
+        if self.stop_event.wait(seconds):
+            raise StopRequested("stopping: the rest of the prune is left for its next run")
+
+    def run(self) -> bool:
+        """Prune once; return False when it failed (said in one warning)."""
+        older_than = self.config.database.prune_older_than
+        if not older_than or self.stop_event.is_set():
+            return True
+        try:
+            store = self.open_store()
+        except StoreError as exc:
+            log.warning("prune_failed", error=str(exc), older_than=older_than, retry="in 24h")
+            return False
+        store.stopping = self.stop_event  # a stop cuts its waits for the lock short
+        try:
+            return self._run(store, older_than)
+        except StoreError as exc:
+            log.warning("prune_failed", error=str(exc), older_than=older_than, retry="in 24h")
+            return False
+        finally:
+            store.close()
+
+    def _run(self, store: Store, older_than: str) -> bool:
+        started = time.monotonic()
+        refill = self.config.refill
+        now = self.clock()
+        cut = cutoffs(
+            now, self.config.database.prune_seconds, refill.window if refill.enabled else None
+        )
+        names = [self.panel] if self.panel else panels_in_database(store)
+        plans: Plans = {}
+        found = count(store, names, cut, self.panel, plans)
+        if not any(found.values()):
+            log.debug("prune_nothing", older_than=older_than, cutoff=iso(cut.records))
+            return True
+        if self.stop_event.is_set():  # a stop while it counted: nothing deleted
+            raise StopRequested("stopping: the prune is left for its next run")
+        done = zero()
+        run = PruneRun(store, now, self.panel, older_than, cut.records)
+        try:
+            prune(
+                store, names, cut, self.panel, done, self.on_batch,
+                pause=self.pause, plans=plans, run=run,
+            )  # fmt: skip
+        except StopRequested:
+            log.info("prune_stopped", deleted=done, older_than=older_than, cutoff=iso(cut.records))
+            raise
+        seconds = round(time.monotonic() - started, 2)
+        log.info(
+            "prune_done", deleted=done, seconds=seconds, older_than=older_than,
+            cutoff=iso(cut.records), panel=self.panel,
+        )  # fmt: skip
+        return True
+
+
+def prune_jobs(
+    config: Config,
+    stop_event: threading.Event,
+    clock: Clock = utcnow,
+    panel: str | None = None,
+    on_batch: Callable[[], None] = lambda: None,
+) -> list[Job]:
+    """Return the daemon's prune job, or none while ``database.prune_older_than``
+    is off. ``on_batch``: told of each batch committed (the watchdog's
+    progress: a long first prune is no stuck job)."""
+    if not config.database.prune_older_than:
+        return []
+    name = config.panel(panel).name if panel else None  # as `run --panel` names its jobs
+    job = AutoPrune(config, stop_event, clock=clock, panel=name, on_batch=on_batch)
+    return [Job(NAME, EVERY, job.run, first_after=FIRST_AFTER)]
