@@ -21,7 +21,7 @@ import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from simconfig import cli_in, sim_config
 from structlog.testing import capture_logs
-from test_prune import EXPECTED, GONE, KEY, ORDERS, _many, build, rows
+from test_prune import EXPECTED, GONE, KEY, OLD, ORDERS, _many, build, rows
 
 from tracker.config.load import config_from_dict
 from tracker.errors import ConfigError
@@ -326,3 +326,50 @@ def test_doctor_names_the_setting_in_its_prune_line(tmp_path, monkeypatch):
     [line] = [line for line in cli("doctor").output.splitlines() if "prune" in line]
     assert line.startswith("info prune: last run ") and "(--older-than 400d, every panel)" in line
     assert line.endswith("; the daemon prunes once a day: database.prune_older_than = 365d")
+
+
+def test_the_daemons_run_is_named_as_the_daemons_by_the_reads_and_doctor(tmp_path, monkeypatch):
+    """A reader told "deleted by `smm-tracker prune --older-than 365d`" looks
+    for a cron entry that is not there: the daemon's daily run is named so."""
+    db = tmp_path / "t.db"
+    build(db)
+    config = settings(tmp_path, prune_older_than="365d")
+    service = Service(config, load=lambda: config, notifier=Notifier(None))
+    generation = service._build(config)
+    job = job_of(generation)
+    assert job is not None
+    try:
+        assert guarded(job, JobStats(), generation.stop_event)() is True
+    finally:
+        generation.close()
+    [run] = prune_runs(db)
+    assert run["ran_by"] == "daemon"
+    database = 'prune_older_than = "365d"'
+    cli = cli_in(tmp_path, monkeypatch, sim_config("http://127.0.0.1:9", database=database))
+    day = run["at"][:10]
+    said = cli("report", "--since", "400d")
+    assert (
+        f"was deleted by the daemon's daily prune (database.prune_older_than = 365d) on {day}"
+        in said.stderr
+    ), said.stderr
+    assert "smm-tracker prune" not in said.stderr
+    assert json.loads(cli("report", "--since", "400d", "--json").stdout)["pruned"]["ran_by"] == (
+        "daemon"
+    )
+    [line] = [line for line in cli("doctor").output.splitlines() if "prune" in line]
+    assert "(the daemon's, database.prune_older_than = 365d, every panel)" in line
+    # The command's own run is still named as the command.
+    with sqlite3.connect(db) as c:  # old orders again, for the command to delete
+        for order in (900001, 900002):
+            c.execute(
+                "INSERT INTO orders (panel, order_id, status, created_at, updated_at,"
+                " completed_at, polling) VALUES ('sim', ?, 'Completed', ?, ?, ?, 0)",
+                (order, OLD, OLD, OLD),
+            )
+    c.close()
+    assert cli("prune", "--older-than", "365d", "--yes").exit_code == 0
+    assert [r["ran_by"] for r in prune_runs(db)] == ["daemon", "command"]
+    assert (
+        "deleted by `smm-tracker prune --older-than 365d`"
+        in cli("report", "--since", "400d").stderr
+    )

@@ -149,6 +149,7 @@ def test_a_window_reaching_before_the_cutoff_says_so_and_one_after_it_does_not(p
         "panel": None,
         "older_than": "365d",
         "cutoff": run["cutoff"],
+        "ran_by": "command",
     }
     assert json.loads(cli(*command, "--since", "300d", "--json").stdout)["pruned"] is None
 
@@ -299,7 +300,7 @@ def test_m035_upgrades_a_database_at_m034_keeping_every_row(tmp_path):
     after = [line for line in c.iterdump() if "_sqlite_migrations" not in line]
     names = [r[0] for r in c.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
     c.close()
-    assert names[-1] == "m035_prune_runs"
+    assert names[-2:] == ["m035_prune_runs", "m036_prune_runs_ran_by"]
     assert [line for line in after if "prune_runs" not in line] == before
     assert runs(path) == []
 

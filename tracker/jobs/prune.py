@@ -30,6 +30,7 @@ from tracker.config.model import Config
 from tracker.errors import StopRequested, StoreError
 from tracker.jobs.base import Job
 from tracker.rules.prune import cutoffs
+from tracker.rules.prune_notes import DAEMON
 from tracker.store.orders import Store
 from tracker.store.prune import Plans, count, prune, zero
 from tracker.store.prune_runs import PruneRun
@@ -103,7 +104,7 @@ class AutoPrune:
         if self.stop_event.is_set():  # a stop while it counted: nothing deleted
             raise StopRequested("stopping: the prune is left for its next run")
         done = zero()
-        run = PruneRun(store, now, self.panel, older_than, cut.records)
+        run = PruneRun(store, now, self.panel, older_than, cut.records, DAEMON)
         try:
             prune(
                 store, names, cut, self.panel, done, self.on_batch,

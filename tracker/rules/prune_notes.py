@@ -13,6 +13,10 @@ from typing import Any
 
 Prune = Mapping[str, Any]
 
+# Who pruned (prune_runs.ran_by, m036): `smm-tracker prune`, or the daemon's
+# daily run (database.prune_older_than).
+COMMAND, DAEMON = "command", "daemon"
+
 
 def reaches_before(start: str | None, prune: Prune | None) -> bool:
     """Given a read's window start (None: from the first record) and the prune
@@ -22,7 +26,12 @@ def reaches_before(start: str | None, prune: Prune | None) -> bool:
 
 
 def _ran(prune: Prune) -> str:
-    """The prune as the notes name it: "`smm-tracker prune --older-than 365d` on DAY"."""
+    """The prune as the notes name it: "`smm-tracker prune --older-than 365d` on
+    DAY", or "the daemon's daily prune (database.prune_older_than = 365d) on DAY"."""
+    if prune.get("ran_by") == DAEMON:
+        where = f", run --panel {prune['panel']}" if prune["panel"] is not None else ""
+        setting = f"database.prune_older_than = {prune['older_than']}{where}"
+        return f"the daemon's daily prune ({setting}) on {prune['at'][:10]}"
     flags = f"--older-than {prune['older_than']}"
     if prune["panel"] is not None:
         flags += f" --panel {prune['panel']}"
@@ -45,7 +54,7 @@ def window_field(prune: Prune | None) -> dict[str, Any] | None:
     before (None: the window is whole)."""
     if prune is None:
         return None
-    return {key: prune[key] for key in ("at", "panel", "older_than", "cutoff")}
+    return {key: prune.get(key) for key in ("at", "panel", "older_than", "cutoff", "ran_by")}
 
 
 def gone_note(prune: Prune) -> str:

@@ -72,3 +72,11 @@ def m035_prune_runs(db: Database) -> None:
         )
         """
     )
+
+
+def m036_prune_runs_ran_by(db: Database) -> None:
+    # Who pruned: "command" (`smm-tracker prune`) or "daemon" (its daily run,
+    # database.prune_older_than). The reads' notes name the one that did it;
+    # rows from before this migration are NULL, read as the command (the
+    # only one there was).
+    db.execute("ALTER TABLE prune_runs ADD COLUMN ran_by TEXT")

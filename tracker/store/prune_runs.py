@@ -18,12 +18,14 @@ from typing import Any
 
 from tracker.clock import iso, utcnow
 from tracker.errors import StoreError
+from tracker.rules.prune_notes import COMMAND
 from tracker.store.connection import Connection, Writing
 
 # The columns every reader takes, with the orders deleted out of ``deleted``.
 _COLUMNS = (
     "id, at, panel, older_than, cutoff, ended_at, "
-    "coalesce(json_extract(deleted, '$.orders'), 0) AS orders"
+    "coalesce(json_extract(deleted, '$.orders'), 0) AS orders, "
+    "coalesce(ran_by, 'command') AS ran_by"
 )
 
 # The last prune, for doctor (read by a plain read-only connection: a tuple).
@@ -43,9 +45,11 @@ class PruneRun:
         panel: str | None = None,
         older_than: str = "",
         cutoff: datetime | None = None,
+        ran_by: str = COMMAND,
     ):
         self.store = store
         self.at, self.panel, self.older_than, self.cutoff = at, panel, older_than, cutoff
+        self.ran_by = ran_by  # COMMAND or DAEMON: the reads' notes name it
         self.id: int | None = None  # once a batch that wrote it is committed
         self.counts: dict[str, int] = {}  # what the committed batches deleted
         self._staged: tuple[int, dict[str, int]] | None = None
@@ -73,9 +77,9 @@ class PruneRun:
         text = json.dumps(totals)
         if self.id is None:
             cursor = db.execute(
-                "INSERT INTO prune_runs (at, panel, older_than, cutoff, deleted) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [iso(self.at), self.panel, self.older_than, iso(self.cutoff), text],
+                "INSERT INTO prune_runs (at, panel, older_than, cutoff, deleted, ran_by) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [iso(self.at), self.panel, self.older_than, iso(self.cutoff), text, self.ran_by],
             )
             self._staged = (int(cursor.lastrowid or 0), totals)
         else:
