@@ -22,6 +22,7 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from simconfig import cli_in, sim_config
 from structlog.testing import capture_logs
 from test_prune import EXPECTED, GONE, KEY, OLD, ORDERS, _many, build, rows
+from test_prune_log import runs as prune_runs
 
 from tracker.config.load import config_from_dict
 from tracker.errors import ConfigError
@@ -44,15 +45,6 @@ def settings(tmp_path: Path, **database: Any) -> Any:
         "panels": [{"name": "sim", "url": "http://127.0.0.1:9/api/v2", "key": "k" * 12}],
     }
     return config_from_dict(data, base_dir=tmp_path, env={})
-
-
-def prune_runs(db: Path) -> list[dict[str, Any]]:
-    c = sqlite3.connect(db)
-    c.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in c.execute("SELECT * FROM prune_runs ORDER BY id")]
-    finally:
-        c.close()
 
 
 def job_of(generation: Generation) -> Job | None:
