@@ -14,7 +14,8 @@ from tracker.cli.database import check_named_database, database_option
 from tracker.cli.main import Context, handle_errors, main, pass_ctx
 from tracker.cli.panels import stored_panel, unknown_panel
 from tracker.cli.render import table, to_json
-from tracker.cli.scorecard import scorecard_text
+from tracker.cli.scorecard import FIGURES, scorecard_text
+from tracker.cli.scorecard import HEADERS as FIGURE_HEADERS
 from tracker.cli.screen import Screen, moment, stdout_screen
 from tracker.cli.since import since_seconds, since_text
 from tracker.clock import iso, utcnow
@@ -61,38 +62,10 @@ def open_database(path: Path) -> Store:
     return Store(path, read_only=True)
 
 
-COLUMNS = [
-    "panel",
-    "service",
-    "service_name",
-    "orders",
-    "open",
-    "completed_pct",
-    "partial_pct",
-    "canceled_pct",
-    "refunded_pct",
-    "median",
-    "p90",
-    "refills",
-    "refilled_pct",
-    "spend_text",
-]
-HEADERS = [
-    "PANEL",
-    "SERVICE",
-    "NAME",
-    "ORDERS",
-    "OPEN",
-    "DONE",
-    "PARTIAL",
-    "CANCELED",
-    "REFUNDED",
-    "MEDIAN",
-    "P90",
-    "REFILLS",
-    "REFILLED",
-    "SPEND",
-]
+# Who (one line of its own on a terminal: tracker.cli.scorecard), then the
+# figures scorecard.FIGURES names, the spend with its currency in one cell.
+COLUMNS = ["panel", "service", "service_name", "orders", "open", *FIGURES[:-2], "spend_text"]
+HEADERS = ["PANEL", "SERVICE", "NAME", "ORDERS", "OPEN", *FIGURE_HEADERS[:-1]]
 
 
 def _pct(share: float | None) -> str | None:
