@@ -182,6 +182,9 @@ def test_an_alert_never_taken_is_given_up_at_the_end_of_its_window(
             assert sink.send(alert) and sink.flush(10)
             clock.advance(61)
             assert until(lambda: kept(store)[0]["failures"] == 2)
+            # that look ended (it gives up, after the failure, whatever the
+            # clock says has passed its window: moved now, no last try)
+            assert until(lambda: any(e["event"] == "alerts_redelivery" for e in logs))
             clock.advance(60)  # the window's end: one last try
             assert until(lambda: kept(store)[0]["gave_up_at"] is not None)
         (row,) = kept(store)
