@@ -316,3 +316,27 @@ def test_a_count_axis_ticks_whole_numbers():
     for axis in axes:
         assert axis.get("axis", {}).get("format") == "d", axis
         assert axis["axis"].get("tickMinStep") == 1, axis
+
+
+def test_a_service_label_is_not_cut_at_vegas_default_width():
+    # "demo · Instagram Likes | No refill (#2)" read "demo · Instagram Likes |
+    # No refill …" at vega's 180 px: the ID the scorecard names it by was cut.
+    charts = BOARDS["services"]["charts"]
+    for name in ("outcomes", "completion"):
+        y = charts[name]["display"]["encoding"]["y"]
+        assert y["field"] == "service"
+        assert y["axis"]["labelLimit"] >= 280, name
+
+
+def test_the_legends_and_bar_labels_stay_inside_their_cards():
+    charts = BOARDS["services"]["charts"]
+    # At the right, "median" and "90th percentile" covered the top bars'
+    # labels; below, with nothing at the right, the longest bar's "9.6 h"
+    # was cut at the card's edge without room kept for it.
+    completion = charts["completion"]["display"]
+    assert completion["layer"][0]["encoding"]["color"]["legend"]["orient"] == "bottom"
+    assert completion["padding"]["right"] >= 40
+    # Five entries in one row under a plot moved right by long labels ran
+    # past the card's edge ("open" cut off).
+    legend = charts["outcomes"]["display"]["encoding"]["color"]["legend"]
+    assert legend["orient"] == "bottom" and legend["columns"] <= 3
