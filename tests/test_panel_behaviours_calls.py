@@ -118,3 +118,26 @@ def test_a_refill_accepted_with_words_beside_its_id_is_that_refill(panel, tmp_pa
     assert result.stdout == "refill 12345 requested for order 5 on sim\n"
     stored = "SELECT order_id, refill_id, status, error FROM refills"
     assert _rows(tmp_path, stored) == [(5, "12345", "Pending", None)]
+
+
+def test_numbers_as_strings_or_numbers_and_a_null_start_count_are_stored_as_numbers(
+    panel, tmp_path
+):
+    # Within one answer: strings and JSON numbers; start_count null while Pending.
+    _server, replies, cli = panel
+    replies["status"] = json_reply(
+        {
+            "7": {"charge": 0.08011655652, "start_count": None, "status": "Pending",
+                  "remains": "100", "currency": "USD"},
+            "8": {"charge": "0.27819", "start_count": 157, "status": "In progress",
+                  "remains": 40, "currency": "USD"},
+        }
+    )  # fmt: skip
+    assert cli("track", "7", "8").exit_code == 0
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    stored = "SELECT order_id, status, charge, start_count, remains, error FROM orders"
+    assert _rows(tmp_path, stored + " ORDER BY order_id") == [
+        (7, "Pending", 0.08011655652, None, 100, None),
+        (8, "In progress", 0.27819, 157, 40, None),
+    ]
