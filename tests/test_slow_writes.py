@@ -6,14 +6,17 @@ counts them. Quick writes say nothing and count nothing."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
 import structlog
 from prometheus_client.parser import text_string_to_metric_families
+from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
 from structlog.testing import capture_logs
 
 from tracker.errors import StoreError
@@ -165,3 +168,50 @@ def test_a_spell_over_unnoticed_is_ended_before_a_new_one_is_told():
     assert [(t.event, t.writes) for t in lines] == [(ENDED, 1), (SLOW, 1)]
     assert lines[0].longest is not None and lines[0].longest.what == "balance:main"
     assert lines[0].lasted == 30.0 and spell is not None and spell.first == 500.0
+
+
+def test_a_command_whose_write_waited_names_the_command_not_its_thread(
+    waits, tmp_path, monkeypatch
+):
+    # A one-off command runs in the main thread: its line said what=MainThread.
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": TEST_KEY})
+    Store(tmp_path / "t.db").close()
+    waits.slow = 0.1
+    with lock_held(tmp_path / "t.db", 0.3):
+        done = cli("--log-format", "json", "track", "624031")
+    assert done.exit_code == 0, done.output
+    lines = [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+    told_lines = [line for line in lines if line["event"] == SLOW]
+    assert [line["what"] for line in told_lines] == ["track"], done.stderr
+    assert "624031" not in repr(told_lines)  # the command's name, never its arguments
+
+
+def test_inside_a_command_the_jobs_still_name_themselves_and_threads_theirs(waits, store):
+    """`run` is a command too: its jobs run in worker threads, which start
+    without the command's name, and a bound job names itself."""
+    waits.slow = 0.05
+
+    def job() -> None:
+        with structlog.contextvars.bound_contextvars(job="status:main"):
+            write_one(store)
+
+    def webhook() -> None:
+        write_one(store)
+
+    whats = []
+    named = write_waits.COMMAND.set("run")
+    try:
+        for work in (job, webhook):
+            with lock_held(store.path, 0.15), capture_logs() as logs:
+                if work is job:  # as the scheduler's pool runs a job
+                    with ThreadPoolExecutor(1) as pool:
+                        pool.submit(work).result()
+                else:
+                    thread = threading.Thread(target=work, name="webhook")
+                    thread.start()
+                    thread.join()
+            whats += [line["what"] for line in told(logs) if line["event"] == SLOW]
+            waits._clock.now += 60  # the spell over: the next slow write is told at once
+    finally:
+        write_waits.COMMAND.reset(named)
+    assert whats == ["status:main", "webhook"]

@@ -37,7 +37,8 @@ def _not_utf8(text: str) -> bool:
 class TrackerCommand(click.Command):
     """A command whose text options are UTF-8 and whose ``--panel`` is not
     empty (else one usage line, exit 2), that refuses to run with stdout closed
-    (but ``run``), and whose completion knows the global options it also takes."""
+    (but ``run``), whose slow database writes name it, and whose completion
+    knows the global options it also takes."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
@@ -72,7 +73,15 @@ class TrackerCommand(click.Command):
         if sys.stdout is None and self.name != "run":
             click.echo("smm-tracker: cannot write the output: stdout is closed", err=True)
             ctx.exit(1)
-        return super().invoke(ctx)
+        # A write that waits long for the database says which command it was
+        # (`what=track`), not "MainThread": the name, never an argument.
+        from tracker.store.write_waits import COMMAND
+
+        named = COMMAND.set(self.name or "smm-tracker")
+        try:
+            return super().invoke(ctx)
+        finally:
+            COMMAND.reset(named)
 
     def get_params(self, ctx: click.Context) -> list[click.Parameter]:
         params = super().get_params(ctx)

@@ -14,13 +14,15 @@ Process-wide (:data:`WAITS`): every connection's writes, across reloads.
 When to log is :mod:`tracker.rules.slow_writes`'s (one line at once, then
 at most one a minute); the metrics endpoint serves the counts as
 ``smm_tracker_database_write_wait_seconds``. A line names the database,
-the job (structlog's bound ``job``) or the caller's label, and seconds:
-never a statement or its parameters.
+the job (structlog's bound ``job``), the caller's label or the command
+(:data:`COMMAND`, set by the CLI), and seconds: never a statement or its
+parameters.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextvars
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +34,10 @@ if TYPE_CHECKING:  # at the first slow write: a read command's start-up does wit
 SLOW_WRITE = 1.0  # seconds: polls write in ~0.1 s, prune's batches hold the lock 0.05-0.3 s
 # Slow writes only, up to a busy_timeout's worth (10 s by default, 600 s at most).
 WAIT_BUCKETS = (1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 600.0)
+# The command running (`track`, `alerts`): set by the CLI for its own thread,
+# never an argument's value. Threads start without it: the daemon's jobs
+# name themselves (structlog's `job`), other threads by their name.
+COMMAND: contextvars.ContextVar[str | None] = contextvars.ContextVar("command", default=None)
 
 
 class WriteWaits:
@@ -78,11 +84,12 @@ class WriteWaits:
 
 
 def _caller() -> str:
-    """The job the write is part of (bound by the daemon's runs), else the thread's name."""
+    """The job the write is part of (bound by the daemon's runs), else the
+    command running (:data:`COMMAND`), else the thread's name."""
     import structlog
 
     job = structlog.contextvars.get_contextvars().get("job")
-    return str(job) if job else threading.current_thread().name
+    return str(job) if job else COMMAND.get() or threading.current_thread().name
 
 
 def _log(told: Told, database: object, slow: float) -> None:
