@@ -154,6 +154,38 @@ def test_a_window_reaching_before_the_cutoff_says_so_and_one_after_it_does_not(p
     assert json.loads(cli(*command, "--since", "300d", "--json").stdout)["pruned"] is None
 
 
+def test_undelivered_since_reaching_before_the_cutoff_says_so_as_alerts_since_does(pruned):
+    # Prune deleted alert 1 (420 days old) with its given-up delivery and kept
+    # alert 4 (400 days old, still to be sent again): a 450-day window lists
+    # 4 alone, and used to say nothing of 1.
+    cli, db = pruned
+    [run] = runs(db)
+    long = cli("alerts", "--undelivered", "--since", "450d")
+    assert long.exit_code == 0, long.output
+    assert [line.split()[0] for line in long.stdout.splitlines()[1:]] == ["4"]
+    assert [line for line in long.stderr.splitlines() if line.startswith("note:")] == [
+        f"{NOTE}{run['cutoff']} was deleted by `smm-tracker prune --older-than 365d` on "
+        f"{run['at'][:10]}: what this shows from before then is incomplete"
+    ]
+    for args in (("--since", "300d"), ()):  # a window after the cutoff; none at all
+        quiet = cli("alerts", "--undelivered", *args)
+        assert quiet.exit_code == 0 and "note:" not in quiet.stderr, args
+    # --json: stdout is JSON alone, the prune in its field; nothing on stderr.
+    data = cli("alerts", "--undelivered", "--since", "450d", "--json")
+    assert data.exit_code == 0 and data.stderr == ""
+    listed = json.loads(data.stdout)
+    assert [row["id"] for row in listed["undelivered"]] == [4]
+    assert listed["pruned"] == {
+        "at": run["at"],
+        "panel": None,
+        "older_than": "365d",
+        "cutoff": run["cutoff"],
+        "ran_by": "command",
+    }
+    for args in (("--since", "300d"), ()):
+        assert json.loads(cli("alerts", "--undelivered", "--json", *args).stdout)["pruned"] is None
+
+
 def test_reads_without_a_window_before_the_cutoff_say_nothing(pruned):
     cli, _db = pruned
     for command in (("report",), ("alerts",), ("automation",), ("balance",), ("orders",)):

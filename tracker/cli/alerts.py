@@ -207,11 +207,11 @@ def alerts(
         _resend(open_store(config, existing=True), resend_ids)
         return
     name, store = read_panel(config, panel)  # a panel left out of the config too
+    cut = pruned.reached(store, name, start) if start is not None else None  # --since's window
     if undelivered:
-        list_undelivered(store, name, start, limit, as_json)
+        list_undelivered(store, name, start, limit, as_json, cut)
         return
     rows = alerts_since(store, start, panel=name, limit=limit)
-    cut = pruned.reached(store, name, start) if start is not None else None  # --since's window
     configured = {p.name for p in config.panels}
     still = [
         {**e, "configured": e["panel"] in configured}

@@ -1,6 +1,8 @@
 """``smm-tracker alerts --undelivered``: the alerts a webhook or notify target
 has not taken (tried again, or given up). For scripts, every column as ever;
-on a terminal, its times short and the message and last error whole."""
+on a terminal, its times short and the message and last error whole. A
+``--since`` reaching before a prune's cutoff says so, as ``alerts --since``
+does: prune deletes the alerts given up on."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 
 import click
 
+from tracker.cli import pruned
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, short_time, stdout_screen
 from tracker.clock import iso
@@ -24,25 +27,32 @@ _ON_SCREEN = Columns(times={"at": MINUTE}, wrap="about")
 
 
 def list_undelivered(
-    store: Store, panel: str | None, start: datetime | None, limit: int, as_json: bool
+    store: Store,
+    panel: str | None,
+    start: datetime | None,
+    limit: int,
+    as_json: bool,
+    cut: dict[str, Any] | None = None,
 ) -> None:
     """List the alerts no target took of ``panel`` (None: every panel) since
-    ``start``, the newest ``limit``, oldest first; as JSON with ``as_json``."""
+    ``start``, the newest ``limit``, oldest first; as JSON with ``as_json``.
+    ``cut``: the prune whose cutoff the window reaches before (None: none)."""
     since = iso(start) if start is not None else ""
     rows = [
         r for r in waiting(store) if (panel is None or r["panel"] == panel) and r["at"] >= since
     ]
     rows = rows[-limit:]  # the newest ones, oldest first as listed
     if as_json:
-        click.echo(to_json({"undelivered": rows}))
+        click.echo(to_json({"undelivered": rows, "pruned": pruned.field(cut)}))
         return
     if not rows:
         click.echo("every alert was delivered (or none was kept: alerts.redeliver_for)", err=True)
-        return
-    screen = stdout_screen()
-    click.echo(_table(rows) if screen is None else _screen_table(rows, screen))
-    if any(row["gave_up_at"] for row in rows):
-        click.echo("(alerts --resend ID sends one given up again)", err=True)
+    else:
+        screen = stdout_screen()
+        click.echo(_table(rows) if screen is None else _screen_table(rows, screen))
+        if any(row["gave_up_at"] for row in rows):
+            click.echo("(alerts --resend ID sends one given up again)", err=True)
+    pruned.note(cut)
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
