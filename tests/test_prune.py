@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from simconfig import cli_in, sim_config
@@ -307,6 +307,38 @@ def test_a_finished_order_in_its_refill_window_stays(tmp_path, monkeypatch):
     assert "refill.window" in result.output
     kept = {row[0] for row in rows(db, "SELECT order_id FROM orders")}
     assert 1 in kept and 2 not in kept  # finished 100 days ago; untracked 400 days ago
+
+
+def test_its_header_says_the_cutoffs_short_on_a_terminal_and_as_stored_when_piped(
+    tmp_path, monkeypatch
+):
+    from tracker.cli import prune as prune_command
+    from tracker.cli import screen
+
+    now = datetime(2026, 12, 4, 15, 44, 45, tzinfo=UTC)
+    monkeypatch.setattr(prune_command, "utcnow", lambda: now)
+    monkeypatch.setattr(screen, "utcnow", lambda: now)
+    Store(tmp_path / "t.db").close()
+    config = sim_config("http://127.0.0.1:9") + '[refill]\nwindow = "366d"\n'
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+    held = "(refill.window: the refill job may still ask for the later ones)"
+
+    def header(terminal: bool) -> list[str]:
+        monkeypatch.setattr(screen, "stdout_is_terminal", lambda: terminal)
+        result = cli("prune", "--older-than", "60d", "--dry-run")
+        assert result.exit_code == 0, result.output
+        return result.stdout.splitlines()[:2]
+
+    # Piped: the stored stamps, byte for byte what scripts have read.
+    assert header(False) == [
+        "older than 60d (before 2026-10-05T15:44:45+00:00), every panel:",
+        f"  finished orders: completed before 2025-12-03T15:44:45+00:00 {held}",
+    ]
+    # On a terminal: as every table there says a time, UTC said once.
+    assert header(True) == [
+        "older than 60d (before Oct 05 15:44 UTC), every panel:",
+        f"  finished orders: completed before 2025-12-03 15:44 UTC {held}",
+    ]
 
 
 def _many(db, count: int) -> None:

@@ -22,6 +22,7 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.orders import panel_option
+from tracker.cli.screen import Screen, moment, stdout_screen
 from tracker.clock import iso, utcnow
 from tracker.errors import StoreError
 from tracker.rules.prune import Cutoffs, cutoffs, too_recent
@@ -91,7 +92,7 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     window = config.refill.window if config.refill.enabled else None
     now = utcnow()
     cut = cutoffs(now, seconds, window)
-    for line in _header(cut, older_than.strip(), panel):
+    for line in _header(cut, older_than.strip(), panel, stdout_screen()):
         click.echo(line)
     plans: Plans = {}
     found = count(store, names, cut, panel, plans)
@@ -134,12 +135,15 @@ def _free(store: Connection, path: Path) -> None:
     click.echo(_AFTER.format(free=size, path=shlex.quote(str(path))))
 
 
-def _header(cut: Cutoffs, older_than: str, panel: str | None) -> list[str]:
+def _header(cut: Cutoffs, older_than: str, panel: str | None, screen: Screen | None) -> list[str]:
+    """What prune acts on: its cutoffs as stored ISO stamps when piped
+    (scripts read them), as every table on a terminal says a time there
+    ("Dec 04 18:03 UTC")."""
     where = f"panel {panel}" if panel else "every panel"
-    lines = [f"older than {older_than} (before {iso(cut.records)}), {where}:"]
+    lines = [f"older than {older_than} (before {moment(iso(cut.records), screen)}), {where}:"]
     if cut.held_by_refill_window:
         lines.append(
-            f"  finished orders: completed before {iso(cut.completed)} "
+            f"  finished orders: completed before {moment(iso(cut.completed), screen)} "
             "(refill.window: the refill job may still ask for the later ones)"
         )
     return lines
