@@ -207,6 +207,42 @@ def test_a_reload_keeps_each_jobs_turn_and_runs_only_the_new_ones_now():
     assert abs(left) < 5
 
 
+def test_a_new_panels_refill_round_starts_even_when_its_poll_ends_before_it_is_added():
+    # SIGHUP adding a panel: its poll, catalogue and balance start at once,
+    # its refill round waits for them. A poll ending fast (a refused call, a
+    # paused panel) before the round was added to the running scheduler
+    # released nothing, and the round never ran until the next restart (seen
+    # in CI under load). Here the round is added only after they ended, or
+    # after a second when they cannot start meanwhile.
+    stats = JobStats()
+    old = Counter("status:a")
+    scheduler = Scheduler(stats)
+    scheduler.start(old.generation)
+    _settle(stats)
+    new = Counter("status:a", "status:b", "services:b", "balance:b", "refill:b")
+    real_add = scheduler._scheduler.add_job
+
+    def add_late(*args, **kwargs):
+        if kwargs.get("id") == "refill:b":
+            end = time.monotonic() + 1.0
+            beside = ("status:b", "services:b", "balance:b")
+            while any(new.runs[n] == 0 for n in beside) and time.monotonic() < end:
+                time.sleep(0.01)
+            time.sleep(0.1)  # their ends have run
+        return real_add(*args, **kwargs)
+
+    scheduler._scheduler.add_job = add_late
+    try:
+        scheduler.replace(new.generation)
+        end = time.monotonic() + WAIT
+        while new.runs["refill:b"] == 0 and time.monotonic() < end:
+            time.sleep(0.02)
+    finally:
+        scheduler.shutdown()
+    assert new.runs["refill:b"] == 1
+    assert all(new.runs[n] == 1 for n in ("status:b", "services:b", "balance:b"))
+
+
 def test_a_reload_that_shortens_an_interval_brings_the_turn_forward():
     stats = JobStats()
     old = Counter("balance:a", every=3600)
