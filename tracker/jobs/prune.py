@@ -13,7 +13,11 @@ each start. Not in ``run --once``: a one-shot poll deletes no history.
 Between two batches it waits on the stop event: a stop (SIGTERM, or the
 reload retiring its generation) ends it there, whole orders deleted and the
 run's row counting them (``ended_at`` empty), within the daemon's stop
-bound. A failure (the database busy past ``busy_timeout``, disk full) is one
+bound. Its count before the first batch (the queries choosing what goes:
+seconds on a year's history) is cut short too: SQLite looks at the stop
+event every :data:`STEPS` instructions and abandons the query, nothing
+deleted and no row written; ``prune_stopped`` says so, every count 0.
+A failure (the database busy past ``busy_timeout``, disk full) is one
 warning, ``prune_failed``, and the next day's run tries again: no alert.
 """
 
@@ -21,7 +25,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import structlog
 
@@ -40,7 +45,9 @@ log = structlog.get_logger("tracker.prune")
 
 NAME = "prune"  # the job's name: `job=prune` in its log lines, its metrics label
 EVERY = 86400.0  # once a day
+LEFT = "stopping: the prune is left for its next run"  # a stop before its first batch
 FIRST_AFTER = 600.0  # its first run: 10 minutes after the start, or the reload turning it on
+STEPS = 10_000  # SQLite instructions between two looks at the stop event while counting
 
 
 class AutoPrune:
@@ -69,6 +76,29 @@ class AutoPrune:
         if self.stop_event.wait(seconds):
             raise StopRequested("stopping: the rest of the prune is left for its next run")
 
+    @contextmanager
+    def stoppable(self, store: Store) -> Iterator[None]:
+        """Run the block's queries on ``store`` so that a stop abandons them:
+        SQLite calls back every STEPS instructions, and once the stop event is
+        set the query fails as interrupted, raised here as StopRequested."""
+        conn = store.conn
+        cut: list[bool] = []  # set once SQLite was told to abandon a query
+
+        def abandon() -> bool:  # SQLite's question: abandon the query now?
+            if not cut and self.stop_event.is_set():
+                cut.append(True)
+            return bool(cut)
+
+        conn.set_progress_handler(abandon, STEPS)
+        try:
+            yield
+        except StoreError:
+            if cut:  # the query SQLite abandoned for the stop: no failure
+                raise StopRequested(LEFT) from None
+            raise
+        finally:
+            conn.set_progress_handler(None, STEPS)
+
     def run(self) -> bool:
         """Prune once; return False when it failed (said in one warning)."""
         older_than = self.config.database.prune_older_than
@@ -95,17 +125,18 @@ class AutoPrune:
         cut = cutoffs(
             now, self.config.database.prune_seconds, refill.window if refill.enabled else None
         )
-        names = [self.panel] if self.panel else panels_in_database(store)
         plans: Plans = {}
-        found = count(store, names, cut, self.panel, plans)
-        if not any(found.values()):
-            log.debug("prune_nothing", older_than=older_than, cutoff=iso(cut.records))
-            return True
-        if self.stop_event.is_set():  # a stop while it counted: nothing deleted
-            raise StopRequested("stopping: the prune is left for its next run")
-        done = zero()
-        run = PruneRun(store, now, self.panel, older_than, cut.records, DAEMON)
+        done = zero()  # what committed batches deleted: all 0 until the first
         try:
+            with self.stoppable(store):
+                names = [self.panel] if self.panel else panels_in_database(store)
+                found = count(store, names, cut, self.panel, plans)
+            if not any(found.values()):
+                log.debug("prune_nothing", older_than=older_than, cutoff=iso(cut.records))
+                return True
+            if self.stop_event.is_set():  # a stop while it counted: nothing deleted
+                raise StopRequested(LEFT)
+            run = PruneRun(store, now, self.panel, older_than, cut.records, DAEMON)
             prune(
                 store, names, cut, self.panel, done, self.on_batch,
                 pause=self.pause, plans=plans, run=run,
