@@ -35,9 +35,9 @@ ORDERS = {
     9: ("Partial", 0, OLD, None, None, "track"),  # old parent of an old re-order: goes
     10: ("Completed", 0, OLD, None, 9, "reorder"),  # its re-order: goes
     11: ("Completed", 0, OLD, None, None, "track"),  # old, its refill ID given to 5's too: stays
-    12: ("Completed", 0, OLD, None, None, "track"),  # old, its stall not yet ended: stays
+    12: ("Completed", 0, OLD, None, None, "track"),  # old, its stall never ended: goes
 }
-GONE = {1, 2, 6, 9, 10}
+GONE = {1, 2, 6, 9, 10, 12}
 
 
 def build(path) -> None:
@@ -85,9 +85,9 @@ def build(path) -> None:
             (parent, child, at, at),
         )
     c.execute("INSERT INTO probes (panel, order_id, probed_at) VALUES ('sim', 1, ?)", (OLD,))
-    # Stall episodes in order_watch: the one an untracked order keeps for
-    # `track` goes with it; a finished order's waits for the watch's next pass
-    # to end it (maybe with order_moving), and keeps the order till then.
+    # Stall episodes in order_watch go with their orders: the one an
+    # untracked order keeps for `track`, and a finished order's that no stall
+    # watch ended (the daemon stopped before its next pass, for a year).
     for order in (2, 12):
         c.execute(
             "INSERT INTO order_watch (panel, order_id, stalled_at, stall_reason, updated_at) "
@@ -157,12 +157,12 @@ def shown(output: str) -> dict[str, int]:
 
 
 EXPECTED = {
-    "orders": 5,
+    "orders": 6,
     "refill_changes": 1,
     "refills": 1,
-    "transitions": 6,
+    "transitions": 7,
     "probes": 1,
-    "order_watch": 1,
+    "order_watch": 2,
     "automation_actions": 1,
     "automation_skips": 1,
     "cancels": 1,
@@ -278,7 +278,7 @@ def test_ctrl_c_says_what_was_deleted_and_keeps_the_rest_whole(setup, monkeypatc
     result = cli("prune", "--older-than", "365d", "--yes")
     assert result.exit_code == 130 and "interrupted" in result.output
     assert "deleted before stopping" in result.output
-    assert shown(result.output)["orders"] == 5 and shown(result.output)["balances"] == 0
+    assert shown(result.output)["orders"] == 6 and shown(result.output)["balances"] == 0
     assert rows(db, "SELECT count(*) FROM balances") == [(7,)]
     assert rows(db, "PRAGMA foreign_key_check") == []
 

@@ -14,15 +14,17 @@ import sqlite3
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from simconfig import cli_in, sim_config
 from structlog.testing import capture_logs
 from test_autoprune import job_of, settings, told
-from test_prune import _many, rows
+from test_prune import OLD, OLDER, RECENT, _many, rows, shown
 from test_prune_log import runs as prune_runs
 
 from tracker.service.jobstats import JobStats
 from tracker.service.notify import Notifier
 from tracker.service.process import Service
 from tracker.service.runs import guarded
+from tracker.store.orders import Store
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 
@@ -96,3 +98,52 @@ def test_a_stop_while_the_daemon_counts_ends_its_run_before_any_batch(tmp_path):
     assert rows(db, "SELECT count(*) FROM orders") == [(0,)]
     [run] = prune_runs(db)
     assert run["ended_at"] is not None and json.loads(run["deleted"])["orders"] == 2500
+
+
+# What `demo --keep` leaves, aged by a year: every order final, each with the
+# watch row of its last stall pass (the demo ends after the poll that saw
+# them finish, before the pass that drops those rows). Order 4 stalled
+# first, an episode no pass ended; order 5's row was judged since the cutoff.
+DEMO = {1: "Completed", 2: "Canceled", 3: "Partial", 4: "Completed", 5: "Completed"}
+
+
+def _kept_demo(db) -> None:
+    Store(db).close()
+    with sqlite3.connect(db) as c:
+        for order, status in DEMO.items():
+            c.execute(
+                "INSERT INTO orders (panel, order_id, service, quantity, status, created_at, "
+                "updated_at, completed_at, last_change_at, polling, source) "
+                "VALUES ('demo', ?, 1, 1000, ?, ?, ?, ?, ?, 0, 'add')",
+                (order, status, OLDER, OLD, OLD, OLD),
+            )
+            for at, to in ((OLDER, "Pending"), (OLD, status)):
+                c.execute(
+                    "INSERT INTO transitions (panel, order_id, at, to_status) "
+                    "VALUES ('demo', ?, ?, ?)",
+                    (order, at, to),
+                )
+            stalled, judged = (OLDER if order == 4 else None), (RECENT if order == 5 else OLDER)
+            c.execute(
+                "INSERT INTO order_watch (panel, order_id, stalled_at, recheck_at, updated_at) "
+                "VALUES ('demo', ?, ?, ?, ?)",
+                (order, stalled, judged, judged),
+            )
+    c.close()
+
+
+def test_a_finished_orders_watch_row_goes_with_it_and_keeps_it_no_longer(tmp_path, monkeypatch):
+    db = tmp_path / "t.db"
+    _kept_demo(db)
+    cli = cli_in(tmp_path, monkeypatch, sim_config("http://127.0.0.1:9"))
+    counted = shown(cli("prune", "--older-than", "365d", "--dry-run").output)
+    assert (counted["orders"], counted["order_watch"], counted["transitions"]) == (4, 4, 8)
+    result = cli("prune", "--older-than", "365d", "--yes")
+    assert result.exit_code == 0, result.output
+    assert shown(result.output) == counted
+    # A row naming an order newer than the cutoff keeps it, the watch's as any.
+    assert rows(db, "SELECT order_id FROM orders") == [(5,)]
+    assert rows(db, "SELECT order_id FROM order_watch") == [(5,)]
+    assert rows(db, "SELECT count(*) FROM transitions WHERE order_id != 5") == [(0,)]
+    [run] = prune_runs(db)
+    assert json.loads(run["deleted"])["order_watch"] == 4

@@ -82,7 +82,7 @@ def test_ctrl_c_between_batches_leaves_the_record_of_the_deleted(setup, monkeypa
     assert result.exit_code == 130
     [run] = runs(db)
     deleted = json.loads(run["deleted"])
-    assert deleted["orders"] == 5 and deleted["transitions"] == 6 and deleted["balances"] == 0
+    assert deleted["orders"] == 6 and deleted["transitions"] == 7 and deleted["balances"] == 0
     assert run["ended_at"] is None  # stopped part-way
 
 
@@ -289,7 +289,7 @@ def test_doctor_tells_the_last_prune_in_an_info_line_never_a_failure(setup):  # 
     [line] = [line for line in doctor.output.splitlines() if line.startswith("info prune:")]
     assert line == (
         f"info prune: last run {run['at']} (--older-than 365d, every panel): history before "
-        f"{run['cutoff']} deleted (5 orders); reads reaching before it say so"
+        f"{run['cutoff']} deleted (6 orders); reads reaching before it say so"
     )
     report = json.loads(cli("doctor", "--json").stdout)
     [check] = [c for c in report["checks"] if c["name"] == "prune"]

@@ -71,14 +71,16 @@ def _newer(table: str, *columns: str) -> str:
 
 # An order may go when it is no longer polled, nothing about it changed since
 # the cutoff, it finished (and its refill window ended) or was stopped before
-# the cutoff, and no row naming it is newer than the cutoff. A finished
-# order's row in order_watch (the watch's next pass ends its stall episode,
-# maybe with order_moving), or a refill the tracker still follows, keeps it;
-# so does a refill ID the panel gave a followed refill of another order too
-# (the refill job's refill_id_shared check reads the old one). A stopped
-# order's order_watch row (lost or untracked while stalled: its episode kept
-# for `track`) keeps nothing: it goes with the order. The tables with no
-# index by order are read once (NOT IN), not once per order.
+# the cutoff, and no row naming it is newer than the cutoff. A refill the
+# tracker still follows keeps it; so does a refill ID the panel gave a
+# followed refill of another order too (the refill job's refill_id_shared
+# check reads the old one). Its order_watch row keeps nothing: it goes with
+# the order. A stopped order's (lost or untracked while stalled: its episode
+# kept for `track`), and a finished order's, which only a stall watch that
+# has not run on its panel since the order finished (a month at least: a
+# kept demo, a daemon stopped, a panel no longer configured) still holds: an
+# order_moving told that late would tell nothing. The tables with no index
+# by order are read once (NOT IN), not once per order.
 PRUNABLE = f"""
 SELECT o.order_id FROM orders o
 WHERE o.panel = :panel AND o.polling = 0 AND o.updated_at < :records
@@ -95,9 +97,7 @@ WHERE o.panel = :panel AND o.polling = 0 AND o.updated_at < :records
   AND o.order_id NOT IN (SELECT x.order_id FROM refill_changes x
                          WHERE x.panel = :panel AND x.at >= :records)
   {_newer("probes", "probed_at")}
-  AND (o.status NOT IN ({_TERMINAL})
-       OR NOT EXISTS (SELECT 1 FROM order_watch x WHERE x.panel = o.panel
-                      AND x.order_id = o.order_id))
+  {_newer("order_watch", "updated_at")}
   {_newer("automation_actions", "at", "updated_at")}
   {_newer("automation_skips", "last_at")}
   {_newer("cancels", "requested_at")}
