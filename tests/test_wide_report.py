@@ -81,12 +81,12 @@ def test_the_whole_headers_when_they_fit_the_short_ones_when_not():
     assert head[:4] == ["DONE", "PART", "CANC", "REFUND"]
 
 
-def test_spend_in_two_currencies_keeps_them_in_its_cell():
+def test_spend_in_two_currencies_keeps_them_in_its_column():
     two = [{"currency": "USD", "spend": 12.3}, {"currency": "EUR", "spend": 4.0}]
     rows = [scorecard_row(1, "A", spend_by_currency=two), scorecard_row(2, "B", spend=1.5)]
     text = _table(rows, TERMINAL)
-    head = text.splitlines()[0]
-    assert "12.30 USD, 4.00 EUR" in text and "1.50 USD" in text
+    head, _, first, second, *_ = text.splitlines()
+    assert first.endswith("  12.30 USD") and second.strip() == "4.00 EUR" and "1.50 USD" in text
     # No header names one currency above a cell holding another.
     assert head.split()[-1] == "SPEND" and "USD" not in head and "CUR" not in head
 
@@ -100,6 +100,38 @@ def test_piped_the_scorecard_is_unchanged_one_line_a_service_its_name_cut():
     ]
     assert row.startswith("main   1        " + LONG[:31] + "…  1234")
     assert row.endswith("123/120/118  13%       12345.68 USD")
+
+
+THREE = [
+    {"currency": "USD", "spend": 12345.675},
+    {"currency": "EUR", "spend": 9876.5},
+    {"currency": "GBP", "spend": 4.0},
+]
+
+
+def test_a_spend_in_several_currencies_gives_each_a_line_of_its_own():
+    rows = [scorecard_row(1, "A", spend_by_currency=THREE), scorecard_row(2, "B", spend=1.5)]
+    text = _table(rows, TERMINAL)
+    lines = text.splitlines()
+    assert widest(text) <= 80, text
+    head = lines[0]
+    assert head.split()[-1] == "SPEND" and "USD" not in head  # no one currency said above all
+    at = head.index("SPEND")
+    assert [line[at:] for line in lines[2:5]] == ["12345.68 USD", "9876.50 EUR", "4.00 GBP"]
+    assert not lines[3][:at].strip() and not lines[4][:at].strip()
+    assert lines[2].split()[:4] == ["82%", "10%", "7%", "2%"]
+    assert lines[6][at:] == "1.50 USD"
+
+
+PIPED_REPORT = """\
+PANEL  SERVICE  NAME  ORDERS  OPEN  DONE  PARTIAL  CANCELED  REFUNDED  MEDIAN  P90     REFILLS      REFILLED  SPEND
+main   1        A     1234    12    82%   10%      7%        2%        5h20m   23h59m  123/120/118  13%       12345.68 USD, 9876.50 EUR, 4.00 GBP
+main   2        B     1234    12    82%   10%      7%        2%        5h20m   23h59m  123/120/118  13%       1.50 USD"""  # noqa: E501
+
+
+def test_piped_a_spend_in_several_currencies_is_unchanged_in_one_cell():
+    rows = [scorecard_row(1, "A", spend_by_currency=THREE), scorecard_row(2, "B", spend=1.5)]
+    assert _table(rows, None) == PIPED_REPORT
 
 
 def seeded(directory: Path) -> Path:

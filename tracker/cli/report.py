@@ -81,13 +81,14 @@ def _cents(amount: float | None) -> str:
     return str(Decimal(str(amount)).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
-def _spend(row: dict[str, Any]) -> str:
+def _spends(row: dict[str, Any]) -> list[str]:
     """Given a scorecard row, return its spend as the SPEND cell shows it: one
-    figure per currency, highest first ("12.30 USD, 4.00 EUR"), never a sum."""
+    figure per currency, highest first ("12.30 USD", "4.00 EUR"), never a sum;
+    piped, they are said in one cell ("12.30 USD, 4.00 EUR")."""
     figures = row["spend_by_currency"]
     if len(figures) > 1:
-        return ", ".join(f"{_cents(f['spend'])} {f['currency'] or ''}".rstrip() for f in figures)
-    return f"{_cents(row['spend'])} {row['currency'] or ''}".rstrip()
+        return [f"{_cents(f['spend'])} {f['currency'] or ''}".rstrip() for f in figures]
+    return [f"{_cents(row['spend'])} {row['currency'] or ''}".rstrip()]
 
 
 def _took(seconds: float | None) -> str | None:
@@ -110,7 +111,8 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
         "p90": _took(row["p90_completion_seconds"]),
         "refills": f"{row['refills_asked']}/{row['refills_accepted']}/{row['refills_completed']}",
         "refilled_pct": _pct(row["share_refilled"]),
-        "spend_text": _spend(row),
+        "spend_text": ", ".join(_spends(row)),
+        "spends": _spends(row),
     }
 
 

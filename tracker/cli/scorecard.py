@@ -1,9 +1,10 @@
 """``report``'s scorecard on a terminal: each service's panel, ID and whole
 name on a line of their own, with its order count, and its figures on the
-line under it, under one header; so the table fits 80 columns and no name is
-cut. Pure: rows and a :class:`~tracker.cli.screen.Screen` in, text out.
-Piped output never comes here (:mod:`tracker.cli.report` prints its one-line
-rows for scripts).
+line under it, under one header (a spend in several currencies: each on a
+line of its own); so the table fits 80 columns and no name is cut. Pure:
+rows and a :class:`~tracker.cli.screen.Screen` in, text out. Piped output
+never comes here (:mod:`tracker.cli.report` prints its one-line rows for
+scripts).
 """
 
 from __future__ import annotations
@@ -54,28 +55,39 @@ def scorecard_text(rows: Sequence[dict[str, Any]], screen: Screen) -> str:
     figures = [_figures(row, mixed) for row in rows]
     for heads in (HEADERS, [SHORT_HEADERS.get(h, h) for h in HEADERS]):
         head, *lines = table(figures, FIGURES, heads, screen=screen, spec=_ONE_CURRENCY).split("\n")
-        if len(INDENT) + max(map(on_screen, [head, *lines])) <= screen.width:
+        more = _more_spends(head, figures)
+        if len(INDENT) + max(map(on_screen, [head, *lines, *sum(more, [])])) <= screen.width:
             break
     shown = [INDENT + head]
-    for row, line in zip(rows, lines, strict=True):
+    for row, line, spends in zip(rows, lines, more, strict=True):
         shown.extend(_named(row, screen.width))
         shown.append(INDENT + line)
+        shown.extend(INDENT + spend for spend in spends)
     return "\n".join(shown)
+
+
+def _more_spends(head: str, figures: Sequence[dict[str, Any]]) -> list[list[str]]:
+    """Each row's spends past its first (in two currencies or more), one a
+    line, under the first in the SPEND column."""
+    at = " " * head.rfind(HEADERS[FIGURES.index("spend")])
+    return [[at + spend for spend in row["more_spends"]] for row in figures]
 
 
 def _figures(row: dict[str, Any], mixed: bool) -> dict[str, Any]:
     """The figure cells of a row: its spend without its currency, said in the
     header when one currency is every row's ("SPEND USD"). When a row's spend
-    is in two currencies (``mixed``), every spend keeps its currency in its
-    cell ("12.30 USD, 4.00 EUR", "1.50 USD") under a plain SPEND: a header
-    saying USD above a cell holding EUR told the wrong currency."""
+    is in two currencies (``mixed``), every spend keeps its currency ("12.30
+    USD", "1.50 USD") under a plain SPEND: a header saying USD above a cell
+    holding EUR told the wrong currency; each currency's spend after the
+    first ("4.00 EUR") is in ``more_spends``, for a line of its own."""
     if mixed:
-        return {**row, "spend": row["spend_text"], "currency": None}
+        first, *more = row["spends"]
+        return {**row, "spend": first, "currency": None, "more_spends": more}
     currency = row["currency"]
     spend = row["spend_text"]
     if currency:
         spend = spend.removesuffix(f" {currency}")
-    return {**row, "spend": spend, "currency": currency}
+    return {**row, "spend": spend, "currency": currency, "more_spends": []}
 
 
 def _named(row: dict[str, Any], width: int) -> list[str]:
