@@ -49,7 +49,8 @@ def table_chunks(
     listing starts printing at once (one chunk is the whole table when the
     rows fit in it, as with the default limit). On a ``screen``, as
     :func:`~tracker.cli.render.table` shows it: with every column when
-    there is more than one chunk (each must fit the header printed once).
+    there is more than one chunk (each must fit the header printed once),
+    and the free text under its row in every chunk, whatever its widths.
     """
     items = iter(rows)
     first = True

@@ -240,9 +240,10 @@ ORDER_HEADERS = [
     "ERROR",
 ]
 
-# On a terminal: the times short, ERROR (the panel's words) wrapped, never cut.
+# On a terminal: the times short, ERROR (the panel's words) wrapped, never
+# cut; a long STATUS (a panel script's own words) too, within its column.
 ORDER_SCREEN = Columns(
-    times={"last_checked_at": DAY, "eta": DAY}, wrap="error", units={"currency": "charge"}
+    {"last_checked_at": DAY, "eta": DAY}, "error", {"currency": "charge"}, fold="status"
 )
 
 

@@ -123,13 +123,15 @@ def table(
     heads = list(headers or columns)
     if screen is not None and whole:
         columns, heads = filled_columns(rows, columns, heads)
-    # The free text a terminal wraps is shown whole, as the caller gave it.
-    whole_text = (spec or Columns()).wrap if screen is not None else None
-    cut = [None if c == whole_text else CELL_WIDTH for c in columns]
+    # The free text a terminal wraps is shown whole, as the caller gave it,
+    # and so are the words of the column it wraps within (the status).
+    spec = spec or Columns()
+    uncut = {spec.wrap, spec.fold} if screen is not None else set()
+    cut = [None if c in uncut else CELL_WIDTH for c in columns]
     cells = [[_cell(row.get(c), n) for c, n in zip(columns, cut, strict=True)] for row in rows]
     below: dict[int, list[str]] = {}
     if screen is not None:
-        fitted = shown(screen, spec or Columns(), columns, heads, cells, whole)
+        fitted = shown(screen, spec, columns, heads, cells, whole)
         heads, cells, below = fitted.heads, fitted.cells, fitted.below
     # An ASCII table is padded by characters; any other by terminal columns.
     plain = "".join(map("".join, cells)).isascii()

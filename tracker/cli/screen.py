@@ -25,6 +25,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _STAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(:\d\d)(?:\.\d+)?(?:\+00:00|Z)")
 EMPTY = "-"  # what a table shows for no value
 NARROWEST_TEXT = 20  # a free-text column is wrapped no narrower than this
+NARROWEST_FOLD = 11  # nor a column of words ("In progress" stays on one line)
 
 
 @dataclass(frozen=True)
@@ -81,17 +82,21 @@ class Columns:
     stored moments, and how much of them it shows: MINUTE, SECOND, DAY),
     ``wrap`` (the last column, free text: wrapped, never cut), ``units`` (a
     column naming another's unit, the currency of a charge: said once in
-    that column's header when the same in every row)."""
+    that column's header when the same in every row), ``fold`` (a column of
+    words, the panel's status: wrapped within its column, whole words, when
+    the table would not fit the screen otherwise)."""
 
     times: Mapping[str, str] = field(default_factory=dict)
     wrap: str | None = None
     units: Mapping[str, str] = field(default_factory=dict)
+    fold: str | None = None
 
 
 @dataclass
 class Shown:
-    """A table as a terminal shows it: the lines in ``below`` (by row) are
-    printed under their row, the free text that found no room beside it."""
+    """A table as a terminal shows it: the lines in ``below`` (by line of
+    ``cells``) are printed under that line, the free text that found no room
+    beside its row."""
 
     heads: list[str]
     cells: list[list[str]]
@@ -111,7 +116,10 @@ def shown(
     column it widens least; a unit the same in every row said once in a header (only when
     the cells are the ``whole`` table, not one chunk of it); the free text
     wrapped in its column, or on lines under its row when the other columns
-    leave it no room. Nothing is cut."""
+    leave it no room, and always in a chunk of a longer listing (not
+    ``whole``: every chunk puts it the same way, whatever its widths); the
+    ``spec.fold`` column's words wrapped within it when the table would pass
+    the screen otherwise. Nothing is cut."""
     cheapest: tuple[int, int] | None = None  # (columns "UTC" adds, column)
     for i, column in enumerate(columns):
         if column in spec.times:
@@ -134,32 +142,56 @@ def shown(
             for row in cells:
                 del row[drop]
     table = Shown(heads, cells)
-    if spec.wrap is not None and names[-1:] == [spec.wrap] and cells:
-        _wrap(screen.width, table)
+    if cells:
+        text = spec.wrap is not None and names[-1:] == [spec.wrap]
+        folds = spec.fold in names[: len(names) - text]  # not the free text itself
+        fold = names.index(spec.fold) if folds and spec.fold is not None else None
+        _fit(screen.width, table, fold, text, under=not whole)
     return table
 
 
-def _wrap(width: int, table: Shown) -> None:
-    """Wrap the last column's text to what the others leave of ``width``;
-    with less than NARROWEST_TEXT left, move it under its row, whole."""
+def _fit(width: int, table: Shown, fold: int | None, text: bool, under: bool) -> None:
+    """Wrap the ``fold`` column's words within it when the columns but the
+    free text (the last, when ``text``) pass ``width``; wrap the free text to
+    what the others leave, or, with less than NARROWEST_TEXT left or when
+    told (``under``), move it under its row, whole."""
     heads, cells = table.heads, table.cells
-    fixed = [max(on_screen(h), *(on_screen(r[i]) for r in cells)) for i, h in enumerate(heads[:-1])]
+    widths = [max(on_screen(h), *(on_screen(r[i]) for r in cells)) for i, h in enumerate(heads)]
+    fixed = widths[:-1] if text else widths
+    fold_to = None if fold is None else _fold_width(width, fixed, fold, heads, cells)
+    if fold is not None and fold_to is not None:
+        fixed[fold] = fold_to
     room = width - sum(fixed) - 2 * len(fixed)
-    if room >= max(NARROWEST_TEXT, on_screen(heads[-1])):
-        wrapped: list[list[str]] = []
-        for row in cells:
-            first, *more = wrap_text(row[-1], room)
-            wrapped.append([*row[:-1], first])
-            wrapped.extend([""] * (len(row) - 1) + [line] for line in more)
-        table.cells = wrapped
-        return
-    indent = fixed[0] + 2 if fixed else 0  # under the second column
-    for n, row in enumerate(cells):
-        text = row.pop()
-        if text != EMPTY:
-            lines = wrap_text(text, max(width - indent, NARROWEST_TEXT))
-            table.below[n] = [" " * indent + line for line in lines]
-    heads.pop()
+    beside = text and not under and room >= max(NARROWEST_TEXT, on_screen(heads[-1]))
+    indent = fixed[0] + 2 if fixed else 0  # the text under its row: under the second column
+    lines: list[list[str]] = []
+    for row in cells:
+        parts = {i: [cell] for i, cell in enumerate(row)}  # each cell's lines
+        if fold is not None and fold_to is not None:
+            parts[fold] = wrap_text(row[fold], fold_to)
+        if beside:
+            parts[len(row) - 1] = wrap_text(row[-1], room)
+        below = parts.pop(len(row) - 1)[0] if text and not beside else EMPTY
+        for k in range(max(map(len, parts.values()), default=1)):
+            lines.append([cell[k] if k < len(cell) else "" for cell in parts.values()])
+        if below != EMPTY:  # after the row's last line
+            wrapped = wrap_text(below, max(width - indent, NARROWEST_TEXT))
+            table.below[len(lines) - 1] = [" " * indent + line for line in wrapped]
+    table.cells = lines
+    if text and not beside:
+        heads.pop()
+
+
+def _fold_width(
+    width: int, fixed: list[int], fold: int, heads: list[str], cells: list[list[str]]
+) -> int | None:
+    """The width the ``fold`` column is wrapped to so that the ``fixed``
+    columns fit ``width``: never narrower than its header, NARROWEST_FOLD, or
+    its longest word up to NARROWEST_TEXT; None when it fits unwrapped."""
+    budget = width - (sum(fixed) - fixed[fold]) - 2 * (len(fixed) - 1)
+    longest = max(on_screen(word) for row in cells for word in row[fold].split(" "))
+    to = max(budget, on_screen(heads[fold]), NARROWEST_FOLD, min(longest, NARROWEST_TEXT))
+    return to if fixed[fold] > to else None
 
 
 def wrap_text(text: str, width: int) -> list[str]:
