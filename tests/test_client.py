@@ -182,7 +182,13 @@ def test_429_honours_retry_after():
 
 
 # float() reads all of these; RFC 9110's delay-seconds is ASCII digits only.
-@pytest.mark.parametrize("value", ["1_0", " 5 ", "1e3", "nan", "inf", "\u0663", "-5", "2.5"])
+# A date in a year too large for any calendar raised OverflowError.
+YEAR_OVERFLOW = "Mon, 01 Jan 99999999999999999999 00:00:00 GMT"
+
+
+@pytest.mark.parametrize(
+    "value", ["1_0", " 5 ", "1e3", "nan", "inf", "\u0663", "-5", "2.5", YEAR_OVERFLOW]
+)
 def test_a_retry_after_that_is_neither_seconds_nor_a_date_is_unread(value):
     sleeps: list[float] = []
     limited = httpx.Response(429, content=b"{}", headers={"Retry-After": value.encode()})

@@ -14,9 +14,6 @@ import json
 import re
 import socket
 import ssl
-import time
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -26,6 +23,7 @@ from tracker.panel import misdirected
 from tracker.panel.body import html_title, looks_like_html
 from tracker.panel.refusals import error_text
 from tracker.panel.values import short
+from tracker.panel.wait_hints import retry_after as retry_after  # its old home
 
 # The words every "answered a web page" message carries: the CLI looks for
 # them to add which config key to check (see web_page_hint).
@@ -262,25 +260,6 @@ def _json_error(body: bytes) -> str | None:
 
 def _text(body: bytes) -> str:
     return short(body[:200].decode("utf-8", "replace"), 120)
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """Return the seconds a Retry-After header asks to wait, or None when it
-    says none readable: RFC 9110's delay-seconds (ASCII digits only, as an
-    order ID: float() also reads "1_0", "1e3", "nan", "inf" and "٣") or an
-    HTTP-date."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    if value.isascii() and value.isdigit():
-        return float(value)  # past any float: inf, and the wait is capped
-    try:
-        when = parsedate_to_datetime(value)
-        if when.tzinfo is None:  # no zone, or "-0000": an HTTP-date is GMT, never local
-            when = when.replace(tzinfo=UTC)
-        return max(0.0, when.timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
 
 
 def moved_to(response: httpx.Response) -> str:
