@@ -28,7 +28,7 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
-from tracker.panel import deadline, failures, misdirected, parse, refusals, values
+from tracker.panel import deadline, failures, misdirected, parse, refusals, values, wait_hints
 from tracker.panel.body import Document, as_utf8
 from tracker.panel.budget import Budget
 from tracker.redact import scrub, scrub_bytes
@@ -72,7 +72,7 @@ class Transport(Generic[P]):
 
     ``transport`` replaces the network (tests), ``limiter`` is called before
     every request (shared rate limit), ``stop_event`` cuts retry waits short;
-    ``sleep`` and ``clock`` (monotonic) replace the real ones (tests).
+    ``sleep``, ``clock`` (monotonic) and ``wall`` (Unix time) replace the real ones (tests).
     """
 
     def __init__(
@@ -85,11 +85,12 @@ class Transport(Generic[P]):
         observers: Iterable[CallObserver] = (),
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
     ):
         self.panel, self.name = panel, panel.name
         self._stop = stop_event or threading.Event()
         self._limiter = limiter
-        self._sleep_fn, self._clock = sleep, clock
+        self._sleep_fn, self._clock, self._wall = sleep, clock, wall
         self.observers = list(observers)
         self._in_flight = threading.BoundedSemaphore(panel.concurrency)
         self._http = deadline.http_client(
@@ -183,7 +184,7 @@ class Transport(Generic[P]):
             raise TransientError(
                 challenge
                 or f"rate limited ({failures.describe_status(code, body, self.panel.url)})",
-                retry_after=failures.retry_after(response),
+                retry_after=wait_hints.wait_hint(response, now=self._wall(), limited=code == 429),
                 panel=panel,
                 action=action,
             )
@@ -198,7 +199,7 @@ class Transport(Generic[P]):
         if code >= 500 or (took and document is None and parse.looks_like_html(body)):
             raise TransientError(
                 failures.describe_status(code, body, self.panel.url),
-                retry_after=failures.retry_after(response),
+                retry_after=wait_hints.retry_after(response, self._wall()),
                 maybe_sent=True,
                 panel=panel,
                 action=action,
@@ -222,11 +223,9 @@ class Transport(Generic[P]):
             # retried like them, never an order's or the key's failure. Not for
             # add or refill: a panel may say so after acting, so that is the
             # panel's refusal as it stands, never sent twice.
+            hint = wait_hints.wait_hint(response, now=self._wall(), limited=True)
             raise TransientError(
-                f"panel busy: {words}",
-                retry_after=failures.retry_after(response),
-                panel=panel,
-                action=action,
+                f"panel busy: {words}", retry_after=hint, panel=panel, action=action
             )
         if not took and refusals.error_text(data) is None:
             detail = f"HTTP {code}: {parse.short(data, 120)}"

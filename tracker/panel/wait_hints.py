@@ -3,16 +3,35 @@
 Pure: an answer's headers and the wall clock's time in, seconds out, or None
 when the panel said nothing readable (the retry budget's backoff applies).
 Every byte is the panel's and untrusted: a value read is only ever a wish,
-capped and bounded by the call's retry budget (``panel/budget.py``).
+capped and bounded by the call's retry budget (``panel/budget.py``) as a
+``Retry-After`` is.
+
+``Retry-After`` (RFC 9110) is read on every retried answer. A rate limit (a
+429, or busy words retried like one) without a readable ``Retry-After`` may
+say when its window resets in ``X-RateLimit-Reset``, which no standard
+defines; panels send seconds to wait, a Unix time or, rarely, an HTTP-date.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 
 import httpx
+
+# X-RateLimit-Reset, read by its size: a number up to 10^9 is the seconds to
+# wait (10^9 s is 31 years: no wait); above it, a Unix time (10^9 was
+# September 2001), which the wall clock is subtracted from.
+UNIX_TIME_ABOVE = 1e9
+# The longest wait an X-RateLimit-Reset is believed for: a daily quota's
+# reset. Further off (a Unix time in milliseconds, one a year ahead, a
+# panel's clock years wrong) or in the past, the value is ignored.
+LONGEST_RESET = 86_400.0
+# ASCII digits, maybe a fraction (1700000000.25): not float()'s "1e3",
+# "nan", "inf", "1_0", "-5" or Arabic-Indic digits.
+_NUMBER = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")
 
 
 def _seconds_until(value: str, now: float) -> float | None:
@@ -39,3 +58,32 @@ def retry_after(response: httpx.Response, now: float | None = None) -> float | N
         return float(value)  # past any float: inf, and the wait is capped
     left = _seconds_until(value, time.time() if now is None else now)
     return None if left is None else max(0.0, left)
+
+
+def reset_wait(response: httpx.Response, now: float) -> float | None:
+    """Return the seconds an X-RateLimit-Reset header asks to wait, or None.
+
+    Read by size: up to 10^9, seconds to wait; above, a Unix time, less
+    ``now`` (the wall clock's); else an HTTP-date. A wait in the past or
+    longer than :data:`LONGEST_RESET`, and any other value, is ignored."""
+    value = response.headers.get("X-RateLimit-Reset")
+    if not value:
+        return None
+    if _NUMBER.fullmatch(value):
+        number = float(value)
+        left: float | None = number - now if number > UNIX_TIME_ABOVE else number
+    else:
+        left = _seconds_until(value, now)
+    return left if left is not None and 0.0 <= left <= LONGEST_RESET else None
+
+
+def wait_hint(response: httpx.Response, *, now: float, limited: bool) -> float | None:
+    """Return the seconds the panel asks to wait before the next try, or None.
+
+    ``Retry-After`` wins; a rate limit (``limited``: a 429, busy words) without
+    a readable one is read its ``X-RateLimit-Reset``. ``now`` is the wall
+    clock's Unix time."""
+    said = retry_after(response, now)
+    if said is None and limited:
+        said = reset_wait(response, now)
+    return said
