@@ -203,7 +203,7 @@ def test_a_retry_after_date_is_gmt_whatever_the_machines_zone(monkeypatch, zone)
     # was read in local time: 5 hours off in New York (capped at 120 s).
     import time as clock
 
-    from tracker.panel.failures import retry_after
+    from tracker.panel.wait_hints import retry_after
 
     monkeypatch.setenv("TZ", "America/New_York")
     clock.tzset()

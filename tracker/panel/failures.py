@@ -23,7 +23,6 @@ from tracker.panel import misdirected
 from tracker.panel.body import html_title, looks_like_html
 from tracker.panel.refusals import error_text
 from tracker.panel.values import short
-from tracker.panel.wait_hints import retry_after as retry_after  # its old home
 
 # The words every "answered a web page" message carries: the CLI looks for
 # them to add which config key to check (see web_page_hint).
