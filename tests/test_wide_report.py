@@ -28,7 +28,7 @@ ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 LONG = "Instagram Followers [Real, HQ, Max 50K] | Refill 30 days | Start 0-1h | 10K/day"
 
 
-def scorecard_row(service: int, name: str | None, **more: object) -> dict[str, object]:
+def scorecard_row(service: int | None, name: str | None, **more: object) -> dict[str, object]:
     row: dict[str, object] = {
         "panel": "main",
         "service": service,
@@ -277,3 +277,13 @@ def test_report_on_a_terminal_of_orders_with_no_currency_shows_the_spend(tmp_pat
     assert widest(shown) <= 80 and LONG in " ".join(shown.split())
     head = shown.splitlines()[1].split()
     assert head[-1] == "SPEND" and "CUR" not in head
+
+
+def test_orders_tracked_without_a_service_are_named_so_not_service_none():
+    # `track ID` without --service stores no service: the terminal's line read
+    # "main service None: (name not synced)"; piped, the SERVICE cell is "-".
+    text = _table([scorecard_row(None, None, orders=6, open=0)], TERMINAL)
+    assert text.splitlines()[1] == (
+        "main, service not recorded (tracked without --service) (6 orders)"
+    )
+    assert "None" not in text

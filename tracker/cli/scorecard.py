@@ -96,8 +96,11 @@ def _named(row: dict[str, Any], width: int) -> list[str]:
     indented past the figures' indent, every character kept."""
     count = row["orders"]
     orders = f"{count} order{'s' * (count != 1)}" + (f", {row['open']} open" if row["open"] else "")
+    panel = safe_text(row["panel"])
     name = safe_text(row["service_name"] or "(name not synced)")
-    text = f"{safe_text(row['panel'])} service {row['service']}: {name} ({orders})"
+    text = f"{panel} service {row['service']}: {name} ({orders})"
+    if row["service"] is None:  # orders tracked without --service: it read "service None"
+        text = f"{panel}, service not recorded (tracked without --service) ({orders})"
     more = " " * (2 * len(INDENT))
     first, *rest = wrap_text(text, max(width - len(more), 20))
     return [first, *(more + line for line in rest)]
