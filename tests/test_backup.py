@@ -76,7 +76,7 @@ def test_dash_is_no_destination(backup, tmp_path):
     ("dest", "message"),
     [
         ("missing/copy.db", "does not exist"),
-        ("t.db", "exists; use --force"),
+        ("tracker.toml", "exists; use --force"),
         ("", "backup: DEST is empty; name the file to write"),  # it said ". is a directory"
     ],
 )
@@ -174,6 +174,26 @@ def test_a_destination_made_special_during_the_copy_is_left_alone(backup, tmp_pa
     assert "copy.db is a FIFO, not a regular file" in result.output
     assert stat.S_ISFIFO(os.stat(tmp_path / "copy.db").st_mode)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".copy.db")]
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("t.db", "the destination is the database itself; name another file"),
+        ("t.db.lock", "t.db.lock is the database's lock file; name another file"),
+        ("t.db-wal", "t.db-wal is the database's write-ahead log; name another file"),
+    ],
+)
+def test_the_database_and_its_files_are_refused_without_force_too(backup, tmp_path, name, message):
+    # `backup tracker.db` said "tracker.db exists; use --force to overwrite it":
+    # a next step pointing at the live database, which --force then refused.
+    (tmp_path / "t.db.lock").write_text("4242")
+    (tmp_path / "t.db-wal").write_bytes(b"")
+    result = backup(name)
+    assert result.exit_code == 1
+    assert result.output == f"smm-tracker: backup: {message}\n"
+    assert "--force" not in result.output
+    assert (tmp_path / "t.db.lock").read_text() == "4242"
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import click
 
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.store.backup import backup as backup_database
-from tracker.store.backup import destination_problem
+from tracker.store.backup import destination_problem, own_file_problem
 
 
 @main.command()
@@ -31,10 +31,16 @@ def backup(ctx: Context, dest: Path, force: bool) -> None:
         fail("backup: DEST is empty; name the file to write", EXIT_USAGE)
     if str(dest) == "-":  # a database is no stream: a file named "-" is the surprise
         fail("backup: DEST -: name the file to write (./- for a file named '-')", EXIT_USAGE)
-    if (problem := destination_problem(dest, force)) is not None:
+    if (problem := destination_problem(dest, force=True)) is not None:
         fail(problem, EXIT_USAGE)  # a usage mistake, as for init and simulate --config-out
     config = ctx.config(keys=False)
     database = config.database
+    # Before "exists; use --force": said of the database (or its lock), that
+    # pointed at overwriting it, which --force then refused too.
+    if (problem := own_file_problem(database.path, dest)) is not None:
+        fail(problem)
+    if (problem := destination_problem(dest, force)) is not None:
+        fail(problem, EXIT_USAGE)
     with _term_as_interrupt():
         done = backup_database(database.path, dest, force=force, busy_timeout=database.busy_timeout)
     click.echo(

@@ -95,6 +95,16 @@ def _companion(source: Path, dest: Path) -> str | None:
     return None
 
 
+def own_file_problem(source: Path, dest: Path) -> str | None:
+    """Return why ``dest`` can never be the backup's destination, ``--force``
+    or not: it is the database ``source`` itself or a file beside it. Else None."""
+    if source.resolve() == dest.resolve():
+        return "backup: the destination is the database itself; name another file"
+    if (companion := _companion(source, dest)) is not None:
+        return f"backup: {dest} is the database's {companion}; name another file"
+    return None
+
+
 def backup(
     source: Path, dest: Path, *, force: bool = False, busy_timeout: float = 30.0
 ) -> BackupResult:
@@ -109,10 +119,8 @@ def backup(
         raise TrackerError(problem)
     if not source.exists():
         raise StoreError(f"no database at {source}")
-    if source.resolve() == dest.resolve():
-        raise TrackerError("backup: the destination is the database itself")
-    if (companion := _companion(source, dest)) is not None:
-        raise TrackerError(f"backup: {dest} is the database's {companion}; name another file")
+    if (problem := own_file_problem(source, dest)) is not None:
+        raise TrackerError(problem)
     partial = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
     # No more readable than the database itself (nor than the umask allows):
     # a copy of a 0600 database made as root came out 0644, readable by all.
