@@ -566,6 +566,13 @@ def test_key_inline(tmp_path):
         ({"key_file": "k"}, {}, {}, "at 'panels[0].key_file': file {d}/k does not exist"),
         ({"key_file": "k"}, {}, {"k": "\n"}, "at 'panels[0].key_file': file {d}/k is empty"),
         ({"key_file": "k"}, {}, {"k": "a b"}, "must hold only the key"),
+        (
+            {"key_env": "K"},
+            {"K": "apikey: a1b2c3"},
+            {},
+            "at 'panels[0].key_env': environment variable K must hold only the key (it holds",
+        ),
+        ({"key": "a1b2c3 d4e5f6"}, {}, {}, "at 'panels[0].key': must be only the key (it holds"),
         ({"key_file": "k"}, {}, {"k": b"\xff\xfe"}, "is not UTF-8 text"),
         ({"key_file": "."}, {}, {}, "at 'panels[0].key_file': cannot read file"),
     ],

@@ -56,6 +56,9 @@ def read_key(t: Table, env: Mapping[str, str], base_dir: Path, resolve: bool) ->
         return _from_env(t, value.strip(), env, resolve)
     if field == "key_file":
         return _from_file(t, value.strip(), env, base_dir, resolve)
+    if resolve and len(value.split()) > 1:  # a key is one word, as key_file's must be
+        t.fail("key", "must be only the key (it holds several words)")
+        return "", "inline in config"
     return (value.strip() if resolve else ""), "inline in config"
 
 
@@ -76,6 +79,11 @@ def _from_env(t: Table, name: str, env: Mapping[str, str], resolve: bool) -> tup
     key = env[name].strip()
     if not key:
         t.fail("key_env", f"{source} is empty")
+    elif (
+        len(key.split()) > 1
+    ):  # pasted with a label or a second key; the panel said "Invalid API key"
+        t.fail("key_env", f"{source} must hold only the key (it holds several words)")
+        key = ""
     return key, source
 
 
