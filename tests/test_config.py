@@ -169,6 +169,10 @@ MISTAKES = [
     # ("Invalid non-printable ASCII character in URL").
     ("panels[0].url", "https://panel.exa\tmple/api/v2", "without a control character in it"),
     ("alerts.webhook_url", "https://hooks.example/x\ny", "without a control character in it"),
+    # A blank inside the host: "valid" to doctor, then every call failed on
+    # "host exa mple.com not found".
+    ("panels[0].url", "https://panel.exa mple/api/v2", "without a blank in its host"),
+    ("alerts.webhook_url", "https://hooks .example/x", "without a blank in its host"),
     ("panels[0].name", "main panel", "must be letters, digits"),
     ("panels[0].name", "", "must be letters, digits"),
     ("panels[0].timeout", "0s", "must be between 1ms and 10m"),

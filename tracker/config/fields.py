@@ -220,6 +220,8 @@ class Table:
             self.fail(key, "must be an http(s) URL")
         elif self.ok(key) and _CONTROL.search(value):  # urlsplit reads past it; httpx refuses
             self.fail(key, "must be an http(s) URL without a control character in it")
+        elif self.ok(key) and " " in (urlsplit(value).hostname or ""):  # no host holds one
+            self.fail(key, "must be an http(s) URL without a blank in its host")
         return value
 
     def finish(self) -> None:
