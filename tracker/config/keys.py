@@ -79,9 +79,8 @@ def _from_env(t: Table, name: str, env: Mapping[str, str], resolve: bool) -> tup
     key = env[name].strip()
     if not key:
         t.fail("key_env", f"{source} is empty")
-    elif (
-        len(key.split()) > 1
-    ):  # pasted with a label or a second key; the panel said "Invalid API key"
+    # Pasted with a label or a second key: the panel said "Invalid API key".
+    elif len(key.split()) > 1:
         t.fail("key_env", f"{source} must hold only the key (it holds several words)")
         key = ""
     return key, source
