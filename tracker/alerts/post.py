@@ -3,9 +3,10 @@
 :func:`post_once` sends one body within what is left of the alert's retry
 budget and raises :class:`Retryable` (timeout, network, 429, 5xx) or
 :class:`Refused` (a 4xx answer, a URL no retry cures, a redirect): the
-sink (:mod:`tracker.alerts.webhook`) retries the first within its budget
-and keeps the alert for a later try (:mod:`tracker.alerts.redeliver`)
-when both are spent.
+sink (:mod:`tracker.alerts.webhook`) retries the first within its budget,
+after the receiver's Retry-After when it sent one (:func:`wait_before_retry`),
+and keeps the alert for a later try (:mod:`tracker.alerts.redeliver`) when
+both are spent.
 """
 
 from __future__ import annotations
@@ -13,17 +14,25 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import tenacity
 
 from tracker.alerts.misdirected import hopeless
-from tracker.panel import deadline
+from tracker.panel import deadline, wait_hints
 from tracker.panel.budget import Budget
 from tracker.redact import redact_text
 
 ANSWER_LIMIT = 64 * 1024  # a webhook's answer is read only to show its error
+BACKOFF = tenacity.wait_exponential_jitter(initial=1, max=20, jitter=1)
+LONGEST_ASKED = 120.0  # seconds: the most of a receiver's Retry-After waited, as a panel's
 
 
 class Retryable(Exception):
-    """A failure worth another try: timeout, network, 429, 5xx."""
+    """A failure worth another try: timeout, network, 429, 5xx; with the
+    seconds the receiver asked to wait (its Retry-After), None when it did not."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Refused(Exception):
@@ -62,7 +71,16 @@ def post_once(http: httpx.Client, url: str, body: dict[str, Any], budget: Budget
     said = redact_text(response.text.strip().replace("\n", " "))[:120]  # then cut
     what = f"HTTP {response.status_code}" + (f": {said}" if said else "")
     if response.status_code == 429 or response.status_code >= 500:
-        raise Retryable(what)
+        raise Retryable(what, wait_hints.retry_after(response))  # Slack's, Discord's 429
     if response.is_redirect:  # where it points is not said: it may hold the token
         what += " (a redirect: not followed; set the URL it points to)"
     raise Refused(what)
+
+
+def wait_before_retry(state: tenacity.RetryCallState) -> float:
+    """tenacity's wait: what the receiver asked (a 429's Retry-After: Slack
+    and Discord send one), at most LONGEST_ASKED, else BACKOFF. A wait past
+    the alert's budget ends its tries (the budget's stop): kept for later."""
+    exc = state.outcome.exception() if state.outcome else None
+    asked = getattr(exc, "retry_after", None)
+    return min(float(asked), LONGEST_ASKED) if asked is not None else BACKOFF(state)

@@ -33,7 +33,7 @@ from tracker import USER_AGENT
 from tracker.alerts.deliveries import DELIVERIES, DROPPED, FAILED, NOTIFY, OUTCOMES, SENT, WEBHOOK
 from tracker.alerts.notify import NotifyTarget
 from tracker.alerts.payloads import FORMATS, payload
-from tracker.alerts.post import Refused, Retryable, post_once
+from tracker.alerts.post import Refused, Retryable, post_once, wait_before_retry
 from tracker.alerts.redeliver import Keeper, look
 from tracker.panel import deadline
 from tracker.panel.budget import Budget
@@ -293,7 +293,7 @@ class WebhookSink:
                 | tenacity.stop_when_event_set(self._stop)
                 | tenacity.stop_when_event_set(self._closing)
             ),
-            wait=tenacity.wait_exponential_jitter(initial=1, max=20, jitter=1),
+            wait=wait_before_retry,
             sleep=self._sleep,
             reraise=True,
         )
