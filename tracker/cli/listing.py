@@ -6,12 +6,14 @@ are printed without ever being held in memory at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, islice
 from typing import Any
 
-from tracker.cli.render import row_in_list, safe_text, table
+from tracker.cli.render import layout_of, row_in_list, safe_text, table, with_reason
 from tracker.cli.screen import Columns, Screen, moment
+from tracker.rules.delivery import delivered, total_quantity
+from tracker.rules.money import money_or_none
 from tracker.store.listing import BY_PANEL, BY_USER
 
 # Why a panel's rows are its last answers, by the episode open for it now
@@ -42,25 +44,39 @@ def table_chunks(
     chunk: int = 1000,
     screen: Screen | None = None,
     spec: Columns | None = None,
+    again: Callable[[], Iterable[dict[str, Any]]] | None = None,
 ) -> Iterator[str]:
     """Given rows, yield an aligned text table ``chunk`` rows at a time.
 
     The header comes once; each chunk is aligned on its own, so a long
     listing starts printing at once (one chunk is the whole table when the
     rows fit in it, as with the default limit). On a ``screen``, as
-    :func:`~tracker.cli.render.table` shows it: with every column when
-    there is more than one chunk (each must fit the header printed once),
-    and the free text under its row in every chunk, whatever its widths.
+    :func:`~tracker.cli.render.table` shows it: the free text under its row
+    in every chunk, whatever its widths, when there is more than one chunk;
+    and the columns and units of the whole listing, read first from the
+    rows ``again`` yields anew (without it, every column), so that each
+    chunk fits the header printed once.
     """
     items = iter(rows)
     first = True
     whole = True
+    layout = None
     while block := list(islice(items, chunk)):
         if first and screen is not None:  # one more row: is this block the whole table?
             more = list(islice(items, 1))
             whole, items = not more, chain(more, items)
-        text = table(block, columns, headers, screen=screen, spec=spec, whole=whole)
-        yield text if first else text.split("\n", 1)[1]
+            if not whole and again is not None:
+                layout = layout_of(again(), columns, spec or Columns())
+        yield table(
+            block,
+            columns,
+            headers,
+            screen=screen,
+            spec=spec,
+            whole=whole,
+            layout=layout,
+            headed=first,
+        )
         first = False
 
 
@@ -79,6 +95,31 @@ def with_untracked(
             row["stored_status"] = row["status"]  # what DELIVERED is worked out from
             row["status"] = f"{row['status'] or '-'} ({word}{why})"
         yield row
+
+
+def with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """Given order rows as :func:`with_untracked` marks them, yield each as the
+    table shows it: DELIVERED worked out, the charge as money, a stalled
+    ETA marked "(stalled)", the status with the panel's reason."""
+    for row in rows:
+        # Only once delivery started, of the whole order (drip-feed: runs x quantity).
+        status = row.get("stored_status", row["status"])  # "In progress (untracked: ...)"
+        done = delivered(status, row["quantity"], row.get("runs"), row["remains"])
+        if done is not None:
+            row["delivered"] = f"{done}/{total_quantity(row['quantity'], row.get('runs'))}"
+        row["charge"] = money_or_none(row["charge"])  # 12345.67, not 12345.7 (%.6g)
+        if row.get("stalled_at"):
+            row["eta"] = f"{row['eta'] or '-'} (stalled)"
+        if not (row.get("untracked") or row.get("lost")):  # "In progress (lost: ...)"
+            row["status"] = with_reason(row["status"], row.get("raw_status"))
+        yield row
+
+
+def order_rows(
+    listed: Callable[[int | None], Iterable[dict[str, Any]]], limit: int | None
+) -> Iterator[dict[str, Any]]:
+    """Given ``orders``' listing and its ``--limit``, yield the rows its table shows."""
+    return with_delivered(with_untracked(listed(limit), in_status=True))
 
 
 def stop_note(row: dict[str, Any], screen: Screen | None = None) -> str | None:

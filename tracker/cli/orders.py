@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Iterator
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from tracker.cli.bounds import ORDER_ID_MAX, POSITIVE
 from tracker.cli.database import database_option
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
-from tracker.cli.listing import NOT_ANSWERING, json_array, stop_note, table_chunks, with_untracked
+from tracker.cli.listing import (
+    NOT_ANSWERING,
+    json_array,
+    order_rows,
+    stop_note,
+    table_chunks,
+    with_delivered,
+    with_untracked,
+)
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.panels import read_panel, stored_order
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
 from tracker.cli.screen import DAY, SECOND, Columns, moment, stdout_screen
 from tracker.errors import StoreError
 from tracker.panel.values import said, to_id
-from tracker.rules.delivery import delivered, total_quantity
 from tracker.rules.money import money_or_none
 from tracker.store.listing import failing_panels, order_statuses
 from tracker.store.readings import open_counts_of, panels_in_database
@@ -165,10 +171,12 @@ def orders(
     # When capped, one row more than is shown tells whether any were left out.
     rows = with_untracked(listed(TABLE_LIMIT + 1 if capped else limit), in_status=True)
     printed = False
-    shown = _with_delivered(islice(rows, TABLE_LIMIT) if capped else rows)
+    shown = with_delivered(islice(rows, TABLE_LIMIT) if capped else rows)
     screen = stdout_screen()
+    # A longer listing on a terminal is read twice: its layout, then its rows.
+    again = partial(order_rows, listed, limit)
     for piece in table_chunks(
-        shown, ORDER_COLUMNS, ORDER_HEADERS, screen=screen, spec=ORDER_SCREEN
+        shown, ORDER_COLUMNS, ORDER_HEADERS, screen=screen, spec=ORDER_SCREEN, again=again
     ):
         click.echo(piece)
         printed = True
@@ -241,25 +249,11 @@ ORDER_HEADERS = [
 ]
 
 # On a terminal: the times short, ERROR (the panel's words) wrapped, never
-# cut; a long STATUS (a panel script's own words) too, within its column.
+# cut; a stalled ETA ("Dec 05 (stalled)") and a long STATUS (a panel
+# script's own words) too, within their columns, the ETA first.
 ORDER_SCREEN = Columns(
-    {"last_checked_at": DAY, "eta": DAY}, "error", {"currency": "charge"}, fold="status"
+    {"last_checked_at": DAY, "eta": DAY}, "error", {"currency": "charge"}, fold=("eta", "status")
 )
-
-
-def _with_delivered(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for row in rows:
-        # Only once delivery started, of the whole order (drip-feed: runs x quantity).
-        status = row.get("stored_status", row["status"])  # "In progress (untracked: ...)"
-        done = delivered(status, row["quantity"], row.get("runs"), row["remains"])
-        if done is not None:
-            row["delivered"] = f"{done}/{total_quantity(row['quantity'], row.get('runs'))}"
-        row["charge"] = money_or_none(row["charge"])  # 12345.67, not 12345.7 (%.6g)
-        if row.get("stalled_at"):
-            row["eta"] = f"{row['eta'] or '-'} (stalled)"
-        if not (row.get("untracked") or row.get("lost")):  # "In progress (lost: ...)"
-            row["status"] = with_reason(row["status"], row.get("raw_status"))
-        yield row
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -90,12 +91,18 @@ def refills(
     # any were left out); --all and --limit stream, a chunk at a time.
     capped = limit is None and not show_all
     fetch = TABLE_LIMIT + 1 if capped else limit
-    found = iter_refills(store, panel=name, status=status, order_id=order_id, limit=fetch)
+    read = partial(iter_refills, store, panel=name, status=status, order_id=order_id)
+    found = read(limit=fetch)
     shown = list(islice(found, TABLE_LIMIT)) if capped else found
     listed = 0
     screen, spec = stdout_screen(), _REFILL_SCREEN
     for piece in table_chunks(
-        map(_as_listed, shown), _REFILL_COLUMNS, _REFILL_HEADERS, screen=screen, spec=spec
+        map(_as_listed, shown),
+        _REFILL_COLUMNS,
+        _REFILL_HEADERS,
+        screen=screen,
+        spec=spec,
+        again=lambda: map(_as_listed, read(limit=fetch)),  # a longer listing's layout
     ):
         click.echo(piece)
         listed += 1
@@ -110,8 +117,11 @@ _REFILL_COLUMNS = [
     "error",
 ]
 _REFILL_HEADERS = ["PANEL", "ORDER", "REFILL", "STATUS", "REQUESTED", "UPDATED", "SOURCE", "ERROR"]
-# On a terminal, seconds: a refill's answer may come seconds after its request.
-_REFILL_SCREEN = Columns(times={"requested_at": SECOND, "updated_at": SECOND}, wrap="error")
+# On a terminal, seconds: a refill's answer may come seconds after its request;
+# a long STATUS (a panel's own refill words) wrapped within its column.
+_REFILL_SCREEN = Columns(
+    times={"requested_at": SECOND, "updated_at": SECOND}, wrap="error", fold="status"
+)
 
 
 def _as_listed(row: dict[str, Any]) -> dict[str, Any]:

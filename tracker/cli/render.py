@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from tracker.cli.screen import Columns, Screen, on_screen, shown
+from tracker.cli.screen import Columns, Layout, Screen, on_screen, shown
 from tracker.panel.statuses import normalize_order_status, status_reason
 from tracker.redact_layout import INVISIBLE
 from tracker.rules.delivery import plausible_remains
@@ -114,30 +114,46 @@ def table(
     screen: Screen | None = None,
     spec: Columns | None = None,
     whole: bool = True,
+    layout: Layout | None = None,
+    headed: bool = True,
 ) -> str:
-    """Given rows and the columns to show, return an aligned text table. On a
-    ``screen`` (a terminal; None: a pipe, output as scripts read it), as
+    """Given rows and the columns to show, return an aligned text table (its
+    header left out when not ``headed``: a chunk going on under another's).
+    On a ``screen`` (a terminal; None: a pipe, output as scripts read it), as
     :func:`~tracker.cli.screen.shown` makes it for the columns' ``spec``, a
     column "-" in every row left out; but for a chunk of a longer table
-    (``whole`` False), whose header another chunk printed, which keeps them all."""
+    (``whole`` False), the columns and units of the whole listing's
+    ``layout`` (without one: every column)."""
     heads = list(headers or columns)
-    if screen is not None and whole:
+    if screen is not None and layout is not None:
+        keep = [i for i, c in enumerate(columns) if c in layout.columns]
+        columns, heads = [columns[i] for i in keep], [heads[i] for i in keep]
+    elif screen is not None and whole:
         columns, heads = filled_columns(rows, columns, heads)
     # The free text a terminal wraps is shown whole, as the caller gave it,
-    # and so are the words of the column it wraps within (the status).
+    # and so are the words of the columns it wraps within (the status).
     spec = spec or Columns()
-    uncut = {spec.wrap, spec.fold} if screen is not None else set()
+    uncut = {spec.wrap, *spec.folds} if screen is not None else set()
     cut = [None if c in uncut else CELL_WIDTH for c in columns]
     cells = [[_cell(row.get(c), n) for c, n in zip(columns, cut, strict=True)] for row in rows]
     below: dict[int, list[str]] = {}
+    under: list[str] = []  # a second header line
     if screen is not None:
-        fitted = shown(screen, spec, columns, heads, cells, whole)
-        heads, cells, below = fitted.heads, fitted.cells, fitted.below
+        said = layout.units if layout is not None else None
+        fitted = shown(screen, spec, columns, heads, cells, whole, said)
+        heads, cells, below, under = fitted.heads, fitted.cells, fitted.below, fitted.heads_under
     # An ASCII table is padded by characters; any other by terminal columns.
     plain = "".join(map("".join, cells)).isascii()
     size, pad = (len, str.ljust) if plain else (on_screen, _pad_columns)
-    widths = [max([len(h)] + [size(r[i]) for r in cells]) for i, h in enumerate(heads)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip()]
+    widths = [
+        max([len(h), *(len(u) for u in under[i : i + 1])] + [size(r[i]) for r in cells])
+        for i, h in enumerate(heads)
+    ]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()
+        for head in ([heads, under] if under else [heads])
+        if headed
+    ]
     for n, row_cells in enumerate(cells):
         lines.append("  ".join(map(pad, row_cells, widths)).rstrip())
         lines.extend(below.get(n, ()))
@@ -153,6 +169,22 @@ def filled_columns(
         i for i, c in enumerate(columns) if not rows or any(_cell(r.get(c)) != "-" for r in rows)
     ]
     return [columns[i] for i in keep], [headers[i] for i in keep]
+
+
+def layout_of(rows: Iterable[dict[str, Any]], columns: Sequence[str], spec: Columns) -> Layout:
+    """Given every row of a listing (streamed, none kept), return what each
+    of its chunks shows on a terminal: the columns not "-" in every row, and
+    each ``spec.units`` column's unit when it is the same in every row."""
+    filled: set[str] = set()
+    units: dict[str, set[str]] = {unit: set() for unit in spec.units if unit in columns}
+    for row in rows:
+        filled.update(c for c in columns if c not in filled and _cell(row.get(c)) != "-")
+        for unit, seen in units.items():
+            if len(seen) < 2:  # two already: said in every row
+                seen.add(_cell(row.get(unit)))
+                seen.discard("-")
+    one = {unit: seen.pop() for unit, seen in units.items() if len(seen) == 1}
+    return Layout(tuple(c for c in columns if c in filled or not filled), one)
 
 
 def _pad_columns(cell: str, width: int) -> str:

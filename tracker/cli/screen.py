@@ -84,23 +84,42 @@ class Columns:
     column naming another's unit, the currency of a charge: said once in
     that column's header when the same in every row), ``fold`` (a column of
     words, the panel's status: wrapped within its column, whole words, when
-    the table would not fit the screen otherwise)."""
+    the table would not fit the screen otherwise; several, the first
+    wrapped first, the next only when the table still would not fit)."""
 
     times: Mapping[str, str] = field(default_factory=dict)
     wrap: str | None = None
     units: Mapping[str, str] = field(default_factory=dict)
-    fold: str | None = None
+    fold: str | tuple[str, ...] | None = None
+
+    @property
+    def folds(self) -> tuple[str, ...]:
+        """The ``fold`` columns, the first wrapped first."""
+        return (self.fold,) if isinstance(self.fold, str) else self.fold or ()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What every chunk of a listing longer than one shows, read from all its
+    rows before the first is printed: the ``columns`` with something in some
+    row, and ``units``, each unit column's unit when the same in every row
+    (said once, in a header)."""
+
+    columns: tuple[str, ...]
+    units: Mapping[str, str]
 
 
 @dataclass
 class Shown:
     """A table as a terminal shows it: the lines in ``below`` (by line of
     ``cells``) are printed under that line, the free text that found no room
-    beside its row."""
+    beside its row; ``heads_under``, when not empty, a second header line
+    (the unit or "UTC" of a header wider than its column's cells)."""
 
     heads: list[str]
     cells: list[list[str]]
     below: dict[int, list[str]] = field(default_factory=dict)
+    heads_under: list[str] = field(default_factory=list)
 
 
 def shown(
@@ -110,15 +129,18 @@ def shown(
     heads: list[str],
     cells: list[list[str]],
     whole: bool = True,
+    said: Mapping[str, str] | None = None,
 ) -> Shown:
     """Given a table's columns, headers and cells, return them as a terminal
     shows them: times short, "UTC" said once, in the header of the time
-    column it widens least; a unit the same in every row said once in a header (only when
-    the cells are the ``whole`` table, not one chunk of it); the free text
-    wrapped in its column, or on lines under its row when the other columns
-    leave it no room, and always in a chunk of a longer listing (not
-    ``whole``: every chunk puts it the same way, whatever its widths); the
-    ``spec.fold`` column's words wrapped within it when the table would pass
+    column it widens least; a unit the same in every row said once in a
+    header (when the cells are the ``whole`` table; in a chunk of a longer
+    one, the unit ``said`` of the whole listing); the free text wrapped in
+    its column, or on lines under its row when the other columns leave it no
+    room, and always in a chunk of a longer listing (not ``whole``: every
+    chunk puts it the same way, whatever its widths); the ``spec.folds``
+    columns' words wrapped within them, then the last word of a header
+    ("USD", "UTC") put on a second header line, when the table would pass
     the screen otherwise. Nothing is cut."""
     cheapest: tuple[int, int] | None = None  # (columns "UTC" adds, column)
     for i, column in enumerate(columns):
@@ -131,55 +153,82 @@ def shown(
     if cheapest is not None:
         heads[cheapest[1]] += " UTC"
     names = list(columns)
-    for unit, of in spec.units.items() if whole else ():
+    for unit, of in spec.units.items():
         if unit not in names or of not in names:  # left out: "-" in every row
             continue
-        said = {r[names.index(unit)] for r in cells} - {EMPTY}
-        if len(said) == 1:
-            heads[names.index(of)] += " " + said.pop()
-            drop = names.index(unit)
-            del names[drop], heads[drop]
-            for row in cells:
-                del row[drop]
+        at, to = names.index(unit), names.index(of)
+        units = {r[at] for r in cells} - {EMPTY} if whole else {(said or {}).get(unit, EMPTY)}
+        units.discard(EMPTY)
+        if len(units) != 1:
+            continue
+        one = units.pop()
+        heads[to] += " " + one
+        for row in cells:  # another, in a row read after the listing was laid out: said there
+            if row[at] not in (EMPTY, one):
+                row[to] += " " + row[at]
+            del row[at]
+        del names[at], heads[at]
     table = Shown(heads, cells)
     if cells:
         text = spec.wrap is not None and names[-1:] == [spec.wrap]
-        folds = spec.fold in names[: len(names) - text]  # not the free text itself
-        fold = names.index(spec.fold) if folds and spec.fold is not None else None
-        _fit(screen.width, table, fold, text, under=not whole)
+        folds = [names.index(f) for f in spec.folds if f in names[: len(names) - text]]
+        _fit(screen.width, table, folds, text, under=not whole)
     return table
 
 
-def _fit(width: int, table: Shown, fold: int | None, text: bool, under: bool) -> None:
-    """Wrap the ``fold`` column's words within it when the columns but the
-    free text (the last, when ``text``) pass ``width``; wrap the free text to
-    what the others leave, or, with less than NARROWEST_TEXT left or when
-    told (``under``), move it under its row, whole."""
+def _fit(width: int, table: Shown, folds: list[int], text: bool, under: bool) -> None:
+    """Wrap the ``folds`` columns' words within them, one after the other,
+    while the columns but the free text (the last, when ``text``) pass
+    ``width``, then put the headers' last words on a line of their own; wrap
+    the free text to what the others leave, or, with less than
+    NARROWEST_TEXT left or when told (``under``), move it under its row,
+    whole."""
     heads, cells = table.heads, table.cells
     widths = [max(on_screen(h), *(on_screen(r[i]) for r in cells)) for i, h in enumerate(heads)]
     fixed = widths[:-1] if text else widths
-    fold_to = None if fold is None else _fold_width(width, fixed, fold, heads, cells)
-    if fold is not None and fold_to is not None:
-        fixed[fold] = fold_to
+    wrapped: dict[int, int] = {}  # column: the width its words are wrapped to
+    for fold in folds:
+        to = _fold_width(width, fixed, fold, heads, cells)
+        if to is not None:
+            fixed[fold] = wrapped[fold] = to
+    if sum(fixed) + 2 * (len(fixed) - 1) > width:
+        _fold_heads(table, fixed, wrapped)
     room = width - sum(fixed) - 2 * len(fixed)
     beside = text and not under and room >= max(NARROWEST_TEXT, on_screen(heads[-1]))
     indent = fixed[0] + 2 if fixed else 0  # the text under its row: under the second column
     lines: list[list[str]] = []
     for row in cells:
         parts = {i: [cell] for i, cell in enumerate(row)}  # each cell's lines
-        if fold is not None and fold_to is not None:
-            parts[fold] = wrap_text(row[fold], fold_to)
+        for fold, to in wrapped.items():
+            parts[fold] = wrap_text(row[fold], to)
         if beside:
             parts[len(row) - 1] = wrap_text(row[-1], room)
         below = parts.pop(len(row) - 1)[0] if text and not beside else EMPTY
         for k in range(max(map(len, parts.values()), default=1)):
             lines.append([cell[k] if k < len(cell) else "" for cell in parts.values()])
         if below != EMPTY:  # after the row's last line
-            wrapped = wrap_text(below, max(width - indent, NARROWEST_TEXT))
-            table.below[len(lines) - 1] = [" " * indent + line for line in wrapped]
+            wrapped_text = wrap_text(below, max(width - indent, NARROWEST_TEXT))
+            table.below[len(lines) - 1] = [" " * indent + line for line in wrapped_text]
     table.cells = lines
     if text and not beside:
         heads.pop()
+        if table.heads_under:
+            table.heads_under.pop()
+
+
+def _fold_heads(table: Shown, fixed: list[int], wrapped: dict[int, int]) -> None:
+    """Put the last word of each header of the ``fixed`` columns wider than
+    its cells ("CHARGE USD" over "0.27819", "CHECKED UTC" over "15:44") on a
+    second header line, and narrow ``fixed`` to match."""
+    under = [""] * len(table.heads)
+    for i in range(len(fixed)):
+        first, _, last = table.heads[i].rpartition(" ")
+        cells = wrapped.get(i) or max(on_screen(r[i]) for r in table.cells)
+        narrower = max(on_screen(first), on_screen(last), cells)
+        if first and narrower < fixed[i]:
+            table.heads[i], under[i], fixed[i] = first, last, narrower
+    if any(under):
+        table.heads_under = under
 
 
 def _fold_width(
