@@ -12,10 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 from test_webhook import ALERT
 
 from tracker.alerts.webhook import WebhookSink
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")
 
 
 def _sink(answers: list[httpx.Response], sleeps: list[float], **options: Any) -> WebhookSink:
