@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from simconfig import PanelClock, sim_config
+from words_panel import WordsPanel
 
 from tracker.cli.main import main
 from tracker.sim.orders import OrderView
@@ -225,18 +226,6 @@ def test_keys_nobody_asked_for_in_a_multi_answer_are_ignored(sim):
     assert world.panel.calls["status"] == 1  # nothing was missing, nothing asked again
 
 
-class SpellingsPanel(SimulatedPanel):
-    """Answers the orders in ``words`` with those status words."""
-
-    words: dict[int, str] = {}
-
-    def _order_item(self, view: OrderView) -> dict[str, Any]:
-        item = super()._order_item(view)
-        if view.order_id in self.words:
-            item["status"] = self.words[view.order_id]
-        return item
-
-
 SPELLINGS = {
     # seen on real panels -> (stored status, still polled)
     "Cancelled": ("Canceled", 0),
@@ -256,7 +245,7 @@ SPELLINGS = {
 
 
 def test_every_status_spelling_is_stored_canonical_and_only_the_final_ones_end_polling(sim):
-    world = sim(SpellingsPanel, quirks=False)
+    world = sim(WordsPanel, quirks=False)
     ids = world.panel.seed_orders(len(SPELLINGS), status="In progress")
     world.panel.words = dict(zip(ids, SPELLINGS, strict=True))
     assert world.cli("track", *map(str, ids)).exit_code == 0
