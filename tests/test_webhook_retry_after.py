@@ -9,6 +9,7 @@ tried again later (alerts.redeliver_for), not after a useless retry.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import httpx
@@ -85,3 +86,45 @@ def test_a_garbled_retry_after_is_the_backoff() -> None:
         assert sink.send(ALERT) and sink.flush(5)
         sink.close()
     assert len(sleeps) == 4 and all(1.0 <= s <= 2.0 for s in sleeps)
+
+
+def _waiting_sink(stop: threading.Event) -> tuple[WebhookSink, list[int], threading.Event]:
+    """A sink (its own sleep) whose receiver answers 429, Retry-After: 30."""
+    posts: list[int] = []
+    answered = threading.Event()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        posts.append(1)
+        answered.set()
+        return httpx.Response(429, headers={"Retry-After": "30"})
+
+    sink = WebhookSink(
+        "https://hooks.example/x",
+        timeout=5,
+        stop_event=stop,
+        transport=httpx.MockTransport(answer),
+    )
+    return sink, posts, answered
+
+
+def test_a_stop_during_a_retry_after_wait_ends_it_and_sends_no_retry() -> None:
+    # The wait looked only at close(): a stop (SIGTERM, a reload retiring the
+    # sink) left it waiting the whole 30 s, then the retry was sent anyway.
+    stop = threading.Event()
+    sink, posts, answered = _waiting_sink(stop)
+    with capture_logs() as logs:
+        assert sink.send(ALERT) and answered.wait(5)
+        stop.set()
+        assert sink.flush(10)  # given up at once, not 30 s later
+    sink.close()
+    assert posts == [1] and (sink.sent, sink.failed) == (0, 1)
+    assert [(e["event"], e["error"]) for e in logs] == [("webhook_failed", "HTTP 429")]
+
+
+def test_a_close_during_a_retry_after_wait_sends_no_retry() -> None:
+    # close() cut the wait, then the retry went out at once, seconds after
+    # the receiver asked for 30 s of quiet: close is one try per alert.
+    sink, posts, answered = _waiting_sink(threading.Event())
+    assert sink.send(ALERT) and answered.wait(5)
+    sink.close(timeout=10)
+    assert posts == [1] and (sink.sent, sink.failed) == (0, 1)

@@ -11,6 +11,7 @@ both are spent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -84,3 +85,21 @@ def wait_before_retry(state: tenacity.RetryCallState) -> float:
     exc = state.outcome.exception() if state.outcome else None
     asked = getattr(exc, "retry_after", None)
     return min(float(asked), LONGEST_ASKED) if asked is not None else BACKOFF(state)
+
+
+def unless_stopped(stopping: Callable[[], bool], post: Callable[..., None]) -> Callable[..., None]:
+    """Wrap one alert's POST for tenacity: a retry whose wait a stop or close
+    cut short is not sent (the receiver asked for that wait, Retry-After): the
+    failure before it is raised again, and the alert kept for later."""
+    failed: list[Retryable] = []
+
+    def attempt(*args: Any) -> None:
+        if failed and stopping():
+            raise failed[-1]
+        try:
+            post(*args)
+        except Retryable as exc:
+            failed.append(exc)
+            raise
+
+    return attempt

@@ -33,7 +33,7 @@ from tracker import USER_AGENT
 from tracker.alerts.deliveries import DELIVERIES, DROPPED, FAILED, NOTIFY, OUTCOMES, SENT, WEBHOOK
 from tracker.alerts.notify import NotifyTarget
 from tracker.alerts.payloads import FORMATS, payload
-from tracker.alerts.post import Refused, Retryable, post_once, wait_before_retry
+from tracker.alerts.post import Refused, Retryable, post_once, unless_stopped, wait_before_retry
 from tracker.alerts.redeliver import Keeper, look
 from tracker.panel import deadline
 from tracker.panel.budget import Budget
@@ -103,7 +103,7 @@ class WebhookSink:
         self._clock = clock
         self._stop = stop_event or threading.Event()
         self._closing = threading.Event()  # at close: one try per queued alert, no retries
-        # Retry waits end early at close(); the daemon's stop ends retries too.
+        # Retry waits end early at close() or the daemon's stop, and no retry follows.
         self._sleep = sleep or self._wait
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
         self._http = deadline.http_client(
@@ -167,8 +167,11 @@ class WebhookSink:
                     self._keep(item, "not sent before the stop")
         self._http.close()
 
-    def _wait(self, seconds: float) -> None:
-        self._closing.wait(seconds)
+    def _wait(self, seconds: float) -> None:  # a retry's: a close or a stop ends it at once
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0 and not self._stop.is_set():
+            if self._closing.wait(min(left, 0.1)):
+                return
 
     def flush(self, timeout: float) -> bool:
         """Wait until every queued alert was posted or given up; return False if
@@ -298,7 +301,7 @@ class WebhookSink:
             reraise=True,
         )
         try:
-            retrying(post_once, self._http, self._url, body, budget)
+            retrying(unless_stopped(self._stopping, post_once), self._http, self._url, body, budget)
         except (Retryable, Refused) as exc:
             return str(exc)
         return None
