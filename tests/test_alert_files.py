@@ -69,6 +69,12 @@ def test_a_relative_file_is_looked_up_in_the_credentials_directory_first(tmp_pat
             "at 'alerts.webhook_url_file': the file must hold an http(s) URL (not shown)",
         ),
         (
+            {"webhook_url_file": "hook"},  # a blank in its host, as webhook_url refuses
+            "https://hooks\u00a0.example/services/T0KEN9xQ2w",
+            "at 'alerts.webhook_url_file': the file must hold an http(s) URL without a blank in "
+            "its host",
+        ),
+        (
             {"notify_file": "hook", "notify": [TGRAM]},
             TGRAM,
             "at 'alerts.notify_file': set notify or notify_file, not both",

@@ -173,6 +173,10 @@ MISTAKES = [
     # "host exa mple.com not found".
     ("panels[0].url", "https://panel.exa mple/api/v2", "without a blank in its host"),
     ("alerts.webhook_url", "https://hooks .example/x", "without a blank in its host"),
+    # A non-breaking or ideographic space (pasted from a chat or a PDF): httpx
+    # refused every call ("Invalid IDNA hostname") of a config called valid.
+    ("panels[0].url", "https://panel.exa\u00a0mple/api/v2", "without a blank in its host"),
+    ("alerts.webhook_url", "https://hooks\u3000.example/x", "without a blank in its host"),
     ("panels[0].name", "main panel", "must be letters, digits"),
     ("panels[0].name", "", "must be letters, digits"),
     ("panels[0].timeout", "0s", "must be between 1ms and 10m"),

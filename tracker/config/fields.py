@@ -52,6 +52,12 @@ def is_http_url(text: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
+def blank_in_host(url: str) -> bool:
+    """Given an http(s) URL, return True when its host holds a blank (a
+    non-breaking or ideographic space too): no host does, and every call fails."""
+    return any(c.isspace() for c in urlsplit(url).hostname or "")
+
+
 class Table:
     """One TOML table being read: tracks its path, the keys used, and problems."""
 
@@ -220,7 +226,7 @@ class Table:
             self.fail(key, "must be an http(s) URL")
         elif self.ok(key) and _CONTROL.search(value):  # urlsplit reads past it; httpx refuses
             self.fail(key, "must be an http(s) URL without a control character in it")
-        elif self.ok(key) and " " in (urlsplit(value).hostname or ""):  # no host holds one
+        elif self.ok(key) and blank_in_host(value):
             self.fail(key, "must be an http(s) URL without a blank in its host")
         return value
 
