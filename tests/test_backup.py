@@ -196,6 +196,18 @@ def test_the_database_and_its_files_are_refused_without_force_too(backup, tmp_pa
     assert (tmp_path / "t.db.lock").read_text() == "4242"
 
 
+def test_a_symlink_loop_as_destination_is_no_traceback(backup, tmp_path):
+    # Path.resolve() raised "RuntimeError: Symlink loop" out of the check for
+    # the database's own files: a traceback. A loop leads nowhere, as a
+    # dangling symlink: the copy takes its place.
+    (tmp_path / "loop").symlink_to("loop")
+    result = backup("loop")
+    assert result.exit_code == 0 and "integrity ok" in result.output
+    conn = sqlite3.connect(tmp_path / "loop")
+    assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 3
+    conn.close()
+
+
 @pytest.mark.parametrize(
     ("name", "what"),
     [

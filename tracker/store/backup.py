@@ -82,15 +82,21 @@ _COMPANIONS = (
 )
 
 
+def _real(path: Path) -> Path:
+    """Given a path, return it absolute, its symlinks followed: a symlink loop
+    stays as it is (Path.resolve raised RuntimeError, a traceback)."""
+    return Path(os.path.realpath(path))
+
+
 def _companion(source: Path, dest: Path) -> str | None:
     """Return what ``dest`` is to the database when it is one of the files
     beside it (its -wal, -shm, -journal or the run's lock), else None:
     replacing one under a running daemon breaks every other command's reads,
     or lets a second daemon take the lock."""
-    target = dest.resolve()
-    for real in {source.absolute(), source.resolve()}:
+    target = _real(dest)
+    for real in {source.absolute(), _real(source)}:
         for suffix, what in _COMPANIONS:
-            if target == real.with_name(real.name + suffix).resolve():
+            if target == _real(real.with_name(real.name + suffix)):
                 return what
     return None
 
@@ -98,7 +104,7 @@ def _companion(source: Path, dest: Path) -> str | None:
 def own_file_problem(source: Path, dest: Path) -> str | None:
     """Return why ``dest`` can never be the backup's destination, ``--force``
     or not: it is the database ``source`` itself or a file beside it. Else None."""
-    if source.resolve() == dest.resolve():
+    if _real(source) == _real(dest):
         return "backup: the destination is the database itself; name another file"
     if (companion := _companion(source, dest)) is not None:
         return f"backup: {dest} is the database's {companion}; name another file"
