@@ -207,6 +207,17 @@ def test_a_row_in_another_currency_than_the_layout_read_says_its_own():
     assert "0.27819 EUR" in text.splitlines()[-3] and text.count("EUR") == 1
 
 
+def test_an_error_a_row_gained_after_the_layout_read_is_shown():
+    """An order polled between the two reads that failed meanwhile: its error
+    is shown under its row, though no row had one when the listing was laid
+    out (the ERROR column was left out of every chunk: the error with it)."""
+    laid_out = [{**row, "error": None} for row in listing()]
+    text = chunked(listing(), TERMINAL, again=lambda: iter(laid_out))
+    assert widest(text) <= 80, text
+    assert words(text).count(ERROR) == 2
+    assert "ERROR" not in text.splitlines()[0]
+
+
 def test_a_long_panel_name_fits_80_columns_in_a_table_of_one_chunk():
     rows = [order(700002, "In progress", TODAY, panel=LONG_PANEL)]
     text = table(rows, ORDER_COLUMNS, ORDER_HEADERS, screen=TERMINAL, spec=ORDER_SCREEN)

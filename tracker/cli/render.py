@@ -184,7 +184,10 @@ def layout_of(rows: Iterable[dict[str, Any]], columns: Sequence[str], spec: Colu
                 seen.add(_cell(row.get(unit)))
                 seen.discard("-")
     one = {unit: seen.pop() for unit, seen in units.items() if len(seen) == 1}
-    return Layout(tuple(c for c in columns if c in filled or not filled), one)
+    # The free text is kept: put under its row in a chunk, it costs no width,
+    # and an error a row gained after this read is shown, not left out.
+    kept = [c for c in columns if c in filled or (filled and c == spec.wrap)]
+    return Layout(tuple(kept or columns), one)
 
 
 def _pad_columns(cell: str, width: int) -> str:
