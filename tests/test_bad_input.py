@@ -86,6 +86,22 @@ def test_non_numeric_order_id_on_stdin_names_it(cli):
     assert "103" not in cli("orders").output
 
 
+def test_bytes_on_stdin_that_are_not_utf8_are_named_as_the_bytes_they_are(tmp_path):
+    # A list saved as Windows-1252 or UTF-16: its bytes were named as Python's
+    # surrogates ('\udcff\udcfe7'), which no user recognises.
+    write_config(tmp_path / "tracker.toml")
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", "track", "-"],
+        input=b"\xff\xfe7\n",
+        capture_output=True,
+        env={**os.environ, "BAD_INPUT_KEY": KEY, "PYTHONPATH": SOURCE},
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.rstrip().endswith(b": '\\xff\\xfe7'"), done.stderr
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -345,7 +361,7 @@ NOT_UTF8 = "\udcff"
 )
 def test_text_that_is_not_utf8_is_one_line(cli, args, option):
     line = one_line(cli(*args), option or "--comments", "is not UTF-8 text")
-    assert repr(args[-1]) in line
+    assert repr(args[-1]).replace("\\udcff", "\\xff") in line  # the byte it was
     assert "not polled" not in cli("history", "101").output  # untrack stopped nothing
 
 
@@ -368,7 +384,7 @@ NEEDS |= {name: ["1"] for name in ("track", "untrack", "cancel")}
 @pytest.mark.parametrize(("command", "option"), _text_options())
 def test_every_text_option_refuses_bytes_that_are_not_utf8(cli, command, option):
     result = cli(command, *NEEDS.get(command, []), option, f"x{NOT_UTF8}")
-    one_line(result, f"{option}: 'x\\udcff' is not UTF-8 text")
+    one_line(result, f"{option}: 'x\\xff' is not UTF-8 text")  # the byte, not "\\udcff"
 
 
 def test_bytes_that_are_not_utf8_from_a_shell(tmp_path):
@@ -382,7 +398,7 @@ def test_bytes_that_are_not_utf8_from_a_shell(tmp_path):
         timeout=60,
     )
     assert done.returncode == 2, done.stderr
-    assert done.stderr.startswith(b"smm-tracker: --link: 'https://ex/\\udcff' is not UTF-8 text")
+    assert done.stderr.startswith(b"smm-tracker: --link: 'https://ex/\\xff' is not UTF-8 text")
     assert done.stdout == b"" and done.stderr.count(b"\n") == 1
 
 

@@ -44,8 +44,14 @@ def short(text: object, limit: int = _MAX_TEXT) -> str:
 
 def quoted(text: object, limit: int = _MAX_TEXT) -> str:
     """Given a panel's words, return them fit for a message: one line, cut to
-    ``limit``, quoted, control characters escaped."""
-    return repr(short(text, limit))
+    ``limit``, quoted, control characters escaped; a byte that was not UTF-8
+    (read as a surrogate, "\\udcff") shown as the byte it was ("\\xff")."""
+    return _NOT_UTF8.sub(r"\1\\x\2", repr(short(text, limit)))
+
+
+# How repr() shows a byte Python read past as not UTF-8 (surrogateescape):
+# "\udcff" after an even number of backslashes (not a typed "\\udcff").
+_NOT_UTF8 = re.compile(r"(?<!\\)((?:\\\\)*)\\udc([89a-f][0-9a-f])")
 
 
 def said(text: object) -> str:
