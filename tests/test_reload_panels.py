@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
+import tracker.service.daemon as daemon
 from tracker.jobs.base import Job
 from tracker.service.daemon import Generation, JobStats, Scheduler, serve
 from tracker.service.signals import Signals
@@ -235,6 +237,43 @@ def test_the_database_check_goes_on_while_a_reload_waits_for_a_hanging_panel():
     assert not new.started["slow"].is_set()
 
 
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_stop_in_the_wait_that_ends_the_hanging_call_starts_none_of_the_held_jobs(monkeypatch):
+    # SIGTERM and the end of the hanging call inside one wait of the handover
+    # (a twentieth of a second, longer on a loaded host): the held panel's
+    # new jobs were scheduled after the stop, their first run sending
+    # requests as the daemon stopped, and the reload was logged as done.
+    stats = JobStats()
+    old, new = Panels("slow", hang=("slow",)), Panels("slow")
+    scheduler = Scheduler(stats)
+    started(old, scheduler, stats)
+    waiting, go_on, stop, replaced = (threading.Event() for _ in range(4))
+
+    def wait(seconds: float) -> None:  # the handover's wait, held open by the test
+        waiting.set()
+        go_on.wait(WAIT)
+
+    swapping = threading.Thread(
+        target=lambda: scheduler.replace(new.generation, stopping=stop.is_set) and replaced.set()
+    )
+    with capture_logs() as logs, monkeypatch.context() as patch:
+        patch.setattr(daemon, "time", SimpleNamespace(sleep=wait, monotonic=time.monotonic))
+        swapping.start()
+        assert waiting.wait(WAIT)  # "slow"'s new jobs wait for its hanging call
+        stop.set()  # SIGTERM
+        old.release.set()  # the call ends in the same wait
+        end = time.monotonic() + WAIT
+        while stats.busy() and time.monotonic() < end:
+            time.sleep(0.01)
+        go_on.set()
+        swapping.join(WAIT)
+    scheduled = [job.id for job in scheduler._scheduler.get_jobs()]
+    scheduler.shutdown()
+    assert not stats.busy() and not swapping.is_alive()
+    assert not replaced.is_set(), "the reload was told done after the stop"
+    assert scheduled == [] and not new.started["slow"].is_set()  # no request after the stop
+    assert "jobs_replaced" not in [e["event"] for e in logs]
+    assert old.closed.is_set() and new.closed.is_set() and not old.closed_under_a_run
 def test_a_reload_during_a_panels_first_poll_starts_its_held_round_after_the_new_poll():
     # SIGHUP while a panel's first poll still waits on the panel (a slow
     # one, just added or just started): its refill round, held for that

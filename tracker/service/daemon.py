@@ -145,6 +145,8 @@ class Scheduler:
             log.info("reload_waiting", running=sorted(running))
         while not handover.done and not stopping():
             time.sleep(pause)
+            if stopping():  # came during the wait: a held job scheduled now runs after it
+                break
             self._schedule(handover.step(self.stats.snapshot().running), first, new.stop_event)
         if not handover.done:  # a stop: shutdown() bounds both generations' runs
             return False
