@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from tracker.store import connection, write_waits
 from tracker.store.orders import Store
 from tracker.store.write_waits import WriteWaits
 
+WAIT = 10.0  # seconds: a bound that turns a hang into a failure
 SECRET = "param-Zq8Wv3Kd"  # a statement's parameter: never in a line
 
 
@@ -58,16 +60,34 @@ def store(tmp_path):
 
 
 @contextmanager
-def lock_held(path, seconds: float) -> Iterator[None]:
-    """Another connection holding SQLite's write lock for ``seconds``."""
+def lock_held(path, seconds: float | None = None) -> Iterator[None]:
+    """Another connection holding SQLite's write lock: let go ``seconds`` after
+    a write of this process began (however late a loaded host gets to it),
+    or at the end of the block (None)."""
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
-    timer = threading.Timer(seconds, lambda: other.execute("ROLLBACK"))
+    began, real = threading.Event(), connection.Connection.write
+
+    def write(self, *args, **kwargs):
+        began.set()
+        return real(self, *args, **kwargs)
+
+    def let_go() -> None:
+        if seconds is not None:
+            began.wait(WAIT)  # no write at all: let go all the same, the test fails
+            time.sleep(seconds)
+            other.execute("ROLLBACK")
+
+    connection.Connection.write = write  # type: ignore[method-assign]
+    timer = threading.Thread(target=let_go)
     timer.start()
     try:
         yield
     finally:
+        connection.Connection.write = real  # type: ignore[method-assign]
         timer.join()
+        if other.in_transaction:
+            other.execute("ROLLBACK")
         other.close()
 
 
@@ -115,7 +135,7 @@ def test_a_write_that_gets_no_lock_is_counted_and_told_by_its_error_alone(waits,
     waits.slow = 0.05
     store = Store(tmp_path / "busy.db", busy_timeout=0.1)
     try:
-        with lock_held(store.path, 0.2), capture_logs() as logs:
+        with lock_held(store.path), capture_logs() as logs:  # held until it gave up
             with pytest.raises(StoreError, match="busy"):
                 write_one(store)
     finally:
