@@ -147,6 +147,10 @@ def test_a_poll_stopped_at_the_limiter_is_not_a_panel_failure(tmp_path):
         # batches gets the bucket's one token is up to the threads (a loaded
         # host once gave it to the second, which the answer "1" did not name).
         sent.append(request.content)
+        # SIGTERM while this call is on the wire and the other batches wait
+        # on the bucket (a timer from the poll's start fired, on a loaded
+        # host, before any batch had taken the token: nothing was sent).
+        threading.Timer(0.2, stop.set).start()
         asked = parse_qs(request.content.decode())["orders"][0].split(",")
         return httpx.Response(200, json={asked[0]: {"status": "Pending"}})
 
@@ -155,7 +159,6 @@ def test_a_poll_stopped_at_the_limiter_is_not_a_panel_failure(tmp_path):
     client = PanelClient(panel, transport=httpx.MockTransport(handler), limiter=limiter)
     store = Store(tmp_path / "t.db")
     store.track("p", list(range(1, 251)), utcnow())
-    threading.Timer(0.2, stop.set).start()  # SIGTERM while the poll waits on the bucket
     result = poll_panel(store, client, clock=utcnow, cadence=Cadence(300, 300), stop_event=stop)
     client.close()
     store.close()
