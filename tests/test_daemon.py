@@ -374,3 +374,51 @@ def test_after_a_clock_step_every_job_and_the_heartbeat_run_again_at_once(monkey
     assert len(runs) == 2 and runs[1] - runs[0] < WAIT / 2
     assert beats  # the heartbeat ran too, not an hour later
     assert [e["seconds"] for e in logs if e["event"] == "clock_stepped"] == [-3600.0]
+
+
+def test_a_run_handed_to_a_worker_but_not_started_at_a_reload_runs_at_once(monkeypatch):
+    # SIGHUP just as a job's turn came: APScheduler had handed its run to a
+    # worker thread and moved the turn an interval on, but on a loaded host
+    # the run started after the reload had retired its generation, so it was
+    # skipped, and the reload kept the next turn: a daily catalogue sync or
+    # refill round lost for a day (APScheduler skipped the new one at once
+    # too: "maximum number of running instances reached"). Such a run is cut
+    # short by the reload: the new one runs once it is over, as after a
+    # running one.
+    import tracker.service.daemon as daemon
+
+    gate, real = threading.Event(), daemon.guarded
+
+    def slow_to_start(job, stats, retired=None):
+        run = real(job, stats, retired)
+
+        def late() -> bool:  # the worker thread has the run, not yet started
+            gate.wait(WAIT)
+            return run()
+
+        return late
+
+    monkeypatch.setattr(daemon, "guarded", slow_to_start)
+    stats = JobStats()
+    old = Counter("services:a", every=86400)
+    scheduler = Scheduler(stats)
+    scheduler.start(old.generation)
+    try:
+        end = time.monotonic() + WAIT
+        while scheduler._scheduler.get_jobs()[0].next_run_time.timestamp() < time.time() + 3600:
+            assert time.monotonic() < end, "the first run was never handed to a worker"
+            time.sleep(0.01)
+        new = Counter("services:a", every=86400)
+        swapping = threading.Thread(target=scheduler.replace, args=(new.generation,))
+        swapping.start()
+        assert old.stop_event.wait(WAIT)  # retired
+        gate.set()  # the old run starts now: skipped
+        swapping.join(WAIT)
+        end = time.monotonic() + WAIT
+        while new.runs["services:a"] == 0 and time.monotonic() < end:
+            time.sleep(0.02)
+    finally:
+        gate.set()
+        scheduler.shutdown()
+    assert old.runs["services:a"] == 0  # skipped: its generation was retired
+    assert new.runs["services:a"] == 1  # run at once, not a day later

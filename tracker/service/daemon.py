@@ -48,11 +48,12 @@ class Scheduler:
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
 
+        self._pool = ThreadPoolExecutor(WORKERS)
         self._scheduler = BackgroundScheduler(
             timezone="UTC",
             # The heartbeat has a thread of its own: long polls filling the
             # pool must not starve the watchdog and get a healthy daemon killed.
-            executors={"default": ThreadPoolExecutor(WORKERS), HEARTBEAT: ThreadPoolExecutor(1)},
+            executors={"default": self._pool, HEARTBEAT: ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1},
         )
 
@@ -131,14 +132,15 @@ class Scheduler:
         if old is not None:
             # Each job's next turn, but for one cut short by the reload (it runs now).
             turns = {j.id: j.next_run_time for j in self._scheduler.get_jobs()}
-            kept = {n: t for n, t in turns.items() if t and n not in self.stats.running}
+            cut = self._in_flight()
+            kept = {n: t for n, t in turns.items() if t and n not in cut}
             old.stop_event.set()
             for job in old.jobs:
                 self._scheduler.remove_job(job.name)
         if stopping():  # shutdown() bounds the old runs and closes them
             new.close()
             return False
-        handover = Handover(new.jobs, running := self.stats.snapshot().running)
+        handover = Handover(new.jobs, running := self._in_flight())
         first, self.retiring = self._add(new, kept), old
         self._schedule(handover.ready, first, new.stop_event)
         if running:  # their panels' new jobs wait for them; the others' have started
@@ -147,7 +149,7 @@ class Scheduler:
             time.sleep(pause)
             if stopping():  # came during the wait: a held job scheduled now runs after it
                 break
-            self._schedule(handover.step(self.stats.snapshot().running), first, new.stop_event)
+            self._schedule(handover.step(self._in_flight()), first, new.stop_event)
         if not handover.done:  # a stop: shutdown() bounds both generations' runs
             return False
         if old is not None:
@@ -156,6 +158,18 @@ class Scheduler:
         self.stats.forget(job.name for job in new.jobs)
         log.info("jobs_replaced", jobs=[job.name for job in new.jobs])
         return True
+
+    def _in_flight(self) -> set[str]:
+        """Return the jobs with a run in flight: running, or handed to a
+        worker at its turn and not started yet (on a loaded host, long enough
+        for a reload to come between). APScheduler's own count, the one its
+        ``max_instances`` reads: a job of the same name is not run while it
+        holds one (APScheduler 3.x)."""
+        handed: set[str] = set()
+        if (lock := self._pool._lock) is not None:  # None until the scheduler starts
+            with lock:
+                handed = {name for name, count in self._pool._instances.items() if count}
+        return handed | set(self.stats.snapshot().running)
 
     def run_all_now(self) -> None:
         """Have every job (the heartbeat too) run now, but for one with a
