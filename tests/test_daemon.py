@@ -422,3 +422,14 @@ def test_a_run_handed_to_a_worker_but_not_started_at_a_reload_runs_at_once(monke
         scheduler.shutdown()
     assert old.runs["services:a"] == 0  # skipped: its generation was retired
     assert new.runs["services:a"] == 1  # run at once, not a day later
+
+
+def test_a_stop_before_the_start_runs_no_job():
+    # SIGTERM during the start (after the migrations, while the metrics
+    # endpoint binds: longer on a loaded host): the first jobs, due at once,
+    # ran and sent their requests as the daemon stopped.
+    signals = Signals()
+    signals.stop = True
+    gen = Recorder("only")
+    serve(gen.generation, signals, on_stopping=lambda: gen.started.wait(1.0))
+    assert not gen.started.is_set() and gen.closed.is_set()

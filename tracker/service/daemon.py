@@ -235,6 +235,8 @@ def serve(
     """
     stats = stats or JobStats()
     scheduler = Scheduler(stats)
+    if signals.stop:  # came during the start: every job's run is skipped, nothing is sent
+        first.stop_event.set()
     try:
         scheduler.start(first, heartbeat=heartbeat, heartbeat_every=heartbeat_every)
     except BaseException:
