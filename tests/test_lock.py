@@ -196,7 +196,11 @@ def test_the_daemon_locks_its_deleted_lock_file_again(tmp_path):
             time.sleep(0.05)
         time.sleep(0.5)
         lock.unlink()
-        time.sleep(2.5)  # the daemon looks every second
+        # The daemon looks every second: wait for the file (a fixed 2.5 s was
+        # too short for a daemon starved on a loaded host), bounded.
+        deadline = time.monotonic() + 20
+        while not lock.exists() and daemon.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert lock.exists() and daemon.poll() is None
         second = subprocess.run(
             [*command, "--once"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
