@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.said import Said
 from tests.simconfig import SOURCE, sim_config
 from tracker.sim.server import PanelServer, SimulatedPanel
 
@@ -52,16 +53,24 @@ class World:
             assert time.monotonic() < deadline, f"no {action} call reached the panel"
             time.sleep(0.02)
 
-    def interrupt(self, proc: subprocess.Popen[str], action: str, calls: int, times: int):
+    def interrupt(
+        self, proc: subprocess.Popen[str], action: str, calls: int, times: int, heard: bool = True
+    ):
         """Once ``calls`` ``action`` calls reached the panel, send Ctrl-C
-        ``times`` times; return (exit code, stdout, stderr)."""
+        ``times`` times, each once the command said it heard the one before
+        (not ``heard``: it ignores them, 0.3 s apart); return (exit code,
+        stdout, stderr)."""
         self.wait_for(action, calls)
-        for _ in range(times):
+        said = Said(proc)
+        for sent in range(times):
+            if sent and heard:  # two sent a moment apart may arrive as one
+                said.wait_for(AGAIN, HANG)
+            elif sent:
+                time.sleep(0.3)
             proc.send_signal(signal.SIGINT)
-            time.sleep(0.3)
-        out, err = proc.communicate(timeout=HANG)
+        code, out, err = said.finish(HANG)
         assert "Traceback" not in err
-        return proc.returncode, out, err
+        return code, out, err
 
     def rows(self, sql: str) -> list[tuple[object, ...]]:
         with sqlite3.connect(self.dir / "t.db") as db:
@@ -158,7 +167,7 @@ def test_add_started_with_ctrl_c_ignored_keeps_ignoring_it(world):
     # `smm-tracker add ... &` in a script: the shell starts it with SIGINT
     # ignored, so the Ctrl-C meant for the script never stops it.
     proc = world.cli(*ADD, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
-    code, out, err = world.interrupt(proc, "add", 1, times=2)
+    code, out, err = world.interrupt(proc, "add", 1, times=2, heard=False)
     assert code == 0, err
     assert AGAIN not in err
     assert world.rows("SELECT order_id FROM orders") == [(int(out.strip()),)]

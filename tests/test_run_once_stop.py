@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.said import Said
 from tests.simconfig import SOURCE, sim_config
 from tracker.sim.server import PanelServer, SimulatedPanel
 
@@ -122,12 +123,13 @@ def test_a_stop_sends_no_queued_batch_and_keeps_what_was_answered(slow, signum, 
 def test_a_second_ctrl_c_leaves_without_waiting_for_the_panel(stuck):
     proc = stuck.start("run", "--once")
     stuck.wait_for_calls(2)
+    said = Said(proc)
     proc.send_signal(signal.SIGINT)
-    time.sleep(0.5)
+    said.wait_for("Ctrl-C again to leave now", HANG)  # two a moment apart may arrive as one
     proc.send_signal(signal.SIGINT)
     # The answers on the wire come 40 s after they were asked: leaving well
     # before that is the point (the first Ctrl-C alone waits for them).
-    returncode, _out, err = finish(proc, within=20.0)
+    returncode, _out, err = said.finish(20.0)
     assert returncode == 130
     assert "smm-tracker: interrupted: left running jobs" in err
     assert "Traceback" not in err
