@@ -89,29 +89,24 @@ class Scheduler:
         return first
 
     def _schedule(self, jobs: list[Job], first: FirstRuns, retired: threading.Event) -> None:
-        # Running (a reload), the scheduler starts no job until every one is
-        # added: a new panel's poll ending before its refill round or stall
-        # watch was added released nothing, and those waited for a restart.
-        paused = self._scheduler.running
-        if paused:
-            self._scheduler.pause()  # runs in flight go on; the heartbeat waits microseconds
-        try:
-            now = datetime.now(UTC)
-            for job in jobs:
-                self._scheduler.add_job(
-                    guarded(first.wrap(job), self.stats, retired),
-                    "interval",
-                    seconds=job.every,
-                    id=job.name,
-                    name=job.name,
-                    next_run_time=first.start(job, now),
-                    # A run delayed by a long previous one still happens, up to most of
-                    # an interval late; later than that it is skipped, not fired twice.
-                    misfire_grace_time=max(1, int(job.every * 0.9)),
-                )
-        finally:
-            if paused:
-                self._scheduler.resume()
+        # A job held for its panel's first poll goes in before the poll: a poll
+        # ending fast (a refused call) released nothing not yet added, and the
+        # refill round or stall watch waited for a restart. Pausing APScheduler
+        # meanwhile did not do it: a round of its job processing already past
+        # its paused check still started the poll.
+        now = datetime.now(UTC)
+        for job in sorted(jobs, key=lambda job: not first.held(job.name)):
+            self._scheduler.add_job(
+                guarded(first.wrap(job), self.stats, retired),
+                "interval",
+                seconds=job.every,
+                id=job.name,
+                name=job.name,
+                next_run_time=first.start(job, now),
+                # A run delayed by a long previous one still happens, up to most of
+                # an interval late; later than that it is skipped, not fired twice.
+                misfire_grace_time=max(1, int(job.every * 0.9)),
+            )
 
     def replace(
         self, new: Generation, *, pause: float = 0.05, stopping: Callable[[], bool] = lambda: False

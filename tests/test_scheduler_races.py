@@ -1,0 +1,115 @@
+"""The daemon's scheduler against APScheduler's own thread: a reload racing
+its job processing, a clock step during a panel's first poll, and the
+private APScheduler 3.x fields a reload reads (caught here at an upgrade).
+
+Jobs are small functions coordinated with events, run by the real
+APScheduler; the interleavings are forced through a logging filter on
+APScheduler's own debug line, so nothing depends on timing. Waits are
+bounded only to turn a hang into a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from tracker.jobs.base import Job
+from tracker.service.daemon import Generation, JobStats, Scheduler
+
+WAIT = 10.0
+
+
+class Jobs:
+    """A generation of named jobs (hourly) that record their starts and ends."""
+
+    def __init__(self, *names: str, hold: str = ""):
+        self.started = {n: threading.Event() for n in names}
+        self.ended = {n: threading.Event() for n in names}
+        self.order: list[str] = []
+        self.release = threading.Event()
+        self.hold = hold  # this job's runs wait for ``release``
+        self.stop_event = threading.Event()
+        self.generation = Generation(
+            [Job(n, 3600, self._runner(n)) for n in names], self.stop_event
+        )
+
+    def _runner(self, name: str):
+        def run() -> bool:
+            self.order.append(f"{name} started")
+            self.started[name].set()
+            if name == self.hold:
+                self.release.wait(WAIT)
+            self.order.append(f"{name} ended")
+            self.ended[name].set()
+            return True
+
+        return run
+
+
+class Between(logging.Filter):
+    """Holds APScheduler's job processing once, just past its paused check
+    (its "Looking for jobs to run" line), until ``go`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.armed = False
+        self.inside, self.go = threading.Event(), threading.Event()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.armed and record.msg == "Looking for jobs to run":
+            self.armed = False
+            self.inside.set()
+            self.go.wait(WAIT)
+        return False  # no debug chatter in the test's output
+
+
+def test_a_new_panels_refill_round_starts_when_job_processing_was_under_way_at_the_reload():
+    # SIGHUP adding a panel just as APScheduler's thread woke (a job's turn,
+    # the heartbeat): pausing the scheduler while the reload added the jobs
+    # did not stop a round of job processing already past its paused check.
+    # It started the new panel's poll, which ended (a refused call) before
+    # the refill round was added: nothing released the round, and it never
+    # ran until a restart, in silence.
+    stats = JobStats()
+    old = Jobs("status:a")
+    scheduler = Scheduler(stats)
+    scheduler.start(old.generation)
+    assert old.ended["status:a"].wait(WAIT)
+    end = time.monotonic() + WAIT
+    while scheduler._in_flight() and time.monotonic() < end:  # its end told APScheduler
+        time.sleep(0.01)
+    new = Jobs("status:a", "status:b", "refill:b")
+    between = Between()
+    aps = logging.getLogger("apscheduler.scheduler")
+    level, real_add_gen, real_add_job = aps.level, scheduler._add, scheduler._scheduler.add_job
+
+    def add_generation(*args, **kwargs):
+        first = real_add_gen(*args, **kwargs)
+        between.armed = True
+        scheduler._scheduler.wakeup()  # a turn came: job processing begins
+        assert between.inside.wait(WAIT)
+        return first
+
+    def add_job(*args, **kwargs):
+        if kwargs.get("id") == "refill:b":  # as the round is being added
+            between.go.set()  # processing goes on: the poll is due
+            new.ended["status:b"].wait(0.5)  # it ends first (when it was added)
+            time.sleep(0.1)  # and its end has been told
+        return real_add_job(*args, **kwargs)
+
+    aps.setLevel(logging.DEBUG)
+    aps.addFilter(between)
+    scheduler._add = add_generation
+    scheduler._scheduler.add_job = add_job
+    try:
+        scheduler.replace(new.generation)
+        new.started["refill:b"].wait(WAIT)
+    finally:
+        between.go.set()
+        aps.removeFilter(between)
+        aps.setLevel(level)
+        scheduler.shutdown()
+    assert new.ended["status:b"].is_set()
+    assert new.started["refill:b"].is_set(), "the new panel's refill round never ran"
+    assert new.order.index("refill:b started") > new.order.index("status:b ended")
