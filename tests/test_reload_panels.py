@@ -274,6 +274,8 @@ def test_a_stop_in_the_wait_that_ends_the_hanging_call_starts_none_of_the_held_j
     assert scheduled == [] and not new.started["slow"].is_set()  # no request after the stop
     assert "jobs_replaced" not in [e["event"] for e in logs]
     assert old.closed.is_set() and new.closed.is_set() and not old.closed_under_a_run
+
+
 def test_a_reload_during_a_panels_first_poll_starts_its_held_round_after_the_new_poll():
     # SIGHUP while a panel's first poll still waits on the panel (a slow
     # one, just added or just started): its refill round, held for that
