@@ -113,3 +113,26 @@ def test_a_new_panels_refill_round_starts_when_job_processing_was_under_way_at_t
     assert new.ended["status:b"].is_set()
     assert new.started["refill:b"].is_set(), "the new panel's refill round never ran"
     assert new.order.index("refill:b started") > new.order.index("status:b ended")
+
+
+def test_a_clock_step_during_a_panels_first_poll_leaves_its_refill_round_waiting_for_it():
+    # The clock stepped (NTP at boot, soon after the daemon started) while
+    # a panel's first poll ran: every job was set to run at once, the refill
+    # round and stall watch held for that poll too. They judged what the
+    # database said when the tracker stopped, beside the poll, and ran again
+    # once it ended. They wait for the poll, as at any start.
+    stats = JobStats()
+    gen = Jobs("status:x", "refill:x", hold="status:x")
+    scheduler = Scheduler(stats)
+    scheduler.start(gen.generation)
+    try:
+        assert gen.started["status:x"].wait(WAIT)
+        scheduler.run_all_now()  # what the main loop does on `clock_stepped`
+        gen.started["refill:x"].wait(0.5)  # (it would start at once)
+        gen.release.set()
+        assert gen.started["refill:x"].wait(WAIT)
+        assert gen.ended["refill:x"].wait(WAIT)
+    finally:
+        gen.release.set()
+        scheduler.shutdown()
+    assert gen.order == ["status:x started", "status:x ended", "refill:x started", "refill:x ended"]

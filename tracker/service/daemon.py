@@ -171,12 +171,15 @@ class Scheduler:
         ``first_after`` (the prune: that long from now, as at a start; a
         clock stepped forward and put right must not have it delete by the
         wrong date); each then keeps its interval from this run: see
-        :mod:`tracker.service.clockstep`."""
+        :mod:`tracker.service.clockstep`. A job held for its panel's first
+        poll (:class:`FirstRuns`) still waits for it: run beside it, it
+        judged what the database said when the tracker stopped."""
         now = datetime.now(UTC)
         alive = [g for g in (self.retiring, self.current) if g is not None]
         later = {job.name: job.first_after for g in alive for job in g.jobs}
         for job in self._scheduler.get_jobs():
-            job.modify(next_run_time=now + timedelta(seconds=later.get(job.id, 0.0)))
+            if job.next_run_time is not None:  # None: held, released when the poll ends
+                job.modify(next_run_time=now + timedelta(seconds=later.get(job.id, 0.0)))
 
     def shutdown(self, bound: float | None = None, *, pause: float = 0.05) -> bool:
         """Stop the generations, wait for runs in flight, then close them. With
