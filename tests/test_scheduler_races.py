@@ -136,3 +136,41 @@ def test_a_clock_step_during_a_panels_first_poll_leaves_its_refill_round_waiting
         gen.release.set()
         scheduler.shutdown()
     assert gen.order == ["status:x started", "status:x ended", "refill:x started", "refill:x ended"]
+
+
+UPGRADE = (
+    "APScheduler's executor no longer keeps {} as 3.11 does: Scheduler._in_flight "
+    "(a reload's count of the runs in flight) must be rewritten for this version"
+)
+
+
+def test_apscheduler_still_counts_each_jobs_runs_where_a_reload_reads_them():
+    # Scheduler._in_flight reads the default executor's private run count
+    # (``_instances``, under ``_lock``): a run handed to a worker but not
+    # started yet is known there alone. An APScheduler upgrade that drops or
+    # changes them fails here, not at a reload in production.
+    scheduler = Scheduler(JobStats())
+    pool = scheduler._pool
+    assert getattr(pool, "_lock", "gone") is None, UPGRADE.format("_lock (None until started)")
+    assert isinstance(getattr(pool, "_instances", None), dict), UPGRADE.format("_instances")
+    assert scheduler._in_flight() == set()  # not started: no lock to take
+    gen = Jobs("status:x", hold="status:x")
+    scheduler.start(gen.generation)
+    try:
+        assert gen.started["status:x"].wait(WAIT)
+        lock = pool._lock
+        assert hasattr(lock, "__enter__"), UPGRADE.format("_lock")
+        with lock, lock:  # reentrant: a run over before it was counted is told inside it
+            assert dict(getattr(pool, "_instances", {})) == {"status:x": 1}, UPGRADE.format(
+                "_instances (job id: runs handed over and not ended)"
+            )
+        assert scheduler._in_flight() == {"status:x"}
+        gen.release.set()
+        end = time.monotonic() + WAIT
+        while any(pool._instances.values()) and time.monotonic() < end:
+            time.sleep(0.01)
+        assert not any(pool._instances.values()), UPGRADE.format("_instances counted down")
+        assert scheduler._in_flight() == set()
+    finally:
+        gen.release.set()
+        scheduler.shutdown()
