@@ -4,11 +4,13 @@ Checked here, as a new user following it would find out: every key of
 config.example.toml is documented, every table and view of a new database is
 described in "Database", every command and flag of the CLI table exists,
 every #anchor leads to a heading and every linked file is in the repository,
-and doctor's example prints today's migration count.
+doctor's example prints today's migration count, and every test
+docs/real-panels.md's behaviour table cites exists.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -85,3 +87,20 @@ def test_every_anchor_leads_to_a_heading_and_every_link_to_a_file():
 def test_doctors_example_shows_the_migrations_a_new_database_has():
     counts = re.findall(r"schema current \((\d+) migrations\)", README)
     assert counts and {int(c) for c in counts} == {len(known_migrations())}
+
+
+def test_every_test_the_panel_behaviour_table_cites_exists():
+    # docs/real-panels.md ends with every way real panels answer and the
+    # tests that prove what the tracker does with it: a test renamed or
+    # deleted would leave a row citing nothing.
+    text = (ROOT / "docs" / "real-panels.md").read_text()
+    table = text.split("## Every behaviour and its test", 1)[1]
+    cited = re.findall(r"`(test_[a-z0-9_]+\.py)::([A-Za-z0-9_]+)`", table)
+    assert len(cited) > 100
+    missing = []
+    for name, test in sorted(set(cited)):
+        path = ROOT / "tests" / name
+        tree = ast.parse(path.read_text()) if path.exists() else ast.Module([], [])
+        if test not in {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}:
+            missing.append(f"{name}::{test}")
+    assert missing == []
