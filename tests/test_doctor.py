@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import tracker.cli.screen as screen_module
 from tracker.cli.main import main
 from tracker.rules.doctor import (
     FAIL,
@@ -392,3 +393,19 @@ def test_a_database_on_a_full_disk_fails_its_check(doctor, tmp_path, monkeypatch
         f"FAIL database: {tmp_path / 't.db'} cannot be written: "
         f"no space left on the disk holding {tmp_path}"
     )
+
+
+def test_on_a_terminal_a_long_line_wraps_at_its_words_under_the_checks_name(doctor, monkeypatch):
+    # A failing panel's line ran past 120 columns; the terminal broke it at
+    # column 80, inside a word, and went on at column 0. Piped: one line a check.
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("SIM_KEY", "wrong-" + KEY)
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: False)
+    code, piped = doctor(GOOD)
+    assert code == 1 and len(piped) == 3 and max(map(len, piped)) > 80
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: True)
+    code, shown = doctor(GOOD)
+    assert code == 1 and max(map(len, shown)) <= 80
+    starts = [line for line in shown if not line.startswith(" " * 5)]
+    assert [line.split(":")[0] for line in starts] == [line.split(":")[0] for line in piped]
+    assert "".join("".join(shown).split()) == "".join("".join(piped).split())  # all of it

@@ -1,4 +1,6 @@
-"""The ``doctor`` command: one line per check, non-zero exit on any failure."""
+"""The ``doctor`` command: one line per check, non-zero exit on any failure.
+On a terminal a long line is wrapped at its words, the rest indented under
+the check's name; piped, one line per check as scripts read it."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import click
 
 from tracker.cli.main import Context, main, pass_ctx
 from tracker.cli.render import safe_text, to_json
+from tracker.cli.screen import stdout_screen, wrap_text
 from tracker.redact import redact_text
 from tracker.rules.doctor import exit_code
 from tracker.service.doctor import run_checks
@@ -43,6 +46,20 @@ def doctor(ctx: Context, as_json: bool) -> None:
         }
         click.echo(redact_text(to_json(report)))
     else:  # a check's detail may quote a panel: no control character shown raw
+        screen = stdout_screen()
         for check in checks:
-            click.echo(safe_text(redact_text(check.line())))
+            line = safe_text(redact_text(check.line()))
+            click.echo(line if screen is None else _wrapped(line, screen.width))
     sys.exit(code)
+
+
+INDENT = 5  # under the check's name, past its state ("FAIL ")
+
+
+def _wrapped(line: str, width: int) -> str:
+    """Given a check's line and the terminal's width, return it wrapped at
+    its words, the lines after the first indented under the check's name:
+    the terminal broke it anywhere, a word in two, on at column 0."""
+    first, *more = wrap_text(line, max(width, 40))
+    rest = wrap_text(" ".join(more), max(width - INDENT, 35)) if more else []
+    return "\n".join([first, *(" " * INDENT + part for part in rest)])
