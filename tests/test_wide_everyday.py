@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from test_wide import ERROR, order
-from test_wide_rest import NOW, TERMINAL, TODAY, run, widest, words
+from test_wide_rest import NOW, TERMINAL, TODAY, in_progress, run, widest, words
 
 from tracker.cli.listing import table_chunks
 from tracker.cli.orders import ORDER_COLUMNS, ORDER_HEADERS, ORDER_SCREEN
@@ -57,15 +57,8 @@ def test_a_stalled_eta_stays_on_one_line_when_the_screen_has_room():
 
 
 def stalled_database(path: Path) -> None:
-    store = Store(path)
-    store.track("main", [624029, 624030, 624031], NOW.replace(day=1))
-    store.close()
+    in_progress(path, [624029, 624030, 624031], NOW.replace(day=1))
     with sqlite3.connect(path) as db:
-        db.execute(
-            "UPDATE orders SET status = 'In progress', raw_status = 'In progress', remains = 329,"
-            " quantity = 1000, charge = 0.27819, currency = 'USD', last_checked_at = ?",
-            (TODAY,),
-        )
         for oid, stalled in ((624031, TODAY), (624030, None), (624029, TODAY)):
             db.execute(
                 "INSERT INTO order_watch (panel, order_id, eta, eta_basis, stalled_at, updated_at)"

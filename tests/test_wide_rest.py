@@ -82,9 +82,11 @@ def test_piped_the_long_statuses_are_unchanged():
     assert table(long_statuses(), ORDER_COLUMNS, ORDER_HEADERS) == PIPED_ORDERS
 
 
-def seeded(path: Path, count: int = 3) -> None:
+def in_progress(path: Path, ids: list[int], since: datetime) -> None:
+    """Track ``ids`` on panel main since ``since``, each In progress, 671 of
+    1000 delivered, checked TODAY."""
     store = Store(path)
-    store.track("main", list(range(624001, 624001 + count)), datetime(2026, 12, 1, tzinfo=UTC))
+    store.track("main", ids, since)
     store.close()
     with sqlite3.connect(path) as db:
         db.execute(
@@ -92,6 +94,12 @@ def seeded(path: Path, count: int = 3) -> None:
             " quantity = 1000, charge = 0.27819, currency = 'USD', last_checked_at = ?",
             (TODAY,),
         )
+    db.close()
+
+
+def seeded(path: Path, count: int = 3) -> None:
+    in_progress(path, list(range(624001, 624001 + count)), datetime(2026, 12, 1, tzinfo=UTC))
+    with sqlite3.connect(path) as db:
         for oid, status in ((624002, AWAITING), (624003, SUPPLIER)):
             db.execute(
                 "UPDATE orders SET status = ?, raw_status = ? WHERE order_id = ?",
