@@ -4,7 +4,9 @@ APScheduler 3 keeps its next run times in wall-clock time: after the clock
 is set back an hour, every job (the watchdog's heartbeat too) waits that hour
 before it runs again. The main loop asks :class:`ClockWatch` a few times a
 second whether the wall clock moved against the monotonic one, and has the
-scheduler run every job now when it did (see ``Scheduler.run_all_now``).
+scheduler run every job now when it did (see ``Scheduler.run_all_now``); so
+does a reload's handover while it waits for a panel's hanging call, which may
+take that panel's ``timeout``: minutes, longer than systemd's watchdog waits.
 """
 
 from __future__ import annotations

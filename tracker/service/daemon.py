@@ -44,6 +44,7 @@ class Scheduler:
         self.stats = stats
         self.current: Generation | None = None
         self.retiring: Generation | None = None  # a reload's old one, runs still in flight
+        self._first: FirstRuns | None = None  # the current generation's start
         # Here: `run --once` runs jobs without a scheduler, faster without its imports.
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -85,7 +86,7 @@ class Scheduler:
         # A panel's refill round and stall watch wait for its first poll (None: paused);
         # at a reload, the jobs the old generation ran keep their turns (``kept``).
         first = FirstRuns(generation.jobs, self._scheduler.modify_job, generation.stop_event, kept)
-        self.current = generation
+        self.current, self._first = generation, first
         return first
 
     def _schedule(self, jobs: list[Job], first: FirstRuns, retired: threading.Event) -> None:
@@ -109,7 +110,12 @@ class Scheduler:
             )
 
     def replace(
-        self, new: Generation, *, pause: float = 0.05, stopping: Callable[[], bool] = lambda: False
+        self,
+        new: Generation,
+        *,
+        pause: float = 0.05,
+        stopping: Callable[[], bool] = lambda: False,
+        meanwhile: Callable[[], None] = lambda: None,
     ) -> bool:
         """Retire the current generation and schedule ``new`` in its place, panel
         by panel; return False when a stop came first.
@@ -121,7 +127,9 @@ class Scheduler:
         generation is closed after its last run; the heartbeat beats meanwhile.
         A stop (``stopping()``) ends the wait at once: the runs are then
         :meth:`shutdown`'s to bound, and no held job starts (it would send
-        requests after the stop).
+        requests after the stop). ``meanwhile()`` runs at each look of the
+        wait, as the main loop's own looks would (a clock step acted on:
+        :meth:`run_all_now`, which starts no held job early).
         """
         old, kept = self.current, {}
         if old is not None:
@@ -142,6 +150,7 @@ class Scheduler:
             log.info("reload_waiting", running=sorted(running))
         while not handover.done and not stopping():
             time.sleep(pause)
+            meanwhile()  # the wait may last a panel's timeout: minutes
             if stopping():  # came during the wait: a held job scheduled now runs after it
                 break
             self._schedule(handover.step(self._in_flight()), first, new.stop_event)
@@ -173,10 +182,15 @@ class Scheduler:
         wrong date); each then keeps its interval from this run: see
         :mod:`tracker.service.clockstep`. A job held for its panel's first
         poll (:class:`FirstRuns`) still waits for it: run beside it, it
-        judged what the database said when the tracker stopped."""
+        judged what the database said when the tracker stopped. So does a
+        job a reload holds for its panel's old runs (not scheduled yet): it
+        starts at once when they have ended, its turn kept from before the
+        step dropped (:meth:`FirstRuns.stepped`)."""
         now = datetime.now(UTC)
         alive = [g for g in (self.retiring, self.current) if g is not None]
         later = {job.name: job.first_after for g in alive for job in g.jobs}
+        if self._first is not None:
+            self._first.stepped(now, later)
         for job in self._scheduler.get_jobs():
             if job.next_run_time is not None:  # None: held, released when the poll ends
                 job.modify(next_run_time=now + timedelta(seconds=later.get(job.id, 0.0)))
@@ -202,7 +216,7 @@ class Scheduler:
                 return False
         for generation in generations:
             generation.close()
-        self.current = self.retiring = None
+        self.current = self.retiring = self._first = None
         return True
 
 
@@ -244,21 +258,27 @@ def serve(
         if on_ready is not None:
             on_ready()
         gone, clock = Periodic(check, check_every), ClockWatch()
+
+        def look() -> None:  # the wall clock stepped: every job (the heartbeat too) runs now
+            if (jump := clock.stepped()) is not None:
+                log.warning("clock_stepped", seconds=round(jump, 1), jobs="run now")
+                scheduler.run_all_now()
+
         while not signals.stop:
             # time.sleep returns at its deadline even when a signal arrives
             # (PEP 475); a fifth of a second is quick enough to react.
             time.sleep(poll_every)
-            if (jump := clock.stepped()) is not None:
-                log.warning("clock_stepped", seconds=round(jump, 1), jobs="run now")
-                scheduler.run_all_now()
+            look()
             if gone():
                 break
             if signals.reload and not signals.stop:
                 signals.reload = False
                 new = reload() if reload is not None else None
                 if new is not None:
-                    # The check goes on while the handover waits (a hanging call).
-                    scheduler.replace(new, stopping=lambda: signals.stop or gone())
+                    # The check and the clock's look go on while the handover
+                    # waits (a hanging call): a clock set back then starved the
+                    # heartbeat, and systemd's watchdog killed the daemon.
+                    scheduler.replace(new, stopping=lambda: signals.stop or gone(), meanwhile=look)
                 if on_ready is not None:
                     on_ready()
     finally:

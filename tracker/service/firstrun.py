@@ -96,6 +96,15 @@ class FirstRuns:
             return now + timedelta(seconds=job.first_after)
         return None if self.held(job.name) else now
 
+    def stepped(self, now: datetime, later: Mapping[str, float]) -> None:
+        """The wall clock stepped (``Scheduler.run_all_now``): each kept turn is
+        now, or ``later[name]`` seconds from now. A job a reload still holds
+        for its panel's old runs starts then at once, as every scheduled job
+        does, not at a turn read before the step (an hour late when the clock
+        was set back an hour)."""
+        for name in self._kept:
+            self._kept[name] = now + timedelta(seconds=later.get(name, 0.0))
+
     def held(self, name: str) -> bool:
         """Whether the job's first run waits for its panel's BESIDE jobs."""
         return name in self._held.get(_panel(name), ())
