@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import structlog
 
@@ -26,9 +25,6 @@ from tracker.service.jobstats import JobStats
 from tracker.service.periodic import Periodic
 from tracker.service.runs import guarded
 from tracker.service.signals import Signals
-
-if TYPE_CHECKING:
-    pass
 
 log = structlog.get_logger("tracker.daemon")
 
@@ -255,6 +251,9 @@ def serve(
         first.close()
         raise
     try:
+        # READY=1 even when a stop came during the start, STOPPING=1 after it
+        # (the finally below): a Type=notify unit that exits without READY=1
+        # is failed ("protocol") and Restart=on-failure would start it again.
         if on_ready is not None:
             on_ready()
         gone, clock = Periodic(check, check_every), ClockWatch()
