@@ -255,3 +255,19 @@ def test_piped_orders_all_longer_than_a_chunk_are_unchanged(tmp_path, monkeypatc
     piped = run(["orders", "--all", "--database", str(tmp_path / "t.db")], monkeypatch, False)
     assert piped.splitlines()[0].split() == ORDER_HEADERS and len(piped.splitlines()) == 1003
     assert piped.splitlines()[-1].endswith("0.27819  USD  2026-12-04T15:44:45+00:00  -    -")
+
+
+def test_a_value_a_row_gained_after_the_layout_read_is_shown():
+    """Orders tracked in bulk, laid out before their first poll (no charge,
+    no CHECKED in any row), one of them polled before the second read: its
+    charge and CHECKED are said under its row, named by their headers, not
+    silently left out with the columns the listing was laid out without."""
+    unpolled = {"charge": None, "currency": None, "last_checked_at": None, "delivered": None}
+    laid_out = [{**row, **unpolled, "error": None} for row in listing()]
+    rows = [{**row, "error": None} for row in laid_out]
+    rows[3] = {**listing()[3], "error": None}  # polled meanwhile
+    text = chunked(rows, TERMINAL, again=lambda: iter(laid_out))
+    assert widest(text) <= 80, text
+    assert "CHARGE" not in text.splitlines()[0]  # the layout's columns, as printed once
+    said = text.splitlines()[-1]
+    assert words(said) == "DELIVERED 671/1000; CHARGE 0.27819 USD; CHECKED 15:44 UTC", text

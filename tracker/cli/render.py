@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from tracker.cli.screen import Columns, Layout, Screen, on_screen, shown
+from tracker.cli.screen import Columns, Layout, Screen, on_screen, short_time, shown
 from tracker.panel.statuses import normalize_order_status, status_reason
 from tracker.redact_layout import INVISIBLE
 from tracker.rules.delivery import plausible_remains
@@ -125,14 +125,17 @@ def table(
     (``whole`` False), the columns and units of the whole listing's
     ``layout`` (without one: every column)."""
     heads = list(headers or columns)
+    spec = spec or Columns()
     if screen is not None and layout is not None:
         keep = [i for i, c in enumerate(columns) if c in layout.columns]
+        left = [(c, h) for c, h in zip(columns, heads, strict=True) if c not in layout.columns]
         columns, heads = [columns[i] for i in keep], [heads[i] for i in keep]
+        if left and spec.wrap in columns:
+            rows = [_with_left_out(row, left, spec, screen) for row in rows]
     elif screen is not None and whole:
         columns, heads = filled_columns(rows, columns, heads)
     # The free text a terminal wraps is shown whole, as the caller gave it,
     # and so are the words of the columns it wraps within (the status).
-    spec = spec or Columns()
     uncut = {spec.wrap, *spec.folds} if screen is not None else set()
     cut = [None if c in uncut else CELL_WIDTH for c in columns]
     cells = [[_cell(row.get(c), n) for c, n in zip(columns, cut, strict=True)] for row in rows]
@@ -158,6 +161,33 @@ def table(
         lines.append("  ".join(map(pad, row_cells, widths)).rstrip())
         lines.extend(below.get(n, ()))
     return "\n".join(lines)
+
+
+def _with_left_out(
+    row: dict[str, Any], left: Sequence[tuple[str, str]], spec: Columns, screen: Screen
+) -> dict[str, Any]:
+    """Given a row of a chunk and the columns its listing was laid out
+    without (empty in every row of the first read), return the row with what
+    it holds in them said in its free text, after their headers ("CHARGE
+    0.27819 USD; CHECKED 15:44 UTC"): an order polled between the two reads
+    kept its charge and CHECKED silently out of the table."""
+    said: list[str] = []
+    names = [column for column, _ in left]
+    for column, head in left:
+        cell = _cell(row.get(column))
+        if cell == "-" or spec.units.get(column) in names:  # a unit: said with its figure
+            continue
+        if column in spec.times:
+            cell = f"{short_time(cell, screen.now, spec.times[column])} UTC"
+        units = [u for u, of in spec.units.items() if of == column and u in names]
+        said.append(" ".join([head, cell, *(_cell(row.get(u)) for u in units)]).removesuffix(" -"))
+    if not said:
+        return row
+    text = row.get(spec.wrap) if spec.wrap else None
+    return {
+        **row,
+        str(spec.wrap): "; ".join([*([str(text)] if text not in (None, "") else []), *said]),
+    }
 
 
 def filled_columns(
