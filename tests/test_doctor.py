@@ -409,3 +409,17 @@ def test_on_a_terminal_a_long_line_wraps_at_its_words_under_the_checks_name(doct
     starts = [line for line in shown if not line.startswith(" " * 5)]
     assert [line.split(":")[0] for line in starts] == [line.split(":")[0] for line in piped]
     assert "".join("".join(shown).split()) == "".join("".join(piped).split())  # all of it
+
+
+def test_a_word_longer_than_the_terminal_is_broken_only_at_the_edge():
+    # A database path longer than the screen: the terminal's lines of it, put
+    # end to end, are the path, with no blank put inside it between them.
+    from tracker.cli.doctor import _wrapped
+
+    path = "/srv/" + "a" * 60 + "/" + "b" * 60 + "/tracker.db"
+    lines = _wrapped(f"FAIL database: {path} cannot be written", 80).split("\n")
+    assert max(map(len, lines)) <= 80
+    assert lines[0] == "FAIL database:"
+    assert all(line.startswith(" " * 5) for line in lines[1:])
+    assert path in "".join(line.strip() for line in lines)
+    assert " ".join(" ".join(lines).split()).endswith("/tracker.db cannot be written")

@@ -60,6 +60,9 @@ def _wrapped(line: str, width: int) -> str:
     """Given a check's line and the terminal's width, return it wrapped at
     its words, the lines after the first indented under the check's name:
     the terminal broke it anywhere, a word in two, on at column 0."""
-    first, *more = wrap_text(line, max(width, 40))
-    rest = wrap_text(" ".join(more), max(width - INDENT, 35)) if more else []
+    first = wrap_text(line, max(width, 40))[0]
+    # The rest of the line as it was, not its first wrap's lines joined: a
+    # word longer than the screen, broken by that wrap, had a blank put in it.
+    left = line[len(first) :].removeprefix(" ")
+    rest = wrap_text(left, max(width - INDENT, 35)) if left else []
     return "\n".join([first, *(" " * INDENT + part for part in rest)])
