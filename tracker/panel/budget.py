@@ -24,6 +24,9 @@ from tracker.errors import TransientError
 # timeout, when shorter), about one round trip and a connect.
 MIN_ATTEMPT = 1.0
 BACKOFF = tenacity.wait_exponential_jitter(multiplier=1, max=30, jitter=1)
+# The longest a panel's wish (Retry-After, a rate limit's reset) is waited at
+# a time; the request after it finds out whether the panel still refuses.
+LONGEST_WAIT = 120.0
 
 
 class Budget(tenacity.stop.stop_base):
@@ -39,6 +42,7 @@ class Budget(tenacity.stop.stop_base):
         self._started = 0
         self._least = min(MIN_ATTEMPT, timeout)
         self._last = ""
+        self._held = False  # the next attempt waited for a panel's rate limit first
 
     def left(self) -> float:
         """Return the seconds left of the budget (negative once it is spent)."""
@@ -57,10 +61,20 @@ class Budget(tenacity.stop.stop_base):
         """Return the whole-call deadline (seconds from now) of the attempt
         about to start, or None for a retry left too little of the budget."""
         self._started += 1
-        if self._started == 1:
+        if self._started == 1 and not self._held:
             return self.timeout
         left = self.left()
         return None if left < self._least else min(self.timeout, left)
+
+    def hold(self, seconds: float) -> bool:
+        """Return True when the next attempt, held ``seconds`` first (a panel's
+        rate limit spent), still starts with the least an attempt is given, as
+        a retry after that wait would; it then has what is left of the budget
+        (at most ``timeout``), the first attempt too. False: not worth waiting."""
+        if self.left() - seconds < self._least:
+            return False
+        self._held = True
+        return True
 
     def spent(self) -> str:
         """Return why the attempt was not started: the failure it followed,
@@ -77,7 +91,7 @@ class Budget(tenacity.stop.stop_base):
 
     @staticmethod
     def wait(state: tenacity.RetryCallState) -> float:
-        """tenacity's wait: the panel's Retry-After (at most 120 s), else backoff."""
+        """tenacity's wait: the panel's Retry-After (at most :data:`LONGEST_WAIT`), else backoff."""
         exc = state.outcome.exception() if state.outcome else None
         hinted = getattr(exc, "retry_after", None)
-        return min(float(hinted), 120.0) if hinted is not None else BACKOFF(state)
+        return min(float(hinted), LONGEST_WAIT) if hinted is not None else BACKOFF(state)

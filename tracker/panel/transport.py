@@ -25,12 +25,12 @@ from tracker.errors import (
     OutcomeUnknownError,
     PanelAnswerError,
     PanelError,
-    StopRequested,
     TransientError,
 )
 from tracker.panel import deadline, failures, misdirected, parse, refusals, values, wait_hints
 from tracker.panel.body import Document, as_utf8
 from tracker.panel.budget import Budget
+from tracker.panel.pacing import Pacing
 from tracker.redact import scrub, scrub_bytes
 from tracker.redact_layout import blank_pieces
 
@@ -92,6 +92,7 @@ class Transport(Generic[P]):
         self._limiter = limiter
         self._sleep_fn, self._clock, self._wall = sleep, clock, wall
         self.observers = list(observers)
+        self._pacing = Pacing(self.name, clock, wall, self._sleep, self._stop)
         self._in_flight = threading.BoundedSemaphore(panel.concurrency)
         self._http = deadline.http_client(
             panel.timeout,
@@ -110,17 +111,17 @@ class Transport(Generic[P]):
     ) -> Any:
         """POST one request within ``budget``; return decoded JSON or raise a PanelError."""
         data = {"key": self.panel.key.reveal(), "action": action, **fields}
-        self._refuse_if_stopping(action)
+        self._pacing.refuse_if_stopping(action)
         if self._limiter is not None:
             self._limiter()
         started, sent, ok = time.monotonic(), False, False
         failure: str | None = None  # the error's words, key blanked: the observers'
         try:
             with self._in_flight:
-                # Checked again once a slot is free: a request queued behind
-                # others must not go out after a stop (SIGTERM) was asked for.
-                # Not a call, so not counted: the panel did not fail.
-                self._refuse_if_stopping(action)
+                # Checked again once a slot is free: no request goes out after a
+                # stop (SIGTERM), nor while the panel says its rate limit is spent
+                # (a stop ends that wait). Not a call, so not counted: no failure.
+                self._pacing.wait(budget, action)
                 seconds = budget.next_attempt(panel=self.name, action=action)
                 sent = True
                 response = self._fetch(action, data, seconds)
@@ -135,10 +136,6 @@ class Transport(Generic[P]):
         finally:
             for observe in self.observers if sent else ():
                 observe(self.name, action, ok, time.monotonic() - started, None if ok else failure)
-
-    def _refuse_if_stopping(self, action: str) -> None:
-        if self._stop.is_set():
-            raise StopRequested("stopping: request not sent", panel=self.name, action=action)
 
     def _fetch(self, action: str, data: dict[str, str], seconds: float) -> httpx.Response:
         """Send one request; return the panel's whole answer, unread."""
@@ -166,7 +163,7 @@ class Transport(Generic[P]):
             ) from None
         except httpx.HTTPError as exc:
             raise PanelError(self._failure(exc), panel=panel, action=action) from None
-        return response
+        return self._pacing.heard(response, action)  # a spent rate limit holds the next
 
     def _failure(self, exc: BaseException) -> str:  # h11 quotes bytes it refused: scrubbed
         limits = {"timeout": self.panel.timeout, "connect": min(self.panel.timeout, 10.0)}

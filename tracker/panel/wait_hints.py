@@ -87,3 +87,58 @@ def wait_hint(response: httpx.Response, *, now: float, limited: bool) -> float |
     if said is None and limited:
         said = reset_wait(response, now)
     return said
+
+
+# The IETF draft's fields (draft-ietf-httpapi-ratelimit-headers): its early
+# RateLimit-Remaining with RateLimit-Reset (delta-seconds only), and the
+# combined RateLimit: "default";r=0;t=30 of its later versions.
+_COUNT = re.compile(r"[0-9]{1,12}")
+_PARAM = re.compile(r";\s*([rt])=([^;,]*)")
+
+
+def _none_left(value: str | None) -> bool:
+    """Return True when a remaining count says none is left: ASCII digits of 0."""
+    return value is not None and _COUNT.fullmatch(value) is not None and int(value) == 0
+
+
+def _delta(value: str | None) -> float | None:
+    """Return delta-seconds (ASCII digits, at most a day ahead), or None."""
+    if value is None or not _COUNT.fullmatch(value) or float(value) > LONGEST_RESET:
+        return None
+    return float(value)
+
+
+def _resets(response: httpx.Response, now: float) -> list[tuple[float | None, str]]:
+    """Return (seconds or None when unread, header) for each field saying the
+    panel's rate limit is spent: a remaining of 0 and the reset beside it."""
+    headers, spent = response.headers, []
+    if _none_left(headers.get("X-RateLimit-Remaining", "").strip()):
+        spent.append((reset_wait(response, now), "X-RateLimit-Reset"))
+    if _none_left(headers.get("RateLimit-Remaining", "").strip()):
+        spent.append((_delta(headers.get("RateLimit-Reset", "").strip()), "RateLimit-Reset"))
+    for member in headers.get("RateLimit", "").split(","):
+        params = {name: value.strip() for name, value in _PARAM.findall(member)}
+        if _none_left(params.get("r")):
+            spent.append((_delta(params.get("t")), "RateLimit"))
+    return spent
+
+
+def spent_wait(response: httpx.Response, now: float) -> tuple[float, str] | None:
+    """Return (seconds, the header read) when an answer of any status says the
+    panel's rate limit is spent and when it resets, else None.
+
+    Spent: ``X-RateLimit-Remaining: 0`` (its reset: ``X-RateLimit-Reset``,
+    read as :func:`reset_wait` reads it), ``RateLimit-Remaining: 0`` (its
+    reset: ``RateLimit-Reset``, delta-seconds), or a ``RateLimit`` member
+    with ``r=0`` (its reset: the member's ``t``). A readable ``Retry-After``
+    wins, as in :func:`wait_hint`; of two resets read, the longer. A
+    remaining above 0 or garbled, or no reset read (garbled, past, more than
+    a day off): None. ``now`` is the wall clock's Unix time."""
+    spent = _resets(response, now)
+    if not spent:
+        return None
+    asked = retry_after(response, now)
+    if asked is not None:
+        return asked, "Retry-After"
+    read = [(seconds, header) for seconds, header in spent if seconds is not None]
+    return max(read) if read else None

@@ -1,0 +1,97 @@
+"""A panel that says its rate limit is spent is left alone until it resets.
+
+Panels that count requests often say so on every answer, a 200 included:
+``X-RateLimit-Remaining: 0`` with ``X-RateLimit-Reset`` (or the IETF draft's
+``RateLimit-*`` fields; :func:`tracker.panel.wait_hints.spent_wait` reads
+them). Unread, a panel's other workers and jobs ran straight into its 429
+every window, and panels behind Cloudflare or fail2ban-style rules block a
+key or an address after a run of them.
+
+One :class:`Pacing` per transport, so per panel: every job and worker of the
+panel asks it before each request (retries included), once an in-flight
+slot is theirs, and tells it every answer. The wait is at most
+:data:`~tracker.panel.budget.LONGEST_WAIT` (a 429's cap: the request after
+it finds out whether the panel still refuses), never past the call's retry
+budget (the call fails at once as rate limited, nothing sent), and a stop
+ends it at once, nothing sent. Time is injected: ``clock`` (monotonic),
+``wall`` (Unix time, against which a reset given as one is read), ``sleep``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import httpx
+import structlog
+
+from tracker.errors import StopRequested, TransientError
+from tracker.panel import wait_hints
+from tracker.panel.budget import LONGEST_WAIT, Budget
+
+log = structlog.get_logger("tracker.client")
+
+
+class Pacing:
+    """Given a panel's name and clocks, hold its next requests until the rate
+    limit it said was spent resets."""
+
+    def __init__(
+        self,
+        panel: str,
+        clock: Callable[[], float],
+        wall: Callable[[], float],
+        sleep: Callable[[float], object],
+        stop_event: threading.Event,
+    ):
+        self.panel = panel
+        self._clock, self._wall, self._sleep, self._stop = clock, wall, sleep, stop_event
+        self._lock = threading.Lock()
+        self._until = float("-inf")  # the clock time the panel may be asked again
+        self._said = ""  # the header the current hold was read from
+        self._paced = False  # in an episode: spent, and no answer since the hold said otherwise
+
+    def heard(self, response: httpx.Response, action: str) -> httpx.Response:
+        """Read ``response``'s headers; when they say the rate limit is spent,
+        hold the panel's next requests until it resets. Return ``response``."""
+        said = wait_hints.spent_wait(response, self._wall())
+        now = self._clock()
+        with self._lock:
+            if said is None or said[0] <= 0:  # not spent: the episode ends, its hold over
+                self._paced = self._paced and self._until > now
+                return response
+            seconds, header = min(said[0], LONGEST_WAIT), said[1]
+            if now + seconds > self._until:
+                self._until, self._said = now + seconds, header
+            fresh, self._paced = not self._paced, True
+        if fresh:  # once an episode, however many windows and requests it holds
+            log.info("panel_rate_paced", panel=self.panel, action=action, wait=round(seconds, 2),
+                     header=header)  # fmt: skip
+        return response
+
+    def refuse_if_stopping(self, action: str) -> None:
+        if self._stop.is_set():
+            raise StopRequested("stopping: request not sent", panel=self.panel, action=action)
+
+    def wait(self, budget: Budget, action: str) -> None:
+        """Return once a request of ``action`` may be sent. Raise StopRequested
+        when the tracker is (or becomes) stopping, and TransientError (rate
+        limited) when the hold outlasts the call's retry budget: nothing sent."""
+        seen = None
+        while True:
+            self.refuse_if_stopping(action)
+            with self._lock:
+                until, header = self._until, self._said
+            left = until - self._clock()
+            if left <= 0 or until == seen:  # waited for this hold already
+                return
+            if not budget.hold(left):
+                raise TransientError(
+                    f"rate limited (the panel said its limit is spent for {left:.0f}s more "
+                    f"({header}), past the {budget.seconds:g}s retry budget: not sent)",
+                    retry_after=left,
+                    panel=self.panel,
+                    action=action,
+                )
+            self._sleep(left)  # the stop event's wait: a stop ends it at once
+            seen = until
