@@ -223,6 +223,8 @@ def test_simulate_refuses_missing_actions_it_would_not_miss(tmp_path, quirk, sai
         ("notices=xml", "--quirk: notices: 'xml' is not one of: html, plain\n"),
         ("empty_catalogue=none", "--quirk: empty_catalogue: 'none' is not one of: error, list\n"),
         ("misfiled=ture", "--quirk: misfiled: 'ture' is not one of: 1, true, yes, on, 0, false"),
+        ("rate_limit=ten", "--quirk: rate_limit: 'ten' is not a whole number from 0 to 1000000\n"),
+        ("rate_limit", "--quirk: quirk rate_limit needs a value: rate_limit=N\n"),
     ],
 )
 def test_simulate_names_the_values_a_quirk_takes_in_a_users_words(tmp_path, quirk, said):

@@ -92,8 +92,9 @@ def before_reply(kind: str) -> Reply:
     if kind == "json500":
         # JSON with an "error" key on a 500: a client must look at the status first.
         return json_reply(500, {"error": "Internal Server Error"})
-    if kind == "429":
-        limits = {"Retry-After": "1", "X-RateLimit-Limit": "120", "X-RateLimit-Remaining": "0"}
+    if kind == "429":  # a proxy's or the panel's limit: spent, open again in a second
+        limits = {"X-RateLimit-Limit": "120", "X-RateLimit-Remaining": "0"}
+        limits.update({"X-RateLimit-Reset": "1", "Retry-After": "1"})
         return json_reply(429, {"error": "Too many requests"}, limits)
     if kind == "challenge":
         return Reply(200, {**HTML, "cf-mitigated": "challenge"}, CHALLENGE_PAGE)

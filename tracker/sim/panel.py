@@ -82,6 +82,11 @@ class SimulatedPanel(PanelState):
         with self._lock:
             action = form.get("action", "")
             self._count(action, form)
+            limits: dict[str, str] = {}
+            if self.script.rate_limit:  # the panel's own limit: said on every answer
+                over, limits = self._window.take(self._clock(), self.script.rate_limit)
+                if over:
+                    return _json_reply(429, {"error": "Too many requests"}, limits)
             fault = self._faults.next(action)
             if fault in BEFORE or fault in ODD:
                 return before_reply(fault)
@@ -89,7 +94,7 @@ class SimulatedPanel(PanelState):
             if fault:
                 coin = self._faults.coin()
                 reply = after_reply(fault, reply, slow_seconds=self.slow_seconds, coin=coin)
-            return reply
+            return reply._replace(headers={**reply.headers, **limits})
 
     def _act(self, action: str, form: Mapping[str, str]) -> Reply:
         now = self._clock()

@@ -30,6 +30,7 @@ PLAIN_NOTICE = (
 )
 NO_SERVICES = "No services available"
 CATALOGUES = ("error", "list")
+LARGEST_RATE = 1_000_000  # requests a minute
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class ScriptQuirks:
     - ``twice_listed``: ``services`` lists the first service with a refill
       guarantee a second time, without it and with a lower max (a catalogue
       built by hand: the tracker believes neither listing).
+    - ``rate_limit``: requests a minute the key may send (0: no limit), said
+      in ``X-RateLimit-*`` headers on every answer, a 429 past it
+      (:mod:`tracker.sim.limits`).
     """
 
     key_refusal: str = "Invalid API key"
@@ -61,12 +65,15 @@ class ScriptQuirks:
     pending_remains_zero: bool = False
     whole_call_refusal: bool = False
     twice_listed: bool = False
+    rate_limit: int = 0
 
     def __post_init__(self) -> None:
         if self.notices not in (None, *NOTICES):
             raise ValueError(f"notices must be None or one of {NOTICES}")
         if self.empty_catalogue not in (None, *CATALOGUES):
             raise ValueError(f"empty_catalogue must be None or one of {CATALOGUES}")
+        if not 0 <= self.rate_limit <= LARGEST_RATE:
+            raise ValueError(f"rate_limit must be between 0 and {LARGEST_RATE}")
         object.__setattr__(self, "missing_actions", tuple(self.missing_actions))
 
 
@@ -123,6 +130,13 @@ def quirks_from(items: tuple[str, ...] | list[str]) -> ScriptQuirks:
                 words = ", ".join(_ON + _OFF)
                 raise ValueError(f"{name}: {value.strip()!r} is not one of: {words}")
             values[name] = not eq or said in _ON
+        elif fields[name] == "int":
+            said = value.strip()
+            if not said:
+                raise ValueError(f"quirk {name} needs a value: {name}=N")
+            if not (said.isascii() and said.isdigit()) or int(said) > LARGEST_RATE:
+                raise ValueError(f"{name}: {said!r} is not a whole number from 0 to {LARGEST_RATE}")
+            values[name] = int(said)
         elif name == "missing_actions":
             values[name] = tuple(a.strip() for a in value.split(",") if a.strip())
             if not values[name]:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from tracker.panel.statuses import canonical_order_status
 from tracker.sim.catalogue import SERVICE_FOLLOWERS, SERVICES, SimService, parse_catalogue
 from tracker.sim.faults import FaultInjector, FaultPlan
+from tracker.sim.limits import RateWindow
 from tracker.sim.orders import (
     PINNABLE,
     OrderBook,
@@ -86,6 +87,7 @@ class PanelState:
         self._lock = threading.RLock()
         self._shapes = Shapes(seed, quirks)
         self._faults = FaultInjector(seed, faults)
+        self._window = RateWindow()  # counts only with script.rate_limit set
         self._orders = OrderBook(self.services, seed=seed, first_id=first_order_id, quirks=quirks)
         rules = RefillRules(refill_days * DAY, refill_cooldown, refill_partial)
         self._refills = RefillBook(seed=seed, first_id=first_refill_id, rules=rules)
