@@ -159,3 +159,32 @@ def test_the_wait_is_said_in_the_retry_line():
     retries = [e for e in logs if e["event"] == "panel_retry"]
     assert [e["wait"] for e in retries] == [8.0]
     assert "rate limited (HTTP 429: Too many requests)" in retries[0]["error"]
+
+
+# API gateways send their window's X-RateLimit-* on every answer. With some
+# of the limit left, the reset is not why the panel refused this one ("Database
+# busy", a burst limit's 429): waiting for the hour's window (120 s at most,
+# the whole retry budget by default) failed a call a backoff would have saved.
+@pytest.mark.parametrize(
+    "answer",
+    [
+        limited(200, {"error": "Database busy, try again"}, X_RateLimit_Remaining="950"),
+        limited(429, X_RateLimit_Remaining="3"),
+    ],
+    ids=["busy words", "429"],
+)
+def test_a_reset_beside_some_of_the_limit_left_is_not_waited(answer):
+    sleeps: list[float] = []
+    answer.headers["X-RateLimit-Reset"] = "3600"
+    answer.headers["X-RateLimit-Limit"] = "1000"
+    panel = Panel(answer, BALANCE)
+    assert str(client(panel, sleeps, budget=120.0).balance().balance) == "1.5"
+    assert len(sleeps) == 1 and 1.0 <= sleeps[0] <= 2.0  # the first backoff, as with none
+
+
+@pytest.mark.parametrize("left", ["0", "", "many", "-1"])
+def test_a_reset_beside_none_left_or_a_garbled_count_is_waited(left):
+    sleeps: list[float] = []
+    answer = limited(X_RateLimit_Reset="9", X_RateLimit_Remaining=left)
+    client(Panel(answer, BALANCE), sleeps).balance()
+    assert sleeps[0] == 9.0  # (with none left, the panel's hold follows: test_rate_paced)

@@ -81,10 +81,14 @@ def wait_hint(response: httpx.Response, *, now: float, limited: bool) -> float |
     """Return the seconds the panel asks to wait before the next try, or None.
 
     ``Retry-After`` wins; a rate limit (``limited``: a 429, busy words) without
-    a readable one is read its ``X-RateLimit-Reset``. ``now`` is the wall
+    a readable one is read its ``X-RateLimit-Reset``, unless its
+    ``X-RateLimit-Remaining`` says some of the limit is left: gateways send
+    their window's fields on every answer, and a "Database busy" or a burst
+    limit's 429 beside 950 left is not that window's doing (its reset, an
+    hour off, cost the call its whole retry budget). ``now`` is the wall
     clock's Unix time."""
     said = retry_after(response, now)
-    if said is None and limited:
+    if said is None and limited and not _some_left(response):
         said = reset_wait(response, now)
     return said
 
@@ -99,6 +103,12 @@ _PARAM = re.compile(r";\s*([rt])=([^;,]*)")
 def _none_left(value: str | None) -> bool:
     """Return True when a remaining count says none is left: ASCII digits of 0."""
     return value is not None and _COUNT.fullmatch(value) is not None and int(value) == 0
+
+
+def _some_left(response: httpx.Response) -> bool:
+    """Return True when ``X-RateLimit-Remaining`` is ASCII digits above 0."""
+    value = response.headers.get("X-RateLimit-Remaining", "").strip()
+    return _COUNT.fullmatch(value) is not None and int(value) > 0
 
 
 def _delta(value: str | None) -> float | None:
