@@ -324,20 +324,23 @@ def test_its_header_says_the_cutoffs_short_on_a_terminal_and_as_stored_when_pipe
     held = "(refill.window: the refill job may still ask for the later ones)"
 
     def header(terminal: bool) -> list[str]:
+        monkeypatch.setenv("COLUMNS", "80")
         monkeypatch.setattr(screen, "stdout_is_terminal", lambda: terminal)
         result = cli("prune", "--older-than", "60d", "--dry-run")
         assert result.exit_code == 0, result.output
-        return result.stdout.splitlines()[:2]
+        return result.stdout.splitlines()[: 2 + terminal]
 
     # Piped: the stored stamps, byte for byte what scripts have read.
     assert header(False) == [
         "older than 60d (before 2026-10-05T15:44:45+00:00), every panel:",
         f"  finished orders: completed before 2025-12-03T15:44:45+00:00 {held}",
     ]
-    # On a terminal: as every table there says a time, UTC said once.
+    # On a terminal: as every table there says a time, UTC said once; the
+    # line longer than the screen wrapped at its words (118 columns before).
     assert header(True) == [
         "older than 60d (before Oct 05 15:44 UTC), every panel:",
-        f"  finished orders: completed before 2025-12-03 15:44 UTC {held}",
+        "  finished orders: completed before 2025-12-03 15:44 UTC (refill.window: the",
+        "    refill job may still ask for the later ones)",
     ]
 
 

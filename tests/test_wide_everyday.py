@@ -271,3 +271,21 @@ def test_a_value_a_row_gained_after_the_layout_read_is_shown():
     assert "CHARGE" not in text.splitlines()[0]  # the layout's columns, as printed once
     said = text.splitlines()[-1]
     assert words(said) == "DELIVERED 671/1000; CHARGE 0.27819 USD; CHECKED 15:44 UTC", text
+
+
+def test_refills_of_a_long_panel_name_fit_80_columns_on_a_terminal(tmp_path, monkeypatch):
+    """An 18-character panel name took `refills` to 82 columns: its STATUS
+    at its narrowest, the other columns could not give. Now a request's date
+    goes over its clock, and the panel's name stays whole."""
+    refills_database(tmp_path / "t.db", LONG_PANEL)
+    shown = run(["refills", "--database", str(tmp_path / "t.db")], monkeypatch, True)
+    assert widest(shown) <= 80, shown
+    lines = shown.splitlines()
+    assert lines[1].split()[:4] == [LONG_PANEL, "624003", "88002", "Completed"]
+    assert column(shown, "REQUESTED", "UPDATED")[:2] == ["Dec 03", "18:12:59"]  # clock under date
+    assert sum(line.startswith(f"{LONG_PANEL}  ") for line in lines) == 3
+    assert words(" ".join(column(shown, "STATUS", "REQUESTED"))) == " ".join(reversed(REFILL_WORDS))
+    piped = run(["refills", "--database", str(tmp_path / "t.db")], monkeypatch, False)
+    as_ever = PIPED_REFILLS.replace("main   ", f"{LONG_PANEL}  ")
+    as_ever = as_ever.replace("PANEL  ", "PANEL" + " " * 15)
+    assert piped == as_ever  # every column, one line each

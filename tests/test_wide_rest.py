@@ -172,3 +172,43 @@ def test_piped_a_chunked_listing_is_unchanged():
     second = table(rows[2:], ORDER_COLUMNS, ORDER_HEADERS).split("\n", 1)[1]
     assert chunked(listing(), None) == f"{expected}\n{second}"
     assert "reseller-backup-eu  700002  Completed  671/1000" in second
+
+
+# A self-hosted panel's status in Chinese: ten characters, twenty terminal columns.
+CJK = "处理中已部分完成退款"
+ETA = "2026-12-05T09:10:00+00:00"
+
+
+def test_a_cjk_status_is_broken_between_its_characters_to_fit_80_columns():
+    """One word of 20 columns was never broken: with an ETA beside it the
+    table took 81 columns at COLUMNS=80. Now its characters go on the next
+    line, within the STATUS column, none lost."""
+    rows = [order(624031, CJK, TODAY, eta=ETA), order(624030, "In progress", TODAY, eta=ETA)]
+    text = table(rows, ORDER_COLUMNS, ORDER_HEADERS, screen=TERMINAL, spec=ORDER_SCREEN)
+    assert widest(text) <= 80, text
+    lines = text.splitlines()[2:]  # under the header's two lines ("USD", "UTC")
+    assert lines[0].split()[:2] == ["main", "624031"] and lines[0].endswith("Dec 05")
+    assert lines[0].split()[2] + lines[1].strip() == CJK  # every character, in its order
+    assert lines[1].startswith(" " * len("main   624031  "))  # in the STATUS column
+    assert lines[2].split()[2:4] == ["In", "progress"]
+    assert "…" not in text
+
+
+def test_orders_with_a_cjk_status_fit_80_columns_on_a_terminal(tmp_path, monkeypatch):
+    in_progress(tmp_path / "t.db", [624001, 624002], datetime(2026, 12, 1, tzinfo=UTC))
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        cjk = "UPDATE orders SET status = ?, raw_status = ? WHERE order_id = 624002"
+        db.execute(cjk, (CJK, CJK))
+        for oid in (624001, 624002):
+            db.execute(
+                "INSERT INTO order_watch (panel, order_id, eta, eta_basis, updated_at)"
+                " VALUES ('main', ?, ?, 'median', ?)",
+                (oid, ETA, TODAY),
+            )
+    db.close()
+    shown = run(["orders", "--database", str(tmp_path / "t.db")], monkeypatch, True)
+    assert widest(shown) <= 80, shown
+    assert "".join(c for c in shown if c in CJK) == CJK  # every character, in its order
+    assert "…" not in shown
+    piped = run(["orders", "--database", str(tmp_path / "t.db")], monkeypatch, False)
+    assert f"main   624002  {CJK}  -" in piped  # one line, as ever

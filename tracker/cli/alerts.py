@@ -22,7 +22,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.panels import panel_names, read_panel, shown_ids
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
-from tracker.cli.screen import MINUTE, Columns, Screen, moment, stdout_screen
+from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stdout_screen
 from tracker.cli.since import since_start, since_text
 from tracker.cli.undelivered import list_undelivered
 from tracker.clock import parse_iso, utcnow
@@ -128,10 +128,11 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             continue
         currency = f" {info['currency']}" if info["currency"] else ""
         amount = safe_text(f"{money(info['balance'])}{currency}", CELL_WIDTH)
-        click.echo(f"{name}: {amount}  (checked {moment(info['at'], screen)})")
-        click.echo(f"  state:  {_state(info, screen)}")
+        click.echo(fitted(f"{name}: {amount}  (checked {moment(info['at'], screen)})", screen))
+        click.echo(fitted(f"  state:  {_state(info, screen)}", screen, 10))
         # describe() is written to stand alone in alerts ("runway unknown (...)").
-        click.echo(f"  runway: {info['runway']['text'].removeprefix('runway ')}")
+        runway = info["runway"]["text"].removeprefix("runway ")
+        click.echo(fitted(f"  runway: {runway}", screen, 10))
         recent = [
             {"at": r["at"], "balance": money(r["balance"])}
             for r in info["history"][-SHOWN_HISTORY:]
@@ -236,7 +237,7 @@ def alerts(
     if still:
         # With no config (--database alone) no panel is left out of one.
         texts = (_open_text(e, config.path is not None, screen) for e in still)
-        click.echo("open: " + ", ".join(texts))
+        click.echo(fitted("open: " + ", ".join(texts), screen, 6))
     pruned.note(cut)
 
 

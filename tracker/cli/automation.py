@@ -16,7 +16,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.panels import read_panel
 from tracker.cli.render import safe_text, table, to_json
-from tracker.cli.screen import MINUTE, Columns, stdout_screen
+from tracker.cli.screen import MINUTE, Columns, fitted, stdout_screen
 from tracker.cli.since import since_start, since_text
 from tracker.clock import utcnow
 from tracker.config.durations import format_duration
@@ -42,6 +42,13 @@ ACTION_COLUMNS = [
 ACTION_HEADERS = ["AT", "PANEL", "ACTION", "ORDER", "NEW", "QTY", "COST", "STATUS", "DRY", "WHY"]
 SKIP_COLUMNS = ["last_at", "panel", "action", "order_id", "reason", "times"]
 SKIP_HEADERS = ["LAST", "PANEL", "ACTION", "ORDER", "REASON", "TIMES"]
+# On a terminal: WHY and REASON (up to 110 characters) wrapped whole, beside
+# the row or under it, REASON moved last for that; a long panel name broken
+# after its '-' when the table would not fit otherwise.
+ACTION_SCREEN = Columns(times={"at": MINUTE}, wrap="why", names=("panel",))
+SKIP_SCREEN = Columns(times={"last_at": MINUTE}, wrap="reason", names=("panel",))
+_SKIP_ON_SCREEN = [*(c for c in SKIP_COLUMNS if c != "reason"), "reason"]
+_SKIP_HEADS_ON_SCREEN = [*(h for h in SKIP_HEADERS if h != "REASON"), "REASON"]
 
 
 def settings(config: AutomationConfig) -> dict[str, Any]:
@@ -152,7 +159,8 @@ def automation(
             dry = " (dry run)" if s["dry_run"] else ""
             spent, cap = money(s["spent"]), money(s["cap"])
             unit = safe_text(f" {s['currency']}", 20) if s["currency"] else ""
-            click.echo(f"{s['panel']}: re-orders today{dry}: {spent} of cap {cap}{unit}")
+            line = f"{s['panel']}: re-orders today{dry}: {spent} of cap {cap}{unit}"
+            click.echo(fitted(line, screen))
     if done:
         click.echo("")
         for row in done:
@@ -160,19 +168,23 @@ def automation(
             row["why"] = row["error"] or row["reason"]
             cost = row["estimated_cost"]
             row["estimated_cost"] = money(cost) if cost is not None else None  # never 4e-05
-        spec = Columns(times={"at": MINUTE}, wrap="why")
-        click.echo(table(done, ACTION_COLUMNS, ACTION_HEADERS, screen=screen, spec=spec))
+        click.echo(table(done, ACTION_COLUMNS, ACTION_HEADERS, screen=screen, spec=ACTION_SCREEN))
     else:
         click.echo(
             "no actions taken" + (f" in the last {since_text(since)}" if since else ""), err=True
         )
     if skipped:
         click.echo("\nskipped:")
-        spec = Columns(times={"last_at": MINUTE})
-        click.echo(table(skipped, SKIP_COLUMNS, SKIP_HEADERS, screen=screen, spec=spec))
+        if screen is None:  # for scripts: the columns as ever
+            click.echo(table(skipped, SKIP_COLUMNS, SKIP_HEADERS))
+        else:
+            shown = table(
+                skipped, _SKIP_ON_SCREEN, _SKIP_HEADS_ON_SCREEN, screen=screen, spec=SKIP_SCREEN
+            )
+            click.echo(shown)
     if stalled:
         ids = ", ".join(f"{r['panel']} #{r['order_id']}" for r in stalled[:10])
         more = f" and {len(stalled) - 10} more" if len(stalled) > 10 else ""
-        click.echo(f"\nstalled now: {len(stalled)} ({ids}{more})")
+        click.echo("\n" + fitted(f"stalled now: {len(stalled)} ({ids}{more})", screen))
         click.echo("(smm-tracker orders --stalled lists them)")
     pruned.note(cut)

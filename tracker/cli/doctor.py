@@ -9,9 +9,10 @@ import sys
 
 import click
 
+from tracker.cli.cells import wrap_text
 from tracker.cli.main import Context, main, pass_ctx
 from tracker.cli.render import safe_text, to_json
-from tracker.cli.screen import stdout_screen, wrap_text
+from tracker.cli.screen import stdout_screen
 from tracker.redact import redact_text
 from tracker.rules.doctor import exit_code
 from tracker.service.doctor import run_checks

@@ -26,7 +26,7 @@ from tracker.cli.listing import (
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.panels import read_panel, stored_order
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
-from tracker.cli.screen import DAY, SECOND, Columns, moment, stdout_screen
+from tracker.cli.screen import DAY, SECOND, Columns, fitted, moment, stdout_screen
 from tracker.errors import StoreError
 from tracker.panel.values import said, to_id
 from tracker.rules.money import money_or_none
@@ -250,10 +250,21 @@ ORDER_HEADERS = [
 
 # On a terminal: the times short, ERROR (the panel's words) wrapped, never
 # cut; a stalled ETA ("Dec 05 (stalled)") and a long STATUS (a panel
-# script's own words) too, within their columns, the ETA first.
+# script's own words) too, within their columns, the ETA first; when that
+# is not enough, a long panel name broken after its '-', then the status's
+# words too (CJK, a character at a time).
 ORDER_SCREEN = Columns(
-    {"last_checked_at": DAY, "eta": DAY}, "error", {"currency": "charge"}, fold=("eta", "status")
+    {"last_checked_at": DAY, "eta": DAY},
+    "error",
+    {"currency": "charge"},
+    fold=("eta", "status"),
+    names=("panel",),
 )
+
+
+# Changes seconds apart: their order shows; a panel's long status words
+# wrapped within FROM and TO.
+HISTORY_SCREEN = Columns(times={"at": SECOND}, fold=("from_status", "to_status"))
 
 
 @main.command()
@@ -280,10 +291,10 @@ def history(
     shown = with_reason(row["status"], row["raw_status"])
     status = safe_text(shown, CELL_WIDTH) if shown else "no status yet"
     error = f"  (error: {safe_text(row['error'], 200)})" if row["error"] else ""
-    click.echo(f"{name} #{oid}: {status}{error}")
     screen = stdout_screen()
+    click.echo(fitted(f"{name} #{oid}: {status}{error}", screen))
     if (note := stop_note(row, screen)) is not None:
-        click.echo(note)
+        click.echo(fitted(note, screen))
     eta = moment(row["eta"], screen) if row["eta"] else None
     if row["stalled_at"]:
         since = moment(row["stalled_at"], screen)
@@ -300,7 +311,7 @@ def history(
                 ["at", "from_status", "to_status", "remains", "charge"],
                 ["AT", "FROM", "TO", "REMAINS", "CHARGE"],
                 screen=screen,
-                spec=Columns(times={"at": SECOND}),  # changes seconds apart: their order shows
+                spec=HISTORY_SCREEN,
             )
         )
     elif row["status"] is not None:

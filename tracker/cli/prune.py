@@ -22,7 +22,7 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.orders import panel_option
-from tracker.cli.screen import Screen, moment, stdout_screen
+from tracker.cli.screen import Screen, fitted, moment, stdout_screen
 from tracker.clock import iso, utcnow
 from tracker.errors import StoreError
 from tracker.rules.prune import Cutoffs, cutoffs, too_recent
@@ -92,8 +92,9 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     window = config.refill.window if config.refill.enabled else None
     now = utcnow()
     cut = cutoffs(now, seconds, window)
-    for line in _header(cut, older_than.strip(), panel, stdout_screen()):
-        click.echo(line)
+    screen = stdout_screen()
+    for line in _header(cut, older_than.strip(), panel, screen):
+        click.echo(fitted(line, screen, 4))
     plans: Plans = {}
     found = count(store, names, cut, panel, plans)
     if not any(found.values()):

@@ -118,9 +118,15 @@ _REFILL_COLUMNS = [
 ]
 _REFILL_HEADERS = ["PANEL", "ORDER", "REFILL", "STATUS", "REQUESTED", "UPDATED", "SOURCE", "ERROR"]
 # On a terminal, seconds: a refill's answer may come seconds after its request;
-# a long STATUS (a panel's own refill words) wrapped within its column.
+# a long STATUS (a panel's own refill words) wrapped within its column, then
+# the times' dates over their clocks; when that is not enough, a long panel
+# name or refill ID broken after its '-', then the status's words too (CJK,
+# a character at a time).
 _REFILL_SCREEN = Columns(
-    times={"requested_at": SECOND, "updated_at": SECOND}, wrap="error", fold="status"
+    times={"requested_at": SECOND, "updated_at": SECOND},
+    wrap="error",
+    fold=("status", "requested_at", "updated_at"),
+    names=("panel", "refill_id"),
 )
 
 

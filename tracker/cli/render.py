@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from tracker.cli.screen import Columns, Layout, Screen, on_screen, short_time, shown
+from tracker.cli.cells import on_screen
+from tracker.cli.screen import Columns, Layout, Screen, short_time, shown
 from tracker.panel.statuses import normalize_order_status, status_reason
 from tracker.redact_layout import INVISIBLE
 from tracker.rules.delivery import plausible_remains
@@ -135,15 +136,16 @@ def table(
     elif screen is not None and whole:
         columns, heads = filled_columns(rows, columns, heads)
     # The free text a terminal wraps is shown whole, as the caller gave it,
-    # and so are the words of the columns it wraps within (the status).
-    uncut = {spec.wrap, *spec.folds} if screen is not None else set()
+    # and so are the words of the columns it wraps within (the status) and
+    # the names it may break (the panel's).
+    uncut = {spec.wrap, *spec.folds, *spec.names} if screen is not None else set()
     cut = [None if c in uncut else CELL_WIDTH for c in columns]
     cells = [[_cell(row.get(c), n) for c, n in zip(columns, cut, strict=True)] for row in rows]
     below: dict[int, list[str]] = {}
     under: list[str] = []  # a second header line
     if screen is not None:
         said = layout.units if layout is not None else None
-        fitted = shown(screen, spec, columns, heads, cells, whole, said)
+        fitted = shown(screen, spec, columns, heads, cells, whole, said, headed=headed)
         heads, cells, below, under = fitted.heads, fitted.cells, fitted.below, fitted.heads_under
     # An ASCII table is padded by characters; any other by terminal columns.
     plain = "".join(map("".join, cells)).isascii()

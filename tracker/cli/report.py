@@ -16,7 +16,7 @@ from tracker.cli.panels import stored_panel, unknown_panel
 from tracker.cli.render import table, to_json
 from tracker.cli.scorecard import FIGURES, scorecard_text
 from tracker.cli.scorecard import HEADERS as FIGURE_HEADERS
-from tracker.cli.screen import Screen, moment, stdout_screen
+from tracker.cli.screen import Screen, fitted, moment, stdout_screen
 from tracker.cli.since import since_seconds, since_text
 from tracker.clock import iso, utcnow
 from tracker.rules.alerts import rough_duration
@@ -159,11 +159,11 @@ def report(
     if not rows:
         click.echo(f"no orders first seen in the last {since_text(since)}{where}", err=True)
     else:
-        since_at = moment(iso(start), stdout_screen())  # "Nov 04 15:45 UTC" on a terminal
-        click.echo(
-            f"orders first seen since {since_at} ({since_text(since)}){where}, highest spend first"
-        )
-        click.echo(_table(rows, stdout_screen()))
+        screen = stdout_screen()
+        since_at = moment(iso(start), screen)  # "Nov 04 15:45 UTC" on a terminal
+        head = f"orders first seen since {since_at} ({since_text(since)}){where}"
+        click.echo(fitted(f"{head}, highest spend first", screen))
+        click.echo(_table(rows, screen))
     pruned.note(cut)
 
 

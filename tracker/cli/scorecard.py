@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tracker.cli.cells import on_screen, wrap_text
 from tracker.cli.render import safe_text, table
-from tracker.cli.screen import Columns, Screen, on_screen, wrap_text
+from tracker.cli.screen import Columns, Screen
 
 FIGURES = [
     "completed_pct",

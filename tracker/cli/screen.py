@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tracker.cli.cells import on_screen, squeeze, wrap_text
 from tracker.clock import utcnow
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -26,6 +26,7 @@ _STAMP = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(:\d\d)(?:\.\d+)?(?:\+0
 EMPTY = "-"  # what a table shows for no value
 NARROWEST_TEXT = 20  # a free-text column is wrapped no narrower than this
 NARROWEST_FOLD = 11  # nor a column of words ("In progress" stays on one line)
+NARROWEST_NAME = 9  # nor a name broken, the last resort ("reseller-" / "backup-eu")
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,16 @@ class Columns:
     that column's header when the same in every row), ``fold`` (a column of
     words, the panel's status: wrapped within its column, whole words, when
     the table would not fit the screen otherwise; several, the first
-    wrapped first, the next only when the table still would not fit)."""
+    wrapped first, the next only when the table still would not fit),
+    ``names`` (columns of one word, a panel's name: never cut on a
+    terminal; when the table would still not fit, broken after a '-', '_'
+    or '.', then the ``fold`` columns' words broken inside too)."""
 
     times: Mapping[str, str] = field(default_factory=dict)
     wrap: str | None = None
     units: Mapping[str, str] = field(default_factory=dict)
     fold: str | tuple[str, ...] | None = None
+    names: tuple[str, ...] = ()
 
     @property
     def folds(self) -> tuple[str, ...]:
@@ -130,6 +135,7 @@ def shown(
     cells: list[list[str]],
     whole: bool = True,
     said: Mapping[str, str] | None = None,
+    headed: bool = True,
 ) -> Shown:
     """Given a table's columns, headers and cells, return them as a terminal
     shows them: times short, "UTC" said once, in the header of the time
@@ -141,7 +147,10 @@ def shown(
     chunk puts it the same way, whatever its widths); the ``spec.folds``
     columns' words wrapped within them, then the last word of a header
     ("USD", "UTC") put on a second header line, when the table would pass
-    the screen otherwise. Nothing is cut."""
+    the screen otherwise; then, as a last resort, the ``spec.names`` and
+    ``spec.folds`` columns narrowed, their words broken inside; not
+    ``headed``: a chunk going on under another's, its header not printed.
+    Nothing is cut."""
     cheapest: tuple[int, int] | None = None  # (columns "UTC" adds, column)
     for i, column in enumerate(columns):
         if column in spec.times:
@@ -171,19 +180,31 @@ def shown(
     table = Shown(heads, cells)
     if cells:
         text = spec.wrap is not None and names[-1:] == [spec.wrap]
-        folds = [names.index(f) for f in spec.folds if f in names[: len(names) - text]]
-        _fit(screen.width, table, folds, text, under=not whole)
+        beside = names[: len(names) - text]  # the columns beside the free text
+        folds = [names.index(f) for f in spec.folds if f in beside]
+        last = [(names.index(f), NARROWEST_NAME) for f in spec.names if f in beside]
+        last += [(fold, NARROWEST_FOLD) for fold in folds]
+        _fit(screen.width, table, (folds, last), text, (not whole, headed))
     return table
 
 
-def _fit(width: int, table: Shown, folds: list[int], text: bool, under: bool) -> None:
+def _fit(
+    width: int,
+    table: Shown,
+    narrowed: tuple[list[int], list[tuple[int, int]]],
+    text: bool,
+    chunk: tuple[bool, bool],
+) -> None:
     """Wrap the ``folds`` columns' words within them, one after the other,
     while the columns but the free text (the last, when ``text``) pass
-    ``width``, then put the headers' last words on a line of their own; wrap
-    the free text to what the others leave, or, with less than
-    NARROWEST_TEXT left or when told (``under``), move it under its row,
-    whole."""
+    ``width``, then put the headers' last words on a line of their own, then
+    narrow the ``last`` columns (column, narrowest) breaking their words
+    (``narrowed``: folds, last); wrap the free text to what the others
+    leave, or, with less than NARROWEST_TEXT left or when told, move it
+    under its row, whole (``chunk``: under, headed)."""
     heads, cells = table.heads, table.cells
+    folds, last = narrowed
+    under, headed = chunk
     widths = [max(on_screen(h), *(on_screen(r[i]) for r in cells)) for i, h in enumerate(heads)]
     fixed = widths[:-1] if text else widths
     wrapped: dict[int, int] = {}  # column: the width its words are wrapped to
@@ -193,6 +214,8 @@ def _fit(width: int, table: Shown, folds: list[int], text: bool, under: bool) ->
             fixed[fold] = wrapped[fold] = to
     if sum(fixed) + 2 * (len(fixed) - 1) > width:
         _fold_heads(table, fixed, wrapped)
+        head_lines = [heads, table.heads_under] if table.heads_under else [heads]
+        squeeze(width, head_lines, cells, fixed, wrapped, last, headed)
     room = width - sum(fixed) - 2 * len(fixed)
     beside = text and not under and room >= max(NARROWEST_TEXT, on_screen(heads[-1]))
     indent = fixed[0] + 2 if fixed else 0  # the text under its row: under the second column
@@ -243,52 +266,19 @@ def _fold_width(
     return to if fixed[fold] > to else None
 
 
-def wrap_text(text: str, width: int) -> list[str]:
-    """Given text and a width in terminal columns, return its lines: broken at
-    spaces, a word longer than a line broken inside it; every character kept."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if on_screen(candidate) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        line = word
-        while on_screen(line) > width:
-            cut = _fitting(line, width)
-            lines.append(line[:cut])
-            line = line[cut:]
-    lines.append(line)
-    return lines
-
-
-def on_screen(text: str) -> int:
-    """Given a cell's text, return the terminal columns it takes: two for an
-    East Asian wide character or an emoji ("最", "🔥"), none for a combining
-    mark (the accent of "e\\u0301"), one for the rest."""
-    if text.isascii():
-        return len(text)
-    return sum(
-        0
-        if unicodedata.category(c) in _ZERO_WIDTH
-        else 2
-        if unicodedata.east_asian_width(c) in "WF"
-        else 1
-        for c in text
-    )
-
-
-_ZERO_WIDTH = ("Mn", "Me")  # combining marks, a variation selector
-
-
-def _fitting(text: str, width: int) -> int:
-    """How many characters of ``text`` fit in ``width`` columns (one at least)."""
-    for n in range(len(text), 0, -1):
-        if on_screen(text[:n]) <= width:
-            return n
-    return 1
+def fitted(line: str, screen: Screen | None, indent: int = 2) -> str:
+    """Given a line of words a listing prints (not a table's), return it as
+    the ``screen`` shows it: wrapped at its words to its width, the lines
+    after the first indented by ``indent``, every character kept; as it is
+    when not a terminal (None: piped, one line, as scripts read it)."""
+    if screen is None or on_screen(line) <= screen.width:
+        return line
+    words = line.lstrip(" ")
+    lead = line[: len(line) - len(words)]  # its own indent, kept
+    first = wrap_text(words, max(screen.width - len(lead), NARROWEST_TEXT))[0]
+    rest = words[len(first) :].lstrip(" ")
+    more = wrap_text(rest, max(screen.width - indent, NARROWEST_TEXT)) if rest else []
+    return "\n".join(part.rstrip() for part in [lead + first, *(" " * indent + p for p in more)])
 
 
 def moment(text: str, screen: Screen | None, shows: str = MINUTE) -> str:

@@ -38,10 +38,11 @@ _SERVICE_COLUMNS = [
 ]
 _SERVICE_HEADERS = [column.upper() for column in _SERVICE_COLUMNS[:-1]] + ["SYNCED"]
 # On a terminal: NAME (panels write 60 characters and more) last, with the
-# type when not Default, wrapped whole: beside the figures, or under them.
+# type when not Default, wrapped whole: beside the figures, or under them;
+# a long panel name broken after its '-' when the figures would not fit.
 _SCREEN_COLUMNS = [c for c in _SERVICE_COLUMNS if c not in ("name", "type")] + ["named"]
 _SCREEN_HEADERS = [h for h in _SERVICE_HEADERS if h not in ("NAME", "TYPE")] + ["NAME"]
-_ON_SCREEN = Columns({"updated_at": MINUTE}, wrap="named")
+_ON_SCREEN = Columns({"updated_at": MINUTE}, wrap="named", names=("panel",))
 DEFAULT_TYPE = "Default"  # API v2's type of an everyday service
 
 

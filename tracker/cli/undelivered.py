@@ -20,10 +20,12 @@ from tracker.store.outbox import waiting
 
 _COLUMNS = ["id", "at", "kind", "target", "failures", "state", "error", "message"]
 _HEADERS = ["ID", "AT", "KIND", "TARGET", "FAILURES", "TRY", "LAST ERROR", "MESSAGE"]
-# On a terminal the message, then its last error, are one free text: wrapped, never cut.
+# On a terminal the message, then its last error, are one free text: wrapped, never cut;
+# when the other columns would pass the screen, a notify target's name over its
+# scheme, a date over its clock, then a long kind broken after a '_'.
 _SCREEN_COLUMNS = [*_COLUMNS[:6], "about"]
 _SCREEN_HEADERS = [*_HEADERS[:6], "MESSAGE (LAST ERROR)"]
-_ON_SCREEN = Columns(times={"at": MINUTE}, wrap="about")
+_ON_SCREEN = Columns(times={"at": MINUTE}, wrap="about", fold=("target", "at"), names=("kind",))
 
 
 def list_undelivered(
