@@ -65,7 +65,14 @@ def make_client(panel: FakePanel, sleeps: list[float] | None = None, **overrides
         **overrides,
     )
     record = sleeps if sleeps is not None else []
-    return PanelClient(config, transport=httpx.MockTransport(panel), sleep=record.append)
+    now = [1000.0]  # the monotonic clock: the recorded sleeps move it on, as real ones do
+
+    def sleep(seconds: float) -> None:
+        record.append(seconds)
+        now[0] += seconds
+
+    network = httpx.MockTransport(panel)
+    return PanelClient(config, transport=network, sleep=sleep, clock=lambda: now[0])
 
 
 def test_sends_key_and_action_as_form_fields():

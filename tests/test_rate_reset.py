@@ -57,7 +57,15 @@ def client(
         name="t", url=URL, key=Secret("k3y-SECRET-0123"), retries=3, retry_budget=budget
     )
     network = httpx.MockTransport(panel)
-    return PanelClient(config, transport=network, sleep=sleeps.append, wall=lambda: NOW, **kwargs)
+    now = [1000.0]  # the monotonic clock: the recorded sleeps move it on, as real ones do
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    return PanelClient(
+        config, transport=network, sleep=sleep, clock=lambda: now[0], wall=lambda: NOW, **kwargs
+    )
 
 
 @pytest.mark.parametrize(
