@@ -3,9 +3,13 @@
 Panels that count requests often say so on every answer, a 200 included:
 ``X-RateLimit-Remaining: 0`` with ``X-RateLimit-Reset`` (or the IETF draft's
 ``RateLimit-*`` fields; :func:`tracker.panel.wait_hints.spent_wait` reads
-them). Unread, a panel's other workers and jobs ran straight into its 429
-every window, and panels behind Cloudflare or fail2ban-style rules block a
-key or an address after a run of them.
+them). A 429 says so too, its wait read as its retry reads it
+(``Retry-After``, else ``X-RateLimit-Reset``; nothing readable: nothing
+held, the call's backoff alone). Unread, a panel's other workers and jobs
+ran straight into its 429 every window, each into its own, and panels
+behind Cloudflare or fail2ban-style rules block a key or an address after a
+run of them. The call that got the 429 waits its retry's wait, the same
+length from the same answer: once it is over, so is the hold.
 
 One :class:`Pacing` per transport, so per panel: every job and worker of the
 panel asks it before each request (retries included), once an in-flight
@@ -52,9 +56,10 @@ class Pacing:
         self._paced = False  # in an episode: spent, and no answer since the hold said otherwise
 
     def heard(self, response: httpx.Response, action: str) -> httpx.Response:
-        """Read ``response``'s headers; when they say the rate limit is spent,
-        hold the panel's next requests until it resets. Return ``response``."""
-        said = wait_hints.spent_wait(response, self._wall())
+        """Read ``response``'s headers; when they say the rate limit is spent
+        (or it is a 429 saying how long to wait), hold the panel's next
+        requests until it resets. Return ``response``."""
+        said = wait_hints.held_wait(response, self._wall())
         now = self._clock()
         with self._lock:
             if said is None or said[0] <= 0:  # not spent: the episode ends, its hold over
@@ -66,7 +71,7 @@ class Pacing:
             fresh, self._paced = not self._paced, True
         if fresh:  # once an episode, however many windows and requests it holds
             log.info("panel_rate_paced", panel=self.panel, action=action, wait=round(seconds, 2),
-                     header=header)  # fmt: skip
+                     header=header, status=response.status_code)  # fmt: skip
         return response
 
     def refuse_if_stopping(self, action: str) -> None:

@@ -163,7 +163,7 @@ class Transport(Generic[P]):
             ) from None
         except httpx.HTTPError as exc:
             raise PanelError(self._failure(exc), panel=panel, action=action) from None
-        return self._pacing.heard(response, action)  # a spent rate limit holds the next
+        return self._pacing.heard(response, action)  # a spent limit, a 429: holds the next
 
     def _failure(self, exc: BaseException) -> str:  # h11 quotes bytes it refused: scrubbed
         limits = {"timeout": self.panel.timeout, "connect": min(self.panel.timeout, 10.0)}

@@ -10,6 +10,8 @@ capped and bounded by the call's retry budget (``panel/budget.py``) as a
 429, or busy words retried like one) without a readable ``Retry-After`` may
 say when its window resets in ``X-RateLimit-Reset``, which no standard
 defines; panels send seconds to wait, a Unix time or, rarely, an HTTP-date.
+What holds the whole panel (``panel/pacing.py``): an answer saying its limit
+is spent, or a 429 with a wait read so (:func:`held_wait`).
 """
 
 from __future__ import annotations
@@ -77,6 +79,18 @@ def reset_wait(response: httpx.Response, now: float) -> float | None:
     return left if left is not None and 0.0 <= left <= LONGEST_RESET else None
 
 
+def limited_wait(response: httpx.Response, now: float) -> tuple[float, str] | None:
+    """Return (seconds, the header read) a rate limit's answer (a 429, busy
+    words) asks to wait before the next try, or None: ``Retry-After`` if
+    readable, else ``X-RateLimit-Reset`` unless ``X-RateLimit-Remaining``
+    says some of the limit is left (see :func:`wait_hint`)."""
+    asked = retry_after(response, now)
+    if asked is not None:
+        return asked, "Retry-After"
+    reset = None if _some_left(response) else reset_wait(response, now)
+    return None if reset is None else (reset, "X-RateLimit-Reset")
+
+
 def wait_hint(response: httpx.Response, *, now: float, limited: bool) -> float | None:
     """Return the seconds the panel asks to wait before the next try, or None.
 
@@ -87,10 +101,10 @@ def wait_hint(response: httpx.Response, *, now: float, limited: bool) -> float |
     limit's 429 beside 950 left is not that window's doing (its reset, an
     hour off, cost the call its whole retry budget). ``now`` is the wall
     clock's Unix time."""
-    said = retry_after(response, now)
-    if said is None and limited and not _some_left(response):
-        said = reset_wait(response, now)
-    return said
+    if not limited:
+        return retry_after(response, now)
+    said = limited_wait(response, now)
+    return None if said is None else said[0]
 
 
 # The IETF draft's fields (draft-ietf-httpapi-ratelimit-headers): its early
@@ -152,3 +166,15 @@ def spent_wait(response: httpx.Response, now: float) -> tuple[float, str] | None
         return asked, "Retry-After"
     read = [(seconds, header) for seconds, header in spent if seconds is not None]
     return max(read) if read else None
+
+
+def held_wait(response: httpx.Response, now: float) -> tuple[float, str] | None:
+    """Return (seconds, the header read) an answer asks the whole panel to be
+    left alone, or None: one saying its rate limit is spent (any status,
+    :func:`spent_wait`), else an HTTP 429 whose wait is readable as its retry
+    reads it (:func:`limited_wait`). Busy words in a 200 hold nothing of
+    themselves ("Database busy" is no rate limit): the call's retry waits."""
+    said = spent_wait(response, now)
+    if said is None and response.status_code == 429:
+        said = limited_wait(response, now)
+    return said
