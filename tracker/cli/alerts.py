@@ -22,7 +22,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.panels import panel_names, read_panel, shown_ids
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
-from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stdout_screen
+from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.since import since_start, since_text
 from tracker.cli.undelivered import list_undelivered
 from tracker.clock import parse_iso, utcnow
@@ -115,7 +115,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         click.echo(to_json({"panels": listed}))
         return
     failing_now = failing_panels(store, name)
-    screen = stdout_screen()
+    screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
     for name, info in found.items():
         if info is None:
             # On stderr, like every "nothing to list" note; --json leaves the panel out.
@@ -124,7 +124,9 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             if kind in NOT_ANSWERING:  # no schedule fetches it while the key is refused
                 since = moment(since, screen)  # "15:44 UTC" on a terminal
                 why = f"{NOT_ANSWERING[kind]} since {since}; smm-tracker doctor says why"
-            click.echo(safe_text(f"{name}: no balance fetched yet ({why})"), err=True)
+            click.echo(
+                fitted(safe_text(f"{name}: no balance fetched yet ({why})"), notes), err=True
+            )
             continue
         currency = f" {info['currency']}" if info["currency"] else ""
         amount = safe_text(f"{money(info['balance'])}{currency}", CELL_WIDTH)
@@ -140,12 +142,13 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         shown = table(recent, *_CHECKS, screen=screen, spec=Columns(times={"at": MINUTE}))
         lines = shown.splitlines()
         click.echo("\n".join("  " + line for line in lines))
-        pruned.note(cuts[name], name)
+        pruned.note(cuts[name], name, notes)
     for failing, (kind, since) in failing_now.items():
         if found.get(failing) and kind in NOT_ANSWERING:  # status_failing: polls only
             since = moment(since, screen)
             why = f"{NOT_ANSWERING[kind]} since {since}: its balance is the last it gave"
-            click.echo(safe_text(f"({failing}: {why}; smm-tracker doctor says why)"), err=True)
+            said = safe_text(f"({failing}: {why}; smm-tracker doctor says why)")
+            click.echo(fitted(said, notes), err=True)
 
 
 @main.command()
@@ -209,8 +212,9 @@ def alerts(
         return
     name, store = read_panel(config, panel)  # a panel left out of the config too
     cut = pruned.reached(store, name, start) if start is not None else None  # --since's window
+    notes = stderr_screen()  # the notes on stderr wrapped on a terminal
     if undelivered:
-        list_undelivered(store, name, start, limit, as_json, cut)
+        list_undelivered(store, name, start, limit, as_json, cut, notes)
         return
     rows = alerts_since(store, start, panel=name, limit=limit)
     configured = {p.name for p in config.panels}
@@ -223,7 +227,8 @@ def alerts(
         click.echo(to_json({"alerts": rows, "open": still, "pruned": pruned.field(cut)}))
         return
     if not rows:
-        click.echo("no alerts" + (f" in the last {since_text(since)}" if since else ""), err=True)
+        none = "no alerts" + (f" in the last {since_text(since)}" if since else "")
+        click.echo(fitted(none, notes), err=True)
     screen = stdout_screen()
     if rows and screen is not None:  # times short, each message wrapped whole
         shown = [{**row, "message": safe_text(row["message"], 500)} for row in rows]
@@ -238,7 +243,7 @@ def alerts(
         # With no config (--database alone) no panel is left out of one.
         texts = (_open_text(e, config.path is not None, screen) for e in still)
         click.echo(fitted("open: " + ", ".join(texts), screen, 6))
-    pruned.note(cut)
+    pruned.note(cut, screen=notes)
 
 
 _ALERT_COLUMNS = ["at", "severity", "kind", "message"]

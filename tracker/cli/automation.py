@@ -16,7 +16,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.panels import read_panel
 from tracker.cli.render import safe_text, table, to_json
-from tracker.cli.screen import MINUTE, Columns, fitted, stdout_screen
+from tracker.cli.screen import MINUTE, Columns, fitted, stderr_screen, stdout_screen
 from tracker.cli.since import since_start, since_text
 from tracker.clock import utcnow
 from tracker.config.durations import format_duration
@@ -152,7 +152,7 @@ def automation(
             )
         )
         return
-    screen = stdout_screen()
+    screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
     click.echo(_summary(auto))
     if auto.reorder:
         for s in spend:
@@ -170,9 +170,8 @@ def automation(
             row["estimated_cost"] = money(cost) if cost is not None else None  # never 4e-05
         click.echo(table(done, ACTION_COLUMNS, ACTION_HEADERS, screen=screen, spec=ACTION_SCREEN))
     else:
-        click.echo(
-            "no actions taken" + (f" in the last {since_text(since)}" if since else ""), err=True
-        )
+        none = "no actions taken" + (f" in the last {since_text(since)}" if since else "")
+        click.echo(fitted(none, notes), err=True)
     if skipped:
         click.echo("\nskipped:")
         if screen is None:  # for scripts: the columns as ever
@@ -187,4 +186,4 @@ def automation(
         more = f" and {len(stalled) - 10} more" if len(stalled) > 10 else ""
         click.echo("\n" + fitted(f"stalled now: {len(stalled)} ({ids}{more})", screen))
         click.echo("(smm-tracker orders --stalled lists them)")
-    pruned.note(cut)
+    pruned.note(cut, screen=notes)

@@ -6,7 +6,7 @@ are printed without ever being held in memory at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain, islice
 from typing import Any
 
@@ -134,3 +134,30 @@ def stop_note(row: dict[str, Any], screen: Screen | None = None) -> str | None:
     why = f" ({safe_text(row['stop_reason'], 200)})" if row.get("stop_reason") else ""
     since = moment(row["stopped_at"], screen)
     return f"not polled since {since}: {who}{why}; track {row['order_id']} resumes"
+
+
+def stale_notes(
+    failing: Mapping[str, tuple[str, str]], left_out: Mapping[str, int], screen: Screen | None
+) -> list[str]:
+    """Given the panels whose polls fail now ({panel: (alert kind, since)})
+    and those the config leaves out ({panel: open orders}), return the notes
+    ``orders`` prints on stderr: their listed statuses are the last they
+    gave; the moments as ``screen`` (stdout's) shows them."""
+    lines = []
+    for failing_panel, (kind, since) in failing.items():  # not an order's failure
+        why = f"{NOT_ANSWERING.get(kind, 'polls have failed')} since {moment(since, screen)}"
+        lines.append(
+            safe_text(
+                f"({failing_panel}: {why}: its statuses are the last it gave; "
+                "smm-tracker doctor, or the log's status_failed lines, say why)"
+            )
+        )
+    for left, count in left_out.items():
+        lines.append(
+            safe_text(
+                f"({left}: {count} open order{'s' * (count != 1)} not polled: not in the config; "
+                "their statuses are the last it gave; add the panel back, or untrack them: "
+                f"smm-tracker untrack --panel {left} ID...)"
+            )
+        )
+    return lines

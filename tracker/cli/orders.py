@@ -15,9 +15,9 @@ from tracker.cli.bounds import ORDER_ID_MAX, POSITIVE
 from tracker.cli.database import database_option
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
 from tracker.cli.listing import (
-    NOT_ANSWERING,
     json_array,
     order_rows,
+    stale_notes,
     stop_note,
     table_chunks,
     with_delivered,
@@ -26,7 +26,15 @@ from tracker.cli.listing import (
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.panels import read_panel, stored_order
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
-from tracker.cli.screen import DAY, SECOND, Columns, fitted, moment, stdout_screen
+from tracker.cli.screen import (
+    DAY,
+    SECOND,
+    Columns,
+    fitted,
+    moment,
+    stderr_screen,
+    stdout_screen,
+)
 from tracker.errors import StoreError
 from tracker.panel.values import said, to_id
 from tracker.rules.money import money_or_none
@@ -172,7 +180,7 @@ def orders(
     rows = with_untracked(listed(TABLE_LIMIT + 1 if capped else limit), in_status=True)
     printed = False
     shown = with_delivered(islice(rows, TABLE_LIMIT) if capped else rows)
-    screen = stdout_screen()
+    screen, notes = stdout_screen(), stderr_screen()
     # A longer listing on a terminal is read twice: its layout, then its rows.
     again = partial(order_rows, listed, limit)
     for piece in table_chunks(
@@ -180,32 +188,16 @@ def orders(
     ):
         click.echo(piece)
         printed = True
+    lines = []  # notes for people, on stderr: stdout holds the rows alone (`| wc -l`)
     if not printed:
-        # A note for people, on stderr: stdout holds the rows alone (`| wc -l`).
-        click.echo(
-            f"no {'stalled ' * stalled}orders" + (f" with status {status}" if status else ""),
-            err=True,
+        lines.append(
+            f"no {'stalled ' * stalled}orders" + (f" with status {status}" if status else "")
         )
     elif capped and next(rows, None) is not None:
-        click.echo(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)", err=True)
-    for failing, (kind, since) in failing_panels(store, name).items():  # not an order's failure
-        why = f"{NOT_ANSWERING.get(kind, 'polls have failed')} since {moment(since, screen)}"
-        click.echo(
-            safe_text(
-                f"({failing}: {why}: its statuses are the last it gave; "
-                "smm-tracker doctor, or the log's status_failed lines, say why)"
-            ),
-            err=True,
-        )
-    for left, count in _left_out(config, store, name).items():
-        click.echo(
-            safe_text(
-                f"({left}: {count} open order{'s' * (count != 1)} not polled: not in the config; "
-                "their statuses are the last it gave; add the panel back, or untrack them: "
-                f"smm-tracker untrack --panel {left} ID...)"
-            ),
-            err=True,
-        )
+        lines.append(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)")
+    lines += stale_notes(failing_panels(store, name), _left_out(config, store, name), screen)
+    for line in lines:  # on a terminal, wrapped at its words to its width
+        click.echo(fitted(line, notes), err=True)
 
 
 def _left_out(config: Config, store: Store, name: str | None) -> dict[str, int]:
@@ -315,4 +307,4 @@ def history(
             )
         )
     elif row["status"] is not None:
-        click.echo("no status change recorded", err=True)
+        click.echo(fitted("no status change recorded", stderr_screen()), err=True)

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from tracker.cli.render import safe_text
-from tracker.cli.screen import moment, stdout_screen
+from tracker.cli.screen import Screen, fitted, moment, stdout_screen
 from tracker.clock import iso
 from tracker.rules.prune_notes import gone_note, reaches_before, window_field, window_note
 from tracker.store.connection import Connection
@@ -27,11 +27,14 @@ def reached(store: Connection, panel: str | None, start: datetime | None) -> dic
     return prune if reaches_before(None if start is None else iso(start), prune) else None
 
 
-def note(prune: dict[str, Any] | None, panel: str | None = None) -> None:
+def note(
+    prune: dict[str, Any] | None, panel: str | None = None, screen: Screen | None = None
+) -> None:
     """Say on stderr that the window (of ``panel``'s history, when given)
-    reaches before ``prune``'s cutoff; nothing for None."""
+    reaches before ``prune``'s cutoff, wrapped to the width of ``screen``
+    (stderr's terminal; None: one line); nothing for None."""
     if prune is not None:
-        click.echo(safe_text(window_note(_on_screen(prune), panel)), err=True)
+        click.echo(fitted(safe_text(window_note(_on_screen(prune), panel)), screen), err=True)
 
 
 def field(prune: dict[str, Any] | None) -> dict[str, Any] | None:

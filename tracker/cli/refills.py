@@ -26,7 +26,7 @@ from tracker.cli.main import (
 from tracker.cli.orders import TABLE_LIMIT, listing_panel, order_panel, parse_order_id
 from tracker.cli.panels import note_held_elsewhere, panel_holding, read_panel
 from tracker.cli.render import safe_text
-from tracker.cli.screen import SECOND, Columns, stdout_screen
+from tracker.cli.screen import SECOND, Columns, fitted, stderr_screen, stdout_screen
 from tracker.cli.shield import shield
 from tracker.clock import utcnow
 from tracker.config.model import Config
@@ -106,10 +106,13 @@ def refills(
     ):
         click.echo(piece)
         listed += 1
+    notes = stderr_screen()  # on stderr, wrapped on a terminal
     if not listed:
-        click.echo("no refill requests" + (f" with status {status}" if status else ""), err=True)
+        none = "no refill requests" + (f" with status {status}" if status else "")
+        click.echo(fitted(none, notes), err=True)
     elif capped and next(found, None) is not None:
-        click.echo(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)", err=True)
+        more = f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)"
+        click.echo(fitted(more, notes), err=True)
 
 
 _REFILL_COLUMNS = [

@@ -16,7 +16,7 @@ from tracker.cli.panels import stored_panel, unknown_panel
 from tracker.cli.render import table, to_json
 from tracker.cli.scorecard import FIGURES, scorecard_text
 from tracker.cli.scorecard import HEADERS as FIGURE_HEADERS
-from tracker.cli.screen import Screen, fitted, moment, stdout_screen
+from tracker.cli.screen import Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.since import since_seconds, since_text
 from tracker.clock import iso, utcnow
 from tracker.rules.alerts import rough_duration
@@ -156,15 +156,17 @@ def report(
         click.echo(to_json({**data, "pruned": pruned.field(cut)}))
         return
     where = f" on {name}" if name else ""
+    notes = stderr_screen()  # on stderr, wrapped on a terminal
     if not rows:
-        click.echo(f"no orders first seen in the last {since_text(since)}{where}", err=True)
+        none = f"no orders first seen in the last {since_text(since)}{where}"
+        click.echo(fitted(none, notes), err=True)
     else:
         screen = stdout_screen()
         since_at = moment(iso(start), screen)  # "Nov 04 15:45 UTC" on a terminal
         head = f"orders first seen since {since_at} ({since_text(since)}){where}"
         click.echo(fitted(f"{head}, highest spend first", screen))
         click.echo(_table(rows, screen))
-    pruned.note(cut)
+    pruned.note(cut, screen=notes)
 
 
 def _table(rows: list[dict[str, Any]], screen: Screen | None) -> str:

@@ -4,11 +4,13 @@ row). Piped output never comes here.
 
 Pure but for :func:`stdout_screen`, the one look at stdout: the renderers
 take the :class:`Screen` it returns (None: not a terminal, output as for a
-script) as a parameter.
+script) as a parameter; and :func:`stderr_screen`, the one look at stderr,
+whose Screen the commands pass to :func:`fitted` for their notes there.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -49,6 +51,28 @@ def stdout_is_terminal() -> bool:
     """Whether stdout is a terminal (not a pipe, a file, or closed)."""
     try:
         return sys.stdout is not None and sys.stdout.isatty()
+    except ValueError:  # closed
+        return False
+
+
+def stderr_screen() -> Screen | None:
+    """Return the terminal stderr is, for the notes a command prints there:
+    its width as the tables' ($COLUMNS, else stdout's terminal), stderr's own
+    terminal's when stdout is none (`orders | less`); None when stderr is a
+    pipe, a file or closed (scripts and logs read a note a line)."""
+    if not stderr_is_terminal():
+        return None
+    try:
+        own = os.get_terminal_size(sys.stderr.fileno()).columns or 80
+    except (AttributeError, OSError, ValueError):  # no descriptor: $COLUMNS or 80
+        own = 80
+    return Screen(utcnow(), shutil.get_terminal_size((own, 24)).columns)
+
+
+def stderr_is_terminal() -> bool:
+    """Whether stderr is a terminal (not a pipe, a file, or closed)."""
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
     except ValueError:  # closed
         return False
 
@@ -267,10 +291,11 @@ def _fold_width(
 
 
 def fitted(line: str, screen: Screen | None, indent: int = 2) -> str:
-    """Given a line of words a listing prints (not a table's), return it as
-    the ``screen`` shows it: wrapped at its words to its width, the lines
-    after the first indented by ``indent``, every character kept; as it is
-    when not a terminal (None: piped, one line, as scripts read it)."""
+    """Given a line of words a listing prints (not a table's), or a note on
+    stderr (``screen``: stderr's), return it as the ``screen`` shows it:
+    wrapped at its words to its width, the lines after the first indented
+    by ``indent``, every character kept; as it is when not a terminal
+    (None: piped, one line, as scripts and logs read it)."""
     if screen is None or on_screen(line) <= screen.width:
         return line
     words = line.lstrip(" ")

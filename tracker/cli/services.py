@@ -9,7 +9,7 @@ import click
 from tracker.cli.main import Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import listing_panel
 from tracker.cli.render import safe_text, table, to_json
-from tracker.cli.screen import MINUTE, Columns, Screen, moment, stdout_screen
+from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.errors import PanelError
@@ -60,16 +60,18 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
     if refresh:
         _refresh(config, store, name)
     rows = stored_services(store, name)
-    screen = stdout_screen()
+    screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
     for row in unsupported_actions(store, name):
         learned = moment(row["learned_at"], screen)
-        click.echo(f"note: {services_note(**{**row, 'learned_at': learned})}", err=True)
+        note = f"note: {services_note(**{**row, 'learned_at': learned})}"
+        click.echo(fitted(note, notes), err=True)
     ambiguous = {(c["panel"], c["service"]): c for c in conflicts(store, name)}
     for found in list(ambiguous.values())[:_NOTES]:
-        click.echo(_ambiguity_note(found, screen), err=True)
+        click.echo(fitted(_ambiguity_note(found, screen), notes), err=True)
     if len(ambiguous) > _NOTES:
         more = f"{len(ambiguous) - _NOTES} more services listed twice with different terms"
-        click.echo(f"note: and {more} (the service_conflicts table has them all)", err=True)
+        note = f"note: and {more} (the service_conflicts table has them all)"
+        click.echo(fitted(note, notes), err=True)
     if as_json:
         for row in rows:
             row["refill"], row["cancel"] = bool(row["refill"]), bool(row["cancel"])
@@ -83,7 +85,7 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
         if refresh:  # asked just now: every panel asked answered an empty list
             one = name is not None or len(config.panels) == 1
             note = f"no services: {'the panel lists none' if one else 'no panel lists any'}"
-        click.echo(note, err=True)
+        click.echo(fitted(note, notes), err=True)
         return
     for row in rows:
         row["refill"] = "yes" if row["refill"] else "no"

@@ -13,7 +13,7 @@ import click
 
 from tracker.cli import pruned
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
-from tracker.cli.screen import MINUTE, Columns, Screen, short_time, stdout_screen
+from tracker.cli.screen import MINUTE, Columns, Screen, fitted, short_time, stdout_screen
 from tracker.clock import iso
 from tracker.store.orders import Store
 from tracker.store.outbox import waiting
@@ -35,10 +35,12 @@ def list_undelivered(
     limit: int,
     as_json: bool,
     cut: dict[str, Any] | None = None,
+    notes: Screen | None = None,
 ) -> None:
     """List the alerts no target took of ``panel`` (None: every panel) since
     ``start``, the newest ``limit``, oldest first; as JSON with ``as_json``.
-    ``cut``: the prune whose cutoff the window reaches before (None: none)."""
+    ``cut``: the prune whose cutoff the window reaches before (None: none);
+    ``notes``: stderr's terminal, its notes wrapped to its width (None: a line each)."""
     since = iso(start) if start is not None else ""
     rows = [
         r for r in waiting(store) if (panel is None or r["panel"] == panel) and r["at"] >= since
@@ -48,13 +50,14 @@ def list_undelivered(
         click.echo(to_json({"undelivered": rows, "pruned": pruned.field(cut)}))
         return
     if not rows:
-        click.echo("every alert was delivered (or none was kept: alerts.redeliver_for)", err=True)
+        none = "every alert was delivered (or none was kept: alerts.redeliver_for)"
+        click.echo(fitted(none, notes), err=True)
     else:
         screen = stdout_screen()
         click.echo(_table(rows) if screen is None else _screen_table(rows, screen))
         if any(row["gave_up_at"] for row in rows):
-            click.echo("(alerts --resend ID sends one given up again)", err=True)
-    pruned.note(cut)
+            click.echo(fitted("(alerts --resend ID sends one given up again)", notes), err=True)
+    pruned.note(cut, screen=notes)
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
