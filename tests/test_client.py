@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 from dripping import Dripping
+from faketime import FakeTime
 
 from tracker.config.model import PanelConfig, Secret
 from tracker.errors import (
@@ -64,15 +65,9 @@ def make_client(panel: FakePanel, sleeps: list[float] | None = None, **overrides
         retry_budget=overrides.pop("retry_budget", 60.0),
         **overrides,
     )
-    record = sleeps if sleeps is not None else []
-    now = [1000.0]  # the monotonic clock: the recorded sleeps move it on, as real ones do
-
-    def sleep(seconds: float) -> None:
-        record.append(seconds)
-        now[0] += seconds
-
+    t = FakeTime(sleeps=sleeps)  # the recorded sleeps move its clock on, as real ones do
     network = httpx.MockTransport(panel)
-    return PanelClient(config, transport=network, sleep=sleep, clock=lambda: now[0])
+    return PanelClient(config, transport=network, sleep=t.sleep, clock=t.clock)
 
 
 def test_sends_key_and_action_as_form_fields():

@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from faketime import FakeTime
 from hostile import HostileServer, Reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
@@ -157,21 +158,6 @@ class Scripted:
 def balance(**headers: str) -> httpx.Response:
     named = {name.replace("_", "-"): value for name, value in headers.items()}
     return httpx.Response(200, content=json.dumps(BALANCE).encode(), headers=named)
-
-
-class FakeTime:
-    """A monotonic clock its sleeps move on."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def scripted(panel: Scripted, t: FakeTime, budget: float = 300.0, **kwargs: Any) -> PanelClient:

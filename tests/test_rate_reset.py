@@ -15,6 +15,7 @@ from email.utils import formatdate
 
 import httpx
 import pytest
+from faketime import FakeTime
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
@@ -57,14 +58,9 @@ def client(
         name="t", url=URL, key=Secret("k3y-SECRET-0123"), retries=3, retry_budget=budget
     )
     network = httpx.MockTransport(panel)
-    now = [1000.0]  # the monotonic clock: the recorded sleeps move it on, as real ones do
-
-    def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        now[0] += seconds
-
+    t = FakeTime(sleeps=sleeps)  # the recorded sleeps move its clock on, as real ones do
     return PanelClient(
-        config, transport=network, sleep=sleep, clock=lambda: now[0], wall=lambda: NOW, **kwargs
+        config, transport=network, sleep=t.sleep, clock=t.clock, wall=lambda: NOW, **kwargs
     )
 
 

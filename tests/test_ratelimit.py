@@ -8,25 +8,11 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from faketime import FakeTime
 
 from tracker.config.model import PanelConfig, Secret
 from tracker.panel.client import PanelClient
 from tracker.panel.ratelimit import HEADROOM, RateLimiter, RateLimitStopped
-
-
-class FakeTime:
-    """A monotonic clock and a sleep that moves it, recording every request."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def sends(limiter: RateLimiter, t: FakeTime, count: int) -> list[float]:

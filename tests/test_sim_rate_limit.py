@@ -10,27 +10,14 @@ from __future__ import annotations
 
 import json
 
+from faketime import FakeTime
+
 from tracker.config.model import PanelConfig, Secret
 from tracker.panel.client import PanelClient
 from tracker.sim.scripts import ScriptQuirks, quirks_from
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-0123456789"
-
-
-class FakeTime:
-    """One clock for the panel and the client, moved on by the client's waits."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 MINUTE = 1_749_999_960.0  # a minute's start on the wall clock (June 2025)
