@@ -16,11 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_wide_rest import NOW, TODAY, run, widest, words
+from test_wide_rest import NOW, TODAY, in_progress, run, widest, words
 
 from tracker.cli.screen import on_screen
 from tracker.rules.reorders import NO_RATE
-from tracker.store.orders import Store
 
 CJK = "处理中已部分完成退款"
 SERVICE = "Instagram 粉丝 | 高质量 | 30天补充 | 即时开始 | 每天10000"
@@ -39,15 +38,8 @@ def database(tmp_path: Path, panel: str) -> Path:
     automation's re-order and a skip with its longest reason."""
     tmp_path.mkdir(exist_ok=True)
     path = tmp_path / "t.db"
-    store = Store(path)
-    store.track(panel, [624001, 624002, 624003], NOW.replace(day=1))
-    store.close()
+    in_progress(path, [624001, 624002, 624003], NOW.replace(day=1), panel)
     with sqlite3.connect(path) as db:
-        db.execute(
-            "UPDATE orders SET status = 'In progress', raw_status = 'In progress', remains = 329,"
-            " quantity = 1000, charge = 0.27819, currency = 'USD', last_checked_at = ?",
-            (TODAY,),
-        )
         db.execute(
             "UPDATE orders SET status = ?, raw_status = ? WHERE order_id = 624002", (CJK,) * 2
         )

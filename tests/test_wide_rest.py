@@ -82,11 +82,11 @@ def test_piped_the_long_statuses_are_unchanged():
     assert table(long_statuses(), ORDER_COLUMNS, ORDER_HEADERS) == PIPED_ORDERS
 
 
-def in_progress(path: Path, ids: list[int], since: datetime) -> None:
-    """Track ``ids`` on panel main since ``since``, each In progress, 671 of
+def in_progress(path: Path, ids: list[int], since: datetime, panel: str = "main") -> None:
+    """Track ``ids`` on ``panel`` since ``since``, each In progress, 671 of
     1000 delivered, checked TODAY."""
     store = Store(path)
-    store.track("main", ids, since)
+    store.track(panel, ids, since)
     store.close()
     with sqlite3.connect(path) as db:
         db.execute(
