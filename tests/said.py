@@ -40,6 +40,10 @@ class Said:
     def err(self) -> str:
         return "".join(self._err)
 
+    @property
+    def out(self) -> str:
+        return "".join(self._out)
+
     def wait_for(self, text: str, timeout: float) -> None:
         """Wait until stderr holds ``text`` (bounded: a failure, not a hang)."""
         deadline = time.monotonic() + timeout

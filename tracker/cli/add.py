@@ -23,9 +23,15 @@ from tracker.cli.main import (
 from tracker.cli.orders import panel_option
 from tracker.cli.output import print_placed
 from tracker.cli.render import safe_text
-from tracker.cli.shield import shield
+from tracker.cli.shield import Waits, shield
 from tracker.clock import utcnow
-from tracker.errors import OutcomeUnknownError, PanelError, StoreError
+from tracker.errors import (
+    OutcomeUnknownError,
+    PanelError,
+    StopRequested,
+    StoreError,
+    TransientError,
+)
 from tracker.store.tracking import track_placed
 
 if TYPE_CHECKING:
@@ -117,7 +123,10 @@ def add(
         store.probe_write()  # read-only, immutable, locked by another writer...
     except StoreError as exc:
         fail(f"{exc}; nothing sent")
-    client = PanelClient(panel_config)  # first: a client that cannot be made sends nothing
+    # First: a client that cannot be made sends nothing. A first Ctrl-C ends
+    # its waits (a retry's, a rate limit's): the order is then never sent.
+    waits = Waits()
+    client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep)
     try:
         if key is not None:  # committed before sending: a second add under it sends nothing
             asked = dict(service=service, link=link, quantity=quantity, runs=runs)
@@ -126,7 +135,7 @@ def add(
         from tracker.panel.order_fields import counted_quantity
 
         # A first Ctrl-C waits for the answer: an order placed is tracked.
-        with shield("the order just sent") as stop:
+        with shield("the order just sent", waits) as stop:
             order_id = client.add(NewOrder(service, link, quantity, runs, interval, extra))
             stop.settled = True  # the order exists: a Ctrl-C now waits until it is tracked
             # Comments or usernames: their number is the quantity (DELIVERED, report).
@@ -137,6 +146,11 @@ def add(
             settle_quietly(store, panel_config.name, key, error=exc.detail)
         else:  # refused: nothing placed, the key may be used again
             release_quietly(store, panel_config.name, key)
+        if stop.stopping and isinstance(exc, (StopRequested, TransientError)):
+            # Stopped in a wait to send, or no retry after a refusal: no order.
+            said = "" if isinstance(exc, StopRequested) else f" (it answered: {exc.detail})"
+            where = f"{panel_config.name}: add"
+            fail(safe_text(f"interrupted: {where}: no order placed{said}"), EXIT_INTERRUPTED)
         index = [p.name for p in config.panels].index(panel_config.name)
         hint = web_page_hint(str(exc), index)
         fail(safe_text(f"{exc}; {hint}" if hint else str(exc)))  # the panel's words: escaped

@@ -21,7 +21,7 @@ from tracker.cli.main import (
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.cli.panels import note_held_elsewhere, orders_are, panel_holding, shown_ids
 from tracker.cli.render import safe_text
-from tracker.cli.shield import Shield, shield
+from tracker.cli.shield import Shield, Waits, shield
 from tracker.clock import utcnow
 from tracker.errors import AuthError, StoreError
 from tracker.panel.misdirected import names_fix
@@ -87,7 +87,7 @@ def cancel_orders(
         if settled.kind == groups.BUSY:  # HTTP 429 in words: nothing was canceled
             yield [(i, NOT_SENT, f"panel busy: {settled.detail}") for i in chunk]
         elif settled.kind in (groups.NOT_SENT, groups.STOPPED):
-            why = "stopping" if error is None else str(error)
+            why = "stopping" if settled.kind == groups.STOPPED else str(error)
             yield [(i, NOT_SENT, why) for i in chunk]
         elif settled.kind == groups.LOST:  # no usable answer: it may have happened
             yield [(i, UNKNOWN, str(error)) for i in chunk]
@@ -190,7 +190,8 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         fail(f"{exc}; nothing sent")
     from tracker.panel.client import PanelClient  # httpx costs start-up; only here
 
-    client = PanelClient(panel_config)
+    waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
+    client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep)
     results: list[tuple[int, str, str | None]] = []
     lacking: list[str] = []
     sending: list[int] = []
@@ -206,7 +207,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
 
     try:
         # A first Ctrl-C waits for the call on the wire and sends no more.
-        with shield("the cancels just sent") as stop:
+        with shield("the cancels just sent", waits) as stop:
             for answered in cancel_orders(client, ids, lacking, stop=stop, sending=sending):
                 keep(answered)
                 stop.settled = False  # stored: a second Ctrl-C may leave again

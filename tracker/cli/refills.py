@@ -27,7 +27,7 @@ from tracker.cli.orders import TABLE_LIMIT, listing_panel, order_panel, parse_or
 from tracker.cli.panels import note_held_elsewhere, panel_holding, read_panel
 from tracker.cli.render import safe_text
 from tracker.cli.screen import SECOND, Columns, fitted, stderr_screen, stdout_screen
-from tracker.cli.shield import shield
+from tracker.cli.shield import Waits, shield
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.jobs.refill_requests import PanelModes, request_refills
@@ -165,10 +165,11 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
         fail(f"order {oid}: {blocker}; not sent (pass --force to send anyway)")
     panel_config = config.panel(name)
     register_secret(panel_config.key.reveal())
-    client = PanelClient(panel_config)
+    waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
+    client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep)
     try:
         # A first Ctrl-C waits for the answer, which is recorded.
-        with shield("the refill request just sent"):
+        with shield("the refill request just sent", waits) as stop:
             result = request_refills(
                 store,
                 client,
@@ -200,6 +201,8 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
             f"not sent (see smm-tracker refills --order {oid})"
         )
     answer = result.answers.get(oid)
+    if answer is None and stop.stopping:  # stopped before sending, or not sent again
+        fail(f"interrupted: order {oid}: refill not sent, nothing recorded", EXIT_INTERRUPTED)
     accepted = answer is not None and answer["refill_id"] is not None
     if accepted and answer and is_unsupported(store, name, "refill"):
         learn(store, name, "refill", True, f"refill {answer['refill_id']} accepted", utcnow())

@@ -8,6 +8,12 @@ only noted, with one line on stderr: the call on the wire is waited for (it
 ends by its deadline) and its answer recorded, and the command sends nothing
 more (:attr:`Shield.stopping`). A second one raises KeyboardInterrupt at
 once, and the command says what may have happened.
+
+Nothing is on the wire while the command's client waits to send (a retry's
+backoff, a panel's rate limit spent: up to two minutes): given the client's
+:class:`Waits`, a first Ctrl-C ends that wait at once, nothing is sent, and
+the command says it was interrupted (exit 130), where it used to wait the
+wait out and then send the order the user had tried to stop.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -35,11 +41,33 @@ class Shield:
         return self.asked > 0
 
 
+@dataclass
+class Waits:
+    """A command's panel client's stop event and waits (its ``stop_event`` and
+    ``sleep``): under :func:`shield`, the first stop signal sets ``stop``, so
+    a wait ends at once and the client sends nothing more."""
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    waiting: bool = False  # in a wait: no request of the command on the wire
+
+    def sleep(self, seconds: float) -> None:
+        self.waiting = True
+        try:
+            self.stop.wait(seconds)
+        finally:
+            self.waiting = False
+
+    def end(self) -> None:
+        # Set from a thread of its own: the signal handler runs in the main
+        # thread, which may hold the event's lock at that instant.
+        threading.Thread(target=self.stop.set, daemon=True).start()
+
+
 @contextmanager
-def shield(answer_to: str) -> Iterator[Shield]:
+def shield(answer_to: str, waits: Waits | None = None) -> Iterator[Shield]:
     """Defer the first stop signal while the block runs (see the module);
     ``answer_to`` names the request in the line a first signal prints ("the
-    order just sent")."""
+    order just sent"); ``waits``, the client's, are ended by it."""
     state = Shield()
     if threading.current_thread() is not threading.main_thread():
         yield state  # signals are only ever handled in the main thread
@@ -55,6 +83,10 @@ def shield(answer_to: str) -> Iterator[Shield]:
             raise KeyboardInterrupt
         if state.asked > 1:
             return
+        if waits is not None:
+            waits.end()
+            if waits.waiting and not state.settled:  # nothing on the wire: the
+                return  # command ends at once, saying so
         try:
             os.write(2, line)  # unbuffered: the main thread may be inside a print
         except OSError:  # stderr closed (`2>&1 | tee` stopped by the same Ctrl-C):

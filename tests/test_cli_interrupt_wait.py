@@ -1,0 +1,138 @@
+"""Ctrl-C while `add`, `cancel` or `refill` waits to send: nothing on the wire.
+
+A panel whose rate limit is spent (a 429 saying how long to wait, or an
+answer saying none of it is left) makes the command wait up to the retry
+budget before sending. A first Ctrl-C then has no answer to wait for: it
+ends the wait at once, nothing more is sent, and the command says it was
+interrupted (exit 130). It used to wait the wait out and then send the
+order the user had tried to stop, and say it was "placed before the stop".
+
+The real CLI runs as a process of its own against a simulated panel taking
+one request a minute (``simulate --quirk rate_limit=1``) on a clock that
+never moves, so every refusal says 50 s more. Ctrl-C is sent once the log
+line of the wait is out; the wait would outlast the test's patience. The
+line a first Ctrl-C prints while an answer is on the wire is not looked
+for either way: one landing between that log line and the wait prints it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.said import Said
+from tests.simconfig import SOURCE, sim_config
+from tracker.sim.scripts import ScriptQuirks
+from tracker.sim.server import PanelServer, SimulatedPanel
+
+KEY = "wait-key-7Hq2Lm9Xc4Vb8Nz3"
+HANG = 40.0  # seconds: less than the panel's 50 s wait, far above what a Ctrl-C takes
+MINUTE = 1_749_999_960.0  # a minute's start: the panel's window resets in 50 s, forever
+
+
+class World:
+    def __init__(self, directory: Path, panel: SimulatedPanel):
+        self.dir, self.panel = directory, panel
+        self.procs: list[subprocess.Popen[str]] = []
+
+    def cli(self, *args: str) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tracker", *args],
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
+            cwd=self.dir,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def spend(self) -> None:
+        """Use the panel's one request of the minute."""
+        self.panel.answer({"key": KEY, "action": "balance"})
+
+    def interrupted_in_wait(
+        self, proc: subprocess.Popen[str], event: str, printed: tuple[str, int] = ("", 0)
+    ) -> tuple[int, str, str]:
+        """Once the command logged ``event`` (its wait begins) and printed
+        ``printed`` (a line, so many times) on stdout, send Ctrl-C once;
+        return (exit code, stdout, stderr)."""
+        said = Said(proc)
+        said.wait_for(event, HANG)
+        line, times = printed
+        deadline = time.monotonic() + HANG
+        while said.out.count(line) < times:
+            assert time.monotonic() < deadline, f"never printed {line!r} {times} times"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        code, out, err = said.finish(HANG)
+        assert "Traceback" not in err
+        return code, out, err
+
+    def rows(self, sql: str) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.dir / "t.db") as db:
+            return db.execute(sql).fetchall()
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    script = ScriptQuirks(rate_limit=1)
+    panel = SimulatedPanel(key=KEY, clock=lambda: MINUTE + 10, quirks=False, script=script)
+    with PanelServer(panel) as server:
+        config = sim_config(server.url, panel='retry_budget = "2m"')
+        (tmp_path / "tracker.toml").write_text(config)
+        world = World(tmp_path, panel)
+        try:
+            yield world
+        finally:
+            for proc in world.procs:  # the old code waits on: not left behind
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.communicate()
+
+
+ADD = ["add", "--service", "1", "--link", "https://instagram.example/me", "--quantity", "500"]
+
+
+def test_ctrl_c_while_add_waits_out_a_429_places_nothing(world):
+    world.spend()
+    code, out, err = world.interrupted_in_wait(world.cli(*ADD), "panel_retry")
+    assert code == 130
+    assert out == ""
+    assert err.rstrip().endswith("interrupted: sim: add: no order placed")
+    assert world.panel.calls["add"] == 1  # the one refused: never sent again
+    assert world.rows("SELECT count(*) FROM orders") == [(0,)]
+
+
+def test_ctrl_c_while_refill_waits_out_a_429_sends_and_records_nothing(world):
+    (order,) = world.panel.seed_orders(1, status="Completed")
+    assert world.cli("track", str(order)).wait(HANG) == 0  # no call to the panel
+    world.spend()
+    code, out, err = world.interrupted_in_wait(world.cli("refill", str(order)), "panel_retry")
+    assert code == 130
+    assert err.rstrip().endswith(f"interrupted: order {order}: refill not sent, nothing recorded")
+    assert world.panel.calls["refill"] == 1
+    assert world.rows("SELECT count(*) FROM refills") == [(0,)]
+
+
+def test_ctrl_c_while_cancel_is_held_by_a_spent_limit_sends_no_more(world):
+    ids = [str(i) for i in world.panel.seed_orders(150, status="Pending")]
+    assert world.cli("track", *ids).wait(HANG) == 0
+    # The first call of 100 takes the minute's one request and is answered,
+    # saying none is left: once its answers are out, the second is held.
+    proc = world.cli("cancel", "--yes", *ids)
+    printed = ("canceled (the panel accepted", 100)
+    code, out, err = world.interrupted_in_wait(proc, "panel_rate_paced", printed)
+    assert code == 130
+    assert err.rstrip().endswith("interrupted: 50 order(s) not sent")
+    assert world.panel.calls["cancel"] == 1
+    assert world.rows("SELECT result, count(*) FROM cancels GROUP BY 1") == [("Accepted", 100)]
+    assert out.count("not sent: stopping") == 50
