@@ -90,6 +90,13 @@ class TransientError(PanelError):
         self.maybe_sent = maybe_sent
 
 
+class RateLimitedError(TransientError):
+    """The panel said it is rate limiting or too busy: an HTTP 429, the same
+    in words ("Too many requests", "Database busy"), or a limit it said was
+    spent that outlasts the call's retry budget. Nothing of the request was
+    acted on; the key was not refused (``doctor`` warns, it does not fail)."""
+
+
 class MisdirectedError(TransientError):
     """The panel's URL leads nowhere a retry could reach: its host does not
     exist (the resolver said so), or an https:// URL reached a port that

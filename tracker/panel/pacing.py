@@ -29,7 +29,7 @@ from collections.abc import Callable
 import httpx
 import structlog
 
-from tracker.errors import StopRequested, TransientError
+from tracker.errors import RateLimitedError, StopRequested
 from tracker.panel import wait_hints
 from tracker.panel.budget import LONGEST_WAIT, Budget
 
@@ -91,7 +91,7 @@ class Pacing:
             if left <= 0 or until == seen:  # waited for this hold already
                 return
             if not budget.hold(left):
-                raise TransientError(
+                raise RateLimitedError(
                     f"rate limited (the panel said its limit is spent for {left:.0f}s more "
                     f"({header}), past the {budget.seconds:g}s retry budget: not sent)",
                     retry_after=left,

@@ -25,6 +25,7 @@ from tracker.errors import (
     OutcomeUnknownError,
     PanelAnswerError,
     PanelError,
+    RateLimitedError,
     TransientError,
 )
 from tracker.panel import deadline, failures, misdirected, parse, refusals, values, wait_hints
@@ -178,7 +179,7 @@ class Transport(Generic[P]):
         code, body = response.status_code, self._scrub(text)
         challenge = failures.challenged(code, response.headers.get("cf-mitigated"), body)
         if code == 429 or challenge:  # neither reached the panel: safe to send again
-            raise TransientError(
+            raise (RateLimitedError if code == 429 and not challenge else TransientError)(
                 challenge
                 or f"rate limited ({failures.describe_status(code, body, self.panel.url)})",
                 retry_after=wait_hints.wait_hint(response, now=self._wall(), limited=code == 429),
@@ -221,7 +222,7 @@ class Transport(Generic[P]):
             # add or refill: a panel may say so after acting, so that is the
             # panel's refusal as it stands, never sent twice.
             hint = wait_hints.wait_hint(response, now=self._wall(), limited=True)
-            raise TransientError(
+            raise RateLimitedError(
                 f"panel busy: {words}", retry_after=hint, panel=panel, action=action
             )
         if not took and refusals.error_text(data) is None:

@@ -138,14 +138,20 @@ def panel_check(
     currency: str | None = None,
     error: str | None = None,
     skipped: str | None = None,
+    limited: bool = False,
 ) -> Check:
     """Given a panel's key source and the outcome of its balance call, return its line.
 
-    ``skipped`` says why the panel was not called (its config is broken).
+    ``skipped`` says why the panel was not called (its config is broken);
+    ``limited``, that ``error`` was a 429 or busy words: a warning, no failed
+    key (the daemon beside it may be using the limit).
     """
     key = f"key: {key_source}" if key_source else "key: source unknown"
     if skipped is not None:
         return Check(SKIP, f"panel {name}", f"{key}; not called: {skipped}")
+    if error is not None and limited:
+        said = f"not checked: the panel is rate limiting or busy now ({error}); try again later"
+        return Check(WARN, f"panel {name}", f"{key}; {said}")
     if error is not None:
         return Check(FAIL, f"panel {name}", f"{key}; balance call failed: {error}")
     amount = "?" if balance is None else f"{balance:f}"

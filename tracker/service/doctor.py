@@ -21,7 +21,7 @@ from tracker.config.fields import Table
 from tracker.config.keys import key_file_path, looks_like_key, read_key
 from tracker.config.load import config_from_dict, find_config_path, read_toml
 from tracker.config.model import DatabaseConfig, PanelConfig
-from tracker.errors import ConfigError, PanelError
+from tracker.errors import ConfigError, PanelError, RateLimitedError
 from tracker.panel.client import PanelClient
 from tracker.panel.failures import web_page_hint
 from tracker.redact import register_secret
@@ -282,7 +282,8 @@ def call_panel(panel: PanelConfig, index: int = 0) -> Check:
     except PanelError as exc:
         hint = web_page_hint(exc.detail, index)
         error = f"{exc.detail}; {hint}" if hint else exc.detail
-        return panel_check(panel.name, panel.key_source, error=error)
+        limited = isinstance(exc, RateLimitedError)
+        return panel_check(panel.name, panel.key_source, error=error, limited=limited)
     finally:
         client.close()
     return panel_check(
