@@ -7,15 +7,14 @@ import json
 import os
 import random
 import sqlite3
-import threading
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hostile import HostileServer, json_reply
 
 import tracker.cli.screen as screen_module
 from tracker.cli.main import main
@@ -427,22 +426,6 @@ def test_a_word_longer_than_the_terminal_is_broken_only_at_the_edge():
     assert " ".join(" ".join(lines).split()).endswith("/tracker.db cannot be written")
 
 
-class _BusyWords(BaseHTTPRequestHandler):
-    """A panel saying it is rate limiting in words, in a 200."""
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = b'{"error": "Too many requests, try again later"}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.mark.parametrize("kind", ["429", "busy words"])
 def test_a_panel_rate_limiting_now_is_a_warning_not_a_failed_key(tmp_path, monkeypatch, kind):
     # The daemon beside it using the panel's limit (or the panel saying "too
@@ -457,10 +440,9 @@ def test_a_panel_rate_limiting_now_is_a_warning_not_a_failed_key(tmp_path, monke
         panel.faults = FaultPlan(probability=1.0, kinds=("429",), actions=("balance",))
         server = PanelServer(panel).start()
         url, stop = server.url, server.stop
-    else:
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _BusyWords)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        url, stop = f"http://127.0.0.1:{httpd.server_port}/api/v2", httpd.shutdown
+    else:  # a 200 saying it in words
+        words = HostileServer(lambda form: json_reply({"error": "Too many requests, try later"}))
+        url, stop = words.start().url, words.stop
     try:
         (tmp_path / "tracker.toml").write_text(GOOD.replace("URL", url))
         result = CliRunner().invoke(main, ["doctor"], catch_exceptions=False)
