@@ -452,3 +452,19 @@ def test_a_panel_rate_limiting_now_is_a_warning_not_a_failed_key(tmp_path, monke
     assert result.exit_code == 0, lines
     assert lines[2].startswith("warn panel sim: key: environment variable SIM_KEY; "), lines
     assert "not checked" in lines[2] and "rate limit" in lines[2], lines
+
+
+@pytest.mark.parametrize(
+    "words", ["Server is under maintenance, try again later", "Database busy", "Invalid API key"]
+)
+def test_a_panel_busy_down_or_refusing_the_key_still_fails(tmp_path, monkeypatch, words):
+    # Not our calls counted: the panel cannot be used now, or the key is wrong.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    with HostileServer(lambda form: json_reply({"error": words})) as panel:
+        (tmp_path / "tracker.toml").write_text(GOOD.replace("URL", panel.url))
+        result = CliRunner().invoke(main, ["doctor"], catch_exceptions=False)
+    lines = result.output.splitlines()
+    assert result.exit_code == 1, lines
+    assert lines[2].startswith("FAIL panel sim: key: environment variable SIM_KEY; "), lines
+    assert "balance call failed" in lines[2], lines

@@ -91,10 +91,11 @@ class TransientError(PanelError):
 
 
 class RateLimitedError(TransientError):
-    """The panel said it is rate limiting or too busy: an HTTP 429, the same
-    in words ("Too many requests", "Database busy"), or a limit it said was
-    spent that outlasts the call's retry budget. Nothing of the request was
-    acted on; the key was not refused (``doctor`` warns, it does not fail)."""
+    """The panel said it is limiting our calls: an HTTP 429 (not a bot
+    check), the same in words ("Too many requests", "Rate limit exceeded"),
+    or a limit it said was spent that outlasts the call's retry budget.
+    Nothing of the request was acted on; the key was not refused (``doctor``
+    warns, it does not fail). A panel busy or in maintenance is not this."""
 
 
 class MisdirectedError(TransientError):

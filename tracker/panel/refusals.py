@@ -62,6 +62,9 @@ _BUSY_PATTERNS = re.compile(
     r"temporarily (?:unable|overloaded|offline)",
     re.IGNORECASE,
 )
+# Of those, the words of a rate limit (the panel counting our calls), not of
+# a panel busy or down: doctor warns for these, and fails for the others.
+_RATE_WORDS = re.compile(r"too many|rate.?limit|slow down|\blimits?\b|throttl|quota", re.IGNORECASE)
 # Words asking to come back later: busy, unless they are about what was asked
 # ("Refill already requested, try again in 24 hours", "Not enough funds, try
 # again later": the refusal of that order or request, said politely).
@@ -260,6 +263,13 @@ def is_busy(message: str) -> bool:
     if _BUSY_PATTERNS.search(message) is not None:
         return _PER_REQUEST.search(message) is None
     return _LATER.search(message) is not None and _ABOUT_THE_REQUEST.search(message) is None
+
+
+def is_rate_limit(message: str) -> bool:
+    """Return True when ``message`` is busy words (:func:`is_busy`) saying the
+    panel is limiting our calls ("Too many requests", "Rate limit exceeded"),
+    not that it is busy, down or in maintenance."""
+    return is_busy(message) and _RATE_WORDS.search(message) is not None
 
 
 def is_panel_fault(message: str) -> bool:

@@ -222,7 +222,7 @@ class Transport(Generic[P]):
             # add or refill: a panel may say so after acting, so that is the
             # panel's refusal as it stands, never sent twice.
             hint = wait_hints.wait_hint(response, now=self._wall(), limited=True)
-            raise RateLimitedError(
+            raise (RateLimitedError if refusals.is_rate_limit(words) else TransientError)(
                 f"panel busy: {words}", retry_after=hint, panel=panel, action=action
             )
         if not took and refusals.error_text(data) is None:

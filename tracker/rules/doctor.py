@@ -143,14 +143,14 @@ def panel_check(
     """Given a panel's key source and the outcome of its balance call, return its line.
 
     ``skipped`` says why the panel was not called (its config is broken);
-    ``limited``, that ``error`` was a 429 or busy words: a warning, no failed
+    ``limited``, that ``error`` was a 429 or its words: a warning, no failed
     key (the daemon beside it may be using the limit).
     """
     key = f"key: {key_source}" if key_source else "key: source unknown"
     if skipped is not None:
         return Check(SKIP, f"panel {name}", f"{key}; not called: {skipped}")
     if error is not None and limited:
-        said = f"not checked: the panel is rate limiting or busy now ({error}); try again later"
+        said = f"not checked: the panel is rate limiting our calls now ({error}); try again later"
         return Check(WARN, f"panel {name}", f"{key}; {said}")
     if error is not None:
         return Check(FAIL, f"panel {name}", f"{key}; balance call failed: {error}")
