@@ -104,3 +104,22 @@ def test_a_request_answered_within_a_second_is_updated_no_earlier_than_requested
     (first,) = w.requests(order)
     assert first["status"] == "Pending"
     assert parse_iso(first["updated_at"]) >= parse_iso(first["requested_at"]) >= w.clock()
+
+
+def test_a_refill_followed_within_the_second_of_its_request_is_never_updated_before_it(world):
+    # requested_at is the answer's whole second, rounded up; the round's
+    # follow within that second stamped updated_at unrounded: `refills`
+    # listed a request UPDATED 21:30:28 and REQUESTED 21:30:29.
+    w: World = world()
+    w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS)
+    w.poll()
+    w.clock.advance(DAY + 0.25)  # a quarter into a second
+    w.panel.drop(order, 30)
+    assert w.round()
+    w.clock.advance(0.5)  # the same second: before the request's rounded-up stamp
+    w.round()
+    (row,) = w.requests(order)
+    assert parse_iso(row["updated_at"]) >= parse_iso(row["requested_at"]), row
+    changes = w.store.conn.execute("SELECT at FROM refill_changes").fetchall()
+    assert all(parse_iso(at) >= parse_iso(row["requested_at"]) for (at,) in changes), changes

@@ -55,6 +55,16 @@ def parse_iso(text: str) -> datetime:
     return dt
 
 
+def not_before(stamp: str, other: str | None) -> str:
+    """Given two stamps written by :func:`iso`, return ``stamp``, or ``other``
+    when that is later; one that cannot be read (a database edited by hand)
+    is passed over."""
+    try:
+        return other if other and parse_iso(other) > parse_iso(stamp) else stamp
+    except ValueError:
+        return stamp
+
+
 # The same for reading them back: the stall watch parses every open order's
 # stored moments, most of them shared (an answer's orders changed at one
 # stamp, orders tracked together were first seen at one). Datetimes are

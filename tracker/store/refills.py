@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from tracker.clock import iso
+from tracker.clock import iso, not_before
 from tracker.rules.refills import CLOSED, REQUESTING, UNKNOWN
 from tracker.store.connection import chunks
 from tracker.store.connection import placeholders as _marks
@@ -166,7 +166,9 @@ def update_refills(
             old = before.get(row_id)
             if old is None:
                 continue
-            values = {**fields, "updated_at": stamp}
+            # Never before the request (stamped at its answer's second rounded up).
+            at = not_before(stamp, fields.get("requested_at", old["requested_at"]))
+            values = {**fields, "updated_at": at}
             assignments = ", ".join(f"{name} = ?" for name in values)
             db.conn.execute(
                 f"UPDATE refills SET {assignments} WHERE id = ?", [*values.values(), row_id]
@@ -179,7 +181,7 @@ def update_refills(
                         "panel": old["panel"],
                         "order_id": old["order_id"],
                         "refill_id": fields.get("refill_id", old["refill_id"]),
-                        "at": stamp,
+                        "at": at,
                         "from_status": old["status"],
                         "to_status": status,
                         "raw_status": fields.get("raw_status", old["raw_status"]),
