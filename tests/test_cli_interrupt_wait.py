@@ -136,3 +136,44 @@ def test_ctrl_c_while_cancel_is_held_by_a_spent_limit_sends_no_more(world):
     assert world.panel.calls["cancel"] == 1
     assert world.rows("SELECT result, count(*) FROM cancels GROUP BY 1") == [("Accepted", 100)]
     assert out.count("not sent: stopping") == 50
+
+
+def test_ctrl_c_while_cancels_call_is_on_the_wire_then_refused_429_is_an_interruption(
+    tmp_path: Path,
+):
+    # The first Ctrl-C waits for the call on the wire; it comes back a 429,
+    # not retried for the stop. Nothing was canceled because the user stopped
+    # it: exit 130, as after any Ctrl-C, not "1 of 1 cancel(s) not sent", 1.
+    import threading
+
+    from tests.hostile import HostileServer, Reply
+
+    arrived, release = threading.Event(), threading.Event()
+
+    def respond(form: dict[str, str]) -> Reply:
+        arrived.set()
+        release.wait(HANG)
+        body = b'{"error": "Too many requests"}'
+        headers = {"Content-Type": "application/json", "Retry-After": "50"}
+        return Reply(body=body, status=429, headers=headers)
+
+    with HostileServer(respond) as panel:
+        (tmp_path / "tracker.toml").write_text(sim_config(panel.url))
+        world = World(tmp_path, SimulatedPanel(key=KEY))
+        assert world.cli("track", "5001").wait(HANG) == 0  # no call to the panel
+        proc = world.cli("cancel", "--yes", "5001")
+        try:
+            said = Said(proc)
+            assert arrived.wait(HANG)
+            proc.send_signal(signal.SIGINT)
+            said.wait_for("waiting for the panel's answer", HANG)
+            release.set()
+            code, out, err = said.finish(HANG)
+        finally:
+            release.set()
+            if proc.poll() is None:
+                proc.kill()
+    assert code == 130, err
+    assert err.rstrip().endswith("interrupted: 1 order(s) not sent"), err
+    assert len(panel.requests) == 1  # never sent again
+    assert world.rows("SELECT count(*) FROM cancels") == [(0,)]

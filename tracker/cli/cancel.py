@@ -227,7 +227,9 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         click.echo(
             f"note: {name} has no cancel action: the automation sends no cancels there", err=True
         )
-    unsent = sum(1 for _, result, raw in results if result == NOT_SENT and raw == "stopping")
+    # After a Ctrl-C, an order not sent is the user's doing: the rest, or the
+    # call on the wire refused (a 429) and not tried again for the stop.
+    unsent = sum(1 for _, result, _ in results if result == NOT_SENT)
     if stop.stopping and unsent:
         fail(f"interrupted: {unsent} order(s) not sent", EXIT_INTERRUPTED)
     refused = sum(1 for _, result, _ in results if result != ACCEPTED)
