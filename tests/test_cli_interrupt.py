@@ -32,6 +32,11 @@ AGAIN = "Ctrl-C again to leave without it"
 
 
 class World:
+    """A directory holding tracker.toml, the panel it points at, and the
+    CLI started there as a process of its own (``$SIM_KEY``: ``key``)."""
+
+    key = KEY
+
     def __init__(self, directory: Path, panel: SimulatedPanel):
         self.dir, self.panel = directory, panel
 
@@ -41,7 +46,7 @@ class World:
         return subprocess.Popen(
             [sys.executable, "-m", "tracker", *args],
             text=True,
-            env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
+            env={**os.environ, "SIM_KEY": self.key, "PYTHONPATH": SOURCE},
             cwd=self.dir,
             **{**options, **popen},
         )

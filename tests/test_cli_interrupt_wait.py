@@ -17,19 +17,18 @@ for either way: one landing between that log line and the wait prints it.
 
 from __future__ import annotations
 
-import os
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests import test_cli_interrupt as interrupt
 from tests.said import Said
-from tests.simconfig import SOURCE, sim_config
+from tests.simconfig import sim_config
 from tracker.sim.scripts import ScriptQuirks
 from tracker.sim.server import PanelServer, SimulatedPanel
 
@@ -38,20 +37,17 @@ HANG = 40.0  # seconds: less than the panel's 50 s wait, far above what a Ctrl-C
 MINUTE = 1_749_999_960.0  # a minute's start: the panel's window resets in 50 s, forever
 
 
-class World:
+class World(interrupt.World):
+    """test_cli_interrupt's, with this module's key, every process kept."""
+
+    key = KEY
+
     def __init__(self, directory: Path, panel: SimulatedPanel):
-        self.dir, self.panel = directory, panel
+        super().__init__(directory, panel)
         self.procs: list[subprocess.Popen[str]] = []
 
-    def cli(self, *args: str) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tracker", *args],
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env={**os.environ, "SIM_KEY": KEY, "PYTHONPATH": SOURCE},
-            cwd=self.dir,
-        )
+    def cli(self, *args: str, **popen: Any) -> subprocess.Popen[str]:
+        proc = super().cli(*args, **popen)
         self.procs.append(proc)
         return proc
 
@@ -76,10 +72,6 @@ class World:
         code, out, err = said.finish(HANG)
         assert "Traceback" not in err
         return code, out, err
-
-    def rows(self, sql: str) -> list[tuple[object, ...]]:
-        with sqlite3.connect(self.dir / "t.db") as db:
-            return db.execute(sql).fetchall()
 
 
 @pytest.fixture
