@@ -10,6 +10,7 @@ scripts).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from tracker.cli.cells import on_screen, wrap_text
@@ -51,20 +52,51 @@ def scorecard_text(rows: Sequence[dict[str, Any]], screen: Screen) -> str:
     formatted, ``service_name`` whole) and a terminal, return the table: a
     header of the figures, then for each service the line naming it (wrapped,
     never cut) and its figures, indented under it. PARTIAL, CANCELED and
-    REFUNDED are headed PART, CANC and REFUND when the whole words do not fit."""
+    REFUNDED are headed PART, CANC and REFUND when the whole words do not fit;
+    on a screen too narrow for the figures even so (under ~50 columns), each
+    service's figures are words under its name ("done 81%  partial 10%"),
+    wrapped: the table folded a row over several lines and ``report`` failed."""
     mixed = any(len(row["spend_by_currency"]) > 1 for row in rows)
     figures = [_figures(row, mixed) for row in rows]
+    beside = replace(screen, width=max(screen.width - len(INDENT), 1))  # the figures' room
     for heads in (HEADERS, [SHORT_HEADERS.get(h, h) for h in HEADERS]):
-        head, *lines = table(figures, FIGURES, heads, screen=screen, spec=_ONE_CURRENCY).split("\n")
+        head, *lines = table(figures, FIGURES, heads, screen=beside, spec=_ONE_CURRENCY).split("\n")
         more = _more_spends(head, figures)
-        if len(INDENT) + max(map(on_screen, [head, *lines, *sum(more, [])])) <= screen.width:
+        widest = max(map(on_screen, [head, *lines, *sum(more, [])]))
+        if len(lines) == len(rows) and len(INDENT) + widest <= screen.width:
             break
+    else:  # a row's figures over several lines, or wider than the screen
+        return "\n".join(line for row in figures for line in _in_words(row, screen.width))
     shown = [INDENT + head]
     for row, line, spends in zip(rows, lines, more, strict=True):
         shown.extend(_named(row, screen.width))
         shown.append(INDENT + line)
         shown.extend(INDENT + spend for spend in spends)
     return "\n".join(shown)
+
+
+def _in_words(row: dict[str, Any], width: int) -> list[str]:
+    """A service's line naming it and, under it, its figures each named
+    ("done 81%", "spend 12.30 USD"), as many to a line as fit, the ones it
+    has not left out."""
+    spends = [
+        f"{row['spend']} {row['currency']}" if row["currency"] and row["spend"] else row["spend"]
+    ]
+    values = [
+        *(row[f] for f in FIGURES[: FIGURES.index("spend")]),
+        ", ".join(spends + row["more_spends"]),
+    ]
+    words = [
+        f"{head.lower()} {value}" for head, value in zip(HEADERS[:-1], values, strict=True) if value
+    ]
+    room = max(width - len(INDENT), 1)
+    lines: list[str] = []
+    for word in words:
+        if lines and on_screen(f"{lines[-1]}  {word}") <= room:
+            lines[-1] += f"  {word}"
+        else:
+            lines.extend(wrap_text(word, room))
+    return [*_named(row, width), *(INDENT + line for line in lines)]
 
 
 def _more_spends(head: str, figures: Sequence[dict[str, Any]]) -> list[list[str]]:
@@ -103,5 +135,5 @@ def _named(row: dict[str, Any], width: int) -> list[str]:
     if row["service"] is None:  # orders tracked without --service: it read "service None"
         text = f"{panel}, service not recorded (tracked without --service) ({orders})"
     more = " " * (2 * len(INDENT))
-    first, *rest = wrap_text(text, max(width - len(more), 20))
+    first, *rest = wrap_text(text, max(width - len(more), 8))
     return [first, *(more + line for line in rest)]
