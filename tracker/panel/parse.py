@@ -15,6 +15,7 @@ from typing import Any
 
 from tracker.errors import BadAnswerError, MisfiledAnswerError
 from tracker.panel import values
+from tracker.panel.amounts import bare_amount
 from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     Document,
     Twice,
@@ -102,7 +103,7 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
         status=status,
         raw_status=raw,
         known_status=known,
-        charge=values.to_charge(item.get("charge")),
+        charge=values.to_charge(bare_amount(item.get("charge"))),
         start_count=to_int(item.get("start_count")),
         remains=to_int(item.get("remains")),
         currency=to_text(item.get("currency")),
@@ -258,7 +259,7 @@ def parse_add(data: Any) -> int:
 def parse_balance(data: Any) -> Balance:
     """Given the answer to ``balance``, return a Balance."""
     raise_for_error(data)
-    amount = to_balance(_expect_dict(data, "balance").get("balance"))
+    amount = to_balance(bare_amount(_expect_dict(data, "balance").get("balance")))
     if amount is None:
         raise BadAnswerError(f"balance answered without a number: {short(data, 120)}")
     return Balance(balance=amount, currency=to_text(data.get("currency")))
