@@ -28,7 +28,13 @@ from tracker.cli.undelivered import list_undelivered
 from tracker.clock import parse_iso, utcnow
 from tracker.config.model import Config
 from tracker.errors import TrackerError
-from tracker.rules.balance import RUNWAY_WINDOW, estimate_runway, recover_level
+from tracker.rules.balance import (
+    RUNWAY_WINDOW,
+    estimate_runway,
+    in_currency,
+    recover_level,
+    same_currency,
+)
 from tracker.rules.money import money
 from tracker.store.alerts import alerts_since, balance_history, latest_balance, open_episodes
 from tracker.store.listing import failing_panels
@@ -48,8 +54,10 @@ def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | N
     # The window ends at the last check, not now: a stopped daemon's history
     # still gives the rate it saw.
     history = balance_history(store, name, at - timedelta(seconds=RUNWAY_WINDOW))
+    # As the balance job reads it: the checks in the last one's currency only.
+    spent = in_currency(history, last["currency"])
     runway = estimate_runway(
-        [(parse_iso(r["at"]), float(r["balance"])) for r in history], float(last["balance"])
+        [(parse_iso(r["at"]), float(r["balance"])) for r in spent], float(last["balance"])
     )
     configured = {p.name: p for p in config.panels}.get(name)
     # A panel left out of the config has no threshold any more: no alert.
@@ -87,6 +95,14 @@ def _state(info: dict[str, Any], screen: Screen | None = None) -> str:
         above = money(Decimal(str(info["recover_above"])))
         return f"LOW since {moment(info['low_since'], screen)} (recovers above {above})"
     return f"ok (alert below {money(Decimal(str(info['low'])))})"
+
+
+def _amount(row: dict[str, Any], currency: str | None) -> str:
+    """A check's balance, with its currency when not the last check's (a panel
+    that changed currency: 5000.00 RUB above 6.00 USD read as one currency)."""
+    if row["currency"] and not same_currency(row["currency"], currency):
+        return f"{money(row['balance'])} {safe_text(row['currency'], CELL_WIDTH)}"
+    return money(row["balance"])
 
 
 @main.command()
@@ -136,7 +152,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         runway = info["runway"]["text"].removeprefix("runway ")
         click.echo(fitted(f"  runway: {runway}", screen, 10))
         recent = [
-            {"at": r["at"], "balance": money(r["balance"])}
+            {"at": r["at"], "balance": _amount(r, info["currency"])}
             for r in info["history"][-SHOWN_HISTORY:]
         ]
         shown = table(recent, *_CHECKS, screen=screen, spec=Columns(times={"at": MINUTE}))

@@ -28,8 +28,10 @@ from tracker.rules.balance import (
     RUNWAY_WINDOW,
     Runway,
     estimate_runway,
+    in_currency,
     judge_balance,
     recover_level,
+    same_currency,
 )
 from tracker.rules.clocksteps import NO_GAP, Gap
 from tracker.rules.episodes import Alert, Episode
@@ -56,13 +58,8 @@ def runway_for(
     history: the balances in ``currency`` only (when known), as a rate of
     spending across a change of currency means nothing."""
     rows = balance_history(store, panel, now - timedelta(seconds=RUNWAY_WINDOW))
-    same = [r for r in rows if not currency or _same_currency(r["currency"], currency)]
-    points = [(parse_iso(r["at"]), float(r["balance"])) for r in same]
+    points = [(parse_iso(r["at"]), float(r["balance"])) for r in in_currency(rows, currency)]
     return estimate_runway(points, float(balance))
-
-
-def _same_currency(a: str | None, b: str | None) -> bool:
-    return (a or "").strip().upper() == (b or "").strip().upper()
 
 
 def balance_alert(
@@ -144,7 +141,7 @@ def check_balance(
     now, step = looks.step(key) if looks else (clock(), Gap())
     before = latest_balance(store, panel.name)
     was = before["currency"] if before else None
-    if was and answer.currency and not _same_currency(was, answer.currency):
+    if was and answer.currency and not same_currency(was, answer.currency):
         # The low threshold is a number in the panel's currency: say that it
         # now compares against another one (the runway starts afresh).
         log.warning(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
+from typing import Any
 
 from tracker.rules.alerts import rough_duration
 from tracker.rules.episodes import Episode
@@ -22,6 +23,18 @@ BALANCE_RECOVERED = "balance_recovered"
 
 RUNWAY_WINDOW = 24 * 3600.0  # a day of history covers the daily ordering rhythm
 MIN_SPAN = 3600.0  # less history than this gives a rate too noisy to show
+
+
+def same_currency(a: str | None, b: str | None) -> bool:
+    """Return True when two currency labels name one currency ("usd", " USD")."""
+    return (a or "").strip().upper() == (b or "").strip().upper()
+
+
+def in_currency(rows: Sequence[dict[str, Any]], currency: str | None) -> list[dict[str, Any]]:
+    """Given balance rows (each with its ``currency``), return those in
+    ``currency`` (all of them when it is unknown): a spending rate across a
+    change of currency means nothing (5000 RUB, then 6 USD, is no spending)."""
+    return [r for r in rows if not currency or same_currency(r["currency"], currency)]
 
 
 def recover_level(low: Decimal, margin: float) -> Decimal:
