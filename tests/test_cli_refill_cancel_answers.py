@@ -417,6 +417,19 @@ def test_cancel_on_a_panel_without_a_cancel_action_is_learned_as_the_automation_
     assert _rows(tmp_path, learned) == [("cancel", 1, "a cancel was accepted")]
 
 
+def test_cancel_on_a_panel_known_to_lack_the_action_still_says_so(panel, tmp_path):
+    # Learned at the first run; the second read only "refused: Incorrect
+    # request" for each order, as if the panel had refused those orders.
+    _server, _replies, cli = panel
+    assert cli("cancel", "--yes", "5").exit_code == 1
+    again = cli("cancel", "--yes", "6")
+    assert again.exit_code == 1
+    assert again.stdout == "#6  refused: Incorrect request\n"
+    assert "note: sim has no cancel action: the automation sends no cancels there" in (again.stderr)
+    learned = "SELECT action, supported, evidence FROM panel_capabilities"
+    assert _rows(tmp_path, learned) == [("cancel", 0, "Incorrect request")]
+
+
 GATEWAY = Reply(b"<html><title>502 Bad Gateway</title></html>", 502, {"Content-Type": "text/html"})
 
 

@@ -221,9 +221,11 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         learn(store, name, "cancel", True, "a cancel was accepted", utcnow())
         # Notes about the panel go to stderr: stdout holds one line per order (`| grep`).
         click.echo(f"note: {name} accepts cancels again: the automation may send them", err=True)
-    elif lacking and not is_unsupported(store, name, "cancel"):
+    elif lacking:
         # As the automation learns it: it sends no more cancels; `cancel` still does.
-        learn(store, name, "cancel", False, lacking[0], utcnow())
+        # Said at every run: each order's line reads "refused: Incorrect request".
+        if not is_unsupported(store, name, "cancel"):
+            learn(store, name, "cancel", False, lacking[0], utcnow())
         click.echo(
             f"note: {name} has no cancel action: the automation sends no cancels there", err=True
         )
