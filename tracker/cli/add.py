@@ -141,6 +141,9 @@ def add(
             # Comments or usernames: their number is the quantity (DELIVERED, report).
             counted = counted_quantity(quantity, extra)
             new = _track(store, panel_config.name, order_id, service, link, counted, runs, interval)
+            if new:  # settled and printed while a Ctrl-C still waits: never half told
+                settle_quietly(store, panel_config.name, key, order_id=order_id)
+                print_placed(order_id)  # after tracking: never left untracked
     except PanelError as exc:  # outcome unknown included: exit 1 like handle_errors
         if isinstance(exc, OutcomeUnknownError):  # the order may exist: the key stays
             settle_quietly(store, panel_config.name, key, error=exc.detail)
@@ -169,8 +172,6 @@ def add(
         log = structlog.get_logger("tracker.cli")
         log.warning("add_answer_already_tracked", panel=panel_config.name, order=order_id)
         raise OutcomeUnknownError.already_tracked(order_id, panel=panel_config.name)
-    settle_quietly(store, panel_config.name, key, order_id=order_id)
-    print_placed(order_id)  # after tracking: an order placed is never left untracked
     if stop.stopping:  # said once true, after the ID; a closed stderr is no failure
         with contextlib.suppress(OSError):
             click.echo(
