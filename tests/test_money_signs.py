@@ -30,6 +30,8 @@ KEY = "hostile-key-MoneySigns9"
         ("1 234,50 ₽", "1234.50"),
         ("€12,50", "12.50"),
         ("12.50$", "12.50"),
+        ("1.234,50 €", "1234.50"),
+        ("12.00USD", "12.00"),
         ("-$5.00", "-5.00"),
         ("$-5.00", "-5.00"),
     ],
@@ -72,7 +74,9 @@ def test_a_charge_with_its_currency_sign_is_stored_and_counted_in_report(tmp_pat
     assert "1234.5" in report.stdout and "0.9" in report.stdout
 
 
-@pytest.mark.parametrize("text", ["$", "USD", "-$-5", "(12.00)", "12 usd", "$ $5", "1,2,3 USD"])
+@pytest.mark.parametrize(
+    "text", ["$", "USD", "-$-5", "(12.00)", "12 usd", "$ $5", "1,2,3 USD", "1 USD 2"]
+)
 def test_a_sign_or_code_alone_or_around_no_amount_is_still_no_number(text):
     with pytest.raises(parse.BadAnswerError, match="without a number"):
         parse.parse_balance({"balance": text, "currency": "USD"})

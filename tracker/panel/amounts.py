@@ -8,8 +8,8 @@ import re
 import unicodedata
 from typing import Any
 
-# A currency code written beside the number, a space between: "12.00 USD".
-_CODE = re.compile(r"(?:[A-Z]{3}[ \u00a0]+(?=[-+\d.])|(?<=[\d.])[ \u00a0]+[A-Z]{3})")
+# A currency code written before or after the number: "12.00 USD", "USD12".
+_CODE = re.compile(r"(?:^[A-Z]{3}[ \u00a0]*(?=[-+\d.])|(?<=[\d.])[ \u00a0]*[A-Z]{3}$)")
 
 
 def _is_sign(char: str) -> bool:
