@@ -25,9 +25,11 @@ def bare_amount(value: Any) -> Any:
     if type(value) is not str:
         return value
     text = value.strip()
-    plain = text.isascii() and text[:1] not in ("$", "+", "-") and text[-1:] != "$"
-    if not text or (plain and not _CODE.search(text)):
-        return value  # "0.90", "1,250": every amount of most panels
+    if not text:
+        return value
+    first, last = text[0], text[-1]
+    if text.isascii() and (first.isdigit() or first == ".") and (last.isdigit() or last == "."):
+        return value  # "0.90", "1,250": every amount of most panels, no regex run
     text = _CODE.sub("", text).strip()
     sign = ""
     if text[:1] in ("-", "+"):
