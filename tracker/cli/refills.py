@@ -244,7 +244,8 @@ def _report(
             f"({answer['error']}); recorded as sent, so it is not resent inside the cooldown"
         )
     elif answer["status"] == REFUSED:
-        tail = " (for good: the order will not be asked for again)" if answer["permanent"] else ""
+        again = "not asked for again until the panel takes a request of it (refill --force)"
+        tail = f" (for good: {again})" if answer["permanent"] else ""
         if running:  # "The refill task is not completed for this order"
             ids = ", ".join(map(safe_text, running))
             tail = f" (refill {ids} still runs: followed as In progress)"

@@ -93,6 +93,18 @@ def is_permanent_refusal(error: str | None) -> bool:
     return bool(error) and bool(_PERMANENT.search(error or ""))
 
 
+def refused_for_good(requests: Sequence[PastRequest]) -> bool:
+    """Return True when the panel refused refills of the order for good and
+    took no request of it since: one it gave a refill ID after the refusal (a
+    `refill --force` once the panel enabled refill again) ends the refusal,
+    which otherwise held back the order's automatic requests for ever."""
+    refused = [r.requested_at for r in requests if r.permanent]
+    if not refused:
+        return False
+    since = max(refused)
+    return not any(r.refill_id is not None and r.requested_at > since for r in requests)
+
+
 def is_open(request: PastRequest, now: datetime | None = None, cooldown: float = 0) -> bool:
     """Return True while a request may still become (or is) a running refill;
     given ``now``, one in status words the tracker does not know ("Refunded")
@@ -126,7 +138,7 @@ def eligibility(
     whether a refill may be requested at ``now`` and, if not, why."""
     if not config.enabled:
         return Verdict(False, "refill.enabled is false")
-    if any(r.permanent for r in requests):
+    if refused_for_good(requests):
         return Verdict(False, PERMANENT_REFUSAL)
     if order.service_refill is False:
         return Verdict(False, NO_REFILL)
