@@ -190,6 +190,7 @@ HOLD_NOTHING = {
     "no wait said": too_many(),
     "a reset past": too_many(X_RateLimit_Reset=str(int(NOW) - 60)),
     "a reset beside some left": too_many(X_RateLimit_Reset="30", X_RateLimit_Remaining="3"),
+    "an IETF reset beside some left": too_many(RateLimit_Reset="30", RateLimit_Remaining="3"),
     "busy words in a 200": reply(200, {"error": "Too many requests"}, Retry_After="5"),
     "database busy in a 200": reply(200, {"error": "Database busy"}, X_RateLimit_Reset="5"),
 }  # fmt: skip
@@ -199,6 +200,8 @@ HOLDS = {
     "an HTTP-date": (too_many(Retry_After=formatdate(NOW + 30, usegmt=True)), 30.0),
     "X-RateLimit-Reset alone": (too_many(X_RateLimit_Reset="7"), 7.0),
     "a Unix time": (too_many(X_RateLimit_Reset=str(int(NOW) + 42)), 42.0),
+    "the IETF RateLimit-Reset alone": (too_many(RateLimit_Reset="9"), 9.0),
+    "the IETF RateLimit's t": (too_many(RateLimit='"default";t=11'), 11.0),
     "ten minutes": (too_many(Retry_After="600"), 120.0),
 }
 

@@ -192,3 +192,46 @@ def test_a_reset_beside_none_left_or_a_garbled_count_is_waited(left):
     answer = limited(X_RateLimit_Reset="9", X_RateLimit_Remaining=left)
     client(Panel(answer, BALANCE), sleeps).balance()
     assert sleeps[0] == 9.0  # (with none left, the panel's hold follows: test_rate_paced)
+
+
+# A 429 whose only wait is in the IETF draft's fields (no Retry-After, no
+# X-RateLimit-*): its call waited the backoff's 1-2 s, into the same 429.
+IETF = {
+    "RateLimit-Reset alone": ({"RateLimit_Reset": "7"}, 7.0),
+    "none left": ({"RateLimit_Remaining": "0", "RateLimit_Reset": "9"}, 9.0),
+    "combined": ({"RateLimit": '"default";r=0;t=11'}, 11.0),
+    "combined, no r": ({"RateLimit": '"default";t=13'}, 13.0),
+    "two policies": ({"RateLimit": '"burst";r=4;t=2, "day";r=0;t=30'}, 30.0),
+    "ten minutes": ({"RateLimit_Reset": "600"}, 120.0),  # Retry-After's cap
+}
+
+
+@pytest.mark.parametrize(("headers", "wait"), IETF.values(), ids=IETF.keys())
+def test_a_429_with_only_the_ietf_reset_waits_it_once(headers, wait):
+    sleeps: list[float] = []
+    panel = Panel(limited(**headers), BALANCE)
+    assert str(client(panel, sleeps).balance().balance) == "1.5"
+    assert sleeps == [wait] and panel.asked == 2
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"RateLimit_Remaining": "3", "RateLimit_Reset": "30"},  # some left: not why
+        {"RateLimit": '"default";r=3;t=30'},
+        {"RateLimit_Reset": str(int(NOW) + 30)},  # not delta-seconds
+        {"RateLimit_Reset": "soon"},
+    ],
+)
+def test_an_ietf_reset_beside_some_left_or_garbled_leaves_the_backoff(headers):
+    sleeps: list[float] = []
+    client(Panel(limited(**headers), BALANCE), sleeps).balance()
+    assert len(sleeps) == 1 and 1.0 <= sleeps[0] <= 2.0
+
+
+def test_an_ietf_reset_past_the_retry_budget_fails_the_call_at_once():
+    sleeps: list[float] = []
+    panel = Panel(limited(RateLimit_Reset="50"))
+    with pytest.raises(TransientError, match="rate limited \\(HTTP 429"):
+        client(panel, sleeps, budget=20.0).balance()
+    assert sleeps == [] and panel.asked == 1

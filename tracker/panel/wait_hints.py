@@ -9,7 +9,8 @@ capped and bounded by the call's retry budget (``panel/budget.py``) as a
 ``Retry-After`` (RFC 9110) is read on every retried answer. A rate limit (a
 429, or busy words retried like one) without a readable ``Retry-After`` may
 say when its window resets in ``X-RateLimit-Reset``, which no standard
-defines; panels send seconds to wait, a Unix time or, rarely, an HTTP-date.
+defines; panels send seconds to wait, a Unix time or, rarely, an HTTP-date;
+else in the IETF draft's ``RateLimit-Reset`` or ``RateLimit``'s ``t``.
 What holds the whole panel (``panel/pacing.py``): an answer saying its limit
 is spent, or a 429 with a wait read so (:func:`held_wait`).
 """
@@ -83,12 +84,14 @@ def limited_wait(response: httpx.Response, now: float) -> tuple[float, str] | No
     """Return (seconds, the header read) a rate limit's answer (a 429, busy
     words) asks to wait before the next try, or None: ``Retry-After`` if
     readable, else ``X-RateLimit-Reset`` unless ``X-RateLimit-Remaining``
-    says some of the limit is left (see :func:`wait_hint`)."""
+    says some of the limit is left (see :func:`wait_hint`), else the IETF
+    draft's reset alike (:func:`_ietf_limited`)."""
     asked = retry_after(response, now)
     if asked is not None:
         return asked, "Retry-After"
-    reset = None if _some_left(response) else reset_wait(response, now)
-    return None if reset is None else (reset, "X-RateLimit-Reset")
+    left = response.headers.get("X-RateLimit-Remaining")
+    reset = None if _some_left(left) else reset_wait(response, now)
+    return _ietf_limited(response) if reset is None else (reset, "X-RateLimit-Reset")
 
 
 def wait_hint(response: httpx.Response, *, now: float, limited: bool) -> float | None:
@@ -119,9 +122,10 @@ def _none_left(value: str | None) -> bool:
     return value is not None and _COUNT.fullmatch(value) is not None and int(value) == 0
 
 
-def _some_left(response: httpx.Response) -> bool:
-    """Return True when ``X-RateLimit-Remaining`` is ASCII digits above 0."""
-    value = response.headers.get("X-RateLimit-Remaining", "").strip()
+def _some_left(value: str | None) -> bool:
+    """Return True when a remaining count (``X-RateLimit-Remaining``, the
+    IETF draft's) is ASCII digits above 0."""
+    value = (value or "").strip()
     return _COUNT.fullmatch(value) is not None and int(value) > 0
 
 
@@ -145,6 +149,23 @@ def _resets(response: httpx.Response, now: float) -> list[tuple[float | None, st
         if _none_left(params.get("r")):
             spent.append((_delta(params.get("t")), "RateLimit"))
     return spent
+
+
+def _ietf_limited(response: httpx.Response) -> tuple[float, str] | None:
+    """Return (seconds, the header read) the IETF draft's fields give a rate
+    limit's answer (a 429 says the limit is reached, no remaining of 0
+    needed) to wait, or None: ``RateLimit-Reset`` unless ``RateLimit-Remaining``
+    is above 0, and the ``t`` of each ``RateLimit`` member whose ``r`` is not
+    above 0; of two read, the longer."""
+    headers, read = response.headers, []
+    if not _some_left(headers.get("RateLimit-Remaining")):
+        read.append((_delta(headers.get("RateLimit-Reset", "").strip()), "RateLimit-Reset"))
+    for member in headers.get("RateLimit", "").split(","):
+        params = {name: value.strip() for name, value in _PARAM.findall(member)}
+        if not _some_left(params.get("r")):
+            read.append((_delta(params.get("t")), "RateLimit"))
+    found = [(seconds, header) for seconds, header in read if seconds is not None]
+    return max(found) if found else None
 
 
 def spent_wait(response: httpx.Response, now: float) -> tuple[float, str] | None:
