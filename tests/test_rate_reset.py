@@ -68,7 +68,6 @@ def client(
     ("reset", "wait"),
     [
         ("7", 7.0),  # seconds to wait
-        ("0", 0.0),
         (str(int(NOW) + 42), 42.0),  # a Unix time, against the wall clock
         (f"{NOW + 12.5:.2f}", 12.5),  # one with a fraction
         (formatdate(NOW + 30, usegmt=True), 30.0),  # an HTTP-date

@@ -91,7 +91,12 @@ class Budget(tenacity.stop.stop_base):
 
     @staticmethod
     def wait(state: tenacity.RetryCallState) -> float:
-        """tenacity's wait: the panel's Retry-After (at most :data:`LONGEST_WAIT`), else backoff."""
+        """tenacity's wait: the panel's Retry-After (at most :data:`LONGEST_WAIT`), else
+        backoff. A wish under a second (``Retry-After: 0``, "retry now", a reset
+        this instant) is the backoff too: a panel answering so for ever is asked
+        ``retries`` more times a call, backing off, never in a tight loop."""
         exc = state.outcome.exception() if state.outcome else None
         hinted = getattr(exc, "retry_after", None)
-        return min(float(hinted), LONGEST_WAIT) if hinted is not None else BACKOFF(state)
+        if hinted is None or hinted < MIN_ATTEMPT:
+            return BACKOFF(state)
+        return min(float(hinted), LONGEST_WAIT)
