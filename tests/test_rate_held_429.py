@@ -234,18 +234,39 @@ def test_a_429_with_a_readable_wait_holds_the_panels_next_call(answer, wait):
 
 
 def test_a_429s_hold_past_the_retry_budget_fails_the_next_call_sending_nothing():
+    # Each failure says it was the 429, the wait it asked and the budget: the
+    # held call said "the panel said its limit is spent", the 429's own call
+    # only "rate limited (HTTP 429: Too many requests)".
     t = FakeTime()
     panel = Panel(t, too_many(Retry_After="50"))
     client = client_of(panel, t, retry_budget=20.0)
-    with pytest.raises(TransientError, match=r"rate limited \(HTTP 429"):
+    with pytest.raises(TransientError) as own:
         client.balance()  # its own retry would wait past the budget: failed at once
+    assert own.value.detail == (
+        "rate limited (HTTP 429: Too many requests): the panel asks us to wait 50s, "
+        "past this call's retry budget of 20s"
+    )
     with pytest.raises(TransientError) as failed:
         client.statuses([11])
     assert failed.value.detail == (
-        "rate limited (the panel said its limit is spent for 50s more (Retry-After), "
-        "past the 20s retry budget: not sent)"
+        "rate limited (HTTP 429: the panel asks us to wait 50s more (Retry-After), "
+        "past this call's retry budget of 20s: not sent)"
     )
+    assert str(failed.value) == f"t: status: {failed.value.detail}"  # one line
     assert t.sleeps == [] and len(panel.arrivals) == 1
+
+
+def test_a_429s_wait_past_what_its_retries_left_of_the_budget_says_so():
+    t = FakeTime()
+    panel = Panel(t, too_many(), too_many(Retry_After="50"))  # a backoff, then 50 s asked
+    client = client_of(panel, t, retry_budget=30.0, retries=3)
+    with pytest.raises(TransientError) as own:
+        client.balance()
+    (backoff,) = t.sleeps
+    assert own.value.detail == (
+        "rate limited (HTTP 429: Too many requests): the panel asks us to wait 50s, "
+        f"past the {30 - backoff:.0f}s left of this call's retry budget of 30s"
+    )
 
 
 @pytest.mark.usefixtures("fresh_logs")

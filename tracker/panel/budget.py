@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import tenacity
 
-from tracker.errors import TransientError
+from tracker.errors import RateLimitedError, TransientError
 
 # The least time left that a retry is started with: a second (or the whole
 # timeout, when shorter), about one round trip and a connect.
@@ -43,6 +43,9 @@ class Budget(tenacity.stop.stop_base):
         self._least = min(MIN_ATTEMPT, timeout)
         self._last = ""
         self._held = False  # the next attempt waited for a panel's rate limit first
+        # Stopped as the wait asked would run past the budget: True (a retry's
+        # wait), None (a rate limit's hold, its failure saying so), else False.
+        self._outwaited: bool | None = False
 
     def left(self) -> float:
         """Return the seconds left of the budget (negative once it is spent)."""
@@ -72,6 +75,7 @@ class Budget(tenacity.stop.stop_base):
         a retry after that wait would; it then has what is left of the budget
         (at most ``timeout``), the first attempt too. False: not worth waiting."""
         if self.left() - seconds < self._least:
+            self._outwaited = None  # the hold's own failure says so: see outlasted
             return False
         self._held = True
         return True
@@ -87,7 +91,26 @@ class Budget(tenacity.stop.stop_base):
         less than the least an attempt is given."""
         exc = state.outcome.exception() if state.outcome else None
         self._last = getattr(exc, "detail", str(exc))  # what the next attempt follows
-        return self.left() - (state.upcoming_sleep or 0.0) < self._least
+        left = self.left()
+        stop = left - (state.upcoming_sleep or 0.0) < self._least
+        if self._outwaited is not None:
+            self._outwaited = stop and left >= self._least
+        return stop
+
+    def outlasted(self, exc: TransientError) -> TransientError:
+        """Return ``exc``, the call's last failure; when it was a rate limit
+        whose wait would have run past the budget (no retry sent), one saying
+        so: "rate limited (HTTP 429: ...): the panel asks us to wait 300s,
+        past this call's retry budget of 60s"."""
+        asked = exc.retry_after
+        if not (self._outwaited and isinstance(exc, RateLimitedError) and asked is not None):
+            return exc
+        wait = "more than a day" if asked > 86_400 else f"{asked:.0f}s"
+        budget = f"this call's retry budget of {self.seconds:g}s"
+        if self._started > 1:  # earlier attempts took some of it
+            budget = f"the {max(0.0, self.left()):.0f}s left of {budget}"
+        said = f"{exc.detail}: the panel asks us to wait {wait}, past {budget}"
+        return RateLimitedError(said, retry_after=asked, panel=exc.panel, action=exc.action)
 
     @staticmethod
     def wait(state: tenacity.RetryCallState) -> float:

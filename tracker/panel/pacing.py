@@ -53,6 +53,7 @@ class Pacing:
         self._lock = threading.Lock()
         self._until = float("-inf")  # the clock time the panel may be asked again
         self._said = ""  # the header the current hold was read from
+        self._status = 200  # the status of the answer it was read from
         self._paced = False  # in an episode: spent, and no answer since the hold said otherwise
 
     def heard(self, response: httpx.Response, action: str) -> httpx.Response:
@@ -68,6 +69,7 @@ class Pacing:
             seconds, header = min(said[0], LONGEST_WAIT), said[1]
             if now + seconds > self._until:
                 self._until, self._said = now + seconds, header
+                self._status = response.status_code
             fresh, self._paced = not self._paced, True
         if fresh:  # once an episode, however many windows and requests it holds
             log.info("panel_rate_paced", panel=self.panel, action=action, wait=round(seconds, 2),
@@ -86,17 +88,30 @@ class Pacing:
         while True:
             self.refuse_if_stopping(action)
             with self._lock:
-                until, header = self._until, self._said
+                until, header, status = self._until, self._said, self._status
             left = until - self._clock()
             if left <= 0 or until == seen:  # waited for this hold already
                 return
             if not budget.hold(left):
                 raise RateLimitedError(
-                    f"rate limited (the panel said its limit is spent for {left:.0f}s more "
-                    f"({header}), past the {budget.seconds:g}s retry budget: not sent)",
+                    _too_long(status, header, left, budget.seconds),
                     retry_after=left,
                     panel=self.panel,
                     action=action,
                 )
             self._sleep(left)  # the stop event's wait: a stop ends it at once
             seen = until
+
+
+def _too_long(status: int, header: str, left: float, budget: float) -> str:
+    """Return why a call held past its retry budget fails, nothing sent: the
+    429 that asked for the wait, or the limit an answer said was spent."""
+    if status == 429:
+        return (
+            f"rate limited (HTTP 429: the panel asks us to wait {left:.0f}s more ({header}), "
+            f"past this call's retry budget of {budget:g}s: not sent)"
+        )
+    return (
+        f"rate limited (the panel said its limit is spent for {left:.0f}s more "
+        f"({header}), past the {budget:g}s retry budget: not sent)"
+    )

@@ -291,7 +291,7 @@ class Transport(Generic[P]):
                 raise OutcomeUnknownError.because(
                     exc.detail, panel=self.name, action=action
                 ) from None
-            raise
+            raise budget.outlasted(exc) from None  # a rate limit's wait past it: said
 
     def _warn_absurd(self, action: str, answer: Any) -> None:
         """Log once per panel, action and field a number dropped as absurd (1e999999999)."""
