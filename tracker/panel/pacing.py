@@ -4,8 +4,8 @@ Panels that count requests often say so on every answer, a 200 included:
 ``X-RateLimit-Remaining: 0`` with ``X-RateLimit-Reset`` (or the IETF draft's
 ``RateLimit-*`` fields; :func:`tracker.panel.wait_hints.spent_wait` reads
 them). A 429 says so too, its wait read as its retry reads it
-(``Retry-After``, else ``X-RateLimit-Reset``; nothing readable: nothing
-held, the call's backoff alone). Unread, a panel's other workers and jobs
+(``Retry-After``, else ``X-RateLimit-Reset``, else the IETF draft's reset;
+nothing readable: nothing held, the call's backoff alone). Unread, a panel's other workers and jobs
 ran straight into its 429 every window, each into its own, and panels
 behind Cloudflare or fail2ban-style rules block a key or an address after a
 run of them. The call that got the 429 waits its retry's wait, the same
@@ -17,7 +17,8 @@ slot is theirs, and tells it every answer. The wait is at most
 :data:`~tracker.panel.budget.LONGEST_WAIT` (a 429's cap: the request after
 it finds out whether the panel still refuses), never past the call's retry
 budget (the call fails at once as rate limited, nothing sent), and a stop
-ends it at once, nothing sent. Time is injected: ``clock`` (monotonic),
+ends it at once, nothing sent. When a hold ends, those it held go
+:data:`SPACING` apart, the first at the reset. Time is injected: ``clock`` (monotonic),
 ``wall`` (Unix time, against which a reset given as one is read), ``sleep``.
 """
 
@@ -34,6 +35,13 @@ from tracker.panel import wait_hints
 from tracker.panel.budget import LONGEST_WAIT, Budget
 
 log = structlog.get_logger("tracker.client")
+
+# After a hold, the requests it held go one at a time, this many seconds
+# apart, the first at the reset: the first's answer (most panels answer
+# within the second) says whether the panel still refuses, a new hold the
+# others then wait for, instead of all of them (``concurrency`` workers)
+# going at the reset instant, into the same refusal.
+SPACING = 1.0
 
 
 class Pacing:
@@ -55,6 +63,8 @@ class Pacing:
         self._said = ""  # the header the current hold was read from
         self._status = 200  # the status of the answer it was read from
         self._paced = False  # in an episode: spent, and no answer since the hold said otherwise
+        # After a hold, until no request waits: the turn of the next request.
+        self._spacing, self._next, self._waiting = False, float("-inf"), 0
 
     def heard(self, response: httpx.Response, action: str) -> httpx.Response:
         """Read ``response``'s headers; when they say the rate limit is spent
@@ -70,6 +80,7 @@ class Pacing:
             if now + seconds > self._until:
                 self._until, self._said = now + seconds, header
                 self._status = response.status_code
+                self._spacing, self._next = True, max(self._next, self._until)
             fresh, self._paced = not self._paced, True
         if fresh:  # once an episode, however many windows and requests it holds
             log.info("panel_rate_paced", panel=self.panel, action=action, wait=round(seconds, 2),
@@ -81,26 +92,47 @@ class Pacing:
             raise StopRequested("stopping: request not sent", panel=self.panel, action=action)
 
     def wait(self, budget: Budget, action: str) -> None:
-        """Return once a request of ``action`` may be sent. Raise StopRequested
-        when the tracker is (or becomes) stopping, and TransientError (rate
-        limited) when the hold outlasts the call's retry budget: nothing sent."""
-        seen = None
-        while True:
-            self.refuse_if_stopping(action)
+        """Return once a request of ``action`` may be sent: at once, or at its
+        turn after a hold (see :data:`SPACING`). Raise StopRequested when the
+        tracker is (or becomes) stopping, and TransientError (rate limited)
+        when the wait outlasts the call's retry budget: nothing sent."""
+        turn = slept = None
+        with self._lock:
+            self._waiting += 1
+        try:
+            while True:
+                self.refuse_if_stopping(action)
+                with self._lock:
+                    now = self._clock()
+                    if turn is None or self._until > turn:  # a first look, or a new hold
+                        turn = self._take_turn(now)
+                    header, status = self._said, self._status
+                left = turn - now
+                if left <= 0 or turn == slept:  # its turn: come, or waited for
+                    return
+                if not budget.hold(left):
+                    raise RateLimitedError(
+                        _too_long(status, header, left, budget.seconds),
+                        retry_after=left,
+                        panel=self.panel,
+                        action=action,
+                    )
+                self._sleep(left)  # the stop event's wait: a stop ends it at once
+                slept = turn
+        finally:
             with self._lock:
-                until, header, status = self._until, self._said, self._status
-            left = until - self._clock()
-            if left <= 0 or until == seen:  # waited for this hold already
-                return
-            if not budget.hold(left):
-                raise RateLimitedError(
-                    _too_long(status, header, left, budget.seconds),
-                    retry_after=left,
-                    panel=self.panel,
-                    action=action,
-                )
-            self._sleep(left)  # the stop event's wait: a stop ends it at once
-            seen = until
+                self._waiting -= 1
+                if not self._waiting and self._until <= self._clock():
+                    self._spacing = False  # none held is left: requests go at once
+
+    def _take_turn(self, now: float) -> float:
+        """Return the clock time a request may go (the lock held): once the
+        hold is over, and after a hold, :data:`SPACING` after the one before."""
+        turn = max(now, self._until)
+        if self._spacing:
+            turn = max(turn, self._next)
+            self._next = turn + SPACING
+        return turn
 
 
 def _too_long(status: int, header: str, left: float, budget: float) -> str:
