@@ -23,7 +23,7 @@ from tracker.cli.main import (
 from tracker.cli.orders import panel_option
 from tracker.cli.output import print_placed
 from tracker.cli.render import safe_text
-from tracker.cli.shield import Waits, shield
+from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.clock import utcnow
 from tracker.errors import (
     OutcomeUnknownError,
@@ -126,7 +126,7 @@ def add(
     # First: a client that cannot be made sends nothing. A first Ctrl-C ends
     # its waits (a retry's, a rate limit's): the order is then never sent.
     waits = Waits()
-    client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep)
+    client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
     try:
         if key is not None:  # committed before sending: a second add under it sends nothing
             asked = dict(service=service, link=link, quantity=quantity, runs=runs)

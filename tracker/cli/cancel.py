@@ -21,7 +21,7 @@ from tracker.cli.main import (
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.cli.panels import note_held_elsewhere, orders_are, panel_holding, shown_ids
 from tracker.cli.render import safe_text
-from tracker.cli.shield import Shield, Waits, shield
+from tracker.cli.shield import Shield, Waits, shield, tell_wait
 from tracker.clock import utcnow
 from tracker.errors import AuthError, StoreError
 from tracker.panel.misdirected import names_fix
@@ -191,7 +191,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     from tracker.panel.client import PanelClient  # httpx costs start-up; only here
 
     waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
-    client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep)
+    client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
     results: list[tuple[int, str, str | None]] = []
     lacking: list[str] = []
     sending: list[int] = []

@@ -27,7 +27,7 @@ from tracker.cli.orders import TABLE_LIMIT, listing_panel, order_panel, parse_or
 from tracker.cli.panels import note_held_elsewhere, panel_holding, read_panel
 from tracker.cli.render import safe_text
 from tracker.cli.screen import SECOND, Columns, fitted, stderr_screen, stdout_screen
-from tracker.cli.shield import Waits, shield
+from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.jobs.refill_requests import PanelModes, request_refills
@@ -166,7 +166,7 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     panel_config = config.panel(name)
     register_secret(panel_config.key.reveal())
     waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
-    client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep)
+    client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
     try:
         # A first Ctrl-C waits for the answer, which is recorded.
         with shield("the refill request just sent", waits) as stop:

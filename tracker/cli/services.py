@@ -10,6 +10,7 @@ from tracker.cli.main import Context, fail, handle_errors, main, open_store, pas
 from tracker.cli.orders import listing_panel
 from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
+from tracker.cli.shield import tell_wait
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.errors import PanelError
@@ -118,7 +119,7 @@ def _refresh(config: Config, store: Store, only: str | None) -> None:
         if only is not None and panel.name != only:
             continue
         register_secret(panel.key.reveal())
-        client = PanelClient(panel)
+        client = PanelClient(panel, on_wait=tell_wait)  # a rate limit's wait: said
         try:
             sync_services(store, client, utcnow)
         except PanelError as exc:

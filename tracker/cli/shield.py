@@ -13,17 +13,24 @@ Nothing is on the wire while the command's client waits to send (a retry's
 backoff, a panel's rate limit spent: up to two minutes): given the client's
 :class:`Waits`, a first Ctrl-C ends that wait at once, nothing is sent, and
 the command says it was interrupted (exit 130), where it used to wait the
-wait out and then send the order the user had tried to stop.
+wait out and then send the order the user had tried to stop. Such a wait is
+said on stderr as it begins (:func:`tell_wait`), whatever the log level.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+import click
+
+from tracker.terminal import escape_controls
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -61,6 +68,16 @@ class Waits:
         # Set from a thread of its own: the signal handler runs in the main
         # thread, which may hold the event's lock at that instant.
         threading.Thread(target=self.stop.set, daemon=True).start()
+
+
+def tell_wait(seconds: float, why: str) -> None:
+    """Say on stderr, whatever the log level, that the command waits to send,
+    why and how long at most (its client's ``on_wait``): at "warning" such a
+    wait, up to the retry budget, passed in silence, as if it hung. Once a
+    wait; stdout is left as it is; a closed stderr is no failure."""
+    line = f"smm-tracker: waiting up to {math.ceil(seconds)} s: {escape_controls(why)}"
+    with contextlib.suppress(OSError):
+        click.echo(line, err=True)
 
 
 @contextmanager

@@ -55,8 +55,10 @@ class Pacing:
         wall: Callable[[], float],
         sleep: Callable[[float], object],
         stop_event: threading.Event,
+        told: Callable[[float, str], object] | None = None,
     ):
         self.panel = panel
+        self.told = told  # told of each wait to send of a second or more: (seconds, why)
         self._clock, self._wall, self._sleep, self._stop = clock, wall, sleep, stop_event
         self._lock = threading.Lock()
         self._until = float("-inf")  # the clock time the panel may be asked again
@@ -97,6 +99,7 @@ class Pacing:
         tracker is (or becomes) stopping, and TransientError (rate limited)
         when the wait outlasts the call's retry budget: nothing sent."""
         turn = slept = None
+        tell = self.told  # once a wait: None once told
         with self._lock:
             self._waiting += 1
         try:
@@ -106,7 +109,7 @@ class Pacing:
                     now = self._clock()
                     if turn is None or self._until > turn:  # a first look, or a new hold
                         turn = self._take_turn(now)
-                    header, status = self._said, self._status
+                    header, status, held = self._said, self._status, self._until > now
                 left = turn - now
                 if left <= 0 or turn == slept:  # its turn: come, or waited for
                     return
@@ -117,6 +120,9 @@ class Pacing:
                         panel=self.panel,
                         action=action,
                     )
+                if tell is not None and left >= 1.0:
+                    tell(left, self._why(held, status, header))
+                    tell = None
                 self._sleep(left)  # the stop event's wait: a stop ends it at once
                 slept = turn
         finally:
@@ -124,6 +130,20 @@ class Pacing:
                 self._waiting -= 1
                 if not self._waiting and self._until <= self._clock():
                     self._spacing = False  # none held is left: requests go at once
+
+    def _why(self, held: bool, status: int, header: str) -> str:
+        """Return why a request waits to send, for :attr:`told`."""
+        if not held:  # only its turn after a hold
+            return f"panel {self.panel}'s requests go a second apart after its rate limit's hold"
+        if status == 429:
+            return f"panel {self.panel} answered HTTP 429, asking to wait ({header})"
+        return f"panel {self.panel} says its rate limit is spent ({header})"
+
+    def retrying(self, exc: BaseException | None, seconds: float) -> None:
+        """Tell :attr:`told` of a retry's wait of a second or more after a
+        rate limit (a 429, its words), the call's own wait for it."""
+        if self.told is not None and isinstance(exc, RateLimitedError) and seconds >= 1.0:
+            self.told(seconds, f"panel {self.panel} answered: {exc.detail}")
 
     def _take_turn(self, now: float) -> float:
         """Return the clock time a request may go (the lock held): once the

@@ -72,7 +72,8 @@ class Transport(Generic[P]):
     """Given a panel's settings, POST API v2 requests to it with bounded retries.
 
     ``transport`` replaces the network (tests), ``limiter`` is called before
-    every request (shared rate limit), ``stop_event`` cuts retry waits short;
+    every request (shared rate limit), ``stop_event`` cuts retry waits short,
+    ``on_wait`` is told of each wait to send a rate limit causes (seconds, why);
     ``sleep``, ``clock`` (monotonic) and ``wall`` (Unix time) replace the real ones (tests).
     """
 
@@ -87,13 +88,14 @@ class Transport(Generic[P]):
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        on_wait: Callable[[float, str], object] | None = None,
     ):
         self.panel, self.name = panel, panel.name
         self._stop = stop_event or threading.Event()
         self._limiter = limiter
         self._sleep_fn, self._clock, self._wall = sleep, clock, wall
         self.observers = list(observers)
-        self._pacing = Pacing(self.name, clock, wall, self._sleep, self._stop)
+        self._pacing = Pacing(self.name, clock, wall, self._sleep, self._stop, on_wait)
         self._in_flight = threading.BoundedSemaphore(panel.concurrency)
         self._http = deadline.http_client(
             panel.timeout,
@@ -308,6 +310,7 @@ class Transport(Generic[P]):
 
     def _log_retry(self, state: tenacity.RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
+        self._pacing.retrying(exc, state.upcoming_sleep)  # a rate limit's: said (CLI)
         log.warning(
             "panel_retry",
             panel=self.name,
