@@ -26,11 +26,16 @@ STATUS = {"status": "In progress", "remains": "5", "charge": "0.1"}
 
 class SteppedTime:
     """A monotonic clock only the test moves on; a sleep blocks until the
-    clock has reached its end. ``begun`` counts the sleeps begun."""
+    clock has reached its end. ``ends`` holds the ends of the sleeps on."""
 
     def __init__(self) -> None:
-        self.now, self.sleeping, self.begun = 1000.0, 0, 0
+        self.now = 1000.0
+        self.ends: list[float] = []
         self.changed = threading.Condition()
+
+    @property
+    def sleeping(self) -> int:
+        return len(self.ends)
 
     def clock(self) -> float:
         with self.changed:
@@ -39,11 +44,10 @@ class SteppedTime:
     def sleep(self, seconds: float) -> None:
         with self.changed:
             end = self.now + seconds
-            self.sleeping += 1
-            self.begun += 1
+            self.ends.append(end)
             self.changed.notify_all()
             self.changed.wait_for(lambda: self.now >= end, timeout=30)
-            self.sleeping -= 1
+            self.ends.remove(end)
             self.changed.notify_all()
 
     def to(self, when: float) -> None:
@@ -54,6 +58,11 @@ class SteppedTime:
     def until(self, ready: Callable[[], bool], arrivals: list[float] | None = None) -> None:
         with self.changed:
             assert self.changed.wait_for(ready, timeout=10), f"not so; arrivals: {arrivals}"
+
+    def settled(self, sleeping: int) -> bool:
+        """Return True when ``sleeping`` sleep, none of them due: every
+        thread the clock woke has slept again or gone on."""
+        return len(self.ends) == sleeping and all(end > self.now for end in self.ends)
 
     def notify(self) -> None:
         with self.changed:
@@ -113,16 +122,17 @@ def held_workers(spent: int) -> tuple[SteppedTime, Panel, list[object]]:
     ]
     for number, call in enumerate(calls, start=1):
         threading.Thread(target=ask, args=(call,), daemon=True).start()
-        t.until(lambda n=number: t.sleeping == n)  # held until the reset
+        t.until(lambda n=number: t.settled(n))  # held until the reset
     return t, panel, done
 
 
 def test_the_requests_a_hold_held_go_a_second_apart_from_the_reset():
     t, panel, done = held_workers(spent=1)
     assert panel.arrivals == [1000.0]
+    # At the reset, one goes; the three others wait their turns.
     for step, when in enumerate([1005.0, 1006.0, 1007.0, 1008.0], start=1):
         t.to(when)
-        t.until(lambda s=step: len(done) == s and t.sleeping == 4 - s, panel.arrivals)
+        t.until(lambda s=step: len(done) == s and t.settled(4 - s), panel.arrivals)
         assert panel.arrivals == [1000.0] + [1005.0 + n for n in range(step)]  # one more
     assert not [answer for answer in done if isinstance(answer, Exception)]
 
@@ -130,12 +140,43 @@ def test_the_requests_a_hold_held_go_a_second_apart_from_the_reset():
 def test_when_the_first_after_a_hold_is_told_spent_again_the_others_wait_for_it():
     t, panel, done = held_workers(spent=2)  # the first one after the reset: spent again
     t.to(1005.0)
-    t.until(lambda: len(done) == 1 and t.sleeping == 3, panel.arrivals)
+    t.until(lambda: len(done) == 1 and t.settled(3), panel.arrivals)
     assert panel.arrivals == [1000.0, 1005.0]  # spent again, until 1010
-    t.to(1006.0)  # the next one's turn: it waits for the new reset instead
-    t.until(lambda: t.begun == 5 and t.sleeping == 3, panel.arrivals)
-    assert panel.arrivals == [1000.0, 1005.0] and len(done) == 1
+    for when in [1006.0, 1007.0, 1008.0]:  # the turns taken: the others wait for 1010
+        t.to(when)
+        t.until(lambda: t.settled(3), panel.arrivals)
+        assert panel.arrivals == [1000.0, 1005.0] and len(done) == 1
     for step, when in enumerate([1010.0, 1011.0, 1012.0], start=2):
         t.to(when)
-        t.until(lambda s=step: len(done) == s and t.sleeping == 4 - s, panel.arrivals)
+        t.until(lambda s=step: len(done) == s and t.settled(4 - s), panel.arrivals)
     assert panel.arrivals == [1000.0, 1005.0, 1010.0, 1011.0, 1012.0]
+
+
+def test_calls_failed_during_a_hold_take_no_turn_after_it():
+    # A hold past the retry budget fails each call at once, unsent; none of
+    # them may push the first request after the reset further back.
+    from faketime import FakeTime
+
+    from tracker.errors import TransientError
+
+    t = FakeTime()
+    spent = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "100"}
+    answers = [httpx.Response(200, content=b'{"balance": "1", "currency": "USD"}', headers=spent)]
+    asked: list[float] = []
+
+    def panel(request: httpx.Request) -> httpx.Response:
+        asked.append(t.clock())
+        return answers.pop() if answers else httpx.Response(200, content=b'{"balance": "1"}')
+
+    config = PanelConfig(name="t", url=URL, key=Secret(KEY), retries=0, retry_budget=60.0)
+    client = PanelClient(config, transport=httpx.MockTransport(panel), sleep=t.sleep, clock=t.clock)
+    client.balance()  # spent for 100 s: past the 60 s budget
+    for _ in range(5):
+        try:
+            client.balance()
+        except TransientError:
+            pass
+    t.sleep(100.0)  # the reset
+    client.balance()
+    client.balance()  # the first answered: the next goes at once too
+    assert asked == [1000.0, 1100.0, 1100.0] and t.sleeps == [100.0]

@@ -98,7 +98,7 @@ class Pacing:
         turn after a hold (see :data:`SPACING`). Raise StopRequested when the
         tracker is (or becomes) stopping, and TransientError (rate limited)
         when the wait outlasts the call's retry budget: nothing sent."""
-        turn = slept = None
+        turn = slept = None  # its turn once the hold is over; what it last slept until
         tell = self.told  # once a wait: None once told
         with self._lock:
             self._waiting += 1
@@ -106,14 +106,17 @@ class Pacing:
             while True:
                 self.refuse_if_stopping(action)
                 with self._lock:
-                    now = self._clock()
-                    if turn is None or self._until > turn:  # a first look, or a new hold
+                    now, until = self._clock(), self._until
+                    held = until > now and until != slept  # the reset not come yet
+                    if not held and (turn is None or turn < until):  # no turn after this hold
                         turn = self._take_turn(now)
-                    header, status, held = self._said, self._status, self._until > now
-                left = turn - now
-                if left <= 0 or turn == slept:  # its turn: come, or waited for
+                    at = until if held or turn is None else turn  # None: never, when not held
+                    header, status = self._said, self._status
+                left = at - now
+                if left <= 0 or at == slept:  # its turn: come, or waited for
                     return
                 if not budget.hold(left):
+                    self._give_back(None if held else turn)
                     raise RateLimitedError(
                         _too_long(status, header, left, budget.seconds),
                         retry_after=left,
@@ -124,12 +127,12 @@ class Pacing:
                     tell(left, self._why(held, status, header))
                     tell = None
                 self._sleep(left)  # the stop event's wait: a stop ends it at once
-                slept = turn
+                slept = at
         finally:
             with self._lock:
                 self._waiting -= 1
                 if not self._waiting and self._until <= self._clock():
-                    self._spacing = False  # none held is left: requests go at once
+                    self._spacing, self._next = False, float("-inf")  # none held is left
 
     def _why(self, held: bool, status: int, header: str) -> str:
         """Return why a request waits to send, for :attr:`told`."""
@@ -146,13 +149,19 @@ class Pacing:
             self.told(seconds, f"panel {self.panel} answered: {exc.detail}")
 
     def _take_turn(self, now: float) -> float:
-        """Return the clock time a request may go (the lock held): once the
-        hold is over, and after a hold, :data:`SPACING` after the one before."""
+        """Return the clock time a request may go, the hold over (the lock
+        held): now, or after a hold :data:`SPACING` after the one before."""
         turn = max(now, self._until)
         if self._spacing:
             turn = max(turn, self._next)
             self._next = turn + SPACING
         return turn
+
+    def _give_back(self, turn: float | None) -> None:
+        """Free ``turn`` (a request failed, not sent), if no later one was taken."""
+        with self._lock:
+            if turn is not None and self._next == turn + SPACING:
+                self._next = turn
 
 
 def _too_long(status: int, header: str, left: float, budget: float) -> str:
