@@ -218,6 +218,7 @@ def test_a_429_with_only_the_ietf_reset_waits_it_once(headers, wait):
     [
         {"RateLimit_Remaining": "3", "RateLimit_Reset": "30"},  # some left: not why
         {"RateLimit": '"default";r=3;t=30'},
+        {"X_RateLimit_Remaining": "950", "RateLimit_Reset": "30"},  # the same window's
         {"RateLimit_Reset": str(int(NOW) + 30)},  # not delta-seconds
         {"RateLimit_Reset": "soon"},
     ],

@@ -5,10 +5,10 @@ Panels that count requests often say so on every answer, a 200 included:
 ``RateLimit-*`` fields; :func:`tracker.panel.wait_hints.spent_wait` reads
 them). A 429 says so too, its wait read as its retry reads it
 (``Retry-After``, else ``X-RateLimit-Reset``, else the IETF draft's reset;
-nothing readable: nothing held, the call's backoff alone). Unread, a panel's other workers and jobs
-ran straight into its 429 every window, each into its own, and panels
-behind Cloudflare or fail2ban-style rules block a key or an address after a
-run of them. The call that got the 429 waits its retry's wait, the same
+nothing readable: nothing held, the call's backoff alone). Unread, a
+panel's other workers and jobs ran straight into its 429 every window, each
+into its own, and panels behind Cloudflare or fail2ban-style rules block a
+key or an address after a run of them. The call that got the 429 waits its retry's wait, the same
 length from the same answer: once it is over, so is the hold.
 
 One :class:`Pacing` per transport, so per panel: every job and worker of the
@@ -18,8 +18,10 @@ slot is theirs, and tells it every answer. The wait is at most
 it finds out whether the panel still refuses), never past the call's retry
 budget (the call fails at once as rate limited, nothing sent), and a stop
 ends it at once, nothing sent. When a hold ends, those it held go
-:data:`SPACING` apart, the first at the reset. Time is injected: ``clock`` (monotonic),
-``wall`` (Unix time, against which a reset given as one is read), ``sleep``.
+:data:`SPACING` apart, the first at the reset. Each wait to send is told to
+``told`` (the one-off commands say it on stderr). Time is injected:
+``clock`` (monotonic), ``wall`` (Unix time, against which a reset given as
+one is read), ``sleep``.
 """
 
 from __future__ import annotations

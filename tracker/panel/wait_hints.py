@@ -89,8 +89,9 @@ def limited_wait(response: httpx.Response, now: float) -> tuple[float, str] | No
     asked = retry_after(response, now)
     if asked is not None:
         return asked, "Retry-After"
-    left = response.headers.get("X-RateLimit-Remaining")
-    reset = None if _some_left(left) else reset_wait(response, now)
+    if _some_left(response.headers.get("X-RateLimit-Remaining")):
+        return None  # the IETF fields beside it are the same window's
+    reset = reset_wait(response, now)
     return _ietf_limited(response) if reset is None else (reset, "X-RateLimit-Reset")
 
 
