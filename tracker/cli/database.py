@@ -4,6 +4,7 @@ backup, a copy from another machine)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -62,3 +63,25 @@ def check_database_directory(config: Config) -> None:
         raise StoreError(open_failure(path)) from None
     except OSError as exc:  # a name the filesystem refuses ("File name too long")
         raise ConfigError([f"at 'database.path': {exc.strerror or exc}"]) from None
+
+
+def no_daemon_behind(path: Path) -> Callable[[list[str]], None]:
+    """Given the database path, return the check a one-off command makes before
+    it applies migrations (an older schema, the tracker just upgraded): none
+    while a ``run`` holds the database, which has not applied them, so runs an
+    older smm-tracker (or starts this moment): it would go on writing to a
+    schema it does not know. Its restart applies them, and logs them."""
+
+    def check(pending: list[str]) -> None:
+        from tracker.service.lock import holder
+
+        if (who := holder(path)) is not None:
+            raise StoreError(
+                f"database {path} needs {len(pending)} migration(s) of this smm-tracker "
+                f"({pending[0]}{' ...' if len(pending) > 1 else ''}), but the daemon using "
+                f"it ({who}) has not applied them: it runs an older smm-tracker (or is "
+                "starting). Restart it (systemctl restart smm-tracker), which applies them, "
+                "then run this again"
+            )
+
+    return check

@@ -258,8 +258,13 @@ def open_store(config: Config, *, read_only: bool = False, existing: bool = Fals
     path = config.database.path
     if existing and str(path) != ":memory:" and not path.exists():
         raise StoreError.no_database(path)
+    from tracker.cli.database import no_daemon_behind
+
     store = Store(
-        config.database.path, busy_timeout=config.database.busy_timeout, read_only=read_only
+        path,
+        busy_timeout=config.database.busy_timeout,
+        read_only=read_only,
+        before_migrating=no_daemon_behind(path),
     )
     # Closed when the command ends (the WAL checkpointed and removed), not left
     # to the garbage collector: click's test runner runs many commands in one process.

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from tracker.cli import pruned
-from tracker.cli.database import check_named_database, database_option
+from tracker.cli.database import check_named_database, database_option, no_daemon_behind
 from tracker.cli.main import Context, handle_errors, main, pass_ctx
 from tracker.cli.panels import stored_panel, unknown_panel
 from tracker.cli.render import table, to_json
@@ -59,7 +59,7 @@ def check_panel(store: Store, panel: str) -> None:
 def open_database(path: Path) -> Store:
     """Open the tracker's database to read it: read-only, unless its schema is
     older and the file writable (then it is migrated, which brings the views)."""
-    return Store(path, read_only=True)
+    return Store(path, read_only=True, before_migrating=no_daemon_behind(path))
 
 
 # Who (one line of its own on a terminal: tracker.cli.scorecard), then the

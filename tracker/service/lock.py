@@ -140,6 +140,26 @@ class DatabaseLock:
         self.release()
 
 
+def holder(database: Path) -> str | None:
+    """Given a database path, return who holds its lock ("pid 123", "another
+    process") while a ``run`` holds it, else None. Never creates the lock
+    file; the shared lock it takes to look is let go at once."""
+    if str(database) == ":memory:":
+        return None
+    try:
+        fd = os.open(lock_path(database), os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return None  # no lock file (no run ever), or not one to open: no run holds it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        pid = _read_pid(fd)
+        return f"pid {pid}" if pid else "another process"
+    finally:
+        os.close(fd)  # closing the descriptor drops a shared lock taken
+    return None
+
+
 def _give_to_directory_owner(fd: int, opened: os.stat_result, directory: Path) -> None:
     """Run as root (``sudo smm-tracker run --once``), hand the lock file (open as
     ``fd``, its ``opened`` stat) to the owner of the database's directory, as

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,8 +80,12 @@ class Connection:
         busy_timeout: float = 10.0,
         migrate: bool = True,
         read_only: bool = False,
+        before_migrating: Callable[[list[str]], None] | None = None,
     ):
         self.path = Path(path)
+        # Told the pending migrations once this open holds the write lock; may
+        # raise StoreError to leave them (a one-off command, an older daemon running).
+        self._before_migrating = before_migrating
         if str(path) != ":memory:" and not self.path.parent.exists():
             raise StoreError(f"database directory {self.path.parent} does not exist")
         self._lock = threading.RLock()
@@ -121,9 +125,11 @@ class Connection:
                 )
             if migrate and not set(MIGRATIONS) <= applied:
                 self._migrate()
-        except sqlite3.Error as exc:  # closed: no lock kept, no stale "held" (stale_wal)
+        except (sqlite3.Error, StoreError) as exc:  # closed: no lock kept, no stale "held"
             if (opened := getattr(self, "conn", None)) is not None:
                 let_go(opened)
+            if isinstance(exc, StoreError):
+                raise
             raise StoreError(describe_db_error(self.path, exc)) from None
         if str(path) != ":memory:":
             self._identity = FileIdentity(self.path)
@@ -145,6 +151,8 @@ class Connection:
         try:  # each migration's own transaction is a savepoint inside this one
             done = applied_migrations(conn)
             pending = [name for name in MIGRATIONS if name not in done]
+            if pending and self._before_migrating is not None:
+                self._before_migrating(pending)
             if pending:
                 migrations.apply(self.db)
             conn.execute("COMMIT")
