@@ -120,8 +120,8 @@ def test_the_cli_says_a_bad_file_in_one_line_and_exits_2(tmp_path, monkeypatch):
     result = CliRunner(env={"P_KEY": "k" * 20}).invoke(main, args)
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
-        "smm-tracker: config: at 'alerts.webhook_url_file': the file must hold an http(s) URL "
-        "(not shown)"
+        f"smm-tracker: config {config}: at 'alerts.webhook_url_file': the file must hold an "
+        "http(s) URL (not shown)"
     ]
 
 

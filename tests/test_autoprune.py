@@ -94,7 +94,8 @@ def test_a_bad_value_is_one_line_of_the_cli_and_nothing_runs(tmp_path, monkeypat
     result = cli("orders")
     assert result.exit_code == 2
     assert result.output == (
-        "smm-tracker: config: at 'database.prune_older_than': must be at least 30d "
+        f"smm-tracker: config {tmp_path / 'tracker.toml'}: "
+        "at 'database.prune_older_than': must be at least 30d "
         '(365d keeps a year of history) (got \'7d\'; "0" or "" never prunes)\n'
     )
     assert "Traceback" not in result.output

@@ -60,12 +60,13 @@ def cli(tmp_path, monkeypatch):
         ),
     ],
 )
-def test_a_wrong_value_is_one_problem_not_two(cli, extra, only_problem):
+def test_a_wrong_value_is_one_problem_not_two(cli, tmp_path, extra, only_problem):
     result = cli(extra, "orders")
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
-    assert lines[0].startswith(f"smm-tracker: config: {only_problem}"), result.output
+    config = tmp_path / "tracker.toml"
+    assert lines[0].startswith(f"smm-tracker: config {config}: {only_problem}"), result.output
 
 
 @pytest.mark.parametrize(
@@ -102,13 +103,14 @@ def test_a_wrong_value_is_one_problem_not_two(cli, extra, only_problem):
         ),
     ],
 )
-def test_a_misspelt_key_is_one_problem_not_two(cli, extra, only_problem):
+def test_a_misspelt_key_is_one_problem_not_two(cli, tmp_path, extra, only_problem):
     # The default standing in for the misspelt key is not compared with the
     # value next to it: the typo alone is reported.
     result = cli(extra, "orders")
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
-    assert lines == [f"smm-tracker: config: {only_problem}"], result.output
+    config = tmp_path / "tracker.toml"
+    assert lines == [f"smm-tracker: config {config}: {only_problem}"], result.output
 
 
 def test_a_cross_check_between_two_written_values_stands_beside_a_typo(cli):
@@ -175,7 +177,8 @@ def test_a_misspelt_required_key_is_one_problem_not_two(
     cli = cli_in(tmp_path, monkeypatch, config, env={"K": TEST_KEY})
     result = cli("orders")
     assert result.exit_code == 2
-    assert result.output.strip().splitlines() == [f"smm-tracker: config: {only_problem}"]
+    said = f"smm-tracker: config {tmp_path / 'tracker.toml'}: {only_problem}"
+    assert result.output.strip().splitlines() == [said]
 
 
 def test_a_required_key_really_missing_is_still_said(tmp_path, monkeypatch):
@@ -234,9 +237,9 @@ def test_a_misspelt_panel_name_and_daily_cap_panels_are_one_problem(
     result = cli("orders")
     assert result.exit_code == 2
     if len(problems) == 1:
-        said = [f"smm-tracker: config: {problems[0]}"]
+        said = [f"smm-tracker: config {tmp_path / 'tracker.toml'}: {problems[0]}"]
     else:
-        said = [f"smm-tracker: config has {len(problems)} problems:"]
+        said = [f"smm-tracker: config {tmp_path / 'tracker.toml'} has {len(problems)} problems:"]
         said += [f"  {p}" for p in problems]
     assert result.output.strip().splitlines() == said
 
@@ -264,4 +267,27 @@ def test_a_nul_character_in_a_file_name_is_a_config_error(tmp_path, monkeypatch,
         assert f"at '{where}': must not contain a NUL character (\\u0000)" in result.output
     result = cli("doctor")
     assert result.exit_code == 1
-    assert f"FAIL config: at '{where}': must not contain a NUL" in result.output
+    said = f"FAIL config: {tmp_path / 'tracker.toml'}: at '{where}': must not contain a NUL"
+    assert said in result.output
+
+
+def test_a_problem_names_the_file_it_is_in_of_the_places_a_config_is_looked_up(
+    tmp_path, monkeypatch
+):
+    # ./tracker.toml is fine; $SMM_TRACKER_CONFIG, read first, holds the typo:
+    # "at 'schedule.status_evry'" alone sent the operator to the file they
+    # had open, which has no such line.
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": TEST_KEY})
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    named = etc / "config.toml"
+    named.write_text(OFFLINE_CONFIG + '[schedule]\nstatus_evry = "3m"\n')
+    monkeypatch.setenv("SMM_TRACKER_CONFIG", str(named))
+    problem = "at 'schedule.status_evry': unknown key (did you mean 'status_every'?)"
+    for command in [("orders",), ("track", "5"), ("run", "--once"), ("run",)]:
+        result = cli(*command)
+        assert result.exit_code == 2, (command, result.output)
+        assert result.output == f"smm-tracker: config {named}: {problem}\n", command
+    result = cli("doctor")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == f"FAIL config: {named}: {problem}"

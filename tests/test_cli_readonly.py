@@ -214,7 +214,8 @@ def test_a_database_name_the_filesystem_refuses_is_one_line(tmp_path, monkeypatc
     for command in [("orders",), ("track", "5")]:
         result = cli(*command)
         assert result.exit_code == 2, (command, result.output)
-        assert result.output == "smm-tracker: config: at 'database.path': File name too long\n"
+        said = f"smm-tracker: config {tmp_path / 'tracker.toml'}: at 'database.path': "
+        assert result.output == said + "File name too long\n"
     result = cli("report", "--database", f"{long}.db")
     assert result.exit_code == 1 and "File name too long" in result.output
     result = cli("doctor")

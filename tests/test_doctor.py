@@ -200,9 +200,10 @@ status_every = "5 parsecs"
     code, lines = doctor(broken)
     assert code == 1
     assert lines == [
-        "FAIL config: at 'panels[0].key_env': environment variable UNSET_KEY_VAR is not set",
-        "FAIL config: at 'schedule.status_every': '5 parsecs' is not a duration like "
-        "90s, 5m, 24h, 30d",
+        f"FAIL config: {tmp_path / 'tracker.toml'}: at 'panels[0].key_env': "
+        "environment variable UNSET_KEY_VAR is not set",
+        f"FAIL config: {tmp_path / 'tracker.toml'}: at 'schedule.status_every': "
+        "'5 parsecs' is not a duration like 90s, 5m, 24h, 30d",
         f"FAIL database: directory {tmp_path / 'missing-dir'} does not exist",
         "skip panel sim: key: environment variable UNSET_KEY_VAR; "
         "not called: fix its config problems first",

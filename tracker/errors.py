@@ -12,10 +12,12 @@ class TrackerError(Exception):
 
 
 class ConfigError(TrackerError):
-    """The configuration is invalid; ``problems`` lists every mistake found."""
+    """The configuration is invalid; ``problems`` lists every mistake found,
+    ``file`` the config file they are in, when they do not name it themselves."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], file: object = None):
         self.problems = list(problems)
+        self.file = file
         super().__init__("; ".join(self.problems))
 
 

@@ -55,14 +55,16 @@ def check_database_directory(config: Config) -> None:
     path = config.database.path
     try:
         if str(path) != ":memory:" and not path.parent.is_dir():
-            raise ConfigError([f"at 'database.path': directory {path.parent} does not exist"])
+            raise ConfigError(
+                [f"at 'database.path': directory {path.parent} does not exist"], config.path
+            )
         # `path = "/var/lib/smm-tracker"`, a FIFO: SQLite says "disk I/O error", or waits
         if (why := not_a_file(path)) is not None:
-            raise ConfigError([f"at 'database.path': {why}"])
+            raise ConfigError([f"at 'database.path': {why}"], config.path)
     except PermissionError:  # a directory on the way this user may not enter
         raise StoreError(open_failure(path)) from None
     except OSError as exc:  # a name the filesystem refuses ("File name too long")
-        raise ConfigError([f"at 'database.path': {exc.strerror or exc}"]) from None
+        raise ConfigError([f"at 'database.path': {exc.strerror or exc}"], config.path) from None
 
 
 def no_daemon_behind(path: Path) -> Callable[[list[str]], None]:

@@ -57,9 +57,10 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except ConfigError as exc:
+            where = f"config {exc.file}" if exc.file else "config"
             if len(exc.problems) == 1:
-                fail(f"config: {exc.problems[0]}", EXIT_USAGE)
-            fail(f"config has {len(exc.problems)} problems:", EXIT_USAGE, exc.problems)
+                fail(f"{where}: {exc.problems[0]}", EXIT_USAGE)
+            fail(f"{where} has {len(exc.problems)} problems:", EXIT_USAGE, exc.problems)
         except TrackerError as exc:  # OutcomeUnknownError and every panel error too
             fail(str(exc), EXIT_FAILED)
         except KeyboardInterrupt:

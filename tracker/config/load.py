@@ -174,9 +174,12 @@ def load_config(
     """
     path = find_config_path(explicit, env)
     data = read_toml(path)
-    return config_from_dict(
-        data, base_dir=path.parent, env=env, path=path, resolve_keys=resolve_keys
-    )
+    try:
+        return config_from_dict(
+            data, base_dir=path.parent, env=env, path=path, resolve_keys=resolve_keys
+        )
+    except ConfigError as exc:  # the file they are in said once: which of the places was read
+        raise ConfigError(exc.problems, file=path) from None
 
 
 def config_from_dict(

@@ -57,9 +57,9 @@ class DatabaseFacts:
 
 
 def config_checks(path: Path | None, problems: Iterable[str], panels: int) -> list[Check]:
-    """Given the config file and its problems, return one FAIL per problem, or one ok."""
-    problems = list(problems)
-    if problems:
+    """Given the config file read (None: none was) and its problems, return one
+    FAIL per problem, after the file it is in, or one ok."""
+    if problems := [f"{path}: {p}" if path else p for p in problems]:
         return [Check(FAIL, "config", problem) for problem in problems]
     return [Check(OK, "config", f"{path} is valid ({panels} panel{'s' * (panels != 1)})")]
 
