@@ -1,7 +1,8 @@
 """Files holding a secret that every user on the machine may read: a panel's
 key file, the alert URL files (a bot token in a notify URL), a config with a
 key or an alert URL inline; the database (order links, spend) every user may
-read, or in a directory every user may write. Verdicts for ``doctor``; no I/O."""
+read, or in a directory every user may write; the unit's config naming a
+database the unit may not write. Verdicts for ``doctor``; no I/O."""
 
 from __future__ import annotations
 
@@ -59,6 +60,29 @@ def database_file_check(path: Path, mode: int) -> Check | None:
         f"database {path} is readable by every user (mode {mode & 0o7777:04o}): its "
         f"order links and spend are anyone's to read: chmod 600 {path} {path}-wal "
         f"{path}-shm (a database the tracker creates is 0600)",
+    )
+
+
+UNIT_CONFIG = Path("/etc/smm-tracker/config.toml")  # the shipped unit's ExecStart --config
+UNIT_STATE = (Path("/var/lib/smm-tracker"), Path("/var/lib/private/smm-tracker"))
+
+
+def unit_database_check(config: Path | None, database: Path) -> Check | None:
+    """Given the config file read and its database path, return a warning when
+    the config is the shipped unit's and the database lies outside its
+    StateDirectory: ProtectSystem=strict leaves every other place read-only to
+    the service (init writes `path = "tracker.db"`: /etc/smm-tracker/tracker.db),
+    so it fails at start while doctor, run as root outside the unit, finds the
+    directory writable. None otherwise."""
+    if config != UNIT_CONFIG or any(database.is_relative_to(d) for d in UNIT_STATE):
+        return None
+    return Check(
+        WARN,
+        "database",
+        f"{database} is outside /var/lib/smm-tracker, the one place the shipped unit "
+        'lets the service write (ProtectSystem=strict): its start fails with "cannot create '
+        'lock file ...: Read-only file system"; set [database] path = '
+        '"/var/lib/smm-tracker/tracker.db" in the config, or ReadWritePaths= in the unit',
     )
 
 

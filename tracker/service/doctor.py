@@ -43,7 +43,12 @@ from tracker.rules.doctor import (
 )
 from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
-from tracker.rules.secret_files import config_file_check, key_file_check, secret_file_check
+from tracker.rules.secret_files import (
+    config_file_check,
+    key_file_check,
+    secret_file_check,
+    unit_database_check,
+)
 from tracker.service.doctor_database import (
     database_facts,
     database_mode_checks,
@@ -100,7 +105,8 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
         checks.append(database_check(database_facts(database.path)))
-        checks.extend(database_mode_checks(database.path))
+        unit = unit_database_check(path, database.path)
+        checks.extend(database_mode_checks(database.path) + ([unit] if unit else []))
     answers = call_panels({i: panel for i, (_, _, panel) in enumerate(panels) if panel})
     for index, (name, source, panel) in enumerate(panels):
         if panel is None:

@@ -67,8 +67,16 @@ class DatabaseLock:
             # instead of exiting into a restart loop.
             try:
                 fd = os.open(self.path, os.O_RDONLY | flags)
-            except OSError:
-                raise TrackerError(f"cannot create lock file {self.path}: {exc.strerror}") from None
+            except OSError as none:
+                hint = ""  # no lock file, and a directory not to write to: the setting, where to go
+                if none.errno == errno.ENOENT and exc.errno in (errno.EROFS, errno.EACCES):
+                    hint = (
+                        ": [database] path must be in a directory this process may write "
+                        "(under the shipped unit: /var/lib/smm-tracker)"
+                    )
+                raise TrackerError(
+                    f"cannot create lock file {self.path}: {exc.strerror}{hint}"
+                ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
