@@ -133,3 +133,33 @@ def test_a_dumb_terminal_gets_no_colours():
     assert "\x1b[" in on_a_terminal({"TERM": "xterm"})
     plain = on_a_terminal({"TERM": "dumb"})
     assert "polled" in plain and "\x1b[" not in plain
+
+
+def test_under_journald_the_line_a_command_ends_on_is_an_error(tmp_path):
+    # The service's start refused its config (exit 2): that line was plain
+    # text, which journald files at info, so `journalctl -u smm-tracker -p err`
+    # (the README's "exactly the errors") never showed why it did not start.
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[database]\npath = "t.db"\n[[panels]]\nname = "main"\n'
+        'url = "http://127.0.0.1:9/api/v2"\nkey_env = "K"\ntimeot = "30s"\n'
+        '[schedule]\nstatus_every = "5 minutes"\n'
+    )
+    out = tmp_path / "stderr"
+    for journal in (True, False):
+        with out.open("w") as stderr:
+            stat = os.fstat(stderr.fileno())
+            child = {k: v for k, v in os.environ.items() if k != "JOURNAL_STREAM"}
+            child["K"] = "k3y-Zq9"
+            if journal:
+                child["JOURNAL_STREAM"] = f"{stat.st_dev}:{stat.st_ino}"
+            args = [sys.executable, "-m", "tracker", "--config", str(config), "run"]
+            done = subprocess.run(args, stderr=stderr, env=child, timeout=60)
+        assert done.returncode == 2
+        mark = "<3>" if journal else ""
+        assert out.read_text().splitlines() == [
+            f"{mark}smm-tracker: config {config} has 2 problems:",
+            f"{mark}  at 'panels[0].timeot': unknown key (did you mean 'timeout'?)",
+            f"{mark}  at 'schedule.status_every': '5 minutes' is not a duration like "
+            "90s, 5m, 24h, 30d",
+        ]

@@ -35,11 +35,14 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 def fail(message: str, code: int = EXIT_FAILED, details: Sequence[str] = ()) -> NoReturn:
-    """Print message and details on stderr, secrets blanked, control chars escaped; exit."""
+    """Print message and details on stderr, secrets blanked, control chars escaped; exit.
+    Into the journal, each line is an error's (``<3>``): ``journalctl -p err`` shows it."""
     from tracker.cli.render import safe_text  # only on the way out: --version needs none
+    from tracker.service.logs import is_journal
 
     lines = [f"smm-tracker: {message}", *(f"  {detail}" for detail in details)]
-    click.echo("\n".join(safe_text(redact_text(line)) for line in lines), err=True)
+    mark = "<3>" if is_journal(sys.stderr) else ""
+    click.echo("\n".join(mark + safe_text(redact_text(line)) for line in lines), err=True)
     sys.exit(code)
 
 
