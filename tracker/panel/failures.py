@@ -39,6 +39,17 @@ _BOT_MARKS = (b"/cdn-cgi/challenge-platform/", b"_cf_chl_opt", b"ddos-guard")
 # certificate or a host name mismatch is the panel's to fix.
 _UNVOUCHED = frozenset({2, 18, 19, 20, 21})
 
+# Failures of a call whose request may have reached the panel: no answer in
+# time, a connection broken, an answer whose Content-Encoding cannot be
+# undone (a panel said gzip and sent plain JSON). Retried for reads; for
+# add, refill and cancel the outcome is unknown, never a refusal.
+MAYBE_SENT = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    httpx.DecodingError,
+)
+
 # HTTP codes that most often mean the URL (its path) is wrong, not the panel.
 _WRONG_URL_CODES = frozenset({301, 302, 303, 307, 308, 404, 405})
 
@@ -138,6 +149,8 @@ def describe_send_failure(
         )
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"connection to {where} broken: {_reason(exc)}"
+    if isinstance(exc, httpx.DecodingError):  # its own words name the encoding
+        return f"{where} answered a body that cannot be decoded ({short(str(exc), 120)})"
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect to {where}: {_reason(exc)}"
     if isinstance(exc, httpx.NetworkError):

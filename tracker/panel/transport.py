@@ -160,7 +160,7 @@ class Transport(Generic[P]):
             ) from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise misdirected.connect_failed(exc, self._failure(exc), panel, action) from None
-        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+        except failures.MAYBE_SENT as exc:
             raise TransientError(
                 self._failure(exc), maybe_sent=True, panel=panel, action=action
             ) from None

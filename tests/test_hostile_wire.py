@@ -1,0 +1,61 @@
+"""What a panel's HTTP layer does wrong, through the real CLI on loopback:
+answers it encodes in a way that cannot be undone, and the like. What is
+asserted is what a user sees: the command's words and exit code, how many
+requests the panel got, the rows stored."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+
+import pytest
+from hostile import HostileServer, Reply
+from simconfig import cli_in, sim_config
+
+KEY = "hostile-key-Wire5520"
+ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
+# A PHP panel compressing its output itself behind a server that says gzip
+# again, or a proxy adding the header: the body is plain JSON.
+PLAIN_SAID_GZIP = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+
+
+@pytest.fixture
+def panel(tmp_path, monkeypatch):
+    """Return (calls, cli): the panel's calls by action, and the CLI; every
+    answer says gzip and is not."""
+    calls: Counter[str] = Counter()
+
+    def respond(form: dict[str, str]) -> Reply:
+        calls[form.get("action", "")] += 1
+        if form.get("action") == "add":
+            return Reply(b'{"order": 4501}', headers=PLAIN_SAID_GZIP)
+        return Reply(b'{"balance": "5.00", "currency": "USD"}', headers=PLAIN_SAID_GZIP)
+
+    server = HostileServer(respond).start()
+    config = sim_config(server.url, panel='timeout = "5s"\nretries = 1\nretry_budget = "5s"')
+    yield calls, cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+    server.stop()
+
+
+def test_an_add_answered_in_an_encoding_that_cannot_be_undone_is_never_sent_again(panel, tmp_path):
+    calls, cli = panel
+    first = cli(*ADD, "--idempotency-key", "csv-row-3")
+    assert first.exit_code == 1 and first.stdout == ""
+    assert "outcome unknown — check the panel before placing it again" in first.stderr
+    assert "answered a body that cannot be decoded (broken gzip answer" in first.stderr
+    again = cli(*ADD, "--idempotency-key", "csv-row-3")  # the script's retry
+    assert again.exit_code == 1 and "outcome is unknown" in again.stderr
+    assert "nothing sent" in again.stderr
+    assert calls["add"] == 1  # the panel placed it once: never a second order
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        rows = db.execute("SELECT idempotency_key, status FROM idempotency_keys").fetchall()
+    assert rows == [("csv-row-3", "Unknown")]
+
+
+def test_a_read_answered_in_an_encoding_that_cannot_be_undone_is_retried_and_named(panel):
+    calls, cli = panel
+    result = cli("doctor")
+    assert result.exit_code == 1
+    assert "answered a body that cannot be decoded (broken gzip answer" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert calls["balance"] == 2  # asked again once, as any garbled answer
