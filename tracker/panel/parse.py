@@ -268,18 +268,22 @@ def parse_balance(data: Any) -> Balance:
 def parse_services(data: Any) -> list[Service]:
     """Given the answer to ``services``, return the Services it lists (bad items skipped).
 
-    ``{"error": "No services available"}`` and ``[]`` are an empty catalogue.
+    ``{"error": "No services available"}`` and ``[]`` are an empty catalogue;
+    items none of which is a service (no ``service`` ID) are no catalogue at
+    all: BadAnswerError, never "the panel lists none".
     """
     message = error_text(data)
     if message is not None and _NO_SERVICES.search(message):
         return []
     raise_for_error(data)
-    services = []
-    for listed in _expect_list(data, "services"):
+    services, items = [], _expect_list(data, "services")
+    for listed in items:
         # A service ID is a number from 1 ("-5" or "0" is no ID `add` can send).
         if not isinstance(listed, dict) or (to_int(listed.get("service")) or 0) < 1:
             continue
         services += [_service(item) for item in _each_reading(listed)]
+    if items and not services:
+        raise BadAnswerError(f"listed {len(items)} item(s), none a service: {short(items[0], 120)}")
     return services
 
 
