@@ -124,3 +124,37 @@ def test_markdown_asked_for_in_the_url_is_escaped_once(posted) -> None:
     # Apprise escapes plain text for a Markdown target itself: not twice.
     assert "\\[your dashboard\\]" in embed["description"]
     assert "\\\\[" not in embed["description"]
+
+
+PINGING = Alert(
+    "unknown_status",
+    "main: 1 open order in status words the tracker does not know: "
+    "'@everyone @here @channel @ALL <@U024BE7LH> free credit' (1: #5)",
+    panel="main",
+)
+PINGS = ("@everyone", "@here", "@channel", "@ALL", "<@U024BE7LH>")
+
+
+def test_slack_text_pings_nobody_on_the_receivers_that_take_slacks_body() -> None:
+    # Discord's /slack webhook URL pings "@everyone" and "@here", Mattermost's
+    # and Rocket.Chat's incoming webhooks "@channel", "@all" and "@here": a
+    # panel's status words paged every member of the channel.
+    text = payload(PINGING, "slack")["text"]
+    for mention in PINGS:
+        assert mention not in text.replace("&lt;", "<").replace("&gt;", ">")
+    plain = text.replace("\u200b", "")
+    assert "@everyone @here @channel @ALL &lt;@U024BE7LH&gt; free credit" in plain
+
+
+def test_mattermost_through_apprise_pings_no_channel(posted) -> None:
+    from tracker.alerts.notify import NotifyTarget
+
+    assert (
+        NotifyTarget("mmost://chat.example/AAbbCCddEEffGGhhIIjj", 0, timeout=10).deliver(PINGING)
+        is None
+    )
+    [body] = posted
+    sent = body["text"]
+    for mention in PINGS:
+        assert mention not in sent
+    assert "channel" in sent and "ALL" in sent and "free credit" in sent

@@ -27,22 +27,13 @@ from typing import Any
 
 import structlog
 
+from tracker.alerts.payloads import unpinged
 from tracker.config.notify import register_urls, scheme
 from tracker.rules.episodes import Alert
 
 log = structlog.get_logger("tracker.notify")
 
 _TYPES = {"error": "failure", "warning": "warning", "info": "info"}
-# Discord pings these in a message's content: "@everyone", "@here", "<@id>",
-# "<@&role>". A zero-width space after the "@" keeps the words and the ping out.
-_MENTION = re.compile(r"@(?=everyone|here)|(?<=<)@", re.IGNORECASE)
-
-
-def _unmentioned(text: str) -> str:
-    """Return ``text`` with every mention a chat service would ping defused."""
-    return _MENTION.sub("@\u200b", text)
-
-
 # Services that draw Markdown in a message sent as plain text (Discord's
 # content, Mattermost's and Zulip's text): a panel's "[your dashboard](https://evil)" was
 # a disguised link. A backslash keeps each mark a character. Where the URL
@@ -98,7 +89,7 @@ class NotifyTarget:
                     bool(
                         self._apprise.notify(
                             title=f"smm-tracker: {alert.kind}",
-                            body=_unmentioned(
+                            body=unpinged(
                                 _unmarked(alert.message) if self._marked else alert.message
                             ),
                             body_format=self._text,

@@ -7,6 +7,7 @@ line of text, a panel's words in it kept from becoming markup.
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,17 @@ from tracker.rules.episodes import Alert
 
 FORMATS = ("json", "slack", "telegram")
 _ICON = {"error": "\U0001f534", "warning": "\U0001f7e0", "info": "\U0001f7e2"}
+# What chat services ping in a message's plain text: Discord "@everyone",
+# "@here", "<@id>", "<@&role>" (through its Slack-compatible /slack URL too),
+# Mattermost and Rocket.Chat "@channel", "@all", "@here" (their incoming
+# webhooks take Slack's body). A zero-width space after the "@" keeps the
+# words and the ping out.
+_PINGS = re.compile(r"@(?=everyone|here|channel|all)|(?<=<)@", re.IGNORECASE)
+
+
+def unpinged(text: str) -> str:
+    """Return ``text`` with every mention a chat service would ping defused."""
+    return _PINGS.sub("@\u200b", text)
 
 
 def payload(alert: Alert, fmt: str, chat_id: str = "", late: str = "") -> dict[str, Any]:
@@ -29,7 +41,7 @@ def payload(alert: Alert, fmt: str, chat_id: str = "", late: str = "") -> dict[s
         return _json_safe({"source": "smm-tracker", "version": 1, **alert.to_dict(), **late_key})
     text = f"{_ICON.get(alert.severity, '')} {alert.kind}: {late}{alert.message}".strip()
     if fmt == "slack":
-        return {"text": _slack_escaped(text)}
+        return {"text": _slack_escaped(unpinged(text))}
     if fmt == "telegram":
         return {"chat_id": chat_id, "text": text, "disable_web_page_preview": True}
     raise ValueError(f"webhook format must be one of {FORMATS}, got {fmt!r}")
