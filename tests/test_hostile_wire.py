@@ -59,3 +59,33 @@ def test_a_read_answered_in_an_encoding_that_cannot_be_undone_is_retried_and_nam
     assert "answered a body that cannot be decoded (broken gzip answer" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert calls["balance"] == 2  # asked again once, as any garbled answer
+
+
+def _pieces(key: str, size: int = 6) -> set[str]:
+    return {key[i : i + size].lower() for i in range(len(key) - size + 1)}
+
+
+@pytest.mark.parametrize("pad", [52, 62])
+def test_a_status_line_quoting_the_key_where_the_line_is_cut_shows_none_of_it(
+    tmp_path, monkeypatch, pad
+):
+    # h11 quotes a status line it refuses; the quote was cut at 120 characters
+    # before the key was looked for, so a key cut by it was no longer found
+    # whole: "...key=hostile-key-W…" reached doctor's output, the log and the
+    # database. Now the words are scrubbed first, then cut.
+    def respond(form: dict[str, str]):
+        def write(handler) -> None:
+            line = f"HTTP/1.1 2OO {'p' * pad}key={KEY}\r\nContent-Length: 2\r\n\r\n{{}}"
+            handler.wfile.write(line.encode())
+
+        return write
+
+    with HostileServer(respond) as server:
+        config = sim_config(server.url, panel='timeout = "5s"\nretries = 0')
+        cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+        doctor = cli("doctor")
+        added = cli(*ADD)
+    assert doctor.exit_code == 1 and "illegal status line" in doctor.stdout
+    assert added.exit_code == 1 and "outcome unknown" in added.stderr
+    said = (doctor.stdout + doctor.stderr + added.stdout + added.stderr).lower()
+    assert not [piece for piece in _pieces(KEY) if piece in said]

@@ -14,6 +14,7 @@ import json
 import re
 import socket
 import ssl
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -88,14 +89,16 @@ def _first(exc: BaseException, kind: type[BaseException]) -> Any:
     return next((e for e in misdirected.causes(exc) if isinstance(e, kind)), None)
 
 
-def _reason(exc: BaseException) -> str:
-    """The innermost readable words of an exception chain ("Connection reset by peer")."""
+def _reason(exc: BaseException, scrub: Callable[[str], str] = str) -> str:
+    """The innermost readable words of an exception chain ("Connection reset by
+    peer"), blanked by ``scrub`` before they are cut: h11 quotes the bytes it refused,
+    and a key cut short by the cut is no longer found whole."""
     for cause in reversed(misdirected.causes(exc)):
         if isinstance(cause, OSError) and cause.strerror:
             return cause.strerror
         text = str(cause)
         if text:
-            return short(text, 120)
+            return short(scrub(text), 120)
     return exc.__class__.__name__
 
 
@@ -107,6 +110,7 @@ def describe_send_failure(
     connect: float,
     proxied: bool = False,
     panel: str = "",
+    scrub: Callable[[str], str] = str,
 ) -> str:
     """Given the exception of an HTTP call to ``url``, return one line naming
     its cause: DNS, refused port, TLS, which timeout and its limit, or a
@@ -115,7 +119,8 @@ def describe_send_failure(
     ``timeout`` is the whole-answer limit, ``connect`` the limit on connecting;
     ``proxied`` says a proxy from the environment carried the call (a host it
     could not resolve may be the proxy's: no fix in ``panels[].url`` named);
-    ``panel`` is the panel's name, which the fix of a host not found names.
+    ``panel`` is the panel's name, which the fix of a host not found names;
+    ``scrub`` blanks the key in an exception's words before they are cut.
     """
     host, port = host_port(url)
     where = f"{host}:{port}" if port is not None else host
@@ -134,7 +139,7 @@ def describe_send_failure(
         return f"connection refused by {where}"
     verify = _first(exc, ssl.SSLCertVerificationError)
     if verify is not None:
-        why = verify.verify_message or _reason(verify)
+        why = verify.verify_message or _reason(verify, scrub)
         said = f"TLS certificate of {host} not accepted: {why}"
         if getattr(verify, "verify_code", None) in _UNVOUCHED:
             # A panel's own certificate is trusted through $SSL_CERT_FILE (README).
@@ -142,20 +147,20 @@ def describe_send_failure(
         return said
     tls = _first(exc, ssl.SSLError)
     if tls is not None:
-        why = getattr(tls, "reason", None) or _reason(tls)
+        why = getattr(tls, "reason", None) or _reason(tls, scrub)
         return (
             "TLS handshake failed — is this an https URL on a plain-HTTP port? "
             f"({where}: {short(why, 80)})"
         )
     if isinstance(exc, httpx.RemoteProtocolError):
-        return f"connection to {where} broken: {_reason(exc)}"
+        return f"connection to {where} broken: {_reason(exc, scrub)}"
     if isinstance(exc, httpx.DecodingError):  # its own words name the encoding
-        return f"{where} answered a body that cannot be decoded ({short(str(exc), 120)})"
+        return f"{where} answered a body that cannot be decoded ({short(scrub(str(exc)), 120)})"
     if isinstance(exc, httpx.ConnectError):
-        return f"cannot connect to {where}: {_reason(exc)}"
+        return f"cannot connect to {where}: {_reason(exc, scrub)}"
     if isinstance(exc, httpx.NetworkError):
-        return f"connection to {where} broken: {_reason(exc)}"
-    return f"HTTP failure talking to {where} ({exc.__class__.__name__}: {_reason(exc)})"
+        return f"connection to {where} broken: {_reason(exc, scrub)}"
+    return f"HTTP failure talking to {where} ({exc.__class__.__name__}: {_reason(exc, scrub)})"
 
 
 def describe_status(code: int, body: bytes, url: str) -> str:

@@ -171,7 +171,9 @@ class Transport(Generic[P]):
     def _failure(self, exc: BaseException) -> str:  # h11 quotes bytes it refused: scrubbed
         limits = {"timeout": self.panel.timeout, "connect": min(self.panel.timeout, 10.0)}
         proxied = deadline.proxied(self._http, url := self.panel.url)  # the proxy's, maybe
-        said = failures.describe_send_failure(exc, url, proxied=proxied, panel=self.name, **limits)
+        said = failures.describe_send_failure(
+            exc, url, proxied=proxied, panel=self.name, scrub=self._scrub_text, **limits
+        )
         return self._scrub_text(said)
 
     def _interpret(self, response: httpx.Response, *, action: str, idempotent: bool) -> Any:
