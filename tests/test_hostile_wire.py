@@ -89,3 +89,22 @@ def test_a_status_line_quoting_the_key_where_the_line_is_cut_shows_none_of_it(
     assert added.exit_code == 1 and "outcome unknown" in added.stderr
     said = (doctor.stdout + doctor.stderr + added.stdout + added.stderr).lower()
     assert not [piece for piece in _pieces(KEY) if piece in said]
+
+
+def test_a_redirect_quoting_the_key_where_its_url_is_cut_shows_none_of_it(tmp_path, monkeypatch):
+    # A login page's URL quoting the request's query: the Location was cut at
+    # 120 characters before the key was looked for ("...&key=hostile-key-W…").
+    location = f"https://panel.example/login?next=%2Fapi%2Fv2&why={'r' * 50}&key={KEY}&a=add"
+
+    def respond(form: dict[str, str]) -> Reply:
+        return Reply(b"", status=302, headers={"Location": location})
+
+    with HostileServer(respond) as server:
+        config = sim_config(server.url, panel='timeout = "5s"\nretries = 0')
+        cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+        doctor = cli("doctor")
+        added = cli(*ADD)
+    assert "(moved to https://panel.example/login?next=" in doctor.stdout
+    assert added.exit_code == 1 and "HTTP 302" in added.stderr
+    said = (doctor.stdout + doctor.stderr + added.stdout + added.stderr).lower()
+    assert not [piece for piece in _pieces(KEY) if piece in said]

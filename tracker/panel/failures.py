@@ -279,7 +279,9 @@ def _text(body: bytes) -> str:
     return short(body[:200].decode("utf-8", "replace"), 120)
 
 
-def moved_to(response: httpx.Response) -> str:
-    """Return " (moved to <Location>)" for a redirect that says where, else ""."""
+def moved_to(response: httpx.Response, scrub: Callable[[str], str] = str) -> str:
+    """Return " (moved to <Location>)" for a redirect that says where, else "";
+    ``scrub`` blanks the key in it before it is cut (a login page's URL may
+    quote the request's query, the key in it, past the cut)."""
     location = response.headers.get("Location") if 300 <= response.status_code < 400 else None
-    return f" (moved to {short(location, 120)})" if location else ""
+    return f" (moved to {short(scrub(location), 120)})" if location else ""

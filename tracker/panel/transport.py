@@ -212,7 +212,7 @@ class Transport(Generic[P]):
                 raise TransientError(detail, maybe_sent=True, panel=panel, action=action)
             # An empty redirect or error page: say where it came from (and where to).
             detail = failures.describe_status(code, body, self.panel.url)
-            moved = self._scrub_text(failures.moved_to(response))  # the key may be in it
+            moved = failures.moved_to(response, self._scrub_text)  # the key may be in it
             raise BadAnswerError(detail + moved, panel=panel, action=action)
         if document.noise:
             self._prints_notices(document.noise)
