@@ -25,6 +25,10 @@ from tracker.panel.witness import WITNESS_TTL, WholeCallRefused, Witnessed
 log = structlog.get_logger("tracker.client")
 
 MAX_IDS = 100  # the API's own limit for multi-ID actions
+# Unknown status spellings logged one by one, per panel and process: past
+# them (a panel writing a number into its words, "In queue (1532)", new at
+# every poll) one line says so and no more are kept, so memory stays flat.
+MAX_SPELLINGS_LOGGED = 100
 
 
 class StatusCalls(Witnessed[P]):
@@ -33,10 +37,32 @@ class StatusCalls(Witnessed[P]):
     _status_ok_until = 0.0  # monotonic: until then status calls are known to be answered
     _reads_multi = False  # True once the panel answered ``orders=`` for one ID
     _probe_refused: str | None = None  # words that refused an order= probe (asked once)
+    _spellings_logged = 0  # unknown status spellings logged (kept in _warned)
 
     def warn_unknown(self, kind: str, raw: str | None) -> None:
-        """Log a status spelling we do not know, once per panel and spelling."""
-        self.warn_once(f"{kind}:{raw}", "unknown_status", kind=kind, status=raw)
+        """Log a status spelling we do not know, once per panel and spelling:
+        the first MAX_SPELLINGS_LOGGED of them, then one ``unknown_status_many``
+        line, then none (the ``unknown_status`` alert and ``orders --status``
+        still name them all, from the database)."""
+        key = f"{kind}:{raw}"
+        with self._warn_lock:
+            if key in self._warned or self._spellings_logged > MAX_SPELLINGS_LOGGED:
+                return
+            self._spellings_logged += 1
+            many = self._spellings_logged > MAX_SPELLINGS_LOGGED
+            if not many:
+                self._warned.add(key)
+        if many:
+            log.warning(
+                "unknown_status_many",
+                panel=self.name,
+                kind=kind,
+                status=raw,
+                logged=MAX_SPELLINGS_LOGGED,
+                hint="further unknown spellings are not logged; see the unknown_status alert",
+            )
+            return
+        log.warning("unknown_status", panel=self.name, kind=kind, status=raw)
 
     def warn_once(self, key: str, event: str, **fields: Any) -> None:
         """Log ``event`` for this panel once per process and ``key``."""
