@@ -99,3 +99,43 @@ def test_status_words_new_at_every_poll_keep_the_log_and_memory_flat():
     [many] = [e for e in logs if e["event"] == "unknown_status_many"]
     assert many["panel"] == "evil" and many["logged"] == 100
     assert grown < 500_000  # the 10,000 spellings kept were ~4 MB
+
+
+class Counted(int):
+    """An int that counts the comparisons made with it (all instances)."""
+
+    made = 0
+
+    def __eq__(self, other: object) -> bool:
+        Counted.made += 1
+        return int(self) == other
+
+    __hash__ = int.__hash__
+
+
+def test_a_key_given_many_times_costs_work_in_proportion_not_its_square():
+    # {"1": {"remains": 0, "remains": 1, ... 60,000 times}} fits the 1 MB cap
+    # of a status answer: each value was compared with every one before it,
+    # 1.8 billion comparisons, minutes of CPU for one answer (16 MB of services:
+    # hours), the daemon's other jobs starved and a stop overdue.
+    from tracker.panel.body import _once_each as once_each
+    from tracker.panel.body import decode_document
+
+    Counted.made = 0
+    read = once_each([("status", "Pending")] + [("remains", Counted(i)) for i in range(3000)])
+    assert Counted.made < 100_000  # was 9 million: every value against every one before it
+    assert read["remains"]["error"].startswith("answered 'remains' twice, differently: 0 and 1")
+    body = '{"1": {"status": "Pending", ' + ", ".join(f'"remains": {i}' for i in range(3)) + "}}"
+    assert decode_document(body.encode()).data["1"]["remains"].said == (0, 1, 2)
+
+
+def test_one_service_listed_many_times_costs_work_in_proportion_not_its_square():
+    from tracker.panel.models import Service
+    from tracker.rules.catalogue import sort_catalogue
+
+    Counted.made = 0
+    listed = [Service(service=7, name="x", min=Counted(i)) for i in range(3000)]
+    clear, [ambiguous] = sort_catalogue(listed)
+    assert Counted.made < 100_000  # was 9 million: every value against every one before it
+    assert clear == [] and ambiguous.listings == 3000
+    assert ambiguous.differences == {"min": ["0", "1", "2", "3", "…"]}

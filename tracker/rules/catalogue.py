@@ -70,6 +70,8 @@ def _differences(listings: Sequence[Service]) -> dict[str, list[str]]:
             value = getattr(listing, term)
             if value not in values:  # Decimal("0.9") == Decimal("0.90"): one rate
                 values.append(value)
+                if len(values) > _VALUES:  # enough to say "…": never n² comparisons
+                    break
         if len(values) > 1:
             shown = [_spelled(v) for v in values[:_VALUES]]
             found[term] = shown + (["…"] if len(values) > _VALUES else [])
