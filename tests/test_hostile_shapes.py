@@ -139,3 +139,31 @@ def test_one_service_listed_many_times_costs_work_in_proportion_not_its_square()
     assert Counted.made < 100_000  # was 9 million: every value against every one before it
     assert clear == [] and ambiguous.listings == 3000
     assert ambiguous.differences == {"min": ["0", "1", "2", "3", "…"]}
+
+
+@pytest.mark.parametrize(
+    ("written", "was"),
+    [("0E-1000", "0.000000000000"), ("0E+1000", "0e+1000"), ("-0.00", "-0.00")],
+)
+def test_a_zero_balance_written_with_an_exponent_or_a_sign_is_shown_as_zero(
+    tmp_path, monkeypatch, written, was
+):
+    # "0E-1000" is a zero, so no absurd number: doctor printed it with its
+    # thousand zeros, the balance_low alert said "balance 0e+1000 USD" for
+    # "0E+1000", and "-0.00" kept its sign.
+    def respond(form: dict[str, str]) -> Reply:
+        if form.get("action") == "balance":
+            return json_reply({"balance": written, "currency": "USD"})
+        return json_reply({"error": "Incorrect request"})
+
+    with HostileServer(respond) as server:
+        config = sim_config(server.url, panel='timeout = "5s"\nretries = 0')
+        config += "[balance]\nlow = 10\n"
+        cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+        doctor = cli("doctor")
+        cli("run", "--once")
+    alerts = cli("alerts")
+    [line] = [line for line in doctor.stdout.splitlines() if line.startswith("ok   panel sim")]
+    assert line.endswith(("answers (balance 0 USD)", "answers (balance 0.00 USD)"))
+    assert "balance 0.00 USD is below 10.00" in alerts.stdout
+    assert was not in doctor.stdout + alerts.stdout

@@ -80,7 +80,7 @@ def to_decimal(value: Any) -> Decimal | None:
         # more reads as written, and 0.1 + 0.2 (0.30000000000000004) as 0.3.
         value = f"{value:.15g}"
     if type(value) is str and _PLAIN.fullmatch(value):
-        return Decimal(value)
+        return Decimal(value) + 0  # + 0: "-0.00" is 0.00, shown without its sign
     if type(value) is int and -_PLAIN_INT < value < _PLAIN_INT:
         return Decimal(value)
     number = _number(value)
@@ -89,6 +89,8 @@ def to_decimal(value: Any) -> Decimal | None:
         return None
     if number and number.adjusted() < _SMALLEST_EXPONENT:
         return None
+    if not number:  # a zero as written: "0E+1000" was shown so, "0E-1000" as 1000 zeros
+        return Decimal(0)
     return _PRECISION.plus(number) if len(number.as_tuple().digits) > 28 else number
 
 
