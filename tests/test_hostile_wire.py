@@ -108,3 +108,19 @@ def test_a_redirect_quoting_the_key_where_its_url_is_cut_shows_none_of_it(tmp_pa
     assert added.exit_code == 1 and "HTTP 302" in added.stderr
     said = (doctor.stdout + doctor.stderr + added.stdout + added.stderr).lower()
     assert not [piece for piece in _pieces(KEY) if piece in said]
+
+
+def test_a_webhook_that_took_the_alert_and_answered_undecodably_gets_it_once():
+    # A receiver behind a server saying gzip of a plain "ok": the 200 came
+    # first, but the undecodable body read as a refusal, and the alert was
+    # kept and sent again, marked late, for `alerts.redeliver_for` (24h).
+    from tracker.alerts.webhook import WebhookSink
+    from tracker.rules.episodes import Alert
+
+    with HostileServer(lambda form: Reply(b"ok", headers=PLAIN_SAID_GZIP)) as server:
+        sink = WebhookSink(server.url, timeout=5.0, attempts=3)
+        sink.send(Alert("balance_low", "main: balance low", severity="warning"))
+        assert sink.flush(30)
+        assert (sink.sent, sink.failed) == (1, 0)
+        assert len(server.requests) == 1
+        sink.close(timeout=1)

@@ -20,6 +20,7 @@ import tenacity
 from tracker.alerts.misdirected import hopeless
 from tracker.panel import deadline, wait_hints
 from tracker.panel.budget import Budget
+from tracker.panel.inflate import Undecodable
 from tracker.redact import redact_text
 
 ANSWER_LIMIT = 64 * 1024  # a webhook's answer is read only to show its error
@@ -53,9 +54,9 @@ def post_once(http: httpx.Client, url: str, body: dict[str, Any], budget: Budget
         response = deadline.exchange(
             http, "POST", url, seconds=seconds, limit=ANSWER_LIMIT, json=body
         )
-    except deadline.AnswerTooLarge as exc:  # its status came first: it says
+    except (deadline.AnswerTooLarge, Undecodable) as exc:  # its status came first: it says
         if exc.status is not None and 200 <= exc.status < 300:
-            return  # taken; what it said after is not read
+            return  # taken; what it said after is not read (nor could be: sent again, twice)
         if exc.status == 429 or (exc.status or 0) >= 500:
             raise Retryable(f"HTTP {exc.status}: {exc}") from None
         raise Refused(str(exc) if exc.status is None else f"HTTP {exc.status}: {exc}") from None

@@ -290,7 +290,7 @@ def exchange(
         if response.is_stream_consumed:  # a transport that hands over the body whole (tests)
             inflater, raws = Inflater(""), iter([response.content])
         else:
-            inflater = Inflater(response.headers.get("Content-Encoding", ""))
+            inflater = Inflater(response.headers.get("Content-Encoding", ""), response.status_code)
             raws = response.iter_raw()
         for raw in raws:
             for piece in inflater.pieces(raw, limit - size + 1):

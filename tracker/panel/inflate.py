@@ -19,21 +19,32 @@ ACCEPT_ENCODING = "gzip, deflate"
 _WINDOW = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
 
 
+class Undecodable(httpx.DecodingError):
+    """An answer whose Content-Encoding cannot be undone; ``status`` is its
+    HTTP status, which came first (a webhook's 2xx: the alert was taken)."""
+
+    def __init__(self, message: str, status: int | None):
+        super().__init__(message)
+        self.status = status
+
+
 class Inflater:
-    """Given an answer's Content-Encoding header, decode its body chunk by chunk.
+    """Given an answer's Content-Encoding header (and its HTTP status), decode
+    its body chunk by chunk.
 
     No header or ``identity``: the bytes as they come. Anything but one of
-    gzip and deflate raises ``httpx.DecodingError`` (a panel error), as does a
-    broken stream.
+    gzip and deflate raises :class:`Undecodable` (an ``httpx.DecodingError``),
+    as does a broken stream.
     """
 
-    def __init__(self, header: str):
+    def __init__(self, header: str, status: int | None = None):
+        self._status = status
         codings = [c.strip().lower() for c in header.split(",")]
         codings = [c for c in codings if c and c != "identity"]
         if len(codings) > 1 or (codings and codings[0] not in _WINDOW):
             # The value itself is not repeated: it is the panel's text, and
             # errors end up in logs and alerts.
-            raise httpx.DecodingError("unsupported Content-Encoding (only gzip and deflate)")
+            raise Undecodable("unsupported Content-Encoding (only gzip and deflate)", status)
         self._coding = codings[0] if codings else None
         self._engine = zlib.decompressobj(_WINDOW[self._coding]) if self._coding else None
         self._started = False
@@ -53,7 +64,7 @@ class Inflater:
                     self._engine = zlib.decompressobj(-zlib.MAX_WBITS)
                     self._started = True
                     continue
-                raise httpx.DecodingError(f"broken {self._coding} answer: {exc}") from None
+                raise Undecodable(f"broken {self._coding} answer: {exc}", self._status) from None
             self._started = True
             if not out:
                 return  # all of data taken in; more input needed
