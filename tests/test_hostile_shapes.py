@@ -41,6 +41,9 @@ def test_a_services_list_of_items_none_a_service_is_an_error_not_an_empty_catalo
     assert result.exit_code == 1 and result.stdout == ""
     assert "sim: services: listed 1 item(s), none a service: {'id': 1, 'name'" in result.stderr
     assert "the panel lists none" not in result.stderr  # it listed one, unread
+    set_services(json_reply([]))  # an empty list is still an empty catalogue
+    empty = cli("services", "--refresh")
+    assert empty.exit_code == 0 and "no services: the panel lists none" in empty.stderr
 
 
 def test_a_catalogue_stored_stays_when_the_panel_lists_no_service_it_can_read(panel):
@@ -52,14 +55,6 @@ def test_a_catalogue_stored_stays_when_the_panel_lists_no_service_it_can_read(pa
     assert "none a service" in result.stderr
     shown = cli("services")
     assert shown.exit_code == 0 and "Followers" in shown.stdout
-
-
-def test_an_empty_list_is_still_an_empty_catalogue(panel):
-    set_services, cli = panel
-    set_services(json_reply([]))
-    result = cli("services", "--refresh")
-    assert result.exit_code == 0
-    assert "no services: the panel lists none" in result.stderr
 
 
 @pytest.mark.usefixtures("fresh_logs")
