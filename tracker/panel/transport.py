@@ -260,11 +260,9 @@ class Transport(Generic[P]):
     def _call(
         self, action: str, fields: dict[str, str] | None = None, *, idempotent: bool = True
     ) -> Any:
-        """POST ``action`` with retries; return decoded JSON.
-
-        A non-idempotent action is retried only when the request certainly did
-        not reach the panel; otherwise OutcomeUnknownError is raised.
-        """
+        """POST ``action`` with retries; return decoded JSON. A non-idempotent
+        action is retried only when the request certainly did not reach the
+        panel; otherwise OutcomeUnknownError is raised."""
 
         def retryable(exc: BaseException) -> bool:
             return misdirected.retryable(exc, idempotent)  # a wrong URL fails at once
