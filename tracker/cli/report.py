@@ -13,7 +13,7 @@ from tracker.cli import pruned
 from tracker.cli.database import check_named_database, database_option, no_daemon_behind
 from tracker.cli.main import Context, handle_errors, main, pass_ctx
 from tracker.cli.panels import stored_panel, unknown_panel
-from tracker.cli.render import table, to_json
+from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.scorecard import FIGURES, scorecard_text
 from tracker.cli.scorecard import HEADERS as FIGURE_HEADERS
 from tracker.cli.screen import Screen, fitted, moment, stderr_screen, stdout_screen
@@ -87,8 +87,14 @@ def _spends(row: dict[str, Any]) -> list[str]:
     piped, they are said in one cell ("12.30 USD, 4.00 EUR")."""
     figures = row["spend_by_currency"]
     if len(figures) > 1:
-        return [f"{_cents(f['spend'])} {f['currency'] or ''}".rstrip() for f in figures]
-    return [f"{_cents(row['spend'])} {row['currency'] or ''}".rstrip()]
+        return [f"{_cents(f['spend'])} {_currency(f['currency']) or ''}".rstrip() for f in figures]
+    return [f"{_cents(row['spend'])} {_currency(row['currency']) or ''}".rstrip()]
+
+
+def _currency(currency: str | None) -> str | None:
+    """A currency as the panel wrote it, its control characters escaped: the
+    terminal's table prints it beside the spend, not through a table cell."""
+    return None if currency is None else safe_text(currency)
 
 
 def _took(seconds: float | None) -> str | None:
@@ -103,6 +109,7 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
     return {
         **row,
         "service_name": name if len(name) <= 32 else name[:31] + "…",
+        "currency": _currency(row["currency"]),
         "completed_pct": _pct(row["share_completed"]),
         "partial_pct": _pct(row["share_partial"]),
         "canceled_pct": _pct(row["share_canceled"]),
