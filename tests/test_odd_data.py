@@ -7,6 +7,7 @@ NULL or garbled time is said, never a traceback.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,3 +41,24 @@ def test_report_escapes_a_panels_currency_on_a_terminal(tmp_path, monkeypatch):
             # here: click drops ANSI sequences from what is not a terminal.)
             assert "\\x1b[2J\\x1b[HUSD" in shown, (name, terminal, columns, shown)
             assert "\x1b" not in shown
+
+
+def _balances(path: Path, checks: list[tuple[str, float, str | None]]) -> None:
+    in_progress(path, [624001], datetime(2026, 12, 1, tzinfo=UTC))
+    with sqlite3.connect(path) as db:
+        db.executemany("INSERT INTO balances VALUES ('main', ?, ?, ?)", checks)
+    db.close()
+
+
+def test_balance_with_an_unreadable_time_is_shown_not_a_traceback(tmp_path, monkeypatch):
+    path = tmp_path / "t.db"
+    _balances(
+        path,
+        [("2026-12-04T14:00:00+00:00", 600.0, "USD"), ("garbage", 599.0, "USD")],
+    )
+    shown = run(["balance", "--database", str(path)], monkeypatch, False)
+    assert "599" in shown and "garbage" in shown
+    data = json.loads(run(["balance", "--database", str(path), "--json"], monkeypatch, False))
+    assert data["panels"][0]["at"] == "garbage" and data["panels"][0]["balance"] == 599.0
+    shown = run(["balance", "--database", str(path)], monkeypatch, True)
+    assert "runway: unknown" in shown

@@ -55,6 +55,15 @@ def parse_iso(text: str) -> datetime:
     return dt
 
 
+def read_iso(text: object) -> datetime | None:
+    """Given a stored moment, return it as :func:`parse_iso` does; None when
+    it cannot be read (NULL, or a database edited by hand)."""
+    try:
+        return parse_iso(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
 def not_before(stamp: str, other: str | None) -> str:
     """Given two stamps written by :func:`iso`, return ``stamp``, or ``other``
     when that is later; one that cannot be read (a database edited by hand)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.since import since_start, since_text
 from tracker.cli.undelivered import list_undelivered
-from tracker.clock import parse_iso, utcnow
+from tracker.clock import read_iso, utcnow
 from tracker.config.model import Config
 from tracker.errors import TrackerError
 from tracker.rules.balance import (
@@ -50,15 +50,15 @@ def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | N
     last = latest_balance(store, name)
     if last is None:
         return None
-    at = parse_iso(last["at"])
     # The window ends at the last check, not now: a stopped daemon's history
-    # still gives the rate it saw.
-    history = balance_history(store, name, at - timedelta(seconds=RUNWAY_WINDOW))
+    # still gives the rate it saw. Its time unreadable (a file edited by
+    # hand): that check alone.
+    start = _window_start(last)
+    history = [last] if start is None else balance_history(store, name, start)
     # As the balance job reads it: the checks in the last one's currency only.
     spent = in_currency(history, last["currency"])
-    runway = estimate_runway(
-        [(parse_iso(r["at"]), float(r["balance"])) for r in spent], float(last["balance"])
-    )
+    points = [(t, float(r["balance"])) for r in spent if (t := read_iso(r["at"]))]
+    runway = estimate_runway(points, float(last["balance"]))
     configured = {p.name: p for p in config.panels}.get(name)
     # A panel left out of the config has no threshold any more: no alert.
     low = config.balance_low(configured) if configured else Decimal(0)
@@ -97,6 +97,12 @@ def _state(info: dict[str, Any], screen: Screen | None = None) -> str:
     return f"ok (alert below {money(Decimal(str(info['low'])))})"
 
 
+def _window_start(check: dict[str, Any]) -> datetime | None:
+    """Where the day of history before a check starts; None: its time unreadable."""
+    at = read_iso(check["at"])
+    return None if at is None else at - timedelta(seconds=RUNWAY_WINDOW)
+
+
 def _amount(row: dict[str, Any], currency: str | None) -> str:
     """A check's balance, with its currency when not the last check's (a panel
     that changed currency: 5000.00 RUB above 6.00 USD read as one currency)."""
@@ -120,7 +126,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
     found = {name: panel_balance(store, config, name) for name in names}
     # Its history is the day before its last check: a prune's cutoff after that, cut.
     cuts = {
-        name: pruned.reached(store, name, parse_iso(info["at"]) - timedelta(seconds=RUNWAY_WINDOW))
+        name: pruned.reached(store, name, _window_start(info))
         for name, info in found.items()
         if info
     }
