@@ -62,3 +62,42 @@ def test_balance_with_an_unreadable_time_is_shown_not_a_traceback(tmp_path, monk
     assert data["panels"][0]["at"] == "garbage" and data["panels"][0]["balance"] == 599.0
     shown = run(["balance", "--database", str(path)], monkeypatch, True)
     assert "runway: unknown" in shown
+
+
+def _odd_moments(path: Path) -> list[str]:
+    """Orders and an episode with the moments the schema lets be NULL or odd:
+    an episode with no start, an order stopped at no time, a check in month
+    13. Returns --database for them."""
+    in_progress(path, [624001, 624002], datetime(2026, 12, 1, tzinfo=UTC))
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO alert_state VALUES ('main', 'balance_low', 1, NULL, NULL)")
+        db.execute(
+            "UPDATE orders SET stopped_by = 'user', stopped_at = NULL, polling = 0"
+            " WHERE order_id = 624001"
+        )
+        db.execute(
+            "UPDATE orders SET last_checked_at = '2026-13-04T15:44:45+00:00'"
+            " WHERE order_id = 624002"
+        )
+    db.close()
+    return ["--database", str(path)]
+
+
+def test_an_episode_with_no_start_is_said_not_a_traceback(tmp_path, monkeypatch):
+    database = _odd_moments(tmp_path / "t.db")
+    for terminal in (True, False):  # it printed "since None" piped
+        shown = run(["alerts", *database], monkeypatch, terminal)
+        assert "open: main balance_low since an unknown time" in shown
+
+
+def test_an_order_stopped_at_no_time_is_said_not_a_traceback(tmp_path, monkeypatch):
+    database = _odd_moments(tmp_path / "t.db")
+    for terminal in (True, False):
+        shown = run(["history", "624001", *database], monkeypatch, terminal)
+        assert "not polled since an unknown time: untracked by you" in shown
+
+
+def test_a_check_in_month_13_is_shown_as_stored(tmp_path, monkeypatch):
+    database = _odd_moments(tmp_path / "t.db")
+    shown = run(["orders", *database], monkeypatch, True)
+    assert "2026-13-04T15:44:45+00:00" in shown

@@ -90,7 +90,7 @@ def short_time(text: str, now: datetime, shows: str = MINUTE) -> str:
     DAY: "15:43" today, the date alone another day ("Dec 03"). Words after
     the moment are kept; any other text is returned as it is."""
     found = _STAMP.match(text)
-    if found is None:
+    if found is None or not 1 <= int(found.group(2)) <= 12:  # month 13: as it is
         return text
     year, month, day, hour, minute, secs = found.groups()
     clock = f"{hour}:{minute}{secs if shows == SECOND else ''}"
@@ -306,9 +306,12 @@ def fitted(line: str, screen: Screen | None, indent: int = 2) -> str:
     return "\n".join(part.rstrip() for part in [lead + first, *(" " * indent + p for p in more)])
 
 
-def moment(text: str, screen: Screen | None, shows: str = MINUTE) -> str:
+def moment(text: str | None, screen: Screen | None, shows: str = MINUTE) -> str:
     """Given a stored moment said in a line of words ("stalled since ..."),
-    return it as on a terminal, "14:02 UTC"; as stored when not a terminal."""
+    return it as on a terminal, "14:02 UTC"; as stored when not a terminal;
+    NULL (a file edited by hand) as "an unknown time"."""
+    if text is None:
+        return "an unknown time"
     if screen is None or _STAMP.match(text) is None:
         return text
     return f"{short_time(text, screen.now, shows)} UTC"
