@@ -101,3 +101,26 @@ def test_a_check_in_month_13_is_shown_as_stored(tmp_path, monkeypatch):
     database = _odd_moments(tmp_path / "t.db")
     shown = run(["orders", *database], monkeypatch, True)
     assert "2026-13-04T15:44:45+00:00" in shown
+
+
+def test_alerts_escape_every_cell_and_open_episode(tmp_path, monkeypatch):
+    # An alert's kind and severity, and an open episode's, as a database
+    # edited by hand (or written by another program) can hold them.
+    path = tmp_path / "t.db"
+    in_progress(path, [624001], datetime(2026, 12, 1, tzinfo=UTC))
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO alerts (at, panel, kind, severity, message, data)"
+            " VALUES ('2026-12-04T15:44:45+00:00', 'main', ?, ?, 'm', '{}')",
+            ("k\x07\x08ind", "warn\x7fing"),
+        )
+        db.execute(
+            "INSERT INTO alert_state VALUES ('main', ?, 1, '2026-12-04T15:44:45+00:00', NULL)",
+            ("stall\x07ed",),
+        )
+    db.close()
+    for terminal in (True, False):
+        shown = run(["alerts", "--database", str(path)], monkeypatch, terminal)
+        assert not any(c in shown for c in "\x07\x08\x7f"), (terminal, shown)
+        assert "k\\x07\\x08ind" in shown and "warn\\x7fing" in shown
+        assert "main stall\\x07ed since" in shown

@@ -283,10 +283,11 @@ def _open_text(episode: dict[str, Any], with_config: bool, screen: Screen | None
             f" ({episode['panel']}: not in the config; ends only with the panel back "
             "under that name)"
         )
-    return text
+    return safe_text(text)
 
 
 def _alert_line(at: str, severity: str, kind: str, message: str, width: int = 0) -> str:
+    at, severity, kind = (safe_text(cell) for cell in (at, severity, kind))  # as in the table
     return f"{at:<{width}}  {severity:<8}  {kind:<20}  {message}"
 
 
