@@ -124,3 +124,19 @@ def test_alerts_escape_every_cell_and_open_episode(tmp_path, monkeypatch):
         assert not any(c in shown for c in "\x07\x08\x7f"), (terminal, shown)
         assert "k\\x07\\x08ind" in shown and "warn\\x7fing" in shown
         assert "main stall\\x07ed since" in shown
+
+
+def test_report_with_a_charge_stored_as_infinity(tmp_path, monkeypatch):
+    # 0.1.0 stored a panel's charge "1e400" (a finite Decimal) as a float:
+    # infinity, kept by the upgrade. SQLite's JSON for its sum is a bare Inf.
+    path = tmp_path / "t.db"
+    _orders(path, ["USD", "USD"])
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE orders SET charge = 9e999 WHERE order_id = 624002")
+    db.close()
+    args = ["report", "--database", str(path)]
+    assert "SPEND USD" in run(args, monkeypatch, True)  # the currency in the header
+    assert "Infinity" in run(args, monkeypatch, True)
+    assert "  Infinity USD" in run(args, monkeypatch, False)
+    service = json.loads(run([*args, "--json"], monkeypatch, False))["services"][0]
+    assert service["orders"] == 2 and service["spend_by_currency"][0]["currency"] == "USD"

@@ -78,7 +78,8 @@ def _cents(amount: float | None) -> str:
     0.08, as the dashboard shows it; the float's binary value is 0.0749...)."""
     if amount is None:
         return "0.00"
-    return str(Decimal(str(amount)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    number = Decimal(str(amount))  # infinite: a charge 0.1.0 stored as infinity
+    return str(number.quantize(Decimal("0.01"), ROUND_HALF_UP) if number.is_finite() else number)
 
 
 def _spends(row: dict[str, Any]) -> list[str]:

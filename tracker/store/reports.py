@@ -10,6 +10,7 @@ commands before it gets here: a write command upgrades it.)
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,9 @@ from tracker.store.connection import Connection
 from tracker.store.scorecard import SCORECARD_QUERY_M028
 
 _SCORECARD = SCORECARD_QUERY_M028.format(window="first_seen >= ?1 AND (?2 IS NULL OR panel = ?2)")
+# SQLite writes an infinite spend as a bare Inf, which is no JSON: a charge
+# 0.1.0 stored as infinity (a panel's "1e400"). Read as 1e999: infinity.
+_INFINITE = re.compile(r'("spend":-?)Inf\b')
 
 
 def scorecard(store: Connection, since: datetime, panel: str | None = None) -> list[dict[str, Any]]:
@@ -27,7 +31,9 @@ def scorecard(store: Connection, since: datetime, panel: str | None = None) -> l
     into a list of ``{"currency", "spend"}`` dicts."""
     rows = store.rows(_SCORECARD, [iso(since), panel])
     for row in rows:
-        row["spend_by_currency"] = json.loads(row["spend_by_currency"])
+        row["spend_by_currency"] = json.loads(
+            _INFINITE.sub(r"\g<1>1e999", row["spend_by_currency"])
+        )
     return rows
 
 
