@@ -14,6 +14,8 @@ from pathlib import Path
 
 from test_wide_rest import in_progress, run
 
+from tracker.cli.screen import on_screen
+
 # What a hostile panel can send as its currency (stored as sent, up to 1000
 # characters): clear the screen, home the cursor, then a currency.
 PAINT = "\x1b[2J\x1b[HUSD"
@@ -140,3 +142,15 @@ def test_report_with_a_charge_stored_as_infinity(tmp_path, monkeypatch):
     assert "  Infinity USD" in run(args, monkeypatch, False)
     service = json.loads(run([*args, "--json"], monkeypatch, False))["services"][0]
     assert service["orders"] == 2 and service["spend_by_currency"][0]["currency"] == "USD"
+
+
+def test_orders_fit_80_columns_with_a_panels_long_currency(tmp_path, monkeypatch):
+    # A panel's currency is its own text (up to 1000 characters stored).
+    long = "USD (United States dollar, via Payeer)"
+    path = tmp_path / "t.db"
+    _orders(path, [long, "USD"])
+    shown = run(["orders", "--database", str(path)], monkeypatch, True)
+    assert max(map(on_screen, shown.splitlines())) <= 80, shown  # 111 before
+    assert all(word in shown.split() for word in long.split())  # wrapped in CUR, none cut
+    piped = run(["orders", "--database", str(path)], monkeypatch, False)
+    assert f"  {long}  " in piped  # one line, as scripts read it

@@ -249,7 +249,7 @@ ORDER_SCREEN = Columns(
     {"last_checked_at": DAY, "eta": DAY},
     "error",
     {"currency": "charge"},
-    fold=("eta", "status"),
+    fold=("eta", "status", "currency"),
     names=("panel",),
 )
 
