@@ -287,3 +287,11 @@ def test_a_link_planted_where_the_copy_is_written_truncates_nothing(backup, tmp_
         sqlite3.connect(tmp_path / "copy.db").execute("SELECT count(*) FROM orders").fetchone()[0]
         == 3
     )
+
+
+def test_a_destination_with_control_characters_is_said_escaped(backup, tmp_path):
+    # A name pasted with a terminal's BEL and escape: written as given, said
+    # escaped, as every error line says a path.
+    result = backup("copy\x07\x1b[2J.db")
+    assert result.exit_code == 0 and (tmp_path / "copy\x07\x1b[2J.db").exists()
+    assert "to copy\\x07\\x1b[2J.db: " in result.output, result.output

@@ -11,6 +11,7 @@ from types import FrameType
 import click
 
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
+from tracker.cli.render import safe_text
 from tracker.store.backup import backup as backup_database
 from tracker.store.backup import destination_problem, own_file_problem
 
@@ -43,8 +44,9 @@ def backup(ctx: Context, dest: Path, force: bool) -> None:
         fail(problem, EXIT_USAGE)
     with _term_as_interrupt():
         done = backup_database(database.path, dest, force=force, busy_timeout=database.busy_timeout)
+    source, copy = safe_text(database.path), safe_text(done.path)  # as every error line
     click.echo(
-        f"backed up {database.path} to {done.path}: {done.size / 1e6:.1f} MB, "
+        f"backed up {source} to {copy}: {done.size / 1e6:.1f} MB, "
         f"{done.orders} orders, {done.transitions} transitions; integrity ok"
     )
 
