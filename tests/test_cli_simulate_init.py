@@ -236,3 +236,10 @@ def test_simulate_names_the_values_a_quirk_takes_in_a_users_words(tmp_path, quir
 def test_simulate_refuses_a_bad_key(bad):
     result = CliRunner().invoke(main, ["simulate", "--port", "0", "--key", bad])
     assert result.exit_code == 2 and "--key" in result.output
+
+
+def test_init_says_a_path_with_control_characters_escaped(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["init", "t\x07\x1b[2J.toml"])
+    assert result.exit_code == 0 and (tmp_path / "t\x07\x1b[2J.toml").exists()
+    assert result.output.startswith("wrote t\\x07\\x1b[2J.toml: "), result.output

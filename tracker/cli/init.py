@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, fail, handle_errors, main
+from tracker.cli.render import safe_text
 
 
 def example_config() -> str:
@@ -49,4 +50,5 @@ def init(path: Path) -> None:
         fail(f"{path} already exists; not overwriting it{_INSTEAD}", EXIT_USAGE)
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror}", EXIT_FAILED)
-    click.echo(f"wrote {path}: set the panel's url and key, then run: smm-tracker doctor")
+    said = safe_text(path)  # escaped, as every error line says a path
+    click.echo(f"wrote {said}: set the panel's url and key, then run: smm-tracker doctor")
