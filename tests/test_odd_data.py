@@ -154,3 +154,23 @@ def test_orders_fit_80_columns_with_a_panels_long_currency(tmp_path, monkeypatch
     assert all(word in shown.split() for word in long.split())  # wrapped in CUR, none cut
     piped = run(["orders", "--database", str(path)], monkeypatch, False)
     assert f"  {long}  " in piped  # one line, as scripts read it
+
+
+def test_history_of_an_order_stopped_on_a_panel_left_out_names_its_panel(tmp_path, monkeypatch):
+    # Untracked on "old", a panel since left out of the config; "main" is
+    # the one configured, where a bare `track 624001` tracks another order.
+    in_progress(tmp_path / "t.db", [624001], datetime(2026, 12, 1, tzinfo=UTC), panel="old")
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute(
+            "UPDATE orders SET polling = 0, stopped_by = 'user',"
+            " stopped_at = '2026-12-04T15:44:45+00:00'"
+        )
+    db.close()
+    (tmp_path / "tracker.toml").write_text(
+        '[database]\npath = "t.db"\n[[panels]]\nname = "main"\n'
+        'url = "http://127.0.0.1:9/api/v2"\nkey = "k1"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    shown = run(["history", "624001"], monkeypatch, False)
+    assert "untracked by you; track --panel old 624001 resumes" in shown, shown

@@ -133,7 +133,10 @@ def stop_note(row: dict[str, Any], screen: Screen | None = None) -> str | None:
     )
     why = f" ({safe_text(row['stop_reason'], 200)})" if row.get("stop_reason") else ""
     since = moment(row["stopped_at"], screen)
-    return f"not polled since {since}: {who}{why}; track {row['order_id']} resumes"
+    # Its panel named: `track ID` tracks ID on the one panel configured, which
+    # need not be this order's (a panel left out of the config, renamed).
+    resume = f"track --panel {safe_text(row['panel'])} {row['order_id']}"
+    return f"not polled since {since}: {who}{why}; {resume} resumes"
 
 
 def stale_notes(
