@@ -232,3 +232,18 @@ def test_orders_of_a_database_read_without_a_config_note_no_panel_left_out(setup
     listed = cli("orders", "--database", str(tmp_path / "t.db"))
     assert listed.exit_code == 0, listed.output
     assert listed.stderr == ""
+
+
+def test_refill_of_an_id_held_only_by_a_left_out_panel_says_so(setup):
+    # slow_ids[1] is an order of slow alone. "not tracked; run: smm-tracker
+    # track ID" led to tracking another order of that number on sim, and a
+    # refill of that one; cancel already refused so.
+    cli, _sim_ids, slow_ids = setup
+    only = slow_ids[1]
+    asked = cli("refill", str(only))
+    assert asked.exit_code == 1
+    assert asked.stderr == (
+        f"smm-tracker: order {only} is tracked on slow, not in the config; "
+        "add it back to refill it\n"
+    ), asked.output
+    assert "requested" not in asked.stdout

@@ -218,6 +218,10 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
 def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
     names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
     found, _ = panel_holding(store, [oid], names)  # several: exit 2
+    left_out = [] if panel else panels_holding(store, [oid]).get(oid, [])
+    if found is None and left_out:  # `track ID` would track another order of that number
+        held = safe_text(", ".join(left_out))
+        fail(f"order {oid} is tracked on {held}, not in the config; add it back to refill it")
     if found is None:
         where = f" on {panel}" if panel else ""
         flag = "" if len(config.panels) == 1 else f" --panel {panel or 'NAME'}"  # track needs it
