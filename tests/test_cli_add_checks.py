@@ -103,3 +103,30 @@ def test_a_complete_request_is_placed(synced):
     # DELIVERED and the report read it (it was stored as none: DELIVERED "-").
     (order,) = json.loads(cli("orders", "--json").stdout)
     assert order["order_id"] == int(result.stdout) and order["quantity"] == 5
+
+
+@pytest.mark.parametrize("link", [LINK + "\x1b[2J", LINK + "\n", "\t" + LINK, LINK + "\x7f"])
+def test_a_link_with_a_control_character_is_refused_even_for_an_unsynced_service(sim, link):
+    # A terminal's escape, a line break or a tab pasted with the link: the
+    # panel took it, and the order (paid) went to a link no one can open.
+    panel, cli = sim
+    result = cli("add", "--service", str(SERVICE_FOLLOWERS), "--link", link, "--quantity", "500")
+    assert result.exit_code == 2, result.output
+    assert "--link holds a control character (\\" in result.output
+    assert result.output.endswith(": no link has one (nothing sent)\n")
+    assert "\x1b" not in result.output and panel.calls["add"] == 0
+
+
+def test_a_link_with_an_emoji_joiner_is_placed(sim):
+    panel, cli = sim
+    result = cli(
+        "add",
+        "--service",
+        str(SERVICE_FOLLOWERS),
+        "--link",
+        LINK + "/👨\u200d👩\u200d👧",
+        "--quantity",
+        "500",
+    )
+    assert result.exit_code == 0, result.output
+    assert panel.calls["add"] == 1

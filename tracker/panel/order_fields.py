@@ -10,11 +10,13 @@ not judged: only the flags' own formats are checked then.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from tracker.panel.values import said
+from tracker.terminal import escape_controls
 
 # Field -> the CLI flag that sets it.
 FLAGS = {
@@ -80,7 +82,7 @@ def order_problems(
     """Given an add request (``extra``: the type's fields as sent) and what is
     known of its service (None: not in the synced table), return every problem
     that makes a refusal certain, each naming the flag to fix; [] when none."""
-    problems = _format_problems(extra)
+    problems = _link_problems(link) + _format_problems(extra)
     kind = (facts.type or "").strip().lower() if facts else ""
     if facts is None or kind not in REQUIRED:
         return problems
@@ -101,6 +103,20 @@ def order_problems(
         if low and high and int(low) > int(high):
             problems.append(f"--min ({low}) must not be above --max ({high})")
     return problems
+
+
+# C0 and C1 controls and DEL: in no URL or username (a line break, a tab, a
+# terminal's escape pasted with the link); the format characters of emoji
+# (a zero-width joiner) are not among them.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _link_problems(link: str | None) -> list[str]:
+    found = _CONTROL.search(link or "")
+    if found is None:
+        return []
+    char = escape_controls(found.group())
+    return [f"--link holds a control character ({char} at {found.start() + 1}): no link has one"]
 
 
 def _quantity_problems(quantity: int, facts: ServiceFacts, what: str) -> list[str]:
