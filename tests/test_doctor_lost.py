@@ -133,3 +133,24 @@ def test_lost_orders_of_a_panel_that_left_the_config_say_to_add_it_back(setup, t
     assert checked.exit_code == 0, checked.output
     resume = "add the panel back to the config, then "
     assert other_line(resume) in given_up(checked.output)
+
+
+def test_the_command_an_order_lost_alert_names_resumes_its_order(setup):
+    # Two panels are configured: `track ID` without --panel is refused
+    # ("several panels are configured"), as the alert used to say it.
+    cli, _config, _real = setup
+    assert cli("run", "--once", "--all").exit_code == 0
+    alerts = json.loads(cli("alerts", "--json").output)["alerts"]
+    hints = {
+        a["panel"]: a["message"].rsplit("`", 2)[1] for a in alerts if a["kind"] == "order_lost"
+    }
+    assert hints == {
+        "sim": "smm-tracker track --panel sim ID",
+        "other": "smm-tracker track --panel other 900005",
+    }
+    for panel, order in (("sim", "900003"), ("other", "900005")):
+        resumed = cli(*hints[panel].replace("ID", order).split()[1:])
+        assert resumed.exit_code == 0, resumed.output
+        assert "resumed 1 stopped order(s)" in resumed.output
+        lost = cli("orders", "--panel", panel, "--status", "lost", "--ids").stdout.split()
+        assert order not in lost

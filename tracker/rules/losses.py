@@ -34,14 +34,15 @@ def lost_alerts(lost: Iterable[dict[str, Any]]) -> list[Alert]:
             message = (
                 f"{panel}: order #{item['order_id']} stopped being polled: the panel has "
                 f"called it unknown since {item['unknown_since']} ({words}); "
-                f"`smm-tracker track {item['order_id']}` resumes it"
+                f"`smm-tracker track --panel {panel} {item['order_id']}` resumes it"
             )
         else:
             shown = ", ".join(f"#{i['order_id']}" for i in items[:_SHOWN])
             more = f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
             message = (
                 f"{panel}: {len(items)} orders stopped being polled, the panel calls them "
-                f"unknown ({words}): {shown}{more}; `smm-tracker track ID` resumes one"
+                f"unknown ({words}): {shown}{more}; `smm-tracker track --panel {panel} ID` "
+                "resumes one"
             )
         data = listed([{k: v for k, v in i.items() if k != "panel"} for i in items])
         alerts.append(Alert(ORDER_LOST, message, panel=panel, data=data))
