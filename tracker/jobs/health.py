@@ -11,7 +11,10 @@ wraps the jobs and raises the alerts through :func:`tracker.alerts.alerter.raise
 which needs no working database.
 
 A busy database (another writer) is not an outage: it fails one cycle and is
-reported by the job's own error line only.
+reported by the job's own error line only, until it lasts: a job failing
+busy at BUSY_RUNS runs in a row over BUSY_OUTAGE seconds (a sqlite3 shell
+left in a transaction, holding the write lock for hours) opens one, as
+above, since nothing is recorded meanwhile.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ STORE_WRITABLE = "store_writable"
 # The causes that last (a busy database clears by itself within a cycle); a
 # damaged file lasts until restored, and the jobs that need its pages fail.
 _LASTING = frozenset({"full", "readonly", "io", "damaged"})
+BUSY_OUTAGE = 600.0  # seconds a job's runs in a row failed busy: an outage
+BUSY_RUNS = 3  # and at least this many runs (two a day apart are no outage)
 
 
 def unwritable(error: BaseException) -> bool:
@@ -87,6 +92,15 @@ def judge(
     return written(health, now)
 
 
+def busy_outage(first: datetime, runs: int, now: datetime) -> str | None:
+    """Given when a job's runs began failing busy, in a row, how many did and
+    ``now``, return how long, said for an alert, once that is an outage."""
+    seconds = (now - first).total_seconds()
+    if runs < BUSY_RUNS or seconds < BUSY_OUTAGE:
+        return None
+    return f"for {_lasted(seconds)}, {runs} runs in a row"
+
+
 def written(health: Health, now: datetime) -> tuple[Health, Alert]:
     """Given an open outage and a write that just succeeded, return the closed
     health and the recovery alert."""
@@ -125,6 +139,7 @@ class StoreHealth:
         # failing jobs need: only their own success ends that outage.
         self._damaged = False
         self._retired = False  # a reload's new generation took the outage over
+        self._busy: dict[str, tuple[datetime, int]] = {}  # job: failing busy since, runs
 
     def take_over(self, previous: StoreHealth) -> None:
         """At a reload, carry on the outage the last generation's ``previous``
@@ -144,9 +159,12 @@ class StoreHealth:
                 if unwritable(exc):
                     self._damaged = self._damaged or error_kind(exc) == "damaged"
                     self.record(job.name, str(exc))
+                elif (lasted := self._still_busy(job.name, exc)) is not None:
+                    self.record(job.name, f"{exc} {lasted}")
                 else:
                     self.try_probe()
                 raise  # the job still fails this cycle, and says why
+            self._busy.pop(job.name, None)
             if ok:
                 self.record(job.name, None)
             self.try_probe()
@@ -156,6 +174,17 @@ class StoreHealth:
 
     def wrap_all(self, jobs: list[Job]) -> list[Job]:
         return [self.wrap(job) for job in jobs]
+
+    def _still_busy(self, job: str, error: StoreError) -> str | None:
+        """Count a run of ``job`` failed on ``error``; return how long it has
+        failed busy, when that is an outage (:func:`busy_outage`)."""
+        if error_kind(error) != "busy":
+            self._busy.pop(job, None)
+            return None
+        now = self.clock()
+        first, runs = self._busy.get(job, (now, 0))
+        self._busy[job] = (first, runs + 1)
+        return busy_outage(first, runs + 1, now)
 
     def try_probe(self) -> None:
         """While writes fail, try the probe write; end the outage if it succeeds."""
