@@ -87,3 +87,33 @@ def test_a_poll_failing_run_after_run_still_holds_the_round(world) -> None:
         assert w.jobs["balance:sim"].run()
     assert not w.jobs["status:sim"].run()  # the poll just before the round fails
     assert "(status)" in _held(w, order)
+
+
+def _held_told(w: Any) -> list[str]:
+    """Run the round, held; return the reasons of the warnings it logged."""
+    done, warnings = _round(w)
+    assert not done
+    return [str(e["reason"]) for e in warnings if e["event"] == "refill_round_held"]
+
+
+def test_a_long_hold_is_one_warning_not_one_a_round(world) -> None:
+    # A soak (refill_every = 1s, the panel killed for a minute) logged 60
+    # refill_round_held warnings, one a round, all about the same outage.
+    w = world()
+    (order,) = w.dropped(1)
+    w.order(SERVICE_FOLLOWERS, "In progress")  # open: each poll asks the panel
+    w.panel.inject("json500", count=1000, action="status")
+    assert not w.jobs["status:sim"].run()
+    assert len(_held_told(w)) == 1  # told once: the hold begins
+    w.panel.inject("json500", count=1000, action="balance")
+    assert not w.jobs["balance:sim"].run()  # another action fails: the same outage
+    for _ in range(3):
+        assert not w.jobs["status:sim"].run()
+        assert _held_told(w) == []
+    assert w.requests(order) == []
+    w.panel.clear_faults()
+    w.poll()  # the panel answers: the hold ends, the round runs
+    assert _round(w)[0]
+    w.panel.inject("json500", count=1000, action="status")
+    assert not w.jobs["status:sim"].run()
+    assert len(_held_told(w)) == 1  # a new outage is told again

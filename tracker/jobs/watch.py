@@ -89,6 +89,9 @@ class Watch:
         # panel -> the job kind whose refusal of the key came last ("status",
         # "balance"...): what must take the key again to end the episode.
         self._refused_by: dict[str, str] = {}
+        # panel -> the hold of its refill round told at warning ("... since T"):
+        # the rounds after it in the same hold at debug, not a warning a round.
+        self._held_told: dict[str, str] = {}
         # Each panel's run of failed calls: panel_unreachable, refill rounds held.
         unreachable_after = self.config.alerts.unreachable_after
         self.reach = Reach(
@@ -107,6 +110,7 @@ class Watch:
         panels' runs of failed calls (see :mod:`tracker.jobs.reach`)."""
         self.store_health.take_over(previous.store_health)
         self.reach.take_over(previous.reach, self.tracker.clients)
+        self._held_told.update(previous._held_told)
 
     def close(self) -> None:
         self.alerter.close()  # what the database could not take yet: a last try
@@ -144,8 +148,13 @@ class Watch:
                 log.debug("job_paused", job=job.name, panel=panel, reason="key refused")
                 return False
             if kind == "refill" and (why := self.refills_held(panel)):
-                log.warning("refill_round_held", panel=panel, reason=why)
+                hold = why.partition(" (")[0]  # its start, not the actions failed so far
+                told = self._held_told.get(panel) == hold
+                (log.debug if told else log.warning)("refill_round_held", panel=panel, reason=why)
+                self._held_told[panel] = hold
                 return False
+            if kind == "refill":
+                self._held_told.pop(panel, None)  # not held: the next hold is told
             try:
                 done = job.run()
             except AuthError as exc:  # a job that lets the refusal through
