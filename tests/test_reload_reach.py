@@ -48,7 +48,7 @@ def built(tmp_path: Path, clock: Any, monkeypatch: pytest.MonkeyPatch):
     config = config_from_dict(base, base_dir=tmp_path, env={})
     service = Service(config, load=lambda: config, notifier=Notifier(None))
 
-    def build(**changed: Any) -> None:  # a start, then each reload (``changed``: its config)
+    def build(**changed: Any) -> Generation:  # a start, then each reload (``changed``: its config)
         if changed:
             settings = {**base, **changed, "database": {"path": "t.db"}}
             generations.append(
@@ -56,6 +56,7 @@ def built(tmp_path: Path, clock: Any, monkeypatch: pytest.MonkeyPatch):
             )
         else:
             generations.append(service._build(service.config))
+        return generations[-1]
 
     yield build, trackers
     for generation in generations:
@@ -67,6 +68,11 @@ def call_failed(tracker: Tracker) -> None:
     client does once a call, its retries included, has failed."""
     for observer in tracker.clients["p"].call_observers:
         observer("p", "balance", False, 0.1, "connection refused by 127.0.0.1:9")
+
+
+def refill_round(generation: Generation) -> bool:
+    """Run the refill round of panel p as ``generation``'s scheduler would."""
+    return next(job for job in generation.jobs if job.name == "refill:p").run()
 
 
 def alerts(logs: list[dict]) -> list[str]:
@@ -106,6 +112,21 @@ def test_a_failure_the_old_generation_reports_after_the_reload_holds_the_refill_
     call_failed(trackers[0])  # ...which fails now
     held = trackers[1].watch.refills_held("p")
     assert held is not None and "failed since" in held
+
+
+def test_a_hold_told_before_a_reload_is_not_told_again_by_the_new_generation(built) -> None:
+    # Soak (soak9): a panel killed for 90 s, two reloads inside the outage: the
+    # hold was told once a round, and each new generation would tell it anew.
+    build, trackers = built
+    old = build()
+    call_failed(trackers[0])
+    with capture_logs() as logs:
+        assert not refill_round(old)
+        new = build()  # the reload, the panel still failing
+        assert not refill_round(new)
+        assert not refill_round(new)
+    held = [e for e in logs if e["event"] == "refill_round_held"]
+    assert [e["log_level"] for e in held] == ["warning", "debug", "debug"]
 
 
 def test_a_reload_at_a_resume_still_sees_the_clock_step() -> None:
