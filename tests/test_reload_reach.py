@@ -23,6 +23,8 @@ from tracker.service import process
 from tracker.service.daemon import Generation
 from tracker.service.notify import Notifier
 from tracker.service.process import Service
+from tracker.sim.scripts import quirks_from
+from tracker.sim.server import PanelServer
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 
@@ -127,6 +129,26 @@ def test_a_hold_told_before_a_reload_is_not_told_again_by_the_new_generation(bui
         assert not refill_round(new)
     held = [e for e in logs if e["event"] == "refill_round_held"]
     assert [e["log_level"] for e in held] == ["warning", "debug", "debug"]
+
+
+def test_a_panel_s_once_only_warnings_are_not_logged_again_at_each_reload(built) -> None:
+    # Soak (soak9): a panel printing PHP notices, 10 SIGHUPs: 11
+    # panel_prints_notices warnings, one a generation ("once per panel").
+    build, trackers = built
+    with PanelServer(key="k" * 12, script=quirks_from(["notices=plain"])) as server:
+        panels = [{"name": "p", "url": server.url, "key": "k" * 12}]
+        with capture_logs() as logs:
+            build(panels=panels)
+            trackers[-1].clients["p"].balance()
+            build(panels=panels)  # the reload
+            trackers[-1].clients["p"].balance()
+        told = [e for e in logs if e["event"] == "panel_prints_notices"]
+        assert len(told) == 1
+        moved = [{**panels[0], "url": server.url + "/"}]  # another URL: maybe another script
+        with capture_logs() as logs:
+            build(panels=moved)
+            trackers[-1].clients["p"].balance()
+        assert [e["event"] for e in logs].count("panel_prints_notices") == 1
 
 
 def test_a_reload_at_a_resume_still_sees_the_clock_step() -> None:

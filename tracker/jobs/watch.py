@@ -111,6 +111,10 @@ class Watch:
         self.store_health.take_over(previous.store_health)
         self.reach.take_over(previous.reach, self.tracker.clients)
         self._held_told.update(previous._held_told)
+        for name, client in self.tracker.clients.items():  # its once-only warnings
+            before = previous.tracker.clients.get(name)
+            if before is not None and before.panel.url == client.panel.url:
+                client.told_by(before)
 
     def close(self) -> None:
         self.alerter.close()  # what the database could not take yet: a last try

@@ -72,6 +72,15 @@ class StatusCalls(Witnessed[P]):
             self._warned.add(key)
         log.warning(event, panel=self.name, **fields)
 
+    def told_by(self, before: StatusCalls[Any]) -> None:
+        """At a reload: what ``before``, the old generation's client of the same
+        panel, logged once (PHP notices, a status spelling, an absurd number)
+        is not logged again by this one."""
+        with before._warn_lock:
+            told = set(before._warned)
+        with self._warn_lock:
+            self._warned |= told
+
     def _tag(self, exc: PanelError, action: str) -> PanelError:
         exc.panel, exc.action = self.name, action
         exc.args = (f"{self.name}: {action}: {exc.detail}",)
