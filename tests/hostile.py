@@ -133,12 +133,17 @@ class HostileServer:
                     answer(self)
                     self.close_connection = True
                     return
+                self.server_said = answer.headers.get("Server")  # in place of http.server's
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
-                    self.send_header(name, value)
+                    if name != "Server":
+                        self.send_header(name, value)
                 self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
                 self.wfile.write(answer.body)
+
+            def version_string(self) -> str:  # the Server header: a Reply's own, if any
+                return getattr(self, "server_said", None) or super().version_string()
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass

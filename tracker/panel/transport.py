@@ -31,6 +31,7 @@ from tracker.errors import (
 from tracker.panel import deadline, failures, misdirected, parse, refusals, values, wait_hints
 from tracker.panel.body import Document, as_utf8
 from tracker.panel.budget import Budget
+from tracker.panel.cloudflare import server_error
 from tracker.panel.pacing import Pacing
 from tracker.redact import scrub, scrub_bytes
 from tracker.redact_layout import blank_pieces
@@ -199,12 +200,8 @@ class Transport(Generic[P]):
         took = 200 <= code < 300
         # A JSON answer behind PHP notice HTML is an answer, not a gateway page.
         if code >= 500 or (took and document is None and parse.looks_like_html(body)):
-            raise TransientError(
-                failures.describe_status(code, body, self.panel.url),
-                retry_after=wait_hints.retry_after(response, self._wall()),
-                maybe_sent=True,
-                panel=panel,
-                action=action,
+            raise server_error(  # maybe sent, unless Cloudflare never reached the panel
+                response, body, self.panel.url, now=self._wall(), panel=panel, action=action
             )
         if document is None:
             if took:  # cut-off or garbled answer: the panel may have acted
