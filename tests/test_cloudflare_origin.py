@@ -90,7 +90,7 @@ def test_a_cancel_behind_an_unreached_origin_is_sent_again():
         assert len(server.requests) == 2
 
 
-def test_a_refill_that_never_got_through_says_none_was_requested():
+def test_a_refill_that_never_got_through_is_no_outcome_unknown():
     with HostileServer(answers(Reply(PAGE, 526, SERVER))) as server:
         panel = client(server.url, retries=1)
         with pytest.raises(TransientError) as raised:
@@ -98,8 +98,7 @@ def test_a_refill_that_never_got_through_says_none_was_requested():
         panel.close()
     assert not isinstance(raised.value, OutcomeUnknownError)
     assert raised.value.detail == (
-        "panel unreachable behind Cloudflare (HTTP 526: the origin's certificate is invalid); "
-        "no refill requested"
+        "panel unreachable behind Cloudflare (HTTP 526: the origin's certificate is invalid)"
     )
 
 
@@ -188,3 +187,16 @@ def test_add_behind_cloudflare_timing_out_after_connecting_stays_unknown(cli_for
     assert line.endswith("(HTTP 524: answered an HTML page (panel.example | Cloudflare))")
     assert "panel unreachable" not in line and "no order placed" not in line
     assert sent == 1
+
+
+def test_cancel_behind_an_unreached_origin_is_not_sent_not_unknown(cli_for):
+    with HostileServer(answers(Reply(PAGE, 521, SERVER))) as server:
+        assert cli_for(server.url, "track", "5").exit_code == 0
+        result = cli_for(server.url, "cancel", "5")
+        sent = len(server.requests)
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "#5  not sent: sim: cancel: panel unreachable behind Cloudflare "
+        "(HTTP 521: the origin refused the connection) - try again later\n"
+    )
+    assert sent == 2  # retried once (retries = 1), as a refused connection

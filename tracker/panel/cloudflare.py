@@ -32,8 +32,6 @@ UNREACHED = {
     525: "the TLS handshake with the origin failed",
     526: "the origin's certificate is invalid",
 }
-# What was certainly not done, by action: said when the call fails for good.
-_NOT_DONE = {"add": "no order placed", "refill": "no refill requested", "cancel": "not canceled"}
 
 
 def marked(headers: Mapping[str, str]) -> bool:
@@ -53,8 +51,8 @@ def unreached(code: int, headers: Mapping[str, str], action: str) -> str | None:
     if why is None or not marked(headers):
         return None
     said = f"panel unreachable behind Cloudflare (HTTP {code}: {why})"
-    not_done = _NOT_DONE.get(action)
-    return f"{said}; {not_done}" if not_done else said
+    # add's line is the command's last word; refill and cancel say "not sent".
+    return f"{said}; no order placed" if action == "add" else said
 
 
 def server_error(
