@@ -80,6 +80,12 @@ def _type_options(fn):
     help="A key of your own (a CSV row's ID): run again under it, add sends nothing "
     "and prints the order placed, or says its outcome is unknown.",
 )
+@click.option(
+    "--not-placed",
+    is_flag=True,
+    help="With --idempotency-key: you checked the panel and the earlier add under the "
+    "key, its outcome unknown, placed nothing: send this one under it.",
+)
 @_type_options
 @panel_option
 @pass_ctx
@@ -93,6 +99,7 @@ def add(
     interval: int | None,
     panel: str | None,
     key: str | None,
+    not_placed: bool,
     **fields: object,
 ) -> None:
     """Place an order, start tracking it and print its ID.
@@ -103,6 +110,8 @@ def add(
     if (runs is None) != (interval is None):
         fail("--runs and --interval go together (drip-feed)", EXIT_USAGE)
     check_key(key)
+    if not_placed and key is None:
+        fail("--not-placed goes with --idempotency-key (nothing sent)", EXIT_USAGE)
     extra: dict[str, str] = {}
     for name, value in fields.items():
         if isinstance(value, tuple):
@@ -130,7 +139,8 @@ def add(
     try:
         if key is not None:  # committed before sending: a second add under it sends nothing
             asked = dict(service=service, link=link, quantity=quantity, runs=runs)
-            claim_or_end(store, panel_config.name, key, {**asked, "interval": interval, **extra})
+            request = {**asked, "interval": interval, **extra}
+            claim_or_end(store, panel_config.name, key, request, not_placed=not_placed)
         from tracker.panel.models import NewOrder
         from tracker.panel.order_fields import counted_quantity
 

@@ -4,10 +4,16 @@ Before sending, the key is claimed (:mod:`tracker.store.idempotency`). An
 earlier add under it ends this one at once: the order it placed is printed
 (exit 0, as the first time), its outcome unknown is said (exit 1: check the
 panel), a different order under the same key is refused (exit 2).
+
+An outcome unknown is settled by the user, who checked the panel: ``track
+--idempotency-key KEY ID`` (placed, as that order), ``add ... --not-placed``
+(nothing placed: this add is sent under the key as a first one).
 """
 
 from __future__ import annotations
 
+import json
+from shlex import quote
 from typing import Any
 
 import click
@@ -19,6 +25,7 @@ from tracker.clock import utcnow
 from tracker.errors import StoreError, outcome_cause
 from tracker.store import idempotency
 from tracker.store.orders import Store
+from tracker.store.tracking import DETAILS
 
 LONGEST_KEY = 200
 
@@ -40,23 +47,47 @@ def claim_or_end(
     panel: str,
     key: str,
     request: dict[str, Any],
+    *,
+    not_placed: bool = False,
 ) -> None:
     """Claim ``key`` for this add, or end the command on the add made under
-    it before: its order printed as a placed one is, or why nothing is sent."""
+    it before: its order printed as a placed one is, or why nothing is sent.
+    ``not_placed``: the user found on the panel that the earlier add placed
+    nothing; an outcome unknown is released and this add sent as a first."""
     shown = safe_text(repr(key))
+    asked = idempotency.request_text(request)
     try:
-        earlier = idempotency.claim(store, panel, key, idempotency.request_text(request), utcnow())
+        if not_placed:
+            earlier, claimed = idempotency.reclaim(store, panel, key, asked, utcnow())
+        else:
+            earlier, claimed = idempotency.claim(store, panel, key, asked, utcnow()), False
     except StoreError as exc:
         fail(f"{exc}; nothing sent")
     if earlier is None:
+        if not_placed:  # a fresh key: nothing to release, sent as any first add
+            click.echo(f"note: idempotency key {shown} was not used: sent as a first add", err=True)
         return
-    if earlier.request != idempotency.request_text(request):
+    if earlier.request != asked:
         fail(
             f"idempotency key {shown} was used for another order at {earlier.at} "
             f"(asked: {safe_text(earlier.request)}); nothing sent",
             EXIT_USAGE,
         )
+    why = safe_text(outcome_cause(earlier.error or "interrupted before its answer was stored"))
+    if claimed:
+        click.echo(
+            f"note: idempotency key {shown}: the add at {earlier.at}, outcome unknown ({why}), "
+            "released as not placed, as you said; sending this one",
+            err=True,
+        )
+        return
     if earlier.status == idempotency.PLACED and earlier.order_id is not None:
+        if not_placed:
+            fail(
+                f"--not-placed: idempotency key {shown} placed order {earlier.order_id} at "
+                f"{earlier.at}; nothing sent",
+                EXIT_USAGE,
+            )
         click.echo(
             f"note: already placed under idempotency key {shown} at {earlier.at}: "
             f"order {earlier.order_id}; nothing sent",
@@ -64,13 +95,61 @@ def claim_or_end(
         )
         print_placed(earlier.order_id)
         raise SystemExit(0)
-    why = safe_text(outcome_cause(earlier.error or "interrupted before its answer was stored"))
+    again = f"smm-tracker track --panel {quote(panel)} --idempotency-key {quote(key)} ID"
     fail(
         f"an add under idempotency key {shown} at {earlier.at}: its outcome is unknown "
-        f"({why}); check the panel, then `smm-tracker track --panel {panel} ID` the "
-        "order if it was placed; nothing sent",
+        f"({why}); nothing sent. Check the panel: placed, `{safe_text(again)}`; "
+        "not placed, run this add again with --not-placed",
         EXIT_FAILED,
     )
+
+
+def settle_by_track(store: Store, panel: str, key: str, order_ids: list[int]) -> dict[str, Any]:
+    """``track --idempotency-key``: before tracking, end the command (exit 2,
+    nothing done) unless ``key`` is an add on ``panel`` whose outcome is
+    unknown, or that placed this one order; return what it asked (the
+    details to fill in)."""
+    shown = safe_text(repr(key))
+    if len(set(order_ids)) != 1:
+        fail(
+            f"--idempotency-key takes one order ID, not {len(set(order_ids))}; nothing tracked",
+            EXIT_USAGE,
+        )
+    earlier = idempotency.find(store, panel, key)
+    if earlier is None:
+        elsewhere = [safe_text(p) for p in idempotency.panels_with(store, key) if p != panel]
+        where = f" (it has on {', '.join(elsewhere)}: --panel NAME)" if elsewhere else ""
+        fail(f"idempotency key {shown} names no add on {panel}{where}; nothing tracked", EXIT_USAGE)
+    if earlier.status == idempotency.PLACED and earlier.order_id != order_ids[0]:
+        fail(
+            f"idempotency key {shown} placed order {earlier.order_id} at {earlier.at}, "
+            f"not {order_ids[0]}; nothing tracked",
+            EXIT_USAGE,
+        )
+    return asked_details(earlier.request)
+
+
+def asked_details(request: str) -> dict[str, Any]:
+    """Given an add's request as stored, return the details ``track`` records."""
+    from tracker.panel.order_fields import counted_quantity
+
+    asked = json.loads(request)
+    extra = {k: str(v) for k, v in asked.items() if k not in DETAILS and v is not None}
+    details = {k: asked.get(k) for k in DETAILS}
+    return {**details, "quantity": counted_quantity(asked.get("quantity"), extra)}
+
+
+def settle_tracked(store: Store, panel: str, key: str, order_id: int) -> str:
+    """Settle ``key`` as placed with ``order_id``, just tracked; return the
+    line that says so (its outcome set meanwhile by another: exit 1)."""
+    shown = safe_text(repr(key))
+    earlier = idempotency.settle_tracked(store, panel, key, order_id, utcnow())
+    if earlier is not None and earlier.status in idempotency.OPEN:
+        return f"idempotency key {shown} settled: placed as order {order_id}"
+    if earlier is not None and earlier.order_id == order_id:
+        return f"idempotency key {shown} was settled already: order {order_id}"
+    placed = f"order {earlier.order_id}" if earlier is not None else "nothing: it is gone"
+    fail(f"idempotency key {shown} not settled: it now names {placed}")
 
 
 def settle_quietly(store: Store, panel: str, key: str | None, **outcome: Any) -> None:

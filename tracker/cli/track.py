@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli.bounds import POSITIVE
+from tracker.cli.idempotent import check_key, settle_by_track, settle_tracked
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.cli.render import safe_text
@@ -29,6 +30,12 @@ _SHOWN = 10  # resumed orders and differences named one by one
 @click.option(
     "--update", is_flag=True, help="Overwrite stored details that differ from the given ones."
 )
+@click.option(
+    "--idempotency-key",
+    "key",
+    help="The key of an `add` whose outcome is unknown: the order (one ID) was found "
+    "on the panel; settle the key as placed with it (an add run again prints it).",
+)
 @panel_option
 @pass_ctx
 @handle_errors
@@ -41,6 +48,7 @@ def track(
     runs: int | None,
     interval: int | None,
     update: bool,
+    key: str | None,
     panel: str | None,
 ) -> None:
     """Follow existing orders (IDs, or - to read them from stdin). Works offline."""
@@ -48,15 +56,21 @@ def track(
         fail("--link is empty: give the order's link, or leave the option out", EXIT_USAGE)
     if (runs is None) != (interval is None):  # as `add` takes them
         fail("--runs and --interval go together (drip-feed)", EXIT_USAGE)
+    check_key(key)
     ids = parse_order_ids(order_ids)
     config = ctx.config(keys=False)
     name = config.panel(panel).name
     store = open_store(config)
     details = {"service": service, "link": link, "quantity": quantity}
     details.update(runs=runs, interval=interval)
+    if key is not None:  # what the add asked fills in what was not given
+        asked = settle_by_track(store, name, key, ids)
+        details = {k: v if v is not None else asked.get(k) for k, v in details.items()}
     result = track_orders(store, name, ids, utcnow(), details=details, update=update)
     for line in describe(name, len(set(ids)), result):
         click.echo(line)
+    if key is not None:  # after tracking: a key never names an order not tracked
+        click.echo(settle_tracked(store, name, key, ids[0]))
 
 
 def describe(panel: str, asked: int, result: TrackResult) -> list[str]:

@@ -4,7 +4,9 @@
 A key is claimed, in a committed write, before its order is sent: a second
 add under it, in this process or another, finds the row and sends nothing.
 A refusal (nothing placed) gives the key back; an answer lost keeps it,
-Unknown, for good: the order may exist.
+Unknown (or Sending, a run killed meanwhile) until the user, having checked
+the panel, settles it: placed as an order they track (``track
+--idempotency-key``), or not placed (``add --not-placed``: claimed again).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from tracker.clock import iso
 from tracker.store.connection import Connection
 
 SENDING, PLACED, UNKNOWN = "Sending", "Placed", "Unknown"
+OPEN = (SENDING, UNKNOWN)  # outcome unknown: the order may or may not exist
+_COLUMNS = "request, status, order_id, error, at"
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,7 @@ def claim(store: Connection, panel: str, key: str, request: str, now: datetime) 
     stamp = iso(now)
     with store.write() as db:
         row = db.conn.execute(
-            "SELECT request, status, order_id, error, at FROM idempotency_keys "
-            "WHERE panel = ? AND idempotency_key = ?",
+            f"SELECT {_COLUMNS} FROM idempotency_keys WHERE panel = ? AND idempotency_key = ?",
             [panel, key],
         ).fetchone()
         if row is not None:
@@ -83,3 +86,75 @@ def release(store: Connection, panel: str, key: str) -> None:
         db.conn.execute(
             "DELETE FROM idempotency_keys WHERE panel = ? AND idempotency_key = ?", [panel, key]
         )
+
+
+def find(store: Connection, panel: str, key: str) -> Keyed | None:
+    """Return the add made under ``key`` on ``panel``, or None."""
+    found = store.rows(
+        f"SELECT {_COLUMNS} FROM idempotency_keys WHERE panel = ? AND idempotency_key = ?",
+        [panel, key],
+    )
+    return Keyed(**found[0]) if found else None
+
+
+def panels_with(store: Connection, key: str) -> list[str]:
+    """Return the panels holding an add under ``key``."""
+    found = store.rows(
+        "SELECT panel FROM idempotency_keys WHERE idempotency_key = ? ORDER BY panel", [key]
+    )
+    return [row["panel"] for row in found]
+
+
+def reclaim(
+    store: Connection, panel: str, key: str, request: str, now: datetime
+) -> tuple[Keyed | None, bool]:
+    """Claim ``key`` for an add whose earlier add under it the user found not
+    placed: a key unused is claimed as by :func:`claim`, one whose outcome is
+    unknown for the same request is claimed again as a first add (its row
+    Sending, ``at`` now). Return (the earlier add or None, claimed); a key
+    placed, or used for another request, is left as it was (claimed False)."""
+    stamp = iso(now)
+    with store.write() as db:
+        row = db.conn.execute(
+            f"SELECT {_COLUMNS} FROM idempotency_keys WHERE panel = ? AND idempotency_key = ?",
+            [panel, key],
+        ).fetchone()
+        if row is None:
+            db.conn.execute(
+                "INSERT INTO idempotency_keys (panel, idempotency_key, request, status, at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [panel, key, request, SENDING, stamp, stamp],
+            )
+            return None, True
+        earlier = Keyed(*row)
+        if earlier.status not in OPEN or earlier.request != request:
+            return earlier, False
+        db.conn.execute(
+            "UPDATE idempotency_keys SET status = ?, order_id = NULL, error = NULL, at = ?, "
+            "updated_at = ? WHERE panel = ? AND idempotency_key = ?",
+            [SENDING, stamp, stamp, panel, key],
+        )
+    return earlier, True
+
+
+def settle_tracked(
+    store: Connection, panel: str, key: str, order_id: int, now: datetime
+) -> Keyed | None:
+    """Settle ``key`` as placed with ``order_id``, an order the user found on
+    the panel, when its outcome is unknown; return the add under it as it
+    was (None: no such key; a key placed is left as it was)."""
+    with store.write() as db:
+        row = db.conn.execute(
+            f"SELECT {_COLUMNS} FROM idempotency_keys WHERE panel = ? AND idempotency_key = ?",
+            [panel, key],
+        ).fetchone()
+        if row is None:
+            return None
+        earlier = Keyed(*row)
+        if earlier.status in OPEN:
+            db.conn.execute(
+                "UPDATE idempotency_keys SET status = ?, order_id = ?, error = NULL, "
+                "updated_at = ? WHERE panel = ? AND idempotency_key = ?",
+                [PLACED, order_id, iso(now), panel, key],
+            )
+    return earlier
