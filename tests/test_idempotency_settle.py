@@ -151,3 +151,32 @@ def test_not_placed_without_a_key_is_a_usage_error(panel):  # noqa: F811
     refused = cli(*ADD, "--not-placed")
     assert refused.exit_code == 2 and "--not-placed goes with --idempotency-key" in refused.stderr
     assert calls["add"] == 0
+
+
+def test_not_placed_waits_for_an_add_that_may_still_be_sending(panel, tmp_path):  # noqa: F811
+    # A Sending row is a run killed, or one still waiting for its answer (a
+    # rate limit's wait, a slow panel): released while the latter runs, the
+    # order would be placed twice. Released once no add can still be running.
+    calls, set_reply, cli = panel
+    assert cli(*ADD, "--idempotency-key", "csv-row-16").exit_code == 0  # a row to copy
+    with sqlite3.connect(tmp_path / "t.db") as db:  # claimed just now: Sending
+        db.execute(
+            "INSERT INTO idempotency_keys (panel, idempotency_key, request, status, at, "
+            "updated_at) SELECT panel, 'csv-row-17', request, 'Sending', at, updated_at "
+            "FROM idempotency_keys"
+        )
+    set_reply(json_reply({"order": 4502}))
+    early = cli(*ADD, "--idempotency-key", "csv-row-17", "--not-placed")
+    assert early.exit_code == 1 and early.stdout == ""
+    assert "may still be waiting for its answer" in early.stderr
+    assert "nothing sent" in early.stderr
+    assert calls["add"] == 1
+    with sqlite3.connect(tmp_path / "t.db") as db:  # the add killed long ago
+        db.execute(
+            "UPDATE idempotency_keys SET at = '2026-01-01T00:00:00+00:00' "
+            "WHERE idempotency_key = 'csv-row-17'"
+        )
+    late = cli(*ADD, "--idempotency-key", "csv-row-17", "--not-placed")
+    assert (late.exit_code, late.stdout) == (0, "4502\n"), late.stderr
+    assert "interrupted before its answer was stored), released as not placed" in late.stderr
+    assert calls["add"] == 2

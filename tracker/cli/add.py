@@ -37,6 +37,10 @@ from tracker.store.tracking import track_placed
 if TYPE_CHECKING:
     from tracker.store.orders import Store
 
+# Seconds an add may take past its call (timeout and retry_budget): tracking the
+# order and settling its key, each of which may wait for the write lock.
+SETTLING = 60.0
+
 TYPE_FIELDS = [
     ("comments", "Custom comments, one per line (repeat the option for several)."),
     ("usernames", "Usernames, one per line (repeatable)."),
@@ -140,7 +144,10 @@ def add(
         if key is not None:  # committed before sending: a second add under it sends nothing
             asked = dict(service=service, link=link, quantity=quantity, runs=runs)
             request = {**asked, "interval": interval, **extra}
-            claim_or_end(store, panel_config.name, key, request, not_placed=not_placed)
+            longest = panel_config.timeout + panel_config.retry_budget + SETTLING
+            claim_or_end(
+                store, panel_config.name, key, request, not_placed=not_placed, longest=longest
+            )
         from tracker.panel.models import NewOrder
         from tracker.panel.order_fields import counted_quantity
 

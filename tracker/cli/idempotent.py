@@ -49,18 +49,21 @@ def claim_or_end(
     request: dict[str, Any],
     *,
     not_placed: bool = False,
+    longest: float = 0.0,
 ) -> None:
     """Claim ``key`` for this add, or end the command on the add made under
     it before: its order printed as a placed one is, or why nothing is sent.
     ``not_placed``: the user found on the panel that the earlier add placed
-    nothing; an outcome unknown is released and this add sent as a first."""
+    nothing; an outcome unknown is released and this add sent as a first,
+    unless its add began less than ``longest`` seconds ago (still sending?)."""
     shown = safe_text(repr(key))
     asked = idempotency.request_text(request)
+    now = utcnow()
     try:
         if not_placed:
-            earlier, claimed = idempotency.reclaim(store, panel, key, asked, utcnow())
+            earlier, claimed = idempotency.reclaim(store, panel, key, asked, now, longest)
         else:
-            earlier, claimed = idempotency.claim(store, panel, key, asked, utcnow()), False
+            earlier, claimed = idempotency.claim(store, panel, key, asked, now), False
     except StoreError as exc:
         fail(f"{exc}; nothing sent")
     if earlier is None:
@@ -95,6 +98,12 @@ def claim_or_end(
         )
         print_placed(earlier.order_id)
         raise SystemExit(0)
+    if not_placed and idempotency.may_be_sending(earlier, now, longest):
+        fail(
+            f"--not-placed: the add under idempotency key {shown} began at {earlier.at} and "
+            f"may still be waiting for its answer (an add may take {longest:.0f} s); nothing "
+            "sent: check the panel again once it has ended"
+        )
     again = f"smm-tracker track --panel {quote(panel)} --idempotency-key {quote(key)} ID"
     fail(
         f"an add under idempotency key {shown} at {earlier.at}: its outcome is unknown "

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from tracker.clock import iso
+from tracker.clock import iso, read_iso
 from tracker.store.connection import Connection
 
 SENDING, PLACED, UNKNOWN = "Sending", "Placed", "Unknown"
@@ -105,14 +105,25 @@ def panels_with(store: Connection, key: str) -> list[str]:
     return [row["panel"] for row in found]
 
 
+def may_be_sending(earlier: Keyed, now: datetime, longest: float) -> bool:
+    """Given an add under a key, return True when it is Sending and began
+    less than ``longest`` seconds (an add's longest call) before ``now``:
+    it may still be waiting for its answer, not killed."""
+    began = read_iso(earlier.at)
+    if earlier.status != SENDING or began is None:
+        return False
+    return now - began < timedelta(seconds=longest)
+
+
 def reclaim(
-    store: Connection, panel: str, key: str, request: str, now: datetime
+    store: Connection, panel: str, key: str, request: str, now: datetime, longest: float
 ) -> tuple[Keyed | None, bool]:
     """Claim ``key`` for an add whose earlier add under it the user found not
     placed: a key unused is claimed as by :func:`claim`, one whose outcome is
     unknown for the same request is claimed again as a first add (its row
     Sending, ``at`` now). Return (the earlier add or None, claimed); a key
-    placed, or used for another request, is left as it was (claimed False)."""
+    placed, used for another request, or whose add may still be sending
+    (:func:`may_be_sending`), is left as it was (claimed False)."""
     stamp = iso(now)
     with store.write() as db:
         row = db.conn.execute(
@@ -128,6 +139,8 @@ def reclaim(
             return None, True
         earlier = Keyed(*row)
         if earlier.status not in OPEN or earlier.request != request:
+            return earlier, False
+        if may_be_sending(earlier, now, longest):
             return earlier, False
         db.conn.execute(
             "UPDATE idempotency_keys SET status = ?, order_id = NULL, error = NULL, at = ?, "
