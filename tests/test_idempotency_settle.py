@@ -168,7 +168,8 @@ def test_not_placed_waits_for_an_add_that_may_still_be_sending(panel, tmp_path):
     set_reply(json_reply({"order": 4502}))
     early = cli(*ADD, "--idempotency-key", "csv-row-17", "--not-placed")
     assert early.exit_code == 1 and early.stdout == ""
-    assert "may still be waiting for its answer" in early.stderr
+    assert "may still be waiting for its answer (an add may take 185 s)" in early.stderr
+    assert "check the panel again after 20" in early.stderr  # when it can no longer run
     assert "nothing sent" in early.stderr
     assert calls["add"] == 1
     with sqlite3.connect(tmp_path / "t.db") as db:  # the add killed long ago

@@ -13,6 +13,7 @@ An outcome unknown is settled by the user, who checked the panel: ``track
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from shlex import quote
 from typing import Any
 
@@ -21,7 +22,7 @@ import click
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, fail
 from tracker.cli.output import print_placed
 from tracker.cli.render import safe_text
-from tracker.clock import utcnow
+from tracker.clock import iso, parse_iso, utcnow
 from tracker.errors import StoreError, outcome_cause
 from tracker.store import idempotency
 from tracker.store.orders import Store
@@ -99,10 +100,11 @@ def claim_or_end(
         print_placed(earlier.order_id)
         raise SystemExit(0)
     if not_placed and idempotency.may_be_sending(earlier, now, longest):
+        ended = iso(parse_iso(earlier.at) + timedelta(seconds=longest))
         fail(
             f"--not-placed: the add under idempotency key {shown} began at {earlier.at} and "
             f"may still be waiting for its answer (an add may take {longest:.0f} s); nothing "
-            "sent: check the panel again once it has ended"
+            f"sent: check the panel again after {ended}"
         )
     again = f"smm-tracker track --panel {quote(panel)} --idempotency-key {quote(key)} ID"
     fail(
