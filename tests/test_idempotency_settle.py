@@ -181,3 +181,13 @@ def test_not_placed_waits_for_an_add_that_may_still_be_sending(panel, tmp_path):
     assert (late.exit_code, late.stdout) == (0, "4502\n"), late.stderr
     assert "interrupted before its answer was stored), released as not placed" in late.stderr
     assert calls["add"] == 2
+
+
+def test_a_key_whose_request_was_edited_by_hand_settles_without_details(panel, tmp_path):  # noqa: F811
+    _, _, cli = _lost(panel)
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute("UPDATE idempotency_keys SET request = 'service=1, by hand'")
+    found = cli("track", "--idempotency-key", "csv-row-17", "4501")
+    assert found.exit_code == 0 and "settled: placed as order 4501" in found.stdout
+    assert "Traceback" not in found.output
+    assert _orders(tmp_path) == [(4501, None, None, None, "track")]

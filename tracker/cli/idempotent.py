@@ -144,7 +144,12 @@ def asked_details(request: str) -> dict[str, Any]:
     """Given an add's request as stored, return the details ``track`` records."""
     from tracker.panel.order_fields import counted_quantity
 
-    asked = json.loads(request)
+    try:
+        asked = json.loads(request)
+    except ValueError:  # a row edited by hand: nothing to fill in
+        return {}
+    if not isinstance(asked, dict):
+        return {}
     extra = {k: str(v) for k, v in asked.items() if k not in DETAILS and v is not None}
     details = {k: asked.get(k) for k in DETAILS}
     return {**details, "quantity": counted_quantity(asked.get("quantity"), extra)}
@@ -159,8 +164,8 @@ def settle_tracked(store: Store, panel: str, key: str, order_id: int) -> str:
         return f"idempotency key {shown} settled: placed as order {order_id}"
     if earlier is not None and earlier.order_id == order_id:
         return f"idempotency key {shown} was settled already: order {order_id}"
-    placed = f"order {earlier.order_id}" if earlier is not None else "nothing: it is gone"
-    fail(f"idempotency key {shown} not settled: it now names {placed}")
+    placed = f"order {earlier.order_id}" if earlier is not None else "no add: it is gone"
+    fail(f"order {order_id} is tracked; idempotency key {shown} not settled: it names {placed}")
 
 
 def settle_quietly(store: Store, panel: str, key: str | None, **outcome: Any) -> None:
