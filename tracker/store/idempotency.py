@@ -46,18 +46,29 @@ def claim(store: Connection, panel: str, key: str, request: str, now: datetime) 
     nothing is to be sent)."""
     stamp = iso(now)
     with store.write() as db:
-        row = db.conn.execute(
-            f"SELECT {_COLUMNS} FROM idempotency_keys WHERE panel = ? AND idempotency_key = ?",
-            [panel, key],
-        ).fetchone()
-        if row is not None:
-            return Keyed(*row)
-        db.conn.execute(
-            "INSERT INTO idempotency_keys (panel, idempotency_key, request, status, at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [panel, key, request, SENDING, stamp, stamp],
-        )
+        earlier = _held(db.conn, panel, key)
+        if earlier is not None:
+            return earlier
+        _insert(db.conn, panel, key, request, stamp)
     return None
+
+
+def _held(conn: Any, panel: str, key: str) -> Keyed | None:
+    """Return the add under ``key`` on ``panel`` (in the caller's transaction), or None."""
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM idempotency_keys WHERE panel = ? AND idempotency_key = ?",
+        [panel, key],
+    ).fetchone()
+    return Keyed(*row) if row is not None else None
+
+
+def _insert(conn: Any, panel: str, key: str, request: str, stamp: str) -> None:
+    """Claim ``key`` for an add about to be sent (in the caller's transaction)."""
+    conn.execute(
+        "INSERT INTO idempotency_keys (panel, idempotency_key, request, status, at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [panel, key, request, SENDING, stamp, stamp],
+    )
 
 
 def settle(
@@ -126,18 +137,10 @@ def reclaim(
     (:func:`may_be_sending`), is left as it was (claimed False)."""
     stamp = iso(now)
     with store.write() as db:
-        row = db.conn.execute(
-            f"SELECT {_COLUMNS} FROM idempotency_keys WHERE panel = ? AND idempotency_key = ?",
-            [panel, key],
-        ).fetchone()
-        if row is None:
-            db.conn.execute(
-                "INSERT INTO idempotency_keys (panel, idempotency_key, request, status, at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [panel, key, request, SENDING, stamp, stamp],
-            )
+        earlier = _held(db.conn, panel, key)
+        if earlier is None:
+            _insert(db.conn, panel, key, request, stamp)
             return None, True
-        earlier = Keyed(*row)
         if earlier.status not in OPEN or earlier.request != request:
             return earlier, False
         if may_be_sending(earlier, now, longest):
@@ -157,13 +160,9 @@ def settle_tracked(
     the panel, when its outcome is unknown; return the add under it as it
     was (None: no such key; a key placed is left as it was)."""
     with store.write() as db:
-        row = db.conn.execute(
-            f"SELECT {_COLUMNS} FROM idempotency_keys WHERE panel = ? AND idempotency_key = ?",
-            [panel, key],
-        ).fetchone()
-        if row is None:
+        earlier = _held(db.conn, panel, key)
+        if earlier is None:
             return None
-        earlier = Keyed(*row)
         if earlier.status in OPEN:
             db.conn.execute(
                 "UPDATE idempotency_keys SET status = ?, order_id = ?, error = NULL, "
