@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import json
 import shlex
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from refill_world import KEY, World
 from words_panel import WordsPanel, in_progress, poll
 
 from tracker.jobs.tracker import Tracker
-from tracker.rules.unknown_status import listing_hint
+from tracker.rules.episodes import Episode
+from tracker.rules.unknown_status import judge_unknown, listing_hint
+
+HOUR = 3600.0
 
 
 def unknown_alerts(w: World) -> list[dict[str, Any]]:
@@ -113,6 +117,7 @@ def test_a_new_episode_alerts_again(world):
     w.panel.words = {}
     poll(w)
     assert not open_episode(w)
+    w.clock.advance(HOUR)  # an hour without such words: the next is news
     w.panel.words = {b: "On hold at provider"}
     poll(w)
     poll(w)
@@ -121,6 +126,46 @@ def test_a_new_episode_alerts_again(world):
     assert "'On hold at provider'" in second["message"] and f"#{b}" in second["message"]
     assert "Stuck" not in second["message"]
     assert open_episode(w)
+
+
+def test_an_order_flapping_between_a_known_spelling_and_its_own_words_raises_one_alert(world):
+    w = world(panel_class=WordsPanel)
+    [order] = in_progress(w, 1)
+    for turn in range(6):  # every other answer in the panel's own words
+        w.panel.words = {order: "Processing at provider"} if turn % 2 == 0 else {}
+        poll(w)
+    assert not open_episode(w)  # ended at the last poll, in the database
+    again = Tracker(w.config, clock=w.clock)  # a restart: the end is kept
+    again.everything = True
+    try:
+        for turn in range(6):
+            w.panel.words = {order: "Processing at provider"} if turn % 2 == 0 else {}
+            w.clock.advance(60)
+            assert again.poll("sim")
+    finally:
+        again.close()
+    assert len(unknown_alerts(w)) == 1
+    # Quiet for an hour (the order back In progress at every poll): then the
+    # same words are a new episode, told again.
+    for _ in range(61):
+        poll(w)
+    assert not open_episode(w)
+    w.panel.words = {order: "Processing at provider"}
+    poll(w)
+    assert len(unknown_alerts(w)) == 2 and open_episode(w)
+
+
+def test_words_back_after_the_clock_was_set_back_past_the_end_are_told():
+    start = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    opened, told = judge_unknown(Episode(), True, start)
+    assert told
+    ended, told = judge_unknown(opened, False, start + timedelta(minutes=5))
+    assert not ended.active and not told
+    back, told = judge_unknown(ended, True, start + timedelta(minutes=10))
+    assert back.active and not told and back.since == start  # resumed: open since its alert
+    # An end stamped ahead of now says nothing of how long ago it was.
+    again, told = judge_unknown(ended, True, start - timedelta(days=1))
+    assert again.active and told
 
 
 def test_the_alert_never_holds_the_key_the_panel_echoes_in_its_status_words(world):

@@ -295,6 +295,8 @@ class Watch:
             after, raise_it = judge_unknown(episode, present, now)
             if episode.active and not after.active:
                 log.info("unknown_status_cleared", panel=panel, since=str(episode.since))
+            elif after.active and not episode.active and not raise_it:  # back within the hour
+                log.info("unknown_status_resumed", panel=panel, ended=str(episode.since))
             if not raise_it:
                 return after, None
             found = unknown_words(store, panel)

@@ -7,8 +7,14 @@ keeps them verbatim and is still polled, but none of the tracker's rules
 panel: it opens when an open order of the panel carries such words, with one
 alert naming the spellings then seen, how many open orders carry them and a
 few IDs; it closes, quietly, once none does (the panel moved them to a status
-the tracker knows, or they were untracked or given up); a later one is a new
-episode and a new alert.
+the tracker knows, or they were untracked or given up). Words back within
+:data:`RESUMED_WITHIN` (an hour) of that end resume the episode, quietly: a
+panel whose order alternates between a known spelling and its own words
+("In progress", "Processing at provider", "In progress"...) raises one alert,
+not one every other poll. A later one, after an hour without such words, is a
+new episode and a new alert. The closed episode's ``since`` holds when it
+ended (stored in ``alert_state`` like any episode, so this holds across
+restarts and ``run --once`` runs from cron).
 
 One episode per panel, not per spelling: a panel that writes an order's own
 text into its status ("Stuck since 12:03", "In queue #4411") makes a new
@@ -32,6 +38,7 @@ SHOWN_IDS = 3  # order IDs named per spelling in the message
 IN_DATA = 20  # spellings in ``data.spellings`` (``data.count``: how many in all)
 IDS_IN_DATA = 10  # order IDs per spelling in ``data.spellings``
 _WORDS = 60  # characters of a spelling quoted in a message
+RESUMED_WITHIN = 3600.0  # seconds after its end in which words back resume an episode
 
 
 @dataclass(frozen=True)
@@ -66,10 +73,23 @@ def judge_unknown(episode: Episode, present: bool, now: datetime) -> tuple[Episo
     """Given a panel's ``unknown_status`` episode and whether an open order of
     the panel carries unknown status words now, return (the new episode,
     whether to raise the alert): raised when an episode opens, never while it
-    is open; closed quietly when no such order is left."""
-    if present:
-        return (episode, False) if episode.active else (Episode(True, now, now), True)
-    return (Episode(), False) if episode.active else (episode, False)
+    is open; closed quietly when no such order is left, its ``since`` then
+    when it ended. Words back less than :data:`RESUMED_WITHIN` after that
+    resume it quietly, open since its alert; an end stamped ahead of ``now``
+    (the clock set back since) says nothing of how long ago it was: a new
+    episode, alerted, rather than words kept silent."""
+    if not present:
+        return (
+            (Episode(False, now, episode.last_sent_at), False)
+            if episode.active
+            else (episode, False)
+        )
+    if episode.active:
+        return episode, False
+    ended = episode.since
+    if ended is not None and ended <= now and (now - ended).total_seconds() < RESUMED_WITHIN:
+        return Episode(True, episode.last_sent_at or ended, episode.last_sent_at), False
+    return Episode(True, now, now), True
 
 
 def listing_hint(panel: str, words: str) -> str:
