@@ -20,6 +20,13 @@ MAX_KEY_FILE = 4096  # bytes; a key is a few dozen
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONVENTIONAL_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{16,}")
+_UNSET = re.compile(r"at '[^']*\.key_env': environment variable .* is not set")
+
+
+def unset_variable(problem: str) -> bool:
+    """Given one config problem line, return True when it says the variable a
+    panel's ``key_env`` names is not set (a reload says what cures that)."""
+    return bool(_UNSET.search(problem))
 
 
 def looks_like_key(text: str) -> bool:

@@ -4,7 +4,15 @@ reads the new config and acts on them."""
 
 from __future__ import annotations
 
+from tracker.config.keys import unset_variable
 from tracker.config.model import Config
+
+# A reload is read with the daemon's own environment, the one it started with:
+# a variable exported in a shell since, or added to the unit, is not in it.
+STARTED_WITH = (
+    " (the daemon's environment is read at its start only: set it in the unit "
+    "or its EnvironmentFile, then restart)"
+)
 
 
 def reload_blockers(old: Config, new: Config) -> list[str]:
@@ -25,3 +33,9 @@ def summarize_problems(problems: list[str]) -> str:
     """Given a list of problems, return them as one short line."""
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return f"{problems[0]}{more}" if problems else "unknown problem"
+
+
+def reload_problems(problems: list[str]) -> list[str]:
+    """Given the problems of a config read for a reload, return them with what
+    cures a ``key_env`` variable that is not set: a restart, not a reload."""
+    return [f"{p}{STARTED_WITH}" if unset_variable(p) else p for p in problems]

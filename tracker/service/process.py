@@ -24,7 +24,7 @@ from tracker.jobs.tracker import Tracker
 from tracker.jobs.watch import Watch
 from tracker.rules.doctor import unconfigured_note
 from tracker.rules.episodes import Alert
-from tracker.rules.reloads import reload_blockers, summarize_problems
+from tracker.rules.reloads import reload_blockers, reload_problems, summarize_problems
 from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats, serve
 from tracker.service.lock import DatabaseLock
@@ -295,7 +295,7 @@ class Service:
                 raise ConfigError(blockers)
             generation = self._build(new)
         except Exception as exc:  # a bug too (no thread to start): the old config runs on
-            problems = exc.problems if isinstance(exc, ConfigError) else [str(exc)]
+            problems = reload_problems(exc.problems) if isinstance(exc, ConfigError) else [str(exc)]
             bug = not isinstance(exc, TrackerError | OSError)  # its traceback: a bug's
             log.error("reload_failed", problems=problems, kept="previous config", exc_info=bug)
             self.note = f"reload failed: {summarize_problems(problems)}; kept the previous config"
