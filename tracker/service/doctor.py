@@ -12,10 +12,12 @@ import os
 import stat
 import threading
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from tracker.clock import iso, utcnow
 from tracker.config.database import read_database as read_database_section
 from tracker.config.fields import Table
 from tracker.config.keys import key_file_path, looks_like_key, read_key
@@ -43,6 +45,7 @@ from tracker.rules.doctor import (
 )
 from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
+from tracker.rules.refusal_doctor import held_out_checks
 from tracker.rules.secret_files import (
     config_file_check,
     key_file_check,
@@ -59,6 +62,7 @@ from tracker.service.doctor_database import (
 from tracker.store.prune_runs import LAST_PRUNE
 from tracker.store.readings import (
     FAILING_BY_PANEL,
+    HELD_OUT_BY_PANEL,
     LOST_BY_PANEL,
     UNDELIVERED,
     UNKNOWN_WORDS_BY_PANEL,
@@ -89,6 +93,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         config = config_from_dict(data, base_dir=path.parent, env=env, path=path)
     except ConfigError as exc:
         checks = config_checks(path, exc.problems, 0)
+        refill = None  # its window unknown: the refill rounds' line waits for the config
         database = _database_alone(data, path.parent)
         panels = _panels_alone(data, path, env)
     else:
@@ -98,7 +103,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         wait = alerts.webhook_timeout + 5.0 if alerts.webhook_url or alerts.notify else 0.0
         warning = stop_bound_check(timeouts, config.database.busy_timeout, wait)
         checks.extend([warning] if warning else [])
-        database = config.database
+        database, refill = config.database, config.refill
         panels = [(p.name, p.key_source, p) for p in config.panels]
         checks.extend(notify_checks(config.alerts.notify, config.alerts.webhook_timeout))
     if database is None:
@@ -124,6 +129,10 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.extend(unconfigured_check(p, n) for p, n in left_out.items() if p not in named)
         checks.extend(lost_checks(read_rows(database.path, LOST_BY_PANEL), named))
         checks.extend(failing_checks(read_rows(database.path, FAILING_BY_PANEL), named))
+        if refill is not None and refill.enabled:  # the orders its rounds leave out for good
+            since = (iso(utcnow() - timedelta(seconds=refill.window)),)
+            held = read_rows(database.path, HELD_OUT_BY_PANEL, since)
+            checks.extend(held_out_checks(held, named))
         undelivered = undelivered_check(next(iter(read_rows(database.path, UNDELIVERED)), None))
         checks.extend([undelivered] if undelivered else [])
         row = next(iter(read_rows(database.path, LAST_PRUNE)), None)

@@ -91,9 +91,10 @@ def open_orders_by_panel(path: Path) -> dict[str, int]:
     return {str(panel): int(count) for panel, count in rows}
 
 
-def read_rows(path: Path, sql: str) -> list[Any]:
-    """Return the rows of one query, read without creating any file; nothing when
-    there is no database or it cannot be read (an older schema included)."""
+def read_rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    """Return the rows of one query (with ``params``), read without creating any
+    file; nothing when there is no database or it cannot be read (an older
+    schema included)."""
     if str(path) == ":memory:" or read_cause(path) is not None or not path.is_file():
         return []
     in_use = own_shm(path)  # not beside another database's -wal
@@ -101,7 +102,7 @@ def read_rows(path: Path, sql: str) -> list[Any]:
     try:
         conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, timeout=2.0)
         try:
-            return conn.execute(sql).fetchall()
+            return conn.execute(sql, params).fetchall()
         finally:
             conn.close()
     except sqlite3.Error:

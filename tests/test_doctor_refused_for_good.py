@@ -1,0 +1,83 @@
+"""`doctor` names the orders the refill rounds leave out because the panel
+refused their refills for good ("Refill is disabled for this service"): an
+info line per panel, their count and lowest IDs, where those refusals show and
+what puts one back. It said nothing of them: a service whose refill the panel
+switched off for a day kept its orders out of the rounds, and only `refills`,
+read row by row, told. Real Tracker and CLI against the simulated panel."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import FakeClock
+from refill_world import DAY
+
+from tracker.sim.catalogue import SERVICE_FOLLOWERS
+from tracker.sim.panel import SimRefusal
+from tracker.sim.server import SimulatedPanel
+
+HELD = "left out of the automatic refill rounds"
+
+
+class SwitchedPanel(SimulatedPanel):
+    """Refuses every refill as a service without refill while ``disabled``."""
+
+    disabled = False
+
+    def _refill(self, form: Mapping[str, str], now: float):
+        if self.disabled:
+            raise SimRefusal("Refill is disabled for this service")
+        return super()._refill(form, now)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # doctor and the CLI read the real clock: the test's reaches it (two days
+    # on) before they run.
+    return FakeClock(datetime.now(UTC) - timedelta(days=2))
+
+
+def held_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if HELD in line]
+
+
+def test_doctor_tells_the_orders_refused_for_good_until_the_panel_takes_one_again(world):
+    w = world(panel_class=SwitchedPanel)
+    w.sync_services()
+    first, second = w.order(SERVICE_FOLLOWERS), w.order(SERVICE_FOLLOWERS)
+    w.poll()
+    w.clock.advance(DAY)
+    w.panel.disabled = True
+    assert w.round()
+    assert {r["permanent"] for r in w.requests(first) + w.requests(second)} == {1}
+    w.clock.advance(DAY)
+
+    checked = w.cli("doctor")
+    assert checked.exit_code == 0, checked.output  # news, not a fault
+    assert held_lines(checked.output) == [
+        f"info panel sim: 2 orders inside refill.window (#{first}, #{second}) left out of "
+        "the automatic refill rounds: the panel refused their refills for good (words such "
+        'as "Refill is disabled for this service"); `smm-tracker refills --panel sim` marks '
+        'such refusals "(for good)" (no command lists these orders alone); once the panel '
+        "enables refill again, `smm-tracker refill --panel sim ID` (--force inside "
+        "refill.cooldown), accepted, puts it back in the rounds"
+    ]
+    # The listing it names marks them so.
+    listed = w.cli("refills", "--panel", "sim")
+    assert listed.stdout.count("Refill is disabled for this service (for good)") == 2
+    report = json.loads(w.cli("doctor", "--json").stdout)
+    assert report["ok"] is True
+    assert [(c["name"], c["state"]) for c in report["checks"] if HELD in c["detail"]] == [
+        ("panel sim", "info")
+    ]
+
+    # The panel enables refill again; the command the line names takes one back.
+    w.panel.disabled = False
+    forced = w.cli("refill", "--panel", "sim", str(first), "--force")
+    assert forced.exit_code == 0, forced.output
+    [line] = held_lines(w.cli("doctor").output)
+    assert line.startswith(f"info panel sim: 1 order inside refill.window (#{second}) ")
+    assert f"`smm-tracker refill --panel sim {second}` (--force" in line
