@@ -247,3 +247,30 @@ def test_refill_of_an_id_held_only_by_a_left_out_panel_says_so(setup):
         "add it back to refill it\n"
     ), asked.output
     assert "requested" not in asked.stdout
+
+
+def test_track_of_an_id_held_only_by_a_left_out_panel_says_so_and_tracks_it(setup):
+    # slow_ids[1] is an order of slow alone. `track ID` (one panel configured,
+    # no --panel) tracked it on sim with no word, where refill and cancel
+    # refuse the ID naming slow: it may be another order of that number there.
+    cli, _sim_ids, slow_ids = setup
+    only = slow_ids[1]
+    tracked = cli("track", str(only))
+    assert tracked.exit_code == 0, tracked.output
+    assert tracked.stdout == "tracking 1 new order(s) on sim\n"
+    assert tracked.stderr == (
+        f"note: order {only} is also tracked on slow, which is not in the config (there it "
+        "may be another order of the same number): tracked on sim too\n"
+    )
+    listed = json.loads(cli("orders", "--panel", "sim", "--json").stdout)
+    assert only in {row["order_id"] for row in listed}
+    assert cli("track", str(only)).stderr == ""  # tracked on sim now: said once
+    # Several at once, and an ID no other panel holds beside them.
+    several = cli("track", str(slow_ids[2]), str(slow_ids[3]), "999999")
+    assert several.exit_code == 0, several.output
+    assert several.stderr == (
+        f"note: orders {slow_ids[2]}, {slow_ids[3]} are also tracked on slow, which is not "
+        "in the config (there they may be other orders of the same number): tracked on sim "
+        "too\n"
+    )
+    assert cli("track", "999998").stderr == ""

@@ -9,8 +9,13 @@ from tracker.cli.bounds import POSITIVE
 from tracker.cli.idempotent import check_key, settle_by_track, settle_tracked
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.cli.panels import orders_are
 from tracker.cli.render import safe_text
+from tracker.cli.screen import fitted, stderr_screen
 from tracker.clock import utcnow
+from tracker.errors import StoreError
+from tracker.store.orders import Store
+from tracker.store.readings import panels_holding
 from tracker.store.tracking import TrackResult, track_orders
 
 _SHOWN = 10  # resumed orders and differences named one by one
@@ -69,8 +74,36 @@ def track(
     result = track_orders(store, name, ids, utcnow(), details=details, update=update)
     for line in describe(name, len(set(ids)), result):
         click.echo(line)
+    if panel is None and result.added:  # the one configured panel, taken for granted
+        _note_left_out(store, name, result.added, [p.name for p in config.panels])
     if key is not None:  # after tracking: a key never names an order not tracked
         click.echo(settle_tracked(store, name, key, ids[0]))
+
+
+def _note_left_out(store: Store, name: str, added: list[int], configured: list[str]) -> None:
+    """Say on stderr which IDs just tracked on ``name`` (no ``--panel``) are also
+    orders on a panel no longer in the config (removed, or renamed): `refill`
+    and `cancel` refuse such an ID; tracking goes on, another panel's order
+    may share the number, but the user may have meant that panel's."""
+    try:
+        holding = panels_holding(store, added)
+    except StoreError:  # tracked and said so: a note unread is no failure of the command
+        return
+    held = {
+        oid: [p for p in panels if p != name and p not in configured]
+        for oid, panels in holding.items()
+    }
+    ids = sorted(oid for oid, panels in held.items() if panels)
+    if not ids:
+        return
+    names = sorted({p for oid in ids for p in held[oid]})
+    which = "which are" if names[1:] else "which is"
+    other = "they may be other orders" if ids[1:] else "it may be another order"
+    line = (
+        f"note: {orders_are(ids)} also tracked on {', '.join(names)}, {which} not in the "
+        f"config (there {other} of the same number): tracked on {name} too"
+    )
+    click.echo(fitted(safe_text(line), stderr_screen()), err=True)
 
 
 def describe(panel: str, asked: int, result: TrackResult) -> list[str]:
