@@ -23,7 +23,7 @@ from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock
 from tracker.jobs.steps import Looks, Ticks
 from tracker.rules.alerts import PANEL_UNREACHABLE, Reachability, judge_call, panel_blind
-from tracker.rules.clocksteps import Gap
+from tracker.rules.clocksteps import Gap, call_began
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reachability import reachable_alert, unreachable_alert
 from tracker.rules.refill_rounds import failed_runs, held_by
@@ -54,6 +54,9 @@ class Reach:
         self._runs: dict[str, dict[str, int]] = {}
         # panel -> the clock's gaps while its episode was open (asleep, set)
         self._skipped: dict[str, Gap] = {}
+        # panel -> the monotonic clock at its last answer: a run of failures
+        # begins after it, also one whose first call began before it.
+        self._answered: dict[str, float | None] = {}
         # Set at a reload: it judges from then on. Weak: the daemon holds its
         # first generation for life, which would hold every later one through it.
         self._successor: weakref.ref[Reach] | None = None
@@ -81,6 +84,9 @@ class Reach:
             for panel, skipped in previous._skipped.items():
                 if kept is None or panel in kept:
                     self._skipped[panel] = skipped
+            for panel, answered in previous._answered.items():
+                if kept is None or panel in kept:
+                    self._answered[panel] = answered
             previous._successor = weakref.ref(self)
 
     def held(self, panel: str) -> str | None:
@@ -94,20 +100,27 @@ class Reach:
         unreachable = panel_blind([self.alerter.episode(panel, PANEL_UNREACHABLE)])
         return held_by(since, failed, unreachable, runs)
 
-    def observe(self, panel: str, action: str, ok: bool, _s: float, error: str | None) -> None:
+    def observe(self, panel: str, action: str, ok: bool, s: float, error: str | None) -> None:
         """Client call observer: judge the panel's reachability after every call,
-        its retries included (an attempt its retry answered is no failure)."""
+        its retries included (an attempt its retry answered is no failure),
+        ``s`` the whole call's seconds: a run of failures counts from when
+        its first failed call began, not from when its retries gave up."""
         try:
-            self._observe(panel, action, ok, error)
+            self._observe(panel, action, ok, s, error)
         except Exception:  # an alerting bug must never fail a panel call
             log.exception("reachability_failed", panel=panel)
 
-    def _observe(self, panel: str, action: str, ok: bool, error: str | None) -> None:
+    def _observe(self, panel: str, action: str, ok: bool, s: float, error: str | None) -> None:
         with self._lock:
             if self._successor is not None:  # retired by a reload
                 heir = self._successor()
-                return heir._observe(panel, action, ok, error) if heir is not None else None
-            now, step = self.looks.step(f"call:{panel}")  # the clock's step since its last call
+                return heir._observe(panel, action, ok, s, error) if heir is not None else None
+            # Now, the clock's gap since the panel's last call, and the
+            # monotonic clock now and at the last gap seen (for call_began).
+            now, step, tick, stepped_at = self.looks.ended(f"call:{panel}")
+            if ok:
+                self._answered[panel] = tick
+            began = call_began(now, tick, s, stepped_at, self._answered.get(panel))
             run = self._failed_actions.get(panel, []) if self._failing.get(panel) else []
             self._runs[panel] = failed_runs(self._runs.get(panel, {}), action, ok, action in run)
             if ok or action not in run:  # a run names each action once: bounded
@@ -117,7 +130,7 @@ class Reach:
                 state = Reachability(
                     self._failing.get(panel), episode, self._skipped.get(panel, Gap())
                 )
-                new, kind = judge_call(state, ok, now, self.after_s, step=step)
+                new, kind = judge_call(state, ok, now, self.after_s, step=step, began=began)
                 self._failing[panel], self._skipped[panel] = new.failing_since, new.skipped
                 if kind is None:
                     return new.episode, None

@@ -37,6 +37,7 @@ class Looks:
         self._boottime = boottime or _unknown
         self._last: dict[str, tuple[datetime, float | None, float | None]] = {}
         self._open: dict[str, Gap] = {}  # key -> the gaps inside its open episode
+        self._stepped: dict[str, float] = {}  # key -> the monotonic clock at its last gap
         self._lock = threading.Lock()
 
     def look(self, key: str) -> tuple[datetime, bool]:
@@ -48,11 +49,20 @@ class Looks:
     def step(self, key: str) -> tuple[datetime, Gap]:
         """Return now, and the clock's gap since the last look at ``key``
         (:func:`tracker.rules.clocksteps.clock_gap`; none at the first)."""
+        now, gap, _tick, _stepped_at = self.ended(key)
+        return now, gap
+
+    def ended(self, key: str) -> tuple[datetime, Gap, float | None, float | None]:
+        """As :meth:`step`, with the monotonic clock now and at the last look
+        at ``key`` that saw a gap, this one included (None: not known, or
+        none seen): a call ending now that began before it spans a step."""
         with self._lock:
             now = (self._clock(), self._monotonic(), self._boottime())
-            before = self._last.get(key)
+            gap = clock_gap(self._last.get(key), now)
             self._last[key] = now
-        return now[0], clock_gap(before, now)
+            if gap and now[1] is not None:
+                self._stepped[key] = now[1]
+            return now[0], gap, now[1], self._stepped.get(key)
 
     def inside(self, key: str, was_open: bool, step: Gap) -> Gap:
         """Given whether ``key``'s episode was open before this look and the

@@ -104,6 +104,7 @@ class Watch:
         tracker.catalogue_listeners.append(self.on_ambiguous)
         for client in tracker.clients.values():
             client.call_observers.append(self.reach.observe)  # whole calls: retries in
+            client.call_clock = tracker.monotonic  # their seconds on the clock Reach reads
 
     def take_over(self, previous: Watch) -> None:
         """At a reload, carry on the last generation's store outage and its

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from tracker.panel.transport import CallObserver, P, Transport
@@ -21,11 +22,13 @@ class WholeCalls(Transport[P]):
     """A transport that also tells ``call_observers`` once per call, retries
     included, with its last attempt's outcome: ``(panel, action, ok, seconds,
     why it failed)``, as :data:`CallObserver`. A call that sent nothing (a
-    stop before its first attempt) is not told."""
+    stop before its first attempt) is not told. Its seconds are read on
+    ``call_clock`` (the observers' own monotonic clock; None: not known, 0 s)."""
 
     def __init__(self, panel: P, **kwargs: Any):  # Transport's other arguments
         super().__init__(panel, **kwargs)
         self.call_observers: list[CallObserver] = []
+        self.call_clock: Callable[[], float | None] = time.monotonic
         self._current = threading.local()  # the attempts happen in the calling thread
         self.observers.insert(0, self._attempted)
 
@@ -39,12 +42,13 @@ class WholeCalls(Transport[P]):
     ) -> Any:
         outer = getattr(self._current, "last", None)  # a call made inside another's
         last: list[Any] = []
-        self._current.last, started = last, time.monotonic()
+        self._current.last, started = last, self.call_clock()
         try:
             return super()._call(action, fields, idempotent=idempotent)
         finally:
             self._current.last = outer
             if last:
-                ok, error = last
+                ok, error, ended = *last, self.call_clock()
+                seconds = 0.0 if started is None or ended is None else ended - started
                 for observe in self.call_observers:
-                    observe(self.name, action, ok, time.monotonic() - started, error)
+                    observe(self.name, action, ok, seconds, error)

@@ -101,12 +101,13 @@ def judge_call(
     now: datetime,
     unreachable_after: float,
     step: Gap = NO_GAP,
+    began: datetime | None = None,
 ) -> tuple[Reachability, str | None]:
     """Given a panel's state and one call's outcome, return (new state, kind to raise).
 
     ``ok`` is True whenever the panel answered, even with its own error. The
     panel is unreachable once every call has failed for ``unreachable_after``
-    seconds (judged at the next call, so at most one call interval late);
+    seconds (judged as each call ends, its retries done: at most one call late);
     ``panel_unreachable`` is raised once per episode and ``panel_recovered``
     at the first answer after it. ``step``: the clock's gap since the panel's
     last call (:func:`~tracker.rules.clocksteps.clock_gap`). Forward (a VM
@@ -114,6 +115,9 @@ def judge_call(
     this failure, as one the clock was set back past does
     (:func:`counted_from`): no call failed in the gap. While the episode is
     open it is added to ``skipped``: the recovery's words leave it out.
+    ``began``: when this call began (:func:`~tracker.rules.clocksteps.call_began`,
+    None: not known): a run counts from its earliest failed call's start, not
+    from the end of its retries (the alert came up to ``retry_budget`` late).
     """
     stepped = step.forward
     if ok:
@@ -121,6 +125,8 @@ def judge_call(
             return Reachability(), PANEL_RECOVERED
         return (state, None) if state.failing_since is None else (Reachability(), None)
     since = now if stepped else counted_from(state.failing_since, now)
+    if began is not None and not stepped:
+        since = min(since, counted_from(began, now))
     if state.episode.active:
         return replace(state, failing_since=since, skipped=state.skipped + step), None
     if (now - since).total_seconds() < unreachable_after:

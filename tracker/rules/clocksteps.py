@@ -12,7 +12,7 @@ cannot be told apart; with it, a sleep is real time passing and a step is not.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 # More than this between the wall clock's move and the monotonic clock's is a
 # step (NTP, an operator, a VM resumed after sleeping), not NTP's slewing: the
@@ -27,6 +27,32 @@ def counted_from(since: datetime | None, now: datetime) -> datetime:
     a machine whose clock ran ahead); counted from the future, an hour set back
     kept the alert quiet for that hour on top of its delay."""
     return now if since is None or since > now else since
+
+
+def call_began(
+    now: datetime,
+    tick: float | None,
+    seconds: float,
+    stepped_at: float | None,
+    answered: float | None,
+) -> datetime | None:
+    """Given a call's end on the wall clock and on the monotonic one (None:
+    not known), its length in seconds (monotonic), and the monotonic clock at
+    the last look that saw the wall clock step or the machine sleep and at
+    the panel's last answer (None: none seen), return the wall-clock moment
+    the call began, never before that answer (another call answered meanwhile:
+    the panel was there then). None when it cannot be told: no monotonic
+    clock, or a step or a sleep seen since that moment (the wall clock's
+    reading then was of another clock; a run of failures counts from the
+    call's end then)."""
+    if tick is None:
+        return None
+    began = tick - max(0.0, seconds)
+    if answered is not None and answered > began:
+        began = answered
+    if stepped_at is not None and stepped_at > began:
+        return None
+    return now - timedelta(seconds=tick - began)
 
 
 def clock_step(
