@@ -11,6 +11,7 @@ from typing import Any
 
 from tracker.cli.cells import on_screen
 from tracker.cli.screen import Columns, Layout, Screen, short_time, shown
+from tracker.cli.words import in_words
 from tracker.panel.statuses import normalize_order_status, status_reason
 from tracker.redact_layout import INVISIBLE
 from tracker.rules.delivery import plausible_remains
@@ -117,6 +118,7 @@ def table(
     whole: bool = True,
     layout: Layout | None = None,
     headed: bool = True,
+    words: bool = True,
 ) -> str:
     """Given rows and the columns to show, return an aligned text table (its
     header left out when not ``headed``: a chunk going on under another's).
@@ -124,7 +126,9 @@ def table(
     :func:`~tracker.cli.screen.shown` makes it for the columns' ``spec``, a
     column "-" in every row left out; but for a chunk of a longer table
     (``whole`` False), the columns and units of the whole listing's
-    ``layout`` (without one: every column)."""
+    ``layout`` (without one: every column); a table still wider than the
+    screen, its rows as words (:func:`~tracker.cli.words.in_words`; not
+    ``words``: as it is, for a caller laying out its own)."""
     heads = list(headers or columns)
     spec = spec or Columns()
     if screen is not None and layout is not None:
@@ -144,6 +148,7 @@ def table(
     below: dict[int, list[str]] = {}
     under: list[str] = []  # a second header line
     if screen is not None:
+        stored = ([list(r) for r in cells], list(heads), list(columns))  # shown() changes them
         said = layout.units if layout is not None else None
         fitted = shown(screen, spec, columns, heads, cells, whole, said, headed=headed)
         heads, cells, below, under = fitted.heads, fitted.cells, fitted.below, fitted.heads_under
@@ -162,6 +167,8 @@ def table(
     for n, row_cells in enumerate(cells):
         lines.append("  ".join(map(pad, row_cells, widths)).rstrip())
         lines.extend(below.get(n, ()))
+    if screen is not None and words and max(map(on_screen, lines), default=0) > screen.width:
+        return in_words(screen, spec, stored[2], stored[1], stored[0])
     return "\n".join(lines)
 
 

@@ -60,7 +60,9 @@ def scorecard_text(rows: Sequence[dict[str, Any]], screen: Screen) -> str:
     figures = [_figures(row, mixed) for row in rows]
     beside = replace(screen, width=max(screen.width - len(INDENT), 1))  # the figures' room
     for heads in (HEADERS, [SHORT_HEADERS.get(h, h) for h in HEADERS]):
-        head, *lines = table(figures, FIGURES, heads, screen=beside, spec=_ONE_CURRENCY).split("\n")
+        head, *lines = table(
+            figures, FIGURES, heads, screen=beside, spec=_ONE_CURRENCY, words=False
+        ).split("\n")
         more = _more_spends(head, figures)
         widest = max(map(on_screen, [head, *lines, *sum(more, [])]))
         if len(lines) == len(rows) and len(INDENT) + widest <= screen.width:
