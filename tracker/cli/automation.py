@@ -153,7 +153,7 @@ def automation(
         )
         return
     screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
-    click.echo(_summary(auto))
+    click.echo(fitted(_summary(auto), screen))
     if auto.reorder:
         for s in spend:
             dry = " (dry run)" if s["dry_run"] else ""
@@ -185,5 +185,5 @@ def automation(
         ids = ", ".join(f"{r['panel']} #{r['order_id']}" for r in stalled[:10])
         more = f" and {len(stalled) - 10} more" if len(stalled) > 10 else ""
         click.echo("\n" + fitted(f"stalled now: {len(stalled)} ({ids}{more})", screen))
-        click.echo("(smm-tracker orders --stalled lists them)")
+        click.echo(fitted("(smm-tracker orders --stalled lists them)", screen))
     pruned.note(cut, screen=notes)

@@ -290,9 +290,9 @@ def history(
     eta = moment(row["eta"], screen) if row["eta"] else None
     if row["stalled_at"]:
         since = moment(row["stalled_at"], screen)
-        click.echo(f"stalled since {since}" + (f" (expected by {eta})" if eta else ""))
+        click.echo(fitted(f"stalled since {since}" + (f" (expected by {eta})" * bool(eta)), screen))
     elif eta:
-        click.echo(f"expected by {eta}")
+        click.echo(fitted(f"expected by {eta}", screen))
     if rows:
         for r in rows:
             r["to_status"] = with_reason(r["to_status"], r["raw_status"])
