@@ -1,0 +1,144 @@
+"""Every read command on a terminal of 40 to 79 columns (a split pane, a
+phone's SSH client), with test_wide_names' database and its panel
+"reseller-backup-eu": `automation` took 74 columns at any width, `orders`
+79, `refills` 67, `alerts --undelivered` 63, `services` 62, `history` 56,
+`alerts` 45. Now a table that cannot fit even with its words wrapped and
+its names broken shows each row as words, each cell after its column's
+name; the lines of words are wrapped. Every character kept, nothing cut;
+below 40 columns, no traceback; piped, as ever.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_wide_names import CJK, NAMES, SERVICE, configured
+from test_wide_rest import TODAY, run, widest, words
+
+from tracker.cli.main import main
+from tracker.cli.screen import on_screen
+from tracker.rules.reorders import NO_RATE
+
+PANEL = NAMES[0]
+OLD = "2025-01-01T00:00:00+00:00"
+# What each command must still show on a narrow terminal, read as words.
+COMMANDS = {
+    "orders": ["order 624002", CJK, "charge 0.27819 USD", "eta Dec 05 UTC (stalled)"],
+    "orders --all": ["order 624001", "status Completed", "delivered 671/1000"],
+    "history 624003": ["Pending (waiting for the API of the supplier)", "12345.19195"],
+    "history 624002": ["stalled since 15:44 UTC (expected by Dec 05 09:10 UTC)"],
+    "alerts": ["kind refill_unknown_status", "status words not read"],
+    "alerts --undelivered": ["target alerts.notify[0] (tgram)", "(last error: HTTP 502)"],
+    "balance": ["12345.678"],
+    "services": ["service 7", SERVICE, "max 1000000"],
+    "refills": ["refill 88001", "requested Dec 03 18:10:59 UTC"],
+    "report": ["0.83", "refills 1/1/0"],
+    "automation": ["cancel stale Pending off", "why Partial: the remainder", NO_RATE],
+    "prune --dry-run --older-than 30d": ["balances 1", "dry run: nothing deleted"],
+}
+WIDTHS = [*range(40, 81), 20, 25, 30, 35, 39]  # below 40: best effort, but no traceback
+
+
+def narrow_database(tmp_path: Path, monkeypatch) -> None:
+    """test_wide_names' database, configured, with a refill, an alert its
+    notify target gave up on and a balance old enough to be pruned."""
+    configured(tmp_path, monkeypatch, PANEL)
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute(
+            "INSERT INTO refills (panel, order_id, refill_id, requested_at, status, raw_status,"
+            " source, updated_at) VALUES (?, 624001, '88001', ?, 'Pending', 'Pending', 'auto', ?)",
+            (PANEL, "2026-12-03T18:10:59+00:00", TODAY),
+        )
+        db.execute(
+            "INSERT INTO alerts (id, at, panel, kind, severity, message) VALUES"
+            " (7, '2026-12-03T18:48:00+00:00', ?, 'refill_unknown_status', 'warning', ?)",
+            (PANEL, f"{PANEL}: refill 88001 of order #624001: status words not read"),
+        )
+        db.execute(
+            "INSERT INTO alert_deliveries (alert_id, target, failures, failed_at, error,"
+            " gave_up_at) VALUES (7, 'alerts.notify[0] (tgram)', 12, ?, 'HTTP 502', ?)",
+            ("2026-12-03T18:48:00+00:00", "2026-12-03T19:12:00+00:00"),
+        )
+        db.execute("UPDATE orders SET status = 'Completed' WHERE order_id = 624001")
+        db.execute(
+            "INSERT INTO balances (panel, at, balance, currency) VALUES (?, ?, 5, 'USD')",
+            (PANEL, OLD),
+        )
+    db.close()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_read_command_fits_40_to_79_columns(tmp_path, monkeypatch, command):
+    narrow_database(tmp_path, monkeypatch)
+    for columns in WIDTHS:
+        shown = run(command.split(), monkeypatch, True, columns=columns)  # exit 0, asserted there
+        assert "…" not in shown and "Traceback" not in shown, (columns, shown)
+        if columns >= 40:
+            assert widest(shown) <= columns, (columns, shown)
+        if columns == 40:
+            for said in COMMANDS[command]:
+                assert said in words(shown), (said, shown)
+
+
+def test_doctor_fits_40_to_79_columns(tmp_path, monkeypatch):
+    """doctor wrapped its lines at 40 columns at least already: a guard."""
+    narrow_database(tmp_path, monkeypatch)
+    monkeypatch.setattr("tracker.cli.screen.stdout_is_terminal", lambda: True)
+    for columns in WIDTHS:
+        monkeypatch.setenv("COLUMNS", str(columns))
+        result = CliRunner().invoke(main, ["doctor"])
+        assert result.exit_code == 1  # the panel (port 9) refuses the connection
+        if columns >= 40:
+            assert widest(result.stdout) <= columns, (columns, result.stdout)
+
+
+def test_piped_the_commands_are_as_at_80_columns(tmp_path, monkeypatch):
+    """A script reads the same bytes whatever $COLUMNS says."""
+    narrow_database(tmp_path, monkeypatch)
+    for command in COMMANDS:
+        piped = run(command.split(), monkeypatch, False, columns=40)
+        assert piped == run(command.split(), monkeypatch, False, columns=80), command
+
+
+def on_a_narrow_terminal(args: list[str], cwd: Path, columns: int) -> str:
+    """What `smm-tracker ARGS` shows on a real terminal of ``columns``: a
+    pseudo-terminal for stdout and stderr both, the notes read as well."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50"}
+    env.pop("SMM_TRACKER_CONFIG", None)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tracker", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+        cwd=cwd,
+        env=env,
+    )
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    assert child.wait(timeout=60) == 0, out
+    return out.decode().replace("\r\n", "\n")
+
+
+def test_every_read_command_fits_a_real_45_column_terminal(tmp_path, monkeypatch):
+    narrow_database(tmp_path, monkeypatch)
+    for command in COMMANDS:
+        shown = on_a_narrow_terminal(command.split(), tmp_path, 45)
+        assert max(map(on_screen, shown.splitlines())) <= 45, (command, shown)
+        assert "UTC" in shown and "2026-12-04T" not in shown  # a terminal's
