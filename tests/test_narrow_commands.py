@@ -4,8 +4,9 @@ phone's SSH client), with test_wide_names' database and its panel
 79, `refills` 67, `alerts --undelivered` 63, `services` 62, `history` 56,
 `alerts` 45. Now a table that cannot fit even with its words wrapped and
 its names broken shows each row as words, each cell after its column's
-name; the lines of words are wrapped. Every character kept, nothing cut;
-below 40 columns, no traceback; piped, as ever.
+name; the lines of words are wrapped. Every character kept, nothing cut,
+with panel names of 47 and 101 characters too; below 40 columns, no
+traceback; piped, as ever.
 """
 
 from __future__ import annotations
@@ -144,3 +145,13 @@ def test_every_read_command_fits_a_real_45_column_terminal(tmp_path, monkeypatch
         shown = on_a_narrow_terminal(command.split(), tmp_path, 45)
         assert max(map(on_screen, shown.splitlines())) <= 45, (command, shown)
         assert "UTC" in shown and "2026-12-04T" not in shown  # a terminal's
+
+
+@pytest.mark.parametrize("panel", NAMES[1:], ids=["47 characters", "101 characters"])
+def test_every_read_command_fits_with_a_longer_panel_name(tmp_path, monkeypatch, panel):
+    monkeypatch.setattr(sys.modules[__name__], "PANEL", panel)
+    narrow_database(tmp_path, monkeypatch)
+    for command in COMMANDS:
+        for columns in range(40, 80):
+            shown = run(command.split(), monkeypatch, True, columns=columns)
+            assert widest(shown) <= columns and "…" not in shown, (command, columns, shown)
