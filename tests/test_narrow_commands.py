@@ -20,11 +20,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_wide import ERROR, order
 from test_wide_names import CJK, NAMES, SERVICE, configured
-from test_wide_rest import TODAY, run, widest, words
+from test_wide_rest import NOW, TODAY, run, widest, words
 
 from tracker.cli.main import main
-from tracker.cli.screen import on_screen
+from tracker.cli.orders import ORDER_COLUMNS, ORDER_HEADERS, ORDER_SCREEN
+from tracker.cli.render import table
+from tracker.cli.screen import Screen, on_screen
 from tracker.rules.reorders import NO_RATE
 
 PANEL = NAMES[0]
@@ -155,3 +158,24 @@ def test_every_read_command_fits_with_a_longer_panel_name(tmp_path, monkeypatch,
         for columns in range(40, 80):
             shown = run(command.split(), monkeypatch, True, columns=columns)
             assert widest(shown) <= columns and "…" not in shown, (command, columns, shown)
+
+
+def test_a_table_too_wide_for_the_screen_is_its_rows_in_words():
+    rows = [
+        order(624031, "In progress", TODAY, eta="2026-12-05T09:10:00+00:00 (stalled)"),
+        order(624029, "Completed", TODAY, panel=PANEL, error=ERROR, currency=None, eta=None),
+    ]
+    text = table(rows, ORDER_COLUMNS, ORDER_HEADERS, screen=Screen(NOW, 40), spec=ORDER_SCREEN)
+    assert widest(text) <= 40, text
+    assert text.splitlines()[:4] == [
+        "panel main  order 624031",
+        "  status In progress  delivered 671/1000",
+        "  remains 329  charge 0.27819 USD",
+        "  checked 15:44 UTC",
+    ]
+    assert "  eta Dec 05 UTC (stalled)" in text.splitlines()  # UTC after the time, not the words
+    second = words(text[text.index(f"panel {PANEL}") :])
+    assert "charge 0.27819 checked 15:44 UTC" in second  # no currency: none said, nor "-"
+    assert f"error {ERROR}" in second and "eta" not in second  # the whole error; no ETA: left out
+    wide = table(rows, ORDER_COLUMNS, ORDER_HEADERS, screen=Screen(NOW, 80), spec=ORDER_SCREEN)
+    assert wide.startswith("PANEL") and widest(wide) <= 80  # wide enough: the table, as before
