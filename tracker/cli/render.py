@@ -167,7 +167,7 @@ def table(
     for n, row_cells in enumerate(cells):
         lines.append("  ".join(map(pad, row_cells, widths)).rstrip())
         lines.extend(below.get(n, ()))
-    if screen is not None and words and max(map(on_screen, lines), default=0) > screen.width:
+    if screen is not None and words and rows and max(map(on_screen, lines)) > screen.width:
         return in_words(screen, spec, stored[2], stored[1], stored[0])
     return "\n".join(lines)
 
