@@ -266,9 +266,9 @@ def test_services_dashboard_figures(served, boards):
     # charts would add them up (a share of 200 %).
     assert followers["Service"] == "<bdi>Instagram Followers | Refill 30 days</bdi> (#1)"
     assert (followers["Orders"], followers["Completed"], followers["Partial"]) == (8, "63%", "13%")
-    assert followers["Median"] == "8.0 h"
-    assert followers["P90"] == "9.6 h"
-    assert followers["Refills"] == "5 / 5 / 1"
+    assert followers["Median"] == "8.0\xa0h"
+    assert followers["P90"] == "9.6\xa0h"
+    assert followers["Refills"] == "5/5/1"
     assert followers["Refilled"] == "20%"
     outcomes = chart_rows(base, charts["outcomes"])
     per_service: dict[str, float] = {}

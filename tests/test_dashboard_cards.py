@@ -161,7 +161,7 @@ def test_the_scorecard_table_shows_a_panels_service_name_as_text(tmp_path):
     # text, and "<b>" in it was bold (or a script ran).
     row = scorecard_row(tmp_path, 7, "<img src=x onerror=alert(1)> Likes & Views", "US<D>")
     assert row["Service"] == "<bdi>&lt;img src=x onerror=alert(1)&gt; Likes &amp; Views</bdi> (#7)"
-    assert row["Spend"] == "1.00 US&lt;D&gt;"
+    assert row["Spend"] == "1.00\xa0US&lt;D&gt;"
 
 
 def test_the_scorecard_shows_a_services_spend_per_currency_never_a_sum(tmp_path):
@@ -173,9 +173,25 @@ def test_the_scorecard_shows_a_services_spend_per_currency_never_a_sum(tmp_path)
         [("p", 1, 10.0, "USD"), ("p", 2, 2.3, "USD"), ("p", 3, 4.0, "<EUR>")],
     )
     [row] = card(db, "services", "scorecard")
-    assert row["Spend"] == "12.30 USD<br>4.00 &lt;EUR&gt;"
+    assert row["Spend"] == "12.30\xa0USD<br>4.00\xa0&lt;EUR&gt;"
     for chart in ("outcomes", "completion"):
         assert {r["spend"] for r in card(db, "services", chart)} == {12.3}, chart
+
+
+def test_the_scorecard_keeps_each_figure_on_one_line_with_its_unit(tmp_path):
+    # The table's cells wrap at their spaces: at 1280 px "44.76 USD" read
+    # "44.76" over "USD", "3.0 h" as "3.0" over "h", and "25 / 25 / 2" over two
+    # lines. A figure and its unit are joined by a no-break space, the refills
+    # written as `report` writes them.
+    db = orders_db(tmp_path / "t.db", [("p", 1, 44.76, "USD"), ("p", 2, 3.5, "USD")])
+    [row] = card(db, "services", "scorecard")
+    assert (row["Median"], row["P90"]) == ("1.0\xa0h", "1.0\xa0h")
+    assert row["Spend"] == "48.26\xa0USD"
+    assert row["Refills"] == "0/0/0"
+    for column in ("Median", "P90", "Spend", "Refills"):
+        assert " " not in row[column], column
+    times = {r["time"] for r in card(db, "services", "completion")}
+    assert times == {"1.0\xa0h"}  # each bar labelled as the table writes it
 
 
 def test_a_long_spend_wraps_in_its_card_rather_than_losing_leading_digits():
@@ -235,7 +251,7 @@ def test_the_30_day_cards_count_the_last_30_x_24_hours_as_the_scorecard_does(tmp
     assert card(db, "overview", "spend-30d") == [{"spend": "2.50 USD"}]
     assert card(db, "overview", "completed-30d") == [{"n": 1}]
     [row] = card(db, "services", "scorecard")
-    assert (row["Orders"], row["Spend"]) == (1, "2.50 USD")
+    assert (row["Orders"], row["Spend"]) == (1, "2.50\xa0USD")
 
 
 def by_time(row: tuple) -> str:
