@@ -344,6 +344,24 @@ def test_a_service_label_is_not_cut_at_vegas_default_width():
         assert y["axis"]["labelLimit"] >= 280, name
 
 
+def test_the_overview_legends_sit_below_and_keep_the_end_of_a_long_name():
+    # At the right of the balance chart, the legend left a phone's card a plot
+    # 40 px wide; cut at its end, a 53-character panel's "(EUR)" was lost.
+    charts = BOARDS["overview"]["charts"]
+    colors = [
+        *(layer["encoding"]["color"] for layer in charts["balance"]["display"]["layer"][:2]),
+        charts["status"]["display"]["layer"][0]["encoding"]["color"],
+    ]
+    for color in colors:
+        legend = color["legend"]
+        assert legend["orient"] == "bottom", color
+        assert legend["labelExpr"] == (
+            "length(datum.label) > 40 ? slice(datum.label, 0, 18) + '…' "
+            "+ slice(datum.label, -21) : datum.label"
+        )
+        assert legend["labelLimit"] >= 18 * 7 + 21 * 7, color
+
+
 def test_the_legends_and_bar_labels_stay_inside_their_cards():
     charts = BOARDS["services"]["charts"]
     # At the right, "median" and "90th percentile" covered the top bars'
