@@ -292,8 +292,9 @@ def test_services_dashboard_figures(served, boards):
         "order": "descending",
     }
     spend = {r["service"]: r["spend"] for r in completion}
-    name = followers["Service"].replace("<bdi>", "").replace("</bdi>", "")
-    assert spend["sim · " + name] == float(followers["Spend"].split()[0])
+    assert followers["Service"].endswith(" (#1)")
+    name = followers["Service"].replace("<bdi>", "").replace("</bdi>", "")[: -len(" (#1)")]
+    assert spend["sim · #1 " + name] == float(followers["Spend"].split()[0])
 
 
 def test_an_orders_page_links_to_its_transitions_and_refills(served):

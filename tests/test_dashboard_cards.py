@@ -337,11 +337,45 @@ def test_a_count_axis_ticks_whole_numbers():
 def test_a_service_label_is_not_cut_at_vegas_default_width():
     # "demo · Instagram Likes | No refill (#2)" read "demo · Instagram Likes |
     # No refill …" at vega's 180 px: the ID the scorecard names it by was cut.
+    # The label is now drawn on two lines, each up to 45% of the card (300 px
+    # at most): a fixed 300 px left a phone's 390-px card no room for the bars.
     charts = BOARDS["services"]["charts"]
     for name in ("outcomes", "completion"):
         y = charts[name]["display"]["encoding"]["y"]
         assert y["field"] == "service"
-        assert y["axis"]["labelLimit"] >= 280, name
+        limit = y["axis"]["labelLimit"]["expr"]
+        assert "containerSize()[0] * 0.45" in limit and limit.endswith(", 300)"), name
+        # The first " · " splits "panel · #ID name" (a panel name holds none);
+        # a label without one (the empty chart's) is left whole.
+        assert y["axis"]["labelExpr"] == (
+            "indexof(datum.label, ' · ') < 0 ? datum.label : "
+            "[slice(datum.label, 0, indexof(datum.label, ' · ')), "
+            "slice(datum.label, indexof(datum.label, ' · ') + 3)]"
+        ), name
+    assert charts["outcomes"]["display"]["height"] == {"step": 30}  # two lines a bar
+
+
+def test_a_services_label_names_its_id_first_so_a_cut_name_keeps_it(tmp_path):
+    # Beside a 53-character panel name the labels read
+    # "eu-reseller-wholesale-followers-and-likes.example.com · Instagra…" for
+    # both of its Instagram services: nothing told them apart.
+    panel = "eu-reseller-wholesale-followers-and-likes.example.com"
+    db = orders_db(tmp_path / "t.db", [(panel, 1, 1.0, "EUR"), (panel, 2, 2.0, "EUR")])
+    conn = sqlite3.connect(db)
+    with conn:
+        for order_id, name in ((1, "Instagram Followers | Refill 30 days"), (2, "Instagram Likes")):
+            conn.execute(
+                "INSERT INTO services (panel, service, name, updated_at) VALUES (?, ?, ?, '')",
+                [panel, order_id, name],
+            )
+            conn.execute("UPDATE orders SET service = ? WHERE order_id = ?", [order_id, order_id])
+    conn.close()
+    for chart in ("outcomes", "completion"):
+        labels = {r["service"] for r in card(db, "services", chart)}
+        assert labels == {
+            f"{panel} · #1 Instagram Followers | Refill 30 days",
+            f"{panel} · #2 Instagram Likes",
+        }, chart
 
 
 def test_the_overview_legends_sit_below_and_keep_the_end_of_a_long_name():
