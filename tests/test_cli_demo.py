@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import sqlite3
 import tempfile
 
@@ -52,6 +53,28 @@ def test_a_kept_folder_gets_fresh_ids_and_alerts_follow_their_transition(tmp_pat
         *_placed(first),
         *_placed(second),
     }
+
+
+def test_a_kept_demo_names_commands_that_run_as_pasted(tmp_path):
+    # It ended "history: sqlite3 DB 'SELECT * FROM transitions'" (a program a
+    # new user may not have), and its paths were not quoted: in a folder
+    # named "my demo" the pasted `orders --database` read "no database".
+    output = _demo("--orders", "3", "--duration", "4", "--keep", str(tmp_path / "my demo"))
+    assert "sqlite3" not in output
+    lines = output.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("kept: "))
+    orders, history = lines[start][len("kept: ") :], lines[start + 1]
+    ran = []
+    for command in (orders, history):
+        words = shlex.split(command)
+        assert words[0] == "smm-tracker", command
+        result = CliRunner().invoke(main, words[1:])
+        assert result.exit_code == 0, (command, result.output)
+        ran.append(result.output)
+    order_id = int(shlex.split(history)[2])
+    assert order_id in _placed(output)
+    assert ran[1].startswith(f"demo #{order_id}: ")  # that order's status changes
+    assert "(first seen)" in output and "Pending" in ran[1]
 
 
 def test_without_keep_the_temporary_folder_is_removed(tmp_path, monkeypatch):

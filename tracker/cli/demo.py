@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import shlex
 import shutil
 import tempfile
 import threading
@@ -212,10 +213,6 @@ def _run(
             echo("watching (times UTC; Ctrl-C to stop)...")
             run_daemon(tracker.jobs(), stop)
             summarize(tracker, echo, ids, kept=kept)
-            if kept:
-                echo(f"kept: smm-tracker orders --database {db_path}")
-                echo("      (history ID, alerts, balance, refills, report and dashboard")
-                echo("      take --database too)")
         finally:
             tracker.close()
     return shown
@@ -233,11 +230,22 @@ def _retire_earlier_orders(tracker: Tracker, first: int, echo: Callable[[str], N
 
 def summarize(tracker: Tracker, echo: Callable[[str], None], ids: list[int], *, kept: bool) -> None:
     counts: dict[str, int] = {}
+    partial: list[int] = []
     for row in tracker.store.orders(panel="demo"):
         if row["order_id"] in ids:  # this run's orders, not a kept folder's older ones
             counts[row["status"] or "no status"] = counts.get(row["status"] or "no status", 0) + 1
+            if row["status"] == "Partial":
+                partial.append(row["order_id"])
     echo("final: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-    if kept:
-        echo(f"history: sqlite3 {tracker.store.path} 'SELECT * FROM transitions'")
-    else:
+    if not kept:
         echo("(the temporary database is removed; --keep DIR keeps it)")
+        return
+    # Commands to paste: the path quoted for the shell, an order's history by
+    # `history` (it named `sqlite3 DB 'SELECT * FROM transitions'`, a program
+    # a new user may not have, and every order's rows at once).
+    database = shlex.quote(str(tracker.store.path))
+    echo(f"kept: smm-tracker orders --database {database}")
+    if ids:
+        example = min(partial) if partial else min(ids)  # a Partial one has most to show
+        echo(f"      smm-tracker history {example} --database {database}")
+    echo("      (alerts, balance, refills, report and dashboard take --database too)")
