@@ -13,6 +13,8 @@ import pytest
 
 from tracker.cli.dashboard import build_metadata
 from tracker.clock import utcnow
+from tracker.panel.statuses import REFILL_STATUSES
+from tracker.rules.refills import LOCAL_STATUSES
 from tracker.store.orders import Store
 
 BOARDS = build_metadata("t", {})["plugins"]["datasette-dashboards"]
@@ -408,3 +410,15 @@ def test_the_legends_and_bar_labels_stay_inside_their_cards():
     # past the card's edge ("open" cut off).
     legend = charts["outcomes"]["display"]["encoding"]["color"]["legend"]
     assert legend["orient"] == "bottom" and legend["columns"] <= 3
+
+
+def test_each_refill_status_has_its_own_colour_whatever_the_panel():
+    # Coloured in the order of the rows, Rejected was red over every panel and
+    # orange with one panel chosen, Completed blue: a colour meant nothing.
+    color = BOARDS["overview"]["charts"]["refills"]["display"]["encoding"]["color"]
+    scale = color["scale"]
+    assert set(scale["domain"]) == {*REFILL_STATUSES, *LOCAL_STATUSES}
+    assert len(set(scale["range"])) == len(scale["domain"])
+    outcomes = BOARDS["services"]["charts"]["outcomes"]["display"]["encoding"]["color"]["scale"]
+    green = outcomes["range"][outcomes["domain"].index("Completed")]
+    assert scale["range"][scale["domain"].index("Completed")] == green
