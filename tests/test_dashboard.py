@@ -230,6 +230,17 @@ def test_the_panel_filter_reads_all_panels_until_one_is_chosen(served):
     assert "all panels" not in get(base, f"/{DB}/orders")
 
 
+def test_the_panel_filter_stays_within_a_phones_screen(served):
+    # A select is as wide as its longest choice: a 53-character panel name took
+    # the Panel filter (and its fieldset, at least as wide as what it holds)
+    # past the right edge of a 390-px screen. The plugin's script bounds both.
+    base, _, _ = served
+    page = get(base, "/-/dashboards/overview")
+    assert 'document.querySelectorAll(".dashboard-filters select")' in page
+    assert 'select.style.maxWidth = "100%"' in page
+    assert 'box.style.minWidth = "0"' in page
+
+
 def test_overview_dashboard_figures(served, boards):
     base, _, known = served
     charts = boards["overview"]["charts"]

@@ -382,12 +382,15 @@ def test_a_services_label_names_its_id_first_so_a_cut_name_keeps_it(tmp_path):
 
 def test_the_overview_legends_sit_below_and_keep_the_end_of_a_long_name():
     # At the right of the balance chart, the legend left a phone's card a plot
-    # 40 px wide; cut at its end, a 53-character panel's "(EUR)" was lost.
+    # 40 px wide (the daily chart's 90 px for 30 days of bars); cut at its
+    # end, a 53-character panel's "(EUR)" was lost.
     charts = BOARDS["overview"]["charts"]
     colors = [
         *(layer["encoding"]["color"] for layer in charts["balance"]["display"]["layer"][:2]),
         charts["status"]["display"]["layer"][0]["encoding"]["color"],
     ]
+    daily = charts["daily"]["display"]["layer"][0]["encoding"]["color"]
+    assert daily["legend"]["orient"] == "bottom"  # its 30 days of bars were 90 px wide
     for color in colors:
         legend = color["legend"]
         assert legend["orient"] == "bottom", color
