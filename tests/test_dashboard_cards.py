@@ -425,3 +425,11 @@ def test_each_refill_status_has_its_own_colour_whatever_the_panel():
     outcomes = BOARDS["services"]["charts"]["outcomes"]["display"]["encoding"]["color"]["scale"]
     green = outcomes["range"][outcomes["domain"].index("Completed")]
     assert scale["range"][scale["domain"].index("Completed")] == green
+
+
+def test_a_canned_querys_description_reads_as_words_not_sql_parameters():
+    # Its page read "have not changed for more than :hours hours" and "first
+    # seen in the last :days days": the SQL's spelling of the box below.
+    queries = build_metadata("t", {})["databases"]["t"]["queries"]
+    for name, query in queries.items():
+        assert not re.search(r":[a-z_]+\b", query["description"]), name
