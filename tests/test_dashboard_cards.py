@@ -433,3 +433,10 @@ def test_a_canned_querys_description_reads_as_words_not_sql_parameters():
     queries = build_metadata("t", {})["databases"]["t"]["queries"]
     for name, query in queries.items():
         assert not re.search(r":[a-z_]+\b", query["description"]), name
+
+
+def test_the_outcomes_axis_ticks_every_20_percent():
+    # At every 10% the axis of a 1280-px page read "0% 10% ... 90%100%", the
+    # last two labels run together.
+    x = BOARDS["services"]["charts"]["outcomes"]["display"]["encoding"]["x"]
+    assert x["axis"] == {"format": "%", "values": [0, 0.2, 0.4, 0.6, 0.8, 1]}
