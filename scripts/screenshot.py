@@ -31,7 +31,7 @@ INSTALL_CHROMIUM = (
 )
 # (dashboard, file name, window size): tall enough for every chart.
 SHOTS = [
-    ("overview", "dashboard-overview.png", "1280,1320"),
+    ("overview", "dashboard-overview.png", "1280,1440"),
     ("services", "dashboard-services.png", "1280,820"),
 ]
 CONFIG = """\
