@@ -440,3 +440,22 @@ def test_the_outcomes_axis_ticks_every_20_percent():
     # last two labels run together.
     x = BOARDS["services"]["charts"]["outcomes"]["display"]["encoding"]["x"]
     assert x["axis"] == {"format": "%", "values": [0, 0.2, 0.4, 0.6, 0.8, 1]}
+
+
+def test_a_time_under_a_minute_is_in_seconds(tmp_path):
+    # The demo's orders complete in seconds: 8 s and 12 s both read "0.2 min"
+    # in the table and on the bars, which were of different lengths.
+    db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, "USD"), ("p", 2, 1.0, "USD")])
+    conn = sqlite3.connect(db)
+    with conn:
+        for order_id, seconds in ((1, 8), (2, 12)):
+            conn.execute(
+                "UPDATE orders SET completed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', "
+                "created_at, ?) WHERE order_id = ?",
+                [f"+{seconds} seconds", order_id],
+            )
+    conn.close()
+    [row] = card(db, "services", "scorecard")
+    assert (row["Median"], row["P90"]) == ("10\xa0s", "12\xa0s")
+    times = {r["measure"]: r["time"] for r in card(db, "services", "completion")}
+    assert times == {"median": "10\xa0s", "90th percentile": "12\xa0s"}
