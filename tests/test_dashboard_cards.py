@@ -413,6 +413,10 @@ def test_the_legends_and_bar_labels_stay_inside_their_cards():
     # past the card's edge ("open" cut off).
     legend = charts["outcomes"]["display"]["encoding"]["color"]["legend"]
     assert legend["orient"] == "bottom" and legend["columns"] <= 3
+    # On a phone (390 px) a second column ("Partial", "Refunded") and "90th
+    # percentile" beside "median" ran past the card's edge: one entry a row.
+    assert legend["columns"] == 1
+    assert completion["layer"][0]["encoding"]["color"]["legend"]["columns"] == 1
 
 
 def test_each_refill_status_has_its_own_colour_whatever_the_panel():
@@ -440,6 +444,8 @@ def test_the_outcomes_axis_ticks_every_20_percent():
     # last two labels run together.
     x = BOARDS["services"]["charts"]["outcomes"]["display"]["encoding"]["x"]
     assert x["axis"] == {"format": "%", "values": [0, 0.2, 0.4, 0.6, 0.8, 1]}
+    # With no order to draw, those ticks sat on one spot ("0%" over "100%").
+    assert x["scale"] == {"domain": [0, 1]}
 
 
 def test_a_time_under_a_minute_is_in_seconds(tmp_path):
