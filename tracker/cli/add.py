@@ -4,12 +4,19 @@ left untracked, a Ctrl-C included: :mod:`tracker.cli.shield`)."""
 from __future__ import annotations
 
 import contextlib
+from shlex import quote
 from typing import TYPE_CHECKING
 
 import click
 
 from tracker.cli.bounds import POSITIVE
-from tracker.cli.idempotent import check_key, claim_or_end, release_quietly, settle_quietly
+from tracker.cli.idempotent import (
+    check_key,
+    claim_or_end,
+    release_quietly,
+    settle_quietly,
+    unrecorded,
+)
 from tracker.cli.main import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -157,7 +164,9 @@ def add(
             stop.settled = True  # the order exists: a Ctrl-C now waits until it is tracked
             # Comments or usernames: their number is the quantity (DELIVERED, report).
             counted = counted_quantity(quantity, extra)
-            new = _track(store, panel_config.name, order_id, service, link, counted, runs, interval)
+            new = _track(
+                store, panel_config.name, key, order_id, service, link, counted, runs, interval
+            )
             if new:  # settled and printed while a Ctrl-C still waits: never half told
                 settle_quietly(store, panel_config.name, key, order_id=order_id)
                 print_placed(order_id)  # after tracking: never left untracked
@@ -199,6 +208,7 @@ def add(
 def _track(
     store: Store,
     panel: str,
+    key: str | None,
     order_id: int,
     service: int,
     link: str | None,
@@ -206,12 +216,18 @@ def _track(
     runs: int | None,
     interval: int | None,
 ) -> bool:
-    """Track an order just placed; return False when it was tracked already."""
+    """Track an order just placed; return False when it was tracked already.
+    Not recorded: its key (if any) is settled Unknown naming the order, so
+    the add run again says which order to track under it."""
     details = dict(service=service, link=link, quantity=quantity, runs=runs, interval=interval)
     try:
         return track_placed(store, panel, order_id, utcnow(), details=details)
     except StoreError as exc:
+        settle_quietly(store, panel, key, error=unrecorded(order_id, exc))
         again = f"run: smm-tracker track --panel {panel} {order_id}"  # several may be set
+        if key is not None:
+            keyed = f"--idempotency-key {quote(key)} {order_id}"
+            again = safe_text(f"run: smm-tracker track --panel {quote(panel)} {keyed}")
         fail(f"order {order_id} was placed but not recorded ({exc}); {again}")
 
 

@@ -13,6 +13,7 @@ An outcome unknown is settled by the user, who checked the panel: ``track
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from shlex import quote
 from typing import Any
@@ -29,6 +30,15 @@ from tracker.store.orders import Store
 from tracker.store.tracking import DETAILS
 
 LONGEST_KEY = 200
+# An add's key settled by tracker.cli.add when the panel placed the order but
+# storing it failed: the order ID is known, its key left Unknown until tracked.
+UNRECORDED = re.compile(r"the panel placed order (\d+), not recorded: (.*)\Z", re.S)
+
+
+def unrecorded(order_id: int, cause: object) -> str:
+    """Return the error stored under a key whose order ``order_id`` the panel
+    placed but the tracker could not record (``cause``)."""
+    return f"the panel placed order {order_id}, not recorded: {cause}"
 
 
 def check_key(key: str | None) -> None:
@@ -107,6 +117,14 @@ def claim_or_end(
             f"sent: check the panel again after {ended}"
         )
     again = f"smm-tracker track --panel {quote(panel)} --idempotency-key {quote(key)} ID"
+    placed = UNRECORDED.match(earlier.error or "")
+    if placed:  # the panel's answer came; storing the order failed
+        fail(
+            f"an add under idempotency key {shown} at {earlier.at} placed order "
+            f"{placed[1]}, not recorded ({safe_text(placed[2])}); nothing sent. "
+            f"Track it: `{safe_text(again[:-2])}{placed[1]}`",
+            EXIT_FAILED,
+        )
     fail(
         f"an add under idempotency key {shown} at {earlier.at}: its outcome is unknown "
         f"({why}); nothing sent. Check the panel: placed, `{safe_text(again)}`; "
