@@ -73,11 +73,11 @@ def test_an_order_tracked_already_settles_its_key_too(panel, tmp_path):  # noqa:
 def test_an_add_killed_before_its_answer_was_stored_is_settled_by_track(panel, tmp_path):  # noqa: F811
     calls, _, cli = panel
     assert cli(*ADD, "--idempotency-key", "csv-row-16").exit_code == 0  # a row to copy
-    with sqlite3.connect(tmp_path / "t.db") as db:  # kill -9 after the claim: Sending
+    with sqlite3.connect(tmp_path / "t.db") as db:  # kill -9 after the claim, long ago
         db.execute(
             "INSERT INTO idempotency_keys (panel, idempotency_key, request, status, at, "
-            "updated_at) SELECT panel, 'csv-row-17', request, 'Sending', at, updated_at "
-            "FROM idempotency_keys"
+            "updated_at) SELECT panel, 'csv-row-17', request, 'Sending', "
+            "'2026-01-01T00:00:00+00:00', updated_at FROM idempotency_keys"
         )
     found = cli("track", "--idempotency-key", "csv-row-17", "4507")
     assert found.exit_code == 0 and "settled: placed as order 4507" in found.stdout
@@ -191,3 +191,31 @@ def test_a_key_whose_request_was_edited_by_hand_settles_without_details(panel, t
     assert found.exit_code == 0 and "settled: placed as order 4501" in found.stdout
     assert "Traceback" not in found.output
     assert _orders(tmp_path) == [(4501, None, None, None, "track")]
+
+
+def test_track_waits_for_an_add_that_may_still_be_sending(panel, tmp_path):  # noqa: F811
+    # Settled as placed while the add still waits for its answer, the key
+    # would be overwritten by that answer: Unknown (answer lost), or given
+    # back (refused). Refused as `--not-placed` is, until no add can run.
+    calls, _, cli = panel
+    assert cli(*ADD, "--idempotency-key", "csv-row-16").exit_code == 0  # a row to copy
+    with sqlite3.connect(tmp_path / "t.db") as db:  # claimed just now: Sending
+        db.execute(
+            "INSERT INTO idempotency_keys (panel, idempotency_key, request, status, at, "
+            "updated_at) SELECT panel, 'csv-row-17', request, 'Sending', at, updated_at "
+            "FROM idempotency_keys"
+        )
+    early = cli("track", "--panel", "sim", "--idempotency-key", "csv-row-17", "4502")
+    assert early.exit_code == 1 and early.stdout == ""
+    assert "may still be waiting for its answer (an add may take 185 s)" in early.stderr
+    assert "nothing tracked: check the panel again after 20" in early.stderr
+    assert _orders(tmp_path) == [(4501, 1, "https://x.test/p", 100, "add")]  # nothing tracked
+    assert ("sim", "csv-row-17", "Sending", None) in _rows(tmp_path)
+    with sqlite3.connect(tmp_path / "t.db") as db:  # the add killed long ago
+        db.execute(
+            "UPDATE idempotency_keys SET at = '2026-01-01T00:00:00+00:00' "
+            "WHERE idempotency_key = 'csv-row-17'"
+        )
+    late = cli("track", "--panel", "sim", "--idempotency-key", "csv-row-17", "4502")
+    assert late.exit_code == 0 and "settled: placed as order 4502" in late.stdout
+    assert calls["add"] == 1

@@ -11,6 +11,7 @@ import click
 
 from tracker.cli.bounds import POSITIVE
 from tracker.cli.idempotent import (
+    add_longest,
     check_key,
     claim_or_end,
     release_quietly,
@@ -43,10 +44,6 @@ from tracker.store.tracking import track_placed
 
 if TYPE_CHECKING:
     from tracker.store.orders import Store
-
-# Seconds an add may take past its call (timeout and retry_budget): tracking the
-# order and settling its key, each of which may wait for the write lock.
-SETTLING = 60.0
 
 TYPE_FIELDS = [
     ("comments", "Custom comments, one per line (repeat the option for several)."),
@@ -151,7 +148,7 @@ def add(
         if key is not None:  # committed before sending: a second add under it sends nothing
             asked = dict(service=service, link=link, quantity=quantity, runs=runs)
             request = {**asked, "interval": interval, **extra}
-            longest = panel_config.timeout + panel_config.retry_budget + SETTLING
+            longest = add_longest(panel_config.timeout, panel_config.retry_budget)
             claim_or_end(
                 store, panel_config.name, key, request, not_placed=not_placed, longest=longest
             )

@@ -16,7 +16,7 @@ import json
 import re
 from datetime import timedelta
 from shlex import quote
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -30,6 +30,9 @@ from tracker.store.orders import Store
 from tracker.store.tracking import DETAILS
 
 LONGEST_KEY = 200
+# Seconds an add may take past its call (timeout and retry_budget): tracking the
+# order and settling its key, each of which may wait for the write lock.
+SETTLING = 60.0
 # An add's key settled by tracker.cli.add when the panel placed the order but
 # storing it failed: the order ID is known, its key left Unknown until tracked.
 UNRECORDED = re.compile(r"the panel placed order (\d+), not recorded: (.*)\Z", re.S)
@@ -110,12 +113,7 @@ def claim_or_end(
         print_placed(earlier.order_id)
         raise SystemExit(0)
     if not_placed and idempotency.may_be_sending(earlier, now, longest):
-        ended = iso(parse_iso(earlier.at) + timedelta(seconds=longest))
-        fail(
-            f"--not-placed: the add under idempotency key {shown} began at {earlier.at} and "
-            f"may still be waiting for its answer (an add may take {longest:.0f} s); nothing "
-            f"sent: check the panel again after {ended}"
-        )
+        _wait_for_it("--not-placed", shown, earlier, longest, "nothing sent")
     again = f"smm-tracker track --panel {quote(panel)} --idempotency-key {quote(key)} ID"
     placed = UNRECORDED.match(earlier.error or "")
     if placed:  # the panel's answer came; storing the order failed
@@ -133,10 +131,32 @@ def claim_or_end(
     )
 
 
-def settle_by_track(store: Store, panel: str, key: str, order_ids: list[int]) -> dict[str, Any]:
+def _wait_for_it(
+    flag: str, shown: str, earlier: idempotency.Keyed, longest: float, done: str
+) -> NoReturn:
+    """End the command (exit 1): the add under the key may still be sending."""
+    ended = iso(parse_iso(earlier.at) + timedelta(seconds=longest))
+    fail(
+        f"{flag}: the add under idempotency key {shown} began at {earlier.at} and "
+        f"may still be waiting for its answer (an add may take {longest:.0f} s); {done}: "
+        f"check the panel again after {ended}"
+    )
+
+
+def add_longest(timeout: float, retry_budget: float) -> float:
+    """Return the seconds an add may run on a panel of this ``timeout`` and
+    ``retry_budget``: its call, then tracking the order and settling its key."""
+    return timeout + retry_budget + SETTLING
+
+
+def settle_by_track(
+    store: Store, panel: str, key: str, order_ids: list[int], longest: float
+) -> dict[str, Any]:
     """``track --idempotency-key``: before tracking, end the command (exit 2,
     nothing done) unless ``key`` is an add on ``panel`` whose outcome is
-    unknown, or that placed this one order; return what it asked (the
+    unknown, or that placed this one order; exit 1, nothing done, when that
+    add began less than ``longest`` seconds ago and may still be sending (its
+    answer would settle the key after this); return what it asked (the
     details to fill in)."""
     shown = safe_text(repr(key))
     if len(set(order_ids)) != 1:
@@ -155,6 +175,8 @@ def settle_by_track(store: Store, panel: str, key: str, order_ids: list[int]) ->
             f"not {order_ids[0]}; nothing tracked",
             EXIT_USAGE,
         )
+    if idempotency.may_be_sending(earlier, utcnow(), longest):
+        _wait_for_it("--idempotency-key", shown, earlier, longest, "nothing tracked")
     return asked_details(earlier.request)
 
 

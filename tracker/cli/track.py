@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli.bounds import POSITIVE
-from tracker.cli.idempotent import check_key, settle_by_track, settle_tracked
+from tracker.cli.idempotent import add_longest, check_key, settle_by_track, settle_tracked
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.cli.panels import orders_are
@@ -64,12 +64,14 @@ def track(
     check_key(key)
     ids = parse_order_ids(order_ids)
     config = ctx.config(keys=False)
-    name = config.panel(panel).name
+    panel_config = config.panel(panel)
+    name = panel_config.name
     store = open_store(config)
     details = {"service": service, "link": link, "quantity": quantity}
     details.update(runs=runs, interval=interval)
     if key is not None:  # what the add asked fills in what was not given
-        asked = settle_by_track(store, name, key, ids)
+        longest = add_longest(panel_config.timeout, panel_config.retry_budget)
+        asked = settle_by_track(store, name, key, ids, longest)
         details = {k: v if v is not None else asked.get(k) for k, v in details.items()}
     result = track_orders(store, name, ids, utcnow(), details=details, update=update)
     for line in describe(name, len(set(ids)), result):
