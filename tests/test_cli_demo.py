@@ -199,3 +199,30 @@ def test_an_empty_keep_is_refused_not_taken_for_the_current_directory(tmp_path, 
         result.output == "smm-tracker: --keep is empty; name the folder to keep the database in\n"
     )
     assert list(tmp_path.iterdir()) == []  # no demo.db in the current directory
+
+
+def test_the_demo_says_ctrl_c_in_one_wording():
+    # "watching (...; Ctrl-C to stop)" then "all N orders ... (Ctrl-C to quit)":
+    # two words for the one key, as if they did two things.
+    import threading
+
+    from tracker.cli.demo import run_demo
+
+    lines: list[str] = []
+    stop = threading.Event()
+
+    def echo(line: str) -> None:
+        lines.append(line)
+        if "reached a final status" in line:
+            stop.set()  # the user's Ctrl-C, once told to press it
+
+    deadline = threading.Timer(120, stop.set)  # a demo that never ends ends the test
+    deadline.daemon = True
+    deadline.start()
+    try:
+        run_demo(orders=2, speed=0.2, every=1, duration=None, keep=None, stop=stop, echo=echo)
+    finally:
+        deadline.cancel()
+    told = [line for line in lines if "Ctrl-C" in line]
+    assert "all 2 orders reached a final status (Ctrl-C to stop)" in told
+    assert told == [line for line in told if "Ctrl-C to stop" in line], told

@@ -198,7 +198,7 @@ def _run(
                 if ids and not open_left and not final.is_set():
                     final.set()
                     echo(
-                        f"all {len(ids)} orders reached a final status (Ctrl-C to quit)"
+                        f"all {len(ids)} orders reached a final status (Ctrl-C to stop)"
                         if duration is None
                         else ""
                     )
