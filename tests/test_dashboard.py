@@ -184,8 +184,8 @@ def test_canned_spend_by_service_and_rejected_refills(served):
     rows = get(base, f"/{DB}/spend_by_service.json", _shape="array", days=30)
     card = direct(w, "SELECT service, spend FROM service_scorecard")
     assert [(r["service"], r["spend"]) for r in rows] == [
-        (c["service"], round(c["spend"], 2)) for c in card
-    ]
+        (c["service"], f"{c['spend']:.2f}") for c in card
+    ]  # one currency: highest first, as the scorecard; to the cent
     rows = get(base, f"/{DB}/rejected_refills.json", _shape="array")
     rejected = set(known.refills_asked) - {known.refilled}
     assert {r["order_id"] for r in rows} == rejected

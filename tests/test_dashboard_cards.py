@@ -465,3 +465,23 @@ def test_a_time_under_a_minute_is_in_seconds(tmp_path):
     assert (row["Median"], row["P90"]) == ("10\xa0s", "12\xa0s")
     times = {r["measure"]: r["time"] for r in card(db, "services", "completion")}
     assert times == {"median": "10\xa0s", "90th percentile": "12\xa0s"}
+
+
+def test_spend_by_service_reads_to_the_cent_each_currency_apart(tmp_path):
+    # The canned query read 21.0 for 21.00, and ranked 30 EUR between 40 and
+    # 21 USD, one column of amounts in two currencies.
+    db = orders_db(
+        tmp_path / "t.db",
+        [("usd-a", 1, 21.0, "USD"), ("eur", 2, 30.0, "EUR"), ("usd-b", 3, 40.0, "USD")],
+    )
+    sql = build_metadata("t", {})["databases"]["t"]["queries"]["spend_by_service"]["sql"]
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(sql, {"days": "30"}).fetchall()
+        assert [(r[0], r[4], r[5]) for r in rows] == [
+            ("eur", "30.00", "EUR"),
+            ("usd-b", "40.00", "USD"),
+            ("usd-a", "21.00", "USD"),
+        ]
+    finally:
+        conn.close()
