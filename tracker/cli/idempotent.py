@@ -114,18 +114,18 @@ def claim_or_end(
         raise SystemExit(0)
     if not_placed and idempotency.may_be_sending(earlier, now, longest):
         _wait_for_it("--not-placed", shown, earlier, longest, "nothing sent")
-    again = f"smm-tracker track --panel {quote(panel)} --idempotency-key {quote(key)} ID"
+    again = f"smm-tracker track --panel {quote(panel)} --idempotency-key {quote(key)}"
     placed = UNRECORDED.match(earlier.error or "")
     if placed:  # the panel's answer came; storing the order failed
         fail(
             f"an add under idempotency key {shown} at {earlier.at} placed order "
             f"{placed[1]}, not recorded ({safe_text(placed[2])}); nothing sent. "
-            f"Track it: `{safe_text(again[:-2])}{placed[1]}`",
+            f"Track it: `{safe_text(again)} {placed[1]}`",
             EXIT_FAILED,
         )
     fail(
         f"an add under idempotency key {shown} at {earlier.at}: its outcome is unknown "
-        f"({why}); nothing sent. Check the panel: placed, `{safe_text(again)}`; "
+        f"({why}); nothing sent. Check the panel: placed, `{safe_text(again)} ID`; "
         "not placed, run this add again with --not-placed",
         EXIT_FAILED,
     )
