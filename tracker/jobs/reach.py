@@ -8,6 +8,10 @@ failures to the new generation (:meth:`Reach.take_over`), which also judges
 the old one's calls still in flight: a reload neither restarts the count
 (reloads more often than ``unreachable_after`` kept a dead panel from ever
 alerting) nor lets a refill round into a panel whose calls are failing.
+
+It also keeps when the panel's first failed status call since its last
+answer to one began: where a poll's ``status_failing`` run counts from
+(:meth:`poll_ended`), not from the poll's end, after its retries.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import threading
 import weakref
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 import structlog
 
@@ -57,6 +62,10 @@ class Reach:
         # panel -> the monotonic clock at its last answer: a run of failures
         # begins after it, also one whose first call began before it.
         self._answered: dict[str, float | None] = {}
+        # panel -> the monotonic clock when its first failed status call since
+        # its last status answer began, and at that answer (see poll_ended).
+        self._status_failed: dict[str, float] = {}
+        self._status_answered: dict[str, float | None] = {}
         # Set at a reload: it judges from then on. Weak: the daemon holds its
         # first generation for life, which would hold every later one through it.
         self._successor: weakref.ref[Reach] | None = None
@@ -84,9 +93,13 @@ class Reach:
             for panel, skipped in previous._skipped.items():
                 if kept is None or panel in kept:
                     self._skipped[panel] = skipped
-            for panel, answered in previous._answered.items():
-                if kept is None or panel in kept:
-                    self._answered[panel] = answered
+            ticks: list[tuple[dict[str, Any], dict[str, Any]]] = [
+                (self._answered, previous._answered),
+                (self._status_failed, previous._status_failed),  # a poll in flight's
+                (self._status_answered, previous._status_answered),
+            ]
+            for mine, theirs in ticks:
+                mine.update((p, v) for p, v in theirs.items() if kept is None or p in kept)
             previous._successor = weakref.ref(self)
 
     def held(self, panel: str) -> str | None:
@@ -99,6 +112,50 @@ class Reach:
             runs = self._runs.get(panel)
         unreachable = panel_blind([self.alerter.episode(panel, PANEL_UNREACHABLE)])
         return held_by(since, failed, unreachable, runs)
+
+    def _status_call(
+        self,
+        panel: str,
+        answered: bool,
+        now: datetime,
+        tick: float | None,
+        s: float,
+        stepped_at: float | None,
+    ) -> None:
+        """A status call ended: answered (a rate limit's refusal is not: its
+        orders stay unchecked), or failed, its start kept when the first of a run
+        (its end when the clock stepped during it)."""
+        if tick is None:
+            return
+        if answered:
+            self._status_answered[panel] = tick
+            self._status_failed.pop(panel, None)
+            return
+        whole = call_began(now, tick, s, stepped_at, None) is not None
+        start = tick - max(0.0, s) if whole else tick
+        self._status_failed[panel] = min(self._status_failed.get(panel, start), start)
+
+    def poll_ended(self, panel: str, failed: bool) -> tuple[datetime, Gap, datetime | None]:
+        """A poll of ``panel`` ended, ``failed`` (orders left unchecked) or
+        not: return now, the clock's gap since its last poll, and when its
+        first failed status call began (None: none failed, or not known),
+        never before the panel's last answer to a status call nor across a
+        clock step or sleep seen since (:func:`~tracker.rules.clocksteps.call_began`).
+        A poll that checked every order ends the run: no later one counts
+        from a status call failed before it."""
+        with self._lock:
+            if self._successor is not None:  # retired by a reload
+                heir = self._successor()
+                if heir is not None:
+                    return heir.poll_ended(panel, failed)
+            now, step, tick, stepped_at = self.looks.ended(f"poll:{panel}")
+            first = self._status_failed.get(panel) if failed else None
+            if not failed:
+                self._status_failed.pop(panel, None)
+            if first is None or tick is None:
+                return now, step, None
+            answered = self._status_answered.get(panel)
+            return now, step, call_began(now, tick, tick - first, stepped_at, answered)
 
     def observe(self, panel: str, action: str, ok: bool, s: float, error: str | None) -> None:
         """Client call observer: judge the panel's reachability after every call,
@@ -121,6 +178,8 @@ class Reach:
             if ok:
                 self._answered[panel] = tick
             began = call_began(now, tick, s, stepped_at, self._answered.get(panel))
+            if action == "status":
+                self._status_call(panel, ok and error is None, now, tick, s, stepped_at)
             run = self._failed_actions.get(panel, []) if self._failing.get(panel) else []
             self._runs[panel] = failed_runs(self._runs.get(panel, {}), action, ok, action in run)
             if ok or action not in run:  # a run names each action once: bounded

@@ -270,15 +270,14 @@ class Watch:
 
     def _judge_status(self, panel: str, errors: list[str], begun_blind: bool) -> None:
         looks, key = self.reach.looks, f"poll:{panel}"
-        now, step = looks.step(key)  # the clock's step or sleep since its last poll
+        now, step, began = self.reach.poll_ended(panel, bool(errors))
         after_s = self.config.alerts.unreachable_after
         explained = begun_blind or self.blind(panel)
+        ruled = partial(judge_poll, explained=explained, stepped=step.forward, began=began)
 
         def judge(episode: Episode) -> tuple[Episode, Alert | None]:
             gaps = looks.inside(key, episode.active, step)  # left out of its recovery's time
-            after, kind = judge_poll(
-                episode, bool(errors), now, after_s, explained=explained, stepped=step.forward
-            )
+            after, kind = ruled(episode, bool(errors), now, after_s)
             if kind == STATUS_FAILING:
                 return after, failing_alert(panel, after.since or now, now, errors)
             if kind == STATUS_RECOVERED:

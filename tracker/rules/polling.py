@@ -37,6 +37,7 @@ def judge_poll(
     *,
     explained: bool = False,
     stepped: bool = False,
+    began: datetime | None = None,
 ) -> tuple[Episode, str | None]:
     """Given the ``status_failing`` episode and whether a poll just ended with
     orders left unchecked, return (new episode, kind to raise).
@@ -48,7 +49,10 @@ def judge_poll(
     unchecked after it was raised; a failing run that never alerted ends
     quietly. ``stepped``: the wall clock stepped forward since the panel's
     last poll (:func:`tracker.rules.clocksteps.stepped_forward`): the run counts
-    from this poll, as one the clock was set back past does.
+    from this poll, as one the clock was set back past does. ``began``: when
+    the poll's first failed status call began
+    (:meth:`tracker.jobs.reach.Reach.poll_ended`; None: none, or not known):
+    the run counts from then, not from the poll's end after its retries.
     """
     if not failed:
         if episode.active:
@@ -57,6 +61,8 @@ def judge_poll(
     if episode.active:
         return episode, None
     since = now if stepped else counted_from(episode.since, now)
+    if began is not None and not stepped:
+        since = min(since, counted_from(began, now))
     if explained or (now - since).total_seconds() < after:
         return Episode(False, since, None), None
     return Episode(True, since, now), STATUS_FAILING
