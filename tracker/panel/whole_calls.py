@@ -6,6 +6,13 @@ failed and was answered at its retry is no failure of the panel. Judged per
 attempt, a run of failures begun 15 minutes earlier (a refill call lost to a
 502) made the first failed attempt of the next call raise
 ``panel_unreachable``, and its retry ``panel_recovered``, in the same second.
+
+A call the panel refused for its rate limit (HTTP 429 or its words, retries
+done; or not sent, the panel's hold outlasting the retry budget) is an
+answer: the panel is there and refuses for now. Told failed, a panel
+rate-limiting the tracker for ``alerts.unreachable_after`` raised
+``panel_unreachable`` "every call has failed" while it answered every
+request. The per-attempt ``observers`` (metrics) still count it failed.
 """
 
 from __future__ import annotations
@@ -15,14 +22,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from tracker.errors import RateLimitedError
 from tracker.panel.transport import CallObserver, P, Transport
 
 
 class WholeCalls(Transport[P]):
     """A transport that also tells ``call_observers`` once per call, retries
     included, with its last attempt's outcome: ``(panel, action, ok, seconds,
-    why it failed)``, as :data:`CallObserver`. A call that sent nothing (a
-    stop before its first attempt) is not told. Its seconds are read on
+    why it failed)``, as :data:`CallObserver`; ``ok`` True for a call refused
+    for the panel's rate limit too (answered), its words then the last: why
+    it got no answer to its request. A call that sent nothing (a stop before
+    its first attempt) is not told; one not sent for a rate limit is. Its seconds are read on
     ``call_clock`` (the observers' own monotonic clock; None: not known, 0 s)."""
 
     def __init__(self, panel: P, **kwargs: Any):  # Transport's other arguments
@@ -45,6 +55,9 @@ class WholeCalls(Transport[P]):
         self._current.last, started = last, self.call_clock()
         try:
             return super()._call(action, fields, idempotent=idempotent)
+        except RateLimitedError as exc:  # the panel answered: it refuses for now
+            last[:] = [True, exc.detail]
+            raise
         finally:
             self._current.last = outer
             if last:
