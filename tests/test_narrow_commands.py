@@ -11,17 +11,14 @@ traceback; piped, as ever.
 
 from __future__ import annotations
 
-import os
-import pty
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from test_wide import ERROR, order
-from test_wide_names import CJK, NAMES, SERVICE, configured
+from test_wide_names import CJK, NAMES, SERVICE, configured, on_a_terminal
 from test_wide_rest import NOW, TODAY, run, widest, words
 
 from tracker.cli.main import main
@@ -113,39 +110,10 @@ def test_piped_the_commands_are_as_at_80_columns(tmp_path, monkeypatch):
         assert piped == run(command.split(), monkeypatch, False, columns=80), command
 
 
-def on_a_narrow_terminal(args: list[str], cwd: Path, columns: int) -> str:
-    """What `smm-tracker ARGS` shows on a real terminal of ``columns``: a
-    pseudo-terminal for stdout and stderr both, the notes read as well."""
-    leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50"}
-    env.pop("SMM_TRACKER_CONFIG", None)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tracker", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=follower,
-        stderr=follower,
-        cwd=cwd,
-        env=env,
-    )
-    os.close(follower)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        out += chunk
-    os.close(leader)
-    assert child.wait(timeout=60) == 0, out
-    return out.decode().replace("\r\n", "\n")
-
-
 def test_every_read_command_fits_a_real_45_column_terminal(tmp_path, monkeypatch):
     narrow_database(tmp_path, monkeypatch)
     for command in COMMANDS:
-        shown = on_a_narrow_terminal(command.split(), tmp_path, 45)
+        shown = on_a_terminal(command.split(), tmp_path, 45, notes=True)
         assert max(map(on_screen, shown.splitlines())) <= 45, (command, shown)
         assert "UTC" in shown and "2026-12-04T" not in shown  # a terminal's
 

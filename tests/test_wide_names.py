@@ -197,17 +197,18 @@ def test_piped_the_listings_are_unchanged(tmp_path, monkeypatch):
     assert services[1].startswith(f"reseller-backup-eu  7        {SERVICE}  Default  yes")
 
 
-def on_a_terminal(args: list[str], cwd: Path) -> str:
-    """What `smm-tracker ARGS` shows on a real terminal of 80 columns (a
-    pseudo-terminal: stdout a TTY, its width read as the CLI reads it)."""
+def on_a_terminal(args: list[str], cwd: Path, columns: int = 80, notes: bool = False) -> str:
+    """What `smm-tracker ARGS` shows on a real terminal of ``columns`` (a
+    pseudo-terminal: stdout a TTY, its width read as the CLI reads it; with
+    ``notes``, stderr the same terminal, its notes read as well)."""
     leader, follower = pty.openpty()
-    env = {**os.environ, "COLUMNS": "80", "LINES": "50"}
+    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50"}
     env.pop("SMM_TRACKER_CONFIG", None)
     child = subprocess.Popen(
         [sys.executable, "-m", "tracker", *args],
         stdin=subprocess.DEVNULL,
         stdout=follower,
-        stderr=subprocess.DEVNULL,
+        stderr=follower if notes else subprocess.DEVNULL,
         cwd=cwd,
         env=env,
     )
