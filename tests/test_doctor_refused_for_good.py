@@ -8,29 +8,16 @@ read row by row, told. Real Tracker and CLI against the simulated panel."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import FakeClock
 from refill_world import DAY
+from test_refill_for_good_undone import SwitchedPanel
 
 from tracker.sim.catalogue import SERVICE_FOLLOWERS
-from tracker.sim.panel import SimRefusal
-from tracker.sim.server import SimulatedPanel
 
 HELD = "left out of the automatic refill rounds"
-
-
-class SwitchedPanel(SimulatedPanel):
-    """Refuses every refill as a service without refill while ``disabled``."""
-
-    disabled = False
-
-    def _refill(self, form: Mapping[str, str], now: float):
-        if self.disabled:
-            raise SimRefusal("Refill is disabled for this service")
-        return super()._refill(form, now)
 
 
 @pytest.fixture
