@@ -485,3 +485,18 @@ def test_spend_by_service_reads_to_the_cent_each_currency_apart(tmp_path):
         ]
     finally:
         conn.close()
+
+
+def test_completed_is_the_same_green_on_the_daily_chart():
+    # The daily chart coloured "completed" in Vega's first colour, blue,
+    # where every other chart shows Completed green.
+    layers = BOARDS["overview"]["charts"]["daily"]["display"]["layer"]
+    scale = next(
+        layer["encoding"]["color"]["scale"]
+        for layer in layers
+        if "color" in layer.get("encoding", {})
+    )
+    outcomes = BOARDS["services"]["charts"]["outcomes"]["display"]["encoding"]["color"]["scale"]
+    green = outcomes["range"][outcomes["domain"].index("Completed")]
+    assert scale["range"][scale["domain"].index("completed")] == green
+    assert len(set(scale["range"])) == len(scale["domain"])
