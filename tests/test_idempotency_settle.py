@@ -158,13 +158,7 @@ def test_not_placed_waits_for_an_add_that_may_still_be_sending(panel, tmp_path):
     # rate limit's wait, a slow panel): released while the latter runs, the
     # order would be placed twice. Released once no add can still be running.
     calls, set_reply, cli = panel
-    assert cli(*ADD, "--idempotency-key", "csv-row-16").exit_code == 0  # a row to copy
-    with sqlite3.connect(tmp_path / "t.db") as db:  # claimed just now: Sending
-        db.execute(
-            "INSERT INTO idempotency_keys (panel, idempotency_key, request, status, at, "
-            "updated_at) SELECT panel, 'csv-row-17', request, 'Sending', at, updated_at "
-            "FROM idempotency_keys"
-        )
+    _claimed_just_now(cli, tmp_path)
     set_reply(json_reply({"order": 4502}))
     early = cli(*ADD, "--idempotency-key", "csv-row-17", "--not-placed")
     assert early.exit_code == 1 and early.stdout == ""
@@ -198,13 +192,7 @@ def test_track_waits_for_an_add_that_may_still_be_sending(panel, tmp_path):  # n
     # would be overwritten by that answer: Unknown (answer lost), or given
     # back (refused). Refused as `--not-placed` is, until no add can run.
     calls, _, cli = panel
-    assert cli(*ADD, "--idempotency-key", "csv-row-16").exit_code == 0  # a row to copy
-    with sqlite3.connect(tmp_path / "t.db") as db:  # claimed just now: Sending
-        db.execute(
-            "INSERT INTO idempotency_keys (panel, idempotency_key, request, status, at, "
-            "updated_at) SELECT panel, 'csv-row-17', request, 'Sending', at, updated_at "
-            "FROM idempotency_keys"
-        )
+    _claimed_just_now(cli, tmp_path)
     early = cli("track", "--panel", "sim", "--idempotency-key", "csv-row-17", "4502")
     assert early.exit_code == 1 and early.stdout == ""
     assert "may still be waiting for its answer (an add may take 185 s)" in early.stderr
@@ -219,3 +207,15 @@ def test_track_waits_for_an_add_that_may_still_be_sending(panel, tmp_path):  # n
     late = cli("track", "--panel", "sim", "--idempotency-key", "csv-row-17", "4502")
     assert late.exit_code == 0 and "settled: placed as order 4502" in late.stdout
     assert calls["add"] == 1
+
+
+def _claimed_just_now(cli, tmp_path) -> None:
+    """Key csv-row-17 claimed a moment ago by an add still Sending (a copy of
+    csv-row-16's row, placed by an add run now)."""
+    assert cli(*ADD, "--idempotency-key", "csv-row-16").exit_code == 0  # a row to copy
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute(
+            "INSERT INTO idempotency_keys (panel, idempotency_key, request, status, at, "
+            "updated_at) SELECT panel, 'csv-row-17', request, 'Sending', at, updated_at "
+            "FROM idempotency_keys"
+        )
