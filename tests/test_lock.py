@@ -210,3 +210,34 @@ def test_the_daemon_locks_its_deleted_lock_file_again(tmp_path):
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(timeout=30)
         server.stop()
+
+
+def test_a_glance_at_the_lock_does_not_turn_a_starting_daemon_away(tmp_path, monkeypatch):
+    """A command's look at who holds the lock (``holder``: a shared lock let go
+    at once) at the moment the daemon starts: the daemon waits it out."""
+    import fcntl
+
+    from tracker.service import lock
+
+    db = tmp_path / "t.db"
+    with DatabaseLock(db):  # the lock file exists, as after any run
+        pass
+    glance = os.open(lock_path(db), os.O_RDONLY)
+    fcntl.flock(glance, fcntl.LOCK_SH | fcntl.LOCK_NB)  # holder(), mid-look
+    looks = []
+
+    def pause(seconds):  # the look ends while the daemon waits
+        looks.append(seconds)
+        if len(looks) == 1:
+            os.close(glance)
+
+    monkeypatch.setattr(lock, "_pause", pause, raising=False)
+    taken = DatabaseLock(db)
+    taken.acquire()  # was: AlreadyRunningError "another process"
+    try:
+        assert looks == [lock._PAUSE]
+        with pytest.raises(AlreadyRunningError):  # a real holder is still refused
+            DatabaseLock(db).acquire()
+        assert len(looks) > 1  # after waiting GLANCE for it
+    finally:
+        taken.release()

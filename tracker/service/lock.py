@@ -15,6 +15,7 @@ import errno
 import fcntl
 import os
 import stat
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -77,9 +78,7 @@ class DatabaseLock:
                 raise TrackerError(
                     f"cannot create lock file {self.path}: {exc.strerror}{hint}"
                 ) from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        if not _locked(fd):
             holder = _read_pid(fd)
             os.close(fd)
             who = f"pid {holder}" if holder else "another process"
@@ -146,6 +145,31 @@ class DatabaseLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+# How long a lock held by a glance is waited for: :func:`holder` lets its
+# shared lock go at once, and a daemon starting at that moment must not exit
+# "another run is using the database" (one command's glance, a restart).
+GLANCE = 0.5
+_PAUSE = 0.01
+
+
+def _locked(fd: int) -> bool:
+    """Take the exclusive lock on ``fd``; return False when another process
+    holds it still after GLANCE seconds (tried every _PAUSE)."""
+    deadline = time.monotonic() + GLANCE
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            if time.monotonic() >= deadline:
+                return False
+        _pause(_PAUSE)
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def holder(database: Path) -> str | None:
