@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING
 import click
 
 from tracker.cli.bounds import POSITIVE
-from tracker.cli.idempotent import (
-    add_longest,
-    check_key,
-    claim_or_end,
+from tracker.cli.claims import (
+    agreed,
+    meanwhile,
+    names,
+    placed_meanwhile,
     release_quietly,
     settle_quietly,
-    unrecorded,
 )
+from tracker.cli.idempotent import add_longest, check_key, claim_or_end, unrecorded
 from tracker.cli.main import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -43,6 +44,7 @@ from tracker.errors import (
 from tracker.store.tracking import track_placed
 
 if TYPE_CHECKING:
+    from tracker.store.idempotency import Claim, Gone
     from tracker.store.orders import Store
 
 TYPE_FIELDS = [
@@ -144,12 +146,13 @@ def add(
     # its waits (a retry's, a rate limit's): the order is then never sent.
     waits = Waits()
     client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
+    mine = None  # the key's claim, which this add's answer settles
     try:
         if key is not None:  # committed before sending: a second add under it sends nothing
             asked = dict(service=service, link=link, quantity=quantity, runs=runs)
             request = {**asked, "interval": interval, **extra}
             longest = add_longest(panel_config.timeout, panel_config.retry_budget)
-            claim_or_end(
+            mine = claim_or_end(
                 store, panel_config.name, key, request, not_placed=not_placed, longest=longest
             )
         from tracker.panel.models import NewOrder
@@ -162,39 +165,47 @@ def add(
             # Comments or usernames: their number is the quantity (DELIVERED, report).
             counted = counted_quantity(quantity, extra)
             new = _track(
-                store, panel_config.name, key, order_id, service, link, counted, runs, interval
+                store, panel_config.name, mine, order_id, service, link, counted, runs, interval
             )
             if new:  # settled and printed while a Ctrl-C still waits: never half told
-                settle_quietly(store, panel_config.name, key, order_id=order_id)
+                gone = settle_quietly(store, mine, order_id=order_id)
+                if gone is not None and mine is not None:  # exit 1 unless it names this order
+                    placed_meanwhile(mine, gone, order_id)
                 print_placed(order_id)  # after tracking: never left untracked
     except PanelError as exc:  # outcome unknown included: exit 1 like handle_errors
         if isinstance(exc, OutcomeUnknownError):  # the order may exist: the key stays
-            settle_quietly(store, panel_config.name, key, error=exc.detail)
+            gone = settle_quietly(store, mine, error=exc.detail)
         else:  # refused: nothing placed, the key may be used again
-            release_quietly(store, panel_config.name, key)
+            gone = release_quietly(store, mine)
         if stop.stopping and isinstance(exc, (StopRequested, TransientError)):
             # Stopped in a wait to send, or no retry after a refusal: no order.
             said = "" if isinstance(exc, StopRequested) else f" (it answered: {exc.detail})"
             where = f"{panel_config.name}: add"
-            fail(safe_text(f"interrupted: {where}: no order placed{said}"), EXIT_INTERRUPTED)
+            told = f"interrupted: {where}: no order placed{said}"
+            fail(safe_text(_and(told, mine, gone)), EXIT_INTERRUPTED)
         index = [p.name for p in config.panels].index(panel_config.name)
         hint = web_page_hint(str(exc), index)
-        fail(safe_text(f"{exc}; {hint}" if hint else str(exc)))  # the panel's words: escaped
+        told = f"{exc}; {hint}" if hint else str(exc)
+        fail(safe_text(_and(told, mine, gone)))  # the panel's words: escaped
     except KeyboardInterrupt:  # a second Ctrl-C: the order may exist, untracked
         detail = "interrupted before its answer came"
         unknown = OutcomeUnknownError.because(detail, panel=panel_config.name, action="add")
-        settle_quietly(store, panel_config.name, key, error=unknown.detail)
-        fail(f"interrupted: {unknown}", EXIT_INTERRUPTED)
+        gone = settle_quietly(store, mine, error=unknown.detail)
+        fail(_and(f"interrupted: {unknown}", mine, gone), EXIT_INTERRUPTED)
     finally:
         client.close()
     if not new:  # no proof of a new order; the tracked one is left as it was
         import structlog
 
-        settle_quietly(store, panel_config.name, key, error=f"answered order {order_id}, tracked")
-
+        gone = settle_quietly(store, mine, error=f"answered order {order_id}, tracked")
+        if gone is not None and mine is not None and names(gone, order_id):
+            agreed(mine, order_id)  # the user tracked it under the key: the same order
+            print_placed(order_id)
+            return
         log = structlog.get_logger("tracker.cli")
         log.warning("add_answer_already_tracked", panel=panel_config.name, order=order_id)
-        raise OutcomeUnknownError.already_tracked(order_id, panel=panel_config.name)
+        unknown = OutcomeUnknownError.already_tracked(order_id, panel=panel_config.name)
+        fail(safe_text(_and(str(unknown), mine, gone)))
     if stop.stopping:  # said once true, after the ID; a closed stderr is no failure
         with contextlib.suppress(OSError):
             click.echo(
@@ -202,10 +213,15 @@ def add(
             )
 
 
+def _and(told: str, mine: Claim | None, gone: Gone | None) -> str:
+    """Return ``told``, and that the key was settled meanwhile if ``gone``."""
+    return f"{told}; {meanwhile(mine, gone)}" if mine is not None and gone is not None else told
+
+
 def _track(
     store: Store,
     panel: str,
-    key: str | None,
+    mine: Claim | None,
     order_id: int,
     service: int,
     link: str | None,
@@ -220,11 +236,15 @@ def _track(
     try:
         return track_placed(store, panel, order_id, utcnow(), details=details)
     except StoreError as exc:
-        settle_quietly(store, panel, key, error=unrecorded(order_id, exc))
+        gone = settle_quietly(store, mine, error=unrecorded(order_id, exc))
         again = f"run: smm-tracker track --panel {panel} {order_id}"  # several may be set
-        if key is not None:
-            keyed = f"--idempotency-key {quote(key)} {order_id}"
+        if mine is not None and gone is None:
+            keyed = f"--idempotency-key {quote(mine.key)} {order_id}"
             again = safe_text(f"run: smm-tracker track --panel {quote(panel)} {keyed}")
+        elif mine is not None and gone is not None:  # the key is another's now: track it alone
+            again = safe_text(
+                f"{meanwhile(mine, gone)}; run: smm-tracker track --panel {quote(panel)} {order_id}"
+            )
         fail(f"order {order_id} was placed but not recorded ({exc}); {again}")
 
 

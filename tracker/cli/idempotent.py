@@ -64,15 +64,17 @@ def claim_or_end(
     *,
     not_placed: bool = False,
     longest: float = 0.0,
-) -> None:
-    """Claim ``key`` for this add, or end the command on the add made under
-    it before: its order printed as a placed one is, or why nothing is sent.
+) -> idempotency.Claim:
+    """Claim ``key`` for this add and return the claim (what its answer
+    settles), or end the command on the add made under it before: its order
+    printed as a placed one is, or why nothing is sent.
     ``not_placed``: the user found on the panel that the earlier add placed
     nothing; an outcome unknown is released and this add sent as a first,
     unless its add began less than ``longest`` seconds ago (still sending?)."""
     shown = safe_text(repr(key))
     asked = idempotency.request_text(request)
     now = utcnow()
+    mine = idempotency.Claim.made(panel, key, now)
     try:
         if not_placed:
             earlier, claimed = idempotency.reclaim(store, panel, key, asked, now, longest)
@@ -83,7 +85,7 @@ def claim_or_end(
     if earlier is None:
         if not_placed:  # a fresh key: nothing to release, sent as any first add
             click.echo(f"note: idempotency key {shown} was not used: sent as a first add", err=True)
-        return
+        return mine
     if earlier.request != asked:
         fail(
             f"idempotency key {shown} was used for another order at {earlier.at} "
@@ -97,7 +99,7 @@ def claim_or_end(
             "released as not placed, as you said; sending this one",
             err=True,
         )
-        return
+        return mine
     if earlier.status == idempotency.PLACED and earlier.order_id is not None:
         if not_placed:
             fail(
@@ -151,13 +153,13 @@ def add_longest(timeout: float, retry_budget: float) -> float:
 
 def settle_by_track(
     store: Store, panel: str, key: str, order_ids: list[int], longest: float
-) -> dict[str, Any]:
+) -> idempotency.Keyed:
     """``track --idempotency-key``: before tracking, end the command (exit 2,
     nothing done) unless ``key`` is an add on ``panel`` whose outcome is
     unknown, or that placed this one order; exit 1, nothing done, when that
     add began less than ``longest`` seconds ago and may still be sending (its
-    answer would settle the key after this); return what it asked (the
-    details to fill in)."""
+    answer would settle the key after this); return that add (what it asked:
+    the details to fill in, :func:`asked_details`)."""
     shown = safe_text(repr(key))
     if len(set(order_ids)) != 1:
         fail(
@@ -177,7 +179,7 @@ def settle_by_track(
         )
     if idempotency.may_be_sending(earlier, utcnow(), longest):
         _wait_for_it("--idempotency-key", shown, earlier, longest, "nothing tracked")
-    return asked_details(earlier.request)
+    return earlier
 
 
 def asked_details(request: str) -> dict[str, Any]:
@@ -195,36 +197,20 @@ def asked_details(request: str) -> dict[str, Any]:
     return {**details, "quantity": counted_quantity(asked.get("quantity"), extra)}
 
 
-def settle_tracked(store: Store, panel: str, key: str, order_id: int) -> str:
-    """Settle ``key`` as placed with ``order_id``, just tracked; return the
+def settle_tracked(store: Store, panel: str, key: str, order_id: int, seen: str) -> str:
+    """Settle ``key`` as placed with ``order_id``, just tracked, if it is still
+    the add begun at ``seen`` that :func:`settle_by_track` checked; return the
     line that says so (its outcome set meanwhile by another: exit 1)."""
     shown = safe_text(repr(key))
-    earlier = idempotency.settle_tracked(store, panel, key, order_id, utcnow())
-    if earlier is not None and earlier.status in idempotency.OPEN:
+    earlier = idempotency.settle_tracked(store, panel, key, order_id, utcnow(), seen)
+    if earlier is not None and earlier.status in idempotency.OPEN and earlier.at == seen:
         return f"idempotency key {shown} settled: placed as order {order_id}"
     if earlier is not None and earlier.order_id == order_id:
         return f"idempotency key {shown} was settled already: order {order_id}"
+    if earlier is not None and earlier.status in idempotency.OPEN:  # --not-placed since
+        fail(
+            f"order {order_id} is tracked; idempotency key {shown} not settled: another add "
+            f"claimed it at {earlier.at}, after the one begun at {seen} (--not-placed)"
+        )
     placed = f"order {earlier.order_id}" if earlier is not None else "no add: it is gone"
     fail(f"order {order_id} is tracked; idempotency key {shown} not settled: it names {placed}")
-
-
-def settle_quietly(store: Store, panel: str, key: str | None, **outcome: Any) -> None:
-    """Store how a claimed add ended (:func:`tracker.store.idempotency.settle`);
-    a failure to is said, never the command's: its row stays Sending, which
-    the next add under the key reads as unknown (the safe side)."""
-    if key is None:
-        return
-    try:
-        idempotency.settle(store, panel, key, utcnow(), **outcome)
-    except StoreError as exc:
-        click.echo(f"smm-tracker: idempotency key not settled: {exc}", err=True)
-
-
-def release_quietly(store: Store, panel: str, key: str | None) -> None:
-    """Give ``key`` back after a refusal; a failure to leaves it Sending (unknown)."""
-    if key is None:
-        return
-    try:
-        idempotency.release(store, panel, key)
-    except StoreError as exc:
-        click.echo(f"smm-tracker: idempotency key not released: {exc}", err=True)

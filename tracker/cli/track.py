@@ -6,7 +6,13 @@ from __future__ import annotations
 import click
 
 from tracker.cli.bounds import POSITIVE
-from tracker.cli.idempotent import add_longest, check_key, settle_by_track, settle_tracked
+from tracker.cli.idempotent import (
+    add_longest,
+    asked_details,
+    check_key,
+    settle_by_track,
+    settle_tracked,
+)
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.orders import panel_option, parse_order_ids
 from tracker.cli.panels import orders_are
@@ -69,17 +75,19 @@ def track(
     store = open_store(config)
     details = {"service": service, "link": link, "quantity": quantity}
     details.update(runs=runs, interval=interval)
+    seen = None  # the add under the key, as checked: settled only if still that add
     if key is not None:  # what the add asked fills in what was not given
         longest = add_longest(panel_config.timeout, panel_config.retry_budget)
-        asked = settle_by_track(store, name, key, ids, longest)
+        seen = settle_by_track(store, name, key, ids, longest)
+        asked = asked_details(seen.request)
         details = {k: v if v is not None else asked.get(k) for k, v in details.items()}
     result = track_orders(store, name, ids, utcnow(), details=details, update=update)
     for line in describe(name, len(set(ids)), result):
         click.echo(line)
     if panel is None and result.added:  # the one configured panel, taken for granted
         _note_left_out(store, name, result.added, [p.name for p in config.panels])
-    if key is not None:  # after tracking: a key never names an order not tracked
-        click.echo(settle_tracked(store, name, key, ids[0]))
+    if key is not None and seen is not None:  # after tracking: a key names only orders tracked
+        click.echo(settle_tracked(store, name, key, ids[0], seen.at))
 
 
 def _note_left_out(store: Store, name: str, added: list[int], configured: list[str]) -> None:

@@ -7,6 +7,11 @@ A refusal (nothing placed) gives the key back; an answer lost keeps it,
 Unknown (or Sending, a run killed meanwhile) until the user, having checked
 the panel, settles it: placed as an order they track (``track
 --idempotency-key``), or not placed (``add --not-placed``: claimed again).
+
+An add's answer changes the row only while it is still that add's
+:class:`Claim` (Sending, since the moment it claimed it): an answer come
+after the user settled the key (an add suspended, a VM stopped) changes
+nothing, and is told where it came (:class:`Gone`).
 """
 
 from __future__ import annotations
@@ -35,6 +40,41 @@ class Keyed:
     at: str
 
 
+@dataclass(frozen=True)
+class Claim:
+    """An add's hold on a key: the row it wrote, Sending, ``at`` the moment
+    it claimed it (:func:`tracker.clock.iso`, to the second).
+
+    The second tells two live claims apart: a claim another replaces while
+    its add may still run is one :func:`reclaim` found Sending, which it
+    takes only ``longest`` (a minute at least) after its ``at``, a clock set
+    back included. Replaced in the same second it can be only once its add
+    has written its answer (Unknown, or the key given back), which is its
+    last write to the row."""
+
+    panel: str
+    key: str
+    at: str
+
+    @classmethod
+    def made(cls, panel: str, key: str, now: datetime) -> Claim:
+        """Return the claim an add on ``panel`` under ``key`` makes at ``now``."""
+        return cls(panel, key, iso(now))
+
+
+@dataclass(frozen=True)
+class Gone:
+    """A claim its add's answer found settled by another meanwhile (tracked,
+    claimed again by ``add --not-placed``): ``held``, what the key holds
+    now (None: no add); nothing was changed."""
+
+    held: Keyed | None
+
+
+# The row of a claim as its add made it: the only row its answer may change.
+_MINE = "panel = ? AND idempotency_key = ? AND status = 'Sending' AND at = ?"
+
+
 def request_text(fields: dict[str, Any]) -> str:
     """Given what an add asks for, return it as stored (keys sorted)."""
     return json.dumps(fields, sort_keys=True, ensure_ascii=False)
@@ -44,7 +84,7 @@ def claim(store: Connection, panel: str, key: str, request: str, now: datetime) 
     """Record that an add under ``key`` is about to be sent, committed before
     it is; return None when claimed, or the earlier add under the key (then
     nothing is to be sent)."""
-    stamp = iso(now)
+    stamp = Claim.made(panel, key, now).at
     with store.write() as db:
         earlier = _held(db.conn, panel, key)
         if earlier is not None:
@@ -73,30 +113,33 @@ def _insert(conn: Any, panel: str, key: str, request: str, stamp: str) -> None:
 
 def settle(
     store: Connection,
-    panel: str,
-    key: str,
+    mine: Claim,
     now: datetime,
     *,
     order_id: int | None = None,
     error: str | None = None,
-) -> None:
+) -> Gone | None:
     """Given how a claimed add ended, store it: Placed with its order ID, else
-    Unknown with why."""
+    Unknown with why; return None, or :class:`Gone` (nothing changed) when
+    the key is no longer ``mine``."""
     status = PLACED if order_id is not None else UNKNOWN
     with store.write() as db:
-        db.conn.execute(
-            "UPDATE idempotency_keys SET status = ?, order_id = ?, error = ?, updated_at = ? "
-            "WHERE panel = ? AND idempotency_key = ?",
-            [status, order_id, error, iso(now), panel, key],
-        )
+        done = db.conn.execute(
+            f"UPDATE idempotency_keys SET status = ?, order_id = ?, error = ?, updated_at = ? "
+            f"WHERE {_MINE}",
+            [status, order_id, error, iso(now), mine.panel, mine.key, mine.at],
+        ).rowcount
+        return None if done else Gone(_held(db.conn, mine.panel, mine.key))
 
 
-def release(store: Connection, panel: str, key: str) -> None:
-    """Give a key back: its add was refused, nothing placed."""
+def release(store: Connection, mine: Claim) -> Gone | None:
+    """Give a key back, its add refused (nothing placed); return None, or
+    :class:`Gone` (nothing changed) when the key is no longer ``mine``."""
     with store.write() as db:
-        db.conn.execute(
-            "DELETE FROM idempotency_keys WHERE panel = ? AND idempotency_key = ?", [panel, key]
-        )
+        done = db.conn.execute(
+            f"DELETE FROM idempotency_keys WHERE {_MINE}", [mine.panel, mine.key, mine.at]
+        ).rowcount
+        return None if done else Gone(_held(db.conn, mine.panel, mine.key))
 
 
 def find(store: Connection, panel: str, key: str) -> Keyed | None:
@@ -134,8 +177,10 @@ def reclaim(
     unknown for the same request is claimed again as a first add (its row
     Sending, ``at`` now). Return (the earlier add or None, claimed); a key
     placed, used for another request, or whose add may still be sending
-    (:func:`may_be_sending`), is left as it was (claimed False)."""
-    stamp = iso(now)
+    (:func:`may_be_sending`), is left as it was (claimed False). Claimed,
+    the add's claim is ``Claim.made(panel, key, now)``; the add that held
+    it before, come back, finds it :class:`Gone`."""
+    stamp = Claim.made(panel, key, now).at
     with store.write() as db:
         earlier = _held(db.conn, panel, key)
         if earlier is None:
@@ -154,16 +199,18 @@ def reclaim(
 
 
 def settle_tracked(
-    store: Connection, panel: str, key: str, order_id: int, now: datetime
+    store: Connection, panel: str, key: str, order_id: int, now: datetime, seen: str
 ) -> Keyed | None:
     """Settle ``key`` as placed with ``order_id``, an order the user found on
-    the panel, when its outcome is unknown; return the add under it as it
-    was (None: no such key; a key placed is left as it was)."""
+    the panel, when its outcome is unknown and it is still the add the user
+    checked (``seen``: its ``at``); return the add under it as it was (None:
+    no such key). A key placed, or claimed again since (``add
+    --not-placed``: another add sending under it), is left as it was."""
     with store.write() as db:
         earlier = _held(db.conn, panel, key)
         if earlier is None:
             return None
-        if earlier.status in OPEN:
+        if earlier.status in OPEN and earlier.at == seen:
             db.conn.execute(
                 "UPDATE idempotency_keys SET status = ?, order_id = ?, error = NULL, "
                 "updated_at = ? WHERE panel = ? AND idempotency_key = ?",
