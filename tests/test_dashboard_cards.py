@@ -20,10 +20,13 @@ from tracker.store.orders import Store
 BOARDS = build_metadata("t", {})["plugins"]["datasette-dashboards"]
 
 
-def card(path: Path, board: str, chart: str, panel: str | None = None) -> list[dict]:
+def card(
+    path: Path, board: str, chart: str, panel: str | None = None, boards: dict = BOARDS
+) -> list[dict]:
     """Return the rows of a chart's query, with the panel filter unset (its
-    ``[[ ... ]]`` blocks dropped) or set to ``panel``."""
-    sql = BOARDS[board]["charts"][chart]["query"]
+    ``[[ ... ]]`` blocks dropped) or set to ``panel``; ``boards`` built with
+    thresholds for the balance chart's."""
+    sql = boards[board]["charts"][chart]["query"]
     if panel is None:
         sql = re.sub(r"\[\[.*?\]\]", "", sql)
     else:
