@@ -1,15 +1,18 @@
 """The dashboard's charts drawn from what their queries say: the completion
-chart's axis in the unit its bars read best in (tests/test_dashboard_cards.py
-runs the cards' SQL)."""
+chart's axis in the unit its bars read best in, one threshold rule per value
+on the balance chart (tests/test_dashboard_cards.py runs the cards' SQL)."""
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from test_dashboard_cards import BOARDS, card, orders_db
 
+from tracker.cli.dashboard import build_metadata
+from tracker.clock import utcnow
 from tracker.store.orders import Store
 
 
@@ -71,3 +74,54 @@ def test_an_empty_completion_chart_has_no_unit(tmp_path):
     Store(tmp_path / "t.db").close()
     [row] = card(tmp_path / "t.db", "services", "completion")
     assert (row["service"], row["unit"]) == ("no orders Completed in the last 30 days", None)
+
+
+def balances_db(path: Path, series: list[tuple[str, str, int]]) -> Path:
+    """A database of a balance check per ``(panel, currency, minutes ago)``."""
+    Store(path).close()
+    now = utcnow().replace(microsecond=0)
+    conn = sqlite3.connect(path)
+    with conn:
+        for panel, currency, ago in sorted(series, key=lambda s: -s[2]):
+            at = (now - timedelta(minutes=ago)).isoformat()
+            conn.execute("INSERT INTO balances VALUES (?, ?, 100.0, ?)", [panel, at, currency])
+    conn.close()
+    return path
+
+
+def thresholds(rows: list[dict]) -> set[tuple]:
+    return {(r["low"], r["low_label"], r["low_lines"]) for r in rows if r["low"] is not None}
+
+
+def test_two_panels_with_the_same_low_share_one_rule_named_after_both(tmp_path):
+    db = balances_db(
+        tmp_path / "t.db", [("main", "USD", 1), ("backup", "USD", 1), ("eu", "EUR", 1)]
+    )
+    boards = build_metadata("t", {"main": 10.0, "backup": 10.0, "eu": 12.0})
+    boards = boards["plugins"]["datasette-dashboards"]
+    rows = card(db, "overview", "balance", boards=boards)
+    assert thresholds(rows) == {(10.0, "low: backup, main", 2), (12.0, "low: eu", 1)}
+    # The panel filter set: its own threshold alone.
+    rows = card(db, "overview", "balance", panel="main", boards=boards)
+    assert thresholds(rows) == {(10.0, "low: main", 1)}
+
+
+def test_a_panel_in_two_currencies_names_its_threshold_once(tmp_path):
+    # Two lines, "main (RUB)" then "main (USD)", one threshold: one rule, in
+    # grey (whose line's colour?), named once.
+    db = balances_db(tmp_path / "t.db", [("main", "RUB", 300), ("main", "USD", 1)])
+    boards = build_metadata("t", {"main": 10.0})["plugins"]["datasette-dashboards"]
+    assert thresholds(card(db, "overview", "balance", boards=boards)) == {(10.0, "low: main", 2)}
+
+
+def test_the_balance_chart_draws_a_rule_and_a_label_per_threshold():
+    layers = BOARDS["overview"]["charts"]["balance"]["display"]["layer"]
+    drawn = [layer for layer in layers if layer["encoding"].get("y", {}).get("field") == "low"]
+    assert {layer["mark"]["type"] for layer in drawn} == {"rule", "text"}
+    for layer in drawn:
+        aggregate = layer["transform"][-1]
+        assert aggregate["groupby"] == ["low_label", "low_lines"]
+    [text] = [layer for layer in drawn if layer["mark"]["type"] == "text"]
+    assert text["encoding"]["text"]["field"] == "low_label"
+    [rule] = [layer for layer in drawn if layer["mark"]["type"] == "rule"]
+    assert rule["encoding"]["color"]["condition"]["test"] == "datum.low_lines > 1"
