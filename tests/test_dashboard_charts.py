@@ -67,6 +67,9 @@ def test_the_completion_axis_draws_the_amounts_titled_with_their_unit():
     assert x["field"] == "amount"
     # datasette-dashboards hands vega-lite the rows unnamed: its first source.
     assert "data('source_0')[0].unit" in x["axis"]["title"]["expr"]
+    # Whole seconds ticked every 5 read "0 5 1e+1" as "~g" (vega gives the
+    # format the ticks' precision, one digit there); "~r" reads "0 5 10".
+    assert x["axis"]["format"] == "~r"
     assert "hours" not in BOARDS["services"]["charts"]["completion"]["title"]
 
 
