@@ -7,8 +7,10 @@ JSON API (charts as datasette-dashboards fetches them: their SQL on
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -239,6 +241,17 @@ def test_the_panel_filter_stays_within_a_phones_screen(served):
     assert 'document.querySelectorAll(".dashboard-filters select")' in page
     assert 'select.style.maxWidth = "100%"' in page
     assert 'box.style.minWidth = "0"' in page
+
+
+def test_the_scorecard_page_carries_its_phone_stylesheet(served):
+    # The scorecard table's 13 columns scrolled sideways on a 390-px phone;
+    # tracker/data/dashboard.css stacks them there, served inline with the page.
+    base, _, _ = served
+    page = get(base, "/-/dashboards/services")
+    [url] = re.findall(r'<link rel="stylesheet" href="(data:text/css[^"]*)"', page)
+    css = urllib.parse.unquote(html.unescape(url).split(",", 1)[1])
+    assert css == files("tracker.data").joinpath("dashboard.css").read_text()
+    assert "@media only screen and (max-width: 1023px)" in css
 
 
 def test_overview_dashboard_figures(served, boards):

@@ -1,11 +1,14 @@
 """The dashboard's charts drawn from what their queries say: the completion
 chart's axis in the unit its bars read best in, one threshold rule per value
-on the balance chart (tests/test_dashboard_cards.py runs the cards' SQL)."""
+on the balance chart, the scorecard's figures named on a phone as the table
+names them (tests/test_dashboard_cards.py runs the cards' SQL)."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import timedelta
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -128,3 +131,23 @@ def test_the_balance_chart_draws_a_rule_and_a_label_per_threshold():
     assert text["encoding"]["text"]["field"] == "low_label"
     [rule] = [layer for layer in drawn if layer["mark"]["type"] == "rule"]
     assert rule["encoding"]["color"]["condition"]["test"] == "datum.low_lines > 1"
+
+
+def test_the_scorecard_on_a_phone_names_each_figure_as_the_table_does(tmp_path):
+    # On a narrow screen each figure is shown under its column's name, which
+    # the stylesheet writes by the column's place: the names and their order
+    # must be the query's.
+    Store(tmp_path / "t.db").close()
+    [row] = card(tmp_path / "t.db", "services", "scorecard")
+    css = files("tracker.data").joinpath("dashboard.css").read_text()
+    labels = re.findall(
+        r'#chart-scorecard td:nth-child\((\d+)\)::before \{ content: "([^"]*)"; \}', css
+    )
+    columns = list(row)
+    assert [(int(n), name) for n, name in labels] == [
+        (place, name) for place, name in enumerate(columns, start=1) if place >= 3
+    ]
+    # The panel and the service name head their block, their own lines.
+    assert columns[:2] == ["Panel", "Service"]
+    assert "#chart-scorecard td:nth-child(13) {\n    grid-column: span 2;" in css
+    assert columns[12] == "Spend"

@@ -2,7 +2,8 @@
 
 The metadata shipped in tracker/data/datasette.yml (titles, descriptions,
 canned queries, datasette-dashboards dashboards) is completed at start with the
-database's name and the config's low-balance thresholds, then served as
+database's name, the config's low-balance thresholds and the stylesheet
+tracker/data/dashboard.css (the scorecard table on a phone), then served as
 ``datasette serve`` would, on a socket bound first (so ``--port 0`` prints the
 port it got). Datasette opens a file it may not write to (``mode=ro``)
 and, unlike ``--immutable``, still sees what the running daemon writes.
@@ -16,6 +17,7 @@ import socket
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import click
 
@@ -67,6 +69,9 @@ def build_metadata(database: str, thresholds: dict[str, float]) -> dict[str, Any
                 item["db"] = database
             if "query" in item:
                 item["query"] = item["query"].replace(NO_THRESHOLDS, thresholds_sql(thresholds))
+    # Inline: the page needs no route of its own to fetch it from.
+    css = files("tracker.data").joinpath("dashboard.css").read_text()
+    data["extra_css_urls"] = ["data:text/css;charset=utf-8," + quote(css)]
     return data
 
 
