@@ -32,6 +32,7 @@ class World:
         *,
         refill: str = "",
         automation: str = "",
+        schedule: str = "",
         panel_class: type[SimulatedPanel] = SimulatedPanel,
         monotonic: Any = None,  # the clock's monotonic twin (tests/resumable.py)
         boottime: Any = None,  # and its boot clock, counting a suspend
@@ -57,6 +58,8 @@ retries = 0
 {refill}
 [automation]
 {automation}
+[schedule]
+{schedule}
 """
         )
         self.config = load_config(str(self.path), env={})

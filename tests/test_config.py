@@ -195,6 +195,8 @@ MISTAKES = [
     ("schedule.status_every", -5, "is not a non-negative number of seconds"),
     ("schedule.status_every", "500ms", "must be between 1s and 30d"),
     ("schedule.status_max_every", "1m", "must be at least schedule.status_every (5m)"),
+    ("schedule.late_checks", "1h", 'must be an array of at most 10 durations like ["1h", "6h"'),
+    ("schedule.late_checks", ["1h"] * 11, "at most 10 durations like"),
     ("refill.enabled", "yes", "must be true or false, not a string"),
     ("refill.detect", "pannel", "must be one of panel, command (got 'pannel')"),
     ("refill.unknown_service", "ask", "must be one of skip, try"),
@@ -244,6 +246,18 @@ def test_a_blank_pasted_around_a_url_is_dropped(tmp_path):
 def test_refill_statuses_item_is_named_by_index(tmp_path):
     found = problems(with_value("refill.statuses", ["Completed", "Pending"]), tmp_path)
     assert found == ["at 'refill.statuses[1]': must be 'Completed' or 'Partial' (got 'Pending')"]
+
+
+def test_late_checks_are_read_ascending_each_wrong_one_named_by_index(tmp_path):
+    schedule = build(with_value("schedule.late_checks", ["24h", "1h", 600, "1h"]), tmp_path)
+    assert schedule.schedule.late_checks == (600.0, 3600.0, 86400.0)
+    assert build(with_value("schedule.late_checks", []), tmp_path).schedule.late_checks == ()
+    found = problems(with_value("schedule.late_checks", ["1h", "30s", "6 hours", "31d"]), tmp_path)
+    assert found == [
+        "at 'schedule.late_checks[1]': must be between 1m and 30d (got '30s')",
+        "at 'schedule.late_checks[2]': '6 hours' is not a duration like 90s, 5m, 24h, 30d",
+        "at 'schedule.late_checks[3]': must be between 1m and 30d (got '31d')",
+    ]
 
 
 def test_cross_field_requirements(tmp_path):

@@ -95,6 +95,10 @@ class ScheduleConfig:
     # An order the panel calls unknown backs off (1h, 6h, then 24h) and stops
     # being polled once the panel has called it unknown for this long.
     unknown_give_up: float = 3 * 86400.0
+    # An order that ended Partial, Canceled or Refunded is asked again this
+    # long after it ended (seconds, ascending): a refund the panel makes
+    # later than the status. Empty: never.
+    late_checks: tuple[float, ...] = (3600.0, 6 * 3600.0, 86400.0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from tracker.config.database import read_database
 from tracker.config.durations import format_duration
 from tracker.config.fields import Table, problem
 from tracker.config.keys import read_key
+from tracker.config.late_checks import read_late_checks
 from tracker.config.model import (
     AlertsConfig,
     BalanceConfig,
@@ -162,6 +163,7 @@ def _schedule(t: Table) -> ScheduleConfig:
         unknown_give_up=t.duration(
             "unknown_give_up", d.unknown_give_up, minimum=0, maximum=366 * _DAY
         ),
+        late_checks=read_late_checks(t, d.late_checks),
     )
 
 

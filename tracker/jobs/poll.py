@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import structlog
@@ -23,6 +24,7 @@ import structlog
 from tracker.clock import Clock
 from tracker.errors import AuthError, PanelError, StopRequested, TransientError
 from tracker.jobs.asking import Answer, ask_batch
+from tracker.jobs.late_checks import LateChecks
 from tracker.panel.client import PanelClient
 from tracker.rules.transitions import Cadence, horizons
 from tracker.store.orders import Store
@@ -48,6 +50,7 @@ class PollResult:
     checked: int = 0
     transitions: int = 0
     lost: int = 0
+    late: int = 0  # ended orders asked again (tracker.jobs.late_checks)
     errors: list[str] = field(default_factory=list)
     auth_failed: bool = False
     # Seconds this poll took, the process's CPU seconds meanwhile (every
@@ -72,6 +75,7 @@ def poll_panel(
     stop_event: threading.Event | None = None,
     on_transitions: Callable[[list[dict[str, Any]]], None] | None = None,
     on_lost: Callable[[list[dict[str, Any]]], None] | None = None,
+    on_refunds: Callable[[list[dict[str, Any]]], None] | None = None,
     idle: Callable[[], bool] | None = None,
 ) -> PollResult:
     """Check a panel's due open orders; return what happened.
@@ -84,6 +88,11 @@ def poll_panel(
     ``order_lost`` per poll, not one per group of answers). A transient failure
     (after its retries) or a refused key ends this poll early; the next run
     carries on where it left off.
+
+    Once its due open orders are all handed out, the poll asks ended orders
+    due for a late check (``cadence.late_checks``; see
+    :mod:`tracker.jobs.late_checks`), a few calls at most; ``on_refunds``
+    gets, once when the poll ends, the refunds they found.
 
     ``idle`` is called while no answer has come back, to do a little work
     (a few ms) in the time the poll waits on the panel; it returns True while
@@ -100,8 +109,15 @@ def poll_panel(
         # Stamped by a clock since set back (or under a longer status_max_every):
         # waiting for the clock to catch up would leave them unchecked for that long.
         log.warning("next_checks_beyond_schedule", panel=panel.name, orders=count)
-    source: Iterator[list[int]] | None = store.due_order_ids(
+    due = store.due_order_ids(
         panel.name, started, panel.max_batch, everything=everything, horizons=ahead
+    )
+    delays = cadence.late_checks
+    late = LateChecks(store, panel.name, delays, clock) if delays else None
+    # Open orders first; the late checks' IDs are read (a generator) once those are all out.
+    later = late.batches(panel.max_batch) if late is not None else iter(())
+    source: Iterator[tuple[list[int], bool]] | None = chain(
+        ((ids, False) for ids in due), ((ids, True) for ids in later)
     )
     # Twice as many batches as calls may be in flight: the client's own limit
     # keeps ``concurrency`` requests on the wire, and a queued batch goes out
@@ -109,17 +125,24 @@ def poll_panel(
     queued = 2 * panel.concurrency
     with ThreadPoolExecutor(queued, thread_name_prefix=f"poll-{panel.name}") as pool:
         pending: dict[Future[Answer], list[int]] = {}
+        lates: set[Future[Answer]] = set()  # late checks' calls
 
-        def fill(source: Iterator[list[int]] | None) -> Iterator[list[int]] | None:
+        def fill(
+            source: Iterator[tuple[list[int], bool]] | None,
+        ) -> Iterator[tuple[list[int], bool]] | None:
             """Submit batches until ``queued`` are pending; return None once the
             due IDs are exhausted or the poll is stopping."""
             while source is not None and len(pending) < queued:
-                ids = next(source, None) if not stop.is_set() else None
-                if ids is None:
+                batch = next(source, None) if not stop.is_set() else None
+                if batch is None:
                     return None
+                ids, is_late = batch
                 # In the job's log context: a retry logged there names the job.
                 asking = contextvars.copy_context().run
-                pending[pool.submit(asking, ask_batch, client, ids, witness)] = ids
+                future = pool.submit(asking, ask_batch, client, ids, witness)
+                pending[future] = ids
+                if is_late:
+                    lates.add(future)
             return source
 
         def store_answers(answered: list[tuple[list[int], Answer]]) -> None:
@@ -186,7 +209,11 @@ def poll_panel(
                 for future in done:
                     ids = pending.pop(future)
                     error = future.exception()
-                    if error is None:
+                    if future in lates and late is not None:
+                        lates.discard(future)
+                        if not _late_done(result, late, ids, future):
+                            source = None  # no more late checks this poll
+                    elif error is None:
                         if not held:
                             held_since = time.monotonic()
                         held.append((ids, future.result()))
@@ -211,6 +238,10 @@ def poll_panel(
             # loses the alert; `doctor` still counts them.
             if given_up and on_lost is not None:
                 on_lost(given_up)
+            if late is not None:
+                result.late = late.checked
+                if late.refunds and on_refunds is not None:
+                    on_refunds(late.refunds)
     result.wall_s = time.perf_counter() - began
     result.cpu_s = time.process_time() - cpu
     log.info(
@@ -219,6 +250,7 @@ def poll_panel(
         calls=result.calls,
         checked=result.checked,
         transitions=result.transitions,
+        late=result.late,
         errors=len(result.errors),
         wall_s=round(result.wall_s, 4),
         cpu_s=round(result.cpu_s, 4),
@@ -243,6 +275,27 @@ def _wait(
         else:
             return done
     return wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)[0]
+
+
+def _late_done(
+    result: PollResult, late: LateChecks, ids: list[int], future: Future[Answer]
+) -> bool:
+    """Store a late-check call's answer, or its failure (never its orders'
+    nor the poll's: not in ``result.errors``); return False when no more
+    late checks should go out this poll."""
+    error = future.exception()
+    if error is None:
+        answer = future.result()
+        result.calls += answer.calls
+        late.answered(ids, answer)
+        return True
+    if not isinstance(error, PanelError):
+        raise error
+    if isinstance(error, StopRequested):
+        return False  # never sent: each stays due
+    result.calls += 1
+    late.failed(ids, str(error))
+    return False
 
 
 def _count_failure(result: PollResult, error: BaseException, ids: list[int]) -> bool:

@@ -20,6 +20,7 @@ from tracker.jobs.prejudge import Prejudge
 from tracker.jobs.refills import refill_jobs
 from tracker.jobs.watch import Watch
 from tracker.rules.doctor import unconfigured_text
+from tracker.rules.late_checks import refund_alerts
 from tracker.rules.transitions import Cadence
 from tracker.store.readings import open_counts_of, panels_in_database
 
@@ -51,6 +52,7 @@ class Tracker(Core):
             every=schedule.status_every,
             max_every=schedule.status_max_every,
             give_up=schedule.unknown_give_up,
+            late_checks=schedule.late_checks,
         )
 
     def warn_unconfigured(self) -> dict[str, int]:
@@ -90,6 +92,11 @@ class Tracker(Core):
             except Exception:  # a listener's bug must not lose a poll
                 log.exception("transition_listener_failed")
 
+    def _refunded(self, refunds: list[dict[str, Any]]) -> None:
+        """A poll's late checks found refunds: one ``order_refunded`` per panel."""
+        for alert in refund_alerts(refunds):
+            self.watch.alerter.raise_alert(alert)
+
     def poll(self, panel: str) -> bool:
         """Run the status job for one panel; return True when it succeeded."""
         blind = self.watch.blind(panel)  # its failures explained, however the poll ends
@@ -102,6 +109,7 @@ class Tracker(Core):
             stop_event=self.stop_event,
             on_transitions=self._notify,
             on_lost=self.watch.on_lost,
+            on_refunds=self._refunded,
             idle=self.prejudges[panel].step if panel in self.prejudges else None,
         )
         self.polls[panel] = result

@@ -30,6 +30,7 @@ SEVERITY = {
     "automation_reordered": "info",
     "automation_canceled": "info",
     "order_lost": "error",
+    "order_refunded": "info",
     "action_unsupported": "warning",
     "service_ambiguous": "warning",
     "unknown_status": "warning",

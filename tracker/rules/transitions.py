@@ -36,6 +36,9 @@ class Cadence:
     every: float
     max_every: float
     give_up: float = 3 * 86400.0  # an order called unknown this long stops being polled
+    # An order ended Partial, Canceled or Refunded is asked again this long
+    # after it ended (seconds, ascending; see tracker.rules.late_checks).
+    late_checks: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso
 from tracker.rules.delivery import plausible_remains, total_quantity
+from tracker.rules.late_checks import LATE_STATUSES
 from tracker.rules.transitions import (
     KEEP_IF_NONE,
     STATUS_READS,
@@ -31,6 +32,7 @@ from tracker.rules.transitions import (
     status_update,
 )
 from tracker.store.connection import chunks, placeholders
+from tracker.store.late_checks import note_ended
 
 if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
     from tracker.panel.models import OrderStatus
@@ -64,6 +66,7 @@ def write_answer(
     turned: list[tuple[Any, ...]] = []  # a new status, still polled: polling not named
     kept: list[tuple[Any, ...]] = []  # the same status: its indexes untouched
     others: list[int] = []  # no status in the report: apply_report decides
+    ended: list[int] = []  # ended Partial, Canceled or Refunded: up for late checks
     for row in stored:
         rowid, order_id = row[0], row[1]
         report = reports.get(order_id)
@@ -82,12 +85,16 @@ def write_answer(
             turned.append((*values[:-1], rowid))
         elif whole:
             moved.append((*values, rowid))
+            if not values[-1] and values[-2] in LATE_STATUSES and cadence.late_checks:
+                ended.append(order_id)
         else:
             kept.append((*values[:_KEPT_COLUMNS], rowid))
         if transition is not None:
             recorded.append(transition)
     if moved:
         _write_rows(conn, partial(_update_sql, _MOVED_COLUMNS), moved)
+    if ended:
+        note_ended(conn, panel, ended, stamp)
     if turned:
         _write_rows(conn, partial(_update_sql, _TURNED), turned)
     if kept:

@@ -80,3 +80,27 @@ def m036_prune_runs_ran_by(db: Database) -> None:
     # rows from before this migration are NULL, read as the command (the
     # only one there was).
     db.execute("ALTER TABLE prune_runs ADD COLUMN ran_by TEXT")
+
+
+def m037_late_checks(db: Database) -> None:
+    # An order that ended Partial, Canceled or Refunded, waiting for its late
+    # checks (schedule.late_checks: 1h, 6h, 24h after it ended): a refund
+    # some panel scripts make later than the status. One row per order,
+    # written when the poll stores the answer that ended it, deleted after
+    # the last check (or once the order is open again, untracked or lost);
+    # ``checks``: how many it has had, failed ones too. Its own small table,
+    # not an index on orders: the open orders' writes and indexes stay as
+    # they were. Deleted with its order (prune).
+    db.execute(
+        """
+        CREATE TABLE late_checks (
+            panel     TEXT    NOT NULL,
+            order_id  INTEGER NOT NULL,
+            ended_at  TEXT    NOT NULL,
+            checks    INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (panel, order_id),
+            FOREIGN KEY (panel, order_id) REFERENCES orders (panel, order_id) ON DELETE CASCADE
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX late_checks_due ON late_checks (panel, checks, ended_at, order_id)")

@@ -1,0 +1,102 @@
+"""A poll's late checks: ended orders asked again for a late refund, in the
+poll's own multi-status calls, after its open orders.
+
+:func:`tracker.jobs.poll.poll_panel` asks for :meth:`LateChecks.batches`
+once its due open orders are all handed out, so open orders always go first,
+and at most CALLS_PER_POLL calls of them go out per poll: a panel with
+50,000 orders ending at once has them checked over the next polls, the
+earliest moments first, never starving its open orders. Each batch goes
+through :func:`tracker.jobs.asking.ask_batch` (the same splits, re-asks,
+retries, rate limit and deadlines) and is stored by
+:func:`tracker.store.late_checks.store_late`. A failed check (the whole
+call, an item's error, an order left out) is never the order's: nothing
+stored changes, it is logged, and the order is asked at its next moment or
+no more after the last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import structlog
+
+from tracker.clock import Clock
+from tracker.jobs.asking import Answer
+from tracker.store.late_checks import LateStored, due_late_ids, store_late
+from tracker.store.orders import Store
+
+log = structlog.get_logger("tracker.poll")
+
+# Late-check calls a poll sends at most (of max_batch IDs each), after its
+# open orders.
+CALLS_PER_POLL = 10
+_LISTED = 20  # order IDs named in a late_check_failed line
+
+
+class LateChecks:
+    """Given a store, a panel's name, its late-check moments (seconds after
+    an order ended) and the clock, hand out one poll's due late checks and
+    store what comes back; ``refunds`` gathers the poll's refunds."""
+
+    def __init__(self, store: Store, panel: str, delays: tuple[float, ...], clock: Clock):
+        self.store, self.panel, self.delays, self.clock = store, panel, delays, clock
+        self.refunds: list[dict[str, Any]] = []
+        self.checked = 0
+
+    def batches(self, size: int) -> Iterator[list[int]]:
+        """Yield the due late checks' IDs ``size`` at a time (read when the
+        first is asked for: once the open orders are all handed out)."""
+        due = due_late_ids(self.store, self.panel, self.clock(), self.delays, CALLS_PER_POLL * size)
+        for start in range(0, len(due), size):
+            yield due[start : start + size]
+
+    def answered(self, ids: list[int], answer: Answer) -> None:
+        """Store a batch's answer; IDs it left unsettled (the panel failed
+        while the batch was split or re-asked) count as failed checks."""
+        asked = answer.settled(ids)
+        self.checked += len(asked)
+        if asked:
+            stored = store_late(
+                self.store, self.panel, asked, answer.reports, self.clock(), self.delays
+            )
+            self._tell(stored)
+        if left := [i for i in ids if i not in set(asked)]:
+            self.failed(left, answer.why or "the panel failed while the batch was asked again")
+
+    def failed(self, ids: list[int], why: str) -> None:
+        """A whole late-check call failed: nothing on its orders changes; the
+        check counts as made."""
+        self.checked += len(ids)
+        now = self.clock()
+        self._tell(store_late(self.store, self.panel, ids, {}, now, self.delays, failed=why))
+
+    def _tell(self, stored: LateStored) -> None:
+        self.refunds += stored.refunds
+        for change in stored.repriced:  # as a poll logs it for an open order
+            log.info("order_charge_changed", panel=self.panel, late=True, **_named(change))
+        for t in stored.transitions:
+            event = "order_reopened" if t["order_id"] in stored.reopened else "late_status_changed"
+            (log.warning if event == "order_reopened" else log.info)(
+                event,
+                panel=self.panel,
+                order=t["order_id"],
+                before=t["from_status"],
+                after=t["to_status"],
+            )
+        by_why: dict[str, list[tuple[int, bool]]] = {}
+        for order_id, why, last in stored.failed:
+            by_why.setdefault(why, []).append((order_id, last))
+        for why, orders in by_why.items():
+            log.warning(
+                "late_check_failed",
+                panel=self.panel,
+                orders=len(orders),
+                ids=[order_id for order_id, _ in orders[:_LISTED]],
+                dropped=sum(1 for _, last in orders if last),  # that was their last check
+                error=why,
+            )
+
+
+def _named(change: dict[str, Any]) -> dict[str, Any]:
+    return {"order": change["order_id"], "before": change["before"], "after": change["after"]}

@@ -1,0 +1,137 @@
+"""Late checks: an order that ended Partial, Canceled or Refunded is asked
+again ``schedule.late_checks`` after it ended (1 h, 6 h, 24 h), for a refund
+some panel scripts make later than they set the status. Pure: when the next
+check is due, what an answer may change, the ``order_refunded`` alert.
+
+An answer may change the charge (and its currency), and the status between
+ended ones (Partial to Refunded or Canceled); a status that is open again
+(the panel re-opened the order) makes it polled again as an open order.
+Nothing else is read from it, and no failure of a late check is the order's:
+it counts as that check made, nothing stored changes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from tracker.clock import iso, parse_iso
+from tracker.panel.statuses import CANCELED, PARTIAL, REFUNDED, is_terminal
+from tracker.rules.episodes import Alert, listed
+from tracker.rules.money import money
+
+if TYPE_CHECKING:  # a type only
+    from tracker.panel.models import OrderStatus
+
+# The statuses after which a panel may still give money back. Not Completed:
+# everything ordered was delivered and paid for.
+LATE_STATUSES = frozenset({PARTIAL, CANCELED, REFUNDED})
+ORDER_REFUNDED = "order_refunded"
+_SHOWN = 5
+
+
+def ended_before(now: datetime, delay: float) -> str:
+    """The stamp an order must have ended at or before for its check ``delay``
+    seconds after the end to be due at ``now``."""
+    return iso(now - timedelta(seconds=delay))
+
+
+def checks_after(done: int, ended_at: str, now: datetime, delays: Sequence[float]) -> int:
+    """Given how many late checks an order had, when it ended and the check
+    just made (or failed) at ``now``, return how many it has had: one more, and
+    every moment already past too (a check overdue by hours is not followed by
+    another at once because the next moment came meanwhile)."""
+    gone = (now - parse_iso(ended_at)).total_seconds()
+    return max(done + 1, sum(1 for delay in delays if delay <= gone))
+
+
+@dataclass(frozen=True)
+class LateChange:
+    """What one late check's answer changes: the columns to write, the
+    transition to record, the charge change to log (``repriced``: order_id,
+    before, after), the refund to alert, and whether the order is open again."""
+
+    changes: dict[str, Any]
+    transition: dict[str, Any] | None = None
+    repriced: dict[str, Any] | None = None
+    refund: dict[str, Any] | None = None
+    reopened: bool = False
+
+
+def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateChange:
+    """Given an ended order's stored row (panel, order_id, status, remains,
+    charge, currency, last_checked_at, created_at), the panel's report with a
+    status and the check's ``stamp``, return what to store."""
+    changes: dict[str, Any] = {"last_checked_at": stamp, "updated_at": stamp}
+    before, after = row.get("charge"), None if report.charge is None else float(report.charge)
+    currency = report.currency if report.currency is not None else row.get("currency")
+    if report.currency is not None and report.currency != row.get("currency"):
+        changes["currency"] = report.currency
+    repriced = refund = transition = None
+    if after is not None and after != before:
+        changes["charge"] = after
+        if before is not None:
+            repriced = {"order_id": row["order_id"], "before": before, "after": after}
+        if before is not None and after < before and currency == row.get("currency"):
+            refund = {
+                "order_id": row["order_id"],
+                "status": report.status,
+                "charge_before": before,
+                "charge": after,
+                "currency": currency,
+            }
+    status, reopened = report.status, not is_terminal(report.status)
+    if status != row.get("status"):
+        changes.update(status=status, raw_status=report.raw_status)
+        if report.remains is not None:
+            changes["remains"] = report.remains
+        if reopened:  # due at the next poll, as an open order
+            changes.update(polling=1, next_check_at=stamp, last_change_at=stamp)
+        if refund is not None:
+            refund["status_before"] = row.get("status")
+        transition = {
+            "panel": row["panel"],
+            "order_id": row["order_id"],
+            "at": stamp,
+            "from_status": row.get("status"),
+            "to_status": status,
+            "remains": changes.get("remains", row.get("remains")),
+            "charge": changes.get("charge", before),
+            "raw_status": report.raw_status,
+            "checked_before": row.get("last_checked_at") or row.get("created_at"),
+        }
+    return LateChange(changes, transition, repriced, refund, reopened and transition is not None)
+
+
+def refund_alerts(refunds: Iterable[dict[str, Any]]) -> list[Alert]:
+    """Given the refunds one poll's late checks found (each with its panel),
+    return one ``order_refunded`` alert per panel."""
+    by_panel: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in refunds:
+        by_panel[item["panel"]].append({k: v for k, v in item.items() if k != "panel"})
+    alerts = []
+    for panel, items in by_panel.items():
+        if len(items) == 1:
+            item = items[0]
+            message = f"{panel}: order #{item['order_id']} refunded after it ended {_ended(item)}"
+        else:
+            shown = ", ".join(f"#{i['order_id']} {_charges(i)}" for i in items[:_SHOWN])
+            more = f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
+            message = f"{panel}: {len(items)} orders refunded after they ended: {shown}{more}"
+        alerts.append(Alert(ORDER_REFUNDED, message, panel=panel, data=listed(items)))
+    return alerts
+
+
+def _ended(item: dict[str, Any]) -> str:
+    """ "Canceled: charge 1.00 -> 0.00 USD", or "Partial, now Refunded: ..." """
+    before = item.get("status_before")
+    now = f"{before}, now {item['status']}" if before else item["status"]
+    return f"{now}: charge {_charges(item)}"
+
+
+def _charges(item: dict[str, Any]) -> str:
+    currency = f" {item['currency']}" if item.get("currency") else ""
+    return f"{money(item['charge_before'])} -> {money(item['charge'])}{currency}"

@@ -1,0 +1,199 @@
+"""``late_checks`` (m037): ended orders waiting to be asked again for a late
+refund (:mod:`tracker.rules.late_checks` decides), and what such a check's
+answer stores.
+
+A row is written in the transaction that stores the answer ending the order
+(:func:`note_ended`, from :func:`tracker.store.answers.write_answer`: only for
+orders whose polling just stopped, never for an open order's answer). Due
+rows are read by the index ``late_checks_due`` (panel, checks, ended_at): one
+range per check moment, whatever the number of orders. A check's answer, or
+its failure, is stored by :func:`store_late` in one transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import chain
+from typing import TYPE_CHECKING, Any
+
+from tracker.clock import iso
+from tracker.rules.late_checks import checks_after, ended_before, late_update
+from tracker.rules.transitions import NOT_IN_ANSWER
+from tracker.store.connection import Connection, chunks, placeholders
+
+if TYPE_CHECKING:  # a type only
+    from tracker.panel.models import OrderStatus
+
+_ROWS = 500  # rows per INSERT: 4 values each, far below SQLite's bound-value limit
+_TRANSITION = (
+    "panel",
+    "order_id",
+    "at",
+    "from_status",
+    "to_status",
+    "remains",
+    "charge",
+    "raw_status",
+    "checked_before",
+)
+_READ = (
+    "order_id",
+    "ended_at",
+    "checks",
+    "status",
+    "remains",
+    "charge",
+    "currency",
+    "last_checked_at",
+    "created_at",
+    "polling",
+    "stopped_by",
+)
+
+
+def note_ended(conn: sqlite3.Connection, panel: str, order_ids: list[int], stamp: str) -> None:
+    """Given orders a poll just stored as ended (in its transaction on
+    ``conn``), put them up for their late checks, counted from ``stamp``."""
+    for chunk in chunks(order_ids, _ROWS):
+        values = ", ".join(["(?, ?, ?, 0)"] * len(chunk))
+        conn.execute(
+            f"INSERT INTO late_checks (panel, order_id, ended_at, checks) VALUES {values} "
+            "ON CONFLICT (panel, order_id) DO UPDATE SET ended_at = excluded.ended_at, checks = 0",
+            list(chain.from_iterable((panel, order_id, stamp) for order_id in chunk)),
+        )
+
+
+def due_late_ids(
+    store: Connection, panel: str, now: datetime, delays: Sequence[float], limit: int
+) -> list[int]:
+    """Return up to ``limit`` IDs of the panel's ended orders whose next late
+    check is due at ``now``, the earliest moments first. Rows whose order is
+    open again, stopped (untracked, lost) or gone, and rows past the last
+    check (``late_checks`` shortened), are deleted instead."""
+    found: list[int] = []
+    dropped: list[int] = []
+    for done, delay in enumerate(delays):
+        rows = store.tuples(
+            "SELECT l.order_id, o.polling, o.stopped_by FROM late_checks l "
+            "LEFT JOIN orders o ON o.panel = l.panel AND o.order_id = l.order_id "
+            "WHERE l.panel = ? AND l.checks = ? AND l.ended_at <= ? "
+            "ORDER BY l.ended_at, l.order_id LIMIT ?",
+            [panel, done, ended_before(now, delay), limit - len(found)],
+        )
+        for order_id, polling, stopped_by in rows:
+            (found if polling == 0 and stopped_by is None else dropped).append(order_id)
+        if len(found) >= limit:
+            break
+    past = store.tuples(
+        "SELECT order_id FROM late_checks WHERE panel = ? AND checks >= ? LIMIT ?",
+        [panel, len(delays), limit],
+    )
+    dropped += [row[0] for row in past]
+    if dropped:
+        with store.write() as db:
+            _delete(db.conn, panel, dropped)
+    return found
+
+
+@dataclass
+class LateStored:
+    """What :func:`store_late` stored: transitions, charge changes
+    (order_id, before, after), refunds (for ``order_refunded``), orders open
+    again, and the orders whose check failed: (order_id, why, whether it was
+    their last)."""
+
+    transitions: list[dict[str, Any]] = field(default_factory=list)
+    repriced: list[dict[str, Any]] = field(default_factory=list)
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+    reopened: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str, bool]] = field(default_factory=list)
+
+
+def store_late(
+    store: Connection,
+    panel: str,
+    asked: list[int],
+    reports: dict[int, OrderStatus],
+    now: datetime,
+    delays: Sequence[float],
+    *,
+    failed: str | None = None,
+) -> LateStored:
+    """Store one late-check batch in one transaction: each answered order's
+    changes (:func:`tracker.rules.late_checks.late_update`) and its check
+    counted. An order the answer gave no status for (its error, left out),
+    or every order of the batch when ``failed`` (the whole call failed: why),
+    keeps everything stored; its check counts as made all the same, so it is
+    asked at the next moment, or no more after the last."""
+    stamp, out = iso(now), LateStored()
+    with store.write() as db:
+        conn = db.conn
+        cursor = conn.execute(
+            f"SELECT {', '.join('l.' + c if c in _READ[:3] else 'o.' + c for c in _READ)} "
+            "FROM late_checks l JOIN orders o ON o.panel = l.panel AND o.order_id = l.order_id "
+            f"WHERE l.panel = ? AND l.order_id IN ({placeholders(asked)})",
+            [panel, *asked],
+        )
+        updates: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
+        counted: list[tuple[int, int]] = []
+        gone: list[int] = []
+        for values in cursor.fetchall():
+            row = dict(zip(_READ, values, strict=True), panel=panel)
+            order_id, report = row["order_id"], reports.get(row["order_id"])
+            if row["polling"] != 0 or row["stopped_by"] is not None:
+                gone.append(order_id)  # open again or stopped meanwhile: not a late check's
+                continue
+            checks = checks_after(row["checks"], row["ended_at"], now, delays)
+            last = checks >= len(delays)
+            answered = report is not None and report.error is None and report.status is not None
+            if failed is None and answered:
+                assert report is not None
+                change = late_update(row, report, stamp)
+                updates[tuple(change.changes)].append([*change.changes.values(), panel, order_id])
+                _collect(out, change, panel)
+                last = last or change.reopened
+            else:
+                why = failed or (report.error if report is not None else None) or NOT_IN_ANSWER
+                out.failed.append((order_id, why, last))
+            if last:
+                gone.append(order_id)
+            else:
+                counted.append((checks, order_id))
+        for columns, params in updates.items():
+            sets = ", ".join(f"{c} = ?" for c in columns)
+            conn.executemany(f"UPDATE orders SET {sets} WHERE panel = ? AND order_id = ?", params)
+        if out.transitions:
+            marks = ", ".join("?" * len(_TRANSITION))
+            conn.executemany(
+                f"INSERT INTO transitions ({', '.join(_TRANSITION)}) VALUES ({marks})",
+                [[t[c] for c in _TRANSITION] for t in out.transitions],
+            )
+        conn.executemany(
+            "UPDATE late_checks SET checks = ? WHERE panel = ? AND order_id = ?",
+            [(checks, panel, order_id) for checks, order_id in counted],
+        )
+        _delete(conn, panel, gone)
+    return out
+
+
+def _collect(out: LateStored, change: Any, panel: str) -> None:
+    if change.transition is not None:
+        out.transitions.append(change.transition)
+    if change.repriced is not None:
+        out.repriced.append(change.repriced)
+    if change.refund is not None:
+        out.refunds.append({"panel": panel, **change.refund})
+    if change.reopened:
+        out.reopened.append(change.transition["order_id"])
+
+
+def _delete(conn: sqlite3.Connection, panel: str, order_ids: list[int]) -> None:
+    for chunk in chunks(order_ids, _ROWS):
+        conn.execute(
+            f"DELETE FROM late_checks WHERE panel = ? AND order_id IN ({placeholders(chunk)})",
+            [panel, *chunk],
+        )
