@@ -216,3 +216,27 @@ def test_prune_deletes_the_late_checks_of_the_orders_it_deletes(world, clock):
     assert pruned.exit_code == 0, pruned.output
     assert w.store.order("sim", order_id) is None
     assert _late_rows(w) == 0
+
+
+def test_open_orders_go_first_and_a_poll_makes_at_most_10_calls_of_late_checks(world):
+    w = world(panel_class=LateRefundPanel)
+    ids = w.panel.seed_orders(1050, status="In progress", service=SERVICE_FOLLOWERS)
+    w.store.track("sim", ids, w.clock())
+    w.poll()
+    w.panel.charges.update(dict.fromkeys(ids, "1.00"))
+    for order_id in ids:
+        w.panel.pin(order_id, "Canceled")
+    w.poll()  # 1050 orders end at once
+    opened = w.order(SERVICE_FOLLOWERS, "In progress")
+    w.panel.charges.update(dict.fromkeys(ids, "0.00"))
+    w.panel.pin(opened, "Completed")
+    after(w, H)
+    assert stored(w, opened)["status"] == "Completed"  # the open order was not kept waiting
+    refunded = [i for i in ids if stored(w, i)["charge"] == 0.0]
+    assert len(refunded) == 1000  # 10 calls of 100
+    [alert] = alerts(w, "order_refunded")
+    assert alert["data"]["count"] == 1000 and len(alert["data"]["orders"]) == 100
+    assert alert["message"].startswith("sim: 1000 orders refunded after they ended: #")
+    assert alert["message"].endswith(" and 995 more")
+    w.poll()  # the rest at the next poll
+    assert all(stored(w, i)["charge"] == 0.0 for i in ids)
