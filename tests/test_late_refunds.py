@@ -240,3 +240,19 @@ def test_open_orders_go_first_and_a_poll_makes_at_most_10_calls_of_late_checks(w
     assert alert["message"].endswith(" and 995 more")
     w.poll()  # the rest at the next poll
     assert all(stored(w, i)["charge"] == 0.0 for i in ids)
+
+
+def test_the_simulated_panels_late_refund_quirk_is_seen_at_the_first_late_check(world):
+    from tracker.sim.scripts import quirks_from
+
+    # simulate --quirk late_refund=1800: whole charge for 30 min after the end
+    w = world(script=quirks_from(["late_refund=1800"]))
+    order_id = w.order(SERVICE_FOLLOWERS, "In progress")
+    w.poll()
+    w.panel.pin(order_id, "Canceled")
+    w.poll()
+    assert (stored(w, order_id)["status"], stored(w, order_id)["charge"]) == ("Canceled", 0.9)
+    after(w, H)
+    assert stored(w, order_id)["charge"] == 0.0
+    [alert] = alerts(w, "order_refunded")
+    assert alert["message"].endswith("ended Canceled: charge 0.90 -> 0.00 USD")

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tracker.panel.statuses import PENDING
+from tracker.panel.statuses import CANCELED, PARTIAL, PENDING
 from tracker.sim.catalogue import SERVICES
 from tracker.sim.faults import BEFORE, ODD, Reply, after_reply, before_reply
 from tracker.sim.faults import json_reply as _json_reply
 from tracker.sim.orders import (
     OrderView,
     SimRefusal,
+    order_charge,
 )
 from tracker.sim.scripts import NO_SERVICES, listed_twice, misfile, with_notices
 from tracker.sim.shapes import BAD_ORDER, REFILL_SPELLINGS, spell
@@ -158,17 +159,26 @@ class SimulatedPanel(PanelState):
             # A clone that only reads ``order``: a multi call finds nothing.
             if "order" not in form:
                 raise SimRefusal("Order not found.")
-            return self._order_item(self._single(form["order"], now))
+            return self._item(self._single(form["order"], now), now)
         if "orders" in form:
             return self._status_multi(self._id_list(form["orders"]), now)
         if "order" in form:
-            return self._order_item(self._single(form["order"], now))
+            return self._item(self._single(form["order"], now), now)
         raise SimRefusal(ORDER_REQUIRED)
 
     def _order_item(self, view: OrderView) -> dict[str, Any]:
         item = self._shapes.order(view, self.currency)
         if self.script.pending_remains_zero and view.status == PENDING:
             item.update(remains="0", start_count="0")  # nothing delivered yet, "0" all the same
+        return item
+
+    def _item(self, view: OrderView, now: float) -> dict[str, Any]:
+        """An order's status item at ``now``: with ``late_refund``, a Partial
+        or Canceled order still charged in whole until that long after it ended."""
+        item = self._order_item(view)
+        wait, ended = self.script.late_refund, view.finished_at
+        if wait and view.status in (PARTIAL, CANCELED) and ended is not None and now < ended + wait:
+            item["charge"] = str(order_charge(view.service, view.quantity))
         return item
 
     def _status_multi(self, tokens: list[str], now: float) -> Any:
@@ -178,7 +188,7 @@ class SimulatedPanel(PanelState):
         if self.status_shape == "list":
             # List-shaped panels drop unknown IDs silently.
             found = {v.order_id: v for v in views.values() if v is not None}
-            return [{"order": oid, **self._order_item(v)} for oid, v in found.items()]
+            return [{"order": oid, **self._item(v, now)} for oid, v in found.items()]
         unknown = self._shapes.unknown_order(self.unknown_shape)
         tag = self._shapes.chance(0.2)  # some panels repeat the ID in each item
         answer: dict[str, Any] = {}
@@ -186,7 +196,7 @@ class SimulatedPanel(PanelState):
             if view is None:
                 answer[token] = unknown
             else:
-                item = self._order_item(view)
+                item = self._item(view, now)
                 answer[token] = {"order": view.order_id, **item} if tag else item
         return misfile(answer, tokens) if self.script.misfiled else answer
 

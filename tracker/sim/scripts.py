@@ -5,7 +5,8 @@ Part of :mod:`tracker.sim.server`. Each switch is a keyword of
 by default. They reproduce what shared/api-v2.md lists under "Seen on real
 panel scripts": free wording of the key refusal, PHP notices printed before the
 JSON, misfiled multi-status answers, missing actions, an empty catalogue,
-``remains "0"`` while Pending, and whole-call refusals provoked by one bad ID.
+``remains "0"`` while Pending, whole-call refusals provoked by one bad ID, and
+a refund made later than the status (``late_refund``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ class ScriptQuirks:
     - ``rate_limit``: requests a minute the key may send (0: no limit), said
       in ``X-RateLimit-*`` headers on every answer, a 429 past it
       (:mod:`tracker.sim.limits`).
+    - ``late_refund``: seconds a Partial or Canceled order is answered with
+      its whole charge after it ended, before the charge drops to what it
+      cost (0: at once): a script that refunds later than it sets the status.
     """
 
     key_refusal: str = "Invalid API key"
@@ -66,6 +70,7 @@ class ScriptQuirks:
     whole_call_refusal: bool = False
     twice_listed: bool = False
     rate_limit: int = 0
+    late_refund: int = 0
 
     def __post_init__(self) -> None:
         if self.notices not in (None, *NOTICES):
@@ -74,6 +79,8 @@ class ScriptQuirks:
             raise ValueError(f"empty_catalogue must be None or one of {CATALOGUES}")
         if not 0 <= self.rate_limit <= LARGEST_RATE:
             raise ValueError(f"rate_limit must be between 0 and {LARGEST_RATE}")
+        if not 0 <= self.late_refund <= LARGEST_RATE:
+            raise ValueError(f"late_refund must be between 0 and {LARGEST_RATE}")
         object.__setattr__(self, "missing_actions", tuple(self.missing_actions))
 
 
