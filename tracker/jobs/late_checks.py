@@ -3,7 +3,7 @@ poll's own multi-status calls, after its open orders.
 
 :func:`tracker.jobs.poll.poll_panel` asks for :meth:`LateChecks.batches`
 once its due open orders are all handed out, so open orders always go first,
-and at most CALLS_PER_POLL calls of them go out per poll: a panel with
+and at most BATCHES_PER_POLL batches of them go out per poll: a panel with
 50,000 orders ending at once has them checked over the next polls, the
 earliest moments first, never starving its open orders. Each batch goes
 through :func:`tracker.jobs.asking.ask_batch` (the same splits, re-asks,
@@ -28,9 +28,9 @@ from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.poll")
 
-# Late-check calls a poll sends at most (of max_batch IDs each), after its
-# open orders.
-CALLS_PER_POLL = 10
+# Late-check batches (of max_batch IDs each) a poll sends at most, after its
+# open orders (a batch split by a bad ID costs more calls, as any batch does).
+BATCHES_PER_POLL = 10
 _LISTED = 20  # order IDs named in a late_check_failed line
 
 
@@ -47,7 +47,8 @@ class LateChecks:
     def batches(self, size: int) -> Iterator[list[int]]:
         """Yield the due late checks' IDs ``size`` at a time (read when the
         first is asked for: once the open orders are all handed out)."""
-        due = due_late_ids(self.store, self.panel, self.clock(), self.delays, CALLS_PER_POLL * size)
+        most = BATCHES_PER_POLL * size
+        due = due_late_ids(self.store, self.panel, self.clock(), self.delays, most)
         for start in range(0, len(due), size):
             yield due[start : start + size]
 
