@@ -109,6 +109,15 @@ class MisdirectedError(TransientError):
     its next run (a config reload may have fixed the URL)."""
 
 
+class UnservedError(TransientError):
+    """A 3xx or 4xx answer without the panel's JSON whose code says the panel's
+    script never ran: a web server's or WAF's own 401/403, no such endpoint
+    (404, 405), the request refused for its size or form (411, 413, 414,
+    431). Nothing was acted on (never ``maybe_sent``): ``add``, ``refill`` and
+    ``cancel`` fail as not sent. Not retried within the call: the same request
+    gets the same page (see :mod:`tracker.panel.unserved`)."""
+
+
 class StopRequested(PanelError):
     """The tracker is stopping, so the request was not sent (certainly not acted on)."""
 

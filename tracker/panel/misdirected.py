@@ -26,7 +26,7 @@ import ssl
 
 import httpx
 
-from tracker.errors import MisdirectedError, TransientError
+from tracker.errors import MisdirectedError, TransientError, UnservedError
 
 # OpenSSL's reasons for a first answer that is no TLS record (an HTTP reply).
 _NO_TLS = frozenset({"WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "RECORD_LAYER_FAILURE"})
@@ -110,8 +110,9 @@ def connect_failed(exc: httpx.HTTPError, detail: str, panel: str, action: str) -
 def retryable(exc: BaseException, idempotent: bool) -> bool:
     """Return whether a failed attempt is worth another within the call: a
     transient failure, of a call safe to send twice (``idempotent``) or one
-    that certainly did not reach the panel, and not a URL leading nowhere."""
-    if not isinstance(exc, TransientError) or isinstance(exc, MisdirectedError):
+    that certainly did not reach the panel, and not a URL leading nowhere nor
+    a web server's page the same request gets again (:class:`UnservedError`)."""
+    if not isinstance(exc, TransientError) or isinstance(exc, MisdirectedError | UnservedError):
         return False
     return idempotent or not exc.maybe_sent
 

@@ -33,6 +33,7 @@ from tracker.panel.body import Document, as_utf8
 from tracker.panel.budget import Budget
 from tracker.panel.cloudflare import server_error
 from tracker.panel.pacing import Pacing
+from tracker.panel.unserved import page_error
 from tracker.redact import scrub, scrub_bytes
 from tracker.redact_layout import blank_pieces
 
@@ -207,10 +208,11 @@ class Transport(Generic[P]):
             if took:  # cut-off or garbled answer: the panel may have acted
                 detail = unreadable.detail if code == 200 else f"HTTP {code}: {unreadable.detail}"
                 raise TransientError(detail, maybe_sent=True, panel=panel, action=action)
-            # An empty redirect or error page: say where it came from (and where to).
-            detail = failures.describe_status(code, body, self.panel.url)
-            moved = failures.moved_to(response, self._scrub_text)  # the key may be in it
-            raise BadAnswerError(detail + moved, panel=panel, action=action)
+            # A redirect or error page: did the panel's script run? (a Location scrubbed)
+            where = (self.panel.url, self._scrub_text)
+            raise page_error(
+                response, body, *where, panel=panel, action=action, idempotent=idempotent
+            )
         if document.noise:
             self._prints_notices(document.noise)
         data = document.data

@@ -1,0 +1,166 @@
+"""A 3xx or 4xx answer holding none of the panel's JSON (a login page after a
+redirect, a WAF's 403, nginx's 404/405/413 page) to `add`, `refill` and
+`cancel`: through the real CLI against a scripted panel on loopback.
+
+The three agree, per status class, on whether the panel's script may have
+run: a redirect, or a 4xx a script may set after acting (400, 409, 422...),
+is "outcome unknown" (the `--idempotency-key` kept, the refill and the
+cancel stored Unknown); a code a web server answers before any script runs
+(401, 403, 404, 405, 413...) is not sent (the key given back, nothing
+stored). `add` used to give its key back for both, while `refill` and
+`cancel` stored both as Unknown. A 408 is sent again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from hostile import HostileServer, Reply, json_reply
+from simconfig import cli_in, sim_config
+
+KEY = "hostile-key-AnswerPages93"
+ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
+HTML = {"Content-Type": "text/html"}
+ACTS = ("add", "refill", "cancel")
+
+
+def page(code: int, title: str, **headers: str) -> Reply:
+    body = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
+    return Reply(body.encode(), code, {**HTML, **headers})
+
+
+LOGIN = page(302, "Sign in", Location="https://panel.test/login")
+MAY_HAVE_RUN = [
+    LOGIN,
+    Reply(b"", 301, {"Location": "https://panel.test/api/v2"}),
+    page(303, "See Other", Location="https://panel.test/orders"),
+    page(400, "400 Bad Request"),
+    page(409, "Conflict"),
+    Reply(b"Unprocessable", 422, {"Content-Type": "text/plain"}),
+]
+NEVER_RAN = [
+    page(401, "401 Authorization Required", **{"WWW-Authenticate": 'Basic realm="api"'}),
+    page(403, "403 Forbidden"),
+    Reply(b"Access denied by the firewall", 403, {"Content-Type": "text/plain"}),
+    page(404, "404 Not Found"),
+    page(405, "405 Not Allowed"),
+    page(413, "413 Request Entity Too Large"),
+]
+
+
+@pytest.fixture
+def panel(tmp_path, monkeypatch):
+    """Return (server, replies, cli) with orders 5 and 6 tracked (placed by
+    `add`); ``replies[action]`` then scripts the answer to an action."""
+    placed = iter([5, 6])
+    replies: dict[str, Any] = {"balance": json_reply({"balance": "10", "currency": "USD"})}
+
+    def respond(form: dict[str, str]) -> Reply:
+        action = form.get("action", "")
+        if action in replies:
+            reply = replies[action]
+            return reply.pop(0) if isinstance(reply, list) else reply
+        if action == "add":
+            return json_reply({"order": next(placed)})
+        return json_reply({"error": "Incorrect request"})
+
+    server = HostileServer(respond).start()
+    config = sim_config(server.url, panel='timeout = "5s"\nretries = 1')
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+    for _ in range(2):
+        assert cli(*ADD).exit_code == 0
+    server.requests.clear()
+    yield server, replies, cli
+    server.stop()
+
+
+def _rows(tmp_path, sql: str) -> list[tuple]:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        return list(db.execute(sql))
+
+
+def _said(result) -> str:
+    lines = [line for line in result.stderr.splitlines() if line.startswith("smm-tracker:")]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+def _sent(server, action: str) -> int:
+    return sum(1 for form in server.requests if form.get("action") == action)
+
+
+@pytest.mark.parametrize("reply", MAY_HAVE_RUN, ids=lambda r: str(r.status))
+def test_a_page_after_which_the_script_may_have_run_is_unknown_to_all_three(panel, tmp_path, reply):
+    server, replies, cli = panel
+    replies.update(dict.fromkeys(ACTS, reply))
+    added = cli(*ADD, "--idempotency-key", "row-1")
+    assert added.exit_code == 1
+    said = _said(added)
+    assert said.startswith("smm-tracker: sim: add: outcome unknown — check the panel"), said
+    assert f"HTTP {reply.status}" in said
+    again = cli(*ADD, "--idempotency-key", "row-1")  # the key kept: nothing sent again
+    assert again.exit_code == 1 and "its outcome is unknown" in _said(again)
+    refill = cli("refill", "5")
+    assert refill.exit_code == 1
+    assert "may have reached the panel" in _said(refill)
+    assert _rows(tmp_path, "SELECT order_id, status FROM refills") == [(5, "Unknown")]
+    cancel = cli("cancel", "--yes", "6")
+    assert cancel.exit_code == 1
+    assert cancel.stdout.startswith("#6  unknown: ")
+    assert "outcome unknown — check the panel before canceling again" in cancel.stdout
+    assert _rows(tmp_path, "SELECT order_id, result FROM cancels") == [(6, "Unknown")]
+    assert [_sent(server, action) for action in ACTS] == [1, 1, 1]  # each sent once
+    assert _rows(tmp_path, "SELECT order_id FROM orders ORDER BY 1") == [(5,), (6,)]
+
+
+@pytest.mark.parametrize("reply", NEVER_RAN, ids=lambda r: f"{r.status}-{r.body[:12]!r}")
+def test_a_page_the_web_server_answers_before_the_script_is_not_sent_by_all_three(
+    panel, tmp_path, reply
+):
+    server, replies, cli = panel
+    replies.update(dict.fromkeys(ACTS, reply))
+    added = cli(*ADD, "--idempotency-key", "row-1")
+    assert added.exit_code == 1
+    said = _said(added)
+    assert said.startswith(f"smm-tracker: sim: add: HTTP {reply.status}"), said
+    assert "; no order placed" in said and "outcome unknown" not in said
+    again = cli(*ADD, "--idempotency-key", "row-1")  # the key given back: sent again
+    assert again.exit_code == 1 and "; no order placed" in _said(again)
+    refill = cli("refill", "5")
+    assert refill.exit_code == 1
+    assert _said(refill).startswith(
+        f"smm-tracker: order 5: refill not sent, nothing recorded: sim: refill: HTTP {reply.status}"
+    )
+    cancel = cli("cancel", "--yes", "6")
+    assert cancel.exit_code == 1
+    assert cancel.stdout.startswith(f"#6  not sent: sim: cancel: HTTP {reply.status}")
+    assert "1 of 1 cancel(s) not sent" in cancel.stderr
+    assert _rows(tmp_path, "SELECT * FROM refills") == []
+    assert _rows(tmp_path, "SELECT * FROM cancels") == []
+    # Never retried within a call: the same request gets the same page.
+    assert [_sent(server, action) for action in ACTS] == [2, 1, 1]
+    assert "Traceback" not in added.output + refill.output + cancel.output
+
+
+def test_a_408_is_sent_again_and_the_order_placed_once(panel, tmp_path):
+    server, replies, cli = panel
+    replies["add"] = [page(408, "408 Request Time-out"), json_reply({"order": 7})]
+    added = cli(*ADD, "--idempotency-key", "row-1")
+    assert added.exit_code == 0, added.output
+    assert added.stdout == "7\n"
+    assert _sent(server, "add") == 2
+    assert _rows(tmp_path, "SELECT order_id FROM orders ORDER BY 1") == [(5,), (6,), (7,)]
+
+
+def test_a_408_to_every_try_places_no_order_and_gives_the_key_back(panel, tmp_path):
+    server, replies, cli = panel
+    replies["add"] = page(408, "408 Request Time-out")
+    added = cli(*ADD, "--idempotency-key", "row-1")
+    assert added.exit_code == 1
+    assert _said(added).startswith("smm-tracker: sim: add: HTTP 408: ")
+    assert "; no order placed" in _said(added)
+    assert _sent(server, "add") == 2  # retries = 1
+    replies["add"] = json_reply({"order": 8})
+    assert cli(*ADD, "--idempotency-key", "row-1").stdout == "8\n"

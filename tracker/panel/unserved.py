@@ -1,0 +1,67 @@
+"""A 3xx or 4xx answer holding none of the panel's JSON: did its script run?
+
+The tracker never follows a redirect (a POST sent on elsewhere could place an
+order twice), so such an answer is the whole answer. For the reads it is one
+clear error, not retried. For ``add``, ``refill`` and ``cancel`` it matters
+whether the panel's script ran, and the code is all there is to tell by:
+
+- 3xx: the POST reached something that redirected it. A web server sending
+  ``http://`` on to ``https://`` ran nothing, but a panel script may act and
+  then redirect (Post/Redirect/Get, a session check after the work): no
+  telling them apart, so the outcome is unknown.
+- 401, 403 (a web server's authentication, a WAF's block page), 404, 405 (no
+  such endpoint or method at that URL), 411, 413, 414, 431 (the request's
+  length, body, URL or headers refused): answered by the server in front of
+  the script, before it ran. Nothing was done: not sent (:class:`UnservedError`).
+- 408: the server gave up waiting for the request itself, before reading it
+  whole: retried like a refused connection, for every action; if it does not
+  pass, not sent.
+- Any other 4xx (400, 402, 409, 410, 422...): a script may set such a code
+  after doing the work: the outcome is unknown.
+
+A 429 (never acted on, retried) and a Cloudflare challenge are told apart
+before this (:mod:`tracker.panel.transport`); a 3xx or 4xx carrying the
+panel's ``{"error": ...}`` is its refusal; a 5xx is :mod:`tracker.panel.cloudflare`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from tracker.errors import BadAnswerError, PanelError, TransientError, UnservedError
+from tracker.panel import failures
+
+# Codes a web server (or a WAF) answers before handing the request to a script.
+NOT_RUN = frozenset({401, 403, 404, 405, 411, 413, 414, 431})
+TIMED_OUT = 408  # the request never arrived whole: nothing read it
+
+
+def page_error(
+    response: httpx.Response,
+    body: bytes,
+    url: str,
+    scrub: Callable[[str], str],
+    *,
+    panel: str,
+    action: str,
+    idempotent: bool,
+) -> PanelError:
+    """Given a 3xx or 4xx answer with no JSON document in it, its body with
+    the key blanked, the panel's URL, ``scrub`` (blanks the key in a
+    redirect's Location) and the call, return the error to raise: for a read
+    (``idempotent``) a BadAnswerError, for ``add``, ``refill`` and ``cancel``
+    an UnservedError when the script never ran, else a ``maybe_sent``
+    TransientError (their outcome unknown). A 408 is retried for any action."""
+    code = response.status_code
+    detail = failures.describe_status(code, body, url) + failures.moved_to(response, scrub)
+    # add's line is the command's last word; refill and cancel say "not sent".
+    not_run = f"{detail}; no order placed" if action == "add" else detail
+    if code == TIMED_OUT:
+        return TransientError(not_run, panel=panel, action=action)
+    if idempotent:
+        return BadAnswerError(detail, panel=panel, action=action)
+    if code in NOT_RUN:
+        return UnservedError(not_run, panel=panel, action=action)
+    return TransientError(detail, maybe_sent=True, panel=panel, action=action)
