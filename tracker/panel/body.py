@@ -8,8 +8,9 @@ before (sometimes after) a perfectly valid JSON answer: HTML blocks
 right after the notices, before the JSON), most say
 ``text/html``; a script on a Windows host may answer in UTF-16 (or UTF-32)
 behind its byte order mark, or with none and the encoding named only by
-the Content-Type's ``charset``: :func:`as_utf8` turns it into UTF-8 before
-anything reads the body. The document is taken from where a JSON object or array starts
+the Content-Type's ``charset``; a PHP panel with a database in Windows-1252
+writes its texts so: :func:`as_utf8` turns it into UTF-8 before anything
+reads the body. The document is taken from where a JSON object or array starts
 a line (or follows a tag) and ends the body, a line or the text before a tag.
 Pure functions; a body holding no JSON document raises :class:`BadAnswerError`
 (naming an HTML page by its title).
@@ -26,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from tracker.errors import BadAnswerError
+from tracker.panel.single_byte import readable
 from tracker.panel.values import short
 
 # Where a JSON document may start inside notice text: the start of the body,
@@ -126,11 +128,14 @@ def as_utf8(body: bytes, content_type: str | None = None) -> bytes:
     mark (FF FE, FE FF: a script on a Windows host) decoded by it, what does
     not decode made U+FFFD; a UTF-8 BOM dropped; one without a mark whose
     header's ``charset`` is UTF-16 or UTF-32 decoded by that (a mark wins over
-    the header); any other body as it is. Read as UTF-8, such a body held no
+    the header); any other body as it is when it is UTF-8, else read a byte a
+    character (:mod:`tracker.panel.single_byte`: Windows-1252, or the
+    one-byte charset the header names). Read as UTF-8, a UTF-16 body held no
     JSON at all: every call was retried and ``add`` ended "outcome unknown".
 
     The body was already held to its size cap; its UTF-8 text is at most half
-    as long again (three bytes for each two-byte unit)."""
+    as long again (three bytes for each two-byte unit), three times as long
+    when read a byte a character (the euro sign's three)."""
     if body[:1] in (b"\xff", b"\xfe", b"\x00", b"\xef"):
         if body.startswith(codecs.BOM_UTF8):
             return body[len(codecs.BOM_UTF8) :]
@@ -138,10 +143,10 @@ def as_utf8(body: bytes, content_type: str | None = None) -> bytes:
             if body.startswith(mark):
                 return body.decode(codec, errors="replace").lstrip("\ufeff").encode("utf-8")
     if content_type is None or ("16" not in content_type and "32" not in content_type):
-        return body  # the usual answer: a test or two
+        return readable(body, content_type)  # the usual answer: a test or two
     wide = _wide_codec(content_type, body)
     if wide is None:
-        return body
+        return readable(body, content_type)
     return body.decode(wide, errors="replace").encode("utf-8")
 
 

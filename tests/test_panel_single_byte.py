@@ -1,0 +1,117 @@
+"""Answers whose texts are not UTF-8 (a PHP panel with a Windows-1252 or
+Windows-1251 database): through the real CLI and a scripted panel on
+loopback, every byte is read, a byte a character, and nothing fails.
+
+Read as UTF-8, "Canceled \\x96 link removed" (0x96: an en dash in
+Windows-1252) was "Canceled \\ufffd link removed": a status the tracker did
+not know, the order left open; an error in Cyrillic was a row of U+FFFD.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from hostile import Reply
+from simconfig import scripted_panel
+
+KEY = "hostile-key-OneByte5Kq8"
+ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
+REFUSED = "Недостаточно средств на балансе"  # "not enough funds on balance"
+
+
+def raw(*parts: bytes | str, content_type: str = "text/html") -> Reply:
+    """A body of ``parts``: bytes as they are, text as UTF-8."""
+    body = b"".join(p if isinstance(p, bytes) else p.encode() for p in parts)
+    return Reply(body, headers={"Content-Type": content_type})
+
+
+@pytest.fixture
+def panel(tmp_path, monkeypatch):
+    """Return (server, replies, cli): ``replies`` maps an action to its Reply."""
+    with scripted_panel(tmp_path, monkeypatch, KEY) as scripted:
+        yield scripted
+
+
+def _orders(tmp_path) -> list[tuple]:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        sql = "SELECT order_id, status, raw_status, error FROM orders ORDER BY order_id"
+        return list(db.execute(sql))
+
+
+def test_a_status_with_a_windows_1252_dash_is_read_as_the_panel_wrote_it(panel, tmp_path):
+    server, replies, cli = panel
+    replies["status"] = raw(
+        '{"7": {"status": "Canceled ',
+        b"\x96",
+        ' link removed", "remains": "40"},',
+        ' "8": {"status": "Completed", "remains": "0"}}',
+    )
+    assert cli("track", "7", "8").exit_code == 0
+    run = cli("run", "--once", "--all")
+    assert run.exit_code == 0, run.output
+    assert "unknown_status" not in run.output and "\ufffd" not in run.output
+    assert _orders(tmp_path) == [
+        (7, "Canceled", "Canceled \u2013 link removed", None),
+        (8, "Completed", "Completed", None),
+    ]
+    assert [f["action"] for f in server.requests if f["action"] == "status"] == ["status"]
+
+
+def test_a_refusal_in_windows_1251_under_its_charset_reads_in_cyrillic(panel, tmp_path):
+    server, replies, cli = panel
+    replies["add"] = raw(
+        '{"error": "',
+        REFUSED.encode("cp1251"),
+        '"}',
+        content_type="text/html; charset=windows-1251",
+    )
+    result = cli(*ADD)
+    assert result.exit_code == 1
+    assert result.stderr == f"smm-tracker: sim: add: {REFUSED}\n"  # a refusal: nothing placed
+    assert [f["action"] for f in server.requests] == ["add"]
+
+
+def test_cyrillic_in_windows_1251_without_a_charset_keeps_every_byte(panel, tmp_path):
+    _server, replies, cli = panel
+    words = "Неверный ID заказа".encode("cp1251")  # "wrong order ID"
+    replies["status"] = raw('{"7": {"error": "', words, '"}, "8": "Completed"}')
+    assert cli("track", "7", "8").exit_code == 0
+    assert cli("run", "--once", "--all").exit_code == 0
+    [(_, _, _, error), _] = _orders(tmp_path)
+    assert error == words.decode("cp1252")  # no byte lost: the panel's words can be recovered
+    assert error.encode("cp1252") == words
+
+
+def test_utf8_beside_a_stray_windows_1252_byte_stays_utf8(panel, tmp_path):
+    _server, replies, cli = panel
+    replies["status"] = raw('{"7": {"error": "Заказ ', b"\x96", ' not found"}, "8": "Completed"}')
+    assert cli("track", "7", "8").exit_code == 0
+    assert cli("run", "--once", "--all").exit_code == 0
+    assert _orders(tmp_path)[0][3] == "Заказ \u2013 not found"
+
+
+def test_a_single_byte_answer_shows_no_key_and_no_control_characters(panel, tmp_path):
+    _server, replies, cli = panel
+    replies["add"] = raw(
+        '{"error": "Key ', KEY, b" refused \x81\x96 \x9b31m", '"}', content_type="text/html"
+    )
+    result = cli(*ADD)
+    assert result.exit_code == 1
+    assert KEY not in result.output and "\x81" not in result.output
+    assert "\x9b" not in result.output
+    assert result.stderr.startswith("smm-tracker: sim: add: Key ")
+    assert "refused \\x81\u2013 \u203a31m" in result.stderr  # 0x9b is "›" in Windows-1252
+
+
+def test_read_a_byte_a_character_a_body_stays_within_three_times_its_size():
+    from tracker.panel.body import as_utf8
+
+    euros = b"\x80" * 1000  # the euro sign in Windows-1252: three bytes of UTF-8
+    assert as_utf8(euros) == "\u20ac".encode() * 1000
+    latin = "Ÿ".encode("iso-8859-15") * 10
+    assert as_utf8(latin, "text/plain; charset=ISO-8859-15") == "Ÿ".encode() * 10
+    undefined = bytes([0x81, 0x8D, 0x8F, 0x90, 0x9D])  # none in Windows-1252: Latin-1's
+    assert as_utf8(undefined).decode() == undefined.decode("latin-1")
+    plain = '{"order": 1, "name": "Заказ"}'.encode()
+    assert as_utf8(plain) is plain  # UTF-8: untouched, not copied

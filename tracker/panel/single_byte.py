@@ -1,0 +1,77 @@
+"""A body that is not UTF-8: read a byte a character, every byte kept.
+
+A PHP panel whose database is not UTF-8 writes its texts in Windows-1252 or
+Latin-1 ("Canceled \\x96 refunded", byte 0x96 an en dash), or Windows-1251
+(an error in Cyrillic), inside JSON whose punctuation is ASCII. Read as
+UTF-8 those bytes became U+FFFD: a status the tracker did not know (the
+order left open, an ``unknown_status`` alert), the panel's words lost.
+
+:func:`readable` leaves UTF-8 as it is; only a body that is not UTF-8 is
+read a byte a character: by the charset its Content-Type names when that is
+one byte a character (``windows-1251``, ``iso-8859-5``, ``koi8-r``...), else
+each byte that is not UTF-8 as Windows-1252, the UTF-8 around it kept. A
+byte the charset leaves undefined (0x81 in Windows-1252) is read as Latin-1
+reads it (a C1 control, shown escaped on a terminal). Nothing fails the
+call, and nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+# The one-byte-a-character charsets a Content-Type may name, by Python's
+# name for each (codecs.lookup(...).name): Windows', ISO 8859's, KOI8, DOS.
+_ONE_BYTE = frozenset(
+    {f"cp125{n}" for n in range(9)}
+    | {f"iso8859-{n}" for n in (*range(1, 12), 13, 14, 15, 16)}
+    | {"koi8-r", "koi8-u", "cp866", "mac-cyrillic", "mac-roman"}
+)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]{1,40})", re.IGNORECASE)
+
+
+def _latin1(exc: UnicodeError) -> tuple[str, int]:
+    """Read the bytes a one-byte codec leaves undefined as Latin-1 does."""
+    assert isinstance(exc, UnicodeDecodeError)
+    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
+
+
+def _cp1252(exc: UnicodeError) -> tuple[str, int]:
+    """Read the bytes UTF-8 refused as Windows-1252 (undefined ones as Latin-1)."""
+    assert isinstance(exc, UnicodeDecodeError)
+    return exc.object[exc.start : exc.end].decode("cp1252", "smm-tracker-latin1"), exc.end
+
+
+codecs.register_error("smm-tracker-latin1", _latin1)
+codecs.register_error("smm-tracker-cp1252", _cp1252)
+
+
+def readable(body: bytes, content_type: str | None = None) -> bytes:
+    """Given an answer body without a byte order mark and its Content-Type
+    (if any), return it as UTF-8: as it is when it is UTF-8 (ASCII: one test),
+    else read a byte a character (see the module's words). At most three
+    times as long (a byte of Windows-1252 is up to three of UTF-8: the euro)."""
+    if body.isascii():
+        return body
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return body
+    named = _one_byte_charset(content_type)
+    if named is not None:
+        return body.decode(named, "smm-tracker-latin1").encode("utf-8")
+    return body.decode("utf-8", "smm-tracker-cp1252").encode("utf-8")
+
+
+def _one_byte_charset(content_type: str | None) -> str | None:
+    """Return the codec of the one-byte charset ``content_type`` names, or None."""
+    found = _CHARSET.search(content_type[:200]) if content_type else None
+    if found is None:
+        return None
+    try:
+        name = codecs.lookup(found.group(1)).name
+    except LookupError:
+        return None
+    return name if name in _ONE_BYTE else None
