@@ -164,14 +164,15 @@ def poll_panel(
             )
             given_up.extend(lost)  # stored as stopped: told at the poll's end
             result.write_s += time.perf_counter() - writing
-            for order in odd:  # stored as sent; never a delivered count or a decision
-                log.warning(
-                    "remains_not_a_delivery_figure",
-                    panel=panel.name,
-                    order=order["order_id"],
-                    remains=order["remains"],
-                    quantity=order["quantity"],
-                )
+            for order in odd:  # over a good one, not stored; logged once an order and process
+                if client.once(f"remains_odd:{order['order_id']}"):
+                    log.warning(
+                        "remains_not_a_delivery_figure",
+                        panel=panel.name,
+                        order=order["order_id"],
+                        remains=order["remains"],
+                        quantity=order["quantity"],
+                    )
             for order in repriced:  # counted at its latest value; the change said once
                 log.info(
                     "order_charge_changed",

@@ -64,13 +64,19 @@ class StatusCalls(Witnessed[P]):
             return
         log.warning("unknown_status", panel=self.name, kind=kind, status=raw)
 
-    def warn_once(self, key: str, event: str, **fields: Any) -> None:
-        """Log ``event`` for this panel once per process and ``key``."""
+    def once(self, key: str) -> bool:
+        """Return True the first time ``key`` is given for this panel in the
+        process (a reload's new client goes on from the old one's: :meth:`told_by`)."""
         with self._warn_lock:
             if key in self._warned:
-                return
+                return False
             self._warned.add(key)
-        log.warning(event, panel=self.name, **fields)
+            return True
+
+    def warn_once(self, key: str, event: str, **fields: Any) -> None:
+        """Log ``event`` for this panel once per process and ``key``."""
+        if self.once(key):
+            log.warning(event, panel=self.name, **fields)
 
     def told_by(self, before: StatusCalls[Any]) -> None:
         """At a reload: what ``before``, the old generation's client of the same

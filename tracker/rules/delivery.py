@@ -29,10 +29,11 @@ def plausible_remains(remains: int | None, total: int | None) -> bool:
     order again is no over-delivery) to ``total``. True when either is unknown
     (or the quantity is 0): there is nothing to judge it by.
 
-    Outside, the panel's number is kept as it sent it (``orders.remains``) but
-    tells nothing of delivery: -99999999999 of 1000 is not 100000000999
-    delivered, 9285 of 5000 (a drip-feed order tracked without its runs:
-    remains counts every run) not -4285."""
+    Outside, the panel's number tells nothing of delivery: -99999999999 of
+    1000 is not 100000000999 delivered, 9285 of 5000 (a drip-feed order
+    tracked without its runs: remains counts every run) not -4285. Over a
+    good one a poll stores none (:mod:`tracker.store.answers`: read as
+    unreadable); with none before it, it is stored as sent, never counted."""
     if remains is None or not total or total < 0:
         return True
     return -total <= remains <= total

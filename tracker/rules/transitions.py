@@ -174,8 +174,10 @@ STATUS_READS = (
     "currency",
 )
 # An order reaching a final status with no readable remains (absent, null,
-# "garbage", 1e30) has an unknown remains: the one from before is not what was
-# left undelivered, and a Partial's re-order and delivered figure read it.
+# "garbage", 1e30; or no delivery figure over a good one, "-99999999999" of
+# 1000, which tracker.store.answers hands over as none) has an unknown remains: the one
+# from before is not what was left undelivered, and a Partial's re-order and
+# delivered figure read it. Before that, the last readable one is kept.
 # status_update writes ``remains`` itself: the stored one kept, or None then.
 
 # The columns it writes, in the order of its values; None keeps the stored

@@ -54,8 +54,10 @@ def write_answer(
     on ``conn``, in the transaction it is in; return the transitions recorded.
 
     Each order whose remains just became no delivery figure (see
-    :func:`tracker.rules.delivery.plausible_remains`; stored as sent all the
-    same) is added to ``odd``: once, until its remains is one again. Each
+    :func:`tracker.rules.delivery.plausible_remains`) is added to ``odd``:
+    over a good one stored it is not stored (the good one kept; an order it
+    ends has none), and added at each answer saying it; else stored as sent,
+    and added once, until its remains is one again. Each
     order whose charge the panel changed (a re-price, a refund) goes to
     ``repriced`` with the charge before and after."""
     stamp, base = iso(now), polled_at or now
@@ -73,11 +75,11 @@ def write_answer(
         if report is None or report.error is not None or report.status is None:
             others.append(order_id)
             continue
+        if report.remains is not None:
+            report = _as_figure(report, row[_REMAINS], row[_READ_END], row[_READ_END + 1], odd)
         values, whole, transition = status_update(
             panel, row[1:_READ_END], report, stamp, base, cadence
         )
-        if report.remains is not None and report.remains != row[_REMAINS] and odd is not None:
-            _note_odd(odd, order_id, report.remains, row)
         before, after = row[_CHARGE], values[_CHARGE_WRITTEN]  # as status_update read it
         if after is not None and before is not None and after != before and repriced is not None:
             repriced.append({"order_id": order_id, "before": before, "after": after})
@@ -100,7 +102,7 @@ def write_answer(
     if kept:
         _write_rows(conn, partial(_update_sql, _KEPT), kept)
     if others:
-        recorded += _apply_others(conn, panel, others, reports, now, cadence, polled_at, lost)
+        recorded += _apply_others(conn, panel, others, reports, now, cadence, polled_at, lost, odd)
     if recorded:
         _write_rows(conn, _insert_transitions_sql, list(map(_transition_values, recorded)))
     return recorded
@@ -205,12 +207,29 @@ _CHARGE = 1 + STATUS_READS.index("charge")
 _CHARGE_WRITTEN = STATUS_WRITES.index("charge")  # float already: not converted twice
 
 
-def _note_odd(odd: list[dict[str, Any]], order_id: int, remains: int, row: Any) -> None:
-    """Add the order to ``odd`` when ``remains`` is no delivery figure and the
-    stored one was (a warning once, not at every poll of the same nonsense)."""
-    total = total_quantity(row[_READ_END], row[_READ_END + 1])
-    if not plausible_remains(remains, total) and plausible_remains(row[_REMAINS], total):
-        odd.append({"order_id": order_id, "remains": remains, "quantity": total})
+def _as_figure(
+    report: OrderStatus,
+    stored: int | None,
+    quantity: int | None,
+    runs: int | None,
+    odd: list[dict[str, Any]] | None,
+) -> OrderStatus:
+    """Given a report with a remains, and the order's remains, quantity and
+    runs as stored, return the report to store.
+
+    A remains that is no delivery figure (``plausible_remains``) over a good
+    one stored is read as one that cannot be read: the good one kept, and an
+    order the report ends has none (see the note above STATUS_WRITES in
+    :mod:`tracker.rules.transitions`). With none stored yet, or the panel's
+    own numbers all along (a drip-feed order tracked without its runs), it is
+    stored as sent, never counted. The order goes to ``odd`` unless the one
+    stored was already no figure (told then)."""
+    total = total_quantity(quantity, runs)
+    if plausible_remains(report.remains, total) or not plausible_remains(stored, total):
+        return report
+    if odd is not None:
+        odd.append({"order_id": report.order_id, "remains": report.remains, "quantity": total})
+    return report if stored is None else report._replace(remains=None)
 
 
 _TRANSITION = (
@@ -237,10 +256,11 @@ def _apply_others(
     cadence: Cadence,
     polled_at: datetime | None,
     lost: list[dict[str, Any]] | None = None,
+    odd: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Store what apply_report decides for ``order_ids`` (errors, IDs missing from
     the answer); return the transitions to record, and add the orders that stopped
-    being polled to ``lost``."""
+    being polled to ``lost``, those whose remains is no delivery figure to ``odd``."""
     recorded = []
     cursor = conn.execute(
         f"SELECT * FROM orders WHERE panel = ? AND order_id IN ({placeholders(order_ids)})",
@@ -251,7 +271,10 @@ def _apply_others(
     for values in cursor.fetchall():
         row = dict(zip(names, values, strict=True))
         order_id = row["order_id"]
-        outcome = apply_report(row, reports.get(order_id), now, cadence, polled_at=polled_at)
+        report = reports.get(order_id)
+        if report is not None and report.error is None and report.remains is not None:
+            report = _as_figure(report, row["remains"], row["quantity"], row["runs"], odd)
+        outcome = apply_report(row, report, now, cadence, polled_at=polled_at)
         # Only the columns whose value changes are written, so an index on an
         # unchanged column is not touched.
         changed = {k: v for k, v in outcome.changes.items() if row[k] != v}
