@@ -75,7 +75,7 @@ def write_answer(
         if report is None or report.error is not None or report.status is None:
             others.append(order_id)
             continue
-        if report.remains is not None:
+        if report.remains is not None and report.remains != row[_REMAINS]:  # the same: judged
             report = _as_figure(report, row[_REMAINS], row[_READ_END], row[_READ_END + 1], odd)
         values, whole, transition = status_update(
             panel, row[1:_READ_END], report, stamp, base, cadence
