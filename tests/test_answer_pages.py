@@ -46,7 +46,10 @@ NEVER_RAN = [
     Reply(b"Access denied by the firewall", 403, {"Content-Type": "text/plain"}),
     page(404, "404 Not Found"),
     page(405, "405 Not Allowed"),
+    page(411, "411 Length Required"),
     page(413, "413 Request Entity Too Large"),
+    page(414, "414 Request-URI Too Large"),
+    page(431, "431 Request Header Fields Too Large"),
 ]
 
 
