@@ -53,7 +53,7 @@ def scorecard_text(rows: Sequence[dict[str, Any]], screen: Screen) -> str:
     header of the figures, then for each service the line naming it (wrapped,
     never cut) and its figures, indented under it. PARTIAL, CANCELED and
     REFUNDED are headed PART, CANC and REFUND when the whole words do not fit;
-    on a screen too narrow for the figures even so (under ~50 columns), each
+    on a screen too narrow for the figures even so (under ~71 columns), each
     service's figures are words under its name ("done 81%  partial 10%"),
     wrapped: the table folded a row over several lines and ``report`` failed."""
     mixed = any(len(row["spend_by_currency"]) > 1 for row in rows)
