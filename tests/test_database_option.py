@@ -155,3 +155,13 @@ def test_history_of_an_order_not_in_the_named_file_suggests_no_track(built, no_c
     result = run("history", "999999", "--database", str(w.store.path))
     assert result.exit_code == 1
     assert result.output == f"smm-tracker: order 999999 is not in {w.store.path}\n"
+
+
+def test_balance_of_a_file_read_with_no_config_blames_no_config_not_the_panel(built, no_config):
+    # The demo's own hint (`balance ... --database DIR/demo.db`): there is no
+    # config to leave the panel out of, and a threshold comes from a config.
+    w, _ = built
+    result = run("balance", "--database", str(w.store.path))
+    assert result.exit_code == 0, result.output
+    assert "  state:  no low-balance alert (no config read: no threshold)\n" in result.stdout
+    assert "not in the config" not in result.output

@@ -60,8 +60,7 @@ def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | N
     points = [(t, float(r["balance"])) for r in spent if (t := read_iso(r["at"]))]
     runway = estimate_runway(points, float(last["balance"]))
     configured = {p.name: p for p in config.panels}.get(name)
-    # A panel left out of the config has no threshold any more: no alert.
-    low = config.balance_low(configured) if configured else Decimal(0)
+    low = config.balance_low(configured) if configured else Decimal(0)  # left out: no threshold
     state = [e for e in open_episodes(store) if e["panel"] == name and e["kind"] == "balance_low"]
     return {
         "panel": name,
@@ -86,9 +85,10 @@ def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | N
 _CHECKS = (["at", "balance"], ["CHECKED", "BALANCE"])
 
 
-def _state(info: dict[str, Any], screen: Screen | None = None) -> str:
-    if info["low"] is None and not info.get("configured", True):
-        return "no low-balance alert (the panel is not in the config)"
+def _state(info: dict[str, Any], screen: Screen | None = None, no_config: bool = False) -> str:
+    if info["low"] is None and not info.get("configured", True):  # --database and no config: none
+        why = "no config read: no threshold" if no_config else "the panel is not in the config"
+        return f"no low-balance alert ({why})"
     if info["low"] is None:
         return "no low-balance alert (balance.low = 0)"
     if info["low_since"]:
@@ -153,7 +153,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         currency = f" {info['currency']}" if info["currency"] else ""
         amount = safe_text(f"{money(info['balance'])}{currency}", CELL_WIDTH)
         click.echo(fitted(f"{name}: {amount}  (checked {moment(info['at'], screen)})", screen))
-        click.echo(fitted(f"  state:  {_state(info, screen)}", screen, 10))
+        click.echo(fitted(f"  state:  {_state(info, screen, config.path is None)}", screen, 10))
         # describe() is written to stand alone in alerts ("runway unknown (...)").
         runway = info["runway"]["text"].removeprefix("runway ")
         click.echo(fitted(f"  runway: {runway}", screen, 10))
