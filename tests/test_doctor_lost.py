@@ -125,6 +125,23 @@ def test_the_lost_orders_ids_piped_to_track_resume_them_all(setup):
     assert both.exit_code == 2 and "--ids and --json do not go together" in both.output
 
 
+def test_nothing_lost_piped_to_track_untrack_or_cancel_is_nothing_to_do(setup):
+    # The same pipeline with no order lost (README: it "resumes every order
+    # given up as lost"): an empty list is nothing to do, not bad input (exit 2).
+    cli, _config, _real = setup
+    listed = cli("orders", "--panel", "sim", "--status", "lost", "--ids")
+    assert listed.exit_code == 0 and listed.stdout == ""
+    for command in ("track", "untrack", "cancel"):
+        args = [command, "--panel", "sim", *(["--yes"] if command == "cancel" else []), "-"]
+        done = cli(*args, input=listed.stdout)
+        assert done.exit_code == 0, done.output
+        assert done.stdout == "", done.stdout
+        assert done.stderr == f"no order IDs on stdin: nothing to {command}\n"
+    # With an add's key, track takes exactly one ID: none is still a usage error.
+    keyed = cli("track", "--panel", "sim", "--idempotency-key", "row-1", "-", input="")
+    assert keyed.exit_code == 2 and "no order IDs given" in keyed.output
+
+
 def test_lost_orders_of_a_panel_that_left_the_config_say_to_add_it_back(setup, tmp_path):
     cli, config, _real = setup
     assert cli("run", "--once", "--all").exit_code == 0

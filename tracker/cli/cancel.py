@@ -18,7 +18,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.cli.orders import nothing_piped, panel_option, parse_order_ids
 from tracker.cli.panels import note_held_elsewhere, orders_are, panel_holding, shown_ids
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, Waits, shield, tell_wait
@@ -170,8 +170,12 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     in the cancels table. Asks first on a terminal unless --yes. Exit 1 when
     any cancel was refused or its answer was lost.
     """
-    ids = list(dict.fromkeys(parse_order_ids(order_ids)))
+    ids = list(dict.fromkeys(parse_order_ids(order_ids, none_piped=True)))
     config = ctx.config(keys=True)
+    if not ids:
+        if panel is not None:
+            config.panel(panel)  # a --panel named is still checked
+        return nothing_piped("cancel")
     store = None
     if panel is None and len(config.panels) > 1:
         store = open_store(config, existing=True)  # no database: no order tracked anywhere

@@ -65,9 +65,13 @@ order_panel = click.option(
 _COMMENT = re.compile(r"(?:^|(?<=[\s,]))#(?!\d)[^\r\n]*", re.MULTILINE)
 
 
-def parse_order_ids(values: tuple[str, ...], option: str = "", *, stdin: bool = True) -> list[int]:
+def parse_order_ids(
+    values: tuple[str, ...], option: str = "", *, stdin: bool = True, none_piped: bool = False
+) -> list[int]:
     """Given CLI arguments (``-`` reads stdin unless ``stdin`` is False), return
-    order IDs or exit naming the bad ones (``option``, e.g. "--order", first)."""
+    order IDs or exit naming the bad ones (``option``, e.g. "--order", first).
+    With ``none_piped``, ``-`` alone reading no ID returns [] (an empty
+    `orders --ids` piped in: nothing to do, no bad input)."""
     tokens: list[str] = []
     for value in values:
         if value == "-" and stdin and sys.stdin is None:  # `<&-`: Python has no stdin at all
@@ -86,9 +90,14 @@ def parse_order_ids(values: tuple[str, ...], option: str = "", *, stdin: bool = 
     if bad:  # each said cut: a 20 MB token on stdin is no 20 MB line
         shown = _first([said(t) for t in bad[:6]])
         _usage(option, f"not an order ID (a whole number from 1 to {ORDER_ID_MAX}): {shown}")
-    if not tokens:
+    if not tokens and not (none_piped and stdin and values == ("-",)):
         _usage(option, "no order IDs given")
     return [int(t) for t in tokens]
+
+
+def nothing_piped(command: str) -> None:
+    """Say on stderr that ``-`` read no order ID: nothing for ``command`` to do (exit 0)."""
+    click.echo(f"no order IDs on stdin: nothing to {command}", err=True)
 
 
 def parse_order_id(value: str, option: str = "", *, stdin: bool = True) -> int:

@@ -14,7 +14,7 @@ from tracker.cli.idempotent import (
     settle_tracked,
 )
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
-from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.cli.orders import nothing_piped, panel_option, parse_order_ids
 from tracker.cli.panels import orders_are
 from tracker.cli.render import safe_text
 from tracker.cli.screen import fitted, stderr_screen
@@ -68,10 +68,12 @@ def track(
     if (runs is None) != (interval is None):  # as `add` takes them
         fail("--runs and --interval go together (drip-feed)", EXIT_USAGE)
     check_key(key)
-    ids = parse_order_ids(order_ids)
+    ids = parse_order_ids(order_ids, none_piped=key is None)  # with a key: its one order
     config = ctx.config(keys=False)
     panel_config = config.panel(panel)
     name = panel_config.name
+    if not ids:
+        return nothing_piped("track")
     store = open_store(config)
     details = {"service": service, "link": link, "quantity": quantity}
     details.update(runs=runs, interval=interval)

@@ -15,7 +15,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.orders import panel_option, parse_order_ids
+from tracker.cli.orders import nothing_piped, panel_option, parse_order_ids
 from tracker.cli.panels import panel_holding, shown_ids, stored_panel
 from tracker.clock import utcnow
 from tracker.store.stopping import untrack as stop_orders
@@ -36,9 +36,13 @@ def untrack(
     holds them, as `history` finds one. Exit 1 when an ID is not tracked on
     the panel (the others are still stopped).
     """
-    ids = parse_order_ids(order_ids)
+    ids = parse_order_ids(order_ids, none_piped=True)
     config = ctx.config(keys=False)
     opened = cache(partial(open_store, config, existing=True))
+    if not ids:
+        if panel is not None:
+            stored_panel(config, panel, opened)  # a --panel named is still checked
+        return nothing_piped("untrack")
     held = None
     if panel is None:  # any panel in the database: one left out of the config too
         held, _ = panel_holding(opened(), ids)
