@@ -167,3 +167,27 @@ def test_a_408_to_every_try_places_no_order_and_gives_the_key_back(panel, tmp_pa
     assert _sent(server, "add") == 2  # retries = 1
     replies["add"] = json_reply({"order": 8})
     assert cli(*ADD, "--idempotency-key", "row-1").stdout == "8\n"
+
+
+def test_a_move_of_the_panels_own_url_to_https_is_not_sent_and_names_the_fix(panel, tmp_path):
+    """nginx's `return 301 https://$host$request_uri` for a URL configured with
+    http://: answered before any script ran, so `add` gives its key back (it
+    was an outcome unknown, the key held until `--not-placed`)."""
+    server, replies, cli = panel
+    moved = Reply(b"", 301, {"Location": server.url.replace("http://", "https://", 1)})
+    replies.update(dict.fromkeys(ACTS, moved))
+    added = cli(*ADD, "--idempotency-key", "row-1")
+    assert added.exit_code == 1
+    said = _said(added)
+    assert "set the panel's url to https://" in said and said.endswith("; no order placed"), said
+    again = cli(*ADD, "--idempotency-key", "row-1")  # the key given back: sent again
+    assert "outcome unknown" not in _said(again)
+    refill = cli("refill", "5")
+    assert _said(refill).startswith("smm-tracker: order 5: refill not sent, nothing recorded")
+    assert _rows(tmp_path, "SELECT * FROM refills") == []
+    assert [_sent(server, action) for action in ACTS[:2]] == [2, 1]
+    # Anywhere else on https (a login page), or another path: may have run.
+    replies["add"] = Reply(
+        b"", 302, {"Location": server.url.replace("http://", "https://", 1) + "x"}
+    )
+    assert "outcome unknown" in _said(cli(*ADD, "--idempotency-key", "row-2"))

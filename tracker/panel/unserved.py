@@ -5,10 +5,13 @@ order twice), so such an answer is the whole answer. For the reads it is one
 clear error, not retried. For ``add``, ``refill`` and ``cancel`` it matters
 whether the panel's script ran, and the code is all there is to tell by:
 
-- 3xx: the POST reached something that redirected it. A web server sending
-  ``http://`` on to ``https://`` ran nothing, but a panel script may act and
-  then redirect (Post/Redirect/Get, a session check after the work): no
-  telling them apart, so the outcome is unknown.
+- 3xx: the POST reached something that redirected it. A panel script may act
+  and then redirect (Post/Redirect/Get, a session check after the work), so
+  the outcome is unknown; but for the panel's own URL with ``https://`` for
+  ``http://`` (the same host, path and query): a web server's blanket move to
+  TLS, answered before any script (a script has no reason to send its own
+  request there after the work). Not sent, and the line says which URL to
+  configure.
 - 401, 403 (a web server's authentication, a WAF's block page), 404, 405 (no
   such endpoint or method at that URL), 411, 413, 414, 431 (the request's
   length, body, URL or headers refused): answered by the server in front of
@@ -27,6 +30,7 @@ panel's ``{"error": ...}`` is its refusal; a 5xx is :mod:`tracker.panel.cloudfla
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -64,4 +68,29 @@ def page_error(
         return BadAnswerError(detail, panel=panel, action=action)
     if code in NOT_RUN:
         return UnservedError(not_run, panel=panel, action=action)
+    if 300 <= code < 400 and to_tls(response.headers.get("Location"), url):
+        told = (
+            f"{detail}: the web server moves http:// to https://; set the panel's url to https://"
+        )
+        told = f"{told}; no order placed" if action == "add" else told
+        return UnservedError(told, panel=panel, action=action)
     return TransientError(detail, maybe_sent=True, panel=panel, action=action)
+
+
+def to_tls(location: str | None, url: str) -> bool:
+    """Whether a redirect's ``location`` is ``url`` itself with ``https://`` for
+    ``http://``: the same host, path and query (any port: 443 or the same)."""
+    if not location:
+        return False
+    try:
+        here, there = urlsplit(url), urlsplit(location.strip())
+        same_host = (here.hostname or "") == (there.hostname or "") != ""
+    except ValueError:  # a Location no URL parser reads (a bad port)
+        return False
+    return (
+        here.scheme.lower() == "http"
+        and there.scheme.lower() == "https"
+        and same_host
+        and (here.path or "/") == (there.path or "/")
+        and here.query == there.query
+    )
