@@ -6,7 +6,10 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import DAY, KEY, H, World
+from structlog.testing import capture_logs
 
 from tracker.sim.orders import SimRefusal
 from tracker.sim.server import (
@@ -275,6 +278,29 @@ def test_a_panel_forgetting_every_refill_does_not_close_them_while_it_answered_o
     assert w.round()
     row = refill_row(w, running)
     assert row["status"] == "Completed" and row["error"] is None
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_panel_forgetting_every_refill_is_warned_once_until_it_answers_again(world):
+    # Soak: a panel restarted without its refills said "Incorrect refill ID"
+    # at every round; refill_status_not_trusted was a warning every round
+    # (60 a minute at refill_every = 1s), about the same thing each time.
+    w = world(panel_class=ForgetfulPanel)
+    _two_refills(w)
+
+    def untrusted(rounds: int) -> list[str]:
+        with capture_logs() as logs:
+            for _ in range(rounds):
+                w.clock.advance(1)  # the running refill still runs after them
+                assert w.round()
+        return [e["log_level"] for e in logs if e["event"] == "refill_status_not_trusted"]
+
+    w.panel.forget_all = True
+    assert untrusted(4) == ["warning", "debug", "debug", "debug"]
+    w.panel.forget_all = False
+    assert untrusted(1) == []  # answered: trusted again
+    w.panel.forget_all = True
+    assert untrusted(2) == ["warning", "debug"]  # a new spell is told again
 
 
 def test_a_panel_forgetting_every_refill_for_a_day_has_them_closed(world):

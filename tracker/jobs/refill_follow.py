@@ -16,7 +16,8 @@ known to answer refill_status: it reported a status in this run, or the
 newest other refill it answered with a status in the last WITNESS_WITHIN (a
 witness) comes back with one when asked once. Otherwise the errors are the
 panel's, not the refills': they are kept on the rows, uncounted, and
-``refill_status_not_trusted`` is logged. With no witness (a panel that has
+``refill_status_not_trusted`` is logged (at warning once, the runs after it
+at debug until one trusts the panel again). With no witness (a panel that has
 said nothing else for a day) they count, as before: a refill purged by the
 panel must not block its order for ever.
 A refill whose ID the panel also gave to another order is not asked about:
@@ -121,7 +122,8 @@ def follow_refills(
             if result.gave_up or result.unsupported or len(result.errors) >= MAX_FAILED_CALLS:
                 break
             continue
-        trusted = _trusted(store, client, reports, [r["refill_id"] for r in rows], clock(), result)
+        asked = [r["refill_id"] for r in rows]
+        trusted = _trusted(store, client, reports, asked, clock(), result, modes)
         since, now = running_since(store, [r["id"] for r in rows if held(r)]), clock()
         hold = None if cooldown is None else cooldown * HOLD_COOLDOWNS
         updates = {
@@ -186,16 +188,19 @@ def _trusted(
     asked: list[str],
     now: datetime,
     result: FollowResult,
+    modes: PanelModes,
 ) -> bool:
     """Return whether the errors in ``reports`` (the answer about the refills
     ``asked``) may count against their refills (see the module's docstring);
-    once known, the answer holds for the rest of the run."""
+    once known, the answer holds for the rest of the run. Not trusted is
+    logged at warning once until a run trusts the panel again, then at debug."""
     if any(reported(r) for r in reports.values()):
-        result.trusted = True
+        result.trusted, modes.untrusted_told = True, False
     if result.trusted is not None or not any(says_lost(reports.get(i)) for i in asked):
         return result.trusted is not False
     witness = witness_refill(store, client.name, now - WITNESS_WITHIN, asked)
     if witness is None:
+        modes.untrusted_told = False
         return True
     result.calls += 1
     try:
@@ -207,7 +212,9 @@ def _trusted(
     result.trusted = reported(report)
     if not result.trusted:
         error = report.error or NOT_IN_ANSWER
-        log.warning("refill_status_not_trusted", panel=client.name, witness=witness, error=error)
+        told = log.debug if modes.untrusted_told else log.warning
+        told("refill_status_not_trusted", panel=client.name, witness=witness, error=error)
+    modes.untrusted_told = not result.trusted
     return result.trusted
 
 

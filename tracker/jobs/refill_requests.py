@@ -59,6 +59,7 @@ class PanelModes:
 
     multi_refill: bool = True
     multi_refill_status: bool = True
+    untrusted_told: bool = False  # refill_status_not_trusted warned; debug until trusted again
 
 
 @dataclass
