@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from itertools import chain
@@ -53,6 +53,9 @@ class PollResult:
     late: int = 0  # ended orders asked again (tracker.jobs.late_checks)
     errors: list[str] = field(default_factory=list)
     auth_failed: bool = False
+    # The errors of the panel's poll before: the same failure again (an
+    # outage) is logged at debug, each new one at error (see status_failed).
+    told: Collection[str] = ()
     # Seconds this poll took, the process's CPU seconds meanwhile (every
     # thread), and the seconds its thread spent storing answers (the single
     # writer): the bench's write-throughput figures.
@@ -77,6 +80,7 @@ def poll_panel(
     on_lost: Callable[[list[dict[str, Any]]], None] | None = None,
     on_refunds: Callable[[list[dict[str, Any]]], None] | None = None,
     idle: Callable[[], bool] | None = None,
+    told: Collection[str] = (),
 ) -> PollResult:
     """Check a panel's due open orders; return what happened.
 
@@ -97,10 +101,14 @@ def poll_panel(
     ``idle`` is called while no answer has come back, to do a little work
     (a few ms) in the time the poll waits on the panel; it returns True while
     it has more to do (``run --once``: :class:`tracker.jobs.prejudge.Prejudge`).
+
+    ``told``: the errors of the panel's poll before. A failed call is logged
+    (``status_failed``) at error unless this poll or that one already had the
+    same error: then at debug, so an outage is not told once per batch and poll.
     """
     panel = client.panel
     stop = stop_event or threading.Event()
-    result = PollResult(panel=panel.name)
+    result = PollResult(panel=panel.name, told=told)
     started = clock()
     began, cpu = time.perf_counter(), time.process_time()
     witness = store.known_order(panel.name)  # see ask_batch
@@ -188,8 +196,7 @@ def poll_panel(
                     why = answer.why or "the panel failed while a batch was being split or re-asked"
                     left = len(ids) - len(asked)
                     error = f"{panel.name}: status: {left} order(s) left unsettled: {why}"
-                    result.errors.append(error)
-                    log.error("status_failed", panel=panel.name, orders=len(ids), error=error)
+                    _failed(result, error, ids)
             result.transitions += len(recorded)
             result.lost += len(lost)
             if recorded and on_transitions is not None:
@@ -309,9 +316,17 @@ def _count_failure(result: PollResult, error: BaseException, ids: list[int]) -> 
     if isinstance(error, StopRequested):
         return False  # never sent: the daemon is stopping, not the panel failing
     result.calls += 1
-    result.errors.append(str(error))
-    log.error("status_failed", panel=result.panel, orders=len(ids), error=str(error))
+    _failed(result, str(error), ids)
     if isinstance(error, AuthError):
         result.auth_failed = True
         return False
     return not isinstance(error, TransientError) and len(result.errors) < MAX_FAILED_BATCHES
+
+
+def _failed(result: PollResult, error: str, ids: list[int]) -> None:
+    """Count a failure in ``result``; log it at error the first time (see poll_panel)."""
+    told = error in result.errors or error in result.told
+    result.errors.append(error)
+    (log.debug if told else log.error)(
+        "status_failed", panel=result.panel, orders=len(ids), error=error
+    )

@@ -111,6 +111,7 @@ class Tracker(Core):
             on_lost=self.watch.on_lost,
             on_refunds=self._refunded,
             idle=self.prejudges[panel].step if panel in self.prejudges else None,
+            told=self.polls[panel].errors if panel in self.polls else (),
         )
         self.polls[panel] = result
         self.watch.after_poll(panel)  # open orders in status words it does not know
