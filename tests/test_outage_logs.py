@@ -3,16 +3,23 @@
 Two panels, one stopped or refusing connections: each poll of the dead one
 logged a ``status_failed`` error per batch of 100 orders, the same words 8
 times a poll, every poll of the outage (24 lines in 80 s, besides the alert
-that said it once). The first failure of a spell is logged at error; the same
-failure again, in the same poll or the next, at debug; a poll that succeeds
-ends the spell.
+that said it once), and a ``panel_retry`` warning for every retry of every
+call (123 in the same 80 s). The first failure of a spell is logged at error
+(a retry at warning); the same failure again at debug; an answer ends the
+spell.
 """
 
 from __future__ import annotations
 
+import httpx
 import pytest
+from faketime import FakeTime
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
+
+from tracker.config.model import PanelConfig, Secret
+from tracker.errors import TransientError
+from tracker.panel.client import PanelClient
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 
@@ -38,3 +45,29 @@ def test_a_failing_panel_is_told_once_a_spell_not_once_per_batch_and_poll(world,
     w.panel.inject("json500", count=1000, action="status")
     ok, levels = _levels(w)
     assert not ok and levels[0] == "error", levels  # a new spell is told again
+
+
+def test_retries_failing_the_same_way_are_warned_once_until_an_answer():
+    answers = ["refused"] * 4 + ["refused", "balance"] + ["refused", "balance"]
+
+    def panel(request: httpx.Request) -> httpx.Response:
+        if answers.pop(0) == "refused":
+            raise httpx.ConnectError("[Errno 111] Connection refused")
+        return httpx.Response(200, content=b'{"balance": "1.5", "currency": "USD"}')
+
+    config = PanelConfig(name="t", url="https://panel.test/api/v2", key=Secret("k3y"), retries=3)
+    t = FakeTime(sleeps=[])
+    client = PanelClient(config, transport=httpx.MockTransport(panel), sleep=t.sleep, clock=t.clock)
+
+    def retries(ok: bool) -> list[str]:
+        with capture_logs() as logs:
+            if ok:
+                client.balance()
+            else:
+                with pytest.raises(TransientError):
+                    client.balance()
+        return [e["log_level"] for e in logs if e["event"] == "panel_retry"]
+
+    assert retries(ok=False) == ["warning", "debug", "debug"]  # 4 attempts refused
+    assert retries(ok=True) == ["debug"]  # the same outage, then an answer
+    assert retries(ok=True) == ["warning"]  # after the answer: told again

@@ -310,10 +310,9 @@ class Transport(Generic[P]):
     def _log_retry(self, state: tenacity.RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         self._pacing.retrying(exc, state.upcoming_sleep)  # a rate limit's: said (CLI)
-        log.warning(
-            "panel_retry",
-            panel=self.name,
-            attempt=state.attempt_number,
-            wait=round(state.upcoming_sleep, 2),
-            error=getattr(exc, "detail", str(exc)),
-        )
+        error, wait = getattr(exc, "detail", str(exc)), round(state.upcoming_sleep, 2)
+        told = log.debug if self._retry_told(error) else log.warning
+        told("panel_retry", panel=self.name, attempt=state.attempt_number, wait=wait, error=error)
+
+    def _retry_told(self, error: str) -> bool:  # WholeCalls: the same failure, no answer since
+        return False

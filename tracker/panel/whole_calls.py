@@ -42,7 +42,18 @@ class WholeCalls(Transport[P]):
         self._current = threading.local()  # the attempts happen in the calling thread
         self.observers.insert(0, self._attempted)
 
+    _told: str | None = None  # the error panel_retry last said at warning, nothing answered since
+
+    def _retry_told(self, error: str) -> bool:
+        """Return True when ``error`` is the one ``panel_retry`` last said at
+        warning and no attempt was answered since: an outage is told once (its
+        retries after it at debug), not at every retry of every call."""
+        told, self._told = self._told == error, error
+        return told
+
     def _attempted(self, _panel: str, _action: str, ok: bool, _s: float, error: str | None) -> None:
+        if ok:
+            self._told = None  # answered: the next failure is told
         last = getattr(self._current, "last", None)
         if last is not None:
             last[:] = [ok, error]
