@@ -3,10 +3,11 @@
 Two panels, one stopped or refusing connections: each poll of the dead one
 logged a ``status_failed`` error per batch of 100 orders, the same words 8
 times a poll, every poll of the outage (24 lines in 80 s, besides the alert
-that said it once), and a ``panel_retry`` warning for every retry of every
-call (123 in the same 80 s). The first failure of a spell is logged at error
-(a retry at warning); the same failure again at debug; an answer ends the
-spell.
+that said it once), a ``panel_retry`` warning for every retry of every call
+(123 in the same 80 s), and a ``balance_failed`` error every balance run (7
+in the same 80 s at ``balance_every = "1s"``). The first failure of a spell
+is logged at error (a retry at warning); the same failure again at debug; an
+answer ends the spell.
 """
 
 from __future__ import annotations
@@ -71,3 +72,23 @@ def test_retries_failing_the_same_way_are_warned_once_until_an_answer():
     assert retries(ok=False) == ["warning", "debug", "debug"]  # 4 attempts refused
     assert retries(ok=True) == ["debug"]  # the same outage, then an answer
     assert retries(ok=True) == ["warning"]  # after the answer: told again
+
+
+def test_a_balance_job_failing_the_same_way_is_told_once_until_the_panel_answers(world):
+    w = world()
+    jobs = {name: w.jobs[f"{name}:sim"] for name in ("balance", "services")}
+
+    def levels(name: str) -> list[str]:
+        with capture_logs() as logs:
+            jobs[name].run()
+        return [e["log_level"] for e in logs if e["event"] == f"{name}_failed"]
+
+    w.panel.inject("html502", count=1000)  # every action: the panel is down
+    for name in ("balance", "services"):
+        assert levels(name) == ["error"]
+        assert levels(name) == ["debug"]  # the same outage, run after run
+        assert levels(name) == ["debug"]
+    w.panel.clear_faults()
+    assert levels("balance") == []  # answered: the outage is over
+    w.panel.inject("html502", count=1000)
+    assert levels("balance") == ["error"]  # a new one is told

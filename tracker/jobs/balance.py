@@ -134,7 +134,8 @@ def check_balance(
     except PanelError as exc:
         if isinstance(exc, PanelAnswerError):
             gate.auth_accepted(panel.name)  # it answered, and not with a refusal
-        log.error("balance_failed", panel=panel.name, error=str(exc))
+        told = log.debug if client.told_before(str(exc), "balance_failed") else log.error
+        told("balance_failed", panel=panel.name, error=str(exc))  # an outage: once
         return False
     gate.auth_accepted(panel.name)
     key = f"balance:{panel.name}"

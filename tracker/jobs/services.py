@@ -74,6 +74,7 @@ def services_job(
     except (StopRequested, AuthError):
         raise  # not a failure: the daemon reports the stop; the key: see above
     except PanelError as exc:
-        log.error("services_failed", panel=client.name, error=str(exc))
+        told = log.debug if client.told_before(str(exc), "services_failed") else log.error
+        told("services_failed", panel=client.name, error=str(exc))  # an outage: once
         return False
     return True

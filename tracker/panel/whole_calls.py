@@ -41,19 +41,22 @@ class WholeCalls(Transport[P]):
         self.call_clock: Callable[[], float | None] = time.monotonic
         self._current = threading.local()  # the attempts happen in the calling thread
         self.observers.insert(0, self._attempted)
+        self._told: dict[str, str] = {}  # what -> the error last told, nothing answered since
 
-    _told: str | None = None  # the error panel_retry last said at warning, nothing answered since
+    def told_before(self, error: str, what: str = "panel_retry") -> bool:
+        """Return True when ``what`` (a log line: ``panel_retry``,
+        ``balance_failed``...) last told ``error`` and no attempt was answered
+        since: an outage is told once (the same line after it at debug), not at
+        every retry, call or job run."""
+        told, self._told[what] = self._told.get(what) == error, error
+        return told
 
     def _retry_told(self, error: str) -> bool:
-        """Return True when ``error`` is the one ``panel_retry`` last said at
-        warning and no attempt was answered since: an outage is told once (its
-        retries after it at debug), not at every retry of every call."""
-        told, self._told = self._told == error, error
-        return told
+        return self.told_before(error)
 
     def _attempted(self, _panel: str, _action: str, ok: bool, _s: float, error: str | None) -> None:
         if ok:
-            self._told = None  # answered: the next failure is told
+            self._told.clear()  # answered: the next failure is told
         last = getattr(self._current, "last", None)
         if last is not None:
             last[:] = [ok, error]
