@@ -15,24 +15,21 @@ import threading
 import time
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
 import structlog
 
 from tracker.clock import Clock
-from tracker.errors import AuthError, PanelError, StopRequested, TransientError
 from tracker.jobs.asking import Answer, ask_batch
 from tracker.jobs.late_checks import LateChecks
+from tracker.jobs.poll_result import PollResult, count_failure, failed, late_done
 from tracker.panel.client import PanelClient
 from tracker.rules.transitions import Cadence, horizons
 from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.poll")
 
-# After this many failed batches a poll gives up until its next run.
-MAX_FAILED_BATCHES = 3
 # Answers are stored in groups of this many, one transaction each, or after
 # the first of them has waited HOLD_SECONDS, or when nothing else is in flight:
 # each page an answer dirties is then written to the WAL once per group, not
@@ -41,31 +38,6 @@ MAX_FAILED_BATCHES = 3
 # answers, which the next poll asks again; never half of one.
 GROUP_ANSWERS = 4
 HOLD_SECONDS = 0.2
-
-
-@dataclass
-class PollResult:
-    panel: str
-    calls: int = 0
-    checked: int = 0
-    transitions: int = 0
-    lost: int = 0
-    late: int = 0  # ended orders asked again (tracker.jobs.late_checks)
-    errors: list[str] = field(default_factory=list)
-    auth_failed: bool = False
-    # The errors of the panel's poll before: the same failure again (an
-    # outage) is logged at debug, each new one at error (see status_failed).
-    told: Collection[str] = ()
-    # Seconds this poll took, the process's CPU seconds meanwhile (every
-    # thread), and the seconds its thread spent storing answers (the single
-    # writer): the bench's write-throughput figures.
-    wall_s: float = 0.0
-    cpu_s: float = 0.0
-    write_s: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def poll_panel(
@@ -196,7 +168,7 @@ def poll_panel(
                     why = answer.why or "the panel failed while a batch was being split or re-asked"
                     left = len(ids) - len(asked)
                     error = f"{panel.name}: status: {left} order(s) left unsettled: {why}"
-                    _failed(result, error, ids)
+                    failed(result, error, ids)
             result.transitions += len(recorded)
             result.lost += len(lost)
             if recorded and on_transitions is not None:
@@ -219,13 +191,13 @@ def poll_panel(
                     error = future.exception()
                     if future in lates and late is not None:
                         lates.discard(future)
-                        if not _late_done(result, late, ids, future):
+                        if not late_done(result, late, ids, future):
                             source = None  # no more late checks this poll
                     elif error is None:
                         if not held:
                             held_since = time.monotonic()
                         held.append((ids, future.result()))
-                    elif not _count_failure(result, error, ids):
+                    elif not count_failure(result, error, ids):
                         source = None  # give up on the rest of this poll
                 # Refill the freed slots before writing, so the panel works on the
                 # next batches while this thread stores the answers (the keyset
@@ -283,50 +255,3 @@ def _wait(
         else:
             return done
     return wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)[0]
-
-
-def _late_done(
-    result: PollResult, late: LateChecks, ids: list[int], future: Future[Answer]
-) -> bool:
-    """Store a late-check call's answer, or its failure (never its orders'
-    nor the poll's: not in ``result.errors``); return False when no more
-    late checks should go out this poll."""
-    error = future.exception()
-    if error is None:
-        answer = future.result()
-        result.calls += answer.calls
-        late.answered(ids, answer)
-        return True
-    if not isinstance(error, PanelError):
-        raise error
-    if isinstance(error, StopRequested):
-        return False  # never sent: each stays due
-    result.calls += 1
-    late.failed(ids, str(error))
-    return False
-
-
-def _count_failure(result: PollResult, error: BaseException, ids: list[int]) -> bool:
-    """Record a failed call in ``result``; return False when the poll should stop.
-
-    Raise ``error`` again if it is not a PanelError (a bug, not the panel's fault).
-    """
-    if not isinstance(error, PanelError):
-        raise error
-    if isinstance(error, StopRequested):
-        return False  # never sent: the daemon is stopping, not the panel failing
-    result.calls += 1
-    _failed(result, str(error), ids)
-    if isinstance(error, AuthError):
-        result.auth_failed = True
-        return False
-    return not isinstance(error, TransientError) and len(result.errors) < MAX_FAILED_BATCHES
-
-
-def _failed(result: PollResult, error: str, ids: list[int]) -> None:
-    """Count a failure in ``result``; log it at error the first time (see poll_panel)."""
-    told = error in result.errors or error in result.told
-    result.errors.append(error)
-    (log.debug if told else log.error)(
-        "status_failed", panel=result.panel, orders=len(ids), error=error
-    )

@@ -1,0 +1,93 @@
+"""A poll's result (:mod:`tracker.jobs.poll`): what it counted, and its failed
+calls, each told once (``status_failed`` at error the first time in a poll
+or the one before it, then at debug: an outage is not told once per batch
+and poll); a late check's call (:mod:`tracker.jobs.late_checks`), whose
+failure is never the poll's nor its orders'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+import structlog
+
+from tracker.errors import AuthError, PanelError, StopRequested, TransientError
+from tracker.jobs.asking import Answer
+from tracker.jobs.late_checks import LateChecks
+
+log = structlog.get_logger("tracker.poll")
+
+# After this many failed batches a poll gives up until its next run.
+MAX_FAILED_BATCHES = 3
+
+
+@dataclass
+class PollResult:
+    panel: str
+    calls: int = 0
+    checked: int = 0
+    transitions: int = 0
+    lost: int = 0
+    late: int = 0  # ended orders asked again (tracker.jobs.late_checks)
+    errors: list[str] = field(default_factory=list)
+    auth_failed: bool = False
+    # The errors of the panel's poll before: the same failure again (an
+    # outage) is logged at debug, each new one at error (see status_failed).
+    told: Collection[str] = ()
+    # Seconds this poll took, the process's CPU seconds meanwhile (every
+    # thread), and the seconds its thread spent storing answers (the single
+    # writer): the bench's write-throughput figures.
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    write_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def late_done(result: PollResult, late: LateChecks, ids: list[int], future: Future[Answer]) -> bool:
+    """Store a late-check call's answer, or its failure (never its orders'
+    nor the poll's: not in ``result.errors``); return False when no more
+    late checks should go out this poll."""
+    error = future.exception()
+    if error is None:
+        answer = future.result()
+        result.calls += answer.calls
+        late.answered(ids, answer)
+        return True
+    if not isinstance(error, PanelError):
+        raise error
+    if isinstance(error, StopRequested):
+        return False  # never sent: each stays due
+    result.calls += 1
+    late.failed(ids, str(error))
+    return False
+
+
+def count_failure(result: PollResult, error: BaseException, ids: list[int]) -> bool:
+    """Record a failed call in ``result``; return False when the poll should stop.
+
+    Raise ``error`` again if it is not a PanelError (a bug, not the panel's fault).
+    """
+    if not isinstance(error, PanelError):
+        raise error
+    if isinstance(error, StopRequested):
+        return False  # never sent: the daemon is stopping, not the panel failing
+    result.calls += 1
+    failed(result, str(error), ids)
+    if isinstance(error, AuthError):
+        result.auth_failed = True
+        return False
+    return not isinstance(error, TransientError) and len(result.errors) < MAX_FAILED_BATCHES
+
+
+def failed(result: PollResult, error: str, ids: list[int]) -> None:
+    """Count a failure in ``result``; log it at error the first time (see poll_panel)."""
+    told = error in result.errors or error in result.told
+    result.errors.append(error)
+    (log.debug if told else log.error)(
+        "status_failed", panel=result.panel, orders=len(ids), error=error
+    )
