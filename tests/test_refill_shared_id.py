@@ -88,3 +88,32 @@ def test_a_refill_id_an_ended_refill_of_another_order_had_is_not_read_as_that_on
     assert w.requests(a)[0]["status"] == "Completed"
     (row,) = w.requests(b)[:1]
     assert row["status"] == "Unknown" and f"#{a}" in row["error"]
+
+
+class PairedRefillIdPanel(SimulatedPanel):
+    """Answers a multi ``refill`` with one refill ID for each pair of orders:
+    a panel restarted with its refill IDs counted again, many shared at once."""
+
+    def _refill(self, form: Mapping[str, str], now: float):
+        answer = super()._refill(form, now)
+        if "orders" in form:
+            return [{**item, "refill": 9000 + i // 2} for i, item in enumerate(answer)]
+        return answer
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_many_shared_refill_ids_name_ten_and_count_the_rest_in_one_line(world):
+    # 15 shared IDs were 15 warnings in one round (800 a minute in a soak).
+    w = world(panel_class=PairedRefillIdPanel)
+    dropped = w.dropped(30)
+    assert w.round()
+    w.clock.advance(DAY)
+    with capture_logs() as logs:
+        w.round()
+    named = [e for e in logs if e["event"] == "refill_id_shared"]
+    (rest,) = [e for e in logs if e["event"] == "refill_id_shared_many"]
+    assert len(named) == 10 and rest["log_level"] == "warning"
+    assert rest["refills"] == 5 and rest["orders"] == 10 and len(rest["first"]) == 5
+    assert {e["refill"] for e in named}.isdisjoint(rest["first"])
+    # Every one of them is closed all the same, not only those named.
+    assert {w.requests(o)[0]["status"] for o in dropped} == {"Unknown"}

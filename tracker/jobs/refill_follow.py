@@ -64,6 +64,9 @@ log = structlog.get_logger("tracker.refill")
 
 # A refill answered with a status this recently vouches for the panel's errors.
 WITNESS_WITHIN = timedelta(days=1)
+# Refill IDs given to several orders named one log line each in a round;
+# any more in one line (refill_id_shared_many).
+SHARED_LOGGED = 10
 
 
 @dataclass
@@ -170,8 +173,20 @@ def _shared(
     for row_id, others in shared.items():
         row = by_id[row_id]
         orders.setdefault(row["refill_id"], set()).update([row["order_id"], *others])
-    for refill_id, holders in orders.items():  # once: its rows are closed now
+    # Once each (its rows are closed now), the first SHARED_LOGGED of a round
+    # by name: a panel restarted with its refill IDs counted again gave
+    # hundreds in a minute (800 lines in the two-panel soak); the rest in one.
+    told = sorted(orders.items())
+    for refill_id, holders in told[:SHARED_LOGGED]:
         log.warning("refill_id_shared", panel=panel, refill=refill_id, orders=sorted(holders))
+    if rest := told[SHARED_LOGGED:]:
+        log.warning(
+            "refill_id_shared_many",
+            panel=panel,
+            refills=len(rest),
+            orders=sum(len(holders) for _, holders in rest),
+            first=[refill_id for refill_id, _ in rest[:SHARED_LOGGED]],
+        )
     updates = {i: shared_refill(by_id[i]["refill_id"], others) for i, others in shared.items()}
     changes = update_refills(store, updates, now)
     result.checked += len(shared)
