@@ -548,3 +548,20 @@ def test_balance_never_fetched_for_a_refused_key_says_why(cli_for, sim, monkeypa
     assert shown.stderr.startswith("sim: no balance fetched yet (the API key is refused since 20")
     assert shown.stderr.endswith("; smm-tracker doctor says why)\n")
     assert "schedule" not in shown.stderr
+
+
+def test_a_refusing_or_timed_out_page_is_not_blamed_on_the_url_alone():
+    # A WAF's 403 or a password prompt's 401 at the right URL, and a 408 (the
+    # server tired of waiting), were all "check panels[0].url".
+    from tracker.panel.failures import describe_status, web_page_hint
+
+    page = b"<html><head><title>Access denied</title></head></html>"
+    for code in (401, 403):
+        hint = web_page_hint(describe_status(code, page, "https://p.example/api"), 0)
+        assert hint is not None and "refusing access" in hint, hint
+        assert "panels[0].url" in hint and "lets this server in" in hint
+    assert web_page_hint(describe_status(408, page, "https://p.example/api"), 0) is None
+    said = describe_status(404, page, "https://p.example/api")
+    assert (
+        web_page_hint(said, 0) == "this URL answers a web page, not the API — check panels[0].url"
+    )

@@ -260,11 +260,22 @@ def web_page_hint(message: str, panel_index: int) -> str | None:
         )
     if WEB_PAGE not in message or _SERVER_ERROR.search(message):
         return None  # a 5xx page: the panel or its proxy failing, not the URL
+    if _TIMED_OUT.search(message) or TO_TLS in message:
+        return None  # the server tired of waiting; the https:// move says its fix
+    if _REFUSED.search(message):  # a password prompt, a firewall's block page
+        return (
+            f"this URL answers a web page refusing access, not the API — check "
+            f"panels[{panel_index}].url, or whether the panel's host lets this server in"
+        )
     return f"this URL answers a web page, not the API — check panels[{panel_index}].url"
 
 
 # The tracker's own words for a 5xx page, not a page title saying "HTTP 500".
 _SERVER_ERROR = re.compile(r"\bHTTP 5\d\d: " + re.escape(WEB_PAGE))
+_TIMED_OUT = re.compile(r"\bHTTP 408: " + re.escape(WEB_PAGE))
+_REFUSED = re.compile(r"\bHTTP 40[13]: " + re.escape(WEB_PAGE))
+# tracker.panel.unserved's words for a move of the panel's URL to https://.
+TO_TLS = "the web server moves http:// to https://"
 
 
 def _json_error(body: bytes) -> str | None:

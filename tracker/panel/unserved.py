@@ -69,9 +69,7 @@ def page_error(
     if code in NOT_RUN:
         return UnservedError(not_run, panel=panel, action=action)
     if 300 <= code < 400 and to_tls(response.headers.get("Location"), url):
-        told = (
-            f"{detail}: the web server moves http:// to https://; set the panel's url to https://"
-        )
+        told = f"{detail}: {failures.TO_TLS}; set the panel's url to https://"
         told = f"{told}; no order placed" if action == "add" else told
         return UnservedError(told, panel=panel, action=action)
     return TransientError(detail, maybe_sent=True, panel=panel, action=action)
