@@ -92,3 +92,16 @@ def test_a_balance_job_failing_the_same_way_is_told_once_until_the_panel_answers
     assert levels("balance") == []  # answered: the outage is over
     w.panel.inject("html502", count=1000)
     assert levels("balance") == ["error"]  # a new one is told
+
+
+def test_an_outage_whose_budget_runs_out_at_another_attempt_is_the_same_outage():
+    # "(retry budget (17s) spent before attempt 3)" then "... attempt 4": two
+    # error lines for one outage in the two-panel soak.
+    from tracker.jobs.poll_result import PollResult, failed
+
+    said = "sim: connection refused by 127.0.0.1:9 (retry budget (17s) spent before attempt {})"
+    result = PollResult(panel="sim", told=[said.format(3)])
+    with capture_logs() as logs:
+        failed(result, said.format(4), [1, 2])
+        failed(result, "sim: HTTP 500: Internal Server Error", [3])
+    assert [e["log_level"] for e in logs] == ["debug", "error"]

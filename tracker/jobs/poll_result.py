@@ -7,6 +7,7 @@ failure is never the poll's nor its orders'.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -86,8 +87,19 @@ def count_failure(result: PollResult, error: BaseException, ids: list[int]) -> b
 
 def failed(result: PollResult, error: str, ids: list[int]) -> None:
     """Count a failure in ``result``; log it at error the first time (see poll_panel)."""
-    told = error in result.errors or error in result.told
+    gist = _gist(error)
+    told = any(_gist(e) == gist for e in (*result.errors, *result.told))
     result.errors.append(error)
     (log.debug if told else log.error)(
         "status_failed", panel=result.panel, orders=len(ids), error=error
     )
+
+
+# The retry budget's words, whose attempt number varies from call to call of
+# one outage (tracker.panel.budget): not part of what failed.
+_BUDGET = re.compile(r" \(retry budget \([^()]*\) spent before attempt \d+\)")
+
+
+def _gist(error: str) -> str:
+    """Return what failed, without the attempt the retry budget ran out at."""
+    return _BUDGET.sub("", error)
