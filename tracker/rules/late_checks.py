@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso, parse_iso
 from tracker.panel.statuses import CANCELED, PARTIAL, REFUNDED, is_terminal
+from tracker.rules.delivery import plausible_remains, total_quantity
 from tracker.rules.episodes import Alert, listed
 from tracker.rules.money import money
 
@@ -63,8 +64,9 @@ class LateChange:
 
 def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateChange:
     """Given an ended order's stored row (panel, order_id, status, remains,
-    charge, currency, last_checked_at, created_at), the panel's report with a
-    status and the check's ``stamp``, return what to store."""
+    quantity, runs, charge, currency, last_checked_at, created_at), the
+    panel's report with a status and the check's ``stamp``, return what to
+    store. A remains that is no delivery figure over a good one is not."""
     changes: dict[str, Any] = {"last_checked_at": stamp, "updated_at": stamp}
     before, after = row.get("charge"), None if report.charge is None else float(report.charge)
     currency = report.currency if report.currency is not None else row.get("currency")
@@ -86,7 +88,7 @@ def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateCha
     status, reopened = report.status, not is_terminal(report.status)
     if status != row.get("status"):
         changes.update(status=status, raw_status=report.raw_status)
-        if report.remains is not None:
+        if report.remains is not None and _figure(report.remains, row):
             changes["remains"] = report.remains
         if reopened:  # due at the next poll, as an open order
             changes.update(polling=1, next_check_at=stamp, last_change_at=stamp)
@@ -104,6 +106,14 @@ def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateCha
             "checked_before": row.get("last_checked_at") or row.get("created_at"),
         }
     return LateChange(changes, transition, repriced, refund, reopened and transition is not None)
+
+
+def _figure(remains: int, row: dict[str, Any]) -> bool:
+    """Whether a late answer's ``remains`` may replace the stored one: a
+    delivery figure, or none stored is (as a poll judges it:
+    :func:`tracker.store.answers._as_figure`); else the good one is kept."""
+    total = total_quantity(row.get("quantity"), row.get("runs"))
+    return plausible_remains(remains, total) or not plausible_remains(row.get("remains"), total)
 
 
 def refund_alerts(refunds: Iterable[dict[str, Any]]) -> list[Alert]:

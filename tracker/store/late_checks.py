@@ -46,6 +46,8 @@ _READ = (
     "checks",
     "status",
     "remains",
+    "quantity",
+    "runs",
     "charge",
     "currency",
     "last_checked_at",

@@ -1,0 +1,92 @@
+"""A hostile panel answering the late checks of ended orders
+(tracker/jobs/late_checks.py): whatever it says, no open order's poll fails,
+no alert is wrong, the key leaks nowhere, no row is lost, nothing grows."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from refill_world import KEY, H, World
+from structlog.testing import capture_logs
+from test_late_refunds import LateRefundPanel, after, alerts, ended, stored
+
+from tracker.sim.orders import OrderView
+
+
+class RemainsPanel(LateRefundPanel):
+    """LateRefundPanel whose orders in ``remains`` and ``currencies`` are
+    answered with that remains and currency."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.remains: dict[int, object] = {}
+        self.currencies: dict[int, str] = {}
+
+    def _order_item(self, view: OrderView) -> dict:
+        item = super()._order_item(view)
+        if view.order_id in self.remains and "error" not in item:
+            item["remains"] = self.remains[view.order_id]
+        if view.order_id in self.currencies and "error" not in item:
+            item["currency"] = self.currencies[view.order_id]
+        return item
+
+
+def _dump(w: World) -> str:
+    with sqlite3.connect(w.store.path) as db:
+        return "\n".join(db.iterdump())
+
+
+@pytest.mark.usefixtures("fresh_logs")
+@pytest.mark.parametrize("charge", ["-5.00", "1e308", "NaN", "Infinity", f"refund {KEY}", ""])
+def test_an_absurd_late_charge_keeps_the_stored_one_and_alerts_nothing(world, charge):
+    w = world(panel_class=RemainsPanel)
+    order_id = ended(w, "Canceled")
+    before = stored(w, order_id)
+    w.panel.charges[order_id] = charge
+    w.clock.advance(H)
+    with capture_logs() as logs:
+        w.poll()
+    assert stored(w, order_id)["charge"] == before["charge"] == 1.0
+    assert alerts(w, "order_refunded") == []
+    assert KEY not in repr(logs) and KEY not in _dump(w)
+
+
+def test_a_late_charge_up_or_in_another_currency_is_no_refund(world):
+    w = world(panel_class=RemainsPanel)
+    up, other = ended(w, "Canceled", "0.50"), ended(w, "Partial", "0.90")
+    w.panel.charges.update({up: "0.80", other: "0.10"})
+    w.panel.currencies = {other: "EUR"}
+    after(w, H)
+    assert stored(w, up)["charge"] == 0.8
+    assert alerts(w, "order_refunded") == []
+
+
+@pytest.mark.parametrize("remains", [-5000, 10**12, "-99999999999"])
+def test_an_absurd_remains_in_a_late_status_change_keeps_the_good_one(world, remains):
+    w = world(panel_class=RemainsPanel)
+    order_id = ended(w, "Partial", "0.90")
+    good = stored(w, order_id)["remains"]
+    assert good is not None
+    w.panel.statuses[order_id] = "Refunded"
+    w.panel.charges[order_id] = "0.00"
+    w.panel.remains[order_id] = remains
+    after(w, H)
+    order = stored(w, order_id)
+    assert (order["status"], order["charge"]) == ("Refunded", 0.0)
+    assert order["remains"] == good
+    assert [h["remains"] for h in w.store.history("sim", order_id)][-1] == good
+
+
+def test_a_clock_set_back_makes_no_check_early_and_loses_none(world):
+    w = world(panel_class=RemainsPanel)
+    order_id = ended(w, "Canceled")
+    w.panel.charges[order_id] = "0.00"
+    w.clock.advance(-3 * H)  # NTP steps the clock back
+    w.poll()
+    assert stored(w, order_id)["charge"] == 1.0
+    w.clock.advance(3 * H + H)  # an hour after the end again
+    w.poll()
+    assert stored(w, order_id)["charge"] == 0.0
+    assert len(alerts(w, "order_refunded")) == 1
