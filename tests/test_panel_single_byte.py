@@ -115,3 +115,24 @@ def test_read_a_byte_a_character_a_body_stays_within_three_times_its_size():
     assert as_utf8(undefined).decode() == undefined.decode("latin-1")
     plain = '{"order": 1, "name": "Заказ"}'.encode()
     assert as_utf8(plain) is plain  # UTF-8: untouched, not copied
+
+
+@pytest.mark.parametrize("mark", [b"\xff\xfe", b"\xfe\xff"])
+def test_a_utf16_mark_before_utf8_text_hides_no_key(panel, tmp_path, mark):
+    # A stray byte order mark before a UTF-8 answer: decoded as UTF-16, the
+    # key it echoed became CJK characters that its blanking did not find,
+    # printed and stored ("獯楴敬..." is "stile-key-..." read back as UTF-16).
+    _server, replies, cli = panel
+    replies["add"] = raw(mark, '{"error": "bad key ', KEY, '"}')
+    result = cli(*ADD)
+    assert result.exit_code == 1
+    assert result.stderr == "smm-tracker: sim: add: bad key ***\n"  # the panel's refusal
+    replies["status"] = raw(mark, '{"7": {"error": "key ', KEY, '"}, "8": "Completed"}')
+    assert cli("track", "7", "8").exit_code == 0
+    assert cli("run", "--once", "--all").exit_code == 0
+    assert _orders(tmp_path) == [(7, None, None, "key ***"), (8, "Completed", "Completed", None)]
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        dump = "\n".join(db.iterdump())
+    for shift in (0, 1):  # the key read as UTF-16, from either byte
+        hidden = KEY[shift:].encode()[: (len(KEY) - shift) // 2 * 2]
+        assert hidden.decode("utf-16-le") not in dump and hidden.decode("utf-16-be") not in dump

@@ -128,7 +128,9 @@ def as_utf8(body: bytes, content_type: str | None = None) -> bytes:
     mark (FF FE, FE FF: a script on a Windows host) decoded by it, what does
     not decode made U+FFFD; a UTF-8 BOM dropped; one without a mark whose
     header's ``charset`` is UTF-16 or UTF-32 decoded by that (a mark wins over
-    the header); any other body as it is when it is UTF-8, else read a byte a
+    the header; a mark before a body holding no NUL is read past, as no
+    UTF-16: UTF-8 text so decoded hid the key echoed in it from its blanking,
+    shown in CJK); any other body as it is when it is UTF-8, else read a byte a
     character (:mod:`tracker.panel.single_byte`: Windows-1252, or the
     one-byte charset the header names). Read as UTF-8, a UTF-16 body held no
     JSON at all: every call was retried and ``add`` ended "outcome unknown".
@@ -141,6 +143,9 @@ def as_utf8(body: bytes, content_type: str | None = None) -> bytes:
             return body[len(codecs.BOM_UTF8) :]
         for mark, codec in _BOMS:
             if body.startswith(mark):
+                rest = body[len(mark) :]
+                if b"\x00" not in rest:  # no UTF-16 (see _wide_codec): a stray mark
+                    return readable(rest, content_type)
                 return body.decode(codec, errors="replace").lstrip("\ufeff").encode("utf-8")
     if content_type is None or ("16" not in content_type and "32" not in content_type):
         return readable(body, content_type)  # the usual answer: a test or two
