@@ -13,6 +13,7 @@ from structlog.testing import capture_logs
 from test_late_refunds import LateRefundPanel, after, alerts, ended, stored
 
 from tracker.sim.orders import OrderView
+from tracker.sim.server import SERVICE_FOLLOWERS
 
 
 class RemainsPanel(LateRefundPanel):
@@ -90,3 +91,62 @@ def test_a_clock_set_back_makes_no_check_early_and_loses_none(world):
     w.poll()
     assert stored(w, order_id)["charge"] == 0.0
     assert len(alerts(w, "order_refunded")) == 1
+
+
+class LateFaultPanel(RemainsPanel):
+    """RemainsPanel answering a status call that asks for any order in
+    ``faulty`` with ``fault`` (a Reply) instead: the late checks' calls only."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.faulty: set[int] = set()
+        self.fault = None
+
+    def answer(self, form):
+        asked = {int(i) for i in (form.get("orders") or form.get("order") or "").split(",") if i}
+        if form.get("action") == "status" and asked & self.faulty and self.fault is not None:
+            return self.fault
+        return super().answer(form)
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_late_check_answered_429_for_an_hour_fails_no_poll_and_changes_nothing(world):
+    from tracker.sim.faults import json_reply
+
+    w = world(panel_class=LateFaultPanel)
+    order_id = ended(w, "Canceled")
+    opened = w.order(SERVICE_FOLLOWERS, "In progress")
+    w.poll()
+    before = stored(w, order_id)
+    w.panel.charges[order_id] = "0.00"
+    w.panel.faulty.add(order_id)
+    w.panel.fault = json_reply(429, {"error": "Too many requests"}, {"Retry-After": "3600"})
+    w.panel.pin(opened, "Completed")
+    w.clock.advance(H)
+    with capture_logs() as logs:
+        assert w.tracker.poll("sim")  # the poll itself succeeded
+    assert stored(w, opened)["status"] == "Completed"  # its open order stored first
+    assert stored(w, order_id) == before
+    assert [e["ids"] for e in logs if e["event"] == "late_check_failed"] == [[order_id]]
+    assert not [e for e in logs if e["event"] == "status_failed"]
+    assert alerts(w, "order_refunded") == [] and alerts(w, "status_failing") == []
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_the_key_in_a_late_checks_error_is_blanked_everywhere(world):
+    from urllib.parse import quote
+
+    from tracker.sim.faults import json_reply
+
+    w = world(panel_class=LateFaultPanel)
+    order_id = ended(w, "Canceled")
+    w.panel.faulty.add(order_id)
+    said = f"bad key {KEY} or {quote(KEY, safe='')} ({KEY.upper()})"
+    w.panel.fault = json_reply(200, {str(order_id): {"error": said}})
+    w.clock.advance(H)
+    with capture_logs() as logs:
+        w.poll()
+    [failed] = [e for e in logs if e["event"] == "late_check_failed"]
+    assert "bad key" in failed["error"]
+    assert KEY not in repr(logs) and KEY.upper() not in repr(logs)
+    assert KEY not in _dump(w) and quote(KEY, safe="") not in _dump(w)
