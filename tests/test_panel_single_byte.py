@@ -136,3 +136,21 @@ def test_a_utf16_mark_before_utf8_text_hides_no_key(panel, tmp_path, mark):
     for shift in (0, 1):  # the key read as UTF-16, from either byte
         hidden = KEY[shift:].encode()[: (len(KEY) - shift) // 2 * 2]
         assert hidden.decode("utf-16-le") not in dump and hidden.decode("utf-16-be") not in dump
+
+
+@pytest.mark.parametrize(
+    ("mark", "content_type"),
+    [(b"\xff\xfe", "text/html"), (b"", "text/html; charset=utf-16")],
+)
+def test_utf8_with_a_nul_under_a_utf16_mark_or_header_hides_no_key(panel, mark, content_type):
+    # A NUL byte (a PHP private property's "\0*\0", a stray one at the end)
+    # is no UTF-16 text either: read as UTF-16 the key became CJK, unblanked.
+    _server, replies, cli = panel
+    replies["add"] = raw(mark, '{"error": "bad key ', KEY, '"}\x00', content_type=content_type)
+    result = cli(*ADD)
+    assert result.exit_code == 1
+    assert "bad key ***" in result.stderr
+    for shift in (0, 1):
+        hidden = KEY[shift:].encode()[: (len(KEY) - shift) // 2 * 2]
+        assert hidden.decode("utf-16-le") not in result.stderr
+        assert hidden.decode("utf-16-be") not in result.stderr

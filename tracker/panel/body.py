@@ -128,10 +128,9 @@ def as_utf8(body: bytes, content_type: str | None = None) -> bytes:
     mark (FF FE, FE FF: a script on a Windows host) decoded by it, what does
     not decode made U+FFFD; a UTF-8 BOM dropped; one without a mark whose
     header's ``charset`` is UTF-16 or UTF-32 decoded by that (a mark wins over
-    the header; a mark before a body holding no NUL is read past, as no
-    UTF-16: UTF-8 text so decoded hid the key echoed in it from its blanking,
-    shown in CJK); any other body as it is when it is UTF-8, else read a byte a
-    character (:mod:`tracker.panel.single_byte`: Windows-1252, or the
+    the header; neither when no answer reads so: see :func:`_decoded`, the
+    body then read as any other); any other body as it is when it is UTF-8,
+    else read a byte a character (:mod:`tracker.panel.single_byte`: Windows-1252, or the
     one-byte charset the header names). Read as UTF-8, a UTF-16 body held no
     JSON at all: every call was retried and ``add`` ended "outcome unknown".
 
@@ -143,16 +142,33 @@ def as_utf8(body: bytes, content_type: str | None = None) -> bytes:
             return body[len(codecs.BOM_UTF8) :]
         for mark, codec in _BOMS:
             if body.startswith(mark):
-                rest = body[len(mark) :]
-                if b"\x00" not in rest:  # no UTF-16 (see _wide_codec): a stray mark
-                    return readable(rest, content_type)
-                return body.decode(codec, errors="replace").lstrip("\ufeff").encode("utf-8")
+                decoded = _decoded(body, codec, body[len(mark) :])
+                return readable(body[len(mark) :], content_type) if decoded is None else decoded
     if content_type is None or ("16" not in content_type and "32" not in content_type):
         return readable(body, content_type)  # the usual answer: a test or two
     wide = _wide_codec(content_type, body)
-    if wide is None:
-        return readable(body, content_type)
-    return body.decode(wide, errors="replace").encode("utf-8")
+    decoded = None if wide is None else _decoded(body, wide, body)
+    return readable(body, content_type) if decoded is None else decoded
+
+
+def _decoded(body: bytes, codec: str, rest: bytes) -> bytes | None:
+    """Given a body, the UTF-16 or UTF-32 codec its mark or header names and
+    the body after the mark, return it decoded as UTF-8, or None when that
+    reads no ``{``, ``[`` or ``<`` (an answer's JSON or page has one) and the
+    rest is UTF-8: UTF-8 text read so is CJK, and the key echoed in it was
+    hidden from its blanking, printed and stored."""
+    text = body.decode(codec, errors="replace").lstrip("\ufeff")
+    if "{" in text or "[" in text or "<" in text or not _is_utf8(rest):
+        return text.encode("utf-8")
+    return None
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # Charsets whose text, read as UTF-8, holds no JSON (a NUL beside every ASCII
