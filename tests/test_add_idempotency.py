@@ -119,13 +119,16 @@ def test_the_keys_are_listed_for_scripts(panel, tmp_path):
 
 def test_an_add_killed_after_claiming_its_key_is_never_sent_again(panel, tmp_path):
     # kill -9 between the key's commit and the answer's: its row stays Sending.
+    # An hour ago: a row as fresh may be an add still waiting for its answer
+    # (tests/test_idempotency_race.py), which nothing can tell from one killed.
     calls, _, cli = panel
     assert cli(*ADD, "--idempotency-key", "csv-row-16").exit_code == 0  # a row to copy
     with sqlite3.connect(tmp_path / "t.db") as db:
+        an_hour_ago = "strftime('%Y-%m-%dT%H:%M:%S+00:00', at, '-1 hour')"
         db.execute(
             "INSERT INTO idempotency_keys (panel, idempotency_key, request, status, at, "
-            "updated_at) SELECT panel, 'csv-row-17', request, 'Sending', at, updated_at "
-            "FROM idempotency_keys"
+            f"updated_at) SELECT panel, 'csv-row-17', request, 'Sending', {an_hour_ago}, "
+            f"{an_hour_ago} FROM idempotency_keys"
         )
     again = cli(*ADD, "--idempotency-key", "csv-row-17")
     assert again.exit_code == 1 and again.stdout == ""

@@ -114,8 +114,10 @@ def claim_or_end(
         )
         print_placed(earlier.order_id)
         raise SystemExit(0)
-    if not_placed and idempotency.may_be_sending(earlier, now, longest):
-        _wait_for_it("--not-placed", shown, earlier, longest, "nothing sent")
+    if idempotency.may_be_sending(earlier, now, longest):  # not "interrupted": running
+        if not_placed:
+            _wait_for_it("--not-placed", shown, earlier, longest, "nothing sent")
+        _wait_for_it("add", shown, earlier, longest, "nothing sent", "run this add again")
     again = f"smm-tracker track --panel {quote(panel)} --idempotency-key {quote(key)}"
     placed = UNRECORDED.match(earlier.error or "")
     if placed:  # the panel's answer came; storing the order failed
@@ -134,14 +136,19 @@ def claim_or_end(
 
 
 def _wait_for_it(
-    flag: str, shown: str, earlier: idempotency.Keyed, longest: float, done: str
+    flag: str,
+    shown: str,
+    earlier: idempotency.Keyed,
+    longest: float,
+    done: str,
+    then: str = "check the panel again",
 ) -> NoReturn:
     """End the command (exit 1): the add under the key may still be sending."""
     ended = iso(parse_iso(earlier.at) + timedelta(seconds=longest))
     fail(
         f"{flag}: the add under idempotency key {shown} began at {earlier.at} and "
         f"may still be waiting for its answer (an add may take {longest:.0f} s); {done}: "
-        f"check the panel again after {ended}"
+        f"{then} after {ended}"
     )
 
 
