@@ -105,3 +105,15 @@ def test_an_outage_whose_budget_runs_out_at_another_attempt_is_the_same_outage()
         failed(result, said.format(4), [1, 2])
         failed(result, "sim: HTTP 500: Internal Server Error", [3])
     assert [e["log_level"] for e in logs] == ["debug", "error"]
+
+
+def test_a_balance_outage_whose_budget_runs_out_at_another_attempt_is_told_once():
+    # The same words as status_failed's (f24b88a), for balance_failed and
+    # services_failed: "... spent before attempt 3" then "attempt 4" were two
+    # error lines of one outage.
+    config = PanelConfig(name="t", url="https://panel.test/api/v2", key=Secret("k3y"))
+    client = PanelClient(config, transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    said = "t: connection refused by 127.0.0.1:9 (retry budget (17s) spent before attempt {})"
+    assert not client.told_before(said.format(3), "balance_failed")
+    assert client.told_before(said.format(4), "balance_failed")
+    assert not client.told_before("t: HTTP 500: Internal Server Error", "balance_failed")

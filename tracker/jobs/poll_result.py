@@ -7,7 +7,6 @@ failure is never the poll's nor its orders'.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import structlog
 from tracker.errors import AuthError, PanelError, StopRequested, TransientError
 from tracker.jobs.asking import Answer
 from tracker.jobs.late_checks import LateChecks
+from tracker.panel.budget import gist as _gist
 
 log = structlog.get_logger("tracker.poll")
 
@@ -93,13 +93,3 @@ def failed(result: PollResult, error: str, ids: list[int]) -> None:
     (log.debug if told else log.error)(
         "status_failed", panel=result.panel, orders=len(ids), error=error
     )
-
-
-# The retry budget's words, whose attempt number varies from call to call of
-# one outage (tracker.panel.budget): not part of what failed.
-_BUDGET = re.compile(r" \(retry budget \([^()]*\) spent before attempt \d+\)")
-
-
-def _gist(error: str) -> str:
-    """Return what failed, without the attempt the retry budget ran out at."""
-    return _BUDGET.sub("", error)

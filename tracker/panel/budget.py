@@ -13,6 +13,7 @@ The panel transport and the webhook both retry within one.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 
@@ -123,3 +124,14 @@ class Budget(tenacity.stop.stop_base):
         if hinted is None or hinted < MIN_ATTEMPT:
             return BACKOFF(state)
         return min(float(hinted), LONGEST_WAIT)
+
+
+# The words :meth:`Budget.spent` adds, whose attempt number varies from call
+# to call of one outage: not part of what failed.
+_SPENT = re.compile(r" \(retry budget \([^()]*\) spent before attempt \d+\)")
+
+
+def gist(error: str) -> str:
+    """Return what failed, without the attempt the retry budget ran out at
+    (an outage told once: ``status_failed``, ``balance_failed``...)."""
+    return _SPENT.sub("", error)

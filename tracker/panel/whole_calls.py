@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tracker.errors import RateLimitedError
+from tracker.panel.budget import gist
 from tracker.panel.transport import CallObserver, P, Transport
 
 
@@ -48,7 +49,8 @@ class WholeCalls(Transport[P]):
         ``balance_failed``...) last told ``error`` and no attempt was answered
         since: an outage is told once (the same line after it at debug), not at
         every retry, call or job run."""
-        told, self._told[what] = self._told.get(what) == error, error
+        said = gist(error)  # whatever attempt the retry budget ran out at
+        told, self._told[what] = self._told.get(what) == said, said
         return told
 
     def _retry_told(self, error: str) -> bool:
