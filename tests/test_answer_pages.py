@@ -191,3 +191,23 @@ def test_a_move_of_the_panels_own_url_to_https_is_not_sent_and_names_the_fix(pan
         b"", 302, {"Location": server.url.replace("http://", "https://", 1) + "x"}
     )
     assert "outcome unknown" in _said(cli(*ADD, "--idempotency-key", "row-2"))
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["https://{host}:{port}:99999/api/v2", "https://[::1/api/v2", "https://{host}/v2\x1b[31m"],
+)
+def test_a_redirect_to_a_location_no_parser_reads_is_judged_as_a_redirect(panel, where):
+    # httpx read the Location for the redirect it does not follow and raised:
+    # "connection to ... broken: invalid literal for int()", a read retried.
+    server, replies, cli = panel
+    host, port = server.url.split("//")[1].split("/")[0].split(":")
+    moved = Reply(b"", 302, {"Location": where.format(host=host, port=port)})
+    replies.update(dict.fromkeys(("add", "services"), moved))
+    said = _said(cli(*ADD))
+    assert said.startswith("smm-tracker: sim: add: outcome unknown"), said
+    assert "HTTP 302 from " in said and "broken" not in said, said
+    services = cli("services", "--refresh")
+    assert services.exit_code != 0 and "HTTP 302 from " in services.output, services.output
+    assert "broken" not in services.output
+    assert [_sent(server, action) for action in ("add", "services")] == [1, 1]  # none retried

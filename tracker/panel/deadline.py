@@ -31,6 +31,7 @@ import httpx
 
 from tracker.panel import tls
 from tracker.panel.inflate import ACCEPT_ENCODING, Inflater
+from tracker.panel.unserved import unreadable_location_dropped
 
 _local = threading.local()
 
@@ -251,6 +252,7 @@ def http_client(
         transport=transport,
         follow_redirects=False,
         verify=tls.context(),
+        event_hooks={"response": [unreadable_location_dropped]},
     )
     bind(client._transport)
     for mounted in client._mounts.values():  # proxies from the environment

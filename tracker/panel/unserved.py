@@ -92,3 +92,19 @@ def to_tls(location: str | None, url: str) -> bool:
         and (here.path or "/") == (there.path or "/")
         and here.query == there.query
     )
+
+
+def unreadable_location_dropped(response: httpx.Response) -> None:
+    """A response hook (:func:`tracker.panel.deadline.http_client`): drop a
+    redirect's ``Location`` that no URL parser reads (a bad port, a control
+    character). httpx reads it for the redirect it will not follow, and
+    raised: a 3xx received whole was "connection broken: invalid literal for
+    int()", a read retried as a lost connection. Without it, the page is
+    judged as a redirect that says not where."""
+    location = response.headers.get("Location")
+    if location is None:
+        return
+    try:
+        httpx.URL(location)
+    except httpx.InvalidURL:
+        del response.headers["Location"]
