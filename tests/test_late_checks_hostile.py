@@ -150,3 +150,35 @@ def test_the_key_in_a_late_checks_error_is_blanked_everywhere(world):
     assert "bad key" in failed["error"]
     assert KEY not in repr(logs) and KEY.upper() not in repr(logs)
     assert KEY not in _dump(w) and quote(KEY, safe="") not in _dump(w)
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_panel_reopening_an_order_at_every_late_check_is_followed_once(world):
+    # Its late checks said Pending, its polls Canceled: each end put the order
+    # up for new late checks, the next re-opened it, and the poll after that
+    # raised order_canceled again: one more every hour, for ever.
+    from tracker.sim.faults import json_reply
+
+    w = world(panel_class=LateFaultPanel)
+    order_id = ended(w, "Canceled")
+    w.panel.faulty.add(order_id)
+    pending = {"status": "Pending", "charge": "1.00", "remains": "1000", "currency": "USD"}
+    failed = []
+    for _ in range(6):  # 6 h and more, every late check answered Pending
+        w.panel.fault = json_reply(200, {str(order_id): pending})
+        w.clock.advance(H)
+        with capture_logs() as logs:
+            w.poll()
+        failed += [e for e in logs if e["event"] == "late_check_failed"]
+        w.panel.fault = None
+        w.clock.advance(300)
+        w.poll()  # polled as an open order when it was re-opened: Canceled
+    assert stored(w, order_id)["status"] == "Canceled"
+    assert len(alerts(w, "order_canceled")) == 2  # the end, and the one re-opening followed
+    assert [t["to_status"] for t in w.store.history("sim", order_id)][-3:] == [
+        "Canceled",
+        "Pending",
+        "Canceled",
+    ]
+    said = "open again (Pending) once more: not followed"
+    assert failed and all(e["error"] == said for e in failed)

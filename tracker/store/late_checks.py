@@ -21,7 +21,8 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso
-from tracker.rules.late_checks import checks_after, ended_before, late_update
+from tracker.panel.statuses import is_terminal
+from tracker.rules.late_checks import LATE_STATUSES, checks_after, ended_before, late_update
 from tracker.rules.transitions import NOT_IN_ANSWER
 from tracker.store.connection import Connection, chunks, placeholders
 
@@ -152,14 +153,17 @@ def store_late(
             checks = checks_after(row["checks"], row["ended_at"], now, delays)
             last = checks >= len(delays)
             answered = report is not None and report.error is None and report.status is not None
-            if failed is None and answered:
-                assert report is not None
+            why = failed or (report.error if report is not None else None) or NOT_IN_ANSWER
+            change = None
+            if failed is None and answered and report is not None:
                 change = late_update(row, report, stamp)
+                if change.reopened and _reopened(conn, panel, order_id):
+                    why, change = f"open again ({report.raw_status}) once more: not followed", None
+            if change is not None:
                 updates[tuple(change.changes)].append([*change.changes.values(), panel, order_id])
                 _collect(out, change, panel)
                 last = last or change.reopened
             else:
-                why = failed or (report.error if report is not None else None) or NOT_IN_ANSWER
                 out.failed.append((order_id, why, last))
             if last:
                 gone.append(order_id)
@@ -180,6 +184,19 @@ def store_late(
         )
         _delete(conn, panel, gone)
     return out
+
+
+def _reopened(conn: sqlite3.Connection, panel: str, order_id: int) -> bool:
+    """Whether a late check re-opened the order before (a status change from
+    an ended status to an open one: only a late check stores one). A panel
+    answering its late checks with an open status and its polls with the
+    ended one made a new ``order_canceled`` every hour, for ever: it is
+    followed once."""
+    rows = conn.execute(
+        "SELECT from_status, to_status FROM transitions WHERE panel = ? AND order_id = ?",
+        [panel, order_id],
+    )
+    return any(f in LATE_STATUSES and not is_terminal(t) for f, t in rows)
 
 
 def _collect(out: LateStored, change: Any, panel: str) -> None:
