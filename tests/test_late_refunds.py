@@ -256,3 +256,39 @@ def test_the_simulated_panels_late_refund_quirk_is_seen_at_the_first_late_check(
     assert stored(w, order_id)["charge"] == 0.0
     [alert] = alerts(w, "order_refunded")
     assert alert["message"].endswith("ended Canceled: charge 0.90 -> 0.00 USD")
+
+
+def test_a_last_late_check_failed_by_the_panel_is_tried_again_not_given_up(world):
+    # The panel down (or rate-limiting) at the 24 h check: that check counted
+    # as made, the order's late checks ended, and its refund was never seen.
+    w = world(panel_class=LateRefundPanel)
+    order_id = ended(w, "Canceled")
+    after(w, H)
+    after(w, 5 * H)
+    w.panel.charges[order_id] = "0.00"
+    w.panel.inject("json500", count=1000, action="status")
+    w.clock.advance(18 * H)
+    with capture_logs() as logs:
+        w.poll()
+    failed = [e for e in logs if e["event"] == "late_check_failed"]
+    assert [(e["ids"], e["dropped"]) for e in failed] == [([order_id], 0)]
+    assert stored(w, order_id)["charge"] == 1.0
+    w.panel.clear_faults()
+    after(w, 300)  # the next poll, the panel back
+    assert stored(w, order_id)["charge"] == 0.0
+    assert len(alerts(w, "order_refunded")) == 1
+
+
+def test_a_late_check_failed_by_the_panel_for_good_stops_a_day_after_the_last(world):
+    w = world(panel_class=LateRefundPanel)
+    order_id = ended(w, "Canceled")
+    w.panel.inject("json500", count=10_000, action="status")
+    for wait in (H, 5 * H, 18 * H, 23 * H):
+        after(w, wait)
+
+    def rows() -> list[dict]:
+        return w.store.rows("SELECT * FROM late_checks WHERE order_id = ?", [order_id])
+
+    assert rows()  # 47 h after the end: still due, tried at each poll
+    after(w, 2 * H)  # 49 h: a day past the last moment (24 h): given up, logged
+    assert rows() == []

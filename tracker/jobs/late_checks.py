@@ -10,8 +10,10 @@ through :func:`tracker.jobs.asking.ask_batch` (the same splits, re-asks,
 retries, rate limit and deadlines) and is stored by
 :func:`tracker.store.late_checks.store_late`. A failed check (the whole
 call, an item's error, an order left out) is never the order's: nothing
-stored changes, it is logged, and the order is asked at its next moment or
-no more after the last.
+stored changes, and it is logged. An item's error or an order left out
+counts as the check made (asked at the next moment, or no more after the
+last); a whole call failed (the panel down, a rate limit, a timeout) burns
+no check: asked again at the next poll, until a day past the last moment.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ class LateChecks:
 
     def failed(self, ids: list[int], why: str) -> None:
         """A whole late-check call failed: nothing on its orders changes; the
-        check counts as made."""
+        check stays due (:func:`tracker.store.late_checks.store_late`)."""
         self.checked += len(ids)
         now = self.clock()
         self._tell(store_late(self.store, self.panel, ids, {}, now, self.delays, failed=why))

@@ -49,6 +49,22 @@ def checks_after(done: int, ended_at: str, now: datetime, delays: Sequence[float
     return max(done + 1, sum(1 for delay in delays if delay <= gone))
 
 
+# How long after the last late check's moment a check whose whole call
+# failed (the panel down, rate-limiting, timing out) is still tried again at
+# the next poll rather than counted as made.
+RETRY_FAILED_CALLS = 86400.0
+
+
+def retried_after_failed_call(ended_at: str, now: datetime, delays: Sequence[float]) -> bool:
+    """Whether a late check whose whole call failed stays due (tried at the
+    next poll, not counted): a failure of the panel or of the call is never
+    an order's, so it burns none of its checks, until RETRY_FAILED_CALLS
+    after its last check's moment (a panel failing such calls for good costs
+    one call a poll until then, never for ever)."""
+    gone = (now - parse_iso(ended_at)).total_seconds()
+    return gone < max(delays, default=0.0) + RETRY_FAILED_CALLS
+
+
 @dataclass(frozen=True)
 class LateChange:
     """What one late check's answer changes: the columns to write, the

@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso
 from tracker.panel.statuses import is_terminal
-from tracker.rules.late_checks import LATE_STATUSES, checks_after, ended_before, late_update
+from tracker.rules.late_checks import (
+    LATE_STATUSES,
+    checks_after,
+    ended_before,
+    late_update,
+    retried_after_failed_call,
+)
 from tracker.rules.transitions import NOT_IN_ANSWER
 from tracker.store.connection import Connection, chunks, placeholders
 
@@ -130,8 +136,10 @@ def store_late(
     changes (:func:`tracker.rules.late_checks.late_update`) and its check
     counted. An order the answer gave no status for (its error, left out),
     or every order of the batch when ``failed`` (the whole call failed: why),
-    keeps everything stored; its check counts as made all the same, so it is
-    asked at the next moment, or no more after the last."""
+    keeps everything stored. An order's own failure counts as its check made
+    (asked at the next moment, or no more after the last); a whole call's
+    does not: tried again at the next poll, until a day past the last
+    moment (:func:`tracker.rules.late_checks.retried_after_failed_call`)."""
     stamp, out = iso(now), LateStored()
     with store.write() as db:
         conn = db.conn
@@ -149,6 +157,9 @@ def store_late(
             order_id, report = row["order_id"], reports.get(row["order_id"])
             if row["polling"] != 0 or row["stopped_by"] is not None:
                 gone.append(order_id)  # open again or stopped meanwhile: not a late check's
+                continue
+            if failed is not None and retried_after_failed_call(row["ended_at"], now, delays):
+                out.failed.append((order_id, failed, False))  # due still: tried next poll
                 continue
             checks = checks_after(row["checks"], row["ended_at"], now, delays)
             last = checks >= len(delays)
