@@ -24,7 +24,7 @@ from tracker.panel.statuses import (
 )
 from tracker.panel.values import quoted
 from tracker.rules.clocksteps import NO_GAP, Gap, counted_from
-from tracker.rules.episodes import Alert, Episode
+from tracker.rules.episodes import Alert, Episode, stored_run
 from tracker.rules.money import money
 from tracker.rules.refills import AUTO, REFUSED, is_permanent_refusal
 
@@ -120,17 +120,19 @@ def judge_call(
     from the end of its retries (the alert came up to ``retry_budget`` late).
     """
     stepped = step.forward
+    failing = state.failing_since or stored_run(state.episode, now, unreachable_after)
     if ok:
         if state.episode.active:
             return Reachability(), PANEL_RECOVERED
-        return (state, None) if state.failing_since is None else (Reachability(), None)
-    since = now if stepped else counted_from(state.failing_since, now)
+        kept = failing or state.episode.since
+        return (state, None) if kept is None else (Reachability(), None)
+    since = now if stepped else counted_from(failing, now)
     if began is not None and not stepped:
         since = min(since, counted_from(began, now))
     if state.episode.active:
         return replace(state, failing_since=since, skipped=state.skipped + step), None
     if (now - since).total_seconds() < unreachable_after:
-        return replace(state, failing_since=since), None
+        return replace(state, failing_since=since, episode=Episode(False, since, now)), None
     return Reachability(since, Episode(True, since, now)), PANEL_UNREACHABLE
 
 

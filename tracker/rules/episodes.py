@@ -81,6 +81,18 @@ class Episode:
     last_sent_at: datetime | None = None
 
 
+def stored_run(episode: Episode, now: datetime, after: float) -> datetime | None:
+    """A run of failures not alerted yet, as an earlier process left it in the
+    closed episode (``since``, its last failure in ``last_sent_at``): each
+    ``run --once`` from cron a new process. Not when no failure was seen for
+    twice ``after``, or an hour (a night asleep, the tracker stopped): it
+    begins again."""
+    last = episode.last_sent_at or episode.since
+    if episode.active or episode.since is None or last is None:
+        return None
+    return episode.since if 0 <= (now - last).total_seconds() <= max(2 * after, 3600) else None
+
+
 MAX_LISTED = 100  # orders listed in an alert's data (data.count has them all)
 
 

@@ -1,0 +1,127 @@
+"""``run --once`` from cron, a new process every few minutes, against a panel
+down altogether: ``panel_unreachable`` once the calls have failed for
+``alerts.unreachable_after`` across the runs, then ``panel_recovered`` once.
+
+Each run a new Tracker on the same database, jobs run once on an injected
+clock, against the simulated panel over loopback HTTP (as
+tests/test_status_failing.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from structlog.testing import capture_logs
+
+from tracker.config.load import config_from_dict
+from tracker.config.model import Config
+from tracker.jobs.tracker import Tracker
+from tracker.service.runs import run_once
+from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.store.alerts import alerts_since
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")
+
+KEY = "sim-key-0123456789"
+
+
+@pytest.fixture
+def server(clock: Any) -> Iterator[PanelServer]:
+    started = PanelServer(
+        SimulatedPanel(clock=lambda: clock().timestamp(), key=KEY, quirks=False)
+    ).start()
+    yield started
+    started.stop()
+
+
+def make_config(tmp_path: Path, url: str) -> Config:
+    data: dict[str, Any] = {
+        "database": {"path": str(tmp_path / "tracker.db")},
+        "panels": [{"name": "main", "url": url, "key": KEY, "retries": 0, "timeout": "5s"}],
+        "refill": {"enabled": False},
+        "alerts": {"unreachable_after": "15m"},
+    }
+    return config_from_dict(data, base_dir=tmp_path, env={})
+
+
+def cron_run(config: Config, clock: Any) -> list[dict[str, Any]]:
+    """One ``run --once`` as cron starts it, a fresh process; the clock then
+    moves on 5 minutes. Return every alert stored so far."""
+    tracker = Tracker(config, clock=clock)
+    with capture_logs():
+        run_once(tracker.jobs())
+    alerts = alerts_since(tracker.store, None)
+    tracker.close()
+    clock.advance(300)
+    return alerts
+
+
+def test_a_panel_down_across_cron_runs_is_unreachable_once_then_recovered(
+    tmp_path: Path, clock: Any, server: PanelServer
+) -> None:
+    config = make_config(tmp_path, server.url)
+    first = Tracker(config, clock=clock)
+    first.store.track("main", server.panel.seed_orders(2, status="In progress"), clock())
+    first.close()
+    start = clock()
+    server.panel.inject("json500", count=100_000)  # every action
+    seen = [[a["kind"] for a in cron_run(config, clock)] for _ in range(6)]
+    # Failing since minute 0: raised by the run at minute 15, once; before the
+    # fix each run counted from its own first call and never got there (the
+    # polls' status_failing said it instead, wrongly: "while balance answers").
+    assert seen == [[], [], [], ["panel_unreachable"], ["panel_unreachable"], ["panel_unreachable"]]
+    reader = Tracker(config, clock=clock)
+    (alert,) = alerts_since(reader.store, None)
+    reader.close()
+    assert alert["message"].startswith("main: unreachable, every call has failed for 15m;")
+    assert alert["data"]["since"] == start.isoformat(timespec="seconds")
+    server.panel.clear_faults()
+    kinds = [a["kind"] for a in cron_run(config, clock)]
+    assert kinds == ["panel_unreachable", "panel_recovered"]
+    assert [a["kind"] for a in cron_run(config, clock)] == kinds  # once
+
+
+def test_a_run_failing_once_between_answers_never_alerts(
+    tmp_path: Path, clock: Any, server: PanelServer
+) -> None:
+    """A run that fails, then one the panel answers: the count starts again,
+    so two failing runs 15 minutes apart with an answer between say nothing."""
+    config = make_config(tmp_path, server.url)
+    first = Tracker(config, clock=clock)
+    first.store.track("main", server.panel.seed_orders(2, status="In progress"), clock())
+    first.close()
+    for _ in range(3):
+        server.panel.inject("json500", count=100_000)
+        assert cron_run(config, clock) == []
+        clock.advance(300)
+        server.panel.clear_faults()
+        assert cron_run(config, clock) == []
+        clock.advance(300)
+
+
+def test_a_run_after_a_night_asleep_counts_from_its_own_failure(
+    tmp_path: Path, clock: Any, server: PanelServer
+) -> None:
+    """The laptop slept 8 hours after a failing run (cron ran nothing): the
+    next failing run is no "unreachable for 8h"; the count starts there and
+    the alert comes 15 minutes of failing runs later. (status_failing, which
+    keeps its own run so, is left out: it does say "for 8h" at once.)"""
+    config = make_config(tmp_path, server.url)
+    first = Tracker(config, clock=clock)
+    first.store.track("main", server.panel.seed_orders(2, status="In progress"), clock())
+    first.close()
+    server.panel.inject("json500", count=100_000)
+    assert cron_run(config, clock) == []
+    clock.advance(8 * 3600)
+    runs = [cron_run(config, clock) for _ in range(4)]
+    assert [unreachable(alerts) for alerts in runs] == [[], [], [], ["panel_unreachable"]]
+    (alert,) = [a for a in runs[-1] if a["kind"] == "panel_unreachable"]
+    assert alert["message"].startswith("main: unreachable, every call has failed for 15m;")
+
+
+def unreachable(alerts: list[dict[str, Any]]) -> list[str]:
+    return [a["kind"] for a in alerts if a["kind"].startswith("panel_")]
