@@ -196,6 +196,18 @@ STATUS_WRITES = (
     "status",
     "polling",
 )
+# A transition row's columns, as the poll and the late checks insert them.
+TRANSITION_COLUMNS = (
+    "panel",
+    "order_id",
+    "at",
+    "from_status",
+    "to_status",
+    "remains",
+    "charge",
+    "raw_status",
+    "checked_before",
+)
 KEEP_IF_NONE = ("start_count", "currency", "charge", "completed_at")
 
 

@@ -27,6 +27,7 @@ from tracker.rules.transitions import (
     STATUS_READS,
     STATUS_RESETS,
     STATUS_WRITES,
+    TRANSITION_COLUMNS,
     Cadence,
     apply_report,
     status_update,
@@ -170,8 +171,8 @@ def _update_sql(columns: tuple[str, ...], rows: int) -> str:
 @lru_cache(maxsize=8)
 def _insert_transitions_sql(rows: int) -> str:
     """Return one INSERT of ``rows`` transitions (one statement, as above)."""
-    values = ", ".join([f"({', '.join('?' * len(_TRANSITION))})"] * rows)
-    return f"INSERT INTO transitions ({', '.join(_TRANSITION)}) VALUES {values}"
+    values = ", ".join([f"({', '.join('?' * len(TRANSITION_COLUMNS))})"] * rows)
+    return f"INSERT INTO transitions ({', '.join(TRANSITION_COLUMNS)}) VALUES {values}"
 
 
 def _write_rows(conn: sqlite3.Connection, sql: Callable[[int], str], rows: list[Any]) -> None:
@@ -232,19 +233,8 @@ def _as_figure(
     return report if stored is None else report._replace(remains=None)
 
 
-_TRANSITION = (
-    "panel",
-    "order_id",
-    "at",
-    "from_status",
-    "to_status",
-    "remains",
-    "charge",
-    "raw_status",
-    "checked_before",
-)
 # Positional values, not the dicts themselves: binding by name costs ~1 µs a row.
-_transition_values = itemgetter(*_TRANSITION)
+_transition_values = itemgetter(*TRANSITION_COLUMNS)
 
 
 def _apply_others(

@@ -29,24 +29,13 @@ from tracker.rules.late_checks import (
     late_update,
     retried_after_failed_call,
 )
-from tracker.rules.transitions import NOT_IN_ANSWER
+from tracker.rules.transitions import NOT_IN_ANSWER, TRANSITION_COLUMNS
 from tracker.store.connection import Connection, chunks, placeholders
 
 if TYPE_CHECKING:  # a type only
     from tracker.panel.models import OrderStatus
 
 _ROWS = 500  # rows per INSERT: 4 values each, far below SQLite's bound-value limit
-_TRANSITION = (
-    "panel",
-    "order_id",
-    "at",
-    "from_status",
-    "to_status",
-    "remains",
-    "charge",
-    "raw_status",
-    "checked_before",
-)
 _READ = (
     "order_id",
     "ended_at",
@@ -184,10 +173,10 @@ def store_late(
             sets = ", ".join(f"{c} = ?" for c in columns)
             conn.executemany(f"UPDATE orders SET {sets} WHERE panel = ? AND order_id = ?", params)
         if out.transitions:
-            marks = ", ".join("?" * len(_TRANSITION))
+            marks = ", ".join("?" * len(TRANSITION_COLUMNS))
             conn.executemany(
-                f"INSERT INTO transitions ({', '.join(_TRANSITION)}) VALUES ({marks})",
-                [[t[c] for c in _TRANSITION] for t in out.transitions],
+                f"INSERT INTO transitions ({', '.join(TRANSITION_COLUMNS)}) VALUES ({marks})",
+                [[t[c] for c in TRANSITION_COLUMNS] for t in out.transitions],
             )
         conn.executemany(
             "UPDATE late_checks SET checks = ? WHERE panel = ? AND order_id = ?",
