@@ -258,6 +258,7 @@ def test_the_simulated_panels_late_refund_quirk_is_seen_at_the_first_late_check(
     assert alert["message"].endswith("ended Canceled: charge 0.90 -> 0.00 USD")
 
 
+@pytest.mark.usefixtures("fresh_logs")
 def test_a_last_late_check_failed_by_the_panel_is_tried_again_not_given_up(world):
     # The panel down (or rate-limiting) at the 24 h check: that check counted
     # as made, the order's late checks ended, and its refund was never seen.
