@@ -154,3 +154,24 @@ def test_the_scorecard_on_a_phone_names_each_figure_as_the_table_does(tmp_path):
         ":is(#chart-scorecard, #chart-services) td:nth-child(13) {\n    grid-column: span 2;" in css
     )
     assert columns[12] == "Spend"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "median", "p90"),
+    [
+        # Under two days, hours, as `report` writes them ("47h").
+        ([40 * HOUR, 47 * HOUR], "43.5\xa0h", "46.3\xa0h"),
+        # From two days on, days: the bars on a days axis were labelled
+        # "72.0 h" and "91.2 h", and the table said the same.
+        ([2 * DAY, 4 * DAY], "3.0\xa0d", "3.8\xa0d"),
+        ([10 * DAY, 30 * DAY], "20.0\xa0d", "28.0\xa0d"),
+    ],
+)
+def test_the_completion_bars_and_the_table_write_times_in_the_axis_unit(
+    tmp_path, seconds, median, p90
+):
+    db = completed_after(tmp_path / "t.db", seconds)
+    labels = {r["measure"]: r["time"] for r in card(db, "services", "completion")}
+    assert labels == {"median": median, "90th percentile": p90}
+    [row] = card(db, "services", "scorecard")
+    assert (row["Median"], row["P90"]) == (median, p90)
