@@ -1,9 +1,7 @@
-"""Alert commands: balance (current, recent history, runway) and alerts."""
+"""The ``alerts`` command: alerts, oldest first, the episodes still open, redelivery."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +10,6 @@ import click
 from tracker.cli import pruned
 from tracker.cli.bounds import POSITIVE
 from tracker.cli.database import database_option
-from tracker.cli.listing import NOT_ANSWERING
 from tracker.cli.main import (
     Context,
     handle_errors,
@@ -20,157 +17,16 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.panels import panel_names, read_panel, shown_ids
-from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
+from tracker.cli.panels import read_panel, shown_ids
+from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.since import since_start, since_text
 from tracker.cli.undelivered import list_undelivered
-from tracker.clock import read_iso, utcnow
-from tracker.config.model import Config
+from tracker.clock import utcnow
 from tracker.errors import TrackerError
-from tracker.rules.balance import (
-    RUNWAY_WINDOW,
-    estimate_runway,
-    in_currency,
-    recover_level,
-    same_currency,
-)
-from tracker.rules.money import money
-from tracker.store.alerts import alerts_since, balance_history, latest_balance, open_episodes
-from tracker.store.listing import failing_panels
+from tracker.store.alerts import alerts_since, open_episodes
 from tracker.store.orders import Store
 from tracker.store.outbox import resend
-
-SHOWN_HISTORY = 8  # balance checks listed per panel in text output; --json has the day
-
-
-def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | None:
-    """Given a panel, return its last balance, threshold, state, runway and the day
-    of history before it; None if its balance was never fetched."""
-    last = latest_balance(store, name)
-    if last is None:
-        return None
-    # The window ends at the last check, not now: a stopped daemon's history
-    # still gives the rate it saw. Its time unreadable (a file edited by
-    # hand): that check alone.
-    start = _window_start(last)
-    history = [last] if start is None else balance_history(store, name, start)
-    # As the balance job reads it: the checks in the last one's currency only.
-    spent = in_currency(history, last["currency"])
-    points = [(t, float(r["balance"])) for r in spent if (t := read_iso(r["at"]))]
-    runway = estimate_runway(points, float(last["balance"]))
-    configured = {p.name: p for p in config.panels}.get(name)
-    low = config.balance_low(configured) if configured else Decimal(0)  # left out: no threshold
-    state = [e for e in open_episodes(store) if e["panel"] == name and e["kind"] == "balance_low"]
-    return {
-        "panel": name,
-        "configured": configured is not None,
-        "balance": last["balance"],
-        "currency": last["currency"],
-        "at": last["at"],
-        # Numbers, as balance is: every money field of --json is a number.
-        "low": float(low) if low > 0 else None,
-        "recover_above": float(recover_level(low, config.balance.recover_margin)) if low else None,
-        "low_since": state[0]["since"] if state else None,
-        "runway": {
-            "spend_per_day": runway.rate_per_day,
-            "seconds_left": runway.seconds_left,
-            "based_on_seconds": runway.span,
-            "text": runway.describe(),
-        },
-        "history": history,
-    }
-
-
-_CHECKS = (["at", "balance"], ["CHECKED", "BALANCE"])
-
-
-def _state(info: dict[str, Any], screen: Screen | None = None, no_config: bool = False) -> str:
-    if info["low"] is None and not info.get("configured", True):  # --database and no config: none
-        why = "no config read: no threshold" if no_config else "the panel is not in the config"
-        return f"no low-balance alert ({why})"
-    if info["low"] is None:
-        return "no low-balance alert (balance.low = 0)"
-    if info["low_since"]:
-        above = money(Decimal(str(info["recover_above"])))
-        return f"LOW since {moment(info['low_since'], screen)} (recovers above {above})"
-    return f"ok (alert below {money(Decimal(str(info['low'])))})"
-
-
-def _window_start(check: dict[str, Any]) -> datetime | None:
-    """Where the day of history before a check starts; None: its time unreadable."""
-    at = read_iso(check["at"])
-    return None if at is None else at - timedelta(seconds=RUNWAY_WINDOW)
-
-
-def _amount(row: dict[str, Any], currency: str | None) -> str:
-    """A check's balance, with its currency when not the last check's (a panel
-    that changed currency: 5000.00 RUB above 6.00 USD read as one currency)."""
-    if row["currency"] and not same_currency(row["currency"], currency):
-        return f"{money(row['balance'])} {safe_text(row['currency'], CELL_WIDTH)}"
-    return money(row["balance"])
-
-
-@main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--panel", metavar="NAME", help="Only this panel.")
-@database_option
-@pass_ctx
-@handle_errors
-def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | None) -> None:
-    """Show each panel's last balance, its recent history and the runway to zero."""
-    config = ctx.config(keys=False, database=database)
-    # --panel: configured, or with orders in the database (left out of the config).
-    name, store = read_panel(config, panel)
-    names = [name] if name else panel_names(config, store, named=database is not None)
-    found = {name: panel_balance(store, config, name) for name in names}
-    # Its history is the day before its last check: a prune's cutoff after that, cut.
-    cuts = {
-        name: pruned.reached(store, name, _window_start(info))
-        for name, info in found.items()
-        if info
-    }
-    if as_json:
-        listed = [
-            {**info, "pruned": pruned.field(cuts[name])} for name, info in found.items() if info
-        ]
-        click.echo(to_json({"panels": listed}))
-        return
-    failing_now = failing_panels(store, name)
-    screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
-    for name, info in found.items():
-        if info is None:
-            # On stderr, like every "nothing to list" note; --json leaves the panel out.
-            kind, since = failing_now.get(name, ("", ""))
-            why = "the daemon checks it on its schedule"
-            if kind in NOT_ANSWERING:  # no schedule fetches it while the key is refused
-                since = moment(since, screen)  # "15:44 UTC" on a terminal
-                why = f"{NOT_ANSWERING[kind]} since {since}; smm-tracker doctor says why"
-            click.echo(
-                fitted(safe_text(f"{name}: no balance fetched yet ({why})"), notes), err=True
-            )
-            continue
-        currency = f" {info['currency']}" if info["currency"] else ""
-        amount = safe_text(f"{money(info['balance'])}{currency}", CELL_WIDTH)
-        click.echo(fitted(f"{name}: {amount}  (checked {moment(info['at'], screen)})", screen))
-        click.echo(fitted(f"  state:  {_state(info, screen, config.path is None)}", screen, 10))
-        # describe() is written to stand alone in alerts ("runway unknown (...)").
-        runway = info["runway"]["text"].removeprefix("runway ")
-        click.echo(fitted(f"  runway: {runway}", screen, 10))
-        recent = [
-            {"at": r["at"], "balance": _amount(r, info["currency"])}
-            for r in info["history"][-SHOWN_HISTORY:]
-        ]
-        shown = table(recent, *_CHECKS, screen=screen, spec=Columns(times={"at": MINUTE}))
-        lines = shown.splitlines()
-        click.echo("\n".join("  " + line for line in lines))
-        pruned.note(cuts[name], name, notes)
-    for failing, (kind, since) in failing_now.items():
-        if found.get(failing) and kind in NOT_ANSWERING:  # status_failing: polls only
-            since = moment(since, screen)
-            why = f"{NOT_ANSWERING[kind]} since {since}: its balance is the last it gave"
-            said = safe_text(f"({failing}: {why}; smm-tracker doctor says why)")
-            click.echo(fitted(said, notes), err=True)
 
 
 @main.command()

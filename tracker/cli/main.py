@@ -136,7 +136,7 @@ COMMAND_MODULES = {
     "services": "services",
     "refills": "refills",
     "refill": "refills",
-    "balance": "alerts",
+    "balance": "balance",
     "alerts": "alerts",
     "doctor": "doctor",
     "automation": "automation",
