@@ -46,17 +46,16 @@ from tracker.errors import (
     TransientError,
 )
 from tracker.jobs.refill_requests import MAX_FAILED_CALLS, PanelModes
+from tracker.jobs.refill_shared_ids import close_shared
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillStatus
 from tracker.panel.parse_refill_status import NO_REFILL_STATUS
 from tracker.rules.capabilities import multi_unsupported
 from tracker.rules.refills import NOT_IN_ANSWER, followed, reported, says_lost
 from tracker.rules.running_refills import HOLD_COOLDOWNS, held, kept_running
-from tracker.rules.unread_refills import shared_refill
 from tracker.store.capabilities import is_unsupported
 from tracker.store.orders import Store
 from tracker.store.refill_holds import running_since
-from tracker.store.refill_shared import shared_refill_ids
 from tracker.store.refill_stamps import restamp_future_requests
 from tracker.store.refills import open_refills, update_refills, witness_refill
 
@@ -64,9 +63,6 @@ log = structlog.get_logger("tracker.refill")
 
 # A refill answered with a status this recently vouches for the panel's errors.
 WITNESS_WITHIN = timedelta(days=1)
-# Refill IDs given to several orders named one log line each in a round;
-# any more in one line (refill_id_shared_many).
-SHARED_LOGGED = 10
 
 
 @dataclass
@@ -116,7 +112,12 @@ def follow_refills(
         if not rows:
             break
         after = rows[-1]["id"]
-        if shared := _shared(store, client.name, rows, clock(), result, on_changes):
+        shared, closed = close_shared(store, client.name, rows, clock())
+        if shared:
+            result.checked += len(shared)
+            result.changes.extend(closed)
+            if closed and on_changes is not None:
+                on_changes(closed)
             rows = [r for r in rows if r["id"] not in shared]
             if not rows:
                 continue
@@ -153,47 +154,6 @@ def follow_refills(
         errors=len(result.errors),
     )
     return result
-
-
-def _shared(
-    store: Store,
-    panel: str,
-    rows: list[dict[str, Any]],
-    now: datetime,
-    result: FollowResult,
-    on_changes: Callable[[list[dict[str, Any]]], None] | None,
-) -> dict[int, list[int]]:
-    """Close the ``rows`` whose refill ID the panel also gave to another order
-    as Unknown (see the module's docstring); return them by row ID."""
-    shared = shared_refill_ids(store, panel, rows)
-    if not shared:
-        return shared
-    by_id = {r["id"]: r for r in rows}
-    orders: dict[str, set[int]] = {}
-    for row_id, others in shared.items():
-        row = by_id[row_id]
-        orders.setdefault(row["refill_id"], set()).update([row["order_id"], *others])
-    # Once each (its rows are closed now), the first SHARED_LOGGED of a round
-    # by name: a panel restarted with its refill IDs counted again gave
-    # hundreds in a minute (800 lines in the two-panel soak); the rest in one.
-    told = sorted(orders.items())
-    for refill_id, holders in told[:SHARED_LOGGED]:
-        log.warning("refill_id_shared", panel=panel, refill=refill_id, orders=sorted(holders))
-    if rest := told[SHARED_LOGGED:]:
-        log.warning(
-            "refill_id_shared_many",
-            panel=panel,
-            refills=len(rest),
-            orders=sum(len(holders) for _, holders in rest),
-            first=[refill_id for refill_id, _ in rest[:SHARED_LOGGED]],
-        )
-    updates = {i: shared_refill(by_id[i]["refill_id"], others) for i, others in shared.items()}
-    changes = update_refills(store, updates, now)
-    result.checked += len(shared)
-    result.changes.extend(changes)
-    if changes and on_changes is not None:
-        on_changes(changes)
-    return shared
 
 
 def _trusted(
