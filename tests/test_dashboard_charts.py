@@ -127,8 +127,10 @@ def test_the_balance_chart_draws_a_rule_and_a_label_per_threshold():
     for layer in drawn:
         aggregate = layer["transform"][-1]
         assert aggregate["groupby"] == ["low_label", "low_lines"]
-    [text] = [layer for layer in drawn if layer["mark"]["type"] == "text"]
-    assert text["encoding"]["text"]["field"] == "low_label"
+    # Names at the left end, and at the right or in the middle for a close
+    # threshold's.
+    texts = [layer for layer in drawn if layer["mark"]["type"] == "text"]
+    assert [text["encoding"]["text"]["field"] for text in texts] == ["low_label"] * 3
     [rule] = [layer for layer in drawn if layer["mark"]["type"] == "rule"]
     assert rule["encoding"]["color"]["condition"]["test"] == "datum.low_lines > 1"
 
@@ -175,3 +177,32 @@ def test_the_completion_bars_and_the_table_write_times_in_the_axis_unit(
     assert labels == {"median": median, "90th percentile": p90}
     [row] = card(db, "services", "scorecard")
     assert (row["Median"], row["P90"]) == (median, p90)
+
+
+def sides(rows: list[dict]) -> dict[float, int]:
+    return {r["low"]: r["low_side"] for r in rows if r["low"] is not None}
+
+
+def test_close_thresholds_are_named_at_opposite_ends_of_the_chart(tmp_path):
+    # Balances of about 100: lows of 10 and 12 lie 2 apart on a range of ~90,
+    # and their names, both at the left end, were drawn on top of each other.
+    # Each threshold close to the one below it is named elsewhere along its
+    # line: the right end, then the middle; one far from it at the left again.
+    db = balances_db(
+        tmp_path / "t.db",
+        [("main", "USD", 1), ("backup", "USD", 1), ("eu", "EUR", 1), ("ru", "RUB", 1)],
+    )
+    lows = {"main": 10.0, "backup": 12.0, "eu": 13.0, "ru": 60.0}
+    boards = build_metadata("t", lows)["plugins"]["datasette-dashboards"]
+    rows = card(db, "overview", "balance", boards=boards)
+    assert sides(rows) == {10.0: 0, 12.0: 1, 13.0: 2, 60.0: 0}
+    layers = boards["overview"]["charts"]["balance"]["display"]["layer"]
+    texts = [
+        layer for layer in layers if layer["encoding"].get("text", {}).get("field") == "low_label"
+    ]
+    marks = {layer["transform"][0]["filter"]: layer["mark"]["align"] for layer in texts}
+    assert marks == {
+        "datum.note == null && datum.low != null && datum.low_side == 0": "left",
+        "datum.note == null && datum.low != null && datum.low_side == 1": "right",
+        "datum.note == null && datum.low != null && datum.low_side == 2": "center",
+    }
