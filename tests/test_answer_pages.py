@@ -211,3 +211,66 @@ def test_a_redirect_to_a_location_no_parser_reads_is_judged_as_a_redirect(panel,
     assert services.exit_code != 0 and "HTTP 302 from " in services.output, services.output
     assert "broken" not in services.output
     assert [_sent(server, action) for action in ("add", "services")] == [1, 1]  # none retried
+
+
+# A framework's JSON for a path it does not serve (Laravel, FastAPI, Express):
+# answered by the router, before any panel code ran.
+NOT_FOUND_JSON = [
+    json_reply({"message": "Not Found"}, 404),
+    json_reply({"message": "The route api/v3 could not be found."}, 404),
+    json_reply({"detail": "Not Found"}, 404),
+    json_reply({"message": "Oops", "exception": "NotFoundHttpException"}, 404),
+]
+
+
+@pytest.mark.parametrize("reply", NOT_FOUND_JSON, ids=lambda r: r.body[:30].decode())
+def test_a_404_with_a_frameworks_json_is_not_sent_by_all_three(panel, tmp_path, reply):
+    # It was "outcome unknown": the key kept Sending/Unknown, a refill and a
+    # cancel stored Unknown, the user sent to check the panel by hand.
+    server, replies, cli = panel
+    replies.update(dict.fromkeys(ACTS, reply))
+    added = cli(*ADD, "--idempotency-key", "row-1")
+    assert added.exit_code == 1
+    said = _said(added)
+    assert said.startswith(f"smm-tracker: sim: add: HTTP 404 from {server.url}: "), said
+    assert "; no order placed" in said and "outcome unknown" not in said
+    assert said.endswith("; no API at this URL's path — check panels[0].url"), said
+    again = cli(*ADD, "--idempotency-key", "row-1")  # the key given back: sent again
+    assert again.exit_code == 1 and "; no order placed" in _said(again)
+    refill = cli("refill", "5")
+    assert _said(refill).startswith("smm-tracker: order 5: refill not sent, nothing recorded")
+    cancel = cli("cancel", "--yes", "6")
+    assert cancel.exit_code == 1
+    assert cancel.stdout.startswith("#6  not sent: sim: cancel: HTTP 404 from "), cancel.stdout
+    assert _rows(tmp_path, "SELECT * FROM refills") == []
+    assert _rows(tmp_path, "SELECT * FROM cancels") == []
+    assert _rows(tmp_path, "SELECT status FROM idempotency_keys") == []
+    assert [_sent(server, action) for action in ACTS] == [2, 1, 1]
+    # The panel's own refusal with a 404 stays a refusal; an order named in
+    # a 404 ({"order": 7}) may have been placed: outcome unknown, the key kept.
+    replies["add"] = json_reply({"error": "Service not found"}, 404)
+    refused = _said(cli(*ADD, "--idempotency-key", "row-2"))
+    assert "Service not found" in refused and "outcome unknown" not in refused, refused
+    replies["add"] = json_reply({"order": 7, "message": "Not Found"}, 404)
+    unknown = _said(cli(*ADD, "--idempotency-key", "row-3"))
+    assert unknown.startswith("smm-tracker: sim: add: outcome unknown"), unknown
+    assert _rows(tmp_path, "SELECT idempotency_key, status FROM idempotency_keys") == [
+        ("row-3", "Unknown")
+    ]
+
+
+@pytest.mark.parametrize(
+    "reply", [page(404, "404 Not Found"), json_reply({"message": "Not Found"}, 404)]
+)
+def test_cancel_after_a_404_names_the_url_to_fix_not_a_wait(panel, reply):
+    # "#6  not sent: ... HTTP 404 ... - try again later": a 404 does not go
+    # away by waiting; add's line names panels[0].url.
+    server, replies, cli = panel
+    replies["cancel"] = reply
+    cancel = cli("cancel", "--yes", "6")
+    assert cancel.exit_code == 1
+    line = cancel.stdout.splitlines()[0]
+    assert line.startswith(f"#6  not sent: sim: cancel: HTTP 404 from {server.url}"), line
+    assert "try again later" not in line and "check panels[0].url" in line, line
+    replies["cancel"] = page(408, "408 Request Time-out")  # a slow server: waiting may cure
+    assert "try again later" in cli("cancel", "--yes", "6").stdout

@@ -40,6 +40,7 @@ from tracker.errors import (
     StopRequested,
     StoreError,
     TransientError,
+    UnservedError,
 )
 from tracker.store.tracking import track_placed
 
@@ -132,7 +133,7 @@ def add(
     # Imported here: httpx and tenacity cost the read commands (orders,
     # history) ~30 ms of start-up they never use.
     from tracker.panel.client import PanelClient
-    from tracker.panel.failures import web_page_hint
+    from tracker.panel.failures import unserved_hint, web_page_hint
 
     config = ctx.config(keys=True)
     panel_config = config.panel(panel)
@@ -184,7 +185,8 @@ def add(
             told = f"interrupted: {where}: no order placed{said}"
             fail(safe_text(_and(told, mine, gone)), EXIT_INTERRUPTED)
         index = [p.name for p in config.panels].index(panel_config.name)
-        hint = web_page_hint(str(exc), index)
+        # A web server's page or 404 before the panel's script: the URL to fix.
+        hint = (unserved_hint if isinstance(exc, UnservedError) else web_page_hint)(str(exc), index)
         told = f"{exc}; {hint}" if hint else str(exc)
         fail(safe_text(_and(told, mine, gone)))  # the panel's words: escaped
     except KeyboardInterrupt:  # a second Ctrl-C: the order may exist, untracked

@@ -24,6 +24,7 @@ from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, Waits, shield, tell_wait
 from tracker.clock import utcnow
 from tracker.errors import AuthError, StoreError
+from tracker.panel.failures import unserved_hint
 from tracker.panel.misdirected import names_fix
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
 from tracker.store.capabilities import is_unsupported, learn
@@ -142,14 +143,16 @@ def _not_elsewhere(config: Config, ids: list[int]) -> None:
     note_held_elsewhere(held, only, [only], "cancel")
 
 
-def _show(order_id: int, result: str, raw: str | None) -> None:
+def _show(order_id: int, result: str, raw: str | None, index: int) -> None:
     error = safe_text(raw, 200)  # the panel's words: no terminal escapes
     if result == ACCEPTED:
         click.echo(f"#{order_id}  canceled (the panel accepted; status follows on its next check)")
     elif result == REFUSED:
         click.echo(f"#{order_id}  refused: {error}")
     elif result in (NOT_SENT, NOT_CANCELED):
-        later = "" if names_fix(error) else " - try again later"  # a wrong URL: fix it first
+        # A wrong URL, a web server's 404: no wait cures it, its fix is said.
+        fix = "" if names_fix(error) else unserved_hint(error, index)
+        later = " - try again later" if fix is None else f" - {fix}" if fix else ""
         click.echo(f"#{order_id}  {result}: {error}{later}")
     else:  # said once: an "outcome unknown" error says it already
         check = "" if "check the panel" in error else " - check the panel"
@@ -197,6 +200,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
     client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
     results: list[tuple[int, str, str | None]] = []
+    index = [p.name for p in config.panels].index(name)  # panels[N] in a fix said
     lacking: list[str] = []
     sending: list[int] = []
 
@@ -207,7 +211,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         record_cancels(store, name, kept, utcnow())
         results.extend(answered)
         for order_id, result, raw in answered:
-            _show(order_id, result, raw)
+            _show(order_id, result, raw, index)
 
     try:
         # A first Ctrl-C waits for the call on the wire and sends no more.

@@ -270,6 +270,21 @@ def web_page_hint(message: str, panel_index: int) -> str | None:
     return f"this URL answers a web page, not the API — check panels[{panel_index}].url"
 
 
+def unserved_hint(message: str, panel_index: int) -> str | None:
+    """Given the error of a call not sent, return what to do when waiting
+    cures nothing: a web page's hint (:func:`web_page_hint`); for a 404 or
+    405 from the panel's URL (not its ``{"error": ...}``: a refusal, never
+    "not sent"), its path; "" for a move to https:// (its line names the URL
+    to set); else None (a 5xx, a 408, a rate limit: try again later)."""
+    hint = web_page_hint(message, panel_index)
+    if hint is not None or TO_TLS in message:
+        return hint or ""
+    if _NO_API.search(message):
+        return f"no API at this URL's path — check panels[{panel_index}].url"
+    return None
+
+
+_NO_API = re.compile(r"\bHTTP 40[45] from ")
 # The tracker's own words for a 5xx page, not a page title saying "HTTP 500".
 _SERVER_ERROR = re.compile(r"\bHTTP 5\d\d: " + re.escape(WEB_PAGE))
 _TIMED_OUT = re.compile(r"\bHTTP 408: " + re.escape(WEB_PAGE))

@@ -33,7 +33,7 @@ from tracker.panel.body import Document, as_utf8
 from tracker.panel.budget import Budget
 from tracker.panel.cloudflare import server_error
 from tracker.panel.pacing import Pacing
-from tracker.panel.unserved import page_error
+from tracker.panel.unserved import page_error, unrefused
 from tracker.redact import scrub, scrub_bytes
 from tracker.redact_layout import blank_pieces
 
@@ -228,11 +228,11 @@ class Transport(Generic[P]):
             raise (RateLimitedError if refusals.is_rate_limit(words) else TransientError)(
                 f"panel busy: {words}", retry_after=hint, panel=panel, action=action
             )
-        if not took and refusals.error_text(data) is None:
-            detail = f"HTTP {code}: {parse.short(data, 120)}"
-            if not idempotent:  # no refusal in it ({"order": 5001}): it may have acted
-                raise TransientError(detail, maybe_sent=True, panel=panel, action=action)
-            raise BadAnswerError(detail, panel=panel, action=action)
+        if not took and refusals.error_text(data) is None:  # a router's 404, {"order": 5001}
+            where = (self.panel.url, self._scrub_text)
+            raise unrefused(
+                response, body, data, *where, panel=panel, action=action, idempotent=idempotent
+            )
         return data if code == 200 else failures.with_status(code, data, self.panel.url)
 
     def _prints_notices(self, noise: str) -> None:

@@ -25,6 +25,10 @@ whether the panel's script ran, and the code is all there is to tell by:
 A 429 (never acted on, retried) and a Cloudflare challenge are told apart
 before this (:mod:`tracker.panel.transport`); a 3xx or 4xx carrying the
 panel's ``{"error": ...}`` is its refusal; a 5xx is :mod:`tracker.panel.cloudflare`'s.
+A 404 whose JSON is none of the panel's answer shapes (a web framework's
+router: Laravel's ``{"message": "Not Found"}``, FastAPI's ``{"detail": ...}``)
+is judged as its page: not sent. Any other JSON without an ``error`` (``{"order":
+5001}`` with a 409) refuses nothing: the outcome is unknown.
 """
 
 from __future__ import annotations
@@ -36,10 +40,17 @@ import httpx
 
 from tracker.errors import BadAnswerError, PanelError, TransientError, UnservedError
 from tracker.panel import failures
+from tracker.panel.values import short
 
 # Codes a web server (or a WAF) answers before handing the request to a script.
 NOT_RUN = frozenset({401, 403, 404, 405, 411, 413, 414, 431})
 TIMED_OUT = 408  # the request never arrived whole: nothing read it
+# Keys of API v2's answers, and of the wrappers some panels put them in: a
+# JSON object holding one (or an order ID as a key) may be the panel's answer.
+_ANSWER_KEYS = frozenset(
+    {"order", "orders", "refill", "refills", "cancel", "status", "charge", "start_count"}
+    | {"remains", "currency", "balance", "error", "errors", "data", "result", "response", "id"}
+)
 
 
 def page_error(
@@ -73,6 +84,42 @@ def page_error(
         told = f"{told}; no order placed" if action == "add" else told
         return UnservedError(told, panel=panel, action=action)
     return TransientError(detail, maybe_sent=True, panel=panel, action=action)
+
+
+def unrefused(
+    response: httpx.Response,
+    body: bytes,
+    data: object,
+    url: str,
+    scrub: Callable[[str], str],
+    *,
+    panel: str,
+    action: str,
+    idempotent: bool,
+) -> PanelError:
+    """Given a 3xx or 4xx answer whose JSON ``data`` holds no ``error``, return
+    the error to raise: for a read a BadAnswerError; for ``add``, ``refill``
+    and ``cancel`` a 404 whose JSON is none of the panel's answer shapes
+    judged as a page (:func:`page_error`: not sent), else a ``maybe_sent``
+    TransientError (nothing in it refuses: the outcome unknown)."""
+    code = response.status_code
+    if not idempotent and code == 404 and not _panels_shape(data):
+        return page_error(response, body, url, scrub, panel=panel, action=action, idempotent=False)
+    detail = f"HTTP {code}: {short(data, 120)}"
+    if idempotent:
+        return BadAnswerError(detail, panel=panel, action=action)
+    return TransientError(detail, maybe_sent=True, panel=panel, action=action)
+
+
+def _panels_shape(data: object) -> bool:
+    """Whether ``data`` may be an API v2 answer: anything but an object, or
+    an object with a key of one (an order ID as a key: a multi answer's)."""
+    if not isinstance(data, dict):
+        return True
+    return any(
+        not isinstance(k, str) or k.strip().lower() in _ANSWER_KEYS or k.strip().isdigit()
+        for k in data
+    )
 
 
 def to_tls(location: str | None, url: str) -> bool:
