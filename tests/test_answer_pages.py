@@ -274,3 +274,17 @@ def test_cancel_after_a_404_names_the_url_to_fix_not_a_wait(panel, reply):
     assert "try again later" not in line and "check panels[0].url" in line, line
     replies["cancel"] = page(408, "408 Request Time-out")  # a slow server: waiting may cure
     assert "try again later" in cli("cancel", "--yes", "6").stdout
+
+
+def test_a_move_to_https_on_another_port_names_that_url(panel, tmp_path):
+    # "set the panel's url to https://": the port of the URL it moved to was
+    # left out, and the panel's url set so still failed (https on port 443).
+    server, replies, cli = panel
+    host = server.url.split("//")[1].split("/")[0].split(":")[0]
+    moved = Reply(b"", 301, {"Location": f"https://{host}:8443/api/v2"})
+    replies.update(dict.fromkeys(ACTS, moved))
+    said = _said(cli(*ADD, "--idempotency-key", "row-1"))
+    assert f"set the panel's url to https://{host}:8443/api/v2; no order placed" in said, said
+    cancel = cli("cancel", "--yes", "6")
+    assert f"set the panel's url to https://{host}:8443/api/v2" in cancel.stdout
+    assert "try again later" not in cancel.stdout

@@ -11,7 +11,7 @@ whether the panel's script ran, and the code is all there is to tell by:
   ``http://`` (the same host, path and query): a web server's blanket move to
   TLS, answered before any script (a script has no reason to send its own
   request there after the work). Not sent, and the line says which URL to
-  configure.
+  configure: the one moved to, its port included.
 - 401, 403 (a web server's authentication, a WAF's block page), 404, 405 (no
   such endpoint or method at that URL), 411, 413, 414, 431 (the request's
   length, body, URL or headers refused): answered by the server in front of
@@ -79,8 +79,10 @@ def page_error(
         return BadAnswerError(detail, panel=panel, action=action)
     if code in NOT_RUN:
         return UnservedError(not_run, panel=panel, action=action)
-    if 300 <= code < 400 and to_tls(response.headers.get("Location"), url):
-        told = f"{detail}: {failures.TO_TLS}; set the panel's url to https://"
+    location = response.headers.get("Location")
+    if 300 <= code < 400 and location and to_tls(location, url):  # its port too: :8443
+        moved = failures.shown_url(scrub(location.strip()))
+        told = f"{detail}: {failures.TO_TLS}; set the panel's url to {short(moved, 200)}"
         told = f"{told}; no order placed" if action == "add" else told
         return UnservedError(told, panel=panel, action=action)
     return TransientError(detail, maybe_sent=True, panel=panel, action=action)
