@@ -37,6 +37,13 @@ READ = {
     # Canceled, the rest is why (the provider lost it). Not "does not exist".
     "Canceled: order not found": ("Canceled", "order not found"),
     "Canceled (Incorrect order ID)": ("Canceled", "Incorrect order ID"),
+    # A second status that agrees with the first: a canceled order is one
+    # whose money came back, and a refunded one was canceled.
+    "Canceled – refunded": ("Canceled", "refunded"),
+    "Canceled: refunded": ("Canceled", "refunded"),
+    "Cancelled (refunded)": ("Canceled", "refunded"),
+    "Canceled - refund issued to balance": ("Canceled", "refund issued to balance"),
+    "Refunded: canceled by admin": ("Refunded", "canceled by admin"),
 }
 # Words that stay what they were: unknown, kept verbatim, the order open.
 NOT_READ = [
@@ -48,7 +55,12 @@ NOT_READ = [
     "Canceled - .",
     "Canceled (link) at 12:00",  # the brackets do not end the text
     "Completed, partial",  # a second status: which one is meant is not clear
-    "Canceled: refunded",
+    "Completed (partial)",  # delivered in full, or not?
+    "Completed / Canceled",
+    "Completed: canceled",
+    "Canceled: completed",
+    "Refunded - partial",
+    "Canceled: not refunded",  # negated
     "In progress (partially completed)",
     "Failed: invalid link",  # Error/Fail/Failed are left out (see NOT_FOUND)
     "Error: invalid link",
@@ -276,3 +288,28 @@ def test_a_partial_with_a_reason_is_never_re_ordered_automatically(world):
     assert placed == [{"order_id": plain}]
     [skip] = w.store.rows("SELECT order_id, reason FROM automation_skips WHERE action = 'reorder'")
     assert skip["order_id"] == with_reason and "reason with its Partial status" in skip["reason"]
+
+
+def test_canceled_then_refunded_ends_the_order_canceled(world):
+    # "Canceled – refunded" was an unknown status: the order kept open and
+    # polled, an `unknown_status` alert, no `order_canceled`. Two statuses
+    # that say two things ("Completed (partial)") stay unknown.
+    w = world(panel_class=WordsPanel)
+    canceled, unclear = in_progress(w, 2)
+    poll(w)
+    w.panel.words = {canceled: "Canceled – refunded", unclear: "Completed (partial)"}
+    poll(w)
+    assert stored(w, canceled) == {
+        "status": "Canceled",
+        "raw_status": "Canceled – refunded",
+        "polling": 0,
+        "error": None,
+    }
+    assert stored(w, unclear)["status"] == "Completed (partial)"
+    assert stored(w, unclear)["polling"] == 1
+    [unknown] = alerts(w, "unknown_status")
+    assert [s["status"] for s in unknown["data"]["spellings"]] == ["Completed (partial)"]
+    [alert] = alerts(w, "order_canceled")
+    assert alert["message"].startswith(f"sim: order #{canceled} canceled: 'refunded' (remains")
+    history = w.cli("history", str(canceled)).stdout
+    assert "In progress  Canceled: refunded" in history

@@ -167,7 +167,8 @@ _LEADING_MARKS = re.compile(r"^[\W_]+")
 # inflected ("partially", "cancellation"), negated ("incomplete", "not
 # completed") or Error/Fail/Failed ("Completed: failed", "Partial: error,
 # retrying"): the order is not clearly the first status. Its own status's
-# words are fine ("Canceled: cancelled by admin"), unless negated.
+# words are fine ("Canceled: cancelled by admin"), unless negated, and so are
+# those of a status that agrees with it (_AGREEING).
 _STEMS = {
     PENDING: r"pending|await\w*|queued|creating",
     PROCESSING: r"process\w*",
@@ -196,23 +197,35 @@ def _status_words(stems: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str
 
 
 _STATUS_WORDS = _status_words(_STEMS)
+# Statuses that say the same of an order: a canceled order is one whose money
+# came back, a refunded one was canceled ("Canceled – refunded", "Refunded:
+# canceled by admin"). Any other two say two things ("Completed (partial)":
+# delivered in full, or not? "Completed / Canceled").
+_AGREEING = frozenset({(CANCELED, REFUNDED), (REFUNDED, CANCELED)})
 
 
 def _names_another_status(
-    reason: str, status: str, words: tuple[re.Pattern[str], dict[str, str]] = _STATUS_WORDS
+    reason: str,
+    status: str,
+    words: tuple[re.Pattern[str], dict[str, str]] = _STATUS_WORDS,
+    agreeing: frozenset[tuple[str, str]] = frozenset(),
 ) -> bool:
     found = words[0].match(_LEADING_MARKS.sub("", reason))
     if found is None:
         return False
-    return found.group("negated") is not None or words[1][found.lastgroup or ""] != status
+    named = words[1][found.lastgroup or ""]
+    return found.group("negated") is not None or (
+        named != status and (status, named) not in agreeing
+    )
 
 
 @lru_cache(maxsize=512)
 def _read_reason(raw: str) -> tuple[str, str] | None:
     """Return (status, reason) for a known spelling followed by the panel's
     reason, or None. A reason that begins with another status in any form
-    ("Completed, partial", "Canceled: refunded", "Completed (partially)",
-    "Completed: failed") is not read: which the panel means is not clear."""
+    ("Completed, partial", "Completed (partially)", "Completed: failed") is
+    not read: which the panel means is not clear; unless the two agree
+    ("Canceled – refunded": Canceled, see _AGREEING)."""
     found = _AFTER_SEPARATOR.fullmatch(raw) or _IN_BRACKETS.fullmatch(raw)
     if found is None:
         return None
@@ -221,7 +234,7 @@ def _read_reason(raw: str) -> tuple[str, str] | None:
     reason = found.group(2).strip()
     if status is None or not reason.strip(_NO_REASON):
         return None
-    if _names_another_status(reason, status):
+    if _names_another_status(reason, status, agreeing=_AGREEING):
         return None
     return status, reason
 
