@@ -148,19 +148,29 @@ def add(
     waits = Waits()
     client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
     mine = None  # the key's claim, which this add's answer settles
+    sent = False  # the order handed to the client: from then on it may exist
     try:
-        if key is not None:  # committed before sending: a second add under it sends nothing
-            asked = dict(service=service, link=link, quantity=quantity, runs=runs)
-            request = {**asked, "interval": interval, **extra}
-            longest = add_longest(panel_config.timeout, panel_config.retry_budget)
-            mine = claim_or_end(
-                store, panel_config.name, key, request, not_placed=not_placed, longest=longest
-            )
         from tracker.panel.models import NewOrder
         from tracker.panel.order_fields import counted_quantity
 
         # A first Ctrl-C waits for the answer: an order placed is tracked.
         with shield("the order just sent", waits) as stop:
+            if key is not None:  # committed before sending: a second add under it sends nothing
+                asked = dict(service=service, link=link, quantity=quantity, runs=runs)
+                request = {**asked, "interval": interval, **extra}
+                longest = add_longest(panel_config.timeout, panel_config.retry_budget)
+                with waits.idle():  # a first Ctrl-C now: the key given back, nothing sent
+                    mine = claim_or_end(
+                        store,
+                        panel_config.name,
+                        key,
+                        request,
+                        not_placed=not_placed,
+                        longest=longest,
+                    )
+                if stop.stopping:
+                    raise StopRequested("stopping", panel=panel_config.name, action="add")
+            sent = True
             order_id = client.add(NewOrder(service, link, quantity, runs, interval, extra))
             stop.settled = True  # the order exists: a Ctrl-C now waits until it is tracked
             # Comments or usernames: their number is the quantity (DELIVERED, report).
@@ -190,6 +200,12 @@ def add(
         told = f"{exc}; {hint}" if hint else str(exc)
         fail(safe_text(_and(told, mine, gone)))  # the panel's words: escaped
     except KeyboardInterrupt:  # a second Ctrl-C: the order may exist, untracked
+        if not sent:  # its key being claimed: no order
+            gone = release_quietly(store, mine)
+            fail(
+                _and(f"interrupted: {panel_config.name}: add: no order placed", mine, gone),
+                EXIT_INTERRUPTED,
+            )
         detail = "interrupted before its answer came"
         unknown = OutcomeUnknownError.because(detail, panel=panel_config.name, action="add")
         gone = settle_quietly(store, mine, error=unknown.detail)

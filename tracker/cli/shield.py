@@ -64,6 +64,18 @@ class Waits:
         finally:
             self.waiting = False
 
+    @contextmanager
+    def idle(self) -> Iterator[None]:
+        """Run the block as a wait: nothing of the command on the wire (an
+        add's key being claimed). Under :func:`shield`, a first stop signal
+        is only noted, silently; the command, seeing :attr:`Shield.stopping`
+        after it, sends nothing."""
+        before, self.waiting = self.waiting, True
+        try:
+            yield
+        finally:
+            self.waiting = before
+
     def end(self) -> None:
         # Set from a thread of its own: the signal handler runs in the main
         # thread, which may hold the event's lock at that instant.
