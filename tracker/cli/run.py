@@ -169,11 +169,22 @@ def summary_line(
     else:
         currency = f" {balance['currency']}" if balance["currency"] else ""
         parts.append(f"balance {money(balance['balance'])}{currency}")
+    if poll is not None and poll.late:
+        parts.append(late_part(poll))
     errors = len(poll.errors) if poll is not None else 0
     tail = f"; {errors} failed call{'s' if errors != 1 else ''}" if errors else ""
     if failed_jobs:
         tail += f"; failed jobs: {', '.join(failed_jobs)}"
     return f"{name}: {', '.join(parts)}{tail}"
+
+
+def late_part(poll: PollResult) -> str:
+    """The summary's words for a poll's late checks of ended orders: "30 late
+    checks (2 refunds, 1 failed)", the parenthesis only for what it found."""
+    found = [f"{poll.refunds} refund{'s' if poll.refunds != 1 else ''}"] if poll.refunds else []
+    found += [f"{poll.late_failed} failed"] if poll.late_failed else []
+    more = f" ({', '.join(found)})" if found else ""
+    return f"{poll.late} late check{'s' if poll.late != 1 else ''}{more}"
 
 
 @main.command()

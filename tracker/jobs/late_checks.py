@@ -45,6 +45,7 @@ class LateChecks:
         self.store, self.panel, self.delays, self.clock = store, panel, delays, clock
         self.refunds: list[dict[str, Any]] = []
         self.checked = 0
+        self.failures = 0  # of the checks made, those that failed
 
     def batches(self, size: int) -> Iterator[list[int]]:
         """Yield the due late checks' IDs ``size`` at a time (read when the
@@ -76,6 +77,7 @@ class LateChecks:
 
     def _tell(self, stored: LateStored) -> None:
         self.refunds += stored.refunds
+        self.failures += len(stored.failed)
         for change in stored.repriced:  # as a poll logs it for an open order
             log.info("order_charge_changed", panel=self.panel, late=True, **_named(change))
         for t in stored.transitions:

@@ -219,7 +219,8 @@ def poll_panel(
             if given_up and on_lost is not None:
                 on_lost(given_up)
             if late is not None:
-                result.late = late.checked
+                result.late, result.late_failed = late.checked, late.failures
+                result.refunds = len(late.refunds)
                 if late.refunds and on_refunds is not None:
                     on_refunds(late.refunds)
     result.wall_s = time.perf_counter() - began

@@ -32,6 +32,8 @@ class PollResult:
     transitions: int = 0
     lost: int = 0
     late: int = 0  # ended orders asked again (tracker.jobs.late_checks)
+    late_failed: int = 0  # of those, checks that failed (nothing stored changed)
+    refunds: int = 0  # of those, orders whose charge went down (order_refunded)
     errors: list[str] = field(default_factory=list)
     auth_failed: bool = False
     # The errors of the panel's poll before: the same failure again (an

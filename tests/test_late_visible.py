@@ -1,0 +1,95 @@
+"""Late checks of ended orders, as an operator sees them: the `run --once`
+summary, the daemon's metrics, `doctor`, and the log lines of a poll that
+re-opens or re-prices many orders at once.
+
+Against the simulated panel (its ``late_refund`` quirk, `simulate --quirk
+late_refund=SECONDS`), through the real CLI or the real Tracker.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from simconfig import cli_in, sim_config
+
+from tracker.sim.scripts import quirks_from
+from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer, SimulatedPanel
+
+KEY = "sim-key-Late7Seen4Ops2Qz"
+H = 3600.0
+
+
+class Clock:
+    """The simulated panel's clock: now, moved on by hand."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def late(tmp_path, monkeypatch):
+    """Yield (panel, clock, cli): a panel refunding Partial and Canceled
+    orders 30 min after it ended them (``late_refund=1800``), on a clock of
+    its own, and the CLI of a config using it (no retries, no refills)."""
+    clock = Clock()
+    script = quirks_from(["late_refund=1800"])
+    panel = SimulatedPanel(key=KEY, seed=5, speed=60.0, clock=clock, script=script)
+    server = PanelServer(panel).start()
+    config = sim_config(server.url, panel='timeout = "5s"\nretries = 0')
+    # No refill rounds: one held after a failed call (its panel failing, by
+    # the balance call's turn) would fail the run's refill job.
+    config += "[refill]\nenabled = false\n"
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+    yield panel, clock, cli
+    server.stop()
+
+
+def canceled(panel: SimulatedPanel, cli, n: int) -> list[int]:
+    """``n`` orders placed, tracked, then canceled by the panel and seen so
+    by a `run --once`: each waiting for its late checks, charged in whole."""
+    ids = [panel.add_order(SERVICE_FOLLOWERS, 1000) for _ in range(n)]
+    assert cli("track", *map(str, ids)).exit_code == 0
+    for order_id in ids:
+        panel.pin(order_id, "Canceled")
+    first = cli("run", "--once")
+    assert first.exit_code == 0, first.output
+    assert "late check" not in first.stdout  # none due yet: nothing said
+    return ids
+
+
+def hours_later(clock: Clock, hours: float, db: Path = Path("t.db")) -> None:
+    """Move the panel's clock on, and the tracker's record of when the orders
+    ended back (the tracker runs on the wall clock): ``hours`` went by."""
+    clock.now += hours * H
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT order_id, ended_at FROM late_checks").fetchall()
+        for order_id, ended_at in rows:
+            moved = datetime.fromisoformat(ended_at) - timedelta(hours=hours)
+            conn.execute(
+                "UPDATE late_checks SET ended_at = ? WHERE order_id = ?",
+                [moved.isoformat(), order_id],
+            )
+
+
+def test_run_once_summary_counts_the_late_checks_their_refunds_and_failures(late):
+    panel, clock, cli = late
+    canceled(panel, cli, 3)
+    hours_later(clock, 1.5)
+    panel.inject("json500", count=1, action="status")  # the late checks' call fails
+    failed = cli("run", "--once")
+    assert failed.exit_code == 0, failed.output  # never the poll's failure
+    assert failed.stdout.strip().splitlines()[-1].endswith(", 3 late checks (3 failed)")
+    refunded = cli("run", "--once")  # tried again at the next run: refunded meanwhile
+    assert refunded.exit_code == 0, refunded.output
+    last = refunded.stdout.strip().splitlines()[-1]
+    assert last.startswith("sim: 0 checked, 0 changed, 0 refills asked, balance ")
+    assert last.endswith(", 3 late checks (3 refunds)")
+    quiet = cli("run", "--once")  # the next moment (6 h) not due yet
+    assert "late check" not in quiet.stdout
