@@ -8,13 +8,17 @@ late_refund=SECONDS`), through the real CLI or the real Tracker.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
+import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from simconfig import cli_in, sim_config
+from test_metrics import parsed
+from test_service_run import DEADLINE, Daemon, free_port
 
 from tracker.sim.scripts import quirks_from
 from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer, SimulatedPanel
@@ -93,3 +97,44 @@ def test_run_once_summary_counts_the_late_checks_their_refunds_and_failures(late
     assert last.endswith(", 3 late checks (3 refunds)")
     quiet = cli("run", "--once")  # the next moment (6 h) not due yet
     assert "late check" not in quiet.stdout
+
+
+def scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+        return answer.read().decode()
+
+
+def test_the_daemons_metrics_count_late_checks_and_refunds(late, tmp_path):
+    panel, clock, cli = late
+    canceled(panel, cli, 3)
+    port = free_port()
+    config = tmp_path / "tracker.toml"
+    config.write_text(config.read_text() + f'[metrics]\nlisten = "127.0.0.1:{port}"\n')
+    first = scrape_before_any_late_check(config, port)
+    assert first['smm_tracker_late_checks_total{outcome="answered",panel="sim"}'] == 0
+    assert first['smm_tracker_late_refunds_total{panel="sim"}'] == 0  # a series from the start
+    hours_later(clock, 1.5)
+    daemon = Daemon(config, dict(os.environ))
+    try:
+        daemon.wait_for("READY=1")  # its first poll, late checks included, runs at start
+        deadline = time.monotonic() + DEADLINE
+        refunds = 'smm_tracker_late_refunds_total{panel="sim"}'
+        while (got := parsed(scrape(port))).get(refunds) != 3:
+            assert time.monotonic() < deadline, daemon.output()
+            time.sleep(0.05)
+        assert got['smm_tracker_late_checks_total{outcome="answered",panel="sim"}'] == 3
+        assert got['smm_tracker_late_checks_total{outcome="failed",panel="sim"}'] == 0
+    finally:
+        assert daemon.stop() == 0
+        daemon.close()
+
+
+def scrape_before_any_late_check(config: Path, port: int) -> dict[str, float]:
+    """A scrape of a daemon that has made no late check yet (none due)."""
+    daemon = Daemon(config, dict(os.environ))
+    try:
+        daemon.wait_for("READY=1")
+        return parsed(scrape(port))
+    finally:
+        assert daemon.stop() == 0
+        daemon.close()

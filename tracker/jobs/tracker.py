@@ -6,6 +6,7 @@ schedules :meth:`Tracker.jobs`; ``run --once`` calls each of them once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -35,6 +36,7 @@ class Tracker(Core):
         self.watch = Watch(self)  # alerts: balance jobs, listeners, observers, key pauses
         self.polls: dict[str, PollResult] = {}  # each panel's last poll (`run --once` summary)
         self.prejudges: dict[str, Prejudge] = {}  # see prejudge_in_polls
+        self.poll_listeners: list[Callable[[PollResult], None]] = []  # each poll's result
 
     def prejudge_in_polls(self) -> None:
         """Have each poll judge the orders it changed for the stall watch while
@@ -114,6 +116,8 @@ class Tracker(Core):
             told=self.polls[panel].errors if panel in self.polls else (),
         )
         self.polls[panel] = result
+        for listener in self.poll_listeners:  # the daemon's metrics
+            listener(result)
         self.watch.after_poll(panel)  # open orders in status words it does not know
         if result.auth_failed:  # pause this panel's jobs, alert once
             self.watch.auth_refused(panel, result.errors[-1], by="status")

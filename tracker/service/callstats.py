@@ -12,9 +12,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client.core import HistogramMetricFamily
+
+if TYPE_CHECKING:  # a type only
+    from tracker.jobs.poll_result import PollResult
 
 PREFIX = "smm_tracker"
 # Panel calls take tens of milliseconds to their whole-call timeout (30 s).
@@ -56,7 +59,8 @@ class Histogram:
 
 class CallCounters:
     """API calls by (panel, action): total, failed, seconds spent, latency; poll
-    durations by panel. Thread-safe."""
+    durations by panel; late checks of ended orders by (panel, outcome) and
+    the refunds they found. Thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -65,6 +69,8 @@ class CallCounters:
         self.seconds: dict[tuple[str, str], float] = {}
         self.latency = Histogram(API_BUCKETS)  # by (panel, action, outcome)
         self.polls = Histogram(POLL_BUCKETS)  # by (panel,)
+        self.late: Counter[tuple[str, str]] = Counter()  # late checks by (panel, outcome)
+        self.refunds: Counter[tuple[str]] = Counter()  # refunds they found, by (panel,)
 
     def observe(
         self, panel: str, action: str, ok: bool, seconds: float, _error: str | None = None
@@ -84,6 +90,16 @@ class CallCounters:
             with self._lock:
                 self.polls.observe((job[len(POLL_JOB) :],), seconds)
 
+    def observe_poll(self, result: PollResult) -> None:
+        """A Tracker poll listener: count its late checks of ended orders
+        (answered, failed) and the refunds they found."""
+        if not result.late:
+            return
+        with self._lock:
+            self.late[(result.panel, "answered")] += result.late - result.late_failed
+            self.late[(result.panel, "failed")] += result.late_failed
+            self.refunds[(result.panel,)] += result.refunds
+
     def snapshot(self, panels: Iterable[str] | None = None) -> CallCounters:
         """Return a copy; with ``panels``, of those panels' numbers only (a
         panel a reload removed must not stay exported, frozen)."""
@@ -94,9 +110,11 @@ class CallCounters:
             copy.seconds = dict(self.seconds)
             copy.latency = self.latency.copy()
             copy.polls = self.polls.copy()
+            copy.late, copy.refunds = Counter(self.late), Counter(self.refunds)
         if panels is not None:
             kept = set(panels)
-            tables: list[dict[Any, Any]] = [copy.calls, copy.failures, copy.seconds]
+            tables: list[dict[Any, Any]] = [copy.calls, copy.failures, copy.seconds, copy.late]
+            tables.append(copy.refunds)
             for table in (*tables, *copy.latency.tables(), *copy.polls.tables()):
                 for key in [k for k in table if k[0] not in kept]:
                     del table[key]

@@ -37,7 +37,7 @@ from tracker.errors import StoreError
 from tracker.panel.statuses import ACTIVE, ORDER_STATUSES, PAUSED, TERMINAL, metrics_status
 from tracker.service.callstats import PREFIX, CallCounters, Histogram
 from tracker.service.jobstats import JobStats
-from tracker.service.metrics_runs import calls_families, jobs_families, new_family
+from tracker.service.metrics_runs import calls_families, jobs_families, late_families, new_family
 from tracker.store.orders import Store
 from tracker.store.outbox import undelivered_counts
 from tracker.store.readings import latest_balances, lost_counts
@@ -116,6 +116,7 @@ def families(snap: Snapshot) -> list[Metric]:
         _lost(snap),
         balance,
         *calls_families(snap.calls),
+        *late_families(snap.calls, snap.panels),
         *jobs_families(snap.jobs),
         _deliveries(snap.deliveries),
         _undelivered(snap),

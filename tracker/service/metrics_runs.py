@@ -1,9 +1,11 @@
 """The metric families of the process's own work: HTTP calls to panels and
-their latency, status polls, job runs. Apart from :mod:`tracker.service.metrics`
-(which builds every family a scrape shows) to keep each module short."""
+their latency, status polls, late checks of ended orders, job runs. Apart
+from :mod:`tracker.service.metrics` (which builds every family a scrape
+shows) to keep each module short."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -44,6 +46,34 @@ def calls_families(calls: CallCounters) -> Iterator[Metric]:
     yield calls.polls.family(
         "poll_duration_seconds", "How long each status poll of a panel took.", ["panel"]
     )
+
+
+def late_families(calls: CallCounters, panels: tuple[str, ...]) -> Iterator[Metric]:
+    """The late checks of ended orders (answered, failed) and the refunds they
+    found, by panel: every configured panel's series from the start, at 0."""
+    late = Counter({(p, outcome): 0 for p in panels for outcome in ("answered", "failed")})
+    late.update(calls.late)
+    family = new_family(
+        "counter",
+        "late_checks_total",
+        "Late checks of ended orders (asked again for a late refund), by outcome: answered, "
+        "failed (nothing stored changed).",
+        ["panel", "outcome"],
+    )
+    for (panel, outcome), n in sorted(late.items()):
+        family.add_metric([panel, outcome], n)
+    yield family
+    refunds = Counter({(p,): 0 for p in panels})
+    refunds.update(calls.refunds)
+    family = new_family(
+        "counter",
+        "late_refunds_total",
+        "Ended orders whose charge a late check found gone down (order_refunded), by panel.",
+        ["panel"],
+    )
+    for (panel,), n in sorted(refunds.items()):
+        family.add_metric([panel], n)
+    yield family
 
 
 def jobs_families(jobs: JobStats) -> Iterator[Metric]:

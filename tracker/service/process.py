@@ -194,6 +194,7 @@ class Service:
             for client in tracker.clients.values():
                 client.observers.append(self.calls.observe)
                 client.observers.append(self._progress)
+            tracker.poll_listeners.append(self.calls.observe_poll)  # its late checks
             jobs = select_jobs(tracker, config, self.panel)  # what `run --once` runs, and:
             jobs += prune_jobs(
                 config, tracker.stop_event, tracker.clock, self.panel, self.stats.touch
