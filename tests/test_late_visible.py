@@ -16,7 +16,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from simconfig import cli_in, sim_config
+from structlog.testing import capture_logs
 from test_metrics import parsed
 from test_service_run import DEADLINE, Daemon, free_port
 
@@ -138,3 +140,28 @@ def scrape_before_any_late_check(config: Path, port: int) -> dict[str, float]:
     finally:
         assert daemon.stop() == 0
         daemon.close()
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_panel_reopening_many_orders_at_once_is_told_in_a_few_warning_lines(world):
+    w = world()
+    ids = w.panel.seed_orders(30, status="In progress", service=SERVICE_FOLLOWERS)
+    w.store.track("sim", ids, w.clock())
+    w.poll()
+    for order_id in ids:
+        w.panel.pin(order_id, "Canceled")
+    w.poll()  # 30 orders end, each waiting for its late checks
+    for order_id in ids:
+        w.panel.pin(order_id, "In progress")  # the panel re-opens them all
+    w.clock.advance(H)
+    with capture_logs() as logs:
+        w.poll()
+    assert all(w.store.order("sim", i)["polling"] == 1 for i in ids)  # each followed again
+    warned = [e for e in logs if e["log_level"] == "warning"]
+    named = [e["order"] for e in warned if e["event"] == "order_reopened"]
+    assert named == sorted(ids)[:10]
+    [many] = [e for e in warned if e["event"] == "order_reopened_many"]
+    assert (many["orders"], many["reopened"], many["first"]) == (20, 30, sorted(ids)[10:30])
+    assert len(warned) == 11
+    quiet = [e["order"] for e in logs if e["event"] == "order_reopened" and e not in warned]
+    assert sorted(quiet) == sorted(ids)[10:]  # each still told, at debug

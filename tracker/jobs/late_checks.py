@@ -33,7 +33,11 @@ log = structlog.get_logger("tracker.poll")
 # Late-check batches (of max_batch IDs each) a poll sends at most, after its
 # open orders (a batch split by a bad ID costs more calls, as any batch does).
 BATCHES_PER_POLL = 10
-_LISTED = 20  # order IDs named in a late_check_failed line
+_LISTED = 20  # order IDs named in a late_check_failed or order_reopened_many line
+# Orders re-opened by a poll's late checks told by name at warning; any more
+# at debug, and counted in one order_reopened_many line when the poll ends
+# (a panel re-opening 1,000 orders at once made 1,000 warning lines).
+REOPENED_LOGGED = 10
 
 
 class LateChecks:
@@ -46,6 +50,7 @@ class LateChecks:
         self.refunds: list[dict[str, Any]] = []
         self.checked = 0
         self.failures = 0  # of the checks made, those that failed
+        self.reopened: list[int] = []  # orders open again, this poll
 
     def batches(self, size: int) -> Iterator[list[int]]:
         """Yield the due late checks' IDs ``size`` at a time (read when the
@@ -80,9 +85,14 @@ class LateChecks:
         self.failures += len(stored.failed)
         for change in stored.repriced:  # as a poll logs it for an open order
             log.info("order_charge_changed", panel=self.panel, late=True, **_named(change))
+        reopened = set(stored.reopened)
         for t in stored.transitions:
-            event = "order_reopened" if t["order_id"] in stored.reopened else "late_status_changed"
-            (log.warning if event == "order_reopened" else log.info)(
+            event, level = "late_status_changed", log.info
+            if t["order_id"] in reopened:
+                self.reopened.append(t["order_id"])
+                event = "order_reopened"
+                level = log.warning if len(self.reopened) <= REOPENED_LOGGED else log.debug
+            level(
                 event,
                 panel=self.panel,
                 order=t["order_id"],
@@ -100,6 +110,18 @@ class LateChecks:
                 ids=[order_id for order_id, _ in orders[:_LISTED]],
                 dropped=sum(1 for _, last in orders if last),  # that was their last check
                 error=why,
+            )
+
+    def finish(self) -> None:
+        """Once the poll ends: the orders it re-opened past the first
+        REOPENED_LOGGED, counted in one line."""
+        if rest := self.reopened[REOPENED_LOGGED:]:
+            log.warning(
+                "order_reopened_many",
+                panel=self.panel,
+                orders=len(rest),
+                first=rest[:_LISTED],
+                reopened=len(self.reopened),
             )
 
 

@@ -219,6 +219,7 @@ def poll_panel(
             if given_up and on_lost is not None:
                 on_lost(given_up)
             if late is not None:
+                late.finish()
                 result.late, result.late_failed = late.checked, late.failures
                 result.refunds = len(late.refunds)
                 if late.refunds and on_refunds is not None:
