@@ -165,3 +165,34 @@ def test_a_panel_reopening_many_orders_at_once_is_told_in_a_few_warning_lines(wo
     assert len(warned) == 11
     quiet = [e["order"] for e in logs if e["event"] == "order_reopened" and e not in warned]
     assert sorted(quiet) == sorted(ids)[10:]  # each still told, at debug
+
+
+def test_doctor_counts_the_ended_orders_waiting_and_warns_of_overdue_checks(late):
+    panel, clock, cli = late
+    canceled(panel, cli, 3)
+    waiting = doctor_lines(cli)
+    assert waiting == [
+        "info panel sim: 3 ended orders waiting for a late check (schedule.late_checks: "
+        "1h, 6h, 1d after the end), 0 due now; none overdue"
+    ]
+    hours_later(clock, 50)  # the daemon stopped for two days
+    [overdue] = doctor_lines(cli)
+    assert overdue.startswith(
+        "warn panel sim: 3 late checks of ended orders overdue (due for more than 1h), "
+        "the oldest due since "
+    )
+    assert "(2d 1h ago): no poll has made them" in overdue  # its 1 h check
+    assert overdue.endswith(
+        "; 3 ended orders waiting for a late check (schedule.late_checks: "
+        "1h, 6h, 1d after the end), 3 due now"
+    )
+    ran = cli("run", "--once")  # each made once, its moments all gone by: the last
+    assert ran.stdout.strip().splitlines()[-1].endswith(", 3 late checks (3 refunds)")
+    assert doctor_lines(cli) == []  # none waiting
+
+
+def doctor_lines(cli) -> list[str]:
+    """doctor's lines about late checks (its exit: 0, a warn fails nothing)."""
+    result = cli("doctor")
+    assert result.exit_code == 0, result.output
+    return [line for line in result.stdout.splitlines() if "late check" in line]

@@ -43,6 +43,7 @@ from tracker.rules.doctor import (
     unconfigured_check,
     unknown_status_checks,
 )
+from tracker.rules.late_doctor import late_checks_lines, overdue_after
 from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
 from tracker.rules.refusal_doctor import held_out_checks
@@ -59,6 +60,7 @@ from tracker.service.doctor_database import (
     open_orders_by_panel,
     read_rows,
 )
+from tracker.store.late_checks import backlog_query
 from tracker.store.prune_runs import LAST_PRUNE
 from tracker.store.readings import (
     FAILING_BY_PANEL,
@@ -94,6 +96,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
     except ConfigError as exc:
         checks = config_checks(path, exc.problems, 0)
         refill = None  # its window unknown: the refill rounds' line waits for the config
+        late = None  # its moments unknown, as the refill rounds' window
         database = _database_alone(data, path.parent)
         panels = _panels_alone(data, path, env)
     else:
@@ -104,6 +107,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         warning = stop_bound_check(timeouts, config.database.busy_timeout, wait)
         checks.extend([warning] if warning else [])
         database, refill = config.database, config.refill
+        late = config.schedule.late_checks, config.schedule.status_every
         panels = [(p.name, p.key_source, p) for p in config.panels]
         checks.extend(notify_checks(config.alerts.notify, config.alerts.webhook_timeout))
     if database is None:
@@ -133,6 +137,10 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
             since = (iso(utcnow() - timedelta(seconds=refill.window)),)
             held = read_rows(database.path, HELD_OUT_BY_PANEL, since)
             checks.extend(held_out_checks(held, named))
+        if late is not None and late[0]:  # ended orders waiting, a check overdue
+            now = utcnow()
+            query = backlog_query(now, late[0], overdue_after(late[1]))
+            checks.extend(late_checks_lines(read_rows(database.path, *query), *late, named, now))
         undelivered = undelivered_check(next(iter(read_rows(database.path, UNDELIVERED)), None))
         checks.extend([undelivered] if undelivered else [])
         row = next(iter(read_rows(database.path, LAST_PRUNE)), None)

@@ -216,3 +216,27 @@ def _delete(conn: sqlite3.Connection, panel: str, order_ids: list[int]) -> None:
             f"DELETE FROM late_checks WHERE panel = ? AND order_id IN ({placeholders(chunk)})",
             [panel, *chunk],
         )
+
+
+def backlog_query(
+    now: datetime, delays: Sequence[float], overdue_after: float
+) -> tuple[str, tuple[Any, ...]]:
+    """doctor's query (``delays`` not empty): per panel and checks had, the
+    ended orders waiting (still ended and tracked), those whose next check is
+    due at ``now``, those due for more than ``overdue_after`` seconds, and
+    the earliest end among the due ones. One range of the index per moment."""
+    values = ", ".join(["(?, ?, ?)"] * len(delays))
+    sql = (
+        f"WITH due (checks, since, overdue) AS (VALUES {values}) "
+        "SELECT l.panel, l.checks, count(*), sum(l.ended_at <= d.since), "
+        "sum(l.ended_at <= d.overdue), min(CASE WHEN l.ended_at <= d.since THEN l.ended_at END) "
+        "FROM late_checks l JOIN due d ON d.checks = l.checks "
+        "JOIN orders o ON o.panel = l.panel AND o.order_id = l.order_id "
+        "WHERE o.polling = 0 AND o.stopped_by IS NULL "
+        "GROUP BY l.panel, l.checks ORDER BY l.panel, l.checks"
+    )
+    params = chain.from_iterable(
+        (done, ended_before(now, delay), ended_before(now, delay + overdue_after))
+        for done, delay in enumerate(delays)
+    )
+    return sql, tuple(params)
