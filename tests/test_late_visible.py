@@ -196,3 +196,52 @@ def doctor_lines(cli) -> list[str]:
     result = cli("doctor")
     assert result.exit_code == 0, result.output
     return [line for line in result.stdout.splitlines() if "late check" in line]
+
+
+class RepricingPanel(SimulatedPanel):
+    """A panel script that answers the orders in ``charges`` with that charge."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.charges: dict[int, str] = {}
+
+    def _order_item(self, view):
+        item = super()._order_item(view)
+        if view.order_id in self.charges:
+            item["charge"] = self.charges[view.order_id]
+        return item
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_charge_gone_up_after_the_end_is_a_warning_a_few_by_name(world):
+    w = world(panel_class=RepricingPanel)
+    ids = w.panel.seed_orders(13, status="In progress", service=SERVICE_FOLLOWERS)
+    w.store.track("sim", ids, w.clock())
+    w.poll()
+    w.panel.charges.update(dict.fromkeys(ids, "1.00"))
+    for order_id in ids:
+        w.panel.pin(order_id, "Partial")
+    w.poll()  # ended Partial, charged 1.00
+    w.panel.charges.update(dict.fromkeys(ids[:12], "1.50"))  # 12 charged more later
+    w.panel.charges[ids[12]] = "0.40"  # one refunded in part
+    w.clock.advance(H)
+    with capture_logs() as logs:
+        w.poll()
+    assert [w.store.order("sim", i)["charge"] for i in ids] == [1.5] * 12 + [0.4]
+    warned = [e for e in logs if e["log_level"] == "warning"]
+    raised = [e for e in warned if e["event"] == "order_charge_changed"]
+    assert [(e["order"], e["before"], e["after"], e["raised"]) for e in raised] == [
+        (i, 1.0, 1.5, True) for i in sorted(ids)[:10]
+    ]
+    [many] = [e for e in warned if e["event"] == "order_charge_raised_many"]
+    assert (many["orders"], many["raised"], many["first"]) == (2, 12, sorted(ids)[10:12])
+    told = [e for e in logs if e["event"] == "order_charge_changed" and e not in warned]
+    assert [(e["order"], e["raised"]) for e in told] == [
+        (ids[10], True),
+        (ids[11], True),
+        (ids[12], False),  # down: the refund's order_refunded says it
+    ]
+    with capture_logs() as again:
+        w.clock.advance(5 * H)
+        w.poll()  # the 6 h check: the same charge, nothing said again
+    assert [e for e in again if e["event"].startswith("order_charge")] == []

@@ -36,7 +36,9 @@ BATCHES_PER_POLL = 10
 _LISTED = 20  # order IDs named in a late_check_failed or order_reopened_many line
 # Orders re-opened by a poll's late checks told by name at warning; any more
 # at debug, and counted in one order_reopened_many line when the poll ends
-# (a panel re-opening 1,000 orders at once made 1,000 warning lines).
+# (a panel re-opening 1,000 orders at once made 1,000 warning lines). The
+# same for orders charged more than before: at warning, any more at info
+# (order_charge_changed), counted in one order_charge_raised_many line.
 REOPENED_LOGGED = 10
 
 
@@ -51,6 +53,7 @@ class LateChecks:
         self.checked = 0
         self.failures = 0  # of the checks made, those that failed
         self.reopened: list[int] = []  # orders open again, this poll
+        self.raised: list[int] = []  # orders charged more than before, this poll
 
     def batches(self, size: int) -> Iterator[list[int]]:
         """Yield the due late checks' IDs ``size`` at a time (read when the
@@ -84,7 +87,17 @@ class LateChecks:
         self.refunds += stored.refunds
         self.failures += len(stored.failed)
         for change in stored.repriced:  # as a poll logs it for an open order
-            log.info("order_charge_changed", panel=self.panel, late=True, **_named(change))
+            level = log.info
+            if change["raised"]:  # charged more after the end: the first few at warning
+                self.raised.append(change["order_id"])
+                level = log.warning if len(self.raised) <= REOPENED_LOGGED else log.info
+            level(
+                "order_charge_changed",
+                panel=self.panel,
+                late=True,
+                raised=change["raised"],
+                **_named(change),
+            )
         reopened = set(stored.reopened)
         for t in stored.transitions:
             event, level = "late_status_changed", log.info
@@ -113,8 +126,16 @@ class LateChecks:
             )
 
     def finish(self) -> None:
-        """Once the poll ends: the orders it re-opened past the first
-        REOPENED_LOGGED, counted in one line."""
+        """Once the poll ends: the orders it re-opened, and those charged
+        more, past the first REOPENED_LOGGED, counted in one line each."""
+        if rest := self.raised[REOPENED_LOGGED:]:
+            log.warning(
+                "order_charge_raised_many",
+                panel=self.panel,
+                orders=len(rest),
+                first=rest[:_LISTED],
+                raised=len(self.raised),
+            )
         if rest := self.reopened[REOPENED_LOGGED:]:
             log.warning(
                 "order_reopened_many",

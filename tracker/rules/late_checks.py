@@ -69,7 +69,8 @@ def retried_after_failed_call(ended_at: str, now: datetime, delays: Sequence[flo
 class LateChange:
     """What one late check's answer changes: the columns to write, the
     transition to record, the charge change to log (``repriced``: order_id,
-    before, after), the refund to alert, and whether the order is open again."""
+    before, after, raised: up, same currency, still ended), the refund to alert,
+    and whether the order is open again."""
 
     changes: dict[str, Any]
     transition: dict[str, Any] | None = None
@@ -92,7 +93,12 @@ def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateCha
     if after is not None and after != before:
         changes["charge"] = after
         if before is not None:
+            # Charged more after the end (the same currency, still ended: a
+            # re-opened order is told as such): worth a warning.
+            raised = after > before and currency == row.get("currency")
+            raised = raised and is_terminal(report.status)
             repriced = {"order_id": row["order_id"], "before": before, "after": after}
+            repriced["raised"] = raised
         if before is not None and after < before and currency == row.get("currency"):
             refund = {
                 "order_id": row["order_id"],
