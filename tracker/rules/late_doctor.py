@@ -55,17 +55,19 @@ def late_checks_lines(
             lines.append(Check(INFO, f"panel {panel}", f"{waits}; none overdue"))
             continue
         oldest = min(parse_iso(r[5]) + timedelta(seconds=delays[int(r[1])]) for r in found if r[5])
+        many = overdue != 1
+        checks, them, each = ("late checks", "them", "each") if many else ("late check", "it", "it")
         lines.append(
             Check(
                 WARN,
                 f"panel {panel}",
-                f"{overdue} late check{'s' * (overdue != 1)} of ended orders overdue "
-                f"(due for more than {format_duration(overdue_after(status_every))}), the "
-                f"oldest due since {iso(oldest)} ({_ago(now - oldest)} ago): no poll has made "
-                "them (the daemon stopped, its status calls failing, or more due than its "
-                "polls check: 10 batches of max_batch a poll); the next poll makes each "
-                f"once, however many of its moments went by, a refund then raising "
-                f"order_refunded; {waits}",
+                f"{overdue} {checks} of ended orders overdue (due for more than "
+                f"{format_duration(overdue_after(status_every))}), {'the oldest ' * many}due "
+                f"since {iso(oldest)} ({_ago(now - oldest)} ago): no poll has made {them} "
+                "(the daemon stopped, its status calls failing, or more due than its polls "
+                f"check: 10 batches of max_batch a poll); the next poll makes {each} once, "
+                f"however many of its moments went by, a refund then raising order_refunded; "
+                f"{waits}",
             )
         )
     return lines
