@@ -43,15 +43,12 @@ class Clock:
 def late(tmp_path, monkeypatch):
     """Yield (panel, clock, cli): a panel refunding Partial and Canceled
     orders 30 min after it ended them (``late_refund=1800``), on a clock of
-    its own, and the CLI of a config using it (no retries, no refills)."""
+    its own, and the CLI of a config using it (no retries)."""
     clock = Clock()
     script = quirks_from(["late_refund=1800"])
     panel = SimulatedPanel(key=KEY, seed=5, speed=60.0, clock=clock, script=script)
     server = PanelServer(panel).start()
     config = sim_config(server.url, panel='timeout = "5s"\nretries = 0')
-    # No refill rounds: one held after a failed call (its panel failing, by
-    # the balance call's turn) would fail the run's refill job.
-    config += "[refill]\nenabled = false\n"
     cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
     yield panel, clock, cli
     server.stop()

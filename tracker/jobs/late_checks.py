@@ -14,11 +14,15 @@ stored changes, and it is logged. An item's error or an order left out
 counts as the check made (asked at the next moment, or no more after the
 last); a whole call failed (the panel down, a rate limit, a timeout) burns
 no check: asked again at the next poll, until a day past the last moment.
+Nor is a late check's failed call the panel's: it runs with LATE_CALL set, and
+:mod:`tracker.jobs.reach` leaves it out of the panel's run of failed calls
+(no refill round held, no ``panel_unreachable`` or ``status_failing`` count).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import structlog
@@ -29,6 +33,9 @@ from tracker.store.late_checks import LateStored, due_late_ids, store_late
 from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.poll")
+
+# True in the context a late check's call runs in (see the module's docstring).
+LATE_CALL: ContextVar[bool] = ContextVar("late_call", default=False)
 
 # Late-check batches (of max_batch IDs each) a poll sends at most, after its
 # open orders (a batch split by a bad ID costs more calls, as any batch does).

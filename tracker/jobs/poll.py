@@ -22,7 +22,7 @@ import structlog
 
 from tracker.clock import Clock
 from tracker.jobs.asking import Answer, ask_batch
-from tracker.jobs.late_checks import LateChecks
+from tracker.jobs.late_checks import LATE_CALL, LateChecks
 from tracker.jobs.poll_result import PollResult, count_failure, failed, late_done
 from tracker.panel.client import PanelClient
 from tracker.rules.transitions import Cadence, horizons
@@ -118,8 +118,10 @@ def poll_panel(
                     return None
                 ids, is_late = batch
                 # In the job's log context: a retry logged there names the job.
-                asking = contextvars.copy_context().run
-                future = pool.submit(asking, ask_batch, client, ids, witness)
+                asking = contextvars.copy_context()
+                if is_late:  # its failure is not the panel's (jobs/late_checks)
+                    asking.run(LATE_CALL.set, True)
+                future = pool.submit(asking.run, ask_batch, client, ids, witness)
                 pending[future] = ids
                 if is_late:
                     lates.add(future)

@@ -26,6 +26,7 @@ import structlog
 
 from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock
+from tracker.jobs.late_checks import LATE_CALL
 from tracker.jobs.steps import Looks, Ticks
 from tracker.rules.alerts import PANEL_UNREACHABLE, Reachability, judge_call, panel_blind
 from tracker.rules.clocksteps import Gap, call_began
@@ -161,7 +162,11 @@ class Reach:
         """Client call observer: judge the panel's reachability after every call,
         its retries included (an attempt its retry answered is no failure),
         ``s`` the whole call's seconds: a run of failures counts from when
-        its first failed call began, not from when its retries gave up."""
+        its first failed call began, not from when its retries gave up.
+        A late check's failed call (LATE_CALL) is left out: a failure of one is
+        never the panel's (:mod:`tracker.jobs.late_checks`)."""
+        if LATE_CALL.get() and not (ok and error is None):
+            return
         try:
             self._observe(panel, action, ok, s, error)
         except Exception:  # an alerting bug must never fail a panel call
