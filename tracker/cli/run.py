@@ -17,6 +17,7 @@ import click
 from tracker.cli.bounds import LONGEST, FiniteNumber, WholeNumber
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.render import safe_text
+from tracker.jobs.due import due_jobs, record_succeeded
 from tracker.jobs.poll import PollResult
 from tracker.jobs.tracker import Tracker
 from tracker.rules.money import money
@@ -40,13 +41,21 @@ _QUICK_EXIT: list[bool] = []  # the exit handler registered (once a process)
     is_flag=True,
     help="With --once: check every open order now, whatever its next-check time.",
 )
+@click.option(
+    "--due",
+    is_flag=True,
+    help="With --once: only the jobs whose interval has passed since their last "
+    "successful run --once (the poll always): for cron.",
+)
 @click.option("--panel", metavar="NAME", help="Only this panel's jobs.")
 @pass_ctx
 @handle_errors
-def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
+def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None) -> None:
     """Run the tracker: poll statuses (and the other jobs) on their schedule."""
     if everything and not once:
         raise click.UsageError("--all goes with --once")
+    if due and not once:
+        raise click.UsageError("--due goes with --once")
     config = ctx.config(keys=True, daemon=not once)
     # The poll's single writer and its HTTP threads share the GIL: handing it
     # over every 0.5 ms instead of Python's 5 ms gets each answer read, and
@@ -85,6 +94,9 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
             left_out = tracker.warn_unconfigured()
             mark = last_refill_row(tracker.store)
             stats, jobs = JobStats(), select_jobs(tracker, config, panel)
+            started, skipped = tracker.clock(), list[str]()
+            if due:
+                jobs, skipped = due_jobs(tracker.store, jobs, started)
             # What start-up made (modules, config, statements) lives through the
             # jobs: kept out of the collector's passes, which then scan only what
             # the jobs make (the all-change bench: half the time in gc).
@@ -103,6 +115,7 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(outcome.exit_code)
+            record_succeeded(tracker.store, stats.last_ok, started)  # for --due
             names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
             asked = refills_after(tracker.store, mark)
             for name in names:
@@ -113,8 +126,9 @@ def run(ctx: Context, once: bool, everything: bool, panel: str | None) -> None:
                     if j.name in stats.last_failed and j.name.endswith(f":{name}")
                 ]
                 poll = tracker.polls.get(name)
-                # The currency is the panel's text: shown escaped.
-                click.echo(safe_text(summary_line(name, poll, asked.get(name, 0), last, failed)))
+                waits = [n.split(":")[0] for n in skipped if n.endswith(f":{name}")]
+                line = summary_line(name, poll, asked.get(name, 0), last, failed, waits)
+                click.echo(safe_text(line))  # the currency is the panel's text: shown escaped
             for name, count in left_out.items():  # a panel name from the database: escaped
                 click.echo(safe_text(f"{name}: {count} open orders not polled: not in the config"))
         finally:
@@ -155,10 +169,12 @@ def summary_line(
     refills: int,
     balance: dict[str, Any] | None,
     failed_jobs: Sequence[str] = (),
+    not_due: Sequence[str] = (),
 ) -> str:
     """Given what one `run --once` did on a panel, return its line of the summary:
     "main: 120 checked, 14 changed, 2 refills asked, balance 99.50 USD", then
-    the failed status calls and the failed jobs, if any."""
+    the failed status calls, the failed jobs and (``--due``) the jobs not due,
+    if any."""
     if poll is None:
         parts = ["statuses not checked"]
     else:
@@ -175,6 +191,8 @@ def summary_line(
     tail = f"; {errors} failed call{'s' if errors != 1 else ''}" if errors else ""
     if failed_jobs:
         tail += f"; failed jobs: {', '.join(failed_jobs)}"
+    if not_due:
+        tail += f"; not due: {', '.join(not_due)}"
     return f"{name}: {', '.join(parts)}{tail}"
 
 

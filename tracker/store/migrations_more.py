@@ -104,3 +104,21 @@ def m037_late_checks(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX late_checks_due ON late_checks (panel, checks, ended_at, order_id)")
+
+
+def m038_job_runs(db: Database) -> None:
+    # `run --once --due` (a cron line every minute): when each of a panel's
+    # jobs last ran to success in a `run --once`, so that a run starts only
+    # the jobs whose interval (schedule.services_every, balance_every,
+    # refill_every, automation.every) has passed since. One row per panel and
+    # job kind, replaced at each success; ``ran_at`` is the start of that run.
+    db.execute(
+        """
+        CREATE TABLE job_runs (
+            panel   TEXT NOT NULL,
+            kind    TEXT NOT NULL,
+            ran_at  TEXT NOT NULL,
+            PRIMARY KEY (panel, kind)
+        ) WITHOUT ROWID
+        """
+    )
