@@ -10,6 +10,7 @@ tests/test_status_failing.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,8 @@ from structlog.testing import capture_logs
 from tracker.config.load import config_from_dict
 from tracker.config.model import Config
 from tracker.jobs.tracker import Tracker
+from tracker.rules.episodes import Episode
+from tracker.rules.polling import STATUS_FAILING, judge_poll
 from tracker.service.runs import run_once
 from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.alerts import alerts_since
@@ -108,8 +111,8 @@ def test_a_run_after_a_night_asleep_counts_from_its_own_failure(
 ) -> None:
     """The laptop slept 8 hours after a failing run (cron ran nothing): the
     next failing run is no "unreachable for 8h"; the count starts there and
-    the alert comes 15 minutes of failing runs later. (status_failing, which
-    keeps its own run so, is left out: it does say "for 8h" at once.)"""
+    the alert comes 15 minutes of failing runs later. (status_failing: see
+    test_status_failing_after_a_night_asleep_counts_from_its_own_failed_poll.)"""
     config = make_config(tmp_path, server.url)
     first = Tracker(config, clock=clock)
     first.store.track("main", server.panel.seed_orders(2, status="In progress"), clock())
@@ -121,6 +124,50 @@ def test_a_run_after_a_night_asleep_counts_from_its_own_failure(
     assert [unreachable(alerts) for alerts in runs] == [[], [], [], ["panel_unreachable"]]
     (alert,) = [a for a in runs[-1] if a["kind"] == "panel_unreachable"]
     assert alert["message"].startswith("main: unreachable, every call has failed for 15m;")
+
+
+def test_status_failing_after_a_night_asleep_counts_from_its_own_failed_poll(
+    tmp_path: Path, clock: Any, server: PanelServer
+) -> None:
+    """The status action fails while balance answers (no panel_unreachable):
+    a failing run, 8 hours asleep, then failing runs 5 minutes apart. The
+    count starts at the first failed poll after the night: status_failing
+    comes 15 minutes of failing runs later, "for 15m"; before, the first
+    run after the night raised it at once, "for 8h"."""
+    config = make_config(tmp_path, server.url)
+    first = Tracker(config, clock=clock)
+    first.store.track("main", server.panel.seed_orders(2, status="In progress"), clock())
+    first.close()
+    server.panel.inject("json500", count=100_000, action="status")
+    assert cron_run(config, clock) == []
+    clock.advance(8 * 3600)
+    woke = clock()
+    runs = [[a["kind"] for a in cron_run(config, clock)] for _ in range(4)]
+    assert runs == [[], [], [], ["status_failing"]]
+    reader = Tracker(config, clock=clock)
+    (alert,) = alerts_since(reader.store, None)
+    reader.close()
+    assert alert["message"].startswith(
+        "main: status checks have left orders unchecked at every poll for 15m: "
+    )
+    assert alert["data"]["since"] == woke.isoformat(timespec="seconds")
+
+
+def test_a_failed_poll_after_a_gap_without_polls_starts_the_count_again() -> None:
+    """The rule, on moments given: the last failed poll stored in the
+    episode; more than an hour (or twice the poll's interval, or twice
+    unreachable_after, the longest) without one, the run is over."""
+    t0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    failing = Episode(False, t0, t0 + timedelta(minutes=5))
+    minutes = [(t0 + timedelta(minutes=m)) for m in (55, 66)]
+    judged = [judge_poll(failing, True, now, 900.0, every=300.0) for now in minutes]
+    # 50 minutes after the last failed poll: the same run (cron skipped some).
+    assert judged[0] == (Episode(True, t0, minutes[0]), STATUS_FAILING)
+    # 61 minutes: a night asleep, the tracker stopped: counted from now.
+    assert judged[1] == (Episode(False, minutes[1], minutes[1]), None)
+    # Polled every 2 hours: a gap under 4 hours is no gap.
+    later = t0 + timedelta(hours=3, minutes=55)
+    assert judge_poll(failing, True, later, 900.0, every=7200.0)[0].since == t0
 
 
 def unreachable(alerts: list[dict[str, Any]]) -> list[str]:

@@ -273,7 +273,10 @@ class Watch:
         now, step, began = self.reach.poll_ended(panel, bool(errors))
         after_s = self.config.alerts.unreachable_after
         explained = begun_blind or self.blind(panel)
-        ruled = partial(judge_poll, explained=explained, stepped=step.forward, began=began)
+        every = self.config.schedule.status_every
+        ruled = partial(
+            judge_poll, explained=explained, stepped=step.forward, began=began, every=every
+        )
 
         def judge(episode: Episode) -> tuple[Episode, Alert | None]:
             gaps = looks.inside(key, episode.active, step)  # left out of its recovery's time

@@ -9,8 +9,12 @@ once per episode, ``status_recovered`` when a poll checks every due order
 again.
 
 The episode's ``since`` is kept while it is not yet active (stored in
-``alert_state`` like any episode), so the delay counts across restarts and
-across ``run --once`` runs from cron.
+``alert_state`` like any episode, the last failed poll in its
+``last_sent_at``), so the delay counts across restarts and across ``run
+--once`` runs from cron; but not across a gap with no failed poll longer
+than twice the poll's interval or ``after``, or an hour (a laptop asleep all
+night, cron running nothing): the count starts again, as
+``panel_unreachable``'s does (:func:`~tracker.rules.episodes.stored_run`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 
 from tracker.rules.alerts import rough_duration
 from tracker.rules.clocksteps import NO_GAP, Gap, counted_from
-from tracker.rules.episodes import Alert, Episode
+from tracker.rules.episodes import Alert, Episode, stored_run
 from tracker.rules.watched import watched
 
 STATUS_FAILING = "status_failing"
@@ -38,6 +42,7 @@ def judge_poll(
     explained: bool = False,
     stepped: bool = False,
     began: datetime | None = None,
+    every: float = 0.0,
 ) -> tuple[Episode, str | None]:
     """Given the ``status_failing`` episode and whether a poll just ended with
     orders left unchecked, return (new episode, kind to raise).
@@ -53,6 +58,8 @@ def judge_poll(
     the poll's first failed status call began
     (:meth:`tracker.jobs.reach.Reach.poll_ended`; None: none, or not known):
     the run counts from then, not from the poll's end after its retries.
+    ``every``: the poll's interval; a run whose last failed poll is older
+    than twice it or ``after``, or an hour, is over: it counts afresh.
     """
     if not failed:
         if episode.active:
@@ -60,11 +67,12 @@ def judge_poll(
         return Episode(), None
     if episode.active:
         return episode, None
-    since = now if stepped else counted_from(episode.since, now)
+    kept = stored_run(episode, now, max(after, every))  # None: a gap without a run
+    since = now if stepped else counted_from(kept, now)
     if began is not None and not stepped:
         since = min(since, counted_from(began, now))
     if explained or (now - since).total_seconds() < after:
-        return Episode(False, since, None), None
+        return Episode(False, since, now), None
     return Episode(True, since, now), STATUS_FAILING
 
 
