@@ -16,6 +16,7 @@ from automation_kit import REORDER, cli_today, run  # noqa: F401  (fixture)
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import KEY, H, World
 
+from tracker.errors import JobPaused
 from tracker.rules.reorders import NO_RATE
 from tracker.rules.stale_pending import UNCONFIRMED
 from tracker.sim.catalogue import SERVICES
@@ -127,7 +128,9 @@ def test_a_reorder_refused_for_the_key_in_unknown_words_is_tried_again_once_acce
     assert w.panel.calls["add"] == 1 and w.panel.calls["balance"] >= 1  # the witness asked
     assert actions(w, "reorder") == []  # not Refused: nothing about this order
     assert auth_alerts(w) == ["auth_failed"]
-    assert not run(w) and w.panel.calls["add"] == 1  # paused: nothing sent
+    with pytest.raises(JobPaused):  # paused: nothing sent
+        run(w)
+    assert w.panel.calls["add"] == 1
 
     key_refused(w, False)
     assert w.jobs["balance:sim"].run()  # the key works again: the panel resumes

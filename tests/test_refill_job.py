@@ -11,6 +11,7 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import DAY, KEY, H, World
 from structlog.testing import capture_logs
 
+from tracker.errors import JobPaused
 from tracker.sim.orders import SimRefusal
 from tracker.sim.server import (
     SERVICE_COMMENTS,
@@ -425,9 +426,12 @@ def test_a_key_refused_in_unknown_words_leaves_a_followed_refill_open(world):
     w.panel.drop(order, 30)
     assert w.round()
     w.panel.refusing = True
-    for _ in range(4):
+    w.clock.advance(90)
+    assert not w.round()  # refused: the panel paused
+    for _ in range(3):
         w.clock.advance(90)
-        assert not w.round()
+        with pytest.raises(JobPaused):  # not run: no failure
+            w.round()
     row = w.requests(order)[-1]
     assert (row["status"], row["error"], row["error_count"]) == ("Pending", None, 0)
     # The key refused: the panel paused, as the status job pauses it, until
@@ -435,7 +439,8 @@ def test_a_key_refused_in_unknown_words_leaves_a_followed_refill_open(world):
     kinds = [r["kind"] for r in w.store.rows("SELECT kind FROM alerts")]
     assert kinds == ["auth_failed"]
     w.panel.refusing = False
-    assert not w.round()  # paused
+    with pytest.raises(JobPaused):  # paused: not run
+        w.round()
     assert w.jobs["balance:sim"].run()
     assert w.round()
     assert w.requests(order)[-1]["status"] == "Completed"

@@ -17,7 +17,7 @@ from structlog.testing import capture_logs
 
 from tracker.config.load import config_from_dict
 from tracker.config.model import Config
-from tracker.errors import AuthError
+from tracker.errors import AuthError, JobPaused
 from tracker.jobs.base import Job
 from tracker.jobs.tracker import Tracker
 from tracker.service.runs import run_once
@@ -292,7 +292,8 @@ def test_a_job_letting_a_refusal_through_pauses_its_panel(tmp_path: Path, clock:
     (job, _balance) = tracker.watch.jobs([Job("other:main", 60, refused)])
     with capture_logs():
         assert job.run() is False
-        assert job.run() is False  # paused: not even tried
+        with pytest.raises(JobPaused):  # paused: not even tried, and no failure
+            job.run()
     assert runs == [1] and tracker.watch.paused == {"main"}
     (row,) = alerts_since(tracker.store, None)
     assert row["kind"] == "auth_failed" and "(Your account is inactive)" in row["message"]

@@ -122,6 +122,13 @@ class StopRequested(PanelError):
     """The tracker is stopping, so the request was not sent (certainly not acted on)."""
 
 
+class JobPaused(TrackerError):
+    """A job's run was skipped: its panel is paused, the panel having refused
+    the key. Neither a success nor a failure (``job_paused_total``, not
+    ``job_failures_total``); the pause and its end are logged once each
+    (``panel_paused``, ``panel_resumed``)."""
+
+
 # What not to do twice without looking, by action.
 _AGAIN = {"add": "placing it again", "refill": "asking again", "cancel": "canceling again"}
 

@@ -125,9 +125,14 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                     for j in jobs
                     if j.name in stats.last_failed and j.name.endswith(f":{name}")
                 ]
+                paused = [  # skipped, the panel having refused the key: not failed
+                    j.name.split(":")[0]
+                    for j in jobs
+                    if stats.paused_by_job[j.name] and j.name.endswith(f":{name}")
+                ]
                 poll = tracker.polls.get(name)
                 waits = [n.split(":")[0] for n in skipped if n.endswith(f":{name}")]
-                line = summary_line(name, poll, asked.get(name, 0), last, failed, waits)
+                line = summary_line(name, poll, asked.get(name, 0), last, failed, waits, paused)
                 click.echo(safe_text(line))  # the currency is the panel's text: shown escaped
             for name, count in left_out.items():  # a panel name from the database: escaped
                 click.echo(safe_text(f"{name}: {count} open orders not polled: not in the config"))
@@ -170,11 +175,12 @@ def summary_line(
     balance: dict[str, Any] | None,
     failed_jobs: Sequence[str] = (),
     not_due: Sequence[str] = (),
+    paused: Sequence[str] = (),
 ) -> str:
     """Given what one `run --once` did on a panel, return its line of the summary:
     "main: 120 checked, 14 changed, 2 refills asked, balance 99.50 USD", then
-    the failed status calls, the failed jobs and (``--due``) the jobs not due,
-    if any."""
+    the failed status calls, the failed jobs, those a refused key paused and
+    (``--due``) the jobs not due, if any."""
     if poll is None:
         parts = ["statuses not checked"]
     else:
@@ -191,6 +197,8 @@ def summary_line(
     tail = f"; {errors} failed call{'s' if errors != 1 else ''}" if errors else ""
     if failed_jobs:
         tail += f"; failed jobs: {', '.join(failed_jobs)}"
+    if paused:
+        tail += f"; paused (key refused): {', '.join(paused)}"
     if not_due:
         tail += f"; not due: {', '.join(not_due)}"
     return f"{name}: {', '.join(parts)}{tail}"

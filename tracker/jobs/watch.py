@@ -22,7 +22,7 @@ from tracker.alerts.alerter import Alerter
 from tracker.alerts.notify import targets
 from tracker.alerts.redeliver import Keeper
 from tracker.alerts.webhook import WebhookSink
-from tracker.errors import AuthError, StoreError
+from tracker.errors import AuthError, JobPaused, StoreError
 from tracker.jobs.balance import check_balance
 from tracker.jobs.base import Core, Job
 from tracker.jobs.health import StoreHealth
@@ -149,9 +149,9 @@ class Watch:
         kind = job.name.partition(":")[0]
 
         def run() -> bool:
-            if panel in self.paused:
+            if panel in self.paused:  # not run: no failure, counted apart (job_paused_total)
                 log.debug("job_paused", job=job.name, panel=panel, reason="key refused")
-                return False
+                raise JobPaused(f"{panel}: paused, the panel refused the key")
             if kind == "refill" and (why := self.refills_held(panel)):
                 hold = why.partition(" (")[0]  # its start, not the actions failed so far
                 told = self._held_told.get(panel) == hold

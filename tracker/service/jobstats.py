@@ -26,6 +26,8 @@ class JobStats:
     durations: dict[str, float] = field(default_factory=dict)
     runs_by_job: Counter[str] = field(default_factory=Counter)
     failures_by_job: Counter[str] = field(default_factory=Counter)
+    # Runs skipped while the job's panel is paused (the key refused): no failures.
+    paused_by_job: Counter[str] = field(default_factory=Counter)
     running: dict[str, float] = field(default_factory=dict)  # job name -> started (epoch)
     # Monotonic time of the last sign of life of the jobs: a run starting or
     # ending, a panel call completing. The watchdog is fed only while it moves.
@@ -57,6 +59,7 @@ class JobStats:
                 durations=dict(self.durations),
                 runs_by_job=Counter(self.runs_by_job),
                 failures_by_job=Counter(self.failures_by_job),
+                paused_by_job=Counter(self.paused_by_job),
                 running=dict(self.running),
                 progress=self.progress,
             )
@@ -77,4 +80,5 @@ class JobStats:
                 self.durations.pop(name, None)
                 self.runs_by_job.pop(name, None)
                 self.failures_by_job.pop(name, None)
+                self.paused_by_job.pop(name, None)
                 self.last_failed.discard(name)

@@ -87,6 +87,12 @@ def jobs_families(jobs: JobStats) -> Iterator[Metric]:
             {n: jobs.failures_by_job[n] for n in names},
         ),
         (
+            "counter",
+            "job_paused_total",
+            "Job runs skipped while the job's panel is paused (the panel refused the key), by job.",
+            {n: jobs.paused_by_job[n] for n in names},
+        ),
+        (
             "gauge",
             "job_running",
             "1 while a run of the job is in flight.",

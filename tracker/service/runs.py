@@ -1,6 +1,8 @@
 """One run of a job, as the daemon and ``run --once`` make it: logged
 (``job_started``, ``job_done``, ``job_failed``, ``job_stopped``), counted in
-:class:`~tracker.service.jobstats.JobStats`, never raising.
+:class:`~tracker.service.jobstats.JobStats`, never raising. A run its paused
+panel skipped (the key refused: :class:`~tracker.errors.JobPaused`) is no
+failure: counted apart, and not timed.
 
 And which jobs run (``--panel``). Apart from :mod:`tracker.service.daemon`
 so that ``run --once`` loads none of the scheduler's modules (the handover,
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from tracker.errors import StopRequested
+from tracker.errors import JobPaused, StopRequested
 from tracker.jobs.base import Job
 from tracker.service.jobstats import JobStats
 
@@ -43,7 +45,7 @@ def guarded(
             stats.running[job.name] = time.time()
             stats.progress = time.monotonic()
         started = time.monotonic()
-        ok = stopped = False
+        ok = stopped = paused = False
         try:
             with structlog.contextvars.bound_contextvars(job=job.name):
                 log.debug("job_started", job=job.name)  # with job_done: which ran when
@@ -52,6 +54,8 @@ def guarded(
                 except StopRequested as exc:  # a stop or reload: the rest not sent, not failed
                     stopped = True
                     log.info("job_stopped", reason=exc.detail)
+                except JobPaused:  # not run: panel_paused said why, panel_resumed says when
+                    paused = True
                 except Exception as exc:
                     log.error("job_failed", error=str(exc), error_type=type(exc).__name__)
         finally:
@@ -65,13 +69,22 @@ def guarded(
                 if ok:
                     stats.last_ok[job.name] = time.time()
                     stats.last_failed.discard(job.name)
+                elif paused:
+                    stats.paused_by_job[job.name] += 1
                 elif not stopped:
                     stats.failures += 1
                     stats.failures_by_job[job.name] += 1
                     stats.last_failed.add(job.name)
-            for observer in stats.observers:
+            for observer in () if paused else stats.observers:  # no poll to time
                 observer(job.name, seconds, ok, stopped)
-            log.debug("job_done", job=job.name, ok=ok, stopped=stopped, seconds=round(seconds, 3))
+            log.debug(
+                "job_done",
+                job=job.name,
+                ok=ok,
+                stopped=stopped,
+                paused=paused,
+                seconds=round(seconds, 3),
+            )
         return ok
 
     return run

@@ -1,0 +1,108 @@
+"""A panel paused because it refused the key: its jobs' skipped runs are no
+failures. An operator watching ``smm_tracker_job_failures_total`` saw it
+climb at every tick of every paused job, with no log line per run to say
+why; the skips are ``smm_tracker_job_paused_total`` now, and the pause and
+its end one warning each (``panel_paused``, ``panel_resumed``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from simconfig import sim_config
+from structlog.testing import capture_logs
+from test_metrics import parsed
+
+from tracker.cli.main import main
+from tracker.config.load import config_from_dict
+from tracker.jobs.tracker import Tracker
+from tracker.service.callstats import CallCounters
+from tracker.service.jobstats import JobStats
+from tracker.service.metrics import collect
+from tracker.service.runs import run_once
+from tracker.sim.server import PanelServer, SimulatedPanel
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")
+
+KEY = "paused-key-Qm4Zt8Wc2Hv6"
+
+
+@pytest.fixture
+def refusing(clock: Any) -> Iterator[PanelServer]:
+    """A simulated panel that takes another key than the tracker's."""
+    panel = SimulatedPanel(key="the-panels-own-key-77", clock=lambda: clock().timestamp())
+    with PanelServer(panel) as server:
+        yield server
+
+
+def test_a_paused_panels_skipped_runs_count_as_paused_not_failed(
+    tmp_path: Path, clock: Any, refusing: PanelServer
+) -> None:
+    config = config_from_dict(
+        {
+            "database": {"path": str(tmp_path / "tracker.db")},
+            "panels": [{"name": "bad", "url": refusing.url, "key": KEY, "retries": 0}],
+        },
+        base_dir=tmp_path,
+        env={},
+    )
+    tracker = Tracker(config, clock=clock)
+    tracker.store.track("bad", refusing.panel.seed_orders(3, status="In progress"), clock())
+    jobs, stats, calls = tracker.jobs(), JobStats(), CallCounters()
+    with capture_logs() as logs:
+        for _ in range(5):  # five ticks of every job: the status poll refused at the first
+            run_once(jobs, stats)
+            clock.advance(300)
+        paused = collect(tracker.store, calls, stats)
+        refusing.panel.key = KEY  # the key is accepted again
+        for _ in range(2):  # the balance probe resumes the panel, the next run runs all
+            run_once(jobs, stats)
+            clock.advance(300)
+        resumed = collect(tracker.store, calls, stats)
+    tracker.close()
+    got = parsed(paused)
+    # The poll that was refused failed; nothing failed after it but the balance
+    # probe, refused at each of its runs. The other runs were skipped, said so.
+    failures = {j: got[f'smm_tracker_job_failures_total{{job="{j}:bad"}}'] for j in JOBS}
+    assert failures == {"status": 1, "services": 0, "refill": 0, "automation": 0, "balance": 5}
+    skipped = {j: got[f'smm_tracker_job_paused_total{{job="{j}:bad"}}'] for j in JOBS}
+    assert skipped == {"status": 4, "services": 5, "refill": 5, "automation": 5, "balance": 0}
+    assert got['smm_tracker_job_runs_total{job="services:bad"}'] == 5
+    assert 'smm_tracker_poll_duration_seconds_count{panel="bad"}' not in got  # no skip timed
+    # Resumed: the runs succeed; the counts stay where the pause left them.
+    again = parsed(resumed)
+    assert again['smm_tracker_job_failures_total{job="services:bad"}'] == 0
+    assert again['smm_tracker_job_paused_total{job="services:bad"}'] == 6  # then resumed
+    assert again['smm_tracker_job_last_success_timestamp_seconds{job="services:bad"}'] > 0
+    # The pause and its end: one line each, at warning, whatever the ticks between.
+    told = [(e["event"], e["log_level"]) for e in logs if e["event"].startswith("panel_")]
+    assert told == [("panel_paused", "warning"), ("panel_resumed", "warning")]
+    assert KEY not in paused + resumed
+
+
+JOBS = ("status", "services", "refill", "automation", "balance")
+
+
+def test_run_once_names_the_jobs_a_refused_key_paused_apart_from_the_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusing: PanelServer
+) -> None:
+    # Its summary listed them as failed jobs; they never ran.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    (tmp_path / "tracker.toml").write_text(sim_config(refusing.url, panel="retries = 0"))
+    assert CliRunner().invoke(main, ["track", "1", "2"]).exit_code == 0
+    result = CliRunner().invoke(main, ["run", "--once", "--all"], catch_exceptions=False)
+    assert result.exit_code == 1  # the refusals failed the run
+    summary = result.stdout.strip().splitlines()[-1]
+    failed, _, paused = summary.partition("; failed jobs: ")[2].partition(
+        "; paused (key refused): "
+    )
+    assert paused == "refill, automation"  # after the status poll refused: not run
+    assert "balance" in failed  # the probe, never paused: refused
+    assert "refill" not in failed and "automation" not in failed
+    assert "panel_paused" in result.stderr
