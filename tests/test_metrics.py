@@ -28,6 +28,7 @@ from tracker.service.metrics import (
 )
 from tracker.service.metrics_http import MetricsServer
 from tracker.service.runs import run_once
+from tracker.sim.scripts import ScriptQuirks
 from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.orders import Store
 
@@ -323,3 +324,36 @@ def test_a_taken_port_is_one_clear_error():
         port = taken.getsockname()[1]
         with pytest.raises(TrackerError, match=rf"metrics.listen 127.0.0.1:{port}: cannot listen"):
             MetricsServer("127.0.0.1", port, build_registry(lambda: fixed_snapshot()))
+
+
+def test_the_question_for_a_panels_no_such_action_words_is_labelled_probe(tmp_path):
+    # Whether a refused refill means the panel lacks the action is asked with
+    # an action no panel has; its calls were labelled with that made-up name,
+    # action="smm_tracker_no_such_action", a strange action on a dashboard.
+    script = ScriptQuirks(missing_actions=("refill", "refill_status", "cancel"))
+    panel = SimulatedPanel(key=KEY, seed=7, speed=60.0, script=script)
+    with PanelServer(panel) as server:
+        config = config_from_dict(
+            {
+                "database": {"path": "t.db"},
+                "panels": [{"name": "sim", "url": server.url, "key": KEY, "retries": 0}],
+                "refill": {"first_check": "0s", "unknown_service": "try"},
+            },
+            base_dir=tmp_path,
+            env={},
+        )
+        tracker = Tracker(config)
+        calls = CallCounters()
+        for client in tracker.clients.values():
+            client.observers.append(calls.observe)
+        tracker.store.track("sim", panel.seed_orders(2, status="Completed"), tracker.clock())
+        jobs = [job for job in tracker.jobs() if job.name in ("status:sim", "refill:sim")]
+        run_once(jobs, JobStats())
+        text = collect(tracker.store, calls, JobStats())
+        tracker.close()
+    got = parsed(text)
+    assert panel.calls["refill"] >= 1  # refused in the panel's "no such action" words
+    assert got['smm_tracker_api_calls_total{action="probe",panel="sim"}'] == 1
+    assert "smm_tracker_no_such_action" not in text
+    probe = 'action="probe",le="+Inf",outcome="ok",panel="sim"'
+    assert got[f"smm_tracker_api_call_duration_seconds_bucket{{{probe}}}"] == 1

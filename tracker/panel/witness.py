@@ -21,6 +21,9 @@ log = structlog.get_logger("tracker.client")
 WITNESS_TTL = 60.0
 # An action no panel has: its answer is the panel's words for "no such action".
 NO_SUCH_ACTION = "smm_tracker_no_such_action"
+# What the metrics call that question (``action="probe"``): a made-up action
+# name on a dashboard reads as something the tracker asked the panel to do.
+NO_SUCH_ACTION_LABEL = "probe"
 
 
 class WholeCallRefused(PanelAnswerError):

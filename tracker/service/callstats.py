@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client.core import HistogramMetricFamily
 
+from tracker.panel.witness import NO_SUCH_ACTION, NO_SUCH_ACTION_LABEL
+
 if TYPE_CHECKING:  # a type only
     from tracker.jobs.poll_result import PollResult
 
@@ -75,7 +77,10 @@ class CallCounters:
     def observe(
         self, panel: str, action: str, ok: bool, seconds: float, _error: str | None = None
     ) -> None:
-        """A PanelClient observer: count one HTTP call."""
+        """A PanelClient observer: count one HTTP call (the question for the
+        panel's "no such action" words as ``probe``)."""
+        if action == NO_SUCH_ACTION:
+            action = NO_SUCH_ACTION_LABEL
         key = (panel, action)
         with self._lock:
             self.calls[key] += 1
