@@ -51,6 +51,17 @@ def test_backup_writes_a_checked_self_contained_copy(backup, tmp_path):
     ]  # no partial file, no -wal left beside it
 
 
+def test_a_backup_of_one_order_says_one_order(backup, tmp_path):
+    # "1 orders, 0 transitions".
+    store = Store(tmp_path / "t.db")
+    with store.write() as db:
+        db.execute("DELETE FROM orders WHERE order_id > 1")
+    store.close()
+    result = backup("copy.db")
+    assert result.exit_code == 0, result.output
+    assert "MB, 1 order, 0 transitions; integrity ok" in result.output, result.output
+
+
 def test_an_existing_destination_needs_force(backup, tmp_path):
     (tmp_path / "copy.db").write_text("keep me")
     refused = backup("copy.db")

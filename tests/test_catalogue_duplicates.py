@@ -11,6 +11,7 @@ from typing import Any
 
 from refill_world import DAY, World
 
+from tracker.rules.doctor import ambiguity_checks
 from tracker.sim.catalogue import SERVICE_FOLLOWERS, SERVICE_LIKES, SERVICES
 from tracker.sim.faults import Reply
 from tracker.sim.server import SimulatedPanel
@@ -183,6 +184,21 @@ def test_a_catalogue_of_many_ambiguous_services_is_told_in_bounded_lines(world):
     assert "and 21 more services listed twice with different terms" in warned[-1]
     (alert,) = alerts(w)
     assert alert["data"]["count"] == 31 and "and 26 more" in alert["message"]
+
+
+def test_one_ambiguous_service_past_those_shown_is_one_service(world):
+    # "note: and 1 more services listed twice"; doctor's line said the same.
+    w = world(panel_class=ListingPanel)
+    likes = listing(SERVICE_LIKES)
+    twice = [{**likes, "service": 100 + i, "refill": r} for i in range(21) for r in (0, 1)]
+    w.panel.catalogue = [*others(SERVICE_FOLLOWERS), *twice]
+    assert w.sync_services()
+    notes = [line for line in w.cli("services").stderr.splitlines() if "different terms" in line]
+    assert len(notes) == 21  # 20 shown, then the one left
+    assert notes[-1].startswith("note: and 1 more service listed twice with different terms")
+    rows = [("sim", 100 + i, 2, "refill yes/no", "2026-01-01", None) for i in range(11)]
+    (*_shown, more) = ambiguity_checks(rows)  # doctor's lines: 10 shown, then the one left
+    assert more.detail.startswith("and 1 more service listed twice with different terms")
 
 
 class RawListingPanel(SimulatedPanel):

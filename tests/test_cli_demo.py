@@ -143,7 +143,7 @@ def test_a_kept_folder_stops_polling_the_unfinished_orders_of_an_earlier_demo(tm
     slow = ("--speed", "30", "--duration", "2", "--keep", keep)
     first = _demo("--orders", "2", *slow)  # stopped long before its orders finish
     second = _demo("--orders", "1", *slow)
-    assert "untracked 2 unfinished order(s) of an earlier demo" in second
+    assert "untracked 2 unfinished orders of an earlier demo" in second
     db = sqlite3.connect(tmp_path / "demo" / "demo.db")
     stopped = db.execute(
         "SELECT order_id FROM orders WHERE stopped_by = 'user' ORDER BY order_id"
@@ -230,3 +230,30 @@ def test_the_demo_says_ctrl_c_in_one_wording():
     told = [line for line in lines if "Ctrl-C" in line]
     assert "all 2 orders reached a final status (Ctrl-C to stop)" in told
     assert told == [line for line in told if "Ctrl-C to stop" in line], told
+
+
+def test_a_demo_of_one_order_says_order_not_orders():
+    # `demo --orders 1` printed "placed 1 orders" and "all 1 orders reached".
+    import threading
+
+    from tracker.cli.demo import run_demo
+
+    lines: list[str] = []
+    stop = threading.Event()
+
+    def echo(line: str) -> None:
+        lines.append(line)
+        if "reached a final status" in line:
+            stop.set()
+
+    deadline = threading.Timer(120, stop.set)  # a demo that never ends ends the test
+    deadline.daemon = True
+    deadline.start()
+    try:
+        run_demo(orders=1, speed=0.2, every=1, duration=None, keep=None, stop=stop, echo=echo)
+    finally:
+        deadline.cancel()
+    (placed,) = [line for line in lines if line.startswith("placed ")]
+    assert re.fullmatch(r"placed 1 order: \d+", placed), placed
+    assert "the order reached a final status (Ctrl-C to stop)" in lines
+    assert " 1 orders" not in "\n".join(lines)

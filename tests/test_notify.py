@@ -67,6 +67,14 @@ def test_status_line_names_the_failing_jobs_and_the_last_poll():
     )
 
 
+def test_status_line_counts_one_as_one():
+    # "1 open orders; ...; 1 failed runs since start" in `systemctl status`.
+    line = status_line(open_orders=1, last_poll=None, failing=["status:a"], failures=1, now=NOW)
+    assert (
+        line == "1 open order; no successful poll yet; failing: status:a; 1 failed run since start"
+    )
+
+
 def test_status_line_when_the_database_cannot_be_read():
     line = status_line(open_orders=None, last_poll=NOW - 7300, failing=[], failures=0, now=NOW)
     assert line.startswith("open orders unknown; last poll 09:58:20 UTC (2h ago)")

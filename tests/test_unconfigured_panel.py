@@ -97,6 +97,15 @@ def test_run_once_names_the_panel_whose_orders_it_did_not_poll(setup):
     assert "slow: 4 open orders not polled: not in the config" in result.output.splitlines()
 
 
+def test_run_once_counts_one_open_order_left_out_as_one(setup):
+    # "slow: 1 open orders not polled".
+    cli, _sim_ids, slow_ids = setup
+    assert cli("untrack", "--panel", "slow", *map(str, slow_ids[1:])).exit_code == 0
+    result = cli("run", "--once")
+    assert result.exit_code == 0, result.output
+    assert "slow: 1 open order not polled: not in the config" in result.output.splitlines()
+
+
 def test_report_balance_and_automation_reach_a_panel_that_left_the_config(setup, tmp_path):
     cli, _sim_ids, slow_ids = setup
     config = tmp_path / "tracker.toml"

@@ -12,6 +12,7 @@ import click
 
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.render import safe_text
+from tracker.rules.counts import counted
 from tracker.store.backup import backup as backup_database
 from tracker.store.backup import destination_problem, own_file_problem
 
@@ -47,7 +48,8 @@ def backup(ctx: Context, dest: Path, force: bool) -> None:
     source, copy = safe_text(database.path), safe_text(done.path)  # as every error line
     click.echo(
         f"backed up {source} to {copy}: {done.size / 1e6:.1f} MB, "
-        f"{done.orders} orders, {done.transitions} transitions; integrity ok"
+        f"{counted(done.orders, 'order')}, {counted(done.transitions, 'transition')}; "
+        "integrity ok"
     )
 
 

@@ -27,6 +27,7 @@ from tracker.errors import PanelError
 from tracker.jobs.tracker import Tracker
 from tracker.panel.models import NewOrder
 from tracker.panel.statuses import TERMINAL
+from tracker.rules.counts import counted
 from tracker.rules.delivery import total_quantity
 from tracker.rules.episodes import Alert
 from tracker.service.daemon import run_daemon
@@ -87,7 +88,7 @@ def place_orders(tracker: Tracker, count: int, echo: Callable[[str], None]) -> l
             source="add",
         )
         ids.append(order_id)
-    echo(f"placed {len(ids)} orders: {', '.join(map(str, ids))}")
+    echo(f"placed {counted(len(ids), 'order')}: {', '.join(map(str, ids))}")
     return ids
 
 
@@ -198,7 +199,7 @@ def _run(
                 if ids and not open_left and not final.is_set():
                     final.set()
                     echo(
-                        f"all {len(ids)} orders reached a final status (Ctrl-C to stop)"
+                        f"{_all(len(ids))} reached a final status (Ctrl-C to stop)"
                         if duration is None
                         else ""
                     )
@@ -218,12 +219,17 @@ def _run(
     return shown
 
 
+def _all(count: int) -> str:
+    """Return "all 9 orders", or "the order" when the demo placed one."""
+    return "the order" if count == 1 else f"all {counted(count, 'order')}"
+
+
 def _retire_earlier_orders(tracker: Tracker, first: int, echo: Callable[[str], None]) -> None:
     """Stop polling a kept folder's unfinished orders: the simulator that knew them is gone."""
     earlier = [o["order_id"] for o in tracker.store.orders(panel="demo") if o["polling"]]
     if earlier:
         untrack(tracker.store, "demo", earlier, utcnow(), reason="an earlier demo's order")
-        echo(f"untracked {len(earlier)} unfinished order(s) of an earlier demo")
+        echo(f"untracked {counted(len(earlier), 'unfinished order')} of an earlier demo")
     if first != FIRST_ORDER_ID:
         echo(f"new orders start at #{first}, past the earlier demos' orders")
 

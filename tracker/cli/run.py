@@ -20,6 +20,7 @@ from tracker.cli.render import safe_text
 from tracker.jobs.due import due_jobs, record_succeeded
 from tracker.jobs.poll import PollResult
 from tracker.jobs.tracker import Tracker
+from tracker.rules.counts import counted
 from tracker.rules.money import money
 from tracker.service.jobstats import JobStats
 from tracker.service.lock import DatabaseLock
@@ -135,7 +136,8 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                 line = summary_line(name, poll, asked.get(name, 0), last, failed, waits, paused)
                 click.echo(safe_text(line))  # the currency is the panel's text: shown escaped
             for name, count in left_out.items():  # a panel name from the database: escaped
-                click.echo(safe_text(f"{name}: {count} open orders not polled: not in the config"))
+                orders = counted(count, "open order")
+                click.echo(safe_text(f"{name}: {orders} not polled: not in the config"))
         finally:
             tracker.close()
         if outcome.signum:

@@ -19,6 +19,7 @@ from tracker.panel.client import PanelClient
 from tracker.redact import register_secret
 from tracker.rules.capabilities import services_note
 from tracker.rules.catalogue import describe, what_is_kept
+from tracker.rules.counts import counted
 from tracker.store.capabilities import unsupported_actions
 from tracker.store.catalogue import conflicts
 from tracker.store.orders import Store
@@ -70,8 +71,11 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
     for found in list(ambiguous.values())[:_NOTES]:
         click.echo(fitted(_ambiguity_note(found, screen), notes), err=True)
     if len(ambiguous) > _NOTES:
-        more = f"{len(ambiguous) - _NOTES} more services listed twice with different terms"
-        note = f"note: and {more} (the service_conflicts table has them all)"
+        more = counted(len(ambiguous) - _NOTES, "more service")
+        note = (
+            f"note: and {more} listed twice with different terms "
+            "(the service_conflicts table has them all)"
+        )
         click.echo(fitted(note, notes), err=True)
     if as_json:
         for row in rows:

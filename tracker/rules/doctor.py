@@ -201,8 +201,8 @@ def ambiguity_checks(rows: Sequence[Sequence[Any]], shown: int = 10) -> list[Che
     :func:`ambiguity_check`), return a warning line for each of the first
     ``shown`` and one line counting the rest: a panel may list thousands twice."""
     checks = [ambiguity_check(*row) for row in rows[:shown]]
-    if len(rows) > shown:
-        more = f"and {len(rows) - shown} more services listed twice with different terms"
+    if (left := len(rows) - shown) > 0:
+        more = f"and {left} more service{'s' * (left != 1)} listed twice with different terms"
         checks.append(Check(WARN, "services", f"{more} (`smm-tracker services` lists them)"))
     return checks
 

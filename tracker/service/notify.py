@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 
 import structlog
 
+from tracker.rules.counts import counted
+
 log = structlog.get_logger("tracker.notify")
 
 # STATUS= is refreshed this often when no watchdog asks for more.
@@ -66,14 +68,14 @@ def status_line(
     ``last_poll`` and ``now`` are epoch seconds; ``failing`` names the jobs whose
     last run failed; ``failures`` counts failed runs since start.
     """
-    orders = "open orders unknown" if open_orders is None else f"{open_orders} open orders"
+    orders = "open orders unknown" if open_orders is None else counted(open_orders, "open order")
     if last_poll is None:
         poll = "no successful poll yet"
     else:
         at = datetime.fromtimestamp(last_poll, UTC).strftime("%H:%M:%S UTC")
         poll = f"last poll {at} ({_ago(now - last_poll)})"
     failing_text = "failing: " + ", ".join(sorted(failing)) if failing else "no job failing"
-    parts = [orders, poll, failing_text, f"{failures} failed runs since start"]
+    parts = [orders, poll, failing_text, f"{counted(failures, 'failed run')} since start"]
     if note:
         parts.append(note)
     return "; ".join(parts)
