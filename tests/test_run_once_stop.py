@@ -195,7 +195,8 @@ def test_a_panels_catalogue_and_balance_are_asked_beside_its_poll(tmp_path):
         world = World(tmp_path, panel, server)
         ids = map(str, panel.seed_orders(3, status="In progress"))
         assert world.start("track", "--panel", "sim", *ids).wait(HANG) == 0
-        returncode, out, err = finish(world.start("run", "--once", "--all"))
+        # At debug: the stall watch's line, none stalled, is at debug otherwise.
+        returncode, out, err = finish(world.start("run", "--once", "--all", "--log-level", "debug"))
     assert returncode == 0, err
     assert "sim: 3 checked, 3 changed" in out
     answered = panel.status_at[0] + 3.0

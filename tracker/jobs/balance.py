@@ -106,6 +106,11 @@ def balance_alert(
     return Alert(kind, message, panel=panel, data=data)
 
 
+def _same(before: dict[str, Any], balance: Decimal, currency: str | None) -> bool:
+    """Whether ``balance`` is the last one stored (``before``, as a float), in its currency."""
+    return same_currency(before["currency"], currency) and before["balance"] == float(balance)
+
+
 def check_balance(
     client: PanelClient,
     store: Store,
@@ -170,7 +175,8 @@ def check_balance(
         return after, alert
 
     alerter.update(panel.name, BALANCE_LOW, judge)
-    log.info(
+    same = before is not None and _same(before, answer.balance, answer.currency)
+    (log.debug if same else log.info)(  # a balance as it was: nothing new
         "balance_checked",
         panel=panel.name,
         balance=str(answer.balance),

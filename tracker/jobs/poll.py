@@ -228,7 +228,8 @@ def poll_panel(
                     on_refunds(late.refunds)
     result.wall_s = time.perf_counter() - began
     result.cpu_s = time.process_time() - cpu
-    log.info(
+    changed = result.transitions or result.errors or result.lost  # else nothing new: debug
+    (log.info if changed else log.debug)(
         "poll_done",
         panel=panel.name,
         calls=result.calls,

@@ -145,7 +145,7 @@ def follow_refills(
         result.changes.extend(changes)
         if changes and on_changes is not None:
             on_changes(changes)
-    log.info(
+    (log.info if result.changes or result.errors else log.debug)(  # nothing new: debug
         "refill_follow_done",
         panel=client.name,
         calls=result.calls,

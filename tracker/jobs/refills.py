@@ -3,8 +3,7 @@
 Wiring only: the store says which orders completed inside the window, the
 rules in :mod:`tracker.rules.refills` say which are eligible, the drop
 strategy (the panel, or the user's probe) says which dropped, and
-:mod:`tracker.jobs.refill_requests` / :mod:`tracker.jobs.refill_follow` talk to the panel.
-"""
+:mod:`tracker.jobs.refill_requests` / :mod:`tracker.jobs.refill_follow` talk to the panel."""
 
 from __future__ import annotations
 
@@ -198,7 +197,8 @@ class RefillRound:
             if result.errors:
                 ok = False
                 break
-        log.info("refill_round_done", panel=name, requested=asked, skipped=dict(skipped))
+        told = log.info if asked else log.debug  # nothing requested: nothing new
+        told("refill_round_done", panel=name, requested=asked, skipped=dict(skipped))
         return ok
 
     def _refused(self, error: str) -> AuthError:

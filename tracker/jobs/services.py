@@ -16,7 +16,7 @@ import structlog
 from tracker.errors import AuthError, PanelError, StopRequested
 from tracker.panel.client import PanelClient
 from tracker.rules.catalogue import Ambiguous, describe, sort_catalogue
-from tracker.store.catalogue import mark_alerted, save_services, unalerted
+from tracker.store.catalogue import catalogue_known, mark_alerted, save_services, unalerted
 from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.services")
@@ -39,8 +39,9 @@ def sync_services(
     the panel cannot be asked or its answer is unusable.
     """
     clear, ambiguous = sort_catalogue(client.services())
+    known = catalogue_known(store, client.name, clear)  # the same terms: nothing new
     count = save_services(store, client.name, clear, clock(), ambiguous)
-    log.info("services_synced", panel=client.name, services=count)
+    (log.debug if known else log.info)("services_synced", panel=client.name, services=count)
     if ambiguous:
         log.warning(
             "services_ambiguous",

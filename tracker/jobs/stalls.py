@@ -148,7 +148,8 @@ def watch_stalls(
     if moving:
         alerter.raise_alert(_moving_alert(panel, moving, now))
     counts = {"judged": judged, "stalled": len(stalled), "moving": len(moving), "held": held}
-    log.info("stalls_checked", panel=panel, full=full, **counts)
+    told = log.info if stalled or moving or held else log.debug  # no episode opened or ended
+    told("stalls_checked", panel=panel, full=full, **counts)
     return counts
 
 

@@ -47,6 +47,18 @@ def _service_row(panel: str, s: Service, stamp: str) -> tuple[Any, ...]:
     return (panel, s.service, s.name, s.type, s.category, rate, s.min, s.max, *flags, s.desc, stamp)
 
 
+def catalogue_known(store: Connection, panel: str, services: Sequence[Service]) -> bool:
+    """Return True when every one of ``services`` is stored for ``panel`` with
+    these very terms: a sync that changes nothing (told at debug)."""
+    stored = store.rows(
+        "SELECT panel, service, name, type, category, rate, min, max, refill, cancel, "
+        "dripfeed, description FROM services WHERE panel = ?",
+        [panel],
+    )
+    known = {tuple(row.values()) for row in stored}
+    return all(_service_row(panel, s, "")[:-1] in known for s in services)
+
+
 def save_services(
     store: Connection,
     panel: str,
