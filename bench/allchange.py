@@ -79,8 +79,9 @@ def run_once(config: Path, key: str) -> dict[str, Any]:
         measured = json.loads(figures.read() or "{}")
     if returncode != 0 or not measured:
         raise RuntimeError(f"run --once failed ({returncode}):\n{log[-3000:]}")
-    poll = next((e for e in map(_json, log.splitlines()) if e.get("event") == "poll_done"), {})
-    return {**measured, "poll": poll}
+    events = [e for e in map(_json, log.splitlines()) if e]
+    poll = next((e for e in events if e.get("event") == "poll_done"), {})
+    return {**measured, "poll": poll, "log_lines": len(events)}
 
 
 # What a `run --once` cannot start without (its CLI, HTTP, logging, retries).
@@ -166,6 +167,7 @@ def row(
         "write_s": write_s,
         "write_us_per_order": write_s / max(checked, 1) * 1e6 if write_s is not None else None,
         "errors": poll.get("errors"),
+        "log_lines": run.get("log_lines"),  # at debug: what the run logged
         "floor": base,
         "floor_us_per_order": base["floor_s"] / max(checked, 1) * 1e6 if base else None,
         "cpu_floor_ratio": run["cpu_s"] / base["floor_s"] if base else None,
@@ -188,9 +190,12 @@ def bench_size(
     rows = []
     with SimProcess(latency=latency, key=key, latency_from_arrival=work_inside) as sim:
         ids = sim.seed(n, "Pending")
+        # At debug: the no-change poll's poll_done (the figures read) is a
+        # debug line, a poll that changed nothing saying nothing new; a run
+        # logs ~16 lines at debug, as at info.
         configs = {
             c: write_config(
-                workdir, sim.url, concurrency=c, level="info", name=f"tracker-c{c}.toml"
+                workdir, sim.url, concurrency=c, level="debug", name=f"tracker-c{c}.toml"
             )
             for c in concurrencies
         }
