@@ -51,6 +51,15 @@ NEVER_RAN = [
     page(414, "414 Request-URI Too Large"),
     page(431, "431 Request Header Fields Too Large"),
 ]
+# A framework's JSON for a request it refuses before any panel code runs:
+# its auth middleware (Laravel), its router's method check (FastAPI).
+FRAMEWORK_JSON = [
+    json_reply({"message": "Unauthenticated."}, 401),
+    json_reply({"message": "This action is unauthorized."}, 403),
+    json_reply({"detail": "Method Not Allowed"}, 405),
+    json_reply({"message": "The POST method is not supported for route api/v2."}, 405),
+    json_reply({"detail": "Request Entity Too Large"}, 413),
+]
 
 
 @pytest.fixture
@@ -118,7 +127,9 @@ def test_a_page_after_which_the_script_may_have_run_is_unknown_to_all_three(pane
     assert _rows(tmp_path, "SELECT order_id FROM orders ORDER BY 1") == [(5,), (6,)]
 
 
-@pytest.mark.parametrize("reply", NEVER_RAN, ids=lambda r: f"{r.status}-{r.body[:12]!r}")
+@pytest.mark.parametrize(
+    "reply", NEVER_RAN + FRAMEWORK_JSON, ids=lambda r: f"{r.status}-{r.body[:12]!r}"
+)
 def test_a_page_the_web_server_answers_before_the_script_is_not_sent_by_all_three(
     panel, tmp_path, reply
 ):

@@ -25,10 +25,12 @@ whether the panel's script ran, and the code is all there is to tell by:
 A 429 (never acted on, retried) and a Cloudflare challenge are told apart
 before this (:mod:`tracker.panel.transport`); a 3xx or 4xx carrying the
 panel's ``{"error": ...}`` is its refusal; a 5xx is :mod:`tracker.panel.cloudflare`'s.
-A 404 whose JSON is none of the panel's answer shapes (a web framework's
-router: Laravel's ``{"message": "Not Found"}``, FastAPI's ``{"detail": ...}``)
-is judged as its page: not sent. Any other JSON without an ``error`` (``{"order":
-5001}`` with a 409) refuses nothing: the outcome is unknown.
+A code of ``NOT_RUN`` whose JSON is none of the panel's answer shapes (a web
+framework's router or middleware: Laravel's ``{"message": "Not Found"}`` or
+``{"message": "Unauthenticated."}``, FastAPI's ``{"detail": "Method Not
+Allowed"}``) is judged as its page: not sent. Any other JSON without an
+``error`` (``{"order": 5001}`` with a 409 or a 403) refuses nothing: the
+outcome is unknown.
 """
 
 from __future__ import annotations
@@ -101,11 +103,11 @@ def unrefused(
 ) -> PanelError:
     """Given a 3xx or 4xx answer whose JSON ``data`` holds no ``error``, return
     the error to raise: for a read a BadAnswerError; for ``add``, ``refill``
-    and ``cancel`` a 404 whose JSON is none of the panel's answer shapes
-    judged as a page (:func:`page_error`: not sent), else a ``maybe_sent``
-    TransientError (nothing in it refuses: the outcome unknown)."""
+    and ``cancel`` a code of ``NOT_RUN`` whose JSON is none of the panel's
+    answer shapes judged as a page (:func:`page_error`: not sent), else a
+    ``maybe_sent`` TransientError (nothing in it refuses: the outcome unknown)."""
     code = response.status_code
-    if not idempotent and code == 404 and not _panels_shape(data):
+    if not idempotent and code in NOT_RUN and not _panels_shape(data):
         return page_error(response, body, url, scrub, panel=panel, action=action, idempotent=False)
     detail = f"HTTP {code}: {short(data, 120)}"
     if idempotent:
