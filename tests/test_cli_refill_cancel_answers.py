@@ -409,6 +409,10 @@ def test_cancel_on_a_panel_without_a_cancel_action_is_learned_as_the_automation_
     learned = "SELECT action, supported, evidence FROM panel_capabilities"
     assert _rows(tmp_path, learned) == [("cancel", 0, "Incorrect request")]
     assert [r for _, r, _ in _cancels(tmp_path)] == ["Refused", "Refused"]
+    # services' note names the command that asks again: it named `refill ID`.
+    noted = cli("services").stderr
+    assert "sim does not support cancel (learned " in noted, noted
+    assert "; `smm-tracker cancel ID` tries again" in noted, noted
     replies["cancel"] = json_reply([{"order": 5, "cancel": 1}])
     again = cli("cancel", "--yes", "5")  # `cancel` still sends, and unlearns
     assert again.exit_code == 0, again.output

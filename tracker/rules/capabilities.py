@@ -50,9 +50,10 @@ def services_note(panel: str, action: str, learned_at: str, evidence: str | None
     ``smm-tracker services`` prints for it."""
     if action == REFILL_ORDERS:
         return f"{panel} {one_at_a_time(learned_at, evidence)}"
+    again = "cancel" if action == "cancel" else "refill"  # the command that asks again
     return (
         f"{panel} does not support {action} (learned {learned_at}: "
-        f"it answers {evidence!r}); `smm-tracker refill ID` tries again"
+        f"it answers {evidence!r}); `smm-tracker {again} ID` tries again"
     )
 
 
