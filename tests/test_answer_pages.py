@@ -299,3 +299,21 @@ def test_a_move_to_https_on_another_port_names_that_url(panel, tmp_path):
     cancel = cli("cancel", "--yes", "6")
     assert f"set the panel's url to https://{host}:8443/api/v2" in cancel.stdout
     assert "try again later" not in cancel.stdout
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [NOT_FOUND_JSON[0], *FRAMEWORK_JSON[:3], json_reply({"order": 7}, 409)],
+    ids=lambda r: f"{r.status}-{r.body[:12]!r}",
+)
+def test_a_read_answered_json_without_an_error_quotes_it_as_written(panel, reply):
+    # "services: HTTP 404: {'message': 'Not Found'}": a Python dict's repr,
+    # and no URL named for a 404 or 405, where a 404 page names it.
+    server, replies, cli = panel
+    replies["services"] = reply
+    result = cli("services", "--refresh")
+    assert result.exit_code == 1
+    where = f" from {server.url}" if reply.status in (404, 405) else ""
+    said = f"smm-tracker: sim: services: HTTP {reply.status}{where}: {reply.body.decode()}"
+    assert _said(result) == said, result.output
+    assert _sent(server, "services") == 1  # not retried: the same request, the same answer

@@ -109,7 +109,8 @@ def unrefused(
     code = response.status_code
     if not idempotent and code in NOT_RUN and not _panels_shape(data):
         return page_error(response, body, url, scrub, panel=panel, action=action, idempotent=False)
-    detail = f"HTTP {code}: {short(data, 120)}"
+    # As written, the URL named where the code points at it (404, 405): not a dict's repr.
+    detail = failures.describe_status(code, body, url)
     if idempotent:
         return BadAnswerError(detail, panel=panel, action=action)
     return TransientError(detail, maybe_sent=True, panel=panel, action=action)
