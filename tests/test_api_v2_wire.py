@@ -150,3 +150,18 @@ def test_service_flags_in_every_spelling_and_missing_fields_are_read(tmp_path, m
             (4, False, True, None),
             (5, False, False, None),
         ]
+
+
+def test_a_package_service_is_placed_with_its_link_alone(tmp_path, monkeypatch):
+    # A synced Package service: no --quantity required, none sent.
+    package = {"service": 7, "name": "Pack", "type": "Package", "category": "c"}
+    package |= {"rate": "5", "min": "1", "max": "1"}
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
+        replies["services"] = json_reply([package])
+        replies["add"] = json_reply({"order": 5})
+        assert cli("services", "--refresh").exit_code == 0
+        added = cli("add", "--service", "7", "--link", "https://x.test/p")
+        assert added.exit_code == 0, added.output
+        assert added.stdout == "5\n"
+        [sent] = [f for f in server.requests if f.get("action") == "add"]
+        assert sent == {"key": KEY, "action": "add", "service": "7", "link": "https://x.test/p"}
