@@ -9,7 +9,7 @@ import json
 import sqlite3
 
 import pytest
-from hostile import json_reply
+from hostile import Reply, json_reply
 from simconfig import scripted_panel
 
 KEY = "wire-key-Api2Audit13Qx"
@@ -165,3 +165,19 @@ def test_a_package_service_is_placed_with_its_link_alone(tmp_path, monkeypatch):
         assert added.stdout == "5\n"
         [sent] = [f for f in server.requests if f.get("action") == "add"]
         assert sent == {"key": KEY, "action": "add", "service": "7", "link": "https://x.test/p"}
+
+
+def test_clean_json_under_a_text_html_content_type_is_the_panels_answer(tmp_path, monkeypatch):
+    # PHP scripts send Content-Type: text/html for their JSON too.
+    html = {"Content-Type": "text/html; charset=UTF-8"}
+    with scripted_panel(tmp_path, monkeypatch, KEY) as (server, replies, cli):
+        replies["add"] = Reply(b'{"order": 5}', 200, html)
+        replies["status"] = Reply(json.dumps({"5": DONE}).encode(), 200, html)
+        added = cli(*ADD)
+        assert added.exit_code == 0, added.output
+        assert added.stdout == "5\n"
+        result = cli("run", "--once", "--all")
+        assert result.exit_code == 0, result.output
+        assert _rows(tmp_path, "SELECT order_id, status, charge FROM orders") == [
+            (5, "Completed", 0.5)
+        ]
