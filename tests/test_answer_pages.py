@@ -317,3 +317,24 @@ def test_a_read_answered_json_without_an_error_quotes_it_as_written(panel, reply
     said = f"smm-tracker: sim: services: HTTP {reply.status}{where}: {reply.body.decode()}"
     assert _said(result) == said, result.output
     assert _sent(server, "services") == 1  # not retried: the same request, the same answer
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        *FRAMEWORK_JSON[:2],
+        Reply(b"Access denied by the firewall", 403, {"Content-Type": "text/plain"}),
+    ],
+    ids=lambda r: f"{r.status}-{r.body[:12]!r}",
+)
+def test_a_401_or_403_not_sent_names_the_url_or_the_hosts_access_not_a_wait(panel, reply):
+    # "#6  not sent: ... HTTP 401: {"message": "Unauthenticated."} - try again
+    # later": no wait lets the request in; add said no more than the code.
+    server, replies, cli = panel
+    replies.update(dict.fromkeys(ACTS, reply))
+    fix = "check panels[0].url, or whether the panel's host lets this server in"
+    said = _said(cli(*ADD))
+    assert said.endswith(f"; no order placed; this URL refuses access before the API — {fix}")
+    line = cli("cancel", "--yes", "6").stdout.splitlines()[0]
+    assert line.startswith(f"#6  not sent: sim: cancel: HTTP {reply.status}: "), line
+    assert line.endswith(f" - this URL refuses access before the API — {fix}"), line

@@ -274,13 +274,17 @@ def unserved_hint(message: str, panel_index: int) -> str | None:
     """Given the error of a call not sent, return what to do when waiting
     cures nothing: a web page's hint (:func:`web_page_hint`); for a 404 or
     405 from the panel's URL (not its ``{"error": ...}``: a refusal, never
-    "not sent"), its path; "" for a move to https:// (its line names the URL
-    to set); else None (a 5xx, a 408, a rate limit: try again later)."""
+    "not sent"), its path; for another 401 or 403 (a framework's JSON, a
+    firewall's text), the URL or the host; "" for a move to https:// (its
+    line names the URL to set); else None (a 5xx, a 408: try again later)."""
     hint = web_page_hint(message, panel_index)
     if hint is not None or TO_TLS in message:
         return hint or ""
     if _NO_API.search(message):
         return f"no API at this URL's path — check panels[{panel_index}].url"
+    if _REFUSED_ANY.search(message):  # {"message": "Unauthenticated."}, a firewall's text
+        url = f"panels[{panel_index}].url"
+        return f"this URL refuses access before the API — check {url}, or {_LET_IN}"
     return None
 
 
@@ -289,6 +293,8 @@ _NO_API = re.compile(r"\bHTTP 40[45] from ")
 _SERVER_ERROR = re.compile(r"\bHTTP 5\d\d: " + re.escape(WEB_PAGE))
 _TIMED_OUT = re.compile(r"\bHTTP 408: " + re.escape(WEB_PAGE))
 _REFUSED = re.compile(r"\bHTTP 40[13]: " + re.escape(WEB_PAGE))
+_REFUSED_ANY = re.compile(r"\bHTTP 40[13]: ")
+_LET_IN = "whether the panel's host lets this server in"
 # tracker.panel.unserved's words for a move of the panel's URL to https://.
 TO_TLS = "the web server moves http:// to https://"
 
