@@ -16,7 +16,7 @@ import pytest
 from hostile import HostileServer, json_reply
 from simconfig import cli_in, sim_config
 
-from tracker.panel import parse
+from tracker.panel import parse, parse_account
 
 KEY = "hostile-key-MoneySigns9"
 
@@ -79,5 +79,5 @@ def test_a_charge_with_its_currency_sign_is_stored_and_counted_in_report(tmp_pat
 )
 def test_a_sign_or_code_alone_or_around_no_amount_is_still_no_number(text):
     with pytest.raises(parse.BadAnswerError, match="without a number"):
-        parse.parse_balance({"balance": text, "currency": "USD"})
+        parse_account.parse_balance({"balance": text, "currency": "USD"})
     assert parse.parse_order_status(1, {"status": "Completed", "charge": text}).charge is None

@@ -17,7 +17,7 @@ import pytest
 from hostile import HostileServer, json_reply, text_reply
 from simconfig import cli_in, sim_config
 
-from tracker.panel import parse
+from tracker.panel import parse, parse_account
 
 KEY = "hostile-key-LongNum4300x"
 LONG = "1" * 5000
@@ -69,5 +69,5 @@ def test_a_services_listing_keeps_every_service_beside_an_unusable_maximum():
         f'[{{"service": 1, "name": "Likes", "rate": "0.5", "min": 10, "max": {LONG}}},'
         ' {"service": 2, "name": "Views", "rate": "0.1", "min": 100, "max": 5000}]'
     ).encode()
-    services = parse.parse_services(parse.decode_json(body))
+    services = parse_account.parse_services(parse.decode_json(body))
     assert [(s.service, s.min, s.max) for s in services] == [(1, 10, None), (2, 100, 5000)]

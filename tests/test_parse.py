@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from tracker.errors import AuthError, BadAnswerError, PanelAnswerError
-from tracker.panel import parse, parse_refill_status, parse_refills
+from tracker.panel import parse, parse_account, parse_refill_status, parse_refills, values
 
 
 def test_status_with_string_numbers(answers):
@@ -97,13 +97,13 @@ def test_add(answers):
 
 
 def test_balance(answers):
-    assert parse.parse_balance(answers["balance"]).balance == Decimal("100.84292")
-    b = parse.parse_balance(answers["balance_number"])
+    assert parse_account.parse_balance(answers["balance"]).balance == Decimal("100.84292")
+    b = parse_account.parse_balance(answers["balance_number"])
     assert b.balance == Decimal("12.5") and b.currency == "EUR"
 
 
 def test_services_flags_and_broken_items(answers):
-    services = {s.service: s for s in parse.parse_services(answers["services"])}
+    services = {s.service: s for s in parse_account.parse_services(answers["services"])}
     assert set(services) == {1, 2, 3, 4}
     assert services[1].refill and services[1].cancel
     assert not services[2].refill and services[2].cancel
@@ -117,7 +117,7 @@ def test_a_service_id_below_one_is_no_service(service):
     # Stored as they came, `services` listed a service -5 that `add` cannot
     # place an order for (the CLI takes service IDs from 1).
     listed = [{"service": service, "name": "Odd"}, {"service": "7", "name": "Likes"}]
-    assert [s.service for s in parse.parse_services(listed)] == [7]
+    assert [s.service for s in parse_account.parse_services(listed)] == [7]
 
 
 def test_refill_answers(answers):
@@ -193,7 +193,7 @@ def test_non_json_bodies_are_a_clear_error(body):
 
 @pytest.mark.parametrize("data", [None, 3, "x", [], [1, 2], {"foo": 1}, True])
 def test_wrong_shapes_raise_only_the_clients_errors(data):
-    for fn in (parse.parse_add, parse.parse_balance):
+    for fn in (parse.parse_add, parse_account.parse_balance):
         with pytest.raises(BadAnswerError):
             fn(data)
 
@@ -232,7 +232,7 @@ def test_to_int(value, expected):
     ],
 )
 def test_to_bool(value, expected):
-    assert parse.to_bool(value) is expected
+    assert values.to_bool(value) is expected
 
 
 def test_auth_errors_are_recognised():
@@ -277,10 +277,12 @@ def test_a_comma_in_a_number_is_read_as_written_or_not_at_all(text, expected):
     from tracker.panel.values import to_decimal
 
     assert to_decimal(text) == expected
-    parsed = parse.parse_services([{"service": 1, "name": "x", "rate": text, "min": 1, "max": 9}])
+    parsed = parse_account.parse_services(
+        [{"service": 1, "name": "x", "rate": text, "min": 1, "max": 9}]
+    )
     assert parsed[0].rate == expected
     if expected is not None:  # a balance so written failed every balance check
-        assert parse.parse_balance({"balance": text, "currency": "RUB"}).balance == expected
+        assert parse_account.parse_balance({"balance": text, "currency": "RUB"}).balance == expected
 
 
 # Python's Decimal(), int() and float() read "_" between digits and any
@@ -299,9 +301,9 @@ def test_a_status_number_in_other_digits_or_with_underscores_is_unreadable(field
 @pytest.mark.parametrize("text", NOT_NUMBERS)
 def test_a_balance_or_service_in_other_digits_or_with_underscores_is_unreadable(text):
     with pytest.raises(BadAnswerError, match="without a number"):
-        parse.parse_balance({"balance": text, "currency": "USD"})
+        parse_account.parse_balance({"balance": text, "currency": "USD"})
     listed = {"service": 1, "name": "x", "rate": text, "min": text, "max": text}
-    read = parse.parse_services([listed, {"service": text, "name": "y", "rate": "1"}])
+    read = parse_account.parse_services([listed, {"service": text, "name": "y", "rate": "1"}])
     assert [(s.service, s.rate, s.min, s.max) for s in read] == [(1, None, None, None)]
 
 
@@ -351,14 +353,14 @@ def test_a_status_given_twice_differently_in_one_item_is_no_status():
     found = parse.parse_status_multi([1, 2], parse.decode_json(body))
     assert set(found) == {2}
     with pytest.raises(BadAnswerError):
-        parse.parse_balance(parse.decode_json(b'{"balance": "5.00", "balance": "900.00"}'))
+        parse_account.parse_balance(parse.decode_json(b'{"balance": "5.00", "balance": "900.00"}'))
 
 
 def test_a_services_listing_giving_a_term_twice_is_read_once_per_value():
     # Lone surrogates (U+FFFD after decoding) keep the values given, too.
     for name in (b"Likes", b"Likes \\ud800"):
         body = b'[{"service": 1, "name": "' + name + b'", "refill": true, "refill": false}]'
-        listed = parse.parse_services(parse.decode_json(body))
+        listed = parse_account.parse_services(parse.decode_json(body))
         assert [(s.service, s.refill) for s in listed] == [(1, True), (1, False)]
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tracker.errors import PanelError
-from tracker.panel import parse, parse_refill_status, parse_refills
+from tracker.panel import parse, parse_account, parse_refill_status, parse_refills, values
 from tracker.panel.refusals import says_not_found, says_order_not_found
 from tracker.panel.statuses import normalize_order_status
 
@@ -44,8 +44,8 @@ PARSERS = {
     "parse_status_single": lambda v: parse.parse_status_single(1, v),
     "parse_status_multi": lambda v: parse.parse_status_multi([1, 2, 3], v),
     "parse_add": parse.parse_add,
-    "parse_balance": parse.parse_balance,
-    "parse_services": parse.parse_services,
+    "parse_balance": parse_account.parse_balance,
+    "parse_services": parse_account.parse_services,
     "parse_refill_single": lambda v: parse_refills.parse_refill_single(1, v),
     "parse_refill_multi": lambda v: parse_refills.parse_refill_multi([1, 2, 3], v),
     "parse_refill_status_single": lambda v: parse_refill_status.parse_refill_status_single("1", v),
@@ -60,7 +60,7 @@ def test_every_parser_is_covered():
     # A parse_* added later must be added here too, or it goes untested.
     public = {
         n
-        for m in (parse, parse_refills, parse_refill_status)
+        for m in (parse, parse_account, parse_refills, parse_refill_status)
         for n in dir(m)
         if n.startswith("parse_")
     }
@@ -160,10 +160,12 @@ def test_integers_parse_in_every_encoding(n):
     )
 )
 def test_money_parses_from_strings_and_numbers(number):
-    assert parse.to_decimal(str(number)) == number
-    assert parse.to_decimal(f"+{number}" if number >= 0 else str(number)) == number
-    assert parse.to_decimal(float(number)) == Decimal(str(float(number)))
-    assert parse.parse_balance({"balance": str(number), "currency": "USD"}).balance == number
+    assert values.to_decimal(str(number)) == number
+    assert values.to_decimal(f"+{number}" if number >= 0 else str(number)) == number
+    assert values.to_decimal(float(number)) == Decimal(str(float(number)))
+    assert (
+        parse_account.parse_balance({"balance": str(number), "currency": "USD"}).balance == number
+    )
 
 
 @given(number=st.floats())
@@ -172,11 +174,11 @@ def test_a_money_float_reads_as_the_text_python_writes_for_it(number):
     # significant digits a double holds ("0.9"), whichever path reads it:
     # bounded, never a float artefact (0.1 + 0.2 is 0.3, not 0.30000000000000004).
     text = f"{number:.15g}"
-    assert parse.to_decimal(number) == parse.to_decimal(text)
-    if parse.to_decimal(text) is not None:
-        assert str(parse.to_decimal(number)) == str(parse.to_decimal(text))
-    if parse.to_decimal(repr(number)) is not None and len(repr(number).strip("-0.")) <= 15:
-        assert parse.to_decimal(number) == parse.to_decimal(repr(number))  # as written
+    assert values.to_decimal(number) == values.to_decimal(text)
+    if values.to_decimal(text) is not None:
+        assert str(values.to_decimal(number)) == str(values.to_decimal(text))
+    if values.to_decimal(repr(number)) is not None and len(repr(number).strip("-0.")) <= 15:
+        assert values.to_decimal(number) == values.to_decimal(repr(number))  # as written
 
 
 @pytest.mark.parametrize(
@@ -191,8 +193,10 @@ def test_a_money_float_reads_as_the_text_python_writes_for_it(number):
     ],
 )
 def test_a_float_a_panel_computed_is_read_as_the_amount_it_meant(number, expected):
-    assert parse.to_decimal(number) == Decimal(expected)
-    assert parse.parse_balance({"balance": number, "currency": "USD"}).balance == Decimal(expected)
+    assert values.to_decimal(number) == Decimal(expected)
+    assert parse_account.parse_balance({"balance": number, "currency": "USD"}).balance == Decimal(
+        expected
+    )
 
 
 @FAST

@@ -19,7 +19,7 @@ from tracker.errors import (
     PanelAnswerError,
     PanelError,
 )
-from tracker.panel import parse, parse_refill_status, parse_refills, refusals
+from tracker.panel import parse, parse_account, parse_refill_status, parse_refills, refusals
 from tracker.panel.models import (
     Balance,
     CancelResult,
@@ -52,10 +52,10 @@ class PanelClient(StatusCalls[P]):
 
     def services(self) -> list[Service]:
         """Return the panel's services ("No services available" is an empty list)."""
-        return self._refusable("services", parse.parse_services, self._call("services"))
+        return self._refusable("services", parse_account.parse_services, self._call("services"))
 
     def balance(self) -> Balance:
-        return self._refusable("balance", parse.parse_balance, self._call("balance"))
+        return self._refusable("balance", parse_account.parse_balance, self._call("balance"))
 
     def add(self, order: NewOrder) -> int:
         """Place an order; return its ID. Never resent once it may have arrived."""

@@ -4,12 +4,12 @@ Pure functions. Every shape listed in shared/api-v2.md is accepted; anything
 else raises :class:`BadAnswerError` (or :class:`PanelAnswerError` for the
 panel's own ``{"error": ...}``), never a stray ``KeyError`` or ``TypeError``.
 The answers to refill and cancel: :mod:`tracker.panel.parse_refills`; to
-refill_status: :mod:`tracker.panel.parse_refill_status`.
+refill_status: :mod:`tracker.panel.parse_refill_status`; to balance and
+services: :mod:`tracker.panel.parse_account`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,7 +24,7 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     html_title,
     looks_like_html,
 )
-from tracker.panel.models import Balance, OrderStatus, Service
+from tracker.panel.models import OrderStatus
 from tracker.panel.refusals import (
     error_text,
     is_key_refusal,
@@ -35,15 +35,11 @@ from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import (
     named_id,
     short,
-    to_balance,
-    to_bool,
-    to_decimal,
     to_id,
     to_int,
     to_text,
 )
 
-_NO_SERVICES = re.compile(r"\bno services?\b", re.IGNORECASE)
 # --- envelope: decode_json, decode_document, looks_like_html and html_title
 # live in tracker.panel.body and are imported above for the callers of this module.
 
@@ -251,68 +247,3 @@ def parse_add(data: Any) -> int:
     if order_id is None:
         raise BadAnswerError(f"answered without a usable order ID: {values.shown(data)}")
     return order_id
-
-
-# --- account & services -----------------------------------------------------
-
-
-def parse_balance(data: Any) -> Balance:
-    """Given the answer to ``balance``, return a Balance."""
-    raise_for_error(data)
-    amount = to_balance(bare_amount(_expect_dict(data, "balance").get("balance")))
-    if amount is None:
-        raise BadAnswerError(f"balance answered without a number: {short(data, 120)}")
-    return Balance(balance=amount, currency=to_text(data.get("currency")))
-
-
-def parse_services(data: Any) -> list[Service]:
-    """Given the answer to ``services``, return the Services it lists (bad items skipped).
-
-    ``{"error": "No services available"}`` and ``[]`` are an empty catalogue;
-    items none of which is a service (no ``service`` ID) are no catalogue at
-    all: BadAnswerError, never "the panel lists none".
-    """
-    message = error_text(data)
-    if message is not None and _NO_SERVICES.search(message):
-        return []
-    raise_for_error(data)
-    services, items = [], _expect_list(data, "services")
-    for listed in items:
-        # A service ID is a number from 1 ("-5" or "0" is no ID `add` can send).
-        if not isinstance(listed, dict) or (to_int(listed.get("service")) or 0) < 1:
-            continue
-        services += [_service(item) for item in _each_reading(listed)]
-    if items and not services:
-        raise BadAnswerError(f"listed {len(items)} item(s), none a service: {short(items[0], 120)}")
-    return services
-
-
-def _each_reading(item: dict[str, Any]) -> list[dict[str, Any]]:
-    """Given a services listing, return it as listed; one giving a key twice,
-    differently (``"refill": true, "refill": false``), as one listing per value
-    given: a service listed twice with different terms, believed in neither
-    (never the error item in its place read as no refill, no max)."""
-    twice = {key: value.said for key, value in item.items() if isinstance(value, Twice)}
-    if not twice:
-        return [item]
-    count = max(len(said) for said in twice.values())
-    return [
-        {**item, **{key: said[min(i, len(said) - 1)] for key, said in twice.items()}}
-        for i in range(count)
-    ]
-
-
-def _service(item: dict[str, Any]) -> Service:
-    return Service(
-        service=to_int(item["service"]) or 0,  # from 1: parse_services skips the rest
-        name=to_text(item.get("name")) or "",
-        type=to_text(item.get("type")),
-        category=to_text(item.get("category")),
-        rate=to_decimal(item.get("rate")),
-        min=to_int(item.get("min")),
-        max=to_int(item.get("max")),
-        refill=to_bool(item.get("refill")),
-        cancel=to_bool(item.get("cancel")),
-        dripfeed=to_bool(item.get("dripfeed")),
-        desc=to_text(item.get("desc")),
-    )

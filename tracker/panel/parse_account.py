@@ -1,0 +1,83 @@
+"""Tolerant parsers of the answers to ``balance`` and ``services``.
+
+Pure functions, held to the rules of :mod:`tracker.panel.parse`: every shape
+in shared/api-v2.md is accepted; anything else raises :class:`BadAnswerError`
+(or :class:`PanelAnswerError` for the panel's own ``{"error": ...}``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tracker.errors import BadAnswerError
+from tracker.panel.amounts import bare_amount
+from tracker.panel.body import Twice
+from tracker.panel.models import Balance, Service
+from tracker.panel.parse import _expect_dict, _expect_list
+from tracker.panel.refusals import error_text, raise_for_error
+from tracker.panel.values import short, to_balance, to_bool, to_decimal, to_int, to_text
+
+_NO_SERVICES = re.compile(r"\bno services?\b", re.IGNORECASE)
+
+
+def parse_balance(data: Any) -> Balance:
+    """Given the answer to ``balance``, return a Balance."""
+    raise_for_error(data)
+    amount = to_balance(bare_amount(_expect_dict(data, "balance").get("balance")))
+    if amount is None:
+        raise BadAnswerError(f"balance answered without a number: {short(data, 120)}")
+    return Balance(balance=amount, currency=to_text(data.get("currency")))
+
+
+def parse_services(data: Any) -> list[Service]:
+    """Given the answer to ``services``, return the Services it lists (bad items skipped).
+
+    ``{"error": "No services available"}`` and ``[]`` are an empty catalogue;
+    items none of which is a service (no ``service`` ID) are no catalogue at
+    all: BadAnswerError, never "the panel lists none".
+    """
+    message = error_text(data)
+    if message is not None and _NO_SERVICES.search(message):
+        return []
+    raise_for_error(data)
+    services, items = [], _expect_list(data, "services")
+    for listed in items:
+        # A service ID is a number from 1 ("-5" or "0" is no ID `add` can send).
+        if not isinstance(listed, dict) or (to_int(listed.get("service")) or 0) < 1:
+            continue
+        services += [_service(item) for item in _each_reading(listed)]
+    if items and not services:
+        raise BadAnswerError(f"listed {len(items)} item(s), none a service: {short(items[0], 120)}")
+    return services
+
+
+def _each_reading(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """Given a services listing, return it as listed; one giving a key twice,
+    differently (``"refill": true, "refill": false``), as one listing per value
+    given: a service listed twice with different terms, believed in neither
+    (never the error item in its place read as no refill, no max)."""
+    twice = {key: value.said for key, value in item.items() if isinstance(value, Twice)}
+    if not twice:
+        return [item]
+    count = max(len(said) for said in twice.values())
+    return [
+        {**item, **{key: said[min(i, len(said) - 1)] for key, said in twice.items()}}
+        for i in range(count)
+    ]
+
+
+def _service(item: dict[str, Any]) -> Service:
+    return Service(
+        service=to_int(item["service"]) or 0,  # from 1: parse_services skips the rest
+        name=to_text(item.get("name")) or "",
+        type=to_text(item.get("type")),
+        category=to_text(item.get("category")),
+        rate=to_decimal(item.get("rate")),
+        min=to_int(item.get("min")),
+        max=to_int(item.get("max")),
+        refill=to_bool(item.get("refill")),
+        cancel=to_bool(item.get("cancel")),
+        dripfeed=to_bool(item.get("dripfeed")),
+        desc=to_text(item.get("desc")),
+    )
