@@ -262,7 +262,7 @@ def test_refill_statuses_are_kept_verbatim_too(raw):
 def test_an_absurd_number_grouped_by_spaces_is_found_for_the_warning(text):
     # Read as 1e18 it is refused as absurd; the cheap byte check that decides
     # whether to look missed the ASCII-space form, so no absurd_number line.
-    from tracker.panel.values import absurd_numbers, may_hold_absurd
+    from tracker.panel.absurd import absurd_numbers, may_hold_absurd
 
     answer = {"status": "Completed", "charge": text}
     body = json.dumps(answer, ensure_ascii=False).encode()

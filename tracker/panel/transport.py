@@ -28,7 +28,7 @@ from tracker.errors import (
     RateLimitedError,
     TransientError,
 )
-from tracker.panel import deadline, failures, misdirected, parse, refusals, values, wait_hints
+from tracker.panel import absurd, deadline, failures, misdirected, parse, refusals, wait_hints
 from tracker.panel.body import Document, as_utf8
 from tracker.panel.budget import Budget
 from tracker.panel.cloudflare import server_error
@@ -216,7 +216,7 @@ class Transport(Generic[P]):
         if document.noise:
             self._prints_notices(document.noise)
         data = document.data
-        if took and values.may_hold_absurd(body):
+        if took and absurd.may_hold_absurd(body):
             self._warn_absurd(action, data)
         words = refusals.error_text(data) if took and idempotent else None
         if words is not None and refusals.is_busy(words):
@@ -296,7 +296,7 @@ class Transport(Generic[P]):
 
     def _warn_absurd(self, action: str, answer: Any) -> None:
         """Log once per panel, action and field a number dropped as absurd (1e999999999)."""
-        for name, raw in values.absurd_numbers(answer):
+        for name, raw in absurd.absurd_numbers(answer):
             key = f"absurd:{action}:{name}"
             with self._warn_lock:
                 if key in self._warned:
