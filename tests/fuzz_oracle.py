@@ -29,6 +29,7 @@ from tracker.jobs.asking import Answer, ask_batch
 from tracker.panel.body import as_utf8, decode_document
 from tracker.panel.client import PanelClient
 from tracker.panel.deadline import MAX_ANSWER, MAX_SERVICES_ANSWER
+from tracker.panel.ids import ID_MAX
 from tracker.panel.models import (
     Balance,
     CancelResult,
@@ -38,7 +39,7 @@ from tracker.panel.models import (
     RefillStatus,
     Service,
 )
-from tracker.panel.values import AMOUNT_LIMIT, ID_MAX
+from tracker.panel.values import AMOUNT_LIMIT
 from tracker.redact import scrub_bytes
 from tracker.redact_layout import blank_pieces
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import click
 
-from tracker.panel.values import ID_MAX, SHOWN, said
+from tracker.panel.ids import ID_MAX
+from tracker.panel.values import SHOWN, said
 
 SQLITE_INT_MAX = 2**63 - 1  # SQLite's INTEGER is a signed 64-bit number
 # Order IDs stay below it (the listings page back from SQLITE_INT_MAX): the

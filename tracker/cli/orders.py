@@ -36,7 +36,8 @@ from tracker.cli.screen import (
     stdout_screen,
 )
 from tracker.errors import StoreError
-from tracker.panel.values import said, to_id
+from tracker.panel.ids import to_id
+from tracker.panel.values import said
 from tracker.rules.money import money_or_none
 from tracker.store.listing import failing_panels, order_statuses
 from tracker.store.readings import open_counts_of, panels_in_database

@@ -9,7 +9,7 @@ from tracker.panel.values import said
 
 # Largest unit first: format_duration walks this in order.
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
-# ASCII digits only, as order IDs (tracker.panel.values.to_id): "\d" is any
+# ASCII digits only, as order IDs (tracker.panel.ids.to_id): "\d" is any
 # script's digit, and "٣d" (Arabic-Indic 3) read as 3 days.
 _PART = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(ms|s|m|h|d)\s*")
 _HINT = "is not a duration like 90s, 5m, 24h, 30d"

@@ -20,6 +20,7 @@ from tracker.errors import (
     PanelError,
 )
 from tracker.panel import parse, parse_account, parse_refill_status, parse_refills, refusals
+from tracker.panel.ids import to_id
 from tracker.panel.models import (
     Balance,
     CancelResult,
@@ -30,7 +31,6 @@ from tracker.panel.models import (
 )
 from tracker.panel.status_calls import MAX_IDS, StatusCalls
 from tracker.panel.transport import CallObserver, P
-from tracker.panel.values import to_id
 from tracker.panel.witness import WholeCallRefused
 
 log = structlog.get_logger("tracker.client")

@@ -24,6 +24,7 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     html_title,
     looks_like_html,
 )
+from tracker.panel.ids import id_shown, named_id, to_id
 from tracker.panel.models import OrderStatus
 from tracker.panel.refusals import (
     error_text,
@@ -32,13 +33,7 @@ from tracker.panel.refusals import (
     says_order_not_found,
 )
 from tracker.panel.statuses import FAILED, normalize_order_status
-from tracker.panel.values import (
-    named_id,
-    short,
-    to_id,
-    to_int,
-    to_text,
-)
+from tracker.panel.values import short, to_int, to_text
 
 # --- envelope: decode_json, decode_document, looks_like_html and html_title
 # live in tracker.panel.body and are imported above for the callers of this module.
@@ -147,13 +142,13 @@ def _check_named(order_id: int, data: Any) -> None:
     """Raise MisfiledAnswerError when ``data`` is an item naming another order."""
     named = _named_order(data)
     if named is not None and named != order_id:  # another order's answer: not this one's news
-        said = values.id_shown(data.get("order"))  # "78.0" too: no order ID at all
+        said = id_shown(data.get("order"))  # "78.0" too: no order ID at all
         raise MisfiledAnswerError(f"answered order {said} when asked for order {order_id}")
 
 
 def _named_order(item: Any) -> int | None:
     """Return the order ID an item names in its own ``order`` field (see
-    :func:`~tracker.panel.values.named_id`: NOT_AN_ID for "78.0", "+78")."""
+    :func:`~tracker.panel.ids.named_id`: NOT_AN_ID for "78.0", "+78")."""
     return named_id(item.get("order")) if isinstance(item, dict) else None
 
 
@@ -183,7 +178,7 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
     some order's news: an item whose own ``order`` names another order than
     its key (a panel misfiling answers: neither order is read from it), and an
     order answered twice, differently. A key or ``order`` field is an order's
-    ID as :func:`~tracker.panel.values.to_id` reads one ("0078" is 78); any
+    ID as :func:`~tracker.panel.ids.to_id` reads one ("0078" is 78); any
     other ("78.0", "+78", " 78") names no asked order: such a key is one nobody
     asked for, and such an ``order`` under an asked key is another order's.
     """

@@ -14,10 +14,11 @@ from typing import Any
 from tracker.errors import AuthError, BadAnswerError, NoOrderNamedError
 from tracker.panel import values
 from tracker.panel.body import Twice
+from tracker.panel.ids import NOT_AN_ID, id_shown, named_id, to_id
 from tracker.panel.models import CancelAnswer, CancelResult, RefillRequest
 from tracker.panel.parse import _expect_dict, _expect_list
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error, refuses
-from tracker.panel.values import NOT_AN_ID, id_shown, named_id, to_bool, to_id
+from tracker.panel.values import to_bool
 
 
 def _refill_answer(order_id: int, answer: dict[str, Any]) -> RefillRequest:

@@ -195,47 +195,6 @@ def to_int(value: Any) -> int | None:
     return int(number)
 
 
-# The largest ID the tracker takes (18 digits): below SQLite's largest
-# INTEGER, from which the listings page back.
-ID_MAX = 10**18 - 1
-
-
-def to_id(value: Any) -> int | None:
-    """Given an ID as panels issue them (23501 or "23501"), return it as an int;
-    None unless it is a whole number from 1 to ID_MAX, written as an int or a
-    string of ASCII digits. 0, -7, 12.5, 1e5, "1e5", "12.0", " 7", "ORD-12",
-    true and "٣" name no order: unusable, not rounded."""
-    if type(value) is int:
-        return value if 0 < value <= ID_MAX else None
-    if type(value) is str and value.isascii() and value.isdigit() and len(value) <= 18:
-        number = int(value)
-        return number if number > 0 else None
-    return None
-
-
-# What a key or ``order`` field that is there but is no ID as panels write them
-# ("78.0", "+78", " 78", 78.0, true) reads as: never an asked ID (to_id is never
-# 0), so no order's, and set against an ID it names another order than that one.
-NOT_AN_ID = 0
-
-
-def named_id(value: Any) -> int | None:
-    """Given a key or an ``order`` field of an answer, return the ID it names
-    (:func:`to_id`); :data:`NOT_AN_ID` when it names none usable; None when
-    there is none (null, or "": PHP scripts write an empty string for a
-    field they have no value for)."""
-    if value is None or value == "":
-        return None
-    return to_id(value) or NOT_AN_ID
-
-
-def id_shown(value: Any) -> str:
-    """Given a key or ID field, return it for a message: the ID (78) when it is
-    one, else as sent, quoted ('78.0')."""
-    number = to_id(value)
-    return str(number) if number is not None else shown(value, 40)
-
-
 def to_bool(value: Any) -> bool:
     """Given a flag as panels send it (true, 1, "1", "0", "yes", missing), return a bool."""
     if isinstance(value, bool):
