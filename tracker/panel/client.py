@@ -29,8 +29,9 @@ from tracker.panel.models import (
     RefillStatus,
     Service,
 )
+from tracker.panel.settings import P
 from tracker.panel.status_calls import MAX_IDS, StatusCalls
-from tracker.panel.transport import CallObserver, P
+from tracker.panel.transport import CallObserver
 from tracker.panel.witness import WholeCallRefused
 
 log = structlog.get_logger("tracker.client")

@@ -19,7 +19,7 @@ import structlog
 from tracker.errors import AuthError, PanelAnswerError, PanelError, TransientError
 from tracker.panel import parse, refusals
 from tracker.panel.models import OrderStatus
-from tracker.panel.transport import P
+from tracker.panel.settings import P
 from tracker.panel.witness import WITNESS_TTL, WholeCallRefused, Witnessed
 
 log = structlog.get_logger("tracker.client")

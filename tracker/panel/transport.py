@@ -1,9 +1,9 @@
 """HTTP for one panel: POST a request, interpret the answer, retry within bounds.
 
 Knows nothing of SQLite or of the config file: a panel's settings come in as
-any object with the attributes :class:`PanelSettings` names. Every call has a
-timeout; every retry loop is bounded in attempts and in total time and stops
-waiting when ``stop_event`` is set. The key travels only in the POST body and
+any object with the attributes :class:`~tracker.panel.settings.PanelSettings`
+names. Every call has a timeout; every retry loop is bounded in attempts and in
+total time and stops waiting when ``stop_event`` is set. The key travels only in the POST body and
 never appears in a message.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic
 
 import httpx
 import structlog
@@ -33,6 +33,7 @@ from tracker.panel.body import Document, as_utf8
 from tracker.panel.budget import Budget
 from tracker.panel.cloudflare import server_error
 from tracker.panel.pacing import Pacing
+from tracker.panel.settings import P
 from tracker.panel.unserved import page_error, unrefused
 from tracker.redact import scrub, scrub_bytes
 from tracker.redact_layout import blank_pieces
@@ -42,32 +43,6 @@ log = structlog.get_logger("tracker.client")
 # Observer of every HTTP call: (panel, action, ok, seconds, why it failed:
 # None if it did not). Metrics and reachability tracking hang here.
 CallObserver = Callable[[str, str, bool, float, str | None], None]
-
-
-class Secret(Protocol):
-    def reveal(self) -> str: ...
-
-
-class PanelSettings(Protocol):
-    """What the transport reads of a panel's config (``config.model.PanelConfig``)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def url(self) -> str: ...
-    @property
-    def key(self) -> Secret: ...
-    @property
-    def timeout(self) -> float: ...
-    @property
-    def concurrency(self) -> int: ...
-    @property
-    def retries(self) -> int: ...
-    @property
-    def retry_budget(self) -> float: ...
-
-
-P = TypeVar("P", bound=PanelSettings)
 
 
 class Transport(Generic[P]):

@@ -24,7 +24,8 @@ from typing import Any
 
 from tracker.errors import RateLimitedError
 from tracker.panel.budget import gist
-from tracker.panel.transport import CallObserver, P, Transport
+from tracker.panel.settings import P
+from tracker.panel.transport import CallObserver, Transport
 
 
 class WholeCalls(Transport[P]):

@@ -11,7 +11,7 @@ import structlog
 
 from tracker.errors import AuthError, PanelAnswerError, PanelError
 from tracker.panel import failures, refusals
-from tracker.panel.transport import P
+from tracker.panel.settings import P
 from tracker.panel.whole_calls import WholeCalls
 
 log = structlog.get_logger("tracker.client")
