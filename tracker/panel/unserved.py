@@ -23,7 +23,7 @@ whether the panel's script ran, and the code is all there is to tell by:
   after doing the work: the outcome is unknown.
 
 A 429 (never acted on, retried) and a Cloudflare challenge are told apart
-before this (:mod:`tracker.panel.transport`); a 3xx or 4xx carrying the
+before this (:mod:`tracker.panel.interpret`); a 3xx or 4xx carrying the
 panel's ``{"error": ...}`` is its refusal; a 5xx is :mod:`tracker.panel.cloudflare`'s.
 A code of ``NOT_RUN`` whose JSON is none of the panel's answer shapes (a web
 framework's router or middleware: Laravel's ``{"message": "Not Found"}`` or

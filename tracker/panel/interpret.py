@@ -1,0 +1,123 @@
+"""One HTTP answer read: its code, page or body into the panel's JSON or a
+typed error, the key blanked out of it first; PHP notices around the JSON and
+absurd numbers in it warned of once per panel. The base of :class:`Transport`,
+which sets the attributes named here."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Generic
+
+import httpx
+import structlog
+
+from tracker.errors import BadAnswerError, RateLimitedError, TransientError
+from tracker.panel import absurd, failures, parse, refusals, wait_hints
+from tracker.panel.body import Document, as_utf8
+from tracker.panel.cloudflare import server_error
+from tracker.panel.settings import P
+from tracker.panel.unserved import page_error, unrefused
+from tracker.redact import scrub, scrub_bytes
+from tracker.redact_layout import blank_pieces
+
+log = structlog.get_logger("tracker.client")
+
+
+class Interpreting(Generic[P]):
+    """Read a panel's answers (see the module); once-per-panel warnings are kept
+    in ``_warned``, which the client's other layers share."""
+
+    panel: P
+    name: str
+    _wall: Callable[[], float]
+    _warned: set[str]
+    _warn_lock: threading.Lock
+
+    def _interpret(self, response: httpx.Response, *, action: str, idempotent: bool) -> Any:
+        panel = self.name
+        # UTF-16 made UTF-8 first: the key is blanked in the text all else reads.
+        text = as_utf8(response.content, response.headers.get("Content-Type"))
+        code, body = response.status_code, self._scrub(text)
+        challenge = failures.challenged(code, response.headers.get("cf-mitigated"), body)
+        if code == 429 or challenge:  # neither reached the panel: safe to send again
+            raise (RateLimitedError if code == 429 and not challenge else TransientError)(
+                challenge
+                or f"rate limited ({failures.describe_status(code, body, self.panel.url)})",
+                retry_after=wait_hints.wait_hint(response, now=self._wall(), limited=code == 429),
+                panel=panel,
+                action=action,
+            )
+        try:
+            document: Document | None = parse.decode_document(body)
+        except BadAnswerError as exc:
+            document, unreadable = None, exc
+        # 2xx: the panel took the request (some frameworks answer 201/202) and
+        # its answer is read as a 200's; it may have acted even if unreadable.
+        took = 200 <= code < 300
+        # A JSON answer behind PHP notice HTML is an answer, not a gateway page.
+        if code >= 500 or (took and document is None and parse.looks_like_html(body)):
+            raise server_error(  # maybe sent, unless Cloudflare never reached the panel
+                response, body, self.panel.url, now=self._wall(), panel=panel, action=action
+            )
+        if document is None:
+            if took:  # cut-off or garbled answer: the panel may have acted
+                detail = unreadable.detail if code == 200 else f"HTTP {code}: {unreadable.detail}"
+                raise TransientError(detail, maybe_sent=True, panel=panel, action=action)
+            # A redirect or error page: did the panel's script run? (a Location scrubbed)
+            where = (self.panel.url, self._scrub_text)
+            raise page_error(
+                response, body, *where, panel=panel, action=action, idempotent=idempotent
+            )
+        if document.noise:
+            self._prints_notices(document.noise)
+        data = document.data
+        if took and absurd.may_hold_absurd(body):
+            self._warn_absurd(action, data)
+        words = refusals.error_text(data) if took and idempotent else None
+        if words is not None and refusals.is_busy(words):
+            # "Too many requests", "Database busy": HTTP 429 or 503 in words,
+            # retried like them, never an order's or the key's failure. Not for
+            # add or refill: a panel may say so after acting, so that is the
+            # panel's refusal as it stands, never sent twice.
+            hint = wait_hints.wait_hint(response, now=self._wall(), limited=True)
+            raise (RateLimitedError if refusals.is_rate_limit(words) else TransientError)(
+                f"panel busy: {words}", retry_after=hint, panel=panel, action=action
+            )
+        if not took and refusals.error_text(data) is None:  # a router's 404, {"order": 5001}
+            where = (self.panel.url, self._scrub_text)
+            raise unrefused(
+                response, body, data, *where, panel=panel, action=action, idempotent=idempotent
+            )
+        return data if code == 200 else failures.with_status(code, data, self.panel.url)
+
+    def _prints_notices(self, noise: str) -> None:
+        """Log, once per panel, that its answers carry PHP notices around the JSON."""
+        with self._warn_lock:
+            if "notices" in self._warned:
+                return
+            self._warned.add("notices")
+        log.warning("panel_prints_notices", panel=self.name, sample=noise)
+
+    def _scrub(self, body: bytes) -> bytes:
+        """Blank out the key where a panel echoes it back, in any encoding, and its
+        pieces around a PHP notice: answers end up in exceptions, logs, the database."""
+        key = self.panel.key.reveal()
+        if len(key) < 4:  # a 1-3 character "key" would blank out ordinary text
+            return body
+        return blank_pieces(scrub_bytes(body, [key]), key)
+
+    def _scrub_text(self, text: str) -> str:
+        """Return ``text`` (a redirect's Location) with the key blanked out like the body's."""
+        key = self.panel.key.reveal()
+        return text if len(key) < 4 else scrub(text, [key])
+
+    def _warn_absurd(self, action: str, answer: Any) -> None:
+        """Log once per panel, action and field a number dropped as absurd (1e999999999)."""
+        for name, raw in absurd.absurd_numbers(answer):
+            key = f"absurd:{action}:{name}"
+            with self._warn_lock:
+                if key in self._warned:
+                    continue
+                self._warned.add(key)
+            log.warning("absurd_number", panel=self.name, action=action, field=name, raw=raw)
