@@ -21,6 +21,7 @@ BASE_MODULES = {
     "redact_coded",
     "redact_forms",
     "redact_layout",
+    "redact_search",
     "terminal",
 }
 MAX_LINES = 320  # the house guide says ~300

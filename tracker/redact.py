@@ -9,14 +9,15 @@ URL-encoded (``%2F``, ``%2f``; twice: ``%252F``), JSON-escaped (``SECRET\\/KEY``
 ``\\x53`` and octal escapes), UTF-16, base64 and base32, in fullwidth letters,
 in groups of 4 between dashes. The forms of each secret are worked out once
 (:mod:`tracker.redact_forms`, :mod:`tracker.redact_coded`); an answer is
-lower-cased once and searched for them, with its breaks taken out if it has
-any (:mod:`tracker.redact_layout`: base64 wrapped in lines, with ``<br />`` or
-soft line breaks; hex spaced out; a long key cut by spaces or no-break
-spaces, a short one by a soft line break). Any JSON string literal holding
-an escape other than ``\\/``, and any text holding HTML entities or JSON
-escapes (a text JSON-encoded twice: ``C2dE5\\u0026gH1z``), invisible format
-characters (``U+200B``, the soft hyphen) or fullwidth ones (narrowed as NFKC
-does) is decoded, without them, and searched too: a mix is caught as well.
+lower-cased once and searched for them (:mod:`tracker.redact_search`), with
+its breaks taken out if it has any (:mod:`tracker.redact_layout`: base64
+wrapped in lines, with ``<br />`` or soft line breaks; hex spaced out; a long
+key cut by spaces or no-break spaces, a short one by a soft line break). Any
+JSON string literal holding an escape other than ``\\/``, and any text holding
+HTML entities or JSON escapes (a text JSON-encoded twice:
+``C2dE5\\u0026gH1z``), invisible format characters (``U+200B``, the soft
+hyphen) or fullwidth ones (narrowed as NFKC does) is decoded, without them,
+and searched too: a mix is caught as well.
 """
 
 from __future__ import annotations
@@ -24,16 +25,15 @@ from __future__ import annotations
 import html
 import json
 import re
-import string
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import Any, AnyStr
+from typing import Any
 
-from tracker.redact_coded import sample
-from tracker.redact_forms import Forms, Plan, Plans, forms_of
-from tracker.redact_layout import INVISIBLE, back, fullwidth, invisible, layouts, narrowed
+from tracker.redact_forms import Forms, forms_of
+from tracker.redact_layout import INVISIBLE, fullwidth, invisible, narrowed
+from tracker.redact_search import Spans, _blank, _fold, _plain_spans
 
 _secrets: set[str] = set()
 _registered: tuple[Forms, ...] = ()
@@ -60,9 +60,7 @@ _ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
 # Joined as a text needs (one looked for alone is found the quicker).
 _CODES = (_ENTITY.pattern, r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])', f"[{INVISIBLE}]+")
 _ESCAPED = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _NESTING = 3  # JSON text inside a JSON string, decoded at most this deep
-Spans = list[tuple[int, int]]
 
 
 def register_secret(value: str) -> None:
@@ -76,87 +74,6 @@ def register_secret(value: str) -> None:
             registered = (*_registered, forms_of(value))
             _shortest = min(secret.shortest for secret in registered)  # lowered first
             _registered = registered
-
-
-def _find_all(haystack: AnyStr, needle: AnyStr, spans: Spans) -> None:
-    at = haystack.find(needle)
-    while at >= 0:
-        spans.append((at, at + len(needle)))
-        at = haystack.find(needle, at + 1)
-
-
-def _blank(data: AnyStr, spans: Spans, mark: AnyStr) -> AnyStr:
-    """Given data and spans of it, return it with each run of overlapping spans
-    replaced by one ``mark``."""
-    if not spans:
-        return data
-    pieces, done = [], 0
-    spans.sort()
-    start, end = spans[0]
-    for next_start, next_end in spans[1:]:
-        if next_start > end:
-            pieces += [data[done:start], mark]
-            done, start = end, next_start
-        end = max(end, next_end)
-    pieces += [data[done:start], mark, data[end:]]
-    return data[:0].join(pieces)
-
-
-def _fold(text: str) -> str:
-    """Lower-case text keeping every character at its place (``İ`` would not)."""
-    lowered = text.lower()
-    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
-
-
-def _search(haystack: AnyStr, plan: Plan[AnyStr], spans: Spans) -> None:
-    """Add to ``spans`` every place in ``haystack`` of every form in ``plan``."""
-    for form, inner, blank in plan:
-        if form in haystack:
-            if blank:
-                _find_all(haystack, form, spans)
-            if inner:
-                _search(haystack, inner, spans)
-
-
-def _coded_spans(haystack: AnyStr, every: Sequence[Plans[AnyStr]], spans: Spans) -> None:
-    """Add to ``spans`` every place in ``haystack`` (without breaks) of an
-    encoded form of a secret, searched for where its sample may hold one."""
-    sampled = b""
-    for plans in every:
-        for run, plan in plans.coded:
-            if run:
-                sampled = sampled or sample(haystack)
-                if run not in sampled:
-                    break  # nor the longer run of a later tier
-            _search(haystack, plan, spans)
-
-
-def _plain_spans(lowered: AnyStr, every: Sequence[Plans[AnyStr]]) -> Spans:
-    """Spans of a lower-cased text that spell a form of a secret, as it is
-    or with its breaks taken out."""
-    spans: Spans = []
-    found, unwrapped = layouts(lowered)
-    if not found:
-        for plans in every:
-            _search(lowered, plans.whole, spans)
-        _coded_spans(lowered, every, spans)
-        return spans
-    for plans in every:
-        if plans.words:
-            _search(lowered, plans.words, spans)
-        if plans.words and unwrapped:
-            hits: Spans = []
-            _search(unwrapped[0], plans.words, hits)
-            if hits:
-                spans += back(unwrapped[1], hits)
-    for squeezed, steps in found:
-        hits = []
-        for plans in every:
-            _search(squeezed, plans.spread, hits)
-        _coded_spans(squeezed, every, hits)
-        if hits:
-            spans += back(steps, hits)
-    return spans
 
 
 @lru_cache(maxsize=8)
