@@ -14,7 +14,7 @@ import pytest
 from tracker.cli.dashboard import build_metadata
 from tracker.clock import utcnow
 from tracker.panel.statuses import REFILL_STATUSES
-from tracker.rules.refills import LOCAL_STATUSES
+from tracker.rules.refill_states import LOCAL_STATUSES
 from tracker.store.orders import Store
 
 BOARDS = build_metadata("t", {})["plugins"]["datasette-dashboards"]

@@ -9,6 +9,13 @@ import pytest
 
 from tracker.config.model import RefillConfig
 from tracker.panel.models import RefillRequest, RefillStatus
+from tracker.rules.refill_states import (
+    REFUSED,
+    REQUESTING,
+    UNKNOWN,
+    PastRequest,
+    is_permanent_refusal,
+)
 from tracker.rules.refills import (
     COOLDOWN,
     ELIGIBLE,
@@ -19,19 +26,14 @@ from tracker.rules.refills import (
     OPEN_REFILL,
     PAST_WINDOW,
     PERMANENT_REFUSAL,
-    REFUSED,
-    REQUESTING,
     TOO_EARLY,
-    UNKNOWN,
     UNKNOWN_SERVICE,
     OrderFacts,
-    PastRequest,
     answered,
     dropped,
     eligibility,
     expected_count,
     followed,
-    is_permanent_refusal,
     manual_blocker,
 )
 

@@ -14,11 +14,11 @@ from refill_world import DAY, H, WordyRefillStatusPanel, World
 from tracker.config.model import RefillConfig
 from tracker.jobs.tracker import Tracker
 from tracker.panel.statuses import normalize_refill_status
+from tracker.rules.refill_states import PastRequest
 from tracker.rules.refills import (
     ELIGIBLE,
     OPEN_REFILL,
     OrderFacts,
-    PastRequest,
     eligibility,
     manual_blocker,
 )

@@ -34,7 +34,7 @@ ORDER_FILTERS: tuple[str, ...] = (
 
 def refill_filters() -> tuple[str, ...]:
     """Return the refill filter words: the panel's statuses and the tracker's own."""
-    from tracker.rules.refills import LOCAL_STATUSES  # here: `orders` needs none of it
+    from tracker.rules.refill_states import LOCAL_STATUSES  # here: `orders` needs none of it
 
     return (*REFILL_STATUSES, *LOCAL_STATUSES)
 

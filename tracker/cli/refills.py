@@ -34,7 +34,8 @@ from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.refills import past_request
 from tracker.panel.client import PanelClient
 from tracker.redact import register_secret
-from tracker.rules.refills import REFUSED, UNKNOWN, manual_blocker
+from tracker.rules.refill_states import REFUSED, UNKNOWN
+from tracker.rules.refills import manual_blocker
 from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.orders import Store
 from tracker.store.readings import panels_holding

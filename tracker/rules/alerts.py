@@ -26,7 +26,7 @@ from tracker.panel.values import quoted
 from tracker.rules.clocksteps import NO_GAP, Gap, counted_from
 from tracker.rules.episodes import Alert, Episode, stored_run
 from tracker.rules.money import money
-from tracker.rules.refills import AUTO, REFUSED, is_permanent_refusal
+from tracker.rules.refill_states import AUTO, REFUSED, is_permanent_refusal
 
 ORDER_CANCELED = "order_canceled"
 ORDER_PARTIAL = "order_partial"

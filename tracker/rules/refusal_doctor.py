@@ -1,6 +1,6 @@
 """doctor's info line per panel about the orders its refill rounds leave out
 because the panel refused their refills for good ("Refill is disabled for this
-service"; :func:`tracker.rules.refills.refused_for_good`): how many, the lowest
+service"; :func:`tracker.rules.refill_states.refused_for_good`): how many, the lowest
 IDs, where those refusals show and what puts an order back. Apart from
 :mod:`tracker.rules.doctor`, which is at its size limit."""
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from tracker.panel.refusals import says_refill_running
 from tracker.panel.statuses import IN_PROGRESS, PENDING, normalize_refill_status
-from tracker.rules.refills import CLOSED, REFUSED, REQUESTING
+from tracker.rules.refill_states import CLOSED, REFUSED, REQUESTING
 
 
 def refused_running(fields: dict[str, Any]) -> bool:

@@ -21,7 +21,7 @@ A refill the panel reports in status words the tracker does not know
 ("Refunded", "Partial", "3") keeps them verbatim and is still followed, but
 no rule reads it: it stays open, holding back its order's next request until
 ``refill.cooldown`` has passed since it was requested (see
-:func:`tracker.rules.refills.is_open`). One ``refill_unknown_status`` alert
+:func:`tracker.rules.refill_states.is_open`). One ``refill_unknown_status`` alert
 per panel and batch names such refills, each once: when it comes to carry
 such words from a status the tracker knows.
 """
@@ -36,7 +36,8 @@ from tracker.panel.statuses import REFILL_STATUSES
 from tracker.panel.values import quoted
 from tracker.rules.alerts import order_ids, refill_alerts
 from tracker.rules.episodes import Alert
-from tracker.rules.refills import LOCAL_STATUSES, NOT_FOUND_CONFIRMATIONS, REQUESTING, UNKNOWN
+from tracker.rules.refill_states import LOCAL_STATUSES, REQUESTING, UNKNOWN
+from tracker.rules.refills import NOT_FOUND_CONFIRMATIONS
 
 REFILL_UNKNOWN = "refill_unknown"
 REFILL_UNKNOWN_STATUS = "refill_unknown_status"

@@ -21,7 +21,7 @@ from tracker.clock import iso
 from tracker.errors import StoreError
 from tracker.panel.statuses import TERMINAL
 from tracker.rules.prune import ROW_BATCH, Cutoffs, batches, families
-from tracker.rules.refills import CLOSED
+from tracker.rules.refill_states import CLOSED
 from tracker.store.causes import describe_db_error
 from tracker.store.connection import Connection, placeholders
 from tracker.store.prune_runs import PruneRun

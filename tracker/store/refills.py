@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.clock import iso, not_before
-from tracker.rules.refills import CLOSED, REQUESTING, UNKNOWN
+from tracker.rules.refill_states import CLOSED, REQUESTING, UNKNOWN
 from tracker.store.connection import chunks
 from tracker.store.connection import placeholders as _marks
 from tracker.store.orders import Store
