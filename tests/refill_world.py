@@ -17,7 +17,7 @@ from tracker.cli.main import main
 from tracker.config.load import load_config
 from tracker.jobs.tracker import Tracker
 from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer, SimulatedPanel
-from tracker.store.refills import refills
+from tracker.store.refill_reads import refills
 
 KEY = "sim-refill-key-9fQ2xL7pW3"
 H = 3600.0

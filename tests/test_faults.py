@@ -33,7 +33,7 @@ from tracker.sim.server import (
     PanelServer,
     SimulatedPanel,
 )
-from tracker.store.refills import refills
+from tracker.store.refill_reads import refills
 
 KEY = "fault-key-Wv3Kp9Lq2Xz7Rb5T"
 SEED = 11

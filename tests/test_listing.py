@@ -233,7 +233,8 @@ def test_refills_json_is_streamed_not_built_whole(tmp_path, monkeypatch, clock):
 
 
 def test_refills_chunks_read_as_one_query_would(tmp_path, clock):
-    from tracker.store.refills import begin_requests, iter_refills, refills
+    from tracker.store.refill_reads import iter_refills, refills
+    from tracker.store.refills import begin_requests
 
     store = Store(tmp_path / "t.db")
     for panel in ("a", "b"):

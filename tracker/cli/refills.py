@@ -39,7 +39,8 @@ from tracker.rules.refills import manual_blocker
 from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.orders import Store
 from tracker.store.readings import panels_holding
-from tracker.store.refills import iter_refills, newest_request, refill_statuses, requests_of
+from tracker.store.refill_reads import iter_refills, refill_statuses
+from tracker.store.refills import newest_request, requests_of
 
 
 @main.command()
