@@ -10,7 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from tracker.cli.cells import on_screen
-from tracker.cli.screen import Columns, Layout, Screen, short_time, shown
+from tracker.cli.screen import Columns, Layout, Screen, short_time
+from tracker.cli.table_fit import shown
 from tracker.cli.words import in_words
 from tracker.panel.statuses import normalize_order_status, status_reason
 from tracker.redact_layout import INVISIBLE
@@ -123,7 +124,7 @@ def table(
     """Given rows and the columns to show, return an aligned text table (its
     header left out when not ``headed``: a chunk going on under another's).
     On a ``screen`` (a terminal; None: a pipe, output as scripts read it), as
-    :func:`~tracker.cli.screen.shown` makes it for the columns' ``spec``, a
+    :func:`~tracker.cli.table_fit.shown` makes it for the columns' ``spec``, a
     column "-" in every row left out; but for a chunk of a longer table
     (``whole`` False), the columns and units of the whole listing's
     ``layout`` (without one: every column); a table still wider than the
