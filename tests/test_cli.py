@@ -51,7 +51,7 @@ def test_ids_read_from_a_terminal_say_so_first(monkeypatch, capsys):
     import io
     import sys
 
-    from tracker.cli.orders import parse_order_ids
+    from tracker.cli.order_args import parse_order_ids
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -29,7 +29,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.orders import panel_option
+from tracker.cli.order_args import panel_option
 from tracker.cli.output import print_placed
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Waits, shield, tell_wait

@@ -18,7 +18,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.orders import nothing_piped, panel_option, parse_order_ids
+from tracker.cli.order_args import nothing_piped, panel_option, parse_order_ids
 from tracker.cli.panels import note_held_elsewhere, orders_are, panel_holding, shown_ids
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, Waits, shield, tell_wait

@@ -1,17 +1,16 @@
-"""Order commands: add, orders, history (track is in :mod:`tracker.cli.track`)."""
+"""Order commands: add, orders, history (track is in :mod:`tracker.cli.track`; the
+order IDs and ``--panel`` options commands take, in :mod:`tracker.cli.order_args`)."""
 
 from __future__ import annotations
 
-import re
-import sys
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import click
 
-from tracker.cli.bounds import ORDER_ID_MAX, POSITIVE
+from tracker.cli.bounds import POSITIVE
 from tracker.cli.database import database_option
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
 from tracker.cli.listing import (
@@ -24,6 +23,7 @@ from tracker.cli.listing import (
     with_untracked,
 )
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
+from tracker.cli.order_args import listing_panel, order_panel, parse_order_id
 from tracker.cli.panels import read_panel, stored_order
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
 from tracker.cli.screen import (
@@ -36,8 +36,6 @@ from tracker.cli.screen import (
     stdout_screen,
 )
 from tracker.errors import StoreError
-from tracker.panel.ids import to_id
-from tracker.panel.values import said
 from tracker.rules.money import money_or_none
 from tracker.store.listing import failing_panels, order_statuses
 from tracker.store.readings import open_counts_of, panels_in_database
@@ -46,77 +44,6 @@ from tracker.store.watch_listing import order_listing, with_watch
 if TYPE_CHECKING:
     from tracker.config.model import Config
     from tracker.store.orders import Store
-
-panel_option = click.option(
-    "--panel", metavar="NAME", help="Panel name (optional when one panel is configured)."
-)
-# A listing's --panel narrows it; an order ID's is found without it.
-listing_panel = click.option(
-    "--panel", metavar="NAME", help="Only this panel (without it: every panel)."
-)
-order_panel = click.option(
-    "--panel",
-    metavar="NAME",
-    help="The order's panel (without it: the one holding the order; needed when several do).",
-)
-
-
-# In an ID list read from stdin: a "#" starting a word, not followed by a
-# digit ("#483001" is an ID), comments out the rest of its line.
-_COMMENT = re.compile(r"(?:^|(?<=[\s,]))#(?!\d)[^\r\n]*", re.MULTILINE)
-
-
-def parse_order_ids(
-    values: tuple[str, ...], option: str = "", *, stdin: bool = True, none_piped: bool = False
-) -> list[int]:
-    """Given CLI arguments (``-`` reads stdin unless ``stdin`` is False), return
-    order IDs or exit naming the bad ones (``option``, e.g. "--order", first).
-    With ``none_piped``, ``-`` alone reading no ID returns [] (an empty
-    `orders --ids` piped in: nothing to do, no bad input)."""
-    tokens: list[str] = []
-    for value in values:
-        if value == "-" and stdin and sys.stdin is None:  # `<&-`: Python has no stdin at all
-            fail("cannot read order IDs from stdin: it is closed", EXIT_USAGE)
-        if value == "-" and stdin and sys.stdin.isatty():  # else it seems to hang
-            click.echo("reading order IDs from the terminal (Ctrl-D when done)...", err=True)
-        # A list saved as "CSV UTF-8" (Excel) or by Notepad starts with a BOM.
-        text = sys.stdin.read().removeprefix("\ufeff") if value == "-" and stdin else value
-        if value == "-" and stdin:  # a saved list's comments: "# June batch", "5 # retry"
-            text = _COMMENT.sub("", text)
-        tokens.extend(t for t in re.split(r"[\s,]+", text) if t)
-    # The panel's answer to `add` is read the same way: what `add` tracks, this
-    # accepts; and "#483001", as `history`, `cancel` and the demo print an ID.
-    tokens = [t[1:] if t.startswith("#") and len(t) > 1 else t for t in tokens]
-    bad = [t for t in tokens if to_id(t) is None]
-    if bad:  # each said cut: a 20 MB token on stdin is no 20 MB line
-        shown = _first([said(t) for t in bad[:6]])
-        _usage(option, f"not an order ID (a whole number from 1 to {ORDER_ID_MAX}): {shown}")
-    if not tokens and not (none_piped and stdin and values == ("-",)):
-        _usage(option, "no order IDs given")
-    return [int(t) for t in tokens]
-
-
-def nothing_piped(command: str) -> None:
-    """Say on stderr that ``-`` read no order ID: nothing for ``command`` to do (exit 0)."""
-    click.echo(f"no order IDs on stdin: nothing to {command}", err=True)
-
-
-def parse_order_id(value: str, option: str = "", *, stdin: bool = True) -> int:
-    """Given the argument of a command that takes one order ID, return it; exit
-    when it names several ("5 6", "5,6"), rather than take the first."""
-    ids = parse_order_ids((value,), option, stdin=stdin)
-    if len(ids) > 1:
-        _usage(option, f"one order ID expected, got {len(ids)}: {_first(list(map(str, ids)))}")
-    return ids[0]
-
-
-def _first(items: list[str]) -> str:
-    return ", ".join(items[:5]) + (" ..." if len(items) > 5 else "")
-
-
-def _usage(option: str, problem: str) -> NoReturn:
-    fail(f"{option}: {problem}" if option else problem, EXIT_USAGE)
-
 
 # The table is for reading: past a screenful, --limit N or --all say how much.
 TABLE_LIMIT = 100

@@ -21,7 +21,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.orders import panel_option
+from tracker.cli.order_args import panel_option
 from tracker.cli.screen import Screen, fitted, moment, stdout_screen
 from tracker.clock import iso, utcnow
 from tracker.errors import StoreError

@@ -23,7 +23,8 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.orders import TABLE_LIMIT, listing_panel, order_panel, parse_order_id
+from tracker.cli.order_args import listing_panel, order_panel, parse_order_id
+from tracker.cli.orders import TABLE_LIMIT
 from tracker.cli.panels import note_held_elsewhere, panel_holding, read_panel
 from tracker.cli.render import safe_text
 from tracker.cli.screen import SECOND, Columns, fitted, stderr_screen, stdout_screen

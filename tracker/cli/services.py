@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from tracker.cli.main import Context, fail, handle_errors, main, open_store, pass_ctx
-from tracker.cli.orders import listing_panel
+from tracker.cli.order_args import listing_panel
 from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.shield import tell_wait

@@ -14,7 +14,7 @@ from tracker.cli.idempotent import (
     settle_tracked,
 )
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, open_store, pass_ctx
-from tracker.cli.orders import nothing_piped, panel_option, parse_order_ids
+from tracker.cli.order_args import nothing_piped, panel_option, parse_order_ids
 from tracker.cli.panels import orders_are
 from tracker.cli.render import safe_text
 from tracker.cli.screen import fitted, stderr_screen

@@ -15,7 +15,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.orders import nothing_piped, panel_option, parse_order_ids
+from tracker.cli.order_args import nothing_piped, panel_option, parse_order_ids
 from tracker.cli.panels import panel_holding, shown_ids, stored_panel
 from tracker.clock import utcnow
 from tracker.store.stopping import untrack as stop_orders
