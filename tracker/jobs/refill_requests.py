@@ -37,7 +37,8 @@ from tracker.rules.capabilities import (
     multi_unsupported,
     reads_no_orders,
 )
-from tracker.rules.refills import NOT_IN_ANSWER, UNKNOWN, answered, lost, refused
+from tracker.rules.refill_states import UNKNOWN
+from tracker.rules.refills import NOT_IN_ANSWER, answered, lost, refused
 from tracker.rules.running_refills import refused_running, running_now
 from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.orders import Store

@@ -27,9 +27,9 @@ from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.services import services_job, sync_services
 from tracker.panel.client import PanelClient
 from tracker.rules.delivery import total_quantity
+from tracker.rules.refill_states import PastRequest
 from tracker.rules.refills import (
     OrderFacts,
-    PastRequest,
     dropped,
     eligibility,
     probe_due,
