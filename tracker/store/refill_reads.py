@@ -1,6 +1,6 @@
 """The ``refills`` table read for the commands that show it: requests newest
-first, filtered, streamed a chunk at a time; one request's status changes;
-every status stored. Reads only: :mod:`tracker.store.refills` writes."""
+first, filtered, streamed a chunk at a time; every status stored. Reads
+only: :mod:`tracker.store.refills` writes."""
 
 from __future__ import annotations
 
@@ -54,15 +54,6 @@ def iter_refills(
         if len(rows) < size:
             return
         below, left = rows[-1]["id"], None if left is None else left - len(rows)
-
-
-def refill_changes(store: Store, row_id: int) -> list[dict[str, Any]]:
-    """Return the status changes of one refills row, oldest first."""
-    return store.rows(
-        "SELECT at, from_status, to_status, raw_status, error FROM refill_changes "
-        "WHERE refill = ? ORDER BY id",
-        [row_id],
-    )
 
 
 def refill_statuses(store: Store) -> list[str]:
