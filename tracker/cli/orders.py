@@ -1,5 +1,6 @@
-"""Order commands: add, orders, history (track is in :mod:`tracker.cli.track`; the
-order IDs and ``--panel`` options commands take, in :mod:`tracker.cli.order_args`)."""
+"""Order commands: orders, history (add is in :mod:`tracker.cli.add`, track in
+:mod:`tracker.cli.track`; the order IDs and ``--panel`` options commands take,
+in :mod:`tracker.cli.order_args`)."""
 
 from __future__ import annotations
 
