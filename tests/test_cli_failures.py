@@ -182,7 +182,8 @@ def test_a_gateway_error_page_on_add_is_no_wrong_url(cli_for):
 
 
 def test_a_web_page_titled_http_500_still_points_at_the_url():
-    from tracker.panel.failures import describe_status, web_page_hint
+    from tracker.panel.failures import describe_status
+    from tracker.panel.fixes import web_page_hint
 
     page = b"<html><head><title>HTTP 500 Internal Server Error - IIS</title></head></html>"
     said = describe_status(200, page, "https://panel.example/api/v2")
@@ -553,7 +554,8 @@ def test_balance_never_fetched_for_a_refused_key_says_why(cli_for, sim, monkeypa
 def test_a_refusing_or_timed_out_page_is_not_blamed_on_the_url_alone():
     # A WAF's 403 or a password prompt's 401 at the right URL, and a 408 (the
     # server tired of waiting), were all "check panels[0].url".
-    from tracker.panel.failures import describe_status, web_page_hint
+    from tracker.panel.failures import describe_status
+    from tracker.panel.fixes import web_page_hint
 
     page = b"<html><head><title>Access denied</title></head></html>"
     for code in (401, 403):

@@ -133,7 +133,7 @@ def add(
     # Imported here: httpx and tenacity cost the read commands (orders,
     # history) ~30 ms of start-up they never use.
     from tracker.panel.client import PanelClient
-    from tracker.panel.failures import unserved_hint, web_page_hint
+    from tracker.panel.fixes import unserved_hint, web_page_hint
 
     config = ctx.config(keys=True)
     panel_config = config.panel(panel)

@@ -24,7 +24,7 @@ from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, Waits, shield, tell_wait
 from tracker.clock import utcnow
 from tracker.errors import AuthError, StoreError
-from tracker.panel.failures import unserved_hint
+from tracker.panel.fixes import unserved_hint
 from tracker.panel.misdirected import names_fix
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
 from tracker.store.capabilities import is_unsupported, learn

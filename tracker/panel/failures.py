@@ -26,7 +26,7 @@ from tracker.panel.refusals import error_text
 from tracker.panel.values import short
 
 # The words every "answered a web page" message carries: the CLI looks for
-# them to add which config key to check (see web_page_hint).
+# them to add which config key to check (see tracker.panel.fixes).
 WEB_PAGE = "answered an HTML page"
 # A bot check in front of the panel (Cloudflare's "Just a moment...",
 # DDoS-Guard) answers a script with a page no script gets past: the URL is
@@ -250,51 +250,6 @@ def challenged(code: int, challenge: str | None, body: bytes) -> str | None:
     return f"HTTP {code}: {BOT_CHECK} ({title}; Cloudflare: the request did not reach the panel)"
 
 
-def web_page_hint(message: str, panel_index: int) -> str | None:
-    """Given an error message, return the hint to add when the panel URL
-    answered a web page instead of the API, else None."""
-    if BOT_CHECK in message:  # the URL is the panel's: its host lets no script through
-        return (
-            "the panel's bot protection stops scripts: try again later, or ask the "
-            "panel to let API calls from this server through"
-        )
-    if WEB_PAGE not in message or _SERVER_ERROR.search(message):
-        return None  # a 5xx page: the panel or its proxy failing, not the URL
-    if _TIMED_OUT.search(message) or TO_TLS in message:
-        return None  # the server tired of waiting; the https:// move says its fix
-    if _REFUSED.search(message):  # a password prompt, a firewall's block page
-        return (
-            f"this URL answers a web page refusing access, not the API — check "
-            f"panels[{panel_index}].url, or whether the panel's host lets this server in"
-        )
-    return f"this URL answers a web page, not the API — check panels[{panel_index}].url"
-
-
-def unserved_hint(message: str, panel_index: int) -> str | None:
-    """Given the error of a call not sent, return what to do when waiting
-    cures nothing: a web page's hint (:func:`web_page_hint`); for a 404 or
-    405 from the panel's URL (not its ``{"error": ...}``: a refusal, never
-    "not sent"), its path; for another 401 or 403 (a framework's JSON, a
-    firewall's text), the URL or the host; "" for a move to https:// (its
-    line names the URL to set); else None (a 5xx, a 408: try again later)."""
-    hint = web_page_hint(message, panel_index)
-    if hint is not None or TO_TLS in message:
-        return hint or ""
-    if _NO_API.search(message):
-        return f"no API at this URL's path — check panels[{panel_index}].url"
-    if _REFUSED_ANY.search(message):  # {"message": "Unauthenticated."}, a firewall's text
-        url = f"panels[{panel_index}].url"
-        return f"this URL refuses access before the API — check {url}, or {_LET_IN}"
-    return None
-
-
-_NO_API = re.compile(r"\bHTTP 40[45] from ")
-# The tracker's own words for a 5xx page, not a page title saying "HTTP 500".
-_SERVER_ERROR = re.compile(r"\bHTTP 5\d\d: " + re.escape(WEB_PAGE))
-_TIMED_OUT = re.compile(r"\bHTTP 408: " + re.escape(WEB_PAGE))
-_REFUSED = re.compile(r"\bHTTP 40[13]: " + re.escape(WEB_PAGE))
-_REFUSED_ANY = re.compile(r"\bHTTP 40[13]: ")
-_LET_IN = "whether the panel's host lets this server in"
 # tracker.panel.unserved's words for a move of the panel's URL to https://.
 TO_TLS = "the web server moves http:// to https://"
 

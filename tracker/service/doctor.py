@@ -25,7 +25,7 @@ from tracker.config.load import config_from_dict, find_config_path, read_toml
 from tracker.config.model import DatabaseConfig, PanelConfig
 from tracker.errors import ConfigError, PanelError, RateLimitedError
 from tracker.panel.client import PanelClient
-from tracker.panel.failures import web_page_hint
+from tracker.panel.fixes import web_page_hint
 from tracker.redact import register_secret
 from tracker.rules.doctor import (
     FAIL,
