@@ -196,7 +196,9 @@ def add(
             fail(safe_text(_and(told, mine, gone)), EXIT_INTERRUPTED)
         index = [p.name for p in config.panels].index(panel_config.name)
         # A web server's page or 404 before the panel's script: the URL to fix.
-        hint = (unserved_hint if isinstance(exc, UnservedError) else web_page_hint)(str(exc), index)
+        hint = (unserved_hint if isinstance(exc, UnservedError) else web_page_hint)(
+            str(exc), index, lists=[name for name in ("comments", "usernames") if name in extra]
+        )
         told = f"{exc}; {hint}" if hint else str(exc)
         fail(safe_text(_and(told, mine, gone)))  # the panel's words: escaped
     except KeyboardInterrupt:  # a second Ctrl-C: the order may exist, untracked

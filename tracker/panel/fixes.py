@@ -10,13 +10,18 @@ with it.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from tracker.panel.failures import BOT_CHECK, TO_TLS, WEB_PAGE
 
 
-def web_page_hint(message: str, panel_index: int) -> str | None:
+def web_page_hint(message: str, panel_index: int, *, lists: Collection[str] = ()) -> str | None:
     """Given an error message, return the hint to add when the panel URL
-    answered a web page instead of the API, else None."""
+    answered a web page instead of the API, or the request was refused for
+    its size (:func:`size_hint`: ``lists``), else None."""
+    size = size_hint(message, lists)
+    if size is not None:  # the request is what is wrong, not the URL
+        return size
     if BOT_CHECK in message:  # the URL is the panel's: its host lets no script through
         return (
             "the panel's bot protection stops scripts: try again later, or ask the "
@@ -34,14 +39,15 @@ def web_page_hint(message: str, panel_index: int) -> str | None:
     return f"this URL answers a web page, not the API — check panels[{panel_index}].url"
 
 
-def unserved_hint(message: str, panel_index: int) -> str | None:
+def unserved_hint(message: str, panel_index: int, *, lists: Collection[str] = ()) -> str | None:
     """Given the error of a call not sent, return what to do when waiting
-    cures nothing: a web page's hint (:func:`web_page_hint`); for a 404 or
+    cures nothing: a web page's hint or a size's (:func:`web_page_hint`,
+    ``lists`` as there, with a JSON or text body too); for a 404 or
     405 from the panel's URL (not its ``{"error": ...}``: a refusal, never
     "not sent"), its path; for another 401 or 403 (a framework's JSON, a
     firewall's text), the URL or the host; "" for a move to https:// (its
     line names the URL to set); else None (a 5xx, a 408: try again later)."""
-    hint = web_page_hint(message, panel_index)
+    hint = web_page_hint(message, panel_index, lists=lists)
     if hint is not None or TO_TLS in message:
         return hint or ""
     if _NO_API.search(message):
@@ -52,6 +58,29 @@ def unserved_hint(message: str, panel_index: int) -> str | None:
     return None
 
 
+def size_hint(message: str, lists: Collection[str] = ()) -> str | None:
+    """Given an error message, return what to say when its HTTP code (the
+    first the message names) refuses the request for its size, before any
+    script read it: 411 (its length), 413 (its body), 414 (its URL), 431
+    (its headers); else None. ``lists`` names the fields of many lines the
+    request carried (``comments``, ``usernames``): what to send fewer of
+    when its body is too large."""
+    found = _FIRST_CODE.search(message)
+    code = int(found[1]) if found is not None else 0
+    said = _SIZES.get(code)
+    if code == 413 and lists:  # comments make an add's body large, nothing else
+        return f"{said}: send fewer or shorter {' or '.join(lists)}"
+    return said
+
+
+# The tracker's own words put the answer's code first: "sim: add: HTTP 413: ...".
+_FIRST_CODE = re.compile(r"\bHTTP (\d{3})\b")
+_SIZES = {
+    411: "the server in front of the panel refused the request for its length",
+    413: "the request is too large for the server in front of the panel",
+    414: "the request's URL is too long for the server in front of the panel",
+    431: "the request's headers are too large for the server in front of the panel",
+}
 _NO_API = re.compile(r"\bHTTP 40[45] from ")
 # The tracker's own words for a 5xx page, not a page title saying "HTTP 500".
 _SERVER_ERROR = re.compile(r"\bHTTP 5\d\d: " + re.escape(WEB_PAGE))
