@@ -132,3 +132,13 @@ def test_doctor_names_the_request_not_the_url(panel):
         in (result.output)
     ), result.output
     assert "panels[0].url" not in result.output
+
+
+def test_a_413_whose_json_names_an_order_stays_unknown_without_a_size_hint(panel):
+    # Its outcome unknown (the order may exist): "the request is too large"
+    # beside "check the panel" would say two things at once.
+    _server, replies, cli = panel
+    replies["add"] = json_reply({"order": 9}, 413)
+    said = _said(cli(*ADD))
+    assert said.startswith("smm-tracker: sim: add: outcome unknown"), said
+    assert "too large for the server" not in said and "panels[0].url" not in said, said

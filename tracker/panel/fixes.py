@@ -17,9 +17,9 @@ from tracker.panel.failures import BOT_CHECK, TO_TLS, WEB_PAGE
 
 def web_page_hint(message: str, panel_index: int, *, lists: Collection[str] = ()) -> str | None:
     """Given an error message, return the hint to add when the panel URL
-    answered a web page instead of the API, or the request was refused for
-    its size (:func:`size_hint`: ``lists``), else None."""
-    size = size_hint(message, lists)
+    answered a web page instead of the API, or a page refused the request
+    for its size (:func:`size_hint`: ``lists``), else None."""
+    size = size_hint(message, lists) if WEB_PAGE in message else None
     if size is not None:  # the request is what is wrong, not the URL
         return size
     if BOT_CHECK in message:  # the URL is the panel's: its host lets no script through
@@ -47,7 +47,7 @@ def unserved_hint(message: str, panel_index: int, *, lists: Collection[str] = ()
     "not sent"), its path; for another 401 or 403 (a framework's JSON, a
     firewall's text), the URL or the host; "" for a move to https:// (its
     line names the URL to set); else None (a 5xx, a 408: try again later)."""
-    hint = web_page_hint(message, panel_index, lists=lists)
+    hint = size_hint(message, lists) or web_page_hint(message, panel_index)
     if hint is not None or TO_TLS in message:
         return hint or ""
     if _NO_API.search(message):
