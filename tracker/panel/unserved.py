@@ -28,7 +28,8 @@ panel's ``{"error": ...}`` is its refusal; a 5xx is :mod:`tracker.panel.cloudfla
 A code of ``NOT_RUN`` whose JSON is none of the panel's answer shapes (a web
 framework's router or middleware: Laravel's ``{"message": "Not Found"}`` or
 ``{"message": "Unauthenticated."}``, FastAPI's ``{"detail": "Method Not
-Allowed"}``) is judged as its page: not sent. Any other JSON without an
+Allowed"}``, an RFC 7807 problem document whose ``status`` is the HTTP code)
+is judged as its page: not sent. Any other JSON without an
 ``error`` (``{"order": 5001}`` with a 409 or a 403) refuses nothing: the
 outcome is unknown.
 """
@@ -107,7 +108,7 @@ def unrefused(
     answer shapes judged as a page (:func:`page_error`: not sent), else a
     ``maybe_sent`` TransientError (nothing in it refuses: the outcome unknown)."""
     code = response.status_code
-    if not idempotent and code in NOT_RUN and not _panels_shape(data):
+    if not idempotent and code in NOT_RUN and not _panels_shape(data, code):
         return page_error(response, body, url, scrub, panel=panel, action=action, idempotent=False)
     # As written, the URL named where the code points at it (404, 405): not a dict's repr.
     detail = failures.describe_status(code, body, url)
@@ -116,14 +117,33 @@ def unrefused(
     return TransientError(detail, maybe_sent=True, panel=panel, action=action)
 
 
-def _panels_shape(data: object) -> bool:
-    """Whether ``data`` may be an API v2 answer: anything but an object, or
-    an object with a key of one (an order ID as a key: a multi answer's)."""
+def _panels_shape(data: object, code: int) -> bool:
+    """Whether ``data``, answered with HTTP ``code``, may be an API v2
+    answer: anything but an object, or an object with a key of one (an order
+    ID as a key: a multi answer's). A problem document's ``status`` is none
+    (:func:`_problem`)."""
     if not isinstance(data, dict):
         return True
+    if _problem(data, code):
+        data = {k: v for k, v in data.items() if k != "status"}
     return any(
         not isinstance(k, str) or k.strip().lower() in _ANSWER_KEYS or k.strip().isdigit()
         for k in data
+    )
+
+
+def _problem(data: dict[object, object], code: int) -> bool:
+    """Whether ``data`` is an RFC 7807/9457 problem document (``{"type": ...,
+    "title": "Method Not Allowed", "status": 405, "detail": ...}``, a
+    framework's router or security layer): its ``status`` the HTTP code
+    itself, a number, beside a ``title`` or ``type``. A panel's ``status``
+    is an order's status word."""
+    status = data.get("status")
+    return (
+        isinstance(status, int)
+        and not isinstance(status, bool)
+        and status == code
+        and any(isinstance(data.get(k), str) for k in ("title", "type"))
     )
 
 
