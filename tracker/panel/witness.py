@@ -37,12 +37,24 @@ class Witnessed(WholeCalls[P]):
     _witness_ok_until = 0.0  # monotonic: until then the key is known to work
     _unknown_action: str | None = None  # the panel's answer to an action it lacks
     _probe_failed_until = 0.0  # monotonic: until then that question is not asked again
+    _no_balance = False  # the panel lacks ``balance``: ``services`` is every call's witness
+
+    def lacks_balance(self) -> None:
+        """The panel is known to have no ``balance`` action (learned, maybe by
+        another process): refusals are witnessed by ``services`` from now on,
+        a balance refused in the same generic words being no sign of the key."""
+        self._no_balance = True
+
+    def _witness_for(self, action: str) -> str:
+        """The action asked to tell what a refusal of ``action`` means."""
+        return "services" if action == "balance" or self._no_balance else "balance"
 
     def refusal(self, action: str, exc: PanelAnswerError) -> PanelAnswerError:
         """Given a whole-answer error to ``action``, return what it means.
 
         A known key phrasing is an AuthError already. Otherwise another action
-        is asked (``balance``; for ``balance`` itself, ``services``): the same
+        is asked (``balance``; for ``balance`` itself, or on a panel without
+        it, ``services``): the same
         words there make it a refusal of the key (AuthError); any other answer
         means the panel works and this call provoked the refusal
         (WholeCallRefused). When the witness fails too, the error is returned
@@ -52,7 +64,7 @@ class Witnessed(WholeCalls[P]):
             return exc
         if refusals.is_panel_fault(exc.detail):  # its server failed: the same words
             return exc  # on any action are no sign of the key, nor of this call
-        verdict = self._witness("services" if action == "balance" else "balance", exc.detail)
+        verdict = self._witness(self._witness_for(action), exc.detail)
         if verdict == "key" and failures.names_wrong_url(exc.detail):
             return exc  # every action answers a 404 (405, a redirect): the URL, not the key
         if verdict == "key":
@@ -62,12 +74,24 @@ class Witnessed(WholeCalls[P]):
             return WholeCallRefused(exc.detail)
         return exc
 
-    def lacks_action(self, action: str, words: str) -> bool:
+    def lacks_action(self, action: str, words: str, *, quiet: bool = False) -> bool:
         """Return True when ``words``, a refusal of ``action``, is what the panel
         answers an action that does not exist (asked once per process), while
-        the key works: the panel has no such action."""
-        if self._witness("balance", words) != "ok":
+        the key works: the panel has no such action (logged at warning; at
+        debug when ``quiet``: known already, asked again)."""
+        if self._witness(self._witness_for(action), words) != "ok":
             return False
+        same = self._no_such_action(words)
+        if same:
+            told = log.debug if quiet else log.warning
+            told("action_unsupported", panel=self.name, action=action, answer=words)
+            if action == "balance":
+                self.lacks_balance()
+        return same
+
+    def _no_such_action(self, words: str) -> bool:
+        """Return True when ``words`` are what the panel answers an action that
+        does not exist (asked once per process; a failed question, False)."""
         if self._unknown_action is None:
             with self._warn_lock:
                 if time.monotonic() < self._probe_failed_until:
@@ -83,8 +107,6 @@ class Witnessed(WholeCalls[P]):
                 return False
             self._unknown_action = refusals.error_text(data) or ""
         same = " ".join(words.lower().split()) == " ".join(self._unknown_action.lower().split())
-        if same:
-            log.warning("action_unsupported", panel=self.name, action=action, answer=words)
         return same and bool(self._unknown_action)
 
     def _witness(self, action: str, words: str) -> str:
@@ -98,7 +120,13 @@ class Witnessed(WholeCalls[P]):
         except PanelError:
             return "unsure"
         said = refusals.error_text(data)
-        if said is not None and (said == words or refusals.is_key_refusal(said)):
+        if said is not None and refusals.is_key_refusal(said):
+            return "key"
+        if said is not None and said == words:
+            if action == "balance" and self._no_such_action(words):
+                # The words it gives every action it lacks, balance among them:
+                # the key's refusal only if ``services`` is refused too.
+                return self._witness("services", words)
             return "key"
         with self._warn_lock:
             self._witness_ok_until = time.monotonic() + WITNESS_TTL
