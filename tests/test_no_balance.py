@@ -1,8 +1,15 @@
 """End to end: a self-hosted panel script without a ``balance`` action (it
-answers it as it answers any action it lacks: api-v2.md's generic refusal)."""
+answers it as it answers any action it lacks: api-v2.md's generic refusal).
+
+Before, every `run --once` on it exited 1 ("failed jobs: balance") and
+`doctor` said FAIL, for ever. Now the missing action is learned as refill's
+and cancel's are, the balance job skips it (asking again a day later), and
+the commands say the panel has no balance action."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,6 +46,85 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         server.stop()
 
 
+def _rows(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:
+    db = sqlite3.connect(tmp_path / "t.db")
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def test_a_panel_without_balance_is_learned_once_and_runs_clean(world, tmp_path):
+    panel, cli = world()
+    ids = panel.seed_orders(2, status="In progress")
+    assert cli("track", *map(str, ids)).exit_code == 0
+    for _ in range(3):
+        result = cli("run", "--once", "--all")
+        assert result.exit_code == 0, result.output  # before: 1, "failed jobs: balance"
+        assert "no balance action" in result.stdout and "failed jobs" not in result.stdout
+    assert panel.calls["balance"] == 1  # asked once: the runs after it skip the job
+    assert _rows(tmp_path, "SELECT panel, action, supported, evidence FROM panel_capabilities") == [
+        ("sim", "balance", 0, "Incorrect request")
+    ]
+    kinds = [r[0] for r in _rows(tmp_path, "SELECT kind FROM alerts")]
+    assert kinds.count("action_unsupported") == 1 and "auth_failed" not in kinds
+    shown = cli("balance")
+    assert shown.exit_code == 0
+    assert "sim has no balance action" in shown.stderr and "no low-balance alert" in shown.stderr
+    assert "no balance fetched yet" not in shown.stderr
+    listed = json.loads(cli("balance", "--json").stdout)
+    assert listed["no_balance_action"][0]["answer"] == "Incorrect request"
+    doctor = cli("doctor")
+    assert "FAIL" not in doctor.output, doctor.output  # before: "FAIL panel sim: ... failed"
+    assert "warn panel sim" in doctor.output and "has no balance action" in doctor.output
+    services = cli("services")
+    assert "sim has no balance action" in services.stderr
+
+
+def test_a_missing_balance_is_asked_again_a_day_later(world, tmp_path):
+    panel, cli = world()
+    assert cli("run", "--once").exit_code == 0
+    assert panel.calls["balance"] == 1
+    # A day passes (the row's time put back), and the script is updated.
+    db = sqlite3.connect(tmp_path / "t.db")
+    with db:
+        db.execute("UPDATE panel_capabilities SET learned_at = '2000-01-01T00:00:00+00:00'")
+    db.close()
+    panel.script = ScriptQuirks()
+    result = cli("run", "--once")
+    assert result.exit_code == 0, result.output
+    assert panel.calls["balance"] == 2 and "no balance action" not in result.stdout
+    assert "balance 100.00 USD" in result.stdout
+    assert _rows(tmp_path, "SELECT supported FROM panel_capabilities") == [(1,)]
+    assert cli("doctor").exit_code == 0
+
+
+def test_a_panel_lacking_balance_and_refill_keeps_its_key(world, tmp_path):
+    # Both refused "Incorrect request": balance is then no witness of the key
+    # (the same words there read as a refused key, and paused the panel).
+    panel, cli = world("refill")
+    ids = panel.seed_orders(2, status="Completed")
+    assert cli("track", *map(str, ids), "--service", "1").exit_code == 0
+    runs = [cli("run", "--once", "--all") for _ in range(3)]  # balance learned, then refills
+    kinds = [r[0] for r in _rows(tmp_path, "SELECT kind FROM alerts")]
+    assert "auth_failed" not in kinds, kinds
+    assert all(r.exit_code == 0 and "paused" not in r.stdout for r in runs), runs[-1].output
+    assert _rows(tmp_path, "SELECT action, supported FROM panel_capabilities ORDER BY 1") == [
+        ("balance", 0),
+        ("refill", 0),
+    ]
+
+
+def test_a_refused_key_to_balance_stays_a_refused_key(world, tmp_path, monkeypatch):
+    panel, cli = world()
+    monkeypatch.setenv("SIM_KEY", "not-the-key-0123456789")
+    result = cli("run", "--once")
+    assert result.exit_code == 1
+    kinds = [r[0] for r in _rows(tmp_path, "SELECT kind FROM alerts")]
+    assert kinds == ["auth_failed"]
+    assert _rows(tmp_path, "SELECT count(*) FROM panel_capabilities") == [(0,)]
+
+
 def test_refill_by_hand_on_a_panel_lacking_balance_and_refill_is_no_refused_key(world):
     # A fresh process: no earlier answer vouches for the key. Balance refused
     # in the refill's own words was taken for the key's refusal.
@@ -49,3 +135,22 @@ def test_refill_by_hand_on_a_panel_lacking_balance_and_refill_is_no_refused_key(
     assert result.exit_code == 1
     assert "does not support refill" in result.output, result.output
     assert "key" not in result.output.lower()
+
+
+def test_a_paused_panel_without_balance_is_probed_with_services(world, tmp_path):
+    # The balance job is also the probe that resumes a panel paused for its
+    # key: with no balance to ask, it asks services, and that resumes it.
+    from tracker.config.load import load_config
+    from tracker.jobs.tracker import Tracker
+
+    panel, cli = world()
+    assert cli("run", "--once").exit_code == 0  # learned: no balance action
+    tracker = Tracker(load_config(str(tmp_path / "tracker.toml"), env={"SIM_KEY": KEY}))
+    try:
+        tracker.watch.paused.add("sim")  # a status call refused the key meanwhile
+        panel.calls.clear()
+        assert tracker.watch.check_balance("sim") is True  # before: balance asked, failed
+        assert "sim" not in tracker.watch.paused
+        assert panel.calls["balance"] == 0 and panel.calls["services"] == 1
+    finally:
+        tracker.close()

@@ -30,8 +30,10 @@ from tracker.rules.balance import (
     recover_level,
     same_currency,
 )
+from tracker.rules.capabilities import BALANCE, no_balance
 from tracker.rules.money import money
 from tracker.store.alerts import balance_history, latest_balance, open_episodes
+from tracker.store.capabilities import unsupported_actions
 from tracker.store.listing import failing_panels
 from tracker.store.orders import Store
 
@@ -124,15 +126,31 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         for name, info in found.items()
         if info
     }
+    # Panels learned to have no balance action: what the daemon fetches none of.
+    lacking = {
+        row["panel"]: row
+        for row in unsupported_actions(store, name)
+        if row["action"] == BALANCE and row["panel"] in found
+    }
     if as_json:
         listed = [
             {**info, "pruned": pruned.field(cuts[name])} for name, info in found.items() if info
         ]
-        click.echo(to_json({"panels": listed}))
+        missing = [
+            {"panel": r["panel"], "learned_at": r["learned_at"], "answer": r["evidence"]}
+            for r in lacking.values()
+        ]
+        click.echo(to_json({"panels": listed, "no_balance_action": missing}))
         return
     failing_now = failing_panels(store, name)
     screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
     for name, info in found.items():
+        if name in lacking:  # its last balance, if any, is from before: said so
+            row = lacking[name]
+            said = no_balance(moment(row["learned_at"], screen), row["evidence"])
+            click.echo(fitted(safe_text(f"{name} {said}"), notes), err=True)
+        if info is None and name in lacking:
+            continue
         if info is None:
             # On stderr, like every "nothing to list" note; --json leaves the panel out.
             kind, since = failing_now.get(name, ("", ""))

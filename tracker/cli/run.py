@@ -28,6 +28,7 @@ from tracker.service.once import run_stoppable, stop_bound
 from tracker.service.runs import select_jobs
 from tracker.service.signals import install_signal_handlers
 from tracker.store.alerts import latest_balance
+from tracker.store.capabilities import is_unsupported
 from tracker.store.refills import last_refill_row, refills_after
 
 SWITCH_INTERVAL = 0.0005  # seconds; see run()
@@ -133,7 +134,10 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                 ]
                 poll = tracker.polls.get(name)
                 waits = [n.split(":")[0] for n in skipped if n.endswith(f":{name}")]
-                line = summary_line(name, poll, asked.get(name, 0), last, failed, waits, paused)
+                line = summary_line(
+                    *(name, poll, asked.get(name, 0), last, failed, waits, paused),
+                    no_balance=is_unsupported(tracker.store, name, "balance"),
+                )
                 click.echo(safe_text(line))  # the currency is the panel's text: shown escaped
             for name, count in left_out.items():  # a panel name from the database: escaped
                 orders = counted(count, "open order")
@@ -178,9 +182,12 @@ def summary_line(
     failed_jobs: Sequence[str] = (),
     not_due: Sequence[str] = (),
     paused: Sequence[str] = (),
+    *,
+    no_balance: bool = False,
 ) -> str:
     """Given what one `run --once` did on a panel, return its line of the summary:
-    "main: 120 checked, 14 changed, 2 refills asked, balance 99.50 USD", then
+    "main: 120 checked, 14 changed, 2 refills asked, balance 99.50 USD" ("no
+    balance action" for a panel learned to have none), then
     the failed status calls, the failed jobs, those a refused key paused and
     (``--due``) the jobs not due, if any."""
     if poll is None:
@@ -188,7 +195,9 @@ def summary_line(
     else:
         parts = [f"{poll.checked} checked", f"{poll.transitions} changed"]
     parts.append(f"{refills} refill{'s' if refills != 1 else ''} asked")
-    if balance is None:
+    if no_balance:
+        parts.append("no balance action")
+    elif balance is None:
         parts.append("balance unknown")
     else:
         currency = f" {balance['currency']}" if balance["currency"] else ""

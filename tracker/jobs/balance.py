@@ -4,6 +4,12 @@ Wiring only: :mod:`tracker.rules.balance` decides (hysteresis, runway),
 :mod:`tracker.store.alerts` stores, :class:`tracker.alerts.alerter.Alerter` raises.
 The same call doubles as the probe that resumes a panel paused because its
 key was refused (see :mod:`tracker.jobs.watch`).
+
+A panel script without ``balance`` (it answers it as it answers an action that
+does not exist, while ``services`` works: :meth:`PanelClient.lacks_action`) is
+learned in ``panel_capabilities``, told once (``action_unsupported``), and its
+job asks no more but once a day (:func:`tracker.rules.capabilities.balance_due_again`);
+a paused panel is probed with ``services`` meanwhile.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from tracker.errors import AuthError, PanelAnswerError, PanelError, StopRequeste
 from tracker.jobs.steps import Looks
 from tracker.panel.client import PanelClient
 from tracker.panel.models import Balance
+from tracker.panel.witness import WholeCallRefused
 from tracker.rules.alerts import rough_duration
 from tracker.rules.balance import (
     BALANCE_LOW,
@@ -33,22 +40,29 @@ from tracker.rules.balance import (
     recover_level,
     same_currency,
 )
+from tracker.rules.capabilities import BALANCE, balance_due_again
 from tracker.rules.clocksteps import NO_GAP, Gap
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.money import money
 from tracker.rules.watched import watched
 from tracker.store.alerts import balance_history, latest_balance, record_balance
+from tracker.store.capabilities import learn, unsupported_actions
 from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.balance")
 
 
 class AuthGate(Protocol):
-    """What the job tells about the key: refused, or accepted (resume the panel)."""
+    """What the job tells about the key: refused, or accepted (resume the panel);
+    and an action the panel turned out to lack."""
+
+    paused: set[str]  # panels whose jobs wait for the key to be accepted
 
     def auth_refused(self, panel: str, error: str) -> None: ...
 
     def auth_accepted(self, panel: str) -> None: ...
+
+    def on_unsupported(self, panel: str, action: str, words: str) -> None: ...
 
 
 def runway_for(
@@ -129,6 +143,11 @@ def check_balance(
     between two checks, left out of ``balance_recovered``'s time.
     """
     panel = client.panel
+    missing = [r for r in unsupported_actions(store, panel.name) if r["action"] == BALANCE]
+    if missing:
+        client.lacks_balance()  # its refusal is no witness of the key
+        if not balance_due_again(missing[0]["learned_at"], clock()):
+            return _without_balance(client, gate)
     try:
         answer = client.balance()
     except AuthError as exc:
@@ -139,10 +158,20 @@ def check_balance(
     except PanelError as exc:
         if isinstance(exc, PanelAnswerError):
             gate.auth_accepted(panel.name)  # it answered, and not with a refusal
+        if isinstance(exc, WholeCallRefused) and client.lacks_action(
+            BALANCE, exc.detail, quiet=bool(missing)
+        ):
+            learn(store, panel.name, BALANCE, False, exc.detail, clock())
+            if not missing:  # told once: a day's check finding it still missing is not news
+                gate.on_unsupported(panel.name, BALANCE, exc.detail)
+            return True
         told = log.debug if client.told_before(str(exc), "balance_failed") else log.error
         told("balance_failed", panel=panel.name, error=str(exc))  # an outage: once
         return False
     gate.auth_accepted(panel.name)
+    if missing:  # a script updated, a URL changed: its balance is fetched again
+        learn(store, panel.name, BALANCE, True, "balance answered", clock())
+        log.warning("balance_supported_again", panel=panel.name)
     key = f"balance:{panel.name}"
     now, step = looks.step(key) if looks else (clock(), Gap())
     before = latest_balance(store, panel.name)
@@ -183,4 +212,27 @@ def check_balance(
         currency=answer.currency,
         runway=runway.describe(),
     )
+    return True
+
+
+def _without_balance(client: PanelClient, gate: AuthGate) -> bool:
+    """The job of a panel without ``balance``: nothing to fetch; a panel paused
+    for its key is probed with ``services`` instead, which resumes it once
+    answered without a refusal of the key. Return True unless that probe failed."""
+    name = client.panel.name
+    if name not in gate.paused:
+        log.debug("balance_unsupported", panel=name)
+        return True
+    try:
+        client.services()
+    except AuthError as exc:
+        gate.auth_refused(name, exc.detail)
+        return False
+    except StopRequested:
+        raise
+    except PanelError as exc:
+        if not isinstance(exc, PanelAnswerError):
+            log.error("key_probe_failed", panel=name, error=str(exc))
+            return False
+    gate.auth_accepted(name)
     return True

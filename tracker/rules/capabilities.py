@@ -6,14 +6,26 @@ Most rows name an action a panel lacks (``refill``, ``refill_status``,
 ``refill`` call (``orders=``) named none of the orders asked, or refused the
 call ("Incorrect request") while single ones were answered, so it is asked
 one order at a time (``order=``) from then on, by every process.
+
+A ``balance`` row learned unsupported is a panel script without that action:
+its balance job asks no more, save once :data:`BALANCE_RECHECK` after the row
+was written (:func:`balance_due_again`), so a script since updated, or a URL
+since changed, gets its balance back within a day.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from tracker.clock import read_iso
 from tracker.errors import PanelAnswerError
 from tracker.panel.values import short
 
 REFILL_ORDERS = "refill_orders"
+BALANCE = "balance"
+BALANCE_RECHECK = timedelta(days=1)
+# What a panel without ``balance`` goes without, in every place that tells it.
+NO_BALANCE = "no balance is fetched, so no low-balance alert and no runway"
 _EVIDENCE = 200  # characters of what came back kept in ``evidence``
 
 
@@ -45,11 +57,31 @@ def one_at_a_time(learned_at: str, evidence: str | None) -> str:
     )
 
 
+def balance_due_again(learned_at: str, now: datetime) -> bool:
+    """Given when a panel was last found without ``balance``, return True when
+    its balance job asks again now: a day after, or at once when that moment
+    is unreadable or ahead of ``now`` (a clock since set back)."""
+    at = read_iso(learned_at)
+    return at is None or not at <= now < at + BALANCE_RECHECK
+
+
+def no_balance(learned_at: str, evidence: str | None) -> str:
+    """Given a ``balance`` row learned unsupported, return what it means, in
+    words for ``balance``, ``services`` and ``doctor`` (after the panel)."""
+    said = f": it answers {evidence!r}, as it does an unknown action" if evidence else ""
+    return (
+        f"has no balance action (last asked {learned_at}{said}); {NO_BALANCE}; "
+        f"asked again a day later"
+    )
+
+
 def services_note(panel: str, action: str, learned_at: str, evidence: str | None) -> str:
     """Given a ``panel_capabilities`` row learned unsupported, return the note
     ``smm-tracker services`` prints for it."""
     if action == REFILL_ORDERS:
         return f"{panel} {one_at_a_time(learned_at, evidence)}"
+    if action == BALANCE:
+        return f"{panel} {no_balance(learned_at, evidence)}"
     again = "cancel" if action == "cancel" else "refill"  # the command that asks again
     return (
         f"{panel} does not support {action} (learned {learned_at}: "

@@ -5,7 +5,7 @@ them unknown past ``schedule.unknown_give_up`` (one alert per panel and poll:
 how many in ``data.count``, the first MAX_LISTED with the panel's words in
 ``data.orders``). ``action_unsupported``: the
 panel refuses an action (refill, refill_status, cancel) for every order with
-the words it gives an action that does not exist.
+the words it gives an action that does not exist, or ``balance`` so.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from tracker.rules.capabilities import BALANCE, NO_BALANCE
 from tracker.rules.episodes import Alert, listed
 
 ORDER_LOST = "order_lost"
@@ -53,8 +54,13 @@ def unsupported_alert(panel: str, action: str, words: str) -> Alert:
     """Given an action a panel turned out not to have, return the one alert about it."""
     again = "cancel" if action == "cancel" else "refill"
     message = (
-        f"{panel}: the panel does not support `{action}` (it answers every order "
-        f"{words!r}, as it does an unknown action); no more {action} requests until you "
-        f"ask (`smm-tracker {again} ID` tries again)"
+        f"{panel}: the panel has no `balance` action (it answers {words!r}, as it does "
+        f"an unknown action); {NO_BALANCE}; asked again a day later"
     )
+    if action != BALANCE:
+        message = (
+            f"{panel}: the panel does not support `{action}` (it answers every order "
+            f"{words!r}, as it does an unknown action); no more {action} requests until you "
+            f"ask (`smm-tracker {again} ID` tries again)"
+        )
     return Alert(ACTION_UNSUPPORTED, message, panel=panel, data={"action": action, "answer": words})

@@ -26,14 +26,15 @@ from tracker.config.model import DatabaseConfig, PanelConfig
 from tracker.errors import ConfigError, PanelError, RateLimitedError
 from tracker.panel.client import PanelClient
 from tracker.panel.fixes import web_page_hint
+from tracker.panel.witness import WholeCallRefused
 from tracker.redact import register_secret
+from tracker.rules.balance_doctor import learned_checks, no_balance_check
 from tracker.rules.doctor import (
     FAIL,
     OK,
     SKIP,
     Check,
     ambiguity_checks,
-    capability_check,
     config_checks,
     database_check,
     failing_checks,
@@ -125,7 +126,8 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
     checks.extend(_key_file_checks(data, path, env, [name for name, _s, _p in panels]))
     checks.extend(_secret_file_checks(data, path, env))
     if database is not None:
-        checks.extend(capability_check(*row) for row in learned_unsupported(database.path))
+        called = {name for name, _source, panel in panels if panel}
+        checks.extend(learned_checks(learned_unsupported(database.path), called))
         checks.extend(ambiguity_checks(read_rows(database.path, _AMBIGUOUS)))
         checks.extend(unknown_status_checks(read_rows(database.path, UNKNOWN_WORDS_BY_PANEL)))
         named = {name for name, _source, _panel in panels}
@@ -303,6 +305,8 @@ def call_panel(panel: PanelConfig, index: int = 0) -> Check:
     try:
         balance = client.balance()
     except PanelError as exc:
+        if isinstance(exc, WholeCallRefused) and client.lacks_action("balance", exc.detail):
+            return no_balance_check(panel.name, panel.key_source, exc.detail)
         hint = web_page_hint(exc.detail, index)
         error = f"{exc.detail}; {hint}" if hint else exc.detail
         limited = isinstance(exc, RateLimitedError)

@@ -1,0 +1,34 @@
+"""doctor's lines about the actions a panel was learned to lack, a panel
+without ``balance`` told apart: the panel's own line says it when doctor's
+balance call finds the action missing now (a warning, not a failed call), and
+a stored ``balance`` row has a line only for a panel doctor did not call.
+Apart from :mod:`tracker.rules.doctor`, which is at its size limit."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from tracker.rules.capabilities import BALANCE, NO_BALANCE, no_balance
+from tracker.rules.doctor import WARN, Check, capability_check
+
+
+def no_balance_check(name: str, key_source: str | None, words: str) -> Check:
+    """Given a panel whose balance call was refused in the words it gives an
+    action that does not exist (the key working), return its line."""
+    key = f"key: {key_source}" if key_source else "key: source unknown"
+    said = f"it answers {words!r}, as it does an unknown action"
+    return Check(WARN, f"panel {name}", f"{key}; answers, but has no balance action ({said}); "
+                 f"{NO_BALANCE}")  # fmt: skip
+
+
+def learned_checks(rows: Sequence[Sequence[Any]], called: Collection[str]) -> list[Check]:
+    """Given (panel, action, learned_at, evidence) of each action learned
+    unsupported and the panels doctor called, return their lines."""
+    checks = []
+    for panel, action, learned_at, evidence in rows:
+        if action != BALANCE:
+            checks.append(capability_check(panel, action, learned_at, evidence))
+        elif panel not in called:  # a called panel's line says what it answers now
+            checks.append(Check(WARN, f"panel {panel}", no_balance(learned_at, evidence)))
+    return checks
