@@ -115,14 +115,19 @@ def test_a_panel_lacking_balance_and_refill_keeps_its_key(world, tmp_path):
     ]
 
 
-def test_a_refused_key_to_balance_stays_a_refused_key(world, tmp_path, monkeypatch):
+def test_a_refused_key_stays_a_refused_key_on_a_panel_without_balance(world, tmp_path, monkeypatch):
     panel, cli = world()
-    monkeypatch.setenv("SIM_KEY", "not-the-key-0123456789")
-    result = cli("run", "--once")
-    assert result.exit_code == 1
+    [order_id] = panel.seed_orders(1, status="In progress")
+    assert cli("track", str(order_id)).exit_code == 0
+    assert cli("run", "--once").exit_code == 0  # learned: no balance action
+    monkeypatch.setenv("SIM_KEY", "not-the-key-0123456789")  # "Invalid API key" to all
+    panel.calls.clear()
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 1  # the balance job skipped: the poll tells the key
     kinds = [r[0] for r in _rows(tmp_path, "SELECT kind FROM alerts")]
-    assert kinds == ["auth_failed"]
-    assert _rows(tmp_path, "SELECT count(*) FROM panel_capabilities") == [(0,)]
+    assert kinds == ["action_unsupported", "auth_failed"]
+    assert panel.calls["balance"] == 0
+    assert _rows(tmp_path, "SELECT action, supported FROM panel_capabilities") == [("balance", 0)]
 
 
 def test_refill_by_hand_on_a_panel_lacking_balance_and_refill_is_no_refused_key(world):
