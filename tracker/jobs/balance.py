@@ -231,8 +231,9 @@ def _without_balance(client: PanelClient, gate: AuthGate) -> bool:
     except StopRequested:
         raise
     except PanelError as exc:
-        if not isinstance(exc, PanelAnswerError):
-            log.error("key_probe_failed", panel=name, error=str(exc))
+        if not isinstance(exc, PanelAnswerError):  # an outage: told once
+            told = log.debug if client.told_before(str(exc), "key_probe_failed") else log.error
+            told("key_probe_failed", panel=name, error=str(exc))
             return False
     gate.auth_accepted(name)
     return True
