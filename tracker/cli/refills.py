@@ -34,6 +34,8 @@ from tracker.config.model import Config
 from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.refills import past_request
 from tracker.panel.client import PanelClient
+from tracker.panel.fixes import unserved_hint
+from tracker.panel.misdirected import names_fix
 from tracker.redact import register_secret
 from tracker.rules.refill_states import REFUSED, UNKNOWN
 from tracker.rules.refills import manual_blocker
@@ -215,7 +217,8 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     if accepted and is_unsupported(store, name, "refill_status"):
         # A new refill to follow: refill_status is tried again (and re-learned).
         learn(store, name, "refill_status", True, "refill accepted: asked again", utcnow())
-    _report(oid, name, answer, result.errors, result.running)
+    index = [p.name for p in config.panels].index(name)  # panels[N] in a fix said
+    _report(oid, name, answer, result.errors, result.running, index)
 
 
 def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
@@ -235,12 +238,19 @@ def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
 
 
 def _report(
-    oid: int, name: str, answer: dict[str, Any] | None, errors: list[str], running: list[str]
+    oid: int,
+    name: str,
+    answer: dict[str, Any] | None,
+    errors: list[str],
+    running: list[str],
+    index: int,
 ) -> None:
     if answer is None:
-        # Certainly never reached the panel (busy, refused key, unreachable).
+        # Certainly never reached the panel (busy, refused key, unreachable);
+        # what no wait cures (a wrong URL, a page, its size) says its fix, as add's.
         why = f": {errors[0]}" if errors else ""
-        fail(f"order {oid}: refill not sent, nothing recorded{why}")
+        fix = unserved_hint(errors[0], index) if errors and not names_fix(errors[0]) else None
+        fail(f"order {oid}: refill not sent, nothing recorded{why}{f'; {fix}' if fix else ''}")
         return
     if answer["refill_id"] is not None:
         refill_id = safe_text(answer["refill_id"], 40)  # the panel's own text
