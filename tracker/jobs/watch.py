@@ -26,6 +26,7 @@ from tracker.errors import AuthError, JobPaused, StoreError
 from tracker.jobs.balance import check_balance
 from tracker.jobs.base import Core, Job
 from tracker.jobs.health import StoreHealth
+from tracker.jobs.poll_watch import judge_status, judge_unknown_words
 from tracker.jobs.reach import Reach
 from tracker.rules.alerts import (
     AUTH_FAILED,
@@ -39,17 +40,8 @@ from tracker.rules.alerts import (
 from tracker.rules.catalogue import Ambiguous, ambiguous_alert
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.losses import lost_alerts, unsupported_alert
-from tracker.rules.polling import (
-    STATUS_FAILING,
-    STATUS_RECOVERED,
-    failing_alert,
-    judge_poll,
-    recovered_alert,
-)
-from tracker.rules.unknown_status import UNKNOWN_STATUS, judge_unknown, unknown_alert
 from tracker.rules.unread_refills import refill_change_alerts
 from tracker.store.probes import drop_evidence
-from tracker.store.readings import carries_unknown_words, unknown_words
 
 log = structlog.get_logger("tracker.watch")
 
@@ -244,7 +236,7 @@ class Watch:
         orders come to carry status words the tracker does not know, the episode
         closed once none does. Never raises: the poll's answers are stored."""
         try:
-            self._judge_unknown(panel)
+            judge_unknown_words(self.alerter, self.tracker.store, self.clock, panel)
         except StoreError as exc:  # judged again after the next poll
             log.error("unknown_status_unchecked", panel=panel, error=str(exc))
         except Exception:  # an alerting bug must never fail a poll
@@ -264,49 +256,11 @@ class Watch:
         one closed it), ``status_recovered`` at the first poll without. Never
         raises: the poll's answers are stored."""
         try:
-            self._judge_status(panel, errors, begun_blind)
+            judge_status(
+                self.alerter, self.reach, self.config, panel, errors, begun_blind, self.blind
+            )
         except Exception:  # an alerting bug must never fail a poll
             log.exception("status_failing_unjudged", panel=panel)
-
-    def _judge_status(self, panel: str, errors: list[str], begun_blind: bool) -> None:
-        looks, key = self.reach.looks, f"poll:{panel}"
-        now, step, began = self.reach.poll_ended(panel, bool(errors))
-        after_s = self.config.alerts.unreachable_after
-        explained = begun_blind or self.blind(panel)
-        every = self.config.schedule.status_every
-        ruled = partial(
-            judge_poll, explained=explained, stepped=step.forward, began=began, every=every
-        )
-
-        def judge(episode: Episode) -> tuple[Episode, Alert | None]:
-            gaps = looks.inside(key, episode.active, step)  # left out of its recovery's time
-            after, kind = ruled(episode, bool(errors), now, after_s)
-            if kind == STATUS_FAILING:
-                return after, failing_alert(panel, after.since or now, now, errors)
-            if kind == STATUS_RECOVERED:
-                return after, recovered_alert(panel, episode.since, now, gaps)
-            return after, None
-
-        self.alerter.update(panel, STATUS_FAILING, judge)
-
-    def _judge_unknown(self, panel: str) -> None:
-        store = self.tracker.store
-        present = carries_unknown_words(store, panel)
-        now = self.clock()
-
-        def judge(episode: Episode) -> tuple[Episode, Alert | None]:
-            after, raise_it = judge_unknown(episode, present, now)
-            if episode.active and not after.active:
-                log.info("unknown_status_cleared", panel=panel, since=str(episode.since))
-            elif after.active and not episode.active and not raise_it:  # back within the hour
-                log.info("unknown_status_resumed", panel=panel, ended=str(episode.since))
-            if not raise_it:
-                return after, None
-            found = unknown_words(store, panel)
-            # None left since the look (untracked meanwhile): nothing to tell.
-            return (after, unknown_alert(panel, found)) if found.orders else (episode, None)
-
-        self.alerter.update(panel, UNKNOWN_STATUS, judge)
 
     def on_refills(self, changes: list[dict[str, Any]]) -> None:
         judges = self.tracker.config.refill.detect == "panel"
