@@ -207,7 +207,7 @@ def test_the_daemon_says_in_its_log_which_migrations_it_applied(tmp_path) -> Non
 def test_doctor_says_0_1_0_gave_up_on_the_orders_m033_marked_lost(tmp_path):
     # doctor said "past schedule.unknown_give_up" of them: 0.1.0 stopped at
     # three "Incorrect order ID" in a row, whatever that setting says now.
-    from tracker.rules.doctor import lost_checks
+    from tracker.rules.lost_doctor import lost_checks
     from tracker.store.readings import LOST_BY_PANEL
 
     path = tmp_path / "tracker.db"

@@ -38,13 +38,13 @@ from tracker.rules.doctor import (
     config_checks,
     database_check,
     failing_checks,
-    lost_checks,
     panel_check,
     stop_bound_check,
     unconfigured_check,
     unknown_status_checks,
 )
 from tracker.rules.late_doctor import late_checks_lines, overdue_after
+from tracker.rules.lost_doctor import lost_checks
 from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
 from tracker.rules.refusal_doctor import held_out_checks
