@@ -159,3 +159,19 @@ def test_a_paused_panel_without_balance_is_probed_with_services(world, tmp_path)
         assert panel.calls["balance"] == 0 and panel.calls["services"] == 1
     finally:
         tracker.close()
+
+
+def test_auth_failed_on_a_panel_without_balance_names_the_services_probe(
+    world, tmp_path, monkeypatch
+):
+    # The alert said "A balance check every 15m resumes them": on a panel
+    # without balance the check that resumes it is a services call.
+    panel, cli = world()
+    [order_id] = panel.seed_orders(1, status="In progress")
+    assert cli("track", str(order_id)).exit_code == 0
+    assert cli("run", "--once").exit_code == 0  # learned: no balance action
+    monkeypatch.setenv("SIM_KEY", "not-the-key-0123456789")
+    assert cli("run", "--once", "--all").exit_code == 1
+    [(message,)] = _rows(tmp_path, "SELECT message FROM alerts WHERE kind = 'auth_failed'")
+    assert "A services call every 15m (the panel has no balance action) resumes them" in message
+    assert "balance check" not in message

@@ -37,10 +37,12 @@ from tracker.rules.alerts import (
     panel_blind,
     rough_duration,
 )
+from tracker.rules.capabilities import BALANCE
 from tracker.rules.catalogue import Ambiguous, ambiguous_alert
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.losses import lost_alerts, unsupported_alert
 from tracker.rules.unread_refills import refill_change_alerts
+from tracker.store.capabilities import is_unsupported
 from tracker.store.probes import drop_evidence
 
 log = structlog.get_logger("tracker.watch")
@@ -173,7 +175,6 @@ class Watch:
         """The panel refused the key to job kind ``by``: pause its jobs; alert
         once per episode."""
         error = error.removeprefix(f"{panel}: ")
-        every = rough_duration(self.config.schedule.balance_every)
         with self._lock:
             self._refused_by[panel] = by
             if panel not in self.paused:
@@ -186,13 +187,26 @@ class Watch:
                     return after, None
                 message = (
                     f"{panel}: the panel refused the API key ({error}); its jobs are paused. "
-                    f"A balance check every {every} resumes them once the key is accepted; "
+                    f"{self._resumes(panel)} once the key is accepted; "
                     "after fixing the key in the config, reload the tracker (SIGHUP, "
                     "systemctl reload) or restart it."
                 )
                 return after, Alert(AUTH_FAILED, message, panel=panel, data={"error": error})
 
             self.alerter.update(panel, AUTH_FAILED, judge)
+
+    def _resumes(self, panel: str) -> str:
+        """What resumes a paused panel, in the words of ``auth_failed``: its
+        balance job's ``balance`` call, or a ``services`` call on a panel known
+        to lack ``balance`` (:func:`tracker.jobs.balance.check_balance`)."""
+        every = rough_duration(self.config.schedule.balance_every)
+        try:
+            lacks = is_unsupported(self.tracker.store, panel, BALANCE)
+        except StoreError:  # not read: the usual probe's words
+            lacks = False
+        if lacks:
+            return f"A services call every {every} (the panel has no balance action) resumes them"
+        return f"A balance check every {every} resumes them"
 
     def auth_accepted(self, panel: str, *, by: str = "balance") -> None:
         """Job kind ``by`` took the key: resume the panel's jobs; end the episode
