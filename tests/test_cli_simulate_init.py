@@ -243,3 +243,11 @@ def test_init_says_a_path_with_control_characters_escaped(tmp_path, monkeypatch)
     result = CliRunner().invoke(main, ["init", "t\x07\x1b[2J.toml"])
     assert result.exit_code == 0 and (tmp_path / "t\x07\x1b[2J.toml").exists()
     assert result.output.startswith("wrote t\\x07\\x1b[2J.toml: "), result.output
+
+
+def test_simulate_help_lists_balance_among_the_actions_a_script_may_lack():
+    # It listed missing_actions=refill,refill_status,cancel: balance, which a
+    # script may lack as well (the tracker learns it), was left to be guessed.
+    result = CliRunner().invoke(main, ["simulate", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert "missing_actions=refill,refill_status,cancel,balance" in result.output, result.output

@@ -107,7 +107,7 @@ _REUSE = f" (leave --config-out out to serve it again, with the same --key or ${
     multiple=True,
     metavar="NAME[=VALUE]",
     help="Behave like a real panel script (repeatable): key_refusal=TEXT, notices=html|plain, "
-    "misfiled, missing_actions=refill,refill_status,cancel, generic_refusal=TEXT, "
+    "misfiled, missing_actions=refill,refill_status,cancel,balance, generic_refusal=TEXT, "
     "empty_catalogue=error|list, pending_remains_zero, whole_call_refusal, twice_listed, "
     "rate_limit=N (requests a minute, said in X-RateLimit-* headers; a 429 past it), "
     "late_refund=SECONDS (a Partial or Canceled order charged in whole that long after it ended).",
