@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 import structlog
@@ -20,11 +19,10 @@ import structlog
 from tracker.clock import parse_iso
 from tracker.config.model import RefillConfig
 from tracker.errors import AuthError, PanelError, StopRequested
-from tracker.jobs.base import Core, Job
 from tracker.jobs.probe import ProbeError, ProbeRequest, ProbeStopped, run_probe
 from tracker.jobs.refill_follow import follow_refills
 from tracker.jobs.refill_requests import PanelModes, request_refills
-from tracker.jobs.services import services_job, sync_services
+from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
 from tracker.rules.delivery import total_quantity
 from tracker.rules.refill_states import PastRequest
@@ -259,62 +257,3 @@ class RefillRound:
         hit = bool(dropped(order, count, self.config.drop_threshold))
         log.debug("probe_done", panel=name, order=order.order_id, count=count, dropped=hit)
         return count, hit, None
-
-
-def _tell(listeners: list[Callable[[str, str, str], None]], *args: str) -> None:
-    for listener in listeners:
-        try:
-            listener(*args)
-        except Exception:  # a listener's bug must not lose a refill round
-            log.exception("capability_listener_failed")
-
-
-def _tell_ambiguous(
-    listeners: list[Callable[[str, Sequence[Any]], None]], panel: str, found: Sequence[Any]
-) -> None:
-    for listener in listeners:
-        try:
-            listener(panel, found)
-        except Exception:  # a listener's bug must not fail the services sync
-            log.exception("catalogue_listener_failed")
-
-
-def notifier(tracker: Core) -> RefillListener:
-    """Given the tracker, return a function passing refill changes to its listeners."""
-
-    def notify(changes: list[dict[str, Any]]) -> None:
-        for listener in tracker.refill_listeners:
-            try:
-                listener(changes)
-            except Exception:  # a listener's bug must not lose a refill round
-                log.exception("refill_listener_failed")
-
-    return notify
-
-
-def refill_jobs(tracker: Core) -> list[Job]:
-    """Return the services and refill jobs of every panel.
-
-    ``services:<panel>`` always runs; ``refill:<panel>`` only with
-    ``refill.enabled``.
-    """
-    config = tracker.config
-    secrets = [panel.key.reveal() for panel in config.panels]
-    jobs = []
-    for name, client in tracker.clients.items():
-        told = partial(_tell_ambiguous, tracker.catalogue_listeners)
-        sync = partial(services_job, tracker.store, client, tracker.clock, told)
-        jobs.append(Job(f"services:{name}", config.schedule.services_every, sync))
-        if config.refill.enabled:
-            refill_round = RefillRound(
-                tracker.store,
-                client,
-                config.refill,
-                clock=tracker.clock,
-                stop_event=tracker.stop_event,
-                secrets=secrets,
-                notify=notifier(tracker),
-                on_unsupported=partial(_tell, tracker.capability_listeners),
-            )
-            jobs.append(Job(f"refill:{name}", config.schedule.refill_every, refill_round.run))
-    return jobs

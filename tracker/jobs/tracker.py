@@ -18,7 +18,7 @@ from tracker.jobs.automation import automation_jobs
 from tracker.jobs.base import Core, Job
 from tracker.jobs.poll import PollResult, poll_panel
 from tracker.jobs.prejudge import Prejudge
-from tracker.jobs.refills import refill_jobs
+from tracker.jobs.refill_jobs import refill_jobs
 from tracker.jobs.watch import Watch
 from tracker.rules.doctor import unconfigured_text
 from tracker.rules.late_checks import refund_alerts
