@@ -2,15 +2,14 @@
 call each panel once. :mod:`tracker.rules.doctor` judges what is found here.
 
 The database is only looked at, never created or migrated
-(:mod:`tracker.service.doctor_database` reads it).
+(:mod:`tracker.service.doctor_database` reads it); the panels are called by
+:mod:`tracker.service.doctor_panels`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat
-import threading
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import partial
@@ -23,12 +22,8 @@ from tracker.config.fields import Table
 from tracker.config.keys import key_file_path, looks_like_key, read_key
 from tracker.config.load import config_from_dict, find_config_path, read_toml
 from tracker.config.model import DatabaseConfig, PanelConfig
-from tracker.errors import ConfigError, PanelError, RateLimitedError
-from tracker.panel.client import PanelClient
-from tracker.panel.fixes import web_page_hint
-from tracker.panel.witness import WholeCallRefused
-from tracker.redact import register_secret
-from tracker.rules.balance_doctor import learned_checks, no_balance_check
+from tracker.errors import ConfigError
+from tracker.rules.balance_doctor import learned_checks
 from tracker.rules.doctor import (
     FAIL,
     OK,
@@ -61,6 +56,7 @@ from tracker.service.doctor_database import (
     open_orders_by_panel,
     read_rows,
 )
+from tracker.service.doctor_panels import call_panels
 from tracker.store.late_checks import backlog_query
 from tracker.store.prune_runs import LAST_PRUNE
 from tracker.store.readings import (
@@ -71,9 +67,6 @@ from tracker.store.readings import (
     UNKNOWN_WORDS_BY_PANEL,
 )
 
-# One quick answer is what doctor wants, not the daemon's patient retries.
-DOCTOR_TIMEOUT = 15.0
-DOCTOR_RETRY_BUDGET = 10.0
 _AMBIGUOUS = (
     "SELECT c.panel, c.service, c.listings, c.differences, c.first_seen_at, s.updated_at "
     "FROM service_conflicts c LEFT JOIN services s USING (panel, service) ORDER BY 1, 2"
@@ -263,56 +256,3 @@ def _one_panel(
     except ConfigError:
         return None
     return alone.panels[0]
-
-
-def call_panels(panels: dict[int, PanelConfig]) -> dict[int, Check]:
-    """Given panels by their index in the config, ask them all at once (each
-    within its own deadline) and return their checks by index: a config with
-    three panels down took three deadlines. Daemon threads: a Ctrl-C is not
-    held up by a panel that does not answer."""
-    found: dict[int, Check] = {}
-
-    def ask(index: int, panel: PanelConfig) -> None:
-        try:
-            found[index] = call_panel(panel, index)
-        except Exception as exc:  # a bug, not the panel's answer: one line all the same
-            found[index] = panel_check(
-                panel.name, panel.key_source, error=f"{type(exc).__name__}: {exc}"
-            )
-
-    threads = [
-        threading.Thread(target=ask, args=item, name=f"doctor-{item[1].name}", daemon=True)
-        for item in panels.items()
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return found
-
-
-def call_panel(panel: PanelConfig, index: int = 0) -> Check:
-    """Given a panel with its key (``panels[index]``), ask its balance once;
-    return the panel's check."""
-    register_secret(panel.key.reveal())
-    quick = dataclasses.replace(
-        panel,
-        timeout=min(panel.timeout, DOCTOR_TIMEOUT),
-        retries=min(panel.retries, 1),
-        retry_budget=min(panel.retry_budget, DOCTOR_RETRY_BUDGET),
-    )
-    client = PanelClient(quick)
-    try:
-        balance = client.balance()
-    except PanelError as exc:
-        if isinstance(exc, WholeCallRefused) and client.lacks_action("balance", exc.detail):
-            return no_balance_check(panel.name, panel.key_source, exc.detail)
-        hint = web_page_hint(exc.detail, index)
-        error = f"{exc.detail}; {hint}" if hint else exc.detail
-        limited = isinstance(exc, RateLimitedError)
-        return panel_check(panel.name, panel.key_source, error=error, limited=limited)
-    finally:
-        client.close()
-    return panel_check(
-        panel.name, panel.key_source, balance=balance.balance, currency=balance.currency
-    )

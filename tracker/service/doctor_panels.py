@@ -1,0 +1,75 @@
+"""The panel calls behind ``smm-tracker doctor``: each configured panel asked
+its balance once, all at once, each within its own quick deadline; its answer
+judged into its line by :mod:`tracker.rules.doctor` (a panel without
+``balance``: :mod:`tracker.rules.balance_doctor`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+from tracker.config.model import PanelConfig
+from tracker.errors import PanelError, RateLimitedError
+from tracker.panel.client import PanelClient
+from tracker.panel.fixes import web_page_hint
+from tracker.panel.witness import WholeCallRefused
+from tracker.redact import register_secret
+from tracker.rules.balance_doctor import no_balance_check
+from tracker.rules.doctor import Check, panel_check
+
+# One quick answer is what doctor wants, not the daemon's patient retries.
+DOCTOR_TIMEOUT = 15.0
+DOCTOR_RETRY_BUDGET = 10.0
+
+
+def call_panels(panels: dict[int, PanelConfig]) -> dict[int, Check]:
+    """Given panels by their index in the config, ask them all at once (each
+    within its own deadline) and return their checks by index: a config with
+    three panels down took three deadlines. Daemon threads: a Ctrl-C is not
+    held up by a panel that does not answer."""
+    found: dict[int, Check] = {}
+
+    def ask(index: int, panel: PanelConfig) -> None:
+        try:
+            found[index] = call_panel(panel, index)
+        except Exception as exc:  # a bug, not the panel's answer: one line all the same
+            found[index] = panel_check(
+                panel.name, panel.key_source, error=f"{type(exc).__name__}: {exc}"
+            )
+
+    threads = [
+        threading.Thread(target=ask, args=item, name=f"doctor-{item[1].name}", daemon=True)
+        for item in panels.items()
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return found
+
+
+def call_panel(panel: PanelConfig, index: int = 0) -> Check:
+    """Given a panel with its key (``panels[index]``), ask its balance once;
+    return the panel's check."""
+    register_secret(panel.key.reveal())
+    quick = dataclasses.replace(
+        panel,
+        timeout=min(panel.timeout, DOCTOR_TIMEOUT),
+        retries=min(panel.retries, 1),
+        retry_budget=min(panel.retry_budget, DOCTOR_RETRY_BUDGET),
+    )
+    client = PanelClient(quick)
+    try:
+        balance = client.balance()
+    except PanelError as exc:
+        if isinstance(exc, WholeCallRefused) and client.lacks_action("balance", exc.detail):
+            return no_balance_check(panel.name, panel.key_source, exc.detail)
+        hint = web_page_hint(exc.detail, index)
+        error = f"{exc.detail}; {hint}" if hint else exc.detail
+        limited = isinstance(exc, RateLimitedError)
+        return panel_check(panel.name, panel.key_source, error=error, limited=limited)
+    finally:
+        client.close()
+    return panel_check(
+        panel.name, panel.key_source, balance=balance.balance, currency=balance.currency
+    )
