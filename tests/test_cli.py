@@ -142,7 +142,7 @@ def test_add_rejects_zero_quantity_before_any_network(cli):
 def test_every_command_is_listed_and_loads_on_demand():
     import importlib
 
-    from tracker.cli.main import COMMAND_MODULES
+    from tracker.cli.command_table import COMMAND_MODULES
 
     for module in set(COMMAND_MODULES.values()):
         importlib.import_module(f"tracker.cli.{module}")
@@ -155,7 +155,7 @@ def test_the_help_listing_matches_each_commands_docstring():
     import importlib
     import inspect
 
-    from tracker.cli.main import COMMAND_HELP, COMMAND_MODULES
+    from tracker.cli.command_table import COMMAND_HELP, COMMAND_MODULES
 
     for module in set(COMMAND_MODULES.values()):
         importlib.import_module(f"tracker.cli.{module}")

@@ -17,6 +17,7 @@ import click
 
 from tracker import __version__
 from tracker.cli.command import ARGV, OneLineUsageError, TrackerCommand, complete_path, one_line
+from tracker.cli.command_table import COMMAND_HELP, COMMAND_MODULES
 from tracker.cli.hoist import hoist_global_options
 from tracker.errors import ConfigError, StoreError, TrackerError
 from tracker.redact import redact_text
@@ -122,64 +123,6 @@ class Context:
 
 
 pass_ctx = click.make_pass_decorator(Context)
-
-
-# Which module defines each command. Commands are imported when used, so a
-# quick read command does not pay for the daemon, refill or alert code.
-COMMAND_MODULES = {
-    "track": "track",
-    "add": "add",
-    "orders": "orders",
-    "history": "orders",
-    "run": "run",
-    "demo": "run",
-    "services": "services",
-    "refills": "refills",
-    "refill": "refills",
-    "balance": "balance",
-    "alerts": "alerts",
-    "doctor": "doctor",
-    "automation": "automation",
-    "report": "report",
-    "dashboard": "dashboard",
-    "untrack": "untrack",
-    "prune": "prune",
-    "cancel": "cancel",
-    "simulate": "simulate",
-    "init": "init",
-    "unit": "unit",
-    "backup": "backup",
-}
-
-
-# Each command's first help paragraph, so `smm-tracker --help` lists the
-# commands without importing them (tests/test_cli.py keeps it in step with the
-# docstrings; a command missing here is imported to get its help).
-COMMAND_HELP = {
-    "add": "Place an order, start tracking it and print its ID.",
-    "backup": "Copy the database to DEST consistently, even while the daemon runs.",
-    "alerts": "List alerts, oldest first, and the episodes still open.",
-    "automation": "Show what the automation did and skipped, spend against the cap, stalls.",
-    "balance": "Show each panel's last balance, its recent history and the runway to zero.",
-    "dashboard": "Browse the database in Datasette, read-only: tables, views, canned queries "
-    "and dashboards (needs the 'dashboard' extra).",
-    "demo": "Watch the tracker follow orders on a built-in simulated panel (Ctrl-C stops).",
-    "doctor": "Check the setup: config, database, each panel's answer and key source.",
-    "history": "Show every status change of one order.",
-    "prune": "Delete orders, balance checks and alerts older than DURATION (asks first).",
-    "orders": "List tracked orders, newest first (the table: the newest 100 unless --limit/--all).",
-    "refill": "Request a refill of one tracked order now, recorded like automatic ones.",
-    "refills": "List refill requests and their outcome, newest first (the table: the newest 100).",
-    "report": "Which services deliver: the scorecard per panel and service, highest spend first.",
-    "run": "Run the tracker: poll statuses (and the other jobs) on their schedule.",
-    "services": "List the panels' services as last synced, with their refill and cancel flags.",
-    "track": "Follow existing orders (IDs, or - to read them from stdin). Works offline.",
-    "untrack": "Stop polling orders (IDs, or - for stdin). History is kept; `track ID` resumes.",
-    "cancel": "Ask the panel to cancel orders (IDs, or - for stdin), 100 per call.",
-    "simulate": "Run the built-in simulated panel on 127.0.0.1 until Ctrl-C, to practise on.",
-    "init": "Write the commented example config to PATH (default ./tracker.toml).",
-    "unit": "Print the hardened systemd unit (smm-tracker.service) to stdout.",
-}
 
 
 class _Group(click.Group):
