@@ -12,14 +12,12 @@ from tracker.rules.alerts import (
     PANEL_RECOVERED,
     PANEL_UNREACHABLE,
     REFILL_REJECTED_KIND,
-    Reachability,
-    judge_auth,
-    judge_call,
     order_alerts,
     refill_alerts,
     rough_duration,
 )
 from tracker.rules.episodes import Episode
+from tracker.rules.reach_episodes import Reachability, judge_auth, judge_call
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 AFTER = 900.0

@@ -56,8 +56,9 @@ def test_panel_recovered_after_a_sleep_says_the_time_watched_and_names_the_sleep
 
 
 def test_the_recovery_leaves_out_each_step_inside_the_episode_and_names_it():
-    from tracker.rules.alerts import PANEL_RECOVERED, Reachability, judge_call
+    from tracker.rules.alerts import PANEL_RECOVERED
     from tracker.rules.clocksteps import Gap
+    from tracker.rules.reach_episodes import Reachability, judge_call
     from tracker.rules.reachability import reachable_alert
 
     state, _ = judge_call(Reachability(), False, START, 900)

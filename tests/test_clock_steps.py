@@ -13,10 +13,11 @@ from structlog.testing import capture_logs
 from tracker.clock import iso
 from tracker.config.load import config_from_dict
 from tracker.jobs.tracker import Tracker
-from tracker.rules.alerts import PANEL_UNREACHABLE, Reachability, judge_call
+from tracker.rules.alerts import PANEL_UNREACHABLE
 from tracker.rules.clocksteps import Gap
 from tracker.rules.episodes import Episode
 from tracker.rules.polling import STATUS_FAILING, judge_poll
+from tracker.rules.reach_episodes import Reachability, judge_call
 from tracker.service.runs import run_once
 from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer, SimulatedPanel
 from tracker.store.alerts import alerts_since

@@ -28,9 +28,10 @@ from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock
 from tracker.jobs.late_checks import LATE_CALL
 from tracker.jobs.steps import Looks, Ticks
-from tracker.rules.alerts import PANEL_UNREACHABLE, Reachability, judge_call, panel_blind
+from tracker.rules.alerts import PANEL_UNREACHABLE
 from tracker.rules.clocksteps import Gap, call_began
 from tracker.rules.episodes import Alert, Episode
+from tracker.rules.reach_episodes import Reachability, judge_call, panel_blind
 from tracker.rules.reachability import reachable_alert, unreachable_alert
 from tracker.rules.refill_rounds import failed_runs, held_by
 

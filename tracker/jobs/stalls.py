@@ -24,8 +24,9 @@ from tracker.clock import iso, micros, parse_iso
 from tracker.config.model import AutomationConfig
 from tracker.jobs.judging import confirmed_row, judge_row, quick_row, stored_moment, watch_state
 from tracker.panel.statuses import is_terminal
-from tracker.rules.alerts import BLINDING, order_ids, panel_blind, rough_duration
+from tracker.rules.alerts import order_ids, rough_duration
 from tracker.rules.episodes import Alert, listed
+from tracker.rules.reach_episodes import BLINDING, panel_blind
 from tracker.rules.stalls import (
     MOVING,
     STALLED,

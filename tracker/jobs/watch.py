@@ -28,19 +28,12 @@ from tracker.jobs.base import Core, Job
 from tracker.jobs.health import StoreHealth
 from tracker.jobs.poll_watch import judge_status, judge_unknown_words
 from tracker.jobs.reach import Reach
-from tracker.rules.alerts import (
-    AUTH_FAILED,
-    AUTH_RECOVERED,
-    BLINDING,
-    judge_auth,
-    order_alerts,
-    panel_blind,
-    rough_duration,
-)
+from tracker.rules.alerts import AUTH_FAILED, AUTH_RECOVERED, order_alerts, rough_duration
 from tracker.rules.capabilities import BALANCE
 from tracker.rules.catalogue import Ambiguous, ambiguous_alert
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.losses import lost_alerts, unsupported_alert
+from tracker.rules.reach_episodes import BLINDING, judge_auth, panel_blind
 from tracker.rules.unread_refills import refill_change_alerts
 from tracker.store.capabilities import is_unsupported
 from tracker.store.probes import drop_evidence

@@ -1,4 +1,5 @@
-"""Pure alert decisions: episodes, panel reachability, order and refill alerts.
+"""Pure alert decisions: order and refill alerts (a panel's reachability and
+key episodes: :mod:`tracker.rules.reach_episodes`).
 
 No I/O: every function is given its state and ``now`` and returns the new
 state and what to raise. :mod:`tracker.jobs.watch` does the wiring, and
@@ -9,8 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Container, Iterable, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 from tracker.panel.refusals import says_refill_running
@@ -23,8 +22,7 @@ from tracker.panel.statuses import (
     status_reason,
 )
 from tracker.panel.values import quoted
-from tracker.rules.clocksteps import NO_GAP, Gap, counted_from
-from tracker.rules.episodes import Alert, Episode, stored_run
+from tracker.rules.episodes import Alert
 from tracker.rules.money import money
 from tracker.rules.refill_states import AUTO, REFUSED, is_permanent_refusal
 
@@ -68,81 +66,6 @@ def rough_duration(seconds: float) -> str:
         return f"{hours}h{minutes}m" if minutes else f"{hours}h"
     days, hours = divmod(hours, 24)
     return f"{days}d{hours}h" if hours else f"{days}d"
-
-
-# --- reachability --------------------------------------------------------------
-
-# While one of these episodes is open for a panel, nothing it stores is news
-# (its stalls wait), and a poll's failures are already explained.
-BLINDING = (PANEL_UNREACHABLE, AUTH_FAILED)
-
-
-def panel_blind(episodes: Iterable[Episode | None]) -> bool:
-    """Given a panel's episodes of some kinds (None: never stored), return
-    whether one is open: the panel cannot be asked now."""
-    return any(e is not None and e.active for e in episodes)
-
-
-@dataclass(frozen=True)
-class Reachability:
-    """A panel's reachability: when its current run of failed calls began, the
-    ``panel_unreachable`` episode (kept across restarts by the caller), and
-    the clock's gaps while that episode was open (sleeps, steps either way):
-    time the tracker did not watch it fail."""
-
-    failing_since: datetime | None = None
-    episode: Episode = Episode()
-    skipped: Gap = NO_GAP
-
-
-def judge_call(
-    state: Reachability,
-    ok: bool,
-    now: datetime,
-    unreachable_after: float,
-    step: Gap = NO_GAP,
-    began: datetime | None = None,
-) -> tuple[Reachability, str | None]:
-    """Given a panel's state and one call's outcome, return (new state, kind to raise).
-
-    ``ok`` is True whenever the panel answered, even with its own error. The
-    panel is unreachable once every call has failed for ``unreachable_after``
-    seconds (judged as each call ends, its retries done: at most one call late);
-    ``panel_unreachable`` is raised once per episode and ``panel_recovered``
-    at the first answer after it. ``step``: the clock's gap since the panel's
-    last call (:func:`~tracker.rules.clocksteps.clock_gap`). Forward (a VM
-    resumed after hours asleep, the clock set ahead), the run counts from
-    this failure, as one the clock was set back past does
-    (:func:`counted_from`): no call failed in the gap. While the episode is
-    open it is added to ``skipped``: the recovery's words leave it out.
-    ``began``: when this call began (:func:`~tracker.rules.clocksteps.call_began`,
-    None: not known): a run counts from its earliest failed call's start, not
-    from the end of its retries (the alert came up to ``retry_budget`` late).
-    """
-    stepped = step.forward
-    failing = state.failing_since or stored_run(state.episode, now, unreachable_after)
-    if ok:
-        if state.episode.active:
-            return Reachability(), PANEL_RECOVERED
-        kept = failing or state.episode.since
-        return (state, None) if kept is None else (Reachability(), None)
-    since = now if stepped else counted_from(failing, now)
-    if began is not None and not stepped:
-        since = min(since, counted_from(began, now))
-    if state.episode.active:
-        return replace(state, failing_since=since, skipped=state.skipped + step), None
-    if (now - since).total_seconds() < unreachable_after:
-        return replace(state, failing_since=since, episode=Episode(False, since, now)), None
-    return Reachability(since, Episode(True, since, now)), PANEL_UNREACHABLE
-
-
-def judge_auth(episode: Episode, refused: bool, now: datetime) -> tuple[Episode, str | None]:
-    """Given the ``auth_failed`` episode and whether the key was just refused,
-    return (new episode, kind to raise): one ``auth_failed`` per episode, one
-    ``auth_recovered`` when the key is accepted again."""
-    if refused:
-        return (episode, None) if episode.active else (Episode(True, now, now), AUTH_FAILED)
-    return (Episode(), AUTH_RECOVERED) if episode.active else (episode, None)
 
 
 # --- orders and refills --------------------------------------------------------

@@ -1,6 +1,6 @@
 """The words of a panel's reachability alerts: ``panel_unreachable``, ``panel_recovered``.
 
-:func:`tracker.rules.alerts.judge_call` decides when they are raised; this
+:func:`tracker.rules.reach_episodes.judge_call` decides when they are raised; this
 says them. ``panel_unreachable`` quotes the last failed call's error, so the
 operator reads why without going to the log.
 """
@@ -48,7 +48,7 @@ def unreachable_alert(
 
 def reachable_alert(panel: str, since: datetime, now: datetime, gap: Gap = NO_GAP) -> Alert:
     """Given a panel, when it became unreachable, now, and the clock's gaps
-    meanwhile (:attr:`~tracker.rules.alerts.Reachability.skipped`), return
+    meanwhile (:attr:`~tracker.rules.reach_episodes.Reachability.skipped`), return
     ``panel_recovered``. It says how long the tracker watched the panel fail,
     and names the gaps (:mod:`tracker.rules.watched`): a laptop asleep 8 hours
     two minutes into an outage said "after 8h2m unreachable"."""

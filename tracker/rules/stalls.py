@@ -181,9 +181,9 @@ def judge(
     A stall episode opens once (STALLED) and ends at the order's next change of
     status or remains (MOVING); while it is open nothing more is raised.
     Without ``seen`` (its status is not :func:`confirmed`, or the panel is
-    :func:`tracker.rules.alerts.panel_blind`) no episode opens: sitting still in the store is not
-    sitting still on the panel. One already open stays open; only a change
-    ends it.
+    :func:`tracker.rules.reach_episodes.panel_blind`) no episode opens:
+    sitting still in the store is not sitting still on the panel. One
+    already open stays open; only a change ends it.
     """
     eta, base_at, base_remains, basis = estimate(order, state, median)
     new = WatchState(
