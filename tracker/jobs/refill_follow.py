@@ -45,7 +45,8 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
-from tracker.jobs.refill_requests import MAX_FAILED_CALLS, PanelModes
+from tracker.jobs.refill_outcomes import MAX_FAILED_CALLS
+from tracker.jobs.refill_requests import PanelModes
 from tracker.jobs.refill_shared_ids import close_shared
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillStatus

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import structlog
 
-from tracker.clock import iso, iso_up, parse_iso
 from tracker.errors import (
     AuthError,
     NoOrderNamedError,
@@ -27,6 +26,14 @@ from tracker.errors import (
     PanelError,
     StopRequested,
     TransientError,
+)
+from tracker.jobs.refill_outcomes import (
+    RequestResult,
+    failed,
+    finish,
+    gave_up,
+    still_running,
+    unsent,
 )
 from tracker.panel.client import MAX_IDS, PanelClient, WholeCallRefused
 from tracker.panel.models import RefillRequest
@@ -39,15 +46,11 @@ from tracker.rules.capabilities import (
 )
 from tracker.rules.refill_states import UNKNOWN
 from tracker.rules.refills import NOT_IN_ANSWER, answered, lost, refused
-from tracker.rules.running_refills import refused_running, running_now
 from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.orders import Store
-from tracker.store.refills import begin_requests, forget_unsent, requests_of, update_refills
+from tracker.store.refills import begin_requests
 
 log = structlog.get_logger("tracker.refill")
-
-# After this many failed calls a run stops; the orders not sent stay eligible.
-MAX_FAILED_CALLS = 3
 
 
 @dataclass
@@ -61,33 +64,6 @@ class PanelModes:
     multi_refill: bool = True
     multi_refill_status: bool = True
     untrusted_told: bool = False  # refill_status_not_trusted warned; debug until trusted again
-
-
-@dataclass
-class RequestResult:
-    sent: int = 0
-    accepted: int = 0
-    refused: int = 0
-    unknown: int = 0
-    unsent: int = 0
-    calls: int = 0
-    errors: list[str] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    auth_failed: bool = False
-    answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # by order ID
-    # The panel's words when it turned out to have no refill action at all.
-    unsupported: str | None = None
-    raced: list[int] = field(default_factory=list)  # requested meanwhile elsewhere: not sent
-    running: list[str] = field(default_factory=list)  # refill IDs refusals said still run
-
-    def count(self, fields: dict[str, Any]) -> None:
-        self.sent += 1
-        if fields["refill_id"] is not None:
-            self.accepted += 1
-        elif fields["status"] == UNKNOWN:
-            self.unknown += 1
-        else:
-            self.refused += 1
 
 
 def request_refills(
@@ -114,7 +90,7 @@ def request_refills(
     if modes.multi_refill and len(order_ids) > 1:  # learned by another process?
         modes.multi_refill = not is_unsupported(store, client.name, REFILL_ORDERS)
     for start in range(0, len(order_ids), MAX_IDS):
-        if stop.is_set() or _gave_up(result):
+        if stop.is_set() or gave_up(result):
             break
         batch = list(order_ids[start : start + MAX_IDS])
         rows = begin_requests(store, client.name, batch, clock(), source=source, seen=seen)
@@ -133,63 +109,6 @@ def request_refills(
     return result
 
 
-def _still_running(
-    store: Store,
-    panel: str,
-    answers: dict[int, dict[str, Any]],
-    clock: Callable[[], datetime],
-    result: RequestResult,
-) -> None:
-    """Read as In progress the earlier refill of each order one call's answers
-    refused "still running" (never a whole multi call's refusal: whose is it?)."""
-    running = [o for o, fields in answers.items() if refused_running(fields)]
-    if not running:
-        return
-    updates: dict[int, dict[str, Any]] = {}
-    for history in requests_of(store, panel, running).values():
-        updates.update(running_now(history))
-    changes = update_refills(store, updates, clock())
-    result.running.extend(str(c["refill_id"]) for c in changes)
-    if changes:
-        log.info("refill_still_running", panel=panel, refills=result.running)
-    result.changes.extend(changes)
-
-
-def _gave_up(result: RequestResult) -> bool:
-    """Return True once sending more would only repeat a failure (key refused,
-    panel unreachable, or several answers lost in a row)."""
-    return (
-        result.auth_failed
-        or result.unsent > 0
-        or result.unsupported is not None
-        or len(result.errors) >= MAX_FAILED_CALLS
-    )
-
-
-def _finish(
-    store: Store,
-    rows: dict[int, int],
-    fields: dict[int, dict[str, Any]],
-    clock: Callable[[], datetime],
-    result: RequestResult,
-) -> None:
-    """Store the answers (fields by order ID) of requests already sent, stamped
-    with the answer's time: the panel's own cooldown counts from no later."""
-    for order_id, values in fields.items():
-        result.count(values)
-        result.answers[order_id] = values
-    now = parse_iso(iso_up(clock()))  # one whole second: updated_at is never before requested_at
-    updates = {rows[o]: {**values, "requested_at": iso(now)} for o, values in fields.items()}
-    result.changes.extend(update_refills(store, updates, now))
-
-
-def _unsent(
-    store: Store, rows: dict[int, int], order_ids: Sequence[int], result: RequestResult
-) -> None:
-    forget_unsent(store, [rows[o] for o in order_ids])
-    result.unsent += len(order_ids)
-
-
 def _send_multi(
     store: Store,
     client: PanelClient,
@@ -205,24 +124,24 @@ def _send_multi(
         answers = client.refills(order_ids)
     except StopRequested:  # stopping, not failing: asked again next round
         result.calls -= 1
-        _unsent(store, rows, order_ids, result)
+        unsent(store, rows, order_ids, result)
         return
     except AuthError as exc:
-        _failed(result, client, exc, auth=True)
-        _unsent(store, rows, order_ids, result)
+        failed(result, client, exc, auth=True)
+        unsent(store, rows, order_ids, result)
         return
     except TransientError as exc:  # non-idempotent: raised only when certainly not sent
-        _failed(result, client, exc)
-        _unsent(store, rows, order_ids, result)
+        failed(result, client, exc)
+        unsent(store, rows, order_ids, result)
         return
     except OutcomeUnknownError as exc:
-        _failed(result, client, exc)
-        _finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
+        failed(result, client, exc)
+        finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
         return
     except PanelAnswerError as exc:
         if is_busy(exc.detail):  # HTTP 429 in words: nothing asked, asked again next round
-            _failed(result, client, exc)
-            _unsent(store, rows, order_ids, result)
+            failed(result, client, exc)
+            unsent(store, rows, order_ids, result)
             return
         # A panel lacking refill and one reading only ``order`` may refuse this call
         # alike: the single calls tell (the first one, when refill is missing).
@@ -242,23 +161,23 @@ def _send_multi(
         if isinstance(exc, WholeCallRefused):  # an order in it provoked it: each alone tells
             log.warning("multi_refill_refused", panel=client.name, answer=exc.detail)
             return _send_singles(store, client, rows, clock, stop, result)
-        _finish(store, rows, {o: refused(exc.detail) for o in order_ids}, clock, result)
+        finish(store, rows, {o: refused(exc.detail) for o in order_ids}, clock, result)
         return
     except NoOrderNamedError as exc:  # it may have acted: these stay Unknown
         # Multi calls would use up every order's requests the same way.
         log.warning("multi_refill_names_no_order", panel=client.name, answer=exc.detail)
         modes.multi_refill = False
         why = f"{exc.detail}; asked one order at a time from now on"
-        _finish(store, rows, {o: lost(why) for o in order_ids}, clock, result)
+        finish(store, rows, {o: lost(why) for o in order_ids}, clock, result)
         learn(store, client.name, REFILL_ORDERS, False, evidence(exc.detail), clock())
         return
     except PanelError as exc:  # garbled answer: the panel may have acted
-        _failed(result, client, exc)
-        _finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
+        failed(result, client, exc)
+        finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
         return
     fields = _by_order(order_ids, answers)
-    _finish(store, rows, fields, clock, result)
-    _still_running(store, client.name, fields, clock, result)
+    finish(store, rows, fields, clock, result)
+    still_running(store, client.name, fields, clock, result)
 
 
 def _by_order(order_ids: list[int], answers: list[RefillRequest]) -> dict[int, dict[str, Any]]:
@@ -279,40 +198,32 @@ def _send_singles(
 ) -> None:
     order_ids = list(rows)
     for index, order_id in enumerate(order_ids):
-        if stop.is_set() or _gave_up(result):
-            _unsent(store, rows, order_ids[index:], result)
+        if stop.is_set() or gave_up(result):
+            unsent(store, rows, order_ids[index:], result)
             return
         result.calls += 1
         try:
             fields = answered(client.refill(order_id))
         except StopRequested:  # stopping, not failing: asked again next round
             result.calls -= 1
-            _unsent(store, rows, order_ids[index:], result)
+            unsent(store, rows, order_ids[index:], result)
             return
         except (AuthError, TransientError) as exc:
-            _failed(result, client, exc, auth=isinstance(exc, AuthError))
-            _unsent(store, rows, order_ids[index:], result)
+            failed(result, client, exc, auth=isinstance(exc, AuthError))
+            unsent(store, rows, order_ids[index:], result)
             return
         except PanelError as exc:  # lost or garbled answer: it may have been acted on
-            _failed(result, client, exc)
+            failed(result, client, exc)
             fields = lost(exc.detail)
         refusal = fields["error"] if fields["refill_id"] is None else None
         if fields["status"] != UNKNOWN and refusal and is_busy(refusal):
             # "Too many requests": HTTP 429 in words, no refusal of the order;
             # this and the rest are asked again next round.
-            _failed(result, client, PanelAnswerError(f"panel busy: {refusal}"))
-            _unsent(store, rows, order_ids[index:], result)
+            failed(result, client, PanelAnswerError(f"panel busy: {refusal}"))
+            unsent(store, rows, order_ids[index:], result)
             return
         if fields["status"] != UNKNOWN and refusal and client.lacks_action("refill", refusal):
             result.unsupported = refusal  # stops the run (see _gave_up)
         # Stored at once: a crash later in the batch must not lose this answer.
-        _finish(store, rows, {order_id: fields}, clock, result)
-        _still_running(store, client.name, {order_id: fields}, clock, result)
-
-
-def _failed(
-    result: RequestResult, client: PanelClient, exc: PanelError, auth: bool = False
-) -> None:
-    result.errors.append(str(exc))
-    result.auth_failed = result.auth_failed or auth
-    log.error("refill_request_failed", panel=client.name, error=str(exc))
+        finish(store, rows, {order_id: fields}, clock, result)
+        still_running(store, client.name, {order_id: fields}, clock, result)

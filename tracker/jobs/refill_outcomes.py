@@ -1,0 +1,119 @@
+"""What a run of refill requests came to (:class:`RequestResult`) and its
+bookkeeping, for :mod:`tracker.jobs.refill_requests`: each answer counted and
+stored with its time, the rows of requests certainly never sent deleted, the
+refusals saying an order's earlier refill still runs read In progress, and
+when the run gives up (key refused, panel unreachable, answers lost)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from tracker.clock import iso, iso_up, parse_iso
+from tracker.errors import PanelError
+from tracker.panel.client import PanelClient
+from tracker.rules.refill_states import UNKNOWN
+from tracker.rules.running_refills import refused_running, running_now
+from tracker.store.orders import Store
+from tracker.store.refills import forget_unsent, requests_of, update_refills
+
+log = structlog.get_logger("tracker.refill")
+
+# After this many failed calls a run stops; the orders not sent stay eligible.
+MAX_FAILED_CALLS = 3
+
+
+@dataclass
+class RequestResult:
+    sent: int = 0
+    accepted: int = 0
+    refused: int = 0
+    unknown: int = 0
+    unsent: int = 0
+    calls: int = 0
+    errors: list[str] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    auth_failed: bool = False
+    answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # by order ID
+    # The panel's words when it turned out to have no refill action at all.
+    unsupported: str | None = None
+    raced: list[int] = field(default_factory=list)  # requested meanwhile elsewhere: not sent
+    running: list[str] = field(default_factory=list)  # refill IDs refusals said still run
+
+    def count(self, fields: dict[str, Any]) -> None:
+        self.sent += 1
+        if fields["refill_id"] is not None:
+            self.accepted += 1
+        elif fields["status"] == UNKNOWN:
+            self.unknown += 1
+        else:
+            self.refused += 1
+
+
+def still_running(
+    store: Store,
+    panel: str,
+    answers: dict[int, dict[str, Any]],
+    clock: Callable[[], datetime],
+    result: RequestResult,
+) -> None:
+    """Read as In progress the earlier refill of each order one call's answers
+    refused "still running" (never a whole multi call's refusal: whose is it?)."""
+    running = [o for o, fields in answers.items() if refused_running(fields)]
+    if not running:
+        return
+    updates: dict[int, dict[str, Any]] = {}
+    for history in requests_of(store, panel, running).values():
+        updates.update(running_now(history))
+    changes = update_refills(store, updates, clock())
+    result.running.extend(str(c["refill_id"]) for c in changes)
+    if changes:
+        log.info("refill_still_running", panel=panel, refills=result.running)
+    result.changes.extend(changes)
+
+
+def gave_up(result: RequestResult) -> bool:
+    """Return True once sending more would only repeat a failure (key refused,
+    panel unreachable, or several answers lost in a row)."""
+    return (
+        result.auth_failed
+        or result.unsent > 0
+        or result.unsupported is not None
+        or len(result.errors) >= MAX_FAILED_CALLS
+    )
+
+
+def finish(
+    store: Store,
+    rows: dict[int, int],
+    fields: dict[int, dict[str, Any]],
+    clock: Callable[[], datetime],
+    result: RequestResult,
+) -> None:
+    """Store the answers (fields by order ID) of requests already sent, stamped
+    with the answer's time: the panel's own cooldown counts from no later."""
+    for order_id, values in fields.items():
+        result.count(values)
+        result.answers[order_id] = values
+    now = parse_iso(iso_up(clock()))  # one whole second: updated_at is never before requested_at
+    updates = {rows[o]: {**values, "requested_at": iso(now)} for o, values in fields.items()}
+    result.changes.extend(update_refills(store, updates, now))
+
+
+def unsent(
+    store: Store, rows: dict[int, int], order_ids: Sequence[int], result: RequestResult
+) -> None:
+    """Delete the rows of requests certainly never sent: asked again next round."""
+    forget_unsent(store, [rows[o] for o in order_ids])
+    result.unsent += len(order_ids)
+
+
+def failed(result: RequestResult, client: PanelClient, exc: PanelError, auth: bool = False) -> None:
+    """Count and log a failed call (``auth``: the key refused, which ends the run)."""
+    result.errors.append(str(exc))
+    result.auth_failed = result.auth_failed or auth
+    log.error("refill_request_failed", panel=client.name, error=str(exc))
