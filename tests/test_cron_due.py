@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from simconfig import cli_in, sim_config
 
+from tracker.cli import screen as screen_module
 from tracker.rules.due import is_due, not_due
 from tracker.sim.server import PanelServer, SimulatedPanel
 
@@ -94,6 +95,21 @@ def test_a_job_that_failed_is_due_at_the_next_run(sim: Any) -> None:
     assert "balance" in calls and "services" not in calls
     waiting = result[0].stdout.strip().partition("; not due: ")[2].split(", ")
     assert "services" in waiting and "balance" not in waiting
+
+
+def test_on_a_terminal_the_summary_wraps_at_its_words(sim: Any, monkeypatch: Any) -> None:
+    # With --due the line grew to ~110 columns; a terminal of 60 broke it
+    # inside a word and went on at column 0. Piped: one line, as scripts read.
+    _panel, cli = sim
+    assert cli("run", "--once").exit_code == 0
+    monkeypatch.setenv("COLUMNS", "60")
+    piped = cli("run", "--once", "--due").stdout.strip().splitlines()
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: True)
+    shown = cli("run", "--once", "--due").stdout.strip().splitlines()
+    assert len(piped) == 1 and len(piped[0]) > 60
+    assert len(shown) > 1 and max(map(len, shown)) <= 60
+    assert all(line.startswith("  ") for line in shown[1:])
+    assert " ".join(line.strip() for line in shown) == piped[0]
 
 
 def test_due_goes_with_once(sim: Any) -> None:

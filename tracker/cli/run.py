@@ -17,6 +17,7 @@ import click
 from tracker.cli.bounds import LONGEST, FiniteNumber, WholeNumber
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.render import safe_text
+from tracker.cli.screen import fitted, stdout_screen
 from tracker.jobs.due import due_jobs, record_succeeded
 from tracker.jobs.poll import PollResult
 from tracker.jobs.tracker import Tracker
@@ -120,6 +121,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             record_succeeded(tracker.store, stats.last_ok, started)  # for --due
             names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
             asked = refills_after(tracker.store, mark)
+            screen = stdout_screen()  # a terminal: each line wrapped at its words
             for name in names:
                 last = latest_balance(tracker.store, name)
                 failed = [
@@ -138,10 +140,11 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                     *(name, poll, asked.get(name, 0), last, failed, waits, paused),
                     no_balance=is_unsupported(tracker.store, name, "balance"),
                 )
-                click.echo(safe_text(line))  # the currency is the panel's text: shown escaped
+                click.echo(fitted(safe_text(line), screen))  # the currency: escaped
             for name, count in left_out.items():  # a panel name from the database: escaped
                 orders = counted(count, "open order")
-                click.echo(safe_text(f"{name}: {orders} not polled: not in the config"))
+                left = safe_text(f"{name}: {orders} not polled: not in the config")
+                click.echo(fitted(left, screen))
         finally:
             tracker.close()
         if outcome.signum:
