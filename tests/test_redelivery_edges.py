@@ -370,3 +370,25 @@ def test_an_alert_waiting_behind_an_older_one_is_given_up_at_its_own_window_end(
     # given up at the first look after its window's end (the daemon looks every 30 s)
     assert row["next_at"] is None and row["gave_up_at"] is not None
     assert row["gave_up_at"] <= iso(window_end + timedelta(seconds=30))
+
+
+def test_undelivered_with_no_target_configured_says_none_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A config with no webhook or notify target: `alerts --undelivered` said
+    # "every alert was delivered", of alerts that went nowhere but the log.
+    from simconfig import OFFLINE_CONFIG, cli_in
+
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": None})
+    assert cli("track", "101").exit_code == 0  # the database, with no alert kept
+    said = cli("alerts", "--undelivered")
+    assert said.exit_code == 0 and said.stdout == ""
+    assert "delivered" not in said.stderr
+    assert said.stderr.strip() == (
+        "no alert is sent anywhere: [alerts] has no webhook_url, webhook_url_file, "
+        "notify or notify_file (alerts are stored and logged only)"
+    )
+    with_hook = OFFLINE_CONFIG + '[alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\n'
+    (tmp_path / "tracker.toml").write_text(with_hook)
+    taken = cli("alerts", "--undelivered")
+    assert taken.exit_code == 0 and "every alert was delivered" in taken.stderr

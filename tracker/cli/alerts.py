@@ -92,7 +92,8 @@ def alerts(
     cut = pruned.reached(store, name, start) if start is not None else None  # --since's window
     notes = stderr_screen()  # the notes on stderr wrapped on a terminal
     if undelivered:
-        list_undelivered(store, name, start, limit, as_json, cut, notes)
+        targets = config.alerts.has_targets if config.path is not None else None
+        list_undelivered(store, name, start, limit, as_json, cut, notes, targets)
         return
     rows = alerts_since(store, start, panel=name, limit=limit)
     configured = {p.name for p in config.panels}

@@ -36,11 +36,13 @@ def list_undelivered(
     as_json: bool,
     cut: dict[str, Any] | None = None,
     notes: Screen | None = None,
+    targets: bool | None = None,
 ) -> None:
     """List the alerts no target took of ``panel`` (None: every panel) since
     ``start``, the newest ``limit``, oldest first; as JSON with ``as_json``.
     ``cut``: the prune whose cutoff the window reaches before (None: none);
-    ``notes``: stderr's terminal, its notes wrapped to its width (None: a line each)."""
+    ``notes``: stderr's terminal, its notes wrapped to its width (None: a line each);
+    ``targets``: whether the config sends alerts anywhere (None: no config read)."""
     since = iso(start) if start is not None else ""
     rows = [
         r for r in waiting(store) if (panel is None or r["panel"] == panel) and r["at"] >= since
@@ -49,7 +51,13 @@ def list_undelivered(
     if as_json:
         click.echo(to_json({"undelivered": rows, "pruned": pruned.field(cut)}))
         return
-    if not rows:
+    if not rows and targets is False:  # nothing to deliver: no target configured
+        none = (
+            "no alert is sent anywhere: [alerts] has no webhook_url, webhook_url_file, "
+            "notify or notify_file (alerts are stored and logged only)"
+        )
+        click.echo(fitted(none, notes), err=True)
+    elif not rows:
         none = "every alert was delivered (or none was kept: alerts.redeliver_for)"
         click.echo(fitted(none, notes), err=True)
     else:
