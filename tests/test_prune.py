@@ -166,6 +166,7 @@ EXPECTED = {
     "automation_actions": 1,
     "automation_skips": 1,
     "cancels": 1,
+    "late_checks": 0,  # none of these orders ended Partial, Canceled or Refunded
     "balances": 4,
     "alerts": 2,
     "alert_deliveries": 1,

@@ -39,6 +39,7 @@ ZERO = {
     "automation_actions": 0,
     "automation_skips": 0,
     "cancels": 0,
+    "late_checks": 0,
     "balances": 0,
     "alerts": 0,
     "alert_deliveries": 0,

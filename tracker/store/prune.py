@@ -44,6 +44,7 @@ ORDER_TABLES = (
     ("automation_actions", _OF_ORDERS),
     ("automation_skips", _OF_ORDERS),
     ("cancels", _OF_ORDERS),
+    ("late_checks", _OF_ORDERS),  # its foreign key cascades too: deleted here, counted
     ("orders", _OF_ORDERS),
 )
 # Never deleted: ``idempotency_keys`` (m034). A key outlives its order, so an
