@@ -175,3 +175,25 @@ def test_auth_failed_on_a_panel_without_balance_names_the_services_probe(
     [(message,)] = _rows(tmp_path, "SELECT message FROM alerts WHERE kind = 'auth_failed'")
     assert "A services call every 15m (the panel has no balance action) resumes them" in message
     assert "balance check" not in message
+
+
+def test_a_key_fixed_ends_its_refusal_on_a_panel_without_balance(world, tmp_path, monkeypatch):
+    # The pause is not kept across a restart or reload, the auth_failed
+    # episode is: a panel with balance ends it at its first balance answer.
+    # Without balance the job asked nothing, so the episode stayed open: no
+    # auth_recovered, doctor saying the key refused and the jobs paused.
+    panel, cli = world()
+    [order_id] = panel.seed_orders(1, status="In progress")
+    assert cli("track", str(order_id)).exit_code == 0
+    assert cli("run", "--once").exit_code == 0  # learned: no balance action
+    monkeypatch.setenv("SIM_KEY", "not-the-key-0123456789")
+    assert cli("run", "--once", "--all").exit_code == 1  # auth_failed
+    monkeypatch.setenv("SIM_KEY", KEY)  # the key fixed; the tracker run again
+    panel.calls.clear()
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    kinds = [r[0] for r in _rows(tmp_path, "SELECT kind FROM alerts")]
+    assert kinds == ["action_unsupported", "auth_failed", "auth_recovered"], kinds
+    assert panel.calls["balance"] == 0  # asked services, as a paused panel's probe
+    doctor = cli("doctor")
+    assert "refused" not in doctor.output, doctor.output  # before: "the API key was refused"

@@ -28,7 +28,7 @@ from tracker.jobs.steps import Looks
 from tracker.panel.client import PanelClient
 from tracker.panel.models import Balance
 from tracker.panel.witness import WholeCallRefused
-from tracker.rules.alerts import rough_duration
+from tracker.rules.alerts import AUTH_FAILED, rough_duration
 from tracker.rules.balance import (
     BALANCE_LOW,
     BALANCE_LOW_REMINDER,
@@ -147,7 +147,7 @@ def check_balance(
     if missing:
         client.lacks_balance()  # its refusal is no witness of the key
         if not balance_due_again(missing[0]["learned_at"], clock()):
-            return _without_balance(client, gate)
+            return _without_balance(client, gate, alerter)
     try:
         answer = client.balance()
     except AuthError as exc:
@@ -215,12 +215,15 @@ def check_balance(
     return True
 
 
-def _without_balance(client: PanelClient, gate: AuthGate) -> bool:
+def _without_balance(client: PanelClient, gate: AuthGate, alerter: Alerter) -> bool:
     """The job of a panel without ``balance``: nothing to fetch; a panel paused
     for its key is probed with ``services`` instead, which resumes it once
-    answered without a refusal of the key. Return True unless that probe failed."""
+    answered without a refusal of the key, and so is one whose ``auth_failed``
+    is open (from before a restart or reload: the pause is not kept), which
+    that answer ends. Return True unless that probe failed."""
     name = client.panel.name
-    if name not in gate.paused:
+    refused = alerter.episode(name, AUTH_FAILED)
+    if name not in gate.paused and not (refused and refused.active):
         log.debug("balance_unsupported", panel=name)
         return True
     try:
