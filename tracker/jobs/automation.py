@@ -76,6 +76,7 @@ class AutomationRound(PanelActions):
     ):
         super().__init__(*args, **kw)  # monotonic, boottime: the clock's twins, telling its steps
         self.daily_cap = DailyCap(self.panel, self.alerter, self.clock, monotonic, boottime)
+        self._held = 0  # orders whose stall the watch held back at its last pass
 
     def run(self) -> bool:
         """Run every part that is switched on; return True when no call failed."""
@@ -84,9 +85,12 @@ class AutomationRound(PanelActions):
         if settled:
             log.warning("automation_interrupted", panel=self.panel, actions=settled)
         medians = self._medians(now)
-        watch_stalls(
-            self.store, self.panel, self.config, self.alerter, self.clock, medians, late=self.late
-        )
+        held = self._held  # the last pass's: the same hold is told once
+        counts = watch_stalls(
+            self.store, self.panel, self.config, self.alerter, self.clock, medians,
+            late=self.late, held_before=held,
+        )  # fmt: skip
+        self._held = counts["held"]
         ok = True
         if self.config.cancel_pending and not self.stop.is_set():
             ok = self.cancel_stale() and ok

@@ -75,6 +75,7 @@ def watch_stalls(
     medians: dict[int, float] | None = None,
     *,
     late: float,
+    held_before: int = 0,
 ) -> dict[str, int]:
     """Judge a panel's open orders: store each one's eta and stall episode,
     alert on episodes that open or end; return counts (judged, stalled, moving,
@@ -92,7 +93,8 @@ def watch_stalls(
     again at the next pass (their ``recheck_at`` has come).
 
     ``medians`` (each service's median seconds to complete) is read from the
-    store when not given: :func:`service_medians`."""
+    store when not given: :func:`service_medians`. ``held_before``: the last
+    pass's ``held``; the same hold again is no news (its line at debug)."""
     now = clock()
     if medians is None:
         medians = service_medians(store, panel, now)
@@ -149,7 +151,8 @@ def watch_stalls(
     if moving:
         alerter.raise_alert(_moving_alert(panel, moving, now))
     counts = {"judged": judged, "stalled": len(stalled), "moving": len(moving), "held": held}
-    told = log.info if stalled or moving or held else log.debug  # no episode opened or ended
+    news = stalled or moving or held != held_before  # an episode opened or ended, a hold changed
+    told = log.info if news else log.debug
     told("stalls_checked", panel=panel, full=full, **counts)
     return counts
 
