@@ -15,17 +15,12 @@ that could not exist. A `status` that is the HTTP code itself, beside
 from __future__ import annotations
 
 import json
-import sqlite3
-from itertools import count
 from typing import Any
 
 import pytest
-from hostile import HostileServer, Reply, json_reply
-from simconfig import cli_in, sim_config
+from hostile import Reply
+from test_answer_pages import ACTS, ADD, _rows, _said, _sent, panel  # noqa: F401  (fixture)
 
-KEY = "hostile-key-AnswerProblems57"
-ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
-ACTS = ("add", "refill", "cancel")
 TITLES = {
     401: "Unauthorized",
     403: "Forbidden",
@@ -45,48 +40,8 @@ def problem(code: int, **fields: Any) -> Reply:
     return Reply(json.dumps(document).encode(), code, {"Content-Type": "application/problem+json"})
 
 
-@pytest.fixture
-def panel(tmp_path, monkeypatch):
-    """Return (server, replies, cli) with orders 5 and 6 tracked (placed by
-    `add`); ``replies[action]`` then scripts the answer to an action."""
-    placed = count(5)
-    replies: dict[str, Any] = {"balance": json_reply({"balance": "10", "currency": "USD"})}
-
-    def respond(form: dict[str, str]) -> Reply:
-        action = form.get("action", "")
-        if action in replies:
-            return replies[action]
-        if action == "add":
-            return json_reply({"order": next(placed)})
-        return json_reply({"error": "Incorrect request"})
-
-    server = HostileServer(respond).start()
-    config = sim_config(server.url, panel='timeout = "5s"\nretries = 1')
-    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
-    for _ in range(2):
-        assert cli(*ADD).exit_code == 0
-    server.requests.clear()
-    yield server, replies, cli
-    server.stop()
-
-
-def _rows(tmp_path, sql: str) -> list[tuple]:
-    with sqlite3.connect(tmp_path / "t.db") as db:
-        return list(db.execute(sql))
-
-
-def _said(result) -> str:
-    lines = [line for line in result.stderr.splitlines() if line.startswith("smm-tracker:")]
-    assert len(lines) == 1, result.output
-    return lines[0]
-
-
-def _sent(server, action: str) -> int:
-    return sum(1 for form in server.requests if form.get("action") == action)
-
-
 @pytest.mark.parametrize("code", sorted(TITLES))
-def test_a_frameworks_problem_document_is_not_sent_by_all_three(panel, tmp_path, code):
+def test_a_frameworks_problem_document_is_not_sent_by_all_three(panel, tmp_path, code):  # noqa: F811
     server, replies, cli = panel
     replies.update(dict.fromkeys(ACTS, problem(code, detail="The request was refused.")))
     added = cli(*ADD, "--idempotency-key", "row-1")
@@ -110,7 +65,8 @@ def test_a_frameworks_problem_document_is_not_sent_by_all_three(panel, tmp_path,
 
 
 def test_a_405_problem_names_the_urls_path_and_a_status_of_the_panels_stays_unknown(
-    panel, tmp_path
+    panel,  # noqa: F811
+    tmp_path,
 ):
     server, replies, cli = panel
     replies.update(dict.fromkeys(("add", "cancel"), problem(405)))
