@@ -257,3 +257,25 @@ def test_a_demo_of_one_order_says_order_not_orders():
     assert re.fullmatch(r"placed 1 order: \d+", placed), placed
     assert "the order reached a final status (Ctrl-C to stop)" in lines
     assert " 1 orders" not in "\n".join(lines)
+
+
+def test_on_a_terminal_the_demos_lines_wrap_at_their_words_and_its_commands_stay_whole(
+    tmp_path, monkeypatch
+):
+    # A Completed line with over-delivery ran to 85 columns: an 80-column
+    # terminal broke it inside a word. Its timed lines now wrap at their words
+    # under the time; the commands it names are never broken (pasted whole).
+    from tracker.cli import screen as screen_module
+
+    monkeypatch.setenv("COLUMNS", "50")
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: True)
+    keep = tmp_path / "kept-demo-folder-with-a-long-enough-name"
+    output = _demo("--orders", "3", "--duration", "4", "--keep", str(keep))
+    lines = output.splitlines()
+    timed = [i for i, line in enumerate(lines) if re.match(r"\d\d:\d\d:\d\d  ", line)]
+    assert timed and all(len(lines[i]) <= 50 for i in timed), output
+    wrapped = [i for i in timed if i + 1 < len(lines) and lines[i + 1].startswith(" " * 10)]
+    assert wrapped, output  # some lines went past 50 columns and were wrapped
+    commands = [line for line in lines if "smm-tracker " in line]
+    assert all(str(keep) in line or "take --database" in line for line in commands), commands
+    assert any(len(line) > 50 for line in commands)  # whole, though wider than the screen

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import gc
 import os
+import re
 import signal
 import sys
 import threading
@@ -33,6 +34,8 @@ from tracker.store.capabilities import is_unsupported
 from tracker.store.refills import last_refill_row, refills_after
 
 SWITCH_INTERVAL = 0.0005  # seconds; see run()
+_TIMED = re.compile(r"\d\d:\d\d:\d\d  ")  # a demo's line of a transition or an alert
+_TIME_WIDTH = len("12:00:00  ")
 _QUICK_EXIT: list[bool] = []  # the exit handler registered (once a process)
 
 
@@ -268,6 +271,15 @@ def demo(count: int, speed: float, every: float, duration: float | None, keep: s
     configure("warning", "console")
     stop = threading.Event()
     install_signal_handlers(stop)
+    screen = stdout_screen()
+
+    def echo(line: str) -> None:
+        # A timed line wraps at its words under its time on a terminal (a
+        # Completed line with over-delivery is ~85 columns); the commands it
+        # names at the end stay whole, to be pasted.
+        if line:
+            click.echo(fitted(line, screen, _TIME_WIDTH) if _TIMED.match(line) else line)
+
     shown = run_demo(
         orders=count,
         speed=speed,
@@ -275,7 +287,7 @@ def demo(count: int, speed: float, every: float, duration: float | None, keep: s
         duration=duration,
         keep=None if keep is None else Path(keep),
         stop=stop,
-        echo=lambda line: click.echo(line) if line else None,
+        echo=echo,
     )
     if shown == 0:
         sys.exit(1)
