@@ -194,7 +194,7 @@ def add(
             where = f"{panel_config.name}: add"
             told = f"interrupted: {where}: no order placed{said}"
             fail(safe_text(_and(told, mine, gone)), EXIT_INTERRUPTED)
-        index = [p.name for p in config.panels].index(panel_config.name)
+        index = config.index(panel_config.name)
         # A web server's page or 404 before the panel's script: the URL to fix.
         hint = (unserved_hint if isinstance(exc, UnservedError) else web_page_hint)(
             str(exc), index, lists=[name for name in ("comments", "usernames") if name in extra]

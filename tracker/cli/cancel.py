@@ -200,7 +200,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
     client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
     results: list[tuple[int, str, str | None]] = []
-    index = [p.name for p in config.panels].index(name)  # panels[N] in a fix said
+    index = config.index(name)  # panels[N] in a fix said
     lacking: list[str] = []
     sending: list[int] = []
 

@@ -217,7 +217,7 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     if accepted and is_unsupported(store, name, "refill_status"):
         # A new refill to follow: refill_status is tried again (and re-learned).
         learn(store, name, "refill_status", True, "refill accepted: asked again", utcnow())
-    index = [p.name for p in config.panels].index(name)  # panels[N] in a fix said
+    index = config.index(name)  # panels[N] in a fix said
     _report(oid, name, answer, result.errors, result.running, index)
 
 

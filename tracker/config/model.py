@@ -247,6 +247,11 @@ class Config:
                 return panel
         raise ConfigError([f"no panel named {said(name)} (configured: {names})"])
 
+    def index(self, name: str) -> int:
+        """Given a configured panel's name, return N of its ``panels[N]``: how
+        a fix said to the user names its table in the file."""
+        return [p.name for p in self.panels].index(name)
+
     def balance_low(self, panel: PanelConfig) -> Decimal:
         """Given a panel, return its low-balance threshold (0 = no alert)."""
         return self.balance.low if panel.balance_low is None else panel.balance_low
