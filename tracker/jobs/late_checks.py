@@ -29,6 +29,7 @@ import structlog
 
 from tracker.clock import Clock
 from tracker.jobs.asking import Answer
+from tracker.jobs.few_lines import FewLines
 from tracker.store.late_checks import LateStored, due_late_ids, store_late
 from tracker.store.orders import Store
 
@@ -40,13 +41,16 @@ LATE_CALL: ContextVar[bool] = ContextVar("late_call", default=False)
 # Late-check batches (of max_batch IDs each) a poll sends at most, after its
 # open orders (a batch split by a bad ID costs more calls, as any batch does).
 BATCHES_PER_POLL = 10
-_LISTED = 20  # order IDs named in a late_check_failed or order_reopened_many line
-# Orders re-opened by a poll's late checks told by name at warning; any more
-# at debug, and counted in one order_reopened_many line when the poll ends
-# (a panel re-opening 1,000 orders at once made 1,000 warning lines). The
-# same for orders charged more than before: at warning, any more at info
-# (order_charge_changed), counted in one order_charge_raised_many line.
-REOPENED_LOGGED = 10
+_LISTED = 20  # order IDs named in a late_check_failed line
+# Of a poll's per-order lines (see tracker.jobs.few_lines), the first 10 by
+# name, any more at debug and counted in one line when the poll ends: orders
+# re-opened (order_reopened, at warning: order_reopened_many), charged more
+# than before (order_charge_changed, raised=true, at warning:
+# order_charge_raised_many), charged otherwise (order_charge_changed at info,
+# counted with the poll's open orders re-priced: order_charge_changed_many)
+# and moved between ended statuses (late_status_changed, at info:
+# late_status_changed_many). A panel re-opening 1,000 orders at once made
+# 1,000 warning lines; refunding 20 at once, 20 info lines.
 
 
 class LateChecks:
@@ -54,13 +58,33 @@ class LateChecks:
     an order ended) and the clock, hand out one poll's due late checks and
     store what comes back; ``refunds`` gathers the poll's refunds."""
 
-    def __init__(self, store: Store, panel: str, delays: tuple[float, ...], clock: Clock):
+    def __init__(
+        self,
+        store: Store,
+        panel: str,
+        delays: tuple[float, ...],
+        clock: Clock,
+        charged: FewLines | None = None,
+    ):
         self.store, self.panel, self.delays, self.clock = store, panel, delays, clock
         self.refunds: list[dict[str, Any]] = []
         self.checked = 0
         self.failures = 0  # of the checks made, those that failed
-        self.reopened: list[int] = []  # orders open again, this poll
-        self.raised: list[int] = []  # orders charged more than before, this poll
+        self.reopened = FewLines(log.warning, log.debug, "order_reopened", panel, "reopened")
+        self.raised = FewLines(  # charged more than before
+            log.warning,
+            log.debug,
+            "order_charge_changed",
+            panel,
+            "raised",
+            many="order_charge_raised_many",
+        )
+        # Any other charge changed: the poll's (its open orders' too), else ours.
+        self._own = charged is None
+        self.charged = charged or FewLines(
+            log.info, log.debug, "order_charge_changed", panel, "changed"
+        )
+        self.moved = FewLines(log.info, log.debug, "late_status_changed", panel, "changed")
 
     def batches(self, size: int) -> Iterator[list[int]]:
         """Yield the due late checks' IDs ``size`` at a time (read when the
@@ -94,31 +118,19 @@ class LateChecks:
         self.refunds += stored.refunds
         self.failures += len(stored.failed)
         for change in stored.repriced:  # as a poll logs it for an open order
-            level = log.info
-            if change["raised"]:  # charged more after the end: the first few at warning
-                self.raised.append(change["order_id"])
-                level = log.warning if len(self.raised) <= REOPENED_LOGGED else log.info
-            level(
-                "order_charge_changed",
-                panel=self.panel,
+            # Charged more after the end: a warning; any other change at info.
+            lines = self.raised if change["raised"] else self.charged
+            lines.tell(
+                change["order_id"],
                 late=True,
                 raised=change["raised"],
-                **_named(change),
+                before=change["before"],
+                after=change["after"],
             )
         reopened = set(stored.reopened)
         for t in stored.transitions:
-            event, level = "late_status_changed", log.info
-            if t["order_id"] in reopened:
-                self.reopened.append(t["order_id"])
-                event = "order_reopened"
-                level = log.warning if len(self.reopened) <= REOPENED_LOGGED else log.debug
-            level(
-                event,
-                panel=self.panel,
-                order=t["order_id"],
-                before=t["from_status"],
-                after=t["to_status"],
-            )
+            lines = self.reopened if t["order_id"] in reopened else self.moved
+            lines.tell(t["order_id"], before=t["from_status"], after=t["to_status"])
         by_why: dict[str, list[tuple[int, bool]]] = {}
         for order_id, why, last in stored.failed:
             by_why.setdefault(why, []).append((order_id, last))
@@ -133,25 +145,9 @@ class LateChecks:
             )
 
     def finish(self) -> None:
-        """Once the poll ends: the orders it re-opened, and those charged
-        more, past the first REOPENED_LOGGED, counted in one line each."""
-        if rest := self.raised[REOPENED_LOGGED:]:
-            log.warning(
-                "order_charge_raised_many",
-                panel=self.panel,
-                orders=len(rest),
-                first=rest[:_LISTED],
-                raised=len(self.raised),
-            )
-        if rest := self.reopened[REOPENED_LOGGED:]:
-            log.warning(
-                "order_reopened_many",
-                panel=self.panel,
-                orders=len(rest),
-                first=rest[:_LISTED],
-                reopened=len(self.reopened),
-            )
-
-
-def _named(change: dict[str, Any]) -> dict[str, Any]:
-    return {"order": change["order_id"], "before": change["before"], "after": change["after"]}
+        """Once the poll ends: the lines past the first few, counted in one
+        line each (the charges changed: by the poll, when it shares them)."""
+        for lines in (self.raised, self.reopened, self.moved):
+            lines.finish()
+        if self._own:
+            self.charged.finish()

@@ -22,6 +22,7 @@ import structlog
 
 from tracker.clock import Clock
 from tracker.jobs.asking import Answer, ask_batch
+from tracker.jobs.few_lines import FewLines
 from tracker.jobs.late_checks import LATE_CALL, LateChecks
 from tracker.jobs.poll_result import PollResult, count_failure, failed, late_done
 from tracker.panel.client import PanelClient
@@ -93,7 +94,9 @@ def poll_panel(
         panel.name, started, panel.max_batch, everything=everything, horizons=ahead
     )
     delays = cadence.late_checks
-    late = LateChecks(store, panel.name, delays, clock) if delays else None
+    # A poll's re-priced orders, open and ended alike: the first few by name.
+    charged = FewLines(log.info, log.debug, "order_charge_changed", panel.name, "changed")
+    late = LateChecks(store, panel.name, delays, clock, charged) if delays else None
     # Open orders first; the late checks' IDs are read (a generator) once those are all out.
     later = late.batches(panel.max_batch) if late is not None else iter(())
     source: Iterator[tuple[list[int], bool]] | None = chain(
@@ -156,13 +159,7 @@ def poll_panel(
                         quantity=order["quantity"],
                     )
             for order in repriced:  # counted at its latest value; the change said once
-                log.info(
-                    "order_charge_changed",
-                    panel=panel.name,
-                    order=order["order_id"],
-                    before=order["before"],
-                    after=order["after"],
-                )
+                charged.tell(order["order_id"], before=order["before"], after=order["after"])
             for ids, answer, asked in settled:
                 result.calls += answer.calls
                 result.checked += len(asked)
@@ -218,6 +215,7 @@ def poll_panel(
             # bug in a later group), the orders already stored as stopped are
             # told: a give-up is never silent. Only a process killed meanwhile
             # loses the alert; `doctor` still counts them.
+            charged.finish()  # a log line: raises nothing
             if given_up and on_lost is not None:
                 on_lost(given_up)
             if late is not None:

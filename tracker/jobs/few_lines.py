@@ -1,0 +1,58 @@
+"""A poll's per-order log lines, the first few by name, the rest counted.
+
+A panel ending, re-pricing or re-opening many orders at once (20 stale
+Pending orders the automation canceled, 1,000 refunds in one go) wrote a line
+per order, and the journal scrolled the lines that matter away. Per poll and
+panel, the first LOGGED lines of an event go at its level, each naming its
+order; any more go at debug (still there for ``--log-level debug``), and
+when the poll ends one ``<event>_many`` line (or the name given) at the same
+level counts them:
+``orders`` (those past the first LOGGED), ``first`` (the first LISTED of
+those), and the poll's whole count under the name given (``changed``...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+LOGGED = 10  # lines of an event a poll writes at its level, by name
+LISTED = 20  # order IDs a ``*_many`` line names
+
+
+class FewLines:
+    """Given a logger's level method (``log.info``), an event, a panel's name
+    and the name of the poll's whole count in the closing line (``many``: its
+    event, ``<event>_many`` by default), log a poll's lines of that event:
+    :meth:`tell` each, :meth:`finish` once it ends."""
+
+    def __init__(
+        self,
+        level: Callable[..., Any],
+        debug: Callable[..., Any],
+        event: str,
+        panel: str,
+        total: str,
+        many: str | None = None,
+    ):
+        self.level, self.debug, self.event = level, debug, event
+        self.panel, self.total, self.many = panel, total, many or f"{event}_many"
+        self.orders: list[int] = []  # every order told, this poll
+
+    def tell(self, order: int, **fields: Any) -> None:
+        """Log one order's line: at the level for the first LOGGED, else at debug."""
+        self.orders.append(order)
+        told = self.level if len(self.orders) <= LOGGED else self.debug
+        told(self.event, panel=self.panel, order=order, **fields)
+
+    def finish(self) -> None:
+        """Once the poll ends: those past the first LOGGED counted in one line."""
+        if rest := self.orders[LOGGED:]:
+            self.level(
+                self.many,
+                panel=self.panel,
+                orders=len(rest),
+                first=rest[:LISTED],
+                **{self.total: len(self.orders)},
+            )
+        self.orders = []
