@@ -45,7 +45,9 @@ class Transport(Interpreting[P]):
 
     ``transport`` replaces the network (tests), ``limiter`` is called before
     every request (shared rate limit), ``stop_event`` cuts retry waits short,
-    ``on_wait`` is told of each wait to send a rate limit causes (seconds, why);
+    ``on_wait`` is told of each wait to send a rate limit causes (seconds, why),
+    and is given where a person waits on the calls: each retry is then a
+    warning, else at debug and a call failed after its retries one warning;
     ``sleep``, ``clock`` (monotonic) and ``wall`` (Unix time) replace the real ones (tests).
     """
 
@@ -68,6 +70,7 @@ class Transport(Interpreting[P]):
         self._sleep_fn, self._clock, self._wall = sleep, clock, wall
         self.observers = list(observers)
         self._pacing = Pacing(self.name, clock, wall, self._sleep, self._stop, on_wait)
+        self._waited_on = on_wait is not None  # a person waits: each retry said
         self._in_flight = threading.BoundedSemaphore(panel.concurrency)
         self._http = deadline.http_client(
             panel.timeout,
@@ -172,7 +175,24 @@ class Transport(Interpreting[P]):
             before_sleep=self._log_retry,
         )
         try:
-            return retrying(self._send_once, action, fields or {}, idempotent, budget)
+            return self._retried(retrying, action, fields or {}, idempotent, budget)
+        except PanelError as exc:
+            if (attempts := retrying.statistics.get("attempt_number", 1)) > 1:
+                self._gave_up(action, attempts, exc)
+            raise
+
+    def _retried(
+        self,
+        retrying: tenacity.Retrying,
+        action: str,
+        fields: dict[str, str],
+        idempotent: bool,
+        budget: Budget,
+    ) -> Any:
+        """Make ``action``'s attempts; raise what the call failed with, said
+        as the caller is to be told it."""
+        try:
+            return retrying(self._send_once, action, fields, idempotent, budget)
         except AnswerTooLargeError as exc:
             if not idempotent:  # it answered: it may well have acted
                 raise OutcomeUnknownError.because(
@@ -190,11 +210,33 @@ class Transport(Interpreting[P]):
         (self._sleep_fn or self._stop.wait)(seconds)  # a stop cuts the wait short
 
     def _log_retry(self, state: tenacity.RetryCallState) -> None:
+        """Log a retry: at debug (a hiccup its retry answers is no news), but
+        where a person waits on the call (``on_wait`` given: ``add``,
+        ``refill``...): at warning, the same error again, nothing answered
+        since, at debug."""
         exc = state.outcome.exception() if state.outcome else None
         self._pacing.retrying(exc, state.upcoming_sleep)  # a rate limit's: said (CLI)
         error, wait = getattr(exc, "detail", str(exc)), round(state.upcoming_sleep, 2)
-        told = log.debug if self._retry_told(error) else log.warning
+        told = log.warning if self._waited_on and not self._retry_told(error) else log.debug
         told("panel_retry", panel=self.name, attempt=state.attempt_number, wait=wait, error=error)
+
+    def _gave_up(self, action: str, attempts: int, exc: PanelError) -> None:
+        """A call retried, failed for good: one ``panel_retry`` warning
+        (``gave_up``), unless a person waits on it (its command says the
+        error), a stop ended it, or the same error was told last, nothing
+        answered since (an outage told once)."""
+        if self._waited_on or self._stop.is_set():
+            return
+        error = exc.detail
+        told = log.debug if self._retry_told(error) else log.warning
+        told(
+            "panel_retry",
+            panel=self.name,
+            action=action,
+            attempt=attempts,
+            error=error,
+            gave_up=True,
+        )
 
     def _retry_told(self, error: str) -> bool:  # WholeCalls: the same failure, no answer since
         return False
