@@ -16,7 +16,7 @@ import tracker
 from tracker.cli.main import main
 
 SOURCE = str(Path(tracker.__file__).parents[1])
-LEVELS = ["plain,debug", "plain,info", "plain,warning", "plain,error"]
+LEVELS = ["plain,debug", "plain,info", "plain,warning", "plain,error", "plain,critical"]
 
 
 def complete(line: str) -> list[str]:

@@ -236,8 +236,9 @@ def open_store(config: Config, *, read_only: bool = False, existing: bool = Fals
 )
 @click.option(
     "--log-level",
-    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
-    help="Override logging.level. Also taken after the command.",
+    type=click.Choice(["debug", "info", "warning", "error", "critical"], case_sensitive=False),
+    help="Override logging.level (critical: only the daemon's own failures). "
+    "Also taken after the command.",
 )
 @click.option(
     "--log-format",

@@ -302,6 +302,6 @@ def _parse_listen(text: str) -> tuple[str, int] | None:
 def _logging(t: Table) -> LoggingConfig:
     d = LoggingConfig()
     return LoggingConfig(
-        level=t.choice("level", d.level, ("debug", "info", "warning", "error")),
+        level=t.choice("level", d.level, ("debug", "info", "warning", "error", "critical")),
         format=t.choice("format", d.format, ("auto", "console", "json")),
     )

@@ -208,7 +208,7 @@ class Scheduler:
                 time.sleep(pause)
             if self.stats.busy():
                 running = sorted(self.stats.snapshot().running)
-                log.error("stop_overdue", running=running, bound=bound)
+                log.critical("stop_overdue", running=running, bound=bound)
                 return False
         for generation in generations:
             generation.close()

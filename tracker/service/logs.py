@@ -5,7 +5,8 @@ same processors. A redaction processor replaces every registered secret with
 ``***`` wherever it appears, and tracebacks never show frame locals.
 
 Under systemd, when stderr is the journal (``$JOURNAL_STREAM`` names its
-device and inode), every line starts with its syslog priority (``<3>`` error,
+device and inode), every line starts with its syslog priority (``<2>``
+critical: the daemon's own failures, ``<3>`` error,
 ``<4>`` warning, ``<6>`` info, ``<7>`` debug; sd-daemon(3)) and carries no
 timestamp of its own: journald stamps each entry, and ``journalctl -p err``
 then shows exactly the errors. Colours follow the terminal, ``NO_COLOR`` and ``TERM=dumb``.
@@ -162,7 +163,7 @@ def configure(
     # interval skips the next run: max_instances 1, coalesce), every interval
     # while a panel is slow; the jobs log their own failures. Shown at debug.
     if numeric > logging.DEBUG:
-        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+        logging.getLogger("apscheduler.scheduler").setLevel(max(numeric, logging.ERROR))
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

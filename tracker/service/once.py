@@ -118,7 +118,7 @@ def run_stoppable(
                     and clock() > deadline
                     and any(w.is_alive() for w in workers)
                 ):
-                    log.error("stop_overdue", bound_s=bound)
+                    log.critical("stop_overdue", bound_s=bound)
                     return Outcome(ok=False, signum=signals.signum, abandoned=True)
                 continue
             signals.stop = False

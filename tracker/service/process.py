@@ -227,14 +227,14 @@ class Service:
         lets systemd restart it on the file that is there now."""
         reason = self._reader.replaced() if self._reader is not None else None
         if reason is None and self.lock is not None and (taken := self.lock.kept()):
-            log.error("lock_taken", path=str(self.lock.path), reason=taken)
+            log.critical("lock_taken", path=str(self.lock.path), reason=taken)
             self.failure = f"another smm-tracker run is using the database: {taken}"
             return True
         if reason is None:
             return False
         path = self.config.database.path
         message = replaced_message(path, reason)
-        log.error("database_replaced", path=str(path), reason=reason)
+        log.critical("database_replaced", path=str(path), reason=reason)
         raise_alert(Alert(STORE_REPLACED, message, severity="error"), sink=self._sink)
         self.failure = message
         return True
@@ -272,7 +272,9 @@ class Service:
         stuck = self.stats.stalled(self.stall_bound())
         if stuck:
             if not self._stalled:
-                log.error("jobs_stalled", jobs=stuck, bound=self.stall_bound(), watchdog="withheld")
+                log.critical(
+                    "jobs_stalled", jobs=stuck, bound=self.stall_bound(), watchdog="withheld"
+                )
             self._stalled = True
             self.notifier.status(f"stalled: {', '.join(stuck)} made no progress; watchdog withheld")
             return
