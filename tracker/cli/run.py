@@ -95,6 +95,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             return
         tracker = Tracker(config)
         try:
+            tracker.watch.carry_outages()  # an outage an earlier run told: at debug
             tracker.everything = everything
             tracker.prejudge_in_polls()  # the stall watch's judging in the poll's waits
             left_out = tracker.warn_unconfigured()

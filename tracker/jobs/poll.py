@@ -81,7 +81,7 @@ def poll_panel(
     """
     panel = client.panel
     stop = stop_event or threading.Event()
-    result = PollResult(panel=panel.name, told=told)
+    result = PollResult(panel=panel.name, told=told, carried=lambda: client.carried)
     started = clock()
     began, cpu = time.perf_counter(), time.process_time()
     witness = store.known_order(panel.name)  # see ask_batch

@@ -7,7 +7,7 @@ failure is never the poll's nor its orders'.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -39,6 +39,9 @@ class PollResult:
     # The errors of the panel's poll before: the same failure again (an
     # outage) is logged at debug, each new one at error (see status_failed).
     told: Collection[str] = ()
+    # True while an outage an earlier `run --once` told goes on (the client's
+    # ``carried``): every failure is told already, at debug.
+    carried: Callable[[], bool] = lambda: False
     # Seconds this poll took, the process's CPU seconds meanwhile (every
     # thread), and the seconds its thread spent storing answers (the single
     # writer): the bench's write-throughput figures.
@@ -90,7 +93,7 @@ def count_failure(result: PollResult, error: BaseException, ids: list[int]) -> b
 def failed(result: PollResult, error: str, ids: list[int]) -> None:
     """Count a failure in ``result``; log it at error the first time (see poll_panel)."""
     gist = _gist(error)
-    told = any(_gist(e) == gist for e in (*result.errors, *result.told))
+    told = result.carried() or any(_gist(e) == gist for e in (*result.errors, *result.told))
     result.errors.append(error)
     (log.debug if told else log.error)(
         "status_failed", panel=result.panel, orders=len(ids), error=error

@@ -28,10 +28,16 @@ from tracker.jobs.base import Core, Job
 from tracker.jobs.health import StoreHealth
 from tracker.jobs.poll_watch import judge_status, judge_unknown_words
 from tracker.jobs.reach import Reach
-from tracker.rules.alerts import AUTH_FAILED, AUTH_RECOVERED, order_alerts, rough_duration
+from tracker.rules.alerts import (
+    AUTH_FAILED,
+    AUTH_RECOVERED,
+    PANEL_UNREACHABLE,
+    order_alerts,
+    rough_duration,
+)
 from tracker.rules.capabilities import BALANCE
 from tracker.rules.catalogue import Ambiguous, ambiguous_alert
-from tracker.rules.episodes import Alert, Episode
+from tracker.rules.episodes import Alert, Episode, run_left
 from tracker.rules.losses import lost_alerts, unsupported_alert
 from tracker.rules.reach_episodes import BLINDING, judge_auth, panel_blind
 from tracker.rules.unread_refills import refill_change_alerts
@@ -104,6 +110,16 @@ class Watch:
             if before is not None and before.panel.url == client.panel.url:
                 client.told_by(before)
 
+    def carry_outages(self) -> None:
+        """``run --once``: a panel whose run of failed calls an earlier run
+        left going (``panel_unreachable`` open, or counting, in
+        ``alert_state``) had its outage told by that run; its lines told once
+        an outage go at debug here until the panel answers."""
+        now = self.clock()
+        for name, client in self.tracker.clients.items():
+            if run_left(self.alerter.episode(name, PANEL_UNREACHABLE), now, self.reach.after_s):
+                client.carry_outage()
+
     def close(self) -> None:
         self.alerter.close()  # what the database could not take yet: a last try
         if self.sink is not None:
@@ -141,7 +157,7 @@ class Watch:
                 raise JobPaused(f"{panel}: paused, the panel refused the key")
             if kind == "refill" and (why := self.refills_held(panel)):
                 hold = why.partition(" (")[0]  # its start, not the actions failed so far
-                told = self._held_told.get(panel) == hold
+                told = self._held_told.get(panel) == hold or self.tracker.clients[panel].carried
                 (log.debug if told else log.warning)("refill_round_held", panel=panel, reason=why)
                 self._held_told[panel] = hold
                 return False

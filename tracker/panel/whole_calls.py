@@ -44,6 +44,18 @@ class WholeCalls(Transport[P]):
         self._current = threading.local()  # the attempts happen in the calling thread
         self.observers.insert(0, self._attempted)
         self._told: dict[str, str] = {}  # what -> the error last told, nothing answered since
+        self._carried = False  # an earlier run told this outage: see carry_outage
+
+    def carry_outage(self) -> None:
+        """An earlier process (a ``run --once`` before this one) told this
+        panel's outage, nothing answered since: every line :meth:`told_before`
+        judges is told already, at debug, until an attempt is answered."""
+        self._carried = True
+
+    @property
+    def carried(self) -> bool:
+        """True while an outage an earlier process told goes on (see :meth:`carry_outage`)."""
+        return self._carried
 
     def told_before(self, error: str, what: str = "panel_retry") -> bool:
         """Return True when ``what`` (a log line: ``panel_retry``,
@@ -51,7 +63,7 @@ class WholeCalls(Transport[P]):
         since: an outage is told once (the same line after it at debug), not at
         every retry, call or job run."""
         said = gist(error)  # whatever attempt the retry budget ran out at
-        told, self._told[what] = self._told.get(what) == said, said
+        told, self._told[what] = self._carried or self._told.get(what) == said, said
         return told
 
     def _retry_told(self, error: str) -> bool:
@@ -60,6 +72,7 @@ class WholeCalls(Transport[P]):
     def _attempted(self, _panel: str, _action: str, ok: bool, _s: float, error: str | None) -> None:
         if ok:
             self._told.clear()  # answered: the next failure is told
+            self._carried = False
         last = getattr(self._current, "last", None)
         if last is not None:
             last[:] = [ok, error]

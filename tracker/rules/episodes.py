@@ -93,6 +93,13 @@ def stored_run(episode: Episode, now: datetime, after: float) -> datetime | None
     return episode.since if 0 <= (now - last).total_seconds() <= max(2 * after, 3600) else None
 
 
+def run_left(episode: Episode | None, now: datetime, after: float) -> bool:
+    """Return whether an earlier process left a run of failures going: its
+    episode open, or a run not alerted yet (:func:`stored_run`); None (the
+    database could not say): no."""
+    return episode is not None and (episode.active or stored_run(episode, now, after) is not None)
+
+
 MAX_LISTED = 100  # orders listed in an alert's data (data.count has them all)
 
 
