@@ -19,7 +19,7 @@ from simconfig import cli_in, sim_config
 from structlog.testing import capture_logs
 
 from tracker.config.model import PanelConfig, Secret
-from tracker.errors import TransientError
+from tracker.errors import PanelError, TransientError
 from tracker.panel.client import PanelClient
 from tracker.sim.server import PanelServer, SimulatedPanel
 
@@ -30,11 +30,14 @@ BALANCE = b'{"balance": "1.5", "currency": "USD"}'
 
 def _client(answers: list[str], **options) -> PanelClient:
     """A client of a panel answering ``answers`` in turn: "refused" (no
-    connection) or "balance"; its retries' waits on a fake clock."""
+    connection), "error" (its own) or "balance"; its retries' waits on a fake clock."""
 
     def panel(request: httpx.Request) -> httpx.Response:
-        if answers.pop(0) == "refused":
+        answer = answers.pop(0)
+        if answer == "refused":
             raise httpx.ConnectError("[Errno 111] Connection refused")
+        if answer == "error":  # the panel's own error: an answer, no retry
+            return httpx.Response(200, content=b'{"error": "Wrong currency settings"}')
         return httpx.Response(200, content=BALANCE)
 
     config = PanelConfig(name="t", url="https://panel.test/api/v2", key=Secret("k3y"), retries=3)
@@ -43,13 +46,15 @@ def _client(answers: list[str], **options) -> PanelClient:
     return PanelClient(config, transport=transport, sleep=t.sleep, clock=t.clock, **options)
 
 
-def _retries(client: PanelClient, ok: bool) -> list[tuple[str, dict]]:
+def _retries(
+    client: PanelClient, ok: bool, raises: type[Exception] = TransientError
+) -> list[tuple[str, dict]]:
     """Ask the balance once; return the panel_retry lines' (level, line)."""
     with capture_logs() as logs:
         if ok:
             client.balance()
         else:
-            with pytest.raises(TransientError):
+            with pytest.raises(raises):
                 client.balance()
     return [(e["log_level"], e) for e in logs if e["event"] == "panel_retry"]
 
@@ -74,6 +79,11 @@ def test_a_call_failing_after_its_retries_is_one_warning_an_outage():
     assert _retries(client, ok=True) == []  # answered: the outage is over
     anew = _retries(client, ok=False)
     assert [level for level, _ in anew] == ["debug", "debug", "debug", "warning"]
+
+
+def test_a_retry_the_panel_answers_with_its_own_error_is_no_retry_given_up():
+    client = _client(["refused"] + ["error"] * 3)  # its answer: the job's own line says it
+    assert [level for level, _ in _retries(client, ok=False, raises=PanelError)] == ["debug"]
 
 
 KEY = "sim-key-Retry5Logs8Hq3"

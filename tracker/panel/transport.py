@@ -177,7 +177,8 @@ class Transport(Interpreting[P]):
         try:
             return self._retried(retrying, action, fields or {}, idempotent, budget)
         except PanelError as exc:
-            if (attempts := retrying.statistics.get("attempt_number", 1)) > 1:
+            attempts = retrying.statistics.get("attempt_number", 1)
+            if attempts > 1 and retryable(exc):  # retried until its retries ran out
                 self._gave_up(action, attempts, exc)
             raise
 
