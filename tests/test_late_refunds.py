@@ -135,6 +135,35 @@ def test_a_partial_the_panel_later_calls_refunded_takes_that_status(world):
     assert alert["message"].endswith("ended Partial, now Refunded: charge 0.45 -> 0.00 USD")
 
 
+def test_a_canceled_order_charged_more_after_it_ended_is_alerted(world):
+    """Money taken for an order the panel had finished with: a warning alert
+    (it was one log line alone), once, and a refund at a later check still
+    its own alert."""
+    w = world(panel_class=LateRefundPanel)
+    order_id = ended(w, "Canceled", "0.00")
+    other = ended(w, "Partial", "0.40")
+    w.panel.charges.update({order_id: "1.25", other: "0.90"})
+    after(w, H)
+    [alert] = alerts(w, "order_charge_raised")
+    assert alert["severity"] == "warning"
+    assert alert["message"] == (
+        f"sim: 2 orders charged more after they ended: #{order_id} 0.00 -> 1.25 USD, "
+        f"#{other} 0.40 -> 0.90 USD"
+    )
+    assert [(o["order_id"], o["charge_before"], o["charge"]) for o in alert["data"]["orders"]] == [
+        (order_id, 0.0, 1.25),
+        (other, 0.4, 0.9),
+    ]
+    assert alerts(w, "order_refunded") == []
+    w.panel.charges[order_id] = "0.00"  # given back at the 6 h check
+    after(w, 5 * H)
+    assert len(alerts(w, "order_charge_raised")) == 1
+    [refund] = alerts(w, "order_refunded")
+    assert refund["message"].endswith(
+        f"order #{order_id} refunded after it ended Canceled: charge 1.25 -> 0.00 USD"
+    )
+
+
 @pytest.mark.usefixtures("fresh_logs")
 @pytest.mark.parametrize("failure", ["whole call", "item error"])
 def test_a_failed_late_check_changes_nothing_stored_and_the_next_one_is_made(world, failure):

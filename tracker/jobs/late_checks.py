@@ -56,7 +56,8 @@ _LISTED = 20  # order IDs named in a late_check_failed line
 class LateChecks:
     """Given a store, a panel's name, its late-check moments (seconds after
     an order ended) and the clock, hand out one poll's due late checks and
-    store what comes back; ``refunds`` gathers the poll's refunds."""
+    store what comes back; ``refunds`` gathers the poll's refunds, ``overcharged``
+    the ended orders it found charged more."""
 
     def __init__(
         self,
@@ -68,6 +69,7 @@ class LateChecks:
     ):
         self.store, self.panel, self.delays, self.clock = store, panel, delays, clock
         self.refunds: list[dict[str, Any]] = []
+        self.overcharged: list[dict[str, Any]] = []
         self.checked = 0
         self.failures = 0  # of the checks made, those that failed
         self.reopened = FewLines(log.warning, log.debug, "order_reopened", panel, "reopened")
@@ -116,6 +118,7 @@ class LateChecks:
 
     def _tell(self, stored: LateStored) -> None:
         self.refunds += stored.refunds
+        self.overcharged += stored.raised
         self.failures += len(stored.failed)
         for change in stored.repriced:  # as a poll logs it for an open order
             # Charged more after the end: a warning; any other change at info.

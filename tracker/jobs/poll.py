@@ -51,7 +51,7 @@ def poll_panel(
     stop_event: threading.Event | None = None,
     on_transitions: Callable[[list[dict[str, Any]]], None] | None = None,
     on_lost: Callable[[list[dict[str, Any]]], None] | None = None,
-    on_refunds: Callable[[list[dict[str, Any]]], None] | None = None,
+    on_refunds: Callable[[list[dict[str, Any]], list[dict[str, Any]]], None] | None = None,
     idle: Callable[[], bool] | None = None,
     told: Collection[str] = (),
 ) -> PollResult:
@@ -69,7 +69,8 @@ def poll_panel(
     Once its due open orders are all handed out, the poll asks ended orders
     due for a late check (``cadence.late_checks``; see
     :mod:`tracker.jobs.late_checks`), a few calls at most; ``on_refunds``
-    gets, once when the poll ends, the refunds they found.
+    gets, once when the poll ends, the refunds they found and the ended
+    orders they found charged more.
 
     ``idle`` is called while no answer has come back, to do a little work
     (a few ms) in the time the poll waits on the panel; it returns True while
@@ -222,8 +223,8 @@ def poll_panel(
                 late.finish()
                 result.late, result.late_failed = late.checked, late.failures
                 result.refunds = len(late.refunds)
-                if late.refunds and on_refunds is not None:
-                    on_refunds(late.refunds)
+                if (late.refunds or late.overcharged) and on_refunds is not None:
+                    on_refunds(late.refunds, late.overcharged)
     result.wall_s = time.perf_counter() - began
     result.cpu_s = time.process_time() - cpu
     changed = result.transitions or result.errors or result.lost  # else nothing new: debug

@@ -21,7 +21,7 @@ from tracker.jobs.prejudge import Prejudge
 from tracker.jobs.refill_jobs import refill_jobs
 from tracker.jobs.watch import Watch
 from tracker.rules.doctor import unconfigured_text
-from tracker.rules.late_checks import refund_alerts
+from tracker.rules.late_checks import raised_alerts, refund_alerts
 from tracker.rules.transitions import Cadence
 from tracker.store.readings import open_counts_of, panels_in_database
 
@@ -94,9 +94,10 @@ class Tracker(Core):
             except Exception:  # a listener's bug must not lose a poll
                 log.exception("transition_listener_failed")
 
-    def _refunded(self, refunds: list[dict[str, Any]]) -> None:
-        """A poll's late checks found refunds: one ``order_refunded`` per panel."""
-        for alert in refund_alerts(refunds):
+    def _refunded(self, refunds: list[dict[str, Any]], raised: list[dict[str, Any]]) -> None:
+        """A poll's late checks found refunds, or ended orders charged more:
+        one ``order_refunded`` and one ``order_charge_raised`` per panel."""
+        for alert in [*refund_alerts(refunds), *raised_alerts(raised)]:
             self.watch.alerter.raise_alert(alert)
 
     def poll(self, panel: str) -> bool:

@@ -31,6 +31,7 @@ SEVERITY = {
     "automation_canceled": "info",
     "order_lost": "error",
     "order_refunded": "info",
+    "order_charge_raised": "warning",
     "action_unsupported": "warning",
     "service_ambiguous": "warning",
     "unknown_status": "warning",

@@ -1,7 +1,8 @@
 """Late checks: an order that ended Partial, Canceled or Refunded is asked
 again ``schedule.late_checks`` after it ended (1 h, 6 h, 24 h), for a refund
 some panel scripts make later than they set the status. Pure: when the next
-check is due, what an answer may change, the ``order_refunded`` alert.
+check is due, what an answer may change, the ``order_refunded`` and
+``order_charge_raised`` alerts.
 
 An answer may change the charge (and its currency), and the status between
 ended ones (Partial to Refunded or Canceled); a status that is open again
@@ -31,6 +32,9 @@ if TYPE_CHECKING:  # a type only
 # everything ordered was delivered and paid for.
 LATE_STATUSES = frozenset({PARTIAL, CANCELED, REFUNDED})
 ORDER_REFUNDED = "order_refunded"
+# An ended order charged more than before (the same currency, still ended):
+# money taken for an order the panel had finished with.
+ORDER_CHARGE_RAISED = "order_charge_raised"
 _SHOWN = 5
 
 
@@ -70,13 +74,15 @@ class LateChange:
     """What one late check's answer changes: the columns to write, the
     transition to record, the charge change to log (``repriced``: order_id,
     before, after, raised: up, same currency, still ended), the refund to alert,
-    and whether the order is open again."""
+    whether the order is open again, and the raised charge to alert (as a
+    refund: order_id, status, charge_before, charge, currency)."""
 
     changes: dict[str, Any]
     transition: dict[str, Any] | None = None
     repriced: dict[str, Any] | None = None
     refund: dict[str, Any] | None = None
     reopened: bool = False
+    raised: dict[str, Any] | None = None
 
 
 def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateChange:
@@ -89,24 +95,25 @@ def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateCha
     currency = report.currency if report.currency is not None else row.get("currency")
     if report.currency is not None and report.currency != row.get("currency"):
         changes["currency"] = report.currency
-    repriced = refund = transition = None
+    repriced = refund = raised = transition = None
     if after is not None and after != before:
         changes["charge"] = after
         if before is not None:
             # Charged more after the end (the same currency, still ended: a
-            # re-opened order is told as such): worth a warning.
-            raised = after > before and currency == row.get("currency")
-            raised = raised and is_terminal(report.status)
+            # re-opened order is told as such): worth a warning and an alert.
+            same = currency == row.get("currency")
+            up = after > before and same and is_terminal(report.status)
             repriced = {"order_id": row["order_id"], "before": before, "after": after}
-            repriced["raised"] = raised
-        if before is not None and after < before and currency == row.get("currency"):
-            refund = {
-                "order_id": row["order_id"],
-                "status": report.status,
-                "charge_before": before,
-                "charge": after,
-                "currency": currency,
-            }
+            repriced["raised"] = up
+            if up or (same and after < before):
+                item = {
+                    "order_id": row["order_id"],
+                    "status": report.status,
+                    "charge_before": before,
+                    "charge": after,
+                    "currency": currency,
+                }
+                raised, refund = (item, None) if up else (None, item)
     status, reopened = report.status, not is_terminal(report.status)
     if status != row.get("status"):
         changes.update(status=status, raw_status=report.raw_status)
@@ -114,8 +121,9 @@ def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateCha
             changes["remains"] = report.remains
         if reopened:  # due at the next poll, as an open order
             changes.update(polling=1, next_check_at=stamp, last_change_at=stamp)
-        if refund is not None:
-            refund["status_before"] = row.get("status")
+        for told in (refund, raised):
+            if told is not None:
+                told["status_before"] = row.get("status")
         transition = {
             "panel": row["panel"],
             "order_id": row["order_id"],
@@ -127,7 +135,8 @@ def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateCha
             "raw_status": report.raw_status,
             "checked_before": row.get("last_checked_at") or row.get("created_at"),
         }
-    return LateChange(changes, transition, repriced, refund, reopened and transition is not None)
+    reopened = reopened and transition is not None
+    return LateChange(changes, transition, repriced, refund, reopened, raised)
 
 
 def _figure(remains: int, row: dict[str, Any]) -> bool:
@@ -141,19 +150,29 @@ def _figure(remains: int, row: dict[str, Any]) -> bool:
 def refund_alerts(refunds: Iterable[dict[str, Any]]) -> list[Alert]:
     """Given the refunds one poll's late checks found (each with its panel),
     return one ``order_refunded`` alert per panel."""
+    return _per_panel(ORDER_REFUNDED, "refunded", refunds)
+
+
+def raised_alerts(raised: Iterable[dict[str, Any]]) -> list[Alert]:
+    """Given the ended orders one poll's late checks found charged more (each
+    with its panel), return one ``order_charge_raised`` alert per panel."""
+    return _per_panel(ORDER_CHARGE_RAISED, "charged more", raised)
+
+
+def _per_panel(kind: str, what: str, changes: Iterable[dict[str, Any]]) -> list[Alert]:
     by_panel: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in refunds:
+    for item in changes:
         by_panel[item["panel"]].append({k: v for k, v in item.items() if k != "panel"})
     alerts = []
     for panel, items in by_panel.items():
         if len(items) == 1:
             item = items[0]
-            message = f"{panel}: order #{item['order_id']} refunded after it ended {_ended(item)}"
+            message = f"{panel}: order #{item['order_id']} {what} after it ended {_ended(item)}"
         else:
             shown = ", ".join(f"#{i['order_id']} {_charges(i)}" for i in items[:_SHOWN])
             more = f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
-            message = f"{panel}: {len(items)} orders refunded after they ended: {shown}{more}"
-        alerts.append(Alert(ORDER_REFUNDED, message, panel=panel, data=listed(items)))
+            message = f"{panel}: {len(items)} orders {what} after they ended: {shown}{more}"
+        alerts.append(Alert(kind, message, panel=panel, data=listed(items)))
     return alerts
 
 

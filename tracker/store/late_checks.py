@@ -101,14 +101,15 @@ def due_late_ids(
 class LateStored:
     """What :func:`store_late` stored: transitions, charge changes
     (order_id, before, after), refunds (for ``order_refunded``), orders open
-    again, and the orders whose check failed: (order_id, why, whether it was
-    their last)."""
+    again, the orders whose check failed: (order_id, why, whether it was
+    their last), and those charged more (for ``order_charge_raised``)."""
 
     transitions: list[dict[str, Any]] = field(default_factory=list)
     repriced: list[dict[str, Any]] = field(default_factory=list)
     refunds: list[dict[str, Any]] = field(default_factory=list)
     reopened: list[int] = field(default_factory=list)
     failed: list[tuple[int, str, bool]] = field(default_factory=list)
+    raised: list[dict[str, Any]] = field(default_factory=list)
 
 
 def store_late(
@@ -206,6 +207,8 @@ def _collect(out: LateStored, change: Any, panel: str) -> None:
         out.repriced.append(change.repriced)
     if change.refund is not None:
         out.refunds.append({"panel": panel, **change.refund})
+    if change.raised is not None:
+        out.raised.append({"panel": panel, **change.raised})
     if change.reopened:
         out.reopened.append(change.transition["order_id"])
 
