@@ -11,10 +11,11 @@ import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hostile import HostileServer, json_reply
+from hostile import HostileServer, drip, json_reply
 
 import tracker.cli.screen as screen_module
 from tracker.cli.main import main
@@ -484,3 +485,33 @@ def test_a_panel_busy_down_or_refusing_the_key_still_fails(tmp_path, monkeypatch
     assert result.exit_code == 1, lines
     assert lines[2].startswith("FAIL panel sim: key: environment variable SIM_KEY; "), lines
     assert "balance call failed" in lines[2], lines
+
+
+def test_a_refusal_whose_witness_timed_out_is_no_missing_action_nor_key(tmp_path, monkeypatch):
+    # Soak (soak15): doctor during a drip said "balance call failed: Incorrect
+    # request", the panel's refusal, as if balance were missing or the key
+    # wrong, when the services call asked what those words mean got nothing
+    # back in time: the panel's silence is what failed.
+    def respond(form: dict[str, str]) -> Any:
+        if form.get("action") == "services":
+            return drip(every=0.2)  # a byte at a time, past the call's deadline
+        return json_reply({"error": "Incorrect request"})
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    with HostileServer(respond) as panel:
+        config = GOOD.replace("URL", panel.url) + 'timeout = "1s"\nretries = 0\n'
+        (tmp_path / "tracker.toml").write_text(config)
+        result = CliRunner().invoke(main, ["doctor", "--json"], catch_exceptions=False)
+        asked = [form.get("action") for form in panel.requests]
+    assert asked == ["balance", "services"]
+    assert result.exit_code == 1
+    check = json.loads(result.output)["checks"][2]
+    assert sorted(check) == ["detail", "failed", "name", "state"]
+    assert check["state"] == "FAIL"
+    assert check["detail"] == (
+        "key: environment variable SIM_KEY; balance call failed: the panel answered "
+        "'Incorrect request', then did not answer the services call that tells a refused "
+        f"key from a missing action (no answer from {panel.url.split('/')[2]} within 1s): "
+        "no sign of either; try again"
+    )

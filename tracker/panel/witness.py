@@ -5,7 +5,9 @@ witness), as :class:`tracker.panel.client.PanelClient` does through this base.
 
 from __future__ import annotations
 
+import threading
 import time
+from typing import Any
 
 import structlog
 
@@ -39,6 +41,18 @@ class Witnessed(WholeCalls[P]):
     _probe_failed_until = 0.0  # monotonic: until then that question is not asked again
     _no_balance = False  # the panel lacks ``balance``: ``services`` is every call's witness
 
+    def __init__(self, panel: P, **kwargs: Any):  # Transport's other arguments
+        super().__init__(panel, **kwargs)
+        self._unanswered = threading.local()  # per thread: a witness unanswered, and why
+
+    @property
+    def unanswered_witness(self) -> tuple[str, str] | None:
+        """The action this thread last asked as a witness and why it got no
+        answer (a timeout, a dropped connection), or None: it answered, or
+        none was asked. Its refusal then means nothing known: not the key,
+        not a missing action (``doctor`` says so)."""
+        return getattr(self._unanswered, "last", None)
+
     def lacks_balance(self) -> None:
         """The panel is known to have no ``balance`` action (learned, maybe by
         another process): refusals are witnessed by ``services`` from now on,
@@ -60,6 +74,7 @@ class Witnessed(WholeCalls[P]):
         (WholeCallRefused). When the witness fails too, the error is returned
         as it is: a panel failure, never an order's.
         """
+        self._unanswered.last = None
         if isinstance(exc, AuthError | WholeCallRefused):
             return exc
         if refusals.is_panel_fault(exc.detail):  # its server failed: the same words
@@ -112,12 +127,15 @@ class Witnessed(WholeCalls[P]):
     def _witness(self, action: str, words: str) -> str:
         """Ask ``action``; return "key" when it is refused with ``words`` (or a known
         key phrasing), "ok" when it answers otherwise, "unsure" when it fails."""
+        self._unanswered.last = None
         with self._warn_lock:
             if time.monotonic() < self._witness_ok_until:
                 return "ok"
         try:
             data = self._call(action)
-        except PanelError:
+        except PanelError as exc:
+            if not isinstance(exc, PanelAnswerError):  # no answer at all, not words
+                self._unanswered.last = (action, exc.detail)
             return "unsure"
         said = refusals.error_text(data)
         if said is not None and refusals.is_key_refusal(said):

@@ -22,6 +22,17 @@ def no_balance_check(name: str, key_source: str | None, words: str) -> Check:
                  f"{NO_BALANCE}")  # fmt: skip
 
 
+def unjudged_refusal(words: str, witness: str, why: str) -> str:
+    """Given balance's whole-answer refusal (``words``) and the witness call
+    asked what it means that got no answer (``why``: a timeout, a dropped
+    connection), return the error doctor says: the panel's silence, no
+    refused key nor missing action (a timeout is evidence of neither)."""
+    return (
+        f"the panel answered {words!r}, then did not answer the {witness} call that "
+        f"tells a refused key from a missing action ({why}): no sign of either; try again"
+    )
+
+
 def learned_checks(rows: Sequence[Sequence[Any]], called: Collection[str]) -> list[Check]:
     """Given (panel, action, learned_at, evidence) of each action learned
     unsupported and the panels doctor called, return their lines."""

@@ -9,12 +9,12 @@ import dataclasses
 import threading
 
 from tracker.config.model import PanelConfig
-from tracker.errors import PanelError, RateLimitedError
+from tracker.errors import PanelAnswerError, PanelError, RateLimitedError
 from tracker.panel.client import PanelClient
 from tracker.panel.fixes import web_page_hint
 from tracker.panel.witness import WholeCallRefused
 from tracker.redact import register_secret
-from tracker.rules.balance_doctor import no_balance_check
+from tracker.rules.balance_doctor import no_balance_check, unjudged_refusal
 from tracker.rules.doctor import Check, panel_check
 
 # One quick answer is what doctor wants, not the daemon's patient retries.
@@ -66,6 +66,9 @@ def call_panel(panel: PanelConfig, index: int = 0) -> Check:
             return no_balance_check(panel.name, panel.key_source, exc.detail)
         hint = web_page_hint(exc.detail, index)
         error = f"{exc.detail}; {hint}" if hint else exc.detail
+        unanswered = client.unanswered_witness  # its refusal's meaning not learned
+        if type(exc) is PanelAnswerError and unanswered is not None:
+            error = unjudged_refusal(exc.detail, *unanswered)
         limited = isinstance(exc, RateLimitedError)
         return panel_check(panel.name, panel.key_source, error=error, limited=limited)
     finally:
