@@ -161,6 +161,32 @@ def test_a_paused_panel_without_balance_is_probed_with_services(world, tmp_path)
         tracker.close()
 
 
+def test_a_paused_panel_without_balance_still_refused_is_paused_not_failing(world, tmp_path):
+    # Its services probe refused the key again, as the balance probe of a
+    # panel with balance: counted a job failure at each probe, while the
+    # panel was paused for it (smm_tracker_job_paused_total says that).
+    from tracker.config.load import load_config
+    from tracker.jobs.tracker import Tracker
+    from tracker.service.jobstats import JobStats
+    from tracker.service.runs import run_once
+
+    panel, cli = world()
+    assert cli("run", "--once").exit_code == 0  # learned: no balance action
+    tracker = Tracker(load_config(str(tmp_path / "tracker.toml"), env={"SIM_KEY": KEY}))
+    try:
+        tracker.watch.paused.add("sim")  # a status call refused the key meanwhile
+        panel.key = "the-panels-new-key-0123"  # and the key is still refused
+        panel.calls.clear()
+        probe = [job for job in tracker.jobs() if job.name == "balance:sim"]
+        stats = JobStats()
+        assert run_once(probe, stats) is False  # no success: the panel stays paused
+        assert panel.calls["services"] == 1  # asked all the same
+        assert stats.failures == 0 and stats.paused_by_job["balance:sim"] == 1
+        assert "sim" in tracker.watch.paused
+    finally:
+        tracker.close()
+
+
 def test_auth_failed_on_a_panel_without_balance_names_the_services_probe(
     world, tmp_path, monkeypatch
 ):

@@ -124,7 +124,8 @@ class StopRequested(PanelError):
 
 class JobPaused(TrackerError):
     """A job's run was skipped: its panel is paused, the panel having refused
-    the key. Neither a success nor a failure (``job_paused_total``, not
+    the key (or the balance probe of the paused panel was refused it again).
+    Neither a success nor a failure (``job_paused_total``, not
     ``job_failures_total``); the pause and its end are logged once each
     (``panel_paused``, ``panel_resumed``)."""
 

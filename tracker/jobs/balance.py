@@ -23,7 +23,7 @@ import structlog
 from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock, parse_iso
 from tracker.config.model import Config
-from tracker.errors import AuthError, PanelAnswerError, PanelError, StopRequested
+from tracker.errors import AuthError, JobPaused, PanelAnswerError, PanelError, StopRequested
 from tracker.jobs.steps import Looks
 from tracker.panel.client import PanelClient
 from tracker.panel.models import Balance
@@ -137,22 +137,23 @@ def check_balance(
 ) -> bool:
     """Fetch, store and judge one panel's balance; return True when it was fetched.
 
-    A refused key is reported to ``gate`` (which pauses the panel); any
-    answer that is not a refusal tells ``gate`` the key works again.
+    A refused key is reported to ``gate`` (which pauses the panel); on a
+    panel paused already, JobPaused is raised: no failure. Any answer that
+    is not a refusal tells ``gate`` the key works again.
     ``looks`` (None: the clock alone) tells the clock's steps and sleeps
     between two checks, left out of ``balance_recovered``'s time.
     """
     panel = client.panel
+    paused = panel.name in gate.paused  # a refusal now is the pause going on
     missing = [r for r in unsupported_actions(store, panel.name) if r["action"] == BALANCE]
     if missing:
         client.lacks_balance()  # its refusal is no witness of the key
         if not balance_due_again(missing[0]["learned_at"], clock()):
-            return _without_balance(client, gate, alerter)
+            return _without_balance(client, gate, alerter, paused)
     try:
         answer = client.balance()
     except AuthError as exc:
-        gate.auth_refused(panel.name, exc.detail)
-        return False
+        return _refused(gate, panel.name, exc.detail, paused)
     except StopRequested:
         raise  # not a failure: the daemon reports the stop
     except PanelError as exc:
@@ -215,12 +216,25 @@ def check_balance(
     return True
 
 
-def _without_balance(client: PanelClient, gate: AuthGate, alerter: Alerter) -> bool:
+def _refused(gate: AuthGate, panel: str, error: str, paused: bool) -> bool:
+    """The panel refused the key to the probe: tell ``gate`` (which pauses the
+    panel) and return False, a failure, when that begins the pause; raise
+    JobPaused when the probe began on the panel ``paused`` already: the key
+    still refused is the pause going on (``job_paused_total``), not a job
+    failing at every probe (``job_failures_total``, STATUS='s failures)."""
+    gate.auth_refused(panel, error)
+    if paused:
+        raise JobPaused(f"{panel}: still paused, the panel refused the key again")
+    return False
+
+
+def _without_balance(client: PanelClient, gate: AuthGate, alerter: Alerter, paused: bool) -> bool:
     """The job of a panel without ``balance``: nothing to fetch; a panel paused
     for its key is probed with ``services`` instead, which resumes it once
     answered without a refusal of the key, and so is one whose ``auth_failed``
     is open (from before a restart or reload: the pause is not kept), which
-    that answer ends. Return True unless that probe failed."""
+    that answer ends. Return True unless that probe failed (``paused``: the
+    panel was when the job began, a refusal then raising JobPaused)."""
     name = client.panel.name
     refused = alerter.episode(name, AUTH_FAILED)
     if name not in gate.paused and not (refused and refused.active):
@@ -229,8 +243,7 @@ def _without_balance(client: PanelClient, gate: AuthGate, alerter: Alerter) -> b
     try:
         client.services()
     except AuthError as exc:
-        gate.auth_refused(name, exc.detail)
-        return False
+        return _refused(gate, name, exc.detail, paused)
     except StopRequested:
         raise
     except PanelError as exc:
