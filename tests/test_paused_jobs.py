@@ -110,3 +110,78 @@ def test_run_once_names_the_jobs_a_refused_key_paused_apart_from_the_failed(
     assert "balance" in failed  # the probe began beside the poll, not paused yet: refused
     assert "refill" not in failed and "automation" not in failed
     assert "panel_paused" in result.stderr
+
+
+def _service(tmp_path: Path, clock: Any, monkeypatch: pytest.MonkeyPatch, url: str) -> Any:
+    """Return build(key): the daemon's Service building a generation on the
+    test's clock with the panel's key ``key``: its start, then each reload."""
+    from tracker.service import process
+    from tracker.service.notify import Notifier
+    from tracker.service.process import Service
+
+    class Clocked(Tracker):
+        def __init__(self, *args: Any, **kwargs: Any):
+            super().__init__(*args, clock=clock, **kwargs)
+
+    monkeypatch.setattr(process, "Tracker", Clocked)
+
+    def config(key: str) -> Any:
+        panels = [{"name": "bad", "url": url, "key": key, "retries": 0}]
+        settings = {"database": {"path": "t.db"}, "panels": panels}
+        return config_from_dict(settings, base_dir=tmp_path, env={})
+
+    first = config(KEY)
+    service = Service(first, load=lambda: first, notifier=Notifier(None))
+    return lambda key: service._build(config(key))
+
+
+def test_a_reload_that_fixes_the_key_ends_the_pause_visibly_once(
+    tmp_path: Path, clock: Any, refusing: PanelServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Soak (soak15): a wrong key, SIGHUP (paused), the key fixed, SIGHUP: the
+    # journal had panel_paused and auth_recovered, never panel_resumed: the
+    # pause stayed open in the log while the panel's jobs ran again.
+    build = _service(tmp_path, clock, monkeypatch, refusing.url)
+    generations = []
+    try:
+        with capture_logs() as logs:
+            generations.append(build(KEY))  # the key the panel refuses
+            assert run_once(generations[-1].jobs) is False  # refused: paused
+            clock.advance(300)
+            assert run_once(generations[-1].jobs) is False  # the probe, still refused
+            generations.append(build(refusing.panel.key))  # the key fixed, reloaded
+            clock.advance(300)
+            assert run_once(generations[-1].jobs) is True
+            clock.advance(300)
+            assert run_once(generations[-1].jobs) is True
+    finally:
+        for generation in generations:
+            generation.close()
+    told = [(e["event"], e.get("panel")) for e in logs if e["event"].startswith("panel_")]
+    assert told == [("panel_paused", "bad"), ("panel_resumed", "bad")]
+    raised = [e["alert"] for e in logs if e["event"] == "alert"]
+    assert raised == ["auth_failed", "auth_recovered"]
+
+
+def test_a_reload_with_the_key_still_wrong_pauses_again_after_its_end(
+    tmp_path: Path, clock: Any, refusing: PanelServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reload ends the pause (the new jobs run, the key is asked again):
+    # refused again, a new pause, told; the alert's episode goes on, no new one.
+    build = _service(tmp_path, clock, monkeypatch, refusing.url)
+    generations = []
+    try:
+        with capture_logs() as logs:
+            generations.append(build(KEY))
+            run_once(generations[-1].jobs)
+            generations.append(build(KEY))  # reloaded, the key not fixed
+            clock.advance(300)
+            run_once(generations[-1].jobs)
+            clock.advance(300)
+            run_once(generations[-1].jobs)
+    finally:
+        for generation in generations:
+            generation.close()
+    told = [e["event"] for e in logs if e["event"].startswith("panel_")]
+    assert told == ["panel_paused", "panel_resumed", "panel_paused"]
+    assert [e["alert"] for e in logs if e["event"] == "alert"] == ["auth_failed"]

@@ -5,7 +5,8 @@ refill listeners and to every client's call observers, adds a balance job per
 panel, and wraps the panel's other jobs so they pause while its key is refused.
 
 A paused panel resumes when its balance probe (``balance_every``) gets no
-refusal, or at restart (the episode is kept, not the pause). A panel's refill
+refusal, or at a reload (``panel_resumed``, ``reason="reload"``) or restart:
+the episode is kept, not the pause, and a key still refused pauses it again. A panel's refill
 round waits while its calls fail (:func:`tracker.rules.refill_rounds.held_by`).
 """
 
@@ -79,6 +80,7 @@ class Watch:
             probe=getattr(tracker.store, "probe_write", None),
         )
         self.paused: set[str] = set()
+        self._retired = False  # a reload's generation took the pauses over
         # panel -> the job kind whose refusal of the key came last ("status",
         # "balance"...): what must take the key again to end the episode.
         self._refused_by: dict[str, str] = {}
@@ -101,9 +103,15 @@ class Watch:
 
     def take_over(self, previous: Watch) -> None:
         """At a reload, carry on the last generation's store outage and its
-        panels' runs of failed calls (see :mod:`tracker.jobs.reach`)."""
+        panels' runs of failed calls (see :mod:`tracker.jobs.reach`); end its
+        pauses, told (``panel_resumed``): this generation's jobs run, and
+        pause again if the key is still refused."""
         self.store_health.take_over(previous.store_health)
         self.reach.take_over(previous.reach, self.tracker.clients)
+        with previous._lock:  # its pauses end here: this generation's jobs run
+            ended, previous.paused, previous._retired = previous.paused, set(), True
+        for panel in sorted(ended):  # the key asked again: panel_paused if still refused
+            log.warning("panel_resumed", panel=panel, reason="reload")
         self._held_told.update(previous._held_told)
         for name, client in self.tracker.clients.items():  # its once-only warnings
             before = previous.tracker.clients.get(name)
@@ -186,7 +194,7 @@ class Watch:
         error = error.removeprefix(f"{panel}: ")
         with self._lock:
             self._refused_by[panel] = by
-            if panel not in self.paused:
+            if panel not in self.paused and not self._retired:  # retired: not its to pause
                 self.paused.add(panel)
                 log.warning("panel_paused", panel=panel, reason=error)
 
