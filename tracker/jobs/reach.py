@@ -50,8 +50,12 @@ class Reach:
         alerter: Alerter,
         unreachable_after: float,
         boottime: Ticks | None = None,
+        stopping: threading.Event | None = None,
     ):
         self.alerter, self.after_s = alerter, unreachable_after
+        # Set by a stop (a reload's too: then the heir, not set, judges): a
+        # call failed after it is the stop's, never the panel's (see _observe).
+        self.stopping = stopping or threading.Event()
         # The wall clock's steps and sleeps, per key ("call:p"; the Watch's
         # "poll:p", the balance job's "balance:p").
         self.looks = Looks(clock, monotonic, boottime)
@@ -165,7 +169,8 @@ class Reach:
         ``s`` the whole call's seconds: a run of failures counts from when
         its first failed call began, not from when its retries gave up.
         A late check's failed call (LATE_CALL) is left out: a failure of one is
-        never the panel's (:mod:`tracker.jobs.late_checks`)."""
+        never the panel's (:mod:`tracker.jobs.late_checks`); so is a call
+        failed once the tracker stops (``stopping``): the stop's."""
         if LATE_CALL.get() and not (ok and error is None):
             return
         try:
@@ -178,6 +183,11 @@ class Reach:
             if self._successor is not None:  # retired by a reload
                 heir = self._successor()
                 return heir._observe(panel, action, ok, s, error) if heir is not None else None
+            if not ok and self.stopping.is_set():
+                # The tracker stops (SIGTERM): a call on the wire that ends
+                # failed now (a drip to its deadline, its retry cut short) says
+                # nothing of the panel: no panel_unreachable as it goes down.
+                return None
             # Now, the clock's gap since the panel's last call, and the
             # monotonic clock now and at the last gap seen (for call_began).
             now, step, tick, stepped_at = self.looks.ended(f"call:{panel}")

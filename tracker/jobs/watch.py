@@ -90,7 +90,12 @@ class Watch:
         # Each panel's run of failed calls: panel_unreachable, refill rounds held.
         unreachable_after = self.config.alerts.unreachable_after
         self.reach = Reach(
-            tracker.clock, tracker.monotonic, self.alerter, unreachable_after, tracker.boottime
+            tracker.clock,
+            tracker.monotonic,
+            self.alerter,
+            unreachable_after,
+            tracker.boottime,
+            stopping=tracker.stop_event,  # a call failed in a stop is the stop's
         )
         self._lock = threading.RLock()
         tracker.transition_listeners.append(self.on_transitions)
