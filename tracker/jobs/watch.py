@@ -6,8 +6,9 @@ panel, and wraps the panel's other jobs so they pause while its key is refused.
 
 A paused panel resumes when its balance probe (``balance_every``) gets no
 refusal, or at a reload (``panel_resumed``, ``reason="reload"``) or restart:
-the episode is kept, not the pause, and a key still refused pauses it again. A panel's refill
-round waits while its calls fail (:func:`tracker.rules.refill_rounds.held_by`).
+the episode is kept, not the pause, and a key still refused pauses it again.
+A panel's refill round waits while its calls fail
+(:func:`tracker.rules.refill_rounds.held_by`).
 """
 
 from __future__ import annotations
