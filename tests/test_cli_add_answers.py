@@ -51,24 +51,26 @@ def _line(result) -> str:
 @pytest.mark.parametrize(
     ("reply", "shown"),
     [
-        (json_reply({"order": "0"}), "{'order': '0'}"),
-        (json_reply({"order": 0}), "{'order': 0}"),
-        (json_reply({"order": -7}), "{'order': -7}"),
-        (json_reply({"order": "-7"}), "{'order': '-7'}"),
-        (json_reply({"order": "1e5"}), "{'order': '1e5'}"),
-        (json_reply({"order": 1e5}), "{'order': 100000.0}"),
-        (json_reply({"order": 12.5}), "{'order': 12.5}"),
-        (json_reply({"order": "12.0"}), "{'order': '12.0'}"),
-        (json_reply({"order": "ORD-12"}), "{'order': 'ORD-12'}"),
-        (json_reply({"order": {"id": 5}}), "{'order': {'id': 5}}"),
-        (json_reply({"order": True}), "{'order': True}"),
-        (json_reply({"order": 2**63}), "{'order': 9223372036854775808}"),
-        (json_reply({"order": 10**18}), "{'order': 1000000000000000000}"),
-        (json_reply({"status": "success", "id": 555}), "{'status': 'success', 'id': 555}"),
-        (json_reply({"error": ""}), "{'error': ''}"),
+        (json_reply({"order": "0"}), '{"order": "0"}'),
+        (json_reply({"order": 0}), '{"order": 0}'),
+        (json_reply({"order": -7}), '{"order": -7}'),
+        (json_reply({"order": "-7"}), '{"order": "-7"}'),
+        (json_reply({"order": "1e5"}), '{"order": "1e5"}'),
+        (json_reply({"order": 1e5}), '{"order": 100000.0}'),
+        (json_reply({"order": 12.5}), '{"order": 12.5}'),
+        (json_reply({"order": "12.0"}), '{"order": "12.0"}'),
+        (json_reply({"order": "ORD-12"}), '{"order": "ORD-12"}'),
+        (json_reply({"order": {"id": 5}}), '{"order": {"id": 5}}'),
+        (json_reply({"order": True}), '{"order": true}'),
+        (json_reply({"order": None}), '{"order": null}'),
+        (json_reply({"order": 2**63}), '{"order": 9223372036854775808}'),
+        (json_reply({"order": 10**18}), '{"order": 1000000000000000000}'),
+        (json_reply({"status": "success", "id": 555}), '{"status": "success", "id": 555}'),
+        (json_reply({"error": ""}), '{"error": ""}'),
+        (json_reply({"order": "Заказ"}), '{"order": "Заказ"}'),  # as written, not \\u escapes
         (json_reply([]), "[]"),
-        (json_reply("ok"), "'ok'"),
-        (json_reply({"status": "queued"}, status=202), "{'status': 'queued'}"),
+        (json_reply("ok"), '"ok"'),
+        (json_reply({"status": "queued"}, status=202), '{"status": "queued"}'),
     ],
 )
 def test_a_taken_add_without_a_usable_order_id_is_outcome_unknown(panel, tmp_path, reply, shown):
@@ -80,6 +82,24 @@ def test_a_taken_add_without_a_usable_order_id_is_outcome_unknown(panel, tmp_pat
     assert result.stdout == ""  # no ID printed for a script to pick up
     assert _tracked(tmp_path) == []
     assert len(server.requests) == 1  # never resent
+
+
+def test_an_add_answer_without_an_order_id_is_quoted_as_json_short_and_without_the_key(
+    panel, tmp_path
+):
+    # It was a Python repr ({'order': -7}, True, None): the panel's answer is
+    # quoted as the JSON it sent, the key it echoed blanked, cut like any
+    # quoted answer.
+    server, set_reply, cli = panel
+    set_reply(json_reply({"status": "ok", "key": KEY, "note": "x" * 300}))
+    result = cli(*ADD)
+    assert result.exit_code == 1, result.output
+    line = _line(result)
+    assert KEY not in result.output
+    quoted = line.partition("answered without a usable order ID: ")[2]
+    assert quoted.startswith('{"status": "ok", "key": "***", "note": "xxx'), line
+    assert quoted.endswith("…)") and len(quoted) == 121, line  # cut at 120, then ")"
+    assert _tracked(tmp_path) == [] and len(server.requests) == 1
 
 
 @pytest.mark.parametrize(
@@ -162,7 +182,7 @@ def test_the_panels_words_reach_the_terminal_escaped(panel, tmp_path, body):
     result = cli(*ADD)
     assert result.exit_code == 1
     line = _line(result)
-    assert "\\x1b" in line
+    assert "\\x1b" in line or "\\u001b" in line  # an answer quoted as JSON: JSON's escape
     assert not any(c in line for c in "\x1b\x07\x9b\u202e")
     assert _tracked(tmp_path) == []
 

@@ -237,8 +237,8 @@ def parse_add(data: Any) -> int:
     """
     order_id = to_id(data.get("order")) if isinstance(data, dict) else None
     if order_id is not None and error_text(data) is not None:
-        raise BadAnswerError(f"answered an order ID and an error: {values.shown(data)}")
+        raise BadAnswerError(f"answered an order ID and an error: {values.as_json(data)}")
     raise_for_error(data)
     if order_id is None:
-        raise BadAnswerError(f"answered without a usable order ID: {values.shown(data)}")
+        raise BadAnswerError(f"answered without a usable order ID: {values.as_json(data)}")
     return order_id

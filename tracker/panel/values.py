@@ -4,6 +4,7 @@ False) for what it cannot read instead of raising."""
 
 from __future__ import annotations
 
+import json
 import re
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
@@ -56,6 +57,19 @@ def shown(data: Any, limit: int = 120) -> str:
     """Given a decoded answer, return it as one line for a message: containers
     as Python shows them, text quoted, so control characters come out escaped."""
     return short(data if isinstance(data, dict | list) else repr(data), limit)
+
+
+def as_json(data: Any, limit: int = 120) -> str:
+    """Given a decoded answer, return it as JSON text on one line for a
+    message, cut to ``limit`` as :func:`shown` cuts (``{"order": -7}``, never
+    Python's ``{'order': -7}``); one JSON cannot write back is shown as
+    :func:`shown` shows it. The answer was read from a body the key was
+    blanked out of already."""
+    try:
+        text = json.dumps(data, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return shown(data, limit)
+    return short(text, limit)
 
 
 def to_decimal(value: Any) -> Decimal | None:
