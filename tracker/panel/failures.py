@@ -16,13 +16,14 @@ import socket
 import ssl
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from tracker.panel import misdirected
 from tracker.panel.body import html_title, looks_like_html
 from tracker.panel.refusals import error_text
+from tracker.panel.urls import shown_url
 from tracker.panel.values import short
 
 # The words every "answered a web page" message carries: the CLI looks for
@@ -65,24 +66,6 @@ def host_port(url: str) -> tuple[str, int | None]:
     if port is None:
         port = {"http": 80, "https": 443}.get(parts.scheme)
     return parts.hostname or url, port
-
-
-def shown_url(url: str) -> str:
-    """Given a panel URL, return it as an error may show it: a password in it
-    (``https://user:PASSWORD@host/``) and the values of its query
-    (``?token=...``) as ``***``, as credentials may sit there."""
-    try:
-        parts = urlsplit(url)
-        host = parts.netloc.rpartition("@")[2]
-    except ValueError:
-        return url
-    netloc = parts.netloc
-    if "@" in netloc:
-        user, colon, _password = netloc.rpartition("@")[0].partition(":")
-        netloc = f"{user}:***@{host}" if user and colon else f"***@{host}"
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    query = urlencode([(name, "***") for name, _ in pairs], safe="*") if pairs else parts.query
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _first(exc: BaseException, kind: type[BaseException]) -> Any:
