@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hostile import HostileServer, json_reply
 from simconfig import PanelClock, cli_in, sim_config
 
 from tracker.sim.scripts import ScriptQuirks
@@ -223,3 +224,40 @@ def test_a_key_fixed_ends_its_refusal_on_a_panel_without_balance(world, tmp_path
     assert panel.calls["balance"] == 0  # asked services, as a paused panel's probe
     doctor = cli("doctor")
     assert "refused" not in doctor.output, doctor.output  # before: "the API key was refused"
+
+
+def test_a_services_refusal_on_a_panel_without_balance_is_no_refused_key(tmp_path, monkeypatch):
+    # services was its own witness on such a panel: asked again, it said the
+    # same, read as the key refused: the panel paused, auth_failed raised.
+    def answer(form: dict[str, str]) -> Any:
+        action = form.get("action")
+        if action == "services":
+            return json_reply({"error": "The service list is disabled for API users"})
+        if action == "status":
+            item = {"status": "In progress", "charge": "1", "remains": "5", "currency": "USD"}
+            return json_reply({i: item for i in form.get("orders", "").split(",") if i})
+        return json_reply({"error": "Incorrect request"})  # balance, and any unknown action
+
+    server = HostileServer(answer).start()
+    try:
+        cli = cli_in(
+            tmp_path,
+            monkeypatch,
+            sim_config(server.url, panel='timeout = "5s"\nretry_budget = "3s"'),
+            env={"SIM_KEY": KEY},
+        )
+        assert cli("track", "501").exit_code == 0
+        assert cli("run", "--once", "--all").exit_code == 1  # services failed; balance learned
+        result = cli("run", "--once", "--all")  # starts knowing the panel lacks balance
+        kinds = [r[0] for r in _rows(tmp_path, "SELECT kind FROM alerts")]
+        assert "auth_failed" not in kinds, (kinds, result.output)
+        assert "paused" not in result.stdout, result.output
+        assert _rows(tmp_path, "SELECT action, supported FROM panel_capabilities") == [
+            ("balance", 0)
+        ]
+        refreshed = cli("services", "--refresh")
+        assert refreshed.exit_code == 1
+        assert "The service list is disabled for API users" in refreshed.output
+        assert "key" not in refreshed.output.lower(), refreshed.output
+    finally:
+        server.stop()

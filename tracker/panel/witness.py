@@ -60,15 +60,20 @@ class Witnessed(WholeCalls[P]):
         self._no_balance = True
 
     def _witness_for(self, action: str) -> str:
-        """The action asked to tell what a refusal of ``action`` means."""
-        return "services" if action == "balance" or self._no_balance else "balance"
+        """The action asked to tell what a refusal of ``action`` means: never
+        ``action`` itself, which says the same again whatever it meant (a
+        ``services`` refusal in its own words was taken for the key's on a
+        panel without balance, pausing the panel)."""
+        if action in ("balance", "services"):
+            return "services" if action == "balance" else "balance"
+        return "services" if self._no_balance else "balance"
 
     def refusal(self, action: str, exc: PanelAnswerError) -> PanelAnswerError:
         """Given a whole-answer error to ``action``, return what it means.
 
         A known key phrasing is an AuthError already. Otherwise another action
         is asked (``balance``; for ``balance`` itself, or on a panel without
-        it, ``services``): the same
+        it, ``services``; for ``services``, ``balance`` always): the same
         words there make it a refusal of the key (AuthError); any other answer
         means the panel works and this call provoked the refusal
         (WholeCallRefused). When the witness fails too, the error is returned
