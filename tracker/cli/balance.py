@@ -33,7 +33,7 @@ from tracker.rules.balance import (
 from tracker.rules.capabilities import BALANCE, no_balance
 from tracker.rules.money import money
 from tracker.store.alerts import balance_history, latest_balance, open_episodes
-from tracker.store.capabilities import unsupported_actions
+from tracker.store.capabilities import unsupported_here
 from tracker.store.listing import failing_panels
 from tracker.store.orders import Store
 
@@ -129,7 +129,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
     # Panels learned to have no balance action: what the daemon fetches none of.
     lacking = {
         row["panel"]: row
-        for row in unsupported_actions(store, name)
+        for row in unsupported_here(store, {p.name: p.url for p in config.panels}, name)
         if row["action"] == BALANCE and row["panel"] in found
     }
     if as_json:

@@ -195,10 +195,12 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         store.probe_write()  # read-only, immutable, locked by another writer...
     except StoreError as exc:
         fail(f"{exc}; nothing sent")
+    from tracker.jobs.learned import tell_client
     from tracker.panel.client import PanelClient  # httpx costs start-up; only here
 
     waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
     client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
+    tell_client(store, client, utcnow())  # no balance: a refusal's witness is services
     results: list[tuple[int, str, str | None]] = []
     index = config.index(name)  # panels[N] in a fix said
     lacking: list[str] = []
@@ -225,15 +227,16 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         fail(f"interrupted: {len(ids) - len(results)} order(s) not sent", EXIT_INTERRUPTED)
     finally:
         client.close()
-    if any(r == ACCEPTED for _, r, _ in results) and is_unsupported(store, name, "cancel"):
-        learn(store, name, "cancel", True, "a cancel was accepted", utcnow())
+    url = panel_config.url  # what was learned at another URL holds no more
+    if any(r == ACCEPTED for _, r, _ in results) and is_unsupported(store, name, "cancel", url):
+        learn(store, name, "cancel", True, "a cancel was accepted", utcnow(), url=url)
         # Notes about the panel go to stderr: stdout holds one line per order (`| grep`).
         click.echo(f"note: {name} accepts cancels again: the automation may send them", err=True)
     elif lacking:
         # As the automation learns it: it sends no more cancels; `cancel` still does.
         # Said at every run: each order's line reads "refused: Incorrect request".
-        if not is_unsupported(store, name, "cancel"):
-            learn(store, name, "cancel", False, lacking[0], utcnow())
+        if not is_unsupported(store, name, "cancel", url):
+            learn(store, name, "cancel", False, lacking[0], utcnow(), url=url)
         click.echo(
             f"note: {name} has no cancel action: the automation sends no cancels there", err=True
         )

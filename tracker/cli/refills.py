@@ -31,6 +31,7 @@ from tracker.cli.screen import SECOND, Columns, fitted, stderr_screen, stdout_sc
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.clock import utcnow
 from tracker.config.model import Config
+from tracker.jobs.learned import tell_client
 from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.refills import past_request
 from tracker.panel.client import PanelClient
@@ -172,6 +173,7 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     register_secret(panel_config.key.reveal())
     waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
     client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
+    tell_client(store, client, utcnow())  # no balance: a refusal's witness is services
     try:
         # A first Ctrl-C waits for the answer, which is recorded.
         with shield("the refill request just sent", waits) as stop:
@@ -195,7 +197,7 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
         client.close()
     # Asked anyway, even on a panel learned to lack refill: the answer re-learns it.
     if result.unsupported is not None:
-        learn(store, name, "refill", False, result.unsupported, utcnow())
+        learn(store, name, "refill", False, result.unsupported, utcnow(), url=panel_config.url)
         fail(
             f"order {oid}: {name} does not support refill: it answers {result.unsupported!r}, "
             "as it does an action that does not exist; automatic refill requests stay off"
@@ -209,14 +211,17 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     if answer is None and stop.stopping:  # stopped before sending, or not sent again
         fail(f"interrupted: order {oid}: refill not sent, nothing recorded", EXIT_INTERRUPTED)
     accepted = answer is not None and answer["refill_id"] is not None
-    if accepted and answer and is_unsupported(store, name, "refill"):
-        learn(store, name, "refill", True, f"refill {answer['refill_id']} accepted", utcnow())
+    url = panel_config.url  # what was learned at another URL holds no more
+    if accepted and answer and is_unsupported(store, name, "refill", url):
+        said = f"refill {answer['refill_id']} accepted"
+        learn(store, name, "refill", True, said, utcnow(), url=url)
         click.echo(
             f"note: {name} accepts refill requests again: automatic requests resume", err=True
         )
-    if accepted and is_unsupported(store, name, "refill_status"):
+    if accepted and is_unsupported(store, name, "refill_status", url):
         # A new refill to follow: refill_status is tried again (and re-learned).
-        learn(store, name, "refill_status", True, "refill accepted: asked again", utcnow())
+        said = "refill accepted: asked again"
+        learn(store, name, "refill_status", True, said, utcnow(), url=url)
     index = config.index(name)  # panels[N] in a fix said
     _report(oid, name, answer, result.errors, result.running, index)
 

@@ -140,9 +140,10 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                 ]
                 poll = tracker.polls.get(name)
                 waits = [n.split(":")[0] for n in skipped if n.endswith(f":{name}")]
+                url = config.panel(name).url  # a row learned at another URL holds no more
                 line = summary_line(
                     *(name, poll, asked.get(name, 0), last, failed, waits, paused),
-                    no_balance=is_unsupported(tracker.store, name, "balance"),
+                    no_balance=is_unsupported(tracker.store, name, "balance", url),
                 )
                 click.echo(fitted(safe_text(line), screen))  # the currency: escaped
             for name, count in left_out.items():  # a panel name from the database: escaped

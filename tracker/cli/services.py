@@ -14,13 +14,14 @@ from tracker.cli.shield import tell_wait
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.errors import PanelError
+from tracker.jobs.learned import tell_client
 from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
 from tracker.redact import register_secret
 from tracker.rules.capabilities import services_note
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
-from tracker.store.capabilities import unsupported_actions
+from tracker.store.capabilities import unsupported_here
 from tracker.store.catalogue import conflicts
 from tracker.store.orders import Store
 from tracker.store.refills import services as stored_services
@@ -63,9 +64,10 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
         _refresh(config, store, name)
     rows = stored_services(store, name)
     screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
-    for row in unsupported_actions(store, name):
+    urls = {p.name: p.url for p in config.panels}  # a row of another URL holds no more
+    for row in unsupported_here(store, urls, name):
         learned = moment(row["learned_at"], screen)
-        note = f"note: {services_note(**{**row, 'learned_at': learned})}"
+        note = f"note: {services_note(row['panel'], row['action'], learned, row['evidence'])}"
         click.echo(fitted(note, notes), err=True)
     ambiguous = {(c["panel"], c["service"]): c for c in conflicts(store, name)}
     for found in list(ambiguous.values())[:_NOTES]:
@@ -124,6 +126,7 @@ def _refresh(config: Config, store: Store, only: str | None) -> None:
             continue
         register_secret(panel.key.reveal())
         client = PanelClient(panel, on_wait=tell_wait)  # a rate limit's wait: said
+        tell_client(store, client, utcnow())  # no balance: a refusal's witness is services
         try:
             sync_services(store, client, utcnow)
         except PanelError as exc:

@@ -8,7 +8,8 @@ key was refused (see :mod:`tracker.jobs.watch`).
 A panel script without ``balance`` (it answers it as it answers an action that
 does not exist, while ``services`` works: :meth:`PanelClient.lacks_action`) is
 learned in ``panel_capabilities``, told once (``action_unsupported``), and its
-job asks no more but once a day (:func:`tracker.rules.capabilities.balance_due_again`);
+job asks no more but once a day (:func:`tracker.rules.capabilities.balance_due_again`),
+or at once when the panel's URL is another than the one it was learned at;
 a paused panel is probed with ``services`` meanwhile.
 """
 
@@ -46,7 +47,7 @@ from tracker.rules.episodes import Alert, Episode
 from tracker.rules.money import money
 from tracker.rules.watched import watched
 from tracker.store.alerts import balance_history, latest_balance, record_balance
-from tracker.store.capabilities import learn, unsupported_actions
+from tracker.store.capabilities import holds, learn, unsupported_actions
 from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.balance")
@@ -145,7 +146,9 @@ def check_balance(
     """
     panel = client.panel
     paused = panel.name in gate.paused  # a refusal now is the pause going on
-    missing = [r for r in unsupported_actions(store, panel.name) if r["action"] == BALANCE]
+    # Learned missing at its URL now: one learned at another URL no longer holds.
+    lacking = [r for r in unsupported_actions(store, panel.name) if r["action"] == BALANCE]
+    missing = [r for r in lacking if holds(r, panel.url)]
     if missing:
         client.lacks_balance()  # its refusal is no witness of the key
         if not balance_due_again(missing[0]["learned_at"], clock()):
@@ -162,7 +165,7 @@ def check_balance(
         if isinstance(exc, WholeCallRefused) and client.lacks_action(
             BALANCE, exc.detail, quiet=bool(missing)
         ):
-            learn(store, panel.name, BALANCE, False, exc.detail, clock())
+            learn(store, panel.name, BALANCE, False, exc.detail, clock(), url=panel.url)
             if not missing:  # told once: a day's check finding it still missing is not news
                 gate.on_unsupported(panel.name, BALANCE, exc.detail)
             return True
@@ -170,8 +173,8 @@ def check_balance(
         told("balance_failed", panel=panel.name, error=str(exc))  # an outage: once
         return False
     gate.auth_accepted(panel.name)
-    if missing:  # a script updated, a URL changed: its balance is fetched again
-        learn(store, panel.name, BALANCE, True, "balance answered", clock())
+    if lacking:  # a script updated, a URL changed: its balance is fetched again
+        learn(store, panel.name, BALANCE, True, "balance answered", clock(), url=panel.url)
         log.warning("balance_supported_again", panel=panel.name)
     key = f"balance:{panel.name}"
     now, step = looks.step(key) if looks else (clock(), Gap())

@@ -18,10 +18,10 @@ import structlog
 from tracker.clock import Clock, utcnow
 from tracker.clock import boottime as _boottime
 from tracker.config.model import Config, PanelConfig
+from tracker.jobs.learned import tell_client
 from tracker.panel.client import PanelClient
 from tracker.panel.ratelimit import RateLimiter
 from tracker.redact import register_secret
-from tracker.store.capabilities import unsupported_actions
 from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.store")
@@ -96,9 +96,8 @@ class Core:
                 stop_event=self.stop_event,
                 limiter=limiter,
             )
-        for row in unsupported_actions(self.store):  # learned, maybe by another process:
-            if row["action"] == "balance" and row["panel"] in self.clients:  # its refusal
-                self.clients[row["panel"]].lacks_balance()  # witnesses no key refusal
+        for client in self.clients.values():  # learned at its URL, maybe by another process:
+            tell_client(self.store, client, clock())  # no balance; order= alone
         self.transition_listeners: list[TransitionListener] = []
         self.refill_listeners: list[TransitionListener] = []  # refill status changes
         # (panel, action, the panel's words): an action the panel turned out to lack.

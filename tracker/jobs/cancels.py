@@ -127,7 +127,8 @@ class PanelActions:
         """Cancel every polled order Pending for longer than cancel_pending_after
         whose service can cancel: one multi ``cancel`` per 100, never twice."""
         now, dry = self.clock(), self.config.dry_run
-        if is_unsupported(self.store, self.panel, "cancel"):  # learned: `cancel ID` re-learns
+        url = self.client.panel.url  # learned at another URL: asked again
+        if is_unsupported(self.store, self.panel, "cancel", url):  # `cancel ID` re-learns
             log.debug("cancel_unsupported", panel=self.panel)
             return True
         before = now - timedelta(seconds=self.config.cancel_pending_after)
@@ -212,7 +213,10 @@ class PanelActions:
         record_cancels(self.store, self.panel, results, now)
         if settled.lacking:
             # No cancel action at all: learned, one alert, no more cancels sent.
-            learn(self.store, self.panel, "cancel", False, settled.detail, now)
+            learn(
+                self.store, self.panel, "cancel", False, settled.detail, now,
+                url=self.client.panel.url,
+            )  # fmt: skip
             self.alerter.raise_alert(unsupported_alert(self.panel, "cancel", settled.detail))
         return settled.kind == ANSWERED
 

@@ -105,7 +105,7 @@ def follow_refills(
     after = 0
     if restamped := restamp_future_requests(store, client.name, clock()):
         log.warning("refill_requests_restamped", panel=client.name, requests=restamped)
-    if is_unsupported(store, client.name, "refill_status"):
+    if is_unsupported(store, client.name, "refill_status", client.panel.url):
         log.debug("refill_status_unsupported", panel=client.name)
         return result
     while not stop.is_set() and result.unsupported is None:

@@ -88,7 +88,7 @@ def request_refills(
     stop = stop_event or threading.Event()
     result = RequestResult()
     if modes.multi_refill and len(order_ids) > 1:  # learned by another process?
-        modes.multi_refill = not is_unsupported(store, client.name, REFILL_ORDERS)
+        modes.multi_refill = not is_unsupported(store, client.name, REFILL_ORDERS, client.panel.url)
     for start in range(0, len(order_ids), MAX_IDS):
         if stop.is_set() or gave_up(result):
             break
@@ -156,7 +156,7 @@ def _send_multi(
             modes.multi_refill = not (read and reads_no_orders(exc.detail))
             if not modes.multi_refill:
                 said = evidence(f"answered {exc.detail!r}")
-                learn(store, client.name, REFILL_ORDERS, False, said, clock())
+                learn(store, client.name, REFILL_ORDERS, False, said, clock(), url=client.panel.url)
             return
         if isinstance(exc, WholeCallRefused):  # an order in it provoked it: each alone tells
             log.warning("multi_refill_refused", panel=client.name, answer=exc.detail)
@@ -169,7 +169,10 @@ def _send_multi(
         modes.multi_refill = False
         why = f"{exc.detail}; asked one order at a time from now on"
         finish(store, rows, {o: lost(why) for o in order_ids}, clock, result)
-        learn(store, client.name, REFILL_ORDERS, False, evidence(exc.detail), clock())
+        learn(
+            store, client.name, REFILL_ORDERS, False, evidence(exc.detail), clock(),
+            url=client.panel.url,
+        )  # fmt: skip
         return
     except PanelError as exc:  # garbled answer: the panel may have acted
         failed(result, client, exc)

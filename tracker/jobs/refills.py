@@ -124,7 +124,10 @@ class RefillRound:
             cooldown=self.config.cooldown,
         )
         if follow.unsupported is not None:
-            learn(self.store, self.client.name, "refill_status", False, follow.unsupported, now)
+            learn(
+                self.store, self.client.name, "refill_status", False, follow.unsupported, now,
+                url=self.client.panel.url,
+            )  # fmt: skip
             self.on_unsupported(self.client.name, "refill_status", follow.unsupported)
         if follow.gave_up:  # unreachable or key refused: requests would fail the same way
             if follow.auth_failed:  # the Watch pauses the panel and raises auth_failed
@@ -136,7 +139,7 @@ class RefillRound:
         """Request a refill for every eligible, dropped order; return True when
         no call failed."""
         name = self.client.name
-        if is_unsupported(self.store, name, "refill"):
+        if is_unsupported(self.store, name, "refill", self.client.panel.url):
             log.debug("refill_unsupported", panel=name, hint="smm-tracker refill ID tries again")
             return True
         if not has_services(self.store, name):
@@ -187,7 +190,10 @@ class RefillRound:
             if result.changes:
                 self.notify(result.changes)
             if result.unsupported is not None:
-                learn(self.store, name, "refill", False, result.unsupported, self.clock())
+                learn(
+                    self.store, name, "refill", False, result.unsupported, self.clock(),
+                    url=self.client.panel.url,
+                )  # fmt: skip
                 self.on_unsupported(name, "refill", result.unsupported)
                 break
             if result.auth_failed:  # what was sent is stored: the Watch pauses the panel

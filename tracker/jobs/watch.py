@@ -224,7 +224,8 @@ class Watch:
         to lack ``balance`` (:func:`tracker.jobs.balance.check_balance`)."""
         every = rough_duration(self.config.schedule.balance_every)
         try:
-            lacks = is_unsupported(self.tracker.store, panel, BALANCE)
+            url = self.tracker.clients[panel].panel.url
+            lacks = is_unsupported(self.tracker.store, panel, BALANCE, url)
         except StoreError:  # not read: the usual probe's words
             lacks = False
         if lacks:

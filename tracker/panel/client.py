@@ -56,7 +56,9 @@ class PanelClient(StatusCalls[P]):
         return self._refusable("services", parse_account.parse_services, self._call("services"))
 
     def balance(self) -> Balance:
-        return self._refusable("balance", parse_account.parse_balance, self._call("balance"))
+        answer = self._refusable("balance", parse_account.parse_balance, self._call("balance"))
+        self.has_balance()  # answered: learned missing or not, it witnesses refusals again
+        return answer
 
     def add(self, order: NewOrder) -> int:
         """Place an order; return its ID. Never resent once it may have arrived."""

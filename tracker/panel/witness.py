@@ -59,6 +59,11 @@ class Witnessed(WholeCalls[P]):
         a balance refused in the same generic words being no sign of the key."""
         self._no_balance = True
 
+    def has_balance(self) -> None:
+        """The panel answered ``balance``: it is every refusal's witness again
+        (a script updated, a URL changed since it was learned missing)."""
+        self._no_balance = False
+
     def _witness_for(self, action: str) -> str:
         """The action asked to tell what a refusal of ``action`` means: never
         ``action`` itself, which says the same again whatever it meant (a

@@ -9,8 +9,9 @@ one order at a time (``order=``) from then on, by every process.
 
 A ``balance`` row learned unsupported is a panel script without that action:
 its balance job asks no more, save once :data:`BALANCE_RECHECK` after the row
-was written (:func:`balance_due_again`), so a script since updated, or a URL
-since changed, gets its balance back within a day.
+was written (:func:`balance_due_again`), so a script since updated gets its
+balance back within a day. Any row learned at another URL than the panel's
+now holds no more: asked again at once (:mod:`tracker.store.capabilities`).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def no_balance(learned_at: str, evidence: str | None) -> str:
     said = f": it answers {evidence!r}, as it does an unknown action" if evidence else ""
     return (
         f"has no balance action (last asked {learned_at}{said}); {NO_BALANCE}; "
-        f"asked again a day later"
+        f"asked again a day later, or at once at a new url"
     )
 
 

@@ -55,7 +55,7 @@ def unsupported_alert(panel: str, action: str, words: str) -> Alert:
     again = "cancel" if action == "cancel" else "refill"
     message = (
         f"{panel}: the panel has no `balance` action (it answers {words!r}, as it does "
-        f"an unknown action); {NO_BALANCE}; asked again a day later"
+        f"an unknown action); {NO_BALANCE}; asked again a day later, or at once at a new url"
     )
     if action != BALANCE:
         message = (

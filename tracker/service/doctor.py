@@ -120,7 +120,8 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
     checks.extend(_secret_file_checks(data, path, env))
     if database is not None:
         called = {name for name, _source, panel in panels if panel}
-        checks.extend(learned_checks(learned_unsupported(database.path), called))
+        urls = {name: panel.url for name, _source, panel in panels if panel}
+        checks.extend(learned_checks(learned_unsupported(database.path, urls), called))
         checks.extend(ambiguity_checks(read_rows(database.path, _AMBIGUOUS)))
         checks.extend(unknown_status_checks(read_rows(database.path, UNKNOWN_WORDS_BY_PANEL)))
         named = {name for name, _source, _panel in panels}

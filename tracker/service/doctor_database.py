@@ -13,6 +13,7 @@ import os
 import sqlite3
 import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,7 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from tracker.errors import StoreError
+from tracker.panel.urls import shown_url
 from tracker.rules.doctor import Check, DatabaseFacts
 from tracker.rules.secret_files import database_directory_check, database_file_check
 from tracker.store.causes import describe_db_error, not_a_file, read_cause, write_cause
@@ -71,14 +73,33 @@ def database_facts(path: Path) -> DatabaseFacts:
     return DatabaseFacts(path=path, exists=True, applied=applied, known=known)
 
 
-def learned_unsupported(path: Path) -> list[tuple[str, str, str, str | None]]:
+def learned_unsupported(
+    path: Path, urls: Mapping[str, str] | None = None
+) -> list[tuple[str, str, str, str | None]]:
     """Return (panel, action, learned_at, evidence) of each action learned
-    unsupported; nothing when the database cannot be read (its check says why)."""
-    return read_rows(
+    unsupported; of a panel in ``urls`` (name -> its URL now), only those
+    learned at that URL (or before m039 kept one); nothing when the database
+    cannot be read (its check says why)."""
+    known = urls or {}
+    rows = read_rows(
         path,
-        "SELECT panel, action, learned_at, evidence FROM panel_capabilities "
+        "SELECT panel, action, learned_at, evidence, url FROM panel_capabilities "
         "WHERE supported = 0 ORDER BY panel, action",
     )
+    if not rows:  # none, or a schema before m039 (doctor before the restart migrates)
+        rows = [
+            (*row, None)
+            for row in read_rows(
+                path,
+                "SELECT panel, action, learned_at, evidence FROM panel_capabilities "
+                "WHERE supported = 0 ORDER BY panel, action",
+            )
+        ]
+    return [
+        (panel, action, learned_at, evidence)
+        for panel, action, learned_at, evidence, url in rows
+        if panel not in known or url is None or url == shown_url(known[panel])
+    ]
 
 
 def open_orders_by_panel(path: Path) -> dict[str, int]:

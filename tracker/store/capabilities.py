@@ -3,38 +3,88 @@
 An action is stored unsupported when the panel refuses it for every order with
 the words it gives an action that does not exist; the refill job then sends no
 such request until the user asks (``smm-tracker refill ID``), which re-learns.
+
+Each row keeps the panel URL it was learned at (m039, credentials blanked:
+:func:`tracker.panel.urls.shown_url`). What a panel script lacks is its
+script's: read with the panel's URL now (``url``), a row learned at another
+URL does not hold, so it is asked again at once; one written before m039 (no
+URL kept) holds, as it always did.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from tracker.clock import iso
+from tracker.panel.urls import shown_url
 from tracker.store.connection import Connection
 
+_COLUMNS = "panel, action, supported, learned_at, evidence, url"
 
-def unsupported_actions(store: Connection, panel: str | None = None) -> list[dict[str, Any]]:
-    """Return the actions learned unsupported (of one panel, or every panel)."""
-    sql = "SELECT panel, action, learned_at, evidence FROM panel_capabilities WHERE supported = 0"
+
+def learned_rows(store: Connection, panel: str, url: str) -> list[dict[str, Any]]:
+    """Return what is stored of ``panel`` (supported or not) that holds at
+    ``url``, its URL now: rows learned at it, or before any URL was kept."""
+    return store.rows(
+        f"SELECT {_COLUMNS} FROM panel_capabilities WHERE panel = ? "
+        "AND (url IS NULL OR url = ?) ORDER BY action",
+        [panel, shown_url(url)],
+    )
+
+
+def unsupported_actions(
+    store: Connection, panel: str | None = None, url: str | None = None
+) -> list[dict[str, Any]]:
+    """Return the actions learned unsupported (of one panel, or every panel);
+    with ``url`` (one panel's URL now), only those that hold there."""
+    sql = f"SELECT {_COLUMNS} FROM panel_capabilities WHERE supported = 0"
     if panel is None:
         return store.rows(sql + " ORDER BY panel, action")
+    if url is not None:
+        return [r for r in learned_rows(store, panel, url) if not r["supported"]]
     return store.rows(sql + " AND panel = ? ORDER BY action", [panel])
 
 
-def is_unsupported(store: Connection, panel: str, action: str) -> bool:
-    return any(r["action"] == action for r in unsupported_actions(store, panel))
+def holds(row: Mapping[str, Any], url: str) -> bool:
+    """Given a ``panel_capabilities`` row and its panel's URL now, return True
+    when the row holds there: learned at that URL, or before any URL was kept."""
+    return row["url"] is None or row["url"] == shown_url(url)
+
+
+def unsupported_here(
+    store: Connection, urls: Mapping[str, str], panel: str | None = None
+) -> list[dict[str, Any]]:
+    """Return the actions learned unsupported (of ``panel``, or every panel)
+    that hold: a configured panel's (``urls``: name -> its URL now) only where
+    learned at its URL; every row of a panel the config does not name."""
+    rows = unsupported_actions(store, panel)
+    return [r for r in rows if r["panel"] not in urls or holds(r, urls[r["panel"]])]
+
+
+def is_unsupported(store: Connection, panel: str, action: str, url: str | None = None) -> bool:
+    """Return True when ``action`` is learned unsupported on ``panel`` (at
+    ``url``, its URL now, when given)."""
+    return any(r["action"] == action for r in unsupported_actions(store, panel, url))
 
 
 def learn(
-    store: Connection, panel: str, action: str, supported: bool, evidence: str, now: datetime
+    store: Connection,
+    panel: str,
+    action: str,
+    supported: bool,
+    evidence: str,
+    now: datetime,
+    *,
+    url: str,
 ) -> None:
-    """Record what the panel just showed about ``action``."""
+    """Record what the panel, at ``url``, just showed about ``action``."""
     with store.write() as db:
         db.execute(
-            "INSERT INTO panel_capabilities (panel, action, supported, learned_at, evidence) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (panel, action) DO UPDATE SET "
+            "INSERT INTO panel_capabilities (panel, action, supported, learned_at, evidence, url) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (panel, action) DO UPDATE SET "
             "supported = excluded.supported, learned_at = excluded.learned_at, "
-            "evidence = excluded.evidence",
-            [panel, action, int(supported), iso(now), evidence],
+            "evidence = excluded.evidence, url = excluded.url",
+            [panel, action, int(supported), iso(now), evidence, shown_url(url)],
         )

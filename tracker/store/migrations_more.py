@@ -122,3 +122,12 @@ def m038_job_runs(db: Database) -> None:
         ) WITHOUT ROWID
         """
     )
+
+
+def m039_capabilities_url(db: Database) -> None:
+    # The panel URL each panel_capabilities row was learned at (as errors
+    # show it: a password or query values as ***). What a panel script lacks,
+    # or how it reads IDs, is its script's: a row learned at another URL (the
+    # panel moved, or is another script) does not hold, and is asked again at
+    # once. NULL: learned before m039, at a URL not recorded; it holds.
+    db.execute("ALTER TABLE panel_capabilities ADD COLUMN url TEXT")

@@ -1,0 +1,162 @@
+"""What the tracker learns of a panel script (``panel_capabilities``) is the
+script's at its URL: a row learned at another URL holds no more, and what
+one process proved, the next starts from.
+
+Through the real CLI (and a reload's new Tracker) against simulated panels
+over loopback: which calls each panel received, what `run --once`,
+`balance`, `services` and `doctor` say, what is stored.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from simconfig import PanelClock, cli_in, sim_config
+
+from tracker.config.load import load_config
+from tracker.jobs.tracker import Tracker
+from tracker.sim.scripts import ScriptQuirks
+from tracker.sim.server import PanelServer, SimulatedPanel
+
+KEY = "sim-key-Ur7Qw2Lc5Tz9Xk3m"
+PANEL = 'timeout = "5s"\nretry_budget = "3s"'
+DATABASE = '[refill]\nfirst_check = "0s"\ncooldown = "1s"\nunknown_service = "try"'
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """serve(*missing, **options) -> (panel, url): a simulated panel lacking
+    ``missing`` actions; use(url) -> cli: tracker.toml pointed at that URL
+    (the same database), the real CLI run in its directory."""
+    servers: list[PanelServer] = []
+    clock = PanelClock()
+
+    def serve(*missing: str, **options: Any) -> tuple[SimulatedPanel, str]:
+        script = ScriptQuirks(missing_actions=missing)
+        options.setdefault("speed", 60.0)
+        panel = SimulatedPanel(key=KEY, clock=clock, seed=7, script=script, **options)
+        servers.append(PanelServer(panel).start())
+        return panel, servers[-1].url
+
+    def use(url: str) -> Any:
+        config = sim_config(url, panel=PANEL, database=DATABASE)
+        return cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+
+    yield serve, use
+    for server in servers:
+        server.stop()
+
+
+def _rows(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:
+    db = sqlite3.connect(tmp_path / "t.db")
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+def _tracker(tmp_path: Path) -> Tracker:
+    return Tracker(load_config(str(tmp_path / "tracker.toml"), env={"SIM_KEY": KEY}))
+
+
+# --- 1. balance learned missing at one URL -------------------------------------
+
+
+def test_a_balance_learned_missing_at_one_url_is_asked_at_once_at_a_new_one(world, tmp_path):
+    serve, use = world
+    old, old_url = serve("balance")
+    assert use(old_url)("run", "--once").exit_code == 0
+    assert old.calls["balance"] == 1  # learned: no balance action there
+    new, new_url = serve()  # the panel moved to another script, which has balance
+    cli = use(new_url)
+    result = cli("run", "--once")
+    assert result.exit_code == 0, result.output
+    # Before: not asked for a day ("no balance action"), learned of the old URL.
+    assert new.calls["balance"] == 1
+    assert "balance 100.00 USD" in result.stdout and "no balance action" not in result.stdout
+    assert _rows(tmp_path, "SELECT action, supported, url FROM panel_capabilities") == [
+        ("balance", 1, new_url)
+    ]
+    shown = cli("balance")
+    assert "has no balance action" not in shown.stderr, shown.stderr
+    assert "has no balance action" not in cli("doctor").output
+
+
+def test_a_reload_to_a_new_url_asks_balance_at_once_and_witnesses_with_it(world, tmp_path):
+    # A reload builds the next generation's Tracker from the new config: the
+    # row of the old URL neither skips its balance job nor makes services
+    # every refusal's witness.
+    serve, use = world
+    _old, old_url = serve("balance", "refill")
+    use(old_url)
+    before = _tracker(tmp_path)
+    try:
+        assert before.watch.check_balance("sim") is True  # learned missing
+    finally:
+        before.close()
+    new, new_url = serve("refill")
+    [order_id] = new.seed_orders(1, status="Completed")
+    use(new_url)
+    after = _tracker(tmp_path)
+    try:
+        assert after.watch.check_balance("sim") is True
+        assert new.calls["balance"] == 1  # before: skipped for a day
+        new.calls.clear()
+        refused = after.clients["sim"].refill(order_id)  # "Incorrect request": whose?
+        assert refused.error == "Incorrect request"
+        assert new.calls["balance"] == 1 and new.calls["services"] == 0  # its witness
+    finally:
+        after.close()
+
+
+def test_the_no_balance_flag_ends_once_balance_answers_again(world, tmp_path):
+    # A daemon's client was told the panel lacks balance and kept asking
+    # services as every refusal's witness after balance answered again.
+    serve, use = world
+    panel, url = serve("balance", "refill")
+    [order_id] = panel.seed_orders(1, status="Completed")
+    use(url)
+    tracker = _tracker(tmp_path)
+    try:
+        assert tracker.watch.check_balance("sim") is True  # learned missing
+        db = sqlite3.connect(tmp_path / "t.db")
+        with db:  # a day passes; the script is updated with balance
+            db.execute("UPDATE panel_capabilities SET learned_at = '2000-01-01T00:00:00+00:00'")
+        db.close()
+        panel.script = ScriptQuirks(missing_actions=("refill",))
+        assert tracker.watch.check_balance("sim") is True
+        assert _rows(tmp_path, "SELECT supported FROM panel_capabilities") == [(1,)]
+        panel.calls.clear()
+        client = tracker.clients["sim"]
+        client._witness_ok_until = 0.0  # the minute a witness's answer vouches for the key: past
+        assert client.refill(order_id).error == "Incorrect request"
+        assert panel.calls["services"] == 0, dict(panel.calls)  # before: 1
+        assert panel.calls["balance"] == 1
+    finally:
+        tracker.close()
+
+
+# --- 2. refill ID and cancel ID on a panel without balance ---------------------
+
+
+def test_refill_and_cancel_by_hand_ask_no_balance_of_a_panel_learned_without_it(world, tmp_path):
+    serve, use = world
+    panel, url = serve("balance", "refill", "cancel")
+    done, pending = panel.seed_orders(1, status="Completed") + panel.seed_orders(1)
+    cli = use(url)
+    assert cli("track", str(done), str(pending), "--service", "1").exit_code == 0
+    assert cli("run", "--once").exit_code == 0  # learned: no balance action
+    panel.calls.clear()
+    refill = cli("refill", "--force", str(done))  # its round asked already: the cooldown
+    assert refill.exit_code == 1
+    assert "does not support refill" in refill.output and "key" not in refill.output.lower()
+    # Before: balance asked as the refusal's witness, refused, then services.
+    assert panel.calls["balance"] == 0, dict(panel.calls)
+    cancel = cli("cancel", "--yes", str(pending))
+    assert "refused: Incorrect request" in cancel.stdout, cancel.output
+    assert "has no cancel action" in cancel.stderr
+    assert panel.calls["balance"] == 0, dict(panel.calls)
