@@ -160,3 +160,51 @@ def test_refill_and_cancel_by_hand_ask_no_balance_of_a_panel_learned_without_it(
     assert "refused: Incorrect request" in cancel.stdout, cancel.output
     assert "has no cancel action" in cancel.stderr
     assert panel.calls["balance"] == 0, dict(panel.calls)
+
+
+# --- 4. a panel reading order= alone, under cron --------------------------------
+
+
+def test_a_panel_reading_only_order_is_stored_so_the_next_run_starts_from_it(world, tmp_path):
+    serve, use = world
+    panel, url = serve(multi_status=False)
+    ids = panel.seed_orders(3, status="In progress")
+    cli = use(url)
+    assert cli("track", *map(str, ids)).exit_code == 0
+    assert cli("run", "--once", "--all").exit_code == 0
+    assert panel.calls["status:multi"] >= 1  # proven once: orders= refused, order= read
+    panel.calls.clear()
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    # Before: every run proved it again, a refused orders= call and more each.
+    assert panel.calls["status:multi"] == 0, dict(panel.calls)
+    assert panel.calls["status:single"] == len(ids)
+    [(supported, said, where)] = _rows(
+        tmp_path, "SELECT supported, evidence, url FROM panel_capabilities "
+        "WHERE action = 'status_orders'",
+    )  # fmt: skip
+    assert (supported, said, where) == (0, "Order not found.", url)
+    assert "reads statuses one order at a time" in cli("services").stderr
+    doctor = cli("doctor")
+    assert "ok   panel sim" in doctor.output and "one order at a time" in doctor.output
+    # At another URL (the same script, the URL written anew) orders= is tried
+    # at once, and what it proves there is stored for that URL.
+    cli = use(url + "/")
+    panel.calls.clear()
+    assert cli("run", "--once", "--all").exit_code == 0
+    assert panel.calls["status:multi"] >= 1
+    assert _rows(
+        tmp_path, "SELECT supported, url FROM panel_capabilities WHERE action = 'status_orders'"
+    ) == [(0, url + "/")]
+    # A day later orders= is tried again (a script since updated: it answers).
+    db = sqlite3.connect(tmp_path / "t.db")
+    with db:
+        db.execute("UPDATE panel_capabilities SET learned_at = '2000-01-01T00:00:00+00:00'")
+    db.close()
+    panel.multi_status = True
+    panel.calls.clear()
+    assert cli("run", "--once", "--all").exit_code == 0
+    assert panel.calls["status:multi"] == 1 and panel.calls["status:single"] == 0
+    assert _rows(
+        tmp_path, "SELECT supported FROM panel_capabilities WHERE action = 'status_orders'"
+    ) == [(1,)]

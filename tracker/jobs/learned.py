@@ -1,11 +1,14 @@
-"""What is stored of a panel's script told to its client, so every process
-starts from it (``panel_capabilities``).
+"""What is stored of a panel's script told to its client, and what a client
+found out stored (``panel_capabilities``), so every process starts from it.
 
-A client holds for the process that the panel has no ``balance`` (refusals
-are witnessed by ``services``: :meth:`PanelClient.lacks_balance`), told from
-the rows that hold at the panel's URL now
-(:func:`tracker.store.capabilities.learned_rows`): one learned at another URL
-is asked again at once.
+Two things a client holds for the process: the panel has no ``balance``
+(refusals are witnessed by ``services``: :meth:`PanelClient.lacks_balance`),
+and it reads no ``orders=`` in a status call (statuses asked one order at a
+time: ``multi_status``). Each is told from the rows that hold at the panel's
+URL now (:func:`tracker.store.capabilities.learned_rows`): one learned at
+another URL is asked again at once. The one-order-at-a-time row is kept a day
+(:func:`tracker.rules.capabilities.due_again`): then ``orders=`` is tried
+again, and stored again as the poll finds it.
 """
 
 from __future__ import annotations
@@ -13,14 +16,43 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import structlog
+
 from tracker.panel.client import PanelClient
-from tracker.rules.capabilities import BALANCE
-from tracker.store.capabilities import learned_rows
+from tracker.rules.capabilities import BALANCE, STATUS_ORDERS, due_again, evidence
+from tracker.store.capabilities import learn, learned_rows
+
+log = structlog.get_logger("tracker.capabilities")
 
 
 def tell_client(store: Any, client: PanelClient[Any], now: datetime) -> None:
     """Given a panel's client (a new process's, a reload's), tell it what is
-    stored of its panel at its URL: no balance action."""
+    stored of its panel at its URL: no balance action; statuses read one
+    order at a time, until a day after that was learned."""
     for row in learned_rows(store, client.name, client.panel.url):
-        if not row["supported"] and row["action"] == BALANCE:
+        if row["supported"]:
+            continue
+        if row["action"] == BALANCE:
             client.lacks_balance()
+        elif row["action"] == STATUS_ORDERS and not due_again(row["learned_at"], now):
+            client.multi_status = False
+            log.debug("multi_status_unsupported_known", panel=client.name, since=row["learned_at"])
+
+
+def store_status_mode(store: Any, client: PanelClient[Any], now: datetime) -> None:
+    """After a poll: store what it proved of the panel's status calls. It
+    reads ``order=`` alone (the words it refused ``orders=`` in kept), or it
+    answered ``orders=`` where that was stored as unread (a script updated,
+    the day passed): marked supported again."""
+    if client.single_only is not None:
+        said = evidence(client.single_only)
+        learn(store, client.name, STATUS_ORDERS, False, said, now, url=client.panel.url)
+        client.single_only = None  # stored: not written at every poll
+        return
+    if not client.reads_multi:
+        return
+    held = [r for r in learned_rows(store, client.name, client.panel.url) if not r["supported"]]
+    if any(r["action"] == STATUS_ORDERS for r in held):
+        said = "orders= answered"
+        learn(store, client.name, STATUS_ORDERS, True, said, now, url=client.panel.url)
+        log.info("multi_status_supported_again", panel=client.name)

@@ -16,6 +16,7 @@ from tracker.config.model import Config
 from tracker.errors import StoreError
 from tracker.jobs.automation import automation_jobs
 from tracker.jobs.base import Core, Job
+from tracker.jobs.learned import store_status_mode
 from tracker.jobs.poll import PollResult, poll_panel
 from tracker.jobs.prejudge import Prejudge
 from tracker.jobs.refill_jobs import refill_jobs
@@ -117,6 +118,10 @@ class Tracker(Core):
             told=self.polls[panel].errors if panel in self.polls else (),
         )
         self.polls[panel] = result
+        try:  # order= alone proven (or orders= answered again): every process starts from it
+            store_status_mode(self.store, self.clients[panel], self.clock())
+        except StoreError as exc:  # proven again by the next process: a few calls
+            log.warning("status_mode_unsaved", panel=panel, error=str(exc))
         for listener in self.poll_listeners:  # the daemon's metrics
             listener(result)
         self.watch.after_poll(panel)  # open orders in status words it does not know

@@ -36,6 +36,9 @@ class StatusCalls(Witnessed[P]):
 
     _status_ok_until = 0.0  # monotonic: until then status calls are known to be answered
     _reads_multi = False  # True once the panel answered ``orders=`` for one ID
+    # The words ``orders=`` was refused in when this process proved the panel
+    # reads ``order=`` alone (the caller stores it: every process starts from it).
+    single_only: str | None = None
     _probe_refused: str | None = None  # words that refused an order= probe (asked once)
     _spellings_logged = 0  # unknown status spellings logged (kept in _warned)
 
@@ -169,6 +172,11 @@ class StatusCalls(Witnessed[P]):
         with self._warn_lock:
             self._status_ok_until = time.monotonic() + WITNESS_TTL
 
+    @property
+    def reads_multi(self) -> bool:
+        """Whether the panel answered an ``orders=`` status call with a status."""
+        return self._reads_multi
+
     def answers_status(self) -> bool:
         """Return True when a status call was answered with an order's status
         within WITNESS_TTL: the panel answers status calls now, so a refusal
@@ -211,7 +219,7 @@ class StatusCalls(Witnessed[P]):
         if again is not None and again.status is not None:
             return False  # it reads orders= (now proven): the refusal is about the IDs
         log.warning("multi_status_unsupported", panel=self.name, answer=words)
-        self.multi_status = False
+        self.multi_status, self.single_only = False, words
         return True
 
     def _statuses_one_by_one(self, order_ids: list[int]) -> dict[int, OrderStatus]:

@@ -9,8 +9,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from tracker.rules.capabilities import BALANCE, NO_BALANCE, no_balance
-from tracker.rules.doctor import WARN, Check, capability_check
+from tracker.rules.capabilities import (
+    BALANCE,
+    NO_BALANCE,
+    STATUS_ORDERS,
+    no_balance,
+    status_one_at_a_time,
+)
+from tracker.rules.doctor import OK, WARN, Check, capability_check
 
 
 def no_balance_check(name: str, key_source: str | None, words: str) -> Check:
@@ -38,7 +44,9 @@ def learned_checks(rows: Sequence[Sequence[Any]], called: Collection[str]) -> li
     unsupported and the panels doctor called, return their lines."""
     checks = []
     for panel, action, learned_at, evidence in rows:
-        if action != BALANCE:
+        if action == STATUS_ORDERS:  # no fault: statuses asked one order at a time
+            checks.append(Check(OK, f"panel {panel}", status_one_at_a_time(learned_at, evidence)))
+        elif action != BALANCE:
             checks.append(capability_check(panel, action, learned_at, evidence))
         elif panel not in called:  # a called panel's line says what it answers now
             checks.append(Check(WARN, f"panel {panel}", no_balance(learned_at, evidence)))

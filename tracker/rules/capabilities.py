@@ -10,8 +10,12 @@ one order at a time (``order=``) from then on, by every process.
 A ``balance`` row learned unsupported is a panel script without that action:
 its balance job asks no more, save once :data:`BALANCE_RECHECK` after the row
 was written (:func:`balance_due_again`), so a script since updated gets its
-balance back within a day. Any row learned at another URL than the panel's
-now holds no more: asked again at once (:mod:`tracker.store.capabilities`).
+balance back within a day. The row of :data:`STATUS_ORDERS` says the panel
+reads no ``orders=`` in a status call (it answers ``order=`` alone): every
+process asks it one order at a time, until the same day has passed and
+``orders=`` is tried again (:func:`due_again`). Any row learned at another
+URL than the panel's now holds no more: asked again at once
+(:mod:`tracker.store.capabilities`).
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ from tracker.errors import PanelAnswerError
 from tracker.panel.values import short
 
 REFILL_ORDERS = "refill_orders"
+STATUS_ORDERS = "status_orders"
 BALANCE = "balance"
 BALANCE_RECHECK = timedelta(days=1)
+RECHECK = BALANCE_RECHECK  # what is learned again after a while: balance, status_orders
 # What a panel without ``balance`` goes without, in every place that tells it.
 NO_BALANCE = "no balance is fetched, so no low-balance alert and no runway"
 _EVIDENCE = 200  # characters of what came back kept in ``evidence``
@@ -58,12 +64,16 @@ def one_at_a_time(learned_at: str, evidence: str | None) -> str:
     )
 
 
-def balance_due_again(learned_at: str, now: datetime) -> bool:
-    """Given when a panel was last found without ``balance``, return True when
-    its balance job asks again now: a day after, or at once when that moment
-    is unreadable or ahead of ``now`` (a clock since set back)."""
+def due_again(learned_at: str, now: datetime) -> bool:
+    """Given when a panel was last found without ``balance`` (or reading no
+    ``orders=``), return True when it is asked again now: a day after, or at
+    once when that moment is unreadable or ahead of ``now`` (a clock since
+    set back)."""
     at = read_iso(learned_at)
-    return at is None or not at <= now < at + BALANCE_RECHECK
+    return at is None or not at <= now < at + RECHECK
+
+
+balance_due_again = due_again  # the balance job's name for it
 
 
 def no_balance(learned_at: str, evidence: str | None) -> str:
@@ -76,11 +86,23 @@ def no_balance(learned_at: str, evidence: str | None) -> str:
     )
 
 
+def status_one_at_a_time(learned_at: str, evidence: str | None) -> str:
+    """Given a :data:`STATUS_ORDERS` row's time and evidence, return what it
+    means, in words for the ``services`` note and ``doctor`` (after the panel)."""
+    why = f": it refused orders= with {evidence!r}, answering order=" if evidence else ""
+    return (
+        f"reads statuses one order at a time (learned {learned_at}{why}); "
+        f"orders= is tried again a day later, or at once at a new url"
+    )
+
+
 def services_note(panel: str, action: str, learned_at: str, evidence: str | None) -> str:
     """Given a ``panel_capabilities`` row learned unsupported, return the note
     ``smm-tracker services`` prints for it."""
     if action == REFILL_ORDERS:
         return f"{panel} {one_at_a_time(learned_at, evidence)}"
+    if action == STATUS_ORDERS:
+        return f"{panel} {status_one_at_a_time(learned_at, evidence)}"
     if action == BALANCE:
         return f"{panel} {no_balance(learned_at, evidence)}"
     again = "cancel" if action == "cancel" else "refill"  # the command that asks again
