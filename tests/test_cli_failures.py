@@ -187,10 +187,11 @@ def test_a_web_page_titled_http_500_still_points_at_the_url():
 
     page = b"<html><head><title>HTTP 500 Internal Server Error - IIS</title></head></html>"
     said = describe_status(200, page, "https://panel.example/api/v2")
-    assert web_page_hint(said, 0) == (
+    assert web_page_hint(said, 200, 0) == (
         "this URL answers a web page, not the API — check panels[0].url"
     )
-    assert web_page_hint(describe_status(502, BAD_GATEWAY, "https://p.example/api"), 0) is None
+    bad_gateway = describe_status(502, BAD_GATEWAY, "https://p.example/api")
+    assert web_page_hint(bad_gateway, 502, 0) is None
 
 
 def test_a_cloudflare_challenge_on_add_is_no_order_and_no_wrong_url(cli_for, sim):
@@ -559,11 +560,12 @@ def test_a_refusing_or_timed_out_page_is_not_blamed_on_the_url_alone():
 
     page = b"<html><head><title>Access denied</title></head></html>"
     for code in (401, 403):
-        hint = web_page_hint(describe_status(code, page, "https://p.example/api"), 0)
+        hint = web_page_hint(describe_status(code, page, "https://p.example/api"), code, 0)
         assert hint is not None and "refusing access" in hint, hint
         assert "panels[0].url" in hint and "lets this server in" in hint
-    assert web_page_hint(describe_status(408, page, "https://p.example/api"), 0) is None
+    assert web_page_hint(describe_status(408, page, "https://p.example/api"), 408, 0) is None
     said = describe_status(404, page, "https://p.example/api")
     assert (
-        web_page_hint(said, 0) == "this URL answers a web page, not the API — check panels[0].url"
+        web_page_hint(said, 404, 0)
+        == "this URL answers a web page, not the API — check panels[0].url"
     )

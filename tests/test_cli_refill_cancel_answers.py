@@ -461,6 +461,30 @@ def test_a_busy_answer_to_cancel_is_not_resent(panel, tmp_path):
     assert _cancels(tmp_path) == []
 
 
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Too many requests (upstream said HTTP 413)",
+        "Too many requests; HTTP 404 from the order service",
+        "Too many requests, HTTP 403: slow down",
+    ],
+)
+def test_a_busy_answer_naming_an_http_code_in_its_words_gets_no_fix_for_that_code(
+    panel, tmp_path, words
+):
+    # The fix was read back out of the line's text: a 200 answer whose words
+    # held "HTTP 413" was told "the request is too large for the server in
+    # front of the panel" (404: "no API at this URL's path", 403: "refuses
+    # access"), where the code the panel answered with (200) says: try again.
+    server, replies, cli = panel
+    replies["cancel"] = json_reply({"error": words})
+    result = cli("cancel", "--yes", "5")
+    assert result.exit_code == 1
+    assert f"#5  not sent: panel busy: {words} - try again later" in result.stdout, result.stdout
+    assert "panels[0].url" not in result.stdout and "too large" not in result.stdout
+    assert _calls(server, "cancel") == 1 and _cancels(tmp_path) == []
+
+
 def test_a_busy_answer_to_a_refill_is_no_refusal_and_asked_again(panel, tmp_path):
     # Stored Refused, the order would wait a whole cooldown for a rate limit.
     server, replies, cli = panel

@@ -26,13 +26,19 @@ class PanelError(TrackerError):
 
     ``transient`` errors (timeouts, 429, 5xx, gateway pages) may heal on retry;
     the others (the panel's own ``{"error": ...}`` answers, garbage) will not.
+    ``status`` is the HTTP code of the answer the error is about, as data (the
+    fixes said after a failure read it, never the words: a panel's text may
+    name any code); None when no answer came, or none is known.
     """
 
     transient = False
 
-    def __init__(self, message: str, *, panel: str = "", action: str = ""):
+    def __init__(
+        self, message: str, *, panel: str = "", action: str = "", status: int | None = None
+    ):
         self.panel = panel
         self.action = action
+        self.status = status
         prefix = f"{panel}: " if panel else ""
         where = f"{action}: " if action else ""
         super().__init__(f"{prefix}{where}{message}")
@@ -42,8 +48,10 @@ class PanelError(TrackerError):
 class PanelAnswerError(PanelError):
     """The panel answered ``{"error": "..."}`` (its own words, kept verbatim)."""
 
-    def __init__(self, message: str, *, panel: str = "", action: str = ""):
-        super().__init__(message, panel=panel, action=action)
+    def __init__(
+        self, message: str, *, panel: str = "", action: str = "", status: int | None = None
+    ):
+        super().__init__(message, panel=panel, action=action, status=status)
         self.panel_message = message
 
 
@@ -84,8 +92,9 @@ class TransientError(PanelError):
         action: str = "",
         retry_after: float | None = None,
         maybe_sent: bool = False,
+        status: int | None = None,
     ):
-        super().__init__(message, panel=panel, action=action)
+        super().__init__(message, panel=panel, action=action, status=status)
         self.retry_after = retry_after
         # True when the request may have reached the panel (read timeout, 5xx
         # after sending): a non-idempotent action must not be resent.
@@ -153,13 +162,17 @@ class OutcomeUnknownError(PanelError):
     cause: str | None = None  # what was seen instead of an answer (timed out, the panel's words)
 
     @classmethod
-    def because(cls, detail: str, *, panel: str, action: str) -> OutcomeUnknownError:
-        """Return the error telling the user to check the panel, with ``detail``."""
+    def because(
+        cls, detail: str, *, panel: str, action: str, status: int | None = None
+    ) -> OutcomeUnknownError:
+        """Return the error telling the user to check the panel, with ``detail``
+        (and the HTTP code of the answer it quotes, if any)."""
         again = _AGAIN.get(action, "trying again")
         error = cls(
             f"{_UNKNOWN} {again} ({detail})",
             panel=panel,
             action=action,
+            status=status,
         )
         error.cause = detail
         return error

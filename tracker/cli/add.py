@@ -197,7 +197,10 @@ def add(
         index = config.index(panel_config.name)
         # A web server's page or 404 before the panel's script: the URL to fix.
         hint = (unserved_hint if isinstance(exc, UnservedError) else web_page_hint)(
-            str(exc), index, lists=[name for name in ("comments", "usernames") if name in extra]
+            str(exc),
+            exc.status,
+            index,
+            lists=[name for name in ("comments", "usernames") if name in extra],
         )
         told = f"{exc}; {hint}" if hint else str(exc)
         fail(safe_text(_and(told, mine, gone)))  # the panel's words: escaped

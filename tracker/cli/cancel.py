@@ -56,6 +56,7 @@ def cancel_orders(
     *,
     stop: Shield | None = None,
     sending: list[int] | None = None,
+    codes: dict[int, int | None] | None = None,
 ) -> Iterator[list[tuple[int, str, str | None]]]:
     """Given a panel client and order IDs, cancel them <=100 per call; yield
     each call's (order_id, result, error) for its IDs, in the order given.
@@ -67,7 +68,9 @@ def cancel_orders(
     answers other calls is asked again in halves, down to the orders refused
     alone. A key refused raises AuthError: nothing more is sent. Once ``stop``
     is stopping, nothing more is sent either ("not sent: stopping");
-    ``sending`` holds the IDs of the call on the wire, if any."""
+    ``sending`` holds the IDs of the call on the wire, if any; ``codes``
+    gets the HTTP code of the answer behind each order not sent or not
+    canceled (None: no answer came), for the fix its line says."""
     from tracker.panel import cancel_groups as groups  # httpx: only when cancelling
 
     on_wire = sending if sending is not None else []
@@ -83,6 +86,8 @@ def cancel_orders(
     stopped = (lambda: stop.stopping) if stop is not None else (lambda: False)
     for settled in groups.cancel_in_groups(ids, send, client, stopped=stopped):
         chunk, error = settled.order_ids, settled.error
+        if codes is not None and error is not None:
+            codes.update(dict.fromkeys(chunk, error.status))
         if settled.kind == groups.KEY:  # in words of its own too: nothing done
             raise AuthError(settled.detail, panel=client.name, action="cancel")
         if settled.kind == groups.BUSY:  # HTTP 429 in words: nothing was canceled
@@ -143,7 +148,9 @@ def _not_elsewhere(config: Config, ids: list[int]) -> None:
     note_held_elsewhere(held, only, [only], "cancel")
 
 
-def _show(order_id: int, result: str, raw: str | None, index: int) -> None:
+def _show(
+    order_id: int, result: str, raw: str | None, index: int, status: int | None = None
+) -> None:
     error = safe_text(raw, 200)  # the panel's words: no terminal escapes
     if result == ACCEPTED:
         click.echo(f"#{order_id}  canceled (the panel accepted; status follows on its next check)")
@@ -151,7 +158,7 @@ def _show(order_id: int, result: str, raw: str | None, index: int) -> None:
         click.echo(f"#{order_id}  refused: {error}")
     elif result in (NOT_SENT, NOT_CANCELED):
         # A wrong URL, a web server's 404: no wait cures it, its fix is said.
-        fix = "" if names_fix(error) else unserved_hint(error, index)
+        fix = "" if names_fix(error) else unserved_hint(error, status, index)
         later = " - try again later" if fix is None else f" - {fix}" if fix else ""
         click.echo(f"#{order_id}  {result}: {error}{later}")
     else:  # said once: an "outcome unknown" error says it already
@@ -205,6 +212,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     index = config.index(name)  # panels[N] in a fix said
     lacking: list[str] = []
     sending: list[int] = []
+    codes: dict[int, int | None] = {}  # the HTTP code behind an order not sent, if any
 
     def keep(answered: list[tuple[int, str, str | None]]) -> None:
         # Stored before shown: a closed pipe or a full disk under stdout
@@ -213,12 +221,13 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         record_cancels(store, name, kept, utcnow())
         results.extend(answered)
         for order_id, result, raw in answered:
-            _show(order_id, result, raw, index)
+            _show(order_id, result, raw, index, codes.get(order_id))
 
     try:
         # A first Ctrl-C waits for the call on the wire and sends no more.
         with shield("the cancels just sent", waits) as stop:
-            for answered in cancel_orders(client, ids, lacking, stop=stop, sending=sending):
+            asked = cancel_orders(client, ids, lacking, stop=stop, sending=sending, codes=codes)
+            for answered in asked:
                 keep(answered)
                 stop.settled = False  # stored: a second Ctrl-C may leave again
     except KeyboardInterrupt:  # a second Ctrl-C: the call on the wire may have been acted on

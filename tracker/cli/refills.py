@@ -223,7 +223,8 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
         said = "refill accepted: asked again"
         learn(store, name, "refill_status", True, said, utcnow(), url=url)
     index = config.index(name)  # panels[N] in a fix said
-    _report(oid, name, answer, result.errors, result.running, index)
+    status = result.statuses[0] if result.statuses else None
+    _report(oid, name, answer, result.errors, result.running, index, status)
 
 
 def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
@@ -249,12 +250,14 @@ def _report(
     errors: list[str],
     running: list[str],
     index: int,
+    status: int | None = None,
 ) -> None:
     if answer is None:
         # Certainly never reached the panel (busy, refused key, unreachable);
         # what no wait cures (a wrong URL, a page, its size) says its fix, as add's.
         why = f": {errors[0]}" if errors else ""
-        fix = unserved_hint(errors[0], index) if errors and not names_fix(errors[0]) else None
+        failed = errors[0] if errors else None  # status: the HTTP code of its answer
+        fix = unserved_hint(failed, status, index) if failed and not names_fix(failed) else None
         fail(f"order {oid}: refill not sent, nothing recorded{why}{f'; {fix}' if fix else ''}")
         return
     if answer["refill_id"] is not None:

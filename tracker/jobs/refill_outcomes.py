@@ -36,6 +36,7 @@ class RequestResult:
     unsent: int = 0
     calls: int = 0
     errors: list[str] = field(default_factory=list)
+    statuses: list[int | None] = field(default_factory=list)  # each error's HTTP code, if any
     changes: list[dict[str, Any]] = field(default_factory=list)
     auth_failed: bool = False
     answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # by order ID
@@ -115,5 +116,6 @@ def unsent(
 def failed(result: RequestResult, client: PanelClient, exc: PanelError, auth: bool = False) -> None:
     """Count and log a failed call (``auth``: the key refused, which ends the run)."""
     result.errors.append(str(exc))
+    result.statuses.append(exc.status)  # its answer's HTTP code: the fix a command says
     result.auth_failed = result.auth_failed or auth
     log.error("refill_request_failed", panel=client.name, error=str(exc))

@@ -43,6 +43,7 @@ class Budget(tenacity.stop.stop_base):
         self._started = 0
         self._least = min(MIN_ATTEMPT, timeout)
         self._last = ""
+        self._status: int | None = None  # the HTTP code of the answer _last is about
         self._held = False  # the next attempt waited for a panel's rate limit first
         # Stopped as the wait asked would run past the budget: True (a retry's
         # wait), None (a rate limit's hold, its failure saying so), else False.
@@ -58,7 +59,7 @@ class Budget(tenacity.stop.stop_base):
         the rate limit or a free slot took it) is not sent: TransientError."""
         seconds = self.attempt()
         if seconds is None:
-            raise TransientError(self.spent(), panel=panel, action=action)
+            raise TransientError(self.spent(), panel=panel, action=action, status=self._status)
         return seconds
 
     def attempt(self) -> float | None:
@@ -92,6 +93,7 @@ class Budget(tenacity.stop.stop_base):
         less than the least an attempt is given."""
         exc = state.outcome.exception() if state.outcome else None
         self._last = getattr(exc, "detail", str(exc))  # what the next attempt follows
+        self._status = getattr(exc, "status", None)  # and its answer's HTTP code
         left = self.left()
         stop = left - (state.upcoming_sleep or 0.0) < self._least
         if self._outwaited is not None:
@@ -111,7 +113,9 @@ class Budget(tenacity.stop.stop_base):
         if self._started > 1:  # earlier attempts took some of it
             budget = f"the {max(0.0, self.left()):.0f}s left of {budget}"
         said = f"{exc.detail}: the panel asks us to wait {wait}, past {budget}"
-        return RateLimitedError(said, retry_after=asked, panel=exc.panel, action=exc.action)
+        return RateLimitedError(
+            said, retry_after=asked, panel=exc.panel, action=exc.action, status=exc.status
+        )
 
     @staticmethod
     def wait(state: tenacity.RetryCallState) -> float:

@@ -92,7 +92,7 @@ class PanelClient(StatusCalls[P]):
             return None
         if to_id(data.get("refill")) is not None:
             return None  # an ID beside the error: the parser's unknown outcome
-        verdict = self.refusal(action, PanelAnswerError(words))
+        verdict = self.refusal(action, PanelAnswerError(words, status=refusals.answer_status(data)))
         if isinstance(verdict, AuthError):
             raise self._tag(verdict, action)
         return verdict

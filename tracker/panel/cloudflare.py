@@ -71,4 +71,5 @@ def server_error(
         maybe_sent=not_sent is None,
         panel=panel,
         action=action,
+        status=code,
     )

@@ -159,9 +159,18 @@ def describe_status(code: int, body: bytes, url: str) -> str:
     return f"HTTP {code}{where}: {what}" if what else f"HTTP {code}{where}"
 
 
+class StatusAnswer(dict[str, Any]):
+    """A non-200 JSON error answer as :func:`with_status` returns it: the
+    panel's object with its HTTP code as data (``status``), which the error
+    raised from it carries (:func:`tracker.panel.refusals.raise_for_error`)."""
+
+    status: int | None = None
+
+
 def with_status(code: int, data: Any, url: str) -> Any:
     """Given a non-200 JSON answer, return it with the status code (and the URL
-    where the code points at it) written into its ``error`` text.
+    where the code points at it) written into its ``error`` text, and the
+    code kept as data (:class:`StatusAnswer`).
 
     The answer then flows through the parsers like a 200 would, so per-action
     handling of the panel's words keeps working, and the message still says
@@ -171,7 +180,9 @@ def with_status(code: int, data: Any, url: str) -> Any:
     if text is None:
         return data
     where = f" from {shown_url(url)}" if code in _WRONG_URL_CODES else ""
-    return {**data, "error": f"HTTP {code}{where}: {text}"}
+    answer = StatusAnswer({**data, "error": f"HTTP {code}{where}: {text}"})
+    answer.status = code
+    return answer
 
 
 def names_wrong_url(message: str) -> bool:

@@ -47,6 +47,7 @@ class Interpreting(Generic[P]):
                 retry_after=wait_hints.wait_hint(response, now=self._wall(), limited=code == 429),
                 panel=panel,
                 action=action,
+                status=code,
             )
         try:
             document: Document | None = parse.decode_document(body)
@@ -63,7 +64,9 @@ class Interpreting(Generic[P]):
         if document is None:
             if took:  # cut-off or garbled answer: the panel may have acted
                 detail = unreadable.detail if code == 200 else f"HTTP {code}: {unreadable.detail}"
-                raise TransientError(detail, maybe_sent=True, panel=panel, action=action)
+                raise TransientError(
+                    detail, maybe_sent=True, panel=panel, action=action, status=code
+                )
             # A redirect or error page: did the panel's script run? (a Location scrubbed)
             where = (self.panel.url, self._scrub_text)
             raise page_error(
@@ -82,7 +85,7 @@ class Interpreting(Generic[P]):
             # panel's refusal as it stands, never sent twice.
             hint = wait_hints.wait_hint(response, now=self._wall(), limited=True)
             raise (RateLimitedError if refusals.is_rate_limit(words) else TransientError)(
-                f"panel busy: {words}", retry_after=hint, panel=panel, action=action
+                f"panel busy: {words}", retry_after=hint, panel=panel, action=action, status=code
             )
         if not took and refusals.error_text(data) is None:  # a router's 404, {"order": 5001}
             where = (self.panel.url, self._scrub_text)

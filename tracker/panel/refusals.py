@@ -284,6 +284,15 @@ def raise_for_error(data: Any) -> None:
     message = error_text(data)
     if message is None:
         return
+    status = answer_status(data)
     if is_key_refusal(message):
-        raise AuthError(message)
-    raise PanelAnswerError(message)
+        raise AuthError(message, status=status)
+    raise PanelAnswerError(message, status=status)
+
+
+def answer_status(data: Any) -> int | None:
+    """Given an answer as the transport returned it, return the HTTP code it
+    came with when not 200 (kept by :func:`tracker.panel.failures.with_status`),
+    else None."""
+    status = getattr(data, "status", None)
+    return status if isinstance(status, int) else None

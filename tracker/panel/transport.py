@@ -197,13 +197,13 @@ class Transport(Interpreting[P]):
         except AnswerTooLargeError as exc:
             if not idempotent:  # it answered: it may well have acted
                 raise OutcomeUnknownError.because(
-                    exc.detail, panel=self.name, action=action
+                    exc.detail, panel=self.name, action=action, status=exc.status
                 ) from None
             raise
         except TransientError as exc:
             if not idempotent and exc.maybe_sent:
                 raise OutcomeUnknownError.because(
-                    exc.detail, panel=self.name, action=action
+                    exc.detail, panel=self.name, action=action, status=exc.status
                 ) from None
             raise budget.outlasted(exc) from None  # a rate limit's wait past it: said
 

@@ -77,18 +77,18 @@ def page_error(
     # add's line is the command's last word; refill and cancel say "not sent".
     not_run = f"{detail}; no order placed" if action == "add" else detail
     if code == TIMED_OUT:
-        return TransientError(not_run, panel=panel, action=action)
+        return TransientError(not_run, panel=panel, action=action, status=code)
     if idempotent:
-        return BadAnswerError(detail, panel=panel, action=action)
+        return BadAnswerError(detail, panel=panel, action=action, status=code)
     if code in NOT_RUN:
-        return UnservedError(not_run, panel=panel, action=action)
+        return UnservedError(not_run, panel=panel, action=action, status=code)
     location = response.headers.get("Location")
     if 300 <= code < 400 and location and to_tls(location, url):  # its port too: :8443
         moved = failures.shown_url(scrub(location.strip()))
         told = f"{detail}: {failures.TO_TLS}; set the panel's url to {short(moved, 200)}"
         told = f"{told}; no order placed" if action == "add" else told
-        return UnservedError(told, panel=panel, action=action)
-    return TransientError(detail, maybe_sent=True, panel=panel, action=action)
+        return UnservedError(told, panel=panel, action=action, status=code)
+    return TransientError(detail, maybe_sent=True, panel=panel, action=action, status=code)
 
 
 def unrefused(
@@ -113,8 +113,8 @@ def unrefused(
     # As written, the URL named where the code points at it (404, 405): not a dict's repr.
     detail = failures.describe_status(code, body, url)
     if idempotent:
-        return BadAnswerError(detail, panel=panel, action=action)
-    return TransientError(detail, maybe_sent=True, panel=panel, action=action)
+        return BadAnswerError(detail, panel=panel, action=action, status=code)
+    return TransientError(detail, maybe_sent=True, panel=panel, action=action, status=code)
 
 
 def _panels_shape(data: object, code: int) -> bool:

@@ -94,9 +94,9 @@ class Witnessed(WholeCalls[P]):
             return exc  # every action answers a 404 (405, a redirect): the URL, not the key
         if verdict == "key":
             log.warning("key_refused_unknown_wording", panel=self.name, answer=exc.detail)
-            return AuthError(exc.detail)
+            return AuthError(exc.detail, status=exc.status)
         if verdict == "ok":
-            return WholeCallRefused(exc.detail)
+            return WholeCallRefused(exc.detail, status=exc.status)
         return exc
 
     def lacks_action(self, action: str, words: str, *, quiet: bool = False) -> bool:

@@ -64,7 +64,7 @@ def call_panel(panel: PanelConfig, index: int = 0) -> Check:
     except PanelError as exc:
         if isinstance(exc, WholeCallRefused) and client.lacks_action("balance", exc.detail):
             return no_balance_check(panel.name, panel.key_source, exc.detail)
-        hint = web_page_hint(exc.detail, index)
+        hint = web_page_hint(exc.detail, exc.status, index)
         error = f"{exc.detail}; {hint}" if hint else exc.detail
         unanswered = client.unanswered_witness  # its refusal's meaning not learned
         if type(exc) is PanelAnswerError and unanswered is not None:
