@@ -208,3 +208,50 @@ def test_a_panel_reading_only_order_is_stored_so_the_next_run_starts_from_it(wor
     assert _rows(
         tmp_path, "SELECT supported FROM panel_capabilities WHERE action = 'status_orders'"
     ) == [(1,)]
+
+
+def test_a_reload_moving_a_panel_to_a_new_url_runs_its_jobs_at_once(tmp_path):
+    # A reload keeps each job's turn: the balance job of a panel given a new
+    # url asked it at its next turn (balance_every, 15 min by default), its
+    # no-balance learned of the old URL standing meanwhile. Its jobs now run
+    # at once; another panel's keep their turns.
+    import threading
+    import time
+
+    from tracker.config.load import load_config as load
+    from tracker.jobs.base import Job
+    from tracker.rules.reloads import moved_panels
+    from tracker.service.daemon import Generation, JobStats, Scheduler
+
+    def config(moved: str) -> Any:
+        text = sim_config("http://127.0.0.1:9/api/v2") + (
+            f'[[panels]]\nname = "moved"\nurl = "{moved}"\nkey_env = "SIM_KEY"\n'
+        )
+        (tmp_path / "tracker.toml").write_text(text)
+        return load(str(tmp_path / "tracker.toml"), env={"SIM_KEY": KEY})
+
+    before, after = config("http://127.0.0.1:10/v2"), config("http://127.0.0.1:10/api/v2")
+    anew = moved_panels(before, after)
+    assert anew == {"moved"}
+
+    def generation(**extra: Any) -> tuple[Generation, dict[str, threading.Event]]:
+        ran = {name: threading.Event() for name in ("sim", "moved")}
+        jobs = [Job(f"balance:{n}", 3600, lambda n=n: ran[n].set() or True) for n in ran]
+        return Generation(jobs, threading.Event(), **extra), ran
+
+    old, old_ran = generation()
+    new, new_ran = generation(anew=anew)
+    stats = JobStats()
+    scheduler = Scheduler(stats)
+    try:
+        scheduler.start(old)
+        assert all(event.wait(10) for event in old_ran.values())  # each runs at the start
+        deadline = time.monotonic() + 10  # and ends: a run in flight would run again at once
+        while stats.snapshot().running and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not stats.snapshot().running
+        assert scheduler.replace(new)
+        assert new_ran["moved"].wait(10)  # before: an hour later, at its kept turn
+        assert not new_ran["sim"].is_set()  # its turn kept: an hour from its last run
+    finally:
+        scheduler.shutdown()

@@ -29,6 +29,15 @@ def reload_blockers(old: Config, new: Config) -> list[str]:
     return problems
 
 
+def moved_panels(old: Config, new: Config) -> frozenset[str]:
+    """Given the running config and a newly read one, return the names of the
+    panels whose ``url`` changed: another script, maybe; what was learned of
+    the old URL holds no more, so their jobs start afresh, not at the turns
+    the old ones kept (a balance learned missing is asked at once)."""
+    before = {panel.name: panel.url for panel in old.panels}
+    return frozenset(p.name for p in new.panels if before.get(p.name, p.url) != p.url)
+
+
 def summarize_problems(problems: list[str]) -> str:
     """Given a list of problems, return them as one short line."""
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

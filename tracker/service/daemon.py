@@ -20,7 +20,7 @@ import structlog
 from tracker.jobs.base import Job
 from tracker.service.clockstep import ClockWatch
 from tracker.service.firstrun import FirstRuns
-from tracker.service.handover import Generation, Handover
+from tracker.service.handover import Generation, Handover, panel_of
 from tracker.service.jobstats import JobStats
 from tracker.service.periodic import Periodic
 from tracker.service.runs import guarded
@@ -133,6 +133,7 @@ class Scheduler:
             turns = {j.id: j.next_run_time for j in self._scheduler.get_jobs()}
             cut = self._in_flight()
             kept = {n: t for n, t in turns.items() if t and n not in cut}
+            kept = {n: t for n, t in kept.items() if panel_of(n) not in new.anew}  # a new url
             old.stop_event.set()
             for job in old.jobs:
                 self._scheduler.remove_job(job.name)

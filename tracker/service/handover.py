@@ -36,6 +36,9 @@ class Generation:
     # Seconds its runs may still take once told to stop (its config's stop
     # bound): a stop waits as long as the longest of the generations alive.
     bound: float = 0.0
+    # Panels whose url the reload changed: their jobs run at once, keeping no
+    # turn of the old generation's (what was learned of the old URL is asked again).
+    anew: frozenset[str] = frozenset()
 
 
 class Handover:

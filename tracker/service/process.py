@@ -24,7 +24,12 @@ from tracker.jobs.tracker import Tracker
 from tracker.jobs.watch import Watch
 from tracker.rules.doctor import unconfigured_note
 from tracker.rules.episodes import Alert
-from tracker.rules.reloads import reload_blockers, reload_problems, summarize_problems
+from tracker.rules.reloads import (
+    moved_panels,
+    reload_blockers,
+    reload_problems,
+    summarize_problems,
+)
 from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats, serve
 from tracker.service.lock import DatabaseLock
@@ -297,6 +302,7 @@ class Service:
             if blockers:
                 raise ConfigError(blockers)
             generation = self._build(new)
+            generation.anew = moved_panels(self.config, new)  # their jobs run at once
         except Exception as exc:  # a bug too (no thread to start): the old config runs on
             problems = reload_problems(exc.problems) if isinstance(exc, ConfigError) else [str(exc)]
             bug = not isinstance(exc, TrackerError | OSError)  # its traceback: a bug's
