@@ -255,3 +255,27 @@ def test_a_reload_moving_a_panel_to_a_new_url_runs_its_jobs_at_once(tmp_path):
         assert not new_ran["sim"].is_set()  # its turn kept: an hour from its last run
     finally:
         scheduler.shutdown()
+
+
+def test_a_panel_url_holding_the_key_is_stored_without_it(tmp_path: Path) -> None:
+    """The URL kept beside what was learned never holds the key, wherever the
+    panel's URL carries it (a path part, as some scripts' URLs do), and still
+    tells that URL from another."""
+    from datetime import UTC, datetime
+
+    from tracker.redact import register_secret
+    from tracker.store.capabilities import is_unsupported, learn
+    from tracker.store.orders import Store
+
+    register_secret(KEY)
+    url = f"https://panel.test/api/{KEY}/v2"
+    store = Store(tmp_path / "t.db")
+    try:
+        learn(store, "p", "balance", False, "Incorrect request", datetime.now(UTC), url=url)
+        assert is_unsupported(store, "p", "balance", url)
+        assert not is_unsupported(store, "p", "balance", "https://panel.test/api/other/v2")
+    finally:
+        store.close()
+    for name in ("t.db", "t.db-wal"):
+        path = tmp_path / name
+        assert not path.exists() or KEY.encode() not in path.read_bytes(), name
