@@ -41,7 +41,7 @@ from tracker.rules.balance import (
     recover_level,
     same_currency,
 )
-from tracker.rules.capabilities import BALANCE, balance_due_again
+from tracker.rules.capabilities import BALANCE, balance_due_again, silent_witness
 from tracker.rules.clocksteps import NO_GAP, Gap
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.money import money
@@ -160,7 +160,10 @@ def check_balance(
     except StopRequested:
         raise  # not a failure: the daemon reports the stop
     except PanelError as exc:
-        if isinstance(exc, PanelAnswerError):
+        # Refused in words whose witness got no answer (a timeout): nothing
+        # known of the key, nothing resumed; the failure is the panel's silence.
+        unanswered = client.unanswered_witness if type(exc) is PanelAnswerError else None
+        if isinstance(exc, PanelAnswerError) and unanswered is None:
             gate.auth_accepted(panel.name)  # it answered, and not with a refusal
         if isinstance(exc, WholeCallRefused) and client.lacks_action(
             BALANCE, exc.detail, quiet=bool(missing)
@@ -169,8 +172,11 @@ def check_balance(
             if not missing:  # told once: a day's check finding it still missing is not news
                 gate.on_unsupported(panel.name, BALANCE, exc.detail)
             return True
-        told = log.debug if client.told_before(str(exc), "balance_failed") else log.error
-        told("balance_failed", panel=panel.name, error=str(exc))  # an outage: once
+        error = str(exc)
+        if unanswered is not None:
+            error = f"{panel.name}: balance: {silent_witness(exc.detail, *unanswered)}"
+        told = log.debug if client.told_before(error, "balance_failed") else log.error
+        told("balance_failed", panel=panel.name, error=error)  # an outage: once
         return False
     gate.auth_accepted(panel.name)
     if lacking:  # a script updated, a URL changed: its balance is fetched again

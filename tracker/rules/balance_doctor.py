@@ -14,6 +14,7 @@ from tracker.rules.capabilities import (
     NO_BALANCE,
     STATUS_ORDERS,
     no_balance,
+    silent_witness,
     status_one_at_a_time,
 )
 from tracker.rules.doctor import OK, WARN, Check, capability_check
@@ -33,10 +34,7 @@ def unjudged_refusal(words: str, witness: str, why: str) -> str:
     asked what it means that got no answer (``why``: a timeout, a dropped
     connection), return the error doctor says: the panel's silence, no
     refused key nor missing action (a timeout is evidence of neither)."""
-    return (
-        f"the panel answered {words!r}, then did not answer the {witness} call that "
-        f"tells a refused key from a missing action ({why}): no sign of either; try again"
-    )
+    return f"{silent_witness(words, witness, why)}; try again"
 
 
 def learned_checks(rows: Sequence[Sequence[Any]], called: Collection[str]) -> list[Check]:

@@ -15,7 +15,8 @@ reads no ``orders=`` in a status call (it answers ``order=`` alone): every
 process asks it one order at a time, until the same day has passed and
 ``orders=`` is tried again (:func:`due_again`). Any row learned at another
 URL than the panel's now holds no more: asked again at once
-(:mod:`tracker.store.capabilities`).
+(:mod:`tracker.store.capabilities`). A refusal of ``balance``
+whose witness got no answer teaches nothing (:func:`silent_witness`).
 """
 
 from __future__ import annotations
@@ -74,6 +75,17 @@ def due_again(learned_at: str, now: datetime) -> bool:
 
 
 balance_due_again = due_again  # the balance job's name for it
+
+
+def silent_witness(words: str, witness: str, why: str) -> str:
+    """Given balance's whole-answer refusal (``words``) and the witness call
+    asked what it means that got no answer (``why``: a timeout, a dropped
+    connection), return what failed: the panel's silence, no refused key nor
+    missing action (a timeout is evidence of neither)."""
+    return (
+        f"the panel answered {words!r}, then did not answer the {witness} call that "
+        f"tells a refused key from a missing action ({why}): no sign of either"
+    )
 
 
 def no_balance(learned_at: str, evidence: str | None) -> str:

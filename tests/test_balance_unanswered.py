@@ -1,0 +1,99 @@
+"""The daemon's balance job: a refusal in words whose witness got no answer.
+
+A panel refusing ``balance`` in words ("Incorrect request") is asked
+``services`` to tell a refused key from a missing action. When that call
+gets no answer (a timeout, a drip), nothing is known: the job took it as
+"answered, not a refusal", resumed a panel paused for its key and ended
+its ``auth_failed``, and logged ``balance_failed`` "Incorrect request" as
+if the panel had said something about the key or the action. Doctor says
+the panel's silence (``unjudged_refusal``); so does the job now."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hostile import HostileServer, drip, json_reply
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from structlog.testing import capture_logs
+
+from tracker.config.load import config_from_dict
+from tracker.jobs.tracker import Tracker
+from tracker.store.alerts import alerts_since
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")
+
+KEY = "unanswered-key-Wq7Rt3Yu9Io2"
+
+
+def test_a_refusal_whose_witness_timed_out_resumes_nothing_and_says_the_silence(
+    tmp_path: Path, clock: Any
+) -> None:
+    answers = {"balance": json_reply({"error": "Invalid API key"})}  # the key refused, plainly
+
+    def respond(form: dict[str, str]) -> Any:
+        if form.get("action") == "services":
+            return drip(every=0.1)  # a byte at a time, past the call's 1 s deadline
+        return answers["balance"]
+
+    with HostileServer(respond) as server:
+        panels = [{"name": "p", "url": server.url, "key": KEY, "retries": 0, "timeout": "1s"}]
+        settings = {"database": {"path": str(tmp_path / "t.db")}, "panels": panels}
+        tracker = Tracker(config_from_dict(settings, base_dir=tmp_path, env={}), clock=clock)
+        try:
+            with capture_logs() as logs:
+                assert tracker.watch.check_balance("p") is False  # refused: paused
+                assert tracker.watch.paused == {"p"}
+                answers["balance"] = json_reply({"error": "Incorrect request"})
+                clock.advance(900)
+                assert tracker.watch.check_balance("p") is False  # the probe learned nothing
+            paused = set(tracker.watch.paused)
+            raised = [row["kind"] for row in alerts_since(tracker.store, None)]
+        finally:
+            tracker.close()
+        asked = [form.get("action") for form in server.requests]
+    assert asked == ["balance", "balance", "services"]
+    # Still paused, the key's episode still open: a timeout vouches for no key.
+    assert paused == {"p"}
+    assert raised == ["auth_failed"]  # before: auth_failed, auth_recovered
+    told = [e["event"] for e in logs if e["event"].startswith("panel_")]
+    assert told == ["panel_paused"]  # before: panel_paused, panel_resumed
+    (failed,) = [e for e in logs if e["event"] == "balance_failed"]
+    host = server.url.split("/")[2]
+    assert failed["error"] == (  # before: "p: balance: Incorrect request"
+        "p: balance: the panel answered 'Incorrect request', then did not answer the "
+        "services call that tells a refused key from a missing action (no answer from "
+        f"{host} within 1s): no sign of either"
+    )
+    assert KEY not in repr(logs)
+
+
+def test_a_refusal_whose_witness_answered_is_still_an_answer(tmp_path: Path, clock: Any) -> None:
+    # The other half: services answering, the refusal is balance's own (this
+    # call), an answer that is no refusal of the key: the panel resumes.
+    answers = {"balance": json_reply({"error": "Invalid API key"})}
+
+    def respond(form: dict[str, str]) -> Any:
+        if form.get("action") == "services":
+            return json_reply([{"service": 1, "name": "Likes", "rate": "0.9"}])
+        if form.get("action") != "balance":  # the words of an action it lacks: others
+            return json_reply({"error": "No such action"})
+        return answers["balance"]
+
+    with HostileServer(respond) as server:
+        panels = [{"name": "p", "url": server.url, "key": KEY, "retries": 0, "timeout": "1s"}]
+        settings = {"database": {"path": str(tmp_path / "t.db")}, "panels": panels}
+        tracker = Tracker(config_from_dict(settings, base_dir=tmp_path, env={}), clock=clock)
+        try:
+            with capture_logs():
+                tracker.watch.check_balance("p")
+                answers["balance"] = json_reply({"error": "Incorrect request"})
+                clock.advance(900)
+                tracker.watch.check_balance("p")
+            paused = set(tracker.watch.paused)
+            raised = [row["kind"] for row in alerts_since(tracker.store, None)]
+        finally:
+            tracker.close()
+    assert paused == set()
+    assert raised == ["auth_failed", "auth_recovered"]
