@@ -2,7 +2,9 @@
 (``job_started``, ``job_done``, ``job_failed``, ``job_stopped``), counted in
 :class:`~tracker.service.jobstats.JobStats`, never raising. A run its paused
 panel skipped (the key refused: :class:`~tracker.errors.JobPaused`) is no
-failure: counted apart, and not timed.
+failure: counted apart, and not timed. Nor is a run that ends without
+success once its stop event is set (SIGTERM, a reload retiring its
+generation): a call on the wire ending at its deadline then is the stop's.
 
 And which jobs run (``--panel``). Apart from :mod:`tracker.service.daemon`
 so that ``run --once`` loads none of the scheduler's modules (the handover,
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from tracker.errors import JobPaused, StopRequested
+from tracker.errors import JobPaused, StopRequested, TrackerError
 from tracker.jobs.base import Job
 from tracker.service.jobstats import JobStats
 
@@ -56,8 +58,16 @@ def guarded(
                     log.info("job_stopped", reason=exc.detail)
                 except JobPaused:  # not run: panel_paused said why, panel_resumed says when
                     paused = True
-                except Exception as exc:
+                except TrackerError as exc:  # a call, a write: cut short by a stop, or failed
+                    stopped = _cut_short(retired, job.name, f"{type(exc).__name__}: {exc}")
+                    if not stopped:
+                        log.error("job_failed", error=str(exc), error_type=type(exc).__name__)
+                except Exception as exc:  # a bug: a failure, stop or not
                     log.error("job_failed", error=str(exc), error_type=type(exc).__name__)
+                else:
+                    stopped = not ok and _cut_short(
+                        retired, job.name, "it failed once the stop came"
+                    )
         finally:
             seconds = time.monotonic() - started
             with stats.lock:
@@ -88,6 +98,18 @@ def guarded(
         return ok
 
     return run
+
+
+def _cut_short(retired: threading.Event | None, job: str, reason: str) -> bool:
+    """Return True (and say ``job_stopped``) when a run that did not succeed
+    ended once ``retired`` was set (SIGTERM, a reload): its calls on the wire
+    ended at their deadlines, its retries and waits were cut short: the
+    stop's, not a failure of the job (``job_failures_total``, STATUS=,
+    ``daemon_stopped``'s failures)."""
+    if retired is None or not retired.is_set():
+        return False
+    log.info("job_stopped", job=job, reason=reason)
+    return True
 
 
 def run_once(jobs: list[Job], stats: JobStats | None = None) -> bool:
