@@ -82,6 +82,7 @@ class Watch:
         )
         self.paused: set[str] = set()
         self._retired = False  # a reload's generation took the pauses over
+        self._pause_told: set[str] = set()  # panels an earlier `run --once` told paused
         # panel -> the job kind whose refusal of the key came last ("status",
         # "balance"...): what must take the key again to end the episode.
         self._refused_by: dict[str, str] = {}
@@ -128,11 +129,15 @@ class Watch:
         """``run --once``: a panel whose run of failed calls an earlier run
         left going (``panel_unreachable`` open, or counting, in
         ``alert_state``) had its outage told by that run; its lines told once
-        an outage go at debug here until the panel answers."""
+        an outage go at debug here until the panel answers. So does
+        ``panel_paused`` of a panel whose ``auth_failed`` is open: told once
+        an episode, not each run, until the key is accepted."""
         now = self.clock()
         for name, client in self.tracker.clients.items():
             if run_left(self.alerter.episode(name, PANEL_UNREACHABLE), now, self.reach.after_s):
                 client.carry_outage()
+            if (refused := self.alerter.episode(name, AUTH_FAILED)) and refused.active:
+                self._pause_told.add(name)
 
     def close(self) -> None:
         self.alerter.close()  # what the database could not take yet: a last try
@@ -202,7 +207,8 @@ class Watch:
             self._refused_by[panel] = by
             if panel not in self.paused and not self._retired:  # retired: not its to pause
                 self.paused.add(panel)
-                log.warning("panel_paused", panel=panel, reason=error)
+                told = log.debug if panel in self._pause_told else log.warning
+                told("panel_paused", panel=panel, reason=error)
 
             def judge(episode: Episode) -> tuple[Episode, Alert | None]:
                 after, kind = judge_auth(episode, True, self.clock())
@@ -243,6 +249,7 @@ class Watch:
             if self._refused_by.get(panel, by) != by:
                 return  # the balance probe answered; the refused action has yet to
             self._refused_by.pop(panel, None)
+            self._pause_told.discard(panel)  # the episode ends: the next pause is told
 
             def judge(episode: Episode) -> tuple[Episode, Alert | None]:
                 after, kind = judge_auth(episode, False, self.clock())

@@ -1,0 +1,41 @@
+"""A refused key told once per episode across `run --once` runs from cron.
+
+Under cron (``run --once`` each minute) with a refused key, every run
+warned ``panel_paused`` again: the pause lived in one process. The key's
+``auth_failed`` episode is kept in ``alert_state``, as an outage's run of
+failed calls is (``carry_outages``): a run that finds it open says the
+pause at debug; the first run of an episode, and of the next one after
+the key was accepted, says it at warning.
+"""
+
+from __future__ import annotations
+
+from simconfig import cli_in, sim_config
+
+from tracker.sim.server import PanelServer, SimulatedPanel
+
+KEY = "sim-key-Cron8Paused3Once5"
+
+
+def test_a_refused_key_is_told_paused_by_the_first_run_of_its_episode_alone(tmp_path, monkeypatch):
+    panel = SimulatedPanel(key="the-panels-own-key-Rt5", seed=11, quirks=False)
+    with PanelServer(panel) as server:
+        config = sim_config(server.url, panel="retries = 0")
+        cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+        assert cli("track", "1", "2").exit_code == 0
+
+        def run() -> tuple[int, list[str]]:
+            ran = cli("--log-level", "warning", "run", "--once", "--all")
+            said = [line for line in ran.stderr.splitlines() if "panel_paused" in line]
+            assert KEY not in ran.stderr
+            return ran.exit_code, said
+
+        first = run()
+        assert first[0] == 1 and len(first[1]) == 1  # told
+        assert run() == (1, [])  # the same episode: at debug (before: warned again)
+        assert run() == (1, [])
+        panel.key = KEY  # the key accepted: the episode ends
+        assert run()[1] == []
+        panel.key = "another-key-of-the-panel-Wq2"
+        again = run()
+        assert again[0] == 1 and len(again[1]) == 1  # a new episode is told
