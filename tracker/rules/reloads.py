@@ -1,11 +1,15 @@
-"""What a reload (SIGHUP) of the running daemon can apply, and how its
-problems are said in one line. Decisions only: :mod:`tracker.service.process`
+"""What a reload (SIGHUP) of the running daemon can apply, how its
+problems are said in one line, and which panels it probes at once (a
+refused key changed). Decisions only: :mod:`tracker.service.process`
 reads the new config and acts on them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 from tracker.config.keys import unset_variable
 from tracker.config.model import Config
+from tracker.rules.episodes import Episode
 
 # A reload is read with the daemon's own environment, the one it started with:
 # a variable exported in a shell since, or added to the unit, is not in it.
@@ -13,6 +17,24 @@ STARTED_WITH = (
     " (the daemon's environment is read at its start only: set it in the unit "
     "or its EnvironmentFile, then restart)"
 )
+
+
+def rekeyed(
+    old: Config, new: Config, paused: Collection[str], refused: Callable[[str], Episode | None]
+) -> list[str]:
+    """Given the running config, the one a reload applies, the panels paused
+    for a refused key and each panel's ``auth_failed`` episode (``refused``),
+    return the panels whose balance job the reload runs at once: those whose
+    key it changes while theirs is refused (paused, or the episode open). The
+    reload keeps each job's turn, and only that probe ends the episode: a key
+    fixed waited up to ``balance_every`` for its ``auth_recovered``."""
+    before = {panel.name: panel.key for panel in old.panels}
+    changed = [p.name for p in new.panels if p.name in before and before[p.name] != p.key]
+    return [
+        name
+        for name in changed
+        if name in paused or ((episode := refused(name)) is not None and episode.active)
+    ]
 
 
 def reload_blockers(old: Config, new: Config) -> list[str]:

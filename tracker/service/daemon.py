@@ -129,9 +129,10 @@ class Scheduler:
         """
         old, kept = self.current, {}
         if old is not None:
-            # Each job's next turn, but for one cut short by the reload (it runs now).
+            # Each job's next turn, but for one cut short by the reload (it runs
+            # now), and one the new generation wants run at once (``due_now``).
             turns = {j.id: j.next_run_time for j in self._scheduler.get_jobs()}
-            cut = self._in_flight()
+            cut = self._in_flight() | new.due_now
             kept = {n: t for n, t in turns.items() if t and n not in cut}
             kept = {n: t for n, t in kept.items() if panel_of(n) not in new.anew}  # a new url
             old.stop_event.set()

@@ -17,13 +17,27 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
+from tracker.config.model import Config
 from tracker.jobs.base import Job
+from tracker.jobs.watch import Watch
+from tracker.rules.alerts import AUTH_FAILED
+from tracker.rules.reloads import rekeyed
 
 
 def panel_of(name: str) -> str:
     """Given a job name ("kind:panel"), return its panel (a name without one is its own)."""
     return name.rpartition(":")[2]
+
+
+def rekeyed_probes(old: Config, new: Config, watch: Watch) -> frozenset[str]:
+    """Given the running config, the one a reload applies and the running
+    generation's Watch, return the balance jobs the reload runs at once: the
+    probes of the panels whose refused key it changes (:func:`tracker.rules.
+    reloads.rekeyed`), which end their ``auth_failed`` within seconds."""
+    refused = partial(watch.alerter.episode, kind=AUTH_FAILED)
+    return frozenset(f"balance:{name}" for name in rekeyed(old, new, watch.paused, refused))
 
 
 @dataclass
@@ -39,6 +53,9 @@ class Generation:
     # Panels whose url the reload changed: their jobs run at once, keeping no
     # turn of the old generation's (what was learned of the old URL is asked again).
     anew: frozenset[str] = frozenset()
+    # Jobs a reload runs at once, whatever turn the old generation's had (the
+    # balance probe of a panel whose refused key it changed).
+    due_now: frozenset[str] = frozenset()
 
 
 class Handover:

@@ -32,6 +32,7 @@ from tracker.rules.reloads import (
 )
 from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats, serve
+from tracker.service.handover import rekeyed_probes
 from tracker.service.lock import DatabaseLock
 from tracker.service.metrics import build_registry, take_snapshot
 from tracker.service.metrics_http import MetricsServer
@@ -205,13 +206,16 @@ class Service:
                 config, tracker.stop_event, tracker.clock, self.panel, self.stats.touch
             )
             tracker.warn_unconfigured()  # at start and at each reload: never silent
-            if self._watch is not None:  # a reload: a store outage, a failing panel carry on
-                tracker.watch.take_over(self._watch)
+            probes: frozenset[str] = frozenset()  # a refused key changed: its probe now
+            if (old := self._watch) is not None:  # a reload: an outage, a failing panel go on
+                probes = rekeyed_probes(self.config, config, old)
+                tracker.watch.take_over(old)
             self._watch = tracker.watch
         except BaseException:
             tracker.close()
             raise
-        return Generation(jobs, tracker.stop_event, tracker.close, stop_bound(config))
+        bound = stop_bound(config)
+        return Generation(jobs, tracker.stop_event, tracker.close, bound, due_now=probes)
 
     # --- bounds ------------------------------------------------------------------
 
