@@ -83,7 +83,8 @@ def seeded(directory: Path) -> None:
     store.track(MAIN, [624001], datetime(2026, 12, 1, tzinfo=UTC))
     store.track(LEFT, [624002], datetime(2026, 12, 1, tzinfo=UTC))
     evidence = "Incorrect request (this panel has no refill action for any of its services)"
-    learn(store, MAIN, "refill", False, evidence, datetime(2026, 12, 4, 15, 44, 45, tzinfo=UTC))
+    learned = datetime(2026, 12, 4, 15, 44, 45, tzinfo=UTC)
+    learn(store, MAIN, "refill", False, evidence, learned, url="http://127.0.0.1:9/api/v2")
     store.close()
     with sqlite3.connect(directory / "t.db") as db:
         db.executemany(

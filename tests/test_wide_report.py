@@ -170,7 +170,8 @@ def seeded(directory: Path) -> Path:
             " ('main', 'auth_failed', 1, '2026-12-03T22:17:05+00:00')"
         )
         db.execute(
-            "INSERT INTO panel_capabilities VALUES"
+            "INSERT INTO panel_capabilities (panel, action, supported, learned_at, evidence)"
+            " VALUES"
             " ('main', 'refill', 0, '2026-12-03T22:17:05+00:00', 'Incorrect request')"
         )
     return path
