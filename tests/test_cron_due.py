@@ -97,6 +97,30 @@ def test_a_job_that_failed_is_due_at_the_next_run(sim: Any) -> None:
     assert "services" in waiting and "balance" not in waiting
 
 
+def test_a_key_refused_under_cron_is_one_alert_saying_the_next_run_tries_it(
+    sim: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    # The soak (cron16): a wrong key for a few cron runs. auth_failed told the
+    # cron user "A balance check every 15m resumes them; ... reload the tracker
+    # (SIGHUP, systemctl reload) or restart it": no daemon runs to reload, and
+    # each run (not a check every 15m) tries the key again.
+    panel, cli = sim
+    monkeypatch.setenv("SIM_KEY", "sim-key-WrongOne000000")
+    refused = [cli("run", "--once", "--due") for _ in range(3)]
+    assert [r.exit_code for r in refused] == [1, 1, 1]
+    assert all("paused (key refused)" in r.stdout or "failed jobs" in r.stdout for r in refused)
+    monkeypatch.setenv("SIM_KEY", KEY)  # fixed: the next run reads it
+    assert cli("run", "--once", "--due").exit_code == 0
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        rows = db.execute("SELECT kind, message FROM alerts ORDER BY id").fetchall()
+    assert [kind for kind, _ in rows] == ["auth_failed", "auth_recovered"]  # once, then once
+    message = rows[0][1]
+    assert message.startswith("sim: the panel refused the API key (")
+    assert "The next run tries the key again" in message
+    assert "the next run reads it" in message
+    assert "SIGHUP" not in message and "reload" not in message and "every 15m" not in message
+
+
 def test_on_a_terminal_the_summary_wraps_at_its_words(sim: Any, monkeypatch: Any) -> None:
     # With --due the line grew to ~110 columns; a terminal of 60 broke it
     # inside a word and went on at column 0. Piped: one line, as scripts read.

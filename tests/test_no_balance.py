@@ -192,13 +192,21 @@ def test_auth_failed_on_a_panel_without_balance_names_the_services_probe(
     world, tmp_path, monkeypatch
 ):
     # The alert said "A balance check every 15m resumes them": on a panel
-    # without balance the check that resumes it is a services call.
+    # without balance the check that resumes it is a services call. (The
+    # daemon's alert: `run --once` says the next run tries the key again,
+    # tests/test_cron_due.py.)
+    from tracker.config.load import load_config
+    from tracker.jobs.tracker import Tracker
+
     panel, cli = world()
     [order_id] = panel.seed_orders(1, status="In progress")
     assert cli("track", str(order_id)).exit_code == 0
     assert cli("run", "--once").exit_code == 0  # learned: no balance action
-    monkeypatch.setenv("SIM_KEY", "not-the-key-0123456789")
-    assert cli("run", "--once", "--all").exit_code == 1
+    tracker = Tracker(load_config(str(tmp_path / "tracker.toml"), env={"SIM_KEY": KEY}))
+    try:  # the daemon: a status call refused the key
+        tracker.watch.auth_refused("sim", "status: Invalid API key", by="status")
+    finally:
+        tracker.close()
     [(message,)] = _rows(tmp_path, "SELECT message FROM alerts WHERE kind = 'auth_failed'")
     assert "A services call every 15m (the panel has no balance action) resumes them" in message
     assert "balance check" not in message

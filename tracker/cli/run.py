@@ -97,6 +97,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
         try:
             tracker.watch.carry_outages()  # an outage an earlier run told: at debug
             tracker.everything = everything
+            tracker.once = True  # the alerts' advice: the next run, not a reload
             tracker.prejudge_in_polls()  # the stall watch's judging in the poll's waits
             left_out = tracker.warn_unconfigured()
             mark = last_refill_row(tracker.store)

@@ -105,3 +105,6 @@ class Core:
         # (panel, services it lists twice with different terms, not alerted yet).
         self.catalogue_listeners: list[Callable[[str, Sequence[Any]], None]] = []
         self.everything = False  # `run --once --all`: poll every open order now
+        # `run --once`: a process per run (cron), nothing to reload; the
+        # alerts' advice (auth_failed) says what the next run does instead.
+        self.once = False

@@ -214,11 +214,15 @@ class Watch:
                 after, kind = judge_auth(episode, True, self.clock())
                 if kind is None:
                     return after, None
-                message = (
-                    f"{panel}: the panel refused the API key ({error}); its jobs are paused. "
-                    f"{self._resumes(panel)} once the key is accepted; "
-                    "after fixing the key in the config, reload the tracker (SIGHUP, "
-                    "systemctl reload) or restart it."
+                message = f"{panel}: the panel refused the API key ({error}); " + (
+                    # `run --once` (cron): each run a new process, nothing to reload
+                    "its jobs are paused in this run. The next run tries the key again; "
+                    "fix the key in the config (or the variable it names): the next run "
+                    "reads it."
+                    if self.tracker.once
+                    else f"its jobs are paused. {self._resumes(panel)} once the key is "
+                    "accepted; after fixing the key in the config, reload the tracker "
+                    "(SIGHUP, systemctl reload) or restart it."
                 )
                 return after, Alert(AUTH_FAILED, message, panel=panel, data={"error": error})
 
