@@ -172,3 +172,36 @@ def test_a_failed_poll_after_a_gap_without_polls_starts_the_count_again() -> Non
 
 def unreachable(alerts: list[dict[str, Any]]) -> list[str]:
     return [a["kind"] for a in alerts if a["kind"].startswith("panel_")]
+
+
+def test_a_refill_round_held_across_cron_runs_names_when_the_outage_began(
+    tmp_path: Path, clock: Any, server: PanelServer
+) -> None:
+    """The soak (cron16): a panel down for minutes, a cron run each minute.
+    Once panel_unreachable was open, each run's refill_round_held said "its
+    calls have failed since" that run's own first failure (07:23:30, then
+    07:24:01...), the outage always just begun; it began when the episode did."""
+    config = config_from_dict(  # make_config's, the refill round on
+        {
+            "database": {"path": str(tmp_path / "tracker.db")},
+            "panels": [{"name": "main", "url": server.url, "key": KEY, "retries": 0}],
+            "alerts": {"unreachable_after": "15m"},
+        },
+        base_dir=tmp_path,
+        env={},
+    )
+    first = Tracker(config, clock=clock)
+    first.store.track("main", server.panel.seed_orders(2, status="In progress"), clock())
+    first.close()
+    start = clock()
+    server.panel.inject("json500", count=100_000)  # every action
+    reasons = []
+    for _ in range(6):  # minutes 0 to 25: the alert raised by the run at minute 15
+        tracker = Tracker(config, clock=clock)
+        with capture_logs() as logs:
+            run_once(tracker.jobs())
+        tracker.close()
+        clock.advance(300)
+        reasons += [e["reason"] for e in logs if e["event"] == "refill_round_held"]
+    began = f"its calls have failed since {start:%Y-%m-%d %H:%M:%S} UTC"
+    assert len(reasons) == 6 and all(r.startswith(began) for r in reasons), reasons

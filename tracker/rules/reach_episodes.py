@@ -59,9 +59,14 @@ def judge_call(
     ``began``: when this call began (:func:`~tracker.rules.clocksteps.call_began`,
     None: not known): a run counts from its earliest failed call's start, not
     from the end of its retries (the alert came up to ``retry_budget`` late).
+    An episode open since an earlier process (the last ``run --once`` from
+    cron, a restart) is a run of failures begun at its ``since``: the refill
+    round held says so (it said the failures began with this process's first).
     """
     stepped = step.forward
     failing = state.failing_since or stored_run(state.episode, now, unreachable_after)
+    if failing is None and state.episode.active:  # open since an earlier process
+        failing = state.episode.since  # (cron's last run, a restart): the run began then
     if ok:
         if state.episode.active:
             return Reachability(), PANEL_RECOVERED
