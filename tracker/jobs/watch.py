@@ -41,7 +41,12 @@ from tracker.rules.capabilities import BALANCE
 from tracker.rules.catalogue import Ambiguous, ambiguous_alert
 from tracker.rules.episodes import Alert, Episode, run_left
 from tracker.rules.losses import lost_alerts, unsupported_alert
-from tracker.rules.reach_episodes import BLINDING, judge_auth, panel_blind
+from tracker.rules.reach_episodes import (
+    BLINDING,
+    judge_auth,
+    key_refused_message,
+    panel_blind,
+)
 from tracker.rules.unread_refills import refill_change_alerts
 from tracker.store.capabilities import is_unsupported
 from tracker.store.probes import drop_evidence
@@ -214,16 +219,8 @@ class Watch:
                 after, kind = judge_auth(episode, True, self.clock())
                 if kind is None:
                     return after, None
-                message = f"{panel}: the panel refused the API key ({error}); " + (
-                    # `run --once` (cron): each run a new process, nothing to reload
-                    "its jobs are paused in this run. The next run tries the key again; "
-                    "fix the key in the config (or the variable it names): the next run "
-                    "reads it."
-                    if self.tracker.once
-                    else f"its jobs are paused. {self._resumes(panel)} once the key is "
-                    "accepted; after fixing the key in the config, reload the tracker "
-                    "(SIGHUP, systemctl reload) or restart it."
-                )
+                resumes = None if self.tracker.once else self._resumes(panel)
+                message = key_refused_message(panel, error, resumes)
                 return after, Alert(AUTH_FAILED, message, panel=panel, data={"error": error})
 
             self.alerter.update(panel, AUTH_FAILED, judge)

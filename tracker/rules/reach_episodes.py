@@ -89,3 +89,21 @@ def judge_auth(episode: Episode, refused: bool, now: datetime) -> tuple[Episode,
     if refused:
         return (episode, None) if episode.active else (Episode(True, now, now), AUTH_FAILED)
     return (Episode(), AUTH_RECOVERED) if episode.active else (episode, None)
+
+
+def key_refused_message(panel: str, error: str, resumes: str | None) -> str:
+    """Given a panel, the words it refused the key with and what resumes its
+    jobs in the daemon (None: ``run --once``, each run a new process, nothing
+    to reload: the next run tries the key again), return ``auth_failed``'s
+    message."""
+    if resumes is None:
+        return (
+            f"{panel}: the panel refused the API key ({error}); its jobs are paused in "
+            "this run. The next run tries the key again; fix the key in the config (or "
+            "the variable it names): the next run reads it."
+        )
+    return (
+        f"{panel}: the panel refused the API key ({error}); its jobs are paused. "
+        f"{resumes} once the key is accepted; after fixing the key in the config, "
+        "reload the tracker (SIGHUP, systemctl reload) or restart it."
+    )
