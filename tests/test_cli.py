@@ -175,6 +175,11 @@ def test_the_help_listing_matches_each_commands_docstring():
         ("services", "Only this panel"),
         ("history", "the one holding the order"),
         ("refill", "the one holding the order"),
+        # prune prunes every panel without it; cancel and untrack find the
+        # panel holding the IDs (they said "optional when one panel is configured").
+        ("prune", "Only this panel (without it: every panel)"),
+        ("cancel", "without it: the one holding them"),
+        ("untrack", "without it: the one holding them"),
     ],
 )
 def test_panel_help_says_what_the_command_does_without_it(command, said):

@@ -18,7 +18,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.order_args import nothing_piped, panel_option, parse_order_ids
+from tracker.cli.order_args import nothing_piped, orders_panel, parse_order_ids
 from tracker.cli.panels import note_held_elsewhere, orders_are, panel_holding, shown_ids
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, Waits, shield, tell_wait
@@ -169,7 +169,7 @@ def _show(
 @main.command()
 @click.argument("order_ids", nargs=-1, required=True, metavar="ORDER_ID... | -")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@panel_option
+@orders_panel
 @pass_ctx
 @handle_errors
 def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | None) -> None:

@@ -28,6 +28,14 @@ order_panel = click.option(
     metavar="NAME",
     help="The order's panel (without it: the one holding the order; needed when several do).",
 )
+orders_panel = click.option(
+    "--panel",
+    metavar="NAME",
+    help=(
+        "The orders' panel (without it: the one holding them, or the only one configured; "
+        "needed when several hold them)."
+    ),
+)
 
 
 # In an ID list read from stdin: a "#" starting a word, not followed by a

@@ -21,7 +21,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.order_args import panel_option
+from tracker.cli.order_args import listing_panel
 from tracker.cli.screen import Screen, fitted, moment, stdout_screen
 from tracker.clock import iso, utcnow
 from tracker.errors import StoreError
@@ -52,7 +52,7 @@ _AFTER = (
 @click.option(
     "--yes", is_flag=True, help="Do not ask for confirmation (needed without a terminal)."
 )
-@panel_option
+@listing_panel
 @pass_ctx
 @handle_errors
 def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | None) -> None:

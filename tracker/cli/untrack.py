@@ -15,7 +15,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
-from tracker.cli.order_args import nothing_piped, panel_option, parse_order_ids
+from tracker.cli.order_args import nothing_piped, orders_panel, parse_order_ids
 from tracker.cli.panels import panel_holding, shown_ids, stored_panel
 from tracker.clock import utcnow
 from tracker.store.stopping import untrack as stop_orders
@@ -24,7 +24,7 @@ from tracker.store.stopping import untrack as stop_orders
 @main.command()
 @click.argument("order_ids", nargs=-1, required=True, metavar="ORDER_ID... | -")
 @click.option("--reason", metavar="TEXT", help="Why (stored with the order, shown by orders).")
-@panel_option
+@orders_panel
 @pass_ctx
 @handle_errors
 def untrack(
