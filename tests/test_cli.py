@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import click
 import pytest
 from click.testing import CliRunner
 from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
@@ -258,3 +259,15 @@ def test_refill_without_a_database_creates_none(cli, tmp_path):
     assert result.exit_code == 1
     assert "no database at" in result.output and "track or add an order" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tracker.toml"]
+
+
+def test_the_config_option_names_its_last_place_whole_at_80_columns(monkeypatch):
+    # click breaks a help line at a hyphen: "/etc/smm-" over
+    # "tracker/config.toml", a path no one could copy from an 80-column help.
+    # Not through CliRunner, which lays the help out 80 wide: a terminal of
+    # 80 columns gets it 78 wide.
+    monkeypatch.setenv("COLUMNS", "80")
+    with click.Context(main, info_name="smm-tracker") as ctx:
+        text = main.get_help(ctx)
+    assert "/etc/smm-tracker/config.toml" in text
+    assert all(len(line) <= 80 for line in text.splitlines())

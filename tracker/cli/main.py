@@ -231,7 +231,9 @@ def open_store(config: Config, *, read_only: bool = False, existing: bool = Fals
     "config_path",
     metavar="PATH",
     shell_complete=complete_path,
-    help="Config file (default: $SMM_TRACKER_CONFIG, ./tracker.toml, "
+    # Worded so that at 80 columns the path starts a line: click breaks a
+    # line at a hyphen, and "/etc/smm-" over "tracker/config.toml" is no path.
+    help="Config file (default: the first found of $SMM_TRACKER_CONFIG, ./tracker.toml, "
     "/etc/smm-tracker/config.toml). Also taken after the command.",
 )
 @click.option(
