@@ -279,3 +279,17 @@ def test_on_a_terminal_the_demos_lines_wrap_at_their_words_and_its_commands_stay
     commands = [line for line in lines if "smm-tracker " in line]
     assert all(str(keep) in line or "take --database" in line for line in commands), commands
     assert any(len(line) > 50 for line in commands)  # whole, though wider than the screen
+
+
+def test_on_an_80_column_terminal_the_demos_first_lines_fit(monkeypatch, tmp_path):
+    # "simulated panel at URL; database /tmp/smm-tracker-demo-XXXXXXXX/demo.db"
+    # ran to ~97 columns: the terminal broke the path of `make demo`'s first line.
+    from tracker.cli import screen as screen_module
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(tempfile, "tempdir", "/tmp")  # where `make demo` puts it
+    lines = _demo("--orders", "1", "--duration", "2").splitlines()
+    assert re.fullmatch(r"simulated panel at http://127\.0\.0\.1:\d+/api/v2", lines[0]), lines
+    assert re.fullmatch(r"database /tmp/smm-tracker-demo-\w+/demo\.db", lines[1]), lines
+    assert all(len(line) <= 80 for line in lines), lines

@@ -173,7 +173,10 @@ def _run(
     first = (largest_order_id(db_path) or FIRST_ORDER_ID - 1) + 1
     shown = 0
     with PanelServer(key=key, speed=speed, seed=2, balance="250", first_order_id=first) as server:
-        echo(f"simulated panel at {server.url}; database {db_path}")
+        # Two lines: together, with the temporary folder's path, they ran to
+        # ~97 columns, broken inside the path on an 80-column terminal.
+        echo(f"simulated panel at {server.url}")
+        echo(f"database {db_path}")
         config = demo_config(server.url, key, db_path, every)
         tracker = Tracker(config, stop_event=stop)
         tracker.watch.alerter.sink = _EchoSink(echo)
