@@ -136,6 +136,18 @@ def test_cancel_all_accepted_exits_0_and_sends_100_ids_per_call(setup):
     assert {r[1] for r in _cancels(tmp_path)} == {"Accepted"} and len(_cancels(tmp_path)) == 150
 
 
+def test_ctrl_d_at_the_question_ends_its_line(setup, monkeypatch):
+    # The question's line went on with what came next: "Cancel 1 order(s) on
+    # sim: 5? [y/N]: smm-tracker: nothing canceled".
+    panel, _clock, cli, _tmp_path = setup
+    order = panel.seed_orders(1)[0]
+    monkeypatch.setattr(cancel_module, "interactive", lambda: True)
+    result = cli("cancel", str(order), input="")  # Ctrl-D: no answer, end of input
+    assert result.exit_code == 1 and panel.calls["cancel"] == 0
+    assert result.stdout.endswith("? [y/N]: \n"), result.stdout
+    assert "smm-tracker: nothing canceled" in result.output.splitlines()
+
+
 def test_cancel_asks_on_a_terminal_unless_yes(setup, monkeypatch):
     panel, _clock, cli, tmp_path = setup
     order = panel.seed_orders(1)[0]

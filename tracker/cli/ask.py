@@ -17,4 +17,7 @@ def ask(question: str) -> bool:
     try:
         return click.confirm(question, default=False)
     except click.Abort:
+        # The cursor is still after the question: what follows starts a line
+        # ("...? [y/N]: smm-tracker: nothing canceled" it read after a Ctrl-D).
+        click.echo()
         return False
