@@ -271,3 +271,12 @@ def test_the_config_option_names_its_last_place_whole_at_80_columns(monkeypatch)
         text = main.get_help(ctx)
     assert "/etc/smm-tracker/config.toml" in text
     assert all(len(line) <= 80 for line in text.splitlines())
+
+
+def test_add_help_says_what_the_subscription_fields_are():
+    # `--expiry TEXT  d/m/Y.` said a format and not what the date was of;
+    # --posts, --old-posts and --delay said only their field's name.
+    text = " ".join(CliRunner().invoke(main, ["add", "--help"]).output.split())
+    assert "--expiry TEXT Subscriptions: the day it ends, as d/m/Y (31/12/2026)." in text
+    for option in ("--posts", "--old-posts", "--delay"):
+        assert f"{option} TEXT Subscriptions: " in text, option

@@ -60,10 +60,10 @@ TYPE_FIELDS = [
     ("groups", None),
     ("min", "Subscriptions: minimum quantity."),
     ("max", "Subscriptions: maximum quantity."),
-    ("posts", None),
-    ("old_posts", None),
-    ("delay", None),
-    ("expiry", "d/m/Y."),
+    ("posts", "Subscriptions: how many new posts to deliver to, at most."),
+    ("old_posts", "Subscriptions: how many posts made before it to deliver to."),
+    ("delay", "Subscriptions: minutes to wait after each new post."),
+    ("expiry", "Subscriptions: the day it ends, as d/m/Y (31/12/2026)."),
 ]
 
 
