@@ -164,7 +164,9 @@ def test_the_panels_error_to_add_stays_a_refusal(panel, tmp_path, status):
     result = cli(*ADD)
     assert result.exit_code == 1
     code = "" if status == 200 else f"HTTP {status}: "
-    assert _line(result) == f"smm-tracker: sim: add: {code}Not enough funds on balance"
+    assert _line(result) == (
+        f"smm-tracker: sim: add: {code}Not enough funds on balance; no order placed"
+    )
     assert _tracked(tmp_path) == [] and len(server.requests) == 1
 
 

@@ -81,6 +81,22 @@ def test_refused_port_is_named(cli_for):
     assert f"connection refused by 127.0.0.1:{port}" in _one_line(result)
 
 
+def test_an_add_refused_or_unsent_says_no_order_was_placed(cli_for, sim, monkeypatch):
+    # "sim: add: connection refused by 127.0.0.1:PORT" and "sim: add: Invalid
+    # API key" left a user to wonder whether the order was placed and paid for.
+    args = ("add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100")
+    port = _closed_port()
+    result = cli_for(f"http://127.0.0.1:{port}/api/v2", *args)
+    assert result.exit_code == 1
+    said = f"smm-tracker: sim: add: connection refused by 127.0.0.1:{port}; no order placed"
+    assert _one_line(result) == said
+    monkeypatch.setenv("SIM_KEY", "not-the-key")
+    result = cli_for(sim.url, *args)
+    assert result.exit_code == 1
+    assert _one_line(result) == "smm-tracker: sim: add: Invalid API key; no order placed"
+    assert sim.panel.order_count == 0
+
+
 def test_https_on_a_plain_http_port_is_named(cli_for, sim):
     url = sim.url.replace("http://", "https://")
     result = cli_for(url, "services", "--refresh")

@@ -68,7 +68,7 @@ def test_a_refusal_in_windows_1251_under_its_charset_reads_in_cyrillic(panel, tm
     )
     result = cli(*ADD)
     assert result.exit_code == 1
-    assert result.stderr == f"smm-tracker: sim: add: {REFUSED}\n"  # a refusal: nothing placed
+    assert result.stderr == f"smm-tracker: sim: add: {REFUSED}; no order placed\n"  # a refusal
     assert [f["action"] for f in server.requests] == ["add"]
 
 
@@ -126,7 +126,7 @@ def test_a_utf16_mark_before_utf8_text_hides_no_key(panel, tmp_path, mark):
     replies["add"] = raw(mark, '{"error": "bad key ', KEY, '"}')
     result = cli(*ADD)
     assert result.exit_code == 1
-    assert result.stderr == "smm-tracker: sim: add: bad key ***\n"  # the panel's refusal
+    assert result.stderr == "smm-tracker: sim: add: bad key ***; no order placed\n"  # a refusal
     replies["status"] = raw(mark, '{"7": {"error": "key ', KEY, '"}, "8": "Completed"}')
     assert cli("track", "7", "8").exit_code == 0
     assert cli("run", "--once", "--all").exit_code == 0

@@ -202,7 +202,10 @@ def add(
             index,
             lists=[name for name in ("comments", "usernames") if name in extra],
         )
-        told = f"{exc}; {hint}" if hint else str(exc)
+        told = str(exc)
+        if not isinstance(exc, OutcomeUnknownError) and "; no order placed" not in told:
+            told = f"{told}; no order placed"  # as the key given back says: none to look for
+        told = f"{told}; {hint}" if hint else told
         fail(safe_text(_and(told, mine, gone)))  # the panel's words: escaped
     except KeyboardInterrupt:  # a second Ctrl-C: the order may exist, untracked
         if not sent:  # its key being claimed: no order
