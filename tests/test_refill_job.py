@@ -117,6 +117,21 @@ def test_a_permanent_refusal_is_never_asked_again(world):
     assert "(for good)" in w.cli("refills").stdout
 
 
+def test_a_refill_refused_for_good_says_what_the_user_can_do(world):
+    # It said "(for good: not asked for again until the panel takes a request
+    # of it (refill --force))": what skips it, and what asks again, unsaid.
+    w = world()
+    w.sync_services()
+    (order_id,) = completed_a_day_ago(w, SERVICE_LIKES)
+    result = w.cli("refill", str(order_id))
+    assert result.exit_code == 1
+    said = (
+        "Refill is disabled for this service (for good: the automatic refills skip this "
+        "order until the panel accepts a refill of it, asked with refill --force)"
+    )
+    assert said in result.stderr
+
+
 def test_unknown_services_are_skipped_by_default(world):
     w = world()
     w.sync_services()

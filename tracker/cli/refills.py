@@ -269,7 +269,10 @@ def _report(
             f"({answer['error']}); recorded as sent, so it is not resent inside the cooldown"
         )
     elif answer["status"] == REFUSED:
-        again = "not asked for again until the panel takes a request of it (refill --force)"
+        again = (  # "until the panel takes a request of it" said nothing a user could do
+            "the automatic refills skip this order until the panel accepts a refill of it, "
+            "asked with refill --force"
+        )
         tail = f" (for good: {again})" if answer["permanent"] else ""
         if running:  # "The refill task is not completed for this order"
             ids = ", ".join(map(safe_text, running))
