@@ -251,3 +251,12 @@ def test_simulate_help_lists_balance_among_the_actions_a_script_may_lack():
     result = CliRunner().invoke(main, ["simulate", "--help"], terminal_width=200)
     assert result.exit_code == 0
     assert "missing_actions=refill,refill_status,cancel,balance" in result.output, result.output
+
+
+def test_the_written_config_s_comments_start_in_one_column():
+    # key_env's comment started a column to the right of the others'.
+    from tracker.cli.simulate import config_text
+
+    text = config_text("http://127.0.0.1:8484/api/v2")
+    columns = {line.index(" # ") for line in text.splitlines() if " # " in line}
+    assert len(columns) == 1, text

@@ -37,7 +37,7 @@ path = "tracker.db"            # next to this file
 [[panels]]
 name = "sim"
 url = "{url}"
-key_env = "{KEY_ENV}"         # export {KEY_ENV}=... (simulate prints the line)
+key_env = "{KEY_ENV}"        # export {KEY_ENV}=... (simulate prints the line)
 timeout = "10s"
 
 [schedule]
