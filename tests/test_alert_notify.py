@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shlex
 import sys
 import threading
 from collections.abc import Iterator
@@ -202,8 +203,9 @@ def test_notify_without_apprise_fails_validation_with_the_install_hint(tmp_path,
             base_dir=tmp_path,
             env={},
         )
+    python = shlex.quote(sys.executable)  # its pip: a bare `pip` is often another Python's
     assert caught.value.problems == [
-        "at 'alerts.notify': needs Apprise: pip install 'smm-tracker[notify]'"
+        f"at 'alerts.notify': needs Apprise: {python} -m pip install 'smm-tracker[notify]'"
     ]
 
 

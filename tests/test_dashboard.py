@@ -11,6 +11,7 @@ import html
 import json
 import os
 import re
+import shlex
 import socket
 import sqlite3
 import subprocess
@@ -385,7 +386,12 @@ def test_without_the_extra_the_command_says_what_to_install(tmp_path, monkeypatc
     result = CliRunner().invoke(main, ["dashboard", "--database", "any.db"])
     assert result.exit_code == 2
     assert result.output == f"smm-tracker: {INSTALL}\n"
-    assert INSTALL == "the dashboard needs Datasette: pip install 'smm-tracker[dashboard]'"
+    # The pip of the Python running it: a bare `pip` is often the system's,
+    # which refuses, or installs Datasette where this command never sees it.
+    python = shlex.quote(sys.executable)
+    assert (
+        f"the dashboard needs Datasette: {python} -m pip install 'smm-tracker[dashboard]'"
+    ) == INSTALL
 
 
 def test_port_0_prints_the_port_it_listens_on(built_db, tmp_path):

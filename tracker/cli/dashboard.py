@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import shlex
 import socket
+import sys
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,12 @@ from tracker.cli.database import database_option
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.report import database_path, open_database
 
-INSTALL = "the dashboard needs Datasette: pip install 'smm-tracker[dashboard]'"
+# The pip of the Python running this: a bare `pip` is often another one (the
+# system's, refusing or installing beside the venv the command runs from).
+INSTALL = (
+    f"the dashboard needs Datasette: {shlex.quote(sys.executable)} -m pip install "
+    "'smm-tracker[dashboard]'"
+)
 # sql_time_limit_ms: per query; Datasette's default is 1 s. suggest_facets:
 # suggesting facets tries every column of a table page three ways (up to 50 ms
 # each): 1.8 s of the orders page at 80k orders, for nothing suggested.

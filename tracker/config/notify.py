@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shlex
+import sys
 from collections.abc import Sequence
 
 from tracker.config.fields import Table
 from tracker.redact import register_secret
 
-INSTALL_HINT = "needs Apprise: pip install 'smm-tracker[notify]'"
+# The pip of the Python running this: a bare `pip` is often another one.
+INSTALL_HINT = f"needs Apprise: {shlex.quote(sys.executable)} -m pip install 'smm-tracker[notify]'"
 
 
 def available() -> bool:
