@@ -280,3 +280,20 @@ def test_add_help_says_what_the_subscription_fields_are():
     assert "--expiry TEXT Subscriptions: the day it ends, as d/m/Y (31/12/2026)." in text
     for option in ("--posts", "--old-posts", "--delay"):
         assert f"{option} TEXT Subscriptions: " in text, option
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("order", "orders"), ("hisotry", "history")])
+def test_a_mistyped_command_is_answered_with_the_one_meant(typed, meant):
+    # "No such command 'order'." alone, where a mistyped option has click's
+    # "Did you mean '--status'?".
+    result = CliRunner().invoke(main, [typed], prog_name="smm-tracker")
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"smm-tracker: No such command '{typed}'. Did you mean '{meant}'? "
+        "(see 'smm-tracker --help')"
+    ]
+
+
+def test_a_command_like_none_is_no_guess():
+    result = CliRunner().invoke(main, ["xyz"])
+    assert result.exit_code == 2 and "Did you mean" not in result.output

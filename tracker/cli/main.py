@@ -174,6 +174,19 @@ class _Group(click.Group):
             importlib.import_module(f"tracker.cli.{module}")
         return super().get_command(ctx, cmd_name)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:  # "No such command 'order'.": which was meant
+            import difflib
+
+            close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1)
+            if not close or ctx.resilient_parsing or "Did you mean" in exc.message:
+                raise
+            raise click.UsageError(f"{exc.message} Did you mean '{close[0]}'?", ctx) from None
+
     def make_context(
         self, info_name: str | None, args: list[str], *rest: Any, **kwargs: Any
     ) -> click.Context:
