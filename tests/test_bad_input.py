@@ -125,7 +125,10 @@ def test_zero_or_negative_quantity(cli, args):
     ],
 )
 def test_unknown_panel_name(cli, args):
-    one_line(cli(*args), "no panel named 'nope'", "configured: main")
+    # The option's mistake, said as the option's: it began "config:", which
+    # sent the user to the config file for a --panel mistyped.
+    line = one_line(cli(*args), "no panel named 'nope'", "configured: main")
+    assert line.startswith("smm-tracker: --panel: no panel named 'nope'"), line
 
 
 PASTED = "x" * 10_000

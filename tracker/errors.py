@@ -21,6 +21,12 @@ class ConfigError(TrackerError):
         super().__init__("; ".join(self.problems))
 
 
+class PanelChoiceError(ConfigError):
+    """A command's ``--panel`` names no configured panel, or is missing among
+    several: the option's mistake, said as the option's (``--panel: ...``),
+    not as the config file's."""
+
+
 class PanelError(TrackerError):
     """A panel answered, or failed to answer, in a way we cannot use.
 

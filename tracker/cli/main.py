@@ -19,7 +19,7 @@ from tracker import __version__
 from tracker.cli.command import ARGV, OneLineUsageError, TrackerCommand, complete_path, one_line
 from tracker.cli.command_table import COMMAND_HELP, COMMAND_MODULES
 from tracker.cli.hoist import hoist_global_options
-from tracker.errors import ConfigError, StoreError, TrackerError
+from tracker.errors import ConfigError, PanelChoiceError, StoreError, TrackerError
 from tracker.redact import redact_text
 
 if TYPE_CHECKING:  # imported where used: `--version` and `--help` need neither
@@ -60,6 +60,8 @@ def handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except PanelChoiceError as exc:  # the option's mistake: "config:" sent one to the file
+            fail(f"--panel: {exc.problems[0]}", EXIT_USAGE)
         except ConfigError as exc:
             where = f"config {exc.file}" if exc.file else "config"
             if len(exc.problems) == 1:

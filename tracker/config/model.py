@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tracker.config.durations import parse_duration
-from tracker.errors import ConfigError
+from tracker.errors import PanelChoiceError
 from tracker.panel.values import said
 
 
@@ -234,18 +234,18 @@ class Config:
     def panel(self, name: str | None = None) -> PanelConfig:
         """Given a panel name (or None when only one is configured), return its config.
 
-        Raise ConfigError if the name is unknown, or if it is None and several
-        panels are configured.
+        Raise PanelChoiceError (a ConfigError) if the name is unknown, or if it
+        is None and several panels are configured.
         """
         names = ", ".join(p.name for p in self.panels)
         if name is None:
             if len(self.panels) == 1:
                 return self.panels[0]
-            raise ConfigError([f"several panels are configured ({names}): pass --panel NAME"])
+            raise PanelChoiceError([f"several panels are configured ({names}): pass --panel NAME"])
         for panel in self.panels:
             if panel.name == name:
                 return panel
-        raise ConfigError([f"no panel named {said(name)} (configured: {names})"])
+        raise PanelChoiceError([f"no panel named {said(name)} (configured: {names})"])
 
     def index(self, name: str) -> int:
         """Given a configured panel's name, return N of its ``panels[N]``: how
