@@ -199,8 +199,9 @@ def test_a_webhook_that_is_down_costs_one_log_line_per_alert() -> None:
             sink.send(ALERT)
         assert sink.flush(5)
     sink.close()
+    refused = "connection refused: is the receiver up, and the port in alerts.webhook_url"
     assert [(e["event"], e["error"]) for e in logs] == [
-        ("webhook_failed", "no answer (ConnectError)")
+        ("webhook_failed", f"{refused} (or webhook_url_file) right?")
     ] * 2
 
 

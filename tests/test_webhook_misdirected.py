@@ -193,7 +193,10 @@ def test_a_refused_port_is_still_retried(counts):
         port = s.getsockname()[1]
     waits, logs, _sink = deliver(f"http://127.0.0.1:{port}/hook/{TOKEN}")
     assert len(waits) == ATTEMPTS - 1  # the receiver may be restarting
-    assert logs == [failed_line("no answer (ConnectError)")]
+    # It said "no answer (ConnectError)": the receiver's port refused it.
+    refused = f"connection refused: is the receiver up, and the port in {FIX} right?"
+    assert logs == [failed_line(refused)]
+    assert TOKEN not in repr(logs) and "127.0.0.1" not in repr(logs)
 
 
 def test_an_apprise_target_whose_host_does_not_exist_is_tried_once(lookups):

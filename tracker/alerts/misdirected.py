@@ -44,6 +44,15 @@ def hopeless(exc: httpx.ConnectError, *, proxied: bool) -> str | None:
     return None
 
 
+def unconnected(exc: httpx.ConnectError) -> str:
+    """Given a failure to connect that a retry may cure, return it in words:
+    a refused port asks whether the receiver is up and the port right (it
+    said "no answer (ConnectError)", for a receiver that did answer: no)."""
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes(exc)):
+        return f"connection refused: is the receiver up, and the port in {SETTING} right?"
+    return "no answer (ConnectError)"
+
+
 def _why(exc: BaseException) -> str:
     """OpenSSL's reason for refusing the certificate, cut before the host it
     may quote ("Hostname mismatch, certificate is not valid for 'x'.")."""
