@@ -121,6 +121,31 @@ def test_a_key_refused_under_cron_is_one_alert_saying_the_next_run_tries_it(
     assert "SIGHUP" not in message and "reload" not in message and "every 15m" not in message
 
 
+def test_a_key_fixed_under_cron_ends_auth_failed_at_the_next_run(
+    sim: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    # A key refused to the poll by one cron run, fixed before the next: that
+    # run's poll was answered, but auth_failed stayed open (doctor: the key
+    # refused; the stall watch held) until the balance job came due, 15m on by
+    # default: the process that knew which action refused was gone.
+    panel, cli = sim
+    ids = panel.seed_orders(2, status="In progress")
+    assert cli("track", *map(str, ids)).exit_code == 0
+    assert cli("run", "--once", "--due").exit_code == 0  # every job ran: balance not due
+    monkeypatch.setenv("SIM_KEY", "sim-key-WrongOne000000")
+    assert cli("run", "--once", "--due", "--all").exit_code == 1
+    monkeypatch.setenv("SIM_KEY", KEY)
+    fixed = cli("run", "--once", "--due", "--all")
+    assert fixed.exit_code == 0, fixed.output
+    assert fixed.stdout.startswith("sim: 2 checked, ")
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        kinds = [k for (k,) in db.execute("SELECT kind FROM alerts ORDER BY id")]
+        (active,) = db.execute(
+            "SELECT active FROM alert_state WHERE panel = 'sim' AND kind = 'auth_failed'"
+        ).fetchone()
+    assert kinds == ["auth_failed", "auth_recovered"] and active == 0
+
+
 def test_on_a_terminal_the_summary_wraps_at_its_words(sim: Any, monkeypatch: Any) -> None:
     # With --due the line grew to ~110 columns; a terminal of 60 broke it
     # inside a word and went on at column 0. Piped: one line, as scripts read.

@@ -104,7 +104,11 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             stats, jobs = JobStats(), select_jobs(tracker, config, panel)
             started, skipped = tracker.clock(), list[str]()
             if due:
-                jobs, skipped = due_jobs(tracker.store, jobs, started)
+                # A key refused by an earlier run: its probe at every run, so
+                # a fixed key ends auth_failed at the next run, not at the
+                # balance job's next turn (up to balance_every).
+                probes = [f"balance:{name}" for name in tracker.watch.refused_panels()]
+                jobs, skipped = due_jobs(tracker.store, jobs, started, always=probes)
             # What start-up made (modules, config, statements) lives through the
             # jobs: kept out of the collector's passes, which then scan only what
             # the jobs make (the all-change bench: half the time in gc).

@@ -22,16 +22,20 @@ from tracker.store.job_runs import last_runs, record_runs
 log = structlog.get_logger("tracker.daemon")
 
 
-def due_jobs(store: Connection, jobs: list[Job], now: datetime) -> tuple[list[Job], list[str]]:
+def due_jobs(
+    store: Connection, jobs: list[Job], now: datetime, always: Iterable[str] = ()
+) -> tuple[list[Job], list[str]]:
     """Given ``run --once``'s jobs and its start, return (the jobs due, the
-    names of those not due). A database that cannot be read runs them all:
-    their own runs then say what is wrong with it."""
+    names of those not due); the jobs named in ``always`` are due whatever
+    their last run. A database that cannot be read runs them all: their own
+    runs then say what is wrong with it."""
     try:
         last = last_runs(store)
     except StoreError as exc:
         log.warning("job_runs_unread", error=str(exc))
         return jobs, []
-    skipped = not_due({job.name: job.every for job in jobs}, last, now)
+    wanted = set(always)
+    skipped = [n for n in not_due({j.name: j.every for j in jobs}, last, now) if n not in wanted]
     if skipped:
         log.debug("jobs_not_due", jobs=skipped)
     return [job for job in jobs if job.name not in skipped], skipped

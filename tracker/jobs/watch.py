@@ -28,33 +28,27 @@ from tracker.errors import AuthError, JobPaused, StoreError
 from tracker.jobs.balance import check_balance
 from tracker.jobs.base import Core, Job
 from tracker.jobs.health import StoreHealth
+from tracker.jobs.key_gate import ANY_JOB, KeyGate
 from tracker.jobs.poll_watch import judge_status, judge_unknown_words
 from tracker.jobs.reach import Reach
 from tracker.rules.alerts import (
-    AUTH_FAILED,
-    AUTH_RECOVERED,
     PANEL_UNREACHABLE,
     order_alerts,
-    rough_duration,
 )
-from tracker.rules.capabilities import BALANCE
 from tracker.rules.catalogue import Ambiguous, ambiguous_alert
-from tracker.rules.episodes import Alert, Episode, run_left
+from tracker.rules.episodes import run_left
 from tracker.rules.losses import lost_alerts, unsupported_alert
 from tracker.rules.reach_episodes import (
     BLINDING,
-    judge_auth,
-    key_refused_message,
     panel_blind,
 )
 from tracker.rules.unread_refills import refill_change_alerts
-from tracker.store.capabilities import is_unsupported
 from tracker.store.probes import drop_evidence
 
 log = structlog.get_logger("tracker.watch")
 
 
-class Watch:
+class Watch(KeyGate):
     """Given a Tracker, raise its alerts and pause panels whose key is refused."""
 
     def __init__(self, tracker: Core):
@@ -89,7 +83,8 @@ class Watch:
         self._retired = False  # a reload's generation took the pauses over
         self._pause_told: set[str] = set()  # panels an earlier `run --once` told paused
         # panel -> the job kind whose refusal of the key came last ("status",
-        # "balance"...): what must take the key again to end the episode.
+        # "balance"...; ANY_JOB: an earlier run's, unnamed): what must take
+        # the key again to end the episode.
         self._refused_by: dict[str, str] = {}
         # panel -> the hold of its refill round told at warning ("... since T"):
         # the rounds after it in the same hold at debug, not a warning a round.
@@ -141,8 +136,9 @@ class Watch:
         for name, client in self.tracker.clients.items():
             if run_left(self.alerter.episode(name, PANEL_UNREACHABLE), now, self.reach.after_s):
                 client.carry_outage()
-            if (refused := self.alerter.episode(name, AUTH_FAILED)) and refused.active:
+            if name in self.refused_panels():
                 self._pause_told.add(name)
+                self._refused_by.setdefault(name, self._refuser(name))
 
     def close(self) -> None:
         self.alerter.close()  # what the database could not take yet: a last try
@@ -192,7 +188,7 @@ class Watch:
             except AuthError as exc:  # a job that lets the refusal through
                 self.auth_refused(panel, exc.detail, by=kind)
                 return False
-            if done and panel not in self.paused and self._refused_by.get(panel) == kind:
+            if done and panel not in self.paused and self._refused_by.get(panel) in (kind, ANY_JOB):
                 self.auth_accepted(panel, by=kind)  # the action that refused takes it
             return done
 
@@ -201,65 +197,6 @@ class Watch:
     def refills_held(self, panel: str) -> str | None:
         """Why the panel's refill round waits (its calls failing), or None."""
         return self.reach.held(panel)
-
-    # --- the key -----------------------------------------------------------------
-
-    def auth_refused(self, panel: str, error: str, *, by: str = "balance") -> None:
-        """The panel refused the key to job kind ``by``: pause its jobs; alert
-        once per episode."""
-        error = error.removeprefix(f"{panel}: ")
-        with self._lock:
-            self._refused_by[panel] = by
-            if panel not in self.paused and not self._retired:  # retired: not its to pause
-                self.paused.add(panel)
-                told = log.debug if panel in self._pause_told else log.warning
-                told("panel_paused", panel=panel, reason=error)
-
-            def judge(episode: Episode) -> tuple[Episode, Alert | None]:
-                after, kind = judge_auth(episode, True, self.clock())
-                if kind is None:
-                    return after, None
-                resumes = None if self.tracker.once else self._resumes(panel)
-                message = key_refused_message(panel, error, resumes)
-                return after, Alert(AUTH_FAILED, message, panel=panel, data={"error": error})
-
-            self.alerter.update(panel, AUTH_FAILED, judge)
-
-    def _resumes(self, panel: str) -> str:
-        """What resumes a paused panel, in the words of ``auth_failed``: its
-        balance job's ``balance`` call, or a ``services`` call on a panel known
-        to lack ``balance`` (:func:`tracker.jobs.balance.check_balance`)."""
-        every = rough_duration(self.config.schedule.balance_every)
-        try:
-            url = self.tracker.clients[panel].panel.url
-            lacks = is_unsupported(self.tracker.store, panel, BALANCE, url)
-        except StoreError:  # not read: the usual probe's words
-            lacks = False
-        if lacks:
-            return f"A services call every {every} (the panel has no balance action) resumes them"
-        return f"A balance check every {every} resumes them"
-
-    def auth_accepted(self, panel: str, *, by: str = "balance") -> None:
-        """Job kind ``by`` took the key: resume the panel's jobs; end the episode
-        when ``by`` is the kind refused (a key refused to ``status`` alone stays
-        one ``auth_failed`` while the balance probe resumes the jobs)."""
-        with self._lock:
-            if panel in self.paused:
-                self.paused.discard(panel)
-                log.warning("panel_resumed", panel=panel)
-            if self._refused_by.get(panel, by) != by:
-                return  # the balance probe answered; the refused action has yet to
-            self._refused_by.pop(panel, None)
-            self._pause_told.discard(panel)  # the episode ends: the next pause is told
-
-            def judge(episode: Episode) -> tuple[Episode, Alert | None]:
-                after, kind = judge_auth(episode, False, self.clock())
-                if kind is None:
-                    return after, None
-                message = f"{panel}: the API key is accepted again; the panel's jobs run again"
-                return after, Alert(AUTH_RECOVERED, message, panel=panel)
-
-            self.alerter.update(panel, AUTH_FAILED, judge)
 
     # --- listeners and observers ---------------------------------------------------
 

@@ -1,0 +1,121 @@
+"""A panel's key refused and accepted again: the pause of its jobs and the
+``auth_failed`` episode, for :class:`tracker.jobs.watch.Watch` (a mixin of it).
+
+The job kind whose refusal came last must take the key again to end the
+episode (a key refused to ``status`` alone stays one ``auth_failed`` while
+the balance probe resumes the jobs). A ``run --once`` under cron is a new
+process each minute: the episode's alert names the job that refused
+(``refused_by`` in its data), read again by the next run
+(:meth:`KeyGate.refused_panels`, :meth:`KeyGate._refuser`); one that names
+none (an alert from before) is ended by any job taking the key.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import structlog
+
+from tracker.alerts.alerter import Alerter
+from tracker.clock import Clock
+from tracker.config.model import Config
+from tracker.errors import StoreError
+from tracker.jobs.base import Core
+from tracker.rules.alerts import AUTH_FAILED, AUTH_RECOVERED, rough_duration
+from tracker.rules.capabilities import BALANCE
+from tracker.rules.episodes import Alert, Episode
+from tracker.rules.reach_episodes import judge_auth, key_refused_message
+from tracker.store.alerts import last_alert_data
+from tracker.store.capabilities import is_unsupported
+
+log = structlog.get_logger("tracker.watch")
+ANY_JOB = "*"  # an auth_failed that names no refusing job: any job taking the key ends it
+
+
+class KeyGate:
+    """The key's part of a Watch: which panels are paused, and why."""
+
+    tracker: Core
+    config: Config
+    clock: Clock
+    alerter: Alerter
+    paused: set[str]
+    _lock: threading.RLock
+    _retired: bool
+    _pause_told: set[str]  # panels an earlier `run --once` told paused
+    # panel -> the job kind whose refusal of the key came last ("status",
+    # "balance"...; ANY_JOB: an earlier run's, unnamed): what must take the
+    # key again to end the episode.
+    _refused_by: dict[str, str]
+
+    def refused_panels(self) -> list[str]:
+        """The panels whose ``auth_failed`` is open (as stored: an earlier run's)."""
+        names = self.tracker.clients
+        return [n for n in names if (e := self.alerter.episode(n, AUTH_FAILED)) and e.active]
+
+    def _refuser(self, panel: str) -> str:
+        """The job kind an earlier process's ``auth_failed`` names as refused
+        (its data's ``refused_by``), or ANY_JOB: not named (before it was)."""
+        try:
+            by = last_alert_data(self.tracker.store, panel, AUTH_FAILED).get("refused_by")
+        except StoreError:
+            by = None
+        return by if isinstance(by, str) else ANY_JOB
+
+    def auth_refused(self, panel: str, error: str, *, by: str = "balance") -> None:
+        """The panel refused the key to job kind ``by``: pause its jobs; alert
+        once per episode."""
+        error = error.removeprefix(f"{panel}: ")
+        with self._lock:
+            self._refused_by[panel] = by
+            if panel not in self.paused and not self._retired:  # retired: not its to pause
+                self.paused.add(panel)
+                told = log.debug if panel in self._pause_told else log.warning
+                told("panel_paused", panel=panel, reason=error)
+
+            def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+                after, kind = judge_auth(episode, True, self.clock())
+                if kind is None:
+                    return after, None
+                resumes = None if self.tracker.once else self._resumes(panel)
+                message = key_refused_message(panel, error, resumes)
+                data = {"error": error, "refused_by": by}
+                return after, Alert(AUTH_FAILED, message, panel=panel, data=data)
+
+            self.alerter.update(panel, AUTH_FAILED, judge)
+
+    def _resumes(self, panel: str) -> str:
+        """What resumes a paused panel, in the words of ``auth_failed``: its
+        balance job's ``balance`` call, or a ``services`` call on a panel known
+        to lack ``balance`` (:func:`tracker.jobs.balance.check_balance`)."""
+        every = rough_duration(self.config.schedule.balance_every)
+        try:
+            url = self.tracker.clients[panel].panel.url
+            lacks = is_unsupported(self.tracker.store, panel, BALANCE, url)
+        except StoreError:  # not read: the usual probe's words
+            lacks = False
+        if lacks:
+            return f"A services call every {every} (the panel has no balance action) resumes them"
+        return f"A balance check every {every} resumes them"
+
+    def auth_accepted(self, panel: str, *, by: str = "balance") -> None:
+        """Job kind ``by`` took the key: resume the panel's jobs; end the episode
+        when ``by`` is the kind refused (a key refused to ``status`` alone stays
+        one ``auth_failed`` while the balance probe resumes the jobs)."""
+        with self._lock:
+            if panel in self.paused:
+                self.paused.discard(panel)
+                log.warning("panel_resumed", panel=panel)
+            if self._refused_by.get(panel, by) not in (by, ANY_JOB):
+                return  # the balance probe answered; the refused action has yet to
+            self._refused_by.pop(panel, None)
+            self._pause_told.discard(panel)  # the episode ends: the next pause is told
+
+            def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+                after, kind = judge_auth(episode, False, self.clock())
+                if kind is None:
+                    return after, None
+                message = f"{panel}: the API key is accepted again; the panel's jobs run again"
+                return after, Alert(AUTH_RECOVERED, message, panel=panel)
+
+            self.alerter.update(panel, AUTH_FAILED, judge)
