@@ -117,9 +117,14 @@ class Context:
             from tracker.service.logs import configure as configure_logging
 
             fmt = self.log_format or config.logging.format
+            person = None
+            if fmt == "auto":  # on a terminal, lines for a person
+                from tracker.cli.loglines import for_terminal
+
+                person = for_terminal()
             if fmt == "auto" and not daemon:
                 fmt = "console"
-            configure_logging(self.log_level or config.logging.level, fmt)
+            configure_logging(self.log_level or config.logging.level, fmt, person=person)
         check_database_directory(config)
         return config
 

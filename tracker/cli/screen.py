@@ -63,11 +63,18 @@ def stderr_screen() -> Screen | None:
     pipe, a file or closed (scripts and logs read a note a line)."""
     if not stderr_is_terminal():
         return None
+    return Screen(utcnow(), stderr_columns())
+
+
+def stderr_columns() -> int:
+    """The columns of stderr's terminal as the notes use them: $COLUMNS, else
+    stdout's terminal's, else stderr's own, else 80; read again at each call
+    (a terminal resized while the daemon logs)."""
     try:
         own = os.get_terminal_size(sys.stderr.fileno()).columns or 80
     except (AttributeError, OSError, ValueError):  # no descriptor: $COLUMNS or 80
         own = 80
-    return Screen(utcnow(), shutil.get_terminal_size((own, 24)).columns)
+    return shutil.get_terminal_size((own, 24)).columns
 
 
 def stderr_is_terminal() -> bool:

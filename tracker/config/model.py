@@ -160,7 +160,7 @@ class MetricsConfig:
 @dataclass(frozen=True, slots=True)
 class LoggingConfig:
     level: str = "info"  # debug | info | warning | error
-    format: str = "auto"  # auto (console on a TTY, JSON otherwise) | console | json
+    format: str = "auto"  # auto (a terminal: lines for a person) | console | json
 
 
 # Stall thresholds by canonical status, as (status, seconds) pairs: frozen and hashable.

@@ -1,4 +1,5 @@
-"""structlog setup: console on a TTY, one JSON object per line otherwise.
+"""structlog setup: console on a TTY (on the CLI's terminal, its lines for a
+person), one JSON object per line otherwise.
 
 Standard-library loggers (apscheduler, httpx, tenacity) are routed through the
 same processors. A redaction processor replaces every registered secret with
@@ -17,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import structlog
@@ -109,18 +110,23 @@ def configure(
     stream: Any = None,
     cache: bool = True,
     journal: bool | None = None,
+    person: Callable[[bool], Any] | None = None,
 ) -> None:
     """Set up structlog and stdlib logging for the whole process.
 
     ``fmt`` is ``auto`` (console on a terminal, JSON otherwise), ``console`` or
     ``json``. ``journal`` (default: detected from ``$JOURNAL_STREAM``) adds the
-    syslog priority prefixes and drops the timestamp.
+    syslog priority prefixes and drops the timestamp. ``person`` (the CLI's,
+    given when stderr is a terminal and ``auto`` was asked): given whether
+    to colour, the renderer of console lines for a person in place of
+    structlog's key=value ones; never for JSON nor the journal.
     """
     stream = stream or sys.stderr
     numeric = getattr(logging, level.upper(), logging.INFO)
     if journal is None:
         journal = is_journal(stream)
-    use_json = fmt == "json" or (fmt == "auto" and not getattr(stream, "isatty", lambda: False)())
+    terminal = person is not None or getattr(stream, "isatty", lambda: False)()
+    use_json = fmt == "json" or (fmt == "auto" and not terminal)
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -135,6 +141,13 @@ def configure(
             structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False)),
             redact_processor,
             renderer,
+        ]
+    elif person is not None and not journal:
+        final = [
+            structlog.processors.format_exc_info,  # a traceback's text, blanked below
+            redact_processor,
+            _escape_controls,
+            person(wants_colour(stream)),
         ]
     else:
         final = [
