@@ -150,7 +150,7 @@ def test_a_page_the_web_server_answers_before_the_script_is_not_sent_by_all_thre
     cancel = cli("cancel", "--yes", "6")
     assert cancel.exit_code == 1
     assert cancel.stdout.startswith(f"#6  not sent: sim: cancel: HTTP {reply.status}")
-    assert "1 of 1 cancel(s) not sent" in cancel.stderr
+    assert "1 of 1 cancel not sent" in cancel.stderr
     assert _rows(tmp_path, "SELECT * FROM refills") == []
     assert _rows(tmp_path, "SELECT * FROM cancels") == []
     # Never retried within a call: the same request gets the same page.

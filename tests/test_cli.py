@@ -218,7 +218,7 @@ def test_track_says_which_details_it_filled_in(cli):
     result = cli("track", "5", "--service", "1", "--quantity", "300")
     assert result.exit_code == 0
     assert result.output.splitlines() == [
-        "tracking 0 new order(s) on main, 1 already tracked",
+        "tracking 0 new orders on main, 1 already tracked",
         "order 5: quantity 300 filled in (none was stored)",
     ]
     assert json.loads(cli("orders", "--json").output)[0]["quantity"] == 300
@@ -237,7 +237,7 @@ def test_ids_on_stdin_saved_with_a_byte_order_mark_are_read(cli):
     # Excel's "CSV UTF-8" and Notepad start the file with one: '\ufeff103' was refused.
     result = cli("track", "-", input="\ufeff103\r\n104\r\n")
     assert result.exit_code == 0, result.output
-    assert result.output == "tracking 2 new order(s) on main\n"
+    assert result.output == "tracking 2 new orders on main\n"
 
 
 def test_ids_on_stdin_may_carry_comments(cli):

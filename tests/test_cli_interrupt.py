@@ -124,7 +124,7 @@ def test_cancel_interrupted_sends_no_more_and_keeps_the_answers(world):
     code, out, err = world.interrupt(world.cli("cancel", "--yes", *ids), "cancel", 2, times=1)
     assert code == 130
     assert AGAIN in err
-    assert err.rstrip().endswith("interrupted: 100 order(s) not sent")
+    assert err.rstrip().endswith("interrupted: 100 orders not sent")
     assert world.panel.calls["cancel"] == 2
     assert world.rows("SELECT result, count(*) FROM cancels GROUP BY 1") == [("Accepted", 200)]
     assert out.count("not sent: stopping") == 100
@@ -134,7 +134,7 @@ def test_cancel_interrupted_twice_records_the_call_on_the_wire_as_unknown(world)
     ids = tracked(world, 300)
     code, out, err = world.interrupt(world.cli("cancel", "--yes", *ids), "cancel", 2, times=2)
     assert code == 130
-    assert err.rstrip().endswith("interrupted: 100 order(s) not sent")
+    assert err.rstrip().endswith("interrupted: 100 orders not sent")
     assert world.panel.calls["cancel"] == 2
     found = dict(world.rows("SELECT result, count(*) FROM cancels GROUP BY 1"))
     assert found == {"Accepted": 100, "Unknown": 100}

@@ -124,7 +124,7 @@ def test_ctrl_c_while_cancel_is_held_by_a_spent_limit_sends_no_more(world):
     printed = ("canceled (the panel accepted", 100)
     code, out, err = world.interrupted_in_wait(proc, "panel_rate_paced", printed)
     assert code == 130
-    assert err.rstrip().endswith("interrupted: 50 order(s) not sent")
+    assert err.rstrip().endswith("interrupted: 50 orders not sent")
     assert world.panel.calls["cancel"] == 1
     assert world.rows("SELECT result, count(*) FROM cancels GROUP BY 1") == [("Accepted", 100)]
     assert out.count("not sent: stopping") == 50
@@ -135,7 +135,7 @@ def test_ctrl_c_while_cancels_call_is_on_the_wire_then_refused_429_is_an_interru
 ):
     # The first Ctrl-C waits for the call on the wire; it comes back a 429,
     # not retried for the stop. Nothing was canceled because the user stopped
-    # it: exit 130, as after any Ctrl-C, not "1 of 1 cancel(s) not sent", 1.
+    # it: exit 130, as after any Ctrl-C, not "1 of 1 cancel not sent", 1.
     import threading
 
     from tests.hostile import HostileServer, Reply
@@ -166,6 +166,6 @@ def test_ctrl_c_while_cancels_call_is_on_the_wire_then_refused_429_is_an_interru
             if proc.poll() is None:
                 proc.kill()
     assert code == 130, err
-    assert err.rstrip().endswith("interrupted: 1 order(s) not sent"), err
+    assert err.rstrip().endswith("interrupted: 1 order not sent"), err
     assert len(panel.requests) == 1  # never sent again
     assert world.rows("SELECT count(*) FROM cancels") == [(0,)]

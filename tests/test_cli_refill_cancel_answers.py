@@ -390,7 +390,7 @@ def test_a_whole_cancel_refused_while_balance_fails_too_stores_no_refusal(panel,
         "#5  not canceled: Cancel could not be processed (and the panel failed a balance "
         "check) - try again later"
     ) in result.stdout
-    assert "2 of 2 cancel(s) not accepted" in result.stderr
+    assert "2 of 2 cancels not accepted" in result.stderr
     assert _cancels(tmp_path) == []
 
 
@@ -457,7 +457,7 @@ def test_a_busy_answer_to_cancel_is_not_resent(panel, tmp_path):
     assert _calls(server, "cancel") == 1
     # HTTP 429 in words: nothing was canceled, no refusal of these orders stored.
     assert "#5  not sent: panel busy: Too many requests - try again later" in result.stdout
-    assert "2 of 2 cancel(s) not sent" in result.stderr  # not "not accepted": never asked
+    assert "2 of 2 cancels not sent" in result.stderr  # not "not accepted": never asked
     assert _cancels(tmp_path) == []
 
 

@@ -44,7 +44,7 @@ def test_untrack_stops_polling_keeps_history_and_track_resumes(setup):
 
     result = cli("untrack", str(a), "--reason", "wrong link")
     assert result.exit_code == 0, result.output
-    assert f"untracked 1 order(s) on sim: {a}" in result.output
+    assert f"untracked 1 order on sim: {a}" in result.output
 
     panel.reset_counters()
     assert cli("run", "--once", "--all").exit_code == 0
@@ -62,7 +62,7 @@ def test_untrack_stops_polling_keeps_history_and_track_resumes(setup):
     assert "untracked by you (wrong link)" in history.output
 
     resumed = cli("track", str(a))
-    assert resumed.exit_code == 0 and "resumed 1 stopped order(s)" in resumed.output
+    assert resumed.exit_code == 0 and "resumed 1 stopped order:" in resumed.output
     row = _orders(cli)[a]
     assert row["untracked"] is False and row["stopped_by"] is None and row["polling"] == 1
     panel.reset_counters()
@@ -79,7 +79,7 @@ def test_untrack_names_untracked_ids_and_leaves_finished_orders_alone(setup):
     result = cli("untrack", str(done), str(open_one), "999")
     assert result.exit_code == 1
     assert f"#{done} already finished (Completed): nothing to stop" in result.output
-    assert f"untracked 1 order(s) on sim: {open_one}" in result.output
+    assert f"untracked 1 order on sim: {open_one}" in result.output
     assert "not tracked on sim: 999" in result.output and "Traceback" not in result.output
     again = cli("untrack", str(open_one))
     assert again.exit_code == 0 and "already untracked" in again.output
@@ -114,7 +114,7 @@ def test_cancel_prints_and_stores_each_answer_and_exits_1_on_a_refusal(setup):
     assert f"#{done}  refused: This order cannot be canceled" in result.output
     assert f"#{no_cancel}  refused: Cancel is disabled for this service" in result.output
     assert "#424242  refused: Incorrect order ID" in result.output
-    assert "3 of 4 cancel(s) not accepted" in result.output
+    assert "3 of 4 cancels not accepted" in result.output
     assert panel.calls["cancel"] == 1
     assert _cancels(tmp_path) == [
         (pending, "Accepted", None),
@@ -137,7 +137,7 @@ def test_cancel_all_accepted_exits_0_and_sends_100_ids_per_call(setup):
 
 
 def test_ctrl_d_at_the_question_ends_its_line(setup, monkeypatch):
-    # The question's line went on with what came next: "Cancel 1 order(s) on
+    # The question's line went on with what came next: "Cancel 1 order on
     # sim: 5? [y/N]: smm-tracker: nothing canceled".
     panel, _clock, cli, _tmp_path = setup
     order = panel.seed_orders(1)[0]
@@ -154,7 +154,7 @@ def test_cancel_asks_on_a_terminal_unless_yes(setup, monkeypatch):
     monkeypatch.setattr(cancel_module, "interactive", lambda: True)
 
     declined = cli("cancel", str(order), input="n\n")
-    assert declined.exit_code == 1 and "Cancel 1 order(s) on sim" in declined.output
+    assert declined.exit_code == 1 and "Cancel 1 order on sim" in declined.output
     assert "nothing canceled" in declined.output
     assert panel.calls["cancel"] == 0
 
@@ -163,7 +163,7 @@ def test_cancel_asks_on_a_terminal_unless_yes(setup, monkeypatch):
 
     other = panel.seed_orders(1)[0]
     asked_not = cli("cancel", "--yes", str(other))
-    assert asked_not.exit_code == 0 and "Cancel 1 order(s)" not in asked_not.output
+    assert asked_not.exit_code == 0 and "Cancel 1 order on" not in asked_not.output
     assert panel.calls["cancel"] == 2
 
 
@@ -230,7 +230,7 @@ def test_untrack_finds_the_panel_holding_the_ids(two_panels):
     _panels, cli, (on_a, on_b, both) = two_panels
     result = cli("untrack", str(on_b))
     assert result.exit_code == 0, result.output
-    assert result.output == f"untracked 1 order(s) on b: {on_b}\n"
+    assert result.output == f"untracked 1 order on b: {on_b}\n"
     assert _orders(cli, "--panel", "b")[on_b]["untracked"] is True
     assert _orders(cli, "--panel", "a")[on_a]["untracked"] is False
 

@@ -84,7 +84,7 @@ def test_a_cancel_held_by_a_spent_limit_says_so_at_warning(at_warning):
         line,
     ), line
     assert "panel_rate_paced" not in err  # an info line: not shown at warning
-    assert code == 130 and err.rstrip().endswith("interrupted: 50 order(s) not sent")
+    assert code == 130 and err.rstrip().endswith("interrupted: 50 orders not sent")
     assert NOTE not in out and out.count("canceled (the panel accepted") == 100
 
 

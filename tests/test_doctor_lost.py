@@ -103,7 +103,7 @@ def test_an_order_resumed_with_track_no_longer_counts(setup):
     cli, _config, _real = setup
     assert cli("run", "--once", "--all").exit_code == 0
     resumed = cli("track", "--panel", "sim", "900001")
-    assert "resumed 1 stopped order(s)" in resumed.output, resumed.output
+    assert "resumed 1 stopped order:" in resumed.output, resumed.output
     lines = given_up(cli("doctor").output)
     assert lines == [other_line(), sim_line("#900002, #900003, #900004", count=3)]
     assert cli("track", "--panel", "sim", "900002", "900003", "900004").exit_code == 0
@@ -168,6 +168,6 @@ def test_the_command_an_order_lost_alert_names_resumes_its_order(setup):
     for panel, order in (("sim", "900003"), ("other", "900005")):
         resumed = cli(*hints[panel].replace("ID", order).split()[1:])
         assert resumed.exit_code == 0, resumed.output
-        assert "resumed 1 stopped order(s)" in resumed.output
+        assert "resumed 1 stopped order:" in resumed.output
         lost = cli("orders", "--panel", panel, "--status", "lost", "--ids").stdout.split()
         assert order not in lost

@@ -180,7 +180,7 @@ def test_track_leaves_the_key_to_an_add_sent_after_it_checked(late, tmp_path, mo
     found = cli(*TRACKED_4501)
     assert _keys(tmp_path) == [("row-17", "Unknown", None)]  # not Placed 4501
     assert _tracked(tmp_path) == [4501]
-    assert found.exit_code == 1 and "tracking 1 new order(s) on sim" in found.stdout
+    assert found.exit_code == 1 and "tracking 1 new order on sim" in found.stdout
     assert (
         "smm-tracker: order 4501 is tracked; idempotency key 'row-17' not settled: another "
         "add claimed it at 20"

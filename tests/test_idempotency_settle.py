@@ -49,7 +49,7 @@ def test_an_order_found_on_the_panel_is_tracked_and_settles_its_key(panel, tmp_p
     calls, _, cli = _lost(panel)
     found = cli("track", "--panel", "sim", "--idempotency-key", "csv-row-17", "4501")
     assert found.exit_code == 0, found.output
-    assert "tracking 1 new order(s) on sim" in found.stdout
+    assert "tracking 1 new order on sim" in found.stdout
     assert "idempotency key 'csv-row-17' settled: placed as order 4501" in found.stdout
     # Tracked with what the add asked, as an add that was answered records it.
     assert _orders(tmp_path) == [(4501, 1, "https://x.test/p", 100, "track")]

@@ -124,7 +124,7 @@ def test_a_status_saying_the_order_does_not_exist_reads_as_that_error(
         assert not listed[IN_WORDS]["untracked"]
         # Reversible: track resumes it as it does the error item.
         resumed = cli("track", str(IN_WORDS))
-        assert "resumed 1 stopped order(s)" in resumed.output and words in resumed.output
+        assert "resumed 1 stopped order:" in resumed.output and words in resumed.output
         assert orders_of(tmp_path)[IN_WORDS][4:7] == (1, None, None)
         assert orders_of(tmp_path)[KNOWN][:1] == ("In progress",)
 

@@ -219,7 +219,7 @@ def test_an_order_the_panel_lost_stops_with_an_alert_and_track_resumes_it(real_p
     assert f"#{lost}" in message and "Incorrect order ID" in message
     resumed = world.cli("track", str(lost))
     assert resumed.exit_code == 0
-    assert "resumed 1 stopped order(s)" in resumed.output and "Incorrect order ID" in resumed.output
+    assert "resumed 1 stopped order:" in resumed.output and "Incorrect order ID" in resumed.output
     assert world.rows(
         "SELECT polling, stopped_by, stop_reason, stopped_at, error FROM orders WHERE order_id = ?",
         lost,

@@ -54,7 +54,7 @@ def test_doctor_warns_of_the_open_orders_nobody_polls_and_still_passes(setup):
     # Untracked (local: the panel is not needed), they are given up visibly.
     untracked = cli("untrack", "--panel", "slow", *map(str, slow_ids), "--reason", "panel gone")
     assert untracked.exit_code == 0, untracked.output
-    assert f"untracked 4 order(s) on slow: {', '.join(map(str, slow_ids))}" in untracked.output
+    assert f"untracked 4 orders on slow: {', '.join(map(str, slow_ids))}" in untracked.output
     assert "panel slow" not in cli("doctor").output
 
 
@@ -266,7 +266,7 @@ def test_track_of_an_id_held_only_by_a_left_out_panel_says_so_and_tracks_it(setu
     only = slow_ids[1]
     tracked = cli("track", str(only))
     assert tracked.exit_code == 0, tracked.output
-    assert tracked.stdout == "tracking 1 new order(s) on sim\n"
+    assert tracked.stdout == "tracking 1 new order on sim\n"
     assert tracked.stderr == (
         f"note: order {only} is also tracked on slow, which is not in the config (there it "
         "may be another order of the same number): tracked on sim too\n"

@@ -26,6 +26,7 @@ from tracker.clock import utcnow
 from tracker.errors import AuthError, StoreError
 from tracker.panel.fixes import unserved_hint
 from tracker.panel.misdirected import names_fix
+from tracker.rules.counts import counted
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
 from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.readings import panels_holding
@@ -46,7 +47,7 @@ NOT_CANCELED = "not canceled"
 
 
 def _ask(ids: list[int], panel: str) -> bool:
-    return ask(f"Cancel {len(ids)} order(s) on {panel}: {shown_ids(ids)}?")
+    return ask(f"Cancel {counted(len(ids), 'order')} on {panel}: {shown_ids(ids)}?")
 
 
 def cancel_orders(
@@ -233,7 +234,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     except KeyboardInterrupt:  # a second Ctrl-C: the call on the wire may have been acted on
         why = "interrupted before the panel's answer came"
         keep([(i, UNKNOWN, why) for i in sending])
-        fail(f"interrupted: {len(ids) - len(results)} order(s) not sent", EXIT_INTERRUPTED)
+        fail(f"interrupted: {counted(len(ids) - len(results), 'order')} not sent", EXIT_INTERRUPTED)
     finally:
         client.close()
     url = panel_config.url  # what was learned at another URL holds no more
@@ -253,9 +254,9 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     # call on the wire refused (a 429) and not tried again for the stop.
     unsent = sum(1 for _, result, _ in results if result == NOT_SENT)
     if stop.stopping and unsent:
-        fail(f"interrupted: {unsent} order(s) not sent", EXIT_INTERRUPTED)
+        fail(f"interrupted: {counted(unsent, 'order')} not sent", EXIT_INTERRUPTED)
     refused = sum(1 for _, result, _ in results if result != ACCEPTED)
     never_sent = sum(1 for _, result, _ in results if result == NOT_SENT)
     if refused:  # none of them sent: none refused either, said as such
         said = "not sent" if never_sent == refused else "not accepted"
-        fail(f"{refused} of {len(results)} cancel(s) {said}", EXIT_FAILED)
+        fail(f"{refused} of {counted(len(results), 'cancel')} {said}", EXIT_FAILED)

@@ -20,6 +20,7 @@ from tracker.cli.render import safe_text
 from tracker.cli.screen import fitted, stderr_screen
 from tracker.clock import utcnow
 from tracker.errors import StoreError
+from tracker.rules.counts import counted
 from tracker.store.orders import Store
 from tracker.store.readings import panels_holding
 from tracker.store.tracking import TrackResult, track_orders
@@ -123,13 +124,12 @@ def describe(panel: str, asked: int, result: TrackResult) -> list[str]:
     added = len(result.added)
     known = asked - added
     lines = [
-        f"tracking {added} new order(s) on {panel}"
+        f"tracking {counted(added, 'new order')} on {panel}"
         + (f", {known} already tracked" if known else "")
     ]
     if result.resumed:
-        lines.append(
-            f"resumed {len(result.resumed)} stopped order(s): polled again from the next run"
-        )
+        resumed = counted(len(result.resumed), "stopped order")
+        lines.append(f"resumed {resumed}: polled again from the next run")
         for order_id, by, reason in result.resumed[:_SHOWN]:
             why = "untracked by you" if by == "user" else "the panel called it unknown"
             said = f": {safe_text(reason)})" if reason else ")"  # the panel's words, or yours
@@ -139,7 +139,7 @@ def describe(panel: str, asked: int, result: TrackResult) -> list[str]:
             f"order {order_id}: {field} {safe_text(str(given))} filled in (none was stored)"
         )
     if len(result.filled) > _SHOWN:
-        lines.append(f"... and {len(result.filled) - _SHOWN} more detail(s) filled in")
+        lines.append(f"... and {counted(len(result.filled) - _SHOWN, 'more detail')} filled in")
     for order_id, field, *values in result.differs[:_SHOWN]:
         stored, given = (safe_text(str(value)) for value in values)  # a link: any text
         if result.updated:
@@ -150,5 +150,5 @@ def describe(panel: str, asked: int, result: TrackResult) -> list[str]:
                 f"{stored} (pass --update to overwrite)"
             )
     if len(result.differs) > _SHOWN:
-        lines.append(f"... and {len(result.differs) - _SHOWN} more difference(s)")
+        lines.append(f"... and {counted(len(result.differs) - _SHOWN, 'more difference')}")
     return lines

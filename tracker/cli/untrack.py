@@ -18,6 +18,7 @@ from tracker.cli.main import (
 from tracker.cli.order_args import nothing_piped, orders_panel, parse_order_ids
 from tracker.cli.panels import panel_holding, shown_ids, stored_panel
 from tracker.clock import utcnow
+from tracker.rules.counts import counted
 from tracker.store.stopping import untrack as stop_orders
 
 
@@ -54,7 +55,8 @@ def untrack(
         store, name, ids, utcnow(), reason=reason.strip() or None if reason else None
     )
     if done.stopped:
-        click.echo(f"untracked {len(done.stopped)} order(s) on {name}: {shown_ids(done.stopped)}")
+        stopped = counted(len(done.stopped), "order")
+        click.echo(f"untracked {stopped} on {name}: {shown_ids(done.stopped)}")
     if done.already:
         click.echo(f"already untracked: {shown_ids(done.already)}")
     for order_id, status in done.finished.items():
