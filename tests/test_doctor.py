@@ -515,3 +515,44 @@ def test_a_refusal_whose_witness_timed_out_is_no_missing_action_nor_key(tmp_path
         f"key from a missing action (no answer from {panel.url.split('/')[2]} within 1s): "
         "no sign of either; try again"
     )
+
+
+DOWN = """
+[database]
+path = "t.db"
+[[panels]]
+name = "down"
+url = "http://127.0.0.1:9/api/v2"
+key_env = "SIM_KEY"
+timeout = "2s"
+retries = 0
+"""
+SINCE = "2026-12-04T15:44:45+00:00"
+
+
+def test_on_a_terminal_its_moments_are_short_as_the_other_commands_say_them(
+    doctor, tmp_path, monkeypatch
+):
+    # "failed since 2026-12-04T15:44:45+00:00" where `orders` and `balance`
+    # say "15:44 UTC" on a terminal; piped and --json: as stored.
+    Store(tmp_path / "t.db").close()
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute(
+            "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 1, ?)",
+            ("down", "panel_unreachable", SINCE),
+        )
+    db.close()
+    now = datetime(2026, 12, 4, 15, 50, 2, tzinfo=UTC)
+    monkeypatch.setattr(screen_module, "utcnow", lambda: now)
+    monkeypatch.setenv("COLUMNS", "200")  # one line a check, to compare
+    failing = "warn panel down: every call has failed since {}; the log's status_failed lines"
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: False)
+    code, piped = doctor(DOWN)
+    assert code == 1 and f"{failing.format(SINCE)} say why" in piped, piped
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: True)
+    code, shown = doctor(DOWN)
+    assert code == 1 and f"{failing.format('15:44 UTC')} say why" in shown, shown
+    assert [line.split(":")[0] for line in shown] == [line.split(":")[0] for line in piped]
+    code, as_json = doctor(DOWN, "--json")  # on a terminal too: for scripts
+    details = [check["detail"] for check in json.loads("\n".join(as_json))["checks"]]
+    assert f"every call has failed since {SINCE}; the log's status_failed lines say why" in details

@@ -1,6 +1,7 @@
 """The ``doctor`` command: one line per check, non-zero exit on any failure.
 On a terminal a long line is wrapped at its words, the rest indented under
-the check's name; piped, one line per check as scripts read it."""
+the check's name, its moments short ("15:44 UTC"); piped, one line per
+check as scripts read it, its moments as stored; ``--json`` the same."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import click
 from tracker.cli.cells import wrap_text
 from tracker.cli.main import Context, main, pass_ctx
 from tracker.cli.render import safe_text, to_json
-from tracker.cli.screen import stdout_screen
+from tracker.cli.screen import moments, stdout_screen
 from tracker.redact import redact_text
 from tracker.rules.doctor import exit_code
 from tracker.service.doctor import run_checks
@@ -50,7 +51,8 @@ def doctor(ctx: Context, as_json: bool) -> None:
         screen = stdout_screen()
         for check in checks:
             line = safe_text(redact_text(check.line()))
-            click.echo(line if screen is None else _wrapped(line, screen.width))
+            # On a terminal its moments as the other commands' notes say them.
+            click.echo(line if screen is None else _wrapped(moments(line, screen), screen.width))
     sys.exit(code)
 
 

@@ -171,3 +171,19 @@ def moment(text: str | None, screen: Screen | None, shows: str = MINUTE) -> str:
     if screen is None or _STAMP.match(text) is None:
         return text
     return f"{short_time(text, screen.now, shows)} UTC"
+
+
+def moments(line: str, screen: Screen | None, shows: str = MINUTE) -> str:
+    """Given a line of words with stored moments anywhere in it ("failed
+    since 2026-12-05T07:49:24+00:00: ..."), return it with each as
+    :func:`moment` says it on a terminal, "07:49 UTC"; as it is when not a
+    terminal (None: piped, as scripts read it)."""
+    if screen is None:
+        return line
+
+    def said(found: re.Match[str]) -> str:
+        stamp = found.group(0)
+        short = short_time(stamp, screen.now, shows)
+        return stamp if short == stamp else f"{short} UTC"  # month 13: as it is
+
+    return _STAMP.sub(said, line)
