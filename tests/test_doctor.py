@@ -224,7 +224,8 @@ status_every = "5 parsecs"
         "skip panel sim: key: environment variable UNSET_KEY_VAR; "
         "not called: fix its config problems first",
         "FAIL panel down: key: environment variable SIM_KEY; "
-        "balance call failed: connection refused by 127.0.0.1:9",
+        "balance call failed: connection refused by 127.0.0.1:9; "
+        "is the panel up, and the port in panels[1].url right?",
         "ok   panel ok: key: environment variable SIM_KEY; answers (balance 100.00000 USD)",
     ]
 
@@ -556,3 +557,13 @@ def test_on_a_terminal_its_moments_are_short_as_the_other_commands_say_them(
     code, as_json = doctor(DOWN, "--json")  # on a terminal too: for scripts
     details = [check["detail"] for check in json.loads("\n".join(as_json))["checks"]]
     assert f"every call has failed since {SINCE}; the log's status_failed lines say why" in details
+
+
+def test_a_refused_port_says_what_to_check(doctor):
+    # "balance call failed: connection refused by 127.0.0.1:9" had no fix in it.
+    code, lines = doctor(DOWN)
+    assert code == 1
+    assert lines[-1] == (
+        "FAIL panel down: key: environment variable SIM_KEY; balance call failed: connection "
+        "refused by 127.0.0.1:9; is the panel up, and the port in panels[0].url right?"
+    )

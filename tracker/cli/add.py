@@ -133,7 +133,7 @@ def add(
     # Imported here: httpx and tenacity cost the read commands (orders,
     # history) ~30 ms of start-up they never use.
     from tracker.panel.client import PanelClient
-    from tracker.panel.fixes import unserved_hint, web_page_hint
+    from tracker.panel.fixes import refused_hint, unserved_hint, web_page_hint
 
     config = ctx.config(keys=True)
     panel_config = config.panel(panel)
@@ -205,6 +205,8 @@ def add(
         told = str(exc)
         if not isinstance(exc, OutcomeUnknownError) and "; no order placed" not in told:
             told = f"{told}; no order placed"  # as the key given back says: none to look for
+        if hint is None and isinstance(exc, TransientError):  # no answer: a refused port's fix
+            hint = refused_hint(str(exc), exc.status, index)
         told = f"{told}; {hint}" if hint else told
         fail(safe_text(_and(told, mine, gone)))  # the panel's words: escaped
     except KeyboardInterrupt:  # a second Ctrl-C: the order may exist, untracked

@@ -33,6 +33,7 @@ WEB_PAGE = "answered an HTML page"
 # DDoS-Guard) answers a script with a page no script gets past: the URL is
 # not what is wrong, and the check may lift in a minute.
 BOT_CHECK = "a bot check answered, not the panel"
+REFUSED_BY = "connection refused by"  # a port no one listens on: no answer came
 _BOT_TITLES = ("just a moment", "attention required", "ddos-guard", "checking your browser")
 _BOT_MARKS = (b"/cdn-cgi/challenge-platform/", b"_cf_chl_opt", b"ddos-guard")
 
@@ -119,7 +120,7 @@ def describe_send_failure(
     if _first(exc, socket.gaierror) is not None:
         return f"cannot resolve host {host}"
     if _first(exc, ConnectionRefusedError) is not None:
-        return f"connection refused by {where}"
+        return f"{REFUSED_BY} {where}"
     verify = _first(exc, ssl.SSLCertVerificationError)
     if verify is not None:
         why = verify.verify_message or _reason(verify, scrub)

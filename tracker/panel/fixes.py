@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from tracker.panel.failures import BOT_CHECK, TO_TLS, WEB_PAGE
+from tracker.panel.failures import BOT_CHECK, REFUSED_BY, TO_TLS, WEB_PAGE
 
 
 def web_page_hint(
@@ -63,6 +63,18 @@ def unserved_hint(
         url = f"panels[{panel_index}].url"
         return f"this URL refuses access before the API — check {url}, or {_LET_IN}"
     return None
+
+
+def refused_hint(message: str, status: int | None, panel_index: int) -> str | None:
+    """Given the error of a call that failed to connect (a ``TransientError``,
+    not a panel's own ``{"error": ...}``, whose words may say anything: the
+    caller tells them apart) and the HTTP code of its answer (None: none
+    came), return what to check when the panel's port refused the
+    connection: whether the panel is up, and the port in its URL right (a
+    retry later cures the first, never the second); else None."""
+    if status is not None or REFUSED_BY not in message:
+        return None
+    return f"is the panel up, and the port in panels[{panel_index}].url right?"
 
 
 def size_hint(status: int | None, lists: Collection[str] = ()) -> str | None:

@@ -9,9 +9,9 @@ import dataclasses
 import threading
 
 from tracker.config.model import PanelConfig
-from tracker.errors import PanelAnswerError, PanelError, RateLimitedError
+from tracker.errors import PanelAnswerError, PanelError, RateLimitedError, TransientError
 from tracker.panel.client import PanelClient
-from tracker.panel.fixes import web_page_hint
+from tracker.panel.fixes import refused_hint, web_page_hint
 from tracker.panel.witness import WholeCallRefused
 from tracker.redact import register_secret
 from tracker.rules.balance_doctor import no_balance_check, unjudged_refusal
@@ -65,6 +65,8 @@ def call_panel(panel: PanelConfig, index: int = 0) -> Check:
         if isinstance(exc, WholeCallRefused) and client.lacks_action("balance", exc.detail):
             return no_balance_check(panel.name, panel.key_source, exc.detail)
         hint = web_page_hint(exc.detail, exc.status, index)
+        if hint is None and isinstance(exc, TransientError):  # no answer: not the panel's words
+            hint = refused_hint(exc.detail, exc.status, index)
         error = f"{exc.detail}; {hint}" if hint else exc.detail
         unanswered = client.unanswered_witness  # its refusal's meaning not learned
         if type(exc) is PanelAnswerError and unanswered is not None:
