@@ -205,3 +205,37 @@ def test_the_daemon_on_a_real_terminal_prints_lines_for_a_person(panel, tmp_path
     assert events[0] == "daemon_started" and "poll_done" in events, shown
     assert "data=" not in shown and "[tracker." not in shown
     assert all(START.match(line) or line.startswith(" " * 18) for line in lines), shown
+
+
+def test_a_traceback_follows_its_line_a_panels_escapes_shown_and_the_key_blanked(capsys):
+    """The renderer as `configure` runs it (stderr a terminal 100 columns
+    wide): a panel's ESC shown as \\x1b, never obeyed; the key blanked,
+    in the line and in the traceback; the traceback after the line, as it
+    is; no field without a value."""
+    import logging
+
+    import structlog
+
+    from tracker.cli.loglines import PersonLines
+    from tracker.redact import register_secret
+    from tracker.service.logs import configure
+
+    register_secret(KEY)  # as the CLI does with every configured key
+    configure("info", person=lambda colours: PersonLines(lambda: 100, colours), cache=False)
+    log = structlog.get_logger("tracker.test")
+    log.error("status_failed", panel="sim", error=f"Bad \x1b[31mkey {KEY}", order=None)
+    try:
+        raise ValueError(f"refused {KEY}")
+    except ValueError:
+        log.exception("job_failed", job="status:sim")
+    logging.getLogger("httpx").warning("a library's line")
+    shown = capsys.readouterr().err
+    lines = shown.splitlines()
+    assert KEY not in shown and "\x1b" not in shown, shown
+    assert re.fullmatch(
+        r'\d\d:\d\d:\d\d error    status_failed panel=sim error="Bad \\x1b\[31mkey \*\*\*"',
+        lines[0],
+    ), lines[0]
+    assert re.fullmatch(r"\d\d:\d\d:\d\d error    job_failed job=status:sim", lines[1]), shown
+    assert lines[2] == "Traceback (most recent call last):"
+    assert "ValueError: refused ***" in lines and lines[-1].endswith("warning  a library's line")

@@ -76,18 +76,19 @@ def person_line(event: Mapping[str, Any], width: int, colours: bool = False) -> 
 
 def _fields(event: Mapping[str, Any]) -> list[str]:
     """The fields shown after the event, as key=value: the panel first, the
-    rest in their order; an alert's kind before them and its message after
-    them, as words."""
+    rest in their order, none without a value; an alert's kind before them
+    and its message after them, as words."""
     alert = event.get("event") == "alert"
+    panel = event.get("panel") or None  # "": an alert of no one panel
     shown = [str(event.get("alert", ""))] if alert else []
-    if "panel" in event:
-        shown.append(f"panel={_value('panel', event['panel'])}")
+    if panel is not None:
+        shown.append(f"panel={_value('panel', panel)}")
     for key, value in event.items():
-        if key in LEFT_OUT or key in TIMINGS or key == "panel":
+        if key in LEFT_OUT or key in TIMINGS or key == "panel" or value is None:
             continue
         if alert and key in ("alert", "severity", "message"):
             continue
-        if key == "job" and "panel" in event:
+        if key == "job" and panel is not None:
             continue
         shown.append(f"{key}={_value(key, value)}")
     if alert and shown:

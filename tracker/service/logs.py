@@ -146,8 +146,7 @@ def configure(
         final = [
             structlog.processors.format_exc_info,  # a traceback's text, blanked below
             redact_processor,
-            _escape_controls,
-            person(wants_colour(stream)),
+            person(wants_colour(stream)),  # escapes the controls of its line itself
         ]
     else:
         final = [
