@@ -229,6 +229,7 @@ def test_a_traceback_follows_its_line_a_panels_escapes_shown_and_the_key_blanked
     except ValueError:
         log.exception("job_failed", job="status:sim")
     logging.getLogger("httpx").warning("a library's line")
+    log.warning("alert", alert="webhook_dropped", panel="", message="3 alerts dropped", data={})
     shown = capsys.readouterr().err
     lines = shown.splitlines()
     assert KEY not in shown and "\x1b" not in shown, shown
@@ -238,4 +239,6 @@ def test_a_traceback_follows_its_line_a_panels_escapes_shown_and_the_key_blanked
     ), lines[0]
     assert re.fullmatch(r"\d\d:\d\d:\d\d error    job_failed job=status:sim", lines[1]), shown
     assert lines[2] == "Traceback (most recent call last):"
-    assert "ValueError: refused ***" in lines and lines[-1].endswith("warning  a library's line")
+    assert "ValueError: refused ***" in lines and lines[-2].endswith("warning  a library's line")
+    # An alert of no one panel: its kind and message, no empty panel.
+    assert lines[-1].endswith("warning  alert webhook_dropped: 3 alerts dropped"), lines[-1]

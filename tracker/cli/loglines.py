@@ -80,7 +80,7 @@ def _fields(event: Mapping[str, Any]) -> list[str]:
     and its message after them, as words."""
     alert = event.get("event") == "alert"
     panel = event.get("panel") or None  # "": an alert of no one panel
-    shown = [str(event.get("alert", ""))] if alert else []
+    shown = [str(event["alert"])] if alert and event.get("alert") else []
     if panel is not None:
         shown.append(f"panel={_value('panel', panel)}")
     for key, value in event.items():
@@ -91,9 +91,10 @@ def _fields(event: Mapping[str, Any]) -> list[str]:
         if key == "job" and panel is not None:
             continue
         shown.append(f"{key}={_value(key, value)}")
-    if alert and shown:
-        shown[-1] += ":"
-        shown.append(str(event.get("message", "")))
+    if alert and event.get("message"):
+        if shown:
+            shown[-1] += ":"
+        shown.append(str(event["message"]))
     return shown
 
 
