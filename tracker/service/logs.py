@@ -125,6 +125,8 @@ def configure(
     numeric = getattr(logging, level.upper(), logging.INFO)
     if journal is None:
         journal = is_journal(stream)
+    if journal:  # never a terminal: journald reads its lines as before
+        person = None
     terminal = person is not None or getattr(stream, "isatty", lambda: False)()
     use_json = fmt == "json" or (fmt == "auto" and not terminal)
     shared: list[Any] = [
@@ -142,7 +144,7 @@ def configure(
             redact_processor,
             renderer,
         ]
-    elif person is not None and not journal:
+    elif person is not None:
         final = [
             structlog.processors.format_exc_info,  # a traceback's text, blanked below
             redact_processor,
