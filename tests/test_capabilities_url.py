@@ -2,9 +2,10 @@
 script's at its URL: a row learned at another URL holds no more, and what
 one process proved, the next starts from.
 
-Through the real CLI (and a reload's new Tracker) against simulated panels
-over loopback: which calls each panel received, what `run --once`,
-`balance`, `services` and `doctor` say, what is stored.
+Through the real CLI (and a reload's new Tracker, or a daemon's polling for
+days) against simulated panels over loopback: which calls each panel
+received, what `run --once`, `balance`, `services` and `doctor` say, what
+is stored.
 """
 
 from __future__ import annotations
@@ -279,3 +280,68 @@ def test_a_panel_url_holding_the_key_is_stored_without_it(tmp_path: Path) -> Non
     for name in ("t.db", "t.db-wal"):
         path = tmp_path / name
         assert not path.exists() or KEY.encode() not in path.read_bytes(), name
+
+
+# --- 5. a daemon reading order= alone for a day -------------------------------
+
+
+def test_a_daemon_tries_orders_again_a_day_after_it_proved_order_alone(world, tmp_path, clock):
+    # One process polling for days (the daemon): orders= was tried again a
+    # day later by new processes only (a restart, the next `run --once`); the
+    # daemon kept asking one order at a time until restarted.
+    serve, use = world
+    panel, url = serve(multi_status=False)
+    ids = panel.seed_orders(3, status="In progress")
+    assert use(url)("track", *map(str, ids)).exit_code == 0
+    tracker = Tracker(
+        load_config(str(tmp_path / "tracker.toml"), env={"SIM_KEY": KEY}), clock=clock
+    )
+    tracker.everything = True  # every open order asked at each poll
+    try:
+        assert tracker.poll("sim")
+        assert panel.calls["status:multi"] >= 1  # proven: orders= refused, order= read
+        panel.multi_status = True  # the script updated meanwhile
+        clock.advance(23 * 3600)
+        panel.calls.clear()
+        assert tracker.poll("sim")
+        assert panel.calls["status:multi"] == 0  # within the day: one at a time
+        clock.advance(3600 + 1)
+        panel.calls.clear()
+        assert tracker.poll("sim")
+        # Before: status:multi 0, status:single 3, the mode kept for good.
+        assert panel.calls["status:multi"] == 1 and panel.calls["status:single"] == 0
+    finally:
+        tracker.close()
+    assert _rows(
+        tmp_path, "SELECT supported FROM panel_capabilities WHERE action = 'status_orders'"
+    ) == [(1,)]
+
+
+def test_a_daemon_still_reading_order_alone_a_day_later_is_proven_so_again(world, tmp_path, clock):
+    serve, use = world
+    panel, url = serve(multi_status=False)
+    ids = panel.seed_orders(2, status="In progress")
+    assert use(url)("track", *map(str, ids)).exit_code == 0
+    tracker = Tracker(
+        load_config(str(tmp_path / "tracker.toml"), env={"SIM_KEY": KEY}), clock=clock
+    )
+    tracker.everything = True
+    try:
+        assert tracker.poll("sim")
+        first = _rows(tmp_path, "SELECT learned_at FROM panel_capabilities")
+        clock.advance(86400 + 1)
+        panel.calls.clear()
+        assert tracker.poll("sim")  # every order still checked
+        assert panel.calls["status:multi"] >= 1  # tried again (before: 0)
+        assert panel.calls["status:single"] >= len(ids)
+        clock.advance(3600)
+        panel.calls.clear()
+        assert tracker.poll("sim")
+        assert panel.calls["status:multi"] == 0  # proven again: a day more
+    finally:
+        tracker.close()
+    [(supported, learned)] = _rows(
+        tmp_path, "SELECT supported, learned_at FROM panel_capabilities "
+        "WHERE action = 'status_orders'",
+    )  # fmt: skip
+    assert supported == 0 and [(learned,)] != first  # stored again, from the new proof

@@ -8,7 +8,8 @@ time: ``multi_status``). Each is told from the rows that hold at the panel's
 URL now (:func:`tracker.store.capabilities.learned_rows`): one learned at
 another URL is asked again at once. The one-order-at-a-time row is kept a day
 (:func:`tracker.rules.capabilities.due_again`): then ``orders=`` is tried
-again, and stored again as the poll finds it.
+again, and stored again as the poll finds it: by a new process, and by the
+daemon's next poll once the day has passed (:func:`try_multi_again`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,21 @@ def tell_client(store: Any, client: PanelClient[Any], now: datetime) -> None:
         elif row["action"] == STATUS_ORDERS and not due_again(row["learned_at"], now):
             client.multi_status = False
             log.debug("multi_status_unsupported_known", panel=client.name, since=row["learned_at"])
+
+
+def try_multi_again(store: Any, client: PanelClient[Any], now: datetime) -> None:
+    """Before a poll: a client asking one order at a time (proven by this
+    process, or told at its start) tries ``orders=`` again once a day has
+    passed since that was stored, as a new process would; a long-running
+    daemon kept the mode until restarted. Nothing stored of it (not yet):
+    nothing to count from, the mode kept."""
+    if client.multi_status:
+        return
+    held = [r for r in learned_rows(store, client.name, client.panel.url) if not r["supported"]]
+    for row in held:
+        if row["action"] == STATUS_ORDERS and due_again(row["learned_at"], now):
+            client.multi_status = True  # proven again, or answered: stored after the poll
+            log.debug("multi_status_tried_again", panel=client.name, since=row["learned_at"])
 
 
 def store_status_mode(store: Any, client: PanelClient[Any], now: datetime) -> None:

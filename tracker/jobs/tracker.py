@@ -16,7 +16,7 @@ from tracker.config.model import Config
 from tracker.errors import StoreError
 from tracker.jobs.automation import automation_jobs
 from tracker.jobs.base import Core, Job
-from tracker.jobs.learned import store_status_mode
+from tracker.jobs.learned import store_status_mode, try_multi_again
 from tracker.jobs.poll import PollResult, poll_panel
 from tracker.jobs.prejudge import Prejudge
 from tracker.jobs.refill_jobs import refill_jobs
@@ -104,6 +104,10 @@ class Tracker(Core):
     def poll(self, panel: str) -> bool:
         """Run the status job for one panel; return True when it succeeded."""
         blind = self.watch.blind(panel)  # its failures explained, however the poll ends
+        try:  # order= alone, learned a day ago or more: orders= tried again
+            try_multi_again(self.store, self.clients[panel], self.clock())
+        except StoreError as exc:  # the mode kept: tried at a later poll
+            log.debug("status_mode_unread", panel=panel, error=str(exc))
         result = poll_panel(
             self.store,
             self.clients[panel],
