@@ -5,7 +5,9 @@ warned ``panel_paused`` again: the pause lived in one process. The key's
 ``auth_failed`` episode is kept in ``alert_state``, as an outage's run of
 failed calls is (``carry_outages``): a run that finds it open says the
 pause at debug; the first run of an episode, and of the next one after
-the key was accepted, says it at warning.
+the key was accepted, says it at warning. So does the poll's own refusal
+(``status_failed 'main: status: Invalid API key'``), at error: each run's
+poll is refused again, the episode told already.
 """
 
 from __future__ import annotations
@@ -39,3 +41,33 @@ def test_a_refused_key_is_told_paused_by_the_first_run_of_its_episode_alone(tmp_
         panel.key = "another-key-of-the-panel-Wq2"
         again = run()
         assert again[0] == 1 and len(again[1]) == 1  # a new episode is told
+
+
+def test_the_polls_refusal_of_the_key_is_told_by_the_first_run_of_its_episode_alone(
+    tmp_path, monkeypatch
+):
+    panel = SimulatedPanel(key="the-panels-own-key-Rt5", seed=11, quirks=False)
+    with PanelServer(panel) as server:
+        config = sim_config(server.url, panel="retries = 0")
+        cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+        ids = panel.seed_orders(2, status="In progress")
+        assert cli("track", *map(str, ids)).exit_code == 0
+
+        def run() -> tuple[int, list[str]]:
+            ran = cli("--log-level", "warning", "run", "--once", "--all")  # every order asked
+            said = [line for line in ran.stderr.splitlines() if " status_failed " in line]
+            assert KEY not in ran.stderr
+            return ran.exit_code, said
+
+        code, said = run()
+        assert code == 1 and len(said) == 1 and "status: Invalid API key" in said[0]
+        assert run() == (1, [])  # the same episode: at debug (before: at error again)
+        assert run() == (1, [])
+        panel.key = KEY  # accepted, and the status call fails otherwise: told
+        panel.inject("html502", count=1, action="status")
+        code, said = run()
+        assert code == 1 and len(said) == 1 and "HTTP 502" in said[0]
+        assert run() == (0, [])  # the orders are asked
+        panel.key = "another-key-of-the-panel-Wq2"
+        code, said = run()
+        assert code == 1 and len(said) == 1  # a new episode is told

@@ -21,6 +21,7 @@ from tracker.clock import Clock
 from tracker.config.model import Config
 from tracker.errors import StoreError
 from tracker.jobs.base import Core
+from tracker.jobs.carried import Carried
 from tracker.rules.alerts import AUTH_FAILED, AUTH_RECOVERED, rough_duration
 from tracker.rules.capabilities import BALANCE
 from tracker.rules.episodes import Alert, Episode
@@ -42,7 +43,7 @@ class KeyGate:
     paused: set[str]
     _lock: threading.RLock
     _retired: bool
-    _pause_told: set[str]  # panels an earlier `run --once` told paused
+    carried: Carried  # what an earlier `run --once` told: its pauses
     # panel -> the job kind whose refusal of the key came last ("status",
     # "balance"...; ANY_JOB: an earlier run's, unnamed): what must take the
     # key again to end the episode.
@@ -70,7 +71,7 @@ class KeyGate:
             self._refused_by[panel] = by
             if panel not in self.paused and not self._retired:  # retired: not its to pause
                 self.paused.add(panel)
-                told = log.debug if panel in self._pause_told else log.warning
+                told = log.debug if panel in self.carried.paused else log.warning
                 told("panel_paused", panel=panel, reason=error)
 
             def judge(episode: Episode) -> tuple[Episode, Alert | None]:
@@ -109,7 +110,7 @@ class KeyGate:
             if self._refused_by.get(panel, by) not in (by, ANY_JOB):
                 return  # the balance probe answered; the refused action has yet to
             self._refused_by.pop(panel, None)
-            self._pause_told.discard(panel)  # the episode ends: the next pause is told
+            self.carried.paused.discard(panel)  # the episode ends: the next pause is told
 
             def judge(episode: Episode) -> tuple[Episode, Alert | None]:
                 after, kind = judge_auth(episode, False, self.clock())

@@ -54,6 +54,7 @@ def poll_panel(
     on_refunds: Callable[[list[dict[str, Any]], list[dict[str, Any]]], None] | None = None,
     idle: Callable[[], bool] | None = None,
     told: Collection[str] = (),
+    told_refusal: bool = False,
 ) -> PollResult:
     """Check a panel's due open orders; return what happened.
 
@@ -79,10 +80,19 @@ def poll_panel(
     ``told``: the errors of the panel's poll before. A failed call is logged
     (``status_failed``) at error unless this poll or that one already had the
     same error: then at debug, so an outage is not told once per batch and poll.
+    So is every failure while an earlier ``run --once`` told the panel's
+    outage or failing polls (the client's ``carried``, ``polls_carried``);
+    ``told_refusal``: it told the key refused (``auth_failed`` open), a
+    refusal of the key at debug (:mod:`tracker.jobs.carried`).
     """
     panel = client.panel
     stop = stop_event or threading.Event()
-    result = PollResult(panel=panel.name, told=told, carried=lambda: client.carried)
+    result = PollResult(
+        panel=panel.name,
+        told=told,
+        carried=lambda: client.carried or client.polls_carried,
+        refusal_told=told_refusal,
+    )
     started = clock()
     began, cpu = time.perf_counter(), time.process_time()
     witness = store.known_order(panel.name)  # see ask_batch

@@ -1,8 +1,10 @@
 """A poll's result (:mod:`tracker.jobs.poll`): what it counted, and its failed
 calls, each told once (``status_failed`` at error the first time in a poll
 or the one before it, then at debug: an outage is not told once per batch
-and poll); a late check's call (:mod:`tracker.jobs.late_checks`), whose
-failure is never the poll's nor its orders'.
+and poll; nor across ``run --once`` runs, what an earlier run told being
+carried: :mod:`tracker.jobs.carried`); a late check's call
+(:mod:`tracker.jobs.late_checks`), whose failure is never the poll's nor
+its orders'.
 """
 
 from __future__ import annotations
@@ -40,8 +42,12 @@ class PollResult:
     # outage) is logged at debug, each new one at error (see status_failed).
     told: Collection[str] = ()
     # True while an outage an earlier `run --once` told goes on (the client's
-    # ``carried``): every failure is told already, at debug.
+    # ``carried``), or its failing polls (``polls_carried``): every failure
+    # is told already, at debug.
     carried: Callable[[], bool] = lambda: False
+    # The key's refusal told by an earlier `run --once` (auth_failed open):
+    # a refusal of the key is told already, at debug.
+    refusal_told: bool = False
     # Seconds this poll took, the process's CPU seconds meanwhile (every
     # thread), and the seconds its thread spent storing answers (the single
     # writer): the bench's write-throughput figures.
@@ -83,17 +89,19 @@ def count_failure(result: PollResult, error: BaseException, ids: list[int]) -> b
     if isinstance(error, StopRequested):
         return False  # never sent: the daemon is stopping, not the panel failing
     result.calls += 1
-    failed(result, str(error), ids)
-    if isinstance(error, AuthError):
+    refused = isinstance(error, AuthError)
+    failed(result, str(error), ids, told=refused and result.refusal_told)
+    if refused:
         result.auth_failed = True
         return False
     return not isinstance(error, TransientError) and len(result.errors) < MAX_FAILED_BATCHES
 
 
-def failed(result: PollResult, error: str, ids: list[int]) -> None:
-    """Count a failure in ``result``; log it at error the first time (see poll_panel)."""
+def failed(result: PollResult, error: str, ids: list[int], *, told: bool = False) -> None:
+    """Count a failure in ``result``; log it at error the first time (see
+    poll_panel), at debug when ``told`` already."""
     gist = _gist(error)
-    told = result.carried() or any(_gist(e) == gist for e in (*result.errors, *result.told))
+    told = told or result.carried() or any(_gist(e) == gist for e in (*result.errors, *result.told))
     result.errors.append(error)
     (log.debug if told else log.error)(
         "status_failed", panel=result.panel, orders=len(ids), error=error

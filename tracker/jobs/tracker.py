@@ -120,8 +120,11 @@ class Tracker(Core):
             on_refunds=self._refunded,
             idle=self.prejudges[panel].step if panel in self.prejudges else None,
             told=self.polls[panel].errors if panel in self.polls else (),
+            told_refusal=panel in self.watch.carried.paused,  # told by an earlier run
         )
         self.polls[panel] = result
+        if result.ok:  # every due order checked: the next failing poll is told
+            self.clients[panel].polls_carried = False
         try:  # order= alone proven (or orders= answered again): every process starts from it
             store_status_mode(self.store, self.clients[panel], self.clock())
         except StoreError as exc:  # proven again by the next process: a few calls

@@ -27,16 +27,13 @@ from tracker.alerts.webhook import WebhookSink
 from tracker.errors import AuthError, JobPaused, StoreError
 from tracker.jobs.balance import check_balance
 from tracker.jobs.base import Core, Job
+from tracker.jobs.carried import Carried, carried
 from tracker.jobs.health import StoreHealth
 from tracker.jobs.key_gate import ANY_JOB, KeyGate
 from tracker.jobs.poll_watch import judge_status, judge_unknown_words
 from tracker.jobs.reach import Reach
-from tracker.rules.alerts import (
-    PANEL_UNREACHABLE,
-    order_alerts,
-)
+from tracker.rules.alerts import order_alerts
 from tracker.rules.catalogue import Ambiguous, ambiguous_alert
-from tracker.rules.episodes import run_left
 from tracker.rules.losses import lost_alerts, unsupported_alert
 from tracker.rules.reach_episodes import (
     BLINDING,
@@ -81,7 +78,7 @@ class Watch(KeyGate):
         )
         self.paused: set[str] = set()
         self._retired = False  # a reload's generation took the pauses over
-        self._pause_told: set[str] = set()  # panels an earlier `run --once` told paused
+        self.carried = Carried()  # what an earlier `run --once` told (carry_outages)
         # panel -> the job kind whose refusal of the key came last ("status",
         # "balance"...; ANY_JOB: an earlier run's, unnamed): what must take
         # the key again to end the episode.
@@ -126,19 +123,14 @@ class Watch(KeyGate):
                 client.told_by(before)
 
     def carry_outages(self) -> None:
-        """``run --once``: a panel whose run of failed calls an earlier run
-        left going (``panel_unreachable`` open, or counting, in
-        ``alert_state``) had its outage told by that run; its lines told once
-        an outage go at debug here until the panel answers. So does
-        ``panel_paused`` of a panel whose ``auth_failed`` is open: told once
-        an episode, not each run, until the key is accepted."""
-        now = self.clock()
-        for name, client in self.tracker.clients.items():
-            if run_left(self.alerter.episode(name, PANEL_UNREACHABLE), now, self.reach.after_s):
-                client.carry_outage()
-            if name in self.refused_panels():
-                self._pause_told.add(name)
-                self._refused_by.setdefault(name, self._refuser(name))
+        """``run --once``: what an earlier run told (an outage, a pause, polls
+        failing: kept in ``alert_state``) goes at debug here until it ends
+        (:mod:`tracker.jobs.carried`); a panel whose ``auth_failed`` is open
+        waits for the job its key was refused to (the alert's ``refused_by``)."""
+        every, clients = self.config.schedule.status_every, self.tracker.clients
+        self.carried = carried(self.alerter, clients, self.clock(), self.reach.after_s, every)
+        for name in self.carried.paused:
+            self._refused_by.setdefault(name, self._refuser(name))
 
     def close(self) -> None:
         self.alerter.close()  # what the database could not take yet: a last try
@@ -177,7 +169,8 @@ class Watch(KeyGate):
                 raise JobPaused(f"{panel}: paused, the panel refused the key")
             if kind == "refill" and (why := self.refills_held(panel)):
                 hold = why.partition(" (")[0]  # its start, not the actions failed so far
-                told = self._held_told.get(panel) == hold or self.tracker.clients[panel].carried
+                client = self.tracker.clients[panel]  # told by an earlier run: carried
+                told = self._held_told.get(panel) == hold or client.carried or client.polls_carried
                 (log.debug if told else log.warning)("refill_round_held", panel=panel, reason=why)
                 self._held_told[panel] = hold
                 return False

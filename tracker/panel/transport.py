@@ -229,7 +229,7 @@ class Transport(Interpreting[P]):
         if self._waited_on or self._stop.is_set():
             return
         error = exc.detail
-        told = log.debug if self._retry_told(error) else log.warning
+        told = log.debug if self._retry_told(error, action) else log.warning
         told(
             "panel_retry",
             panel=self.name,
@@ -239,5 +239,6 @@ class Transport(Interpreting[P]):
             gave_up=True,
         )
 
-    def _retry_told(self, error: str) -> bool:  # WholeCalls: the same failure, no answer since
+    def _retry_told(self, error: str, action: str = "") -> bool:
+        # WholeCalls: the same failure, no answer since; or told by an earlier run
         return False

@@ -45,12 +45,22 @@ class WholeCalls(Transport[P]):
         self.observers.insert(0, self._attempted)
         self._told: dict[str, str] = {}  # what -> the error last told, nothing answered since
         self._carried = False  # an earlier run told this outage: see carry_outage
+        # An earlier run told the panel's failing polls (see carry_polls); the
+        # poll clears it once a poll leaves no order unchecked.
+        self.polls_carried = False
 
     def carry_outage(self) -> None:
         """An earlier process (a ``run --once`` before this one) told this
         panel's outage, nothing answered since: every line :meth:`told_before`
         judges is told already, at debug, until an attempt is answered."""
         self._carried = True
+
+    def carry_polls(self) -> None:
+        """An earlier process (a ``run --once`` before this one) told this
+        panel's status calls failing while its other calls answer (its polls
+        leaving orders unchecked: ``status_failing``'s run): a status call's
+        ``panel_retry`` is told already, at debug, while :attr:`polls_carried`."""
+        self.polls_carried = True
 
     @property
     def carried(self) -> bool:
@@ -66,8 +76,9 @@ class WholeCalls(Transport[P]):
         told, self._told[what] = self._carried or self._told.get(what) == said, said
         return told
 
-    def _retry_told(self, error: str) -> bool:
-        return self.told_before(error)
+    def _retry_told(self, error: str, action: str = "") -> bool:
+        told = self.told_before(error)
+        return told or (action == "status" and self.polls_carried)
 
     def _attempted(self, _panel: str, _action: str, ok: bool, _s: float, error: str | None) -> None:
         if ok:

@@ -1,0 +1,108 @@
+"""What fails at every `run --once` from cron while the panel answers
+otherwise, told once per episode across runs, not once a run.
+
+An outage (every call failing) is told once across runs (logs16), and so
+is a refused key's pause (ops17). Lines a run judged from calls answered
+meanwhile were still said by every run, a mail a minute at ``--log-level
+warning``: ``status_failed`` of a panel whose status calls alone fail (the
+balance answering ended the outage an earlier run told), and with it the
+status call's ``panel_retry`` and ``refill_round_held``. It is kept in
+``alert_state`` (``status_failing``'s run of failed polls): a run finding
+it going says the lines at debug; the first run after it ended tells the
+next one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hostile import HostileServer, json_reply, text_reply
+from simconfig import cli_in, sim_config
+
+KEY = "hostile-key-Cron5Fail8Once3"
+SERVICES = [{"service": 1, "name": "Likes", "type": "Default", "rate": "0.9", "min": 10}]
+PAGE_502 = "<html><head><title>502 Bad Gateway</title></head><body>502</body></html>"
+Run = Callable[[], tuple[int, list[str]]]
+
+
+def _runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, *events: str, retries: int = 0
+) -> Run:
+    """Return run(): `run --once --all` (every job, every order) at
+    ``--log-level warning``, returning its exit code and which of ``events``
+    its stderr names, in order."""
+    panel = f'retries = {retries}\ntimeout = "1s"\nretry_budget = "10s"'
+    config = sim_config(url, panel=panel, key_env="PANEL_KEY")
+    cli = cli_in(tmp_path, monkeypatch, config, env={"PANEL_KEY": KEY})
+    assert cli("track", "101", "102").exit_code == 0
+
+    def run() -> tuple[int, list[str]]:
+        ran = cli("--log-level", "warning", "run", "--once", "--all")
+        assert KEY not in ran.stderr and "Traceback" not in ran.stderr
+        said = [e for line in ran.stderr.splitlines() for e in events if f" {e} " in line]
+        return ran.exit_code, said
+
+    return run
+
+
+@pytest.fixture
+def status_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Run]]:
+    """Yield (switch, run): a panel whose status calls fail (an HTML 502)
+    while balance and services answer, each status call answered once the
+    run's balance and services calls were (so that they do not end the
+    carried outage after it: the line told at error on the code before);
+    ``switch["status"] = True`` makes status answer."""
+    switch = {"status": False}
+    answered = {"balance": threading.Event(), "services": threading.Event()}
+
+    def respond(form: dict[str, str]) -> Any:
+        action = form.get("action")
+        if action == "balance":
+            answered["balance"].set()
+            return json_reply({"balance": "50.00", "currency": "USD"})
+        if action == "services":
+            answered["services"].set()
+            return json_reply(SERVICES)
+        if action != "status":
+            return json_reply({"error": "Incorrect request"})
+        for event in answered.values():  # a deadline: never hangs the test
+            event.wait(timeout=10)
+        if switch["status"]:
+            ids = form.get("orders", form.get("order", "")).split(",")
+            return json_reply({i: {"status": "In progress", "remains": "5"} for i in ids})
+        return text_reply(PAGE_502, status=502)
+
+    with HostileServer(respond) as server:
+        events = ("panel_retry", "status_failed", "refill_round_held")
+        run = _runs(tmp_path, monkeypatch, server.url, *events, retries=1)
+
+        def each_run() -> tuple[int, list[str]]:
+            for event in answered.values():
+                event.clear()
+            return run()
+
+        yield switch, each_run
+
+
+def test_status_calls_failing_alone_are_told_by_the_first_run_of_the_episode_alone(status_alone):
+    switch, run = status_alone
+    code, said = run()
+    # Told (the call's retries given up, the poll failed); and the refill
+    # round held, when the run's last call was a failed status call (the
+    # client's threads end in either order).
+    assert code == 1 and said[:2] == ["panel_retry", "status_failed"]
+    assert said[2:] in ([], ["refill_round_held"])
+    # The same episode (status_failing's run, in alert_state): at debug.
+    # Before: panel_retry and status_failed again at every run,
+    # refill_round_held at each run ending on a failed status call.
+    assert run() == (1, [])
+    assert run() == (1, [])
+    switch["status"] = True
+    assert run() == (0, [])  # every order checked: the episode ends
+    switch["status"] = False
+    code, said = run()
+    assert code == 1 and said[:2] == ["panel_retry", "status_failed"]  # a new one is told

@@ -1,0 +1,63 @@
+"""What an earlier ``run --once`` told, carried into this one.
+
+Under cron each run is a process of its own, so "told once" cannot live in
+memory. The episodes kept in ``alert_state`` say what an earlier run found,
+and so what it logged; read at a run's start
+(:meth:`tracker.jobs.watch.Watch.carry_outages`), each makes its lines go
+at debug until what it says ends:
+
+- a run of failed calls left going (``panel_unreachable`` open, or
+  counting): the outage's lines, until the panel answers a call
+  (:meth:`tracker.panel.whole_calls.WholeCalls.carry_outage`);
+- ``auth_failed`` open: ``panel_paused``, and the poll's ``status_failed``
+  of the key's refusal, until the key is accepted (the episode ends);
+- ``status_failing``'s run of failed polls left going (open, or counting:
+  :func:`tracker.rules.polling.judge_poll`), the key not refused: the
+  poll's ``status_failed`` and a status call's ``panel_retry``, and the
+  refill round's hold, until a poll leaves no order unchecked
+  (:meth:`tracker.panel.whole_calls.WholeCalls.carry_polls`). A run
+  counted while the key was refused told the refusal alone: what fails once
+  the key is accepted is told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tracker.alerts.alerter import Alerter
+from tracker.panel.client import PanelClient
+from tracker.rules.alerts import AUTH_FAILED, PANEL_UNREACHABLE
+from tracker.rules.episodes import run_left
+from tracker.rules.polling import STATUS_FAILING
+
+
+@dataclass
+class Carried:
+    """The panels whose pause an earlier run told (see the module's docstring)."""
+
+    paused: set[str] = field(default_factory=set)  # auth_failed open: the pause told
+
+
+def carried(
+    alerter: Alerter,
+    clients: Mapping[str, PanelClient],
+    now: datetime,
+    after_s: float,
+    every: float,
+) -> Carried:
+    """Given the alerter, each panel's client, now, ``alerts.unreachable_after``
+    and ``schedule.status_every`` (seconds), tell each client whose outage or
+    failing polls an earlier run left going, and return the pauses it told.
+    An episode the database cannot read (busy) carries nothing: told again."""
+    found = Carried()
+    for name, client in clients.items():
+        if run_left(alerter.episode(name, PANEL_UNREACHABLE), now, after_s):
+            client.carry_outage()
+        if (refused := alerter.episode(name, AUTH_FAILED)) and refused.active:
+            found.paused.add(name)  # its polls' refusal told; not what fails once accepted
+        # Counted as judge_poll counts it: a run unseen for long begins again.
+        elif run_left(alerter.episode(name, STATUS_FAILING), now, max(after_s, every)):
+            client.carry_polls()
+    return found
