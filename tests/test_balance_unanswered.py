@@ -97,3 +97,41 @@ def test_a_refusal_whose_witness_answered_is_still_an_answer(tmp_path: Path, clo
             tracker.close()
     assert paused == set()
     assert raised == ["auth_failed", "auth_recovered"]
+
+
+def test_the_silence_is_told_once_a_run_of_it_not_at_every_balance_job(
+    tmp_path: Path, clock: Any
+) -> None:
+    # The balance call is answered at each job ("Incorrect request"), which
+    # began "told once" afresh: the daemon logged balance_failed at error
+    # every balance_every while the panel's silence went on.
+    answers = {"services": drip(every=0.1)}
+
+    def respond(form: dict[str, str]) -> Any:
+        if form.get("action") == "services":
+            return answers["services"]
+        if form.get("action") != "balance":  # the words of an action it lacks: others
+            return json_reply({"error": "No such action"})
+        return json_reply({"error": "Incorrect request"})
+
+    with HostileServer(respond) as server:
+        panels = [{"name": "p", "url": server.url, "key": KEY, "retries": 0, "timeout": "1s"}]
+        settings = {"database": {"path": str(tmp_path / "t.db")}, "panels": panels}
+        tracker = Tracker(config_from_dict(settings, base_dir=tmp_path, env={}), clock=clock)
+        told: list[list[str]] = []
+        try:
+            for job in range(4):
+                if job == 3:  # the witness answers: the refusal is balance's own, told
+                    answers["services"] = json_reply([{"service": 1, "name": "L", "rate": "1"}])
+                with capture_logs() as logs:
+                    assert tracker.watch.check_balance("p") is False
+                told.append([e["log_level"] for e in logs if e["event"] == "balance_failed"])
+                clock.advance(900)
+            answers["services"] = drip(every=0.1)  # silent again: a new run, told
+            with capture_logs() as logs:
+                assert tracker.watch.check_balance("p") is False
+            told.append([e["log_level"] for e in logs if e["event"] == "balance_failed"])
+        finally:
+            tracker.close()
+    # Before: error at each of the first three jobs.
+    assert told == [["error"], ["debug"], ["debug"], ["error"], ["error"]]

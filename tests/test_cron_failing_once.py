@@ -6,10 +6,12 @@ is a refused key's pause (ops17). Lines a run judged from calls answered
 meanwhile were still said by every run, a mail a minute at ``--log-level
 warning``: ``status_failed`` of a panel whose status calls alone fail (the
 balance answering ended the outage an earlier run told), and with it the
-status call's ``panel_retry`` and ``refill_round_held``. It is kept in
-``alert_state`` (``status_failing``'s run of failed polls): a run finding
-it going says the lines at debug; the first run after it ended tells the
-next one.
+status call's ``panel_retry`` and ``refill_round_held``; ``balance_failed``
+of a refusal whose witness got no answer (the balance call itself
+answered). Each is kept in ``alert_state`` (``status_failing``'s run of
+failed polls; the balance job's ``balance_unjudged``): a run finding it
+going says the line at debug; the first run after it ended tells the next
+one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hostile import HostileServer, json_reply, text_reply
+from hostile import HostileServer, drip, json_reply, text_reply
 from simconfig import cli_in, sim_config
 
 KEY = "hostile-key-Cron5Fail8Once3"
@@ -106,3 +108,32 @@ def test_status_calls_failing_alone_are_told_by_the_first_run_of_the_episode_alo
     switch["status"] = False
     code, said = run()
     assert code == 1 and said[:2] == ["panel_retry", "status_failed"]  # a new one is told
+
+
+def test_a_refusal_whose_witness_is_silent_is_told_by_the_first_balance_run_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # balance refused in words, the services call asked what they mean (and
+    # the catalogue's) dripping past its deadline: the panel's silence.
+    witness = {"answers": False}
+
+    def respond(form: dict[str, str]) -> Any:
+        action = form.get("action")
+        if action == "balance":
+            return json_reply({"error": "Incorrect request"})
+        if action == "services":
+            return json_reply(SERVICES) if witness["answers"] else drip(every=0.1)
+        if action == "status":
+            ids = form.get("orders", form.get("order", "")).split(",")
+            return json_reply({i: {"status": "In progress", "remains": "5"} for i in ids})
+        return json_reply({"error": "No such action"})
+
+    with HostileServer(respond) as server:
+        run = _runs(tmp_path, monkeypatch, server.url, "balance_failed")
+        assert run() == (1, ["balance_failed"])  # told: the panel's silence
+        assert run() == (1, [])  # before: balance_failed at error again
+        assert run() == (1, [])
+        witness["answers"] = True  # the refusal is balance's own: another line
+        assert run() == (1, ["balance_failed"])
+        witness["answers"] = False
+        assert run() == (1, ["balance_failed"])  # silent again: a new run, told

@@ -41,7 +41,13 @@ from tracker.rules.balance import (
     recover_level,
     same_currency,
 )
-from tracker.rules.capabilities import BALANCE, balance_due_again, silent_witness
+from tracker.rules.capabilities import (
+    BALANCE,
+    SILENT_BALANCE,
+    balance_due_again,
+    judge_silence,
+    silent_witness,
+)
 from tracker.rules.clocksteps import NO_GAP, Gap
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.money import money
@@ -143,7 +149,39 @@ def check_balance(
     is not a refusal tells ``gate`` the key works again.
     ``looks`` (None: the clock alone) tells the clock's steps and sleeps
     between two checks, left out of ``balance_recovered``'s time.
+
+    A refusal whose witness got no answer (the panel's silence) is told
+    once per run of such jobs (:data:`SILENT_BALANCE`, kept in
+    ``alert_state``: across ``run --once`` runs too), then at debug: the
+    balance call answered at each job, "told once an outage" began afresh.
     """
+    silent: list[str] = []  # the silence's words, when the job ends so
+    done = _check(client, store, alerter, gate, config, clock, looks, silent)
+    told = False
+
+    def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+        nonlocal told
+        after, told = judge_silence(episode, bool(silent), clock())
+        return after, None
+
+    alerter.update(client.panel.name, SILENT_BALANCE, judge)  # unread (busy): told
+    if silent:
+        (log.debug if told else log.error)("balance_failed", panel=client.name, error=silent[0])
+    return done
+
+
+def _check(
+    client: PanelClient,
+    store: Store,
+    alerter: Alerter,
+    gate: AuthGate,
+    config: Config,
+    clock: Clock,
+    looks: Looks | None,
+    silent: list[str],
+) -> bool:
+    """:func:`check_balance`'s job; a refusal its witness left unjudged put
+    in ``silent``, told by the caller."""
     panel = client.panel
     paused = panel.name in gate.paused  # a refusal now is the pause going on
     # Learned missing at its URL now: one learned at another URL no longer holds.
@@ -173,8 +211,9 @@ def check_balance(
                 gate.on_unsupported(panel.name, BALANCE, exc.detail)
             return True
         error = str(exc)
-        if unanswered is not None:
-            error = f"{panel.name}: balance: {silent_witness(exc.detail, *unanswered)}"
+        if unanswered is not None:  # told once a run of them: see check_balance
+            silent.append(f"{panel.name}: balance: {silent_witness(exc.detail, *unanswered)}")
+            return False
         told = log.debug if client.told_before(error, "balance_failed") else log.error
         told("balance_failed", panel=panel.name, error=error)  # an outage: once
         return False
