@@ -32,18 +32,23 @@ Run = Callable[[], tuple[int, list[str]]]
 
 
 def _runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, *events: str, retries: int = 0
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    *events: str,
+    retries: int = 0,
+    mode: str = "--all",
 ) -> Run:
-    """Return run(): `run --once --all` (every job, every order) at
-    ``--log-level warning``, returning its exit code and which of ``events``
-    its stderr names, in order."""
+    """Return run(): `run --once --all` (every job, every order; or ``mode``)
+    at ``--log-level warning``, returning its exit code and which of
+    ``events`` its stderr names, in order."""
     panel = f'retries = {retries}\ntimeout = "1s"\nretry_budget = "10s"'
     config = sim_config(url, panel=panel, key_env="PANEL_KEY")
     cli = cli_in(tmp_path, monkeypatch, config, env={"PANEL_KEY": KEY})
     assert cli("track", "101", "102").exit_code == 0
 
     def run() -> tuple[int, list[str]]:
-        ran = cli("--log-level", "warning", "run", "--once", "--all")
+        ran = cli("--log-level", "warning", "run", "--once", mode)
         assert KEY not in ran.stderr and "Traceback" not in ran.stderr
         said = [e for line in ran.stderr.splitlines() for e in events if f" {e} " in line]
         return ran.exit_code, said
@@ -113,9 +118,11 @@ def test_status_calls_failing_alone_are_told_by_the_first_run_of_the_episode_alo
 def test_a_refusal_whose_witness_is_silent_is_told_by_the_first_balance_run_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # balance refused in words, the services call asked what they mean (and
-    # the catalogue's) dripping past its deadline: the panel's silence.
-    witness = {"answers": False}
+    # balance refused in words, the services call asked what they mean
+    # dripping past its deadline, retried once: the panel's silence. Each
+    # run as from cron (--due): after the first, the balance job alone (it
+    # failed), the catalogue synced and no order due yet.
+    witness = {"answers": True}
 
     def respond(form: dict[str, str]) -> Any:
         action = form.get("action")
@@ -129,11 +136,15 @@ def test_a_refusal_whose_witness_is_silent_is_told_by_the_first_balance_run_alon
         return json_reply({"error": "No such action"})
 
     with HostileServer(respond) as server:
-        run = _runs(tmp_path, monkeypatch, server.url, "balance_failed")
-        assert run() == (1, ["balance_failed"])  # told: the panel's silence
-        assert run() == (1, [])  # before: balance_failed at error again
+        events = ("panel_retry", "balance_failed")
+        run = _runs(tmp_path, monkeypatch, server.url, *events, retries=1, mode="--due")
+        assert run() == (1, ["balance_failed"])  # the refusal is balance's own
+        witness["answers"] = False
+        silence = ["panel_retry", "balance_failed"]  # the witness given up, and why
+        assert run() == (1, silence)  # told: the panel's silence
+        assert run() == (1, [])  # before: both again, balance_failed at error
         assert run() == (1, [])
-        witness["answers"] = True  # the refusal is balance's own: another line
+        witness["answers"] = True  # the refusal is balance's own: the run ends
         assert run() == (1, ["balance_failed"])
         witness["answers"] = False
-        assert run() == (1, ["balance_failed"])  # silent again: a new run, told
+        assert run() == (1, silence)  # silent again: a new run, told

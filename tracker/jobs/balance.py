@@ -152,11 +152,14 @@ def check_balance(
 
     A refusal whose witness got no answer (the panel's silence) is told
     once per run of such jobs (:data:`SILENT_BALANCE`, kept in
-    ``alert_state``: across ``run --once`` runs too), then at debug: the
-    balance call answered at each job, "told once an outage" began afresh.
+    ``alert_state``: across ``run --once`` runs too), then at debug, the
+    witness call's ``panel_retry`` too: the balance call answered at each
+    job, "told once an outage" began afresh.
     """
     silent: list[str] = []  # the silence's words, when the job ends so
-    done = _check(client, store, alerter, gate, config, clock, looks, silent)
+    going = alerter.episode(client.panel.name, SILENT_BALANCE)
+    with client.silence_told(going is not None and going.since is not None):
+        done = _check(client, store, alerter, gate, config, clock, looks, silent)
     told = False
 
     def judge(episode: Episode) -> tuple[Episode, Alert | None]:
