@@ -7,11 +7,12 @@ meanwhile were still said by every run, a mail a minute at ``--log-level
 warning``: ``status_failed`` of a panel whose status calls alone fail (the
 balance answering ended the outage an earlier run told), and with it the
 status call's ``panel_retry`` and ``refill_round_held``; ``balance_failed``
-of a refusal whose witness got no answer (the balance call itself
-answered). Each is kept in ``alert_state`` (``status_failing``'s run of
-failed polls; the balance job's ``balance_unjudged``): a run finding it
-going says the line at debug; the first run after it ended tells the next
-one.
+or ``services_failed`` of a job failing alone (a broken action; a balance
+refusal whose witness got no answer, the balance call itself answered),
+and its call's ``panel_retry``. Each is kept in ``alert_state``
+(``status_failing``'s run of failed polls; the job's run of failures under
+its line's name): a run finding it going says the lines at debug; the
+first run after it ended tells the next one.
 """
 
 from __future__ import annotations
@@ -115,36 +116,89 @@ def test_status_calls_failing_alone_are_told_by_the_first_run_of_the_episode_alo
     assert code == 1 and said[:2] == ["panel_retry", "status_failed"]  # a new one is told
 
 
+@pytest.mark.parametrize("action", ["balance", "services"])
+def test_a_job_failing_alone_is_told_by_the_first_run_of_its_failures_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
+    # A panel script's balance (or services) answering HTTP 502 each time
+    # while the panel answers its other calls: the job failed at every run,
+    # told at every run that had another call answered first.
+    broken = {"now": True}
+    others = {a: threading.Event() for a in ("balance", "services", "status") if a != action}
+
+    def respond(form: dict[str, str]) -> Any:
+        asked = form.get("action", "")
+        if asked == action and broken["now"]:
+            for event in others.values():  # answered after the others: a deadline
+                event.wait(timeout=10)
+            return text_reply(PAGE_502, status=502)
+        if asked in others:
+            others[asked].set()
+        if asked == "balance":
+            return json_reply({"balance": "50.00", "currency": "USD"})
+        if asked == "services":
+            return json_reply(SERVICES)
+        if asked == "status":
+            ids = form.get("orders", form.get("order", "")).split(",")
+            return json_reply({i: {"status": "In progress", "remains": "5"} for i in ids})
+        return json_reply({"error": "No such action"})
+
+    with HostileServer(respond) as server:
+        line = f"{action}_failed"
+        run = _runs(tmp_path, monkeypatch, server.url, "panel_retry", line, retries=1)
+
+        def each_run() -> tuple[int, list[str]]:
+            for event in others.values():
+                event.clear()
+            return run()
+
+        assert each_run() == (1, ["panel_retry", line])  # told
+        assert each_run() == (1, [])  # before: both again, at every run
+        assert each_run() == (1, [])
+        broken["now"] = False
+        assert each_run() == (0, [])  # the job ran: its run of failures ends
+        broken["now"] = True
+        assert each_run() == (1, ["panel_retry", line])  # a new one is told
+
+
 def test_a_refusal_whose_witness_is_silent_is_told_by_the_first_balance_run_alone(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # balance refused in words, the services call asked what they mean
-    # dripping past its deadline, retried once: the panel's silence. Each
-    # run as from cron (--due): after the first, the balance job alone (it
-    # failed), the catalogue synced and no order due yet.
-    witness = {"answers": True}
+    # balance refused in words, the services call asked what they mean (and
+    # the catalogue's) dripping past its deadline, retried once: the panel's
+    # silence.
+    works = {"now": True}
 
     def respond(form: dict[str, str]) -> Any:
         action = form.get("action")
         if action == "balance":
-            return json_reply({"error": "Incorrect request"})
+            refused = {"error": "Incorrect request"}
+            return json_reply({"balance": "5", "currency": "USD"} if works["now"] else refused)
         if action == "services":
-            return json_reply(SERVICES) if witness["answers"] else drip(every=0.1)
+            return json_reply(SERVICES) if works["now"] else drip(every=0.1)
         if action == "status":
             ids = form.get("orders", form.get("order", "")).split(",")
             return json_reply({i: {"status": "In progress", "remains": "5"} for i in ids})
         return json_reply({"error": "No such action"})
 
     with HostileServer(respond) as server:
-        events = ("panel_retry", "balance_failed")
-        run = _runs(tmp_path, monkeypatch, server.url, *events, retries=1, mode="--due")
-        assert run() == (1, ["balance_failed"])  # the refusal is balance's own
-        witness["answers"] = False
-        silence = ["panel_retry", "balance_failed"]  # the witness given up, and why
-        assert run() == (1, silence)  # told: the panel's silence
-        assert run() == (1, [])  # before: both again, balance_failed at error
+        events = ("panel_retry", "balance_failed", "services_failed")
+        run = _runs(tmp_path, monkeypatch, server.url, *events, retries=1)
+        assert run() == (0, [])
+        works["now"] = False
+        # Told: the panel's silence, the catalogue's failure, and one call
+        # given up (the other's same error in the same process: at debug).
+        silence = (1, sorted(["panel_retry", "balance_failed", "services_failed"]))
+        assert sorted_run(run) == silence
+        assert run() == (1, [])  # before: balance_failed at error again (and more)
         assert run() == (1, [])
-        witness["answers"] = True  # the refusal is balance's own: the run ends
-        assert run() == (1, ["balance_failed"])
-        witness["answers"] = False
-        assert run() == (1, silence)  # silent again: a new run, told
+        works["now"] = True
+        assert run() == (0, [])  # both jobs ran: their runs of failures end
+        works["now"] = False
+        assert sorted_run(run) == silence  # silent again: a new run, told
+
+
+def sorted_run(run: Run) -> tuple[int, list[str]]:
+    """Return ``run()`` with the events it said sorted (the jobs run side by side)."""
+    code, said = run()
+    return code, sorted(said)

@@ -25,6 +25,7 @@ from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock, parse_iso
 from tracker.config.model import Config
 from tracker.errors import AuthError, JobPaused, PanelAnswerError, PanelError, StopRequested
+from tracker.jobs.failing_jobs import failing, told_once
 from tracker.jobs.steps import Looks
 from tracker.panel.client import PanelClient
 from tracker.panel.models import Balance
@@ -41,15 +42,10 @@ from tracker.rules.balance import (
     recover_level,
     same_currency,
 )
-from tracker.rules.capabilities import (
-    BALANCE,
-    SILENT_BALANCE,
-    balance_due_again,
-    judge_silence,
-    silent_witness,
-)
+from tracker.rules.capabilities import BALANCE, balance_due_again, silent_witness
 from tracker.rules.clocksteps import NO_GAP, Gap
 from tracker.rules.episodes import Alert, Episode
+from tracker.rules.failing_jobs import BALANCE_FAILED
 from tracker.rules.money import money
 from tracker.rules.watched import watched
 from tracker.store.alerts import balance_history, latest_balance, record_balance
@@ -150,26 +146,21 @@ def check_balance(
     ``looks`` (None: the clock alone) tells the clock's steps and sleeps
     between two checks, left out of ``balance_recovered``'s time.
 
-    A refusal whose witness got no answer (the panel's silence) is told
-    once per run of such jobs (:data:`SILENT_BALANCE`, kept in
-    ``alert_state``: across ``run --once`` runs too), then at debug, the
-    witness call's ``panel_retry`` too: the balance call answered at each
-    job, "told once an outage" began afresh.
+    A failure (``balance_failed``) is told once per run of failed jobs,
+    and so are its calls' ``panel_retry`` (:mod:`tracker.jobs.failing_jobs`,
+    kept in ``alert_state``: across ``run --once`` runs too), then at
+    debug: the panel's answers to other calls between two jobs, or the
+    balance call's own (refused in words whose witness got no answer),
+    began "told once an outage" afresh at each job.
     """
-    silent: list[str] = []  # the silence's words, when the job ends so
-    going = alerter.episode(client.panel.name, SILENT_BALANCE)
-    with client.silence_told(going is not None and going.since is not None):
-        done = _check(client, store, alerter, gate, config, clock, looks, silent)
-    told = False
-
-    def judge(episode: Episode) -> tuple[Episode, Alert | None]:
-        nonlocal told
-        after, told = judge_silence(episode, bool(silent), clock())
-        return after, None
-
-    alerter.update(client.panel.name, SILENT_BALANCE, judge)  # unread (busy): told
-    if silent:
-        (log.debug if told else log.error)("balance_failed", panel=client.name, error=silent[0])
+    failed: list[str] = []  # the job's failure, when it ends so
+    name = client.panel.name
+    with client.failure_told(failing(store, name, BALANCE_FAILED)):
+        done = _check(client, store, alerter, gate, config, clock, looks, failed)
+    told = told_once(store, name, BALANCE_FAILED, bool(failed), clock())
+    for error in failed:  # an outage told by this process: at debug too
+        told = client.told_before(error, BALANCE_FAILED) or told
+        (log.debug if told else log.error)(BALANCE_FAILED, panel=name, error=error)
     return done
 
 
@@ -181,10 +172,10 @@ def _check(
     config: Config,
     clock: Clock,
     looks: Looks | None,
-    silent: list[str],
+    failed: list[str],
 ) -> bool:
-    """:func:`check_balance`'s job; a refusal its witness left unjudged put
-    in ``silent``, told by the caller."""
+    """:func:`check_balance`'s job; a failure's words put in ``failed``,
+    told by the caller."""
     panel = client.panel
     paused = panel.name in gate.paused  # a refusal now is the pause going on
     # Learned missing at its URL now: one learned at another URL no longer holds.
@@ -214,11 +205,9 @@ def _check(
                 gate.on_unsupported(panel.name, BALANCE, exc.detail)
             return True
         error = str(exc)
-        if unanswered is not None:  # told once a run of them: see check_balance
-            silent.append(f"{panel.name}: balance: {silent_witness(exc.detail, *unanswered)}")
-            return False
-        told = log.debug if client.told_before(error, "balance_failed") else log.error
-        told("balance_failed", panel=panel.name, error=error)  # an outage: once
+        if unanswered is not None:
+            error = f"{panel.name}: balance: {silent_witness(exc.detail, *unanswered)}"
+        failed.append(error)  # told once a run of them: see check_balance
         return False
     gate.auth_accepted(panel.name)
     if lacking:  # a script updated, a URL changed: its balance is fetched again

@@ -14,8 +14,10 @@ from datetime import datetime
 import structlog
 
 from tracker.errors import AuthError, PanelError, StopRequested
+from tracker.jobs.failing_jobs import failing, told_once
 from tracker.panel.client import PanelClient
 from tracker.rules.catalogue import Ambiguous, describe, sort_catalogue
+from tracker.rules.failing_jobs import SERVICES_FAILED
 from tracker.store.catalogue import catalogue_known, mark_alerted, save_services, unalerted
 from tracker.store.orders import Store
 
@@ -69,13 +71,19 @@ def services_job(
 
     A refused key is raised, as the status job reports it: the Watch pauses
     the panel's jobs and alerts (the services job may be the first to ask,
-    at a start)."""
+    at a start). A failure (``services_failed``) is told once per run of
+    failed jobs, and so are its calls' ``panel_retry``
+    (:mod:`tracker.jobs.failing_jobs`): the panel's answers to other calls
+    between two jobs began "told once an outage" afresh at each."""
     try:
-        sync_services(store, client, clock, on_ambiguous)
+        with client.failure_told(failing(store, client.name, SERVICES_FAILED)):
+            sync_services(store, client, clock, on_ambiguous)
     except (StopRequested, AuthError):
         raise  # not a failure: the daemon reports the stop; the key: see above
     except PanelError as exc:
-        told = log.debug if client.told_before(str(exc), "services_failed") else log.error
-        told("services_failed", panel=client.name, error=str(exc))  # an outage: once
+        told = told_once(store, client.name, SERVICES_FAILED, True, clock())
+        told = client.told_before(str(exc), SERVICES_FAILED) or told  # an outage: once
+        (log.debug if told else log.error)(SERVICES_FAILED, panel=client.name, error=str(exc))
         return False
+    told_once(store, client.name, SERVICES_FAILED, False, clock())
     return True

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from tracker.errors import RateLimitedError
@@ -62,6 +63,17 @@ class WholeCalls(Transport[P]):
         ``panel_retry`` is told already, at debug, while :attr:`polls_carried`."""
         self.polls_carried = True
 
+    @contextmanager
+    def failure_told(self, told: bool) -> Iterator[None]:
+        """Within it, in this thread: a call failed for good was told already
+        (``told``: its job has failed run after run, the first told:
+        :mod:`tracker.jobs.failing_jobs`), its ``panel_retry`` at debug."""
+        self._current.told = told
+        try:
+            yield
+        finally:
+            self._current.told = False
+
     @property
     def carried(self) -> bool:
         """True while an outage an earlier process told goes on (see :meth:`carry_outage`)."""
@@ -77,7 +89,7 @@ class WholeCalls(Transport[P]):
         return told
 
     def _retry_told(self, error: str, action: str = "") -> bool:
-        told = self.told_before(error)
+        told = self.told_before(error) or getattr(self._current, "told", False)
         return told or (action == "status" and self.polls_carried)
 
     def _attempted(self, _panel: str, _action: str, ok: bool, _s: float, error: str | None) -> None:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import structlog
@@ -54,22 +52,6 @@ class Witnessed(WholeCalls[P]):
         none was asked. Its refusal then means nothing known: not the key,
         not a missing action (``doctor`` says so)."""
         return getattr(self._unanswered, "last", None)
-
-    @contextmanager
-    def silence_told(self, told: bool) -> Iterator[None]:
-        """Within it, in this thread: a witness call that gets no answer was
-        told already (``told``: the balance job's run of refusals whose
-        witness was silent goes on), its ``panel_retry`` at debug."""
-        self._unanswered.told = told
-        try:
-            yield
-        finally:
-            self._unanswered.told = False
-
-    def _retry_told(self, error: str, action: str = "") -> bool:
-        told = super()._retry_told(error, action)
-        here = self._unanswered
-        return told or (getattr(here, "told", False) and getattr(here, "witnessing", False))
 
     def lacks_balance(self) -> None:
         """The panel is known to have no ``balance`` action (learned, maybe by
@@ -159,15 +141,12 @@ class Witnessed(WholeCalls[P]):
         with self._warn_lock:
             if time.monotonic() < self._witness_ok_until:
                 return "ok"
-        self._unanswered.witnessing = True  # its retries' panel_retry: see silence_told
         try:
             data = self._call(action)
         except PanelError as exc:
             if not isinstance(exc, PanelAnswerError):  # no answer at all, not words
                 self._unanswered.last = (action, exc.detail)
             return "unsure"
-        finally:
-            self._unanswered.witnessing = False
         said = refusals.error_text(data)
         if said is not None and refusals.is_key_refusal(said):
             return "key"

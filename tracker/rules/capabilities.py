@@ -16,9 +16,7 @@ process asks it one order at a time, until the same day has passed and
 ``orders=`` is tried again (:func:`due_again`). Any row learned at another
 URL than the panel's now holds no more: asked again at once
 (:mod:`tracker.store.capabilities`). A refusal of ``balance``
-whose witness got no answer teaches nothing (:func:`silent_witness`); the
-balance job says so once per run of such refusals, across processes
-(:data:`SILENT_BALANCE`, :func:`judge_silence`).
+whose witness got no answer teaches nothing (:func:`silent_witness`).
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from datetime import datetime, timedelta
 from tracker.clock import read_iso
 from tracker.errors import PanelAnswerError
 from tracker.panel.values import short
-from tracker.rules.episodes import Episode
 
 REFILL_ORDERS = "refill_orders"
 STATUS_ORDERS = "status_orders"
@@ -89,25 +86,6 @@ def silent_witness(words: str, witness: str, why: str) -> str:
         f"the panel answered {words!r}, then did not answer the {witness} call that "
         f"tells a refused key from a missing action ({why}): no sign of either"
     )
-
-
-# The ``alert_state`` key (no alert) of a run of balance jobs ending in a
-# refusal whose witness got no answer: its ``balance_failed`` line told once
-# for the run, not at every job (each a new process under cron), though the
-# balance call itself is answered each time. ``since``: the first such job.
-SILENT_BALANCE = "balance_unjudged"
-
-
-def judge_silence(episode: Episode, silent: bool, now: datetime) -> tuple[Episode, bool]:
-    """Given the :data:`SILENT_BALANCE` episode, whether a balance job just
-    ended in a refusal its witness left unjudged, and now: return the episode
-    after, and whether that job's ``balance_failed`` was told already (by an
-    earlier job of the run). A job ending otherwise ends the run."""
-    if not silent:
-        return Episode(), False
-    if episode.since is None:
-        return Episode(False, now, now), False
-    return episode, True
 
 
 def no_balance(learned_at: str, evidence: str | None) -> str:

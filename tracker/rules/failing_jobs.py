@@ -1,0 +1,36 @@
+"""A job failing run after run, its failure line told once per run of them.
+
+A panel script's ``balance`` answering HTTP 500 each time while its status
+calls answer, a ``services`` call timing out on a huge catalogue, a
+``balance`` refused in words whose witness call gets no answer: the job
+fails at each run, the panel answering its other calls. "An outage is told
+once" lasts while nothing is answered: the poll's answers between two runs
+of the job began it afresh, so its line (``balance_failed``,
+``services_failed``) went at error every run, a mail a minute under cron
+(a failed job runs again at every ``run --once --due``).
+
+Told once per run of failed jobs instead: the run is kept in
+``alert_state`` under the line's name (no alert; ``since``: the job's
+first failure told), so it holds across processes, and ends at the job's
+first run that does not fail.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tracker.rules.episodes import Episode
+
+BALANCE_FAILED = "balance_failed"
+SERVICES_FAILED = "services_failed"
+
+
+def judge_job(episode: Episode, failed: bool, now: datetime) -> tuple[Episode, bool]:
+    """Given a job's run of failures as stored, whether its run just ended
+    failed, and now: return the run after, and whether that failure was told
+    already (by an earlier run of the job). A run not failed ends it."""
+    if not failed:
+        return Episode(), False
+    if episode.since is None:
+        return Episode(False, now, now), False
+    return episode, True
