@@ -12,6 +12,9 @@ poll is refused again, the episode told already.
 
 from __future__ import annotations
 
+from typing import Any
+
+from hostile import HostileServer, json_reply
 from simconfig import cli_in, sim_config
 
 from tracker.sim.server import PanelServer, SimulatedPanel
@@ -71,3 +74,39 @@ def test_the_polls_refusal_of_the_key_is_told_by_the_first_run_of_its_episode_al
         panel.key = "another-key-of-the-panel-Wq2"
         code, said = run()
         assert code == 1 and len(said) == 1  # a new episode is told
+
+
+def test_a_key_refused_in_words_it_does_not_know_is_told_so_by_the_first_run_alone(
+    tmp_path, monkeypatch
+):
+    # "Request denied" to every action: the witness refused alike, the key's
+    # refusal (key_refused_unknown_wording), said for each call refused (the
+    # poll's, the catalogue's, the balance's), three warnings at every run.
+    answers = {"refuse": True}
+
+    def respond(form: dict[str, str]) -> Any:
+        if answers["refuse"]:
+            return json_reply({"error": "Request denied"})
+        if form.get("action") == "balance":
+            return json_reply({"balance": "5.00", "currency": "USD"})
+        if form.get("action") == "services":
+            return json_reply([])
+        return json_reply({"error": "No such action"})
+
+    with HostileServer(respond) as server:
+        config = sim_config(server.url, panel="retries = 0", key_env="PANEL_KEY")
+        cli = cli_in(tmp_path, monkeypatch, config, env={"PANEL_KEY": KEY})
+        assert cli("track", "101").exit_code == 0
+
+        def run() -> tuple[int, int]:
+            ran = cli("--log-level", "warning", "run", "--once", "--all")
+            assert KEY not in ran.stderr
+            return ran.exit_code, ran.stderr.count(" key_refused_unknown_wording ")
+
+        assert run() == (1, 1)  # told once, not once a call refused
+        assert run() == (1, 0)  # before: 3 at every run
+        assert run() == (1, 0)
+        answers["refuse"] = False  # the key accepted: the episode ends
+        run()
+        answers["refuse"] = True
+        assert run() == (1, 1)  # a new episode is told

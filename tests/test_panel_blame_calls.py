@@ -234,3 +234,17 @@ def test_two_bad_ids_refused_in_the_same_free_words_are_still_each_ones(panel, t
     found = stored(tmp_path)
     assert {found.pop(i) for i in bad} == {(None, "Error", 1, 1, 0)}  # given up: 0s
     assert set(found.values()) == {ANSWERED}
+
+
+def test_a_failed_reask_is_warned_by_the_first_run_of_the_failing_polls_alone(panel):
+    # Under cron, every run's poll failing the same way (status_failing's run
+    # kept in alert_state): its status_reask_failed warning, a mail a minute
+    # at --log-level warning, is said by the first run alone.
+    failure = json_reply({})
+    cli, _ = panel(leaves_out_then(failure, lambda i: failure))
+    said = []
+    for _ in range(3):
+        result = cli("--log-level", "warning", "run", "--once", "--all")
+        assert result.exit_code == 1, result.output
+        said.append(result.output.count(" status_reask_failed "))
+    assert said[0] >= 1 and said[1:] == [0, 0]  # before: as many at every run

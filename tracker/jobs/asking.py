@@ -151,7 +151,8 @@ def _refused_alike(client: PanelClient, answer: Answer, answers_now: Callable[[]
     for order_id in refused:
         del answer.reports[order_id]
     answer.leave(refused, f"status refused alike for every order asked alone: {words}")
-    log.warning("status_refused_alike", panel=client.name, orders=len(refused), answer=words)
+    told = log.debug if client.polls_carried else log.warning  # an earlier run told it
+    told("status_refused_alike", panel=client.name, orders=len(refused), answer=words)
 
 
 _ALL_REFUSED = "every order asked was refused"
@@ -255,7 +256,8 @@ def _ask_missing(client: PanelClient, ids: list[int], answer: Answer, budget: li
             # call): no news of any ID in it. They are asked alone instead,
             # within the budget; a failure there leaves them unsettled.
             failed = exc.detail
-            log.warning("status_reask_failed", panel=client.name, orders=len(missing), error=failed)
+            told = log.debug if client.polls_carried else log.warning  # told by an earlier run
+            told("status_reask_failed", panel=client.name, orders=len(missing), error=failed)
             break
         still = [i for i in missing if i not in answer.reports]
         if len(still) == len(missing):

@@ -9,11 +9,13 @@ at debug until what it says ends:
 - a run of failed calls left going (``panel_unreachable`` open, or
   counting): the outage's lines, until the panel answers a call
   (:meth:`tracker.panel.whole_calls.WholeCalls.carry_outage`);
-- ``auth_failed`` open: ``panel_paused``, and the poll's ``status_failed``
-  of the key's refusal, until the key is accepted (the episode ends);
+- ``auth_failed`` open: ``panel_paused``, the poll's ``status_failed``
+  of the key's refusal and ``key_refused_unknown_wording``, until the key
+  is accepted (the episode ends);
 - ``status_failing``'s run of failed polls left going (open, or counting:
   :func:`tracker.rules.polling.judge_poll`), the key not refused: the
-  poll's ``status_failed`` and a status call's ``panel_retry``, and the
+  poll's ``status_failed``, ``status_reask_failed`` and
+  ``status_refused_alike``, a status call's ``panel_retry``, and the
   refill round's hold, until a poll leaves no order unchecked
   (:meth:`tracker.panel.whole_calls.WholeCalls.carry_polls`). A run
   counted while the key was refused told the refusal alone: what fails once
@@ -57,6 +59,7 @@ def carried(
             client.carry_outage()
         if (refused := alerter.episode(name, AUTH_FAILED)) and refused.active:
             found.paused.add(name)  # its polls' refusal told; not what fails once accepted
+            client.key_refusal_told()  # in words it does not know: told too
         # Counted as judge_poll counts it: a run unseen for long begins again.
         elif run_left(alerter.episode(name, STATUS_FAILING), now, max(after_s, every)):
             client.carry_polls()

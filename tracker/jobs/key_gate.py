@@ -111,6 +111,8 @@ class KeyGate:
                 return  # the balance probe answered; the refused action has yet to
             self._refused_by.pop(panel, None)
             self.carried.paused.discard(panel)  # the episode ends: the next pause is told
+            if (client := self.tracker.clients.get(panel)) is not None:
+                client.key_refusal_told(False)  # and its refusal in unknown words
 
             def judge(episode: Episode) -> tuple[Episode, Alert | None]:
                 after, kind = judge_auth(episode, False, self.clock())

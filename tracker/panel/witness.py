@@ -40,6 +40,7 @@ class Witnessed(WholeCalls[P]):
     _unknown_action: str | None = None  # the panel's answer to an action it lacks
     _probe_failed_until = 0.0  # monotonic: until then that question is not asked again
     _no_balance = False  # the panel lacks ``balance``: ``services`` is every call's witness
+    _key_words_told = False  # key_refused_unknown_wording told, the key not accepted since
 
     def __init__(self, panel: P, **kwargs: Any):  # Transport's other arguments
         super().__init__(panel, **kwargs)
@@ -52,6 +53,13 @@ class Witnessed(WholeCalls[P]):
         none was asked. Its refusal then means nothing known: not the key,
         not a missing action (``doctor`` says so)."""
         return getattr(self._unanswered, "last", None)
+
+    def key_refusal_told(self, told: bool = True) -> None:
+        """Whether the key's refusal was told (by this process, or by an
+        earlier ``run --once``: ``auth_failed`` open): ``key_refused_unknown_wording``
+        then at debug, until the key is accepted (``told`` False)."""
+        with self._warn_lock:
+            self._key_words_told = told
 
     def lacks_balance(self) -> None:
         """The panel is known to have no ``balance`` action (learned, maybe by
@@ -92,8 +100,11 @@ class Witnessed(WholeCalls[P]):
         verdict = self._witness(self._witness_for(action), exc.detail)
         if verdict == "key" and failures.names_wrong_url(exc.detail):
             return exc  # every action answers a 404 (405, a redirect): the URL, not the key
-        if verdict == "key":
-            log.warning("key_refused_unknown_wording", panel=self.name, answer=exc.detail)
+        if verdict == "key":  # told once the key's episode, not at each call refused
+            with self._warn_lock:
+                told, self._key_words_told = self._key_words_told, True
+            said = log.debug if told else log.warning
+            said("key_refused_unknown_wording", panel=self.name, answer=exc.detail)
             return AuthError(exc.detail, status=exc.status)
         if verdict == "ok":
             return WholeCallRefused(exc.detail, status=exc.status)
