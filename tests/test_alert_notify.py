@@ -259,7 +259,7 @@ def test_doctor_fails_a_notify_url_apprise_does_not_know_and_never_shows_it(worl
     assert TOKEN not in result.output and "okToken5Rt" not in result.output
     config.write_text(body.replace(f', "nosuchservice://{TOKEN}/x"', ""))
     result = CliRunner().invoke(main, ["--config", str(config), "doctor"])
-    assert "ok   alerts.notify: 1 URL(s) understood by Apprise (none sent)" in result.output
+    assert "ok   alerts.notify: 1 URL understood by Apprise (none sent)" in result.output
 
 
 def test_a_host_whose_port_is_not_ascii_digits_is_kept_out_of_logs(monkeypatch):

@@ -201,6 +201,7 @@ def test_each_partial_gets_one_reorder_of_its_remainder_until_the_cap(world):
         assert w.panel.order(action["new_order_id"]).quantity == max(left, 100)
     (capped,) = kinds(w, "automation_capped")
     assert [o["order_id"] for o in capped["data"]["orders"]] == [parents[2]]
+    assert capped["message"].endswith(f"spent today): 1 re-order not placed: #{parents[2]}")
     skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
     assert skipped[parents[2]] == "the daily cap would be passed"
     assert "not in automation.reorder_services" in skipped[other]
@@ -266,7 +267,7 @@ def test_a_lost_answer_to_a_reorder_is_never_resent(world):
     (alert,) = w.store.rows("SELECT message FROM alerts WHERE kind = 'automation_reordered'")
     # What came back in place of an answer, once (not "outcome unknown" twice).
     assert alert["message"].startswith(
-        "sim: automatic re-order of 1 order(s): "
+        "sim: automatic re-order of 1 order: "
         f"#{parent} outcome unknown - check the panel: 'connection to 127.0.0.1:"
     )
     assert alert["message"].count("outcome unknown") == 1
@@ -360,10 +361,9 @@ def test_dry_run_sends_nothing_and_records_everything(world):
     assert w.store.order("sim", pending)["status"] == "Pending"
     text = w.cli("automation").stdout
     assert "DRY RUN" in text and "Dry run" in text
-    assert {a["kind"] for a in alerts_since(w.store, None)} >= {
-        "automation_reordered",
-        "automation_canceled",
-    }
+    said = {a["kind"]: a["message"] for a in alerts_since(w.store, None)}
+    assert said["automation_reordered"] == f"sim: dry run: would re-order 1 order: #{partial}"
+    assert said["automation_canceled"] == f"sim: dry run: would cancel 1 order: #{pending}"
 
 
 def test_a_panel_without_cancel_is_learned_once_and_sent_no_more(world):

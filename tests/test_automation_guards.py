@@ -201,7 +201,7 @@ def test_a_reorder_answered_busy_or_fault_words_is_unknown_and_never_sent_again(
     assert alert["severity"] == "warning"
     # The panel's words, as a refusal's are: what to look for on the panel.
     assert alert["message"] == (
-        f"sim: automatic re-order of 1 order(s): #{parent} outcome unknown - check the panel: "
+        f"sim: automatic re-order of 1 order: #{parent} outcome unknown - check the panel: "
         f"'{words}'"
     )
 
@@ -235,7 +235,7 @@ def test_a_refused_reorder_is_alerted_as_refused_not_as_placed(world):
     (alert,) = reorder_alerts(w)
     assert alert["severity"] == "warning"
     assert alert["message"] == (
-        f"sim: automatic re-order of 1 order(s): #{parent} refused: 'Not enough funds on balance'"
+        f"sim: automatic re-order of 1 order: #{parent} refused: 'Not enough funds on balance'"
     )
 
 
@@ -249,7 +249,7 @@ def test_reorders_placed_before_a_key_refusal_are_still_alerted(world):
     assert row["order_id"] == first and row["status"] == "Placed"
     (alert,) = reorder_alerts(w)
     assert alert["severity"] == "info"
-    assert alert["message"] == f"sim: automatic re-order of 1 order(s): #{first} placed"
+    assert alert["message"] == f"sim: automatic re-order of 1 order: #{first} placed"
     assert auth_alerts(w) == ["auth_failed"]
     assert second not in {a["order_id"] for a in actions(w, "reorder")}
 
@@ -345,7 +345,7 @@ def test_cancels_made_before_a_key_refusal_are_still_alerted(world):
     (alert,) = [
         a for a in alerts_since(w.store, None, limit=1000) if a["kind"] == "automation_canceled"
     ]
-    assert "automatic cancel of 100 order(s)" in alert["message"]
+    assert "automatic cancel of 100 orders" in alert["message"]
 
 
 def test_a_cancel_call_refused_as_a_whole_is_split_down_to_the_order_refused(world):

@@ -53,7 +53,12 @@ KNOWN = ("m001", "m002")
         (
             DatabaseFacts(DB, exists=True, applied=("m001",), known=KNOWN),
             OK,
-            "the next run applies 1 migration(s): m002",
+            "the next run applies 1 migration: m002",
+        ),
+        (
+            DatabaseFacts(DB, exists=True, applied=(), known=KNOWN),
+            OK,
+            "the next run applies 2 migrations: m001, m002",
         ),
         (
             DatabaseFacts(DB, exists=True, applied=KNOWN, known=KNOWN),

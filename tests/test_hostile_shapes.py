@@ -39,7 +39,7 @@ def test_a_services_list_of_items_none_a_service_is_an_error_not_an_empty_catalo
     set_services(json_reply(RENAMED))
     result = cli("services", "--refresh")
     assert result.exit_code == 1 and result.stdout == ""
-    assert "sim: services: listed 1 item(s), none a service: {'id': 1, 'name'" in result.stderr
+    assert "sim: services: listed 1 item, none a service: {'id': 1, 'name'" in result.stderr
     assert "the panel lists none" not in result.stderr  # it listed one, unread
     set_services(json_reply([]))  # an empty list is still an empty catalogue
     empty = cli("services", "--refresh")

@@ -277,7 +277,7 @@ def test_a_key_refusal_as_one_item_is_never_that_orders_error(panel, tmp_path):
     for level in ("info", "debug"):  # the second run is past unknown_give_up
         result = cli("--log-level", level, "run", "--once", "--all")
         assert result.exit_code == 1
-        assert "1 order(s) left unsettled: key refused: Your API key is incorrect" in result.output
+        assert "1 order left unsettled: key refused: Your API key is incorrect" in result.output
         time.sleep(1.1)
     found = stored(tmp_path)
     assert found.pop(refused) == (None, None, 0, 1)
@@ -350,7 +350,7 @@ def test_the_panels_server_failing_in_one_item_is_never_that_orders_error(panel,
     for level in ("info", "debug"):  # the second run is past unknown_give_up
         result = cli("--log-level", level, "run", "--once", "--all")
         assert result.exit_code == 1
-        assert f"1 order(s) left unsettled: panel failed: {words}" in result.output
+        assert f"1 order left unsettled: panel failed: {words}" in result.output
         time.sleep(1.1)
     found = stored(tmp_path)
     assert found.pop(failed) == (None, None, 0, 1)

@@ -122,7 +122,7 @@ def test_a_failed_reask_and_failed_lone_calls_leave_the_orders_unsettled(panel, 
     for level in ("info", "debug"):  # given up at once, were they counted unknown
         result = cli("--log-level", level, "run", "--once", "--all")
         assert result.exit_code == 1, result.output
-        assert "6 order(s) left unsettled" in result.output
+        assert "6 orders left unsettled" in result.output
     found = stored(tmp_path)
     assert {found.pop(i) for i in LEFT_OUT} == {UNTOUCHED}
     assert set(found.values()) == {ANSWERED}

@@ -266,6 +266,7 @@ def test_on_a_terminal_it_asks_once_and_no_deletes_nothing(setup, monkeypatch):
     assert content(db) == before
     accepted = cli("prune", "--older-than", "365d", input="y\n")
     assert accepted.exit_code == 0 and accepted.output.count("Delete these") == 1
+    assert f"Delete these {sum(EXPECTED.values())} rows? [y/N]" in accepted.output
     assert len(rows(db, "SELECT * FROM orders")) == len(ORDERS) - len(GONE)
 
 

@@ -117,7 +117,7 @@ def test_one_order_refused_with_the_key_words_at_every_poll_is_not_silent(
     runs(tracker, clock, 5)
     assert kinds(tracker) == [STATUS_FAILING]
     (alert,) = alerts_since(tracker.store, None)
-    assert "1 order(s) left unsettled: key refused: Invalid API key" in alert["message"]
+    assert "1 order left unsettled: key refused: Invalid API key" in alert["message"]
     assert KEY not in alert["message"]
     tracker.close()
 

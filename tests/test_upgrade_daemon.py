@@ -36,7 +36,7 @@ def test_a_command_leaves_the_migrations_to_the_older_daemon_running_on_the_data
             assert "Traceback" not in result.output
             line = result.stderr.strip()
             assert "\n" not in line
-            assert f"database {path} needs 1 migration(s) of this smm-tracker" in line
+            assert f"database {path} needs 1 migration of this smm-tracker" in line
             assert f"({LAST})" in line
             assert "Restart it" in line
         assert applied(path) == before  # the daemon's schema, left as it knows it

@@ -11,6 +11,7 @@ import click
 
 from tracker.config.model import Config
 from tracker.errors import ConfigError, StoreError
+from tracker.rules.counts import counted
 
 
 def _database_file(ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
@@ -79,7 +80,7 @@ def no_daemon_behind(path: Path) -> Callable[[list[str]], None]:
 
         if (who := holder(path)) is not None:
             raise StoreError(
-                f"database {path} needs {len(pending)} migration(s) of this smm-tracker "
+                f"database {path} needs {counted(len(pending), 'migration')} of this smm-tracker "
                 f"({pending[0]}{' ...' if len(pending) > 1 else ''}), but the daemon using "
                 f"it ({who}) has not applied them: it runs an older smm-tracker (or is "
                 "starting). Restart it (systemctl restart smm-tracker), which applies them, "

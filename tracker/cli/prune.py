@@ -25,6 +25,7 @@ from tracker.cli.order_args import listing_panel
 from tracker.cli.screen import Screen, fitted, moment, stdout_screen
 from tracker.clock import iso, utcnow
 from tracker.errors import StoreError
+from tracker.rules.counts import counted
 from tracker.rules.prune import Cutoffs, cutoffs, too_recent
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     if dry_run:
         click.echo("dry run: nothing deleted")
         return
-    if not yes and not ask(f"Delete these {sum(found.values())} row(s)?"):
+    if not yes and not ask(f"Delete these {counted(sum(found.values()), 'row')}?"):
         fail("nothing deleted", EXIT_FAILED)
     done = zero()
     # Recorded with the first batch that deletes rows, counted by each: a read

@@ -36,6 +36,7 @@ from tracker.panel.cancel_groups import (
 from tracker.panel.client import PanelClient
 from tracker.panel.values import quoted
 from tracker.rules.alerts import order_ids as shown_ids
+from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert
 from tracker.rules.losses import unsupported_alert
 from tracker.rules.reorders import (
@@ -230,12 +231,13 @@ class PanelActions:
         what = "re-order" if kind == AUTOMATION_REORDERED else "cancel"
         severity = ""  # the kind's own (info)
         if dry:
-            message = f"{self.panel}: dry run: would {what} {len(order_ids)} order(s): "
+            message = f"{self.panel}: dry run: would {what} {counted(len(order_ids), 'order')}: "
             message += shown_ids(order_ids)
             outcomes = [{"order_id": o, "status": DRY_RUN} for o in order_ids]
         else:
             told = told_outcomes(outcomes, "placed" if what == "re-order" else "accepted")
-            message = f"{self.panel}: automatic {what} of {len(order_ids)} order(s): {told}"
+            orders = counted(len(order_ids), "order")
+            message = f"{self.panel}: automatic {what} of {orders}: {told}"
             if any(o["status"] in (REFUSED, UNKNOWN) for o in outcomes):
                 severity = "warning"  # not done, or maybe done: a person should look
         data = {"dry_run": dry, "orders": outcomes}

@@ -20,6 +20,7 @@ from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock, iso
 from tracker.rules.alerts import order_ids
 from tracker.rules.cap_day import CapClock, cap_day
+from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.money import money
 
@@ -75,7 +76,7 @@ class DailyCap:
             shown = order_ids([o["order_id"] for o in capped])
             message = (
                 f"{self.panel}: daily cap {money(cap)} reached ({money(spent)} spent today): "
-                f"{len(capped)} re-order(s) not placed: {shown}"
+                f"{counted(len(capped), 're-order')} not placed: {shown}"
             )
             data = {"cap": float(cap), "spent": float(spent), "day": iso(today), "orders": capped}
             return Episode(True, now, now), Alert(

@@ -26,6 +26,7 @@ from tracker.jobs.few_lines import FewLines
 from tracker.jobs.late_checks import LATE_CALL, LateChecks
 from tracker.jobs.poll_result import PollResult, count_failure, failed, late_done
 from tracker.panel.client import PanelClient
+from tracker.rules.counts import counted
 from tracker.rules.transitions import Cadence, horizons
 from tracker.store.orders import Store
 
@@ -177,7 +178,7 @@ def poll_panel(
                 if len(asked) < len(ids) and not stop.is_set():
                     why = answer.why or "the panel failed while a batch was being split or re-asked"
                     left = len(ids) - len(asked)
-                    error = f"{panel.name}: status: {left} order(s) left unsettled: {why}"
+                    error = f"{panel.name}: status: {counted(left, 'order')} left unsettled: {why}"
                     failed(result, error, ids)
             result.transitions += len(recorded)
             result.lost += len(lost)

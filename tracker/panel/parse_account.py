@@ -48,7 +48,9 @@ def parse_services(data: Any) -> list[Service]:
             continue
         services += [_service(item) for item in _each_reading(listed)]
     if items and not services:
-        raise BadAnswerError(f"listed {len(items)} item(s), none a service: {short(items[0], 120)}")
+        # rules/counts.py's counted is a layer above the client: the plural here.
+        many = f"{len(items)} item" if len(items) == 1 else f"{len(items)} items"
+        raise BadAnswerError(f"listed {many}, none a service: {short(items[0], 120)}")
     return services
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from tracker.rules.capabilities import REFILL_ORDERS, one_at_a_time
 from tracker.rules.catalogue import describe, what_is_kept
+from tracker.rules.counts import counted
 from tracker.rules.unknown_status import SHOWN_SPELLINGS, listing_hint, quoted
 
 OK, FAIL, SKIP, WARN, INFO = "ok", "FAIL", "skip", "warn", "info"  # info: news, never a fault
@@ -123,7 +124,7 @@ def database_check(facts: DatabaseFacts) -> Check:
         return Check(
             OK,
             name,
-            f"{path} writable; the next run applies {len(pending)} migration(s): "
+            f"{path} writable; the next run applies {counted(len(pending), 'migration')}: "
             + ", ".join(pending),
         )
     # The latest migration's number, as README and CHANGELOG name it ("m038"):

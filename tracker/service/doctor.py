@@ -24,6 +24,7 @@ from tracker.config.load import config_from_dict, find_config_path, read_toml
 from tracker.config.model import DatabaseConfig, PanelConfig
 from tracker.errors import ConfigError
 from tracker.rules.balance_doctor import learned_checks
+from tracker.rules.counts import counted
 from tracker.rules.doctor import (
     FAIL,
     OK,
@@ -162,7 +163,8 @@ def notify_checks(urls: tuple[str, ...], timeout: float) -> list[Check]:
             failed.append(Check(FAIL, "alerts.notify", f"{exc}: no alert is sent there"))
     if failed:
         return failed
-    return [Check(OK, "alerts.notify", f"{len(urls)} URL(s) understood by Apprise (none sent)")]
+    understood = f"{counted(len(urls), 'URL')} understood by Apprise (none sent)"
+    return [Check(OK, "alerts.notify", understood)]
 
 
 def _key_file_checks(
