@@ -98,6 +98,39 @@ def test_an_add_refused_or_unsent_says_no_order_was_placed(cli_for, sim, monkeyp
     assert sim.panel.order_count == 0
 
 
+def test_a_cancel_or_refill_refused_by_the_port_says_what_to_check(cli_for):
+    # They ended "- try again later" (cancel) or named the refusal alone
+    # (refill): no wait cures a wrong port. add and doctor said what to check.
+    port = _closed_port()
+    url = f"http://127.0.0.1:{port}/api/v2"
+    assert cli_for(url, "track", "5").exit_code == 0
+    fix = "is the panel up, and the port in panels[0].url right?"
+    canceled = cli_for(url, "cancel", "--yes", "5")
+    assert canceled.exit_code == 1
+    said = f"#5  not sent: sim: cancel: connection refused by 127.0.0.1:{port}"
+    assert canceled.stdout == f"{said} - {fix}\n"
+    refilled = cli_for(url, "refill", "5")
+    assert refilled.exit_code == 1
+    refused = f"sim: refill: connection refused by 127.0.0.1:{port}"
+    said = f"order 5: refill not sent, nothing recorded: {refused}"
+    assert _one_line(refilled) == f"smm-tracker: {said}; {fix}"
+
+
+def test_a_panels_own_words_of_a_refused_connection_get_no_port_hint(cli_for):
+    # Only a call that got no answer is a refused port: a panel saying so in
+    # its busy words ({"error": ...}) is the panel's trouble, asked again later.
+    words = "Too many requests: connection refused by 127.0.0.1:3306"
+    with HostileServer(lambda form: json_reply({"error": words})) as server:
+        assert cli_for(server.url, "track", "5").exit_code == 0
+        canceled = cli_for(server.url, "cancel", "--yes", "5")
+        refilled = cli_for(server.url, "refill", "5")
+    assert canceled.exit_code == 1
+    assert canceled.stdout == f"#5  not sent: panel busy: {words} - try again later\n"
+    assert refilled.exit_code == 1
+    said = f"smm-tracker: order 5: refill not sent, nothing recorded: panel busy: {words}"
+    assert _one_line(refilled) == said
+
+
 def test_https_on_a_plain_http_port_is_named(cli_for, sim):
     url = sim.url.replace("http://", "https://")
     result = cli_for(url, "services", "--refresh")

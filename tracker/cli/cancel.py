@@ -24,7 +24,7 @@ from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, Waits, shield, tell_wait
 from tracker.clock import utcnow
 from tracker.errors import AuthError, StoreError
-from tracker.panel.fixes import unserved_hint
+from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
 from tracker.rules.counts import counted
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
@@ -58,6 +58,7 @@ def cancel_orders(
     stop: Shield | None = None,
     sending: list[int] | None = None,
     codes: dict[int, int | None] | None = None,
+    unanswered: set[int] | None = None,
 ) -> Iterator[list[tuple[int, str, str | None]]]:
     """Given a panel client and order IDs, cancel them <=100 per call; yield
     each call's (order_id, result, error) for its IDs, in the order given.
@@ -71,7 +72,9 @@ def cancel_orders(
     is stopping, nothing more is sent either ("not sent: stopping");
     ``sending`` holds the IDs of the call on the wire, if any; ``codes``
     gets the HTTP code of the answer behind each order not sent or not
-    canceled (None: no answer came), for the fix its line says."""
+    canceled (None: no answer came), for the fix its line says; ``unanswered``
+    the IDs whose call failed before any answer (a port that refused the
+    connection: its fix said too), never those a panel's words refused."""
     from tracker.panel import cancel_groups as groups  # httpx: only when cancelling
 
     on_wire = sending if sending is not None else []
@@ -94,6 +97,8 @@ def cancel_orders(
         if settled.kind == groups.BUSY:  # HTTP 429 in words: nothing was canceled
             yield [(i, NOT_SENT, f"panel busy: {settled.detail}") for i in chunk]
         elif settled.kind in (groups.NOT_SENT, groups.STOPPED):
+            if unanswered is not None and settled.kind == groups.NOT_SENT:  # a TransientError
+                unanswered.update(chunk)
             why = "stopping" if settled.kind == groups.STOPPED else str(error)
             yield [(i, NOT_SENT, why) for i in chunk]
         elif settled.kind == groups.LOST:  # no usable answer: it may have happened
@@ -150,7 +155,12 @@ def _not_elsewhere(config: Config, ids: list[int]) -> None:
 
 
 def _show(
-    order_id: int, result: str, raw: str | None, index: int, status: int | None = None
+    order_id: int,
+    result: str,
+    raw: str | None,
+    index: int,
+    status: int | None = None,
+    unanswered: bool = False,
 ) -> None:
     error = safe_text(raw, 200)  # the panel's words: no terminal escapes
     if result == ACCEPTED:
@@ -160,6 +170,8 @@ def _show(
     elif result in (NOT_SENT, NOT_CANCELED):
         # A wrong URL, a web server's 404: no wait cures it, its fix is said.
         fix = "" if names_fix(error) else unserved_hint(error, status, index)
+        if fix is None and unanswered:  # no answer came: a refused port's fix, as add's
+            fix = refused_hint(error, status, index)
         later = " - try again later" if fix is None else f" - {fix}" if fix else ""
         click.echo(f"#{order_id}  {result}: {error}{later}")
     else:  # said once: an "outcome unknown" error says it already
@@ -214,6 +226,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     lacking: list[str] = []
     sending: list[int] = []
     codes: dict[int, int | None] = {}  # the HTTP code behind an order not sent, if any
+    unanswered: set[int] = set()  # those whose call got no answer at all
 
     def keep(answered: list[tuple[int, str, str | None]]) -> None:
         # Stored before shown: a closed pipe or a full disk under stdout
@@ -222,12 +235,14 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         record_cancels(store, name, kept, utcnow())
         results.extend(answered)
         for order_id, result, raw in answered:
-            _show(order_id, result, raw, index, codes.get(order_id))
+            _show(order_id, result, raw, index, codes.get(order_id), order_id in unanswered)
 
     try:
         # A first Ctrl-C waits for the call on the wire and sends no more.
         with shield("the cancels just sent", waits) as stop:
-            asked = cancel_orders(client, ids, lacking, stop=stop, sending=sending, codes=codes)
+            asked = cancel_orders(
+                client, ids, lacking, stop=stop, sending=sending, codes=codes, unanswered=unanswered
+            )
             for answered in asked:
                 keep(answered)
                 stop.settled = False  # stored: a second Ctrl-C may leave again

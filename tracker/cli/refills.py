@@ -35,7 +35,7 @@ from tracker.jobs.learned import tell_client
 from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.refills import past_request
 from tracker.panel.client import PanelClient
-from tracker.panel.fixes import unserved_hint
+from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
 from tracker.redact import register_secret
 from tracker.rules.refill_states import REFUSED, UNKNOWN
@@ -224,7 +224,8 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
         learn(store, name, "refill_status", True, said, utcnow(), url=url)
     index = config.index(name)  # panels[N] in a fix said
     status = result.statuses[0] if result.statuses else None
-    _report(oid, name, answer, result.errors, result.running, index, status)
+    unanswered = bool(result.unanswered) and result.unanswered[0]
+    _report(oid, name, answer, result.errors, result.running, index, status, unanswered)
 
 
 def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
@@ -251,6 +252,7 @@ def _report(
     running: list[str],
     index: int,
     status: int | None = None,
+    unanswered: bool = False,
 ) -> None:
     if answer is None:
         # Certainly never reached the panel (busy, refused key, unreachable);
@@ -258,6 +260,8 @@ def _report(
         why = f": {errors[0]}" if errors else ""
         failed = errors[0] if errors else None  # status: the HTTP code of its answer
         fix = unserved_hint(failed, status, index) if failed and not names_fix(failed) else None
+        if fix is None and failed and unanswered:  # no answer came: a refused port's fix
+            fix = refused_hint(failed, status, index)
         fail(f"order {oid}: refill not sent, nothing recorded{why}{f'; {fix}' if fix else ''}")
         return
     if answer["refill_id"] is not None:

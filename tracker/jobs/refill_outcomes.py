@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 
 from tracker.clock import iso, iso_up, parse_iso
-from tracker.errors import PanelError
+from tracker.errors import PanelError, TransientError
 from tracker.panel.client import PanelClient
 from tracker.rules.refill_states import UNKNOWN
 from tracker.rules.running_refills import refused_running, running_now
@@ -37,6 +37,8 @@ class RequestResult:
     calls: int = 0
     errors: list[str] = field(default_factory=list)
     statuses: list[int | None] = field(default_factory=list)  # each error's HTTP code, if any
+    # Each error's call failed before any answer (a TransientError): never a panel's words.
+    unanswered: list[bool] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     auth_failed: bool = False
     answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # by order ID
@@ -117,5 +119,6 @@ def failed(result: RequestResult, client: PanelClient, exc: PanelError, auth: bo
     """Count and log a failed call (``auth``: the key refused, which ends the run)."""
     result.errors.append(str(exc))
     result.statuses.append(exc.status)  # its answer's HTTP code: the fix a command says
+    result.unanswered.append(isinstance(exc, TransientError))  # a refused port's fix
     result.auth_failed = result.auth_failed or auth
     log.error("refill_request_failed", panel=client.name, error=str(exc))
