@@ -18,6 +18,7 @@ import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
+from tracker.clock import iso
 from tracker.config.load import config_from_dict
 from tracker.config.model import Config
 from tracker.jobs.tracker import Tracker
@@ -203,5 +204,5 @@ def test_a_refill_round_held_across_cron_runs_names_when_the_outage_began(
         tracker.close()
         clock.advance(300)
         reasons += [e["reason"] for e in logs if e["event"] == "refill_round_held"]
-    began = f"its calls have failed since {start:%Y-%m-%d %H:%M:%S} UTC"
+    began = f"its calls have failed since {iso(start)}"  # as every log field's moment
     assert len(reasons) == 6 and all(r.startswith(began) for r in reasons), reasons

@@ -13,6 +13,7 @@ import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
+from tracker.clock import iso
 from tracker.sim.server import SERVICE_FOLLOWERS
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
@@ -55,8 +56,11 @@ def test_a_first_balance_failure_still_holds_the_round(world) -> None:
     w = world()
     (order,) = w.dropped(1)
     w.panel.inject("json500", count=1, action="balance")
+    failed_at = w.clock()
     assert not w.jobs["balance:sim"].run()
-    assert "(balance)" in _held(w, order)
+    # The moment as every other log field says it: ISO 8601, +00:00 ("since
+    # 2026-12-05 08:12:24 UTC", a form no other line used, before).
+    assert _held(w, order) == f"its calls have failed since {iso(failed_at)} (balance)"
 
 
 def test_a_poll_failing_after_the_broken_balance_still_holds_the_round(world) -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
+from tracker.clock import iso
+
 BROKEN_AFTER = 3  # runs of failures in a row an action failed in: broken, not the panel
 OWN = ("refill", "refill_status")  # the round's own calls: they hold nothing
 POLL = "status"  # the poll's calls: failing, they hold the round however long
@@ -59,6 +61,7 @@ def held_by(
     if failing_since is not None:
         if actions and not holding:
             return None
-        since = f"{failing_since:%Y-%m-%d %H:%M:%S} UTC"
+        # The moment as every other log field and alert says it (ISO 8601, +00:00).
+        since = iso(failing_since)
         return f"its calls have failed since {since} ({', '.join(holding) or 'a call'})"
     return "panel_unreachable is open" if unreachable else None
