@@ -225,6 +225,8 @@ def _isolate(
             if not trusted():
                 hint = refusals.not_found_hint(words)
                 answer.leave(part, f"status refused for every order asked: {words}{hint}")
+            elif len(part) == 1 and refusals.refuses_the_call(words):
+                answer.leave(part, f"status call refused: {words}")  # about no order
             elif len(part) == 1:
                 answer.reports[part[0]] = OrderStatus(order_id=part[0], error=words)
                 answer.alone.append(part[0])

@@ -279,6 +279,25 @@ def is_panel_fault(message: str) -> bool:
     return _FAULT_PATTERNS.search(message) is not None and not is_key_refusal(message)
 
 
+# The words of a panel refusing the call itself, an action it lacks or a
+# request it cannot read ("Incorrect request", "Request Invalid", "Unknown
+# action", "Action not found": shared/api-v2.md), whole and alone: about
+# no order, even when one order was asked.
+_CALL_REFUSED = re.compile(
+    r"[\W_]*(?:(?:incorrect|invalid|bad|unknown|wrong) (?:request|action|method)|"
+    r"(?:request|action|method) (?:is )?(?:invalid|incorrect|unknown|not (?:found|supported)))"
+    r"[\W_]*",
+    re.IGNORECASE,
+)
+
+
+def refuses_the_call(message: str) -> bool:
+    """Return True when ``message`` refuses the call itself, the action or the
+    request (a panel lacking the action, or unable to read the call), in
+    words that name no order: never one order's error."""
+    return _CALL_REFUSED.fullmatch(" ".join(message.split())) is not None
+
+
 def raise_for_error(data: Any) -> None:
     """Raise PanelAnswerError (AuthError for key/account refusals) if data is an error."""
     message = error_text(data)

@@ -191,6 +191,9 @@ class StatusCalls(Witnessed[P]):
         refuses status calls (even "Incorrect order ID" for every order may be a
         panel that reads no ID), which no order is to blame for; asked again at
         the next poll."""
+        if refusals.refuses_the_call(refused.detail):  # "Incorrect request": no order's
+            failure = PanelAnswerError(f"status call refused: {refused.detail}")
+            raise self._tag(failure, "status")
         if self.answers_status():
             return OrderStatus(order_id=order_id, error=refused.detail)
         words = refused.detail + refusals.not_found_hint(refused.detail)
