@@ -136,20 +136,23 @@ class World:
             print(self.log[-1], flush=True)
         with open(self.dir / "commands.log", "a") as kept:
             kept.write(f"== {self.log[-1]}\n-- stdout\n{ran.stdout}\n-- stderr\n{ran.stderr}\n")
+            calls = self.panel.calls_since(start_calls)
+            kept.write("-- calls\n" + "".join(f"{c.action} {c.ids} {c.mode}\n" for c in calls))
         breaches = command_breaches(ran)
         if ran.args[0] not in ("track", "untrack"):
-            calls = self.panel.calls_since(start_calls)
             spoken = {i for c in calls if c.readable and c.action == "status" for i in c.ids}
             breaches += unanswered_changes(before, orders_now(self.dir), spoken)
         if breaches:
             raise Breach(f"{' '.join(ran.args)}: " + "\n  ".join(breaches))
 
-    def daemon(self, seconds: float) -> None:
-        """Run the daemon for ``seconds``, stop it with SIGTERM; judged as a command."""
+    def stopped(self, args: list[str], seconds: float, codes: tuple[int, ...]) -> None:
+        """Run ``args`` for ``seconds`` (the daemon: its metrics and command
+        line read meanwhile), stop it with SIGTERM; judged as a command, the
+        stop within its bound."""
         start_calls = len(self.panel.calls)
         before = orders_now(self.dir)
         process = subprocess.Popen(
-            [sys.executable, "-m", "tracker", "run"],
+            [sys.executable, "-m", "tracker", *args],
             cwd=self.dir,
             env=self.env(),
             stdout=subprocess.PIPE,
@@ -159,7 +162,8 @@ class World:
         extra = ""
         try:
             time.sleep(seconds)
-            extra = scrape(self.metrics_port) + cmdline(process.pid)
+            if args == ["run"]:
+                extra = scrape(self.metrics_port) + cmdline(process.pid)
             process.send_signal(signal.SIGTERM)
             stopped = time.monotonic()
             out, err = process.communicate(timeout=STOP_BOUND)
@@ -169,15 +173,10 @@ class World:
             process.kill()
             out, err = process.communicate()
             code, took = None, STOP_BOUND
-        ran = Ran(
-            ["run", f"(daemon {seconds:.0f}s, SIGTERM)"],
-            code,
-            out + extra,
-            err,
-            took,
-            frozenset({0}),
-        )
-        self._judge(ran, before, start_calls)
+        if code == -signal.SIGTERM and not err.strip():
+            codes = (*codes, code)  # ended by the signal before it began: nothing done
+        shown = [*args, f"(SIGTERM after {seconds:.1f}s)"]
+        self._judge(Ran(shown, code, out + extra, err, took, frozenset(codes)), before, start_calls)
 
     # --- a round --------------------------------------------------------------
 
@@ -195,12 +194,14 @@ class World:
             ids = self.sim.seed_orders(r.randint(1, 5), spread=30)
             self.cli("track", *map(str, ids))
         pick = r.random()
-        if pick < 0.55:
+        if pick < 0.1:  # stopped while its calls are on the wire, or after
+            self.stopped(["run", "--once", "--all"], r.uniform(0.3, 4), (0, 1, 143))
+        elif pick < 0.55:
             self.cli("run", "--once", *(["--all"] if r.random() < 0.6 else []), bound=RUN_BOUND)
         elif pick < 0.65:
             self.cli("run", "--once", "--due", bound=RUN_BOUND)
         else:
-            self.daemon(r.uniform(4, 15))
+            self.stopped(["run"], r.uniform(4, 15), (0,))
         self.actions()
         self.clock.now += r.choice([5, 15, 30, 60])
         breaches = database_breaches(self.dir, self.untracked, self.panel.placed)
