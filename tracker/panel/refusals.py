@@ -88,7 +88,11 @@ _PER_REQUEST = re.compile(r"\b(?:links?|per (?:order|service)|service id)\b", re
 _FAULT_PATTERNS = re.compile(
     r"sqlstate|too many connections|\b(?:internal|server|database|db|mysqli?|sql) errors?\b|"
     r"\b(?:pdo|mysqli?_sql_)?exception\b|fatal error|uncaught|deadlock|"
-    r"(?:could not|couldn'?t|can'?t|cannot|unable to) connect",
+    r"(?:could not|couldn'?t|can'?t|cannot|unable to) connect|"
+    # Its database's connection ("Database connection failed", "MySQL server
+    # has gone away", "Lost connection to MySQL server").
+    r"\b(?:database|db|mysqli?|sql|redis) (?:connection|server)\b|"
+    r"\bconnection (?:to|with) (?:the )?(?:database|db|mysqli?|sql|redis)\b",
     re.IGNORECASE,
 )
 
