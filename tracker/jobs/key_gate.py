@@ -6,8 +6,9 @@ episode (a key refused to ``status`` alone stays one ``auth_failed`` while
 the balance probe resumes the jobs). A ``run --once`` under cron is a new
 process each minute: the episode's alert names the job that refused
 (``refused_by`` in its data), read again by the next run
-(:meth:`KeyGate.refused_panels`, :meth:`KeyGate._refuser`); one that names
-none (an alert from before) is ended by any job taking the key.
+(:meth:`KeyGate.refused_panels`, :meth:`KeyGate._refuser`) when it is the
+poll or the balance probe; one that names another job, or none (an alert
+from before), is ended by any job taking the key.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ from tracker.store.capabilities import is_unsupported
 
 log = structlog.get_logger("tracker.watch")
 ANY_JOB = "*"  # an auth_failed that names no refusing job: any job taking the key ends it
+# The job kinds an earlier run's refusal is kept for: those every `run --once
+# --due` runs while auth_failed is open (the poll always, the balance probe).
+KEPT_REFUSERS = ("status", "balance")
 
 
 class KeyGate:
@@ -56,12 +60,16 @@ class KeyGate:
 
     def _refuser(self, panel: str) -> str:
         """The job kind an earlier process's ``auth_failed`` names as refused
-        (its data's ``refused_by``), or ANY_JOB: not named (before it was)."""
+        (its data's ``refused_by``) when it is one every ``run --once --due``
+        runs (the poll, the balance probe: :data:`KEPT_REFUSERS`); else
+        ANY_JOB: a refill round held or a job not due this run would keep
+        the episode open with the key fixed, and one that names none (an
+        alert from before) is ended by any job taking the key."""
         try:
             by = last_alert_data(self.tracker.store, panel, AUTH_FAILED).get("refused_by")
         except StoreError:
             by = None
-        return by if isinstance(by, str) else ANY_JOB
+        return by if by in KEPT_REFUSERS else ANY_JOB
 
     def auth_refused(self, panel: str, error: str, *, by: str = "balance") -> None:
         """The panel refused the key to job kind ``by``: pause its jobs; alert

@@ -283,10 +283,9 @@ def is_panel_fault(message: str) -> bool:
     return _FAULT_PATTERNS.search(message) is not None and not is_key_refusal(message)
 
 
-# The words of a panel refusing the call itself, an action it lacks or a
-# request it cannot read ("Incorrect request", "Request Invalid", "Unknown
-# action", "Action not found": shared/api-v2.md), whole and alone: about
-# no order, even when one order was asked.
+# A panel refusing the call itself, an action it lacks or a request it cannot
+# read ("Incorrect request", "Unknown action", "Action not found":
+# shared/api-v2.md), whole and alone: no order's words, even asked alone.
 _CALL_REFUSED = re.compile(
     r"[\W_]*(?:(?:incorrect|invalid|bad|unknown|wrong) (?:request|action|method)|"
     r"(?:request|action|method) (?:is )?(?:invalid|incorrect|unknown|not (?:found|supported)))"
@@ -314,8 +313,7 @@ def raise_for_error(data: Any) -> None:
 
 
 def answer_status(data: Any) -> int | None:
-    """Given an answer as the transport returned it, return the HTTP code it
-    came with when not 200 (kept by :func:`tracker.panel.failures.with_status`),
-    else None."""
+    """Return the HTTP code an answer came with when not 200 (kept by
+    :func:`tracker.panel.failures.with_status`), else None."""
     status = getattr(data, "status", None)
     return status if isinstance(status, int) else None
