@@ -3,12 +3,12 @@
 
 The job kind whose refusal came last must take the key again to end the
 episode (a key refused to ``status`` alone stays one ``auth_failed`` while
-the balance probe resumes the jobs). A ``run --once`` under cron is a new
-process each minute: the episode's alert names the job that refused
-(``refused_by`` in its data), read again by the next run
-(:meth:`KeyGate.refused_panels`, :meth:`KeyGate._refuser`) when it is the
-poll or the balance probe; one that names another job, or none (an alert
-from before), is ended by any job taking the key.
+the balance probe resumes the jobs); the alert's data names it
+(``refused_by``). A ``run --once`` under cron is a new process each minute,
+knowing no refusal of its own: the balance probe ends an episode an earlier
+run left open, and ``--due`` runs it at every run while the episode is open
+(:meth:`KeyGate.refused_panels`), so a key fixed is ``auth_recovered`` at
+the next run.
 """
 
 from __future__ import annotations
@@ -27,14 +27,9 @@ from tracker.rules.alerts import AUTH_FAILED, AUTH_RECOVERED, rough_duration
 from tracker.rules.capabilities import BALANCE
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.reach_episodes import judge_auth, key_refused_message
-from tracker.store.alerts import last_alert_data
 from tracker.store.capabilities import is_unsupported
 
 log = structlog.get_logger("tracker.watch")
-ANY_JOB = "*"  # an auth_failed that names no refusing job: any job taking the key ends it
-# The job kinds an earlier run's refusal is kept for: those every `run --once
-# --due` runs while auth_failed is open (the poll always, the balance probe).
-KEPT_REFUSERS = ("status", "balance")
 
 
 class KeyGate:
@@ -49,27 +44,13 @@ class KeyGate:
     _retired: bool
     carried: Carried  # what an earlier `run --once` told: its pauses
     # panel -> the job kind whose refusal of the key came last ("status",
-    # "balance"...; ANY_JOB: an earlier run's, unnamed): what must take the
-    # key again to end the episode.
+    # "balance"...): what must take the key again to end the episode.
     _refused_by: dict[str, str]
 
     def refused_panels(self) -> list[str]:
         """The panels whose ``auth_failed`` is open (as stored: an earlier run's)."""
         names = self.tracker.clients
         return [n for n in names if (e := self.alerter.episode(n, AUTH_FAILED)) and e.active]
-
-    def _refuser(self, panel: str) -> str:
-        """The job kind an earlier process's ``auth_failed`` names as refused
-        (its data's ``refused_by``) when it is one every ``run --once --due``
-        runs (the poll, the balance probe: :data:`KEPT_REFUSERS`); else
-        ANY_JOB: a refill round held or a job not due this run would keep
-        the episode open with the key fixed, and one that names none (an
-        alert from before) is ended by any job taking the key."""
-        try:
-            by = last_alert_data(self.tracker.store, panel, AUTH_FAILED).get("refused_by")
-        except StoreError:
-            by = None
-        return by if by in KEPT_REFUSERS else ANY_JOB
 
     def auth_refused(self, panel: str, error: str, *, by: str = "balance") -> None:
         """The panel refused the key to job kind ``by``: pause its jobs; alert
@@ -115,7 +96,7 @@ class KeyGate:
             if panel in self.paused:
                 self.paused.discard(panel)
                 log.warning("panel_resumed", panel=panel)
-            if self._refused_by.get(panel, by) not in (by, ANY_JOB):
+            if self._refused_by.get(panel, by) != by:
                 return  # the balance probe answered; the refused action has yet to
             self._refused_by.pop(panel, None)
             self.carried.paused.discard(panel)  # the episode ends: the next pause is told

@@ -29,7 +29,7 @@ from tracker.jobs.balance import check_balance
 from tracker.jobs.base import Core, Job
 from tracker.jobs.carried import Carried, carried
 from tracker.jobs.health import StoreHealth
-from tracker.jobs.key_gate import ANY_JOB, KeyGate
+from tracker.jobs.key_gate import KeyGate
 from tracker.jobs.poll_watch import judge_status, judge_unknown_words
 from tracker.jobs.reach import Reach
 from tracker.rules.alerts import order_alerts
@@ -80,8 +80,7 @@ class Watch(KeyGate):
         self._retired = False  # a reload's generation took the pauses over
         self.carried = Carried()  # what an earlier `run --once` told (carry_outages)
         # panel -> the job kind whose refusal of the key came last ("status",
-        # "balance"...; ANY_JOB: an earlier run's, unnamed): what must take
-        # the key again to end the episode.
+        # "balance"...): what must take the key again to end the episode.
         self._refused_by: dict[str, str] = {}
         # panel -> the hold of its refill round told at warning ("... since T"):
         # the rounds after it in the same hold at debug, not a warning a round.
@@ -125,12 +124,9 @@ class Watch(KeyGate):
     def carry_outages(self) -> None:
         """``run --once``: what an earlier run told (an outage, a pause, polls
         failing: kept in ``alert_state``) goes at debug here until it ends
-        (:mod:`tracker.jobs.carried`); a panel whose ``auth_failed`` is open
-        waits for the job its key was refused to (the alert's ``refused_by``)."""
+        (:mod:`tracker.jobs.carried`)."""
         every, clients = self.config.schedule.status_every, self.tracker.clients
         self.carried = carried(self.alerter, clients, self.clock(), self.reach.after_s, every)
-        for name in self.carried.paused:
-            self._refused_by.setdefault(name, self._refuser(name))
 
     def close(self) -> None:
         self.alerter.close()  # what the database could not take yet: a last try
@@ -181,7 +177,7 @@ class Watch(KeyGate):
             except AuthError as exc:  # a job that lets the refusal through
                 self.auth_refused(panel, exc.detail, by=kind)
                 return False
-            if done and panel not in self.paused and self._refused_by.get(panel) in (kind, ANY_JOB):
+            if done and panel not in self.paused and self._refused_by.get(panel) == kind:
                 self.auth_accepted(panel, by=kind)  # the action that refused takes it
             return done
 

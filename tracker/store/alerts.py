@@ -106,20 +106,6 @@ def save_episode(store: Store, episode: tuple[str, str, Episode]) -> None:
         db.execute(_SAVE_EPISODE, _episode_params(episode))
 
 
-def last_alert_data(store: Store, panel: str, kind: str) -> dict[str, Any]:
-    """Return the ``data`` of the panel's latest alert of ``kind`` ({} when
-    none, or unreadable): what an earlier process told of an open episode."""
-    rows = store.tuples(
-        "SELECT data FROM alerts WHERE panel = ? AND kind = ? ORDER BY id DESC LIMIT 1",
-        [panel, kind],
-    )
-    try:
-        data = json.loads(rows[0][0] or "{}") if rows else {}
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def load_episode(
     store: Store, panel: str, kind: str
 ) -> tuple[bool, datetime | None, datetime | None] | None:
