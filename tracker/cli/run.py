@@ -107,7 +107,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                 # A key refused by an earlier run: its probe at every run, so
                 # a fixed key ends auth_failed at the next run, not at the
                 # balance job's next turn (up to balance_every).
-                probes = [f"balance:{name}" for name in tracker.watch.refused_panels()]
+                probes = [f"balance:{name}" for name in sorted(tracker.watch.carried.paused)]
                 jobs, skipped = due_jobs(tracker.store, jobs, started, always=probes)
             # What start-up made (modules, config, statements) lives through the
             # jobs: kept out of the collector's passes, which then scan only what

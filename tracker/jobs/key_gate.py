@@ -7,7 +7,7 @@ the balance probe resumes the jobs); the alert's data names it
 (``refused_by``). A ``run --once`` under cron is a new process each minute,
 knowing no refusal of its own: the balance probe ends an episode an earlier
 run left open, and ``--due`` runs it at every run while the episode is open
-(:meth:`KeyGate.refused_panels`), so a key fixed is ``auth_recovered`` at
+(``carried.paused``, read at its start), so a key fixed is ``auth_recovered`` at
 the next run.
 """
 
@@ -46,11 +46,6 @@ class KeyGate:
     # panel -> the job kind whose refusal of the key came last ("status",
     # "balance"...): what must take the key again to end the episode.
     _refused_by: dict[str, str]
-
-    def refused_panels(self) -> list[str]:
-        """The panels whose ``auth_failed`` is open (as stored: an earlier run's)."""
-        names = self.tracker.clients
-        return [n for n in names if (e := self.alerter.episode(n, AUTH_FAILED)) and e.active]
 
     def auth_refused(self, panel: str, error: str, *, by: str = "balance") -> None:
         """The panel refused the key to job kind ``by``: pause its jobs; alert
