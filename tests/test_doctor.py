@@ -572,3 +572,27 @@ def test_a_refused_port_says_what_to_check(doctor):
         "FAIL panel down: key: environment variable SIM_KEY; balance call failed: connection "
         "refused by 127.0.0.1:9; is the panel up, and the port in panels[0].url right?"
     )
+
+
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_its_log_lines_come_in_the_format_asked(tmp_path, monkeypatch, fmt):
+    # doctor wrote structlog's key=value lines whatever --log-format said: a
+    # monitor asking for JSON got lines it could not read.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    (tmp_path / "tracker.toml").write_text(DOWN.replace("retries = 0", "retries = 1"))
+    options = ["--log-level", "warning", "--log-format", fmt, "doctor"]
+    result = CliRunner().invoke(main, options, catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert result.stdout.splitlines()[-1].startswith("FAIL panel down: "), result.stdout
+    lines = result.stderr.splitlines()
+    assert lines, result.output
+    if fmt == "json":
+        events = [json.loads(line) for line in lines]
+        assert {"event": "panel_retry", "level": "warning", "panel": "down"}.items() <= events[
+            -1
+        ].items(), events
+    else:
+        assert "panel_retry" in lines[-1] and "panel=down" in lines[-1], lines
+        assert not lines[-1].startswith("{"), lines

@@ -34,8 +34,9 @@ def doctor(ctx: Context, as_json: bool) -> None:
     Works on a broken config too: every problem gets its own line. Exit 1 if
     any check fails. The database is only read, never created or changed.
     """
-    # Retry warnings would interleave with the report; --log-level shows them.
-    configure_logging(ctx.log_level or "error", "console")
+    # Retry warnings would interleave with the report; --log-level shows them,
+    # in the lines --log-format asks for (json: a monitor reads them).
+    configure_logging(ctx.log_level or "error", ctx.log_format or "console")
     checks = run_checks(ctx.config_path, os.environ)
     code = exit_code(checks)
     if as_json:
