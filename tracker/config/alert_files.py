@@ -75,7 +75,9 @@ def webhook_url(
     elif not resolve:
         return ""
     elif len(urls) != 1:
-        t.fail("webhook_url_file", f"the file must hold one URL (it holds {len(urls)} lines)")
+        # rules/counts.py's words (config is below rules): "1 line" too
+        lines = f"{len(urls)} line" + "s" * (len(urls) != 1)
+        t.fail("webhook_url_file", f"the file must hold one URL (it holds {lines})")
     elif not is_http_url(urls[0]):
         t.fail("webhook_url_file", "the file must hold an http(s) URL (not shown)")
     elif blank_in_host(urls[0]):  # as webhook_url's: "host not found" at every alert

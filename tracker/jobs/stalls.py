@@ -25,6 +25,7 @@ from tracker.config.model import AutomationConfig
 from tracker.jobs.judging import confirmed_row, judge_row, quick_row, stored_moment, watch_state
 from tracker.panel.statuses import is_terminal
 from tracker.rules.alerts import order_ids, rough_duration
+from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert, listed
 from tracker.rules.reach_episodes import BLINDING, panel_blind
 from tracker.rules.stalls import (
@@ -193,8 +194,8 @@ def _stalled_alert(panel: str, orders: list[dict[str, Any]]) -> Alert:
     else:
         longest = rough_duration(max(o["unchanged_seconds"] for o in orders))
         message = (
-            f"{panel}: {len(orders)} orders stalled: {_ids(orders)} (the longest unchanged "
-            f"{longest}; `smm-tracker orders --stalled` lists each with why)"
+            f"{panel}: {counted(len(orders), 'order')} stalled: {_ids(orders)} (the longest "
+            f"unchanged {longest}; `smm-tracker orders --stalled` lists each with why)"
         )
     return Alert(ORDER_STALLED, message, panel=panel, data=listed(orders))
 

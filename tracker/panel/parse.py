@@ -217,15 +217,22 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
             found[order_id] = None  # answered twice, differently
     if not named:
         # {}, [], a list of numbers, unrelated keys: never "every ID is unknown".
-        raise BadAnswerError(f"answered none of the {len(wanted)} asked IDs: {short(data, 80)}")
+        raise BadAnswerError(f"answered {_none_of(wanted)}: {short(data, 80)}")
     # An item null, {} or without a status says nothing about its order: left
     # out (asked again alone), and a broken answer when every item is so.
     said = {order_id: r for order_id, r in found.items() if r is not None}
     if not said:
-        raise BadAnswerError(
-            f"answered none of the {len(wanted)} asked IDs readably: {short(data, 80)}"
-        )
+        raise BadAnswerError(f"answered {_none_of(wanted, ' readable')}: {short(data, 80)}")
     return said
+
+
+def _none_of(wanted: set[int], readable: str = "") -> str:
+    """Given the IDs asked, return what an answer naming none of them said
+    of them: "none of the 2 asked IDs", "nothing about the asked ID" (one
+    ID asked: "none of the 1 asked IDs" read as a slip)."""
+    if len(wanted) == 1:
+        return f"nothing{readable} about the asked ID"
+    return f"none of the {len(wanted)} asked IDs" + (" readably" if readable else "")
 
 
 def parse_add(data: Any) -> int:

@@ -105,7 +105,12 @@ def parse_refill_status_multi(requested: Iterable[str], data: Any) -> list[Refil
         if seen is None or replace(seen, raw_status=None) != replace(report, raw_status=None):
             found[refill_id] = None  # answered twice, differently
     if not found:
-        raise BadAnswerError(f"answered none of the {len(wanted)} asked refills: {short(data, 80)}")
+        none = (
+            "nothing about the asked refill"
+            if len(wanted) == 1
+            else f"none of the {len(wanted)} asked refills"
+        )
+        raise BadAnswerError(f"answered {none}: {short(data, 80)}")
     return [report for report in found.values() if report is not None]
 
 

@@ -149,9 +149,12 @@ def _names_an_order(asked: set[int], data: Any) -> None:
     if shaped and any(isinstance(i, dict) and i.get("order") not in (None, "") for i in items):
         return
     what = "" if shaped else "in the shape of a one-order answer, "
-    raise NoOrderNamedError(
-        f"answered {what}naming none of the {len(asked)} orders asked: {values.shown(data)}"
+    named = (
+        "not naming the order asked"
+        if len(asked) == 1
+        else f"naming none of the {len(asked)} orders asked"
     )
+    raise NoOrderNamedError(f"answered {what}{named}: {values.shown(data)}")
 
 
 def _carries_refill(value: Any) -> bool:

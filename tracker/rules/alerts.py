@@ -22,6 +22,7 @@ from tracker.panel.statuses import (
     status_reason,
 )
 from tracker.panel.values import quoted
+from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert
 from tracker.rules.money import money
 from tracker.rules.refill_states import AUTO, REFUSED, is_permanent_refusal
@@ -152,7 +153,7 @@ def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
                 )
             else:
                 why = f" ({quoted(reason, _REASON_CHARS)})" if reason is not None else ""
-                message = f"{panel}: {len(hit)} orders {word}{why}: {_ids(hit)}"
+                message = f"{panel}: {counted(len(hit), 'order')} {word}{why}: {_ids(hit)}"
             alerts.append(Alert(kind, message, panel=panel, data={"orders": orders}))
     return alerts
 
@@ -235,8 +236,8 @@ def refill_alerts(
             reasons = list(dict.fromkeys(_why(c) for c in lost))
             said = reasons[0] if len(reasons) == 1 else f"{len(reasons)} reasons, in data"
             message = (
-                f"{panel}: {len(lost)} refills rejected or refused: {_ids(lost)} ({said}; "
-                "`smm-tracker refills` lists each)"
+                f"{panel}: {counted(len(lost), 'refill')} rejected or refused: {_ids(lost)} "
+                f"({said}; `smm-tracker refills` lists each)"
             )
         alerts.append(Alert(REFILL_REJECTED_KIND, message, panel=panel, data={"refills": refills}))
     return alerts

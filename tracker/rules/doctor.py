@@ -194,7 +194,7 @@ def ambiguity_check(
     return Check(
         WARN,
         f"panel {panel}",
-        f"lists service {service} {listings} times with different terms ({terms}) since "
+        f"lists service {service} {counted(listings, 'time')} with different terms ({terms}) since "
         f"{since}: neither is trusted; {what_is_kept(stored_at)}",
     )
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso, parse_iso
 from tracker.panel.statuses import CANCELED, PARTIAL, REFUNDED, is_terminal
+from tracker.rules.counts import counted
 from tracker.rules.delivery import plausible_remains, total_quantity
 from tracker.rules.episodes import Alert, listed
 from tracker.rules.money import money
@@ -171,7 +172,9 @@ def _per_panel(kind: str, what: str, changes: Iterable[dict[str, Any]]) -> list[
         else:
             shown = ", ".join(f"#{i['order_id']} {_charges(i)}" for i in items[:_SHOWN])
             more = f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
-            message = f"{panel}: {len(items)} orders {what} after they ended: {shown}{more}"
+            message = (
+                f"{panel}: {counted(len(items), 'order')} {what} after they ended: {shown}{more}"
+            )
         alerts.append(Alert(kind, message, panel=panel, data=listed(items)))
     return alerts
 

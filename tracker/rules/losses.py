@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tracker.rules.capabilities import BALANCE, NO_BALANCE
+from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert, listed
 
 ORDER_LOST = "order_lost"
@@ -41,8 +42,8 @@ def lost_alerts(lost: Iterable[dict[str, Any]]) -> list[Alert]:
             shown = ", ".join(f"#{i['order_id']}" for i in items[:_SHOWN])
             more = f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
             message = (
-                f"{panel}: {len(items)} orders stopped being polled, the panel calls them "
-                f"unknown ({words}): {shown}{more}; `smm-tracker track --panel {panel} ID` "
+                f"{panel}: {counted(len(items), 'order')} stopped being polled, the panel calls "
+                f"them unknown ({words}): {shown}{more}; `smm-tracker track --panel {panel} ID` "
                 "resumes one"
             )
         data = listed([{k: v for k, v in i.items() if k != "panel"} for i in items])

@@ -35,6 +35,7 @@ from tracker.errors import outcome_cause
 from tracker.panel.statuses import REFILL_STATUSES
 from tracker.panel.values import quoted
 from tracker.rules.alerts import order_ids, refill_alerts
+from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert
 from tracker.rules.refill_states import LOCAL_STATUSES, REQUESTING, UNKNOWN
 from tracker.rules.refills import NOT_FOUND_CONFIRMATIONS
@@ -84,7 +85,8 @@ def unknown_request_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
         if len(hit) == 1:
             whom = f"the refill request for order #{hit[0]['order_id']} has"
         else:
-            whom = f"{len(hit)} refill requests ({order_ids([c['order_id'] for c in hit])}) have"
+            ids = order_ids([c["order_id"] for c in hit])
+            whom = f"{counted(len(hit), 'refill request')} ({ids}) have"
         message = (
             f"{panel}: {whom} an unknown outcome ({what}); it may have been placed, so it "
             f"counts toward refill.max_requests and the cooldown: check the panel"
@@ -104,7 +106,8 @@ def closed_unknown_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
         if len(hit) == 1:
             whom = f"refill {hit[0]['refill_id']} of order #{hit[0]['order_id']} is"
         else:
-            whom = f"{len(hit)} refills of orders {order_ids([c['order_id'] for c in hit])} are"
+            ids = order_ids([c["order_id"] for c in hit])
+            whom = f"{counted(len(hit), 'refill')} of orders {ids} are"
         said = f"the panel answered {what} {NOT_FOUND_CONFIRMATIONS} rounds in a row"
         if all(str(c.get("error") or "").startswith(SHARED_ID) for c in hit):
             said = f"{SHARED_ID} to another order too (its answers cannot be told apart)"
@@ -141,7 +144,8 @@ def unknown_status_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
             held = "its order gets no new refill request until refill.cooldown has passed since"
             held += " it was requested"
         else:
-            whom = f"{len(hit)} refills of orders {order_ids([c['order_id'] for c in hit])} are"
+            ids = order_ids([c["order_id"] for c in hit])
+            whom = f"{counted(len(hit), 'refill')} of orders {ids} are"
             held = "their orders get no new refill request until refill.cooldown has passed"
             held += " since each was requested"
         message = (
