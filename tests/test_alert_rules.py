@@ -91,7 +91,11 @@ def test_many_orders_at_once_are_one_alert_per_panel_and_kind() -> None:
     alerts = {(a.panel, a.kind): a for a in order_alerts(batch)}
     assert set(alerts) == {("main", ORDER_PARTIAL), ("other", ORDER_CANCELED)}
     partial = alerts[("main", ORDER_PARTIAL)]
-    assert partial.message == "main: 8 orders partial: #1, #2, #3, #4, #5 and 3 more"
+    # The message names where the 3 not shown are (a webhook shows only it).
+    assert partial.message == (
+        "main: 8 orders partial: #1, #2, #3, #4, #5 and 3 more "
+        "(in data.orders: `smm-tracker alerts --json`)"
+    )
     assert len(partial.data["orders"]) == 8
     assert len(alerts[("other", ORDER_CANCELED)].data["orders"]) == 2
 
@@ -219,3 +223,22 @@ def test_unreachable_quotes_the_last_error_redacted_then_cut() -> None:
     bare = unreachable_alert("main", since, T0, "status", None)
     assert bare.message == "main: unreachable, every call has failed for 16m"
     assert "last_error" not in bare.data
+
+
+def test_a_grouped_refill_unknown_says_where_the_refills_not_named_are() -> None:
+    from tracker.rules.unread_refills import closed_unknown_alerts, unknown_request_alerts
+
+    def change(order: int, before: str) -> dict:
+        fields = {"panel": "main", "order_id": order, "refill_id": str(order + 100)}
+        return {**fields, "from_status": before, "to_status": "Unknown", "error": "timed out"}
+
+    [asked] = unknown_request_alerts([change(i, "Requesting") for i in range(1, 9)])
+    assert "8 refill requests of orders #1, #2, #3, #4, #5 and 3 more (in data.refills: " in (
+        asked.message
+    ), asked.message
+    assert len(asked.data["refills"]) == 8
+    [closed] = closed_unknown_alerts([change(i, "In progress") for i in range(1, 8)])
+    assert "7 refills of orders #1, #2, #3, #4, #5 and 2 more (in data.refills: " in (
+        closed.message
+    ), closed.message
+    assert "`smm-tracker alerts --json`) are no longer followed" in closed.message

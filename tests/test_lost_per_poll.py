@@ -64,7 +64,12 @@ def test_a_panel_that_purged_hundreds_of_orders_sends_one_order_lost_per_poll(
     assert all(o["error"] == "Incorrect order ID" for o in lost["data"]["orders"])
     assert lost["message"].startswith("sim: 600 orders stopped being polled, the panel calls")
     assert "(Incorrect order ID): #" in lost["message"]
-    assert lost["message"].endswith(" and 595 more; `smm-tracker track --panel sim ID` resumes one")
+    # Where the 595 not named are (its data holds 100 of them): the command
+    # that lists every one.
+    assert lost["message"].endswith(
+        " and 595 more (`smm-tracker orders --status lost` lists them); "
+        "`smm-tracker track --panel sim ID` resumes one"
+    )
 
 
 # --- the alert held to the poll's end, raised however the poll ends -----------

@@ -102,7 +102,8 @@ def test_run_once_on_a_terminal_prints_lines_a_person_reads_within_80_columns(pa
     said = " ".join(" ".join(lines[at:end]).split())
     assert re.fullmatch(
         r"\d\d:\d\d:\d\d warning alert order_partial panel=sim: sim: 12 orders partial: "
-        r"#23501, #23502, #23503, #23504, #23505 and 7 more",
+        r"#23501, #23502, #23503, #23504, #23505 and 7 more "
+        r"\(in data.orders: `smm-tracker alerts --json`\)",
         said,
     ), said
     # What a person does not read: its data, the logger, the job, the timings.

@@ -73,7 +73,7 @@ class DailyCap:
         def judge(episode: Episode) -> tuple[Episode, Alert | None]:
             if episode.active and episode.since is not None and episode.since >= today:
                 return episode, None
-            shown = order_ids([o["order_id"] for o in capped])
+            shown = order_ids([o["order_id"] for o in capped], "orders")
             message = (
                 f"{self.panel}: daily cap {money(cap)} reached ({money(spent)} spent today): "
                 f"{counted(len(capped), 're-order')} not placed: {shown}"

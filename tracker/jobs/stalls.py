@@ -178,8 +178,8 @@ def _facts(row: OpenRow, state: WatchState, now: datetime) -> dict[str, Any]:
     }
 
 
-def _ids(orders: list[dict[str, Any]]) -> str:
-    return order_ids([o["order_id"] for o in orders])
+def _ids(orders: list[dict[str, Any]], where: str = "") -> str:
+    return order_ids([o["order_id"] for o in orders], where)
 
 
 def _stalled_alert(panel: str, orders: list[dict[str, Any]]) -> Alert:
@@ -214,5 +214,5 @@ def _moving_alert(panel: str, orders: list[dict[str, Any]], now: datetime) -> Al
     else:
         went = "ended" if ended == len(orders) else "are moving again or ended"
         went = went if ended else "are moving again"
-        message = f"{panel}: {len(orders)} stalled orders {went}: {_ids(orders)}"
+        message = f"{panel}: {len(orders)} stalled orders {went}: {_ids(orders, 'orders')}"
     return Alert(ORDER_MOVING, message, panel=panel, data=listed(orders))

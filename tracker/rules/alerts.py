@@ -23,7 +23,7 @@ from tracker.panel.statuses import (
 )
 from tracker.panel.values import quoted
 from tracker.rules.counts import counted
-from tracker.rules.episodes import Alert
+from tracker.rules.episodes import Alert, more_in_data
 from tracker.rules.money import money
 from tracker.rules.refill_states import AUTO, REFUSED, is_permanent_refusal
 
@@ -79,15 +79,21 @@ def _by_panel(items: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
     return grouped
 
 
-def order_ids(ids: Sequence[int]) -> str:
+def order_ids(ids: Sequence[int], where: str = "") -> str:
     """Given order IDs, return the first few for a grouped alert's message:
-    "#1, #2, #3, #4, #5 and 7 more" (its data lists them all)."""
+    "#1, #2, #3, #4, #5 and 7 more"; given ``where``, the data field that
+    lists them, where the rest are: "... and 7 more (in data.orders:
+    `smm-tracker alerts --json`)" (none for a message naming a command
+    that lists them)."""
     more = len(ids) - _SHOWN_IDS
-    return ", ".join(f"#{i}" for i in ids[:_SHOWN_IDS]) + (f" and {more} more" if more > 0 else "")
+    shown = ", ".join(f"#{i}" for i in ids[:_SHOWN_IDS])
+    if not where:
+        return shown + (f" and {more} more" if more > 0 else "")
+    return shown + more_in_data(more, where)
 
 
-def _ids(items: list[dict[str, Any]]) -> str:
-    return order_ids([item["order_id"] for item in items])
+def _ids(items: list[dict[str, Any]], where: str = "") -> str:
+    return order_ids([item["order_id"] for item in items], where)
 
 
 def _money(value: Any) -> str:
@@ -153,7 +159,9 @@ def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
                 )
             else:
                 why = f" ({quoted(reason, _REASON_CHARS)})" if reason is not None else ""
-                message = f"{panel}: {counted(len(hit), 'order')} {word}{why}: {_ids(hit)}"
+                message = (
+                    f"{panel}: {counted(len(hit), 'order')} {word}{why}: {_ids(hit, 'orders')}"
+                )
             alerts.append(Alert(kind, message, panel=panel, data={"orders": orders}))
     return alerts
 

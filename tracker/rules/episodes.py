@@ -109,3 +109,13 @@ def listed(orders: list[dict[str, Any]]) -> dict[str, Any]:
     MAX_LISTED of them (a backlog at once must not make a megabyte webhook
     body, nor a log line journald cuts in pieces)."""
     return {"count": len(orders), "orders": orders[:MAX_LISTED]}
+
+
+def more_in_data(more: int, key: str = "orders") -> str:
+    """Given how many a grouped alert's message leaves unnamed and the data
+    field listing them, return its words: " and 7 more (in data.orders:
+    `smm-tracker alerts --json`)", where a person reading the message finds
+    the rest; "" for none."""
+    if more <= 0:
+        return ""
+    return f" and {more} more (in data.{key}: `smm-tracker alerts --json`)"

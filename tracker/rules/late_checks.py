@@ -23,7 +23,7 @@ from tracker.clock import iso, parse_iso
 from tracker.panel.statuses import CANCELED, PARTIAL, REFUNDED, is_terminal
 from tracker.rules.counts import counted
 from tracker.rules.delivery import plausible_remains, total_quantity
-from tracker.rules.episodes import Alert, listed
+from tracker.rules.episodes import Alert, listed, more_in_data
 from tracker.rules.money import money
 
 if TYPE_CHECKING:  # a type only
@@ -171,7 +171,7 @@ def _per_panel(kind: str, what: str, changes: Iterable[dict[str, Any]]) -> list[
             message = f"{panel}: order #{item['order_id']} {what} after it ended {_ended(item)}"
         else:
             shown = ", ".join(f"#{i['order_id']} {_charges(i)}" for i in items[:_SHOWN])
-            more = f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
+            more = more_in_data(len(items) - _SHOWN)
             message = (
                 f"{panel}: {counted(len(items), 'order')} {what} after they ended: {shown}{more}"
             )

@@ -40,7 +40,9 @@ def lost_alerts(lost: Iterable[dict[str, Any]]) -> list[Alert]:
             )
         else:
             shown = ", ".join(f"#{i['order_id']}" for i in items[:_SHOWN])
-            more = f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
+            # Every one, past the first 100 data.orders holds, listed by `orders`.
+            lists = "(`smm-tracker orders --status lost` lists them)"
+            more = f" and {len(items) - _SHOWN} more {lists}" if len(items) > _SHOWN else ""
             message = (
                 f"{panel}: {counted(len(items), 'order')} stopped being polled, the panel calls "
                 f"them unknown ({words}): {shown}{more}; `smm-tracker track --panel {panel} ID` "

@@ -85,8 +85,8 @@ def unknown_request_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
         if len(hit) == 1:
             whom = f"the refill request for order #{hit[0]['order_id']} has"
         else:
-            ids = order_ids([c["order_id"] for c in hit])
-            whom = f"{counted(len(hit), 'refill request')} ({ids}) have"
+            ids = order_ids([c["order_id"] for c in hit], "refills")
+            whom = f"{counted(len(hit), 'refill request')} of orders {ids} have"
         message = (
             f"{panel}: {whom} an unknown outcome ({what}); it may have been placed, so it "
             f"counts toward refill.max_requests and the cooldown: check the panel"
@@ -106,7 +106,7 @@ def closed_unknown_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
         if len(hit) == 1:
             whom = f"refill {hit[0]['refill_id']} of order #{hit[0]['order_id']} is"
         else:
-            ids = order_ids([c["order_id"] for c in hit])
+            ids = order_ids([c["order_id"] for c in hit], "refills")
             whom = f"{counted(len(hit), 'refill')} of orders {ids} are"
         said = f"the panel answered {what} {NOT_FOUND_CONFIRMATIONS} rounds in a row"
         if all(str(c.get("error") or "").startswith(SHARED_ID) for c in hit):
@@ -144,7 +144,7 @@ def unknown_status_alerts(changes: Iterable[dict[str, Any]]) -> list[Alert]:
             held = "its order gets no new refill request until refill.cooldown has passed since"
             held += " it was requested"
         else:
-            ids = order_ids([c["order_id"] for c in hit])
+            ids = order_ids([c["order_id"] for c in hit], "refills")
             whom = f"{counted(len(hit), 'refill')} of orders {ids} are"
             held = "their orders get no new refill request until refill.cooldown has passed"
             held += " since each was requested"
