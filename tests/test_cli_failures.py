@@ -590,6 +590,31 @@ def test_balance_says_when_the_panel_no_longer_answers(cli_for, sim, monkeypatch
     assert shown.stderr.endswith("its balance is the last it gave; smm-tracker doctor says why)\n")
 
 
+def test_balance_says_its_calls_fail_before_the_panel_is_called_unreachable(cli_for):
+    # walk16: every call failing, panel_unreachable not open yet (it opens
+    # after schedule.unreachable_after): "no balance fetched yet (the daemon
+    # checks it on its schedule)", and a balance fetched before, no note.
+    down = f"http://127.0.0.1:{_closed_port()}/api/v2"
+    assert cli_for(down, "run", "--once").exit_code == 1
+    shown = cli_for(down, "balance")
+    assert shown.exit_code == 0 and shown.stdout == ""
+    assert shown.stderr.startswith("sim: no balance fetched yet (its last call failed at 20")
+    assert shown.stderr.endswith("; smm-tracker doctor says why)\n"), shown.stderr
+    server = PanelServer(SimulatedPanel(key=KEY, seed=5)).start()
+    try:
+        assert cli_for(server.url, "run", "--once").exit_code == 0
+        assert cli_for(server.url, "balance").stderr == ""  # an answer ends the run
+    finally:
+        server.stop()
+    assert cli_for(server.url, "run", "--once").exit_code == 1
+    shown = cli_for(server.url, "balance")
+    assert shown.exit_code == 0 and shown.stdout.startswith("sim: ")
+    assert shown.stderr.startswith("(sim: its last call failed at 20"), shown.stderr
+    assert shown.stderr.endswith(
+        ": its balance is the last it gave; smm-tracker doctor says why)\n"
+    ), shown.stderr
+
+
 def test_balance_never_fetched_for_a_refused_key_says_why(cli_for, sim, monkeypatch):
     # "no balance fetched yet (the daemon checks it on its schedule)": the
     # key was refused from the first call, so no schedule would ever fetch it.

@@ -34,7 +34,7 @@ from tracker.rules.capabilities import BALANCE, no_balance
 from tracker.rules.money import money
 from tracker.store.alerts import balance_history, latest_balance, open_episodes
 from tracker.store.capabilities import unsupported_here
-from tracker.store.listing import failing_panels
+from tracker.store.listing import failing_calls, failing_panels
 from tracker.store.orders import Store
 
 SHOWN_HISTORY = 8  # balance checks listed per panel in text output; --json has the day
@@ -143,6 +143,12 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         click.echo(to_json({"panels": listed, "no_balance_action": missing}))
         return
     failing_now = failing_panels(store, name)
+    # Every call failing, the unreachable episode not open yet: said too.
+    calls_failing = {
+        panel: run
+        for panel, run in failing_calls(store, name).items()
+        if failing_now.get(panel, ("",))[0] not in NOT_ANSWERING
+    }
     screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
     for name, info in found.items():
         if name in lacking:  # its last balance, if any, is from before: said so
@@ -158,6 +164,8 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             if kind in NOT_ANSWERING:  # no schedule fetches it while the key is refused
                 since = moment(since, screen)  # "15:44 UTC" on a terminal
                 why = f"{NOT_ANSWERING[kind]} since {since}; smm-tracker doctor says why"
+            elif name in calls_failing:  # before the daemon calls the panel unreachable
+                why = f"{_calls_failed(calls_failing[name], screen)}; smm-tracker doctor says why"
             click.echo(
                 fitted(safe_text(f"{name}: no balance fetched yet ({why})"), notes), err=True
             )
@@ -183,3 +191,17 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             why = f"{NOT_ANSWERING[kind]} since {since}: its balance is the last it gave"
             said = safe_text(f"({failing}: {why}; smm-tracker doctor says why)")
             click.echo(fitted(said, notes), err=True)
+    for failing, run in calls_failing.items():
+        if found.get(failing):
+            why = f"{_calls_failed(run, screen)}: its balance is the last it gave"
+            said = safe_text(f"({failing}: {why}; smm-tracker doctor says why)")
+            click.echo(fitted(said, notes), err=True)
+
+
+def _calls_failed(run: tuple[str, str], screen: Screen | None) -> str:
+    """Given a run of failed calls (its start, its last) and the screen,
+    return its words: "its last call failed at 15:44 UTC (every call since
+    15:40 UTC)", the run's start left out when it is that call."""
+    since, last = run
+    said = f"its last call failed at {moment(last, screen)}"
+    return said if since == last else f"{said} (every call since {moment(since, screen)})"

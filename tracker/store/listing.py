@@ -135,3 +135,26 @@ def failing_panels(store: Store, panel: str | None = None) -> dict[str, tuple[st
     for row in rows:  # auth_failed, then panel_unreachable, before status_failing
         found.setdefault(row["panel"], (row["kind"], row["since"] or ""))
     return found
+
+
+# Calls failing before panel_unreachable opens: its closed episode keeps the
+# run's start (``since``) and its last failed call (``last_sent_at``), both
+# cleared by the panel's next answer.
+_CALLS_FAILING = """
+SELECT panel, since, last_sent_at FROM alert_state
+WHERE kind = 'panel_unreachable' AND active = 0 AND since IS NOT NULL
+  AND (? IS NULL OR panel = ?)
+ORDER BY panel
+"""
+
+
+def failing_calls(store: Store, panel: str | None = None) -> dict[str, tuple[str, str]]:
+    """Return {panel: (since, last)} for each panel (or ``panel``) whose
+    calls have all failed since ``since``, its last at ``last``, the
+    unreachable episode not open yet. Nothing when the database cannot
+    say (a table it does not have yet)."""
+    try:
+        rows = store.rows(_CALLS_FAILING, [panel, panel])
+    except StoreError:
+        return {}
+    return {r["panel"]: (r["since"], r["last_sent_at"] or r["since"]) for r in rows}
