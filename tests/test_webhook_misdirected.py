@@ -38,6 +38,7 @@ pytestmark = pytest.mark.usefixtures("fresh_logs")
 TOKEN = "T0001/B0002/misdirectedHookToken9Zx"
 ALERT = Alert("balance_low", "main: balance 4.20 USD is below 10.00", panel="main", id=7)
 FIX = "alerts.webhook_url (or webhook_url_file)"
+PROXY = "$HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY"
 
 
 @pytest.fixture(autouse=True)
@@ -152,7 +153,9 @@ def test_a_webhook_host_that_does_not_exist_is_tried_once(lookups, counts):
 def test_a_resolver_that_cannot_answer_now_is_still_retried(lookups, counts):
     waits, logs, _sink = deliver(f"https://busy.example/services/{TOKEN}")
     assert (len(lookups), len(waits)) == (ATTEMPTS, ATTEMPTS - 1)
-    assert logs == [failed_line("no answer (ConnectError)")]
+    # It said "no answer (ConnectError)": no receiver was ever asked.
+    said = "the webhook URL's host was not resolved (Temporary failure in name resolution)"
+    assert logs == [failed_line(f"{said}: is the DNS resolver reachable?")]
     assert counts.snapshot()[("webhook", "failed")] == 1
 
 
@@ -161,7 +164,9 @@ def test_a_proxy_that_does_not_resolve_is_not_called_a_wrong_webhook_url(lookups
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     waits, logs, _sink = deliver(f"https://hooks.example/services/{TOKEN}")
     assert lookups == ["proxy.invalid"] * ATTEMPTS and len(waits) == ATTEMPTS - 1
-    assert logs == [failed_line("no answer (ConnectError)")]
+    # It said "no answer (ConnectError)": the proxy's name is what to check.
+    said = "the proxy's host was not resolved (Name or service not known): check "
+    assert logs == [failed_line(f"{said}{PROXY}, and the resolver")]
 
 
 def test_https_on_a_plain_http_port_is_tried_once(plain, counts):
@@ -197,6 +202,70 @@ def test_a_refused_port_is_still_retried(counts):
     refused = f"connection refused: is the receiver up, and the port in {FIX} right?"
     assert logs == [failed_line(refused)]
     assert TOKEN not in repr(logs) and "127.0.0.1" not in repr(logs)
+
+
+def test_a_proxy_that_refuses_the_connection_is_named_not_the_receiver(monkeypatch):
+    # It said "is the receiver up, and the port in alerts.webhook_url right?":
+    # the receiver was never reached; the proxy's port refused.
+    with socket.socket() as s:  # free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+    waits, logs, _sink = deliver(f"https://hooks.example/services/{TOKEN}")
+    assert len(waits) == ATTEMPTS - 1  # the proxy may be restarting
+    said = f"the proxy refused the connection: is it up, and {PROXY} right?"
+    assert logs == [failed_line(said)]
+
+
+class Proxy:
+    """A loopback proxy answering every CONNECT with ``answer``; its tunnels counted."""
+
+    def __init__(self, answer: bytes):
+        self.asked = 0
+        owner = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                owner.asked += 1
+                try:
+                    self.request.recv(4096)  # CONNECT hooks.example:443 HTTP/1.1
+                    self.request.sendall(answer)
+                except OSError:
+                    pass
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("answer", "tries", "said"),
+    [
+        (b"502 Bad Gateway", ATTEMPTS, "the proxy could not reach the webhook: it answered 502 "
+         "Bad Gateway"),
+        (b"407 Proxy Authentication Required", 1, "the proxy refused the tunnel to the webhook: "
+         f"it answered 407 Proxy Authentication Required; check {PROXY}"),
+    ],
+)  # fmt: skip
+def test_a_proxy_refusing_the_tunnel_says_its_answer(monkeypatch, answer, tries, said):
+    # It said "HTTP failure (ProxyError)", tried once: a proxy's 502 (the
+    # receiver behind it down a moment) not retried, and no word of whose.
+    proxy = Proxy(b"HTTP/1.1 " + answer + b"\r\nContent-Length: 0\r\n\r\n")
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    try:
+        waits, logs, _sink = deliver(f"https://hooks.example/services/{TOKEN}")
+    finally:
+        proxy.close()
+    assert proxy.asked == tries and len(waits) == tries - 1
+    assert logs == [failed_line(said)]
+    assert TOKEN not in repr(logs)
 
 
 def test_an_apprise_target_whose_host_does_not_exist_is_tried_once(lookups):

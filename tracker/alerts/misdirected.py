@@ -7,13 +7,16 @@ connecting, before a byte of the POST is written, and each stays as it is
 until someone edits ``alerts.webhook_url`` (or the receiver changes): an
 alert's retries would spend its whole retry budget (60 s) to fail the same
 way, while the alerts behind it waited. A resolver that cannot answer now
-(EAI_AGAIN) and a refused port are not judged here: retried as before.
+(EAI_AGAIN) and a refused port are not judged here: retried as before, in
+words saying what failed (:func:`unconnected`), a proxy's failures named
+as the proxy's (its answer to the tunnel: :func:`proxy_refusal`).
 
 The words name the setting, never the URL nor its host: the URL holds a token.
 """
 
 from __future__ import annotations
 
+import socket
 import ssl
 
 import httpx
@@ -21,6 +24,7 @@ import httpx
 from tracker.panel.misdirected import USE_HTTP, causes, no_such_host, no_tls, refused_certificate
 
 SETTING = "alerts.webhook_url (or webhook_url_file)"
+PROXY = "$HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY"
 
 
 def hopeless(exc: httpx.ConnectError, *, proxied: bool) -> str | None:
@@ -44,13 +48,40 @@ def hopeless(exc: httpx.ConnectError, *, proxied: bool) -> str | None:
     return None
 
 
-def unconnected(exc: httpx.ConnectError) -> str:
-    """Given a failure to connect that a retry may cure, return it in words:
-    a refused port asks whether the receiver is up and the port right (it
-    said "no answer (ConnectError)", for a receiver that did answer: no)."""
-    if any(isinstance(cause, ConnectionRefusedError) for cause in causes(exc)):
+def unconnected(exc: httpx.ConnectError, *, proxied: bool = False) -> str:
+    """Given a failure to connect that a retry may cure, return it in words,
+    as a panel call's say what failed: a host not resolved (the resolver
+    failing now), a refused port (is the receiver up, the port right?), and
+    through a proxy from the environment (``proxied``) the proxy's own: its
+    host, the port it listens on. It said "no answer (ConnectError)", for a
+    receiver never reached, and blamed the webhook's port for the proxy's."""
+    found = causes(exc)
+    resolver = next((c for c in found if isinstance(c, socket.gaierror)), None)
+    if resolver is not None:  # through a proxy, only the proxy's host is looked up here
+        said = resolver.strerror or "the resolver failed"
+        if proxied:
+            return f"the proxy's host was not resolved ({said}): check {PROXY}, and the resolver"
+        return f"the webhook URL's host was not resolved ({said}): is the DNS resolver reachable?"
+    if any(isinstance(cause, ConnectionRefusedError) for cause in found):
+        if proxied:
+            return f"the proxy refused the connection: is it up, and {PROXY} right?"
         return f"connection refused: is the receiver up, and the port in {SETTING} right?"
-    return "no answer (ConnectError)"
+    why = next((c.strerror for c in found if isinstance(c, OSError) and c.strerror), None)
+    whom = "the proxy" if proxied else "the receiver"
+    return f"cannot connect to {whom}: {why}" if why else "no answer (ConnectError)"
+
+
+def proxy_refusal(exc: httpx.ProxyError) -> tuple[str, bool]:
+    """Given the proxy's answer refusing to open the tunnel to the webhook
+    (its status and reason, "502 Bad Gateway"), return it in words and
+    whether a retry may cure it: the proxy or what is behind it failing
+    (5xx, 429) may; its own refusal (407: credentials) will not. It said
+    "HTTP failure (ProxyError)", not which proxy answer, nor whose."""
+    said = " ".join(str(exc).split())[:80]
+    code = said.split(" ", 1)[0]
+    if code.isdigit() and (code == "429" or code.startswith("5")):
+        return f"the proxy could not reach the webhook: it answered {said}", True
+    return f"the proxy refused the tunnel to the webhook: it answered {said}; check {PROXY}", False
 
 
 def _why(exc: BaseException) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import tenacity
 
-from tracker.alerts.misdirected import hopeless, unconnected
+from tracker.alerts.misdirected import hopeless, proxy_refusal, unconnected
 from tracker.panel import deadline, wait_hints
 from tracker.panel.budget import Budget
 from tracker.panel.inflate import Undecodable
@@ -61,8 +61,12 @@ def post_once(http: httpx.Client, url: str, body: dict[str, Any], budget: Budget
             raise Retryable(f"HTTP {exc.status}: {exc}") from None
         raise Refused(str(exc) if exc.status is None else f"HTTP {exc.status}: {exc}") from None
     except httpx.ConnectError as exc:  # nothing sent: a wrong URL is tried once
-        wrong = hopeless(exc, proxied=deadline.proxied(http, url))
-        raise (Refused(wrong) if wrong else Retryable(unconnected(exc))) from None
+        proxied = deadline.proxied(http, url)
+        wrong = hopeless(exc, proxied=proxied)
+        raise (Refused(wrong) if wrong else Retryable(unconnected(exc, proxied=proxied))) from None
+    except httpx.ProxyError as exc:  # the proxy's answer to CONNECT: nothing sent
+        said, retryable = proxy_refusal(exc)
+        raise (Retryable(said) if retryable else Refused(said)) from None
     except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
         # The class name only: some httpx messages quote the URL.
         raise Retryable(f"no answer ({type(exc).__name__})") from None
