@@ -674,3 +674,15 @@ def test_toml_round_trip_of_the_example_is_plain_tables():
     # Guards the example against drifting into keys only a comment mentions.
     data = tomllib.loads(EXAMPLE.read_text())
     assert set(data) == {*SECTIONS, "panels"}
+
+
+def test_example_comments_start_in_one_column():
+    # A key's comment beside it starts where every other one does (a value
+    # too long for that column has its comment on the line before): they
+    # were ragged, at columns 30, 32, 33, 36, 46 and 77.
+    columns = {}
+    for number, line in enumerate(EXAMPLE.read_text().splitlines(), 1):
+        setting = re.match(r"(# )?[a-z_]+ = ", line)
+        if setting and "#" in line[setting.end() :]:
+            columns[number] = line.index("#", setting.end()) + 1
+    assert len(columns) > 50 and set(columns.values()) == {30}, columns
