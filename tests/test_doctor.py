@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -596,3 +597,26 @@ def test_its_log_lines_come_in_the_format_asked(tmp_path, monkeypatch, fmt):
     else:
         assert "panel_retry" in lines[-1] and "panel=down" in lines[-1], lines
         assert not lines[-1].startswith("{"), lines
+
+
+def test_on_a_terminal_its_log_lines_are_a_persons_unless_a_format_is_asked(tmp_path, monkeypatch):
+    # Without --log-format, a terminal got structlog's key=value lines, 150
+    # columns and more, where every other command writes lines for a person.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(screen_module, "stderr_is_terminal", lambda: True)
+    (tmp_path / "tracker.toml").write_text(DOWN.replace("retries = 0", "retries = 1"))
+
+    def stderr(*options: str) -> list[str]:
+        args = ["--log-level", "warning", *options, "doctor"]
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+        assert result.exit_code == 1, result.output
+        return result.stderr.splitlines()
+
+    person = stderr()
+    assert re.match(r"\d\d:\d\d:\d\d warning +panel_retry panel=down", person[0]), person
+    assert max(map(len, person)) <= 80, person
+    piped = stderr("--log-format", "console")  # asked for: every field, as before
+    assert "[warning  ] panel_retry" in piped[-1] and "gave_up=True" in piped[-1], piped

@@ -11,6 +11,7 @@ import sys
 import click
 
 from tracker.cli.cells import wrap_text
+from tracker.cli.loglines import for_terminal
 from tracker.cli.main import Context, main, pass_ctx
 from tracker.cli.render import safe_text, to_json
 from tracker.cli.screen import moments, stdout_screen
@@ -35,8 +36,10 @@ def doctor(ctx: Context, as_json: bool) -> None:
     any check fails. The database is only read, never created or changed.
     """
     # Retry warnings would interleave with the report; --log-level shows them,
-    # in the lines --log-format asks for (json: a monitor reads them).
-    configure_logging(ctx.log_level or "error", ctx.log_format or "console")
+    # in the lines --log-format asks for (json: a monitor reads them); without
+    # it, on a terminal, the lines for a person the other commands write.
+    person = for_terminal() if ctx.log_format is None else None
+    configure_logging(ctx.log_level or "error", ctx.log_format or "console", person=person)
     checks = run_checks(ctx.config_path, os.environ)
     code = exit_code(checks)
     if as_json:
