@@ -214,5 +214,6 @@ def _moving_alert(panel: str, orders: list[dict[str, Any]], now: datetime) -> Al
     else:
         went = "ended" if ended == len(orders) else "are moving again or ended"
         went = went if ended else "are moving again"
-        message = f"{panel}: {len(orders)} stalled orders {went}: {_ids(orders, 'orders')}"
+        moved = counted(len(orders), "stalled order")
+        message = f"{panel}: {moved} {went}: {_ids(orders, 'orders')}"
     return Alert(ORDER_MOVING, message, panel=panel, data=listed(orders))
