@@ -12,6 +12,8 @@ answer ends the spell.
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 import pytest
 from faketime import FakeTime
@@ -119,3 +121,50 @@ def test_a_balance_outage_whose_budget_runs_out_at_another_attempt_is_told_once(
     assert not client.told_before(said.format(3), "balance_failed")
     assert client.told_before(said.format(4), "balance_failed")
     assert not client.told_before("t: HTTP 500: Internal Server Error", "balance_failed")
+
+
+class _Line(str):
+    """A line's name whose second lookup in the told set in each thread (its
+    write, after the read) waits for every thread to get there too: the
+    poll's workers failing at once. A read and a write not done as one then
+    let each thread find the failure untold."""
+
+    __slots__ = ()
+    meeting: threading.Barrier
+    looked: threading.local
+
+    def __hash__(self) -> int:
+        looks = _Line.looked.__dict__.setdefault("n", 0) + 1
+        _Line.looked.n = looks
+        if looks == 2:
+            try:  # guarded, the others wait on its lock: the barrier breaks, no one hangs
+                _Line.meeting.wait()
+            except threading.BrokenBarrierError:
+                pass
+        return str.__hash__(self)
+
+    def __eq__(self, other: object) -> bool:
+        return str.__eq__(self, other)
+
+
+def test_a_failure_told_from_several_threads_at_once_is_told_once():
+    # WholeCalls.told_before read its told set and wrote it without a lock,
+    # from the poll's worker threads: two batches failing alike at once both
+    # found the failure untold, two panel_retry warnings for one outage.
+    config = PanelConfig(name="t", url="https://panel.test/api/v2", key=Secret("k3y"))
+    client = PanelClient(config, transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+    threads = 4
+    start = threading.Barrier(threads, timeout=10)
+    _Line.meeting, _Line.looked = threading.Barrier(threads, timeout=0.5), threading.local()
+    told: list[bool] = []
+
+    def fail() -> None:
+        start.wait()  # every worker ready: they fail at once
+        told.append(client.told_before("t: HTTP 502: Bad Gateway", _Line("panel_retry")))
+
+    workers = [threading.Thread(target=fail) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(10)
+    assert sorted(told) == [False, True, True, True]  # told by one thread, once

@@ -45,6 +45,9 @@ class WholeCalls(Transport[P]):
         self._current = threading.local()  # the attempts happen in the calling thread
         self.observers.insert(0, self._attempted)
         self._told: dict[str, str] = {}  # what -> the error last told, nothing answered since
+        # The poll's worker threads judge and clear _told at once: a read and
+        # its write under one lock, or two threads both tell a failure "once".
+        self._told_lock = threading.Lock()
         self._carried = False  # an earlier run told this outage: see carry_outage
         # An earlier run told the panel's failing polls (see carry_polls); the
         # poll clears it once a poll leaves no order unchecked.
@@ -85,7 +88,8 @@ class WholeCalls(Transport[P]):
         since: an outage is told once (the same line after it at debug), not at
         every retry, call or job run."""
         said = gist(error)  # whatever attempt the retry budget ran out at
-        told, self._told[what] = self._carried or self._told.get(what) == said, said
+        with self._told_lock:  # read and written as one: told once, whatever the threads
+            told, self._told[what] = self._carried or self._told.get(what) == said, said
         return told
 
     def _retry_told(self, error: str, action: str = "") -> bool:
@@ -94,8 +98,9 @@ class WholeCalls(Transport[P]):
 
     def _attempted(self, _panel: str, _action: str, ok: bool, _s: float, error: str | None) -> None:
         if ok:
-            self._told.clear()  # answered: the next failure is told
-            self._carried = False
+            with self._told_lock:
+                self._told.clear()  # answered: the next failure is told
+                self._carried = False
         last = getattr(self._current, "last", None)
         if last is not None:
             last[:] = [ok, error]
