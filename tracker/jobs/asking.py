@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 
@@ -151,8 +152,15 @@ def _refused_alike(client: PanelClient, answer: Answer, answers_now: Callable[[]
     for order_id in refused:
         del answer.reports[order_id]
     answer.leave(refused, f"status refused alike for every order asked alone: {words}")
-    told = log.debug if client.polls_carried else log.warning  # an earlier run told it
+    told = _told(client, "status_refused_alike")
     told("status_refused_alike", panel=client.name, orders=len(refused), answer=words)
+
+
+def _told(client: PanelClient, line: str) -> Callable[..., Any]:
+    """How to log ``line``: at warning the first time of its episode, at debug
+    after it, and when an earlier run told the panel's failing polls."""
+    first = client.told_lines.tell(line, carried=client.polls_carried)
+    return log.warning if first else log.debug
 
 
 _ALL_REFUSED = "every order asked was refused"
@@ -258,7 +266,7 @@ def _ask_missing(client: PanelClient, ids: list[int], answer: Answer, budget: li
             # call): no news of any ID in it. They are asked alone instead,
             # within the budget; a failure there leaves them unsettled.
             failed = exc.detail
-            told = log.debug if client.polls_carried else log.warning  # told by an earlier run
+            told = _told(client, "status_reask_failed")
             told("status_reask_failed", panel=client.name, orders=len(missing), error=failed)
             break
         still = [i for i in missing if i not in answer.reports]

@@ -125,6 +125,9 @@ class Tracker(Core):
         self.polls[panel] = result
         if result.ok:  # every due order checked: the next failing poll is told
             self.clients[panel].polls_carried = False
+        asked = result.calls > 0 and result.ok and not self.stop_event.is_set()
+        for ended in self.clients[panel].told_lines.poll_done(asked):  # its episode over
+            log.info(f"{ended.line}_ended", panel=panel, times=ended.times, polls=ended.polls)
         try:  # order= alone proven (or orders= answered again): every process starts from it
             store_status_mode(self.store, self.clients[panel], self.clock())
         except StoreError as exc:  # proven again by the next process: a few calls

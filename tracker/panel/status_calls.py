@@ -84,11 +84,12 @@ class StatusCalls(Witnessed[P]):
     def told_by(self, before: StatusCalls[Any]) -> None:
         """At a reload: what ``before``, the old generation's client of the same
         panel, logged once (PHP notices, a status spelling, an absurd number)
-        is not logged again by this one."""
+        is not logged again by this one, nor a poll line whose episode goes on."""
         with before._warn_lock:
             told = set(before._warned)
         with self._warn_lock:
             self._warned |= told
+        self.told_lines.take_over(before.told_lines)  # their episodes go on
 
     def _tag(self, exc: PanelError, action: str) -> PanelError:
         exc.panel, exc.action = self.name, action

@@ -26,6 +26,7 @@ from typing import Any
 from tracker.errors import RateLimitedError
 from tracker.panel.budget import gist
 from tracker.panel.settings import P
+from tracker.panel.told_lines import ToldLines
 from tracker.panel.transport import CallObserver, Transport
 
 
@@ -52,6 +53,8 @@ class WholeCalls(Transport[P]):
         # An earlier run told the panel's failing polls (see carry_polls); the
         # poll clears it once a poll leaves no order unchecked.
         self.polls_carried = False
+        # The poll's lines told once per episode of them (status_reask_failed...).
+        self.told_lines = ToldLines()
 
     def carry_outage(self) -> None:
         """An earlier process (a ``run --once`` before this one) told this
