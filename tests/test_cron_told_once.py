@@ -6,9 +6,9 @@ and ``balance_failed`` errors again, a mail a minute at ``--log-level
 warning`` (the alert went once). The run of failed calls an earlier run
 left going is kept in ``alert_state`` (``panel_unreachable``'s, open or
 counting): a run that finds one logs the outage's lines at debug, until
-the panel answers a call; the next outage is told again. A note told once
-per process (PHP notices around the JSON) is a warning each run still,
-which ``--log-level error`` leaves out, as README's "Run from cron" says.
+the panel answers a call; the next outage is told again. A panel's quirk
+(PHP notices around the JSON) is told by the first run alone too
+(tests/test_cron_quirks.py).
 """
 
 from __future__ import annotations
@@ -58,11 +58,11 @@ def test_a_panel_down_is_told_by_the_first_run_of_the_outage_alone(cron):
 
 
 @pytest.mark.parametrize("cron", [["notices=html"]], indirect=True)
-def test_a_note_told_once_a_process_is_told_every_run_at_warning_not_at_error(cron):
-    # README, Run from cron: what is told once per process, no outage, is
-    # said by each run; --log-level error leaves it out. (This pins the
-    # README's words: it passes on the code before logs16 too.)
+def test_a_panel_printing_notices_is_told_by_the_first_run_alone(cron):
+    # README, Run from cron: a panel's quirk is told once per panel across
+    # runs (alert_state), not once a process: each run warned it, a mail a
+    # minute at --log-level warning, for a panel that has always been so.
     panel, run = cron
     assert run() == (0, ["panel_prints_notices"])
-    assert run() == (0, ["panel_prints_notices"])  # a new process: told again
+    assert run() == (0, [])  # before: told again by every run
     assert run("error") == (0, [])

@@ -162,14 +162,13 @@ def poll_panel(
             given_up.extend(lost)  # stored as stopped: told at the poll's end
             result.write_s += time.perf_counter() - writing
             for order in odd:  # over a good one, not stored; logged once an order and process
-                if client.once(f"remains_odd:{order['order_id']}"):
-                    log.warning(
-                        "remains_not_a_delivery_figure",
-                        panel=panel.name,
-                        order=order["order_id"],
-                        remains=order["remains"],
-                        quantity=order["quantity"],
-                    )
+                client.tell_quirk(  # at debug when an earlier run told it (jobs/quirks.py)
+                    "remains_not_a_delivery_figure",
+                    f"remains_odd:{order['order_id']}",
+                    order=order["order_id"],
+                    remains=order["remains"],
+                    quantity=order["quantity"],
+                )
             for order in repriced:  # counted at its latest value; the change said once
                 charged.tell(order["order_id"], before=order["before"], after=order["after"])
             for ids, answer, asked in settled:

@@ -31,6 +31,7 @@ from tracker.jobs.carried import Carried, carried
 from tracker.jobs.health import StoreHealth
 from tracker.jobs.key_gate import KeyGate
 from tracker.jobs.poll_watch import judge_status, judge_unknown_words
+from tracker.jobs.quirks import QuirksTold
 from tracker.jobs.reach import Reach
 from tracker.rules.alerts import order_alerts
 from tracker.rules.catalogue import Ambiguous, ambiguous_alert
@@ -100,9 +101,12 @@ class Watch(KeyGate):
         tracker.refill_listeners.append(self.on_refills)
         tracker.capability_listeners.append(self.on_unsupported)
         tracker.catalogue_listeners.append(self.on_ambiguous)
-        for client in tracker.clients.values():
+        # A panel's quirks told once across processes (run --once under cron).
+        self.quirks = QuirksTold(tracker.store, tracker.clock)
+        for name, client in tracker.clients.items():
             client.call_observers.append(self.reach.observe)  # whole calls: retries in
             client.call_clock = tracker.monotonic  # their seconds on the clock Reach reads
+            client.quirk_told = partial(self.quirks.seen, name, client.panel.url)
 
     def take_over(self, previous: Watch) -> None:
         """At a reload, carry on the last generation's store outage and its

@@ -1,7 +1,8 @@
 """One HTTP answer read: its code, page or body into the panel's JSON or a
 typed error, the key blanked out of it first; PHP notices around the JSON and
-absurd numbers in it warned of once per panel. The base of :class:`Transport`,
-which sets the attributes named here."""
+absurd numbers in it warned of once per panel, and not again by a later
+process that an earlier one told (``quirk_told``). The base of
+:class:`Transport`, which sets the attributes named here."""
 
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ class Interpreting(Generic[P]):
     _wall: Callable[[], float]
     _warned: set[str]
     _warn_lock: threading.Lock
+    # Set by the jobs (tracker.jobs.quirks): given a quirk's line, whether an
+    # earlier process told it (across `run --once` runs), so this one says
+    # it at debug; each call a sighting. None: told by none.
+    quirk_told: Callable[[str], bool] | None = None
 
     def _interpret(self, response: httpx.Response, *, action: str, idempotent: bool) -> Any:
         panel = self.name
@@ -96,11 +101,18 @@ class Interpreting(Generic[P]):
 
     def _prints_notices(self, noise: str) -> None:
         """Log, once per panel, that its answers carry PHP notices around the JSON."""
+        self.tell_quirk("panel_prints_notices", "notices", sample=noise)
+
+    def tell_quirk(self, line: str, key: str, **fields: Any) -> None:
+        """A quirk of the panel seen: log ``line`` once per process and ``key``
+        (``notices``, ``absurd:status:remains``, ``remains_odd:5``), at
+        warning, or at debug when an earlier process told it (``quirk_told``)."""
+        told = self.quirk_told is not None and self.quirk_told(line)
         with self._warn_lock:
-            if "notices" in self._warned:
+            if key in self._warned:
                 return
-            self._warned.add("notices")
-        log.warning("panel_prints_notices", panel=self.name, sample=noise)
+            self._warned.add(key)
+        (log.debug if told else log.warning)(line, panel=self.name, **fields)
 
     def _scrub(self, body: bytes) -> bytes:
         """Blank out the key where a panel echoes it back, in any encoding, and its
@@ -119,8 +131,4 @@ class Interpreting(Generic[P]):
         """Log once per panel, action and field a number dropped as absurd (1e999999999)."""
         for name, raw in absurd.absurd_numbers(answer):
             key = f"absurd:{action}:{name}"
-            with self._warn_lock:
-                if key in self._warned:
-                    continue
-                self._warned.add(key)
-            log.warning("absurd_number", panel=self.name, action=action, field=name, raw=raw)
+            self.tell_quirk("absurd_number", key, action=action, field=name, raw=raw)

@@ -1,0 +1,54 @@
+"""A panel's quirks told once across processes, not once a process.
+
+A panel's quirks (``panel_prints_notices``: PHP notices around its JSON;
+``absurd_number``: a number no parser reads; ``remains_not_a_delivery_figure``)
+are warned once per panel (and field, or order) in a process. Under cron each
+``run --once`` is a process of its own: every run warned them again, a mail
+a minute at ``--log-level warning``, for a panel that has always been so.
+
+Told once per panel and quirk instead: each is kept in ``alert_state``
+(no alert) under its line's name and the panel's URL (a digest of it:
+:func:`quirk_kind`), ``since`` the first time told, ``last_sent_at`` the
+last time seen. A process that finds it seen within :data:`ABSENT` logs it
+at debug; absent longer, or at another URL, it is told again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from tracker.rules.episodes import Episode
+
+PANEL_PRINTS_NOTICES = "panel_prints_notices"
+ABSURD_NUMBER = "absurd_number"
+REMAINS_ODD = "remains_not_a_delivery_figure"
+QUIRKS = (PANEL_PRINTS_NOTICES, ABSURD_NUMBER, REMAINS_ODD)
+ABSENT = timedelta(days=1)  # a quirk not seen for this long is told again
+SEEN_EVERY = timedelta(hours=1)  # how often a process stores a quirk it still sees
+
+
+def quirk_kind(line: str, url: str) -> str:
+    """Return the ``alert_state`` kind of a quirk's line at a panel URL:
+    ``panel_prints_notices@<12 hex digits>``, a digest (the URL may hold a
+    password): the same panel at another URL tells it again."""
+    return f"{line}@{hashlib.sha256(url.encode()).hexdigest()[:12]}"
+
+
+def judge_quirk(episode: Episode, now: datetime) -> tuple[Episode, bool]:
+    """Given a quirk as stored (never: ``Episode()``) and now, the quirk seen:
+    return it after, and whether an earlier process told it (seen within
+    :data:`ABSENT`; a clock set back counts as within)."""
+    last = episode.last_sent_at or episode.since
+    told = episode.since is not None and last is not None and now - last <= ABSENT
+    return Episode(False, episode.since if told else now, now), told
+
+
+def seen_again(episode: Episode, now: datetime) -> Episode | None:
+    """Given a quirk as this process stored it and now, seen again: return
+    what to store, when :data:`SEEN_EVERY` has passed since (or the clock was
+    set back), else None."""
+    last = episode.last_sent_at
+    if last is not None and timedelta(0) <= now - last < SEEN_EVERY:
+        return None
+    return Episode(False, episode.since, now)
