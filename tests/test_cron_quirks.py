@@ -106,9 +106,11 @@ def test_a_quirk_absent_for_a_day_is_told_again(cron, tmp_path):
     assert run() == []
 
 
-def test_a_quirk_is_told_again_at_another_url(cron):
+def test_a_quirk_is_told_again_at_another_url(cron, tmp_path):
     run, move = cron
     assert run() == list(QUIRKS)
     move()
     assert run() == list(QUIRKS)
     assert run() == []
+    with sqlite3.connect(tmp_path / "t.db") as db:  # the old URL's rows forgotten
+        assert db.execute("SELECT count(*) FROM alert_state").fetchone() == (3,)

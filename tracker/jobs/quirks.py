@@ -15,7 +15,7 @@ from tracker.clock import Clock
 from tracker.errors import StoreError
 from tracker.rules.episodes import Episode
 from tracker.rules.quirks import judge_quirk, quirk_kind, seen_again
-from tracker.store.alerts import load_episode, save_episode
+from tracker.store.alerts import load_episode, save_quirk
 from tracker.store.orders import Store
 
 
@@ -48,7 +48,7 @@ class QuirksTold:
                 after, told = judge_quirk(Episode(*found) if found else Episode(), now)
             self._seen[key] = (told, after)
             try:
-                save_episode(self.store, (*key, after))
+                save_quirk(self.store, (*key, after), line)  # its other URLs' forgotten
             except (StoreError, sqlite3.Error):
                 pass  # stored at a later sighting: told again by the next process at most
             return told

@@ -106,6 +106,19 @@ def save_episode(store: Store, episode: tuple[str, str, Episode]) -> None:
         db.execute(_SAVE_EPISODE, _episode_params(episode))
 
 
+def save_quirk(store: Store, quirk: tuple[str, str, Episode], line: str) -> None:
+    """Store a panel's quirk (:mod:`tracker.rules.quirks`), and forget the
+    same quirk kept at the panel's other URLs: one row per panel and quirk."""
+    panel, kind, _ = quirk
+    prefix = f"{line}@"
+    with store.write() as db:
+        db.execute(_SAVE_EPISODE, _episode_params(quirk))
+        db.execute(
+            "DELETE FROM alert_state WHERE panel = ? AND kind != ? AND substr(kind, 1, ?) = ?",
+            [panel, kind, len(prefix), prefix],
+        )
+
+
 def load_episode(
     store: Store, panel: str, kind: str
 ) -> tuple[bool, datetime | None, datetime | None] | None:
