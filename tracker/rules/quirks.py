@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
+from tracker.panel.urls import shown_url
 from tracker.rules.episodes import Episode
 
 PANEL_PRINTS_NOTICES = "panel_prints_notices"
@@ -30,9 +31,11 @@ SEEN_EVERY = timedelta(hours=1)  # how often a process stores a quirk it still s
 
 def quirk_kind(line: str, url: str) -> str:
     """Return the ``alert_state`` kind of a quirk's line at a panel URL:
-    ``panel_prints_notices@<12 hex digits>``, a digest (the URL may hold a
-    password): the same panel at another URL tells it again."""
-    return f"{line}@{hashlib.sha256(url.encode()).hexdigest()[:12]}"
+    ``panel_prints_notices@<12 hex digits>``, a digest of the URL as errors
+    show it (:func:`~tracker.panel.urls.shown_url`: its password, query
+    values and the API key blanked, so no digest of a secret is stored): the
+    same panel at another URL tells it again."""
+    return f"{line}@{hashlib.sha256(shown_url(url).encode()).hexdigest()[:12]}"
 
 
 def judge_quirk(episode: Episode, now: datetime) -> tuple[Episode, bool]:
