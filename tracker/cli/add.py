@@ -159,7 +159,9 @@ def add(
                 asked = dict(service=service, link=link, quantity=quantity, runs=runs)
                 request = {**asked, "interval": interval, **extra}
                 longest = add_longest(panel_config.timeout, panel_config.retry_budget)
-                with waits.idle():  # a first Ctrl-C now: the key given back, nothing sent
+                # A first Ctrl-C now: the key given back, nothing sent; a
+                # second one too, once the claim is in hand (whole).
+                with waits.idle(), stop.whole():
                     mine = claim_or_end(
                         store,
                         panel_config.name,

@@ -38,14 +38,31 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 @dataclass
 class Shield:
     """How many stop signals came while shielded; ``settled`` once the answer
-    is in hand: from then on every signal only waits for it to be recorded."""
+    is in hand: from then on every signal only waits for it to be recorded;
+    ``holding`` inside :meth:`whole`."""
 
     asked: int = 0
     settled: bool = False
+    holding: bool = False
 
     @property
     def stopping(self) -> bool:
         return self.asked > 0
+
+    @contextmanager
+    def whole(self) -> Iterator[None]:
+        """Run the block (an add's key being claimed: a committed write and
+        what it returns) as one step: a second stop signal during it raises
+        KeyboardInterrupt once it is done, its result kept. Raised inside,
+        the key was claimed with the add not knowing: never given back, it
+        was left Sending, an order never sent read as outcome unknown."""
+        self.holding = True
+        try:
+            yield
+        finally:
+            self.holding = False
+        if self.asked > 1 and not self.settled:
+            raise KeyboardInterrupt
 
 
 @dataclass
@@ -108,7 +125,7 @@ def shield(answer_to: str, waits: Waits | None = None) -> Iterator[Shield]:
 
     def handler(_signum: int, _frame: object) -> None:
         state.asked += 1
-        if state.asked > 1 and not state.settled:
+        if state.asked > 1 and not state.settled and not state.holding:
             raise KeyboardInterrupt
         if state.asked > 1:
             return
