@@ -154,3 +154,47 @@ def test_utf8_with_a_nul_under_a_utf16_mark_or_header_hides_no_key(panel, mark, 
         hidden = KEY[shift:].encode()[: (len(KEY) - shift) // 2 * 2]
         assert hidden.decode("utf-16-le") not in result.stderr
         assert hidden.decode("utf-16-be") not in result.stderr
+
+
+def _misread(text: str) -> list[str]:
+    """``text``'s UTF-8 bytes read as UTF-16, either order, from either byte."""
+    raw_text = text.encode()
+    pairs = [raw_text[shift:][: (len(raw_text) - shift) // 2 * 2] for shift in (0, 1)]
+    return [pair.decode(codec) for pair in pairs for codec in ("utf-16-le", "utf-16-be")]
+
+
+@pytest.mark.parametrize("mark", [b"\xff\xfe", b"\xfe\xff"])
+def test_a_crafted_utf16_brace_before_utf8_text_is_read_as_utf8(panel, mark):
+    # "{\x00" is "{" in UTF-16: a UTF-8 answer starting so was read as UTF-16,
+    # "answered invalid JSON: {攢牲牯..." with the key it echoed in CJK, unblanked.
+    _server, replies, cli = panel
+    brace = b"{\x00" if mark == b"\xff\xfe" else b"\x00{"
+    replies["add"] = raw(mark, brace, '"error": "bad key ', KEY, '"}')
+    result = cli(*ADD)
+    assert result.exit_code == 1
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "invalid JSON" in result.stderr and "bad key ***" in result.stderr, result.stderr
+    assert not any(form in result.stderr for form in _misread(KEY)), result.stderr
+
+
+def test_utf8_text_inside_utf16_json_is_stored_without_the_key(panel, tmp_path):
+    # The same bytes may be both UTF-8 and UTF-16: JSON in UTF-16 holding the
+    # key in UTF-8 is read as UTF-16 (as written), the key in it as CJK: blanked.
+    _server, replies, cli = panel
+    words = "xx key " + KEY  # an even length: the UTF-16 after it stays in step
+    assert len(words.encode()) % 2 == 0
+    wide = "utf-16-le"
+    replies["status"] = raw(
+        b"\xff\xfe",
+        '{"7": {"error": "'.encode(wide),
+        words,
+        '"}, "8": "Completed"}'.encode(wide),
+    )
+    assert cli("track", "7", "8").exit_code == 0
+    assert cli("run", "--once", "--all").exit_code == 0
+    (seven, error), eight = [(o[0], o[3]) for o in _orders(tmp_path)][0], _orders(tmp_path)[1]
+    assert (seven, eight[1]) == (7, "Completed")
+    assert error is not None and "***" in error, error
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        dump = "\n".join(db.iterdump())
+    assert not any(form in dump for form in _misread(KEY))

@@ -6,9 +6,10 @@ through here, so none of them needs to know the others.
 A panel may echo the key in any encoding, in any letter case: raw,
 URL-encoded (``%2F``, ``%2f``; twice: ``%252F``), JSON-escaped (``SECRET\\/KEY``,
 ``\\u0053...``), HTML entities, hex (spaced, with colons or dashes, of UTF-16;
-``\\x53`` and octal escapes), UTF-16, base64 and base32, in fullwidth letters,
-in groups of 4 between dashes. The forms of each secret are worked out once
-(:mod:`tracker.redact_forms`, :mod:`tracker.redact_coded`); an answer is
+``\\x53`` and octal escapes), UTF-16 (and UTF-8 read as UTF-16), base64 and
+base32, in fullwidth letters, in groups of 4 between dashes. The forms of
+each secret are worked out once (:mod:`tracker.redact_forms`,
+:mod:`tracker.redact_coded`); an answer is
 lower-cased once and searched for them (:mod:`tracker.redact_search`), with
 its breaks taken out if it has any (:mod:`tracker.redact_layout`: base64
 wrapped in lines, with ``<br />`` or soft line breaks; hex spaced out; a long

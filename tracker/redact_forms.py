@@ -54,6 +54,28 @@ def forms(secret: str) -> set[str]:
     return {form for form in found if form}
 
 
+# A secret shorter than this (bytes) read as UTF-16 is 5 characters or fewer,
+# which a text in Chinese may hold by chance: not looked for so.
+_MIN_MISREAD = 12
+
+
+def misread(secret: str) -> set[str]:
+    """Given an ASCII secret, return it as its UTF-8 bytes read as UTF-16 (in
+    either byte order, from either byte: its neighbours' halves left out),
+    as a body behind a UTF-16 mark, or one whose text holds an ASCII
+    character and a NUL (``{\\x00``), is read: CJK characters a crafted
+    answer could hide the key in, to be printed and stored."""
+    if len(secret) < _MIN_MISREAD or not secret.isascii():
+        return set()
+    found = set()
+    for variant in {secret, secret.lower(), secret.upper()}:
+        raw = variant.encode()
+        for shift in (0, 1):
+            whole = raw[shift : shift + (len(raw) - shift) // 2 * 2]
+            found |= {whole.decode("utf-16-le"), whole.decode("utf-16-be")}
+    return found
+
+
 def _percent_forms(variant: str) -> set[str]:
     """Given a secret, return its URL-encodings that leave different characters
     as they are: Python's quote() ('/' kept), JavaScript's encodeURIComponent
@@ -165,7 +187,7 @@ def _plans(
 def forms_of(secret: str) -> Forms:
     """Every form of a secret, worked out once (a panel's key is scrubbed from
     every answer)."""
-    text = forms(secret)
+    text = forms(secret) | misread(secret)
     coded = {form.lower() for form in base64_forms(secret)} | byte_forms(secret)
     coded |= base32_forms(secret) | grouped(secret)
     plans = _plans(secret, {form.lower() for form in text}, coded, str)

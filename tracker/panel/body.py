@@ -154,33 +154,30 @@ def as_utf8(body: bytes, content_type: str | None = None) -> bytes:
 def _decoded(body: bytes, codec: str, rest: bytes) -> bytes | None:
     """Given a body, the UTF-16 or UTF-32 codec its mark or header names and
     the body after the mark, return it decoded as UTF-8, or None when that
-    reads no ``{``, ``[`` or ``<`` (an answer's JSON or page has one) and the
-    rest is UTF-8: UTF-8 text read so is CJK, and the key echoed in it was
-    hidden from its blanking, printed and stored."""
+    reads no JSON document nor web page and the rest is UTF-8: UTF-8 text
+    read so is CJK, the key echoed in it hidden from its blanking (a crafted
+    ``{\\x00``, ``{`` in UTF-16, was enough: "invalid JSON: {攢牲牯...")."""
     text = body.decode(codec, errors="replace").lstrip("\ufeff")
-    if "{" in text or "[" in text or "<" in text or not _is_utf8(rest):
-        return text.encode("utf-8")
-    return None
+    read = text.encode("utf-8")
+    return read if not _is_utf8(rest) or _holds_answer(read) else None
+
+
+def _holds_answer(body: bytes) -> bool:
+    try:
+        return bool(find_json(body)) if b"{" in body or b"[" in body else looks_like_html(body)
+    except BadAnswerError:
+        return looks_like_html(body)
 
 
 def _is_utf8(body: bytes) -> bool:
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return len(body.decode("utf-8", "ignore").encode("utf-8")) == len(body)
 
 
 # Charsets whose text, read as UTF-8, holds no JSON (a NUL beside every ASCII
 # character), by name without case, "-" or "_". Any other charset (UTF-8,
 # latin-1, a name nobody knows) leaves the body to be read as UTF-8, as
 # RFC 8259 has JSON written.
-_WIDE = {
-    "utf16le": "utf-16-le",
-    "utf16be": "utf-16-be",
-    "utf32le": "utf-32-le",
-    "utf32be": "utf-32-be",
-}
+_WIDE = {f"utf{n}{order}": f"utf-{n}-{order}" for n in (16, 32) for order in ("le", "be")}
 _UNNAMED_ORDER = {"utf16": 2, "utf32": 4}  # bytes per unit; the order read from the body
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w-]{1,20})(?![\w-])", re.IGNORECASE)
 _SNIFFED = 64  # bytes looked at for the byte order of a charset that names none
