@@ -110,3 +110,12 @@ def test_status_reads_an_answer_with_a_bom_after_php_notices(panel, tmp_path):
     text = NOTICES["html"] + "\ufeff" + json.dumps(answer)
     replies["status"] = encoded(None, "utf-8", text=text)
     assert_polled_once(server, cli, tmp_path)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_words_without_json_are_said_as_words(codec):
+    # Words alone (no "{", "[" or "<") behind a UTF-16 mark were read as
+    # UTF-8, a NUL beside every letter: "answered invalid JSON: S\x00e\x00r...".
+    mark = codecs.BOM_UTF16_LE if codec.endswith("le") else codecs.BOM_UTF16_BE
+    with pytest.raises(BadAnswerError, match=r"answered invalid JSON: Service Unavailable\Z"):
+        decode_json(mark + "Service Unavailable".encode(codec))

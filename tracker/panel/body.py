@@ -153,13 +153,16 @@ def as_utf8(body: bytes, content_type: str | None = None) -> bytes:
 
 def _decoded(body: bytes, codec: str, rest: bytes) -> bytes | None:
     """Given a body, the UTF-16 or UTF-32 codec its mark or header names and
-    the body after the mark, return it decoded as UTF-8, or None when that
-    reads no JSON document nor web page and the rest is UTF-8: UTF-8 text
-    read so is CJK, the key echoed in it hidden from its blanking (a crafted
-    ``{\\x00``, ``{`` in UTF-16, was enough: "invalid JSON: {攢牲牯...")."""
+    the body after the mark, return it decoded as UTF-8, or None when the
+    rest is UTF-8 and that reads mostly other than ASCII (UTF-8 text read so
+    is CJK, the key echoed in it hidden from its blanking) with no JSON
+    document nor web page (a crafted ``{\\x00``, ``{`` in UTF-16, was
+    enough: "invalid JSON: {攢牲牯..."); a PHP notice in UTF-16 reads as ASCII."""
     text = body.decode(codec, errors="replace").lstrip("\ufeff")
     read = text.encode("utf-8")
-    return read if not _is_utf8(rest) or _holds_answer(read) else None
+    if len(text.encode("ascii", "ignore")) * 2 >= len(text) or not _is_utf8(rest):
+        return read
+    return read if _holds_answer(read) else None
 
 
 def _holds_answer(body: bytes) -> bool:
