@@ -325,7 +325,7 @@ def test_run_once_summary_names_every_job_that_failed(cli_for):
     last = result.stdout.strip().splitlines()[-1]
     assert last == (
         "sim: 0 checked, 0 changed, 0 refills asked, balance unknown; "
-        "1 failed call; failed jobs: status, services, refill, balance"
+        "1 failed status call; failed jobs: status, services, refill, balance"
     ), last  # the refill round held while the panel's calls fail counts as failed
 
 

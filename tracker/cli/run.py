@@ -201,7 +201,7 @@ def summary_line(
     """Given what one `run --once` did on a panel, return its line of the summary:
     "main: 120 checked, 14 changed, 2 refills asked, balance 99.50 USD" ("no
     balance action" for a panel learned to have none), then
-    the failed status calls, the failed jobs, those a refused key paused and
+    the poll's failed status calls, the failed jobs, those a refused key paused and
     (``--due``) the jobs not due, if any."""
     if poll is None:
         parts = ["statuses not checked"]
@@ -217,8 +217,10 @@ def summary_line(
         parts.append(f"balance {money(balance['balance'])}{currency}")
     if poll is not None and poll.late:
         parts.append(late_part(poll))
+    # The poll's status calls only (its late checks' are in their part): a
+    # failed balance, catalogue or refill call is named by its failed job.
     errors = len(poll.errors) if poll is not None else 0
-    tail = f"; {errors} failed call{'s' if errors != 1 else ''}" if errors else ""
+    tail = f"; {errors} failed status call{'s' if errors != 1 else ''}" if errors else ""
     if failed_jobs:
         tail += f"; failed jobs: {', '.join(failed_jobs)}"
     if paused:
