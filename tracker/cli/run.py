@@ -72,7 +72,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
     if panel is not None:
         config.panel(panel)  # an unknown name is a usage error, before anything starts
     # One daemon per database: a second `run` (even --once) stops here.
-    with DatabaseLock(config.database.path) as lock:
+    with DatabaseLock(config.database.path, once=once) as lock:
         if not once:
             # The daemon's own modules (metrics, systemd notify) load here:
             # `run --once` starts without them.

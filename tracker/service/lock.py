@@ -6,6 +6,10 @@ The kernel drops the lock when the process ends, however it ends, so a crash
 never leaves a stale lock behind. The file is never deleted: removing a lock
 file while another process opens it would let two daemons in. Someone's
 ``rm`` of it is undone by the daemon within a second (:meth:`DatabaseLock.kept`).
+
+The holder writes its PID and what it is (``run`` or ``run --once``) in it,
+so a run turned away says which and what to do: wait for a ``run --once``
+(cron's runs overlapping) to end, stop a daemon.
 """
 
 from __future__ import annotations
@@ -34,16 +38,21 @@ def lock_path(database: Path) -> Path:
     return real.with_name(real.name + ".lock")
 
 
+ONCE, DAEMON = "run --once", "run"  # what a holder records after its PID
+
+
 class DatabaseLock:
-    """Given a database path, hold its exclusive lock while in the ``with`` block.
+    """Given a database path, hold its exclusive lock while in the ``with`` block
+    (``once``: for a ``run --once``, which the lock file then says).
 
     Raise AlreadyRunningError if another process holds it, TrackerError if the
     lock file cannot be created. An in-memory database needs no lock.
     """
 
-    def __init__(self, database: Path):
+    def __init__(self, database: Path, *, once: bool = False):
         self.database = database
         self.path = lock_path(database)
+        self.command = ONCE if once else DAEMON
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -79,24 +88,21 @@ class DatabaseLock:
                     f"cannot create lock file {self.path}: {exc.strerror}{hint}"
                 ) from None
         if not _locked(fd):
-            holder = _read_pid(fd)
+            pid, command = _read_holder(fd)
             os.close(fd)
-            who = f"pid {holder}" if holder else "another process"
-            raise AlreadyRunningError(
-                f"another smm-tracker run ({who}) is using database {self.database}; "
-                f"stop it first (lock: {self.path})"
-            ) from None
+            raise AlreadyRunningError(refusal(self.database, self.path, pid, command)) from None
         # Only a plain file with this one name is handed over or written to: a
         # hard link planted there by the directory's owner shares its inode
         # with a file of someone else's (root's, for `sudo smm-tracker run`).
         opened = os.fstat(fd)
         if stat.S_ISREG(opened.st_mode) and opened.st_nlink == 1:
             _give_to_directory_owner(fd, opened, self.path.parent)
-            # The PID is only a hint for the message above; the lock is the
-            # flock. A full disk (ENOSPC) must not stop the daemon over a hint.
+            # The PID and command are only a hint for the message above; the
+            # lock is the flock. A full disk (ENOSPC) must not stop the daemon
+            # over a hint.
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
-                os.write(fd, f"{os.getpid()}\n".encode())
+                os.write(fd, f"{os.getpid()}\n{self.command}\n".encode())
         self._fd = fd
 
     def kept(self) -> str | None:
@@ -185,7 +191,7 @@ def holder(database: Path) -> str | None:
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError:
-        pid = _read_pid(fd)
+        pid, _command = _read_holder(fd)
         return f"pid {pid}" if pid else "another process"
     finally:
         os.close(fd)  # closing the descriptor drops a shared lock taken
@@ -205,9 +211,53 @@ def _give_to_directory_owner(fd: int, opened: os.stat_result, directory: Path) -
             os.fchown(fd, owner.st_uid, owner.st_gid)
 
 
-def _read_pid(fd: int) -> int | None:
+def refusal(database: Path, path: Path, pid: int | None, command: str | None) -> str:
+    """Given the database, its lock file and what its holder recorded (PID,
+    ``run`` or ``run --once``; None: not known), return why a run cannot
+    start and what to do: wait for a ``run --once`` (one cron started
+    before, still going), stop a daemon."""
+    at = f" (pid {pid})" if pid else ""
+    where = f"is using database {database}"
+    if command == ONCE:
+        return (
+            f"another smm-tracker run --once{at} {where}; wait for it to end (cron's runs "
+            f"overlap when one outlasts the minute; lock: {path})"
+        )
+    if command == DAEMON:
+        return (
+            f"the smm-tracker daemon{at} {where}; stop it first (it runs every job on "
+            f"its schedule already; lock: {path})"
+        )
+    who = f"pid {pid}" if pid else "another process"
+    return (
+        f"another smm-tracker run ({who}) {where}; stop it first, or wait for it "
+        f"to end if it is a run --once (lock: {path})"
+    )
+
+
+def _read_holder(fd: int) -> tuple[int | None, str | None]:
+    """The PID and command the lock's holder wrote (``"123\\nrun --once\\n"``;
+    an older smm-tracker wrote its PID alone: its command read from
+    ``/proc/PID/cmdline`` where there is one)."""
     try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        lines = os.pread(fd, 64, 0).decode("ascii", "replace").split("\n")
+    except OSError:
+        return None, None
+    first = lines[0].strip()
+    pid = int(first) if first.isdigit() else None
+    command = lines[1].strip() if len(lines) > 1 else ""
+    if command in (ONCE, DAEMON):
+        return pid, command
+    return pid, _command_of(pid) if pid else None
+
+
+def _command_of(pid: int) -> str | None:
+    """``run --once`` or ``run`` as the process ``pid`` was started (Linux's
+    /proc); None: not known (no /proc, gone, not a run)."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return None
-    return int(text) if text.isdigit() else None
+    if b"run" not in words:
+        return None
+    return ONCE if b"--once" in words else DAEMON
