@@ -23,6 +23,7 @@ from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.clock import read_iso
 from tracker.config.model import Config
+from tracker.panel.urls import shown_url
 from tracker.rules.balance import (
     RUNWAY_WINDOW,
     estimate_runway,
@@ -93,6 +94,16 @@ def _state(info: dict[str, Any], screen: Screen | None = None, no_config: bool =
     return f"ok (alert below {money(Decimal(str(info['low'])))})"
 
 
+def _learned_at(row: dict[str, Any], config: Config) -> str:
+    """Where a row of a panel not in the config (``--database`` without one)
+    was learned: " (at URL)", its credentials as ``***``, read beside the
+    balances of every URL the panel had; "" for a configured panel, whose
+    rows are those of its URL now, or a row from before URLs were kept."""
+    if row["url"] is None or any(p.name == row["panel"] for p in config.panels):
+        return ""
+    return f" (at {shown_url(row['url'])})"
+
+
 def _window_start(check: dict[str, Any]) -> datetime | None:
     """Where the day of history before a check starts; None: its time unreadable."""
     at = read_iso(check["at"])
@@ -137,7 +148,13 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             {**info, "pruned": pruned.field(cuts[name])} for name, info in found.items() if info
         ]
         missing = [
-            {"panel": r["panel"], "learned_at": r["learned_at"], "answer": r["evidence"]}
+            {
+                "panel": r["panel"],
+                "learned_at": r["learned_at"],
+                "answer": r["evidence"],
+                # Learned at (credentials as ***, stored so); null: before m039.
+                "url": shown_url(r["url"]) if r["url"] is not None else None,
+            }
             for r in lacking.values()
         ]
         click.echo(to_json({"panels": listed, "no_balance_action": missing}))
@@ -154,7 +171,9 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         if name in lacking:  # its last balance, if any, is from before: said so
             row = lacking[name]
             said = no_balance(moment(row["learned_at"], screen), row["evidence"])
-            click.echo(fitted(safe_text(f"{name} {said}"), notes), err=True)
+            click.echo(
+                fitted(safe_text(f"{name}{_learned_at(row, config)} {said}"), notes), err=True
+            )
         if info is None and name in lacking:
             continue
         if info is None:
