@@ -97,7 +97,7 @@ def test_run_once_through_a_symlink_is_refused_while_the_daemon_runs(tmp_path, e
         daemon.wait_for("READY=1")
         once = CliRunner().invoke(main, ["--config", str(aliased), "run", "--once"])
         assert once.exit_code == 1
-        assert "another smm-tracker run" in once.output and "is using database" in once.output
+        assert "the smm-tracker daemon" in once.output and "is using database" in once.output
         assert daemon.stop() == 0
     finally:
         daemon.close()

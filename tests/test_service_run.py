@@ -207,7 +207,8 @@ def test_second_daemon_on_one_database_is_refused_while_reads_work(world):
 
     once = world.cli("run", "--once")
     assert once.exit_code == 1
-    assert f"another smm-tracker run (pid {pid}) is using database" in once.output
+    assert f"the smm-tracker daemon (pid {pid}) is using database" in once.output
+    assert "stop it first" in once.output
     assert len(once.output.strip().splitlines()) == 1 and "Traceback" not in once.output
     second = subprocess.run(
         [*smm_tracker(), "--config", str(world.config), "run"],
