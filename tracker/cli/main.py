@@ -33,6 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+EARLY_STOP = "smm_tracker.early_stop"  # ctx.meta: `run`'s Signals, caught before it loads
 
 
 def fail(message: str, code: int = EXIT_FAILED, details: Sequence[str] = ()) -> NoReturn:
@@ -184,6 +185,8 @@ class _Group(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] == "run" and not ctx.resilient_parsing:
+            _catch_stop_early(ctx)  # before its modules load (most of its start)
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:  # "No such command 'order'.": which was meant
@@ -214,6 +217,20 @@ class _Group(click.Group):
             raise one_line(exc, ctx.meta.get(ARGV, ())) from None
         except KeyboardInterrupt:
             interrupted()
+
+
+def _catch_stop_early(ctx: click.Context) -> None:
+    """Have a SIGTERM while ``run`` starts kept for it (``ctx.meta[EARLY_STOP]``),
+    not end the process before it can say so; the handler put back when the
+    command ends (in-process callers: tests)."""
+    import threading
+
+    from tracker.service.signals import Signals
+
+    if threading.current_thread() is threading.main_thread():  # else none can be caught
+        early = Signals()
+        ctx.call_on_close(early.install_early())
+        ctx.meta[EARLY_STOP] = early
 
 
 def open_store(config: Config, *, read_only: bool = False, existing: bool = False) -> Store:

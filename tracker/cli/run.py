@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from tracker.cli.bounds import LONGEST, FiniteNumber, WholeNumber
-from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
+from tracker.cli.main import EARLY_STOP, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.render import safe_text
 from tracker.cli.screen import fitted, stdout_screen
 from tracker.jobs.due import due_jobs, record_succeeded
@@ -62,6 +62,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
         raise click.UsageError("--all goes with --once")
     if due and not once:
         raise click.UsageError("--due goes with --once")
+    early = click.get_current_context().meta.get(EARLY_STOP)  # a SIGTERM while starting
     config = ctx.config(keys=True, daemon=not once)
     # The poll's single writer and its HTTP threads share the GIL: handing it
     # over every 0.5 ms instead of Python's 5 ms gets each answer read, and
@@ -85,6 +86,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                 notifier=Notifier.from_env(),
                 panel=panel,
                 lock=lock,
+                signals=early,
             )
             if not service.run():
                 # Jobs still running past the stop bound: their threads would
@@ -115,7 +117,9 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             gc.freeze()
             try:
                 outcome = run_stoppable(
-                    jobs, stats, tracker.stop_event, stop_bound(config), on_stop=_stopping
+                    *(jobs, stats, tracker.stop_event, stop_bound(config)),
+                    on_stop=_stopping,
+                    signals=early,
                 )
             finally:
                 gc.unfreeze()  # an embedding process (tests) collects them again

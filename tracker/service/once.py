@@ -72,13 +72,16 @@ def run_stoppable(
     *,
     on_stop: Callable[[float], None] = lambda _bound: None,
     clock: Callable[[], float] = time.monotonic,
+    signals: Signals | None = None,
 ) -> Outcome:
     """Run every job once: each panel's in order in a thread of its own, the
     panels side by side (:func:`chains`); stop them on SIGINT/SIGTERM.
 
-    ``on_stop`` is told the bound when a first signal comes. The signal
-    handlers are put back as they were before returning."""
-    signals = Signals()
+    ``on_stop`` is told the bound when a first signal comes. ``signals``: the
+    flags caught while the run started (:meth:`Signals.install_early`), a
+    stop in them honoured before any job begins. The signal handlers are put
+    back as they were before returning."""
+    signals = Signals() if signals is None else signals
     before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     if threading.current_thread() is threading.main_thread():  # else signals cannot be caught
         signals.install(reload=False, keep_ignored=True)
@@ -106,10 +109,20 @@ def run_stoppable(
         threading.Thread(target=work, args=(chain,), name=f"run-once-{name}", daemon=True)
         for name, chain in chains(jobs).items()
     ]
+
+    def stopping() -> float:  # the first signal: the jobs' stop, its deadline
+        stop_event.set()
+        log.info("stopping", bound_s=bound)
+        on_stop(bound)
+        return clock() + bound
+
     try:
+        deadline = None
+        if signals.stop:  # come while the run started: every job is skipped
+            signals.stop = False
+            deadline = stopping()
         for worker in workers:
             worker.start()
-        deadline = None
         while running := [w for w in workers if w.is_alive()]:
             running[0].join(LOOK_EVERY)
             if not signals.stop:
@@ -124,10 +137,7 @@ def run_stoppable(
             signals.stop = False
             if deadline is not None:  # a second signal: leave now
                 return Outcome(ok=False, signum=signals.signum, abandoned=True)
-            stop_event.set()
-            deadline = clock() + bound
-            log.info("stopping", bound_s=bound)
-            on_stop(bound)
+            deadline = stopping()
     finally:
         if threading.current_thread() is threading.main_thread():
             for number, handler in before.items():

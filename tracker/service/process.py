@@ -72,6 +72,7 @@ class Service:
         notifier: Notifier,
         panel: str | None = None,
         lock: DatabaseLock | None = None,
+        signals: Signals | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
@@ -80,7 +81,7 @@ class Service:
         self.load = load
         self.notifier = notifier
         self.panel = panel
-        self.lock = lock
+        self.lock, self.signals = lock, signals  # signals: caught while `run` started
         self.clock = clock
         self.monotonic = monotonic  # waits: a wall clock set back must not stretch them
         self.stats = JobStats()
@@ -100,7 +101,7 @@ class Service:
         Return False when jobs were still running past the stop bound
         (:meth:`stop_bound`): the caller exits at once rather than wait.
         """
-        signals = Signals()
+        signals = Signals() if self.signals is None else self.signals
         signals.install()  # before migrations: a SIGTERM then is honoured, not fatal
         first = self._build_when_writable(signals)
         if first is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 
 
 class Signals:
@@ -29,6 +30,21 @@ class Signals:
                 signal.signal(number, self._on_stop)
         if reload:
             signal.signal(signal.SIGHUP, self._on_reload)
+
+    def install_early(self) -> Callable[[], None]:
+        """Catch SIGTERM alone, as early as a ``run`` is known (before its
+        modules load): a stop while it starts is kept in :attr:`stop` for
+        whoever takes these flags over (``run --once``'s jobs, the daemon),
+        where it ended the process (-15, no line). A SIGTERM ignored from the
+        start stays ignored. Return what puts the handler back as it was."""
+        before = signal.getsignal(signal.SIGTERM)
+        if before != signal.SIG_IGN:
+            signal.signal(signal.SIGTERM, self._on_stop)
+
+        def put_back() -> None:
+            signal.signal(signal.SIGTERM, before)
+
+        return put_back
 
     def _on_stop(self, signum: int, _frame: object) -> None:
         self.signum = signum
