@@ -21,7 +21,7 @@ import structlog
 
 from tracker.panel.client import PanelClient
 from tracker.rules.capabilities import BALANCE, STATUS_ORDERS, due_again, evidence
-from tracker.store.capabilities import learn, learned_rows
+from tracker.store.capabilities import forget, learn, learned_rows
 
 log = structlog.get_logger("tracker.capabilities")
 
@@ -38,6 +38,17 @@ def tell_client(store: Any, client: PanelClient[Any], now: datetime) -> None:
         elif row["action"] == STATUS_ORDERS and not due_again(row["learned_at"], now):
             client.multi_status = False
             log.debug("multi_status_unsupported_known", panel=client.name, since=row["learned_at"])
+
+
+def forget_learned(store: Any, client: PanelClient[Any]) -> None:
+    """A reload changed the panel's key at the same URL (another account,
+    maybe on another script version): what is stored of its script is
+    forgotten and its new client, told it by :func:`tell_client`, knows
+    nothing of it: every action asked again, as at a new URL."""
+    if actions := forget(store, client.name):
+        log.info("capabilities_forgotten", panel=client.name, actions=actions, reason="key changed")
+    client.has_balance()
+    client.multi_status = True
 
 
 def try_multi_again(store: Any, client: PanelClient[Any], now: datetime) -> None:

@@ -37,6 +37,20 @@ def rekeyed(
     ]
 
 
+def rekeyed_panels(old: Config, new: Config) -> frozenset[str]:
+    """Given the running config and the one a reload applies, return the panels
+    whose key it changes at the same URL: maybe another account on another
+    version of the script, so what was learned of the panel is asked again
+    (a URL changed: :func:`moved_panels`). Compared in memory: nothing of a
+    key is stored, so a restart or a ``run --once`` cannot tell."""
+    before = {panel.name: panel for panel in old.panels}
+    return frozenset(
+        p.name
+        for p in new.panels
+        if (was := before.get(p.name)) is not None and was.url == p.url and was.key != p.key
+    )
+
+
 def reload_blockers(old: Config, new: Config) -> list[str]:
     """Given the running config and a newly read one, return why a reload cannot
     apply it (empty when it can)."""

@@ -21,9 +21,11 @@ from functools import partial
 
 from tracker.config.model import Config
 from tracker.jobs.base import Job
+from tracker.jobs.learned import forget_learned
+from tracker.jobs.tracker import Tracker
 from tracker.jobs.watch import Watch
 from tracker.rules.alerts import AUTH_FAILED
-from tracker.rules.reloads import rekeyed
+from tracker.rules.reloads import moved_panels, rekeyed, rekeyed_panels
 
 
 def panel_of(name: str) -> str:
@@ -40,6 +42,19 @@ def rekeyed_probes(old: Config, new: Config, watch: Watch) -> frozenset[str]:
     return frozenset(f"balance:{name}" for name in rekeyed(old, new, watch.paused, refused))
 
 
+def anew_panels(old: Config, new: Config, tracker: Tracker) -> frozenset[str]:
+    """Given the running config, the one a reload applies and the Tracker built
+    from it, return the panels whose jobs run at once, keeping no old turn:
+    those whose URL it changes (what was learned holds at the old URL only),
+    and those whose key it changes at the same URL, what was learned of them
+    forgotten (:func:`tracker.jobs.learned.forget_learned`)."""
+    rekeyed = rekeyed_panels(old, new)
+    for name in sorted(rekeyed):
+        if (client := tracker.clients.get(name)) is not None:
+            forget_learned(tracker.store, client)
+    return moved_panels(old, new) | rekeyed
+
+
 @dataclass
 class Generation:
     """The jobs built from one config, the event that retires them, their cleanup."""
@@ -50,8 +65,8 @@ class Generation:
     # Seconds its runs may still take once told to stop (its config's stop
     # bound): a stop waits as long as the longest of the generations alive.
     bound: float = 0.0
-    # Panels whose url the reload changed: their jobs run at once, keeping no
-    # turn of the old generation's (what was learned of the old URL is asked again).
+    # Panels whose url or key the reload changed: their jobs run at once, keeping
+    # no turn of the old generation's (what was learned of them is asked again).
     anew: frozenset[str] = frozenset()
     # Jobs a reload runs at once, whatever turn the old generation's had (the
     # balance probe of a panel whose refused key it changed).

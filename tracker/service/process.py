@@ -25,14 +25,13 @@ from tracker.jobs.watch import Watch
 from tracker.rules.doctor import unconfigured_note
 from tracker.rules.episodes import Alert
 from tracker.rules.reloads import (
-    moved_panels,
     reload_blockers,
     reload_problems,
     summarize_problems,
 )
 from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats, serve
-from tracker.service.handover import rekeyed_probes
+from tracker.service.handover import anew_panels, rekeyed_probes
 from tracker.service.lock import DatabaseLock
 from tracker.service.metrics import build_registry, take_snapshot
 from tracker.service.metrics_http import MetricsServer
@@ -207,16 +206,17 @@ class Service:
                 config, tracker.stop_event, tracker.clock, self.panel, self.stats.touch
             )
             tracker.warn_unconfigured()  # at start and at each reload: never silent
-            probes: frozenset[str] = frozenset()  # a refused key changed: its probe now
+            probes = anew = frozenset[str]()  # a refused key changed: its probe now
             if (old := self._watch) is not None:  # a reload: an outage, a failing panel go on
                 probes = rekeyed_probes(self.config, config, old)
+                anew = anew_panels(self.config, config, tracker)  # a new url or key
                 tracker.watch.take_over(old)
             self._watch = tracker.watch
         except BaseException:
             tracker.close()
             raise
         bound = stop_bound(config)
-        return Generation(jobs, tracker.stop_event, tracker.close, bound, due_now=probes)
+        return Generation(jobs, tracker.stop_event, tracker.close, bound, anew, probes)
 
     # --- bounds ------------------------------------------------------------------
 
@@ -306,8 +306,7 @@ class Service:
             blockers = reload_blockers(self.config, new)
             if blockers:
                 raise ConfigError(blockers)
-            generation = self._build(new)
-            generation.anew = moved_panels(self.config, new)  # their jobs run at once
+            generation = self._build(new)  # its panels of a new url or key: jobs at once
         except Exception as exc:  # a bug too (no thread to start): the old config runs on
             problems = reload_problems(exc.problems) if isinstance(exc, ConfigError) else [str(exc)]
             bug = not isinstance(exc, TrackerError | OSError)  # its traceback: a bug's

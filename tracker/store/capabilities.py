@@ -69,6 +69,16 @@ def is_unsupported(store: Connection, panel: str, action: str, url: str | None =
     return any(r["action"] == action for r in unsupported_actions(store, panel, url))
 
 
+def forget(store: Connection, panel: str) -> list[str]:
+    """Delete what is stored of ``panel``'s script (its key changed: maybe
+    another account on another script); return the actions forgotten."""
+    with store.write() as db:
+        rows = db.execute(
+            "DELETE FROM panel_capabilities WHERE panel = ? RETURNING action", [panel]
+        ).fetchall()
+    return sorted(row[0] for row in rows)
+
+
 def learn(
     store: Connection,
     panel: str,
