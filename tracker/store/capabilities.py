@@ -72,11 +72,11 @@ def is_unsupported(store: Connection, panel: str, action: str, url: str | None =
 def forget(store: Connection, panel: str) -> list[str]:
     """Delete what is stored of ``panel``'s script (its key changed: maybe
     another account on another script); return the actions forgotten."""
-    with store.write() as db:
-        rows = db.execute(
-            "DELETE FROM panel_capabilities WHERE panel = ? RETURNING action", [panel]
-        ).fetchall()
-    return sorted(row[0] for row in rows)
+    with store.write() as db:  # no RETURNING: SQLite 3.33 is the oldest the tracker runs on
+        found = "SELECT action FROM panel_capabilities WHERE panel = ? ORDER BY action"
+        actions = [row[0] for row in db.execute(found, [panel]).fetchall()]
+        db.execute("DELETE FROM panel_capabilities WHERE panel = ?", [panel])
+    return actions
 
 
 def learn(
