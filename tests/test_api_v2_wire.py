@@ -35,6 +35,8 @@ def test_a_panel_lacking_refill_and_cancel_in_its_own_generic_words_is_learned(
         replies.update(
             {"refill": refusal, "cancel": refusal, "smm_tracker_no_such_action": refusal}
         )
+        first = cli("refill", "5")  # refused once: this call's failure, nothing learned
+        assert first.exit_code == 1 and "refill refused, nothing recorded" in first.stderr
         refill = cli("refill", "5")
         assert refill.exit_code == 1
         assert f"sim does not support refill: it answers {words!r}" in refill.stderr

@@ -70,8 +70,9 @@ def _tracker(tmp_path: Path) -> Tracker:
 def test_a_balance_learned_missing_at_one_url_is_asked_at_once_at_a_new_one(world, tmp_path):
     serve, use = world
     old, old_url = serve("balance")
+    assert use(old_url)("run", "--once").exit_code == 1  # refused once: that run's failure
     assert use(old_url)("run", "--once").exit_code == 0
-    assert old.calls["balance"] == 1  # learned: no balance action there
+    assert old.calls["balance"] == 2  # learned: no balance action there
     new, new_url = serve()  # the panel moved to another script, which has balance
     cli = use(new_url)
     result = cli("run", "--once")
@@ -96,7 +97,8 @@ def test_a_reload_to_a_new_url_asks_balance_at_once_and_witnesses_with_it(world,
     use(old_url)
     before = _tracker(tmp_path)
     try:
-        assert before.watch.check_balance("sim") is True  # learned missing
+        assert before.watch.check_balance("sim") is False  # refused once: a failure
+        assert before.watch.check_balance("sim") is True  # refused again: learned missing
     finally:
         before.close()
     new, new_url = serve("refill")
@@ -123,7 +125,8 @@ def test_the_no_balance_flag_ends_once_balance_answers_again(world, tmp_path):
     use(url)
     tracker = _tracker(tmp_path)
     try:
-        assert tracker.watch.check_balance("sim") is True  # learned missing
+        assert tracker.watch.check_balance("sim") is False  # refused once: a failure
+        assert tracker.watch.check_balance("sim") is True  # refused again: learned missing
         db = sqlite3.connect(tmp_path / "t.db")
         with db:  # a day passes; the script is updated with balance
             db.execute("UPDATE panel_capabilities SET learned_at = '2000-01-01T00:00:00+00:00'")
@@ -150,7 +153,8 @@ def test_refill_and_cancel_by_hand_ask_no_balance_of_a_panel_learned_without_it(
     done, pending = panel.seed_orders(1, status="Completed") + panel.seed_orders(1)
     cli = use(url)
     assert cli("track", str(done), str(pending), "--service", "1").exit_code == 0
-    assert cli("run", "--once").exit_code == 0  # learned: no balance action
+    assert cli("run", "--once").exit_code == 1  # balance and refill refused once: failures
+    assert cli("run", "--once").exit_code == 0  # learned: no balance action, no refill
     panel.calls.clear()
     refill = cli("refill", "--force", str(done))  # its round asked already: the cooldown
     assert refill.exit_code == 1

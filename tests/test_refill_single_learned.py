@@ -60,7 +60,9 @@ def test_a_panel_refusing_multi_refill_calls_is_asked_one_order_at_a_time_by_eve
 def test_a_panel_without_refill_learns_no_single_calls(world):
     w = world(panel_class=NoRefillPanel)
     w.dropped(2)
-    assert w.round()
+    assert not w.round()  # refused once: that round's failure, nothing learned
+    assert w.store.rows("SELECT action, supported FROM panel_capabilities") == []
+    assert w.round()  # refused so again: the panel has no refill
     learned = w.store.rows("SELECT action, supported FROM panel_capabilities")
     assert learned == [{"action": "refill", "supported": 0}]
 

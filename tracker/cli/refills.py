@@ -202,6 +202,8 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
             f"order {oid}: {name} does not support refill: it answers {result.unsupported!r}, "
             "as it does an action that does not exist; automatic refill requests stay off"
         )
+    if result.refused_once:  # the first in a row: a flaky panel's, or a missing action's
+        fail(f"order {oid}: refill refused, nothing recorded: {result.errors[-1]}")
     if result.raced:
         fail(
             f"order {oid}: a refill request of it was recorded meanwhile (the daemon's round?); "

@@ -6,7 +6,8 @@ The same call doubles as the probe that resumes a panel paused because its
 key was refused (see :mod:`tracker.jobs.watch`).
 
 A panel script without ``balance`` (it answers it as it answers an action that
-does not exist, while ``services`` works: :meth:`PanelClient.lacks_action`) is
+does not exist, while ``services`` works: :meth:`PanelClient.refused_as_missing`,
+at two checks in a row: :mod:`tracker.jobs.refused_once`) is
 learned in ``panel_capabilities``, told once (``action_unsupported``), and its
 job asks no more but once a day (:func:`tracker.rules.capabilities.balance_due_again`),
 or at once when the panel's URL is another than the one it was learned at;
@@ -26,6 +27,7 @@ from tracker.clock import Clock, parse_iso
 from tracker.config.model import Config
 from tracker.errors import AuthError, JobPaused, PanelAnswerError, PanelError, StopRequested
 from tracker.jobs.failing_jobs import failing, told_once
+from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.jobs.steps import Looks
 from tracker.panel.client import PanelClient
 from tracker.panel.models import Balance
@@ -42,7 +44,7 @@ from tracker.rules.balance import (
     recover_level,
     same_currency,
 )
-from tracker.rules.capabilities import BALANCE, balance_due_again, silent_witness
+from tracker.rules.capabilities import BALANCE, balance_due_again, refused_once, silent_witness
 from tracker.rules.clocksteps import NO_GAP, Gap
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.failing_jobs import BALANCE_FAILED
@@ -197,19 +199,22 @@ def _check(
         unanswered = client.unanswered_witness if type(exc) is PanelAnswerError else None
         if isinstance(exc, PanelAnswerError) and unanswered is None:
             gate.auth_accepted(panel.name)  # it answered, and not with a refusal
-        if isinstance(exc, WholeCallRefused) and client.lacks_action(
-            BALANCE, exc.detail, quiet=bool(missing)
-        ):
-            learn(store, panel.name, BALANCE, False, exc.detail, clock(), url=panel.url)
-            if not missing:  # told once: a day's check finding it still missing is not news
-                gate.on_unsupported(panel.name, BALANCE, exc.detail)
-            return True
         error = str(exc)
+        if isinstance(exc, WholeCallRefused) and client.refused_as_missing(BALANCE, exc.detail):
+            # Learned at the second such refusal in a row: one may be a flaky panel's.
+            if second_refusal(store, panel.name, BALANCE, exc.detail, clock(), known=bool(missing)):
+                client.found_missing(BALANCE, exc.detail, quiet=bool(missing))
+                learn(store, panel.name, BALANCE, False, exc.detail, clock(), url=panel.url)
+                if not missing:  # told once: a day's check finding it still missing is not news
+                    gate.on_unsupported(panel.name, BALANCE, exc.detail)
+                return True
+            error = f"{panel.name}: {refused_once(BALANCE, exc.detail)}"
         if unanswered is not None:
             error = f"{panel.name}: balance: {silent_witness(exc.detail, *unanswered)}"
         failed.append(error)  # told once a run of them: see check_balance
         return False
     gate.auth_accepted(panel.name)
+    succeeded(store, panel.name, BALANCE)  # a first refusal in a missing action's words forgotten
     if lacking:  # a script updated, a URL changed: its balance is fetched again
         learn(store, panel.name, BALANCE, True, "balance answered", clock(), url=panel.url)
         log.warning("balance_supported_again", panel=panel.name)

@@ -44,6 +44,10 @@ class RequestResult:
     answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # by order ID
     # The panel's words when it turned out to have no refill action at all.
     unsupported: str | None = None
+    # A call refused in those words, the first in a row: the call's failure, not learned.
+    refused_once: bool = False
+    # A first refusal in those words waits for a second (refill_refused_once): a success forgets it.
+    waiting: bool = False
     raced: list[int] = field(default_factory=list)  # requested meanwhile elsewhere: not sent
     running: list[str] = field(default_factory=list)  # refill IDs refusals said still run
 

@@ -35,6 +35,7 @@ from tracker.jobs.refill_outcomes import (
     still_running,
     unsent,
 )
+from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.client import MAX_IDS, PanelClient, WholeCallRefused
 from tracker.panel.models import RefillRequest
 from tracker.panel.refusals import is_busy
@@ -43,10 +44,11 @@ from tracker.rules.capabilities import (
     evidence,
     multi_unsupported,
     reads_no_orders,
+    refused_once,
 )
 from tracker.rules.refill_states import UNKNOWN
 from tracker.rules.refills import NOT_IN_ANSWER, answered, lost, refused
-from tracker.store.capabilities import is_unsupported, learn
+from tracker.store.capabilities import is_unsupported, learn, refused_before
 from tracker.store.orders import Store
 from tracker.store.refills import begin_requests
 
@@ -86,7 +88,7 @@ def request_refills(
     refused key ends the run early; the orders not sent stay eligible.
     """
     stop = stop_event or threading.Event()
-    result = RequestResult()
+    result = RequestResult(waiting=refused_before(store, client.name, "refill") is not None)
     if modes.multi_refill and len(order_ids) > 1:  # learned by another process?
         modes.multi_refill = not is_unsupported(store, client.name, REFILL_ORDERS, client.panel.url)
     for start in range(0, len(order_ids), MAX_IDS):
@@ -145,7 +147,7 @@ def _send_multi(
             return
         # A panel lacking refill and one reading only ``order`` may refuse this call
         # alike: the single calls tell (the first one, when refill is missing).
-        if multi_unsupported(exc) or client.lacks_action("refill", exc.detail):
+        if multi_unsupported(exc) or client.refused_as_missing("refill", exc.detail):
             # The panel read no order from this call: nothing was requested.
             log.warning("multi_refill_unsupported", panel=client.name, answer=exc.detail)
             modes.multi_refill = False
@@ -179,8 +181,22 @@ def _send_multi(
         finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
         return
     fields = _by_order(order_ids, answers)
+    if result.waiting and any(f["refill_id"] is not None for f in fields.values()):
+        succeeded(store, client.name, "refill")  # a success between: no first refusal waits
+        result.waiting = False
     finish(store, rows, fields, clock, result)
     still_running(store, client.name, fields, clock, result)
+
+
+def _learns_missing(store: Store, client: PanelClient, words: str, now: datetime) -> bool:
+    """Given a single refill call refused in a missing action's words, return
+    True when it learns the panel has no refill (the second in a row, or
+    learned so already: `refill ID` asks anyway); told then."""
+    known = is_unsupported(store, client.name, "refill", client.panel.url)
+    if not second_refusal(store, client.name, "refill", words, now, known=known):
+        return False
+    client.found_missing("refill", words, quiet=known)
+    return True
 
 
 def _by_order(order_ids: list[int], answers: list[RefillRequest]) -> dict[int, dict[str, Any]]:
@@ -225,8 +241,22 @@ def _send_singles(
             failed(result, client, PanelAnswerError(f"panel busy: {refusal}"))
             unsent(store, rows, order_ids[index:], result)
             return
-        if fields["status"] != UNKNOWN and refusal and client.lacks_action("refill", refusal):
+        if fields["status"] != UNKNOWN and refusal and client.refused_as_missing("refill", refusal):
+            if not _learns_missing(store, client, refusal, clock()):
+                # The first in a row may be a flaky panel's: this call's failure,
+                # nothing stored, the orders left asked again at the next round.
+                result.refused_once = True
+                failed(
+                    result,
+                    client,
+                    PanelAnswerError(refused_once("refill", refusal), panel=client.name),
+                )
+                unsent(store, rows, order_ids[index:], result)
+                return
             result.unsupported = refusal  # stops the run (see _gave_up)
+        if fields["refill_id"] is not None and result.waiting:  # a success between
+            succeeded(store, client.name, "refill")
+            result.waiting = False
         # Stored at once: a crash later in the batch must not lose this answer.
         finish(store, rows, {order_id: fields}, clock, result)
         still_running(store, client.name, {order_id: fields}, clock, result)

@@ -115,15 +115,28 @@ class Witnessed(WholeCalls[P]):
         answers an action that does not exist (asked once per process), while
         the key works: the panel has no such action (logged at warning; at
         debug when ``quiet``: known already, asked again)."""
+        same = self.refused_as_missing(action, words)
+        if same:
+            self.found_missing(action, words, quiet=quiet)
+        return same
+
+    def refused_as_missing(self, action: str, words: str) -> bool:
+        """Return True when ``words``, a refusal of ``action``, is what the panel
+        answers an action that does not exist, while the key works: nothing
+        told nor changed (one such refusal may be a flaky panel's: the refill
+        and balance jobs learn the action missing at the second)."""
         if self._witness(self._witness_for(action), words) != "ok":
             return False
-        same = self._no_such_action(words)
-        if same:
-            told = log.debug if quiet else log.warning
-            told("action_unsupported", panel=self.name, action=action, answer=words)
-            if action == "balance":
-                self.lacks_balance()
-        return same
+        return self._no_such_action(words)
+
+    def found_missing(self, action: str, words: str, *, quiet: bool = False) -> None:
+        """The panel has no ``action``: told at warning (at debug when
+        ``quiet``: known already, asked again); without ``balance``,
+        ``services`` is every refusal's witness from now on."""
+        told = log.debug if quiet else log.warning
+        told("action_unsupported", panel=self.name, action=action, answer=words)
+        if action == "balance":
+            self.lacks_balance()
 
     def _no_such_action(self, words: str) -> bool:
         """Return True when ``words`` are what the panel answers an action that

@@ -16,7 +16,9 @@ process asks it one order at a time, until the same day has passed and
 ``orders=`` is tried again (:func:`due_again`). Any row learned at another
 URL than the panel's now holds no more: asked again at once
 (:mod:`tracker.store.capabilities`). A refusal of ``balance``
-whose witness got no answer teaches nothing (:func:`silent_witness`).
+whose witness got no answer teaches nothing (:func:`silent_witness`), and
+``refill`` or ``balance`` is learned missing only at its second refusal in
+a missing action's words with no success between (:func:`missing_now`).
 """
 
 from __future__ import annotations
@@ -62,6 +64,25 @@ def one_at_a_time(learned_at: str, evidence: str | None) -> str:
     return (
         f"takes refill requests one order at a time (learned {learned_at}{why}); "
         f"no multi-order refill calls are sent to it"
+    )
+
+
+def missing_now(known: bool, refused_before: str | None) -> bool:
+    """Given whether an action is learned missing at the panel's URL now
+    (``known``: asked again, refused again) and when it was last refused in
+    a missing action's words with no success since (``refused_before``),
+    return True when this refusal in those words teaches that it is missing:
+    the second in a row, as a script without it refuses it every time; one
+    alone may be a flaky panel's (it is that call's failure)."""
+    return known or refused_before is not None
+
+
+def refused_once(action: str, words: str) -> str:
+    """Given the first refusal of ``action`` in the words the panel gives an
+    action that does not exist, return what that call's failure says."""
+    return (
+        f"{action}: {words} (the words it answers an action that does not exist: "
+        f"learned missing if the next {action} call is refused so too)"
     )
 
 

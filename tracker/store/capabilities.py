@@ -98,3 +98,40 @@ def learn(
             "evidence = excluded.evidence, url = excluded.url",
             [panel, action, int(supported), iso(now), evidence, shown_url(url)],
         )
+
+
+# A first refusal of an action in the words of one the panel lacks, waiting
+# for a second (:func:`refused_before`): kept in ``alert_state`` under this
+# kind (no alert: ``active`` 0, ``since`` the refusal's time), so a flaky
+# panel's one generic refusal teaches nothing, in the daemon and across
+# ``run --once`` runs alike.
+def _first_kind(action: str) -> str:
+    return f"{action}_refused_once"
+
+
+def refused_before(store: Connection, panel: str, action: str) -> str | None:
+    """Return when ``action`` was first refused as a missing one, with no
+    success of it since (an ISO time), or None: nothing waits."""
+    rows = store.rows(
+        "SELECT since FROM alert_state WHERE panel = ? AND kind = ? AND since IS NOT NULL",
+        [panel, _first_kind(action)],
+    )
+    return rows[0]["since"] if rows else None
+
+
+def note_refusal(store: Connection, panel: str, action: str, now: datetime) -> None:
+    """Keep a first refusal of ``action`` in a missing action's words."""
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?) "
+            "ON CONFLICT (panel, kind) DO UPDATE SET active = 0, since = excluded.since",
+            [panel, _first_kind(action), iso(now)],
+        )
+
+
+def forget_refusal(store: Connection, panel: str, action: str) -> None:
+    """``action`` succeeded, or was learned missing: no first refusal waits."""
+    with store.write() as db:
+        db.execute(
+            "DELETE FROM alert_state WHERE panel = ? AND kind = ?", [panel, _first_kind(action)]
+        )

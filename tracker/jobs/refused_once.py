@@ -1,0 +1,44 @@
+"""An action learned missing at its second refusal, never at one.
+
+A panel script without ``refill`` or ``balance`` refuses it every time in
+the words it gives an action that does not exist; a flaky panel may answer
+one call in those generic words ("Incorrect request") and the next one
+normally. So the first such refusal is that call's failure, kept in the
+store (:func:`tracker.store.capabilities.note_refusal`) so that the daemon
+and ``run --once`` runs count alike; the second, with no success of the
+action between, learns it missing; a success forgets the first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+
+from tracker.rules.capabilities import missing_now
+from tracker.store.capabilities import forget_refusal, note_refusal, refused_before
+from tracker.store.connection import Connection
+
+log = structlog.get_logger("tracker.capabilities")
+
+
+def second_refusal(
+    store: Connection, panel: str, action: str, words: str, now: datetime, *, known: bool
+) -> bool:
+    """Given a refusal of ``action`` in a missing action's words (witnessed:
+    the key works), return True when it learns the action missing (the
+    second in a row, or ``known`` missing already: the caller stores it);
+    False when it is the first, kept for the next call to tell."""
+    if missing_now(known, refused_before(store, panel, action)):
+        forget_refusal(store, panel, action)
+        return True
+    note_refusal(store, panel, action, now)
+    log.debug("action_refused_once", panel=panel, action=action, answer=words)
+    return False
+
+
+def succeeded(store: Connection, panel: str, action: str) -> None:
+    """``action`` succeeded: a first refusal waiting for a second is forgotten
+    (written only when one waits)."""
+    if refused_before(store, panel, action) is not None:
+        forget_refusal(store, panel, action)
