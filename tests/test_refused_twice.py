@@ -164,6 +164,11 @@ def test_refill_by_hand_refused_once_then_accepted_learns_nothing(cron, tmp_path
     assert accepted.exit_code == 0, accepted.output
     assert accepted.stdout.startswith("refill ") and "note:" not in accepted.output
     assert _learned(tmp_path) == []
+    panel.script = MISSING_REFILL  # refused so again: the accepted one came between
+    again = cli("refill", "--force", str(order_id))  # --force: its refill is open
+    assert again.exit_code == 1
+    assert "refill refused, nothing recorded" in again.output, again.output
+    assert _learned(tmp_path) == []
 
 
 # --- refill, the daemon's rounds ---------------------------------------------------
