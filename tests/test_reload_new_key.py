@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from tracker.service.notify import Notifier
 from tracker.service.process import Service
 from tracker.sim.scripts import ScriptQuirks
 from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.store.capabilities import note_refusal
+from tracker.store.orders import Store
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 
@@ -65,10 +68,18 @@ def _balances(tmp_path: Path) -> list[tuple[Any, ...]]:
 
 def _reload(tmp_path: Path, sim: SimulatedPanel, url: str, new_key: str) -> list[dict[str, Any]]:
     """Start the daemon with the old key on a script without balance (learned
-    missing), then give the panel ``new_key``'s account on a script with it
-    and reload with ``new_key``; return the log, once the reload's first
-    runs have ended (or the turns it kept are past the test's wait)."""
+    missing at its first call: an earlier run's refusal kept), then give the
+    panel ``new_key``'s account on a script with it and reload with
+    ``new_key``; return the log, once the reload's first runs have ended (or
+    the turns it kept are past the test's wait)."""
     first = _config(tmp_path, url, OLD)
+    # An earlier run's first refusal of balance kept: the daemon's first
+    # balance call, refused again, learns it missing (learned at the second).
+    store = Store(tmp_path / "t.db")
+    try:
+        note_refusal(store, "main", "balance", datetime.now(UTC))
+    finally:
+        store.close()
     service = Service(first, load=lambda: first, notifier=Notifier(None))
     scheduler = Scheduler(service.stats)
     try:
