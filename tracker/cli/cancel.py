@@ -26,6 +26,7 @@ from tracker.clock import utcnow
 from tracker.errors import AuthError, StoreError
 from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
+from tracker.panel.proxies import says_its_fix
 from tracker.rules.counts import counted
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
 from tracker.store.capabilities import is_unsupported, learn
@@ -169,7 +170,7 @@ def _show(
         click.echo(f"#{order_id}  refused: {error}")
     elif result in (NOT_SENT, NOT_CANCELED):
         # A wrong URL, a web server's 404: no wait cures it, its fix is said.
-        fix = "" if names_fix(error) else unserved_hint(error, status, index)
+        fix = "" if names_fix(error) or says_its_fix(error) else unserved_hint(error, status, index)
         if fix is None and unanswered:  # no answer came: a refused port's fix, as add's
             fix = refused_hint(error, status, index)
         later = " - try again later" if fix is None else f" - {fix}" if fix else ""

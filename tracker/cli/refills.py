@@ -37,6 +37,7 @@ from tracker.jobs.refills import past_request
 from tracker.panel.client import PanelClient
 from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
+from tracker.panel.proxies import says_its_fix
 from tracker.redact import register_secret
 from tracker.rules.refill_states import REFUSED, UNKNOWN
 from tracker.rules.refills import manual_blocker
@@ -261,7 +262,11 @@ def _report(
         # what no wait cures (a wrong URL, a page, its size) says its fix, as add's.
         why = f": {errors[0]}" if errors else ""
         failed = errors[0] if errors else None  # status: the HTTP code of its answer
-        fix = unserved_hint(failed, status, index) if failed and not names_fix(failed) else None
+        fix = (
+            unserved_hint(failed, status, index)
+            if failed and not names_fix(failed) and not says_its_fix(failed)
+            else None
+        )
         if fix is None and failed and unanswered:  # no answer came: a refused port's fix
             fix = refused_hint(failed, status, index)
         fail(f"order {oid}: refill not sent, nothing recorded{why}{f'; {fix}' if fix else ''}")

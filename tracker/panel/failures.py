@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tracker.panel import misdirected
+from tracker.panel import misdirected, proxies
 from tracker.panel.body import html_title, looks_like_html
 from tracker.panel.refusals import error_text
 from tracker.panel.urls import shown_url
@@ -92,7 +92,7 @@ def describe_send_failure(
     *,
     timeout: float,
     connect: float,
-    proxied: bool = False,
+    proxy: str | None = None,
     panel: str = "",
     scrub: Callable[[str], str] = str,
 ) -> str:
@@ -101,8 +101,9 @@ def describe_send_failure(
     broken connection.
 
     ``timeout`` is the whole-answer limit, ``connect`` the limit on connecting;
-    ``proxied`` says a proxy from the environment carried the call (a host it
-    could not resolve may be the proxy's: no fix in ``panels[].url`` named);
+    ``proxy`` names the proxy from the environment that carried the call
+    (:func:`tracker.panel.proxies.proxy_of`): a host not resolved, a port
+    refused are then the proxy's, said as its, no fix in ``panels[].url`` named;
     ``panel`` is the panel's name, which the fix of a host not found names;
     ``scrub`` blanks the key in an exception's words before they are cut.
     """
@@ -114,7 +115,10 @@ def describe_send_failure(
         return f"no free connection to {where} within {connect:g}s"
     if isinstance(exc, httpx.TimeoutException):
         return f"no answer from {where} within {timeout:g}s"
-    wrong_url = None if proxied else misdirected.words(exc, host, where, panel)  # the fix
+    proxied = proxies.unconnected(exc, proxy) if proxy is not None else None
+    if proxied is not None:  # the proxy's host or port, not the panel's
+        return proxied
+    wrong_url = None if proxy else misdirected.words(exc, host, where, panel)  # the fix
     if wrong_url is not None:  # no retry can cure it: the transport tries it once
         return wrong_url
     if _first(exc, socket.gaierror) is not None:

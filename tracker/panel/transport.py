@@ -22,12 +22,13 @@ import tenacity
 from tracker import USER_AGENT
 from tracker.errors import (
     AnswerTooLargeError,
+    MisdirectedError,
     OutcomeUnknownError,
     PanelAnswerError,
     PanelError,
     TransientError,
 )
-from tracker.panel import deadline, failures, misdirected
+from tracker.panel import deadline, failures, misdirected, proxies
 from tracker.panel.budget import Budget
 from tracker.panel.interpret import Interpreting
 from tracker.panel.pacing import Pacing
@@ -135,6 +136,8 @@ class Transport(Interpreting[P]):
             ) from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise misdirected.connect_failed(exc, self._failure(exc), panel, action) from None
+        except httpx.ProxyError as exc:  # the proxy's answer to CONNECT: nothing sent
+            raise self._proxy_refused(exc, action) from None
         except failures.MAYBE_SENT as exc:
             raise TransientError(
                 self._failure(exc), maybe_sent=True, panel=panel, action=action
@@ -145,11 +148,20 @@ class Transport(Interpreting[P]):
 
     def _failure(self, exc: BaseException) -> str:  # h11 quotes bytes it refused: scrubbed
         limits = {"timeout": self.panel.timeout, "connect": min(self.panel.timeout, 10.0)}
-        proxied = deadline.proxied(self._http, url := self.panel.url)  # the proxy's, maybe
+        proxy = proxies.proxy_of(self._http, url := self.panel.url)  # the proxy's, maybe
         said = failures.describe_send_failure(
-            exc, url, proxied=proxied, panel=self.name, scrub=self._scrub_text, **limits
+            exc, url, proxy=proxy, panel=self.name, scrub=self._scrub_text, **limits
         )
         return self._scrub_text(said)
+
+    def _proxy_refused(self, exc: httpx.ProxyError, action: str) -> TransientError:
+        """The proxy's refusal of the tunnel to the panel: retried when it
+        is the proxy (or the way behind it) failing, not its 407."""
+        host, port = failures.host_port(url := self.panel.url)
+        proxy = proxies.proxy_of(self._http, url) or "the proxy"
+        said, retried = proxies.refusal(exc, proxy, f"{host}:{port}")
+        kind = TransientError if retried else MisdirectedError
+        return kind(self._scrub_text(said), panel=self.name, action=action)
 
     def _call(
         self, action: str, fields: dict[str, str] | None = None, *, idempotent: bool = True

@@ -1,0 +1,223 @@
+"""A proxy from the environment failing a panel call is named, not the panel.
+
+Through ``$HTTPS_PROXY`` a refused proxy port read "connection refused by
+panel.example:443" (and ``add`` added "is the panel up, and the port in
+panels[0].url right?"), and the proxy's answer to CONNECT (502, 407) read
+"HTTP failure talking to panel.example:443 (ProxyError: ...)", asked once.
+A real loopback proxy here answers CONNECT, or a closed port stands for one.
+"""
+
+from __future__ import annotations
+
+import socket
+import socketserver
+import threading
+
+import pytest
+from click.testing import CliRunner
+from simconfig import sim_config
+
+from tracker.cli.main import main
+from tracker.config.model import PanelConfig, Secret
+from tracker.errors import MisdirectedError, TransientError
+from tracker.panel.client import PanelClient
+from tracker.panel.models import NewOrder
+
+KEY = "proxied-key-4Rt8Yp2Wq6"
+RETRIES = 2
+VARS = "$HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY"
+URL = "https://panel.example/api/v2?token=url-token-5Gh"  # a token in the URL: never shown
+BAD_GATEWAY = b"502 Bad Gateway"
+AUTH = b"407 Proxy Authentication Required"
+
+
+class Proxy:
+    """A loopback proxy answering every CONNECT with ``answer``; its tunnels counted."""
+
+    def __init__(self, answer: bytes):
+        self.asked = 0
+        owner = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                owner.asked += 1
+                try:
+                    self.request.recv(4096)  # CONNECT panel.example:443 HTTP/1.1
+                    self.request.sendall(b"HTTP/1.1 " + answer + b"\r\nContent-Length: 0\r\n\r\n")
+                except OSError:
+                    pass
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def proxy_env(monkeypatch):
+    """Return use(port): the proxy at 127.0.0.1:port carries every call."""
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "https_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+    def use(port: int) -> None:  # its password is never shown either
+        monkeypatch.setenv("HTTPS_PROXY", f"http://me:proxy-pw-9Zq@127.0.0.1:{port}")
+
+    return use
+
+
+@pytest.fixture
+def answering(proxy_env):
+    """Return start(answer): a proxy answering CONNECT so, in the environment."""
+    started: list[Proxy] = []
+
+    def start(answer: bytes) -> Proxy:
+        started.append(proxy := Proxy(answer))
+        proxy_env(proxy.port)
+        return proxy
+
+    yield start
+    for proxy in started:
+        proxy.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:  # free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def client(calls: list[bool]) -> PanelClient:
+    panel = PanelConfig(
+        name="p", url=URL, key=Secret(KEY), timeout=3.0, retries=RETRIES, retry_budget=600.0
+    )
+    observe = [lambda _panel, _action, ok, _seconds, _error: calls.append(ok)]
+    return PanelClient(panel, observers=observe, sleep=lambda _seconds: None)
+
+
+def _unshown(text: str) -> None:
+    assert (
+        KEY not in text
+        and "url-token-5Gh" not in text
+        and "proxy-pw-9Zq" not in text
+        and "me:" not in text
+    )
+
+
+def test_a_proxy_that_refuses_the_connection_is_named_not_the_panel(proxy_env):
+    port = _closed_port()
+    proxy_env(port)
+    calls: list[bool] = []
+    panel = client(calls)
+    with pytest.raises(TransientError) as raised:
+        panel.balance()
+    panel.close()
+    assert calls == [False] * (RETRIES + 1)  # the proxy may be restarting: retried
+    assert raised.value.detail == (
+        f"the proxy 127.0.0.1:{port} refused the connection: is it up, and {VARS} right?"
+    )
+    _unshown(str(raised.value))
+
+
+@pytest.mark.parametrize("action", ["balance", "add"])
+def test_a_proxys_502_is_retried_and_sends_no_order(answering, action):
+    proxy = answering(BAD_GATEWAY)
+    calls: list[bool] = []
+    panel = client(calls)
+    with pytest.raises(TransientError) as raised:
+        panel.balance() if action == "balance" else panel.add(NewOrder(1, "https://x.example", 10))
+    panel.close()
+    assert proxy.asked == RETRIES + 1 and calls == [False] * (RETRIES + 1)
+    assert raised.value.detail == (
+        f"the proxy 127.0.0.1:{proxy.port} could not reach panel.example:443: "
+        "it answered 502 Bad Gateway"
+    )
+    assert not raised.value.maybe_sent  # add: the tunnel never opened, not "outcome unknown"
+    _unshown(str(raised.value))
+
+
+def test_a_proxys_407_is_asked_once_naming_what_to_check(answering):
+    proxy = answering(AUTH)
+    calls: list[bool] = []
+    panel = client(calls)
+    with pytest.raises(MisdirectedError) as raised:
+        panel.balance()
+    panel.close()
+    assert proxy.asked == 1 and calls == [False]
+    assert raised.value.detail == (
+        f"the proxy 127.0.0.1:{proxy.port} refused the tunnel to panel.example:443: "
+        f"it answered 407 Proxy Authentication Required; check {VARS}"
+    )
+
+
+def test_a_proxy_host_not_resolved_is_named(lookups, proxy_env, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    calls: list[bool] = []
+    panel = client(calls)
+    with pytest.raises(TransientError) as raised:
+        panel.balance()
+    panel.close()
+    assert lookups == ["proxy.invalid"] * (RETRIES + 1)
+    assert raised.value.detail == (
+        "the proxy proxy.invalid:3128 was not resolved (Name or service not known): "
+        f"check {VARS}, and the resolver"
+    )
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    """Return invoke(*args): the CLI with one panel "sim" at URL, no retries."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    (tmp_path / "tracker.toml").write_text(sim_config(URL, panel='retries = 0\ntimeout = "5s"'))
+
+    def invoke(*args: str):
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+        assert "Traceback" not in result.output
+        _unshown(result.output)
+        return result
+
+    return invoke
+
+
+def test_add_cancel_refill_and_doctor_name_the_refusing_proxy(cli, proxy_env):
+    # They said "connection refused by panel.example:443" and "is the panel
+    # up, and the port in panels[0].url right?" (cancel: "try again later").
+    port = _closed_port()
+    proxy_env(port)
+    said = f"the proxy 127.0.0.1:{port} refused the connection: is it up, and {VARS} right?"
+    added = cli("add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100")
+    assert added.exit_code == 1
+    assert added.output == f"smm-tracker: sim: add: {said}; no order placed\n"
+    assert cli("track", "5").exit_code == 0
+    canceled = cli("cancel", "--yes", "5")
+    assert canceled.exit_code == 1 and canceled.stdout == f"#5  not sent: sim: cancel: {said}\n"
+    refilled = cli("refill", "5")
+    assert refilled.exit_code == 1
+    told = [line for line in refilled.output.splitlines() if line.startswith("smm-tracker:")]
+    assert told == [f"smm-tracker: order 5: refill not sent, nothing recorded: sim: refill: {said}"]
+    doctor = cli("doctor")
+    assert doctor.exit_code == 1
+    assert f"balance call failed: {said}\n" in doctor.output
+
+
+def test_cancel_and_doctor_say_a_proxys_407_and_what_to_check(cli, answering):
+    # They said "HTTP failure talking to panel.example:443 (ProxyError: 407
+    # Proxy Authentication Required)", cancel "- try again later".
+    proxy = answering(AUTH)
+    said = (
+        f"the proxy 127.0.0.1:{proxy.port} refused the tunnel to panel.example:443: "
+        f"it answered 407 Proxy Authentication Required; check {VARS}"
+    )
+    assert cli("track", "5").exit_code == 0
+    canceled = cli("cancel", "--yes", "5")
+    assert canceled.exit_code == 1 and canceled.stdout == f"#5  not sent: sim: cancel: {said}\n"
+    doctor = cli("doctor")
+    assert doctor.exit_code == 1 and f"balance call failed: {said}\n" in doctor.output
+    assert proxy.asked == 2  # once each: a 407 is not asked again

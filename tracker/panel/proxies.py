@@ -1,0 +1,83 @@
+"""A proxy from the environment carrying a panel call, and its failures in words.
+
+httpx sends a call through ``$HTTPS_PROXY``, ``$HTTP_PROXY`` or
+``$ALL_PROXY`` when one is set (and ``$NO_PROXY`` does not spare the panel's
+host). A failure to reach the proxy, or the proxy's refusal of the tunnel
+(its answer to CONNECT), is the proxy's, not the panel's: said naming the
+proxy (its host and port, never its credentials) and the variables to check,
+where it said "connection refused by <the panel's host:port>" and "HTTP
+failure talking to ... (ProxyError: ...)".
+
+Nothing of the call reached the panel in any of these: ``add`` is not sent.
+The proxy's answer 5xx or 429 (it, or the way behind it, failing) is retried
+as a panel's 5xx, within the call's retries; its 407 (credentials) is not.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+
+import httpx
+
+from tracker.panel import misdirected
+
+PROXY_VARS = "$HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY"
+_SCHEME_PORTS = {"http": 80, "https": 443, "socks5": 1080, "socks5h": 1080}
+
+
+def proxy_of(client: httpx.Client, url: str) -> str | None:
+    """Return the ``host:port`` of the proxy from the environment that
+    carries ``client``'s calls to ``url`` ("the proxy" when httpx no longer
+    says which), or None when none does. Never its user nor password."""
+    try:
+        transport = client._transport_for_url(httpx.URL(url))
+    except (AttributeError, httpx.InvalidURL):  # httpx's own API moved, or no URL
+        return None
+    if transport is getattr(client, "_transport", transport):
+        return None
+    found = getattr(getattr(transport, "_pool", None), "_proxy_url", None)
+    try:
+        host = bytes(found.host).decode("ascii")  # type: ignore[union-attr]
+        scheme = bytes(found.scheme).decode("ascii")  # type: ignore[union-attr]
+    except (AttributeError, TypeError, UnicodeDecodeError):
+        return "the proxy"
+    port = getattr(found, "port", None) or _SCHEME_PORTS.get(scheme)
+    host = f"[{host}]" if ":" in host else host
+    return f"the proxy {host}:{port}" if port else f"the proxy {host}"
+
+
+def unconnected(exc: BaseException, proxy: str) -> str | None:
+    """Given a failure to connect through ``proxy`` (as :func:`proxy_of`
+    names it), return it in words as the proxy's: its host not resolved, its
+    port refused, no way to it; None when it is none of these (a TLS failure
+    inside the tunnel is the panel's)."""
+    found = misdirected.causes(exc)
+    resolver = next((c for c in found if isinstance(c, socket.gaierror)), None)
+    if resolver is not None:  # through a proxy, only the proxy's host is looked up here
+        said = resolver.strerror or "the resolver failed"
+        return f"{proxy} was not resolved ({said}): check {PROXY_VARS}, and the resolver"
+    if any(isinstance(cause, ConnectionRefusedError) for cause in found):
+        return f"{proxy} refused the connection: is it up, and {PROXY_VARS} right?"
+    if not isinstance(exc, httpx.ConnectError) or any(isinstance(c, ssl.SSLError) for c in found):
+        return None
+    why = next((c.strerror for c in found if isinstance(c, OSError) and c.strerror), None)
+    return f"cannot connect to {proxy}: {why}; check {PROXY_VARS}" if why else None
+
+
+def refusal(exc: httpx.ProxyError, proxy: str, where: str) -> tuple[str, bool]:
+    """Given the proxy's answer refusing the tunnel to the panel at ``where``
+    (its status and reason, "502 Bad Gateway"), return it in words and
+    whether a retry may cure it: the proxy or the way behind it failing
+    (5xx, 429) may; its own refusal (407: credentials; a SOCKS refusal) not."""
+    said = " ".join(str(exc).split())[:80] or "no reason"
+    code = said.split(" ", 1)[0]
+    if code.isdigit() and (code == "429" or code.startswith("5")):
+        return f"{proxy} could not reach {where}: it answered {said}", True
+    return f"{proxy} refused the tunnel to {where}: it answered {said}; check {PROXY_VARS}", False
+
+
+def says_its_fix(message: str) -> bool:
+    """Return whether ``message`` is a proxy's failure said with what to
+    check: no "try again later" (nor the panel's port) needs adding."""
+    return PROXY_VARS in message
