@@ -481,9 +481,10 @@ def test_orders_says_when_a_panels_polls_are_failing(cli_for, sim):
     assert cli_for(down, "run", "--once").exit_code == 1
     listed = cli_for(down, "orders")
     assert listed.exit_code == 0 and str(order_id) in listed.stdout
-    assert "(sim: polls have failed since 20" in listed.stderr
+    # Every call failed, not the polls alone: said as balance says it.
+    assert "(sim: its last call failed at 20" in listed.stderr
     assert "its statuses are the last it gave" in listed.stderr
-    assert "polls have failed" not in listed.stdout  # the rows alone (| wc -l)
+    assert "last call failed" not in listed.stdout  # the rows alone (| wc -l)
     assert cli_for(sim.url, "run", "--once").exit_code == 0  # it answers again
     assert cli_for(sim.url, "orders").stderr == ""
 

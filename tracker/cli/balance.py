@@ -12,6 +12,7 @@ import click
 from tracker.cli import pruned
 from tracker.cli.database import database_option
 from tracker.cli.listing import NOT_ANSWERING
+from tracker.cli.listing import calls_failed as _calls_failed
 from tracker.cli.main import (
     Context,
     handle_errors,
@@ -143,9 +144,18 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         for row in unsupported_here(store, {p.name: p.url for p in config.panels}, name)
         if row["action"] == BALANCE and row["panel"] in found
     }
+    failing_now = failing_panels(store, name)
+    # Every call failing, the unreachable episode not open yet: said too.
+    calls_failing = {
+        panel: run
+        for panel, run in failing_calls(store, name).items()
+        if failing_now.get(panel, ("",))[0] not in NOT_ANSWERING
+    }
     if as_json:
         listed = [
-            {**info, "pruned": pruned.field(cuts[name])} for name, info in found.items() if info
+            {**info, "pruned": pruned.field(cuts[name]), **_failing_fields(calls_failing, name)}
+            for name, info in found.items()
+            if info
         ]
         missing = [
             {
@@ -157,15 +167,9 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             }
             for r in lacking.values()
         ]
-        click.echo(to_json({"panels": listed, "no_balance_action": missing}))
+        runs = [{"panel": p, **_failing_fields(calls_failing, p)} for p in calls_failing]
+        click.echo(to_json({"panels": listed, "no_balance_action": missing, "calls_failing": runs}))
         return
-    failing_now = failing_panels(store, name)
-    # Every call failing, the unreachable episode not open yet: said too.
-    calls_failing = {
-        panel: run
-        for panel, run in failing_calls(store, name).items()
-        if failing_now.get(panel, ("",))[0] not in NOT_ANSWERING
-    }
     screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
     for name, info in found.items():
         if name in lacking:  # its last balance, if any, is from before: said so
@@ -217,10 +221,8 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             click.echo(fitted(said, notes), err=True)
 
 
-def _calls_failed(run: tuple[str, str], screen: Screen | None) -> str:
-    """Given a run of failed calls (its start, its last) and the screen,
-    return its words: "its last call failed at 15:44 UTC (every call since
-    15:40 UTC)", the run's start left out when it is that call."""
-    since, last = run
-    said = f"its last call failed at {moment(last, screen)}"
-    return said if since == last else f"{said} (every call since {moment(since, screen)})"
+def _failing_fields(calls_failing: dict[str, tuple[str, str]], name: str) -> dict[str, Any]:
+    """--json's facts of a panel's run of failed calls, the unreachable
+    episode not open yet: its start and its last failed call (None: none)."""
+    since, last = calls_failing.get(name, (None, None))
+    return {"calls_failing_since": since, "last_failed_call_at": last}

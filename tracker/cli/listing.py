@@ -140,14 +140,29 @@ def stop_note(row: dict[str, Any], screen: Screen | None = None) -> str | None:
 
 
 def stale_notes(
-    failing: Mapping[str, tuple[str, str]], left_out: Mapping[str, int], screen: Screen | None
+    failing: Mapping[str, tuple[str, str]],
+    left_out: Mapping[str, int],
+    screen: Screen | None,
+    calls: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[str]:
-    """Given the panels whose polls fail now ({panel: (alert kind, since)})
-    and those the config leaves out ({panel: open orders}), return the notes
-    ``orders`` prints on stderr: their listed statuses are the last they
-    gave; the moments as ``screen`` (stdout's) shows them."""
+    """Given the panels whose polls fail now ({panel: (alert kind, since)}),
+    those the config leaves out ({panel: open orders}) and those whose every
+    call fails, ``panel_unreachable`` not open yet ({panel: (since, last)}:
+    :func:`tracker.store.listing.failing_calls`), return the notes ``orders``
+    prints on stderr: their listed statuses are the last they gave; the
+    moments as ``screen`` (stdout's) shows them."""
     lines = []
-    for failing_panel, (kind, since) in failing.items():  # not an order's failure
+    calls = calls or {}
+    for failing_panel in sorted({*failing, *calls}):  # not an order's failure
+        kind, since = failing.get(failing_panel, ("", ""))
+        run = calls.get(failing_panel) if kind not in NOT_ANSWERING else None
+        if run is not None:  # every call, polls or not: said as balance says it
+            why = calls_failed(run, screen)
+            if kind and since and since < run[0]:  # its polls failed before the rest
+                why = f"{why}; its polls since {moment(since, screen)}"
+            said = f"({failing_panel}: {why}: its statuses are the last it gave; "
+            lines.append(safe_text(f"{said}smm-tracker doctor says why)"))
+            continue
         why = f"{NOT_ANSWERING.get(kind, 'polls have failed')} since {moment(since, screen)}"
         lines.append(
             safe_text(
@@ -164,3 +179,12 @@ def stale_notes(
             )
         )
     return lines
+
+
+def calls_failed(run: tuple[str, str], screen: Screen | None) -> str:
+    """Given a run of failed calls (its start, its last) and the screen,
+    return its words: "its last call failed at 15:44 UTC (every call since
+    15:40 UTC)", the run's start left out when it is that call."""
+    since, last = run
+    said = f"its last call failed at {moment(last, screen)}"
+    return said if since == last else f"{said} (every call since {moment(since, screen)})"

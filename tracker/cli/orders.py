@@ -38,7 +38,7 @@ from tracker.cli.screen import (
 )
 from tracker.errors import StoreError
 from tracker.rules.money import money_or_none
-from tracker.store.listing import failing_panels, order_statuses
+from tracker.store.listing import failing_calls, failing_panels, order_statuses
 from tracker.store.readings import open_counts_of, panels_in_database
 from tracker.store.watch_listing import order_listing, with_watch
 
@@ -133,7 +133,9 @@ def orders(
         )
     elif capped and next(rows, None) is not None:
         lines.append(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)")
-    lines += stale_notes(failing_panels(store, name), _left_out(config, store, name), screen)
+    failing = failing_panels(store, name)
+    calls = failing_calls(store, name)  # every call failing, panel_unreachable not open yet
+    lines += stale_notes(failing, _left_out(config, store, name), screen, calls)
     for line in lines:  # on a terminal, wrapped at its words to its width
         click.echo(fitted(line, notes), err=True)
 
