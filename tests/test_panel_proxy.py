@@ -92,9 +92,9 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def client(calls: list[bool]) -> PanelClient:
+def client(calls: list[bool], url: str = URL) -> PanelClient:
     panel = PanelConfig(
-        name="p", url=URL, key=Secret(KEY), timeout=3.0, retries=RETRIES, retry_budget=600.0
+        name="p", url=url, key=Secret(KEY), timeout=3.0, retries=RETRIES, retry_budget=600.0
     )
     observe = [lambda _panel, _action, ok, _seconds, _error: calls.append(ok)]
     return PanelClient(panel, observers=observe, sleep=lambda _seconds: None)
@@ -155,6 +155,24 @@ def test_a_proxys_407_is_asked_once_naming_what_to_check(answering):
     )
 
 
+def test_a_forwarding_proxys_407_sends_no_order(answering, monkeypatch):
+    # An http:// panel's request is forwarded, not tunnelled: the proxy's 407
+    # came as the panel's answer, "outcome unknown — check the panel (HTTP
+    # 407: answered an HTML page ...)" for an order no panel ever saw.
+    proxy = answering(AUTH)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+    calls: list[bool] = []
+    panel = client(calls, URL.replace("https://", "http://"))
+    with pytest.raises(MisdirectedError) as raised:
+        panel.add(NewOrder(1, "https://x.example", 10))
+    panel.close()
+    assert proxy.asked == 1 and calls == [False] and not raised.value.maybe_sent
+    assert raised.value.detail == (
+        f"the proxy 127.0.0.1:{proxy.port} refused the request to panel.example:80: "
+        f"it answered 407 Proxy Authentication Required; check {VARS}"
+    )
+
+
 def test_a_proxy_host_not_resolved_is_named(lookups, proxy_env, monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     calls: list[bool] = []
@@ -205,6 +223,10 @@ def test_add_cancel_refill_and_doctor_name_the_refusing_proxy(cli, proxy_env):
     doctor = cli("doctor")
     assert doctor.exit_code == 1
     assert f"balance call failed: {said}\n" in doctor.output
+    ran = cli("run", "--once")  # the daemon's jobs: their log lines say it too
+    assert ran.exit_code == 1
+    failed = [line for line in ran.output.splitlines() if "status_failed" in line]
+    assert len(failed) == 1 and f"sim: status: {said}" in failed[0], ran.output
 
 
 def test_cancel_and_doctor_say_a_proxys_407_and_what_to_check(cli, answering):

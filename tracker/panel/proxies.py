@@ -9,6 +9,8 @@ where it said "connection refused by <the panel's host:port>" and "HTTP
 failure talking to ... (ProxyError: ...)".
 
 Nothing of the call reached the panel in any of these: ``add`` is not sent.
+A proxy forwarding an http:// panel's request answers for itself only with
+a 407: said as its (other codes may be the panel's, and stay so).
 The proxy's answer 5xx or 429 (it, or the way behind it, failing) is retried
 as a panel's 5xx, within the call's retries; its 407 (credentials) is not.
 """
@@ -65,16 +67,19 @@ def unconnected(exc: BaseException, proxy: str) -> str | None:
     return f"cannot connect to {proxy}: {why}; check {PROXY_VARS}" if why else None
 
 
-def refusal(exc: httpx.ProxyError, proxy: str, where: str) -> tuple[str, bool]:
+def refusal(answer: str, proxy: str, where: str, *, tunnel: bool = True) -> tuple[str, bool]:
     """Given the proxy's answer refusing the tunnel to the panel at ``where``
-    (its status and reason, "502 Bad Gateway"), return it in words and
-    whether a retry may cure it: the proxy or the way behind it failing
-    (5xx, 429) may; its own refusal (407: credentials; a SOCKS refusal) not."""
-    said = " ".join(str(exc).split())[:80] or "no reason"
+    (its status and reason, "502 Bad Gateway", as httpx's ``ProxyError``
+    says it), or refusing to forward the request to it (not ``tunnel``: an
+    http:// panel's), return it in words and whether a retry may cure it:
+    the proxy or the way behind it failing (5xx, 429) may; its own refusal
+    (407: credentials; a SOCKS refusal) not."""
+    said = " ".join(answer.split())[:80] or "no reason"
     code = said.split(" ", 1)[0]
     if code.isdigit() and (code == "429" or code.startswith("5")):
         return f"{proxy} could not reach {where}: it answered {said}", True
-    return f"{proxy} refused the tunnel to {where}: it answered {said}; check {PROXY_VARS}", False
+    what = "the tunnel" if tunnel else "the request"
+    return f"{proxy} refused {what} to {where}: it answered {said}; check {PROXY_VARS}", False
 
 
 def says_its_fix(message: str) -> bool:

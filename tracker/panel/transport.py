@@ -137,13 +137,16 @@ class Transport(Interpreting[P]):
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise misdirected.connect_failed(exc, self._failure(exc), panel, action) from None
         except httpx.ProxyError as exc:  # the proxy's answer to CONNECT: nothing sent
-            raise self._proxy_refused(exc, action) from None
+            raise self._proxy_refused(str(exc), action) from None
         except failures.MAYBE_SENT as exc:
             raise TransientError(
                 self._failure(exc), maybe_sent=True, panel=panel, action=action
             ) from None
         except httpx.HTTPError as exc:
             raise PanelError(self._failure(exc), panel=panel, action=action) from None
+        proxied = response.status_code == 407 and proxies.proxy_of(self._http, self.panel.url)
+        if proxied:  # a forwarding proxy's own answer: no panel saw the request
+            raise self._proxy_refused(f"407 {response.reason_phrase}", action, tunnel=False)
         return self._pacing.heard(response, action)  # a spent limit, a 429: holds the next
 
     def _failure(self, exc: BaseException) -> str:  # h11 quotes bytes it refused: scrubbed
@@ -154,12 +157,13 @@ class Transport(Interpreting[P]):
         )
         return self._scrub_text(said)
 
-    def _proxy_refused(self, exc: httpx.ProxyError, action: str) -> TransientError:
-        """The proxy's refusal of the tunnel to the panel: retried when it
-        is the proxy (or the way behind it) failing, not its 407."""
+    def _proxy_refused(self, answer: str, action: str, *, tunnel: bool = True) -> TransientError:
+        """The proxy's refusal of the tunnel to the panel (or, not ``tunnel``,
+        of the request it forwards): retried when it is the proxy (or the
+        way behind it) failing, not its 407."""
         host, port = failures.host_port(url := self.panel.url)
         proxy = proxies.proxy_of(self._http, url) or "the proxy"
-        said, retried = proxies.refusal(exc, proxy, f"{host}:{port}")
+        said, retried = proxies.refusal(answer, proxy, f"{host}:{port}", tunnel=tunnel)
         kind = TransientError if retried else MisdirectedError
         return kind(self._scrub_text(said), panel=self.name, action=action)
 
