@@ -9,6 +9,7 @@ A real loopback proxy here answers CONNECT, or a closed port stands for one.
 
 from __future__ import annotations
 
+import errno
 import socket
 import socketserver
 import threading
@@ -184,6 +185,31 @@ def test_a_proxy_host_not_resolved_is_named(lookups, proxy_env, monkeypatch):
     assert raised.value.detail == (
         "the proxy proxy.invalid:3128 was not resolved (Name or service not known): "
         f"check {VARS}, and the resolver"
+    )
+
+
+def test_a_proxy_on_no_route_is_named_not_the_panel(proxy_env, monkeypatch):
+    # "cannot connect to panel.example:443: Network is unreachable": only the
+    # proxy's address was ever dialled.
+    port = _closed_port()
+    proxy_env(port)
+    real, dialled = socket.create_connection, []
+
+    def unreachable(address, *args, **kwargs):  # a network down, as the kernel says it
+        dialled.append(address)
+        if address == ("127.0.0.1", port):
+            raise OSError(errno.ENETUNREACH, "Network is unreachable")
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", unreachable)
+    calls: list[bool] = []
+    panel = client(calls)
+    with pytest.raises(TransientError) as raised:
+        panel.balance()
+    panel.close()
+    assert dialled == [("127.0.0.1", port)] * (RETRIES + 1)  # retried: a network comes back
+    assert raised.value.detail == (
+        f"cannot connect to the proxy 127.0.0.1:{port}: Network is unreachable; check {VARS}"
     )
 
 

@@ -63,7 +63,9 @@ def unconnected(exc: BaseException, proxy: str) -> str | None:
         return f"{proxy} refused the connection: is it up, and {PROXY_VARS} right?"
     if not isinstance(exc, httpx.ConnectError) or any(isinstance(c, ssl.SSLError) for c in found):
         return None
-    why = next((c.strerror for c in found if isinstance(c, OSError) and c.strerror), None)
+    # A reset or a broken pipe may come inside the tunnel, from the panel's end.
+    unreached = (c for c in found if isinstance(c, OSError) and _reaching(c))
+    why = next((c.strerror for c in unreached if c.strerror), None)
     return f"cannot connect to {proxy}: {why}; check {PROXY_VARS}" if why else None
 
 
@@ -86,3 +88,10 @@ def says_its_fix(message: str) -> bool:
     """Return whether ``message`` is a proxy's failure said with what to
     check: no "try again later" (nor the panel's port) needs adding."""
     return PROXY_VARS in message
+
+
+def _reaching(cause: BaseException) -> bool:
+    """Whether ``cause`` is a failure to reach a host (no route, a network
+    down): an OSError that is no ConnectionError, which a reset or a broken
+    pipe inside the tunnel would be."""
+    return isinstance(cause, OSError) and not isinstance(cause, ConnectionError | TimeoutError)
