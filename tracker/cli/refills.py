@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -31,6 +33,7 @@ from tracker.cli.screen import SECOND, Columns, fitted, stderr_screen, stdout_sc
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.clock import utcnow
 from tracker.config.model import Config
+from tracker.errors import StopRequested
 from tracker.jobs.learned import tell_client
 from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.refills import past_request
@@ -175,9 +178,21 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
     client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
     tell_client(store, client, utcnow())  # no balance: a refusal's witness is services
+    recorded: list[bool] = []  # the request recorded, whole: from then on it may be sent
     try:
         # A first Ctrl-C waits for the answer, which is recorded.
         with shield("the refill request just sent", waits) as stop:
+
+            @contextmanager
+            def recording() -> Iterator[None]:
+                # A Ctrl-C as the request is recorded: nothing sent, the record
+                # given back; a second one too, once the write is done (whole).
+                with waits.idle(), stop.whole():
+                    yield
+                if stop.stopping:
+                    raise StopRequested("stopping: request not sent", panel=name, action="refill")
+                recorded.append(True)
+
             result = request_refills(
                 store,
                 client,
@@ -187,8 +202,11 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
                 source="manual",
                 # Not sent if the daemon's round asked meanwhile (unless --force).
                 seen=None if force else {oid: newest_request(history)},
+                recording=recording,
             )
     except KeyboardInterrupt:  # a second one: the request was recorded before it left
+        if not recorded:  # stopped before or as it was recorded: given back, never sent
+            fail(f"interrupted: order {oid}: refill not sent, nothing recorded", EXIT_INTERRUPTED)
         fail(
             f"interrupted: order {oid}: the refill request may have reached the panel; "
             "recorded as sent, so it is not resent inside the cooldown",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -78,6 +79,7 @@ def request_refills(
     source: str = "auto",
     stop_event: threading.Event | None = None,
     seen: Mapping[int, int] | None = None,
+    recording: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> RequestResult:
     """Request refills of ``order_ids`` (multi-order calls of up to 100 where the
     panel takes them, single calls otherwise); return what happened. With
@@ -86,6 +88,11 @@ def request_refills(
 
     Failures are counted in the result, not raised. A transient failure or a
     refused key ends the run early; the orders not sent stay eligible.
+
+    Each batch's rows are written inside ``recording()`` (`refill`'s: one
+    step a Ctrl-C cannot cut). When it raises StopRequested or
+    KeyboardInterrupt once the rows are written, they are given back (nothing
+    was sent): the run ends there, the KeyboardInterrupt raised again.
     """
     stop = stop_event or threading.Event()
     result = RequestResult(waiting=refused_before(store, client.name, "refill") is not None)
@@ -95,7 +102,15 @@ def request_refills(
         if stop.is_set() or gave_up(result):
             break
         batch = list(order_ids[start : start + MAX_IDS])
-        rows = begin_requests(store, client.name, batch, clock(), source=source, seen=seen)
+        rows: dict[int, int] = {}
+        try:
+            with recording():
+                rows = begin_requests(store, client.name, batch, clock(), source=source, seen=seen)
+        except (StopRequested, KeyboardInterrupt) as exc:  # stopped as they were written
+            unsent(store, rows, list(rows), result)
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            break
         raced = [o for o in batch if o not in rows]
         if raced:
             log.warning("refill_requested_meanwhile", panel=client.name, orders=raced)
