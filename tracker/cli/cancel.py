@@ -23,7 +23,7 @@ from tracker.cli.panels import note_held_elsewhere, orders_are, panel_holding, s
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, Waits, shield, tell_wait
 from tracker.clock import utcnow
-from tracker.errors import AuthError, StoreError
+from tracker.errors import AuthError, StopRequested, StoreError, TransientError
 from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
 from tracker.panel.proxies import says_its_fix
@@ -82,7 +82,12 @@ def cancel_orders(
 
     def send(chunk: list[int]) -> Any:
         on_wire[:] = chunk
-        answer = client.cancel(chunk)
+        try:
+            answer = client.cancel(chunk)
+        except (StopRequested, TransientError) as exc:
+            if not getattr(exc, "maybe_sent", False):  # certainly never sent
+                on_wire.clear()
+            raise
         if stop is not None:  # answered: a Ctrl-C now waits until it is stored
             stop.settled = True
         on_wire.clear()
@@ -234,6 +239,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         # must not cost the record of what the panel did.
         kept = [r for r in answered if r[1] not in (NOT_SENT, NOT_CANCELED)]
         record_cancels(store, name, kept, utcnow())
+        sending.clear()  # recorded: none on the wire, none to record again
         results.extend(answered)
         for order_id, result, raw in answered:
             _show(order_id, result, raw, index, codes.get(order_id), order_id in unanswered)
@@ -245,12 +251,16 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
                 client, ids, lacking, stop=stop, sending=sending, codes=codes, unanswered=unanswered
             )
             for answered in asked:
-                keep(answered)
+                # Recorded and shown as one step (whole): a second Ctrl-C
+                # leaves once it is done; nothing is on the wire meanwhile.
+                with waits.idle(), stop.whole():
+                    keep(answered)
                 stop.settled = False  # stored: a second Ctrl-C may leave again
     except KeyboardInterrupt:  # a second Ctrl-C: the call on the wire may have been acted on
         why = "interrupted before the panel's answer came"
         keep([(i, UNKNOWN, why) for i in sending])
-        fail(f"interrupted: {counted(len(ids) - len(results), 'order')} not sent", EXIT_INTERRUPTED)
+        went = sum(1 for _, result, _ in results if result != NOT_SENT)
+        fail(f"interrupted: {counted(len(ids) - went, 'order')} not sent", EXIT_INTERRUPTED)
     finally:
         client.close()
     url = panel_config.url  # what was learned at another URL holds no more

@@ -51,8 +51,9 @@ class Shield:
 
     @contextmanager
     def whole(self) -> Iterator[None]:
-        """Run the block (an add's key being claimed, a refill's request
-        recorded: a committed write and what it returns) as one step: a second stop signal during it raises
+        """Run the block (an add's key being claimed, a refill's request or
+        a cancel call's outcome recorded: a committed write and what it
+        returns) as one step: a second stop signal during it raises
         KeyboardInterrupt once it is done, its result kept. Raised inside,
         the key was claimed with the add not knowing: never given back, it
         was left Sending, an order never sent read as outcome unknown."""
