@@ -63,6 +63,28 @@ def test_twenty_orders_repriced_in_one_poll_are_ten_lines_and_a_count(world):
     assert many["first"] == ids[10:]
     quiet = _at(logs, "debug", "order_charge_changed")
     assert [e["order"] for e in quiet] == ids[10:]  # each still there, at debug
+    assert "more" not in many  # each of the rest named in it
+
+
+def test_a_count_line_naming_some_of_the_rest_says_where_the_others_are(world):
+    # 40 re-priced: 10 lines, and one line naming 20 of the other 30; the
+    # last 10 were named only at debug, and the line did not say so.
+    w = world(panel_class=RepricingPanel)
+    ids = sorted(w.panel.seed_orders(40, status="Pending", service=SERVICE_FOLLOWERS))
+    w.panel.charges.update(dict.fromkeys(ids, "0.90"))
+    w.store.track("sim", ids, w.clock())
+    w.poll()
+    w.panel.charges.update(dict.fromkeys(ids, "0.00"))
+    for order_id in ids:
+        w.panel.pin(order_id, "Canceled")
+    w.clock.advance(60)
+    with capture_logs() as logs:
+        w.poll()
+    [many] = _at(logs, "info", "order_charge_changed_many")
+    assert (many["orders"], many["changed"], many["first"]) == (30, 40, ids[10:30])
+    assert many["more"] == "10 more at --log-level debug"
+    quiet = _at(logs, "debug", "order_charge_changed")
+    assert [e["order"] for e in quiet][20:] == ids[30:]  # there they are
 
 
 def test_twenty_late_refunds_in_one_poll_are_ten_lines_of_each_and_a_count(world):

@@ -8,7 +8,9 @@ order; any more go at debug (still there for ``--log-level debug``), and
 when the poll ends one ``<event>_many`` line (or the name given) at the same
 level counts them:
 ``orders`` (those past the first LOGGED), ``first`` (the first LISTED of
-those), and the poll's whole count under the name given (``changed``...).
+those), ``more`` when some are named in neither ("12 more at --log-level
+debug": where they are), and the poll's whole count under the name given
+(``changed``...).
 """
 
 from __future__ import annotations
@@ -48,11 +50,14 @@ class FewLines:
     def finish(self) -> None:
         """Once the poll ends: those past the first LOGGED counted in one line."""
         if rest := self.orders[LOGGED:]:
+            unnamed = len(rest) - LISTED  # named nowhere but in their debug lines
+            more = {"more": f"{unnamed} more at --log-level debug"} if unnamed > 0 else {}
             self.level(
                 self.many,
                 panel=self.panel,
                 orders=len(rest),
                 first=rest[:LISTED],
+                **more,
                 **{self.total: len(self.orders)},
             )
         self.orders = []
