@@ -17,6 +17,7 @@ first run after it ended tells the next one.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -204,3 +205,45 @@ def sorted_run(run: Run) -> tuple[int, list[str]]:
     error a moment apart may be warned too)."""
     code, said = run()
     return code, sorted(set(said))
+
+
+def test_a_catalogue_never_synced_is_told_by_the_first_refill_round_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No catalogue was ever synced and `services` fails (an HTML 502): each
+    # refill round tries to sync it and says `services_unavailable`, at
+    # warning by every run before (a mail a minute under cron).
+    # The other calls answered after the services job's (a deadline): a run
+    # whose last call failed holds its refill round (refill_round_held).
+    broken = {"now": True}
+    failed = threading.Event()
+
+    def respond(form: dict[str, str]) -> Any:
+        asked = form.get("action", "")
+        if asked == "services":
+            failed.set()
+            return text_reply(PAGE_502, status=502) if broken["now"] else json_reply(SERVICES)
+        failed.wait(timeout=10)
+        if asked == "balance":
+            return json_reply({"balance": "50.00", "currency": "USD"})
+        if asked == "status":
+            ids = form.get("orders", form.get("order", "")).split(",")
+            return json_reply({i: {"status": "In progress", "remains": "5"} for i in ids})
+        return json_reply({"error": "No such action"})
+
+    with HostileServer(respond) as server:
+        runs = _runs(tmp_path, monkeypatch, server.url, "services_unavailable")
+
+        def run() -> tuple[int, list[str]]:
+            failed.clear()
+            return runs()
+
+        assert run() == (1, ["services_unavailable"])  # told
+        assert run() == (1, [])  # before: again, at every run
+        assert run() == (1, [])
+        broken["now"] = False
+        assert run() == (0, [])  # the catalogue synced: its run of failures ends
+        with sqlite3.connect(tmp_path / "t.db") as db:  # none again, as a new panel's
+            db.execute("DELETE FROM services")
+        broken["now"] = True
+        assert run() == (1, ["services_unavailable"])  # a new one is told

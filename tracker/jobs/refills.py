@@ -19,12 +19,14 @@ import structlog
 from tracker.clock import parse_iso
 from tracker.config.model import RefillConfig
 from tracker.errors import AuthError, PanelError, StopRequested
+from tracker.jobs.failing_jobs import told_once
 from tracker.jobs.probe import ProbeError, ProbeRequest, ProbeStopped, run_probe
 from tracker.jobs.refill_follow import follow_refills
 from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
 from tracker.rules.delivery import total_quantity
+from tracker.rules.failing_jobs import SERVICES_UNAVAILABLE
 from tracker.rules.refill_states import PastRequest
 from tracker.rules.refills import (
     OrderFacts,
@@ -142,13 +144,24 @@ class RefillRound:
         if is_unsupported(self.store, name, "refill", self.client.panel.url):
             log.debug("refill_unsupported", panel=name, hint="smm-tracker refill ID tries again")
             return True
-        if not has_services(self.store, name):
+        # Told once per run of them, across `run --once` runs too (as
+        # services_failed): at warning the first time, at debug after, until
+        # a round finds a catalogue synced.
+        synced = has_services(self.store, name)
+        if not synced:
             try:
                 sync_services(self.store, self.client, self.clock)
             except StopRequested:
                 raise  # not a failure: the daemon reports the stop
             except PanelError as exc:  # unknown services are then skipped (or tried)
-                log.warning("services_unavailable", panel=name, error=str(exc))
+                told = told_once(self.store, name, SERVICES_UNAVAILABLE, True, self.clock())
+                (log.debug if told else log.warning)(
+                    "services_unavailable", panel=name, error=str(exc)
+                )
+            else:
+                synced = True
+        if synced:
+            told_once(self.store, name, SERVICES_UNAVAILABLE, False, self.clock())
         now = self.clock()
         window = (
             now - timedelta(seconds=self.config.window),

@@ -23,6 +23,9 @@ from tracker.rules.episodes import Episode
 
 BALANCE_FAILED = "balance_failed"
 SERVICES_FAILED = "services_failed"
+# A refill round's catalogue sync failing while none was ever synced: the
+# same, told once per run of them (ended once a round finds a catalogue).
+SERVICES_UNAVAILABLE = "services_unavailable"
 
 
 def judge_job(episode: Episode, failed: bool, now: datetime) -> tuple[Episode, bool]:
