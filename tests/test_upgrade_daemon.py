@@ -4,6 +4,8 @@ migrating it under a daemon that does not know it."""
 
 from __future__ import annotations
 
+import os
+
 from click.testing import CliRunner
 from test_upgrade import applied, old_database
 
@@ -47,3 +49,20 @@ def test_a_command_leaves_the_migrations_to_the_older_daemon_running_on_the_data
     assert applied(path)[-1] == LAST
     result = runner.invoke(main, ["--config", str(config), "orders", "--ids"])
     assert sorted(result.stdout.split(), key=int) == ["7", "101", "102"]
+
+
+def test_a_run_once_holding_the_older_database_is_waited_for_not_restarted(tmp_path):
+    # Cron's run --once of the older smm-tracker, still going as the new one's
+    # command runs: there is no daemon to restart; it ends on its own.
+    path = tmp_path / "tracker.db"
+    old_database(path, LAST)
+    config = write_config(tmp_path)
+    with DatabaseLock(path, once=True):
+        result = CliRunner().invoke(main, ["--config", str(config), "orders"])
+    assert result.exit_code == 1, result.output
+    line = result.stderr.strip()
+    assert "\n" not in line and "Traceback" not in result.output
+    assert f"database {path} needs 1 migration of this smm-tracker ({LAST})" in line
+    assert f"a run --once (pid {os.getpid()}) is using it without them" in line
+    assert "Wait for it to end" in line and "then run this again" in line
+    assert "Restart" not in line and "daemon" not in line

@@ -73,18 +73,42 @@ def no_daemon_behind(path: Path) -> Callable[[list[str]], None]:
     it applies migrations (an older schema, the tracker just upgraded): none
     while a ``run`` holds the database, which has not applied them, so runs an
     older smm-tracker (or starts this moment): it would go on writing to a
-    schema it does not know. Its restart applies them, and logs them."""
+    schema it does not know. What to do is said by what holds it (the lock
+    file records it): a daemon's restart applies them, a ``run --once`` (cron's)
+    is waited for."""
 
     def check(pending: list[str]) -> None:
-        from tracker.service.lock import holder
+        from tracker.service.lock import holding
 
-        if (who := holder(path)) is not None:
-            raise StoreError(
+        if (found := holding(path)) is not None:
+            needs = (
                 f"database {path} needs {counted(len(pending), 'migration')} of this smm-tracker "
-                f"({pending[0]}{' ...' if len(pending) > 1 else ''}), but the daemon using "
-                f"it ({who}) has not applied them: it runs an older smm-tracker (or is "
-                "starting). Restart it (systemctl restart smm-tracker), which applies them, "
-                "then run this again"
+                f"({pending[0]}{' ...' if len(pending) > 1 else ''})"
             )
+            raise StoreError(f"{needs}, but {_behind(*found)}, then run this again")
 
     return check
+
+
+def _behind(pid: int | None, command: str | None) -> str:
+    """What holds a database it has not migrated (its PID and ``run`` or ``run
+    --once``, None: not known), and what to do about it."""
+    from tracker.service.lock import DAEMON, ONCE
+
+    at = f" (pid {pid})" if pid else ""
+    if command == ONCE:
+        return (
+            f"a run --once{at} is using it without them: an older smm-tracker's (or one "
+            "starting). Wait for it to end (cron's next run, of this smm-tracker, applies them)"
+        )
+    if command == DAEMON:
+        return (
+            f"the daemon using it{at} has not applied them: it runs an older smm-tracker "
+            "(or is starting). Restart it (systemctl restart smm-tracker), which applies them"
+        )
+    who = f"pid {pid}" if pid else "another process"
+    return (
+        f"a run using it ({who}) has not applied them: an older smm-tracker's (or one "
+        "starting). Restart the daemon (systemctl restart smm-tracker), which applies them, "
+        "or wait for a run --once to end"
+    )

@@ -182,6 +182,18 @@ def holder(database: Path) -> str | None:
     """Given a database path, return who holds its lock ("pid 123", "another
     process") while a ``run`` holds it, else None. Never creates the lock
     file; the shared lock it takes to look is let go at once."""
+    found = holding(database)
+    if found is None:
+        return None
+    pid, _command = found
+    return f"pid {pid}" if pid else "another process"
+
+
+def holding(database: Path) -> tuple[int | None, str | None] | None:
+    """Given a database path, return what the holder of its lock recorded
+    while a ``run`` holds it: its PID and :data:`ONCE` or :data:`DAEMON`
+    (None: not known); None when no run holds it. Never creates the lock
+    file; the shared lock it takes to look is let go at once."""
     if str(database) == ":memory:":
         return None
     try:
@@ -191,8 +203,7 @@ def holder(database: Path) -> str | None:
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except OSError:
-        pid, _command = _read_holder(fd)
-        return f"pid {pid}" if pid else "another process"
+        return _read_holder(fd)
     finally:
         os.close(fd)  # closing the descriptor drops a shared lock taken
     return None
