@@ -109,6 +109,7 @@ def request_refills(
         except (StopRequested, KeyboardInterrupt) as exc:  # stopped as they were written
             unsent(store, rows, list(rows), result)
             if isinstance(exc, KeyboardInterrupt):
+                _done(client, result)
                 raise
             break
         raced = [o for o in batch if o not in rows]
@@ -121,9 +122,15 @@ def request_refills(
             _send_multi(store, client, rows, clock, modes, stop, result)
         else:
             _send_singles(store, client, rows, clock, stop, result)
-    counts = {k: getattr(result, k) for k in ("sent", "accepted", "refused", "unknown")}
-    log.info("refill_requests_done", panel=client.name, errors=len(result.errors), **counts)
+    _done(client, result)
     return result
+
+
+def _done(client: PanelClient, result: RequestResult) -> None:
+    """The run's closing line: what was sent and came of it, and the requests
+    given back unsent (``unsent``: recorded, certainly never sent, asked again)."""
+    counts = {k: getattr(result, k) for k in ("sent", "accepted", "refused", "unknown", "unsent")}
+    log.info("refill_requests_done", panel=client.name, errors=len(result.errors), **counts)
 
 
 def _send_multi(
