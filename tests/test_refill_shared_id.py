@@ -110,10 +110,31 @@ def test_many_shared_refill_ids_name_ten_and_count_the_rest_in_one_line(world):
     w.clock.advance(DAY)
     with capture_logs() as logs:
         w.round()
-    named = [e for e in logs if e["event"] == "refill_id_shared"]
+    named = [e for e in logs if e["event"] == "refill_id_shared" and e["log_level"] == "warning"]
     (rest,) = [e for e in logs if e["event"] == "refill_id_shared_many"]
     assert len(named) == 10 and rest["log_level"] == "warning"
     assert rest["refills"] == 5 and rest["orders"] == 10 and len(rest["first"]) == 5
+    assert "more" not in rest  # every one named, in one line or the other
     assert {e["refill"] for e in named}.isdisjoint(rest["first"])
     # Every one of them is closed all the same, not only those named.
     assert {w.requests(o)[0]["status"] for o in dropped} == {"Unknown"}
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_shared_refill_ids_named_in_no_line_are_said_to_be_at_debug(world):
+    # 25 shared IDs: 10 warnings, 10 in the closing line's `first`, and 5 were
+    # named nowhere, not even at debug.
+    w = world(panel_class=PairedRefillIdPanel)
+    w.dropped(50)
+    assert w.round()
+    w.clock.advance(DAY)
+    with capture_logs() as logs:
+        w.round()
+    (rest,) = [e for e in logs if e["event"] == "refill_id_shared_many"]
+    assert rest["refills"] == 15 and len(rest["first"]) == 10
+    assert rest["more"] == "5 more at --log-level debug"
+    debug = {
+        e["refill"] for e in logs if e["event"] == "refill_id_shared" and e["log_level"] == "debug"
+    }
+    unnamed = debug - set(rest["first"])
+    assert len(debug) == 15 and len(unnamed) == 5

@@ -2,8 +2,10 @@
 
 An answer about a refill ID two orders hold cannot be told apart, so such a
 refill is not asked about: it is closed Unknown, logged ``refill_id_shared``
-once (it is no longer followed); the first SHARED_LOGGED of a round by name,
-the rest in one ``refill_id_shared_many`` line.
+once (it is no longer followed); the first SHARED_LOGGED of a round by name
+at warning, the rest at debug, counted in one ``refill_id_shared_many`` line
+naming SHARED_LOGGED of them (``first``) and saying where the others are
+(``more``: "5 more at --log-level debug").
 """
 
 from __future__ import annotations
@@ -43,15 +45,18 @@ def close_shared(
     # by name: a panel restarted with its refill IDs counted again gave
     # hundreds in a minute (800 lines in the two-panel soak); the rest in one.
     told = sorted(orders.items())
-    for refill_id, holders in told[:SHARED_LOGGED]:
-        log.warning("refill_id_shared", panel=panel, refill=refill_id, orders=sorted(holders))
+    for index, (refill_id, holders) in enumerate(told):
+        level = log.warning if index < SHARED_LOGGED else log.debug  # the rest: at debug
+        level("refill_id_shared", panel=panel, refill=refill_id, orders=sorted(holders))
     if rest := told[SHARED_LOGGED:]:
+        unnamed = len(rest) - SHARED_LOGGED  # named nowhere but in their debug lines
         log.warning(
             "refill_id_shared_many",
             panel=panel,
             refills=len(rest),
             orders=sum(len(holders) for _, holders in rest),
             first=[refill_id for refill_id, _ in rest[:SHARED_LOGGED]],
+            **({"more": f"{unnamed} more at --log-level debug"} if unnamed > 0 else {}),
         )
     updates = {i: shared_refill(by_id[i]["refill_id"], others) for i, others in shared.items()}
     return shared, update_refills(store, updates, now)
