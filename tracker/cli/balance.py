@@ -152,8 +152,14 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         if failing_now.get(panel, ("",))[0] not in NOT_ANSWERING
     }
     if as_json:
+        episodes = _not_answering(store, name)
         listed = [
-            {**info, "pruned": pruned.field(cuts[name]), **_failing_fields(calls_failing, name)}
+            {
+                **info,
+                "pruned": pruned.field(cuts[name]),
+                **_failing_fields(calls_failing, name),
+                **_episode_fields(episodes, name),
+            }
             for name, info in found.items()
             if info
         ]
@@ -168,7 +174,18 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             for r in lacking.values()
         ]
         runs = [{"panel": p, **_failing_fields(calls_failing, p)} for p in calls_failing]
-        click.echo(to_json({"panels": listed, "no_balance_action": missing, "calls_failing": runs}))
+        # A panel with no balance fetched yet included, as the text's note says it.
+        silent = [{"panel": p, **_episode_fields(episodes, p)} for p in episodes if p in found]
+        click.echo(
+            to_json(
+                {
+                    "panels": listed,
+                    "no_balance_action": missing,
+                    "calls_failing": runs,
+                    "not_answering": silent,
+                }
+            )
+        )
         return
     screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
     for name, info in found.items():
@@ -226,3 +243,25 @@ def _failing_fields(calls_failing: dict[str, tuple[str, str]], name: str) -> dic
     episode not open yet: its start and its last failed call (None: none)."""
     since, last = calls_failing.get(name, (None, None))
     return {"calls_failing_since": since, "last_failed_call_at": last}
+
+
+# --json's field of each episode that stops a panel answering, open now.
+_EPISODE_FIELDS = {"panel_unreachable": "unreachable_since", "auth_failed": "key_refused_since"}
+
+
+def _not_answering(store: Store, panel: str | None) -> dict[str, dict[str, str]]:
+    """Return {panel: {kind: since}} of the ``panel_unreachable`` and
+    ``auth_failed`` episodes open now (of ``panel``, or every panel)."""
+    found: dict[str, dict[str, str]] = {}
+    for row in open_episodes(store):
+        if row["kind"] in _EPISODE_FIELDS and panel in (None, row["panel"]):
+            found.setdefault(row["panel"], {})[row["kind"]] = row["since"]
+    return found
+
+
+def _episode_fields(episodes: dict[str, dict[str, str]], name: str) -> dict[str, Any]:
+    """--json's facts of a panel not answering now: since when every call has
+    failed (``unreachable_since``) and its key is refused (``key_refused_since``),
+    each None when that episode is not open."""
+    open_now = episodes.get(name, {})
+    return {field: open_now.get(kind) for kind, field in _EPISODE_FIELDS.items()}
