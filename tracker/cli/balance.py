@@ -35,7 +35,7 @@ from tracker.rules.balance import (
 from tracker.rules.capabilities import BALANCE, no_balance
 from tracker.rules.money import money
 from tracker.store.alerts import balance_history, latest_balance, open_episodes
-from tracker.store.capabilities import unsupported_here
+from tracker.store.capabilities import learned_where, unsupported_here
 from tracker.store.listing import failing_calls, failing_panels
 from tracker.store.orders import Store
 
@@ -97,12 +97,9 @@ def _state(info: dict[str, Any], screen: Screen | None = None, no_config: bool =
 
 def _learned_at(row: dict[str, Any], config: Config) -> str:
     """Where a row of a panel not in the config (``--database`` without one)
-    was learned: " (at URL)", its credentials as ``***``, read beside the
-    balances of every URL the panel had; "" for a configured panel, whose
-    rows are those of its URL now, or a row from before URLs were kept."""
-    if row["url"] is None or any(p.name == row["panel"] for p in config.panels):
-        return ""
-    return f" (at {shown_url(row['url'])})"
+    was learned (:func:`~tracker.store.capabilities.learned_where`), read
+    beside the balances of every URL the panel had."""
+    return learned_where(row, [p.name for p in config.panels])
 
 
 def _window_start(check: dict[str, Any]) -> datetime | None:

@@ -21,7 +21,7 @@ from tracker.redact import register_secret
 from tracker.rules.capabilities import services_note
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
-from tracker.store.capabilities import unsupported_here
+from tracker.store.capabilities import learned_where, unsupported_here
 from tracker.store.catalogue import conflicts
 from tracker.store.orders import Store
 from tracker.store.refills import services as stored_services
@@ -67,7 +67,8 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
     urls = {p.name: p.url for p in config.panels}  # a row of another URL holds no more
     for row in unsupported_here(store, urls, name):
         learned = moment(row["learned_at"], screen)
-        note = f"note: {services_note(row['panel'], row['action'], learned, row['evidence'])}"
+        said = f"{row['panel']}{learned_where(row, urls)}"  # a panel left out: the URL
+        note = f"note: {services_note(said, row['action'], learned, row['evidence'])}"
         click.echo(fitted(note, notes), err=True)
     ambiguous = {(c["panel"], c["service"]): c for c in conflicts(store, name)}
     for found in list(ambiguous.values())[:_NOTES]:

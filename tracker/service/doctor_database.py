@@ -24,6 +24,7 @@ from tracker.errors import StoreError
 from tracker.panel.urls import shown_url
 from tracker.rules.doctor import Check, DatabaseFacts
 from tracker.rules.secret_files import database_directory_check, database_file_check
+from tracker.store.capabilities import learned_where
 from tracker.store.causes import describe_db_error, not_a_file, read_cause, write_cause
 from tracker.store.migrations import migrations
 from tracker.store.schema import refuse_foreign, sqlite_too_old
@@ -78,8 +79,9 @@ def learned_unsupported(
 ) -> list[tuple[str, str, str, str | None]]:
     """Return (panel, action, learned_at, evidence) of each action learned
     unsupported; of a panel in ``urls`` (name -> its URL now), only those
-    learned at that URL (or before m039 kept one); nothing when the database
-    cannot be read (its check says why)."""
+    learned at that URL (or before m039 kept one); of a panel not in it, the
+    panel said with the URL learned at ("old (at https://...)": nothing says
+    its URL now); nothing when the database cannot be read (its check says why)."""
     known = urls or {}
     rows = read_rows(
         path,
@@ -96,8 +98,8 @@ def learned_unsupported(
             )
         ]
     return [
-        (panel, action, learned_at, evidence)
-        for panel, action, learned_at, evidence, url in rows
+        (f"{panel}{learned_where({'panel': panel, 'url': url}, known)}", *learned)
+        for panel, *learned, url in rows
         if panel not in known or url is None or url == shown_url(known[panel])
     ]
 

@@ -13,7 +13,7 @@ URL kept) holds, as it always did.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -61,6 +61,17 @@ def unsupported_here(
     learned at its URL; every row of a panel the config does not name."""
     rows = unsupported_actions(store, panel)
     return [r for r in rows if r["panel"] not in urls or holds(r, urls[r["panel"]])]
+
+
+def learned_where(row: Mapping[str, Any], configured: Collection[str]) -> str:
+    """Where a row of a panel not in the config (``configured``: the names it
+    gives) was learned: " (at URL)", its credentials as ``***``, said after
+    the panel wherever the row is shown: nothing says its URL now, and what is
+    shown beside it may be another URL's. "" for a configured panel, whose rows
+    shown are those of its URL now, or a row from before URLs were kept."""
+    if row["url"] is None or row["panel"] in configured:
+        return ""
+    return f" (at {shown_url(row['url'])})"
 
 
 def is_unsupported(store: Connection, panel: str, action: str, url: str | None = None) -> bool:
