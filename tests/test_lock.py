@@ -223,7 +223,7 @@ def test_a_glance_at_the_lock_does_not_turn_a_starting_daemon_away(tmp_path, mon
     with DatabaseLock(db):  # the lock file exists, as after any run
         pass
     glance = os.open(lock_path(db), os.O_RDONLY)
-    fcntl.flock(glance, fcntl.LOCK_SH | fcntl.LOCK_NB)  # holder(), mid-look
+    fcntl.flock(glance, fcntl.LOCK_SH | fcntl.LOCK_NB)  # holding(), mid-look
     looks = []
 
     def pause(seconds):  # the look ends while the daemon waits

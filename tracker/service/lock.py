@@ -153,7 +153,7 @@ class DatabaseLock:
         self.release()
 
 
-# How long a lock held by a glance is waited for: :func:`holder` lets its
+# How long a lock held by a glance is waited for: :func:`holding` lets its
 # shared lock go at once, and a daemon starting at that moment must not exit
 # "another run is using the database" (one command's glance, a restart).
 GLANCE = 0.5
@@ -176,17 +176,6 @@ def _locked(fd: int) -> bool:
 
 def _pause(seconds: float) -> None:
     time.sleep(seconds)
-
-
-def holder(database: Path) -> str | None:
-    """Given a database path, return who holds its lock ("pid 123", "another
-    process") while a ``run`` holds it, else None. Never creates the lock
-    file; the shared lock it takes to look is let go at once."""
-    found = holding(database)
-    if found is None:
-        return None
-    pid, _command = found
-    return f"pid {pid}" if pid else "another process"
 
 
 def holding(database: Path) -> tuple[int | None, str | None] | None:
