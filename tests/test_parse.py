@@ -325,7 +325,7 @@ def test_multi_status_item_filed_under_another_key_is_neither_orders():
     answer = {"1": {"order": 2, "status": "Canceled"}, "3": {"order": "3", "status": "Pending"}}
     assert set(parse.parse_status_multi([1, 2, 3], answer)) == {3}
     twice = [{"order": 1, "status": "Completed"}, {"order": 1, "status": "Pending"}]
-    with pytest.raises(BadAnswerError, match="readably"):
+    with pytest.raises(BadAnswerError, match="nothing readable about the asked ID"):
         parse.parse_status_multi([1], twice)
 
 
