@@ -22,9 +22,9 @@ import ssl
 import httpx
 
 from tracker.panel.misdirected import USE_HTTP, causes, no_such_host, no_tls, refused_certificate
+from tracker.panel.proxies import PROXY_VARS, refusal
 
 SETTING = "alerts.webhook_url (or webhook_url_file)"
-PROXY = "$HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY"
 
 
 def hopeless(exc: httpx.ConnectError, *, proxied: bool) -> str | None:
@@ -60,11 +60,12 @@ def unconnected(exc: httpx.ConnectError, *, proxied: bool = False) -> str:
     if resolver is not None:  # through a proxy, only the proxy's host is looked up here
         said = resolver.strerror or "the resolver failed"
         if proxied:
-            return f"the proxy's host was not resolved ({said}): check {PROXY}, and the resolver"
+            fix = f"check {PROXY_VARS}, and the resolver"
+            return f"the proxy's host was not resolved ({said}): {fix}"
         return f"the webhook URL's host was not resolved ({said}): is the DNS resolver reachable?"
     if any(isinstance(cause, ConnectionRefusedError) for cause in found):
         if proxied:
-            return f"the proxy refused the connection: is it up, and {PROXY} right?"
+            return f"the proxy refused the connection: is it up, and {PROXY_VARS} right?"
         return f"connection refused: is the receiver up, and the port in {SETTING} right?"
     why = next((c.strerror for c in found if isinstance(c, OSError) and c.strerror), None)
     whom = "the proxy" if proxied else "the receiver"
@@ -74,14 +75,11 @@ def unconnected(exc: httpx.ConnectError, *, proxied: bool = False) -> str:
 def proxy_refusal(exc: httpx.ProxyError) -> tuple[str, bool]:
     """Given the proxy's answer refusing to open the tunnel to the webhook
     (its status and reason, "502 Bad Gateway"), return it in words and
-    whether a retry may cure it: the proxy or what is behind it failing
-    (5xx, 429) may; its own refusal (407: credentials) will not. It said
-    "HTTP failure (ProxyError)", not which proxy answer, nor whose."""
-    said = " ".join(str(exc).split())[:80]
-    code = said.split(" ", 1)[0]
-    if code.isdigit() and (code == "429" or code.startswith("5")):
-        return f"the proxy could not reach the webhook: it answered {said}", True
-    return f"the proxy refused the tunnel to the webhook: it answered {said}; check {PROXY}", False
+    whether a retry may cure it, as a panel call's
+    (:func:`tracker.panel.proxies.refusal`): the proxy or what is behind it
+    failing (5xx, 429) may; its own refusal (407: credentials) will not. It
+    said "HTTP failure (ProxyError)", not which proxy answer, nor whose."""
+    return refusal(str(exc), "the proxy", "the webhook")
 
 
 def _why(exc: BaseException) -> str:

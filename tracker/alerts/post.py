@@ -18,7 +18,7 @@ import httpx
 import tenacity
 
 from tracker.alerts.misdirected import hopeless, proxy_refusal, unconnected
-from tracker.panel import deadline, wait_hints
+from tracker.panel import deadline, proxies, wait_hints
 from tracker.panel.budget import Budget
 from tracker.panel.inflate import Undecodable
 from tracker.redact import redact_text
@@ -61,7 +61,7 @@ def post_once(http: httpx.Client, url: str, body: dict[str, Any], budget: Budget
             raise Retryable(f"HTTP {exc.status}: {exc}") from None
         raise Refused(str(exc) if exc.status is None else f"HTTP {exc.status}: {exc}") from None
     except httpx.ConnectError as exc:  # nothing sent: a wrong URL is tried once
-        proxied = deadline.proxied(http, url)
+        proxied = proxies.proxy_of(http, url) is not None
         wrong = hopeless(exc, proxied=proxied)
         raise (Refused(wrong) if wrong else Retryable(unconnected(exc, proxied=proxied))) from None
     except httpx.ProxyError as exc:  # the proxy's answer to CONNECT: nothing sent

@@ -260,15 +260,6 @@ def http_client(
     return client
 
 
-def proxied(client: httpx.Client, url: str) -> bool:
-    """Return whether a proxy from the environment carries ``client``'s calls
-    to ``url``: then a failure to connect may be the proxy's, not the URL's."""
-    try:
-        return client._transport_for_url(httpx.URL(url)) is not client._transport
-    except (AttributeError, httpx.InvalidURL):  # httpx's own API moved, or no URL
-        return False
-
-
 def exchange(
     client: httpx.Client, method: str, url: str, *, seconds: float, limit: int, **kwargs: Any
 ) -> httpx.Response:
