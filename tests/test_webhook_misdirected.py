@@ -268,6 +268,27 @@ def test_a_proxy_refusing_the_tunnel_says_its_answer(monkeypatch, answer, tries,
     assert TOKEN not in repr(logs)
 
 
+def test_a_forwarding_proxys_407_is_said_as_its_tried_once(monkeypatch, counts):
+    # An http:// webhook's POST is forwarded, not tunnelled: the proxy's 407
+    # came as the receiver's answer, "HTTP 407: <html>...", no word of the proxy.
+    page = b"<html><body><h1>Cache Access Denied</h1></body></html>"
+    proxy = Proxy(
+        b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+        b'Proxy-Authenticate: Basic realm="proxy"\r\nContent-Type: text/html\r\n'
+        b"Content-Length: " + str(len(page)).encode() + b"\r\n\r\n" + page
+    )
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    try:
+        waits, logs, sink = deliver(f"http://hooks.example/services/{TOKEN}")
+    finally:
+        proxy.close()
+    assert (proxy.asked, waits) == (1, [])  # credentials: no retry cures them
+    said = "the proxy refused the request to the webhook: it answered 407 Proxy Authentication"
+    assert logs == [failed_line(f"{said} Required; check {PROXY}")]
+    assert counts.snapshot()[("webhook", "failed")] == 1 and sink.failed == 1
+    assert TOKEN not in repr(logs)
+
+
 def test_an_apprise_target_whose_host_does_not_exist_is_tried_once(lookups):
     # Apprise says only that a delivery failed (its result has no cause), so
     # the words cannot name the fix; it tries a URL once unless it asks ?retry=N.

@@ -9,7 +9,8 @@ alert's retries would spend its whole retry budget (60 s) to fail the same
 way, while the alerts behind it waited. A resolver that cannot answer now
 (EAI_AGAIN) and a refused port are not judged here: retried as before, in
 words saying what failed (:func:`unconnected`), a proxy's failures named
-as the proxy's (its answer to the tunnel: :func:`proxy_refusal`).
+as the proxy's (its answer to the tunnel, or its 407 to a POST it
+forwards: :func:`proxy_refusal`).
 
 The words name the setting, never the URL nor its host: the URL holds a token.
 """
@@ -72,14 +73,16 @@ def unconnected(exc: httpx.ConnectError, *, proxied: bool = False) -> str:
     return f"cannot connect to {whom}: {why}" if why else "no answer (ConnectError)"
 
 
-def proxy_refusal(exc: httpx.ProxyError) -> tuple[str, bool]:
+def proxy_refusal(answer: str, *, tunnel: bool = True) -> tuple[str, bool]:
     """Given the proxy's answer refusing to open the tunnel to the webhook
-    (its status and reason, "502 Bad Gateway"), return it in words and
-    whether a retry may cure it, as a panel call's
-    (:func:`tracker.panel.proxies.refusal`): the proxy or what is behind it
-    failing (5xx, 429) may; its own refusal (407: credentials) will not. It
-    said "HTTP failure (ProxyError)", not which proxy answer, nor whose."""
-    return refusal(str(exc), "the proxy", "the webhook")
+    (its status and reason, "502 Bad Gateway", as httpx's ``ProxyError``
+    says it), or refusing to forward the POST to it (not ``tunnel``: an
+    http:// webhook's), return it in words and whether a retry may cure it,
+    as a panel call's (:func:`tracker.panel.proxies.refusal`): the proxy or
+    what is behind it failing (5xx, 429) may; its own refusal (407:
+    credentials) will not. It said "HTTP failure (ProxyError)", not which
+    proxy answer, nor whose."""
+    return refusal(answer, "the proxy", "the webhook", tunnel=tunnel)
 
 
 def _why(exc: BaseException) -> str:

@@ -65,7 +65,7 @@ def post_once(http: httpx.Client, url: str, body: dict[str, Any], budget: Budget
         wrong = hopeless(exc, proxied=proxied)
         raise (Refused(wrong) if wrong else Retryable(unconnected(exc, proxied=proxied))) from None
     except httpx.ProxyError as exc:  # the proxy's answer to CONNECT: nothing sent
-        said, retryable = proxy_refusal(exc)
+        said, retryable = proxy_refusal(str(exc))
         raise (Retryable(said) if retryable else Refused(said)) from None
     except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
         # The class name only: some httpx messages quote the URL.
@@ -74,6 +74,9 @@ def post_once(http: httpx.Client, url: str, body: dict[str, Any], budget: Budget
         raise Refused(f"HTTP failure ({type(exc).__name__})") from None
     if response.is_success:
         return
+    if response.status_code == 407 and proxies.proxy_of(http, url):  # an http:// URL's POST
+        # forwarded: its proxy's own refusal (credentials), no receiver's answer
+        raise Refused(proxy_refusal(f"407 {response.reason_phrase}", tunnel=False)[0])
     said = redact_text(response.text.strip().replace("\n", " "))[:120]  # then cut
     what = f"HTTP {response.status_code}" + (f": {said}" if said else "")
     if response.status_code == 429 or response.status_code >= 500:
