@@ -214,6 +214,46 @@ def test_a_proxy_on_no_route_is_named_not_the_panel(proxy_env, monkeypatch):
 
 
 @pytest.fixture
+def unanswering():
+    """Return the port of a loopback listener whose accept queue is full: a
+    connect to it gets no answer to its SYN (dropped by the kernel), as a
+    proxy's host that is down or firewalled."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)  # Linux queues one connection, then drops SYNs
+    port = listener.getsockname()[1]
+    held = socket.create_connection(("127.0.0.1", port))  # never accepted
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        answered = probe.connect_ex(("127.0.0.1", port)) == 0
+    if not answered:
+        yield port
+    held.close()
+    listener.close()
+    if answered:
+        pytest.skip("this kernel answers a connect to a full accept queue")
+
+
+def test_a_proxy_that_never_answers_the_connect_is_named_not_the_panel(proxy_env, unanswering):
+    # It said "no connection to panel.example:443 within 1s (connect
+    # timeout)": only the proxy was dialled, and its handshake never came.
+    proxy_env(unanswering)
+    settings = PanelConfig(name="p", url=URL, key=Secret(KEY), timeout=1.0, retries=1)
+    calls: list[bool] = []
+    observe = [lambda _panel, _action, ok, _seconds, _error: calls.append(ok)]
+    panel = PanelClient(settings, observers=observe, sleep=lambda _seconds: None)
+    with pytest.raises(TransientError) as raised:
+        panel.balance()
+    panel.close()
+    assert calls == [False, False] and not raised.value.maybe_sent  # retried: it may come back
+    assert raised.value.detail == (
+        f"no connection to the proxy 127.0.0.1:{unanswering} within 1s (connect timeout); "
+        f"check {VARS}"
+    )
+    _unshown(str(raised.value))
+
+
+@pytest.fixture
 def cli(tmp_path, monkeypatch):
     """Return invoke(*args): the CLI with one panel "sim" at URL, no retries."""
     monkeypatch.chdir(tmp_path)

@@ -31,6 +31,7 @@ import httpx
 
 from tracker.panel import tls
 from tracker.panel.inflate import ACCEPT_ENCODING, Inflater
+from tracker.panel.proxies import Undialled
 from tracker.panel.unserved import unreadable_location_dropped
 
 _local = threading.local()
@@ -134,6 +135,14 @@ class _Backend(httpcore.NetworkBackend):
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            return self._dial(host, port, timeout, local_address, socket_options)
+        except httpcore.ConnectTimeout as exc:  # told apart from a TLS handshake's
+            raise Undialled(str(exc)) from exc
+
+    def _dial(
+        self, host: str, port: int, timeout: float | None, local_address: Any, socket_options: Any
     ) -> httpcore.NetworkStream:
         left = _left(timeout, httpcore.ConnectTimeout)
         if left is None:  # no deadline in force: as httpcore does it

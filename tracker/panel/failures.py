@@ -110,7 +110,8 @@ def describe_send_failure(
     host, port = host_port(url)
     where = f"{host}:{port}" if port is not None else host
     if isinstance(exc, httpx.ConnectTimeout):
-        return f"no connection to {where} within {connect:g}s (connect timeout)"
+        unanswered = proxies.unanswered(exc, proxy, connect) if proxy is not None else None
+        return unanswered or f"no connection to {where} within {connect:g}s (connect timeout)"
     if isinstance(exc, httpx.PoolTimeout):
         return f"no free connection to {where} within {connect:g}s"
     if isinstance(exc, httpx.TimeoutException):

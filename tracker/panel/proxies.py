@@ -20,12 +20,20 @@ from __future__ import annotations
 import socket
 import ssl
 
+import httpcore
 import httpx
 
 from tracker.panel import misdirected
 
 PROXY_VARS = "$HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY"
 _SCHEME_PORTS = {"http": 80, "https": 443, "socks5": 1080, "socks5h": 1080}
+
+
+class Undialled(httpcore.ConnectTimeout):
+    """No TCP connection made within the connect timeout (the host's lookup
+    included), raised by :mod:`tracker.panel.deadline`'s network backend: a
+    TLS handshake timing out after it is not one. Through a proxy the only
+    host dialled is the proxy: the timeout is its (:func:`unanswered`)."""
 
 
 def proxy_of(client: httpx.Client, url: str) -> str | None:
@@ -67,6 +75,16 @@ def unconnected(exc: BaseException, proxy: str) -> str | None:
     unreached = (c for c in found if isinstance(c, OSError) and _reaching(c))
     why = next((c.strerror for c in unreached if c.strerror), None)
     return f"cannot connect to {proxy}: {why}; check {PROXY_VARS}" if why else None
+
+
+def unanswered(exc: BaseException, proxy: str, connect: float) -> str | None:
+    """Given a connect timeout through ``proxy`` and its limit, return it in
+    words as the proxy's when the TCP connection to it was never made
+    (:class:`Undialled`); None when it was, and the TLS handshake with the
+    panel, through the tunnel, is what timed out."""
+    if not any(isinstance(cause, Undialled) for cause in misdirected.causes(exc)):
+        return None
+    return f"no connection to {proxy} within {connect:g}s (connect timeout); check {PROXY_VARS}"
 
 
 def refusal(answer: str, proxy: str, where: str, *, tunnel: bool = True) -> tuple[str, bool]:
