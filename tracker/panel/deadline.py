@@ -31,7 +31,7 @@ import httpx
 
 from tracker.panel import tls
 from tracker.panel.inflate import ACCEPT_ENCODING, Inflater
-from tracker.panel.proxies import Undialled
+from tracker.panel.proxies import PlainTimeout, Undialled
 from tracker.panel.unserved import unreadable_location_dropped
 
 _local = threading.local()
@@ -99,11 +99,16 @@ def _left(timeout: float | None, fail: type[Exception]) -> float | None:
 class _Stream(httpcore.NetworkStream):
     """A socket whose every read and write ends by the thread's deadline."""
 
-    def __init__(self, stream: httpcore.NetworkStream):
-        self._stream = stream
+    def __init__(self, stream: httpcore.NetworkStream, *, plain: bool = True):
+        self._stream, self._plain = stream, plain  # plain: no TLS on it (yet)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+        try:
+            return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+        except httpcore.ReadTimeout as exc:  # to https://, only a proxy's answer is read plain
+            if not self._plain:
+                raise
+            raise PlainTimeout(str(exc)) from exc
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
@@ -116,7 +121,7 @@ class _Stream(httpcore.NetworkStream):
     ) -> httpcore.NetworkStream:
         left = _left(timeout, httpcore.ConnectTimeout)
         context = tls.trusting(ssl_context)
-        return _Stream(self._stream.start_tls(context, server_hostname, left))
+        return _Stream(self._stream.start_tls(context, server_hostname, left), plain=False)
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)

@@ -114,6 +114,8 @@ def describe_send_failure(
         return unanswered or f"no connection to {where} within {connect:g}s (connect timeout)"
     if isinstance(exc, httpx.PoolTimeout):
         return f"no free connection to {where} within {connect:g}s"
+    if proxies.no_tunnel(exc, url, proxy):  # nothing sent: said so (add: no order placed)
+        return f"{proxy} opened no tunnel to {where} within {timeout:g}s (no answer to CONNECT)"
     if isinstance(exc, httpx.TimeoutException):
         return f"no answer from {where} within {timeout:g}s"
     proxied = proxies.unconnected(exc, proxy) if proxy is not None else None

@@ -77,6 +77,21 @@ def unconnected(exc: BaseException, proxy: str) -> str | None:
     return f"cannot connect to {proxy}: {why}; check {PROXY_VARS}" if why else None
 
 
+class PlainTimeout(httpcore.ReadTimeout):
+    """A read timing out on a connection with no TLS on it yet, raised by
+    :mod:`tracker.panel.deadline`'s streams: through a proxy to an https://
+    URL only the proxy's answer to CONNECT (or SOCKS's) is read so; the
+    request was never sent (:func:`no_tunnel`)."""
+
+
+def no_tunnel(exc: BaseException, url: str, proxy: str | None) -> bool:
+    """Return whether ``exc`` is ``proxy``'s answer to the tunnel to the
+    https:// ``url`` not come in time: nothing of the call was sent."""
+    if proxy is None or not url.lower().startswith("https://"):
+        return False
+    return any(isinstance(cause, PlainTimeout) for cause in misdirected.causes(exc))
+
+
 def unanswered(exc: BaseException, proxy: str, connect: float) -> str | None:
     """Given a connect timeout through ``proxy`` and its limit, return it in
     words as the proxy's when the TCP connection to it was never made

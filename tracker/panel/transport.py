@@ -138,9 +138,11 @@ class Transport(Interpreting[P]):
             raise misdirected.connect_failed(exc, self._failure(exc), panel, action) from None
         except httpx.ProxyError as exc:  # the proxy's answer to CONNECT: nothing sent
             raise self._proxy_refused(str(exc), action) from None
-        except failures.MAYBE_SENT as exc:
+        except failures.MAYBE_SENT as exc:  # unless the proxy never opened the tunnel
+            url = self.panel.url
+            unsent = proxies.no_tunnel(exc, url, proxies.proxy_of(self._http, url))
             raise TransientError(
-                self._failure(exc), maybe_sent=True, panel=panel, action=action
+                self._failure(exc), maybe_sent=not unsent, panel=panel, action=action
             ) from None
         except httpx.HTTPError as exc:
             raise PanelError(self._failure(exc), panel=panel, action=action) from None
