@@ -208,3 +208,30 @@ def test_a_flaky_refill_refusal_is_never_learned_by_the_daemon(world):
     assert w.store.rows("SELECT action FROM panel_capabilities") == []
     kinds = [r["kind"] for r in w.store.rows("SELECT kind FROM alerts")]
     assert "action_unsupported" not in kinds
+
+
+# --- the panel's URL: a first refusal counts where it was given ----------------------
+
+
+def test_a_first_refusal_at_the_old_url_counts_not_at_the_new_one(cron, tmp_path):
+    panel, cli = cron
+    panel.script = MISSING_BALANCE  # refused at every call, at either URL
+    first = cli("run", "--once")
+    assert first.exit_code == 1 and "failed jobs: balance" in first.stdout, first.output
+    toml = tmp_path / "tracker.toml"
+    old = toml.read_text()
+    [url] = [line.split('"')[1] for line in old.splitlines() if line.startswith("url = ")]
+    toml.write_text(old.replace(url, url + "?via=mirror"))  # another URL, the same panel
+    moved = cli("run", "--once")
+    # Before: learned missing here, from the refusal at the old URL.
+    assert moved.exit_code == 1 and "failed jobs: balance" in moved.stdout, moved.output
+    assert "no balance action" not in moved.stdout
+    assert _learned(tmp_path) == []
+    kinds = _rows(tmp_path, "SELECT kind FROM alert_state WHERE kind GLOB 'balance_refused*'")
+    assert len(kinds) == 1  # the old URL's first refusal deleted with the new one's
+    again = cli("run", "--once")  # refused so again at the new URL: learned
+    assert again.exit_code == 0 and "no balance action" in again.stdout, again.output
+    assert _learned(tmp_path) == [("balance",)]
+    assert _rows(
+        tmp_path, "SELECT count(*) FROM alert_state WHERE kind GLOB '*_refused_once*'"
+    ) == [(0,)]

@@ -77,7 +77,7 @@ def _reload(tmp_path: Path, sim: SimulatedPanel, url: str, new_key: str) -> list
     # balance call, refused again, learns it missing (learned at the second).
     store = Store(tmp_path / "t.db")
     try:
-        note_refusal(store, "main", "balance", datetime.now(UTC))
+        note_refusal(store, "main", "balance", datetime.now(UTC), url)
     finally:
         store.close()
     service = Service(first, load=lambda: first, notifier=Notifier(None))

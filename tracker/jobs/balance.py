@@ -202,7 +202,10 @@ def _check(
         error = str(exc)
         if isinstance(exc, WholeCallRefused) and client.refused_as_missing(BALANCE, exc.detail):
             # Learned at the second such refusal in a row: one may be a flaky panel's.
-            if second_refusal(store, panel.name, BALANCE, exc.detail, clock(), known=bool(missing)):
+            known = bool(missing)
+            if second_refusal(
+                store, panel.name, BALANCE, exc.detail, clock(), known=known, url=panel.url
+            ):
                 client.found_missing(BALANCE, exc.detail, quiet=bool(missing))
                 learn(store, panel.name, BALANCE, False, exc.detail, clock(), url=panel.url)
                 if not missing:  # told once: a day's check finding it still missing is not news
@@ -214,7 +217,9 @@ def _check(
         failed.append(error)  # told once a run of them: see check_balance
         return False
     gate.auth_accepted(panel.name)
-    succeeded(store, panel.name, BALANCE)  # a first refusal in a missing action's words forgotten
+    succeeded(
+        store, panel.name, BALANCE, panel.url
+    )  # a first refusal in a missing action's words forgotten
     if lacking:  # a script updated, a URL changed: its balance is fetched again
         learn(store, panel.name, BALANCE, True, "balance answered", clock(), url=panel.url)
         log.warning("balance_supported_again", panel=panel.name)

@@ -95,7 +95,9 @@ def request_refills(
     was sent): the run ends there, the KeyboardInterrupt raised again.
     """
     stop = stop_event or threading.Event()
-    result = RequestResult(waiting=refused_before(store, client.name, "refill") is not None)
+    result = RequestResult(
+        waiting=refused_before(store, client.name, "refill", client.panel.url) is not None
+    )
     if modes.multi_refill and len(order_ids) > 1:  # learned by another process?
         modes.multi_refill = not is_unsupported(store, client.name, REFILL_ORDERS, client.panel.url)
     for start in range(0, len(order_ids), MAX_IDS):
@@ -204,7 +206,9 @@ def _send_multi(
         return
     fields = _by_order(order_ids, answers)
     if result.waiting and any(f["refill_id"] is not None for f in fields.values()):
-        succeeded(store, client.name, "refill")  # a success between: no first refusal waits
+        succeeded(
+            store, client.name, "refill", client.panel.url
+        )  # a success between: no first refusal waits
         result.waiting = False
     finish(store, rows, fields, clock, result)
     still_running(store, client.name, fields, clock, result)
@@ -215,7 +219,9 @@ def _learns_missing(store: Store, client: PanelClient, words: str, now: datetime
     True when it learns the panel has no refill (the second in a row, or
     learned so already: `refill ID` asks anyway); told then."""
     known = is_unsupported(store, client.name, "refill", client.panel.url)
-    if not second_refusal(store, client.name, "refill", words, now, known=known):
+    if not second_refusal(
+        store, client.name, "refill", words, now, known=known, url=client.panel.url
+    ):
         return False
     client.found_missing("refill", words, quiet=known)
     return True
@@ -277,7 +283,7 @@ def _send_singles(
                 return
             result.unsupported = refusal  # stops the run (see _gave_up)
         if fields["refill_id"] is not None and result.waiting:  # a success between
-            succeeded(store, client.name, "refill")
+            succeeded(store, client.name, "refill", client.panel.url)
             result.waiting = False
         # Stored at once: a crash later in the batch must not lose this answer.
         finish(store, rows, {order_id: fields}, clock, result)

@@ -23,22 +23,30 @@ log = structlog.get_logger("tracker.capabilities")
 
 
 def second_refusal(
-    store: Connection, panel: str, action: str, words: str, now: datetime, *, known: bool
+    store: Connection,
+    panel: str,
+    action: str,
+    words: str,
+    now: datetime,
+    *,
+    known: bool,
+    url: str,
 ) -> bool:
     """Given a refusal of ``action`` in a missing action's words (witnessed:
     the key works), return True when it learns the action missing (the
     second in a row, or ``known`` missing already: the caller stores it);
-    False when it is the first, kept for the next call to tell."""
-    if missing_now(known, refused_before(store, panel, action)):
+    False when it is the first, kept for the next call to tell. Refusals
+    count at ``url``, the panel's URL now: one at its old URL counts not."""
+    if missing_now(known, refused_before(store, panel, action, url)):
         forget_refusal(store, panel, action)
         return True
-    note_refusal(store, panel, action, now)
+    note_refusal(store, panel, action, now, url)
     log.debug("action_refused_once", panel=panel, action=action, answer=words)
     return False
 
 
-def succeeded(store: Connection, panel: str, action: str) -> None:
-    """``action`` succeeded: a first refusal waiting for a second is forgotten
-    (written only when one waits)."""
-    if refused_before(store, panel, action) is not None:
+def succeeded(store: Connection, panel: str, action: str, url: str) -> None:
+    """``action`` succeeded at ``url``: a first refusal waiting for a second
+    is forgotten (written only when one waits)."""
+    if refused_before(store, panel, action, url) is not None:
         forget_refusal(store, panel, action)

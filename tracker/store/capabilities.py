@@ -19,6 +19,7 @@ from typing import Any
 
 from tracker.clock import iso
 from tracker.panel.urls import shown_url
+from tracker.rules.quirks import quirk_kind
 from tracker.store.connection import Connection
 
 _COLUMNS = "panel, action, supported, learned_at, evidence, url"
@@ -115,34 +116,49 @@ def learn(
 # for a second (:func:`refused_before`): kept in ``alert_state`` under this
 # kind (no alert: ``active`` 0, ``since`` the refusal's time), so a flaky
 # panel's one generic refusal teaches nothing, in the daemon and across
-# ``run --once`` runs alike.
-def _first_kind(action: str) -> str:
-    return f"{action}_refused_once"
+# ``run --once`` runs alike. The kind holds a digest of the panel's URL as
+# errors show it (``refill_refused_once@<12 hex digits>``, as a quirk's:
+# never a digest of a secret): a refusal at the panel's old URL is no first
+# one at its new URL (another script, maybe), and is deleted with the next
+# write of that action's.
+def _first_kind(action: str, url: str) -> str:
+    return quirk_kind(f"{action}_refused_once", url)
 
 
-def refused_before(store: Connection, panel: str, action: str) -> str | None:
-    """Return when ``action`` was first refused as a missing one, with no
-    success of it since (an ISO time), or None: nothing waits."""
+def _any_url(action: str) -> str:
+    """A GLOB of the action's first-refusal kinds at every URL (and the one
+    kept before URLs were: no digest)."""
+    return f"{action}_refused_once*"
+
+
+def refused_before(store: Connection, panel: str, action: str, url: str) -> str | None:
+    """Return when ``action`` was first refused at ``url`` (the panel's URL
+    now) as a missing one, with no success of it since (an ISO time), or
+    None: nothing waits there."""
     rows = store.rows(
         "SELECT since FROM alert_state WHERE panel = ? AND kind = ? AND since IS NOT NULL",
-        [panel, _first_kind(action)],
+        [panel, _first_kind(action, url)],
     )
     return rows[0]["since"] if rows else None
 
 
-def note_refusal(store: Connection, panel: str, action: str, now: datetime) -> None:
-    """Keep a first refusal of ``action`` in a missing action's words."""
+def note_refusal(store: Connection, panel: str, action: str, now: datetime, url: str) -> None:
+    """Keep a first refusal of ``action`` in a missing action's words at
+    ``url``; one kept at another URL is deleted."""
     with store.write() as db:
         db.execute(
-            "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?) "
-            "ON CONFLICT (panel, kind) DO UPDATE SET active = 0, since = excluded.since",
-            [panel, _first_kind(action), iso(now)],
+            "DELETE FROM alert_state WHERE panel = ? AND kind GLOB ?", [panel, _any_url(action)]
+        )
+        db.execute(
+            "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?)",
+            [panel, _first_kind(action, url), iso(now)],
         )
 
 
 def forget_refusal(store: Connection, panel: str, action: str) -> None:
-    """``action`` succeeded, or was learned missing: no first refusal waits."""
+    """``action`` succeeded, or was learned missing: no first refusal waits
+    (at any URL)."""
     with store.write() as db:
         db.execute(
-            "DELETE FROM alert_state WHERE panel = ? AND kind = ?", [panel, _first_kind(action)]
+            "DELETE FROM alert_state WHERE panel = ? AND kind GLOB ?", [panel, _any_url(action)]
         )
