@@ -40,12 +40,14 @@ def test_a_panel_lacking_refill_and_cancel_in_its_own_generic_words_is_learned(
         refill = cli("refill", "5")
         assert refill.exit_code == 1
         assert f"sim does not support refill: it answers {words!r}" in refill.stderr
+        first = cli("cancel", "--yes", "5")  # refused once: nothing learned
+        assert first.exit_code == 1 and "has no cancel action" not in first.stderr
         cancel = cli("cancel", "--yes", "5")
         assert cancel.exit_code == 1
         assert "note: sim has no cancel action" in cancel.stderr
         learned = "SELECT action, supported, evidence FROM panel_capabilities ORDER BY 1"
         assert _rows(tmp_path, learned) == [("cancel", 0, words), ("refill", 0, words)]
-        assert _rows(tmp_path, "SELECT result FROM cancels") == [("Refused",)]
+        assert _rows(tmp_path, "SELECT result FROM cancels") == [("Refused",), ("Refused",)]
 
 
 REFILL_SPELLINGS = {

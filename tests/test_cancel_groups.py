@@ -48,7 +48,7 @@ class Panel:
             self.verdict
         ](exc.detail)
 
-    def lacks_action(self, action: str, words: str) -> bool:
+    def refused_as_missing(self, action: str, words: str) -> bool:
         return self.lacking
 
 

@@ -163,7 +163,7 @@ def test_refill_and_cancel_by_hand_ask_no_balance_of_a_panel_learned_without_it(
     assert panel.calls["balance"] == 0, dict(panel.calls)
     cancel = cli("cancel", "--yes", str(pending))
     assert "refused: Incorrect request" in cancel.stdout, cancel.output
-    assert "has no cancel action" in cancel.stderr
+    assert "learned missing if the next cancel call is refused so too" in cancel.stderr
     assert panel.calls["balance"] == 0, dict(panel.calls)
 
 

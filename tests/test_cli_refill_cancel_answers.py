@@ -399,6 +399,11 @@ def test_cancel_on_a_panel_without_a_cancel_action_is_learned_as_the_automation_
 ):
     # The panel answers cancel as it answers an action it does not know.
     _server, replies, cli = panel
+    first = cli("cancel", "--yes", "5", "6")  # the first such refusal: nothing learned
+    assert first.exit_code == 1
+    assert "learned missing if the next cancel call is refused so too" in first.stderr
+    learned = "SELECT action, supported, evidence FROM panel_capabilities"
+    assert _rows(tmp_path, learned) == []
     result = cli("cancel", "--yes", "5", "6")
     assert result.exit_code == 1
     # A note about the panel, on stderr: stdout holds one line per order, for scripts.
@@ -406,9 +411,8 @@ def test_cancel_on_a_panel_without_a_cancel_action_is_learned_as_the_automation_
         result.stderr
     )
     assert [line.split()[0] for line in result.stdout.splitlines()] == ["#5", "#6"]
-    learned = "SELECT action, supported, evidence FROM panel_capabilities"
     assert _rows(tmp_path, learned) == [("cancel", 0, "Incorrect request")]
-    assert [r for _, r, _ in _cancels(tmp_path)] == ["Refused", "Refused"]
+    assert [r for _, r, _ in _cancels(tmp_path)] == ["Refused"] * 4
     # services' note names the command that asks again: it named `refill ID`.
     noted = cli("services").stderr
     assert "sim does not support cancel (learned " in noted, noted
@@ -422,9 +426,10 @@ def test_cancel_on_a_panel_without_a_cancel_action_is_learned_as_the_automation_
 
 
 def test_cancel_on_a_panel_known_to_lack_the_action_still_says_so(panel, tmp_path):
-    # Learned at the first run; the second read only "refused: Incorrect
+    # Learned at the second run; the third read only "refused: Incorrect
     # request" for each order, as if the panel had refused those orders.
     _server, _replies, cli = panel
+    assert cli("cancel", "--yes", "5").exit_code == 1
     assert cli("cancel", "--yes", "5").exit_code == 1
     again = cli("cancel", "--yes", "6")
     assert again.exit_code == 1

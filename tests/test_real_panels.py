@@ -365,10 +365,13 @@ def test_a_panel_without_refill_status_is_asked_once_per_learning(real_panel):
     assert world.cli("track", *map(str, ids), "--service", "1").exit_code == 0
     assert world.cli("run", "--once", "--all").exit_code == 0  # refills requested
     assert world.rows("SELECT count(*) FROM refills WHERE refill_id IS NOT NULL") == [(3,)]
+    # The first refusal is that run's failure; the second learns it.
+    assert world.cli("run", "--once", "--all").exit_code == 1
     for _ in range(3):
         assert world.cli("run", "--once", "--all").exit_code == 0
-    # One multi call refused as a whole (as a single-ID clone would), one single.
-    assert world.panel.calls["refill_status"] == 2
+    # Per learning run: one multi call refused as a whole (as a single-ID clone
+    # would), one single.
+    assert world.panel.calls["refill_status"] == 4
     assert world.alert_kinds().count("action_unsupported") == 1
     assert world.rows("SELECT action, supported FROM panel_capabilities") == [("refill_status", 0)]
 

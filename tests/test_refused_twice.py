@@ -235,3 +235,54 @@ def test_a_first_refusal_at_the_old_url_counts_not_at_the_new_one(cron, tmp_path
     assert _rows(
         tmp_path, "SELECT count(*) FROM alert_state WHERE kind GLOB '*_refused_once*'"
     ) == [(0,)]
+
+
+# --- refill_status and cancel, learned alike ------------------------------------------
+
+MISSING_REFILL_STATUS = ScriptQuirks(missing_actions=("refill_status",))
+MISSING_CANCEL = ScriptQuirks(missing_actions=("cancel",))
+
+
+def test_a_flaky_refill_status_refusal_is_never_learned_across_runs(cron, tmp_path):
+    panel, cli = cron
+    [order_id] = panel.seed_orders(1, status="Completed")
+    assert cli("track", str(order_id), "--service", "1").exit_code == 0
+    assert cli("run", "--once", "--all").exit_code == 0  # its refill requested
+    assert _rows(tmp_path, "SELECT count(*) FROM refills WHERE refill_id IS NOT NULL") == [(1,)]
+    for script in (MISSING_REFILL_STATUS, ScriptQuirks(), MISSING_REFILL_STATUS):
+        panel.script = script
+        result = cli("run", "--once", "--all")
+        if script is MISSING_REFILL_STATUS:  # that call's failure: before, learned missing
+            assert result.exit_code == 1 and "failed jobs: refill" in result.stdout, result.output
+        else:
+            assert result.exit_code == 0, result.output
+        assert _learned(tmp_path) == []
+    assert "action_unsupported" not in _kinds(tmp_path)
+    again = cli("run", "--once", "--all")  # the second in a row: learned
+    assert again.exit_code == 0, again.output
+    assert _learned(tmp_path) == [("refill_status",)]
+    assert _kinds(tmp_path) == ["action_unsupported"]
+
+
+def test_cancel_by_hand_refused_once_then_accepted_learns_nothing(cron, tmp_path):
+    panel, cli = cron
+    first, second = panel.seed_orders(2, status="Pending")
+    assert cli("track", str(first), str(second)).exit_code == 0
+    panel.script = MISSING_CANCEL
+    refused = cli("cancel", "--yes", str(first))
+    assert refused.exit_code == 1
+    assert f"#{first}  refused: Incorrect request" in refused.stdout, refused.output
+    # Before: "note: sim has no cancel action: the automation sends no cancels there".
+    assert "has no cancel action" not in refused.stderr, refused.output
+    assert "learned missing if the next cancel call is refused so too" in refused.stderr
+    assert _learned(tmp_path) == []
+    panel.script = ScriptQuirks()  # it answers the next one
+    accepted = cli("cancel", "--yes", str(first))
+    assert accepted.exit_code == 0, accepted.output
+    panel.script = MISSING_CANCEL  # refused so again: the accepted one came between
+    again = cli("cancel", "--yes", str(second))
+    assert again.exit_code == 1 and "has no cancel action" not in again.stderr, again.output
+    assert _learned(tmp_path) == []
+    last = cli("cancel", "--yes", str(second))  # the second in a row: learned
+    assert "note: sim has no cancel action" in last.stderr, last.output
+    assert _learned(tmp_path) == [("cancel",)]

@@ -24,9 +24,11 @@ from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, Waits, shield, tell_wait
 from tracker.clock import utcnow
 from tracker.errors import AuthError, StopRequested, StoreError, TransientError
+from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
 from tracker.panel.proxies import says_its_fix
+from tracker.rules.capabilities import refused_once
 from tracker.rules.counts import counted
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
 from tracker.store.capabilities import is_unsupported, learn
@@ -63,8 +65,9 @@ def cancel_orders(
 ) -> Iterator[list[tuple[int, str, str | None]]]:
     """Given a panel client and order IDs, cancel them <=100 per call; yield
     each call's (order_id, result, error) for its IDs, in the order given.
-    The panel's words are added to ``lacking`` when a call showed it has no
-    cancel action at all (refused as an unknown action is).
+    The panel's words are added to ``lacking`` when a call was refused as
+    an unknown action is (the panel may have no cancel action: learned at
+    the second such refusal in a row).
 
     The calls are :func:`tracker.panel.cancel_groups.cancel_in_groups`: each
     sent once; a call of several orders refused as a whole while the panel
@@ -264,18 +267,28 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     finally:
         client.close()
     url = panel_config.url  # what was learned at another URL holds no more
-    if any(r == ACCEPTED for _, r, _ in results) and is_unsupported(store, name, "cancel", url):
+    accepted = any(r == ACCEPTED for _, r, _ in results)
+    if accepted:  # a first refusal in a missing action's words forgotten
+        succeeded(store, name, "cancel", url)
+    if accepted and is_unsupported(store, name, "cancel", url):
         learn(store, name, "cancel", True, "a cancel was accepted", utcnow(), url=url)
         # Notes about the panel go to stderr: stdout holds one line per order (`| grep`).
         click.echo(f"note: {name} accepts cancels again: the automation may send them", err=True)
     elif lacking:
-        # As the automation learns it: it sends no more cancels; `cancel` still does.
+        # As the automation learns it, at the second such refusal in a row (one
+        # may be a flaky panel's): it sends no more cancels; `cancel` still does.
         # Said at every run: each order's line reads "refused: Incorrect request".
-        if not is_unsupported(store, name, "cancel", url):
-            learn(store, name, "cancel", False, lacking[0], utcnow(), url=url)
-        click.echo(
-            f"note: {name} has no cancel action: the automation sends no cancels there", err=True
-        )
+        known = is_unsupported(store, name, "cancel", url)
+        if not second_refusal(store, name, "cancel", lacking[0], utcnow(), known=known, url=url):
+            click.echo(f"note: {name} refused {refused_once('cancel', lacking[0])}", err=True)
+        else:
+            if not known:
+                client.found_missing("cancel", lacking[0])
+                learn(store, name, "cancel", False, lacking[0], utcnow(), url=url)
+            click.echo(
+                f"note: {name} has no cancel action: the automation sends no cancels there",
+                err=True,
+            )
     # After a Ctrl-C, an order not sent is the user's doing: the rest, or the
     # call on the wire refused (a 429) and not tried again for the stop.
     unsent = sum(1 for _, result, _ in results if result == NOT_SENT)

@@ -23,6 +23,7 @@ import structlog
 from tracker.alerts.alerter import Alerter
 from tracker.clock import parse_iso
 from tracker.config.model import AutomationConfig
+from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.cancel_groups import (
     ANSWERED,
     BUSY,
@@ -36,6 +37,7 @@ from tracker.panel.cancel_groups import (
 from tracker.panel.client import PanelClient
 from tracker.panel.values import quoted
 from tracker.rules.alerts import order_ids as shown_ids
+from tracker.rules.capabilities import refused_once
 from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert
 from tracker.rules.losses import unsupported_alert
@@ -177,8 +179,13 @@ class PanelActions:
             return True
         outcomes: list[dict[str, Any]] = []
         ok, key_refused = True, None
+        self.refused_once = False  # a first refusal in a missing action's words ends the round
+
+        def stopped() -> bool:
+            return self.stop.is_set() or self.refused_once
+
         for settled in cancel_in_groups(
-            list(chosen), self.client.cancel, self.client, stopped=self.stop.is_set
+            list(chosen), self.client.cancel, self.client, stopped=stopped
         ):
             ok = self._settle(settled, chosen, outcomes) and ok
             if settled.kind == KEY:  # the last group: nothing more was sent
@@ -204,6 +211,15 @@ class PanelActions:
                 log.warning("cancel_not_sent", panel=self.panel, error=settled.detail)
             return False
         now = self.clock()
+        if settled.lacking and not self._learns_missing(settled.detail, now):
+            # The first in a row may be a flaky panel's: this call's failure,
+            # its orders (and the round's rest) asked again next round.
+            sql.forget_unsent(self.store, [rows[o] for o in group])
+            self.refused_once = True
+            log.warning(
+                "cancel_not_sent", panel=self.panel, error=refused_once(CANCEL, settled.detail)
+            )
+            return False
         results = settled.results()
         for order_id, result, error in results:
             fields = {"status": _STATUS[result], "error": error}
@@ -219,7 +235,19 @@ class PanelActions:
                 url=self.client.panel.url,
             )  # fmt: skip
             self.alerter.raise_alert(unsupported_alert(self.panel, "cancel", settled.detail))
+        if settled.kind == ANSWERED:  # a first refusal in those words forgotten
+            succeeded(self.store, self.panel, CANCEL, self.client.panel.url)
         return settled.kind == ANSWERED
+
+    def _learns_missing(self, words: str, now: datetime) -> bool:
+        """A call refused in a missing action's words: return True when it
+        learns the panel has no cancel (the second in a row, no cancel
+        answered between: told then); False for the first."""
+        url = self.client.panel.url
+        if not second_refusal(self.store, self.panel, CANCEL, words, now, known=False, url=url):
+            return False
+        self.client.found_missing(CANCEL, words)
+        return True
 
     # --- alerts --------------------------------------------------------------------
 

@@ -48,10 +48,11 @@ from tracker.errors import (
 from tracker.jobs.refill_outcomes import MAX_FAILED_CALLS
 from tracker.jobs.refill_requests import PanelModes
 from tracker.jobs.refill_shared_ids import close_shared
+from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.client import MAX_IDS, PanelClient
 from tracker.panel.models import RefillStatus
 from tracker.panel.parse_refill_status import NO_REFILL_STATUS
-from tracker.rules.capabilities import multi_unsupported
+from tracker.rules.capabilities import multi_unsupported, refused_once
 from tracker.rules.refills import NOT_IN_ANSWER, followed, reported, says_lost
 from tracker.rules.running_refills import HOLD_COOLDOWNS, held, kept_running
 from tracker.store.capabilities import is_unsupported
@@ -123,11 +124,16 @@ def follow_refills(
             if not rows:
                 continue
         reports = _ask(client, [r["refill_id"] for r in rows], modes, result)
+        if reports is None and result.unsupported is not None:
+            _first_or_second(store, client, result, clock())
+            break  # learned missing, or this round's failure: the rest asked next round
         if reports is None:
             if result.gave_up or result.unsupported or len(result.errors) >= MAX_FAILED_CALLS:
                 break
             continue
         asked = [r["refill_id"] for r in rows]
+        if any(reported(r) for r in reports.values()):  # a first refusal forgotten
+            succeeded(store, client.name, "refill_status", client.panel.url)
         trusted = _trusted(store, client, reports, asked, clock(), result, modes)
         since, now = running_since(store, [r["id"] for r in rows if held(r)]), clock()
         hold = None if cooldown is None else cooldown * HOLD_COOLDOWNS
@@ -155,6 +161,24 @@ def follow_refills(
         errors=len(result.errors),
     )
     return result
+
+
+def _first_or_second(
+    store: Store, client: PanelClient, result: FollowResult, now: datetime
+) -> None:
+    """``result.unsupported``: a refill_status call refused in a missing
+    action's words. The second in a row (no status answered between, in
+    this round or an earlier one) learns it missing (kept in ``result``,
+    told); the first is this call's failure, one a flaky panel may give."""
+    words = result.unsupported or ""
+    url = client.panel.url
+    if second_refusal(store, client.name, "refill_status", words, now, known=False, url=url):
+        client.found_missing("refill_status", words)
+        return
+    result.unsupported = None
+    error = str(PanelAnswerError(refused_once("refill_status", words), panel=client.name))
+    result.errors.append(error)
+    log.error("refill_status_failed", panel=client.name, refills=1, error=error)
 
 
 def _trusted(
@@ -223,8 +247,8 @@ def _ask(
         for refill_id in ids:
             result.calls += 1
             report = reports[refill_id] = _one(client, refill_id, result)
-            if report.error and client.lacks_action("refill_status", report.error):
-                result.unsupported = report.error
+            if report.error and client.refused_as_missing("refill_status", report.error):
+                result.unsupported = report.error  # learned at the second in a row
                 return None  # nothing learned about these refills: they stay as they are
         return reports
     except StopRequested:

@@ -47,7 +47,7 @@ class Judge(Protocol):
 
     def refusal(self, action: str, exc: PanelAnswerError) -> PanelAnswerError: ...
 
-    def lacks_action(self, action: str, words: str) -> bool: ...
+    def refused_as_missing(self, action: str, words: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,9 @@ class Settled:
     kind: str
     answers: dict[int, CancelResult] = field(default_factory=dict)
     error: PanelError | None = None
-    lacking: bool = False  # REFUSED_WHOLE: the panel has no cancel action at all
+    # REFUSED_WHOLE in the words of an action that does not exist: the panel
+    # may have no cancel action at all (learned at the second such refusal).
+    lacking: bool = False
 
     @property
     def detail(self) -> str:
@@ -122,7 +124,7 @@ def cancel_in_groups(
             if not isinstance(verdict, WholeCallRefused):
                 yield Settled(tuple(group), UNSURE, error=exc)
                 continue
-            lacking = judge.lacks_action("cancel", exc.detail)
+            lacking = judge.refused_as_missing("cancel", exc.detail)
             if len(group) > 1 and not lacking:
                 # One order may have provoked it, and nothing was canceled:
                 # each half is asked on its own, the first half first.
