@@ -286,3 +286,24 @@ def test_cancel_by_hand_refused_once_then_accepted_learns_nothing(cron, tmp_path
     last = cli("cancel", "--yes", str(second))  # the second in a row: learned
     assert "note: sim has no cancel action" in last.stderr, last.output
     assert _learned(tmp_path) == [("cancel",)]
+
+
+# --- doctor: one call refused so is no learning ------------------------------------
+
+
+def test_doctor_says_one_balance_refusal_is_no_missing_action_until_learned(cron, tmp_path):
+    panel, cli = cron
+    panel.script = MISSING_BALANCE
+    assert cli("run", "--once").exit_code == 1  # the first refusal: nothing learned
+    doctor = cli("doctor")
+    # Before: "answers, but has no balance action", from its one call refused so.
+    assert "has no balance action" not in doctor.output, doctor.output
+    assert "warn panel sim" in doctor.output and "FAIL panel" not in doctor.output
+    assert "refused balance in the words of a missing action ('Incorrect request'" in (
+        doctor.output
+    )
+    assert "learned missing only if refused again" in doctor.output
+    assert cli("run", "--once").exit_code == 0  # the second: learned
+    learned = cli("doctor")
+    assert "answers, but has no balance action" in learned.output, learned.output
+    assert "learned missing only if refused again" not in learned.output

@@ -29,6 +29,17 @@ def no_balance_check(name: str, key_source: str | None, words: str) -> Check:
                  f"{NO_BALANCE}")  # fmt: skip
 
 
+def balance_refused_once_check(name: str, key_source: str | None, words: str) -> Check:
+    """Given a panel whose balance call was refused in the words it gives an
+    action that does not exist (the key working), not learned without
+    ``balance``: return its line (one such refusal may be a flaky panel's)."""
+    key = f"key: {key_source}" if key_source else "key: source unknown"
+    said = f"{words!r}, as it answers an unknown action"
+    return Check(WARN, f"panel {name}", f"{key}; answers, but refused balance in the words of a "
+                 f"missing action ({said}): learned missing only if refused again (two balance "
+                 "checks in a row); one refusal may be a flaky panel's")  # fmt: skip
+
+
 def unjudged_refusal(words: str, witness: str, why: str) -> str:
     """Given balance's whole-answer refusal (``words``) and the witness call
     asked what it means that got no answer (``why``: a timeout, a dropped

@@ -24,6 +24,7 @@ from tracker.config.load import config_from_dict, find_config_path, read_toml
 from tracker.config.model import DatabaseConfig, PanelConfig
 from tracker.errors import ConfigError
 from tracker.rules.balance_doctor import learned_checks
+from tracker.rules.capabilities import BALANCE
 from tracker.rules.counts import counted
 from tracker.rules.doctor import (
     FAIL,
@@ -111,7 +112,10 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.append(database_check(database_facts(database.path)))
         unit = unit_database_check(path, database.path)
         checks.extend(database_mode_checks(database.path) + ([unit] if unit else []))
-    answers = call_panels({i: panel for i, (_, _, panel) in enumerate(panels) if panel})
+    urls = {name: panel.url for name, _source, panel in panels if panel}
+    learned = learned_unsupported(database.path, urls) if database is not None else []
+    no_balance = {panel for panel, action, _at, _said in learned if action == BALANCE}
+    answers = call_panels({i: p for i, (_, _, p) in enumerate(panels) if p}, no_balance)
     for index, (name, source, panel) in enumerate(panels):
         if panel is None:
             checks.append(panel_check(name, source, skipped="fix its config problems first"))
@@ -121,8 +125,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
     checks.extend(_secret_file_checks(data, path, env))
     if database is not None:
         called = {name for name, _source, panel in panels if panel}
-        urls = {name: panel.url for name, _source, panel in panels if panel}
-        checks.extend(learned_checks(learned_unsupported(database.path, urls), called))
+        checks.extend(learned_checks(learned, called))
         checks.extend(ambiguity_checks(read_rows(database.path, _AMBIGUOUS)))
         checks.extend(unknown_status_checks(read_rows(database.path, UNKNOWN_WORDS_BY_PANEL)))
         named = {name for name, _source, _panel in panels}

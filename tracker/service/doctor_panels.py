@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Collection
 
 from tracker.config.model import PanelConfig
 from tracker.errors import PanelAnswerError, PanelError, RateLimitedError, TransientError
@@ -14,7 +15,11 @@ from tracker.panel.client import PanelClient
 from tracker.panel.fixes import refused_hint, web_page_hint
 from tracker.panel.witness import WholeCallRefused
 from tracker.redact import register_secret
-from tracker.rules.balance_doctor import no_balance_check, unjudged_refusal
+from tracker.rules.balance_doctor import (
+    balance_refused_once_check,
+    no_balance_check,
+    unjudged_refusal,
+)
 from tracker.rules.doctor import Check, panel_check
 
 # One quick answer is what doctor wants, not the daemon's patient retries.
@@ -22,16 +27,19 @@ DOCTOR_TIMEOUT = 15.0
 DOCTOR_RETRY_BUDGET = 10.0
 
 
-def call_panels(panels: dict[int, PanelConfig]) -> dict[int, Check]:
-    """Given panels by their index in the config, ask them all at once (each
-    within its own deadline) and return their checks by index: a config with
-    three panels down took three deadlines. Daemon threads: a Ctrl-C is not
-    held up by a panel that does not answer."""
+def call_panels(
+    panels: dict[int, PanelConfig], no_balance: Collection[str] = ()
+) -> dict[int, Check]:
+    """Given panels by their index in the config (and the names of those the
+    database holds learned without ``balance`` at their URL now), ask them
+    all at once (each within its own deadline) and return their checks by
+    index: a config with three panels down took three deadlines. Daemon
+    threads: a Ctrl-C is not held up by a panel that does not answer."""
     found: dict[int, Check] = {}
 
     def ask(index: int, panel: PanelConfig) -> None:
         try:
-            found[index] = call_panel(panel, index)
+            found[index] = call_panel(panel, index, learned=panel.name in no_balance)
         except Exception as exc:  # a bug, not the panel's answer: one line all the same
             found[index] = panel_check(
                 panel.name, panel.key_source, error=f"{type(exc).__name__}: {exc}"
@@ -48,9 +56,11 @@ def call_panels(panels: dict[int, PanelConfig]) -> dict[int, Check]:
     return found
 
 
-def call_panel(panel: PanelConfig, index: int = 0) -> Check:
+def call_panel(panel: PanelConfig, index: int = 0, *, learned: bool = False) -> Check:
     """Given a panel with its key (``panels[index]``), ask its balance once;
-    return the panel's check."""
+    return the panel's check. Refused in a missing action's words, it has no
+    balance action when so ``learned`` already; else that refusal alone may
+    be a flaky panel's (the jobs learn it at the second in a row)."""
     register_secret(panel.key.reveal())
     quick = dataclasses.replace(
         panel,
@@ -62,8 +72,10 @@ def call_panel(panel: PanelConfig, index: int = 0) -> Check:
     try:
         balance = client.balance()
     except PanelError as exc:
-        if isinstance(exc, WholeCallRefused) and client.lacks_action("balance", exc.detail):
-            return no_balance_check(panel.name, panel.key_source, exc.detail)
+        if isinstance(exc, WholeCallRefused) and client.refused_as_missing("balance", exc.detail):
+            if learned:
+                return no_balance_check(panel.name, panel.key_source, exc.detail)
+            return balance_refused_once_check(panel.name, panel.key_source, exc.detail)
         hint = web_page_hint(exc.detail, exc.status, index)
         if hint is None and isinstance(exc, TransientError):  # no answer: not the panel's words
             hint = refused_hint(exc.detail, exc.status, index)
