@@ -45,6 +45,12 @@ def test_a_panel_refusing_multi_refill_calls_is_asked_one_order_at_a_time_by_eve
     orders = w.dropped(2)
     assert _round_in_a_new_process(w)
     assert w.panel.calls["refill:multi"] == 1 and w.panel.calls["refill:single"] == 2
+    assert w.store.rows("SELECT * FROM panel_capabilities") == []  # one refusal: maybe flaky
+    w.clock.advance(DAY)
+    for order_id in orders:
+        w.panel.drop(order_id, 30)
+    assert _round_in_a_new_process(w)  # refused so again: learned
+    assert w.panel.calls["refill:multi"] == 2 and w.panel.calls["refill:single"] == 4
     (row,) = w.store.rows("SELECT * FROM panel_capabilities")
     assert (row["action"], row["supported"]) == ("refill_orders", 0)
     assert row["evidence"] == "answered 'Incorrect request'"
@@ -53,7 +59,7 @@ def test_a_panel_refusing_multi_refill_calls_is_asked_one_order_at_a_time_by_eve
         for order_id in orders:
             w.panel.drop(order_id, 30)
         assert _round_in_a_new_process(w)
-    assert w.panel.calls["refill:multi"] == 1 and w.panel.calls["refill:single"] == 6
+    assert w.panel.calls["refill:multi"] == 2 and w.panel.calls["refill:single"] == 8
     assert "sim takes refill requests one order at a time" in w.cli("services").output
 
 

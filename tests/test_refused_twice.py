@@ -307,3 +307,66 @@ def test_doctor_says_one_balance_refusal_is_no_missing_action_until_learned(cron
     learned = cli("doctor")
     assert "answers, but has no balance action" in learned.output, learned.output
     assert "learned missing only if refused again" not in learned.output
+
+
+# --- one order at a time: learned from two multi-order calls refused so -------------
+
+
+def _one_at_a_time(tmp_path: Path, action: str) -> list[tuple[Any, ...]]:
+    sql = f"SELECT supported FROM panel_capabilities WHERE action = '{action}'"
+    return _rows(tmp_path, sql)
+
+
+def test_statuses_go_one_at_a_time_only_after_two_polls_refusing_orders(cron, tmp_path):
+    panel, cli = cron
+    ids = panel.seed_orders(3, status="In progress")
+    assert cli("track", *map(str, ids)).exit_code == 0
+    # orders= refused (order= read), answered, refused: never twice in a row.
+    for reads_orders in (False, True, False):
+        panel.multi_status = reads_orders
+        assert cli("run", "--once", "--all").exit_code == 0
+        assert _one_at_a_time(tmp_path, "status_orders") == []  # before: learned at once
+    panel.calls.clear()
+    assert cli("run", "--once", "--all").exit_code == 0  # refused so again: learned
+    assert panel.calls["status:multi"] >= 1
+    assert _one_at_a_time(tmp_path, "status_orders") == [(0,)]
+    panel.calls.clear()
+    assert cli("run", "--once", "--all").exit_code == 0
+    assert panel.calls["status:multi"] == 0 and panel.calls["status:single"] == 3
+
+
+class FlakyMultiRefillPanel(SimulatedPanel):
+    """Refuses multi-order refill calls in its generic words while ``refusing``."""
+
+    refusing = False
+
+    def _refill(self, form: Mapping[str, str], now: float):
+        if self.refusing and "orders" in form:
+            raise SimRefusal("Incorrect request")
+        return super()._refill(form, now)
+
+
+def test_refills_go_one_at_a_time_only_after_two_multi_calls_refused(world):
+    w = world(refill='cooldown = "1s"', panel_class=FlakyMultiRefillPanel)
+    orders = w.dropped(2)
+
+    def multi_round(refusing: bool) -> None:
+        w.panel.refusing = refusing
+        tracker = Tracker(w.config, clock=w.clock)  # a new process: `run --once`
+        try:
+            assert {job.name: job for job in tracker.jobs()}["refill:sim"].run()
+        finally:
+            tracker.close()
+        w.clock.advance(DAY)  # its refills done, the cooldown past: due again
+        for order_id in orders:
+            w.panel.drop(order_id, 30)
+
+    learned = "SELECT action FROM panel_capabilities"
+    for refusing in (True, False, True):  # refused, answered, refused
+        multi_round(refusing)
+        assert w.store.rows(learned) == []  # before: refill_orders at the first
+    assert w.panel.calls["refill:multi"] == 3 and w.panel.calls["refill:single"] == 4
+    multi_round(True)  # refused so again: learned for good
+    assert w.store.rows(learned) == [{"action": "refill_orders"}]
+    multi_round(False)
+    assert w.panel.calls["refill:multi"] == 4  # one order at a time from then on

@@ -19,6 +19,7 @@ from typing import Any
 
 import structlog
 
+from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.client import PanelClient
 from tracker.rules.capabilities import BALANCE, STATUS_ORDERS, due_again, evidence
 from tracker.store.capabilities import forget, learn, learned_rows
@@ -68,18 +69,28 @@ def try_multi_again(store: Any, client: PanelClient[Any], now: datetime) -> None
 
 def store_status_mode(store: Any, client: PanelClient[Any], now: datetime) -> None:
     """After a poll: store what it proved of the panel's status calls. It
-    reads ``order=`` alone (the words it refused ``orders=`` in kept), or it
-    answered ``orders=`` where that was stored as unread (a script updated,
-    the day passed): marked supported again."""
+    reads ``order=`` alone (the words it refused ``orders=`` in kept), at
+    the second poll proving it with no ``orders=`` answered between (one
+    refusal may be a flaky panel's: the next poll tries ``orders=`` again,
+    :mod:`tracker.jobs.refused_once`), or at once when it was stored so and
+    tried again after a day; or it answered ``orders=`` where that was
+    stored as unread (a script updated, the day passed): marked supported
+    again."""
+    url = client.panel.url
+    held = [r for r in learned_rows(store, client.name, url) if not r["supported"]]
+    known = any(r["action"] == STATUS_ORDERS for r in held)
     if client.single_only is not None:
-        said = evidence(client.single_only)
-        learn(store, client.name, STATUS_ORDERS, False, said, now, url=client.panel.url)
+        words = client.single_only
+        if second_refusal(store, client.name, STATUS_ORDERS, words, now, known=known, url=url):
+            learn(store, client.name, STATUS_ORDERS, False, evidence(words), now, url=url)
+        else:  # the first: ``orders=`` asked again at the next poll
+            client.multi_status = True
         client.single_only = None  # stored: not written at every poll
         return
     if not client.reads_multi:
         return
-    held = [r for r in learned_rows(store, client.name, client.panel.url) if not r["supported"]]
-    if any(r["action"] == STATUS_ORDERS for r in held):
+    succeeded(store, client.name, STATUS_ORDERS, url)  # a first refusal forgotten
+    if known:
         said = "orders= answered"
         learn(store, client.name, STATUS_ORDERS, True, said, now, url=client.panel.url)
         log.info("multi_status_supported_again", panel=client.name)

@@ -178,11 +178,13 @@ def _send_multi(
             known = len(result.answers)
             _send_singles(store, client, rows, clock, stop, result)
             read = result.unsupported is None and len(result.answers) > known  # singles are read
-            # For good when it reads no such field; for one unknown ID, this call only.
-            modes.multi_refill = not (read and reads_no_orders(exc.detail))
-            if not modes.multi_refill:
-                said = evidence(f"answered {exc.detail!r}")
-                learn(store, client.name, REFILL_ORDERS, False, said, clock(), url=client.panel.url)
+            # For good when it reads no such field, at the second call so refused
+            # (one may be a flaky panel's); for one unknown ID, this call only.
+            modes.multi_refill = not (
+                read
+                and reads_no_orders(exc.detail)
+                and _reads_no_orders(store, client, exc, clock())
+            )
             return
         if isinstance(exc, WholeCallRefused):  # an order in it provoked it: each alone tells
             log.warning("multi_refill_refused", panel=client.name, answer=exc.detail)
@@ -205,6 +207,7 @@ def _send_multi(
         finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
         return
     fields = _by_order(order_ids, answers)
+    succeeded(store, client.name, REFILL_ORDERS, client.panel.url)  # a first refusal forgotten
     if result.waiting and any(f["refill_id"] is not None for f in fields.values()):
         succeeded(
             store, client.name, "refill", client.panel.url
@@ -212,6 +215,19 @@ def _send_multi(
         result.waiting = False
     finish(store, rows, fields, clock, result)
     still_running(store, client.name, fields, clock, result)
+
+
+def _reads_no_orders(store: Store, client: PanelClient, exc: PanelError, now: datetime) -> bool:
+    """A multi refill call refused in words saying no such field is read,
+    while single calls answer: return True when that is learned (the second
+    call so refused, no multi call answered between: stored for good);
+    False for the first, the next call a multi one again."""
+    url, words = client.panel.url, exc.detail
+    if not second_refusal(store, client.name, REFILL_ORDERS, words, now, known=False, url=url):
+        return False
+    said = evidence(f"answered {words!r}")
+    learn(store, client.name, REFILL_ORDERS, False, said, now, url=url)
+    return True
 
 
 def _learns_missing(store: Store, client: PanelClient, words: str, now: datetime) -> bool:

@@ -6,7 +6,10 @@ one call in those generic words ("Incorrect request") and the next one
 normally. So the first such refusal is that call's failure, kept in the
 store (:func:`tracker.store.capabilities.note_refusal`) so that the daemon
 and ``run --once`` runs count alike; the second, with no success of the
-action between, learns it missing; a success forgets the first.
+action between, learns it missing; a success forgets the first. So are
+``refill_status`` and ``cancel``, and the one-order-at-a-time rows
+(``refill_orders``, ``status_orders``: a multi-order call refused while
+single calls answer). Refusals count at the panel's URL they were given at.
 """
 
 from __future__ import annotations
