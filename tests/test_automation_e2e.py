@@ -337,6 +337,39 @@ def test_a_busy_answer_to_a_cancel_leaves_the_order_for_the_next_round(world):
     assert w.store.order("sim", stale)["status"] == "Canceled"
 
 
+class FlakyOnceCancelPanel(SimulatedPanel):
+    """Refuses the first cancel call in its generic words ("Incorrect request",
+    what it answers an action that does not exist), then cancels as usual."""
+
+    flaky = 1
+
+    def _cancel(self, form, now):
+        if self.flaky:
+            self.flaky -= 1
+            raise SimRefusal("Incorrect request")
+        return super()._cancel(form, now)
+
+
+def test_one_generic_refusal_of_a_cancel_learns_nothing_and_the_order_is_asked_again(world):
+    # Before: that one refusal learned the panel without cancel, an alert
+    # said so and no cancel was ever sent again; the order stayed Pending.
+    w = world(automation=CANCEL, panel_class=FlakyOnceCancelPanel)
+    w.sync_services()
+    stale = w.order(SERVICE_FOLLOWERS, "Pending")
+    w.poll()
+    w.clock.advance(25 * H)
+    w.poll()
+    assert not run(w)  # that call's failure
+    assert w.panel.calls["cancel"] == 1 and actions(w, "cancel") == []
+    assert kinds(w, "action_unsupported") == []
+    assert w.store.rows("SELECT action FROM panel_capabilities") == []
+    cycles(w, 0.5)  # asked again next round: canceled
+    assert w.panel.calls["cancel"] == 2
+    assert [(a["order_id"], a["status"]) for a in actions(w, "cancel")] == [(stale, "Requested")]
+    assert w.store.order("sim", stale)["status"] == "Canceled"
+    assert w.store.rows("SELECT kind FROM alert_state WHERE kind GLOB 'cancel_refused*'") == []
+
+
 # --- dry run ----------------------------------------------------------------------
 
 

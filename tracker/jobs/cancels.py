@@ -123,6 +123,9 @@ class PanelActions:
         # Two checks of an open order further apart than its slowest re-check
         # allows, twice over: the tracker was stopped or its polls failing.
         self.watched_gap = 2 * status_max_every
+        # A cancel call refused in a missing action's words, the first in a
+        # row: this round sends no more (its orders asked again next round).
+        self.refused_once = False
 
     # --- stale Pending -------------------------------------------------------------
 
@@ -179,7 +182,7 @@ class PanelActions:
             return True
         outcomes: list[dict[str, Any]] = []
         ok, key_refused = True, None
-        self.refused_once = False  # a first refusal in a missing action's words ends the round
+        self.refused_once = False
 
         def stopped() -> bool:
             return self.stop.is_set() or self.refused_once
