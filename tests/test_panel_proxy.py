@@ -254,6 +254,41 @@ def test_a_proxy_that_never_answers_the_connect_is_named_not_the_panel(proxy_env
 
 
 @pytest.fixture
+def unresolving(monkeypatch):
+    """``slow-panel-proxy.example`` is looked up by a resolver that answers
+    only at the test's end (EAI_AGAIN, as one that gave up)."""
+    real, ending = socket.getaddrinfo, threading.Event()
+
+    def resolver(host, *args, **kwargs):
+        if host == "slow-panel-proxy.example":
+            ending.wait()
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    yield
+    ending.set()
+
+
+def test_a_proxy_host_the_resolver_does_not_answer_in_time_names_the_resolver(
+    proxy_env, unresolving, monkeypatch
+):
+    # It said "no connection to the proxy ... (connect timeout); check ...":
+    # no TCP connect was even tried, the lookup of its host took the time.
+    monkeypatch.setenv("HTTPS_PROXY", "http://me:proxy-pw-9Zq@slow-panel-proxy.example:3128")
+    settings = PanelConfig(name="p", url=URL, key=Secret(KEY), timeout=1.0, retries=1)
+    panel = PanelClient(settings, sleep=lambda _seconds: None)
+    with pytest.raises(TransientError) as raised:
+        panel.balance()
+    panel.close()
+    assert raised.value.detail == (
+        "no connection to the proxy slow-panel-proxy.example:3128 within 1s (connect timeout: "
+        f"its host was not resolved in time); check {VARS}, and the resolver"
+    )
+    _unshown(str(raised.value))
+
+
+@pytest.fixture
 def cli(tmp_path, monkeypatch):
     """Return invoke(*args): the CLI with one panel "sim" at URL, no retries."""
     monkeypatch.chdir(tmp_path)

@@ -31,7 +31,7 @@ import httpx
 
 from tracker.panel import tls
 from tracker.panel.inflate import ACCEPT_ENCODING, Inflater
-from tracker.panel.proxies import PlainTimeout, Undialled
+from tracker.panel.proxies import PlainTimeout, Undialled, Unresolved
 from tracker.panel.unserved import unreadable_location_dropped
 
 _local = threading.local()
@@ -229,7 +229,7 @@ def _resolve(host: str, port: int, seconds: float) -> list[str]:
         pass
     lookup = _lookup(host, port)
     if not lookup.done.wait(seconds):
-        raise httpcore.ConnectTimeout(f"no address for {host} within {seconds:g}s")
+        raise Unresolved(f"no address for {host} within {seconds:g}s")
     if lookup.failed:
         try:  # raised while handling it, so the cause survives httpcore's re-raise
             raise lookup.failed[0]

@@ -36,6 +36,12 @@ class Undialled(httpcore.ConnectTimeout):
     host dialled is the proxy: the timeout is its (:func:`unanswered`)."""
 
 
+class Unresolved(httpcore.ConnectTimeout):
+    """The host's lookup not answered within the connect timeout (a resolver
+    slow or unreachable), raised by :mod:`tracker.panel.deadline`'s lookup:
+    the cause of the :class:`Undialled` that follows it."""
+
+
 def proxy_of(client: httpx.Client, url: str) -> str | None:
     """Return the ``host:port`` of the proxy from the environment that
     carries ``client``'s calls to ``url`` ("the proxy" when httpx no longer
@@ -95,11 +101,17 @@ def no_tunnel(exc: BaseException, url: str, proxy: str | None) -> bool:
 def unanswered(exc: BaseException, proxy: str, connect: float) -> str | None:
     """Given a connect timeout through ``proxy`` and its limit, return it in
     words as the proxy's when the TCP connection to it was never made
-    (:class:`Undialled`); None when it was, and the TLS handshake with the
-    panel, through the tunnel, is what timed out."""
-    if not any(isinstance(cause, Undialled) for cause in misdirected.causes(exc)):
+    (:class:`Undialled`), the resolver named when it was its host's lookup
+    that took the time (:class:`Unresolved`); None when the connection was
+    made, and the TLS handshake with the panel, through the tunnel, is what
+    timed out."""
+    found = misdirected.causes(exc)
+    if not any(isinstance(cause, Undialled) for cause in found):
         return None
-    return f"no connection to {proxy} within {connect:g}s (connect timeout); check {PROXY_VARS}"
+    said = f"no connection to {proxy} within {connect:g}s (connect timeout"
+    if any(isinstance(cause, Unresolved) for cause in found):  # never dialled: not looked up
+        return f"{said}: its host was not resolved in time); check {PROXY_VARS}, and the resolver"
+    return f"{said}); check {PROXY_VARS}"
 
 
 def refusal(answer: str, proxy: str, where: str, *, tunnel: bool = True) -> tuple[str, bool]:
