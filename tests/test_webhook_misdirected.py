@@ -164,8 +164,9 @@ def test_a_proxy_that_does_not_resolve_is_not_called_a_wrong_webhook_url(lookups
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
     waits, logs, _sink = deliver(f"https://hooks.example/services/{TOKEN}")
     assert lookups == ["proxy.invalid"] * ATTEMPTS and len(waits) == ATTEMPTS - 1
-    # It said "no answer (ConnectError)": the proxy's name is what to check.
-    said = "the proxy's host was not resolved (Name or service not known): check "
+    # It said "no answer (ConnectError)": the proxy's name is what to check,
+    # then "the proxy's host was not resolved": which proxy, not said.
+    said = "the proxy proxy.invalid:3128 was not resolved (Name or service not known): check "
     assert logs == [failed_line(f"{said}{PROXY}, and the resolver")]
 
 
@@ -206,14 +207,15 @@ def test_a_refused_port_is_still_retried(counts):
 
 def test_a_proxy_that_refuses_the_connection_is_named_not_the_receiver(monkeypatch):
     # It said "is the receiver up, and the port in alerts.webhook_url right?":
-    # the receiver was never reached; the proxy's port refused.
+    # the receiver was never reached; the proxy's port refused (then: "the
+    # proxy refused the connection", not which).
     with socket.socket() as s:  # free a moment ago: nothing listens there
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
     waits, logs, _sink = deliver(f"https://hooks.example/services/{TOKEN}")
     assert len(waits) == ATTEMPTS - 1  # the proxy may be restarting
-    said = f"the proxy refused the connection: is it up, and {PROXY} right?"
+    said = f"the proxy 127.0.0.1:{port} refused the connection: is it up, and {PROXY} right?"
     assert logs == [failed_line(said)]
 
 
@@ -248,29 +250,31 @@ class Proxy:
 @pytest.mark.parametrize(
     ("answer", "tries", "said"),
     [
-        (b"502 Bad Gateway", ATTEMPTS, "the proxy could not reach the webhook: it answered 502 "
+        (b"502 Bad Gateway", ATTEMPTS, "could not reach the webhook: it answered 502 "
          "Bad Gateway"),
-        (b"407 Proxy Authentication Required", 1, "the proxy refused the tunnel to the webhook: "
+        (b"407 Proxy Authentication Required", 1, "refused the tunnel to the webhook: "
          f"it answered 407 Proxy Authentication Required; check {PROXY}"),
     ],
 )  # fmt: skip
 def test_a_proxy_refusing_the_tunnel_says_its_answer(monkeypatch, answer, tries, said):
     # It said "HTTP failure (ProxyError)", tried once: a proxy's 502 (the
-    # receiver behind it down a moment) not retried, and no word of whose.
+    # receiver behind it down a moment) not retried, and no word of whose;
+    # then "the proxy could not reach the webhook", not which proxy.
     proxy = Proxy(b"HTTP/1.1 " + answer + b"\r\nContent-Length: 0\r\n\r\n")
-    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url.replace("//", "//me:proxy-pw-5Tb@"))
     try:
         waits, logs, _sink = deliver(f"https://hooks.example/services/{TOKEN}")
     finally:
         proxy.close()
     assert proxy.asked == tries and len(waits) == tries - 1
-    assert logs == [failed_line(said)]
-    assert TOKEN not in repr(logs)
+    assert logs == [failed_line(f"the proxy {proxy.url.split('//')[1]} {said}")]
+    assert TOKEN not in repr(logs) and "proxy-pw-5Tb" not in repr(logs)
 
 
 def test_a_forwarding_proxys_407_is_said_as_its_tried_once(monkeypatch, counts):
     # An http:// webhook's POST is forwarded, not tunnelled: the proxy's 407
-    # came as the receiver's answer, "HTTP 407: <html>...", no word of the proxy.
+    # came as the receiver's answer, "HTTP 407: <html>...", no word of the proxy
+    # (then "the proxy refused the request", not which).
     page = b"<html><body><h1>Cache Access Denied</h1></body></html>"
     proxy = Proxy(
         b"HTTP/1.1 407 Proxy Authentication Required\r\n"
@@ -283,7 +287,8 @@ def test_a_forwarding_proxys_407_is_said_as_its_tried_once(monkeypatch, counts):
     finally:
         proxy.close()
     assert (proxy.asked, waits) == (1, [])  # credentials: no retry cures them
-    said = "the proxy refused the request to the webhook: it answered 407 Proxy Authentication"
+    said = f"the proxy {proxy.url.split('//')[1]} refused the request to the webhook: it "
+    said += "answered 407 Proxy Authentication"
     assert logs == [failed_line(f"{said} Required; check {PROXY}")]
     assert counts.snapshot()[("webhook", "failed")] == 1 and sink.failed == 1
     assert TOKEN not in repr(logs)

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import tenacity
 
-from tracker.alerts.misdirected import hopeless, proxy_refusal, unconnected
+from tracker.alerts.misdirected import hopeless, proxy_refusal, unanswered, unconnected
 from tracker.panel import deadline, proxies, wait_hints
 from tracker.panel.budget import Budget
 from tracker.panel.inflate import Undecodable
@@ -61,22 +61,29 @@ def post_once(http: httpx.Client, url: str, body: dict[str, Any], budget: Budget
             raise Retryable(f"HTTP {exc.status}: {exc}") from None
         raise Refused(str(exc) if exc.status is None else f"HTTP {exc.status}: {exc}") from None
     except httpx.ConnectError as exc:  # nothing sent: a wrong URL is tried once
-        proxied = proxies.proxy_of(http, url) is not None
-        wrong = hopeless(exc, proxied=proxied)
-        raise (Refused(wrong) if wrong else Retryable(unconnected(exc, proxied=proxied))) from None
+        proxy = proxies.proxy_of(http, url)  # its host:port, never its credentials
+        wrong = hopeless(exc, proxied=proxy is not None)
+        raise (Refused(wrong) if wrong else Retryable(unconnected(exc, proxy))) from None
     except httpx.ProxyError as exc:  # the proxy's answer to CONNECT: nothing sent
-        said, retryable = proxy_refusal(str(exc))
+        said, retryable = proxy_refusal(str(exc), proxies.proxy_of(http, url))
         raise (Retryable(said) if retryable else Refused(said)) from None
-    except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+    except httpx.TimeoutException as exc:  # the proxy's, when it is: said so, retried
+        connect = min(http.timeout.connect or seconds, seconds)
+        proxy = proxies.proxy_of(http, url)
+        limits = {"connect": round(connect, 1), "seconds": round(seconds, 1)}
+        raise Retryable(unanswered(exc, url, proxy, **limits)) from None
+    except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
         # The class name only: some httpx messages quote the URL.
         raise Retryable(f"no answer ({type(exc).__name__})") from None
     except httpx.HTTPError as exc:
         raise Refused(f"HTTP failure ({type(exc).__name__})") from None
     if response.is_success:
         return
-    if response.status_code == 407 and proxies.proxy_of(http, url):  # an http:// URL's POST
+    proxied = proxies.proxy_of(http, url) if response.status_code == 407 else None
+    if proxied is not None:  # an http:// URL's POST
         # forwarded: its proxy's own refusal (credentials), no receiver's answer
-        raise Refused(proxy_refusal(f"407 {response.reason_phrase}", tunnel=False)[0])
+        said = proxy_refusal(f"407 {response.reason_phrase}", proxied, tunnel=False)[0]
+        raise Refused(said)
     said = redact_text(response.text.strip().replace("\n", " "))[:120]  # then cut
     what = f"HTTP {response.status_code}" + (f": {said}" if said else "")
     if response.status_code == 429 or response.status_code >= 500:
