@@ -110,16 +110,6 @@ class Witnessed(WholeCalls[P]):
             return WholeCallRefused(exc.detail, status=exc.status)
         return exc
 
-    def lacks_action(self, action: str, words: str, *, quiet: bool = False) -> bool:
-        """Return True when ``words``, a refusal of ``action``, is what the panel
-        answers an action that does not exist (asked once per process), while
-        the key works: the panel has no such action (logged at warning; at
-        debug when ``quiet``: known already, asked again)."""
-        same = self.refused_as_missing(action, words)
-        if same:
-            self.found_missing(action, words, quiet=quiet)
-        return same
-
     def refused_as_missing(self, action: str, words: str) -> bool:
         """Return True when ``words``, a refusal of ``action``, is what the panel
         answers an action that does not exist, while the key works: nothing
