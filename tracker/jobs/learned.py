@@ -83,8 +83,11 @@ def store_status_mode(store: Any, client: PanelClient[Any], now: datetime) -> No
         words = client.single_only
         if second_refusal(store, client.name, STATUS_ORDERS, words, now, known=known, url=url):
             learn(store, client.name, STATUS_ORDERS, False, evidence(words), now, url=url)
+            log.warning("multi_status_unsupported", panel=client.name, answer=words)
         else:  # the first: ``orders=`` asked again at the next poll
             client.multi_status = True
+            note = "orders= refused once, tried again at the next poll"
+            log.info("multi_status_refused_once", panel=client.name, answer=words, note=note)
         client.single_only = None  # stored: not written at every poll
         return
     if not client.reads_multi:

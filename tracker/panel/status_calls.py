@@ -222,7 +222,8 @@ class StatusCalls(Witnessed[P]):
             again = None
         if again is not None and again.status is not None:
             return False  # it reads orders= (now proven): the refusal is about the IDs
-        log.warning("multi_status_unsupported", panel=self.name, answer=words)
+        # Told by the caller, who stores it: a first refusal at info (tried
+        # again at the next poll), learned at the second: one warning.
         self.multi_status, self.single_only = False, words
         return True
 
