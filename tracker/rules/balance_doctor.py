@@ -49,14 +49,17 @@ def unjudged_refusal(words: str, witness: str, why: str) -> str:
 
 
 def learned_checks(rows: Sequence[Sequence[Any]], called: Collection[str]) -> list[Check]:
-    """Given (panel, action, learned_at, evidence) of each action learned
-    unsupported and the panels doctor called, return their lines."""
+    """Given (panel, action, learned_at, evidence, at) of each action learned
+    unsupported (``at``: the URL a row of a panel the config no longer names
+    was learned at, as errors show it; None for a configured panel's) and the
+    panels doctor called, return their lines, the URL said after the panel."""
     checks = []
-    for panel, action, learned_at, evidence in rows:
+    for panel, action, learned_at, evidence, at in rows:
+        label = f"{panel} (at {at})" if at else panel
         if action == STATUS_ORDERS:  # no fault: statuses asked one order at a time
-            checks.append(Check(OK, f"panel {panel}", status_one_at_a_time(learned_at, evidence)))
+            checks.append(Check(OK, f"panel {label}", status_one_at_a_time(learned_at, evidence)))
         elif action != BALANCE:
-            checks.append(capability_check(panel, action, learned_at, evidence))
+            checks.append(capability_check(label, action, learned_at, evidence))
         elif panel not in called:  # a called panel's line says what it answers now
-            checks.append(Check(WARN, f"panel {panel}", no_balance(learned_at, evidence)))
+            checks.append(Check(WARN, f"panel {label}", no_balance(learned_at, evidence)))
     return checks

@@ -114,7 +114,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.extend(database_mode_checks(database.path) + ([unit] if unit else []))
     urls = {name: panel.url for name, _source, panel in panels if panel}
     learned = learned_unsupported(database.path, urls) if database is not None else []
-    no_balance = {panel for panel, action, _at, _said in learned if action == BALANCE}
+    no_balance = {panel for panel, action, *_learned in learned if action == BALANCE}
     answers = call_panels({i: p for i, (_, _, p) in enumerate(panels) if p}, no_balance)
     for index, (name, source, panel) in enumerate(panels):
         if panel is None:

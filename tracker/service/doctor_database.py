@@ -24,7 +24,6 @@ from tracker.errors import StoreError
 from tracker.panel.urls import shown_url
 from tracker.rules.doctor import Check, DatabaseFacts
 from tracker.rules.secret_files import database_directory_check, database_file_check
-from tracker.store.capabilities import learned_where
 from tracker.store.causes import describe_db_error, not_a_file, read_cause, write_cause
 from tracker.store.migrations import migrations
 from tracker.store.schema import refuse_foreign, sqlite_too_old
@@ -76,12 +75,13 @@ def database_facts(path: Path) -> DatabaseFacts:
 
 def learned_unsupported(
     path: Path, urls: Mapping[str, str] | None = None
-) -> list[tuple[str, str, str, str | None]]:
-    """Return (panel, action, learned_at, evidence) of each action learned
+) -> list[tuple[str, str, str, str | None, str | None]]:
+    """Return (panel, action, learned_at, evidence, at) of each action learned
     unsupported; of a panel in ``urls`` (name -> its URL now), only those
-    learned at that URL (or before m039 kept one); of a panel not in it, the
-    panel said with the URL learned at ("old (at https://...)": nothing says
-    its URL now); nothing when the database cannot be read (its check says why)."""
+    learned at that URL (or before m039 kept one), ``at`` None; of a panel
+    not in it, ``at`` the URL learned at, as errors show it (credentials as
+    ``***``), said after the panel ("old (at https://...)": nothing says its
+    URL now); nothing when the database cannot be read (its check says why)."""
     known = urls or {}
     rows = read_rows(
         path,
@@ -98,7 +98,7 @@ def learned_unsupported(
             )
         ]
     return [
-        (f"{panel}{learned_where({'panel': panel, 'url': url}, known)}", *learned)
+        (panel, *learned, None if panel in known or url is None else shown_url(url))
         for panel, *learned, url in rows
         if panel not in known or url is None or url == shown_url(known[panel])
     ]
