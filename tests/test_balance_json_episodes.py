@@ -67,3 +67,36 @@ def test_balance_json_says_since_when_the_panel_is_unreachable(tmp_path, monkeyp
     assert panel["unreachable_since"] == "2026-12-01T09:00:00+00:00"
     assert panel["key_refused_since"] is None
     assert panel["balance"] == 12.5  # the last it gave, said so beside it
+
+
+def test_balance_text_says_both_episodes_the_key_first(tmp_path, monkeypatch):
+    # The key refused at 08:00, then every call failing from 09:00: --json
+    # gives both; the text's note named the key's only.
+    cli = _cli(tmp_path, monkeypatch, "http://127.0.0.1:9/api/v2")
+    monkeypatch.setenv("SIM_KEY", KEY)
+    assert cli("track", "5").exit_code == 0
+    refused = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    unreachable = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    store = Store(tmp_path / "t.db")
+    save_episode(store, ("sim", "auth_failed", Episode(active=True, since=refused)))
+    save_episode(store, ("sim", "panel_unreachable", Episode(active=True, since=unreachable)))
+    store.close()
+    both = (
+        "the API key is refused since 2026-12-01T08:00:00+00:00, and every call has "
+        "failed since 2026-12-01T09:00:00+00:00"
+    )
+    first = "the refused key is the cause to fix first: smm-tracker doctor says why"
+    none_yet = cli("balance")  # no balance fetched yet
+    assert none_yet.exit_code == 0, none_yet.output
+    assert none_yet.stderr == f"sim: no balance fetched yet ({both}; {first})\n"
+
+    store = Store(tmp_path / "t.db")
+    record_balance(store, "sim", refused, Decimal("12.50"), "USD")
+    store.close()
+    shown = cli("balance")
+    assert shown.exit_code == 0, shown.output
+    note = f"(sim: {both}: its balance is the last it gave; {first})\n"
+    assert shown.stderr == note, shown.stderr
+    (panel,) = json.loads(cli("balance", "--json").stdout)["panels"]
+    assert panel["key_refused_since"] == "2026-12-01T08:00:00+00:00"
+    assert panel["unreachable_since"] == "2026-12-01T09:00:00+00:00"

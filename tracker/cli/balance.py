@@ -148,8 +148,8 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         for panel, run in failing_calls(store, name).items()
         if failing_now.get(panel, ("",))[0] not in NOT_ANSWERING
     }
+    episodes = _not_answering(store, name)
     if as_json:
-        episodes = _not_answering(store, name)
         listed = [
             {
                 **info,
@@ -199,8 +199,8 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             kind, since = failing_now.get(name, ("", ""))
             why = "the daemon checks it on its schedule"
             if kind in NOT_ANSWERING:  # no schedule fetches it while the key is refused
-                since = moment(since, screen)  # "15:44 UTC" on a terminal
-                why = f"{NOT_ANSWERING[kind]} since {since}; smm-tracker doctor says why"
+                said, first = _silent(kind, since, episodes.get(name, {}), screen)
+                why = f"{said}; {first}smm-tracker doctor says why"
             elif name in calls_failing:  # before the daemon calls the panel unreachable
                 why = f"{_calls_failed(calls_failing[name], screen)}; smm-tracker doctor says why"
             click.echo(
@@ -224,15 +224,30 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         pruned.note(cuts[name], name, notes)
     for failing, (kind, since) in failing_now.items():
         if found.get(failing) and kind in NOT_ANSWERING:  # status_failing: polls only
-            since = moment(since, screen)
-            why = f"{NOT_ANSWERING[kind]} since {since}: its balance is the last it gave"
-            said = safe_text(f"({failing}: {why}; smm-tracker doctor says why)")
+            why, first = _silent(kind, since, episodes.get(failing, {}), screen)
+            why = f"{why}: its balance is the last it gave"
+            said = safe_text(f"({failing}: {why}; {first}smm-tracker doctor says why)")
             click.echo(fitted(said, notes), err=True)
     for failing, run in calls_failing.items():
         if found.get(failing):
             why = f"{_calls_failed(run, screen)}: its balance is the last it gave"
             said = safe_text(f"({failing}: {why}; smm-tracker doctor says why)")
             click.echo(fitted(said, notes), err=True)
+
+
+def _silent(
+    kind: str, since: str, open_now: dict[str, str], screen: Screen | None
+) -> tuple[str, str]:
+    """Given the episode a panel's note names (``kind`` since ``since``: of
+    :func:`~tracker.store.listing.failing_panels`, ``auth_failed`` first)
+    and the panel's episodes open now ({kind: since}), return what the note
+    says of them ("the API key is refused since 15:44 UTC") and what it
+    says before "smm-tracker doctor says why": both open, both said, the
+    key first, the cause to fix first (as --json gives both)."""
+    if not NOT_ANSWERING.keys() <= open_now.keys():
+        return f"{NOT_ANSWERING[kind]} since {moment(since, screen)}", ""
+    said = (f"{words} since {moment(open_now[k], screen)}" for k, words in NOT_ANSWERING.items())
+    return ", and ".join(said), "the refused key is the cause to fix first: "
 
 
 def _failing_fields(calls_failing: dict[str, tuple[str, str]], name: str) -> dict[str, Any]:
