@@ -95,3 +95,38 @@ def test_a_ctrl_c_as_the_refill_is_recorded_sends_nothing_and_says_so(tmp_path):
     assert "waiting for the panel's answer" not in done.stderr
     assert (rows, sent, done.stdout) == ([], [], "")
     assert (again.returncode, again.stdout) == (0, "refill 501 requested for order 81 on sim\n")
+
+
+# The real CLI, a Ctrl-C to itself in the moment before the request is
+# recorded (the refill job reading what it holds of the panel's refill).
+CTRL_C_BEFORE_RECORD = """
+import os, signal
+from tracker.jobs import refill_requests
+read = refill_requests.refused_before
+def interrupted(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGINT)
+    return read(*args, **kwargs)
+refill_requests.refused_before = interrupted
+from tracker.cli.main import main
+main(prog_name="smm-tracker")
+"""
+
+
+def test_a_ctrl_c_before_the_refill_is_recorded_says_nothing_was_sent(tmp_path):
+    # It said "waiting for the panel's answer to the refill request just
+    # sent", though nothing was sent, nor recorded yet.
+    with HostileServer(_respond) as server:
+        (tmp_path / "tracker.toml").write_text(sim_config(server.url))
+        add = ["add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100"]
+        placed = _run(tmp_path, "-m", "tracker", *add)
+        assert (placed.returncode, placed.stdout) == (0, "81\n"), placed.stderr
+        done = _run(tmp_path, "-c", CTRL_C_BEFORE_RECORD, "refill", "81")
+        sent = [f for f in server.requests if f.get("action") == "refill"]
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        rows = db.execute("SELECT status FROM refills").fetchall()
+    assert done.returncode == 130, done.stderr
+    assert "waiting for the panel's answer" not in done.stderr, done.stderr
+    said = [line for line in done.stderr.splitlines() if line.startswith("smm-tracker:")]
+    assert said == ["smm-tracker: interrupted: order 81: refill not sent, nothing recorded"], said
+    assert "unsent=0" in done.stderr and "Traceback" not in done.stderr  # nothing written
+    assert (rows, sent, done.stdout) == ([], [], "")

@@ -179,18 +179,23 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
     tell_client(store, client, utcnow())  # no balance: a refusal's witness is services
     recorded: list[bool] = []  # the request recorded, whole: from then on it may be sent
+    waits.waiting = True  # nothing on the wire until recorded: a Ctrl-C ends it, not sent
     try:
         # A first Ctrl-C waits for the answer, which is recorded.
         with shield("the refill request just sent", waits) as stop:
 
             @contextmanager
             def recording() -> Iterator[None]:
-                # A Ctrl-C as the request is recorded: nothing sent, the record
-                # given back; a second one too, once the write is done (whole).
+                # A Ctrl-C before the request is recorded: nothing recorded nor
+                # sent; as it is recorded: nothing sent, the record given back;
+                # a second one too, once the write is done (whole).
+                if stop.stopping:
+                    raise StopRequested("stopping: request not sent", panel=name, action="refill")
                 with waits.idle(), stop.whole():
                     yield
                 if stop.stopping:
                     raise StopRequested("stopping: request not sent", panel=name, action="refill")
+                waits.waiting = False  # recorded: from now on it may be on the wire
                 recorded.append(True)
 
             result = request_refills(
