@@ -100,3 +100,32 @@ def test_balance_text_says_both_episodes_the_key_first(tmp_path, monkeypatch):
     (panel,) = json.loads(cli("balance", "--json").stdout)["panels"]
     assert panel["key_refused_since"] == "2026-12-01T08:00:00+00:00"
     assert panel["unreachable_since"] == "2026-12-01T09:00:00+00:00"
+
+
+def test_orders_note_says_both_episodes_the_key_first(tmp_path, monkeypatch):
+    # The same two episodes open: `orders`' note named the key's refusal
+    # alone (failing_panels keeps one episode a panel), as balance did.
+    cli = _cli(tmp_path, monkeypatch, "http://127.0.0.1:9/api/v2")
+    monkeypatch.setenv("SIM_KEY", KEY)
+    assert cli("track", "5").exit_code == 0
+    store = Store(tmp_path / "t.db")
+    for kind, hour in (("auth_failed", 8), ("panel_unreachable", 9)):
+        since = datetime(2026, 12, 1, hour, 0, tzinfo=UTC)
+        save_episode(store, ("sim", kind, Episode(active=True, since=since)))
+    store.close()
+    listed = cli("orders")
+    assert listed.exit_code == 0, listed.output
+    assert listed.stderr == (
+        "(sim: the API key is refused since 2026-12-01T08:00:00+00:00, and every call has "
+        "failed since 2026-12-01T09:00:00+00:00: its statuses are the last it gave; "
+        "the refused key is the cause to fix first: smm-tracker doctor, or the log's "
+        "status_failed lines, say why)\n"
+    ), listed.stderr
+
+    store = Store(tmp_path / "t.db")  # the panel answers again; the key is still refused
+    save_episode(store, ("sim", "panel_unreachable", Episode(active=False, since=None)))
+    store.close()
+    assert cli("orders").stderr == (
+        "(sim: the API key is refused since 2026-12-01T08:00:00+00:00: its statuses are "
+        "the last it gave; smm-tracker doctor, or the log's status_failed lines, say why)\n"
+    )

@@ -11,7 +11,7 @@ import click
 
 from tracker.cli import pruned
 from tracker.cli.database import database_option
-from tracker.cli.listing import NOT_ANSWERING
+from tracker.cli.listing import NOT_ANSWERING, not_answering_words
 from tracker.cli.listing import calls_failed as _calls_failed
 from tracker.cli.main import (
     Context,
@@ -36,7 +36,7 @@ from tracker.rules.capabilities import BALANCE, no_balance
 from tracker.rules.money import money
 from tracker.store.alerts import balance_history, latest_balance, open_episodes
 from tracker.store.capabilities import learned_where, unsupported_here
-from tracker.store.listing import failing_calls, failing_panels
+from tracker.store.listing import failing_calls, failing_panels, not_answering
 from tracker.store.orders import Store
 
 SHOWN_HISTORY = 8  # balance checks listed per panel in text output; --json has the day
@@ -148,7 +148,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         for panel, run in failing_calls(store, name).items()
         if failing_now.get(panel, ("",))[0] not in NOT_ANSWERING
     }
-    episodes = _not_answering(store, name)
+    episodes = not_answering(store, name)
     if as_json:
         listed = [
             {
@@ -199,7 +199,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             kind, since = failing_now.get(name, ("", ""))
             why = "the daemon checks it on its schedule"
             if kind in NOT_ANSWERING:  # no schedule fetches it while the key is refused
-                said, first = _silent(kind, since, episodes.get(name, {}), screen)
+                said, first = not_answering_words(kind, since, episodes.get(name, {}), screen)
                 why = f"{said}; {first}smm-tracker doctor says why"
             elif name in calls_failing:  # before the daemon calls the panel unreachable
                 why = f"{_calls_failed(calls_failing[name], screen)}; smm-tracker doctor says why"
@@ -224,7 +224,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         pruned.note(cuts[name], name, notes)
     for failing, (kind, since) in failing_now.items():
         if found.get(failing) and kind in NOT_ANSWERING:  # status_failing: polls only
-            why, first = _silent(kind, since, episodes.get(failing, {}), screen)
+            why, first = not_answering_words(kind, since, episodes.get(failing, {}), screen)
             why = f"{why}: its balance is the last it gave"
             said = safe_text(f"({failing}: {why}; {first}smm-tracker doctor says why)")
             click.echo(fitted(said, notes), err=True)
@@ -233,21 +233,6 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             why = f"{_calls_failed(run, screen)}: its balance is the last it gave"
             said = safe_text(f"({failing}: {why}; smm-tracker doctor says why)")
             click.echo(fitted(said, notes), err=True)
-
-
-def _silent(
-    kind: str, since: str, open_now: dict[str, str], screen: Screen | None
-) -> tuple[str, str]:
-    """Given the episode a panel's note names (``kind`` since ``since``: of
-    :func:`~tracker.store.listing.failing_panels`, ``auth_failed`` first)
-    and the panel's episodes open now ({kind: since}), return what the note
-    says of them ("the API key is refused since 15:44 UTC") and what it
-    says before "smm-tracker doctor says why": both open, both said, the
-    key first, the cause to fix first (as --json gives both)."""
-    if not NOT_ANSWERING.keys() <= open_now.keys():
-        return f"{NOT_ANSWERING[kind]} since {moment(since, screen)}", ""
-    said = (f"{words} since {moment(open_now[k], screen)}" for k, words in NOT_ANSWERING.items())
-    return ", and ".join(said), "the refused key is the cause to fix first: "
 
 
 def _failing_fields(calls_failing: dict[str, tuple[str, str]], name: str) -> dict[str, Any]:
@@ -259,16 +244,6 @@ def _failing_fields(calls_failing: dict[str, tuple[str, str]], name: str) -> dic
 
 # --json's field of each episode that stops a panel answering, open now.
 _EPISODE_FIELDS = {"panel_unreachable": "unreachable_since", "auth_failed": "key_refused_since"}
-
-
-def _not_answering(store: Store, panel: str | None) -> dict[str, dict[str, str]]:
-    """Return {panel: {kind: since}} of the ``panel_unreachable`` and
-    ``auth_failed`` episodes open now (of ``panel``, or every panel)."""
-    found: dict[str, dict[str, str]] = {}
-    for row in open_episodes(store):
-        if row["kind"] in _EPISODE_FIELDS and panel in (None, row["panel"]):
-            found.setdefault(row["panel"], {})[row["kind"]] = row["since"]
-    return found
 
 
 def _episode_fields(episodes: dict[str, dict[str, str]], name: str) -> dict[str, Any]:

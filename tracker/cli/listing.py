@@ -144,15 +144,19 @@ def stale_notes(
     left_out: Mapping[str, int],
     screen: Screen | None,
     calls: Mapping[str, tuple[str, str]] | None = None,
+    open_now: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[str]:
     """Given the panels whose polls fail now ({panel: (alert kind, since)}),
     those the config leaves out ({panel: open orders}) and those whose every
     call fails, ``panel_unreachable`` not open yet ({panel: (since, last)}:
     :func:`tracker.store.listing.failing_calls`), return the notes ``orders``
     prints on stderr: their listed statuses are the last they gave; the
-    moments as ``screen`` (stdout's) shows them."""
+    moments as ``screen`` (stdout's) shows them. ``open_now`` ({panel:
+    {kind: since}}: :func:`tracker.store.listing.not_answering`) lets a
+    panel's note name both its key refused and every call failing."""
     lines = []
     calls = calls or {}
+    open_now = open_now or {}
     for failing_panel in sorted({*failing, *calls}):  # not an order's failure
         kind, since = failing.get(failing_panel, ("", ""))
         run = calls.get(failing_panel) if kind not in NOT_ANSWERING else None
@@ -163,10 +167,12 @@ def stale_notes(
             said = f"({failing_panel}: {why}: its statuses are the last it gave; "
             lines.append(safe_text(f"{said}smm-tracker doctor says why)"))
             continue
-        why = f"{NOT_ANSWERING.get(kind, 'polls have failed')} since {moment(since, screen)}"
+        why, first = f"polls have failed since {moment(since, screen)}", ""
+        if kind in NOT_ANSWERING:  # both open: both said, the key first
+            why, first = not_answering_words(kind, since, open_now.get(failing_panel, {}), screen)
         lines.append(
             safe_text(
-                f"({failing_panel}: {why}: its statuses are the last it gave; "
+                f"({failing_panel}: {why}: its statuses are the last it gave; {first}"
                 "smm-tracker doctor, or the log's status_failed lines, say why)"
             )
         )
@@ -179,6 +185,22 @@ def stale_notes(
             )
         )
     return lines
+
+
+def not_answering_words(
+    kind: str, since: str, open_now: Mapping[str, str], screen: Screen | None
+) -> tuple[str, str]:
+    """Given the episode a panel's note names (``kind`` since ``since``: of
+    :func:`~tracker.store.listing.failing_panels`, ``auth_failed`` first)
+    and the panel's episodes open now ({kind: since}), return what the note
+    says of them ("the API key is refused since 15:44 UTC") and what it
+    says before where to read why: both open, both said, the key first, the
+    cause to fix first (as ``balance --json`` gives both). ``balance`` and
+    ``orders`` say it alike."""
+    if not NOT_ANSWERING.keys() <= open_now.keys():
+        return f"{NOT_ANSWERING[kind]} since {moment(since, screen)}", ""
+    said = (f"{words} since {moment(open_now[k], screen)}" for k, words in NOT_ANSWERING.items())
+    return ", and ".join(said), "the refused key is the cause to fix first: "
 
 
 def calls_failed(run: tuple[str, str], screen: Screen | None) -> str:

@@ -38,7 +38,7 @@ from tracker.cli.screen import (
 )
 from tracker.errors import StoreError
 from tracker.rules.money import money_or_none
-from tracker.store.listing import failing_calls, failing_panels, order_statuses
+from tracker.store.listing import failing_calls, failing_panels, not_answering, order_statuses
 from tracker.store.readings import open_counts_of, panels_in_database
 from tracker.store.watch_listing import order_listing, with_watch
 
@@ -135,7 +135,8 @@ def orders(
         lines.append(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)")
     failing = failing_panels(store, name)
     calls = failing_calls(store, name)  # every call failing, panel_unreachable not open yet
-    lines += stale_notes(failing, _left_out(config, store, name), screen, calls)
+    left_out = _left_out(config, store, name)
+    lines += stale_notes(failing, left_out, screen, calls, not_answering(store, name))
     for line in lines:  # on a terminal, wrapped at its words to its width
         click.echo(fitted(line, notes), err=True)
 

@@ -137,6 +137,31 @@ def failing_panels(store: Store, panel: str | None = None) -> dict[str, tuple[st
     return found
 
 
+# The episodes that stop a panel answering, open now: its key refused, every
+# call failing.
+_NOT_ANSWERING = """
+SELECT panel, kind, since FROM alert_state
+WHERE kind IN ('panel_unreachable', 'auth_failed') AND active = 1
+  AND (? IS NULL OR panel = ?)
+ORDER BY panel, kind
+"""
+
+
+def not_answering(store: Store, panel: str | None = None) -> dict[str, dict[str, str]]:
+    """Return {panel: {kind: since}} of the ``auth_failed`` and
+    ``panel_unreachable`` episodes open now, of each panel (or ``panel``):
+    both of a panel when both are open, where :func:`failing_panels` keeps
+    one. Nothing when the database cannot say (a table it does not have yet)."""
+    try:
+        rows = store.rows(_NOT_ANSWERING, [panel, panel])
+    except StoreError:
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for row in rows:
+        found.setdefault(row["panel"], {})[row["kind"]] = row["since"] or ""
+    return found
+
+
 # Calls failing before panel_unreachable opens: its closed episode keeps the
 # run's start (``since``) and its last failed call (``last_sent_at``), both
 # cleared by the panel's next answer.
