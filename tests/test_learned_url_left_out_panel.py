@@ -5,6 +5,7 @@ and the script there may be another one."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
@@ -48,4 +49,22 @@ def test_doctor_names_the_url_a_left_out_panels_row_was_learned_at(tmp_path, mon
     assert any(
         f"panel old (at {SHOWN})" in line and "has no balance action" in line for line in lines
     ), lines
+    assert "hunter2" not in result.output and "abc" not in result.output
+
+
+def test_doctor_json_gives_the_url_a_left_out_panels_row_was_learned_at(tmp_path, monkeypatch):
+    # A monitor had the URL only inside "name", "panel old (at URL)": it has
+    # its own field now, the name kept as it was.
+    cli = _learned_of_a_panel_left_out(tmp_path, monkeypatch)
+    result = cli("doctor", "--json")
+    checks = json.loads(result.stdout)["checks"]
+    olds = [check for check in checks if check["name"].startswith("panel old")]
+    assert [(check["name"], check.get("url")) for check in olds] == [
+        (f"panel old (at {SHOWN})", SHOWN),
+        (f"panel old (at {SHOWN})", SHOWN),
+    ], olds
+    assert "has no balance action" in olds[0]["detail"]
+    assert "does not support refill" in olds[1]["detail"]
+    others = [check for check in checks if check not in olds]
+    assert others and all("url" not in check for check in others), others
     assert "hunter2" not in result.output and "abc" not in result.output

@@ -26,7 +26,8 @@ from tracker.service.logs import configure as configure_logging
     "--json",
     "as_json",
     is_flag=True,
-    help='Print {"ok": ..., "checks": [{"name", "state", "detail", "failed"}]}.',
+    help='Print {"ok": ..., "checks": [{"name", "state", "detail", "failed"}]}; '
+    '"url" too in a line of a panel no longer in the config.',
 )
 @pass_ctx
 def doctor(ctx: Context, as_json: bool) -> None:
@@ -47,6 +48,7 @@ def doctor(ctx: Context, as_json: bool) -> None:
             "ok": code == 0,
             "checks": [
                 {"name": c.name, "state": c.state, "detail": c.detail, "failed": c.failed}
+                | ({"url": c.url} if c.url is not None else {})  # "name" says it too: kept
                 for c in checks
             ],
         }

@@ -7,6 +7,7 @@ Apart from :mod:`tracker.rules.doctor`, which is at its size limit."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from typing import Any
 
 from tracker.rules.capabilities import (
@@ -52,14 +53,18 @@ def learned_checks(rows: Sequence[Sequence[Any]], called: Collection[str]) -> li
     """Given (panel, action, learned_at, evidence, at) of each action learned
     unsupported (``at``: the URL a row of a panel the config no longer names
     was learned at, as errors show it; None for a configured panel's) and the
-    panels doctor called, return their lines, the URL said after the panel."""
+    panels doctor called, return their lines, the URL said after the panel
+    and in the line's own ``url`` (``doctor --json``'s field)."""
     checks = []
     for panel, action, learned_at, evidence, at in rows:
         label = f"{panel} (at {at})" if at else panel
         if action == STATUS_ORDERS:  # no fault: statuses asked one order at a time
-            checks.append(Check(OK, f"panel {label}", status_one_at_a_time(learned_at, evidence)))
+            check = Check(OK, f"panel {label}", status_one_at_a_time(learned_at, evidence))
         elif action != BALANCE:
-            checks.append(capability_check(label, action, learned_at, evidence))
+            check = capability_check(label, action, learned_at, evidence)
         elif panel not in called:  # a called panel's line says what it answers now
-            checks.append(Check(WARN, f"panel {label}", no_balance(learned_at, evidence)))
+            check = Check(WARN, f"panel {label}", no_balance(learned_at, evidence))
+        else:
+            continue
+        checks.append(replace(check, url=at))
     return checks

@@ -28,11 +28,14 @@ UNIT_STOP_TIMEOUT = 90.0
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the report: ``state`` is ok, warn, FAIL, skip or info."""
+    """One line of the report: ``state`` is ok, warn, FAIL, skip or info;
+    ``url`` the URL a line of a panel the config no longer names is about
+    (credentials as ``***``, said in ``name`` too), None on every other."""
 
     state: str
     name: str
     detail: str
+    url: str | None = None
 
     @property
     def failed(self) -> bool:
