@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,17 @@ def test_a_daemon_warns_once_at_its_second_poll_refused(
         [],
     ]
     assert _learned(tmp_path) == [(0,)]
+
+
+def test_a_first_orders_refusal_is_one_line_at_debug_too(panel: SimulatedPanel) -> None:
+    # At --log-level debug a first orders= refusal was told twice: the info
+    # line and refused_once's own debug line, action_refused_once. That
+    # duplicate alone is dropped: another action's first refusal (balance's,
+    # here) keeps its debug line.
+    panel.script = replace(panel.script, missing_actions=("balance",))
+    args = ["--log-level", "debug", "run", "--once", "--all"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    told = ("multi_status_refused_once", "action_refused_once")
+    firsts = [(event, line) for event in told for _level, line in lines(result, event)]
+    assert [event for event, _line in firsts] == list(told), result.stderr
+    assert "action=balance" in firsts[1][1], firsts

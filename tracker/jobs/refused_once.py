@@ -34,17 +34,21 @@ def second_refusal(
     *,
     known: bool,
     url: str,
+    told: bool = False,
 ) -> bool:
     """Given a refusal of ``action`` in a missing action's words (witnessed:
     the key works), return True when it learns the action missing (the
     second in a row, or ``known`` missing already: the caller stores it);
     False when it is the first, kept for the next call to tell. Refusals
-    count at ``url``, the panel's URL now: one at its old URL counts not."""
+    count at ``url``, the panel's URL now: one at its old URL counts not.
+    The first is logged at debug, ``action_refused_once``, unless ``told``:
+    the caller logs its own line of it (one line says it)."""
     if missing_now(known, refused_before(store, panel, action, url)):
         forget_refusal(store, panel, action)
         return True
     note_refusal(store, panel, action, now, url)
-    log.debug("action_refused_once", panel=panel, action=action, answer=words)
+    if not told:
+        log.debug("action_refused_once", panel=panel, action=action, answer=words)
     return False
 
 
