@@ -246,7 +246,7 @@ def _failing_fields(calls_failing: dict[str, tuple[str, str]], name: str) -> dic
 _EPISODE_FIELDS = {"panel_unreachable": "unreachable_since", "auth_failed": "key_refused_since"}
 
 
-def _episode_fields(episodes: dict[str, dict[str, str]], name: str) -> dict[str, Any]:
+def _episode_fields(episodes: dict[str, dict[str, str | None]], name: str) -> dict[str, Any]:
     """--json's facts of a panel not answering now: since when every call has
     failed (``unreachable_since``) and its key is refused (``key_refused_since``),
     each None when that episode is not open."""

@@ -144,7 +144,7 @@ def stale_notes(
     left_out: Mapping[str, int],
     screen: Screen | None,
     calls: Mapping[str, tuple[str, str]] | None = None,
-    open_now: Mapping[str, Mapping[str, str]] | None = None,
+    open_now: Mapping[str, Mapping[str, str | None]] | None = None,
 ) -> list[str]:
     """Given the panels whose polls fail now ({panel: (alert kind, since)}),
     those the config leaves out ({panel: open orders}) and those whose every
@@ -188,7 +188,7 @@ def stale_notes(
 
 
 def not_answering_words(
-    kind: str, since: str, open_now: Mapping[str, str], screen: Screen | None
+    kind: str, since: str, open_now: Mapping[str, str | None], screen: Screen | None
 ) -> tuple[str, str]:
     """Given the episode a panel's note names (``kind`` since ``since``: of
     :func:`~tracker.store.listing.failing_panels`, ``auth_failed`` first)

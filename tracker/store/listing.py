@@ -147,7 +147,7 @@ ORDER BY panel, kind
 """
 
 
-def not_answering(store: Store, panel: str | None = None) -> dict[str, dict[str, str]]:
+def not_answering(store: Store, panel: str | None = None) -> dict[str, dict[str, str | None]]:
     """Return {panel: {kind: since}} of the ``auth_failed`` and
     ``panel_unreachable`` episodes open now, of each panel (or ``panel``):
     both of a panel when both are open, where :func:`failing_panels` keeps
@@ -156,9 +156,9 @@ def not_answering(store: Store, panel: str | None = None) -> dict[str, dict[str,
         rows = store.rows(_NOT_ANSWERING, [panel, panel])
     except StoreError:
         return {}
-    found: dict[str, dict[str, str]] = {}
-    for row in rows:
-        found.setdefault(row["panel"], {})[row["kind"]] = row["since"] or ""
+    found: dict[str, dict[str, str | None]] = {}
+    for row in rows:  # since NULL (a file edited by hand): said "an unknown time"
+        found.setdefault(row["panel"], {})[row["kind"]] = row["since"]
     return found
 
 
