@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from loopback_proxy import proxy_env, unanswering, unresolving  # noqa: F401  (fixtures)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

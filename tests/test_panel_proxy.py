@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import errno
 import socket
-import socketserver
-import threading
 
+import loopback_proxy
 import pytest
 from click.testing import CliRunner
+from loopback_proxy import PASSWORD, VARS, LoopbackProxy, closed_port, connect_reply
 from simconfig import sim_config
 
 from tracker.cli.main import main
@@ -26,71 +26,24 @@ from tracker.panel.models import NewOrder
 
 KEY = "proxied-key-4Rt8Yp2Wq6"
 RETRIES = 2
-VARS = "$HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY"
 URL = "https://panel.example/api/v2?token=url-token-5Gh"  # a token in the URL: never shown
 BAD_GATEWAY = b"502 Bad Gateway"
 AUTH = b"407 Proxy Authentication Required"
 
 
-class Proxy:
-    """A loopback proxy answering every CONNECT with ``answer``; its tunnels counted."""
-
-    def __init__(self, answer: bytes):
-        self.asked = 0
-        owner = self
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self) -> None:
-                owner.asked += 1
-                try:
-                    self.request.recv(4096)  # CONNECT panel.example:443 HTTP/1.1
-                    self.request.sendall(b"HTTP/1.1 " + answer + b"\r\nContent-Length: 0\r\n\r\n")
-                except OSError:
-                    pass
-
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def proxy_env(monkeypatch):
-    """Return use(port): the proxy at 127.0.0.1:port carries every call."""
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "https_proxy", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-    def use(port: int) -> None:  # its password is never shown either
-        monkeypatch.setenv("HTTPS_PROXY", f"http://me:proxy-pw-9Zq@127.0.0.1:{port}")
-
-    return use
-
-
 @pytest.fixture
 def answering(proxy_env):
     """Return start(answer): a proxy answering CONNECT so, in the environment."""
-    started: list[Proxy] = []
+    started: list[LoopbackProxy] = []
 
-    def start(answer: bytes) -> Proxy:
-        started.append(proxy := Proxy(answer))
+    def start(answer: bytes) -> LoopbackProxy:
+        started.append(proxy := loopback_proxy.answering(connect_reply(answer)))
         proxy_env(proxy.port)
         return proxy
 
     yield start
     for proxy in started:
         proxy.close()
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:  # free a moment ago: nothing listens there
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def client(calls: list[bool], url: str = URL) -> PanelClient:
@@ -105,13 +58,13 @@ def _unshown(text: str) -> None:
     assert (
         KEY not in text
         and "url-token-5Gh" not in text
-        and "proxy-pw-9Zq" not in text
+        and PASSWORD not in text
         and "me:" not in text
     )
 
 
 def test_a_proxy_that_refuses_the_connection_is_named_not_the_panel(proxy_env):
-    port = _closed_port()
+    port = closed_port()
     proxy_env(port)
     calls: list[bool] = []
     panel = client(calls)
@@ -191,7 +144,7 @@ def test_a_proxy_host_not_resolved_is_named(lookups, proxy_env, monkeypatch):
 def test_a_proxy_on_no_route_is_named_not_the_panel(proxy_env, monkeypatch):
     # "cannot connect to panel.example:443: Network is unreachable": only the
     # proxy's address was ever dialled.
-    port = _closed_port()
+    port = closed_port()
     proxy_env(port)
     real, dialled = socket.create_connection, []
 
@@ -213,27 +166,6 @@ def test_a_proxy_on_no_route_is_named_not_the_panel(proxy_env, monkeypatch):
     )
 
 
-@pytest.fixture
-def unanswering():
-    """Return the port of a loopback listener whose accept queue is full: a
-    connect to it gets no answer to its SYN (dropped by the kernel), as a
-    proxy's host that is down or firewalled."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)  # Linux queues one connection, then drops SYNs
-    port = listener.getsockname()[1]
-    held = socket.create_connection(("127.0.0.1", port))  # never accepted
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        answered = probe.connect_ex(("127.0.0.1", port)) == 0
-    if not answered:
-        yield port
-    held.close()
-    listener.close()
-    if answered:
-        pytest.skip("this kernel answers a connect to a full accept queue")
-
-
 def test_a_proxy_that_never_answers_the_connect_is_named_not_the_panel(proxy_env, unanswering):
     # It said "no connection to panel.example:443 within 1s (connect
     # timeout)": only the proxy was dialled, and its handshake never came.
@@ -253,29 +185,13 @@ def test_a_proxy_that_never_answers_the_connect_is_named_not_the_panel(proxy_env
     _unshown(str(raised.value))
 
 
-@pytest.fixture
-def unresolving(monkeypatch):
-    """``slow-panel-proxy.example`` is looked up by a resolver that answers
-    only at the test's end (EAI_AGAIN, as one that gave up)."""
-    real, ending = socket.getaddrinfo, threading.Event()
-
-    def resolver(host, *args, **kwargs):
-        if host == "slow-panel-proxy.example":
-            ending.wait()
-            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolver)
-    yield
-    ending.set()
-
-
 def test_a_proxy_host_the_resolver_does_not_answer_in_time_names_the_resolver(
-    proxy_env, unresolving, monkeypatch
+    proxy_env, unresolving
 ):
     # It said "no connection to the proxy ... (connect timeout); check ...":
     # no TCP connect was even tried, the lookup of its host took the time.
-    monkeypatch.setenv("HTTPS_PROXY", "http://me:proxy-pw-9Zq@slow-panel-proxy.example:3128")
+    unresolving("slow-panel-proxy.example")
+    proxy_env(3128, "slow-panel-proxy.example")
     settings = PanelConfig(name="p", url=URL, key=Secret(KEY), timeout=1.0, retries=1)
     panel = PanelClient(settings, sleep=lambda _seconds: None)
     with pytest.raises(TransientError) as raised:
@@ -308,7 +224,7 @@ def cli(tmp_path, monkeypatch):
 def test_add_cancel_refill_and_doctor_name_the_refusing_proxy(cli, proxy_env):
     # They said "connection refused by panel.example:443" and "is the panel
     # up, and the port in panels[0].url right?" (cancel: "try again later").
-    port = _closed_port()
+    port = closed_port()
     proxy_env(port)
     said = f"the proxy 127.0.0.1:{port} refused the connection: is it up, and {VARS} right?"
     added = cli("add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100")

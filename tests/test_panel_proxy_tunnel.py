@@ -10,9 +10,7 @@ reads the CONNECT and says nothing until the test ends.
 
 from __future__ import annotations
 
-import socketserver
-import threading
-
+import loopback_proxy
 import pytest
 
 from tracker.config.model import PanelConfig, Secret
@@ -24,37 +22,10 @@ KEY = "tunnel-key-8Hq3Vb7Nc1"
 URL = "https://panel.example/api/v2"
 
 
-class SilentProxy:
-    """A loopback proxy that reads each CONNECT and answers nothing."""
-
-    def __init__(self) -> None:
-        self.closing = threading.Event()
-        closing = self.closing
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self) -> None:
-                self.request.recv(4096)  # CONNECT panel.example:443 HTTP/1.1
-                closing.wait()
-
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-
-    def close(self) -> None:
-        self.closing.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def silent(monkeypatch):
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "https_proxy", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    proxy = SilentProxy()
-    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
+def silent(proxy_env):
+    proxy = loopback_proxy.silent()
+    proxy_env(proxy.port, user=False)
     yield proxy
     proxy.close()
 

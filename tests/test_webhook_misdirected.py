@@ -14,7 +14,6 @@ loopback.
 from __future__ import annotations
 
 import shutil
-import socket
 import socketserver
 import ssl
 import subprocess
@@ -23,8 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import loopback_proxy
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from loopback_proxy import PASSWORD, VARS, closed_port, connect_reply
 from structlog.testing import capture_logs
 
 import tracker.alerts.webhook as webhook
@@ -38,15 +39,12 @@ pytestmark = pytest.mark.usefixtures("fresh_logs")
 TOKEN = "T0001/B0002/misdirectedHookToken9Zx"
 ALERT = Alert("balance_low", "main: balance 4.20 USD is below 10.00", panel="main", id=7)
 FIX = "alerts.webhook_url (or webhook_url_file)"
-PROXY = "$HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY"
+PROXY = VARS
 
 
 @pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_proxy(proxy_env) -> None:
     """No proxy from the machine's environment: each test says its own."""
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("all_proxy", raising=False)
 
 
 @pytest.fixture
@@ -194,9 +192,7 @@ def test_a_refused_certificate_is_tried_once(self_signed, counts):
 
 
 def test_a_refused_port_is_still_retried(counts):
-    with socket.socket() as s:  # free a moment ago: nothing listens there
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = closed_port()
     waits, logs, _sink = deliver(f"http://127.0.0.1:{port}/hook/{TOKEN}")
     assert len(waits) == ATTEMPTS - 1  # the receiver may be restarting
     # It said "no answer (ConnectError)": the receiver's port refused it.
@@ -209,42 +205,12 @@ def test_a_proxy_that_refuses_the_connection_is_named_not_the_receiver(monkeypat
     # It said "is the receiver up, and the port in alerts.webhook_url right?":
     # the receiver was never reached; the proxy's port refused (then: "the
     # proxy refused the connection", not which).
-    with socket.socket() as s:  # free a moment ago: nothing listens there
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = closed_port()
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
     waits, logs, _sink = deliver(f"https://hooks.example/services/{TOKEN}")
     assert len(waits) == ATTEMPTS - 1  # the proxy may be restarting
     said = f"the proxy 127.0.0.1:{port} refused the connection: is it up, and {PROXY} right?"
     assert logs == [failed_line(said)]
-
-
-class Proxy:
-    """A loopback proxy answering every CONNECT with ``answer``; its tunnels counted."""
-
-    def __init__(self, answer: bytes):
-        self.asked = 0
-        owner = self
-
-        class Handler(socketserver.BaseRequestHandler):
-            def handle(self) -> None:
-                owner.asked += 1
-                try:
-                    self.request.recv(4096)  # CONNECT hooks.example:443 HTTP/1.1
-                    self.request.sendall(answer)
-                except OSError:
-                    pass
-
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.mark.parametrize(
@@ -256,19 +222,19 @@ class Proxy:
          f"it answered 407 Proxy Authentication Required; check {PROXY}"),
     ],
 )  # fmt: skip
-def test_a_proxy_refusing_the_tunnel_says_its_answer(monkeypatch, answer, tries, said):
+def test_a_proxy_refusing_the_tunnel_says_its_answer(proxy_env, answer, tries, said):
     # It said "HTTP failure (ProxyError)", tried once: a proxy's 502 (the
     # receiver behind it down a moment) not retried, and no word of whose;
     # then "the proxy could not reach the webhook", not which proxy.
-    proxy = Proxy(b"HTTP/1.1 " + answer + b"\r\nContent-Length: 0\r\n\r\n")
-    monkeypatch.setenv("HTTPS_PROXY", proxy.url.replace("//", "//me:proxy-pw-5Tb@"))
+    proxy = loopback_proxy.answering(connect_reply(answer))
+    proxy_env(proxy.port)
     try:
         waits, logs, _sink = deliver(f"https://hooks.example/services/{TOKEN}")
     finally:
         proxy.close()
     assert proxy.asked == tries and len(waits) == tries - 1
     assert logs == [failed_line(f"the proxy {proxy.url.split('//')[1]} {said}")]
-    assert TOKEN not in repr(logs) and "proxy-pw-5Tb" not in repr(logs)
+    assert TOKEN not in repr(logs) and PASSWORD not in repr(logs)
 
 
 def test_a_forwarding_proxys_407_is_said_as_its_tried_once(monkeypatch, counts):
@@ -276,7 +242,7 @@ def test_a_forwarding_proxys_407_is_said_as_its_tried_once(monkeypatch, counts):
     # came as the receiver's answer, "HTTP 407: <html>...", no word of the proxy
     # (then "the proxy refused the request", not which).
     page = b"<html><body><h1>Cache Access Denied</h1></body></html>"
-    proxy = Proxy(
+    proxy = loopback_proxy.answering(
         b"HTTP/1.1 407 Proxy Authentication Required\r\n"
         b'Proxy-Authenticate: Basic realm="proxy"\r\nContent-Type: text/html\r\n'
         b"Content-Length: " + str(len(page)).encode() + b"\r\n\r\n" + page
