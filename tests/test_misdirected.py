@@ -74,6 +74,23 @@ def test_a_resolver_that_cannot_answer_now_is_still_retried(lookups):
     assert (len(lookups), calls) == (RETRIES + 1, [False] * (RETRIES + 1))
 
 
+def test_a_resolver_that_does_not_answer_in_time_is_named_and_retried(proxy_env, unresolving):
+    # It said "no connection to slow-panel.example:443 within 1s (connect
+    # timeout)": no connection was tried, the lookup of its host took the time.
+    asked = unresolving("slow-panel.example")
+    calls: list[bool] = []
+    panel = client("https://slow-panel.example/api/v2", calls, timeout=1.0, retries=1)
+    with pytest.raises(TransientError) as raised:
+        panel.balance()
+    panel.close()
+    assert calls == [False, False]  # retried: the resolver may answer
+    assert asked == ["slow-panel.example"]  # one lookup, waited for by each try
+    assert raised.value.detail == (
+        "host slow-panel.example was not resolved within 1s (connect timeout): "
+        "is the DNS resolver reachable?"
+    )
+
+
 def test_a_proxy_that_does_not_resolve_is_not_called_a_wrong_panel_url(lookups, monkeypatch):
     # The host not found is the proxy's, not panels[].url's: retried as ever.
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "https_proxy"):

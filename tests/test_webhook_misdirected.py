@@ -157,6 +157,24 @@ def test_a_resolver_that_cannot_answer_now_is_still_retried(lookups, counts):
     assert counts.snapshot()[("webhook", "failed")] == 1
 
 
+def test_a_resolver_that_does_not_answer_in_time_is_named_and_retried(unresolving):
+    # It said "no answer (ConnectTimeout)": no receiver was ever dialled, the
+    # lookup of its host took the time.
+    asked = unresolving("slow-hooks.example")
+    waits: list[float] = []
+    sink = WebhookSink(
+        f"https://slow-hooks.example/h/{TOKEN}", timeout=1, attempts=2, sleep=waits.append
+    )
+    with capture_logs() as logs:
+        assert sink.send(ALERT)
+        assert sink.flush(30)
+    sink.close()
+    assert len(waits) == 1 and asked == ["slow-hooks.example"]  # retried, one lookup shared
+    said = "the webhook URL's host was not resolved within 1s: is the DNS resolver reachable?"
+    assert [e for e in logs if e["log_level"] != "debug"] == [failed_line(said)]
+    assert TOKEN not in repr(logs) and "slow-hooks" not in repr(logs)
+
+
 def test_a_proxy_that_does_not_resolve_is_not_called_a_wrong_webhook_url(lookups, monkeypatch):
     # The host not found is the proxy's, not the webhook URL's: retried as ever.
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")

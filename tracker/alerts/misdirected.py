@@ -25,6 +25,7 @@ import ssl
 import httpx
 
 from tracker.panel import proxies
+from tracker.panel.failures import RESOLVER
 from tracker.panel.misdirected import USE_HTTP, causes, no_such_host, no_tls, refused_certificate
 
 SETTING = "alerts.webhook_url (or webhook_url_file)"
@@ -70,7 +71,7 @@ def unconnected(exc: httpx.ConnectError, proxy: str | None = None) -> str:
     resolver = next((c for c in found if isinstance(c, socket.gaierror)), None)
     if resolver is not None:
         said = resolver.strerror or "the resolver failed"
-        return f"the webhook URL's host was not resolved ({said}): is the DNS resolver reachable?"
+        return f"the webhook URL's host was not resolved ({said}): {RESOLVER}"
     if any(isinstance(cause, ConnectionRefusedError) for cause in found):
         return f"connection refused: is the receiver up, and the port in {SETTING} right?"
     return f"cannot connect to the receiver: {why}" if why else "no answer (ConnectError)"
@@ -83,11 +84,15 @@ def unanswered(
     connecting, ``seconds``: on the whole call), return it in words: through
     ``proxy``, its own when the connection to it was never made, or when it
     never answered the CONNECT of an https:// webhook's tunnel (nothing was
-    sent), as a panel call's. It said "no answer (ConnectTimeout)" and "no
-    answer (ReadTimeout)", no word of the proxy. Retried all the same."""
+    sent), as a panel call's; without a proxy, the resolver when the lookup
+    of the webhook's host took the time. It said "no answer (ConnectTimeout)"
+    and "no answer (ReadTimeout)", no word of the proxy nor the resolver.
+    Retried all the same."""
     said = proxies.unanswered(exc, proxy, connect) if proxy is not None else None
     if said is not None:
         return said
+    if proxy is None and proxies.unresolved(exc):  # no address dialled: the resolver's
+        return f"the webhook URL's host was not resolved within {connect:g}s: {RESOLVER}"
     if proxies.no_tunnel(exc, url, proxy):
         return f"{proxy} opened no tunnel to the webhook within {seconds:g}s (no answer to CONNECT)"
     return f"no answer ({type(exc).__name__})"  # its name only: httpx's words may quote the URL

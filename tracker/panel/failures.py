@@ -34,6 +34,7 @@ WEB_PAGE = "answered an HTML page"
 # not what is wrong, and the check may lift in a minute.
 BOT_CHECK = "a bot check answered, not the panel"
 REFUSED_BY = "connection refused by"  # a port no one listens on: no answer came
+RESOLVER = "is the DNS resolver reachable?"  # a host's lookup not answered in time
 _BOT_TITLES = ("just a moment", "attention required", "ddos-guard", "checking your browser")
 _BOT_MARKS = (b"/cdn-cgi/challenge-platform/", b"_cf_chl_opt", b"ddos-guard")
 
@@ -111,6 +112,8 @@ def describe_send_failure(
     where = f"{host}:{port}" if port is not None else host
     if isinstance(exc, httpx.ConnectTimeout):
         unanswered = proxies.unanswered(exc, proxy, connect) if proxy is not None else None
+        if unanswered is None and proxy is None and proxies.unresolved(exc):  # none dialled
+            return f"host {host} was not resolved within {connect:g}s (connect timeout): {RESOLVER}"
         return unanswered or f"no connection to {where} within {connect:g}s (connect timeout)"
     if isinstance(exc, httpx.PoolTimeout):
         return f"no free connection to {where} within {connect:g}s"

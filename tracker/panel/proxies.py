@@ -109,9 +109,16 @@ def unanswered(exc: BaseException, proxy: str, connect: float) -> str | None:
     if not any(isinstance(cause, Undialled) for cause in found):
         return None
     said = f"no connection to {proxy} within {connect:g}s (connect timeout"
-    if any(isinstance(cause, Unresolved) for cause in found):  # never dialled: not looked up
+    if unresolved(exc):  # never dialled: not looked up
         return f"{said}: its host was not resolved in time); check {PROXY_VARS}, and the resolver"
     return f"{said}); check {PROXY_VARS}"
+
+
+def unresolved(exc: BaseException) -> bool:
+    """Return whether a connect timeout is a host's lookup not answered in
+    time (:class:`Unresolved`): no address was dialled. Without a proxy the
+    host is the panel's (or the webhook's): the resolver is what to check."""
+    return any(isinstance(cause, Unresolved) for cause in misdirected.causes(exc))
 
 
 def refusal(answer: str, proxy: str, where: str, *, tunnel: bool = True) -> tuple[str, bool]:
