@@ -93,19 +93,38 @@ def test_a_proxy_host_the_resolver_does_not_answer_in_time_names_the_resolver(
 
 def test_a_tls_failure_inside_the_tunnel_names_the_webhook_and_the_proxy(proxy_env):
     # It said "cannot connect to the proxy: [SSL: ...]": the proxy opened
-    # the tunnel; what answered plain HTTP inside it is the webhook's end.
+    # the tunnel; what ended the handshake inside it is the webhook's end.
+    def hung_up(tunnel: socket.socket) -> None:
+        tunnel.recv(4096)  # the TLS ClientHello, answered by closing
+
+    proxy = loopback_proxy.tunnelling(hung_up)
+    proxy_env(proxy.port)
+    try:
+        waits, logs = deliver()
+    finally:
+        proxy.close()
+    assert len(waits) == TRIES - 1  # retried: the receiver may be restarting
+    [line] = logs
+    said = f"cannot connect to the webhook through the proxy 127.0.0.1:{proxy.port}: "
+    assert line == failed_line(line["error"]) and line["error"].startswith(said)
+
+
+def test_a_plain_http_answer_inside_an_opened_tunnel_is_tried_once(proxy_env):
+    # It was retried (the plain answer might have been the proxy's): the
+    # proxy said 200 to CONNECT, so what answered plain HTTP is the webhook's
+    # port, and no retry cures an https:// URL on it.
     def plain_http(tunnel: socket.socket) -> None:
         tunnel.recv(4096)  # the TLS ClientHello, answered as HTTP
         tunnel.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
 
     proxy = loopback_proxy.tunnelling(plain_http)
-    port = proxy.port
-    proxy_env(port)
+    proxy_env(proxy.port)
     try:
         waits, logs = deliver()
     finally:
         proxy.close()
-    assert len(waits) == TRIES - 1  # may be the proxy's own answer: retried as before
+    assert (proxy.asked, waits) == (1, [])  # one attempt
     [line] = logs
-    said = f"cannot connect to the webhook through the proxy 127.0.0.1:{port}: [SSL: "
+    said = "the webhook answered plain HTTP on an https:// URL: use http:// or the TLS port"
+    said += " in alerts.webhook_url (or webhook_url_file) ("  # and OpenSSL's reason
     assert line == failed_line(line["error"]) and line["error"].startswith(said)

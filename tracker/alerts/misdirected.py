@@ -36,11 +36,13 @@ def hopeless(exc: httpx.ConnectError, *, proxied: bool) -> str | None:
     deliver the alert, and what to fix; None when a retry may.
 
     ``proxied``: a proxy from the environment carried the POST, so a host not
-    found or a plain-HTTP answer may be the proxy's: retried, as a panel's.
+    found or a plain-HTTP answer may be the proxy's: retried, as a panel's;
+    a plain-HTTP answer once the proxy opened the tunnel (its 2xx to CONNECT)
+    is the webhook's, tried once.
     """
     if not proxied and no_such_host(exc):
         return f"the webhook URL's host does not exist (the resolver said so): check {SETTING}"
-    reason = None if proxied else no_tls(exc)
+    reason = None if proxied and not proxies.opened(exc) else no_tls(exc)  # the proxy's, maybe
     if reason is not None:
         plain = "the webhook answered plain HTTP on an https:// URL"
         return f"{plain}: {USE_HTTP} in {SETTING} ({reason})"

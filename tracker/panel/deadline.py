@@ -18,8 +18,6 @@ that posts over HTTP should too.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -29,9 +27,9 @@ from typing import Any
 import httpcore
 import httpx
 
-from tracker.panel import tls
+from tracker.panel import lookups, tls
 from tracker.panel.inflate import ACCEPT_ENCODING, Inflater
-from tracker.panel.proxies import PlainTimeout, Undialled, Unresolved
+from tracker.panel.proxies import PlainTimeout, Tunnelled, Undialled
 from tracker.panel.unserved import unreadable_location_dropped
 
 _local = threading.local()
@@ -101,6 +99,7 @@ class _Stream(httpcore.NetworkStream):
 
     def __init__(self, stream: httpcore.NetworkStream, *, plain: bool = True):
         self._stream, self._plain = stream, plain  # plain: no TLS on it (yet)
+        self._written = False  # a proxy's CONNECT (or SOCKS greeting): a tunnel asked for
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
@@ -111,6 +110,7 @@ class _Stream(httpcore.NetworkStream):
             raise PlainTimeout(str(exc)) from exc
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._written = True
         self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
@@ -121,7 +121,13 @@ class _Stream(httpcore.NetworkStream):
     ) -> httpcore.NetworkStream:
         left = _left(timeout, httpcore.ConnectTimeout)
         context = tls.trusting(ssl_context)
-        return _Stream(self._stream.start_tls(context, server_hostname, left), plain=False)
+        try:
+            return _Stream(self._stream.start_tls(context, server_hostname, left), plain=False)
+        except httpcore.ConnectError as exc:
+            if not self._written:  # a direct connection's handshake, or a proxy's own TLS
+                raise
+            # httpcore starts TLS after a tunnel only once the proxy said 2xx to it
+            raise Tunnelled(str(exc)) from exc
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
@@ -155,7 +161,7 @@ class _Backend(httpcore.NetworkBackend):
                 self._backend.connect_tcp(host, port, None, local_address, socket_options)
             )
         failure: Exception | None = None
-        for address in _resolve(host, port, left):  # each address in turn, as
+        for address in lookups.resolve(host, port, left):  # each address in turn, as
             left = _left(timeout, httpcore.ConnectTimeout)  # create_connection does
             try:
                 stream = self._backend.connect_tcp(
@@ -175,67 +181,6 @@ class _Backend(httpcore.NetworkBackend):
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
-
-
-class _Lookup:
-    """One ``getaddrinfo`` in its own thread, its answer shared by every call
-    that waits for the same host and port while it runs."""
-
-    def __init__(self) -> None:
-        self.found: list[Any] = []
-        self.failed: list[OSError] = []
-        self.done = threading.Event()
-
-
-_lookups: dict[tuple[str, int], _Lookup] = {}
-_lookups_lock = threading.Lock()
-
-
-def _lookup(host: str, port: int) -> _Lookup:
-    """Return the lookup of ``host``:``port`` in flight, started if none is: a
-    resolver that hangs holds one thread per host, not one per call."""
-    with _lookups_lock:
-        running = _lookups.get((host, port))
-        if running is not None:
-            return running
-        lookup = _lookups[(host, port)] = _Lookup()
-
-    def look_up() -> None:
-        try:
-            lookup.found.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
-        except OSError as exc:
-            lookup.failed.append(exc)
-        finally:
-            with _lookups_lock:
-                _lookups.pop((host, port), None)
-            lookup.done.set()
-
-    threading.Thread(target=look_up, name="resolve", daemon=True).start()
-    return lookup
-
-
-def _resolve(host: str, port: int, seconds: float) -> list[str]:
-    """Given a host name, return its addresses, looked up within ``seconds``.
-
-    ``getaddrinfo`` takes no timeout (a hung resolver holds a call for as long
-    as it likes), so it runs in a thread of its own and the call stops waiting
-    at the deadline; the lookup thread ends with the resolver's own timeout.
-    Calls that need the same host meanwhile wait for that one lookup.
-    """
-    try:
-        ipaddress.ip_address(host)
-        return [host]
-    except ValueError:
-        pass
-    lookup = _lookup(host, port)
-    if not lookup.done.wait(seconds):
-        raise Unresolved(f"no address for {host} within {seconds:g}s")
-    if lookup.failed:
-        try:  # raised while handling it, so the cause survives httpcore's re-raise
-            raise lookup.failed[0]
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
-    return list(dict.fromkeys(str(info[4][0]) for info in lookup.found))
 
 
 def bind(transport: httpx.BaseTransport | None) -> None:

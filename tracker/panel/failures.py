@@ -124,7 +124,9 @@ def describe_send_failure(
     proxied = proxies.unconnected(exc, proxy) if proxy is not None else None
     if proxied is not None:  # the proxy's host or port, not the panel's
         return proxied
-    wrong_url = None if proxy else misdirected.words(exc, host, where, panel)  # the fix
+    # The fix; through a proxy, only once it opened the tunnel (what answered is the panel)
+    opened = not proxy or proxies.opened(exc)
+    wrong_url = misdirected.words(exc, host, where, panel) if opened else None
     if wrong_url is not None:  # no retry can cure it: the transport tries it once
         return wrong_url
     if _first(exc, socket.gaierror) is not None:

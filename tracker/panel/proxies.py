@@ -83,6 +83,20 @@ def unconnected(exc: BaseException, proxy: str) -> str | None:
     return f"cannot connect to {proxy}: {why}; check {PROXY_VARS}" if why else None
 
 
+class Tunnelled(httpcore.ConnectError):
+    """A TLS handshake failing through a tunnel the proxy opened (it said 2xx
+    to CONNECT), raised by :mod:`tracker.panel.deadline`'s streams: what
+    answered it is the far end, the panel's or the webhook's, not the proxy
+    (:func:`opened`)."""
+
+
+def opened(exc: BaseException) -> bool:
+    """Return whether ``exc`` failed the TLS handshake through a tunnel the
+    proxy opened: a plain-HTTP answer then is the URL's, judged as without
+    a proxy (:mod:`tracker.panel.misdirected`)."""
+    return any(isinstance(cause, Tunnelled) for cause in misdirected.causes(exc))
+
+
 class PlainTimeout(httpcore.ReadTimeout):
     """A read timing out on a connection with no TLS on it yet, raised by
     :mod:`tracker.panel.deadline`'s streams: through a proxy to an https://
