@@ -116,13 +116,12 @@ def test_a_daemon_warns_once_at_its_second_poll_refused(
 
 def test_a_first_orders_refusal_is_one_line_at_debug_too(panel: SimulatedPanel) -> None:
     # At --log-level debug a first orders= refusal was told twice: the info
-    # line and refused_once's own debug line, action_refused_once. That
-    # duplicate alone is dropped: another action's first refusal (balance's,
-    # here) keeps its debug line.
+    # line and refused_once's own debug line, action_refused_once. So was
+    # balance's first refusal (here too) beside its balance_failed: each is
+    # one line now (tests/test_balance_refused_once_logs.py).
     panel.script = replace(panel.script, missing_actions=("balance",))
     args = ["--log-level", "debug", "run", "--once", "--all"]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
-    told = ("multi_status_refused_once", "action_refused_once")
-    firsts = [(event, line) for event in told for _level, line in lines(result, event)]
-    assert [event for event, _line in firsts] == list(told), result.stderr
-    assert "action=balance" in firsts[1][1], firsts
+    assert len(lines(result, "multi_status_refused_once")) == 1, result.stderr
+    assert [level for level, _line in lines(result, "balance_failed")] == ["error"]
+    assert lines(result, "action_refused_once") == [], result.stderr

@@ -278,8 +278,11 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         # As the automation learns it, at the second such refusal in a row (one
         # may be a flaky panel's): it sends no more cancels; `cancel` still does.
         # Said at every run: each order's line reads "refused: Incorrect request".
-        known = is_unsupported(store, name, "cancel", url)
-        if not second_refusal(store, name, "cancel", lacking[0], utcnow(), known=known, url=url):
+        known, now = is_unsupported(store, name, "cancel", url), utcnow()
+        # The first is told by the note below, not by a debug log line too.
+        if not second_refusal(
+            store, name, "cancel", lacking[0], now, known=known, url=url, told=True
+        ):
             click.echo(f"note: {name} refused {refused_once('cancel', lacking[0])}", err=True)
         else:
             if not known:

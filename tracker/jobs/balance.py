@@ -202,9 +202,10 @@ def _check(
         error = str(exc)
         if isinstance(exc, WholeCallRefused) and client.refused_as_missing(BALANCE, exc.detail):
             # Learned at the second such refusal in a row: one may be a flaky panel's.
-            known = bool(missing)
+            known, url = bool(missing), panel.url
+            # The first is told by balance_failed (check_balance), not at debug too.
             if second_refusal(
-                store, panel.name, BALANCE, exc.detail, clock(), known=known, url=panel.url
+                store, panel.name, BALANCE, exc.detail, clock(), known=known, url=url, told=True
             ):
                 client.found_missing(BALANCE, exc.detail, quiet=bool(missing))
                 learn(store, panel.name, BALANCE, False, exc.detail, clock(), url=panel.url)

@@ -246,8 +246,11 @@ class PanelActions:
         """A call refused in a missing action's words: return True when it
         learns the panel has no cancel (the second in a row, no cancel
         answered between: told then); False for the first."""
-        url = self.client.panel.url
-        if not second_refusal(self.store, self.panel, CANCEL, words, now, known=False, url=url):
+        url, store = self.client.panel.url, self.store
+        # The first is told by the caller's cancel_not_sent, not at debug too.
+        if not second_refusal(
+            store, self.panel, CANCEL, words, now, known=False, url=url, told=True
+        ):
             return False
         self.client.found_missing(CANCEL, words)
         return True

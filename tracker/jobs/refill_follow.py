@@ -172,7 +172,10 @@ def _first_or_second(
     told); the first is this call's failure, one a flaky panel may give."""
     words = result.unsupported or ""
     url = client.panel.url
-    if second_refusal(store, client.name, "refill_status", words, now, known=False, url=url):
+    # The first is told below (refill_status_failed), not at debug too.
+    if second_refusal(
+        store, client.name, "refill_status", words, now, known=False, url=url, told=True
+    ):
         client.found_missing("refill_status", words)
         return
     result.unsupported = None

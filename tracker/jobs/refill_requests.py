@@ -223,7 +223,10 @@ def _reads_no_orders(store: Store, client: PanelClient, exc: PanelError, now: da
     call so refused, no multi call answered between: stored for good);
     False for the first, the next call a multi one again."""
     url, words = client.panel.url, exc.detail
-    if not second_refusal(store, client.name, REFILL_ORDERS, words, now, known=False, url=url):
+    # The refusal is told by the caller's multi_refill_unsupported, not at debug too.
+    if not second_refusal(
+        store, client.name, REFILL_ORDERS, words, now, known=False, url=url, told=True
+    ):
         return False
     said = evidence(f"answered {words!r}")
     learn(store, client.name, REFILL_ORDERS, False, said, now, url=url)
@@ -234,9 +237,10 @@ def _learns_missing(store: Store, client: PanelClient, words: str, now: datetime
     """Given a single refill call refused in a missing action's words, return
     True when it learns the panel has no refill (the second in a row, or
     learned so already: `refill ID` asks anyway); told then."""
-    known = is_unsupported(store, client.name, "refill", client.panel.url)
+    known, url = is_unsupported(store, client.name, "refill", client.panel.url), client.panel.url
+    # The first is told by the caller's refill_request_failed, not at debug too.
     if not second_refusal(
-        store, client.name, "refill", words, now, known=known, url=client.panel.url
+        store, client.name, "refill", words, now, known=known, url=url, told=True
     ):
         return False
     client.found_missing("refill", words, quiet=known)
