@@ -14,14 +14,8 @@ from tracker.cli.render import layout_of, row_in_list, safe_text, table, with_re
 from tracker.cli.screen import Columns, Screen, moment
 from tracker.rules.delivery import delivered, total_quantity
 from tracker.rules.money import money_or_none
+from tracker.rules.not_answering import NOT_ANSWERING, not_answering_said
 from tracker.store.listing import BY_PANEL, BY_USER
-
-# Why a panel's rows are its last answers, by the episode open for it now
-# (`orders` and `balance` say it on stderr).
-NOT_ANSWERING = {
-    "auth_failed": "the API key is refused",
-    "panel_unreachable": "every call has failed",
-}
 
 
 def json_array(rows: Iterable[dict[str, Any]], *, chunk: int = 500) -> Iterator[str]:
@@ -196,11 +190,9 @@ def not_answering_words(
     says of them ("the API key is refused since 15:44 UTC") and what it
     says before where to read why: both open, both said, the key first, the
     cause to fix first (as ``balance --json`` gives both). ``balance`` and
-    ``orders`` say it alike."""
-    if not NOT_ANSWERING.keys() <= open_now.keys():
-        return f"{NOT_ANSWERING[kind]} since {moment(since, screen)}", ""
-    said = (f"{words} since {moment(open_now[k], screen)}" for k, words in NOT_ANSWERING.items())
-    return ", and ".join(said), "the refused key is the cause to fix first: "
+    ``orders`` say it alike, and ``doctor``
+    (:func:`tracker.rules.not_answering.not_answering_said`)."""
+    return not_answering_said(kind, since, open_now, lambda stamp: moment(stamp, screen))
 
 
 def calls_failed(run: tuple[str, str], screen: Screen | None) -> str:

@@ -9,7 +9,7 @@ line names where its key comes from, never the key.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 from tracker.rules.capabilities import REFILL_ORDERS, one_at_a_time
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
+from tracker.rules.not_answering import NOT_ANSWERING, key_fix, not_answering_said
 from tracker.rules.unknown_status import SHOWN_SPELLINGS, listing_hint, quoted
 
 OK, FAIL, SKIP, WARN, INFO = "ok", "FAIL", "skip", "warn", "info"  # info: news, never a fault
@@ -258,23 +259,41 @@ def unknown_status_checks(rows: Sequence[Sequence[Any]]) -> list[Check]:
     return checks
 
 
-_FAILING = {
-    "auth_failed": "the API key was refused",
-    "panel_unreachable": "every call has failed",
-    "status_failing": "status polls have failed",
-}
+_FAILING = {**NOT_ANSWERING, "status_failing": "status polls have failed"}
 
 
-def failing_checks(rows: Sequence[Sequence[Any]], configured: Collection[str]) -> list[Check]:
+def failing_checks(
+    rows: Sequence[Sequence[Any]],
+    configured: Collection[str],
+    keys: Mapping[str, str] | None = None,
+) -> list[Check]:
     """Given (panel, kind, since, the episode's newest alert or None) for each
     panel whose polls are failing now (the database's episodes), return a
     warning line per configured panel, its worst episode first: the panel may
-    answer ``balance`` (ok above) while its status calls fail."""
+    answer ``balance`` (ok above) while its status calls fail. A refused key
+    says both episodes when every call fails too, as ``balance`` does, and
+    what fixes it, the key where ``keys`` ({panel: "panels[0].key_env
+    (...)"}) says it is set, not the status_failed lines."""
     lines: dict[str, Check] = {}
+    open_now: dict[str, dict[str, str | None]] = {}
+    for panel, kind, since, _said in rows:
+        if kind in NOT_ANSWERING:
+            open_now.setdefault(panel, {})[kind] = since
     for panel, kind, since, said in rows:
         if panel not in configured or panel in lines:
             continue
-        why = f": {said}" if said else "; the log's status_failed lines say why"
-        text = f"{_FAILING.get(kind, kind)} since {since}{why}"
+        if kind == "auth_failed":  # the worst: the key's fix, whatever else fails
+            words, first = not_answering_said(kind, since, open_now[panel], _stored)
+            alert = f"; its alert: {said}" if said else ""
+            text = f"{words}: {first}{key_fix((keys or {}).get(panel))}{alert}"
+        else:
+            why = f": {said}" if said else "; the log's status_failed lines say why"
+            text = f"{_FAILING.get(kind, kind)} since {_stored(since)}{why}"
         lines[panel] = Check(WARN, f"panel {panel}", text)
     return list(lines.values())
+
+
+def _stored(moment: str | None) -> str:
+    """A moment as stored (the CLI shortens it on a terminal); NULL, a file
+    edited by hand, as "an unknown time"."""
+    return moment or "an unknown time"

@@ -19,7 +19,7 @@ from typing import Any
 from tracker.clock import iso, utcnow
 from tracker.config.database import read_database as read_database_section
 from tracker.config.fields import Table
-from tracker.config.keys import key_file_path, looks_like_key, read_key
+from tracker.config.keys import KEY_FIELDS, key_file_path, looks_like_key, read_key
 from tracker.config.load import config_from_dict, find_config_path, read_toml
 from tracker.config.model import DatabaseConfig, PanelConfig
 from tracker.errors import ConfigError
@@ -132,7 +132,8 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         left_out = open_orders_by_panel(database.path)
         checks.extend(unconfigured_check(p, n) for p, n in left_out.items() if p not in named)
         checks.extend(lost_checks(read_rows(database.path, LOST_BY_PANEL), named))
-        checks.extend(failing_checks(read_rows(database.path, FAILING_BY_PANEL), named))
+        failing = read_rows(database.path, FAILING_BY_PANEL)
+        checks.extend(failing_checks(failing, named, _key_places(data, panels)))
         if refill is not None and refill.enabled:  # the orders its rounds leave out for good
             since = (iso(utcnow() - timedelta(seconds=refill.window)),)
             held = read_rows(database.path, HELD_OUT_BY_PANEL, since)
@@ -183,6 +184,21 @@ def _key_file_checks(
         where = key_file_path(name.strip(), env, path.parent)
         found.append(_file_mode_check(where, partial(key_file_check, names[index])))
     return [check for check in found if check]
+
+
+def _key_places(
+    data: dict[str, Any], panels: list[tuple[str, str | None, PanelConfig | None]]
+) -> dict[str, str]:
+    """Return {panel: where its key is set}, "panels[0].key_env (environment
+    variable SMM_KEY)": what a refused key's line says to fix (never the key)."""
+    raw = data.get("panels")
+    places = {}
+    for index, item in enumerate(raw if isinstance(raw, list) else []):
+        given = [f for f in KEY_FIELDS if isinstance(item, dict) and f in item]
+        if len(given) == 1 and index < len(panels):
+            name, source, _panel = panels[index]
+            places[name] = f"panels[{index}].{given[0]}" + (f" ({source})" if source else "")
+    return places
 
 
 def _secret_file_checks(data: dict[str, Any], path: Path, env: Mapping[str, str]) -> list[Check]:

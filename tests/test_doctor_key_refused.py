@@ -1,0 +1,105 @@
+"""`doctor`'s line of a panel whose key is refused (``auth_failed`` open):
+with every call failing too (``panel_unreachable`` open) it says both, the
+key first, as ``balance`` and ``orders`` do; and it points at what fixes a
+refused key (the key where the config sets it, then a reload, or the next
+cron run), not at the log's status_failed lines. It named the key alone
+("the API key was refused since ...; the log's status_failed lines say why")."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import screen as screen_module
+from tracker.cli.main import main
+from tracker.store.orders import Store
+
+KEY = "doctor-key-Rf7Kp2Lw9Qx4"
+CONFIG = """
+[database]
+path = "t.db"
+[[panels]]
+name = "down"
+url = "http://127.0.0.1:9/api/v2"
+key_env = "SIM_KEY"
+timeout = "2s"
+retries = 0
+"""
+REFUSED, UNREACHABLE = "2026-12-04T08:00:00+00:00", "2026-12-04T09:00:00+00:00"
+FIX = (
+    "fix the key in panels[0].key_env (environment variable SIM_KEY), then `systemctl "
+    "reload smm-tracker` (the daemon reads it again); from cron, the next run reads it"
+)
+
+
+@pytest.fixture
+def doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.setenv("COLUMNS", "400")  # one line a check, to compare
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: False)
+    (tmp_path / "tracker.toml").write_text(CONFIG)
+    Store(tmp_path / "t.db").close()
+
+    def run(*options: str) -> list[str]:
+        result = CliRunner().invoke(main, ["doctor", *options], catch_exceptions=False)
+        assert result.exit_code == 1, result.output  # the panel's balance call fails
+        assert "Traceback" not in result.output and KEY not in result.output
+        return result.stdout.splitlines()
+
+    return run
+
+
+def _open(tmp_path: Path, *episodes: tuple[str, str]) -> None:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        for kind, since in episodes:
+            db.execute(
+                "INSERT INTO alert_state (panel, kind, active, since) VALUES ('down', ?, 1, ?)",
+                (kind, since),
+            )
+    db.close()
+
+
+def _failing(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("warn panel down: ")]
+
+
+def test_both_episodes_said_the_key_first_with_its_fix(doctor, tmp_path: Path) -> None:
+    _open(tmp_path, ("auth_failed", REFUSED), ("panel_unreachable", UNREACHABLE))
+    assert _failing(doctor()) == [
+        f"warn panel down: the API key is refused since {REFUSED}, and every call has "
+        f"failed since {UNREACHABLE}: the refused key is the cause to fix first: {FIX}"
+    ]
+    checks = json.loads("\n".join(doctor("--json")))["checks"]
+    [check] = [c for c in checks if c["state"] == "warn" and c["name"] == "panel down"]
+    assert sorted(check) == ["detail", "failed", "name", "state"]  # its fields kept
+    assert check["detail"].startswith(f"the API key is refused since {REFUSED}, and every")
+    assert check["detail"].endswith(FIX) and not check["failed"]
+
+
+def test_a_refused_key_alone_points_at_the_key_not_the_status_lines(doctor, tmp_path: Path) -> None:
+    _open(tmp_path, ("auth_failed", REFUSED))
+    [line] = _failing(doctor())
+    assert line == f"warn panel down: the API key is refused since {REFUSED}: {FIX}"
+    assert "status_failed" not in line
+
+
+def test_its_alert_follows_the_fix(doctor, tmp_path: Path) -> None:
+    _open(tmp_path, ("auth_failed", REFUSED))
+    said = "down: the panel refused the API key (Invalid API key); its jobs are paused."
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute(
+            "INSERT INTO alerts (at, panel, kind, severity, message) "
+            "VALUES (?, 'down', 'auth_failed', 'error', ?)",
+            (REFUSED, said),
+        )
+    db.close()
+    [line] = _failing(doctor())
+    assert (
+        line == f"warn panel down: the API key is refused since {REFUSED}: {FIX}; its alert: {said}"
+    )

@@ -1,0 +1,44 @@
+"""The words of a panel not answering now: its key refused (``auth_failed``),
+every call failing (``panel_unreachable``), both said when both are open,
+the key first. ``balance``, ``orders`` and ``doctor`` say them alike; each
+gives the moments as it shows them. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+# Why a panel's rows are its last answers, by the episode open for it now.
+NOT_ANSWERING = {
+    "auth_failed": "the API key is refused",
+    "panel_unreachable": "every call has failed",
+}
+KEY_FIRST = "the refused key is the cause to fix first"
+
+
+def not_answering_said(
+    kind: str,
+    since: str | None,
+    open_now: Mapping[str, str | None],
+    moment: Callable[[str | None], str],
+) -> tuple[str, str]:
+    """Given the episode a line names (``kind`` since ``since``), the
+    panel's episodes open now ({kind: since}) and how a moment is shown,
+    return what the line says of them ("the API key is refused since ...")
+    and what it says before the fix or where to read why: both open, both
+    said, the key first, the cause to fix first ("" when one is open)."""
+    if not NOT_ANSWERING.keys() <= open_now.keys():
+        return f"{NOT_ANSWERING[kind]} since {moment(since)}", ""
+    said = (f"{words} since {moment(open_now[k])}" for k, words in NOT_ANSWERING.items())
+    return ", and ".join(said), f"{KEY_FIRST}: "
+
+
+def key_fix(place: str | None) -> str:
+    """Given where a panel's key is set ("panels[0].key_env (environment
+    variable SMM_KEY)"; None: not known), return what fixes a refused key:
+    the key there, then a reload of the daemon, or the next cron run."""
+    where = f"in {place}" if place else "in the panel's [[panels]] table"
+    return (
+        f"fix the key {where}, then `systemctl reload smm-tracker` (the daemon "
+        "reads it again); from cron, the next run reads it"
+    )
