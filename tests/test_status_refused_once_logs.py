@@ -118,7 +118,7 @@ def test_a_first_orders_refusal_is_one_line_at_debug_too(panel: SimulatedPanel) 
     # At --log-level debug a first orders= refusal was told twice: the info
     # line and refused_once's own debug line, action_refused_once. So was
     # balance's first refusal (here too) beside its balance_failed: each is
-    # one line now (tests/test_balance_refused_once_logs.py).
+    # one line now (tests/test_refused_once_one_line.py).
     panel.script = replace(panel.script, missing_actions=("balance",))
     args = ["--log-level", "debug", "run", "--once", "--all"]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
