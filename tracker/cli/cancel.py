@@ -280,9 +280,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         # Said at every run: each order's line reads "refused: Incorrect request".
         known, now = is_unsupported(store, name, "cancel", url), utcnow()
         # The first is told by the note below, not by a debug log line too.
-        if not second_refusal(
-            store, name, "cancel", lacking[0], now, known=known, url=url, told=True
-        ):
+        if not second_refusal(store, name, "cancel", now, known=known, url=url):
             click.echo(f"note: {name} refused {refused_once('cancel', lacking[0])}", err=True)
         else:
             if not known:

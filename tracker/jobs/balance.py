@@ -204,9 +204,7 @@ def _check(
             # Learned at the second such refusal in a row: one may be a flaky panel's.
             known, url = bool(missing), panel.url
             # The first is told by balance_failed (check_balance), not at debug too.
-            if second_refusal(
-                store, panel.name, BALANCE, exc.detail, clock(), known=known, url=url, told=True
-            ):
+            if second_refusal(store, panel.name, BALANCE, clock(), known=known, url=url):
                 client.found_missing(BALANCE, exc.detail, quiet=bool(missing))
                 learn(store, panel.name, BALANCE, False, exc.detail, clock(), url=panel.url)
                 if not missing:  # told once: a day's check finding it still missing is not news

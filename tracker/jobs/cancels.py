@@ -248,9 +248,7 @@ class PanelActions:
         answered between: told then); False for the first."""
         url, store = self.client.panel.url, self.store
         # The first is told by the caller's cancel_not_sent, not at debug too.
-        if not second_refusal(
-            store, self.panel, CANCEL, words, now, known=False, url=url, told=True
-        ):
+        if not second_refusal(store, self.panel, CANCEL, now, known=False, url=url):
             return False
         self.client.found_missing(CANCEL, words)
         return True

@@ -173,9 +173,7 @@ def _first_or_second(
     words = result.unsupported or ""
     url = client.panel.url
     # The first is told below (refill_status_failed), not at debug too.
-    if second_refusal(
-        store, client.name, "refill_status", words, now, known=False, url=url, told=True
-    ):
+    if second_refusal(store, client.name, "refill_status", now, known=False, url=url):
         client.found_missing("refill_status", words)
         return
     result.unsupported = None

@@ -224,9 +224,7 @@ def _reads_no_orders(store: Store, client: PanelClient, exc: PanelError, now: da
     False for the first, the next call a multi one again."""
     url, words = client.panel.url, exc.detail
     # The refusal is told by the caller's multi_refill_unsupported, not at debug too.
-    if not second_refusal(
-        store, client.name, REFILL_ORDERS, words, now, known=False, url=url, told=True
-    ):
+    if not second_refusal(store, client.name, REFILL_ORDERS, now, known=False, url=url):
         return False
     said = evidence(f"answered {words!r}")
     learn(store, client.name, REFILL_ORDERS, False, said, now, url=url)
@@ -239,9 +237,7 @@ def _learns_missing(store: Store, client: PanelClient, words: str, now: datetime
     learned so already: `refill ID` asks anyway); told then."""
     known, url = is_unsupported(store, client.name, "refill", client.panel.url), client.panel.url
     # The first is told by the caller's refill_request_failed, not at debug too.
-    if not second_refusal(
-        store, client.name, "refill", words, now, known=known, url=url, told=True
-    ):
+    if not second_refusal(store, client.name, "refill", now, known=known, url=url):
         return False
     client.found_missing("refill", words, quiet=known)
     return True

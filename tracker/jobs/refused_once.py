@@ -16,39 +16,31 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import structlog
-
 from tracker.rules.capabilities import missing_now
 from tracker.store.capabilities import forget_refusal, note_refusal, refused_before
 from tracker.store.connection import Connection
-
-log = structlog.get_logger("tracker.capabilities")
 
 
 def second_refusal(
     store: Connection,
     panel: str,
     action: str,
-    words: str,
     now: datetime,
     *,
     known: bool,
     url: str,
-    told: bool = False,
 ) -> bool:
     """Given a refusal of ``action`` in a missing action's words (witnessed:
     the key works), return True when it learns the action missing (the
     second in a row, or ``known`` missing already: the caller stores it);
     False when it is the first, kept for the next call to tell. Refusals
     count at ``url``, the panel's URL now: one at its old URL counts not.
-    The first is logged at debug, ``action_refused_once``, unless ``told``:
-    the caller logs its own line of it (one line says it)."""
+    Nothing is logged here: each caller's own line says the refusal (one
+    line says it; a debug ``action_refused_once`` beside it said it twice)."""
     if missing_now(known, refused_before(store, panel, action, url)):
         forget_refusal(store, panel, action)
         return True
     note_refusal(store, panel, action, now, url)
-    if not told:
-        log.debug("action_refused_once", panel=panel, action=action, answer=words)
     return False
 
 
