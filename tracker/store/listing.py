@@ -127,12 +127,9 @@ def failing_panels(store: Store, panel: str | None = None) -> dict[str, tuple[st
     """Return {panel: (kind, since)} for each panel (or ``panel``) whose polls
     are failing now: its listed statuses are the last it gave. Nothing when
     the database cannot say (a table it does not have yet)."""
-    try:
-        rows = store.rows(_FAILING, [panel, panel])
-    except StoreError:
-        return {}
     found: dict[str, tuple[str, str]] = {}
-    for row in rows:  # auth_failed, then panel_unreachable, before status_failing
+    # auth_failed, then panel_unreachable, before status_failing: the first kept
+    for row in _episode_rows(store, _FAILING, panel):
         found.setdefault(row["panel"], (row["kind"], row["since"] or ""))
     return found
 
@@ -152,12 +149,9 @@ def not_answering(store: Store, panel: str | None = None) -> dict[str, dict[str,
     ``panel_unreachable`` episodes open now, of each panel (or ``panel``):
     both of a panel when both are open, where :func:`failing_panels` keeps
     one. Nothing when the database cannot say (a table it does not have yet)."""
-    try:
-        rows = store.rows(_NOT_ANSWERING, [panel, panel])
-    except StoreError:
-        return {}
     found: dict[str, dict[str, str | None]] = {}
-    for row in rows:  # since NULL (a file edited by hand): said "an unknown time"
+    # since NULL (a file edited by hand): said "an unknown time"
+    for row in _episode_rows(store, _NOT_ANSWERING, panel):
         found.setdefault(row["panel"], {})[row["kind"]] = row["since"]
     return found
 
@@ -178,8 +172,15 @@ def failing_calls(store: Store, panel: str | None = None) -> dict[str, tuple[str
     calls have all failed since ``since``, its last at ``last``, the
     unreachable episode not open yet. Nothing when the database cannot
     say (a table it does not have yet)."""
-    try:
-        rows = store.rows(_CALLS_FAILING, [panel, panel])
-    except StoreError:
-        return {}
+    rows = _episode_rows(store, _CALLS_FAILING, panel)
     return {r["panel"]: (r["since"], r["last_sent_at"] or r["since"]) for r in rows}
+
+
+def _episode_rows(store: Store, sql: str, panel: str | None) -> list[dict[str, Any]]:
+    """Run one of the ``alert_state`` reads above for ``panel`` (None: every
+    panel); no rows when the database cannot say (a table it does not have
+    yet): a listing's note is never worth failing the listing for."""
+    try:
+        return store.rows(sql, [panel, panel])
+    except StoreError:
+        return []
