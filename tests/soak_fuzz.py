@@ -289,6 +289,8 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None, help="where the worlds' directories go")
     parser.add_argument("--verbose", action="store_true", help="print each command as it ends")
     args = parser.parse_args()
+    if args.keep is not None:  # README's own command names a directory not made yet
+        args.keep.mkdir(parents=True, exist_ok=True)
     global VERBOSE
     VERBOSE = args.verbose
     low, _, high = args.seeds.partition("-")
