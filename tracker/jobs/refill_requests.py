@@ -28,6 +28,7 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
+from tracker.jobs.refill_multi import FOR_GOOD, THIS_ROUND, named_no_order, refused_so
 from tracker.jobs.refill_outcomes import (
     RequestResult,
     failed,
@@ -42,14 +43,13 @@ from tracker.panel.models import RefillRequest
 from tracker.panel.refusals import is_busy
 from tracker.rules.capabilities import (
     REFILL_ORDERS,
-    evidence,
     multi_unsupported,
     reads_no_orders,
     refused_once,
 )
 from tracker.rules.refill_states import UNKNOWN
 from tracker.rules.refills import NOT_IN_ANSWER, answered, lost, refused
-from tracker.store.capabilities import is_unsupported, learn, refused_before
+from tracker.store.capabilities import is_unsupported, refused_before
 from tracker.store.orders import Store
 from tracker.store.refills import begin_requests
 
@@ -61,8 +61,10 @@ class PanelModes:
     """What this process learned about one panel: whether it accepts multi-ID
     ``refill`` and ``refill_status`` calls. Starts optimistic; a multi
     ``refill`` call refused ("Incorrect request") while single ones are read,
-    or answered naming no order, is learned for every process too
-    (``panel_capabilities``, :data:`REFILL_ORDERS`)."""
+    or answered naming no order, a second time in a row (in a later round or
+    process) is learned for every process too (``panel_capabilities``,
+    :data:`REFILL_ORDERS`: :mod:`tracker.jobs.refill_multi`); the first
+    turns multi calls off for the rest of its round only."""
 
     multi_refill: bool = True
     multi_refill_status: bool = True
@@ -100,6 +102,7 @@ def request_refills(
     )
     if modes.multi_refill and len(order_ids) > 1:  # learned by another process?
         modes.multi_refill = not is_unsupported(store, client.name, REFILL_ORDERS, client.panel.url)
+    multi = modes.multi_refill  # this round's: off after a first refusal too
     for start in range(0, len(order_ids), MAX_IDS):
         if stop.is_set() or gave_up(result):
             break
@@ -120,8 +123,8 @@ def request_refills(
             result.raced.extend(raced)
         if not rows:
             continue
-        if modes.multi_refill and len(batch) > 1:
-            _send_multi(store, client, rows, clock, modes, stop, result)
+        if multi and len(batch) > 1:
+            multi = _send_multi(store, client, rows, clock, modes, stop, result)
         else:
             _send_singles(store, client, rows, clock, stop, result)
     _done(client, result)
@@ -143,7 +146,9 @@ def _send_multi(
     modes: PanelModes,
     stop: threading.Event,
     result: RequestResult,
-) -> None:
+) -> bool:
+    """Send one batch in a multi-order call; return whether the round's next
+    batch is sent so too (not after the panel took no such call)."""
     order_ids = list(rows)
     result.calls += 1
     try:
@@ -151,61 +156,57 @@ def _send_multi(
     except StopRequested:  # stopping, not failing: asked again next round
         result.calls -= 1
         unsent(store, rows, order_ids, result)
-        return
+        return True
     except AuthError as exc:
         failed(result, client, exc, auth=True)
         unsent(store, rows, order_ids, result)
-        return
+        return True
     except TransientError as exc:  # non-idempotent: raised only when certainly not sent
         failed(result, client, exc)
         unsent(store, rows, order_ids, result)
-        return
+        return True
     except OutcomeUnknownError as exc:
         failed(result, client, exc)
         finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
-        return
+        return True
     except PanelAnswerError as exc:
         if is_busy(exc.detail):  # HTTP 429 in words: nothing asked, asked again next round
             failed(result, client, exc)
             unsent(store, rows, order_ids, result)
-            return
+            return True
         # A panel lacking refill and one reading only ``order`` may refuse this call
         # alike: the single calls tell (the first one, when refill is missing).
         if multi_unsupported(exc) or client.refused_as_missing("refill", exc.detail):
             # The panel read no order from this call: nothing was requested.
-            log.warning("multi_refill_unsupported", panel=client.name, answer=exc.detail)
-            modes.multi_refill = False
+            if not reads_no_orders(exc.detail):  # one unknown ID, maybe: this call only
+                log.warning("multi_refill_refused", panel=client.name, answer=exc.detail)
+                _send_singles(store, client, rows, clock, stop, result)
+                return True
             known = len(result.answers)
             _send_singles(store, client, rows, clock, stop, result)
             read = result.unsupported is None and len(result.answers) > known  # singles are read
-            # For good when it reads no such field, at the second call so refused
-            # (one may be a flaky panel's); for one unknown ID, this call only.
-            modes.multi_refill = not (
-                read
-                and reads_no_orders(exc.detail)
-                and _reads_no_orders(store, client, exc, clock())
-            )
-            return
+            # For good at the second call so refused (one may be a flaky panel's),
+            # in a later round: this one asks one order at a time from here.
+            if refused_so(store, client, exc.detail, clock(), read=read):
+                modes.multi_refill = False
+            return False
         if isinstance(exc, WholeCallRefused):  # an order in it provoked it: each alone tells
             log.warning("multi_refill_refused", panel=client.name, answer=exc.detail)
-            return _send_singles(store, client, rows, clock, stop, result)
+            _send_singles(store, client, rows, clock, stop, result)
+            return True
         finish(store, rows, {o: refused(exc.detail) for o in order_ids}, clock, result)
-        return
+        return True
     except NoOrderNamedError as exc:  # it may have acted: these stay Unknown
         # Multi calls would use up every order's requests the same way.
-        log.warning("multi_refill_names_no_order", panel=client.name, answer=exc.detail)
-        modes.multi_refill = False
-        why = f"{exc.detail}; asked one order at a time from now on"
+        learned = named_no_order(store, client, exc.detail, clock())
+        modes.multi_refill = not learned
+        why = f"{exc.detail}; {FOR_GOOD if learned else THIS_ROUND}"
         finish(store, rows, {o: lost(why) for o in order_ids}, clock, result)
-        learn(
-            store, client.name, REFILL_ORDERS, False, evidence(exc.detail), clock(),
-            url=client.panel.url,
-        )  # fmt: skip
-        return
+        return False
     except PanelError as exc:  # garbled answer: the panel may have acted
         failed(result, client, exc)
         finish(store, rows, {o: lost(exc.detail) for o in order_ids}, clock, result)
-        return
+        return True
     fields = _by_order(order_ids, answers)
     succeeded(store, client.name, REFILL_ORDERS, client.panel.url)  # a first refusal forgotten
     if result.waiting and any(f["refill_id"] is not None for f in fields.values()):
@@ -215,19 +216,6 @@ def _send_multi(
         result.waiting = False
     finish(store, rows, fields, clock, result)
     still_running(store, client.name, fields, clock, result)
-
-
-def _reads_no_orders(store: Store, client: PanelClient, exc: PanelError, now: datetime) -> bool:
-    """A multi refill call refused in words saying no such field is read,
-    while single calls answer: return True when that is learned (the second
-    call so refused, no multi call answered between: stored for good);
-    False for the first, the next call a multi one again."""
-    url, words = client.panel.url, exc.detail
-    # The refusal is told by the caller's multi_refill_unsupported, not at debug too.
-    if not second_refusal(store, client.name, REFILL_ORDERS, now, known=False, url=url):
-        return False
-    said = evidence(f"answered {words!r}")
-    learn(store, client.name, REFILL_ORDERS, False, said, now, url=url)
     return True
 
 
