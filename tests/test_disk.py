@@ -364,7 +364,7 @@ def test_a_full_disk_sqlite_calls_an_io_error_is_said_as_full(tmp_path, monkeypa
     # (its -shm cannot grow), before any write could say "disk is full": the
     # command said "disk I/O error", and the daemon, taking it for a broken
     # disk, exited at start instead of waiting for space.
-    from tracker.service.process import is_waitable
+    from tracker.service.startup import is_waitable
     from tracker.store.causes import error_kind
 
     path = tmp_path / "tracker.db"

@@ -16,8 +16,9 @@ from tracker.config.load import config_from_dict
 from tracker.errors import StoreError
 from tracker.service.daemon import Generation
 from tracker.service.notify import Notifier
-from tracker.service.process import STARTUP_RETRY, Service
+from tracker.service.process import Service
 from tracker.service.signals import Signals
+from tracker.service.startup import STARTUP_RETRY
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 

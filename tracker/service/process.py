@@ -1,8 +1,10 @@
-"""``smm-tracker run`` as a service: readiness, watchdog, status, reload, metrics.
+"""``smm-tracker run`` as a service: generations, reload, metrics.
 
 :mod:`tracker.cli.run` parses the options and holds the database lock; this
 module wires the daemon loop (:mod:`tracker.service.daemon`) to systemd
-(:mod:`tracker.service.notify`) and to the optional metrics endpoint.
+(:mod:`tracker.service.notify`, through :mod:`tracker.service.heartbeat`) and
+to the optional metrics endpoint; the first generation waits for a database
+it cannot write (:mod:`tracker.service.startup`).
 
 Reload (SIGHUP) re-reads the config and rebuilds the Tracker and its jobs. A
 config that fails validation, or that moves the database or the metrics
@@ -22,7 +24,6 @@ from tracker.errors import ConfigError, StoreError, TrackerError
 from tracker.jobs.prune import prune_jobs
 from tracker.jobs.tracker import Tracker
 from tracker.jobs.watch import Watch
-from tracker.rules.doctor import unconfigured_note
 from tracker.rules.episodes import Alert
 from tracker.rules.reloads import (
     reload_blockers,
@@ -32,32 +33,24 @@ from tracker.rules.reloads import (
 from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats, serve
 from tracker.service.handover import anew_panels, rekeyed_probes
+from tracker.service.heartbeat import Heartbeat
 from tracker.service.lock import DatabaseLock
 from tracker.service.metrics import build_registry, take_snapshot
 from tracker.service.metrics_http import MetricsServer
-from tracker.service.notify import STATUS_EVERY, Notifier, status_line
+from tracker.service.notify import STATUS_EVERY, Notifier
 from tracker.service.once import stop_bound
 from tracker.service.runs import select_jobs
 from tracker.service.signals import Signals
-from tracker.store.causes import error_kind
+from tracker.service.startup import Startup
 from tracker.store.identity import keep_orphaned_wal, replaced_message
 from tracker.store.orders import Store
-from tracker.store.readings import open_by_panel
 
 log = structlog.get_logger("tracker.service")
 
-STARTUP_RETRY = 30.0  # seconds between attempts to open an unwritable database
 STORE_REPLACED = "store_replaced"
-MAX_RETRY_WAIT = 120.0  # the longest wait between two tries of a call (Retry-After cap)
 
 
-def is_waitable(exc: StoreError) -> bool:
-    """Given a store failure at start-up, return True when waiting may cure it (disk full,
-    read-only, locked) rather than a mistake to report (missing directory, not a database)."""
-    return error_kind(exc) in {"full", "readonly", "busy"}
-
-
-class Service:
+class Service(Startup, Heartbeat):
     """Given a validated config, run the daemon until SIGTERM/SIGINT.
 
     ``load`` re-reads the config on SIGHUP; ``panel`` keeps ``run --panel``.
@@ -149,50 +142,6 @@ class Service:
             self._reader.close()
             self._reader = None
 
-    def _build_when_writable(self, signals: Signals) -> Generation | None:
-        """Build the first generation, waiting (not exiting) while the database
-        is full, read-only or locked; return None if a stop comes first.
-
-        Exiting would have systemd restart the service in a loop; waiting keeps
-        one process, one alert and a STATUS= line saying what it waits for.
-        """
-        alerted = False
-        while True:
-            try:
-                return self._build(self.config)
-            except StoreError as exc:
-                if not is_waitable(exc):
-                    raise
-                if not alerted:
-                    alerted = True
-                    raise_alert(
-                        Alert(
-                            "store_unwritable",
-                            f"cannot start: {exc}; retrying every {STARTUP_RETRY:g}s",
-                            severity="error",
-                        )
-                    )
-                    # Started as far as systemd is concerned (no start timeout,
-                    # no restart loop); the watchdog is fed while waiting.
-                    self.notifier.ready(f"waiting for the database: {exc}")
-            if self._wait(signals, STARTUP_RETRY):
-                return None
-
-    def _wait(self, signals: Signals, seconds: float) -> bool:
-        """Sleep up to ``seconds`` feeding the watchdog (at its own pace); return
-        True if stopped."""
-        deadline = self.monotonic() + seconds
-        fed = None
-        while (now := self.monotonic()) < deadline:
-            if signals.stop:
-                return True
-            every = self.notifier.watchdog_every
-            if every and (fed is None or now - fed >= every):
-                self.notifier.watchdog()
-                fed = now
-            self.sleep(0.2)
-        return signals.stop
-
     def _build(self, config: Config) -> Generation:
         tracker = Tracker(config)  # opens the store: migrations run here
         try:
@@ -224,13 +173,6 @@ class Service:
         """Seconds a stop may take (:func:`tracker.service.once.stop_bound`)."""
         return stop_bound(self.config)
 
-    def stall_bound(self) -> float:
-        """Seconds without any progress (no call completing, no run starting or
-        ending) after which a running job is taken as stuck: two call deadlines,
-        the longest retry wait, a rate-limit wait and a busy database."""
-        longest = max((p.timeout for p in self.config.panels), default=0.0)
-        return 2 * longest + MAX_RETRY_WAIT + 60.0 + self.config.database.busy_timeout
-
     def _database_gone(self) -> bool:
         """Return True (after an error line and an alert) when the database file
         was deleted or replaced under the daemon: stopping, with a non-zero exit,
@@ -252,51 +194,7 @@ class Service:
     def _progress(self, *_call: object) -> None:  # a PanelClient observer
         self.stats.touch()
 
-    # --- systemd ---------------------------------------------------------------
-
-    def status_text(self) -> str:
-        """Return the one-line summary systemd shows in ``systemctl status``."""
-        stats = self.stats.snapshot()
-        polls = [at for name, at in stats.last_ok.items() if name.startswith("status:")]
-        try:
-            counts = open_by_panel(self._reader) if self._reader else None
-        except StoreError:
-            counts = None
-        names = {p.name for p in self.config.panels}
-        left_out = unconfigured_note({p: n for p, n in (counts or {}).items() if p not in names})
-        return status_line(
-            open_orders=sum(counts.values()) if counts is not None else None,
-            last_poll=max(polls) if polls else None,
-            failing=sorted(stats.last_failed),
-            failures=stats.failures,
-            now=self.clock(),
-            note="; ".join(text for text in (left_out, self.note) if text),
-        )
-
-    def _ready(self) -> None:
-        self.notifier.ready(self.status_text())
-
-    def _heartbeat(self) -> None:
-        # The ping goes first: a slow status query must not delay it. It is
-        # withheld while a job is stuck, so systemd restarts a wedged process.
-        stuck = self.stats.stalled(self.stall_bound())
-        if stuck:
-            if not self._stalled:
-                log.critical(
-                    "jobs_stalled", jobs=stuck, bound=self.stall_bound(), watchdog="withheld"
-                )
-            self._stalled = True
-            self.notifier.status(f"stalled: {', '.join(stuck)} made no progress; watchdog withheld")
-            return
-        self._stalled = False
-        if self.notifier.watchdog_every:
-            self.notifier.watchdog()
-        self.notifier.status(self.status_text())
-
-    def _stopping(self) -> None:
-        running = sorted(self.stats.snapshot().running)
-        waiting = f"waiting for {', '.join(running)}" if running else "nothing in flight"
-        self.notifier.stopping(f"stopping: {waiting}")
+    # --- reload ------------------------------------------------------------------
 
     def _reload(self) -> Generation | None:
         self.notifier.reloading()
