@@ -26,9 +26,10 @@ from structlog.testing import capture_logs
 from tracker.config.model import PanelConfig, Secret
 from tracker.errors import AuthError, PanelError
 from tracker.jobs.asking import Answer, ask_batch
-from tracker.panel.body import as_utf8, decode_document
+from tracker.panel.body import decode_document
 from tracker.panel.client import PanelClient
 from tracker.panel.deadline import MAX_ANSWER, MAX_SERVICES_ANSWER
+from tracker.panel.encoding import as_utf8
 from tracker.panel.ids import ID_MAX
 from tracker.panel.models import (
     Balance,

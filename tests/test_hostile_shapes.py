@@ -113,8 +113,8 @@ def test_a_key_given_many_times_costs_work_in_proportion_not_its_square():
     # of a status answer: each value was compared with every one before it,
     # 1.8 billion comparisons, minutes of CPU for one answer (16 MB of services:
     # hours), the daemon's other jobs starved and a stop overdue.
-    from tracker.panel.body import _once_each as once_each
     from tracker.panel.body import decode_document
+    from tracker.panel.json_decoder import _once_each as once_each
 
     Counted.made = 0
     read = once_each([("status", "Pending")] + [("remains", Counted(i)) for i in range(3000)])

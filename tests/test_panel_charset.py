@@ -105,7 +105,7 @@ def test_utf16_under_an_unknown_charset_is_one_clear_line(panel, tmp_path):
 
 
 def test_read_by_its_header_a_body_stays_within_half_again_its_capped_size():
-    from tracker.panel.body import as_utf8
+    from tracker.panel.encoding import as_utf8
 
     wide = ("\u20ac" * 1000).encode("utf-16-le") + b"\x00"  # odd: cut mid-unit
     text = as_utf8(wide, "text/plain; charset=utf-16le")

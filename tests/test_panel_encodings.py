@@ -68,7 +68,7 @@ def test_a_key_echoed_in_utf16_never_reaches_the_output_or_the_database(panel, t
 
 
 def test_broken_utf16_reads_as_what_it_says_and_stays_bounded():
-    from tracker.panel.body import as_utf8
+    from tracker.panel.encoding import as_utf8
 
     # A lone surrogate is U+FFFD, never an error further on (log, database).
     body = codecs.BOM_UTF16_LE + '{"error": "x\ud800y"}'.encode("utf-16-le", "surrogatepass")

@@ -105,7 +105,7 @@ def test_a_single_byte_answer_shows_no_key_and_no_control_characters(panel, tmp_
 
 
 def test_read_a_byte_a_character_a_body_stays_within_three_times_its_size():
-    from tracker.panel.body import as_utf8
+    from tracker.panel.encoding import as_utf8
 
     euros = b"\x80" * 1000  # the euro sign in Windows-1252: three bytes of UTF-8
     assert as_utf8(euros) == "\u20ac".encode() * 1000

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tracker.panel import misdirected, proxies
-from tracker.panel.body import html_title, looks_like_html
+from tracker.panel.notices import html_title, looks_like_html
 from tracker.panel.refusals import error_text
 from tracker.panel.urls import shown_url
 from tracker.panel.values import short

@@ -15,8 +15,9 @@ import structlog
 
 from tracker.errors import BadAnswerError, RateLimitedError, TransientError
 from tracker.panel import absurd, failures, parse, refusals, wait_hints
-from tracker.panel.body import Document, as_utf8
 from tracker.panel.cloudflare import server_error
+from tracker.panel.encoding import as_utf8
+from tracker.panel.notices import Document
 from tracker.panel.settings import P
 from tracker.panel.unserved import page_error, unrefused
 from tracker.redact import scrub, scrub_bytes

@@ -17,15 +17,17 @@ from tracker.errors import BadAnswerError, MisfiledAnswerError
 from tracker.panel import values
 from tracker.panel.amounts import bare_amount
 from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
-    Document,
-    Twice,
     decode_document,
     decode_json,
+)
+from tracker.panel.ids import id_shown, named_id, to_id
+from tracker.panel.json_decoder import Twice
+from tracker.panel.models import OrderStatus
+from tracker.panel.notices import (  # noqa: F401  (the envelope, used as parse.X)
+    Document,
     html_title,
     looks_like_html,
 )
-from tracker.panel.ids import id_shown, named_id, to_id
-from tracker.panel.models import OrderStatus
 from tracker.panel.refusals import (
     error_text,
     is_key_refusal,
@@ -35,8 +37,9 @@ from tracker.panel.refusals import (
 from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import short, to_int, to_text
 
-# --- envelope: decode_json, decode_document, looks_like_html and html_title
-# live in tracker.panel.body and are imported above for the callers of this module.
+# --- envelope: decode_json and decode_document live in tracker.panel.body,
+# looks_like_html and html_title in tracker.panel.notices; imported above for
+# the callers of this module.
 
 
 def _expect_dict(data: Any, what: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from tracker.errors import BadAnswerError
 from tracker.panel.amounts import bare_amount
-from tracker.panel.body import Twice
+from tracker.panel.json_decoder import Twice
 from tracker.panel.models import Balance, Service
 from tracker.panel.parse import _expect_dict, _expect_list
 from tracker.panel.refusals import error_text, raise_for_error

@@ -13,8 +13,8 @@ from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError, NoOrderNamedError
 from tracker.panel import values
-from tracker.panel.body import Twice
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id, to_id
+from tracker.panel.json_decoder import Twice
 from tracker.panel.models import CancelAnswer, CancelResult, RefillRequest
 from tracker.panel.parse import _expect_dict, _expect_list
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error, refuses

@@ -1,0 +1,84 @@
+"""Where the JSON document is in a panel's answer body (made UTF-8 first,
+:mod:`tracker.panel.encoding`): behind or before PHP notices, HTML blocks
+(``<div ...><h4>A PHP Error was encountered</h4>...</div>``), PHP's own
+``<br /><b>Warning</b>: ... on line <b>12</b><br />`` or plain lines
+(``Deprecated: ...``), a UTF-8 BOM read past after them. The document is
+taken from where a JSON object or array starts a line (or follows a tag) and
+ends the body, a line or the text before a tag; the text around it is kept,
+its first words, for the log. And an HTML page told from an answer, named by
+its title. Pure; a body holding no JSON document raises :class:`BadAnswerError`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tracker.errors import BadAnswerError
+from tracker.panel.json_decoder import decode as _decode
+from tracker.panel.values import short
+
+# Where a JSON document may start inside notice text: the start of the body,
+# of a line, or right after a tag's ">"; a UTF-8 BOM read past there too (the
+# notices came first, then an included file saved with a BOM printed it).
+_START = re.compile(r"(?:\A|(?<=[\n>]))[ \t\r\ufeff]*(?=[\[{])")
+_TAGS = re.compile(r"<[^>]*>")
+_MAX_CANDIDATES = 64  # bounds the work on a large body that holds no JSON at all
+
+
+@dataclass(frozen=True)
+class Document:
+    """A decoded answer, and the text found around it ("" for a clean body)."""
+
+    data: Any
+    noise: str = ""
+
+
+def find_json(body: bytes) -> Document:
+    """Given an answer body, return its JSON document and the text around it.
+
+    Raise BadAnswerError when the body holds no JSON document.
+    """
+    text = body.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    try:
+        return Document(_decode(text))
+    except (ValueError, RecursionError):
+        pass
+    for count, match in enumerate(_START.finditer(text)):
+        if count >= _MAX_CANDIDATES:
+            break
+        start = match.end()
+        try:
+            data, end = _decode(text, start)
+        except (ValueError, RecursionError):
+            continue
+        tail = text[end:]
+        # The document must end the body, a line, or run into a tag: JSON-looking
+        # bits of prose ("see [1] below") are not an answer.
+        if not isinstance(data, dict | list) or not _ends_cleanly(tail):
+            continue
+        return Document(data, describe_noise(text[:start] + "\n" + tail))
+    raise BadAnswerError(f"answered no JSON document: {short(text[:120], 120)}")
+
+
+def _ends_cleanly(tail: str) -> bool:
+    return not tail.strip() or tail[0] in "\r\n<" or tail.lstrip(" \t").startswith("<")
+
+
+def describe_noise(text: str) -> str:
+    """Given notice text (HTML or plain), return its first readable words, one line."""
+    plain = " ".join(_TAGS.sub(" ", text).split())
+    return short(plain, 160)
+
+
+def looks_like_html(body: bytes) -> bool:
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype", b"<html", b"<head", b"<body")) or b"<title" in head
+
+
+def html_title(body: bytes) -> str:
+    match = re.search(rb"<title[^>]*>(.*?)</title>", body[:4096], re.IGNORECASE | re.DOTALL)
+    if match:
+        return short(match.group(1).decode("utf-8", "replace"), 80)
+    return "untitled page"
