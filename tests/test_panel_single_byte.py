@@ -198,3 +198,39 @@ def test_utf8_text_inside_utf16_json_is_stored_without_the_key(panel, tmp_path):
     with sqlite3.connect(tmp_path / "t.db") as db:
         dump = "\n".join(db.iterdump())
     assert not any(form in dump for form in _misread(KEY))
+
+
+SHORT_KEY = "Ab3dE9xZ"  # 8 characters: real panels issue such keys too
+
+
+@pytest.mark.parametrize(
+    "words", ["xxx key " + SHORT_KEY, "xx key " + SHORT_KEY + "!"], ids=["in step", "a byte on"]
+)
+def test_a_short_key_in_utf8_inside_utf16_json_is_kept_from_log_and_database(
+    tmp_path, monkeypatch, words
+):
+    # Read as UTF-16, an 8-character key is 4 CJK characters (3 from its
+    # second byte): looked for only from 12 characters on, it went to the
+    # unknown_status line, the alert and every stored copy of the status.
+    assert len(words.encode()) % 2 == 0  # the UTF-16 after it stays in step
+    wide = "utf-16-le"
+    with scripted_panel(tmp_path, monkeypatch, SHORT_KEY) as (_server, replies, cli):
+        replies["status"] = raw(
+            b"\xff\xfe",
+            '{"7": {"status": "'.encode(wide),
+            words,
+            '", "remains": "5"}, "8": {"error": "'.encode(wide),
+            words,
+            '"}}'.encode(wide),
+        )
+        assert cli("track", "7", "8").exit_code == 0
+        run = cli("run", "--once", "--all")
+    assert run.exit_code == 0, run.output
+    assert "unknown_status" in run.stderr and "***" in run.stderr, run.stderr
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        dump = "\n".join(db.iterdump())
+    (seven, status, said, _), (eight, _, _, error) = _orders(tmp_path)
+    assert (seven, eight) == (7, 8)
+    assert "***" in status and "***" in said and "***" in error, (status, error)
+    for form in _misread(SHORT_KEY):  # its readings of 3 characters or more
+        assert form not in run.stderr and form not in dump, form

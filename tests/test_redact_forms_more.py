@@ -253,3 +253,19 @@ def test_a_key_json_escaped_outside_any_json_string_in_a_raw_body_is_blanked(wri
         scrubbed = scrub_bytes(body, [KEY])
         assert written.encode() not in scrubbed and b"***" in scrubbed
         assert scrubbed.startswith(body[:10]) and scrubbed.endswith(body[-8:])
+
+
+def test_a_short_key_read_as_utf16_is_blanked_and_kana_around_it_kept():
+    # An 8-character key (real panels issue them) in UTF-8 inside a UTF-16
+    # body reads as 4 CJK characters, or 3 from its second byte: it was
+    # looked for so only from 12 characters on, and went to the log.
+    short = "a0c0e0f0"  # read so: "ちっづて", kana that Japanese text writes
+    for shift in (0, 1):
+        for codec in ("utf-16-le", "utf-16-be"):
+            hidden = short.encode()[shift:][: (len(short) - shift) // 2 * 2].decode(codec)
+            text = f"注文はちっとも進まない、待って: {hidden}"
+            assert scrub(text, [short]) == "注文はちっとも進まない、待って: ***"
+            assert scrub_bytes(text.encode(), [short]) == text.replace(hidden, "***").encode()
+    # One or two such characters are no key: "ちっ", a 5-character key's
+    # reading, is a word's start, never blanked.
+    assert scrub("ちっとも", ["a0c0e"]) == "ちっとも"

@@ -54,9 +54,14 @@ def forms(secret: str) -> set[str]:
     return {form for form in found if form}
 
 
-# A secret shorter than this (bytes) read as UTF-16 is 5 characters or fewer,
-# which a text in Chinese may hold by chance: not looked for so.
-_MIN_MISREAD = 12
+# Each character of a secret's UTF-8 read as UTF-16 is two of its bytes: one
+# or two such characters (a key of 4 or 5 characters, or 6 read from its
+# second byte) may be kana or CJK that ordinary Japanese or Chinese text
+# writes ("ち" is "a0" read so), blanked wherever it is; a run of three, six
+# of the key's bytes in a row, is no chance reading. Only such runs are
+# looked for: an 8-character key (real panels issue them) read so is 4
+# characters, or 3 from its second byte.
+_MIN_MISREAD = 3
 
 
 def misread(secret: str) -> set[str]:
@@ -64,15 +69,17 @@ def misread(secret: str) -> set[str]:
     either byte order, from either byte: its neighbours' halves left out),
     as a body behind a UTF-16 mark, or one whose text holds an ASCII
     character and a NUL (``{\\x00``), is read: CJK characters a crafted
-    answer could hide the key in, to be printed and stored."""
-    if len(secret) < _MIN_MISREAD or not secret.isascii():
+    answer could hide the key in, to be printed and stored. Each reading of
+    at least :data:`_MIN_MISREAD` characters."""
+    if not secret.isascii():
         return set()
     found = set()
     for variant in {secret, secret.lower(), secret.upper()}:
         raw = variant.encode()
         for shift in (0, 1):
             whole = raw[shift : shift + (len(raw) - shift) // 2 * 2]
-            found |= {whole.decode("utf-16-le"), whole.decode("utf-16-be")}
+            if len(whole) >= 2 * _MIN_MISREAD:
+                found |= {whole.decode("utf-16-le"), whole.decode("utf-16-be")}
     return found
 
 
