@@ -19,6 +19,11 @@ from tracker.store.alerts import record_balance, save_episode
 from tracker.store.orders import Store
 
 KEY = "sim-key-Episodes4Rt8Yu2"
+# What `orders` says fixes a refused key, as doctor says it.
+FIX = (
+    "fix the key in panels[0].key_env (environment variable SIM_KEY), then `systemctl "
+    "reload smm-tracker` (the daemon reads it again); from cron, the next run reads it"
+)
 
 
 def _cli(tmp_path, monkeypatch, url: str):
@@ -118,8 +123,7 @@ def test_orders_note_says_both_episodes_the_key_first(tmp_path, monkeypatch):
     assert listed.stderr == (
         "(sim: the API key is refused since 2026-12-01T08:00:00+00:00, and every call has "
         "failed since 2026-12-01T09:00:00+00:00: its statuses are the last it gave; "
-        "the refused key is the cause to fix first: smm-tracker doctor, or the log's "
-        "status_failed lines, say why)\n"
+        f"the refused key is the cause to fix first: {FIX})\n"
     ), listed.stderr
 
     store = Store(tmp_path / "t.db")  # the panel answers again; the key is still refused
@@ -127,5 +131,5 @@ def test_orders_note_says_both_episodes_the_key_first(tmp_path, monkeypatch):
     store.close()
     assert cli("orders").stderr == (
         "(sim: the API key is refused since 2026-12-01T08:00:00+00:00: its statuses are "
-        "the last it gave; smm-tracker doctor, or the log's status_failed lines, say why)\n"
+        f"the last it gave; {FIX})\n"
     )

@@ -76,8 +76,15 @@ def test_example_loads_with_the_documented_defaults(monkeypatch):
     defaults = build(minimal(), EXAMPLE.parent)
     for section in SECTIONS:
         assert getattr(config, section) == getattr(defaults, section)
-    assert dataclasses.replace(panel, key=Secret(KEY), key_source="") == dataclasses.replace(
-        defaults.panels[0], name="main", url="https://example-panel.com/api/v2", key_source=""
+    assert panel.key_field == "key_env"
+    assert dataclasses.replace(
+        panel, key=Secret(KEY), key_source="", key_field=""
+    ) == dataclasses.replace(
+        defaults.panels[0],
+        name="main",
+        url="https://example-panel.com/api/v2",
+        key_source="",
+        key_field="",
     )
 
 
@@ -86,7 +93,7 @@ def test_example_documents_every_key():
     written = set(re.findall(r"^#? ?(\w+) = ", text, flags=re.MULTILINE))
     for cls in [*SECTIONS.values(), PanelConfig]:
         for field in dataclasses.fields(cls):
-            derived = {"key_source", "host", "port", "unread_targets"}  # not written
+            derived = {"key_source", "key_field", "host", "port", "unread_targets"}  # not written
             if field.name in derived:
                 continue
             assert field.name in written, f"{cls.__name__}.{field.name} is not documented"

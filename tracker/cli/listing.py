@@ -14,7 +14,7 @@ from tracker.cli.render import layout_of, row_in_list, safe_text, table, with_re
 from tracker.cli.screen import Columns, Screen, moment
 from tracker.rules.delivery import delivered, total_quantity
 from tracker.rules.money import money_or_none
-from tracker.rules.not_answering import NOT_ANSWERING, not_answering_said
+from tracker.rules.not_answering import NOT_ANSWERING, key_fix, not_answering_said
 from tracker.store.listing import BY_PANEL, BY_USER
 
 
@@ -139,6 +139,7 @@ def stale_notes(
     screen: Screen | None,
     calls: Mapping[str, tuple[str, str]] | None = None,
     open_now: Mapping[str, Mapping[str, str | None]] | None = None,
+    keys: Mapping[str, str | None] | None = None,
 ) -> list[str]:
     """Given the panels whose polls fail now ({panel: (alert kind, since)}),
     those the config leaves out ({panel: open orders}) and those whose every
@@ -147,7 +148,11 @@ def stale_notes(
     prints on stderr: their listed statuses are the last they gave; the
     moments as ``screen`` (stdout's) shows them. ``open_now`` ({panel:
     {kind: since}}: :func:`tracker.store.listing.not_answering`) lets a
-    panel's note name both its key refused and every call failing."""
+    panel's note name both its key refused and every call failing. A
+    panel of ``keys`` ({panel: where its key is set, as
+    :func:`~tracker.rules.not_answering.key_place` says it; None: not
+    known}) whose key is refused is told what fixes it, as ``doctor`` says
+    it; any other, where to read why."""
     lines = []
     calls = calls or {}
     open_now = open_now or {}
@@ -164,12 +169,11 @@ def stale_notes(
         why, first = f"polls have failed since {moment(since, screen)}", ""
         if kind in NOT_ANSWERING:  # both open: both said, the key first
             why, first = not_answering_words(kind, since, open_now.get(failing_panel, {}), screen)
-        lines.append(
-            safe_text(
-                f"({failing_panel}: {why}: its statuses are the last it gave; {first}"
-                "smm-tracker doctor, or the log's status_failed lines, say why)"
-            )
-        )
+        fix = "smm-tracker doctor, or the log's status_failed lines, say why"
+        if kind == "auth_failed" and keys is not None and failing_panel in keys:
+            fix = key_fix(keys[failing_panel])  # the key, where it is set: as doctor says
+        said = f"({failing_panel}: {why}: its statuses are the last it gave; {first}{fix})"
+        lines.append(safe_text(said))
     for left, count in left_out.items():
         lines.append(
             safe_text(

@@ -69,6 +69,7 @@ class PanelConfig:
     url: str
     key: Secret = Secret("")
     key_source: str = "none"  # where the key came from, without the key itself
+    key_field: str = ""  # the [[panels]] key setting it: key_env, key_file or key ("": none)
     timeout: float = 30.0  # per HTTP call: read, write, pool
     max_batch: int = 100  # order IDs per multi-status call
     concurrency: int = 4  # calls in flight to this panel

@@ -21,7 +21,7 @@ from tracker.config.automation import read_automation
 from tracker.config.database import read_database
 from tracker.config.durations import format_duration
 from tracker.config.fields import Table, problem
-from tracker.config.keys import read_key
+from tracker.config.keys import KEY_FIELDS, read_key
 from tracker.config.late_checks import read_late_checks
 from tracker.config.model import (
     AlertsConfig,
@@ -124,12 +124,14 @@ def _panel(t: Table, base_dir: Path, env: Mapping[str, str], resolve: bool) -> P
     if re.search(r"[?&](api_)?key=", url):
         t.fail("url", "must not carry the API key; use key_env, key_file or key")
     key, source = read_key(t, env, base_dir, resolve)
+    given = [field for field in KEY_FIELDS if t.raw(field) is not None]
     balance_low = t.money("balance_low", None)
     return PanelConfig(
         name=name,
         url=url,
         key=Secret(key),
         key_source=source,
+        key_field=given[0] if len(given) == 1 and source != "none" else "",
         timeout=t.duration("timeout", d.timeout, maximum=600),
         max_batch=t.integer("max_batch", d.max_batch, 1, 100),
         concurrency=t.integer("concurrency", d.concurrency, 1, 32),

@@ -33,6 +33,15 @@ def not_answering_said(
     return ", and ".join(said), f"{KEY_FIRST}: "
 
 
+def key_place(index: int, field: str, source: str | None) -> str:
+    """Given a panel's N in ``panels[N]``, the key of its table that sets its
+    API key (``key_env``, ``key_file``, ``key``) and where that says the key
+    is ("environment variable SMM_KEY"; None: not known), return where a
+    refused key is fixed, as :func:`key_fix` says it: "panels[0].key_env
+    (environment variable SMM_KEY)" (never the key)."""
+    return f"panels[{index}].{field}" + (f" ({source})" if source else "")
+
+
 def key_fix(place: str | None) -> str:
     """Given where a panel's key is set ("panels[0].key_env (environment
     variable SMM_KEY)"; None: not known), return what fixes a refused key:

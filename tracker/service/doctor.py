@@ -42,6 +42,7 @@ from tracker.rules.doctor import (
 )
 from tracker.rules.late_doctor import late_checks_lines, overdue_after
 from tracker.rules.lost_doctor import lost_checks
+from tracker.rules.not_answering import key_place
 from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
 from tracker.rules.refusal_doctor import held_out_checks
@@ -197,7 +198,7 @@ def _key_places(
         given = [f for f in KEY_FIELDS if isinstance(item, dict) and f in item]
         if len(given) == 1 and index < len(panels):
             name, source, _panel = panels[index]
-            places[name] = f"panels[{index}].{given[0]}" + (f" ({source})" if source else "")
+            places[name] = key_place(index, given[0], source)
     return places
 
 
