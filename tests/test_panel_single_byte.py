@@ -234,3 +234,33 @@ def test_a_short_key_in_utf8_inside_utf16_json_is_kept_from_log_and_database(
     assert "***" in status and "***" in said and "***" in error, (status, error)
     for form in _misread(SHORT_KEY):  # its readings of 3 characters or more
         assert form not in run.stderr and form not in dump, form
+
+
+@pytest.mark.parametrize("key", [SHORT_KEY, KEY], ids=["8 characters", "23 characters"])
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_key_in_utf16_a_byte_out_of_step_is_kept_from_log_and_database(
+    tmp_path, monkeypatch, key, codec
+):
+    # A stray byte before the key's UTF-16 in a UTF-16 body, one after it:
+    # the answer reads as JSON, the key in it as CJK ("k" as U+6B00), which
+    # went unblanked whatever its length to the log line, the alert and the
+    # stored status.
+    mark = b"\xff\xfe" if codec == "utf-16-le" else b"\xfe\xff"
+    with scripted_panel(tmp_path, monkeypatch, key) as (_server, replies, cli):
+        replies["status"] = raw(
+            mark,
+            '{"7": {"status": "key '.encode(codec),
+            b"x" + key.encode(codec) + b"y",
+            '", "remains": "5"}, "8": "Completed"}'.encode(codec),
+        )
+        assert cli("track", "7", "8").exit_code == 0
+        run = cli("run", "--once", "--all")
+    assert run.exit_code == 0, run.output
+    assert "unknown_status" in run.stderr and "***" in run.stderr, run.stderr
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        dump = "\n".join(db.iterdump())
+    (seven, status, _, _), (_, done, _, _) = _orders(tmp_path)
+    assert (seven, done) == (7, "Completed") and "***" in status, status
+    moved = "".join(chr(ord(char) << 8) for char in key)
+    for form in (moved[1:-1], moved[2:]):  # either end shares a unit with a stray byte
+        assert form not in run.stderr and form not in dump, form

@@ -83,6 +83,22 @@ def misread(secret: str) -> set[str]:
     return found
 
 
+def shifted(secret: str) -> set[str]:
+    """Given an ASCII secret, return its UTF-16 read a byte out of step (a
+    stray byte before it in a UTF-16 body; or little-endian read as
+    big-endian, or the other way): each character's code moved up a byte,
+    "k" as U+6B00, CJK again; from either end, its first or last character
+    sharing its unit with a neighbour's byte. Each reading of at least
+    :data:`_MIN_MISREAD` characters."""
+    if not secret.isascii():
+        return set()
+    found = set()
+    for variant in {secret, secret.lower(), secret.upper()}:
+        moved = "".join(chr(ord(char) << 8) for char in variant)
+        found |= {form for form in (moved[1:], moved[:-1]) if len(form) >= _MIN_MISREAD}
+    return found
+
+
 def _percent_forms(variant: str) -> set[str]:
     """Given a secret, return its URL-encodings that leave different characters
     as they are: Python's quote() ('/' kept), JavaScript's encodeURIComponent
@@ -194,7 +210,7 @@ def _plans(
 def forms_of(secret: str) -> Forms:
     """Every form of a secret, worked out once (a panel's key is scrubbed from
     every answer)."""
-    text = forms(secret) | misread(secret)
+    text = forms(secret) | misread(secret) | shifted(secret)
     coded = {form.lower() for form in base64_forms(secret)} | byte_forms(secret)
     coded |= base32_forms(secret) | grouped(secret)
     plans = _plans(secret, {form.lower() for form in text}, coded, str)
