@@ -1,4 +1,4 @@
-from tracker.cli.main import main
+from tracker.cli.entry import main
 
 if __name__ == "__main__":
     main()

@@ -185,17 +185,21 @@ class _Group(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
-        if args and args[0] == "run" and not ctx.resilient_parsing:
+        name = args[0] if args else ""
+        if name == "run" and not ctx.resilient_parsing:
             _catch_stop_early(ctx)  # before its modules load (most of its start)
         try:
-            return super().resolve_command(ctx, args)
+            found = super().resolve_command(ctx, args)
         except click.UsageError as exc:  # "No such command 'order'.": which was meant
+            _stopped_while_loading(ctx, name)
             import difflib
 
             close = difflib.get_close_matches(args[0], self.list_commands(ctx), n=1)
             if not close or ctx.resilient_parsing or "Did you mean" in exc.message:
                 raise
             raise click.UsageError(f"{exc.message} Did you mean '{close[0]}'?", ctx) from None
+        _stopped_while_loading(ctx, name)  # its module loaded, before its options are read
+        return found
 
     def make_context(
         self, info_name: str | None, args: list[str], *rest: Any, **kwargs: Any
@@ -223,14 +227,22 @@ def _catch_stop_early(ctx: click.Context) -> None:
     """Have a SIGTERM while ``run`` starts kept for it (``ctx.meta[EARLY_STOP]``),
     not end the process before it can say so; the handler put back when the
     command ends (in-process callers: tests)."""
-    import threading
+    from tracker.cli.early import for_run
 
-    from tracker.service.signals import Signals
+    caught = for_run()
+    if caught is not None:
+        ctx.meta[EARLY_STOP], put_back = caught
+        ctx.call_on_close(put_back)
 
-    if threading.current_thread() is threading.main_thread():  # else none can be caught
-        early = Signals()
-        ctx.call_on_close(early.install_early())
-        ctx.meta[EARLY_STOP] = early
+
+def _stopped_while_loading(ctx: click.Context, name: str) -> None:
+    """Exit as the command's stop would when one came since the process began."""
+    if name != "run" or ctx.resilient_parsing:  # else the run took the signals over
+        from tracker.cli.early import stopped_while_loading
+
+        stopped = stopped_while_loading(name)
+        if stopped is not None:
+            fail(*stopped)
 
 
 def open_store(config: Config, *, read_only: bool = False, existing: bool = False) -> Store:

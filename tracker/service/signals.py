@@ -5,6 +5,9 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
+from typing import Any
+
+Handler = Any  # what signal.getsignal returns: a callable, SIG_DFL, SIG_IGN or None
 
 
 class Signals:
@@ -62,3 +65,46 @@ def install_signal_handlers(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+class FromStart:
+    """SIGTERM and SIGINT caught from a process's first moment (the console
+    script's, before the commands load: :func:`catch_from_start`), kept in
+    :attr:`signals` until whoever learns which command runs releases them:
+    before, a SIGTERM ended the process by its default action (-15, no line)
+    and a Ctrl-C was a traceback."""
+
+    def __init__(self) -> None:
+        self.signals = Signals()
+        self.before: dict[int, Handler] = {}  # each signal caught: its handler before
+
+    def catch(self) -> None:
+        for number in (signal.SIGTERM, signal.SIGINT):
+            handler = signal.getsignal(number)
+            if handler != signal.SIG_IGN:  # one the process started ignoring stays so
+                self.before[number] = handler
+                signal.signal(number, self.signals._on_stop)
+
+    def release(self, *numbers: int) -> None:
+        """Put back the handlers of ``numbers`` (default: all) as they were."""
+        for number in numbers or tuple(self.before):
+            if number in self.before:
+                signal.signal(number, self.before.pop(number))
+
+
+_FROM_START: list[FromStart] = []
+
+
+def catch_from_start() -> None:
+    """Catch the stop signals now, kept for :func:`from_start` (once a process)."""
+    first = FromStart()
+    first.catch()
+    _FROM_START.append(first)
+
+
+def from_start() -> FromStart | None:
+    """The stop signals caught from the start while some are still held, else None
+    (a process that did not start so: click's test runner, in-process callers)."""
+    if _FROM_START and _FROM_START[-1].before:
+        return _FROM_START[-1]
+    return None

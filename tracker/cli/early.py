@@ -1,0 +1,51 @@
+"""A stop signal come while a command starts, before it can handle one: kept
+for ``run`` (its stop line and exit code), or the process ended as the
+command's stop would end it. :mod:`tracker.cli.main` asks, once it knows the
+command; the console script (:mod:`tracker.cli.entry`) caught the signals."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+
+from tracker.service.signals import Signals, from_start
+
+UNTIL_STOPPED = ("demo", "simulate", "dashboard")  # a stop asked for: exit 0, as `run`'s
+
+
+def for_run() -> tuple[Signals, Callable[[], None]] | None:
+    """Given ``run`` about to load, return the flags a SIGTERM while it starts
+    is kept in (for whoever takes them over: ``run --once``'s jobs, the daemon)
+    and what puts the handler back when the command ends; None off the main
+    thread (no signal can be caught there). The signals caught since the
+    process began are taken over: a SIGTERM among them stops the run as one
+    come later does. Raise KeyboardInterrupt for a Ctrl-C among them: the
+    "interrupted" of a Ctrl-C while the run starts."""
+    first = from_start()
+    if first is not None:
+        first.release(signal.SIGINT)
+        if first.signals.stop and first.signals.signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        return first.signals, first.release
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    early = Signals()
+    return early, early.install_early()
+
+
+def stopped_while_loading(name: str) -> tuple[str, int] | None:
+    """Given the command ``name`` (not a ``run`` that took the signals over),
+    put back the handlers the console script replaced; when a stop signal
+    came since the process began, return the line and exit code its stop
+    ends with: 143 for SIGTERM, 130 for Ctrl-C, 0 for the commands that run
+    until one."""
+    first = from_start()
+    if first is None:
+        return None
+    first.release()
+    if not first.signals.stop:
+        return None
+    signum = first.signals.signum
+    said = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+    return said, 0 if name in UNTIL_STOPPED else 128 + signum

@@ -1,0 +1,23 @@
+"""The ``smm-tracker`` console script and ``python -m tracker``: the stop
+signals caught before the commands load.
+
+Loading them (click, the tracker's modules: ~80 ms, longer on a busy machine)
+is the first thing a command does; a SIGTERM then (systemd stopping a daemon
+just started, a cron job's timeout) ended the process by its default action,
+-15 and no line, and a Ctrl-C printed a traceback. Caught here first, a stop
+is kept until the command is known (``_Group.resolve_command`` in
+:mod:`tracker.cli.main`), which then ends as that command's stop ends, or
+takes it over (``run``).
+"""
+
+from __future__ import annotations
+
+from tracker.service.signals import catch_from_start
+
+
+def main() -> None:
+    """Catch SIGTERM and SIGINT, then load and run the commands."""
+    catch_from_start()
+    from tracker.cli.main import main as commands  # the heavy imports
+
+    commands()
