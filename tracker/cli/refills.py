@@ -188,13 +188,15 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
             def recording() -> Iterator[None]:
                 # A Ctrl-C before the request is recorded: nothing recorded nor
                 # sent; as it is recorded: nothing sent, the record given back;
-                # a second one too, once the write is done (whole).
+                # a second one too, once the write is done (whole), and any
+                # more during the give-back, part of the step (undone).
                 if stop.stopping:
                     raise StopRequested("stopping: request not sent", panel=name, action="refill")
-                with waits.idle(), stop.whole():
+                with waits.idle(), stop.whole(undone=True):
                     yield
                 if stop.stopping:
                     raise StopRequested("stopping: request not sent", panel=name, action="refill")
+                stop.go_on()
                 waits.waiting = False  # recorded: from now on it may be on the wire
                 recorded.append(True)
 

@@ -50,20 +50,31 @@ class Shield:
         return self.asked > 0
 
     @contextmanager
-    def whole(self) -> Iterator[None]:
+    def whole(self, *, undone: bool = False) -> Iterator[None]:
         """Run the block (an add's key being claimed, a refill's request or
         a cancel call's outcome recorded: a committed write and what it
         returns) as one step: a second stop signal during it raises
         KeyboardInterrupt once it is done, its result kept. Raised inside,
         the key was claimed with the add not knowing: never given back, it
-        was left Sending, an order never sent read as outcome unknown."""
+        was left Sending, an order never sent read as outcome unknown.
+
+        ``undone``: what the block writes is undone by the caller a stop
+        ends (a refill's request given back, never sent), which is part of
+        the step: the shield keeps holding after the block, every signal
+        only counted, until :meth:`go_on` (no stop: the request may leave).
+        Raised in the give-back, a third Ctrl-C left the row Requesting,
+        closed later as Unknown though nothing was sent."""
         self.holding = True
         try:
             yield
         finally:
-            self.holding = False
+            self.holding = undone
         if self.asked > 1 and not self.settled:
             raise KeyboardInterrupt
+
+    def go_on(self) -> None:
+        """End the hold of a ``whole(undone=True)`` step that no stop undoes."""
+        self.holding = False
 
 
 @dataclass
