@@ -23,7 +23,7 @@ from tracker.cli.panels import note_held_elsewhere, orders_are, panel_holding, s
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Shield, Waits, shield, tell_wait
 from tracker.clock import utcnow
-from tracker.errors import AuthError, StopRequested, StoreError, TransientError
+from tracker.errors import AuthError, PanelAnswerError, StopRequested, StoreError, TransientError
 from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
@@ -57,11 +57,12 @@ def cancel_orders(
     client: PanelClient,
     ids: list[int],
     lacking: list[str] | None = None,
-    *,
     stop: Shield | None = None,
+    *,
     sending: list[int] | None = None,
     codes: dict[int, int | None] | None = None,
     unanswered: set[int] | None = None,
+    refused: dict[int, str] | None = None,
 ) -> Iterator[list[tuple[int, str, str | None]]]:
     """Given a panel client and order IDs, cancel them <=100 per call; yield
     each call's (order_id, result, error) for its IDs, in the order given.
@@ -78,15 +79,23 @@ def cancel_orders(
     gets the HTTP code of the answer behind each order not sent or not
     canceled (None: no answer came), for the fix its line says; ``unanswered``
     the IDs whose call failed before any answer (a port that refused the
-    connection: its fix said too), never those a panel's words refused."""
+    connection: its fix said too), never those a panel's words refused;
+    ``refused`` those of a call refused as a whole (its words) until judged."""
     from tracker.panel import cancel_groups as groups  # httpx: only when cancelling
 
     on_wire = sending if sending is not None else []
+    judged = refused if refused is not None else {}
 
     def send(chunk: list[int]) -> Any:
+        for order_id in chunk:  # a half of a call refused as a whole, sent again
+            judged.pop(order_id, None)
         on_wire[:] = chunk
         try:
             answer = client.cancel(chunk)
+        except PanelAnswerError as exc:  # refused as a whole: nothing canceled
+            judged.update(dict.fromkeys(chunk, exc.detail))
+            on_wire.clear()
+            raise
         except (StopRequested, TransientError) as exc:
             if not getattr(exc, "maybe_sent", False):  # certainly never sent
                 on_wire.clear()
@@ -99,6 +108,8 @@ def cancel_orders(
     stopped = (lambda: stop.stopping) if stop is not None else (lambda: False)
     for settled in groups.cancel_in_groups(ids, send, client, stopped=stopped):
         chunk, error = settled.order_ids, settled.error
+        if [judged.pop(o) for o in chunk if o in judged] and stop is not None:
+            stop.settled = True  # judged: a Ctrl-C now waits until it is stored
         if codes is not None and error is not None:
             codes.update(dict.fromkeys(chunk, error.status))
         if settled.kind == groups.KEY:  # in words of its own too: nothing done
@@ -236,6 +247,7 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     sending: list[int] = []
     codes: dict[int, int | None] = {}  # the HTTP code behind an order not sent, if any
     unanswered: set[int] = set()  # those whose call got no answer at all
+    unjudged: dict[int, str] = {}  # those of a call refused as a whole, not judged yet
 
     def keep(answered: list[tuple[int, str, str | None]]) -> None:
         # Stored before shown: a closed pipe or a full disk under stdout
@@ -251,7 +263,11 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         # A first Ctrl-C waits for the call on the wire and sends no more.
         with shield("the cancels just sent", waits) as stop:
             asked = cancel_orders(
-                client, ids, lacking, stop=stop, sending=sending, codes=codes, unanswered=unanswered
+                *(client, ids, lacking, stop),
+                sending=sending,
+                codes=codes,
+                unanswered=unanswered,
+                refused=unjudged,
             )
             for answered in asked:
                 # Recorded and shown as one step (whole): a second Ctrl-C
@@ -261,7 +277,9 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
                 stop.settled = False  # stored: a second Ctrl-C may leave again
     except KeyboardInterrupt:  # a second Ctrl-C: the call on the wire may have been acted on
         why = "interrupted before the panel's answer came"
-        keep([(i, UNKNOWN, why) for i in sending])
+        # Refused, not judged yet: nothing canceled nor stored (as UNSURE), never Unknown.
+        left: list[tuple[int, str, str | None]] = [(i, UNKNOWN, why) for i in sending]
+        keep(left + [(i, NOT_CANCELED, words) for i, words in unjudged.items()])
         went = sum(1 for _, result, _ in results if result != NOT_SENT)
         fail(f"interrupted: {counted(len(ids) - went, 'order')} not sent", EXIT_INTERRUPTED)
     finally:
