@@ -260,12 +260,17 @@ def unknown_status_checks(rows: Sequence[Sequence[Any]]) -> list[Check]:
 
 
 _FAILING = {**NOT_ANSWERING, "status_failing": "status polls have failed"}
+KEY_ACCEPTED = (
+    "the key set now is accepted (its balance call above was answered); "
+    "`systemctl reload smm-tracker` has the daemon read it, a cron run takes it at its next run"
+)
 
 
 def failing_checks(
     rows: Sequence[Sequence[Any]],
     configured: Collection[str],
     keys: Mapping[str, str] | None = None,
+    accepted: Collection[str] = (),
 ) -> list[Check]:
     """Given (panel, kind, since, the episode's newest alert or None) for each
     panel whose polls are failing now (the database's episodes), return a
@@ -273,7 +278,10 @@ def failing_checks(
     answer ``balance`` (ok above) while its status calls fail. A refused key
     says both episodes when every call fails too, as ``balance`` does, and
     what fixes it, the key where ``keys`` ({panel: "panels[0].key_env
-    (...)"}) says it is set, not the status_failed lines."""
+    (...)"}) says it is set, not the status_failed lines; a panel in
+    ``accepted`` (doctor's own balance call, with the key set now, was
+    answered) says the key was refused and is taken by a reload or the next
+    run, not to fix a key that works."""
     lines: dict[str, Check] = {}
     open_now: dict[str, dict[str, str | None]] = {}
     for panel, kind, since, _said in rows:
@@ -282,7 +290,9 @@ def failing_checks(
     for panel, kind, since, said in rows:
         if panel not in configured or panel in lines:
             continue
-        if kind == "auth_failed":  # the worst: the key's fix, whatever else fails
+        if kind == "auth_failed" and panel in accepted:  # fixed since the last run
+            text = f"the API key was refused since {_stored(since)}: {KEY_ACCEPTED}"
+        elif kind == "auth_failed":  # the worst: the key's fix, whatever else fails
             words, first = not_answering_said(kind, since, open_now[panel], _stored)
             alert = f"; its alert: {said}" if said else ""
             text = f"{words}: {first}{key_fix((keys or {}).get(panel))}{alert}"

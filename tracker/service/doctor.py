@@ -134,7 +134,10 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.extend(unconfigured_check(p, n) for p, n in left_out.items() if p not in named)
         checks.extend(lost_checks(read_rows(database.path, LOST_BY_PANEL), named))
         failing = read_rows(database.path, FAILING_BY_PANEL)
-        checks.extend(failing_checks(failing, named, _key_places(data, panels)))
+        accepted = {  # doctor's own balance call answered: the key set now works
+            name for i, (name, _s, p) in enumerate(panels) if p and answers[i].state == OK
+        } - no_balance
+        checks.extend(failing_checks(failing, named, _key_places(data, panels), accepted))
         if refill is not None and refill.enabled:  # the orders its rounds leave out for good
             since = (iso(utcnow() - timedelta(seconds=refill.window)),)
             held = read_rows(database.path, HELD_OUT_BY_PANEL, since)
