@@ -23,6 +23,7 @@ from tracker.errors import StoreError
 from tracker.rules.counts import counted
 from tracker.store.orders import Store
 from tracker.store.readings import panels_holding
+from tracker.store.refills import has_services, service_row
 from tracker.store.tracking import TrackResult, track_orders
 
 _SHOWN = 10  # resumed orders and differences named one by one
@@ -87,10 +88,30 @@ def track(
     result = track_orders(store, name, ids, utcnow(), details=details, update=update)
     for line in describe(name, len(set(ids)), result):
         click.echo(line)
+    if service is not None:
+        _note_unknown_service(store, name, service)
     if panel is None and result.added:  # the one configured panel, taken for granted
         _note_left_out(store, name, result.added, [p.name for p in config.panels])
     if key is not None and seen is not None:  # after tracking: a key names only orders tracked
         click.echo(settle_tracked(store, name, key, ids[0], seen.at))
+
+
+def _note_unknown_service(store: Store, name: str, service: int) -> None:
+    """Say on stderr when ``--service`` is no service ``name`` ever listed (a
+    typo stored silently: refills then go by ``refill.unknown_service``, and
+    the report counts the orders under a service that does not exist);
+    nothing before the panel's services were first synced."""
+    try:
+        if not has_services(store, name) or service_row(store, name, service) is not None:
+            return
+    except StoreError:  # tracked and said so: a note unread is no failure of the command
+        return
+    line = (
+        f"note: service {service} is not among {name}'s services as last synced "
+        "(smm-tracker services lists them, --refresh updates them): check the ID "
+        "(track ID --service N --update corrects it)"
+    )
+    click.echo(fitted(safe_text(line), stderr_screen()), err=True)
 
 
 def _note_left_out(store: Store, name: str, added: list[int], configured: list[str]) -> None:
