@@ -20,6 +20,7 @@ MAX_KEY_FILE = 4096  # bytes; a key is a few dozen
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONVENTIONAL_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-]{16,}")
+_VARIABLE = re.compile(r"\$(\{)?([A-Za-z_][A-Za-z0-9_]*)(?(1)\})")  # $NAME, ${NAME}
 _UNSET = re.compile(r"at '[^']*\.key_env': environment variable .* is not set")
 
 
@@ -63,16 +64,29 @@ def read_key(t: Table, env: Mapping[str, str], base_dir: Path, resolve: bool) ->
         return _from_env(t, value.strip(), env, resolve)
     if field == "key_file":
         return _from_file(t, value.strip(), env, base_dir, resolve)
+    named = _named_variable(value.strip())
+    if resolve and named:  # a shell's way: sent as it is, the panel said "Invalid API key"
+        t.fail("key", f'the config expands no variables: write key_env = "{named}" instead')
+        return "", "inline in config"
     if resolve and len(value.split()) > 1:  # a key is one word, as key_file's must be
         t.fail("key", "must be only the key (it holds several words)")
         return "", "inline in config"
     return (value.strip() if resolve else ""), "inline in config"
 
 
+def _named_variable(text: str) -> str | None:
+    """Given a key or key_env value, return NAME when it is a shell's variable
+    reference, ``$NAME`` or ``${NAME}`` (never a name that may be a key)."""
+    found = _VARIABLE.fullmatch(text)
+    return found[2] if found and not looks_like_key(found[2]) else None
+
+
 def _from_env(t: Table, name: str, env: Mapping[str, str], resolve: bool) -> tuple[str, str]:
     shown = "named here" if looks_like_key(name) else name
     if not _ENV_NAME.fullmatch(name):
-        t.fail("key_env", "must be the name of an environment variable, like SMM_API_KEY")
+        named = _named_variable(name)
+        said = f'must be the variable\'s name, without "$": key_env = "{named}"' if named else ""
+        t.fail("key_env", said or "must be the name of an environment variable, like SMM_API_KEY")
         return "", "none"
     source = f"environment variable {shown}"
     if not resolve:
