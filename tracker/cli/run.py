@@ -204,7 +204,8 @@ def summary_line(
 ) -> str:
     """Given what one `run --once` did on a panel, return its line of the summary:
     "main: 120 checked, 14 changed, 2 refills asked, balance 99.50 USD" ("no
-    balance action" for a panel learned to have none), then
+    balance action" for a panel learned to have none; "(last stored)" after
+    it when the balance job failed or was paused in this run), then
     the poll's failed status calls, the failed jobs, those a refused key paused and
     (``--due``) the jobs not due, if any."""
     if poll is None:
@@ -218,7 +219,9 @@ def summary_line(
         parts.append("balance unknown")
     else:
         currency = f" {balance['currency']}" if balance["currency"] else ""
-        parts.append(f"balance {money(balance['balance'])}{currency}")
+        # not fetched in this run (its job failed, or paused): not a figure just read
+        stale = " (last stored)" if "balance" in [*failed_jobs, *paused] else ""
+        parts.append(f"balance {money(balance['balance'])}{currency}{stale}")
     if poll is not None and poll.late:
         parts.append(late_part(poll))
     # The poll's status calls only (its late checks' are in their part): a
