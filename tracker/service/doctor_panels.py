@@ -12,7 +12,8 @@ from collections.abc import Collection
 from tracker.config.model import PanelConfig
 from tracker.errors import PanelAnswerError, PanelError, RateLimitedError, TransientError
 from tracker.panel.client import PanelClient
-from tracker.panel.fixes import refused_hint, web_page_hint
+from tracker.panel.failures import names_wrong_url
+from tracker.panel.fixes import refused_hint, unserved_hint, web_page_hint
 from tracker.panel.witness import WholeCallRefused
 from tracker.redact import register_secret
 from tracker.rules.balance_doctor import (
@@ -79,6 +80,8 @@ def call_panel(panel: PanelConfig, index: int = 0, *, learned: bool = False) -> 
         hint = web_page_hint(exc.detail, exc.status, index)
         if hint is None and isinstance(exc, TransientError):  # no answer: not the panel's words
             hint = refused_hint(exc.detail, exc.status, index)
+        if hint is None and names_wrong_url(exc.detail):  # a web server's 404, not the panel's
+            hint = unserved_hint(exc.detail, exc.status, index)
         error = f"{exc.detail}; {hint}" if hint else exc.detail
         unanswered = client.unanswered_witness  # its refusal's meaning not learned
         if type(exc) is PanelAnswerError and unanswered is not None:
