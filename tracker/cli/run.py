@@ -273,7 +273,7 @@ def late_part(poll: PollResult) -> str:
 @click.option(
     "--keep",
     type=click.Path(file_okay=False),
-    help="Keep the demo database in this directory.",
+    help="Keep the demo database in this directory (made if missing).",
 )
 @handle_errors
 def demo(count: int, speed: float, every: float, duration: float | None, keep: str | None) -> None:
