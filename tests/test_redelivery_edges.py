@@ -392,3 +392,30 @@ def test_undelivered_with_no_target_configured_says_none_is_sent(
     (tmp_path / "tracker.toml").write_text(with_hook)
     taken = cli("alerts", "--undelivered")
     assert taken.exit_code == 0 and "every alert was delivered" in taken.stderr
+
+
+def test_resend_with_no_daemon_running_says_the_next_run_sends_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `alerts --resend ID` said "sent again at the daemon's next look (within
+    # 30s)" with no daemon running: a new user waited for nothing. Now it
+    # says what sends it; with a run holding the database, as it did.
+    from tracker.service.lock import DatabaseLock
+
+    cli, alert = resend_cli(tmp_path, monkeypatch, 'webhook_url = "http://127.0.0.1:9/hook"')
+    idle = cli("alerts", "--resend", str(alert.id))
+    assert idle.exit_code == 0, idle.output
+    assert idle.stdout == (
+        f"alert {alert.id}: sent again by the next run (no daemon runs now: "
+        "start it, or run --once)\n"
+    )
+    lock = DatabaseLock(tmp_path / "t.db")  # as `smm-tracker run` holds it
+    lock.acquire()
+    try:
+        running = cli("alerts", "--resend", str(alert.id))
+    finally:
+        lock.release()
+    assert running.exit_code == 0, running.output
+    assert running.stdout == (
+        f"alert {alert.id}: sent again at the daemon's next look (within 30s)\n"
+    )

@@ -86,7 +86,7 @@ def alerts(
                 "no webhook_url, webhook_url_file, notify or notify_file in [alerts]: "
                 "nowhere to send an alert (set one, then reload the daemon, to resend one)"
             )
-        _resend(open_store(config, existing=True), resend_ids)
+        _resend(open_store(config, existing=True), resend_ids, config.database.path)
         return
     name, store = read_panel(config, panel)  # a panel left out of the config too
     cut = pruned.reached(store, name, start) if start is not None else None  # --since's window
@@ -148,11 +148,16 @@ def _alert_line(at: str, severity: str, kind: str, message: str, width: int = 0)
     return f"{at:<{width}}  {severity:<8}  {kind:<20}  {message}"
 
 
-def _resend(store: Store, ids: tuple[int, ...]) -> None:
+def _resend(store: Store, ids: tuple[int, ...], database: Path) -> None:
+    from tracker.service.lock import holding
+
     missing = [i for i in dict.fromkeys(ids) if resend(store, i, utcnow()) == 0]
+    when = "sent again at the daemon's next look (within 30s)"
+    if holding(database) is None:  # no run holds the database: nothing looks now
+        when = "sent again by the next run (no daemon runs now: start it, or run --once)"
     for alert_id in dict.fromkeys(ids):
         if alert_id not in missing:
-            click.echo(f"alert {alert_id}: sent again at the daemon's next look (within 30s)")
+            click.echo(f"alert {alert_id}: {when}")
     if missing:
         raise TrackerError(_missing(store, missing))
 
