@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -101,8 +102,12 @@ class Watch(KeyGate):
         tracker.refill_listeners.append(self.on_refills)
         tracker.capability_listeners.append(self.on_unsupported)
         tracker.catalogue_listeners.append(self.on_ambiguous)
-        # A panel's quirks told once across processes (run --once under cron).
-        self.quirks = QuirksTold(tracker.store, tracker.clock)
+        # A panel's quirks told once across processes (run --once under cron):
+        # what earlier ones told read here, off the poll's workers, whose calls
+        # then judge them without the database; stored after each job's run.
+        urls = {name: client.panel.url for name, client in tracker.clients.items()}
+        self.quirks = QuirksTold(tracker.store, tracker.clock, urls)
+        self.quirks.load()
         for name, client in tracker.clients.items():
             client.call_observers.append(self.reach.observe)  # whole calls: retries in
             client.call_clock = tracker.monotonic  # their seconds on the clock Reach reads
@@ -120,6 +125,7 @@ class Watch(KeyGate):
         for panel in sorted(ended):  # the key asked again: panel_paused if still refused
             log.warning("panel_resumed", panel=panel, reason="reload")
         self._held_told.update(previous._held_told)
+        self.quirks.take_over(previous.quirks)  # sightings not stored yet go on here
         for name, client in self.tracker.clients.items():  # its once-only warnings
             before = previous.tracker.clients.get(name)
             if before is not None and before.panel.url == client.panel.url:
@@ -133,6 +139,7 @@ class Watch(KeyGate):
         self.carried = carried(self.alerter, clients, self.clock(), self.reach.after_s, every)
 
     def close(self) -> None:
+        self.quirks.store_seen()  # those no job's end stored (a stop): a last try
         self.alerter.close()  # what the database could not take yet: a last try
         if self.sink is not None:
             self.sink.close()
@@ -146,7 +153,18 @@ class Watch(KeyGate):
         wrapped = [self._pausable(job) for job in jobs]
         for name in self.tracker.clients:
             wrapped.append(Job(f"balance:{name}", every, partial(self.check_balance, name)))
-        return self.store_health.wrap_all(wrapped)
+        return self.store_health.wrap_all([self._storing_quirks(job) for job in wrapped])
+
+    def _storing_quirks(self, job: Job) -> Job:
+        """``job``, storing after each run the quirks its calls saw (in its own
+        thread: the poll's workers never wait on the database for them)."""
+
+        def run() -> bool:
+            done = job.run()  # one failed on the database: stored after a later one
+            self.quirks.store_seen()
+            return done
+
+        return replace(job, run=run)
 
     def check_balance(self, panel: str) -> bool:
         """Run the balance job of one panel (also the probe of a paused one)."""

@@ -7,11 +7,13 @@ Functions take a :class:`tracker.store.orders.Store` and use its ``write()`` and
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso, parse_iso
+from tracker.store.connection import CHUNK, chunks
 
 if TYPE_CHECKING:
     from tracker.rules.episodes import Alert, Episode
@@ -106,36 +108,56 @@ def save_episode(store: Store, episode: tuple[str, str, Episode]) -> None:
         db.execute(_SAVE_EPISODE, _episode_params(episode))
 
 
-def save_quirk(store: Store, quirk: tuple[str, str, Episode], line: str) -> None:
-    """Store a panel's quirk (:mod:`tracker.rules.quirks`), and forget the
-    same quirk kept at the panel's other URLs: one row per panel and quirk."""
-    panel, kind, _ = quirk
-    prefix = f"{line}@"
+def save_quirks(store: Store, quirks: Sequence[tuple[str, str, Episode, str]]) -> None:
+    """Store panels' quirks (:mod:`tracker.rules.quirks`), each ``(panel,
+    kind, episode, line)``, in one transaction, and forget the same quirk
+    kept at each panel's other URLs: one row per panel and quirk."""
     with store.write() as db:
-        db.execute(_SAVE_EPISODE, _episode_params(quirk))
-        db.execute(
-            "DELETE FROM alert_state WHERE panel = ? AND kind != ? AND substr(kind, 1, ?) = ?",
-            [panel, kind, len(prefix), prefix],
-        )
+        for panel, kind, episode, line in quirks:
+            prefix = f"{line}@"
+            db.execute(_SAVE_EPISODE, _episode_params((panel, kind, episode)))
+            db.execute(
+                "DELETE FROM alert_state WHERE panel = ? AND kind != ? AND substr(kind, 1, ?) = ?",
+                [panel, kind, len(prefix), prefix],
+            )
 
 
-def load_episode(
-    store: Store, panel: str, kind: str
-) -> tuple[bool, datetime | None, datetime | None] | None:
-    """Return (active, since, last_sent_at) of an episode, or None if never stored."""
-    found = store.rows(
-        "SELECT active, since, last_sent_at FROM alert_state WHERE panel = ? AND kind = ?",
-        [panel, kind],
-    )
-    if not found:
-        return None
-    row = found[0]
+EpisodeRow = tuple[bool, datetime | None, datetime | None]
+
+
+def _episode_row(row: dict[str, Any]) -> EpisodeRow:
     since, sent = row["since"], row["last_sent_at"]
     return (
         bool(row["active"]),
         parse_iso(since) if since else None,
         parse_iso(sent) if sent else None,
     )
+
+
+def load_episode(store: Store, panel: str, kind: str) -> EpisodeRow | None:
+    """Return (active, since, last_sent_at) of an episode, or None if never stored."""
+    found = store.rows(
+        "SELECT active, since, last_sent_at FROM alert_state WHERE panel = ? AND kind = ?",
+        [panel, kind],
+    )
+    return _episode_row(found[0]) if found else None
+
+
+def load_episodes(
+    store: Store, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], EpisodeRow]:
+    """Return (active, since, last_sent_at) of each ``(panel, kind)`` of
+    ``keys`` stored (those never stored left out): a read per 250 keys."""
+    found: dict[tuple[str, str], EpisodeRow] = {}
+    for part in chunks(sorted(set(keys)), CHUNK // 2):
+        pairs = ", ".join("(?, ?)" for _ in part)
+        rows = store.rows(
+            "SELECT panel, kind, active, since, last_sent_at FROM alert_state "
+            f"WHERE (panel, kind) IN (VALUES {pairs})",
+            [value for key in part for value in key],
+        )
+        found.update(((row["panel"], row["kind"]), _episode_row(row)) for row in rows)
+    return found
 
 
 def open_episodes(store: Store) -> list[dict[str, Any]]:
