@@ -17,7 +17,7 @@ from tracker.jobs.base import Job
 from tracker.panel.ratelimit import RateLimitStopped
 from tracker.service.daemon import Generation, JobStats, Scheduler, serve
 from tracker.service.runs import guarded, run_once
-from tracker.service.signals import Signals
+from tracker.signals import Signals
 
 WAIT = 10.0
 

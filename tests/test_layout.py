@@ -22,6 +22,7 @@ BASE_MODULES = {
     "redact_forms",
     "redact_layout",
     "redact_search",
+    "signals",
     "terminal",
 }
 MAX_LINES = 320  # the house guide says ~300

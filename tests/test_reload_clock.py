@@ -19,7 +19,7 @@ from structlog.testing import capture_logs
 import tracker.service.daemon as daemon
 from tracker.jobs.base import Job
 from tracker.service.daemon import Generation, JobStats, serve
-from tracker.service.signals import Signals
+from tracker.signals import Signals
 
 WAIT = 10.0
 NAMES = ("status:slow", "balance:slow", "status:ok")  # hourly; "status:slow" hangs

@@ -17,8 +17,8 @@ from tracker.errors import StoreError
 from tracker.service.daemon import Generation
 from tracker.service.notify import Notifier
 from tracker.service.process import Service
-from tracker.service.signals import Signals
 from tracker.service.startup import STARTUP_RETRY
+from tracker.signals import Signals
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 

@@ -24,7 +24,7 @@ from tracker.jobs.tracker import Tracker
 from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats, serve
 from tracker.service.metrics import collect
-from tracker.service.signals import Signals
+from tracker.signals import Signals
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 

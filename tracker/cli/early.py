@@ -9,7 +9,7 @@ import signal
 import threading
 from collections.abc import Callable
 
-from tracker.service.signals import Signals, from_start
+from tracker.signals import Signals, from_start
 
 UNTIL_STOPPED = ("demo", "simulate", "dashboard")  # a stop asked for: exit 0, as `run`'s
 

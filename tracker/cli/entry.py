@@ -12,7 +12,7 @@ takes it over (``run``).
 
 from __future__ import annotations
 
-from tracker.service.signals import catch_from_start
+from tracker.signals import catch_from_start
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """The long-running process: APScheduler in UTC, reload, clean shutdown.
 
-Signal handlers only set a flag (:mod:`tracker.service.signals`); the main
+Signal handlers only set a flag (:mod:`tracker.signals`); the main
 thread looks at it a few times a second: on stop it shuts the scheduler down,
 letting the job in flight finish its batch (every call in it has a timeout,
 and retry waits end once the generation's stop event is set); on reload it
@@ -24,7 +24,7 @@ from tracker.service.handover import Generation, Handover, panel_of
 from tracker.service.jobstats import JobStats
 from tracker.service.periodic import Periodic
 from tracker.service.runs import guarded
-from tracker.service.signals import Signals
+from tracker.signals import Signals
 
 log = structlog.get_logger("tracker.daemon")
 

@@ -7,7 +7,7 @@ then the jobs that read what they stored, in turn
 (:func:`tracker.service.firstrun.stages`, as the daemon's start). The
 panel's own concurrency bound holds across them all (one client per panel).
 Meanwhile the main thread watches
-the signal flags (:mod:`tracker.service.signals`: a handler only sets a flag).
+the signal flags (:mod:`tracker.signals`: a handler only sets a flag).
 On SIGINT or SIGTERM the jobs' stop event is set, as the daemon sets it:
 queued calls are never sent, retry and rate-limit waits end at once, the
 call on the wire ends by its deadline and the job commits what it has; the
@@ -32,7 +32,7 @@ from tracker.jobs.base import Job
 from tracker.service.firstrun import chains, stages
 from tracker.service.jobstats import JobStats
 from tracker.service.runs import guarded
-from tracker.service.signals import Signals
+from tracker.signals import Signals
 
 if TYPE_CHECKING:
     from tracker.config.model import Config

@@ -40,8 +40,8 @@ from tracker.service.metrics_http import MetricsServer
 from tracker.service.notify import STATUS_EVERY, Notifier
 from tracker.service.once import stop_bound
 from tracker.service.runs import select_jobs
-from tracker.service.signals import Signals
 from tracker.service.startup import Startup
+from tracker.signals import Signals
 from tracker.store.identity import keep_orphaned_wal, replaced_message
 from tracker.store.orders import Store
 

@@ -14,7 +14,7 @@ from tracker.errors import StoreError
 from tracker.rules.episodes import Alert
 from tracker.service.handover import Generation
 from tracker.service.notify import Notifier
-from tracker.service.signals import Signals
+from tracker.signals import Signals
 from tracker.store.causes import error_kind
 
 STARTUP_RETRY = 30.0  # seconds between attempts to open an unwritable database

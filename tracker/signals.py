@@ -1,0 +1,103 @@
+"""Stop signals as flags: handlers only set them; the main loop acts on
+them (the daemon, ``run --once``); and the stop signals caught from a
+process's first moment, by the console script (:mod:`tracker.cli.entry`),
+before the commands load. A bottom module: the read commands reach it too,
+without the daemon's package."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+from typing import Any
+
+Handler = Any  # what signal.getsignal returns: a callable, SIG_DFL, SIG_IGN or None
+
+
+class Signals:
+    """Flags set by signal handlers; the main loop acts on them.
+
+    A handler does nothing but assign a boolean: taking a lock (as
+    ``Event.set`` does) in a handler can deadlock against the interrupted
+    main thread.
+    """
+
+    def __init__(self) -> None:
+        self.stop = False
+        self.reload = False
+        self.signum = 0  # the last stop signal's number
+
+    def install(self, reload: bool = True, keep_ignored: bool = False) -> None:
+        """Catch SIGTERM and SIGINT (and SIGHUP as a reload, unless ``reload``
+        is False: then it keeps its own meaning). With ``keep_ignored``, a
+        signal the process was started ignoring (``cmd &`` in a script without
+        job control ignores SIGINT) stays ignored."""
+        for number in (signal.SIGTERM, signal.SIGINT):
+            if not (keep_ignored and signal.getsignal(number) == signal.SIG_IGN):
+                signal.signal(number, self._on_stop)
+        if reload:
+            signal.signal(signal.SIGHUP, self._on_reload)
+
+    def install_early(self) -> Callable[[], None]:
+        """Catch SIGTERM alone, as early as a ``run`` is known (before its
+        modules load): a stop while it starts is kept in :attr:`stop` for
+        whoever takes these flags over (``run --once``'s jobs, the daemon),
+        where it ended the process (-15, no line). A SIGTERM ignored from the
+        start stays ignored. Return what puts the handler back as it was."""
+        before = signal.getsignal(signal.SIGTERM)
+        if before != signal.SIG_IGN:
+            signal.signal(signal.SIGTERM, self._on_stop)
+
+        def put_back() -> None:
+            signal.signal(signal.SIGTERM, before)
+
+        return put_back
+
+    def _on_stop(self, signum: int, _frame: object) -> None:
+        self.signum = signum
+        self.stop = True
+
+    def _on_reload(self, _signum: int, _frame: object) -> None:
+        self.reload = True
+
+
+class FromStart:
+    """SIGTERM and SIGINT caught from a process's first moment (the console
+    script's, before the commands load: :func:`catch_from_start`), kept in
+    :attr:`signals` until whoever learns which command runs releases them:
+    before, a SIGTERM ended the process by its default action (-15, no line)
+    and a Ctrl-C was a traceback."""
+
+    def __init__(self) -> None:
+        self.signals = Signals()
+        self.before: dict[int, Handler] = {}  # each signal caught: its handler before
+
+    def catch(self) -> None:
+        for number in (signal.SIGTERM, signal.SIGINT):
+            handler = signal.getsignal(number)
+            if handler != signal.SIG_IGN:  # one the process started ignoring stays so
+                self.before[number] = handler
+                signal.signal(number, self.signals._on_stop)
+
+    def release(self, *numbers: int) -> None:
+        """Put back the handlers of ``numbers`` (default: all) as they were."""
+        for number in numbers or tuple(self.before):
+            if number in self.before:
+                signal.signal(number, self.before.pop(number))
+
+
+_FROM_START: list[FromStart] = []
+
+
+def catch_from_start() -> None:
+    """Catch the stop signals now, kept for :func:`from_start` (once a process)."""
+    first = FromStart()
+    first.catch()
+    _FROM_START.append(first)
+
+
+def from_start() -> FromStart | None:
+    """The stop signals caught from the start while some are still held, else None
+    (a process that did not start so: click's test runner, in-process callers)."""
+    if _FROM_START and _FROM_START[-1].before:
+        return _FROM_START[-1]
+    return None
