@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,14 @@ import pytest
 from loopback_proxy import proxy_env, unanswering, unresolving  # noqa: F401  (fixtures)
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# The suite started in the background by a script without job control
+# (`nohup make test &`) runs with SIGINT ignored, and so does every command
+# it starts: the tests that Ctrl-C a command (tests/test_*interrupt*.py) saw
+# it run on. A handler here is reset to the default in each child at its
+# exec, where Python installs its own.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
