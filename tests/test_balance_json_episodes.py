@@ -90,7 +90,7 @@ def test_balance_text_says_both_episodes_the_key_first(tmp_path, monkeypatch):
         "the API key is refused since 2026-12-01T08:00:00+00:00, and every call has "
         "failed since 2026-12-01T09:00:00+00:00"
     )
-    first = "the refused key is the cause to fix first: smm-tracker doctor says why"
+    first = f"the refused key is the cause to fix first: {FIX}"  # as orders says it
     none_yet = cli("balance")  # no balance fetched yet
     assert none_yet.exit_code == 0, none_yet.output
     assert none_yet.stderr == f"sim: no balance fetched yet ({both}; {first})\n"

@@ -32,6 +32,13 @@ def sim():
     server.stop()
 
 
+# What balance says fixes a refused key, as orders and doctor say it.
+KEY_FIX = (
+    "fix the key in panels[0].key_env (environment variable SIM_KEY), then `systemctl "
+    "reload smm-tracker` (the daemon reads it again); from cron, the next run reads it"
+)
+
+
 @pytest.fixture
 def cli_for(tmp_path, monkeypatch):
     """Return invoke(url, *args): run the CLI with a config whose panel is at url."""
@@ -588,7 +595,7 @@ def test_balance_says_when_the_panel_no_longer_answers(cli_for, sim, monkeypatch
     shown = cli_for(sim.url, "balance")
     assert shown.exit_code == 0 and shown.stdout.startswith("sim: ")
     assert shown.stderr.startswith("(sim: the API key is refused since 20")
-    assert shown.stderr.endswith("its balance is the last it gave; smm-tracker doctor says why)\n")
+    assert shown.stderr.endswith(f"its balance is the last it gave; {KEY_FIX})\n")
 
 
 def test_balance_says_its_calls_fail_before_the_panel_is_called_unreachable(cli_for):
@@ -624,7 +631,7 @@ def test_balance_never_fetched_for_a_refused_key_says_why(cli_for, sim, monkeypa
     shown = cli_for(sim.url, "balance")
     assert shown.exit_code == 0 and shown.stdout == ""
     assert shown.stderr.startswith("sim: no balance fetched yet (the API key is refused since 20")
-    assert shown.stderr.endswith("; smm-tracker doctor says why)\n")
+    assert shown.stderr.endswith(f"; {KEY_FIX})\n")
     assert "schedule" not in shown.stderr
 
 

@@ -11,7 +11,7 @@ import click
 
 from tracker.cli import pruned
 from tracker.cli.database import database_option
-from tracker.cli.listing import NOT_ANSWERING, not_answering_words
+from tracker.cli.listing import NOT_ANSWERING, key_places, not_answering_words
 from tracker.cli.listing import calls_failed as _calls_failed
 from tracker.cli.main import (
     Context,
@@ -34,6 +34,7 @@ from tracker.rules.balance import (
 )
 from tracker.rules.capabilities import BALANCE, no_balance
 from tracker.rules.money import money
+from tracker.rules.not_answering import key_fix
 from tracker.store.alerts import balance_history, latest_balance, open_episodes
 from tracker.store.capabilities import learned_where, unsupported_here
 from tracker.store.listing import failing_calls, failing_panels, not_answering
@@ -149,6 +150,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         if failing_now.get(panel, ("",))[0] not in NOT_ANSWERING
     }
     episodes = not_answering(store, name)
+    keys = key_places(config, failing_now)  # a refused key: where to fix it, as orders says
     if as_json:
         listed = [
             {
@@ -200,7 +202,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             why = "the daemon checks it on its schedule"
             if kind in NOT_ANSWERING:  # no schedule fetches it while the key is refused
                 said, first = not_answering_words(kind, since, episodes.get(name, {}), screen)
-                why = f"{said}; {first}smm-tracker doctor says why"
+                why = f"{said}; {first}{_fix(kind, name, keys)}"
             elif name in calls_failing:  # before the daemon calls the panel unreachable
                 why = f"{_calls_failed(calls_failing[name], screen)}; smm-tracker doctor says why"
             click.echo(
@@ -226,13 +228,23 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         if found.get(failing) and kind in NOT_ANSWERING:  # status_failing: polls only
             why, first = not_answering_words(kind, since, episodes.get(failing, {}), screen)
             why = f"{why}: its balance is the last it gave"
-            said = safe_text(f"({failing}: {why}; {first}smm-tracker doctor says why)")
+            said = safe_text(f"({failing}: {why}; {first}{_fix(kind, failing, keys)})")
             click.echo(fitted(said, notes), err=True)
     for failing, run in calls_failing.items():
         if found.get(failing):
             why = f"{_calls_failed(run, screen)}: its balance is the last it gave"
             said = safe_text(f"({failing}: {why}; smm-tracker doctor says why)")
             click.echo(fitted(said, notes), err=True)
+
+
+def _fix(kind: str, name: str, keys: dict[str, str | None]) -> str:
+    """What a note of a panel not answering ends with: for a refused key
+    (``auth_failed``, named first when every call fails too), what fixes it,
+    the key where the config sets it, as ``orders`` and ``doctor`` say it;
+    else, or for a panel the config leaves out, where to read why."""
+    if kind == "auth_failed" and name in keys:
+        return key_fix(keys[name])
+    return "smm-tracker doctor says why"
 
 
 def _failing_fields(calls_failing: dict[str, tuple[str, str]], name: str) -> dict[str, Any]:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain, islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.cli.render import layout_of, row_in_list, safe_text, table, with_reason
 from tracker.cli.screen import Columns, Screen, moment
 from tracker.rules.delivery import delivered, total_quantity
 from tracker.rules.money import money_or_none
-from tracker.rules.not_answering import NOT_ANSWERING, key_fix, not_answering_said
+from tracker.rules.not_answering import NOT_ANSWERING, key_fix, key_place, not_answering_said
 from tracker.store.listing import BY_PANEL, BY_USER
+
+if TYPE_CHECKING:
+    from tracker.config.model import Config
 
 
 def json_array(rows: Iterable[dict[str, Any]], *, chunk: int = 500) -> Iterator[str]:
@@ -206,3 +209,18 @@ def calls_failed(run: tuple[str, str], screen: Screen | None) -> str:
     since, last = run
     said = f"its last call failed at {moment(last, screen)}"
     return said if since == last else f"{said} (every call since {moment(since, screen)})"
+
+
+def key_places(config: Config, failing: Iterable[str]) -> dict[str, str | None]:
+    """Given the config and the panels whose calls fail, return {panel: where
+    its key is set}, "panels[0].key_env (environment variable SMM_KEY)", of
+    each configured panel; without a config (``--database`` alone), of each
+    failing one, None: not known. A panel the config leaves out has none.
+    ``orders`` and ``balance`` say a refused key's fix with it, as ``doctor``."""
+    if config.path is None:
+        return dict.fromkeys(failing)
+    return {
+        panel.name: key_place(index, panel.key_field, panel.key_source)
+        for index, panel in enumerate(config.panels)
+        if panel.key_field
+    }

@@ -4,7 +4,6 @@ in :mod:`tracker.cli.order_args`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -17,6 +16,7 @@ from tracker.cli.database import database_option
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
 from tracker.cli.listing import (
     json_array,
+    key_places,
     order_rows,
     stale_notes,
     stop_note,
@@ -39,7 +39,6 @@ from tracker.cli.screen import (
 )
 from tracker.errors import StoreError
 from tracker.rules.money import money_or_none
-from tracker.rules.not_answering import key_place
 from tracker.store.listing import failing_calls, failing_panels, not_answering, order_statuses
 from tracker.store.readings import open_counts_of, panels_in_database
 from tracker.store.watch_listing import order_listing, with_watch
@@ -138,24 +137,10 @@ def orders(
     failing = failing_panels(store, name)
     calls = failing_calls(store, name)  # every call failing, panel_unreachable not open yet
     left_out = _left_out(config, store, name)
-    keys = _key_places(config, failing)  # a refused key: where to fix it
+    keys = key_places(config, failing)  # a refused key: where to fix it
     lines += stale_notes(failing, left_out, screen, calls, not_answering(store, name), keys)
     for line in lines:  # on a terminal, wrapped at its words to its width
         click.echo(fitted(line, notes), err=True)
-
-
-def _key_places(config: Config, failing: Iterable[str]) -> dict[str, str | None]:
-    """Given the config and the panels whose polls fail, return {panel: where
-    its key is set}, "panels[0].key_env (environment variable SMM_KEY)", of
-    each configured panel; without a config (``--database`` alone), of each
-    failing one, None: not known. A panel the config leaves out has none."""
-    if config.path is None:
-        return dict.fromkeys(failing)
-    return {
-        panel.name: key_place(index, panel.key_field, panel.key_source)
-        for index, panel in enumerate(config.panels)
-        if panel.key_field
-    }
 
 
 def _left_out(config: Config, store: Store, name: str | None) -> dict[str, int]:
