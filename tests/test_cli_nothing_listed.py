@@ -22,7 +22,12 @@ def cli(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("args", "note"),
     [
-        (["orders"], "no orders"),
+        (
+            ["orders"],
+            "no orders tracked yet: `smm-tracker track ID` tracks an order placed on the "
+            "panel, `smm-tracker add --service ID --link URL --quantity N` places one and "
+            "tracks it",
+        ),
         (["orders", "--status", "Refunded"], "no orders with status Refunded"),
         (["orders", "--stalled"], "no stalled orders"),
         (["alerts"], "no alerts"),

@@ -40,6 +40,7 @@ from tracker.cli.screen import (
 from tracker.errors import StoreError
 from tracker.rules.money import money_or_none
 from tracker.store.listing import failing_calls, failing_panels, not_answering, order_statuses
+from tracker.store.prune_runs import newest_orders_cut
 from tracker.store.readings import open_counts_of, panels_in_database
 from tracker.store.watch_listing import order_listing, with_watch
 
@@ -128,7 +129,9 @@ def orders(
         click.echo(piece)
         printed = True
     lines = []  # notes for people, on stderr: stdout holds the rows alone (`| wc -l`)
-    if not printed:
+    if not printed and status is None and not stalled and newest_orders_cut(store, name) is None:
+        lines.append(_none_tracked(config, name))  # none ever tracked (none pruned): how to
+    elif not printed:
         lines.append(
             f"no {'stalled ' * stalled}orders" + (f" with status {status}" if status else "")
         )
@@ -141,6 +144,19 @@ def orders(
     lines += stale_notes(failing, left_out, screen, calls, not_answering(store, name), keys)
     for line in lines:  # on a terminal, wrapped at its words to its width
         click.echo(fitted(line, notes), err=True)
+
+
+def _none_tracked(config: Config, name: str | None) -> str:
+    """The note of ``orders`` (of ``--panel`` ``name``) on a database holding
+    no order, none deleted by a prune: what tracks one, as the commands that
+    need a database say it. ``--panel`` named when several panels are set."""
+    flag = f" --panel {name}" if name else " --panel NAME" * (len(config.panels) != 1)
+    on = f" on {name}" if name else ""
+    return safe_text(
+        f"no orders tracked yet{on}: `smm-tracker track{flag} ID` tracks an order placed "
+        f"on the panel, `smm-tracker add{flag} --service ID --link URL --quantity N` "
+        "places one and tracks it"
+    )
 
 
 def _left_out(config: Config, store: Store, name: str | None) -> dict[str, int]:
