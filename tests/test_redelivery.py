@@ -486,7 +486,8 @@ def test_doctor_warns_of_alerts_no_target_took(
 ) -> None:
     from simconfig import OFFLINE_CONFIG, cli_in
 
-    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": "k" * 24})
+    hooked = OFFLINE_CONFIG + '[alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\n'
+    cli = cli_in(tmp_path, monkeypatch, hooked, env={"SMM_TEST_KEY": "k" * 24})
     db = Store(tmp_path / "t.db")
     clock = FakeClock()
     keeper = Keeper(db, clock, 120)

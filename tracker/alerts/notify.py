@@ -65,7 +65,7 @@ class NotifyTarget:
 
         register_urls([url])
         logging.getLogger("apprise").setLevel(logging.CRITICAL + 1)  # it may quote URLs
-        self.name = f"alerts.notify[{index}] ({scheme(url)})"
+        self.name = target_name(index, url)
         self.timeout = timeout
         self._apprise: Any = apprise.Apprise(asset=_asset(apprise))
         # Plain text: Apprise escapes it for a target's markup (Telegram's HTML
@@ -107,6 +107,12 @@ class NotifyTarget:
             self._busy = thread
             return f"no answer within {self.timeout:g}s"
         return None if outcome == [True] else "delivery failed"
+
+
+def target_name(index: int, url: str) -> str:
+    """Given a notify URL and its place in ``[alerts] notify``, return its
+    target's name, "alerts.notify[0] (tgram)": never the URL's secrets."""
+    return f"alerts.notify[{index}] ({scheme(url)})"
 
 
 def _asset(apprise: Any) -> Any:

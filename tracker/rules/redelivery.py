@@ -11,17 +11,18 @@ passes the times.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from tracker.rules.doctor import WARN, Check
+from tracker.rules.doctor import INFO, WARN, Check
 
 FIRST_WAIT = 60.0  # seconds after the first failure
 LONGEST_WAIT = 3600.0  # the waits double up to this
 # A target that failed stops a pass: the rest of its alerts wait for the next.
 LOOK_EVERY = 30.0  # seconds between looks for alerts due again
 PER_PASS = 20  # alerts tried in one look (the oldest first): new alerts wait behind them
+EVERY = "*"  # the target of an alert sent again by hand: every one configured then
 
 
 def wait_after(failures: int) -> float:
@@ -60,22 +61,59 @@ def late_note(raised: datetime | None, now: datetime) -> str:
     return f"(late: raised {stamp}) "
 
 
-def undelivered_check(row: Sequence[Any] | None) -> Check | None:
-    """Given (kept, given up, oldest first failure still tried, newest error)
-    of ``alert_deliveries`` (doctor), return a warning line, None when every
-    alert was taken."""
-    if not row or not row[0]:
+def undelivered_check(
+    rows: Sequence[Sequence[Any]], configured: Collection[str] | None = None
+) -> Check | None:
+    """Given ``alert_deliveries`` per target (doctor: its target, how many
+    were sent again by hand, are tried again, were given up, the first
+    failure of those tried again, their latest next try, the newest
+    failure's words and its time) and the targets the config names now
+    (None: not known), return doctor's line, None when every alert was taken.
+
+    One sent again by hand (``alerts --resend``) waits to be sent: not an
+    error, its row's words a marker. One of a target no longer configured
+    is never sent there: the daemon gives it up at its next try."""
+    requeued = sum(int(r[1] or 0) for r in rows)
+    mine = [r for r in rows if not _removed(r[0], configured)]
+    gone = [r for r in rows if _removed(r[0], configured)]
+    sentences = []
+    tried, given_up = (sum(int(r[i] or 0) for r in mine) for i in (2, 3))
+    if tried or given_up:
+        oldest = min((r[4] for r in mine if r[4]), default=None)
+        parts = [f"{tried} tried again (the oldest failed {oldest})"] if tried else []
+        parts += [f"{given_up} given up"] if given_up else []
+        newest = max((r for r in mine if r[6]), key=lambda r: r[7] or "", default=None)
+        said = f"; last error: {newest[6]}" if newest else ""
+        sentences.append(
+            f"{tried + given_up} not taken by their webhook or notify target: "
+            f"{', '.join(parts)}{said}"
+        )
+    still, dropped = (sum(int(r[i] or 0) for r in gone) for i in (2, 3))
+    if still or dropped:
+        names = ", ".join(r[0] for r in gone if int(r[2] or 0) + int(r[3] or 0))
+        by = max((r[5] for r in gone if r[5]), default=None)
+        parts = [f"{still} still tried, given up at the next try (due by {by})"] if still else []
+        parts += [f"{dropped} given up"] if dropped else []
+        back = "; the target back in the config (then a reload) has them tried there" * bool(still)
+        sentences.append(
+            f"{still + dropped} not taken by {names}, no longer in the config, and never "
+            f"sent there: {', '.join(parts)}{back}; `alerts --resend ID` sends one to the "
+            "targets configured now"
+        )
+    if requeued:
+        sentences.append(
+            f"{requeued} sent again by hand (`alerts --resend`), waiting to be sent at the "
+            "daemon's next look or the next `run --once` (not an error)"
+        )
+    if not sentences:
         return None
-    kept, given_up, since, error = int(row[0]), int(row[1] or 0), row[2], row[3]
-    parts = []
-    if kept > given_up:
-        parts.append(f"{kept - given_up} tried again (the oldest failed {since})")
-    if given_up:
-        parts.append(f"{given_up} given up")
-    said = f"; last error: {error}" if error else ""
-    return Check(
-        WARN,
-        "alerts",
-        f"{kept} not taken by their webhook or notify target: {', '.join(parts)}{said}; "
-        "`smm-tracker alerts --undelivered` lists them, `alerts --resend ID` sends one again",
-    )
+    tail = "`smm-tracker alerts --undelivered` lists them"
+    if tried or given_up:
+        tail += ", `alerts --resend ID` sends one again"
+    state = WARN if tried or given_up or still or dropped else INFO
+    return Check(state, "alerts", "; ".join([*sentences, tail]))
+
+
+def _removed(target: str, configured: Collection[str] | None) -> bool:
+    """Whether ``target`` is no longer in the config (None: not known, so no)."""
+    return configured is not None and target != EVERY and target not in configured

@@ -16,6 +16,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from tracker.alerts.deliveries import WEBHOOK
+from tracker.alerts.notify import target_name
 from tracker.clock import iso, utcnow
 from tracker.config.database import read_database as read_database_section
 from tracker.config.fields import Table
@@ -61,12 +63,12 @@ from tracker.service.doctor_database import (
 )
 from tracker.service.doctor_panels import call_panels
 from tracker.store.late_checks import backlog_query
+from tracker.store.outbox import UNDELIVERED_BY_TARGET
 from tracker.store.prune_runs import LAST_PRUNE
 from tracker.store.readings import (
     FAILING_BY_PANEL,
     HELD_OUT_BY_PANEL,
     LOST_BY_PANEL,
-    UNDELIVERED,
     UNKNOWN_WORDS_BY_PANEL,
 )
 
@@ -96,6 +98,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         late = None  # its moments unknown, as the refill rounds' window
         database = _database_alone(data, path.parent)
         panels = _panels_alone(data, path, env)
+        targets = None  # the alert targets configured: not known
     else:
         checks = config_checks(path, [], len(config.panels))
         timeouts = {p.name: p.timeout for p in config.panels}
@@ -107,6 +110,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         late = config.schedule.late_checks, config.schedule.status_every
         panels = [(p.name, p.key_source, p) for p in config.panels]
         checks.extend(notify_checks(config.alerts.notify, config.alerts.webhook_timeout))
+        targets = alert_targets(config.alerts.webhook_url, config.alerts.notify)
     if database is None:
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
@@ -146,7 +150,8 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
             now = utcnow()
             query = backlog_query(now, late[0], overdue_after(late[1]))
             checks.extend(late_checks_lines(read_rows(database.path, *query), *late, named, now))
-        undelivered = undelivered_check(next(iter(read_rows(database.path, UNDELIVERED)), None))
+        by_target = read_rows(database.path, UNDELIVERED_BY_TARGET)
+        undelivered = undelivered_check(by_target, targets)  # a removed target's: said so
         checks.extend([undelivered] if undelivered else [])
         row = next(iter(read_rows(database.path, LAST_PRUNE)), None)
         last = last_prune_check(row, database.prune_older_than)
@@ -173,6 +178,13 @@ def notify_checks(urls: tuple[str, ...], timeout: float) -> list[Check]:
         return failed
     understood = f"{counted(len(urls), 'URL')} understood by Apprise (none sent)"
     return [Check(OK, "alerts.notify", understood)]
+
+
+def alert_targets(webhook_url: str, notify: tuple[str, ...]) -> set[str]:
+    """Given ``[alerts]``' webhook URL and notify URLs, return the names the
+    daemon gives their targets (``alert_deliveries.target``)."""
+    named = {target_name(index, url) for index, url in enumerate(notify)}
+    return named | ({WEBHOOK} if webhook_url else set())
 
 
 def _key_file_checks(

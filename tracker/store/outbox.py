@@ -15,14 +15,32 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso, parse_iso
 from tracker.rules.episodes import SEVERITIES, Alert
-from tracker.rules.redelivery import next_try, set_back_after
+from tracker.rules.redelivery import EVERY, next_try, set_back_after
 
 if TYPE_CHECKING:
     from tracker.store.orders import Store
 
 ERROR_CHARS = 300  # of a failure's words kept
-EVERY = "*"  # the target of an alert sent again by hand: every one configured then
 _ISO_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"  # SQLite's strftime writing what iso() writes
+
+
+# The alerts a target has not taken, per target (doctor): those sent again
+# by hand (`alerts --resend`: no failure since, its error a marker or the one
+# before), those tried again after failures, those given up; the first
+# failure of those tried again, their latest next try, and the newest
+# failure's words with its first failure's time (a marker never).
+UNDELIVERED_BY_TARGET = """
+SELECT d.target,
+    coalesce(sum(d.next_at IS NOT NULL AND d.failures = 0), 0),
+    coalesce(sum(d.next_at IS NOT NULL AND d.failures > 0), 0),
+    coalesce(sum(d.gave_up_at IS NOT NULL), 0),
+    min(CASE WHEN d.next_at IS NOT NULL AND d.failures > 0 THEN d.failed_at END),
+    max(CASE WHEN d.next_at IS NOT NULL AND d.failures > 0 THEN d.next_at END),
+    (SELECT e.error FROM alert_deliveries e WHERE e.target = d.target AND e.failures > 0
+     ORDER BY e.failed_at DESC, e.rowid DESC LIMIT 1),
+    max(CASE WHEN d.failures > 0 THEN d.failed_at END)
+FROM alert_deliveries d GROUP BY d.target ORDER BY d.target
+"""
 
 
 def failed(

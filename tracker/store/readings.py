@@ -253,13 +253,3 @@ WHERE ((s.kind = 'status_failing' AND s.since IS NOT NULL)
        OR (s.kind IN ('panel_unreachable', 'auth_failed') AND s.active = 1))
 ORDER BY s.panel, s.kind
 """
-
-
-# The alerts a target has not taken (doctor): how many, how many given up,
-# the first failure of those still tried, and the newest failure's words.
-UNDELIVERED = """
-SELECT count(*), coalesce(sum(gave_up_at IS NOT NULL), 0),
-    min(CASE WHEN gave_up_at IS NULL THEN failed_at END),
-    (SELECT error FROM alert_deliveries ORDER BY failed_at DESC, rowid DESC LIMIT 1)
-FROM alert_deliveries
-"""
