@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tracker.errors import PanelError
 from tracker.panel import parse, parse_account, parse_refill_status, parse_refills, values
-from tracker.panel.refusals import says_not_found, says_order_not_found
+from tracker.panel.not_found import says_not_found, says_order_not_found
 from tracker.panel.statuses import normalize_order_status
 
 # Modest counts: these run on every commit, on a 2-core machine.

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 import pytest
 from refill_world import DAY, H, WordyRefillStatusPanel, World
 
-from tracker.panel.refusals import says_refill_running
+from tracker.panel.refill_words import says_refill_running
 from tracker.rules.alerts import refill_alerts
 from tracker.rules.running_refills import kept_running
 from tracker.sim.orders import SimRefusal

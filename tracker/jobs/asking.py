@@ -38,7 +38,7 @@ from typing import Any
 import structlog
 
 from tracker.errors import AuthError, BadAnswerError, MisfiledAnswerError, PanelError
-from tracker.panel import refusals
+from tracker.panel import not_found, refusals
 from tracker.panel.client import PanelClient, WholeCallRefused
 from tracker.panel.models import OrderStatus
 
@@ -147,7 +147,7 @@ def _refused_alike(client: PanelClient, answer: Answer, answers_now: Callable[[]
     if len(refused) < 2 or len(said) != 1:
         return
     words = str(said.pop())
-    if refusals.says_order_not_found(words) or answers_now():
+    if not_found.says_order_not_found(words) or answers_now():
         return
     for order_id in refused:
         del answer.reports[order_id]
@@ -185,7 +185,7 @@ def _unblame(answer: Answer, trusted: bool) -> None:
             del answer.reports[order_id]
             why = "panel busy" if busy else "key refused" if key else _ALL_REFUSED
             why = "panel failed" if fault else why
-            hint = refusals.not_found_hint(words) if why == _ALL_REFUSED else ""
+            hint = not_found.not_found_hint(words) if why == _ALL_REFUSED else ""
             answer.leave([order_id], f"{why}: {words}{hint}")
 
 
@@ -231,7 +231,7 @@ def _isolate(
         for part, refusal in refused:
             words = refusal.detail
             if not trusted():
-                hint = refusals.not_found_hint(words)
+                hint = not_found.not_found_hint(words)
                 answer.leave(part, f"status refused for every order asked: {words}{hint}")
             elif len(part) == 1 and refusals.refuses_the_call(words):
                 answer.leave(part, f"status call refused: {words}")  # about no order

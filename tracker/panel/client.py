@@ -19,7 +19,14 @@ from tracker.errors import (
     PanelAnswerError,
     PanelError,
 )
-from tracker.panel import parse, parse_account, parse_refill_status, parse_refills, refusals
+from tracker.panel import (
+    parse,
+    parse_account,
+    parse_refill_status,
+    parse_refills,
+    refill_words,
+    refusals,
+)
 from tracker.panel.ids import to_id
 from tracker.panel.models import (
     Balance,
@@ -102,14 +109,14 @@ class PanelClient(StatusCalls[P]):
         refused key, in any words (see :meth:`_judged`), raises AuthError: no
         refill was asked. Any other refusal is the order's (``error`` set)."""
         data = self._call("refill", {"order": str(order_id)}, idempotent=False)
-        self._judged("refill", data, refusals.names_order)
+        self._judged("refill", data, refill_words.names_order)
         return self._parsed("refill", parse_refills.parse_refill_single, order_id, data)
 
     def refills(self, order_ids: list[int]) -> list[RefillRequest]:
         if len(order_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
         data = self._call("refill", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
-        verdict = self._judged("refill", data, refusals.names_order)  # a refused key: AuthError
+        verdict = self._judged("refill", data, refill_words.names_order)  # a refused key: AuthError
         words = refusals.error_text(data)  # None unless ``data`` is an error object
         # The panel answers otherwise (the witness), or the words are about an
         # order or its refill: the whole call's refusal, provoked by an order in
@@ -132,7 +139,7 @@ class PanelClient(StatusCalls[P]):
         (WholeCallRefused); a refused key raises AuthError, and an error while
         the witness fails too raises it as it is: no refill's."""
         data = self._call("refill_status", {"refill": refill_id})
-        verdict = self._judged("refill_status", data, refusals.names_refill)
+        verdict = self._judged("refill_status", data, refill_words.names_refill)
         if verdict is not None and not isinstance(verdict, WholeCallRefused):
             raise self._tag(verdict, "refill_status")
         result = self._parsed(

@@ -23,17 +23,13 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
 from tracker.panel.ids import id_shown, named_id, to_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import OrderStatus
+from tracker.panel.not_found import says_order_not_found
 from tracker.panel.notices import (  # noqa: F401  (the envelope, used as parse.X)
     Document,
     html_title,
     looks_like_html,
 )
-from tracker.panel.refusals import (
-    error_text,
-    is_key_refusal,
-    raise_for_error,
-    says_order_not_found,
-)
+from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
 from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import short, to_int, to_text
 

@@ -16,8 +16,9 @@ from tracker.errors import AuthError, BadAnswerError, MisfiledAnswerError
 from tracker.panel import values
 from tracker.panel.ids import to_id
 from tracker.panel.models import RefillStatus
+from tracker.panel.not_found import says_not_found
 from tracker.panel.parse import _expect_dict
-from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error, says_not_found
+from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
 from tracker.panel.statuses import normalize_refill_status
 from tracker.panel.values import short, to_text
 

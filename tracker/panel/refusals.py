@@ -1,17 +1,18 @@
-"""What a panel's own error words mean: the key refused, or the panel too busy.
+"""What a panel's own error words mean: the key refused, the panel too busy
+or failing, the call itself refused, or the request plainly refused.
 
 Pure functions over the text of a whole-answer ``{"error": "..."}``; the client
-decides what to do with each meaning.
+decides what to do with each meaning. Words saying what was asked about does
+not exist are :mod:`tracker.panel.not_found`'s; words about a refill,
+:mod:`tracker.panel.refill_words`'.
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any
 
 from tracker.errors import AuthError, PanelAnswerError
-from tracker.panel.statuses import names_order_status
 from tracker.panel.values import short
 
 _AUTH_PATTERNS = re.compile(
@@ -106,112 +107,6 @@ _REFUSING = re.compile(
     re.IGNORECASE,
 )
 
-# Words about the refill asked for, or the order a refill was asked for: the
-# panel's refusal of it ("Refill not found", "Order not eligible for refill."),
-# never of the key, so no other action need be asked what they mean.
-_NAMES_REFILL = re.compile(r"\brefill", re.IGNORECASE)
-_NAMES_ORDER = re.compile(r"\b(?:refill|order|eligible)", re.IGNORECASE)
-
-
-# Words refusing a refill request because the order's earlier refill still
-# runs ("The refill task is not completed for this order", "A refill is
-# already in progress", "You already have a pending refill request"): about a
-# refill (its task or request; a task alone may be any), never the order
-# ("Order is not completed", "Cannot refill while the order is in progress":
-# the order is not eligible), and no
-# negation before the running words ("Refill not active for this service").
-# Not "Refill already requested" (the cooldown, as often as a running refill):
-# unknown, as today.
-_RUNNING_WORDS = (
-    r"(?:not\s+(?:yet\s+)?(?:been\s+)?(?:completed?|finished|done|over)|in\s+progress|"
-    r"in\s+process|in\s+(?:the\s+)?queue|pending|running|processing|active|ongoing|queued|"
-    r"being\s+processed|under\s+process(?:ing)?)"
-)
-# What follows "refill" when the words are about its cooldown or terms, not a
-# refill under way ("Refill cooldown still active", "Refill time not over",
-# "Refill guarantee still active but no drop detected"), and words putting a
-# condition on something else ("Cannot refill while processing").
-_NOT_A_RUNNING_REFILL = (
-    r"(?!\s+(?:cool-?down|period|time|timer|window|guarantee|button|limit|interval|delay|"
-    r"option|feature|service)s?\b)"
-)
-_CONDITION = r"while|during|when|if|until|till|after|before|unless|only|unavailable|disabled"
-_REFILL_RUNNING = (
-    r"\brefills?\b" + _NOT_A_RUNNING_REFILL + r"(?:\s+(?:requests?|tasks?))?"
-    r"(?:\s+for\s+(?:this|the|that)\s+orders?)?"
-    r"(?:\s+(?!(?:not|no|never|orders?|" + _CONDITION + r")\b)\w+){0,2}?"
-    r"\s+(?:(?:is|are|has|have|was|were)\s+)?(?:(?:still|already|yet|currently)\s+)?"
-    + _RUNNING_WORDS
-    + r"\b|"
-    r"\b(?:already|still|have|has|is|there\s+is)\s+(?:already\s+)?(?:an?\s+|one\s+)?"
-    r"(?:pending|active|running|ongoing|unfinished|incomplete|uncompleted|open)\s+refill|"
-    # "Wait until the previous refill is completed": a refill named as the
-    # one under way, or waited for to end; not "wait for the refill cooldown".
-    r"\bwait\s+(?:for|until|till)\s+(?:the\s+|your\s+)?"
-    r"(?:(?:current|previous|last|pending|active|running|ongoing|earlier)\s+refill\b|"
-    r"refill\s+(?:requests?\s+)?(?:to\s+(?:be\s+)?(?:complete|finish|end)|"
-    r"(?:is|has\s+been)\s+(?:completed|finished|done)))"
-)
-
-
-@cache
-def _refill_running() -> re.Pattern[str]:
-    """The pattern above, compiled at its first use (2 ms: a refusal of a
-    refill request; not at the start of every command that imports this)."""
-    return re.compile(_REFILL_RUNNING, re.IGNORECASE)
-
-
-# Words saying a refill or an order does not exist ("Refill not found",
-# "Incorrect order ID"): where its status goes, the panel's error about it,
-# not a status.
-_NOT_FOUND = re.compile(
-    r"\bnot (?:be )?found\b|\b(?:does|do)(?:n['’]?t| not) exist|\bno such\b|"
-    r"\bincorrect\b|\binvalid\b|\bwrong\b",
-    re.IGNORECASE,
-)
-# "No order found" too, for an order only: a refill's "No drops found" may
-# be its outcome, not that it does not exist.
-_NO_ORDER_FOUND = re.compile(r"\bno\s+orders?\s+(?:(?:was|were)\s+)?found\b", re.IGNORECASE)
-# Who a not-found message is about, for it to be the order asked about: the
-# order ("Order not found", "Incorrect order ID"), or nobody named besides
-# an ID ("Not found", "Invalid ID"); never a link, user or post (the reason
-# an order failed: "Invalid link", "User not found").
-_THE_ORDER = re.compile(r"\borders?\b", re.IGNORECASE)
-_NOBODY_ELSE = re.compile(r"[\W_]*(?:ids?\b[\W_]*)?", re.IGNORECASE)
-
-
-def says_not_found(message: str) -> bool:
-    """Return True when ``message`` says that what was asked about does not exist."""
-    return _NOT_FOUND.search(message) is not None
-
-
-def says_order_not_found(message: str) -> bool:
-    """Return True when ``message``, an order's status the tracker does not
-    know, says that the order does not exist ("Order not found", "Incorrect
-    order ID", "No order found"): the panel's error about the order in words.
-
-    A known status word in it ("Canceled: invalid link") makes it a status
-    with a reason; key refusals and words about anything but the order or an
-    ID ("Link not found") are not about the order either.
-    """
-    said = says_not_found(message) or _NO_ORDER_FOUND.search(message) is not None
-    if not said or names_order_status(message) or is_key_refusal(message):
-        return False
-    if _THE_ORDER.search(message) is not None:
-        return True
-    return _NOBODY_ELSE.fullmatch(_NOT_FOUND.sub(" ", message)) is not None
-
-
-# Every order a panel is asked about "not found", while it answers none with a
-# status: the orders are another account's or another panel's to it.
-NOT_FOUND_HINT = " (is the key another account's, or the url another panel's?)"
-
-
-def not_found_hint(message: str) -> str:
-    """Given the words refusing every order asked, return NOT_FOUND_HINT when
-    they say the order does not exist, else ""."""
-    return NOT_FOUND_HINT if says_order_not_found(message) else ""
-
 
 def error_text(value: Any) -> str | None:
     """Given an answer item, return the panel's error text if the item is an error."""
@@ -237,25 +132,6 @@ def refuses(message: str) -> bool:
     """Return True when ``message`` (words where an ID or a result goes) plainly
     refuses the request, rather than saying it was taken."""
     return _REFUSING.search(message) is not None
-
-
-def says_refill_running(message: str | None) -> bool:
-    """Return True when ``message``, a panel's refusal of a refill request,
-    says the order's earlier refill still runs ("The refill task is not
-    completed for this order"): no refusal of the order, a refill under way."""
-    return bool(message) and _refill_running().search(message or "") is not None
-
-
-def names_refill(message: str) -> bool:
-    """Return True when ``message``, a whole-answer error to ``refill_status``
-    for one refill, is about a refill ("Refill not found", "Incorrect refill ID")."""
-    return _NAMES_REFILL.search(message) is not None
-
-
-def names_order(message: str) -> bool:
-    """Return True when ``message``, a whole-answer error to ``refill`` for one
-    order, is about the order or its refill, or says the panel is busy."""
-    return _NAMES_ORDER.search(message) is not None or is_busy(message)
 
 
 def is_busy(message: str) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 import structlog
 
 from tracker.errors import AuthError, PanelAnswerError, PanelError, TransientError
-from tracker.panel import parse, refusals
+from tracker.panel import not_found, parse, refusals
 from tracker.panel.models import OrderStatus
 from tracker.panel.settings import P
 from tracker.panel.witness import WITNESS_TTL, WholeCallRefused, Witnessed
@@ -197,7 +197,7 @@ class StatusCalls(Witnessed[P]):
             raise self._tag(failure, "status")
         if self.answers_status():
             return OrderStatus(order_id=order_id, error=refused.detail)
-        words = refused.detail + refusals.not_found_hint(refused.detail)
+        words = refused.detail + not_found.not_found_hint(refused.detail)
         failure = PanelAnswerError(f"status refused for every order asked: {words}")
         raise self._tag(failure, "status")
 

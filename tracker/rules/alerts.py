@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Container, Iterable, Sequence
 from typing import Any
 
-from tracker.panel.refusals import says_refill_running
+from tracker.panel.refill_words import says_refill_running
 from tracker.panel.statuses import (
     CANCELED,
     FAILED,

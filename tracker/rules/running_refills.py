@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from tracker.panel.refusals import says_refill_running
+from tracker.panel.refill_words import says_refill_running
 from tracker.panel.statuses import IN_PROGRESS, PENDING, normalize_refill_status
 from tracker.rules.refill_states import CLOSED, REFUSED, REQUESTING
 
