@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tracker.panel.statuses import COMPLETED, IN_PROGRESS, PARTIAL, PENDING, REFILL_REJECTED
-from tracker.sim.orders import OrderView, SimRefusal, mix
+from tracker.sim.lifecycle import mix
+from tracker.sim.orders import OrderView, SimRefusal
 
 DAY = 86_400.0
 

@@ -15,9 +15,9 @@ from decimal import Decimal
 from tracker.panel.statuses import canonical_order_status
 from tracker.sim.catalogue import SERVICE_FOLLOWERS, SERVICES, SimService, parse_catalogue
 from tracker.sim.faults import FaultInjector, FaultPlan
+from tracker.sim.lifecycle import PINNABLE
 from tracker.sim.limits import RateWindow
 from tracker.sim.orders import (
-    PINNABLE,
     OrderBook,
     OrderView,
     SimRefusal,
