@@ -11,10 +11,11 @@ as a secret, Apprise's own logger is silenced, and our log lines and errors
 name a target by its position and scheme only (``alerts.notify[0]
 (tgram)``). Each delivery has a wall-clock deadline: a target that hangs is
 abandoned (its thread finishes on its own, and that target is skipped until
-it has) and the failure is one log line. Apprise is told to send in the
-calling thread (no thread pool of its own): the interpreter joins a pool's
-workers at exit, so a target that drips its answer held a stopped daemon
-(and ``run --once``) open past every bound.
+it has) and the failure is one log line; the targets deliver an alert side
+by side, each in a thread of its own (:func:`side_by_side`). Apprise is told
+to send in the calling thread (no thread pool of its own): the interpreter
+joins a pool's workers at exit, so a target that drips its answer held a
+stopped daemon (and ``run --once``) open past every bound.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
@@ -136,3 +137,27 @@ def targets(urls: Sequence[str], *, timeout: float) -> list[NotifyTarget]:
         except ValueError as exc:
             log.error("notify_target_invalid", error=str(exc))
     return made
+
+
+def side_by_side(targets: Sequence[NotifyTarget], alert: Alert) -> Callable[[], list[str | None]]:
+    """Start delivering ``alert`` to every target, each in a thread of its own
+    (bounded by the target's own deadline), beside the webhook's POST; return
+    what waits for them all and gives each target's error (None: delivered)."""
+    errors: list[str | None] = ["not delivered"] * len(targets)
+
+    def one(index: int, target: NotifyTarget) -> None:
+        errors[index] = target.deliver(alert)
+
+    threads = [
+        threading.Thread(target=one, args=(i, t), name="notify-alert", daemon=True)
+        for i, t in enumerate(targets)
+    ]
+    for thread in threads:
+        thread.start()
+
+    def joined() -> list[str | None]:
+        for thread in threads:
+            thread.join()
+        return errors
+
+    return joined

@@ -2,18 +2,20 @@
 
 It also hands each alert to the Apprise targets of ``[alerts] notify``
 (:mod:`tracker.alerts.notify`), from the same queue: every target side by
-side and beside the webhook's POST, so an alert takes the longest of them,
-not their sum (a webhook retrying for its budget held every target back).
+side and beside the webhook's POST (:func:`tracker.alerts.notify.side_by_side`),
+so an alert takes the longest of them, not their sum (a webhook retrying for
+its budget held every target back).
 
 :meth:`WebhookSink.send` only queues (bounded; a full queue drops the alert
 with a log line), so a slow or dead webhook never holds up a poll. Each POST
 has a whole-call deadline; an alert gets a bounded number of attempts within
-its retry budget (:class:`tracker.panel.budget.Budget`: a retry's deadline is
-what is left of it), but a URL no retry can cure (a host that does not exist,
-``https://`` on a plain-HTTP port, a refused certificate:
-:mod:`tracker.alerts.misdirected`) gets one. A final failure is a log line.
-The URL carries a token (Slack, Telegram): it is registered as a secret and
-never logged, not even by httpx (its logger is kept at WARNING).
+its retry budget (:mod:`tracker.alerts.retries`: a retry's deadline is what
+is left of a :class:`tracker.panel.budget.Budget`), but a URL no retry can
+cure (a host that does not exist, ``https://`` on a plain-HTTP port, a
+refused certificate: :mod:`tracker.alerts.misdirected`) gets one. A final
+failure is a log line. The URL carries a token (Slack, Telegram): it is
+registered as a secret and never logged, not even by httpx (its logger is
+kept at WARNING).
 """
 
 from __future__ import annotations
@@ -27,16 +29,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import structlog
-import tenacity
 
 from tracker import USER_AGENT
 from tracker.alerts.deliveries import DELIVERIES, DROPPED, FAILED, NOTIFY, OUTCOMES, SENT, WEBHOOK
-from tracker.alerts.notify import NotifyTarget
+from tracker.alerts.notify import NotifyTarget, side_by_side
 from tracker.alerts.payloads import FORMATS, payload
-from tracker.alerts.post import Refused, Retryable, post_once, unless_stopped, wait_before_retry
 from tracker.alerts.redeliver import Keeper, look
+from tracker.alerts.retries import post_tried
 from tracker.panel import deadline
-from tracker.panel.budget import Budget
 from tracker.redact import register_secret
 from tracker.rules.episodes import Alert
 from tracker.rules.redelivery import LOOK_EVERY
@@ -230,26 +230,12 @@ class WebhookSink:
 
     def _notify(self, alert: Alert) -> Callable[[], None]:
         """Start delivering ``alert`` to every notify target, each in a thread
-        of its own (bounded by the target's own deadline); return what waits
-        for them and counts and logs each outcome."""
-        errors: list[str | None] = ["not delivered"] * len(self._targets)
+        of its own (:func:`tracker.alerts.notify.side_by_side`); return what
+        waits for them and counts and logs each outcome."""
+        errors = side_by_side(self._targets, alert)
+        return lambda: self._notified(alert, errors())
 
-        def one(index: int, target: NotifyTarget) -> None:
-            errors[index] = target.deliver(alert)
-
-        threads = [
-            threading.Thread(target=one, args=(i, t), name="notify-alert", daemon=True)
-            for i, t in enumerate(self._targets)
-        ]
-        for thread in threads:
-            thread.start()
-        return lambda: self._notified(alert, threads, errors)
-
-    def _notified(
-        self, alert: Alert, threads: list[threading.Thread], errors: list[str | None]
-    ) -> None:
-        for thread in threads:
-            thread.join()
+    def _notified(self, alert: Alert, errors: list[str | None]) -> None:
         for target, error in zip(self._targets, errors, strict=True):
             if error is None:
                 self.notified += 1
@@ -283,28 +269,20 @@ class WebhookSink:
 
     def _posted(self, alert: Alert, late: str, attempts: int) -> str | None:
         """POST ``alert`` in at most ``attempts`` tries within its retry
-        budget; return None when taken, else why not."""
-        body = payload(alert, self._fmt, self._chat_id, late)
-        # One budget per alert, ending at a moment fixed now: each retry
-        # gets what is left of it, and none is started with too little.
-        budget = Budget(self._timeout, self._budget, self._clock)
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(Retryable),
-            stop=(
-                tenacity.stop_after_attempt(attempts)
-                | budget
-                | tenacity.stop_when_event_set(self._stop)
-                | tenacity.stop_when_event_set(self._closing)
-            ),
-            wait=wait_before_retry,
+        budget (:func:`tracker.alerts.retries.post_tried`); return None when
+        taken, else why not."""
+        return post_tried(
+            self._http,
+            self._url,
+            payload(alert, self._fmt, self._chat_id, late),
+            attempts=attempts,
+            timeout=self._timeout,
+            budget=self._budget,
+            clock=self._clock,
             sleep=self._sleep,
-            reraise=True,
+            stop_event=self._stop,
+            closing=self._closing,
         )
-        try:
-            retrying(unless_stopped(self._stopping, post_once), self._http, self._url, body, budget)
-        except (Retryable, Refused) as exc:
-            return str(exc)
-        return None
 
 
 def named(alert: Alert) -> dict[str, Any]:
