@@ -148,6 +148,7 @@ def add(
     waits = Waits()
     client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
     mine = None  # the key's claim, which this add's answer settles
+    gone, given_back = None, False  # the claim given back for a stop, and its outcome
     sent = False  # the order handed to the client: from then on it may exist
     try:
         from tracker.panel.models import NewOrder
@@ -160,18 +161,24 @@ def add(
                 request = {**asked, "interval": interval, **extra}
                 longest = add_longest(panel_config.timeout, panel_config.retry_budget)
                 # A first Ctrl-C now: the key given back, nothing sent; a
-                # second one too, once the claim is in hand (whole).
-                with waits.idle(), stop.whole():
-                    mine = claim_or_end(
-                        store,
-                        panel_config.name,
-                        key,
-                        request,
-                        not_placed=not_placed,
-                        longest=longest,
-                    )
+                # second one too, once the claim is in hand (whole), and any
+                # more during the give-back, part of the step (undone).
+                try:
+                    with waits.idle(), stop.whole(undone=True):
+                        mine = claim_or_end(
+                            store,
+                            panel_config.name,
+                            key,
+                            request,
+                            not_placed=not_placed,
+                            longest=longest,
+                        )
+                finally:
+                    if stop.stopping:  # still held: a Ctrl-C cannot leave it Sending
+                        gone, given_back = release_quietly(store, mine), True
                 if stop.stopping:
                     raise StopRequested("stopping", panel=panel_config.name, action="add")
+                stop.go_on()
             sent = True
             order_id = client.add(NewOrder(service, link, quantity, runs, interval, extra))
             stop.settled = True  # the order exists: a Ctrl-C now waits until it is tracked
@@ -188,7 +195,7 @@ def add(
     except PanelError as exc:  # outcome unknown included: exit 1 like handle_errors
         if isinstance(exc, OutcomeUnknownError):  # the order may exist: the key stays
             gone = settle_quietly(store, mine, error=exc.detail)
-        else:  # refused: nothing placed, the key may be used again
+        elif not given_back:  # refused: nothing placed, the key may be used again
             gone = release_quietly(store, mine)
         if stop.stopping and isinstance(exc, (StopRequested, TransientError)):
             # Stopped in a wait to send, or no retry after a refusal: no order.
@@ -213,7 +220,7 @@ def add(
         fail(safe_text(_and(told, mine, gone)))  # the panel's words: escaped
     except KeyboardInterrupt:  # a second Ctrl-C: the order may exist, untracked
         if not sent:  # its key being claimed: no order
-            gone = release_quietly(store, mine)
+            gone = gone if given_back else release_quietly(store, mine)
             fail(
                 _and(f"interrupted: {panel_config.name}: add: no order placed", mine, gone),
                 EXIT_INTERRUPTED,
