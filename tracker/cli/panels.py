@@ -146,23 +146,46 @@ def stored_order(
     held, _ = panel_holding(store, [order_id], None if name is None else [name])
     row = store.order(held, order_id) if held is not None else None
     if row is None:
-        _pruned(store, order_id, name)
-    # A prune of the panel (of any, without --panel) that deleted orders: maybe one.
-    gone = pruned.gone(store, name) if row is None else ""
-    if row is None and named is not None:  # a copy: `track` would act elsewhere
-        fail(f"order {order_id} is not in {named}" + (f" on {panel}" if panel else "") + gone)
-    if row is None:
-        on, flag = (f" on {panel}", f" --panel {shlex.quote(panel)}") if panel else ("", "")
-        if not panel and len(config.panels) > 1:  # track refuses to guess the panel
-            flag = " --panel NAME"
-        fail(
-            f"order {order_id} is not tracked{on}{gone}: no history "
-            f"(smm-tracker track{flag} {order_id} records it from now on)"
-        )
+        untracked(config, store, order_id, panel, named)
     return store, row
 
 
-def _pruned(store: Store, order_id: int, panel: str | None) -> None:
+def held_or_untracked(
+    config: Config, store: Store, order_id: int, panel: str | None, named: Path | None, none: str
+) -> None:
+    """Exit 1 as :func:`untracked` unless the database holds ``order_id`` on
+    ``panel`` (None: on any), tracked or untracked."""
+    held = panels_holding(store, [order_id]).get(order_id, [])
+    if not held or (panel is not None and panel not in held):
+        untracked(config, store, order_id, panel, named, none)
+
+
+def untracked(
+    config: Config,
+    store: Store,
+    order_id: int,
+    panel: str | None,
+    named: Path | None = None,
+    none: str = "no history",
+) -> NoReturn:
+    """Exit 1: the database (the file ``--database`` named, if any) holds no
+    ``order_id`` on ``panel`` (None: on any); ``none``: what the command
+    therefore has nothing of ("no history", "no refill requests")."""
+    _pruned(store, order_id, panel, none)
+    # A prune of the panel (of any, without --panel) that deleted orders: maybe one.
+    gone = pruned.gone(store, panel)
+    if named is not None:  # a copy: `track` would act elsewhere
+        fail(f"order {order_id} is not in {named}" + (f" on {panel}" if panel else "") + gone)
+    on, flag = (f" on {panel}", f" --panel {shlex.quote(panel)}") if panel else ("", "")
+    if not panel and len(config.panels) > 1:  # track refuses to guess the panel
+        flag = " --panel NAME"
+    fail(
+        f"order {order_id} is not tracked{on}{gone}: {none} "
+        f"(smm-tracker track{flag} {order_id} records it from now on)"
+    )
+
+
+def _pruned(store: Store, order_id: int, panel: str | None, none: str) -> None:
     """Exit 1 saying so when the file no longer holds ``order_id`` but keeps
     the ``add --idempotency-key`` it was placed under: ``prune`` deleted it
     (its only trace; another order gone is told as one never tracked)."""
@@ -178,6 +201,6 @@ def _pruned(store: Store, order_id: int, panel: str | None) -> None:
             safe_text(
                 f"order {order_id} is not in the database any more: placed on "
                 f"{key['panel']} by add under idempotency key {key['idempotency_key']} "
-                f"at {key['at']}, then deleted by `smm-tracker prune`; no history"
+                f"at {key['at']}, then deleted by `smm-tracker prune`; {none}"
             )
         )

@@ -27,7 +27,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.order_args import listing_panel, order_panel, parse_order_id
 from tracker.cli.orders import TABLE_LIMIT
-from tracker.cli.panels import note_held_elsewhere, panel_holding, read_panel
+from tracker.cli.panels import held_or_untracked, note_held_elsewhere, panel_holding, read_panel
 from tracker.cli.render import safe_text
 from tracker.cli.screen import SECOND, Columns, fitted, stderr_screen, stdout_screen
 from tracker.cli.shield import Waits, shield, tell_wait
@@ -85,6 +85,10 @@ def refills(
     order_id = None if order is None else parse_order_id(order, "--order", stdin=False)
     config = ctx.config(keys=False, database=database)
     name, store = read_panel(config, panel)  # a panel left out of the config too
+    if order_id is not None and not any(
+        iter_refills(store, panel=name, order_id=order_id, limit=1)
+    ):
+        held_or_untracked(config, store, order_id, name, database, "no refill requests")
     status = None
     if status_filter is not None:
         try:
