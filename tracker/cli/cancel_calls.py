@@ -65,6 +65,8 @@ def cancel_orders(
         except PanelAnswerError as exc:  # refused as a whole: nothing canceled
             judged.update(dict.fromkeys(chunk, exc.detail))
             on_wire.clear()
+            if stop is not None:  # a first Ctrl-C now lets its judging go on
+                stop.judging = True
             raise
         except (StopRequested, TransientError) as exc:
             if not getattr(exc, "maybe_sent", False):  # certainly never sent
@@ -78,8 +80,21 @@ def cancel_orders(
     stopped = (lambda: stop.stopping) if stop is not None else (lambda: False)
     for settled in groups.cancel_in_groups(ids, send, client, stopped=stopped):
         chunk, error = settled.order_ids, settled.error
+        if settled.kind == groups.STOPPED and any(o in judged for o in chunk):
+            # Refused as one call, not sent again in halves for the stop: the
+            # panel's answer, nothing canceled; the rest never sent.
+            words = {o: judged.pop(o) for o in chunk if o in judged}
+            yield [
+                (o, NOT_CANCELED, f"{words[o]} (refused as one call; not sent again: stopping)")
+                if o in words
+                else (o, NOT_SENT, "stopping")
+                for o in chunk
+            ]
+            return
         if [judged.pop(o) for o in chunk if o in judged] and stop is not None:
             stop.settled = True  # judged: a Ctrl-C now waits until it is stored
+        if stop is not None:
+            stop.judged()
         if codes is not None and error is not None:
             codes.update(dict.fromkeys(chunk, error.status))
         if settled.kind == groups.KEY:  # in words of its own too: nothing done
@@ -94,7 +109,10 @@ def cancel_orders(
         elif settled.kind == groups.LOST:  # no usable answer: it may have happened
             yield [(i, UNKNOWN, str(error)) for i in chunk]
         elif settled.kind == groups.UNSURE:  # refused while balance failed too
-            why = f"{settled.detail} (and the panel failed a balance check)"
+            # ... or was never asked: a stop during the call ended the client's waits.
+            cut = stop is not None and stop.ended
+            failed = "not judged: stopping" if cut else "and the panel failed a balance check"
+            why = f"{settled.detail} ({failed})"
             yield [(i, NOT_CANCELED, why) for i in chunk]
         else:
             if settled.lacking and lacking is not None:

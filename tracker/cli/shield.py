@@ -39,11 +39,16 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class Shield:
     """How many stop signals came while shielded; ``settled`` once the answer
     is in hand: from then on every signal only waits for it to be recorded;
-    ``holding`` inside :meth:`whole`."""
+    ``holding`` inside :meth:`whole`; ``judging`` while a refusal in hand is
+    judged (a cancel's: the judge's call is let go on, its waits not ended,
+    until :meth:`judged`); ``ended``: a stop signal ended the client's waits."""
 
     asked: int = 0
     settled: bool = False
     holding: bool = False
+    judging: bool = False
+    ended: bool = False
+    waits: Waits | None = None
 
     @property
     def stopping(self) -> bool:
@@ -75,6 +80,14 @@ class Shield:
     def go_on(self) -> None:
         """End the hold of a ``whole(undone=True)`` step that no stop undoes."""
         self.holding = False
+
+    def judged(self) -> None:
+        """End ``judging``: a stop signal that came meanwhile now ends the
+        client's waits, so nothing more is sent."""
+        self.judging = False
+        if self.stopping and not self.ended and self.waits is not None:
+            self.ended = True
+            self.waits.end()
 
 
 @dataclass
@@ -126,14 +139,14 @@ def shield(answer_to: str, waits: Waits | None = None) -> Iterator[Shield]:
     """Defer the first stop signal while the block runs (see the module);
     ``answer_to`` names the request in the line a first signal prints ("the
     order just sent"); ``waits``, the client's, are ended by it."""
-    state = Shield()
+    state = Shield(waits=waits)
     if threading.current_thread() is not threading.main_thread():
         yield state  # signals are only ever handled in the main thread
         return
-    line = (
-        f"smm-tracker: waiting for the panel's answer to {answer_to} "
-        "(Ctrl-C again to leave without it)\n"
-    ).encode()
+    again = "(Ctrl-C again to leave without it)\n"
+    line = f"smm-tracker: waiting for the panel's answer to {answer_to} {again}".encode()
+    # The answer is in, a refusal of the whole call: what it means is asked.
+    judging = f"smm-tracker: the panel refused {answer_to}; checking what that means {again}"
 
     def handler(_signum: int, _frame: object) -> None:
         state.asked += 1
@@ -141,12 +154,13 @@ def shield(answer_to: str, waits: Waits | None = None) -> Iterator[Shield]:
             raise KeyboardInterrupt
         if state.asked > 1:
             return
-        if waits is not None:
+        if waits is not None and not state.judging:
+            state.ended = True
             waits.end()
             if waits.waiting and not state.settled:  # nothing on the wire: the
                 return  # command ends at once, saying so
-        try:
-            os.write(2, line)  # unbuffered: the main thread may be inside a print
+        try:  # unbuffered: the main thread may be inside a print
+            os.write(2, judging.encode() if state.judging else line)
         except OSError:  # stderr closed (`2>&1 | tee` stopped by the same Ctrl-C):
             pass  # raised here, it would cut the call on the wire short
 
