@@ -28,6 +28,7 @@ from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
 from tracker.panel.proxies import says_its_fix
+from tracker.panel.statuses import is_terminal
 from tracker.rules.capabilities import refused_once
 from tracker.rules.counts import counted
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
@@ -110,19 +111,40 @@ def _show(
         click.echo(f"#{order_id}  unknown: {error}{check}")
 
 
+def _ended(config: Config, store: Store | None, name: str, ids: list[int]) -> dict[int, str]:
+    """Return the IDs stored on ``name`` as ended (Completed, Partial,
+    Canceled, Refunded, as last polled), with that status: a panel refuses
+    their cancel, and the call costs a confusing refusal. No database: none."""
+    if store is None:
+        path = config.database.path
+        if str(path) != ":memory:" and not path.exists():
+            return {}
+        store = open_store(config, read_only=True)
+    rows = {oid: store.order(name, oid) for oid in ids}
+    return {oid: str(r["status"]) for oid, r in rows.items() if r and is_terminal(r["status"])}
+
+
 @main.command()
 @click.argument("order_ids", nargs=-1, required=True, metavar="ORDER_ID... | -")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Send even orders stored as ended (Completed, Partial, Canceled, Refunded).",
+)
 @orders_panel
 @pass_ctx
 @handle_errors
-def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | None) -> None:
+def cancel(
+    ctx: Context, order_ids: tuple[str, ...], yes: bool, force: bool, panel: str | None
+) -> None:
     """Ask the panel to cancel orders (IDs, or - for stdin), 100 per call.
 
     With several panels configured and no --panel, the panel is the one the
     database holds the orders on. Each order's answer is printed and stored
-    in the cancels table. Asks first on a terminal unless --yes. Exit 1 when
-    any cancel was refused or its answer was lost.
+    in the cancels table. An order stored as ended is not sent, unless
+    --force. Asks first on a terminal unless --yes. Exit 1 when any cancel
+    was refused, not sent or its answer was lost.
     """
     ids = list(dict.fromkeys(parse_order_ids(order_ids, none_piped=True)))
     config = ctx.config(keys=True)
@@ -138,6 +160,14 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
         _not_elsewhere(config, ids)
     panel_config = config.panel(panel)
     name = panel_config.name
+    ended = {} if force else _ended(config, store, name, ids)
+    for oid, status in ended.items():  # one line per order, whatever comes of it
+        click.echo(
+            f"#{oid}  not sent: {safe_text(status)} (as last polled); --force sends it anyway"
+        )
+    if ended and len(ended) == len(ids):
+        fail(f"{len(ids)} of {counted(len(ids), 'cancel')} not sent", EXIT_FAILED)
+    ids = [oid for oid in ids if oid not in ended]
     if not yes and interactive() and not _ask(ids, name):
         fail("nothing canceled", EXIT_FAILED)
     if store is None:
@@ -224,8 +254,9 @@ def cancel(ctx: Context, order_ids: tuple[str, ...], yes: bool, panel: str | Non
     unsent = sum(1 for _, result, _ in results if result == NOT_SENT)
     if stop.stopping and unsent:
         fail(f"interrupted: {counted(unsent, 'order')} not sent", EXIT_INTERRUPTED)
-    refused = sum(1 for _, result, _ in results if result != ACCEPTED)
-    never_sent = sum(1 for _, result, _ in results if result == NOT_SENT)
+    refused = len(ended) + sum(1 for _, result, _ in results if result != ACCEPTED)
+    never_sent = len(ended) + sum(1 for _, result, _ in results if result == NOT_SENT)
     if refused:  # none of them sent: none refused either, said as such
         said = "not sent" if never_sent == refused else "not accepted"
-        fail(f"{refused} of {counted(len(results), 'cancel')} {said}", EXIT_FAILED)
+        total = len(ended) + len(results)
+        fail(f"{refused} of {counted(total, 'cancel')} {said}", EXIT_FAILED)
