@@ -567,7 +567,7 @@ def test_a_refill_command_sent_while_the_round_decides_is_not_sent_again(world, 
 
 
 def test_a_refill_command_is_not_sent_when_the_round_asked_meanwhile(world, monkeypatch):
-    import tracker.cli.refills as command
+    import tracker.cli.refill as command
 
     w = world()
     w.sync_services()

@@ -15,7 +15,7 @@ COMMAND_MODULES = {
     "demo": "run",
     "services": "services",
     "refills": "refills",
-    "refill": "refills",
+    "refill": "refill",
     "balance": "balance",
     "alerts": "alerts",
     "doctor": "doctor",

@@ -1,9 +1,8 @@
-"""Refill commands: refills, refill (services: tracker.cli.services)."""
+"""The ``refills`` command: refill requests listed, newest first (``refill
+ID``: :mod:`tracker.cli.refill`; services: :mod:`tracker.cli.services`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -16,39 +15,18 @@ from tracker.cli.database import database_option
 from tracker.cli.filters import UnknownStatus, refill_filter, refill_filters
 from tracker.cli.listing import json_array, table_chunks
 from tracker.cli.main import (
-    EXIT_INTERRUPTED,
     EXIT_USAGE,
     Context,
     fail,
     handle_errors,
     main,
-    open_store,
     pass_ctx,
 )
-from tracker.cli.order_args import listing_panel, order_panel, parse_order_id
+from tracker.cli.order_args import listing_panel, parse_order_id
 from tracker.cli.orders import TABLE_LIMIT
-from tracker.cli.panels import held_or_untracked, note_held_elsewhere, panel_holding, read_panel
-from tracker.cli.render import safe_text
+from tracker.cli.panels import held_or_untracked, read_panel
 from tracker.cli.screen import SECOND, Columns, fitted, stderr_screen, stdout_screen
-from tracker.cli.shield import Waits, shield, tell_wait
-from tracker.clock import utcnow
-from tracker.config.model import Config
-from tracker.errors import StopRequested
-from tracker.jobs.learned import tell_client
-from tracker.jobs.refill_requests import PanelModes, request_refills
-from tracker.jobs.refills import past_request
-from tracker.panel.client import PanelClient
-from tracker.panel.fixes import refused_hint, unserved_hint
-from tracker.panel.misdirected import names_fix
-from tracker.panel.proxies import says_its_fix
-from tracker.redact import register_secret
-from tracker.rules.refill_states import REFUSED, UNKNOWN
-from tracker.rules.refills import manual_blocker
-from tracker.store.capabilities import is_unsupported, learn
-from tracker.store.orders import Store
-from tracker.store.readings import panels_holding
 from tracker.store.refill_reads import iter_refills, refill_statuses
-from tracker.store.refills import newest_request, requests_of
 
 
 @main.command()
@@ -151,170 +129,3 @@ def _as_listed(row: dict[str, Any]) -> dict[str, Any]:
     if row["permanent"]:
         row["error"] = f"{row['error']} (for good)"
     return row
-
-
-@main.command()
-@click.argument("order_id")
-@click.option(
-    "--force", is_flag=True, help="Send even inside the cooldown or while a refill is open."
-)
-@order_panel
-@pass_ctx
-@handle_errors
-def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
-    """Request a refill of one tracked order now, recorded like automatic ones.
-
-    The service, status and window rules are not applied (you may know
-    better); the cooldown and open refills are, unless --force. A request
-    whose answer is lost is never resent: check the panel.
-    """
-    oid = parse_order_id(order_id)
-    config = ctx.config(keys=True)
-    store = open_store(config, existing=True)  # no database: no tracked order to refill
-    name = _panel_of(config, store, oid, panel)
-    history = requests_of(store, name, [oid])[oid]
-    past = [past_request(r) for r in history]
-    blocker = manual_blocker(past, config.refill.cooldown, utcnow())
-    if blocker and not force:
-        fail(f"order {oid}: {blocker}; not sent (pass --force to send anyway)")
-    panel_config = config.panel(name)
-    register_secret(panel_config.key.reveal())
-    waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
-    client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
-    tell_client(store, client, utcnow())  # no balance: a refusal's witness is services
-    recorded: list[bool] = []  # the request recorded, whole: from then on it may be sent
-    waits.waiting = True  # nothing on the wire until recorded: a Ctrl-C ends it, not sent
-    try:
-        # A first Ctrl-C waits for the answer, which is recorded.
-        with shield("the refill request just sent", waits) as stop:
-
-            @contextmanager
-            def recording() -> Iterator[None]:
-                # A Ctrl-C before the request is recorded: nothing recorded nor
-                # sent; as it is recorded: nothing sent, the record given back;
-                # a second one too, once the write is done (whole), and any
-                # more during the give-back, part of the step (undone).
-                if stop.stopping:
-                    raise StopRequested("stopping: request not sent", panel=name, action="refill")
-                with waits.idle(), stop.whole(undone=True):
-                    yield
-                if stop.stopping:
-                    raise StopRequested("stopping: request not sent", panel=name, action="refill")
-                stop.go_on()
-                waits.waiting = False  # recorded: from now on it may be on the wire
-                recorded.append(True)
-
-            result = request_refills(
-                store,
-                client,
-                [oid],
-                clock=utcnow,
-                modes=PanelModes(multi_refill=False),
-                source="manual",
-                # Not sent if the daemon's round asked meanwhile (unless --force).
-                seen=None if force else {oid: newest_request(history)},
-                recording=recording,
-            )
-    except KeyboardInterrupt:  # a second one: the request was recorded before it left
-        if not recorded:  # stopped before or as it was recorded: given back, never sent
-            fail(f"interrupted: order {oid}: refill not sent, nothing recorded", EXIT_INTERRUPTED)
-        fail(
-            f"interrupted: order {oid}: the refill request may have reached the panel; "
-            "recorded as sent, so it is not resent inside the cooldown",
-            EXIT_INTERRUPTED,
-        )
-    finally:
-        client.close()
-    # Asked anyway, even on a panel learned to lack refill: the answer re-learns it.
-    if result.unsupported is not None:
-        learn(store, name, "refill", False, result.unsupported, utcnow(), url=panel_config.url)
-        fail(
-            f"order {oid}: {name} does not support refill: it answers {result.unsupported!r}, "
-            "as it does an action that does not exist; automatic refill requests stay off"
-        )
-    if result.refused_once:  # the first in a row: a flaky panel's, or a missing action's
-        fail(f"order {oid}: refill refused, nothing recorded: {result.errors[-1]}")
-    if result.raced:
-        fail(
-            f"order {oid}: a refill request of it was recorded meanwhile (the daemon's round?); "
-            f"not sent (see smm-tracker refills --order {oid})"
-        )
-    answer = result.answers.get(oid)
-    if answer is None and stop.stopping:  # stopped before sending, or not sent again
-        fail(f"interrupted: order {oid}: refill not sent, nothing recorded", EXIT_INTERRUPTED)
-    accepted = answer is not None and answer["refill_id"] is not None
-    url = panel_config.url  # what was learned at another URL holds no more
-    if accepted and answer and is_unsupported(store, name, "refill", url):
-        said = f"refill {answer['refill_id']} accepted"
-        learn(store, name, "refill", True, said, utcnow(), url=url)
-        click.echo(
-            f"note: {name} accepts refill requests again: automatic requests resume", err=True
-        )
-    if accepted and is_unsupported(store, name, "refill_status", url):
-        # A new refill to follow: refill_status is tried again (and re-learned).
-        said = "refill accepted: asked again"
-        learn(store, name, "refill_status", True, said, utcnow(), url=url)
-    index = config.index(name)  # panels[N] in a fix said
-    status = result.statuses[0] if result.statuses else None
-    unanswered = bool(result.unanswered) and result.unanswered[0]
-    _report(oid, name, answer, result.errors, result.running, index, status, unanswered)
-
-
-def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
-    names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
-    found, _ = panel_holding(store, [oid], names)  # several: exit 2
-    left_out = [] if panel else panels_holding(store, [oid]).get(oid, [])
-    if found is None and left_out:  # `track ID` would track another order of that number
-        held = safe_text(", ".join(left_out))
-        fail(f"order {oid} is tracked on {held}, not in the config; add it back to refill it")
-    if found is None:
-        where = f" on {panel}" if panel else ""
-        flag = "" if len(config.panels) == 1 else f" --panel {panel or 'NAME'}"  # track needs it
-        fail(f"order {oid} is not tracked{where}; run: smm-tracker track{flag} {oid}")
-    if not panel:
-        note_held_elsewhere(panels_holding(store, [oid]), found, names, "refill")
-    return found
-
-
-def _report(
-    oid: int,
-    name: str,
-    answer: dict[str, Any] | None,
-    errors: list[str],
-    running: list[str],
-    index: int,
-    status: int | None = None,
-    unanswered: bool = False,
-) -> None:
-    if answer is None:
-        # Certainly never reached the panel (busy, refused key, unreachable);
-        # what no wait cures (a wrong URL, a page, its size) says its fix, as add's.
-        why = f": {errors[0]}" if errors else ""
-        failed = errors[0] if errors else None  # status: the HTTP code of its answer
-        fix = (
-            unserved_hint(failed, status, index)
-            if failed and not names_fix(failed) and not says_its_fix(failed)
-            else None
-        )
-        if fix is None and failed and unanswered:  # no answer came: a refused port's fix
-            fix = refused_hint(failed, status, index)
-        fail(f"order {oid}: refill not sent, nothing recorded{why}{f'; {fix}' if fix else ''}")
-        return
-    if answer["refill_id"] is not None:
-        refill_id = safe_text(answer["refill_id"], 40)  # the panel's own text
-        click.echo(f"refill {refill_id} requested for order {oid} on {name}")
-    elif answer["status"] == UNKNOWN:
-        fail(
-            f"order {oid}: the refill request may have reached the panel but its answer was lost "
-            f"({answer['error']}); recorded as sent, so it is not resent inside the cooldown"
-        )
-    elif answer["status"] == REFUSED:
-        again = (  # "until the panel takes a request of it" said nothing a user could do
-            "the automatic refills skip this order until the panel accepts a refill of it, "
-            "asked with refill --force"
-        )
-        tail = f" (for good: {again})" if answer["permanent"] else ""
-        if running:  # "The refill task is not completed for this order"
-            ids = ", ".join(map(safe_text, running))
-            tail = f" (refill {ids} still runs: followed as In progress)"
-        fail(f"order {oid}: the panel refused the refill: {answer['error']}{tail}")
