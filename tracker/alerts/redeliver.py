@@ -31,7 +31,7 @@ from tracker.clock import Clock, iso
 from tracker.errors import StoreError
 from tracker.redact import redact_text
 from tracker.rules.episodes import Alert
-from tracker.rules.redelivery import PER_PASS, late_note
+from tracker.rules.redelivery import NOT_TRIED, PER_PASS, late_note
 from tracker.store import outbox
 from tracker.store.outbox import EVERY
 
@@ -192,7 +192,7 @@ def redeliver(
             if name in down:
                 counts["skipped"] += 1
                 if every:  # its own row now: tried at the next look but one
-                    keeper.failed(alert, name, "not tried: the target failed just before")
+                    keeper.failed(alert, name, NOT_TRIED)
                 continue
             deliver = targets.get(name)
             if deliver is None and every:  # sent by hand: the targets configured now have it

@@ -23,6 +23,9 @@ LONGEST_WAIT = 3600.0  # the waits double up to this
 LOOK_EVERY = 30.0  # seconds between looks for alerts due again
 PER_PASS = 20  # alerts tried in one look (the oldest first): new alerts wait behind them
 EVERY = "*"  # the target of an alert sent again by hand: every one configured then
+# The words of a row an alert sent to every target gets at a target that
+# failed just before in the same look: a marker, no failure of its own.
+NOT_TRIED = "not tried: the target failed just before"
 
 
 def wait_after(failures: int) -> float:
@@ -62,20 +65,25 @@ def late_note(raised: datetime | None, now: datetime) -> str:
 
 
 def undelivered_check(
-    rows: Sequence[Sequence[Any]], configured: Collection[str] | None = None
+    rows: Sequence[Sequence[Any]],
+    configured: Collection[str] | None = None,
+    unread: Collection[str] = (),
 ) -> Check | None:
     """Given ``alert_deliveries`` per target (doctor: its target, how many
     were sent again by hand, are tried again, were given up, the first
     failure of those tried again, their latest next try, the newest
-    failure's words and its time) and the targets the config names now
-    (None: not known), return doctor's line, None when every alert was taken.
+    failure's words and its time), the targets the daemon sends to now
+    (None: not known) and those the config names that it never sends to
+    (``unread``: a notify URL Apprise does not understand), return doctor's
+    line, None when every alert was taken.
 
     One sent again by hand (``alerts --resend``) waits to be sent: not an
-    error, its row's words a marker. One of a target no longer configured
-    is never sent there: the daemon gives it up at its next try."""
+    error, its row's words a marker. One of a target the daemon does not
+    send to is never sent there: the daemon gives it up at its next try."""
     requeued = sum(int(r[1] or 0) for r in rows)
     mine = [r for r in rows if not _removed(r[0], configured)]
-    gone = [r for r in rows if _removed(r[0], configured)]
+    gone = [r for r in rows if _removed(r[0], configured) and r[0] not in unread]
+    unsent = [r for r in rows if _removed(r[0], configured) and r[0] in unread]
     sentences = []
     tried, given_up = (sum(int(r[i] or 0) for r in mine) for i in (2, 3))
     if tried or given_up:
@@ -88,18 +96,11 @@ def undelivered_check(
             f"{tried + given_up} not taken by their webhook or notify target: "
             f"{', '.join(parts)}{said}"
         )
-    still, dropped = (sum(int(r[i] or 0) for r in gone) for i in (2, 3))
-    if still or dropped:
-        names = ", ".join(r[0] for r in gone if int(r[2] or 0) + int(r[3] or 0))
-        by = max((r[5] for r in gone if r[5]), default=None)
-        parts = [f"{still} still tried, given up at the next try (due by {by})"] if still else []
-        parts += [f"{dropped} given up"] if dropped else []
-        back = "; the target back in the config (then a reload) has them tried there" * bool(still)
-        sentences.append(
-            f"{still + dropped} not taken by {names}, no longer in the config, and never "
-            f"sent there: {', '.join(parts)}{back}; `alerts --resend ID` sends one to the "
-            "targets configured now"
-        )
+    for group, why, back in (
+        (gone, "no longer in the config", "the target back in the config"),
+        (unsent, _UNREAD, "a URL Apprise understands at its place"),
+    ):
+        sentences += _never_sent(group, why, back)
     if requeued:
         sentences.append(
             f"{requeued} sent again by hand (`alerts --resend`), waiting to be sent at the "
@@ -110,8 +111,31 @@ def undelivered_check(
     tail = "`smm-tracker alerts --undelivered` lists them"
     if tried or given_up:
         tail += ", `alerts --resend ID` sends one again"
-    state = WARN if tried or given_up or still or dropped else INFO
+    state = (
+        WARN if tried or given_up or any(int(r[2] or 0) + int(r[3] or 0) for r in rows) else INFO
+    )
     return Check(state, "alerts", "; ".join([*sentences, tail]))
+
+
+_UNREAD = "in the config with a URL Apprise does not understand (its alerts.notify line above)"
+
+
+def _never_sent(gone: Sequence[Sequence[Any]], why: str, back: str) -> list[str]:
+    """The sentence of the alerts kept for targets the daemon does not send
+    to (``why``: not configured, or a URL not understood), none when none."""
+    still, dropped = (sum(int(r[i] or 0) for r in gone) for i in (2, 3))
+    if not (still or dropped):
+        return []
+    names = ", ".join(r[0] for r in gone if int(r[2] or 0) + int(r[3] or 0))
+    by = max((r[5] for r in gone if r[5]), default=None)
+    parts = [f"{still} still tried, given up at the next try (due by {by})"] if still else []
+    parts += [f"{dropped} given up"] if dropped else []
+    again = f"; {back} (then a reload) has them tried there" * bool(still)
+    return [
+        f"{still + dropped} not taken by {names}, {why}, and never sent there: "
+        f"{', '.join(parts)}{again}; `alerts --resend ID` sends one to the targets "
+        "configured now"
+    ]
 
 
 def _removed(target: str, configured: Collection[str] | None) -> bool:

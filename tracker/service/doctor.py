@@ -99,6 +99,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         database = _database_alone(data, path.parent)
         panels = _panels_alone(data, path, env)
         targets = None  # the alert targets configured: not known
+        unread: set[str] = set()
     else:
         checks = config_checks(path, [], len(config.panels))
         timeouts = {p.name: p.timeout for p in config.panels}
@@ -109,8 +110,10 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         database, refill = config.database, config.refill
         late = config.schedule.late_checks, config.schedule.status_every
         panels = [(p.name, p.key_source, p) for p in config.panels]
-        checks.extend(notify_checks(config.alerts.notify, config.alerts.webhook_timeout))
-        targets = alert_targets(config.alerts.webhook_url, config.alerts.notify)
+        notified, understood = notify_checks(config.alerts.notify, config.alerts.webhook_timeout)
+        checks.extend(notified)
+        targets = alert_targets(config.alerts.webhook_url, understood)
+        unread = _placed(config.alerts.notify) - targets  # configured, never sent to
     if database is None:
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
@@ -151,7 +154,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
             query = backlog_query(now, late[0], overdue_after(late[1]))
             checks.extend(late_checks_lines(read_rows(database.path, *query), *late, named, now))
         by_target = read_rows(database.path, UNDELIVERED_BY_TARGET)
-        undelivered = undelivered_check(by_target, targets)  # a removed target's: said so
+        undelivered = undelivered_check(by_target, targets, unread)  # a removed target's: said so
         checks.extend([undelivered] if undelivered else [])
         row = next(iter(read_rows(database.path, LAST_PRUNE)), None)
         last = last_prune_check(row, database.prune_older_than)
@@ -159,32 +162,40 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
     return checks
 
 
-def notify_checks(urls: tuple[str, ...], timeout: float) -> list[Check]:
+def notify_checks(urls: tuple[str, ...], timeout: float) -> tuple[list[Check], list[str]]:
     """Given the ``[alerts] notify`` URLs, return a failure for each one Apprise
     does not understand (the daemon only logs ``notify_target_invalid`` at
-    start, then never sends there), else one ok line; none without URLs. Nothing
-    is sent: a check must not notify anyone."""
+    start, then never sends there), else one ok line (none without URLs); and
+    the names of the targets the daemon makes of them, as it makes them
+    (:func:`tracker.alerts.notify.targets`: those Apprise understands).
+    Nothing is sent: a check must not notify anyone."""
     if not urls:
-        return []
+        return [], []
     from tracker.alerts.notify import NotifyTarget  # Apprise: only when configured
 
-    failed = []
+    failed, made = [], []
     for index, url in enumerate(urls):
         try:
-            NotifyTarget(url, index, timeout=timeout)
+            made.append(NotifyTarget(url, index, timeout=timeout).name)
         except ValueError as exc:  # names the target by position and scheme only
             failed.append(Check(FAIL, "alerts.notify", f"{exc}: no alert is sent there"))
     if failed:
-        return failed
+        return failed, made
     understood = f"{counted(len(urls), 'URL')} understood by Apprise (none sent)"
-    return [Check(OK, "alerts.notify", understood)]
+    return [Check(OK, "alerts.notify", understood)], made
 
 
-def alert_targets(webhook_url: str, notify: tuple[str, ...]) -> set[str]:
-    """Given ``[alerts]``' webhook URL and notify URLs, return the names the
-    daemon gives their targets (``alert_deliveries.target``)."""
-    named = {target_name(index, url) for index, url in enumerate(notify)}
-    return named | ({WEBHOOK} if webhook_url else set())
+def alert_targets(webhook_url: str, notify: list[str]) -> set[str]:
+    """Given ``[alerts]``' webhook URL and the names of the notify targets
+    the daemon makes (:func:`notify_checks`), return the targets it sends to
+    (``alert_deliveries.target``)."""
+    return set(notify) | ({WEBHOOK} if webhook_url else set())
+
+
+def _placed(urls: tuple[str, ...]) -> set[str]:
+    """The names of the ``[alerts] notify`` places, whether Apprise understands
+    their URL or not."""
+    return {target_name(index, url) for index, url in enumerate(urls)}
 
 
 def _key_file_checks(

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso, parse_iso
 from tracker.rules.episodes import SEVERITIES, Alert
-from tracker.rules.redelivery import EVERY, next_try, set_back_after
+from tracker.rules.redelivery import (
+    EVERY,
+    FIRST_WAIT,
+    LONGEST_WAIT,
+    NOT_TRIED,
+    next_try,
+    set_back_after,
+)
 
 if TYPE_CHECKING:
     from tracker.store.orders import Store
@@ -24,21 +31,34 @@ ERROR_CHARS = 300  # of a failure's words kept
 _ISO_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"  # SQLite's strftime writing what iso() writes
 
 
+# When a row's latest failure was, as the table dates it (it keeps the first
+# failure's time, failed_at, and no column for the latest): a given-up row's
+# gave_up_at; a row that failed once, failed_at; one that failed again, the
+# try that set its next try (next_at less the wait its failures set; never
+# before failed_at). Its marker rows (failures 0, or not tried) are no failure.
+_WAIT = f"min({FIRST_WAIT:g} * (1 << (min(max(failures, 1), 17) - 1)), {LONGEST_WAIT:g})"
+_LAST_FAILED = (
+    "CASE WHEN gave_up_at IS NOT NULL THEN gave_up_at WHEN failures = 1 THEN failed_at "
+    f"ELSE max(failed_at, strftime('{_ISO_FORMAT}', next_at, '-' || {_WAIT} || ' seconds')) END"
+)
+
 # The alerts a target has not taken, per target (doctor): those sent again
 # by hand (`alerts --resend`: no failure since, its error a marker or the one
 # before), those tried again after failures, those given up; the first
-# failure of those tried again, their latest next try, and the newest
-# failure's words with its first failure's time (a marker never).
-UNDELIVERED_BY_TARGET = """
+# failure of those tried again, their latest next try, and the latest
+# failure's words with its time (_LAST_FAILED; a marker never).
+UNDELIVERED_BY_TARGET = f"""
+WITH tries AS (SELECT target, error, rowid AS n, {_LAST_FAILED} AS at FROM alert_deliveries
+    WHERE failures > 0 AND error <> '{NOT_TRIED}')
 SELECT d.target,
     coalesce(sum(d.next_at IS NOT NULL AND d.failures = 0), 0),
     coalesce(sum(d.next_at IS NOT NULL AND d.failures > 0), 0),
     coalesce(sum(d.gave_up_at IS NOT NULL), 0),
     min(CASE WHEN d.next_at IS NOT NULL AND d.failures > 0 THEN d.failed_at END),
     max(CASE WHEN d.next_at IS NOT NULL AND d.failures > 0 THEN d.next_at END),
-    (SELECT e.error FROM alert_deliveries e WHERE e.target = d.target AND e.failures > 0
-     ORDER BY e.failed_at DESC, e.rowid DESC LIMIT 1),
-    max(CASE WHEN d.failures > 0 THEN d.failed_at END)
+    (SELECT f.error FROM tries f WHERE f.target = d.target ORDER BY f.at DESC, f.n DESC
+     LIMIT 1),
+    (SELECT max(f.at) FROM tries f WHERE f.target = d.target)
 FROM alert_deliveries d GROUP BY d.target ORDER BY d.target
 """
 
