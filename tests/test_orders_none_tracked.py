@@ -2,7 +2,7 @@
 to track one, as the commands that need a database do (`track or add an
 order, or start the daemon, first`); it said only "no orders". With
 --status or --stalled, it says what matched nothing, as before; after a
-prune deleted every order, "no orders" (some were tracked)."""
+prune deleted every order, that prune (see test_orders_pruned.py)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,11 @@ def test_no_order_ever_tracked_says_how_to_track_one(tmp_path, monkeypatch):
             ("2026-12-04T00:10:00+00:00", "2026-12-04T00:10:01+00:00"),
         )
     db.close()
-    assert _note(cli) == "no orders\n"  # some were tracked: not "none tracked yet"
+    assert _note(cli) == (  # some were tracked: not "none tracked yet", but that prune
+        "no orders: `smm-tracker prune --older-than 365d` on 2026-12-04 deleted 3 orders that "
+        "ended before 2026-12-04T00:00:00+00:00; `orders` lists only what prune keeps: the "
+        "open orders and those ended since\n"
+    )
 
 
 def test_with_several_panels_the_command_names_the_panel(tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from tracker.cli import pruned
 from tracker.cli.bounds import POSITIVE
 from tracker.cli.database import database_option
 from tracker.cli.filters import ORDER_FILTERS, UnknownStatus, order_filter
@@ -40,7 +41,6 @@ from tracker.cli.screen import (
 from tracker.errors import StoreError
 from tracker.rules.money import money_or_none
 from tracker.store.listing import failing_calls, failing_panels, not_answering, order_statuses
-from tracker.store.prune_runs import newest_orders_cut
 from tracker.store.readings import open_counts_of, panels_in_database
 from tracker.store.watch_listing import order_listing, with_watch
 
@@ -129,8 +129,12 @@ def orders(
         click.echo(piece)
         printed = True
     lines = []  # notes for people, on stderr: stdout holds the rows alone (`| wc -l`)
-    if not printed and status is None and not stalled and newest_orders_cut(store, name) is None:
+    unfiltered = not printed and status is None and not stalled
+    emptied = pruned.emptied(store, name) if unfiltered else None  # a prune left none
+    if unfiltered and emptied is None:
         lines.append(_none_tracked(config, name))  # none ever tracked (none pruned): how to
+    elif emptied is not None:
+        lines.append(emptied)
     elif not printed:
         lines.append(
             f"no {'stalled ' * stalled}orders" + (f" with status {status}" if status else "")

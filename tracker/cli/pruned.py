@@ -14,7 +14,13 @@ import click
 from tracker.cli.render import safe_text
 from tracker.cli.screen import Screen, fitted, moment, stdout_screen
 from tracker.clock import iso
-from tracker.rules.prune_notes import gone_note, reaches_before, window_field, window_note
+from tracker.rules.prune_notes import (
+    emptied_note,
+    gone_note,
+    reaches_before,
+    window_field,
+    window_note,
+)
 from tracker.store.connection import Connection
 from tracker.store.prune_runs import newest_cut, newest_orders_cut
 
@@ -47,6 +53,14 @@ def gone(store: Connection, panel: str | None) -> str:
     of any) deleted orders: it may be one of them. Empty when none did."""
     prune = newest_orders_cut(store, panel)
     return "" if prune is None else safe_text(gone_note(_on_screen(prune)))
+
+
+def emptied(store: Connection, panel: str | None) -> str | None:
+    """What ``orders`` (of ``panel``; None: every panel) says when it lists
+    none after a prune deleted orders: that prune, as its record holds it.
+    None when no prune deleted any."""
+    prune = newest_orders_cut(store, panel)
+    return None if prune is None else safe_text(emptied_note(_on_screen(prune)))
 
 
 def _on_screen(prune: dict[str, Any]) -> dict[str, Any]:

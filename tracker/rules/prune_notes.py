@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tracker.rules.counts import counted
+
 Prune = Mapping[str, Any]
 
 # Who pruned (prune_runs.ran_by, m036): `smm-tracker prune`, or the daemon's
@@ -61,3 +63,14 @@ def gone_note(prune: Prune) -> str:
     """What an order ID the file does not hold may be, after a prune that
     deleted orders: put after "order N is not tracked"."""
     return f" (or deleted by {_ran(prune)}: orders that ended before {prune['cutoff']})"
+
+
+def emptied_note(prune: Prune) -> str:
+    """What ``orders`` says when it lists none and ``prune`` (the latest that
+    deleted orders) was run: which prune, when, how many orders its record
+    says it deleted, and that the listing holds only what it kept."""
+    deleted = counted(int(prune.get("orders") or 0), "order")
+    return (
+        f"no orders: {_ran(prune)} deleted {deleted} that ended before {prune['cutoff']}; "
+        "`orders` lists only what prune keeps: the open orders and those ended since"
+    )
