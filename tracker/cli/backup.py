@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 
 import click
 
@@ -43,28 +39,12 @@ def backup(ctx: Context, dest: Path, force: bool) -> None:
         fail(problem)
     if (problem := destination_problem(dest, force)) is not None:
         fail(problem, EXIT_USAGE)
-    with _term_as_interrupt():
-        done = backup_database(database.path, dest, force=force, busy_timeout=database.busy_timeout)
+    # A SIGTERM raises there as a Ctrl-C does (tracker.cli.stops): the half-written
+    # copy beside DEST (.DEST.partial-PID, as large as the database) is removed.
+    done = backup_database(database.path, dest, force=force, busy_timeout=database.busy_timeout)
     source, copy = safe_text(database.path), safe_text(done.path)  # as every error line
     click.echo(
         f"backed up {source} to {copy}: {done.size / 1e6:.1f} MB, "
         f"{counted(done.orders, 'order')}, {counted(done.transitions, 'transition')}; "
         "integrity ok"
     )
-
-
-@contextmanager
-def _term_as_interrupt() -> Iterator[None]:
-    """End the copy on SIGTERM (systemd stopping the backup timer's unit, a
-    shutdown) as on Ctrl-C: its half-written file beside DEST is removed.
-    SIGTERM's default action left it there, as large as the database and
-    hidden (``.DEST.partial-PID``), for good."""
-
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

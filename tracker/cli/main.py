@@ -48,10 +48,12 @@ def fail(message: str, code: int = EXIT_FAILED, details: Sequence[str] = ()) -> 
     sys.exit(code)
 
 
-def interrupted() -> NoReturn:
-    """Exit for a Ctrl-C no command handled (while one is loaded, its options
-    read): click said "Aborted!" and exited 1; 130 as every command does."""
-    fail("interrupted", EXIT_INTERRUPTED)
+def interrupted(exc: BaseException | None = None) -> NoReturn:
+    """Exit for a Ctrl-C (or a SIGTERM, :mod:`tracker.cli.stops`) no command
+    handled: click said "Aborted!" and exited 1; 130 (143) as every command does."""
+    from tracker.cli.stops import ending
+
+    fail(*ending(exc or KeyboardInterrupt()))
 
 
 def handle_errors(fn: F) -> F:
@@ -70,8 +72,8 @@ def handle_errors(fn: F) -> F:
             fail(f"{where} has {len(exc.problems)} problems:", EXIT_USAGE, exc.problems)
         except TrackerError as exc:  # OutcomeUnknownError and every panel error too
             fail(str(exc), EXIT_FAILED)
-        except KeyboardInterrupt:
-            fail("interrupted", EXIT_INTERRUPTED)
+        except KeyboardInterrupt as exc:  # a SIGTERM too, to a command that writes
+            interrupted(exc)
 
     return wrapper  # type: ignore[return-value]
 
@@ -209,8 +211,8 @@ class _Group(click.Group):
             ctx = super().make_context(info_name, args, *rest, **kwargs)
         except click.UsageError as exc:
             raise one_line(exc, argv) from None
-        except KeyboardInterrupt:
-            interrupted()
+        except KeyboardInterrupt as exc:
+            interrupted(exc)
         ctx.meta[ARGV] = argv
         return ctx
 
@@ -219,8 +221,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except click.UsageError as exc:
             raise one_line(exc, ctx.meta.get(ARGV, ())) from None
-        except KeyboardInterrupt:
-            interrupted()
+        except KeyboardInterrupt as exc:
+            interrupted(exc)
 
 
 def _catch_stop_early(ctx: click.Context) -> None:
@@ -243,6 +245,10 @@ def _stopped_while_loading(ctx: click.Context, name: str) -> None:
         stopped = stopped_while_loading(name)
         if stopped is not None:
             fail(*stopped)
+        from tracker.cli.stops import WRITES, term_raises
+
+        if name in WRITES:  # a SIGTERM from now on ends it as a Ctrl-C does: 143
+            ctx.call_on_close(term_raises())
 
 
 def open_store(config: Config, *, read_only: bool = False, existing: bool = False) -> Store:

@@ -12,7 +12,6 @@ import click
 from tracker.cli.ask import ask, interactive
 from tracker.cli.main import (
     EXIT_FAILED,
-    EXIT_INTERRUPTED,
     EXIT_USAGE,
     Context,
     fail,
@@ -23,6 +22,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.order_args import listing_panel
 from tracker.cli.screen import Screen, fitted, moment, stdout_screen
+from tracker.cli.stops import end_if_stopped, ending, held
 from tracker.clock import iso, utcnow
 from tracker.errors import StoreError
 from tracker.rules.counts import counted
@@ -113,13 +113,16 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     # Recorded with the first batch that deletes rows, counted by each: a read
     # whose window reaches before cut.records says its counts are incomplete.
     run = PruneRun(store, now, names[0] if panel else None, older_than.strip(), cut.records)
-    try:
-        delete(store, names, cut, panel, done, plans=plans, run=run)
+    try:  # a stop is kept while a batch deletes and is counted: said whole, then ended
+        with held() as hold:
+            stop = partial(end_if_stopped, hold)
+            delete(store, names, cut, panel, done, plans=plans, run=run, on_batch=stop)
+            stop()  # one come in the last batch: its rows said deleted before stopping
     except (KeyboardInterrupt, StoreError) as exc:
         click.echo("deleted before stopping (whole orders; the rest is kept):")
         _show(done)
-        if isinstance(exc, KeyboardInterrupt):
-            fail("interrupted", EXIT_INTERRUPTED)
+        if isinstance(exc, KeyboardInterrupt):  # Ctrl-C: 130; SIGTERM: 143
+            fail(*ending(exc))
         raise
     click.echo("deleted:")
     _show(done)

@@ -18,6 +18,7 @@ from tracker.cli.order_args import nothing_piped, panel_option, parse_order_ids
 from tracker.cli.panels import orders_are
 from tracker.cli.render import safe_text
 from tracker.cli.screen import fitted, stderr_screen
+from tracker.cli.stops import end_if_stopped, held
 from tracker.clock import utcnow
 from tracker.errors import StoreError
 from tracker.rules.counts import counted
@@ -85,15 +86,19 @@ def track(
         seen = settle_by_track(store, name, key, ids, longest)
         asked = asked_details(seen.request)
         details = {k: v if v is not None else asked.get(k) for k, v in details.items()}
-    result = track_orders(store, name, ids, utcnow(), details=details, update=update)
-    for line in describe(name, len(set(ids)), result):
-        click.echo(line)
+    # One step: a stop while it writes (thousands of IDs piped in) is kept until
+    # the orders are tracked, the key settled and said so, then ends the command.
+    with held() as hold:
+        result = track_orders(store, name, ids, utcnow(), details=details, update=update)
+        for line in describe(name, len(set(ids)), result):
+            click.echo(line)
+        if key is not None and seen is not None:  # after tracking: it names only orders tracked
+            click.echo(settle_tracked(store, name, key, ids[0], seen.at))
+    end_if_stopped(hold)
     if service is not None:
         _note_unknown_service(store, name, service)
     if panel is None and result.added:  # the one configured panel, taken for granted
         _note_left_out(store, name, result.added, [p.name for p in config.panels])
-    if key is not None and seen is not None:  # after tracking: a key names only orders tracked
-        click.echo(settle_tracked(store, name, key, ids[0], seen.at))
 
 
 def _note_unknown_service(store: Store, name: str, service: int) -> None:

@@ -17,6 +17,8 @@ from tracker.cli.main import (
 )
 from tracker.cli.order_args import nothing_piped, orders_panel, parse_order_ids
 from tracker.cli.panels import panel_holding, shown_ids, stored_panel
+from tracker.cli.stops import end_if_stopped
+from tracker.cli.stops import held as kept_whole
 from tracker.clock import utcnow
 from tracker.rules.counts import counted
 from tracker.store.stopping import untrack as stop_orders
@@ -51,15 +53,17 @@ def untrack(
             fail(f"not tracked on any panel: {shown_ids(ids)}", EXIT_FAILED)
     name = held or stored_panel(config, panel, opened)  # one left out of the config included
     store = opened()
-    done = stop_orders(
-        store, name, ids, utcnow(), reason=reason.strip() or None if reason else None
-    )
-    if done.stopped:
-        stopped = counted(len(done.stopped), "order")
-        click.echo(f"untracked {stopped} on {name}: {shown_ids(done.stopped)}")
-    if done.already:
-        click.echo(f"already untracked: {shown_ids(done.already)}")
-    for order_id, status in done.finished.items():
-        click.echo(f"#{order_id} already finished ({status}): nothing to stop")
+    with kept_whole() as hold:  # a stop while it writes: kept until it is done and said
+        done = stop_orders(
+            store, name, ids, utcnow(), reason=reason.strip() or None if reason else None
+        )
+        if done.stopped:
+            stopped = counted(len(done.stopped), "order")
+            click.echo(f"untracked {stopped} on {name}: {shown_ids(done.stopped)}")
+        if done.already:
+            click.echo(f"already untracked: {shown_ids(done.already)}")
+        for order_id, status in done.finished.items():
+            click.echo(f"#{order_id} already finished ({status}): nothing to stop")
+    end_if_stopped(hold)
     if done.unknown:
         fail(f"not tracked on {name}: {shown_ids(done.unknown)}", EXIT_FAILED)

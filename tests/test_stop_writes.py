@@ -1,0 +1,133 @@
+"""A SIGTERM or a Ctrl-C to a command that writes, come mid-way: what is
+stored is whole, what is said is what was done, one line, 143 or 130.
+
+Once its modules loaded, a SIGTERM (a cron job's timeout, systemd stopping
+the unit) killed `prune`, `track` or `untrack` by its default action: exit
+-15, no line, a prune between batches never saying what it had deleted. And
+a Ctrl-C just after a prune batch committed, before it was counted, said
+fewer rows deleted than were. Each stop comes from the process itself, at
+the moment chosen (a patched function in a `python -c` child), no timing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from simconfig import SOURCE, sim_config
+from test_prune import _many
+
+SIGNALS = [(signal.SIGTERM, 143, "stopped by SIGTERM"), (signal.SIGINT, 130, "interrupted")]
+OFFLINE = "http://127.0.0.1:9/api/v2"  # no command here calls the panel
+
+# The real CLI, MODULE.NAME wrapped: the signal sent once its AT-th call returned.
+AFTER_CALL = """
+import importlib, os, sys
+module = importlib.import_module({module!r})
+real, calls = getattr(module, {name!r}), []
+def stopping(*args, **kwargs):
+    out = real(*args, **kwargs)
+    calls.append(1)
+    if len(calls) == {at}:
+        os.kill(os.getpid(), {signum})
+    return out
+setattr(module, {name!r}, stopping)
+from tracker.cli.main import main
+main({args!r}, prog_name="smm-tracker")
+"""
+# The same, the signal sent as a write's second chunk of IDs is taken, mid-transaction.
+IN_CHUNKS = """
+import os
+from tracker.store import {module} as module
+real = module.chunks
+def chunks(*args, **kwargs):
+    for n, chunk in enumerate(real(*args, **kwargs)):
+        if n == 1:
+            os.kill(os.getpid(), {signum})
+        yield chunk
+module.chunks = chunks
+from tracker.cli.main import main
+main({args!r}, prog_name="smm-tracker")
+"""
+
+
+def _child(tmp_path, script: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": SOURCE},
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+
+def _count(db, sql: str) -> int:
+    with sqlite3.connect(db) as c:
+        return int(c.execute(sql).fetchone()[0])
+
+
+@pytest.mark.parametrize(("signum", "code", "said"), SIGNALS)
+def test_prune_stopped_between_batches_says_what_it_deleted(tmp_path, signum, code, said):
+    (tmp_path / "tracker.toml").write_text(sim_config(OFFLINE))
+    db = tmp_path / "t.db"
+    _many(db, 2500)  # three batches of whole orders
+    script = AFTER_CALL.format(
+        module="tracker.store.prune",
+        name="_orders_batch",
+        at=1,
+        signum=int(signum),
+        args=["prune", "--older-than", "365d", "--yes"],
+    )
+    done = _child(tmp_path, script)
+    assert done.returncode == code, done.stderr
+    assert done.stderr == f"smm-tracker: {said}\n"
+    assert "deleted before stopping (whole orders; the rest is kept):" in done.stdout
+    shown = {
+        line.split()[0]: int(line.split()[1])
+        for line in done.stdout.split("deleted before stopping")[1].splitlines()[1:]
+    }
+    left = _count(db, "SELECT count(*) FROM orders")
+    # What it says it deleted is what went: one batch, no more (the stop kept
+    # the next from starting), none of it left uncounted.
+    assert 0 < shown["orders"] == 2500 - left < 2500
+    assert shown["transitions"] == 2500 - _count(db, "SELECT count(*) FROM transitions")
+    with sqlite3.connect(db) as c:
+        [recorded] = c.execute("SELECT deleted FROM prune_runs").fetchall()
+    assert json.loads(recorded[0])["orders"] == shown["orders"]
+
+
+@pytest.mark.parametrize(("signum", "code", "said"), SIGNALS)
+def test_track_of_ids_piped_in_stopped_mid_write_tracks_them_all_and_says_so(
+    tmp_path, signum, code, said
+):
+    (tmp_path / "tracker.toml").write_text(sim_config(OFFLINE))
+    ids = "\n".join(str(i) for i in range(1, 3001)) + "\n"  # several chunks of one transaction
+    script = IN_CHUNKS.format(module="tracking", signum=int(signum), args=["track", "-"])
+    done = _child(tmp_path, script, stdin=ids)
+    assert done.returncode == code, done.stderr
+    assert done.stderr == f"smm-tracker: {said}\n"
+    assert done.stdout == "tracking 3000 new orders on sim\n"
+    assert _count(tmp_path / "t.db", "SELECT count(*) FROM orders") == 3000
+
+
+def test_untrack_stopped_by_sigterm_mid_write_stops_them_all_and_says_so(tmp_path):
+    (tmp_path / "tracker.toml").write_text(sim_config(OFFLINE))
+    db = tmp_path / "t.db"
+    _many(db, 1500)
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE orders SET status = 'In progress', polling = 1, completed_at = NULL")
+    c.close()
+    args = ["untrack", *(str(i) for i in range(1, 1501))]
+    script = IN_CHUNKS.format(module="stopping", signum=int(signal.SIGTERM), args=args)
+    done = _child(tmp_path, script)
+    assert done.returncode == 143, done.stderr
+    assert done.stderr == "smm-tracker: stopped by SIGTERM\n"
+    assert done.stdout.startswith("untracked 1500 orders on sim: ")
+    assert _count(db, "SELECT count(*) FROM orders WHERE polling = 1") == 0
