@@ -131,3 +131,19 @@ def test_untrack_stopped_by_sigterm_mid_write_stops_them_all_and_says_so(tmp_pat
     assert done.stderr == "smm-tracker: stopped by SIGTERM\n"
     assert done.stdout.startswith("untracked 1500 orders on sim: ")
     assert _count(db, "SELECT count(*) FROM orders WHERE polling = 1") == 0
+
+
+@pytest.mark.parametrize(("signum", "code", "said"), SIGNALS)
+def test_init_stopped_as_it_writes_leaves_the_whole_config(tmp_path, signum, code, said):
+    # Stopped between creating the file and writing it, init left an empty
+    # (or cut) tracker.toml, and `init` run again refused to overwrite it.
+    script = AFTER_CALL.format(
+        module="tracker.cli.init", name="example_config", at=1, signum=int(signum), args=["init"]
+    )
+    done = _child(tmp_path, script)
+    assert done.returncode == code, done.stderr
+    assert done.stderr == f"smm-tracker: {said}\n"
+    assert done.stdout.startswith("wrote tracker.toml: ")
+    from tracker.cli.init import example_config
+
+    assert (tmp_path / "tracker.toml").read_text() == example_config()

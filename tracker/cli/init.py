@@ -9,6 +9,7 @@ import click
 
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, fail, handle_errors, main
 from tracker.cli.render import safe_text
+from tracker.cli.stops import end_if_stopped, held
 
 
 def example_config() -> str:
@@ -42,9 +43,9 @@ def init(path: Path) -> None:
         fail(f"{path} already exists; not overwriting it{_INSTEAD}", EXIT_USAGE)
     if not path.parent.is_dir():
         fail(f"directory {path.parent} does not exist", EXIT_USAGE)
-    try:
+    try:  # a stop while it writes (a Ctrl-C, a SIGTERM) is kept until it is whole
         # "x": created here or not at all, even if another process races us.
-        with path.open("x", encoding="utf-8") as out:
+        with held() as hold, path.open("x", encoding="utf-8") as out:
             out.write(example_config())
     except FileExistsError:
         fail(f"{path} already exists; not overwriting it{_INSTEAD}", EXIT_USAGE)
@@ -52,3 +53,4 @@ def init(path: Path) -> None:
         fail(f"cannot write {path}: {exc.strerror}", EXIT_FAILED)
     said = safe_text(path)  # escaped, as every error line says a path
     click.echo(f"wrote {said}: set the panel's url and key, then run: smm-tracker doctor")
+    end_if_stopped(hold)  # said written first: whole, no `init` again refused
