@@ -56,13 +56,15 @@ main({args!r}, prog_name="smm-tracker")
 """
 
 
-def _child(tmp_path, script: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def _child(
+    tmp_path, script: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", script],
         input=stdin,
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": SOURCE},
+        env={**os.environ, **(env or {}), "PYTHONPATH": SOURCE},
         cwd=tmp_path,
         timeout=120,
     )
@@ -147,3 +149,36 @@ def test_init_stopped_as_it_writes_leaves_the_whole_config(tmp_path, signum, cod
     from tracker.cli.init import example_config
 
     assert (tmp_path / "tracker.toml").read_text() == example_config()
+
+
+@pytest.mark.parametrize(("signum", "code", "said"), SIGNALS)
+def test_services_refresh_stopped_at_its_second_panel_says_which_was_refreshed(
+    tmp_path, signum, code, said
+):
+    from tracker.sim.server import PanelServer, SimulatedPanel
+
+    server = PanelServer(SimulatedPanel(key="sim-key-stop30", seed=3)).start()
+    try:
+        config = sim_config(server.url)
+        two = server.url.replace("127.0.0.1", "localhost")  # not the same account twice
+        config += f'[[panels]]\nname = "two"\nurl = "{two}"\nkey_env = "SIM_KEY"\n'
+        (tmp_path / "tracker.toml").write_text(config)
+        # Stopped once the second panel's catalogue is in, before it is stored.
+        script = AFTER_CALL.format(
+            module="tracker.jobs.services",
+            name="sort_catalogue",
+            at=2,
+            signum=int(signum),
+            args=["services", "--refresh"],
+        )
+        done = _child(tmp_path, script, env={"SIM_KEY": "sim-key-stop30"})
+    finally:
+        server.stop()
+    assert done.returncode == code, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"smm-tracker: {said}: services refreshed on sim, not refreshed on two"
+    )
+    assert "Traceback" not in done.stderr
+    stored = tmp_path / "t.db"
+    assert _count(stored, "SELECT count(*) FROM services WHERE panel = 'sim'") > 0
+    assert _count(stored, "SELECT count(*) FROM services WHERE panel = 'two'") == 0

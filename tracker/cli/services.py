@@ -11,6 +11,7 @@ from tracker.cli.order_args import listing_panel
 from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.shield import tell_wait
+from tracker.cli.stops import ending
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.errors import PanelError
@@ -121,7 +122,8 @@ def _ambiguity_note(conflict: dict[str, Any], screen: Screen | None = None) -> s
 
 
 def _refresh(config: Config, store: Store, only: str | None) -> None:
-    failed = []
+    failed: list[str] = []
+    refreshed: list[str] = []  # said when a stop ends the refresh: what was, what not
     for panel in config.panels:
         if only is not None and panel.name != only:
             continue
@@ -129,9 +131,14 @@ def _refresh(config: Config, store: Store, only: str | None) -> None:
         client = PanelClient(panel, on_wait=tell_wait)  # a rate limit's wait: said
         tell_client(store, client, utcnow())  # no balance: a refusal's witness is services
         try:
-            sync_services(store, client, utcnow)
+            sync_services(store, client, utcnow)  # one write: stored whole or not at all
+            refreshed.append(panel.name)
         except PanelError as exc:
             failed.append(str(exc))
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (tracker.cli.stops)
+            said, code = ending(exc)
+            done = f"refreshed on {', '.join(refreshed)}, " if refreshed else ""
+            fail(f"{said}: services {done}not refreshed on {panel.name}", code)
         finally:
             client.close()
     if failed:

@@ -1,5 +1,5 @@
 """A SIGTERM to a command that writes (``track``, ``untrack``, ``prune``,
-``backup``, ``services``, ``init``, ``alerts``, ``automation``): ended as a
+``backup``, ``services``, ``init``, ``alerts``): ended as a
 Ctrl-C ends it, not by the signal's default action.
 
 Once the commands loaded, a SIGTERM (a cron job's timeout, systemd stopping
@@ -22,9 +22,7 @@ from contextlib import contextmanager
 from types import FrameType
 
 # The commands that write or send, other than run/add/refill/cancel (shielded).
-WRITES = frozenset(
-    {"track", "untrack", "prune", "backup", "services", "init", "alerts", "automation"}
-)
+WRITES = frozenset({"track", "untrack", "prune", "backup", "services", "init", "alerts"})
 EXIT_STOPPED = 128 + signal.SIGTERM  # 143, as shells report a SIGTERM
 
 
