@@ -182,3 +182,33 @@ def test_services_refresh_stopped_at_its_second_panel_says_which_was_refreshed(
     stored = tmp_path / "t.db"
     assert _count(stored, "SELECT count(*) FROM services WHERE panel = 'sim'") > 0
     assert _count(stored, "SELECT count(*) FROM services WHERE panel = 'two'") == 0
+
+
+# `demo --keep DIR`, the SIGNUM sent as its second order is placed.
+DEMO_STOPPED = """
+import os
+from tracker.panel import client
+real, calls = client.PanelClient.add, []
+def add(self, *args, **kwargs):
+    out = real(self, *args, **kwargs)
+    calls.append(1)
+    if len(calls) == 2:
+        os.kill(os.getpid(), {signum})
+    return out
+client.PanelClient.add = add
+from tracker.cli.main import main
+main(["demo", "--keep", "kept", "--orders", "5"], prog_name="smm-tracker")
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_demo_keep_stopped_while_placing_places_no_more_and_says_so_once(tmp_path, signum):
+    # Each order left was tried and printed `could not place order N: demo:
+    # add: stopping: request not sent`: three lines for one stop.
+    done = _child(tmp_path, DEMO_STOPPED.format(signum=int(signum)))
+    assert "Traceback" not in done.stderr
+    assert "could not place" not in done.stdout
+    assert "stopped: 3 of 5 orders not placed\n" in done.stdout
+    placed = _count(tmp_path / "kept" / "demo.db", "SELECT count(*) FROM orders")
+    assert placed == 2  # each placed order tracked, whole
+    assert "placed 2 orders: " in done.stdout

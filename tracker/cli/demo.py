@@ -66,11 +66,21 @@ def demo_config(url: str, key: str, db_path: Path, every: float) -> Config:
     return config_from_dict(data, base_dir=db_path.parent, env={})
 
 
-def place_orders(tracker: Tracker, count: int, echo: Callable[[str], None]) -> list[int]:
-    """Place ``count`` orders on the demo panel and track them; return their IDs."""
+def place_orders(
+    tracker: Tracker,
+    count: int,
+    echo: Callable[[str], None],
+    stop: threading.Event | None = None,
+) -> list[int]:
+    """Place ``count`` orders on the demo panel and track them; return their
+    IDs. A ``stop`` set meanwhile (Ctrl-C, SIGTERM) places no more: said once,
+    where each order left printed `could not place order N: ... stopping`."""
     client = tracker.clients["demo"]
     ids = []
     for i in range(count):
+        if stop is not None and stop.is_set():
+            echo(f"stopped: {count - i} of {counted(count, 'order')} not placed")
+            break
         service, quantity = ORDER_MIX[i % len(ORDER_MIX)]
         link = f"https://instagram.example/demo_account_{i}"
         try:
@@ -182,7 +192,7 @@ def _run(
         tracker.watch.alerter.sink = _EchoSink(echo)
         try:
             _retire_earlier_orders(tracker, first, echo)
-            ids = place_orders(tracker, orders, echo)
+            ids = place_orders(tracker, orders, echo, stop)
             final = threading.Event()
 
             def show(transitions: list[dict[str, Any]]) -> None:
