@@ -212,3 +212,35 @@ def test_demo_keep_stopped_while_placing_places_no_more_and_says_so_once(tmp_pat
     placed = _count(tmp_path / "kept" / "demo.db", "SELECT count(*) FROM orders")
     assert placed == 2  # each placed order tracked, whole
     assert "placed 2 orders: " in done.stdout
+
+
+def test_alerts_resend_stopped_by_sigterm_ends_with_one_line_143(tmp_path):
+    # It was killed by the signal: -15, no line.
+    config = sim_config(OFFLINE) + '[alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\n'
+    (tmp_path / "tracker.toml").write_text(config)
+    from tracker.store.orders import Store
+
+    Store(tmp_path / "t.db").close()
+    with sqlite3.connect(tmp_path / "t.db") as c:
+        c.executemany(
+            "INSERT INTO alerts (at, panel, kind, severity, message) "
+            "VALUES ('2026-12-01T00:00:00Z', 'sim', 'x', 'warning', ?)",
+            [("one",), ("two",)],
+        )
+    c.close()
+    script = AFTER_CALL.format(
+        module="tracker.store.outbox",
+        name="resend",
+        at=1,
+        signum=int(signal.SIGTERM),
+        args=["alerts", "--resend", "1", "--resend", "2"],
+    ).replace(
+        "from tracker.cli.main",
+        "import tracker.cli.alerts as cli\ncli.resend = stopping\nfrom tracker.cli.main",
+    )
+    done = _child(tmp_path, script)
+    assert done.returncode == 143, done.stderr
+    assert done.stderr.startswith("smm-tracker: stopped by SIGTERM")
+    assert "Traceback" not in done.stderr
+    # Each alert's reset is one write: the first whole, the second not begun.
+    assert _count(tmp_path / "t.db", "SELECT count(*) FROM alert_deliveries") == 1
