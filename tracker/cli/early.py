@@ -8,8 +8,12 @@ from __future__ import annotations
 import signal
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tracker.signals import Signals, from_start
+
+if TYPE_CHECKING:
+    import click
 
 UNTIL_STOPPED = ("demo", "simulate", "dashboard")  # a stop asked for: exit 0, as `run`'s
 
@@ -49,3 +53,30 @@ def stopped_while_loading(name: str) -> tuple[str, int] | None:
     signum = first.signals.signum
     said = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
     return said, 0 if name in UNTIL_STOPPED else 128 + signum
+
+
+def catch_for_run(ctx: click.Context, key: str) -> None:
+    """Have a SIGTERM while ``run`` starts kept for it (``ctx.meta[key]``),
+    not end the process before it can say so; the handler put back when the
+    command ends (in-process callers: tests)."""
+    caught = for_run()
+    if caught is not None:
+        ctx.meta[key], put_back = caught
+        ctx.call_on_close(put_back)
+
+
+def stop_while_loading(ctx: click.Context, name: str) -> tuple[str, int] | None:
+    """Given the command ``name``, its module loaded: the line and exit code
+    of a stop come since the process began (:func:`stopped_while_loading`;
+    never for a ``run``, which took the signals over); else None, a SIGTERM
+    to a command that writes raising from now on (:mod:`tracker.cli.stops`)."""
+    if name == "run" and not ctx.resilient_parsing:
+        return None
+    stopped = stopped_while_loading(name)
+    if stopped is not None:
+        return stopped
+    from tracker.cli.stops import WRITES, term_raises
+
+    if name in WRITES:  # a SIGTERM from now on ends it as a Ctrl-C does: 143
+        ctx.call_on_close(term_raises())
+    return None

@@ -188,8 +188,10 @@ class _Group(click.Group):
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0] if args else ""
-        if name == "run" and not ctx.resilient_parsing:
-            _catch_stop_early(ctx)  # before its modules load (most of its start)
+        if name == "run" and not ctx.resilient_parsing:  # before its modules load
+            from tracker.cli.early import catch_for_run
+
+            catch_for_run(ctx, EARLY_STOP)  # most of its start: a SIGTERM then kept
         try:
             found = super().resolve_command(ctx, args)
         except click.UsageError as exc:  # "No such command 'order'.": which was meant
@@ -225,30 +227,14 @@ class _Group(click.Group):
             interrupted(exc)
 
 
-def _catch_stop_early(ctx: click.Context) -> None:
-    """Have a SIGTERM while ``run`` starts kept for it (``ctx.meta[EARLY_STOP]``),
-    not end the process before it can say so; the handler put back when the
-    command ends (in-process callers: tests)."""
-    from tracker.cli.early import for_run
-
-    caught = for_run()
-    if caught is not None:
-        ctx.meta[EARLY_STOP], put_back = caught
-        ctx.call_on_close(put_back)
-
-
 def _stopped_while_loading(ctx: click.Context, name: str) -> None:
-    """Exit as the command's stop would when one came since the process began."""
-    if name != "run" or ctx.resilient_parsing:  # else the run took the signals over
-        from tracker.cli.early import stopped_while_loading
+    """Exit as the command's stop would when one came since the process began
+    (:func:`tracker.cli.early.stop_while_loading`)."""
+    from tracker.cli.early import stop_while_loading
 
-        stopped = stopped_while_loading(name)
-        if stopped is not None:
-            fail(*stopped)
-        from tracker.cli.stops import WRITES, term_raises
-
-        if name in WRITES:  # a SIGTERM from now on ends it as a Ctrl-C does: 143
-            ctx.call_on_close(term_raises())
+    stopped = stop_while_loading(ctx, name)
+    if stopped is not None:
+        fail(*stopped)
 
 
 def open_store(config: Config, *, read_only: bool = False, existing: bool = False) -> Store:
