@@ -246,8 +246,8 @@ def look(
     troubles = keeper.troubles
     try:
         counts = redeliver(keeper, deliver, stopped)
-    except Exception as exc:  # never let the look end the sink's thread
-        log.error("alerts_redelivery_failed", error=type(exc).__name__)
+    except Exception as exc:  # never let the look end the sink's thread (a bug: its traceback)
+        log.exception("alerts_redelivery_failed", error=type(exc).__name__)
         return False
     finally:
         _LOOKING.release()

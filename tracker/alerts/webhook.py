@@ -208,8 +208,8 @@ class WebhookSink:
                         self._deliver(item)
                 finally:
                     notified()
-            except Exception as exc:  # never let one alert end the worker
-                log.error("webhook_failed", **named(item), error=type(exc).__name__)
+            except Exception as exc:  # never let one alert end the worker (a bug: its traceback)
+                log.exception("webhook_failed", **named(item), error=type(exc).__name__)
             finally:
                 keeper = None if self._gone else self._keeper
                 if self._took and keeper is not None and keeper.wake(self._took):

@@ -62,8 +62,8 @@ def guarded(
                     stopped = _cut_short(retired, job.name, f"{type(exc).__name__}: {exc}")
                     if not stopped:
                         log.error("job_failed", error=str(exc), error_type=type(exc).__name__)
-                except Exception as exc:  # a bug: a failure, stop or not
-                    log.error("job_failed", error=str(exc), error_type=type(exc).__name__)
+                except Exception as exc:  # a bug: a failure, stop or not; its traceback
+                    log.exception("job_failed", error=str(exc), error_type=type(exc).__name__)
                 else:
                     stopped = not ok and _cut_short(
                         retired, job.name, "it failed once the stop came"
