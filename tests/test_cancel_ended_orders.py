@@ -8,10 +8,14 @@ sent without a word. Each such order gets its line, the others are sent;
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
 from hostile import HostileServer, json_reply
-from simconfig import cli_in, sim_config
+from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in, sim_config
+
+from tracker.store.connection import Connection
+from tracker.store.orders import Store
 
 KEY = "hostile-key-CancelEnded28"
 STATUSES = {
@@ -98,3 +102,30 @@ def test_force_sends_an_ended_order(tmp_path, polled):
     assert "#81  refused: This order cannot be canceled" in done.output
     assert _cancels(server) == ["81"]
     assert _stored(tmp_path) == [(81, "Refused")]
+
+
+def test_ten_thousand_ids_from_stdin_are_read_in_chunks(tmp_path, monkeypatch):
+    # `orders --ids | cancel -` of 10,000 ended orders: the check read one row
+    # per ID, 10,000 queries before the first line; now an IN list per 500.
+    ids = list(range(500_001, 510_001))
+    store = Store(tmp_path / "t.db")
+    store.track("main", ids, datetime(2026, 12, 1, tzinfo=UTC))
+    store.close()
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute("UPDATE orders SET status = 'Completed', polling = 0")
+    read: list[str] = []
+    rows = Connection.rows
+
+    def reading(self, sql, params=()):
+        read.append(sql)
+        return rows(self, sql, params)
+
+    monkeypatch.setattr(Connection, "rows", reading)
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env={"SMM_TEST_KEY": TEST_KEY})
+    done = cli("cancel", "--yes", "-", input="\n".join(map(str, ids)) + "\n")
+    lines = done.output.splitlines()
+    assert done.exit_code == 1
+    assert len(lines) == 10_001
+    assert lines[0] == "#500001  not sent: Completed (as last polled); --force sends it anyway"
+    assert lines[-1] == "smm-tracker: 10000 of 10000 cancels not sent"
+    assert len([sql for sql in read if "orders" in sql]) <= 50, len(read)  # was 10,020

@@ -28,12 +28,11 @@ from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
 from tracker.panel.proxies import says_its_fix
-from tracker.panel.statuses import is_terminal
 from tracker.rules.capabilities import refused_once
 from tracker.rules.counts import counted
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
 from tracker.store.capabilities import is_unsupported, learn
-from tracker.store.readings import panels_holding
+from tracker.store.readings import ended_statuses, panels_holding
 
 if TYPE_CHECKING:
     from tracker.config.model import Config
@@ -120,8 +119,8 @@ def _ended(config: Config, store: Store | None, name: str, ids: list[int]) -> di
         if str(path) != ":memory:" and not path.exists():
             return {}
         store = open_store(config, read_only=True)
-    rows = {oid: store.order(name, oid) for oid in ids}
-    return {oid: str(r["status"]) for oid, r in rows.items() if r and is_terminal(r["status"])}
+    found = ended_statuses(store, name, ids)  # an IN list of 500 IDs a query
+    return {oid: found[oid] for oid in ids if oid in found}  # in the order given
 
 
 @main.command()

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tracker.errors import StoreError
-from tracker.panel.statuses import KNOWN_ORDER_STATUSES
+from tracker.panel.statuses import KNOWN_ORDER_STATUSES, TERMINAL
 from tracker.rules.unknown_status import IDS_IN_DATA, IN_DATA, Spelling, UnknownWords
 from tracker.store.connection import chunks, placeholders
 from tracker.store.listing import LOST_ORDERS
@@ -140,6 +140,25 @@ def panels_holding(reader: Store, order_ids: Iterable[int]) -> dict[int, list[st
         for row in rows:
             held.setdefault(int(row["order_id"]), []).append(str(row["panel"]))
     return held
+
+
+_ENDED = ", ".join("'" + status.replace("'", "''") + "'" for status in sorted(TERMINAL))
+
+
+def ended_statuses(reader: Store, panel: str, order_ids: Iterable[int]) -> dict[int, str]:
+    """Given a panel and order IDs, return those it holds as ended (Completed,
+    Partial, Canceled, Refunded, as last polled) with that status: one query
+    per 500 IDs, not one per ID (`cancel -` of 10,000 orders). Raise
+    StoreError if the database cannot be read."""
+    ended: dict[int, str] = {}
+    for chunk in chunks(sorted(set(order_ids))):
+        rows = reader.rows(
+            f"SELECT order_id, status FROM orders WHERE panel = ? "
+            f"AND order_id IN ({placeholders(chunk)}) AND status IN ({_ENDED})",
+            [panel, *chunk],
+        )
+        ended.update((int(row["order_id"]), str(row["status"])) for row in rows)
+    return ended
 
 
 # --- open orders in status words the tracker does not know ----------------------
