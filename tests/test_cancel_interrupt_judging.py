@@ -113,3 +113,45 @@ def test_a_ctrl_c_as_the_refusal_comes_says_it_was_not_judged(tmp_path, ids):
             f"#{order_id}  not canceled: Incorrect order ID (not judged: stopping)" in done.stdout
         ), done.stdout
     assert rows == []
+
+
+def test_a_ctrl_c_that_kept_a_refused_call_s_halves_unsent_exits_interrupted(tmp_path):
+    # The halves were not sent for the Ctrl-C: `cancel` exited 1, "2 of 2
+    # cancels not accepted", as if no one had pressed it, and each line
+    # ended "- try again later", advice for a busy panel, not a refusal.
+    done, actions, rows = _cancel(tmp_path, ONCE_AS_JUDGED, ["81", "82"])
+    assert done.stderr.splitlines()[-1] == "smm-tracker: interrupted: 2 orders not canceled"
+    assert done.returncode == 130
+    assert done.stdout.splitlines() == [
+        f"#{order_id}  not canceled: Incorrect order ID (refused as one call; "
+        "not sent again: stopping)"
+        for order_id in (81, 82)
+    ]
+    assert (actions.count("cancel"), rows) == (1, [])
+
+
+@pytest.mark.parametrize("ids", [["81"], ["81", "82"]])
+def test_a_refusal_a_ctrl_c_left_unjudged_exits_interrupted(tmp_path, ids):
+    # Exit 1, "N of N cancels not accepted", and "- try again later".
+    done, actions, rows = _cancel(tmp_path, ONCE_AS_REFUSED, ids)
+    orders = "1 order" if ids[1:] == [] else f"{len(ids)} orders"
+    assert done.stderr.splitlines()[-1] == f"smm-tracker: interrupted: {orders} not canceled"
+    assert done.returncode == 130
+    assert done.stdout.splitlines() == [
+        f"#{order_id}  not canceled: Incorrect order ID (not judged: stopping)" for order_id in ids
+    ]
+
+
+def test_a_ctrl_c_as_the_first_of_two_calls_is_judged_says_what_it_left(tmp_path):
+    # 150 orders: the first call's 100 refused as one, the next 50 not sent.
+    # The last line counted the 50 alone, and each of their lines ended
+    # "- try again later", advice for a busy panel, not for a stop.
+    ids = [str(order_id) for order_id in range(1001, 1151)]
+    done, actions, rows = _cancel(tmp_path, ONCE_AS_JUDGED, ids)
+    last = done.stderr.splitlines()[-1]
+    assert last == "smm-tracker: interrupted: 100 orders not canceled, 50 not sent", last
+    assert done.returncode == 130
+    assert done.stdout.splitlines()[100:] == [
+        f"#{order_id}  not sent: stopping" for order_id in ids[100:]
+    ]
+    assert (actions.count("cancel"), rows) == (1, [])

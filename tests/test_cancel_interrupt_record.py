@@ -78,3 +78,12 @@ def test_two_ctrl_cs_as_a_lost_answer_is_recorded_record_it_once(tmp_path):
     assert "Traceback" not in done.stderr
     assert done.stdout.count("#81  unknown:") == 1, done.stdout
     assert (rows, calls) == ([(81, "Unknown")], 1)
+
+
+def test_two_ctrl_cs_once_every_order_was_sent_say_what_came_of_them(tmp_path):
+    # Nothing was left to send: the last line said "interrupted: 0 orders not sent".
+    done, rows, calls = _cancel(tmp_path, json_reply({"error": "Bad gateway"}, status=502))
+    assert done.returncode == 130, done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert last == "smm-tracker: interrupted once every order was sent: 1 order unknown", last
+    assert (rows, calls) == ([(81, "Unknown")], 1)

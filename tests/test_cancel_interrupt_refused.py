@@ -44,8 +44,7 @@ def _respond(form: dict[str, str]):
     return json_reply({"error": "Incorrect request"})
 
 
-@pytest.mark.parametrize("ids", [["81"], ["81", "82"]])
-def test_two_ctrl_cs_as_a_refusal_is_judged_store_nothing_unknown(tmp_path, ids):
+def _cancel(tmp_path, ids: list[str]):
     with HostileServer(_respond) as server:
         (tmp_path / "tracker.toml").write_text(sim_config(server.url))
         done = subprocess.run(
@@ -59,6 +58,12 @@ def test_two_ctrl_cs_as_a_refusal_is_judged_store_nothing_unknown(tmp_path, ids)
         calls = [f for f in server.requests if f.get("action") == "cancel"]
     with sqlite3.connect(tmp_path / "t.db") as db:
         rows = db.execute("SELECT order_id, result FROM cancels").fetchall()
+    return done, calls, rows
+
+
+@pytest.mark.parametrize("ids", [["81"], ["81", "82"]])
+def test_two_ctrl_cs_as_a_refusal_is_judged_store_nothing_unknown(tmp_path, ids):
+    done, calls, rows = _cancel(tmp_path, ids)
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr
     assert rows == []  # was [(81, 'Unknown'), ...]: "check the panel"
@@ -66,3 +71,16 @@ def test_two_ctrl_cs_as_a_refusal_is_judged_store_nothing_unknown(tmp_path, ids)
     for order_id in ids:  # the panel's answer, nothing canceled
         assert f"#{order_id}  not canceled: Incorrect order ID" in done.stdout, done.stdout
     assert len(calls) == 1  # nothing more sent after the stop
+
+
+@pytest.mark.parametrize("ids", [["81"], ["81", "82"]])
+def test_two_ctrl_cs_as_a_refusal_is_judged_say_it_was_not_judged(tmp_path, ids):
+    # Each line ended "- try again later", advice for a busy panel, not for
+    # a refusal; the last line said "interrupted: 0 orders not sent".
+    done, calls, rows = _cancel(tmp_path, ids)
+    assert done.stdout.splitlines() == [
+        f"#{order_id}  not canceled: Incorrect order ID (not judged: interrupted)"
+        for order_id in ids
+    ]
+    orders = "1 order" if ids[1:] == [] else f"{len(ids)} orders"
+    assert done.stderr.splitlines()[-1] == f"smm-tracker: interrupted: {orders} not canceled"

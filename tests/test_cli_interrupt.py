@@ -141,6 +141,18 @@ def test_cancel_interrupted_twice_records_the_call_on_the_wire_as_unknown(world)
     assert out.count("unknown: interrupted before the panel's answer came - check the panel") == 100
 
 
+def test_cancel_interrupted_twice_on_the_last_call_says_what_came_of_every_order(world):
+    # Nothing was left to send: the last line said "interrupted: 0 orders not sent".
+    ids = tracked(world, 200)
+    code, out, err = world.interrupt(world.cli("cancel", "--yes", *ids), "cancel", 2, times=2)
+    assert code == 130
+    last = err.rstrip().splitlines()[-1]
+    came = "100 orders canceled, 100 unknown"
+    assert last == f"smm-tracker: interrupted once every order was sent: {came}", err
+    assert world.panel.calls["cancel"] == 2
+    assert out.count("unknown: interrupted before the panel's answer came - check the panel") == 100
+
+
 def test_refill_interrupted_waits_for_the_answer(world):
     (order,) = world.panel.seed_orders(1, status="Completed")
     assert world.cli("track", str(order)).wait(HANG) == 0

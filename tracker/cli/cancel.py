@@ -92,12 +92,15 @@ def _show(
     index: int,
     status: int | None = None,
     unanswered: bool = False,
+    cut: bool = False,
 ) -> None:
     error = safe_text(raw, 200)  # the panel's words: no terminal escapes
     if result == ACCEPTED:
         click.echo(f"#{order_id}  canceled (the panel accepted; status follows on its next check)")
     elif result == REFUSED:
         click.echo(f"#{order_id}  refused: {error}")
+    elif cut:  # left as it was by a stop (not sent, a refusal not judged): no wait cures it
+        click.echo(f"#{order_id}  {result}: {error}")
     elif result in (NOT_SENT, NOT_CANCELED):
         # A wrong URL, a web server's 404: no wait cures it, its fix is said.
         fix = "" if names_fix(error) or says_its_fix(error) else unserved_hint(error, status, index)
@@ -121,6 +124,37 @@ def _ended(config: Config, store: Store | None, name: str, ids: list[int]) -> di
         store = open_store(config, read_only=True)
     found = ended_statuses(store, name, ids)  # an IN list of 500 IDs a query
     return {oid: found[oid] for oid in ids if oid in found}  # in the order given
+
+
+# What each result is said as in the last line of a Ctrl-C that left nothing unsent.
+_SAID = {ACCEPTED: "canceled", REFUSED: "refused", UNKNOWN: "unknown", NOT_CANCELED: "not canceled"}
+
+
+def _tally(counts: list[tuple[int, str]]) -> str:
+    said = [(n, words) for n, words in counts if n]
+    return ", ".join(
+        f"{counted(n, 'order')} {words}" if not i else f"{n} {words}"
+        for i, (n, words) in enumerate(said)
+    )
+
+
+def _left(results: list[tuple[int, str, str | None]], asked: int, cut: set[int]) -> str:
+    """Given the results of ``asked`` orders (those never reached left out)
+    and those a stop left as they were (``cut``), return what it left
+    undone, "" for nothing: the orders not sent, those not canceled."""
+    unsent = asked - sum(1 for _, result, _ in results if result != NOT_SENT)
+    held = sum(1 for oid, result, _ in results if result == NOT_CANCELED and oid in cut)
+    return _tally([(held, "not canceled"), (unsent, "not sent")])
+
+
+def _interrupted(results: list[tuple[int, str, str | None]], asked: int, cut: set[int]) -> str:
+    """Return the last line after a Ctrl-C: what it left undone, or, when
+    it left nothing, what came of every order."""
+    left = _left(results, asked, cut)
+    if left:
+        return f"interrupted: {left}"
+    came = [(sum(1 for _, r, _ in results if r == kind), said) for kind, said in _SAID.items()]
+    return f"interrupted once every order was sent: {_tally(came)}"
 
 
 @main.command()
@@ -188,6 +222,7 @@ def cancel(
     codes: dict[int, int | None] = {}  # the HTTP code behind an order not sent, if any
     unanswered: set[int] = set()  # those whose call got no answer at all
     unjudged: dict[int, str] = {}  # those of a call refused as a whole, not judged yet
+    cut: set[int] = set()  # those a stop left: not sent, not sent again, not judged
 
     def keep(answered: list[tuple[int, str, str | None]]) -> None:
         # Stored before shown: a closed pipe or a full disk under stdout
@@ -197,7 +232,11 @@ def cancel(
         sending.clear()  # recorded: none on the wire, none to record again
         results.extend(answered)
         for order_id, result, raw in answered:
-            _show(order_id, result, raw, index, codes.get(order_id), order_id in unanswered)
+            _show(
+                *(order_id, result, raw, index, codes.get(order_id)),
+                unanswered=order_id in unanswered,
+                cut=order_id in cut,
+            )
 
     try:
         # A first Ctrl-C waits for the call on the wire and sends no more.
@@ -208,6 +247,7 @@ def cancel(
                 codes=codes,
                 unanswered=unanswered,
                 refused=unjudged,
+                cut=cut,
             )
             for answered in asked:
                 # Recorded and shown as one step (whole): a second Ctrl-C
@@ -219,9 +259,12 @@ def cancel(
         why = "interrupted before the panel's answer came"
         # Refused, not judged yet: nothing canceled nor stored (as UNSURE), never Unknown.
         left: list[tuple[int, str, str | None]] = [(i, UNKNOWN, why) for i in sending]
-        keep(left + [(i, NOT_CANCELED, words) for i, words in unjudged.items()])
-        went = sum(1 for _, result, _ in results if result != NOT_SENT)
-        fail(f"interrupted: {counted(len(ids) - went, 'order')} not sent", EXIT_INTERRUPTED)
+        cut.update(unjudged)
+        keep(
+            left
+            + [(i, NOT_CANCELED, f"{w} (not judged: interrupted)") for i, w in unjudged.items()]
+        )
+        fail(_interrupted(results, len(ids), cut), EXIT_INTERRUPTED)
     finally:
         client.close()
     url = panel_config.url  # what was learned at another URL holds no more
@@ -249,10 +292,10 @@ def cancel(
                 err=True,
             )
     # After a Ctrl-C, an order not sent is the user's doing: the rest, or the
-    # call on the wire refused (a 429) and not tried again for the stop.
-    unsent = sum(1 for _, result, _ in results if result == NOT_SENT)
-    if stop.stopping and unsent:
-        fail(f"interrupted: {counted(unsent, 'order')} not sent", EXIT_INTERRUPTED)
+    # call on the wire refused (a 429) and not tried again for the stop; and
+    # so is a call refused as one whose halves it kept from being sent.
+    if stop.stopping and _left(results, len(ids), cut):
+        fail(_interrupted(results, len(ids), cut), EXIT_INTERRUPTED)
     refused = len(ended) + sum(1 for _, result, _ in results if result != ACCEPTED)
     never_sent = len(ended) + sum(1 for _, result, _ in results if result == NOT_SENT)
     if refused:  # none of them sent: none refused either, said as such

@@ -33,6 +33,7 @@ def cancel_orders(
     codes: dict[int, int | None] | None = None,
     unanswered: set[int] | None = None,
     refused: dict[int, str] | None = None,
+    cut: set[int] | None = None,
 ) -> Iterator[list[tuple[int, str, str | None]]]:
     """Given a panel client and order IDs, cancel them <=100 per call; yield
     each call's (order_id, result, error) for its IDs, in the order given.
@@ -50,11 +51,15 @@ def cancel_orders(
     canceled (None: no answer came), for the fix its line says; ``unanswered``
     the IDs whose call failed before any answer (a port that refused the
     connection: its fix said too), never those a panel's words refused;
-    ``refused`` those of a call refused as a whole (its words) until judged."""
+    ``refused`` those of a call refused as a whole (its words) until judged;
+    ``cut`` those a stop left as they were: not sent, a call refused as a
+    whole not sent again in halves, or its refusal not judged (nothing a
+    wait cures: no "try again later")."""
     from tracker.panel import cancel_groups as groups  # httpx: only when cancelling
 
     on_wire = sending if sending is not None else []
     judged = refused if refused is not None else {}
+    stopped_short = cut if cut is not None else set()
 
     def send(chunk: list[int]) -> Any:
         for order_id in chunk:  # a half of a call refused as a whole, sent again
@@ -84,6 +89,7 @@ def cancel_orders(
             # Refused as one call, not sent again in halves for the stop: the
             # panel's answer, nothing canceled; the rest never sent.
             words = {o: judged.pop(o) for o in chunk if o in judged}
+            stopped_short.update(chunk)
             yield [
                 (o, NOT_CANCELED, f"{words[o]} (refused as one call; not sent again: stopping)")
                 if o in words
@@ -105,14 +111,18 @@ def cancel_orders(
             if unanswered is not None and settled.kind == groups.NOT_SENT:  # a TransientError
                 unanswered.update(chunk)
             why = "stopping" if settled.kind == groups.STOPPED else str(error)
+            if settled.kind == groups.STOPPED:
+                stopped_short.update(chunk)
             yield [(i, NOT_SENT, why) for i in chunk]
         elif settled.kind == groups.LOST:  # no usable answer: it may have happened
             yield [(i, UNKNOWN, str(error)) for i in chunk]
         elif settled.kind == groups.UNSURE:  # refused while balance failed too
             # ... or was never asked: a stop during the call ended the client's waits.
-            cut = stop is not None and stop.ended
-            failed = "not judged: stopping" if cut else "and the panel failed a balance check"
+            ended = stop is not None and stop.ended
+            failed = "not judged: stopping" if ended else "and the panel failed a balance check"
             why = f"{settled.detail} ({failed})"
+            if ended:
+                stopped_short.update(chunk)
             yield [(i, NOT_CANCELED, why) for i in chunk]
         else:
             if settled.lacking and lacking is not None:
