@@ -139,6 +139,27 @@ def targets(urls: Sequence[str], *, timeout: float) -> list[NotifyTarget]:
     return made
 
 
+def unread(urls: Sequence[str], made: Sequence[NotifyTarget]) -> set[str]:
+    """Given the configured URLs and the targets made of them (:func:`targets`),
+    return the names of the places whose URL Apprise does not understand:
+    in the config, never sent to."""
+    return {target_name(i, url) for i, url in enumerate(urls)} - {t.name for t in made}
+
+
+def understood(urls: Sequence[str], *, timeout: float) -> list[str]:
+    """Given the configured URLs, return the names of the targets the daemon
+    makes of them (those Apprise understands), as :func:`targets` does but
+    logging nothing: a command asking where an alert would go. Nothing is sent."""
+    register_urls(urls)
+    made = []
+    for index, url in enumerate(urls):
+        try:
+            made.append(NotifyTarget(url, index, timeout=timeout).name)
+        except ValueError:
+            continue
+    return made
+
+
 def side_by_side(targets: Sequence[NotifyTarget], alert: Alert) -> Callable[[], list[str | None]]:
     """Start delivering ``alert`` to every target, each in a thread of its own
     (bounded by the target's own deadline), beside the webhook's POST; return

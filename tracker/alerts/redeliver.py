@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -31,7 +31,7 @@ from tracker.clock import Clock, iso
 from tracker.errors import StoreError
 from tracker.redact import redact_text
 from tracker.rules.episodes import Alert
-from tracker.rules.redelivery import NOT_TRIED, PER_PASS, late_note
+from tracker.rules.redelivery import NOT_TRIED, PER_PASS, REMOVED, late_note, not_understood
 from tracker.store import outbox
 from tracker.store.outbox import EVERY
 
@@ -48,10 +48,13 @@ _LOOKING = threading.Lock()
 
 class Keeper:
     """Given a store, a wall clock and ``alerts.redeliver_for`` (seconds; 0:
-    nothing kept), keep the alerts a target did not take."""
+    nothing kept), keep the alerts a target did not take. ``unread``: the
+    notify targets in the config whose URL Apprise does not understand (never
+    sent to: their alerts given up in those words, not as removed)."""
 
-    def __init__(self, store: Any, clock: Clock, window: float):
+    def __init__(self, store: Any, clock: Clock, window: float, unread: Collection[str] = ()):
         self.store = store
+        self.unread = frozenset(unread)
         self.clock = clock
         self.window = window
         self.troubles = 0  # notes the database did not take: no look again at once
@@ -198,8 +201,9 @@ def redeliver(
             if deliver is None and every:  # sent by hand: the targets configured now have it
                 keeper.delivered(alert, name)
                 continue
-            if deliver is None:  # the config changed: nowhere to try it
-                keeper.failed(alert, name, "no longer configured", last=True)
+            if deliver is None:  # the config changed, or Apprise refused its URL: nowhere
+                why = not_understood(name) if name in keeper.unread else REMOVED
+                keeper.failed(alert, name, why, last=True)
                 counts["failed"] += 1
                 continue
             error = deliver(alert, note)

@@ -22,7 +22,7 @@ from typing import Any
 import structlog
 
 from tracker.alerts.alerter import Alerter
-from tracker.alerts.notify import targets
+from tracker.alerts.notify import targets, unread
 from tracker.alerts.redeliver import Keeper
 from tracker.alerts.webhook import WebhookSink
 from tracker.errors import AuthError, JobPaused, StoreError
@@ -65,9 +65,16 @@ class Watch(KeyGate):
                 chat_id=alerts.telegram_chat_id,
                 stop_event=tracker.stop_event,
                 notify=notify,
-                keeper=Keeper(tracker.store, tracker.clock, alerts.redeliver_for),
+                keeper=Keeper(
+                    tracker.store,
+                    tracker.clock,
+                    alerts.redeliver_for,
+                    unread(alerts.notify, notify),  # their alerts given up in those words
+                ),
             )
-            if alerts.webhook_url or notify
+            # A notify URL Apprise does not understand, alone: no target, but its
+            # alerts kept from before are still looked at (and given up, truly worded).
+            if alerts.webhook_url or alerts.notify
             else None
         )
         self.alerter = Alerter(tracker.store, self.sink, clock=tracker.clock)

@@ -26,6 +26,16 @@ EVERY = "*"  # the target of an alert sent again by hand: every one configured t
 # The words of a row an alert sent to every target gets at a target that
 # failed just before in the same look: a marker, no failure of its own.
 NOT_TRIED = "not tried: the target failed just before"
+# The words of a row given up because the daemon has no such target: its
+# place gone from the config, or its notify URL one Apprise does not understand.
+REMOVED = "no longer configured"
+
+
+def not_understood(target: str) -> str:
+    """Return the words of a row given up at a notify target whose URL Apprise
+    does not understand, naming its place ("alerts.notify[0]"): it is still in
+    the config, but the daemon never sends there."""
+    return f"a URL Apprise does not understand at {target.partition(' ')[0]}"
 
 
 def wait_after(failures: int) -> float:

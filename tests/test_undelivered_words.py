@@ -1,0 +1,76 @@
+"""The alerts kept for a notify URL Apprise does not understand, said as
+what they are, alike by the daemon, `alerts --undelivered`, its JSON and
+doctor: the URL is still in the config, the daemon never sends there.
+
+Before, the daemon gave their rows up as "no longer configured" (and, with
+no webhook beside it, never looked at them at all, doctor saying "given up
+at the next try"); `alerts --resend ID` accepted an alert that had nowhere
+to go; the listing said nothing of the targets the daemon never sends to."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FakeClock
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from simconfig import OFFLINE_CONFIG, cli_in
+
+from tracker.alerts.alerter import raise_alert
+from tracker.alerts.redeliver import Keeper
+from tracker.config.load import load_config
+from tracker.jobs.tracker import Tracker
+from tracker.rules.episodes import Alert
+from tracker.store.orders import Store
+from tracker.store.outbox import waiting
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")
+
+UNREAD = "nosuchservice://someTok3nHere/x"  # Apprise does not understand it
+TARGET = "alerts.notify[0] (nosuchservice)"
+GONE = "alerts.notify[1] (json)"  # a notify place the config no longer has
+HOOK = 'webhook_url = "http://127.0.0.1:9/hook"\n'
+KEY = {"SMM_TEST_KEY": "k" * 24}
+
+
+def _config(hooked: bool) -> str:
+    return OFFLINE_CONFIG + "[alerts]\n" + HOOK * hooked + f'notify = ["{UNREAD}"]\n'
+
+
+def _alert(store: Store, clock: FakeClock, message: str = "balance low") -> Alert:
+    return raise_alert(Alert("balance_low", message, panel="main"), store=store, clock=clock)
+
+
+def _until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
+    end = time.monotonic() + timeout
+    while not (found := check()) and time.monotonic() < end:
+        time.sleep(0.02)
+    return found
+
+
+@pytest.mark.parametrize("hooked", [True, False], ids=["beside-a-webhook", "alone"])
+def test_the_daemon_gives_up_a_url_apprise_does_not_understand_in_those_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hooked: bool
+) -> None:
+    cli = cli_in(tmp_path, monkeypatch, _config(hooked), env=KEY)
+    db = Store(tmp_path / "t.db")
+    clock = FakeClock()  # 2026-11-01: long due by the daemon's clock
+    alert = _alert(db, clock)
+    Keeper(db, clock, 3600).failed(alert, TARGET, "delivery failed")
+    db.close()
+
+    tracker = Tracker(load_config(str(tmp_path / "tracker.toml"), KEY))  # its first look: at once
+    try:
+        given_up = _until(lambda: [r for r in waiting(tracker.store) if r["gave_up_at"]])
+    finally:
+        tracker.close()
+    words = "a URL Apprise does not understand at alerts.notify[0]"
+    assert [(r["target"], r["error"]) for r in given_up] == [(TARGET, words)]
+
+    listed = json.loads(cli("alerts", "--undelivered", "--json").stdout)["undelivered"]
+    assert [(r["id"], r["error"]) for r in listed] == [(alert.id, words)]
+    assert words in cli("alerts", "--undelivered").stdout
