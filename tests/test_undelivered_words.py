@@ -26,7 +26,7 @@ from tracker.config.load import load_config
 from tracker.jobs.tracker import Tracker
 from tracker.rules.episodes import Alert
 from tracker.store.orders import Store
-from tracker.store.outbox import waiting
+from tracker.store.outbox import resend, waiting
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 
@@ -74,3 +74,84 @@ def test_the_daemon_gives_up_a_url_apprise_does_not_understand_in_those_words(
     listed = json.loads(cli("alerts", "--undelivered", "--json").stdout)["undelivered"]
     assert [(r["id"], r["error"]) for r in listed] == [(alert.id, words)]
     assert words in cli("alerts", "--undelivered").stdout
+
+
+def test_resend_says_there_is_nowhere_to_send_when_apprise_understands_no_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli = cli_in(tmp_path, monkeypatch, _config(False), env=KEY)
+    db = Store(tmp_path / "t.db")
+    clock = FakeClock()
+    kept, never = _alert(db, clock), _alert(db, clock)
+    Keeper(db, clock, 3600).failed(kept, TARGET, "delivery failed")
+    before = waiting(db)
+    db.close()
+
+    for alert in (kept, never):
+        refused = cli("alerts", "--resend", str(alert.id))
+        assert refused.exit_code == 1 and refused.stdout == ""
+        assert refused.stderr.strip().splitlines() == [
+            f"smm-tracker: {TARGET}: a URL Apprise does not understand, and no other target in "
+            "[alerts]: nowhere to send an alert (fix the URL, then reload the daemon, to "
+            "resend one)"
+        ]
+    db = Store(tmp_path / "t.db")
+    assert waiting(db) == before  # nothing changed
+    db.close()
+
+    # A webhook beside it: the alert goes there.
+    cli_in(tmp_path, monkeypatch, _config(True), env=KEY)
+    accepted = cli("alerts", "--resend", str(never.id))
+    assert accepted.exit_code == 0 and accepted.stdout.startswith(f"alert {never.id}: sent again")
+
+
+def test_the_listing_its_json_and_doctor_say_the_same_rows_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cli = cli_in(tmp_path, monkeypatch, _config(True), env=KEY)
+    db = Store(tmp_path / "t.db")
+    clock = FakeClock()
+    keeper = Keeper(db, clock, 3600)
+    down, removed, unread, again = (
+        _alert(db, clock, m) for m in ("webhook down", "removed", "not understood", "resent")
+    )
+    keeper.failed(down, "webhook", "HTTP 502: Bad Gateway")
+    keeper.failed(removed, GONE, "delivery failed")
+    keeper.failed(unread, TARGET, "delivery failed")
+    resend(db, again.id or 0, clock())
+    db.close()
+
+    due = "still tried, given up at the next try (due by 2026-11-01T12:01:00+00:00)"
+    gone = (
+        f"1 not taken by {GONE}, no longer in the config, and never sent there: 1 {due}; "
+        "the target back in the config (then a reload) has them tried there; "
+        "`alerts --resend ID` sends one to the targets configured now"
+    )
+    not_understood = (
+        f"1 not taken by {TARGET}, in the config with a URL Apprise does not understand, "
+        f"and never sent there: 1 {due}; a URL Apprise understands at its place (then a "
+        "reload) has them tried there; `alerts --resend ID` sends one to the targets "
+        "configured now"
+    )
+    waits = (
+        "1 sent again by hand (`alerts --resend`), waiting to be sent at the daemon's next "
+        "look or the next `run --once` (not an error)"
+    )
+    listed = cli("alerts", "--undelivered")
+    assert listed.stderr.splitlines() == [gone, not_understood, waits]
+
+    rows = json.loads(cli("alerts", "--undelivered", "--json").stdout)["undelivered"]
+    assert {r["id"]: r["never_sent"] for r in rows} == {
+        down.id: None,
+        removed.id: "no longer in the config",
+        unread.id: "in the config with a URL Apprise does not understand",
+        again.id: None,
+    }
+
+    (line,) = [x for x in cli("doctor").stdout.splitlines() if " alerts: " in x]
+    above = not_understood.replace(
+        "understand,", "understand (its alerts.notify line above),"
+    )  # doctor's FAIL alerts.notify line is above it
+    for sentence in (gone, above, waits):
+        assert sentence in line
+    assert line.startswith("warn alerts: 1 not taken by their webhook or notify target: 1 ")

@@ -21,7 +21,7 @@ from tracker.cli.panels import read_panel, shown_ids
 from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.since import since_start, since_text
-from tracker.cli.undelivered import list_undelivered
+from tracker.cli.undelivered import list_undelivered, where_sent
 from tracker.clock import utcnow
 from tracker.errors import TrackerError
 from tracker.store.alerts import alerts_since, open_episodes
@@ -86,6 +86,13 @@ def alerts(
                 "no webhook_url, webhook_url_file, notify or notify_file in [alerts]: "
                 "nowhere to send an alert (set one, then reload the daemon, to resend one)"
             )
+        where = where_sent(config.alerts)
+        if where is not None and where[1] and not where[0]:  # the daemon makes no target
+            raise TrackerError(
+                f"{', '.join(sorted(where[1]))}: a URL Apprise does not understand, and no "
+                "other target in [alerts]: nowhere to send an alert (fix the URL, then "
+                "reload the daemon, to resend one)"
+            )
         _resend(open_store(config, existing=True), resend_ids, config.database.path)
         return
     name, store = read_panel(config, panel)  # a panel left out of the config too
@@ -93,7 +100,8 @@ def alerts(
     notes = stderr_screen()  # the notes on stderr wrapped on a terminal
     if undelivered:
         targets = config.alerts.has_targets if config.path is not None else None
-        list_undelivered(store, name, start, limit, as_json, cut, notes, targets)
+        where = where_sent(config.alerts) if config.path is not None else None
+        list_undelivered(store, name, start, limit, as_json, cut, notes, targets, where)
         return
     rows = alerts_since(store, start, panel=name, limit=limit)
     configured = {p.name for p in config.panels}

@@ -15,6 +15,8 @@ from tracker.cli import pruned
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, short_time, stdout_screen
 from tracker.clock import iso
+from tracker.config.model import AlertsConfig
+from tracker.rules.redelivery import UNREAD, never_sent, undelivered_notes
 from tracker.store.orders import Store
 from tracker.store.outbox import waiting
 
@@ -37,21 +39,34 @@ def list_undelivered(
     cut: dict[str, Any] | None = None,
     notes: Screen | None = None,
     targets: bool | None = None,
+    where: Where | None = None,
 ) -> None:
     """List the alerts no target took of ``panel`` (None: every panel) since
     ``start``, the newest ``limit``, oldest first; as JSON with ``as_json``.
     ``cut``: the prune whose cutoff the window reaches before (None: none);
     ``notes``: stderr's terminal, its notes wrapped to its width (None: a line each);
-    ``targets``: whether the config sends alerts anywhere (None: no config read)."""
+    ``targets``: whether the config sends alerts anywhere (None: no config read);
+    ``where``: the targets the daemon sends to and the notify places it never
+    sends to (:func:`where_sent`; None: not known), its rows of the others said
+    as doctor says them (the ``never_sent`` field, the notes)."""
     since = iso(start) if start is not None else ""
     rows = [
         r for r in waiting(store) if (panel is None or r["panel"] == panel) and r["at"] >= since
     ]
     rows = rows[-limit:]  # the newest ones, oldest first as listed
+    sending, unread = where if where is not None else (None, set[str]())
+    for row in rows:
+        row["never_sent"] = never_sent(row["target"], sending, unread)
     if as_json:
         click.echo(to_json({"undelivered": rows, "pruned": pruned.field(cut)}))
         return
-    if not rows and targets is False:  # nothing to deliver: no target configured
+    if not rows and where is not None and unread and not sending:  # only URLs not understood
+        none = (
+            f"no alert is sent anywhere: {', '.join(sorted(unread))}: {UNREAD}, and no other "
+            "target in [alerts] (alerts are stored and logged only)"
+        )
+        click.echo(fitted(none, notes), err=True)
+    elif not rows and targets is False:  # nothing to deliver: no target configured
         none = (
             "no alert is sent anywhere: [alerts] has no webhook_url, webhook_url_file, "
             "notify or notify_file (alerts are stored and logged only)"
@@ -63,9 +78,33 @@ def list_undelivered(
     else:
         screen = stdout_screen()
         click.echo(_table(rows) if screen is None else _screen_table(rows, screen))
+        for line in undelivered_notes(rows, sending, unread):  # doctor's words and counts
+            click.echo(fitted(line, notes), err=True)
         if any(row["gave_up_at"] for row in rows):
             click.echo(fitted("(alerts --resend ID sends one given up again)", notes), err=True)
     pruned.note(cut, screen=notes)
+
+
+# The targets the daemon sends to, and the notify places it never sends to.
+Where = tuple[set[str], set[str]]
+
+
+def where_sent(alerts: AlertsConfig) -> Where | None:
+    """Given ``[alerts]``, return the targets the daemon sends to (their
+    ``alert_deliveries.target`` names) and the notify places whose URL Apprise
+    does not understand; None when not known (a ``webhook_url_file`` or
+    ``notify_file`` a read command does not read). Apprise is imported only
+    when notify URLs are configured; nothing is sent."""
+    if alerts.unread_targets:
+        return None
+    made: list[str] = []
+    placed: set[str] = set()
+    if alerts.notify:
+        from tracker.alerts.notify import target_name, understood
+
+        made = understood(alerts.notify, timeout=alerts.webhook_timeout)
+        placed = {target_name(i, url) for i, url in enumerate(alerts.notify)}
+    return {*made, *(["webhook"] if alerts.webhook_url else [])}, placed - set(made)
 
 
 def _table(rows: list[dict[str, Any]]) -> str:

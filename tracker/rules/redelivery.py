@@ -11,7 +11,7 @@ passes the times.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -106,16 +106,9 @@ def undelivered_check(
             f"{tried + given_up} not taken by their webhook or notify target: "
             f"{', '.join(parts)}{said}"
         )
-    for group, why, back in (
-        (gone, "no longer in the config", "the target back in the config"),
-        (unsent, _UNREAD, "a URL Apprise understands at its place"),
-    ):
-        sentences += _never_sent(group, why, back)
-    if requeued:
-        sentences.append(
-            f"{requeued} sent again by hand (`alerts --resend`), waiting to be sent at the "
-            "daemon's next look or the next `run --once` (not an error)"
-        )
+    sentences += _never_sent(gone, GONE, _GONE_BACK)
+    sentences += _never_sent(unsent, f"{UNREAD} (its alerts.notify line above)", _UNREAD_BACK)
+    sentences += _requeued(requeued)
     if not sentences:
         return None
     tail = "`smm-tracker alerts --undelivered` lists them"
@@ -127,7 +120,62 @@ def undelivered_check(
     return Check(state, "alerts", "; ".join([*sentences, tail]))
 
 
-_UNREAD = "in the config with a URL Apprise does not understand (its alerts.notify line above)"
+# Why the daemon never sends an alert kept for a target there: doctor's line,
+# `alerts --undelivered`'s notes and the `never_sent` field of its JSON.
+GONE = "no longer in the config"
+UNREAD = "in the config with a URL Apprise does not understand"
+_GONE_BACK = "the target back in the config"
+_UNREAD_BACK = "a URL Apprise understands at its place"
+
+
+def never_sent(
+    target: str, configured: Collection[str] | None, unread: Collection[str]
+) -> str | None:
+    """Why the daemon never sends to ``target`` (:data:`GONE`, :data:`UNREAD`),
+    None when it does, or when not known (``configured`` None)."""
+    if not _removed(target, configured):
+        return None
+    return UNREAD if target in unread else GONE
+
+
+def undelivered_notes(
+    rows: Sequence[Mapping[str, Any]], configured: Collection[str] | None, unread: Collection[str]
+) -> list[str]:
+    """Given ``alerts --undelivered``'s rows (``outbox.waiting``), the targets
+    the daemon sends to now (None: not known) and the notify places it never
+    sends to, return doctor's sentences of the alerts kept for targets it
+    does not send to and of those sent again by hand, counted as doctor
+    counts them."""
+    by: dict[str, list[Any]] = {}
+    for row in rows:
+        if never_sent(row["target"], configured, unread) is None:
+            continue
+        kept = by.setdefault(row["target"], [row["target"], 0, 0, 0, None, ""])
+        if row["gave_up_at"]:
+            kept[3] += 1
+        elif row["failures"]:
+            kept[2] += 1
+            kept[5] = max(kept[5], row["next_at"] or "")
+        else:  # sent again by hand: to the targets configured when tried
+            kept[1] += 1  # (said with the others sent again by hand)
+    gone = [k for t, k in by.items() if t not in unread]
+    unsent = [k for t, k in by.items() if t in unread]
+    requeued = sum(1 for r in rows if not r["gave_up_at"] and not r["failures"])
+    return [
+        *_never_sent(gone, GONE, _GONE_BACK),
+        *_never_sent(unsent, UNREAD, _UNREAD_BACK),
+        *_requeued(requeued),
+    ]
+
+
+def _requeued(count: int) -> list[str]:
+    """The sentence of the alerts sent again by hand, none when none."""
+    if not count:
+        return []
+    return [
+        f"{count} sent again by hand (`alerts --resend`), waiting to be sent at the "
+        "daemon's next look or the next `run --once` (not an error)"
+    ]
 
 
 def _never_sent(gone: Sequence[Sequence[Any]], why: str, back: str) -> list[str]:
