@@ -76,6 +76,31 @@ def test_the_daemon_gives_up_a_url_apprise_does_not_understand_in_those_words(
     assert words in cli("alerts", "--undelivered").stdout
 
 
+def test_one_sent_again_by_hand_with_nowhere_to_go_is_given_up_not_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Put back (by an earlier version's `alerts --resend`, or with the URL
+    # since mistyped): the daemon has no target for it; its row said it was
+    # delivered ("the targets configured now have it") and was deleted.
+    cli_in(tmp_path, monkeypatch, _config(False), env=KEY)
+    db = Store(tmp_path / "t.db")
+    clock = FakeClock()
+    alert = _alert(db, clock)
+    Keeper(db, clock, 3600).failed(alert, TARGET, "delivery failed")
+    assert resend(db, alert.id or 0, clock()) == 1
+    db.close()
+
+    tracker = Tracker(load_config(str(tmp_path / "tracker.toml"), KEY))
+    try:
+        looked = _until(lambda: [r for r in waiting(tracker.store) if r["failures"]])
+        rows = waiting(tracker.store)
+    finally:
+        tracker.close()
+    assert looked and [(r["target"], r["error"], bool(r["gave_up_at"])) for r in rows] == [
+        (TARGET, "a URL Apprise does not understand at alerts.notify[0]", True)
+    ]
+
+
 def test_resend_says_there_is_nowhere_to_send_when_apprise_understands_no_url(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -198,7 +198,7 @@ def redeliver(
                     keeper.failed(alert, name, NOT_TRIED)
                 continue
             deliver = targets.get(name)
-            if deliver is None and every:  # sent by hand: the targets configured now have it
+            if deliver is None and every and targets:  # sent by hand: the targets now have it
                 keeper.delivered(alert, name)
                 continue
             if deliver is None:  # the config changed, or Apprise refused its URL: nowhere
