@@ -73,7 +73,14 @@ def test_the_daemon_gives_up_a_url_apprise_does_not_understand_in_those_words(
 
     listed = json.loads(cli("alerts", "--undelivered", "--json").stdout)["undelivered"]
     assert [(r["id"], r["error"]) for r in listed] == [(alert.id, words)]
-    assert words in cli("alerts", "--undelivered").stdout
+    shown = cli("alerts", "--undelivered")
+    assert words in shown.stdout
+    (line,) = [x for x in cli("doctor").stdout.splitlines() if " alerts: " in x]
+    resend = "`alerts --resend ID` sends one to the targets configured now"
+    nowhere = "no other target configured: nowhere to resend one"
+    said = f"and never sent there: 1 given up; {resend if hooked else nowhere}"
+    assert said in shown.stderr and said in line
+    assert hooked == ("--resend" in shown.stderr + line)  # alone, it refuses: not offered
 
 
 def test_one_sent_again_by_hand_with_nowhere_to_go_is_given_up_not_dropped(

@@ -80,7 +80,7 @@ def list_undelivered(
         click.echo(_table(rows) if screen is None else _screen_table(rows, screen))
         for line in undelivered_notes(rows, sending, unread):  # doctor's words and counts
             click.echo(fitted(line, notes), err=True)
-        if any(row["gave_up_at"] for row in rows):
+        if any(row["gave_up_at"] for row in rows) and sending != set():  # else it refuses
             click.echo(fitted("(alerts --resend ID sends one given up again)", notes), err=True)
     pruned.note(cut, screen=notes)
 

@@ -106,8 +106,10 @@ def undelivered_check(
             f"{tried + given_up} not taken by their webhook or notify target: "
             f"{', '.join(parts)}{said}"
         )
-    sentences += _never_sent(gone, GONE, _GONE_BACK)
-    sentences += _never_sent(unsent, f"{UNREAD} (its alerts.notify line above)", _UNREAD_BACK)
+    sends = configured is None or bool(configured)  # else `alerts --resend` refuses
+    sentences += _never_sent(gone, GONE, _GONE_BACK, sends)
+    above = f"{UNREAD} (its alerts.notify line above)"
+    sentences += _never_sent(unsent, above, _UNREAD_BACK, sends)
     sentences += _requeued(requeued)
     if not sentences:
         return None
@@ -161,9 +163,10 @@ def undelivered_notes(
     gone = [k for t, k in by.items() if t not in unread]
     unsent = [k for t, k in by.items() if t in unread]
     requeued = sum(1 for r in rows if not r["gave_up_at"] and not r["failures"])
+    sends = configured is None or bool(configured)
     return [
-        *_never_sent(gone, GONE, _GONE_BACK),
-        *_never_sent(unsent, UNREAD, _UNREAD_BACK),
+        *_never_sent(gone, GONE, _GONE_BACK, sends),
+        *_never_sent(unsent, UNREAD, _UNREAD_BACK, sends),
         *_requeued(requeued),
     ]
 
@@ -178,9 +181,13 @@ def _requeued(count: int) -> list[str]:
     ]
 
 
-def _never_sent(gone: Sequence[Sequence[Any]], why: str, back: str) -> list[str]:
+def _never_sent(
+    gone: Sequence[Sequence[Any]], why: str, back: str, sends: bool = True
+) -> list[str]:
     """The sentence of the alerts kept for targets the daemon does not send
-    to (``why``: not configured, or a URL not understood), none when none."""
+    to (``why``: not configured, or a URL not understood), none when none;
+    ``sends``: whether the daemon sends to any target (else `alerts --resend`
+    refuses: it is not offered)."""
     still, dropped = (sum(int(r[i] or 0) for r in gone) for i in (2, 3))
     if not (still or dropped):
         return []
@@ -189,10 +196,14 @@ def _never_sent(gone: Sequence[Sequence[Any]], why: str, back: str) -> list[str]
     parts = [f"{still} still tried, given up at the next try (due by {by})"] if still else []
     parts += [f"{dropped} given up"] if dropped else []
     again = f"; {back} (then a reload) has them tried there" * bool(still)
+    resend = (
+        "`alerts --resend ID` sends one to the targets configured now"
+        if sends
+        else "no other target configured: nowhere to resend one"
+    )
     return [
         f"{still + dropped} not taken by {names}, {why}, and never sent there: "
-        f"{', '.join(parts)}{again}; `alerts --resend ID` sends one to the targets "
-        "configured now"
+        f"{', '.join(parts)}{again}; {resend}"
     ]
 
 
