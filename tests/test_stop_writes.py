@@ -106,6 +106,26 @@ def test_prune_stopped_between_batches_says_what_it_deleted(tmp_path, signum, co
 
 
 @pytest.mark.parametrize(("signum", "code", "said"), SIGNALS)
+def test_prune_stopped_while_counting_says_nothing_was_deleted(tmp_path, signum, code, said):
+    # It said only `stopped by SIGTERM` (`interrupted`): whether any row went, not.
+    (tmp_path / "tracker.toml").write_text(sim_config(OFFLINE))
+    db = tmp_path / "t.db"
+    _many(db, 50)
+    script = AFTER_CALL.format(
+        module="tracker.store.prune",
+        name="plan",  # the first panel's batches chosen, the rows not yet counted
+        at=1,
+        signum=int(signum),
+        args=["prune", "--older-than", "365d", "--yes"],
+    )
+    done = _child(tmp_path, script)
+    assert done.returncode == code, done.stderr
+    assert done.stderr == f"smm-tracker: {said}: nothing deleted\n"
+    assert "deleted" not in done.stdout
+    assert _count(db, "SELECT count(*) FROM orders") == 50
+
+
+@pytest.mark.parametrize(("signum", "code", "said"), SIGNALS)
 def test_track_of_ids_piped_in_stopped_mid_write_tracks_them_all_and_says_so(
     tmp_path, signum, code, said
 ):

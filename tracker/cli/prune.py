@@ -87,32 +87,37 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     from tracker.store.readings import panels_in_database
 
     config = ctx.config(keys=False)
-    opened = cache(partial(open_store, config, existing=True, read_only=dry_run))
-    names = [stored_panel(config, panel, opened)] if panel else panels_in_database(opened())
-    store = opened()
-    window = config.refill.window if config.refill.enabled else None
-    now = utcnow()
-    cut = cutoffs(now, seconds, window)
-    screen = stdout_screen()
-    for line in _header(cut, older_than.strip(), panel, screen):
-        click.echo(fitted(line, screen, 4))
-    plans: Plans = {}
-    found = count(store, names, cut, panel, plans)
-    if not any(found.values()):
-        click.echo("nothing to delete")
-        if free_bytes(store):  # a prune before left it: still to give back
-            _free(store, config.database.path)
-        return
-    _show(found)
-    if dry_run:
-        click.echo("dry run: nothing deleted")
-        return
-    if not yes and not ask(f"Delete these {counted(sum(found.values()), 'row')}?"):
-        fail("nothing deleted", EXIT_FAILED)
-    done = zero()
-    # Recorded with the first batch that deletes rows, counted by each: a read
-    # whose window reaches before cut.records says its counts are incomplete.
-    run = PruneRun(store, now, names[0] if panel else None, older_than.strip(), cut.records)
+    # A stop before the first batch (while counting): one line, that nothing went.
+    try:
+        opened = cache(partial(open_store, config, existing=True, read_only=dry_run))
+        names = [stored_panel(config, panel, opened)] if panel else panels_in_database(opened())
+        store = opened()
+        window = config.refill.window if config.refill.enabled else None
+        now = utcnow()
+        cut = cutoffs(now, seconds, window)
+        screen = stdout_screen()
+        for line in _header(cut, older_than.strip(), panel, screen):
+            click.echo(fitted(line, screen, 4))
+        plans: Plans = {}
+        found = count(store, names, cut, panel, plans)
+        if not any(found.values()):
+            click.echo("nothing to delete")
+            if free_bytes(store):  # a prune before left it: still to give back
+                _free(store, config.database.path)
+            return
+        _show(found)
+        if dry_run:
+            click.echo("dry run: nothing deleted")
+            return
+        if not yes and not ask(f"Delete these {counted(sum(found.values()), 'row')}?"):
+            fail("nothing deleted", EXIT_FAILED)
+        done = zero()
+        # Recorded with the first batch that deletes rows, counted by each: a read
+        # whose window reaches before cut.records says its counts are incomplete.
+        run = PruneRun(store, now, names[0] if panel else None, older_than.strip(), cut.records)
+    except KeyboardInterrupt as exc:  # (one at the question is click's No, above)
+        said, code = ending(exc)
+        fail(f"{said}: nothing deleted", code)
     try:  # a stop is kept while a batch deletes and is counted: said whole, then ended
         with held() as hold:
             stop = partial(end_if_stopped, hold)
