@@ -264,3 +264,42 @@ def test_alerts_resend_stopped_by_sigterm_ends_with_one_line_143(tmp_path):
     assert "Traceback" not in done.stderr
     # Each alert's reset is one write: the first whole, the second not begun.
     assert _count(tmp_path / "t.db", "SELECT count(*) FROM alert_deliveries") == 1
+
+
+@pytest.mark.parametrize(("signum", "code", "said"), SIGNALS)
+def test_alerts_resend_stopped_after_the_first_says_the_first_is_sent_again(
+    tmp_path, signum, code, said
+):
+    # The lines came after the loop: stopped after the first reset, alert 1
+    # was set to go again with nothing said of it.
+    config = sim_config(OFFLINE) + '[alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\n'
+    (tmp_path / "tracker.toml").write_text(config)
+    from tracker.store.orders import Store
+
+    Store(tmp_path / "t.db").close()
+    with sqlite3.connect(tmp_path / "t.db") as c:
+        c.executemany(
+            "INSERT INTO alerts (at, panel, kind, severity, message) "
+            "VALUES ('2026-12-01T00:00:00Z', 'sim', 'x', 'warning', ?)",
+            [("one",), ("two",)],
+        )
+    c.close()
+    script = AFTER_CALL.format(
+        module="tracker.store.outbox",
+        name="resend",
+        at=1,
+        signum=int(signum),
+        args=["alerts", "--resend", "1", "--resend", "2"],
+    ).replace(
+        "from tracker.cli.main",
+        "import tracker.cli.alerts as cli\ncli.resend = stopping\nfrom tracker.cli.main",
+    )
+    done = _child(tmp_path, script)
+    assert done.returncode == code, done.stderr
+    assert done.stderr == f"smm-tracker: {said}\n"
+    when = "sent again by the next run (no daemon runs now: start it, or run --once)"
+    assert done.stdout == f"alert 1: {when}\n"  # what was reset, and no more
+    with sqlite3.connect(tmp_path / "t.db") as c:
+        reset = [r[0] for r in c.execute("SELECT DISTINCT alert_id FROM alert_deliveries")]
+    c.close()
+    assert reset == [1]

@@ -21,6 +21,7 @@ from tracker.cli.panels import read_panel, shown_ids
 from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.since import since_start, since_text
+from tracker.cli.stops import end_if_stopped, held
 from tracker.cli.undelivered import list_undelivered, where_sent
 from tracker.clock import utcnow
 from tracker.errors import TrackerError
@@ -159,13 +160,17 @@ def _alert_line(at: str, severity: str, kind: str, message: str, width: int = 0)
 def _resend(store: Store, ids: tuple[int, ...], database: Path) -> None:
     from tracker.service.lock import holding
 
-    missing = [i for i in dict.fromkeys(ids) if resend(store, i, utcnow()) == 0]
     when = "sent again at the daemon's next look (within 30s)"
     if holding(database) is None:  # no run holds the database: nothing looks now
         when = "sent again by the next run (no daemon runs now: start it, or run --once)"
+    missing = []
     for alert_id in dict.fromkeys(ids):
-        if alert_id not in missing:
-            click.echo(f"alert {alert_id}: {when}")
+        with held() as hold:  # a stop waits for the reset to be said: one said is one done
+            if resend(store, alert_id, utcnow()) == 0:
+                missing.append(alert_id)
+            else:
+                click.echo(f"alert {alert_id}: {when}")
+        end_if_stopped(hold)
     if missing:
         raise TrackerError(_missing(store, missing))
 
