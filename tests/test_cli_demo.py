@@ -293,3 +293,65 @@ def test_on_an_80_column_terminal_the_demos_first_lines_fit(monkeypatch, tmp_pat
     assert re.fullmatch(r"simulated panel at http://127\.0\.0\.1:\d+/api/v2", lines[0]), lines
     assert re.fullmatch(r"database /tmp/smm-tracker-demo-\w+/demo\.db", lines[1]), lines
     assert all(len(line) <= 80 for line in lines), lines
+
+
+# `demo --orders 2 ARGS...` on a panel refusing every order (nothing to show),
+# the SIGNUM (0: none) sent as it starts watching.
+REFUSED = """
+import os
+from tracker.errors import PanelError
+from tracker.panel import client
+def add(self, *args, **kwargs):
+    raise PanelError("this service is disabled", panel="demo", action="add")
+client.PanelClient.add = add
+from tracker.cli import demo
+real = demo.run_daemon
+def run_daemon(*args, **kwargs):
+    if {signum}:
+        os.kill(os.getpid(), {signum})
+    return real(*args, **kwargs)
+demo.run_daemon = run_daemon
+from tracker.cli.main import main
+main(["demo", "--orders", "2", *{args!r}], prog_name="smm-tracker")
+"""
+
+
+def _refused(tmp_path, signum: int, *args: str):
+    import os
+    import subprocess
+    import sys
+
+    from simconfig import SOURCE
+
+    return subprocess.run(
+        [sys.executable, "-c", REFUSED.format(signum=signum, args=list(args))],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": SOURCE},
+        cwd=tmp_path,
+        timeout=120,
+    )
+
+
+def test_a_demo_stopped_before_any_status_change_exits_0(tmp_path):
+    # A demo the user stopped exited 1 when no status change had been shown
+    # yet (README: a demo stopped exits 0), with --duration or without.
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        for args in ((), ("--duration", "600")):
+            done = _refused(tmp_path, int(signum), *args)
+            assert done.returncode == 0, (signum, args, done.stdout, done.stderr)
+            assert done.stderr == "", (signum, args)
+            assert "placed 0 orders" in done.stdout
+
+
+def test_a_demo_that_ran_its_duration_showing_nothing_says_why_and_exits_1(tmp_path):
+    # It exited 1 with no word of why.
+    done = _refused(tmp_path, 0, "--duration", "1")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == (
+        "smm-tracker: no status change in --duration's 1 s: no order placed, "
+        "or none polled (see the lines above)\n"
+    )
+    assert "could not place order 1: demo: add: this service is disabled" in done.stdout

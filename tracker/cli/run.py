@@ -286,7 +286,7 @@ def demo(count: int, speed: float, every: float, duration: float | None, keep: s
 
     configure("warning", "console")
     stop = threading.Event()
-    install_signal_handlers(stop)
+    asked = install_signal_handlers(stop)  # a Ctrl-C or SIGTERM, not --duration's end
     screen = stdout_screen()
 
     def echo(line: str) -> None:
@@ -305,5 +305,6 @@ def demo(count: int, speed: float, every: float, duration: float | None, keep: s
         stop=stop,
         echo=echo,
     )
-    if shown == 0:
-        sys.exit(1)
+    if shown == 0 and not asked:  # --duration ran out; a stop asked for exits 0
+        ran = f" in --duration's {duration:g} s" if duration is not None else ""
+        fail(f"no status change{ran}: no order placed, or none polled (see the lines above)")
