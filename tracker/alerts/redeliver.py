@@ -31,7 +31,15 @@ from tracker.clock import Clock, iso
 from tracker.errors import StoreError
 from tracker.redact import redact_text
 from tracker.rules.episodes import Alert
-from tracker.rules.redelivery import NOT_TRIED, PER_PASS, REMOVED, late_note, not_understood
+from tracker.rules.redelivery import (
+    NO_TARGET,
+    NOT_TRIED,
+    PER_PASS,
+    REMOVED,
+    late_note,
+    no_target,
+    not_understood,
+)
 from tracker.store import outbox
 from tracker.store.outbox import EVERY
 
@@ -44,6 +52,7 @@ Deliver = Callable[[Alert, str], str | None]
 # One look at a time in a process: at a reload the new sink's first look
 # would read the rows the old sink's look is still sending (sent twice).
 _LOOKING = threading.Lock()
+GIVE_UP_WAIT = 5.0  # seconds Keeper.give_up_all waits for a reload's other sink's look
 
 
 class Keeper:
@@ -133,6 +142,36 @@ class Keeper:
                 error=error,
             )
 
+    def give_up_all(self) -> int:
+        """The daemon sends to no target (none configured, or only URLs Apprise
+        does not understand): give up every alert still tried, at once, each
+        logged with why (:func:`no_target`), whatever ``alerts.redeliver_for``
+        says; return how many. Nothing else would ever look at them."""
+        if self.store is None or not _LOOKING.acquire(timeout=GIVE_UP_WAIT):
+            return 0  # a reload's other sink still looking: the next start does it
+        try:
+            rows = [r for r in outbox.waiting(self.store) if not r["gave_up_at"]]
+            now = self.clock()
+            for row in rows:
+                why = no_target(row["target"], self.unread)
+                outbox.failed(self.store, row["id"], row["target"], why, now, 0)
+                if row["target"] != EVERY:
+                    DELIVERIES.count(_series(row["target"]), GIVEN_UP)
+                log.error(
+                    "alert_given_up",
+                    alert=row["kind"],
+                    alert_id=row["id"],
+                    panel=row["panel"],
+                    target=row["target"],
+                    error=why,
+                )
+        except (StoreError, sqlite3.Error) as exc:  # given up at the next start instead
+            log.warning("alerts_redelivery_unread", error=str(exc))
+            return 0
+        finally:
+            _LOOKING.release()
+        return len(rows)
+
     def delivered(self, alert: Alert, target: str) -> None:
         if alert.id is None or self.store is None:
             return
@@ -221,7 +260,7 @@ def redeliver(
                 counts["failed"] += 1
         if every:
             if not names:
-                keeper.failed(alert, EVERY, "no webhook or notify target configured", last=True)
+                keeper.failed(alert, EVERY, NO_TARGET, last=True)
             else:
                 keeper.delivered(alert, EVERY)
     return counts

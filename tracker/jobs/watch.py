@@ -57,6 +57,12 @@ class Watch(KeyGate):
         alerts = self.config.alerts
         # Apprise targets share the webhook's queue and thread (and its timeout).
         notify = targets(alerts.notify, timeout=alerts.webhook_timeout) if alerts.notify else []
+        keeper = Keeper(
+            tracker.store,
+            tracker.clock,
+            alerts.redeliver_for,
+            unread(alerts.notify, notify),  # their alerts given up in those words
+        )
         self.sink = (
             WebhookSink(
                 alerts.webhook_url,
@@ -65,18 +71,13 @@ class Watch(KeyGate):
                 chat_id=alerts.telegram_chat_id,
                 stop_event=tracker.stop_event,
                 notify=notify,
-                keeper=Keeper(
-                    tracker.store,
-                    tracker.clock,
-                    alerts.redeliver_for,
-                    unread(alerts.notify, notify),  # their alerts given up in those words
-                ),
+                keeper=keeper,
             )
-            # A notify URL Apprise does not understand, alone: no target, but its
-            # alerts kept from before are still looked at (and given up, truly worded).
-            if alerts.webhook_url or alerts.notify
+            if alerts.webhook_url or notify
             else None
         )
+        if self.sink is None:  # nowhere to send: the alerts kept from before, given up now
+            keeper.give_up_all()
         self.alerter = Alerter(tracker.store, self.sink, clock=tracker.clock)
         # Disk full or read-only database: one alert per outage; jobs retry on schedule.
         self.store_health = StoreHealth(

@@ -29,6 +29,9 @@ NOT_TRIED = "not tried: the target failed just before"
 # The words of a row given up because the daemon has no such target: its
 # place gone from the config, or its notify URL one Apprise does not understand.
 REMOVED = "no longer configured"
+# The words of a row given up because the daemon sends to no target at all
+# (none in [alerts], or only notify URLs Apprise does not understand).
+NO_TARGET = "no webhook or notify target configured"
 
 
 def not_understood(target: str) -> str:
@@ -36,6 +39,15 @@ def not_understood(target: str) -> str:
     does not understand, naming its place ("alerts.notify[0]"): it is still in
     the config, but the daemon never sends there."""
     return f"a URL Apprise does not understand at {target.partition(' ')[0]}"
+
+
+def no_target(target: str, unread: Collection[str]) -> str:
+    """Return the words of a row at ``target`` given up because the daemon
+    sends to no target at all: ``unread``, the notify places whose URL Apprise
+    does not understand (their rows named so, another gone from the config)."""
+    if target in unread:
+        return not_understood(target)
+    return REMOVED if unread and target != EVERY else NO_TARGET
 
 
 def wait_after(failures: int) -> float:
@@ -110,7 +122,7 @@ def undelivered_check(
     sentences += _never_sent(gone, GONE, _GONE_BACK, sends)
     above = f"{UNREAD} (its alerts.notify line above)"
     sentences += _never_sent(unsent, above, _UNREAD_BACK, sends)
-    sentences += _requeued(requeued)
+    sentences += _requeued(requeued, sends)
     if not sentences:
         return None
     tail = "`smm-tracker alerts --undelivered` lists them"
@@ -167,14 +179,25 @@ def undelivered_notes(
     return [
         *_never_sent(gone, GONE, _GONE_BACK, sends),
         *_never_sent(unsent, UNREAD, _UNREAD_BACK, sends),
-        *_requeued(requeued),
+        *_requeued(requeued, sends),
     ]
 
 
-def _requeued(count: int) -> list[str]:
-    """The sentence of the alerts sent again by hand, none when none."""
+# When the daemon gives up what it has no target for (it sends to none):
+# at its start, as a reload's or a `run --once`'s (Keeper.give_up_all).
+_AT_START = "given up at the daemon's next start or reload or the next `run --once`"
+
+
+def _requeued(count: int, sends: bool = True) -> list[str]:
+    """The sentence of the alerts sent again by hand, none when none;
+    ``sends``: whether the daemon sends to any target (else it gives them up)."""
     if not count:
         return []
+    if not sends:
+        return [
+            f"{count} sent again by hand (`alerts --resend`), no target to send them to: "
+            f"{_AT_START}"
+        ]
     return [
         f"{count} sent again by hand (`alerts --resend`), waiting to be sent at the "
         "daemon's next look or the next `run --once` (not an error)"
@@ -193,7 +216,8 @@ def _never_sent(
         return []
     names = ", ".join(r[0] for r in gone if int(r[2] or 0) + int(r[3] or 0))
     by = max((r[5] for r in gone if r[5]), default=None)
-    parts = [f"{still} still tried, given up at the next try (due by {by})"] if still else []
+    when = f"at the next try (due by {by})" if sends else _AT_START.removeprefix("given up ")
+    parts = [f"{still} still tried, given up {when}"] if still else []
     parts += [f"{dropped} given up"] if dropped else []
     again = f"; {back} (then a reload) has them tried there" * bool(still)
     resend = (
