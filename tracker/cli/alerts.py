@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from tracker.cli import pruned
 from tracker.cli.bounds import POSITIVE
@@ -28,6 +29,8 @@ from tracker.errors import TrackerError
 from tracker.store.alerts import alerts_since, open_episodes
 from tracker.store.orders import Store
 from tracker.store.outbox import resend
+
+DEFAULT = ParameterSource.DEFAULT
 
 
 @main.command()
@@ -68,9 +71,12 @@ def alerts(
     database: Path | None,
 ) -> None:
     """List alerts, oldest first, and the episodes still open."""
-    if resend_ids and (undelivered or as_json or since or panel):
+    # --limit has a default: refused only when given (a 100 would be one too)
+    limited = click.get_current_context().get_parameter_source("limit") != DEFAULT
+    if resend_ids and (undelivered or as_json or since or panel or limited):
         given = [n for n, v in (("--undelivered", undelivered), ("--json", as_json)) if v]
         given += [n for n, v in (("--since", since), ("--panel", panel)) if v is not None]
+        given += ["--limit"] * limited
         raise click.UsageError(
             f"--resend names alerts by ID: it takes no {', '.join(given)} (list them first)"
         )
