@@ -72,17 +72,17 @@ class Keeper:
         self.taken: set[tuple[int | None, str]] = set()
 
     def failed(
-        self, alert: Alert, target: str, error: str, *, last: bool = False
+        self, alert: Alert, target: str, error: str, *, last: bool = False, tried: bool = True
     ) -> datetime | None:
         """Note a failure of ``target`` with ``alert`` (``last``: no second
-        try); return when it is tried again, None when never."""
+        try; ``tried`` False: not sent there, no failure counted); return
+        when it is tried again, None when never."""
         if alert.id is None or self.window <= 0 or self.store is None:
             return None  # never stored (the database refused it), or nothing is kept
         error = redact_text(error)  # a receiver's words may quote the URL or the key
         try:
-            due = outbox.failed(
-                self.store, alert.id, target, error, self.clock(), 0 if last else self.window
-            )
+            window = 0 if last else self.window
+            due = outbox.failed(self.store, alert.id, target, error, self.clock(), window, tried)
         except (StoreError, sqlite3.Error) as exc:
             self.troubles += 1
             log.error("alert_not_kept", alert=alert.kind, alert_id=alert.id, error=str(exc))
@@ -233,8 +233,8 @@ def redeliver(
                 continue
             if name in down:
                 counts["skipped"] += 1
-                if every:  # its own row now: tried at the next look but one
-                    keeper.failed(alert, name, NOT_TRIED)
+                if every:  # its own row now, still as sent again by hand (failures 0)
+                    keeper.failed(alert, name, NOT_TRIED, tried=False)
                 continue
             deliver = targets.get(name)
             if deliver is None and every and targets:  # sent by hand: the targets now have it

@@ -64,17 +64,26 @@ FROM alert_deliveries d GROUP BY d.target ORDER BY d.target
 
 
 def failed(
-    store: Store, alert_id: int, target: str, error: str, now: datetime, window: float
+    store: Store,
+    alert_id: int,
+    target: str,
+    error: str,
+    now: datetime,
+    window: float,
+    tried: bool = True,
 ) -> datetime | None:
     """Note that ``target`` did not take alert ``alert_id`` at ``now``; return
     when to try again, None when given up (``window`` seconds since its first
-    failure have passed, or 0: no second try)."""
+    failure have passed, or 0: no second try). ``tried`` False: not sent
+    there (:data:`NOT_TRIED`), no failure counted."""
     with store.write() as db:
         found = db.execute(
             "SELECT failures, failed_at FROM alert_deliveries WHERE alert_id = ? AND target = ?",
             [alert_id, target],
         ).fetchone()
-        failures, first = (found[0] + 1, parse_iso(found[1])) if found else (1, now)
+        failures, first = (
+            (found[0] + int(tried), parse_iso(found[1])) if found else (int(tried), now)
+        )
         due = next_try(failures, first, now, window)
         db.execute(
             "INSERT INTO alert_deliveries "
