@@ -46,10 +46,13 @@ def _keep(tmp_path: Path) -> tuple[int, int]:
     return kept.id or 0, again.id or 0
 
 
-def _rows(tmp_path: Path) -> list[tuple[int, str, str, bool]]:
+def _rows(tmp_path: Path) -> list[tuple[int, str, int, str, bool]]:
     db = Store(tmp_path / "t.db")
     try:
-        return [(r["id"], r["target"], r["error"], bool(r["gave_up_at"])) for r in waiting(db)]
+        return [
+            (r["id"], r["target"], r["failures"], r["error"], bool(r["gave_up_at"]))
+            for r in waiting(db)
+        ]
     finally:
         db.close()
 
@@ -73,7 +76,11 @@ def test_the_daemon_gives_up_what_no_target_is_left_for(
     with capture_logs() as logs:
         tracker = Tracker(load_config(str(tmp_path / "tracker.toml"), KEY))  # a start
         tracker.close()
-    assert _rows(tmp_path) == [(kept, "webhook", NO_TARGET, True), (again, "*", NO_TARGET, True)]
+    # Given up untried: their failures as they were (1 at the webhook, none resent).
+    assert _rows(tmp_path) == [
+        (kept, "webhook", 1, NO_TARGET, True),
+        (again, "*", 0, NO_TARGET, True),
+    ]
     told = [e for e in logs if e["event"] == "alert_given_up"]
     assert [(e["alert_id"], e["target"], e["error"]) for e in told] == [
         (kept, "webhook", NO_TARGET),
@@ -88,4 +95,8 @@ def test_run_once_gives_them_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env=KEY)
     kept, again = _keep(tmp_path)
     cli("run", "--once")
-    assert _rows(tmp_path) == [(kept, "webhook", NO_TARGET, True), (again, "*", NO_TARGET, True)]
+    # Given up untried: their failures as they were (1 at the webhook, none resent).
+    assert _rows(tmp_path) == [
+        (kept, "webhook", 1, NO_TARGET, True),
+        (again, "*", 0, NO_TARGET, True),
+    ]

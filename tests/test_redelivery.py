@@ -343,6 +343,7 @@ def test_an_alert_for_a_target_no_longer_configured_is_given_up(
     assert redeliver(keeper, {}, lambda: False)["failed"] == 1
     (row,) = kept(store)
     assert row["gave_up_at"] == iso(clock.now) and row["error"] == "no longer configured"
+    assert row["failures"] == 1  # given up, not tried there: no failure counted
 
 
 def test_resend_puts_a_given_up_alert_back_with_a_new_window(

@@ -99,7 +99,7 @@ def test_one_sent_again_by_hand_with_nowhere_to_go_is_given_up_not_dropped(
 
     tracker = Tracker(load_config(str(tmp_path / "tracker.toml"), KEY))
     try:
-        looked = _until(lambda: [r for r in waiting(tracker.store) if r["failures"]])
+        looked = _until(lambda: [r for r in waiting(tracker.store) if r["gave_up_at"]])
         rows = waiting(tracker.store)
     finally:
         tracker.close()

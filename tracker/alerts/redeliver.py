@@ -154,7 +154,7 @@ class Keeper:
             now = self.clock()
             for row in rows:
                 why = no_target(row["target"], self.unread)
-                outbox.failed(self.store, row["id"], row["target"], why, now, 0)
+                outbox.failed(self.store, row["id"], row["target"], why, now, 0, tried=False)
                 if row["target"] != EVERY:
                     DELIVERIES.count(_series(row["target"]), GIVEN_UP)
                 log.error(
@@ -242,7 +242,7 @@ def redeliver(
                 continue
             if deliver is None:  # the config changed, or Apprise refused its URL: nowhere
                 why = not_understood(name) if name in keeper.unread else REMOVED
-                keeper.failed(alert, name, why, last=True)
+                keeper.failed(alert, name, why, last=True, tried=False)  # given up, not tried
                 counts["failed"] += 1
                 continue
             error = deliver(alert, note)
@@ -260,7 +260,7 @@ def redeliver(
                 counts["failed"] += 1
         if every:
             if not names:
-                keeper.failed(alert, EVERY, NO_TARGET, last=True)
+                keeper.failed(alert, EVERY, NO_TARGET, last=True, tried=False)
             else:
                 keeper.delivered(alert, EVERY)
     return counts
