@@ -79,3 +79,15 @@ def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
     return asked
+
+
+@pytest.fixture
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A panel call's backoff between tries cut from 1-2 s (doubling) to 10 ms,
+    for tests whose point is what is retried, not how long it waits. A
+    panel's own Retry-After is still honoured (tests/test_faults.py)."""
+    import tenacity
+
+    from tracker.panel import budget
+
+    monkeypatch.setattr(budget, "BACKOFF", tenacity.wait_fixed(0.01))

@@ -20,6 +20,8 @@ import pytest
 from hostile import HostileServer, Reply, json_reply
 from simconfig import cli_in, sim_config
 
+pytestmark = pytest.mark.usefixtures("quick_backoff")  # what is retried, not the wait
+
 KEY = "hostile-key-AnswerPages93"
 ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
 HTML = {"Content-Type": "text/html"}

@@ -22,6 +22,8 @@ from simconfig import cli_process, sim_config
 from tracker.cli.main import main
 from tracker.sim.server import PanelServer, SimulatedPanel
 
+pytestmark = pytest.mark.usefixtures("quick_backoff")  # what is retried, not the wait
+
 KEY = "sim-key-Fail7Qw2Er9Ty4Ui"
 
 

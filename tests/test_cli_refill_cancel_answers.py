@@ -19,6 +19,8 @@ import pytest
 from hostile import HostileServer, Reply, json_reply, text_reply
 from simconfig import cli_in, request_refills_once, sim_config
 
+pytestmark = pytest.mark.usefixtures("quick_backoff")  # what is retried, not the wait
+
 KEY = "hostile-key-RefillCancel7"
 LOST = "answered without a usable refill ID"
 
