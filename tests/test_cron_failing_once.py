@@ -28,6 +28,8 @@ import pytest
 from hostile import HostileServer, drip, json_reply, text_reply
 from simconfig import cli_in, sim_config
 
+pytestmark = pytest.mark.usefixtures("quick_backoff")  # what is told, not the wait
+
 KEY = "hostile-key-Cron5Fail8Once3"
 SERVICES = [{"service": 1, "name": "Likes", "type": "Default", "rate": "0.9", "min": 10}]
 PAGE_502 = "<html><head><title>502 Bad Gateway</title></head><body>502</body></html>"
