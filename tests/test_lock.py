@@ -83,6 +83,7 @@ def test_an_existing_lock_file_on_a_read_only_filesystem_still_locks(tmp_path, m
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root can leave a file the service cannot open")
+@pytest.mark.usefixtures("quick_backoff")  # the panel down: its 4 retries, 10 ms apart
 def test_run_as_root_leaves_the_lock_file_to_the_services_user(tmp_path, monkeypatch):
     # `sudo smm-tracker --config /etc/smm-tracker/config.toml run --once` while
     # the unit is stopped: a root-owned 0600 lock file in its StateDirectory
