@@ -21,6 +21,8 @@ from simconfig import cli_in
 
 from tracker.panel import failures, refusals
 
+pytestmark = pytest.mark.usefixtures("quick_backoff")  # what is blamed, not the wait
+
 KEY = "blame-key-Hq4Zt8Lm2Nc6Vx"
 IDS = list(range(5001, 5031))  # 30 orders
 

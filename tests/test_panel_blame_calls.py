@@ -21,6 +21,8 @@ from blame_panel import Respond, asked, config_for, serving, status_of
 from hostile import HostileServer, Reply, json_reply
 from simconfig import cli_in
 
+pytestmark = pytest.mark.usefixtures("quick_backoff")  # what is blamed, not the wait
+
 KEY = "blame-calls-key-Wd3Rk7Pq9Ts"
 IDS = list(range(6001, 6031))  # 30 orders
 LEFT_OUT = IDS[-6:]  # more than ASK_ALONE: asked again in a multi call first
