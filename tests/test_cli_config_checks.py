@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
 
+pytestmark = pytest.mark.usefixtures("quick_backoff")  # what is said, not the wait
+
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):

@@ -33,6 +33,8 @@ from tracker.service.doctor_database import known_migrations
 from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.orders import Store
 
+pytestmark = pytest.mark.usefixtures("quick_backoff")  # what is said, not the wait
+
 KEY = "doctor-key-Vb6Nc1Xz8Pq3"
 DB = Path("/srv/t.db")
 KNOWN = ("m001", "m002")

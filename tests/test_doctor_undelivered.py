@@ -20,7 +20,7 @@ from tracker.rules.episodes import Alert
 from tracker.store.orders import Store
 from tracker.store.outbox import resend, waiting
 
-pytestmark = pytest.mark.usefixtures("fresh_logs")
+pytestmark = pytest.mark.usefixtures("fresh_logs", "quick_backoff")
 
 HOOKED = OFFLINE_CONFIG + '[alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\n'
 TGRAM = "alerts.notify[0] (tgram)"  # a notify target the config no longer names

@@ -22,7 +22,7 @@ from tracker.rules.episodes import Alert
 from tracker.store.orders import Store
 from tracker.store.outbox import resend, waiting
 
-pytestmark = pytest.mark.usefixtures("fresh_logs")
+pytestmark = pytest.mark.usefixtures("fresh_logs", "quick_backoff")
 
 HOOKED = OFFLINE_CONFIG + '[alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\n'
 UNREAD = "nosuchservice://someTok3nHere/x"  # Apprise does not understand it
