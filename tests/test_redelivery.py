@@ -482,6 +482,7 @@ def test_the_daemon_keeps_an_alert_its_webhook_refused_and_sends_it_once_back(
     assert (late["id"], late["late"]) == (alert.id, True)
 
 
+@pytest.mark.usefixtures("quick_backoff")  # doctor asks the offline panel: 10 ms apart
 def test_doctor_warns_of_alerts_no_target_took(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,9 +9,13 @@ from __future__ import annotations
 import errno
 import os
 
+import pytest
 from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
 
 import tracker.rules.secret_files as secret_files
+
+# doctor asks the offline panel (port 9) at the default 4 retries: 10 ms apart.
+pytestmark = pytest.mark.usefixtures("quick_backoff")
 
 
 def test_doctor_warns_that_the_units_config_puts_the_database_where_the_unit_cannot_write(
