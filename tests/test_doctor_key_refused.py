@@ -18,6 +18,8 @@ from tracker.cli import screen as screen_module
 from tracker.cli.main import main
 from tracker.store.orders import Store
 
+pytestmark = pytest.mark.usefixtures("quick_backoff")  # a panel down on purpose: tries 10 ms apart
+
 KEY = "doctor-key-Rf7Kp2Lw9Qx4"
 CONFIG = """
 [database]

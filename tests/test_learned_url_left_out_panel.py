@@ -8,10 +8,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
 
 from tracker.store.capabilities import learn
 from tracker.store.orders import Store
+
+pytestmark = pytest.mark.usefixtures("quick_backoff")  # a panel down on purpose: tries 10 ms apart
 
 OLD_URL = "https://reseller:hunter2@old.example/api/v2?token=abc"
 SHOWN = "https://reseller:***@old.example/api/v2?token=***"

@@ -17,6 +17,8 @@ import pytest
 from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
 from test_service_run import DEADLINE, Daemon
 
+pytestmark = pytest.mark.usefixtures("quick_backoff")  # a panel down on purpose: tries 10 ms apart
+
 
 def test_log_level_critical_keeps_a_panel_down_out_of_the_log(tmp_path, monkeypatch):
     cli = cli_in(
