@@ -7,7 +7,8 @@ without the daemon's package."""
 from __future__ import annotations
 
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 Handler = Any  # what signal.getsignal returns: a callable, SIG_DFL, SIG_IGN or None
@@ -101,3 +102,19 @@ def from_start() -> FromStart | None:
     if _FROM_START and _FROM_START[-1].before:
         return _FROM_START[-1]
     return None
+
+
+@contextmanager
+def handled_by(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """While the block runs, SIGINT and SIGTERM go to ``handler``; a signal
+    the process was started ignoring (``cmd &`` in a script) stays ignored;
+    each put back as it was after."""
+    numbers = (signal.SIGINT, signal.SIGTERM)
+    before = {n: signal.getsignal(n) for n in numbers if signal.getsignal(n) != signal.SIG_IGN}
+    for number in before:
+        signal.signal(number, handler)
+    try:
+        yield
+    finally:
+        for number, previous in before.items():
+            signal.signal(number, previous)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,9 +29,8 @@ from dataclasses import dataclass, field
 
 import click
 
+from tracker.signals import handled_by
 from tracker.terminal import escape_controls
-
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass
@@ -164,12 +162,5 @@ def shield(answer_to: str, waits: Waits | None = None) -> Iterator[Shield]:
         except OSError:  # stderr closed (`2>&1 | tee` stopped by the same Ctrl-C):
             pass  # raised here, it would cut the call on the wire short
 
-    # A signal started ignored (`add ... &` in a script) stays ignored.
-    before = {n: signal.getsignal(n) for n in SIGNALS if signal.getsignal(n) != signal.SIG_IGN}
-    for number in before:
-        signal.signal(number, handler)
-    try:
+    with handled_by(handler):  # one started ignored (`add ... &` in a script) stays so
         yield state
-    finally:
-        for number, previous in before.items():
-            signal.signal(number, previous)

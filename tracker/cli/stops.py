@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+from tracker.signals import handled_by
+
 # The commands that write or send, other than run/add/refill/cancel (shielded).
 WRITES = frozenset({"track", "untrack", "prune", "backup", "services", "init", "alerts"})
 EXIT_STOPPED = 128 + signal.SIGTERM  # 143, as shells report a SIGTERM
@@ -80,15 +82,8 @@ def held() -> Iterator[Hold]:
         if hold.stop is None:
             hold.stop = Stopped() if signum == signal.SIGTERM else KeyboardInterrupt()
 
-    numbers = (signal.SIGINT, signal.SIGTERM)
-    before = {n: signal.getsignal(n) for n in numbers if signal.getsignal(n) != signal.SIG_IGN}
-    for number in before:
-        signal.signal(number, keep)
-    try:
+    with handled_by(keep):
         yield hold
-    finally:
-        for number, previous in before.items():
-            signal.signal(number, previous)
 
 
 def end_if_stopped(hold: Hold) -> None:
