@@ -303,3 +303,42 @@ def test_alerts_resend_stopped_after_the_first_says_the_first_is_sent_again(
         reset = [r[0] for r in c.execute("SELECT DISTINCT alert_id FROM alert_deliveries")]
     c.close()
     assert reset == [1]
+
+
+# The real CLI as at a terminal, the signal sent as the prompt reads the
+# answer (click's confirm turns whatever a read raises there into its Abort).
+AT_THE_QUESTION = """
+import os
+import click.termui
+def answering(prompt):
+    os.kill(os.getpid(), {signum})
+    return "n"
+click.termui.visible_prompt_func = answering
+import tracker.cli.prune  # asked as at a terminal
+tracker.cli.prune.interactive = lambda: True
+from tracker.cli.main import main
+main({args!r}, prog_name="smm-tracker")
+"""
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [
+        (signal.SIGTERM, 143, "smm-tracker: stopped by SIGTERM: nothing deleted"),
+        (signal.SIGINT, 1, "smm-tracker: nothing deleted"),
+    ],  # fmt: skip
+)
+def test_prune_stopped_at_its_question_deletes_nothing_and_ends_as_its_stop(
+    tmp_path, signum, code, said
+):
+    # A SIGTERM at the question read as a No: exit 1, where every other
+    # moment of prune exits 143; a Ctrl-C there is a No, as README says.
+    (tmp_path / "tracker.toml").write_text(sim_config(OFFLINE))
+    db = tmp_path / "t.db"
+    _many(db, 20)
+    args = ["prune", "--older-than", "365d"]
+    done = _child(tmp_path, AT_THE_QUESTION.format(signum=int(signum), args=args))
+    assert done.returncode == code, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == said
+    assert "Traceback" not in done.stderr
+    assert _count(db, "SELECT count(*) FROM orders") == 20
