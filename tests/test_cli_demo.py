@@ -343,7 +343,9 @@ def test_a_demo_stopped_before_any_status_change_exits_0(tmp_path):
             done = _refused(tmp_path, int(signum), *args)
             assert done.returncode == 0, (signum, args, done.stdout, done.stderr)
             assert done.stderr == "", (signum, args)
-            assert "placed 0 orders" in done.stdout
+            assert "placed no orders" in done.stdout
+            assert "final: no orders of this run" in done.stdout
+            assert "placed 0 orders" not in done.stdout
 
 
 def test_a_demo_that_ran_its_duration_showing_nothing_says_why_and_exits_1(tmp_path):

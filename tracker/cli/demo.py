@@ -98,7 +98,10 @@ def place_orders(
             source="add",
         )
         ids.append(order_id)
-    echo(f"placed {counted(len(ids), 'order')}: {', '.join(map(str, ids))}")
+    if ids:
+        echo(f"placed {counted(len(ids), 'order')}: {', '.join(map(str, ids))}")
+    else:
+        echo("placed no orders")
     return ids
 
 
@@ -255,7 +258,10 @@ def summarize(tracker: Tracker, echo: Callable[[str], None], ids: list[int], *, 
             counts[row["status"] or "no status"] = counts.get(row["status"] or "no status", 0) + 1
             if row["status"] == "Partial":
                 partial.append(row["order_id"])
-    echo("final: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    if counts:
+        echo("final: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    else:
+        echo("final: no orders of this run")
     if not kept:
         echo("(the temporary database is removed; --keep DIR keeps it)")
         return
