@@ -314,8 +314,8 @@ def answering(prompt):
     os.kill(os.getpid(), {signum})
     return "n"
 click.termui.visible_prompt_func = answering
-import tracker.cli.prune  # asked as at a terminal
-tracker.cli.prune.interactive = lambda: True
+import {module} as asking  # asked as at a terminal
+asking.interactive = lambda: True
 from tracker.cli.main import main
 main({args!r}, prog_name="smm-tracker")
 """
@@ -337,8 +337,33 @@ def test_prune_stopped_at_its_question_deletes_nothing_and_ends_as_its_stop(
     db = tmp_path / "t.db"
     _many(db, 20)
     args = ["prune", "--older-than", "365d"]
-    done = _child(tmp_path, AT_THE_QUESTION.format(signum=int(signum), args=args))
+    script = AT_THE_QUESTION.format(signum=int(signum), args=args, module="tracker.cli.prune")
+    done = _child(tmp_path, script)
     assert done.returncode == code, done.stderr
     assert done.stderr.strip().splitlines()[-1] == said
     assert "Traceback" not in done.stderr
     assert _count(db, "SELECT count(*) FROM orders") == 20
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [
+        (signal.SIGTERM, 143, "smm-tracker: stopped by SIGTERM: nothing canceled"),
+        (signal.SIGINT, 1, "smm-tracker: nothing canceled"),
+    ],  # fmt: skip
+)
+def test_cancel_stopped_at_its_question_sends_nothing_and_ends_as_its_stop(
+    tmp_path, signum, code, said
+):
+    # A SIGTERM at cancel's question killed it by the signal's default
+    # action (-15, no line); a Ctrl-C there is a No, as for prune.
+    (tmp_path / "tracker.toml").write_text(sim_config(OFFLINE))
+    db = tmp_path / "t.db"
+    _many(db, 2)
+    args = ["cancel", "--force", "1", "2"]
+    script = AT_THE_QUESTION.format(signum=int(signum), args=args, module="tracker.cli.cancel")
+    done = _child(tmp_path, script, env={"SIM_KEY": "never-sent-key"})
+    assert done.returncode == code, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == said
+    assert "Traceback" not in done.stderr
+    assert _count(db, "SELECT count(*) FROM cancels") == 0

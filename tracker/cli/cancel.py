@@ -22,6 +22,7 @@ from tracker.cli.order_args import nothing_piped, orders_panel, parse_order_ids
 from tracker.cli.panels import note_held_elsewhere, orders_are, panel_holding, shown_ids
 from tracker.cli.render import safe_text
 from tracker.cli.shield import Waits, shield, tell_wait
+from tracker.cli.stops import Stopped, ending, term_raises
 from tracker.clock import utcnow
 from tracker.errors import StoreError
 from tracker.jobs.refused_once import second_refusal, succeeded
@@ -40,7 +41,18 @@ if TYPE_CHECKING:
 
 
 def _ask(ids: list[int], panel: str) -> bool:
-    return ask(f"Cancel {counted(len(ids), 'order')} on {panel}: {shown_ids(ids)}?")
+    """Ask before sending; a SIGTERM at the question ends the command as its
+    stop (nothing sent, 143): it killed the command by the signal's default
+    action there (-15, no line), cancel's SIGTERM being taken only once it
+    sends (:mod:`tracker.cli.shield`)."""
+    put_back = term_raises()
+    try:
+        return ask(f"Cancel {counted(len(ids), 'order')} on {panel}: {shown_ids(ids)}?")
+    except Stopped as exc:
+        said, code = ending(exc)
+        fail(f"{said}: nothing canceled", code)
+    finally:
+        put_back()
 
 
 def _holding(config: Config, store: Store, ids: list[int]) -> str:
