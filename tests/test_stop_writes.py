@@ -305,6 +305,40 @@ def test_alerts_resend_stopped_after_the_first_says_the_first_is_sent_again(
     assert reset == [1]
 
 
+def test_alerts_resend_stopped_still_says_an_unknown_id_it_met_before(tmp_path):
+    # `--resend 99 --resend 1` stopped after alert 1 said alert 1 and the
+    # stop: that there is no alert 99 went unsaid.
+    config = sim_config(OFFLINE) + '[alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\n'
+    (tmp_path / "tracker.toml").write_text(config)
+    from tracker.store.orders import Store
+
+    Store(tmp_path / "t.db").close()
+    with sqlite3.connect(tmp_path / "t.db") as c:
+        c.executemany(
+            "INSERT INTO alerts (at, panel, kind, severity, message) "
+            "VALUES ('2026-12-01T00:00:00Z', 'sim', 'x', 'warning', ?)",
+            [("one",), ("two",)],
+        )
+    c.close()
+    script = AFTER_CALL.format(
+        module="tracker.store.outbox",
+        name="resend",
+        at=2,
+        signum=int(signal.SIGTERM),
+        args=["alerts", "--resend", "99", "--resend", "1", "--resend", "2"],
+    ).replace(
+        "from tracker.cli.main",
+        "import tracker.cli.alerts as cli\ncli.resend = stopping\nfrom tracker.cli.main",
+    )
+    done = _child(tmp_path, script)
+    assert done.returncode == 143, done.stderr
+    assert done.stderr.splitlines() == [
+        f"smm-tracker: no alert 99 in {tmp_path / 't.db'}",
+        "smm-tracker: stopped by SIGTERM",
+    ]
+    assert done.stdout.startswith("alert 1: ") and "alert 2" not in done.stdout
+
+
 # The real CLI as at a terminal, the signal sent as the prompt reads the
 # answer (click's confirm turns whatever a read raises there into its Abort).
 AT_THE_QUESTION = """

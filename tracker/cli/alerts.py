@@ -169,14 +169,19 @@ def _resend(store: Store, ids: tuple[int, ...], database: Path) -> None:
     when = "sent again at the daemon's next look (within 30s)"
     if holding(database) is None:  # no run holds the database: nothing looks now
         when = "sent again by the next run (no daemon runs now: start it, or run --once)"
-    missing = []
-    for alert_id in dict.fromkeys(ids):
-        with held() as hold:  # a stop waits for the reset to be said: one said is one done
-            if resend(store, alert_id, utcnow()) == 0:
-                missing.append(alert_id)
-            else:
-                click.echo(f"alert {alert_id}: {when}")
-        end_if_stopped(hold)
+    missing: list[int] = []
+    try:
+        for alert_id in dict.fromkeys(ids):
+            with held() as hold:  # a stop waits for the reset to be said: one said is one done
+                if resend(store, alert_id, utcnow()) == 0:
+                    missing.append(alert_id)
+                else:
+                    click.echo(f"alert {alert_id}: {when}")
+            end_if_stopped(hold)
+    except KeyboardInterrupt:  # the IDs found missing before the stop are said too
+        if missing:
+            click.echo(f"smm-tracker: {_missing(store, missing)}", err=True)
+        raise
     if missing:
         raise TrackerError(_missing(store, missing))
 
