@@ -100,3 +100,44 @@ def test_run_once_gives_them_up_too(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         (kept, "webhook", 1, NO_TARGET, True),
         (again, "*", 0, NO_TARGET, True),
     ]
+
+
+NOT_KEPT = "alerts.redeliver_for is 0: not sent again"
+NEVER_AGAIN = '[alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\nredeliver_for = "0s"\n'
+
+
+def test_redeliver_for_0_gives_up_what_was_kept_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With a target but `alerts.redeliver_for = 0`, the alerts kept before
+    # were never looked at again (the look asks for none), while doctor
+    # said "1 tried again": still tried for good.
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG + NEVER_AGAIN, env=KEY)
+    kept, again = _keep(tmp_path)
+    (line,) = [x for x in cli("doctor").stdout.splitlines() if " alerts: " in x]
+    assert f"1 kept from before `alerts.redeliver_for = 0`, {AT_START}" in line
+    assert "tried again" not in line
+    listed = cli("alerts", "--undelivered").stderr
+    for said in (
+        f"1 kept from before `alerts.redeliver_for = 0`, {AT_START}",
+        f"1 sent again by hand (`alerts --resend`), kept from before "
+        f"`alerts.redeliver_for = 0`, {AT_START}",
+    ):
+        assert said in line and said in listed, (said, line, listed)
+
+    with capture_logs() as logs:
+        tracker = Tracker(load_config(str(tmp_path / "tracker.toml"), KEY))  # a start
+        tracker.close()
+    assert _rows(tmp_path) == [
+        (kept, "webhook", 1, NOT_KEPT, True),
+        (again, "*", 0, NOT_KEPT, True),
+    ]
+    told = [e for e in logs if e["event"] == "alert_given_up"]
+    assert [(e["alert_id"], e["target"], e["error"]) for e in told] == [
+        (kept, "webhook", NOT_KEPT),
+        (again, "*", NOT_KEPT),
+    ]
+    (line,) = [x for x in cli("doctor").stdout.splitlines() if " alerts: " in x]
+    assert "2 given up; last error: " + NOT_KEPT in line
+    assert "kept from before" not in line and "--resend" not in line
+    assert "--resend" not in cli("alerts", "--undelivered").stderr  # it refuses with 0

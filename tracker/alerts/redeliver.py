@@ -142,10 +142,11 @@ class Keeper:
                 error=error,
             )
 
-    def give_up_all(self) -> int:
+    def give_up_all(self, why: str | None = None) -> int:
         """The daemon sends to no target (none configured, or only URLs Apprise
-        does not understand): give up every alert still tried, at once, each
-        logged with why (:func:`no_target`), whatever ``alerts.redeliver_for``
+        does not understand), or sends nothing again (``why``: its words):
+        give up every alert still tried, at once, each logged with why
+        (:func:`no_target` by default), whatever ``alerts.redeliver_for``
         says; return how many. Nothing else would ever look at them."""
         if self.store is None or not _LOOKING.acquire(timeout=GIVE_UP_WAIT):
             return 0  # a reload's other sink still looking: the next start does it
@@ -153,8 +154,8 @@ class Keeper:
             rows = [r for r in outbox.waiting(self.store) if not r["gave_up_at"]]
             now = self.clock()
             for row in rows:
-                why = no_target(row["target"], self.unread)
-                outbox.failed(self.store, row["id"], row["target"], why, now, 0, tried=False)
+                said = why or no_target(row["target"], self.unread)
+                outbox.failed(self.store, row["id"], row["target"], said, now, 0, tried=False)
                 if row["target"] != EVERY:
                     DELIVERIES.count(_series(row["target"]), GIVEN_UP)
                 log.error(
@@ -163,7 +164,7 @@ class Keeper:
                     alert_id=row["id"],
                     panel=row["panel"],
                     target=row["target"],
-                    error=why,
+                    error=said,
                 )
         except (StoreError, sqlite3.Error) as exc:  # given up at the next start instead
             log.warning("alerts_redelivery_unread", error=str(exc))

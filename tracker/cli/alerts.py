@@ -108,7 +108,8 @@ def alerts(
     if undelivered:
         targets = config.alerts.has_targets if config.path is not None else None
         where = where_sent(config.alerts) if config.path is not None else None
-        list_undelivered(store, name, start, limit, as_json, cut, notes, targets, where)
+        kept = config.alerts.redeliver_for > 0  # 0: those kept before, given up at start
+        list_undelivered(store, name, start, limit, as_json, cut, notes, targets, where, kept)
         return
     rows = alerts_since(store, start, panel=name, limit=limit)
     configured = {p.name for p in config.panels}

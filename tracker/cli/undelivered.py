@@ -40,6 +40,7 @@ def list_undelivered(
     notes: Screen | None = None,
     targets: bool | None = None,
     where: Where | None = None,
+    kept: bool = True,
 ) -> None:
     """List the alerts no target took of ``panel`` (None: every panel) since
     ``start``, the newest ``limit``, oldest first; as JSON with ``as_json``.
@@ -48,7 +49,8 @@ def list_undelivered(
     ``targets``: whether the config sends alerts anywhere (None: no config read);
     ``where``: the targets the daemon sends to and the notify places it never
     sends to (:func:`where_sent`; None: not known), its rows of the others said
-    as doctor says them (the ``never_sent`` field, the notes)."""
+    as doctor says them (the ``never_sent`` field, the notes); ``kept``:
+    whether the daemon sends alerts again (``alerts.redeliver_for`` above 0)."""
     since = iso(start) if start is not None else ""
     rows = [
         r for r in waiting(store) if (panel is None or r["panel"] == panel) and r["at"] >= since
@@ -78,9 +80,10 @@ def list_undelivered(
     else:
         screen = stdout_screen()
         click.echo(_table(rows) if screen is None else _screen_table(rows, screen))
-        for line in undelivered_notes(rows, sending, unread):  # doctor's words and counts
+        for line in undelivered_notes(rows, sending, unread, kept):  # doctor's words and counts
             click.echo(fitted(line, notes), err=True)
-        if any(row["gave_up_at"] for row in rows) and sending != set():  # else it refuses
+        offered = sending != set() and kept  # else `alerts --resend` refuses
+        if offered and any(row["gave_up_at"] for row in rows):
             click.echo(fitted("(alerts --resend ID sends one given up again)", notes), err=True)
     pruned.note(cut, screen=notes)
 

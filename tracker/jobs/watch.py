@@ -41,6 +41,7 @@ from tracker.rules.reach_episodes import (
     BLINDING,
     panel_blind,
 )
+from tracker.rules.redelivery import NOT_KEPT
 from tracker.rules.unread_refills import refill_change_alerts
 from tracker.store.probes import drop_evidence
 
@@ -78,6 +79,8 @@ class Watch(KeyGate):
         )
         if self.sink is None:  # nowhere to send: the alerts kept from before, given up now
             keeper.give_up_all()
+        elif alerts.redeliver_for <= 0:  # nothing sent again: those kept from before go now
+            keeper.give_up_all(NOT_KEPT)
         self.alerter = Alerter(tracker.store, self.sink, clock=tracker.clock)
         # Disk full or read-only database: one alert per outage; jobs retry on schedule.
         self.store_health = StoreHealth(

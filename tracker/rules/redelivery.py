@@ -32,6 +32,9 @@ REMOVED = "no longer configured"
 # The words of a row given up because the daemon sends to no target at all
 # (none in [alerts], or only notify URLs Apprise does not understand).
 NO_TARGET = "no webhook or notify target configured"
+# The words of a row kept from before ``alerts.redeliver_for`` was set to 0
+# (nothing is sent again): given up at the daemon's start.
+NOT_KEPT = "alerts.redeliver_for is 0: not sent again"
 
 
 def not_understood(target: str) -> str:
@@ -90,14 +93,16 @@ def undelivered_check(
     rows: Sequence[Sequence[Any]],
     configured: Collection[str] | None = None,
     unread: Collection[str] = (),
+    kept: bool = True,
 ) -> Check | None:
     """Given ``alert_deliveries`` per target (doctor: its target, how many
     were sent again by hand, are tried again, were given up, the first
     failure of those tried again, their latest next try, the newest
     failure's words and its time), the targets the daemon sends to now
     (None: not known) and those the config names that it never sends to
-    (``unread``: a notify URL Apprise does not understand), return doctor's
-    line, None when every alert was taken.
+    (``unread``: a notify URL Apprise does not understand), and whether the
+    daemon tries alerts again (``kept``: ``alerts.redeliver_for`` above 0),
+    return doctor's line, None when every alert was taken.
 
     One sent again by hand (``alerts --resend``) waits to be sent: not an
     error, its row's words a marker. One of a target the daemon does not
@@ -111,6 +116,8 @@ def undelivered_check(
     if tried or given_up:
         oldest = min((r[4] for r in mine if r[4]), default=None)
         parts = [f"{tried} tried again (the oldest failed {oldest})"] if tried else []
+        if tried and not kept:  # kept from before: the daemon gives them up at its start
+            parts = [f"{tried} {_KEPT_BEFORE}, {_AT_START}"]
         parts += [f"{given_up} given up"] if given_up else []
         newest = max((r for r in mine if r[6]), key=lambda r: r[7] or "", default=None)
         said = f"; last error: {newest[6]}" if newest else ""
@@ -122,11 +129,11 @@ def undelivered_check(
     sentences += _never_sent(gone, GONE, _GONE_BACK, sends)
     above = f"{UNREAD} (its alerts.notify line above)"
     sentences += _never_sent(unsent, above, _UNREAD_BACK, sends)
-    sentences += _requeued(requeued, sends)
+    sentences += _requeued(requeued, sends, kept)
     if not sentences:
         return None
     tail = "`smm-tracker alerts --undelivered` lists them"
-    if tried or given_up:
+    if (tried or given_up) and kept:  # with 0, `alerts --resend` refuses
         tail += ", `alerts --resend ID` sends one again"
     state = (
         WARN if tried or given_up or any(int(r[2] or 0) + int(r[3] or 0) for r in rows) else INFO
@@ -153,46 +160,64 @@ def never_sent(
 
 
 def undelivered_notes(
-    rows: Sequence[Mapping[str, Any]], configured: Collection[str] | None, unread: Collection[str]
+    rows: Sequence[Mapping[str, Any]],
+    configured: Collection[str] | None,
+    unread: Collection[str],
+    kept: bool = True,
 ) -> list[str]:
     """Given ``alerts --undelivered``'s rows (``outbox.waiting``), the targets
-    the daemon sends to now (None: not known) and the notify places it never
-    sends to, return doctor's sentences of the alerts kept for targets it
-    does not send to and of those sent again by hand, counted as doctor
-    counts them."""
+    the daemon sends to now (None: not known), the notify places it never
+    sends to and whether it tries alerts again (``kept``), return doctor's
+    sentences of the alerts kept for targets it does not send to, of those
+    sent again by hand, and (``kept`` False) of those kept from before,
+    counted as doctor counts them."""
     by: dict[str, list[Any]] = {}
     for row in rows:
         if never_sent(row["target"], configured, unread) is None:
             continue
-        kept = by.setdefault(row["target"], [row["target"], 0, 0, 0, None, ""])
+        held = by.setdefault(row["target"], [row["target"], 0, 0, 0, None, ""])
         if row["gave_up_at"]:
-            kept[3] += 1
+            held[3] += 1
         elif row["failures"]:
-            kept[2] += 1
-            kept[5] = max(kept[5], row["next_at"] or "")
+            held[2] += 1
+            held[5] = max(held[5], row["next_at"] or "")
         else:  # sent again by hand: to the targets configured when tried
-            kept[1] += 1  # (said with the others sent again by hand)
+            held[1] += 1  # (said with the others sent again by hand)
     gone = [k for t, k in by.items() if t not in unread]
     unsent = [k for t, k in by.items() if t in unread]
     requeued = sum(1 for r in rows if not r["gave_up_at"] and not r["failures"])
     sends = configured is None or bool(configured)
+    tried = sum(
+        1
+        for r in rows
+        if never_sent(r["target"], configured, unread) is None
+        and not r["gave_up_at"]
+        and r["failures"]
+    )
+    before = [] if kept or not tried else [f"{tried} {_KEPT_BEFORE}, {_AT_START}"]
     return [
+        *before,
         *_never_sent(gone, GONE, _GONE_BACK, sends),
         *_never_sent(unsent, UNREAD, _UNREAD_BACK, sends),
-        *_requeued(requeued, sends),
+        *_requeued(requeued, sends, kept),
     ]
 
 
 # When the daemon gives up what it has no target for (it sends to none):
 # at its start, as a reload's or a `run --once`'s (Keeper.give_up_all).
 _AT_START = "given up at the daemon's next start or reload or the next `run --once`"
+# Alerts still tried when ``alerts.redeliver_for`` was set to 0: given up at the start.
+_KEPT_BEFORE = "kept from before `alerts.redeliver_for = 0`"
 
 
-def _requeued(count: int, sends: bool = True) -> list[str]:
+def _requeued(count: int, sends: bool = True, kept: bool = True) -> list[str]:
     """The sentence of the alerts sent again by hand, none when none;
-    ``sends``: whether the daemon sends to any target (else it gives them up)."""
+    ``sends``: whether the daemon sends to any target, ``kept``: whether it
+    sends anything again (else it gives them up)."""
     if not count:
         return []
+    if sends and not kept:
+        return [f"{count} sent again by hand (`alerts --resend`), {_KEPT_BEFORE}, {_AT_START}"]
     if not sends:
         return [
             f"{count} sent again by hand (`alerts --resend`), no target to send them to: "

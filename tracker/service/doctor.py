@@ -100,6 +100,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         panels = _panels_alone(data, path, env)
         targets = None  # the alert targets configured: not known
         unread: set[str] = set()
+        kept = True  # alerts.redeliver_for not known: as by default
     else:
         checks = config_checks(path, [], len(config.panels))
         timeouts = {p.name: p.timeout for p in config.panels}
@@ -114,6 +115,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.extend(notified)
         targets = alert_targets(config.alerts.webhook_url, understood)
         unread = _placed(config.alerts.notify) - targets  # configured, never sent to
+        kept = config.alerts.redeliver_for > 0  # 0: those kept from before, given up at start
     if database is None:
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
@@ -154,7 +156,9 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
             query = backlog_query(now, late[0], overdue_after(late[1]))
             checks.extend(late_checks_lines(read_rows(database.path, *query), *late, named, now))
         by_target = read_rows(database.path, UNDELIVERED_BY_TARGET)
-        undelivered = undelivered_check(by_target, targets, unread)  # a removed target's: said so
+        undelivered = undelivered_check(
+            by_target, targets, unread, kept
+        )  # a removed target's: said so
         checks.extend([undelivered] if undelivered else [])
         row = next(iter(read_rows(database.path, LAST_PRUNE)), None)
         last = last_prune_check(row, database.prune_older_than)
