@@ -304,3 +304,103 @@ def test_an_order_in_two_answers_of_a_group_gets_each_answer_in_turn(store, cloc
         (2, "Pending"),
     ]
     assert [h["to_status"] for h in store.history("main", 1)] == ["Pending", "In progress"]
+
+
+def test_the_writers_statements_keep_temporary_storage_in_memory_and_no_other(
+    store, clock, monkeypatch
+):
+    # A 400-row UPDATE's statement journal outgrew SQLite's 64 KiB and went to
+    # a temporary file created and unlinked at every statement; the writer's
+    # statements (at most 500 rows each) now keep it in memory. Every other
+    # statement spills to a file as before (0: the build's default), also
+    # after a write that failed half-way.
+    import tracker.store.answers as answers_module
+
+    def temp_store() -> int:
+        return store.conn.execute("PRAGMA temp_store").fetchone()[0]
+
+    store.track("main", list(range(1, 401)), clock())
+    real, seen = answers_module._write_rows, []
+
+    def spying(conn, sql, rows):
+        seen.append(temp_store())
+        if len(seen) == 3:
+            raise RuntimeError("killed mid-write")
+        return real(conn, sql, rows)
+
+    monkeypatch.setattr(answers_module, "_write_rows", spying)
+    answers = [
+        (ids, {i: OrderStatus(i, status="In progress", remains=5) for i in ids})
+        for ids in (list(range(start, start + 100)) for start in range(1, 401, 100))
+    ]
+    store.apply_answers("main", answers, clock(), CADENCE)
+    assert seen == [2, 2]  # the orders' UPDATE, the transitions' INSERT
+    assert temp_store() == 0
+    with store.write() as db:
+        assert db.conn.execute("PRAGMA temp_store").fetchone()[0] == 0
+    for report in answers[0][1].values():
+        answers[0][1][report.order_id] = report._replace(status="Completed", remains=0)
+    with pytest.raises(RuntimeError):
+        store.apply_answers("main", answers[:1], clock(), CADENCE)
+    assert temp_store() == 0
+    assert store.order("main", 1)["status"] == "In progress"
+
+
+def test_answers_store_alike_with_temporary_storage_in_memory_or_on_file(
+    tmp_path, clock, monkeypatch
+):
+    # Where SQLite keeps its statement journal changes no row: generated
+    # answers, hostile ones among them (absurd remains, errors, unknown words,
+    # a currency changed, IDs left out), stored through both give the same
+    # orders and transitions.
+    import random
+    from datetime import timedelta
+    from decimal import Decimal
+
+    import tracker.store.connection as connection
+
+    rng = random.Random(15)
+    words = ["Pending", "In progress", "Processing", "Completed", "Partial", "Canceled", "Odd"]
+    polls = []
+    for _ in range(4):
+        reports = {}
+        for i in range(1, 601):
+            pick = rng.random()
+            if pick < 0.05:
+                continue  # left out of the answer
+            if pick < 0.1:
+                reports[i] = OrderStatus(i, error="Incorrect order ID")
+                continue
+            word = rng.choice(words)
+            reports[i] = OrderStatus(
+                i,
+                word,
+                f" {word}: reason ",
+                word != "Odd",
+                Decimal(rng.choice(["0.9", "0.123456789012345678", "-1", "1e9"])),
+                rng.choice([None, 0, 10**12]),
+                rng.choice([None, 0, 5, -3, 99_999_999_999, 2**62]),
+                rng.choice([None, "USD", "RUB"]),
+            )
+        polls.append([(list(range(s, s + 100)), reports) for s in range(1, 601, 100)])
+    stores = {}
+    in_memory = connection.memory_temp
+    for name in ("memory", "file"):
+        if name == "file":  # as before: never kept in memory
+            monkeypatch.setattr(connection, "memory_temp", lambda conn, _: in_memory(conn, False))
+        store = stores[name] = Store(tmp_path / f"{name}.db")
+        store.track("main", list(range(1, 601)), clock())
+        for step, answers in enumerate(polls):
+            at = clock() + timedelta(minutes=10 * step)
+            store.apply_answers("main", answers, at, CADENCE, lost=[], odd=[], repriced=[])
+    tables = {
+        name: [
+            sorted(map(repr, store.conn.execute(f"SELECT * FROM {table}")))
+            for table in ("orders", "transitions", "late_checks")
+        ]
+        for name, store in stores.items()
+    }
+    for store in stores.values():
+        store.close()
+    assert tables["memory"] == tables["file"]
+    assert len(tables["memory"][1]) > 600  # transitions: the answers moved orders

@@ -225,7 +225,7 @@ class Store(Connection):
         recorded: list[dict[str, Any]] = []
         if not any(asked for asked, _ in answers):
             return recorded
-        with self.write() as db:
+        with self.write(temp_in_memory=True) as db:  # each statement at most 500 rows
             for asked, reports in merged(answers):
                 recorded += write_answer(
                     db.conn, panel, asked, reports, now, cadence, polled_at, lost, odd, repriced
