@@ -184,7 +184,7 @@ def test_a_failure_judging_ahead_never_fails_the_poll(world, monkeypatch):
     def busy(*args, **kwargs):
         raise StoreError("database is locked")
 
-    monkeypatch.setattr("tracker.jobs.prejudge.open_orders", busy)
+    monkeypatch.setattr("tracker.jobs.prejudge.changed_orders", busy)
     w.tracker.prejudges["sim"].queue.extend(ids)  # changed by an earlier answer
     for order_id in ids:
         w.panel.pin(order_id, "In progress")

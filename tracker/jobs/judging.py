@@ -29,6 +29,10 @@ from tracker.rules.stalls import (
     recheck_at,
 )
 from tracker.store.watch import OpenRow
+from tracker.store.watch_changed import ChangedRow
+
+# A row quick_row reads: the pass's, or the judging ahead's (the fields it reads).
+QuickRow = OpenRow | ChangedRow
 
 
 def stored_moment(value: str | None) -> datetime | None:
@@ -96,7 +100,7 @@ def _columns(
     )
 
 
-def _judged_by(row: OpenRow) -> tuple[Any, ...]:
+def _judged_by(row: QuickRow) -> tuple[Any, ...]:
     """Return what an order is judged by, as m031's columns store it."""
     return row.status, row.remains, row.last_change_at, row.service, row.median
 
@@ -151,7 +155,7 @@ def _micros(text: str | None) -> int | None:
 
 
 def _text(
-    value: int | None, before: int | None, text: str | None, last: int | None, row: OpenRow
+    value: int | None, before: int | None, text: str | None, last: int | None, row: QuickRow
 ) -> str | None:
     """:func:`_stamp` for a moment in microseconds (``last``: the order's
     stored last change, read)."""
@@ -165,7 +169,7 @@ def _text(
 
 
 def quick_row(
-    row: OpenRow, config: AutomationConfig, medians: dict[int, float], now: int
+    row: QuickRow, config: AutomationConfig, medians: dict[int, float], now: int
 ) -> tuple[bool, tuple[Any, ...] | None]:
     """:func:`judge_row` for an order with no open stall episode whose verdict
     is no event, in microseconds (:mod:`tracker.rules.quick_stalls`): return

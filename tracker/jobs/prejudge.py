@@ -6,8 +6,11 @@ bench machine), while during the poll the writer thread mostly waits on the
 panel. :class:`Prejudge` takes the orders each stored answer changed and,
 whenever the poll has nothing to store, judges a few of them
 (:mod:`tracker.jobs.judging`, the watch's own judgement) and stores
-the verdicts. The watch's pass then finds them judged (their ``judged_key``
-is current) and skips them.
+the verdicts. It reads them narrowly (:mod:`tracker.store.watch_changed`:
+what the quick judgement needs), and reads in full only those the quick
+judgement leaves to the reference (stalled, or an event). The watch's
+pass then finds them judged (their ``judged_key`` is current) and skips
+them.
 
 Alerts stay the watch's alone, once per run as before: an order whose verdict
 is an event (stalled, moving again) is left for the pass, which judges and
@@ -34,6 +37,7 @@ from tracker.errors import StoreError
 from tracker.jobs.judging import judge_row, quick_row
 from tracker.jobs.stalls import basis_of, service_medians
 from tracker.store.watch import open_orders, save_watches, watch_basis
+from tracker.store.watch_changed import changed_orders
 
 log = structlog.get_logger("tracker.prejudge")
 
@@ -96,25 +100,29 @@ class Prejudge:
         if self.medians is None:
             self.medians = service_medians(self.store, self.panel, now)
         medians = self.medians
-        rows = open_orders(
-            self.store,
-            self.panel,
-            after=ids[0] - 1,  # the index range from the least ID to the greatest
-            limit=len(ids),
-            medians=medians,
-            among=ids,  # each changed since it was last judged: due, no filter needed
-        )
         verdicts = []
+        slow = []  # stalled, or an event: judged by judge_row, from their full rows
         at = micros(now)
-        for row in rows:
+        for row in changed_orders(self.store, self.panel, ids, medians):
             quick, columns = quick_row(row, self.config, medians, at)
-            if quick:
-                if columns is not None:
-                    verdicts.append(columns)
-                continue
-            verdict, _before, columns = judge_row(row, self.config, medians, now)
-            if verdict.event is None and columns is not None:
+            if not quick:
+                slow.append(row.order_id)
+            elif columns is not None:
                 verdicts.append(columns)
+        if slow:
+            # each changed since it was last judged: due, no filter needed
+            full = open_orders(
+                self.store,
+                self.panel,
+                after=slow[0] - 1,
+                limit=len(slow),
+                medians=medians,
+                among=slow,
+            )
+            for whole in full:
+                verdict, _before, columns = judge_row(whole, self.config, medians, now)
+                if verdict.event is None and columns is not None:
+                    verdicts.append(columns)
         save_watches(self.store, self.panel, verdicts, now)
         self.judged += len(verdicts)
         return bool(self.queue)
