@@ -25,6 +25,7 @@ OPEN = f"o.polling = 1 AND o.status IS NOT NULL AND o.status NOT IN ({_marks(TER
 # TERMINAL_ARGS as its parameters.
 STOPPED = f"o.polling = 0 AND o.status IS NOT NULL AND o.status NOT IN ({_marks(TERMINAL_ARGS)})"
 _ROWS = 100  # watch rows per upsert statement: 1700 values, far below SQLite's limit
+_NULL = float("nan")  # bound for a None: SQLite stores a NaN as NULL (see save_watches)
 _COLUMNS = (
     "baseline_at",
     "baseline_remains",
@@ -221,13 +222,19 @@ def save_watches(
     """Given rows of (order ID, baseline_at, baseline_remains, eta, eta_basis,
     stalled_at, stalled_change_at, stall_reason, judged_key, recheck_at, and
     the status, remains, last change, service and median judged by), upsert
-    them in one transaction."""
+    them in one transaction.
+
+    Each None is bound as a NaN, which SQLite stores as NULL (it keeps no
+    NaN): the sqlite3 module binds a float as it is but looks a None up in
+    its adapters first, ~0.2 µs each, and a row holds five or more (1.0 µs
+    of the 2.7 an upsert of 20k rows took a row)."""
     if not states:
         return
     stamp = iso(now)
     with store.write() as db:
         for chunk in chunks(states, _ROWS):
-            db.conn.execute(_upsert_sql(len(chunk)), [v for s in chunk for v in (panel, *s, stamp)])
+            values = [_NULL if v is None else v for s in chunk for v in (panel, *s, stamp)]
+            db.conn.execute(_upsert_sql(len(chunk)), values)
 
 
 @lru_cache(maxsize=4)
