@@ -111,3 +111,28 @@ def test_run_once_starts_without_the_daemons_own_libraries(tmp_path):
     # The scheduler, the metrics endpoint and sqlite-utils (migrations, refill
     # bookkeeping) are not needed to poll once.
     assert not modules & {"apscheduler", "prometheus_client", "sqlite_utils"}
+
+
+def test_run_once_loads_no_module_for_what_it_does_not_meet(tmp_path):
+    # What a `run --once` with no alert target, a config without mistakes and
+    # no completed order to time leaves unloaded: each is imported where it
+    # is first needed (the alert sender, doctor's verdicts, "did you mean"
+    # suggestions, shell quoting, the stall watch's medians).
+    (tmp_path / "tracker.toml").write_text(
+        '[database]\npath = "t.db"\n\n[[panels]]\nname = "main"\n'
+        'url = "http://127.0.0.1:9/api/v2"\nkey = "k-123456"\nretries = 0\ntimeout = "2s"\n'
+    )
+    runner_env = {"SMM_TRACKER_CONFIG": str(tmp_path / "tracker.toml")}
+    result = CliRunner().invoke(main, ["track", "5", "6"], env=runner_env)
+    assert result.exit_code == 0, result.output
+    modules = set(imported(["--config", "tracker.toml", "run", "--once", "--all"], tmp_path))
+    assert "tracker.jobs.watch" in modules  # it did run its jobs
+    assert not modules & {
+        "tracker.alerts.webhook",
+        "tracker.alerts.retries",
+        "tracker.rules.doctor",
+        "difflib",
+        "shlex",
+        "statistics",
+        "fractions",
+    }

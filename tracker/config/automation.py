@@ -7,7 +7,6 @@ every mistake at once.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable
 from decimal import Decimal
@@ -142,6 +141,8 @@ def _panel_caps(t: Table, panels: set[str] | None) -> tuple[tuple[str, Decimal],
     found = []
     for name in raw:
         if panels is not None and name not in panels:
+            import difflib  # only for a name that is no panel's: a start needs none
+
             close = difflib.get_close_matches(name, sorted(panels), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             sub.fail(name, f"is not a configured panel name{hint}")

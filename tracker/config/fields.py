@@ -7,7 +7,6 @@ once. Problems read ``at 'panels[0].url': must be an http(s) URL``.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Iterable
@@ -236,6 +235,8 @@ class Table:
         known = sorted(self.used)
         unknown = [key for key in self.data if key not in self.used]
         meant: set[str] = set()
+        if unknown:  # only then: a config without a mistake loads without difflib
+            import difflib
         for key in unknown:
             close = difflib.get_close_matches(key, known, n=1)
             meant.update(close)

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import shlex
 import sys
 from collections.abc import Sequence
 
 from tracker.config.fields import Table
 from tracker.redact import register_secret
 
-# The pip of the Python running this: a bare `pip` is often another one.
-INSTALL_HINT = f"needs Apprise: {shlex.quote(sys.executable)} -m pip install 'smm-tracker[notify]'"
+
+def install_hint() -> str:
+    """Return the problem of a notify URL without Apprise, naming the pip of
+    the Python running this: a bare `pip` is often another one."""
+    import shlex  # only then: a start needs none
+
+    return f"needs Apprise: {shlex.quote(sys.executable)} -m pip install 'smm-tracker[notify]'"
 
 
 def available() -> bool:
@@ -84,5 +88,5 @@ def notify_urls(t: Table, from_file: list[str] | None = None) -> tuple[str, ...]
         if scheme(url) == "?":
             t.fail(f"{key}[{index}]", "must be an Apprise URL like SCHEME://... (not shown)")
     if urls and not available():
-        t.fail(key, INSTALL_HINT)
+        t.fail(key, install_hint())
     return urls

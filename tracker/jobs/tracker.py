@@ -21,7 +21,6 @@ from tracker.jobs.poll import PollResult, poll_panel
 from tracker.jobs.prejudge import Prejudge
 from tracker.jobs.refill_jobs import refill_jobs
 from tracker.jobs.watch import Watch
-from tracker.rules.doctor import unconfigured_text
 from tracker.rules.late_checks import raised_alerts, refund_alerts
 from tracker.rules.transitions import Cadence
 from tracker.store.readings import open_counts_of, panels_in_database
@@ -73,6 +72,8 @@ class Tracker(Core):
             found = open_counts_of(self.store, left_out)
         except StoreError:
             return {}
+        if found:  # doctor's words: imported for a panel left out only
+            from tracker.rules.doctor import unconfigured_text
         for panel, count in found.items():
             log.warning(
                 "orders_of_unconfigured_panel",

@@ -17,14 +17,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from tracker.alerts.alerter import Alerter
 from tracker.alerts.notify import targets, unread
 from tracker.alerts.redeliver import Keeper
-from tracker.alerts.webhook import WebhookSink
 from tracker.errors import AuthError, JobPaused, StoreError
 from tracker.jobs.balance import check_balance
 from tracker.jobs.base import Core, Job
@@ -45,6 +44,9 @@ from tracker.rules.redelivery import NOT_KEPT
 from tracker.rules.unread_refills import refill_change_alerts
 from tracker.store.probes import drop_evidence
 
+if TYPE_CHECKING:
+    from tracker.alerts.webhook import WebhookSink
+
 log = structlog.get_logger("tracker.watch")
 
 
@@ -64,8 +66,12 @@ class Watch(KeyGate):
             alerts.redeliver_for,
             unread(alerts.notify, notify),  # their alerts given up in those words
         )
-        self.sink = (
-            WebhookSink(
+        self.sink: WebhookSink | None = None
+        if alerts.webhook_url or notify:
+            # The sender's modules load only with somewhere to send.
+            from tracker.alerts.webhook import WebhookSink
+
+            self.sink = WebhookSink(
                 alerts.webhook_url,
                 fmt=alerts.webhook_format,
                 timeout=alerts.webhook_timeout,
@@ -74,10 +80,7 @@ class Watch(KeyGate):
                 notify=notify,
                 keeper=keeper,
             )
-            if alerts.webhook_url or notify
-            else None
-        )
-        if self.sink is None:  # nowhere to send: the alerts kept from before, given up now
+        else:  # nowhere to send: the alerts kept from before, given up now
             keeper.give_up_all()
         elif alerts.redeliver_for <= 0:  # nothing sent again: those kept from before go now
             keeper.give_up_all(NOT_KEPT)

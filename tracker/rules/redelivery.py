@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tracker.rules.doctor import INFO, WARN, Check
+if TYPE_CHECKING:  # doctor's: imported where its line is made, not at every start
+    from tracker.rules.doctor import Check
 
 FIRST_WAIT = 60.0  # seconds after the first failure
 LONGEST_WAIT = 3600.0  # the waits double up to this
@@ -107,6 +108,8 @@ def undelivered_check(
     One sent again by hand (``alerts --resend``) waits to be sent: not an
     error, its row's words a marker. One of a target the daemon does not
     send to is never sent there: the daemon gives it up at its next try."""
+    from tracker.rules.doctor import INFO, WARN, Check
+
     requeued = sum(int(r[1] or 0) for r in rows)
     mine = [r for r in rows if not _removed(r[0], configured)]
     gone = [r for r in rows if _removed(r[0], configured) and r[0] not in unread]

@@ -9,7 +9,6 @@ raises the alerts.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple
@@ -82,11 +81,12 @@ def median_seconds(rows: Iterable[tuple[int | None, float]]) -> dict[int, float]
     for service, seconds in rows:
         if service is not None:
             by_service.setdefault(service, []).append(seconds)
-    return {
-        service: statistics.median(seconds)
-        for service, seconds in by_service.items()
-        if len(seconds) >= MIN_SAMPLES
-    }
+    enough = {s: seconds for s, seconds in by_service.items() if len(seconds) >= MIN_SAMPLES}
+    if not enough:
+        return {}
+    import statistics  # only then: with fractions, ~1.3 ms of a start's imports
+
+    return {service: statistics.median(seconds) for service, seconds in enough.items()}
 
 
 def changed_at(order: OpenOrder) -> datetime:

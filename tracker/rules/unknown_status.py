@@ -24,7 +24,6 @@ per order for as long as it does.
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -96,6 +95,8 @@ def listing_hint(panel: str, words: str) -> str:
     """Given a panel and one of its unknown spellings, return the command that
     lists its orders in those words (shell-quoted; a generic one when the
     words hold characters a terminal cannot be given as typed)."""
+    import shlex  # only for an alert's words: a start needs none
+
     if not words.isprintable() or len(words) > _WORDS:
         return f"`smm-tracker orders --panel {shlex.quote(panel)} --status 'THE WORDS'`"
     return f"`smm-tracker orders --panel {shlex.quote(panel)} --status {shlex.quote(words)}`"
