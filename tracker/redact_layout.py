@@ -88,10 +88,13 @@ _FORMAT = (
     *((0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F)),
 )
 INVISIBLE = "".join(rf"\U{low:08x}-\U{high:08x}" for low, high in _FORMAT)  # in a [class]
-_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+# The patterns of this module are compiled where first used (re's own cache
+# keeps them): most texts are ASCII and never need one, and compiling them
+# all cost every command's start ~1.5 ms.
+_INVISIBLE = f"[{INVISIBLE}]"
 
 
-def _utf8_leads() -> tuple[tuple[bytes, re.Pattern[bytes]], ...]:
+def _utf8_leads() -> tuple[tuple[bytes, bytes], ...]:
     """Return each lead byte of a format character in UTF-8 (found at once,
     memchr) and a pattern that finds them, the lead byte first (as quick)."""
     tails: dict[bytes, list[bytes]] = {}
@@ -100,8 +103,7 @@ def _utf8_leads() -> tuple[tuple[bytes, re.Pattern[bytes]], ...]:
             written = chr(code).encode()
             tails.setdefault(written[:1], []).append(re.escape(written[1:]))
     return tuple(
-        (lead, re.compile(re.escape(lead) + b"(?:" + b"|".join(found) + b")"))
-        for lead, found in tails.items()
+        (lead, re.escape(lead) + b"(?:" + b"|".join(found) + b")") for lead, found in tails.items()
     )
 
 
@@ -114,8 +116,8 @@ def invisible(data: AnyStr) -> bool:
     if data.isascii():
         return False
     if isinstance(data, str):  # not printable: Cf is; what a status says is
-        return not data.isprintable() and bool(_INVISIBLE.search(data))
-    return any(lead in data and pattern.search(data) for lead, pattern in _LEADS)
+        return not data.isprintable() and bool(re.search(_INVISIBLE, data))
+    return any(lead in data and re.search(pattern, data) for lead, pattern in _LEADS)
 
 
 # The fullwidth forms of ASCII (U+FF01 to U+FF5E): "ｋ３ｙ" reads as "k3y".
@@ -124,9 +126,9 @@ def invisible(data: AnyStr) -> bool:
 # letter or digit, which a key is made of: CJK text's fullwidth punctuation
 # alone ("（", "："), common in a catalogue, costs no narrowed search.
 _NARROW = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_WIDE = re.compile("[\uff01-\uff5e]+")
-_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
-_ALNUM_UTF8 = re.compile(b"\xef(?:\xbc[\x90-\x99\xa1-\xba]|\xbd[\x81-\x9a])")
+_WIDE = "[\uff01-\uff5e]+"
+_ALNUM = "[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]"
+_ALNUM_UTF8 = b"\xef(?:\xbc[\x90-\x99\xa1-\xba]|\xbd[\x81-\x9a])"
 _ALNUM_TAILS = frozenset(
     chr(code).encode()[1:] for code in range(0xFF10, 0xFF5B) if chr(code).isalnum()
 )
@@ -139,7 +141,7 @@ def fullwidth(data: AnyStr) -> bool:
     if data.isascii():
         return False
     if isinstance(data, str):
-        return _ALNUM.search(data) is not None
+        return re.search(_ALNUM, data) is not None
     # In UTF-8, EF then BC 90 to BD 9A: each EF found at once (memchr), as an
     # emoji's variation selector (EF B8 8F) may be every few hundred bytes.
     at = data.find(b"\xef")
@@ -147,13 +149,13 @@ def fullwidth(data: AnyStr) -> bool:
         if at < 0 or data[at + 1 : at + 3] in _ALNUM_TAILS:
             return at >= 0
         at = data.find(b"\xef", at + 1)
-    return at >= 0 and _ALNUM_UTF8.search(data, at) is not None
+    return at >= 0 and re.compile(_ALNUM_UTF8).search(data, at) is not None
 
 
 def narrowed(text: str) -> str:
     """Given a text, return it with each fullwidth form of an ASCII
     character written as that character (NFKC's, of the same length)."""
-    return _WIDE.sub(lambda wide: wide.group().translate(_NARROW), text)
+    return re.sub(_WIDE, lambda wide: wide.group().translate(_NARROW), text)
 
 
 def _take(data: AnyStr, pieces: Pieces[AnyStr], steps: list[Step[AnyStr]]) -> AnyStr:

@@ -15,6 +15,7 @@ import re
 import socket
 import ssl
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -209,7 +210,7 @@ def names_wrong_url(message: str) -> bool:
     if found is None:
         return False
     words = message[found.end() :].partition(": ")[2]
-    if found["code"].startswith("3") or _GENERIC_MISS.fullmatch(words) is not None:
+    if found["code"].startswith("3") or _generic_miss().fullmatch(words) is not None:
         return True
     # A framework's JSON 404 shown whole: {"message": "Not Found"} (Laravel),
     # {"detail": "Method Not Allowed"} (FastAPI).
@@ -218,14 +219,22 @@ def names_wrong_url(message: str) -> bool:
     except (ValueError, RecursionError):
         return False
     said = [data.get(k) for k in ("message", "detail")] if isinstance(data, dict) else []
-    return any(isinstance(w, str) and _GENERIC_MISS.fullmatch(w) is not None for w in said)
+    return any(isinstance(w, str) and _generic_miss().fullmatch(w) is not None for w in said)
 
 
 _WRONG_URL_MESSAGE = re.compile(
     f"HTTP (?P<code>{'|'.join(map(str, sorted(_WRONG_URL_CODES)))}) from "
 )
-# What a web server (not the panel) says of a path it does not serve.
-_GENERIC_MISS = re.compile(
+
+
+@cache
+def _generic_miss() -> re.Pattern[str]:
+    """What a web server (not the panel) says of a path it does not serve:
+    compiled at its first use (~1 ms), only a page answered needs it."""
+    return re.compile(_GENERIC_MISS, re.IGNORECASE | re.DOTALL)
+
+
+_GENERIC_MISS = (
     r"\W*(?:(?:error\W*)?(?:404|405)\W*)?(?:(?:the\s+)?(?:page|file|resource|route|endpoint|"
     r"url|path|action|api)\s+)?(?:not\s+found|method\s+not\s+allowed|does\s+not\s+exist)?\W*|"
     # Laravel's, Express's and PHP-FPM's words for a path they do not serve
@@ -233,8 +242,7 @@ _GENERIC_MISS = re.compile(
     r"\W*the\s+\w+\s+method\s+is\s+not\s+supported\s+for\s+(?:this\s+)?route\b.*|"
     r"\W*cannot\s+(?:get|post)\s+/\S*\W*|\W*no\s+input\s+file\s+specified\W*|"
     + re.escape(WEB_PAGE)
-    + r".*",
-    re.IGNORECASE | re.DOTALL,
+    + r".*"
 )
 
 

@@ -10,15 +10,28 @@ not exist are :mod:`tracker.panel.not_found`'s; words about a refill,
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from tracker.errors import AuthError, PanelAnswerError
 from tracker.panel.values import short
 
-_AUTH_PATTERNS = re.compile(
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """One of the patterns below, compiled at its first use (the patterns of
+    this module took ~2.5 ms to compile: every `run --once` paid them, though
+    only an error answer needs one)."""
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _found(pattern: str, message: str) -> bool:
+    return _compiled(pattern).search(message) is not None
+
+
+_AUTH_PATTERNS = (
     r"api key|api_key|invalid key|incorrect key|wrong key|account is inactive|"
-    r"account (?:is )?(?:suspended|banned|disabled|blocked)|unauthori[sz]ed",
-    re.IGNORECASE,
+    r"account (?:is )?(?:suspended|banned|disabled|blocked)|unauthori[sz]ed"
 )
 # Words saying the key itself is no good (it never was, or no longer is).
 _KEY_GONE_WORDS = (
@@ -26,29 +39,27 @@ _KEY_GONE_WORDS = (
     r"\b(?:deleted|removed)\b|not (?:valid|found|exist)|(?:does|do)(?:n['’]?t| not) exist|"
     r"\bno such\b"
 )
-_KEY_GONE = re.compile(_KEY_GONE_WORDS, re.IGNORECASE)
+_KEY_GONE = _KEY_GONE_WORDS
 # Words that refuse the key, beside its name: those, or the key shut. With
 # them, busy words next to the key stay its refusal ("Invalid API key.
 # Please retry in 60 seconds"); without, "API key rate limit exceeded" is a
 # rate limit.
-_KEY_DENIED = re.compile(
+_KEY_DENIED = (
     _KEY_GONE_WORDS + r"|inactive|suspended|banned|disabled|blocked|unauthori[sz]ed|denied|"
     r"required|missing|not (?:allowed|active)|(?:does|do)(?:n['’]?t| not) match|"
-    r"\bno\b(?!\s+more\b)|\b(?:deactivated|locked|terminated|closed)\b",
-    re.IGNORECASE,
+    r"\bno\b(?!\s+more\b)|\b(?:deactivated|locked|terminated|closed)\b"
 )
 # A key shut for a while only ("temporarily locked", "blocked for 60
 # seconds", "try again in 1 minute") beside rate-limit words: the rate limit,
 # unless words say the key itself is no good.
-_FOR_A_WHILE = re.compile(
+_FOR_A_WHILE = (
     r"\btemporar(?:y|ily)\b|\bfor \d+ ?(?:s|secs?|seconds?|m|mins?|minutes?|h|hours?)\b|"
-    r"\buntil\b|\b(?:re)?try (?:it )?(?:again )?in\b",
-    re.IGNORECASE,
+    r"\buntil\b|\b(?:re)?try (?:it )?(?:again )?in\b"
 )
 # A panel saying it is too busy to answer now (HTTP 200 with these words): a
 # rate limit or an outage of the panel, like HTTP 429 or 503, never a refusal
 # of the key or of an order.
-_BUSY_PATTERNS = re.compile(
+_BUSY_PATTERNS = (
     r"too many requests|rate.?limit|slow down|"
     r"\b(?:server|database|db|system|site|api|service|panel)s? (?:is |are )?(?:currently |too )?"
     r"(?:busy|overloaded)|temporarily (?:unavailable|disabled|down)|maintenance|"
@@ -60,51 +71,46 @@ _BUSY_PATTERNS = re.compile(
     r"\bquota (?:exceeded|reached|exhausted)|"
     r"\b(?:exceeded|reached|over|exhausted) (?:the |your |its )?(?:\w+ ){0,2}quota\b|"
     r"^\W*(?:503 )?service (?:temporarily )?unavailable\W*$|"
-    r"temporarily (?:unable|overloaded|offline)",
-    re.IGNORECASE,
+    r"temporarily (?:unable|overloaded|offline)"
 )
 # Of those, the words of a rate limit (the panel counting our calls), not of
 # a panel busy or down: doctor warns for these, and fails for the others.
-_RATE_WORDS = re.compile(r"too many|rate.?limit|slow down|\blimits?\b|throttl|quota", re.IGNORECASE)
+_RATE_WORDS = r"too many|rate.?limit|slow down|\blimits?\b|throttl|quota"
 # Words asking to come back later: busy, unless they are about what was asked
 # ("Refill already requested, try again in 24 hours", "Not enough funds, try
 # again later": the refusal of that order or request, said politely).
-_LATER = re.compile(
+_LATER = (
     r"\b(?:re)?try(?: it)?(?: again)? (?:later|shortly|soon|in|after)\b|"
-    r"\bwait (?:\d+ ?|(?:a few|a couple of|a) )(?:s|secs?|seconds?|m|mins?|minutes?|moments?)\b",
-    re.IGNORECASE,
+    r"\bwait (?:\d+ ?|(?:a few|a couple of|a) )(?:s|secs?|seconds?|m|mins?|minutes?|moments?)\b"
 )
-_ABOUT_THE_REQUEST = re.compile(
+_ABOUT_THE_REQUEST = (
     r"\b(?:orders?|refills?|cancel\w*|funds|balance|links?|quantity|eligible|service id|"
-    r"service (?:is )?disabled)\b",
-    re.IGNORECASE,
+    r"service (?:is )?disabled)\b"
 )
 # A limit on something the request named, not on calls: the request's refusal
 # ("Too many requests for this link", "API limit: max 100 orders per link").
-_PER_REQUEST = re.compile(r"\b(?:links?|per (?:order|service)|service id)\b", re.IGNORECASE)
+_PER_REQUEST = r"\b(?:links?|per (?:order|service)|service id)\b"
 
 # Words saying the panel's own server failed, not the order or the key: a
 # PHP panel's database error ("SQLSTATE[HY000] [1040] Too many connections"),
 # an internal or server error, an uncaught exception.
-_FAULT_PATTERNS = re.compile(
+_FAULT_PATTERNS = (
     r"sqlstate|too many connections|\b(?:internal|server|database|db|mysqli?|sql) errors?\b|"
     r"\b(?:pdo|mysqli?_sql_)?exception\b|fatal error|uncaught|deadlock|"
     r"(?:could not|couldn'?t|can'?t|cannot|unable to) connect|"
     # Its database's connection ("Database connection failed", "MySQL server
     # has gone away", "Lost connection to MySQL server").
     r"\b(?:database|db|mysqli?|sql|redis) (?:connection|server)\b|"
-    r"\bconnection (?:to|with) (?:the )?(?:database|db|mysqli?|sql|redis)\b",
-    re.IGNORECASE,
+    r"\bconnection (?:to|with) (?:the )?(?:database|db|mysqli?|sql|redis)\b"
 )
 
 # Words that plainly refuse a request ("Incorrect order ID", "Order not eligible
 # for refill.", "Refill is disabled for this service"). Other words where an ID
 # goes ("Your refill request has been accepted") may mean it was taken.
-_REFUSING = re.compile(
+_REFUSING = (
     r"\b(?:not|no|never|cannot|unable|incorrect|invalid|wrong|disabled|denied|refused|"
     r"rejected|forbidden|errors?|fail(?:ed|s)?|insufficient|required|expired|already|"
-    r"too many|bad|(?:do|does|did|is|are|was|ca|wo)n['’]?t)\b",
-    re.IGNORECASE,
+    r"too many|bad|(?:do|does|did|is|are|was|ca|wo)n['’]?t)\b"
 )
 
 
@@ -119,19 +125,19 @@ def is_key_refusal(message: str) -> bool:
     """Return True when ``message`` is one of the known key/account refusal
     phrasings, and not a rate limit that names the key ("API key rate limit
     exceeded", "Too many requests for this API key")."""
-    if _AUTH_PATTERNS.search(message) is None:
+    if not _found(_AUTH_PATTERNS, message):
         return False
-    if _BUSY_PATTERNS.search(message) is None:
+    if not _found(_BUSY_PATTERNS, message):
         return True
-    if _FOR_A_WHILE.search(message) is not None and _KEY_GONE.search(message) is None:
+    if _found(_FOR_A_WHILE, message) and not _found(_KEY_GONE, message):
         return False  # "API key temporarily locked: too many requests"
-    return _KEY_DENIED.search(message) is not None
+    return _found(_KEY_DENIED, message)
 
 
 def refuses(message: str) -> bool:
     """Return True when ``message`` (words where an ID or a result goes) plainly
     refuses the request, rather than saying it was taken."""
-    return _REFUSING.search(message) is not None
+    return _found(_REFUSING, message)
 
 
 def is_busy(message: str) -> bool:
@@ -140,33 +146,32 @@ def is_busy(message: str) -> bool:
     key or the request."""
     if is_key_refusal(message):
         return False
-    if _BUSY_PATTERNS.search(message) is not None:
-        return _PER_REQUEST.search(message) is None
-    return _LATER.search(message) is not None and _ABOUT_THE_REQUEST.search(message) is None
+    if _found(_BUSY_PATTERNS, message):
+        return not _found(_PER_REQUEST, message)
+    return _found(_LATER, message) and not _found(_ABOUT_THE_REQUEST, message)
 
 
 def is_rate_limit(message: str) -> bool:
     """Return True when ``message`` is busy words (:func:`is_busy`) saying the
     panel is limiting our calls ("Too many requests", "Rate limit exceeded"),
     not that it is busy, down or in maintenance."""
-    return is_busy(message) and _RATE_WORDS.search(message) is not None
+    return is_busy(message) and _found(_RATE_WORDS, message)
 
 
 def is_panel_fault(message: str) -> bool:
     """Return True when ``message`` says the panel's own server failed (a
     database or internal error), rather than refusing the key or the request:
     about no order, and no sign of the key either, whatever action said it."""
-    return _FAULT_PATTERNS.search(message) is not None and not is_key_refusal(message)
+    return _found(_FAULT_PATTERNS, message) and not is_key_refusal(message)
 
 
 # A panel refusing the call itself, an action it lacks or a request it cannot
 # read ("Incorrect request", "Unknown action", "Action not found":
 # shared/api-v2.md), whole and alone: no order's words, even asked alone.
-_CALL_REFUSED = re.compile(
+_CALL_REFUSED = (
     r"[\W_]*(?:(?:incorrect|invalid|bad|unknown|wrong) (?:request|action|method)|"
     r"(?:request|action|method) (?:is )?(?:invalid|incorrect|unknown|not (?:found|supported)))"
-    r"[\W_]*",
-    re.IGNORECASE,
+    r"[\W_]*"
 )
 
 
@@ -174,7 +179,7 @@ def refuses_the_call(message: str) -> bool:
     """Return True when ``message`` refuses the call itself, the action or the
     request (a panel lacking the action, or unable to read the call), in
     words that name no order: never one order's error."""
-    return _CALL_REFUSED.fullmatch(" ".join(message.split())) is not None
+    return _compiled(_CALL_REFUSED).fullmatch(" ".join(message.split())) is not None
 
 
 def raise_for_error(data: Any) -> None:
