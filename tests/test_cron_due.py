@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from simconfig import cli_in, sim_config
 
-from tracker.cli import screen as screen_module
 from tracker.rules.due import is_due, not_due
 from tracker.sim.server import PanelServer, SimulatedPanel
 
@@ -153,7 +152,8 @@ def test_on_a_terminal_the_summary_wraps_at_its_words(sim: Any, monkeypatch: Any
     assert cli("run", "--once").exit_code == 0
     monkeypatch.setenv("COLUMNS", "60")
     piped = cli("run", "--once", "--due").stdout.strip().splitlines()
-    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: True)
+    # `run` asks before it loads the screen's module (a pipe needs none of it).
+    monkeypatch.setattr("tracker.cli.run.stdout_is_terminal", lambda: True)
     shown = cli("run", "--once", "--due").stdout.strip().splitlines()
     assert len(piped) == 1 and len(piped[0]) > 60
     assert len(shown) > 1 and max(map(len, shown)) <= 60

@@ -116,11 +116,13 @@ def test_run_once_starts_without_the_daemons_own_libraries(tmp_path):
 def test_run_once_loads_no_module_for_what_it_does_not_meet(tmp_path):
     # What a `run --once` with no alert target, a config without mistakes and
     # no completed order to time leaves unloaded: each is imported where it
-    # is first needed (the alert sender, doctor's verdicts, "did you mean"
-    # suggestions, shell quoting, the stall watch's medians).
+    # is first needed (the alert sender, doctor's verdicts, the tables' layout
+    # for a terminal, "did you mean" suggestions, shell quoting, the stall
+    # watch's medians).
     (tmp_path / "tracker.toml").write_text(
         '[database]\npath = "t.db"\n\n[[panels]]\nname = "main"\n'
         'url = "http://127.0.0.1:9/api/v2"\nkey = "k-123456"\nretries = 0\ntimeout = "2s"\n'
+        '\n[logging]\nformat = "json"\n'
     )
     runner_env = {"SMM_TRACKER_CONFIG": str(tmp_path / "tracker.toml")}
     result = CliRunner().invoke(main, ["track", "5", "6"], env=runner_env)
@@ -131,6 +133,10 @@ def test_run_once_loads_no_module_for_what_it_does_not_meet(tmp_path):
         "tracker.alerts.webhook",
         "tracker.alerts.retries",
         "tracker.rules.doctor",
+        # Piped: the summary a line each, as scripts read it (with logging's
+        # format "auto", the check for a person's log lines loads the screen).
+        "tracker.cli.screen",
+        "tracker.cli.render",
         "difflib",
         "shlex",
         "statistics",

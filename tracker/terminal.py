@@ -8,6 +8,7 @@ renderer all escape through here.
 from __future__ import annotations
 
 import re
+import sys
 
 from tracker.redact_layout import INVISIBLE
 
@@ -33,3 +34,13 @@ def escape_controls(text: str) -> str:
     an escape (ESC as \\x1b, LF as \\n, U+202E as \\u202e), and every
     invisible one too (U+200B as \\u200b)."""
     return _UNSAFE.sub(lambda m: _escaped(m.group(0)), text)
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal (not a pipe, a file, or closed). Here, at
+    the bottom: `run --once` asks before it loads :mod:`tracker.cli.screen`,
+    which only a terminal needs."""
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except ValueError:  # closed
+        return False

@@ -9,7 +9,7 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,6 @@ import click
 
 from tracker.cli.bounds import LONGEST, FiniteNumber, WholeNumber
 from tracker.cli.main import EARLY_STOP, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
-from tracker.cli.render import safe_text
-from tracker.cli.screen import fitted, stdout_screen
 from tracker.jobs.due import due_jobs, record_succeeded
 from tracker.jobs.poll import PollResult
 from tracker.jobs.tracker import Tracker
@@ -32,6 +30,7 @@ from tracker.service.signals import install_signal_handlers
 from tracker.store.alerts import latest_balance
 from tracker.store.capabilities import is_unsupported
 from tracker.store.refills import last_refill_row, refills_after
+from tracker.terminal import escape_controls, stdout_is_terminal
 
 SWITCH_INTERVAL = 0.0005  # seconds; see run()
 _TIMED = re.compile(r"\d\d:\d\d:\d\d  ")  # a demo's line of a transition or an alert
@@ -134,7 +133,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             record_succeeded(tracker.store, stats.last_ok, started)  # for --due
             names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
             asked = refills_after(tracker.store, mark)
-            screen = stdout_screen()  # a terminal: each line wrapped at its words
+            shown = _summary_shown()  # a terminal: each line wrapped at its words
             for name in names:
                 last = latest_balance(tracker.store, name)
                 failed = [
@@ -154,16 +153,26 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                     *(name, poll, asked.get(name, 0), last, failed, waits, paused),
                     no_balance=is_unsupported(tracker.store, name, "balance", url),
                 )
-                click.echo(fitted(safe_text(line), screen))  # the currency: escaped
+                click.echo(shown(line))  # the currency: escaped
             for name, count in left_out.items():  # a panel name from the database: escaped
                 orders = counted(count, "open order")
-                left = safe_text(f"{name}: {orders} not polled: not in the config")
-                click.echo(fitted(left, screen))
+                click.echo(shown(f"{name}: {orders} not polled: not in the config"))
         finally:
             tracker.close()
         if outcome.signum:
             click.echo(f"smm-tracker: {_stopped(outcome.signum)}", err=True)
         sys.exit(outcome.exit_code)
+
+
+def _summary_shown() -> Callable[[str], str]:
+    """A summary line as printed: escaped (a currency, a panel name from the database); on
+    a terminal, wrapped at its words (piped, as cron or a script reads it: no tables' module)."""
+    if not stdout_is_terminal():
+        return escape_controls
+    from tracker.cli.screen import fitted, terminal_screen
+
+    screen = terminal_screen()
+    return lambda line: fitted(escape_controls(line), screen)
 
 
 def _quick_exit() -> None:
@@ -279,6 +288,7 @@ def late_part(poll: PollResult) -> str:
 def demo(count: int, speed: float, every: float, duration: float | None, keep: str | None) -> None:
     """Watch the tracker follow orders on a built-in simulated panel (Ctrl-C stops)."""
     from tracker.cli.demo import run_demo
+    from tracker.cli.screen import fitted, stdout_screen
     from tracker.service.logs import configure
 
     if keep == "":  # `--keep "$UNSET"`: as a Path, the current directory

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from tracker.cli.cells import on_screen, wrap_text
 from tracker.clock import utcnow
+from tracker.terminal import stdout_is_terminal
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # A stored moment (clock.iso: UTC, seconds) at the start of a cell, perhaps
@@ -45,15 +46,13 @@ def stdout_screen() -> Screen | None:
     itself), or None when stdout is a pipe, a file or closed: a script's."""
     if not stdout_is_terminal():
         return None
+    return terminal_screen()
+
+
+def terminal_screen() -> Screen:
+    """Return stdout's terminal, known to be one (its width from $COLUMNS or
+    the terminal itself)."""
     return Screen(utcnow(), shutil.get_terminal_size().columns)
-
-
-def stdout_is_terminal() -> bool:
-    """Whether stdout is a terminal (not a pipe, a file, or closed)."""
-    try:
-        return sys.stdout is not None and sys.stdout.isatty()
-    except ValueError:  # closed
-        return False
 
 
 def stderr_screen() -> Screen | None:
