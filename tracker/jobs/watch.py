@@ -80,10 +80,10 @@ class Watch(KeyGate):
                 notify=notify,
                 keeper=keeper,
             )
+            if alerts.redeliver_for <= 0:  # nothing sent again: those kept from before go now
+                keeper.give_up_all(NOT_KEPT)
         else:  # nowhere to send: the alerts kept from before, given up now
             keeper.give_up_all()
-        elif alerts.redeliver_for <= 0:  # nothing sent again: those kept from before go now
-            keeper.give_up_all(NOT_KEPT)
         self.alerter = Alerter(tracker.store, self.sink, clock=tracker.clock)
         # Disk full or read-only database: one alert per outage; jobs retry on schedule.
         self.store_health = StoreHealth(
