@@ -29,6 +29,7 @@ from tracker.panel.notices import (  # noqa: F401  (the envelope, used as parse.
     html_title,
     looks_like_html,
 )
+from tracker.panel.plain_items import plain_answer, plain_status
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
 from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import short, to_int, to_text
@@ -167,7 +168,9 @@ def _claims(data: dict[str, Any] | list[Any]) -> Iterable[tuple[int | None, int 
             yield None, _named_order(item), item
 
 
-def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderStatus]:
+def parse_status_multi(
+    requested: Iterable[int], data: Any, *, plain: bool = True
+) -> dict[int, OrderStatus]:
     """Given the answer to ``status`` with ``orders``, return statuses by order ID.
 
     Accepts an object keyed by ID string (values: order, error object or bare
@@ -180,6 +183,10 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
     ID as :func:`~tracker.panel.ids.to_id` reads one ("0078" is 78); any
     other ("78.0", "+78", " 78") names no asked order: such a key is one nobody
     asked for, and such an ``order`` under an asked key is another order's.
+
+    An item every field of which is plainly well-formed is read straight
+    (:mod:`tracker.panel.plain_items`, the same result); ``plain=False``
+    reads every item in full (the tests comparing both).
     """
     if isinstance(data, dict):
         # A top-level error speaks for the whole call, beside order items too
@@ -189,6 +196,10 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
     if not isinstance(data, dict | list):
         raise BadAnswerError(f"expected an object or list for status, got {type(data).__name__}")
     wanted = set(requested)
+    if plain and type(data) is dict:
+        said = plain_answer(wanted, data)
+        if said is not None:
+            return said
     named: set[int] = set()  # asked IDs the answer names at all
     found: dict[int, OrderStatus | None] = {}  # None: ambiguous
     for keyed, claimed, item in _claims(data):
@@ -204,7 +215,7 @@ def parse_status_multi(requested: Iterable[int], data: Any) -> dict[int, OrderSt
         if isinstance(item, Twice):  # its key given twice, differently
             found[order_id] = None
             continue
-        report = parse_order_status(order_id, item)
+        report = (plain and plain_status(order_id, item)) or parse_order_status(order_id, item)
         if _says_nothing(report):
             continue
         seen = found.get(order_id, _UNSEEN)
