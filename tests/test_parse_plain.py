@@ -64,6 +64,13 @@ numbers_list: list[Any] = [
 SPOILERS: list[Any] = [
     " usd ",
     " 7",
+    "-",
+    "-0",
+    "--2",
+    "-+2",
+    "-" + "9" * 17,
+    "-" + "9" * 18,
+    "-" + "9" * 19,
     "9" * 18,
     "9" * 19,
     "0" * 20 + "1",
@@ -106,7 +113,7 @@ WELL_FORMED = {
     "status": st.sampled_from(["Completed", "pending", "In progress", "PARTIAL", "Canceled"]),
     "charge": st.sampled_from(["0.90000", "12", 0.9, 3, 0, None]),
     "start_count": st.sampled_from(["0", "157", 157, None]),
-    "remains": st.sampled_from(["1000", 0, None]),
+    "remains": st.sampled_from(["1000", 0, None, "-2", -2]),
     "runs": st.sampled_from(["3", 2, None]),
     "currency": st.sampled_from(["USD", "EUR", None]),
 }
@@ -200,11 +207,34 @@ def test_the_usual_answer_is_read_on_the_plain_path() -> None:
         "23502": {"order": "23502", "charge": 0.9, "start_count": None, "status": "IN PROGRESS",
                   "remains": "1000", "currency": "USD"},
     }  # fmt: skip
-    said = plain_answer({23501, 23502}, data)
+    said = plain_answer({23501, 23502}, data, lambda *_: None)
     assert said is not None and same(
         said, parse.parse_status_multi([23501, 23502], data, plain=False)
     )
     assert said[23501].charge == Decimal("0.90000") and said[23502].status == "In progress"
+
+
+def test_an_odd_item_beside_plain_ones_is_read_in_full() -> None:
+    """An unknown order's error, a bare word, an item that says nothing among
+    well-formed items: each read as the full path reads it."""
+    plain = {"status": "Completed", "charge": "0.9", "remains": "0"}
+    odd: list[Any] = [
+        {"error": "Incorrect order ID"},
+        "Incorrect order ID",
+        "Canceled",
+        None,
+        {},
+        {"status": ""},
+        {"status": "In queue (1532)"},
+        {"status": "Order not found"},
+        {"status": "Completed", "charge": "1 250,50"},
+        {"status": "Partial", "orders": [1, "2"]},
+    ]
+    for item in odd:
+        data = {"23501": plain, "23502": item, "23503": plain}
+        assert same(read(data, plain=True), read(data, plain=False)), item
+    for item in odd:  # alone: an answer saying nothing raises as in full
+        assert same(read({"23502": item}, plain=True), read({"23502": item}, plain=False))
 
 
 def test_a_misfiled_or_doubtful_answer_is_left_to_the_full_path() -> None:
@@ -221,5 +251,8 @@ def test_a_misfiled_or_doubtful_answer_is_left_to_the_full_path() -> None:
         {"23501": {"status": "Completed", "error": None}},
         {"23501": {"status": "Completed"}, "99": {"status": "Completed"}},  # not asked
     ]
+    # An order given twice, differently, beside a plain one (json_decoder.Twice).
+    given_twice = b'{"23501": {"status": "Completed"}, "23501": {"status": "Canceled"}, '
+    doubtful.append(parse.decode_json(given_twice + b'"23502": {"status": "Completed"}}'))
     for data in doubtful:
         assert same(read(data, plain=True), read(data, plain=False)), data

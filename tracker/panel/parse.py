@@ -68,6 +68,13 @@ def _says_nothing(report: OrderStatus) -> bool:
     return report.status is None and (error == _NO_STATUS or error.startswith(_UNREADABLE_ITEM))
 
 
+def _said_of(order_id: int, item: Any) -> OrderStatus | None:
+    """Given one order's item of a multi answer, return its OrderStatus; None
+    when it says nothing (see :func:`_says_nothing`)."""
+    report = parse_order_status(order_id, item)
+    return None if _says_nothing(report) else report
+
+
 def parse_order_status(order_id: int, item: Any) -> OrderStatus:
     """Given one order's status object (or an error item), return an OrderStatus."""
     if isinstance(item, str):  # multi-status: a bare "Incorrect order ID", or "Completed"
@@ -184,9 +191,10 @@ def parse_status_multi(
     other ("78.0", "+78", " 78") names no asked order: such a key is one nobody
     asked for, and such an ``order`` under an asked key is another order's.
 
-    An item every field of which is plainly well-formed is read straight
-    (:mod:`tracker.panel.plain_items`, the same result); ``plain=False``
-    reads every item in full (the tests comparing both).
+    An answer keyed plainly by the asked IDs has each item every field of
+    which is plainly well-formed read straight (:mod:`tracker.panel.plain_items`,
+    the same result); ``plain=False`` reads every item in full (the tests
+    comparing both).
     """
     if isinstance(data, dict):
         # A top-level error speaks for the whole call, beside order items too
@@ -197,7 +205,7 @@ def parse_status_multi(
         raise BadAnswerError(f"expected an object or list for status, got {type(data).__name__}")
     wanted = set(requested)
     if plain and type(data) is dict:
-        said = plain_answer(wanted, data)
+        said = plain_answer(wanted, data, _said_of)
         if said is not None:
             return said
     named: set[int] = set()  # asked IDs the answer names at all

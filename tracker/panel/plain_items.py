@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Final
 
@@ -43,7 +44,9 @@ def _count(value: Any) -> int | None | _Not:
         return None
     if type(value) is int:
         return value if -_INT_MAX <= value < _INT_MAX else NOT_PLAIN
-    if type(value) is str and value.isascii() and value.isdigit() and len(value) < 19:
+    if type(value) is not str or not value.isascii() or len(value) > 18:
+        return NOT_PLAIN
+    if value.isdigit() or (value[:1] == "-" and value[1:].isdigit()):  # "-2": over-delivered
         return int(value)
     return NOT_PLAIN
 
@@ -93,24 +96,30 @@ def plain_status(order_id: int, item: Any) -> OrderStatus | None:
     return OrderStatus(order_id, status, raw, True, charge, start_count, remains, currency, runs)
 
 
-def plain_answer(wanted: set[int], data: dict[str, Any]) -> dict[int, OrderStatus] | None:
+def plain_answer(
+    wanted: set[int], data: dict[str, Any], read: Callable[[int, Any], OrderStatus | None]
+) -> dict[int, OrderStatus] | None:
     """Given the IDs asked and a status answer keyed by ID, return statuses by
     order ID when every key is an asked ID written plainly ("23501": no
-    leading zero, so no two keys name one order), every item's ``order``
-    field, if any, names its key's order, and every item is plainly
-    well-formed (:func:`plain_status`); else None (read it in full)."""
+    leading zero, so no two keys name one order) and every item's ``order``
+    field, if any, names its key's order: each item plainly well-formed read
+    by :func:`plain_status`, any other by ``read`` (the full path: None for
+    an item that says nothing). None for any other answer, or one whose every
+    item says nothing (read it in full)."""
     found: dict[int, OrderStatus] = {}
     for key, item in data.items():
         if not (key.isdigit() and key.isascii() and len(key) <= 18 and key[0] != "0"):
             return None
         order_id = int(key)
-        if order_id not in wanted or type(item) is not dict:
+        if order_id not in wanted:
             return None
-        named = item.get("order")  # 23501 or "23501" as its key; 23501.0 is no ID
-        if not (named is None or (named == order_id and type(named) is int) or named == key):
+        if type(item) is dict:
+            named = item.get("order")  # 23501 or "23501" as its key; 23501.0 is no ID
+            if not (named is None or (named == order_id and type(named) is int) or named == key):
+                return None
+        elif isinstance(item, dict):  # json_decoder.Twice: a key given twice
             return None
-        report = plain_status(order_id, item)
-        if report is None:
-            return None
-        found[order_id] = report
+        report = plain_status(order_id, item) or read(order_id, item)
+        if report is not None:
+            found[order_id] = report
     return found or None
