@@ -35,6 +35,7 @@ class _Not(enum.Enum):
 
 
 NOT_PLAIN: Final = _Not.PLAIN
+_made = tuple.__new__
 
 
 def _count(value: Any) -> int | None | _Not:
@@ -93,7 +94,9 @@ def plain_status(order_id: int, item: Any) -> OrderStatus | None:
     runs = _count(item.get("runs"))
     if charge is NOT_PLAIN or start_count is NOT_PLAIN or remains is NOT_PLAIN or runs is NOT_PLAIN:
         return None
-    return OrderStatus(order_id, status, raw, True, charge, start_count, remains, currency, runs)
+    # Every field given: the tuple made without OrderStatus.__new__'s defaults.
+    said = (order_id, status, raw, True, charge, start_count, remains, currency, runs, (), None)
+    return _made(OrderStatus, said)
 
 
 def plain_answer(
