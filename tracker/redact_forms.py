@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import AnyStr, Generic
 from urllib.parse import quote, quote_plus
 
@@ -174,6 +174,18 @@ class Plans(Generic[AnyStr]):
     # in tiers by length, each with what the sample of a text holding one of
     # its forms holds (b"": any text), the shortest first.
     coded: tuple[tuple[bytes, Plan[AnyStr]], ...]
+
+    @cached_property
+    def ascii(self) -> Plans[AnyStr]:
+        """These plans for an ASCII text: the forms holding any other character
+        (UTF-16 read as UTF-8, fullwidth letters) left out, as no ASCII text
+        holds them (a form's inner forms hold it: left out with it)."""
+        coded = tuple((run, _ascii(plan)) for run, plan in self.coded)
+        return Plans(_ascii(self.whole), _ascii(self.words), _ascii(self.spread), coded)
+
+
+def _ascii(plan: Plan[AnyStr]) -> Plan[AnyStr]:
+    return tuple((form, _ascii(inner), blank) for form, inner, blank in plan if form.isascii())
 
 
 @dataclass(frozen=True)
