@@ -11,13 +11,17 @@ from tracker.panel.values import is_absurd, short
 
 # What an absurd number needs somewhere in a raw answer: 16 digits in a row
 # (1e15 and up, or below 1e-18 written out), an exponent, an infinity, a
-# thousands comma (the parsers drop it), or what bytes cannot show (JSON
-# escapes, non-ASCII text). Looked for in the body with every digit made "0"
-# and every letter lower case: one pass in C. ("1_000" is no number at all.)
+# thousands comma or space (the parsers drop it), or what bytes cannot show
+# (JSON escapes, non-ASCII text). Looked for in the body with every digit and
+# point made "0", every space ",", every letter lower case: one pass in C, and
+# a search for each sign ("0.e" is "00e", "0 000" is "0,000": found as "0e"
+# and "0,0"; a point or space more only makes the full look run). An
+# infinity needs an "f", an escape a backslash: looked for first, in C too,
+# as status answers seldom hold either. ("1_000" is no number at all.)
 _FOLD = bytes.maketrans(
-    b"123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"000000000abcdefghijklmnopqrstuvwxyz"
+    b"123456789. ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"0000000000,abcdefghijklmnopqrstuvwxyz"
 )
-_ABSURD_SIGNS = (b"0" * 16, b"0e", b".e", b"inf", b"0,0", b"0 000", b"\\u")
+_ABSURD_SIGNS = (b"0" * 16, b"0e", b"0,0")
 
 # Numbers whose absurd values are reported (once) before the parsers drop them.
 _NUMBER_FIELDS = frozenset({"charge", "balance", "remains", "start_count", "rate", "runs"})
@@ -28,9 +32,11 @@ def may_hold_absurd(body: bytes) -> bool:
     """Given a raw answer, return False when no number in it can be absurd (the
     common case, found without decoding); True when :func:`absurd_numbers`
     must look."""
-    if not body.isascii():
+    if not body.isascii() or (b"\\" in body and b"\\u" in body):
         return True
     folded = body.translate(_FOLD)
+    if b"f" in folded and b"inf" in folded:
+        return True
     return any(sign in folded for sign in _ABSURD_SIGNS)
 
 
