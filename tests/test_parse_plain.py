@@ -146,7 +146,9 @@ def items(draw: Any) -> Any:
     return item
 
 
-keys = st.sampled_from(["23501", "23502", "23503", "78", "0078", "078", "", "78.0", "99", "error"])
+keys = st.sampled_from(
+    ["23501", "23502", "23503", "78", "0078", "078", "", "78.0", "99", "error", 23501, 78, 78.0]
+)
 answers = st.dictionaries(keys, items(), max_size=5)
 
 
@@ -250,6 +252,7 @@ def test_a_misfiled_or_doubtful_answer_is_left_to_the_full_path() -> None:
         {"23501": {"status": "Order not found"}},
         {"23501": {"status": "Completed", "error": None}},
         {"23501": {"status": "Completed"}, "99": {"status": "Completed"}},  # not asked
+        {23501: {"status": "Completed"}, "23502": {"status": "Completed"}},  # no JSON's key
     ]
     # An order given twice, differently, beside a plain one (json_decoder.Twice).
     given_twice = b'{"23501": {"status": "Completed"}, "23501": {"status": "Canceled"}, '

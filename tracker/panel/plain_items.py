@@ -111,7 +111,9 @@ def plain_answer(
     item says nothing (read it in full)."""
     found: dict[int, OrderStatus] = {}
     for key, item in data.items():
-        if not (key.isdigit() and key.isascii() and len(key) <= 18 and key[0] != "0"):
+        if type(key) is not str or not (key.isdigit() and key.isascii() and len(key) <= 18):
+            return None  # an int key (no JSON's), "78.0", "٧٨": read in full
+        if key[0] == "0":
             return None
         order_id = int(key)
         if order_id not in wanted:
