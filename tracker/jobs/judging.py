@@ -9,7 +9,9 @@ no event) through :mod:`tracker.rules.quick_stalls`, on moments in
 microseconds: 30.1k instructions per order instead of 69.5k (callgrind);
 ``tests/test_quick_stalls.py`` checks both store the same columns. The
 watch's pass and the poll's judging ahead (:mod:`tracker.jobs.prejudge`)
-try :func:`quick_row` first.
+read their orders narrowly (:mod:`tracker.store.watch_changed`), try
+:func:`quick_row` first, and read in full only those it leaves to
+:func:`judge_row`.
 """
 
 from __future__ import annotations
@@ -30,9 +32,6 @@ from tracker.rules.stalls import (
 )
 from tracker.store.watch import OpenRow
 from tracker.store.watch_changed import ChangedRow
-
-# A row quick_row reads: the pass's, or the judging ahead's (the fields it reads).
-QuickRow = OpenRow | ChangedRow
 
 
 def stored_moment(value: str | None) -> datetime | None:
@@ -100,7 +99,7 @@ def _columns(
     )
 
 
-def _judged_by(row: QuickRow) -> tuple[Any, ...]:
+def _judged_by(row: OpenRow) -> tuple[Any, ...]:
     """Return what an order is judged by, as m031's columns store it."""
     return row.status, row.remains, row.last_change_at, row.service, row.median
 
@@ -150,72 +149,94 @@ def judge_row(
     return verdict, before, None
 
 
-def _micros(text: str | None) -> int | None:
-    return micros_shared(text) if text else None
-
-
 def _text(
-    value: int | None, before: int | None, text: str | None, last: int | None, row: QuickRow
+    value: int | None, before: int | None, text: str | None, last: int | None, last_text: str | None
 ) -> str | None:
     """:func:`_stamp` for a moment in microseconds (``last``: the order's
-    stored last change, read)."""
+    stored last change, read from ``last_text``)."""
     if value is None:
         return None
     if value == before:
         return text
     if value == last:
-        return row.last_change_at
+        return last_text
     return iso_micros(value)
 
 
 def quick_row(
-    row: QuickRow, config: AutomationConfig, medians: dict[int, float], now: int
+    row: ChangedRow, config: AutomationConfig, medians: dict[int, float], now: int
 ) -> tuple[bool, tuple[Any, ...] | None]:
     """:func:`judge_row` for an order with no open stall episode whose verdict
     is no event, in microseconds (:mod:`tracker.rules.quick_stalls`): return
     (True, the watch columns to store or None), or (False, None) when the
     order is for :func:`judge_row` (stalled, or it stalls now). ``now`` is
-    :func:`~tracker.clock.micros` of the moment judged at."""
-    if row.stalled_at:
+    :func:`~tracker.clock.micros` of the moment judged at; ``row`` the narrow
+    read's (:mod:`tracker.store.watch_changed`), its fields unpacked at once."""
+    (
+        order_id,
+        status,
+        service,
+        remains,
+        created_at,
+        last_change_at,
+        baseline_at,
+        baseline_remains,
+        eta_at,
+        eta_basis,
+        stalled_at,
+        stalled_change_at,
+        stall_reason,
+        watched,
+        recheck_at,
+        unchanged,
+        median,
+        judge_key,
+    ) = row
+    if stalled_at:
         return False, None
-    base_before, last = _micros(row.baseline_at), _micros(row.last_change_at)
+    base_before = micros_shared(baseline_at) if baseline_at else None
+    last = micros_shared(last_change_at) if last_change_at else None
     quick = quick_judge(
-        row.status,
-        row.service,
-        row.remains,
-        micros_shared(row.created_at),
+        status,
+        service,
+        remains,
+        micros_shared(created_at),
         last,
         base_before,
-        row.baseline_remains,
+        baseline_remains,
         config,
-        medians.get(row.service or 0),
+        medians.get(service or 0),
         now,
     )
     if quick is None:
         return False, None
     (eta, base_at, base_remains, basis), recheck = quick
     recheck_text = iso_micros(recheck) if recheck is not None else None
-    eta_before = _micros(row.eta)
+    eta_before = micros_shared(eta_at) if eta_at else None
     if (
         base_at == base_before
-        and base_remains == row.baseline_remains
+        and base_remains == baseline_remains
         and eta == eta_before
-        and basis == row.eta_basis
-        and row.watched
-        and row.unchanged
-        and row.recheck_at == recheck_text
+        and basis == eta_basis
+        and watched
+        and unchanged
+        and recheck_at == recheck_text
     ):
         return True, None
     return True, (
-        row.order_id,
-        _text(base_at, base_before, row.baseline_at, last, row),
+        order_id,
+        _text(base_at, base_before, baseline_at, last, last_change_at),
         base_remains,
-        _text(eta, eta_before, row.eta, last, row),
+        _text(eta, eta_before, eta_at, last, last_change_at),
         basis,
         None,
-        row.stalled_change_at or None,
-        row.stall_reason,
-        row.judge_key,
+        stalled_change_at or None,
+        stall_reason,
+        judge_key,
         recheck_text,
-        *_judged_by(row),
+        status,
+        remains,
+        last_change_at,
+        service,
+        median,
     )

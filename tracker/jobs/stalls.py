@@ -1,6 +1,8 @@
 """Stall detection and expected completion for one panel: facts in, alerts out.
 
-Wiring only: the store gives each open order and what was last judged of it,
+Wiring only: the store gives each open order and what was last judged of it
+(narrowly, :mod:`tracker.store.watch_changed`: the orders the quick judgement
+leaves to :func:`~tracker.jobs.judging.judge_row` read again in full),
 :mod:`tracker.rules.stalls` judges, and the verdicts are stored in
 ``order_watch`` *before* the alerts are raised, so a crash in between can cost
 an alert but never repeat one. Stalled orders are alerted as one
@@ -13,7 +15,7 @@ by ``track``, it is not told stalled again for the same stall.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +38,7 @@ from tracker.rules.stalls import (
     kept_while_stopped,
     median_seconds,
 )
+from tracker.store.connection import chunks
 from tracker.store.watch import (
     OpenRow,
     closed_watches,
@@ -46,6 +49,7 @@ from tracker.store.watch import (
     save_watches,
     watch_basis,
 )
+from tracker.store.watch_changed import due_orders
 
 log = structlog.get_logger("tracker.stalls")
 
@@ -108,15 +112,17 @@ def watch_stalls(
     stalled: list[dict[str, Any]] = []
     moving: list[dict[str, Any]] = []
     judged, held, after, at = 0, 0, 0, micros(now)
-    while rows := open_orders(store, panel, after=after, limit=PAGE, medians=medians, due=due):
+    while rows := due_orders(store, panel, after=after, limit=PAGE, medians=medians, due=due):
         after = rows[-1].order_id
         changed: list[tuple[Any, ...]] = []
-        for row in rows:
-            quick, columns = quick_row(row, config, medians, at)
-            if quick:
-                if columns is not None:
-                    changed.append(columns)
-                continue
+        slow: list[int] = []  # stalled, or an event: judged by judge_row, from their full rows
+        for narrow in rows:
+            quick, columns = quick_row(narrow, config, medians, at)
+            if not quick:
+                slow.append(narrow.order_id)
+            elif columns is not None:
+                changed.append(columns)
+        for row in _full_rows(store, panel, slow, medians):
             seen = not blind and confirmed_row(row, now, late)
             held += not (seen or row.stalled_at)  # quick_row left it: it stalls now
             verdict, before, columns = judge_row(row, config, medians, now, seen=seen)
@@ -156,6 +162,17 @@ def watch_stalls(
     told = log.info if news else log.debug
     told("stalls_checked", panel=panel, full=full, **counts)
     return counts
+
+
+def _full_rows(
+    store: Any, panel: str, ids: list[int], medians: dict[int, float]
+) -> Iterator[OpenRow]:
+    """Yield those of a panel's orders ``ids`` (ascending) still open, read in
+    full (:func:`~tracker.store.watch.open_orders`), by order ID."""
+    for chunk in chunks(ids):
+        yield from open_orders(
+            store, panel, after=chunk[0] - 1, limit=len(chunk), medians=medians, among=chunk
+        )
 
 
 def _facts(row: OpenRow, state: WatchState, now: datetime) -> dict[str, Any]:

@@ -1,7 +1,8 @@
-"""The orders a poll changed, read for the stall watch's judging ahead.
+"""The open orders read narrowly for the stall watch's quick judgement.
 
-:func:`changed_orders` reads, of each order a poll changed, what
-:func:`tracker.jobs.judging.quick_row` needs (18 of the 25 columns of
+:func:`changed_orders` reads, of each order a poll changed (the judging
+ahead), and :func:`due_orders`, of each open order the watch's pass judges,
+what :func:`tracker.jobs.judging.quick_row` needs (18 of the 25 columns of
 :func:`tracker.store.watch.open_orders`) and works out its judge key (what
 m015's ``judged_key`` stores: SQLite's ``quote()`` of each fact, joined by
 commas) in Python rather than in SQL: 3.0 against 4.1 µs a row for 20k
@@ -9,21 +10,24 @@ changed orders (the quoting and joining cost SQLite ~1 µs a row, the seven
 columns more ~0.7). :func:`quote` answers as ``quote()`` does for the values
 it knows (text without a NUL, integers, NULL) and asks SQLite for any other;
 the facts and keys are :func:`~tracker.store.watch.open_orders`' own,
-``tests/test_watch_changed.py`` checks on generated orders.
+``tests/test_watch_changed.py`` and ``tests/test_watch_pass_narrow.py``
+check on generated orders.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
 
+from tracker.clock import iso
 from tracker.store.connection import Connection
 from tracker.store.connection import placeholders as _marks
 from tracker.store.watch import _UNCHANGED, _WATCHED, OPEN, TERMINAL_ARGS
 
 
 class ChangedRow(NamedTuple):
-    """One open order as the judging ahead reads it: the fields of
+    """One open order as the narrow reads give it: the fields of
     :class:`~tracker.store.watch.OpenRow` that :func:`~tracker.jobs.judging.
     quick_row` reads, the same values."""
 
@@ -69,6 +73,40 @@ def changed_orders(
     ``among`` reads them, the fields of :class:`ChangedRow` only."""
     if not among:
         return []
+    # the "+" keeps SQLite seeking each ID (see open_orders)
+    where = f"+o.order_id > ? AND o.order_id IN ({_marks(among)})"
+    return _narrow(store, panel, medians, where, [min(among) - 1, *among], len(among))
+
+
+def due_orders(
+    store: Connection,
+    panel: str,
+    *,
+    after: int,
+    limit: int,
+    medians: dict[int, float],
+    due: datetime | None,
+) -> list[ChangedRow]:
+    """Return up to ``limit`` of a panel's open orders above ID ``after``, by
+    order ID, as :func:`~tracker.store.watch.open_orders` with ``due`` reads
+    them (None: every open order), the fields of :class:`ChangedRow` only:
+    the watch's pass reads in full only those the quick judgement leaves."""
+    where, params = "o.order_id > ?", [iso(due)] if due is not None else []
+    if due is not None:
+        where += f" AND (w.order_id IS NULL OR NOT {_UNCHANGED} OR w.recheck_at <= ?)"
+    return _narrow(store, panel, medians, where, [after, *params], limit)
+
+
+def _narrow(
+    store: Connection,
+    panel: str,
+    medians: dict[int, float],
+    where: str,
+    params: list[Any],
+    limit: int,
+) -> list[ChangedRow]:
+    """Return a panel's open orders that also meet ``where`` (with ``params``),
+    at most ``limit`` of them by order ID, as :class:`ChangedRow`."""
     found = sorted(medians.items())
     # Each median quoted once, by SQLite: a float's text is its own.
     known = ", ".join(["(?, ?, quote(?))"] * len(found)) if found else "(NULL, NULL, NULL)"
@@ -85,16 +123,15 @@ def changed_orders(
         FROM orders o
         LEFT JOIN order_watch w ON w.panel = o.panel AND w.order_id = o.order_id
         LEFT JOIN m ON m.service = COALESCE(o.service, 0)
-        WHERE o.panel = ? AND {OPEN} AND +o.order_id > ? AND o.order_id IN ({_marks(among)})
+        WHERE o.panel = ? AND {OPEN} AND {where}
         ORDER BY o.order_id LIMIT ?
         """,
         [
             *(v for service, median in found for v in (service, median, median)),
             panel,
             *TERMINAL_ARGS,
-            min(among) - 1,  # the "+" keeps SQLite seeking each ID (see open_orders)
-            *among,
-            len(among),
+            *params,
+            limit,
         ],
     )
     return [
