@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tracker.clock import iso, micros
 from tracker.config.model import AutomationConfig
 from tracker.jobs.judging import judge_row, quick_row
+from tracker.rules.quick_stalls import span
 from tracker.store.watch import OpenRow
 from tracker.store.watch_changed import ChangedRow
 
@@ -160,3 +161,45 @@ def test_the_quick_path_agrees_to_the_microsecond_at_every_edge():
             quick, columns = quick_row(narrow(row), settings_, {}, micros(now))
             assert quick == (verdict.event is None), now
             assert columns == (expected if quick else None), now
+
+
+def _timedelta_span(seconds: float) -> int | str:
+    try:
+        return timedelta(seconds=seconds) // timedelta(microseconds=1)
+    except (OverflowError, ValueError) as exc:
+        return type(exc).__name__
+
+
+def _span(seconds: float) -> int | str:
+    try:
+        return span(seconds)
+    except (OverflowError, ValueError) as exc:
+        return type(exc).__name__
+
+
+# Halves of a microsecond (where the rounding goes to the even sum), sums of
+# powers of two (exact floats), anything else, and ints (medians may be).
+half_micros = st.integers(-(10**12), 10**12).map(lambda k: k / 2_000_000)
+exact = st.tuples(st.integers(-(2**40), 2**40), st.integers(0, 60)).map(lambda p: p[0] / 2 ** p[1])
+any_seconds = st.floats() | half_micros | exact | st.integers(-(10**15), 10**15)
+
+
+@settings(max_examples=3000)
+@given(any_seconds)
+def test_span_holds_what_timedelta_holds(seconds):
+    assert _span(seconds) == _timedelta_span(seconds)
+
+
+def test_span_rounds_each_half_microsecond_as_timedelta_does():
+    for k in range(-4000, 4000):
+        for whole in (0, 1, 3599, 86400 * 365, 7.9e13):
+            seconds = whole + k / 2_000_000
+            assert _span(seconds) == _timedelta_span(seconds), seconds
+
+
+def test_span_overflows_where_timedelta_does():
+    # timedelta holds at most 999,999,999 days (86,399,999,999,999.999999 s)
+    largest = 86_399_999_999_999.0
+    for edge in (8.0e13, largest, largest + 1, 8.64e13, 8.7e13, 9e13, 1e14, 1e300):
+        for seconds in (edge, edge + 0.5, edge - 0.25, -edge, -edge - 0.5):
+            assert _span(seconds) == _timedelta_span(seconds), seconds
