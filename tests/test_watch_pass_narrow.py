@@ -21,7 +21,6 @@ from test_watch_changed import hostile_text
 from tracker.clock import iso
 from tracker.config.model import AutomationConfig
 from tracker.jobs import stalls
-from tracker.jobs.judging import quick_row
 from tracker.jobs.stalls import basis_of, watch_stalls
 from tracker.store.orders import Store
 from tracker.store.watch import open_orders, save_basis
@@ -130,14 +129,15 @@ def _fill(store: Store, found: list[dict[str, Any]], meds: dict[int, float]) -> 
             )
 
 
-def _full_read(store: Store, panel: str, *, medians: dict[int, float], **read: Any) -> list:
-    """The reference: every order the pass reads, read in full."""
-    return open_orders(store, panel, medians=medians, **read)
+def _full_page(store: Store, panel: str, after: int, medians, due, *, whole: bool) -> tuple:
+    """The reference: each page read in full (open_orders, as the pass did)."""
+    rows = open_orders(store, panel, after=after, limit=stalls.PAGE, medians=medians, due=due)
+    return [ChangedRow._make(getattr(r, f) for f in ChangedRow._fields) for r in rows], rows
 
 
-def _quick_of_full(row: Any, *args: Any) -> Any:
-    """The quick judgement of a full row: of the same fields."""
-    return quick_row(ChangedRow._make(getattr(row, f) for f in ChangedRow._fields), *args)
+def _full_left(store: Store, panel: str, ids: list[int], medians, rows) -> list:
+    """The reference: the rows left to judge_row, from the page's full rows."""
+    return [row for row in rows if row.order_id in ids]
 
 
 def _pass(store: Store, found, config, meds, now, blind, *, full_read: bool) -> tuple:
@@ -148,8 +148,8 @@ def _pass(store: Store, found, config, meds, now, blind, *, full_read: bool) -> 
     with patch.object(stalls, "PAGE", 3):
         if full_read:
             with (
-                patch.object(stalls, "due_orders", _full_read),
-                patch.object(stalls, "quick_row", _quick_of_full),
+                patch.object(stalls, "_page", _full_page),
+                patch.object(stalls, "_left", _full_left),
             ):
                 counts = watch_stalls(store, "main", config, alerts, lambda: now, meds, late=600.0)
         else:
@@ -215,5 +215,54 @@ def test_a_stalled_order_is_alerted_from_its_full_row(tmp_path):
         assert (kind, panel) == ("order_stalled", "main")
         assert "remains 400 of 1000" in message
         assert watched[0][6] == iso(now)  # stalled_at
+    finally:
+        store.close()
+
+
+def test_pages_mostly_left_to_judge_row_store_and_alert_the_same(tmp_path):
+    # Runs of orders that stall now (S), or are stalled already (Z), between
+    # runs of orders judged quickly (Q), and orders not due (U: judged by
+    # these facts, no recheck): the pass reads a page in full after a page
+    # mostly left to judge_row, narrowly again after one mostly quick.
+    def order(kind: str) -> dict[str, Any]:
+        stalls, stalled = kind == "S", kind == "Z"
+        last = T0 if stalls else T0 + timedelta(days=2)
+        watch = {
+            "baseline_at": None,
+            "baseline_remains": None,
+            "eta": None,
+            "eta_basis": None,
+            "stalled_at": iso(T0 + timedelta(hours=2)) if stalled else None,
+            "stalled_change_at": iso(T0) if stalled else None,
+            "stall_reason": "slow" if stalled else None,
+            "recheck_at": None,
+            "judged": kind == "U",
+        }
+        return {
+            "status": "In progress",
+            "polling": 1,
+            "remains": 400,
+            "service": 1,
+            "quantity": 1000,
+            "created_at": iso(T0),
+            "last_change_at": iso(last),
+            "last_checked_at": iso(T0 + timedelta(days=2)),
+            "next_check_at": iso(T0 + timedelta(days=2, minutes=5)),
+            "error": None,
+            "watch": watch,
+        }
+
+    kinds = "QQQ SSS QSS QUU ZZS SQQ QUQ QSZ ZZZ UQ"
+    found = [order(kind) for kind in kinds.replace(" ", "")]
+    config = AutomationConfig(stalls=True, stall_after=(("In progress", 3600.0),))
+    now = T0 + timedelta(days=2)
+    store = Store(tmp_path / "t.db")
+    try:
+        for blind in (False, True):
+            narrow = _pass(store, found, config, {}, now, blind, full_read=False)
+            full = _pass(store, found, config, {}, now, blind, full_read=True)
+            assert narrow == full
+            assert narrow[0]["judged"] == len(found) - kinds.count("U")
+        assert narrow[0]["held"] == kinds.count("S")
     finally:
         store.close()

@@ -49,7 +49,7 @@ from tracker.store.watch import (
     save_watches,
     watch_basis,
 )
-from tracker.store.watch_changed import due_orders
+from tracker.store.watch_changed import ChangedRow, due_orders, narrowed
 
 log = structlog.get_logger("tracker.stalls")
 
@@ -112,7 +112,11 @@ def watch_stalls(
     stalled: list[dict[str, Any]] = []
     moving: list[dict[str, Any]] = []
     judged, held, after, at = 0, 0, 0, micros(now)
-    while rows := due_orders(store, panel, after=after, limit=PAGE, medians=medians, due=due):
+    whole = False  # most of the last page was left to judge_row: read this one in full
+    while True:
+        rows, full_rows = _page(store, panel, after, medians, due, whole=whole)
+        if not rows:
+            break
         after = rows[-1].order_id
         changed: list[tuple[Any, ...]] = []
         slow: list[int] = []  # stalled, or an event: judged by judge_row, from their full rows
@@ -122,7 +126,8 @@ def watch_stalls(
                 slow.append(narrow.order_id)
             elif columns is not None:
                 changed.append(columns)
-        for row in _full_rows(store, panel, slow, medians):
+        whole = 2 * len(slow) > len(rows)
+        for row in _left(store, panel, slow, medians, full_rows):
             seen = not blind and confirmed_row(row, now, late)
             held += not (seen or row.stalled_at)  # quick_row left it: it stalls now
             verdict, before, columns = judge_row(row, config, medians, now, seen=seen)
@@ -164,11 +169,39 @@ def watch_stalls(
     return counts
 
 
-def _full_rows(
-    store: Any, panel: str, ids: list[int], medians: dict[int, float]
+def _page(
+    store: Any,
+    panel: str,
+    after: int,
+    medians: dict[int, float],
+    due: datetime | None,
+    *,
+    whole: bool,
+) -> tuple[list[ChangedRow], list[OpenRow] | None]:
+    """Return the pass's next page of due open orders above ID ``after``, read
+    narrowly (and None), or with ``whole`` read in full (narrowed, and the full
+    rows): when most orders are left to judge_row (many stall at once, or are
+    held while the panel is down), reading each twice costs more than once."""
+    if not whole:
+        return due_orders(store, panel, after=after, limit=PAGE, medians=medians, due=due), None
+    rows = open_orders(store, panel, after=after, limit=PAGE, medians=medians, due=due)
+    return [narrowed(row) for row in rows], rows
+
+
+def _left(
+    store: Any,
+    panel: str,
+    ids: list[int],
+    medians: dict[int, float],
+    rows: list[OpenRow] | None,
 ) -> Iterator[OpenRow]:
-    """Yield those of a panel's orders ``ids`` (ascending) still open, read in
-    full (:func:`~tracker.store.watch.open_orders`), by order ID."""
+    """Yield those of a panel's orders ``ids`` (ascending) still open, in full,
+    by order ID: from the page's full ``rows`` when it was read so, else read
+    again (:func:`~tracker.store.watch.open_orders`)."""
+    if rows is not None:
+        wanted = set(ids)
+        yield from (row for row in rows if row.order_id in wanted)
+        return
     for chunk in chunks(ids):
         yield from open_orders(
             store, panel, after=chunk[0] - 1, limit=len(chunk), medians=medians, among=chunk

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from tracker.clock import iso
 from tracker.store.connection import Connection
 from tracker.store.connection import placeholders as _marks
-from tracker.store.watch import _UNCHANGED, _WATCHED, OPEN, TERMINAL_ARGS
+from tracker.store.watch import _UNCHANGED, _WATCHED, OPEN, TERMINAL_ARGS, OpenRow
 
 
 class ChangedRow(NamedTuple):
@@ -49,6 +50,14 @@ class ChangedRow(NamedTuple):
     unchanged: int
     median: float | None
     judge_key: str
+
+
+_NARROW = itemgetter(*(OpenRow._fields.index(name) for name in ChangedRow._fields))
+
+
+def narrowed(row: OpenRow) -> ChangedRow:
+    """Return the fields of a full row that :class:`ChangedRow` holds."""
+    return ChangedRow._make(_NARROW(row))
 
 
 def quote(value: Any, ask: Callable[[Any], str]) -> str:
