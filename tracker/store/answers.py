@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache, partial
-from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +31,7 @@ from tracker.rules.transitions import (
     apply_report,
     status_update,
 )
-from tracker.store.connection import chunks, placeholders
+from tracker.store.connection import bound, chunks, placeholders
 from tracker.store.late_checks import note_ended
 
 if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
@@ -176,9 +175,10 @@ def _insert_transitions_sql(rows: int) -> str:
 
 
 def _write_rows(conn: sqlite3.Connection, sql: Callable[[int], str], rows: list[Any]) -> None:
-    """Run ``sql(n)`` over ``rows`` (tuples), at most _ROWS per statement."""
+    """Run ``sql(n)`` over ``rows`` (tuples), at most _ROWS per statement, each
+    None bound as NULL (:func:`~tracker.store.connection.bound`)."""
     for chunk in chunks(rows, _ROWS):
-        conn.execute(sql(len(chunk)), list(chain.from_iterable(chunk)))
+        conn.execute(sql(len(chunk)), bound(chunk))
 
 
 # Only the columns a write names are re-indexed: a report that leaves status

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from tracker.clock import iso
 from tracker.panel.statuses import COMPLETED, TERMINAL
-from tracker.store.connection import Connection, chunks
+from tracker.store.connection import Connection, bound, chunks
 from tracker.store.connection import placeholders as _marks
 
 TERMINAL_ARGS = sorted(TERMINAL)
@@ -25,7 +25,6 @@ OPEN = f"o.polling = 1 AND o.status IS NOT NULL AND o.status NOT IN ({_marks(TER
 # TERMINAL_ARGS as its parameters.
 STOPPED = f"o.polling = 0 AND o.status IS NOT NULL AND o.status NOT IN ({_marks(TERMINAL_ARGS)})"
 _ROWS = 100  # watch rows per upsert statement: 1700 values, far below SQLite's limit
-_NULL = float("nan")  # bound for a None: SQLite stores a NaN as NULL (see save_watches)
 _COLUMNS = (
     "baseline_at",
     "baseline_remains",
@@ -225,16 +224,17 @@ def save_watches(
     them in one transaction.
 
     Each None is bound as a NaN, which SQLite stores as NULL (it keeps no
-    NaN): the sqlite3 module binds a float as it is but looks a None up in
-    its adapters first, ~0.2 µs each, and a row holds five or more (1.0 µs
-    of the 2.7 an upsert of 20k rows took a row)."""
+    NaN; :func:`~tracker.store.connection.bound`): the sqlite3 module binds
+    a float as it is but looks a None up in its adapters first, ~0.2 µs
+    each, and a row holds five or more (1.0 µs of the 2.7 an upsert of 20k
+    rows took a row)."""
     if not states:
         return
     stamp = iso(now)
     with store.write() as db:
         for chunk in chunks(states, _ROWS):
-            values = [_NULL if v is None else v for s in chunk for v in (panel, *s, stamp)]
-            db.conn.execute(_upsert_sql(len(chunk)), values)
+            rows = [(panel, *s, stamp) for s in chunk]
+            db.conn.execute(_upsert_sql(len(chunk)), bound(rows))
 
 
 @lru_cache(maxsize=4)
