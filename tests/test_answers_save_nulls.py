@@ -86,8 +86,11 @@ def _tables(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         conn.close()
 
 
-def _stored(path: Path, rounds: list[tuple[OrderStatus | None, ...]]) -> list[Any]:
-    """Track the orders, store each round as one poll; return what each
+def _stored(
+    path: Path, rounds: list[tuple[OrderStatus | None, ...]], rows: tuple[Any, ...] = ()
+) -> list[Any]:
+    """Track the orders (the first with ``rows``' status, polling and
+    completed_at when given), store each round as one poll; return what each
     poll handed back (transitions, lost, odd, repriced)."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -95,6 +98,13 @@ def _stored(path: Path, rounds: list[tuple[OrderStatus | None, ...]]) -> list[An
     told: list[Any] = []
     try:
         store.track("main", list(IDS), NOW, quantity=1000)
+        with store.write() as db:
+            for order_id, row in zip(IDS, rows, strict=False):
+                db.execute(
+                    "UPDATE orders SET status = ?, polling = ?, completed_at = ? "
+                    "WHERE order_id = ?",
+                    [*row, order_id],
+                )
         for n, reports in enumerate(rounds, 1):
             now = NOW + timedelta(hours=n)
             found = {r.order_id: r for r in reports if r is not None}

@@ -12,6 +12,7 @@ from tracker.rules.transitions import (
     KEEP_IF_NONE,
     STATUS_READS,
     STATUS_RESETS,
+    STATUS_STAMPED,
     STATUS_WRITES,
     Cadence,
     apply_report,
@@ -59,9 +60,10 @@ reports = st.builds(
 )
 
 
-def written(row: dict, values: tuple) -> dict:
-    """Return ``row`` after the store's UPDATE of STATUS_WRITES ``values``."""
-    after = {**row, **STATUS_RESETS}
+def written(row: dict, values: tuple, stamp: str) -> dict:
+    """Return ``row`` after the store's UPDATE of STATUS_WRITES ``values``
+    (STATUS_STAMPED set to ``stamp``)."""
+    after = {**row, **STATUS_RESETS, **dict.fromkeys(STATUS_STAMPED, stamp)}
     for column, value in zip(STATUS_WRITES, values, strict=True):
         if column == "completed_at":
             after[column] = row[column] or value
@@ -79,7 +81,7 @@ def test_status_update_matches_apply_report(row, report, minutes):
     outcome = apply_report(row, report, now, CADENCE, polled_at=polled_at)
     stored = tuple(row[c] for c in STATUS_READS)
     values, whole, transition = status_update("main", stored, report, iso(now), polled_at, CADENCE)
-    assert written(row, values) == {**row, **outcome.changes}
+    assert written(row, values, iso(now)) == {**row, **outcome.changes}
     assert transition == outcome.transition
     if not whole:  # the narrow write leaves status and polling as they are
         assert outcome.changes["status"] == row["status"]

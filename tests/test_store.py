@@ -155,11 +155,11 @@ def test_answers_stored_together_survive_or_fail_together(store, clock, monkeypa
 
     real, calls = answers_module._write_rows, []
 
-    def failing(conn, sql, rows):
+    def failing(conn, sql, rows, *first):
         calls.append(rows)
         if len(calls) == 2:
             raise RuntimeError("killed mid-write")
-        return real(conn, sql, rows)
+        return real(conn, sql, rows, *first)
 
     monkeypatch.setattr(answers_module, "_write_rows", failing)
     later = [
@@ -322,11 +322,11 @@ def test_the_writers_statements_keep_temporary_storage_in_memory_and_no_other(
     store.track("main", list(range(1, 401)), clock())
     real, seen = answers_module._write_rows, []
 
-    def spying(conn, sql, rows):
+    def spying(conn, sql, rows, *first):
         seen.append(temp_store())
         if len(seen) == 3:
             raise RuntimeError("killed mid-write")
-        return real(conn, sql, rows)
+        return real(conn, sql, rows, *first)
 
     monkeypatch.setattr(answers_module, "_write_rows", spying)
     answers = [

@@ -73,7 +73,8 @@ def next_check(now: datetime, last_change: datetime | None, cadence: Cadence) ->
 # Orders that moved in the same second share their next check: computed and
 # formatted once (keys are whole-second stamps, so the cache stays small).
 @lru_cache(maxsize=1024)
-def _next_stamp(polled_at: datetime, last_change: str | None, cadence: Cadence) -> str:
+def next_stamp(polled_at: datetime, last_change: str | None, cadence: Cadence) -> str:
+    """Return :func:`next_check` as stored, for a poll begun at ``polled_at``."""
     changed = parse_iso(last_change) if last_change else None
     return iso(next_check(polled_at, changed, cadence))
 
@@ -122,7 +123,7 @@ def apply_report(
         raw_status=report.raw_status,
         last_change_at=last_change,
         polling=0 if is_terminal(status) else 1,
-        next_check_at=_next_stamp(base, last_change, cadence),
+        next_check_at=next_stamp(base, last_change, cadence),
     )
     for field in ("remains", "start_count", "currency"):
         value = getattr(report, field)
@@ -191,11 +192,12 @@ STATUS_WRITES = (
     "completed_at",
     "last_change_at",
     "next_check_at",
-    "last_checked_at",
-    "updated_at",
     "status",
     "polling",
 )
+# The columns it sets to the poll's stamp, whatever the report: not among its
+# values (the writer binds the stamp once a statement, not once an order).
+STATUS_STAMPED = ("last_checked_at", "updated_at")
 # A transition row's columns, as the poll and the late checks insert them.
 TRANSITION_COLUMNS = (
     "panel",
@@ -222,7 +224,8 @@ def status_update(
     """Given an order's STATUS_READS values, a report with a status, the poll's
     ``stamp`` (``iso(now)``) and ``base`` (when the poll began), return
     (values of STATUS_WRITES, whether status or polling change, the transition
-    to record or None) — what :func:`apply_report` decides, as one tuple.
+    to record or None) — what :func:`apply_report` decides, as one tuple,
+    with STATUS_STAMPED set to ``stamp``.
 
     A value of None under KEEP_IF_NONE keeps the stored one (``completed_at``
     is only ever set once); ``remains`` is written as returned.
@@ -255,9 +258,7 @@ def status_update(
         charge,
         stamp if terminal else None,
         last_change,
-        _next_stamp(base, last_change, cadence),
-        stamp,
-        stamp,
+        next_stamp(base, last_change, cadence),
         status,
         polling,
     )
