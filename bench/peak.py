@@ -33,7 +33,11 @@ def main(argv: list[str]) -> int:
         json.dumps(
             {
                 "wall_s": wall,
-                "cpu_s": usage.ru_utime + usage.ru_stime, "user_s": usage.ru_utime, "sys_s": usage.ru_stime, "nvcsw": usage.ru_nvcsw, "nivcsw": usage.ru_nivcsw,
+                "cpu_s": usage.ru_utime + usage.ru_stime,
+                "user_s": usage.ru_utime,
+                "sys_s": usage.ru_stime,
+                "nvcsw": usage.ru_nvcsw,
+                "nivcsw": usage.ru_nivcsw,
                 "peak_rss_mb": usage.ru_maxrss / 1024,
             }
         )

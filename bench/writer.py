@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.driver import CADENCE, PANEL, track
+from bench.yardsticks import BARE_INSERT, BARE_UPDATE
 from tracker.clock import iso, utcnow
 from tracker.jobs.poll import GROUP_ANSWERS
 from tracker.panel.models import OrderStatus
@@ -133,16 +134,8 @@ def bare(db: Path, n: int, stamp: str) -> float:
     inserts = [(PANEL, i, stamp, "In progress", 500, 0.9, "In progress") for i in range(1, n + 1)]
     started = time.process_time()
     with conn:
-        conn.executemany(
-            "UPDATE orders SET status = ?, remains = ?, charge = ?, last_checked_at = ?, "
-            "updated_at = ? WHERE panel = ? AND order_id = ?",
-            updates,
-        )
-        conn.executemany(
-            "INSERT INTO transitions (panel, order_id, at, to_status, remains, charge, "
-            "raw_status) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            inserts,
-        )
+        conn.executemany(BARE_UPDATE, updates)
+        conn.executemany(BARE_INSERT, inserts)
     spent = time.process_time() - started
     conn.close()
     return spent

@@ -31,6 +31,17 @@ from typing import Any
 
 import httpx
 
+# The bare pipeline's statements: what the tracker's writer does for each
+# changed order, at its plainest (bench.writer runs them too).
+BARE_UPDATE = (
+    "UPDATE orders SET status = ?, remains = ?, charge = ?, last_checked_at = ?, "
+    "updated_at = ? WHERE panel = ? AND order_id = ?"
+)
+BARE_INSERT = (
+    "INSERT INTO transitions (panel, order_id, at, to_status, remains, charge, "
+    "raw_status) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
 BATCH = 100
 
 
@@ -101,16 +112,8 @@ def pipeline(db: Path, bodies: Path, panel: str) -> dict[str, Any]:
             updates.append((status, remains, charge, now, now, panel, int(order_id)))
             inserts.append((panel, int(order_id), now, status, remains, charge, status))
     with conn:
-        conn.executemany(
-            "UPDATE orders SET status = ?, remains = ?, charge = ?, last_checked_at = ?, "
-            "updated_at = ? WHERE panel = ? AND order_id = ?",
-            updates,
-        )
-        conn.executemany(
-            "INSERT INTO transitions (panel, order_id, at, to_status, remains, charge, "
-            "raw_status) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            inserts,
-        )
+        conn.executemany(BARE_UPDATE, updates)
+        conn.executemany(BARE_INSERT, inserts)
     cpu = _cpu() - cpu
     conn.close()
     return {"cpu_s": cpu, "rows": len(updates)}
