@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tracker.clock import iso
 from tracker.store.orders import Store
-from tracker.store.watch import _upsert_sql, save_watches
+from tracker.store.watch import save_watches
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 COLUMNS = (
@@ -55,11 +55,20 @@ def _orders(store: Store, count: int) -> None:
             )
 
 
+_NAMES = COLUMNS.split(", ")
+PLAIN = (
+    f"INSERT INTO order_watch (panel, {COLUMNS}) VALUES ('main', {', '.join('?' * len(_NAMES))}) "
+    "ON CONFLICT (panel, order_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _NAMES[1:])
+)
+
+
 def _plain(store: Store, rows: list[tuple[Any, ...]]) -> None:
-    """The upsert with every value bound as it is."""
+    """The upsert a row at a time, every value bound as it is, in its own
+    statement (not save_watches' own)."""
     with store.write() as db:
-        values = [v for s in rows for v in ("main", *s, iso(NOW))]
-        db.conn.execute(_upsert_sql(len(rows)), values)
+        for row in rows:
+            db.conn.execute(PLAIN, [*row, iso(NOW)])
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
