@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from tracker.clock import iso
 from tracker.store.orders import Store
 from tracker.store.watch import open_orders
-from tracker.store.watch_changed import ChangedRow, changed_orders, quote
+from tracker.store.watch_changed import ChangedRow, changed_orders, due_orders, quote
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 SQLITE = sqlite3.connect(":memory:")
@@ -111,5 +111,42 @@ def test_no_orders_asked_reads_none(tmp_path):
     store = Store(tmp_path / "t.db")
     try:
         assert changed_orders(store, "main", [], {}) == []
+    finally:
+        store.close()
+
+
+# Values that repeat across the rows and columns of one read, as a poll's
+# changed orders share their statuses and stamp: the same text as a status
+# and as a last change, digits as text and as an integer, text and a blob of
+# the same bytes, quotes and NULs, floats whose digits are not Python's.
+SHARED = ["it's", "a\x00b", "12", iso(NOW), "", "Processing", b"it's", 12, 1.5, 1e20, 0.1, None]
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(*[st.sampled_from(SHARED)] * 3, st.sampled_from([None, 1, 12, 2**63 - 1])),
+        min_size=2,
+        max_size=30,
+    )
+)
+def test_texts_met_again_in_a_read_are_keyed_as_sqlite_quotes_them(tmp_path, found):
+    store = Store(tmp_path / "t.db")
+    try:
+        with store.write() as db:
+            db.execute("DELETE FROM orders")
+            for order_id, (status, left, last, service) in enumerate(found, 1):
+                db.execute(
+                    "INSERT INTO orders (panel, order_id, status, polling, remains, service, "
+                    "quantity, created_at, updated_at, last_change_at) "
+                    "VALUES ('main', ?, ?, 1, ?, ?, 1000, ?, ?, ?)",
+                    [order_id, status, left, service, iso(NOW), iso(NOW), last],
+                )
+        ids = list(range(1, len(found) + 1))
+        full = open_orders(store, "main", after=0, limit=len(ids), among=ids)
+        keys = [r.judge_key for r in full]
+        assert [r.judge_key for r in changed_orders(store, "main", ids, {})] == keys
+        pass_read = due_orders(store, "main", after=0, limit=len(ids), medians={}, due=NOW)
+        assert [r.judge_key for r in pass_read] == keys
     finally:
         store.close()
