@@ -7,6 +7,7 @@ failure becomes one line on stderr and a non-zero exit, never a traceback.
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import os
 import sys
@@ -202,6 +203,9 @@ class _Group(click.Group):
             if not close or ctx.resilient_parsing or "Did you mean" in exc.message:
                 raise
             raise click.UsageError(f"{exc.message} Did you mean '{close[0]}'?", ctx) from None
+        if not gc.isenabled():  # the console script's start (tracker.cli.entry): loaded now
+            gc.freeze()  # what loaded lives as long as the process: out of every pass
+            gc.enable()
         _stopped_while_loading(ctx, name)  # its module loaded, before its options are read
         return found
 
