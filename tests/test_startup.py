@@ -169,8 +169,8 @@ sys.stderr.write("GC " + json.dumps(seen) + "\\n")
 
 
 def test_what_a_command_loads_is_kept_out_of_the_collectors_passes(tmp_path):
-    # Loading the commands (~50k objects for `run`) made ~80 collector passes,
-    # ~10 ms of `run --once`'s start, none of which found anything to free:
+    # Loading the commands (~58k objects for `run`) made 60-80 collector passes,
+    # ~10 ms of `run --once`'s start, which found next to nothing to free:
     # the collector is off while they load, then what loaded is frozen out of
     # its passes and it is on again for the command's own work.
     (tmp_path / "tracker.toml").write_text(
