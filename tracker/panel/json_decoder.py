@@ -72,17 +72,63 @@ _decoder = json.JSONDecoder(object_pairs_hook=_once_each)
 # bare integers): used only once an integer too long for int() was met, which
 # raises a plain ValueError where a malformed document raises JSONDecodeError.
 _long_decoder = json.JSONDecoder(object_pairs_hook=_once_each, parse_int=_integer)
+# No hook: the C decoder alone, a third less time on a status answer (its 101
+# objects each a Python call). A key it kept once of two is told by counting:
+# see :func:`decode`. Not tried first on a larger text (a services listing,
+# its descriptions full of colons): decoded twice, it would cost more.
+_plain_decoder = json.JSONDecoder()
+PLAIN_FIRST = 256 * 1024  # characters; a status answer of 100 orders is ~20 kB
 
 
-def decode(text: str, start: int | None = None) -> Any:
+def decode(text: str, start: int | None = None, *, plain: bool = True) -> Any:
     """Decode the whole of ``text``, or (``start`` given) the document at
-    ``start``, returning (document, end)."""
+    ``start``, returning (document, end).
+
+    Decoded first without the duplicate-key hook (``plain``, and ``text`` no
+    longer than PLAIN_FIRST); that is the answer when the document's colons
+    are as many as the keys counted of its objects (its own and those of its
+    direct values or items): each key of the text has its colon, so no object
+    gave a key twice. Else (a colon in a text, "Canceled: invalid link", an
+    object deeper down, a key given twice) it is decoded again with the hook.
+    ``plain=False`` decodes with the hook alone (the tests comparing both)."""
+    if plain and len(text) <= PLAIN_FIRST:
+        try:
+            found = _read(_plain_decoder, text, start)
+        except json.JSONDecodeError:
+            raise
+        except ValueError:  # an integer too long for int()
+            return _read(_long_decoder, text, start)
+        document, end = (found, len(text)) if start is None else found
+        if text.count(":", start or 0, end) == _shallow_keys(document):
+            return found
+    return _hooked(text, start)
+
+
+def _hooked(text: str, start: int | None) -> Any:
     try:
         return _read(_decoder, text, start)
     except json.JSONDecodeError:
         raise
     except ValueError:  # an integer too long for int()
         return _read(_long_decoder, text, start)
+
+
+def _shallow_keys(document: Any) -> int:
+    """Return the keys of ``document`` (an object) and of the objects that are
+    its direct values or items: no more than all of its objects' keys (no
+    more than the colons of its text, one a key, unless a key was given twice
+    and kept once)."""
+    values: Iterable[Any]
+    if type(document) is dict:
+        keys, values = len(document), document.values()
+    elif type(document) is list:
+        keys, values = 0, document
+    else:
+        return 0
+    try:
+        return keys + sum(map(dict.__len__, values))  # the usual: objects in an object
+    except TypeError:  # not each an object: a status answer's bare "Incorrect order ID"
+        return keys + sum(len(value) for value in values if type(value) is dict)
 
 
 def _read(decoder: json.JSONDecoder, text: str, start: int | None) -> Any:
