@@ -54,7 +54,7 @@ def decode_document(body: bytes) -> Document:
         raise BadAnswerError(
             f"answered invalid JSON: {short(body[:120].decode('utf-8', 'replace'), 120)}"
         ) from None
-    if _SURROGATE_ESCAPE.search(body):  # rare: looked for in the raw bytes, in C
+    if b"\\" in body and _SURROGATE_ESCAPE.search(body):  # rare: in the raw bytes, in C
         try:
             return Document(_without_lone_surrogates(document.data), document.noise)
         except RecursionError:
