@@ -234,8 +234,8 @@ def test_demo_keep_stopped_while_placing_places_no_more_and_says_so_once(tmp_pat
     assert "placed 2 orders: " in done.stdout
 
 
-def test_alerts_resend_stopped_by_sigterm_ends_with_one_line_143(tmp_path):
-    # It was killed by the signal: -15, no line.
+def _two_alerts(tmp_path) -> None:
+    """A config with a webhook, and a database holding alerts 1 and 2."""
     config = sim_config(OFFLINE) + '[alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\n'
     (tmp_path / "tracker.toml").write_text(config)
     from tracker.store.orders import Store
@@ -248,6 +248,11 @@ def test_alerts_resend_stopped_by_sigterm_ends_with_one_line_143(tmp_path):
             [("one",), ("two",)],
         )
     c.close()
+
+
+def test_alerts_resend_stopped_by_sigterm_ends_with_one_line_143(tmp_path):
+    # It was killed by the signal: -15, no line.
+    _two_alerts(tmp_path)
     script = AFTER_CALL.format(
         module="tracker.store.outbox",
         name="resend",
@@ -272,18 +277,7 @@ def test_alerts_resend_stopped_after_the_first_says_the_first_is_sent_again(
 ):
     # The lines came after the loop: stopped after the first reset, alert 1
     # was set to go again with nothing said of it.
-    config = sim_config(OFFLINE) + '[alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\n'
-    (tmp_path / "tracker.toml").write_text(config)
-    from tracker.store.orders import Store
-
-    Store(tmp_path / "t.db").close()
-    with sqlite3.connect(tmp_path / "t.db") as c:
-        c.executemany(
-            "INSERT INTO alerts (at, panel, kind, severity, message) "
-            "VALUES ('2026-12-01T00:00:00Z', 'sim', 'x', 'warning', ?)",
-            [("one",), ("two",)],
-        )
-    c.close()
+    _two_alerts(tmp_path)
     script = AFTER_CALL.format(
         module="tracker.store.outbox",
         name="resend",
@@ -308,18 +302,7 @@ def test_alerts_resend_stopped_after_the_first_says_the_first_is_sent_again(
 def test_alerts_resend_stopped_still_says_an_unknown_id_it_met_before(tmp_path):
     # `--resend 99 --resend 1` stopped after alert 1 said alert 1 and the
     # stop: that there is no alert 99 went unsaid.
-    config = sim_config(OFFLINE) + '[alerts]\nwebhook_url = "http://127.0.0.1:9/hook"\n'
-    (tmp_path / "tracker.toml").write_text(config)
-    from tracker.store.orders import Store
-
-    Store(tmp_path / "t.db").close()
-    with sqlite3.connect(tmp_path / "t.db") as c:
-        c.executemany(
-            "INSERT INTO alerts (at, panel, kind, severity, message) "
-            "VALUES ('2026-12-01T00:00:00Z', 'sim', 'x', 'warning', ?)",
-            [("one",), ("two",)],
-        )
-    c.close()
+    _two_alerts(tmp_path)
     script = AFTER_CALL.format(
         module="tracker.store.outbox",
         name="resend",
