@@ -338,6 +338,19 @@ main({args!r}, prog_name="smm-tracker")
 """
 
 
+def _stopped_at_the_question(
+    tmp_path, args: list[str], signum: int, code: int, said: str, env: dict[str, str] | None = None
+) -> None:
+    """Run ``args`` (``prune`` or ``cancel``) as at a terminal, ``signum``
+    sent at its question; check it ends with ``code`` and ``said`` last."""
+    module = f"tracker.cli.{args[0]}"
+    script = AT_THE_QUESTION.format(signum=int(signum), args=args, module=module)
+    done = _child(tmp_path, script, env=env)
+    assert done.returncode == code, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == said
+    assert "Traceback" not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("signum", "code", "said"),
     [
@@ -353,12 +366,7 @@ def test_prune_stopped_at_its_question_deletes_nothing_and_ends_as_its_stop(
     (tmp_path / "tracker.toml").write_text(sim_config(OFFLINE))
     db = tmp_path / "t.db"
     _many(db, 20)
-    args = ["prune", "--older-than", "365d"]
-    script = AT_THE_QUESTION.format(signum=int(signum), args=args, module="tracker.cli.prune")
-    done = _child(tmp_path, script)
-    assert done.returncode == code, done.stderr
-    assert done.stderr.strip().splitlines()[-1] == said
-    assert "Traceback" not in done.stderr
+    _stopped_at_the_question(tmp_path, ["prune", "--older-than", "365d"], signum, code, said)
     assert _count(db, "SELECT count(*) FROM orders") == 20
 
 
@@ -378,9 +386,5 @@ def test_cancel_stopped_at_its_question_sends_nothing_and_ends_as_its_stop(
     db = tmp_path / "t.db"
     _many(db, 2)
     args = ["cancel", "--force", "1", "2"]
-    script = AT_THE_QUESTION.format(signum=int(signum), args=args, module="tracker.cli.cancel")
-    done = _child(tmp_path, script, env={"SIM_KEY": "never-sent-key"})
-    assert done.returncode == code, done.stderr
-    assert done.stderr.strip().splitlines()[-1] == said
-    assert "Traceback" not in done.stderr
+    _stopped_at_the_question(tmp_path, args, signum, code, said, {"SIM_KEY": "never-sent-key"})
     assert _count(db, "SELECT count(*) FROM cancels") == 0
