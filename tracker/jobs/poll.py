@@ -14,8 +14,9 @@ import contextvars
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain
+from queue import Empty, SimpleQueue
 from typing import Any
 
 import structlog
@@ -121,6 +122,9 @@ def poll_panel(
     with ThreadPoolExecutor(queued, thread_name_prefix=f"poll-{panel.name}") as pool:
         pending: dict[Future[Answer], list[int]] = {}
         lates: set[Future[Answer]] = set()  # late checks' calls
+        # Each call's future, put here by its worker the moment it is done:
+        # the poll thread waits on this one queue, not on every future.
+        finished: SimpleQueue[Future[Answer]] = SimpleQueue()
 
         def fill(
             source: Iterator[tuple[list[int], bool]] | None,
@@ -138,6 +142,7 @@ def poll_panel(
                     asking.run(LATE_CALL.set, True)
                 future = pool.submit(asking.run, ask_batch, client, ids, witness)
                 pending[future] = ids
+                future.add_done_callback(finished.put)
                 if is_late:
                     lates.add(future)
             return source
@@ -192,10 +197,10 @@ def poll_panel(
             held: list[tuple[list[int], Answer]] = []  # answered, not stored yet
             held_since = 0.0
             while pending or held:
-                done: set[Future[Answer]] = set()
+                done: list[Future[Answer]] = []
                 if pending:
                     left = max(0.0, held_since + HOLD_SECONDS - time.monotonic()) if held else None
-                    done = _wait(pending, left, None if stop.is_set() else idle)
+                    done = _wait(finished, left, None if stop.is_set() else idle)
                 for future in done:
                     ids = pending.pop(future)
                     error = future.exception()
@@ -254,18 +259,31 @@ def poll_panel(
 
 
 def _wait(
-    pending: dict[Future[Answer], list[int]],
+    finished: SimpleQueue[Future[Answer]],
     timeout: float | None,
     idle: Callable[[], bool] | None,
-) -> set[Future[Answer]]:
+) -> list[Future[Answer]]:
     """Wait up to ``timeout`` (None: no limit) for an answer; until one comes,
-    let ``idle`` work a step at a time while it has work. Return those done."""
+    let ``idle`` work a step at a time while it has work. Return those done
+    (none when the timeout passed first)."""
     if idle is not None:
         until = None if timeout is None else time.monotonic() + timeout
-        while not (done := wait(pending, timeout=0, return_when=FIRST_COMPLETED)[0]):
+        while finished.empty():
             if (until is not None and time.monotonic() >= until) or not idle():
                 timeout = None if until is None else max(0.0, until - time.monotonic())
                 break
         else:
-            return done
-    return wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)[0]
+            return _taken(finished)
+    try:
+        first = finished.get(timeout=timeout)
+    except Empty:
+        return []
+    return [first, *_taken(finished)]
+
+
+def _taken(finished: SimpleQueue[Future[Answer]]) -> list[Future[Answer]]:
+    """Return every future in ``finished`` now, taken out."""
+    done = []
+    while not finished.empty():
+        done.append(finished.get_nowait())
+    return done
