@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -139,6 +140,16 @@ def _check(what: str, value: float, target: float, op: str, unit: str = "") -> s
         return f"met     {what}: {_short(value)}{unit} ({op} {target}{unit})"
     over = (value - target) / target * 100 if target else float("inf")
     return f"MISSED  {what}: {_short(value)}{unit} ({op} {target}{unit}; {over:+.0f}%)"
+
+
+def out_dir(text: str) -> Path:
+    """``--out``'s argparse type: a directory for the JSON results, made if
+    missing; an existing file is refused in one line (exit 2), not met by a
+    traceback after the whole run."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file: give a directory for the results")
+    return path
 
 
 def write(results: dict[str, Any], out: Path) -> Path:
