@@ -316,13 +316,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="20000,100000", help="comma-separated order counts")
     parser.add_argument("--concurrency", default="4,8", help="comma-separated concurrencies")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per request")
-    parser.add_argument(
-        "--out",
-        type=report.out_dir,
-        default=Path("bench/results"),
-        metavar="DIR",
-        help="directory for the JSON results (made if missing; default bench/results)",
-    )
+    report.add_out(parser)
     parser.add_argument(
         "--panel-work",
         choices=("inside", "after"),

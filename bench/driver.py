@@ -259,13 +259,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     # over a minute of them, so the busiest 60-second window means something.
     parser.add_argument("--rate-limit", type=int, default=120, help="rpm of the limit run; 0: none")
     parser.add_argument("--rate-limit-orders", type=int, default=13_000)
-    parser.add_argument(
-        "--out",
-        type=report.out_dir,
-        default=Path("bench/results"),
-        metavar="DIR",
-        help="directory for the JSON results (made if missing; default bench/results)",
-    )
+    report.add_out(parser)
     parser.add_argument("--keep", action="store_true", help="keep the databases")
     return parser.parse_args(argv)
 

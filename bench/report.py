@@ -142,6 +142,17 @@ def _check(what: str, value: float, target: float, op: str, unit: str = "") -> s
     return f"MISSED  {what}: {_short(value)}{unit} ({op} {target}{unit}; {over:+.0f}%)"
 
 
+def add_out(parser: argparse.ArgumentParser) -> None:
+    """Give a bench command its ``--out DIR`` (see :func:`out_dir`)."""
+    parser.add_argument(
+        "--out",
+        type=out_dir,
+        default=Path("bench/results"),
+        metavar="DIR",
+        help="directory for the JSON results (made if missing; default bench/results)",
+    )
+
+
 def out_dir(text: str) -> Path:
     """``--out``'s argparse type: a directory for the JSON results, made if
     missing; an existing file is refused in one line (exit 2), not met by a
