@@ -195,6 +195,26 @@ def test_malformed_toml(cli, tmp_path, text):
 
 
 @pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        ("[[panels]]\nname = main\n", "write text in double quotes"),
+        (f"[[panels]]\nkey = {KEY}\n", "write text in double quotes"),
+        ("[schedule]\nstatus_every = 5m\n", "write text in double quotes"),
+        ('[schedule]\nstatus_every = "5m"\nstatus_every = "1m"\n', "a key set twice"),
+        ("[schedule]\n[database]\n[schedule]\n", "a table written twice"),
+    ],
+)
+def test_common_toml_slips_say_their_fix(cli, tmp_path, text, fix):
+    """The slips a person makes writing TOML by hand (text without quotes, a
+    key or table pasted twice) say what to write, not tomllib's words alone;
+    the line itself is never said back (it may be a key)."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    line = one_line(cli("--config", str(bad), "orders"), "bad.toml", "invalid TOML", "at line", fix)
+    assert KEY not in line
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "x = " + "[" * 1000 + "]" * 1000,  # tomllib's RecursionError, at any stack depth

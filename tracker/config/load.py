@@ -114,6 +114,25 @@ def nested_too_deeply(data: object, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+# tomllib's words for the slips of a config written by hand, and what to write
+# instead. The line itself is never said back: it may hold the API key.
+_TOML_FIXES = (
+    ("Invalid value", 'write text in double quotes: name = "main", status_every = "5m"'),
+    ("Expected newline or end of document", 'write text in double quotes: status_every = "5m"'),
+    ("Cannot overwrite a value", "a key set twice in its table? keep one"),
+    ("Cannot declare", "a table written twice? merge them (each panel: its own [[panels]])"),
+)
+
+
+def _toml_fix(message: str) -> str:
+    """Given tomllib's message, return ": " and the fix of the slip it names,
+    or "" for one without a known fix."""
+    for words, fix in _TOML_FIXES:
+        if message.startswith(words):
+            return f": {fix}"
+    return ""
+
+
 def read_toml(path: Path) -> dict[str, Any]:
     """Given a file path, return its parsed TOML.
 
@@ -128,7 +147,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         # tomllib would say "Invalid statement (at line 1, column 1)".
         parsed = tomllib.loads(data.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{path}: invalid TOML: {exc}"]) from None
+        raise ConfigError([f"{path}: invalid TOML: {exc}{_toml_fix(str(exc))}"]) from None
     except RecursionError:  # tomllib parses nested values by recursion
         raise deep from None
     except UnicodeDecodeError:
