@@ -171,6 +171,25 @@ def test_init_writes_the_example_config_once(tmp_path, monkeypatch):
     assert named.exit_code == 0 and (tmp_path / "other.toml").read_text() == written
 
 
+def test_the_example_configs_name_no_host_anyone_can_own(tmp_path, monkeypatch):
+    """A config written by `init` (or copied from systemd/ or the README) with the
+    key set and the url left as it is must not send the key to a stranger: its
+    panel host is under a name reserved for examples (RFC 2606), which no one
+    can register."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    assert CliRunner().invoke(main, ["init"]).exit_code == 0
+    written = load_config(None, {}, resolve_keys=False).panels[0].url
+    readme = (ROOT / "README.md").read_text()
+    minimum = readme.split("The minimum:", 1)[1].split("```", 2)[1]
+    urls = [written, *re.findall(r'^url = "([^"]+)"', minimum, flags=re.MULTILINE)]
+    urls += re.findall(r'^url = "([^"]+)"', (ROOT / "systemd/config.toml").read_text(), re.M)
+    assert len(urls) == 3
+    for url in urls:
+        host = url.split("://", 1)[1].split("/", 1)[0]
+        assert host.endswith((".example", ".invalid", ".test")), url
+
+
 def test_init_dash_prints_the_example_instead_of_writing_a_file_named_dash(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["init", "-"])

@@ -82,7 +82,7 @@ def test_example_loads_with_the_documented_defaults(monkeypatch):
     ) == dataclasses.replace(
         defaults.panels[0],
         name="main",
-        url="https://example-panel.com/api/v2",
+        url="https://your-panel.example/api/v2",
         key_source="",
         key_field="",
     )
