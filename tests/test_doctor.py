@@ -195,8 +195,10 @@ def test_a_wrong_key_fails_without_showing_any_key(doctor, monkeypatch):
     code, lines = doctor(GOOD)
     assert code == 1
     assert lines[-1] == (
-        "FAIL panel sim: key: environment variable SIM_KEY; balance call failed: Invalid API key"
-    )
+        "FAIL panel sim: key: environment variable SIM_KEY; balance call failed: Invalid API key;"
+        " the panel refuses this key: check that panels[0].key_env (environment variable"
+        " SIM_KEY) holds this account's key"
+    )  # what to fix, and where, as orders and balance say it
     assert "wrong-key-Zx0Cv9Bn8Mm7" not in "\n".join(lines)
 
 
