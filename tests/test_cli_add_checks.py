@@ -130,3 +130,16 @@ def test_a_link_with_an_emoji_joiner_is_placed(sim):
     )
     assert result.exit_code == 0, result.output
     assert panel.calls["add"] == 1
+
+
+def test_a_refused_key_says_where_the_config_sets_it(sim, monkeypatch):
+    """'sim: add: Invalid API key; no order placed' left a new user to guess
+    which key: the line names where the config sets it, never the key."""
+    panel, cli = sim
+    monkeypatch.setenv("SIM_KEY", "wrong-key-Pq7Lm3Xc")
+    result = cli("add", "--service", str(SERVICE_FOLLOWERS), "--link", LINK, "--quantity", "500")
+    assert result.exit_code == 1
+    [line] = result.output.splitlines()
+    assert line.startswith("smm-tracker: sim: add: Invalid API key; no order placed; ")
+    assert "check that panels[0].key_env (environment variable SIM_KEY) holds" in line
+    assert "wrong-key-Pq7Lm3Xc" not in result.output and panel.calls["add"] == 1

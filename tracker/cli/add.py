@@ -35,6 +35,7 @@ from tracker.cli.render import safe_text
 from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.clock import utcnow
 from tracker.errors import (
+    AuthError,
     OutcomeUnknownError,
     PanelError,
     StopRequested,
@@ -42,6 +43,7 @@ from tracker.errors import (
     TransientError,
     UnservedError,
 )
+from tracker.rules.not_answering import key_place, refused_key_hint
 from tracker.store.tracking import track_placed
 
 if TYPE_CHECKING:
@@ -216,6 +218,9 @@ def add(
             told = f"{told}; no order placed"  # as the key given back says: none to look for
         if hint is None and isinstance(exc, TransientError):  # no answer: a refused port's fix
             hint = refused_hint(str(exc), exc.status, index)
+        if hint is None and isinstance(exc, AuthError):  # which key: where the config sets it
+            place = key_place(index, panel_config.key_field, panel_config.key_source)
+            hint = refused_key_hint(place)
         told = f"{told}; {hint}" if hint else told
         fail(safe_text(_and(told, mine, gone)))  # the panel's words: escaped
     except KeyboardInterrupt:  # a second Ctrl-C: the order may exist, untracked

@@ -51,3 +51,9 @@ def key_fix(place: str | None) -> str:
         f"fix the key {where}, then `systemctl reload smm-tracker` (the daemon "
         "reads it again); from cron, the next run reads it"
     )
+
+
+def refused_key_hint(place: str) -> str:
+    """Given where a panel's key is set (:func:`key_place`), return the fix a
+    one-off call refused for its key says after its line (``doctor``, ``add``)."""
+    return f"the panel refuses this key: check that {place} holds this account's key"

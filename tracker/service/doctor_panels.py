@@ -28,7 +28,7 @@ from tracker.rules.balance_doctor import (
     unjudged_refusal,
 )
 from tracker.rules.doctor import Check, panel_check
-from tracker.rules.not_answering import key_place
+from tracker.rules.not_answering import key_place, refused_key_hint
 
 # One quick answer is what doctor wants, not the daemon's patient retries.
 DOCTOR_TIMEOUT = 15.0
@@ -90,8 +90,7 @@ def call_panel(panel: PanelConfig, index: int = 0, *, learned: bool = False) -> 
         if hint is None and names_wrong_url(exc.detail):  # a web server's 404, not the panel's
             hint = unserved_hint(exc.detail, exc.status, index)
         if hint is None and isinstance(exc, AuthError):  # the fix, not the panel's words alone
-            place = key_place(index, panel.key_field, panel.key_source)
-            hint = f"the panel refuses this key: check that {place} holds this account's key"
+            hint = refused_key_hint(key_place(index, panel.key_field, panel.key_source))
         error = f"{exc.detail}; {hint}" if hint else exc.detail
         unanswered = client.unanswered_witness  # its refusal's meaning not learned
         if type(exc) is PanelAnswerError and unanswered is not None:
