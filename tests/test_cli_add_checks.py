@@ -143,3 +143,36 @@ def test_a_refused_key_says_where_the_config_sets_it(sim, monkeypatch):
     assert line.startswith("smm-tracker: sim: add: Invalid API key; no order placed; ")
     assert "check that panels[0].key_env (environment variable SIM_KEY) holds" in line
     assert "wrong-key-Pq7Lm3Xc" not in result.output and panel.calls["add"] == 1
+
+
+@pytest.mark.parametrize(
+    "twice",
+    [
+        ("--quantity", "500", "--quantity", "5000"),
+        ("--quantity=500", "--quantity", "500"),
+        ("--service", str(SERVICE_FOLLOWERS)),
+    ],
+)
+def test_an_option_given_twice_is_refused_before_sending(sim, twice):
+    """`add --quantity 500 ... --quantity 5000` (a line edited in haste) placed
+    an order of 5000, the last one given, without a word: money spent on a
+    guess. Now one line naming the option, exit 2, nothing sent."""
+    panel, cli = sim
+    args = ["add", "--service", str(SERVICE_FOLLOWERS), "--link", LINK, *twice]
+    if "--quantity" not in " ".join(twice):
+        args += ["--quantity", "500"]
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    [line] = result.output.splitlines()
+    option = twice[0].split("=")[0]
+    assert line.startswith(f"smm-tracker: {option} given twice: give it once (nothing sent)")
+    assert panel.calls["add"] == 0
+
+
+def test_a_repeatable_option_is_still_taken_many_times(sim):
+    panel, cli = sim
+    comments = [a for word in ("nice", "great", "wow", "top", "ok") for a in ("--comments", word)]
+    args = ("--link", LINK, *comments)
+    result = cli("add", "--service", str(SERVICE_COMMENTS), *args)
+    assert result.exit_code == 0, result.output
+    assert panel.calls["add"] == 1

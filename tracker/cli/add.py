@@ -18,6 +18,7 @@ from tracker.cli.claims import (
     release_quietly,
     settle_quietly,
 )
+from tracker.cli.command import OnceCommand
 from tracker.cli.idempotent import add_longest, check_key, claim_or_end, unrecorded
 from tracker.cli.main import (
     EXIT_INTERRUPTED,
@@ -81,7 +82,7 @@ def _type_options(fn):
     return fn
 
 
-@main.command()
+@main.command(cls=OnceCommand)
 @click.option("--service", required=True, type=POSITIVE, help="Service ID.")
 @click.option("--link", help="Link to deliver to (package services: the only field).")
 @click.option("--quantity", type=POSITIVE, help="Quantity (a positive number).")

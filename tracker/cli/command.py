@@ -95,6 +95,30 @@ class TrackerCommand(click.Command):
         return [*params, *shared]
 
 
+class OnceCommand(TrackerCommand):
+    """A command that spends money on its options' values (``add``): an option
+    given twice, but for the repeatable ones, is refused before anything is
+    sent, where click takes the last one given without a word."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not ctx.resilient_parsing:
+            try:
+                _opts, _rest, order = self.make_parser(ctx).parse_args(args=list(args))
+            except click.UsageError:
+                order = []  # said by the parse below, as by any command
+            seen: set[str] = set()
+            for param in order:
+                if not isinstance(param, click.Option) or param.multiple or param.count:
+                    continue
+                if param.name in seen:
+                    option = max(param.opts, key=len)
+                    raise click.UsageError(
+                        f"{option} given twice: give it once (nothing sent)", ctx
+                    )
+                seen.add(param.name or "")
+        return super().parse_args(ctx, args)
+
+
 ARGV = "smm_tracker.argv"  # ctx.meta: the words of the command line
 
 
