@@ -103,7 +103,10 @@ def test_an_add_refused_or_unsent_says_no_order_was_placed(cli_for, sim, monkeyp
     monkeypatch.setenv("SIM_KEY", "not-the-key")
     result = cli_for(sim.url, *args)
     assert result.exit_code == 1
-    assert _one_line(result) == "smm-tracker: sim: add: Invalid API key; no order placed"
+    assert _one_line(result) == (
+        "smm-tracker: sim: add: Invalid API key; no order placed; the panel refuses this key:"
+        " check that panels[0].key_env (environment variable SIM_KEY) holds this account's key"
+    )
     assert sim.panel.order_count == 0
 
 
