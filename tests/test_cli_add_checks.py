@@ -176,3 +176,15 @@ def test_a_repeatable_option_is_still_taken_many_times(sim):
     result = cli("add", "--service", str(SERVICE_COMMENTS), *args)
     assert result.exit_code == 0, result.output
     assert panel.calls["add"] == 1
+
+
+@pytest.mark.parametrize("command", [("cancel", "5", "--yes"), ("refill", "5")])
+def test_cancel_and_refill_refuse_an_option_given_twice_too(sim, command):
+    """`--panel main ... --panel other` sent to the last panel named, where an
+    order of the same number may be another account's: refused, nothing sent."""
+    panel, cli = sim
+    assert cli("track", "5").exit_code == 0
+    result = cli(*command, "--panel", "sim", "--panel", "sim")
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("smm-tracker: --panel given twice: give it once (nothing sent)")
+    assert panel.calls[command[0]] == 0

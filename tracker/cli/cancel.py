@@ -8,6 +8,7 @@ import click
 
 from tracker.cli.ask import ask, interactive
 from tracker.cli.cancel_calls import NOT_CANCELED, NOT_SENT, cancel_orders
+from tracker.cli.command import OnceCommand
 from tracker.cli.main import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -169,7 +170,7 @@ def _interrupted(results: list[tuple[int, str, str | None]], asked: int, cut: se
     return f"interrupted once every order was sent: {_tally(came)}"
 
 
-@main.command()
+@main.command(cls=OnceCommand)
 @click.argument("order_ids", nargs=-1, required=True, metavar="ORDER_ID... | -")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option(

@@ -96,7 +96,8 @@ class TrackerCommand(click.Command):
 
 
 class OnceCommand(TrackerCommand):
-    """A command that spends money on its options' values (``add``): an option
+    """A command that sends on its options' values (``add`` spends money on
+    them, ``cancel`` and ``refill`` act on the ``--panel`` named): an option
     given twice, but for the repeatable ones, is refused before anything is
     sent, where click takes the last one given without a word."""
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from tracker.cli.command import OnceCommand
 from tracker.cli.main import (
     EXIT_INTERRUPTED,
     Context,
@@ -41,7 +42,7 @@ from tracker.store.readings import panels_holding
 from tracker.store.refills import newest_request, requests_of
 
 
-@main.command()
+@main.command(cls=OnceCommand)
 @click.argument("order_id")
 @click.option(
     "--force", is_flag=True, help="Send even inside the cooldown or while a refill is open."
