@@ -188,3 +188,9 @@ def test_cancel_and_refill_refuse_an_option_given_twice_too(sim, command):
     assert result.exit_code == 2, result.output
     assert result.output.startswith("smm-tracker: --panel given twice: give it once (nothing sent)")
     assert panel.calls[command[0]] == 0
+
+
+def test_help_given_twice_is_still_help(sim):
+    panel, cli = sim
+    result = cli("add", "-h", "--help")
+    assert result.exit_code == 0 and "Place an order" in result.output

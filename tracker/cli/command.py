@@ -109,7 +109,9 @@ class OnceCommand(TrackerCommand):
                 order = []  # said by the parse below, as by any command
             seen: set[str] = set()
             for param in order:
-                if not isinstance(param, click.Option) or param.multiple or param.count:
+                if not isinstance(param, click.Option) or param.is_eager:  # --help
+                    continue
+                if param.multiple or param.count:  # --comments, --usernames
                     continue
                 if param.name in seen:
                     option = max(param.opts, key=len)
