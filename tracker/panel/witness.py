@@ -13,6 +13,7 @@ import structlog
 
 from tracker.errors import AuthError, PanelAnswerError, PanelError
 from tracker.panel import failures, refusals
+from tracker.panel.parse_account import parse_balance, parse_services
 from tracker.panel.settings import P
 from tracker.panel.whole_calls import WholeCalls
 
@@ -49,7 +50,8 @@ class Witnessed(WholeCalls[P]):
     @property
     def unanswered_witness(self) -> tuple[str, str] | None:
         """The action this thread last asked as a witness and why it got no
-        answer (a timeout, a dropped connection), or None: it answered, or
+        answer (a timeout, a dropped connection, an answer not its action's:
+        a broken panel's ``{}``), or None: it answered, or
         none was asked. Its refusal then means nothing known: not the key,
         not a missing action (``doctor`` says so)."""
         return getattr(self._unanswered, "last", None)
@@ -150,7 +152,10 @@ class Witnessed(WholeCalls[P]):
 
     def _witness(self, action: str, words: str) -> str:
         """Ask ``action``; return "key" when it is refused with ``words`` (or a known
-        key phrasing), "ok" when it answers otherwise, "unsure" when it fails."""
+        key phrasing), "ok" when it answers as that action answers, "unsure" when
+        it fails or answers something else: a broken panel's ``{}`` vouches for no
+        key (taken for "ok", a key refused in free words was learned a missing
+        ``balance`` and the panel its key refused resumed)."""
         self._unanswered.last = None
         with self._warn_lock:
             if time.monotonic() < self._witness_ok_until:
@@ -170,6 +175,12 @@ class Witnessed(WholeCalls[P]):
                 # the key's refusal only if ``services`` is refused too.
                 return self._witness("services", words)
             return "key"
+        try:  # other words: the panel judged this call; no words: read as the action's
+            if said is None:
+                (parse_balance if action == "balance" else parse_services)(data)
+        except PanelError as exc:  # no readable answer: as good as none
+            self._unanswered.last = (action, exc.detail)
+            return "unsure"
         with self._warn_lock:
             self._witness_ok_until = time.monotonic() + WITNESS_TTL
         return "ok"
