@@ -9,6 +9,7 @@ its orders'.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -97,11 +98,32 @@ def count_failure(result: PollResult, error: BaseException, ids: list[int]) -> b
     return not isinstance(error, TransientError) and len(result.errors) < MAX_FAILED_BATCHES
 
 
+# How many orders a failed batch held: no part of what failed (a spell of `{}`
+# answers to batches of 100 and 50 orders is one failure, told once).
+_COUNTS = (
+    (re.compile(r"none of the \d+ asked IDs"), "none of the asked IDs"),
+    (re.compile(r"\b\d+ orders? left unsettled"), "orders left unsettled"),
+)
+
+
+def _what_failed(error: str) -> str:
+    """Return ``error`` without the retry attempt and the batch's order counts."""
+    said = _gist(error)
+    for counted, uncounted in _COUNTS:
+        said = counted.sub(uncounted, said)
+    return said
+
+
 def failed(result: PollResult, error: str, ids: list[int], *, told: bool = False) -> None:
     """Count a failure in ``result``; log it at error the first time (see
-    poll_panel), at debug when ``told`` already."""
-    gist = _gist(error)
-    told = told or result.carried() or any(_gist(e) == gist for e in (*result.errors, *result.told))
+    poll_panel), at debug when ``told`` already (the same words, but for the
+    attempt its retries ran out at and how many orders its batch held)."""
+    gist = _what_failed(error)
+    told = (
+        told
+        or result.carried()
+        or any(_what_failed(e) == gist for e in (*result.errors, *result.told))
+    )
     result.errors.append(error)
     (log.debug if told else log.error)(
         "status_failed", panel=result.panel, orders=len(ids), error=error
