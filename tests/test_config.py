@@ -267,6 +267,33 @@ def test_late_checks_are_read_ascending_each_wrong_one_named_by_index(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    ("path", "number"),
+    [
+        ("panels[0].timeout", 30),
+        ("database.busy_timeout", 5),
+        ("database.prune_older_than", 3_000_000),  # at least 30d
+        ("schedule.late_checks", 7200),
+        ("automation.stall_after", 7200),
+    ],
+)
+def test_a_duration_key_given_a_number_in_quotes_says_what_works(tmp_path, path, number):
+    # `timeout = "30"` was refused without saying that 30 or "30s" works.
+    def given(value):
+        return {"schedule.late_checks": [value], "automation.stall_after": {"Pending": value}}.get(
+            path, value
+        )
+
+    [found] = problems(with_value(path, given(str(number))), tmp_path)
+    assert found == (
+        f"at '{path}{'[0]' * path.endswith('late_checks')}{'.Pending' * path.startswith('auto')}': "
+        f"'{number}' is not a duration like 90s, 5m, 24h, 30d: a number needs its unit "
+        f'("{number}s"), or {number} without quotes (seconds)'
+    )
+    build(with_value(path, given(number)), tmp_path)  # both fixes said work
+    build(with_value(path, given(f"{number}s")), tmp_path)
+
+
 def test_cross_field_requirements(tmp_path):
     data = minimal()
     data["refill"] = {"detect": "command"}

@@ -104,3 +104,19 @@ def test_parse_duration_refuses_more_than_100_years(value):
     assert parse_duration("36500d") == 100 * 365 * 86400
     with pytest.raises(ValueError, match="is longer than 100 years"):
         parse_duration(value)
+
+
+def test_a_bare_number_in_quotes_says_what_works():
+    # Walk: `timeout = "30"` was refused as "not a duration" without the two
+    # spellings that work; on the command line only "30s" does.
+    unit = "'30' is not a duration like 90s, 5m, 24h, 30d: a number needs its unit (\"30s\")"
+    with pytest.raises(ValueError) as caught:
+        parse_duration(" 30 ")
+    assert str(caught.value) == unit
+    with pytest.raises(ValueError) as caught:
+        parse_duration("2.5", toml=True)
+    assert str(caught.value) == (
+        "'2.5' is not a duration like 90s, 5m, 24h, 30d: a number needs its unit "
+        '("2.5s"), or 2.5 without quotes (seconds)'
+    )
+    assert parse_duration(30) == parse_duration("30s") == 30.0  # both said to work, and do

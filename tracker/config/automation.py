@@ -70,7 +70,7 @@ def _stall_table(t: Table, key: str, raw: Any, default: StallAfter) -> StallAfte
             t.fail(where, "must be an open order status (Pending, Processing, In progress, ...)")
             continue
         try:
-            seconds = parse_duration(value)
+            seconds = parse_duration(value, toml=True)
         except ValueError as exc:
             t.fail(where, str(exc))
             continue

@@ -48,7 +48,7 @@ def _retention(t: Table) -> str:
     if value is None or (isinstance(value, str) and value.strip() in ("", "0")):
         return ""
     try:
-        seconds = parse_duration(value)
+        seconds = parse_duration(value, toml=True)
     except ValueError as exc:
         t.fail(PRUNE_KEY, str(exc))
         return ""

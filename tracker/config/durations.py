@@ -13,17 +13,20 @@ _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
 # script's digit, and "٣d" (Arabic-Indic 3) read as 3 days.
 _PART = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(ms|s|m|h|d)\s*")
 _HINT = "is not a duration like 90s, 5m, 24h, 30d"
+_BARE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*")  # "30": a number of what?
 # Past this a duration is a typo, and dates and timedeltas overflow long before.
 LONGEST = 100 * 365 * 86400.0
 
 
-def parse_duration(value: object) -> float:
+def parse_duration(value: object, *, toml: bool = False) -> float:
     """Given a duration, return it in seconds.
 
     ``value`` is an int or float of seconds (non-negative), or a string of one
     or more number-unit parts, largest unit first: "500ms", "90s", "5m",
     "1.5h", "30d", "1h30m". A string needs its units: a bare "90" is refused,
-    because 90 what is exactly the question a typo leaves open.
+    because 90 what is exactly the question a typo leaves open. Its message
+    says what is meant instead: "90s", and, when ``toml`` (a config key, where
+    a number unquoted is seconds), 90 without quotes.
 
     Raise ValueError, with a message quoting the value, if it is none of these
     or longer than 100 years.
@@ -35,7 +38,7 @@ def parse_duration(value: object) -> float:
             raise ValueError(f"{value!r} is not a non-negative number of seconds")
         seconds = float(value)
     elif isinstance(value, str):
-        seconds = _parse_text(value)
+        seconds = _parse_text(value, toml)
     else:
         raise ValueError(f"{value!r} {_HINT}")
     if seconds > LONGEST:
@@ -44,8 +47,12 @@ def parse_duration(value: object) -> float:
     return seconds
 
 
-def _parse_text(text: str) -> float:
+def _parse_text(text: str, toml: bool) -> float:
     """Given a string like "1h30m", return its seconds. Raise ValueError if malformed."""
+    if bare := _BARE.fullmatch(text):
+        number = bare.group(1)
+        unquoted = f", or {number} without quotes (seconds)" if toml else ""
+        raise ValueError(f'{said(text)} {_HINT}: a number needs its unit ("{number}s"){unquoted}')
     lowered = text.strip().lower()
     total = 0.0
     position = 0

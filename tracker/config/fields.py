@@ -188,7 +188,7 @@ class Table:
         if value is None:
             return fallback
         try:
-            seconds = parse_duration(value)
+            seconds = parse_duration(value, toml=True)
         except ValueError as exc:
             self.fail(key, str(exc))
             return fallback

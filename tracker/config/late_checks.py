@@ -31,7 +31,7 @@ def read_late_checks(t: Table, default: tuple[float, ...]) -> tuple[float, ...]:
     low, high = format_duration(SHORTEST), format_duration(LONGEST)
     for index, item in enumerate(raw):
         try:
-            seconds = parse_duration(item)
+            seconds = parse_duration(item, toml=True)
         except ValueError as exc:
             t.fail(f"{KEY}[{index}]", str(exc))
             wrong = True
