@@ -434,6 +434,20 @@ def test_a_command_of_one_order_refuses_an_argument_naming_several(cli, args):
     one_line(cli(*args), "one order ID expected, got 2: 101, 102")
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("history", ""), "smm-tracker: no order ID given"),
+        (("history", " , "), "smm-tracker: no order ID given"),
+        (("refill", ""), "smm-tracker: no order ID given"),
+        (("refills", "--order", ""), "smm-tracker: --order: no order ID given"),
+    ],
+)
+def test_a_command_of_one_order_given_none_says_one(cli, args, said):
+    # Walk: `history ''` said "no order IDs given", as if it took several.
+    assert one_line(cli(*args)) == said
+
+
 def test_history_on_stdin_takes_one_order(cli):
     one_line(cli("history", "-", input="101\n102\n"), "one order ID expected, got 2")
     assert cli("history", "-", input="101\n").output.startswith("main #101:")

@@ -44,12 +44,18 @@ _COMMENT = re.compile(r"(?:^|(?<=[\s,]))#(?!\d)[^\r\n]*", re.MULTILINE)
 
 
 def parse_order_ids(
-    values: tuple[str, ...], option: str = "", *, stdin: bool = True, none_piped: bool = False
+    values: tuple[str, ...],
+    option: str = "",
+    *,
+    stdin: bool = True,
+    none_piped: bool = False,
+    one: bool = False,
 ) -> list[int]:
     """Given CLI arguments (``-`` reads stdin unless ``stdin`` is False), return
     order IDs or exit naming the bad ones (``option``, e.g. "--order", first).
     With ``none_piped``, ``-`` alone reading no ID returns [] (an empty
-    `orders --ids` piped in: nothing to do, no bad input)."""
+    `orders --ids` piped in: nothing to do, no bad input); ``one``: the
+    command takes one ID, and none given is said so."""
     tokens: list[str] = []
     for value in values:
         if value == "-" and stdin and sys.stdin is None:  # `<&-`: Python has no stdin at all
@@ -69,7 +75,7 @@ def parse_order_ids(
         shown = _first([said(t) for t in bad[:6]])
         _usage(option, f"not an order ID (a whole number from 1 to {ORDER_ID_MAX}): {shown}")
     if not tokens and not (none_piped and stdin and values == ("-",)):
-        _usage(option, "no order IDs given")
+        _usage(option, "no order ID given" if one else "no order IDs given")
     return [int(t) for t in tokens]
 
 
@@ -81,7 +87,7 @@ def nothing_piped(command: str) -> None:
 def parse_order_id(value: str, option: str = "", *, stdin: bool = True) -> int:
     """Given the argument of a command that takes one order ID, return it; exit
     when it names several ("5 6", "5,6"), rather than take the first."""
-    ids = parse_order_ids((value,), option, stdin=stdin)
+    ids = parse_order_ids((value,), option, stdin=stdin, one=True)
     if len(ids) > 1:
         _usage(option, f"one order ID expected, got {len(ids)}: {_first(list(map(str, ids)))}")
     return ids[0]
