@@ -30,7 +30,8 @@ def test_a_key_fixed_since_the_last_run_is_said_accepted(tmp_path, monkeypatch):
         refused = cli("doctor")
         assert refused.exit_code == 1
         [line] = _warned(refused.output)
-        assert "the API key is refused since 20" in line and "fix the key in panels[0]" in line
+        assert "the API key is refused since 20" in line and "the panel's FAIL line" in line
+        assert refused.output.count("panels[0].key_env") == 1  # where: on the FAIL line alone
 
         monkeypatch.setenv("SIM_KEY", KEY)  # fixed
         doctor = cli("doctor")

@@ -105,3 +105,37 @@ def test_its_alert_follows_the_fix(doctor, tmp_path: Path) -> None:
     assert (
         line == f"warn panel down: the API key is refused since {REFUSED}: {FIX}; its alert: {said}"
     )
+
+
+def test_a_key_refused_by_doctors_own_call_says_its_fix_once(tmp_path, monkeypatch) -> None:
+    # Walk: the FAIL line said "check that panels[0].key_env (...) holds this
+    # account's key", then the episode's warn line "fix the key in
+    # panels[0].key_env (...)" again: one fix, said once, on the FAIL line.
+    from tracker.sim.server import PanelServer, SimulatedPanel
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.setenv("COLUMNS", "400")
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: False)
+    Store(tmp_path / "t.db").close()
+    _open(tmp_path, ("auth_failed", REFUSED))
+    server = PanelServer(SimulatedPanel(key="another-account-key-Qw3Er5", seed=1)).start()
+    try:
+        config = CONFIG.replace("http://127.0.0.1:9/api/v2", server.url)
+        (tmp_path / "tracker.toml").write_text(config)
+        result = CliRunner().invoke(main, ["doctor"], catch_exceptions=False)
+    finally:
+        server.stop()
+    assert result.exit_code == 1 and KEY not in result.output
+    place = "panels[0].key_env (environment variable SIM_KEY)"
+    said = [line for line in result.stdout.splitlines() if place in line]
+    assert said == [
+        "FAIL panel down: key: environment variable SIM_KEY; balance call failed: Invalid API "
+        f"key; the panel refuses this key: check that {place} holds this account's key"
+    ]
+    assert _failing(result.stdout.splitlines()) == [
+        f"warn panel down: the API key is refused since {REFUSED}: fix the key as the panel's "
+        "FAIL line says, then `systemctl reload smm-tracker` (the daemon reads it again); "
+        "from cron, the next run reads it"
+    ]

@@ -18,7 +18,12 @@ from typing import Any
 from tracker.rules.capabilities import REFILL_ORDERS, one_at_a_time
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
-from tracker.rules.not_answering import NOT_ANSWERING, key_fix, not_answering_said
+from tracker.rules.not_answering import (
+    KEY_FIX_ABOVE,
+    NOT_ANSWERING,
+    key_fix,
+    not_answering_said,
+)
 from tracker.rules.unknown_status import SHOWN_SPELLINGS, listing_hint, quoted
 
 OK, FAIL, SKIP, WARN, INFO = "ok", "FAIL", "skip", "warn", "info"  # info: news, never a fault
@@ -271,6 +276,7 @@ def failing_checks(
     configured: Collection[str],
     keys: Mapping[str, str] | None = None,
     accepted: Collection[str] = (),
+    refused: Collection[str] = (),
 ) -> list[Check]:
     """Given (panel, kind, since, the episode's newest alert or None) for each
     panel whose polls are failing now (the database's episodes), return a
@@ -281,7 +287,9 @@ def failing_checks(
     (...)"}) says it is set, not the status_failed lines; a panel in
     ``accepted`` (doctor's own balance call, with the key set now, was
     answered) says the key was refused and is taken by a reload or the next
-    run, not to fix a key that works."""
+    run, not to fix a key that works; one in ``refused`` (that call refused
+    for its key, its FAIL line naming where the key is set) points there,
+    the fix said once."""
     lines: dict[str, Check] = {}
     open_now: dict[str, dict[str, str | None]] = {}
     for panel, kind, since, _said in rows:
@@ -295,7 +303,8 @@ def failing_checks(
         elif kind == "auth_failed":  # the worst: the key's fix, whatever else fails
             words, first = not_answering_said(kind, since, open_now[panel], _stored)
             alert = f"; its alert: {said}" if said else ""
-            text = f"{words}: {first}{key_fix((keys or {}).get(panel))}{alert}"
+            fix = KEY_FIX_ABOVE if panel in refused else key_fix((keys or {}).get(panel))
+            text = f"{words}: {first}{fix}{alert}"
         else:
             why = f": {said}" if said else "; the log's status_failed lines say why"
             text = f"{_FAILING.get(kind, kind)} since {_stored(since)}{why}"

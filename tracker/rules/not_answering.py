@@ -53,6 +53,14 @@ def key_fix(place: str | None) -> str:
     )
 
 
+# A refused key's fix where doctor's own balance line already says where
+# the key is set (:func:`refused_key_hint`): said there, not twice.
+KEY_FIX_ABOVE = (
+    "fix the key as the panel's FAIL line says, then `systemctl reload smm-tracker` "
+    "(the daemon reads it again); from cron, the next run reads it"
+)
+
+
 def refused_key_hint(place: str) -> str:
     """Given where a panel's key is set (:func:`key_place`), return the fix a
     one-off call refused for its key says after its line (``doctor``, ``add``)."""

@@ -61,7 +61,7 @@ from tracker.service.doctor_database import (
     open_orders_by_panel,
     read_rows,
 )
-from tracker.service.doctor_panels import call_panels
+from tracker.service.doctor_panels import call_panels, said_key
 from tracker.store.late_checks import backlog_query
 from tracker.store.outbox import UNDELIVERED_BY_TARGET
 from tracker.store.prune_runs import LAST_PRUNE
@@ -146,7 +146,9 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         accepted = {  # doctor's own balance call answered: the key set now works
             name for i, (name, _s, p) in enumerate(panels) if p and answers[i].state == OK
         } - no_balance
-        checks.extend(failing_checks(failing, named, _key_places(data, panels), accepted))
+        refused = {n for i, (n, _s, p) in enumerate(panels) if p and said_key(i, p, answers[i])}
+        places = _key_places(data, panels)
+        checks.extend(failing_checks(failing, named, places, accepted, refused))
         if refill is not None and refill.enabled:  # the orders its rounds leave out for good
             since = (iso(utcnow() - timedelta(seconds=refill.window)),)
             held = read_rows(database.path, HELD_OUT_BY_PANEL, since)

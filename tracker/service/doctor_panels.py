@@ -102,3 +102,11 @@ def call_panel(panel: PanelConfig, index: int = 0, *, learned: bool = False) -> 
     return panel_check(
         panel.name, panel.key_source, balance=balance.balance, currency=balance.currency
     )
+
+
+def said_key(index: int, panel: PanelConfig, check: Check) -> bool:
+    """Given ``panels[index]`` and its check from :func:`call_panel`, return
+    whether its line says a refused key's fix (where the config sets the key):
+    doctor's line of its open ``auth_failed`` episode then says it no more."""
+    place = key_place(index, panel.key_field, panel.key_source)
+    return check.failed and refused_key_hint(place) in check.detail
