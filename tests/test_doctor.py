@@ -395,14 +395,41 @@ def test_doctor_warns_of_alert_url_files_and_a_config_with_secrets_every_user_ma
         "warn alerts.notify_file",
         "warn config",
     ]
-    assert f"config file (it holds a key or an alert URL) {config} is readable" in lines[2]
+    assert f"config file (it holds the API key in panels[0].key) {config} is readable" in lines[2]
     # The unit's service user reads the config itself: chmod 600 would stop it.
-    assert f"chmod 600 {config}" not in lines[2] and "move the key to a key_file" in lines[2]
+    assert f"chmod 600 {config}" not in lines[2]
+    assert "move panels[0].key to a key_file (chmod 600 it;" in lines[2]
     assert KEY not in result.output and "T0KEN" not in result.output
     for path in (config, tmp_path / "notify", tmp_path / "hook"):
         path.chmod(0o640)
     result = CliRunner().invoke(main, ["--config", str(config), "doctor"], env={})
     assert "readable by every user" not in result.output
+
+
+def test_a_config_every_user_may_read_names_the_secret_it_holds(tmp_path):
+    # Soak: the key in a key_file (0600), the webhook URL inline, the config
+    # 0644: doctor said "move the key to a key_file", where it already was.
+    key = tmp_path / "api-key"
+    key.write_text(KEY + "\n")
+    key.chmod(0o600)
+    config = tmp_path / "tracker.toml"
+    config.write_text(
+        '[database]\npath = "t.db"\n[[panels]]\nname = "main"\n'
+        'url = "http://127.0.0.1:9/api/v2"\nkey_file = "api-key"\ntimeout = "2s"\nretries = 0\n'
+        '[alerts]\nwebhook_url = "https://hooks.example/T0KEN"\n'
+        'notify = ["tgram://123456:AAbbCCdd/987"]\n'
+    )
+    config.chmod(0o644)
+    result = CliRunner().invoke(main, ["--config", str(config), "doctor"], env={"COLUMNS": "400"})
+    [line] = [line for line in result.output.splitlines() if line.startswith("warn config")]
+    assert line == (
+        "warn config: config file (it holds the webhook URL in alerts.webhook_url and the "
+        f"notify URLs in alerts.notify) {config} is readable by every user (mode 0644): move "
+        "alerts.webhook_url to alerts.webhook_url_file, alerts.notify to alerts.notify_file "
+        "(chmod 600 them; under the unit, LoadCredential= hands the service a copy); a chmod "
+        "600 config is unreadable to the unit's own user"
+    )
+    assert "T0KEN" not in result.output and "AAbbCCdd" not in result.output
 
 
 def test_a_database_on_a_full_disk_fails_its_check(doctor, tmp_path, monkeypatch):

@@ -6,6 +6,7 @@ database the unit may not write. Verdicts for ``doctor``; no I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from tracker.rules.doctor import WARN, Check
@@ -31,20 +32,32 @@ def secret_file_check(name: str, what: str, path: Path, mode: int) -> Check | No
     )
 
 
-def config_file_check(path: Path, mode: int) -> Check | None:
-    """Given the config file, holding a key or an alert URL inline, and its mode,
-    return a warning when every user may read it, else None. The unit's
-    service user reads the config itself (no copy from systemd): a chmod 600
-    of it would stop the daemon, so the secrets move out instead."""
-    if not mode & 0o004:
+# What a config key holds inline, and where it moves to out of the config.
+_MOVED = {
+    "key": ("the API key", "a key_file"),
+    "webhook_url": ("the webhook URL", "alerts.webhook_url_file"),
+    "notify": ("the notify URLs", "alerts.notify_file"),
+}
+
+
+def config_file_check(path: Path, mode: int, inline: Sequence[str]) -> Check | None:
+    """Given the config file, its mode and the keys in it holding a secret
+    inline ("panels[0].key", "alerts.webhook_url", "alerts.notify"), return a
+    warning when every user may read it, naming what it holds and where each
+    moves, else None. The unit's service user reads the config itself (no
+    copy from systemd): a chmod 600 of it would stop the daemon, so the
+    secrets move out instead."""
+    if not mode & 0o004 or not inline:
         return None
+    moved = [(key, *_MOVED[key.rpartition(".")[2]]) for key in inline]
+    holds = " and ".join(f"{what} in {key}" for key, what, _to in moved)
+    moves = ", ".join(f"{key} to {to}" for key, _what, to in moved)
     return Check(
         WARN,
         "config",
-        f"config file (it holds a key or an alert URL) {path} is readable by every "
-        f"user (mode {mode & 0o7777:04o}): move the key to a key_file and alert URLs "
-        "to alerts.webhook_url_file / alerts.notify_file (chmod 600 them; under the "
-        "unit, LoadCredential= hands the service a copy); a chmod 600 config is "
+        f"config file (it holds {holds}) {path} is readable by every user (mode "
+        f"{mode & 0o7777:04o}): move {moves} (chmod 600 {'them' if len(moved) > 1 else 'it'}; "
+        "under the unit, LoadCredential= hands the service a copy); a chmod 600 config is "
         "unreadable to the unit's own user",
     )
 

@@ -248,9 +248,13 @@ def _secret_file_checks(data: dict[str, Any], path: Path, env: Mapping[str, str]
                 _file_mode_check(where, partial(secret_file_check, f"alerts.{key}", "file"))
             )
     panels = data.get("panels")
-    inline = isinstance(panels, list) and any(isinstance(p, dict) and p.get("key") for p in panels)
-    if inline or alerts.get("webhook_url") or alerts.get("notify"):
-        found.append(_file_mode_check(path, config_file_check))
+    panels = panels if isinstance(panels, list) else []
+    inline = [
+        f"panels[{i}].key" for i, p in enumerate(panels) if isinstance(p, dict) and p.get("key")
+    ]
+    inline += [f"alerts.{key}" for key in ("webhook_url", "notify") if alerts.get(key)]
+    if inline:  # the secrets it holds itself, each said with where it moves
+        found.append(_file_mode_check(path, partial(config_file_check, inline=inline)))
     return [check for check in found if check]
 
 
