@@ -555,6 +555,29 @@ def test_a_refusal_whose_witness_timed_out_is_no_missing_action_nor_key(tmp_path
     )
 
 
+def test_no_answer_within_doctors_own_deadline_says_whose_it_is(tmp_path, monkeypatch):
+    # Walk: "no answer within 15s" while the panel's timeout is 20s: doctor
+    # cuts its own call short, and the line read as the panel's timeout.
+    import socket
+
+    import tracker.service.doctor_panels as doctor_panels
+
+    monkeypatch.setattr(doctor_panels, "DOCTOR_TIMEOUT", 0.5)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SIM_KEY", KEY)
+    monkeypatch.setenv("COLUMNS", "400")
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # connects, never answers
+        where = f"127.0.0.1:{silent.getsockname()[1]}"
+        config = GOOD.replace("URL", f"http://{where}/api/v2") + 'timeout = "20s"\nretries = 0\n'
+        (tmp_path / "tracker.toml").write_text(config)
+        result = CliRunner().invoke(main, ["doctor"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[2] == (
+        "FAIL panel sim: key: environment variable SIM_KEY; balance call failed: no answer "
+        f"from {where} within doctor's 0.5s (the daemon waits the panel's timeout, 20s)"
+    )
+
+
 DOWN = """
 [database]
 path = "t.db"

@@ -96,12 +96,23 @@ def call_panel(panel: PanelConfig, index: int = 0, *, learned: bool = False) -> 
         if type(exc) is PanelAnswerError and unanswered is not None:
             error = unjudged_refusal(exc.detail, *unanswered)
         limited = isinstance(exc, RateLimitedError)
+        error = _own_deadline(error, quick.timeout, panel.timeout)
         return panel_check(panel.name, panel.key_source, error=error, limited=limited)
     finally:
         client.close()
     return panel_check(
         panel.name, panel.key_source, balance=balance.balance, currency=balance.currency
     )
+
+
+def _own_deadline(error: str, quick: float, configured: float) -> str:
+    """Given a failed call's words and doctor's deadline, shorter than the
+    panel's ``timeout``, return them saying whose deadline ran out: "no answer
+    within 15s" read as the panel's timeout while the daemon waits 20s."""
+    if quick >= configured:
+        return error
+    ours = f"within doctor's {quick:g}s (the daemon waits the panel's timeout, {configured:g}s)"
+    return error.replace(f"within {quick:g}s", ours)
 
 
 def said_key(index: int, panel: PanelConfig, check: Check) -> bool:
