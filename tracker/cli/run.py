@@ -94,7 +94,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                 sys.stderr.flush()
                 os._exit(1)
             return
-        tracker = Tracker(config)
+        tracker = Tracker(config, stop_cuts_reads=False)  # a stop waits for calls on the wire
         try:
             tracker.watch.carry_outages()  # an outage an earlier run told: at debug
             tracker.everything = everything

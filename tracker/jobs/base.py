@@ -62,6 +62,7 @@ class Core:
         stop_event: threading.Event | None = None,
         transport: Callable[[PanelConfig], httpx.BaseTransport | None] | None = None,
         store: Store | None = None,
+        stop_cuts_reads: bool = True,
     ):
         self.config = config
         self.clock = clock
@@ -95,6 +96,9 @@ class Core:
                 transport=transport(panel) if transport else None,
                 stop_event=self.stop_event,
                 limiter=limiter,
+                # a stop ends a read's wait for its answer (the daemon's); run
+                # --once's first stop waits for the calls on the wire instead
+                stop_cuts_reads=stop_cuts_reads,
             )
         for client in self.clients.values():  # learned at its URL, maybe by another process:
             tell_client(self.store, client, clock())  # no balance; order= alone

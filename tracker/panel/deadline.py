@@ -12,7 +12,9 @@ the size cap after every chunk and closes the connection when either is passed,
 so memory stays flat whatever the server sends.
 
 Both the panel transport and the webhook call :func:`exchange`; anything else
-that posts over HTTP should too.
+that posts over HTTP should too. Given ``stop`` (a call that only reads: its
+outcome need not be known), a set event ends the wait for the answer within
+:data:`STOP_SLICE`: :class:`Stopped` is raised, the connection closed.
 """
 
 from __future__ import annotations
@@ -41,10 +43,18 @@ MB = 1024 * KB
 MAX_SERVICES_ANSWER = 16 * MB
 MAX_ANSWER = 1 * MB
 _DROPPED_HEADERS = (b"content-encoding", b"content-length", b"transfer-encoding")
+# A read that a stop may cut waits in slices this long, the stop looked at
+# between them (and after every chunk): a dripping answer ends within it.
+STOP_SLICE = 0.5
 
 
 class DeadlineExceeded(httpx.ReadTimeout):
     """The whole call (connect, send, answer) took longer than its deadline."""
+
+
+class Stopped(Exception):
+    """A stop came while the answer of a call that only reads was awaited:
+    the connection closed, the answer no longer waited for."""
 
 
 class AnswerTooLarge(Exception):
@@ -74,14 +84,22 @@ def format_size(size: int) -> str:
 
 
 @contextlib.contextmanager
-def deadline_at(end: float) -> Iterator[None]:
-    """Bound every socket operation of this thread's calls by ``end`` (monotonic)."""
-    previous = getattr(_local, "end", None)
+def deadline_at(end: float, stop: threading.Event | None = None) -> Iterator[None]:
+    """Bound every socket operation of this thread's calls by ``end`` (monotonic);
+    ``stop`` set ends this thread's reads (:class:`Stopped`)."""
+    previous, stopped_by = getattr(_local, "end", None), getattr(_local, "stop", None)
     _local.end = end if previous is None else min(end, previous)
+    _local.stop = stop or stopped_by
     try:
         yield
     finally:
-        _local.end = previous
+        _local.end, _local.stop = previous, stopped_by
+
+
+def _stopping() -> None:
+    stop = getattr(_local, "stop", None)
+    if stop is not None and stop.is_set():
+        raise Stopped("stopping: the answer no longer waited for")
 
 
 def _left(timeout: float | None, fail: type[Exception]) -> float | None:
@@ -103,11 +121,29 @@ class _Stream(httpcore.NetworkStream):
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
-            return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+            if getattr(_local, "stop", None) is None:
+                return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+            return self._sliced(max_bytes, timeout)
         except httpcore.ReadTimeout as exc:  # to https://, only a proxy's answer is read plain
             if not self._plain:
                 raise
             raise PlainTimeout(str(exc)) from exc
+
+    def _sliced(self, max_bytes: int, timeout: float | None) -> bytes:
+        """Read as :meth:`read` does, waiting in slices of :data:`STOP_SLICE`,
+        the stop looked at before each."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            _stopping()
+            left = _left(None if end is None else end - time.monotonic(), httpcore.ReadTimeout)
+            if left is not None and left <= 0:
+                raise httpcore.ReadTimeout("timed out")
+            wait = STOP_SLICE if left is None else min(left, STOP_SLICE)
+            try:
+                return self._stream.read(max_bytes, wait)
+            except httpcore.ReadTimeout:
+                if wait < STOP_SLICE:  # its last slice: the read's own timeout
+                    raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._written = True
@@ -220,7 +256,14 @@ def http_client(
 
 
 def exchange(
-    client: httpx.Client, method: str, url: str, *, seconds: float, limit: int, **kwargs: Any
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    seconds: float,
+    limit: int,
+    stop: threading.Event | None = None,
+    **kwargs: Any,
 ) -> httpx.Response:
     """Send one request and read the whole answer within ``seconds`` from now.
 
@@ -228,10 +271,11 @@ def exchange(
     (an ``httpx.TimeoutException``) when the deadline passes at any stage,
     AnswerTooLarge as soon as the body passes ``limit`` bytes, and the usual
     ``httpx.HTTPError`` subclasses otherwise. The connection is closed on either,
-    never drained.
+    never drained. ``stop`` set while the answer is awaited (only a call whose
+    outcome need not be known is given one): Stopped, within :data:`STOP_SLICE`.
     """
     end = time.monotonic() + seconds
-    with deadline_at(end), client.stream(method, url, **kwargs) as response:
+    with deadline_at(end, stop), client.stream(method, url, **kwargs) as response:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise AnswerTooLarge(limit, response.status_code)
@@ -252,6 +296,7 @@ def exchange(
                 chunks.append(piece)
             if time.monotonic() > end:
                 raise DeadlineExceeded(f"no complete answer within {seconds:g}s")
+            _stopping()
         tail = inflater.flush()
         if size + len(tail) > limit:
             raise AnswerTooLarge(limit, response.status_code)

@@ -3,7 +3,11 @@
 Knows nothing of SQLite or of the config file: a panel's settings come in as
 any object with the attributes :class:`~tracker.panel.settings.PanelSettings`
 names. Every call has a timeout; every retry loop is bounded in attempts and in
-total time and stops waiting when ``stop_event`` is set. The key travels only in
+total time and stops waiting when ``stop_event`` is set; a call that only reads
+(anything but ``add``, ``refill``, ``cancel``) stops waiting for its answer too,
+within a second (StopRequested), while those three are waited out to their
+deadline: whether they acted must be known (``stop_cuts_reads`` False: a
+read is waited for too, as ``run --once``'s first stop does). The key travels only in
 the POST body and never appears in a message. Its answers are read by
 :class:`~tracker.panel.interpret.Interpreting`, its base.
 """
@@ -26,6 +30,7 @@ from tracker.errors import (
     OutcomeUnknownError,
     PanelAnswerError,
     PanelError,
+    StopRequested,
     TransientError,
 )
 from tracker.panel import deadline, failures, misdirected, proxies
@@ -50,6 +55,8 @@ class Transport(Interpreting[P]):
     and is given where a person waits on the calls: each retry is then a
     warning, else at debug and a call failed after its retries one warning;
     ``sleep``, ``clock`` (monotonic) and ``wall`` (Unix time) replace the real ones (tests).
+    ``stop_cuts_reads``: a stop ends the wait for the answer of a call that only
+    reads, within a second (StopRequested); else it is waited for to its deadline.
     """
 
     def __init__(
@@ -64,9 +71,11 @@ class Transport(Interpreting[P]):
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         on_wait: Callable[[float, str], object] | None = None,
+        stop_cuts_reads: bool = True,
     ):
         self.panel, self.name = panel, panel.name
         self._stop = stop_event or threading.Event()
+        self._cuts_reads = stop_cuts_reads
         self._limiter = limiter
         self._sleep_fn, self._clock, self._wall = sleep, clock, wall
         self.observers = list(observers)
@@ -103,12 +112,15 @@ class Transport(Interpreting[P]):
                 self._pacing.wait(budget, action)
                 seconds = budget.next_attempt(panel=self.name, action=action)
                 sent = True
-                response = self._fetch(action, data, seconds)
+                response = self._fetch(action, data, seconds, idempotent)
             # The panel's part is done once its bytes are in: the slot is free
             # for the next request while this answer is read.
             answer = self._interpret(response, action=action, idempotent=idempotent)
             ok = True
             return answer
+        except StopRequested:  # its answer no longer awaited: neither an answer nor a failure
+            sent = False
+            raise
         except PanelError as exc:  # an error the panel answered: it is reachable
             ok, failure = isinstance(exc, PanelAnswerError), exc.detail
             raise
@@ -116,8 +128,12 @@ class Transport(Interpreting[P]):
             for observe in self.observers if sent else ():
                 observe(self.name, action, ok, time.monotonic() - started, None if ok else failure)
 
-    def _fetch(self, action: str, data: dict[str, str], seconds: float) -> httpx.Response:
-        """Send one request; return the panel's whole answer, unread."""
+    def _fetch(
+        self, action: str, data: dict[str, str], seconds: float, idempotent: bool
+    ) -> httpx.Response:
+        """Send one request; return the panel's whole answer, unread. A stop
+        cuts the wait for the answer of a call that only reads (``idempotent``),
+        never of one that may act: ``add``, ``refill``, ``cancel``."""
         panel = self.name
         try:
             response = deadline.exchange(
@@ -126,8 +142,11 @@ class Transport(Interpreting[P]):
                 self.panel.url,
                 seconds=seconds,
                 limit=deadline.answer_limit(self.panel, action),
+                stop=self._stop if idempotent and self._cuts_reads else None,
                 data=data,
             )
+        except deadline.Stopped as exc:  # a read only: nothing acted on, nothing lost
+            raise StopRequested(str(exc), panel=panel, action=action) from None
         except deadline.AnswerTooLarge as exc:
             raise AnswerTooLargeError(
                 f"{exc} (the cap for {action!r} answers; see README, Reliability)",

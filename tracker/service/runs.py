@@ -55,7 +55,7 @@ def guarded(
                     ok = bool(job.run())
                 except StopRequested as exc:  # a stop or reload: the rest not sent, not failed
                     stopped = True
-                    log.info("job_stopped", reason=exc.detail)
+                    log.info("job_stopped", job=job.name, reason=exc.detail)
                 except JobPaused:  # not run: panel_paused said why, panel_resumed says when
                     paused = True
                 except TrackerError as exc:  # a call, a write: cut short by a stop, or failed
