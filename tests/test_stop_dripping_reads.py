@@ -87,12 +87,13 @@ READS = {
 
 
 @pytest.mark.parametrize("action", sorted(READS))
-def test_a_stop_ends_every_dripping_read(tmp_path: Path, action: str) -> None:
+@pytest.mark.parametrize("headers_too", [False, True], ids=["body", "headers"])
+def test_a_stop_ends_every_dripping_read(tmp_path: Path, action: str, headers_too: bool) -> None:
     asked = threading.Event()
 
     def respond(form: dict[str, str]) -> Any:
         asked.set()
-        return drip(every=1.0)
+        return drip(every=1.0, headers_too=headers_too)  # the answer's body, or all of it
 
     with HostileServer(respond) as server:
         tracker = _tracker(tmp_path, server.url, "20s")
