@@ -150,3 +150,21 @@ def test_a_stop_does_not_cut_a_dripping_add(tmp_path: Path) -> None:
             tracker.close()
     assert len(failed) == 1 and isinstance(failed[0], OutcomeUnknownError)
     assert "within 2s" in failed[0].detail  # its deadline's, not the stop's
+
+
+def test_an_answer_come_with_the_stop_is_kept(tmp_path: Path) -> None:
+    # The stop is seen before the answer is read: what comes within its grace
+    # (here the whole answer, sent as the stop is set) is read, not thrown away.
+    stops: list[threading.Event] = []
+
+    def respond(form: dict[str, str]) -> Any:
+        stops[0].set()  # SIGTERM while the panel answers
+        return json_reply({"balance": "3.25", "currency": "USD"})
+
+    with HostileServer(respond) as server:
+        tracker = _tracker(tmp_path, server.url, "20s")
+        stops.append(tracker.stop_event)
+        try:
+            assert tracker.clients["p"].balance().balance == 3.25
+        finally:
+            tracker.close()

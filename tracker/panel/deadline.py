@@ -14,7 +14,8 @@ so memory stays flat whatever the server sends.
 Both the panel transport and the webhook call :func:`exchange`; anything else
 that posts over HTTP should too. Given ``stop`` (a call that only reads: its
 outcome need not be known), a set event ends the wait for the answer within
-:data:`STOP_SLICE`: :class:`Stopped` is raised, the connection closed.
+a second (:data:`STOP_SLICE` + :data:`STOP_GRACE`): :class:`Stopped` is
+raised, the connection closed.
 """
 
 from __future__ import annotations
@@ -44,8 +45,11 @@ MAX_SERVICES_ANSWER = 16 * MB
 MAX_ANSWER = 1 * MB
 _DROPPED_HEADERS = (b"content-encoding", b"content-length", b"transfer-encoding")
 # A read that a stop may cut waits in slices this long, the stop looked at
-# between them (and after every chunk): a dripping answer ends within it.
-STOP_SLICE = 0.5
+# between them; once it is seen, what arrives within STOP_GRACE is still read
+# (an answer in whole in the socket's buffer is kept), then the read is cut.
+STOP_SLICE = 0.25
+STOP_GRACE = 0.5
+_LEAST = 0.001  # a socket timeout of 0 would not wait at all: a failure, not a timeout
 
 
 class DeadlineExceeded(httpx.ReadTimeout):
@@ -88,18 +92,23 @@ def deadline_at(end: float, stop: threading.Event | None = None) -> Iterator[Non
     """Bound every socket operation of this thread's calls by ``end`` (monotonic);
     ``stop`` set ends this thread's reads (:class:`Stopped`)."""
     previous, stopped_by = getattr(_local, "end", None), getattr(_local, "stop", None)
+    cut = getattr(_local, "cut", None)
     _local.end = end if previous is None else min(end, previous)
-    _local.stop = stop or stopped_by
+    _local.stop, _local.cut = stop or stopped_by, cut if stop is None else None
     try:
         yield
     finally:
-        _local.end, _local.stop = previous, stopped_by
+        _local.end, _local.stop, _local.cut = previous, stopped_by, cut
 
 
-def _stopping() -> None:
+def _cut_at() -> float | None:
+    """Return when a stop ends this thread's reads (monotonic): None before one."""
     stop = getattr(_local, "stop", None)
-    if stop is not None and stop.is_set():
-        raise Stopped("stopping: the answer no longer waited for")
+    if stop is None or not stop.is_set():
+        return None
+    if getattr(_local, "cut", None) is None:  # seen now: its grace begins
+        _local.cut = time.monotonic() + STOP_GRACE
+    return float(_local.cut)
 
 
 def _left(timeout: float | None, fail: type[Exception]) -> float | None:
@@ -131,19 +140,20 @@ class _Stream(httpcore.NetworkStream):
 
     def _sliced(self, max_bytes: int, timeout: float | None) -> bytes:
         """Read as :meth:`read` does, waiting in slices of :data:`STOP_SLICE`,
-        the stop looked at before each."""
+        the stop looked at before each: once its grace is over, Stopped."""
         end = None if timeout is None else time.monotonic() + timeout
         while True:
-            _stopping()
             left = _left(None if end is None else end - time.monotonic(), httpcore.ReadTimeout)
-            if left is not None and left <= 0:
+            if left is not None and left < _LEAST:  # the read's own timeout
                 raise httpcore.ReadTimeout("timed out")
             wait = STOP_SLICE if left is None else min(left, STOP_SLICE)
-            try:
+            cut = _cut_at()
+            if cut is not None:
+                if (grace := cut - time.monotonic()) < _LEAST:
+                    raise Stopped("stopping: the answer no longer waited for")
+                wait = min(wait, grace)
+            with contextlib.suppress(httpcore.ReadTimeout):  # a slice: looked at again
                 return self._stream.read(max_bytes, wait)
-            except httpcore.ReadTimeout:
-                if wait < STOP_SLICE:  # its last slice: the read's own timeout
-                    raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._written = True
@@ -272,7 +282,8 @@ def exchange(
     AnswerTooLarge as soon as the body passes ``limit`` bytes, and the usual
     ``httpx.HTTPError`` subclasses otherwise. The connection is closed on either,
     never drained. ``stop`` set while the answer is awaited (only a call whose
-    outcome need not be known is given one): Stopped, within :data:`STOP_SLICE`.
+    outcome need not be known is given one): Stopped, within a second, what
+    came within :data:`STOP_GRACE` of the stop still read.
     """
     end = time.monotonic() + seconds
     with deadline_at(end, stop), client.stream(method, url, **kwargs) as response:
@@ -296,7 +307,6 @@ def exchange(
                 chunks.append(piece)
             if time.monotonic() > end:
                 raise DeadlineExceeded(f"no complete answer within {seconds:g}s")
-            _stopping()
         tail = inflater.flush()
         if size + len(tail) > limit:
             raise AnswerTooLarge(limit, response.status_code)
