@@ -134,7 +134,8 @@ class UnservedError(TransientError):
 
 
 class StopRequested(PanelError):
-    """The tracker is stopping, so the request was not sent (certainly not acted on)."""
+    """The tracker is stopping: the request was not sent (certainly not acted
+    on), or, for a call that only reads, its answer no longer waited for."""
 
 
 class JobPaused(TrackerError):
