@@ -12,6 +12,7 @@ be known."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,33 @@ def _tracker(tmp_path: Path, url: str, timeout: str) -> Tracker:
     panels = [{"name": "p", "url": url, "key": KEY, "retries": 0, "timeout": timeout}]
     settings = {"database": {"path": str(tmp_path / "t.db")}, "panels": panels}
     return Tracker(config_from_dict(settings, base_dir=tmp_path, env={}))
+
+
+def _stopped_mid_call(
+    tracker: Tracker, asked: threading.Event, call: Callable[[Any], object]
+) -> tuple[bool, list[BaseException]]:
+    """Make ``call`` on the panel's client in a thread, set the stop once the
+    panel has the request (``asked``); return whether the call ended within
+    JOIN and the panel errors it raised. The tracker is closed."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            call(tracker.clients["p"])
+        except PanelError as exc:
+            failed.append(exc)
+
+    try:
+        on_the_wire = threading.Thread(target=run)
+        on_the_wire.start()
+        assert asked.wait(JOIN)
+        tracker.stop_event.set()
+        on_the_wire.join(JOIN)
+        cut = not on_the_wire.is_alive()
+        on_the_wire.join(30)
+    finally:
+        tracker.close()
+    return cut, failed
 
 
 def test_a_stop_ends_a_dripping_balance_call_as_a_stop(tmp_path: Path) -> None:
@@ -97,25 +125,8 @@ def test_a_stop_ends_every_dripping_read(tmp_path: Path, action: str, headers_to
 
     with HostileServer(respond) as server:
         tracker = _tracker(tmp_path, server.url, "20s")
-        failed: list[BaseException] = []
-
-        def call() -> None:
-            try:
-                READS[action](tracker.clients["p"])
-            except PanelError as exc:
-                failed.append(exc)
-
-        try:
-            on_the_wire = threading.Thread(target=call)
-            on_the_wire.start()
-            assert asked.wait(JOIN)
-            tracker.stop_event.set()
-            on_the_wire.join(JOIN)
-            cut = not on_the_wire.is_alive()  # before: alive, waiting out its 20 s
-            on_the_wire.join(30)
-        finally:
-            tracker.close()
-    assert cut
+        cut, failed = _stopped_mid_call(tracker, asked, READS[action])
+    assert cut  # before: alive, waiting out its 20 s
     assert len(failed) == 1 and isinstance(failed[0], StopRequested)  # before: a timeout
     assert failed[0].action == action
 
@@ -131,23 +142,10 @@ def test_a_stop_does_not_cut_a_dripping_add(tmp_path: Path) -> None:
 
     with HostileServer(respond) as server:
         tracker = _tracker(tmp_path, server.url, "2s")
-        failed: list[BaseException] = []
-
-        def call() -> None:
-            try:
-                tracker.clients["p"].add(NewOrder(1, "https://x.example", 10))
-            except PanelError as exc:
-                failed.append(exc)
-
-        try:
-            on_the_wire = threading.Thread(target=call)
-            on_the_wire.start()
-            assert asked.wait(JOIN)
-            tracker.stop_event.set()
-            on_the_wire.join(JOIN)
-            assert not on_the_wire.is_alive()
-        finally:
-            tracker.close()
+        cut, failed = _stopped_mid_call(
+            tracker, asked, lambda client: client.add(NewOrder(1, "https://x.example", 10))
+        )
+    assert cut  # at its 2 s deadline
     assert len(failed) == 1 and isinstance(failed[0], OutcomeUnknownError)
     assert "within 2s" in failed[0].detail  # its deadline's, not the stop's
 
