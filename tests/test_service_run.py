@@ -249,9 +249,10 @@ def _wait_until(check: Callable[[], bool], daemon: Daemon) -> None:
 
 def test_sigterm_during_a_slow_poll_exits_0_with_whole_batches_only(world):
     # Five batches of 100, one call on the wire at a time, each answered after
-    # 1.2 s. The poll keeps up to two batches queued per call slot, so at the
-    # SIGTERM (sent once the first batch is stored) two more are already
-    # requested; they are committed, and nothing after them is asked for.
+    # 1.2 s. At the SIGTERM (sent once the first batch is stored) the call on
+    # the wire is a read: the stop no longer waits out its answer (stored if
+    # it comes within the stop's grace, else asked again at the next start);
+    # no batch queued behind it is sent.
     world.panel.slow_seconds = 1.2
     world.panel.inject("slow", count=10, action="status")
     world.config.write_text(config_text(world.server.url, panel="max_batch = 100\nconcurrency = 1"))
@@ -273,7 +274,7 @@ def test_sigterm_during_a_slow_poll_exits_0_with_whole_batches_only(world):
     # Whole batches only, each with its transitions; no batch begun after the stop.
     assert done % 100 == 0 and 100 <= done <= 300
     assert with_status == done == transitions
-    assert world.panel.calls["status"] == done // 100
+    assert done // 100 <= world.panel.calls["status"] <= done // 100 + 1
     assert any(e.get("event") == "daemon_stopped" for e in daemon.events())
 
 
