@@ -114,12 +114,9 @@ def test_run_once_starts_without_the_daemons_own_libraries(tmp_path):
     assert not modules & {"apscheduler", "prometheus_client", "sqlite_utils"}
 
 
-def test_run_once_loads_no_module_for_what_it_does_not_meet(tmp_path):
-    # What a `run --once` with no alert target, a config without mistakes and
-    # no completed order to time leaves unloaded: each is imported where it
-    # is first needed (the alert sender, doctor's verdicts, the tables' layout
-    # for a terminal, "did you mean" suggestions, shell quoting, the stall
-    # watch's medians).
+def _two_tracked_json_logs(tmp_path):
+    """Write a config (an unreachable panel, JSON logs) in ``tmp_path`` and
+    track two orders there, as the start-up tests' runs find them."""
     (tmp_path / "tracker.toml").write_text(
         '[database]\npath = "t.db"\n\n[[panels]]\nname = "main"\n'
         'url = "http://127.0.0.1:9/api/v2"\nkey = "k-123456"\nretries = 0\ntimeout = "2s"\n'
@@ -128,6 +125,15 @@ def test_run_once_loads_no_module_for_what_it_does_not_meet(tmp_path):
     runner_env = {"SMM_TRACKER_CONFIG": str(tmp_path / "tracker.toml")}
     result = CliRunner().invoke(main, ["track", "5", "6"], env=runner_env)
     assert result.exit_code == 0, result.output
+
+
+def test_run_once_loads_no_module_for_what_it_does_not_meet(tmp_path):
+    # What a `run --once` with no alert target, a config without mistakes and
+    # no completed order to time leaves unloaded: each is imported where it
+    # is first needed (the alert sender, doctor's verdicts, the tables' layout
+    # for a terminal, "did you mean" suggestions, shell quoting, the stall
+    # watch's medians).
+    _two_tracked_json_logs(tmp_path)
     modules = set(imported(["--config", "tracker.toml", "run", "--once", "--all"], tmp_path))
     assert "tracker.jobs.watch" in modules  # it did run its jobs
     assert not modules & {
@@ -173,14 +179,7 @@ def test_what_a_command_loads_is_kept_out_of_the_collectors_passes(tmp_path):
     # ~10 ms of `run --once`'s start, which found next to nothing to free:
     # the collector is off while they load, then what loaded is frozen out of
     # its passes and it is on again for the command's own work.
-    (tmp_path / "tracker.toml").write_text(
-        '[database]\npath = "t.db"\n\n[[panels]]\nname = "main"\n'
-        'url = "http://127.0.0.1:9/api/v2"\nkey = "k-123456"\nretries = 0\ntimeout = "2s"\n'
-        '\n[logging]\nformat = "json"\n'
-    )
-    runner_env = {"SMM_TRACKER_CONFIG": str(tmp_path / "tracker.toml")}
-    result = CliRunner().invoke(main, ["track", "5", "6"], env=runner_env)
-    assert result.exit_code == 0, result.output
+    _two_tracked_json_logs(tmp_path)
     assert gc.isenabled() and not gc.get_freeze_count()  # in-process: left as it was
     for args in (["run", "--once", "--all"], ["orders"]):
         done = subprocess.run(

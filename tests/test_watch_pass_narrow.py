@@ -8,7 +8,7 @@ before), the quick judgement given the same fields of each."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 from unittest.mock import patch
@@ -188,23 +188,29 @@ def test_due_orders_read_what_open_orders_read(tmp_path_factory, found, meds, du
         store.close()
 
 
+def _in_progress(last_change: datetime, watch: dict[str, Any] | None) -> dict[str, Any]:
+    """An order In progress since T0, 400 of 1000 left, checked two days on,
+    last changed at ``last_change``, with ``watch`` (None: never judged)."""
+    return {
+        "status": "In progress",
+        "polling": 1,
+        "remains": 400,
+        "service": 1,
+        "quantity": 1000,
+        "created_at": iso(T0),
+        "last_change_at": iso(last_change),
+        "last_checked_at": iso(T0 + timedelta(days=2)),
+        "next_check_at": iso(T0 + timedelta(days=2, minutes=5)),
+        "error": None,
+        "watch": watch,
+    }
+
+
 def test_a_stalled_order_is_alerted_from_its_full_row(tmp_path):
     # The alert's facts (quantity, charge, first seen) are read only in full.
     store = Store(tmp_path / "t.db")
     try:
-        order = {
-            "status": "In progress",
-            "polling": 1,
-            "remains": 400,
-            "service": 1,
-            "quantity": 1000,
-            "created_at": iso(T0),
-            "last_change_at": iso(T0),
-            "last_checked_at": iso(T0 + timedelta(days=2)),
-            "next_check_at": iso(T0 + timedelta(days=2, minutes=5)),
-            "error": None,
-            "watch": None,
-        }
+        order = _in_progress(T0, None)
         config = AutomationConfig(stalls=True, stall_after=(("In progress", 3600.0),))
         now = T0 + timedelta(days=2)
         counts, raised, watched, _basis = _pass(
@@ -238,19 +244,7 @@ def test_pages_mostly_left_to_judge_row_store_and_alert_the_same(tmp_path):
             "recheck_at": None,
             "judged": kind == "U",
         }
-        return {
-            "status": "In progress",
-            "polling": 1,
-            "remains": 400,
-            "service": 1,
-            "quantity": 1000,
-            "created_at": iso(T0),
-            "last_change_at": iso(last),
-            "last_checked_at": iso(T0 + timedelta(days=2)),
-            "next_check_at": iso(T0 + timedelta(days=2, minutes=5)),
-            "error": None,
-            "watch": watch,
-        }
+        return _in_progress(last, watch)
 
     kinds = "QQQ SSS QSS QUU ZZS SQQ QUQ QSZ ZZZ UQ"
     found = [order(kind) for kind in kinds.replace(" ", "")]
