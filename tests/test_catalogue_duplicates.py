@@ -232,3 +232,43 @@ def test_a_listing_giving_a_term_twice_differently_is_ambiguous(world):
     assert "service 1 (refill yes/no, max 100000/500)" in alert["message"]
     assert "lists service 1 2 times with different terms" in w.cli("services").stderr
     assert refill_asked_for_a_completed_order(w, SERVICE_FOLLOWERS)
+
+
+def _ran_once(w: World) -> dict[str, list[dict[str, Any]]]:
+    """Run ``run --once`` (a cron run: a process of its own) at debug; return
+    its services lines by event."""
+    ran = w.cli("--log-format", "json", "--log-level", "debug", "run", "--once")
+    assert ran.exit_code == 0, ran.output
+    logged = [json.loads(line) for line in ran.stderr.splitlines() if line.startswith("{")]
+    found: dict[str, list[dict[str, Any]]] = {}
+    for e in logged:
+        if e["event"].startswith("services_ambiguous"):
+            found.setdefault(e["event"], []).append(e)
+    return found
+
+
+def test_a_service_listed_twice_is_warned_once_an_episode_across_cron_runs(world):
+    # Every services sync warned it again: a line each run for the same listing.
+    w = world(panel_class=ListingPanel)
+    assert w.sync_services()
+    w.panel.catalogue = [*others(), listing(SERVICE_FOLLOWERS, refill=False, max="500")]
+    (first,) = _ran_once(w)["services_ambiguous"]
+    assert first["level"] == "warning"
+    assert first["services"] == {"1": "refill yes/no, max 100000/500"}
+    w.clock.advance(DAY)
+    (again,) = _ran_once(w)["services_ambiguous"]
+    assert again["level"] == "debug"  # the same listing: said at debug alone
+    # What differs changed: news again.
+    w.panel.catalogue = [*others(), listing(SERVICE_FOLLOWERS, refill=False, max="900")]
+    w.clock.advance(DAY)
+    (changed,) = _ran_once(w)["services_ambiguous"]
+    assert changed["level"] == "warning" and "max 100000/900" in changed["services"]["1"]
+    # Listed once again: the episode's end, once.
+    w.panel.catalogue = others()
+    w.clock.advance(DAY)
+    said = _ran_once(w)
+    assert "services_ambiguous" not in said
+    (ended,) = said["services_ambiguous_ended"]
+    assert ended["level"] == "info" and ended["panel"] == "sim" and ended["services"] == [1]
+    w.clock.advance(DAY)
+    assert _ran_once(w) == {}  # told once

@@ -18,7 +18,13 @@ from tracker.jobs.failing_jobs import failing, told_once
 from tracker.panel.client import PanelClient
 from tracker.rules.catalogue import Ambiguous, describe, sort_catalogue
 from tracker.rules.failing_jobs import SERVICES_FAILED
-from tracker.store.catalogue import catalogue_known, mark_alerted, save_services, unalerted
+from tracker.store.catalogue import (
+    catalogue_known,
+    conflicts,
+    mark_alerted,
+    save_services,
+    unalerted,
+)
 from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.services")
@@ -36,22 +42,29 @@ def sync_services(
 ) -> int:
     """Fetch a panel's services and store them; return how many were stored.
 
-    Services listed twice with different terms are logged, recorded and, for
+    Services listed twice with different terms are logged (at warning when
+    they, or what differs, changed since the last sync; at debug while the
+    same; ``services_ambiguous_ended`` when none is left), recorded and, for
     those no alert named yet, handed to ``on_ambiguous``. Raise PanelError if
     the panel cannot be asked or its answer is unusable.
     """
     clear, ambiguous = sort_catalogue(client.services())
     known = catalogue_known(store, client.name, clear)  # the same terms: nothing new
+    # What the last sync (of any process: `run --once` from cron) found listed twice
+    before = {row["service"]: row["differences"] for row in conflicts(store, client.name)}
     count = save_services(store, client.name, clear, clock(), ambiguous)
     (log.debug if known else log.info)("services_synced", panel=client.name, services=count)
     if ambiguous:
-        log.warning(
+        same = before == {a.service: a.differences for a in ambiguous}  # an episode: once
+        (log.debug if same else log.warning)(
             "services_ambiguous",
             panel=client.name,
             count=len(ambiguous),
             services={a.service: describe(a.differences) for a in ambiguous[:_LOGGED]},
             kept="the terms stored before (none: unknown service)",
         )
+    elif before:
+        log.info("services_ambiguous_ended", panel=client.name, services=sorted(before)[:_LOGGED])
     if ambiguous and on_ambiguous is not None:
         new = set(unalerted(store, client.name))
         told = [a for a in ambiguous if a.service in new]
