@@ -269,6 +269,38 @@ def test_only_the_target_that_failed_is_sent_the_alert_again(
         hook.close()
 
 
+@pytest.mark.usefixtures("quick_looks")
+def test_a_target_back_at_a_later_try_ends_its_outage_in_one_line(
+    store: Store, clock: FakeClock
+) -> None:
+    # Nothing said a target had come back: each alert's alert_redelivered alone.
+    hook = Hook(status=500)
+    target = FlakyTarget(fails=2)
+    sink = sink_to(hook.url, store, clock, notify=[target])
+    try:
+        with capture_logs() as logs:
+            for _ in range(2):
+                assert sink.send(stored(store, clock)) and sink.flush(10)
+            hook.status = 200
+            clock.advance(61)
+            assert until(lambda: kept(store) == [])
+    finally:
+        sink.close()
+        hook.close()
+    said = [(e["event"], e.get("target"), e["log_level"]) for e in logs]
+    assert [s for s in said if s[0] == "webhook_failed"] == [
+        ("webhook_failed", None, "warning"),
+        ("webhook_failed", None, "debug"),
+    ]
+    back = [s for s in said if s[0].endswith("_recovered")]
+    assert sorted(back) == [  # once each, at the try it took
+        ("notify_recovered", "alerts.notify[0] (tgram)", "info"),
+        ("webhook_recovered", "webhook", "info"),
+    ]
+    first = said.index(back[0])
+    assert said[first + 1][0] == "alert_redelivered"  # said before what it took
+
+
 def test_nothing_is_kept_when_redeliver_for_is_zero_or_the_alert_was_not_stored(
     store: Store, clock: FakeClock
 ) -> None:

@@ -205,6 +205,49 @@ def test_a_webhook_that_is_down_costs_one_log_line_per_alert() -> None:
     ] * 2
 
 
+class Flaky:
+    """A notify target (as tracker.alerts.notify.NotifyTarget) that fails
+    while ``down``."""
+
+    name = "alerts.notify[0] (tgram)"
+
+    def __init__(self) -> None:
+        self.down = True
+
+    def deliver(self, alert: Alert) -> str | None:
+        return "delivery failed" if self.down else None
+
+
+def test_a_target_down_is_warned_once_an_outage_and_its_return_told(hook: Hook) -> None:
+    # While the receiver was down, every alert logged its own webhook_failed
+    # warning, and every Apprise target failing its own notify_failed.
+    hook.status = 500
+    target = Flaky()
+    sink = make_sink(hook.url, notify=[target])
+    before = _delivered()
+    with capture_logs() as logs:
+        for _ in range(3):
+            sink.send(ALERT)
+        assert sink.flush(10)
+        hook.status, target.down = 200, False
+        sink.send(ALERT)
+        assert sink.flush(10)
+    sink.close()
+    said = [(e["event"], e["log_level"]) for e in logs]
+    assert said.count(("webhook_failed", "warning")) == 1
+    assert said.count(("notify_failed", "warning")) == 1
+    assert said.count(("webhook_failed", "debug")) == 2
+    assert said.count(("notify_failed", "debug")) == 2
+    back = {e["event"]: e for e in logs if e["event"].endswith("_recovered")}
+    assert back["webhook_recovered"]["log_level"] == "info"
+    assert back["webhook_recovered"]["failed"] == 3
+    assert back["notify_recovered"]["target"] == "alerts.notify[0] (tgram)"
+    assert back["notify_recovered"]["failed"] == 3
+    after = _delivered()  # every failure still counted
+    assert after["webhook failed"] - before.get("webhook failed", 0) == 3
+    assert after["notify failed"] - before.get("notify failed", 0) == 3
+
+
 def _one_alert_to(status: int) -> tuple[Hook, list[dict[str, Any]]]:
     """Send one alert to a webhook answering ``status``; return the webhook
     (closed) and the log lines."""

@@ -8,6 +8,9 @@ tries: kept to be tried again, see :mod:`tracker.alerts.redeliver`),
 (never queued: the queue was full). The metrics endpoint serves them as
 ``smm_tracker_alert_deliveries_total``: an operator alerts on alerts that do
 not reach anyone.
+
+:class:`Outages` keeps each target's run of failures for the log: a webhook
+down for an hour failed every alert raised meanwhile, each its own warning.
 """
 
 from __future__ import annotations
@@ -38,3 +41,26 @@ class Deliveries:
 
 
 DELIVERIES = Deliveries()  # the process's: every sink of every reload counts here
+
+
+class Outages:
+    """Each target's run of failed deliveries, for its log lines: the first
+    failure of a run is told at warning, the rest at debug, and the run ends
+    in one line when the target takes an alert again. One sink's (a reload
+    starts afresh: its config may have changed the target). Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._failed: dict[str, int] = {}
+
+    def failed(self, target: str) -> bool:
+        """``target`` did not take an alert: return True when that begins a run."""
+        with self._lock:
+            self._failed[target] = self._failed.get(target, 0) + 1
+            return self._failed[target] == 1
+
+    def took(self, target: str) -> int:
+        """``target`` took an alert: return how many failed in the run that
+        ends (0: none was running)."""
+        with self._lock:
+            return self._failed.pop(target, 0)

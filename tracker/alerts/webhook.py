@@ -31,7 +31,16 @@ import httpx
 import structlog
 
 from tracker import USER_AGENT
-from tracker.alerts.deliveries import DELIVERIES, DROPPED, FAILED, NOTIFY, OUTCOMES, SENT, WEBHOOK
+from tracker.alerts.deliveries import (
+    DELIVERIES,
+    DROPPED,
+    FAILED,
+    NOTIFY,
+    OUTCOMES,
+    SENT,
+    WEBHOOK,
+    Outages,
+)
 from tracker.alerts.notify import NotifyTarget, side_by_side
 from tracker.alerts.payloads import FORMATS, payload
 from tracker.alerts.redeliver import Keeper, look
@@ -83,6 +92,7 @@ class WebhookSink:
         self._keeper = keeper  # what no target took after its tries: tried again later
         self._took: set[str] = set()  # the targets that took the alert just sent
         self._current: Alert | None = None  # the queued alert being sent
+        self._outages = Outages()  # each target's failures told once a run of them
         self._gone = False  # a close gave up on the thread: it keeps nothing after
         self.notified = 0
         self.notify_failed = 0
@@ -223,7 +233,7 @@ class WebhookSink:
         return True when more may be due at once."""
         assert self._keeper is not None
         webhook = self._once if self._url else None
-        return look(self._keeper, webhook, self._targets, self._stopping)
+        return look(self._keeper, webhook, self._targets, self._stopping, self._back)
 
     def _stopping(self) -> bool:
         return self._closing.is_set() or self._stop.is_set()
@@ -242,10 +252,12 @@ class WebhookSink:
                 self._took.add(target.name)
                 DELIVERIES.count(NOTIFY, SENT)
                 log.debug("notify_sent", alert=alert.kind, target=target.name)
+                self._back(target.name)
             else:
                 self.notify_failed += 1
                 DELIVERIES.count(NOTIFY, FAILED)
-                log.warning("notify_failed", **named(alert), target=target.name, error=error)
+                tell = log.warning if self._outages.failed(target.name) else log.debug
+                tell("notify_failed", **named(alert), target=target.name, error=error)
                 if self._keeper is not None and not self._gone:
                     self._keeper.failed(alert, target.name, error)
 
@@ -254,7 +266,8 @@ class WebhookSink:
         if error is not None:
             self.failed += 1
             DELIVERIES.count(WEBHOOK, FAILED)
-            log.warning("webhook_failed", **named(alert), error=error)
+            tell = log.warning if self._outages.failed(WEBHOOK) else log.debug
+            tell("webhook_failed", **named(alert), error=error)
             if self._keeper is not None and not self._gone:
                 self._keeper.failed(alert, WEBHOOK, error)
             return
@@ -262,6 +275,16 @@ class WebhookSink:
         self._took.add(WEBHOOK)
         DELIVERIES.count(WEBHOOK, SENT)
         log.debug("webhook_sent", alert=alert.kind)
+        self._back(WEBHOOK)
+
+    def _back(self, target: str) -> None:
+        """``target`` took an alert (sent now, or again): a run of failures
+        it ends is told in one line, with how many alerts it failed."""
+        failed = self._outages.took(target)
+        if failed and target == WEBHOOK:
+            log.info("webhook_recovered", target=target, failed=failed)
+        elif failed:
+            log.info("notify_recovered", target=target, failed=failed)
 
     def _once(self, alert: Alert, late: str) -> str | None:
         """POST an alert kept from an earlier failure: one attempt."""
