@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from structlog.testing import capture_logs
 
 from tracker.service.notify import Notifier, socket_address, status_line, watchdog_interval
 
@@ -135,3 +137,25 @@ def test_outside_systemd_nothing_is_sent_and_nothing_fails():
 def test_a_vanished_socket_is_logged_not_raised(tmp_path):
     notifier = Notifier(str(tmp_path / "gone"))
     assert notifier.watchdog() is False
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_failing_notify_socket_is_told_once_as_systemd_s_and_its_return(listener):
+    # Every ping logged notify_failed at warning, the same event as an Apprise
+    # target's failure with nothing saying it was systemd's socket.
+    path, sock = listener
+    notifier = Notifier(path + ".gone")
+    with capture_logs() as logs:
+        for _ in range(3):
+            assert notifier.watchdog() is False
+        notifier.address = path  # the socket back
+        assert notifier.status("ok")
+        assert notifier.watchdog()
+    said = [(e["event"], e["log_level"], e.get("via"), e.get("failed")) for e in logs]
+    assert said == [
+        ("notify_failed", "warning", "systemd", None),
+        ("notify_failed", "debug", "systemd", None),
+        ("notify_failed", "debug", "systemd", None),
+        ("notify_recovered", "info", "systemd", 3),
+    ]
+    assert sock.recv(4096) == b"STATUS=ok"

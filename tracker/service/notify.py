@@ -5,12 +5,16 @@
 with a one-line summary, ``RELOADING=1`` around a reload and ``STOPPING=1`` at
 shutdown. Outside systemd (no ``$NOTIFY_SOCKET``) every call does nothing.
 A failure to notify is logged, never raised: monitoring must not kill a run.
+Its lines say ``via="systemd"`` (``notify_failed`` is also an Apprise
+target's failure), the first of a run of failures at warning, the rest at
+debug, and ``notify_recovered`` at the first datagram that goes after them.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -96,6 +100,8 @@ class Notifier:
     def __init__(self, address: str | None, watchdog_every: float | None = None):
         self.address = address
         self.watchdog_every = watchdog_every if address else None
+        self._lock = threading.Lock()  # the main thread and the scheduler's send
+        self._failed = 0  # datagrams failed in a row: the first one told at warning
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, pid: int | None = None) -> Notifier:
@@ -117,8 +123,20 @@ class Notifier:
                 sock.connect(self.address)
                 sock.sendall(message)
         except OSError as exc:
-            log.warning("notify_failed", error=str(exc), fields=[f.split("=")[0] for f in fields])
+            with self._lock:
+                self._failed += 1
+                first = self._failed == 1
+            (log.warning if first else log.debug)(
+                "notify_failed",
+                via="systemd",
+                error=str(exc),
+                fields=[f.split("=")[0] for f in fields],
+            )
             return False
+        with self._lock:
+            failed, self._failed = self._failed, 0
+        if failed:
+            log.info("notify_recovered", via="systemd", failed=failed)
         return True
 
     def ready(self, status: str) -> bool:
