@@ -17,7 +17,7 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import KEY, H, World
 
 from tracker.errors import JobPaused
-from tracker.rules.reorders import NO_RATE
+from tracker.rules.reorders import AMBIGUOUS_SERVICE, NO_RATE
 from tracker.rules.stale_pending import UNCONFIRMED
 from tracker.sim.catalogue import SERVICES
 from tracker.sim.server import SERVICE_FOLLOWERS
@@ -458,6 +458,42 @@ def test_a_stale_pending_is_canceled_only_once_a_status_check_confirmed_it(world
     assert run(w)
     assert [(a["order_id"], a["status"]) for a in actions(w, "cancel")] == [(still, "Requested")]
     assert w.panel.order(moved).status == "In progress"
+
+
+def listed_twice(w: World, **terms: object) -> None:
+    """Make the panel's services answer list the followers service a second
+    time, with ``terms`` changed: never stored (no sync before)."""
+    (followers,) = [s for s in SERVICES if s["service"] == SERVICE_FOLLOWERS]
+    listed = [*SERVICES, {**followers, **terms}]
+    w.panel._services = lambda form, now: listed  # type: ignore[method-assign]
+    assert w.sync_services()
+
+
+def test_a_stale_pending_of_a_service_listed_twice_is_skipped_in_those_words(world):
+    # Skipped as "its service is not in the panel's services list": it is, twice.
+    w = world(automation=CANCEL)
+    listed_twice(w, cancel=False)
+    stale = w.order(SERVICE_FOLLOWERS, "Pending")
+    w.clock.advance(25 * H)
+    w.poll()
+    assert run(w)
+    assert w.panel.calls["cancel"] == 0 and actions(w, "cancel") == []
+    skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
+    assert list(skipped) == [stale]
+    assert skipped[stale].startswith("its service is listed twice with different terms")
+    assert "whether it can be canceled is unknown" in skipped[stale]
+    assert "listed twice with different terms" in w.cli("automation").stdout
+
+
+def test_a_partial_of_a_service_listed_twice_is_skipped_in_those_words(world):
+    w = world(automation=REORDER.replace("1.0", "100"))
+    listed_twice(w, max="500")
+    parent = w.ended(SERVICE_FOLLOWERS)
+    w.poll()
+    assert run(w)
+    assert w.panel.calls["add"] == 0 and actions(w, "reorder") == []
+    skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
+    assert skipped == {parent: AMBIGUOUS_SERVICE}
 
 
 def test_an_order_back_to_pending_is_stale_only_that_long_after_it_went_back(world):

@@ -69,8 +69,12 @@ PAGE = 500
 
 
 def service_facts(row: dict[str, Any]) -> ServiceFacts | None:
-    """Given a candidate row with the ``service_*`` columns, return its ServiceFacts."""
+    """Given a candidate row with the ``service_*`` columns, return its ServiceFacts
+    (None: not listed; listed twice with different terms and never stored:
+    ``stored`` False, no terms)."""
     if not row.get("service_known"):
+        if row.get("service_ambiguous"):
+            return ServiceFacts(None, None, None, cancel=False, ambiguous=True, stored=False)
         return None
     rate = row.get("service_rate")
     return ServiceFacts(

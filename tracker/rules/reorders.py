@@ -129,6 +129,7 @@ class ServiceFacts:
     ambiguous: bool = False  # listed twice with different terms (service_conflicts)
     type: str | None = None  # "Default", "Package", ... as listed; None: not said
     synced_at: datetime | None = None  # when the panel's services list last said them
+    stored: bool = True  # False: listed twice with different terms, no terms stored before
 
 
 @dataclass(frozen=True)

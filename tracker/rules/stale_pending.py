@@ -18,6 +18,10 @@ from tracker.rules.reorders import UNKNOWN_SERVICE, ServiceFacts
 NO_CANCEL = "its service cannot be canceled"
 NOT_STALE = "Pending for less than automation.cancel_pending_after"
 UNCONFIRMED = "its Pending status was not confirmed by a recent status check"
+AMBIGUOUS_UNSTORED = (
+    "its service is listed twice with different terms (service_conflicts), and no "
+    "terms of it were stored before: whether it can be canceled is unknown"
+)
 
 
 def cancel_blocker(
@@ -44,6 +48,8 @@ def cancel_blocker(
         return UNCONFIRMED
     if service is None:
         return UNKNOWN_SERVICE
+    if not service.stored:  # the terms stored before, when there are, decide
+        return AMBIGUOUS_UNSTORED
     if not service.cancel:
         return NO_CANCEL
     return None

@@ -22,7 +22,9 @@ ELSEWHERE_OF = (
 )
 _SERVICE = "s.rate AS service_rate, s.min AS service_min, s.max AS service_max, " + (
     "s.cancel AS service_cancel, s.service IS NOT NULL AS service_known, "
-    "s.updated_at AS service_synced, s.type AS service_type"
+    "s.updated_at AS service_synced, s.type AS service_type, "
+    "EXISTS (SELECT 1 FROM service_conflicts c WHERE c.panel = o.panel "
+    "AND c.service = o.service) AS service_ambiguous"
 )
 
 
@@ -64,9 +66,7 @@ def partial_candidates(
                        AND c.order_id = o.order_id) OR EXISTS (
                  SELECT 1 FROM automation_actions a WHERE a.panel = o.panel
                  AND a.order_id = o.order_id AND a.action = ? AND a.dry_run = ?)
-                 AS cancel_asked,
-               EXISTS (SELECT 1 FROM service_conflicts c WHERE c.panel = o.panel
-                       AND c.service = o.service) AS service_ambiguous
+                 AS cancel_asked
         FROM orders o
         LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
         WHERE o.status = ? AND o.panel = ? AND o.completed_at >= ? AND o.order_id > ?
