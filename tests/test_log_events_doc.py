@@ -213,6 +213,23 @@ def test_documented_levels_are_those_the_code_logs_at():
     assert not wrong, "docs/log-events.md gives wrong levels:\n" + "\n".join(wrong)
 
 
+# An episode's end: good news, at info (debug when it says nothing new). The
+# alert event is no such line: a recovery alert is logged at warning, as every
+# alert (tracker/alerts/alerter.py says why).
+ENDINGS = re.compile(r"_(recovered|ended|resumed|supported_again)$")
+
+
+def test_every_line_ending_an_episode_is_good_news_at_info():
+    # panel_resumed and balance_supported_again were warnings, where every
+    # other recovery (status_reask_failed_ended, database_write_slow_ended,
+    # unknown_status_resumed, multi_status_supported_again) was info.
+    events, _ = logged_events()
+    endings = {e: levels for e, levels in events.items() if ENDINGS.search(e)}
+    assert "panel_resumed" in endings and "database_write_slow_ended" in endings
+    loud = {e: sorted(levels) for e, levels in endings.items() if levels - {"info", "debug"}}
+    assert not loud, f"episode ends logged louder than info: {loud}"
+
+
 def test_the_walk_finds_the_events_readme_names():
     """The walk reads each way events are logged: one event of each."""
     events, _ = logged_events()

@@ -67,6 +67,10 @@ def raise_alert(
         message=redact_text(alert.message),
         data=_plain(alert.data),
     )
+    # At warning at least, a recovery (severity info) too: unlike the other
+    # lines ending an episode (info), the alert line is the alert itself for a
+    # user with no webhook (cron mails stderr at --log-level warning), and
+    # panel_recovered must reach whoever panel_unreachable reached.
     level = "error" if alert.severity == "error" else "warning"
     log.log(
         40 if level == "error" else 30,

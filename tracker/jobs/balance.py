@@ -221,7 +221,7 @@ def _check(
     )  # a first refusal in a missing action's words forgotten
     if lacking:  # a script updated, a URL changed: its balance is fetched again
         learn(store, panel.name, BALANCE, True, "balance answered", clock(), url=panel.url)
-        log.warning("balance_supported_again", panel=panel.name)
+        log.info("balance_supported_again", panel=panel.name)
     key = f"balance:{panel.name}"
     now, step = looks.step(key) if looks else (clock(), Gap())
     before = latest_balance(store, panel.name)

@@ -90,7 +90,7 @@ class KeyGate:
         with self._lock:
             if panel in self.paused:
                 self.paused.discard(panel)
-                log.warning("panel_resumed", panel=panel)
+                log.info("panel_resumed", panel=panel)  # good news: info, as every end
             if self._refused_by.get(panel, by) != by:
                 return  # the balance probe answered; the refused action has yet to
             self._refused_by.pop(panel, None)

@@ -137,7 +137,7 @@ class Watch(KeyGate):
         with previous._lock:  # its pauses end here: this generation's jobs run
             ended, previous.paused, previous._retired = previous.paused, set(), True
         for panel in sorted(ended):  # the key asked again: panel_paused if still refused
-            log.warning("panel_resumed", panel=panel, reason="reload")
+            log.info("panel_resumed", panel=panel, reason="reload")
         self._held_told.update(previous._held_told)
         self.quirks.take_over(previous.quirks)  # sightings not stored yet go on here
         for name, client in self.tracker.clients.items():  # its once-only warnings

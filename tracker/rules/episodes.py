@@ -10,7 +10,9 @@ from datetime import datetime
 from typing import Any
 
 # Severity of each kind the tracker raises. Recoveries are "info" but are
-# logged at warning, like every alert, so they show beside the alert they end.
+# logged at warning, like every alert, so they show beside the alert they end
+# (the alert line is the alert where no webhook is set: tracker/alerts/alerter.py);
+# the log lines ending an episode that are no alert are at info.
 SEVERITY = {
     "balance_low": "warning",
     "balance_low_reminder": "warning",
