@@ -23,7 +23,7 @@ from fuzzing import KEY, Fuzzer, Obj, write
 
 INPUTS = int(os.environ.get("SMM_FUZZ_INPUTS", "0") or 0) or 150
 SEED = int(os.environ.get("SMM_FUZZ_SEED", "0") or 0)
-# The slowest input may take this long: a quadratic read of a 1 MB answer
+# The slowest input may take this much CPU: a quadratic read of a 1 MB answer
 # takes minutes; a linear one, well under a second (0.1-0.8 s measured).
 CEILING = 5.0
 MB = 1_000_000
