@@ -92,13 +92,6 @@ def tunnelling(then: Callable[[socket.socket], None]) -> LoopbackProxy:
     return LoopbackProxy(serve)
 
 
-def closed_port() -> int:
-    """A loopback port free a moment ago: nothing listens there."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def proxy_env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """No proxy from the machine's environment; return use(port, host=

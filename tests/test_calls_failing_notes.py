@@ -10,10 +10,10 @@ it at all.
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 from click.testing import CliRunner
+from ports import closed_port
 from simconfig import sim_config
 
 from tracker.cli.main import main
@@ -40,18 +40,12 @@ def cli_for(tmp_path, monkeypatch):
     return invoke
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_orders_says_every_call_fails_before_the_panel_is_called_unreachable(cli_for):
     server = PanelServer(SimulatedPanel(key=KEY, seed=5)).start()
     add = ("add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100")
     try:
         assert cli_for(server.url, *add).exit_code == 0  # an order the panel knows
-        down = f"http://127.0.0.1:{_closed_port()}/api/v2"
+        down = f"http://127.0.0.1:{closed_port()}/api/v2"
         assert cli_for(down, "run", "--once").exit_code == 1  # status, balance, services: failed
         listed = cli_for(down, "orders")
         assert listed.exit_code == 0 and listed.stdout.splitlines()[1].split()[0] == "sim"
@@ -69,7 +63,7 @@ def test_orders_says_every_call_fails_before_the_panel_is_called_unreachable(cli
 
 
 def test_balance_json_carries_the_run_of_failed_calls(cli_for):
-    down = f"http://127.0.0.1:{_closed_port()}/api/v2"
+    down = f"http://127.0.0.1:{closed_port()}/api/v2"
     assert cli_for(down, "run", "--once").exit_code == 1
     shown = json.loads(cli_for(down, "balance", "--json").stdout)
     # No balance fetched: the panel is in no "panels" entry, its run apart.

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hostile import HostileServer, Reply, json_reply
+from ports import closed_port
 from simconfig import cli_process, sim_config
 
 from tracker.cli.main import main
@@ -55,12 +56,6 @@ def cli_for(tmp_path, monkeypatch):
     return invoke
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _one_line(result) -> str:
     lines = [line for line in result.output.splitlines() if line.startswith("smm-tracker:")]
     assert len(lines) == 1, result.output
@@ -84,7 +79,7 @@ def test_unknown_host_is_named(cli_for, monkeypatch):
 
 
 def test_refused_port_is_named(cli_for):
-    port = _closed_port()
+    port = closed_port()
     result = cli_for(f"http://127.0.0.1:{port}/api/v2", "services", "--refresh")
     assert result.exit_code == 1
     assert f"connection refused by 127.0.0.1:{port}" in _one_line(result)
@@ -94,7 +89,7 @@ def test_an_add_refused_or_unsent_says_no_order_was_placed(cli_for, sim, monkeyp
     # "sim: add: connection refused by 127.0.0.1:PORT" and "sim: add: Invalid
     # API key" left a user to wonder whether the order was placed and paid for.
     args = ("add", "--service", "1", "--link", "https://x.example/p", "--quantity", "100")
-    port = _closed_port()
+    port = closed_port()
     result = cli_for(f"http://127.0.0.1:{port}/api/v2", *args)
     assert result.exit_code == 1
     said = f"smm-tracker: sim: add: connection refused by 127.0.0.1:{port}; no order placed"
@@ -113,7 +108,7 @@ def test_an_add_refused_or_unsent_says_no_order_was_placed(cli_for, sim, monkeyp
 def test_a_cancel_or_refill_refused_by_the_port_says_what_to_check(cli_for):
     # They ended "- try again later" (cancel) or named the refusal alone
     # (refill): no wait cures a wrong port. add and doctor said what to check.
-    port = _closed_port()
+    port = closed_port()
     url = f"http://127.0.0.1:{port}/api/v2"
     assert cli_for(url, "track", "5").exit_code == 0
     fix = "is the panel up, and the port in panels[0].url right?"
@@ -330,7 +325,7 @@ def test_doctor_behind_a_cloudflare_challenge_says_so(cli_for, sim):
 
 
 def test_run_once_summary_names_every_job_that_failed(cli_for):
-    url = f"http://127.0.0.1:{_closed_port()}/api/v2"
+    url = f"http://127.0.0.1:{closed_port()}/api/v2"
     assert cli_for(url, "track", "1", "2").exit_code == 0
     result = cli_for(url, "run", "--once", "--all")
     assert result.exit_code == 1
@@ -488,7 +483,7 @@ def test_orders_says_when_a_panels_polls_are_failing(cli_for, sim):
     # Every column "-" (or the last statuses seen) looked the same whether the
     # panel was never asked or is down: a note on stderr says which.
     (order_id,) = sim.panel.seed_orders(1)
-    down = f"http://127.0.0.1:{_closed_port()}/api/v2"
+    down = f"http://127.0.0.1:{closed_port()}/api/v2"
     assert cli_for(down, "track", str(order_id)).exit_code == 0
     assert cli_for(down, "run", "--once").exit_code == 1
     listed = cli_for(down, "orders")
@@ -607,7 +602,7 @@ def test_balance_says_its_calls_fail_before_the_panel_is_called_unreachable(cli_
     # walk16: every call failing, panel_unreachable not open yet (it opens
     # after schedule.unreachable_after): "no balance fetched yet (the daemon
     # checks it on its schedule)", and a balance fetched before, no note.
-    down = f"http://127.0.0.1:{_closed_port()}/api/v2"
+    down = f"http://127.0.0.1:{closed_port()}/api/v2"
     assert cli_for(down, "run", "--once").exit_code == 1
     shown = cli_for(down, "balance")
     assert shown.exit_code == 0 and shown.stdout == ""

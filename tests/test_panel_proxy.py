@@ -15,7 +15,8 @@ import socket
 import loopback_proxy
 import pytest
 from click.testing import CliRunner
-from loopback_proxy import PASSWORD, VARS, LoopbackProxy, closed_port, connect_reply
+from loopback_proxy import PASSWORD, VARS, LoopbackProxy, connect_reply
+from ports import closed_port
 from simconfig import sim_config
 
 from tracker.cli.main import main

@@ -6,13 +6,13 @@ the simulator; nothing sleeps for real.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from ports import closed_port
 from structlog.testing import capture_logs
 
 from tracker.config.load import config_from_dict
@@ -236,9 +236,7 @@ def test_refill_rejected_from_the_refill_listeners(tmp_path: Path, clock: Any) -
 
 
 def free_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{s.getsockname()[1]}/hook"
+    return f"http://127.0.0.1:{closed_port()}/hook"
 
 
 def test_a_dead_webhook_costs_the_daemon_nothing_but_a_log_line(

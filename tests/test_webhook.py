@@ -6,7 +6,6 @@ import contextlib
 import io
 import json
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import structlog
 from dripping import Dripping
 from hostile import HostileServer, drip
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from ports import closed_port
 from structlog.testing import capture_logs
 
 from tracker.alerts.webhook import WebhookSink, payload
@@ -88,11 +88,8 @@ def hook() -> Iterator[Hook]:
 
 
 def dead_url() -> str:
-    """A loopback URL with nothing listening (the port was free a moment ago)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/hook/{TOKEN}"
+    """A loopback URL that refuses connections (:func:`ports.closed_port`)."""
+    return f"http://127.0.0.1:{closed_port()}/hook/{TOKEN}"
 
 
 def make_sink(url: str, sleeps: list[float] | None = None, **options: Any) -> WebhookSink:

@@ -25,7 +25,8 @@ from typing import Any
 import loopback_proxy
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
-from loopback_proxy import PASSWORD, VARS, closed_port, connect_reply
+from loopback_proxy import PASSWORD, VARS, connect_reply
+from ports import closed_port
 from structlog.testing import capture_logs
 
 import tracker.alerts.webhook as webhook
