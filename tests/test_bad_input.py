@@ -487,6 +487,19 @@ def test_an_empty_since_window_is_refused_alike(cli, command, since):
     one_line(cli(command, "--since", since), "--since: must be longer than 0s")
 
 
+@pytest.mark.parametrize("command", ["alerts", "automation", "report"])
+def test_since_reads_weeks_and_says_how_to_write_a_year(cli, command):
+    # `--since 2w` was refused as not a duration; `--since 1y` too, without
+    # saying what to write instead.
+    assert cli(command, "--since", "2w").exit_code == 0
+    one_line(
+        cli(command, "--since", "1y"),
+        "--since: '1y' is not a duration",
+        'a year has no fixed length, so write days ("365d")',
+    )
+    one_line(cli(command, "--since", "3mo"), 'a month has no fixed length, so write days ("90d")')
+
+
 @pytest.mark.parametrize("link", ["", "   "])
 def test_track_refuses_an_empty_link(cli, link):
     # Stored as the link, it then kept the real one out ("stored link is , given ...").

@@ -120,3 +120,31 @@ def test_a_bare_number_in_quotes_says_what_works():
         '("2.5s"), or 2.5 without quotes (seconds)'
     )
     assert parse_duration(30) == parse_duration("30s") == 30.0  # both said to work, and do
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("1w", 7 * 86400), ("2w", 14 * 86400), ("1w2d", 9 * 86400), ("2W 12h", 14.5 * 86400)],
+)
+def test_weeks_are_read(text, seconds):
+    # A new user's `--since 2w` was refused as "not a duration".
+    assert parse_duration(text) == seconds
+    assert format_duration(14 * 86400) == "14d"
+    assert "w" not in format_duration(parse_duration(text))  # still shown in days
+
+
+@pytest.mark.parametrize(
+    ("text", "instead"),
+    [
+        ("1y", 'a year has no fixed length, so write days ("365d")'),
+        ("2years", 'a year has no fixed length, so write days ("730d")'),
+        ("1.5y", 'a year has no fixed length, so write days ("547.5d")'),
+        ("6mo", 'a month has no fixed length, so write days ("180d")'),
+        ("1 month", 'a month has no fixed length, so write days ("30d")'),
+    ],
+)
+def test_months_and_years_are_refused_saying_the_days_to_write(text, instead):
+    # They were refused with the bare "not a duration like 90s, 5m, 24h, 30d".
+    with pytest.raises(ValueError) as caught:
+        parse_duration(text)
+    assert str(caught.value) == f"{text!r} is not a duration like 90s, 5m, 24h, 30d: {instead}"

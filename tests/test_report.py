@@ -74,6 +74,17 @@ def test_since_widens_the_window(built):
     assert [(r["service"], r["orders"]) for r in data["services"]] == [(SERVICE_FOLLOWERS, 1)]
 
 
+def test_since_in_weeks_is_the_window_of_its_days(built):
+    # `report --since 2w` was refused ("'2w' is not a duration").
+    w, _ = built
+    weeks = w.cli("report", "--since", "8w")
+    assert weeks.exit_code == 0, weeks.output
+    assert "(8w)" in weeks.output.splitlines()[0]
+    days = json.loads(w.cli("report", "--since", "56d", "--json").output)
+    weeks_json = json.loads(w.cli("report", "--since", "8w", "--json").output)
+    assert weeks_json["services"] == days["services"]
+
+
 def test_database_option_needs_no_config_and_panel_filters(built, tmp_path, monkeypatch):
     w, _ = built
     monkeypatch.chdir(tmp_path)  # no tracker.toml here

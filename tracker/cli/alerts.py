@@ -34,7 +34,7 @@ DEFAULT = ParameterSource.DEFAULT
 
 
 @main.command()
-@click.option("--since", metavar="DURATION", help="Only alerts this recent (90m, 24h, 7d).")
+@click.option("--since", metavar="DURATION", help="Only alerts this recent (90m, 24h, 7d, 2w).")
 @click.option("--panel", metavar="NAME", help="Only this panel.")
 @click.option(
     "--limit",

@@ -93,7 +93,9 @@ def _summary(config: AutomationConfig) -> str:
 
 
 @main.command()
-@click.option("--since", metavar="DURATION", help="Only actions and skips this recent (24h, 7d).")
+@click.option(
+    "--since", metavar="DURATION", help="Only actions and skips this recent (24h, 7d, 2w)."
+)
 @click.option("--panel", metavar="NAME", help="Only this panel.")
 @click.option(
     "--limit",

@@ -130,7 +130,7 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
     default="30d",
     show_default=True,
     metavar="DURATION",
-    help="Orders first seen this recently (24h, 7d, 90d).",
+    help="Orders first seen this recently (24h, 7d, 2w, 90d).",
 )
 @click.option("--panel", metavar="NAME", help="Only this panel.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -1,4 +1,4 @@
-"""Human durations ("90s", "5m", "1h30m") to seconds and back. Pure functions."""
+"""Human durations ("90s", "5m", "1h30m", "2w") to seconds and back. Pure functions."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ import re
 
 from tracker.panel.values import said
 
-# Largest unit first: format_duration walks this in order.
+# Largest unit first: format_duration walks this in order. It writes days, not
+# weeks ("30d", never "4w2d"): what it shows reads as it always has.
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+_READ = {"w": 7 * 86400.0, **_UNITS}  # weeks are read ("2w"), not written
 # ASCII digits only, as order IDs (tracker.panel.ids.to_id): "\d" is any
 # script's digit, and "٣d" (Arabic-Indic 3) read as 3 days.
-_PART = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(ms|s|m|h|d)\s*")
+_PART = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(ms|s|m|h|d|w)\s*")
+# Months and years have no fixed length: refused, saying the days to write.
+_CALENDAR = re.compile(
+    r"([0-9]+(?:\.[0-9]+)?|\.[0-9]+)\s*(months?|mons?|mo|years?|yrs?|y)(?![a-z])"
+)
 _HINT = "is not a duration like 90s, 5m, 24h, 30d"
 _BARE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*")  # "30": a number of what?
 # Past this a duration is a typo, and dates and timedeltas overflow long before.
@@ -57,10 +63,12 @@ def _parse_text(text: str, toml: bool) -> float:
     total = 0.0
     position = 0
     last_rank = -1
-    ranks = list(_UNITS)
+    ranks = list(_READ)
     while lowered and position < len(lowered):
         match = _PART.match(lowered, position)
         if match is None:
+            if calendar := _CALENDAR.search(lowered):
+                raise ValueError(f"{said(text)} {_HINT}: {_in_days(*calendar.groups())}")
             digits = any(c.isdigit() and not c.isascii() for c in text)
             raise ValueError(f"{said(text)} {_HINT}" + " (digits 0-9 only)" * digits)
         number, unit = match.groups()
@@ -68,11 +76,21 @@ def _parse_text(text: str, toml: bool) -> float:
         if rank <= last_rank:
             raise ValueError(f"{said(text)} {_HINT} (units must go from largest to smallest)")
         last_rank = rank
-        total += float(number) * _UNITS[unit]
+        total += float(number) * _READ[unit]
         position = match.end()
     if last_rank < 0:
         raise ValueError(f"{said(text)} {_HINT}")
     return total
+
+
+def _in_days(number: str, unit: str) -> str:
+    """Given a number of months or years as written ("6", "mo"), return what to
+    write instead: 'a month has no fixed length, so write days ("180d")'."""
+    year = unit.startswith("y")
+    days = float(number) * (365 if year else 30)
+    shown = f"{days:.0f}" if days == round(days) else f"{days:g}"
+    what = "a year" if year else "a month"
+    return f'{what} has no fixed length, so write days ("{shown}d")'
 
 
 def format_duration(seconds: float) -> str:
