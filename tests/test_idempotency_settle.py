@@ -90,6 +90,9 @@ def test_an_add_killed_before_its_answer_was_stored_is_settled_by_track(panel, t
     [
         (["csv-row-9", "4501"], "idempotency key 'csv-row-9' names no add on sim; nothing tracked"),
         (["csv-row-17", "4501", "4502"], "--idempotency-key takes one order ID, not 2"),
+        # "no order IDs given" (plural), where one is expected:
+        (["csv-row-17", "-"], "--idempotency-key takes one order ID, none on stdin"),
+        (["csv-row-17", " , "], "smm-tracker: no order ID given\n"),
         (["", "4501"], "--idempotency-key must be 1 to 200 printable characters"),
     ],
 )

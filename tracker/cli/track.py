@@ -71,7 +71,9 @@ def track(
     if (runs is None) != (interval is None):  # as `add` takes them
         fail("--runs and --interval go together (drip-feed)", EXIT_USAGE)
     check_key(key)
-    ids = parse_order_ids(order_ids, none_piped=key is None)  # with a key: its one order
+    ids = parse_order_ids(order_ids, none_piped=True, one=key is not None)
+    if key is not None and not ids:  # `-` read none: with a key, its one order is missing
+        fail("--idempotency-key takes one order ID, none on stdin; nothing tracked", EXIT_USAGE)
     config = ctx.config(keys=False)
     panel_config = config.panel(panel)
     name = panel_config.name
