@@ -13,6 +13,7 @@ from pathlib import Path
 from tracker.config.durations import format_duration, parse_duration
 from tracker.config.fields import Table
 from tracker.config.model import DatabaseConfig
+from tracker.config.places import tidied
 
 DAY = 86400.0
 MIN_AGE = 30 * DAY  # the shortest --older-than: a typo must not cost last month's history
@@ -35,8 +36,8 @@ def read_database(t: Table, base_dir: Path) -> DatabaseConfig:
         t.fail("path", "must not be empty")
         text = str(d.path)
     path = Path(text).expanduser()
-    if text != ":memory:" and not path.is_absolute():
-        path = base_dir / path
+    if text != ":memory:":  # "../data/t.db" said as the file it is, as the config's own path
+        path = tidied(base_dir / path)
     busy = t.duration("busy_timeout", d.busy_timeout, minimum=0, maximum=600)
     return DatabaseConfig(path=path, busy_timeout=busy, prune_older_than=_retention(t))
 

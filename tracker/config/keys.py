@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tracker.config.fields import Table, problem
+from tracker.config.places import tidied
 
 KEY_FIELDS = ("key_env", "key_file", "key")
 MAX_KEY_FILE = 4096  # bytes; a key is a few dozen
@@ -151,13 +152,13 @@ def key_file_path(name: str, env: Mapping[str, str], base_dir: Path) -> Path:
     """
     path = Path(name).expanduser()
     if path.is_absolute():
-        return path
+        return tidied(path)
     credentials = env.get("CREDENTIALS_DIRECTORY")
     if credentials:
         candidate = Path(credentials) / path
         if candidate.exists():
             return candidate
-    return base_dir / path
+    return tidied(base_dir / path)
 
 
 def _from_file(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.config.model import Config, DatabaseConfig
+from tracker.config.places import tidied
 from tracker.config.sections import build_config
 from tracker.errors import ConfigError
 
@@ -73,7 +74,7 @@ def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
     named = [(explicit, "--config"), (env.get(ENV_VAR), f"${ENV_VAR}")]
     for value, origin in named:
         if value:
-            path = Path(value).expanduser().absolute()
+            path = tidied(Path(value).expanduser())  # "./conf/../x.toml" said as the file
             if state := _why_not_read(path):
                 raise ConfigError([f"config file {_named(path, state)} (from {origin}) {state}"])
             return path
