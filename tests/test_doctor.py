@@ -467,13 +467,35 @@ def test_on_a_terminal_a_long_line_wraps_at_its_words_under_the_checks_name(doct
     assert "".join("".join(shown).split()) == "".join("".join(piped).split())  # all of it
 
 
+def test_on_a_terminal_under_40_columns_every_line_fits_it_too(doctor, monkeypatch):
+    # A split pane or a phone's SSH client of 30 columns: each line was
+    # wrapped at 40 all the same, and the terminal broke every one of them
+    # inside a word, on at column 0, as if nothing had wrapped it.
+    monkeypatch.setenv("COLUMNS", "30")
+    monkeypatch.setenv("SIM_KEY", "wrong-" + KEY)
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: False)
+    _, piped = doctor(GOOD)
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: True)
+    code, shown = doctor(GOOD)
+    assert code == 1 and max(map(len, shown)) <= 30
+    starts = [line for line in shown if not line.startswith(" " * 5)]
+    assert [line.split()[0] for line in starts] == ["ok", "ok", "FAIL"]  # the verdicts
+    assert "".join("".join(shown).split()) == "".join("".join(piped).split())  # all of it
+
+
 def test_a_word_longer_than_the_terminal_is_broken_only_at_the_edge():
     # A database path longer than the screen: the terminal's lines of it, put
     # end to end, are the path, with no blank put inside it between them.
-    from tracker.cli.doctor import _wrapped
+    from tracker.cli.doctor import INDENT
+    from tracker.cli.screen import Screen, fitted
 
     path = "/srv/" + "a" * 60 + "/" + "b" * 60 + "/tracker.db"
-    lines = _wrapped(f"FAIL database: {path} cannot be written", 80).split("\n")
+    lines = fitted(
+        f"FAIL database: {path} cannot be written",
+        Screen(datetime(2026, 12, 5, tzinfo=UTC), 80),
+        INDENT,
+    )
+    lines = lines.split("\n")
     assert max(map(len, lines)) <= 80
     assert lines[0] == "FAIL database:"
     assert all(line.startswith(" " * 5) for line in lines[1:])

@@ -10,11 +10,10 @@ import sys
 
 import click
 
-from tracker.cli.cells import wrap_text
 from tracker.cli.loglines import for_terminal
 from tracker.cli.main import Context, main, pass_ctx
 from tracker.cli.render import safe_text, to_json
-from tracker.cli.screen import moments, stdout_screen
+from tracker.cli.screen import fitted, moments, stdout_screen
 from tracker.redact import redact_text
 from tracker.rules.doctor import exit_code
 from tracker.service.doctor import run_checks
@@ -58,20 +57,11 @@ def doctor(ctx: Context, as_json: bool) -> None:
         for check in checks:
             line = safe_text(redact_text(check.line()))
             # On a terminal its moments as the other commands' notes say them.
-            click.echo(line if screen is None else _wrapped(moments(line, screen), screen.width))
+            click.echo(fitted(moments(line, screen), screen, INDENT))
     sys.exit(code)
 
 
-INDENT = 5  # under the check's name, past its state ("FAIL ")
-
-
-def _wrapped(line: str, width: int) -> str:
-    """Given a check's line and the terminal's width, return it wrapped at
-    its words, the lines after the first indented under the check's name:
-    the terminal broke it anywhere, a word in two, on at column 0."""
-    first = wrap_text(line, max(width, 40))[0]
-    # The rest of the line as it was, not its first wrap's lines joined: a
-    # word longer than the screen, broken by that wrap, had a blank put in it.
-    left = line[len(first) :].removeprefix(" ")
-    rest = wrap_text(left, max(width - INDENT, 35)) if left else []
-    return "\n".join([first, *(" " * INDENT + part for part in rest)])
+# A long line wrapped at its words under the check's name, past its state
+# ("FAIL "), as the other commands' notes: the terminal broke it anywhere, a
+# word in two, on at column 0. Piped (no screen): one line a check.
+INDENT = 5
