@@ -171,6 +171,26 @@ def test_init_writes_the_example_config_once(tmp_path, monkeypatch):
     assert named.exit_code == 0 and (tmp_path / "other.toml").read_text() == written
 
 
+def test_init_elsewhere_says_the_doctor_that_checks_the_file_written(tmp_path, monkeypatch):
+    # `init conf/x.toml` said "then run: smm-tracker doctor", which looks for
+    # ./tracker.toml: "no config file found", or another file checked.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    (tmp_path / "conf").mkdir()
+    runner = CliRunner()
+    for path, then in [
+        ("conf/x.toml", "smm-tracker --config conf/x.toml doctor"),
+        ("a b.toml", "smm-tracker --config 'a b.toml' doctor"),
+        ("tracker.toml", "smm-tracker doctor"),  # read by default
+        ("conf/y.toml", "smm-tracker --config conf/y.toml doctor"),  # ./tracker.toml is read
+    ]:
+        said = runner.invoke(main, ["init", path])
+        assert said.output == f"wrote {path}: set the panel's url and key, then run: {then}\n"
+    monkeypatch.setenv("SMM_TRACKER_CONFIG", "conf/z.toml")  # named: doctor alone reads it
+    said = runner.invoke(main, ["init", "conf/z.toml"]).output
+    assert said.endswith("then run: smm-tracker doctor\n")
+
+
 def test_the_example_configs_name_no_host_anyone_can_own(tmp_path, monkeypatch):
     """A config written by `init` (or copied from systemd/ or the README) with the
     key set and the url left as it is must not send the key to a stranger: its

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from importlib.resources import files
 from pathlib import Path
+from shlex import quote
 
 import click
 
@@ -52,5 +54,24 @@ def init(path: Path) -> None:
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror}", EXIT_FAILED)
     said = safe_text(path)  # escaped, as every error line says a path
-    click.echo(f"wrote {said}: set the panel's url and key, then run: smm-tracker doctor")
+    then = "smm-tracker doctor" if _read_by_default(path) else _doctor_of(path)
+    click.echo(f"wrote {said}: set the panel's url and key, then run: {then}")
     end_if_stopped(hold)  # said written first: whole, no `init` again refused
+
+
+def _read_by_default(path: Path) -> bool:
+    """Whether the commands read ``path`` with no --config given (./tracker.toml,
+    or $SMM_TRACKER_CONFIG naming it): `doctor` alone checks the file written."""
+    from tracker.config.load import find_config_path
+    from tracker.errors import ConfigError
+
+    try:
+        return os.path.samefile(find_config_path(None, os.environ), path)
+    except (ConfigError, OSError):
+        return False
+
+
+def _doctor_of(path: Path) -> str:
+    """`doctor` checking ``path``, a file it does not read by default, to paste
+    from where init ran: `doctor` alone checked another file, or none."""
+    return safe_text(f"smm-tracker --config {quote(str(path))} doctor")
