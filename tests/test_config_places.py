@@ -10,20 +10,10 @@ import os
 
 import pytest
 from click.testing import CliRunner
+from test_bad_input import CONFIG
 
 from tracker.cli.main import main
 from tracker.config.places import tidied
-
-CONFIG = """
-[database]
-path = "{db}"
-[[panels]]
-name = "main"
-url = "http://127.0.0.1:9/api/v2"
-key_file = "{key}"
-timeout = "1s"
-retries = 0
-"""
 
 
 @pytest.fixture
@@ -36,7 +26,7 @@ def home(tmp_path, monkeypatch):
 
 
 def write(path, db="t.db", key="main.key"):
-    path.write_text(CONFIG.format(db=db, key=key))
+    path.write_text(CONFIG.format(db=db, key=f'key_file = "{key}"'))
     (path.parent / "main.key").write_text("places-key-Jq7Lw2\n")
     (path.parent / "main.key").chmod(0o600)
     path.chmod(0o600)
