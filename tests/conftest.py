@@ -8,9 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 from loopback_proxy import proxy_env, unanswering, unresolving  # noqa: F401  (fixtures)
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# No per-example deadline for the property tests (Hypothesis's default is
+# 200 ms), nor its "too slow" health check: four workers on two cores beside
+# other work stretched examples past them and failed tests that check what a
+# value is, never how fast.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 # The suite started in the background by a script without job control
 # (`nohup make test &`) runs with SIGINT ignored, and so does every command

@@ -76,7 +76,10 @@ medians = st.dictionaries(
 )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(orders, medians)
 def test_changed_orders_read_what_open_orders_read(tmp_path, found, known):
     store = Store(tmp_path / "t.db")
@@ -122,7 +125,10 @@ def test_no_orders_asked_reads_none(tmp_path):
 SHARED = ["it's", "a\x00b", "12", iso(NOW), "", "Processing", b"it's", 12, 1.5, 1e20, 0.1, None]
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(
     st.lists(
         st.tuples(*[st.sampled_from(SHARED)] * 3, st.sampled_from([None, 1, 12, 2**63 - 1])),
