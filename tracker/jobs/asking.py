@@ -18,11 +18,11 @@
   or when such a multi call failed as a call (no news of its IDs), before
   they count as unknown.
 
-Two or more IDs asked alone (by the split or again) refused in the very same
-words, words that do not say an order does not exist, are not each order's
-error when an order the panel knows, asked then, does not come back either:
-the panel refuses every status call by then (a rate limit in words nobody
-knows). They are left unsettled.
+IDs asked alone (the batch's only one, by the split or again) refused in the
+very same words, words that do not say an order does not exist, are not each
+order's error when an order the panel knows, asked then, does not come back
+either: the panel refuses every status call by then (a rate limit or an
+outage in words nobody knows). They are left unsettled.
 
 Any other failure (key refused, timeout, a broken answer) fails the whole call:
 it is the panel's, never an order's.
@@ -91,6 +91,7 @@ def ask_batch(client: PanelClient, ids: list[int], witness: int | None = None) -
         if len(ids) == 1:  # refused alone: the order's own, if the panel answers others
             trusted()
             answer.reports[ids[0]] = client.lone_refusal(ids[0], exc)
+            answer.alone.append(ids[0])  # its words judged below (_refused_alike)
         else:
             _isolate(client, ids, answer, budget, trusted)
     try:
@@ -136,22 +137,36 @@ def _status_back(client: PanelClient, answer: Answer, order_id: int) -> bool:
 
 
 def _refused_alike(client: PanelClient, answer: Answer, answers_now: Callable[[], bool]) -> None:
-    """Take back the refusals of the IDs asked alone when two or more came in
+    """Take back the refusals of the IDs asked alone when they all came in
     the very same words, words that do not say an order does not exist
     ("Incorrect order ID" for two unknown orders is each one's), unless the
     panel answers an order it knows when asked now: the panel refusing every
-    status call by then (a rate limit in words the tracker does not know),
-    not each order's error. Those orders are left unsettled, untouched."""
+    status call by then (a rate limit or an outage in words the tracker does
+    not know), not each order's error. Those orders are left unsettled,
+    untouched, asked again at the next poll.
+
+    One ID so refused is judged the same way: the panel's answer to another
+    call up to WITNESS_TTL before (another batch's, this poll's) is no proof
+    that it answers status calls now (a panel gone down since had the order
+    held back an hour, then 6 h, then a day, and given up). The witness
+    answering after the refusal, in this batch, is; busy, fault and key words
+    are :func:`_unblame`'s to take back."""
     refused = [i for i in answer.alone if i in answer.reports and answer.reports[i].error]
     said = {answer.reports[i].error for i in refused}
-    if len(refused) < 2 or len(said) != 1:
+    if not refused or len(said) != 1:
         return
     words = str(said.pop())
+    if len(refused) == 1 and (answer.vouched or _the_panels(words)):
+        return
     if not_found.says_order_not_found(words) or answers_now():
         return
     for order_id in refused:
         del answer.reports[order_id]
-    answer.leave(refused, f"status refused alike for every order asked alone: {words}")
+    if len(refused) == 1:
+        why = f"status refused for the order asked alone, and no other order answered then: {words}"
+    else:
+        why = f"status refused alike for every order asked alone: {words}"
+    answer.leave(refused, why)
     told = _told(client, "status_refused_alike")
     told("status_refused_alike", panel=client.name, orders=len(refused), answer=words)
 
@@ -164,6 +179,13 @@ def _told(client: PanelClient, line: str) -> Callable[..., Any]:
 
 
 _ALL_REFUSED = "every order asked was refused"
+
+
+def _the_panels(words: str) -> bool:
+    """Return True when ``words`` say the panel is busy, failing or refusing
+    the key: never an order's error (:func:`_unblame` takes them back)."""
+    busy, key = refusals.is_busy(words), refusals.is_key_refusal(words)
+    return busy or key or refusals.is_panel_fault(words)
 
 
 def _unblame(answer: Answer, trusted: bool) -> None:
