@@ -160,9 +160,6 @@ class WebhookSink:
         except queue.Full:
             pass
         self._thread.join(max(0.0, end - time.monotonic()))
-        left = self._queue.qsize()
-        if self._thread.is_alive() and left:
-            log.warning("webhook_unsent", alerts=left)
         if self._thread.is_alive():  # kept: the next start sends them, and the one on the wire
             unsent = [self._current]
             while True:
@@ -170,6 +167,10 @@ class WebhookSink:
                     unsent.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+            # The alerts queued (the stop's own marker not one: a close that
+            # waited for nothing counted it, "1 unsent" with none queued).
+            if left := sum(isinstance(item, Alert) for item in unsent[1:]):
+                log.warning("webhook_unsent", alerts=left)
             self._queue.put_nowait(_STOP)  # the thread ends after its POST, not a look later
             self._gone = True  # the store is closed next: the thread never writes to it
             for item in unsent:

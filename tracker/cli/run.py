@@ -124,8 +124,8 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                 gc.unfreeze()  # an embedding process (tests) collects them again
             _quick_exit()
             if outcome.abandoned:
-                # Jobs still running (a second signal, or past the bound): what
-                # they committed stays; their threads would hold the exit.
+                # Jobs still running (a second signal, or past the bound): see abandon.
+                tracker.abandon()  # what they committed stays; their threads not waited for
                 click.echo(f"smm-tracker: {_stopped(outcome.signum)}: left running jobs", err=True)
                 sys.stdout.flush()
                 sys.stderr.flush()

@@ -89,6 +89,26 @@ class Tracker(Core):
             client.close()
         self.store.close()
 
+    def abandon(self) -> bool:
+        """``run --once`` leaving jobs still running (a second Ctrl-C, or past
+        its stop bound): close at once what no job's thread is using. When no
+        step holds the database: the alerts the webhook or notify targets were
+        not sent yet are kept for the next run, and the database is closed,
+        its WAL checkpointed into the file (left behind, a copy of the file
+        alone missed the run's writes). The panels' HTTP clients are left to
+        the process's end: a call on the wire would fail in its thread for
+        nothing. Return whether the database was closed; never raise."""
+        try:
+            if not self.store.hold_idle():
+                return False
+            if self.watch.sink is not None:
+                self.watch.sink.close(timeout=0.0)  # what it had not sent: kept
+            self.store.close()
+        except Exception as exc:  # leaving: one line, never a traceback
+            log.warning("abandon_close_failed", error=str(exc))
+            return False
+        return True
+
     def _notify(self, transitions: list[dict[str, Any]]) -> None:
         for listener in self.transition_listeners:
             try:

@@ -55,6 +55,12 @@ def _beyond(now: datetime, horizons: tuple[float, float]) -> list[str]:
 class Store(Connection):
     """Given an SQLite path, own the connection and every order query the tracker runs."""
 
+    def hold_idle(self) -> bool:
+        """Take the connection for good when no thread holds it; return False
+        if one does. For a process leaving jobs running, about to close it and
+        exit: a job's next step then waits for it, never meets it closed."""
+        return self._lock.acquire(blocking=False)
+
     # --- tracking ------------------------------------------------------------
 
     def track(

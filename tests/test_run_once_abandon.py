@@ -1,0 +1,116 @@
+"""`run --once` leaving jobs still running (a second Ctrl-C, or past its stop
+bound): :meth:`Tracker.abandon` closes at once what no job's thread is using.
+
+The process side (the -wal gone after a second Ctrl-C) is
+tests/test_run_once_stop.py's; here, what is kept and what is left alone.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hostile import HostileServer, Reply
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from structlog.testing import capture_logs
+
+from tracker.config.load import config_from_dict
+from tracker.config.model import Config
+from tracker.jobs.tracker import Tracker
+from tracker.rules.episodes import Alert
+
+
+def config_for(tmp_path: Path, webhook_url: str = "") -> Config:
+    return config_from_dict(
+        {
+            "database": {"path": "t.db"},
+            # Never asked here: the panel's jobs do not run.
+            "panels": [{"name": "p", "url": "http://127.0.0.1:9/api/v2", "key": "k" * 16}],
+            "refill": {"enabled": False},
+            "alerts": {"webhook_url": webhook_url},
+        },
+        base_dir=tmp_path,
+        env={},
+    )
+
+
+@pytest.fixture
+def hanging() -> Iterator[tuple[HostileServer, threading.Event]]:
+    """A webhook receiver that holds each POST until released."""
+    release = threading.Event()
+
+    def respond(_form: dict[str, str]) -> Reply:
+        release.wait(30)
+        return Reply(b"")
+
+    with HostileServer(respond) as server:
+        try:
+            yield server, release
+        finally:
+            release.set()
+
+
+def until(check, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout
+    while not check() and time.monotonic() < end:
+        time.sleep(0.02)
+    return bool(check())
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_alerts_not_sent_are_kept_and_the_database_closed(tmp_path, hanging):
+    server, _release = hanging
+    tracker = Tracker(config_for(tmp_path, server.url.replace("/api/v2", "/hook")))
+    raised = tracker.watch.alerter.raise_alert
+    on_the_wire = raised(Alert("balance_low", "p: balance 1.00 is below 5.00", panel="p"))
+    assert until(lambda: len(server.requests) == 1)  # its POST hangs
+    queued = raised(Alert("order_lost", "p: order #5 stopped being polled", panel="p"))
+
+    with capture_logs() as logs:
+        assert tracker.abandon()
+    unsent = [e["alerts"] for e in logs if e["event"] == "webhook_unsent"]
+    assert unsent == [1]  # the one queued; the one on the wire is told by its own end
+
+    assert not (tmp_path / "t.db-wal").exists()  # checkpointed into the file
+    db = sqlite3.connect(tmp_path / "t.db")
+    try:
+        kept = db.execute("SELECT alert_id, target FROM alert_deliveries ORDER BY alert_id")
+        # Both tried again by the next run (`alerts --undelivered` lists them).
+        assert kept.fetchall() == [(on_the_wire.id, "webhook"), (queued.id, "webhook")]
+    finally:
+        db.close()
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_sink_with_nothing_to_send_says_nothing_unsent(tmp_path, hanging):
+    server, _release = hanging
+    tracker = Tracker(config_for(tmp_path, server.url))
+    with capture_logs() as logs:
+        assert tracker.abandon()
+    assert [e for e in logs if e["event"] == "webhook_unsent"] == []
+
+
+def test_a_database_a_job_is_writing_to_is_left_open(tmp_path):
+    tracker = Tracker(config_for(tmp_path))
+    writing, done = threading.Event(), threading.Event()
+
+    def job() -> None:  # a job's step, its transaction open
+        with tracker.store.write() as db:
+            db.execute("UPDATE _sqlite_migrations SET name = name")
+            writing.set()
+            done.wait(30)
+
+    thread = threading.Thread(target=job)
+    thread.start()
+    try:
+        assert writing.wait(10)
+        assert tracker.abandon() is False  # nothing closed under it, nothing raised
+    finally:
+        done.set()
+        thread.join(10)
+    assert not thread.is_alive()  # the job's step committed: the connection was never closed
+    tracker.close()
