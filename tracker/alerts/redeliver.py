@@ -52,7 +52,6 @@ Deliver = Callable[[Alert, str], str | None]
 # One look at a time in a process: at a reload the new sink's first look
 # would read the rows the old sink's look is still sending (sent twice).
 _LOOKING = threading.Lock()
-GIVE_UP_WAIT = 5.0  # seconds Keeper.give_up_all waits for a reload's other sink's look
 
 
 class Keeper:
@@ -147,9 +146,15 @@ class Keeper:
         does not understand), or sends nothing again (``why``: its words):
         give up every alert still tried, at once, each logged with why
         (:func:`no_target` by default), whatever ``alerts.redeliver_for``
-        says; return how many. Nothing else would ever look at them."""
-        if self.store is None or not _LOOKING.acquire(timeout=GIVE_UP_WAIT):
-            return 0  # a reload's other sink still looking: the next start does it
+        says; return how many. Nothing else would ever look at them.
+
+        Never waits: while a reload's other sink (the old generation's) is
+        looking, sending them to a slow target, they stay kept (the old
+        sink's own queue too, sent or kept at its close) and the next start
+        or reload gives them up. Waiting for that look held the reload, and
+        the daemon's new jobs, up to 5 s."""
+        if self.store is None or not _LOOKING.acquire(blocking=False):
+            return 0
         try:
             rows = [r for r in outbox.waiting(self.store) if not r["gave_up_at"]]
             now = self.clock()

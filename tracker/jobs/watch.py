@@ -66,8 +66,13 @@ class Watch(KeyGate):
             alerts.redeliver_for,
             unread(alerts.notify, notify),  # their alerts given up in those words
         )
+        somewhere = bool(alerts.webhook_url or notify)
+        if not somewhere:  # nowhere to send: the alerts kept from before, given up now
+            keeper.give_up_all()
+        elif alerts.redeliver_for <= 0:  # nothing sent again: those kept from before go now,
+            keeper.give_up_all(NOT_KEPT)  # before this sink's first look (never waited for)
         self.sink: WebhookSink | None = None
-        if alerts.webhook_url or notify:
+        if somewhere:
             # The sender's modules load only with somewhere to send.
             from tracker.alerts.webhook import WebhookSink
 
@@ -80,10 +85,6 @@ class Watch(KeyGate):
                 notify=notify,
                 keeper=keeper,
             )
-            if alerts.redeliver_for <= 0:  # nothing sent again: those kept from before go now
-                keeper.give_up_all(NOT_KEPT)
-        else:  # nowhere to send: the alerts kept from before, given up now
-            keeper.give_up_all()
         self.alerter = Alerter(tracker.store, self.sink, clock=tracker.clock)
         # Disk full or read-only database: one alert per outage; jobs retry on schedule.
         self.store_health = StoreHealth(
