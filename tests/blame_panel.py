@@ -4,6 +4,7 @@ empty; the orders of the test are tracked through the real CLI."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,3 +85,25 @@ def serving(
     finally:
         for server in servers:
             server.stop()
+
+
+def panel_fixture(config: Callable[[str, str], str], ids: list[int], key: str) -> Any:
+    """Return a ``panel`` fixture yielding start(status_answer, panel_config=""):
+    see :func:`serving`."""
+
+    @pytest.fixture
+    def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+        with serving(tmp_path, monkeypatch, config, ids, key) as start:
+            yield start
+
+    return panel
+
+
+def stored(tmp_path: Path) -> dict[int, tuple[Any, ...]]:
+    """Each order's status, error, error_count and polling, by order ID."""
+    db = sqlite3.connect(tmp_path / "t.db")
+    try:
+        rows = db.execute("SELECT order_id, status, error, error_count, polling FROM orders")
+        return {r[0]: r[1:] for r in rows}
+    finally:
+        db.close()

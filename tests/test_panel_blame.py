@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from blame_panel import config_for, serving, status_of
+from blame_panel import config_for, panel_fixture, status_of, stored
 from hostile import HostileServer, Reply, json_reply
 from simconfig import cli_in
 
@@ -30,20 +30,7 @@ IDS = list(range(5001, 5031))  # 30 orders
 config = config_for("1s")
 
 
-@pytest.fixture
-def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Yield start(status_answer, panel_config=""): see :func:`blame_panel.serving`."""
-    with serving(tmp_path, monkeypatch, config, IDS, KEY) as start:
-        yield start
-
-
-def stored(tmp_path: Path) -> dict[int, tuple[Any, ...]]:
-    db = sqlite3.connect(tmp_path / "t.db")
-    try:
-        rows = db.execute("SELECT order_id, status, error, error_count, polling FROM orders")
-        return {r[0]: r[1:] for r in rows}
-    finally:
-        db.close()
+panel = panel_fixture(config, IDS, KEY)
 
 
 def status_calls(server: HostileServer) -> int:

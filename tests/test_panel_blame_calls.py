@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from blame_panel import Respond, asked, config_for, serving, status_of
+from blame_panel import Respond, asked, config_for, panel_fixture, status_of
 from hostile import HostileServer, Reply, json_reply
 from simconfig import cli_in
 
@@ -31,11 +31,7 @@ LEFT_OUT = IDS[-6:]  # more than ASK_ALONE: asked again in a multi call first
 config = config_for("0s")
 
 
-@pytest.fixture
-def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Yield start(status_answer, panel_config=""): see :func:`blame_panel.serving`."""
-    with serving(tmp_path, monkeypatch, config, IDS, KEY) as start:
-        yield start
+panel = panel_fixture(config, IDS, KEY)
 
 
 def stored(tmp_path: Path) -> dict[int, tuple[Any, ...]]:

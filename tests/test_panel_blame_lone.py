@@ -9,12 +9,8 @@ CLI, runs ``run --once`` and reads what was stored.
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-from typing import Any
-
 import pytest
-from blame_panel import asked, config_for, serving, status_of
+from blame_panel import asked, config_for, panel_fixture, status_of, stored
 from hostile import Reply, json_reply
 
 pytestmark = pytest.mark.usefixtures("quick_backoff")  # what is blamed, not the wait
@@ -27,20 +23,7 @@ OUTAGE = "Something went wrong"  # no pattern of refusals.py or not_found.py kno
 config = config_for("3d")
 
 
-@pytest.fixture
-def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """Yield start(status_answer, panel_config=""): see :func:`blame_panel.serving`."""
-    with serving(tmp_path, monkeypatch, config, IDS, KEY) as start:
-        yield start
-
-
-def stored(tmp_path: Path) -> dict[int, tuple[Any, ...]]:
-    db = sqlite3.connect(tmp_path / "t.db")
-    try:
-        rows = db.execute("SELECT order_id, status, error, error_count, polling FROM orders")
-        return {r[0]: r[1:] for r in rows}
-    finally:
-        db.close()
+panel = panel_fixture(config, IDS, KEY)
 
 
 def answered(form: dict[str, str]) -> Reply:
