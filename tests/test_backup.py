@@ -87,14 +87,16 @@ def test_dash_is_no_destination(backup, tmp_path):
     ("dest", "message"),
     [
         ("missing/copy.db", "does not exist"),
+        ("backups/", "'backups/' ends in '/', a directory's name, and there is no such"),
         ("tracker.toml", "exists; use --force"),
         ("", "backup: DEST is empty; name the file to write"),  # it said ". is a directory"
     ],
 )
-def test_bad_destinations_are_one_line(backup, dest, message):
+def test_bad_destinations_are_one_line(backup, tmp_path, dest, message):
     result = backup(dest)
     assert result.exit_code == 2
     assert message in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "backups").exists()  # `backup backups/` wrote a file named backups
 
 
 def _unwritable_directory() -> str:

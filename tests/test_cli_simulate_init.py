@@ -243,6 +243,22 @@ def test_simulate_config_out_dash_is_refused_not_a_file_named_dash(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("command", ["init", "simulate"])
+def test_a_file_named_with_a_trailing_slash_is_refused_not_written(tmp_path, monkeypatch, command):
+    # `init /etc/smm-tracker/` wrote a file named /etc/smm-tracker, where the
+    # service install then makes that directory; `--config-out sim/` a file `sim`.
+    monkeypatch.chdir(tmp_path)
+    if command == "init":
+        result = CliRunner().invoke(main, ["init", "conf/"])
+        assert result.exit_code == 2
+        said = result.output
+    else:
+        said = _refused_at_once(tmp_path, "--config-out", "conf/")
+    assert "'conf/' ends in '/', a directory's name, and there is no such directory" in said
+    assert "name the file to write" in said and len(said.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     ("quirk", "said"),
     [

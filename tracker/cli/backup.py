@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from tracker.cli.file_args import FileToWrite
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.render import safe_text
 from tracker.rules.counts import counted
@@ -14,7 +15,7 @@ from tracker.store.backup import destination_problem, own_file_problem
 
 
 @main.command()
-@click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("dest", type=FileToWrite())
 @click.option("--force", is_flag=True, help="Overwrite DEST if it exists.")
 @pass_ctx
 @handle_errors

@@ -9,6 +9,7 @@ from shlex import quote
 
 import click
 
+from tracker.cli.file_args import FileToWrite
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, fail, handle_errors, main
 from tracker.cli.render import safe_text
 from tracker.cli.stops import end_if_stopped, held
@@ -28,7 +29,7 @@ _INSTEAD = " (write another: smm-tracker init PATH; see the example: smm-tracker
     "path",
     required=False,
     default="tracker.toml",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FileToWrite(),
 )
 @handle_errors
 def init(path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from tracker.cli.bounds import PORT, FiniteNumber
+from tracker.cli.file_args import FileToWrite
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.config.load import load_config
 from tracker.errors import ConfigError
@@ -97,7 +98,7 @@ _REUSE = f" (leave --config-out out to serve it again, with the same --key or ${
 )
 @click.option(
     "--config-out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FileToWrite(),
     metavar="PATH",
     help="Write a tracker.toml pointing at this panel (never overwrites a file).",
 )
