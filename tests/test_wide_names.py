@@ -272,3 +272,36 @@ def test_alerts_undelivered_to_a_notify_target_fit_80_columns(tmp_path, monkeypa
     assert "(last error: HTTP 502)" in words(shown)
     piped = run(args, monkeypatch, False).splitlines()
     assert piped[1].split()[2:5] == ["refill_unknown_status", "alerts.notify[0]", "(tgram)"]
+
+
+def test_a_webhook_s_long_last_error_goes_under_its_alert_not_down_a_narrow_column(
+    tmp_path, monkeypatch
+):
+    """The webhook down: at 80 columns the six columns beside the message
+    left it 20, and each alert with its last error (connection refused: is
+    the receiver up...) took 12 lines a word or two wide. Now the message
+    and its error go under the alert's row, across the screen."""
+    path = database(tmp_path, "main")
+    refused = (
+        "connection refused: is the receiver up, and the port in alerts.webhook_url "
+        "(or webhook_url_file) right?"
+    )
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO alerts (id, at, panel, kind, severity, message) VALUES"
+            " (14, ?, 'main', 'order_canceled', 'warning', ?)",
+            (TODAY, "main: 2 orders canceled: #985020, #985021"),
+        )
+        db.execute(
+            "INSERT INTO alert_deliveries (alert_id, target, failures, failed_at, error,"
+            " next_at) VALUES (14, 'webhook', 1, ?, ?, ?)",
+            (TODAY, refused, TODAY),
+        )
+    db.close()
+    shown = run(["alerts", "--undelivered", "--database", str(path)], monkeypatch, True)
+    lines = shown.splitlines()
+    assert widest(shown) <= 80 and len(lines) <= 5, shown  # the header, the row, 3 of text
+    assert lines[0].split() == ["ID", "AT", "UTC", "KIND", "TARGET", "FAILURES", "TRY"]
+    assert lines[1].split()[:4] == ["14", "15:44", "order_canceled", "webhook"]
+    assert lines[2].startswith("    main: 2 orders canceled: #985020, #985021 (last error:")
+    assert f"(last error: {refused})" in words(shown)

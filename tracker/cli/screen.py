@@ -120,13 +120,16 @@ class Columns:
     wrapped first, the next only when the table still would not fit),
     ``names`` (columns of one word, a panel's name: never cut on a
     terminal; when the table would still not fit, broken after a '-', '_'
-    or '.', then the ``fold`` columns' words broken inside too)."""
+    or '.', then the ``fold`` columns' words broken inside too),
+    ``narrowest`` (the free text is wrapped beside its row only with this
+    many columns left for it, else put on lines under its row)."""
 
     times: Mapping[str, str] = field(default_factory=dict)
     wrap: str | None = None
     units: Mapping[str, str] = field(default_factory=dict)
     fold: str | tuple[str, ...] | None = None
     names: tuple[str, ...] = ()
+    narrowest: int = NARROWEST_TEXT
 
     @property
     def folds(self) -> tuple[str, ...]:

@@ -92,7 +92,7 @@ def shown(
         folds = [names.index(f) for f in spec.folds if f in beside]
         last = [(names.index(f), NARROWEST_NAME) for f in spec.names if f in beside]
         last += [(fold, NARROWEST_FOLD) for fold in folds]
-        _fit(screen.width, table, (folds, last), text, (not whole, headed))
+        _fit(screen.width, table, (folds, last), text, (not whole, headed), spec.narrowest)
     return table
 
 
@@ -102,13 +102,14 @@ def _fit(
     narrowed: tuple[list[int], list[tuple[int, int]]],
     text: bool,
     chunk: tuple[bool, bool],
+    narrowest: int = NARROWEST_TEXT,
 ) -> None:
     """Wrap the ``folds`` columns' words within them, one after the other,
     while the columns but the free text (the last, when ``text``) pass
     ``width``, then put the headers' last words on a line of their own, then
     narrow the ``last`` columns (column, narrowest) breaking their words
     (``narrowed``: folds, last); wrap the free text to what the others
-    leave, or, with less than NARROWEST_TEXT left or when told, move it
+    leave, or, with less than ``narrowest`` left or when told, move it
     under its row, whole (``chunk``: under, headed)."""
     heads, cells = table.heads, table.cells
     folds, last = narrowed
@@ -125,7 +126,7 @@ def _fit(
         head_lines = [heads, table.heads_under] if table.heads_under else [heads]
         squeeze(width, head_lines, cells, fixed, wrapped, last, headed)
     room = width - sum(fixed) - 2 * len(fixed)
-    beside = text and not under and room >= max(NARROWEST_TEXT, on_screen(heads[-1]))
+    beside = text and not under and room >= max(narrowest, on_screen(heads[-1]))
     indent = fixed[0] + 2 if fixed else 0  # the text under its row: under the second column
     lines: list[list[str]] = []
     for row in cells:

@@ -24,10 +24,14 @@ _COLUMNS = ["id", "at", "kind", "target", "failures", "state", "error", "message
 _HEADERS = ["ID", "AT", "KIND", "TARGET", "FAILURES", "TRY", "LAST ERROR", "MESSAGE"]
 # On a terminal the message, then its last error, are one free text: wrapped, never cut;
 # when the other columns would pass the screen, a notify target's name over its
-# scheme, a date over its clock, then a long kind broken after a '_'.
+# scheme, a date over its clock, then a long kind broken after a '_'. Beside its
+# row only with 40 columns for it: at 80 the others leave it 20, where a message
+# with its error took a dozen lines a word or two wide; under its row, three.
 _SCREEN_COLUMNS = [*_COLUMNS[:6], "about"]
 _SCREEN_HEADERS = [*_HEADERS[:6], "MESSAGE (LAST ERROR)"]
-_ON_SCREEN = Columns(times={"at": MINUTE}, wrap="about", fold=("target", "at"), names=("kind",))
+_ON_SCREEN = Columns(
+    times={"at": MINUTE}, wrap="about", fold=("target", "at"), names=("kind",), narrowest=40
+)
 
 
 def list_undelivered(
