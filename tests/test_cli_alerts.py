@@ -79,6 +79,36 @@ def test_balance_shows_current_state_history_and_runway(cli, store) -> None:
     assert listed[-1] == f"open: main balance_low since {(now - timedelta(hours=1)).isoformat()}"
 
 
+def test_balance_below_a_threshold_set_since_its_check_is_not_ok(cli, store) -> None:
+    # balance.low raised to 10 (a reload) over a 9.00 checked before: `balance`
+    # said "state:  ok (alert below 10.00)" until the next check raised balance_low.
+    record_balance(store, "main", utcnow(), Decimal("9"), "USD")
+    lines = cli("balance", "--panel", "main").output.splitlines()
+    assert lines[1] == (
+        "  state:  below 10.00, no alert yet: balance_low comes at the next balance check"
+    )
+    record_balance(store, "main", utcnow(), Decimal("10"), "USD")  # not below: ok
+    assert cli("balance", "--panel", "main").output.splitlines()[1] == (
+        "  state:  ok (alert below 10.00)"
+    )
+
+
+def test_a_low_episode_above_its_recovery_level_says_it_ends_at_the_next_check(cli, store):
+    # balance.low lowered to 10 while an episode opened under a higher one is
+    # open, the last check 50.00: "LOW ... (recovers above 10.50)" read as still low.
+    now = utcnow().replace(microsecond=0)
+    record_balance(store, "main", now, Decimal("50"), "USD")
+    with capture_logs():
+        Alerter(store, clock=lambda: now).update(
+            "main",
+            "balance_low",
+            lambda ep: (Episode(True, now, now), Alert("balance_low", "low")),
+        )
+    state = cli("balance", "--panel", "main").output.splitlines()[1]
+    assert state.startswith("  state:  LOW since ")
+    assert state.endswith("(above 10.50 now: recovers at the next balance check)")
+
+
 def test_alerts_since_and_json(cli, store) -> None:
     now = utcnow()
     with capture_logs():

@@ -90,10 +90,20 @@ def _state(info: dict[str, Any], screen: Screen | None = None, no_config: bool =
         return f"no low-balance alert ({why})"
     if info["low"] is None:
         return "no low-balance alert (balance.low = 0)"
+    # The episode is judged at each balance check: a threshold set since the
+    # last one (a reload) is not applied to it yet, and "ok" read as no alert to come.
+    balance, low = Decimal(str(info["balance"])), Decimal(str(info["low"]))
     if info["low_since"]:
-        above = money(Decimal(str(info["recover_above"])))
-        return f"LOW since {moment(info['low_since'], screen)} (recovers above {above})"
-    return f"ok (alert below {money(Decimal(str(info['low'])))})"
+        above = Decimal(str(info["recover_above"]))
+        since = moment(info["low_since"], screen)
+        if balance > above:
+            return (
+                f"LOW since {since} (above {money(above)} now: recovers at the next balance check)"
+            )
+        return f"LOW since {since} (recovers above {money(above)})"
+    if balance < low:
+        return f"below {money(low)}, no alert yet: balance_low comes at the next balance check"
+    return f"ok (alert below {money(low)})"
 
 
 def _learned_at(row: dict[str, Any], config: Config) -> str:
