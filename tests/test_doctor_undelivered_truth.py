@@ -16,8 +16,9 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from simconfig import OFFLINE_CONFIG, cli_in
 
 from tracker.alerts.alerter import raise_alert
+from tracker.alerts.looks import look
 from tracker.alerts.notify import targets
-from tracker.alerts.redeliver import Keeper, look, redeliver
+from tracker.alerts.redeliver import Keeper, redeliver
 from tracker.rules.episodes import Alert
 from tracker.store.orders import Store
 from tracker.store.outbox import resend, waiting

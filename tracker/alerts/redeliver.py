@@ -17,16 +17,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 import structlog
 
 from tracker.alerts.deliveries import DELIVERIES, GIVEN_UP, NOTIFY, SENT, WEBHOOK
-from tracker.alerts.notify import NotifyTarget
 from tracker.clock import Clock, iso
 from tracker.errors import StoreError
 from tracker.redact import redact_text
@@ -274,51 +271,3 @@ def redeliver(
 
 def _series(target: str) -> str:
     return WEBHOOK if target == WEBHOOK else NOTIFY
-
-
-def look(
-    keeper: Keeper,
-    webhook: Deliver | None,
-    notify: Sequence[NotifyTarget],
-    stopped: Callable[[], bool],
-    took: Callable[[str], None] | None = None,
-) -> bool:
-    """Run :func:`redeliver` for a sink: its webhook's one-attempt POST (None:
-    no webhook) and its Apprise targets; log what it did; ``took`` is told
-    each target that takes an alert again (its outage over). Return True when
-    more may be due at once (a whole look's worth, every one taken): a
-    backlog after an outage drains without waiting a look for each 20.
-    Never raises."""
-    deliver: dict[str, Deliver] = {WEBHOOK: webhook} if webhook is not None else {}
-    for target in notify:
-        deliver[target.name] = partial(_notify_late, target)
-    if took is not None:
-        deliver = {name: partial(_taken_told, fn, name, took) for name, fn in deliver.items()}
-    if not _LOOKING.acquire(blocking=False):  # a reload's other sink is looking: later
-        return False
-    troubles = keeper.troubles
-    try:
-        counts = redeliver(keeper, deliver, stopped)
-    except Exception as exc:  # never let the look end the sink's thread (a bug: its traceback)
-        log.exception("alerts_redelivery_failed", error=type(exc).__name__)
-        return False
-    finally:
-        _LOOKING.release()
-    if counts["alerts"]:
-        log.info("alerts_redelivery", **counts)
-    if keeper.troubles != troubles:  # the database did not take a note: no look at once
-        return False
-    return counts["alerts"] >= PER_PASS and not (counts["failed"] or counts["skipped"])
-
-
-def _notify_late(target: NotifyTarget, alert: Alert, late: str) -> str | None:
-    return target.deliver(replace(alert, message=late + alert.message))
-
-
-def _taken_told(
-    deliver: Deliver, name: str, took: Callable[[str], None], alert: Alert, late: str
-) -> str | None:
-    error = deliver(alert, late)
-    if error is None:
-        took(name)
-    return error

@@ -41,9 +41,10 @@ from tracker.alerts.deliveries import (
     WEBHOOK,
     Outages,
 )
+from tracker.alerts.looks import look
 from tracker.alerts.notify import NotifyTarget, side_by_side
 from tracker.alerts.payloads import FORMATS, payload
-from tracker.alerts.redeliver import Keeper, look
+from tracker.alerts.redeliver import Keeper
 from tracker.alerts.retries import post_tried
 from tracker.panel import deadline
 from tracker.redact import register_secret
