@@ -119,3 +119,20 @@ def test_utf16_words_without_json_are_said_as_words(codec):
     mark = codecs.BOM_UTF16_LE if codec.endswith("le") else codecs.BOM_UTF16_BE
     with pytest.raises(BadAnswerError, match=r"answered invalid JSON: Service Unavailable\Z"):
         decode_json(mark + "Service Unavailable".encode(codec))
+
+
+@pytest.mark.parametrize("codec", ["utf-32-le", "utf-32-be"])
+def test_a_key_in_utf32_a_byte_out_of_step_never_reaches_the_output(tmp_path, monkeypatch, codec):
+    # A stray byte before the key in a UTF-32 body: what follows does not
+    # decode, the body is read as its bytes are, and the error said "answered
+    # invalid JSON: {\x00\x00\x00..." with the key's UTF-32 in it, three NULs
+    # between its letters.
+    key = "Ab3dE9xZ"
+    mark = codecs.BOM_UTF32_LE if codec.endswith("le") else codecs.BOM_UTF32_BE
+    tail = '", "hint": "check the key in your settings"}'.encode(codec)
+    body = '{"error": "bad key '.encode(codec) + b"x" + key.encode(codec) + tail
+    with scripted_panel(tmp_path, monkeypatch, key) as (_server, replies, cli):
+        replies["add"] = Reply(mark + body, headers={"Content-Type": "text/html"})
+        result = cli(*ADD)
+    assert "invalid JSON" in result.output and "***" in result.output, result.output
+    assert key not in result.output.replace("\x00", "").replace("\\x00", ""), result.output

@@ -264,3 +264,33 @@ def test_a_key_in_utf16_a_byte_out_of_step_is_kept_from_log_and_database(
     moved = "".join(chr(ord(char) << 8) for char in key)
     for form in (moved[1:-1], moved[2:]):  # either end shares a unit with a stray byte
         assert form not in run.stderr and form not in dump, form
+
+
+@pytest.mark.parametrize("key", [SHORT_KEY, "Ab3dE9xZq7Lm"], ids=["8 characters", "12 characters"])
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_key_in_the_other_utf16_a_byte_out_of_step_is_kept_from_log_and_database(
+    tmp_path, monkeypatch, key, codec
+):
+    # The key's UTF-16 in the other byte order after a stray byte, in a
+    # UTF-16 body: it read as the key but one end, that end's letter the low
+    # byte of the character beside it ("xAb3dE9x" then U+795A, "Z" and the
+    # "y" after it). Under 16 characters it went as it was to the log line,
+    # the alert and the stored status.
+    mark, other = (b"\xff\xfe", "utf-16-be") if codec == "utf-16-le" else (b"\xfe\xff", "utf-16-le")
+    with scripted_panel(tmp_path, monkeypatch, key) as (_server, replies, cli):
+        replies["status"] = raw(
+            mark,
+            '{"7": {"status": "key '.encode(codec),
+            b"x" + key.encode(other) + b"y",
+            '", "remains": "5"}, "8": "Completed"}'.encode(codec),
+        )
+        assert cli("track", "7", "8").exit_code == 0
+        run = cli("run", "--once", "--all")
+    assert run.exit_code == 0, run.output
+    assert "unknown_status" in run.stderr and "***" in run.stderr, run.stderr
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        dump = "\n".join(db.iterdump())
+    (seven, status, _, _), (_, done, _, _) = _orders(tmp_path)
+    assert (seven, done) == (7, "Completed") and "***" in status, status
+    for rest in (key[1:], key[:-1]):  # the key but the end read with a neighbour
+        assert rest not in run.stderr and rest not in dump, rest

@@ -269,3 +269,38 @@ def test_a_short_key_read_as_utf16_is_blanked_and_kana_around_it_kept():
     # One or two such characters are no key: "ちっ", a 5-character key's
     # reading, is a word's start, never blanked.
     assert scrub("ちっとも", ["a0c0e"]) == "ちっとも"
+
+
+SHORT = "Ab3dE9xZ"  # 8 characters: real panels issue such keys
+
+
+@pytest.mark.parametrize(
+    ("said", "left"),
+    [
+        ("\x01Ab3dE9x\u795a", "\x01***"),  # little-endian body: the last letter under "y"
+        ("\u7841b3dE9xZ", "***"),  # big-endian: the first under the stray "x"
+        ("\u7841B3DE9XZ", "***"),  # the key upper-cased
+        ("Ab3dE9x\u205a", "***"),  # under the space after it
+        ("Ab3dE9x\ufffd", "***"),  # lost: half a surrogate pair with its neighbour
+        ("\ufffdb3dE9xZ", "***"),
+    ],
+)
+def test_a_key_but_one_end_hidden_beside_it_is_blanked(said, left):
+    # The key's UTF-16 in the other byte order after a stray byte reads as
+    # the key but one end, that end's letter the low byte of the character
+    # beside it; under 16 characters it went to the log as it was.
+    text = f"注文: key {said} refused"
+    assert scrub(text, [SHORT]) == f"注文: key {left} refused"
+    assert scrub_bytes(text.encode(), [SHORT]) == f"注文: key {left} refused".encode()
+    escaped = json.dumps({"status": text}).encode()  # \u escapes in a UTF-8 answer
+    assert SHORT[1:-1].encode() not in scrub_bytes(escaped, [SHORT])
+    register_secret(SHORT)
+    assert redact_text(text) == f"注文: key {left} refused"
+
+
+def test_the_key_but_one_end_beside_an_ordinary_character_is_kept():
+    # Only the character whose low byte is the missing letter hides it: "é"
+    # (U+00E9) after the key's first 7 is no key, nor is ASCII text.
+    for text in ("Ab3dE9x\u00e9 café", "Ab3dE9x! café", "\u00e9b3dE9xZ café", "b3dE9xZ"):
+        assert scrub(text, [SHORT]) == text
+        assert scrub_bytes(text.encode(), [SHORT]) == text.encode()

@@ -6,8 +6,10 @@ through here, so none of them needs to know the others.
 A panel may echo the key in any encoding, in any letter case: raw,
 URL-encoded (``%2F``, ``%2f``; twice: ``%252F``), JSON-escaped (``SECRET\\/KEY``,
 ``\\u0053...``), HTML entities, hex (spaced, with colons or dashes, of UTF-16;
-``\\x53`` and octal escapes), UTF-16 (and UTF-8 read as UTF-16), base64 and
-base32, in fullwidth letters, in groups of 4 between dashes. The forms of
+``\\x53`` and octal escapes), UTF-16 (and UTF-8 read as UTF-16; in the
+other byte order a byte out of step: but one end, hidden in the character
+beside it), UTF-32, base64 and base32, in fullwidth letters, in groups of 4
+between dashes. The forms of
 each secret are worked out once (:mod:`tracker.redact_forms`,
 :mod:`tracker.redact_coded`); an answer is
 lower-cased once and searched for them (:mod:`tracker.redact_search`), with
@@ -34,7 +36,7 @@ from typing import Any
 
 from tracker.redact_forms import Forms, forms_of
 from tracker.redact_layout import INVISIBLE, fullwidth, invisible, narrowed
-from tracker.redact_search import Spans, _blank, _fold, _plain_spans
+from tracker.redact_search import Spans, _blank, _fold, _plain_spans, hidden_end_spans
 
 _secrets: set[str] = set()
 _registered: tuple[Forms, ...] = ()
@@ -143,9 +145,13 @@ def _scrub_text(
     # Escaped JSON: decode each string literal and look there too.
     if depth and "\\" in text and _ESCAPE.search(text):
         text = _LITERAL.sub(lambda m: _decoded_literal(m.group(0), every, depth - 1), text)
-    spans = _plain_spans(_fold(text), [secret.text for secret in every])
+    lowered = _fold(text)
+    spans = _plain_spans(lowered, [secret.text for secret in every])
+    plain = text.isascii()  # no character hides an end of a secret (at once)
+    if not plain:
+        spans += hidden_end_spans(text, lowered, every)
     # Format characters: none in an ASCII or printable text (at once, or quick).
-    hidden = not text.isascii() and not text.isprintable() and invisible(text)
+    hidden = not plain and not text.isprintable() and invisible(text)
     wide = fullwidth(text) if wide is None else wide
     if wide or hidden or "&" in text or "\\" in text:
         spans += _more_spans(text, ("&" in text, "\\" in text, hidden), wide, every)
@@ -214,7 +220,10 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
         blanked = _blank(text, _more_spans(text, kinds, wide, every), REDACTED)
         body = blanked.encode("utf-8", "surrogateescape")
     # ASCII letters only: every byte keeps its place.
-    spans = _plain_spans(body.lower(), [secret.raw for secret in every])
+    lowered = body.lower()
+    spans = _plain_spans(lowered, [secret.raw for secret in every])
+    if not plain:
+        spans += hidden_end_spans(body, lowered, every)
     return _blank(body, spans, _REDACTED_BYTES)
 
 

@@ -62,6 +62,10 @@ def forms(secret: str) -> set[str]:
 # looked for: an 8-character key (real panels issue them) read so is 4
 # characters, or 3 from its second byte.
 _MIN_MISREAD = 3
+# The key's own bytes in a raw body: in UTF-16 (a NUL beside each ASCII
+# character), or UTF-32 (three: a UTF-32 body a byte out of step does not
+# decode, and is read as its bytes are), searched only where there is a NUL.
+_WIDE = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 
 
 def misread(secret: str) -> set[str]:
@@ -97,6 +101,29 @@ def shifted(secret: str) -> set[str]:
         moved = "".join(chr(ord(char) << 8) for char in variant)
         found |= {form for form in (moved[1:], moved[:-1]) if len(form) >= _MIN_MISREAD}
     return found
+
+
+# The key but one end (lower-cased), the codes that end's character has in
+# either case, and whether that end is its first character.
+Ends = tuple[tuple[str, frozenset[int], bool], ...]
+
+
+def hidden_ends(secret: str) -> Ends:
+    """Given an ASCII secret, return what its UTF-16 in the other byte order,
+    a byte out of step, reads as in a UTF-16 body (a stray byte before it):
+    the secret spelt out but one end, whose character is the low byte of the
+    character it shares a unit with (``"\\x01k3yAbcD"`` then U+2065, ``e``
+    and the space after it; U+016B, ``k``, then ``3yAbcDe``): the secret but
+    its first character, and but its last. Each at least
+    :data:`_MIN_MISREAD` characters."""
+    if not secret.isascii() or len(secret) - 1 < _MIN_MISREAD:
+        return ()
+
+    def codes(char: str) -> frozenset[int]:
+        return frozenset(ord(case) for case in (char, char.lower(), char.upper()))
+
+    lowered = secret.lower()
+    return ((lowered[1:], codes(secret[0]), True), (lowered[:-1], codes(secret[-1]), False))
 
 
 def _percent_forms(variant: str) -> set[str]:
@@ -195,6 +222,7 @@ class Forms:
     text: Plans[str]
     raw: Plans[bytes]
     shortest: int  # a shorter text (a log field) cannot hold any form
+    ends: Ends = ()  # looked for in a text that is not ASCII (:func:`hidden_ends`)
 
 
 def _plans(
@@ -229,11 +257,11 @@ def forms_of(secret: str) -> Forms:
     # A raw body is lower-cased byte by byte (ASCII letters only).
     words = {form.encode().lower() for form in text}
     for variant in {secret, secret.lower(), secret.upper()}:
-        words |= {variant.encode("utf-16-le").lower(), variant.encode("utf-16-be").lower()}
+        words |= {variant.encode(wide).lower() for wide in _WIDE}
     raw_plans = _plans(secret, words, coded, str.encode)
     every = (plans.whole, plans.spread, *(plan for _, plan in plans.coded))
     lengths = [len(form) for plan in every for form in _flat(plan)]
-    return Forms(text=plans, raw=raw_plans, shortest=min(lengths))
+    return Forms(text=plans, raw=raw_plans, shortest=min(lengths), ends=hidden_ends(secret))
 
 
 def _flat(plan: Plan[AnyStr]) -> Iterable[AnyStr]:

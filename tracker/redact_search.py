@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import string
 from collections.abc import Sequence
-from typing import AnyStr
+from typing import AnyStr, cast
 
 from tracker.redact_coded import sample
-from tracker.redact_forms import Plan, Plans
+from tracker.redact_forms import Forms, Plan, Plans
 from tracker.redact_layout import back, layouts
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 Spans = list[tuple[int, int]]
+_LOST = 0xFFFD  # what a decoder makes of what it cannot read
 
 
 def _find_all(haystack: AnyStr, needle: AnyStr, spans: Spans) -> None:
@@ -107,4 +108,47 @@ def _plain_spans(lowered: AnyStr, every: Sequence[Plans[AnyStr]]) -> Spans:
         _coded_spans(squeezed, fit, hits)
         if hits:
             spans += back(steps, hits)
+    return spans
+
+
+def _code_beside(text: AnyStr, at: int, before: bool) -> tuple[int, int]:
+    """Given a text (or a UTF-8 body) and a place in it, return the code of
+    the character just before it (or at it) and where that character starts
+    (or ends); -1 if there is none."""
+    if isinstance(text, str):
+        place = at - 1 if before else at
+        if not 0 <= place < len(text):
+            return -1, at
+        return ord(text[place]), place if before else place + 1
+    for width in (1, 2, 3, 4):  # one UTF-8 character: the first width that decodes
+        start, end = (at - width, at) if before else (at, at + width)
+        if start < 0 or end > len(text):
+            break
+        try:
+            char = text[start:end].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return ord(char), start if before else end
+    return -1, at
+
+
+def hidden_end_spans(text: AnyStr, lowered: AnyStr, every: Sequence[Forms]) -> Spans:
+    """Spans of a text that is not ASCII (and of it ``lowered``, as
+    :func:`_fold` or ``bytes.lower`` does it) that spell a secret but one
+    end, that end's character the low byte of the character beside it, or
+    lost in a U+FFFD (a unit that was half a surrogate pair, a UTF-32 code
+    too high): the secret's UTF-16 or UTF-32 in the other byte order a byte
+    out of step (:func:`tracker.redact_forms.hidden_ends`); one character
+    of 62 is no secret left. One search per end and secret."""
+    spans: Spans = []
+    for secret in every:
+        for rest, codes, before in secret.ends:
+            needle = cast(AnyStr, rest if isinstance(lowered, str) else rest.encode())
+            at = lowered.find(needle)
+            while at >= 0:
+                end = at + len(needle)
+                code, edge = _code_beside(text, at if before else end, before)
+                if code == _LOST or (code >= 0 and code & 0xFF in codes):
+                    spans.append((edge, end) if before else (at, edge))
+                at = lowered.find(needle, at + 1)
     return spans
