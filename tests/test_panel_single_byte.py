@@ -236,21 +236,16 @@ def test_a_short_key_in_utf8_inside_utf16_json_is_kept_from_log_and_database(
         assert form not in run.stderr and form not in dump, form
 
 
-@pytest.mark.parametrize("key", [SHORT_KEY, KEY], ids=["8 characters", "23 characters"])
-@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
-def test_a_key_in_utf16_a_byte_out_of_step_is_kept_from_log_and_database(
-    tmp_path, monkeypatch, key, codec
-):
-    # A stray byte before the key's UTF-16 in a UTF-16 body, one after it:
-    # the answer reads as JSON, the key in it as CJK ("k" as U+6B00), which
-    # went unblanked whatever its length to the log line, the alert and the
-    # stored status.
+def _status_with_key_stray(tmp_path, monkeypatch, key: str, codec: str, written: str):
+    """Run a status call whose UTF-16 answer (``codec``, its mark first) holds
+    ``key`` in ``written`` between two stray bytes; return the run's stderr,
+    a dump of the database and order 7's stored status."""
     mark = b"\xff\xfe" if codec == "utf-16-le" else b"\xfe\xff"
     with scripted_panel(tmp_path, monkeypatch, key) as (_server, replies, cli):
         replies["status"] = raw(
             mark,
             '{"7": {"status": "key '.encode(codec),
-            b"x" + key.encode(codec) + b"y",
+            b"x" + key.encode(written) + b"y",
             '", "remains": "5"}, "8": "Completed"}'.encode(codec),
         )
         assert cli("track", "7", "8").exit_code == 0
@@ -261,9 +256,22 @@ def test_a_key_in_utf16_a_byte_out_of_step_is_kept_from_log_and_database(
         dump = "\n".join(db.iterdump())
     (seven, status, _, _), (_, done, _, _) = _orders(tmp_path)
     assert (seven, done) == (7, "Completed") and "***" in status, status
+    return run.stderr, dump, status
+
+
+@pytest.mark.parametrize("key", [SHORT_KEY, KEY], ids=["8 characters", "23 characters"])
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_key_in_utf16_a_byte_out_of_step_is_kept_from_log_and_database(
+    tmp_path, monkeypatch, key, codec
+):
+    # A stray byte before the key's UTF-16 in a UTF-16 body, one after it:
+    # the answer reads as JSON, the key in it as CJK ("k" as U+6B00), which
+    # went unblanked whatever its length to the log line, the alert and the
+    # stored status.
+    stderr, dump, _ = _status_with_key_stray(tmp_path, monkeypatch, key, codec, codec)
     moved = "".join(chr(ord(char) << 8) for char in key)
     for form in (moved[1:-1], moved[2:]):  # either end shares a unit with a stray byte
-        assert form not in run.stderr and form not in dump, form
+        assert form not in stderr and form not in dump, form
 
 
 @pytest.mark.parametrize("key", [SHORT_KEY, "Ab3dE9xZq7Lm"], ids=["8 characters", "12 characters"])
@@ -276,21 +284,8 @@ def test_a_key_in_the_other_utf16_a_byte_out_of_step_is_kept_from_log_and_databa
     # byte of the character beside it ("xAb3dE9x" then U+795A, "Z" and the
     # "y" after it). Under 16 characters it went as it was to the log line,
     # the alert and the stored status.
-    mark, other = (b"\xff\xfe", "utf-16-be") if codec == "utf-16-le" else (b"\xfe\xff", "utf-16-le")
-    with scripted_panel(tmp_path, monkeypatch, key) as (_server, replies, cli):
-        replies["status"] = raw(
-            mark,
-            '{"7": {"status": "key '.encode(codec),
-            b"x" + key.encode(other) + b"y",
-            '", "remains": "5"}, "8": "Completed"}'.encode(codec),
-        )
-        assert cli("track", "7", "8").exit_code == 0
-        run = cli("run", "--once", "--all")
-    assert run.exit_code == 0, run.output
-    assert "unknown_status" in run.stderr and "***" in run.stderr, run.stderr
-    with sqlite3.connect(tmp_path / "t.db") as db:
-        dump = "\n".join(db.iterdump())
-    (seven, status, _, _), (_, done, _, _) = _orders(tmp_path)
-    assert (seven, done) == (7, "Completed") and "***" in status, status
+    other = "utf-16-be" if codec == "utf-16-le" else "utf-16-le"
+    stderr, dump, status = _status_with_key_stray(tmp_path, monkeypatch, key, codec, other)
+    assert status in ("key x***", "key ***y"), status  # the stray byte standing alone kept
     for rest in (key[1:], key[:-1]):  # the key but the end read with a neighbour
-        assert rest not in run.stderr and rest not in dump, rest
+        assert rest not in stderr and rest not in dump, rest
