@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
 
+from tracker.config.model import Secret
 from tracker.store.alerts import record_balance
 from tracker.store.capabilities import learn
 from tracker.store.orders import Store
@@ -25,7 +26,8 @@ def test_balance_without_a_config_names_the_url_a_missing_balance_was_learned_at
     # Learned missing at the old script's URL; the panel's new URL answered it a day later.
     store = Store(tmp_path / "t.db")
     then = datetime(2026, 12, 1, tzinfo=UTC)
-    learn(store, "main", "balance", False, "Incorrect request", then, url=OLD_URL)
+    key = Secret(TEST_KEY)
+    learn(store, "main", "balance", False, "Incorrect request", then, url=OLD_URL, key=key)
     record_balance(store, "main", then + timedelta(days=1), Decimal("12.50"), "USD")
     store.close()
     (tmp_path / "tracker.toml").unlink()  # a copy of the file, read elsewhere

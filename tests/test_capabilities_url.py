@@ -271,6 +271,7 @@ def test_a_panel_url_holding_the_key_is_stored_without_it(tmp_path: Path) -> Non
     tells that URL from another."""
     from datetime import UTC, datetime
 
+    from tracker.config.model import Secret
     from tracker.redact import register_secret
     from tracker.store.capabilities import is_unsupported, learn
     from tracker.store.orders import Store
@@ -279,7 +280,8 @@ def test_a_panel_url_holding_the_key_is_stored_without_it(tmp_path: Path) -> Non
     url = f"https://panel.test/api/{KEY}/v2"
     store = Store(tmp_path / "t.db")
     try:
-        learn(store, "p", "balance", False, "Incorrect request", datetime.now(UTC), url=url)
+        now, key = datetime.now(UTC), Secret(KEY)
+        learn(store, "p", "balance", False, "Incorrect request", now, url=url, key=key)
         assert is_unsupported(store, "p", "balance", url)
         assert not is_unsupported(store, "p", "balance", "https://panel.test/api/other/v2")
     finally:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
 
+from tracker.config.model import Secret
 from tracker.store.capabilities import learn
 from tracker.store.orders import Store
 
@@ -27,8 +28,9 @@ def _learned_of_a_panel_left_out(tmp_path, monkeypatch):
     then = datetime(2026, 12, 1, tzinfo=UTC)
     # "old", since removed from the config, learned without refill and
     # balance at its old script's URL.
-    learn(store, "old", "refill", False, "Incorrect request", then, url=OLD_URL)
-    learn(store, "old", "balance", False, "Incorrect request", then, url=OLD_URL)
+    key = Secret("the-left-out-panels-key")
+    learn(store, "old", "refill", False, "Incorrect request", then, url=OLD_URL, key=key)
+    learn(store, "old", "balance", False, "Incorrect request", then, url=OLD_URL, key=key)
     store.close()
     return cli
 

@@ -140,10 +140,12 @@ def test_a_refused_key_stays_a_refused_key_on_a_panel_without_balance(world, tmp
     monkeypatch.setenv("SIM_KEY", "not-the-key-0123456789")  # "Invalid API key" to all
     panel.calls.clear()
     result = cli("run", "--once", "--all")
-    assert result.exit_code == 1  # the balance job skipped: the poll tells the key
+    assert result.exit_code == 1  # the key refused
     kinds = [r[0] for r in _rows(tmp_path, "SELECT kind FROM alerts")]
     assert kinds == ["action_unsupported", "auth_failed"]
-    assert panel.calls["balance"] == 0
+    # Another key than the one balance was learned missing with: balance is
+    # asked with it (refused as the key), what was learned kept for the next.
+    assert panel.calls["balance"] == 1 and "no balance action" in result.stdout
     assert _rows(tmp_path, "SELECT action, supported FROM panel_capabilities") == [("balance", 0)]
 
 

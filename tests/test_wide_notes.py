@@ -20,6 +20,7 @@ from tracker.cli import report as report_module
 from tracker.cli import screen as screen_module
 from tracker.cli.main import main
 from tracker.cli.screen import on_screen
+from tracker.config.model import Secret
 from tracker.store.capabilities import learn
 from tracker.store.orders import Store
 
@@ -84,7 +85,8 @@ def seeded(directory: Path) -> None:
     store.track(LEFT, [624002], datetime(2026, 12, 1, tzinfo=UTC))
     evidence = "Incorrect request (this panel has no refill action for any of its services)"
     learned = datetime(2026, 12, 4, 15, 44, 45, tzinfo=UTC)
-    learn(store, MAIN, "refill", False, evidence, learned, url="http://127.0.0.1:9/api/v2")
+    key = Secret("test-key-123456")  # the config's, $SMM_TEST_KEY
+    learn(store, MAIN, "refill", False, evidence, learned, url="http://127.0.0.1:9/api/v2", key=key)
     store.close()
     with sqlite3.connect(directory / "t.db") as db:
         db.executemany(

@@ -280,12 +280,12 @@ def cancel(
         fail(_interrupted(results, len(ids), cut), EXIT_INTERRUPTED)
     finally:
         client.close()
-    url = panel_config.url  # what was learned at another URL holds no more
+    url, key = panel_config.url, panel_config.key  # what was learned at another URL holds no more
     accepted = any(r == ACCEPTED for _, r, _ in results)
     if accepted:  # a first refusal in a missing action's words forgotten
         succeeded(store, name, "cancel", url)
     if accepted and is_unsupported(store, name, "cancel", url):
-        learn(store, name, "cancel", True, "a cancel was accepted", utcnow(), url=url)
+        learn(store, name, "cancel", True, "a cancel was accepted", utcnow(), url=url, key=key)
         # Notes about the panel go to stderr: stdout holds one line per order (`| grep`).
         click.echo(f"note: {name} accepts cancels again: the automation may send them", err=True)
     elif lacking:
@@ -299,7 +299,7 @@ def cancel(
         else:
             if not known:
                 client.found_missing("cancel", lacking[0])
-                learn(store, name, "cancel", False, lacking[0], utcnow(), url=url)
+                learn(store, name, "cancel", False, lacking[0], utcnow(), url=url, key=key)
             click.echo(
                 f"note: {name} has no cancel action: the automation sends no cancels there",
                 err=True,

@@ -116,7 +116,10 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
         client.close()
     # Asked anyway, even on a panel learned to lack refill: the answer re-learns it.
     if result.unsupported is not None:
-        learn(store, name, "refill", False, result.unsupported, utcnow(), url=panel_config.url)
+        learn(
+            store, name, "refill", False, result.unsupported, utcnow(),
+            url=panel_config.url, key=panel_config.key,
+        )  # fmt: skip
         fail(
             f"order {oid}: {name} does not support refill: it answers {result.unsupported!r}, "
             "as it does an action that does not exist; automatic refill requests stay off"
@@ -135,14 +138,14 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     url = panel_config.url  # what was learned at another URL holds no more
     if accepted and answer and is_unsupported(store, name, "refill", url):
         said = f"refill {answer['refill_id']} accepted"
-        learn(store, name, "refill", True, said, utcnow(), url=url)
+        learn(store, name, "refill", True, said, utcnow(), url=url, key=panel_config.key)
         click.echo(
             f"note: {name} accepts refill requests again: automatic requests resume", err=True
         )
     if accepted and is_unsupported(store, name, "refill_status", url):
         # A new refill to follow: refill_status is tried again (and re-learned).
         said = "refill accepted: asked again"
-        learn(store, name, "refill_status", True, said, utcnow(), url=url)
+        learn(store, name, "refill_status", True, said, utcnow(), url=url, key=panel_config.key)
     index = config.index(name)  # panels[N] in a fix said
     status = result.statuses[0] if result.statuses else None
     unanswered = bool(result.unanswered) and result.unanswered[0]

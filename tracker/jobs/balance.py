@@ -67,6 +67,8 @@ class AuthGate(Protocol):
 
     def auth_accepted(self, panel: str) -> None: ...
 
+    def key_unproven(self, panel: str) -> bool: ...
+
     def on_unsupported(self, panel: str, action: str, words: str) -> None: ...
 
 
@@ -180,8 +182,11 @@ def _check(
     told by the caller."""
     panel = client.panel
     paused = panel.name in gate.paused  # a refusal now is the pause going on
-    # Learned missing at its URL now: one learned at another URL no longer holds.
-    lacking = [r for r in unsupported_actions(store, panel.name) if r["action"] == BALANCE]
+    # Learned missing at its URL now: one learned at another URL no longer
+    # holds; nor one learned with another key, while that key is not refused.
+    unproven = not paused and gate.key_unproven(panel.name)
+    rows = [] if unproven else unsupported_actions(store, panel.name)
+    lacking = [r for r in rows if r["action"] == BALANCE]
     missing = [r for r in lacking if holds(r, panel.url)]
     if missing:
         client.lacks_balance()  # its refusal is no witness of the key
@@ -206,7 +211,9 @@ def _check(
             # The first is told by balance_failed (check_balance), not at debug too.
             if second_refusal(store, panel.name, BALANCE, clock(), known=known, url=url):
                 client.found_missing(BALANCE, exc.detail, quiet=bool(missing))
-                learn(store, panel.name, BALANCE, False, exc.detail, clock(), url=panel.url)
+                learn(
+                    store, panel.name, BALANCE, False, exc.detail, clock(), url=url, key=panel.key
+                )
                 if not missing:  # told once: a day's check finding it still missing is not news
                     gate.on_unsupported(panel.name, BALANCE, exc.detail)
                 return True
@@ -220,7 +227,8 @@ def _check(
         store, panel.name, BALANCE, panel.url
     )  # a first refusal in a missing action's words forgotten
     if lacking:  # a script updated, a URL changed: its balance is fetched again
-        learn(store, panel.name, BALANCE, True, "balance answered", clock(), url=panel.url)
+        said = "balance answered"
+        learn(store, panel.name, BALANCE, True, said, clock(), url=panel.url, key=panel.key)
         log.info("balance_supported_again", panel=panel.name)
     key = f"balance:{panel.name}"
     now, step = looks.step(key) if looks else (clock(), Gap())

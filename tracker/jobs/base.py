@@ -100,8 +100,12 @@ class Core:
                 # --once's first stop waits for the calls on the wire instead
                 stop_cuts_reads=stop_cuts_reads,
             )
+        # Panels whose rows were learned with another key: forgotten once the
+        # panel answers this one (tracker.jobs.key_gate.KeyGate.key_proven).
+        self.rekeyed: set[str] = set()
         for client in self.clients.values():  # learned at its URL, maybe by another process:
-            tell_client(self.store, client, clock())  # no balance; order= alone
+            if tell_client(self.store, client, clock()):  # no balance; order= alone
+                self.rekeyed.add(client.name)
         self.transition_listeners: list[TransitionListener] = []
         self.refill_listeners: list[TransitionListener] = []  # refill status changes
         # (panel, action, the panel's words): an action the panel turned out to lack.

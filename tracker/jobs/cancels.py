@@ -239,7 +239,7 @@ class PanelActions:
             # No cancel action at all: learned, one alert, no more cancels sent.
             learn(
                 self.store, self.panel, "cancel", False, settled.detail, now,
-                url=self.client.panel.url,
+                url=self.client.panel.url, key=self.client.panel.key,
             )  # fmt: skip
             self.alerter.raise_alert(unsupported_alert(self.panel, "cancel", settled.detail))
         if settled.kind == ANSWERED:  # a first refusal in those words forgotten

@@ -9,6 +9,12 @@ knowing no refusal of its own: the balance probe ends an episode an earlier
 run left open, and ``--due`` runs it at every run while the episode is open
 (``carried.paused``, read at its start), so a key fixed is ``auth_recovered`` at
 the next run.
+
+A panel whose rows of what was learned were learned with another key
+(``Core.rekeyed``: the key changed under cron, or across a restart) keeps
+them while its key is not answered, so a key mistyped forgets nothing;
+the first answer to its key forgets them (:meth:`KeyGate.key_proven`), and
+until then its balance job asks ``balance`` (:meth:`KeyGate.key_unproven`).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from tracker.config.model import Config
 from tracker.errors import StoreError
 from tracker.jobs.base import Core
 from tracker.jobs.carried import Carried
+from tracker.jobs.learned import forget_learned
 from tracker.rules.alerts import AUTH_FAILED, AUTH_RECOVERED, rough_duration
 from tracker.rules.capabilities import BALANCE
 from tracker.rules.episodes import Alert, Episode
@@ -83,10 +90,28 @@ class KeyGate:
             return f"A services call every {every} (the panel has no balance action) resumes them"
         return f"A balance check every {every} resumes them"
 
+    def key_unproven(self, panel: str) -> bool:
+        """Whether what was learned of ``panel`` was learned with another key
+        that its key has not been answered since (see the module)."""
+        return panel in self.tracker.rekeyed
+
+    def key_proven(self, panel: str) -> None:
+        """The panel answered its key: what was learned with another key is
+        forgotten (``capabilities_forgotten``), once."""
+        with self._lock:
+            if panel not in self.tracker.rekeyed:
+                return
+            self.tracker.rekeyed.discard(panel)
+        try:
+            forget_learned(self.tracker.store, self.tracker.clients[panel])
+        except StoreError as exc:  # kept: the next process finds them so again
+            log.warning("key_mark_unsaved", panel=panel, error=str(exc))
+
     def auth_accepted(self, panel: str, *, by: str = "balance") -> None:
         """Job kind ``by`` took the key: resume the panel's jobs; end the episode
         when ``by`` is the kind refused (a key refused to ``status`` alone stays
         one ``auth_failed`` while the balance probe resumes the jobs)."""
+        self.key_proven(panel)
         with self._lock:
             if panel in self.paused:
                 self.paused.discard(panel)

@@ -10,6 +10,14 @@ another URL is asked again at once. The one-order-at-a-time row is kept a day
 (:func:`tracker.rules.capabilities.due_again`): then ``orders=`` is tried
 again, and stored again as the poll finds it: by a new process, and by the
 daemon's next poll once the day has passed (:func:`try_multi_again`).
+
+Each row keeps a mark of the key it was learned with (never the key:
+:mod:`tracker.store.key_marks`). A process whose key has another mark (the
+key changed between two ``run --once``, or across a restart) forgets the
+panel's rows, as a reload that changes the key does, once the panel answers
+it with its key (:func:`forget_learned`, called by the key's gate): a key
+mistyped, refused, forgets nothing. Meanwhile its jobs are due at once and
+its balance job asks ``balance`` whatever was learned.
 """
 
 from __future__ import annotations
@@ -19,18 +27,24 @@ from typing import Any
 
 import structlog
 
+from tracker.errors import StoreError
 from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.client import PanelClient
 from tracker.rules.capabilities import BALANCE, STATUS_ORDERS, due_again, evidence
-from tracker.store.capabilities import forget, learn, learned_rows
+from tracker.store.capabilities import forget, key_marks, learn, learned_rows, mark_all
+from tracker.store.job_runs import forget_runs
+from tracker.store.key_marks import key_mark, marks_key
 
 log = structlog.get_logger("tracker.capabilities")
 
 
-def tell_client(store: Any, client: PanelClient[Any], now: datetime) -> None:
+def tell_client(store: Any, client: PanelClient[Any], now: datetime) -> bool:
     """Given a panel's client (a new process's, a reload's), tell it what is
     stored of its panel at its URL: no balance action; statuses read one
-    order at a time, until a day after that was learned."""
+    order at a time, until a day after that was learned. Return True when
+    it was learned with another key (:func:`_rekeyed`): forgotten once the
+    panel answers this one."""
+    rekeyed = _rekeyed(store, client)
     for row in learned_rows(store, client.name, client.panel.url):
         if row["supported"]:
             continue
@@ -39,13 +53,38 @@ def tell_client(store: Any, client: PanelClient[Any], now: datetime) -> None:
         elif row["action"] == STATUS_ORDERS and not due_again(row["learned_at"], now):
             client.multi_status = False
             log.debug("multi_status_unsupported_known", panel=client.name, since=row["learned_at"])
+    return rekeyed
+
+
+def _rekeyed(store: Any, client: PanelClient[Any]) -> bool:
+    """Given a panel's client, return True when its panel's rows (at its URL)
+    were learned with another key, a mark not its key's: its jobs' last runs
+    are deleted (due at once). Else every row is given the one mark of its
+    key, if it is not so yet (one written before m040 holds, as it did): the
+    next process makes one mark. A panel with no rows costs no mark. A write
+    the database refuses is made by the next process."""
+    marks = key_marks(store, client.name, client.panel.url)
+    if not marks:
+        return False
+    key = client.panel.key
+    read = {mark: marks_key(mark, key) for mark in sorted({m for m in marks if m})}
+    other = False in read.values()
+    try:
+        if other:
+            forget_runs(store, client.name)
+        elif set(marks) != set(same := [m for m, ours in read.items() if ours][:1]):
+            mark_all(store, client.name, same[0] if same else key_mark(key))  # a NULL, two marks
+    except StoreError as exc:
+        log.warning("key_mark_unsaved", panel=client.name, error=str(exc))
+    return other
 
 
 def forget_learned(store: Any, client: PanelClient[Any]) -> None:
-    """A reload changed the panel's key at the same URL (another account,
-    maybe on another script version): what is stored of its script is
-    forgotten and its new client, told it by :func:`tell_client`, knows
-    nothing of it: every action asked again, as at a new URL."""
+    """The panel's key changed at the same URL (another account, maybe on
+    another script version: a reload's, or one whose rows' key marks are
+    not its key's, answered): what is stored of its script is forgotten and
+    its client knows nothing of it: every action asked again, as at a new
+    URL."""
     if actions := forget(store, client.name):
         log.info("capabilities_forgotten", panel=client.name, actions=actions, reason="key changed")
     client.has_balance()
@@ -83,7 +122,8 @@ def store_status_mode(store: Any, client: PanelClient[Any], now: datetime) -> No
         words = client.single_only
         # The first is told below (multi_status_refused_once), not at debug too.
         if second_refusal(store, client.name, STATUS_ORDERS, now, known=known, url=url):
-            learn(store, client.name, STATUS_ORDERS, False, evidence(words), now, url=url)
+            key = client.panel.key
+            learn(store, client.name, STATUS_ORDERS, False, evidence(words), now, url=url, key=key)
             log.warning("multi_status_unsupported", panel=client.name, answer=words)
         else:  # the first: ``orders=`` asked again at the next poll
             client.multi_status = True
@@ -96,5 +136,5 @@ def store_status_mode(store: Any, client: PanelClient[Any], now: datetime) -> No
     succeeded(store, client.name, STATUS_ORDERS, url)  # a first refusal forgotten
     if known:
         said = "orders= answered"
-        learn(store, client.name, STATUS_ORDERS, True, said, now, url=client.panel.url)
+        learn(store, client.name, STATUS_ORDERS, True, said, now, url=url, key=client.panel.key)
         log.info("multi_status_supported_again", panel=client.name)

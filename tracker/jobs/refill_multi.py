@@ -45,7 +45,7 @@ def refused_so(store: Store, client: PanelClient, words: str, now: datetime, *, 
     url = client.panel.url
     if read and second_refusal(store, client.name, REFILL_ORDERS, now, known=False, url=url):
         said = evidence(f"answered {words!r}")
-        learn(store, client.name, REFILL_ORDERS, False, said, now, url=url)
+        learn(store, client.name, REFILL_ORDERS, False, said, now, url=url, key=client.panel.key)
         log.warning("multi_refill_unsupported", panel=client.name, answer=words, note=FOR_GOOD)
         return True
     note = f"orders= refused once: {AGAIN}"
@@ -62,7 +62,8 @@ def named_no_order(store: Store, client: PanelClient, words: str, now: datetime)
     url = client.panel.url
     learned = second_refusal(store, client.name, REFILL_ORDERS, now, known=False, url=url)
     if learned:
-        learn(store, client.name, REFILL_ORDERS, False, evidence(words), now, url=url)
+        said = evidence(words)
+        learn(store, client.name, REFILL_ORDERS, False, said, now, url=url, key=client.panel.key)
     note = FOR_GOOD if learned else f"named no order once: {AGAIN}"
     log.warning(
         "multi_refill_names_no_order", panel=client.name, answer=words, learned=learned, note=note

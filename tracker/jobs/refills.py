@@ -128,7 +128,7 @@ class RefillRound:
         if follow.unsupported is not None:
             learn(
                 self.store, self.client.name, "refill_status", False, follow.unsupported, now,
-                url=self.client.panel.url,
+                url=self.client.panel.url, key=self.client.panel.key,
             )  # fmt: skip
             self.on_unsupported(self.client.name, "refill_status", follow.unsupported)
         if follow.gave_up:  # unreachable or key refused: requests would fail the same way
@@ -205,7 +205,7 @@ class RefillRound:
             if result.unsupported is not None:
                 learn(
                     self.store, name, "refill", False, result.unsupported, self.clock(),
-                    url=self.client.panel.url,
+                    url=self.client.panel.url, key=self.client.panel.key,
                 )  # fmt: skip
                 self.on_unsupported(name, "refill", result.unsupported)
                 break

@@ -146,6 +146,8 @@ class Tracker(Core):
         self.polls[panel] = result
         if result.ok:  # every due order checked: the next failing poll is told
             self.clients[panel].polls_carried = False
+            if result.calls and not result.auth_failed:  # the key answered: what
+                self.watch.key_proven(panel)  # another key learned is forgotten
         asked = result.calls > 0 and result.ok and not self.stop_event.is_set()
         for ended in self.clients[panel].told_lines.poll_done(asked):  # its episode over
             log.info(f"{ended.line}_ended", panel=panel, times=ended.times, polls=ended.polls)

@@ -52,6 +52,7 @@ def anew_panels(old: Config, new: Config, tracker: Tracker) -> frozenset[str]:
     for name in sorted(rekeyed):
         if (client := tracker.clients.get(name)) is not None:
             forget_learned(tracker.store, client)
+            tracker.rekeyed.discard(name)  # forgotten now, not at its first answer
     return moved_panels(old, new) | rekeyed
 
 

@@ -8,7 +8,10 @@ Each row keeps the panel URL it was learned at (m039, credentials blanked:
 :func:`tracker.panel.urls.shown_url`). What a panel script lacks is its
 script's: read with the panel's URL now (``url``), a row learned at another
 URL does not hold, so it is asked again at once; one written before m039 (no
-URL kept) holds, as it always did.
+URL kept) holds, as it always did. Each keeps a mark of the key it was
+learned with too (m040, :mod:`tracker.store.key_marks`: never the key):
+:func:`tracker.jobs.learned.tell_client` forgets the panel's rows when its
+key now has another mark.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from datetime import datetime
 from typing import Any
 
 from tracker.clock import iso
+from tracker.panel.settings import Secret
 from tracker.panel.urls import shown_url
 from tracker.rules.quirks import quirk_kind
 from tracker.store.connection import Connection
+from tracker.store.key_marks import key_mark
 
 _COLUMNS = "panel, action, supported, learned_at, evidence, url"
 
@@ -100,16 +105,37 @@ def learn(
     now: datetime,
     *,
     url: str,
+    key: Secret,
 ) -> None:
-    """Record what the panel, at ``url``, just showed about ``action``."""
+    """Record what the panel, at ``url`` and with ``key``, just showed about
+    ``action`` (a mark of the key kept, never the key)."""
+    mark = key_mark(key)  # made before the write: its 50 ms hold no lock
     with store.write() as db:
         db.execute(
-            "INSERT INTO panel_capabilities (panel, action, supported, learned_at, evidence, url) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (panel, action) DO UPDATE SET "
+            "INSERT INTO panel_capabilities "
+            "(panel, action, supported, learned_at, evidence, url, key_mark) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (panel, action) DO UPDATE SET "
             "supported = excluded.supported, learned_at = excluded.learned_at, "
-            "evidence = excluded.evidence, url = excluded.url",
-            [panel, action, int(supported), iso(now), evidence, shown_url(url)],
+            "evidence = excluded.evidence, url = excluded.url, key_mark = excluded.key_mark",
+            [panel, action, int(supported), iso(now), evidence, shown_url(url), mark],
         )
+
+
+def key_marks(store: Connection, panel: str, url: str) -> list[str | None]:
+    """Return the key marks of ``panel``'s rows that hold at ``url``, one a
+    row (None: a row written before m040 kept one)."""
+    rows = store.tuples(
+        "SELECT key_mark FROM panel_capabilities WHERE panel = ? AND (url IS NULL OR url = ?)",
+        [panel, shown_url(url)],
+    )
+    return [mark for (mark,) in rows]
+
+
+def mark_all(store: Connection, panel: str, mark: str) -> None:
+    """Give every row of ``panel`` the key mark ``mark`` (its key's, checked):
+    the next process checks one mark, not one a row."""
+    with store.write() as db:
+        db.execute("UPDATE panel_capabilities SET key_mark = ? WHERE panel = ?", [mark, panel])
 
 
 # A first refusal of an action in the words of one the panel lacks, waiting

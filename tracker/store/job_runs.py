@@ -39,3 +39,10 @@ def record_runs(store: Connection, names: Iterable[str], at: datetime) -> None:
             + " ON CONFLICT (panel, kind) DO UPDATE SET ran_at = excluded.ran_at",
             [value for row in rows for value in row],
         )
+
+
+def forget_runs(store: Connection, panel: str) -> None:
+    """Delete ``panel``'s last runs: its jobs are due at the next ``--due``
+    run (its key changed: what they learned is asked again at once)."""
+    with store.write("job_runs") as db:
+        db.execute("DELETE FROM job_runs WHERE panel = ?", [panel])

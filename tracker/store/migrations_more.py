@@ -131,3 +131,13 @@ def m039_capabilities_url(db: Database) -> None:
     # panel moved, or is another script) does not hold, and is asked again at
     # once. NULL: learned before m039, at a URL not recorded; it holds.
     db.execute("ALTER TABLE panel_capabilities ADD COLUMN url TEXT")
+
+
+def m040_capabilities_key_mark(db: Database) -> None:
+    # A mark of the key each panel_capabilities row was learned with
+    # (tracker.store.key_marks: a slow, salted digest cut to 32 bits, never
+    # the key): a process whose key has another mark (the key changed
+    # between two `run --once`, or across a restart) forgets the panel's
+    # rows and asks again, as a reload that changes the key does. NULL:
+    # learned before m040; the next process stamps it with its key's mark.
+    db.execute("ALTER TABLE panel_capabilities ADD COLUMN key_mark TEXT")
