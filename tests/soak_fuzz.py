@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fuzzing import KEY  # noqa: E402
+from ports import free_port  # noqa: E402
 from soak_checks import (  # noqa: E402
     Ran,
     command_breaches,
@@ -76,7 +77,7 @@ class World:
         # How often an answer is passed on untouched: a bad day, or a worse one.
         self.panel = SoakPanel(seed, self.sim, TIMEOUT, honesty=self.r.choice([34, 15, 4]))
         self.panel.server.start()
-        self.metrics_port = 20000 + (seed * 7) % 20000
+        self.metrics_port = free_port()  # below the ephemeral range: no other bind(0) takes it
         (directory / "tracker.toml").write_text(
             config_text(self.panel.server.url, self.r, self.metrics_port)
         )

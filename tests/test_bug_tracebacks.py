@@ -35,17 +35,17 @@ def test_a_job_that_raises_a_bug_logs_job_failed_with_its_traceback() -> None:
 
 
 def test_a_bug_in_the_redelivery_look_logs_its_traceback(monkeypatch: Any) -> None:
-    from tracker.alerts import redeliver
+    from tracker.alerts import looks
 
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(redeliver, "redeliver", broken)
+    monkeypatch.setattr(looks, "redeliver", broken)
 
     class Keeper:
         troubles = 0
 
     with capture_logs() as logs:
-        assert redeliver.look(Keeper(), None, [], lambda: False) is False  # type: ignore[arg-type]
+        assert looks.look(Keeper(), None, [], lambda: False) is False  # type: ignore[arg-type]
     failed = [e for e in logs if e["event"] == "alerts_redelivery_failed"]
     assert len(failed) == 1 and failed[0]["exc_info"] is True

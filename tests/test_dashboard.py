@@ -27,6 +27,7 @@ from importlib.resources import files
 import pytest
 import yaml
 from click.testing import CliRunner
+from ports import free_port
 from scorecard_world import build
 
 from tracker.cli.dashboard import INSTALL, build_metadata
@@ -36,12 +37,6 @@ from tracker.store.alerts import record_balance
 DB = "t"  # Datasette names the database after the file, t.db
 VIEWS = ("order_overview", "service_scorecard", "daily_activity", "stuck_orders")
 TO_NOW = {"age_seconds", "unchanged_seconds", "unchanged_hours"}  # move while we read
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(base: str, path: str, **params: object) -> object:

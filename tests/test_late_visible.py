@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from ports import free_port
 from simconfig import cli_in, sim_config
 from structlog.testing import capture_logs
 from test_metrics import parsed
-from test_service_run import DEADLINE, Daemon, free_port
+from test_service_run import DEADLINE, Daemon
 
 from tracker.sim.scripts import quirks_from
 from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer, SimulatedPanel

@@ -143,9 +143,12 @@ def test_a_refused_key_stays_a_refused_key_on_a_panel_without_balance(world, tmp
     assert result.exit_code == 1  # the key refused
     kinds = [r[0] for r in _rows(tmp_path, "SELECT kind FROM alerts")]
     assert kinds == ["action_unsupported", "auth_failed"]
-    # Another key than the one balance was learned missing with: balance is
-    # asked with it (refused as the key), what was learned kept for the next.
-    assert panel.calls["balance"] == 1 and "no balance action" in result.stdout
+    # Another key than the one balance was learned missing with: its balance
+    # job asks balance with it (refused as the key); or, when the poll met the
+    # refusal first and paused the panel, the probe of a panel without balance
+    # asks services (the two run side by side). What was learned is kept.
+    assert panel.calls["balance"] + panel.calls["services"] >= 1 >= panel.calls["balance"]
+    assert "no balance action" in result.stdout
     assert _rows(tmp_path, "SELECT action, supported FROM panel_capabilities") == [("balance", 0)]
 
 

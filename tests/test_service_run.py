@@ -28,6 +28,7 @@ from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
+from ports import free_port
 
 from tracker.cli.main import main
 from tracker.sim.server import PanelServer, SimulatedPanel
@@ -41,12 +42,6 @@ def smm_tracker() -> list[str]:
     """Return the command that runs the installed console script."""
     script = Path(sys.executable).with_name("smm-tracker")
     return [str(script)] if script.exists() else [sys.executable, "-m", "tracker"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Daemon:
