@@ -91,7 +91,8 @@ class Tracker(Core):
 
     def abandon(self) -> bool:
         """``run --once`` leaving jobs still running (a second Ctrl-C, or past
-        its stop bound): close at once what no job's thread is using. When no
+        its stop bound), or the daemon's stop past its bound (each generation
+        still open): close at once what no job's thread is using. When no
         step holds the database: the alerts the webhook or notify targets were
         not sent yet are kept for the next run, and the database is closed,
         its WAL checkpointed into the file (left behind, a copy of the file

@@ -20,7 +20,7 @@ import structlog
 from tracker.jobs.base import Job
 from tracker.service.clockstep import ClockWatch
 from tracker.service.firstrun import FirstRuns
-from tracker.service.handover import Generation, Handover, panel_of
+from tracker.service.handover import Generation, Handover, abandoned, panel_of
 from tracker.service.jobstats import JobStats
 from tracker.service.periodic import Periodic
 from tracker.service.runs import guarded
@@ -196,7 +196,8 @@ class Scheduler:
     def shutdown(self, bound: float | None = None, *, pause: float = 0.05) -> bool:
         """Stop the generations, wait for runs in flight, then close them. With
         ``bound`` (or a generation's longer own), wait at most that many seconds:
-        return False (the generations left open under the runs) when some go on."""
+        return False when some go on, each generation having closed at once what
+        none of its runs uses (:func:`~tracker.service.handover.abandoned`)."""
         generations = [g for g in (self.retiring, self.current) if g is not None]
         for generation in generations:
             generation.stop_event.set()
@@ -211,6 +212,7 @@ class Scheduler:
             if self.stats.busy():
                 running = sorted(self.stats.snapshot().running)
                 log.critical("stop_overdue", running=running, bound=bound)
+                abandoned(generations)  # the -wal checkpointed, unsent alerts kept
                 return False
         for generation in generations:
             generation.close()

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 
+import structlog
+
 from tracker.config.model import Config
 from tracker.jobs.base import Job
 from tracker.jobs.learned import forget_learned
@@ -26,6 +28,8 @@ from tracker.jobs.tracker import Tracker
 from tracker.jobs.watch import Watch
 from tracker.rules.alerts import AUTH_FAILED
 from tracker.rules.reloads import moved_panels, rekeyed, rekeyed_panels
+
+log = structlog.get_logger("tracker.daemon")
 
 
 def panel_of(name: str) -> str:
@@ -72,6 +76,19 @@ class Generation:
     # Jobs a reload runs at once, whatever turn the old generation's had (the
     # balance probe of a panel whose refused key it changed).
     due_now: frozenset[str] = frozenset()
+    # A stop leaving its runs going past the bound: close at once what none of
+    # them uses (Tracker.abandon: unsent alerts kept, the database closed).
+    abandon: Callable[[], object] = lambda: None
+
+
+def abandoned(generations: Iterable[Generation]) -> None:
+    """A stop past its bound, runs still going: each generation closes at
+    once what none of them uses (:attr:`Generation.abandon`). Never raises."""
+    for generation in generations:
+        try:
+            generation.abandon()
+        except Exception as exc:  # leaving: one line, never a traceback
+            log.warning("abandon_close_failed", error=str(exc))
 
 
 class Handover:

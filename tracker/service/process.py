@@ -165,7 +165,9 @@ class Service(Startup, Heartbeat):
             tracker.close()
             raise
         bound = stop_bound(config)
-        return Generation(jobs, tracker.stop_event, tracker.close, bound, anew, probes)
+        return Generation(
+            jobs, tracker.stop_event, tracker.close, bound, anew, probes, tracker.abandon
+        )
 
     # --- bounds ------------------------------------------------------------------
 
