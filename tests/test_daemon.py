@@ -126,7 +126,8 @@ def test_replace_lets_the_run_in_flight_finish_before_closing_its_generation(bef
         assert new.started.wait(WAIT) and not old.closed.is_set()
     old.release.set()
     swapping.join(WAIT)
-    assert old.saw_stop and old.closed.is_set() and not old.closed_before_finished
+    # Closed in a thread of its own once its run ended (the main loop goes on).
+    assert old.saw_stop and old.closed.wait(WAIT) and not old.closed_before_finished
     assert new.started.wait(WAIT)  # the new generation's first run is immediate
     scheduler.shutdown()
     assert new.closed.is_set() and new.stop_event.is_set()

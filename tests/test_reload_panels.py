@@ -88,7 +88,8 @@ def test_a_healthy_panels_new_jobs_run_while_another_panels_call_still_hangs():
         old.release.set()
         swapping.join(WAIT)
     assert not swapping.is_alive()
-    assert old.ended["slow"].is_set() and old.closed.is_set() and not old.closed_under_a_run
+    assert old.ended["slow"].is_set() and old.closed.wait(WAIT)  # closed in a thread of its own
+    assert not old.closed_under_a_run
     assert new.started["slow"].wait(WAIT)  # its run cut short: the new one runs at once
     scheduler.shutdown()
     assert new.closed.is_set()
@@ -109,7 +110,7 @@ def test_a_removed_panels_hanging_run_holds_back_only_the_close_of_its_generatio
     assert not old.closed.is_set()  # its store and clients stay open under the run
     old.release.set()
     swapping.join(WAIT)
-    assert old.closed.is_set() and not old.closed_under_a_run
+    assert old.closed.wait(WAIT) and not old.closed_under_a_run  # in a thread of its own
     scheduler.shutdown()
     seen = stats.snapshot()  # the removed panel's job is forgotten once its run ended
     assert "status:gone" not in {*seen.last_ok, *seen.runs_by_job} and "status:ok" in seen.last_ok

@@ -28,6 +28,13 @@ def unpinged(text: str) -> str:
     return _PINGS.sub("@\u200b", text)
 
 
+def named(alert: Alert) -> dict[str, Any]:
+    """Return the fields naming ``alert`` in a log line of its delivery: its
+    kind, its stored ID (``alerts --json`` finds it; None if it could not be
+    stored) and its panel."""
+    return {"alert": alert.kind, "alert_id": alert.id, "panel": alert.panel}
+
+
 def payload(alert: Alert, fmt: str, chat_id: str = "", late: str = "") -> dict[str, Any]:
     """Given an alert and a format, return the JSON body to POST.
 

@@ -43,7 +43,7 @@ from tracker.alerts.deliveries import (
 )
 from tracker.alerts.looks import look
 from tracker.alerts.notify import NotifyTarget, side_by_side
-from tracker.alerts.payloads import FORMATS, payload
+from tracker.alerts.payloads import FORMATS, named, payload
 from tracker.alerts.redeliver import Keeper
 from tracker.alerts.retries import post_tried
 from tracker.panel import deadline
@@ -57,6 +57,7 @@ ATTEMPTS = 3  # one try and two retries per alert
 RETRY_BUDGET = 60.0  # seconds one alert may spend retrying
 QUEUE_SIZE = 100
 _STOP = object()
+HURRY_LOOK = 0.1  # seconds between a close's looks at its hurry
 
 
 def _register_url(url: str) -> None:
@@ -150,17 +151,24 @@ class WebhookSink:
             for name in [WEBHOOK] * bool(self._url) + [t.name for t in self._targets]:
                 self._keeper.failed(alert, name, error)
 
-    def close(self, timeout: float | None = None) -> None:
+    def close(self, timeout: float | None = None, hurry: threading.Event | None = None) -> None:
         """Post what is queued (one try each, no retries) for at most ``timeout``
-        seconds (default: the webhook timeout plus 5s), then stop."""
+        seconds (default: the webhook timeout plus 5s), then stop. ``hurry``, once
+        set, ends that wait at once (a stop while a reload closes the old sink)."""
         self._closing.set()
         deadline = self._timeout + 5.0 if timeout is None else timeout
         end = time.monotonic() + deadline  # one bound for both waits: a full queue's too
-        try:
-            self._queue.put(_STOP, timeout=deadline)
-        except queue.Full:
-            pass
-        self._thread.join(max(0.0, end - time.monotonic()))
+        hurry, queued = hurry or threading.Event(), False
+        while self._thread.is_alive() and not hurry.is_set():
+            if (left := end - time.monotonic()) <= 0:
+                break
+            try:  # in steps: hurry looked at a few times a second
+                if not queued:
+                    self._queue.put(_STOP, timeout=min(left, HURRY_LOOK))
+                queued = True
+                self._thread.join(min(left, HURRY_LOOK))
+            except queue.Full:
+                pass
         if self._thread.is_alive():  # kept: the next start sends them, and the one on the wire
             unsent = [self._current]
             while True:
@@ -308,10 +316,3 @@ class WebhookSink:
             stop_event=self._stop,
             closing=self._closing,
         )
-
-
-def named(alert: Alert) -> dict[str, Any]:
-    """Return the fields naming ``alert`` in a log line of its delivery: its
-    kind, its stored ID (``alerts --json`` finds it; None if it could not be
-    stored) and its panel."""
-    return {"alert": alert.kind, "alert_id": alert.id, "panel": alert.panel}

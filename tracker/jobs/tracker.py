@@ -6,6 +6,7 @@ schedules :meth:`Tracker.jobs`; ``run --once`` calls each of them once.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -83,8 +84,11 @@ class Tracker(Core):
             )
         return found
 
-    def close(self) -> None:
-        self.watch.close()  # posts queued webhook alerts, bounded by the webhook timeout
+    def close(self, hurry: threading.Event | None = None) -> None:
+        """Close the alert watch, the panels' clients, then the store. The
+        webhook's queued alerts are posted first, within the webhook timeout
+        plus 5 s; ``hurry`` set meanwhile (a stop) keeps what is left unsent."""
+        self.watch.close(hurry)
         for client in self.clients.values():
             client.close()
         self.store.close()

@@ -153,11 +153,12 @@ class Watch(KeyGate):
         every, clients = self.config.schedule.status_every, self.tracker.clients
         self.carried = carried(self.alerter, clients, self.clock(), self.reach.after_s, every)
 
-    def close(self) -> None:
+    def close(self, hurry: threading.Event | None = None) -> None:
+        """Store what is left, then close the sink (``hurry``: see WebhookSink.close)."""
         self.quirks.store_seen()  # those no job's end stored (a stop): a last try
         self.alerter.close()  # what the database could not take yet: a last try
         if self.sink is not None:
-            self.sink.close()
+            self.sink.close(hurry=hurry)
 
     # --- jobs ------------------------------------------------------------------
 

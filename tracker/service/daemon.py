@@ -20,7 +20,7 @@ import structlog
 from tracker.jobs.base import Job
 from tracker.service.clockstep import ClockWatch
 from tracker.service.firstrun import FirstRuns
-from tracker.service.handover import Generation, Handover, abandoned, panel_of
+from tracker.service.handover import Generation, Handover, Retired, abandoned, panel_of
 from tracker.service.jobstats import JobStats
 from tracker.service.periodic import Periodic
 from tracker.service.runs import guarded
@@ -40,6 +40,7 @@ class Scheduler:
         self.stats = stats
         self.current: Generation | None = None
         self.retiring: Generation | None = None  # a reload's old one, runs still in flight
+        self._retired = Retired()  # the old ones whose runs ended, closing
         self._first: FirstRuns | None = None  # the current generation's start
         # Here: `run --once` runs jobs without a scheduler, faster without its imports.
         from apscheduler.executors.pool import ThreadPoolExecutor
@@ -120,7 +121,8 @@ class Scheduler:
         flight commit what they have (each is bounded by its timeouts). Each
         panel's new jobs start once its own old runs have ended: a hanging call
         holds back no other panel (:mod:`tracker.service.handover`). The old
-        generation is closed after its last run; the heartbeat beats meanwhile.
+        generation is closed after its last run, in a thread of its own
+        (:class:`Retired`); the heartbeat beats meanwhile.
         A stop (``stopping()``) ends the wait at once: the runs are then
         :meth:`shutdown`'s to bound, and no held job starts (it would send
         requests after the stop). ``meanwhile()`` runs at each look of the
@@ -155,7 +157,7 @@ class Scheduler:
         if not handover.done:  # a stop: shutdown() bounds both generations' runs
             return False
         if old is not None:
-            old.close()
+            self._retired.close(old)  # its sink's queue is not waited for here
         self.retiring = None
         self.stats.forget(job.name for job in new.jobs)
         log.info("jobs_replaced", jobs=[job.name for job in new.jobs])
@@ -194,24 +196,30 @@ class Scheduler:
                 job.modify(next_run_time=now + timedelta(seconds=later.get(job.id, 0.0)))
 
     def shutdown(self, bound: float | None = None, *, pause: float = 0.05) -> bool:
-        """Stop the generations, wait for runs in flight, then close them. With
-        ``bound`` (or a generation's longer own), wait at most that many seconds:
-        return False when some go on, each generation having closed at once what
-        none of its runs uses (:func:`~tracker.service.handover.abandoned`)."""
+        """Stop the generations, wait for runs in flight (and a reload's old
+        generations' closes, hurried), then close them. With ``bound`` (or a
+        generation's longer own), wait at most that many seconds: return False
+        when some go on, each generation having closed at once what none of
+        its runs uses (:func:`~tracker.service.handover.abandoned`)."""
         generations = [g for g in (self.retiring, self.current) if g is not None]
+        self._retired.hurry()  # a reload's old generations: unsent alerts kept, not waited for
+        if self.retiring is not None:  # one whose runs a stop came after: likewise
+            self.retiring.hurry.set()
         for generation in generations:
             generation.stop_event.set()
             bound = None if bound is None else max(bound, generation.bound)  # a reload's
         if bound is None:
             self._scheduler.shutdown(wait=True)
+            self._retired.join()
         else:
             self._scheduler.shutdown(wait=False)
             end = time.monotonic() + bound
-            while self.stats.busy() and time.monotonic() < end:
+            while (self.stats.busy() or self._retired.busy) and time.monotonic() < end:
                 time.sleep(pause)
-            if self.stats.busy():
+            if self.stats.busy() or self._retired.busy:
                 running = sorted(self.stats.snapshot().running)
-                log.critical("stop_overdue", running=running, bound=bound)
+                closing = {"closing": "a reload's old generation"} if self._retired.busy else {}
+                log.critical("stop_overdue", running=running, bound=bound, **closing)
                 abandoned(generations)  # the -wal checkpointed, unsent alerts kept
                 return False
         for generation in generations:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import structlog
@@ -79,6 +79,48 @@ class Generation:
     # A stop leaving its runs going past the bound: close at once what none of
     # them uses (Tracker.abandon: unsent alerts kept, the database closed).
     abandon: Callable[[], object] = lambda: None
+    # Set by a stop while a reload closes it: its close waits no more for the
+    # alert targets (what they have not taken is kept for the next start).
+    hurry: threading.Event = field(default_factory=threading.Event)
+
+
+class Retired:
+    """A reload's old generations, each closed in a thread of its own once its
+    last run has ended: its close waits up to the webhook timeout plus 5 s for
+    its sink's queue, which held the daemon's main thread (signals, the clock's
+    look) while the new jobs already ran. A stop hurries and joins them."""
+
+    def __init__(self) -> None:
+        self._closing: list[tuple[Generation, threading.Thread]] = []
+
+    def close(self, generation: Generation) -> None:
+        """Close ``generation`` in a thread of its own."""
+        self._closing = [(g, t) for g, t in self._closing if t.is_alive()]
+        thread = threading.Thread(target=_closed, args=(generation,), name="retire", daemon=True)
+        self._closing.append((generation, thread))
+        thread.start()
+
+    def hurry(self) -> None:
+        """A stop: each close still going keeps its unsent alerts, not waiting."""
+        for generation, _ in self._closing:
+            generation.hurry.set()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a close is still going."""
+        return any(thread.is_alive() for _, thread in self._closing)
+
+    def join(self) -> None:
+        """Wait for every close (hurried first: see :meth:`hurry`)."""
+        for _, thread in self._closing:
+            thread.join()
+
+
+def _closed(generation: Generation) -> None:
+    try:
+        generation.close()
+    except Exception:  # a bug: its traceback in the log, the daemon goes on
+        log.exception("generation_close_failed")
 
 
 def abandoned(generations: Iterable[Generation]) -> None:

@@ -13,8 +13,10 @@ endpoint (those need a restart), is logged and the running one kept.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from functools import partial
 
 import structlog
 
@@ -164,9 +166,10 @@ class Service(Startup, Heartbeat):
         except BaseException:
             tracker.close()
             raise
-        bound = stop_bound(config)
+        bound, hurry = stop_bound(config), threading.Event()  # hurry: see Retired
+        close = partial(tracker.close, hurry)
         return Generation(
-            jobs, tracker.stop_event, tracker.close, bound, anew, probes, tracker.abandon
+            jobs, tracker.stop_event, close, bound, anew, probes, tracker.abandon, hurry
         )
 
     # --- bounds ------------------------------------------------------------------
