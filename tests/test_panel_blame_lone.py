@@ -77,3 +77,39 @@ def test_an_order_refused_alone_while_the_panel_answers_another_is_still_blamed(
     found = stored(tmp_path)
     assert found[poisoned] == (None, OUTAGE, 1, 1)
     assert found[IDS[0]] == ("In progress", None, 0, 1)
+
+
+ENDED = 7003  # the newest order, Completed at the first run
+panel_with_ended = panel_fixture(config, [*IDS, ENDED], KEY)
+
+
+def test_an_order_the_panel_answers_from_its_archive_vouches_for_no_open_order(
+    panel_with_ended, tmp_path
+):
+    # The panel answers an order that ended from its database, while every
+    # live lookup fails in words nobody knows. The witness was the newest
+    # order answered, the ended one: it answered, so each open order asked
+    # alone was blamed (its error, counted toward giving it up). The witness
+    # is now an open order the panel answered: it fails too, nothing blamed.
+    state = {"live": True}
+
+    def status(form: dict[str, str]) -> Reply:
+        ids = asked(form)
+        if ids == [ENDED]:
+            done = {**status_of(ENDED), "status": "Completed", "remains": "0"}
+            return json_reply(done if "order" in form else {str(ENDED): done})
+        if not state["live"]:
+            return json_reply({"error": OUTAGE})
+        return answered(form)
+
+    cli, _ = panel_with_ended(status, ONE_BY_ONE)
+    first = cli("run", "--once")
+    assert first.exit_code == 0, first.output
+    assert stored(tmp_path)[ENDED][0] == "Completed" and stored(tmp_path)[ENDED][3] == 0
+
+    state["live"] = False
+    result = cli("run", "--once", "--all")
+    found = stored(tmp_path)  # both untouched: no error, asked again at the next poll
+    assert [found[i] for i in IDS] == [("In progress", None, 0, 1)] * 2
+    assert result.exit_code == 1, result.output  # the poll failed: the panel's, not the orders'
+    assert "2 failed status calls" in result.output and OUTAGE in result.output

@@ -83,15 +83,22 @@ class Store(Connection):
     def known_order(self, panel: str) -> int | None:
         """Return an order the panel last answered with a status (no error): a
         witness that the panel answers status calls, when it refuses a whole
-        batch. The newest such order: the highest ID, walked down the primary
-        key from the top (by rowid, SQLite read every order of the panel and
-        sorted them, at every poll: 30 ms at 50k orders)."""
-        rows = self.tuples(
-            "SELECT order_id FROM orders WHERE panel = ? AND status IS NOT NULL "
-            "AND error IS NULL ORDER BY order_id DESC LIMIT 1",
-            [panel],
-        )
-        return rows[0][0] if rows else None
+        batch. An open one first, answered at its last check (a recent
+        answer: open orders are asked at every turn): a panel answering
+        ended orders from its database while its live lookups fail vouched
+        for itself through an ended one, and the open order refused was
+        blamed. An ended one only when no open order was answered. The
+        newest such order: the highest ID, walked down an index from the top
+        (by rowid, SQLite read every order of the panel and sorted them, at
+        every poll: 30 ms at 50k orders)."""
+        answered = "status IS NOT NULL AND error IS NULL ORDER BY order_id DESC LIMIT 1"
+        for only in ("AND polling = 1 ", ""):  # orders_open, then the primary key
+            rows = self.tuples(
+                f"SELECT order_id FROM orders WHERE panel = ? {only}AND {answered}", [panel]
+            )
+            if rows:
+                return int(rows[0][0])
+        return None
 
     def due_order_ids(
         self,
