@@ -10,14 +10,10 @@ is looked at is the close alone, served by the real loop (``serve``).
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-import time
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from hostile import HostileServer, Reply
+from hanging_hook import hanging, kept, until  # noqa: F401  (fixture)
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
@@ -33,31 +29,11 @@ from tracker.signals import Signals
 WAIT = 20.0
 
 
-@pytest.fixture
-def hanging() -> Iterator[tuple[HostileServer, threading.Event]]:
-    """A webhook receiver that holds each POST until released."""
-    release = threading.Event()
-
-    def respond(_form: dict[str, str]) -> Reply:
-        release.wait(30)
-        return Reply(b"")
-
-    with HostileServer(respond) as server:
-        try:
-            yield server, release
-        finally:
-            release.set()
-
-
-def until(check: Any, timeout: float = WAIT) -> bool:
-    end = time.monotonic() + timeout
-    while not check() and time.monotonic() < end:
-        time.sleep(0.02)
-    return bool(check())
-
-
 @pytest.mark.usefixtures("fresh_logs")
-def test_a_stop_right_after_a_reload_does_not_wait_for_the_old_webhook(tmp_path, hanging):
+def test_a_stop_right_after_a_reload_does_not_wait_for_the_old_webhook(
+    tmp_path,
+    hanging,  # noqa: F811  (the fixture)
+):
     server, release = hanging
     settings = {
         "database": {"path": "t.db"},
@@ -103,10 +79,5 @@ def test_a_stop_right_after_a_reload_does_not_wait_for_the_old_webhook(tmp_path,
     assert outcome == [True]  # a clean stop, within its bound
     events = [e["event"] for e in logs]
     assert events.index("jobs_replaced") < events.index("daemon_stopped")
-    db = sqlite3.connect(tmp_path / "t.db")
-    try:
-        kept = db.execute("SELECT alert_id, target FROM alert_deliveries").fetchall()
-    finally:
-        db.close()
-    assert kept == [(alert.id, "webhook")]  # sent by the next start
+    assert kept(tmp_path / "t.db") == [(alert.id, "webhook")]  # sent by the next start
     assert len(server.requests) == 1  # never sent twice in this run

@@ -7,14 +7,11 @@ tests/test_run_once_stop.py's; here, what is kept and what is left alone.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hostile import HostileServer, Reply
+from hanging_hook import hanging, kept, until  # noqa: F401  (fixture)
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
@@ -38,31 +35,11 @@ def config_for(tmp_path: Path, webhook_url: str = "") -> Config:
     )
 
 
-@pytest.fixture
-def hanging() -> Iterator[tuple[HostileServer, threading.Event]]:
-    """A webhook receiver that holds each POST until released."""
-    release = threading.Event()
-
-    def respond(_form: dict[str, str]) -> Reply:
-        release.wait(30)
-        return Reply(b"")
-
-    with HostileServer(respond) as server:
-        try:
-            yield server, release
-        finally:
-            release.set()
-
-
-def until(check, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
-    end = time.monotonic() + timeout
-    while not check() and time.monotonic() < end:
-        time.sleep(0.02)
-    return bool(check())
-
-
 @pytest.mark.usefixtures("fresh_logs")
-def test_alerts_not_sent_are_kept_and_the_database_closed(tmp_path, hanging):
+def test_alerts_not_sent_are_kept_and_the_database_closed(
+    tmp_path,
+    hanging,  # noqa: F811  (the fixture)
+):
     server, _release = hanging
     tracker = Tracker(config_for(tmp_path, server.url.replace("/api/v2", "/hook")))
     raised = tracker.watch.alerter.raise_alert
@@ -76,17 +53,15 @@ def test_alerts_not_sent_are_kept_and_the_database_closed(tmp_path, hanging):
     assert unsent == [1]  # the one queued; the one on the wire is told by its own end
 
     assert not (tmp_path / "t.db-wal").exists()  # checkpointed into the file
-    db = sqlite3.connect(tmp_path / "t.db")
-    try:
-        kept = db.execute("SELECT alert_id, target FROM alert_deliveries ORDER BY alert_id")
-        # Both tried again by the next run (`alerts --undelivered` lists them).
-        assert kept.fetchall() == [(on_the_wire.id, "webhook"), (queued.id, "webhook")]
-    finally:
-        db.close()
+    # Both tried again by the next run (`alerts --undelivered` lists them).
+    assert kept(tmp_path / "t.db") == [(on_the_wire.id, "webhook"), (queued.id, "webhook")]
 
 
 @pytest.mark.usefixtures("fresh_logs")
-def test_a_sink_with_nothing_to_send_says_nothing_unsent(tmp_path, hanging):
+def test_a_sink_with_nothing_to_send_says_nothing_unsent(
+    tmp_path,
+    hanging,  # noqa: F811  (the fixture)
+):
     server, _release = hanging
     tracker = Tracker(config_for(tmp_path, server.url))
     with capture_logs() as logs:

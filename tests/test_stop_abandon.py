@@ -10,14 +10,10 @@ replaced by one the test holds open until it lets go.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-import time
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from hostile import HostileServer, Reply
+from hanging_hook import hanging, kept, until  # noqa: F401  (fixture)
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
@@ -29,29 +25,6 @@ from tracker.service.notify import Notifier
 from tracker.service.process import Service
 
 WAIT = 10.0  # only ever reached when something hangs
-
-
-@pytest.fixture
-def hanging() -> Iterator[tuple[HostileServer, threading.Event]]:
-    """A webhook receiver that holds each POST until released."""
-    release = threading.Event()
-
-    def respond(_form: dict[str, str]) -> Reply:
-        release.wait(30)
-        return Reply(b"")
-
-    with HostileServer(respond) as server:
-        try:
-            yield server, release
-        finally:
-            release.set()
-
-
-def until(check: Any, timeout: float = WAIT) -> bool:
-    end = time.monotonic() + timeout
-    while not check() and time.monotonic() < end:
-        time.sleep(0.02)
-    return bool(check())
 
 
 class Held:
@@ -68,7 +41,10 @@ class Held:
 
 
 @pytest.mark.usefixtures("fresh_logs")
-def test_a_stop_past_its_bound_keeps_unsent_alerts_and_closes_the_database(tmp_path, hanging):
+def test_a_stop_past_its_bound_keeps_unsent_alerts_and_closes_the_database(
+    tmp_path,
+    hanging,  # noqa: F811  (the fixture)
+):
     server, _release = hanging
     settings = {
         # A stop bound of 2 s: the panel's timeout and the database's busy_timeout.
@@ -103,13 +79,8 @@ def test_a_stop_past_its_bound_keeps_unsent_alerts_and_closes_the_database(tmp_p
     assert "stop_overdue" in events and "abandon_close_failed" not in events
     assert [e["alerts"] for e in logs if e["event"] == "webhook_unsent"] == [1]
     assert not (tmp_path / "t.db-wal").exists()  # the run's writes are in the file
-    db = sqlite3.connect(tmp_path / "t.db")
-    try:
-        kept = db.execute("SELECT alert_id, target FROM alert_deliveries ORDER BY alert_id")
-        # Both sent by the next start (`alerts --undelivered` lists them).
-        assert kept.fetchall() == [(on_the_wire.id, "webhook"), (queued.id, "webhook")]
-    finally:
-        db.close()
+    # Both sent by the next start (`alerts --undelivered` lists them).
+    assert kept(tmp_path / "t.db") == [(on_the_wire.id, "webhook"), (queued.id, "webhook")]
 
 
 def test_a_stop_past_its_bound_in_a_reloads_wait_abandons_both_generations():
