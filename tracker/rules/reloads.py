@@ -1,6 +1,6 @@
 """What a reload (SIGHUP) of the running daemon can apply, how its
 problems are said in one line, and which panels it probes at once (a
-refused key changed). Decisions only: :mod:`tracker.service.process`
+refused key changed, a balance threshold changed). Decisions only: :mod:`tracker.service.process`
 reads the new config and acts on them."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 
 from tracker.config.keys import unset_variable
-from tracker.config.model import Config
+from tracker.config.model import Config, PanelConfig
 from tracker.rules.episodes import Episode
 
 # A reload is read with the daemon's own environment, the one it started with:
@@ -35,6 +35,26 @@ def rekeyed(
         for name in changed
         if name in paused or ((episode := refused(name)) is not None and episode.active)
     ]
+
+
+def rethresholded(old: Config, new: Config) -> list[str]:
+    """Given the running config and the one a reload applies, return the panels
+    whose balance job the reload runs at once: those whose ``[balance]``
+    settings it changes (their ``low``, ``balance_low`` included, ``remind``
+    or ``recover_margin``). The reload keeps each job's turn: a threshold
+    raised above the balance told nothing for up to ``balance_every``."""
+    before = {panel.name: _balance_settings(old, panel) for panel in old.panels}
+    return [
+        p.name
+        for p in new.panels
+        if p.name in before and before[p.name] != _balance_settings(new, p)
+    ]
+
+
+def _balance_settings(config: Config, panel: PanelConfig) -> tuple[object, ...]:
+    """Given a config and one of its panels, return what its balance job judges by."""
+    balance = config.balance
+    return (config.balance_low(panel), balance.remind, balance.recover_margin)
 
 
 def rekeyed_panels(old: Config, new: Config) -> frozenset[str]:

@@ -27,7 +27,7 @@ from tracker.jobs.learned import forget_learned
 from tracker.jobs.tracker import Tracker
 from tracker.jobs.watch import Watch
 from tracker.rules.alerts import AUTH_FAILED
-from tracker.rules.reloads import moved_panels, rekeyed, rekeyed_panels
+from tracker.rules.reloads import moved_panels, rekeyed, rekeyed_panels, rethresholded
 
 log = structlog.get_logger("tracker.daemon")
 
@@ -44,6 +44,14 @@ def rekeyed_probes(old: Config, new: Config, watch: Watch) -> frozenset[str]:
     reloads.rekeyed`), which end their ``auth_failed`` within seconds."""
     refused = partial(watch.alerter.episode, kind=AUTH_FAILED)
     return frozenset(f"balance:{name}" for name in rekeyed(old, new, watch.paused, refused))
+
+
+def rethresholded_probes(old: Config, new: Config) -> frozenset[str]:
+    """Given the running config and the one a reload applies, return the balance
+    jobs the reload runs at once: those of the panels whose balance thresholds
+    it changes (:func:`tracker.rules.reloads.rethresholded`), so that a
+    ``balance_low`` a new threshold calls for comes within seconds."""
+    return frozenset(f"balance:{name}" for name in rethresholded(old, new))
 
 
 def anew_panels(old: Config, new: Config, tracker: Tracker) -> frozenset[str]:
@@ -74,7 +82,7 @@ class Generation:
     # no turn of the old generation's (what was learned of them is asked again).
     anew: frozenset[str] = frozenset()
     # Jobs a reload runs at once, whatever turn the old generation's had (the
-    # balance probe of a panel whose refused key it changed).
+    # balance probe of a panel whose refused key or balance thresholds it changed).
     due_now: frozenset[str] = frozenset()
     # A stop leaving its runs going past the bound: close at once what none of
     # them uses (Tracker.abandon: unsent alerts kept, the database closed).

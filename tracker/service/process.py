@@ -34,7 +34,7 @@ from tracker.rules.reloads import (
 )
 from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats, serve
-from tracker.service.handover import anew_panels, rekeyed_probes
+from tracker.service.handover import anew_panels, rekeyed_probes, rethresholded_probes
 from tracker.service.heartbeat import Heartbeat
 from tracker.service.lock import DatabaseLock
 from tracker.service.metrics import build_registry, take_snapshot
@@ -157,9 +157,10 @@ class Service(Startup, Heartbeat):
                 config, tracker.stop_event, tracker.clock, self.panel, self.stats.touch
             )
             tracker.warn_unconfigured()  # at start and at each reload: never silent
-            probes = anew = frozenset[str]()  # a refused key changed: its probe now
+            probes = anew = frozenset[str]()  # a refused key, a threshold changed: a probe now
             if (old := self._watch) is not None:  # a reload: an outage, a failing panel go on
                 probes = rekeyed_probes(self.config, config, old)
+                probes |= rethresholded_probes(self.config, config)
                 anew = anew_panels(self.config, config, tracker)  # a new url or key
                 tracker.watch.take_over(old)
             self._watch = tracker.watch
