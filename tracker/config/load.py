@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
@@ -115,23 +116,62 @@ def nested_too_deeply(data: object, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
-# tomllib's words for the slips of a config written by hand, and what to write
-# instead. The line itself is never said back: it may hold the API key.
+# tomllib's words for the slips of a config written by hand, what to write
+# instead (``{form}``: the form, with the key of the line when it is one of the
+# config's own, never the line nor its value: it may hold the API key), and
+# what to write when no "key =" comes before the slip on its line.
 _TOML_FIXES = (
-    ("Invalid value", 'write text in double quotes: name = "main", status_every = "5m"'),
-    ("Expected newline or end of document", 'write text in double quotes: status_every = "5m"'),
-    ("Cannot overwrite a value", "a key set twice in its table? keep one"),
-    ("Cannot declare", "a table written twice? merge them (each panel: its own [[panels]])"),
+    ("Invalid value", "write text in double quotes, as in {form}", ""),
+    (
+        "Expected newline or end of document",
+        "write text in double quotes, as in {form}",
+        "one setting or [table] per line?",
+    ),
+    ("Cannot overwrite a value", "a key set twice in its table? keep one", ""),
+    ("Cannot declare", "a table written twice? merge them (each panel: its own [[panels]])", ""),
 )
+_AT = re.compile(r"\(at line (\d+), column (\d+)\)$")
+# The key whose value the slip is in: the last "key =" before the column (in
+# an inline table too), and whether its value is an array.
+_KEY_BEFORE = re.compile(r"(?:^|[\s{,])([a-z_]+)\s*=\s*(\[?)[^=]*$")
+_MADE_UP = 'name = "main"'
 
 
-def _toml_fix(message: str) -> str:
-    """Given tomllib's message, return ": " and the fix of the slip it names,
-    or "" for one without a known fix."""
-    for words, fix in _TOML_FIXES:
+def _toml_fix(message: str, text: str) -> str:
+    """Given tomllib's message and the file's text, return ": " and the fix of
+    the slip it names, or "" for one without a known fix."""
+    for words, fix, keyless in _TOML_FIXES:
         if message.startswith(words):
-            return f": {fix}"
+            if (form := _quoted_form(message, text)) is None and keyless:
+                return f": {keyless}"
+            return ": " + fix.format(form=form or _MADE_UP)
     return ""
+
+
+def _quoted_form(message: str, text: str) -> str | None:
+    """Given tomllib's message and the file's text, return the form of a value
+    in quotes for the key the slip is at (``status_every = "..."``) when it is
+    one of the config's keys, else a made-up one (``name = "main"``); None when
+    no "key =" comes before the slip on its line."""
+    at = _AT.search(message)
+    lines = text.split("\n")  # tomllib counts lines by "\\n" alone
+    if at is None or not 0 < int(at[1]) <= len(lines):
+        return _MADE_UP
+    found = _KEY_BEFORE.search(lines[int(at[1]) - 1][: int(at[2]) - 1])
+    if found is None:
+        return None
+    if found[1] not in _config_keys():
+        return _MADE_UP
+    return f'{found[1]} = ["...", "..."]' if found[2] else f'{found[1]} = "..."'
+
+
+def _config_keys() -> set[str]:
+    """Return the keys of the config: those the packaged example sets or shows
+    commented out (it shows each one)."""
+    from importlib.resources import files  # a TOML slip only
+
+    example = files("tracker.data").joinpath("config.example.toml").read_text(encoding="utf-8")
+    return set(re.findall(r"^\s*(?:#\s*)?([a-z_]+)\s*=", example, re.M))
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -146,9 +186,10 @@ def read_toml(path: Path) -> dict[str, Any]:
             data = handle.read()
         # A UTF-8 byte order mark (Notepad's "UTF-8") is no TOML statement:
         # tomllib would say "Invalid statement (at line 1, column 1)".
-        parsed = tomllib.loads(data.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+        parsed = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{path}: invalid TOML: {exc}{_toml_fix(str(exc))}"]) from None
+        raise ConfigError([f"{path}: invalid TOML: {exc}{_toml_fix(str(exc), text)}"]) from None
     except RecursionError:  # tomllib parses nested values by recursion
         raise deep from None
     except UnicodeDecodeError:

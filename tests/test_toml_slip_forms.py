@@ -1,0 +1,60 @@
+"""A TOML slip's fix shows the form to write, not a value to copy.
+
+Ops56: ``status_every = 20s`` said ``...: write text in double quotes:
+status_every = "5m"``, which reads as the fix of the value (5m for 20s).
+The fix now shows the form with the line's own key and a placeholder
+(``status_every = "..."``), a made-up example when the key is none of the
+config's, and never the line or its value (it may be the API key)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli.main import main
+
+SECRET = "slip-key-Zx8Kq2Lm5"
+
+
+@pytest.mark.parametrize(
+    ("text", "fix"),
+    [
+        (
+            "[schedule]\nstatus_every = 20s\n",
+            'at line 2, column 18): write text in double quotes, as in status_every = "..."',
+        ),
+        ("[[panels]]\nname = main\n", 'write text in double quotes, as in name = "..."'),
+        (f"[[panels]]\nkey = {SECRET}\n", 'write text in double quotes, as in key = "..."'),
+        (
+            f"[alerts]\nnotify = [tgram://{SECRET}/1]\n",
+            'write text in double quotes, as in notify = ["...", "..."]',
+        ),
+        # A key of none of the config's (a typo): a made-up example, not it.
+        ("[schedule]\nstaus_every = 5m\n", 'write text in double quotes, as in name = "main"'),
+        # No "key =" before the slip: no quotes to add.
+        ('[database] path = "t.db"\n', "column 12): one setting or [table] per line?"),
+        (
+            f'[alerts]\nwebhook_url = "https://hooks.example/?{SECRET}=1" x\n',
+            "one setting or [table] per line?",
+        ),
+        (
+            '[schedule]\nstatus_every = "5m"\nstatus_every = "1m"\n',
+            "a key set twice in its table? keep one",
+        ),
+        ("[schedule]\n[database]\n[schedule]\n", "merge them (each panel: its own [[panels]])"),
+    ],
+)
+def test_a_toml_slip_shows_the_form_with_the_lines_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, fix: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    (tmp_path / "bad.toml").write_text(text)
+    result = CliRunner().invoke(main, ["--config", "bad.toml", "orders"])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "invalid TOML" in lines[0], result.output
+    assert lines[0].endswith(fix), lines[0]
+    assert SECRET not in result.output
