@@ -30,6 +30,7 @@ from tracker.rules.balance import (
     estimate_runway,
     in_currency,
     recover_level,
+    runway_value,
     same_currency,
 )
 from tracker.rules.capabilities import BALANCE, no_balance
@@ -223,8 +224,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         amount = safe_text(f"{money(info['balance'])}{currency}", CELL_WIDTH)
         click.echo(fitted(f"{name}: {amount}  (checked {moment(info['at'], screen)})", screen))
         click.echo(fitted(f"  state:  {_state(info, screen, config.path is None)}", screen, 10))
-        # describe() is written to stand alone in alerts ("runway unknown (...)").
-        runway = info["runway"]["text"].removeprefix("runway ")
+        runway = runway_value(info["runway"]["text"])  # "runway: unknown (...)"
         click.echo(fitted(f"  runway: {runway}", screen, 10))
         recent = [
             {"at": r["at"], "balance": _amount(r, info["currency"])}

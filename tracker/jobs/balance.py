@@ -42,6 +42,7 @@ from tracker.rules.balance import (
     in_currency,
     judge_balance,
     recover_level,
+    runway_value,
     same_currency,
 )
 from tracker.rules.capabilities import BALANCE, balance_due_again, refused_once, silent_witness
@@ -268,7 +269,7 @@ def _check(
         panel=panel.name,
         balance=str(answer.balance),
         currency=answer.currency,
-        runway=runway.describe(),
+        runway=runway_value(runway.describe()),  # runway="unknown (...)"
     )
     return True
 

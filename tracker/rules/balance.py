@@ -102,6 +102,13 @@ class Runway:
         return f"about {rough_duration(self.seconds_left)} left at {self.rate_per_day:.4g}/day"
 
 
+def runway_value(phrase: str) -> str:
+    """Given :meth:`Runway.describe`'s phrase, written to stand alone in an
+    alert ("runway unknown (...)"), return it to follow a "runway" label (the
+    log's ``runway=`` field, the CLI's ``runway:`` line): without the word again."""
+    return phrase.removeprefix("runway ")
+
+
 def estimate_runway(history: Sequence[tuple[datetime, float]], balance: float) -> Runway:
     """Given (at, balance) points in the order they were checked and the
     current balance, return the Runway.
