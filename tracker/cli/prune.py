@@ -105,7 +105,7 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
             if free_bytes(store):  # a prune before left it: still to give back
                 _free(store, config.database.path)
             return
-        _show(found)
+        _show(found, screen)
         if dry_run:
             click.echo("dry run: nothing deleted")
             return
@@ -125,12 +125,12 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
             stop()  # one come in the last batch: its rows said deleted before stopping
     except (KeyboardInterrupt, StoreError) as exc:
         click.echo("deleted before stopping (whole orders; the rest is kept):")
-        _show(done)
+        _show(done, screen)
         if isinstance(exc, KeyboardInterrupt):  # Ctrl-C: 130; SIGTERM: 143
             fail(*ending(exc))
         raise
     click.echo("deleted:")
-    _show(done)
+    _show(done, screen)
     _free(store, config.database.path)
 
 
@@ -159,6 +159,13 @@ def _header(cut: Cutoffs, older_than: str, panel: str | None, screen: Screen | N
     return lines
 
 
-def _show(counts: dict[str, int]) -> None:
-    for table, rows in counts.items():
+def _show(counts: dict[str, int], screen: Screen | None) -> None:
+    """Say the rows per table: on a terminal the tables with rows, then one line
+    for the others (none of their rows is touched); piped, every table, as
+    scripts have read it."""
+    shown = counts if screen is None else {t: rows for t, rows in counts.items() if rows}
+    for table, rows in shown.items():
         click.echo(f"  {table:<20} {rows:>9}")
+    if others := len(counts) - len(shown):
+        tables = "table" if others == 1 else f"{others} tables"
+        click.echo(f"  0 rows in the{' other' if shown else ''} {tables}")
