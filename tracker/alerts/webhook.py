@@ -24,6 +24,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -95,6 +96,7 @@ class WebhookSink:
         self._took: set[str] = set()  # the targets that took the alert just sent
         self._current: Alert | None = None  # the queued alert being sent
         self._outages = Outages()  # each target's failures told once a run of them
+        self._drops = Outages()  # the full queue's drops, told once a run of them too
         self._gone = False  # a close gave up on the thread: it keeps nothing after
         self.notified = 0
         self.notify_failed = 0
@@ -130,20 +132,24 @@ class WebhookSink:
     def send(self, alert: Alert) -> bool:
         """Queue an alert for posting; return False (and log) if the queue is
         full. An alert not queued (full, or the sink closing) is kept to be
-        sent later, as one no target took."""
+        sent later, as one no target took. A run of drops is told at warning
+        once, then at debug, and ends in one line as an alert is queued again."""
         if self._closing.is_set():
             self._keep(alert, "not sent: raised while the tracker was stopping")
             return False
         try:
             self._queue.put_nowait(alert)
-            return True
         except queue.Full:
             self.dropped += 1
             DELIVERIES.count(WEBHOOK, DROPPED, bool(self._url))  # per target, as sent/failed
             DELIVERIES.count(NOTIFY, DROPPED, len(self._targets))
-            log.warning("webhook_dropped", **named(alert), reason="queue full")
+            tell = log.warning if self._drops.failed(DROPPED) else log.debug
+            tell("webhook_dropped", **named(alert), reason="queue full")
             self._keep(alert, "not sent: the alert queue was full")
             return False
+        if dropped := self._drops.took(DROPPED):
+            log.info("webhook_queued_again", alert=alert.kind, dropped=dropped)
+        return True
 
     def _keep(self, alert: Alert, error: str) -> None:
         """Keep ``alert`` to be sent later to every target (see :meth:`send`)."""
@@ -242,7 +248,7 @@ class WebhookSink:
         """Try again the alerts kept from earlier failures that are due now;
         return True when more may be due at once."""
         assert self._keeper is not None
-        webhook = self._once if self._url else None
+        webhook = partial(self._posted, attempts=1) if self._url else None  # one try each
         return look(self._keeper, webhook, self._targets, self._stopping, self._back)
 
     def _stopping(self) -> bool:
@@ -295,10 +301,6 @@ class WebhookSink:
             log.info("webhook_recovered", target=target, failed=failed)
         elif failed:
             log.info("notify_recovered", target=target, failed=failed)
-
-    def _once(self, alert: Alert, late: str) -> str | None:
-        """POST an alert kept from an earlier failure: one attempt."""
-        return self._posted(alert, late, 1)
 
     def _posted(self, alert: Alert, late: str, attempts: int) -> str | None:
         """POST ``alert`` in at most ``attempts`` tries within its retry
