@@ -1,0 +1,21 @@
+"""The dashboard names orders tracked without --service as `report` does.
+
+Ops56: the scorecard's row of such orders read ``(unknown)`` where `report`
+on a terminal says ``main, service not recorded (tracked without
+--service)``; so did the labels of the outcomes and completion charts. Read
+from the dashboard's own queries, as datasette-dashboards runs them."""
+
+from __future__ import annotations
+
+from test_dashboard_cards import card, orders_db
+
+NOT_RECORDED = "service not recorded (tracked without --service)"
+
+
+def test_the_scorecard_and_its_charts_say_the_service_was_not_recorded(tmp_path):
+    db = orders_db(tmp_path / "t.db", [("main", 1, 2.5, "USD"), ("main", 2, 1.0, "USD")])
+    [row] = card(db, "services", "scorecard")
+    assert (row["Panel"], row["Service"], row["Orders"]) == ("main", NOT_RECORDED, 2)
+    for chart in ("outcomes", "completion"):
+        labels = {r["service"] for r in card(db, "services", chart)}
+        assert labels == {f"main · {NOT_RECORDED}"}, chart
