@@ -76,6 +76,12 @@ class KeyGate:
 
             self.alerter.update(panel, AUTH_FAILED, judge)
 
+    def refused_now(self) -> frozenset[str]:
+        """Return the panels paused now for a refused key (read from another
+        thread: the metrics endpoint's)."""
+        with self._lock:
+            return frozenset(self.paused)
+
     def _resumes(self, panel: str) -> str:
         """What resumes a paused panel, in the words of ``auth_failed``: its
         balance job's ``balance`` call, or a ``services`` call on a panel known

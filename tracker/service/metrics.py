@@ -35,9 +35,11 @@ from tracker import __version__
 from tracker.alerts.deliveries import DELIVERIES
 from tracker.errors import StoreError
 from tracker.panel.statuses import ACTIVE, ORDER_STATUSES, PAUSED, TERMINAL, metrics_status
+from tracker.rules.alerts import AUTH_FAILED
 from tracker.service.callstats import PREFIX, CallCounters, Histogram
 from tracker.service.jobstats import JobStats
 from tracker.service.metrics_runs import calls_families, jobs_families, late_families, new_family
+from tracker.store.alerts import open_episodes
 from tracker.store.orders import Store
 from tracker.store.outbox import undelivered_counts
 from tracker.store.readings import latest_balances, lost_counts
@@ -87,6 +89,7 @@ class Snapshot:
     undelivered: dict[str, int] | None = None  # alert deliveries kept, by state
     # Writes that waited long for the lock: by bucket of WAIT_BUCKETS, and their seconds.
     write_waits: tuple[tuple[int, ...], float] = ((0,) * (len(WAIT_BUCKETS) + 1), 0.0)
+    key_refused: frozenset[str] = frozenset()  # paused for the key, or auth_failed open
 
 
 def families(snap: Snapshot) -> list[Metric]:
@@ -114,6 +117,7 @@ def families(snap: Snapshot) -> list[Metric]:
         readable,
         open_orders,
         _lost(snap),
+        _key_refused(snap),
         balance,
         *calls_families(snap.calls),
         *late_families(snap.calls, snap.panels),
@@ -176,10 +180,27 @@ def _lost(snap: Snapshot) -> Metric:
     return family
 
 
+def _key_refused(snap: Snapshot) -> Metric:
+    family = new_family(
+        "gauge",
+        "panel_key_refused",
+        "1 while the panel refuses the API key (its jobs paused, or its auth_failed open), else 0.",
+        ["panel"],
+    )
+    for panel in sorted({*snap.panels, *snap.key_refused}):  # every configured panel
+        family.add_metric([panel], int(panel in snap.key_refused))
+    return family
+
+
 def take_snapshot(
-    reader: Store | None, calls: CallCounters, jobs: JobStats, panels: Iterable[str] = ()
+    reader: Store | None,
+    calls: CallCounters,
+    jobs: JobStats,
+    panels: Iterable[str] = (),
+    paused: Iterable[str] = (),
 ) -> Snapshot:
-    """Given a database reader and the live counters, return one scrape's numbers.
+    """Given a database reader, the live counters and the panels paused now
+    for a refused key, return one scrape's numbers.
 
     A database that cannot be read is reported (``database_readable 0``) and
     logged; the counters are still served.
@@ -188,12 +209,15 @@ def take_snapshot(
     balances: list[tuple[str, str, float]] | None = None
     lost: dict[str, int] | None = None
     undelivered: dict[str, int] | None = None
-    panels = tuple(panels)
+    panels, refused = tuple(panels), set(paused)
     if reader is not None:
         try:
             open_orders = reader.open_counts()
             balances = latest_balances(reader)
             lost = lost_counts(reader)
+            # Its auth_failed open: the key refused across a reload or a restart
+            # too, whose jobs run (unpaused) until the panel refuses it again.
+            refused.update(e["panel"] for e in open_episodes(reader) if e["kind"] == AUTH_FAILED)
         except StoreError as exc:
             log.warning("metrics_database_unreadable", error=str(exc))
         try:
@@ -207,9 +231,11 @@ def take_snapshot(
             balances = [b for b in balances if b[0] in panels]
         if lost is not None:
             lost = {panel: n for panel, n in lost.items() if panel in panels}
+        refused &= set(panels)
     counts, ran = calls.snapshot(panels or None), jobs.snapshot()
     sent, waits = DELIVERIES.snapshot(), WAITS.counts()
-    return Snapshot(open_orders, balances, counts, ran, panels, lost, sent, undelivered, waits)
+    found = (open_orders, balances, counts, ran, panels, lost, sent, undelivered, waits)
+    return Snapshot(*found, key_refused=frozenset(refused))
 
 
 class _Collector:

@@ -37,7 +37,7 @@ from tracker.service.daemon import Generation, JobStats, serve
 from tracker.service.handover import anew_panels, rekeyed_probes, rethresholded_probes
 from tracker.service.heartbeat import Heartbeat
 from tracker.service.lock import DatabaseLock
-from tracker.service.metrics import build_registry, take_snapshot
+from tracker.service.metrics import Snapshot, build_registry, take_snapshot
 from tracker.service.metrics_http import MetricsServer
 from tracker.service.notify import STATUS_EVERY, Notifier
 from tracker.service.once import stop_bound
@@ -107,11 +107,7 @@ class Service(Startup, Heartbeat):
             database = self.config.database
             self._reader = Store(database.path, busy_timeout=database.busy_timeout, migrate=False)
             if self.config.metrics.enabled:
-                registry = build_registry(
-                    lambda: take_snapshot(
-                        self._reader, self.calls, self.stats, [p.name for p in self.config.panels]
-                    )
-                )
+                registry = build_registry(self._snapshot)
                 listen = self.config.metrics
                 metrics = MetricsServer(listen.host, listen.port, registry)
         except BaseException:
@@ -136,6 +132,14 @@ class Service(Startup, Heartbeat):
             self._close(metrics)
             if self.failure is not None:  # every connection closed: a moved file's -wal kept
                 raise StoreError(self.failure + keep_orphaned_wal(self.config.database.path))
+
+    def _snapshot(self) -> Snapshot:
+        """One scrape's numbers (from the metrics endpoint's thread): the
+        configured panels', those paused now for a refused key among them."""
+        watch = self._watch
+        paused = watch.refused_now() if watch is not None else frozenset[str]()
+        names = [p.name for p in self.config.panels]
+        return take_snapshot(self._reader, self.calls, self.stats, names, paused)
 
     def _close(self, metrics: MetricsServer | None) -> None:
         if metrics is not None:
