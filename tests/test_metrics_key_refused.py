@@ -10,7 +10,6 @@ Read from what the daemon's metrics endpoint serves, the key in no label."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from test_metrics import parsed
+from waits import until
 
 from tracker.clock import utcnow
 from tracker.config.load import config_from_dict
@@ -37,7 +37,6 @@ pytestmark = pytest.mark.usefixtures("fresh_logs")
 
 WRONG = "refused-key-Tg7Yh2Nc5Wq"
 GOOD = "the-panels-own-key-Pk3Ls8"
-WAIT = 20.0
 BAD = 'smm_tracker_panel_key_refused{panel="bad"}'
 FINE = 'smm_tracker_panel_key_refused{panel="good"}'
 
@@ -49,13 +48,6 @@ def panels() -> Iterator[tuple[PanelServer, PanelServer]]:
         PanelServer(SimulatedPanel(key=GOOD)) as good,
     ):
         yield bad, good
-
-
-def _until(done: Any, what: str) -> None:
-    end = time.monotonic() + WAIT
-    while not done():
-        assert time.monotonic() < end, what
-        time.sleep(0.02)
 
 
 def test_the_gauge_is_1_while_the_key_is_refused_across_a_reload_then_0(
@@ -80,8 +72,8 @@ def test_the_gauge_is_1_while_the_key_is_refused_across_a_reload_then_0(
     try:
         scheduler.start(service._build(config(WRONG)))
         service._reader = Store(tmp_path / "t.db", migrate=False)
-        _until(lambda: service._watch.paused == {"bad"}, "never paused")
-        _until(lambda: not service.stats.busy(), "the first runs never ended")
+        until(lambda: service._watch.paused == {"bad"}, "never paused")
+        until(lambda: not service.stats.busy(), "the first runs never ended")
         got = scrape()
         assert (got[BAD], got[FINE]) == (1, 0)  # before: no such metric
         assert got['smm_tracker_api_failures_total{action="balance",panel="bad"}'] == 0
@@ -103,7 +95,7 @@ def test_the_gauge_is_1_while_the_key_is_refused_across_a_reload_then_0(
             episode = service._watch.alerter.episode("bad", AUTH_FAILED)
             return episode is not None and not episode.active and not service.stats.busy()
 
-        _until(recovered, "auth_failed never ended")
+        until(recovered, "auth_failed never ended")
         got = scrape()
         assert (got[BAD], got[FINE]) == (0, 0)
     finally:

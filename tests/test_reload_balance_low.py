@@ -10,7 +10,6 @@ rules); a reload that leaves them as they were keeps its turn."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
+from waits import until
 
 from tracker.config.load import config_from_dict
 from tracker.service.daemon import Scheduler
@@ -29,7 +29,6 @@ from tracker.sim.server import PanelServer, SimulatedPanel
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 
 KEY = "the-panels-own-key-Qw4Rt7Yz"
-WAIT = 20.0
 
 
 @pytest.fixture
@@ -50,13 +49,6 @@ def _config(tmp_path: Path, urls: tuple[str, str], balance: dict[str, Any], low:
     return config_from_dict(settings, base_dir=tmp_path, env={})
 
 
-def _until(done: Any, what: str) -> None:
-    end = time.monotonic() + WAIT
-    while not done():
-        assert time.monotonic() < end, what
-        time.sleep(0.02)
-
-
 def _reload(first: Any, second: Any) -> tuple[dict[str, bool], list[tuple[str, str]]]:
     """Start the daemon with ``first``, reload with ``second``; return for each
     panel whether its balance job ran at once after the reload, and the
@@ -68,8 +60,8 @@ def _reload(first: Any, second: Any) -> tuple[dict[str, bool], list[tuple[str, s
         with capture_logs() as logs:
             scheduler.start(service._build(first))
             for job in ("balance:one", "balance:two"):
-                _until(lambda job=job: service.stats.runs_by_job[job] > 0, f"{job} never ran")
-            _until(lambda: not service.stats.busy(), "the first runs never ended")
+                until(lambda job=job: service.stats.runs_by_job[job] > 0, f"{job} never ran")
+            until(lambda: not service.stats.busy(), "the first runs never ended")
             before = {name: service.stats.runs_by_job[f"balance:{name}"] for name in ("one", "two")}
             new = service._reload()
             assert new is not None
@@ -87,7 +79,7 @@ def _reload(first: Any, second: Any) -> tuple[dict[str, bool], list[tuple[str, s
                     return service.stats.runs_by_job[job] > before[name]
 
                 if turns[job] < 5 or job in scheduler._in_flight() or done():
-                    _until(lambda done=done: done() and not service.stats.busy(), "never ran")
+                    until(lambda done=done: done() and not service.stats.busy(), "never ran")
                 ran[name] = done()
     finally:
         scheduler.shutdown()
