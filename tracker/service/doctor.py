@@ -8,28 +8,21 @@ The database is only looked at, never created or migrated
 
 from __future__ import annotations
 
-import os
-import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tracker.alerts.deliveries import WEBHOOK
-from tracker.alerts.notify import target_name
 from tracker.clock import iso, utcnow
 from tracker.config.database import read_database as read_database_section
 from tracker.config.fields import Table
-from tracker.config.keys import KEY_FIELDS, key_file_path, looks_like_key, read_key
+from tracker.config.keys import KEY_FIELDS, read_key
 from tracker.config.load import config_from_dict, find_config_path, read_toml
 from tracker.config.model import DatabaseConfig, PanelConfig
 from tracker.errors import ConfigError
 from tracker.rules.balance_doctor import learned_checks
 from tracker.rules.capabilities import BALANCE
-from tracker.rules.counts import counted
 from tracker.rules.doctor import (
-    FAIL,
     OK,
     SKIP,
     Check,
@@ -48,12 +41,8 @@ from tracker.rules.not_answering import key_place
 from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
 from tracker.rules.refusal_doctor import held_out_checks
-from tracker.rules.secret_files import (
-    config_file_check,
-    key_file_check,
-    secret_file_check,
-    unit_database_check,
-)
+from tracker.rules.secret_files import unit_database_check
+from tracker.service.doctor_alerts import alert_targets, notify_checks, placed
 from tracker.service.doctor_database import (
     database_facts,
     database_mode_checks,
@@ -61,6 +50,7 @@ from tracker.service.doctor_database import (
     open_orders_by_panel,
     read_rows,
 )
+from tracker.service.doctor_files import key_file_checks, secret_file_checks
 from tracker.service.doctor_panels import call_panels, said_key
 from tracker.store.late_checks import backlog_query
 from tracker.store.outbox import UNDELIVERED_BY_TARGET
@@ -114,7 +104,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         notified, understood = notify_checks(config.alerts.notify, config.alerts.webhook_timeout)
         checks.extend(notified)
         targets = alert_targets(config.alerts.webhook_url, understood)
-        unread = _placed(config.alerts.notify) - targets  # configured, never sent to
+        unread = placed(config.alerts.notify) - targets  # configured, never sent to
         kept = config.alerts.redeliver_for > 0  # 0: those kept from before, given up at start
     if database is None:
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
@@ -131,8 +121,8 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
             checks.append(panel_check(name, source, skipped="fix its config problems first"))
         else:
             checks.append(answers[index])
-    checks.extend(_key_file_checks(data, path, env, [name for name, _s, _p in panels]))
-    checks.extend(_secret_file_checks(data, path, env))
+    checks.extend(key_file_checks(data, path, env, [name for name, _s, _p in panels]))
+    checks.extend(secret_file_checks(data, path, env))
     if database is not None:
         called = {name for name, _source, panel in panels if panel}
         checks.extend(learned_checks(learned, called))
@@ -168,57 +158,6 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
     return checks
 
 
-def notify_checks(urls: tuple[str, ...], timeout: float) -> tuple[list[Check], list[str]]:
-    """Given the ``[alerts] notify`` URLs, return a failure for each one Apprise
-    does not understand (the daemon only logs ``notify_target_invalid`` at
-    start, then never sends there), else one ok line (none without URLs); and
-    the names of the targets the daemon makes of them, as it makes them
-    (:func:`tracker.alerts.notify.targets`: those Apprise understands).
-    Nothing is sent: a check must not notify anyone."""
-    if not urls:
-        return [], []
-    from tracker.alerts.notify import NotifyTarget  # Apprise: only when configured
-
-    failed, made = [], []
-    for index, url in enumerate(urls):
-        try:
-            made.append(NotifyTarget(url, index, timeout=timeout).name)
-        except ValueError as exc:  # names the target by position and scheme only
-            failed.append(Check(FAIL, "alerts.notify", f"{exc}: no alert is sent there"))
-    if failed:
-        return failed, made
-    understood = f"{counted(len(urls), 'URL')} understood by Apprise (none sent)"
-    return [Check(OK, "alerts.notify", understood)], made
-
-
-def alert_targets(webhook_url: str, notify: list[str]) -> set[str]:
-    """Given ``[alerts]``' webhook URL and the names of the notify targets
-    the daemon makes (:func:`notify_checks`), return the targets it sends to
-    (``alert_deliveries.target``)."""
-    return set(notify) | ({WEBHOOK} if webhook_url else set())
-
-
-def _placed(urls: tuple[str, ...]) -> set[str]:
-    """The names of the ``[alerts] notify`` places, whether Apprise understands
-    their URL or not."""
-    return {target_name(index, url) for index, url in enumerate(urls)}
-
-
-def _key_file_checks(
-    data: dict[str, Any], path: Path, env: Mapping[str, str], names: list[str]
-) -> list[Check]:
-    """Return a warning for each panel whose key file every user may read."""
-    raw = data.get("panels")
-    found = []
-    for index, item in enumerate(raw if isinstance(raw, list) else []):
-        name = item.get("key_file") if isinstance(item, dict) else None
-        if not isinstance(name, str) or not name.strip() or looks_like_key(name.strip()):
-            continue
-        where = key_file_path(name.strip(), env, path.parent)
-        found.append(_file_mode_check(where, partial(key_file_check, names[index])))
-    return [check for check in found if check]
-
-
 def _key_places(
     data: dict[str, Any], panels: list[tuple[str, str | None, PanelConfig | None]]
 ) -> dict[str, str]:
@@ -232,40 +171,6 @@ def _key_places(
             name, source, _panel = panels[index]
             places[name] = key_place(index, given[0], source)
     return places
-
-
-def _secret_file_checks(data: dict[str, Any], path: Path, env: Mapping[str, str]) -> list[Check]:
-    """Return a warning for the alert URL files, and for the config itself
-    when it holds a key or an alert URL inline, that every user may read."""
-    alerts = data.get("alerts")
-    alerts = alerts if isinstance(alerts, dict) else {}
-    found = []
-    for key in ("webhook_url_file", "notify_file"):
-        name = alerts.get(key)
-        if isinstance(name, str) and name.strip():
-            where = key_file_path(name.strip(), env, path.parent)
-            found.append(
-                _file_mode_check(where, partial(secret_file_check, f"alerts.{key}", "file"))
-            )
-    panels = data.get("panels")
-    panels = panels if isinstance(panels, list) else []
-    inline = [
-        f"panels[{i}].key" for i, p in enumerate(panels) if isinstance(p, dict) and p.get("key")
-    ]
-    inline += [f"alerts.{key}" for key in ("webhook_url", "notify") if alerts.get(key)]
-    if inline:  # the secrets it holds itself, each said with where it moves
-        found.append(_file_mode_check(path, partial(config_file_check, inline=inline)))
-    return [check for check in found if check]
-
-
-def _file_mode_check(where: Path, judge: Callable[[Path, int], Check | None]) -> Check | None:
-    """Return ``judge(where, mode)`` for a regular file; None when it is missing,
-    unreadable (the config check says so) or not a regular file."""
-    try:
-        mode = os.stat(where).st_mode
-    except (OSError, ValueError):
-        return None
-    return judge(where, mode) if stat.S_ISREG(mode) else None
 
 
 def _database_alone(data: dict[str, Any], base_dir: Path) -> DatabaseConfig | None:
