@@ -395,7 +395,10 @@ def test_doctor_warns_of_alert_url_files_and_a_config_with_secrets_every_user_ma
         "warn alerts.notify_file",
         "warn config",
     ]
-    assert f"config file (it holds the API key in panels[0].key) {config} is readable" in lines[2]
+    assert (
+        f"config file {config} is readable by every user (mode 0644) and holds the API key "
+        "(panels[0].key): move panels[0].key to a key_file"
+    ) in lines[2]
     # The unit's service user reads the config itself: chmod 600 would stop it.
     assert f"chmod 600 {config}" not in lines[2]
     assert "move panels[0].key to a key_file (chmod 600 it;" in lines[2]
@@ -423,13 +426,26 @@ def test_a_config_every_user_may_read_names_the_secret_it_holds(tmp_path):
     result = CliRunner().invoke(main, ["--config", str(config), "doctor"], env={"COLUMNS": "400"})
     [line] = [line for line in result.output.splitlines() if line.startswith("warn config")]
     assert line == (
-        "warn config: config file (it holds the webhook URL in alerts.webhook_url and the "
-        f"notify URLs in alerts.notify) {config} is readable by every user (mode 0644): move "
+        f"warn config: config file {config} is readable by every user (mode 0644) and holds "
+        "the webhook URL (alerts.webhook_url) and the notify URLs (alerts.notify): move "
         "alerts.webhook_url to alerts.webhook_url_file, alerts.notify to alerts.notify_file "
         "(chmod 600 them; under the unit, LoadCredential= hands the service a copy); a chmod "
         "600 config is unreadable to the unit's own user"
     )
     assert "T0KEN" not in result.output and "AAbbCCdd" not in result.output
+
+
+def test_a_config_holding_three_secrets_names_each_after_its_path():
+    from tracker.rules.secret_files import config_file_check
+
+    inline = ["panels[0].key", "alerts.webhook_url", "alerts.notify"]
+    check = config_file_check(Path("/srv/t.toml"), 0o100644, inline)
+    assert check is not None and check.line().startswith(
+        "warn config: config file /srv/t.toml is readable by every user (mode 0644) and holds "
+        "the API key (panels[0].key), the webhook URL (alerts.webhook_url) and the notify URLs "
+        "(alerts.notify): move panels[0].key to a key_file, alerts.webhook_url to "
+        "alerts.webhook_url_file, alerts.notify to alerts.notify_file (chmod 600 them;"
+    )
 
 
 def test_a_database_on_a_full_disk_fails_its_check(doctor, tmp_path, monkeypatch):

@@ -50,13 +50,14 @@ def config_file_check(path: Path, mode: int, inline: Sequence[str]) -> Check | N
     if not mode & 0o004 or not inline:
         return None
     moved = [(key, *_MOVED[key.rpartition(".")[2]]) for key in inline]
-    holds = " and ".join(f"{what} in {key}" for key, what, _to in moved)
+    said = [f"{what} ({key})" for key, what, _to in moved]  # "A, B and C"
+    holds = " and ".join([", ".join(said[:-1]), said[-1]] if len(said) > 1 else said)
     moves = ", ".join(f"{key} to {to}" for key, _what, to in moved)
     return Check(
         WARN,
         "config",
-        f"config file (it holds {holds}) {path} is readable by every user (mode "
-        f"{mode & 0o7777:04o}): move {moves} (chmod 600 {'them' if len(moved) > 1 else 'it'}; "
+        f"config file {path} is readable by every user (mode {mode & 0o7777:04o}) and holds "
+        f"{holds}: move {moves} (chmod 600 {'them' if len(moved) > 1 else 'it'}; "
         "under the unit, LoadCredential= hands the service a copy); a chmod 600 config is "
         "unreadable to the unit's own user",
     )
