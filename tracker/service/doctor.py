@@ -51,6 +51,7 @@ from tracker.service.doctor_database import (
     read_rows,
 )
 from tracker.service.doctor_files import key_file_checks, secret_file_checks
+from tracker.service.doctor_listen import listen_checks
 from tracker.service.doctor_panels import call_panels, said_key
 from tracker.store.late_checks import backlog_query
 from tracker.store.outbox import UNDELIVERED_BY_TARGET
@@ -91,6 +92,7 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         targets = None  # the alert targets configured: not known
         unread: set[str] = set()
         kept = True  # alerts.redeliver_for not known: as by default
+        metrics = None  # [metrics] not known: its address checked with a valid config
     else:
         checks = config_checks(path, [], len(config.panels))
         timeouts = {p.name: p.timeout for p in config.panels}
@@ -106,12 +108,15 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         targets = alert_targets(config.alerts.webhook_url, understood)
         unread = placed(config.alerts.notify) - targets  # configured, never sent to
         kept = config.alerts.redeliver_for > 0  # 0: those kept from before, given up at start
+        metrics = config.metrics  # the endpoint's address: said after the database
     if database is None:
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
         checks.append(database_check(database_facts(database.path)))
         unit = unit_database_check(path, database.path)
         checks.extend(database_mode_checks(database.path) + ([unit] if unit else []))
+    if metrics is not None and database is not None:  # the daemon's start: database, endpoint
+        checks.extend(listen_checks(metrics, database.path))
     urls = {name: panel.url for name, _source, panel in panels if panel}
     learned = learned_unsupported(database.path, urls) if database is not None else []
     no_balance = {panel for panel, action, *_learned in learned if action == BALANCE}

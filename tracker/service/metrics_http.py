@@ -110,10 +110,10 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = BACKLOG
     registry: CollectorRegistry
 
-    def __init__(self, address: tuple[str, int], handler: type[_Handler]):
+    def __init__(self, address: tuple[str, int], handler: type[_Handler], bind: bool = True):
         self.slots = threading.BoundedSemaphore(CLIENTS)
         self.closing = threading.Event()
-        super().__init__(address, handler)
+        super().__init__(address, handler, bind)
 
     def get_request(self) -> tuple[socket.socket, Any]:
         # A connection is taken only with a slot for it: those beyond wait in
@@ -170,14 +170,11 @@ class MetricsServer:
     """
 
     def __init__(self, host: str, port: int, registry: CollectorRegistry):
-        cls = _Server6 if ":" in host else _Server
         try:
-            # An empty host means every IPv4 interface; "[::]:PORT" for IPv6 too.
-            self._httpd = cls((host or "0.0.0.0", port), _Handler)
+            self._httpd = _server(host, port)
         except OSError as exc:
-            shown = f"[{host}]:{port}" if ":" in host else f"{host or '*'}:{port}"
             raise TrackerError(
-                f"metrics.listen {shown}: cannot listen ({exc.strerror or exc})"
+                f"metrics.listen {shown_address(host, port)}: cannot listen ({exc.strerror or exc})"
             ) from None
         self._httpd.registry = registry
         self.port = int(self._httpd.server_address[1])
@@ -195,3 +192,32 @@ class MetricsServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+
+
+def _server(host: str, port: int, *, bind: bool = True) -> _Server:
+    """The endpoint's server for host and port, bound and listening (``bind``
+    False: its socket made, with the options the daemon's has, not bound)."""
+    cls = _Server6 if ":" in host else _Server
+    # An empty host means every IPv4 interface; "[::]:PORT" for IPv6 too.
+    return cls((host or "0.0.0.0", port), _Handler, bind)
+
+
+def shown_address(host: str, port: int) -> str:
+    """Host and port as the endpoint's lines say them: "[::1]:9464", "*:9464"."""
+    return f"[{host}]:{port}" if ":" in host else f"{host or '*'}:{port}"
+
+
+def bind_failure(host: str, port: int) -> OSError | None:
+    """Bind host and port as the daemon's endpoint does (the same socket, the
+    same options), without listening, and let it go at once: return the error
+    the daemon's start would meet there (a port another program listens on,
+    a host not found or not this machine's), None when it is free. For
+    ``doctor``: a socket only bound holds off no daemon starting meanwhile."""
+    server = _server(host, port, bind=False)
+    try:
+        server.server_bind()
+    except OSError as exc:
+        return exc
+    finally:
+        server.server_close()
+    return None

@@ -1,0 +1,111 @@
+"""doctor's line about `[metrics] listen`: the address bound a moment as the
+daemon binds it, then let go. A port another program holds made `run` exit 1
+at start (and systemd give up after its restarts) while doctor said all was
+well; one the daemon of this config holds is its own, not a failure."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+from click.testing import CliRunner
+from ports import free_port
+
+from tracker.cli.main import main
+from tracker.service.lock import DatabaseLock
+from tracker.sim.server import PanelServer, SimulatedPanel
+
+KEY = "doctor-listen-key-123456"
+
+
+@pytest.fixture
+def doctor(tmp_path, monkeypatch):
+    server = PanelServer(SimulatedPanel(key=KEY, seed=1)).start()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    monkeypatch.setenv("SIM_KEY", KEY)
+
+    def run(listen: str) -> tuple[int, list[str]]:
+        (tmp_path / "tracker.toml").write_text(
+            f'[database]\npath = "t.db"\n[[panels]]\nname = "sim"\nurl = "{server.url}"\n'
+            f'key_env = "SIM_KEY"\n[metrics]\nlisten = "{listen}"\n'
+        )
+        result = CliRunner().invoke(main, ["doctor"], env={"COLUMNS": "400"})
+        assert "Traceback" not in result.output
+        return result.exit_code, [line for line in result.output.splitlines() if "metrics" in line]
+
+    yield run
+    server.stop()
+
+
+@pytest.fixture
+def taken():
+    """A port another program listens on (127.0.0.1)."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        yield other.getsockname()[1]
+
+
+def test_a_port_another_program_listens_on_fails(doctor, taken):
+    code, lines = doctor(f"127.0.0.1:{taken}")
+    assert code == 1
+    assert lines == [
+        f"FAIL metrics.listen: 127.0.0.1:{taken}: cannot listen (Address already in use): run "
+        "exits 1 at start; another program listens there (a second smm-tracker, another "
+        f"exporter: `ss -ltnp 'sport = :{taken}'` names it): stop it, or set metrics.listen "
+        "to another port"
+    ]
+
+
+def test_a_free_port_is_ok_and_let_go_at_once(doctor):
+    port = free_port()
+    code, lines = doctor(f"127.0.0.1:{port}")
+    assert code == 0
+    assert lines == [f"ok   metrics.listen: 127.0.0.1:{port} is free: run can listen there"]
+    with socket.socket() as daemon:  # the daemon's start finds it free after doctor
+        daemon.bind(("127.0.0.1", port))
+        daemon.listen()
+
+
+def test_the_daemons_own_port_beside_it_is_a_warning(doctor, tmp_path, taken):
+    # doctor run beside the daemon it checks: the port taken, the database's
+    # lock held by a `run`: its own endpoint, not a failure.
+    with DatabaseLock(tmp_path / "t.db"):
+        code, lines = doctor(f"127.0.0.1:{taken}")
+    assert code == 0
+    [line] = lines
+    assert line.startswith(
+        f"warn metrics.listen: 127.0.0.1:{taken} is in use, and the smm-tracker daemon "
+        f"(pid {os.getpid()}) runs on this config's database: its own endpoint, most likely, "
+        "not a failure;"
+    )
+
+
+def test_a_run_once_holding_the_database_serves_no_endpoint(doctor, tmp_path, taken):
+    with DatabaseLock(tmp_path / "t.db", once=True):
+        code, lines = doctor(f"127.0.0.1:{taken}")
+    assert code == 1 and lines[0].startswith(f"FAIL metrics.listen: 127.0.0.1:{taken}: cannot")
+
+
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [
+        ("nosuch.invalid", "host nosuch.invalid not found: "),
+        ("192.0.2.1", "192.0.2.1 is not an address of this machine: "),  # TEST-NET-1
+    ],
+)
+def test_a_host_not_found_or_not_this_machines_is_said(doctor, host, why):
+    code, [line] = doctor(f"{host}:9464")
+    assert code == 1
+    assert line.startswith(f"FAIL metrics.listen: {host}:9464: cannot listen ({why}")
+    assert line.endswith(
+        "run exits 1 at start; set metrics.listen to an address of this machine: "
+        "127.0.0.1:9464 (loopback) or 0.0.0.0:9464 (every interface)"
+    )
+
+
+def test_no_line_without_an_endpoint(doctor):
+    code, lines = doctor("")
+    assert code == 0 and lines == []

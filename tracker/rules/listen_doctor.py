@@ -1,0 +1,70 @@
+"""doctor's line about ``[metrics] listen``: whether ``run`` can listen there.
+
+The address is bound a moment the way the daemon binds it
+(:func:`tracker.service.metrics_http.bind_failure`); here only its outcome
+is judged. A port taken by another program fails: ``run`` exits 1 at start,
+and under the unit's ``Restart=on-failure`` systemd gives up after a few
+tries. One taken while the daemon runs on this config's database is most
+likely its own endpoint (doctor may run beside it): a ``warn``. Apart from
+:mod:`tracker.rules.doctor`, at its size limit. No I/O.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+from tracker.rules.doctor import FAIL, OK, WARN, Check
+
+NAME = "metrics.listen"
+
+
+def listen_check(
+    host: str, port: int, shown: str, failure: OSError | None, daemon: int | None = None
+) -> Check:
+    """Given ``[metrics] listen``'s host and port, the address as the
+    daemon's lines say it ("127.0.0.1:9464"), the error binding it met (None:
+    it is free) and, when a daemon runs on this config's database, its PID
+    (0: not known; None: none runs), return the line."""
+    if failure is None:
+        return Check(OK, NAME, f"{shown} is free: run can listen there")
+    local = (
+        f"set {NAME} to an address of this machine: 127.0.0.1:{port} (loopback) or "
+        f"0.0.0.0:{port} (every interface)"
+    )
+    if isinstance(failure, socket.gaierror):
+        why = f"host {host} not found: {failure.strerror or failure}"
+        return _failed(shown, why, local)
+    code = failure.errno
+    if code == errno.EADDRNOTAVAIL:
+        why = f"{host} is not an address of this machine: {failure.strerror}"
+        return _failed(shown, why, local)
+    said = failure.strerror or str(failure)
+    if code == errno.EADDRINUSE and daemon is not None:
+        at = f" (pid {daemon})" if daemon else ""
+        return Check(
+            WARN,
+            NAME,
+            f"{shown} is in use, and the smm-tracker daemon{at} runs on this config's "
+            "database: its own endpoint, most likely, not a failure; were it another "
+            "program's (metrics.listen changed since the daemon started: a reload does not "
+            f"apply it), the daemon's restart would fail there: `ss -ltnp 'sport = :{port}'` "
+            "names the program listening",
+        )
+    if code == errno.EADDRINUSE:
+        fix = (
+            "another program listens there (a second smm-tracker, another exporter: "
+            f"`ss -ltnp 'sport = :{port}'` names it): stop it, or set {NAME} to another port"
+        )
+        return _failed(shown, said, fix)
+    if code == errno.EACCES and port < 1024:
+        return _failed(
+            shown, said, f"a port below 1024 needs root: set {NAME} to a port above 1023"
+        )
+    return _failed(shown, said, "")
+
+
+def _failed(shown: str, why: str, fix: str) -> Check:
+    """The FAIL line: the daemon's own words, that its start fails, the fix."""
+    said = f"{shown}: cannot listen ({why}): run exits 1 at start"
+    return Check(FAIL, NAME, f"{said}; {fix}" if fix else said)
