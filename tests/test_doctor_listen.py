@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from click.testing import CliRunner
@@ -71,7 +73,8 @@ def test_a_free_port_is_ok_and_let_go_at_once(doctor):
 
 def test_the_daemons_own_port_beside_it_is_a_warning(doctor, tmp_path, taken):
     # doctor run beside the daemon it checks: the port taken, the database's
-    # lock held by a `run`: its own endpoint, not a failure.
+    # lock held by a `run`, nothing answering /metrics there (a daemon too
+    # busy to answer, or another program): most likely its own, a warning.
     with DatabaseLock(tmp_path / "t.db"):
         code, lines = doctor(f"127.0.0.1:{taken}")
     assert code == 0
@@ -81,6 +84,37 @@ def test_the_daemons_own_port_beside_it_is_a_warning(doctor, tmp_path, taken):
         f"(pid {os.getpid()}) runs on this config's database: its own endpoint, most likely, "
         "not a failure;"
     )
+
+
+def test_the_daemons_own_endpoint_answering_there_is_ok(doctor, tmp_path):
+    # Beside the daemon, the port answers /metrics with the tracker's own
+    # metrics: its endpoint, said ok (a warn at every doctor run beside a
+    # healthy daemon taught the reader to skip warnings).
+    class Metrics(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            body = b"# TYPE smm_tracker_up gauge\nsmm_tracker_up 1.0\n"
+            self.send_response(200 if self.path == "/metrics" else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Metrics)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        with DatabaseLock(tmp_path / "t.db"):
+            code, lines = doctor(f"127.0.0.1:{port}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 0
+    assert lines == [
+        f"ok   metrics.listen: 127.0.0.1:{port}: the running daemon (pid {os.getpid()}) "
+        "serves its metrics there"
+    ]
 
 
 def test_a_run_once_holding_the_database_serves_no_endpoint(doctor, tmp_path, taken):

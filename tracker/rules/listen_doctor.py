@@ -5,7 +5,8 @@ The address is bound a moment the way the daemon binds it
 is judged. A port taken by another program fails: ``run`` exits 1 at start,
 and under the unit's ``Restart=on-failure`` systemd gives up after a few
 tries. One taken while the daemon runs on this config's database is most
-likely its own endpoint (doctor may run beside it): a ``warn``. Apart from
+likely its own endpoint (doctor may run beside it): ``ok`` when its
+``/metrics`` answers with the tracker's own metrics, else a ``warn``. Apart from
 :mod:`tracker.rules.doctor`, at its size limit. No I/O.
 """
 
@@ -20,12 +21,19 @@ NAME = "metrics.listen"
 
 
 def listen_check(
-    host: str, port: int, shown: str, failure: OSError | None, daemon: int | None = None
+    host: str,
+    port: int,
+    shown: str,
+    failure: OSError | None,
+    daemon: int | None = None,
+    *,
+    ours: bool = False,
 ) -> Check:
     """Given ``[metrics] listen``'s host and port, the address as the
     daemon's lines say it ("127.0.0.1:9464"), the error binding it met (None:
-    it is free) and, when a daemon runs on this config's database, its PID
-    (0: not known; None: none runs), return the line."""
+    it is free), when a daemon runs on this config's database its PID (0:
+    not known; None: none runs), and whether the address answers with the
+    tracker's own metrics (``ours``), return the line."""
     if failure is None:
         return Check(OK, NAME, f"{shown} is free: run can listen there")
     local = (
@@ -42,6 +50,8 @@ def listen_check(
     said = failure.strerror or str(failure)
     if code == errno.EADDRINUSE and daemon is not None:
         at = f" (pid {daemon})" if daemon else ""
+        if ours:
+            return Check(OK, NAME, f"{shown}: the running daemon{at} serves its metrics there")
         return Check(
             WARN,
             NAME,

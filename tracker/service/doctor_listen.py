@@ -1,7 +1,8 @@
 """``smm-tracker doctor``'s look at ``[metrics] listen``: the address bound a
 moment as the daemon binds it and let go at once, and, when it is taken,
-whether the daemon of this config's database runs (its lock file says so);
-:mod:`tracker.rules.listen_doctor` judges what is found."""
+whether the daemon of this config's database runs (its lock file says so)
+and whether what listens there answers ``/metrics`` with the tracker's own
+metrics; :mod:`tracker.rules.listen_doctor` judges what is found."""
 
 from __future__ import annotations
 
@@ -29,4 +30,32 @@ def listen_checks(metrics: MetricsConfig, database: Path) -> list[Check]:
         if found is not None and found[1] != ONCE:
             daemon = found[0] or 0
     shown = shown_address(metrics.host, metrics.port)
-    return [listen_check(metrics.host, metrics.port, shown, failure, daemon)]
+    ours = daemon is not None and serves_ours(metrics.host, metrics.port)
+    return [listen_check(metrics.host, metrics.port, shown, failure, daemon, ours=ours)]
+
+
+SCRAPE_TIMEOUT = 2.0  # seconds for the whole look: a loopback answer is at once
+OURS = b"smm_tracker_"  # every metric the daemon serves is named so
+
+
+def serves_ours(host: str, port: int) -> bool:
+    """Return True when ``/metrics`` at host and port (the wildcard hosts
+    asked on loopback) answers 200 with the tracker's own metrics in its
+    first 64 KiB: the daemon's endpoint, not another program's."""
+    import httpx
+
+    near = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    url = f"http://[{near}]:{port}/metrics" if ":" in near else f"http://{near}:{port}/metrics"
+    try:  # no proxy from the environment: the address is this machine's
+        with httpx.Client(timeout=SCRAPE_TIMEOUT, trust_env=False) as client:
+            with client.stream("GET", url) as answer:
+                if answer.status_code != 200:
+                    return False
+                head = b""
+                for chunk in answer.iter_bytes():
+                    head += chunk
+                    if OURS in head or len(head) >= 65536:
+                        break
+                return OURS in head
+    except (httpx.HTTPError, OSError):
+        return False
