@@ -140,6 +140,38 @@ def test_a_host_not_found_or_not_this_machines_is_said(doctor, host, why):
     )
 
 
+def test_checked_when_another_section_is_not_valid(tmp_path, monkeypatch, taken):
+    # A config failing validation elsewhere (here [schedule]) had no
+    # metrics.listen line at all, where the database and panels were checked.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    (tmp_path / "tracker.toml").write_text(
+        '[database]\npath = "t.db"\n[schedule]\nstatus_every = "soon"\n'
+        f'[metrics]\nlisten = "127.0.0.1:{taken}"\n'
+    )
+    result = CliRunner().invoke(main, ["doctor"], env={"COLUMNS": "400"})
+    assert "Traceback" not in result.output and result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if "metrics.listen" in line]
+    assert lines == [
+        f"FAIL metrics.listen: 127.0.0.1:{taken}: cannot listen (Address already in use): run "
+        "exits 1 at start; another program listens there (a second smm-tracker, another "
+        f"exporter: `ss -ltnp 'sport = :{taken}'` names it): stop it, or set metrics.listen "
+        "to another port"
+    ]
+
+
+def test_not_checked_when_its_own_section_is_not_valid(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    (tmp_path / "tracker.toml").write_text(
+        '[database]\npath = "t.db"\n[metrics]\nlisten = "nowhere"\n'
+    )
+    result = CliRunner().invoke(main, ["doctor"], env={"COLUMNS": "400"})
+    assert "Traceback" not in result.output and result.exit_code == 1
+    assert [line for line in result.output.splitlines() if "metrics.listen:" in line] == []
+    assert "metrics.listen" in result.output  # the config problem names it
+
+
 def test_no_line_without_an_endpoint(doctor):
     code, lines = doctor("")
     assert code == 0 and lines == []

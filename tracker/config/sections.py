@@ -76,7 +76,7 @@ def build_config(
         refill=_refill(tables["refill"], base_dir, env),
         balance=_balance(tables["balance"]),
         alerts=_alerts(tables["alerts"], base_dir, env, resolve_keys),
-        metrics=_metrics(tables["metrics"]),
+        metrics=read_metrics(tables["metrics"]),
         logging=_logging(tables["logging"]),
         automation=read_automation(tables["automation"], names if known else None),
     )
@@ -272,7 +272,8 @@ def _alerts(t: Table, base_dir: Path, env: Mapping[str, str], resolve: bool) -> 
     )
 
 
-def _metrics(t: Table) -> MetricsConfig:
+def read_metrics(t: Table) -> MetricsConfig:
+    """Given the ``[metrics]`` table, return its settings (none where a value is wrong)."""
     listen = t.string("listen", "").strip()
     if not listen:
         return MetricsConfig()

@@ -8,17 +8,18 @@ The database is only looked at, never created or migrated
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tracker.clock import iso, utcnow
 from tracker.config.database import read_database as read_database_section
 from tracker.config.fields import Table
 from tracker.config.keys import KEY_FIELDS, read_key
 from tracker.config.load import config_from_dict, find_config_path, read_toml
-from tracker.config.model import DatabaseConfig, PanelConfig
+from tracker.config.model import PanelConfig
+from tracker.config.sections import read_metrics
 from tracker.errors import ConfigError
 from tracker.rules.balance_doctor import learned_checks
 from tracker.rules.capabilities import BALANCE
@@ -72,9 +73,9 @@ _AMBIGUOUS = (
 def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
     """Given ``--config`` and the environment, return every check's result, in order.
 
-    A broken config still gets its database and panels checked wherever their
-    own sections are valid: one panel's missing key must not hide another
-    panel's answer.
+    A broken config still gets its database, metrics address and panels
+    checked wherever their own sections are valid: one panel's missing key
+    must not hide another panel's answer.
     """
     try:
         path = find_config_path(explicit, env)
@@ -87,12 +88,12 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks = config_checks(path, exc.problems, 0)
         refill = None  # its window unknown: the refill rounds' line waits for the config
         late = None  # its moments unknown, as the refill rounds' window
-        database = _database_alone(data, path.parent)
+        database = _alone(data, "database", lambda t: read_database_section(t, path.parent))
         panels = _panels_alone(data, path, env)
         targets = None  # the alert targets configured: not known
         unread: set[str] = set()
         kept = True  # alerts.redeliver_for not known: as by default
-        metrics = None  # [metrics] not known: its address checked with a valid config
+        metrics = _alone(data, "metrics", read_metrics)  # None: [metrics] not valid
     else:
         checks = config_checks(path, [], len(config.panels))
         timeouts = {p.name: p.timeout for p in config.panels}
@@ -178,14 +179,18 @@ def _key_places(
     return places
 
 
-def _database_alone(data: dict[str, Any], base_dir: Path) -> DatabaseConfig | None:
-    """Return the [database] section when it is valid on its own, else None."""
+_Section = TypeVar("_Section")
+
+
+def _alone(data: dict[str, Any], name: str, read: Callable[[Table], _Section]) -> _Section | None:
+    """Return the section ``name`` read by ``read`` when it is valid on its
+    own, else None."""
     problems: list[str] = []
-    raw = data.get("database")
-    table = Table({} if raw is None else raw, "database", problems)
-    database = read_database_section(table, base_dir)
+    raw = data.get(name)
+    table = Table({} if raw is None else raw, name, problems)
+    section = read(table)
     table.finish()
-    return None if problems else database
+    return None if problems else section
 
 
 def _panels_alone(
