@@ -326,6 +326,57 @@ def test_a_taken_port_is_one_clear_error():
             MetricsServer("127.0.0.1", port, build_registry(lambda: fixed_snapshot()))
 
 
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [
+        ("nosuch.invalid", "host nosuch.invalid not found: "),
+        ("192.0.2.1", "192.0.2.1 is not an address of this machine: "),  # TEST-NET-1
+    ],
+)
+def test_the_daemons_start_says_a_host_not_found_or_not_this_machines(host, why):
+    # The daemon said only "cannot listen (Name or service not known)" where
+    # doctor named the host and the fix: the same words now.
+    with pytest.raises(TrackerError) as raised:
+        MetricsServer(host, 9464, build_registry(lambda: fixed_snapshot()))
+    said = str(raised.value)
+    assert said.startswith(f"metrics.listen {host}:9464: cannot listen ({why}")
+    assert said.endswith(
+        "); set metrics.listen to an address of this machine: "
+        "127.0.0.1:9464 (loopback) or 0.0.0.0:9464 (every interface)"
+    )
+
+
+def test_the_daemons_start_says_a_low_port_needs_root(monkeypatch):
+    import errno
+
+    from tracker.service import metrics_http
+
+    def refused(host: str, port: int) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(metrics_http, "_server", refused)  # tests may run as root
+    with pytest.raises(TrackerError) as raised:
+        MetricsServer("127.0.0.1", 80, build_registry(lambda: fixed_snapshot()))
+    assert str(raised.value) == (
+        "metrics.listen 127.0.0.1:80: cannot listen (Permission denied); a port below 1024 "
+        "needs root: set metrics.listen to a port above 1023"
+    )
+
+
+def test_the_daemons_start_says_what_to_do_about_a_taken_port():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(TrackerError) as raised:
+            MetricsServer("127.0.0.1", port, build_registry(lambda: fixed_snapshot()))
+    assert str(raised.value) == (
+        f"metrics.listen 127.0.0.1:{port}: cannot listen (Address already in use); another "
+        "program listens there (a second smm-tracker, another exporter: "
+        f"`ss -ltnp 'sport = :{port}'` names it): stop it, or set metrics.listen to another port"
+    )
+
+
 def test_the_question_for_a_panels_no_such_action_words_is_labelled_probe(tmp_path):
     # Whether a refused refill means the panel lacks the action is asked with
     # an action no panel has; its calls were labelled with that made-up name,

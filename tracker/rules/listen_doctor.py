@@ -7,7 +7,8 @@ and under the unit's ``Restart=on-failure`` systemd gives up after a few
 tries. One taken while the daemon runs on this config's database is most
 likely its own endpoint (doctor may run beside it): ``ok`` when its
 ``/metrics`` answers with the tracker's own metrics, else a ``warn``. Apart from
-:mod:`tracker.rules.doctor`, at its size limit. No I/O.
+:mod:`tracker.rules.doctor`, at its size limit. The daemon's start message
+says the same words (:func:`listen_problem`). No I/O.
 """
 
 from __future__ import annotations
@@ -36,19 +37,7 @@ def listen_check(
     tracker's own metrics (``ours``), return the line."""
     if failure is None:
         return Check(OK, NAME, f"{shown} is free: run can listen there")
-    local = (
-        f"set {NAME} to an address of this machine: 127.0.0.1:{port} (loopback) or "
-        f"0.0.0.0:{port} (every interface)"
-    )
-    if isinstance(failure, socket.gaierror):
-        why = f"host {host} not found: {failure.strerror or failure}"
-        return _failed(shown, why, local)
-    code = failure.errno
-    if code == errno.EADDRNOTAVAIL:
-        why = f"{host} is not an address of this machine: {failure.strerror}"
-        return _failed(shown, why, local)
-    said = failure.strerror or str(failure)
-    if code == errno.EADDRINUSE and daemon is not None:
+    if failure.errno == errno.EADDRINUSE and daemon is not None:
         at = f" (pid {daemon})" if daemon else ""
         if ours:
             return Check(OK, NAME, f"{shown}: the running daemon{at} serves its metrics there")
@@ -61,17 +50,33 @@ def listen_check(
             f"apply it), the daemon's restart would fail there: `ss -ltnp 'sport = :{port}'` "
             "names the program listening",
         )
+    why, fix = listen_problem(host, port, failure)
+    return _failed(shown, why, fix)
+
+
+def listen_problem(host: str, port: int, failure: OSError) -> tuple[str, str]:
+    """Given the address's host and port and the error binding it met, return
+    (why it cannot listen, the fix or ""): the words both doctor's line and
+    the daemon's start message say."""
+    local = (
+        f"set {NAME} to an address of this machine: 127.0.0.1:{port} (loopback) or "
+        f"0.0.0.0:{port} (every interface)"
+    )
+    if isinstance(failure, socket.gaierror):
+        return f"host {host} not found: {failure.strerror or failure}", local
+    code = failure.errno
+    if code == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine: {failure.strerror}", local
+    said = failure.strerror or str(failure)
     if code == errno.EADDRINUSE:
         fix = (
             "another program listens there (a second smm-tracker, another exporter: "
             f"`ss -ltnp 'sport = :{port}'` names it): stop it, or set {NAME} to another port"
         )
-        return _failed(shown, said, fix)
+        return said, fix
     if code == errno.EACCES and port < 1024:
-        return _failed(
-            shown, said, f"a port below 1024 needs root: set {NAME} to a port above 1023"
-        )
-    return _failed(shown, said, "")
+        return said, f"a port below 1024 needs root: set {NAME} to a port above 1023"
+    return said, ""
 
 
 def _failed(shown: str, why: str, fix: str) -> Check:

@@ -29,6 +29,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
 from tracker.errors import TrackerError
+from tracker.rules.listen_doctor import listen_problem
 
 log = structlog.get_logger("tracker.metrics")
 
@@ -173,9 +174,9 @@ class MetricsServer:
         try:
             self._httpd = _server(host, port)
         except OSError as exc:
-            raise TrackerError(
-                f"metrics.listen {shown_address(host, port)}: cannot listen ({exc.strerror or exc})"
-            ) from None
+            why, fix = listen_problem(host, port, exc)  # doctor's words
+            said = f"metrics.listen {shown_address(host, port)}: cannot listen ({why})"
+            raise TrackerError(f"{said}; {fix}" if fix else said) from None
         self._httpd.registry = registry
         self.port = int(self._httpd.server_address[1])
         self._thread = threading.Thread(
