@@ -154,7 +154,7 @@ def test_init_writes_the_example_config_once(tmp_path, monkeypatch):
     monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
     runner = CliRunner()
     first = runner.invoke(main, ["init"])
-    assert first.exit_code == 0 and "wrote tracker.toml" in first.output
+    assert first.exit_code == 0 and f"wrote {tmp_path / 'tracker.toml'}" in first.output
     written = (tmp_path / "tracker.toml").read_text()
     assert written == (ROOT / "config.example.toml").read_text()
     assert load_config(None, {}, resolve_keys=False).panels  # a valid config as it is
@@ -179,16 +179,39 @@ def test_init_elsewhere_says_the_doctor_that_checks_the_file_written(tmp_path, m
     (tmp_path / "conf").mkdir()
     runner = CliRunner()
     for path, then in [
-        ("conf/x.toml", "smm-tracker --config conf/x.toml doctor"),
-        ("a b.toml", "smm-tracker --config 'a b.toml' doctor"),
+        ("conf/x.toml", f"smm-tracker --config {tmp_path}/conf/x.toml doctor"),
+        ("a b.toml", f"smm-tracker --config '{tmp_path}/a b.toml' doctor"),
         ("tracker.toml", "smm-tracker doctor"),  # read by default
-        ("conf/y.toml", "smm-tracker --config conf/y.toml doctor"),  # ./tracker.toml is read
+        ("conf/y.toml", f"smm-tracker --config {tmp_path}/conf/y.toml doctor"),  # ./tracker.toml
     ]:
         said = runner.invoke(main, ["init", path])
-        assert said.output == f"wrote {path}: set the panel's url and key, then run: {then}\n"
+        wrote = tmp_path / path  # absolute, as every command says a config path
+        assert said.output == f"wrote {wrote}: set the panel's url and key, then run: {then}\n"
     monkeypatch.setenv("SMM_TRACKER_CONFIG", "conf/z.toml")  # named: doctor alone reads it
     said = runner.invoke(main, ["init", "conf/z.toml"]).output
     assert said.endswith("then run: smm-tracker doctor\n")
+
+
+def test_init_says_the_file_written_without_its_dot_dot(tmp_path, monkeypatch):
+    # `init conf/../x.toml` said "wrote conf/../x.toml", where every other
+    # command says a config path as the file it is, absolute.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    (tmp_path / "conf").mkdir()
+    runner = CliRunner()
+    said = runner.invoke(main, ["init", "conf/../x.toml"])
+    assert said.exit_code == 0 and (tmp_path / "x.toml").exists()
+    then = f"smm-tracker --config {tmp_path}/x.toml doctor"
+    assert said.output == (
+        f"wrote {tmp_path}/x.toml: set the panel's url and key, then run: {then}\n"
+    )
+    # The command said runs as it is (its own path, from another directory).
+    monkeypatch.chdir(tmp_path / "conf")
+    doctor = runner.invoke(main, then.split()[1:])
+    assert f"config: {tmp_path}/x.toml" in doctor.output
+    again = runner.invoke(main, ["init", "../conf/../x.toml"])
+    assert again.exit_code == 2
+    assert again.output.startswith(f"smm-tracker: {tmp_path}/x.toml already exists;")
 
 
 def test_the_example_configs_name_no_host_anyone_can_own(tmp_path, monkeypatch):
@@ -297,7 +320,7 @@ def test_init_says_a_path_with_control_characters_escaped(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["init", "t\x07\x1b[2J.toml"])
     assert result.exit_code == 0 and (tmp_path / "t\x07\x1b[2J.toml").exists()
-    assert result.output.startswith("wrote t\\x07\\x1b[2J.toml: "), result.output
+    assert result.output.startswith(f"wrote {tmp_path}/t\\x07\\x1b[2J.toml: "), result.output
 
 
 def test_simulate_help_lists_balance_among_the_actions_a_script_may_lack():

@@ -13,6 +13,7 @@ from tracker.cli.file_args import FileToWrite
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, fail, handle_errors, main
 from tracker.cli.render import safe_text
 from tracker.cli.stops import end_if_stopped, held
+from tracker.config.places import tidied
 
 
 def example_config() -> str:
@@ -42,20 +43,21 @@ def init(path: Path) -> None:
         return
     if not path.name:  # `init ""`: click makes it Path("."), which exists
         fail("PATH is empty; name the file to write (default ./tracker.toml)", EXIT_USAGE)
+    shown = tidied(path)  # "conf/../x.toml" said as the file, as --config's is
     if path.exists():
-        fail(f"{path} already exists; not overwriting it{_INSTEAD}", EXIT_USAGE)
+        fail(f"{shown} already exists; not overwriting it{_INSTEAD}", EXIT_USAGE)
     if not path.parent.is_dir():
-        fail(f"directory {path.parent} does not exist", EXIT_USAGE)
+        fail(f"directory {shown.parent} does not exist", EXIT_USAGE)
     try:  # a stop while it writes (a Ctrl-C, a SIGTERM) is kept until it is whole
         # "x": created here or not at all, even if another process races us.
         with held() as hold, path.open("x", encoding="utf-8") as out:
             out.write(example_config())
     except FileExistsError:
-        fail(f"{path} already exists; not overwriting it{_INSTEAD}", EXIT_USAGE)
+        fail(f"{shown} already exists; not overwriting it{_INSTEAD}", EXIT_USAGE)
     except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror}", EXIT_FAILED)
-    said = safe_text(path)  # escaped, as every error line says a path
-    then = "smm-tracker doctor" if _read_by_default(path) else _doctor_of(path)
+        fail(f"cannot write {shown}: {exc.strerror}", EXIT_FAILED)
+    said = safe_text(shown)  # escaped, as every error line says a path
+    then = "smm-tracker doctor" if _read_by_default(path) else _doctor_of(shown)
     click.echo(f"wrote {said}: set the panel's url and key, then run: {then}")
     end_if_stopped(hold)  # said written first: whole, no `init` again refused
 
@@ -74,5 +76,5 @@ def _read_by_default(path: Path) -> bool:
 
 def _doctor_of(path: Path) -> str:
     """`doctor` checking ``path``, a file it does not read by default, to paste
-    from where init ran: `doctor` alone checked another file, or none."""
+    (absolute: from anywhere): `doctor` alone checked another file, or none."""
     return safe_text(f"smm-tracker --config {quote(str(path))} doctor")
