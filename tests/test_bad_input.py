@@ -201,7 +201,7 @@ def test_malformed_toml(cli, tmp_path, text):
         (f"[[panels]]\nkey = {KEY}\n", "write text in double quotes"),
         ("[schedule]\nstatus_every = 5m\n", "write text in double quotes"),
         ('[schedule]\nstatus_every = "5m"\nstatus_every = "1m"\n', "a key set twice"),
-        ("[schedule]\n[database]\n[schedule]\n", "a table written twice"),
+        ("[schedule]\n[database]\n[schedule]\n", "[schedule] written twice"),
     ],
 )
 def test_common_toml_slips_say_their_fix(cli, tmp_path, text, fix):

@@ -43,7 +43,29 @@ SECRET = "slip-key-Zx8Kq2Lm5"
             '[schedule]\nstatus_every = "5m"\nstatus_every = "1m"\n',
             "a key set twice in its table? keep one",
         ),
-        ("[schedule]\n[database]\n[schedule]\n", "merge them (each panel: its own [[panels]])"),
+        # tomllib's "Cannot declare ('schedule',) twice": the table as written.
+        (
+            "[schedule]\n[database]\n[schedule]\n",
+            ": [schedule] written twice (at line 3, column 10): merge the two into one "
+            "(each panel: its own [[panels]])",
+        ),
+        # A table none of the config's (a pasted key, say): not said back.
+        (
+            f"[{SECRET}]\n[{SECRET}]\n",
+            ": a table written twice (at line 2, column 20): merge the two into one "
+            "(each panel: its own [[panels]])",
+        ),
+        # A key alone on its line ("Expected '=' after a key"): the form to write.
+        (
+            '[database]\npath "t.db"\n',
+            '(at line 2, column 6): a line without "= value"? each setting is key = value, '
+            'as in path = "..." (a value pasted alone goes after its key\'s =)',
+        ),
+        (
+            f'[[panels]]\nname = "main"\n{SECRET}\n',
+            'a line without "= value"? each setting is key = value, as in name = "main" '
+            "(a value pasted alone goes after its key's =)",
+        ),
     ],
 )
 def test_a_toml_slip_shows_the_form_with_the_lines_key(
