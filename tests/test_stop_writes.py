@@ -165,7 +165,7 @@ def test_init_stopped_as_it_writes_leaves_the_whole_config(tmp_path, signum, cod
     done = _child(tmp_path, script)
     assert done.returncode == code, done.stderr
     assert done.stderr == f"smm-tracker: {said}\n"
-    assert done.stdout.startswith("wrote tracker.toml: ")
+    assert done.stdout.startswith(f"wrote {tmp_path / 'tracker.toml'}: ")  # absolute
     from tracker.cli.init import example_config
 
     assert (tmp_path / "tracker.toml").read_text() == example_config()
