@@ -36,7 +36,8 @@ from typing import Any
 
 from tracker.redact_forms import Forms, forms_of
 from tracker.redact_layout import INVISIBLE, fullwidth, invisible, narrowed
-from tracker.redact_search import Spans, _blank, _fold, _plain_spans, hidden_end_spans
+from tracker.redact_layout import blank as _blank
+from tracker.redact_search import Spans, _fold, _plain_spans, hidden_end_spans
 
 _secrets: set[str] = set()
 _registered: tuple[Forms, ...] = ()

@@ -1,7 +1,7 @@
 """Where a secret's forms are in a text: searched for as it is or with its
 breaks taken out (:mod:`tracker.redact_layout`), its encoded forms where its
-sample may hold one (:mod:`tracker.redact_coded`); the spans found blanked,
-each run of overlapping ones by one mark. Pure: :mod:`tracker.redact` decides
+sample may hold one (:mod:`tracker.redact_coded`); the spans found are
+blanked by :func:`tracker.redact_layout.blank`. Pure: :mod:`tracker.redact` decides
 what text is searched for which secrets."""
 
 from __future__ import annotations
@@ -24,23 +24,6 @@ def _find_all(haystack: AnyStr, needle: AnyStr, spans: Spans) -> None:
     while at >= 0:
         spans.append((at, at + len(needle)))
         at = haystack.find(needle, at + 1)
-
-
-def _blank(data: AnyStr, spans: Spans, mark: AnyStr) -> AnyStr:
-    """Given data and spans of it, return it with each run of overlapping spans
-    replaced by one ``mark``."""
-    if not spans:
-        return data
-    pieces, done = [], 0
-    spans.sort()
-    start, end = spans[0]
-    for next_start, next_end in spans[1:]:
-        if next_start > end:
-            pieces += [data[done:start], mark]
-            done, start = end, next_start
-        end = max(end, next_end)
-    pieces += [data[done:start], mark, data[end:]]
-    return data[:0].join(pieces)
 
 
 def _fold(text: str) -> str:

@@ -1,0 +1,63 @@
+"""The API key echoed in part: most of it (but one end, in plain ASCII), or
+cut by a stray byte in a UTF-16 answer (one half read in step, the other a
+byte out of step, as CJK). Through the real client: what reaches the log,
+the alert and the database."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from hostile import Reply
+from simconfig import scripted_panel
+
+LONG_KEY = "hostile-key-OneByte5Kq8"  # 23 characters
+PANEL_KEY = "9f3c1a7be24d4c08a61e5b3f7d92c4e1"  # 32: a real panel's
+
+
+def _run_status(tmp_path, monkeypatch, key: str, body: bytes) -> tuple[str, str, str]:
+    """Run a status call of orders 7 and 8 answered with ``body``; return the
+    run's stderr, a dump of the database and order 7's stored status."""
+    with scripted_panel(tmp_path, monkeypatch, key) as (_server, replies, cli):
+        replies["status"] = Reply(body, headers={"Content-Type": "text/html"})
+        assert cli("track", "7", "8").exit_code == 0
+        run = cli("run", "--once", "--all")
+    assert run.exit_code == 0, run.output
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        dump = "\n".join(db.iterdump())
+        status = db.execute("SELECT status FROM orders WHERE order_id = 7").fetchone()[0]
+    return run.stderr, dump, status
+
+
+def _moved(text: str) -> str:
+    """``text``'s UTF-16 read a byte out of step: each character a byte up."""
+    return "".join(chr(ord(char) << 8) for char in text)
+
+
+@pytest.mark.parametrize("key", [LONG_KEY, PANEL_KEY], ids=["23 characters", "32 characters"])
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_stray_byte_inside_the_key_in_a_utf16_answer_leaves_neither_half(
+    tmp_path, monkeypatch, key, codec
+):
+    # A stray byte in the middle of the key's UTF-16 (another after it puts
+    # the answer back in step): its first half read as it is, its second a
+    # byte out of step, as CJK ("k" as U+6B00). The first half was blanked,
+    # the second went to the unknown_status line and the stored status.
+    half = len(key) // 2
+    mark = b"\xff\xfe" if codec == "utf-16-le" else b"\xfe\xff"
+    body = b"".join(
+        (
+            mark,
+            '{"7": {"status": "key '.encode(codec),
+            key[:half].encode(codec),
+            b"z",
+            key[half:].encode(codec),
+            b"y",
+            '", "remains": "5"}, "8": "Completed"}'.encode(codec),
+        )
+    )
+    stderr, dump, status = _run_status(tmp_path, monkeypatch, key, body)
+    assert "unknown_status" in stderr and "***" in status, (stderr, status)
+    for start in range(len(key) - 7):  # no 8 characters of it, read either way
+        for piece in (key[start : start + 8], _moved(key[start : start + 8])):
+            assert piece not in stderr and piece not in dump, piece
