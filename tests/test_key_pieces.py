@@ -11,8 +11,11 @@ import pytest
 from hostile import Reply
 from simconfig import scripted_panel
 
+from tracker.redact import scrub, scrub_bytes
+
 LONG_KEY = "hostile-key-OneByte5Kq8"  # 23 characters
 PANEL_KEY = "9f3c1a7be24d4c08a61e5b3f7d92c4e1"  # 32: a real panel's
+SHORT_KEY = "Ab3dE9xZ"  # 8 characters: real panels issue such keys too
 
 
 def _run_status(tmp_path, monkeypatch, key: str, body: bytes) -> tuple[str, str, str]:
@@ -61,3 +64,26 @@ def test_a_stray_byte_inside_the_key_in_a_utf16_answer_leaves_neither_half(
     for start in range(len(key) - 7):  # no 8 characters of it, read either way
         for piece in (key[start : start + 8], _moved(key[start : start + 8])):
             assert piece not in stderr and piece not in dump, piece
+
+
+@pytest.mark.parametrize("key", [SHORT_KEY, "Ab3dE9xZq7Lm", PANEL_KEY])
+@pytest.mark.parametrize("end", ["last", "first"])
+def test_the_key_but_one_end_in_plain_ascii_is_blanked(tmp_path, monkeypatch, key, end):
+    # "key Ab3dE9x" for the key "Ab3dE9xZ": under 16 characters nothing was
+    # blanked, a reader of the log learnt all of it but one character.
+    rest = key[:-1] if end == "last" else key[1:]
+    body = ('{"7": {"status": "key ' + rest + '", "remains": "5"}, "8": "Completed"}').encode()
+    stderr, dump, status = _run_status(tmp_path, monkeypatch, key, body)
+    assert status == "key ***", status
+    assert "unknown_status" in stderr and rest not in stderr and rest not in dump
+
+
+def test_the_key_but_one_end_is_blanked_from_any_text_and_its_pieces_are_not():
+    key = SHORT_KEY
+    assert scrub(f"said {key[:-1]} and {key[1:].upper()}!", [key]) == "said *** and ***!"
+    assert scrub_bytes(b'{"error": "key ' + key[1:].encode() + b'"}', [key]) == (
+        b'{"error": "key ***"}'
+    )
+    # Two characters short of the key, or its middle: a word, no key.
+    kept = f"{key[:-2]} {key[2:]} {key[1:-1]}"
+    assert scrub(kept, [key]) == kept

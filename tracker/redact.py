@@ -9,7 +9,7 @@ URL-encoded (``%2F``, ``%2f``; twice: ``%252F``), JSON-escaped (``SECRET\\/KEY``
 ``\\x53`` and octal escapes), UTF-16 (and UTF-8 read as UTF-16; in the
 other byte order a byte out of step: but one end, hidden in the character
 beside it), UTF-32, base64 and base32, in fullwidth letters, in groups of 4
-between dashes. The forms of
+between dashes; and (8 characters or more) all of it but one end. The forms of
 each secret are worked out once (:mod:`tracker.redact_forms`,
 :mod:`tracker.redact_coded`); an answer is
 lower-cased once and searched for them (:mod:`tracker.redact_search`), with

@@ -54,6 +54,19 @@ def forms(secret: str) -> set[str]:
     return {form for form in found if form}
 
 
+# A secret this long written but its first or last character ("Ab3dE9x" of
+# "Ab3dE9xZ") gives a reader all of it but one character of 62: blanked. A
+# shorter one so cut may be a word ("hook" of "/hook").
+_MIN_CUT = 8
+
+
+def but_one_end(secret: str) -> set[str]:
+    """Given a secret of :data:`_MIN_CUT` characters or more, return it but
+    its first character, and but its last (as text: a panel echoing the key
+    cut by one, in plain ASCII or any encoding decoded before the search)."""
+    return {secret[1:], secret[:-1]} if len(secret) >= _MIN_CUT else set()
+
+
 # Each character of a secret's UTF-8 read as UTF-16 is two of its bytes: one
 # or two such characters (a key of 4 or 5 characters, or 6 read from its
 # second byte) may be kana or CJK that ordinary Japanese or Chinese text
@@ -239,18 +252,22 @@ def _plans(
         forms = {spell(form) for form in tier}
         holders = {text for text in shared if any(text in form for form in forms)}
         encoded.append((run, _plan(forms, markers, holders)))
-    whole = _plan(words, markers)
+    # The key but both ends: searched for once, the key and it but one end
+    # only where it is (one search where there were two: an ASCII answer
+    # costs what it did).
+    middle = {spell(secret[1:-1].lower())} if but_one_end(secret) else set()
+    whole = _plan(words, markers, middle - words)
     if len(secret) < _MIN_JOINED:
         return Plans(whole, whole, (), tuple(encoded))
     joined = _joined(words, [spell(blank) for blank in _BLANKS])
-    return Plans(whole, (), _plan(joined, markers), tuple(encoded))
+    return Plans(whole, (), _plan(joined, markers, middle - joined), tuple(encoded))
 
 
 @lru_cache(maxsize=64)
 def forms_of(secret: str) -> Forms:
     """Every form of a secret, worked out once (a panel's key is scrubbed from
     every answer)."""
-    text = forms(secret) | misread(secret) | shifted(secret)
+    text = forms(secret) | but_one_end(secret) | misread(secret) | shifted(secret)
     coded = {form.lower() for form in base64_forms(secret)} | byte_forms(secret)
     coded |= base32_forms(secret) | grouped(secret)
     plans = _plans(secret, {form.lower() for form in text}, coded, str)
