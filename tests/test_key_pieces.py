@@ -87,3 +87,22 @@ def test_the_key_but_one_end_is_blanked_from_any_text_and_its_pieces_are_not():
     # Two characters short of the key, or its middle: a word, no key.
     kept = f"{key[:-2]} {key[2:]} {key[1:-1]}"
     assert scrub(kept, [key]) == kept
+
+
+@pytest.mark.parametrize("codec", ["utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("end", ["last", "first"])
+def test_the_key_but_one_end_in_a_body_read_as_its_bytes_is_blanked(
+    tmp_path, monkeypatch, codec, end
+):
+    # A UTF-32 answer a byte out of step is read as its bytes: the key but
+    # one end in it, three NULs between its letters, went to add's "answered
+    # invalid JSON: {\x00\x00\x00..." as it was.
+    rest = SHORT_KEY[:-1] if end == "last" else SHORT_KEY[1:]
+    mark = b"\xff\xfe\x00\x00" if codec.endswith("le") else b"\x00\x00\xfe\xff"
+    tail = '", "hint": "check the key in your settings"}'.encode(codec)
+    body = mark + '{"error": "bad key '.encode(codec) + b"x" + rest.encode(codec) + tail
+    with scripted_panel(tmp_path, monkeypatch, SHORT_KEY) as (_server, replies, cli):
+        replies["add"] = Reply(body, headers={"Content-Type": "text/html"})
+        result = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100")
+    assert "invalid JSON" in result.output and "***" in result.output, result.output
+    assert rest not in result.output.replace("\x00", "").replace("\\x00", ""), result.output

@@ -273,8 +273,9 @@ def forms_of(secret: str) -> Forms:
     plans = _plans(secret, {form.lower() for form in text}, coded, str)
     # A raw body is lower-cased byte by byte (ASCII letters only).
     words = {form.encode().lower() for form in text}
-    for variant in {secret, secret.lower(), secret.upper()}:
-        words |= {variant.encode(wide).lower() for wide in _WIDE}
+    for variant in {secret, *but_one_end(secret)}:  # its letter cases: lower-cased below
+        for case in {variant, variant.lower(), variant.upper()}:
+            words |= {case.encode(wide).lower() for wide in _WIDE}
     raw_plans = _plans(secret, words, coded, str.encode)
     every = (plans.whole, plans.spread, *(plan for _, plan in plans.coded))
     lengths = [len(form) for plan in every for form in _flat(plan)]
