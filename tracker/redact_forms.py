@@ -10,6 +10,7 @@ are in :mod:`tracker.redact_coded`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -56,15 +57,23 @@ def forms(secret: str) -> set[str]:
 
 # A secret this long written but its first or last character ("Ab3dE9x" of
 # "Ab3dE9xZ") gives a reader all of it but one character of 62: blanked. A
-# shorter one so cut may be a word ("hook" of "/hook").
+# shorter one so cut may be a word ("hook" of "/hook"); so may a longer one
+# with no digit nor a capital after a small letter, or a path ("webhook" of
+# a webhook URL's "/webhooks", blanked from every log line's "webhook_url").
 _MIN_CUT = 8
+_TOKEN = re.compile(r"[0-9]|[a-z][A-Z]")
 
 
 def but_one_end(secret: str) -> set[str]:
-    """Given a secret of :data:`_MIN_CUT` characters or more, return it but
-    its first character, and but its last (as text: a panel echoing the key
-    cut by one, in plain ASCII or any encoding decoded before the search)."""
-    return {secret[1:], secret[:-1]} if len(secret) >= _MIN_CUT else set()
+    """Given a secret of :data:`_MIN_CUT` characters or more that reads as a
+    token, no word nor path, return it but its first character, and but its
+    last (as text: a panel echoing the key cut by one, in plain ASCII or any
+    encoding decoded before the search)."""
+    if len(secret) < _MIN_CUT or secret[0] == "/" or "://" in secret:
+        return set()
+    if not _TOKEN.search(secret) or any(char.isspace() for char in secret):
+        return set()
+    return {secret[1:], secret[:-1]}
 
 
 # Each character of a secret's UTF-8 read as UTF-16 is two of its bytes: one
