@@ -11,14 +11,13 @@ rules); a reload that leaves them as they were keeps its turn."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
-from waits import until
+from waits import next_turns, until
 
 from tracker.config.load import config_from_dict
 from tracker.service.daemon import Scheduler
@@ -66,12 +65,7 @@ def _reload(first: Any, second: Any) -> tuple[dict[str, bool], list[tuple[str, s
             new = service._reload()
             assert new is not None
             scheduler.replace(new)
-            now = datetime.now(UTC)
-            turns = {
-                j.id: (j.next_run_time - now).total_seconds()
-                for j in scheduler._scheduler.get_jobs()
-                if j.next_run_time is not None
-            }
+            turns = next_turns(scheduler)
             for name in ("one", "two"):
                 job = f"balance:{name}"
 

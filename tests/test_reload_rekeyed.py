@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
+from waits import next_turns
 
 from tracker.config.load import config_from_dict
 from tracker.service.daemon import Scheduler
@@ -72,12 +72,7 @@ def _reload(tmp_path: Path, url: str, new_key: str) -> tuple[dict[str, float], l
             new = service._build(config(new_key))
             service.config = config(new_key)
             scheduler.replace(new)
-            now = datetime.now(UTC)
-            turns = {
-                j.id: (j.next_run_time - now).total_seconds()
-                for j in scheduler._scheduler.get_jobs()
-                if j.next_run_time is not None
-            }
+            turns = next_turns(scheduler)
 
             def ran() -> bool:
                 return service.stats.runs_by_job["balance:bad"] > balance_runs

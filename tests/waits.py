@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 WAIT = 20.0  # seconds: only ever reached when something hangs
 
@@ -15,3 +17,14 @@ def until(done: Callable[[], object], what: str, wait: float = WAIT) -> None:
     while not done():
         assert time.monotonic() < end, what
         time.sleep(0.02)
+
+
+def next_turns(scheduler: Any) -> dict[str, float]:
+    """Given the daemon's Scheduler, return each scheduled job's seconds to
+    its next run (a job run at once: about 0), by job ID."""
+    now = datetime.now(UTC)
+    return {
+        j.id: (j.next_run_time - now).total_seconds()
+        for j in scheduler._scheduler.get_jobs()
+        if j.next_run_time is not None
+    }
