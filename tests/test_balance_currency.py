@@ -15,13 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from balance_job import balance, balance_job
 from logcapture import fresh_logs  # noqa: F401  (fixture)
-from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
 from structlog.testing import capture_logs
-
-from tracker.config.load import config_from_dict
-from tracker.jobs.tracker import Tracker
-from tracker.sim.server import PanelServer, SimulatedPanel
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 
@@ -32,32 +28,13 @@ KEY = "sim-key-BalanceCur9"
 def checked(tmp_path: Path, clock: Any) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
     """A database whose panel answered 5000 and 4990 RUB, then 6 and 5 USD, an
     hour apart; and the balance job's log lines."""
-    panel = SimulatedPanel(clock=lambda: clock().timestamp(), key=KEY, quirks=False)
-    server = PanelServer(panel).start()
-    data = {
-        "database": {"path": str(tmp_path / "tracker.db")},
-        "panels": [{"name": "main", "url": server.url, "key": KEY, "retries": 0}],
-        "refill": {"enabled": False},
-    }
-    tracker = Tracker(config_from_dict(data, base_dir=tmp_path, env={}), clock=clock)
-    check = {job.name: job for job in tracker.jobs()}["balance:main"]
-    try:
-        with capture_logs() as logs:
-            for currency, balance in (("RUB", "5000"), ("RUB", "4990"), ("USD", "6"), ("USD", "5")):
-                panel.currency = currency
-                panel.set_balance(balance)
-                assert check.run()
-                clock.advance(3600)
-    finally:
-        tracker.close()
-        server.stop()
+    with capture_logs() as logs, balance_job(tmp_path, clock, KEY) as (panel, check):
+        for currency, amount in (("RUB", "5000"), ("RUB", "4990"), ("USD", "6"), ("USD", "5")):
+            panel.currency = currency
+            panel.set_balance(amount)
+            assert check.run()
+            clock.advance(3600)
     yield tmp_path / "tracker.db", [e for e in logs if e["event"] == "balance_checked"]
-
-
-def balance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
-    config = OFFLINE_CONFIG.replace('"t.db"', '"tracker.db"')  # "main", never called
-    cli = cli_in(tmp_path, monkeypatch, config, env={"SMM_TEST_KEY": TEST_KEY})
-    return cli("balance", *args).stdout
 
 
 def test_the_runway_counts_no_change_of_currency_as_spending(checked, tmp_path, monkeypatch):
