@@ -153,7 +153,7 @@ def test_on_a_terminal_the_summary_wraps_at_its_words(sim: Any, monkeypatch: Any
     monkeypatch.setenv("COLUMNS", "60")
     piped = cli("run", "--once", "--due").stdout.strip().splitlines()
     # `run` asks before it loads the screen's module (a pipe needs none of it).
-    monkeypatch.setattr("tracker.cli.run.stdout_is_terminal", lambda: True)
+    monkeypatch.setattr("tracker.cli.run_summary.stdout_is_terminal", lambda: True)
     shown = cli("run", "--once", "--due").stdout.strip().splitlines()
     assert len(piped) == 1 and len(piped[0]) > 60
     assert len(shown) > 1 and max(map(len, shown)) <= 60

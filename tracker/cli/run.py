@@ -9,19 +9,16 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 
 from tracker.cli.bounds import LONGEST, FiniteNumber, WholeNumber
 from tracker.cli.main import EARLY_STOP, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
+from tracker.cli.run_summary import summary_line, summary_shown
 from tracker.jobs.due import due_jobs, record_succeeded
-from tracker.jobs.poll import PollResult
 from tracker.jobs.tracker import Tracker
 from tracker.rules.counts import counted
-from tracker.rules.money import money
 from tracker.service.jobstats import JobStats
 from tracker.service.lock import DatabaseLock
 from tracker.service.once import run_stoppable, stop_bound
@@ -30,7 +27,6 @@ from tracker.service.signals import install_signal_handlers
 from tracker.store.alerts import latest_balance
 from tracker.store.capabilities import is_unsupported
 from tracker.store.refills import last_refill_row, refills_after
-from tracker.terminal import escape_controls, stdout_is_terminal
 
 SWITCH_INTERVAL = 0.0005  # seconds; see run()
 _TIMED = re.compile(r"\d\d:\d\d:\d\d  ")  # a demo's line of a transition or an alert
@@ -133,7 +129,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             record_succeeded(tracker.store, stats.last_ok, started)  # for --due
             names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
             asked = refills_after(tracker.store, mark)
-            shown = _summary_shown()  # a terminal: each line wrapped at its words
+            shown = summary_shown()  # a terminal: each line wrapped at its words
             for name in names:
                 last = latest_balance(tracker.store, name)
                 failed = [
@@ -164,17 +160,6 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
         sys.exit(outcome.exit_code)
 
 
-def _summary_shown() -> Callable[[str], str]:
-    """A summary line as printed: escaped (a currency, a panel name from the database); on
-    a terminal, wrapped at its words (piped, as cron or a script reads it: no tables' module)."""
-    if not stdout_is_terminal():
-        return escape_controls
-    from tracker.cli.screen import fitted, terminal_screen
-
-    screen = terminal_screen()
-    return lambda line: fitted(escape_controls(line), screen)
-
-
 def _quick_exit() -> None:
     """Have the interpreter's exit skip its last garbage collection (~30 ms
     after a 20k-order poll on the bench machine): what is still alive then is
@@ -198,61 +183,6 @@ def _stopped(signum: int) -> str:
     if signum == signal.SIGINT:
         return "interrupted"
     return f"stopped by {signal.Signals(signum).name}"
-
-
-def summary_line(
-    name: str,
-    poll: PollResult | None,
-    refills: int,
-    balance: dict[str, Any] | None,
-    failed_jobs: Sequence[str] = (),
-    not_due: Sequence[str] = (),
-    paused: Sequence[str] = (),
-    *,
-    no_balance: bool = False,
-) -> str:
-    """Given what one `run --once` did on a panel, return its line of the summary:
-    "main: 120 checked, 14 changed, 2 refills asked, balance 99.50 USD" ("no
-    balance action" for a panel learned to have none; "(last stored)" after
-    it when the balance job failed or was paused in this run), then
-    the poll's failed status calls, the failed jobs, those a refused key paused and
-    (``--due``) the jobs not due, if any."""
-    if poll is None:
-        parts = ["statuses not checked"]
-    else:
-        parts = [f"{poll.checked} checked", f"{poll.transitions} changed"]
-    parts.append(f"{refills} refill{'s' if refills != 1 else ''} asked")
-    if no_balance:
-        parts.append("no balance action")
-    elif balance is None:
-        parts.append("balance unknown")
-    else:
-        currency = f" {balance['currency']}" if balance["currency"] else ""
-        # not fetched in this run (its job failed, or paused): not a figure just read
-        stale = " (last stored)" if "balance" in [*failed_jobs, *paused] else ""
-        parts.append(f"balance {money(balance['balance'])}{currency}{stale}")
-    if poll is not None and poll.late:
-        parts.append(late_part(poll))
-    # The poll's status calls only (its late checks' are in their part): a
-    # failed balance, catalogue or refill call is named by its failed job.
-    errors = len(poll.errors) if poll is not None else 0
-    tail = f"; {errors} failed status call{'s' if errors != 1 else ''}" if errors else ""
-    if failed_jobs:
-        tail += f"; failed jobs: {', '.join(failed_jobs)}"
-    if paused:
-        tail += f"; paused (key refused): {', '.join(paused)}"
-    if not_due:
-        tail += f"; not due: {', '.join(not_due)}"
-    return f"{name}: {', '.join(parts)}{tail}"
-
-
-def late_part(poll: PollResult) -> str:
-    """The summary's words for a poll's late checks of ended orders: "30 late
-    checks (2 refunds, 1 failed)", the parenthesis only for what it found."""
-    found = [f"{poll.refunds} refund{'s' if poll.refunds != 1 else ''}"] if poll.refunds else []
-    found += [f"{poll.late_failed} failed"] if poll.late_failed else []
-    more = f" ({', '.join(found)})" if found else ""
-    return f"{poll.late} late check{'s' if poll.late != 1 else ''}{more}"
 
 
 @main.command()
