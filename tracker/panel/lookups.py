@@ -5,7 +5,7 @@ as it likes), so each lookup runs in a thread of its own and a call stops
 waiting at its deadline, raising :class:`tracker.panel.proxies.Unresolved`;
 the lookup thread ends with the resolver's own timeout. Calls that need the
 same host meanwhile wait for that one lookup: a resolver that hangs holds one
-thread per host, not one per call. Used by :mod:`tracker.panel.deadline`'s
+thread per host, not one per call. Used by :mod:`tracker.panel.sockets`'s
 network backend.
 """
 

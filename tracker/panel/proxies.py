@@ -31,14 +31,14 @@ _SCHEME_PORTS = {"http": 80, "https": 443, "socks5": 1080, "socks5h": 1080}
 
 class Undialled(httpcore.ConnectTimeout):
     """No TCP connection made within the connect timeout (the host's lookup
-    included), raised by :mod:`tracker.panel.deadline`'s network backend: a
+    included), raised by :mod:`tracker.panel.sockets`'s network backend: a
     TLS handshake timing out after it is not one. Through a proxy the only
     host dialled is the proxy: the timeout is its (:func:`unanswered`)."""
 
 
 class Unresolved(httpcore.ConnectTimeout):
     """The host's lookup not answered within the connect timeout (a resolver
-    slow or unreachable), raised by :mod:`tracker.panel.deadline`'s lookup:
+    slow or unreachable), raised by :mod:`tracker.panel.sockets`'s lookup:
     the cause of the :class:`Undialled` that follows it."""
 
 
@@ -85,7 +85,7 @@ def unconnected(exc: BaseException, proxy: str) -> str | None:
 
 class Tunnelled(httpcore.ConnectError):
     """A TLS handshake failing through a tunnel the proxy opened (it said 2xx
-    to CONNECT), raised by :mod:`tracker.panel.deadline`'s streams: what
+    to CONNECT), raised by :mod:`tracker.panel.sockets`'s streams: what
     answered it is the far end, the panel's or the webhook's, not the proxy
     (:func:`opened`)."""
 
@@ -99,7 +99,7 @@ def opened(exc: BaseException) -> bool:
 
 class PlainTimeout(httpcore.ReadTimeout):
     """A read timing out on a connection with no TLS on it yet, raised by
-    :mod:`tracker.panel.deadline`'s streams: through a proxy to an https://
+    :mod:`tracker.panel.sockets`'s streams: through a proxy to an https://
     URL only the proxy's answer to CONNECT (or SOCKS's) is read so; the
     request was never sent (:func:`no_tunnel`)."""
 

@@ -33,7 +33,7 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
-from tracker.panel import deadline, failures, misdirected, proxies
+from tracker.panel import deadline, failures, misdirected, proxies, sockets
 from tracker.panel.budget import Budget
 from tracker.panel.interpret import Interpreting
 from tracker.panel.pacing import Pacing
@@ -145,7 +145,7 @@ class Transport(Interpreting[P]):
                 stop=self._stop if idempotent and self._cuts_reads else None,
                 data=data,
             )
-        except deadline.Stopped as exc:  # a read only: nothing acted on, nothing lost
+        except sockets.Stopped as exc:  # a read only: nothing acted on, nothing lost
             raise StopRequested(str(exc), panel=panel, action=action) from None
         except deadline.AnswerTooLarge as exc:
             raise AnswerTooLargeError(

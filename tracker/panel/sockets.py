@@ -1,0 +1,188 @@
+"""The thread's deadline and stop on every socket operation of an HTTP call.
+
+While :func:`deadline_at` is active in a thread, every socket operation of a
+client built by :func:`tracker.panel.deadline.http_client` (its network backend
+made so by :func:`bind`) waits at most until the deadline: its timeout shrinks
+to what is left, the host name lookup included, and a call past the deadline
+fails at once. Given ``stop`` (a call that only reads: its outcome need not be
+known), a set event ends the wait for the answer within a second
+(:data:`STOP_SLICE` + :data:`STOP_GRACE`): :class:`Stopped` is raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpcore
+import httpx
+
+from tracker.panel import lookups, tls
+from tracker.panel.proxies import PlainTimeout, Tunnelled, Undialled
+
+_local = threading.local()
+
+# A read that a stop may cut waits in slices this long, the stop looked at
+# between them; once it is seen, what arrives within STOP_GRACE is still read
+# (an answer in whole in the socket's buffer is kept), then the read is cut.
+STOP_SLICE = 0.25
+STOP_GRACE = 0.5
+_LEAST = 0.001  # a socket timeout of 0 would not wait at all: a failure, not a timeout
+
+
+class Stopped(Exception):
+    """A stop came while the answer of a call that only reads was awaited:
+    the connection closed, the answer no longer waited for."""
+
+
+@contextlib.contextmanager
+def deadline_at(end: float, stop: threading.Event | None = None) -> Iterator[None]:
+    """Bound every socket operation of this thread's calls by ``end`` (monotonic);
+    ``stop`` set ends this thread's reads (:class:`Stopped`)."""
+    previous, stopped_by = getattr(_local, "end", None), getattr(_local, "stop", None)
+    cut = getattr(_local, "cut", None)
+    _local.end = end if previous is None else min(end, previous)
+    _local.stop, _local.cut = stop or stopped_by, cut if stop is None else None
+    try:
+        yield
+    finally:
+        _local.end, _local.stop, _local.cut = previous, stopped_by, cut
+
+
+def _cut_at() -> float | None:
+    """Return when a stop ends this thread's reads (monotonic): None before one."""
+    stop = getattr(_local, "stop", None)
+    if stop is None or not stop.is_set():
+        return None
+    if getattr(_local, "cut", None) is None:  # seen now: its grace begins
+        _local.cut = time.monotonic() + STOP_GRACE
+    return float(_local.cut)
+
+
+def _left(timeout: float | None, fail: type[Exception]) -> float | None:
+    end = getattr(_local, "end", None)
+    if end is None:
+        return timeout
+    left = end - time.monotonic()
+    if left <= 0:
+        raise fail("deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _Stream(httpcore.NetworkStream):
+    """A socket whose every read and write ends by the thread's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream, *, plain: bool = True):
+        self._stream, self._plain = stream, plain  # plain: no TLS on it (yet)
+        self._written = False  # a proxy's CONNECT (or SOCKS greeting): a tunnel asked for
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        try:
+            if getattr(_local, "stop", None) is None:
+                return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+            return self._sliced(max_bytes, timeout)
+        except httpcore.ReadTimeout as exc:  # to https://, only a proxy's answer is read plain
+            if not self._plain:
+                raise
+            raise PlainTimeout(str(exc)) from exc
+
+    def _sliced(self, max_bytes: int, timeout: float | None) -> bytes:
+        """Read as :meth:`read` does, waiting in slices of :data:`STOP_SLICE`,
+        the stop looked at before each: once its grace is over, Stopped."""
+        end = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = _left(None if end is None else end - time.monotonic(), httpcore.ReadTimeout)
+            if left is not None and left < _LEAST:  # the read's own timeout
+                raise httpcore.ReadTimeout("timed out")
+            wait = STOP_SLICE if left is None else min(left, STOP_SLICE)
+            cut = _cut_at()
+            if cut is not None:
+                if (grace := cut - time.monotonic()) < _LEAST:
+                    raise Stopped("stopping: the answer no longer waited for")
+                wait = min(wait, grace)
+            with contextlib.suppress(httpcore.ReadTimeout):  # a slice: looked at again
+                return self._stream.read(max_bytes, wait)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._written = True
+        self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        context = tls.trusting(ssl_context)
+        try:
+            return _Stream(self._stream.start_tls(context, server_hostname, left), plain=False)
+        except httpcore.ConnectError as exc:
+            if not self._written:  # a direct connection's handshake, or a proxy's own TLS
+                raise
+            # httpcore starts TLS after a tunnel only once the proxy said 2xx to it
+            raise Tunnelled(str(exc)) from exc
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _Backend(httpcore.NetworkBackend):
+    """httpcore's network backend with the thread's deadline on every operation."""
+
+    def __init__(self, backend: httpcore.NetworkBackend):
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            return self._dial(host, port, timeout, local_address, socket_options)
+        except httpcore.ConnectTimeout as exc:  # told apart from a TLS handshake's
+            raise Undialled(str(exc)) from exc
+
+    def _dial(
+        self, host: str, port: int, timeout: float | None, local_address: Any, socket_options: Any
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        if left is None:  # no deadline in force: as httpcore does it
+            return _Stream(
+                self._backend.connect_tcp(host, port, None, local_address, socket_options)
+            )
+        failure: Exception | None = None
+        for address in lookups.resolve(host, port, left):  # each address in turn, as
+            left = _left(timeout, httpcore.ConnectTimeout)  # create_connection does
+            try:
+                stream = self._backend.connect_tcp(
+                    address, port, left, local_address, socket_options
+                )
+            except httpcore.ConnectError as exc:
+                failure = exc
+                continue
+            return _Stream(stream)
+        raise failure or httpcore.ConnectError(f"no address for {host}")
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _Stream(self._backend.connect_unix_socket(path, left, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def bind(transport: httpx.BaseTransport | None) -> None:
+    """Make a real httpx transport honour :func:`deadline_at` (others: no-op)."""
+    pool = getattr(transport, "_pool", None)
+    backend = getattr(pool, "_network_backend", None)
+    if backend is not None and not isinstance(backend, _Backend):
+        pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
