@@ -25,7 +25,8 @@ from structlog.testing import capture_logs
 
 from tracker.config.model import PanelConfig, Secret
 from tracker.errors import AuthError, PanelError
-from tracker.jobs.asking import Answer, ask_batch
+from tracker.jobs.asking import ask_batch
+from tracker.jobs.batch_answer import Answer
 from tracker.panel.body import decode_document
 from tracker.panel.client import PanelClient
 from tracker.panel.deadline import MAX_ANSWER, MAX_SERVICES_ANSWER

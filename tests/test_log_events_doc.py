@@ -5,7 +5,7 @@ The events are read from the source, not from a run: an AST walk of tracker/
 finds every call of a logger's level method (``log.warning("name", ...)``,
 ``(log.debug if told else log.error)(NAME, ...)``, a name bound to one,
 ``told = log.debug if ... else log.warning``, or returned by a helper, as
-``_told()``) and the indirect ways listed below, each by its shape. A call
+``told_at()``) and the indirect ways listed below, each by its shape. A call
 whose event cannot be read (``log.warning(event)``) must be one of those ways:
 a new one fails here, naming its line, until it is listed."""
 
@@ -26,7 +26,7 @@ METHODS = {**{level: level for level in LEVELS}, "exception": "error"}
 # The calls whose event is a variable, each one of the indirect ways below
 # (path, the event argument as ast.unparse writes it).
 READ_ELSEWHERE = {
-    ("tracker/jobs/tracker.py", "f'{ended.line}_ended'"),  # ToldLines: _told() below
+    ("tracker/jobs/tracker.py", "f'{ended.line}_ended'"),  # ToldLines: told_at() below
     ("tracker/panel/interpret.py", "line"),  # tell_quirk(LINE, key)
     ("tracker/panel/status_calls.py", "event"),  # warn_once(key, EVENT)
     ("tracker/store/write_waits.py", "told.event"),  # rules/slow_writes.py's events
@@ -74,7 +74,7 @@ def _constants(modules: dict[str, ast.Module]) -> dict[str, str]:
 
 
 def _factories(modules: dict[str, ast.Module]) -> dict[str, set[str]]:
-    """Functions returning a logger's method (``_told``), with its levels."""
+    """Functions returning a logger's method (``told_at``), with its levels."""
     found: dict[str, set[str]] = {}
     for tree in modules.values():
         for fn in ast.walk(tree):
@@ -126,7 +126,7 @@ def _indirect(call: ast.Call, constants: dict[str, str], factories: dict[str, se
     elif name.endswith(".warn_once") and len(args) >= 2 and args[1]:
         found[args[1]] |= {"warning"}
     elif isinstance(call.func, ast.Name) and call.func.id in factories:
-        # _told(client, LINE): a ToldLines line, its episode ended by <line>_ended (jobs/tracker.py)
+        # told_at(client, LINE): a ToldLines line, its episode ended by <line>_ended: jobs/tracker
         for line in (a for a in args[1:2] if a):
             found[f"{line}_ended"] |= {"info"}
     return found
@@ -239,7 +239,7 @@ def test_the_walk_finds_the_events_readme_names():
         "balance_failed",  # a constant of rules/failing_jobs.py
         "order_charge_changed_many",  # FewLines
         "order_charge_raised_many",  # FewLines(..., many=)
-        "status_reask_failed_ended",  # _told(): ToldLines
+        "status_reask_failed_ended",  # told_at(): ToldLines
         "absurd_number",  # tell_quirk
         "panel_answers_part_of_each_call",  # warn_once
         "database_write_slow_ended",  # rules/slow_writes.py

@@ -22,7 +22,8 @@ IDs asked alone (the batch's only one, by the split or again) refused in the
 very same words, words that do not say an order does not exist, are not each
 order's error when an order the panel knows, asked then, does not come back
 either: the panel refuses every status call by then (a rate limit or an
-outage in words nobody knows). They are left unsettled.
+outage in words nobody knows). They are left unsettled
+(:mod:`tracker.jobs.batch_answer` judges whose a refusal is).
 
 Any other failure (key refused, timeout, a broken answer) fails the whole call:
 it is the panel's, never an order's.
@@ -32,45 +33,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
-import structlog
 
 from tracker.errors import AuthError, BadAnswerError, MisfiledAnswerError, PanelError
+from tracker.jobs.batch_answer import Answer, refused_alike, told_at, unblame
 from tracker.panel import not_found, refusals
 from tracker.panel.client import PanelClient, WholeCallRefused
 from tracker.panel.models import OrderStatus
-
-log = structlog.get_logger("tracker.poll")
 
 # Missing IDs up to this many are asked one by one; more get further multi calls.
 ASK_ALONE = 5
 # Calls a batch may spend beyond its first: on a split (one bad ID in 100 costs
 # ~14), and on re-asking the IDs an answer left out.
 SPLIT_BUDGET = 40
-
-
-@dataclass
-class Answer:
-    """What one batch came back with: reports by order ID, the IDs left
-    unsettled (not asked after a failure: stored untouched) and the calls spent."""
-
-    reports: dict[int, OrderStatus] = field(default_factory=dict)
-    unsettled: list[int] = field(default_factory=list)
-    calls: int = 0
-    why: str = ""  # what left IDs unsettled, when the panel said
-    vouched: bool | None = None  # the witness order's answer, once asked
-    alone: list[int] = field(default_factory=list)  # IDs asked alone (split or re-asked)
-
-    def settled(self, ids: list[int]) -> list[int]:
-        """Return the IDs of ``ids`` whose answer (or absence from it) counts."""
-        left = set(self.unsettled)
-        return [i for i in ids if i not in left]
-
-    def leave(self, ids: list[int], why: str = "") -> None:
-        self.unsettled.extend(ids)
-        self.why = why or self.why
 
 
 def ask_batch(client: PanelClient, ids: list[int], witness: int | None = None) -> Answer:
@@ -91,7 +65,7 @@ def ask_batch(client: PanelClient, ids: list[int], witness: int | None = None) -
         if len(ids) == 1:  # refused alone: the order's own, if the panel answers others
             trusted()
             answer.reports[ids[0]] = client.lone_refusal(ids[0], exc)
-            answer.alone.append(ids[0])  # its words judged below (_refused_alike)
+            answer.alone.append(ids[0])  # its words judged below (refused_alike)
         else:
             _isolate(client, ids, answer, budget, trusted)
     try:
@@ -100,9 +74,9 @@ def ask_batch(client: PanelClient, ids: list[int], witness: int | None = None) -
         raise
     except PanelError as exc:  # the panel failed meanwhile: the missing ones wait for the next poll
         answer.leave([i for i in ids if i not in answer.reports], exc.detail)
-    _refused_alike(client, answer, functools.partial(_answers_now, client, answer, witness, ids))
+    refused_alike(client, answer, functools.partial(_answers_now, client, answer, witness, ids))
     if any(r.error is not None for r in answer.reports.values()):
-        _unblame(answer, trusted())
+        unblame(answer, trusted())
     return answer
 
 
@@ -134,81 +108,6 @@ def _status_back(client: PanelClient, answer: Answer, order_id: int) -> bool:
     except PanelError:
         return False
     return said is not None and said.status is not None
-
-
-def _refused_alike(client: PanelClient, answer: Answer, answers_now: Callable[[], bool]) -> None:
-    """Take back the refusals of the IDs asked alone when they all came in
-    the very same words, words that do not say an order does not exist
-    ("Incorrect order ID" for two unknown orders is each one's), unless the
-    panel answers an order it knows when asked now: the panel refusing every
-    status call by then (a rate limit or an outage in words the tracker does
-    not know), not each order's error. Those orders are left unsettled,
-    untouched, asked again at the next poll.
-
-    One ID so refused is judged the same way: the panel's answer to another
-    call up to WITNESS_TTL before (another batch's, this poll's) is no proof
-    that it answers status calls now (a panel gone down since had the order
-    held back an hour, then 6 h, then a day, and given up). The witness
-    answering after the refusal, in this batch, is; busy, fault and key words
-    are :func:`_unblame`'s to take back."""
-    refused = [i for i in answer.alone if i in answer.reports and answer.reports[i].error]
-    said = {answer.reports[i].error for i in refused}
-    if not refused or len(said) != 1:
-        return
-    words = str(said.pop())
-    if len(refused) == 1 and (answer.vouched or _the_panels(words)):
-        return
-    if not_found.says_order_not_found(words) or answers_now():
-        return
-    for order_id in refused:
-        del answer.reports[order_id]
-    if len(refused) == 1:
-        why = f"status refused for the order asked alone, and no other order answered then: {words}"
-    else:
-        why = f"status refused alike for every order asked alone: {words}"
-    answer.leave(refused, why)
-    told = _told(client, "status_refused_alike")
-    told("status_refused_alike", panel=client.name, orders=len(refused), answer=words)
-
-
-def _told(client: PanelClient, line: str) -> Callable[..., Any]:
-    """How to log ``line``: at warning the first time of its episode, at debug
-    after it, and when an earlier run told the panel's failing polls."""
-    first = client.told_lines.tell(line, carried=client.polls_carried)
-    return log.warning if first else log.debug
-
-
-_ALL_REFUSED = "every order asked was refused"
-
-
-def _the_panels(words: str) -> bool:
-    """Return True when ``words`` say the panel is busy, failing or refusing
-    the key: never an order's error (:func:`_unblame` takes them back)."""
-    busy, key = refusals.is_busy(words), refusals.is_key_refusal(words)
-    return busy or key or refusals.is_panel_fault(words)
-
-
-def _unblame(answer: Answer, trusted: bool) -> None:
-    """Take back the per-order errors that are the panel's: words saying it is
-    busy ("Too many requests" as an item) or its server failed ("SQLSTATE[HY000]
-    [1040] Too many connections"), or refusing the key ("Invalid API key" as
-    one order's item: the panel's failure, never the order's), and
-    every error when no status call has been answered with an order's status
-    lately (an answer that refuses every order asked, in any words, may be a
-    panel that reads no ID). Those orders are left unsettled, untouched, the
-    words in the poll's error."""
-    for order_id, report in list(answer.reports.items()):
-        words = report.error
-        if words is None:
-            continue
-        busy, key = refusals.is_busy(words), refusals.is_key_refusal(words)
-        fault = not busy and refusals.is_panel_fault(words)
-        if busy or key or fault or not trusted:
-            del answer.reports[order_id]
-            why = "panel busy" if busy else "key refused" if key else _ALL_REFUSED
-            why = "panel failed" if fault else why
-            hint = not_found.not_found_hint(words) if why == _ALL_REFUSED else ""
-            answer.leave([order_id], f"{why}: {words}{hint}")
 
 
 def _halves(ids: list[int]) -> list[list[int]]:
@@ -288,7 +187,7 @@ def _ask_missing(client: PanelClient, ids: list[int], answer: Answer, budget: li
             # call): no news of any ID in it. They are asked alone instead,
             # within the budget; a failure there leaves them unsettled.
             failed = exc.detail
-            told = _told(client, "status_reask_failed")
+            told = told_at(client, "status_reask_failed")
             told("status_reask_failed", panel=client.name, orders=len(missing), error=failed)
             break
         still = [i for i in missing if i not in answer.reports]

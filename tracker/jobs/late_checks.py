@@ -28,7 +28,7 @@ from typing import Any
 import structlog
 
 from tracker.clock import Clock
-from tracker.jobs.asking import Answer
+from tracker.jobs.batch_answer import Answer
 from tracker.jobs.few_lines import FewLines
 from tracker.store.late_checks import LateStored, due_late_ids, store_late
 from tracker.store.orders import Store

@@ -22,7 +22,8 @@ from typing import Any
 import structlog
 
 from tracker.clock import Clock
-from tracker.jobs.asking import Answer, ask_batch
+from tracker.jobs.asking import ask_batch
+from tracker.jobs.batch_answer import Answer
 from tracker.jobs.few_lines import FewLines
 from tracker.jobs.late_checks import LATE_CALL, LateChecks
 from tracker.jobs.poll_result import PollResult, count_failure, failed, late_done

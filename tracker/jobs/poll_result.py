@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from tracker.errors import AuthError, PanelError, StopRequested, TransientError
-from tracker.jobs.asking import Answer
+from tracker.jobs.batch_answer import Answer
 from tracker.jobs.late_checks import LateChecks
 from tracker.panel.budget import gist as _gist
 
