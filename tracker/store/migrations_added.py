@@ -1,5 +1,5 @@
-"""Bodies of migrations added once :mod:`tracker.store.migrations` was full.
-
+"""Bodies of migrations m011 to m032, added once :mod:`tracker.store.migrations`
+was full; full too: a new migration goes in :mod:`tracker.store.migrations_more`.
 Each is registered there, in numeric order, by one line:
 ``migrations()(added.m011_cancels)``. Same rules: never edit an applied one.
 """
