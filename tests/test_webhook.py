@@ -397,12 +397,14 @@ def test_every_configured_target_has_its_delivery_series_at_zero_from_the_start(
     # The README's `increase(smm_tracker_alert_deliveries_total{outcome!="sent"}[1h]) > 0`
     # sees no increase in a series that first appears at 1: the first alert
     # given up or dropped reached nobody and nothing said so.
+    import tracker.alerts.outcomes as outcomes
     import tracker.alerts.webhook as webhook
     import tracker.service.metrics as metrics
     from tracker.alerts.deliveries import Deliveries
 
     fresh = Deliveries()
     monkeypatch.setattr(webhook, "DELIVERIES", fresh)
+    monkeypatch.setattr(outcomes, "DELIVERIES", fresh)  # sent and failed counted there
     monkeypatch.setattr(metrics, "DELIVERIES", fresh)
     assert _delivered() == {}  # no target configured: no series
     sink = make_sink(hook.url)
@@ -420,12 +422,14 @@ def test_an_alert_dropped_counts_once_per_target_as_sent_and_failed_do(
 ) -> None:
     # With two Apprise targets, `sent` and `failed` count each; a dropped
     # alert reached neither: it counted once, and the three did not compare.
+    import tracker.alerts.outcomes as outcomes
     import tracker.alerts.webhook as webhook
     import tracker.service.metrics as metrics
     from tracker.alerts.deliveries import Deliveries
 
     fresh = Deliveries()
     monkeypatch.setattr(webhook, "DELIVERIES", fresh)
+    monkeypatch.setattr(outcomes, "DELIVERIES", fresh)  # sent and failed counted there
     monkeypatch.setattr(metrics, "DELIVERIES", fresh)
     release = threading.Event()
 

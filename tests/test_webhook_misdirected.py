@@ -29,6 +29,7 @@ from loopback_proxy import PASSWORD, VARS, connect_reply
 from ports import closed_port
 from structlog.testing import capture_logs
 
+import tracker.alerts.outcomes as outcomes
 import tracker.alerts.webhook as webhook
 import tracker.service.metrics as metrics
 from tracker.alerts.deliveries import Deliveries
@@ -53,6 +54,7 @@ def counts(monkeypatch: pytest.MonkeyPatch) -> Deliveries:
     """This test's own alert_deliveries_total counters, as a scrape reads them."""
     fresh = Deliveries()
     monkeypatch.setattr(webhook, "DELIVERIES", fresh)
+    monkeypatch.setattr(outcomes, "DELIVERIES", fresh)  # sent and failed counted there
     monkeypatch.setattr(metrics, "DELIVERIES", fresh)
     return fresh
 

@@ -13,9 +13,9 @@ its retry budget (:mod:`tracker.alerts.retries`: a retry's deadline is what
 is left of a :class:`tracker.panel.budget.Budget`), but a URL no retry can
 cure (a host that does not exist, ``https://`` on a plain-HTTP port, a
 refused certificate: :mod:`tracker.alerts.misdirected`) gets one. A final
-failure is a log line. The URL carries a token (Slack, Telegram): it is
-registered as a secret and never logged, not even by httpx (its logger is
-kept at WARNING).
+failure is a log line (:mod:`tracker.alerts.outcomes`). The URL carries a
+token (Slack, Telegram): it is registered as a secret and never logged, not
+even by httpx (its logger is kept at WARNING).
 """
 
 from __future__ import annotations
@@ -35,15 +35,14 @@ from tracker import USER_AGENT
 from tracker.alerts.deliveries import (
     DELIVERIES,
     DROPPED,
-    FAILED,
     NOTIFY,
     OUTCOMES,
-    SENT,
     WEBHOOK,
     Outages,
 )
 from tracker.alerts.looks import look
 from tracker.alerts.notify import NotifyTarget, side_by_side
+from tracker.alerts.outcomes import Outcomes
 from tracker.alerts.payloads import FORMATS, named, payload
 from tracker.alerts.redeliver import Keeper
 from tracker.alerts.retries import post_tried
@@ -70,7 +69,7 @@ def _register_url(url: str) -> None:
             register_secret(secret)
 
 
-class WebhookSink:
+class WebhookSink(Outcomes):
     """Given a webhook URL ("" for none) and format, POST each alert sent to it,
     and pass it to each notify target, in the background."""
 
@@ -260,47 +259,6 @@ class WebhookSink:
         waits for them and counts and logs each outcome."""
         errors = side_by_side(self._targets, alert)
         return lambda: self._notified(alert, errors())
-
-    def _notified(self, alert: Alert, errors: list[str | None]) -> None:
-        for target, error in zip(self._targets, errors, strict=True):
-            if error is None:
-                self.notified += 1
-                self._took.add(target.name)
-                DELIVERIES.count(NOTIFY, SENT)
-                log.debug("notify_sent", alert=alert.kind, target=target.name)
-                self._back(target.name)
-            else:
-                self.notify_failed += 1
-                DELIVERIES.count(NOTIFY, FAILED)
-                tell = log.warning if self._outages.failed(target.name) else log.debug
-                tell("notify_failed", **named(alert), target=target.name, error=error)
-                if self._keeper is not None and not self._gone:
-                    self._keeper.failed(alert, target.name, error)
-
-    def _deliver(self, alert: Alert) -> None:
-        error = self._posted(alert, "", self._attempts)
-        if error is not None:
-            self.failed += 1
-            DELIVERIES.count(WEBHOOK, FAILED)
-            tell = log.warning if self._outages.failed(WEBHOOK) else log.debug
-            tell("webhook_failed", **named(alert), error=error)
-            if self._keeper is not None and not self._gone:
-                self._keeper.failed(alert, WEBHOOK, error)
-            return
-        self.sent += 1
-        self._took.add(WEBHOOK)
-        DELIVERIES.count(WEBHOOK, SENT)
-        log.debug("webhook_sent", alert=alert.kind)
-        self._back(WEBHOOK)
-
-    def _back(self, target: str) -> None:
-        """``target`` took an alert (sent now, or again): a run of failures
-        it ends is told in one line, with how many alerts it failed."""
-        failed = self._outages.took(target)
-        if failed and target == WEBHOOK:
-            log.info("webhook_recovered", target=target, failed=failed)
-        elif failed:
-            log.info("notify_recovered", target=target, failed=failed)
 
     def _posted(self, alert: Alert, late: str, attempts: int) -> str | None:
         """POST ``alert`` in at most ``attempts`` tries within its retry

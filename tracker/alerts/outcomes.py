@@ -1,0 +1,79 @@
+"""What became of each alert the webhook sink delivered, for
+:class:`tracker.alerts.webhook.WebhookSink` (a mixin of it): each target's
+outcome counted (the sink's counts and :data:`~tracker.alerts.deliveries.DELIVERIES`),
+logged, and an alert a target did not take kept to be tried again
+(:class:`~tracker.alerts.redeliver.Keeper`); a target's run of failures told
+once (:class:`~tracker.alerts.deliveries.Outages`), its end in one line.
+Apart from the sink's queue and thread, at its size limit.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from tracker.alerts.deliveries import DELIVERIES, FAILED, NOTIFY, SENT, WEBHOOK, Outages
+from tracker.alerts.notify import NotifyTarget
+from tracker.alerts.payloads import named
+from tracker.alerts.redeliver import Keeper
+from tracker.rules.episodes import Alert
+
+log = structlog.get_logger("tracker.webhook")
+
+
+class Outcomes:
+    """The sink's part that tells what became of each delivery."""
+
+    _targets: list[NotifyTarget]
+    _keeper: Keeper | None
+    _took: set[str]
+    _outages: Outages
+    _gone: bool
+    _attempts: int
+    notified: int
+    notify_failed: int
+    sent: int
+    failed: int
+
+    def _posted(self, alert: Alert, late: str, attempts: int) -> str | None:
+        raise NotImplementedError  # the sink's POST
+
+    def _notified(self, alert: Alert, errors: list[str | None]) -> None:
+        for target, error in zip(self._targets, errors, strict=True):
+            if error is None:
+                self.notified += 1
+                self._took.add(target.name)
+                DELIVERIES.count(NOTIFY, SENT)
+                log.debug("notify_sent", alert=alert.kind, target=target.name)
+                self._back(target.name)
+            else:
+                self.notify_failed += 1
+                DELIVERIES.count(NOTIFY, FAILED)
+                tell = log.warning if self._outages.failed(target.name) else log.debug
+                tell("notify_failed", **named(alert), target=target.name, error=error)
+                if self._keeper is not None and not self._gone:
+                    self._keeper.failed(alert, target.name, error)
+
+    def _deliver(self, alert: Alert) -> None:
+        error = self._posted(alert, "", self._attempts)
+        if error is not None:
+            self.failed += 1
+            DELIVERIES.count(WEBHOOK, FAILED)
+            tell = log.warning if self._outages.failed(WEBHOOK) else log.debug
+            tell("webhook_failed", **named(alert), error=error)
+            if self._keeper is not None and not self._gone:
+                self._keeper.failed(alert, WEBHOOK, error)
+            return
+        self.sent += 1
+        self._took.add(WEBHOOK)
+        DELIVERIES.count(WEBHOOK, SENT)
+        log.debug("webhook_sent", alert=alert.kind)
+        self._back(WEBHOOK)
+
+    def _back(self, target: str) -> None:
+        """``target`` took an alert (sent now, or again): a run of failures
+        it ends is told in one line, with how many alerts it failed."""
+        failed = self._outages.took(target)
+        if failed and target == WEBHOOK:
+            log.info("webhook_recovered", target=target, failed=failed)
+        elif failed:
+            log.info("notify_recovered", target=target, failed=failed)
