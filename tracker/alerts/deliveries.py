@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import datetime
 
 WEBHOOK = "webhook"
 NOTIFY = "notify"
@@ -46,8 +47,9 @@ DELIVERIES = Deliveries()  # the process's: every sink of every reload counts he
 class Outages:
     """Each target's run of failed deliveries, for its log lines: the first
     failure of a run is told at warning, the rest at debug, and the run ends
-    in one line when the target takes an alert again. One sink's (a reload
-    starts afresh: its config may have changed the target). Thread-safe."""
+    in one line when the target takes an alert again. One sink's, in memory:
+    the daemon's sinks keep their targets' outages in the database too
+    (:class:`tracker.alerts.outages_kept.KeptOutages`). Thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -64,3 +66,9 @@ class Outages:
         ends (0: none was running)."""
         with self._lock:
             return self._failed.pop(target, 0)
+
+    def ended(self, target: str) -> tuple[int, datetime | None] | None:
+        """``target`` took an alert: return how many failed in the outage that
+        ends and when it began (None: not known), or None when none was going."""
+        failed = self.took(target)
+        return (failed, None) if failed else None

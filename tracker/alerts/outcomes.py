@@ -3,7 +3,9 @@
 outcome counted (the sink's counts and :data:`~tracker.alerts.deliveries.DELIVERIES`),
 logged, and an alert a target did not take kept to be tried again
 (:class:`~tracker.alerts.redeliver.Keeper`); a target's run of failures told
-once (:class:`~tracker.alerts.deliveries.Outages`), its end in one line.
+once (:class:`~tracker.alerts.deliveries.Outages`; the daemon's and
+``run --once``'s kept across reloads and runs,
+:class:`~tracker.alerts.outages_kept.KeptOutages`), its end in one line.
 Apart from the sink's queue and thread, at its size limit.
 """
 
@@ -15,6 +17,7 @@ from tracker.alerts.deliveries import DELIVERIES, FAILED, NOTIFY, SENT, WEBHOOK,
 from tracker.alerts.notify import NotifyTarget
 from tracker.alerts.payloads import named
 from tracker.alerts.redeliver import Keeper
+from tracker.clock import iso
 from tracker.rules.episodes import Alert
 
 log = structlog.get_logger("tracker.webhook")
@@ -71,9 +74,14 @@ class Outcomes:
 
     def _back(self, target: str) -> None:
         """``target`` took an alert (sent now, or again): a run of failures
-        it ends is told in one line, with how many alerts it failed."""
-        failed = self._outages.took(target)
-        if failed and target == WEBHOOK:
-            log.info("webhook_recovered", target=target, failed=failed)
-        elif failed:
-            log.info("notify_recovered", target=target, failed=failed)
+        it ends is told in one line, with how many alerts it failed here and
+        when it began (an earlier run's or sink's maybe), when known."""
+        ended = self._outages.ended(target)
+        if ended is None:
+            return
+        failed, since = ended
+        began = {"since": iso(since)} if since is not None else {}
+        if target == WEBHOOK:
+            log.info("webhook_recovered", target=target, failed=failed, **began)
+        else:
+            log.info("notify_recovered", target=target, failed=failed, **began)

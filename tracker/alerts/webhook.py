@@ -89,12 +89,14 @@ class WebhookSink(Outcomes):
         notify: Sequence[NotifyTarget] = (),
         clock: Callable[[], float] = time.monotonic,
         keeper: Keeper | None = None,
+        outages: Outages | None = None,
     ):
         self._targets = list(notify)
         self._keeper = keeper  # what no target took after its tries: tried again later
         self._took: set[str] = set()  # the targets that took the alert just sent
         self._current: Alert | None = None  # the queued alert being sent
-        self._outages = Outages()  # each target's failures told once a run of them
+        # Each target's failures told once a run of them (kept across runs: KeptOutages).
+        self._outages = outages or Outages()
         self._drops = Outages()  # the full queue's drops, told once a run of them too
         self._gone = False  # a close gave up on the thread: it keeps nothing after
         self.notified = 0

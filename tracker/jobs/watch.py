@@ -69,13 +69,21 @@ class Watch(KeyGate):
         somewhere = bool(alerts.webhook_url or notify)
         if not somewhere:  # nowhere to send: the alerts kept from before, given up now
             keeper.give_up_all()
+            from tracker.alerts.outages_kept import forget_all
+
+            forget_all(tracker.store, tracker.clock)  # and the outages told of targets gone
         elif alerts.redeliver_for <= 0:  # nothing sent again: those kept from before go now,
             keeper.give_up_all(NOT_KEPT)  # before this sink's first look (never waited for)
         self.sink: WebhookSink | None = None
         if somewhere:
             # The sender's modules load only with somewhere to send.
+            from tracker.alerts.outages_kept import KeptOutages, target_urls
             from tracker.alerts.webhook import WebhookSink
 
+            # Each target's outage told once across reloads and `run --once` runs.
+            urls = target_urls(alerts.webhook_url, alerts.notify, notify)
+            outages = KeptOutages(tracker.store, tracker.clock, urls)
+            outages.forget_others()  # those of targets no longer configured
             self.sink = WebhookSink(
                 alerts.webhook_url,
                 fmt=alerts.webhook_format,
@@ -84,6 +92,7 @@ class Watch(KeyGate):
                 stop_event=tracker.stop_event,
                 notify=notify,
                 keeper=keeper,
+                outages=outages,
             )
         self.alerter = Alerter(tracker.store, self.sink, clock=tracker.clock)
         # Disk full or read-only database: one alert per outage; jobs retry on schedule.

@@ -191,3 +191,26 @@ def alerts_since(
         except ValueError:
             pass  # shown as stored: the row was written by hand or another tool
     return rows
+
+
+# --- alert targets' outages ------------------------------------------------------
+
+# Kept in alert_state too, under no panel's name (a panel's name is never
+# empty): :mod:`tracker.alerts.outages_kept`.
+NO_PANEL = ""
+
+
+def target_outages(store: Store) -> dict[str, EpisodeRow]:
+    """Return {kind: (active, since, last_sent_at)} of every alert target's
+    outage kept (the rows of no panel)."""
+    rows = store.rows(
+        "SELECT kind, active, since, last_sent_at FROM alert_state WHERE panel = ?", [NO_PANEL]
+    )
+    return {row["kind"]: _episode_row(row) for row in rows}
+
+
+def forget_target_outages(store: Store, kinds: Sequence[str]) -> None:
+    """Delete the alert targets' outages kept under ``kinds``."""
+    with store.write() as db:
+        for kind in kinds:
+            db.execute("DELETE FROM alert_state WHERE panel = ? AND kind = ?", [NO_PANEL, kind])
