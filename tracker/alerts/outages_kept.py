@@ -18,9 +18,10 @@ outage in one line, whichever run sees it, saying when it began.
 
 Bounded: a row of a target no longer configured, or of another URL at its
 place (a URL changed while down: told afresh), is deleted as the sink is
-made (:meth:`KeptOutages.forget_others`), and every row by a process with no
-target at all (:func:`forget_all`). Never raises: a database that cannot say costs the
-memory across processes (the sink tells its own outages), never an alert.
+made (:meth:`KeptOutages.forget_others`), and every row by a process with
+no target at all (:func:`forget_all`). Never raises: a database that cannot
+say costs the memory across processes (the sink tells its own outages),
+never an alert.
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ class KeptOutages(Outages):
             return None
         try:
             return target_outages(self._store)
-        except (StoreError, sqlite3.Error):
+        except (StoreError, sqlite3.Error, ValueError):  # ValueError: a time edited by hand
             return None
 
     def _target(self, kind: str) -> str | None:
