@@ -31,7 +31,14 @@ from tracker.errors import StoreError
 from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.client import PanelClient
 from tracker.rules.capabilities import BALANCE, STATUS_ORDERS, due_again, evidence
-from tracker.store.capabilities import forget, key_marks, learn, learned_rows, mark_all
+from tracker.store.capabilities import (
+    forget,
+    forget_refusals,
+    key_marks,
+    learn,
+    learned_rows,
+    mark_all,
+)
 from tracker.store.job_runs import forget_runs
 from tracker.store.key_marks import key_mark, marks_key
 
@@ -84,9 +91,15 @@ def forget_learned(store: Any, client: PanelClient[Any]) -> None:
     another script version: a reload's, or one whose rows' key marks are
     not its key's, answered): what is stored of its script is forgotten and
     its client knows nothing of it: every action asked again, as at a new
-    URL."""
-    if actions := forget(store, client.name):
-        log.info("capabilities_forgotten", panel=client.name, actions=actions, reason="key changed")
+    URL. So are its first refusals waiting for a second
+    (:mod:`tracker.jobs.refused_once`): an action refused once with the old
+    key is refused once, not twice, when the new key is refused it."""
+    actions = forget(store, client.name)
+    why = "key changed"
+    if refusals := forget_refusals(store, client.name):
+        log.info("first_refusals_forgotten", panel=client.name, count=refusals, reason=why)
+    if actions:
+        log.info("capabilities_forgotten", panel=client.name, actions=actions, reason=why)
     client.has_balance()
     client.multi_status = True
 

@@ -9,7 +9,9 @@ and ``run --once`` runs count alike; the second, with no success of the
 action between, learns it missing; a success forgets the first. So are
 ``refill_status`` and ``cancel``, and the one-order-at-a-time rows
 (``refill_orders``, ``status_orders``: a multi-order call refused while
-single calls answer). Refusals count at the panel's URL they were given at.
+single calls answer). Refusals count at the panel's URL they were given at,
+and with the key: a key changed forgets them with what was learned
+(:func:`tracker.jobs.learned.forget_learned`, once the new key is answered).
 """
 
 from __future__ import annotations

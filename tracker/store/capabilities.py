@@ -181,6 +181,17 @@ def note_refusal(store: Connection, panel: str, action: str, now: datetime, url:
         )
 
 
+def forget_refusals(store: Connection, panel: str) -> int:
+    """Delete every first refusal of ``panel`` waiting for a second (every
+    action, at any URL): its key changed, and a refusal of the old key's is
+    no first one of the new key's. Return how many were deleted."""
+    with store.write() as db:
+        gone = db.execute(
+            "DELETE FROM alert_state WHERE panel = ? AND kind GLOB ?", [panel, _any_url("*")]
+        )
+    return gone.rowcount
+
+
 def forget_refusal(store: Connection, panel: str, action: str) -> None:
     """``action`` succeeded, or was learned missing: no first refusal waits
     (at any URL)."""

@@ -1,0 +1,115 @@
+"""A panel's key changed (another account): what the old key taught is
+forgotten once the new key is answered, so the new key is judged on its own.
+
+What was learned of the panel with the old key (``panel_capabilities``) was
+forgotten by the daemon and ``run --once``, but not the first refusals
+waiting for a second (``<action>_refused_once@...``): a cancel refused once
+with the old key made the new key's first refusal the second, learned at
+once. Through the real CLI, one process per command, against the simulated
+panel over loopback."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from simconfig import cli_in, sim_config
+
+from tracker.sim.scripts import ScriptQuirks
+from tracker.sim.server import PanelServer, SimulatedPanel
+
+OLD = "old-account-key-Qd4Lm8Tx2Rw6"
+NEW = "new-account-key-Nk7Hp3Vc5Jm1"
+NO_BALANCE = ScriptQuirks(missing_actions=("balance",))
+NO_CANCEL = ScriptQuirks(missing_actions=("cancel",))
+FIRST = "learned missing if the next cancel call is refused so too"
+
+
+@pytest.fixture
+def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Yield (sim, cli): the old account's panel, without balance, and the CLI."""
+    sim = SimulatedPanel(key=OLD, seed=5, quirks=False)
+    sim.script = NO_BALANCE
+    server = PanelServer(sim).start()
+    config = sim_config(
+        server.url,
+        panel='timeout = "5s"\nretries = 0',
+        database='[refill]\nfirst_check = "0s"\ncooldown = "1s"\nunknown_service = "try"',
+    )
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": OLD})
+    yield sim, cli
+    server.stop()
+
+
+def _rows(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        return db.execute(sql).fetchall()
+
+
+def _learned(tmp_path: Path) -> list[tuple[Any, ...]]:
+    return _rows(tmp_path, "SELECT action FROM panel_capabilities WHERE supported = 0")
+
+
+def _waiting(tmp_path: Path) -> list[tuple[Any, ...]]:
+    """The first refusals waiting for a second: their actions."""
+    kinds = _rows(tmp_path, "SELECT kind FROM alert_state WHERE kind GLOB '*_refused_once*'")
+    return [(kind.partition("_refused_once")[0],) for (kind,) in kinds]
+
+
+def _learn_no_balance(sim: Any, cli: Any, tmp_path: Path) -> None:
+    """The old key learns the panel has no balance action (a row, its mark)."""
+    [order] = sim.seed_orders(1, status="In progress")
+    assert cli("track", str(order)).exit_code == 0
+    assert cli("run", "--once").exit_code == 1  # balance refused once
+    assert cli("run", "--once").exit_code == 0
+    assert _learned(tmp_path) == [("balance",)]
+
+
+def _new_key(sim: Any, monkeypatch: pytest.MonkeyPatch, script: ScriptQuirks) -> None:
+    """The user moves to another account: the panel takes only the new key."""
+    sim.key, sim.script = NEW, script
+    monkeypatch.setenv("SIM_KEY", NEW)
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_first_refusal_of_the_old_key_is_forgotten_with_what_it_learned(
+    panel: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim, cli = panel
+    _learn_no_balance(sim, cli, tmp_path)
+    [pending] = sim.seed_orders(1, status="Pending")
+    assert cli("track", str(pending)).exit_code == 0
+    sim.script = ScriptQuirks(missing_actions=("balance", "cancel"))
+    refused = cli("cancel", "--yes", str(pending))
+    assert refused.exit_code == 1 and FIRST in refused.stderr, refused.output
+    assert _waiting(tmp_path) == [("cancel",)]
+    _new_key(sim, monkeypatch, NO_CANCEL)
+    run = cli("run", "--once", "--all")  # its balance answers the new key: forgotten
+    assert run.exit_code == 0, run.output
+    waiting = _waiting(tmp_path)
+    again = cli("cancel", "--yes", str(pending))
+    assert again.exit_code == 1
+    # Before: "note: sim has no cancel action", the old key's refusal the first.
+    assert FIRST in again.stderr and "has no cancel action" not in again.stderr, again.output
+    assert _learned(tmp_path) == [] and _waiting(tmp_path) == [("cancel",)]
+    assert waiting == [] and "first_refusals_forgotten" in run.stderr
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_mistyped_key_forgets_no_first_refusal(
+    panel: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim, cli = panel
+    _learn_no_balance(sim, cli, tmp_path)
+    [pending] = sim.seed_orders(1, status="Pending")
+    assert cli("track", str(pending)).exit_code == 0
+    sim.script = ScriptQuirks(missing_actions=("balance", "cancel"))
+    assert FIRST in cli("cancel", "--yes", str(pending)).stderr
+    monkeypatch.setenv("SIM_KEY", OLD[:-1] + "9")  # one character off: refused
+    typo = cli("run", "--once", "--all")
+    assert typo.exit_code == 1 and "first_refusals_forgotten" not in typo.stderr
+    assert _learned(tmp_path) == [("balance",)] and _waiting(tmp_path) == [("cancel",)]
