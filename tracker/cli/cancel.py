@@ -8,6 +8,7 @@ import click
 
 from tracker.cli.ask import ask, interactive
 from tracker.cli.cancel_calls import NOT_CANCELED, NOT_SENT, cancel_orders
+from tracker.cli.cancel_learned import learn_cancels
 from tracker.cli.command import OnceCommand
 from tracker.cli.main import (
     EXIT_FAILED,
@@ -26,14 +27,11 @@ from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.cli.stops import Stopped, ending, term_raises
 from tracker.clock import utcnow
 from tracker.errors import StoreError
-from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
 from tracker.panel.proxies import says_its_fix
-from tracker.rules.capabilities import refused_once
 from tracker.rules.counts import counted
 from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
-from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.readings import ended_statuses, panels_holding
 
 if TYPE_CHECKING:
@@ -280,30 +278,7 @@ def cancel(
         fail(_interrupted(results, len(ids), cut), EXIT_INTERRUPTED)
     finally:
         client.close()
-    url, key = panel_config.url, panel_config.key  # what was learned at another URL holds no more
-    accepted = any(r == ACCEPTED for _, r, _ in results)
-    if accepted:  # a first refusal in a missing action's words forgotten
-        succeeded(store, name, "cancel", url)
-    if accepted and is_unsupported(store, name, "cancel", url):
-        learn(store, name, "cancel", True, "a cancel was accepted", utcnow(), url=url, key=key)
-        # Notes about the panel go to stderr: stdout holds one line per order (`| grep`).
-        click.echo(f"note: {name} accepts cancels again: the automation may send them", err=True)
-    elif lacking:
-        # As the automation learns it, at the second such refusal in a row (one
-        # may be a flaky panel's): it sends no more cancels; `cancel` still does.
-        # Said at every run: each order's line reads "refused: Incorrect request".
-        known, now = is_unsupported(store, name, "cancel", url), utcnow()
-        # The first is told by the note below, not by a debug log line too.
-        if not second_refusal(store, name, "cancel", now, known=known, url=url):
-            click.echo(f"note: {name} refused {refused_once('cancel', lacking[0])}", err=True)
-        else:
-            if not known:
-                client.found_missing("cancel", lacking[0])
-                learn(store, name, "cancel", False, lacking[0], utcnow(), url=url, key=key)
-            click.echo(
-                f"note: {name} has no cancel action: the automation sends no cancels there",
-                err=True,
-            )
+    learn_cancels(store, client, results, lacking)
     # After a Ctrl-C, an order not sent is the user's doing: the rest, or the
     # call on the wire refused (a 429) and not tried again for the stop; and
     # so is a call refused as one whose halves it kept from being sent.
