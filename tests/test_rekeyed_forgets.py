@@ -113,3 +113,70 @@ def test_a_mistyped_key_forgets_no_first_refusal(
     typo = cli("run", "--once", "--all")
     assert typo.exit_code == 1 and "first_refusals_forgotten" not in typo.stderr
     assert _learned(tmp_path) == [("balance",)] and _waiting(tmp_path) == [("cancel",)]
+
+
+# --- the one-shot commands: refill, cancel, services --refresh -------------------
+#
+# Each noticed the key changed and kept the old key's rows: its new key was
+# judged by them (a refusal in "Incorrect request" the second, learned at
+# once). Each now forgets them once its own call is answered with the key.
+
+NO_REFILL = ScriptQuirks(missing_actions=("refill",))
+
+
+def test_refill_by_hand_forgets_what_the_old_key_learned_once_answered(
+    panel: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim, cli = panel
+    [order] = sim.seed_orders(1, status="Completed")
+    assert cli("track", str(order), "--service", "1").exit_code == 0
+    sim.script = NO_REFILL
+    assert cli("refill", str(order)).exit_code == 1  # refused once
+    learned = cli("refill", str(order))
+    assert "does not support refill" in learned.output, learned.output
+    assert _learned(tmp_path) == [("refill",)]
+    _new_key(sim, monkeypatch, NO_REFILL)  # the new account's panel refuses it once
+    first = cli("refill", "--force", str(order))  # --force: the refusal was recorded
+    assert first.exit_code == 1
+    # Before: "sim does not support refill", learned with the old key.
+    assert "refill refused, nothing recorded" in first.output, first.output
+    assert "does not support refill" not in first.output
+    assert _learned(tmp_path) == [] and _waiting(tmp_path) == [("refill",)]
+    sim.script = ScriptQuirks()
+    accepted = cli("refill", "--force", str(order))
+    assert accepted.exit_code == 0 and "note:" not in accepted.output, accepted.output
+
+
+def test_cancel_forgets_what_the_old_key_learned_once_answered(
+    panel: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim, cli = panel
+    first, second = sim.seed_orders(2, status="Pending")
+    assert cli("track", str(first), str(second)).exit_code == 0
+    sim.script = NO_CANCEL
+    assert FIRST in cli("cancel", "--yes", str(first)).stderr
+    assert "has no cancel action" in cli("cancel", "--yes", str(first)).stderr
+    assert _learned(tmp_path) == [("cancel",)]
+    _new_key(sim, monkeypatch, NO_CANCEL)
+    again = cli("cancel", "--yes", str(second))
+    assert again.exit_code == 1
+    # Before: "note: sim has no cancel action", learned with the old key.
+    assert FIRST in again.stderr and "has no cancel action" not in again.stderr, again.output
+    assert _learned(tmp_path) == [] and _waiting(tmp_path) == [("cancel",)]
+
+
+def test_services_refresh_forgets_what_the_old_key_learned_once_answered(
+    panel: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim, cli = panel
+    _learn_no_balance(sim, cli, tmp_path)
+    assert "no balance action" in cli("services").stderr  # a note of what was learned
+    monkeypatch.setenv("SIM_KEY", "old-account-key-Qd4Lm8Tx2Rw9")  # mistyped: refused
+    typo = cli("services", "--refresh")
+    assert typo.exit_code == 1 and _learned(tmp_path) == [("balance",)], typo.output
+    _new_key(sim, monkeypatch, ScriptQuirks())
+    refreshed = cli("services", "--refresh")
+    assert refreshed.exit_code == 0, refreshed.output
+    # Before: "note: sim has no balance action ...", learned with the old key.
+    assert "no balance action" not in refreshed.stderr, refreshed.output
+    assert _learned(tmp_path) == []

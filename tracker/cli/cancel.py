@@ -220,12 +220,12 @@ def cancel(
         store.probe_write()  # read-only, immutable, locked by another writer...
     except StoreError as exc:
         fail(f"{exc}; nothing sent")
-    from tracker.jobs.learned import tell_client
+    from tracker.jobs.learned import told_once_answered
     from tracker.panel.client import PanelClient  # httpx costs start-up; only here
 
     waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
     client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
-    tell_client(store, client, utcnow())  # no balance: a refusal's witness is services
+    key_answered = told_once_answered(store, client, utcnow())  # no balance: services witness
     results: list[tuple[int, str, str | None]] = []
     index = config.index(name)  # panels[N] in a fix said
     lacking: list[str] = []
@@ -278,7 +278,7 @@ def cancel(
         fail(_interrupted(results, len(ids), cut), EXIT_INTERRUPTED)
     finally:
         client.close()
-    learn_cancels(store, client, results, lacking)
+    learn_cancels(store, client, results, lacking, key_answered)
     # After a Ctrl-C, an order not sent is the user's doing: the rest, or the
     # call on the wire refused (a 429) and not tried again for the stop; and
     # so is a call refused as one whose halves it kept from being sent.

@@ -5,6 +5,7 @@ it), and the notes that say so on stderr."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -12,7 +13,7 @@ import click
 from tracker.clock import utcnow
 from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.rules.capabilities import refused_once
-from tracker.store.cancels import ACCEPTED
+from tracker.store.cancels import ACCEPTED, REFUSED
 from tracker.store.capabilities import is_unsupported, learn
 
 if TYPE_CHECKING:
@@ -25,10 +26,15 @@ def learn_cancels(
     client: PanelClient[Any],
     results: list[tuple[int, str, str | None]],
     lacking: list[str],
+    answered: Callable[[], None],
 ) -> None:
     """Given the command's results (one per order) and the words of the calls
     refused as a missing action (``lacking``), store what they teach of the
-    panel's cancel action and say it."""
+    panel's cancel action and say it. An order accepted or refused by the
+    panel is its key answered: ``answered()`` is called first (what another
+    key taught forgotten: :func:`tracker.jobs.learned.told_once_answered`)."""
+    if any(r in (ACCEPTED, REFUSED) for _, r, _ in results):
+        answered()
     name, panel_config = client.name, client.panel
     url, key = panel_config.url, panel_config.key  # what was learned at another URL holds no more
     accepted = any(r == ACCEPTED for _, r, _ in results)

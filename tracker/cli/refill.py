@@ -26,7 +26,7 @@ from tracker.cli.shield import Waits, shield, tell_wait
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.errors import StopRequested
-from tracker.jobs.learned import tell_client
+from tracker.jobs.learned import told_once_answered
 from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.refills import past_request
 from tracker.panel.client import PanelClient
@@ -70,7 +70,8 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     register_secret(panel_config.key.reveal())
     waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
     client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
-    tell_client(store, client, utcnow())  # no balance: a refusal's witness is services
+    # No balance: a refusal's witness is services; another key's rows: forgotten once answered.
+    answered = told_once_answered(store, client, utcnow())
     recorded: list[bool] = []  # the request recorded, whole: from then on it may be sent
     waits.waiting = True  # nothing on the wire until recorded: a Ctrl-C ends it, not sent
     try:
@@ -98,7 +99,7 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
                 client,
                 [oid],
                 clock=utcnow,
-                modes=PanelModes(multi_refill=False),
+                modes=PanelModes(multi_refill=False, key_answered=answered),
                 source="manual",
                 # Not sent if the daemon's round asked meanwhile (unless --force).
                 seen=None if force else {oid: newest_request(history)},

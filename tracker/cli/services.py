@@ -15,7 +15,7 @@ from tracker.cli.stops import ending
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.errors import PanelError
-from tracker.jobs.learned import tell_client
+from tracker.jobs.learned import told_once_answered
 from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
 from tracker.redact import register_secret
@@ -129,9 +129,11 @@ def _refresh(config: Config, store: Store, only: str | None) -> None:
             continue
         register_secret(panel.key.reveal())
         client = PanelClient(panel, on_wait=tell_wait)  # a rate limit's wait: said
-        tell_client(store, client, utcnow())  # no balance: a refusal's witness is services
+        # No balance: a refusal's witness is services; another key's rows: forgotten once answered.
+        answered = told_once_answered(store, client, utcnow())
         try:
             sync_services(store, client, utcnow)  # one write: stored whole or not at all
+            answered()
             refreshed.append(panel.name)
         except PanelError as exc:
             failed.append(str(exc))

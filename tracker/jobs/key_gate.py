@@ -29,7 +29,7 @@ from tracker.config.model import Config
 from tracker.errors import StoreError
 from tracker.jobs.base import Core
 from tracker.jobs.carried import Carried
-from tracker.jobs.learned import forget_learned
+from tracker.jobs.learned import forget_proven
 from tracker.rules.alerts import AUTH_FAILED, AUTH_RECOVERED, rough_duration
 from tracker.rules.capabilities import BALANCE
 from tracker.rules.episodes import Alert, Episode
@@ -108,10 +108,7 @@ class KeyGate:
             if panel not in self.tracker.rekeyed:
                 return
             self.tracker.rekeyed.discard(panel)
-        try:
-            forget_learned(self.tracker.store, self.tracker.clients[panel])
-        except StoreError as exc:  # kept: the next process finds them so again
-            log.warning("key_mark_unsaved", panel=panel, error=str(exc))
+        forget_proven(self.tracker.store, self.tracker.clients[panel])
 
     def auth_accepted(self, panel: str, *, by: str = "balance") -> None:
         """Job kind ``by`` took the key: resume the panel's jobs; end the episode

@@ -22,6 +22,7 @@ its balance job asks ``balance`` whatever was learned.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -84,6 +85,35 @@ def _rekeyed(store: Any, client: PanelClient[Any]) -> bool:
     except StoreError as exc:
         log.warning("key_mark_unsaved", panel=client.name, error=str(exc))
     return other
+
+
+def told_once_answered(store: Any, client: PanelClient[Any], now: datetime) -> Callable[[], None]:
+    """A one-shot command's client (``refill ID``, ``cancel``, ``services
+    --refresh``): tell it what is stored of its panel (:func:`tell_client`)
+    and return what the command calls once its own call is answered with the
+    panel's key, before it judges the answer: when the rows were learned
+    with another key, they and its first refusals are forgotten then
+    (:func:`forget_proven`), as the daemon and ``run --once`` forget them;
+    a key refused, a call unanswered, forgets nothing."""
+    rekeyed = [tell_client(store, client, now)]
+
+    def answered() -> None:
+        if rekeyed[0]:  # once: forgotten, nothing more to forget
+            rekeyed[0] = False
+            forget_proven(store, client)
+
+    return answered
+
+
+def forget_proven(store: Any, client: PanelClient[Any]) -> None:
+    """The panel answered its key, what was learned of it learned with
+    another key: forgotten (:func:`forget_learned`); a write the database
+    refuses is told (``key_mark_unsaved``) and left to the next process,
+    which finds the rows so again."""
+    try:
+        forget_learned(store, client)
+    except StoreError as exc:
+        log.warning("key_mark_unsaved", panel=client.name, error=str(exc))
 
 
 def forget_learned(store: Any, client: PanelClient[Any]) -> None:

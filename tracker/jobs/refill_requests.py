@@ -69,6 +69,9 @@ class PanelModes:
     multi_refill: bool = True
     multi_refill_status: bool = True
     untrusted_told: bool = False  # refill_status_not_trusted warned; debug until trusted again
+    # `refill ID`'s: called when a single call is answered with the key, before
+    # its answer is judged (what another key taught forgotten first).
+    key_answered: Callable[[], None] | None = None
 
 
 def request_refills(
@@ -126,7 +129,7 @@ def request_refills(
         if multi and len(batch) > 1:
             multi = _send_multi(store, client, rows, clock, modes, stop, result)
         else:
-            _send_singles(store, client, rows, clock, stop, result)
+            _send_singles(store, client, rows, clock, stop, result, modes)
     _done(client, result)
     return result
 
@@ -180,10 +183,10 @@ def _send_multi(
             # The panel read no order from this call: nothing was requested.
             if not reads_no_orders(exc.detail):  # one unknown ID, maybe: this call only
                 log.warning("multi_refill_refused", panel=client.name, answer=exc.detail)
-                _send_singles(store, client, rows, clock, stop, result)
+                _send_singles(store, client, rows, clock, stop, result, modes)
                 return True
             known = len(result.answers)
-            _send_singles(store, client, rows, clock, stop, result)
+            _send_singles(store, client, rows, clock, stop, result, modes)
             read = result.unsupported is None and len(result.answers) > known  # singles are read
             # For good at the second call so refused (one may be a flaky panel's),
             # in a later round: this one asks one order at a time from here.
@@ -192,7 +195,7 @@ def _send_multi(
             return False
         if isinstance(exc, WholeCallRefused):  # an order in it provoked it: each alone tells
             log.warning("multi_refill_refused", panel=client.name, answer=exc.detail)
-            _send_singles(store, client, rows, clock, stop, result)
+            _send_singles(store, client, rows, clock, stop, result, modes)
             return True
         finish(store, rows, {o: refused(exc.detail) for o in order_ids}, clock, result)
         return True
@@ -246,6 +249,7 @@ def _send_singles(
     clock: Callable[[], datetime],
     stop: threading.Event,
     result: RequestResult,
+    modes: PanelModes,
 ) -> None:
     order_ids = list(rows)
     for index, order_id in enumerate(order_ids):
@@ -266,6 +270,8 @@ def _send_singles(
         except PanelError as exc:  # lost or garbled answer: it may have been acted on
             failed(result, client, exc)
             fields = lost(exc.detail)
+        if fields["status"] != UNKNOWN and modes.key_answered is not None:
+            modes.key_answered()  # the panel answered the key
         refusal = fields["error"] if fields["refill_id"] is None else None
         if fields["status"] != UNKNOWN and refusal and is_busy(refusal):
             # "Too many requests": HTTP 429 in words, no refusal of the order;
