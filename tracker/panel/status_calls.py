@@ -6,6 +6,18 @@ order at a time for a panel proven not to read ``orders=``, and whether the
 panel is known to answer status calls now (what makes a refusal an order's);
 plus the tagging, the once-per-process warnings and the whole-answer checks
 the other actions use too.
+
+Whether the panel answers status calls now (:meth:`StatusCalls.answers_status`,
+for :data:`WITNESS_TTL`) is set by any status call answered with an order's
+status: an open order's in a poll, and an ended order's late check too
+(:mod:`tracker.jobs.late_checks`, through the same ``ask_batch``). That is
+right: what it vouches for is that this panel reads status calls sent with
+this client's key now, so that a lone refusal is the order's own; an ended
+order's status is the same action, the same key and the same panel's
+script reading the ID, and proves it as well as an open order's. It never
+outlives the key: it is this client's, in memory, and a key changed is
+another client (a reload's, which takes over only what was logged:
+:meth:`StatusCalls.told_by`) or another process.
 """
 
 from __future__ import annotations
