@@ -75,11 +75,9 @@ def _new_key(sim: Any, monkeypatch: pytest.MonkeyPatch, script: ScriptQuirks) ->
     monkeypatch.setenv("SIM_KEY", NEW)
 
 
-@pytest.mark.usefixtures("fresh_logs")
-def test_a_first_refusal_of_the_old_key_is_forgotten_with_what_it_learned(
-    panel: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    sim, cli = panel
+def _cancel_refused_once(sim: Any, cli: Any, tmp_path: Path) -> int:
+    """The old key learns no balance, then has a cancel refused once in a
+    missing action's words (a first refusal waiting); return the order."""
     _learn_no_balance(sim, cli, tmp_path)
     [pending] = sim.seed_orders(1, status="Pending")
     assert cli("track", str(pending)).exit_code == 0
@@ -87,6 +85,15 @@ def test_a_first_refusal_of_the_old_key_is_forgotten_with_what_it_learned(
     refused = cli("cancel", "--yes", str(pending))
     assert refused.exit_code == 1 and FIRST in refused.stderr, refused.output
     assert _waiting(tmp_path) == [("cancel",)]
+    return int(pending)
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_first_refusal_of_the_old_key_is_forgotten_with_what_it_learned(
+    panel: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim, cli = panel
+    pending = _cancel_refused_once(sim, cli, tmp_path)
     _new_key(sim, monkeypatch, NO_CANCEL)
     run = cli("run", "--once", "--all")  # its balance answers the new key: forgotten
     assert run.exit_code == 0, run.output
@@ -104,11 +111,7 @@ def test_a_mistyped_key_forgets_no_first_refusal(
     panel: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sim, cli = panel
-    _learn_no_balance(sim, cli, tmp_path)
-    [pending] = sim.seed_orders(1, status="Pending")
-    assert cli("track", str(pending)).exit_code == 0
-    sim.script = ScriptQuirks(missing_actions=("balance", "cancel"))
-    assert FIRST in cli("cancel", "--yes", str(pending)).stderr
+    _cancel_refused_once(sim, cli, tmp_path)
     monkeypatch.setenv("SIM_KEY", OLD[:-1] + "9")  # one character off: refused
     typo = cli("run", "--once", "--all")
     assert typo.exit_code == 1 and "first_refusals_forgotten" not in typo.stderr
