@@ -86,10 +86,10 @@ def test_the_daemons_own_port_beside_it_is_a_warning(doctor, tmp_path, taken):
     )
 
 
-def test_the_daemons_own_endpoint_answering_there_is_ok(doctor, tmp_path):
-    # Beside the daemon, the port answers /metrics with the tracker's own
-    # metrics: its endpoint, said ok (a warn at every doctor run beside a
-    # healthy daemon taught the reader to skip warnings).
+@pytest.fixture
+def endpoint():
+    """A port answering /metrics with the tracker's own metrics, as the daemon's does."""
+
     class Metrics(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             body = b"# TYPE smm_tracker_up gauge\nsmm_tracker_up 1.0\n"
@@ -103,16 +103,20 @@ def test_the_daemons_own_endpoint_answering_there_is_ok(doctor, tmp_path):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Metrics)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
-    try:
-        with DatabaseLock(tmp_path / "t.db"):
-            code, lines = doctor(f"127.0.0.1:{port}")
-    finally:
-        server.shutdown()
-        server.server_close()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_daemons_own_endpoint_answering_there_is_ok(doctor, tmp_path, endpoint):
+    # Beside the daemon, the port answers /metrics with the tracker's own
+    # metrics: its endpoint, said ok (a warn at every doctor run beside a
+    # healthy daemon taught the reader to skip warnings).
+    with DatabaseLock(tmp_path / "t.db"):
+        code, lines = doctor(f"127.0.0.1:{endpoint}")
     assert code == 0
     assert lines == [
-        f"ok   metrics.listen: 127.0.0.1:{port}: the running daemon (pid {os.getpid()}) "
+        f"ok   metrics.listen: 127.0.0.1:{endpoint}: the running daemon (pid {os.getpid()}) "
         "serves its metrics there"
     ]
 
@@ -175,3 +179,53 @@ def test_not_checked_when_its_own_section_is_not_valid(tmp_path, monkeypatch):
 def test_no_line_without_an_endpoint(doctor):
     code, lines = doctor("")
     assert code == 0 and lines == []
+
+
+def doctor_with(tmp_path, monkeypatch, config: str) -> tuple[int, list[str]]:
+    """Run doctor on ``config``; return its exit status and metrics.listen lines."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    (tmp_path / "tracker.toml").write_text(config)
+    result = CliRunner().invoke(main, ["doctor"], env={"COLUMNS": "400"})
+    assert "Traceback" not in result.output
+    return result.exit_code, [
+        line for line in result.output.splitlines() if "metrics.listen:" in line
+    ]
+
+
+def test_checked_when_the_database_section_is_not_valid(tmp_path, monkeypatch, taken):
+    # [database] failing validation left [metrics] listen unchecked, though
+    # its own section was valid: the taken port showed only at the next start.
+    code, lines = doctor_with(
+        tmp_path, monkeypatch, f'[database]\npath = 5\n[metrics]\nlisten = "127.0.0.1:{taken}"\n'
+    )
+    assert code == 1
+    assert lines == [
+        f"FAIL metrics.listen: 127.0.0.1:{taken}: cannot listen (Address already in use): run "
+        "exits 1 at start; another program listens there (a second smm-tracker, another "
+        f"exporter: `ss -ltnp 'sport = :{taken}'` names it): stop it, or set metrics.listen "
+        "to another port"
+    ]
+
+
+def test_a_free_port_is_said_when_the_database_section_is_not_valid(tmp_path, monkeypatch):
+    port = free_port()
+    code, lines = doctor_with(
+        tmp_path, monkeypatch, f'[database]\nbusy_timeout = "x"\n[metrics]\nlisten = ":{port}"\n'
+    )
+    assert code == 1  # the [database] problem
+    assert lines == [f"ok   metrics.listen: *:{port} is free: run can listen there"]
+
+
+def test_the_daemons_endpoint_when_the_database_section_is_not_valid(
+    tmp_path, monkeypatch, endpoint
+):
+    # No database to read the lock of: the tracker's own metrics answering
+    # there say it is a running daemon's endpoint, not another program's.
+    code, lines = doctor_with(
+        tmp_path, monkeypatch, f'[database]\npath = 5\n[metrics]\nlisten = "127.0.0.1:{endpoint}"\n'
+    )
+    assert code == 1  # the [database] problem
+    assert lines == [
+        f"ok   metrics.listen: 127.0.0.1:{endpoint}: the running daemon serves its metrics there"
+    ]

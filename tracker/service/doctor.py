@@ -116,8 +116,8 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         checks.append(database_check(database_facts(database.path)))
         unit = unit_database_check(path, database.path)
         checks.extend(database_mode_checks(database.path) + ([unit] if unit else []))
-    if metrics is not None and database is not None:  # the daemon's start: database, endpoint
-        checks.extend(listen_checks(metrics, database.path))
+    if metrics is not None:  # the daemon's start: database, endpoint
+        checks.extend(listen_checks(metrics, database.path if database else None))
     urls = {name: panel.url for name, _source, panel in panels if panel}
     learned = learned_unsupported(database.path, urls) if database is not None else []
     no_balance = {panel for panel, action, *_learned in learned if action == BALANCE}

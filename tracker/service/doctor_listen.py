@@ -14,9 +14,11 @@ from tracker.rules.doctor import Check
 from tracker.rules.listen_doctor import listen_check
 
 
-def listen_checks(metrics: MetricsConfig, database: Path) -> list[Check]:
-    """Given ``[metrics]`` and ``database.path``, return the line about the
-    endpoint's address (none when ``listen`` is off)."""
+def listen_checks(metrics: MetricsConfig, database: Path | None) -> list[Check]:
+    """Given ``[metrics]`` and ``database.path`` (None: ``[database]`` is not
+    valid), return the line about the endpoint's address (none when
+    ``listen`` is off). Without the database no lock says whether its daemon
+    runs: a taken port is the daemon's when it serves the tracker's metrics."""
     if not metrics.enabled:
         return []
     # prometheus_client: loaded only when the endpoint is configured
@@ -25,12 +27,16 @@ def listen_checks(metrics: MetricsConfig, database: Path) -> list[Check]:
 
     failure = bind_failure(metrics.host, metrics.port)
     daemon = None  # a run --once serves no endpoint: the port is another program's
-    if failure is not None and failure.errno == errno.EADDRINUSE:
+    taken = failure is not None and failure.errno == errno.EADDRINUSE
+    if taken and database is not None:
         found = holding(database)
         if found is not None and found[1] != ONCE:
             daemon = found[0] or 0
     shown = shown_address(metrics.host, metrics.port)
-    ours = daemon is not None and serves_ours(metrics.host, metrics.port)
+    # without [database] no lock says whether its daemon runs: its metrics say it
+    asked = daemon is not None or (taken and database is None)
+    ours = asked and serves_ours(metrics.host, metrics.port)
+    daemon = 0 if ours and daemon is None else daemon
     return [listen_check(metrics.host, metrics.port, shown, failure, daemon, ours=ours)]
 
 
