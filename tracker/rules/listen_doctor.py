@@ -2,7 +2,8 @@
 
 The address is bound a moment the way the daemon binds it
 (:func:`tracker.service.metrics_http.bind_failure`); here only its outcome
-is judged. A port taken by another program fails: ``run`` exits 1 at start,
+is judged. Run as root, doctor binds a port the unit's user cannot (below
+1024): a warning. A port taken by another program fails: ``run`` exits 1 at start,
 and under the unit's ``Restart=on-failure`` systemd gives up after a few
 tries. One taken while the daemon runs on this config's database is most
 likely its own endpoint (doctor may run beside it): ``ok`` when its
@@ -19,6 +20,12 @@ import socket
 from tracker.rules.doctor import FAIL, OK, WARN, Check
 
 NAME = "metrics.listen"
+HIGHER_PORT = f"set {NAME} to a port above 1023"
+
+
+def needs_root(first: int) -> str:
+    """Given the first port any user may listen on (1024 by default), say so."""
+    return f"a port below {first} needs root"
 
 
 def listen_check(
@@ -29,12 +36,24 @@ def listen_check(
     daemon: int | None = None,
     *,
     ours: bool = False,
+    root_only: int | None = None,
 ) -> Check:
     """Given ``[metrics] listen``'s host and port, the address as the
     daemon's lines say it ("127.0.0.1:9464"), the error binding it met (None:
     it is free), when a daemon runs on this config's database its PID (0:
-    not known; None: none runs), and whether the address answers with the
-    tracker's own metrics (``ours``), return the line."""
+    not known; None: none runs), whether the address answers with the
+    tracker's own metrics (``ours``), and, when doctor runs as root and the
+    port is below the first one any user may bind, that first port
+    (``root_only``; None otherwise), return the line."""
+    if failure is None and root_only is not None:
+        return Check(
+            WARN,
+            NAME,
+            f"{shown} is free to root, doctor's user here, but {needs_root(root_only)} and "
+            "the shipped systemd unit runs the daemon as an unprivileged user with no "
+            "capabilities (no CAP_NET_BIND_SERVICE): its start there fails (run exits 1); "
+            f"{HIGHER_PORT}",
+        )
     if failure is None:
         return Check(OK, NAME, f"{shown} is free: run can listen there")
     if failure.errno == errno.EADDRINUSE and daemon is not None:
@@ -75,7 +94,7 @@ def listen_problem(host: str, port: int, failure: OSError) -> tuple[str, str]:
         )
         return said, fix
     if code == errno.EACCES and port < 1024:
-        return said, f"a port below 1024 needs root: set {NAME} to a port above 1023"
+        return said, f"{needs_root(1024)}: {HIGHER_PORT}"
     return said, ""
 
 

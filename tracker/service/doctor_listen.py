@@ -2,11 +2,16 @@
 moment as the daemon binds it and let go at once, and, when it is taken,
 whether the daemon of this config's database runs (its lock file says so)
 and whether what listens there answers ``/metrics`` with the tracker's own
-metrics; :mod:`tracker.rules.listen_doctor` judges what is found."""
+metrics; :mod:`tracker.rules.listen_doctor` judges what is found.
+
+Run as root, doctor binds any port; the shipped unit's user binds none below
+the kernel's first unprivileged port (``net.ipv4.ip_unprivileged_port_start``,
+1024 by default), so such a port is said to be root's only."""
 
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 from tracker.config.model import MetricsConfig
@@ -37,7 +42,24 @@ def listen_checks(metrics: MetricsConfig, database: Path | None) -> list[Check]:
     asked = daemon is not None or (taken and database is None)
     ours = asked and serves_ours(metrics.host, metrics.port)
     daemon = 0 if ours and daemon is None else daemon
-    return [listen_check(metrics.host, metrics.port, shown, failure, daemon, ours=ours)]
+    first = first_unprivileged_port()
+    root_only = first if os.geteuid() == 0 and metrics.port < first else None
+    line = listen_check(
+        metrics.host, metrics.port, shown, failure, daemon, ours=ours, root_only=root_only
+    )
+    return [line]
+
+
+UNPRIVILEGED_START = Path("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+
+
+def first_unprivileged_port() -> int:
+    """Return the first port a user without CAP_NET_BIND_SERVICE may listen
+    on: the kernel's setting where it can be read (Linux 4.11+), else 1024."""
+    try:
+        return int(UNPRIVILEGED_START.read_text().strip())
+    except (OSError, ValueError):
+        return 1024
 
 
 SCRAPE_TIMEOUT = 2.0  # seconds for the whole look: a loopback answer is at once
