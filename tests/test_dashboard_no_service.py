@@ -3,14 +3,19 @@
 Ops56: the scorecard's row of such orders read ``(unknown)`` where `report`
 on a terminal says ``main, service not recorded (tracked without
 --service)``; so did the labels of the outcomes and completion charts. Read
-from the dashboard's own queries, as datasette-dashboards runs them."""
+from the dashboard's own queries, as datasette-dashboards runs them; the
+canned queries (stuck orders, spend by service, rejected refills) too, whose
+service_name cell was empty for such orders."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 
+import pytest
 from test_dashboard_cards import card, orders_db
 
+from tracker.cli.dashboard import build_metadata
 from tracker.clock import utcnow
 from tracker.store.orders import Store
 
@@ -40,3 +45,76 @@ def test_a_service_whose_name_was_never_synced_says_so(tmp_path):
     for chart in ("outcomes", "completion"):
         labels = {r["service"] for r in card(tmp_path / "t.db", "services", chart)}
         assert labels == {"main · #12 (name not synced)"}, chart
+
+
+QUERIES = build_metadata("t", {})["databases"]["t"]["queries"]
+
+
+def query(path, name: str, **params: str) -> list[dict]:
+    """Return the rows of a canned query, run as Datasette runs it."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(QUERIES[name]["sql"], params)]
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def three_services(tmp_path):
+    """Orders 1-3 of panel main, open, first seen an hour ago, each with a
+    rejected refill: 1 of service 7 ("Likes", synced), 2 of service 12 (never
+    synced), 3 tracked without --service."""
+    store = Store(tmp_path / "t.db")
+    now = utcnow()
+    store.track("main", [1], now - timedelta(hours=1), service=7)
+    store.track("main", [2], now - timedelta(hours=1), service=12)
+    store.track("main", [3], now - timedelta(hours=1))
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO services (panel, service, name, updated_at) "
+            "VALUES ('main', 7, 'Likes', '')"
+        )
+        db.execute("UPDATE orders SET charge = 1.0, currency = 'USD'")
+        for order_id in (1, 2, 3):
+            db.execute(
+                "INSERT INTO refills (panel, order_id, refill_id, requested_at, status, "
+                "updated_at) VALUES ('main', ?, NULL, ?, 'Rejected', ?)",
+                [order_id, now.isoformat(), now.isoformat()],
+            )
+    store.close()
+    return tmp_path / "t.db"
+
+
+NAMES = {1: "Likes", 2: "(name not synced)", 3: NOT_RECORDED}
+
+
+def test_the_stuck_orders_query_names_every_service(three_services):
+    # An order of a service never synced, or tracked without --service, had
+    # an empty service_name cell, where `report` says why there is no name.
+    rows = query(three_services, "stuck_longer_than", hours="0")
+    assert {r["order_id"]: r["service_name"] for r in rows} == NAMES
+
+
+def test_the_spend_query_names_every_service(three_services):
+    rows = query(three_services, "spend_by_service", days="30")
+    assert {r["service"]: r["service_name"] for r in rows} == {
+        7: "Likes",
+        12: "(name not synced)",
+        None: NOT_RECORDED,
+    }
+
+
+def test_the_rejected_refills_query_names_every_service(three_services):
+    # No service column here: the ID after the words, as the scorecard has it.
+    rows = query(three_services, "rejected_refills")
+    assert {r["order_id"]: r["service_name"] for r in rows} == {
+        **NAMES,
+        2: "(name not synced) (#12)",
+    }
+
+
+def test_every_query_with_a_service_name_is_read_here():
+    # A canned query added with a service_name column gets its test above.
+    named = {name for name, q in QUERIES.items() if "service_name" in q["sql"]}
+    assert named == {"stuck_longer_than", "spend_by_service", "rejected_refills"}
