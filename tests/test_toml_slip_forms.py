@@ -43,17 +43,30 @@ SECRET = "slip-key-Zx8Kq2Lm5"
             '[schedule]\nstatus_every = "5m"\nstatus_every = "1m"\n',
             "a key set twice in its table? keep one",
         ),
-        # tomllib's "Cannot declare ('schedule',) twice": the table as written.
+        # tomllib's "Cannot declare ('schedule',) twice": the table as written,
+        # its own fix (it spoke of [[panels]] whatever the table).
         (
             "[schedule]\n[database]\n[schedule]\n",
-            ": [schedule] written twice (at line 3, column 10): merge the two into one "
-            "(each panel: its own [[panels]])",
+            ": [schedule] written twice (at line 3, column 10): merge the two into one [schedule]",
+        ),
+        (
+            '[metrics]\nlisten = ""\n[metrics]\n',
+            ": [metrics] written twice (at line 3, column 9): merge the two into one [metrics]",
+        ),
+        # A panel written [panels], one bracket, after a [[panels]].
+        (
+            '[[panels]]\nname = "a"\n[panels]\nname = "b"\n',
+            ": [panels] written twice (at line 3, column 8): each panel is its own "
+            "[[panels]], with two brackets",
         ),
         # A table none of the config's (a pasted key, say): not said back.
         (
             f"[{SECRET}]\n[{SECRET}]\n",
-            ": a table written twice (at line 2, column 20): merge the two into one "
-            "(each panel: its own [[panels]])",
+            ": a table written twice (at line 2, column 20): merge the two into one",
+        ),
+        (
+            f"[schedule.{SECRET}]\n[schedule.{SECRET}]\n",
+            ": a table written twice (at line 2, column 29): merge the two into one",
         ),
         # A key alone on its line ("Expected '=' after a key"): the form to write.
         (

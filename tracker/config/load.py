@@ -128,8 +128,9 @@ _TOML_FIXES = (
         "one setting or [table] per line?",
     ),
     ("Cannot overwrite a value", "a key set twice in its table? keep one", ""),
-    ("Cannot declare", "merge the two into one (each panel: its own [[panels]])", ""),
 )
+# A table written twice: [[panels]] then [panels] is a panel missing a bracket.
+_PANELS_TWICE = "each panel is its own [[panels]], with two brackets"
 # tomllib's "Cannot declare ('panels', 'x') twice": said "[panels.x] written twice".
 _TWICE = re.compile(r"^Cannot declare (\(.*\)) twice (\(at [^()]*\))$")
 # A key alone on its line (a value pasted alone reads as one): the key, when
@@ -191,7 +192,8 @@ def _slip_line(message: str, text: str) -> str | None:
 def _toml_words(message: str) -> str:
     """Given tomllib's message, return it as said: "Cannot declare ('panels',
     'x') twice" as "[panels.x] written twice" (a table the config has; "a
-    table" for another, its name never said back: it may be a pasted key)."""
+    table" for another, its name never said back: it may be a pasted key)
+    and the fix for that table."""
     found = _TWICE.match(message)
     if found is None:
         return message
@@ -203,7 +205,8 @@ def _toml_words(message: str) -> str:
         names = ()
     known = bool(names) and all(name in _config_keys() for name in names)
     table = f"[{'.'.join(names)}]" if known else "a table"
-    return f"{table} written twice {found[2]}"
+    fix = "merge the two into one" + (f" {table}" if known else "")
+    return f"{table} written twice {found[2]}: {_PANELS_TWICE if table == '[panels]' else fix}"
 
 
 def _config_keys() -> set[str]:
