@@ -219,6 +219,10 @@ class _Group(click.Group):
             raise one_line(exc, argv) from None
         except KeyboardInterrupt as exc:
             interrupted(exc)
+        except OSError as exc:  # --help, --version to `| head -1`: 141, as git and grep
+            from tracker.cli.output import closed_pipe
+
+            closed_pipe(exc)
         ctx.meta[ARGV] = argv
         return ctx
 
@@ -229,6 +233,10 @@ class _Group(click.Group):
             raise one_line(exc, ctx.meta.get(ARGV, ())) from None
         except KeyboardInterrupt as exc:
             interrupted(exc)
+        except OSError as exc:  # a command's output to `| head -1`: 141, as git and grep
+            from tracker.cli.output import closed_pipe
+
+            closed_pipe(exc)
 
 
 def _stopped_while_loading(ctx: click.Context, name: str) -> None:

@@ -1,20 +1,26 @@
 """When the output cannot be written (a full disk under ``> file``): one line
-on stderr and exit 1, never a traceback. A closed pipe (``| head``) is left to
-click, which ends quietly with exit 1, as well-behaved Unix tools do; except
-for the ID of an order just placed, which is never lost without a word. A
-path argument the filesystem refuses (past 255 bytes) is one line, exit 2, and
-so is a current directory removed under the command."""
+on stderr and exit 1, never a traceback. A closed pipe (``| head -1``) ends
+the command quietly with 141, the status a shell gives git, grep and
+coreutils there (killed by SIGPIPE: 128 + 13), not click's 1, which read as
+a failure of the command itself; except for the ID of an order just placed,
+which is never lost without a word. A path argument the filesystem refuses
+(past 255 bytes) is one line, exit 2, and so is a current directory removed
+under the command."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import signal
 import sys
 import traceback
 from typing import NoReturn
 
 import click
 import click.utils
+
+EXIT_CLOSED_PIPE = 128 + signal.SIGPIPE  # 141: a shell's status for `seq 1 9 | head -1`'s seq
 
 
 def output_failed(exc: OSError) -> NoReturn:
@@ -27,11 +33,39 @@ def output_failed(exc: OSError) -> NoReturn:
     if isinstance(exc, FileNotFoundError) and _cwd_gone():  # a relative path, or none
         click.echo("smm-tracker: the current directory no longer exists", err=True)
         sys.exit(2)
-    frames = traceback.extract_tb(exc.__traceback__)
-    if exc.errno == errno.EPIPE or not frames or frames[-1].filename != click.utils.__file__:
+    if exc.errno == errno.EPIPE or not _from_echo(exc):
         raise exc
     click.echo(f"smm-tracker: cannot write the output: {exc.strerror or exc}", err=True)
     sys.exit(1)
+
+
+def closed_pipe(exc: OSError) -> NoReturn:
+    """Given an OSError that ended the command, end it with 141 and no word
+    when click.echo met a pipe whose reader is gone (``| head -1``: stdout,
+    or stderr under ``2>&1``); otherwise raise ``exc`` on. What the command did
+    before stays done; its ``finally`` blocks have run."""
+    if exc.errno != errno.EPIPE or not _from_echo(exc):
+        raise exc
+    # The unwritten text stays in the stream's buffer, and Python's flush at
+    # exit would meet the pipe again: "Exception ignored ... BrokenPipeError".
+    # The closed end is pointed at /dev/null instead (the Python docs' way).
+    nowhere = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except OSError:
+            with contextlib.suppress(OSError, ValueError):  # no descriptor (a test's)
+                os.dup2(nowhere, stream.fileno())
+    os.close(nowhere)
+    raise click.exceptions.Exit(EXIT_CLOSED_PIPE)
+
+
+def _from_echo(exc: OSError) -> bool:
+    """Return True when click.echo raised ``exc`` writing the output (every
+    command prints through it), not a file, socket or database."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and frames[-1].filename == click.utils.__file__
 
 
 def _cwd_gone() -> bool:

@@ -1,0 +1,96 @@
+"""A command's output into a pipe whose reader is gone (`orders --ids | head
+-1`): quiet, and 141 as git, grep and coreutils end there (a shell's status
+for a process killed by SIGPIPE), where it was 1, a failure of the command
+itself to a script. Each command that prints, as a process of its own whose
+stdout is a pipe closed before it starts (every write fails, as the one
+after `head -1` has read its line)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import timedelta
+
+import pytest
+from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_process
+
+from tracker.clock import utcnow
+from tracker.store.orders import Store
+
+PRINTING = [
+    ["orders", "--ids"],
+    ["orders", "--all"],
+    ["orders", "--json"],
+    ["history", "5"],
+    ["alerts"],
+    ["report"],
+    ["refills"],
+    ["services"],
+    ["balance"],
+    ["doctor"],
+    ["unit"],
+    ["--help"],
+    ["orders", "--help"],
+    ["--version"],
+]
+
+
+@pytest.fixture(scope="module")
+def directory(tmp_path_factory):
+    """A config and a database with something for every listing to print."""
+    where = tmp_path_factory.mktemp("pipe")
+    (where / "tracker.toml").write_text(OFFLINE_CONFIG)
+    store = Store(where / "t.db")
+    now = utcnow()
+    store.track("main", list(range(1, 3001)), now - timedelta(hours=1), service=3)
+    store.close()
+    with sqlite3.connect(where / "t.db") as db:
+        at = now.isoformat()
+        db.execute("UPDATE orders SET status = 'Completed', completed_at = ?, charge = 1", [at])
+        db.execute(
+            "INSERT INTO transitions (panel, order_id, at, to_status) VALUES ('main', 5, ?, 'x')",
+            [at],
+        )
+        db.execute(
+            "INSERT INTO alerts (at, panel, kind, severity, message) "
+            "VALUES (?, 'main', 'stalled', 'warning', 'm')",
+            [at],
+        )
+        db.execute(
+            "INSERT INTO refills (panel, order_id, refill_id, requested_at, status, updated_at) "
+            "VALUES ('main', 5, 'r1', ?, 'Completed', ?)",
+            [at, at],
+        )
+        db.execute(
+            "INSERT INTO services (panel, service, name, updated_at) VALUES ('main', 3, 'L', ?)",
+            [at],
+        )
+        db.execute(
+            "INSERT INTO balances (panel, at, balance, currency) VALUES ('main', ?, 5, 'USD')",
+            [at],
+        )
+    db.close()
+    return where
+
+
+@pytest.mark.parametrize("args", PRINTING, ids=" ".join)
+def test_output_into_a_closed_pipe_ends_quietly_as_git_and_grep_do(directory, args):
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone: every write fails with EPIPE
+    try:
+        # stdout buffered, as a user's shell has it (not PYTHONUNBUFFERED, as
+        # the unit sets): the text left in the buffer met the pipe again at exit.
+        env = {"SMM_TEST_KEY": TEST_KEY, "PYTHONUNBUFFERED": ""}
+        done = cli_process(directory, args, stdout=write, env=env)
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_what_it_would_print_is_there_with_a_reader(directory):
+    # The same commands print (not a 141 for want of output): one as a check.
+    read, write = os.pipe()
+    with os.fdopen(read) as reader:
+        done = cli_process(directory, ["orders", "--ids"], stdout=write, env={})
+        os.close(write)
+        assert done.returncode == 0 and len(reader.read().split()) == 3000
