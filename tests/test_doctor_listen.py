@@ -50,15 +50,32 @@ def taken():
         yield other.getsockname()[1]
 
 
+def in_use(port: int) -> str:
+    """doctor's line for 127.0.0.1:port held by another program."""
+    return (
+        f"FAIL metrics.listen: 127.0.0.1:{port}: cannot listen (Address already in use): run "
+        "exits 1 at start; another program listens there (a second smm-tracker, another "
+        f"exporter: `ss -ltnp 'sport = :{port}'` names it): stop it, or set metrics.listen "
+        "to another port"
+    )
+
+
+def doctor_with(tmp_path, monkeypatch, config: str) -> tuple[int, list[str]]:
+    """Run doctor on ``config``; return its exit status and metrics.listen lines."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
+    (tmp_path / "tracker.toml").write_text(config)
+    result = CliRunner().invoke(main, ["doctor"], env={"COLUMNS": "400"})
+    assert "Traceback" not in result.output
+    return result.exit_code, [
+        line for line in result.output.splitlines() if "metrics.listen:" in line
+    ]
+
+
 def test_a_port_another_program_listens_on_fails(doctor, taken):
     code, lines = doctor(f"127.0.0.1:{taken}")
     assert code == 1
-    assert lines == [
-        f"FAIL metrics.listen: 127.0.0.1:{taken}: cannot listen (Address already in use): run "
-        "exits 1 at start; another program listens there (a second smm-tracker, another "
-        f"exporter: `ss -ltnp 'sport = :{taken}'` names it): stop it, or set metrics.listen "
-        "to another port"
-    ]
+    assert lines == [in_use(taken)]
 
 
 def test_a_free_port_is_ok_and_let_go_at_once(doctor):
@@ -147,21 +164,13 @@ def test_a_host_not_found_or_not_this_machines_is_said(doctor, host, why):
 def test_checked_when_another_section_is_not_valid(tmp_path, monkeypatch, taken):
     # A config failing validation elsewhere (here [schedule]) had no
     # metrics.listen line at all, where the database and panels were checked.
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    (tmp_path / "tracker.toml").write_text(
+    code, lines = doctor_with(
+        tmp_path,
+        monkeypatch,
         '[database]\npath = "t.db"\n[schedule]\nstatus_every = "soon"\n'
-        f'[metrics]\nlisten = "127.0.0.1:{taken}"\n'
+        f'[metrics]\nlisten = "127.0.0.1:{taken}"\n',
     )
-    result = CliRunner().invoke(main, ["doctor"], env={"COLUMNS": "400"})
-    assert "Traceback" not in result.output and result.exit_code == 1
-    lines = [line for line in result.output.splitlines() if "metrics.listen" in line]
-    assert lines == [
-        f"FAIL metrics.listen: 127.0.0.1:{taken}: cannot listen (Address already in use): run "
-        "exits 1 at start; another program listens there (a second smm-tracker, another "
-        f"exporter: `ss -ltnp 'sport = :{taken}'` names it): stop it, or set metrics.listen "
-        "to another port"
-    ]
+    assert code == 1 and lines == [in_use(taken)]
 
 
 def test_not_checked_when_its_own_section_is_not_valid(tmp_path, monkeypatch):
@@ -181,18 +190,6 @@ def test_no_line_without_an_endpoint(doctor):
     assert code == 0 and lines == []
 
 
-def doctor_with(tmp_path, monkeypatch, config: str) -> tuple[int, list[str]]:
-    """Run doctor on ``config``; return its exit status and metrics.listen lines."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
-    (tmp_path / "tracker.toml").write_text(config)
-    result = CliRunner().invoke(main, ["doctor"], env={"COLUMNS": "400"})
-    assert "Traceback" not in result.output
-    return result.exit_code, [
-        line for line in result.output.splitlines() if "metrics.listen:" in line
-    ]
-
-
 def test_checked_when_the_database_section_is_not_valid(tmp_path, monkeypatch, taken):
     # [database] failing validation left [metrics] listen unchecked, though
     # its own section was valid: the taken port showed only at the next start.
@@ -200,12 +197,7 @@ def test_checked_when_the_database_section_is_not_valid(tmp_path, monkeypatch, t
         tmp_path, monkeypatch, f'[database]\npath = 5\n[metrics]\nlisten = "127.0.0.1:{taken}"\n'
     )
     assert code == 1
-    assert lines == [
-        f"FAIL metrics.listen: 127.0.0.1:{taken}: cannot listen (Address already in use): run "
-        "exits 1 at start; another program listens there (a second smm-tracker, another "
-        f"exporter: `ss -ltnp 'sport = :{taken}'` names it): stop it, or set metrics.listen "
-        "to another port"
-    ]
+    assert lines == [in_use(taken)]
 
 
 def test_a_free_port_is_said_when_the_database_section_is_not_valid(tmp_path, monkeypatch):
