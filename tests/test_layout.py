@@ -21,6 +21,7 @@ BASE_MODULES = {
     "redact_coded",
     "redact_forms",
     "redact_layout",
+    "redact_pieces",
     "redact_search",
     "signals",
     "terminal",
