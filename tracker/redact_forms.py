@@ -59,7 +59,9 @@ def forms(secret: str) -> set[str]:
 # "Ab3dE9xZ") gives a reader all of it but one character of 62: blanked. A
 # shorter one so cut may be a word ("hook" of "/hook"); so may a longer one
 # with no digit nor a capital after a small letter, or a path ("webhook" of
-# a webhook URL's "/webhooks", blanked from every log line's "webhook_url").
+# a webhook URL's "/webhooks", blanked from every log line's "webhook_url");
+# so may the cut itself when the end cut off was its only digit or capital
+# ("password" of "password1", blanked from every line saying "password").
 _MIN_CUT = 8
 _TOKEN = re.compile(r"[0-9]|[a-z][A-Z]")
 
@@ -67,13 +69,13 @@ _TOKEN = re.compile(r"[0-9]|[a-z][A-Z]")
 def but_one_end(secret: str) -> set[str]:
     """Given a secret of :data:`_MIN_CUT` characters or more that reads as a
     token, no word nor path, return it but its first character, and but its
-    last (as text: a panel echoing the key cut by one, in plain ASCII or any
-    encoding decoded before the search)."""
+    last, each only if it reads as a token too (as text: a panel echoing the
+    key cut by one, in plain ASCII or any encoding decoded before the search)."""
     if len(secret) < _MIN_CUT or secret[0] == "/" or "://" in secret:
         return set()
-    if not _TOKEN.search(secret) or any(char.isspace() for char in secret):
+    if any(char.isspace() for char in secret):
         return set()
-    return {secret[1:], secret[:-1]}
+    return {cut for cut in (secret[1:], secret[:-1]) if _TOKEN.search(cut)}
 
 
 # Each character of a secret's UTF-8 read as UTF-16 is two of its bytes: one
