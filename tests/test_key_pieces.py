@@ -66,6 +66,32 @@ def test_a_stray_byte_inside_the_key_in_a_utf16_answer_leaves_neither_half(
             assert piece not in stderr and piece not in dump, piece
 
 
+@pytest.mark.parametrize("key", [SHORT_KEY, "Ab3dE9xZq7Lm"], ids=["8 characters", "12"])
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("half", [4, 5])
+def test_a_stray_byte_inside_a_short_key_in_a_utf16_answer_leaves_neither_half(
+    tmp_path, monkeypatch, key, codec, half
+):
+    # Both halves under 8 characters: neither was blanked, the status read
+    # "key Ab3d" and then the rest of the key in the high bytes of CJK.
+    mark = b"\xff\xfe" if codec == "utf-16-le" else b"\xfe\xff"
+    body = b"".join(
+        (
+            mark,
+            '{"7": {"status": "key '.encode(codec),
+            key[:half].encode(codec),
+            b"z",
+            key[half:].encode(codec),
+            b"y",
+            '", "remains": "5"}, "8": "Completed"}'.encode(codec),
+        )
+    )
+    stderr, dump, status = _run_status(tmp_path, monkeypatch, key, body)
+    assert "unknown_status" in stderr and status.startswith("key ***"), (stderr, status)
+    for piece in (key[:half], _moved(key[half + 1 : -1])):
+        assert piece not in stderr and piece not in dump, piece
+
+
 @pytest.mark.parametrize("key", [SHORT_KEY, "Ab3dE9xZq7Lm", PANEL_KEY])
 @pytest.mark.parametrize("end", ["last", "first"])
 def test_the_key_but_one_end_in_plain_ascii_is_blanked(tmp_path, monkeypatch, key, end):

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 import structlog
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from test_redact_base64 import own_secrets  # noqa: F401  (fixture)
 
-from tracker.redact import register_secret
+from tracker.redact import register_secret, scrub
 from tracker.service.logs import configure
+
+LONG_KEY = "hostile-key-OneByte5Kq8"  # 23 characters
+SHORT_KEYS = ["Ab3dE9xZ", "Ab3dE9xZq7Lm"]  # 8 and 12: real panels issue such keys
 
 
 def _logged(secret: str, **fields: str) -> str:
@@ -25,6 +29,74 @@ def _logged(secret: str, **fields: str) -> str:
     configure("info", "json", stream=stream, cache=False, journal=False)
     structlog.get_logger("tracker.test").error("status_failed", panel="main", **fields)
     return str(json.loads(stream.getvalue().splitlines()[-1]))
+
+
+def _utf16_cut(key: str, half: int, codec: str) -> str:
+    """A UTF-16 text holding ``key`` with a stray byte after its first
+    ``half`` characters (another after it putting the text back in step),
+    read as a UTF-16 reader reads it: the rest a byte out of step, as CJK."""
+    raw = b"".join(
+        (
+            "proxy said: bad key ".encode(codec),
+            key[:half].encode(codec),
+            b"z",
+            key[half:].encode(codec),
+            b"y",
+            " (check your settings)".encode(codec),
+        )
+    )
+    return raw.decode(codec, "replace")
+
+
+def _moved(text: str) -> str:
+    return "".join(chr(ord(char) << 8) for char in text)
+
+
+@pytest.mark.usefixtures("fresh_logs", "own_secrets")
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_a_long_key_cut_by_a_stray_byte_is_blanked_from_a_log_line(codec):
+    # The panel client blanked it in an answer; in an exception's text, it
+    # went to the log as it was: the first half in step, the second as CJK.
+    key = LONG_KEY
+    line = _logged(key, error=_utf16_cut(key, 11, codec))
+    assert "***" in line and "proxy said: bad key" in line, line
+    assert key[:8] not in line and _moved(key[12:20]) not in line, line
+
+
+@pytest.mark.usefixtures("fresh_logs", "own_secrets")
+@pytest.mark.parametrize("key", SHORT_KEYS)
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("first", ["in step", "out of step"])
+def test_a_short_key_cut_by_a_stray_byte_is_blanked_from_a_log_line(key, codec, first):
+    # Both halves under 8 characters: neither was blanked, a reader read the
+    # key from the plain half and the high bytes of the other.
+    half = 4 if first == "in step" else len(key) - 4
+    if first == "in step":
+        text = _utf16_cut(key, half, codec)
+        plain, moved = key[:half], _moved(key[half + 1 :])
+    else:  # a stray byte before the key, another putting it back in step
+        raw = key.encode(codec)
+        cut = (b"z" + raw[: 2 * half] + b"w" + raw[2 * half :]).decode(codec, "replace")
+        text = f"proxy said: bad key {cut} (check your settings)"
+        plain, moved = key[half:], _moved(key[1 : half - 1])
+    line = _logged(key, error=text)
+    assert "***" in line and "proxy said: bad key" in line, line
+    assert "(check your settings)" in line, line
+    assert plain not in line and moved not in line, line
+
+
+@pytest.mark.parametrize("half", [1, 2, 6, 7])
+def test_a_short_key_cut_anywhere_by_a_stray_byte_is_blanked_and_cjk_text_is_kept(half):
+    key = SHORT_KEYS[0]
+    for codec in ("utf-16-le", "utf-16-be"):
+        text = _utf16_cut(key, half, codec)
+        # The byte after the key, read out of step, stays: 0x79 ("y") as U+7900.
+        blanked = scrub(text, [key])
+        assert re.fullmatch(r"proxy said: bad key \*\*\*\S? \(check your settings\)", blanked)
+    # The key's first characters, then CJK text holding some of its others
+    # out of step: no key, kept.
+    kept = f"order {key[:4]}: 状态 {_moved(key[4:6])} 完成 {_moved(key[-2:])}"
+    assert scrub(kept, [key]) == kept
 
 
 @pytest.mark.usefixtures("fresh_logs", "own_secrets")

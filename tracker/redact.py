@@ -9,7 +9,9 @@ URL-encoded (``%2F``, ``%2f``; twice: ``%252F``), JSON-escaped (``SECRET\\/KEY``
 ``\\x53`` and octal escapes), UTF-16 (and UTF-8 read as UTF-16; in the
 other byte order a byte out of step: but one end, hidden in the character
 beside it), UTF-32, base64 and base32, in fullwidth letters, in groups of 4
-between dashes; and (8 characters or more) all of it but one end. The forms of
+between dashes; and (8 characters or more) all of it but one end, or cut
+by a stray byte in UTF-16, a piece read a byte out of step
+(:mod:`tracker.redact_pieces`). The forms of
 each secret are worked out once (:mod:`tracker.redact_forms`,
 :mod:`tracker.redact_coded`); an answer is
 lower-cased once and searched for them (:mod:`tracker.redact_search`), with
@@ -37,6 +39,7 @@ from typing import Any
 from tracker.redact_forms import Forms, forms_of
 from tracker.redact_layout import INVISIBLE, fullwidth, invisible, narrowed
 from tracker.redact_layout import blank as _blank
+from tracker.redact_pieces import stepped_spans
 from tracker.redact_search import Spans, _fold, _plain_spans, hidden_end_spans
 
 _secrets: set[str] = set()
@@ -151,6 +154,8 @@ def _scrub_text(
     plain = text.isascii()  # no character hides an end of a secret (at once)
     if not plain:
         spans += hidden_end_spans(text, lowered, every)
+        for secret in every:  # a stray byte in UTF-16 text: one piece out of step
+            spans += stepped_spans(text, secret.stepped) if secret.stepped else []
     # Format characters: none in an ASCII or printable text (at once, or quick).
     hidden = not plain and not text.isprintable() and invisible(text)
     wide = fullwidth(text) if wide is None else wide

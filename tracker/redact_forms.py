@@ -18,6 +18,7 @@ from typing import AnyStr, Generic
 from urllib.parse import quote, quote_plus
 
 from tracker.redact_coded import base32_forms, base64_forms, base64_shared, byte_forms, tiers
+from tracker.redact_pieces import Stepped, stepped
 
 # A secret shorter than this may be a word or a path that ordinary text holds
 # broken by a space or a line ("see /web hook" for "/webhook"): it is looked
@@ -247,6 +248,7 @@ class Forms:
     raw: Plans[bytes]
     shortest: int  # a shorter text (a log field) cannot hold any form
     ends: Ends = ()  # looked for in a text that is not ASCII (:func:`hidden_ends`)
+    stepped: Stepped | None = None  # and it cut by a stray byte in UTF-16
 
 
 def _plans(
@@ -290,7 +292,8 @@ def forms_of(secret: str) -> Forms:
     raw_plans = _plans(secret, words, coded, str.encode)
     every = (plans.whole, plans.spread, *(plan for _, plan in plans.coded))
     lengths = [len(form) for plan in every for form in _flat(plan)]
-    return Forms(text=plans, raw=raw_plans, shortest=min(lengths), ends=hidden_ends(secret))
+    ends = hidden_ends(secret)
+    return Forms(plans, raw_plans, min(lengths), ends, stepped(secret))
 
 
 def _flat(plan: Plan[AnyStr]) -> Iterable[AnyStr]:

@@ -1,12 +1,15 @@
 """The pieces of a key cut by other text, a PHP notice, or by a stray byte
 in a UTF-16 answer, the piece after it read a byte out of step: blanked
-(:func:`blank_pieces`), in a raw answer the panel client has made UTF-8.
-Pure.
+(:func:`blank_pieces`), in a raw answer the panel client has made UTF-8;
+and a secret so cut by a stray byte in any text (:func:`stepped_spans`, for
+every log line). Pure.
 """
 
 from __future__ import annotations
 
+import re
 import string
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import AnyStr
 
@@ -29,14 +32,18 @@ def blank_pieces(body: bytes, key: str, mark: bytes = b"***") -> bytes:
     characters: an echo of the key, cut or not, begins with its start and
     ends with its end, so every cut leaves one of them in a piece of 8 or
     more (each window searched costs a pass over the answer: 25 passes, 0.2
-    ms per 100-order status answer, for the usual answer that echoes nothing)."""
+    ms per 100-order status answer, for the usual answer that echoes nothing).
+    A key of :data:`PIECE` characters or more cut by a stray byte is blanked
+    whole (:func:`stepped_spans`)."""
+    cut = stepped(key)
+    if cut and not body.isascii() and any(moved in body for moved in cut.marks_utf8):
+        text = body.decode("utf-8", "surrogateescape")  # any bytes, given back as they were
+        spans = stepped_spans(text, cut)
+        if spans:
+            return blank(text, spans, mark.decode()).encode("utf-8", "surrogateescape")
     secret = key.encode("utf-8", "surrogateescape").lower()
     if len(secret) < 2 * PIECE:
         return body
-    if not body.isascii() and any(moved in body for moved in _out_of_step(key)):
-        text = body.decode("utf-8", "surrogateescape")  # any bytes, given back as they were
-        spans = _windows(text.translate(_high_bytes()), key.lower())
-        return blank(text, spans, mark.decode()).encode("utf-8", "surrogateescape")
     lowered = body.lower()  # ASCII letters only: every byte keeps its place
     if secret[:PIECE] not in lowered and secret[-PIECE:] not in lowered:
         return body
@@ -78,3 +85,71 @@ def _high_bytes() -> dict[int, int]:
     table = {code: ord(chr(code >> 8).lower()) for code in range(0x2000, 0x7F00)}
     table.update((ord(char), ord(char.lower())) for char in string.ascii_uppercase)
     return table
+
+
+# What a cut key's characters are read as: in step (ASCII, "p"), a byte out
+# of step ("m": the high byte printable ASCII), or the stray byte's own
+# reading (any other) between them: one piece each way. Compiled where used.
+_CUT = "p+.?m+|m+.?p+"
+
+
+@lru_cache(maxsize=1)
+def _kinds() -> dict[int, str]:
+    return {code: "m" for code in range(0x2000, 0x7F00)} | dict.fromkeys(range(128), "p")
+
+
+@dataclass(frozen=True)
+class Stepped:
+    """An ASCII secret as a stray byte in a UTF-16 text cuts it (one piece
+    read in step, the other a byte out of step, as CJK), worked out once."""
+
+    lowered: str
+    windows: bool  # 16 characters or more: its pieces of PIECE are blanked
+    marks: tuple[str, ...]  # a text cutting it so holds one of these characters
+    marks_utf8: tuple[bytes, ...]
+    whole: re.Pattern[str]  # it read as high bytes, a character between two of its own allowed
+
+
+@lru_cache(maxsize=64)
+def stepped(secret: str) -> Stepped | None:
+    """Given a secret, return it as :class:`Stepped`, or None when it is not
+    ASCII or shorter than :data:`PIECE` (a stray byte cuts it into pieces
+    that may be words)."""
+    if not secret.isascii() or len(secret) < PIECE:
+        return None
+
+    def moved(chars: str) -> frozenset[str]:
+        return frozenset(chr(ord(case) << 8) for char in chars for case in (char, char.swapcase()))
+
+    lowered = secret.lower()
+    windows = len(secret) >= 2 * PIECE
+    # Read in step first, the piece after the stray byte ends with the
+    # secret's last two characters out of step; read out of step first, it
+    # begins with its first two: either end of the piece may share its unit
+    # with a stray byte, the other is as it is (each of blank_pieces' runs
+    # of 6 holds one of them too).
+    marks = tuple(sorted(moved(secret[:2]) | moved(secret[-2:])))
+    whole = re.compile("(?s)" + ".?".join(map(re.escape, lowered)))
+    return Stepped(lowered, windows, marks, tuple(m.encode() for m in marks), whole)
+
+
+def stepped_spans(text: str, cut: Stepped) -> Spans:
+    """Spans of a text (not ASCII) that spell ``cut``'s secret cut by a stray
+    byte in UTF-16: one piece read in step, the other a byte out of step
+    (``k`` as U+6B00), the stray byte read as a character between them or
+    inside the first character read out of step. A secret of 16 characters
+    or more: every piece of :data:`PIECE` of it read either way
+    (:func:`blank_pieces`'s windows). Any secret of :data:`PIECE` or more:
+    all of it so read, in step from its start or to its end (``Ab3d`` then
+    ``E9xZ`` as CJK), whose pieces alone would be no key to blank: all of a
+    secret of 8 characters or more is no chance reading of other text."""
+    if not any(mark in text for mark in cut.marks):
+        return []
+    translated = text.translate(_high_bytes())
+    spans = _windows(translated, cut.lowered) if cut.windows else []
+    for found in cut.whole.finditer(translated):
+        start, end = found.span()
+        kinds = text[start:end].translate(_kinds())
+        if end - start <= len(cut.lowered) + 1 and re.fullmatch(_CUT, kinds):
+            spans.append((start, end))
+    return spans
