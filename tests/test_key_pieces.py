@@ -5,7 +5,10 @@ the alert and the database."""
 
 from __future__ import annotations
 
+import base64
+import json
 import sqlite3
+from urllib.parse import quote
 
 import pytest
 from hostile import Reply
@@ -141,3 +144,29 @@ def test_a_secret_that_reads_as_a_word_or_a_path_is_not_blanked_but_one_end(secr
     text = "alerts.webhook_url failed: see https://x.test/webhoo"
     assert scrub(text, [secret]) == text
     assert scrub("key Ab3dE9x and AbcdEfg", ["Ab3dE9xZ", "AbcdEfgh"]) == "key *** and ***"
+
+
+CODED_KEY = "Ab3d/E9xZ+q7Lm"  # 14 characters, two of them percent-encoded
+
+
+@pytest.mark.parametrize("key", [CODED_KEY, PANEL_KEY], ids=["14 characters", "32"])
+@pytest.mark.parametrize("end", ["last", "first"])
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda rest: quote(rest, safe=""),
+        lambda rest: rest.encode().hex(),
+        lambda rest: ":".join(f"{byte:02x}" for byte in rest.encode()),
+        lambda rest: "".join(f"\\x{byte:02x}" for byte in rest.encode()),
+        lambda rest: base64.b64encode(rest.encode()).decode(),
+    ],
+    ids=["url-encoded", "hex", "hex with colons", "C escapes", "base64"],
+)
+def test_the_key_but_one_end_encoded_is_blanked(tmp_path, monkeypatch, key, end, encode):
+    # The whole key was blanked in each of these forms; it but one end went
+    # to the unknown_status line and the stored status as it was.
+    written = encode(key[:-1] if end == "last" else key[1:])
+    body = json.dumps({"7": {"status": f"key {written}", "remains": "5"}, "8": "Completed"})
+    stderr, dump, status = _run_status(tmp_path, monkeypatch, key, body.encode())
+    assert status == "key ***", status
+    assert "unknown_status" in stderr and written not in stderr and written not in dump

@@ -147,6 +147,15 @@ def base64_forms(secret: str) -> set[str]:
     return _written(found)
 
 
+def base64_plain(text: str) -> set[str]:
+    """Given a text (the key but one end, or but both), return the base64 of
+    it as it is, whole and the runs its bytes alone decide inside a longer
+    base64 text (as :func:`_written`): the key's cased, URL-encoded and
+    UTF-16 texts are not cut so."""
+    raw = text.encode()
+    return _written(_whole(raw) | _aligned(raw))
+
+
 def base64_shared(secret: str) -> set[str]:
     """Given a secret, return runs that every base64 form of its
     :func:`encoded_texts` and :func:`cased_texts` holds one of: those of its

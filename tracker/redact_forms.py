@@ -17,7 +17,14 @@ from functools import cached_property, lru_cache
 from typing import AnyStr, Generic
 from urllib.parse import quote, quote_plus
 
-from tracker.redact_coded import base32_forms, base64_forms, base64_shared, byte_forms, tiers
+from tracker.redact_coded import (
+    base32_forms,
+    base64_forms,
+    base64_plain,
+    base64_shared,
+    byte_forms,
+    tiers,
+)
 from tracker.redact_pieces import Stepped, stepped
 
 # A secret shorter than this may be a word or a path that ordinary text holds
@@ -70,8 +77,9 @@ _TOKEN = re.compile(r"[0-9]|[a-z][A-Z]")
 def but_one_end(secret: str) -> set[str]:
     """Given a secret of :data:`_MIN_CUT` characters or more that reads as a
     token, no word nor path, return it but its first character, and but its
-    last, each only if it reads as a token too (as text: a panel echoing the
-    key cut by one, in plain ASCII or any encoding decoded before the search)."""
+    last, each only if it reads as a token too (a panel echoing the key cut
+    by one: as text, in any encoding decoded before the search; its
+    :func:`forms`, hex, C escapes and base64 as it is searched for too)."""
     if len(secret) < _MIN_CUT or secret[0] == "/" or "://" in secret:
         return set()
     if any(char.isspace() for char in secret):
@@ -260,15 +268,20 @@ def _plans(
     spelt = {spell(form) for form in coded}
     shared = {spell(run.lower()) for run in base64_shared(secret)} - words - spelt
     # Encoded forms hold no whitespace: the same whether breaks are taken out.
+    cut = bool(but_one_end(secret))
+    if cut:  # searched first, as the key but both ends in text (below)
+        inner = secret[1:-1]
+        coded_middle = byte_forms(inner) | {run.lower() for run in base64_plain(inner)}
+        shared |= {spell(form) for form in coded_middle} - spelt
     encoded = []
     for run, tier in tiers(coded):
-        forms = {spell(form) for form in tier}
-        holders = {text for text in shared if any(text in form for form in forms)}
-        encoded.append((run, _plan(forms, markers, holders)))
-    # The key but both ends: searched for once, the key and it but one end
-    # only where it is (one search where there were two: an ASCII answer
-    # costs what it did).
-    middle = {spell(secret[1:-1].lower())} if but_one_end(secret) else set()
+        written = {spell(form) for form in tier}
+        holders = {text for text in shared if any(text in form for form in written)}
+        encoded.append((run, _plan(written, markers, holders)))
+    # The key but both ends, in each form written a character (or a byte) at a
+    # time: searched for once, the key and it but one end in that form only
+    # where it is (one search where there were two: the same cost).
+    middle = {spell(form.lower()) for form in forms(secret[1:-1])} if cut else set()
     whole = _plan(words, markers, middle - words)
     if len(secret) < _MIN_JOINED:
         return Plans(whole, whole, (), tuple(encoded))
@@ -280,9 +293,12 @@ def _plans(
 def forms_of(secret: str) -> Forms:
     """Every form of a secret, worked out once (a panel's key is scrubbed from
     every answer)."""
-    text = forms(secret) | but_one_end(secret) | misread(secret) | shifted(secret)
+    text = forms(secret) | misread(secret) | shifted(secret)
     coded = {form.lower() for form in base64_forms(secret)} | byte_forms(secret)
     coded |= base32_forms(secret) | grouped(secret)
+    for cut in but_one_end(secret):  # URL-encoded, escaped, hex, base64...: as the key
+        text |= forms(cut)
+        coded |= byte_forms(cut) | {form.lower() for form in base64_plain(cut)}
     plans = _plans(secret, {form.lower() for form in text}, coded, str)
     # A raw body is lower-cased byte by byte (ASCII letters only).
     words = {form.encode().lower() for form in text}
