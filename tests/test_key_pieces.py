@@ -35,9 +35,20 @@ def _run_status(tmp_path, monkeypatch, key: str, body: bytes) -> tuple[str, str,
     return run.stderr, dump, status
 
 
-def _moved(text: str) -> str:
+def moved(text: str) -> str:
     """``text``'s UTF-16 read a byte out of step: each character a byte up."""
     return "".join(chr(ord(char) << 8) for char in text)
+
+
+STATUS_AROUND = ('{"7": {"status": "key ', '", "remains": "5"}, "8": "Completed"}')
+
+
+def stray_byte_cut(key: str, half: int, codec: str, before: str, after: str) -> bytes:
+    """``before``, ``key`` and ``after`` in UTF-16, with a stray byte after the
+    key's first ``half`` characters and another after the key putting the
+    text back in step: read so, the key's rest is a byte out of step, as CJK."""
+    cut = (key[:half].encode(codec), b"z", key[half:].encode(codec), b"y")
+    return b"".join((before.encode(codec), *cut, after.encode(codec)))
 
 
 @pytest.mark.parametrize("key", [LONG_KEY, PANEL_KEY], ids=["23 characters", "32 characters"])
@@ -51,21 +62,11 @@ def test_a_stray_byte_inside_the_key_in_a_utf16_answer_leaves_neither_half(
     # the second went to the unknown_status line and the stored status.
     half = len(key) // 2
     mark = b"\xff\xfe" if codec == "utf-16-le" else b"\xfe\xff"
-    body = b"".join(
-        (
-            mark,
-            '{"7": {"status": "key '.encode(codec),
-            key[:half].encode(codec),
-            b"z",
-            key[half:].encode(codec),
-            b"y",
-            '", "remains": "5"}, "8": "Completed"}'.encode(codec),
-        )
-    )
+    body = mark + stray_byte_cut(key, half, codec, *STATUS_AROUND)
     stderr, dump, status = _run_status(tmp_path, monkeypatch, key, body)
     assert "unknown_status" in stderr and "***" in status, (stderr, status)
     for start in range(len(key) - 7):  # no 8 characters of it, read either way
-        for piece in (key[start : start + 8], _moved(key[start : start + 8])):
+        for piece in (key[start : start + 8], moved(key[start : start + 8])):
             assert piece not in stderr and piece not in dump, piece
 
 
@@ -78,20 +79,10 @@ def test_a_stray_byte_inside_a_short_key_in_a_utf16_answer_leaves_neither_half(
     # Both halves under 8 characters: neither was blanked, the status read
     # "key Ab3d" and then the rest of the key in the high bytes of CJK.
     mark = b"\xff\xfe" if codec == "utf-16-le" else b"\xfe\xff"
-    body = b"".join(
-        (
-            mark,
-            '{"7": {"status": "key '.encode(codec),
-            key[:half].encode(codec),
-            b"z",
-            key[half:].encode(codec),
-            b"y",
-            '", "remains": "5"}, "8": "Completed"}'.encode(codec),
-        )
-    )
+    body = mark + stray_byte_cut(key, half, codec, *STATUS_AROUND)
     stderr, dump, status = _run_status(tmp_path, monkeypatch, key, body)
     assert "unknown_status" in stderr and status.startswith("key ***"), (stderr, status)
-    for piece in (key[:half], _moved(key[half + 1 : -1])):
+    for piece in (key[:half], moved(key[half + 1 : -1])):
         assert piece not in stderr and piece not in dump, piece
 
 

@@ -12,6 +12,7 @@ import re
 import pytest
 import structlog
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from test_key_pieces import moved, stray_byte_cut
 from test_redact_base64 import own_secrets  # noqa: F401  (fixture)
 
 from tracker.redact import register_secret, scrub
@@ -32,24 +33,10 @@ def _logged(secret: str, **fields: str) -> str:
 
 
 def _utf16_cut(key: str, half: int, codec: str) -> str:
-    """A UTF-16 text holding ``key`` with a stray byte after its first
-    ``half`` characters (another after it putting the text back in step),
-    read as a UTF-16 reader reads it: the rest a byte out of step, as CJK."""
-    raw = b"".join(
-        (
-            "proxy said: bad key ".encode(codec),
-            key[:half].encode(codec),
-            b"z",
-            key[half:].encode(codec),
-            b"y",
-            " (check your settings)".encode(codec),
-        )
-    )
-    return raw.decode(codec, "replace")
-
-
-def _moved(text: str) -> str:
-    return "".join(chr(ord(char) << 8) for char in text)
+    """A UTF-16 text holding ``key`` cut by a stray byte after its first
+    ``half`` characters, read as a UTF-16 reader reads it."""
+    around = ("proxy said: bad key ", " (check your settings)")
+    return stray_byte_cut(key, half, codec, *around).decode(codec, "replace")
 
 
 @pytest.mark.usefixtures("fresh_logs", "own_secrets")
@@ -60,7 +47,7 @@ def test_a_long_key_cut_by_a_stray_byte_is_blanked_from_a_log_line(codec):
     key = LONG_KEY
     line = _logged(key, error=_utf16_cut(key, 11, codec))
     assert "***" in line and "proxy said: bad key" in line, line
-    assert key[:8] not in line and _moved(key[12:20]) not in line, line
+    assert key[:8] not in line and moved(key[12:20]) not in line, line
 
 
 @pytest.mark.usefixtures("fresh_logs", "own_secrets")
@@ -73,16 +60,16 @@ def test_a_short_key_cut_by_a_stray_byte_is_blanked_from_a_log_line(key, codec, 
     half = 4 if first == "in step" else len(key) - 4
     if first == "in step":
         text = _utf16_cut(key, half, codec)
-        plain, moved = key[:half], _moved(key[half + 1 :])
+        plain, shifted = key[:half], moved(key[half + 1 :])
     else:  # a stray byte before the key, another putting it back in step
         raw = key.encode(codec)
         cut = (b"z" + raw[: 2 * half] + b"w" + raw[2 * half :]).decode(codec, "replace")
         text = f"proxy said: bad key {cut} (check your settings)"
-        plain, moved = key[half:], _moved(key[1 : half - 1])
+        plain, shifted = key[half:], moved(key[1 : half - 1])
     line = _logged(key, error=text)
     assert "***" in line and "proxy said: bad key" in line, line
     assert "(check your settings)" in line, line
-    assert plain not in line and moved not in line, line
+    assert plain not in line and shifted not in line, line
 
 
 @pytest.mark.parametrize("half", [1, 2, 6, 7])
@@ -95,7 +82,7 @@ def test_a_short_key_cut_anywhere_by_a_stray_byte_is_blanked_and_cjk_text_is_kep
         assert re.fullmatch(r"proxy said: bad key \*\*\*\S? \(check your settings\)", blanked)
     # The key's first characters, then CJK text holding some of its others
     # out of step: no key, kept.
-    kept = f"order {key[:4]}: 状态 {_moved(key[4:6])} 完成 {_moved(key[-2:])}"
+    kept = f"order {key[:4]}: 状态 {moved(key[4:6])} 完成 {moved(key[-2:])}"
     assert scrub(kept, [key]) == kept
 
 
