@@ -79,9 +79,17 @@ def _cancel_refused_once(sim: Any, cli: Any, tmp_path: Path) -> int:
     """The old key learns no balance, then has a cancel refused once in a
     missing action's words (a first refusal waiting); return the order."""
     _learn_no_balance(sim, cli, tmp_path)
+    return _first_cancel_refusal(
+        sim, cli, tmp_path, ScriptQuirks(missing_actions=("balance", "cancel"))
+    )
+
+
+def _first_cancel_refusal(sim: Any, cli: Any, tmp_path: Path, script: ScriptQuirks) -> int:
+    """A Pending order tracked, its cancel refused once on ``script`` (a
+    first refusal waiting); return the order."""
     [pending] = sim.seed_orders(1, status="Pending")
     assert cli("track", str(pending)).exit_code == 0
-    sim.script = ScriptQuirks(missing_actions=("balance", "cancel"))
+    sim.script = script
     refused = cli("cancel", "--yes", str(pending))
     assert refused.exit_code == 1 and FIRST in refused.stderr, refused.output
     assert _waiting(tmp_path) == [("cancel",)]
@@ -183,3 +191,57 @@ def test_services_refresh_forgets_what_the_old_key_learned_once_answered(
     # Before: "note: sim has no balance action ...", learned with the old key.
     assert "no balance action" not in refreshed.stderr, refreshed.output
     assert _learned(tmp_path) == []
+
+
+# --- a first refusal with nothing learned: no key mark but its own ---------------
+#
+# A key change was seen only through what was learned (its rows' key marks):
+# a panel with a first refusal waiting and nothing learned (one refusal seen)
+# never noticed it, and the new key's first refusal was taken as the second.
+
+LEARNED = "has no cancel action"
+
+
+def _refused_once_with_nothing_learned(sim: Any, cli: Any, tmp_path: Path) -> int:
+    """The old key has a cancel refused once, nothing learned; return the order."""
+    pending = _first_cancel_refusal(sim, cli, tmp_path, NO_CANCEL)
+    assert _learned(tmp_path) == []
+    return pending
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_the_new_keys_first_refusal_is_a_first_one_with_nothing_learned(
+    panel: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim, cli = panel
+    pending = _refused_once_with_nothing_learned(sim, cli, tmp_path)
+    _new_key(sim, monkeypatch, NO_CANCEL)
+    first = cli("cancel", "--yes", str(pending))
+    assert first.exit_code == 1
+    # Before: "note: sim has no cancel action", the old key's refusal the first.
+    assert FIRST in first.stderr and LEARNED not in first.stderr, first.output
+    assert "first_refusals_forgotten" in first.stderr and "action=cancel" in first.stderr
+    assert _learned(tmp_path) == [] and _waiting(tmp_path) == [("cancel",)]
+    second = cli("cancel", "--yes", str(pending))  # the new key's own second: learned
+    assert LEARNED in second.stderr and _learned(tmp_path) == [("cancel",)], second.output
+
+
+def test_the_same_keys_second_refusal_still_learns(panel: Any, tmp_path: Path) -> None:
+    sim, cli = panel
+    pending = _refused_once_with_nothing_learned(sim, cli, tmp_path)
+    second = cli("cancel", "--yes", str(pending))
+    assert LEARNED in second.stderr and _learned(tmp_path) == [("cancel",)], second.output
+    assert _waiting(tmp_path) == []
+
+
+def test_a_first_refusal_kept_before_key_marks_counts_as_it_did(
+    panel: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sim, cli = panel
+    pending = _refused_once_with_nothing_learned(sim, cli, tmp_path)
+    [(kind,)] = _rows(tmp_path, "SELECT kind FROM alert_state WHERE kind GLOB 'cancel_*'")
+    with sqlite3.connect(tmp_path / "t.db") as db:  # as the version before wrote it: no mark
+        db.execute("UPDATE alert_state SET kind = ? WHERE kind = ?", [kind.partition("#")[0], kind])
+    _new_key(sim, monkeypatch, NO_CANCEL)  # of which key: unknown, counted as before
+    second = cli("cancel", "--yes", str(pending))
+    assert LEARNED in second.stderr and _learned(tmp_path) == [("cancel",)], second.output

@@ -21,12 +21,14 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
 from tracker.config.load import config_from_dict
+from tracker.config.model import Secret
 from tracker.service.daemon import Scheduler
 from tracker.service.notify import Notifier
 from tracker.service.process import Service
 from tracker.sim.scripts import ScriptQuirks
 from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.capabilities import note_refusal
+from tracker.store.key_marks import key_mark
 from tracker.store.orders import Store
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
@@ -77,7 +79,7 @@ def _reload(tmp_path: Path, sim: SimulatedPanel, url: str, new_key: str) -> list
     # balance call, refused again, learns it missing (learned at the second).
     store = Store(tmp_path / "t.db")
     try:
-        note_refusal(store, "main", "balance", datetime.now(UTC), url)
+        note_refusal(store, "main", "balance", datetime.now(UTC), url, mark=key_mark(Secret(OLD)))
     finally:
         store.close()
     service = Service(first, load=lambda: first, notifier=Notifier(None))

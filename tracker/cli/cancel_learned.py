@@ -50,7 +50,7 @@ def learn_cancels(
         # Said at every run: each order's line reads "refused: Incorrect request".
         known, now = is_unsupported(store, name, "cancel", url), utcnow()
         # The first is told by the note below, not by a debug log line too.
-        if not second_refusal(store, name, "cancel", now, known=known, url=url):
+        if not second_refusal(store, name, "cancel", now, known=known, url=url, key=key):
             click.echo(f"note: {name} refused {refused_once('cancel', lacking[0])}", err=True)
         else:
             if not known:

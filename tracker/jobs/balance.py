@@ -210,7 +210,9 @@ def _check(
             # Learned at the second such refusal in a row: one may be a flaky panel's.
             known, url = bool(missing), panel.url
             # The first is told by balance_failed (check_balance), not at debug too.
-            if second_refusal(store, panel.name, BALANCE, clock(), known=known, url=url):
+            if second_refusal(
+                store, panel.name, BALANCE, clock(), known=known, url=url, key=panel.key
+            ):
                 client.found_missing(BALANCE, exc.detail, quiet=bool(missing))
                 learn(
                     store, panel.name, BALANCE, False, exc.detail, clock(), url=url, key=panel.key

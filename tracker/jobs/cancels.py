@@ -250,9 +250,9 @@ class PanelActions:
         """A call refused in a missing action's words: return True when it
         learns the panel has no cancel (the second in a row, no cancel
         answered between: told then); False for the first."""
-        url, store = self.client.panel.url, self.store
+        url, key, store = self.client.panel.url, self.client.panel.key, self.store
         # The first is told by the caller's cancel_not_sent, not at debug too.
-        if not second_refusal(store, self.panel, CANCEL, now, known=False, url=url):
+        if not second_refusal(store, self.panel, CANCEL, now, known=False, url=url, key=key):
             return False
         self.client.found_missing(CANCEL, words)
         return True

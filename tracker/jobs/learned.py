@@ -164,7 +164,9 @@ def store_status_mode(store: Any, client: PanelClient[Any], now: datetime) -> No
     if client.single_only is not None:
         words = client.single_only
         # The first is told below (multi_status_refused_once), not at debug too.
-        if second_refusal(store, client.name, STATUS_ORDERS, now, known=known, url=url):
+        if second_refusal(
+            store, client.name, STATUS_ORDERS, now, known=known, url=url, key=client.panel.key
+        ):
             key = client.panel.key
             learn(store, client.name, STATUS_ORDERS, False, evidence(words), now, url=url, key=key)
             log.warning("multi_status_unsupported", panel=client.name, answer=words)

@@ -173,7 +173,9 @@ def _first_or_second(
     words = result.unsupported or ""
     url = client.panel.url
     # The first is told below (refill_status_failed), not at debug too.
-    if second_refusal(store, client.name, "refill_status", now, known=False, url=url):
+    if second_refusal(
+        store, client.name, "refill_status", now, known=False, url=url, key=client.panel.key
+    ):
         client.found_missing("refill_status", words)
         return
     result.unsupported = None

@@ -42,8 +42,10 @@ def refused_so(store: Store, client: PanelClient, words: str, now: datetime, *, 
     ``multi_refill_refused_once``; learned, a ``multi_refill_unsupported``
     warning. Unread single calls teach nothing here (a panel refusing them
     alike lacks refill: that is learned instead)."""
-    url = client.panel.url
-    if read and second_refusal(store, client.name, REFILL_ORDERS, now, known=False, url=url):
+    url, key = client.panel.url, client.panel.key
+    if read and second_refusal(
+        store, client.name, REFILL_ORDERS, now, known=False, url=url, key=key
+    ):
         said = evidence(f"answered {words!r}")
         learn(store, client.name, REFILL_ORDERS, False, said, now, url=url, key=client.panel.key)
         log.warning("multi_refill_unsupported", panel=client.name, answer=words, note=FOR_GOOD)
@@ -59,8 +61,8 @@ def named_no_order(store: Store, client: PanelClient, words: str, now: datetime)
     per call (the second in a row: stored for good, the answer as evidence).
     Told in one ``multi_refill_names_no_order`` warning (its orders are left
     Unknown), ``learned`` saying which."""
-    url = client.panel.url
-    learned = second_refusal(store, client.name, REFILL_ORDERS, now, known=False, url=url)
+    url, key = client.panel.url, client.panel.key
+    learned = second_refusal(store, client.name, REFILL_ORDERS, now, known=False, url=url, key=key)
     if learned:
         said = evidence(words)
         learn(store, client.name, REFILL_ORDERS, False, said, now, url=url, key=client.panel.key)

@@ -228,7 +228,9 @@ def _learns_missing(store: Store, client: PanelClient, words: str, now: datetime
     learned so already: `refill ID` asks anyway); told then."""
     known, url = is_unsupported(store, client.name, "refill", client.panel.url), client.panel.url
     # The first is told by the caller's refill_request_failed, not at debug too.
-    if not second_refusal(store, client.name, "refill", now, known=known, url=url):
+    if not second_refusal(
+        store, client.name, "refill", now, known=known, url=url, key=client.panel.key
+    ):
         return False
     client.found_missing("refill", words, quiet=known)
     return True

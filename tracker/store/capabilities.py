@@ -139,45 +139,66 @@ def mark_all(store: Connection, panel: str, mark: str) -> None:
 
 
 # A first refusal of an action in the words of one the panel lacks, waiting
-# for a second (:func:`refused_before`): kept in ``alert_state`` under this
+# for a second (:func:`first_refusal`): kept in ``alert_state`` under this
 # kind (no alert: ``active`` 0, ``since`` the refusal's time), so a flaky
 # panel's one generic refusal teaches nothing, in the daemon and across
 # ``run --once`` runs alike. The kind holds a digest of the panel's URL as
 # errors show it (``refill_refused_once@<12 hex digits>``, as a quirk's:
 # never a digest of a secret): a refusal at the panel's old URL is no first
 # one at its new URL (another script, maybe), and is deleted with the next
-# write of that action's.
-def _first_kind(action: str, url: str) -> str:
-    return quirk_kind(f"{action}_refused_once", url)
+# write of that action's. After it, ``#`` and the mark of the key it was
+# refused with (:mod:`tracker.store.key_marks`: never the key), so that a
+# refusal of another key's counts not; one kept before marks were has none.
+def _first_kind(action: str, url: str, mark: str | None = None) -> str:
+    kind = quirk_kind(f"{action}_refused_once", url)
+    return kind if mark is None else f"{kind}#{mark}"
 
 
 def _any_url(action: str) -> str:
-    """A GLOB of the action's first-refusal kinds at every URL (and the one
-    kept before URLs were: no digest)."""
+    """A GLOB of the action's first-refusal kinds at every URL, with any key
+    mark (and the one kept before URLs were: no digest)."""
     return f"{action}_refused_once*"
+
+
+def first_refusal(
+    store: Connection, panel: str, action: str, url: str
+) -> tuple[str, str | None] | None:
+    """Return the first refusal of ``action`` at ``url`` (the panel's URL
+    now) as a missing one, with no success of it since: when (an ISO time)
+    and the mark of the key it was refused with (None: kept before marks
+    were); None when nothing waits there."""
+    kind = _first_kind(action, url)
+    rows = store.rows(
+        "SELECT kind, since FROM alert_state WHERE panel = ? AND (kind = ? OR kind GLOB ?) "
+        "AND since IS NOT NULL",
+        [panel, kind, f"{kind}#*"],
+    )
+    if not rows:
+        return None
+    return rows[0]["since"], rows[0]["kind"][len(kind) + 1 :] or None
 
 
 def refused_before(store: Connection, panel: str, action: str, url: str) -> str | None:
     """Return when ``action`` was first refused at ``url`` (the panel's URL
-    now) as a missing one, with no success of it since (an ISO time), or
-    None: nothing waits there."""
-    rows = store.rows(
-        "SELECT since FROM alert_state WHERE panel = ? AND kind = ? AND since IS NOT NULL",
-        [panel, _first_kind(action, url)],
-    )
-    return rows[0]["since"] if rows else None
+    now) as a missing one, with no success of it since (an ISO time), with
+    whichever key; or None: nothing waits there."""
+    found = first_refusal(store, panel, action, url)
+    return None if found is None else found[0]
 
 
-def note_refusal(store: Connection, panel: str, action: str, now: datetime, url: str) -> None:
+def note_refusal(
+    store: Connection, panel: str, action: str, now: datetime, url: str, *, mark: str
+) -> None:
     """Keep a first refusal of ``action`` in a missing action's words at
-    ``url``; one kept at another URL is deleted."""
+    ``url``, with ``mark``, that of the key it was refused with; one kept at
+    another URL, or with another key, is deleted."""
     with store.write() as db:
         db.execute(
             "DELETE FROM alert_state WHERE panel = ? AND kind GLOB ?", [panel, _any_url(action)]
         )
         db.execute(
             "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?)",
-            [panel, _first_kind(action, url), iso(now)],
+            [panel, _first_kind(action, url, mark), iso(now)],
         )
 
 

@@ -18,7 +18,9 @@ every key names the one. Two keys share a mark once in 2^32 changes: that
 change goes unseen, as every one did before.
 
 Computed once a process per key: the mark a process found its key to have
-(a row's, checked) serves again for the rows it learns.
+(a row's, checked) serves again for the rows it learns; a stored mark is
+checked once a process per key, its answer kept in memory (the rows' mark,
+then a first refusal's: :mod:`tracker.jobs.refused_once`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ _SALT = 16  # bytes
 _KEPT = 4  # bytes of the digest kept: 32 bits
 _MOST_ROUNDS = 10 * ROUNDS  # a mark asking more (written by hand) is not read
 _made: dict[str, str] = {}  # a key -> its mark, this process's (in memory only)
+_checked: dict[tuple[str, str], bool] = {}  # (a key, a stored mark) -> whether it is the key's
 _lock = threading.Lock()
 
 
@@ -68,8 +71,13 @@ def marks_key(mark: str, key: Secret) -> bool | None:
     if method != _METHOD or not 0 < count <= _MOST_ROUNDS or len(digest) != 2 * _KEPT:
         return None
     revealed = key.reveal()
-    if not hmac.compare_digest(_written(revealed, salt_bytes, count).encode(), mark.encode()):
-        return False
     with _lock:
-        _made.setdefault(revealed, mark)  # the rows it learns: no second 50 ms
-    return True
+        known = True if _made.get(revealed) == mark else _checked.get((revealed, mark))
+    if known is not None:  # checked once a process: the rows' mark, then a first refusal's
+        return known
+    ours = hmac.compare_digest(_written(revealed, salt_bytes, count).encode(), mark.encode())
+    with _lock:
+        _checked[(revealed, mark)] = ours
+        if ours:
+            _made.setdefault(revealed, mark)  # the rows it learns: no second 50 ms
+    return ours
