@@ -61,6 +61,25 @@ def closed_pipe(exc: OSError) -> NoReturn:
     raise click.exceptions.Exit(EXIT_CLOSED_PIPE)
 
 
+def said_if_possible(line: str) -> None:
+    """Print ``line`` on stderr, or nothing when it cannot be written (closed,
+    or a pipe whose reader is gone): for a stop under way, which a line lost
+    must not end or hold up."""
+    with contextlib.suppress(OSError, ValueError):
+        click.echo(line, err=True)
+
+
+def leave_now(code: int) -> NoReturn:
+    """Flush what can be flushed, then end the process with ``code`` at once,
+    without waiting for its threads (jobs left running) or its exit handlers.
+    An output that cannot be written (``>&-``, a pipe whose reader is gone)
+    loses its text, never the exit."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # None: closed
+            stream.flush()
+    os._exit(code)
+
+
 def _from_echo(exc: OSError) -> bool:
     """Return True when click.echo raised ``exc`` writing the output (every
     command prints through it), not a file, socket or database."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import gc
-import os
 import re
 import signal
 import sys
@@ -86,9 +85,9 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             if not service.run():
                 # Jobs still running past the stop bound: their threads would
                 # keep the interpreter alive, so leave without them.
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(1)
+                from tracker.cli.output import leave_now
+
+                leave_now(1)
             return
         tracker = Tracker(config, stop_cuts_reads=False)  # a stop waits for calls on the wire
         try:
@@ -121,11 +120,11 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             _quick_exit()
             if outcome.abandoned:
                 # Jobs still running (a second signal, or past the bound): see abandon.
+                from tracker.cli.output import leave_now, said_if_possible
+
                 tracker.abandon()  # what they committed stays; their threads not waited for
-                click.echo(f"smm-tracker: {_stopped(outcome.signum)}: left running jobs", err=True)
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(outcome.exit_code)
+                said_if_possible(f"smm-tracker: {_stopped(outcome.signum)}: left running jobs")
+                leave_now(outcome.exit_code)
             record_succeeded(tracker.store, stats.last_ok, started)  # for --due
             names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
             asked = refills_after(tracker.store, mark)
@@ -171,10 +170,11 @@ def _quick_exit() -> None:
 
 
 def _stopping(bound: float) -> None:
-    click.echo(
+    from tracker.cli.output import said_if_possible  # a line lost must not end the stop
+
+    said_if_possible(
         f"smm-tracker: stopping: calls on the wire end within {bound:g} s "
-        "(Ctrl-C again to leave now)",
-        err=True,
+        "(Ctrl-C again to leave now)"
     )
 
 
