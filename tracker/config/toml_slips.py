@@ -1,0 +1,110 @@
+"""tomllib's words for a config's slip, as said to its user: a table
+written twice by its name (when the config has it), and the fix of the slips
+a config written by hand makes, never its line nor a value (it may hold the
+API key)."""
+
+from __future__ import annotations
+
+import re
+
+# tomllib's words for the slips of a config written by hand, what to write
+# instead (``{form}``: the form, with the key of the line when it is one of the
+# config's own, never the line nor its value: it may hold the API key), and
+# what to write when no "key =" comes before the slip on its line.
+_TOML_FIXES = (
+    ("Invalid value", "write text in double quotes, as in {form}", ""),
+    (
+        "Expected newline or end of document",
+        "write text in double quotes, as in {form}",
+        "one setting or [table] per line?",
+    ),
+    ("Cannot overwrite a value", "a key set twice in its table? keep one", ""),
+)
+# A table written twice: [[panels]] then [panels] is a panel missing a bracket.
+_PANELS_TWICE = "each panel is its own [[panels]], with two brackets"
+# tomllib's "Cannot declare ('panels', 'x') twice": said "[panels.x] written twice".
+_TWICE = re.compile(r"^Cannot declare (\(.*\)) twice (\(at [^()]*\))$")
+# A key alone on its line (a value pasted alone reads as one): the key, when
+# nothing but it comes before the slip (at the line's start or in {...}).
+_BARE = "Expected '=' after a key"
+_BARE_KEY = re.compile(r"(?:^|[{,])\s*([a-z_]+)\s*$")
+_AT = re.compile(r"\(at line (\d+), column (\d+)\)$")
+# The key whose value the slip is in: the last "key =" before the column (in
+# an inline table too), and whether its value is an array.
+_KEY_BEFORE = re.compile(r"(?:^|[\s{,])([a-z_]+)\s*=\s*(\[?)[^=]*$")
+_MADE_UP = 'name = "main"'
+
+
+def toml_fix(message: str, text: str) -> str:
+    """Given tomllib's message and the file's text, return ": " and the fix of
+    the slip it names, or "" for one without a known fix."""
+    if message.startswith(_BARE):
+        line = _slip_line(message, text)
+        key = _BARE_KEY.search(line) if line is not None else None
+        bare = f'{key[1]} = "..."' if key and key[1] in _config_keys() else _MADE_UP
+        return (
+            f': a line without "= value"? each setting is key = value, as in {bare} '
+            "(a value pasted alone goes after its key's =)"
+        )
+    for words, fix, keyless in _TOML_FIXES:
+        if message.startswith(words):
+            if (form := _quoted_form(message, text)) is None and keyless:
+                return f": {keyless}"
+            return ": " + fix.format(form=form or _MADE_UP)
+    return ""
+
+
+def _quoted_form(message: str, text: str) -> str | None:
+    """Given tomllib's message and the file's text, return the form of a value
+    in quotes for the key the slip is at (``status_every = "..."``) when it is
+    one of the config's keys, else a made-up one (``name = "main"``); None when
+    no "key =" comes before the slip on its line."""
+    line = _slip_line(message, text)
+    if line is None:
+        return _MADE_UP
+    found = _KEY_BEFORE.search(line)
+    if found is None:
+        return None
+    if found[1] not in _config_keys():
+        return _MADE_UP
+    return f'{found[1]} = ["...", "..."]' if found[2] else f'{found[1]} = "..."'
+
+
+def _slip_line(message: str, text: str) -> str | None:
+    """Given tomllib's message and the file's text, return the line of the
+    slip up to its column, or None when the message names no line of it."""
+    at = _AT.search(message)
+    lines = text.split("\n")  # tomllib counts lines by "\\n" alone
+    if at is None or not 0 < int(at[1]) <= len(lines):
+        return None
+    return lines[int(at[1]) - 1][: int(at[2]) - 1]
+
+
+def toml_words(message: str) -> str:
+    """Given tomllib's message, return it as said: "Cannot declare ('panels',
+    'x') twice" as "[panels.x] written twice" (a table the config has; "a
+    table" for another, its name never said back: it may be a pasted key)
+    and the fix for that table."""
+    found = _TWICE.match(message)
+    if found is None:
+        return message
+    import ast  # a TOML slip only
+
+    try:  # tomllib's repr of the names: ('panels', 'x')
+        names = ast.literal_eval(found[1])
+    except (ValueError, SyntaxError):
+        names = ()
+    known = bool(names) and all(name in _config_keys() for name in names)
+    table = f"[{'.'.join(names)}]" if known else "a table"
+    fix = "merge the two into one" + (f" {table}" if known else "")
+    return f"{table} written twice {found[2]}: {_PANELS_TWICE if table == '[panels]' else fix}"
+
+
+def _config_keys() -> set[str]:
+    """Return the keys and tables of the config: those the packaged example
+    sets or shows commented out (it shows each one)."""
+    from importlib.resources import files  # a TOML slip only
+
+    example = files("tracker.data").joinpath("config.example.toml").read_text(encoding="utf-8")
+    keys = re.findall(r"^\s*(?:#\s*)?([a-z_]+)\s*=", example, re.M)
+    return set(keys) | set(re.findall(r"^\s*(?:#\s*)?\[\[?([a-z_]+)\]", example, re.M))
