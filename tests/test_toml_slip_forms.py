@@ -59,6 +59,23 @@ SECRET = "slip-key-Zx8Kq2Lm5"
             ": [panels] written twice (at line 3, column 8): each panel is its own "
             "[[panels]], with two brackets",
         ),
+        # tomllib's "Cannot overwrite a value" at a [[table]] whose name came
+        # before as a [table] (or a key): not a key set twice.
+        (
+            '[panels]\nname = "a"\n[[panels]]\nname = "b"\n',
+            "(at line 3, column 9): a panel written [panels], with one bracket, before "
+            "this one? each panel is its own [[panels]], with two brackets",
+        ),
+        (
+            '[schedule]\nstatus_every = "5m"\n[[ schedule ]]\n',
+            "(at line 3, column 13): [schedule] is one table, with one bracket: "
+            "merge the two into one [schedule]",
+        ),
+        (
+            f"[{SECRET}]\n[[{SECRET}]]\n",
+            "(at line 2, column 21): a [[table]] named as a [table] or a key before it? "
+            "give each its own name",
+        ),
         # A table none of the config's (a pasted key, say): not said back.
         (
             f"[{SECRET}]\n[{SECRET}]\n",

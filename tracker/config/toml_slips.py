@@ -33,6 +33,10 @@ _AT = re.compile(r"\(at line (\d+), column (\d+)\)$")
 # an inline table too), and whether its value is an array.
 _KEY_BEFORE = re.compile(r"(?:^|[\s{,])([a-z_]+)\s*=\s*(\[?)[^=]*$")
 _MADE_UP = 'name = "main"'
+# tomllib's "Cannot overwrite a value" at a [[table]] line: its name came
+# before as a [table] or a key (a [panels] then a [[panels]]), not a key twice.
+_OVERWRITE = "Cannot overwrite a value"
+_LISTED = re.compile(r"^\s*\[\[\s*([a-z_]+)\s*$")
 
 
 def toml_fix(message: str, text: str) -> str:
@@ -46,12 +50,36 @@ def toml_fix(message: str, text: str) -> str:
             f': a line without "= value"? each setting is key = value, as in {bare} '
             "(a value pasted alone goes after its key's =)"
         )
+    if message.startswith(_OVERWRITE) and (listed := _listed_name(message, text)) is not None:
+        return f": {_listed_fix(listed)}"
     for words, fix, keyless in _TOML_FIXES:
         if message.startswith(words):
             if (form := _quoted_form(message, text)) is None and keyless:
                 return f": {keyless}"
             return ": " + fix.format(form=form or _MADE_UP)
     return ""
+
+
+def _listed_name(message: str, text: str) -> str | None:
+    """Given tomllib's message and the file's text, return the name of the
+    [[table]] the slip is at ("" for one none of the config's), or None when
+    the slip is not at a [[table]]."""
+    line = _slip_line(message, text)
+    if line is None or not line.lstrip().startswith("[["):
+        return None
+    found = _LISTED.match(line)
+    return found[1] if found and found[1] in _config_keys() else ""
+
+
+def _listed_fix(name: str) -> str:
+    """Given the name of a [[table]] whose name came before (one of the
+    config's, or ""), return the fix: a panel is [[panels]]; another table of
+    the config takes one bracket; another name is said as "a [[table]]"."""
+    if name == "panels":
+        return f"a panel written [panels], with one bracket, before this one? {_PANELS_TWICE}"
+    if name:
+        return f"[{name}] is one table, with one bracket: merge the two into one [{name}]"
+    return "a [[table]] named as a [table] or a key before it? give each its own name"
 
 
 def _quoted_form(message: str, text: str) -> str | None:
