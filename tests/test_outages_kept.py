@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,11 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 from test_webhook import TOKEN, Hook
 
+from tracker.alerts.alerter import raise_alert
 from tracker.alerts.outages_kept import KeptOutages, forget_all
+from tracker.alerts.redeliver import Keeper
 from tracker.alerts.webhook import WebhookSink
+from tracker.clock import iso
 from tracker.errors import StoreError
 from tracker.rules.episodes import Alert
 from tracker.store.orders import Store
@@ -168,3 +172,75 @@ def test_a_row_edited_by_hand_into_no_time_is_no_outage_and_no_error(store: Stor
     kept = KeptOutages(store, FakeClock(), {"webhook": "https://hooks.example/x"})
     assert [kept.failed("webhook") for _ in range(2)] == [True, False]
     assert kept.ended("webhook") == (2, None)
+
+
+def _looked(
+    store: Store, clock: FakeClock, url: str = "", notify: Sequence[Any] = ()
+) -> list[tuple[str, str, Any]]:
+    """A run (a new sink, its outages kept) with no new alert: its first look
+    sends again what is kept and due; return its delivery lines: (event,
+    level, since); "late" for a failure's line that says it was a kept alert."""
+    urls = {"webhook": url} if url else {}
+    outages = KeptOutages(store, clock, {**urls, **{t.name: "tgram://1/2" for t in notify}})
+    outages.forget_others()
+    keeper = Keeper(store, clock, timedelta(days=1).total_seconds())
+    with capture_logs() as logs:
+        sink = WebhookSink(
+            url, timeout=5, sleep=lambda _s: None, outages=outages, keeper=keeper, notify=notify
+        )
+        deadline = time.monotonic() + 10
+        while not any(e["event"] == "alerts_redelivery" for e in logs):  # the kept alert sent
+            assert time.monotonic() < deadline, "the look never came"
+            time.sleep(0.02)
+        sink.close()
+    told = [e for e in logs if e["event"].startswith(("webhook_", "notify_"))]
+    return [(e["event"], e["log_level"], e.get("since") or e.get("late")) for e in told]
+
+
+def _kept_for(store: Store, clock: FakeClock, target: str) -> datetime:
+    """Keep an alert ``target`` did not take; move the clock to its next try
+    and return the time."""
+    alert = raise_alert(ALERT, store=store, clock=clock)
+    Keeper(store, clock, timedelta(days=1).total_seconds()).failed(alert, target, "HTTP 503")
+    clock.advance(3600)
+    return clock()
+
+
+def test_a_run_with_only_kept_alerts_to_send_warns_of_the_outage_once_and_its_end(
+    hook: Hook, store: Store
+) -> None:
+    # Cron runs that raise nothing new while the webhook is down: the kept
+    # alert's tries told nothing (no warning at all), nor the target's return.
+    clock = FakeClock()
+    first = _kept_for(store, clock, "webhook")
+    assert _looked(store, clock, hook.url) == [("webhook_failed", "warning", True)]
+    clock.advance(3600)
+    assert _looked(store, clock, hook.url) == [("webhook_failed", "debug", True)]
+    hook.status = 200
+    clock.advance(3600)
+    assert _looked(store, clock, hook.url) == [("webhook_recovered", "info", iso(first))]
+    assert len(hook.bodies) == 3  # the kept alert, at each run
+    assert store.rows("SELECT * FROM alert_state") == []  # ended: forgotten
+
+
+class Down:
+    """A notify target (as tracker.alerts.notify.NotifyTarget) down until ``up``."""
+
+    name = "alerts.notify[0] (tgram)"
+
+    def __init__(self) -> None:
+        self.up = False
+
+    def deliver(self, _alert: Alert) -> str | None:
+        return None if self.up else "delivery failed"
+
+
+def test_a_notify_target_s_kept_alert_tells_its_outage_too(store: Store) -> None:
+    clock, target = FakeClock(), Down()
+    first = _kept_for(store, clock, target.name)
+    assert _looked(store, clock, notify=[target]) == [("notify_failed", "warning", True)]
+    clock.advance(3600)
+    assert _looked(store, clock, notify=[target]) == [("notify_failed", "debug", True)]
+    target.up = True
+    clock.advance(3600)
+    assert _looked(store, clock, notify=[target]) == [("notify_recovered", "info", iso(first))]

@@ -27,18 +27,20 @@ def look(
     notify: Sequence[NotifyTarget],
     stopped: Callable[[], bool],
     took: Callable[[str], None] | None = None,
+    failed: Callable[[str, Alert, str], None] | None = None,
 ) -> bool:
     """Run :func:`redeliver` for a sink: its webhook's one-attempt POST (None:
     no webhook) and its Apprise targets; log what it did; ``took`` is told
-    each target that takes an alert again (its outage over). Return True when
+    each target that takes an alert again (its outage over), ``failed`` each
+    that does not (the target, the alert, why): its outage goes on. Return True when
     more may be due at once (a whole look's worth, every one taken): a
     backlog after an outage drains without waiting a look for each 20.
     Never raises."""
     deliver: dict[str, Deliver] = {WEBHOOK: webhook} if webhook is not None else {}
     for target in notify:
         deliver[target.name] = partial(_notify_late, target)
-    if took is not None:
-        deliver = {name: partial(_taken_told, fn, name, took) for name, fn in deliver.items()}
+    if took is not None or failed is not None:
+        deliver = {name: partial(_told, fn, name, took, failed) for name, fn in deliver.items()}
     if not _LOOKING.acquire(blocking=False):  # a reload's other sink is looking: later
         return False
     troubles = keeper.troubles
@@ -60,10 +62,17 @@ def _notify_late(target: NotifyTarget, alert: Alert, late: str) -> str | None:
     return target.deliver(replace(alert, message=late + alert.message))
 
 
-def _taken_told(
-    deliver: Deliver, name: str, took: Callable[[str], None], alert: Alert, late: str
+def _told(
+    deliver: Deliver,
+    name: str,
+    took: Callable[[str], None] | None,
+    failed: Callable[[str, Alert, str], None] | None,
+    alert: Alert,
+    late: str,
 ) -> str | None:
     error = deliver(alert, late)
-    if error is None:
+    if error is None and took is not None:
         took(name)
+    elif error is not None and failed is not None:
+        failed(name, alert, error)
     return error

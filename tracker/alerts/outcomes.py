@@ -51,8 +51,7 @@ class Outcomes:
             else:
                 self.notify_failed += 1
                 DELIVERIES.count(NOTIFY, FAILED)
-                tell = log.warning if self._outages.failed(target.name) else log.debug
-                tell("notify_failed", **named(alert), target=target.name, error=error)
+                self._down(target.name, alert, error)
                 if self._keeper is not None and not self._gone:
                     self._keeper.failed(alert, target.name, error)
 
@@ -61,8 +60,7 @@ class Outcomes:
         if error is not None:
             self.failed += 1
             DELIVERIES.count(WEBHOOK, FAILED)
-            tell = log.warning if self._outages.failed(WEBHOOK) else log.debug
-            tell("webhook_failed", **named(alert), error=error)
+            self._down(WEBHOOK, alert, error)
             if self._keeper is not None and not self._gone:
                 self._keeper.failed(alert, WEBHOOK, error)
             return
@@ -71,6 +69,23 @@ class Outcomes:
         DELIVERIES.count(WEBHOOK, SENT)
         log.debug("webhook_sent", alert=alert.kind)
         self._back(WEBHOOK)
+
+    def _down(self, target: str, alert: Alert, error: str, late: bool = False) -> None:
+        """``target`` did not take ``alert`` (``late``: one kept and sent
+        again): the first failure of its outage told at warning, the rest
+        at debug (:meth:`Outages.failed`)."""
+        tell = log.warning if self._outages.failed(target) else log.debug
+        said = {"late": True} if late else {}
+        if target == WEBHOOK:
+            tell("webhook_failed", **named(alert), error=error, **said)
+        else:
+            tell("notify_failed", **named(alert), target=target, error=error, **said)
+
+    def _down_again(self, target: str, alert: Alert, error: str) -> None:
+        """``target`` did not take ``alert``, kept and sent again: a failure
+        of its outage as a new alert's is (a cron run with only kept alerts
+        to send told no outage, nor its end)."""
+        self._down(target, alert, error, late=True)
 
     def _back(self, target: str) -> None:
         """``target`` took an alert (sent now, or again): a run of failures

@@ -250,7 +250,8 @@ class WebhookSink(Outcomes):
         return True when more may be due at once."""
         assert self._keeper is not None
         webhook = partial(self._posted, attempts=1) if self._url else None  # one try each
-        return look(self._keeper, webhook, self._targets, self._stopping, self._back)
+        told = (self._back, self._down_again)  # its outage: as a new alert's delivery tells it
+        return look(self._keeper, webhook, self._targets, self._stopping, *told)
 
     def _stopping(self) -> bool:
         return self._closing.is_set() or self._stop.is_set()
