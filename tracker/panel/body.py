@@ -46,6 +46,7 @@ def decode_document(body: bytes) -> Document:
     Raise BadAnswerError when there is none (an HTML page is named by its title).
     """
     body = as_utf8(body)
+    _refuse_dense(body)
     try:
         document = find_json(body)
     except BadAnswerError:
@@ -60,6 +61,35 @@ def decode_document(body: bytes) -> Document:
         except RecursionError:
             raise BadAnswerError("answered JSON nested too deep to read") from None
     return document
+
+
+# Objects and arrays allowed per byte of an answer (and at least DENSE_FLOOR):
+# decoded, each costs ~200 bytes, so 16 MB of "{}," took ~480 MB, past the
+# unit's MemoryMax=512M: the daemon was killed. A real services listing holds
+# one object per 150-250 bytes, a status answer one per 25 or more (100 at most).
+DENSE_BYTES = 32
+DENSE_FLOOR = 10_000
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def _refuse_dense(body: bytes) -> None:
+    """Raise BadAnswerError, before any decoding, for a body holding more
+    objects and arrays than one per DENSE_BYTES bytes (brackets inside its
+    strings not counted): decoded, it would cost many times its size."""
+    allowed = max(DENSE_FLOOR, len(body) // DENSE_BYTES)
+    found = body.count(b"{") + body.count(b"[")
+    if found <= allowed:  # the usual: counted in C
+        return
+    for string in _STRING.finditer(body):  # one at a time: memory stays flat
+        start, end = string.span()
+        found -= body.count(b"{", start, end) + body.count(b"[", start, end)
+        if found <= allowed:
+            return
+    raise BadAnswerError(
+        f"answered {found:,} JSON objects and arrays in {len(body):,} bytes, more than"
+        f" an answer holds (one per {DENSE_BYTES} bytes): not read, it would take"
+        " many times its size in memory"
+    )
 
 
 # "\ud800" alone decodes to a lone surrogate, which no text encoding can write:
