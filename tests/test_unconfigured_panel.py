@@ -106,6 +106,19 @@ def test_run_once_counts_one_open_order_left_out_as_one(setup):
     assert "slow: 1 open order not polled: not in the config" in result.output.splitlines()
 
 
+def test_orders_notes_one_open_order_left_out_as_one(setup):
+    # "1 open order not polled: ...; their statuses are the last it gave;
+    # ... untrack them: smm-tracker untrack --panel slow ID..." of one order.
+    cli, _sim_ids, slow_ids = setup
+    assert cli("untrack", "--panel", "slow", *map(str, slow_ids[1:])).exit_code == 0
+    listed = cli("orders")
+    assert listed.exit_code == 0, listed.output
+    assert listed.stderr.splitlines() == [
+        "(slow: 1 open order not polled: not in the config; its status is the last "
+        "it gave; add the panel back, or untrack it: smm-tracker untrack --panel slow ID)"
+    ]
+
+
 def test_report_balance_and_automation_reach_a_panel_that_left_the_config(setup, tmp_path):
     cli, _sim_ids, slow_ids = setup
     config = tmp_path / "tracker.toml"

@@ -47,8 +47,8 @@ PIPED = {
         "smm-tracker doctor, or the log's status_failed lines, say why)\n"
         f"({MAIN}: every call has failed since {TODAY}: its statuses are the last it gave; "
         "smm-tracker doctor, or the log's status_failed lines, say why)\n"
-        f"({LEFT}: 1 open order not polled: not in the config; their statuses are the last "
-        f"it gave; add the panel back, or untrack them: smm-tracker untrack --panel {LEFT} ID...)\n"
+        f"({LEFT}: 1 open order not polled: not in the config; its status is the last "
+        f"it gave; add the panel back, or untrack it: smm-tracker untrack --panel {LEFT} ID)\n"
     ),
     "balance": (
         "note: the history of panel reseller-main-eu before 2026-12-04T00:00:00+00:00 was "

@@ -178,11 +178,14 @@ def stale_notes(
         said = f"({failing_panel}: {why}: its statuses are the last it gave; {first}{fix})"
         lines.append(safe_text(said))
     for left, count in left_out.items():
+        one = count == 1  # "its status ... untrack it", not "their statuses"
+        said = "its status is" if one else "their statuses are"
+        them, ids = ("it", "ID") if one else ("them", "ID...")
         lines.append(
             safe_text(
-                f"({left}: {count} open order{'s' * (count != 1)} not polled: not in the config; "
-                "their statuses are the last it gave; add the panel back, or untrack them: "
-                f"smm-tracker untrack --panel {left} ID...)"
+                f"({left}: {count} open order{'s' * (not one)} not polled: not in the config; "
+                f"{said} the last it gave; add the panel back, or untrack {them}: "
+                f"smm-tracker untrack --panel {left} {ids})"
             )
         )
     return lines
