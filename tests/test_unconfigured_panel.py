@@ -97,6 +97,18 @@ def test_run_once_names_the_panel_whose_orders_it_did_not_poll(setup):
     assert "slow: 4 open orders not polled: not in the config" in result.output.splitlines()
 
 
+def test_doctor_says_one_open_order_left_out_as_one(setup):
+    # "1 open order belongs ...: add the panel back or untrack them (... ID...)".
+    cli, _sim_ids, slow_ids = setup
+    assert cli("untrack", "--panel", "slow", *map(str, slow_ids[1:])).exit_code == 0
+    result = cli("doctor")
+    assert result.exit_code == 0, result.output
+    assert (
+        "warn panel slow: 1 open order belongs to panel 'slow', which is not in the config: "
+        "not polled; add the panel back or untrack it (smm-tracker untrack --panel slow ID)"
+    ) in result.output.splitlines()
+
+
 def test_run_once_counts_one_open_order_left_out_as_one(setup):
     # "slow: 1 open orders not polled".
     cli, _sim_ids, slow_ids = setup

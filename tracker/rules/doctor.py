@@ -221,10 +221,12 @@ def ambiguity_checks(rows: Sequence[Sequence[Any]], shown: int = 10) -> list[Che
 
 def unconfigured_text(panel: str, count: int) -> str:
     """Given a panel missing from the config and its open orders, return what to do."""
-    orders = f"{count} open order{'s' * (count != 1)} belong{'s' * (count == 1)}"
+    one = count == 1  # "1 open order belongs ... untrack it", not "them"
+    orders = f"{count} open order{'s' * (not one)} belong{'s' * one}"
+    them, ids = ("it", "ID") if one else ("them", "ID...")
     return (
         f"{orders} to panel {panel!r}, which is not in the config: not polled; add the "
-        f"panel back or untrack them (smm-tracker untrack --panel {panel} ID...)"
+        f"panel back or untrack {them} (smm-tracker untrack --panel {panel} {ids})"
     )
 
 
