@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from test_metrics import parsed
-from waits import until
+from waits import settled, until
 
 from tracker.clock import utcnow
 from tracker.config.load import config_from_dict
@@ -73,7 +73,7 @@ def test_the_gauge_is_1_while_the_key_is_refused_across_a_reload_then_0(
         scheduler.start(service._build(config(WRONG)))
         service._reader = Store(tmp_path / "t.db", migrate=False)
         until(lambda: service._watch.paused == {"bad"}, "never paused")
-        until(lambda: not service.stats.busy(), "the first runs never ended")
+        until(lambda: settled(service.stats, scheduler), "the first runs never ended")
         got = scrape()
         assert (got[BAD], got[FINE]) == (1, 0)  # before: no such metric
         assert got['smm_tracker_api_failures_total{action="balance",panel="bad"}'] == 0

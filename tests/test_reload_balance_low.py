@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
-from waits import next_turns, until
+from waits import next_turns, settled, until
 
 from tracker.config.load import config_from_dict
 from tracker.service.daemon import Scheduler
@@ -60,7 +60,7 @@ def _reload(first: Any, second: Any) -> tuple[dict[str, bool], list[tuple[str, s
             scheduler.start(service._build(first))
             for job in ("balance:one", "balance:two"):
                 until(lambda job=job: service.stats.runs_by_job[job] > 0, f"{job} never ran")
-            until(lambda: not service.stats.busy(), "the first runs never ended")
+            until(lambda: settled(service.stats, scheduler), "the first runs never ended")
             before = {name: service.stats.runs_by_job[f"balance:{name}"] for name in ("one", "two")}
             new = service._reload()
             assert new is not None

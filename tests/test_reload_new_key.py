@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
+from waits import settled
 
 from tracker.config.load import config_from_dict
 from tracker.config.model import Secret
@@ -88,7 +89,7 @@ def _reload(tmp_path: Path, sim: SimulatedPanel, url: str, new_key: str) -> list
         with capture_logs() as logs:
             scheduler.start(service._build(first))
             _until(lambda: _learned(tmp_path) == [("balance", 0)], "balance never learned missing")
-            _until(lambda: not service.stats.busy(), "the first runs never ended")
+            _until(lambda: settled(service.stats, scheduler), "the first runs never ended")
             runs = service.stats.runs_by_job["balance:main"]
             sim.key, sim.script = new_key, ScriptQuirks()  # the new account's script
             after = _config(tmp_path, url, new_key)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
-from waits import next_turns
+from waits import next_turns, settled
 
 from tracker.config.load import config_from_dict
 from tracker.service.daemon import Scheduler
@@ -66,7 +66,7 @@ def _reload(tmp_path: Path, url: str, new_key: str) -> tuple[dict[str, float], l
         with capture_logs() as logs:
             scheduler.start(service._build(config(KEY)))
             _until(lambda: service._watch.paused == {"bad"}, "never paused")
-            _until(lambda: not service.stats.busy(), "the first runs never ended")
+            _until(lambda: settled(service.stats, scheduler), "the first runs never ended")
             balance_runs = service.stats.runs_by_job["balance:bad"]
             services_runs = service.stats.runs_by_job["services:bad"]
             new = service._build(config(new_key))

@@ -28,3 +28,12 @@ def next_turns(scheduler: Any) -> dict[str, float]:
         for j in scheduler._scheduler.get_jobs()
         if j.next_run_time is not None
     }
+
+
+def settled(stats: Any, scheduler: Any) -> bool:
+    """Whether the daemon's job runs have ended, by its own stats and by
+    APScheduler's count of runs in flight: a run APScheduler still counts
+    when a reload comes is cut short by it and run again at once (by
+    design), so a test reloading after the first runs waits for both (a
+    race lost on a loaded machine)."""
+    return not stats.busy() and not scheduler._in_flight()
