@@ -76,8 +76,11 @@ class Scheduler:
                 next_run_time=datetime.now(UTC) + timedelta(seconds=heartbeat_every),
                 misfire_grace_time=max(1, int(heartbeat_every)),
             )
-        self._scheduler.start()
+        # Said before the scheduler's thread starts: its first runs begin at
+        # once, and a loaded machine ran them (and logged their lines) before
+        # a line said after the start.
         log.info("daemon_started", jobs=[job.name for job in generation.jobs])
+        self._scheduler.start()
 
     def _add(self, generation: Generation, kept: Mapping[str, datetime] | None = None) -> FirstRuns:
         # A panel's refill round and stall watch wait for its first poll (None: paused);
