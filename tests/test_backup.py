@@ -309,3 +309,12 @@ def test_a_destination_with_control_characters_is_said_escaped(backup, tmp_path)
     result = backup("copy\x07\x1b[2J.db")
     assert result.exit_code == 0 and (tmp_path / "copy\x07\x1b[2J.db").exists()
     assert "to copy\\x07\\x1b[2J.db: " in result.output, result.output
+
+
+def test_the_help_says_the_restore_the_readme_says():
+    # `backup --help` said "copy DEST over database.path": the old
+    # database's -wal, replayed over a copy made another way, undoes the
+    # restore; the README's restore deletes it first.
+    shown = CliRunner().invoke(main, ["backup", "--help"], terminal_width=80).output
+    words = " ".join(shown.split())
+    assert "delete database.path's -wal and -shm files, copy DEST over database.path" in words

@@ -24,7 +24,8 @@ def backup(ctx: Context, dest: Path, force: bool) -> None:
 
     Uses SQLite's online backup API, checks the copy with integrity_check and
     only then puts it at DEST. Refuses to overwrite DEST unless --force.
-    Restore: stop the service, copy DEST over database.path, start it.
+    Restore: stop the service, delete database.path's -wal and -shm files,
+    copy DEST over database.path, start it (README: Backups).
     """
     if not dest.name:  # `backup ""`: click makes it Path("."), "a directory"
         fail("backup: DEST is empty; name the file to write", EXIT_USAGE)
