@@ -21,6 +21,7 @@ BASE_MODULES = {
     "redact_coded",
     "redact_forms",
     "redact_layout",
+    "redact_misread",
     "redact_pieces",
     "redact_search",
     "signals",

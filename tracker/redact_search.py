@@ -121,7 +121,7 @@ def hidden_end_spans(text: AnyStr, lowered: AnyStr, every: Sequence[Forms]) -> S
     end, that end's character the low byte of the character beside it, or
     lost in a U+FFFD (a unit that was half a surrogate pair, a UTF-32 code
     too high): the secret's UTF-16 or UTF-32 in the other byte order a byte
-    out of step (:func:`tracker.redact_forms.hidden_ends`); one character
+    out of step (:func:`tracker.redact_misread.hidden_ends`); one character
     of 62 is no secret left. One search per end and secret."""
     spans: Spans = []
     for secret in every:
