@@ -142,6 +142,7 @@ def test_run_once_loads_no_module_for_what_it_does_not_meet(tmp_path):
         "tracker.alerts.webhook",
         "tracker.alerts.retries",
         "tracker.rules.doctor",
+        "tracker.rules.failing_doctor",
         # Piped: the summary a line each, as scripts read it (with logging's
         # format "auto", the check for a person's log lines loads the screen).
         "tracker.cli.screen",

@@ -30,12 +30,12 @@ from tracker.rules.doctor import (
     ambiguity_checks,
     config_checks,
     database_check,
-    failing_checks,
     panel_check,
     stop_bound_check,
     unconfigured_check,
     unknown_status_checks,
 )
+from tracker.rules.failing_doctor import failing_checks
 from tracker.rules.late_doctor import late_checks_lines, overdue_after
 from tracker.rules.lost_doctor import lost_checks
 from tracker.rules.not_answering import key_place
