@@ -1,5 +1,5 @@
 """The poll's writer binds each None as a NaN (cheaper for the sqlite3 module
-than a None; SQLite stores a NaN as NULL: ``store.connection.bound``), and
+than a None; SQLite stores a NaN as NULL: ``store.sql.bound``), and
 must store exactly what it stores with every None bound as it is: every
 table, column for column and type for type, on any answers, well-formed and
 hostile (odd statuses and text, NULs, huge and negative numbers, NaN
@@ -22,8 +22,8 @@ from tracker.errors import StoreError
 from tracker.panel.models import OrderStatus
 from tracker.rules.transitions import Cadence
 from tracker.store import answers
-from tracker.store.connection import bound
 from tracker.store.orders import Store
+from tracker.store.sql import bound
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 CADENCE = Cadence(every=300, max_every=3600, late_checks=(3600.0, 86400.0))

@@ -38,7 +38,7 @@ from tracker.rules.stalls import (
     kept_while_stopped,
     median_seconds,
 )
-from tracker.store.connection import chunks
+from tracker.store.sql import chunks
 from tracker.store.watch import (
     OpenRow,
     closed_watches,

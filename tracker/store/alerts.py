@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso, parse_iso
-from tracker.store.connection import CHUNK, chunks
+from tracker.store.sql import CHUNK, chunks
 
 if TYPE_CHECKING:
     from tracker.rules.episodes import Alert, Episode

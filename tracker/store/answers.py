@@ -33,8 +33,8 @@ from tracker.rules.transitions import (
     next_stamp,
     status_update,
 )
-from tracker.store.connection import bound, chunks, placeholders
 from tracker.store.late_checks import note_ended
+from tracker.store.sql import bound, chunks, placeholders
 
 if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
     from tracker.panel.models import OrderStatus
@@ -196,7 +196,7 @@ def _write_rows(
     conn: sqlite3.Connection, sql: Callable[[int], str], rows: list[Any], *first: Any
 ) -> None:
     """Run ``sql(n)`` over ``first`` then ``rows`` (tuples), at most _ROWS per
-    statement, each None bound as NULL (:func:`~tracker.store.connection.bound`)."""
+    statement, each None bound as NULL (:func:`~tracker.store.sql.bound`)."""
     for chunk in chunks(rows, _ROWS):
         conn.execute(sql(len(chunk)), [*first, *bound(chunk)])
 

@@ -16,9 +16,10 @@ from typing import Any
 from tracker.clock import iso
 from tracker.rules.reorders import PLACED, REORDER, SENDING, SPENDING, UNKNOWN
 from tracker.store.automation_candidates import ELSEWHERE_OF
-from tracker.store.connection import Connection, chunks
-from tracker.store.connection import placeholders as _marks
+from tracker.store.connection import Connection
 from tracker.store.costs import counted_spend
+from tracker.store.sql import chunks
+from tracker.store.sql import placeholders as _marks
 
 # --- actions -------------------------------------------------------------------
 

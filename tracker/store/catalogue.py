@@ -17,8 +17,9 @@ from typing import Any
 from tracker.clock import iso
 from tracker.panel.models import Service
 from tracker.rules.catalogue import Ambiguous
-from tracker.store.connection import Connection, chunks
-from tracker.store.connection import placeholders as _marks
+from tracker.store.connection import Connection
+from tracker.store.sql import chunks
+from tracker.store.sql import placeholders as _marks
 
 _UPSERT_SERVICE = """
     INSERT INTO services (panel, service, name, type, category, rate, min, max,

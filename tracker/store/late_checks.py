@@ -30,7 +30,8 @@ from tracker.rules.late_checks import (
     retried_after_failed_call,
 )
 from tracker.rules.transitions import NOT_IN_ANSWER, TRANSITION_COLUMNS
-from tracker.store.connection import Connection, chunks, placeholders
+from tracker.store.connection import Connection
+from tracker.store.sql import chunks, placeholders
 
 if TYPE_CHECKING:  # a type only
     from tracker.panel.models import OrderStatus

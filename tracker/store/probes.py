@@ -9,8 +9,8 @@ from typing import Any
 from tracker.clock import iso, parse_iso
 from tracker.panel.statuses import COMPLETED
 from tracker.rules.alerts import NOTHING_DROPPED
-from tracker.store.connection import chunks, placeholders
 from tracker.store.orders import Store
+from tracker.store.sql import chunks, placeholders
 
 
 def last_probed(store: Store, panel: str, order_ids: Sequence[int]) -> dict[int, datetime]:

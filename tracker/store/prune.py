@@ -23,8 +23,9 @@ from tracker.panel.statuses import TERMINAL
 from tracker.rules.prune import ROW_BATCH, Cutoffs, batches, families
 from tracker.rules.refill_states import CLOSED
 from tracker.store.causes import describe_db_error
-from tracker.store.connection import Connection, placeholders
+from tracker.store.connection import Connection
 from tracker.store.prune_runs import PruneRun
+from tracker.store.sql import placeholders
 
 BETWEEN = 0.15  # seconds between two batches: a waiting writer goes first
 

@@ -16,9 +16,9 @@ from typing import Any
 from tracker.errors import StoreError
 from tracker.panel.statuses import KNOWN_ORDER_STATUSES, TERMINAL
 from tracker.rules.unknown_status import IDS_IN_DATA, IN_DATA, Spelling, UnknownWords
-from tracker.store.connection import chunks, placeholders
 from tracker.store.listing import LOST_ORDERS
 from tracker.store.orders import Store
+from tracker.store.sql import chunks, placeholders
 
 LOST_IDS_SHOWN = 3  # the lowest IDs of a panel's lost orders doctor names
 _BALANCE_COLUMNS = {"panel", "at", "balance"}

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from tracker.clock import parse_iso
 from tracker.panel.statuses import IN_PROGRESS
-from tracker.store.connection import chunks
-from tracker.store.connection import placeholders as _marks
 from tracker.store.orders import Store
+from tracker.store.sql import chunks
+from tracker.store.sql import placeholders as _marks
 
 
 def running_since(store: Store, row_ids: Sequence[int]) -> dict[int, datetime]:

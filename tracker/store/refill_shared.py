@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tracker.store.connection import chunks
-from tracker.store.connection import placeholders as _marks
 from tracker.store.orders import Store
+from tracker.store.sql import chunks
+from tracker.store.sql import placeholders as _marks
 
 
 def shared_refill_ids(

@@ -14,9 +14,9 @@ from typing import Any
 
 from tracker.clock import iso, not_before
 from tracker.rules.refill_states import CLOSED, REQUESTING, UNKNOWN
-from tracker.store.connection import chunks
-from tracker.store.connection import placeholders as _marks
 from tracker.store.orders import Store
+from tracker.store.sql import chunks
+from tracker.store.sql import placeholders as _marks
 
 _CLOSED = sorted(CLOSED)
 

@@ -12,9 +12,9 @@ from datetime import datetime
 
 from tracker.clock import iso
 from tracker.panel.statuses import is_terminal
-from tracker.store.connection import chunks, placeholders
 from tracker.store.listing import BY_USER
 from tracker.store.orders import Store
+from tracker.store.sql import chunks, placeholders
 
 
 @dataclass

@@ -15,7 +15,8 @@ from typing import Any
 
 from tracker.clock import iso
 from tracker.panel.statuses import is_terminal
-from tracker.store.connection import Connection, chunks, placeholders
+from tracker.store.connection import Connection
+from tracker.store.sql import chunks, placeholders
 
 DETAILS = ("service", "link", "quantity", "runs", "interval")
 _RESUME = {

@@ -14,8 +14,9 @@ from typing import Any, NamedTuple
 
 from tracker.clock import iso
 from tracker.panel.statuses import COMPLETED, TERMINAL
-from tracker.store.connection import Connection, bound, chunks
-from tracker.store.connection import placeholders as _marks
+from tracker.store.connection import Connection
+from tracker.store.sql import bound, chunks
+from tracker.store.sql import placeholders as _marks
 
 TERMINAL_ARGS = sorted(TERMINAL)
 # An order the watch judges: polled, in a status that is not final (with
@@ -224,7 +225,7 @@ def save_watches(
     them in one transaction.
 
     Each None is bound as a NaN, which SQLite stores as NULL (it keeps no
-    NaN; :func:`~tracker.store.connection.bound`): the sqlite3 module binds
+    NaN; :func:`~tracker.store.sql.bound`): the sqlite3 module binds
     a float as it is but looks a None up in its adapters first, ~0.2 µs
     each, and a row holds five or more (1.0 µs of the 2.7 an upsert of 20k
     rows took a row). The panel and the stamp, the same in every row, are

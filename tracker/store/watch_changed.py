@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from tracker.clock import iso
 from tracker.store.connection import Connection
-from tracker.store.connection import placeholders as _marks
+from tracker.store.sql import placeholders as _marks
 from tracker.store.watch import _UNCHANGED, _WATCHED, OPEN, TERMINAL_ARGS, OpenRow
 
 

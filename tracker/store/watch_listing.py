@@ -11,9 +11,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from tracker.store.connection import CHUNK, Connection, chunks
-from tracker.store.connection import placeholders as _marks
+from tracker.store.connection import Connection
 from tracker.store.listing import iter_orders
+from tracker.store.sql import CHUNK, chunks
+from tracker.store.sql import placeholders as _marks
 from tracker.store.watch import OPEN, TERMINAL_ARGS
 
 
