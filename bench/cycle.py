@@ -17,7 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import tracker.service.daemon  # noqa: F401  (the daemon's modules count in its RSS)
+import tracker.service.mainloop  # noqa: F401  (the daemon's modules count in its RSS)
 from tracker.clock import Clock, utcnow
 from tracker.config.load import load_config
 from tracker.jobs.poll import poll_panel

@@ -15,7 +15,8 @@ from structlog.testing import capture_logs
 
 from tracker.jobs.base import Job
 from tracker.panel.ratelimit import RateLimitStopped
-from tracker.service.daemon import Generation, JobStats, Scheduler, serve
+from tracker.service.daemon import Generation, JobStats, Scheduler
+from tracker.service.mainloop import serve
 from tracker.service.runs import guarded, run_once
 from tracker.signals import Signals
 
@@ -355,7 +356,7 @@ def test_clock_watch_tells_a_step_from_the_clocks_running_on():
 def test_after_a_clock_step_every_job_and_the_heartbeat_run_again_at_once(monkeypatch):
     # APScheduler keeps wall-clock run times: set back an hour, a job due
     # every hour (and the watchdog's heartbeat) would wait an hour more.
-    import tracker.service.daemon as daemon
+    import tracker.service.mainloop as mainloop
 
     signals, runs, beats = Signals(), [], []
 
@@ -373,7 +374,7 @@ def test_after_a_clock_step_every_job_and_the_heartbeat_run_again_at_once(monkey
             signals.stop = True
         return True
 
-    monkeypatch.setattr(daemon, "ClockWatch", Stepped)
+    monkeypatch.setattr(mainloop, "ClockWatch", Stepped)
     generation = Generation([Job("status:x", 3600, job)], threading.Event())
     timer = threading.Timer(WAIT, lambda: setattr(signals, "stop", True))
     timer.start()

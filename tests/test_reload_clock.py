@@ -16,9 +16,10 @@ import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
-import tracker.service.daemon as daemon
+import tracker.service.mainloop as mainloop
 from tracker.jobs.base import Job
-from tracker.service.daemon import Generation, JobStats, serve
+from tracker.service.daemon import Generation, JobStats
+from tracker.service.mainloop import serve
 from tracker.signals import Signals
 
 WAIT = 10.0
@@ -106,7 +107,7 @@ def test_a_clock_step_while_a_reload_waits_for_a_hanging_call_runs_the_heartbeat
         )
         ended.set()
 
-    monkeypatch.setattr(daemon, "ClockWatch", stepping_once(armed, seconds))
+    monkeypatch.setattr(mainloop, "ClockWatch", stepping_once(armed, seconds))
     thread = threading.Thread(target=serving)
     with capture_logs() as logs:
         thread.start()

@@ -19,7 +19,8 @@ from structlog.testing import capture_logs
 
 from tracker.config.load import config_from_dict
 from tracker.rules.episodes import Alert
-from tracker.service.daemon import Generation, JobStats, serve
+from tracker.service.daemon import Generation, JobStats
+from tracker.service.mainloop import serve
 from tracker.service.notify import Notifier
 from tracker.service.process import Service
 from tracker.signals import Signals

@@ -19,7 +19,8 @@ from structlog.testing import capture_logs
 
 import tracker.service.daemon as daemon
 from tracker.jobs.base import Job
-from tracker.service.daemon import Generation, JobStats, Scheduler, serve
+from tracker.service.daemon import Generation, JobStats, Scheduler
+from tracker.service.mainloop import serve
 from tracker.signals import Signals
 
 WAIT = 10.0

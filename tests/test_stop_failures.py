@@ -22,7 +22,8 @@ from test_metrics import parsed
 from tracker.config.load import config_from_dict
 from tracker.jobs.tracker import Tracker
 from tracker.service.callstats import CallCounters
-from tracker.service.daemon import Generation, JobStats, serve
+from tracker.service.daemon import Generation, JobStats
+from tracker.service.mainloop import serve
 from tracker.service.metrics import collect
 from tracker.signals import Signals
 

@@ -1,7 +1,7 @@
 """``smm-tracker run`` as a service: generations, reload, metrics.
 
 :mod:`tracker.cli.run` parses the options and holds the database lock; this
-module wires the daemon loop (:mod:`tracker.service.daemon`) to systemd
+module wires the daemon loop (:mod:`tracker.service.mainloop`) to systemd
 (:mod:`tracker.service.notify`, through :mod:`tracker.service.heartbeat`) and
 to the optional metrics endpoint; the first generation waits for a database
 it cannot write (:mod:`tracker.service.startup`).
@@ -33,10 +33,11 @@ from tracker.rules.reloads import (
     summarize_problems,
 )
 from tracker.service.callstats import CallCounters
-from tracker.service.daemon import Generation, JobStats, serve
+from tracker.service.daemon import Generation, JobStats
 from tracker.service.handover import anew_panels, rekeyed_probes, rethresholded_probes
 from tracker.service.heartbeat import Heartbeat
 from tracker.service.lock import DatabaseLock
+from tracker.service.mainloop import serve
 from tracker.service.metrics import Snapshot, build_registry, take_snapshot
 from tracker.service.metrics_http import MetricsServer
 from tracker.service.notify import STATUS_EVERY, Notifier
