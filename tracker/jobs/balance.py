@@ -16,42 +16,33 @@ a paused panel is probed with ``services`` meanwhile.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
 import structlog
 
 from tracker.alerts.alerter import Alerter
-from tracker.clock import Clock, parse_iso
+from tracker.clock import Clock
 from tracker.config.model import Config
 from tracker.errors import AuthError, JobPaused, PanelAnswerError, PanelError, StopRequested
+from tracker.jobs.balance_low import balance_alert, runway_for
 from tracker.jobs.failing_jobs import failing, told_once
 from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.jobs.steps import Looks
 from tracker.panel.client import PanelClient
-from tracker.panel.models import Balance
 from tracker.panel.witness import WholeCallRefused
-from tracker.rules.alerts import AUTH_FAILED, rough_duration
+from tracker.rules.alerts import AUTH_FAILED
 from tracker.rules.balance import (
     BALANCE_LOW,
-    BALANCE_LOW_REMINDER,
-    RUNWAY_WINDOW,
-    Runway,
-    estimate_runway,
-    in_currency,
     judge_balance,
-    recover_level,
     runway_value,
     same_currency,
 )
 from tracker.rules.capabilities import BALANCE, balance_due_again, refused_once, silent_witness
-from tracker.rules.clocksteps import NO_GAP, Gap
+from tracker.rules.clocksteps import Gap
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.failing_jobs import BALANCE_FAILED
-from tracker.rules.money import money
-from tracker.rules.watched import watched
-from tracker.store.alerts import balance_history, latest_balance, record_balance
+from tracker.store.alerts import latest_balance, record_balance
 from tracker.store.capabilities import holds, learn, unsupported_actions
 from tracker.store.orders import Store
 
@@ -71,61 +62,6 @@ class AuthGate(Protocol):
     def key_unproven(self, panel: str) -> bool: ...
 
     def on_unsupported(self, panel: str, action: str, words: str) -> None: ...
-
-
-def runway_for(
-    store: Store, panel: str, balance: Decimal, now: datetime, currency: str | None = None
-) -> Runway:
-    """Given a panel and its current balance, return the runway from stored
-    history: the balances in ``currency`` only (when known), as a rate of
-    spending across a change of currency means nothing."""
-    rows = balance_history(store, panel, now - timedelta(seconds=RUNWAY_WINDOW))
-    points = [(parse_iso(r["at"]), float(r["balance"])) for r in in_currency(rows, currency)]
-    return estimate_runway(points, float(balance))
-
-
-def balance_alert(
-    panel: str,
-    kind: str,
-    answer: Balance,
-    low: Decimal,
-    margin: float,
-    episode: Episode,
-    runway: Runway,
-    now: datetime,
-    gap: Gap = NO_GAP,
-) -> Alert:
-    """Given what the rules decided, return the alert a person reads. A
-    recovery says the time the tracker watched the balance low: the clock's
-    gaps while it was (``gap``: a sleep, a step) left out and named as
-    ``panel_recovered`` names them (:mod:`tracker.rules.watched`)."""
-    currency = f" {answer.currency}" if answer.currency else ""
-    shown = f"{money(answer.balance)}{currency}"
-    recover_at = recover_level(low, margin)
-    low_for = rough_duration((now - episode.since).total_seconds()) if episode.since else "?"
-    if kind == BALANCE_LOW:
-        message = f"{panel}: balance {shown} is below {money(low)}; {runway.describe()}"
-    elif kind == BALANCE_LOW_REMINDER:
-        message = (
-            f"{panel}: balance still low: {shown}, below {money(low)} for {low_for}; "
-            f"{runway.describe()}"
-        )
-    else:
-        seen = watched(episode.since or now, now, gap)
-        lasted = f"{seen.lasted}{seen.aside}" if episode.since else "?"
-        message = f"{panel}: balance back to {shown} (above {money(recover_at)}) after {lasted}"
-    data: dict[str, Any] = {
-        "balance": float(answer.balance),
-        "currency": answer.currency,
-        "low": float(low),
-        "recover_above": float(recover_at),
-        "low_since": episode.since.isoformat(timespec="seconds") if episode.since else None,
-        "spend_per_day": None if runway.rate_per_day is None else round(runway.rate_per_day, 6),
-        "runway_seconds": None if runway.seconds_left is None else round(runway.seconds_left),
-    }
-    if kind not in (BALANCE_LOW, BALANCE_LOW_REMINDER):
-        data.update(seen.data)
-    return Alert(kind, message, panel=panel, data=data)
 
 
 def _same(before: dict[str, Any], balance: Decimal, currency: str | None) -> bool:
