@@ -20,6 +20,7 @@ from tracker.errors import (
     PanelError,
 )
 from tracker.panel import (
+    large_answers,
     parse,
     parse_account,
     parse_refill_status,
@@ -59,8 +60,18 @@ class PanelClient(StatusCalls[P]):
     # --- actions -------------------------------------------------------------
 
     def services(self) -> list[Service]:
-        """Return the panel's services ("No services available" is an empty list)."""
-        return self._refusable("services", parse_account.parse_services, self._call("services"))
+        """Return the panel's services ("No services available" is an empty list).
+
+        A large answer is read and parsed holding the process's one slot
+        (:mod:`tracker.panel.large_answers`): memory stays bounded."""
+        with large_answers.kept():
+            data: Any = None
+            try:
+                data = self._call("services")
+                return self._refusable("services", parse_account.parse_services, data)
+            except PanelError as exc:  # its traceback's frames hold the decoded answer
+                data = None
+                raise exc.with_traceback(None) from None
 
     def balance(self) -> Balance:
         answer = self._refusable("balance", parse_account.parse_balance, self._call("balance"))

@@ -33,7 +33,7 @@ from tracker.errors import (
     StopRequested,
     TransientError,
 )
-from tracker.panel import deadline, failures, misdirected, proxies, sockets
+from tracker.panel import deadline, failures, large_answers, misdirected, proxies, sockets
 from tracker.panel.budget import Budget
 from tracker.panel.interpret import Interpreting
 from tracker.panel.pacing import Pacing
@@ -111,11 +111,15 @@ class Transport(Interpreting[P]):
                 # (a stop ends that wait). Not a call, so not counted: no failure.
                 self._pacing.wait(budget, action)
                 seconds = budget.next_attempt(panel=self.name, action=action)
-                sent = True
+                end, sent = time.monotonic() + seconds, True
                 response = self._fetch(action, data, seconds, idempotent)
             # The panel's part is done once its bytes are in: the slot is free
-            # for the next request while this answer is read.
-            answer = self._interpret(response, action=action, idempotent=idempotent)
+            # for the next request while this answer is read. A large answer
+            # to a read is read one at a time, process-wide (memory).
+            stop = self._stop if self._cuts_reads else None
+            size = len(response.content) if idempotent else 0
+            with large_answers.one_at_a_time(size, end, stop, panel=self.name, action=action):
+                answer = self._interpret(response, action=action, idempotent=idempotent)
             ok = True
             return answer
         except StopRequested:  # its answer no longer awaited: neither an answer nor a failure
