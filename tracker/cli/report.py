@@ -142,10 +142,12 @@ def report(
 ) -> None:
     """Which services deliver: the scorecard per panel and service, highest spend first.
 
-    Shares are of the orders first seen in the window; MEDIAN and P90 are the
-    times from first seen to Completed; REFILLS are asked/accepted/completed;
-    REFILLED is the share of Completed orders that needed a refill; SPEND is
-    one figure per currency, never a sum of two ("12.30 USD, 4.00 EUR").
+    Shares are of the orders first seen in the window (not one the panel never
+    answered for and no longer tracked: untracked before its first poll, or
+    lost); MEDIAN and P90 are the times from first seen to Completed; REFILLS
+    are asked/accepted/completed; REFILLED is the share of Completed orders
+    that needed a refill; SPEND is one figure per currency, never a sum of two
+    ("12.30 USD, 4.00 EUR").
     """
     window = since_seconds(since)
     path, name = database_path(ctx, database, panel)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from tracker.store.scorecard import recreate_service_scorecard_m041
+
 # tracker.panel.statuses.TERMINAL as every version has had it: an order in
 # one of these stops being polled because it finished.
 FINISHED = "('Completed', 'Partial', 'Canceled', 'Refunded')"
@@ -141,3 +143,11 @@ def m040_capabilities_key_mark(db: Database) -> None:
     # rows and asks again, as a reload that changes the key does. NULL:
     # learned before m040; the next process stamps it with its key's mark.
     db.execute("ALTER TABLE panel_capabilities ADD COLUMN key_mark TEXT")
+
+
+def m041_scorecard_orders_seen_or_open(db: Database) -> None:
+    # service_scorecard leaves out an order the panel never answered for that
+    # is no longer tracked (untracked before its first poll, or lost): it
+    # counted in orders but in no outcome and not open, so every share read
+    # low. One never answered for but still tracked is open and counts.
+    recreate_service_scorecard_m041(db)

@@ -1,6 +1,6 @@
 """The scorecard of ``smm-tracker report``: functions taking a store connection.
 
-The SQL is the ``service_scorecard`` view's (store/scorecard.py, since m028)
+The SQL is the ``service_scorecard`` view's (store/scorecard.py, since m041)
 with the window and panel as parameters, so the report and the view never
 disagree. The query reads only ``order_overview``. (A database behind this
 version's schema that this user cannot migrate is refused by the read
@@ -16,9 +16,9 @@ from typing import Any
 
 from tracker.clock import iso
 from tracker.store.connection import Connection
-from tracker.store.scorecard import SCORECARD_QUERY_M028
+from tracker.store.scorecard import SCORECARD_QUERY_M041
 
-_SCORECARD = SCORECARD_QUERY_M028.format(window="first_seen >= ?1 AND (?2 IS NULL OR panel = ?2)")
+_SCORECARD = SCORECARD_QUERY_M041.format(window="first_seen >= ?1 AND (?2 IS NULL OR panel = ?2)")
 # SQLite writes an infinite spend as a bare Inf, which is no JSON: a charge
 # 0.1.0 stored as infinity (a panel's "1e400"). Read as 1e999: infinity.
 _INFINITE = re.compile(r'("spend":-?)Inf\b')

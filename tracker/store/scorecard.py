@@ -15,6 +15,9 @@ its columns and meaning, and:
 - rows come highest spend first, a several-currency service by its largest
   figure (services of different panels were always compared by the number).
 
+m028 and m041 re-create it from the text before (below): m041 leaves out
+the orders the panel never answered for and no longer tracked.
+
 These texts are part of an applied migration: never edit them; add a
 migration that drops and re-creates the view with new text.
 """
@@ -132,3 +135,29 @@ def recreate_service_scorecard_m028(db: Database) -> None:
     stamped before first seen (same rows, same columns)."""
     db.execute("DROP VIEW service_scorecard")
     db.execute(SERVICE_SCORECARD_M028)
+
+
+# m041: an order the panel never answered for (status NULL) and no longer
+# tracked (untracked before its first poll, or lost: the panel called its ID
+# unknown until the tracker gave it up) is no outcome of the service: it
+# counted in orders, in no outcome and not open, so every share read low (1
+# Partial of 2 orders: 50%). Left out of every figure; one never answered for
+# but still tracked is open, and counts. (Such an order has no charge.)
+_WINDOW = "SELECT * FROM order_overview WHERE {window}\n"
+assert _WINDOW in SCORECARD_QUERY_M028
+SCORECARD_QUERY_M041 = SCORECARD_QUERY_M028.replace(
+    _WINDOW,
+    "SELECT * FROM order_overview WHERE ({window})\n"
+    "        AND (status IS NOT NULL OR is_open)  -- m041: seen by the panel, or open\n",
+)
+
+SERVICE_SCORECARD_M041 = "CREATE VIEW service_scorecard AS" + SCORECARD_QUERY_M041.format(
+    window="first_seen >= strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-30 days')"
+)
+
+
+def recreate_service_scorecard_m041(db: Database) -> None:
+    """Migration m041: service_scorecard without the orders never answered for and
+    no longer tracked (same columns; a service with only such orders has no row)."""
+    db.execute("DROP VIEW service_scorecard")
+    db.execute(SERVICE_SCORECARD_M041)
