@@ -152,3 +152,15 @@ def test_the_dashboard_charts_count_the_orders_the_scorecard_counts(world):
     outcomes = metadata["plugins"]["datasette-dashboards"]["services"]["charts"]["outcomes"]
     shares = {r["outcome"]: r["share"] for r in dashboard(world, outcomes["query"])}
     assert shares == {"Completed": 0, "Partial": 1.0, "Canceled": 0, "Refunded": 0, "open": 0}
+
+
+def test_spend_by_service_counts_the_orders_the_scorecard_counts(world):
+    # The canned query had a row for the untracked order: 1 order, 0.00, no currency.
+    world.order(SERVICE_FOLLOWERS, "Partial")
+    world.poll()
+    never_polled = world.order(SERVICE_FOLLOWERS, "Completed")
+    assert world.cli("untrack", str(never_polled)).exit_code == 0
+
+    spend = build_metadata("t", {})["databases"]["t"]["queries"]["spend_by_service"]["sql"]
+    rows = dashboard(world, spend, {"days": "30"})
+    assert [(r["orders"], r["spend"], r["currency"]) for r in rows] == [(1, "0.45", "USD")]
