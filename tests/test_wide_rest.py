@@ -13,6 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from test_wide import ERROR, order
 
+from tracker.cli import report as report_module
 from tracker.cli import screen as screen_module
 from tracker.cli.listing import table_chunks
 from tracker.cli.main import main
@@ -111,6 +112,8 @@ def run(args: list[str], monkeypatch, terminal: bool, columns: int = 80) -> str:
     monkeypatch.setenv("COLUMNS", str(columns))
     monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: terminal)
     monkeypatch.setattr(screen_module, "utcnow", lambda: NOW)
+    # `report` says its window from now, to the second: two runs must read the same
+    monkeypatch.setattr(report_module, "utcnow", lambda: NOW)
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     return result.stdout
