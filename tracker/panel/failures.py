@@ -36,6 +36,7 @@ WEB_PAGE = "answered an HTML page"
 BOT_CHECK = "a bot check answered, not the panel"
 REFUSED_BY = "connection refused by"  # a port no one listens on: no answer came
 RESOLVER = "is the DNS resolver reachable?"  # a host's lookup not answered in time
+NOT_HTTP = "not an answer a web server sends"  # h11's refusal of the answer, in words
 _BOT_TITLES = ("just a moment", "attention required", "ddos-guard", "checking your browser")
 _BOT_MARKS = (b"/cdn-cgi/challenge-platform/", b"_cf_chl_opt", b"ddos-guard")
 
@@ -54,6 +55,16 @@ MAYBE_SENT = (
     httpx.RemoteProtocolError,
     httpx.DecodingError,
 )
+
+# An answer with no body at all (or blanks): HTTP 204 to a POST, a 304.
+NO_CONTENT = "answered no content"
+_BODILESS = frozenset({204, 205, 304})
+
+
+def empty(body: bytes) -> bool:
+    """Whether an answer's ``body`` holds nothing, or only blanks (no copy made)."""
+    return not body or body.isspace()
+
 
 # HTTP codes that most often mean the URL (its path) is wrong, not the panel.
 _WRONG_URL_CODES = frozenset({301, 302, 303, 307, 308, 404, 405})
@@ -150,7 +161,8 @@ def describe_send_failure(
             f"({where}: {short(why, 80)})"
         )
     if isinstance(exc, httpx.RemoteProtocolError):
-        return f"connection to {where} broken: {_reason(exc, scrub)}"
+        did = _not_http(_reason(exc, scrub))  # h11's own words: at debug (transport)
+        return f"{where} {did}" if did else f"connection to {where} broken: {_reason(exc, scrub)}"
     if isinstance(exc, httpx.DecodingError):  # its own words name the encoding
         return f"{where} answered a body that cannot be decoded ({short(scrub(str(exc)), 120)})"
     if isinstance(exc, httpx.ConnectError):
@@ -160,6 +172,22 @@ def describe_send_failure(
     return f"HTTP failure talking to {where} ({exc.__class__.__name__}: {_reason(exc, scrub)})"
 
 
+# h11's words for an answer it cannot read as HTTP, and what the panel did.
+_NOT_HTTP = {
+    "Receive buffer too long": "sent a header line (or a chunk's size line) too long to read",
+    "_SWITCH_UPGRADE event without": (
+        "answered 101 Switching Protocols to a request that asked for no switch"
+    ),
+}
+
+
+def _not_http(words: str) -> str | None:
+    """Given h11's words for an answer it refused, return what the panel did
+    in the tracker's words, or None for words it has no better ones for."""
+    did = next((did for said, did in _NOT_HTTP.items() if said in words), None)
+    return f"{did}: {NOT_HTTP}" if did else None
+
+
 def describe_status(code: int, body: bytes, url: str) -> str:
     """Given a non-200 answer (or a 200 web page), return "HTTP <code>: <why>" with
     the panel's own ``error`` text when it sent one, the page title for HTML,
@@ -167,6 +195,8 @@ def describe_status(code: int, body: bytes, url: str) -> str:
     if looks_like_html(body):
         title = html_title(body)
         what = f"{BOT_CHECK} ({title})" if _bot_page(body, title) else f"{WEB_PAGE} ({title})"
+    elif code in _BODILESS and empty(body):  # a 304 to a POST: a cache, not the panel
+        what = NO_CONTENT
     else:
         what = _json_error(body) or _text(body)
     where = f" from {shown_url(url)}" if code in _WRONG_URL_CODES else ""

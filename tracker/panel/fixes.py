@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from tracker.panel.failures import BOT_CHECK, REFUSED_BY, TO_TLS, WEB_PAGE
+from tracker.panel.failures import BOT_CHECK, NOT_HTTP, REFUSED_BY, TO_TLS, WEB_PAGE
 
 
 def web_page_hint(
@@ -71,7 +71,14 @@ def refused_hint(message: str, status: int | None, panel_index: int) -> str | No
     caller tells them apart) and the HTTP code of its answer (None: none
     came), return what to check when the panel's port refused the
     connection: whether the panel is up, and the port in its URL right (a
-    retry later cures the first, never the second); else None."""
+    retry later cures the first, never the second); when what answered is
+    not a web server (:data:`~tracker.panel.failures.NOT_HTTP`), the URL's
+    scheme, host and port, else the panel's support; else None."""
+    if status is None and NOT_HTTP in message:  # no panel's script answers so
+        return (
+            f"check the scheme, host and port in panels[{panel_index}].url; if they are "
+            "the panel's, its web server is broken: tell the panel's support"
+        )
     if status is not None or REFUSED_BY not in message:
         return None
     return f"is the panel up, and the port in panels[{panel_index}].url right?"

@@ -69,7 +69,8 @@ class Interpreting(Generic[P]):
             )
         if document is None:
             if took:  # cut-off or garbled answer: the panel may have acted
-                detail = unreadable.detail if code == 200 else f"HTTP {code}: {unreadable.detail}"
+                said = failures.NO_CONTENT if failures.empty(body) else unreadable.detail
+                detail = said if code == 200 else f"HTTP {code}: {said}"
                 raise TransientError(
                     detail, maybe_sent=True, panel=panel, action=action, status=code
                 )

@@ -162,6 +162,9 @@ class Transport(Interpreting[P]):
         except httpx.ProxyError as exc:  # the proxy's answer to CONNECT: nothing sent
             raise self._proxy_refused(str(exc), action) from None
         except failures.MAYBE_SENT as exc:  # unless the proxy never opened the tunnel
+            if isinstance(exc, httpx.RemoteProtocolError):  # h11's own words, kept
+                said = self._scrub_text(str(exc))
+                log.debug("panel_protocol_error", panel=panel, action=action, said=said)
             url = self.panel.url
             unsent = proxies.no_tunnel(exc, url, proxies.proxy_of(self._http, url))
             raise TransientError(

@@ -1,0 +1,105 @@
+"""A panel's port answering what no web server sends, through the real CLI on
+loopback: a header line of a megabyte, a chunked body whose size line never
+ends, a 101 Switching Protocols to a plain POST; and a 204 or 304 (no content
+at all) to a POST. Each is said in the tracker's words (what the panel did,
+what to check), never h11's ("Receive buffer too long", "_SWITCH_UPGRADE
+event without a pending proposal") or "answered invalid JSON:" with nothing
+after it."""
+
+from __future__ import annotations
+
+import pytest
+from hostile import HostileServer, Reply
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from simconfig import cli_in, sim_config
+from structlog.testing import capture_logs
+
+KEY = "hostile-key-NotHttp5931"
+NOT_HTTP = "not an answer a web server sends"
+FIX = "check the scheme, host and port in panels[0].url"
+
+
+def _long_header(handler) -> None:
+    head = b"HTTP/1.1 200 OK\r\nX-Padding: " + b"p" * (1024 * 1024) + b"\r\n"
+    handler.wfile.write(head + b"Content-Length: 2\r\n\r\n{}")
+
+
+def _endless_chunk_size(handler) -> None:
+    handler.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 300_000)
+
+
+def _switching(handler) -> None:
+    handler.wfile.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n")
+
+
+LONG = "sent a header line (or a chunk's size line) too long to read"
+SWITCH = "answered 101 Switching Protocols to a request that asked for no switch"
+CASES = {
+    "a header line of a megabyte": (_long_header, LONG),
+    "a chunk size line that never ends": (_endless_chunk_size, LONG),
+    "a 101 to a POST": (_switching, SWITCH),
+}
+
+
+@pytest.fixture(params=list(CASES))
+def answered(request, tmp_path, monkeypatch):
+    writer, said = CASES[request.param]
+    with HostileServer(lambda form: writer) as server:
+        config = sim_config(server.url, panel='timeout = "5s"\nretries = 0')
+        yield said, cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+
+
+def test_services_names_what_the_panel_sent_not_h11s_words(answered):
+    said, cli = answered
+    result = cli("services", "--refresh")
+    assert result.exit_code == 1
+    assert f"{said}: {NOT_HTTP}" in result.stderr, result.stderr
+    assert "Receive buffer" not in result.stderr and "SWITCH_UPGRADE" not in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_doctor_names_what_the_panel_sent_and_what_to_check(answered):
+    said, cli = answered
+    result = cli("doctor")
+    assert result.exit_code == 1
+    assert f"{said}: {NOT_HTTP}; {FIX}" in " ".join(result.stdout.split()), result.stdout
+    assert "Receive buffer" not in result.stdout and "SWITCH_UPGRADE" not in result.stdout
+
+
+def test_an_add_so_answered_is_an_unknown_outcome_in_the_trackers_words(answered):
+    said, cli = answered
+    result = cli("add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100")
+    assert result.exit_code == 1
+    assert "outcome unknown — check the panel before placing it again" in result.stderr
+    assert said in result.stderr and "Receive buffer" not in result.stderr
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_h11s_own_words_are_kept_at_debug():
+    from tracker.config.model import PanelConfig, Secret
+    from tracker.errors import TransientError
+    from tracker.panel.client import PanelClient
+
+    with HostileServer(lambda form: _switching) as server:
+        panel = PanelConfig(name="evil", url=server.url, key=Secret(KEY), timeout=5, retries=0)
+        client = PanelClient(panel, sleep=lambda _seconds: None)
+        with capture_logs() as logs, pytest.raises(TransientError, match=SWITCH):
+            client.balance()
+        client.close()
+    kept = [e for e in logs if e["event"] == "panel_protocol_error"]
+    assert [(e["log_level"], e["action"]) for e in kept] == [("debug", "balance")]
+    assert "_SWITCH_UPGRADE event without a pending proposal" in kept[0]["said"]
+
+
+@pytest.mark.parametrize("code", [200, 204, 304])
+def test_an_answer_with_no_content_says_so(tmp_path, monkeypatch, code):
+    with HostileServer(lambda form: Reply(b"", status=code, headers={})) as server:
+        config = sim_config(server.url, panel='timeout = "5s"\nretries = 0')
+        cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+        services = cli("services", "--refresh")
+        doctor = cli("doctor")
+    assert services.exit_code == 1
+    said = "answered no content" if code == 200 else f"HTTP {code}: answered no content"
+    assert services.stderr.strip().endswith(f"services: {said}"), services.stderr
+    assert f"balance call failed: {said}" in doctor.stdout
+    assert "invalid JSON" not in services.stderr + doctor.stdout
