@@ -23,7 +23,7 @@ from typing import Any
 
 import structlog
 
-from tracker.alerts.deliveries import DELIVERIES, GIVEN_UP, NOTIFY, SENT, WEBHOOK
+from tracker.alerts.deliveries import DELIVERIES, FAILED, GIVEN_UP, NOTIFY, SENT, WEBHOOK
 from tracker.clock import Clock, iso
 from tracker.errors import StoreError
 from tracker.redact import redact_text
@@ -254,7 +254,8 @@ def redeliver(
                 DELIVERIES.count(_series(name), SENT)
                 log.info("alert_redelivered", alert=alert.kind, alert_id=alert.id, target=name)
                 counts["delivered"] += 1
-            else:
+            else:  # not taken after its try, kept again: counted as a new alert's is
+                DELIVERIES.count(_series(name), FAILED)
                 again = keeper.failed(alert, name, error)
                 if again is not None:  # still down: its other alerts wait with this one
                     keeper.hold(name, again)
