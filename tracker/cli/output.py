@@ -44,8 +44,32 @@ def closed_pipe(exc: OSError) -> NoReturn:
     when click.echo met a pipe whose reader is gone (``| head -1``: stdout,
     or stderr under ``2>&1``); otherwise raise ``exc`` on. What the command did
     before stays done; its ``finally`` blocks have run."""
+    quiet_closed_pipe(exc)
+    raise click.exceptions.Exit(EXIT_CLOSED_PIPE)
+
+
+def quiet_closed_pipe(exc: OSError) -> None:
+    """Given an OSError that ended what a command said, return when
+    click.echo met a pipe whose reader is gone, each such stream pointed at
+    /dev/null (a stopped command then ends with its stop's status, 130 or
+    143, not 141); otherwise raise ``exc`` on."""
     if exc.errno != errno.EPIPE or not _from_echo(exc):
         raise exc
+    _unwritable_to_null()
+
+
+def last_said(line: str) -> None:
+    """Print a stopped command's last line (``smm-tracker: interrupted``) on
+    stderr; one it cannot write (closed, a pipe whose reader is gone) is
+    lost, and its stream pointed at /dev/null: the stop's status, not the
+    pipe's 141 (nor 120, Python's for a flush failing at exit), ends it."""
+    try:
+        click.echo(line, err=True)
+    except (OSError, ValueError):
+        _unwritable_to_null()
+
+
+def _unwritable_to_null() -> None:
     # The unwritten text stays in the stream's buffer, and Python's flush at
     # exit would meet the pipe again: "Exception ignored ... BrokenPipeError".
     # The closed end is pointed at /dev/null instead (the Python docs' way).
@@ -54,11 +78,12 @@ def closed_pipe(exc: OSError) -> NoReturn:
         try:
             if stream is not None:
                 stream.flush()
+        except ValueError:  # closed: nothing left to flush
+            pass
         except OSError:
             with contextlib.suppress(OSError, ValueError):  # no descriptor (a test's)
                 os.dup2(nowhere, stream.fileno())
     os.close(nowhere)
-    raise click.exceptions.Exit(EXIT_CLOSED_PIPE)
 
 
 def said_if_possible(line: str) -> None:

@@ -90,6 +90,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                 leave_now(1)
             return
         tracker = Tracker(config, stop_cuts_reads=False)  # a stop waits for calls on the wire
+        outcome = None
         try:
             tracker.watch.carry_outages()  # an outage an earlier run told: at debug
             tracker.everything = everything
@@ -152,10 +153,18 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             for name, count in left_out.items():  # a panel name from the database: escaped
                 orders = counted(count, "open order")
                 click.echo(shown(f"{name}: {orders} not polled: not in the config"))
+        except OSError as exc:  # a stop's status wins over a closed pipe's (141)
+            if outcome is None or not outcome.signum:
+                raise
+            from tracker.cli.output import quiet_closed_pipe
+
+            quiet_closed_pipe(exc)  # a pipe whose reader is gone; else raised on
         finally:
             tracker.close()
         if outcome.signum:
-            click.echo(f"smm-tracker: {_stopped(outcome.signum)}", err=True)
+            from tracker.cli.output import last_said
+
+            last_said(f"smm-tracker: {_stopped(outcome.signum)}")
         sys.exit(outcome.exit_code)
 
 
