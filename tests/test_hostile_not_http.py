@@ -91,6 +91,27 @@ def test_h11s_own_words_are_kept_at_debug():
     assert "_SWITCH_UPGRADE event without a pending proposal" in kept[0]["said"]
 
 
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_refused_line_kept_at_debug_is_cut_and_shows_no_key():
+    from tracker.config.model import PanelConfig, Secret
+    from tracker.errors import TransientError
+    from tracker.panel.client import PanelClient
+
+    def bad_status_line(handler) -> None:
+        line = f"HTTP/1.1 2OO {'p' * 5000} key={KEY}\r\nContent-Length: 2\r\n\r\n{{}}"
+        handler.wfile.write(line.encode())
+
+    with HostileServer(lambda form: bad_status_line) as server:
+        panel = PanelConfig(name="evil", url=server.url, key=Secret(KEY), timeout=5, retries=0)
+        client = PanelClient(panel, sleep=lambda _seconds: None)
+        with capture_logs() as logs, pytest.raises(TransientError, match="illegal status line"):
+            client.balance()
+        client.close()
+    (kept,) = [e["said"] for e in logs if e["event"] == "panel_protocol_error"]
+    assert kept.startswith("illegal status line") and len(kept) <= 300
+    assert KEY not in kept
+
+
 @pytest.mark.parametrize("code", [200, 204, 304])
 def test_an_answer_with_no_content_says_so(tmp_path, monkeypatch, code):
     with HostileServer(lambda form: Reply(b"", status=code, headers={})) as server:

@@ -38,6 +38,7 @@ from tracker.panel.budget import Budget
 from tracker.panel.interpret import Interpreting
 from tracker.panel.pacing import Pacing
 from tracker.panel.settings import P
+from tracker.panel.values import short
 
 log = structlog.get_logger("tracker.client")
 
@@ -163,7 +164,7 @@ class Transport(Interpreting[P]):
             raise self._proxy_refused(str(exc), action) from None
         except failures.MAYBE_SENT as exc:  # unless the proxy never opened the tunnel
             if isinstance(exc, httpx.RemoteProtocolError):  # h11's own words, kept
-                said = self._scrub_text(str(exc))
+                said = short(self._scrub_text(str(exc)), 300)  # a refused line is quoted whole
                 log.debug("panel_protocol_error", panel=panel, action=action, said=said)
             url = self.panel.url
             unsent = proxies.no_tunnel(exc, url, proxies.proxy_of(self._http, url))
