@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tracker.panel import misdirected, proxies
+from tracker.panel.not_http import not_http
 from tracker.panel.notices import html_title, looks_like_html
 from tracker.panel.refusals import error_text
 from tracker.panel.urls import shown_url
@@ -36,7 +37,6 @@ WEB_PAGE = "answered an HTML page"
 BOT_CHECK = "a bot check answered, not the panel"
 REFUSED_BY = "connection refused by"  # a port no one listens on: no answer came
 RESOLVER = "is the DNS resolver reachable?"  # a host's lookup not answered in time
-NOT_HTTP = "not an answer a web server sends"  # h11's refusal of the answer, in words
 _BOT_TITLES = ("just a moment", "attention required", "ddos-guard", "checking your browser")
 _BOT_MARKS = (b"/cdn-cgi/challenge-platform/", b"_cf_chl_opt", b"ddos-guard")
 
@@ -161,7 +161,7 @@ def describe_send_failure(
             f"({where}: {short(why, 80)})"
         )
     if isinstance(exc, httpx.RemoteProtocolError):
-        did = _not_http(_reason(exc, scrub))  # h11's own words: at debug (transport)
+        did = not_http(_reason(exc, scrub))  # h11's own words: at debug (transport)
         return f"{where} {did}" if did else f"connection to {where} broken: {_reason(exc, scrub)}"
     if isinstance(exc, httpx.DecodingError):  # its own words name the encoding
         return f"{where} answered a body that cannot be decoded ({short(scrub(str(exc)), 120)})"
@@ -170,22 +170,6 @@ def describe_send_failure(
     if isinstance(exc, httpx.NetworkError):
         return f"connection to {where} broken: {_reason(exc, scrub)}"
     return f"HTTP failure talking to {where} ({exc.__class__.__name__}: {_reason(exc, scrub)})"
-
-
-# h11's words for an answer it cannot read as HTTP, and what the panel did.
-_NOT_HTTP = {
-    "Receive buffer too long": "sent a header line (or a chunk's size line) too long to read",
-    "_SWITCH_UPGRADE event without": (
-        "answered 101 Switching Protocols to a request that asked for no switch"
-    ),
-}
-
-
-def _not_http(words: str) -> str | None:
-    """Given h11's words for an answer it refused, return what the panel did
-    in the tracker's words, or None for words it has no better ones for."""
-    did = next((did for said, did in _NOT_HTTP.items() if said in words), None)
-    return f"{did}: {NOT_HTTP}" if did else None
 
 
 def describe_status(code: int, body: bytes, url: str) -> str:

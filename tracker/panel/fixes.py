@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from tracker.panel.failures import BOT_CHECK, NOT_HTTP, REFUSED_BY, TO_TLS, WEB_PAGE
+from tracker.panel.failures import BOT_CHECK, REFUSED_BY, TO_TLS, WEB_PAGE
+from tracker.panel.not_http import NOT_HTTP
 
 
 def web_page_hint(
@@ -72,7 +73,7 @@ def refused_hint(message: str, status: int | None, panel_index: int) -> str | No
     came), return what to check when the panel's port refused the
     connection: whether the panel is up, and the port in its URL right (a
     retry later cures the first, never the second); when what answered is
-    not a web server (:data:`~tracker.panel.failures.NOT_HTTP`), the URL's
+    not a web server (:data:`~tracker.panel.not_http.NOT_HTTP`), the URL's
     scheme, host and port, else the panel's support; else None."""
     if status is None and NOT_HTTP in message:  # no panel's script answers so
         return (
