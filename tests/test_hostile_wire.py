@@ -85,7 +85,7 @@ def test_a_status_line_quoting_the_key_where_the_line_is_cut_shows_none_of_it(
         cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
         doctor = cli("doctor")
         added = cli(*ADD)
-    assert doctor.exit_code == 1 and "illegal status line" in doctor.stdout
+    assert doctor.exit_code == 1 and "no HTTP status line" in doctor.stdout
     assert added.exit_code == 1 and "outcome unknown" in added.stderr
     said = (doctor.stdout + doctor.stderr + added.stdout + added.stderr).lower()
     assert not [piece for piece in _pieces(KEY) if piece in said]

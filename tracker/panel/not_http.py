@@ -9,17 +9,44 @@ from __future__ import annotations
 
 NOT_HTTP = "not an answer a web server sends"  # h11's refusal of the answer, in words
 
-# h11's words for an answer it cannot read as HTTP, and what the panel did.
+# h11's words for an answer it cannot read as HTTP, and what the panel did;
+# the first one found in the words is said.
 _NOT_HTTP = {
     "Receive buffer too long": "sent a header line (or a chunk's size line) too long to read",
     "_SWITCH_UPGRADE event without": (
         "answered 101 Switching Protocols to a request that asked for no switch"
     ),
+    "illegal status line": "answered with a first line that is no HTTP status line",
+    "illegal header line": "sent a header line that is not 'Name: value'",
+    "illegal chunk header": "sent a chunked body whose chunk size line is no size",
+    "conflicting Content-Length": "sent Content-Length headers that disagree",
+    "bad Content-Length": "sent a Content-Length that is no number",
+    "can't handle event type": "sent an answer out of HTTP's order",
 }
+
+# h11's and httpcore's words for a connection the panel's server closed: HTTP
+# allows it, so no "not an answer a web server sends" (nor doctor's fix for
+# it). Before any answer, the request may have been acted on all the same:
+# add, refill and cancel stay an outcome unknown (tracker.panel.transport).
+_NO_ANSWER = "closed the connection without answering"
+_CUT = "closed the connection before its answer was whole"
+_CLOSED = {
+    "Server disconnected without sending a response": _NO_ANSWER,
+    "can't handle event type ConnectionClosed": _NO_ANSWER,  # older httpcore's words
+    "peer unexpectedly closed connection": _CUT,
+    "peer closed connection without sending complete message body": _CUT,
+}
+
+
+def _found(words: str, table: dict[str, str]) -> str | None:
+    return next((did for said, did in table.items() if said in words), None)
 
 
 def not_http(words: str) -> str | None:
     """Given h11's words for an answer it refused, return what the panel did
     in the tracker's words, or None for words it has no better ones for."""
-    did = next((did for said, did in _NOT_HTTP.items() if said in words), None)
+    closed = _found(words, _CLOSED)
+    if closed is not None:
+        return closed
+    did = _found(words, _NOT_HTTP)
     return f"{did}: {NOT_HTTP}" if did else None
