@@ -172,3 +172,23 @@ class HostileServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def protocol_errors(writer: Writer, key: str, words: str) -> list[dict[str, Any]]:
+    """Ask ``balance`` of a panel whose server answers with ``writer``; the
+    call must fail with ``words``; return the ``panel_protocol_error`` lines
+    it logged (h11's own words, kept at debug)."""
+    import pytest
+    from structlog.testing import capture_logs
+
+    from tracker.config.model import PanelConfig, Secret
+    from tracker.errors import TransientError
+    from tracker.panel.client import PanelClient
+
+    with HostileServer(lambda form: writer) as server:
+        panel = PanelConfig(name="evil", url=server.url, key=Secret(key), timeout=5, retries=0)
+        client = PanelClient(panel, sleep=lambda _seconds: None)
+        with capture_logs() as logs, pytest.raises(TransientError, match=words):
+            client.balance()
+        client.close()
+    return [e for e in logs if e["event"] == "panel_protocol_error"]

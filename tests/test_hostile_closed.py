@@ -8,10 +8,9 @@ unknown (it may have been placed)."""
 from __future__ import annotations
 
 import pytest
-from hostile import HostileServer
+from hostile import HostileServer, protocol_errors
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from simconfig import cli_in, sim_config
-from structlog.testing import capture_logs
 
 KEY = "hostile-key-Closed6071"
 NO_ANSWER = "closed the connection without answering"
@@ -84,17 +83,7 @@ def test_an_add_so_closed_is_still_an_unknown_outcome(closed):
 
 @pytest.mark.usefixtures("fresh_logs")
 def test_the_librarys_own_words_are_kept_at_debug():
-    from tracker.config.model import PanelConfig, Secret
-    from tracker.errors import TransientError
-    from tracker.panel.client import PanelClient
-
-    with HostileServer(lambda form: _sends(b"")) as server:
-        panel = PanelConfig(name="evil", url=server.url, key=Secret(KEY), timeout=5, retries=0)
-        client = PanelClient(panel, sleep=lambda _seconds: None)
-        with capture_logs() as logs, pytest.raises(TransientError, match=NO_ANSWER):
-            client.balance()
-        client.close()
-    kept = [e for e in logs if e["event"] == "panel_protocol_error"]
+    kept = protocol_errors(_sends(b""), KEY, NO_ANSWER)
     assert [(e["log_level"], e["action"]) for e in kept] == [("debug", "balance")]
     assert "Server disconnected without sending a response" in kept[0]["said"]
 

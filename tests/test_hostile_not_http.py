@@ -9,10 +9,9 @@ after it."""
 from __future__ import annotations
 
 import pytest
-from hostile import HostileServer, Reply
+from hostile import HostileServer, Reply, protocol_errors
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from simconfig import cli_in, sim_config
-from structlog.testing import capture_logs
 
 KEY = "hostile-key-NotHttp5931"
 NOT_HTTP = "not an answer a web server sends"
@@ -105,38 +104,18 @@ def test_an_add_so_answered_is_an_unknown_outcome_in_the_trackers_words(answered
 
 @pytest.mark.usefixtures("fresh_logs")
 def test_h11s_own_words_are_kept_at_debug():
-    from tracker.config.model import PanelConfig, Secret
-    from tracker.errors import TransientError
-    from tracker.panel.client import PanelClient
-
-    with HostileServer(lambda form: _switching) as server:
-        panel = PanelConfig(name="evil", url=server.url, key=Secret(KEY), timeout=5, retries=0)
-        client = PanelClient(panel, sleep=lambda _seconds: None)
-        with capture_logs() as logs, pytest.raises(TransientError, match=SWITCH):
-            client.balance()
-        client.close()
-    kept = [e for e in logs if e["event"] == "panel_protocol_error"]
+    kept = protocol_errors(_switching, KEY, SWITCH)
     assert [(e["log_level"], e["action"]) for e in kept] == [("debug", "balance")]
     assert "_SWITCH_UPGRADE event without a pending proposal" in kept[0]["said"]
 
 
 @pytest.mark.usefixtures("fresh_logs")
 def test_a_refused_line_kept_at_debug_is_cut_and_shows_no_key():
-    from tracker.config.model import PanelConfig, Secret
-    from tracker.errors import TransientError
-    from tracker.panel.client import PanelClient
-
     def bad_status_line(handler) -> None:
         line = f"HTTP/1.1 2OO {'p' * 5000} key={KEY}\r\nContent-Length: 2\r\n\r\n{{}}"
         handler.wfile.write(line.encode())
 
-    with HostileServer(lambda form: bad_status_line) as server:
-        panel = PanelConfig(name="evil", url=server.url, key=Secret(KEY), timeout=5, retries=0)
-        client = PanelClient(panel, sleep=lambda _seconds: None)
-        with capture_logs() as logs, pytest.raises(TransientError, match="no HTTP status line"):
-            client.balance()
-        client.close()
-    (kept,) = [e["said"] for e in logs if e["event"] == "panel_protocol_error"]
+    (kept,) = [e["said"] for e in protocol_errors(bad_status_line, KEY, "no HTTP status line")]
     assert kept.startswith("illegal status line") and len(kept) <= 300
     assert KEY not in kept
 
