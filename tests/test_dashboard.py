@@ -190,6 +190,31 @@ def test_canned_spend_by_service_and_rejected_refills(served):
     assert {r["status"] for r in rows} == {"Rejected"}
 
 
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [
+        ("order_history", ["order_id", "panel"]),
+        ("stuck_longer_than", ["hours"]),
+        ("spend_by_service", ["days"]),
+        ("rejected_refills", []),
+    ],
+)
+def test_a_canned_query_opened_from_its_link_asks_for_its_parameters(served, query, fields):
+    # Datasette finds a query's :parameters by cutting out comments and quoted
+    # text; the "--service" inside a quoted service name read as a comment, so
+    # "stuck longer than" opened on "You did not supply a value for binding
+    # parameter :hours" with no field to give it, and "spend by service" asked
+    # for "00now" in place of the days.
+    base, _, _ = served
+    try:
+        page = get(base, f"/{DB}/{query}")
+    except urllib.error.HTTPError as answer:  # the page a person sees, with its 400
+        page = answer.read().decode()
+    assert "You did not supply a value" not in page
+    asked = re.findall(r'<input type="text" id="qp\d+" name="([^"]+)"', page)
+    assert asked == fields
+
+
 def chart_rows(base: str, chart: dict) -> list[dict]:
     """Run a chart's query as datasette-dashboards does (no filter chosen)."""
     sql = chart["query"]
