@@ -107,6 +107,21 @@ def test_a_recovery_with_no_gap_says_what_it_said():
     assert plain.data["watched_seconds"] == 30 * 60 and plain.data["clock_skipped_seconds"] == 0
 
 
+def test_a_recovery_with_no_gap_says_nothing_asleep_nor_set():
+    # A webhook read `"asleep_seconds": null, "clock_set_seconds": null` for
+    # an outage with no sleep and no step in it, on Linux too: the words the
+    # README keeps for "a sleep cannot be told from a step". Nothing passed
+    # unwatched, so both parts are 0 wherever the tracker runs.
+    from tracker.rules.polling import recovered_alert
+    from tracker.rules.reachability import reachable_alert
+
+    later = START + timedelta(minutes=30)
+    for alert in (recovered_alert("main", START, later), reachable_alert("main", START, later)):
+        parts = (alert.data["asleep_seconds"], alert.data["clock_set_seconds"])
+        assert parts == (0, 0), alert.kind
+        assert alert.data["clock_skipped_seconds"] == 0
+
+
 def test_a_gap_is_told_apart_by_the_boot_clock_and_named_in_parts():
     from tracker.rules.clocksteps import Gap, clock_gap
     from tracker.rules.watched import watched

@@ -53,12 +53,15 @@ class Watched:
     def data(self) -> dict[str, Any]:
         """The alert's data keys: ``watched_seconds``, ``clock_skipped_seconds``
         (the whole gap), ``asleep_seconds`` and ``clock_set_seconds`` (its two
-        parts; None where a sleep cannot be told from a step)."""
-        set_by = self.gap.set_by
+        parts; None where a sleep cannot be told from a step). No gap at all
+        is 0 and 0 anywhere: there is nothing to tell apart (it read null,
+        the boot clock's "cannot tell", on Linux too)."""
+        gap = self.gap if self.gap else Gap(0.0, 0.0)
+        set_by = gap.set_by
         return {
             "watched_seconds": round(self.seconds),
-            "clock_skipped_seconds": round(self.gap.seconds),
-            "asleep_seconds": None if self.gap.asleep is None else round(self.gap.asleep),
+            "clock_skipped_seconds": round(gap.seconds),
+            "asleep_seconds": None if gap.asleep is None else round(gap.asleep),
             "clock_set_seconds": None if set_by is None else round(set_by),
         }
 
