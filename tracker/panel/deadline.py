@@ -58,9 +58,13 @@ class AnswerTooLarge(Exception):
 def answer_limit(panel: object, action: str) -> int:
     """Given a panel's settings and an action, return the largest answer to read
     (``max_services_answer`` for services, ``max_answer`` for the rest)."""
-    if action == "services":
-        return int(getattr(panel, "max_services_answer", MAX_SERVICES_ANSWER))
-    return int(getattr(panel, "max_answer", MAX_ANSWER))
+    default = MAX_SERVICES_ANSWER if action == "services" else MAX_ANSWER
+    return int(getattr(panel, cap_key(action), default))
+
+
+def cap_key(action: str) -> str:
+    """Given an action, return the panel setting that caps its answers."""
+    return "max_services_answer" if action == "services" else "max_answer"
 
 
 def format_size(size: int) -> str:

@@ -154,7 +154,7 @@ class Transport(Interpreting[P]):
             raise StopRequested(str(exc), panel=panel, action=action) from None
         except deadline.AnswerTooLarge as exc:
             raise AnswerTooLargeError(
-                f"{exc} (the cap for {action!r} answers; see README, Reliability)",
+                f"{exc} (the cap for {action!r} answers: panels[].{deadline.cap_key(action)})",
                 panel=panel,
                 action=action,
             ) from None
