@@ -19,6 +19,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import structlog
@@ -97,6 +98,18 @@ class _Prioritised:
         return "\n".join(f"<{priority}>{line}" for line in text.split("\n"))
 
 
+def _amounts_as_numbers(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Write a money amount (a Decimal) as a JSON number, as ``--json`` does:
+    the JSON renderer's fallback wrote ``"Decimal('0.12150')"``."""
+    return {k: float(v) if isinstance(v, Decimal) else v for k, v in event.items()}
+
+
+def _amounts_as_text(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Write a money amount (a Decimal) as its digits in console lines
+    (``estimated_cost=0.12150``, not ``Decimal('0.12150')``)."""
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in event.items()}
+
+
 def _escape_controls(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
     """Show a panel's control characters escaped in console log lines (a
     currency "US\\x1bD" must not reach the terminal as an escape sequence)."""
@@ -142,17 +155,20 @@ def configure(
         final: list[Any] = [
             structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False)),
             redact_processor,
+            _amounts_as_numbers,
             renderer,
         ]
     elif person is not None:
         final = [
             structlog.processors.format_exc_info,  # a traceback's text, blanked below
             redact_processor,
+            _amounts_as_text,
             person(wants_colour(stream)),  # escapes the controls of its line itself
         ]
     else:
         final = [
             redact_processor,
+            _amounts_as_text,
             _escape_controls,  # JSON escapes them itself; a terminal would obey them
             structlog.dev.ConsoleRenderer(
                 colors=wants_colour(stream) and not journal,
