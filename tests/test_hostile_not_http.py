@@ -40,6 +40,7 @@ def _raw(answer: bytes):
 
 LONG = "sent a header line (or a chunk's size line) too long to read"
 SWITCH = "answered 101 Switching Protocols to a request that asked for no switch"
+TRANSFER = "sent a Transfer-Encoding other than chunked (the only one HTTP asks a client to read)"
 CASES = {
     "a header line of a megabyte": (_long_header, LONG),
     "a chunk size line that never ends": (_endless_chunk_size, LONG),
@@ -64,9 +65,52 @@ CASES = {
         _raw(b"HTTP/1.1 200 OK\r\nContent-Length: two\r\n\r\n{}"),
         "sent a Content-Length that is no number",
     ),
+    "a Transfer-Encoding of gzip": (
+        _raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n{}"),
+        TRANSFER,
+    ),
+    "a Transfer-Encoding of identity": (
+        _raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\n{}"),
+        TRANSFER,
+    ),
+    "a Transfer-Encoding of gzip, chunked": (
+        _raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"),
+        TRANSFER,
+    ),
+    "two Transfer-Encoding headers": (
+        _raw(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked"
+            b"\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+        ),
+        "sent more than one Transfer-Encoding header",
+    ),
+    "a blank line before the status line": (
+        _raw(b"\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"),
+        "answered with a first line that is no HTTP status line",
+    ),
+    "a status code below 100": (
+        _raw(b"HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\n{}"),
+        "answered with a status code below 100",
+    ),
+    "a first header line that continues none": (
+        _raw(b"HTTP/1.1 200 OK\r\n Folded: x\r\nContent-Length: 2\r\n\r\n{}"),
+        "sent a header line that is not 'Name: value'",
+    ),
 }
 # h11's words, which a user never reads (logged at debug).
-H11 = ("Receive buffer", "SWITCH_UPGRADE", "illegal", "conflicting", "bad Content", "connection to")
+H11 = (
+    "Receive buffer",
+    "SWITCH_UPGRADE",
+    "illegal",
+    "conflicting",
+    "bad Content",
+    "connection to",
+    "Only Transfer-Encoding",
+    "multiple Transfer-Encoding",
+    "no response line",
+    "status_code",
+    "continuation line",
+)
 
 
 @pytest.fixture(params=list(CASES))

@@ -17,7 +17,14 @@ _NOT_HTTP = {
         "answered 101 Switching Protocols to a request that asked for no switch"
     ),
     "illegal status line": "answered with a first line that is no HTTP status line",
+    "no response line received": "answered with a first line that is no HTTP status line",
+    "InformationalResponse status_code should be": "answered with a status code below 100",
     "illegal header line": "sent a header line that is not 'Name: value'",
+    "continuation line at start of headers": "sent a header line that is not 'Name: value'",
+    "Only Transfer-Encoding: chunked is supported": (
+        "sent a Transfer-Encoding other than chunked (the only one HTTP asks a client to read)"
+    ),
+    "multiple Transfer-Encoding headers": "sent more than one Transfer-Encoding header",
     "illegal chunk header": "sent a chunked body whose chunk size line is no size",
     "conflicting Content-Length": "sent Content-Length headers that disagree",
     "bad Content-Length": "sent a Content-Length that is no number",
