@@ -1,9 +1,10 @@
 """A panel's server closing the connection, through the real CLI on loopback:
-before any answer, or before its answer was whole (a Content-Length not
-reached, a chunk cut off). Each is said in the tracker's words, never
-httpcore's or h11's ("Server disconnected without sending a response.",
-"peer unexpectedly closed connection"); an add so answered stays an outcome
-unknown (it may have been placed)."""
+before any answer, in the middle of its status line and headers, or before
+its answer was whole (a Content-Length not reached, a chunk cut off). Each
+is said in the tracker's words, never httpcore's or h11's ("Server
+disconnected without sending a response.", "peer unexpectedly closed
+connection"); an add so answered stays an outcome unknown (it may have been
+placed)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from simconfig import cli_in, sim_config
 KEY = "hostile-key-Closed6071"
 NO_ANSWER = "closed the connection without answering"
 CUT = "closed the connection before its answer was whole"
+HEAD = "closed the connection in the middle of its answer's status line and headers"
 ADD = ["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"]
 # The libraries' words, which a user never reads (logged at debug).
 LIBRARY = ("Server disconnected", "peer ", "connection to", "incomplete", "can't handle")
@@ -30,6 +32,16 @@ def _sends(answer: bytes):
 CASES = {
     "nothing at all": (b"", NO_ANSWER),
     "a 100 Continue, then nothing": (b"HTTP/1.1 100 Continue\r\n\r\n", NO_ANSWER),
+    "a status line cut off": (b"HTTP/1.1 20", HEAD),
+    "a header line cut off": (b"HTTP/1.1 200 OK\r\nContent-Le", HEAD),
+    "headers without the blank line ending them": (
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n",
+        HEAD,
+    ),
+    "a 100 Continue, then part of a status line": (
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200",
+        HEAD,
+    ),
     "a body short of its Content-Length": (
         b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{}",
         CUT,
@@ -84,6 +96,13 @@ def test_an_add_so_closed_is_still_an_unknown_outcome(closed):
 @pytest.mark.usefixtures("fresh_logs")
 def test_the_librarys_own_words_are_kept_at_debug():
     kept = protocol_errors(_sends(b""), KEY, NO_ANSWER)
+    assert [(e["log_level"], e["action"]) for e in kept] == [("debug", "balance")]
+    assert "Server disconnected without sending a response" in kept[0]["said"]
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_the_librarys_words_for_headers_cut_off_are_kept_at_debug():
+    kept = protocol_errors(_sends(b"HTTP/1.1 200 OK\r\nContent-Le"), KEY, HEAD)
     assert [(e["log_level"], e["action"]) for e in kept] == [("debug", "balance")]
     assert "Server disconnected without sending a response" in kept[0]["said"]
 

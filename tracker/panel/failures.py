@@ -22,9 +22,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from tracker.panel import misdirected, proxies
-from tracker.panel.not_http import not_http
+from tracker.panel.not_http import HEAD_CUT, not_http
 from tracker.panel.notices import html_title, looks_like_html
 from tracker.panel.refusals import error_text
+from tracker.panel.sockets import HeadCut
 from tracker.panel.urls import shown_url
 from tracker.panel.values import short
 
@@ -160,6 +161,8 @@ def describe_send_failure(
             "TLS handshake failed — is this an https URL on a plain-HTTP port? "
             f"({where}: {short(why, 80)})"
         )
+    if isinstance(exc, HeadCut):  # httpcore's words say "without sending a response"
+        return f"{where} {HEAD_CUT}"
     if isinstance(exc, httpx.RemoteProtocolError):
         did = not_http(_reason(exc, scrub))  # h11's own words: at debug (transport)
         return f"{where} {did}" if did else f"connection to {where} broken: {_reason(exc, scrub)}"

@@ -37,6 +37,10 @@ _NOT_HTTP = {
 # add, refill and cancel stay an outcome unknown (tracker.panel.transport).
 _NO_ANSWER = "closed the connection without answering"
 _CUT = "closed the connection before its answer was whole"
+# httpcore says _NO_ANSWER's words of a close after part of the answer's
+# status line and headers too: told apart by what the call read
+# (tracker.panel.sockets.HeadCut).
+HEAD_CUT = "closed the connection in the middle of its answer's status line and headers"
 _CLOSED = {
     "Server disconnected without sending a response": _NO_ANSWER,
     "can't handle event type ConnectionClosed": _NO_ANSWER,  # older httpcore's words
@@ -47,6 +51,12 @@ _CLOSED = {
 
 def _found(words: str, table: dict[str, str]) -> str | None:
     return next((did for said, did in table.items() if said in words), None)
+
+
+def unanswered(words: str) -> bool:
+    """Whether the library's ``words`` say the server closed the connection
+    before its answer's head was read."""
+    return _found(words, _CLOSED) == _NO_ANSWER
 
 
 def not_http(words: str) -> str | None:

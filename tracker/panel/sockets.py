@@ -6,7 +6,9 @@ made so by :func:`bind`) waits at most until the deadline: its timeout shrinks
 to what is left, the host name lookup included, and a call past the deadline
 fails at once. Given ``stop`` (a call that only reads: its outcome need not be
 known), a set event ends the wait for the answer within a second
-(:data:`STOP_SLICE` + :data:`STOP_GRACE`): :class:`Stopped` is raised.
+(:data:`STOP_SLICE` + :data:`STOP_GRACE`): :class:`Stopped` is raised. The
+last bytes a call read tell a server that closed in the middle of its
+answer's head from one that sent nothing (:class:`HeadCut`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import httpcore
 import httpx
 
 from tracker.panel import lookups, tls
+from tracker.panel.not_http import unanswered
 from tracker.panel.proxies import PlainTimeout, Tunnelled, Undialled
 
 _local = threading.local()
@@ -33,6 +36,13 @@ STOP_GRACE = 0.5
 _LEAST = 0.001  # a socket timeout of 0 would not wait at all: a failure, not a timeout
 
 
+class HeadCut(httpx.RemoteProtocolError):
+    """The server closed the connection part-way through its answer's status
+    line and headers: httpcore says "Server disconnected without sending a
+    response." of this and of a close before any byte alike (its words kept:
+    logged at debug). Told apart by what the call read (:func:`_head_cut`)."""
+
+
 class Stopped(Exception):
     """A stop came while the answer of a call that only reads was awaited:
     the connection closed, the answer no longer waited for."""
@@ -43,13 +53,26 @@ def deadline_at(end: float, stop: threading.Event | None = None) -> Iterator[Non
     """Bound every socket operation of this thread's calls by ``end`` (monotonic);
     ``stop`` set ends this thread's reads (:class:`Stopped`)."""
     previous, stopped_by = getattr(_local, "end", None), getattr(_local, "stop", None)
-    cut = getattr(_local, "cut", None)
+    cut, heard = getattr(_local, "cut", None), getattr(_local, "heard", None)
     _local.end = end if previous is None else min(end, previous)
     _local.stop, _local.cut = stop or stopped_by, cut if stop is None else None
+    _local.heard = b""  # the last bytes this call read (see _head_cut)
     try:
         yield
+    except httpx.RemoteProtocolError as exc:
+        if not isinstance(exc, HeadCut) and _head_cut(_local.heard) and unanswered(str(exc)):
+            raise HeadCut(str(exc)) from exc
+        raise
     finally:
-        _local.end, _local.stop, _local.cut = previous, stopped_by, cut
+        _local.end, _local.stop, _local.cut, _local.heard = previous, stopped_by, cut, heard
+
+
+def _head_cut(heard: bytes) -> bool:
+    """Whether a server that closed the connection before its answer had
+    sent part of it: this call read bytes, and they do not end with the
+    blank line that ends a head (a whole 100 Continue's does, then nothing).
+    Said of a close before the answer's head was read (httpcore's words)."""
+    return bool(heard) and not heard.endswith((b"\n\n", b"\n\r\n"))
 
 
 def _cut_at() -> float | None:
@@ -82,12 +105,17 @@ class _Stream(httpcore.NetworkStream):
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         try:
             if getattr(_local, "stop", None) is None:
-                return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
-            return self._sliced(max_bytes, timeout)
+                data = self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+            else:
+                data = self._sliced(max_bytes, timeout)
         except httpcore.ReadTimeout as exc:  # to https://, only a proxy's answer is read plain
             if not self._plain:
                 raise
             raise PlainTimeout(str(exc)) from exc
+        heard = getattr(_local, "heard", None)
+        if heard is not None and data:  # its last bytes only: a blank line is 3 at most
+            _local.heard = (heard + data[-3:])[-3:]
+        return data
 
     def _sliced(self, max_bytes: int, timeout: float | None) -> bytes:
         """Read as :meth:`read` does, waiting in slices of :data:`STOP_SLICE`,
