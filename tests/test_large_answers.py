@@ -6,20 +6,29 @@ worker thread: three panels answering so took it to ~950 MB, past the
 unit's MemoryMax=512M, and the kernel killed it at every start. A services
 answer over 2 MB is now read and parsed holding one slot of the process; a
 call that waits for it waits within its own deadline, and a stop ends the wait.
+Past the deadline the call fails, but the panel answered: no
+``panel_unreachable`` for it.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import httpx
 import pytest
 from hostile import HostileServer, Reply, json_reply
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from resumable import Resumable
 from simconfig import cli_in, sim_config
+from structlog.testing import capture_logs
 
+from tracker.alerts.alerter import Alerter
 from tracker.config.model import PanelConfig, Secret
-from tracker.errors import StopRequested
+from tracker.errors import StopRequested, UnreadAnswerError
+from tracker.jobs.reach import Reach
 from tracker.panel import large_answers, parse
 from tracker.panel.client import PanelClient
 
@@ -121,3 +130,23 @@ def test_a_services_refresh_past_its_deadline_is_one_line_and_the_catalogue_stay
         " memory)\n"
     )
     assert shown.exit_code == 0 and "Followers" in shown.stdout
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_call_past_its_deadline_waiting_for_the_slot_is_no_failure_of_the_panel():
+    """Its panel answered: waiting on the tracker's own slot for 20 minutes of
+    catalogue syncs raises no panel_unreachable (unreachable_after 15m)."""
+    clock = Resumable(datetime(2026, 12, 6, 1, 0, tzinfo=UTC))
+    raised: list = []
+    alerter = Alerter(None, SimpleNamespace(send=raised.append), clock=clock)
+    reach = Reach(clock, clock.monotonic, alerter, 900)
+    client = _client("large", _listing(), timeout=0.2)
+    client.call_observers.append(reach.observe)
+    client.call_clock = clock.monotonic
+    with large_answers._SLOT, capture_logs():  # another panel's large answer being read
+        for _ in range(3):  # a sync every 10 minutes
+            with pytest.raises(UnreadAnswerError, match="not read by the call's deadline"):
+                client.services()
+            clock.advance(600)
+    assert raised == []
+    assert len(client.services()) == 13_000  # the slot free: read

@@ -85,6 +85,13 @@ class AnswerTooLargeError(BadAnswerError):
     """The answer was larger than the configured cap; reading stopped there."""
 
 
+class UnreadAnswerError(PanelError):
+    """The panel answered, but its large answer was not read by the call's
+    deadline: the process reads one at a time and another held the slot
+    (:mod:`tracker.panel.large_answers`). The tracker's wait, not the
+    panel's failure: an answer for its reachability. Not retried."""
+
+
 class TransientError(PanelError):
     """Worth retrying: timeout, connection failure, 429, 5xx, gateway page."""
 

@@ -12,6 +12,16 @@ and a stop ends the wait. The answers of ``add``, ``refill`` and ``cancel``
 (1 MB cap) never wait: whether they acted must be known. A services call
 keeps the slot until its answer is parsed (:func:`kept`): the decoded JSON,
 alive while it is, is dropped before the next large answer is read.
+
+A call whose wait for the slot outlasts its deadline fails with
+:class:`~tracker.errors.UnreadAnswerError`: the panel answered, so it counts
+as an answer for the panel's reachability (no ``panel_unreachable`` for
+it; the per-attempt metrics count it failed, as a rate limit's refusal). It is not retried: a retry would send
+the request again and have the panel send the same megabytes again (its
+rate limit spent on them) only to wait for the same slot, most likely still
+held by the answer being parsed, and the wait was already given all of the
+attempt's time. The catalogue is asked again at its next sync
+(``services --refresh`` by hand).
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tracker.errors import PanelError, StopRequested
+from tracker.errors import StopRequested, UnreadAnswerError
 from tracker.panel.deadline import MB, format_size
 from tracker.panel.sockets import STOP_SLICE
 
@@ -38,8 +48,8 @@ def one_at_a_time(
     the stop event (None: not waited on), hold the process's one slot for
     large answers while the block reads it; a small one goes on at once.
 
-    Raise StopRequested when ``stop`` is set while waiting, PanelError when
-    the deadline passes first: the call fails, nothing else does."""
+    Raise StopRequested when ``stop`` is set while waiting, UnreadAnswerError
+    when the deadline passes first: the call fails, nothing else does."""
     if size <= LARGE or getattr(_thread, "holds", False):  # small, or a retry under kept()
         yield
         return
@@ -47,7 +57,7 @@ def one_at_a_time(
         if stop is not None and stop.is_set():
             raise StopRequested("stopping: its answer was not read", panel=panel, action=action)
         if time.monotonic() >= end:
-            raise PanelError(
+            raise UnreadAnswerError(
                 f"answer of {format_size(size)} not read by the call's deadline: another"
                 " large answer was being read (they are read one at a time, to bound memory)",
                 panel=panel,

@@ -12,7 +12,9 @@ done; or not sent, the panel's hold outlasting the retry budget) is an
 answer: the panel is there and refuses for now. Told failed, a panel
 rate-limiting the tracker for ``alerts.unreachable_after`` raised
 ``panel_unreachable`` "every call has failed" while it answered every
-request. The per-attempt ``observers`` (metrics) still count it failed.
+request. The per-attempt ``observers`` (metrics) still count it failed. So
+is a call whose large answer came but waited past its deadline for the
+process's one slot to read it (:mod:`tracker.panel.large_answers`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tracker.errors import RateLimitedError
+from tracker.errors import RateLimitedError, UnreadAnswerError
 from tracker.panel.budget import gist
 from tracker.panel.settings import P
 from tracker.panel.told_lines import ToldLines
@@ -116,7 +118,9 @@ class WholeCalls(Transport[P]):
         self._current.last, started = last, self.call_clock()
         try:
             return super()._call(action, fields, idempotent=idempotent)
-        except RateLimitedError as exc:  # the panel answered: it refuses for now
+        # The panel answered: it refuses for now, or its answer waited on the
+        # process's slot for large answers (the tracker's wait, not the panel's)
+        except (RateLimitedError, UnreadAnswerError) as exc:
             last[:] = [True, exc.detail]
             raise
         finally:
