@@ -16,11 +16,11 @@ alive while it is, is dropped before the next large answer is read.
 A call whose wait for the slot outlasts its deadline fails with
 :class:`~tracker.errors.UnreadAnswerError`: the panel answered, so it counts
 as an answer for the panel's reachability (no ``panel_unreachable`` for
-it; the per-attempt metrics count it failed, as a rate limit's refusal). It is not retried: a retry would send
-the request again and have the panel send the same megabytes again (its
-rate limit spent on them) only to wait for the same slot, most likely still
-held by the answer being parsed, and the wait was already given all of the
-attempt's time. The catalogue is asked again at its next sync
+it; the per-attempt metrics count it failed, as a rate limit's refusal).
+It is not retried: a retry would send the request again and have the panel
+send the same megabytes again (its rate limit spent on them) only to wait
+for the same slot, most likely still held by the answer being parsed, and
+the wait was already given all of the attempt's time. The catalogue is asked again at its next sync
 (``services --refresh`` by hand).
 """
 
