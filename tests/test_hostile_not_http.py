@@ -146,6 +146,30 @@ def test_an_add_so_answered_is_an_unknown_outcome_in_the_trackers_words(answered
     assert said in result.stderr and not [words for words in H11 if words in result.stderr]
 
 
+@pytest.mark.parametrize(
+    ("command", "unknown"),
+    [
+        (["add", "--service", "1", "--link", "https://x.test/p", "--quantity", "100"], ""),
+        (["refill", "5001", "--force"], "the refill request may have reached the panel"),
+        (["cancel", "5001", "--yes"], "#5001 unknown: sim: cancel: outcome unknown"),
+    ],
+)
+def test_an_outcome_unknown_so_answered_says_what_to_check(tmp_path, monkeypatch, command, unknown):
+    """Whether it acted is for the panel to show; why it answered no HTTP
+    is the URL's, or its web server's: said as doctor and a call not sent say it."""
+    with HostileServer(lambda form: _switching) as server:
+        config = sim_config(server.url, panel='timeout = "5s"\nretries = 0')
+        cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+        assert cli("track", "5001", "--service", "1").exit_code == 0
+        result = cli(*command)
+    said = " ".join((result.stdout + result.stderr).split())
+    assert result.exit_code == 1
+    assert unknown in said and "outcome unknown — check the panel before" in said, said
+    assert f"{SWITCH}: {NOT_HTTP})" in said, said
+    hint = f"{FIX}; if they are the panel's, its web server is broken: tell the panel's support"
+    assert hint in said, said
+
+
 @pytest.mark.usefixtures("fresh_logs")
 def test_h11s_own_words_are_kept_at_debug():
     kept = protocol_errors(_switching, KEY, SWITCH)

@@ -174,13 +174,23 @@ class OutcomeUnknownError(PanelError):
     (or it came without the ID that would say what was done)."""
 
     cause: str | None = None  # what was seen instead of an answer (timed out, the panel's words)
+    # No answer read: the call failed on its way (a connection closed, not
+    # HTTP): the fix its line says is for what answered, never the panel's words.
+    unanswered: bool = False
 
     @classmethod
     def because(
-        cls, detail: str, *, panel: str, action: str, status: int | None = None
+        cls,
+        detail: str,
+        *,
+        panel: str,
+        action: str,
+        status: int | None = None,
+        unanswered: bool = False,
     ) -> OutcomeUnknownError:
         """Return the error telling the user to check the panel, with ``detail``
-        (and the HTTP code of the answer it quotes, if any)."""
+        (and the HTTP code of the answer it quotes, if any; ``unanswered``:
+        the call failed on its way, no answer read)."""
         again = _AGAIN.get(action, "trying again")
         error = cls(
             f"{_UNKNOWN} {again} ({detail})",
@@ -188,7 +198,7 @@ class OutcomeUnknownError(PanelError):
             action=action,
             status=status,
         )
-        error.cause = detail
+        error.cause, error.unanswered = detail, unanswered
         return error
 
     @classmethod

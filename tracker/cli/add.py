@@ -217,7 +217,8 @@ def add(
         told = str(exc)
         if not isinstance(exc, OutcomeUnknownError) and "; no order placed" not in told:
             told = f"{told}; no order placed"  # as the key given back says: none to look for
-        if hint is None and isinstance(exc, TransientError):  # no answer: a refused port's fix
+        unanswered = isinstance(exc, OutcomeUnknownError) and exc.unanswered  # not HTTP...
+        if hint is None and (isinstance(exc, TransientError) or unanswered):  # no answer: its fix
             hint = refused_hint(str(exc), exc.status, index)
         if hint is None and isinstance(exc, AuthError):  # which key: where the config sets it
             place = key_place(index, panel_config.key_field, panel_config.key_source)

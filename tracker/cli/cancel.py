@@ -121,7 +121,8 @@ def _show(
         click.echo(f"#{order_id}  {result}: {error}{later}")
     else:  # said once: an "outcome unknown" error says it already
         check = "" if "check the panel" in error else " - check the panel"
-        click.echo(f"#{order_id}  unknown: {error}{check}")
+        fix = refused_hint(error, status, index) if unanswered else None  # not HTTP: the URL
+        click.echo(f"#{order_id}  unknown: {error}{check}{f' - {fix}' if fix else ''}")
 
 
 def _ended(config: Config, store: Store | None, name: str, ids: list[int]) -> dict[int, str]:

@@ -115,6 +115,8 @@ def cancel_orders(
                 stopped_short.update(chunk)
             yield [(i, NOT_SENT, why) for i in chunk]
         elif settled.kind == groups.LOST:  # no usable answer: it may have happened
+            if unanswered is not None and getattr(error, "unanswered", False):  # not HTTP...
+                unanswered.update(chunk)
             yield [(i, UNKNOWN, str(error)) for i in chunk]
         elif settled.kind == groups.UNSURE:  # refused while balance failed too
             # ... or was never asked: a stop during the call ended the client's waits.

@@ -197,9 +197,12 @@ def _report(
         refill_id = safe_text(answer["refill_id"], 40)  # the panel's own text
         click.echo(f"refill {refill_id} requested for order {oid} on {name}")
     elif answer["status"] == UNKNOWN:
+        lost = answer["error"] or ""  # no answer read (not HTTP...): what answered, its fix
+        fix = refused_hint(lost, status, index) if unanswered else None
         fail(
             f"order {oid}: the refill request may have reached the panel but its answer was lost "
             f"({answer['error']}); recorded as sent, so it is not resent inside the cooldown"
+            + (f"; {fix}" if fix else "")
         )
     elif answer["status"] == REFUSED:
         again = (  # "until the panel takes a request of it" said nothing a user could do

@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 
 from tracker.clock import iso, iso_up, parse_iso
-from tracker.errors import PanelError, TransientError
+from tracker.errors import OutcomeUnknownError, PanelError, TransientError
 from tracker.panel.client import PanelClient
 from tracker.rules.refill_states import UNKNOWN
 from tracker.rules.running_refills import refused_running, running_now
@@ -123,6 +123,7 @@ def failed(result: RequestResult, client: PanelClient, exc: PanelError, auth: bo
     """Count and log a failed call (``auth``: the key refused, which ends the run)."""
     result.errors.append(str(exc))
     result.statuses.append(exc.status)  # its answer's HTTP code: the fix a command says
-    result.unanswered.append(isinstance(exc, TransientError))  # a refused port's fix
+    lost = isinstance(exc, OutcomeUnknownError) and exc.unanswered  # sent, no answer read
+    result.unanswered.append(isinstance(exc, TransientError) or lost)  # a refused port's fix
     result.auth_failed = result.auth_failed or auth
     log.error("refill_request_failed", panel=client.name, error=str(exc))

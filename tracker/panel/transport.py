@@ -248,7 +248,7 @@ class Transport(Interpreting[P]):
         except TransientError as exc:
             if not idempotent and exc.maybe_sent:
                 raise OutcomeUnknownError.because(
-                    exc.detail, panel=self.name, action=action, status=exc.status
+                    exc.detail, panel=self.name, action=action, status=exc.status, unanswered=True
                 ) from None
             raise budget.outlasted(exc) from None  # a rate limit's wait past it: said
 
