@@ -112,6 +112,30 @@ def test_status_reads_an_answer_with_a_bom_after_php_notices(panel, tmp_path):
     assert_polled_once(server, cli, tmp_path)
 
 
+# A no-break space (or a zero-width one) an editor left before "<?php" is
+# printed before the JSON: Python's JSON reads none of them as a blank, and
+# an add so answered was "outcome unknown ... answered invalid JSON: {"order":
+# 23501}", its order placed and not tracked; every status call failed.
+INVISIBLE = {"no-break space": "\u00a0", "zero-width space": "\u200b", "word joiner": "\u2060"}
+
+
+@pytest.mark.parametrize("blank", sorted(INVISIBLE))
+def test_add_reads_an_answer_behind_an_invisible_blank(panel, tmp_path, blank):
+    server, replies, cli = panel
+    text = INVISIBLE[blank] + json.dumps({"order": 23501})
+    replies["add"] = Reply(text.encode(), headers={"Content-Type": "application/json"})
+    assert_added_once(server, cli(*ADD), tmp_path, 23501)
+
+
+@pytest.mark.parametrize("blank", sorted(INVISIBLE))
+def test_status_reads_an_answer_behind_an_invisible_blank_after_notices(panel, tmp_path, blank):
+    server, replies, cli = panel
+    answer = {"7": {"status": "In progress", "remains": "40", "charge": "0.1"}, "8": "Completed"}
+    text = NOTICES["plain"] + INVISIBLE[blank] + json.dumps(answer)
+    replies["status"] = Reply(text.encode(), headers={"Content-Type": "text/html"})
+    assert_polled_once(server, cli, tmp_path)
+
+
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
 def test_utf16_words_without_json_are_said_as_words(codec):
     # Words alone (no "{", "[" or "<") behind a UTF-16 mark were read as

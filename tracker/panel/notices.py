@@ -2,7 +2,8 @@
 :mod:`tracker.panel.encoding`): behind or before PHP notices, HTML blocks
 (``<div ...><h4>A PHP Error was encountered</h4>...</div>``), PHP's own
 ``<br /><b>Warning</b>: ... on line <b>12</b><br />`` or plain lines
-(``Deprecated: ...``), a UTF-8 BOM read past after them. The document is
+(``Deprecated: ...``), a UTF-8 BOM (or a no-break or zero-width space) read
+past after them. The document is
 taken from where a JSON object or array starts a line (or follows a tag) and
 ends the body, a line or the text before a tag; the text around it is kept,
 its first words, for the log. And an HTML page told from an answer, named by
@@ -22,7 +23,11 @@ from tracker.panel.values import short
 # Where a JSON document may start inside notice text: the start of the body,
 # of a line, or right after a tag's ">"; a UTF-8 BOM read past there too (the
 # notices came first, then an included file saved with a BOM printed it).
-_START = re.compile(r"(?:\A|(?<=[\n>]))[ \t\r\ufeff]*(?=[\[{])")
+# A no-break space or a zero-width one (U+00A0, U+200B, U+2060) before the
+# document reads past as a blank: an editor's stray one before "<?php" is
+# printed as it is, and Python's JSON reads none of them as a blank.
+_BLANKS = "\ufeff\u00a0\u200b\u2060 \t\r\n"
+_START = re.compile(r"(?:\A|(?<=[\n>]))[ \t\r\ufeff\u00a0\u200b\u2060]*(?=[\[{])")
 _TAGS = re.compile(r"<[^>]*>")
 _MAX_CANDIDATES = 64  # bounds the work on a large body that holds no JSON at all
 
@@ -40,7 +45,7 @@ def find_json(body: bytes) -> Document:
 
     Raise BadAnswerError when the body holds no JSON document.
     """
-    text = body.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    text = body.decode("utf-8", errors="replace").lstrip(_BLANKS)
     try:
         return Document(_decode(text))
     except (ValueError, RecursionError):
