@@ -128,6 +128,20 @@ def test_add_reads_an_answer_behind_an_invisible_blank(panel, tmp_path, blank):
 
 
 @pytest.mark.parametrize("blank", sorted(INVISIBLE))
+def test_add_reads_an_answer_followed_by_an_invisible_blank(panel, tmp_path, blank):
+    server, replies, cli = panel
+    text = json.dumps({"order": 23501}) + INVISIBLE[blank] + "\n"
+    replies["add"] = Reply(text.encode(), headers={"Content-Type": "application/json"})
+    assert_added_once(server, cli(*ADD), tmp_path, 23501)
+
+
+@pytest.mark.parametrize("blank", sorted(INVISIBLE))
+def test_an_invisible_blank_after_the_json_after_notices_is_read_past(blank):
+    body = (NOTICES["plain"] + '{"order": 23501}' + INVISIBLE[blank]).encode()
+    assert decode_json(body) == {"order": 23501}
+
+
+@pytest.mark.parametrize("blank", sorted(INVISIBLE))
 def test_status_reads_an_answer_behind_an_invisible_blank_after_notices(panel, tmp_path, blank):
     server, replies, cli = panel
     answer = {"7": {"status": "In progress", "remains": "40", "charge": "0.1"}, "8": "Completed"}

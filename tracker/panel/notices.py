@@ -23,8 +23,8 @@ from tracker.panel.values import short
 # Where a JSON document may start inside notice text: the start of the body,
 # of a line, or right after a tag's ">"; a UTF-8 BOM read past there too (the
 # notices came first, then an included file saved with a BOM printed it).
-# A no-break space or a zero-width one (U+00A0, U+200B, U+2060) before the
-# document reads past as a blank: an editor's stray one before "<?php" is
+# A no-break space or a zero-width one (U+00A0, U+200B, U+2060) before (or
+# after) the document reads past as a blank: an editor's stray one before "<?php" is
 # printed as it is, and Python's JSON reads none of them as a blank.
 _BLANKS = "\ufeff\u00a0\u200b\u2060 \t\r\n"
 _START = re.compile(r"(?:\A|(?<=[\n>]))[ \t\r\ufeff\u00a0\u200b\u2060]*(?=[\[{])")
@@ -45,7 +45,7 @@ def find_json(body: bytes) -> Document:
 
     Raise BadAnswerError when the body holds no JSON document.
     """
-    text = body.decode("utf-8", errors="replace").lstrip(_BLANKS)
+    text = body.decode("utf-8", errors="replace").strip(_BLANKS)
     try:
         return Document(_decode(text))
     except (ValueError, RecursionError):
@@ -68,7 +68,7 @@ def find_json(body: bytes) -> Document:
 
 
 def _ends_cleanly(tail: str) -> bool:
-    return not tail.strip() or tail[0] in "\r\n<" or tail.lstrip(" \t").startswith("<")
+    return not tail.strip().strip(_BLANKS) or tail[0] in "\r\n<" or tail.lstrip(" \t").startswith("<")
 
 
 def describe_noise(text: str) -> str:
