@@ -68,7 +68,9 @@ def find_json(body: bytes) -> Document:
 
 
 def _ends_cleanly(tail: str) -> bool:
-    return not tail.strip().strip(_BLANKS) or tail[0] in "\r\n<" or tail.lstrip(" \t").startswith("<")
+    if not tail.strip().strip(_BLANKS):
+        return True
+    return tail[0] in "\r\n<" or tail.lstrip(" \t").startswith("<")
 
 
 def describe_noise(text: str) -> str:
