@@ -1,10 +1,10 @@
 """A panel's port answering what no web server sends, through the real CLI on
-loopback: a header line of a megabyte, a chunked body whose size line never
-ends, a 101 Switching Protocols to a plain POST; and a 204 or 304 (no content
-at all) to a POST. Each is said in the tracker's words (what the panel did,
-what to check), never h11's ("Receive buffer too long", "_SWITCH_UPGRADE
-event without a pending proposal") or "answered invalid JSON:" with nothing
-after it."""
+loopback: a header line of a megabyte, header lines without end, a chunked
+body whose size line never ends, a 101 Switching Protocols to a plain POST;
+and a 204 or 304 (no content at all) to a POST. Each is said in the tracker's
+words (what the panel did, what to check), never h11's ("Receive buffer too
+long", "_SWITCH_UPGRADE event without a pending proposal") or "answered
+invalid JSON:" with nothing after it."""
 
 from __future__ import annotations
 
@@ -27,6 +27,15 @@ def _endless_chunk_size(handler) -> None:
     handler.wfile.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 300_000)
 
 
+def _headers_without_end(handler) -> None:
+    try:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+        for number in range(20_000):  # never the blank line ending them
+            handler.wfile.write(b"X-Line-%d: v\r\n" % number)
+    except OSError:
+        pass  # the client hung up: what we wanted
+
+
 def _switching(handler) -> None:
     handler.wfile.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n")
 
@@ -38,12 +47,13 @@ def _raw(answer: bytes):
     return write
 
 
-LONG = "sent a header line (or a chunk's size line) too long to read"
+LONG = "sent headers (or a chunk's size line) too long to read"
 SWITCH = "answered 101 Switching Protocols to a request that asked for no switch"
 TRANSFER = "sent a Transfer-Encoding other than chunked (the only one HTTP asks a client to read)"
 CASES = {
     "a header line of a megabyte": (_long_header, LONG),
     "a chunk size line that never ends": (_endless_chunk_size, LONG),
+    "header lines without end": (_headers_without_end, LONG),
     "a 101 to a POST": (_switching, SWITCH),
     "a status line that is not HTTP's": (
         _raw(b"SSH-2.0-OpenSSH_9.6\r\n\r\n"),

@@ -12,7 +12,8 @@ NOT_HTTP = "not an answer a web server sends"  # h11's refusal of the answer, in
 # h11's words for an answer it cannot read as HTTP, and what the panel did;
 # the first one found in the words is said.
 _NOT_HTTP = {
-    "Receive buffer too long": "sent a header line (or a chunk's size line) too long to read",
+    # A head over h11's limit: one header line too long, or header lines without end
+    "Receive buffer too long": "sent headers (or a chunk's size line) too long to read",
     "_SWITCH_UPGRADE event without": (
         "answered 101 Switching Protocols to a request that asked for no switch"
     ),
