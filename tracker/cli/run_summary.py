@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tracker.jobs.poll import PollResult
-from tracker.rules.money import money
+from tracker.rules.money import currency_shown, money
 from tracker.terminal import escape_controls, stdout_is_terminal
 
 
@@ -49,7 +49,7 @@ def summary_line(
     elif balance is None:
         parts.append("balance unknown")
     else:
-        currency = f" {balance['currency']}" if balance["currency"] else ""
+        currency = f" {currency_shown(balance['currency'])}" if balance["currency"] else ""
         # not fetched in this run (its job failed, or paused): not a figure just read
         stale = " (last stored)" if "balance" in [*failed_jobs, *paused] else ""
         parts.append(f"balance {money(balance['balance'])}{currency}{stale}")

@@ -18,6 +18,7 @@ from typing import Any
 from tracker.rules.capabilities import REFILL_ORDERS, one_at_a_time
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
+from tracker.rules.money import currency_shown
 from tracker.rules.unknown_status import SHOWN_SPELLINGS, listing_hint, quoted
 
 OK, FAIL, SKIP, WARN, INFO = "ok", "FAIL", "skip", "warn", "info"  # info: news, never a fault
@@ -161,7 +162,7 @@ def panel_check(
     if error is not None:
         return Check(FAIL, f"panel {name}", f"{key}; balance call failed: {error}")
     amount = "?" if balance is None else f"{balance:f}"
-    shown = f"{amount} {currency}" if currency else f"{amount}"
+    shown = f"{amount} {currency_shown(currency)}" if currency else f"{amount}"
     return Check(OK, f"panel {name}", f"{key}; answers (balance {shown})")
 
 

@@ -20,6 +20,18 @@ def money(amount: Decimal | float | int) -> str:
     return f"{value:f}"
 
 
+# A currency is a few characters ("USD", "₽"); a panel may send 1,000 (stored cut there).
+CURRENCY_SHOWN = 40
+
+
+def currency_shown(currency: str) -> str:
+    """Given a panel's currency, return it as a line shows it: cut to
+    :data:`CURRENCY_SHOWN` characters with an ellipsis (escaping is the caller's)."""
+    if len(currency) <= CURRENCY_SHOWN:
+        return currency
+    return currency[: CURRENCY_SHOWN - 1] + "…"
+
+
 def money_or_none(amount: Any) -> str | None:
     """:func:`money` for a stored charge or balance that may be NULL (None)."""
     return None if amount is None else money(amount)
