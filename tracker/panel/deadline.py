@@ -82,11 +82,13 @@ def http_client(
     headers: dict[str, str],
     transport: httpx.BaseTransport | None = None,
     connect: float = 10.0,
+    keep_alive: bool = True,
 ) -> httpx.Client:
     """Given a per-call timeout, return a client for :func:`exchange`: no redirects,
     no cookies kept, only gzip and deflate asked for (:mod:`tracker.panel.inflate` decodes them),
     and (on the real network) every socket operation bounded by the call's deadline.
-    ``transport`` replaces the network (tests)."""
+    ``transport`` replaces the network (tests); not ``keep_alive``: each request
+    on a connection of its own, closed after its answer."""
     client = httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, connect)),
         headers={"Accept-Encoding": ACCEPT_ENCODING, **headers},
@@ -97,6 +99,7 @@ def http_client(
         follow_redirects=False,
         verify=tls.context(),
         event_hooks={"response": [unreadable_location_dropped]},
+        limits=httpx.Limits() if keep_alive else httpx.Limits(max_keepalive_connections=0),
     )
     bind(client._transport)
     for mounted in client._mounts.values():  # proxies from the environment

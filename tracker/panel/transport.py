@@ -42,6 +42,8 @@ from tracker.panel.values import short
 
 log = structlog.get_logger("tracker.client")
 
+_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+
 # Observer of every HTTP call: (panel, action, ok, seconds, why it failed:
 # None if it did not). Metrics and reachability tracking hang here.
 CallObserver = Callable[[str, str, bool, float, str | None], None]
@@ -83,17 +85,32 @@ class Transport(Interpreting[P]):
         self._pacing = Pacing(self.name, clock, wall, self._sleep, self._stop, on_wait)
         self._waited_on = on_wait is not None  # a person waits: each retry said
         self._in_flight = threading.BoundedSemaphore(panel.concurrency)
-        self._http = deadline.http_client(
-            panel.timeout,
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            transport=transport,
-        )
+        self._http = deadline.http_client(panel.timeout, headers=_HEADERS, transport=transport)
+        # add, refill, cancel: each on a connection of its own, made at the first
+        # (see _acting); never one an earlier answer left bytes on, nor one idle
+        # that the server closes as the request goes: an outcome unknown.
+        self._acts: httpx.Client | None = None
+        self._acts_made = threading.Lock()
+        self._network = transport
         self.multi_status = True  # False once the panel proves it only reads `order`
         self._warned: set[str] = set()
         self._warn_lock = threading.Lock()
 
     def close(self) -> None:
         self._http.close()
+        with self._acts_made:
+            if self._acts is not None:
+                self._acts.close()
+            self._acts = self._http  # closed: a call after it fails as before
+
+    def _acting(self) -> httpx.Client:
+        """The client of the calls that may act: no connection kept alive."""
+        with self._acts_made:
+            if self._acts is None:
+                self._acts = deadline.http_client(
+                    self.panel.timeout, headers=_HEADERS, transport=self._network, keep_alive=False
+                )
+            return self._acts
 
     def _send_once(
         self, action: str, fields: dict[str, str], idempotent: bool, budget: Budget
@@ -142,7 +159,7 @@ class Transport(Interpreting[P]):
         panel = self.name
         try:
             response = deadline.exchange(
-                self._http,
+                self._http if idempotent else self._acting(),
                 "POST",
                 self.panel.url,
                 seconds=seconds,
