@@ -29,6 +29,21 @@ def json_reply(value: Any, status: int = 200) -> Reply:
     return Reply(json.dumps(value).encode(), status)
 
 
+def statuses_panel(statuses: dict[str, str]) -> Callable[[dict[str, str]], Reply]:
+    """A panel answering a balance of 50.00 USD, an empty catalogue and each
+    asked order's status from ``statuses`` as it is at the call, remains 5."""
+
+    def respond(form: dict[str, str]) -> Reply:
+        if form.get("action") == "balance":
+            return json_reply({"balance": "50.00", "currency": "USD"})
+        if form.get("action") == "services":
+            return json_reply([])
+        ids = form.get("orders", form.get("order", "")).split(",")
+        return json_reply({i: {"status": statuses[i], "remains": "5"} for i in ids})
+
+    return respond
+
+
 def text_reply(text: str, status: int = 200) -> Reply:
     """A JSON body written by hand (escapes as a PHP panel writes them)."""
     return Reply(text.encode(), status)

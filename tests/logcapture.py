@@ -9,8 +9,10 @@ test, then puts the old ones back.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import structlog
@@ -25,3 +27,17 @@ def fresh_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if isinstance(old, BoundLoggerLazyProxy):
             monkeypatch.setattr(module, "log", structlog.get_logger(*old._logger_factory_args))
     yield
+
+
+def json_entries(text: str) -> list[dict[str, Any]]:
+    """Given a run's stderr in JSON lines, return each line's object, in order
+    (a line that is no JSON object left out)."""
+    entries = []
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            entries.append(entry)
+    return entries

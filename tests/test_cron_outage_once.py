@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from hostile import HostileServer, json_reply
-from logcapture import fresh_logs  # noqa: F401  (fixture)
+from hostile import HostileServer, statuses_panel
+from logcapture import fresh_logs, json_entries  # noqa: F401  (fixture)
 from simconfig import cli_in, sim_config
 from test_webhook import TOKEN, Hook
 
@@ -37,15 +36,11 @@ def hook() -> Iterator[Hook]:
 
 def _told(stderr: str) -> list[tuple[str, str]]:
     """The delivery lines of a run's JSON log: (event, level), in order."""
-    said = []
-    for line in stderr.splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if str(entry.get("event", "")).startswith(("webhook_", "notify_")):
-            said.append((entry["event"], entry["level"]))
-    return said
+    return [
+        (entry["event"], entry["level"])
+        for entry in json_entries(stderr)
+        if str(entry.get("event", "")).startswith(("webhook_", "notify_"))
+    ]
 
 
 def test_two_run_once_runs_warn_once_of_a_webhook_down_and_a_third_tells_it_back(
@@ -55,15 +50,7 @@ def test_two_run_once_runs_warn_once_of_a_webhook_down_and_a_third_tells_it_back
     # then 102, 103, 104.
     statuses = {str(order): "In progress" for order in range(101, 105)}
 
-    def respond(form: dict[str, str]) -> Any:
-        if form.get("action") == "balance":
-            return json_reply({"balance": "50.00", "currency": "USD"})
-        if form.get("action") == "services":
-            return json_reply([])
-        ids = form.get("orders", form.get("order", "")).split(",")
-        return json_reply({i: {"status": statuses[i], "remains": "5"} for i in ids})
-
-    with HostileServer(respond) as server:
+    with HostileServer(statuses_panel(statuses)) as server:
         config = sim_config(server.url, json_logs=True, key_env="PANEL_KEY")
         config += f'[alerts]\nwebhook_url = "{hook.url}"\n'
         cli = cli_in(tmp_path, monkeypatch, config, env={"PANEL_KEY": KEY})

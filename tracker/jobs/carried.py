@@ -19,20 +19,28 @@ at debug until what it says ends:
   refill round's hold, until a poll leaves no order unchecked
   (:meth:`tracker.panel.whole_calls.WholeCalls.carry_polls`). A run
   counted while the key was refused told the refusal alone: what fails once
-  the key is accepted is told.
+  the key is accepted is told;
+- ``unknown_status`` open: the ``unknown_status`` line of each status word
+  the panel's open orders already carry (an earlier run warned of it); a
+  word not stored yet is told.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from tracker.alerts.alerter import Alerter
+from tracker.errors import StoreError
 from tracker.panel.client import PanelClient
+from tracker.panel.status_calls import MAX_SPELLINGS_LOGGED
 from tracker.rules.alerts import AUTH_FAILED, PANEL_UNREACHABLE
 from tracker.rules.episodes import run_left
 from tracker.rules.polling import STATUS_FAILING
+from tracker.rules.unknown_status import UNKNOWN_STATUS
+from tracker.store.readings import unknown_spellings
 
 
 @dataclass
@@ -63,4 +71,10 @@ def carried(
         # Counted as judge_poll counts it: a run unseen for long begins again.
         elif run_left(alerter.episode(name, STATUS_FAILING), now, max(after_s, every)):
             client.carry_polls()
+        if (words := alerter.episode(name, UNKNOWN_STATUS)) and words.active:
+            try:
+                told = unknown_spellings(alerter.store, name, MAX_SPELLINGS_LOGGED)
+            except (StoreError, sqlite3.Error):
+                continue  # the database cannot say (busy): told again
+            client.spellings_told(told)
     return found

@@ -23,7 +23,7 @@ another client (a reload's, which takes over only what was logged:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import structlog
@@ -78,6 +78,12 @@ class StatusCalls(Witnessed[P]):
             )
             return
         log.warning("unknown_status", panel=self.name, kind=kind, status=raw)
+
+    def spellings_told(self, spellings: Iterable[str]) -> None:
+        """Order status spellings an earlier ``run --once`` warned of (its
+        ``unknown_status`` alert still open): not warned again in this process."""
+        with self._warn_lock:
+            self._warned.update(f"order:{raw}" for raw in spellings)
 
     def once(self, key: str) -> bool:
         """Return True the first time ``key`` is given for this panel in the

@@ -236,6 +236,17 @@ def carries_unknown_words(reader: Store, panel: str) -> bool:
     return any(status not in KNOWN_ORDER_STATUSES for (status,) in found)
 
 
+def unknown_spellings(reader: Store, panel: str, most: int) -> list[str]:
+    """Given a store, a panel and a bound, return at most ``most`` of the
+    spellings (as the panel wrote them) of its open orders' status words the
+    tracker does not know. Raise StoreError if the database cannot be read."""
+    where = f"panel = ? AND raw_status IS NOT NULL AND {_IN_UNKNOWN_WORDS}"
+    found = reader.tuples(
+        f"SELECT DISTINCT raw_status FROM orders WHERE {where} LIMIT ?", [panel, most]
+    )
+    return [str(raw) for (raw,) in found]
+
+
 def unknown_words(reader: Store, panel: str) -> UnknownWords:
     """Given a store and a panel, return its open orders in status words the
     tracker does not know: how many, the spellings carried by the most orders
