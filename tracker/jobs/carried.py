@@ -59,7 +59,8 @@ def carried(
 ) -> Carried:
     """Given the alerter, each panel's client, now, ``alerts.unreachable_after``
     and ``schedule.status_every`` (seconds), tell each client whose outage or
-    failing polls an earlier run left going, and return the pauses it told.
+    failing polls an earlier run left going, and the status words it warned
+    of that open orders still carry; return the pauses it told.
     An episode the database cannot read (busy) carries nothing: told again."""
     found = Carried()
     for name, client in clients.items():
@@ -71,7 +72,8 @@ def carried(
         # Counted as judge_poll counts it: a run unseen for long begins again.
         elif run_left(alerter.episode(name, STATUS_FAILING), now, max(after_s, every)):
             client.carry_polls()
-        if (words := alerter.episode(name, UNKNOWN_STATUS)) and words.active:
+        words = alerter.episode(name, UNKNOWN_STATUS)
+        if words and words.active and alerter.store is not None:
             try:
                 told = unknown_spellings(alerter.store, name, MAX_SPELLINGS_LOGGED)
             except (StoreError, sqlite3.Error):
