@@ -215,6 +215,40 @@ def test_a_canned_query_opened_from_its_link_asks_for_its_parameters(served, que
     assert asked == fields
 
 
+def shown_sql(page: str) -> str:
+    """The SQL a canned query's page shows (read-only, under "Custom SQL query")."""
+    found = re.search(r'<pre id="sql-query">(.*?)</pre>', page, re.S)
+    assert found, page
+    return html.unescape(found.group(1))
+
+
+@pytest.mark.parametrize(
+    "query", ["order_history", "stuck_longer_than", "spend_by_service", "rejected_refills"]
+)
+def test_a_canned_querys_page_shows_its_sql_without_developer_notes(served, query):
+    # "stuck longer than" showed `-- "abc" cast to 0 and listed every open
+    # order as stuck` in its SQL to whoever opened it: notes are YAML comments.
+    base, _, _ = served
+    try:
+        page = get(base, f"/{DB}/{query}")
+    except urllib.error.HTTPError as answer:
+        page = answer.read().decode()
+    sql = shown_sql(page)
+    assert "SELECT" in sql
+    assert [line for line in sql.splitlines() if line.strip().startswith("--")] == []
+
+
+def test_no_chart_query_carries_a_sql_comment(boards):
+    # A chart's query opens as SQL from its menu: notes are YAML comments there too.
+    commented = [
+        (slug, name)
+        for slug, board in boards.items()
+        for name, chart in board["charts"].items()
+        if any(line.strip().startswith("--") for line in chart["query"].splitlines())
+    ]
+    assert commented == []
+
+
 def chart_rows(base: str, chart: dict) -> list[dict]:
     """Run a chart's query as datasette-dashboards does (no filter chosen)."""
     sql = chart["query"]
