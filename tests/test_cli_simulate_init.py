@@ -171,6 +171,24 @@ def test_init_writes_the_example_config_once(tmp_path, monkeypatch):
     assert named.exit_code == 0 and (tmp_path / "other.toml").read_text() == written
 
 
+@pytest.mark.parametrize("umask", [0o077, 0o027, 0o022, 0o002], ids=oct)
+def test_init_writes_a_config_the_units_own_user_can_read_whatever_the_umask(
+    tmp_path, monkeypatch, umask
+):
+    # As root under umask 077 the config came out 0600: the unit's own user
+    # (DynamicUser=) could not read it and the daemon failed at start. It
+    # holds no secret (the key has its own file): 0644, as the README installs it.
+    monkeypatch.chdir(tmp_path)
+    previous = os.umask(umask)
+    try:
+        result = CliRunner().invoke(main, ["init", "config.toml"])
+    finally:
+        os.umask(previous)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "config.toml").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "config.toml").read_text() == (ROOT / "config.example.toml").read_text()
+
+
 def test_init_elsewhere_says_the_doctor_that_checks_the_file_written(tmp_path, monkeypatch):
     # `init conf/x.toml` said "then run: smm-tracker doctor", which looks for
     # ./tracker.toml: "no config file found", or another file checked.

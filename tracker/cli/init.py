@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 from importlib.resources import files
 from pathlib import Path
 from shlex import quote
+from typing import TextIO
 
 import click
 
@@ -49,8 +51,7 @@ def init(path: Path) -> None:
     if not path.parent.is_dir():
         fail(f"directory {shown.parent} does not exist", EXIT_USAGE)
     try:  # a stop while it writes (a Ctrl-C, a SIGTERM) is kept until it is whole
-        # "x": created here or not at all, even if another process races us.
-        with held() as hold, path.open("x", encoding="utf-8") as out:
+        with held() as hold, _created(path) as out:
             out.write(example_config())
     except FileExistsError:
         fail(f"{shown} already exists; not overwriting it{_INSTEAD}", EXIT_USAGE)
@@ -60,6 +61,22 @@ def init(path: Path) -> None:
     then = "smm-tracker doctor" if _read_by_default(path) else _doctor_of(shown)
     click.echo(f"wrote {said}: set the panel's url and key, then run: {then}")
     end_if_stopped(hold)  # said written first: whole, no `init` again refused
+
+
+# The config holds no secret (the key and alert URLs have their own files,
+# 0600): 0644 whatever the umask, as the unit's user (DynamicUser=, in no
+# group of root's) reads it itself; under umask 077 it was 0600, and the
+# daemon stopped at start on a config it could not read.
+CONFIG_MODE = 0o644
+
+
+def _created(path: Path) -> TextIO:
+    """Return ``path`` opened to write, created here or not at all (even if
+    another process races us: FileExistsError), mode CONFIG_MODE."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, CONFIG_MODE)
+    with suppress(OSError):  # a file system without modes (vfat): as it makes it
+        os.fchmod(fd, CONFIG_MODE)  # the umask took bits off: put them back
+    return os.fdopen(fd, "w", encoding="utf-8")
 
 
 def _read_by_default(path: Path) -> bool:
