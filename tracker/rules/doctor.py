@@ -19,12 +19,13 @@ from tracker.rules.capabilities import REFILL_ORDERS, one_at_a_time
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
 from tracker.rules.money import currency_shown
+from tracker.rules.unit_stop import SHIPPED_STOP_TIMEOUT
 from tracker.rules.unknown_status import SHOWN_SPELLINGS, listing_hint, quoted
 
 OK, FAIL, SKIP, WARN, INFO = "ok", "FAIL", "skip", "warn", "info"  # info: news, never a fault
 # The unit's TimeoutStopSec= (systemd/smm-tracker.service): systemd kills a
 # service still running this long after SIGTERM.
-UNIT_STOP_TIMEOUT = 90.0
+UNIT_STOP_TIMEOUT = SHIPPED_STOP_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,16 @@ def config_checks(path: Path | None, problems: Iterable[str], panels: int) -> li
 
 
 def stop_bound_check(
-    timeouts: dict[str, float], busy_timeout: float, alerts_wait: float = 0.0
+    timeouts: dict[str, float],
+    busy_timeout: float,
+    alerts_wait: float = 0.0,
+    unit: tuple[float, str | None] = (UNIT_STOP_TIMEOUT, None),
 ) -> Check | None:
-    """Given each panel's timeout, the database busy_timeout and how long the
+    """Given each panel's timeout, the database busy_timeout, how long the
     stop waits for the alerts still queued (``alerts_wait``: the webhook
-    timeout + 5 s when a webhook or notify target is set, else 0), return a
-    warning when a SIGTERM may not end ``run`` inside the unit's stop timeout
+    timeout + 5 s when a webhook or notify target is set, else 0) and the
+    unit's stop timeout with where it was set (``unit``: None, the shipped
+    unit's), return a warning when a SIGTERM may not end ``run`` inside it
     (a call on the wire ends by its deadline, then the job commits, waiting
     at most busy_timeout, then the queued alerts are posted), else None: the
     line is shown only when it has news."""
@@ -90,12 +95,14 @@ def stop_bound_check(
     if alerts_wait:
         parts.append(f"queued alerts {alerts_wait:g}s (alerts.webhook_timeout + 5s)")
     detail = f"run stops within {bound:g}s of SIGTERM ({' + '.join(parts)})"
-    if bound < UNIT_STOP_TIMEOUT:
+    limit, where = unit
+    if bound < limit:  # infinity (TimeoutStopSec=infinity or 0): never killed
         return None
     return Check(
         WARN,
         name,
-        f"{detail}, not under the unit's TimeoutStopSec={UNIT_STOP_TIMEOUT:g}s: systemd may "
+        f"{detail}, not under the unit's TimeoutStopSec={limit:g}s"
+        f"{f' ({where})' if where else ''}: systemd may "
         "kill it mid-commit; lower the timeouts or raise TimeoutStopSec",
     )
 

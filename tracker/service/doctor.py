@@ -54,6 +54,7 @@ from tracker.service.doctor_database import (
 from tracker.service.doctor_files import key_file_checks, secret_file_checks
 from tracker.service.doctor_listen import listen_checks
 from tracker.service.doctor_panels import call_panels, said_key
+from tracker.service.doctor_unit import SYSTEMD_DIR, unit_stop_timeout
 from tracker.store.late_checks import backlog_query
 from tracker.store.outbox import UNDELIVERED_BY_TARGET
 from tracker.store.prune_runs import LAST_PRUNE
@@ -70,8 +71,11 @@ _AMBIGUOUS = (
 )
 
 
-def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
-    """Given ``--config`` and the environment, return every check's result, in order.
+def run_checks(
+    explicit: str | None, env: Mapping[str, str], units: Path = SYSTEMD_DIR
+) -> list[Check]:
+    """Given ``--config``, the environment and the directory of the installed
+    units (the stop timeout set there), return every check's result, in order.
 
     A broken config still gets its database, metrics address and panels
     checked wherever their own sections are valid: one panel's missing key
@@ -99,7 +103,8 @@ def run_checks(explicit: str | None, env: Mapping[str, str]) -> list[Check]:
         timeouts = {p.name: p.timeout for p in config.panels}
         alerts = config.alerts  # a stop posts the queued alerts: webhook.close's bound
         wait = alerts.webhook_timeout + 5.0 if alerts.webhook_url or alerts.notify else 0.0
-        warning = stop_bound_check(timeouts, config.database.busy_timeout, wait)
+        stop = unit_stop_timeout(units)  # the installed unit's, else the shipped one's
+        warning = stop_bound_check(timeouts, config.database.busy_timeout, wait, stop)
         checks.extend([warning] if warning else [])
         database, refill = config.database, config.refill
         late = config.schedule.late_checks, config.schedule.status_every
