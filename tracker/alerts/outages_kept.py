@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -146,12 +146,7 @@ class KeptOutages(Outages):
 
     def _target_of(self, kind: str) -> str | None:
         """Return the configured target ``kind`` is the outage of, or None."""
-        line, _, rest = kind.partition("@")
-        target, _, mark = rest.rpartition("#")
-        url = self._urls.get(target)
-        if url is None or line != _line(target):
-            return None
-        return target if marks_key(mark, Secret(url)) else None
+        return kept_target(kind, self._urls)
 
     def _write(self, write: Any) -> None:
         try:
@@ -160,12 +155,30 @@ class KeptOutages(Outages):
             pass  # this process's memory holds; the next run tells it once more at most
 
 
+def kept_target(kind: str, urls: Mapping[str, str]) -> str | None:
+    """Given the kind of an outage row and each configured target's URL by its
+    name, return the target it is the outage of (its URL's mark checked), or
+    None: no such target, or another URL at its place."""
+    line, _, rest = kind.partition("@")
+    target, _, mark = rest.rpartition("#")
+    url = urls.get(target)
+    if url is None or line != _line(target):
+        return None
+    return target if marks_key(mark, Secret(url)) else None
+
+
 def target_urls(
     webhook_url: str, notify_urls: Sequence[str], made: Sequence[Any]
 ) -> dict[str, str]:
     """Given ``[alerts]``'s webhook URL ("" for none), its notify URLs and the
     targets made of them, return each target's URL by its name."""
-    names = {target.name for target in made}
+    return urls_by_name(webhook_url, notify_urls, {target.name for target in made})
+
+
+def urls_by_name(
+    webhook_url: str, notify_urls: Sequence[str], names: Collection[str]
+) -> dict[str, str]:
+    """As :func:`target_urls`, given the names of the notify targets made."""
     urls = {WEBHOOK: webhook_url} if webhook_url else {}
     for index, url in enumerate(notify_urls):
         if (name := target_name(index, url)) in names:

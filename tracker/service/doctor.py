@@ -55,6 +55,7 @@ from tracker.service.doctor_files import key_file_checks, secret_file_checks
 from tracker.service.doctor_listen import listen_checks
 from tracker.service.doctor_panels import call_panels, said_key
 from tracker.service.doctor_unit import SYSTEMD_DIR, unit_stop_timeout
+from tracker.service.doctor_webhook import outage_checks, webhook_check
 from tracker.store.late_checks import backlog_query
 from tracker.store.outbox import UNDELIVERED_BY_TARGET
 from tracker.store.prune_runs import LAST_PRUNE
@@ -95,6 +96,7 @@ def run_checks(
         database = _alone(data, "database", lambda t: read_database_section(t, path.parent))
         panels = _panels_alone(data, path, env)
         targets = None  # the alert targets configured: not known
+        alert_urls = None  # [alerts]' URLs, for the targets' outages kept: not known
         unread: set[str] = set()
         kept = True  # alerts.redeliver_for not known: as by default
         metrics = _alone(data, "metrics", read_metrics)  # None: [metrics] not valid
@@ -111,6 +113,9 @@ def run_checks(
         panels = [(p.name, p.key_source, p) for p in config.panels]
         notified, understood = notify_checks(config.alerts.notify, config.alerts.webhook_timeout)
         checks.extend(notified)
+        if config.alerts.webhook_url:  # a TCP connection to it, nothing sent
+            checks.append(webhook_check(config.alerts.webhook_url, alerts.webhook_timeout))
+        alert_urls = alerts.webhook_url, alerts.notify, understood
         targets = alert_targets(config.alerts.webhook_url, understood)
         unread = placed(config.alerts.notify) - targets  # configured, never sent to
         kept = config.alerts.redeliver_for > 0  # 0: those kept from before, given up at start
@@ -159,6 +164,8 @@ def run_checks(
             query = backlog_query(now, late[0], overdue_after(late[1]))
             checks.extend(late_checks_lines(read_rows(database.path, *query), *late, named, now))
         by_target = read_rows(database.path, UNDELIVERED_BY_TARGET)
+        if alert_urls is not None:  # each target's outage the daemon keeps
+            checks.extend(outage_checks(database.path, *alert_urls, by_target))
         undelivered = undelivered_check(
             by_target, targets, unread, kept
         )  # a removed target's: said so
