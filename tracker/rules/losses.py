@@ -30,6 +30,9 @@ def lost_alerts(lost: Iterable[dict[str, Any]]) -> list[Alert]:
         by_panel[item["panel"]].append(item)
     alerts = []
     for panel, items in by_panel.items():
+        # Lowest ID first: the answers' order (calls in flight finish as they
+        # will) made the five named and the 100 listed differ run to run.
+        items.sort(key=lambda item: item["order_id"])
         words = items[0]["error"]
         if len(items) == 1:
             item = items[0]
