@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import fresh_schema  # noqa: F401  (a fresh database's schema made once per process)
 import pytest
 from hypothesis import HealthCheck, settings
 from loopback_proxy import proxy_env, unanswering, unresolving  # noqa: F401  (fixtures)

@@ -1,0 +1,54 @@
+"""A brand-new database gets its schema as the migrations left it, made once
+per test process: in-process tests open thousands of fresh databases
+(``tmp_path``'s), and running every migration on each (sqlite-utils looking
+up tables and recording each one, ~60-250 ms an open on this machine) was
+a third of the suite's time.
+
+The schema is the real migrations' own: they run once per process, on a
+template, and its dump (tables, their rows, indexes, views, triggers) is
+what a fresh database gets, in the open's own transaction. Anything but a
+fresh database (an older schema, ``stop_before``, a test replacing
+``apply``) goes through the real migrations as before; so does a test
+marked ``real_migrations`` (none needs it yet)."""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from tracker.store.migrations import migrations
+
+_real_apply = migrations.apply
+_dump: list[str] = []
+cached = [True]  # False: every open migrates for real (the marker's fixture)
+
+
+def _schema() -> list[str]:
+    """The statements that make a fresh database what the migrations make it."""
+    if not _dump:
+        with tempfile.TemporaryDirectory() as folder:
+            db = Database(Path(folder) / "template.db")
+            _real_apply(db)
+            skip = {"BEGIN TRANSACTION;", "COMMIT;"}
+            _dump.extend(s for s in db.conn.iterdump() if s not in skip)
+            db.close()
+    return _dump
+
+
+def _is_fresh(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone() is None
+
+
+def _apply(db: Database, *args: Any, **kwargs: Any) -> None:
+    if cached[0] and not args and not kwargs and _is_fresh(db.conn):
+        for statement in _schema():
+            db.conn.execute(statement)
+        return
+    _real_apply(db, *args, **kwargs)
+
+
+migrations.apply = _apply  # type: ignore[method-assign]
