@@ -43,7 +43,7 @@ from tracker.panel.models import (
 )
 from tracker.panel.values import AMOUNT_LIMIT
 from tracker.redact import scrub_bytes
-from tracker.redact_pieces import blank_pieces
+from tracker.redact.pieces import blank_pieces
 
 # Entry point -> the action its call sends.
 WIRE = {"status": "status", "statuses": "status", "poll": "status", "add": "add",

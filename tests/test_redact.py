@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from tracker.redact import redact_text, register_secret, scrub, scrub_bytes
-from tracker.redact_pieces import blank_pieces
+from tracker.redact.pieces import blank_pieces
 
 KEY = "hostile/Key-9Zt3Lm2Vx8Rc"
 # A key with every character htmlspecialchars() writes as an entity.

@@ -211,8 +211,8 @@ def test_an_answer_keeps_everything_but_the_key(shape, written, compact):
 
 
 def test_fullwidth_forms_are_narrowed_as_nfkc_does():
-    from tracker.redact_layout import fullwidth as holds_fullwidth
-    from tracker.redact_layout import narrowed
+    from tracker.redact.layout import fullwidth as holds_fullwidth
+    from tracker.redact.layout import narrowed
 
     wide = "".join(chr(code) for code in range(0xFF01, 0xFF5F))
     assert narrowed(wide) == unicodedata.normalize("NFKC", wide)

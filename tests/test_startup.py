@@ -69,12 +69,12 @@ def test_version_imports_click_and_only_these_tracker_modules(tmp_path):
         "tracker.cli.main",
         "tracker.errors",
         "tracker.redact",
-        "tracker.redact_coded",
-        "tracker.redact_forms",
-        "tracker.redact_layout",
-        "tracker.redact_misread",  # split out of redact_forms (a pure move)
-        "tracker.redact_pieces",  # a key cut by a stray byte, blanked from every log line
-        "tracker.redact_search",  # split out of redact (a pure move): the same code
+        "tracker.redact.coded",
+        "tracker.redact.forms",
+        "tracker.redact.layout",
+        "tracker.redact.misread",  # split out of redact.forms (a pure move)
+        "tracker.redact.pieces",  # a key cut by a stray byte, blanked from every log line
+        "tracker.redact.search",  # split out of redact (a pure move): the same code
     ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 
-from tracker.redact_layout import INVISIBLE
+from tracker.redact.layout import INVISIBLE
 
 # C0 and C1 controls (ESC starts escape sequences, BEL, CR and LF rewrite
 # lines), DEL, line and paragraph separators, and the format characters: the

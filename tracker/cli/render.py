@@ -14,7 +14,7 @@ from tracker.cli.screen import Columns, Layout, Screen, short_time
 from tracker.cli.table_fit import shown
 from tracker.cli.words import in_words
 from tracker.panel.statuses import normalize_order_status, status_reason
-from tracker.redact_layout import INVISIBLE
+from tracker.redact.layout import INVISIBLE
 from tracker.rules.delivery import plausible_remains
 from tracker.rules.money import money
 from tracker.terminal import escape_controls

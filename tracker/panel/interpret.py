@@ -21,7 +21,7 @@ from tracker.panel.notices import Document
 from tracker.panel.settings import P
 from tracker.panel.unserved import page_error, unrefused
 from tracker.redact import scrub, scrub_bytes
-from tracker.redact_pieces import blank_pieces
+from tracker.redact.pieces import blank_pieces
 
 log = structlog.get_logger("tracker.client")
 

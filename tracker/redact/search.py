@@ -1,7 +1,7 @@
 """Where a secret's forms are in a text: searched for as it is or with its
-breaks taken out (:mod:`tracker.redact_layout`), its encoded forms where its
-sample may hold one (:mod:`tracker.redact_coded`); the spans found are
-blanked by :func:`tracker.redact_layout.blank`. Pure: :mod:`tracker.redact` decides
+breaks taken out (:mod:`tracker.redact.layout`), its encoded forms where its
+sample may hold one (:mod:`tracker.redact.coded`); the spans found are
+blanked by :func:`tracker.redact.layout.blank`. Pure: :mod:`tracker.redact` decides
 what text is searched for which secrets."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import string
 from collections.abc import Sequence
 from typing import AnyStr, cast
 
-from tracker.redact_coded import sample
-from tracker.redact_forms import Forms, Plan, Plans
-from tracker.redact_layout import back, layouts
+from tracker.redact.coded import sample
+from tracker.redact.forms import Forms, Plan, Plans
+from tracker.redact.layout import back, layouts
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 Spans = list[tuple[int, int]]
@@ -121,7 +121,7 @@ def hidden_end_spans(text: AnyStr, lowered: AnyStr, every: Sequence[Forms]) -> S
     end, that end's character the low byte of the character beside it, or
     lost in a U+FFFD (a unit that was half a surrogate pair, a UTF-32 code
     too high): the secret's UTF-16 or UTF-32 in the other byte order a byte
-    out of step (:func:`tracker.redact_misread.hidden_ends`); one character
+    out of step (:func:`tracker.redact.misread.hidden_ends`); one character
     of 62 is no secret left. One search per end and secret."""
     spans: Spans = []
     for secret in every:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import AnyStr
 
-from tracker.redact_layout import Spans, blank
+from tracker.redact.layout import Spans, blank
 
 PIECE = 8  # the shortest piece of a key cut by other text that is blanked
 

@@ -1,6 +1,6 @@
 """A secret's UTF-8 read as UTF-16, in either byte order or a byte out of
 step: the CJK characters a crafted answer could hide the key in, worked out
-for :mod:`tracker.redact_forms`."""
+for :mod:`tracker.redact.forms`."""
 
 from __future__ import annotations
 

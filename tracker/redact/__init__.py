@@ -12,11 +12,11 @@ beside it), UTF-32, base64 and base32, in fullwidth letters, in groups of 4
 between dashes; and (8 characters or more) all of it but one end (as it
 is, in the forms written a character at a time, in base64), or cut
 by a stray byte in UTF-16, a piece read a byte out of step
-(:mod:`tracker.redact_pieces`). The forms of
-each secret are worked out once (:mod:`tracker.redact_forms`,
-:mod:`tracker.redact_coded`); an answer is
-lower-cased once and searched for them (:mod:`tracker.redact_search`), with
-its breaks taken out if it has any (:mod:`tracker.redact_layout`: base64
+(:mod:`tracker.redact.pieces`). The forms of
+each secret are worked out once (:mod:`tracker.redact.forms`,
+:mod:`tracker.redact.coded`); an answer is
+lower-cased once and searched for them (:mod:`tracker.redact.search`), with
+its breaks taken out if it has any (:mod:`tracker.redact.layout`: base64
 wrapped in lines, with ``<br />`` or soft line breaks; hex spaced out; a long
 key cut by spaces or no-break spaces, a short one by a soft line break). Any
 JSON string literal holding an escape other than ``\\/``, and any text holding
@@ -37,11 +37,11 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from tracker.redact_forms import Forms, forms_of
-from tracker.redact_layout import INVISIBLE, fullwidth, invisible, narrowed
-from tracker.redact_layout import blank as _blank
-from tracker.redact_pieces import stepped_spans
-from tracker.redact_search import Spans, _fold, _plain_spans, hidden_end_spans
+from tracker.redact.forms import Forms, forms_of
+from tracker.redact.layout import INVISIBLE, fullwidth, invisible, narrowed
+from tracker.redact.layout import blank as _blank
+from tracker.redact.pieces import stepped_spans
+from tracker.redact.search import Spans, _fold, _plain_spans, hidden_end_spans
 
 _secrets: set[str] = set()
 _registered: tuple[Forms, ...] = ()

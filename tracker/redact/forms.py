@@ -4,8 +4,8 @@ write it, as plans :mod:`tracker.redact` searches a lower-cased answer with.
 Every text form is matched whatever the letter case (raw, URL-encoded,
 JSON-escaped, ``\\u`` escapes), because a panel may change the key's case.
 The encoded forms (base64, hex) and the sample that spares their searches
-are in :mod:`tracker.redact_coded`; its UTF-8 read as UTF-16 in
-:mod:`tracker.redact_misread`.
+are in :mod:`tracker.redact.coded`; its UTF-8 read as UTF-16 in
+:mod:`tracker.redact.misread`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from functools import cached_property, lru_cache
 from typing import AnyStr, Generic
 from urllib.parse import quote, quote_plus
 
-from tracker.redact_coded import (
+from tracker.redact.coded import (
     base32_forms,
     base64_forms,
     base64_plain,
@@ -26,8 +26,8 @@ from tracker.redact_coded import (
     byte_forms,
     tiers,
 )
-from tracker.redact_misread import Ends, hidden_ends, misread, shifted
-from tracker.redact_pieces import Stepped, stepped
+from tracker.redact.misread import Ends, hidden_ends, misread, shifted
+from tracker.redact.pieces import Stepped, stepped
 
 # A secret shorter than this may be a word or a path that ordinary text holds
 # broken by a space or a line ("see /web hook" for "/webhook"): it is looked
