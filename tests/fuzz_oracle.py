@@ -42,8 +42,8 @@ from tracker.panel.models import (
     Service,
 )
 from tracker.panel.values import AMOUNT_LIMIT
-from tracker.redact import scrub_bytes
 from tracker.redact.pieces import blank_pieces
+from tracker.redact.scrub import scrub_bytes
 
 # Entry point -> the action its call sends.
 WIRE = {"status": "status", "statuses": "status", "poll": "status", "add": "add",

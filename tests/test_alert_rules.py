@@ -197,7 +197,7 @@ def test_the_panels_nothing_dropped_to_its_own_requests_is_quiet_but_not_the_res
 
 
 def test_unreachable_quotes_the_last_error_redacted_then_cut() -> None:
-    from tracker.redact import register_secret
+    from tracker.redact.scrub import register_secret
     from tracker.rules.reachability import ERROR_CHARS, unreachable_alert
 
     secret = "unreach-Tok3n-9f8e7d6c5b4a"

@@ -10,7 +10,7 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
 from tracker.alerts.alerter import Alerter, raise_alert
-from tracker.redact import register_secret
+from tracker.redact.scrub import register_secret
 from tracker.rules.episodes import Alert, Episode
 from tracker.store.alerts import alerts_since, load_episode, open_episodes
 from tracker.store.orders import Store

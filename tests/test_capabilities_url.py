@@ -272,7 +272,7 @@ def test_a_panel_url_holding_the_key_is_stored_without_it(tmp_path: Path) -> Non
     from datetime import UTC, datetime
 
     from tracker.config.model import Secret
-    from tracker.redact import register_secret
+    from tracker.redact.scrub import register_secret
     from tracker.store.capabilities import is_unsupported, learn
     from tracker.store.orders import Store
 

@@ -14,7 +14,7 @@ import pytest
 from hostile import Reply
 from simconfig import scripted_panel
 
-from tracker.redact import scrub, scrub_bytes
+from tracker.redact.scrub import scrub, scrub_bytes
 
 LONG_KEY = "hostile-key-OneByte5Kq8"  # 23 characters
 PANEL_KEY = "9f3c1a7be24d4c08a61e5b3f7d92c4e1"  # 32: a real panel's

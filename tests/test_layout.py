@@ -160,7 +160,7 @@ def test_the_checks_see_a_violation():
     # The secret blanker is the bottom, under the base modules (terminal.py
     # imports it): an import of theirs, or of any layer, in it points up.
     assert layers()[:2] == ["redact", BASE]
-    assert layer_of("tracker.redact") == layer_of("tracker.redact.forms") == "redact"
+    assert layer_of("tracker.redact.scrub") == layer_of("tracker.redact.forms") == "redact"
     assert "tracker.redact.layout" in edges["tracker.terminal"]
 
 
@@ -171,3 +171,12 @@ def test_no_source_holds_control_characters():
         text = path.read_text(encoding="utf-8")
         bad = sorted({hex(ord(c)) for c in text if ord(c) < 32 and c not in "\n\t"})
         assert not bad, f"{path.relative_to(ROOT)} holds control characters {bad}"
+
+
+def test_a_packages_init_holds_a_docstring_and_nothing_else():
+    # docs/architecture.md's house rule: importing one module of a package
+    # never drags in its neighbours (tracker/__init__.py holds the version).
+    for path in sorted(PACKAGE.glob("*/__init__.py")):
+        body = ast.parse(path.read_text(encoding="utf-8")).body
+        kinds = [type(node).__name__ for node in body]
+        assert kinds == ["Expr"], f"{path.relative_to(ROOT)} holds code: {kinds}"

@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tracker.redact import redact_text, register_secret, scrub, scrub_bytes
 from tracker.redact.pieces import blank_pieces
+from tracker.redact.scrub import redact_text, register_secret, scrub, scrub_bytes
 
 KEY = "hostile/Key-9Zt3Lm2Vx8Rc"
 # A key with every character htmlspecialchars() writes as an entity.

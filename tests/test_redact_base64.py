@@ -16,7 +16,7 @@ from urllib.parse import quote, quote_plus, unquote
 
 import pytest
 
-from tracker.redact import redact_text, register_secret, scrub, scrub_bytes
+from tracker.redact.scrub import redact_text, register_secret, scrub, scrub_bytes
 
 # "/" is what URL-encoding (%2F) and json_encode (\/) change.
 KEY = "hostile/Key-9Zt3Lm2Vx8Rc"
@@ -274,7 +274,7 @@ def test_the_key_cut_by_a_line_break_is_found(blank, between, written):
 def own_secrets(monkeypatch):
     """Secrets registered in the test are forgotten after it (a short one
     would blank other tests' log lines)."""
-    import tracker.redact as redact
+    import tracker.redact.scrub as redact
 
     for name in ("_secrets", "_registered", "_shortest"):
         value = getattr(redact, name)

@@ -16,7 +16,7 @@ from hostile import text_reply
 from simconfig import scripted_panel
 
 from tracker.cli.render import table, to_json
-from tracker.redact import redact_text, register_secret, scrub, scrub_bytes
+from tracker.redact.scrub import redact_text, register_secret, scrub, scrub_bytes
 from tracker.terminal import escape_controls
 
 KEY = "Qa/Key+7f3A9b=C2dE5&gH1z"

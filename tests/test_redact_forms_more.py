@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tracker.redact import redact_text, register_secret, scrub, scrub_bytes
+from tracker.redact.scrub import redact_text, register_secret, scrub, scrub_bytes
 
 KEY = "k3yAbcDef0123456789XyZqwErtY7890"
 RAW = KEY.encode()

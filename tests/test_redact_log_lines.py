@@ -15,7 +15,7 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from test_key_pieces import moved, stray_byte_cut
 from test_redact_base64 import own_secrets  # noqa: F401  (fixture)
 
-from tracker.redact import register_secret, scrub
+from tracker.redact.scrub import register_secret, scrub
 from tracker.service.logs import configure
 
 LONG_KEY = "hostile-key-OneByte5Kq8"  # 23 characters

@@ -9,7 +9,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from tracker.redact import redact_text, register_secret, scrub, scrub_bytes
+from tracker.redact.scrub import redact_text, register_secret, scrub, scrub_bytes
 
 KEY = "Qa+k3y/Wi~th=Sp3c!al&ch*a'r(s)Zz"
 

@@ -137,7 +137,7 @@ def test_a_receiver_echoing_the_url_or_key_leaves_no_secret_in_the_database_or_l
     # --undelivered` and doctor, which know no webhook URL) was the
     # receiver's words as said; and its first 120 characters were cut before
     # the log scrubbed them: a token cut in two was in the log line too.
-    from tracker.redact import register_secret
+    from tracker.redact.scrub import register_secret
 
     key = "panelkey-0123456789abcdef"
     register_secret(key)  # as the daemon does with every panel's key

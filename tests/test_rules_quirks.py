@@ -49,7 +49,7 @@ def test_a_quirk_is_kept_per_url_without_the_url_in_it():
 def test_a_quirk_kind_holds_no_digest_of_the_key_in_the_url_path():
     # A key in the URL's path (some scripts take it there) is blanked before
     # the digest: the stored kind cannot confirm a guess of the key.
-    from tracker.redact import register_secret
+    from tracker.redact.scrub import register_secret
 
     first, second = "Qk7quirkKEYfirst0000aaaa", "Qk7quirkKEYsecond000bbbb"
     register_secret(first)

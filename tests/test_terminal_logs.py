@@ -218,7 +218,7 @@ def test_a_traceback_follows_its_line_a_panels_escapes_shown_and_the_key_blanked
     import structlog
 
     from tracker.cli.loglines import PersonLines
-    from tracker.redact import register_secret
+    from tracker.redact.scrub import register_secret
     from tracker.service.logs import configure
 
     register_secret(KEY)  # as the CLI does with every configured key

@@ -1,6 +1,6 @@
 """What must never reach a terminal raw, and how it is shown instead.
 
-The bottom of the tree, like :mod:`tracker.redact` (which knows the same
+The bottom of the tree, like :mod:`tracker.redact.scrub` (which knows the same
 invisible characters): the CLI's tables and error lines and the console log
 renderer all escape through here.
 """

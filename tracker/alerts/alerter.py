@@ -20,7 +20,7 @@ import structlog
 
 from tracker.clock import Clock, utcnow
 from tracker.errors import StoreError
-from tracker.redact import redact_text
+from tracker.redact.scrub import redact_text
 from tracker.rules.episodes import Alert, Episode
 from tracker.store import alerts as store_alerts
 

@@ -21,7 +21,7 @@ from tracker.alerts.misdirected import hopeless, proxy_refusal, unanswered, unco
 from tracker.panel import deadline, proxies, wait_hints
 from tracker.panel.budget import Budget
 from tracker.panel.inflate import Undecodable
-from tracker.redact import redact_text
+from tracker.redact.scrub import redact_text
 
 ANSWER_LIMIT = 64 * 1024  # a webhook's answer is read only to show its error
 BACKOFF = tenacity.wait_exponential_jitter(initial=1, max=20, jitter=1)

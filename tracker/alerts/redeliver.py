@@ -26,7 +26,7 @@ import structlog
 from tracker.alerts.deliveries import DELIVERIES, FAILED, GIVEN_UP, NOTIFY, SENT, WEBHOOK
 from tracker.clock import Clock, iso
 from tracker.errors import StoreError
-from tracker.redact import redact_text
+from tracker.redact.scrub import redact_text
 from tracker.rules.episodes import Alert
 from tracker.rules.redelivery import (
     NO_TARGET,

@@ -47,7 +47,7 @@ from tracker.alerts.payloads import FORMATS, named, payload
 from tracker.alerts.redeliver import Keeper
 from tracker.alerts.retries import post_tried
 from tracker.panel import deadline
-from tracker.redact import register_secret
+from tracker.redact.scrub import register_secret
 from tracker.rules.episodes import Alert
 from tracker.rules.redelivery import LOOK_EVERY
 

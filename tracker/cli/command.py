@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.cli.hoist import GLOBAL_OPTIONS
-from tracker.redact import redact_text
+from tracker.redact.scrub import redact_text
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem

@@ -14,7 +14,7 @@ from tracker.cli.loglines import for_terminal
 from tracker.cli.main import Context, main, pass_ctx
 from tracker.cli.render import safe_text, to_json
 from tracker.cli.screen import fitted, moments, stdout_screen
-from tracker.redact import redact_text
+from tracker.redact.scrub import redact_text
 from tracker.rules.doctor import exit_code
 from tracker.service.doctor import run_checks
 from tracker.service.logs import configure as configure_logging

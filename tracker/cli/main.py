@@ -21,7 +21,7 @@ from tracker.cli.command import ARGV, OneLineUsageError, TrackerCommand, complet
 from tracker.cli.command_table import COMMAND_HELP, COMMAND_MODULES
 from tracker.cli.hoist import hoist_global_options
 from tracker.errors import ConfigError, PanelChoiceError, StoreError, TrackerError
-from tracker.redact import redact_text
+from tracker.redact.scrub import redact_text
 
 if TYPE_CHECKING:  # imported where used: `--version` and `--help` need neither
     from pathlib import Path

@@ -33,7 +33,7 @@ from tracker.panel.client import PanelClient
 from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
 from tracker.panel.proxies import says_its_fix
-from tracker.redact import register_secret
+from tracker.redact.scrub import register_secret
 from tracker.rules.refill_states import REFUSED, UNKNOWN
 from tracker.rules.refills import manual_blocker
 from tracker.store.capabilities import is_unsupported, learn

@@ -18,7 +18,7 @@ from tracker.errors import PanelError
 from tracker.jobs.learned import told_once_answered
 from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
-from tracker.redact import register_secret
+from tracker.redact.scrub import register_secret
 from tracker.rules.capabilities import services_note
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted

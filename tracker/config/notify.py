@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from tracker.config.fields import Table
-from tracker.redact import register_secret
+from tracker.redact.scrub import register_secret
 
 
 def install_hint() -> str:

@@ -21,7 +21,7 @@ from tracker.config.model import Config, PanelConfig
 from tracker.jobs.learned import tell_client
 from tracker.panel.client import PanelClient
 from tracker.panel.ratelimit import RateLimiter
-from tracker.redact import register_secret
+from tracker.redact.scrub import register_secret
 from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.store")

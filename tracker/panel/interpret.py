@@ -20,8 +20,8 @@ from tracker.panel.encoding import as_utf8
 from tracker.panel.notices import Document
 from tracker.panel.settings import P
 from tracker.panel.unserved import page_error, unrefused
-from tracker.redact import scrub, scrub_bytes
 from tracker.redact.pieces import blank_pieces
+from tracker.redact.scrub import scrub, scrub_bytes
 
 log = structlog.get_logger("tracker.client")
 

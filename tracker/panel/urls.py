@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tracker.redact import redact_text
+from tracker.redact.scrub import redact_text
 
 
 def shown_url(url: str) -> str:

@@ -1,5 +1,5 @@
 """The forms of a secret, worked out once per secret: every way a panel may
-write it, as plans :mod:`tracker.redact` searches a lower-cased answer with.
+write it, as plans :mod:`tracker.redact.scrub` searches a lower-cased answer with.
 
 Every text form is matched whatever the letter case (raw, URL-encoded,
 JSON-escaped, ``\\u`` escapes), because a panel may change the key's case.

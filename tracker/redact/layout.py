@@ -2,7 +2,7 @@
 and put back for the mark: whitespace (base64 wrapped in lines as MIME and PEM
 write it, indented or spaced out; hex spaced out; a key cut by PHP's
 wordwrap()), no-break spaces (a key cut or grouped by U+00A0, or by
-``&nbsp;`` once :mod:`tracker.redact` decodes the entities), HTML line
+``&nbsp;`` once :mod:`tracker.redact.scrub` decodes the entities), HTML line
 breaks (the ``<br />`` or ``<br>`` nl2br() writes before each line break,
 or a script puts between lines instead of one) and
 quoted-printable soft line breaks (``=`` ending a line that goes on: a

@@ -1,7 +1,7 @@
 """Where a secret's forms are in a text: searched for as it is or with its
 breaks taken out (:mod:`tracker.redact.layout`), its encoded forms where its
 sample may hold one (:mod:`tracker.redact.coded`); the spans found are
-blanked by :func:`tracker.redact.layout.blank`. Pure: :mod:`tracker.redact` decides
+blanked by :func:`tracker.redact.layout.blank`. Pure: :mod:`tracker.redact.scrub` decides
 what text is searched for which secrets."""
 
 from __future__ import annotations

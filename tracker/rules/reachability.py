@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.panel.values import quoted
-from tracker.redact import redact_text
+from tracker.redact.scrub import redact_text
 from tracker.rules.alerts import PANEL_RECOVERED, PANEL_UNREACHABLE, rough_duration
 from tracker.rules.clocksteps import NO_GAP, Gap
 from tracker.rules.episodes import Alert

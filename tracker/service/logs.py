@@ -25,7 +25,7 @@ from typing import Any
 import structlog
 from structlog.tracebacks import ExceptionDictTransformer
 
-from tracker.redact import has_secrets, redact_text, redact_value
+from tracker.redact.scrub import has_secrets, redact_text, redact_value
 from tracker.terminal import escape_controls
 
 
