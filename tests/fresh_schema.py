@@ -1,8 +1,11 @@
 """A brand-new database gets its schema as the migrations left it, made once
 per test process: in-process tests open thousands of fresh databases
 (``tmp_path``'s), and running every migration on each (sqlite-utils looking
-up tables and recording each one, ~60-250 ms an open on this machine) was
-a third of the suite's time.
+up tables and recording each one) took 60-250 ms an open on this machine,
+a copy of the schema ~7 ms: the writer's property tests
+(test_answers_turned, test_answers_save_nulls, test_store) 214 s -> 81 s
+on a loaded machine, the whole clean-clone suite 319 s -> 288 s on a quiet
+one with 100 tests more.
 
 The schema is the real migrations' own: they run once per process, on a
 template, and its dump (tables, their rows, indexes, views, triggers) is
