@@ -256,6 +256,9 @@ def history(
         click.echo(fitted(f"stalled since {since}" + (f" (expected by {eta})" * bool(eta)), screen))
     elif eta:
         click.echo(fitted(f"expected by {eta}", screen))
+    from tracker.cli.history_notes import history_notes  # `history` alone needs it
+
+    notes = history_notes(store, row, rows, screen)  # read before the rows are shown
     if rows:
         for r in rows:
             r["to_status"] = with_reason(r["to_status"], r["raw_status"])
@@ -271,3 +274,5 @@ def history(
         )
     elif row["status"] is not None:
         click.echo(fitted("no status change recorded", stderr_screen()), err=True)
+    for line in notes:
+        click.echo(line)

@@ -1,0 +1,95 @@
+"""The lines `history ID` prints under an order's status changes: what
+happened to it besides them. Its charge changed since the last status change
+(a late refund: `orders` and `report` count the new figure, the table shows
+the old), its refill requests, and what the automation did with it (a
+re-order, a stale Pending cancel, or why it did not) or whose re-order it is. Reads only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker.cli.screen import Screen, fitted, moment
+from tracker.rules.money import money_or_none
+from tracker.store.orders import Store
+
+
+def history_notes(
+    store: Store, order: dict[str, Any], changes: list[dict[str, Any]], screen: Screen | None
+) -> list[str]:
+    """Given an order as `orders --json` shows it and its stored status
+    changes, return the lines saying what else happened to it, fitted."""
+    lines = [*_charge(order, changes), *_refills(store, order, screen)]
+    lines += _automation(store, order, screen)
+    return [fitted(line, screen) for line in lines]
+
+
+def _charge(order: dict[str, Any], changes: list[dict[str, Any]]) -> list[str]:
+    # The transitions keep the charge of each status change; a refund or
+    # re-price the panel made later (a late check) is the order's alone.
+    now = order["charge"]
+    then = changes[-1]["charge"] if changes else None
+    if now is None or then is None or money_or_none(now) == money_or_none(then):
+        return []
+    currency = f" {order['currency']}" if order["currency"] else ""
+    was = "a refund" if now < then else "a higher charge"
+    return [
+        f"charge now {money_or_none(now)}{currency} ({money_or_none(then)} at its last status"
+        f" change: {was} the panel made since; orders and report count"
+        f" {money_or_none(now)})"
+    ]
+
+
+def _refills(store: Store, order: dict[str, Any], screen: Screen | None) -> list[str]:
+    key = [order["panel"], order["order_id"]]
+    asked = store.rows("SELECT COUNT(*) AS n FROM refills WHERE panel = ? AND order_id = ?", key)[
+        0
+    ]["n"]
+    if not asked:
+        return []
+    newest = store.rows(
+        "SELECT refill_id, status, requested_at FROM refills WHERE panel = ? AND order_id = ?"
+        " ORDER BY id DESC LIMIT 1",
+        key,
+    )[0]
+    refill = f"refill {newest['refill_id']} " if newest["refill_id"] else ""
+    return [
+        f"refills: {asked} requested, the newest {refill}{newest['status']} (requested"
+        f" {moment(newest['requested_at'], screen)}): smm-tracker refills --order"
+        f" {order['order_id']}"
+    ]
+
+
+def _automation(store: Store, order: dict[str, Any], screen: Screen | None) -> list[str]:
+    lines = []
+    if order.get("parent_order_id") is not None:
+        lines.append(f"placed by the automation: a re-order of #{order['parent_order_id']}")
+    acted = store.rows(
+        "SELECT * FROM automation_actions WHERE panel = ? AND order_id = ? ORDER BY id",
+        [order["panel"], order["order_id"]],
+    )
+    for action in acted:
+        at = moment(action["at"], screen)
+        if action["dry_run"]:
+            what = "re-order" if action["action"] == "reorder" else action["action"]
+            lines.append(f"dry run: the automation would {what} it ({at})")
+        elif action["action"] == "reorder":
+            new = f" as #{action['new_order_id']}" if action["new_order_id"] else ""
+            error = f": {action['error']}" if action["error"] else ""
+            lines.append(
+                f"re-order by the automation{new}, {action['quantity']} more:"
+                f" {action['status']}{error} ({at})"
+            )
+        else:
+            lines.append(f"{action['action']} by the automation: {action['status']} ({at})")
+    skipped = store.rows(
+        "SELECT action, reason, last_at, times FROM automation_skips"
+        " WHERE panel = ? AND order_id = ? ORDER BY action",
+        [order["panel"], order["order_id"]],
+    )
+    for skip in skipped:
+        what = "re-ordered" if skip["action"] == "reorder" else f"{skip['action']}ed"
+        lines.append(
+            f"not {what} by the automation: {skip['reason']} (last judged"
+            f" {moment(skip['last_at'], screen)}, {skip['times']} times; smm-tracker automation)"
+        )
+    return lines
