@@ -29,6 +29,7 @@ def database(tmp_path: Path) -> Path:
             (7, "Completed", 0.9, None),
             (10, "Completed", 0.477, 6),
             (24, "Partial", 0.9, None),
+            (30, "Pending", 0.9, None),
         ):
             db.execute(
                 "INSERT INTO orders (panel, order_id, service, link, quantity, status,"
@@ -51,6 +52,11 @@ def database(tmp_path: Path) -> Path:
             "INSERT INTO automation_actions (panel, order_id, action, dry_run, status,"
             " quantity, estimated_cost, new_order_id, at, updated_at)"
             " VALUES ('sim', 6, 'reorder', 0, 'Placed', 530, 0.477, 10, ?, ?)",
+            [T1, T1],
+        )
+        db.execute(
+            "INSERT INTO automation_actions (panel, order_id, action, dry_run, status, at,"
+            " updated_at) VALUES ('sim', 30, 'cancel', 0, 'Requested', ?, ?)",
             [T1, T1],
         )
         db.execute(
@@ -96,3 +102,8 @@ def test_a_reordered_partial_and_its_reorder_name_each_other(tmp_path):
 def test_a_partial_the_automation_skipped_says_why(tmp_path):
     out = history(database(tmp_path), 24)
     assert "not re-ordered by the automation: the daily cap would be passed" in out
+
+
+def test_a_stale_pending_the_automation_canceled_says_so(tmp_path):
+    out = history(database(tmp_path), 30)
+    assert "the automation asked the panel to cancel it: Requested" in out

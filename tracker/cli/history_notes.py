@@ -80,7 +80,10 @@ def _automation(store: Store, order: dict[str, Any], screen: Screen | None) -> l
                 f" {action['status']}{error} ({at})"
             )
         else:
-            lines.append(f"{action['action']} by the automation: {action['status']} ({at})")
+            lines.append(
+                f"the automation asked the panel to {action['action']} it:"
+                f" {action['status']} ({at})"
+            )
     skipped = store.rows(
         "SELECT action, reason, last_at, times FROM automation_skips"
         " WHERE panel = ? AND order_id = ? ORDER BY action",
