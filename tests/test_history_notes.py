@@ -107,3 +107,18 @@ def test_a_partial_the_automation_skipped_says_why(tmp_path):
 def test_a_stale_pending_the_automation_canceled_says_so(tmp_path):
     out = history(database(tmp_path), 30)
     assert "the automation asked the panel to cancel it: Requested" in out
+
+
+def test_the_panels_words_in_a_note_are_shown_escaped(tmp_path):
+    path = database(tmp_path)
+    store = Store(path)
+    with store.write() as db:
+        db.execute(
+            "UPDATE automation_actions SET status = 'Refused', new_order_id = NULL,"
+            " error = ? WHERE order_id = 6",
+            ["Not enough funds\x1b[2J"],
+        )
+    store.close()
+    out = history(path, 6)
+    assert "530 more: Refused: Not enough funds\\x1b[2J" in out
+    assert "\x1b" not in out

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.cli.render import safe_text
 from tracker.cli.screen import Screen, fitted, moment
+from tracker.rules.counts import counted
 from tracker.rules.money import money_or_none
 from tracker.store.orders import Store
 
@@ -51,9 +53,10 @@ def _refills(store: Store, order: dict[str, Any], screen: Screen | None) -> list
         " ORDER BY id DESC LIMIT 1",
         key,
     )[0]
-    refill = f"refill {newest['refill_id']} " if newest["refill_id"] else ""
+    refill = f"refill {safe_text(newest['refill_id'], 40)} " if newest["refill_id"] else ""
     return [
-        f"refills: {asked} requested, the newest {refill}{newest['status']} (requested"
+        f"refills: {asked} requested, the newest {refill}{safe_text(newest['status'], 80)}"
+        f" (requested"
         f" {moment(newest['requested_at'], screen)}): smm-tracker refills --order"
         f" {order['order_id']}"
     ]
@@ -74,7 +77,7 @@ def _automation(store: Store, order: dict[str, Any], screen: Screen | None) -> l
             lines.append(f"dry run: the automation would {what} it ({at})")
         elif action["action"] == "reorder":
             new = f" as #{action['new_order_id']}" if action["new_order_id"] else ""
-            error = f": {action['error']}" if action["error"] else ""
+            error = f": {safe_text(action['error'], 200)}" if action["error"] else ""
             lines.append(
                 f"re-order by the automation{new}, {action['quantity']} more:"
                 f" {action['status']}{error} ({at})"
@@ -93,6 +96,7 @@ def _automation(store: Store, order: dict[str, Any], screen: Screen | None) -> l
         what = "re-ordered" if skip["action"] == "reorder" else f"{skip['action']}ed"
         lines.append(
             f"not {what} by the automation: {skip['reason']} (last judged"
-            f" {moment(skip['last_at'], screen)}, {skip['times']} times; smm-tracker automation)"
+            f" {moment(skip['last_at'], screen)}, {counted(skip['times'], 'time')};"
+            " smm-tracker automation)"
         )
     return lines
