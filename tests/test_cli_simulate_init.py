@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -356,3 +357,30 @@ def test_the_written_config_s_comments_start_in_one_column():
     text = config_text("http://127.0.0.1:8484/api/v2")
     columns = {line.index(" # ") for line in text.splitlines() if " # " in line}
     assert len(columns) == 1, text
+
+
+def test_simulate_serves_another_currency_and_the_tracker_keeps_it(tmp_path):
+    # A reseller paying in EUR practises on a panel that answers in EUR:
+    # balance and charges say it, report never adds it to USD.
+    sim = Simulator(tmp_path, "--speed", "0.2", "--config-out", "tracker.toml", "--currency", "eur")
+    try:
+        text = "\n".join(sim.until("serving until Ctrl-C"))
+        key = re.search(r"^key: (\S+)$", text, re.M).group(1)
+        env = {**sim.env, "SMM_SIM_KEY": key}
+        added = _cli(
+            tmp_path, env, "add", "--service", "1", "--link", "https://x/y", "--quantity", "100"
+        )
+        assert added.returncode == 0, added.stderr
+        assert _cli(tmp_path, env, "run", "--once").returncode == 0
+        balance = json.loads(_cli(tmp_path, env, "balance", "--json").stdout)
+        orders = json.loads(_cli(tmp_path, env, "orders", "--json").stdout)
+    finally:
+        sim.stop()
+    assert [row["currency"] for row in balance["panels"]] == ["EUR"]
+    assert [row["currency"] for row in orders] == ["EUR"]
+
+
+@pytest.mark.parametrize("bad", ["EURO", "E1R", "", "€UR"])
+def test_simulate_refuses_a_currency_that_is_no_code(bad):
+    result = CliRunner().invoke(main, ["simulate", "--port", "0", "--currency", bad])
+    assert result.exit_code == 2 and "--currency must be three letters" in result.output

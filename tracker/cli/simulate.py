@@ -113,6 +113,13 @@ _REUSE = f" (leave --config-out out to serve it again, with the same --key or ${
     "rate_limit=N (requests a minute, said in X-RateLimit-* headers; a 429 past it), "
     "late_refund=SECONDS (a Partial or Canceled order charged in whole that long after it ended).",
 )
+@click.option(
+    "--currency",
+    default="USD",
+    show_default=True,
+    metavar="CODE",
+    help="The currency its balance and charges are in (three letters: EUR, RUB...).",
+)
 @pass_ctx
 @handle_errors
 def simulate(
@@ -122,6 +129,7 @@ def simulate(
     speed: float,
     config_out: Path | None,
     quirks: tuple[str, ...],
+    currency: str,
 ) -> None:
     """Run the built-in simulated panel on 127.0.0.1 until Ctrl-C, to practise on."""
     from tracker.sim.panel import HANDLERS
@@ -138,6 +146,8 @@ def simulate(
             f"--quirk: missing_actions: no action {shown} (known: {', '.join(HANDLERS)})",
             EXIT_USAGE,
         )
+    if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+        fail("--currency must be three letters (USD, EUR, RUB...)", EXIT_USAGE)
     if key is not None and (not key.strip() or any(c.isspace() for c in key)):
         fail("--key must be non-empty and without spaces", EXIT_USAGE)
     random_key = not key
@@ -161,6 +171,7 @@ def simulate(
             speed=speed,
             seed=first,
             balance="1000",
+            currency=currency.upper(),
             first_order_id=first,
             script=script,
         )
