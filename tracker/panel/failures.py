@@ -132,6 +132,8 @@ def describe_send_failure(
         return f"no free connection to {where} within {connect:g}s"
     if proxies.no_tunnel(exc, url, proxy):  # nothing sent: said so (add: no order placed)
         return f"{proxy} opened no tunnel to {where} within {timeout:g}s (no answer to CONNECT)"
+    if isinstance(exc, httpx.WriteTimeout):  # a large body taken too slowly, or not at all
+        return f"the request to {where} was not all sent within {timeout:g}s (taken too slowly)"
     if isinstance(exc, httpx.TimeoutException):
         return f"no answer from {where} within {timeout:g}s"
     proxied = proxies.unconnected(exc, proxy) if proxy is not None else None

@@ -33,6 +33,8 @@ _local = threading.local()
 # (an answer in whole in the socket's buffer is kept), then the read is cut.
 STOP_SLICE = 0.25
 STOP_GRACE = 0.5
+# A write goes in pieces this large, each bounded by the time left (see _Stream.write).
+WRITE_PIECE = 16 * 1024
 _LEAST = 0.001  # a socket timeout of 0 would not wait at all: a failure, not a timeout
 
 
@@ -135,8 +137,14 @@ class _Stream(httpcore.NetworkStream):
                 return self._stream.read(max_bytes, wait)
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        """Write ``buffer`` by the deadline: in pieces of :data:`WRITE_PIECE`,
+        the time left looked at before each (httpcore gives each send of a
+        write the whole timeout again: a panel taking a large body slowly held
+        an ``add`` many times its timeout)."""
         self._written = True
-        self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
+        for start in range(0, len(buffer), WRITE_PIECE):
+            piece = buffer[start : start + WRITE_PIECE]
+            self._stream.write(piece, _left(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._stream.close()
