@@ -111,8 +111,13 @@ def _unknown(raw: str) -> str:
     return text if len(text) <= MAX_STATUS else text[: MAX_STATUS - 1] + "…"
 
 
+# Characters that show nothing (zero-width space and joiners, a byte order
+# mark, a soft hyphen, direction marks): "Completed\u200b" is Completed.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+
+
 def _key(raw: str) -> str:
-    return _SPACES.sub(" ", raw.strip()).lower()
+    return _SPACES.sub(" ", _INVISIBLE.sub("", raw).strip()).lower()
 
 
 # A known order status word anywhere in a text ("Canceled: invalid link",
