@@ -30,7 +30,7 @@ import httpx
 
 from tracker.panel import tls
 from tracker.panel.inflate import ACCEPT_ENCODING, Inflater
-from tracker.panel.sockets import bind, deadline_at
+from tracker.panel.sockets import bind, deadline_at, spent_if_more
 from tracker.panel.unserved import unreadable_location_dropped
 
 KB = 1024
@@ -153,6 +153,7 @@ def exchange(
         if size + len(tail) > limit:
             raise AnswerTooLarge(limit, response.status_code)
         chunks.append(tail)
+        spent_if_more(response)  # before the connection goes back to the pool
     # As sent: decoded, a header in UTF-8 or Latin-1 would not encode again.
     headers = [(k, v) for k, v in response.headers.raw if k.lower() not in _DROPPED_HEADERS]
     return httpx.Response(

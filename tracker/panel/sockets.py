@@ -102,6 +102,7 @@ class _Stream(httpcore.NetworkStream):
 
     def __init__(self, stream: httpcore.NetworkStream, *, plain: bool = True):
         self._stream, self._plain = stream, plain  # plain: no TLS on it (yet)
+        self.spent = False  # bytes came after an answer: never reused (see spent_if_more)
         self._written = False  # a proxy's CONNECT (or SOCKS greeting): a tunnel asked for
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -163,7 +164,25 @@ class _Stream(httpcore.NetworkStream):
             raise Tunnelled(str(exc)) from exc
 
     def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable" and self.spent:  # httpcore's pool then closes it
+            return True
         return self._stream.get_extra_info(info)
+
+
+def spent_if_more(response: httpx.Response) -> None:
+    """Given an answer read whole, its connection still open: when the server
+    sent bytes after it (another answer, a stray newline), mark the
+    connection never to be used again. Kept, they were read as the answer
+    to the next request on it: an answer sent before that request was made
+    ("Completed" for an order in progress). httpcore's pool closes a
+    connection it sees readable while idle; bytes already read into h11's
+    buffer it does not see. Its private attributes: none found, nothing done."""
+    stream = getattr(getattr(response.stream, "_stream", None), "_httpcore_stream", None)
+    connection = getattr(getattr(stream, "_stream", None), "_connection", None)
+    state, network = (getattr(connection, name, None) for name in ("_h11_state", "_network_stream"))
+    more, _closed = getattr(state, "trailing_data", (b"", False))
+    if more and isinstance(network, _Stream):
+        network.spent = True
 
 
 class _Backend(httpcore.NetworkBackend):
