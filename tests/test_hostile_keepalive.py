@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+from raw_server import accepting, bodies
 
 from tracker.config.model import PanelConfig, Secret
 from tracker.panel.client import PanelClient
@@ -29,24 +29,8 @@ ORDER = NewOrder(service=1, link="https://x.test/p", quantity=100)
 def _answers(conn: socket.socket, answer: Callable[[bytes], bytes], opened: list[int]) -> None:
     """Answer each request on ``conn`` (kept open), its body then TRAILING."""
     opened.append(1)
-    buffer = b""
     with conn:
-        while True:
-            while b"\r\n\r\n" not in buffer:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                buffer += data
-            head, _, buffer = buffer.partition(b"\r\n\r\n")
-            lines = head.decode("latin-1").split("\r\n")
-            length = next(
-                int(v)
-                for k, _, v in (line.partition(":") for line in lines[1:])
-                if k.lower() == "content-length"
-            )
-            while len(buffer) < length:
-                buffer += conn.recv(65536)
-            body, buffer = buffer[:length], buffer[length:]
+        for body in bodies(conn):
             reply = answer(body)
             said = f"HTTP/1.1 200 OK\r\nContent-Length: {len(reply)}\r\n\r\n".encode()
             conn.sendall(said + reply + TRAILING)
@@ -65,15 +49,7 @@ def panel() -> Iterator[tuple[PanelClient, list[int]]]:
             return json.dumps({"order": 23501}).encode()
         return json.dumps({"balance": "5.00", "currency": "USD"}).encode()
 
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            threading.Thread(target=_answers, args=(conn, answer, opened), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
+    accepting(server, lambda conn: _answers(conn, answer, opened))
     port = server.getsockname()[1]
     config = PanelConfig(
         name="p", url=f"http://127.0.0.1:{port}/api/v2", key=Secret(KEY), timeout=5, retries=0

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+from raw_server import accepting, bodies
 
 from tracker.config.model import PanelConfig, Secret
 from tracker.panel.client import PanelClient
@@ -34,19 +34,8 @@ def _answer(value: object) -> bytes:
 def _serve(conn: socket.socket, after_balance: bytes) -> None:
     """Answer each request on ``conn``, kept open; the balance's answer with
     ``after_balance`` right behind it."""
-    buffer = b""
     with conn:
-        while True:
-            while b"\r\n\r\n" not in buffer:
-                data = conn.recv(65536)
-                if not data:
-                    return
-                buffer += data
-            head, _, buffer = buffer.partition(b"\r\n\r\n")
-            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-            while len(buffer) < length:
-                buffer += conn.recv(65536)
-            body, buffer = buffer[:length], buffer[length:]
+        for body in bodies(conn):
             if b"action=balance" in body:
                 conn.sendall(_answer(BALANCE) + after_balance)
             else:
@@ -60,15 +49,7 @@ def panel() -> Iterator[Callable[[bytes], PanelClient]]:
     made: list[PanelClient] = []
 
     def make(after_balance: bytes) -> PanelClient:
-        def serve() -> None:
-            while True:
-                try:
-                    conn, _ = server.accept()
-                except OSError:
-                    return
-                threading.Thread(target=_serve, args=(conn, after_balance), daemon=True).start()
-
-        threading.Thread(target=serve, daemon=True).start()
+        accepting(server, lambda conn: _serve(conn, after_balance))
         url = f"http://127.0.0.1:{server.getsockname()[1]}/api/v2"
         config = PanelConfig(name="p", url=url, key=Secret(KEY), timeout=5, retries=0)
         made.append(PanelClient(config, sleep=lambda _seconds: None))

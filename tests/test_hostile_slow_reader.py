@@ -13,11 +13,11 @@ import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
+from raw_server import accepting
 
 KEY = "hostile-key-SlowReader5521"
 
@@ -56,15 +56,7 @@ def slow_reader() -> Iterator[str]:
             while conn.recv(4096):
                 time.sleep(0.2)
 
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            threading.Thread(target=take, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=serve, daemon=True).start()
+    accepting(server, take)
     yield f"http://127.0.0.1:{server.getsockname()[1]}/api/v2"
     server.close()
 
