@@ -77,6 +77,8 @@ NOT_READ = [
     "Partial: failed at provider, retrying",
     "Canceled: partially refunded",
     "Pending - cancellation requested",
+    "Completed: <b>pending</b>",  # the other status in an HTML tag: read as Completed before
+    'Completed - <span class="x">in progress</span>',
 ]
 # Words saying the order does not exist: its error, before any reading.
 NOT_FOUND = ["Order not found", "Error: order not found", "Incorrect order ID"]

@@ -167,7 +167,7 @@ _AFTER_SEPARATOR = re.compile(
 )
 _IN_BRACKETS = re.compile(rf"\s*({_SPELLING})\s*\(([^()]*)\)\s*", re.IGNORECASE | re.DOTALL)
 _NO_REASON = " \t\r\n:;,.-\u2013\u2014"  # what a reason must hold more than
-_LEADING_MARKS = re.compile(r"^[\W_]+")
+_LEADING_MARKS = re.compile(r"^(?:<[^<>]*>|[\W_])+")  # HTML tags too: "<b>pending"
 # What a reason may not begin with: the words of another status in any form,
 # inflected ("partially", "cancellation"), negated ("incomplete", "not
 # completed") or Error/Fail/Failed ("Completed: failed", "Partial: error,
