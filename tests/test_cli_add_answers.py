@@ -68,6 +68,10 @@ def _line(result) -> str:
         (json_reply({"status": "success", "id": 555}), '{"status": "success", "id": 555}'),
         (json_reply({"error": ""}), '{"error": ""}'),
         (json_reply({"order": "Заказ"}), '{"order": "Заказ"}'),  # as written, not \\u escapes
+        # Characters that show nothing, escaped: before, "23501" seemed a usable ID.
+        (json_reply({"order": "23501\u200b"}), '{"order": "23501\\u200b"}'),
+        (json_reply({"order": "\ufeff23501"}), '{"order": "\\ufeff23501"}'),
+        (json_reply({"order": "23501\u00a0"}), '{"order": "23501\\u00a0"}'),
         (json_reply([]), "[]"),
         (json_reply("ok"), '"ok"'),
         (json_reply({"status": "queued"}, status=202), '{"status": "queued"}'),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from tracker.panel.values import INVISIBLE
+
 PENDING = "Pending"
 PROCESSING = "Processing"
 IN_PROGRESS = "In progress"
@@ -113,7 +115,7 @@ def _unknown(raw: str) -> str:
 
 # Characters that show nothing (zero-width space and joiners, a byte order
 # mark, a soft hyphen, direction marks): "Completed\u200b" is Completed.
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+_INVISIBLE = re.compile(INVISIBLE)
 
 
 def _key(raw: str) -> str:

@@ -69,7 +69,15 @@ def as_json(data: Any, limit: int = 120) -> str:
         text = json.dumps(data, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
         return shown(data, limit)
-    return short(text, limit)
+    # A character that shows nothing or as a space (a zero-width or no-break
+    # space) written as JSON escapes it: "23501\u00a0" is said so, not "23501 ".
+    return short(_UNSHOWN.sub(lambda found: f"\\u{ord(found[0]):04x}", text), limit)
+
+
+# Characters that show nothing: a soft hyphen, zero-width spaces and joiners,
+# direction marks, a byte order mark (a regular expression's class).
+INVISIBLE = "[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]"
+_UNSHOWN = re.compile(rf"[^\S ]|{INVISIBLE}")
 
 
 def to_decimal(value: Any) -> Decimal | None:
