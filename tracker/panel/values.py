@@ -9,6 +9,8 @@ import re
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
+from tracker.redact.layout import INVISIBLE as FORMAT_CHARACTERS
+
 _MAX_TEXT = 300
 SHOWN = 60  # the user's text said back in a message is cut to this many characters
 _NO = frozenset({"0", "false", "no"})
@@ -74,9 +76,10 @@ def as_json(data: Any, limit: int = 120) -> str:
     return short(_UNSHOWN.sub(lambda found: f"\\u{ord(found[0]):04x}", text), limit)
 
 
-# Characters that show nothing: a soft hyphen, zero-width spaces and joiners,
-# direction marks, a byte order mark (a regular expression's class).
-INVISIBLE = "[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]"
+# Characters that show nothing (a regular expression's class): Unicode's
+# format characters, as the redactor and the terminal's escaping know them
+# (a soft hyphen, zero-width spaces and joiners, direction marks, a BOM...).
+INVISIBLE = f"[{FORMAT_CHARACTERS}]"
 _UNSHOWN = re.compile(rf"[^\S ]|{INVISIBLE}")
 
 
