@@ -31,10 +31,9 @@ from tracker.rules.balance import (
     in_currency,
     recover_level,
     runway_value,
-    same_currency,
 )
 from tracker.rules.capabilities import BALANCE, no_balance
-from tracker.rules.money import money
+from tracker.rules.money import money, same_currency
 from tracker.rules.not_answering import key_fix
 from tracker.store.alerts import balance_history, latest_balance, open_episodes
 from tracker.store.capabilities import learned_where, unsupported_here

@@ -36,12 +36,12 @@ from tracker.rules.balance import (
     BALANCE_LOW,
     judge_balance,
     runway_value,
-    same_currency,
 )
 from tracker.rules.capabilities import BALANCE, balance_due_again, refused_once, silent_witness
 from tracker.rules.clocksteps import Gap
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.failing_jobs import BALANCE_FAILED
+from tracker.rules.money import same_currency
 from tracker.store.alerts import latest_balance, record_balance
 from tracker.store.capabilities import holds, learn, unsupported_actions
 from tracker.store.orders import Store

@@ -30,6 +30,7 @@ import structlog
 from tracker.clock import Clock
 from tracker.jobs.batch_answer import Answer
 from tracker.jobs.few_lines import FewLines
+from tracker.rules.money import money_or_none
 from tracker.store.late_checks import LateStored, due_late_ids, store_late
 from tracker.store.orders import Store
 
@@ -51,6 +52,32 @@ _LISTED = 20  # order IDs named in a late_check_failed line
 # and moved between ended statuses (late_status_changed, at info:
 # late_status_changed_many). A panel re-opening 1,000 orders at once made
 # 1,000 warning lines; refunding 20 at once, 20 info lines.
+
+
+# An ended order's charge the panel now gives in another currency than it was
+# charged in: the stored charge and currency kept, said at warning (the first
+# few of a poll by name: order_currency_changed_many).
+ORDER_CURRENCY_CHANGED = "order_currency_changed"
+
+
+def kept_lines(panel: str) -> FewLines:
+    """A poll's lines of the ended orders whose charge was kept."""
+    return FewLines(log.warning, log.debug, ORDER_CURRENCY_CHANGED, panel, "kept")
+
+
+def tell_kept(lines: FewLines, order: dict[str, Any], **fields: Any) -> None:
+    """Log one ended order whose charge was kept in its currency (``order``:
+    order_id, charge, currency, said_charge, said_currency): the amounts as
+    a person reads them."""
+    lines.tell(
+        order["order_id"],
+        charge=money_or_none(order["charge"]),
+        currency=order["currency"],
+        said_charge=money_or_none(order["said_charge"]),
+        said_currency=order["said_currency"],
+        kept=True,
+        **fields,
+    )
 
 
 class LateChecks:
@@ -87,6 +114,9 @@ class LateChecks:
             log.info, log.debug, "order_charge_changed", panel, "changed"
         )
         self.moved = FewLines(log.info, log.debug, "late_status_changed", panel, "changed")
+        # An ended order's charge given in another currency: kept, said once
+        # (its last late check: tracker.store.late_checks.LateStored.kept).
+        self.kept = kept_lines(panel)
 
     def batches(self, size: int) -> Iterator[list[int]]:
         """Yield the due late checks' IDs ``size`` at a time (read when the
@@ -130,6 +160,8 @@ class LateChecks:
                 before=change["before"],
                 after=change["after"],
             )
+        for order in stored.kept:
+            tell_kept(self.kept, order, late=True)
         reopened = set(stored.reopened)
         for t in stored.transitions:
             lines = self.reopened if t["order_id"] in reopened else self.moved
@@ -150,7 +182,7 @@ class LateChecks:
     def finish(self) -> None:
         """Once the poll ends: the lines past the first few, counted in one
         line each (the charges changed: by the poll, when it shares them)."""
-        for lines in (self.raised, self.reopened, self.moved):
+        for lines in (self.raised, self.reopened, self.moved, self.kept):
             lines.finish()
         if self._own:
             self.charged.finish()

@@ -25,7 +25,7 @@ from tracker.clock import Clock
 from tracker.jobs.asking import ask_batch
 from tracker.jobs.batch_answer import Answer
 from tracker.jobs.few_lines import FewLines
-from tracker.jobs.late_checks import LATE_CALL, LateChecks
+from tracker.jobs.late_checks import LATE_CALL, LateChecks, kept_lines, tell_kept
 from tracker.jobs.poll_result import PollResult, count_failure, failed, late_done
 from tracker.panel.client import PanelClient
 from tracker.rules.counts import counted
@@ -111,6 +111,8 @@ def poll_panel(
     # A poll's re-priced orders, open and ended alike: the first few by name.
     charged = FewLines(log.info, log.debug, "order_charge_changed", panel.name, "changed")
     late = LateChecks(store, panel.name, delays, clock, charged) if delays else None
+    # Ended orders whose charge came in another currency, kept: told as the late checks tell them.
+    kept = late.kept if late is not None else kept_lines(panel.name)
     # Open orders first; the late checks' IDs are read (a generator) once those are all out.
     later = late.batches(panel.max_batch) if late is not None else iter(())
     source: Iterator[tuple[list[int], bool]] | None = chain(
@@ -176,7 +178,10 @@ def poll_panel(
                     quantity=order["quantity"],
                 )
             for order in repriced:  # counted at its latest value; the change said once
-                charged.tell(order["order_id"], before=order["before"], after=order["after"])
+                if order.get("kept"):  # an ended order's charge in another currency: kept
+                    tell_kept(kept, order, late=False)
+                else:
+                    charged.tell(order["order_id"], before=order["before"], after=order["after"])
             for ids, answer, asked in settled:
                 result.calls += answer.calls
                 result.checked += len(asked)
@@ -233,6 +238,8 @@ def poll_panel(
             # told: a give-up is never silent. Only a process killed meanwhile
             # loses the alert; `doctor` still counts them.
             charged.finish()  # a log line: raises nothing
+            if late is None:
+                kept.finish()
             if given_up and on_lost is not None:
                 on_lost(given_up)
             if late is not None:

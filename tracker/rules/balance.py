@@ -16,6 +16,7 @@ from typing import Any
 
 from tracker.rules.alerts import rough_duration
 from tracker.rules.episodes import Episode
+from tracker.rules.money import same_currency
 
 BALANCE_LOW = "balance_low"
 BALANCE_LOW_REMINDER = "balance_low_reminder"
@@ -23,11 +24,6 @@ BALANCE_RECOVERED = "balance_recovered"
 
 RUNWAY_WINDOW = 24 * 3600.0  # a day of history covers the daily ordering rhythm
 MIN_SPAN = 3600.0  # less history than this gives a rate too noisy to show
-
-
-def same_currency(a: str | None, b: str | None) -> bool:
-    """Return True when two currency labels name one currency ("usd", " USD")."""
-    return (a or "").strip().upper() == (b or "").strip().upper()
 
 
 def in_currency(rows: Sequence[dict[str, Any]], currency: str | None) -> list[dict[str, Any]]:

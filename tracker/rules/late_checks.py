@@ -4,9 +4,10 @@ some panel scripts make later than they set the status. Pure: when the next
 check is due, what an answer may change, the ``order_refunded`` and
 ``order_charge_raised`` alerts.
 
-An answer may change the charge (and its currency), and the status between
-ended ones (Partial to Refunded or Canceled); a status that is open again
-(the panel re-opened the order) makes it polled again as an open order.
+An answer may change the charge (not its currency: a charge given in another
+currency than stored is not read, the stored one kept), and the status
+between ended ones (Partial to Refunded or Canceled); a status that is open
+again (the panel re-opened the order) makes it polled again as an open order.
 Nothing else is read from it, and no failure of a late check is the order's:
 it counts as that check made, nothing stored changes.
 """
@@ -24,7 +25,7 @@ from tracker.panel.statuses import CANCELED, PARTIAL, REFUNDED, is_terminal
 from tracker.rules.counts import counted
 from tracker.rules.delivery import plausible_remains, total_quantity
 from tracker.rules.episodes import Alert, listed, more_in_data
-from tracker.rules.money import money
+from tracker.rules.money import money, same_currency
 
 if TYPE_CHECKING:  # a type only
     from tracker.panel.models import OrderStatus
@@ -37,6 +38,28 @@ ORDER_REFUNDED = "order_refunded"
 # money taken for an order the panel had finished with.
 ORDER_CHARGE_RAISED = "order_charge_raised"
 _SHOWN = 5
+
+
+def charged_elsewhere(status: str | None, currency: str | None, said: str | None) -> bool:
+    """Given an order's stored status and currency and the currency a panel's
+    answer gives its charge in, return True when the order has ended and the
+    answer names another currency: an order's charge keeps the currency it was
+    charged in, so the stored charge and currency are kept and the answer's
+    are not read (0.90 USD is no 45.50 RUB: a panel switching currency moved
+    the order's spend from one currency to the other, silently)."""
+    if said is None or currency is None or same_currency(said, currency):
+        return False
+    return is_terminal(status)
+
+
+def kept_charge(order_id: int, charge: Any, currency: str | None, report: OrderStatus) -> dict:
+    """What is said of an ended order whose stored ``charge`` and ``currency``
+    were kept over the ``report`` giving it in another currency."""
+    said = None if report.charge is None else float(report.charge)
+    return {"order_id": order_id, "charge": charge, "currency": currency, "kept": True} | {
+        "said_charge": said,
+        "said_currency": report.currency,
+    }
 
 
 def ended_before(now: datetime, delay: float) -> str:
@@ -75,8 +98,10 @@ class LateChange:
     """What one late check's answer changes: the columns to write, the
     transition to record, the charge change to log (``repriced``: order_id,
     before, after, raised: up, same currency, still ended), the refund to alert,
-    whether the order is open again, and the raised charge to alert (as a
-    refund: order_id, status, charge_before, charge, currency)."""
+    whether the order is open again, the raised charge to alert (as a
+    refund: order_id, status, charge_before, charge, currency), and the
+    charge kept because the answer gave it in another currency (``kept``:
+    order_id, charge, currency, said_charge, said_currency)."""
 
     changes: dict[str, Any]
     transition: dict[str, Any] | None = None
@@ -84,6 +109,7 @@ class LateChange:
     refund: dict[str, Any] | None = None
     reopened: bool = False
     raised: dict[str, Any] | None = None
+    kept: dict[str, Any] | None = None
 
 
 def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateChange:
@@ -94,7 +120,11 @@ def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateCha
     changes: dict[str, Any] = {"last_checked_at": stamp, "updated_at": stamp}
     before, after = row.get("charge"), None if report.charge is None else float(report.charge)
     currency = report.currency if report.currency is not None else row.get("currency")
-    if report.currency is not None and report.currency != row.get("currency"):
+    kept = None
+    if charged_elsewhere(row.get("status"), row.get("currency"), report.currency):
+        kept = kept_charge(row["order_id"], before, row.get("currency"), report)
+        after, currency = None, row.get("currency")  # the stored charge kept, in its currency
+    elif report.currency is not None and report.currency != row.get("currency"):
         changes["currency"] = report.currency
     repriced = refund = raised = transition = None
     if after is not None and after != before:
@@ -137,7 +167,7 @@ def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateCha
             "checked_before": row.get("last_checked_at") or row.get("created_at"),
         }
     reopened = reopened and transition is not None
-    return LateChange(changes, transition, repriced, refund, reopened, raised)
+    return LateChange(changes, transition, repriced, refund, reopened, raised, kept)
 
 
 def _figure(remains: int, row: dict[str, Any]) -> bool:

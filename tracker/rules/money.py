@@ -35,3 +35,8 @@ def currency_shown(currency: str) -> str:
 def money_or_none(amount: Any) -> str | None:
     """:func:`money` for a stored charge or balance that may be NULL (None)."""
     return None if amount is None else money(amount)
+
+
+def same_currency(a: str | None, b: str | None) -> bool:
+    """Return True when two currency labels name one currency ("usd", " USD")."""
+    return (a or "").strip().upper() == (b or "").strip().upper()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso, iso_shared, parse_iso
 from tracker.panel.statuses import is_terminal
+from tracker.rules.late_checks import charged_elsewhere
 
 if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
     from tracker.panel.models import OrderStatus
@@ -125,13 +126,15 @@ def apply_report(
         polling=0 if is_terminal(status) else 1,
         next_check_at=next_stamp(base, last_change, cadence),
     )
+    # An ended order's charge given in another currency: the stored one kept.
+    kept = charged_elsewhere(row.get("status"), row.get("currency"), report.currency)
     for field in ("remains", "start_count", "currency"):
         value = getattr(report, field)
-        if value is not None:
+        if value is not None and not (kept and field == "currency"):
             changes[field] = value
     if report.remains is None and is_terminal(status) and status != row.get("status"):
         changes["remains"] = None  # see the note above STATUS_WRITES
-    if report.charge is not None:
+    if report.charge is not None and not kept:
         changes["charge"] = _num(report.charge)
     if is_terminal(status) and not row.get("completed_at"):
         changes["completed_at"] = stamp
@@ -248,13 +251,16 @@ def status_update(
     terminal = is_terminal(status)
     polling = 0 if terminal else 1
     charge = None if report.charge is None else float(report.charge)
+    currency = report.currency
+    if charged_elsewhere(old_status, old_currency, currency):  # see apply_report
+        charge = currency = None
     if remains is None and not (terminal and status != old_status):
         remains = old_remains  # kept (see the note above STATUS_WRITES)
     values = (
         report.raw_status,
         remains,
         report.start_count,
-        report.currency,
+        currency,
         charge,
         stamp if terminal else None,
         last_change,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso
 from tracker.rules.delivery import plausible_remains, total_quantity
-from tracker.rules.late_checks import LATE_STATUSES
+from tracker.rules.late_checks import LATE_STATUSES, kept_charge
 from tracker.rules.transitions import (
     KEEP_IF_NONE,
     STATUS_READS,
@@ -61,7 +61,8 @@ def write_answer(
     ends has none), and added at each answer saying it; else stored as sent,
     and added once, until its remains is one again. Each
     order whose charge the panel changed (a re-price, a refund) goes to
-    ``repriced`` with the charge before and after."""
+    ``repriced`` with the charge before and after; an ended one whose charge
+    it gave in another currency, kept, with ``kept``."""
     stamp, base = iso(now), polled_at or now
     recorded: list[dict[str, Any]] = []
     # The raw cursor, not sqlite-utils: this runs once per 100 orders.
@@ -83,6 +84,8 @@ def write_answer(
             panel, row[1:_READ_END], report, stamp, base, cadence
         )
         before, after = row[_CHARGE], values[_CHARGE_WRITTEN]  # as status_update read it
+        if repriced is not None and report.currency is not None and values[_CURRENCY] is None:
+            repriced.append(kept_charge(order_id, before, row[_CURRENCY_READ], report))  # kept
         if after is not None and before is not None and after != before and repriced is not None:
             repriced.append({"order_id": order_id, "before": before, "after": after})
         if whole and values[-1] == row[_POLLING]:  # a new status (see _TURNED_OWN)
@@ -238,6 +241,7 @@ _REMAINS = 1 + STATUS_READS.index("remains")
 _POLLING = 1 + STATUS_READS.index("polling")
 _CHARGE = 1 + STATUS_READS.index("charge")
 _CHARGE_WRITTEN = STATUS_WRITES.index("charge")  # float already: not converted twice
+_CURRENCY, _CURRENCY_READ = STATUS_WRITES.index("currency"), 1 + STATUS_READS.index("currency")
 
 
 def _as_figure(

@@ -103,7 +103,9 @@ class LateStored:
     """What :func:`store_late` stored: transitions, charge changes
     (order_id, before, after), refunds (for ``order_refunded``), orders open
     again, the orders whose check failed: (order_id, why, whether it was
-    their last), and those charged more (for ``order_charge_raised``)."""
+    their last), those charged more (for ``order_charge_raised``), and those
+    whose charge was kept, the answer giving it in another currency (their
+    last check: every later answer would give it so)."""
 
     transitions: list[dict[str, Any]] = field(default_factory=list)
     repriced: list[dict[str, Any]] = field(default_factory=list)
@@ -111,6 +113,7 @@ class LateStored:
     reopened: list[int] = field(default_factory=list)
     failed: list[tuple[int, str, bool]] = field(default_factory=list)
     raised: list[dict[str, Any]] = field(default_factory=list)
+    kept: list[dict[str, Any]] = field(default_factory=list)
 
 
 def store_late(
@@ -164,7 +167,7 @@ def store_late(
             if change is not None:
                 updates[tuple(change.changes)].append([*change.changes.values(), panel, order_id])
                 _collect(out, change, panel)
-                last = last or change.reopened
+                last = last or change.reopened or change.kept is not None
             else:
                 out.failed.append((order_id, why, last))
             if last:
@@ -212,6 +215,8 @@ def _collect(out: LateStored, change: Any, panel: str) -> None:
         out.raised.append({"panel": panel, **change.raised})
     if change.reopened:
         out.reopened.append(change.transition["order_id"])
+    if change.kept is not None:
+        out.kept.append(change.kept)
 
 
 def _delete(conn: sqlite3.Connection, panel: str, order_ids: list[int]) -> None:

@@ -1,0 +1,99 @@
+"""An ended order's charge keeps the currency it was charged in (money63).
+
+A panel switching currency after an order ended answered its late check (or
+a poll of it, resumed) with the charge in the new currency: the order's
+charge was relabelled, its spend moved from one currency to the other in
+`report`, nothing logged. Now the stored charge and currency are kept, and
+said once, at warning.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from refill_world import H, World
+from structlog.testing import capture_logs
+from test_late_checks_hostile import RemainsPanel
+from test_late_refunds import after, alerts, ended, stored
+
+
+def _spends(w: World) -> list[dict]:
+    """What `report --json` says each service spent, per currency."""
+    result = w.cli("report", "--json", "--since", "3650d")
+    assert result.exit_code == 0, result.output
+    return [f for s in json.loads(result.output)["services"] for f in s["spend_by_currency"]]
+
+
+def _told(logs: list[dict]) -> list[dict]:
+    return [e for e in logs if e["event"] == "order_currency_changed"]
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_late_check_in_another_currency_keeps_the_charge_in_its_own(world):
+    w = world(panel_class=RemainsPanel)
+    order_id = ended(w, "Partial", "0.90")
+    assert _spends(w) == [{"currency": "USD", "spend": 0.9}]
+    w.panel.charges[order_id] = "45.50"  # the panel moved to roubles
+    w.panel.currencies = {order_id: "RUB"}
+    with capture_logs() as logs:
+        after(w, H)
+    order = stored(w, order_id)
+    assert (order["charge"], order["currency"]) == (0.9, "USD")
+    assert _spends(w) == [{"currency": "USD", "spend": 0.9}]
+    [line] = _told(logs)
+    assert line["log_level"] == "warning"
+    assert (line["order"], line["charge"], line["currency"]) == (order_id, "0.90", "USD")
+    assert (line["said_charge"], line["said_currency"]) == ("45.50", "RUB")
+    assert alerts(w, "order_refunded") == alerts(w, "order_charge_raised") == []
+    with capture_logs() as later:  # said once: its later checks are not made
+        after(w, 6 * H)
+        after(w, 24 * H)
+    assert _told(later) == []
+    assert stored(w, order_id)["charge"] == 0.9
+
+
+def test_a_status_moved_in_another_currency_is_stored_its_charge_kept(world):
+    w = world(panel_class=RemainsPanel)
+    order_id = ended(w, "Partial", "0.90")
+    w.panel.statuses[order_id] = "Refunded"
+    w.panel.charges[order_id] = "0.00"
+    w.panel.currencies = {order_id: "EUR"}
+    after(w, H)
+    order = stored(w, order_id)
+    assert (order["status"], order["charge"], order["currency"]) == ("Refunded", 0.9, "USD")
+    assert [h["charge"] for h in w.store.history("sim", order_id)][-1] == 0.9
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_poll_of_an_ended_order_in_another_currency_keeps_its_charge(world):
+    # An ended order polled again (untracked, then tracked: resumed).
+    w = world(panel_class=RemainsPanel)
+    order_id = ended(w, "Canceled", "1.25")
+    with w.store.write() as db:
+        db.execute(
+            "UPDATE orders SET polling = 1, next_check_at = NULL WHERE order_id = ?", [order_id]
+        )
+    w.panel.charges[order_id] = "0.00"
+    w.panel.currencies = {order_id: "EUR"}
+    with capture_logs() as logs:
+        w.poll()
+    order = stored(w, order_id)
+    assert (order["charge"], order["currency"], order["polling"]) == (1.25, "USD", 0)
+    [line] = _told(logs)
+    assert (line["charge"], line["said_charge"], line["said_currency"]) == ("1.25", "0.00", "EUR")
+    assert _spends(w) == [{"currency": "USD", "spend": 1.25}]
+
+
+def test_a_currency_said_the_same_way_or_first_is_read(world):
+    # "usd" for USD is the same currency; a currency never said before is stored.
+    w = world(panel_class=RemainsPanel)
+    same, first = ended(w, "Canceled", "1.00"), ended(w, "Partial", "0.90")
+    with w.store.write() as db:
+        db.execute("UPDATE orders SET currency = NULL WHERE order_id = ?", [first])
+    w.panel.charges.update({same: "0.00", first: "0.40"})
+    w.panel.currencies = {same: "usd", first: "EUR"}
+    after(w, H)
+    assert (stored(w, same)["charge"], stored(w, same)["currency"]) == (0.0, "usd")
+    assert (stored(w, first)["charge"], stored(w, first)["currency"]) == (0.4, "EUR")
