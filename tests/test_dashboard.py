@@ -32,6 +32,7 @@ from scorecard_world import build
 
 from tracker.cli.dashboard import INSTALL, build_metadata
 from tracker.cli.main import main
+from tracker.rules.money import money
 from tracker.store.alerts import record_balance
 
 DB = "t"  # Datasette names the database after the file, t.db
@@ -182,8 +183,8 @@ def test_canned_spend_by_service_and_rejected_refills(served):
     rows = get(base, f"/{DB}/spend_by_service.json", _shape="array", days=30)
     card = direct(w, "SELECT service, spend FROM service_scorecard")
     assert [(r["service"], r["spend"]) for r in rows] == [
-        (c["service"], f"{c['spend']:.2f}") for c in card
-    ]  # one currency: highest first, as the scorecard; to the cent
+        (c["service"], money(c["spend"])) for c in card
+    ]  # one currency: highest first, as the scorecard; as `report` writes it (0.97367)
     rows = get(base, f"/{DB}/rejected_refills.json", _shape="array")
     rejected = set(known.refills_asked) - {known.refilled}
     assert {r["order_id"] for r in rows} == rejected
@@ -314,8 +315,8 @@ def test_overview_dashboard_figures(served, boards):
     charts = boards["overview"]["charts"]
     assert chart_rows(base, charts["open-orders"]) == [{"n": 2}]
     assert chart_rows(base, charts["stuck-orders"]) == [{"n": 1}]
-    spend = sum(p.charge for p in known.orders)
-    assert chart_rows(base, charts["spend-30d"]) == [{"spend": f"{spend:.2f} USD"}]
+    spend = sum(Decimal(str(p.charge)) for p in known.orders)  # as `report` adds them up
+    assert chart_rows(base, charts["spend-30d"]) == [{"spend": f"{money(spend)} USD"}]
     assert chart_rows(base, charts["completed-30d"]) == [{"n": 10.0}]
     balance = chart_rows(base, charts["balance"])
     assert [(r["balance"], r["low"]) for r in balance] == [

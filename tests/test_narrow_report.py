@@ -37,7 +37,7 @@ def test_narrow_the_figures_are_named_words_under_each_service():
         for figure in ("done 82%", "partial 10%", "canceled 7%", "refunded 2%", "p90 23h59m"):
             assert words.count(figure) == 2
         assert "median 5h20m" in words and "refills 123/120/118" in words
-        assert "spend 12345.68 USD" in words and "spend 1.50 USD, 4.00 EUR" in words
+        assert "spend 12345.675 USD" in words and "spend 1.50 USD, 4.00 EUR" in words
         assert "DONE" not in text  # no header over figures that are not a table
 
 

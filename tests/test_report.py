@@ -179,8 +179,9 @@ def test_a_completion_before_first_seen_is_shown_not_a_traceback(built, tmp_path
     assert "Traceback" not in shown
 
 
-def test_spend_is_rounded_to_the_cent_as_the_dashboard_rounds_it(built, tmp_path):
-    # 0.075 is 0.0749... as a float: '0.07' here and '0.08' on the dashboard.
+def test_spend_keeps_every_decimal_as_the_dashboard_and_orders_show_it(built, tmp_path):
+    # 0.075 is 0.0749... as a float: '0.07' here and '0.08' on the dashboard;
+    # then both '0.08' where `orders` shows 0.075 (money63): now '0.075' everywhere.
     shown = report_of_edited_copy(
         built,
         tmp_path,
@@ -191,7 +192,7 @@ def test_spend_is_rounded_to_the_cent_as_the_dashboard_rounds_it(built, tmp_path
             [SERVICE_LIKES],
         ),
     )
-    assert "0.08" in shown and "0.07" not in shown, shown
+    assert "0.075" in shown and "0.08" not in shown, shown
 
 
 def test_times_are_a_persons_figures_not_to_the_second(built, tmp_path):

@@ -67,7 +67,7 @@ def test_the_scorecard_fits_80_columns_with_every_name_whole_and_its_figures():
     )
     figures = lines[3].split()
     assert figures == ["82%", "10%", "7%", "2%", "5h20m", "23h59m", "123/120/118", "13%"] + [
-        "12345.68"
+        "12345.675"
     ]
     assert lines[4] == "main service 22: Instagram Likes (1 order)"
     assert "…" not in text
@@ -99,7 +99,7 @@ def test_piped_the_scorecard_is_unchanged_one_line_a_service_its_name_cut():
         *("REFUNDED", "MEDIAN", "P90", "REFILLS", "REFILLED", "SPEND"),
     ]
     assert row.startswith("main   1        " + LONG[:31] + "…  1234")
-    assert row.endswith("123/120/118  13%       12345.68 USD")
+    assert row.endswith("123/120/118  13%       12345.675 USD")
 
 
 THREE = [
@@ -117,7 +117,7 @@ def test_a_spend_in_several_currencies_gives_each_a_line_of_its_own():
     head = lines[0]
     assert head.split()[-1] == "SPEND" and "USD" not in head  # no one currency said above all
     at = head.index("SPEND")
-    assert [line[at:] for line in lines[2:5]] == ["12345.68 USD", "9876.50 EUR", "4.00 GBP"]
+    assert [line[at:] for line in lines[2:5]] == ["12345.675 USD", "9876.50 EUR", "4.00 GBP"]
     assert not lines[3][:at].strip() and not lines[4][:at].strip()
     assert lines[2].split()[:4] == ["82%", "10%", "7%", "2%"]
     assert lines[6][at:] == "1.50 USD"
@@ -125,7 +125,7 @@ def test_a_spend_in_several_currencies_gives_each_a_line_of_its_own():
 
 PIPED_REPORT = """\
 PANEL  SERVICE  NAME  ORDERS  OPEN  DONE  PARTIAL  CANCELED  REFUNDED  MEDIAN  P90     REFILLS      REFILLED  SPEND
-main   1        A     1234    12    82%   10%      7%        2%        5h20m   23h59m  123/120/118  13%       12345.68 USD, 9876.50 EUR, 4.00 GBP
+main   1        A     1234    12    82%   10%      7%        2%        5h20m   23h59m  123/120/118  13%       12345.675 USD, 9876.50 EUR, 4.00 GBP
 main   2        B     1234    12    82%   10%      7%        2%        5h20m   23h59m  123/120/118  13%       1.50 USD"""  # noqa: E501
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import shlex
 import socket
 import sys
@@ -63,12 +64,27 @@ def thresholds_sql(thresholds: dict[str, float]) -> str:
     return "VALUES " + ", ".join(sorted(rows))
 
 
+# An amount in the SQL of datasette.yml, ``{money:total(charge)}``, written as
+# `orders` and `report` write one: to the cent at least, every decimal up to
+# the fifth (the scorecard view's spend, rounded there), no trailing zero past
+# the cent (1.431, 21.00); it read to the cent alone (1.43), where `report` now
+# shows the exact sum.
+MONEY = re.compile(r"\{money:(.+?)\}")
+
+
+def money_sql(found: re.Match[str]) -> str:
+    """The SQL writing the amount a ``{money:...}`` holds (see MONEY)."""
+    text = f"printf('%.5f', {found.group(1)})"
+    return f"substr({text}, 1, max(length(rtrim({text}, '0')), instr({text}, '.') + 2))"
+
+
 def build_metadata(database: str, thresholds: dict[str, float]) -> dict[str, Any]:
     """Given the database's name in Datasette and the panels' thresholds, return
     the metadata to serve it with."""
     import yaml  # a dependency of Datasette
 
-    data = yaml.safe_load(files("tracker.data").joinpath("datasette.yml").read_text())
+    text = MONEY.sub(money_sql, files("tracker.data").joinpath("datasette.yml").read_text())
+    data = yaml.safe_load(text)
     data["databases"] = {database: data["databases"][TEMPLATE_NAME]}
     for board in data["plugins"]["datasette-dashboards"].values():
         for item in [*board.get("filters", {}).values(), *board["charts"].values()]:

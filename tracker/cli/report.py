@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from tracker.cli.screen import Screen, fitted, moment, stderr_screen, stdout_scr
 from tracker.cli.since import since_seconds, since_text
 from tracker.clock import iso, utcnow
 from tracker.rules.alerts import rough_duration
+from tracker.rules.money import money
 from tracker.store.orders import Store
 from tracker.store.reports import order_panels, scorecard
 
@@ -73,13 +74,11 @@ def _pct(share: float | None) -> str | None:
     return None if share is None else f"{int(share * 100 + 0.5)}%"
 
 
-def _cents(amount: float | None) -> str:
-    """Given a spend, return it to the cent, halves up as written (0.075 is
-    0.08, as the dashboard shows it; the float's binary value is 0.0749...)."""
-    if amount is None:
-        return "0.00"
-    number = Decimal(str(amount))  # infinite: a charge 0.1.0 stored as infinity
-    return str(number.quantize(Decimal("0.01"), ROUND_HALF_UP) if number.is_finite() else number)
+def _money(amount: Decimal | float | None) -> str:
+    """Given a spend (the exact sum of its charges), return it as ``orders``
+    shows a charge: to the cent at least, every decimal it has (0.477 three
+    times is 1.431, not 1.43), as the dashboard shows it."""
+    return "0.00" if amount is None else money(amount)
 
 
 def _spends(row: dict[str, Any]) -> list[str]:
@@ -88,8 +87,8 @@ def _spends(row: dict[str, Any]) -> list[str]:
     piped, they are said in one cell ("12.30 USD, 4.00 EUR")."""
     figures = row["spend_by_currency"]
     if len(figures) > 1:
-        return [f"{_cents(f['spend'])} {_currency(f['currency']) or ''}".rstrip() for f in figures]
-    return [f"{_cents(row['spend'])} {_currency(row['currency']) or ''}".rstrip()]
+        return [f"{_money(f['spend'])} {_currency(f['currency']) or ''}".rstrip() for f in figures]
+    return [f"{_money(row['spend'])} {_currency(row['currency']) or ''}".rstrip()]
 
 
 def _currency(currency: str | None) -> str | None:

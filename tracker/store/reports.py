@@ -11,14 +11,24 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from datetime import datetime
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from tracker.clock import iso
 from tracker.store.connection import Connection
 from tracker.store.scorecard import SCORECARD_QUERY_M041
 
-_SCORECARD = SCORECARD_QUERY_M041.format(window="first_seen >= ?1 AND (?2 IS NULL OR panel = ?2)")
+_WINDOW = "first_seen >= ?1 AND (?2 IS NULL OR panel = ?2)"
+_SCORECARD = SCORECARD_QUERY_M041.format(window=_WINDOW)
+# The charges the scorecard adds up, each order's: its orders (the query's
+# first table, ``recent``), those charged (a charge of 0 adds to no figure).
+_RECENT = SCORECARD_QUERY_M041[: SCORECARD_QUERY_M041.index("ranked AS (")].rstrip()
+_CHARGES = _RECENT.removesuffix(",").format(window=_WINDOW) + (
+    "\nSELECT panel, service, currency, charge, count(*) FROM recent WHERE charge <> 0"
+    "\nGROUP BY panel, service, currency, charge"  # orders of a price are many: once each
+)
 # SQLite writes an infinite spend as a bare Inf, which is no JSON: a charge
 # 0.1.0 stored as infinity (a panel's "1e400"). Read as 1e999: infinity.
 _INFINITE = re.compile(r'("spend":-?)Inf\b')
@@ -28,13 +38,40 @@ def scorecard(store: Connection, since: datetime, panel: str | None = None) -> l
     """Given a start time (and a panel name), return one row per panel and service
     for the orders first seen since then, highest spend first; columns as the
     ``service_scorecard`` view, ``spend_by_currency`` read from its JSON text
-    into a list of ``{"currency", "spend"}`` dicts."""
+    into a list of ``{"currency", "spend"}`` dicts.
+
+    Each spend is the exact sum of the orders' charges as stored (Decimal:
+    0.477 three times is 1.431, every decimal the panel gave kept, never a
+    float's 1.4309999999999998 nor the view's figure rounded to 5 decimals),
+    as ``orders`` shows each charge."""
     rows = store.rows(_SCORECARD, [iso(since), panel])
+    exact = _exact_spends(store, since, panel)
     for row in rows:
-        row["spend_by_currency"] = json.loads(
-            _INFINITE.sub(r"\g<1>1e999", row["spend_by_currency"])
-        )
+        figures = json.loads(_INFINITE.sub(r"\g<1>1e999", row["spend_by_currency"]))
+        key = (row["panel"], row["service"])
+        for figure in figures:
+            figure["spend"] = exact.get((*key, figure["currency"]), figure["spend"])
+        row["spend_by_currency"] = figures
+        if row["spend"] is not None and len(figures) == 1:
+            row["spend"] = figures[0]["spend"]
     return rows
+
+
+def _exact_spends(
+    store: Connection, since: datetime, panel: str | None
+) -> dict[tuple[Any, Any, Any], Decimal]:
+    """Return each (panel, service, currency)'s spend: its orders' charges
+    added up exactly, each as written (a float's shortest form: the panel's)."""
+    sums: dict[tuple[Any, Any, Any], Decimal] = defaultdict(Decimal)
+    with localcontext() as context:  # an infinite charge an older row holds: no error
+        context.traps[InvalidOperation] = False
+        for order_panel, service, currency, charge, orders in store.tuples(
+            _CHARGES, [iso(since), panel]
+        ):
+            # A text an older row may hold is no number: NaN, the view's figure kept.
+            number = repr(float(charge)) if isinstance(charge, int | float) else "NaN"
+            sums[order_panel, service, currency] += Decimal(number) * orders
+    return {key: spend for key, spend in sums.items() if spend.is_finite()}
 
 
 def order_panels(store: Connection) -> list[str]:
