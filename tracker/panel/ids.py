@@ -4,9 +4,10 @@ names; an ID said back in a message. Pure."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from tracker.panel.values import shown
+from tracker.panel.values import INVISIBLE, shown
 
 # The largest ID the tracker takes (18 digits): below SQLite's largest
 # INTEGER, from which the listings page back.
@@ -24,6 +25,31 @@ def to_id(value: Any) -> int | None:
         number = int(value)
         return number if number > 0 else None
     return None
+
+
+# What may lie around an ID's digits and shows nothing, or as a space: ASCII
+# whitespace, a no-break space, the characters that show nothing (a
+# zero-width space, a BOM...: redact.layout's format characters).
+_AROUND = rf"[ \t\n\r\x0b\x0c\u00a0]|{INVISIBLE}"
+_PADDED = re.compile(rf"(?:{_AROUND})*([0-9]+)(?:{_AROUND})*")
+# A JSON number is read as a double: every whole number below 2**53 is one
+# exactly, so the float read is that number, not a neighbour rounded to it.
+_EXACT_FLOAT = 2**53
+
+
+def written_id(value: Any) -> int | None:
+    """Given the order ID an ``add`` answer names, return it as an int: as
+    :func:`to_id` reads it, or written with blanks or characters that show
+    nothing around its digits (" 23501 ", "23501\\n", "23501\\u00a0"), or as a
+    JSON number with a zero fraction (23501.0; 2.35e4 is 23500, as exact).
+    None for anything else: 23501.5, 1e400, "23501.0", "235 01", "+23501"."""
+    if type(value) is float:
+        whole = value.is_integer() and 0 < value < _EXACT_FLOAT
+        return int(value) if whole else None
+    if type(value) is str and not (value.isascii() and value.isdigit()):
+        found = _PADDED.fullmatch(value)
+        return to_id(found[1]) if found else None
+    return to_id(value)
 
 
 # What a key or ``order`` field that is there but is no ID as panels write them

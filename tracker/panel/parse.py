@@ -20,7 +20,7 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     decode_document,
     decode_json,
 )
-from tracker.panel.ids import id_shown, named_id, to_id
+from tracker.panel.ids import id_shown, named_id, to_id, written_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import OrderStatus
 from tracker.panel.not_found import says_order_not_found
@@ -257,10 +257,11 @@ def parse_add(data: Any) -> int:
     """Given the answer to ``add``, return the new order ID.
 
     The panel's ``{"error": ...}`` raises PanelAnswerError (nothing placed);
-    any other answer without a usable ID (see :func:`to_id`), or an error
-    beside an order ID, raises BadAnswerError: the client says outcome unknown.
+    any other answer without a usable ID (see :func:`~tracker.panel.ids.
+    written_id`: " 23501 " and 23501.0 are 23501), or an error beside an order
+    ID, raises BadAnswerError: the client says outcome unknown.
     """
-    order_id = to_id(data.get("order")) if isinstance(data, dict) else None
+    order_id = written_id(data.get("order")) if isinstance(data, dict) else None
     if order_id is not None and error_text(data) is not None:
         raise BadAnswerError(f"answered an order ID and an error: {values.as_json(data)}")
     raise_for_error(data)
