@@ -4,11 +4,12 @@ against a scripted panel on loopback.
 A refill ID is the panel's text, kept as written: "007" is stored and asked
 for as "007" (read as the number, it was asked for as 7: another refill, or
 none). An order ID is a number, as every panel's `status` keys it: "0078" is
-order 78, and every call names 78. A key that is no ID as panels write them
-("78.0", "+78", " 78") is not the order asked for: that order is left out of
-the answer, so asked again alone. In a refill or cancel answer (a key or an
-item's "order"), such a name makes the order Unknown: never refilled or
-canceled. An answer to refill=7 naming another refill is none of 7's: 7 stays
+order 78, and every call names 78; so is a status key " 78" or "78.0" (the
+order asked, as `add` reads " 78"). A key that is no ID as panels write them
+("78.5", "+78") is not the order asked for: that order is left out of the
+answer, so asked again alone. In a refill or cancel answer (a key or an
+item's "order"), such a name, or " 78" or "78.0", makes the order Unknown:
+never refilled or canceled. An answer to refill=7 naming another refill is none of 7's: 7 stays
 open and is asked again. A refill answer keyed by an asked order ID, its item
 naming no order, is that order's.
 """
@@ -135,7 +136,7 @@ def test_an_order_id_with_leading_zeros_is_that_number(panel, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "key", ["78.0", "+78", " 78", "78 ", "0x4E", "7_8", "78e0", "\u0667\u0668", "-78"]
+    "key", ["78.5", "+78", "7 8", "78.", "0x4E", "7_8", "78e0", "\u0667\u0668", "-78", "\u300078"]
 )
 @pytest.mark.parametrize("names_itself", [False, True])
 def test_a_status_key_that_is_no_order_id_answers_no_order(panel, tmp_path, key, names_itself):
@@ -156,6 +157,65 @@ def test_a_status_key_that_is_no_order_id_answers_no_order(panel, tmp_path, key,
     assert _rows(tmp_path, "SELECT order_id, status, remains FROM orders ORDER BY order_id") == [
         (78, "In progress", 40),
         (79, "Pending", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "key", ["78.0", "78.00", " 78", "78 ", "78\n", "\u00a078", "78\u200b", "\ufeff78", " 78.0 "]
+)
+def test_a_status_key_naming_an_asked_order_with_blanks_or_a_zero_fraction_is_read(
+    panel, tmp_path, key
+):
+    # It named no order: a panel keying every order so failed the whole call
+    # ("answered none of the 2 asked IDs"), every order in it waiting.
+    server, replies, cli = panel
+    assert cli("track", "78", "79").exit_code == 0
+    answer = {key: {"status": "Completed", "remains": "0"}, key.replace("78", "79"): "Pending"}
+    replies["status"] = json_reply(answer)
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    assert [form.get("orders") or form.get("order") for form in _sent(server, "status")] == [
+        "78,79"
+    ]
+    assert _rows(tmp_path, "SELECT order_id, status, remains FROM orders ORDER BY order_id") == [
+        (78, "Completed", 0),
+        (79, "Pending", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "stored"),
+    [
+        # Two keys naming 78, differently: neither read, 78 asked alone.
+        ({"78": {"status": "Completed"}, " 78": {"status": "Pending"}}, "In progress"),
+        ({"78.0": {"status": "Completed"}, "78 ": {"status": "Canceled"}}, "In progress"),
+        # Alike: read once.
+        ({"78": {"status": "Completed"}, "78.0": {"status": "Completed"}}, "Completed"),
+        # A key naming an order not asked is nobody's: 78 left out, asked alone.
+        ({"80.0": {"status": "Completed"}}, "In progress"),
+        # Under 78's key, an item naming another order: neither's.
+        ({" 78": {"order": 80, "status": "Completed"}}, "In progress"),
+    ],
+)
+def test_status_keys_read_leniently_never_give_one_order_anothers_status(
+    panel, tmp_path, answer, stored
+):
+    server, replies, cli = panel
+    assert cli("track", "78", "79").exit_code == 0
+
+    def status(form: dict[str, str]) -> Reply:
+        if "orders" in form:
+            return json_reply({**answer, "79": {"status": "Pending"}})
+        return json_reply({"status": "In progress", "remains": "40"})
+
+    replies["status"] = status
+    result = cli("run", "--once", "--all")
+    assert result.exit_code == 0, result.output
+    asked_alone = [form["order"] for form in _sent(server, "status") if "order" in form]
+    assert asked_alone == ([] if stored == "Completed" else ["78"])
+    assert _rows(tmp_path, "SELECT order_id, status FROM orders ORDER BY order_id") == [
+        (78, stored),
+        (79, "Pending"),
     ]
 
 

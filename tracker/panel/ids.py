@@ -32,6 +32,8 @@ def to_id(value: Any) -> int | None:
 # zero-width space, a BOM...: redact.layout's format characters).
 _AROUND = rf"[ \t\n\r\x0b\x0c\u00a0]|{INVISIBLE}"
 _PADDED = re.compile(rf"(?:{_AROUND})*([0-9]+)(?:{_AROUND})*")
+# A whole number as JSON writes a float key ("1001.0": a key is always text).
+_PADDED_KEY = re.compile(rf"(?:{_AROUND})*([0-9]+)(?:\.0+)?(?:{_AROUND})*")
 # A JSON number is read as a double: every whole number below 2**53 is one
 # exactly, so the float read is that number, not a neighbour rounded to it.
 _EXACT_FLOAT = 2**53
@@ -52,20 +54,32 @@ def written_id(value: Any) -> int | None:
     return to_id(value)
 
 
+def key_id(key: Any) -> int | None:
+    """Given a key of a multi-status answer, return the order ID it names: as
+    :func:`written_id` reads one, a whole number written as a float key
+    ("1001.0") too; None for any other key ("1001.5", "+1001", "7_8")."""
+    if type(key) is not str or (key.isascii() and key.isdigit()):
+        return to_id(key)
+    found = _PADDED_KEY.fullmatch(key)
+    return to_id(found[1]) if found else None
+
+
 # What a key or ``order`` field that is there but is no ID as panels write them
-# ("78.0", "+78", " 78", 78.0, true) reads as: never an asked ID (to_id is never
-# 0), so no order's, and set against an ID it names another order than that one.
+# ("+78", "7_8", true; "78.0", " 78", 78.0 but as a status answer's key) reads
+# as: never an asked ID (to_id is never 0), so no order's, and set against an
+# ID it names another order than that one.
 NOT_AN_ID = 0
 
 
-def named_id(value: Any) -> int | None:
+def named_id(value: Any, *, status_key: bool = False) -> int | None:
     """Given a key or an ``order`` field of an answer, return the ID it names
-    (:func:`to_id`); :data:`NOT_AN_ID` when it names none usable; None when
-    there is none (null, or "": PHP scripts write an empty string for a
-    field they have no value for)."""
+    (:func:`to_id`; a multi-status answer's key, ``status_key``, as
+    :func:`key_id` reads it); :data:`NOT_AN_ID` when it names none usable;
+    None when there is none (null, or "": PHP scripts write an empty string
+    for a field they have no value for)."""
     if value is None or value == "":
         return None
-    return to_id(value) or NOT_AN_ID
+    return (key_id(value) if status_key else to_id(value)) or NOT_AN_ID
 
 
 def id_shown(value: Any) -> str:
