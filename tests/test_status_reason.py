@@ -19,6 +19,7 @@ from words_panel import WordsPanel, in_progress, poll
 
 from tracker.cli.render import transition_line
 from tracker.panel import parse
+from tracker.panel.parse_refill_status import parse_refill_status_single
 from tracker.panel.statuses import status_reason
 
 # The panel's words -> (status, reason): read as a known status and its reason.
@@ -44,6 +45,12 @@ READ = {
     "Cancelled (refunded)": ("Canceled", "refunded"),
     "Canceled - refund issued to balance": ("Canceled", "refund issued to balance"),
     "Refunded: canceled by admin": ("Refunded", "canceled by admin"),
+    # A negation about what the order lacks, not about its status.
+    "Canceled: not enough funds": ("Canceled", "not enough funds"),
+    "Canceled: no such user": ("Canceled", "no such user"),
+    "Completed: no refill": ("Completed", "no refill"),
+    "Canceled (not found)": ("Canceled", "not found"),
+    "Completed (100%)": ("Completed", "100%"),
 }
 # Words that stay what they were: unknown, kept verbatim, the order open.
 NOT_READ = [
@@ -79,6 +86,31 @@ NOT_READ = [
     "Pending - cancellation requested",
     "Completed: <b>pending</b>",  # the other status in an HTML tag: read as Completed before
     'Completed - <span class="x">in progress</span>',
+    # Taken back after the word: negated, still to come, or a guess.
+    "Completed: not yet",
+    "Completed (not yet)",
+    "Completed - NOT YET",
+    "Completed, not",
+    "Completed: no",
+    "Completed (never)",
+    "Completed: isn't",
+    "Completed: not really",
+    "Completed: <i>not yet</i>",
+    "Completed - soon",
+    "Completed (soon)",
+    "Completed: almost",
+    "Completed – nearly done",
+    "Completed: yet to start",
+    "Completed: still running",
+    "Completed: expected 12:00",
+    "Completed: will be soon",
+    "Completed (to be confirmed)",
+    "Completed - in 2 hours",
+    "Completed: waiting for provider",
+    "Partial: not yet",
+    "Canceled: not yet",
+    "Canceled (pending)",
+    "Refunded - soon",
 ]
 # Words saying the order does not exist: its error, before any reading.
 NOT_FOUND = ["Order not found", "Error: order not found", "Incorrect order ID"]
@@ -104,6 +136,35 @@ def test_a_known_status_then_a_separator_and_a_reason_is_that_status():
     for words in NOT_FOUND:
         read = parse.parse_status_single(5, {"status": words})
         assert (read.status, read.error) == (None, words), words
+
+
+# The status word alone, as panels end it or shout it: that status.
+SAME = {
+    "Completed.": "Completed",
+    "Completed!": "Completed",
+    "Completed...": "Completed",
+    "Completed !": "Completed",
+    "COMPLETED": "Completed",
+    "Canceled.": "Canceled",
+    "In progress…": "In progress",
+}
+
+
+def test_a_status_word_ended_by_a_full_stop_or_exclamation_mark_is_that_status():
+    for words, status in SAME.items():
+        read = parse.parse_status_single(5, {"status": words})
+        assert (read.status, read.known_status, read.raw_status) == (status, True, words), words
+        assert status_reason(words) is None, words
+    assert parse.parse_status_single(5, {"status": "Completed?"}).known_status is False
+
+
+def test_a_refill_status_taken_back_after_its_word_is_unknown():
+    # Read Completed, the refill was closed while the panel still ran it.
+    for words in ("Completed: not yet", "Completed (soon)", "Completed. Not yet"):
+        read = parse_refill_status_single("7", {"status": words})
+        assert (read.status, read.known_status) == (words, False), words
+    for words in ("Completed.", "Completed!", "Rejected: not eligible"):
+        assert parse_refill_status_single("7", {"status": words}).known_status, words
 
 
 def _to(status: str, raw: str) -> dict[str, Any]:
@@ -171,6 +232,35 @@ def test_canceled_with_a_reason_ends_the_order_and_says_why(world):
     history = w.cli("history", str(canceled)).stdout
     assert f"sim #{canceled}: Canceled: invalid link" in history
     assert "In progress  Canceled: invalid link" in history
+
+
+def test_a_status_taken_back_after_its_word_keeps_the_order_polled_and_warned(world):
+    # "Completed: not yet" was read Completed: the order stopped being polled
+    # (the worst case: it never moved again in the tracker) while the panel
+    # said it had not ended. Now an unknown status, polled on, alerted once,
+    # until the panel says "Completed." and the order ends.
+    w = world(panel_class=WordsPanel)
+    colon, brackets = in_progress(w, 2)
+    poll(w)
+    w.panel.words = {colon: "Completed: not yet", brackets: "Completed (not yet)"}
+    poll(w)
+    poll(w)
+    for order, words in ((colon, "Completed: not yet"), (brackets, "Completed (not yet)")):
+        assert stored(w, order) == {
+            "status": words,
+            "raw_status": words,
+            "polling": 1,
+            "error": None,
+        }
+    [unknown] = alerts(w, "unknown_status")
+    assert sorted(s["status"] for s in unknown["data"]["spellings"]) == [
+        "Completed (not yet)",
+        "Completed: not yet",
+    ]
+    w.panel.words = {colon: "Completed.", brackets: "Completed!"}
+    poll(w)
+    assert [stored(w, order)["status"] for order in (colon, brackets)] == ["Completed"] * 2
+    assert [stored(w, order)["polling"] for order in (colon, brackets)] == [0, 0]
 
 
 def test_partial_with_a_reason_is_partial(world):

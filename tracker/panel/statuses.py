@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from tracker.panel.status_hedges import takes_back
 from tracker.panel.values import INVISIBLE
 
 PENDING = "Pending"
@@ -24,16 +25,7 @@ FAILED = "Failed"
 ACTIVE = "Active"
 PAUSED = "Paused"
 
-ORDER_STATUSES = (
-    PENDING,
-    PROCESSING,
-    IN_PROGRESS,
-    COMPLETED,
-    PARTIAL,
-    CANCELED,
-    REFUNDED,
-    FAILED,
-)
+ORDER_STATUSES = (PENDING, PROCESSING, IN_PROGRESS, COMPLETED, PARTIAL, CANCELED, REFUNDED, FAILED)
 # Every order status the tracker understands, as stored; any other stored
 # status is a panel's own words, kept verbatim (the ``unknown_status`` alert).
 KNOWN_ORDER_STATUSES = frozenset({*ORDER_STATUSES, ACTIVE, PAUSED})
@@ -118,8 +110,16 @@ def _unknown(raw: str) -> str:
 _INVISIBLE = re.compile(INVISIBLE)
 
 
+# A full stop or exclamation mark ending a status ("Completed.", "Completed!",
+# "In progress..."): the same word. A question ("Completed?") is not.
+_ENDING = re.compile(r"\s*(?:[.!\u2026]\s*)+$")
+
+
 def _key(raw: str) -> str:
-    return _SPACES.sub(" ", _INVISIBLE.sub("", raw).strip()).lower()
+    text = _INVISIBLE.sub("", raw).strip()
+    if text[-1:] in (".", "!", "\u2026"):
+        text = _ENDING.sub("", text)
+    return _SPACES.sub(" ", text).lower()
 
 
 # A known order status word anywhere in a text ("Canceled: invalid link",
@@ -217,7 +217,10 @@ def _names_another_status(
     words: tuple[re.Pattern[str], dict[str, str]] = _STATUS_WORDS,
     agreeing: frozenset[tuple[str, str]] = frozenset(),
 ) -> bool:
-    found = words[0].match(_LEADING_MARKS.sub("", reason))
+    reason = _LEADING_MARKS.sub("", reason)
+    if takes_back(reason):  # "Completed: not yet", "Completed (soon)"
+        return True
+    found = words[0].match(reason)
     if found is None:
         return False
     named = words[1][found.lastgroup or ""]
