@@ -243,6 +243,39 @@ def test_multi_refill_items_without_a_usable_id_are_unknown(panel, tmp_path, ite
     assert _calls(server, "refill") == 1
 
 
+@pytest.mark.parametrize("items", [[[5, 77]], [["5", "77"], ["6", "78"]], [[77, 78]]])
+def test_a_multi_refill_answered_as_a_list_of_lists_is_unknown_and_says_what_came(
+    panel, tmp_path, items
+):
+    # Which number is an order and which a refill, no field says (refill and
+    # order IDs are alike numbers): no refill ID is guessed at. Each order
+    # was Unknown "not in the panel's answer", hiding what came back.
+    server, replies, _cli = panel
+    replies["refill"] = json_reply(items)
+    _refill_job(tmp_path, server.url)
+    said = (
+        "answered a list of lists, no field saying which number is an order and which a "
+        f"refill: {items}; asked one order at a time this round"
+    )
+    rows = _rows(tmp_path, "SELECT order_id, refill_id, status, error FROM refills ORDER BY 1")
+    assert rows == [(5, None, "Unknown", said), (6, None, "Unknown", said)]
+    assert _calls(server, "refill") == 1  # never resent
+
+
+def test_a_refill_answered_as_a_list_of_lists_says_what_came(panel, tmp_path):
+    server, replies, cli = panel
+    replies["refill"] = json_reply([["5", "77"]])
+    result = cli("refill", "5")
+    assert result.exit_code == 1, result.output
+    assert _said(result) == (
+        "smm-tracker: order 5: the refill request may have reached the panel but its answer "
+        "was lost (expected an object for refill, got list: [['5', '77']]); recorded as sent, "
+        "so it is not resent inside the cooldown"
+    )
+    assert _refills(tmp_path) == [(5, None, "Unknown")]
+    assert _calls(server, "refill") == 1
+
+
 def test_a_multi_refill_refused_for_the_key_in_words_of_its_own_asks_nothing(panel, tmp_path):
     # The same words to `balance`: the key is refused, no refill was asked,
     # and no order is held back by a "Refused" that was never its own.

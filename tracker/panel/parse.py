@@ -41,7 +41,8 @@ from tracker.panel.values import short, to_int, to_text
 
 def _expect_dict(data: Any, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise BadAnswerError(f"expected an object for {what}, got {type(data).__name__}")
+        got = f"{type(data).__name__}: {values.shown(data)}"  # what came back, said
+        raise BadAnswerError(f"expected an object for {what}, got {got}")
     return data
 
 

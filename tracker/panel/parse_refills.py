@@ -130,7 +130,16 @@ def _names_an_order(asked: set[int], data: Any) -> None:
     (the answer to ``order=``). A number or text is left to the parser, and
     so is an answer with no refill ID in it at all (``[]``, ``{}``, an error
     or status object, a wrapper): it says nothing of how the panel reads
-    ``orders=``, and is no reason to ask one order at a time for good."""
+    ``orders=``, and is no reason to ask one order at a time for good. A list
+    of lists (``[[78, 5]]``) names none either: which number is which is no
+    field's to say."""
+    if isinstance(data, list) and all(type(i) is list for i in data) and any(data):
+        # [[78, 5]]: an order and its refill, or a refill and its order, or
+        # two refills? No field says; order and refill IDs are alike numbers.
+        raise NoOrderNamedError(
+            "answered a list of lists, no field saying which number is an order "
+            f"and which a refill: {values.shown(data)}"
+        )
     if isinstance(data, dict) and _carries_refill(data.get("refill")):
         items, shaped = [data], False  # {"refill": 100}: the answer to order=
     elif isinstance(data, dict):
