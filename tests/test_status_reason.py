@@ -51,6 +51,9 @@ READ = {
     "Completed: no refill": ("Completed", "no refill"),
     "Canceled (not found)": ("Canceled", "not found"),
     "Completed (100%)": ("Completed", "100%"),
+    "Canceled: none delivered": ("Canceled", "none delivered"),
+    "Canceled: nothing delivered": ("Canceled", "nothing delivered"),
+    "Completed: notified": ("Completed", "notified"),
 }
 # Words that stay what they were: unknown, kept verbatim, the order open.
 NOT_READ = [
@@ -94,6 +97,8 @@ NOT_READ = [
     "Completed: no",
     "Completed (never)",
     "Completed: isn't",
+    "Completed: won’t be",
+    "Completed (cannot confirm)",
     "Completed: not really",
     "Completed: <i>not yet</i>",
     "Completed - soon",

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 
 # A negation, first in the reason ("not", "no", "never", "isn't"...).
-_NEGATION = r"(?:not|no|never|nope|none|nor|(?:is|was|has|have|had|did|does|do|are|were|ai)n['’]?t)"
+_NEGATION = (
+    r"(?:not|no|never|nope|cannot|(?:is|was|has|have|had|did|does|do|are|were|ai|wo|ca)n['’]?t)"
+)
 # What a negation may be about that is no status of the order: why it was
 # canceled or rejected, or what it lacks beside being done ("Canceled: not
 # enough funds", "Canceled: no such user", "Rejected: not eligible",
