@@ -1,7 +1,8 @@
 """`balance`'s notes of a panel whose key the panel refuses (``auth_failed``
 open) say what fixes it, as ``orders`` and ``doctor`` do: the key where the
 config sets it (``panels[N].key_env``, ``key_file`` or ``key``), then
-``systemctl reload smm-tracker`` or the next cron run; the key first when
+``systemctl reload smm-tracker`` (a key in the config) or ``restart`` (a
+variable, a key file), or the next cron run; the key first when
 every call fails too. They said "smm-tracker doctor says why"."""
 
 from __future__ import annotations
@@ -23,10 +24,18 @@ from tracker.store.orders import Store
 
 KEY = "sim-key-BalanceFix4Hq8Zr"
 WRONG = "a-key-the-panel-refuses"
-FIX = (
-    "fix the key in {place}, then `systemctl reload smm-tracker` (the daemon reads it "
-    "again); from cron, the next run reads it"
-)
+# What has the daemon take a key fixed there: a reload reads the config again
+# (the key written in it); the daemon's environment and a key file systemd hands
+# over (LoadCredential=) are its start's, so a restart. Reload, said for all
+# three, left the daemon on the old key for key_env and key_file.
+TAKEN = {
+    "key_env": "`systemctl restart smm-tracker` (its environment, the unit's or its "
+    "EnvironmentFile's, is read at its start only)",
+    "key_file": "`systemctl restart smm-tracker` (a key file the unit hands over with "
+    "LoadCredential= is copied at its start only)",
+    "key": "`systemctl reload smm-tracker` (the daemon reads it again)",
+}
+FIX = "fix the key in {place}, then {taken}; from cron, the next run reads it"
 
 
 @pytest.fixture
@@ -71,7 +80,7 @@ def test_a_refused_keys_balance_notes_say_where_to_fix_it(
 ) -> None:
     run = _cli(tmp_path, monkeypatch, url, field, value)
     assert run("run", "--once").exit_code == 1  # sim's key refused: auth_failed opens
-    said = FIX.format(place=place.format(dir=tmp_path))
+    said = FIX.format(place=place.format(dir=tmp_path), taken=TAKEN[field])
     none_yet = run("balance", "--panel", "sim")  # refused from its first call
     assert none_yet.exit_code == 0 and none_yet.stdout == "", none_yet.output
     note = re.fullmatch(
@@ -115,7 +124,7 @@ def test_both_open_the_refused_key_is_fixed_first(
         "failed since 2026-12-01T09:00:00+00:00"
     )
     fix = "the refused key is the cause to fix first: " + FIX.format(
-        place="panels[1].key_env (environment variable BAD_KEY)"
+        place="panels[1].key_env (environment variable BAD_KEY)", taken=TAKEN["key_env"]
     )
     shown = run("balance", "--panel", "sim")
     assert shown.stderr == f"sim: no balance fetched yet ({both}; {fix})\n", shown.stderr

@@ -223,9 +223,10 @@ def test_balance_notes_every_panel_not_answering_not_only_the_last_listed(cli, s
         )
     result = cli("balance")
     assert result.exit_code == 0, result.output
+    # what fixes it, as orders and doctor say (ops28)
     assert result.stderr.splitlines() == [
         f"(main: the API key is refused since {since.isoformat()}: its balance is the last "
         "it gave; fix the key in panels[0].key_env (environment variable SMM_TEST_KEY), "
-        "then `systemctl reload smm-tracker` (the daemon reads it again); from cron, the "
-        "next run reads it)"  # what fixes it, as orders and doctor say (ops28)
+        "then `systemctl restart smm-tracker` (its environment, the unit's or its "
+        "EnvironmentFile's, is read at its start only); from cron, the next run reads it)"
     ]

@@ -38,7 +38,8 @@ def sim():
 # What balance says fixes a refused key, as orders and doctor say it.
 KEY_FIX = (
     "fix the key in panels[0].key_env (environment variable SIM_KEY), then `systemctl "
-    "reload smm-tracker` (the daemon reads it again); from cron, the next run reads it"
+    "restart smm-tracker` (its environment, the unit's or its EnvironmentFile's, is read at "
+    "its start only); from cron, the next run reads it"
 )
 
 

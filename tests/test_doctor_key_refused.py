@@ -34,7 +34,8 @@ retries = 0
 REFUSED, UNREACHABLE = "2026-12-04T08:00:00+00:00", "2026-12-04T09:00:00+00:00"
 FIX = (
     "fix the key in panels[0].key_env (environment variable SIM_KEY), then `systemctl "
-    "reload smm-tracker` (the daemon reads it again); from cron, the next run reads it"
+    "restart smm-tracker` (its environment, the unit's or its EnvironmentFile's, is read at "
+    "its start only); from cron, the next run reads it"
 )
 
 
@@ -136,6 +137,6 @@ def test_a_key_refused_by_doctors_own_call_says_its_fix_once(tmp_path, monkeypat
     ]
     assert _failing(result.stdout.splitlines()) == [
         f"warn panel down: the API key is refused since {REFUSED}: fix the key as the panel's "
-        "FAIL line says, then `systemctl reload smm-tracker` (the daemon reads it again); "
-        "from cron, the next run reads it"
+        "FAIL line says, then `systemctl restart smm-tracker` (its environment, the unit's or "
+        "its EnvironmentFile's, is read at its start only); from cron, the next run reads it"
     ]

@@ -1,7 +1,8 @@
 """`orders`' note of a panel whose key the panel refuses (``auth_failed``
 open) says what fixes it, as ``doctor`` does: the key where the config sets
 it (``panels[N].key_env``, ``key_file`` or ``key``), then ``systemctl reload
-smm-tracker`` or the next cron run. It sent you to "smm-tracker doctor, or
+smm-tracker`` (a key in the config) or ``restart`` (a variable, a key file), or
+the next cron run. It sent you to "smm-tracker doctor, or
 the log's status_failed lines", which say nothing a refused key needs."""
 
 from __future__ import annotations
@@ -17,10 +18,18 @@ from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-KeyFix7Tq2Wm9"
 WRONG = "a-key-the-panel-refuses"
-FIX = (
-    "fix the key in {place}, then `systemctl reload smm-tracker` (the daemon reads it "
-    "again); from cron, the next run reads it)"
-)
+# What has the daemon take a key fixed there: a reload reads the config again
+# (the key written in it); the daemon's environment and a key file systemd hands
+# over (LoadCredential=) are its start's, so a restart. Reload, said for all
+# three, left the daemon on the old key for key_env and key_file.
+TAKEN = {
+    "key_env": "`systemctl restart smm-tracker` (its environment, the unit's or its "
+    "EnvironmentFile's, is read at its start only)",
+    "key_file": "`systemctl restart smm-tracker` (a key file the unit hands over with "
+    "LoadCredential= is copied at its start only)",
+    "key": "`systemctl reload smm-tracker` (the daemon reads it again)",
+}
+FIX = "fix the key in {place}, then {taken}; from cron, the next run reads it)"
 
 
 @pytest.fixture
@@ -63,7 +72,7 @@ def test_a_refused_keys_note_says_where_to_fix_it(
     assert run("run", "--once").exit_code == 1  # the key refused: auth_failed opens
     listed = run("orders")
     assert listed.exit_code == 0, listed.output
-    said = FIX.format(place=place.format(dir=tmp_path))
+    said = FIX.format(place=place.format(dir=tmp_path), taken=TAKEN[field])
     note = re.fullmatch(
         r"\(sim: the API key is refused since (\S+): its statuses are the last it gave; (.*)\n",
         listed.stderr,

@@ -9,17 +9,15 @@ from typing import Any
 
 from tracker.rules.doctor import WARN, Check
 from tracker.rules.not_answering import (
-    KEY_FIX_ABOVE,
     NOT_ANSWERING,
     key_fix,
+    key_fix_above,
+    key_taken,
     not_answering_said,
 )
 
 _FAILING = {**NOT_ANSWERING, "status_failing": "status polls have failed"}
-KEY_ACCEPTED = (
-    "the key set now is accepted (its balance call above was answered); "
-    "`systemctl reload smm-tracker` has the daemon read it, a cron run takes it at its next run"
-)
+KEY_ACCEPTED = "the key set now is accepted (its balance call above was answered)"
 
 
 def failing_checks(
@@ -50,11 +48,14 @@ def failing_checks(
         if panel not in configured or panel in lines:
             continue
         if kind == "auth_failed" and panel in accepted:  # fixed since the last run
-            text = f"the API key was refused since {_stored(since)}: {KEY_ACCEPTED}"
+            taken = f"{key_taken((keys or {}).get(panel))} has the daemon read it"
+            text = f"the API key was refused since {_stored(since)}: {KEY_ACCEPTED}; {taken}"
+            text += ", a cron run takes it at its next run"
         elif kind == "auth_failed":  # the worst: the key's fix, whatever else fails
             words, first = not_answering_said(kind, since, open_now[panel], _stored)
             alert = f"; its alert: {said}" if said else ""
-            fix = KEY_FIX_ABOVE if panel in refused else key_fix((keys or {}).get(panel))
+            place = (keys or {}).get(panel)
+            fix = key_fix_above(place) if panel in refused else key_fix(place)
             text = f"{words}: {first}{fix}{alert}"
         else:
             why = f": {said}" if said else "; the log's status_failed lines say why"

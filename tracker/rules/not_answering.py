@@ -42,23 +42,41 @@ def key_place(index: int, field: str, source: str | None) -> str:
     return f"panels[{index}].{field}" + (f" ({source})" if source else "")
 
 
+def key_taken(place: str | None) -> str:
+    """Given where a panel's key is set (:func:`key_place`; None: not known),
+    return what has the daemon take a key fixed there. A reload reads the
+    config again, so a key written in it (``key``); the daemon's environment
+    is its start's (``key_env``), and systemd copies a key file handed over
+    by ``LoadCredential=`` at the start only (``key_file``): both take a
+    restart, as does a place not known."""
+    field = (place or "").split(" ", 1)[0].rpartition(".")[2]
+    if field == "key":
+        return "`systemctl reload smm-tracker` (the daemon reads it again)"
+    why = {
+        "key_env": "its environment, the unit's or its EnvironmentFile's, "
+        "is read at its start only",
+        "key_file": "a key file the unit hands over with LoadCredential= "
+        "is copied at its start only",
+    }.get(field, "it reads the key again wherever the config sets it")
+    return f"`systemctl restart smm-tracker` ({why})"
+
+
 def key_fix(place: str | None) -> str:
     """Given where a panel's key is set ("panels[0].key_env (environment
     variable SMM_KEY)"; None: not known), return what fixes a refused key:
-    the key there, then a reload of the daemon, or the next cron run."""
+    the key there, then what has the daemon take it (:func:`key_taken`), or
+    the next cron run."""
     where = f"in {place}" if place else "in the panel's [[panels]] table"
+    return f"fix the key {where}, then {key_taken(place)}; from cron, the next run reads it"
+
+
+def key_fix_above(place: str | None) -> str:
+    """A refused key's fix where doctor's own balance line already says
+    where the key is set (:func:`refused_key_hint`): said there, not twice."""
     return (
-        f"fix the key {where}, then `systemctl reload smm-tracker` (the daemon "
-        "reads it again); from cron, the next run reads it"
+        f"fix the key as the panel's FAIL line says, then {key_taken(place)}; "
+        "from cron, the next run reads it"
     )
-
-
-# A refused key's fix where doctor's own balance line already says where
-# the key is set (:func:`refused_key_hint`): said there, not twice.
-KEY_FIX_ABOVE = (
-    "fix the key as the panel's FAIL line says, then `systemctl reload smm-tracker` "
-    "(the daemon reads it again); from cron, the next run reads it"
-)
 
 
 def refused_key_hint(place: str) -> str:
