@@ -167,6 +167,14 @@ def test_cancel_asks_on_a_terminal_unless_yes(setup, monkeypatch):
     assert panel.calls["cancel"] == 2
 
 
+def test_cancel_help_says_without_a_terminal_it_does_not_ask(setup):
+    # Walk: the help said only "Asks first on a terminal unless --yes"; a
+    # script (`echo n | smm-tracker cancel 5`) sent the cancel unasked.
+    _panel, _clock, cli, _tmp_path = setup
+    said = " ".join(cli("cancel", "--help").output.split())
+    assert "without one (a script, a pipe) it asks nothing and sends" in said
+
+
 def test_cancel_when_the_panel_is_down_is_not_sent_and_not_stored(setup, monkeypatch, tmp_path):
     # Connection refused: the request certainly never reached the panel, so
     # nothing was canceled and nothing goes into the cancels history.

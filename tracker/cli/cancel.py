@@ -188,8 +188,9 @@ def cancel(
     With several panels configured and no --panel, the panel is the one the
     database holds the orders on. Each order's answer is printed and stored
     in the cancels table. An order stored as ended is not sent, unless
-    --force. Asks first on a terminal unless --yes. Exit 1 when any cancel
-    was refused, not sent or its answer was lost.
+    --force. Asks first on a terminal unless --yes; without one (a script,
+    a pipe) it asks nothing and sends. Exit 1 when any cancel was refused,
+    not sent or its answer was lost.
     """
     ids = list(dict.fromkeys(parse_order_ids(order_ids, none_piped=True)))
     config = ctx.config(keys=True)
