@@ -243,7 +243,7 @@ def test_the_example_configs_name_no_host_anyone_can_own(tmp_path, monkeypatch):
     assert CliRunner().invoke(main, ["init"]).exit_code == 0
     written = load_config(None, {}, resolve_keys=False).panels[0].url
     readme = (ROOT / "README.md").read_text()
-    minimum = readme.split("The minimum:", 1)[1].split("```", 2)[1]
+    minimum = readme.split("every other line here shows its default:", 1)[1].split("```", 2)[1]
     urls = [written, *re.findall(r'^url = "([^"]+)"', minimum, flags=re.MULTILINE)]
     urls += re.findall(r'^url = "([^"]+)"', (ROOT / "systemd/config.toml").read_text(), re.M)
     assert len(urls) == 3
