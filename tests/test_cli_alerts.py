@@ -93,6 +93,28 @@ def test_balance_below_a_threshold_set_since_its_check_is_not_ok(cli, store) -> 
     )
 
 
+def test_a_panel_without_a_low_balance_alert_names_the_setting_that_turned_it_off(
+    tmp_path, monkeypatch, store
+) -> None:
+    # Walk: with balance.low = 10 and the panel's own balance_low = 0 the line
+    # said "no low-balance alert (balance.low = 0)": the wrong setting, and
+    # not what to do.
+    own_zero = CONFIG.replace('name = "spare"', 'name = "spare"\nbalance_low = 0')
+    cli = cli_in(tmp_path, monkeypatch, own_zero, env={"SMM_TEST_KEY": None})
+    record_balance(store, "spare", utcnow(), Decimal("5"), "USD")
+    state = cli("balance", "--panel", "spare").stdout.splitlines()[1]
+    assert state == (
+        "  state:  no low-balance alert (panels[1].balance_low = 0: set it above 0 to be "
+        "alerted below it)"
+    )
+    everywhere = CONFIG.replace("low = 10", "low = 0")
+    cli = cli_in(tmp_path, monkeypatch, everywhere, env={"SMM_TEST_KEY": None})
+    state = cli("balance", "--panel", "spare").stdout.splitlines()[1]
+    assert state == (
+        "  state:  no low-balance alert (balance.low = 0: set it above 0 to be alerted below it)"
+    )
+
+
 def test_a_low_episode_above_its_recovery_level_says_it_ends_at_the_next_check(cli, store):
     # balance.low lowered to 10 while an episode opened under a higher one is
     # open, the last check 50.00: "LOW ... (recovers above 10.50)" read as still low.

@@ -84,12 +84,20 @@ def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | N
 _CHECKS = (["at", "balance"], ["CHECKED", "BALANCE"])
 
 
-def _state(info: dict[str, Any], screen: Screen | None = None, no_config: bool = False) -> str:
+def _state(
+    info: dict[str, Any],
+    screen: Screen | None = None,
+    no_config: bool = False,
+    off: str = "balance.low",
+) -> str:
+    """The ``state:`` line's words; ``off``: the setting whose 0 leaves the
+    panel without a low-balance alert (its own ``panels[N].balance_low``
+    when it sets one, which overrides ``balance.low``)."""
     if info["low"] is None and not info.get("configured", True):  # --database and no config: none
         why = "no config read: no threshold" if no_config else "the panel is not in the config"
         return f"no low-balance alert ({why})"
     if info["low"] is None:
-        return "no low-balance alert (balance.low = 0)"
+        return f"no low-balance alert ({off} = 0: set it above 0 to be alerted below it)"
     # The episode is judged at each balance check: a threshold set since the
     # last one (a reload) is not applied to it yet, and "ok" read as no alert to come.
     balance, low = Decimal(str(info["balance"])), Decimal(str(info["low"]))
@@ -104,6 +112,15 @@ def _state(info: dict[str, Any], screen: Screen | None = None, no_config: bool =
     if balance < low:
         return f"below {money(low)}, no alert yet: balance_low comes at the next balance check"
     return f"ok (alert below {money(low)})"
+
+
+def _low_key(config: Config, name: str) -> str:
+    """The setting that sets panel ``name``'s low-balance threshold: its own
+    ``panels[N].balance_low`` when it has one, else ``balance.low``."""
+    for index, panel in enumerate(config.panels):
+        if panel.name == name and panel.balance_low is not None:
+            return f"panels[{index}].balance_low"
+    return "balance.low"
 
 
 def _learned_at(row: dict[str, Any], config: Config) -> str:
@@ -222,7 +239,8 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         currency = f" {info['currency']}" if info["currency"] else ""
         amount = safe_text(f"{money(info['balance'])}{currency}", CELL_WIDTH)
         click.echo(fitted(f"{name}: {amount}  (checked {moment(info['at'], screen)})", screen))
-        click.echo(fitted(f"  state:  {_state(info, screen, config.path is None)}", screen, 10))
+        state = _state(info, screen, config.path is None, _low_key(config, name))
+        click.echo(fitted(f"  state:  {state}", screen, 10))
         runway = runway_value(info["runway"]["text"])  # "runway: unknown (...)"
         click.echo(fitted(f"  runway: {runway}", screen, 10))
         recent = [
