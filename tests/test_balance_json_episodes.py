@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from click.testing import CliRunner
+from key_fixes import TAKEN
 from simconfig import sim_config
 
 from tracker.cli.main import main
@@ -21,9 +22,8 @@ from tracker.store.orders import Store
 KEY = "sim-key-Episodes4Rt8Yu2"
 # What `orders` says fixes a refused key, as doctor says it.
 FIX = (
-    "fix the key in panels[0].key_env (environment variable SIM_KEY), then `systemctl "
-    "restart smm-tracker` (its environment, the unit's or its EnvironmentFile's, is read at "
-    "its start only); from cron, the next run reads it"
+    "fix the key in panels[0].key_env (environment variable SIM_KEY), then "
+    f"{TAKEN['key_env']}; from cron, the next run reads it"
 )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from key_fixes import TAKEN
 
 from tracker.cli.main import main
 from tracker.rules.episodes import Episode
@@ -24,17 +25,6 @@ from tracker.store.orders import Store
 
 KEY = "sim-key-BalanceFix4Hq8Zr"
 WRONG = "a-key-the-panel-refuses"
-# What has the daemon take a key fixed there: a reload reads the config again
-# (the key written in it); the daemon's environment and a key file systemd hands
-# over (LoadCredential=) are its start's, so a restart. Reload, said for all
-# three, left the daemon on the old key for key_env and key_file.
-TAKEN = {
-    "key_env": "`systemctl restart smm-tracker` (its environment, the unit's or its "
-    "EnvironmentFile's, is read at its start only)",
-    "key_file": "`systemctl restart smm-tracker` (a key file the unit hands over with "
-    "LoadCredential= is copied at its start only)",
-    "key": "`systemctl reload smm-tracker` (the daemon reads it again)",
-}
 FIX = "fix the key in {place}, then {taken}; from cron, the next run reads it"
 
 

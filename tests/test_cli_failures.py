@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hostile import HostileServer, Reply, json_reply
+from key_fixes import TAKEN
 from ports import closed_port
 from simconfig import cli_process, sim_config
 
@@ -37,9 +38,8 @@ def sim():
 
 # What balance says fixes a refused key, as orders and doctor say it.
 KEY_FIX = (
-    "fix the key in panels[0].key_env (environment variable SIM_KEY), then `systemctl "
-    "restart smm-tracker` (its environment, the unit's or its EnvironmentFile's, is read at "
-    "its start only); from cron, the next run reads it"
+    "fix the key in panels[0].key_env (environment variable SIM_KEY), then "
+    f"{TAKEN['key_env']}; from cron, the next run reads it"
 )
 
 

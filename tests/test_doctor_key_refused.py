@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from key_fixes import TAKEN
 
 from tracker.cli import screen as screen_module
 from tracker.cli.main import main
@@ -33,9 +34,8 @@ retries = 0
 """
 REFUSED, UNREACHABLE = "2026-12-04T08:00:00+00:00", "2026-12-04T09:00:00+00:00"
 FIX = (
-    "fix the key in panels[0].key_env (environment variable SIM_KEY), then `systemctl "
-    "restart smm-tracker` (its environment, the unit's or its EnvironmentFile's, is read at "
-    "its start only); from cron, the next run reads it"
+    "fix the key in panels[0].key_env (environment variable SIM_KEY), then "
+    f"{TAKEN['key_env']}; from cron, the next run reads it"
 )
 
 
