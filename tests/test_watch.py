@@ -303,6 +303,46 @@ def test_a_job_letting_a_refusal_through_pauses_its_panel(tmp_path: Path, clock:
     tracker.close()
 
 
+@pytest.mark.parametrize(
+    ("field", "said"),
+    [
+        (
+            "key_env",
+            "after fixing the key in its variable, restart the tracker (systemctl "
+            "restart): a reload keeps the environment it started with.",
+        ),
+        (
+            "key_file",
+            "after fixing the key in its file, restart the tracker (systemctl "
+            "restart): systemd copies a LoadCredential= file at the start only.",
+        ),
+    ],
+)
+def test_a_refused_key_set_outside_the_config_is_taken_by_a_restart(
+    tmp_path: Path, clock: Any, field: str, said: str
+) -> None:
+    # Walk: the alert said "after fixing the key in the config, reload the
+    # tracker" for every key; a reload keeps the daemon's environment and a
+    # LoadCredential= copy of a key file, so the old key stayed.
+    (tmp_path / "main.key").write_text(KEY + "\n")
+    source = {"key_env": "MAIN_KEY"} if field == "key_env" else {"key_file": "main.key"}
+    panel = {"name": "main", "url": "http://127.0.0.1:9/api/v2", **source, "retries": 0}
+    data = {"database": {"path": str(tmp_path / "tracker.db")}, "panels": [panel]}
+    config = config_from_dict(data, base_dir=tmp_path, env={"MAIN_KEY": KEY})
+    tracker = Tracker(config, clock=clock)
+
+    def refused() -> bool:
+        raise AuthError("Invalid API key", panel="main", action="status")
+
+    (job, _balance) = tracker.watch.jobs([Job("other:main", 60, refused)])
+    with capture_logs():
+        assert job.run() is False
+    (row,) = alerts_since(tracker.store, None)
+    assert row["kind"] == "auth_failed" and row["message"].endswith(said), row["message"]
+    assert "reload the tracker" not in row["message"]
+    tracker.close()
+
+
 def test_a_key_refused_to_one_action_only_is_one_episode_not_a_flapping_pair(
     tmp_path: Path, clock: Any, servers: list
 ) -> None:

@@ -70,7 +70,8 @@ class KeyGate:
                 if kind is None:
                     return after, None
                 resumes = None if self.tracker.once else self._resumes(panel)
-                message = key_refused_message(panel, error, resumes)
+                field = next((p.key_field for p in self.config.panels if p.name == panel), "")
+                message = key_refused_message(panel, error, resumes, field)
                 data = {"error": error, "refused_by": by}
                 return after, Alert(AUTH_FAILED, message, panel=panel, data=data)
 

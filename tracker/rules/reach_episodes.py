@@ -91,10 +91,26 @@ def judge_auth(episode: Episode, refused: bool, now: datetime) -> tuple[Episode,
     return (Episode(), AUTH_RECOVERED) if episode.active else (episode, None)
 
 
-def key_refused_message(panel: str, error: str, resumes: str | None) -> str:
-    """Given a panel, the words it refused the key with and what resumes its
+# What has the daemon take a fixed key, by the [[panels]] setting that sets
+# it: a reload reads the config again; the daemon's environment is its
+# start's, and systemd copies a LoadCredential= key file at the start only.
+_TAKEN = {
+    "key_env": "after fixing the key in its variable, restart the tracker (systemctl "
+    "restart): a reload keeps the environment it started with.",
+    "key_file": "after fixing the key in its file, restart the tracker (systemctl "
+    "restart): systemd copies a LoadCredential= file at the start only.",
+}
+_RELOAD = (
+    "after fixing the key in the config, reload the tracker (SIGHUP, systemctl reload) "
+    "or restart it."
+)
+
+
+def key_refused_message(panel: str, error: str, resumes: str | None, field: str = "") -> str:
+    """Given a panel, the words it refused the key with, what resumes its
     jobs in the daemon (None: ``run --once``, each run a new process, nothing
-    to reload: the next run tries the key again), return ``auth_failed``'s
+    to reload: the next run tries the key again) and the setting that sets
+    its key (``key_env``, ``key_file``, ``key``), return ``auth_failed``'s
     message."""
     if resumes is None:
         return (
@@ -104,6 +120,5 @@ def key_refused_message(panel: str, error: str, resumes: str | None) -> str:
         )
     return (
         f"{panel}: the panel refused the API key ({error}); its jobs are paused. "
-        f"{resumes} once the key is accepted; after fixing the key in the config, "
-        "reload the tracker (SIGHUP, systemctl reload) or restart it."
+        f"{resumes} once the key is accepted; {_TAKEN.get(field, _RELOAD)}"
     )
