@@ -37,7 +37,8 @@ class Simulator:
             text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -55,6 +56,10 @@ class Simulator:
     def stop(self, sig: int = signal.SIGTERM) -> tuple[int, list[str]]:
         self.proc.send_signal(sig)
         code = self.proc.wait(timeout=20)
+        # The process's last lines may still be on their way through the
+        # reader: read to the pipe's end before draining (on a loaded host
+        # "simulated panel stopped" was missed, the queue still empty).
+        self.reader.join(timeout=20)
         rest = []
         while not self.lines.empty():
             rest.append(self.lines.get())
