@@ -1,7 +1,8 @@
 """doctor's stop-budget line reads the stop timeout the installed unit has:
-``TimeoutStopSec=`` in /etc/systemd/system/smm-tracker.service or a drop-in
-(a temporary directory stands in for /etc/systemd/system), else the shipped
-unit's 90 s."""
+``TimeoutStopSec=`` in smm-tracker.service where systemd finds it first
+(/etc/systemd/system, /usr/lib/systemd/system, a user unit, ...) or a
+drop-in (temporary directories stand in for them, through
+SMM_TRACKER_UNIT_PATH or run_checks' units), else the shipped unit's 90 s."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import math
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from tracker.rules.unit_stop import stop_timeout, timespan
+from tracker.cli.main import main
+from tracker.rules.unit_stop import search_paths, stop_timeout, timespan
 from tracker.service.doctor import run_checks
+from tracker.service.doctor_unit import unit_stop_timeout
 
 # A bound of 30 + 10 = 40 s: under the shipped unit's 90 s.
 CONFIG = """
@@ -29,7 +33,7 @@ timeout = "30s"
 def stop_lines(tmp_path: Path, units: Path, timeout: str = "30s") -> list[str]:
     config = tmp_path / "tracker.toml"
     config.write_text(CONFIG.replace('timeout = "30s"', f'timeout = "{timeout}"'))
-    checks = run_checks(str(config), {"UNIT_STOP_KEY": "k-Gh4Jk8Lm2Np6"}, units=units)
+    checks = run_checks(str(config), {"UNIT_STOP_KEY": "k-Gh4Jk8Lm2Np6"}, units=[[units]])
     return [f"{c.state} {c.name}: {c.detail}" for c in checks if c.name == "stop timeout"]
 
 
@@ -60,7 +64,109 @@ def test_a_longer_stop_timeout_in_the_installed_unit_silences_the_warning(tmp_pa
 def test_without_an_installed_unit_the_shipped_90s_is_said(tmp_path):
     lines = stop_lines(tmp_path, tmp_path / "no-such-dir", "2m")
     assert len(lines) == 1
-    assert "not under the unit's TimeoutStopSec=90s: systemd may kill it" in lines[0]
+    assert (
+        "not under the unit's TimeoutStopSec=90s (no smm-tracker.service installed: "
+        "the shipped unit's): systemd may kill it"
+    ) in lines[0]
+
+
+def units_in(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+SYSTEM = ("etc/systemd/system", "usr/local/lib/systemd/system", "usr/lib/systemd/system")
+
+
+def test_doctor_reads_a_unit_installed_in_usr_lib_and_names_it(tmp_path):
+    # doctor read /etc/systemd/system alone: a unit a package installed in
+    # /usr/lib/systemd/system with TimeoutStopSec=30s was not seen, and a
+    # 40 s stop got no warning.
+    unit = tmp_path / "usr/lib/systemd/system/smm-tracker.service"
+    units_in(tmp_path, {str(unit): "[Service]\nTimeoutStopSec=30s\n"})
+    config = tmp_path / "tracker.toml"
+    config.write_text(CONFIG)
+    path = ":".join(str(tmp_path / d) for d in SYSTEM)
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(config), "doctor"],
+        env={"UNIT_STOP_KEY": "k-Gh4Jk8Lm2Np6", "SMM_TRACKER_UNIT_PATH": path},
+    )
+    assert [line for line in result.output.splitlines() if "stop timeout" in line] == [
+        "warn stop timeout: run stops within 40s of SIGTERM (panel main timeout 30s + "
+        "database.busy_timeout 10s), not under the unit's TimeoutStopSec=30s "
+        f"(TimeoutStopSec= in {unit}): systemd may kill it mid-commit; lower the "
+        "timeouts or raise TimeoutStopSec"
+    ]
+
+
+def test_the_unit_first_in_systemds_order_wins_and_every_directorys_drop_ins_apply(tmp_path):
+    units_in(
+        tmp_path,
+        {
+            "etc/systemd/system/smm-tracker.service": "[Service]\nTimeoutStopSec=2min\n",
+            "usr/lib/systemd/system/smm-tracker.service": "[Service]\nTimeoutStopSec=30s\n",
+            "usr/lib/systemd/system/smm-tracker.service.d/b.conf": "[Service]\nTimeoutSec=45\n",
+        },
+    )
+    search = [[tmp_path / d for d in SYSTEM]]
+    drop_in = tmp_path / "usr/lib/systemd/system/smm-tracker.service.d/b.conf"
+    assert unit_stop_timeout(search) == (45.0, f"TimeoutSec= in {drop_in}")
+    # One of the same name in /etc hides it; another name after it, in
+    # /etc's "smm-.service.d" (the name cut after its dash), is read last.
+    units_in(
+        tmp_path,
+        {
+            "etc/systemd/system/smm-tracker.service.d/b.conf": "[Service]\n",
+            "etc/systemd/system/smm-.service.d/c.conf": "[Service]\nTimeoutSec=3min\n",
+        },
+    )
+    last = tmp_path / "etc/systemd/system/smm-.service.d/c.conf"
+    assert unit_stop_timeout(search) == (180.0, f"TimeoutSec= in {last}")
+
+
+def test_a_user_unit_is_read_when_no_system_unit_is_installed(tmp_path):
+    user = tmp_path / "home/u/.config/systemd/user"
+    units_in(user, {"smm-tracker.service": "[Service]\n"})
+    system = [tmp_path / d for d in SYSTEM]
+    assert unit_stop_timeout([system, [user]]) == (
+        90.0,
+        f"systemd's default, as {user / 'smm-tracker.service'} and its drop-ins leave it",
+    )
+    assert unit_stop_timeout([system, [tmp_path / "elsewhere"]]) == (
+        90.0,
+        "no smm-tracker.service installed: the shipped unit's",
+    )
+
+
+def test_systemds_search_paths_system_first_then_the_users():
+    system, user = search_paths({"HOME": "/home/u", "XDG_RUNTIME_DIR": "/run/user/1000"})
+    assert [str(d) for d in system][4:] == [
+        "/etc/systemd/system",
+        "/etc/systemd/system.attached",
+        "/run/systemd/system",
+        "/run/systemd/system.attached",
+        "/run/systemd/generator",
+        "/usr/local/lib/systemd/system",
+        "/lib/systemd/system",
+        "/usr/lib/systemd/system",
+        "/run/systemd/generator.late",
+    ]
+    assert [str(d) for d in user][:6] == [
+        "/home/u/.config/systemd/user.control",
+        "/run/user/1000/systemd/user.control",
+        "/run/user/1000/systemd/transient",
+        "/run/user/1000/systemd/generator.early",
+        "/home/u/.config/systemd/user",
+        "/etc/xdg/systemd/user",
+    ]
+    assert "/home/u/.local/share/systemd/user" in [str(d) for d in user]
+    # The tests' own: those directories alone.
+    assert search_paths({"SMM_TRACKER_UNIT_PATH": "/a:/b", "HOME": "/h"}) == [
+        [Path("/a"), Path("/b")]
+    ]
+    assert search_paths({"SMM_TRACKER_UNIT_PATH": ""}) == [[]]
 
 
 @pytest.mark.parametrize(

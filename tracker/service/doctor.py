@@ -8,7 +8,7 @@ The database is only looked at, never created or migrated
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,6 +43,7 @@ from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
 from tracker.rules.refusal_doctor import held_out_checks
 from tracker.rules.secret_files import unit_database_check
+from tracker.rules.unit_stop import search_paths
 from tracker.service.doctor_alerts import alert_targets, notify_checks, placed
 from tracker.service.doctor_database import (
     database_facts,
@@ -54,7 +55,7 @@ from tracker.service.doctor_database import (
 from tracker.service.doctor_files import key_file_checks, secret_file_checks
 from tracker.service.doctor_listen import listen_checks
 from tracker.service.doctor_panels import call_panels, said_key
-from tracker.service.doctor_unit import SYSTEMD_DIR, unit_stop_timeout
+from tracker.service.doctor_unit import unit_stop_timeout
 from tracker.service.doctor_webhook import outage_checks, webhook_check
 from tracker.store.late_checks import backlog_query
 from tracker.store.outbox import UNDELIVERED_BY_TARGET
@@ -73,10 +74,11 @@ _AMBIGUOUS = (
 
 
 def run_checks(
-    explicit: str | None, env: Mapping[str, str], units: Path = SYSTEMD_DIR
+    explicit: str | None, env: Mapping[str, str], units: Sequence[Sequence[Path]] | None = None
 ) -> list[Check]:
-    """Given ``--config``, the environment and the directory of the installed
-    units (the stop timeout set there), return every check's result, in order.
+    """Given ``--config``, the environment and systemd's unit search paths
+    (the installed unit's stop timeout; None: those of the environment),
+    return every check's result, in order.
 
     A broken config still gets its database, metrics address and panels
     checked wherever their own sections are valid: one panel's missing key
@@ -105,7 +107,7 @@ def run_checks(
         timeouts = {p.name: p.timeout for p in config.panels}
         alerts = config.alerts  # a stop posts the queued alerts: webhook.close's bound
         wait = alerts.webhook_timeout + 5.0 if alerts.webhook_url or alerts.notify else 0.0
-        stop = unit_stop_timeout(units)  # the installed unit's, else the shipped one's
+        stop = unit_stop_timeout(search_paths(env) if units is None else units)
         warning = stop_bound_check(timeouts, config.database.busy_timeout, wait, stop)
         checks.extend([warning] if warning else [])
         database, refill = config.database, config.refill
