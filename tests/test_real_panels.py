@@ -179,7 +179,8 @@ def test_no_services_available_is_an_empty_catalogue(real_panel, catalogue):
     result = world.cli("run", "--once")
     assert result.exit_code == 0, result.output
     listed = world.cli("services", "--json")
-    assert listed.exit_code == 0 and json.loads(listed.output) == []
+    assert listed.exit_code == 0 and json.loads(listed.stdout) == []
+    assert "sim listed no services at its last sync" in listed.stderr  # none, not unsynced
 
 
 @pytest.mark.parametrize("catalogue", ["error", "list"])

@@ -23,7 +23,7 @@ from tracker.rules.capabilities import services_note
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
 from tracker.store.capabilities import learned_where, unsupported_here
-from tracker.store.catalogue import conflicts
+from tracker.store.catalogue import conflicts, listed_none
 from tracker.store.orders import Store
 from tracker.store.refills import services as stored_services
 
@@ -81,6 +81,10 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
             "(the service_conflicts table has them all)"
         )
         click.echo(fitted(note, notes), err=True)
+    empty = listed_none(store, name)  # panels whose last sync listed no service
+    if as_json or rows:
+        for panel_name, line in _listed_none(empty, {row["panel"] for row in rows}, screen):
+            click.echo(fitted(f"note: {panel_name} listed no services {line}", notes), err=True)
     if as_json:
         for row in rows:
             row["refill"], row["cancel"] = bool(row["refill"]), bool(row["cancel"])
@@ -90,11 +94,17 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
         click.echo(to_json(rows))
         return
     if not rows:
-        note = "no services stored yet (the daemon syncs them; or pass --refresh)"
+        told = [
+            f"no services: {p} listed none {line}" for p, line in _listed_none(empty, set(), screen)
+        ]
+        unsynced = [p.name for p in config.panels if name in (None, p.name) and p.name not in empty]
+        if told and unsynced:  # the others: never synced
+            told.append(f"no services stored yet for {', '.join(unsynced)} ({_UNSYNCED})")
         if refresh:  # asked just now: every panel asked answered an empty list
             one = name is not None or len(config.panels) == 1
-            note = f"no services: {'the panel lists none' if one else 'no panel lists any'}"
-        click.echo(fitted(note, notes), err=True)
+            told = [f"no services: {'the panel lists none' if one else 'no panel lists any'}"]
+        for note in told or [f"no services stored yet ({_UNSYNCED})"]:
+            click.echo(fitted(note, notes), err=True)
         return
     for row in rows:
         row["refill"] = "yes" if row["refill"] else "no"
@@ -106,6 +116,29 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
         kind = row["type"] if row["type"] not in (None, "", DEFAULT_TYPE) else None
         row["named"] = f"{row['name'] or '-'} (type: {kind})" if kind else row["name"]
     click.echo(table(rows, _SCREEN_COLUMNS, _SCREEN_HEADERS, screen=screen, spec=_ON_SCREEN))
+
+
+_UNSYNCED = "the daemon syncs them; or pass --refresh"
+
+
+def _listed_none(
+    empty: dict[str, dict[str, Any]], held: set[str], screen: Screen | None
+) -> list[tuple[str, str]]:
+    """Given the panels whose last sync listed no service (``listed_none``)
+    and those with services stored, return (panel, "at its last sync ...")
+    for each of the first: an empty catalogue, or a key that sees none, is no
+    catalogue never synced; its services stored, if any, it listed before."""
+    lines = []
+    for panel, when in empty.items():
+        last, since = moment(when["last"], screen), moment(when["since"], screen)
+        every = "" if when["since"] == when["last"] else f", and at every sync since {since}"
+        kept = (
+            "the services shown are those it listed before"
+            if panel in held
+            else "its catalogue is empty, or its API key sees no services"
+        )
+        lines.append((panel, f"at its last sync ({last}{every}): {kept}"))
+    return lines
 
 
 def _ambiguity_note(conflict: dict[str, Any], screen: Screen | None = None) -> str:

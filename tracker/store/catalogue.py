@@ -5,6 +5,9 @@ a service listed twice with different terms leaves its ``services`` row (the
 terms known before, or none) alone and has a ``service_conflicts`` row while
 the panel keeps listing it so; rows of services listed clearly again are
 deleted. What is ambiguous is decided in :mod:`tracker.rules.catalogue`.
+A sync whose list is empty stores no service: that it listed none is kept in
+``alert_state`` (kind ``services_listed_none``, no alert), so that
+``services`` tells an empty catalogue from one never synced.
 """
 
 from __future__ import annotations
@@ -39,6 +42,14 @@ _UPSERT_CONFLICT = """
     ON CONFLICT (panel, service) DO UPDATE SET
         listings = excluded.listings, differences = excluded.differences,
         last_seen_at = excluded.last_seen_at
+"""
+
+# alert_state's kind for a panel whose last sync listed no service (no
+# alert): ``since`` the first such sync in a row, ``last_sent_at`` the last.
+LISTED_NONE = "services_listed_none"
+_SAVE_LISTED_NONE = """
+    INSERT INTO alert_state (panel, kind, active, since, last_sent_at) VALUES (?, ?, 0, ?, ?)
+    ON CONFLICT (panel, kind) DO UPDATE SET last_sent_at = excluded.last_sent_at
 """
 
 
@@ -86,7 +97,26 @@ def save_services(
                 f"DELETE FROM service_conflicts WHERE panel = ? AND service IN ({_marks(chunk)})",
                 [panel, *chunk],
             )
+        if rows or ambiguous:
+            db.conn.execute(
+                "DELETE FROM alert_state WHERE panel = ? AND kind = ?", [panel, LISTED_NONE]
+            )
+        else:  # "No services available", []: kept, as no services row says it
+            db.conn.execute(_SAVE_LISTED_NONE, [panel, LISTED_NONE, stamp, stamp])
     return len(rows)
+
+
+def listed_none(store: Connection, panel: str | None = None) -> dict[str, dict[str, Any]]:
+    """Return {panel: {"since", "last"}} for each panel (one, or all) whose
+    last sync listed no service: since the first such sync in a row, the
+    last one's time."""
+    where, params = ("AND panel = ?", [LISTED_NONE, panel]) if panel else ("", [LISTED_NONE])
+    rows = store.rows(
+        "SELECT panel, since, last_sent_at AS last FROM alert_state "
+        f"WHERE kind = ? {where} ORDER BY panel",
+        params,
+    )
+    return {row["panel"]: {"since": row["since"], "last": row["last"]} for row in rows}
 
 
 def conflicts(store: Connection, panel: str | None = None) -> list[dict[str, Any]]:
