@@ -174,8 +174,34 @@ def test_canned_stuck_longer_than(served):
     rows = get(base, f"/{DB}/stuck_longer_than.json", _shape="array", hours="1.5")
     assert [r["order_id"] for r in rows] == [known.stuck]
     # Not a number: nothing, not every open order (it was read as 0 hours)
-    for typo in ("abc", "", "-1", "24h"):
+    for typo in ("abc", "-1", "24h"):
         assert get(base, f"/{DB}/stuck_longer_than.json", _shape="array", hours=typo) == [], typo
+
+
+def test_a_canned_query_opened_with_its_fields_empty_lists_rows(served):
+    # Datasette opens a canned query with its fields empty and runs it at
+    # once: each showed "0 results" (no order ID, 0 hours read as no number,
+    # 0 days: today's orders alone). Empty now reads as a default.
+    base, w, known = served
+
+    def empty(query: str, **fields: str) -> list:
+        rows = get(base, f"/{DB}/{query}.json", _shape="array", **fields)
+        assert isinstance(rows, list)
+        return rows
+
+    stuck = empty("stuck_longer_than", hours="")
+    assert [r["order_id"] for r in stuck] == [known.stuck]  # 24 hours, as stuck_orders
+    spend = empty("spend_by_service", days="")
+    assert spend and spend == get(base, f"/{DB}/spend_by_service.json", _shape="array", days=30)
+    [last] = direct(w, "SELECT panel, order_id FROM transitions ORDER BY id DESC LIMIT 1")
+    history = empty("order_history", order_id="", panel="")
+    assert history and {(r["panel"], r["order_id"]) for r in history} == {
+        (last["panel"], last["order_id"])
+    }  # the order whose status changed last
+    assert empty("order_history", order_id="", panel="sim") == history
+    assert empty("order_history", order_id="", panel="other") == []
+    page = get(base, f"/{DB}/stuck_longer_than")
+    assert isinstance(page, str) and "0 results" not in page
 
 
 def test_canned_spend_by_service_and_rejected_refills(served):
