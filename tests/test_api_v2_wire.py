@@ -36,8 +36,8 @@ def test_a_panel_lacking_refill_and_cancel_in_its_own_generic_words_is_learned(
             {"refill": refusal, "cancel": refusal, "smm_tracker_no_such_action": refusal}
         )
         first = cli("refill", "5")  # refused once: this call's failure, nothing learned
-        assert first.exit_code == 1 and "refill refused, nothing recorded" in first.stderr
-        refill = cli("refill", "5")
+        assert first.exit_code == 1 and "the panel refused the refill: " in first.stderr
+        refill = cli("refill", "--force", "5")  # --force: the refusal was recorded
         assert refill.exit_code == 1
         assert f"sim does not support refill: it answers {words!r}" in refill.stderr
         first = cli("cancel", "--yes", "5")  # refused once: nothing learned

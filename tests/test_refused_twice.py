@@ -156,18 +156,18 @@ def test_refill_by_hand_refused_once_then_accepted_learns_nothing(cron, tmp_path
     panel.script = MISSING_REFILL
     refused = cli("refill", str(order_id))
     assert refused.exit_code == 1
-    assert "refill refused, nothing recorded" in refused.output, refused.output
+    assert "the panel refused the refill: " in refused.output, refused.output
     assert "does not support refill" not in refused.output  # before: learned missing
     assert _learned(tmp_path) == []
     panel.script = ScriptQuirks()  # it answers the next one
-    accepted = cli("refill", str(order_id))
+    accepted = cli("refill", "--force", str(order_id))  # --force: the refusal was recorded
     assert accepted.exit_code == 0, accepted.output
     assert accepted.stdout.startswith("refill ") and "note:" not in accepted.output
     assert _learned(tmp_path) == []
     panel.script = MISSING_REFILL  # refused so again: the accepted one came between
     again = cli("refill", "--force", str(order_id))  # --force: its refill is open
     assert again.exit_code == 1
-    assert "refill refused, nothing recorded" in again.output, again.output
+    assert "the panel refused the refill: " in again.output, again.output
     assert _learned(tmp_path) == []
 
 

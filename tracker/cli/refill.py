@@ -99,7 +99,9 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
                 client,
                 [oid],
                 clock=utcnow,
-                modes=PanelModes(multi_refill=False, key_answered=answered),
+                modes=PanelModes(
+                    multi_refill=False, key_answered=answered, record_first_refusal=True
+                ),
                 source="manual",
                 # Not sent if the daemon's round asked meanwhile (unless --force).
                 seen=None if force else {oid: newest_request(history)},
@@ -126,7 +128,8 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
             "as it does an action that does not exist; automatic refill requests stay off"
         )
     if result.refused_once:  # the first in a row: a flaky panel's, or a missing action's
-        fail(f"order {oid}: refill refused, nothing recorded: {result.errors[-1]}")
+        # Recorded as Refused, as any refusal: `history` and `refills` show it.
+        fail(f"order {oid}: the panel refused the refill: {result.errors[-1]}")
     if result.raced:
         fail(
             f"order {oid}: a refill request of it was recorded meanwhile (the daemon's round?); "

@@ -72,6 +72,10 @@ class PanelModes:
     # `refill ID`'s: called when a single call is answered with the key, before
     # its answer is judged (what another key taught forgotten first).
     key_answered: Callable[[], None] | None = None
+    # `refill ID`'s: a first refusal in a missing action's words is recorded
+    # (Refused), as every answer to a request by hand is; the rounds record
+    # none, the order asked again at the next round (a second refusal learns).
+    record_first_refusal: bool = False
 
 
 def request_refills(
@@ -291,6 +295,9 @@ def _send_singles(
                     client,
                     PanelAnswerError(refused_once("refill", refusal), panel=client.name),
                 )
+                if modes.record_first_refusal:  # the user asked: `history ID` shows the answer
+                    finish(store, rows, {order_id: fields}, clock, result)
+                    index += 1
                 unsent(store, rows, order_ids[index:], result)
                 return
             result.unsupported = refusal  # stops the run (see _gave_up)
