@@ -2,25 +2,37 @@
 happened to it besides them. Its charge changed since the last status change
 (a late refund: `orders` and `report` count the new figure, the table shows
 the old), its refill requests, and what the automation did with it (a
-re-order, a stale Pending cancel, or why it did not) or whose re-order it is. Reads only."""
+re-order, a stale Pending cancel, or why it did not) or whose re-order it is;
+and when its next automatic refill request will be, or why none will
+(:mod:`tracker.cli.next_refill`). Reads only."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from tracker.cli.next_refill import next_refill_line
 from tracker.cli.render import safe_text
 from tracker.cli.screen import Screen, fitted, moment
+from tracker.clock import utcnow
+from tracker.config.model import Config
 from tracker.rules.counts import counted
 from tracker.rules.money import money_or_none
 from tracker.store.orders import Store
 
 
 def history_notes(
-    store: Store, order: dict[str, Any], changes: list[dict[str, Any]], screen: Screen | None
+    store: Store,
+    order: dict[str, Any],
+    changes: list[dict[str, Any]],
+    screen: Screen | None,
+    config: Config,
 ) -> list[str]:
-    """Given an order as `orders --json` shows it and its stored status
-    changes, return the lines saying what else happened to it, fitted."""
+    """Given an order as `orders --json` shows it, its stored status changes
+    and the config (its ``[refill]``), return the lines saying what else
+    happened to it and when its next automatic refill request will be, fitted."""
     lines = [*_charge(order, changes), *_refills(store, order, screen)]
+    upcoming = next_refill_line(store, config, order["panel"], order["order_id"], utcnow(), screen)
+    lines += [upcoming] if upcoming else []
     lines += _automation(store, order, screen)
     return [fitted(line, screen) for line in lines]
 

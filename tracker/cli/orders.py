@@ -258,7 +258,7 @@ def history(
         click.echo(fitted(f"expected by {eta}", screen))
     from tracker.cli.history_notes import history_notes  # `history` alone needs it
 
-    notes = history_notes(store, row, rows, screen)  # read before the rows are shown
+    notes = history_notes(store, row, rows, screen, config)  # read before the rows are shown
     if rows:
         for r in rows:
             r["to_status"] = with_reason(r["to_status"], r["raw_status"])

@@ -28,12 +28,12 @@ from tracker.config.model import Config
 from tracker.errors import StopRequested
 from tracker.jobs.learned import told_once_answered
 from tracker.jobs.refill_requests import PanelModes, request_refills
-from tracker.jobs.refills import past_request
 from tracker.panel.client import PanelClient
 from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
 from tracker.panel.proxies import says_its_fix
 from tracker.redact.scrub import register_secret
+from tracker.rules.refill_eligibility import past_request
 from tracker.rules.refill_states import REFUSED, UNKNOWN
 from tracker.rules.refills import manual_blocker
 from tracker.store.capabilities import is_unsupported, learn

@@ -25,7 +25,11 @@ from tracker.cli.main import (
 from tracker.cli.order_args import listing_panel, parse_order_id
 from tracker.cli.orders import TABLE_LIMIT
 from tracker.cli.panels import held_or_untracked, read_panel
-from tracker.cli.screen import SECOND, Columns, fitted, stderr_screen, stdout_screen
+from tracker.cli.screen import SECOND, Columns, Screen, fitted, stderr_screen, stdout_screen
+from tracker.clock import utcnow
+from tracker.config.model import Config
+from tracker.store.orders import Store
+from tracker.store.readings import panels_holding
 from tracker.store.refill_reads import iter_refills, refill_statuses
 
 
@@ -105,6 +109,26 @@ def refills(
     elif capped and next(found, None) is not None:
         more = f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)"
         click.echo(fitted(more, notes), err=True)
+    if order_id is not None:  # one order's requests: when the next will be, as `history` says
+        for line in _next_lines(config, store, name, order_id, notes):
+            click.echo(line, err=True)
+
+
+def _next_lines(
+    config: Config, store: Store, panel: str | None, order_id: int, screen: Screen | None
+) -> list[str]:
+    """The order's next automatic refill request (or why none), on each panel
+    holding it (``panel``: that one), fitted."""
+    from tracker.cli.next_refill import next_refill_line  # this listing alone needs it
+
+    held = [p for p in panels_holding(store, [order_id]).get(order_id, []) if panel in (None, p)]
+    lines = []
+    for holder in held:
+        line = next_refill_line(store, config, holder, order_id, utcnow(), screen)
+        where = f" on {holder}" if len(held) > 1 else ""
+        if line is not None:
+            lines.append(fitted(f"order {order_id}{where}: {line}", screen))
+    return lines
 
 
 _REFILL_COLUMNS = [

@@ -16,7 +16,6 @@ from typing import Any
 
 import structlog
 
-from tracker.clock import parse_iso
 from tracker.config.model import RefillConfig
 from tracker.errors import AuthError, PanelError, StopRequested
 from tracker.jobs.failing_jobs import told_once
@@ -25,9 +24,8 @@ from tracker.jobs.refill_follow import follow_refills
 from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
-from tracker.rules.delivery import total_quantity
 from tracker.rules.failing_jobs import SERVICES_UNAVAILABLE
-from tracker.rules.refill_states import PastRequest
+from tracker.rules.refill_eligibility import order_facts, past_request
 from tracker.rules.refills import (
     OrderFacts,
     dropped,
@@ -46,37 +44,13 @@ from tracker.store.refills import (
     settle_interrupted,
 )
 
+__all__ = ["RefillListener", "RefillRound", "order_facts", "past_request"]
+
 log = structlog.get_logger("tracker.refill")
 
 PAGE = 500  # candidate orders read from SQLite at a time
 PROBES_IN_FLIGHT = 4
 RefillListener = Callable[[list[dict[str, Any]]], None]
-
-
-def order_facts(row: dict[str, Any]) -> OrderFacts:
-    """Given a row of :func:`tracker.store.refills.candidate_orders`, return its OrderFacts."""
-    flag = row.get("service_refill")
-    return OrderFacts(
-        order_id=row["order_id"],
-        status=row["status"],
-        completed_at=parse_iso(row["completed_at"]) if row.get("completed_at") else None,
-        service_refill=None if flag is None else bool(flag),
-        link=row.get("link"),
-        start_count=row.get("start_count"),
-        # Drip-feed: quantity is per run; drops are judged against the whole order.
-        quantity=total_quantity(row.get("quantity"), row.get("runs")),
-        remains=row.get("remains"),
-    )
-
-
-def past_request(row: dict[str, Any]) -> PastRequest:
-    """Given a ``refills`` row, return the PastRequest the rules look at."""
-    return PastRequest(
-        requested_at=parse_iso(row["requested_at"]),
-        status=row["status"],
-        refill_id=row["refill_id"],
-        permanent=bool(row["permanent"]),
-    )
 
 
 class RefillRound:

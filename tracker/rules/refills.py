@@ -8,102 +8,59 @@ gather the facts and act on the verdicts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tracker.config.model import RefillConfig
 from tracker.panel.models import RefillRequest, RefillStatus
 from tracker.panel.parse_refill_status import NO_REFILL_STATUS
 from tracker.panel.refusals import is_busy, is_key_refusal
 from tracker.panel.statuses import COMPLETED, PENDING, REFILL_FINAL
 from tracker.rules.delivery import plausible_remains
+from tracker.rules.refill_eligibility import (  # re-exported: the job's and commands' names
+    COOLDOWN,
+    ELIGIBLE,
+    MAX_REQUESTS,
+    NO_REFILL,
+    NOT_COMPLETED,
+    NOT_DONE,
+    OPEN_REFILL,
+    PAST_WINDOW,
+    PERMANENT_REFUSAL,
+    TOO_EARLY,
+    UNKNOWN_SERVICE,
+    OrderFacts,
+    Verdict,
+    eligibility,
+)
 from tracker.rules.refill_states import (
     REFUSED,
     UNKNOWN,
     PastRequest,
-    counts_toward_max,
     is_open,
     is_permanent_refusal,
-    refused_for_good,
 )
+
+__all__ = [
+    "COOLDOWN",
+    "ELIGIBLE",
+    "MAX_REQUESTS",
+    "NO_REFILL",
+    "NOT_COMPLETED",
+    "NOT_DONE",
+    "OPEN_REFILL",
+    "PAST_WINDOW",
+    "PERMANENT_REFUSAL",
+    "TOO_EARLY",
+    "UNKNOWN_SERVICE",
+    "OrderFacts",
+    "Verdict",
+    "eligibility",
+]
 
 # A refill the panel says it does not know, this many follow-ups in a row, is
 # closed as Unknown: panels purge old refills, and polling them forever helps no one.
 NOT_FOUND_CONFIRMATIONS = 3
 NOT_IN_ANSWER = "not in the panel's answer"
-
-# Why an order gets no refill request this round (the verdict's ``reason``).
-PERMANENT_REFUSAL = "refused for good by the panel"
-NO_REFILL = "its service has no refill"
-UNKNOWN_SERVICE = "its service is unknown (refill.unknown_service = 'skip')"
-NOT_DONE = "status not in refill.statuses"
-NOT_COMPLETED = "no completion time recorded"
-PAST_WINDOW = "past refill.window"
-TOO_EARLY = "inside refill.first_check after completion"
-OPEN_REFILL = "a refill of it is still open"
-MAX_REQUESTS = "refill.max_requests reached"
-COOLDOWN = "inside refill.cooldown since its last request"
-
-
-@dataclass(frozen=True)
-class OrderFacts:
-    """What the tracker knows of one order. ``service_refill`` is None when the
-    order's service is not in the services table (or the order has none)."""
-
-    order_id: int
-    status: str | None
-    completed_at: datetime | None
-    service_refill: bool | None
-    link: str | None = None
-    start_count: int | None = None
-    quantity: int | None = None
-    remains: int | None = None
-
-
-@dataclass(frozen=True)
-class Verdict:
-    eligible: bool
-    reason: str = ""
-
-
-ELIGIBLE = Verdict(True)
-
-
-def eligibility(
-    order: OrderFacts,
-    requests: Sequence[PastRequest],
-    config: RefillConfig,
-    now: datetime,
-) -> Verdict:
-    """Given an order, every refill request made for it and the config, return
-    whether a refill may be requested at ``now`` and, if not, why."""
-    if not config.enabled:
-        return Verdict(False, "refill.enabled is false")
-    if refused_for_good(requests):
-        return Verdict(False, PERMANENT_REFUSAL)
-    if order.service_refill is False:
-        return Verdict(False, NO_REFILL)
-    if order.service_refill is None and config.unknown_service != "try":
-        return Verdict(False, UNKNOWN_SERVICE)
-    if order.status not in config.statuses:
-        return Verdict(False, NOT_DONE)
-    if order.completed_at is None:
-        return Verdict(False, NOT_COMPLETED)
-    since_completion = now - order.completed_at
-    if since_completion > timedelta(seconds=config.window):
-        return Verdict(False, PAST_WINDOW)
-    if since_completion < timedelta(seconds=config.first_check):
-        return Verdict(False, TOO_EARLY)
-    if any(is_open(r, now, config.cooldown) for r in requests):
-        return Verdict(False, OPEN_REFILL)
-    if sum(counts_toward_max(r) for r in requests) >= config.max_requests:
-        return Verdict(False, MAX_REQUESTS)
-    if requests:
-        last = max(r.requested_at for r in requests)
-        if now - last < timedelta(seconds=config.cooldown):
-            return Verdict(False, COOLDOWN)
-    return ELIGIBLE
 
 
 def manual_blocker(requests: Sequence[PastRequest], cooldown: float, now: datetime) -> str | None:

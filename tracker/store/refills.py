@@ -56,15 +56,28 @@ def candidate_orders(
     earliest, latest = completed_between
     return store.rows(
         f"""
-        SELECT o.order_id, o.status, o.completed_at, o.link, o.start_count, o.quantity,
-               o.runs, o.remains, s.refill AS service_refill
-        FROM orders o LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
+        {_FACTS}
         WHERE o.panel = ? AND o.status IN ({_marks(statuses)})
           AND o.completed_at >= ? AND o.completed_at <= ? AND o.order_id > ?
         ORDER BY o.order_id LIMIT ?
         """,
         [panel, *statuses, iso(earliest), iso(latest), after, limit],
     )
+
+
+def order_of(store: Store, panel: str, order_id: int) -> dict[str, Any] | None:
+    """Return one order as :func:`candidate_orders` reads it, whatever its
+    status and completion (None: not in the file): what `history ID` asks
+    the refill rule about."""
+    found = store.rows(f"{_FACTS} WHERE o.panel = ? AND o.order_id = ?", [panel, order_id])
+    return found[0] if found else None
+
+
+# An order's facts for the refill rule, with its service's refill flag.
+_FACTS = """
+        SELECT o.order_id, o.status, o.completed_at, o.link, o.start_count, o.quantity,
+               o.runs, o.remains, s.refill AS service_refill
+        FROM orders o LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service"""
 
 
 def requests_of(store: Store, panel: str, order_ids: Sequence[int]) -> dict[int, list[dict]]:

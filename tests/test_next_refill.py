@@ -1,0 +1,104 @@
+"""When an order's next automatic refill request will be, or why none will:
+`history ID`'s line and `refills --order ID`'s, asked of the refill round's
+own rule with the test's clock. Nothing said it before: a user could not
+tell a guarantee expired from a round not yet due. Each moment said is
+checked against the round itself: a second before it, no request; at it, one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from refill_world import DAY
+
+from tracker.clock import iso, parse_iso
+from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES
+
+NEXT = "next automatic refill request: "
+ROUNDS = "the refill rounds run every 30m"
+
+
+@pytest.fixture
+def clocked(monkeypatch, clock):
+    """The commands' now is the test's clock (the round's too)."""
+    monkeypatch.setattr("tracker.cli.history_notes.utcnow", clock, raising=False)
+    monkeypatch.setattr("tracker.cli.refills.utcnow", clock, raising=False)
+    return clock
+
+
+def _said(w, order_id: int) -> list[str]:
+    out = w.cli("history", str(order_id))
+    assert out.exit_code == 0, out.output
+    return [line for line in out.stdout.splitlines() if "automatic refill request" in line]
+
+
+def test_history_says_when_the_next_automatic_request_goes_and_the_round_agrees(world, clocked):
+    w = world(refill='max_requests = 1\nwindow = "3d"')
+    w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS)
+    w.poll()  # Completed now
+    first = iso(clocked() + timedelta(days=1))
+    assert _said(w, order) == [
+        f"{NEXT}from {first} (refill.first_check after it completed), at the first refill"
+        f" round after ({ROUNDS}); the panel judges whether it dropped"
+    ]
+    clocked.advance(DAY - 1)  # a second before it: the round asks nothing
+    assert w.round() and w.requests(order) == []
+    clocked.advance(1)
+    assert _said(w, order) == [
+        f"{NEXT}at the next refill round ({ROUNDS}); the panel judges whether it dropped"
+    ]
+    assert w.round() and len(w.requests(order)) == 1  # at it: asked
+    assert _said(w, order) == [f"{NEXT}once its open refill ends (followed each refill round)"]
+    clocked.advance(300)  # nothing dropped: the panel ends it Rejected
+    assert w.round() and w.requests(order)[0]["status"] == "Rejected"
+    asked = w.requests(order)[0]["requested_at"]
+    again = iso(parse_iso(asked) + timedelta(days=1))
+    assert _said(w, order)[0] == (
+        f"{NEXT}from {again} (refill.cooldown since its last request), at the first refill"
+        f" round after ({ROUNDS}); the panel judges whether it dropped"
+    )
+    listed = w.cli("refills", "--order", str(order))
+    assert listed.stderr.splitlines()[-1] == f"order {order}: " + _said(w, order)[0]
+    w.panel.drop(order, 30)
+    clocked.advance(DAY)
+    assert w.round() and len(w.requests(order)) == 2  # at the moment said: asked again
+    clocked.advance(300)
+    assert w.round() and w.requests(order)[-1]["status"] == "Completed"
+    assert _said(w, order) == [
+        "no automatic refill request: refill.max_requests (1) reached: as many refills of it"
+        " were accepted, or may have been"
+    ]
+
+
+def test_history_says_why_no_automatic_request_will_go(world, clocked):
+    w = world(refill='window = "3d"')
+    w.sync_services()
+    likes, followers = w.order(SERVICE_LIKES), w.order(SERVICE_FOLLOWERS)
+    running = w.order(SERVICE_FOLLOWERS, "In progress")
+    w.poll()
+    ends = iso(clocked() + timedelta(days=3))
+    assert _said(w, likes) == [
+        "no automatic refill request: its service has no refill"
+        f" (smm-tracker refill {likes} asks anyway)"
+    ]
+    assert _said(w, running) == []  # still running: not one the refills are about
+    clocked.advance(2.5 * DAY)
+    assert w.round() and len(w.requests(followers)) == 1
+    clocked.advance(300)  # Rejected: the next once refill.cooldown has passed, past the window
+    assert w.round() and w.requests(followers)[0]["status"] == "Rejected"
+    assert _said(w, followers) == [
+        f"no automatic refill request: its guarantee (refill.window, 3d) ends {ends},"
+        " before refill.cooldown since its last request does"
+    ]
+    clocked.advance(DAY)
+    assert _said(w, followers) == [
+        f"no automatic refill request: its guarantee (refill.window, 3d) ended {ends}"
+    ]
+    assert w.round() and len(w.requests(followers)) == 1  # the round agrees
+    listed = w.cli("refills", "--order", str(likes))
+    assert listed.exit_code == 0 and listed.stderr.splitlines() == [
+        "no refill requests",
+        f"order {likes}: no automatic refill request: its service has no refill"
+        f" (smm-tracker refill {likes} asks anyway)",
+    ]

@@ -1,0 +1,128 @@
+"""When one order's next automatic refill request will be, or why none will:
+the line `history ID` prints among its notes and `refills --order ID` after
+its table. Asked of the refill round's own rule
+(:func:`tracker.rules.refill_eligibility.next_request`) at this moment, with
+what the round reads: the order, its requests, its panel learned without
+``refill``, its last drop probe. Reads only; loaded by those two commands
+alone, and only for an order the refills are about."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tracker.cli.screen import Screen, moment
+from tracker.clock import iso
+from tracker.config.durations import format_duration
+from tracker.config.model import Config, RefillConfig
+from tracker.rules import refill_eligibility as rule
+from tracker.rules.refill_eligibility import OrderFacts, next_request, order_facts, past_request
+from tracker.store.capabilities import is_unsupported
+from tracker.store.orders import Store
+from tracker.store.probes import last_probed, probes_of
+from tracker.store.refills import order_of, requests_of
+
+NEXT = "next automatic refill request"
+NONE = "no automatic refill request"
+
+
+def next_refill_line(
+    store: Store, config: Config, panel: str, order_id: int, now: datetime, screen: Screen | None
+) -> str | None:
+    """Given an order and the moment, return the line saying when its next
+    automatic refill request will be, or why none will; None for an order
+    the refills are not about (its status not in ``refill.statuses`` and no
+    request of it: an order still running, a canceled one)."""
+    row = order_of(store, panel, order_id)
+    if row is None:
+        return None
+    history = requests_of(store, panel, [order_id])[order_id]
+    refill = config.refill
+    if row["status"] not in refill.statuses and not history:
+        return None
+    if panel not in {p.name for p in config.panels}:
+        return f"{NONE}: panel {panel} is not in the config (no refill round runs for it)"
+    if refill.enabled and is_unsupported(store, panel, "refill", config.panel(panel).url):
+        return (
+            f"{NONE}: {panel} does not support refill, as learned"
+            f" (smm-tracker refill {order_id} asks anyway)"
+        )
+    facts = order_facts(row)
+    found = next_request(facts, [past_request(r) for r in history], refill, now)
+    if found.at is None and found.then == rule.OPEN_REFILL:
+        return f"{NEXT}: once its open refill ends (followed each refill round)"
+    if found.at is None:
+        return f"{NONE}: {_never(found.reason, found.then, facts, refill, screen)}"
+    at = found.at
+    if refill.detect == "command":
+        last = last_probed(store, panel, [order_id]).get(order_id)
+        if last is not None and last + timedelta(seconds=refill.probe_every) > at:
+            at = last + timedelta(seconds=refill.probe_every)  # probed at most so often
+    rounds = f"the refill rounds run every {format_duration(config.schedule.refill_every)}"
+    when = (
+        f"at the next refill round ({rounds})"
+        if at <= now
+        else f"from {moment(iso(at), screen)} ({_waits(found.reason, at != found.at)}),"
+        f" at the first refill round after ({rounds})"
+    )
+    return f"{NEXT}: {when}{_judged(store, panel, order_id, refill, screen)}"
+
+
+# The reasons only time ends: the rule asked again later may say something else.
+_TIMED = (rule.COOLDOWN, rule.TOO_EARLY, rule.OPEN_REFILL)
+
+
+def _waits(reason: str, probe: bool) -> str:
+    """What the order waits for until the moment said."""
+    if probe:
+        return "refill.probe_every since its count was last measured"
+    return {
+        rule.COOLDOWN: "refill.cooldown since its last request",
+        rule.TOO_EARLY: "refill.first_check after it completed",
+        rule.OPEN_REFILL: "refill.cooldown since its open refill, in words the tracker"
+        " does not know, was requested",
+    }.get(reason, reason)
+
+
+def _judged(
+    store: Store, panel: str, order_id: int, refill: RefillConfig, screen: Screen | None
+) -> str:
+    """Who judges whether it dropped: the panel, or the probe (its last count)."""
+    if refill.detect != "command":
+        return "; the panel judges whether it dropped"
+    runs = [p for p in probes_of(store, panel, order_id) if p["count"] is not None]
+    if not runs:
+        return "; sent if refill.command finds its count dropped"
+    last = runs[-1]
+    seen = "a drop" if last["dropped"] else "no drop"
+    return (
+        f"; sent if refill.command finds its count dropped (last measured"
+        f" {moment(last['probed_at'], screen)}: {last['count']}, {seen})"
+    )
+
+
+def _never(
+    reason: str, then: str, order: OrderFacts, refill: RefillConfig, screen: Screen | None
+) -> str:
+    """Why the rule gives no request: now, or by the time it would."""
+    ends = rule.guarantee_ends(order, refill)
+    until = f"its guarantee (refill.window, {format_duration(refill.window)})"
+    if then == rule.PAST_WINDOW and reason in _TIMED and ends is not None:
+        return f"{until} ends {moment(iso(ends), screen)}, before {_waits(reason, False)} does"
+    if reason == rule.PAST_WINDOW and ends is not None:
+        return f"{until} ended {moment(iso(ends), screen)}"
+    if reason == rule.NOT_DONE:
+        listed = ", ".join(refill.statuses)
+        return f"its status {order.status} is not in refill.statuses ({listed})"
+    if reason == rule.MAX_REQUESTS:
+        return (
+            f"refill.max_requests ({refill.max_requests}) reached: as many refills of it"
+            " were accepted, or may have been"
+        )
+    if reason == rule.PERMANENT_REFUSAL:
+        return (
+            f"{reason}, and no refill of it taken since"
+            f" (smm-tracker refill {order.order_id} --force asks again)"
+        )
+    if reason == rule.NO_REFILL:
+        return f"{reason} (smm-tracker refill {order.order_id} asks anyway)"
+    return reason

@@ -1,0 +1,176 @@
+"""Is an order eligible for an automatic refill request, and when will it be.
+
+Pure: :func:`eligibility` is the rule the refill round applies to each
+order at ``now``; :func:`next_request` asks that same rule at the moments
+its verdict can change (the end of ``refill.first_check`` after completion,
+of ``refill.cooldown`` after each request), so `history ID` and `refills
+--order ID` say when the next automatic request will be, or why none will,
+without a second copy of it. :mod:`tracker.rules.refills` re-exports these
+names; the rows the store reads become facts here (:func:`order_facts`,
+:func:`past_request`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tracker.clock import parse_iso
+from tracker.config.model import RefillConfig
+from tracker.rules.delivery import total_quantity
+from tracker.rules.refill_states import (
+    PastRequest,
+    counts_toward_max,
+    is_open,
+    refused_for_good,
+)
+
+DISABLED = "refill.enabled is false"
+
+# Why an order gets no refill request this round (the verdict's ``reason``).
+PERMANENT_REFUSAL = "refused for good by the panel"
+NO_REFILL = "its service has no refill"
+UNKNOWN_SERVICE = "its service is unknown (refill.unknown_service = 'skip')"
+NOT_DONE = "status not in refill.statuses"
+NOT_COMPLETED = "no completion time recorded"
+PAST_WINDOW = "past refill.window"
+TOO_EARLY = "inside refill.first_check after completion"
+OPEN_REFILL = "a refill of it is still open"
+MAX_REQUESTS = "refill.max_requests reached"
+COOLDOWN = "inside refill.cooldown since its last request"
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What the tracker knows of one order. ``service_refill`` is None when the
+    order's service is not in the services table (or the order has none)."""
+
+    order_id: int
+    status: str | None
+    completed_at: datetime | None
+    service_refill: bool | None
+    link: str | None = None
+    start_count: int | None = None
+    quantity: int | None = None
+    remains: int | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    eligible: bool
+    reason: str = ""
+
+
+ELIGIBLE = Verdict(True)
+
+
+def eligibility(
+    order: OrderFacts,
+    requests: Sequence[PastRequest],
+    config: RefillConfig,
+    now: datetime,
+) -> Verdict:
+    """Given an order, every refill request made for it and the config, return
+    whether a refill may be requested at ``now`` and, if not, why."""
+    if not config.enabled:
+        return Verdict(False, DISABLED)
+    if refused_for_good(requests):
+        return Verdict(False, PERMANENT_REFUSAL)
+    if order.service_refill is False:
+        return Verdict(False, NO_REFILL)
+    if order.service_refill is None and config.unknown_service != "try":
+        return Verdict(False, UNKNOWN_SERVICE)
+    if order.status not in config.statuses:
+        return Verdict(False, NOT_DONE)
+    if order.completed_at is None:
+        return Verdict(False, NOT_COMPLETED)
+    since_completion = now - order.completed_at
+    if since_completion > timedelta(seconds=config.window):
+        return Verdict(False, PAST_WINDOW)
+    if since_completion < timedelta(seconds=config.first_check):
+        return Verdict(False, TOO_EARLY)
+    if any(is_open(r, now, config.cooldown) for r in requests):
+        return Verdict(False, OPEN_REFILL)
+    if sum(counts_toward_max(r) for r in requests) >= config.max_requests:
+        return Verdict(False, MAX_REQUESTS)
+    if requests:
+        last = max(r.requested_at for r in requests)
+        if now - last < timedelta(seconds=config.cooldown):
+            return Verdict(False, COOLDOWN)
+    return ELIGIBLE
+
+
+@dataclass(frozen=True)
+class NextRequest:
+    """When an order's next automatic refill request may go (``at``: the
+    first refill round from then asks it; ``now`` itself when eligible now),
+    or None when the rule gives none; ``reason``: why not at ``now`` ("" when
+    eligible); ``then``: why not at the last moment the rule was asked, when
+    none comes (``refill.window`` ends first, say)."""
+
+    at: datetime | None
+    reason: str = ""
+    then: str = ""
+
+
+def next_request(
+    order: OrderFacts,
+    requests: Sequence[PastRequest],
+    config: RefillConfig,
+    now: datetime,
+) -> NextRequest:
+    """Given what :func:`eligibility` is given, return when it first says
+    eligible from ``now`` on: asked at ``now``, then at each later moment
+    its verdict can turn (``refill.first_check`` after completion,
+    ``refill.cooldown`` after each request: the cooldown's end, an open
+    refill in unknown words no longer blocking), the same rule each time."""
+    verdict = eligibility(order, requests, config, now)
+    if verdict.eligible:
+        return NextRequest(now)
+    moments = [r.requested_at + timedelta(seconds=config.cooldown) for r in requests]
+    if order.completed_at is not None:
+        moments.append(order.completed_at + timedelta(seconds=config.first_check))
+    then = verdict.reason
+    for at in sorted(m for m in set(moments) if m > now):
+        later = eligibility(order, requests, config, at)
+        if later.eligible:
+            return NextRequest(at, verdict.reason)
+        then = later.reason
+    return NextRequest(None, verdict.reason, then)
+
+
+def guarantee_ends(order: OrderFacts, config: RefillConfig) -> datetime | None:
+    """Given an order, return the last moment ``refill.window`` allows a
+    request of it (None: not completed as the tracker saw it)."""
+    if order.completed_at is None:
+        return None
+    return order.completed_at + timedelta(seconds=config.window)
+
+
+def order_facts(row: Mapping[str, Any]) -> OrderFacts:
+    """Given an order's row as :func:`tracker.store.refills.candidate_orders`
+    reads it, return its OrderFacts."""
+    flag = row.get("service_refill")
+    return OrderFacts(
+        order_id=row["order_id"],
+        status=row["status"],
+        completed_at=parse_iso(row["completed_at"]) if row.get("completed_at") else None,
+        service_refill=None if flag is None else bool(flag),
+        link=row.get("link"),
+        start_count=row.get("start_count"),
+        # Drip-feed: quantity is per run; drops are judged against the whole order.
+        quantity=total_quantity(row.get("quantity"), row.get("runs")),
+        remains=row.get("remains"),
+    )
+
+
+def past_request(row: Mapping[str, Any]) -> PastRequest:
+    """Given a ``refills`` row, return the PastRequest the rules look at."""
+    return PastRequest(
+        requested_at=parse_iso(row["requested_at"]),
+        status=row["status"],
+        refill_id=row["refill_id"],
+        permanent=bool(row["permanent"]),
+    )
