@@ -17,6 +17,7 @@ import click
 from tracker.cli.bounds import PORT, FiniteNumber
 from tracker.cli.file_args import FileToWrite
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
+from tracker.config.durations import format_duration
 from tracker.config.load import load_config
 from tracker.errors import ConfigError
 from tracker.store.ids import largest_order_id
@@ -26,8 +27,9 @@ KEY_ENV = "SMM_SIM_KEY"
 SEEDED = 5  # orders already on the panel at start, for `track`
 
 
-def config_text(url: str) -> str:
-    """Given the simulator's URL, return a ready tracker.toml for it."""
+def config_text(url: str, day: float | None = None) -> str:
+    """Given the simulator's URL and, with ``--quirk drops``, its day (seconds),
+    return a ready tracker.toml for it: with a day, its refills paced to it."""
     return f"""\
 # Written by `smm-tracker simulate` for its built-in panel at {url}.
 # Every key and its default: `smm-tracker init example.toml`.
@@ -44,7 +46,25 @@ timeout = "10s"
 [schedule]
 status_every = "10s"           # the simulator moves fast; a real panel: "5m"
 status_max_every = "1m"
-"""
+""" + (_refill_text(day) if day is not None else "")
+
+
+def _refill_text(day: float) -> str:
+    """The refill settings of a simulator whose orders drop each simulated
+    ``day`` (``--quirk drops``): asked a day after they end, once a day, for
+    30 days, as its refill rules count them; the comments in the file's column."""
+    from tracker.sim.refills import DAY_STAGES
+
+    pace, every = format_duration(day), format_duration(max(1.0, round(day / DAY_STAGES)))
+    lines = [
+        (f'refill_every = "{every}"', f"--quirk drops: a simulated day is {pace}"),
+        ("", ""),
+        ("[refill]", ""),
+        (f'first_check = "{pace}"', "a simulated day after an order ends"),
+        (f'cooldown = "{pace}"', "the simulator's own: one simulated day"),
+        (f'window = "{format_duration(30 * day)}"', "30 simulated days"),
+    ]
+    return "".join(f"{k:<31}# {c}\n" if c else f"{k}\n" for k, c in lines)
 
 
 def first_order_id(databases: list[Path]) -> int:
@@ -111,7 +131,9 @@ _REUSE = f" (leave --config-out out to serve it again, with the same --key or ${
     "misfiled, missing_actions=refill,refill_status,cancel,balance, generic_refusal=TEXT, "
     "empty_catalogue=error|list, pending_remains_zero, whole_call_refusal, twice_listed, "
     "rate_limit=N (requests a minute, said in X-RateLimit-* headers; a 429 past it), "
-    "late_refund=SECONDS (a Partial or Canceled order charged in whole that long after it ended).",
+    "late_refund=SECONDS (a Partial or Canceled order charged in whole that long after it ended), "
+    "drops=SHARE (an ended order's count drops by up to SHARE, 0.2 = 20%, each simulated "
+    "day: six --speed stages, the panel's refill cooldown one such day, its window 30).",
 )
 @click.option(
     "--currency",
@@ -162,8 +184,11 @@ def simulate(
     first = first_order_id(_databases(ctx, config_out))
 
     from tracker.service.signals import install_signal_handlers
+    from tracker.sim.refills import DAY, DAY_STAGES
     from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer
 
+    # With drops, a simulated day: the drops' pace and the panel's refill rules.
+    day = DAY_STAGES * speed if script.drops else DAY
     try:
         server = PanelServer(
             key=key,
@@ -174,6 +199,9 @@ def simulate(
             currency=currency.upper(),
             first_order_id=first,
             script=script,
+            day=day,
+            refill_cooldown=day,
+            refill_days=30 * day / DAY,
         )
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); try --port 0", EXIT_FAILED)
@@ -190,7 +218,7 @@ def simulate(
         if config_out is not None:
             try:
                 with config_out.open("x", encoding="utf-8") as out:
-                    out.write(config_text(server.url))
+                    out.write(config_text(server.url, day if script.drops else None))
             except FileExistsError:
                 fail(f"{config_out} already exists; not overwriting it{_REUSE}", EXIT_USAGE)
             except OSError as exc:
@@ -200,7 +228,25 @@ def simulate(
             click.echo(f"  smm-tracker --config {shlex.quote(str(config_out))} doctor")
         elif random_key:  # a new key each start: the tracker's shell holds the last one
             click.echo(f"a new key; where the tracker runs: export {KEY_ENV}={shlex.quote(key)}")
+        if script.drops:
+            click.echo(_drops_note(script.drops, day, config_out is not None))
         click.echo("serving until Ctrl-C")
         while not stop.wait(0.5):
             pass
     click.echo("simulated panel stopped")
+
+
+def _drops_note(drops: float, day: float, written: bool) -> str:
+    """What ``--quirk drops`` does, and the tracker settings that follow it."""
+    said = f"drops: an ended order loses up to {drops:.0%} of its count each simulated day"
+    said += f" ({format_duration(day)}; refills: once a day, for 30 days)"
+    if written:
+        return said + "; the config written asks for refills at that pace"
+    from tracker.sim.refills import DAY_STAGES
+
+    pace = format_duration(day)
+    return (
+        f"{said}; in the tracker's config: [refill] first_check and cooldown"
+        f' "{pace}", window "{format_duration(30 * day)}", [schedule] refill_every'
+        f' "{format_duration(max(1.0, round(day / DAY_STAGES)))}"'
+    )

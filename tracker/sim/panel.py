@@ -211,7 +211,8 @@ class SimulatedPanel(PanelState):
         return self._shapes.refill_added(self._refill_one(form["order"], now))
 
     def _refill_one(self, token: str, now: float) -> int:
-        return self._refills.request(self._single(token, now), now, self.speed)
+        order = self._single(token, now)
+        return self._refills.request(order, now, self.speed, self.script.drops)
 
     def _refill_status(self, form: Mapping[str, str], now: float) -> Any:
         if "refills" in form:

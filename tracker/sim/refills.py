@@ -2,7 +2,11 @@
 
 Part of :mod:`tracker.sim.server`. A refill task restores the drop that was
 outstanding when it was requested; one requested where nothing dropped ends
-Rejected. Task progress is computed from the clock, like orders.
+Rejected. Task progress is computed from the clock, like orders. Drops are
+made by hand (:meth:`RefillBook.drop`) or, with the ``drops`` quirk, as
+real accounts lose followers: each whole simulated day after an order
+ended, a seeded share of what it delivered, up to ``drops`` of it
+(:meth:`RefillBook.drifted`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ from tracker.sim.lifecycle import mix
 from tracker.sim.orders import OrderView, SimRefusal
 
 DAY = 86_400.0
+# A simulated day with the drops quirk, in stages (``simulate --speed``): six
+# stages, a minute at the default 10 s, about an order and a half's life.
+DAY_STAGES = 6
+LONGEST_DRIFT = 400  # days of drops counted at most (the window is 30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +29,7 @@ class RefillRules:
     window: float = 30 * DAY  # counted from the order's completion
     cooldown: float = DAY  # between two requests for one order
     allow_partial: bool = False  # some panels also refill Partial orders
+    day: float = DAY  # the drops quirk's day: the share it names drops once a day
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,16 +72,35 @@ class RefillBook:
         """Record that ``amount`` of a delivered order's count went away."""
         self._dropped[order_id] = self._dropped.get(order_id, 0) + amount
 
-    def missing(self, order_id: int, now: float) -> int:
-        """Return how much has dropped and not (yet) been restored by a refill."""
+    def missing(self, order: OrderView, now: float, drops: float = 0.0) -> int:
+        """Return how much has dropped (by hand; with ``drops``, as it drifts
+        too) and not (yet) been restored by a refill."""
         restored = sum(
             task.amount
-            for task in self._by_order.get(order_id, ())
+            for task in self._by_order.get(order.order_id, ())
             if task.status(now) == COMPLETED
         )
-        return self._dropped.get(order_id, 0) - restored
+        lost = self._dropped.get(order.order_id, 0) + self.drifted(order, now, drops)
+        return lost - restored
 
-    def request(self, order: OrderView, now: float, stage: float) -> int:
+    def drifted(self, order: OrderView, now: float, drops: float) -> int:
+        """Return how much of a Completed or Partial order's delivered count has
+        gone by ``now`` on its own: each whole ``rules.day`` since it ended, a
+        seeded share of ``drops`` (a quarter of it to all of it) of what it
+        delivered, never more than it delivered."""
+        ended = order.finished_at
+        if drops <= 0 or ended is None or order.status not in (COMPLETED, PARTIAL):
+            return 0
+        days = min(int((now - ended) // self.rules.day), LONGEST_DRIFT)
+        lost = 0
+        for day in range(1, days + 1):
+            share = (
+                0.25 + 0.75 * (mix(self._seed ^ 0xD409, order.order_id * 1024 + day) & 0xFF) / 255
+            )
+            lost += int(order.delivered * drops * share)
+        return min(lost, order.delivered)
+
+    def request(self, order: OrderView, now: float, stage: float, drops: float = 0.0) -> int:
         """Start a refill of ``order``; return its ID. Raise SimRefusal when refused."""
         self._check(order, now)
         task = RefillTask(
@@ -80,7 +108,7 @@ class RefillBook:
             order_id=order.order_id,
             created=now,
             stage=stage,
-            amount=max(0, self.missing(order.order_id, now)),
+            amount=max(0, self.missing(order, now, drops)),
             variant=mix(self._seed ^ 0x5EF1, self._next_id) & 0xFF,
         )
         self._next_id += 1

@@ -58,6 +58,9 @@ class ScriptQuirks:
     - ``late_refund``: seconds a Partial or Canceled order is answered with
       its whole charge after it ended, before the charge drops to what it
       cost (0: at once): a script that refunds later than it sets the status.
+    - ``drops``: the share (0 to 1) of what an ended order delivered that may
+      drop each simulated day (:mod:`tracker.sim.refills`): accounts losing
+      followers, so refills restore something instead of ending Rejected.
     """
 
     key_refusal: str = "Invalid API key"
@@ -71,6 +74,7 @@ class ScriptQuirks:
     twice_listed: bool = False
     rate_limit: int = 0
     late_refund: int = 0
+    drops: float = 0.0
 
     def __post_init__(self) -> None:
         if self.notices not in (None, *NOTICES):
@@ -81,6 +85,8 @@ class ScriptQuirks:
             raise ValueError(f"rate_limit must be between 0 and {LARGEST_RATE}")
         if not 0 <= self.late_refund <= LARGEST_RATE:
             raise ValueError(f"late_refund must be between 0 and {LARGEST_RATE}")
+        if not 0 <= self.drops <= 1:
+            raise ValueError("drops must be between 0 and 1")
         object.__setattr__(self, "missing_actions", tuple(self.missing_actions))
 
 
@@ -144,6 +150,8 @@ def quirks_from(items: tuple[str, ...] | list[str]) -> ScriptQuirks:
             if not (said.isascii() and said.isdigit()) or int(said) > LARGEST_RATE:
                 raise ValueError(f"{name}: {said!r} is not a whole number from 0 to {LARGEST_RATE}")
             values[name] = int(said)
+        elif fields[name] == "float":
+            values[name] = _share(name, value.strip())
         elif name == "missing_actions":
             values[name] = tuple(a.strip() for a in value.split(",") if a.strip())
             if not values[name]:
@@ -156,3 +164,17 @@ def quirks_from(items: tuple[str, ...] | list[str]) -> ScriptQuirks:
                 choices = ", ".join(_CHOICES[name])
                 raise ValueError(f"{name}: {value.strip()!r} is not one of: {choices}")
     return ScriptQuirks(**values)  # type: ignore[arg-type]
+
+
+def _share(name: str, said: str) -> float:
+    """Given a quirk's value, return it as a share from 0 to 1 (``drops=0.2``).
+    Raise ValueError naming it, in a user's words ("20%" is 0.2)."""
+    if not said:
+        raise ValueError(f"quirk {name} needs a value: {name}=0.2 (a share: 0.2 is 20%)")
+    try:
+        share = float(said)
+    except ValueError:
+        share = -1.0
+    if not 0 <= share <= 1:  # nan and inf too
+        raise ValueError(f"{name}: {said!r} is not a share from 0 to 1 (0.2 is 20%)")
+    return share

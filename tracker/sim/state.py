@@ -57,6 +57,7 @@ class PanelState:
         refill_days: float = 30.0,
         refill_cooldown: float = DAY,
         refill_partial: bool = False,
+        day: float = DAY,
         faults: FaultPlan | None = None,
         first_order_id: int = 23501,
         first_refill_id: int = 12345,
@@ -89,7 +90,8 @@ class PanelState:
         self._faults = FaultInjector(seed, faults)
         self._window = RateWindow()  # counts only with script.rate_limit set
         self._orders = OrderBook(self.services, seed=seed, first_id=first_order_id, quirks=quirks)
-        rules = RefillRules(refill_days * DAY, refill_cooldown, refill_partial)
+        # ``day``: the drops quirk's (``script.drops``); refill_days count real days.
+        rules = RefillRules(refill_days * DAY, refill_cooldown, refill_partial, day)
         self._refills = RefillBook(seed=seed, first_id=first_refill_id, rules=rules)
 
     def _settle(self, now: float) -> None:
@@ -235,7 +237,7 @@ class PanelState:
             now = self._clock()
             view = self._orders.view(order_id, now)
             start = view.start_count or 0
-            return start + view.delivered - self._refills.missing(order_id, now)
+            return start + view.delivered - self._refills.missing(view, now, self.script.drops)
 
     @property
     def balance(self) -> Decimal:
