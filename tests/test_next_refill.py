@@ -102,3 +102,39 @@ def test_history_says_why_no_automatic_request_will_go(world, clocked):
         f"order {likes}: no automatic refill request: its service has no refill"
         f" (smm-tracker refill {likes} asks anyway)",
     ]
+
+
+def test_with_the_probe_it_says_when_the_count_is_measured_again_and_what_it_last_was(
+    world, clocked, tmp_path, monkeypatch
+):
+    from test_refills_e2e import PROBE
+
+    from tracker.store.probes import probes_of
+
+    probe = tmp_path / "probe.sh"
+    probe.write_text(PROBE)
+    probe.chmod(0o755)
+    counts = tmp_path / "counts.txt"
+    monkeypatch.setenv("SMM_COUNTS_FILE", str(counts))
+    w = world(refill=f'detect = "command"\ncommand = "{probe}"\nprobe_every = "6h"')
+    w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS)
+    w.poll()
+    count = w.panel.current_count(order)
+    counts.write_text(f"{w.link(order)} {count}\n")
+    clocked.advance(DAY)
+    assert _said(w, order) == [
+        f"{NEXT}at the next refill round ({ROUNDS}); sent if refill.command finds its count dropped"
+    ]
+    assert w.round() and w.requests(order) == []  # measured: no drop
+    measured = iso(clocked())
+    again = iso(clocked() + timedelta(hours=6))
+    assert _said(w, order) == [
+        f"{NEXT}from {again} (refill.probe_every since its count was last measured), at the"
+        f" first refill round after ({ROUNDS}); sent if refill.command finds its count dropped"
+        f" (last measured {measured}: {count}, no drop)"
+    ]
+    clocked.advance(6 * 3600 - 1)  # a second before it: not measured again
+    assert w.round() and len(probes_of(w.store, "sim", order)) == 1
+    clocked.advance(1)
+    assert w.round() and len(probes_of(w.store, "sim", order)) == 2
