@@ -8,7 +8,7 @@ alone, and only for an order the refills are about."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from tracker.cli.screen import Screen, moment
 from tracker.clock import iso
@@ -47,35 +47,31 @@ def next_refill_line(
             f" (smm-tracker refill {order_id} asks anyway)"
         )
     facts = order_facts(row)
-    found = next_request(facts, [past_request(r) for r in history], refill, now)
+    probed = last_probed(store, panel, [order_id]).get(order_id)
+    found = next_request(facts, [past_request(r) for r in history], refill, now, probed)
     if found.at is None and found.then == rule.OPEN_REFILL:
         return f"{NEXT}: once its open refill ends (followed each refill round)"
     if found.at is None:
         return f"{NONE}: {_never(found.reason, found.then, facts, refill, screen)}"
     at = found.at
-    if refill.detect == "command":
-        last = last_probed(store, panel, [order_id]).get(order_id)
-        if last is not None and last + timedelta(seconds=refill.probe_every) > at:
-            at = last + timedelta(seconds=refill.probe_every)  # probed at most so often
     rounds = f"the refill rounds run every {format_duration(config.schedule.refill_every)}"
     when = (
         f"at the next refill round ({rounds})"
         if at <= now
-        else f"from {moment(iso(at), screen)} ({_waits(found.reason, at != found.at)}),"
+        else f"from {moment(iso(at), screen)} ({_waits(found.reason)}),"
         f" at the first refill round after ({rounds})"
     )
     return f"{NEXT}: {when}{_judged(store, panel, order_id, refill, screen)}"
 
 
 # The reasons only time ends: the rule asked again later may say something else.
-_TIMED = (rule.COOLDOWN, rule.TOO_EARLY, rule.OPEN_REFILL)
+_TIMED = (rule.COOLDOWN, rule.TOO_EARLY, rule.OPEN_REFILL, rule.PROBED)
 
 
-def _waits(reason: str, probe: bool) -> str:
+def _waits(reason: str) -> str:
     """What the order waits for until the moment said."""
-    if probe:
-        return "refill.probe_every since its count was last measured"
     return {
+        rule.PROBED: "refill.probe_every since its count was last measured",
         rule.COOLDOWN: "refill.cooldown since its last request",
         rule.TOO_EARLY: "refill.first_check after it completed",
         rule.OPEN_REFILL: "refill.cooldown since its open refill, in words the tracker"
@@ -107,7 +103,7 @@ def _never(
     ends = rule.guarantee_ends(order, refill)
     until = f"its guarantee (refill.window, {format_duration(refill.window)})"
     if then == rule.PAST_WINDOW and reason in _TIMED and ends is not None:
-        return f"{until} ends {moment(iso(ends), screen)}, before {_waits(reason, False)} does"
+        return f"{until} ends {moment(iso(ends), screen)}, before {_waits(reason)} does"
     if reason == rule.PAST_WINDOW and ends is not None:
         return f"{until} ended {moment(iso(ends), screen)}"
     if reason == rule.NOT_DONE:

@@ -19,7 +19,7 @@ from typing import Any
 
 from tracker.clock import parse_iso
 from tracker.config.model import RefillConfig
-from tracker.rules.delivery import total_quantity
+from tracker.rules.delivery import plausible_remains, total_quantity
 from tracker.rules.refill_states import (
     PastRequest,
     counts_toward_max,
@@ -40,6 +40,9 @@ TOO_EARLY = "inside refill.first_check after completion"
 OPEN_REFILL = "a refill of it is still open"
 MAX_REQUESTS = "refill.max_requests reached"
 COOLDOWN = "inside refill.cooldown since its last request"
+# With detect = "command": why the probe is not run for it.
+UNPROBEABLE = "refill.command cannot measure it"
+PROBED = "inside refill.probe_every since its count was last measured"
 
 
 @dataclass(frozen=True)
@@ -102,17 +105,66 @@ def eligibility(
     return ELIGIBLE
 
 
+def unprobeable(order: OrderFacts) -> str | None:
+    """Given an order, return why the drop probe cannot judge it (what it lacks,
+    or a remains that is no delivery figure), or None when it can."""
+    missing = [
+        what
+        for what, value in (
+            ("link", order.link),
+            ("start_count", order.start_count),
+            ("quantity", order.quantity),
+        )
+        if value in (None, "")
+    ]
+    if missing:
+        return "missing " + ", ".join(missing)
+    if not plausible_remains(order.remains, order.quantity):
+        return f"remains {order.remains} of {order.quantity} is no delivery figure"
+    return None
+
+
+def probe_due(last: datetime | None, now: datetime, probe_every: float) -> bool:
+    """Given when an order's count was last measured (None: never), return True
+    when the probe should measure it again: at most once per ``probe_every``,
+    so a user's count source is not asked about every order every round."""
+    return last is None or (now - last).total_seconds() >= probe_every
+
+
 @dataclass(frozen=True)
 class NextRequest:
     """When an order's next automatic refill request may go (``at``: the
-    first refill round from then asks it; ``now`` itself when eligible now),
-    or None when the rule gives none; ``reason``: why not at ``now`` ("" when
-    eligible); ``then``: why not at the last moment the rule was asked, when
-    none comes (``refill.window`` ends first, say)."""
+    first refill round from then asks it; ``now`` itself when it may now),
+    or None when the rules give none. ``reason``: what holds it back until
+    ``at`` ("" when it may go now); with no ``at``, why not now; ``then``:
+    why not at the last moment the rules were asked (``refill.window``
+    ended by then, say)."""
 
     at: datetime | None
     reason: str = ""
     then: str = ""
+
+
+def may_go(
+    order: OrderFacts,
+    requests: Sequence[PastRequest],
+    config: RefillConfig,
+    now: datetime,
+    last_probed: datetime | None = None,
+) -> Verdict:
+    """Given what :func:`eligibility` is given and, with ``detect =
+    "command"``, when the order's count was last measured, return whether
+    the round would ask at ``now``, as it does: eligible, and with the
+    probe, one it can measure and due to be measured (it asks only if the
+    measure then finds a drop)."""
+    verdict = eligibility(order, requests, config, now)
+    if not verdict.eligible or config.detect != "command":
+        return verdict
+    if (why := unprobeable(order)) is not None:
+        return Verdict(False, f"{UNPROBEABLE} ({why})")
+    if not probe_due(last_probed, now, config.probe_every):
+        return Verdict(False, PROBED)
+    return verdict
 
 
 def next_request(
@@ -120,25 +172,29 @@ def next_request(
     requests: Sequence[PastRequest],
     config: RefillConfig,
     now: datetime,
+    last_probed: datetime | None = None,
 ) -> NextRequest:
-    """Given what :func:`eligibility` is given, return when it first says
-    eligible from ``now`` on: asked at ``now``, then at each later moment
-    its verdict can turn (``refill.first_check`` after completion,
-    ``refill.cooldown`` after each request: the cooldown's end, an open
-    refill in unknown words no longer blocking), the same rule each time."""
-    verdict = eligibility(order, requests, config, now)
+    """Given what :func:`may_go` is given, return the first moment from
+    ``now`` on it says yes: asked at ``now``, then at each later moment its
+    verdict can turn (``refill.first_check`` after completion,
+    ``refill.cooldown`` after each request: its end, an open refill in
+    unknown words no longer blocking; ``refill.probe_every`` after the last
+    measure), the same rules each time."""
+    verdict = may_go(order, requests, config, now, last_probed)
     if verdict.eligible:
         return NextRequest(now)
     moments = [r.requested_at + timedelta(seconds=config.cooldown) for r in requests]
     if order.completed_at is not None:
         moments.append(order.completed_at + timedelta(seconds=config.first_check))
-    then = verdict.reason
+    if last_probed is not None and config.detect == "command":
+        moments.append(last_probed + timedelta(seconds=config.probe_every))
+    held = verdict.reason
     for at in sorted(m for m in set(moments) if m > now):
-        later = eligibility(order, requests, config, at)
+        later = may_go(order, requests, config, at, last_probed)
         if later.eligible:
-            return NextRequest(at, verdict.reason)
-        then = later.reason
-    return NextRequest(None, verdict.reason, then)
+            return NextRequest(at, held)
+        held = later.reason
+    return NextRequest(None, verdict.reason, held)
 
 
 def guarantee_ends(order: OrderFacts, config: RefillConfig) -> datetime | None:

@@ -31,6 +31,8 @@ from tracker.rules.refill_eligibility import (  # re-exported: the job's and com
     OrderFacts,
     Verdict,
     eligibility,
+    probe_due,
+    unprobeable,
 )
 from tracker.rules.refill_states import (
     REFUSED,
@@ -55,6 +57,8 @@ __all__ = [
     "OrderFacts",
     "Verdict",
     "eligibility",
+    "probe_due",
+    "unprobeable",
 ]
 
 # A refill the panel says it does not know, this many follow-ups in a row, is
@@ -94,25 +98,6 @@ def expected_count(order: OrderFacts) -> int | None:
     return order.start_count + delivered
 
 
-def unprobeable(order: OrderFacts) -> str | None:
-    """Given an order, return why the drop probe cannot judge it (what it lacks,
-    or a remains that is no delivery figure), or None when it can."""
-    missing = [
-        what
-        for what, value in (
-            ("link", order.link),
-            ("start_count", order.start_count),
-            ("quantity", order.quantity),
-        )
-        if value in (None, "")
-    ]
-    if missing:
-        return "missing " + ", ".join(missing)
-    if not plausible_remains(order.remains, order.quantity):
-        return f"remains {order.remains} of {order.quantity} is no delivery figure"
-    return None
-
-
 def dropped(order: OrderFacts, current: int, threshold: float) -> bool | None:
     """Given an order, its link's current count and ``refill.drop_threshold``,
     return True when the count fell below what was delivered by more than
@@ -121,13 +106,6 @@ def dropped(order: OrderFacts, current: int, threshold: float) -> bool | None:
     if expected is None or order.quantity is None:
         return None
     return current < expected - order.quantity * threshold
-
-
-def probe_due(last: datetime | None, now: datetime, probe_every: float) -> bool:
-    """Given when an order's count was last measured (None: never), return True
-    when the probe should measure it again: at most once per ``probe_every``,
-    so a user's count source is not asked about every order every round."""
-    return last is None or (now - last).total_seconds() >= probe_every
 
 
 # --- what to store --------------------------------------------------------
