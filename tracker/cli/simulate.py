@@ -53,9 +53,7 @@ def _refill_text(day: float) -> str:
     """The refill settings of a simulator whose orders drop each simulated
     ``day`` (``--quirk drops``): asked a day after they end, once a day, for
     30 days, as its refill rules count them; the comments in the file's column."""
-    from tracker.sim.refills import DAY_STAGES
-
-    pace, every = format_duration(day), format_duration(max(1.0, round(day / DAY_STAGES)))
+    pace, every = format_duration(day), _rounds_every(day)
     lines = [
         (f'refill_every = "{every}"', f"--quirk drops: a simulated day is {pace}"),
         ("", ""),
@@ -238,15 +236,20 @@ def simulate(
 
 def _drops_note(drops: float, day: float, written: bool) -> str:
     """What ``--quirk drops`` does, and the tracker settings that follow it."""
-    said = f"drops: an ended order loses up to {drops:.0%} of its count each simulated day"
+    said = f"drops: an ended order loses up to {drops * 100:g}% of its count each simulated day"
     said += f" ({format_duration(day)}; refills: once a day, for 30 days)"
     if written:
         return said + "; the config written asks for refills at that pace"
-    from tracker.sim.refills import DAY_STAGES
-
     pace = format_duration(day)
     return (
         f"{said}; in the tracker's config: [refill] first_check and cooldown"
         f' "{pace}", window "{format_duration(30 * day)}", [schedule] refill_every'
-        f' "{format_duration(max(1.0, round(day / DAY_STAGES)))}"'
+        f' "{_rounds_every(day)}"'
     )
+
+
+def _rounds_every(day: float) -> str:
+    """``schedule.refill_every`` for a simulated ``day``: a stage (a second at least)."""
+    from tracker.sim.refills import DAY_STAGES
+
+    return format_duration(max(1.0, round(day / DAY_STAGES)))
