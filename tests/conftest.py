@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import compiled
 import fresh_schema  # noqa: F401  (a fresh database's schema made once per process)
 import pytest
 from hypothesis import HealthCheck, settings
@@ -34,6 +35,10 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
 # (the shipped unit's 90 s) unless a test names its own: none depends on
 # this machine's /etc/systemd or /usr/lib/systemd.
 os.environ["SMM_TRACKER_UNIT_PATH"] = ""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    compiled.compile_ahead(config)  # tests/compiled.py: the workers' bytecode made once
 
 
 @pytest.fixture(scope="session")
