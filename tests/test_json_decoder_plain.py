@@ -8,6 +8,7 @@ notices), and must return the same document, a key given twice an error item
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -32,27 +33,43 @@ def _string(raw: str) -> str:
     return f'"{raw}"'  # raw as written in the JSON text: its escapes stay escapes
 
 
+# Each strategy made once (texts() one per depth): one made inside a draw is
+# a new object each example, whose properties Hypothesis works out again.
+KINDS = {deep: st.integers(0, 4 if deep else 9) for deep in (False, True)}
+LEAVES = st.sampled_from(["null", "true", "0", "-2", "0.9", "1e999999999"])
+NINES = st.sampled_from([19, 4301])  # 4301 digits: int() refuses
+STRINGS = st.sampled_from(TEXTS) | st.text(max_size=6).map(json.dumps).map(
+    lambda quoted: quoted[1:-1]
+)
+SPACING = st.sampled_from(SPACES)
+COLONS = st.sampled_from([":", " : ", ": "])
+
+
+@functools.cache
+def inner(depth: int) -> Any:
+    """The items of an array and the pairs of an object at this depth."""
+    return st.lists(texts(depth), max_size=4), st.lists(
+        st.tuples(st.sampled_from(KEYS), texts(depth)), max_size=5
+    )
+
+
 @st.composite
 def texts(draw: Any, depth: int = 0) -> str:
     """One JSON value as a panel's script may write it (with keys given twice)."""
-    kind = draw(st.integers(0, 9 if depth < 3 else 4))
+    kind = draw(KINDS[depth >= 3])
     if kind == 0:
-        return draw(st.sampled_from(["null", "true", "0", "-2", "0.9", "1e999999999"]))
+        return draw(LEAVES)
     if kind == 1:
-        return "9" * draw(st.sampled_from([19, 4301]))  # 4301 digits: int() refuses
+        return "9" * draw(NINES)
     if kind <= 4:
-        return _string(
-            draw(
-                st.sampled_from(TEXTS)
-                | st.text(max_size=6).map(json.dumps).map(lambda quoted: quoted[1:-1])
-            )
-        )
-    space = draw(st.sampled_from(SPACES))
+        return _string(draw(STRINGS))
+    space = draw(SPACING)
+    arrays, objects = inner(depth + 1)
     if kind <= 6:
-        items = draw(st.lists(texts(depth + 1), max_size=4))
+        items = draw(arrays)
         return "[" + f",{space}".join(items) + "]"
-    pairs = draw(st.lists(st.tuples(st.sampled_from(KEYS), texts(depth + 1)), max_size=5))
-    colon = draw(st.sampled_from([":", " : ", ": "]))
+    pairs = draw(objects)
+    colon = draw(COLONS)
     return "{" + f",{space}".join(_string(k) + colon + v for k, v in pairs) + "}"
 
 

@@ -127,22 +127,31 @@ HOSTILE = {
 }
 
 
+# Each strategy made once: one made inside a draw is a new object each
+# example, whose properties Hypothesis works out again.
+ANYTHING = st.none() | st.text(max_size=20) | st.integers() | st.lists(st.none())
+SPOILT = st.sets(st.sampled_from(sorted(HOSTILE)), max_size=2)
+CHANCES = {n: st.integers(0, n) for n in (6, 7, 9, 12)}
+ERRORS = st.sampled_from(["Incorrect order ID", "", None, False, 0])
+ORDERS = st.lists(st.integers(-2, 3) | st.text(max_size=3), max_size=3)
+
+
 @st.composite
 def items(draw: Any) -> Any:
     """One order's item: well-formed but for a field or two, or anything."""
-    if draw(st.integers(0, 9)) == 0:
-        return draw(st.none() | st.text(max_size=20) | st.integers() | st.lists(st.none()))
+    if draw(CHANCES[9]) == 0:
+        return draw(ANYTHING)
     item: dict[str, Any] = {}
-    spoilt = draw(st.sets(st.sampled_from(sorted(HOSTILE)), max_size=2))
+    spoilt = draw(SPOILT)
     for field, values in WELL_FORMED.items():
-        if draw(st.integers(0, 7)):
+        if draw(CHANCES[7]):
             item[field] = draw(HOSTILE[field] if field in spoilt else values)
-    if draw(st.integers(0, 6)) == 0:
+    if draw(CHANCES[6]) == 0:
         item["order"] = draw(order_fields)
-    if draw(st.integers(0, 12)) == 0:
-        item["error"] = draw(st.sampled_from(["Incorrect order ID", "", None, False, 0]))
-    if draw(st.integers(0, 12)) == 0:
-        item["orders"] = draw(st.lists(st.integers(-2, 3) | st.text(max_size=3), max_size=3))
+    if draw(CHANCES[12]) == 0:
+        item["error"] = draw(ERRORS)
+    if draw(CHANCES[12]) == 0:
+        item["orders"] = draw(ORDERS)
     return item
 
 

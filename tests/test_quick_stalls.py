@@ -46,6 +46,13 @@ remains = st.none() | st.integers(-5, 3000) | st.sampled_from([0, 10**12])
 thresholds = st.none() | st.floats(1.0, 30 * 86400.0) | st.sampled_from([3600.0, 0.5])
 
 
+# Each strategy made once, here: one made inside a draw is a new object each
+# example, whose properties Hypothesis works out again (most of the time
+# the property tests below took, for the same examples).
+per_services = st.sampled_from([(), ((3, (("In progress", 1800.0),)),)])
+overdues = st.sampled_from([0.0, 2.0, 1.5, 1.0, 3.3])
+
+
 @st.composite
 def configs(draw: st.DrawFn) -> AutomationConfig:
     after = tuple(
@@ -53,13 +60,34 @@ def configs(draw: st.DrawFn) -> AutomationConfig:
         for status in ("Pending", "In progress", "Processing")
         if (seconds := draw(thresholds)) is not None
     )
-    per_service = draw(st.sampled_from([(), ((3, (("In progress", 1800.0),)),)]))
+    per_service = draw(per_services)
     return AutomationConfig(
         stalls=draw(st.booleans()),
         stall_after=after,
         stall_after_service=per_service,
-        eta_overdue=draw(st.sampled_from([0.0, 2.0, 1.5, 1.0, 3.3])),
+        eta_overdue=draw(overdues),
     )
+
+
+KEY = "'In progress',500"
+ANY = {  # the strategy of each field, made once (above)
+    "order_id": st.integers(1, 10**6),
+    "status": st.sampled_from(STATUSES),
+    "service": st.sampled_from([None, 1, 3]),
+    "quantity": st.none() | st.integers(1, 5000),
+    "created": moments(),
+    "created_offset": st.sampled_from([0, 0, 3]),
+    "last": st.none() | moments(),
+    "last_missing": st.sampled_from([None, ""]),
+    "eta_basis": st.sampled_from([None, "rate", "median"]),
+    "stalled_at": st.sampled_from([None, None, None, "", iso(T0)]),
+    "stalled_change_at": st.sampled_from([None, "", iso(T0)]),
+    "stall_reason": st.sampled_from([None, "slow"]),
+    "flag": st.sampled_from([0, 1]),
+    "judged_key": st.sampled_from([KEY, "other", None]),
+    "recheck_at": st.none() | moments(60).map(iso),
+    "median": st.sampled_from([None, 3600.0]),
+}
 
 
 @st.composite
@@ -67,33 +95,32 @@ def rows(draw: st.DrawFn) -> OpenRow:
     def text(value: tuple[datetime, int] | None) -> str | None:
         return None if value is None else stored(*value)
 
-    created = draw(moments())
-    last = draw(st.none() | moments())
-    key = "'In progress',500"
+    created = draw(ANY["created"])
+    last = draw(ANY["last"])
     return OpenRow(
-        order_id=draw(st.integers(1, 10**6)),
-        status=draw(st.sampled_from(STATUSES)),
-        service=draw(st.sampled_from([None, 1, 3])),
-        quantity=draw(st.none() | st.integers(1, 5000)),
+        order_id=draw(ANY["order_id"]),
+        status=draw(ANY["status"]),
+        service=draw(ANY["service"]),
+        quantity=draw(ANY["quantity"]),
         remains=draw(remains),
         start_count=None,
         charge=None,
         currency=None,
-        created_at=stored(created, draw(st.sampled_from([0, 0, 3]))),
-        last_change_at=draw(st.sampled_from([None, ""])) if last is None else iso(last),
+        created_at=stored(created, draw(ANY["created_offset"])),
+        last_change_at=draw(ANY["last_missing"]) if last is None else iso(last),
         baseline_at=text(draw(maybe_moment)),
         baseline_remains=draw(remains),
         eta=text(draw(maybe_moment)),
-        eta_basis=draw(st.sampled_from([None, "rate", "median"])),
-        stalled_at=draw(st.sampled_from([None, None, None, "", iso(T0)])),
-        stalled_change_at=draw(st.sampled_from([None, "", iso(T0)])),
-        stall_reason=draw(st.sampled_from([None, "slow"])),
-        watched=draw(st.sampled_from([0, 1])),
-        judged_key=draw(st.sampled_from([key, "other", None])),
-        recheck_at=draw(st.none() | moments(60).map(iso)),
-        judge_key=key,
-        unchanged=draw(st.sampled_from([0, 1])),
-        median=draw(st.sampled_from([None, 3600.0])),
+        eta_basis=draw(ANY["eta_basis"]),
+        stalled_at=draw(ANY["stalled_at"]),
+        stalled_change_at=draw(ANY["stalled_change_at"]),
+        stall_reason=draw(ANY["stall_reason"]),
+        watched=draw(ANY["flag"]),
+        judged_key=draw(ANY["judged_key"]),
+        recheck_at=draw(ANY["recheck_at"]),
+        judge_key=KEY,
+        unchanged=draw(ANY["flag"]),
+        median=draw(ANY["median"]),
     )
 
 
