@@ -1,5 +1,5 @@
 """Numbers an answer holds that no parser reads (1e999999999, 16 digits in a
-row, an infinity): looked for in the raw body without decoding it, then named
+row, an infinity, NaN): looked for in the raw body without decoding it, then named
 field by field for the one warning a panel, action and field get. Pure."""
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from tracker.panel.values import is_absurd, short
 # a search for each sign ("0.e" is "00e", "0 000" is "0,000": found as "0e"
 # and "0,0"; a point or space more only makes the full look run). An
 # infinity needs an "f", an escape a backslash: looked for first, in C too,
-# as status answers seldom hold either. ("1_000" is no number at all.)
+# as status answers seldom hold either; a NaN needs "nan". ("1_000" is no
+# number at all.)
 _FOLD = bytes.maketrans(
     b"123456789. ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"0000000000,abcdefghijklmnopqrstuvwxyz"
 )
@@ -35,7 +36,7 @@ def may_hold_absurd(body: bytes) -> bool:
     if not body.isascii() or (b"\\" in body and b"\\u" in body):
         return True
     folded = body.translate(_FOLD)
-    if b"f" in folded and b"inf" in folded:
+    if (b"f" in folded and b"inf" in folded) or b"nan" in folded:
         return True
     return any(sign in folded for sign in _ABSURD_SIGNS)
 

@@ -129,10 +129,11 @@ def to_balance(value: Any) -> Decimal | None:
 
 
 def is_absurd(value: Any) -> bool:
-    """Return True when ``value`` reads as a number that :func:`to_decimal` refuses."""
+    """Return True when ``value`` reads as a number that :func:`to_decimal`
+    refuses: too large or small, an infinity, or NaN ("NaN", a bare NaN)."""
     if type(value) is str and _PLAIN.fullmatch(value):
         return False
-    return to_decimal(value) is None and _number(value, infinite=True) is not None
+    return to_decimal(value) is None and _number(value, infinite=True, nan=True) is not None
 
 
 # A first group of 0 ("0,250") is never thousands: only a decimal comma writes it.
@@ -172,8 +173,8 @@ def _without_commas(text: str) -> str:
     return ""
 
 
-def _number(value: Any, *, infinite: bool = False) -> Decimal | None:
-    """Read a Decimal without bounds (infinities only when asked)."""
+def _number(value: Any, *, infinite: bool = False, nan: bool = False) -> Decimal | None:
+    """Read a Decimal without bounds (infinities and NaN only when asked)."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float | Decimal | str):
@@ -186,7 +187,7 @@ def _number(value: Any, *, infinite: bool = False) -> Decimal | None:
             number = Decimal(text)
         except InvalidOperation:
             return None
-        if number.is_nan() or (number.is_infinite() and not infinite):
+        if (number.is_nan() and not nan) or (number.is_infinite() and not infinite):
             return None
         return number
     return None
