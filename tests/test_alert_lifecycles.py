@@ -21,7 +21,7 @@ from tracker.store.alerts import alerts_since
 
 STEP = 600.0  # [automation] every default: 10 minutes
 CANCEL = 'cancel_pending = true\ncancel_pending_after = "24h"\n'
-NOTHING_LEFT = "charge 0.00, was 0.90"  # the simulated panel's 1000 followers, given back
+NOTHING_LEFT = "charge 0.00 USD, was 0.90 USD"  # the simulated panel's 1000 followers, given back
 
 
 def cycles(w: World, hours: float) -> None:
@@ -75,7 +75,7 @@ def test_a_stalled_pending_order_the_automation_cancels_is_told_three_times_not_
     assert w.store.order("sim", stuck)["status"] == "Canceled"
     assert kinds(w) == ["order_stalled", "automation_canceled", "order_canceled"]
     assert received(w)[-1][1] == (
-        f"sim: order #{stuck} canceled (remains 1000, charge 0.00, was 0.90)"
+        f"sim: order #{stuck} canceled (remains 1000, charge 0.00 USD, was 0.90 USD)"
     )
     assert w.cli("orders", "--stalled").stderr == "no stalled orders\n"  # the episode ended
     cycles(w, 2)
@@ -128,7 +128,7 @@ def test_an_order_the_panel_refunds_is_alerted_as_a_cancel_is(world):
     cycles(w, 1)
     assert w.store.order("sim", order_id)["status"] == "Refunded"
     assert received(w) == [
-        ("order_canceled", f"sim: order #{order_id} refunded (remains 1000, charge 0.00, was 0.90)")
+        ("order_canceled", f"sim: order #{order_id} refunded (remains 1000, {NOTHING_LEFT})")
     ]
 
 
@@ -151,7 +151,8 @@ def test_a_stalled_order_the_panel_refunds_gets_that_alert_alone(world):
 
 def test_an_order_ending_canceled_or_partial_says_what_it_was_charged_before(world):
     # What the panel gave back is money: the charge before the end is said
-    # beside the charge after ("charge 0.00, was 0.90"), and kept in data.
+    # beside the charge after, in the currency ("charge 0.00 USD, was 0.90
+    # USD"), and kept in data.
     w = world()
     w.sync_services()
     canceled, partial = (w.order(SERVICE_FOLLOWERS, "In progress") for _ in range(2))
@@ -164,13 +165,13 @@ def test_an_order_ending_canceled_or_partial_says_what_it_was_charged_before(wor
     rows = sorted(alerts_since(w.store, None, limit=100), key=lambda a: a["id"])
     said = {row["kind"]: row for row in rows}
     cancel_line = said["order_canceled"]["message"]
-    assert cancel_line.endswith(f"charge 0.00, was {before[canceled]:.2f})"), cancel_line
+    assert cancel_line.endswith(f"charge 0.00 USD, was {before[canceled]:.2f} USD)"), cancel_line
     (item,) = said["order_canceled"]["data"]["orders"]
     assert item["charge_before"] == before[canceled] and item["charge"] == 0
     after = w.store.order("sim", partial)["charge"]
     assert 0 < after < before[partial]
     assert said["order_partial"]["message"].endswith(
-        f"charge {after:.2f}, was {before[partial]:.2f})"
+        f"charge {after:.2f} USD, was {before[partial]:.2f} USD)"
     )
 
 
@@ -207,4 +208,4 @@ def test_a_charge_in_another_currency_at_the_end_says_no_was(world):
     w.panel.priced = {canceled: ("0", "EUR")}
     w.panel.pin(canceled, "Canceled")
     cycles(w, 1)
-    assert received(w)[-1][1] == f"sim: order #{canceled} canceled (remains 1000, charge 0.00)"
+    assert received(w)[-1][1] == f"sim: order #{canceled} canceled (remains 1000, charge 0.00 EUR)"

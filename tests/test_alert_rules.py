@@ -83,6 +83,25 @@ def test_order_alerts_carry_remains_and_charge() -> None:
     assert alerts[0].data == {"orders": [{"order_id": 1, "remains": 250, "charge": 0.75}]}
 
 
+def test_a_canceled_or_partial_order_s_charge_is_said_in_its_currency() -> None:
+    # As order_refunded says it ("charge 1.00 -> 0.00 USD"): the charge and
+    # the one before it, each in the order's currency when the panel gave one.
+    refunded = {**transition(1, "Canceled"), "charge": 0.0, "charge_before": 0.9}
+    partial = {**transition(2, "Partial"), "currency": "USD", "charge_before": 0.9}
+    unread = {**transition(3, "Canceled", panel="other"), "charge": None, "currency": "RUB"}
+    wordy = {**transition(4, "Partial", panel="other"), "currency": " Rubles\n" + "x" * 200}
+    messages = [a.message for a in order_alerts([{**refunded, "currency": "USD"}, partial])]
+    assert messages == [
+        "main: order #1 canceled (remains 250, charge 0.00 USD, was 0.90 USD)",
+        "main: order #2 partial (remains 250, charge 0.75 USD, was 0.90 USD)",
+    ]
+    (alert,) = order_alerts([refunded])  # no currency given: none said, as before
+    assert alert.message == "main: order #1 canceled (remains 250, charge 0.00, was 0.90)"
+    messages = [a.message for a in order_alerts([unread, wordy])]
+    assert messages[0] == "other: order #3 canceled (remains 250, charge ?)"
+    assert messages[1] == f"other: order #4 partial (remains 250, charge 0.75 Rubles {'x' * 32}…)"
+
+
 def test_many_orders_at_once_are_one_alert_per_panel_and_kind() -> None:
     batch = [transition(i, "Partial") for i in range(1, 9)] + [
         transition(20, "Canceled", panel="other"),

@@ -70,7 +70,7 @@ def test_charges_are_shown_to_the_cent_never_cut_to_six_digits(tmp_path, monkeyp
     charges = {line.split()[1]: line.split()[5] for line in table.splitlines()[1:]}
     assert charges == {"1": "12345.67", "2": "1234567.89", "3": "3.00", "4": "0.0001234"}
     assert history.splitlines()[-1].split()[-1] == "1234567.89"  # the CHARGE column
-    assert "order #2 partial (remains 10, charge 1234567.89)" in alerts
+    assert "order #2 partial (remains 10, charge 1234567.89 RUB)" in alerts
 
 
 def test_the_change_line_of_run_and_demo_shows_the_whole_charge():

@@ -21,10 +21,10 @@ from tracker.panel.statuses import (
     REFUNDED,
     status_reason,
 )
-from tracker.panel.values import quoted
+from tracker.panel.values import quoted, short
 from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert, more_in_data
-from tracker.rules.money import money
+from tracker.rules.money import CURRENCY_SHOWN, money
 from tracker.rules.refill_states import AUTO, REFUSED, is_permanent_refusal
 
 ORDER_CANCELED = "order_canceled"
@@ -118,11 +118,15 @@ def _order(t: dict[str, Any]) -> dict[str, Any]:
     return order
 
 
-def _was(order: dict[str, Any]) -> str:
-    """ ", was 0.90" after an order's charge when the panel changed it with the
-    status (a refund), else nothing."""
+def _charged(t: dict[str, Any], order: dict[str, Any]) -> str:
+    """ "charge 0.00 USD, was 0.90 USD": an order's charge in its currency
+    (when known, as ``order_refunded`` says it), and the one before when the
+    panel changed it with the status (a refund)."""
+    currency = f" {short(t['currency'], CURRENCY_SHOWN)}" if t.get("currency") else ""
+    charge = t.get("charge")
+    said = f"charge {_money(charge)}{currency if charge is not None else ''}"
     before = order.get("charge_before")
-    return "" if before is None else f", was {_money(before)}"
+    return said if before is None else f"{said}, was {_money(before)}{currency}"
 
 
 def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
@@ -153,9 +157,7 @@ def order_alerts(transitions: Iterable[dict[str, Any]]) -> list[Alert]:
                 message = (
                     f"{panel}: order #{t['order_id']} {word}"
                     + (f": {quoted(reason, _REASON_CHARS)}" if reason is not None else "")
-                    + f" (remains {_count(t.get('remains'))}, charge {_money(t.get('charge'))}"
-                    + _was(orders[0])
-                    + ")"
+                    + f" (remains {_count(t.get('remains'))}, {_charged(t, orders[0])})"
                 )
             else:
                 why = f" ({quoted(reason, _REASON_CHARS)})" if reason is not None else ""

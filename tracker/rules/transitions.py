@@ -151,6 +151,7 @@ def apply_report(
             "charge": changes.get("charge", row.get("charge")),
             # not stored: for the alert (money back); none across a change of currency
             "charge_before": _before(row.get("charge"), row.get("currency"), report.currency),
+            "currency": changes.get("currency", row.get("currency")),  # not stored: the alert's
             "raw_status": report.raw_status,
             # The change happened since the check before (or since tracked).
             "checked_before": row.get("last_checked_at") or row.get("created_at"),
@@ -279,6 +280,7 @@ def status_update(
         "remains": remains,
         "charge": old_charge if charge is None else charge,
         "charge_before": _before(old_charge, old_currency, report.currency),  # see apply_report
+        "currency": old_currency if currency is None else currency,  # see apply_report
         "raw_status": report.raw_status,
         "checked_before": checked or created,
     }
