@@ -6,6 +6,7 @@ checked against the round itself: a second before it, no request; at it, one."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -138,3 +139,44 @@ def test_with_the_probe_it_says_when_the_count_is_measured_again_and_what_it_las
     assert w.round() and len(probes_of(w.store, "sim", order)) == 1
     clocked.advance(1)
     assert w.round() and len(probes_of(w.store, "sim", order)) == 2
+
+
+def _json(w, order_id: int):
+    out = w.cli("history", str(order_id), "--json")
+    assert out.exit_code == 0, out.output
+    return json.loads(out.stdout)["next_refill"]
+
+
+def test_history_json_says_the_next_automatic_request_as_history_does(world, clocked):
+    w = world(refill='window = "3d"')
+    w.sync_services()
+    likes, order = w.order(SERVICE_LIKES), w.order(SERVICE_FOLLOWERS)
+    running = w.order(SERVICE_FOLLOWERS, "In progress")
+    w.poll()
+    first = iso(clocked() + timedelta(days=1))
+    assert _json(w, order) == {
+        "at": first,
+        "expected": True,
+        "why": f"from {first} (refill.first_check after it completed), at the first refill"
+        f" round after ({ROUNDS}); the panel judges whether it dropped",
+    }
+    assert _json(w, likes) == {
+        "at": None,
+        "expected": False,
+        "why": f"its service has no refill (smm-tracker refill {likes} asks anyway)",
+    }
+    assert _json(w, running) is None  # still running: history prints no such line either
+    clocked.advance(DAY)
+    now = iso(clocked())
+    assert _json(w, order) == {
+        "at": now,  # the next refill round asks it
+        "expected": True,
+        "why": f"at the next refill round ({ROUNDS}); the panel judges whether it dropped",
+    }
+    assert w.round() and len(w.requests(order)) == 1
+    assert _json(w, order) == {
+        "at": None,
+        "expected": True,
+        "why": "once its open refill ends (followed each refill round)",
+    }
+    assert _said(w, order) == [NEXT + _json(w, order)["why"]]  # the words history prints

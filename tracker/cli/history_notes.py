@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracker.cli.next_refill import next_refill_line
+from tracker.cli.next_refill import next_refill, next_refill_line
 from tracker.cli.render import safe_text
 from tracker.cli.screen import Screen, fitted, moment
 from tracker.clock import utcnow
@@ -35,6 +35,13 @@ def history_notes(
     lines += [upcoming] if upcoming else []
     lines += _automation(store, order, screen)
     return [fitted(line, screen) for line in lines]
+
+
+def next_refill_json(store: Store, order: dict[str, Any], config: Config) -> dict[str, Any] | None:
+    """`history ID --json`'s ``next_refill``: the line above as data, its
+    moments as stored (ISO); None where the line is not printed."""
+    upcoming = next_refill(store, config, order["panel"], order["order_id"], utcnow(), None)
+    return None if upcoming is None else upcoming.as_json()
 
 
 def _charge(order: dict[str, Any], changes: list[dict[str, Any]]) -> list[str]:

@@ -8,7 +8,9 @@ alone, and only for an order the refills are about."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tracker.cli.screen import Screen, moment
 from tracker.clock import iso
@@ -25,6 +27,27 @@ NEXT = "next automatic refill request"
 NONE = "no automatic refill request"
 
 
+@dataclass(frozen=True)
+class Upcoming:
+    """An order's next automatic refill request: ``at``, the moment from which
+    the first refill round asks it (``now`` when the next round does), None
+    when no moment is known; ``expected``, False when none will go; ``why``,
+    the words `history ID` prints after "next automatic refill request:"
+    (or "no automatic refill request:")."""
+
+    at: datetime | None
+    expected: bool
+    why: str
+
+    @property
+    def line(self) -> str:
+        return f"{NEXT if self.expected else NONE}: {self.why}"
+
+    def as_json(self) -> dict[str, Any]:
+        at = None if self.at is None else iso(self.at)
+        return {"at": at, "expected": self.expected, "why": self.why}
+
+
 def next_refill_line(
     store: Store, config: Config, panel: str, order_id: int, now: datetime, screen: Screen | None
 ) -> str | None:
@@ -32,6 +55,15 @@ def next_refill_line(
     automatic refill request will be, or why none will; None for an order
     the refills are not about (its status not in ``refill.statuses`` and no
     request of it: an order still running, a canceled one)."""
+    upcoming = next_refill(store, config, panel, order_id, now, screen)
+    return None if upcoming is None else upcoming.line
+
+
+def next_refill(
+    store: Store, config: Config, panel: str, order_id: int, now: datetime, screen: Screen | None
+) -> Upcoming | None:
+    """:func:`next_refill_line`'s answer before it is a line (`history ID
+    --json` gives it so)."""
     row = order_of(store, panel, order_id)
     if row is None:
         return None
@@ -40,19 +72,23 @@ def next_refill_line(
     if row["status"] not in refill.statuses and not history:
         return None
     if panel not in {p.name for p in config.panels}:
-        return f"{NONE}: panel {panel} is not in the config (no refill round runs for it)"
+        return Upcoming(
+            None, False, f"panel {panel} is not in the config (no refill round runs for it)"
+        )
     if refill.enabled and is_unsupported(store, panel, "refill", config.panel(panel).url):
-        return (
-            f"{NONE}: {panel} does not support refill, as learned"
-            f" (smm-tracker refill {order_id} asks anyway)"
+        return Upcoming(
+            None,
+            False,
+            f"{panel} does not support refill, as learned"
+            f" (smm-tracker refill {order_id} asks anyway)",
         )
     facts = order_facts(row)
     probed = last_probed(store, panel, [order_id]).get(order_id)
     found = next_request(facts, [past_request(r) for r in history], refill, now, probed)
     if found.at is None and found.then == rule.OPEN_REFILL:
-        return f"{NEXT}: once its open refill ends (followed each refill round)"
+        return Upcoming(None, True, "once its open refill ends (followed each refill round)")
     if found.at is None:
-        return f"{NONE}: {_never(found.reason, found.then, facts, refill, screen)}"
+        return Upcoming(None, False, _never(found.reason, found.then, facts, refill, screen))
     at = found.at
     rounds = f"the refill rounds run every {format_duration(config.schedule.refill_every)}"
     when = (
@@ -61,7 +97,7 @@ def next_refill_line(
         else f"from {moment(iso(at), screen)} ({_waits(found.reason)}),"
         f" at the first refill round after ({rounds})"
     )
-    return f"{NEXT}: {when}{_judged(store, panel, order_id, refill, screen)}"
+    return Upcoming(at, True, f"{when}{_judged(store, panel, order_id, refill, screen)}")
 
 
 # The reasons only time ends: the rule asked again later may say something else.

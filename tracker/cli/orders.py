@@ -241,7 +241,10 @@ def history(
     name = row["panel"]
     rows = store.history(name, oid)
     if as_json:
-        click.echo(to_json({"order": row, "transitions": rows}))
+        from tracker.cli.history_notes import next_refill_json  # `history` alone needs it
+
+        upcoming = next_refill_json(store, row, config)
+        click.echo(to_json({"order": row, "transitions": rows, "next_refill": upcoming}))
         return
     shown = with_reason(row["status"], row["raw_status"])
     status = safe_text(shown, CELL_WIDTH) if shown else "no status yet"
