@@ -10,7 +10,9 @@ import json
 from datetime import timedelta
 
 import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import DAY
+from structlog.testing import capture_logs
 
 from tracker.clock import iso, parse_iso
 from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES
@@ -180,3 +182,51 @@ def test_history_json_says_the_next_automatic_request_as_history_does(world, clo
         "why": "once its open refill ends (followed each refill round)",
     }
     assert _said(w, order) == [NEXT + _json(w, order)["why"]]  # the words history prints
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_an_order_the_probe_cannot_measure_is_said_so_by_history_and_warned_by_the_round(
+    world, clocked, tmp_path, monkeypatch
+):
+    # The round applies the rule history says it by (may_go): an order the
+    # probe cannot measure is warned of (probe_skipped) whenever history says
+    # so, even inside refill.probe_every of an earlier measure, where the
+    # round said nothing while history said "cannot measure".
+    from test_refills_e2e import PROBE
+
+    from tracker.store.probes import probes_of
+
+    probe = tmp_path / "probe.sh"
+    probe.write_text(PROBE)
+    probe.chmod(0o755)
+    counts = tmp_path / "counts.txt"
+    monkeypatch.setenv("SMM_COUNTS_FILE", str(counts))
+    w = world(refill=f'detect = "command"\ncommand = "{probe}"\nprobe_every = "6h"')
+    w.sync_services()
+    measured = w.order(SERVICE_FOLLOWERS)
+    (linkless,) = w.panel.seed_orders(1, status="Completed", service=SERVICE_FOLLOWERS)
+    w.store.track("sim", [linkless], clocked(), service=SERVICE_FOLLOWERS, quantity=1000)
+    w.poll()
+    counts.write_text(f"{w.link(measured)} {w.panel.current_count(measured)}\n")
+    clocked.advance(DAY)
+
+    def round_warns() -> list[tuple[int, str]]:
+        with capture_logs() as logs:
+            assert w.round()
+        return [(e["order"], e["reason"]) for e in logs if e["event"] == "probe_skipped"]
+
+    assert _said(w, linkless) == [
+        "no automatic refill request: refill.command cannot measure it (missing link)"
+    ]
+    assert round_warns() == [(linkless, "missing link")]
+    assert len(probes_of(w.store, "sim", measured)) == 1  # measured: no drop
+    # Its remains since read as no delivery figure (as a file edited by hand).
+    with w.store.write() as db:
+        db.execute("UPDATE orders SET remains = 5000 WHERE order_id = ?", [measured])
+    clocked.advance(3600)  # inside refill.probe_every of its measure
+    why = "remains 5000 of 1000 is no delivery figure"
+    assert _said(w, measured) == [
+        f"no automatic refill request: refill.command cannot measure it ({why})"
+    ]
+    assert round_warns() == [(measured, why), (linkless, "missing link")]
+    assert w.requests(measured) == w.requests(linkless) == []

@@ -25,14 +25,8 @@ from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
 from tracker.rules.failing_jobs import SERVICES_UNAVAILABLE
-from tracker.rules.refill_eligibility import order_facts, past_request
-from tracker.rules.refills import (
-    OrderFacts,
-    dropped,
-    eligibility,
-    probe_due,
-    unprobeable,
-)
+from tracker.rules.refill_eligibility import PROBED, may_go, order_facts, past_request
+from tracker.rules.refills import OrderFacts, Verdict, dropped
 from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.orders import Store
 from tracker.store.probes import last_probed, record_probes
@@ -49,6 +43,9 @@ __all__ = ["RefillListener", "RefillRound", "order_facts", "past_request"]
 log = structlog.get_logger("tracker.refill")
 
 PAGE = 500  # candidate orders read from SQLite at a time
+# refill_round_done's count of the orders eligible but not asked: no drop
+# found, the probe not due, failed or unable to measure them.
+NOT_ASKED = "not dropped or not probed"
 PROBES_IN_FLIGHT = 4
 RefillListener = Callable[[list[dict[str, Any]]], None]
 
@@ -150,18 +147,22 @@ class RefillRound:
             if not rows:
                 break
             after = rows[-1]["order_id"]
-            history = requests_of(self.store, name, [r["order_id"] for r in rows])
+            ids = [r["order_id"] for r in rows]
+            history = requests_of(self.store, name, ids)
+            probed = last_probed(self.store, name, ids) if self.config.detect == "command" else {}
             eligible = []
             for row in rows:
                 facts = order_facts(row)
                 past = [past_request(r) for r in history[facts.order_id]]
-                verdict = eligibility(facts, past, self.config, now)
+                # The rule `history ID` says the next request by: eligible,
+                # and with the probe, one it can measure, due to be measured.
+                verdict = may_go(facts, past, self.config, now, probed.get(facts.order_id))
                 if verdict.eligible:
                     eligible.append(facts)
                 else:
-                    skipped[verdict.reason] += 1
+                    skipped[self._unasked(facts, verdict)] += 1
             chosen = self.detect(eligible)
-            skipped["not dropped or not probed"] += len(eligible) - len(chosen)
+            skipped[NOT_ASKED] += len(eligible) - len(chosen)
             if not chosen:
                 continue
             result = request_refills(
@@ -197,42 +198,50 @@ class RefillRound:
         refusal of the key to raise to the Watch, as the status job does."""
         return AuthError(error.removeprefix(f"{self.client.name}: "), panel=self.client.name)
 
-    def detect(self, orders: list[OrderFacts]) -> list[int]:
-        """Given eligible orders, return the IDs of those to request a refill for.
+    def _unasked(self, order: OrderFacts, verdict: Verdict) -> str:
+        """Given an order the rule holds back, return the reason it is counted
+        under; one the probe cannot measure is warned of (``probe_skipped``)."""
+        if verdict.unprobeable is not None:
+            name = self.client.name
+            log.warning(
+                "probe_skipped", panel=name, order=order.order_id, reason=verdict.unprobeable
+            )
+            return NOT_ASKED
+        return NOT_ASKED if verdict.reason == PROBED else verdict.reason
 
-        With the probe, only orders not measured within ``refill.probe_every``
-        are probed; every run (count or error) is stored in ``probes``.
+    def detect(self, orders: list[OrderFacts]) -> list[int]:
+        """Given the orders the rule lets go (:func:`may_go`), return the IDs of
+        those to request a refill for.
+
+        With the probe, each is measured (the rule let only those through
+        that it can measure and that were not measured within
+        ``refill.probe_every``); every run (count or error) is stored in
+        ``probes``.
         """
         if self.config.detect == "panel" or not orders:
             return [o.order_id for o in orders]  # the panel judges whether anything dropped
         name, now = self.client.name, self.clock()
-        last = last_probed(self.store, name, [o.order_id for o in orders])
-        due = [o for o in orders if probe_due(last.get(o.order_id), now, self.config.probe_every)]
-        if not due:
-            return []
-        with ThreadPoolExecutor(min(PROBES_IN_FLIGHT, len(due))) as pool:
-            runs = list(pool.map(self.probe, due))
+        with ThreadPoolExecutor(min(PROBES_IN_FLIGHT, len(orders))) as pool:
+            runs = list(pool.map(self.probe, orders))
         record_probes(
             self.store,
             name,
-            [(o.order_id, *run) for o, run in zip(due, runs, strict=True) if run is not None],
+            [(o.order_id, *run) for o, run in zip(orders, runs, strict=True) if run is not None],
             now,
         )
-        return [o.order_id for o, run in zip(due, runs, strict=True) if run and run[1]]
+        return [o.order_id for o, run in zip(orders, runs, strict=True) if run and run[1]]
 
     def probe(self, order: OrderFacts) -> tuple[int | None, bool | None, str | None] | None:
-        """Run the user's probe for one order; return (count, dropped, error), or
-        None when it was not run (stopping, or the order lacks what it needs).
+        """Run the user's probe for one order the rule found it can measure;
+        return (count, dropped, error), or None when it was not run (stopping).
 
         A probe that fails is skipped this round with a warning.
         """
         name = self.client.name
         if self.stop.is_set():
             return None
-        why = unprobeable(order)
-        if why is not None or not order.link or order.start_count is None or order.quantity is None:
-            log.warning("probe_skipped", panel=name, order=order.order_id, reason=why)
-            return None
+        if not order.link or order.start_count is None or order.quantity is None:
+            return None  # never so: may_go let through only an order it can measure
         request = ProbeRequest(name, order.order_id, order.link, order.start_count, order.quantity)
         try:
             count = run_probe(

@@ -62,8 +62,12 @@ class OrderFacts:
 
 @dataclass(frozen=True)
 class Verdict:
+    """``reason``: why not (empty when eligible); ``unprobeable``: with the
+    probe, what the order lacks for it (:func:`unprobeable`), when that is why."""
+
     eligible: bool
     reason: str = ""
+    unprobeable: str | None = None
 
 
 ELIGIBLE = Verdict(True)
@@ -161,7 +165,7 @@ def may_go(
     if not verdict.eligible or config.detect != "command":
         return verdict
     if (why := unprobeable(order)) is not None:
-        return Verdict(False, f"{UNPROBEABLE} ({why})")
+        return Verdict(False, f"{UNPROBEABLE} ({why})", why)
     if not probe_due(last_probed, now, config.probe_every):
         return Verdict(False, PROBED)
     return verdict
