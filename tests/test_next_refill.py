@@ -74,12 +74,19 @@ def test_history_says_when_the_next_automatic_request_goes_and_the_round_agrees(
     ]
 
 
-def test_history_says_why_no_automatic_request_will_go(world, clocked):
+def _three(world):
+    """A world with a 3-day refill.window and three orders polled: a Completed
+    one with no refill (likes), one with refill (followers), one running."""
     w = world(refill='window = "3d"')
     w.sync_services()
     likes, followers = w.order(SERVICE_LIKES), w.order(SERVICE_FOLLOWERS)
     running = w.order(SERVICE_FOLLOWERS, "In progress")
     w.poll()
+    return w, likes, followers, running
+
+
+def test_history_says_why_no_automatic_request_will_go(world, clocked):
+    w, likes, followers, running = _three(world)
     ends = iso(clocked() + timedelta(days=3))
     assert _said(w, likes) == [
         "no automatic refill request: its service has no refill"
@@ -107,12 +114,10 @@ def test_history_says_why_no_automatic_request_will_go(world, clocked):
     ]
 
 
-def test_with_the_probe_it_says_when_the_count_is_measured_again_and_what_it_last_was(
-    world, clocked, tmp_path, monkeypatch
-):
+def _probed(world, tmp_path, monkeypatch):
+    """A world whose drops the probe judges (measured every 6 h), its
+    services synced; and the file of counts the probe reads."""
     from test_refills_e2e import PROBE
-
-    from tracker.store.probes import probes_of
 
     probe = tmp_path / "probe.sh"
     probe.write_text(PROBE)
@@ -121,6 +126,15 @@ def test_with_the_probe_it_says_when_the_count_is_measured_again_and_what_it_las
     monkeypatch.setenv("SMM_COUNTS_FILE", str(counts))
     w = world(refill=f'detect = "command"\ncommand = "{probe}"\nprobe_every = "6h"')
     w.sync_services()
+    return w, counts
+
+
+def test_with_the_probe_it_says_when_the_count_is_measured_again_and_what_it_last_was(
+    world, clocked, tmp_path, monkeypatch
+):
+    from tracker.store.probes import probes_of
+
+    w, counts = _probed(world, tmp_path, monkeypatch)
     order = w.order(SERVICE_FOLLOWERS)
     w.poll()
     count = w.panel.current_count(order)
@@ -150,11 +164,7 @@ def _json(w, order_id: int):
 
 
 def test_history_json_says_the_next_automatic_request_as_history_does(world, clocked):
-    w = world(refill='window = "3d"')
-    w.sync_services()
-    likes, order = w.order(SERVICE_LIKES), w.order(SERVICE_FOLLOWERS)
-    running = w.order(SERVICE_FOLLOWERS, "In progress")
-    w.poll()
+    w, likes, order, running = _three(world)
     first = iso(clocked() + timedelta(days=1))
     assert _json(w, order) == {
         "at": first,
@@ -192,17 +202,9 @@ def test_an_order_the_probe_cannot_measure_is_said_so_by_history_and_warned_by_t
     # probe cannot measure is warned of (probe_skipped) whenever history says
     # so, even inside refill.probe_every of an earlier measure, where the
     # round said nothing while history said "cannot measure".
-    from test_refills_e2e import PROBE
-
     from tracker.store.probes import probes_of
 
-    probe = tmp_path / "probe.sh"
-    probe.write_text(PROBE)
-    probe.chmod(0o755)
-    counts = tmp_path / "counts.txt"
-    monkeypatch.setenv("SMM_COUNTS_FILE", str(counts))
-    w = world(refill=f'detect = "command"\ncommand = "{probe}"\nprobe_every = "6h"')
-    w.sync_services()
+    w, counts = _probed(world, tmp_path, monkeypatch)
     measured = w.order(SERVICE_FOLLOWERS)
     (linkless,) = w.panel.seed_orders(1, status="Completed", service=SERVICE_FOLLOWERS)
     w.store.track("sim", [linkless], clocked(), service=SERVICE_FOLLOWERS, quantity=1000)
