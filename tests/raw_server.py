@@ -1,17 +1,27 @@
 """A raw loopback server's plumbing, for answers no HTTP library would
 write: :func:`accepting` hands each connection to its own thread, and
-:func:`bodies` yields each request's body read on a kept-alive one."""
+:func:`bodies` yields each request's body read on a kept-alive one.
+
+Stop a server with the function :func:`accepting` returns, never with
+``close()`` alone: that leaves its thread blocked in ``accept()``, and a
+signal that interrupts it has the kernel make the call again on the same
+descriptor number, by then another test's listening socket in this
+process. A refill world's panel (tests/refill_world.py) had its refill
+request accepted there and answered by a finished test's script
+(``{'balance': '5.00', ...}``: the refill's outcome unknown)."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Callable, Iterator
 
 
-def accepting(server: socket.socket, handle: Callable[[socket.socket], None]) -> None:
-    """Accept connections on ``server`` until it is closed, each handled by
-    ``handle(conn)`` in a thread of its own."""
+def accepting(server: socket.socket, handle: Callable[[socket.socket], None]) -> Callable[[], None]:
+    """Accept connections on ``server``, each handled by ``handle(conn)`` in a
+    thread of its own; return stop(): the accepting thread woken and ended,
+    then the socket closed."""
 
     def serve() -> None:
         while True:
@@ -21,7 +31,16 @@ def accepting(server: socket.socket, handle: Callable[[socket.socket], None]) ->
                 return
             threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
-    threading.Thread(target=serve, daemon=True).start()
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        with contextlib.suppress(OSError):
+            server.shutdown(socket.SHUT_RDWR)  # wakes accept(): close() alone would not
+        thread.join(5)
+        server.close()
+
+    return stop
 
 
 def bodies(conn: socket.socket) -> Iterator[bytes]:

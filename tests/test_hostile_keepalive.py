@@ -49,7 +49,7 @@ def panel() -> Iterator[tuple[PanelClient, list[int]]]:
             return json.dumps({"order": 23501}).encode()
         return json.dumps({"balance": "5.00", "currency": "USD"}).encode()
 
-    accepting(server, lambda conn: _answers(conn, answer, opened))
+    stop = accepting(server, lambda conn: _answers(conn, answer, opened))
     port = server.getsockname()[1]
     config = PanelConfig(
         name="p", url=f"http://127.0.0.1:{port}/api/v2", key=Secret(KEY), timeout=5, retries=0
@@ -57,7 +57,7 @@ def panel() -> Iterator[tuple[PanelClient, list[int]]]:
     client = PanelClient(config, sleep=lambda _seconds: None)
     yield client, opened
     client.close()
-    server.close()
+    stop()
 
 
 def test_an_add_after_an_answer_with_bytes_after_it_is_placed(panel):

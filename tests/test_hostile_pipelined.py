@@ -47,9 +47,10 @@ def panel() -> Iterator[Callable[[bytes], PanelClient]]:
     """A client of a panel whose balance answer has the given bytes after it."""
     server = socket.create_server(("127.0.0.1", 0))
     made: list[PanelClient] = []
+    stops: list[Callable[[], None]] = []
 
     def make(after_balance: bytes) -> PanelClient:
-        accepting(server, lambda conn: _serve(conn, after_balance))
+        stops.append(accepting(server, lambda conn: _serve(conn, after_balance)))
         url = f"http://127.0.0.1:{server.getsockname()[1]}/api/v2"
         config = PanelConfig(name="p", url=url, key=Secret(KEY), timeout=5, retries=0)
         made.append(PanelClient(config, sleep=lambda _seconds: None))
@@ -58,7 +59,8 @@ def panel() -> Iterator[Callable[[bytes], PanelClient]]:
     yield make
     for client in made:
         client.close()
-    server.close()
+    for stop in stops:
+        stop()
 
 
 def test_an_answer_sent_before_the_poll_asked_is_not_read_as_its_answer(panel):

@@ -56,9 +56,9 @@ def slow_reader() -> Iterator[str]:
             while conn.recv(4096):
                 time.sleep(0.2)
 
-    accepting(server, take)
+    stop = accepting(server, take)
     yield f"http://127.0.0.1:{server.getsockname()[1]}/api/v2"
-    server.close()
+    stop()
 
 
 def test_an_add_whose_body_is_taken_slowly_ends_at_its_deadline(slow_reader):
