@@ -499,6 +499,18 @@ class Silent:
             conn.close()
 
 
+def _first_runs_done(daemon: Daemon, panel: str) -> bool:
+    """Whether each of ``panel``'s jobs the daemon started with has ended a
+    run (``job_done``, logged at debug)."""
+    events = daemon.events()
+    started = next((e["jobs"] for e in events if e.get("event") == "daemon_started"), None)
+    if started is None:
+        return False
+    ended = {e["job"] for e in events if e.get("event") == "job_done"}
+    jobs = [str(j) for j in started if str(j).endswith(f":{panel}")]
+    return all(job in ended for job in jobs)
+
+
 def test_a_reload_while_one_panel_hangs_starts_the_other_panels_jobs(world):
     # SIGHUP while a call to "silent" hung (60 s timeout) held every panel's
     # jobs until it ended: here the reload adds a panel, and its first poll
@@ -510,12 +522,16 @@ def test_a_reload_while_one_panel_hangs_starts_the_other_panels_jobs(world):
         hanging = (
             f'[[panels]]\nname = "silent"\nurl = "{silent.url}"\nkey = "{KEY}"\ntimeout = "60s"'
         )
-        world.config.write_text(config_text(world.server.url, extra_panels=hanging))
+        debug = '[logging]\nlevel = "debug"'  # job_done: which runs have ended
+        world.config.write_text(config_text(world.server.url, extra_panels=hanging, tail=debug))
         daemon = world.daemon()
         daemon.wait_for("READY=1")
         _wait_until(lambda: bool(silent.held), daemon)  # a call to it is on the wire
+        # and sim's first runs over (on a loaded host they were still running
+        # at the reload, which waited for them too): silent's alone are held
+        _wait_until(lambda: _first_runs_done(daemon, "sim"), daemon)
         both = f"{hanging}\n{_panel_at(world, 'other')}"
-        world.config.write_text(config_text(world.server.url, extra_panels=both))
+        world.config.write_text(config_text(world.server.url, extra_panels=both, tail=debug))
         daemon.proc.send_signal(signal.SIGHUP)
         daemon.wait_for("RELOADING=1")
         polled = "SELECT count(*) FROM orders WHERE panel = 'other' AND last_checked_at IS NOT NULL"
