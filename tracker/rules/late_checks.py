@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from tracker.clock import iso, parse_iso
 from tracker.panel.statuses import CANCELED, PARTIAL, REFUNDED, is_terminal
+from tracker.panel.values import short
 from tracker.rules.counts import counted
 from tracker.rules.delivery import plausible_remains, total_quantity
 from tracker.rules.episodes import Alert, listed, more_in_data
-from tracker.rules.money import money, same_currency
+from tracker.rules.money import CURRENCY_SHOWN, money, same_currency
 
 if TYPE_CHECKING:  # a type only
     from tracker.panel.models import OrderStatus
@@ -217,5 +218,6 @@ def _ended(item: dict[str, Any]) -> str:
 
 
 def _charges(item: dict[str, Any]) -> str:
-    currency = f" {item['currency']}" if item.get("currency") else ""
+    # Cut and on one line, as order_canceled and order_partial say it.
+    currency = f" {short(item['currency'], CURRENCY_SHOWN)}" if item.get("currency") else ""
     return f"{money(item['charge_before'])} -> {money(item['charge'])}{currency}"
