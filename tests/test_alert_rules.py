@@ -261,3 +261,14 @@ def test_a_grouped_refill_unknown_says_where_the_refills_not_named_are() -> None
         closed.message
     ), closed.message
     assert "`smm-tracker alerts --json`) are no longer followed" in closed.message
+
+
+def test_a_canceled_or_partial_alert_s_data_gives_each_order_s_currency() -> None:
+    # A webhook reading data.orders gets each charge's currency beside it
+    # (the message alone said it); none given, no key, as before.
+    priced = {**transition(1, "Canceled"), "charge": 0.0, "charge_before": 0.9, "currency": "USD"}
+    (alert,) = order_alerts([priced, {**transition(2, "Canceled"), "charge": 0.0}])
+    first, second = alert.data["orders"]
+    assert (first["order_id"], first["charge"], first["currency"]) == (1, 0.0, "USD")
+    assert first["charge_before"] == 0.9
+    assert "currency" not in second

@@ -105,10 +105,12 @@ def _count(value: Any) -> str:
 
 
 def _order(t: dict[str, Any]) -> dict[str, Any]:
-    """An order of a canceled/partial alert's data: its remains and charge,
-    and the panel's reason when its status came with one ("Canceled: invalid
-    link"), as the panel wrote it."""
+    """An order of a canceled/partial alert's data: its remains, charge and
+    currency (when the panel gave one), and the panel's reason when its
+    status came with one ("Canceled: invalid link"), as the panel wrote it."""
     order = {"order_id": t["order_id"], "remains": t.get("remains"), "charge": t.get("charge")}
+    if t.get("currency"):
+        order["currency"] = t["currency"]  # the charge's (and charge_before's), when given
     before = t.get("charge_before")
     if before is not None and order["charge"] is not None and before != order["charge"]:
         order["charge_before"] = before  # what the panel gave back: the difference
