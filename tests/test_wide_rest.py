@@ -13,6 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from test_wide import ERROR, order
 
+from tracker.cli import prune as prune_module
 from tracker.cli import report as report_module
 from tracker.cli import screen as screen_module
 from tracker.cli.listing import table_chunks
@@ -114,6 +115,8 @@ def run(args: list[str], monkeypatch, terminal: bool, columns: int = 80) -> str:
     monkeypatch.setattr(screen_module, "utcnow", lambda: NOW)
     # `report` says its window from now, to the second: two runs must read the same
     monkeypatch.setattr(report_module, "utcnow", lambda: NOW)
+    # `prune --dry-run` says its cutoff to the second, from now: the same
+    monkeypatch.setattr(prune_module, "utcnow", lambda: NOW)
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     return result.stdout
