@@ -51,6 +51,15 @@ def test_backup_writes_a_checked_self_contained_copy(backup, tmp_path):
     ]  # no partial file, no -wal left beside it
 
 
+def test_the_line_names_both_files_by_their_full_path(backup, tmp_path):
+    # A restore (or a cron mail) reads where the copy is: "to copy.db" said
+    # nothing of the directory the command ran in, where the database's
+    # path was given in full.
+    result = backup("copy.db")
+    assert result.exit_code == 0, result.output
+    assert f"backed up {tmp_path / 't.db'} to {tmp_path / 'copy.db'}: " in result.output
+
+
 def test_a_backup_of_one_order_says_one_order(backup, tmp_path):
     # "1 orders, 0 transitions".
     store = Store(tmp_path / "t.db")
@@ -308,7 +317,8 @@ def test_a_destination_with_control_characters_is_said_escaped(backup, tmp_path)
     # escaped, as every error line says a path.
     result = backup("copy\x07\x1b[2J.db")
     assert result.exit_code == 0 and (tmp_path / "copy\x07\x1b[2J.db").exists()
-    assert "to copy\\x07\\x1b[2J.db: " in result.output, result.output
+    assert f"to {tmp_path}/copy\\x07\\x1b[2J.db: " in result.output, result.output
+    assert "\x07" not in result.output and "\x1b" not in result.output
 
 
 def test_the_help_says_the_restore_the_readme_says():

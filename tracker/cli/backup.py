@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -44,7 +45,9 @@ def backup(ctx: Context, dest: Path, force: bool) -> None:
     # A SIGTERM raises there as a Ctrl-C does (tracker.cli.stops): the half-written
     # copy beside DEST (.DEST.partial-PID, as large as the database) is removed.
     done = backup_database(database.path, dest, force=force, busy_timeout=database.busy_timeout)
-    source, copy = safe_text(database.path), safe_text(done.path)  # as every error line
+    # Both in full, as every error line: a copy named "copy.db" said nothing of
+    # the directory the command ran in.
+    source, copy = safe_text(database.path), safe_text(os.path.abspath(done.path))
     click.echo(
         f"backed up {source} to {copy}: {done.size / 1e6:.1f} MB, "
         f"{counted(done.orders, 'order')}, {counted(done.transitions, 'transition')}; "
