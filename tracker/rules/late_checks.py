@@ -48,9 +48,11 @@ def charged_elsewhere(status: str | None, currency: str | None, said: str | None
     charged in, so the stored charge and currency are kept and the answer's
     are not read (0.90 USD is no 45.50 RUB: a panel switching currency moved
     the order's spend from one currency to the other, silently)."""
-    if said is None or currency is None or same_currency(said, currency):
+    # An open order first, and the same label as stored: the poll asks this of
+    # every order it stores, nearly all of them open and in their currency.
+    if said is None or currency is None or said == currency or not is_terminal(status):
         return False
-    return is_terminal(status)
+    return not same_currency(said, currency)
 
 
 def kept_charge(order_id: int, charge: Any, currency: str | None, report: OrderStatus) -> dict:
