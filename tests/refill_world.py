@@ -151,3 +151,21 @@ class WordyRefillStatusPanel(SimulatedPanel):
         if "refills" in form:
             return [{"refill": item["refill"], "status": self.word} for item in answer]
         return {"status": self.word}
+
+
+# A tiny probe: looks its link up in a "link count" file the test keeps up to
+# date from the panel's live counts. Exits 1 (no output) for a link it lacks.
+PROBE = """#!/bin/sh
+exec awk -v link="$1" '$1 == link { print $2; found = 1 } END { exit !found }' "$SMM_COUNTS_FILE"
+"""
+
+
+def probe_files(tmp_path: Path, monkeypatch: Any) -> tuple[Path, Path]:
+    """Write :data:`PROBE` as an executable script and point it at a counts
+    file; return (the script, the counts file the test writes)."""
+    probe = tmp_path / "probe.sh"
+    probe.write_text(PROBE)
+    probe.chmod(0o755)
+    counts = tmp_path / "counts.txt"
+    monkeypatch.setenv("SMM_COUNTS_FILE", str(counts))
+    return probe, counts

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
-from refill_world import DAY
+from refill_world import DAY, probe_files
 from structlog.testing import capture_logs
 
 from tracker.clock import iso, parse_iso
@@ -117,13 +117,7 @@ def test_history_says_why_no_automatic_request_will_go(world, clocked):
 def _probed(world, tmp_path, monkeypatch):
     """A world whose drops the probe judges (measured every 6 h), its
     services synced; and the file of counts the probe reads."""
-    from test_refills_e2e import PROBE
-
-    probe = tmp_path / "probe.sh"
-    probe.write_text(PROBE)
-    probe.chmod(0o755)
-    counts = tmp_path / "counts.txt"
-    monkeypatch.setenv("SMM_COUNTS_FILE", str(counts))
+    probe, counts = probe_files(tmp_path, monkeypatch)
     w = world(refill=f'detect = "command"\ncommand = "{probe}"\nprobe_every = "6h"')
     w.sync_services()
     return w, counts

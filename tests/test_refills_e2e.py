@@ -10,7 +10,7 @@ import json
 from collections import Counter
 from datetime import timedelta
 
-from refill_world import DAY, H, World
+from refill_world import DAY, H, World, probe_files
 
 from tracker.clock import parse_iso
 from tracker.panel.statuses import REFILL_FINAL
@@ -114,19 +114,8 @@ def test_panel_detection_asks_once_per_cooldown_and_follows_each_refill(world):
     assert sorted(int(line.split()[1]) for line in lines[1:]) == sorted([dropped, dropped_too])
 
 
-# A tiny probe: looks its link up in a "link count" file the test keeps up to
-# date from the panel's live counts. Exits 1 (no output) for a link it lacks.
-PROBE = """#!/bin/sh
-exec awk -v link="$1" '$1 == link { print $2; found = 1 } END { exit !found }' "$SMM_COUNTS_FILE"
-"""
-
-
 def test_command_detection_asks_only_for_orders_whose_count_dropped(world, tmp_path, monkeypatch):
-    probe = tmp_path / "probe.sh"
-    probe.write_text(PROBE)
-    probe.chmod(0o755)
-    counts = tmp_path / "counts.txt"
-    monkeypatch.setenv("SMM_COUNTS_FILE", str(counts))
+    probe, counts = probe_files(tmp_path, monkeypatch)
     w = world(refill=f'detect = "command"\ncommand = "{probe}"\ndrop_threshold = 0.05')
     assert w.sync_services()
     big = w.order(SERVICE_FOLLOWERS)  # loses 10 %: a drop
@@ -159,11 +148,7 @@ def test_command_detection_asks_only_for_orders_whose_count_dropped(world, tmp_p
 
 
 def test_each_order_is_probed_at_most_once_per_probe_every(world, tmp_path, monkeypatch):
-    probe = tmp_path / "probe.sh"
-    probe.write_text(PROBE)
-    probe.chmod(0o755)
-    counts = tmp_path / "counts.txt"
-    monkeypatch.setenv("SMM_COUNTS_FILE", str(counts))
+    probe, counts = probe_files(tmp_path, monkeypatch)
     w = world(refill=f'detect = "command"\ncommand = "{probe}"\nprobe_every = "6h"')
     assert w.sync_services()
     steady = w.order(SERVICE_FOLLOWERS)  # measured, never dropped
