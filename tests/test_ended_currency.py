@@ -4,7 +4,8 @@ A panel switching currency after an order ended answered its late check (or
 a poll of it, resumed) with the charge in the new currency: the order's
 charge was relabelled, its spend moved from one currency to the other in
 `report`, nothing logged. Now the stored charge and currency are kept, and
-said once, at warning.
+said once, at warning. Its later late checks are made (money64): a refund
+given once the panel answers in the order's currency again is read.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def test_a_late_check_in_another_currency_keeps_the_charge_in_its_own(world):
     assert (line["order"], line["charge"], line["currency"]) == (order_id, "0.90", "USD")
     assert (line["said_charge"], line["said_currency"]) == ("45.50", "RUB")
     assert alerts(w, "order_refunded") == alerts(w, "order_charge_raised") == []
-    with capture_logs() as later:  # said once: its later checks are not made
+    with capture_logs() as later:  # said once: its later checks, kept too, are not said
         after(w, 6 * H)
         after(w, 24 * H)
     assert _told(later) == []
@@ -97,3 +98,32 @@ def test_a_currency_said_the_same_way_or_first_is_read(world):
     after(w, H)
     assert (stored(w, same)["charge"], stored(w, same)["currency"]) == (0.0, "usd")
     assert (stored(w, first)["charge"], stored(w, first)["currency"]) == (0.4, "EUR")
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_refund_after_a_check_in_another_currency_is_seen_and_the_change_said_once(world):
+    # A panel answering one late check in roubles, then in dollars again with
+    # less charged: the refund was never seen (the check in roubles was the
+    # order's last), the order stayed at 0.90 USD in `report`.
+    w = world(panel_class=RemainsPanel)
+    order_id = ended(w, "Partial", "0.90")
+    w.panel.charges[order_id] = "45.50"
+    w.panel.currencies = {order_id: "RUB"}
+    with capture_logs() as logs:
+        after(w, H)
+        after(w, 5 * H)  # the 6 h check: in roubles again, not said again
+        w.panel.charges[order_id] = "0.30"
+        w.panel.currencies = {order_id: "USD"}
+        after(w, 18 * H)  # the 24 h check: in dollars, the refund
+    assert len(_told(logs)) == 1
+    order = stored(w, order_id)
+    assert (order["charge"], order["currency"]) == (0.3, "USD")
+    [alert] = alerts(w, "order_refunded")
+    assert alert["message"] == (
+        f"sim: order #{order_id} refunded after it ended Partial: charge 0.90 -> 0.30 USD"
+    )
+    assert _spends(w) == [{"currency": "USD", "spend": 0.3}]
+    w.panel.charges[order_id] = "0.00"
+    after(w, 3 * 24 * H)  # its checks are over: asked no more, as any ended order
+    assert stored(w, order_id)["charge"] == 0.3
+    assert w.store.rows("SELECT kind FROM alert_state WHERE kind GLOB 'order_currency*'") == []

@@ -115,7 +115,7 @@ class LateChecks:
         )
         self.moved = FewLines(log.info, log.debug, "late_status_changed", panel, "changed")
         # An ended order's charge given in another currency: kept, said once
-        # (its last late check: tracker.store.late_checks.LateStored.kept).
+        # an order (tracker.store.late_checks.KEPT_SAID), its checks going on.
         self.kept = kept_lines(panel)
 
     def batches(self, size: int) -> Iterator[list[int]]:

@@ -5,7 +5,9 @@ check is due, what an answer may change, the ``order_refunded`` and
 ``order_charge_raised`` alerts.
 
 An answer may change the charge (not its currency: a charge given in another
-currency than stored is not read, the stored one kept), and the status
+currency than stored is not read, the stored one kept, and the order asked
+again at its next moments, as any: a refund given once the panel answers in
+the order's currency again is read), and the status
 between ended ones (Partial to Refunded or Canceled); a status that is open
 again (the panel re-opened the order) makes it polled again as an open order.
 Nothing else is read from it, and no failure of a late check is the order's:

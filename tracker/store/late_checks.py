@@ -8,6 +8,14 @@ orders whose polling just stopped, never for an open order's answer). Due
 rows are read by the index ``late_checks_due`` (panel, checks, ended_at): one
 range per check moment, whatever the number of orders. A check's answer, or
 its failure, is stored by :func:`store_late` in one transaction.
+
+An order whose charge a late check found given in another currency (kept:
+:func:`tracker.rules.late_checks.late_update`) is marked in ``alert_state``
+(kind ``order_currency_changed#<order ID>``, ``since`` when it was said), so
+that ``order_currency_changed`` is said once for it, across polls and
+``run --once`` runs, while its later checks are still made (a refund the
+panel gives once it answers in the order's currency again is seen). The
+mark goes with the order's row here.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import chain
 from typing import TYPE_CHECKING, Any
@@ -52,6 +60,17 @@ _READ = (
     "polling",
     "stopped_by",
 )
+
+
+# alert_state's kind for an ended order whose charge a late check found in
+# another currency and kept (``active`` 0, no alert): the change was said.
+KEPT_SAID = "order_currency_changed#"
+_SAID = (
+    "EXISTS (SELECT 1 FROM alert_state s WHERE s.panel = l.panel "
+    f"AND s.kind = '{KEPT_SAID}' || l.order_id)"
+)
+# The columns store_late reads: _READ's and whether the order was marked.
+_COLUMNS = ", ".join(["l." + c if c in _READ[:3] else "o." + c for c in _READ] + [_SAID])
 
 
 def note_ended(conn: sqlite3.Connection, panel: str, order_ids: list[int], stamp: str) -> None:
@@ -104,8 +123,8 @@ class LateStored:
     (order_id, before, after), refunds (for ``order_refunded``), orders open
     again, the orders whose check failed: (order_id, why, whether it was
     their last), those charged more (for ``order_charge_raised``), and those
-    whose charge was kept, the answer giving it in another currency (their
-    last check: every later answer would give it so)."""
+    whose charge was kept, the answer giving it in another currency (said
+    once an order: not at a later check's, marked KEPT_SAID)."""
 
     transitions: list[dict[str, Any]] = field(default_factory=list)
     repriced: list[dict[str, Any]] = field(default_factory=list)
@@ -138,7 +157,7 @@ def store_late(
     with store.write() as db:
         conn = db.conn
         cursor = conn.execute(
-            f"SELECT {', '.join('l.' + c if c in _READ[:3] else 'o.' + c for c in _READ)} "
+            f"SELECT {_COLUMNS} "
             "FROM late_checks l JOIN orders o ON o.panel = l.panel AND o.order_id = l.order_id "
             f"WHERE l.panel = ? AND l.order_id IN ({placeholders(asked)})",
             [panel, *asked],
@@ -146,8 +165,9 @@ def store_late(
         updates: dict[tuple[str, ...], list[list[Any]]] = defaultdict(list)
         counted: list[tuple[int, int]] = []
         gone: list[int] = []
+        said: list[int] = []  # charges kept, said now: marked (KEPT_SAID)
         for values in cursor.fetchall():
-            row = dict(zip(_READ, values, strict=True), panel=panel)
+            row = dict(zip((*_READ, "said"), values, strict=True), panel=panel)
             order_id, report = row["order_id"], reports.get(row["order_id"])
             if row["polling"] != 0 or row["stopped_by"] is not None:
                 gone.append(order_id)  # open again or stopped meanwhile: not a late check's
@@ -166,8 +186,12 @@ def store_late(
                     why, change = f"open again ({report.raw_status}) once more: not followed", None
             if change is not None:
                 updates[tuple(change.changes)].append([*change.changes.values(), panel, order_id])
+                if change.kept is not None and row["said"]:  # said at an earlier check
+                    change = replace(change, kept=None)
+                elif change.kept is not None:
+                    said.append(order_id)
                 _collect(out, change, panel)
-                last = last or change.reopened or change.kept is not None
+                last = last or change.reopened
             else:
                 out.failed.append((order_id, why, last))
             if last:
@@ -186,6 +210,11 @@ def store_late(
         conn.executemany(
             "UPDATE late_checks SET checks = ? WHERE panel = ? AND order_id = ?",
             [(checks, panel, order_id) for checks, order_id in counted],
+        )
+        conn.executemany(
+            "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?) "
+            "ON CONFLICT (panel, kind) DO NOTHING",
+            [(panel, f"{KEPT_SAID}{order_id}", stamp) for order_id in said],
         )
         _delete(conn, panel, gone)
     return out
@@ -220,10 +249,15 @@ def _collect(out: LateStored, change: Any, panel: str) -> None:
 
 
 def _delete(conn: sqlite3.Connection, panel: str, order_ids: list[int]) -> None:
+    """Delete the orders' rows, their checks over, and their marks with them."""
     for chunk in chunks(order_ids, _ROWS):
         conn.execute(
             f"DELETE FROM late_checks WHERE panel = ? AND order_id IN ({placeholders(chunk)})",
             [panel, *chunk],
+        )
+        conn.execute(
+            f"DELETE FROM alert_state WHERE panel = ? AND kind IN ({placeholders(chunk)})",
+            [panel, *(f"{KEPT_SAID}{order_id}" for order_id in chunk)],
         )
 
 
