@@ -31,6 +31,19 @@ def _told(logs: list[dict]) -> list[dict]:
     return [e for e in logs if e["event"] == "order_currency_changed"]
 
 
+def _tracked_again_in_euros(w: World) -> int:
+    """An order ended Canceled charged 1.25 USD, polled again (untracked,
+    then tracked: resumed), the panel giving its charge as 0.00 EUR."""
+    order_id = ended(w, "Canceled", "1.25")
+    with w.store.write() as db:
+        db.execute(
+            "UPDATE orders SET polling = 1, next_check_at = NULL WHERE order_id = ?", [order_id]
+        )
+    w.panel.charges[order_id] = "0.00"
+    w.panel.currencies = {order_id: "EUR"}
+    return order_id
+
+
 @pytest.mark.usefixtures("fresh_logs")
 def test_a_late_check_in_another_currency_keeps_the_charge_in_its_own(world):
     w = world(panel_class=RemainsPanel)
@@ -71,13 +84,7 @@ def test_a_status_moved_in_another_currency_is_stored_its_charge_kept(world):
 def test_a_poll_of_an_ended_order_in_another_currency_keeps_its_charge(world):
     # An ended order polled again (untracked, then tracked: resumed).
     w = world(panel_class=RemainsPanel)
-    order_id = ended(w, "Canceled", "1.25")
-    with w.store.write() as db:
-        db.execute(
-            "UPDATE orders SET polling = 1, next_check_at = NULL WHERE order_id = ?", [order_id]
-        )
-    w.panel.charges[order_id] = "0.00"
-    w.panel.currencies = {order_id: "EUR"}
+    order_id = _tracked_again_in_euros(w)
     with capture_logs() as logs:
         w.poll()
     order = stored(w, order_id)
@@ -127,3 +134,18 @@ def test_a_refund_after_a_check_in_another_currency_is_seen_and_the_change_said_
     after(w, 3 * 24 * H)  # its checks are over: asked no more, as any ended order
     assert stored(w, order_id)["charge"] == 0.3
     assert w.store.rows("SELECT kind FROM alert_state WHERE kind GLOB 'order_currency*'") == []
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_a_poll_then_late_checks_in_another_currency_say_it_once(world):
+    # An ended order tracked again, its poll answered in euros: said by the
+    # poll, and again by its first late check an hour later.
+    w = world(panel_class=RemainsPanel)
+    order_id = _tracked_again_in_euros(w)
+    with capture_logs() as logs:
+        w.poll()
+        after(w, H)
+        after(w, 5 * H)
+    [line] = _told(logs)
+    assert (line["said_charge"], line["said_currency"], line["late"]) == ("0.00", "EUR", False)
+    assert (stored(w, order_id)["charge"], stored(w, order_id)["currency"]) == (1.25, "USD")

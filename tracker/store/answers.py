@@ -104,7 +104,7 @@ def write_answer(
     if moved:
         _write_rows(conn, partial(_update_sql, _MOVED_COLUMNS), moved, stamp)
     if ended:
-        note_ended(conn, panel, ended, stamp)
+        note_ended(conn, panel, ended, stamp, repriced or ())
     if turned and _SHARED_TURNED:
         next_at = next_stamp(base, stamp, cadence)
         _write_rows(conn, partial(_update_sql, _TURNED_OWN), turned, stamp, next_at)

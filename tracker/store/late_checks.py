@@ -9,7 +9,8 @@ rows are read by the index ``late_checks_due`` (panel, checks, ended_at): one
 range per check moment, whatever the number of orders. A check's answer, or
 its failure, is stored by :func:`store_late` in one transaction.
 
-An order whose charge a late check found given in another currency (kept:
+An order whose charge a late check (or the poll that ended it, tracked
+again) found given in another currency (kept:
 :func:`tracker.rules.late_checks.late_update`) is marked in ``alert_state``
 (kind ``order_currency_changed#<order ID>``, ``since`` when it was said), so
 that ``order_currency_changed`` is said once for it, across polls and
@@ -73,9 +74,19 @@ _SAID = (
 _COLUMNS = ", ".join(["l." + c if c in _READ[:3] else "o." + c for c in _READ] + [_SAID])
 
 
-def note_ended(conn: sqlite3.Connection, panel: str, order_ids: list[int], stamp: str) -> None:
+def note_ended(
+    conn: sqlite3.Connection,
+    panel: str,
+    order_ids: list[int],
+    stamp: str,
+    repriced: Sequence[dict[str, Any]] = (),
+) -> None:
     """Given orders a poll just stored as ended (in its transaction on
-    ``conn``), put them up for their late checks, counted from ``stamp``."""
+    ``conn``), put them up for their late checks, counted from ``stamp``;
+    those the poll's ``repriced`` (its charge changes) has kept, their charge
+    given in another currency, were said so by the poll: marked."""
+    ended = set(order_ids)
+    _mark_said(conn, panel, [r["order_id"] for r in repriced if r.get("kept")], stamp, ended)
     for chunk in chunks(order_ids, _ROWS):
         values = ", ".join(["(?, ?, ?, 0)"] * len(chunk))
         conn.execute(
@@ -211,11 +222,7 @@ def store_late(
             "UPDATE late_checks SET checks = ? WHERE panel = ? AND order_id = ?",
             [(checks, panel, order_id) for checks, order_id in counted],
         )
-        conn.executemany(
-            "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?) "
-            "ON CONFLICT (panel, kind) DO NOTHING",
-            [(panel, f"{KEPT_SAID}{order_id}", stamp) for order_id in said],
-        )
+        _mark_said(conn, panel, said, stamp)
         _delete(conn, panel, gone)
     return out
 
@@ -246,6 +253,22 @@ def _collect(out: LateStored, change: Any, panel: str) -> None:
         out.reopened.append(change.transition["order_id"])
     if change.kept is not None:
         out.kept.append(change.kept)
+
+
+def _mark_said(
+    conn: sqlite3.Connection,
+    panel: str,
+    order_ids: list[int],
+    stamp: str,
+    of: set[int] | None = None,
+) -> None:
+    """Mark (KEPT_SAID) the orders of ``order_ids`` (those in ``of``, when
+    given): their kept charge was said at ``stamp``."""
+    conn.executemany(
+        "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?) "
+        "ON CONFLICT (panel, kind) DO NOTHING",
+        [(panel, f"{KEPT_SAID}{i}", stamp) for i in order_ids if of is None or i in of],
+    )
 
 
 def _delete(conn: sqlite3.Connection, panel: str, order_ids: list[int]) -> None:
