@@ -13,11 +13,16 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import FakeClock
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import H, World
 from structlog.testing import capture_logs
+from test_dashboard_cards import card
 from test_late_checks_hostile import RemainsPanel
 from test_late_refunds import after, alerts, ended, stored
+
+from tracker.clock import utcnow
+from tracker.sim.server import SERVICE_FOLLOWERS
 
 
 def _spends(w: World) -> list[dict]:
@@ -149,3 +154,32 @@ def test_a_poll_then_late_checks_in_another_currency_say_it_once(world):
     [line] = _told(logs)
     assert (line["said_charge"], line["said_currency"], line["late"]) == ("0.00", "EUR", False)
     assert (stored(w, order_id)["charge"], stored(w, order_id)["currency"]) == (1.25, "USD")
+
+
+def test_a_kept_charge_is_summed_in_its_currency_wherever_spend_is(tmp_path):
+    # Two orders ended in dollars, kept when the panel gave them in roubles,
+    # and one charged in roubles since: two figures everywhere, never a
+    # dollar order's spend moved to roubles. (The dashboard counts the last
+    # 30 days on the wall clock: this world's clock starts now.)
+    w = World(tmp_path, FakeClock(utcnow()), panel_class=RemainsPanel)
+    try:
+        kept = [ended(w, "Partial", "0.90"), ended(w, "Canceled", "2.00")]
+        w.panel.currencies = {order_id: "RUB" for order_id in kept}
+        w.panel.charges.update({kept[0]: "45.50", kept[1]: "100.00"})
+        placed = w.order(SERVICE_FOLLOWERS, "In progress")
+        w.panel.charges[placed] = "10.00"
+        w.panel.currencies[placed] = "RUB"
+        after(w, H)
+        both = [{"currency": "RUB", "spend": 10.0}, {"currency": "USD", "spend": 2.9}]
+        assert _spends(w) == both
+        table = w.cli("report", "--since", "3650d")
+        assert table.output.splitlines()[-1].endswith(" 10.00 RUB, 2.90 USD")
+        for view in ("service_scorecard", "daily_activity"):
+            [row] = w.store.rows(f"SELECT spend, spend_by_currency FROM {view}")
+            assert (row["spend"], json.loads(row["spend_by_currency"])) == (None, both)
+        [spend] = card(w.store.path, "overview", "spend-30d")
+        assert spend == {"spend": "10.00 RUB<br>2.90 USD"}
+        [row] = card(w.store.path, "services", "scorecard")
+        assert row["Spend"] == "10.00\xa0RUB<br>2.90\xa0USD"
+    finally:
+        w.close()
