@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from tracker.cli.main import main
 from tracker.rules.unit_stop import search_paths, stop_timeout, timespan
 from tracker.service.doctor import run_checks
-from tracker.service.doctor_unit import unit_stop_timeout
+from tracker.service.doctor_unit import installed_units
 
 # A bound of 30 + 10 = 40 s: under the shipped unit's 90 s.
 CONFIG = """
@@ -68,6 +68,12 @@ def test_without_an_installed_unit_the_shipped_90s_is_said(tmp_path):
         "not under the unit's TimeoutStopSec=90s (no smm-tracker.service installed: "
         "the shipped unit's): systemd may kill it"
     ) in lines[0]
+
+
+def unit_stop_timeout(search: list[list[Path]]) -> tuple[float, str]:
+    """The stop timeout of the one unit installed, and where it comes from."""
+    (unit,) = installed_units(search)
+    return unit.seconds, unit.where
 
 
 def units_in(root: Path, files: dict[str, str]) -> None:
@@ -138,6 +144,38 @@ def test_a_user_unit_is_read_when_no_system_unit_is_installed(tmp_path):
         90.0,
         "no smm-tracker.service installed: the shipped unit's",
     )
+
+
+def test_a_system_unit_and_a_user_unit_each_get_their_own_line(tmp_path):
+    # With both installed, only the system unit was checked: a user unit
+    # stopping within 20 s got no warning.
+    system = tmp_path / "etc/systemd/system"
+    user = tmp_path / "home/u/.config/systemd/user"
+    units_in(
+        tmp_path,
+        {
+            f"{system}/smm-tracker.service": "[Service]\nTimeoutStopSec=30s\n",
+            f"{user}/smm-tracker.service": "[Service]\nTimeoutStopSec=20s\n",
+        },
+    )
+    config = tmp_path / "tracker.toml"
+    config.write_text(CONFIG)
+    checks = run_checks(str(config), {"UNIT_STOP_KEY": "k-Gh4Jk8Lm2Np6"}, units=[[system], [user]])
+    bound = (
+        "warn stop timeout: run stops within 40s of SIGTERM (panel main timeout 30s + "
+        "database.busy_timeout 10s), not under the unit's "
+    )
+    fix = ": systemd may kill it mid-commit; lower the timeouts or raise TimeoutStopSec"
+    assert [c.line() for c in checks if c.name == "stop timeout"] == [
+        f"{bound}TimeoutStopSec=30s (TimeoutStopSec= in {system}/smm-tracker.service){fix}",
+        f"{bound}TimeoutStopSec=20s (TimeoutStopSec= in {user}/smm-tracker.service){fix}",
+    ]
+    # The user unit's alone warns, the system unit's 2 minutes being enough.
+    (system / "smm-tracker.service").write_text("[Service]\nTimeoutStopSec=2min\n")
+    checks = run_checks(str(config), {"UNIT_STOP_KEY": "k-Gh4Jk8Lm2Np6"}, units=[[system], [user]])
+    assert [c.line() for c in checks if c.name == "stop timeout"] == [
+        f"{bound}TimeoutStopSec=20s (TimeoutStopSec= in {user}/smm-tracker.service){fix}",
+    ]
 
 
 def test_systemds_search_paths_system_first_then_the_users():

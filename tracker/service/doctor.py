@@ -31,7 +31,6 @@ from tracker.rules.doctor import (
     config_checks,
     database_check,
     panel_check,
-    stop_bound_check,
     unconfigured_check,
     unknown_status_checks,
 )
@@ -55,7 +54,7 @@ from tracker.service.doctor_database import (
 from tracker.service.doctor_files import key_file_checks, secret_file_checks
 from tracker.service.doctor_listen import listen_checks
 from tracker.service.doctor_panels import call_panels, said_key
-from tracker.service.doctor_unit import unit_stop_timeout
+from tracker.service.doctor_unit import unit_checks
 from tracker.service.doctor_webhook import outage_checks, webhook_check
 from tracker.store.late_checks import backlog_query
 from tracker.store.outbox import UNDELIVERED_BY_TARGET
@@ -77,7 +76,7 @@ def run_checks(
     explicit: str | None, env: Mapping[str, str], units: Sequence[Sequence[Path]] | None = None
 ) -> list[Check]:
     """Given ``--config``, the environment and systemd's unit search paths
-    (the installed unit's stop timeout; None: those of the environment),
+    (the installed units' stop timeouts; None: those of the environment),
     return every check's result, in order.
 
     A broken config still gets its database, metrics address and panels
@@ -107,9 +106,8 @@ def run_checks(
         timeouts = {p.name: p.timeout for p in config.panels}
         alerts = config.alerts  # a stop posts the queued alerts: webhook.close's bound
         wait = alerts.webhook_timeout + 5.0 if alerts.webhook_url or alerts.notify else 0.0
-        stop = unit_stop_timeout(search_paths(env) if units is None else units)
-        warning = stop_bound_check(timeouts, config.database.busy_timeout, wait, stop)
-        checks.extend([warning] if warning else [])
+        bound = timeouts, config.database.busy_timeout, wait
+        checks.extend(unit_checks(bound, search_paths(env) if units is None else units))
         database, refill = config.database, config.refill
         late = config.schedule.late_checks, config.schedule.status_every
         panels = [(p.name, p.key_source, p) for p in config.panels]

@@ -1,17 +1,20 @@
 """The installed unit's files ``smm-tracker doctor`` reads for the stop
 timeout systemd gives the daemon: ``smm-tracker.service`` where systemd finds
 it first (``/etc/systemd/system``, ``/usr/lib/systemd/system``, a user unit in
-``~/.config/systemd/user``, ...: :func:`tracker.rules.unit_stop.search_paths`)
-and its drop-ins (``smm-tracker.service.d/*.conf`` in every directory of that
-search path, in the order systemd reads them); :mod:`tracker.rules.unit_stop`
-reads their text."""
+``~/.config/systemd/user``, ...: :func:`tracker.rules.unit_stop.search_paths`),
+for the system manager and for the user's, each its own line; and its
+drop-ins (``smm-tracker.service.d/*.conf`` in every directory of that search
+path, in the order systemd reads them); :mod:`tracker.rules.unit_stop` reads
+their text."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
+from tracker.rules.doctor import Check, stop_bound_check
 from tracker.rules.unit_stop import SHIPPED_STOP_TIMEOUT, stop_timeout
 
 UNIT = "smm-tracker.service"
@@ -20,26 +23,57 @@ UNIT = "smm-tracker.service"
 _DROP_IN_DIRS = (f"{UNIT}.d", "smm-.service.d", "service.d")
 
 
-def unit_stop_timeout(search: Sequence[Sequence[Path]]) -> tuple[float, str]:
+class Installed(NamedTuple):
+    """A manager's smm-tracker.service as systemd finds it: the file (empty
+    when none is installed anywhere: the shipped unit's stop timeout),
+    whether it is the user manager's, its stop timeout and where that comes
+    from."""
+
+    unit: str
+    user: bool
+    seconds: float
+    where: str
+
+
+def installed_units(search: Sequence[Sequence[Path]]) -> list[Installed]:
     """Given systemd's search paths (the system manager's, then the user
-    manager's: each its directories, first found first), return the daemon's
-    stop timeout in seconds and where it comes from: "TimeoutStopSec= in
-    PATH", systemd's default left by the unit found, or the shipped unit's
-    90 s when none is installed. A file that cannot be read is passed over."""
-    for directories in search:
+    manager's: each its directories, first found first), return each
+    manager's installed unit: its stop timeout and where it comes from
+    ("TimeoutStopSec= in PATH", systemd's default as the unit leaves it);
+    the shipped unit's 90 s when none is installed."""
+    found = []
+    for index, directories in enumerate(search):
         distinct = _distinct(directories)
         unit = next((d / UNIT for d in distinct if os.path.lexists(d / UNIT)), None)
-        if unit is None:  # not installed for this manager: the next one's
+        if unit is None:  # not installed for this manager
             continue
-        files = []
-        for path in [unit, *_drop_ins(distinct)]:
-            try:
-                files.append((str(path), path.read_text(encoding="utf-8", errors="replace")))
-            except OSError:  # unreadable, a directory: systemd reads no unit there either
-                continue
-        seconds, where = stop_timeout(files)
-        return seconds, where or f"systemd's default, as {unit} and its drop-ins leave it"
-    return SHIPPED_STOP_TIMEOUT, f"no {UNIT} installed: the shipped unit's"
+        seconds, where = stop_timeout(_read([unit, *_drop_ins(distinct, _DROP_IN_DIRS)]))
+        where = where or f"systemd's default, as {unit} and its drop-ins leave it"
+        found.append(Installed(str(unit), index > 0, seconds, where))
+    shipped = f"no {UNIT} installed: the shipped unit's"
+    return found or [Installed("", False, SHIPPED_STOP_TIMEOUT, shipped)]
+
+
+def unit_checks(
+    bound: tuple[dict[str, float], float, float], search: Sequence[Sequence[Path]]
+) -> list[Check]:
+    """Given what bounds a stop (each panel's timeout, database.busy_timeout,
+    the queued alerts' wait: :func:`stop_bound_check`'s) and systemd's
+    search paths, return the stop-budget warning of every installed unit
+    (:func:`installed_units`) a stop may outlast, each naming its file."""
+    checks = (stop_bound_check(*bound, (u.seconds, u.where)) for u in installed_units(search))
+    return [check for check in checks if check is not None]
+
+
+def _read(paths: Sequence[Path]) -> list[tuple[str, str]]:
+    """Each file's (path, text); a file that cannot be read is passed over."""
+    files = []
+    for path in paths:
+        try:
+            files.append((str(path), path.read_text(encoding="utf-8", errors="replace")))
+        except OSError:  # unreadable, a directory: systemd reads nothing there either
+            continue
+    return files
 
 
 def _distinct(directories: Sequence[Path]) -> list[Path]:
@@ -51,13 +85,13 @@ def _distinct(directories: Sequence[Path]) -> list[Path]:
     return list(seen)
 
 
-def _drop_ins(directories: Sequence[Path]) -> list[Path]:
-    """The unit's drop-ins as systemd reads them: every ``*.conf`` in its
-    drop-in directories, one of a name in an earlier directory hiding a later
-    one's, in the order of their names."""
+def _drop_ins(directories: Sequence[Path], names: Sequence[str]) -> list[Path]:
+    """The drop-ins as systemd reads them: every ``*.conf`` in the drop-in
+    directories of those names, one of a name in an earlier directory hiding
+    a later one's, in the order of their names."""
     chosen: dict[str, Path] = {}
     for directory in directories:
-        for name in _DROP_IN_DIRS:
+        for name in names:
             try:
                 entries = list((directory / name).iterdir())
             except OSError:  # none there (most)
