@@ -176,6 +176,17 @@ def test_a_system_unit_and_a_user_unit_each_get_their_own_line(tmp_path):
     assert [c.line() for c in checks if c.name == "stop timeout"] == [
         f"{bound}TimeoutStopSec=20s (TimeoutStopSec= in {user}/smm-tracker.service){fix}",
     ]
+    # A user unit masked by an empty file: said so, the system unit still checked.
+    (system / "smm-tracker.service").write_text("[Service]\nTimeoutStopSec=30s\n")
+    (user / "smm-tracker.service").write_text("")
+    checks = run_checks(str(config), {"UNIT_STOP_KEY": "k-Gh4Jk8Lm2Np6"}, units=[[system], [user]])
+    assert [c.line() for c in checks if c.name in ("stop timeout", "systemd unit")] == [
+        f"{bound}TimeoutStopSec=30s (TimeoutStopSec= in {system}/smm-tracker.service){fix}",
+        f"warn systemd unit: {user}/smm-tracker.service is masked (an empty file): systemd "
+        "will not start the daemon from it (`systemctl --user start smm-tracker` fails: "
+        "the unit is masked), so no stop timeout is checked there; remove it, or put the "
+        "unit there, if the daemon should run",
+    ]
 
 
 def test_systemds_search_paths_system_first_then_the_users():
@@ -242,3 +253,34 @@ def test_time_spans_as_systemd_writes_them():
     ]
     assert timespan("0") == math.inf  # 0 turns the stop timeout off, as infinity
     assert timespan("") is None and timespan("ninety") is None
+
+
+def doctor_lines(tmp_path: Path, unit_path: str, timeout: str = "30s") -> list[str]:
+    """doctor's lines about the installed units, the seam set to unit_path."""
+    config = tmp_path / "tracker.toml"
+    config.write_text(CONFIG.replace('timeout = "30s"', f'timeout = "{timeout}"'))
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(config), "doctor"],
+        env={"UNIT_STOP_KEY": "k-Gh4Jk8Lm2Np6", "SMM_TRACKER_UNIT_PATH": unit_path},
+    )
+    names = ("warn stop timeout:", "warn systemd unit:")
+    return [line for line in result.output.splitlines() if line.startswith(names)]
+
+
+def test_a_masked_unit_is_said_masked_not_read_as_systemds_default(tmp_path):
+    # A unit masked by a link to /dev/null in /etc/systemd/system (systemctl
+    # mask) was read as an empty unit: doctor compared the stop with
+    # "systemd's default, as .../smm-tracker.service and its drop-ins leave
+    # it", and never said that systemd will not start the daemon at all.
+    units_in(tmp_path, {"usr/lib/systemd/system/smm-tracker.service": "[Service]\n"})
+    masked = tmp_path / "etc/systemd/system/smm-tracker.service"
+    masked.parent.mkdir(parents=True)
+    masked.symlink_to("/dev/null")
+    path = ":".join(str(tmp_path / d) for d in SYSTEM)
+    assert doctor_lines(tmp_path, path, "2m") == [
+        f"warn systemd unit: {masked} is masked (a link to /dev/null): systemd will not "
+        "start the daemon from it (`systemctl start smm-tracker` fails: the unit is "
+        "masked), so no stop timeout is checked there; `sudo systemctl unmask "
+        "smm-tracker` if the daemon should run"
+    ]

@@ -107,6 +107,27 @@ def stop_bound_check(
     )
 
 
+def masked_unit_check(unit: str, how: str, user: bool) -> Check:
+    """Given a unit file that masks smm-tracker.service (how: "a link to
+    /dev/null", "an empty file"), the user manager's (``user``) or the
+    system's, return its warning: systemd will not start the daemon. Not a
+    failure: a tracker run otherwise (cron's ``run --once``, a user unit
+    beside a masked system one) may be masked so on purpose."""
+    systemctl = "systemctl --user" if user else "sudo systemctl"
+    fix = (
+        f"`{systemctl} unmask smm-tracker` if the daemon should run"
+        if how.startswith("a link")
+        else "remove it, or put the unit there, if the daemon should run"
+    )
+    return Check(
+        WARN,
+        "systemd unit",
+        f"{unit} is masked ({how}): systemd will not start the daemon from it "
+        f"(`{systemctl.removeprefix('sudo ')} start smm-tracker` fails: the unit is masked), "
+        f"so no stop timeout is checked there; {fix}",
+    )
+
+
 def database_check(facts: DatabaseFacts) -> Check:
     """Given the database facts, return whether ``run`` can use the database."""
     path, name = facts.path, "database"

@@ -5,16 +5,19 @@ it first (``/etc/systemd/system``, ``/usr/lib/systemd/system``, a user unit in
 for the system manager and for the user's, each its own line; and its
 drop-ins (``smm-tracker.service.d/*.conf`` in every directory of that search
 path, in the order systemd reads them); :mod:`tracker.rules.unit_stop` reads
-their text."""
+their text. A unit masked (a link to /dev/null, an empty file) is said so, no
+stop timeout read."""
 
 from __future__ import annotations
 
+import math
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from tracker.rules.doctor import Check, stop_bound_check
+from tracker.rules.doctor import Check, masked_unit_check, stop_bound_check
 from tracker.rules.unit_stop import SHIPPED_STOP_TIMEOUT, stop_timeout
 
 UNIT = "smm-tracker.service"
@@ -26,11 +29,12 @@ _DROP_IN_DIRS = (f"{UNIT}.d", "smm-.service.d", "service.d")
 class Installed(NamedTuple):
     """A manager's smm-tracker.service as systemd finds it: the file (empty
     when none is installed anywhere: the shipped unit's stop timeout),
-    whether it is the user manager's, its stop timeout and where that comes
-    from."""
+    whether it is the user manager's, how it is masked (None: not), its
+    stop timeout and where that comes from."""
 
     unit: str
     user: bool
+    masked: str | None
     seconds: float
     where: str
 
@@ -39,19 +43,22 @@ def installed_units(search: Sequence[Sequence[Path]]) -> list[Installed]:
     """Given systemd's search paths (the system manager's, then the user
     manager's: each its directories, first found first), return each
     manager's installed unit: its stop timeout and where it comes from
-    ("TimeoutStopSec= in PATH", systemd's default as the unit leaves it);
-    the shipped unit's 90 s when none is installed."""
+    ("TimeoutStopSec= in PATH", systemd's default as the unit leaves it),
+    or how it is masked; the shipped unit's 90 s when none is installed."""
     found = []
     for index, directories in enumerate(search):
         distinct = _distinct(directories)
         unit = next((d / UNIT for d in distinct if os.path.lexists(d / UNIT)), None)
         if unit is None:  # not installed for this manager
             continue
+        if (how := _masked(unit)) is not None:
+            found.append(Installed(str(unit), index > 0, how, math.inf, "masked"))
+            continue
         seconds, where = stop_timeout(_read([unit, *_drop_ins(distinct, _DROP_IN_DIRS)]))
         where = where or f"systemd's default, as {unit} and its drop-ins leave it"
-        found.append(Installed(str(unit), index > 0, seconds, where))
+        found.append(Installed(str(unit), index > 0, None, seconds, where))
     shipped = f"no {UNIT} installed: the shipped unit's"
-    return found or [Installed("", False, SHIPPED_STOP_TIMEOUT, shipped)]
+    return found or [Installed("", False, None, SHIPPED_STOP_TIMEOUT, shipped)]
 
 
 def unit_checks(
@@ -59,10 +66,30 @@ def unit_checks(
 ) -> list[Check]:
     """Given what bounds a stop (each panel's timeout, database.busy_timeout,
     the queued alerts' wait: :func:`stop_bound_check`'s) and systemd's
-    search paths, return the stop-budget warning of every installed unit
-    (:func:`installed_units`) a stop may outlast, each naming its file."""
-    checks = (stop_bound_check(*bound, (u.seconds, u.where)) for u in installed_units(search))
+    search paths, return the lines of every installed unit
+    (:func:`installed_units`), each naming its file: a masked one's warning,
+    or the stop-budget warning when a stop may outlast it."""
+    checks: list[Check | None] = []
+    for unit in installed_units(search):
+        if unit.masked is not None:
+            checks.append(masked_unit_check(unit.unit, unit.masked, unit.user))
+        else:
+            checks.append(stop_bound_check(*bound, (unit.seconds, unit.where)))
     return [check for check in checks if check is not None]
+
+
+def _masked(unit: Path) -> str | None:
+    """How the unit file masks the unit, as systemd reads it (a device, a
+    link to /dev/null most often, or an empty file), else None."""
+    try:
+        status = unit.stat()
+    except OSError:  # a dangling link: no unit here for systemd either
+        return None
+    if stat.S_ISCHR(status.st_mode) or stat.S_ISBLK(status.st_mode):
+        return f"a link to {os.path.realpath(unit)}"
+    if stat.S_ISREG(status.st_mode) and status.st_size == 0:
+        return "an empty file"
+    return None
 
 
 def _read(paths: Sequence[Path]) -> list[tuple[str, str]]:
