@@ -13,7 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 from tracker.cli.main import main
-from tracker.rules.unit_stop import search_paths, stop_timeout, timespan
+from tracker.rules.unit_stop import (
+    config_dirs,
+    default_stop_timeout,
+    search_paths,
+    stop_timeout,
+    timespan,
+)
 from tracker.service.doctor import run_checks
 from tracker.service.doctor_unit import installed_units
 
@@ -72,7 +78,7 @@ def test_without_an_installed_unit_the_shipped_90s_is_said(tmp_path):
 
 def unit_stop_timeout(search: list[list[Path]]) -> tuple[float, str]:
     """The stop timeout of the one unit installed, and where it comes from."""
-    (unit,) = installed_units(search)
+    (unit,) = installed_units(search, config_dirs({}, search))
     return unit.seconds, unit.where
 
 
@@ -284,3 +290,111 @@ def test_a_masked_unit_is_said_masked_not_read_as_systemds_default(tmp_path):
         "masked), so no stop timeout is checked there; `sudo systemctl unmask "
         "smm-tracker` if the daemon should run"
     ]
+
+
+def test_systemds_configured_default_stop_timeout_is_the_one_compared(tmp_path):
+    # A unit setting no TimeoutStopSec= was compared with 90 s, whatever
+    # DefaultTimeoutStopSec= system.conf and its drop-ins set: 30 s there (a
+    # 40 s stop killed mid-commit) and doctor said nothing.
+    stop = "[Manager]\nDefaultTimeoutStopSec="
+    units_in(
+        tmp_path,
+        {
+            "usr/lib/systemd/system/smm-tracker.service": "[Service]\nExecStart=/bin/true\n",
+            "etc/systemd/system.conf": f"{stop}5min\n",
+            # Drop-ins override the main file, read in the order of their names
+            # whatever their directory; one in /etc hides /usr/lib's of its name.
+            "usr/lib/systemd/system.conf.d/10-vendor.conf": f"{stop}4min\n",
+            "etc/systemd/system.conf.d/10-vendor.conf": "[Manager]\n",
+            "usr/lib/systemd/system.conf.d/50-site.conf": f"{stop}30s\n",
+            "etc/systemd/system.conf.d/20-early.conf": f"{stop}6min\n",
+        },
+    )
+    unit = tmp_path / "usr/lib/systemd/system/smm-tracker.service"
+    site = tmp_path / "usr/lib/systemd/system.conf.d/50-site.conf"
+    path = ":".join(str(tmp_path / d) for d in SYSTEM)
+    assert doctor_lines(tmp_path, path) == [
+        "warn stop timeout: run stops within 40s of SIGTERM (panel main timeout 30s + "
+        "database.busy_timeout 10s), not under the unit's TimeoutStopSec=30s (systemd's "
+        f"default, DefaultTimeoutStopSec= in {site}, as {unit} and its drop-ins leave "
+        "it): systemd may kill it mid-commit; lower the timeouts or raise TimeoutStopSec"
+    ]
+    # The unit's own TimeoutStopSec= wins over the default.
+    units_in(tmp_path, {str(unit): "[Service]\nTimeoutStopSec=2min\n"})
+    assert doctor_lines(tmp_path, path) == []
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ([], (90.0, None)),
+        ([("s", "[Manager]\nDefaultTimeoutStopSec=30s\n")], (30.0, "DefaultTimeoutStopSec= in s")),
+        (  # the last file read wins; an empty or unreadable value is passed over
+            [
+                ("s", "[Manager]\nDefaultTimeoutStopSec=30s\n"),
+                ("a.conf", "[Manager]\nDefaultTimeoutStopSec=\nDefaultTimeoutStopSec=soon\n"),
+            ],
+            (30.0, "DefaultTimeoutStopSec= in s"),
+        ),
+        (
+            [("s", "[Manager]\nDefaultTimeoutStopSec=0\n")],
+            (math.inf, "DefaultTimeoutStopSec= in s"),
+        ),
+        ([("s", "[Service]\nDefaultTimeoutStopSec=30s\n")], (90.0, None)),  # not the manager's
+        ([("s", "[Manager]\n#DefaultTimeoutStopSec=30s\n")], (90.0, None)),  # as shipped
+    ],
+)
+def test_the_managers_default_stop_timeout_is_read_as_systemd_reads_it(files, expected):
+    assert default_stop_timeout(files) == expected
+
+
+def test_the_managers_config_directories_and_the_tests_own():
+    system, user = config_dirs({"HOME": "/home/u"})
+    assert [str(d) for d in system] == [
+        "/etc/systemd",
+        "/run/systemd",
+        "/usr/local/lib/systemd",
+        "/lib/systemd",
+        "/usr/lib/systemd",
+    ]
+    assert [str(d) for d in user] == ["/home/u/.config/systemd", *map(str, system)]
+    # SMM_TRACKER_UNIT_PATH set: beside its directories alone; empty, none
+    # (the suite's: no test reads this machine's /etc/systemd/system.conf).
+    assert config_dirs({"SMM_TRACKER_UNIT_PATH": "/t/etc/systemd/system:/t/usr/lib/x"}) == [
+        [Path("/t/etc/systemd"), Path("/t/usr/lib")]
+    ]
+    assert config_dirs({"SMM_TRACKER_UNIT_PATH": "", "HOME": "/home/u"}) == [[]]
+
+
+def test_the_user_managers_default_is_its_own_user_conf(tmp_path):
+    # A user unit setting no TimeoutStopSec= was compared with 90 s, whatever
+    # its manager's user.conf set: 20 s there and doctor said nothing. The
+    # user manager reads ~/.config/systemd/user.conf before /etc/systemd's
+    # (the first found alone), then the drop-ins; never system.conf.
+    user = [tmp_path / "home/u/.config/systemd/user", tmp_path / "etc/systemd/user"]
+    stop = "[Manager]\nDefaultTimeoutStopSec="
+    units_in(
+        tmp_path,
+        {
+            "home/u/.config/systemd/user/smm-tracker.service": "[Service]\n",
+            "home/u/.config/systemd/user.conf": f"{stop}20s\n",
+            "etc/systemd/user.conf": f"{stop}5min\n",
+            "etc/systemd/system.conf": f"{stop}10s\n",
+        },
+    )
+    config = tmp_path / "tracker.toml"
+    config.write_text(CONFIG)
+    env = {"UNIT_STOP_KEY": "k-Gh4Jk8Lm2Np6"}
+    conf = tmp_path / "home/u/.config/systemd/user.conf"
+    unit = user[0] / "smm-tracker.service"
+    checks = run_checks(str(config), env, units=[[], user])
+    assert [c.line() for c in checks if c.name == "stop timeout"] == [
+        "warn stop timeout: run stops within 40s of SIGTERM (panel main timeout 30s + "
+        "database.busy_timeout 10s), not under the unit's TimeoutStopSec=20s (systemd's "
+        f"default, DefaultTimeoutStopSec= in {conf}, as {unit} and its drop-ins leave "
+        "it): systemd may kill it mid-commit; lower the timeouts or raise TimeoutStopSec"
+    ]
+    # A drop-in of /etc/systemd/user.conf.d, read after the main file, wins.
+    units_in(tmp_path, {"etc/systemd/user.conf.d/60-stop.conf": f"{stop}2min\n"})
+    checks = run_checks(str(config), env, units=[[], user])
+    assert [c.line() for c in checks if c.name == "stop timeout"] == []

@@ -1,9 +1,11 @@
 """The stop timeout systemd gives the installed unit: its ``TimeoutStopSec=``
 as the unit file and its drop-ins set it, read as systemd reads them (the
 last assignment wins; ``TimeoutSec=`` sets it too; an empty one puts back the
-default). What ``doctor``'s stop-budget line compares a stop's bound with;
-the directories systemd looks in (:func:`search_paths`) and the files' text
-are passed in or out, no I/O."""
+default), else the manager's ``DefaultTimeoutStopSec=`` (system.conf,
+user.conf and their drop-ins: :func:`default_stop_timeout`). What
+``doctor``'s stop-budget line compares a stop's bound with; the directories
+systemd looks in (:func:`search_paths`, :func:`config_dirs`) and the files'
+text are passed in or out, no I/O."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 # The shipped unit's TimeoutStopSec= (systemd/smm-tracker.service), also
-# systemd's DefaultTimeoutStopSec=: what doctor assumes when no file says.
+# systemd's DefaultTimeoutStopSec= when no system.conf or user.conf sets it.
 SHIPPED_STOP_TIMEOUT = 90.0
 
 _SECONDS = {
@@ -29,6 +31,7 @@ _SECONDS = {
 }
 _PART = re.compile(r"\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([^\s0-9.]*)")
 _STOP = ("TimeoutStopSec", "TimeoutSec")  # TimeoutSec=: start and stop alike
+_DEFAULT_STOP = "DefaultTimeoutStopSec"
 
 # For tests: the directories searched, in order, "a:b" (none when empty), in
 # place of systemd's own search paths: a test never reads this machine's /etc.
@@ -84,6 +87,40 @@ def search_paths(env: Mapping[str, str]) -> list[list[Path]]:
     return [[Path(d) for d in _SYSTEM], [Path(d) for d in user]]
 
 
+# Where the system manager reads system.conf and system.conf.d/, first found
+# first (systemd-system.conf(5)); the user manager reads user.conf there too,
+# after ~/.config/systemd. /lib/systemd where /usr is split from /.
+_CONFIG = (
+    "/etc/systemd",
+    "/run/systemd",
+    "/usr/local/lib/systemd",
+    "/lib/systemd",
+    "/usr/lib/systemd",
+)
+# Each manager's config file, in search_paths' order: the system's, the user's.
+MANAGER_CONFIG = ("system.conf", "user.conf")
+
+
+def config_dirs(
+    env: Mapping[str, str], units: Sequence[Sequence[Path]] | None = None
+) -> list[list[Path]]:
+    """Given the environment and the unit directories a test passes in place
+    of systemd's (None: none), return, per manager as :func:`search_paths`
+    orders them, the directories holding its config file
+    (:data:`MANAGER_CONFIG`) and its ``.conf.d`` drop-ins, first found first:
+    those unit directories' parents when a test names them (passed, or
+    ``SMM_TRACKER_UNIT_PATH``'s: a test never reads this machine's /etc),
+    else systemd's own."""
+    if units is None and UNIT_PATH_ENV in env:
+        units = search_paths(env)
+    if units is not None:
+        return [list(dict.fromkeys(d.parent for d in dirs)) for dirs in units]
+    home = env.get("HOME", "")
+    config = env.get("XDG_CONFIG_HOME") or (f"{home}/.config" if home else "")
+    system = [Path(d) for d in _CONFIG]
+    return [system, [Path(config, "systemd")] + system if config else system]
+
+
 def _under(base: str, *names: str) -> list[str]:
     """Return base/systemd/NAME for each name; none when base is not known."""
     return [f"{base}/systemd/{name}" for name in names] if base else []
@@ -109,26 +146,52 @@ def timespan(text: str) -> float | None:
     return math.inf if total == 0 else total
 
 
-def stop_timeout(files: Sequence[tuple[str, str]]) -> tuple[float, str | None]:
+def stop_timeout(
+    files: Sequence[tuple[str, str]], default: float = SHIPPED_STOP_TIMEOUT
+) -> tuple[float, str | None]:
     """Given the unit file's and its drop-ins' (path, text), in the order
-    systemd reads them, return the stop timeout in seconds and where it was
-    set ("TimeoutStopSec= in PATH"), None for where: no file sets it (the
-    shipped unit's 90 s)."""
+    systemd reads them, and the manager's default stop timeout, return the
+    stop timeout in seconds and where it was set ("TimeoutStopSec= in
+    PATH"), None for where: no file sets it (the default)."""
+    seconds, where = default, None
+    for path, name, value in _assignments(files, "Service", _STOP):
+        if not value.strip():  # an empty assignment: back to the default
+            seconds, where = default, None
+        elif (read := timespan(value)) is not None:
+            seconds, where = read, f"{name}= in {path}"
+    return seconds, where
+
+
+def default_stop_timeout(files: Sequence[tuple[str, str]]) -> tuple[float, str | None]:
+    """Given the manager's config file's and its drop-ins' (path, text), in
+    the order systemd reads them, return its ``DefaultTimeoutStopSec=`` in
+    seconds (0 and infinity: none) and where it was set
+    ("DefaultTimeoutStopSec= in PATH"), None for where: no file sets it
+    (systemd's own 90 s). The last one read wins; one systemd cannot read,
+    an empty one included, is passed over, as systemd does."""
     seconds, where = SHIPPED_STOP_TIMEOUT, None
+    for path, name, value in _assignments(files, "Manager", (_DEFAULT_STOP,)):
+        if (read := timespan(value)) is not None:
+            seconds, where = read, f"{name}= in {path}"
+    return seconds, where
+
+
+def _assignments(
+    files: Sequence[tuple[str, str]], section: str, names: Sequence[str]
+) -> list[tuple[str, str, str]]:
+    """The (path, name, value) of each assignment to one of names in the
+    section, in the files' order and each file's."""
+    found = []
     for path, text in files:
-        section = ""
+        current = ""
         for line in _lines(text):
             if line.startswith("[") and line.endswith("]"):
-                section = line[1:-1]
+                current = line[1:-1]
                 continue
             name, equals, value = line.partition("=")
-            if section != "Service" or not equals or name.strip() not in _STOP:
-                continue
-            if not value.strip():  # an empty assignment: back to the default
-                seconds, where = SHIPPED_STOP_TIMEOUT, None
-            elif (read := timespan(value)) is not None:
-                seconds, where = read, f"{name.strip()}= in {path}"
-    return seconds, where
+            if current == section and equals and name.strip() in names:
+                found.append((path, name.strip(), value))
+    return found
 
 
 def _lines(text: str) -> list[str]:

@@ -42,7 +42,7 @@ from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
 from tracker.rules.refusal_doctor import held_out_checks
 from tracker.rules.secret_files import unit_database_check
-from tracker.rules.unit_stop import search_paths
+from tracker.rules.unit_stop import config_dirs, search_paths
 from tracker.service.doctor_alerts import alert_targets, notify_checks, placed
 from tracker.service.doctor_database import (
     database_facts,
@@ -76,7 +76,8 @@ def run_checks(
     explicit: str | None, env: Mapping[str, str], units: Sequence[Sequence[Path]] | None = None
 ) -> list[Check]:
     """Given ``--config``, the environment and systemd's unit search paths
-    (the installed units' stop timeouts; None: those of the environment),
+    (the installed units' stop timeouts, their managers' config read beside
+    those directories; None: those of the environment),
     return every check's result, in order.
 
     A broken config still gets its database, metrics address and panels
@@ -106,8 +107,9 @@ def run_checks(
         timeouts = {p.name: p.timeout for p in config.panels}
         alerts = config.alerts  # a stop posts the queued alerts: webhook.close's bound
         wait = alerts.webhook_timeout + 5.0 if alerts.webhook_url or alerts.notify else 0.0
+        search = search_paths(env) if units is None else units
         bound = timeouts, config.database.busy_timeout, wait
-        checks.extend(unit_checks(bound, search_paths(env) if units is None else units))
+        checks.extend(unit_checks(bound, search, config_dirs(env, units)))
         database, refill = config.database, config.refill
         late = config.schedule.late_checks, config.schedule.status_every
         panels = [(p.name, p.key_source, p) for p in config.panels]

@@ -2,11 +2,13 @@
 timeout systemd gives the daemon: ``smm-tracker.service`` where systemd finds
 it first (``/etc/systemd/system``, ``/usr/lib/systemd/system``, a user unit in
 ``~/.config/systemd/user``, ...: :func:`tracker.rules.unit_stop.search_paths`),
-for the system manager and for the user's, each its own line; and its
-drop-ins (``smm-tracker.service.d/*.conf`` in every directory of that search
-path, in the order systemd reads them); :mod:`tracker.rules.unit_stop` reads
-their text. A unit masked (a link to /dev/null, an empty file) is said so, no
-stop timeout read."""
+for the system manager and for the user's, each its own line; its drop-ins
+(``smm-tracker.service.d/*.conf`` in every directory of that search path, in
+the order systemd reads them); the manager's ``DefaultTimeoutStopSec=``
+(``/etc/systemd/system.conf`` and ``system.conf.d/*.conf``, ``user.conf``:
+:func:`tracker.rules.unit_stop.config_dirs`). A unit masked (a link to
+/dev/null, an empty file) is said so, no stop timeout read.
+:mod:`tracker.rules.unit_stop` reads the files' text."""
 
 from __future__ import annotations
 
@@ -18,7 +20,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tracker.rules.doctor import Check, masked_unit_check, stop_bound_check
-from tracker.rules.unit_stop import SHIPPED_STOP_TIMEOUT, stop_timeout
+from tracker.rules.unit_stop import (
+    MANAGER_CONFIG,
+    SHIPPED_STOP_TIMEOUT,
+    default_stop_timeout,
+    stop_timeout,
+)
 
 UNIT = "smm-tracker.service"
 # The drop-in directories systemd reads for it: its own, those of its name
@@ -39,12 +46,16 @@ class Installed(NamedTuple):
     where: str
 
 
-def installed_units(search: Sequence[Sequence[Path]]) -> list[Installed]:
+def installed_units(
+    search: Sequence[Sequence[Path]], configs: Sequence[Sequence[Path]]
+) -> list[Installed]:
     """Given systemd's search paths (the system manager's, then the user
-    manager's: each its directories, first found first), return each
-    manager's installed unit: its stop timeout and where it comes from
-    ("TimeoutStopSec= in PATH", systemd's default as the unit leaves it),
-    or how it is masked; the shipped unit's 90 s when none is installed."""
+    manager's: each its directories, first found first) and each manager's
+    config directories, return each manager's installed unit: its stop
+    timeout and where it comes from ("TimeoutStopSec= in PATH", systemd's
+    default as the unit leaves it, the manager's DefaultTimeoutStopSec=
+    named where a file sets it), or how it is masked; the shipped unit's
+    90 s when none is installed."""
     found = []
     for index, directories in enumerate(search):
         distinct = _distinct(directories)
@@ -54,23 +65,27 @@ def installed_units(search: Sequence[Sequence[Path]]) -> list[Installed]:
         if (how := _masked(unit)) is not None:
             found.append(Installed(str(unit), index > 0, how, math.inf, "masked"))
             continue
-        seconds, where = stop_timeout(_read([unit, *_drop_ins(distinct, _DROP_IN_DIRS)]))
-        where = where or f"systemd's default, as {unit} and its drop-ins leave it"
+        default, set_in = default_stop_timeout(_manager_files(configs[index], index))
+        seconds, where = stop_timeout(_read([unit, *_drop_ins(distinct, _DROP_IN_DIRS)]), default)
+        said = f", {set_in}" if set_in else ""
+        where = where or f"systemd's default{said}, as {unit} and its drop-ins leave it"
         found.append(Installed(str(unit), index > 0, None, seconds, where))
     shipped = f"no {UNIT} installed: the shipped unit's"
     return found or [Installed("", False, None, SHIPPED_STOP_TIMEOUT, shipped)]
 
 
 def unit_checks(
-    bound: tuple[dict[str, float], float, float], search: Sequence[Sequence[Path]]
+    bound: tuple[dict[str, float], float, float],
+    search: Sequence[Sequence[Path]],
+    configs: Sequence[Sequence[Path]],
 ) -> list[Check]:
     """Given what bounds a stop (each panel's timeout, database.busy_timeout,
-    the queued alerts' wait: :func:`stop_bound_check`'s) and systemd's
-    search paths, return the lines of every installed unit
-    (:func:`installed_units`), each naming its file: a masked one's warning,
-    or the stop-budget warning when a stop may outlast it."""
+    the queued alerts' wait: :func:`stop_bound_check`'s), systemd's search
+    paths and each manager's config directories, return the lines of every
+    installed unit (:func:`installed_units`), each naming its file: a masked
+    one's warning, or the stop-budget warning when a stop may outlast it."""
     checks: list[Check | None] = []
-    for unit in installed_units(search):
+    for unit in installed_units(search, configs):
         if unit.masked is not None:
             checks.append(masked_unit_check(unit.unit, unit.masked, unit.user))
         else:
@@ -90,6 +105,15 @@ def _masked(unit: Path) -> str | None:
     if stat.S_ISREG(status.st_mode) and status.st_size == 0:
         return "an empty file"
     return None
+
+
+def _manager_files(directories: Sequence[Path], index: int) -> list[tuple[str, str]]:
+    """The manager's config (system.conf, user.conf) as systemd reads it: the
+    first file found, then the drop-ins of every ``.conf.d`` directory."""
+    name = MANAGER_CONFIG[min(index, len(MANAGER_CONFIG) - 1)]
+    distinct = _distinct(directories)
+    main = next((d / name for d in distinct if os.path.lexists(d / name)), None)
+    return _read([*([main] if main else []), *_drop_ins(distinct, (f"{name}.d",))])
 
 
 def _read(paths: Sequence[Path]) -> list[tuple[str, str]]:
