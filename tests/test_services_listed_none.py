@@ -17,18 +17,22 @@ STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00"
 
 @pytest.fixture
 def panel(tmp_path, monkeypatch):
-    """Return (answers, cli): what the panel answers per action, and the CLI."""
+    """Return (answers, cli, asked): what the panel answers per action, the
+    CLI, and the actions asked, in order."""
+    asked: list[str] = []  # the actions, in the order asked
     answers: dict[str, Reply] = {
         "services": json_reply([]),
         "balance": json_reply({"balance": "12.50", "currency": "USD"}),
     }
 
     def respond(form: dict[str, str]) -> Reply:
+        asked.append(form.get("action", ""))
         return answers.get(form.get("action", ""), json_reply({"error": "Incorrect request"}))
 
     server = HostileServer(respond).start()
     config = sim_config(server.url, panel='timeout = "5s"\nretries = 0')
-    yield answers, cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+    cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+    yield answers, cli, asked
     server.stop()
 
 
@@ -36,7 +40,7 @@ def test_services_after_an_empty_catalogue_was_synced_says_the_panel_listed_none
     # The daemon (here `run --once`) synced an empty list; `services` said "no
     # services stored yet (the daemon syncs them; or pass --refresh)", as if
     # no sync had run: the user waited for one that had come and gone.
-    _answers, cli = panel
+    _answers, cli, _asked = panel
     ran = cli("run", "--once")
     assert ran.exit_code == 0, ran.output
     shown = cli("services")
@@ -48,8 +52,20 @@ def test_services_after_an_empty_catalogue_was_synced_says_the_panel_listed_none
     ), shown.stderr
 
 
+def test_run_once_asks_an_empty_catalogue_once(panel):
+    # The refill round, finding no service stored, synced the catalogue again
+    # after the catalogue job's sync had listed none: two `services` calls a
+    # run (the daemon's every refill round one more, for the same empty list).
+    _answers, cli, asked = panel
+    for _ in range(2):  # each run its catalogue job's sync, and no other
+        asked.clear()
+        ran = cli("run", "--once")
+        assert ran.exit_code == 0, ran.output
+        assert asked.count("services") == 1, asked
+
+
 def test_a_catalogue_listed_before_an_empty_sync_is_shown_with_a_note(panel):
-    answers, cli = panel
+    answers, cli, _asked = panel
     answers["services"] = json_reply(LISTED)
     assert cli("services", "--refresh").exit_code == 0
     answers["services"] = json_reply({"error": "No services available"})

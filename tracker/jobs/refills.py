@@ -28,6 +28,7 @@ from tracker.rules.failing_jobs import SERVICES_UNAVAILABLE
 from tracker.rules.refill_eligibility import PROBED, may_go, order_facts, past_request
 from tracker.rules.refills import OrderFacts, Verdict, dropped
 from tracker.store.capabilities import is_unsupported, learn
+from tracker.store.catalogue import listed_none
 from tracker.store.orders import Store
 from tracker.store.probes import last_probed, record_probes
 from tracker.store.refills import (
@@ -117,8 +118,10 @@ class RefillRound:
             return True
         # Told once per run of them, across `run --once` runs too (as
         # services_failed): at warning the first time, at debug after, until
-        # a round finds a catalogue synced.
-        synced = has_services(self.store, name)
+        # a round finds a catalogue synced. A sync that listed no service is
+        # one (the catalogue job's next sync asks again): asked again here,
+        # each round called `services` once more for the same empty list.
+        synced = has_services(self.store, name) or bool(listed_none(self.store, name))
         if not synced:
             try:
                 sync_services(self.store, self.client, self.clock)
