@@ -4,11 +4,18 @@ or a guess ("Completed - soon", "Completed: still running", "Completed:
 expected 12:00"). Read as the status, such an order stopped being polled
 while the panel said it had not ended. Pure; used by
 :mod:`tracker.panel.statuses` on the reason after a known status word.
+
+Two readings: the reason's first words (:data:`_HEDGED`, any status), and,
+for a status that ends the order or refill (:data:`_SAID`), its words
+anywhere in its first :data:`CAP` characters ("Completed: delivery not yet
+started", "Completed - order will start soon"), word by word: no regular
+expression runs over the reason but the one finding its words.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # A negation, first in the reason ("not", "no", "never", "isn't"...).
 _NEGATION = (
@@ -17,11 +24,11 @@ _NEGATION = (
 # What a negation may be about that is no status of the order: why it was
 # canceled or rejected, or what it lacks beside being done ("Canceled: not
 # enough funds", "Canceled: no such user", "Rejected: not eligible",
-# "Completed: no refill", "Completed: no drops").
+# "Completed: no refill", "Completed: not refillable", "Completed: no drops").
 _LACKS = (
     r"enough|such|found|available|valid|exists?|existing|public|accessible|longer"
-    r"|refills?|drops?|dropped|funds?|balance|money|link|account|user|access"
-    r"|eligible|needed|allowed|possible|supported"
+    r"|refill\w*|drop\w*|funds?|balance|money|link|account|user|access"
+    r"|eligible|needed|allowed|possible|supported|start[\s_-]*count"
 )
 # Words saying the status is still to come, near, or a guess.
 _NOT_YET = (
@@ -35,12 +42,146 @@ _HEDGED = re.compile(
     re.IGNORECASE,
 )
 
+# How much of a reason is read for words taking its status back anywhere: a
+# panel's reason is a few words; a longer text is read no further (its first
+# words are those that say what became of the order).
+CAP = 200
+# A word: letters and digits, "hasn't" and "we'll" one word each.
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_LACKING = re.compile(_LACKS)
 
-def takes_back(reason: str) -> bool:
-    """Given the reason after a status word, its leading marks and tags read
+# What says, after a negation or a future, that a status that ends an order
+# (or refill) has not come: the status's own words ("not canceled", "will be
+# refunded"), and for Completed, delivery's ("not started", "never
+# delivered", "not finished", "will start"). Only Completed's: a canceled
+# order "could not deliver", a partial one "did not deliver the rest", and
+# that is why; "Partial: remains will be delivered" is a Partial (the
+# automation never re-orders one with a reason: it may still be delivering).
+_ENDED = r"|ended|over|final\w*|confirm\w*"
+_SAID = {
+    "Completed": r"complet\w*|finish\w*|done|deliver\w*|fulfill?\w*|start\w*|began|begun"
+    r"|begin\w*|launch\w*|process(?:ed)?|ready|sent" + _ENDED,
+    "Partial": r"partial\w*" + _ENDED,
+    "Canceled": r"cancel\w*" + _ENDED,
+    "Refunded": r"refund\w*" + _ENDED,
+    "Rejected": r"reject\w*" + _ENDED,
+}
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Words read past between a negation or a future and what it is about
+# ("not yet started", "will be delivered", "never fully completed").
+_FILLERS = _set(
+    "be been being get got even fully really actually quite properly ever"
+    " completely entirely all then also only automatically successfully"
+)
+_NEGATIONS = _set(
+    "not no never nope cannot isnt wasnt hasnt havent hadnt didnt doesnt dont arent werent"
+    " wont cant couldnt wouldnt shouldnt aint"
+)
+# Words of a future ("will", "we'll", "going to").
+_FUTURE = _set("will shall gonna")
+_BEFORE_TO = _set("going about scheduled expected set")
+# Words saying the status is near or still to come wherever they stand.
+_NEAR = _set("soon shortly eta tbd")
+_WAITING = _set("waiting awaiting queued queue pending processing ongoing underway")
+# After "still": the order going on ("still running", "still in progress").
+_GOING_ON = _set(
+    "running processing pending delivering waiting queued active ongoing working starting"
+    " sending going in"
+)
+# A start said in the present, then when ("starts in 2 hours", "starting soon").
+_START_NOW = _set("starts starting begins beginning launches launching")
+_WHEN = _set("in within after at on soon shortly tomorrow today tonight")
+_ARTICLES = _set("for a the of to")
+
+
+def takes_back(reason: str, status: str = "", *, refill: bool = False) -> bool:
+    """Given the reason after a status word (``status``, as
+    :mod:`tracker.panel.statuses` names it), its leading marks and tags read
     past ("not yet" of "Completed: <i>not yet</i>"), return True when it
-    begins by taking the status back: a negation ("not yet", "no", "never";
-    not one of what the order lacks, "not enough funds", "no such user"), or
-    words saying it is still to come or a guess ("soon", "almost", "still
-    running", "expected", "will be", "to be confirmed", "in 2 hours")."""
-    return _HEDGED.match(reason) is not None
+    takes the status back.
+
+    First words: a negation ("not yet", "no", "never"; not one of what the
+    order lacks, "not enough funds", "no such user"), or words saying it is
+    still to come or a guess ("soon", "almost", "still running", "expected",
+    "will be", "to be confirmed", "in 2 hours"). Any status.
+
+    Anywhere in the reason's first CAP characters, for a status that ends
+    the order (or ``refill``; see :func:`_anywhere`): "delivery not yet
+    started", "order will start soon", "waiting for start", "the order is
+    not finished", "will be refunded" (of Refunded)."""
+    if _HEDGED.match(reason) is not None:
+        return True
+    return status in _SAID and _anywhere(reason[:CAP], status, refill)
+
+
+def _anywhere(reason: str, status: str, refill: bool) -> bool:
+    """Return True when ``reason`` holds words taking back ``status``, one
+    that ends the order: a negation (not of what it lacks) with "yet" within
+    three words or the status's own words next ("not yet", "has not
+    started", "not been canceled"); "yet to"; a future of those words
+    ("will start", "about to begin", "being delivered" of Completed, "will
+    be refunded" of Refunded); "soon", "shortly", "ETA"; words of waiting
+    ("waiting", "in queue", "pending", "in progress"); "still" going on
+    ("still running");
+    a start in the present, then when ("starts in 2 hours"). Words about a
+    refill of an order ("refill pending", "refill will start") are not
+    about the order (they are of a ``refill``'s status)."""
+    words = [word.lower().replace("’", "'") for word in _WORD.findall(reason)]
+    said = _pattern(status)
+    for at, word in enumerate(words):
+        if _hedge(words, at, word, said) and (refill or not _about_refill(words, at)):
+            return True
+    return False
+
+
+def _hedge(words: list[str], at: int, word: str, said: re.Pattern[str]) -> bool:
+    after = words[at + 1 : at + 4]
+    before = words[at - 1] if at else ""
+    if word in _NEGATIONS or word.endswith("n't"):
+        lacks = bool(after) and _LACKING.fullmatch(after[0]) is not None
+        return not lacks and ("yet" in after or _next_is(after, said))
+    if word == "yet":
+        return after[:1] == ["to"]
+    if (
+        word in _FUTURE
+        or word.endswith("'ll")
+        or word == "being"
+        or (word == "to" and before in _BEFORE_TO)
+    ):
+        return _next_is(after, said)
+    if word == "progress":
+        return before == "in"
+    if word == "still":
+        return after[:1] != [] and after[0] in _GOING_ON
+    if word in _START_NOW:
+        return after[:1] != [] and after[0] in _WHEN
+    return word in _NEAR or word in _WAITING
+
+
+def _next_is(after: list[str], pattern: re.Pattern[str]) -> bool:
+    """Return True when the first of ``after`` that is no filler word matches
+    (not "start" of "start count": "no start count" is a missing figure)."""
+    for at, word in enumerate(after):
+        if word not in _FILLERS:
+            counted = word == "start" and after[at + 1 : at + 2] == ["count"]
+            return not counted and pattern.fullmatch(word) is not None
+    return False
+
+
+def _about_refill(words: list[str], at: int) -> bool:
+    """Return True when the word at ``at`` is said of a refill: one of the
+    two words before it, or the next but "for", "a", "the", is a refill's."""
+    near = words[max(0, at - 2) : at]
+    near += [word for word in words[at + 1 : at + 3] if word not in _ARTICLES][:1]
+    return any(word.startswith("refill") for word in near)
+
+
+@lru_cache(maxsize=16)
+def _pattern(status: str) -> re.Pattern[str]:
+    """Return the pattern of ``status``'s own words (:data:`_SAID`)."""
+    return re.compile(_SAID[status])

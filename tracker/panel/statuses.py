@@ -216,9 +216,12 @@ def _names_another_status(
     status: str,
     words: tuple[re.Pattern[str], dict[str, str]] = _STATUS_WORDS,
     agreeing: frozenset[tuple[str, str]] = frozenset(),
+    *,
+    refill: bool = False,
 ) -> bool:
     reason = _LEADING_MARKS.sub("", reason)
-    if takes_back(reason):  # "Completed: not yet", "Completed (soon)"
+    # "Completed: not yet", "Completed (soon)", "Completed: delivery not yet started"
+    if takes_back(reason, status, refill=refill):
         return True
     found = words[0].match(reason)
     if found is None:
@@ -292,7 +295,7 @@ def normalize_refill_status(raw: str) -> tuple[str, bool]:
         if leading is None:
             return _unknown(raw), False
         found = _REFILL_SPELLINGS[leading.group(1).lower()]
-        if _names_another_status(raw[leading.end() :], found, _REFILL_WORDS):
+        if _names_another_status(raw[leading.end() :], found, _REFILL_WORDS, refill=True):
             return _unknown(raw), False
     return found, True
 
