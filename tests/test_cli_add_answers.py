@@ -58,6 +58,9 @@ def _line(result) -> str:
         (json_reply({"order": "1e5"}), '{"order": "1e5"}'),
         (json_reply({"order": 12.5}), '{"order": 12.5}'),
         (json_reply({"order": 23501.000001}), '{"order": 23501.000001}'),
+        # Read as the double 23501.0, but not written a whole number: not 23501.
+        (text_reply('{"order": 23501.00000000000001}'), '{"order": 23501.00000000000001}'),
+        (text_reply('{"order": 2.35010000000000001e4}'), '{"order": 2.35010000000000001e4}'),
         (text_reply('{"order": 1e400}'), '{"order": Infinity}'),
         (json_reply({"order": float(2**53)}), '{"order": 9007199254740992.0}'),
         (json_reply({"order": -23501.0}), '{"order": -23501.0}'),
@@ -92,6 +95,21 @@ def test_a_taken_add_without_a_usable_order_id_is_outcome_unknown(panel, tmp_pat
     assert result.stdout == ""  # no ID printed for a script to pick up
     assert _tracked(tmp_path) == []
     assert len(server.requests) == 1  # never resent
+
+
+def test_an_order_id_not_written_a_whole_number_behind_php_notices_is_outcome_unknown(
+    panel, tmp_path
+):
+    # 23501.000000000000001 reads as the double 23501.0: it was tracked as
+    # order 23501, which the panel never named.
+    server, set_reply, cli = panel
+    set_reply(text_reply('<b>Notice</b>: x\n{"status": "ok", "order": 23501.000000000000001}'))
+    result = cli(*ADD)
+    assert result.exit_code == 1, result.output
+    said = '(answered without a usable order ID: {"status": "ok", "order": 23501.000000000000001})'
+    assert result.stderr.splitlines()[-1] == f"{UNKNOWN} {said}"
+    assert result.stdout == ""
+    assert _tracked(tmp_path) == [] and len(server.requests) == 1
 
 
 def test_an_add_answer_without_an_order_id_is_quoted_as_json_short_and_without_the_key(
@@ -171,6 +189,8 @@ def test_a_2xx_answer_with_an_order_id_is_placed_and_tracked(panel, tmp_path, st
         '{"order": 23501.0}',
         '{"order": 23501.000}',
         '{"order": 2.3501e4}',  # the same number, exactly
+        '{"order": 235010e-1}',
+        '{"order": 23501.000000000000000000000000000000000}',
     ],
 )
 def test_an_order_id_padded_or_written_as_a_whole_float_is_placed_and_tracked(

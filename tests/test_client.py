@@ -349,11 +349,11 @@ def test_a_slot_is_free_for_the_next_request_while_an_answer_is_read(monkeypatch
             asked_twice.set()
         return answer
 
-    def slow_read(body: bytes):
+    def slow_read(body: bytes, **how: bool):
         if not reading.is_set():  # the first answer: read while the second is asked
             reading.set()
             overlapped.append(asked_twice.wait(5))
-        return real(body)
+        return real(body, **how)
 
     monkeypatch.setattr(parse, "decode_document", slow_read)
     config = PanelConfig(name="t", url=URL, key=Secret(KEY), concurrency=1, retries=0)

@@ -73,7 +73,7 @@ def test_two_panels_large_answers_are_not_decoded_at_once(monkeypatch):
     decode, lock = parse.decode_document, threading.Lock()
     inside, most, both = [0], [0], threading.Event()
 
-    def watched(body: bytes):
+    def watched(body: bytes, **how: bool):
         with lock:
             inside[0] += 1
             most[0] = max(most[0], inside[0])
@@ -81,7 +81,7 @@ def test_two_panels_large_answers_are_not_decoded_at_once(monkeypatch):
                 both.set()
         try:
             both.wait(WAIT)  # a second decode beside this one would begin now
-            return decode(body)
+            return decode(body, **how)
         finally:
             with lock:
                 inside[0] -= 1

@@ -40,15 +40,17 @@ def decode_json(body: bytes) -> Any:
     return decode_document(body).data
 
 
-def decode_document(body: bytes) -> Document:
-    """Given an answer body, return its JSON document and any notice text around it.
+def decode_document(body: bytes, *, as_written: bool = False) -> Document:
+    """Given an answer body, return its JSON document and any notice text around it
+    (``as_written``: a whole float keeps its text, for an ``add`` answer's
+    order ID, see :func:`tracker.panel.json_decoder.decode`).
 
     Raise BadAnswerError when there is none (an HTML page is named by its title).
     """
     body = as_utf8(body)
     _refuse_dense(body)
     try:
-        document = find_json(body)
+        document = find_json(body, as_written=as_written)
     except BadAnswerError:
         if looks_like_html(body):
             raise BadAnswerError(f"answered an HTML page, not JSON: {html_title(body)}") from None

@@ -5,8 +5,10 @@ names; an ID said back in a message. Pure."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
+from tracker.panel.json_decoder import WrittenFloat
 from tracker.panel.values import INVISIBLE, shown
 
 # The largest ID the tracker takes (18 digits): below SQLite's largest
@@ -44,14 +46,26 @@ def written_id(value: Any) -> int | None:
     :func:`to_id` reads it, or written with blanks or characters that show
     nothing around its digits (" 23501 ", "23501\\n", "23501\\u00a0"), or as a
     JSON number with a zero fraction (23501.0; 2.35e4 is 23500, as exact).
-    None for anything else: 23501.5, 1e400, "23501.0", "235 01", "+23501"."""
-    if type(value) is float:
-        whole = value.is_integer() and 0 < value < _EXACT_FLOAT
+    None for anything else: 23501.5, 1e400, "23501.0", "235 01", "+23501",
+    and 23501.00000000000001, which reads as the double 23501.0 but was not
+    written a whole number (its text kept: :class:`WrittenFloat`)."""
+    if isinstance(value, float):
+        whole = value.is_integer() and 0 < value < _EXACT_FLOAT and written_whole(value)
         return int(value) if whole else None
     if type(value) is str and not (value.isascii() and value.isdigit()):
         found = _PADDED.fullmatch(value)
         return to_id(found[1]) if found else None
     return to_id(value)
+
+
+def written_whole(value: float) -> bool:
+    """Given a float that is a whole number, return False when its JSON text
+    was not one (a :class:`WrittenFloat` "23501.00000000000001"; "23501.000"
+    and "2.3501e4" are whole), True otherwise."""
+    if not isinstance(value, WrittenFloat):
+        return True
+    number = Decimal(value.text)  # exact: every JSON number's text is a Decimal's
+    return number == number.to_integral_value()
 
 
 def key_id(key: Any) -> int | None:

@@ -56,7 +56,8 @@ class Interpreting(Generic[P]):
                 status=code,
             )
         try:
-            document: Document | None = parse.decode_document(body)
+            # An add's order ID: 23501.00000000000001 is not 23501 (ids.written_id).
+            document: Document | None = parse.decode_document(body, as_written=action == "add")
         except BadAnswerError as exc:
             document, unreadable = None, exc
         # 2xx: the panel took the request (some frameworks answer 201/202) and

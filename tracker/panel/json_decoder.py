@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from tracker.panel.values import short
@@ -67,6 +68,38 @@ def _integer(digits: str) -> int | Decimal:
         return Decimal(digits)
 
 
+class WrittenFloat(float):
+    """A JSON number with a fraction or an exponent whose double is a whole
+    number, with its ``text`` as the panel wrote it: 23501.00000000000001
+    reads as the double 23501.0, and only the text says it was not written
+    a whole number. Made by the decoders :func:`decode` uses ``as_written``."""
+
+    text: str = ""
+
+
+def _as_written(text: str) -> float:
+    """Given a JSON number's text with a fraction or an exponent, return its
+    float; a :class:`WrittenFloat` when that is a whole number."""
+    number = float(text)
+    if not number.is_integer():
+        return number
+    written = WrittenFloat(number)
+    written.text = text
+    return written
+
+
+@cache
+def _written_decoders() -> tuple[json.JSONDecoder, json.JSONDecoder, json.JSONDecoder]:
+    """Return the decoders of :func:`decode` (plain, hooked, long) reading a
+    whole float with its text (:class:`WrittenFloat`): an ``add`` answer's
+    alone, made at its first (the status answers keep the C float reader)."""
+    return (
+        json.JSONDecoder(parse_float=_as_written),
+        json.JSONDecoder(object_pairs_hook=_once_each, parse_float=_as_written),
+        json.JSONDecoder(object_pairs_hook=_once_each, parse_int=_integer, parse_float=_as_written),
+    )
+
+
 _decoder = json.JSONDecoder(object_pairs_hook=_once_each)
 # The hook costs a Python call per integer (a quarter more time on an answer of
 # bare integers): used only once an integer too long for int() was met, which
@@ -78,9 +111,12 @@ _long_decoder = json.JSONDecoder(object_pairs_hook=_once_each, parse_int=_intege
 # its descriptions full of colons): decoded twice, it would cost more.
 _plain_decoder = json.JSONDecoder()
 PLAIN_FIRST = 256 * 1024  # characters; a status answer of 100 orders is ~20 kB
+_DECODERS = (_plain_decoder, _decoder, _long_decoder)
 
 
-def decode(text: str, start: int | None = None, *, plain: bool = True) -> Any:
+def decode(
+    text: str, start: int | None = None, *, plain: bool = True, as_written: bool = False
+) -> Any:
     """Decode the whole of ``text``, or (``start`` given) the document at
     ``start``, returning (document, end).
 
@@ -90,27 +126,26 @@ def decode(text: str, start: int | None = None, *, plain: bool = True) -> Any:
     direct values or items): each key of the text has its colon, so no object
     gave a key twice. Else (a colon in a text, "Canceled: invalid link", an
     object deeper down, a key given twice) it is decoded again with the hook.
-    ``plain=False`` decodes with the hook alone (the tests comparing both)."""
+    ``plain=False`` decodes with the hook alone (the tests comparing both).
+    ``as_written``: a float that is a whole number keeps its text
+    (:class:`WrittenFloat`), for an ``add`` answer's order ID."""
+    first, hooked, long = _written_decoders() if as_written else _DECODERS
     if plain and len(text) <= PLAIN_FIRST:
         try:
-            found = _read(_plain_decoder, text, start)
+            found = _read(first, text, start)
         except json.JSONDecodeError:
             raise
         except ValueError:  # an integer too long for int()
-            return _read(_long_decoder, text, start)
+            return _read(long, text, start)
         document, end = (found, len(text)) if start is None else found
         if text.count(":", start or 0, end) == _shallow_keys(document):
             return found
-    return _hooked(text, start)
-
-
-def _hooked(text: str, start: int | None) -> Any:
     try:
-        return _read(_decoder, text, start)
+        return _read(hooked, text, start)
     except json.JSONDecodeError:
         raise
     except ValueError:  # an integer too long for int()
-        return _read(_long_decoder, text, start)
+        return _read(long, text, start)
 
 
 def _shallow_keys(document: Any) -> int:

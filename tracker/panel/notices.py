@@ -40,14 +40,16 @@ class Document:
     noise: str = ""
 
 
-def find_json(body: bytes) -> Document:
-    """Given an answer body, return its JSON document and the text around it.
+def find_json(body: bytes, *, as_written: bool = False) -> Document:
+    """Given an answer body, return its JSON document and the text around it
+    (``as_written``: a whole float keeps its text, see
+    :func:`tracker.panel.json_decoder.decode`).
 
     Raise BadAnswerError when the body holds no JSON document.
     """
     text = body.decode("utf-8", errors="replace").strip(_BLANKS)
     try:
-        return Document(_decode(text))
+        return Document(_decode(text, as_written=as_written))
     except (ValueError, RecursionError):
         pass
     for count, match in enumerate(_START.finditer(text)):
@@ -55,7 +57,7 @@ def find_json(body: bytes) -> Document:
             break
         start = match.end()
         try:
-            data, end = _decode(text, start)
+            data, end = _decode(text, start, as_written=as_written)
         except (ValueError, RecursionError):
             continue
         tail = text[end:]
