@@ -45,6 +45,9 @@ READ = {
     "Cancelled (refunded)": ("Canceled", "refunded"),
     "Canceled - refund issued to balance": ("Canceled", "refund issued to balance"),
     "Refunded: canceled by admin": ("Refunded", "canceled by admin"),
+    # A partial order had the rest of its money back: refunded agrees with it.
+    "Partial: refunded 120": ("Partial", "refunded 120"),
+    "Partial (refunded)": ("Partial", "refunded"),
     # A negation about what the order lacks, not about its status.
     "Canceled: not enough funds": ("Canceled", "not enough funds"),
     "Canceled: no such user": ("Canceled", "no such user"),
@@ -70,6 +73,7 @@ NOT_READ = [
     "Completed: canceled",
     "Canceled: completed",
     "Refunded - partial",
+    "Partial: not refunded",
     "Canceled: not refunded",  # negated
     "In progress (partially completed)",
     "Failed: invalid link",  # Error/Fail/Failed are left out (see NOT_FOUND)

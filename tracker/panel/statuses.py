@@ -204,11 +204,12 @@ def _status_words(stems: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str
 
 
 _STATUS_WORDS = _status_words(_STEMS)
-# Statuses that say the same of an order: a canceled order is one whose money
-# came back, a refunded one was canceled ("Canceled – refunded", "Refunded:
-# canceled by admin"). Any other two say two things ("Completed (partial)":
-# delivered in full, or not? "Completed / Canceled").
-_AGREEING = frozenset({(CANCELED, REFUNDED), (REFUNDED, CANCELED)})
+# Statuses that say the same of an order: a canceled one's money came back, a
+# refunded one was canceled ("Canceled – refunded", "Refunded: canceled by
+# admin"), a partial one had the rest refunded ("Partial: refunded 120"; not
+# "Refunded - partial": in whole or in part?). Any other two say two things
+# ("Completed (partial)": delivered in full, or not? "Completed / Canceled").
+_AGREEING = frozenset({(CANCELED, REFUNDED), (REFUNDED, CANCELED), (PARTIAL, REFUNDED)})
 
 
 def _names_another_status(
