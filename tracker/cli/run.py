@@ -14,7 +14,7 @@ import click
 
 from tracker.cli.bounds import LONGEST, FiniteNumber, WholeNumber
 from tracker.cli.main import EARLY_STOP, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
-from tracker.cli.run_summary import summary_line, summary_shown
+from tracker.cli.run_summary import jobs_ended, summary_line, summary_shown
 from tracker.jobs.due import due_jobs, record_succeeded
 from tracker.jobs.tracker import Tracker
 from tracker.rules.counts import counted
@@ -132,16 +132,8 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             shown = summary_shown()  # a terminal: each line wrapped at its words
             for name in names:
                 last = latest_balance(tracker.store, name)
-                failed = [
-                    j.name.split(":")[0]
-                    for j in jobs
-                    if j.name in stats.last_failed and j.name.endswith(f":{name}")
-                ]
-                paused = [  # skipped, the panel having refused the key: not failed
-                    j.name.split(":")[0]
-                    for j in jobs
-                    if stats.paused_by_job[j.name] and j.name.endswith(f":{name}")
-                ]
+                ran = [j.name for j in jobs if j.name.endswith(f":{name}")]
+                failed, paused = jobs_ended(ran, stats, tracker.watch)
                 poll = tracker.polls.get(name)
                 waits = [n.split(":")[0] for n in skipped if n.endswith(f":{name}")]
                 url = config.panel(name).url  # a row learned at another URL holds no more

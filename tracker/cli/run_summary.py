@@ -4,11 +4,15 @@ refills asked, the balance, the failed, paused and not-due jobs), as printed."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.jobs.poll import PollResult
 from tracker.rules.money import currency_shown, money
 from tracker.terminal import escape_controls, stdout_is_terminal
+
+if TYPE_CHECKING:
+    from tracker.jobs.watch import Watch
+    from tracker.service.jobstats import JobStats
 
 
 def summary_shown() -> Callable[[str], str]:
@@ -20,6 +24,17 @@ def summary_shown() -> Callable[[str], str]:
 
     screen = terminal_screen()
     return lambda line: fitted(escape_controls(line), screen)
+
+
+def jobs_ended(names: Sequence[str], stats: JobStats, watch: Watch) -> tuple[list[str], list[str]]:
+    """Given one panel's job names ("status:main"...) as run, return the kinds
+    that failed and those a refused key stopped. A job the key was refused to
+    and one the pause then skipped are the same for a user (which asked first
+    is the jobs' race): both paused (key refused), never failed."""
+    refused = watch.refused_jobs
+    failed = [n for n in names if n in stats.last_failed and n not in refused]
+    paused = [n for n in names if stats.paused_by_job[n] or n in refused]
+    return [n.split(":")[0] for n in failed], [n.split(":")[0] for n in paused]
 
 
 def summary_line(
@@ -39,7 +54,10 @@ def summary_line(
     it when the balance job failed or was paused in this run), then
     the poll's failed status calls, the failed jobs, those a refused key paused and
     (``--due``) the jobs not due, if any."""
-    if poll is None:
+    # The key refused to the poll: said by "paused (key refused): status", as
+    # when the pause skipped the poll (its refusal is no failed status call).
+    refused = poll is not None and poll.auth_failed
+    if poll is None or (refused and not poll.checked and not poll.late):
         parts = ["statuses not checked"]
     else:
         parts = [f"{poll.checked} checked", f"{poll.transitions} changed"]
@@ -57,7 +75,7 @@ def summary_line(
         parts.append(late_part(poll))
     # The poll's status calls only (its late checks' are in their part): a
     # failed balance, catalogue or refill call is named by its failed job.
-    errors = len(poll.errors) if poll is not None else 0
+    errors = len(poll.errors) - refused if poll is not None else 0
     tail = f"; {errors} failed status call{'s' if errors != 1 else ''}" if errors else ""
     if failed_jobs:
         tail += f"; failed jobs: {', '.join(failed_jobs)}"

@@ -53,6 +53,9 @@ class KeyGate:
     # panel -> the job kind whose refusal of the key came last ("status",
     # "balance"...): what must take the key again to end the episode.
     _refused_by: dict[str, str]
+    # The jobs ("status:main") whose run the key was refused to in this
+    # process: `run --once`'s summary names them with those the pause skipped.
+    refused_jobs: set[str]
 
     def auth_refused(self, panel: str, error: str, *, by: str = "balance") -> None:
         """The panel refused the key to job kind ``by``: pause its jobs; alert
@@ -60,6 +63,7 @@ class KeyGate:
         error = error.removeprefix(f"{panel}: ")
         with self._lock:
             self._refused_by[panel] = by
+            self.refused_jobs.add(f"{by}:{panel}")
             if panel not in self.paused and not self._retired:  # retired: not its to pause
                 self.paused.add(panel)
                 told = log.debug if panel in self.carried.paused else log.warning

@@ -108,6 +108,7 @@ class Watch(KeyGate):
         # panel -> the job kind whose refusal of the key came last ("status",
         # "balance"...): what must take the key again to end the episode.
         self._refused_by: dict[str, str] = {}
+        self.refused_jobs: set[str] = set()
         # panel -> the hold of its refill round told at warning ("... since T"):
         # the rounds after it in the same hold at debug, not a warning a round.
         self._held_told: dict[str, str] = {}
