@@ -184,7 +184,8 @@ retry_budget = "10m"
     assert "panel_retry" not in result.output  # each job's call tried once
     # A whole-panel failure: one failed status call for the three orders (the
     # observer test above: each counts toward panel_unreachable).
-    assert "1 failed status call; failed jobs: status, services, refill, balance" in result.output
+    assert "1 failed status call; failed jobs: status, services, balance; " in result.output
+    assert "; refill round held: its calls have failed since " in result.output
     assert server.requests == []
     db = sqlite3.connect(Path(tmp_path) / "t.db")
     try:

@@ -133,13 +133,14 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             for name in names:
                 last = latest_balance(tracker.store, name)
                 ran = [j.name for j in jobs if j.name.endswith(f":{name}")]
-                failed, paused = jobs_ended(ran, stats, tracker.watch)
+                failed, paused, held = jobs_ended(ran, stats, tracker.watch)
                 poll = tracker.polls.get(name)
                 waits = [n.split(":")[0] for n in skipped if n.endswith(f":{name}")]
                 url = config.panel(name).url  # a row learned at another URL holds no more
                 line = summary_line(
                     *(name, poll, asked.get(name, 0), last, failed, waits, paused),
                     no_balance=is_unsupported(tracker.store, name, "balance", url),
+                    held=held,
                 )
                 click.echo(shown(line))  # the currency: escaped
             for name, count in left_out.items():  # a panel name from the database: escaped

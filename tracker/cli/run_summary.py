@@ -26,15 +26,20 @@ def summary_shown() -> Callable[[str], str]:
     return lambda line: fitted(escape_controls(line), screen)
 
 
-def jobs_ended(names: Sequence[str], stats: JobStats, watch: Watch) -> tuple[list[str], list[str]]:
+def jobs_ended(
+    names: Sequence[str], stats: JobStats, watch: Watch
+) -> tuple[list[str], list[str], str | None]:
     """Given one panel's job names ("status:main"...) as run, return the kinds
-    that failed and those a refused key stopped. A job the key was refused to
-    and one the pause then skipped are the same for a user (which asked first
-    is the jobs' race): both paused (key refused), never failed."""
-    refused = watch.refused_jobs
-    failed = [n for n in names if n in stats.last_failed and n not in refused]
+    that failed, those a refused key stopped, and why its refill round was
+    held (None: it was not). A job the key was refused to and one the pause
+    then skipped are the same for a user (which asked first is the jobs'
+    race): both paused (key refused), never failed. A round held while the
+    panel's calls fail never ran: held, not failed."""
+    refused, held = watch.refused_jobs, watch.held_jobs
+    failed = [n for n in names if n in stats.last_failed and n not in refused and n not in held]
     paused = [n for n in names if stats.paused_by_job[n] or n in refused]
-    return [n.split(":")[0] for n in failed], [n.split(":")[0] for n in paused]
+    why = next((held[n] for n in names if n in held), None)
+    return [n.split(":")[0] for n in failed], [n.split(":")[0] for n in paused], why
 
 
 def summary_line(
@@ -47,12 +52,14 @@ def summary_line(
     paused: Sequence[str] = (),
     *,
     no_balance: bool = False,
+    held: str | None = None,
 ) -> str:
     """Given what one `run --once` did on a panel, return its line of the summary:
     "main: 120 checked, 14 changed, 2 refills asked, balance 99.50 USD" ("no
     balance action" for a panel learned to have none; "(last stored)" after
     it when the balance job failed or was paused in this run), then
-    the poll's failed status calls, the failed jobs, those a refused key paused and
+    the poll's failed status calls, the failed jobs, those a refused key paused,
+    why the refill round was ``held`` (``refill_round_held``'s reason) and
     (``--due``) the jobs not due, if any."""
     # The key refused to the poll: said by "paused (key refused): status", as
     # when the pause skipped the poll (its refusal is no failed status call).
@@ -81,6 +88,8 @@ def summary_line(
         tail += f"; failed jobs: {', '.join(failed_jobs)}"
     if paused:
         tail += f"; paused (key refused): {', '.join(paused)}"
+    if held:
+        tail += f"; refill round held: {held}"
     if not_due:
         tail += f"; not due: {', '.join(not_due)}"
     return f"{name}: {', '.join(parts)}{tail}"

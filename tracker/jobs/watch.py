@@ -112,6 +112,8 @@ class Watch(KeyGate):
         # panel -> the hold of its refill round told at warning ("... since T"):
         # the rounds after it in the same hold at debug, not a warning a round.
         self._held_told: dict[str, str] = {}
+        # job -> why its last round was held (not run): `run --once`'s summary.
+        self.held_jobs: dict[str, str] = {}
         # Each panel's run of failed calls: panel_unreachable, refill rounds held.
         unreachable_after = self.config.alerts.unreachable_after
         self.reach = Reach(
@@ -217,9 +219,11 @@ class Watch(KeyGate):
                 told = self._held_told.get(panel) == hold or client.carried or client.polls_carried
                 (log.debug if told else log.warning)("refill_round_held", panel=panel, reason=why)
                 self._held_told[panel] = hold
+                self.held_jobs[job.name] = why
                 return False
             if kind == "refill":
                 self._held_told.pop(panel, None)  # not held: the next hold is told
+                self.held_jobs.pop(job.name, None)
             try:
                 done = job.run()
             except AuthError as exc:  # a job that lets the refusal through
