@@ -181,6 +181,33 @@ def test_ctrl_c_ends_a_demo_with_a_duration_at_once(tmp_path):
             proc.wait()
 
 
+def test_a_demo_whose_orders_all_ended_ends_by_itself_and_exits_0(tmp_path):
+    # It said "all 2 orders reached a final status (Ctrl-C to stop)" and ran
+    # on, showing nothing more (late checks come an hour on, refills of drops
+    # a day on), until the user pressed Ctrl-C.
+    import os
+    import subprocess
+    import sys
+
+    from simconfig import SOURCE
+
+    demo = ["demo", "--orders", "2", "--speed", "0.2", "--every", "1"]
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", *demo],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": SOURCE},
+        cwd=tmp_path,
+        timeout=60,  # no signal is sent: on the code before, it ran until killed here
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    ending, final, removed = done.stdout.splitlines()[-3:]
+    assert ending == "all 2 orders reached a final status: nothing more to show, the demo ends"
+    assert re.fullmatch(r"final: \d+ \w+(, \d+ \w+)*", final), final
+    assert removed == "(the temporary database is removed; --keep DIR keeps it)"
+
+
 def test_a_keep_folder_that_cannot_be_made_is_one_line_and_leaves_nothing(tmp_path):
     (tmp_path / "a-file").write_text("")
     cases = [
@@ -214,22 +241,17 @@ def test_the_demo_says_ctrl_c_in_one_wording():
 
     lines: list[str] = []
     stop = threading.Event()
-
-    def echo(line: str) -> None:
-        lines.append(line)
-        if "reached a final status" in line:
-            stop.set()  # the user's Ctrl-C, once told to press it
-
     deadline = threading.Timer(120, stop.set)  # a demo that never ends ends the test
     deadline.daemon = True
     deadline.start()
     try:
-        run_demo(orders=2, speed=0.2, every=1, duration=None, keep=None, stop=stop, echo=echo)
+        run_demo(
+            orders=2, speed=0.2, every=1, duration=None, keep=None, stop=stop, echo=lines.append
+        )
     finally:
         deadline.cancel()
     told = [line for line in lines if "Ctrl-C" in line]
-    assert "all 2 orders reached a final status (Ctrl-C to stop)" in told
-    assert told == [line for line in told if "Ctrl-C to stop" in line], told
+    assert told == ["watching (times UTC; Ctrl-C to stop)..."], told
 
 
 def test_a_demo_of_one_order_says_order_not_orders():
@@ -240,22 +262,18 @@ def test_a_demo_of_one_order_says_order_not_orders():
 
     lines: list[str] = []
     stop = threading.Event()
-
-    def echo(line: str) -> None:
-        lines.append(line)
-        if "reached a final status" in line:
-            stop.set()
-
     deadline = threading.Timer(120, stop.set)  # a demo that never ends ends the test
     deadline.daemon = True
     deadline.start()
     try:
-        run_demo(orders=1, speed=0.2, every=1, duration=None, keep=None, stop=stop, echo=echo)
+        run_demo(
+            orders=1, speed=0.2, every=1, duration=None, keep=None, stop=stop, echo=lines.append
+        )
     finally:
         deadline.cancel()
     (placed,) = [line for line in lines if line.startswith("placed ")]
     assert re.fullmatch(r"placed 1 order: \d+", placed), placed
-    assert "the order reached a final status (Ctrl-C to stop)" in lines
+    assert "the order reached a final status: nothing more to show, the demo ends" in lines
     assert " 1 orders" not in "\n".join(lines)
 
 

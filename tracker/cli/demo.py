@@ -214,11 +214,8 @@ def _run(
                 ]
                 if ids and not open_left and not final.is_set():
                     final.set()
-                    echo(
-                        f"{_all(len(ids))} reached a final status (Ctrl-C to stop)"
-                        if duration is None
-                        else ""
-                    )
+                    if duration is None:  # nothing more happens in the demo: it ends,
+                        stop.set()  # this poll's alerts said first (listeners after this)
 
             # First, so each transition is shown before the alerts it raises.
             tracker.transition_listeners.insert(0, show)
@@ -229,6 +226,12 @@ def _run(
                 timer.start()
             echo("watching (times UTC; Ctrl-C to stop)...")
             run_daemon(tracker.jobs(), stop)
+            if final.is_set() and duration is None:
+                # Late checks (an hour on) and refills of drops (a day on) are
+                # a real tracker's, not the demo's: nothing more would show.
+                echo(
+                    f"{_all(len(ids))} reached a final status: nothing more to show, the demo ends"
+                )
             summarize(tracker, echo, ids, kept=kept)
         finally:
             tracker.close()
