@@ -7,6 +7,7 @@ call, about a third of them, each for a round's interval."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
 from tracker.clock import iso
+from tracker.rules.refill_rounds import held_by
 from tracker.sim.server import SERVICE_FOLLOWERS
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
@@ -121,3 +123,13 @@ def test_a_long_hold_is_one_warning_not_one_a_round(world) -> None:
     w.panel.inject("json500", count=1000, action="status")
     assert not w.jobs["status:sim"].run()
     assert len(_held_told(w)) == 1  # a new outage is told again
+
+
+def test_a_hold_says_its_actions_by_name_whichever_failed_first() -> None:
+    # The actions in the order they failed: the same hold was said
+    # "(status, balance)" by one run and "(balance, status)" by another
+    # (run --once's summary, by which call failed first).
+    since = datetime(2026, 12, 6, 6, 0, tzinfo=UTC)
+    first = held_by(since, ["status", "balance"], False)
+    assert first == held_by(since, ["balance", "status", "balance"], False)
+    assert first == "its calls have failed since 2026-12-06T06:00:00+00:00 (balance, status)"

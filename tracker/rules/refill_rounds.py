@@ -53,9 +53,9 @@ def held_by(
     the poll's (``status``) always does."""
     actions = list(failed or ())
     counts = runs or {}
-    holding = [
+    holding = [  # by name: the same hold says the same, whichever failed first
         a
-        for a in dict.fromkeys(actions)
+        for a in sorted(set(actions))
         if a not in OWN and (a == POLL or counts.get(a, 0) < BROKEN_AFTER)
     ]
     if failing_since is not None:
