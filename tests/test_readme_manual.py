@@ -85,6 +85,18 @@ def test_each_row_of_the_cli_table_says_what_its_command_does_in_short():
     assert {command: len(said) for command, said in rows if len(said) > 300} == {}
 
 
+def test_each_row_of_the_exit_codes_table_is_short():
+    # A script's author looks a code up in the table: a row is its meaning in
+    # a few words, the cases below the table (rows of up to 1,500 characters,
+    # a pipe inside one splitting its cells, were read by no one).
+    section = cli_section()[cli_section().index("\n### Exit codes, for scripts") :]
+    rows = re.findall(r"^\| (\d+) \| (.*) \|$", section, re.M)
+    assert [code for code, _ in rows] == ["0", "1", "2", "130", "141", "143"]
+    assert {code: len(cells) for code, cells in rows if len(cells) > 100} == {}
+    for code, _ in rows:  # each code's cases, below the table
+        assert re.search(rf"^\*\*[^*\n]*\b{code}\b", section, re.M), code
+
+
 def anchor(heading: str) -> str:
     """Return GitHub's #anchor for a heading's text."""
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
