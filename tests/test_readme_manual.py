@@ -97,6 +97,52 @@ def test_each_row_of_the_exit_codes_table_is_short():
         assert re.search(rf"^\*\*[^*\n]*\b{code}\b", section, re.M), code
 
 
+def broken_code_spans(text: str) -> list[str]:
+    """Return the places of ``text`` where a code span renders other than
+    meant, as CommonMark reads it: a backtick run nothing closes (shown as a
+    backtick), or a span closed early by a backtick inside it (a message
+    quoted whole whose own words hold `ID`: its text glued to the span)."""
+    text = re.sub(r"^\s*```.*?^\s*```", "", text, flags=re.S | re.M)
+    found = []
+    for para in re.split(r"\n\s*\n", text):
+        at = 0
+        while opening := re.compile(r"`+").search(para, at):
+            if para[: opening.start()].endswith("\\"):  # an escaped backtick
+                at = opening.start() + 1
+                continue
+            closing = re.compile(rf"(?<!`)`{{{len(opening[0])}}}(?!`)").search(para, opening.end())
+            if closing is None:
+                found.append(para[max(0, opening.start() - 40) : opening.end() + 40])
+                at = opening.end()
+                continue
+            inside = para[opening.end() : closing.start()]
+            before, after = para[opening.start() - 1 : opening.start()], para[closing.end() :][:1]
+            glued = before.isalnum() and inside[:1].isspace()
+            if glued or (after.isalnum() and inside[-1:].isspace()):
+                found.append(para[max(0, opening.start() - 40) : closing.end() + 40])
+            at = closing.end()
+    return found
+
+
+PAGES = [
+    "README.md",
+    "CHANGELOG.md",
+    *sorted(f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md")),
+]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_code_span_renders_as_written(name):
+    # A message quoted whole whose words hold a command in backticks needs a
+    # longer fence, `` `smm-tracker track ID` tracks ... ``: written with one
+    # backtick, GitHub showed its words as code and its command as text.
+    text = (ROOT / name).read_text()
+    assert broken_code_spans(text) == []
+    # A wrapped line starting with '>' opens a block quote mid-paragraph.
+    prose = re.sub(r"^\s*```.*?^\s*```", "", text, flags=re.S | re.M)
+    assert re.findall(r"^ {0,3}>.*", prose, re.M) == []
+
+
 def anchor(heading: str) -> str:
     """Return GitHub's #anchor for a heading's text."""
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
