@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -143,6 +144,27 @@ def test_a_random_key_says_how_to_export_it_without_config_out(tmp_path):
         assert "export SMM_SIM_KEY" not in "\n".join(given.until("serving until Ctrl-C"))
     finally:
         given.stop()
+
+
+def test_simulate_names_the_config_written_in_full_for_the_other_shell(tmp_path):
+    # It said `config written to tracker.toml` and `smm-tracker --config
+    # tracker.toml doctor`: in the other shell, from another directory, that
+    # line checked no file (init says its file in full, as every command does).
+    (tmp_path / "try").mkdir()
+    sim = Simulator(tmp_path / "try", "--key", "k-1", "--config-out", "../try/./tracker.toml")
+    try:
+        said = sim.until("serving until Ctrl-C")
+        written = tmp_path / "try" / "tracker.toml"
+        assert f"config written to {written}; in another shell:" in said
+        assert f"  smm-tracker --config {written} doctor" in said
+        env = {**sim.env, "SMM_SIM_KEY": "k-1"}
+        checked = _cli(
+            tmp_path, env, *shlex.split(said[said.index("  export SMM_SIM_KEY=k-1") + 1])[1:]
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert f"ok   config: {written} is valid (1 panel)" in checked.stdout
+    finally:
+        sim.stop()
 
 
 def test_simulate_refuses_to_overwrite_a_config(tmp_path):

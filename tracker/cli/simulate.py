@@ -17,8 +17,10 @@ import click
 from tracker.cli.bounds import PORT, FiniteNumber
 from tracker.cli.file_args import FileToWrite
 from tracker.cli.main import EXIT_FAILED, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
+from tracker.cli.render import safe_text
 from tracker.config.durations import format_duration
 from tracker.config.load import load_config
+from tracker.config.places import tidied
 from tracker.errors import ConfigError
 from tracker.store.ids import largest_order_id
 
@@ -172,13 +174,15 @@ def simulate(
         fail("--key must be non-empty and without spaces", EXIT_USAGE)
     random_key = not key
     key = key or secrets.token_urlsafe(18)
+    written = Path()  # the file written, said as init says its file: absolute, tidied
     if config_out is not None:
         if str(config_out) == "-":  # no stdout here: the panel's own lines are on it
             fail("--config-out -: name the file to write (./- for a file named '-')", EXIT_USAGE)
+        written = tidied(config_out)
         if config_out.exists():
-            fail(f"{config_out} already exists; not overwriting it{_REUSE}", EXIT_USAGE)
+            fail(f"{safe_text(written)} already exists; not overwriting it{_REUSE}", EXIT_USAGE)
         if not config_out.parent.is_dir():
-            fail(f"directory {config_out.parent} does not exist", EXIT_USAGE)
+            fail(f"directory {safe_text(written.parent)} does not exist", EXIT_USAGE)
     first = first_order_id(_databases(ctx, config_out))
 
     from tracker.service.signals import install_signal_handlers
@@ -218,12 +222,13 @@ def simulate(
                 with config_out.open("x", encoding="utf-8") as out:
                     out.write(config_text(server.url, day if script.drops else None))
             except FileExistsError:
-                fail(f"{config_out} already exists; not overwriting it{_REUSE}", EXIT_USAGE)
+                fail(f"{safe_text(written)} already exists; not overwriting it{_REUSE}", EXIT_USAGE)
             except OSError as exc:
-                fail(f"cannot write {config_out}: {exc.strerror}", EXIT_FAILED)
-            click.echo(f"config written to {config_out}; in another shell:")
+                fail(f"cannot write {safe_text(written)}: {exc.strerror}", EXIT_FAILED)
+            # Absolute: the other shell, where the tracker runs, may be anywhere.
+            click.echo(f"config written to {safe_text(written)}; in another shell:")
             click.echo(f"  export {KEY_ENV}={shlex.quote(key)}")
-            click.echo(f"  smm-tracker --config {shlex.quote(str(config_out))} doctor")
+            click.echo(safe_text(f"  smm-tracker --config {shlex.quote(str(written))} doctor"))
         elif random_key:  # a new key each start: the tracker's shell holds the last one
             click.echo(f"a new key; where the tracker runs: export {KEY_ENV}={shlex.quote(key)}")
         if script.drops:
