@@ -17,6 +17,7 @@ import re
 import shlex
 import socket
 import sys
+from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -155,7 +156,34 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
     # database (the cards' queries load together); a slow card beats an empty one.
     app = read_only(Datasette([str(path)], metadata=metadata, settings=SETTINGS).app())
     config = uvicorn.Config(app, log_level="info", lifespan="on", workers=1)
-    uvicorn.Server(config).run(sockets=[sock])
+    _until_stopped(uvicorn.Server)(config).run(sockets=[sock])
+
+
+def _until_stopped(server: type[Any]) -> type[Any]:
+    """Given uvicorn's Server class, return one a stop (Ctrl-C, SIGTERM) ends
+    as a stop asked for: shut down, then exit 0, as demo and simulate do.
+    uvicorn raises the signal again once it has shut down (since 0.29), so
+    the dashboard ended "interrupted", 130, or killed by SIGTERM, 143: a
+    failure to a script or a service manager that stopped it."""
+    import signal
+    import threading
+    from contextlib import contextmanager
+
+    class Server(server):
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            stops = (signal.SIGINT, signal.SIGTERM)
+            before = {sig: signal.signal(sig, self.handle_exit) for sig in stops}
+            try:
+                yield
+            finally:
+                for sig, handler in before.items():
+                    signal.signal(sig, handler)
+
+    return Server
 
 
 @main.command()
