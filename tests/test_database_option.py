@@ -173,3 +173,25 @@ def test_balance_of_a_file_read_with_no_config_blames_no_config_not_the_panel(bu
     assert result.exit_code == 0, result.output
     assert "  state:  no low-balance alert (no config read: no threshold)\n" in result.stdout
     assert "not in the config" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["history", "999999"], "smm-tracker: order 999999 is not in {}\n"),
+        (["report"], "smm-tracker: no database at {}\n"),
+        (["refills", "--order", "1"], "smm-tracker: no database at {}\n"),
+    ],
+)
+def test_a_file_named_relative_is_said_in_full(built, no_config, tmp_path, args, said):
+    # `history 1 --database kept/../copy.db` said "not in kept/../copy.db" and
+    # `report` "no database at kept/../copy.db", where `orders` said the file
+    # in full: a cron mail or a pasted line names no directory.
+    w, _ = built
+    (tmp_path / "kept").mkdir()
+    copy = tmp_path / "copy.db"
+    if args[0] == "history":
+        with sqlite3.connect(w.store.path) as source, sqlite3.connect(copy) as target:
+            source.backup(target)
+    result = run(*args, "--database", "kept/../copy.db")
+    assert result.exit_code == 1 and result.output == said.format(copy)

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from tracker.config.model import Config
+from tracker.config.places import tidied
 from tracker.errors import ConfigError, StoreError
 from tracker.rules.counts import counted
 
@@ -18,7 +19,9 @@ def _database_file(ctx: click.Context, _param: click.Parameter, value: str | Non
     # Seen before it is a Path: Path("") is ".", which then "has no database".
     if value == "":  # `--database "$UNSET"`
         raise click.UsageError("--database is empty: name the file, or leave the option out", ctx)
-    return None if value is None else Path(value)
+    # Said in full, as the config's files are: `history 1 --database copy.db`
+    # said "not in copy.db", `orders` the same file absolute.
+    return None if value is None else tidied(Path(value))
 
 
 database_option = click.option(
