@@ -7,12 +7,15 @@ after `head -1` has read its line)."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
-from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_process
+from simconfig import OFFLINE_CONFIG, SOURCE, TEST_KEY, cli_process
 
 from tracker.clock import utcnow
 from tracker.store.orders import Store
@@ -94,3 +97,33 @@ def test_what_it_would_print_is_there_with_a_reader(directory):
         done = cli_process(directory, ["orders", "--ids"], stdout=write, env={})
         os.close(write)
         assert done.returncode == 0 and len(reader.read().split()) == 3000
+
+
+@pytest.mark.parametrize(
+    ("args", "count"),
+    [(["orders", "--ids"], 3000), (["orders", "--json", "--limit", "40"], 40)],
+    ids=["ids", "json"],
+)
+def test_a_listing_that_fits_the_pipe_is_read_whole_by_a_reader_that_then_goes(
+    directory, args, count
+):
+    # README: a listing short enough to fit the pipe's buffer ends 0 under
+    # `| head -1`, as `seq 9 | head -1` does. Each ID was its own write (click
+    # flushes each echo): the reader had the first line and went, and the
+    # other 2,999 met a pipe with no reader, 141.
+    read, write = os.pipe()
+    with subprocess.Popen(
+        [sys.executable, "-m", "tracker", *args],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SMM_TEST_KEY": TEST_KEY, "PYTHONPATH": SOURCE},
+        cwd=directory,
+    ) as proc:
+        os.close(write)
+        first = os.read(read, 1 << 20)  # what one read takes, as head's does
+        os.close(read)  # then the reader goes
+        _, stderr = proc.communicate(timeout=60)
+    assert (proc.returncode, stderr) == (0, "")
+    listed = first.decode()
+    assert len(listed.split() if "--ids" in args else json.loads(listed)) == count

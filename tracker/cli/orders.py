@@ -27,6 +27,7 @@ from tracker.cli.listing import (
 )
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.order_args import listing_panel, order_panel, parse_order_id
+from tracker.cli.output import echo_streamed
 from tracker.cli.panels import read_panel, stored_order
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
 from tracker.cli.screen import (
@@ -106,14 +107,11 @@ def orders(
             fail(f"--status: {exc}", EXIT_USAGE)
     listed = partial(order_listing, store, panel=name, status=status, stalled=stalled)
     if ids_only:  # `orders --status lost --panel P --ids | smm-tracker track --panel P -`
-        for row in listed(limit):
-            click.echo(row["order_id"])
+        echo_streamed(f"\n{row['order_id']}"[not n :] for n, row in enumerate(listed(limit)))
         return
     if as_json:
         # Streamed: scripts get every match without the whole list in memory.
-        for piece in json_array(with_untracked(listed(limit))):
-            click.echo(piece, nl=False)
-        click.echo()
+        echo_streamed(json_array(with_untracked(listed(limit))))
         return
     capped = limit is None and not show_all
     # When capped, one row more than is shown tells whether any were left out.

@@ -24,6 +24,7 @@ from tracker.cli.main import (
 )
 from tracker.cli.order_args import listing_panel, parse_order_id
 from tracker.cli.orders import TABLE_LIMIT
+from tracker.cli.output import echo_streamed
 from tracker.cli.panels import held_or_untracked, read_panel
 from tracker.cli.screen import SECOND, Columns, Screen, fitted, stderr_screen, stdout_screen
 from tracker.clock import utcnow
@@ -79,9 +80,7 @@ def refills(
             fail(f"--status: {exc}", EXIT_USAGE)
     if as_json:  # for scripts: every match unless --limit, streamed as `orders --json`
         found = iter_refills(store, panel=name, status=status, order_id=order_id, limit=limit)
-        for piece in json_array({**r, "permanent": bool(r["permanent"])} for r in found):
-            click.echo(piece, nl=False)
-        click.echo()
+        echo_streamed(json_array({**r, "permanent": bool(r["permanent"])} for r in found))
         return
     # As `orders`: the table stops at a screenful (one row more tells whether
     # any were left out); --all and --limit stream, a chunk at a time.
