@@ -476,14 +476,19 @@ def test_without_the_extra_the_command_says_what_to_install(tmp_path, monkeypatc
     ) == INSTALL
 
 
-def test_port_0_prints_the_port_it_listens_on(built_db, tmp_path):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "dashboard", "--database", str(built_db), "--port", "0"],
+def on_port_0(database, cwd) -> subprocess.Popen[str]:
+    """`dashboard --database DATABASE --port 0` started in ``cwd``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tracker", "dashboard", "--database", str(database), "--port", "0"],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
-        cwd=tmp_path,
+        cwd=cwd,
     )
+
+
+def test_port_0_prints_the_port_it_listens_on(built_db, tmp_path):
+    proc = on_port_0(built_db, tmp_path)
     try:
         line = proc.stdout.readline()
         prefix = f"dashboard of {built_db} at http://127.0.0.1:"
@@ -505,13 +510,7 @@ def test_a_stop_ends_the_dashboard_as_one_asked_for(built_db, tmp_path, stop):
     # then. uvicorn raised the signal again once it shut down: Ctrl-C ended
     # "smm-tracker: interrupted", exit 130, a SIGTERM killed it (143), a
     # failure to the script or service manager that stopped it.
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "dashboard", "--database", str(built_db), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
+    proc = on_port_0(built_db, tmp_path)
     try:
         line = proc.stdout.readline()
         port = int(line.split("http://127.0.0.1:", 1)[1].split("/", 1)[0])
