@@ -348,3 +348,17 @@ def test_config_reports_every_automation_problem_at_once():
         "at 'automation.daily_cap': must be above 0 when automation.reorder = true "
         "(it bounds spending)"
     ]
+
+
+def test_reorder_with_every_cap_at_zero_is_a_config_error():
+    # Before, caps of 0 in daily_cap_panels passed: reorder = true that never
+    # placed anything, each Partial skipped as "above the daily cap".
+    with pytest.raises(ConfigError) as caught:
+        build({"reorder": True, "daily_cap": 0, "daily_cap_panels": {"main": 0}})
+    assert caught.value.problems == [
+        "at 'automation.daily_cap': must be above 0 when automation.reorder = true "
+        "(it bounds spending); every cap in daily_cap_panels is 0 too: no re-order "
+        "could be placed"
+    ]
+    # One panel with a cap above 0 is enough: the others re-order nothing.
+    assert build({"reorder": True, "daily_cap_panels": {"main": 5}}).cap("main") == Decimal(5)

@@ -30,8 +30,12 @@ def read_automation(t: Table, panels: Iterable[str] | None) -> AutomationConfig:
     cap = t.money("daily_cap", d.daily_cap)
     cap = d.daily_cap if cap is None else cap
     caps = _panel_caps(t, None if panels is None else set(panels))
-    if reorder and cap <= 0 and not caps:
+    if reorder and cap <= 0 and not any(amount > 0 for _, amount in caps):
+        # Every cap 0: no re-order could ever be placed, each skipped as above
+        # the cap, while `automation` says re-orders are on.
         above = "must be above 0 when automation.reorder = true (it bounds spending)"
+        if caps:
+            above += "; every cap in daily_cap_panels is 0 too: no re-order could be placed"
         t.cross("daily_cap", above, "reorder", "daily_cap_panels")
     return AutomationConfig(
         dry_run=t.boolean("dry_run", d.dry_run),
