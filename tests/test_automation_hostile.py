@@ -169,3 +169,29 @@ def test_an_order_the_user_just_cancelled_is_not_cancelled_again_by_the_automati
     assert run(w)
     assert w.panel.calls["cancel"] == 1
     assert automation_sql.actions(w.store) == []
+
+
+# --- 4. a service's flag the panel never plainly said ------------------------------
+
+
+@pytest.mark.parametrize("flag", [float("nan"), float("inf"), float("-inf")])
+def test_a_stale_pending_of_a_service_whose_cancel_flag_is_no_number_is_not_cancelled(
+    world, clock, flag
+):
+    # "cancel": NaN (or Infinity) in the services list was read as a yes, so a
+    # stale Pending order of a service the panel never said can cancel was sent
+    # cancel. It is skipped now, as for "cancel": 0.
+    stale = 'cancel_pending = true\ncancel_pending_after = "1h"\n'
+    w = world(automation=stale)
+    listed = [dict(s, cancel=flag) if s["service"] == SERVICE_FOLLOWERS else s for s in SERVICES]
+    w.panel._services = lambda form, now: listed  # type: ignore[method-assign]
+    assert w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS, "Pending")
+    w.poll()
+    clock.advance(2 * H)
+    w.poll()
+    assert run(w) and run(w)
+    assert w.panel.calls["cancel"] == 0
+    assert automation_sql.actions(w.store) == []
+    skipped = {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
+    assert skipped == {order: "its service cannot be canceled"}

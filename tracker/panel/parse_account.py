@@ -7,6 +7,7 @@ in shared/api-v2.md is accepted; anything else raises :class:`BadAnswerError`
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -69,6 +70,13 @@ def _each_reading(item: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _flag(value: Any) -> bool:
+    """Given a service's flag as listed, return it as :func:`to_bool` reads it;
+    NaN and Infinity (JSON a broken or hostile panel may write) say nothing,
+    as a flag left out: never a yes (a stale Pending sent ``cancel`` on it)."""
+    return not (isinstance(value, float) and not math.isfinite(value)) and to_bool(value)
+
+
 def _service(item: dict[str, Any]) -> Service:
     return Service(
         service=to_int(item["service"]) or 0,  # from 1: parse_services skips the rest
@@ -78,8 +86,8 @@ def _service(item: dict[str, Any]) -> Service:
         rate=to_decimal(item.get("rate")),
         min=to_int(item.get("min")),
         max=to_int(item.get("max")),
-        refill=to_bool(item.get("refill")),
-        cancel=to_bool(item.get("cancel")),
-        dripfeed=to_bool(item.get("dripfeed")),
+        refill=_flag(item.get("refill")),
+        cancel=_flag(item.get("cancel")),
+        dripfeed=_flag(item.get("dripfeed")),
         desc=to_text(item.get("desc")),
     )
