@@ -117,6 +117,36 @@ def test_no_file_there_is_one_line_and_exit_1(no_config, tmp_path, command):
     assert not missing.exists()  # a read command creates nothing
 
 
+def _takes_database(name: str) -> bool:
+    import importlib
+
+    from tracker.cli.command_table import COMMAND_MODULES
+
+    importlib.import_module(f"tracker.cli.{COMMAND_MODULES[name]}")
+    return any(param.name == "database" for param in main.commands[name].params)
+
+
+WITH_DATABASE = ["orders", "history 5", "report", "refills", "balance", "alerts", "dashboard"]
+
+
+@pytest.mark.parametrize("words", [*WITH_DATABASE, "services", "run --once", "track 5"])
+def test_no_config_anywhere_says_the_database_option_where_a_command_takes_it(no_config, words):
+    # `orders` with no config said "write one with smm-tracker init" alone: a
+    # kept demo (or a backup) is read with --database PATH, with no config.
+    args = words.split()
+    if args[0] == "dashboard":
+        pytest.importorskip("datasette")  # without it: "the dashboard needs Datasette"
+    assert _takes_database(args[0]) == (words in WITH_DATABASE)  # the list is the truth
+    result = run(*args)
+    assert result.exit_code == 2
+    line = result.output.removesuffix("\n")
+    assert "\n" not in line
+    assert line.startswith("smm-tracker: config: no config file found (tried ")
+    assert "write one with smm-tracker init, or pass --config PATH" in line
+    told = "; or read a database file with --database PATH (demo --keep DIR keeps DIR/demo.db)"
+    assert line.endswith(told) == (words in WITH_DATABASE), line
+
+
 def test_a_broken_config_at_the_default_place_is_still_said(built, no_config, tmp_path):
     w, _ = built
     (tmp_path / "tracker.toml").write_text("[database\n")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import gc
 import importlib
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -97,40 +96,22 @@ class Context:
         daemon: bool = False,
         database: Path | None = None,
     ) -> Config:
-        """Load the config; set up logging unless ``logs`` is False (read-only
-        commands log nothing, and structlog costs them a noticeable start-up).
-        ``database`` (a read command's ``--database``) replaces its
-        ``database.path``, and needs no config when none is named or found.
+        """Load the config (:mod:`tracker.cli.configured`); set up logging unless
+        ``logs`` is False (read-only commands log nothing, and structlog costs
+        them a noticeable start-up). ``database`` (a read command's
+        ``--database``) replaces its ``database.path``, and needs no config
+        when none is named or found."""
+        from tracker.cli.configured import command_config
 
-        ``logging.format = "auto"`` means JSON when stderr is not a terminal for
-        the daemon (``run`` without --once: journald), but human lines for a
-        one-off command, piped or not; ``--log-format`` or an explicit
-        ``logging.format`` wins."""
-        from tracker.cli.database import check_database_directory, check_named_database
-        from tracker.config.load import load_config, no_config_anywhere, with_database
-
-        if database is not None and no_config_anywhere(self.config_path, os.environ):
-            config = with_database(None, database)
-        else:
-            config = load_config(self.config_path, os.environ, resolve_keys=keys)
-            if database is not None:
-                config = with_database(config, database)
-        if database is not None:
-            check_named_database(config.database.path)
-        if logs:
-            from tracker.service.logs import configure as configure_logging
-
-            fmt = self.log_format or config.logging.format
-            person = None
-            if fmt == "auto":  # on a terminal, lines for a person
-                from tracker.cli.loglines import for_terminal
-
-                person = for_terminal()
-            if fmt == "auto" and not daemon:
-                fmt = "console"
-            configure_logging(self.log_level or config.logging.level, fmt, person=person)
-        check_database_directory(config)
-        return config
+        return command_config(
+            self.config_path,
+            self.log_level,
+            self.log_format,
+            keys=keys,
+            logs=logs,
+            daemon=daemon,
+            database=database,
+        )
 
 
 pass_ctx = click.make_pass_decorator(Context)

@@ -85,12 +85,16 @@ def find_config_path(explicit: str | None, env: Mapping[str, str]) -> Path:
             return path
         if state != MISSING:  # a directory or a loop there: a mistake, not a reason to read on
             raise ConfigError([f"config file {path} {state}; pass --config PATH"])
-    places = ", ".join(str(p) for p in tried)
-    raise ConfigError(
-        [
-            f"no config file found (tried {places}); write one with smm-tracker init,"
-            f" or pass --config PATH or set ${ENV_VAR}"
-        ]
+    raise no_config_found()
+
+
+def no_config_found(also: str = "") -> ConfigError:
+    """Return the error of no config named and none at the default places: the
+    places tried and the ways out, then ``also`` (a command's own way out)."""
+    places = ", ".join(str(p) for p in (LOCAL_CONFIG.absolute(), SYSTEM_CONFIG))
+    ways = f"write one with smm-tracker init, or pass --config PATH or set ${ENV_VAR}"
+    return ConfigError(
+        [f"no config file found (tried {places}); {ways}{'; ' if also else ''}{also}"]
     )
 
 

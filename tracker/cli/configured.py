@@ -1,0 +1,83 @@
+"""The config a command runs with, as ``Context.config`` (:mod:`tracker.cli.main`)
+loads it: the file found and read, a read command's ``--database PATH`` in place
+of its ``database.path``, logging set up. With no config at any place, a command
+that takes ``--database`` says that way out too, beside ``smm-tracker init``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from tracker.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tracker.config.model import Config
+
+# Said after "write one with smm-tracker init, ...": a kept demo, a backup or a
+# copy is read with no config at all.
+READ_A_FILE = "or read a database file with --database PATH (demo --keep DIR keeps DIR/demo.db)"
+
+
+def command_config(
+    config_path: str | None,
+    log_level: str | None,
+    log_format: str | None,
+    *,
+    keys: bool,
+    logs: bool,
+    daemon: bool,
+    database: Path | None,
+) -> Config:
+    """Given the global options and what :meth:`tracker.cli.main.Context.config`
+    was asked, return the config (see there)."""
+    from tracker.cli.database import check_database_directory, check_named_database
+    from tracker.config.load import load_config, no_config_anywhere, with_database
+
+    if database is not None and no_config_anywhere(config_path, os.environ):
+        config = with_database(None, database)
+    else:
+        try:
+            config = load_config(config_path, os.environ, resolve_keys=keys)
+        except ConfigError:
+            if _takes_database() and no_config_anywhere(config_path, os.environ):
+                from tracker.config.load import no_config_found
+
+                raise no_config_found(READ_A_FILE) from None
+            raise
+        if database is not None:
+            config = with_database(config, database)
+    if database is not None:
+        check_named_database(config.database.path)
+    if logs:
+        _configure_logging(config, log_level, log_format, daemon=daemon)
+    check_database_directory(config)
+    return config
+
+
+def _takes_database() -> bool:
+    """Return whether the command running takes ``--database PATH`` (the read
+    commands, ``dashboard``): the way out of "no config file found" it has."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and any(param.name == "database" for param in ctx.command.params)
+
+
+def _configure_logging(
+    config: Config, log_level: str | None, log_format: str | None, *, daemon: bool
+) -> None:
+    """Set up logging: ``logging.format = "auto"`` means JSON when stderr is not
+    a terminal for the daemon (journald), human lines for a one-off command,
+    piped or not; ``--log-format`` or an explicit ``logging.format`` wins."""
+    from tracker.service.logs import configure as configure_logging
+
+    fmt = log_format or config.logging.format
+    person = None
+    if fmt == "auto":  # on a terminal, lines for a person
+        from tracker.cli.loglines import for_terminal
+
+        person = for_terminal()
+    if fmt == "auto" and not daemon:
+        fmt = "console"
+    configure_logging(log_level or config.logging.level, fmt, person=person)
