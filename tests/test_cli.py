@@ -273,6 +273,20 @@ def test_the_config_option_names_its_last_place_whole_at_80_columns(monkeypatch)
     assert all(len(line) <= 80 for line in text.splitlines())
 
 
+def test_history_help_says_all_it_shows_as_the_readme_table_does():
+    # `history --help` said "Show every status change of one order." alone:
+    # it also shows the charge changed since, the refills, the next automatic
+    # refill and what the automation did, as README's CLI table row says.
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `history ORDER_ID"))
+    said = row.split(" | ")[1].split(" ([more]")[0]
+    assert said.startswith("every status change of one order, then its charge, refills, ")
+    text = " ".join(CliRunner().invoke(main, ["history", "--help"]).output.split())
+    assert f" Show {said}. " in text
+
+
 def test_add_help_says_what_the_subscription_fields_are():
     # `--expiry TEXT  d/m/Y.` said a format and not what the date was of;
     # --posts, --old-posts and --delay said only their field's name.

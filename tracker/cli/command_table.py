@@ -46,7 +46,8 @@ COMMAND_HELP = {
     "demo": "Watch the tracker follow orders to their end on a built-in simulated panel "
     "(Ctrl-C stops).",
     "doctor": "Check the setup: config, database, each panel's answer and key source.",
-    "history": "Show every status change of one order.",
+    "history": "Show every status change of one order, then its charge, refills, next "
+    "automatic refill and what the automation did with it.",
     "prune": "Delete orders, balance checks and alerts older than DURATION (asks first).",
     "orders": "List tracked orders, newest first (the table: the newest 100 unless --limit/--all).",
     "refill": "Request a refill of one tracked order now, recorded like automatic ones.",

@@ -230,7 +230,8 @@ HISTORY_SCREEN = Columns(times={"at": SECOND}, fold=("from_status", "to_status")
 def history(
     ctx: Context, order_id: str, as_json: bool, panel: str | None, database: Path | None
 ) -> None:
-    """Show every status change of one order."""
+    """Show every status change of one order, then its charge, refills, next automatic
+    refill and what the automation did with it."""
     oid = parse_order_id(order_id)
     config = ctx.config(keys=False, logs=False, database=database)
     store, row = stored_order(config, panel, oid, database)  # on any panel in the database
