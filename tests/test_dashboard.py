@@ -524,6 +524,29 @@ def test_a_stop_ends_the_dashboard_as_one_asked_for(built_db, tmp_path, stop):
     assert "interrupted" not in err and "Traceback" not in err, err
 
 
+def test_the_url_line_alone_at_start_and_stop_warnings_kept(built_db, tmp_path):
+    # uvicorn's "INFO: Started server process", "Waiting for application
+    # startup"... on stderr at each start and stop, and a line on stdout for
+    # every request, beside the URL line. Its warnings (and errors) are kept.
+    proc = on_port_0(built_db, tmp_path)
+    try:
+        line = proc.stdout.readline()
+        port = int(line.split("http://127.0.0.1:", 1)[1].split("/", 1)[0])
+        assert "datasette" in get(f"http://127.0.0.1:{port}", "/-/versions.json")
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as garbled:
+            garbled.sendall(b"NOT HTTP\r\n\r\n")
+            assert garbled.recv(1000).startswith(b"HTTP/1.1 400 ")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert proc.returncode == 0, err
+    assert line.startswith("dashboard of ") and out == ""
+    assert err.startswith("WARNING:  Invalid HTTP request received.\n"), err
+    assert "INFO:" not in err, err
+
+
 @pytest.mark.parametrize(
     "path",
     ["/", f"/{DB}", f"/{DB}/orders", f"/{DB}/orders/-/insert", "/-/dashboards/overview"],

@@ -155,7 +155,10 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
     # Datasette's 1 s limit per query blanked the dashboard's cards on a large
     # database (the cards' queries load together); a slow card beats an empty one.
     app = read_only(Datasette([str(path)], metadata=metadata, settings=SETTINGS).app())
-    config = uvicorn.Config(app, log_level="info", lifespan="on", workers=1)
+    # Warnings and errors only: uvicorn's "Started server process", "Waiting for
+    # application startup"... lines at each start and stop, and a line per
+    # request (a dashboard page makes dozens), said nothing the URL line had not.
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", workers=1)
     _until_stopped(uvicorn.Server)(config).run(sockets=[sock])
 
 
