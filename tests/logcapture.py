@@ -9,14 +9,17 @@ test, then puts the old ones back.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import pytest
 import structlog
 from structlog._config import BoundLoggerLazyProxy
+from structlog.testing import capture_logs
 
 
 @pytest.fixture
@@ -27,6 +30,24 @@ def fresh_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if isinstance(old, BoundLoggerLazyProxy):
             monkeypatch.setattr(module, "log", structlog.get_logger(*old._logger_factory_args))
     yield
+
+
+def _by_thread(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> Any:
+    event["thread"] = threading.current_thread()
+    return event
+
+
+@contextlib.contextmanager
+def thread_logs() -> Iterator[list[dict[str, Any]]]:
+    """As structlog's ``capture_logs``, each event with the thread that logged
+    it (``"thread"``): ``capture_logs`` sees every thread of the process, a
+    sink's or a server's an earlier test of the same worker left running too,
+    and a test checking every event of its own objects keeps theirs alone."""
+    with capture_logs() as logs:
+        # The list capture_logs configured, kept by every bound logger; it
+        # puts the old processors back into it at the end.
+        structlog.get_config()["processors"].insert(0, _by_thread)
+        yield logs
 
 
 def json_entries(text: str) -> list[dict[str, Any]]:
