@@ -68,8 +68,9 @@ def _configure_logging(
     config: Config, log_level: str | None, log_format: str | None, *, daemon: bool
 ) -> None:
     """Set up logging: ``logging.format = "auto"`` means JSON when stderr is not
-    a terminal for the daemon (journald), human lines for a one-off command,
-    piped or not; ``--log-format`` or an explicit ``logging.format`` wins."""
+    a terminal for the daemon (``run`` without --once: journald), human lines
+    for a one-off command, piped or not; ``--log-format`` or an explicit
+    ``logging.format`` wins."""
     from tracker.service.logs import configure as configure_logging
 
     fmt = log_format or config.logging.format
