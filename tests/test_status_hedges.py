@@ -56,6 +56,16 @@ TAKEN_BACK = [
     "Canceled: cancel request waiting for provider",
     "Refunded: will be refunded within 24h",
     "Refunded: order not refunded yet",
+    # The order going on, after a status saying its delivery ended.
+    "Completed: the order is running",
+    "Completed - currently running",
+    "Completed: partially running",
+    "Completed: running",
+    "Completed: order active",
+    "Completed: working on it",
+    "Completed: we are working on it",
+    "Completed - currently delivering",
+    "Partial: running",
     # In doubt, unknown: an alert and more polls cost less than tracking ended.
     "Canceled: refund not yet issued",
 ]
@@ -71,6 +81,15 @@ READ = {
     "Canceled: order did not start, link private": "Canceled",
     "Canceled: order could not be started": "Canceled",
     "Canceled: amount will be refunded to balance": "Canceled",
+    # Why it was canceled: its service not running. Of Canceled, no word of
+    # going on takes it back ("another order is active on this link").
+    "Canceled: service not running": "Canceled",
+    "Canceled: another order is active on this link": "Canceled",
+    # Going on, but negated, of a refill's guarantee, or of a time.
+    "Completed: order not running": "Completed",
+    "Completed: order no longer active": "Completed",
+    "Completed: 30 days guarantee active": "Completed",
+    "Completed: delivered within 2 working days": "Completed",
     "Canceled: profile is not public": "Canceled",
     "Canceled: account does not exist": "Canceled",
     "Canceled: user doesn't exist": "Canceled",
@@ -117,10 +136,20 @@ def test_words_taking_the_status_back_anywhere_leave_it_unknown():
 
 def test_a_refills_words_about_the_refill_take_its_status_back():
     # Of an order, "refill pending" is its refill's; of a refill, its own.
-    for words in ("Completed: refill not yet started", "Completed: refill will start soon"):
+    taken_back = (
+        "Completed: refill not yet started",
+        "Completed: refill will start soon",
+        "Completed: refill running",
+    )
+    for words in taken_back:
         read = parse_refill_status_single("7", {"status": words})
         assert (read.status, read.known_status) == (words, False), words
-    read = ("Rejected: not eligible", "Rejected: no drop found", "Canceled: refill not needed")
+    read = (
+        "Rejected: not eligible",
+        "Rejected: no drop found",
+        "Canceled: refill not needed",
+        "Rejected: another refill is running",
+    )
     for words in read:
         assert parse_refill_status_single("7", {"status": words}).known_status, words
 

@@ -97,6 +97,18 @@ _GOING_ON = _set(
 _START_NOW = _set("starts starting begins beginning launches launching")
 _WHEN = _set("in within after at on soon shortly tomorrow today tonight")
 _ARTICLES = _set("for a the of to")
+# Words of an order going on, for a status saying its delivery ended
+# ("Completed: the order is running", "Completed - currently running",
+# "Completed: working on it"), unless a negation or a stop comes just before
+# ("Completed: order not running", "no longer active"). Not of Canceled or
+# Refunded: a canceled order's reason speaks of the service or another order
+# ("Canceled: service not running", "another order is active on this link").
+_RUNNING = _set("running active working delivering")
+_DELIVERY_ENDED = frozenset({"Completed", "Partial"})
+_STOPPED = _set("stopped longer")
+_HOURS = _set("day days hour hours")  # "delivered within 2 working days"
+# Words of a refill or its guarantee: what is said of them is not of the order.
+_REFILL = re.compile(r"refill\w*|guarantee\w*|warrant\w*")
 
 
 def takes_back(reason: str, status: str = "", *, refill: bool = False) -> bool:
@@ -113,7 +125,8 @@ def takes_back(reason: str, status: str = "", *, refill: bool = False) -> bool:
     Anywhere in the reason's first CAP characters, for a status that ends
     the order (or ``refill``; see :func:`_anywhere`): "delivery not yet
     started", "order will start soon", "waiting for start", "the order is
-    not finished", "will be refunded" (of Refunded)."""
+    not finished", "will be refunded" (of Refunded), "the order is running"
+    (of Completed and Partial)."""
     if _HEDGED.match(reason) is not None:
         return True
     return status in _SAID and _anywhere(reason[:CAP], status, refill)
@@ -127,22 +140,28 @@ def _anywhere(reason: str, status: str, refill: bool) -> bool:
     ("will start", "about to begin", "being delivered" of Completed, "will
     be refunded" of Refunded); "soon", "shortly", "ETA"; words of waiting
     ("waiting", "in queue", "pending", "in progress"); "still" going on
-    ("still running");
-    a start in the present, then when ("starts in 2 hours"). Words about a
-    refill of an order ("refill pending", "refill will start") are not
-    about the order (they are of a ``refill``'s status)."""
+    ("still running"); a start in the present, then when ("starts in 2
+    hours"); of Completed and Partial, the order going on ("running",
+    "active", "working on it"; not "not running"). Words about a refill of
+    an order ("refill pending", "refill will start", "guarantee active") are
+    not about the order (they are of a ``refill``'s status)."""
     words = [word.lower().replace("’", "'") for word in _WORD.findall(reason)]
     said = _pattern(status)
+    running = status in _DELIVERY_ENDED
     for at, word in enumerate(words):
-        if _hedge(words, at, word, said) and (refill or not _about_refill(words, at)):
+        if _hedge(words, at, word, said, running) and (refill or not _about_refill(words, at)):
             return True
     return False
 
 
-def _hedge(words: list[str], at: int, word: str, said: re.Pattern[str]) -> bool:
+def _negation(word: str) -> bool:
+    return word in _NEGATIONS or word.endswith("n't")
+
+
+def _hedge(words: list[str], at: int, word: str, said: re.Pattern[str], running: bool) -> bool:
     after = words[at + 1 : at + 4]
     before = words[at - 1] if at else ""
-    if word in _NEGATIONS or word.endswith("n't"):
+    if _negation(word):
         lacks = bool(after) and _LACKING.fullmatch(after[0]) is not None
         return not lacks and ("yet" in after or _next_is(after, said))
     if word == "yet":
@@ -160,7 +179,17 @@ def _hedge(words: list[str], at: int, word: str, said: re.Pattern[str]) -> bool:
         return after[:1] != [] and after[0] in _GOING_ON
     if word in _START_NOW:
         return after[:1] != [] and after[0] in _WHEN
+    if word in _RUNNING:
+        return running and _going_on(words, at, after)
     return word in _NEAR or word in _WAITING
+
+
+def _going_on(words: list[str], at: int, after: list[str]) -> bool:
+    """Return True when the word of going on at ``at`` is not negated or
+    stopped just before ("not running", "isn't currently active", "no
+    longer working") nor of a time ("2 working days")."""
+    stopped = any(_negation(word) or word in _STOPPED for word in words[max(0, at - 2) : at])
+    return not stopped and not (after[:1] != [] and after[0] in _HOURS)
 
 
 def _next_is(after: list[str], pattern: re.Pattern[str]) -> bool:
@@ -174,11 +203,12 @@ def _next_is(after: list[str], pattern: re.Pattern[str]) -> bool:
 
 
 def _about_refill(words: list[str], at: int) -> bool:
-    """Return True when the word at ``at`` is said of a refill: one of the
-    two words before it, or the next but "for", "a", "the", is a refill's."""
+    """Return True when the word at ``at`` is said of a refill or its
+    guarantee: one of the two words before it, or the next but "for", "a",
+    "the", is a refill's ("refill pending", "guarantee active")."""
     near = words[max(0, at - 2) : at]
     near += [word for word in words[at + 1 : at + 3] if word not in _ARTICLES][:1]
-    return any(word.startswith("refill") for word in near)
+    return any(_REFILL.match(word) is not None for word in near)
 
 
 @lru_cache(maxsize=16)
