@@ -66,8 +66,16 @@ TAKEN_BACK = [
     "Completed: we are working on it",
     "Completed - currently delivering",
     "Partial: running",
-    # In doubt, unknown: an alert and more polls cost less than tracking ended.
-    "Canceled: refund not yet issued",
+    # Money in one clause, the status taken back in another; a refund to
+    # come of a status that is no refund's: unknown.
+    "Canceled: refund pending, cancellation not yet confirmed",
+    "Canceled: cancel and refund not yet confirmed",
+    "Canceled: no refund",  # as "Canceled: not refunded": the money kept
+    "Partial: amount refunded for the remains still delivering",
+    "Completed: refund pending",
+    "Refunded: refund not yet issued",
+    # A start still to come of a canceled order.
+    "Canceled: not started yet",
 ]
 # Words that say why, or what the order lacks: the status, with its reason.
 READ = {
@@ -84,6 +92,20 @@ READ = {
     # Why it was canceled: its service not running. Of Canceled, no word of
     # going on takes it back ("another order is active on this link").
     "Canceled: service not running": "Canceled",
+    # Why it was canceled, first: it could not start, it did not work.
+    "Canceled: cannot start, account private": "Canceled",
+    "Canceled: not working": "Canceled",
+    "Refunded: will not be delivered": "Refunded",
+    # A refund to come, pending or none: about the money, not the order,
+    # which ended; its late checks read a refund made later.
+    "Canceled: will be refunded to balance": "Canceled",
+    "Canceled: refund will be issued soon": "Canceled",
+    "Canceled: refund not yet issued": "Canceled",
+    "Canceled: refund still pending": "Canceled",
+    "Canceled: not yet refunded": "Canceled",
+    "Partial: the rest will be refunded soon": "Partial",
+    # What a Completed order has not beside being done: a guarantee.
+    "Completed: no guarantee, delivered in full": "Completed",
     "Canceled: another order is active on this link": "Canceled",
     # Going on, but negated, of a refill's guarantee, or of a time.
     "Completed: order not running": "Completed",

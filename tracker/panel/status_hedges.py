@@ -5,10 +5,12 @@ expected 12:00"). Read as the status, such an order stopped being polled
 while the panel said it had not ended. Pure; used by
 :mod:`tracker.panel.statuses` on the reason after a known status word.
 
-Two readings: the reason's first words (:data:`_HEDGED`, any status), and,
-for a status that ends the order or refill (:data:`_SAID`), its words
-anywhere in its first :data:`CAP` characters ("Completed: delivery not yet
-started", "Completed - order will start soon"), word by word: no regular
+Two readings: the reason's first words (:data:`_HEDGED`, any status, but
+for words saying why an order ended: "Canceled: cannot start", "Canceled:
+will be refunded"), and, for a status that ends the order or refill
+(:data:`_SAID`), its words anywhere in its first :data:`CAP` characters
+("Completed: delivery not yet started", "Completed - order will start
+soon", "Completed: the order is running"), word by word: no regular
 expression runs over the reason but the one finding its words.
 """
 
@@ -24,11 +26,12 @@ _NEGATION = (
 # What a negation may be about that is no status of the order: why it was
 # canceled or rejected, or what it lacks beside being done ("Canceled: not
 # enough funds", "Canceled: no such user", "Rejected: not eligible",
-# "Completed: no refill", "Completed: not refillable", "Completed: no drops").
+# "Completed: no refill", "Completed: not refillable", "Completed: no drops",
+# "Completed: no guarantee").
 _LACKS = (
     r"enough|such|found|available|valid|exists?|existing|public|accessible|longer"
     r"|refill\w*|drop\w*|funds?|balance|money|link|account|user|access"
-    r"|eligible|needed|allowed|possible|supported|start[\s_-]*count"
+    r"|eligible|needed|allowed|possible|supported|start[\s_-]*count|guarantee\w*|warrant\w*"
 )
 # Words saying the status is still to come, near, or a guess.
 _NOT_YET = (
@@ -46,8 +49,9 @@ _HEDGED = re.compile(
 # panel's reason is a few words; a longer text is read no further (its first
 # words are those that say what became of the order).
 CAP = 200
-# A word: letters and digits, "hasn't" and "we'll" one word each.
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+# A word: letters and digits, "hasn't" and "we'll" one word each; or a mark
+# ending a clause ("refund pending, order not canceled": two clauses).
+_WORD = re.compile(r"([^\W_]+(?:['’][^\W_]+)?)|[,;:.!?()]")
 _LACKING = re.compile(_LACKS)
 
 # What says, after a negation or a future, that a status that ends an order
@@ -109,6 +113,17 @@ _STOPPED = _set("stopped longer")
 _HOURS = _set("day days hour hours")  # "delivered within 2 working days"
 # Words of a refill or its guarantee: what is said of them is not of the order.
 _REFILL = re.compile(r"refill\w*|guarantee\w*|warrant\w*")
+# Words of money: a refund still to come, pending or none is not of an
+# order's Canceled or Partial ("Canceled: refund will be issued soon"): it
+# ended, and its late checks read a refund made later.
+_MONEY = re.compile(r"refund\w*|money|funds?|balance|amount|credit\w*|charge\w*|payment\w*")
+_MONEY_AFTER = frozenset({"Canceled", "Partial"})
+# After a negation first, words saying why an order never ran, not that it
+# has not ended ("Canceled: cannot start, account private", "Canceled: not
+# working", "Refunded: will not be delivered"). Of Completed or Partial they
+# take it back ("Completed: not delivered").
+_NEVER_RAN = re.compile(r"start\w*|began|begun|begin\w*|launch\w*|deliver\w*|run\w*|work\w*")
+_NEVER_RAN_AFTER = frozenset({"Canceled", "Refunded"})
 
 
 def takes_back(reason: str, status: str = "", *, refill: bool = False) -> bool:
@@ -120,16 +135,50 @@ def takes_back(reason: str, status: str = "", *, refill: bool = False) -> bool:
     First words: a negation ("not yet", "no", "never"; not one of what the
     order lacks, "not enough funds", "no such user"), or words saying it is
     still to come or a guess ("soon", "almost", "still running", "expected",
-    "will be", "to be confirmed", "in 2 hours"). Any status.
+    "will be", "to be confirmed", "in 2 hours"). Any status, but for words
+    saying why it ended (:func:`_says_why`).
 
     Anywhere in the reason's first CAP characters, for a status that ends
     the order (or ``refill``; see :func:`_anywhere`): "delivery not yet
     started", "order will start soon", "waiting for start", "the order is
     not finished", "will be refunded" (of Refunded), "the order is running"
     (of Completed and Partial)."""
-    if _HEDGED.match(reason) is not None:
+    hedged = _HEDGED.match(reason) is not None
+    if hedged and (status not in _SAID or not _says_why(_read(reason[:CAP]), status, refill)):
         return True
     return status in _SAID and _anywhere(reason[:CAP], status, refill)
+
+
+def _read(reason: str) -> tuple[list[str], list[int]]:
+    """Return the words of ``reason``, lowercase, and the clause of each."""
+    words: list[str] = []
+    clauses: list[int] = []
+    clause = 0
+    for found in _WORD.finditer(reason):
+        word = found.group(1)
+        if word is None:
+            clause += 1
+        else:
+            words.append(word.lower().replace("’", "'"))
+            clauses.append(clause)
+    return words, clauses
+
+
+def _says_why(read: tuple[list[str], list[int]], status: str, refill: bool) -> bool:
+    """Return True when a reason's first words, a negation or a future, say
+    why an order ended, not that it has not: a refund to come (:data:`_MONEY`,
+    of an order's Canceled and Partial: "will be refunded to balance", "not
+    yet refunded"; not "no refund", as "not refunded" is not), or a negation
+    of its running (:data:`_NEVER_RAN`, of Canceled and Refunded: "cannot
+    start", "not working", "will not be delivered")."""
+    words = read[0]
+    to_come = words[:1] != [] and (not _negation(words[0]) or "yet" in words[1:4])
+    if to_come and not refill and status in _MONEY_AFTER and _of_money(read, 0, status):
+        return True
+    at = 1 if words[:1] and (words[0] in _FUTURE or words[0].endswith("'ll")) else 0
+    if status not in _NEVER_RAN_AFTER or at >= len(words) or not _negation(words[at]):
+        return False
+    return _next_is(words[at + 1 : at + 4], _NEVER_RAN)
 
 
 def _anywhere(reason: str, status: str, refill: bool) -> bool:
@@ -144,14 +193,29 @@ def _anywhere(reason: str, status: str, refill: bool) -> bool:
     hours"); of Completed and Partial, the order going on ("running",
     "active", "working on it"; not "not running"). Words about a refill of
     an order ("refill pending", "refill will start", "guarantee active") are
-    not about the order (they are of a ``refill``'s status)."""
-    words = [word.lower().replace("’", "'") for word in _WORD.findall(reason)]
+    not about the order (they are of a ``refill``'s status), nor, of an
+    order's Canceled or Partial, a clause about money ("refund pending")."""
+    read = _read(reason)
+    words = read[0]
     said = _pattern(status)
     running = status in _DELIVERY_ENDED
     for at, word in enumerate(words):
-        if _hedge(words, at, word, said, running) and (refill or not _about_refill(words, at)):
+        if _hedge(words, at, word, said, running) and (
+            refill or not _said_of_else(read, at, status)
+        ):
             return True
     return False
+
+
+def _said_of_else(read: tuple[list[str], list[int]], at: int, status: str) -> bool:
+    """Return True when the word at ``at`` is said of a refill, or of money
+    after an order's Canceled or Partial, not of the order's status (but
+    the order going on, "still delivering", "running", is the order's)."""
+    words = read[0]
+    if _about_refill(words, at):
+        return True
+    said = words[at : at + 2] if words[at] == "still" else words[at : at + 1]
+    return status in _MONEY_AFTER and said[-1] not in _RUNNING and _of_money(read, at, status)
 
 
 def _negation(word: str) -> bool:
@@ -209,6 +273,22 @@ def _about_refill(words: list[str], at: int) -> bool:
     near = words[max(0, at - 2) : at]
     near += [word for word in words[at + 1 : at + 3] if word not in _ARTICLES][:1]
     return any(_REFILL.match(word) is not None for word in near)
+
+
+def _of_money(read: tuple[list[str], list[int]], at: int, status: str) -> bool:
+    """Return True when the word at ``at`` is said of money: a word of money
+    before it in its clause ("refund will be issued soon", "refund not yet
+    issued") or next after it, past fillers and "yet" ("will be refunded",
+    "no refund"), and none of ``status``'s own words in the clause (not
+    "cancel and refund not yet confirmed")."""
+    words, clauses = read
+    clause = [word for word, of in zip(words, clauses, strict=True) if of == clauses[at]]
+    if any(_pattern(status).fullmatch(word) is not None for word in clause):
+        return False
+    place = at - clauses.index(clauses[at])  # its place in its clause
+    if any(_MONEY.fullmatch(word) is not None for word in clause[:place]):
+        return True
+    return _next_is([word for word in clause[place + 1 : place + 5] if word != "yet"], _MONEY)
 
 
 @lru_cache(maxsize=16)
