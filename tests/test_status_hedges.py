@@ -66,6 +66,13 @@ TAKEN_BACK = [
     "Completed: we are working on it",
     "Completed - currently delivering",
     "Partial: running",
+    # The status's own words, then that they failed or were not done.
+    "Canceled: cancellation not processed",
+    "Canceled: cancel request was not accepted",
+    "Canceled: cancel request rejected",
+    "Canceled: cancellation not possible",
+    "Refunded: refund failed",
+    "Completed: delivery failed",
     # Money in one clause, the status taken back in another; a refund to
     # come of a status that is no refund's: unknown.
     "Canceled: refund pending, cancellation not yet confirmed",
@@ -104,6 +111,9 @@ READ = {
     "Canceled: refund still pending": "Canceled",
     "Canceled: not yet refunded": "Canceled",
     "Partial: the rest will be refunded soon": "Partial",
+    # The status's own words, then by whom or what else: no failure.
+    "Canceled: cancelled by admin, not delivered": "Canceled",
+    "Partial: delivery failed for the rest": "Partial",
     # What a Completed order has not beside being done: a guarantee.
     "Completed: no guarantee, delivered in full": "Completed",
     "Canceled: another order is active on this link": "Canceled",

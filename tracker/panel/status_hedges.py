@@ -124,6 +124,15 @@ _MONEY_AFTER = frozenset({"Canceled", "Partial"})
 # take it back ("Completed: not delivered").
 _NEVER_RAN = re.compile(r"start\w*|began|begun|begin\w*|launch\w*|deliver\w*|run\w*|work\w*")
 _NEVER_RAN_AFTER = frozenset({"Canceled", "Refunded"})
+# After the status's own words, read past a request's words: it failed, or
+# was not done ("Canceled: cancel request rejected", "Canceled: cancellation
+# not processed", "Refunded: refund failed"): the status has not come.
+_FAILED = _set("failed rejected refused declined denied unsuccessful impossible")
+_DONE = _set(
+    "processed accepted approved done completed complete confirmed applied executed"
+    " successful possible allowed finished effective"
+)
+_REQUEST = _set("request requests attempt is was has have")
 
 
 def takes_back(reason: str, status: str = "", *, refill: bool = False) -> bool:
@@ -245,7 +254,18 @@ def _hedge(words: list[str], at: int, word: str, said: re.Pattern[str], running:
         return after[:1] != [] and after[0] in _WHEN
     if word in _RUNNING:
         return running and _going_on(words, at, after)
+    if said.fullmatch(word) is not None:
+        return _undone(words[at + 1 : at + 6])
     return word in _NEAR or word in _WAITING
+
+
+def _undone(after: list[str]) -> bool:
+    """Return True when words after the status's own say it failed or was
+    not done ("request rejected", "not processed"; not "by admin")."""
+    told = [word for word in after if word not in _FILLERS and word not in _REQUEST]
+    if told[:1] and told[0] in _FAILED:
+        return True
+    return told[:1] != [] and _negation(told[0]) and told[1:2] != [] and told[1] in _DONE
 
 
 def _going_on(words: list[str], at: int, after: list[str]) -> bool:
