@@ -223,8 +223,8 @@ def _said_of_else(read: tuple[list[str], list[int]], at: int, status: str) -> bo
     words = read[0]
     if _about_refill(words, at):
         return True
-    said = words[at : at + 2] if words[at] == "still" else words[at : at + 1]
-    return status in _MONEY_AFTER and said[-1] not in _RUNNING and _of_money(read, at, status)
+    going = words[at : at + 2] if words[at] == "still" else words[at : at + 1]
+    return status in _MONEY_AFTER and going[-1] not in _RUNNING and _of_money(read, at, status)
 
 
 def _negation(word: str) -> bool:
@@ -299,7 +299,7 @@ def _of_money(read: tuple[list[str], list[int]], at: int, status: str) -> bool:
     """Return True when the word at ``at`` is said of money: a word of money
     before it in its clause ("refund will be issued soon", "refund not yet
     issued") or next after it, past fillers and "yet" ("will be refunded",
-    "no refund"), and none of ``status``'s own words in the clause (not
+    "not yet refunded"), and none of ``status``'s own words in the clause (not
     "cancel and refund not yet confirmed")."""
     words, clauses = read
     clause = [word for word, of in zip(words, clauses, strict=True) if of == clauses[at]]
