@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from hanging_hook import hanging, kept, until  # noqa: F401  (fixture)
+from hanging_hook import WAIT, hanging, kept, until  # noqa: F401  (fixture)
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
@@ -21,10 +21,10 @@ from tracker.jobs.tracker import Tracker
 from tracker.rules.episodes import Alert
 
 
-def config_for(tmp_path: Path, webhook_url: str = "") -> Config:
+def config_for(tmp_path: Path, webhook_url: str = "", busy: str = "10s") -> Config:
     return config_from_dict(
         {
-            "database": {"path": "t.db"},
+            "database": {"path": "t.db", "busy_timeout": busy},
             # Never asked here: the panel's jobs do not run.
             "panels": [{"name": "p", "url": "http://127.0.0.1:9/api/v2", "key": "k" * 16}],
             "refill": {"enabled": False},
@@ -40,15 +40,22 @@ def test_alerts_not_sent_are_kept_and_the_database_closed(
     tmp_path,
     hanging,  # noqa: F811  (the fixture)
 ):
-    server, _release = hanging
+    server, release = hanging
     tracker = Tracker(config_for(tmp_path, server.url.replace("/api/v2", "/hook")))
-    raised = tracker.watch.alerter.raise_alert
-    on_the_wire = raised(Alert("balance_low", "p: balance 1.00 is below 5.00", panel="p"))
-    assert until(lambda: len(server.requests) == 1)  # its POST hangs
-    queued = raised(Alert("order_lost", "p: order #5 stopped being polled", panel="p"))
+    assert tracker.watch.sink is not None
+    sink = tracker.watch.sink._thread
+    try:
+        raised = tracker.watch.alerter.raise_alert
+        on_the_wire = raised(Alert("balance_low", "p: balance 1.00 is below 5.00", panel="p"))
+        assert until(lambda: len(server.requests) == 1)  # its POST hangs
+        queued = raised(Alert("order_lost", "p: order #5 stopped being polled", panel="p"))
 
-    with capture_logs() as logs:
-        assert tracker.abandon()
+        with capture_logs() as logs:
+            assert tracker.abandon()
+    finally:  # the POST left on the wire answered: the sink's thread ends, not a later test's
+        release.set()
+        sink.join(WAIT)
+    assert not sink.is_alive()
     unsent = [e["alerts"] for e in logs if e["event"] == "webhook_unsent"]
     assert unsent == [1]  # the one queued; the one on the wire is told by its own end
 
@@ -58,14 +65,45 @@ def test_alerts_not_sent_are_kept_and_the_database_closed(
 
 
 @pytest.mark.usefixtures("fresh_logs")
+def test_the_sink_thread_left_on_the_wire_ends_with_its_post(
+    tmp_path,
+    hanging,  # noqa: F811  (the fixture)
+):
+    # Its POST failed after the abandon (the client closed under it), then
+    # the thread read the targets' outages kept in the database, which the
+    # abandon holds for good: it waited out busy_timeout (here 10 minutes)
+    # before it ended, a thread no one would ever use again.
+    server, release = hanging
+    tracker = Tracker(config_for(tmp_path, server.url.replace("/api/v2", "/hook"), busy="600s"))
+    assert tracker.watch.sink is not None
+    sink = tracker.watch.sink._thread
+    try:
+        tracker.watch.alerter.raise_alert(Alert("balance_low", "p: balance 1.00", panel="p"))
+        assert until(lambda: len(server.requests) == 1)  # its POST hangs
+        with capture_logs() as logs:
+            assert tracker.abandon()
+            release.set()  # the POST ends
+            sink.join(WAIT)
+    finally:
+        release.set()
+    assert not sink.is_alive()  # before: alive, waiting for the database
+    failed = [e for e in logs if e["event"] == "webhook_failed"]
+    assert len(failed) == 1 and failed[0]["log_level"] == "warning"  # told, as before
+
+
+@pytest.mark.usefixtures("fresh_logs")
 def test_a_sink_with_nothing_to_send_says_nothing_unsent(
     tmp_path,
     hanging,  # noqa: F811  (the fixture)
 ):
     server, _release = hanging
     tracker = Tracker(config_for(tmp_path, server.url))
+    assert tracker.watch.sink is not None
+    sink = tracker.watch.sink._thread
     with capture_logs() as logs:
         assert tracker.abandon()
+    sink.join(WAIT)  # it ends at the stop mark the close left it
+    assert not sink.is_alive()
     assert [e for e in logs if e["event"] == "webhook_unsent"] == []
 
 

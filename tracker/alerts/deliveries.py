@@ -72,3 +72,7 @@ class Outages:
         ends and when it began (None: not known), or None when none was going."""
         failed = self.took(target)
         return (failed, None) if failed else None
+
+    def let_go(self) -> None:
+        """The sink's thread was given up on (its store closing): keep to
+        memory from now on. One sink's, in memory already: nothing to do."""

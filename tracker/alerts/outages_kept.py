@@ -80,7 +80,7 @@ class KeptOutages(Outages):
             if told and seen_again(before, now) is None:
                 after = before  # its latest failure stored hourly, not at each
             if after != before and (kind := kind or self._kind(target)) is not None:
-                self._write(lambda: save_episode(self._store, (NO_PANEL, kind, after)))
+                self._write(lambda store: save_episode(store, (NO_PANEL, kind, after)))
         # None kept: this sink's outage begins (or its row could not be written)
         return first if before.since is None else not told
 
@@ -93,10 +93,17 @@ class KeptOutages(Outages):
             kept = self._read()
             kind, episode = (kept or {}).get(target, (None, Episode()))
             if kind is not None:
-                self._write(lambda: forget_target_outages(self._store, [kind]))
+                self._write(lambda store: forget_target_outages(store, [kind]))
         if episode.since is None:
             return (failed, None) if failed else None
         return failed, episode.since
+
+    def let_go(self) -> None:
+        """The sink gave up on its thread (a stop past its bound, `run --once`
+        left): the store is closed next, held for good until the process
+        ends. The thread's outcome still to come is kept in memory only: it
+        waited the whole ``busy_timeout`` for the store, its POST long done."""
+        self._store = None
 
     def _kind(self, target: str) -> str | None:
         """Return the kind of a new row of ``target``'s: its URL marked anew."""
@@ -114,7 +121,7 @@ class KeptOutages(Outages):
             if rows is None:
                 return  # forgotten at the next start instead
             if gone := [kind for kind in rows if self._target(kind) is None]:
-                self._write(lambda: forget_target_outages(self._store, gone))
+                self._write(lambda store: forget_target_outages(store, gone))
 
     def _read(self) -> dict[str, tuple[str, Episode]] | None:
         """Return {target: (kind, outage)} of the configured targets' outages
@@ -130,10 +137,11 @@ class KeptOutages(Outages):
         return kept
 
     def _rows(self) -> dict[str, EpisodeRow] | None:
-        if self._store is None:  # no database: this sink's own outages
+        store = self._store  # once: let go of (None) at any time
+        if store is None:  # no database: this sink's own outages
             return None
         try:
-            return target_outages(self._store)
+            return target_outages(store)
         except (StoreError, sqlite3.Error, ValueError):  # ValueError: a time edited by hand
             return None
 
@@ -149,8 +157,11 @@ class KeptOutages(Outages):
         return kept_target(kind, self._urls)
 
     def _write(self, write: Any) -> None:
+        store = self._store  # once: let go of (None) at any time
+        if store is None:
+            return
         try:
-            write()
+            write(store)
         except (StoreError, sqlite3.Error):
             pass  # this process's memory holds; the next run tells it once more at most
 

@@ -189,6 +189,7 @@ class WebhookSink(Outcomes):
                 log.warning("webhook_unsent", alerts=left)
             self._queue.put_nowait(_STOP)  # the thread ends after its POST, not a look later
             self._gone = True  # the store is closed next: the thread never writes to it
+            self._outages.let_go()  # nor reads it (held for good: its wait was busy_timeout)
             for item in unsent:
                 if isinstance(item, Alert):
                     self._keep(item, "not sent before the stop")
