@@ -130,6 +130,30 @@ def test_server_serves_requests_concurrently(clock: FakeClock) -> None:
         assert results == [200] * 4
 
 
+def test_a_stopped_server_leaves_no_handler_thread(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # stop() woke the handlers and closed their connections, then left their
+    # threads to end on their own: a keep-alive connection's handler outlived
+    # the server (the demo's, a test's), seen by whatever counted threads next.
+    from tracker.sim import server as sim_server
+
+    ending = sim_server._Server.shutdown_request
+
+    def slow_to_end(self: Any, request: Any) -> None:  # a handler's last step, taken late
+        time.sleep(0.3)
+        ending(self, request)
+
+    monkeypatch.setattr(sim_server._Server, "shutdown_request", slow_to_end)
+    before = set(threading.enumerate())
+    with httpx.Client(timeout=5) as client:
+        with PanelServer(make_panel(clock)) as server:
+            answer = client.post(server.url, data={"key": KEY, "action": "balance"})
+            assert answer.status_code == 200  # its connection kept open
+        left = [t.name for t in threading.enumerate() if t not in before]
+    assert left == []
+
+
 def test_panel_server_builds_its_own_panel() -> None:
     with PanelServer(key="k", quirks=False) as server:
         answer = httpx.post(server.url, data={"key": "k", "action": "balance"}, timeout=5)

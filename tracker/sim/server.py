@@ -78,7 +78,16 @@ class _Server(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+        self.handlers: list[threading.Thread] = []  # waited for at stop (server_close does not)
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """ThreadingMixIn's, each handler's (daemon) thread kept."""
+        thread = threading.Thread(
+            target=self.process_request_thread, args=(request, client_address), daemon=True
+        )
+        self.handlers = [t for t in self.handlers if t.is_alive()] + [thread]
+        thread.start()
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind does a reverse DNS lookup (getfqdn), which
@@ -237,7 +246,8 @@ class PanelServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving, wake sleeping handlers and close open connections."""
+        """Stop serving, wake sleeping handlers, close open connections and
+        wait for the handlers' threads to end (5 s at most in all)."""
         if self._thread is None:
             self._httpd.server_close()
             return
@@ -252,6 +262,9 @@ class PanelServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
         self._thread = None
+        end = time.monotonic() + 5
+        for handler in self._httpd.handlers:  # the serving thread gone: no more started
+            handler.join(max(0.0, end - time.monotonic()))
 
     def __enter__(self) -> PanelServer:
         return self.start()
