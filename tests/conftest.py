@@ -4,6 +4,9 @@ import json
 import os
 import signal
 import socket
+import threading
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -111,3 +114,41 @@ def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     from tracker.panel import budget
 
     monkeypatch.setattr(budget, "BACKOFF", tenacity.wait_fixed(0.01))
+
+
+# A diagnostic for tests that leave a thread running after they end (a
+# webhook sink never closed, a server never shut down, a stop abandoned on
+# purpose and never released): a later test in the same xdist worker that
+# reads captured log events (structlog's capture_logs records every thread)
+# or counts threads sees it. Off by default; SMM_TEST_THREAD_LEAKS=FILE
+# appends one line per thread alive after a test's teardown that was not
+# before its setup: test id, thread name, its target, and whether it ended
+# within LEAK_GRACE seconds after ("ended late") or not ("still running").
+# Every xdist worker appends to the same FILE.
+THREAD_LEAKS = os.environ.get("SMM_TEST_THREAD_LEAKS", "")
+LEAK_GRACE = 1.0
+
+
+def _thread_target(thread: threading.Thread) -> str:
+    target = getattr(thread, "_target", None)
+    if target is None:
+        return f"{type(thread).__module__}.{type(thread).__qualname__}.run"
+    return f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}"
+
+
+@pytest.fixture(autouse=True)
+def thread_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Autouse, so set up before and torn down after the test's own fixtures."""
+    if not THREAD_LEAKS:
+        yield
+        return
+    before = set(threading.enumerate())
+    yield
+    left = [(t, _thread_target(t)) for t in threading.enumerate() if t not in before]
+    end = time.monotonic() + LEAK_GRACE
+    for thread, _target in left:
+        thread.join(max(0.0, end - time.monotonic()))
+    with open(THREAD_LEAKS, "a", encoding="utf-8") as out:
+        for thread, target in left:
+            how = "still running" if thread.is_alive() else "ended late"
+            out.write(f"{request.node.nodeid}\t{thread.name}\t{target}\t{how}\n")

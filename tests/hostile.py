@@ -51,6 +51,54 @@ def text_reply(text: str, status: int = 200) -> Reply:
 
 Writer = Callable[[BaseHTTPRequestHandler], None]
 
+JOIN = 5.0  # seconds a stop waits for the handlers' threads: only reached when one hangs
+
+
+class JoinedServer(ThreadingHTTPServer):
+    """A loopback ThreadingHTTPServer whose stop ends its handlers' threads too.
+
+    Its handlers run in daemon threads, which ``server_close`` does not wait
+    for: a handler still dripping or sleeping outlived its test, and a later
+    test counting threads or capturing log lines saw it. A handler's waits
+    go through ``closing`` (:func:`stopped`), set at :meth:`stop`, which then
+    joins every handler's thread, ``JOIN`` seconds at most in all."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]):
+        super().__init__(("127.0.0.1", 0), handler)
+        self.daemon_threads = True
+        self.closing = threading.Event()
+        self.handlers: list[threading.Thread] = []
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def process_request(self, request: Any, client_address: Any) -> None:  # as ThreadingMixIn's
+        thread = threading.Thread(
+            target=self.process_request_thread, args=(request, client_address), daemon=True
+        )
+        self.handlers = [t for t in self.handlers if t.is_alive()] + [thread]
+        thread.start()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.closing.set()
+        self.shutdown()
+        self.server_close()
+        end = time.monotonic() + JOIN
+        for thread in self.handlers:
+            thread.join(max(0.0, end - time.monotonic()))
+
+
+def stopped(handler: BaseHTTPRequestHandler, seconds: float) -> bool:
+    """Wait ``seconds`` in a handler; return True (at once) if its server stops."""
+    closing = getattr(handler.server, "closing", None)
+    if closing is None:
+        time.sleep(seconds)
+        return False
+    return bool(closing.wait(seconds))
+
 
 def drip(declared: int = 100_000, every: float = 0.2, *, headers_too: bool = False) -> Writer:
     """Announce ``declared`` bytes, then send one every ``every`` seconds (forever).
@@ -65,13 +113,15 @@ def drip(declared: int = 100_000, every: float = 0.2, *, headers_too: bool = Fal
                 for byte in head:
                     handler.wfile.write(bytes([byte]))
                     handler.wfile.flush()
-                    time.sleep(every)
+                    if stopped(handler, every):
+                        return
             else:
                 handler.wfile.write(head)
             for _ in range(declared):
                 handler.wfile.write(b" ")
                 handler.wfile.flush()
-                time.sleep(every)
+                if stopped(handler, every):
+                    return
         except OSError:
             pass  # the client hung up: what we wanted
 
@@ -163,11 +213,7 @@ class HostileServer:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._server = JoinedServer(Handler)
 
     @property
     def url(self) -> str:
@@ -175,12 +221,11 @@ class HostileServer:
         return f"http://{host}:{port}/api/v2"
 
     def start(self) -> HostileServer:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def __enter__(self) -> HostileServer:
         return self.start()

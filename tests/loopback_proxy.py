@@ -136,10 +136,12 @@ def unresolving(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], lis
     the list of its lookups, each listed as it starts."""
     real, ending = socket.getaddrinfo, threading.Event()
     hung: dict[str, list[str]] = {}
+    waiting: list[threading.Thread] = []  # the lookups' threads, ended at the test's end
 
     def resolver(host: str, *args: Any, **kwargs: Any) -> Any:
         if host in hung:
             hung[host].append(host)
+            waiting.append(threading.current_thread())
             ending.wait()
             raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
         return real(host, *args, **kwargs)
@@ -147,3 +149,5 @@ def unresolving(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], lis
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
     yield lambda host: hung.setdefault(host, [])
     ending.set()
+    for thread in waiting:
+        thread.join(10)

@@ -15,13 +15,17 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 
 def accepting(server: socket.socket, handle: Callable[[socket.socket], None]) -> Callable[[], None]:
     """Accept connections on ``server``, each handled by ``handle(conn)`` in a
     thread of its own; return stop(): the accepting thread woken and ended,
-    then the socket closed."""
+    the socket closed, then each handler's thread waited for (5 s at most in
+    all: a handler's own wait ends it, e.g. its client gone)."""
+
+    handlers: list[threading.Thread] = []
 
     def serve() -> None:
         while True:
@@ -29,7 +33,8 @@ def accepting(server: socket.socket, handle: Callable[[socket.socket], None]) ->
                 conn, _ = server.accept()
             except OSError:
                 return
-            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+            handlers.append(threading.Thread(target=handle, args=(conn,), daemon=True))
+            handlers[-1].start()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -39,6 +44,9 @@ def accepting(server: socket.socket, handle: Callable[[socket.socket], None]) ->
             server.shutdown(socket.SHUT_RDWR)  # wakes accept(): close() alone would not
         thread.join(5)
         server.close()
+        end = time.monotonic() + 5  # the handlers too, not left to a later test
+        for handler in handlers:
+            handler.join(max(0.0, end - time.monotonic()))
 
     return stop
 

@@ -250,6 +250,7 @@ def test_the_demo_says_ctrl_c_in_one_wording():
         )
     finally:
         deadline.cancel()
+        deadline.join(10)  # its thread ended here, not in a later test
     told = [line for line in lines if "Ctrl-C" in line]
     assert told == ["watching (times UTC; Ctrl-C to stop)..."], told
 
@@ -271,6 +272,7 @@ def test_a_demo_of_one_order_says_order_not_orders():
         )
     finally:
         deadline.cancel()
+        deadline.join(10)  # its thread ended here, not in a later test
     (placed,) = [line for line in lines if line.startswith("placed ")]
     assert re.fullmatch(r"placed 1 order: \d+", placed), placed
     assert "the order reached a final status: nothing more to show, the demo ends" in lines

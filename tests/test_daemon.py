@@ -381,6 +381,7 @@ def test_after_a_clock_step_every_job_and_the_heartbeat_run_again_at_once(monkey
     with capture_logs() as logs:
         serve(generation, signals, heartbeat=lambda: beats.append(1), heartbeat_every=3600)
     timer.cancel()
+    timer.join(WAIT)  # its thread ended here, not in a later test
     assert len(runs) == 2 and runs[1] - runs[0] < WAIT / 2
     assert beats  # the heartbeat ran too, not an hour later
     assert [e["seconds"] for e in logs if e["event"] == "clock_stepped"] == [-3600.0]

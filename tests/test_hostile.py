@@ -278,6 +278,7 @@ def test_a_stop_gives_up_on_a_run_still_going_past_the_bound():
         assert not closed  # the store stays open under the run still going
     finally:
         release.set()
+        scheduler._pool.shutdown(wait=True)  # the run let go of: its worker ends here
 
 
 def _stopped_after(tmp_path, env, act) -> tuple[int, Daemon]:

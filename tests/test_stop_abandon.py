@@ -45,7 +45,7 @@ def test_a_stop_past_its_bound_keeps_unsent_alerts_and_closes_the_database(
     tmp_path,
     hanging,  # noqa: F811  (the fixture)
 ):
-    server, _release = hanging
+    server, release = hanging
     settings = {
         # A stop bound of 2 s: the panel's timeout and the database's busy_timeout.
         "database": {"path": "t.db", "busy_timeout": "1s"},
@@ -71,10 +71,16 @@ def test_a_stop_past_its_bound_keeps_unsent_alerts_and_closes_the_database(
         queued = raised(Alert("order_lost", "p: order #5 stopped being polled", panel="p"))
         assert (tmp_path / "t.db-wal").exists()
 
+        sink = service._watch.sink
+        assert sink is not None
         with capture_logs() as logs:
             assert scheduler.shutdown(0.2) is False  # the run goes on: the daemon leaves it
-    finally:
+    finally:  # what the stop abandoned ends here, not in a later test
         held.release.set()
+        release.set()
+        scheduler._pool.shutdown(wait=True)
+    sink._thread.join(WAIT)  # its POST answered: the sink's thread ends
+    assert not sink._thread.is_alive()
     events = [e["event"] for e in logs]
     assert "stop_overdue" in events and "abandon_close_failed" not in events
     assert [e["alerts"] for e in logs if e["event"] == "webhook_unsent"] == [1]
@@ -105,8 +111,11 @@ def test_a_stop_past_its_bound_in_a_reloads_wait_abandons_both_generations():
         assert until(lambda: scheduler.retiring is old)  # the handover waits for its run
         stop.set()
         assert scheduler.shutdown(0.2) is False
-    finally:
+    finally:  # what the stop abandoned ends here, not in a later test
         held.release.set()
+        scheduler._pool.shutdown(wait=True)
+    swapping.join(WAIT)
+    assert not swapping.is_alive()
     assert sorted(abandoned) == ["new", "old"]
 
 
@@ -129,4 +138,5 @@ def test_a_clean_stop_abandons_nothing():
     scheduler.start(generation)
     assert done.wait(WAIT)
     assert scheduler.shutdown(WAIT) is True
+    scheduler._pool.shutdown(wait=True)  # its idle worker ends here, not in a later test
     assert closed.is_set() and abandoned == []

@@ -11,14 +11,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
 import pytest
 import structlog
 from dripping import Dripping
-from hostile import HostileServer, drip
+from hostile import HostileServer, JoinedServer, drip, stopped
 from logcapture import fresh_logs, thread_logs  # noqa: F401  (fixture)
 from ports import closed_port
 from structlog.testing import capture_logs
@@ -56,7 +56,7 @@ class Hook:
                 length = int(self.headers.get("Content-Length") or 0)
                 hook.bodies.append(json.loads(self.rfile.read(length)))
                 hook.paths.append(self.path)
-                time.sleep(hook.delay)
+                stopped(self, hook.delay)  # cut short by the hook's close
                 # A sink that gave up first (its timeout, a close) hung up: the
                 # answer goes nowhere. Said on stderr, the BrokenPipeError landed
                 # in whatever later test's CLI output was being captured then.
@@ -69,15 +69,12 @@ class Hook:
             def log_message(self, *args: Any) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = JoinedServer(Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/bot{TOKEN}/sendMessage"
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
+        self.server.start()
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()  # its handlers' threads ended too
 
 
 @pytest.fixture
@@ -328,6 +325,7 @@ def test_close_with_a_full_queue_behind_a_hanging_webhook_keeps_its_bound() -> N
         elapsed = time.monotonic() - started
     finally:
         release.set()
+        sink._thread.join(10)  # given up on by the close: it ends once its POST does
     assert elapsed < 1.0 + 0.7  # was 2 s: the bound twice
     assert [e["event"] for e in logs] == ["webhook_unsent"]
 
@@ -493,15 +491,12 @@ class BigAnswer:
             def log_message(self, *args: Any) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = JoinedServer(Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
+        self.server.start()
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()  # its handlers' threads ended too
 
 
 @pytest.mark.parametrize(("status", "sent", "posts"), [(200, 1, 1), (500, 0, 3)])
