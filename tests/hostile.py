@@ -87,6 +87,7 @@ class JoinedServer(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
         end = time.monotonic() + JOIN
+        self._thread.join(JOIN)  # serve_forever's, returned: its thread's end
         for thread in self.handlers:
             thread.join(max(0.0, end - time.monotonic()))
 

@@ -227,6 +227,7 @@ def test_the_database_check_goes_on_while_a_reload_waits_for_a_hanging_panel():
         )
         ended.set()
 
+    before = set(threading.enumerate())
     with capture_logs() as logs:
         threading.Thread(target=serving).start()
         try:
@@ -234,6 +235,8 @@ def test_the_database_check_goes_on_while_a_reload_waits_for_a_hanging_panel():
             assert not old.ended["slow"].is_set()  # still hanging when the daemon stopped
         finally:
             old.release.set()
+            for thread in set(threading.enumerate()) - before:  # the run the stop left, its
+                thread.join(WAIT)  # worker and the serving: ended here, not in a later test
     events = [e["event"] for e in logs if e["log_level"] != "debug"]
     assert "jobs_replaced" not in events and "daemon_stopping" in events
     assert not new.started["slow"].is_set()
