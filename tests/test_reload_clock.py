@@ -109,6 +109,7 @@ def test_a_clock_step_while_a_reload_waits_for_a_hanging_call_runs_the_heartbeat
 
     monkeypatch.setattr(mainloop, "ClockWatch", stepping_once(armed, seconds))
     thread = threading.Thread(target=serving)
+    before = set(threading.enumerate())
     with capture_logs() as logs:
         thread.start()
         try:
@@ -128,6 +129,8 @@ def test_a_clock_step_while_a_reload_waits_for_a_hanging_call_runs_the_heartbeat
             old.release.set()
             signals.stop = True
             thread.join(WAIT)
+            for left in set(threading.enumerate()) - before:  # the scheduler's workers:
+                left.join(WAIT)  # ended here, not in a later test
         assert ended.is_set()
     steps = [e for e in logs if e["event"] == "clock_stepped"]
     assert [(e["seconds"], e["log_level"]) for e in steps] == [(seconds, "warning")]
