@@ -85,8 +85,8 @@ def note_ended(
     ``conn``), put them up for their late checks, counted from ``stamp``;
     those the poll's ``repriced`` (its charge changes) has kept, their charge
     given in another currency, were said so by the poll: marked."""
-    ended = set(order_ids)
-    _mark_said(conn, panel, [r["order_id"] for r in repriced if r.get("kept")], stamp, ended)
+    if kept := [r["order_id"] for r in repriced if r.get("kept")]:
+        _mark_said(conn, panel, kept, stamp, set(order_ids))
     for chunk in chunks(order_ids, _ROWS):
         values = ", ".join(["(?, ?, ?, 0)"] * len(chunk))
         conn.execute(
@@ -264,11 +264,13 @@ def _mark_said(
 ) -> None:
     """Mark (KEPT_SAID) the orders of ``order_ids`` (those in ``of``, when
     given): their kept charge was said at ``stamp``."""
-    conn.executemany(
-        "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?) "
-        "ON CONFLICT (panel, kind) DO NOTHING",
-        [(panel, f"{KEPT_SAID}{i}", stamp) for i in order_ids if of is None or i in of],
-    )
+    rows = [(panel, f"{KEPT_SAID}{i}", stamp) for i in order_ids if of is None or i in of]
+    if rows:  # nearly always none: the poll asks at each group of ended orders
+        conn.executemany(
+            "INSERT INTO alert_state (panel, kind, active, since) VALUES (?, ?, 0, ?) "
+            "ON CONFLICT (panel, kind) DO NOTHING",
+            rows,
+        )
 
 
 def _delete(conn: sqlite3.Connection, panel: str, order_ids: list[int]) -> None:
