@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -200,12 +199,12 @@ def test_only_a_refill_in_unknown_words_stops_holding_its_order_after_the_cooldo
     odd = PastRequest(now - timedelta(hours=23), "Refunded", refill_id="42")
     assert eligibility(order, [odd], config, now).reason == OPEN_REFILL
     assert manual_blocker([odd], config.cooldown, now) == OPEN_REFILL
-    odd = replace(odd, requested_at=now - timedelta(hours=24))
+    odd = odd._replace(requested_at=now - timedelta(hours=24))
     assert eligibility(order, [odd], config, now) == ELIGIBLE
     assert manual_blocker([odd], config.cooldown, now) is None
     # A refill in a status the tracker knows holds its order while it runs.
     for running in ("Pending", "In progress"):
-        assert eligibility(order, [replace(odd, status=running)], config, now).reason == OPEN_REFILL
+        assert eligibility(order, [odd._replace(status=running)], config, now).reason == OPEN_REFILL
 
 
 class ForgettingPanel(SimulatedPanel):

@@ -10,7 +10,6 @@ scripts).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from tracker.cli.cells import on_screen, wrap_text
@@ -58,7 +57,7 @@ def scorecard_text(rows: Sequence[dict[str, Any]], screen: Screen) -> str:
     wrapped: the table folded a row over several lines and ``report`` failed."""
     mixed = any(len(row["spend_by_currency"]) > 1 for row in rows)
     figures = [_figures(row, mixed) for row in rows]
-    beside = replace(screen, width=max(screen.width - len(INDENT), 1))  # the figures' room
+    beside = screen._replace(width=max(screen.width - len(INDENT), 1))  # the figures' room
     for heads in (HEADERS, [SHORT_HEADERS.get(h, h) for h in HEADERS]):
         head, *lines = table(
             figures, FIGURES, heads, screen=beside, spec=_ONE_CURRENCY, words=False

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from tracker.cli.cells import on_screen, wrap_text
 from tracker.clock import utcnow
@@ -33,8 +34,7 @@ NARROWEST_FOLD = 11  # nor a column of words ("In progress" stays on one line)
 NARROWEST_NAME = 9  # nor a name broken, the last resort ("reseller-" / "backup-eu")
 
 
-@dataclass(frozen=True)
-class Screen:
+class Screen(NamedTuple):
     """A terminal: ``now`` (UTC) says which day is today, ``width`` its columns."""
 
     now: datetime
@@ -137,8 +137,7 @@ class Columns:
         return (self.fold,) if isinstance(self.fold, str) else self.fold or ()
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     """What every chunk of a listing longer than one shows, read from all its
     rows before the first is printed: the ``columns`` with something in some
     row, and ``units``, each unit column's unit when the same in every row

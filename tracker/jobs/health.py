@@ -22,8 +22,9 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
+from typing import NamedTuple
 
 from tracker.alerts.alerter import Sink, raise_alert
 from tracker.clock import Clock, utcnow
@@ -48,8 +49,7 @@ def unwritable(error: BaseException) -> bool:
     return error_kind(error) in _LASTING
 
 
-@dataclass(frozen=True)
-class Health:
+class Health(NamedTuple):
     """The jobs whose last run failed to write, and since when writes fail."""
 
     failing: frozenset[str] = frozenset()
@@ -75,7 +75,7 @@ def judge(
     """
     if error is not None:
         if health.failing:
-            return replace(health, failing=health.failing | {job}), None
+            return health._replace(failing=health.failing | {job}), None
         message = (
             f"the database cannot be written ({error}); nothing new is recorded until it "
             "can be. The tracker keeps running and retries every job on its schedule"
@@ -88,7 +88,7 @@ def judge(
         return health, None
     left = health.failing - {job}
     if left:
-        return replace(health, failing=left), None
+        return health._replace(failing=left), None
     return written(health, now)
 
 

@@ -18,7 +18,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tracker.errors import TrackerError
 from tracker.panel.values import short
@@ -37,8 +37,7 @@ class ProbeStopped(ProbeError):
 STOP_LOOK = 0.2  # seconds between looks at the stop event while a probe runs
 
 
-@dataclass(frozen=True)
-class ProbeRequest:
+class ProbeRequest(NamedTuple):
     panel: str
     order_id: int
     link: str

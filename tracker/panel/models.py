@@ -32,8 +32,7 @@ class OrderStatus(NamedTuple):
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(NamedTuple):
     service: int
     name: str
     type: str | None = None
@@ -47,14 +46,12 @@ class Service:
     desc: str | None = None
 
 
-@dataclass(frozen=True)
-class Balance:
+class Balance(NamedTuple):
     balance: Decimal
     currency: str | None = None
 
 
-@dataclass(frozen=True)
-class RefillRequest:
+class RefillRequest(NamedTuple):
     """The answer to one order's refill request: an ID, or the panel's refusal."""
 
     order_id: int
@@ -65,8 +62,7 @@ class RefillRequest:
     unknown: bool = False
 
 
-@dataclass(frozen=True)
-class RefillStatus:
+class RefillStatus(NamedTuple):
     refill_id: str
     status: str | None = None
     raw_status: str | None = None
@@ -79,8 +75,7 @@ class RefillStatus:
 CANCEL_ACCEPTED, CANCEL_REFUSED, CANCEL_UNKNOWN = "Accepted", "Refused", "Unknown"
 
 
-@dataclass(frozen=True)
-class CancelResult:
+class CancelResult(NamedTuple):
     order_id: int
     ok: bool
     error: str | None = None

@@ -13,8 +13,7 @@ its title. Pure; a body holding no JSON document raises :class:`BadAnswerError`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.errors import BadAnswerError
 from tracker.panel.json_decoder import decode as _decode
@@ -32,8 +31,7 @@ _TAGS = re.compile(r"<[^>]*>")
 _MAX_CANDIDATES = 64  # bounds the work on a large body that holds no JSON at all
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(NamedTuple):
     """A decoded answer, and the text found around it ("" for a clean body)."""
 
     data: Any

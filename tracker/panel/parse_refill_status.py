@@ -9,7 +9,6 @@ ID is the panel's text, matched as written or as the same number ("007" and 7).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError, MisfiledAnswerError
@@ -103,7 +102,7 @@ def parse_refill_status_multi(requested: Iterable[str], data: Any) -> list[Refil
         value = item.get("status", item) if isinstance(item, dict) else item
         report = _refill_status(refill_id, value)
         seen = found.setdefault(refill_id, report)
-        if seen is None or replace(seen, raw_status=None) != replace(report, raw_status=None):
+        if seen is None or seen._replace(raw_status=None) != report._replace(raw_status=None):
             found[refill_id] = None  # answered twice, differently
     if not found:
         none = (

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass
@@ -28,8 +29,7 @@ class Spell:
     now: bool = False
 
 
-@dataclass(frozen=True)
-class Ended:
+class Ended(NamedTuple):
     """A line's episode over: the line, the times it was said, the polls that said it."""
 
     line: str

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import AnyStr, Generic
+from typing import AnyStr, Generic, NamedTuple
 from urllib.parse import quote, quote_plus
 
 from tracker.redact.coded import (
@@ -184,8 +184,7 @@ def _ascii(plan: Plan[AnyStr]) -> Plan[AnyStr]:
     return tuple((form, _ascii(inner), blank) for form, inner, blank in plan if form.isascii())
 
 
-@dataclass(frozen=True)
-class Forms:
+class Forms(NamedTuple):
     """One secret's plans, for a text and for a raw body."""
 
     text: Plans[str]

@@ -21,8 +21,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import AnyStr, Generic
+from typing import AnyStr, Generic, NamedTuple
 
 Spans = list[tuple[int, int]]
 # What a step took out (a pattern that finds each piece) and of which text.
@@ -34,8 +33,7 @@ Pieces = tuple[tuple[AnyStr, re.Pattern[AnyStr]], ...]
 Layout = tuple[AnyStr, Steps[AnyStr]]
 
 
-@dataclass(frozen=True)
-class _Breaks(Generic[AnyStr]):
+class _Breaks(NamedTuple, Generic[AnyStr]):
     # Taken out at once, found back by `space`; each after what is looked for
     # first (found at once, memchr: a text without it has none of them).
     blanks: tuple[tuple[AnyStr, AnyStr], ...]

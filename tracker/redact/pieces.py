@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import AnyStr
+from typing import AnyStr, NamedTuple
 
 from tracker.redact.layout import Spans, blank
 
@@ -98,8 +97,7 @@ def _kinds() -> dict[int, str]:
     return {code: "m" for code in range(0x2000, 0x7F00)} | dict.fromkeys(range(128), "p")
 
 
-@dataclass(frozen=True)
-class Stepped:
+class Stepped(NamedTuple):
     """An ASCII secret as a stray byte in a UTF-16 text cuts it (one piece
     read in step, the other a byte out of step, as CJK), worked out once."""
 

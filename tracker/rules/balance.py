@@ -8,11 +8,10 @@ estimate and uses floats.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.rules.alerts import rough_duration
 from tracker.rules.episodes import Episode
@@ -73,8 +72,7 @@ def judge_balance(
     return episode, None
 
 
-@dataclass(frozen=True)
-class Runway:
+class Runway(NamedTuple):
     """How fast the balance goes down and when it reaches zero at that pace.
 
     ``rate_per_day`` is None without ``MIN_SPAN`` of history; ``seconds_left``

@@ -12,8 +12,7 @@ or none (an unknown service, as before the panel listed it), and the
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.panel.models import Service
 from tracker.panel.values import short
@@ -28,8 +27,7 @@ _SHOWN = 5  # services named in an alert's message
 _IN_DATA = 100  # services in an alert's data
 
 
-@dataclass(frozen=True)
-class Ambiguous:
+class Ambiguous(NamedTuple):
     """A service listed more than once with different terms: how many times,
     and each differing term's values in the order listed (as text)."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 # Severity of each kind the tracker raises. Recoveries are "info" but are
 # logged at warning, like every alert, so they show beside the alert they end
@@ -75,8 +75,7 @@ class Alert:
         }
 
 
-@dataclass(frozen=True)
-class Episode:
+class Episode(NamedTuple):
     """One alert episode's state: open (``active``) since when, last sent when."""
 
     active: bool = False

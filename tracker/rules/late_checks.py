@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tracker.clock import iso, parse_iso
 from tracker.panel.statuses import CANCELED, PARTIAL, REFUNDED, is_terminal
@@ -98,8 +97,7 @@ def retried_after_failed_call(ended_at: str, now: datetime, delays: Sequence[flo
     return gone < max(delays, default=0.0) + RETRY_FAILED_CALLS
 
 
-@dataclass(frozen=True)
-class LateChange:
+class LateChange(NamedTuple):
     """What one late check's answer changes: the columns to write, the
     transition to record, the charge change to log (``repriced``: order_id,
     before, after, raised: up, same currency, still ended), the refund to alert,

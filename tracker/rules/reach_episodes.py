@@ -6,8 +6,8 @@ a panel blind. Their words: :mod:`tracker.rules.reachability`."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from tracker.rules.alerts import AUTH_FAILED, AUTH_RECOVERED, PANEL_RECOVERED, PANEL_UNREACHABLE
 from tracker.rules.clocksteps import NO_GAP, Gap, counted_from
@@ -24,8 +24,7 @@ def panel_blind(episodes: Iterable[Episode | None]) -> bool:
     return any(e is not None and e.active for e in episodes)
 
 
-@dataclass(frozen=True)
-class Reachability:
+class Reachability(NamedTuple):
     """A panel's reachability: when its current run of failed calls began, the
     ``panel_unreachable`` episode (kept across restarts by the caller), and
     the clock's gaps while that episode was open (sleeps, steps either way):
@@ -76,9 +75,9 @@ def judge_call(
     if began is not None and not stepped:
         since = min(since, counted_from(began, now))
     if state.episode.active:
-        return replace(state, failing_since=since, skipped=state.skipped + step), None
+        return state._replace(failing_since=since, skipped=state.skipped + step), None
     if (now - since).total_seconds() < unreachable_after:
-        return replace(state, failing_since=since, episode=Episode(False, since, now)), None
+        return state._replace(failing_since=since, episode=Episode(False, since, now)), None
     return Reachability(since, Episode(True, since, now)), PANEL_UNREACHABLE
 
 

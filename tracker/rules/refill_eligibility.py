@@ -13,9 +13,8 @@ names; the rows the store reads become facts here (:func:`order_facts`,
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.clock import parse_iso
 from tracker.config.model import RefillConfig
@@ -45,8 +44,7 @@ UNPROBEABLE = "refill.command cannot measure it"
 PROBED = "inside refill.probe_every since its count was last measured"
 
 
-@dataclass(frozen=True)
-class OrderFacts:
+class OrderFacts(NamedTuple):
     """What the tracker knows of one order. ``service_refill`` is None when the
     order's service is not in the services table (or the order has none)."""
 
@@ -60,8 +58,7 @@ class OrderFacts:
     remains: int | None = None
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """``reason``: why not (empty when eligible); ``unprobeable``: with the
     probe, what the order lacks for it (:func:`unprobeable`), when that is why."""
 
@@ -135,8 +132,7 @@ def probe_due(last: datetime | None, now: datetime, probe_every: float) -> bool:
     return last is None or (now - last).total_seconds() >= probe_every
 
 
-@dataclass(frozen=True)
-class NextRequest:
+class NextRequest(NamedTuple):
     """When an order's next automatic refill request may go (``at``: the
     first refill round from then asks it; ``now`` itself when it may now),
     or None when the rules give none. ``reason``: what holds it back until

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from tracker.panel.statuses import IN_PROGRESS, PENDING, REFILL_FINAL, REFILL_REJECTED
 
@@ -29,8 +29,7 @@ _PERMANENT = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class PastRequest:
+class PastRequest(NamedTuple):
     """One row of the ``refills`` table, as the rules need it."""
 
     requested_at: datetime

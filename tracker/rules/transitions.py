@@ -7,10 +7,9 @@ fields to update and the transition to record (if the status changed). No I/O;
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tracker.clock import iso, iso_shared, parse_iso
 from tracker.panel.statuses import is_terminal
@@ -29,8 +28,7 @@ STATUS_RESETS: dict[str, Any] = {"error": None, "error_count": 0, "unknown_since
 STOPPED_BY_PANEL = "panel"
 
 
-@dataclass(frozen=True)
-class Cadence:
+class Cadence(NamedTuple):
     """How often open orders are checked: ``every`` while they move, backing off
     to ``max_every`` while they sit unchanged (adaptive polling)."""
 
@@ -42,8 +40,7 @@ class Cadence:
     late_checks: tuple[float, ...] = ()
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     changes: dict[str, Any]
     transition: dict[str, Any] | None = None
     lost: dict[str, Any] | None = None  # the order stopped being polled: the panel lost it

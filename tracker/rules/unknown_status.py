@@ -24,9 +24,8 @@ per order for as long as it does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.panel.values import quoted as quoted_text
 from tracker.rules.episodes import Alert, Episode
@@ -40,8 +39,7 @@ _WORDS = 60  # characters of a spelling quoted in a message
 RESUMED_WITHIN = 3600.0  # seconds after its end in which words back resume an episode
 
 
-@dataclass(frozen=True)
-class Spelling:
+class Spelling(NamedTuple):
     """One spelling the tracker does not know: the status as stored (the
     panel's words, stripped, cut to 100 characters), how many open orders
     carry it and the lowest of their IDs."""
@@ -51,8 +49,7 @@ class Spelling:
     order_ids: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class UnknownWords:
+class UnknownWords(NamedTuple):
     """A panel's open orders in status words the tracker does not know: how
     many in all, how many spellings, and the spellings carried by the most
     orders (the first :data:`IN_DATA`)."""

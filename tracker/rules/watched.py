@@ -9,16 +9,14 @@ in the same words, with the same data keys.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.rules.alerts import rough_duration
 from tracker.rules.clocksteps import Gap
 
 
-@dataclass(frozen=True)
-class Watched:
+class Watched(NamedTuple):
     """An episode's wall-clock length less the clock's gaps inside it."""
 
     seconds: float

@@ -24,7 +24,7 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 from typing import TYPE_CHECKING, Any
@@ -198,7 +198,7 @@ def store_late(
             if change is not None:
                 updates[tuple(change.changes)].append([*change.changes.values(), panel, order_id])
                 if change.kept is not None and row["said"]:  # said at an earlier check
-                    change = replace(change, kept=None)
+                    change = change._replace(kept=None)
                 elif change.kept is not None:
                     said.append(order_id)
                 _collect(out, change, panel)
