@@ -230,9 +230,13 @@ def test_systemds_search_paths_system_first_then_the_users():
         ([], (90.0, None)),
         ([("u", "[Service]\nTimeoutStopSec=2min 30s\n")], (150.0, "TimeoutStopSec= in u")),
         ([("u", "[Service]\nTimeoutSec=45\n")], (45.0, "TimeoutSec= in u")),
-        (  # the last file read wins; an empty assignment puts back the default
+        (  # the last file read wins; an empty assignment is passed over, as systemd does
             [("u", "[Service]\nTimeoutStopSec=2min\n"), ("a.conf", "[Service]\nTimeoutStopSec=\n")],
-            (90.0, None),
+            (120.0, "TimeoutStopSec= in u"),
+        ),
+        (
+            [("u", "[Service]\nTimeoutSec=2min\n"), ("a.conf", "[Service]\nTimeoutSec= \n")],
+            (120.0, "TimeoutSec= in u"),
         ),
         (
             [("u", "[Service]\nTimeoutStopSec=2min\n"), ("a.conf", "[Service]\nTimeoutSec=1min\n")],
@@ -246,6 +250,25 @@ def test_systemds_search_paths_system_first_then_the_users():
 )
 def test_the_stop_timeout_is_read_as_systemd_reads_it(files, expected):
     assert stop_timeout(files) == expected
+
+
+def test_an_empty_timeout_stop_sec_in_a_drop_in_leaves_the_units_own(tmp_path):
+    # An empty TimeoutStopSec= in a drop-in was read as "back to systemd's
+    # default": doctor compared a 40 s stop with 90 s and said nothing, while
+    # systemd, which ignores an assignment it cannot parse as a time span
+    # (load-fragment.c, config_parse_sec_fix_0), kept the unit's 30 s and
+    # killed the daemon mid-commit.
+    units = tmp_path / "etc-systemd-system"
+    (units / "smm-tracker.service.d").mkdir(parents=True)
+    unit = units / "smm-tracker.service"
+    unit.write_text("[Service]\nTimeoutStopSec=30s\n")
+    (units / "smm-tracker.service.d" / "reset.conf").write_text("[Service]\nTimeoutStopSec=\n")
+    assert stop_lines(tmp_path, units) == [
+        "warn stop timeout: run stops within 40s of SIGTERM (panel main timeout 30s + "
+        "database.busy_timeout 10s), not under the unit's TimeoutStopSec=30s "
+        f"(TimeoutStopSec= in {unit}): systemd may kill it mid-commit; lower the "
+        "timeouts or raise TimeoutStopSec"
+    ]
 
 
 def test_time_spans_as_systemd_writes_them():

@@ -1,7 +1,8 @@
 """The stop timeout systemd gives the installed unit: its ``TimeoutStopSec=``
 as the unit file and its drop-ins set it, read as systemd reads them (the
-last assignment wins; ``TimeoutSec=`` sets it too; an empty one puts back the
-default), else the manager's ``DefaultTimeoutStopSec=`` (system.conf,
+last assignment wins; ``TimeoutSec=`` sets it too; one systemd cannot read,
+an empty one included, is passed over), else the manager's
+``DefaultTimeoutStopSec=`` (system.conf,
 user.conf and their drop-ins: :func:`default_stop_timeout`). What
 ``doctor``'s stop-budget line compares a stop's bound with; the directories
 systemd looks in (:func:`search_paths`, :func:`config_dirs`) and the files'
@@ -152,14 +153,14 @@ def stop_timeout(
     """Given the unit file's and its drop-ins' (path, text), in the order
     systemd reads them, and the manager's default stop timeout, return the
     stop timeout in seconds and where it was set ("TimeoutStopSec= in
-    PATH"), None for where: no file sets it (the default)."""
-    seconds, where = default, None
-    for path, name, value in _assignments(files, "Service", _STOP):
-        if not value.strip():  # an empty assignment: back to the default
-            seconds, where = default, None
-        elif (read := timespan(value)) is not None:
-            seconds, where = read, f"{name}= in {path}"
-    return seconds, where
+    PATH"), None for where: no file sets it (the default). The last one read
+    wins; one systemd cannot read is passed over, an empty one too: systemd
+    parses ``TimeoutStopSec=`` and ``TimeoutSec=`` as a time span
+    (load-fragment.c's config_parse_sec_fix_0, config_parse_service_timeout),
+    which an empty string is not ("Failed to parse TimeoutStopSec=
+    parameter, ignoring"), and keeps the value set before it: an empty
+    value resets only where a setting says so (systemd.syntax(7))."""
+    return _last_read(_assignments(files, "Service", _STOP), default)
 
 
 def default_stop_timeout(files: Sequence[tuple[str, str]]) -> tuple[float, str | None]:
@@ -169,8 +170,16 @@ def default_stop_timeout(files: Sequence[tuple[str, str]]) -> tuple[float, str |
     ("DefaultTimeoutStopSec= in PATH"), None for where: no file sets it
     (systemd's own 90 s). The last one read wins; one systemd cannot read,
     an empty one included, is passed over, as systemd does."""
-    seconds, where = SHIPPED_STOP_TIMEOUT, None
-    for path, name, value in _assignments(files, "Manager", (_DEFAULT_STOP,)):
+    return _last_read(_assignments(files, "Manager", (_DEFAULT_STOP,)), SHIPPED_STOP_TIMEOUT)
+
+
+def _last_read(
+    assignments: Sequence[tuple[str, str, str]], default: float
+) -> tuple[float, str | None]:
+    """The seconds of the last assignment systemd can read and where it is
+    ("NAME= in PATH"); (default, None) when there is none."""
+    seconds, where = default, None
+    for path, name, value in assignments:
         if (read := timespan(value)) is not None:
             seconds, where = read, f"{name}= in {path}"
     return seconds, where
