@@ -119,11 +119,31 @@ def masked_unit_check(unit: str, how: str, user: bool) -> Check:
         if how.startswith("a link")
         else "remove it, or put the unit there, if the daemon should run"
     )
+    return _unit_not_started(unit, f"is masked ({how})", "the unit is masked", fix, user)
+
+
+def dangling_unit_check(unit: str, target: str, user: bool) -> Check:
+    """Given a unit file that is a symbolic link to nothing (``target``: where
+    it leads), the user manager's (``user``) or the system's, return its
+    warning: systemd, finding it first, cannot open it and takes the unit as
+    not found (a smm-tracker.service later in its search path is not read)."""
+    return _unit_not_started(
+        unit,
+        f"is a dangling link (to {target}, which does not exist)",
+        "the unit is not found; a smm-tracker.service in a later directory is not read",
+        f"put the unit file at {target}, or remove the link, if the daemon should run",
+        user,
+    )
+
+
+def _unit_not_started(unit: str, what: str, fails: str, fix: str, user: bool) -> Check:
+    """The warning of a unit file systemd will not start the daemon from."""
+    systemctl = "systemctl --user" if user else "systemctl"
     return Check(
         WARN,
         "systemd unit",
-        f"{unit} is masked ({how}): systemd will not start the daemon from it "
-        f"(`{systemctl.removeprefix('sudo ')} start smm-tracker` fails: the unit is masked), "
+        f"{unit} {what}: systemd will not start the daemon from it "
+        f"(`{systemctl} start smm-tracker` fails: {fails}), "
         f"so no stop timeout is checked there; {fix}",
     )
 

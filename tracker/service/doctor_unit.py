@@ -7,11 +7,13 @@ for the system manager and for the user's, each its own line; its drop-ins
 the order systemd reads them); the manager's ``DefaultTimeoutStopSec=``
 (``/etc/systemd/system.conf`` and ``system.conf.d/*.conf``, ``user.conf``:
 :func:`tracker.rules.unit_stop.config_dirs`). A unit masked (a link to
-/dev/null, an empty file) is said so, no stop timeout read.
+/dev/null, an empty file) is said so, no stop timeout read; so is one that
+is a dangling link (systemd cannot open it).
 :mod:`tracker.rules.unit_stop` reads the files' text."""
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import stat
@@ -19,7 +21,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from tracker.rules.doctor import Check, masked_unit_check, stop_bound_check
+from tracker.rules.doctor import (
+    Check,
+    dangling_unit_check,
+    masked_unit_check,
+    stop_bound_check,
+)
 from tracker.rules.unit_stop import (
     MANAGER_CONFIG,
     SHIPPED_STOP_TIMEOUT,
@@ -37,13 +44,15 @@ class Installed(NamedTuple):
     """A manager's smm-tracker.service as systemd finds it: the file (empty
     when none is installed anywhere: the shipped unit's stop timeout),
     whether it is the user manager's, how it is masked (None: not), its
-    stop timeout and where that comes from."""
+    stop timeout and where that comes from; where it leads when it is a
+    dangling link (None: it is not)."""
 
     unit: str
     user: bool
     masked: str | None
     seconds: float
     where: str
+    dangling: str | None = None
 
 
 def installed_units(
@@ -54,8 +63,9 @@ def installed_units(
     config directories, return each manager's installed unit: its stop
     timeout and where it comes from ("TimeoutStopSec= in PATH", systemd's
     default as the unit leaves it, the manager's DefaultTimeoutStopSec=
-    named where a file sets it), or how it is masked; the shipped unit's
-    90 s when none is installed."""
+    named where a file sets it), or how it is masked, or where it leads
+    when it is a dangling link; the shipped unit's 90 s when none is
+    installed."""
     found = []
     for index, directories in enumerate(search):
         distinct = _distinct(directories)
@@ -64,6 +74,9 @@ def installed_units(
             continue
         if (how := _masked(unit)) is not None:
             found.append(Installed(str(unit), index > 0, how, math.inf, "masked"))
+            continue
+        if (target := _dangling(unit)) is not None:  # systemd cannot open it
+            found.append(Installed(str(unit), index > 0, None, math.inf, "dangling", target))
             continue
         default, set_in = default_stop_timeout(_manager_files(configs[index], index))
         seconds, where = stop_timeout(_read([unit, *_drop_ins(distinct, _DROP_IN_DIRS)]), default)
@@ -83,11 +96,14 @@ def unit_checks(
     the queued alerts' wait: :func:`stop_bound_check`'s), systemd's search
     paths and each manager's config directories, return the lines of every
     installed unit (:func:`installed_units`), each naming its file: a masked
-    one's warning, or the stop-budget warning when a stop may outlast it."""
+    one's warning, a dangling link's, or the stop-budget warning when a stop
+    may outlast it."""
     checks: list[Check | None] = []
     for unit in installed_units(search, configs):
         if unit.masked is not None:
             checks.append(masked_unit_check(unit.unit, unit.masked, unit.user))
+        elif unit.dangling is not None:
+            checks.append(dangling_unit_check(unit.unit, unit.dangling, unit.user))
         else:
             checks.append(stop_bound_check(*bound, (unit.seconds, unit.where)))
     return [check for check in checks if check is not None]
@@ -98,12 +114,26 @@ def _masked(unit: Path) -> str | None:
     link to /dev/null most often, or an empty file), else None."""
     try:
         status = unit.stat()
-    except OSError:  # a dangling link: no unit here for systemd either
+    except OSError:  # a dangling link (:func:`_dangling`), unreadable
         return None
     if stat.S_ISCHR(status.st_mode) or stat.S_ISBLK(status.st_mode):
         return f"a link to {os.path.realpath(unit)}"
     if stat.S_ISREG(status.st_mode) and status.st_size == 0:
         return "an empty file"
+    return None
+
+
+def _dangling(unit: Path) -> str | None:
+    """Where the unit file leads when it is a symbolic link to nothing (a
+    missing file, or a missing directory on its way), else None. systemd
+    finds such a link first in its search path, fails to open it ("Failed
+    to open ...: No such file or directory") and takes the unit as not
+    found: a unit of that name in a later directory is not read."""
+    try:
+        os.stat(unit)
+    except OSError as exc:
+        if unit.is_symlink() and exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return os.path.realpath(unit)
     return None
 
 
