@@ -169,7 +169,9 @@ def default_stop_timeout(files: Sequence[tuple[str, str]]) -> tuple[float, str |
     seconds (0 and infinity: none) and where it was set
     ("DefaultTimeoutStopSec= in PATH"), None for where: no file sets it
     (systemd's own 90 s). The last one read wins; one systemd cannot read,
-    an empty one included, is passed over, as systemd does."""
+    an empty one included, is passed over, as systemd does. Nothing else
+    sets it: the kernel's command line has systemd.default_timeout_start_sec=
+    but no stop counterpart (src/core/main.c, parse_proc_cmdline_item)."""
     return _last_read(_assignments(files, "Manager", (_DEFAULT_STOP,)), SHIPPED_STOP_TIMEOUT)
 
 
