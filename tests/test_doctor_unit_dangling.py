@@ -11,20 +11,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from tests.test_doctor_unit_stop import CONFIG
 from tracker.cli.main import main
 from tracker.service.doctor import run_checks
 
-CONFIG = """
-[database]
-path = "t.db"
-busy_timeout = "10s"
-[[panels]]
-name = "main"
-url = "http://127.0.0.1:9/api/v2"
-key_env = "UNIT_LINK_KEY"
-timeout = "30s"
-"""
-ENV = {"UNIT_LINK_KEY": "k-Gh4Jk8Lm2Np6"}
+ENV = {"UNIT_STOP_KEY": "k-Gh4Jk8Lm2Np6"}  # CONFIG's panel key_env
 UNIT_LINES = ("stop timeout", "systemd unit")
 
 
