@@ -56,6 +56,14 @@ def charged_elsewhere(status: str | None, currency: str | None, said: str | None
     return not same_currency(said, currency)
 
 
+def charge_before(charge: Any, currency: str | None, said: str | None) -> Any:
+    """Given an order's stored charge and currency and the currency the panel
+    just said, return the charge an alert may call the one before: none when
+    the currency changed (0.90 USD is no "was" of 45.50 RUB; "usd" is USD)."""
+    changed = said is not None and currency is not None and not same_currency(said, currency)
+    return None if changed else charge
+
+
 def kept_charge(order_id: int, charge: Any, currency: str | None, report: OrderStatus) -> dict:
     """What is said of an ended order whose stored ``charge`` and ``currency``
     were kept over the ``report`` giving it in another currency."""
@@ -135,7 +143,7 @@ def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateCha
         if before is not None:
             # Charged more after the end (the same currency, still ended: a
             # re-opened order is told as such): worth a warning and an alert.
-            same = currency == row.get("currency")
+            same = same_currency(currency, row.get("currency"))  # "usd" is USD
             up = after > before and same and is_terminal(report.status)
             repriced = {"order_id": row["order_id"], "before": before, "after": after}
             repriced["raised"] = up

@@ -4,7 +4,9 @@ an exponent ("1.23457e+06"). Pure."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+import math
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 
@@ -40,3 +42,38 @@ def money_or_none(amount: Any) -> str | None:
 def same_currency(a: str | None, b: str | None) -> bool:
     """Return True when two currency labels name one currency ("usd", " USD")."""
     return (a or "").strip().upper() == (b or "").strip().upper()
+
+
+def currency_key(currency: str | None) -> str | None:
+    """Given a currency label, return what names its currency ("usd", " USD"
+    and "USD" are one): the label stripped and upper-cased; None stays None
+    (no currency said: a figure of its own)."""
+    return None if currency is None else currency.strip().upper()
+
+
+def one_per_currency(figures: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Given spend figures (``{"currency", "spend"}``, highest first), return
+    one per currency, those whose labels differ only in case or blanks added
+    up ("12.30 USD" for 10.00 USD and 2.30 usd), highest first. A merged
+    figure is labelled by its upper-case spelling when the panel wrote one,
+    else by the label of its largest figure."""
+    groups: dict[str | None, list[dict[str, Any]]] = {}
+    for figure in figures:
+        groups.setdefault(currency_key(figure["currency"]), []).append(figure)
+    if len(groups) == len(figures):
+        return list(figures)
+    merged = []
+    with localcontext() as context:  # an infinite or NaN figure an older row holds: no error
+        context.traps[InvalidOperation] = False
+        for key, group in groups.items():
+            labels = [f["currency"] for f in group]
+            label = key if key in labels else labels[0]
+            spend = sum((Decimal(str(f["spend"])) for f in group), Decimal(0))
+            merged.append({"currency": label, "spend": spend})
+    return sorted(merged, key=lambda f: -sort_amount(f["spend"]))
+
+
+def sort_amount(amount: Any) -> float:
+    """Given an amount, return it as a float to sort by: a NaN (no number) lowest."""
+    value = float(amount)
+    return -math.inf if math.isnan(value) else value

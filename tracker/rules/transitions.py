@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tracker.clock import iso, iso_shared, parse_iso
 from tracker.panel.statuses import is_terminal
-from tracker.rules.late_checks import charged_elsewhere
+from tracker.rules.late_checks import charge_before, charged_elsewhere
 
 if TYPE_CHECKING:  # a type only: importing it costs the read commands' start-up
     from tracker.panel.models import OrderStatus
@@ -81,13 +81,6 @@ def _num(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def _before(charge: Any, currency: str | None, said: str | None) -> Any:
-    """Given an order's stored charge and currency and the currency the panel
-    just said, return the charge an alert may call the one before: none when
-    the currency changed (0.90 USD is no "was" of 45.50 RUB)."""
-    return None if said is not None and currency is not None and said != currency else charge
-
-
 def apply_report(
     row: dict[str, Any],
     report: OrderStatus | None,
@@ -147,7 +140,7 @@ def apply_report(
             "remains": changes.get("remains", row.get("remains")),
             "charge": changes.get("charge", row.get("charge")),
             # not stored: for the alert (money back); none across a change of currency
-            "charge_before": _before(row.get("charge"), row.get("currency"), report.currency),
+            "charge_before": charge_before(row.get("charge"), row.get("currency"), report.currency),
             "currency": changes.get("currency", row.get("currency")),  # not stored: the alert's
             "raw_status": report.raw_status,
             # The change happened since the check before (or since tracked).
@@ -276,7 +269,9 @@ def status_update(
         "to_status": status,
         "remains": remains,
         "charge": old_charge if charge is None else charge,
-        "charge_before": _before(old_charge, old_currency, report.currency),  # see apply_report
+        "charge_before": charge_before(
+            old_charge, old_currency, report.currency
+        ),  # see apply_report
         "currency": old_currency if currency is None else currency,  # see apply_report
         "raw_status": report.raw_status,
         "checked_before": checked or created,

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from tracker.clock import iso
+from tracker.rules.money import one_per_currency, sort_amount
 from tracker.store.connection import Connection
 from tracker.store.scorecard import SCORECARD_QUERY_M041
 
@@ -46,15 +47,30 @@ def scorecard(store: Connection, since: datetime, panel: str | None = None) -> l
     as ``orders`` shows each charge."""
     rows = store.rows(_SCORECARD, [iso(since), panel])
     exact = _exact_spends(store, since, panel)
+    merged = False
     for row in rows:
         figures = json.loads(_INFINITE.sub(r"\g<1>1e999", row["spend_by_currency"]))
         key = (row["panel"], row["service"])
         for figure in figures:
             figure["spend"] = exact.get((*key, figure["currency"]), figure["spend"])
-        row["spend_by_currency"] = figures
-        if row["spend"] is not None and len(figures) == 1:
-            row["spend"] = figures[0]["spend"]
+        # The view groups the labels as stored: "usd" and "USD" are one currency.
+        row["spend_by_currency"] = one_per_currency(figures)
+        if len(row["spend_by_currency"]) < len(figures):
+            merged = True
+            if len(row["spend_by_currency"]) == 1:  # one currency after all: its figure
+                row["currency"] = row["spend_by_currency"][0]["currency"]
+        if len(row["spend_by_currency"]) == 1:
+            row["spend"] = row["spend_by_currency"][0]["spend"]
+    if merged:  # the view's order, by the figures added up: highest spend first
+        rows.sort(key=lambda r: -sort_amount(_top(r)))
     return rows
+
+
+def _top(row: dict[str, Any]) -> Any:
+    """A scorecard row's spend, or its largest figure when in several currencies."""
+    if row["spend"] is not None:
+        return row["spend"]
+    return row["spend_by_currency"][0]["spend"] if row["spend_by_currency"] else 0
 
 
 def _exact_spends(
