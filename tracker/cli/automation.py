@@ -24,7 +24,7 @@ from tracker.config.model import AutomationConfig
 from tracker.rules.money import money
 from tracker.rules.reorder_costs import day_start
 from tracker.store.alerts import latest_balance
-from tracker.store.automation import actions, skips, spent_since
+from tracker.store.automation import actions, reorders_held, skips, spent_since
 from tracker.store.watch_listing import stalled_orders
 
 ACTION_COLUMNS = [
@@ -74,6 +74,7 @@ def settings(config: AutomationConfig) -> dict[str, Any]:
         # Numbers, as every money field of --json (issue 10).
         "daily_cap": float(config.daily_cap),
         "daily_cap_panels": {panel: float(cap) for panel, cap in config.daily_cap_panels},
+        "daily_cap_currency": config.daily_cap_currency,  # null: each panel's own
     }
 
 
@@ -122,15 +123,21 @@ def automation(
     # --panel: configured, or with orders in the database (left out of the config).
     named, store = read_panel(config, panel)
     names = [named] if named else [p.name for p in config.panels]
-    today = day_start(utcnow())
+    now = utcnow()
+    today = day_start(now)
     spend: list[dict[str, Any]] = [
         {
             "panel": name,
             "day": today.date().isoformat(),
             "spent": float(spent_since(store, name, today, dry_run=auto.dry_run)),
             "cap": float(auto.cap(name)),
-            # The cap is in the panel's own money: the currency its balance is in.
+            # The currency of its last balance (what the cap is in when cap_currency is null).
             "currency": (latest_balance(store, name) or {}).get("currency"),
+            "cap_currency": auto.daily_cap_currency,
+            # Why its re-orders are held for the cap's currency (null: they are not).
+            "held": reorders_held(store, name, auto.daily_cap_currency, now)
+            if auto.reorder
+            else None,
             "dry_run": auto.dry_run,
         }
         for name in names
@@ -160,8 +167,11 @@ def automation(
         for s in spend:
             dry = " (dry run)" if s["dry_run"] else ""
             spent, cap = money(s["spent"]), money(s["cap"])
-            unit = safe_text(f" {s['currency']}", 20) if s["currency"] else ""
+            currency = s["cap_currency"] or s["currency"]
+            unit = safe_text(f" {currency}", 20) if currency else ""
             line = f"{s['panel']}: re-orders today{dry}: {spent} of cap {cap}{unit}"
+            if s["held"]:
+                line += f"; held: {safe_text(s['held'])}"
             click.echo(fitted(line, screen))
     if done:
         click.echo("")

@@ -24,6 +24,7 @@ from tracker.service.once import run_stoppable, stop_bound
 from tracker.service.runs import select_jobs
 from tracker.service.signals import install_signal_handlers
 from tracker.store.alerts import latest_balance
+from tracker.store.automation import reorders_held
 from tracker.store.capabilities import is_unsupported
 from tracker.store.refills import last_refill_row, refills_after
 
@@ -130,6 +131,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
             asked = refills_after(tracker.store, mark)
             shown = summary_shown()  # a terminal: each line wrapped at its words
+            cap_currency = config.automation.daily_cap_currency
             for name in names:
                 last = latest_balance(tracker.store, name)
                 ran = [j.name for j in jobs if j.name.endswith(f":{name}")]
@@ -137,10 +139,14 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                 poll = tracker.polls.get(name)
                 waits = [n.split(":")[0] for n in skipped if n.endswith(f":{name}")]
                 url = config.panel(name).url  # a row learned at another URL holds no more
+                on_hold = None  # re-orders held for the daily cap's currency: said
+                if config.automation.reorder:
+                    on_hold = reorders_held(tracker.store, name, cap_currency, tracker.clock())
                 line = summary_line(
                     *(name, poll, asked.get(name, 0), last, failed, waits, paused),
                     no_balance=is_unsupported(tracker.store, name, "balance", url),
                     held=held,
+                    reorders_held=on_hold,
                 )
                 click.echo(shown(line))  # the currency: escaped
             for name, count in left_out.items():  # a panel name from the database: escaped

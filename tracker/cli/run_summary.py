@@ -53,13 +53,15 @@ def summary_line(
     *,
     no_balance: bool = False,
     held: str | None = None,
+    reorders_held: str | None = None,
 ) -> str:
     """Given what one `run --once` did on a panel, return its line of the summary:
     "main: 120 checked, 14 changed, 2 refills asked, balance 99.50 USD" ("no
     balance action" for a panel learned to have none; "(last stored)" after
     it when the balance job failed or was paused in this run), then
     the poll's failed status calls, the failed jobs, those a refused key paused,
-    why the refill round was ``held`` (``refill_round_held``'s reason) and
+    why the refill round was ``held`` (``refill_round_held``'s reason), why
+    re-orders are held for the daily cap's currency (``reorders_held``) and
     (``--due``) the jobs not due, if any."""
     # The key refused to the poll: said by "paused (key refused): status", as
     # when the pause skipped the poll (its refusal is no failed status call).
@@ -90,6 +92,8 @@ def summary_line(
         tail += f"; paused (key refused): {', '.join(paused)}"
     if held:
         tail += f"; refill round held: {held}"
+    if reorders_held:
+        tail += f"; re-orders held: {reorders_held}"
     if not_due:
         tail += f"; not due: {', '.join(not_due)}"
     return f"{name}: {', '.join(parts)}{tail}"

@@ -56,7 +56,20 @@ def read_automation(t: Table, panels: Iterable[str] | None) -> AutomationConfig:
         ),
         daily_cap=cap,
         daily_cap_panels=caps,
+        daily_cap_currency=_currency_code(t, "daily_cap_currency"),
     )
+
+
+def _currency_code(t: Table, key: str) -> str | None:
+    """Read a currency code: three letters, any case ("usd" is USD), or ""
+    for none."""
+    value = t.string(key, "").strip()
+    if not value:
+        return None
+    if not (len(value) == 3 and value.isascii() and value.isalpha()):
+        t.fail(key, f'must be a currency code of three letters, like "USD" (got {value!r})')
+        return None
+    return value.upper()
 
 
 def _stall_table(t: Table, key: str, raw: Any, default: StallAfter) -> StallAfter:

@@ -193,6 +193,8 @@ class AutomationConfig:
     cancel_pending_after: float = 86400.0
     daily_cap: Decimal = Decimal(0)  # estimated spend per panel and UTC day on automatic orders
     daily_cap_panels: tuple[tuple[str, Decimal], ...] = ()  # per-panel caps
+    # The caps' currency ("USD"); None: each panel's own, held a day after it changes.
+    daily_cap_currency: str | None = None
 
     def stall_threshold(self, status: str | None, service: int | None) -> float | None:
         """Given an order's status and service, return how long it may sit unchanged

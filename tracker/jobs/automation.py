@@ -116,6 +116,7 @@ class AutomationRound(PanelActions):
         dry, cap = self.config.dry_run, self.config.cap(self.panel)
         now, today = self.daily_cap.today()  # 00:00 of the real day, across clock steps
         spent = sql.spent_since(self.store, self.panel, today, dry_run=dry)
+        held = self.daily_cap.currency_hold(self.store, self.config.daily_cap_currency, now)
         since = now - timedelta(seconds=self.config.reorder_within)
         skipped: dict[int, str] = {}
         capped: list[dict[str, Any]] = []
@@ -158,6 +159,8 @@ class AutomationRound(PanelActions):
                 )
                 if not isinstance(plan, Plan):
                     skipped[order.order_id] = plan
+                elif held is not None:  # the cap's currency is not the panel's, or changed
+                    skipped[order.order_id] = held
                 elif plan.cost > cap:  # never fits, whatever was spent: not the others' wait
                     skipped[order.order_id] = ALONE_ABOVE_CAP
                 elif capped or not fits(spent, plan.cost, cap):
@@ -185,6 +188,9 @@ class AutomationRound(PanelActions):
         self._announce(AUTOMATION_REORDERED, [p["order_id"] for p in placed], dry, placed)
         if capped:
             self.daily_cap.capped(capped, spent, cap, now, today)
+        if held is not None and (kept := [o for o, why in skipped.items() if why == held]):
+            log.info("reorders_held", panel=self.panel, orders=len(kept), reason=held)
+            self.daily_cap.currency_held(kept, held, now)
         if key_refused is not None:
             raise key_refused  # the Watch pauses the panel
         return ok

@@ -1,5 +1,6 @@
-"""One panel's daily cap in the automation job: the day it counts, and its
-``automation_capped`` episode.
+"""One panel's daily cap in the automation job: the day it counts, its
+``automation_capped`` episode, and its hold for the cap's currency
+(``automation_currency_held``).
 
 Part of :class:`tracker.jobs.automation.AutomationRound`. The day is decided
 by :func:`tracker.rules.cap_day.cap_day` from the wall clock and its
@@ -23,8 +24,11 @@ from tracker.rules.cap_day import CapClock, cap_day
 from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.money import money
+from tracker.store.automation import reorders_held
+from tracker.store.connection import Connection
 
 AUTOMATION_CAPPED = "automation_capped"
+AUTOMATION_CURRENCY_HELD = "automation_currency_held"
 
 
 class DailyCap:
@@ -80,6 +84,36 @@ class DailyCap:
             )
 
         self.alerter.update(self.panel, AUTOMATION_CAPPED, judge)
+
+    def currency_hold(self, store: Connection, currency: str | None, now: datetime) -> str | None:
+        """Given the cap's currency (None: unset), return why the panel's
+        re-orders are held for it, or None; a hold that is over ends its
+        ``automation_currency_held`` episode quietly."""
+        held = reorders_held(store, self.panel, currency, now)
+        if held is None:
+            self.alerter.update(self.panel, AUTOMATION_CURRENCY_HELD, _ended_quietly)
+        return held
+
+    def currency_held(self, orders: list[int], held: str, now: datetime) -> None:
+        """Raise automation_currency_held once per hold: ``orders`` were not
+        placed, ``held`` says why."""
+
+        def judge(episode: Episode) -> tuple[Episode, Alert | None]:
+            if episode.active:
+                return episode, None
+            shown = order_ids(orders, "orders")
+            message = f"{self.panel}: {counted(len(orders), 're-order')} held: {held}: {shown}"
+            data = {"reason": held, "count": len(orders), "orders": orders[:100]}
+            return Episode(True, now, now), Alert(
+                AUTOMATION_CURRENCY_HELD, message, panel=self.panel, data=data
+            )
+
+        self.alerter.update(self.panel, AUTOMATION_CURRENCY_HELD, judge)
+
+
+def _ended_quietly(episode: Episode) -> tuple[Episode, Alert | None]:
+    """An episode ended, if it was open, with no alert."""
+    return (Episode(False, None, episode.last_sent_at) if episode.active else episode), None
 
 
 def capped_message(panel: str, capped: list[dict[str, Any]], spent: Decimal, cap: Decimal) -> str:

@@ -29,6 +29,7 @@ SEVERITY = {
     "order_stalled": "warning",
     "order_moving": "info",
     "automation_capped": "warning",
+    "automation_currency_held": "warning",
     "automation_reordered": "info",
     "automation_canceled": "info",
     "order_lost": "error",

@@ -1,16 +1,19 @@
 """What automatic re-orders cost: a re-order's estimate from a service's rate
 (or the rate the panel charged for the Partial, when higher), what it counts
-toward the daily cap once the panel has charged it, and the cap's UTC day.
+toward the daily cap once the panel has charged it, the cap's UTC day, and
+whether the cap's currency holds re-orders back.
 Pure: :mod:`tracker.rules.reorders` decides, these put figures on it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from tracker.panel.statuses import PARTIAL
 from tracker.rules.delivery import delivered
+from tracker.rules.money import currency_key, currency_shown, same_currency
 
 _CENTS = Decimal("0.00001")
 
@@ -85,3 +88,45 @@ def fits(spent: Decimal, cost: Decimal, cap: Decimal) -> bool:
     True when placing it keeps the day's spend at or under the cap. A cost of 0
     or below never fits: nothing free is placed automatically."""
     return cost > 0 and spent + cost <= cap
+
+
+# How long after a panel's balance first named another currency its
+# re-orders are held when the daily cap names none (daily_cap_currency unset).
+CURRENCY_HOLD = 86400.0
+
+
+def currency_held(cap_currency: str | None, named: Sequence[str]) -> str | None:
+    """Given the daily cap's currency (``automation.daily_cap_currency``;
+    None: unset) and the currencies a panel's balances named, oldest first
+    (the last one before the last :data:`CURRENCY_HOLD` seconds, then every
+    one since; the last is the panel's currency as far as it is known),
+    return why its re-orders are held, or None when they are not.
+
+    With a cap currency, they are held while the panel's currency is another
+    one or unknown: a cap of 25 meant in USD must not count 25 RUB, nor 25
+    USD a cap meant in RUB (a hundredfold). Without one, the cap is in the
+    panel's own money, and a panel whose currency changed within the hold
+    has its re-orders held: which of the two the cap was meant in is
+    unknown. Case and blanks make no other currency ("usd" is USD)."""
+    known = named[-1] if named else None
+    if cap_currency is not None:
+        if known is None:
+            return (
+                f"the panel's currency is not known (no balance naming one fetched), and the "
+                f"daily cap is in {cap_currency} (automation.daily_cap_currency)"
+            )
+        if not same_currency(known, cap_currency):
+            return (
+                f"the panel's currency is {currency_shown(known)}, not the daily cap's "
+                f"{cap_currency} (automation.daily_cap_currency)"
+            )
+        return None
+    if len({currency_key(c) for c in named}) < 2:
+        return None
+    before = next(c for c in reversed(named) if not same_currency(c, known))
+    assert known is not None  # two currencies named
+    return (
+        f"the panel's currency changed from {currency_shown(before)} to "
+        f"{currency_shown(known)} within 24 h, and the daily cap names none: held for "
+        f"24 h after the change, or set automation.daily_cap_currency"
+    )

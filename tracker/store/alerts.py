@@ -17,6 +17,7 @@ from tracker.store.sql import CHUNK, chunks
 
 if TYPE_CHECKING:
     from tracker.rules.episodes import Alert, Episode
+    from tracker.store.connection import Connection
     from tracker.store.orders import Store
 
 
@@ -57,6 +58,27 @@ def latest_balance(store: Store, panel: str) -> dict[str, Any] | None:
         [panel],
     )
     return found[0] if found else None
+
+
+_NAMED = "currency IS NOT NULL AND trim(currency) <> ''"
+
+
+def balance_currencies(store: Connection, panel: str, since: datetime) -> list[str]:
+    """Return the currencies a panel's balances named (a blank or none names
+    none), oldest first: the last one stamped before ``since``, then every
+    one stamped at or after it, in the order stored. The last is the
+    panel's currency as far as the tracker knows it."""
+    stamp = iso(since)
+    before = store.rows(
+        f"SELECT currency FROM balances WHERE panel = ? AND at < ? AND {_NAMED} "
+        "ORDER BY at DESC LIMIT 1",
+        [panel, stamp],
+    )
+    after = store.rows(
+        f"SELECT currency FROM balances WHERE panel = ? AND at >= ? AND {_NAMED} ORDER BY +rowid",
+        [panel, stamp],
+    )
+    return [r["currency"] for r in (*before, *after)]
 
 
 # --- alerts --------------------------------------------------------------------

@@ -9,12 +9,14 @@ Decisions are made in :mod:`tracker.rules.reorders`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from tracker.clock import iso
+from tracker.rules.reorder_costs import CURRENCY_HOLD, currency_held
 from tracker.rules.reorders import PLACED, REORDER, SENDING, SPENDING, UNKNOWN
+from tracker.store.alerts import balance_currencies
 from tracker.store.automation_candidates import ELSEWHERE_OF
 from tracker.store.connection import Connection
 from tracker.store.costs import counted_spend
@@ -168,6 +170,15 @@ def spent_since(store: Connection, panel: str, since: datetime, *, dry_run: bool
         [PLACED, panel, REORDER, int(dry_run), iso(since), *SPENDING],
     )
     return counted_spend(rows)
+
+
+def reorders_held(
+    store: Connection, panel: str, cap_currency: str | None, now: datetime
+) -> str | None:
+    """Return why a panel's re-orders are held for the daily cap's currency
+    (:func:`~tracker.rules.reorder_costs.currency_held`), or None."""
+    since = now - timedelta(seconds=CURRENCY_HOLD)
+    return currency_held(cap_currency, balance_currencies(store, panel, since))
 
 
 def note_skips(

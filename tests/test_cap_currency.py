@@ -1,0 +1,215 @@
+"""The daily cap's currency (`automation.daily_cap_currency`).
+
+A cap has no currency of its own: `daily_cap = 25` was 25 of whatever the
+panel charged in, so a panel switching from RUB to USD (the balance job's
+`balance_currency_changed`) had its cap meant in roubles count dollars, a
+hundredfold. With `daily_cap_currency` set, a panel's re-orders are held
+while its balance names another currency (or none); unset, they are held
+for 24 h after its currency changed. Against the simulated panel on
+loopback, on the test's clock, with the real jobs and CLI.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from automation_kit import cli_today, run  # noqa: F401  (fixture)
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from refill_world import DAY, H, World
+from structlog.testing import capture_logs
+
+from tracker.config.load import config_from_dict
+from tracker.errors import ConfigError
+from tracker.sim.server import SERVICE_FOLLOWERS
+from tracker.store import automation as automation_sql
+from tracker.store.alerts import alerts_since
+
+REORDER = "reorder = true\nreorder_services = [1]\ndaily_cap = 100\n"
+HELD = "automation_currency_held"
+
+
+def balance(w: World, currency: str) -> None:
+    """The panel answers its balance in ``currency`` from now on; the balance job runs."""
+    w.panel.currency = currency
+    assert w.jobs["balance:sim"].run()
+
+
+def placed(w: World) -> list[int]:
+    return [a["order_id"] for a in reversed(automation_sql.actions(w.store))]
+
+
+def skipped(w: World) -> dict[int, str]:
+    return {s["order_id"]: s["reason"] for s in automation_sql.skips(w.store)}
+
+
+def kinds(w: World, kind: str) -> list[dict]:
+    return [a for a in alerts_since(w.store, None, limit=100) if a["kind"] == kind]
+
+
+def partial(w: World) -> int:
+    """An order the tracker saw In progress and then end Partial."""
+    order_id = w.ended(SERVICE_FOLLOWERS)
+    w.poll()
+    return order_id
+
+
+def reorder_world(world, cap_currency: str | None = None) -> World:
+    extra = f'daily_cap_currency = "{cap_currency}"\n' if cap_currency is not None else ""
+    w = world(automation=REORDER + extra)
+    assert w.sync_services()
+    return w
+
+
+# --- the config -------------------------------------------------------------------
+
+
+def _automation(value: object):
+    data = {
+        "panels": [{"name": "main", "url": "https://panel.example/api/v2", "key": "k" * 12}],
+        "automation": {"reorder": True, "daily_cap": 5, "daily_cap_currency": value},
+    }
+    return config_from_dict(data, base_dir=Path("."), env={}).automation
+
+
+def test_the_caps_currency_is_a_code_of_three_letters_in_any_case():
+    assert _automation("usd").daily_cap_currency == "USD"
+    assert _automation(" RUB ").daily_cap_currency == "RUB"
+    assert _automation("").daily_cap_currency is None
+
+
+@pytest.mark.parametrize("value", ["$", "US Dollar", "US", "USDT", "€UR", 840])
+def test_a_cap_currency_that_is_no_code_is_a_config_error(value):
+    with pytest.raises(ConfigError) as raised:
+        _automation(value)
+    problems = str(raised.value)
+    assert "automation.daily_cap_currency" in problems and "Traceback" not in problems
+
+
+# --- daily_cap_currency set -------------------------------------------------------
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_reorders_are_held_while_the_panels_currency_is_not_the_caps(world):
+    w = reorder_world(world, "RUB")
+    balance(w, "USD")  # the panel moved to dollars: a cap of 100 meant in roubles
+    parent = partial(w)
+    with capture_logs() as logs:
+        assert run(w) and run(w)
+    assert w.panel.calls["add"] == 0 and placed(w) == []
+    reason = "the panel's currency is USD, not the daily cap's RUB (automation.daily_cap_currency)"
+    assert skipped(w) == {parent: reason}
+    [line, *_] = [e for e in logs if e["event"] == "reorders_held"]
+    assert (line["orders"], line["reason"]) == (1, reason)
+    [alert] = kinds(w, HELD)  # once for the hold, not at every run
+    assert alert["severity"] == "warning"
+    assert alert["message"] == f"sim: 1 re-order held: {reason}: #{parent}"
+    assert alert["data"]["orders"] == [parent]
+
+    shown = w.cli("automation")
+    assert f"sim: re-orders today: 0.00 of cap 100.00 RUB; held: {reason}" in shown.stdout
+    listed = shown.stdout.split("skipped:")[1]  # piped: the reason cut to its column
+    assert "the panel's currency is USD, not the daily cap's RUB" in listed
+    as_json = json.loads(w.cli("automation", "--json").stdout)
+    assert as_json["settings"]["daily_cap_currency"] == "RUB"
+    [spend] = as_json["spend"]
+    assert (spend["currency"], spend["cap_currency"], spend["held"]) == ("USD", "RUB", reason)
+
+    balance(w, "rub")  # back in roubles (written in lower case: the same currency)
+    assert run(w)
+    assert placed(w) == [parent]
+    assert json.loads(w.cli("automation", "--json").stdout)["spend"][0]["held"] is None
+
+
+def test_the_run_summary_says_the_reorders_are_held(world):
+    w = reorder_world(world, "RUB")
+    balance(w, "USD")
+    result = w.cli("run", "--once")
+    assert result.exit_code == 0, result.output
+    held = "re-orders held: the panel's currency is USD, not the daily cap's RUB"
+    assert held in result.stdout
+
+
+def test_reorders_are_held_while_the_panels_currency_is_unknown(world):
+    w = reorder_world(world, "USD")  # no balance fetched yet: its currency unknown
+    parent = partial(w)
+    assert run(w)
+    assert w.panel.calls["add"] == 0
+    assert skipped(w)[parent].startswith("the panel's currency is not known")
+    balance(w, "USD")
+    assert run(w)
+    assert placed(w) == [parent]
+
+
+def test_a_hold_that_ended_is_alerted_again_when_it_begins_again(world):
+    w = reorder_world(world, "USD")
+    balance(w, "EUR")
+    first = partial(w)
+    assert run(w)
+    balance(w, "USD")
+    assert run(w) and placed(w) == [first]
+    balance(w, "EUR")
+    second = partial(w)
+    assert run(w)
+    assert placed(w) == [first] and second in skipped(w)
+    assert [a["data"]["orders"] for a in kinds(w, HELD)] == [[first], [second]]
+
+
+# --- daily_cap_currency unset -----------------------------------------------------
+
+
+def test_reorders_are_held_for_a_day_after_the_panels_currency_changed(world, clock):
+    w = reorder_world(world)
+    balance(w, "RUB")
+    clock.advance(H)
+    balance(w, "USD")  # balance_currency_changed: the cap of 100 was meant in roubles?
+    parent = partial(w)
+    assert run(w)
+    assert w.panel.calls["add"] == 0
+    reason = skipped(w)[parent]
+    assert reason == (
+        "the panel's currency changed from RUB to USD within 24 h, and the daily cap "
+        "names none: held for 24 h after the change, or set automation.daily_cap_currency"
+    )
+    [alert] = kinds(w, HELD)
+    assert reason in alert["message"]
+
+    clock.advance(DAY - H)  # 23 h after the change: still held
+    balance(w, "USD")
+    assert run(w) and w.panel.calls["add"] == 0
+    clock.advance(2 * H)  # 25 h after it
+    assert w.sync_services()  # the services rate is fresh (a day without: stale)
+    balance(w, "USD")
+    assert run(w)
+    assert placed(w) == [parent]
+
+
+def test_setting_the_caps_currency_ends_the_hold_after_a_change(world, clock):
+    w = reorder_world(world)
+    balance(w, "RUB")
+    clock.advance(H)
+    balance(w, "USD")
+    parent = partial(w)
+    assert run(w) and placed(w) == []
+    # As a reload with the currency set: the jobs made again from the config.
+    config = w.tracker.config
+    w.tracker.config = replace(
+        config, automation=replace(config.automation, daily_cap_currency="USD")
+    )
+    w.jobs = {job.name: job for job in w.tracker.jobs()}
+    assert run(w)
+    assert placed(w) == [parent]
+
+
+@pytest.mark.parametrize("later", ["usd", " Usd"])
+def test_a_currency_written_in_another_case_holds_nothing(world, clock, later):
+    w = reorder_world(world)
+    balance(w, "USD")
+    clock.advance(H)
+    balance(w, later)
+    parent = partial(w)
+    assert run(w)
+    assert placed(w) == [parent]
+    assert kinds(w, HELD) == []
