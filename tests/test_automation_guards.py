@@ -529,8 +529,7 @@ def test_automation_json_settings_show_every_automation_key():
     from tracker.config.model import AutomationConfig
 
     example = tomllib.loads(files("tracker.data").joinpath("config.example.toml").read_text())
-    config = replace(
-        AutomationConfig(),
+    config = AutomationConfig()._replace(
         daily_cap=Decimal("12.50"),
         daily_cap_panels=(("main", Decimal("25")),),
         stall_after_service=((12, (("Pending", 172800.0),)),),

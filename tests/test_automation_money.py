@@ -302,11 +302,11 @@ def test_a_gap_between_checks_only_counts_past_what_the_polls_explain():
     # 3 h unchecked (past 2 x status_max_every), ended inside reorder_within
     assert isinstance(reorder_plan(partial, FOLLOWERS, ON, T0, watched_gap=2 * hour), Plan)
     # ... but not when the check before is outside it
-    within_2h = replace(ON, reorder_within=2 * hour)
+    within_2h = ON._replace(reorder_within=2 * hour)
     assert reorder_plan(partial, FOLLOWERS, within_2h, T0, watched_gap=2 * hour) == UNWATCHED
     # A short reorder_within with checks an hour apart, as the polls go: re-ordered
     hourly = replace(partial, checked_before=T0 - timedelta(hours=1))
-    within_10m = replace(ON, reorder_within=600.0)
+    within_10m = ON._replace(reorder_within=600.0)
     assert isinstance(reorder_plan(hourly, FOLLOWERS, within_10m, T0, watched_gap=2 * hour), Plan)
     # Rows from before m026 (no checked_before): as before
     assert isinstance(

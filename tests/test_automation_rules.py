@@ -117,7 +117,7 @@ def test_pending_waits_longer_and_per_service_overrides_win():
     pending = order(status="Pending")
     assert judge(pending, WatchState(), DEFAULTS, None, T0 + 11 * H).event is None
     assert judge(pending, WatchState(), DEFAULTS, None, T0 + 13 * H).event == STALLED
-    slow = replace(DEFAULTS, stall_after_service=((1, (("Pending", 48 * 3600.0),)),))
+    slow = DEFAULTS._replace(stall_after_service=((1, (("Pending", 48 * 3600.0),)),))
     assert judge(pending, WatchState(), slow, None, T0 + 13 * H).event is None
     assert judge(order(status="Active"), WatchState(), DEFAULTS, None, T0 + 99 * H).event is None
 
@@ -128,7 +128,7 @@ def test_far_past_its_eta_is_stalled_before_the_threshold_but_not_after_a_change
     assert verdict.event == STALLED and "far past" in (verdict.state.stall_reason or "")
     moved = order(status="Processing", last_change_at=T0 + 3 * H)
     assert judge(moved, WatchState(), DEFAULTS, 3600.0, T0 + 4 * H).event is None
-    off = replace(DEFAULTS, eta_overdue=0.0)
+    off = DEFAULTS._replace(eta_overdue=0.0)
     assert judge(pending, WatchState(), off, 3600.0, T0 + 3 * H).event is None
 
 
@@ -145,7 +145,7 @@ def test_nothing_changes_before_recheck_at_and_a_stall_opens_after_it(
     # The automation job leaves an unchanged order alone until recheck_at: that
     # is only right if judging it earlier changes nothing, and judging it
     # after opens the stall time alone was waiting for.
-    config = replace(DEFAULTS, eta_overdue=overdue)
+    config = DEFAULTS._replace(eta_overdue=overdue)
     o = order(status=status, remains=remains, last_change_at=T0 + timedelta(seconds=changed))
     now = o.last_change_at
     first = judge(o, WatchState(), config, median, now)
@@ -164,14 +164,14 @@ def test_nothing_changes_before_recheck_at_and_a_stall_opens_after_it(
 
 
 def test_stall_alerts_off_still_keeps_the_eta():
-    off = replace(DEFAULTS, stalls=False)
+    off = DEFAULTS._replace(stalls=False)
     verdict = judge(order(status="Pending"), WatchState(), off, 3600.0, T0 + 99 * H)
     assert verdict.event is None and verdict.state.eta == T0 + H
 
 
 # --- re-orders ---------------------------------------------------------------------
 
-ON = replace(DEFAULTS, reorder=True, daily_cap=Decimal(5))
+ON = DEFAULTS._replace(reorder=True, daily_cap=Decimal(5))
 
 
 def partial(**changes) -> PartialOrder:
@@ -211,7 +211,7 @@ def test_a_remainder_below_the_services_min_is_raised_saying_so_or_skipped():
         Decimal("0.90000"),
         "Partial: 5 of 1000 undelivered, raised to the service's min of 1000",
     )
-    skip = replace(ON, reorder_below_min="skip")
+    skip = ON._replace(reorder_below_min="skip")
     assert reorder_plan(partial(remains=5), service, skip, T0 + H) == BELOW_MIN
     assert reorder_plan(partial(remains=1000), service, skip, T0 + H) == Plan(
         1000, Decimal("0.90000"), "Partial: 1000 of 1000 undelivered"
@@ -228,7 +228,7 @@ def test_reasons_not_to_reorder():
     assert reorder_plan(partial(parent_order_id=9), FOLLOWERS, ON, T0) == IS_REORDER
     assert reorder_plan(partial(), FOLLOWERS, ON, T0 + 4 * 24 * H) == TOO_OLD
     assert reorder_plan(partial(), replace(FOLLOWERS, rate=None), ON, T0) == NO_RATE
-    listed = replace(ON, reorder_services=(7,))
+    listed = ON._replace(reorder_services=(7,))
     assert reorder_plan(partial(), FOLLOWERS, listed, T0) == NOT_LISTED
 
 
@@ -274,7 +274,7 @@ def test_the_cap_is_per_utc_day_and_inclusive():
 
 
 def test_stale_pending_needs_time_and_a_cancellable_service():
-    on = replace(DEFAULTS, cancel_pending=True)
+    on = DEFAULTS._replace(cancel_pending=True)
 
     def blocker(now, service=FOLLOWERS):
         return cancel_blocker("Pending", T0, service, on, now, confirmed_at=now, fresh_for=3600.0)
@@ -285,7 +285,7 @@ def test_stale_pending_needs_time_and_a_cancellable_service():
 
 
 def test_a_pending_status_not_confirmed_lately_cancels_nothing():
-    on = replace(DEFAULTS, cancel_pending=True)
+    on = DEFAULTS._replace(cancel_pending=True)
     now = T0 + 25 * H
 
     def blocker(confirmed_at):

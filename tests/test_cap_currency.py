@@ -196,7 +196,7 @@ def test_setting_the_caps_currency_ends_the_hold_after_a_change(world, clock):
     # As a reload with the currency set: the jobs made again from the config.
     config = w.tracker.config
     w.tracker.config = replace(
-        config, automation=replace(config.automation, daily_cap_currency="USD")
+        config, automation=config.automation._replace(daily_cap_currency="USD")
     )
     w.jobs = {job.name: job for job in w.tracker.jobs()}
     assert run(w)

@@ -77,26 +77,23 @@ def test_example_loads_with_the_documented_defaults(monkeypatch):
     for section in SECTIONS:
         assert getattr(config, section) == getattr(defaults, section)
     assert panel.key_field == "key_env"
-    assert dataclasses.replace(
-        panel, key=Secret(KEY), key_source="", key_field=""
-    ) == dataclasses.replace(
-        defaults.panels[0],
-        name="main",
-        url="https://your-panel.example/api/v2",
-        key_source="",
-        key_field="",
+    shown = panel._replace(key=Secret(KEY), key_source="", key_field="")
+    documented = defaults.panels[0]._replace(
+        name="main", url="https://your-panel.example/api/v2", key_source="", key_field=""
     )
+    assert shown == documented
 
 
 def test_example_documents_every_key():
     text = EXAMPLE.read_text()
     written = set(re.findall(r"^#? ?(\w+) = ", text, flags=re.MULTILINE))
     for cls in [*SECTIONS.values(), PanelConfig]:
-        for field in dataclasses.fields(cls):
+        names = getattr(cls, "_fields", None) or [f.name for f in dataclasses.fields(cls)]
+        for name in names:
             derived = {"key_source", "key_field", "host", "port", "unread_targets"}  # not written
-            if field.name in derived:
+            if name in derived:
                 continue
-            assert field.name in written, f"{cls.__name__}.{field.name} is not documented"
+            assert name in written, f"{cls.__name__}.{name} is not documented"
     assert {"key_env", "key_file", "key"} <= written
 
 
@@ -699,8 +696,8 @@ def test_panel_lookup(tmp_path):
 
 def test_config_is_frozen(tmp_path):
     config = build(minimal(), tmp_path)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        config.schedule.status_every = 1.0
+    with pytest.raises(AttributeError):  # a named tuple: "can't set attribute"
+        config.schedule.status_every = 1.0  # type: ignore[misc]
     assert isinstance(config, Config)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -66,7 +65,7 @@ def test_a_completed_order_of_a_refill_service_inside_its_window_is_eligible(ord
 
 
 def test_nothing_is_eligible_when_refills_are_disabled(order, clock):
-    verdict = eligibility(order, [], replace(CONFIG, enabled=False), clock())
+    verdict = eligibility(order, [], CONFIG._replace(enabled=False), clock())
     assert not verdict.eligible
 
 
@@ -78,7 +77,7 @@ def test_a_service_without_refill_is_never_eligible(order, clock):
 def test_an_unknown_service_is_skipped_unless_configured_to_try(order, clock):
     unknown = order._replace(service_refill=None)
     assert eligibility(unknown, [], CONFIG, clock()).reason == UNKNOWN_SERVICE
-    assert eligibility(unknown, [], replace(CONFIG, unknown_service="try"), clock()) == ELIGIBLE
+    assert eligibility(unknown, [], CONFIG._replace(unknown_service="try"), clock()) == ELIGIBLE
 
 
 @pytest.mark.parametrize("status", ["Partial", "In progress", "Canceled", "Refunded", None])
@@ -88,7 +87,7 @@ def test_a_status_outside_refill_statuses_is_not_eligible(order, clock, status):
 
 def test_partial_orders_are_eligible_when_listed(order, clock):
     partial = order._replace(status="Partial", remains=100)
-    config = replace(CONFIG, statuses=("Completed", "Partial"))
+    config = CONFIG._replace(statuses=("Completed", "Partial"))
     assert eligibility(partial, [], config, clock()) == ELIGIBLE
 
 
@@ -128,7 +127,7 @@ def test_an_open_refill_blocks_a_new_request_even_after_the_cooldown(order, cloc
 
 
 def test_max_requests_counts_refills_the_panel_accepted_or_may_have(order, clock):
-    config = replace(CONFIG, max_requests=2)
+    config = CONFIG._replace(max_requests=2)
     days = [ago(clock, (10 - i) * DAY) for i in range(5)]
     two_done = [PastRequest(days[0], "Completed", "1"), PastRequest(days[1], UNKNOWN)]
     assert eligibility(order, two_done, config, clock()).reason == MAX_REQUESTS

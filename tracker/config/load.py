@@ -165,7 +165,7 @@ def with_database(config: Config | None, path: Path) -> Config:
     command takes the panels the database holds orders of."""
     if config is None:
         return Config(path=None, database=DatabaseConfig(path=path.absolute()), panels=())
-    return replace(config, database=replace(config.database, path=path.absolute()))
+    return replace(config, database=config.database._replace(path=path.absolute()))
 
 
 def load_config(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 from tracker.config.durations import parse_duration
 from tracker.errors import PanelChoiceError
@@ -49,8 +50,7 @@ class Secret:
         return hash((Secret, self._value))
 
 
-@dataclass(frozen=True, slots=True)
-class DatabaseConfig:
+class DatabaseConfig(NamedTuple):
     path: Path = Path("tracker.db")  # absolute once loaded; ":memory:" kept as is
     busy_timeout: float = 10.0  # a write waits this long for a lock before the cycle gives up
     # The daemon's daily prune: history older than this goes ("365d", as
@@ -63,8 +63,7 @@ class DatabaseConfig:
         return parse_duration(self.prune_older_than) if self.prune_older_than else 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class PanelConfig:
+class PanelConfig(NamedTuple):
     name: str
     url: str
     key: Secret = Secret("")
@@ -86,8 +85,7 @@ class PanelConfig:
         return min(self.timeout, 10.0)
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduleConfig:
+class ScheduleConfig(NamedTuple):
     status_every: float = 300.0
     status_max_every: float = 3600.0  # adaptive polling never backs off beyond this
     services_every: float = 6 * 3600.0
@@ -102,8 +100,7 @@ class ScheduleConfig:
     late_checks: tuple[float, ...] = (3600.0, 6 * 3600.0, 86400.0)
 
 
-@dataclass(frozen=True, slots=True)
-class RefillConfig:
+class RefillConfig(NamedTuple):
     enabled: bool = True
     unknown_service: str = "skip"  # "skip" | "try": when the service's refill flag is unknown
     statuses: tuple[str, ...] = ("Completed",)
@@ -118,8 +115,7 @@ class RefillConfig:
     drop_threshold: float = 0.05  # fraction of the quantity lost before a refill
 
 
-@dataclass(frozen=True, slots=True)
-class BalanceConfig:
+class BalanceConfig(NamedTuple):
     low: Decimal = Decimal(0)  # 0 disables the low-balance alert
     remind: float = 6 * 3600.0  # repeat the alert this often while low
     recover_margin: float = 0.05  # fraction of `low` above it before "recovered"
@@ -146,8 +142,7 @@ class AlertsConfig:
         return bool(self.webhook_url or self.notify or self.unread_targets)
 
 
-@dataclass(frozen=True, slots=True)
-class MetricsConfig:
+class MetricsConfig(NamedTuple):
     listen: str = ""  # "host:port" as written; "" = no metrics endpoint
     host: str = ""  # parsed from listen; IPv6 without brackets; "" = all interfaces
     port: int = 0
@@ -158,8 +153,7 @@ class MetricsConfig:
         return bool(self.listen)
 
 
-@dataclass(frozen=True, slots=True)
-class LoggingConfig:
+class LoggingConfig(NamedTuple):
     level: str = "info"  # debug | info | warning | error
     format: str = "auto"  # auto (a terminal: lines for a person) | console | json
 
@@ -168,8 +162,7 @@ class LoggingConfig:
 StallAfter = tuple[tuple[str, float], ...]
 
 
-@dataclass(frozen=True, slots=True)
-class AutomationConfig:
+class AutomationConfig(NamedTuple):
     """``[automation]``: acting on what the tracker sees. Only stall alerts are on
     by default; nothing that spends or cancels runs unless switched on."""
 

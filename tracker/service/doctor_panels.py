@@ -5,7 +5,6 @@ judged into its line by :mod:`tracker.rules.doctor` (a panel without
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Collection
 
@@ -70,8 +69,7 @@ def call_panel(panel: PanelConfig, index: int = 0, *, learned: bool = False) -> 
     balance action when so ``learned`` already; else that refusal alone may
     be a flaky panel's (the jobs learn it at the second in a row)."""
     register_secret(panel.key.reveal())
-    quick = dataclasses.replace(
-        panel,
+    quick = panel._replace(
         timeout=min(panel.timeout, DOCTOR_TIMEOUT),
         retries=min(panel.retries, 1),
         retry_budget=min(panel.retry_budget, DOCTOR_RETRY_BUDGET),
