@@ -1,0 +1,110 @@
+"""The words :mod:`tracker.panel.status_hedges` reads in the reason after a
+status word: negations, words of a status still to come, what an order may
+lack, each status's own words, and the words around them. Data only: the
+regular expressions' sources and sets of lowercase words; the reading is
+:mod:`tracker.panel.status_hedges`'s.
+"""
+
+from __future__ import annotations
+
+# A negation, first in the reason ("not", "no", "never", "isn't"...).
+NEGATION = (
+    r"(?:not|no|never|nope|cannot|(?:is|was|has|have|had|did|does|do|are|were|ai|wo|ca)n['’]?t)"
+)
+# What a negation may be about that is no status of the order: why it was
+# canceled or rejected, or what it lacks beside being done ("Canceled: not
+# enough funds", "Canceled: no such user", "Rejected: not eligible",
+# "Completed: no refill", "Completed: not refillable", "Completed: no drops",
+# "Completed: no guarantee").
+LACKS = (
+    r"enough|such|found|available|valid|exists?|existing|public|accessible|longer"
+    r"|refill\w*|drop\w*|funds?|balance|money|link|account|user|access"
+    r"|eligible|needed|allowed|possible|supported|start[\s_-]*count|guarantee\w*|warrant\w*"
+)
+# Words saying the status is still to come, near, or a guess.
+NOT_YET = (
+    r"yet|soon|shortly|almost|nearly|about[\s_-]+to|later|eventually|scheduled"
+    r"|expected|estimated|eta|upcoming|will|to[\s_-]+(?:be|follow|come)|waiting"
+    r"|wait|on[\s_-]+hold|tbd|still|being|maybe|probably|likely|possibly"
+    r"|presumably|asap|in[\s_-]+(?:queue|\d|an?\b|few)"
+)
+
+# What says, after a negation or a future, that a status that ends an order
+# (or refill) has not come: the status's own words ("not canceled", "will be
+# refunded"), and for Completed, delivery's ("not started", "never
+# delivered", "not finished", "will start"). Only Completed's: a canceled
+# order "could not deliver", a partial one "did not deliver the rest", and
+# that is why; "Partial: remains will be delivered" is a Partial (the
+# automation never re-orders one with a reason: it may still be delivering).
+_ENDED = r"|ended|over|final\w*|confirm\w*"
+SAID = {
+    "Completed": r"complet\w*|finish\w*|done|deliver\w*|fulfill?\w*|start\w*|began|begun"
+    r"|begin\w*|launch\w*|process(?:ed)?|ready|sent" + _ENDED,
+    "Partial": r"partial\w*" + _ENDED,
+    "Canceled": r"cancel\w*" + _ENDED,
+    "Refunded": r"refund\w*" + _ENDED,
+    "Rejected": r"reject\w*" + _ENDED,
+}
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Words read past between a negation or a future and what it is about
+# ("not yet started", "will be delivered", "never fully completed").
+FILLERS = _set(
+    "be been being get got even fully really actually quite properly ever"
+    " completely entirely all then also only automatically successfully"
+)
+NEGATIONS = _set(
+    "not no never nope cannot isnt wasnt hasnt havent hadnt didnt doesnt dont arent werent"
+    " wont cant couldnt wouldnt shouldnt aint"
+)
+# Words of a future ("will", "we'll", "going to").
+FUTURE = _set("will shall gonna")
+BEFORE_TO = _set("going about scheduled expected set")
+# Words saying the status is near or still to come wherever they stand.
+NEAR = _set("soon shortly eta tbd")
+WAITING = _set("waiting awaiting queued queue pending processing ongoing underway")
+# After "still": the order going on ("still running", "still in progress").
+GOING_ON = _set(
+    "running processing pending delivering waiting queued active ongoing working starting"
+    " sending going in"
+)
+# A start said in the present, then when ("starts in 2 hours", "starting soon").
+START_NOW = _set("starts starting begins beginning launches launching")
+WHEN = _set("in within after at on soon shortly tomorrow today tonight")
+ARTICLES = _set("for a the of to")
+# Words of an order going on, for a status saying its delivery ended
+# ("Completed: the order is running", "Completed - currently running",
+# "Completed: working on it"), unless a negation or a stop comes just before
+# ("Completed: order not running", "no longer active"). Not of Canceled or
+# Refunded: a canceled order's reason speaks of the service or another order
+# ("Canceled: service not running", "another order is active on this link").
+RUNNING = _set("running active working delivering")
+DELIVERY_ENDED = frozenset({"Completed", "Partial"})
+STOPPED = _set("stopped longer")
+HOURS = _set("day days hour hours")  # "delivered within 2 working days"
+# Words of a refill or its guarantee: what is said of them is not of the order.
+REFILL_WORDS = r"refill\w*|guarantee\w*|warrant\w*"
+# Words of money: a refund still to come, pending or none is not of an
+# order's Canceled or Partial ("Canceled: refund will be issued soon"): it
+# ended, and its late checks read a refund made later.
+MONEY_WORDS = r"refund\w*|money|funds?|balance|amount|credit\w*|charge\w*|payment\w*"
+MONEY_AFTER = frozenset({"Canceled", "Partial"})
+# After a negation first, words saying why an order never ran, not that it
+# has not ended ("Canceled: cannot start, account private", "Canceled: not
+# working", "Refunded: will not be delivered"). Of Completed or Partial they
+# take it back ("Completed: not delivered").
+NEVER_RAN_WORDS = r"start\w*|began|begun|begin\w*|launch\w*|deliver\w*|run\w*|work\w*"
+NEVER_RAN_AFTER = frozenset({"Canceled", "Refunded"})
+# After the status's own words, read past a request's words: it failed, or
+# was not done ("Canceled: cancel request rejected", "Canceled: cancellation
+# not processed", "Refunded: refund failed"): the status has not come.
+FAILED = _set("failed rejected refused declined denied unsuccessful impossible")
+DONE = _set(
+    "processed accepted approved done completed complete confirmed applied executed"
+    " successful possible allowed finished effective"
+)
+REQUEST = _set("request requests attempt is was has have")
