@@ -77,7 +77,6 @@ TAKEN_BACK = [
     # come of a status that is no refund's: unknown.
     "Canceled: refund pending, cancellation not yet confirmed",
     "Canceled: cancel and refund not yet confirmed",
-    "Canceled: no refund",  # as "Canceled: not refunded": the money kept
     "Partial: amount refunded for the remains still delivering",
     "Completed: refund pending",
     "Refunded: refund not yet issued",
@@ -110,6 +109,7 @@ READ = {
     "Canceled: refund not yet issued": "Canceled",
     "Canceled: refund still pending": "Canceled",
     "Canceled: not yet refunded": "Canceled",
+    "Canceled: no refund": "Canceled",  # none: the money kept, the order ended
     "Partial: the rest will be refunded soon": "Partial",
     # The status's own words, then by whom or what else: no failure.
     "Canceled: cancelled by admin, not delivered": "Canceled",

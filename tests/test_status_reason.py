@@ -48,6 +48,9 @@ READ = {
     # A partial order had the rest of its money back: refunded agrees with it.
     "Partial: refunded 120": ("Partial", "refunded 120"),
     "Partial (refunded)": ("Partial", "refunded"),
+    # Not refunded: why the money did not come back; the order ended.
+    "Canceled: not refunded": ("Canceled", "not refunded"),
+    "Partial: not refunded": ("Partial", "not refunded"),
     # A negation about what the order lacks, not about its status.
     "Canceled: not enough funds": ("Canceled", "not enough funds"),
     "Canceled: no such user": ("Canceled", "no such user"),
@@ -73,8 +76,6 @@ NOT_READ = [
     "Completed: canceled",
     "Canceled: completed",
     "Refunded - partial",
-    "Partial: not refunded",
-    "Canceled: not refunded",  # negated
     "In progress (partially completed)",
     "Failed: invalid link",  # Error/Fail/Failed are left out (see NOT_FOUND)
     "Error: invalid link",

@@ -27,6 +27,7 @@ from tracker.panel.status_words import (
     FAILED,
     FILLERS,
     FUTURE,
+    GIVEN_BACK,
     GOING_ON,
     HOURS,
     LACKS,
@@ -106,14 +107,14 @@ def _read(reason: str) -> tuple[list[str], list[int]]:
 
 def _says_why(read: tuple[list[str], list[int]], status: str, refill: bool) -> bool:
     """Return True when a reason's first words, a negation or a future, say
-    why an order ended, not that it has not: a refund to come (:data:`_MONEY`,
-    of an order's Canceled and Partial: "will be refunded to balance", "not
-    yet refunded"; not "no refund", as "not refunded" is not), or a negation
-    of its running (:data:`_NEVER_RAN`, of Canceled and Refunded: "cannot
-    start", "not working", "will not be delivered")."""
+    why an order ended, not that it has not: a refund to come or none
+    (:data:`_MONEY`, of an order's Canceled and Partial: "will be refunded to
+    balance", "will be returned to balance", "not yet refunded", "no
+    refund", "not charged"), or a negation of its running (:data:`_NEVER_RAN`,
+    of Canceled and Refunded: "cannot start", "not working", "will not be
+    delivered")."""
     words = read[0]
-    to_come = words[:1] != [] and (not _negation(words[0]) or "yet" in words[1:4])
-    if to_come and not refill and status in MONEY_AFTER and _of_money(read, 0, status):
+    if words and not refill and status in MONEY_AFTER and _of_money(read, 0, status):
         return True
     at = 1 if words[:1] and (words[0] in FUTURE or words[0].endswith("'ll")) else 0
     if status not in NEVER_RAN_AFTER or at >= len(words) or not _negation(words[at]):
@@ -230,8 +231,10 @@ def _of_money(read: tuple[list[str], list[int]], at: int, status: str) -> bool:
     """Return True when the word at ``at`` is said of money: a word of money
     before it in its clause ("refund will be issued soon", "refund not yet
     issued") or next after it, past fillers and "yet" ("will be refunded",
-    "not yet refunded"), and none of ``status``'s own words in the clause (not
-    "cancel and refund not yet confirmed")."""
+    "not yet refunded"), or a giving back next, then a word of money ("will
+    be returned to your balance"; not "will be returned"), and none of
+    ``status``'s own words in the clause (not "cancel and refund not yet
+    confirmed")."""
     words, clauses = read
     clause = [word for word, of in zip(words, clauses, strict=True) if of == clauses[at]]
     if any(_pattern(status).fullmatch(word) is not None for word in clause):
@@ -239,6 +242,9 @@ def _of_money(read: tuple[list[str], list[int]], at: int, status: str) -> bool:
     place = at - clauses.index(clauses[at])  # its place in its clause
     if any(_MONEY.fullmatch(word) is not None for word in clause[:place]):
         return True
+    after = [word for word in clause[place + 1 : place + 8] if word not in FILLERS]
+    if after[:1] and after[0] in GIVEN_BACK:
+        return any(_MONEY.fullmatch(word) is not None for word in after[1:5])
     return _next_is([word for word in clause[place + 1 : place + 5] if word != "yet"], _MONEY)
 
 

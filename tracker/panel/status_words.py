@@ -93,6 +93,13 @@ REFILL_WORDS = r"refill\w*|guarantee\w*|warrant\w*"
 # ended, and its late checks read a refund made later.
 MONEY_WORDS = r"refund\w*|money|funds?|balance|amount|credit\w*|charge\w*|payment\w*"
 MONEY_AFTER = frozenset({"Canceled", "Partial"})
+# Words giving money back, before where it goes ("will be returned to your
+# balance", "will be sent back to the balance"): of money too.
+GIVEN_BACK = _set("returned added sent given paid put transferred restored reversed moved back")
+# A status, then another's words negated, that say why the first ended: not
+# refunded, the money kept ("Canceled: not refunded", "Partial: not
+# refunded"; not "Refunded: not refunded").
+NEGATED_WHY = frozenset({("Canceled", "Refunded"), ("Partial", "Refunded")})
 # After a negation first, words saying why an order never ran, not that it
 # has not ended ("Canceled: cannot start, account private", "Canceled: not
 # working", "Refunded: will not be delivered"). Of Completed or Partial they

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from tracker.panel.status_hedges import takes_back
+from tracker.panel.status_words import NEGATED_WHY
 from tracker.panel.values import INVISIBLE
 
 PENDING = "Pending"
@@ -228,9 +229,9 @@ def _names_another_status(
     if found is None:
         return False
     named = words[1][found.lastgroup or ""]
-    return found.group("negated") is not None or (
-        named != status and (status, named) not in agreeing
-    )
+    if found.group("negated") is not None:  # "Canceled: not refunded": NEGATED_WHY
+        return refill or (status, named) not in NEGATED_WHY
+    return named != status and (status, named) not in agreeing
 
 
 @lru_cache(maxsize=512)
@@ -316,5 +317,4 @@ def metrics_status(status: str | None) -> str:
 
 def canonical_order_status(text: str) -> str | None:
     """Given a user's spelling (CLI ``--status``), return the canonical status or None."""
-    found = _ORDER_SPELLINGS.get(_key(text))
-    return found
+    return _ORDER_SPELLINGS.get(_key(text))

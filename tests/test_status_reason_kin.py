@@ -1,0 +1,117 @@
+"""A status's reason read as its siblings are: words of one family (money
+given back, no refund, the order never run, the status's own words not
+done) read the same way whatever their wording. "Canceled: will be
+refunded to balance" was Canceled while "Canceled: will be returned to
+balance" was unknown: the ended order polled on under an ``unknown_status``
+alert, or, the other way, an order the panel said had not ended stopped
+being polled. Each table holds the siblings read so before and the
+wordings that were not.
+"""
+
+from __future__ import annotations
+
+import json
+
+from words_panel import WordsPanel, in_progress, poll
+
+from tracker.panel import parse
+from tracker.panel.statuses import status_reason
+
+
+def read(words: str) -> tuple[str, bool]:
+    """Return (status, known) of ``words`` as a status answer, the same by
+    every answer shape; the reason when known, None when not."""
+    single = parse.parse_status_single(5, {"status": words, "remains": "0"})
+    multi = parse.parse_status_multi([5], {"5": {"status": words}})[5]
+    assert (single.status, single.known_status) == (multi.status, multi.known_status), words
+    assert single.raw_status == words, words
+    reason = status_reason(words)
+    assert (reason is not None) is (single.known_status and single.status != words), words
+    return single.status or "", single.known_status
+
+
+def check(table: dict[str, str | None]) -> None:
+    """Given words -> the status they read as (None: unknown, kept verbatim)."""
+    wrong = {}
+    for words, status in table.items():
+        got = read(words)
+        if got != ((status, True) if status else (words, False)):
+            wrong[words] = got
+    assert wrong == {}
+
+
+# Money given back to the balance, to come: as "will be refunded to balance".
+RETURNED = {
+    "Canceled: will be refunded to balance": "Canceled",  # read so before
+    "Canceled: returned to your balance": "Canceled",  # read so before
+    "Canceled: money returned": "Canceled",  # read so before
+    "Canceled: funds returned to balance": "Canceled",  # read so before
+    "Canceled: will be returned to balance": "Canceled",
+    "Canceled: will be returned to your balance": "Canceled",
+    "Canceled - will be returned to the balance soon": "Canceled",
+    "Canceled: to be returned to balance": "Canceled",
+    "Canceled: being returned to your balance": "Canceled",
+    "Canceled: will be added to your balance": "Canceled",
+    "Canceled: will be sent back to your balance": "Canceled",
+    "Partial: will be returned to balance": "Partial",
+    # What is returned is not said: unknown, as before.
+    "Canceled: will be returned": None,
+    "Canceled: will be returned to the queue": None,
+    # A Refunded order's money still to come takes it back, as "Refunded:
+    # will be refunded within 24h" does.
+    "Refunded: will be returned to balance": None,
+    # The order's status taken back in the same words: unknown.
+    "Canceled: will be returned to balance, cancellation not yet confirmed": None,
+}
+# No refund (or charge) after Canceled or Partial: why the order's money
+# did not come back; it ended, as "Canceled: refund not issued" did.
+NO_REFUND = {
+    "Canceled: refund not issued": "Canceled",  # read so before
+    "Canceled: money not returned": "Canceled",  # read so before
+    "Partial: rest not refunded": "Partial",  # read so before
+    "Canceled: no refund": "Canceled",
+    "Canceled: not refunded": "Canceled",
+    "Canceled - no refund given": "Canceled",
+    "Canceled: no refund issued": "Canceled",
+    "Canceled (no refund)": "Canceled",
+    "Canceled, not refunded": "Canceled",
+    "Canceled: not refunded yet": "Canceled",  # as "not yet refunded"
+    "Canceled: non-refundable": "Canceled",
+    "Canceled: not charged": "Canceled",
+    "Canceled: no charge": "Canceled",
+    "Partial: no refund": "Partial",
+    "Partial: not refunded": "Partial",
+    # The order's status or its going on taken back beside it: unknown.
+    "Canceled: no refund, cancellation not processed": None,
+    "Canceled: not refunded, order still running": None,
+    "Partial: not refunded, still delivering": None,
+    "Canceled: not yet": None,
+    "Canceled: no": None,
+    # A Refunded order not refunded, and a Completed one: unknown.
+    "Refunded: not refunded": None,
+    "Refunded: no refund": None,
+    "Completed: no refund": None,
+}
+
+
+def test_money_given_back_to_come_reads_as_a_refund_to_come():
+    check(RETURNED)
+
+
+def test_no_refund_after_canceled_or_partial_is_the_status_with_its_reason():
+    check(NO_REFUND)
+
+
+def test_canceled_no_refund_ends_the_order_and_the_alert_says_so(world):
+    w = world(panel_class=WordsPanel)
+    kept, returned = in_progress(w, 2)
+    poll(w)
+    w.panel.words = {kept: "Canceled: no refund", returned: "Canceled: will be returned to balance"}
+    poll(w)
+    rows = w.store.rows("SELECT order_id, status, raw_status, polling FROM orders ORDER BY 1")
+    assert [(r["status"], r["polling"]) for r in rows] == [("Canceled", 0), ("Canceled", 0)]
+    alerts = json.loads(w.cli("alerts", "--json").stdout)["alerts"]
+    assert [a for a in alerts if a["kind"] == "unknown_status"] == []
+    [canceled] = [a for a in alerts if a["kind"] == "order_canceled"]
+    reasons = {o["order_id"]: o["reason"] for o in canceled["data"]["orders"]}
+    assert reasons == {kept: "no refund", returned: "will be returned to balance"}
