@@ -115,3 +115,32 @@ def test_canceled_no_refund_ends_the_order_and_the_alert_says_so(world):
     [canceled] = [a for a in alerts if a["kind"] == "order_canceled"]
     reasons = {o["order_id"]: o["reason"] for o in canceled["data"]["orders"]}
     assert reasons == {kept: "no refund", returned: "will be returned to balance"}
+
+
+# A negation first of the order's processing after Canceled or Refunded:
+# why it ended, as "not started" and "order not processed" were. A cancel
+# (or refund) not processed names itself and stays unknown.
+NOT_PROCESSED = {
+    "Canceled: not started": "Canceled",  # read so before
+    "Canceled: order not processed": "Canceled",  # read so before
+    "Refunded: order not processed": "Refunded",  # read so before
+    "Canceled: not processed": "Canceled",
+    "Canceled - not processed": "Canceled",
+    "Cancelled (Not processed)": "Canceled",
+    "Canceled: cannot process, link private": "Canceled",
+    "Canceled: will not be processed": "Canceled",
+    "Canceled: unprocessed": "Canceled",
+    "Refunded: not processed": "Refunded",
+    "Canceled: cancellation not processed": None,
+    "Canceled: cancel not processed": None,
+    "Canceled: cancel request not processed": None,
+    "Refunded: refund not processed": None,
+    "Canceled: not yet processed": None,
+    "Canceled: not processed yet": None,
+    "Completed: not processed": None,
+    "Partial: not processed": None,
+}
+
+
+def test_canceled_not_processed_is_canceled_as_not_started_is():
+    check(NOT_PROCESSED)

@@ -98,13 +98,22 @@ MONEY_AFTER = frozenset({"Canceled", "Partial"})
 GIVEN_BACK = _set("returned added sent given paid put transferred restored reversed moved back")
 # A status, then another's words negated, that say why the first ended: not
 # refunded, the money kept ("Canceled: not refunded", "Partial: not
-# refunded"; not "Refunded: not refunded").
-NEGATED_WHY = frozenset({("Canceled", "Refunded"), ("Partial", "Refunded")})
+# refunded"; not "Refunded: not refunded"), or not processed, the order never
+# ran ("Canceled: not processed", as "Canceled: not started").
+NEGATED_WHY = frozenset(
+    {
+        ("Canceled", "Refunded"),
+        ("Partial", "Refunded"),
+        ("Canceled", "Processing"),
+        ("Refunded", "Processing"),
+    }
+)
 # After a negation first, words saying why an order never ran, not that it
 # has not ended ("Canceled: cannot start, account private", "Canceled: not
-# working", "Refunded: will not be delivered"). Of Completed or Partial they
-# take it back ("Completed: not delivered").
-NEVER_RAN_WORDS = r"start\w*|began|begun|begin\w*|launch\w*|deliver\w*|run\w*|work\w*"
+# working", "Canceled: not processed", "Refunded: will not be delivered"). Of
+# Completed or Partial they take it back ("Completed: not delivered"). A
+# cancel not processed names the cancel ("cancellation not processed").
+NEVER_RAN_WORDS = r"start\w*|began|begun|begin\w*|launch\w*|deliver\w*|run\w*|work\w*|process\w*"
 NEVER_RAN_AFTER = frozenset({"Canceled", "Refunded"})
 # After the status's own words, read past a request's words: it failed, or
 # was not done ("Canceled: cancel request rejected", "Canceled: cancellation
