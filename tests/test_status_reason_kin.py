@@ -144,3 +144,42 @@ NOT_PROCESSED = {
 
 def test_canceled_not_processed_is_canceled_as_not_started_is():
     check(NOT_PROCESSED)
+
+
+# The status's own words said not done, in other words than were read so:
+# "refund not issued" as "refund not processed", "delivery incomplete" as
+# "delivery not completed". The status taken back: unknown.
+OWN_NOT_DONE = {
+    "Refunded: refund not processed": None,  # read so before
+    "Refunded: refund not yet issued": None,  # read so before
+    "Completed: delivery not completed": None,  # read so before
+    "Completed: order not completed": None,  # read so before
+    "Completed: incomplete": None,  # read so before
+    "Refunded: refund not issued": None,
+    "Refunded: refund was not issued": None,
+    "Refunded: refund not given": None,
+    "Refunded: refund not made": None,
+    "Refunded: refund not sent": None,
+    "Refunded: refund not credited": None,
+    "Refunded: refund incomplete": None,
+    "Refunded: unrefunded": None,
+    "Canceled: cancellation not issued": None,
+    "Canceled: cancellation unconfirmed": None,
+    "Completed: delivery incomplete": None,
+    "Completed: order incomplete": None,
+    "Completed: delivery unfinished": None,
+    "Completed: order undelivered": None,
+    "Completed: order is unfulfilled": None,
+    # Said done, or of another thing than the status: as before.
+    "Refunded: refund issued": "Refunded",
+    "Refunded: refunded to balance": "Refunded",
+    "Canceled: refund not issued": "Canceled",  # money's, of Canceled
+    "Canceled: order incomplete": "Canceled",
+    "Partial: order incomplete": "Partial",
+    "Completed: refill incomplete": "Completed",  # the refill's
+    "Completed: delivered, uncounted drops": "Completed",
+}
+
+
+def test_the_statuss_own_words_said_not_done_take_it_back_whatever_the_words():
+    check(OWN_NOT_DONE)

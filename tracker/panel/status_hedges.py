@@ -45,6 +45,7 @@ from tracker.panel.status_words import (
     SAID,
     START_NOW,
     STOPPED,
+    UNDOING,
     WAITING,
     WHEN,
 )
@@ -188,14 +189,17 @@ def _hedge(words: list[str], at: int, word: str, said: re.Pattern[str], running:
         return running and _going_on(words, at, after)
     if said.fullmatch(word) is not None:
         return _undone(words[at + 1 : at + 6])
+    if word[:2] in UNDOING and said.fullmatch(word[2:]) is not None:
+        return True  # "incomplete", "undelivered", "unconfirmed"
     return word in NEAR or word in WAITING
 
 
 def _undone(after: list[str]) -> bool:
     """Return True when words after the status's own say it failed or was
-    not done ("request rejected", "not processed"; not "by admin")."""
+    not done ("request rejected", "not processed", "not issued",
+    "incomplete"; not "by admin")."""
     told = [word for word in after if word not in FILLERS and word not in REQUEST]
-    if told[:1] and told[0] in FAILED:
+    if told[:1] and (told[0] in FAILED or (told[0][:2] in UNDOING and told[0][2:] in DONE)):
         return True
     return told[:1] != [] and _negation(told[0]) and told[1:2] != [] and told[1] in DONE
 

@@ -121,6 +121,11 @@ NEVER_RAN_AFTER = frozenset({"Canceled", "Refunded"})
 FAILED = _set("failed rejected refused declined denied unsuccessful impossible")
 DONE = _set(
     "processed accepted approved done completed complete confirmed applied executed"
-    " successful possible allowed finished effective"
+    " successful possible allowed finished effective issued given made sent credited"
+    " returned paid"
 )
+# Beginnings negating the word they begin, the status's own ("Completed:
+# order incomplete", "Completed: undelivered") or one of done ("Refunded:
+# refund incomplete", "Canceled: cancellation unconfirmed"): not done.
+UNDOING = ("in", "un")
 REQUEST = _set("request requests attempt is was has have")
