@@ -183,3 +183,29 @@ OWN_NOT_DONE = {
 
 def test_the_statuss_own_words_said_not_done_take_it_back_whatever_the_words():
     check(OWN_NOT_DONE)
+
+
+# A future negated, of what the order lacks or of its money: why, as the
+# negation alone is ("Completed: won't drop", "Canceled: not refunded").
+WILL_NOT = {
+    "Completed: won't drop": "Completed",  # read so before
+    "Completed: not refillable": "Completed",  # read so before
+    "Completed: refill will not be available": "Completed",  # read so before
+    "Completed: will not drop": "Completed",
+    "Completed: will never drop": "Completed",
+    "Completed: won't be refilled": "Completed",
+    "Completed: will not be refilled": "Completed",
+    "Completed - we will not refill this service": "Completed",
+    "Canceled: will not be refunded": "Canceled",
+    "Partial: will not be refunded": "Partial",
+    # Of the status itself, or of a Refunded order's money: unknown.
+    "Completed: will not be delivered": None,
+    "Completed: won't be completed": None,
+    "Completed: will not drop, not yet started": None,
+    "Refunded: will not be refunded": None,
+    "Canceled: will not be canceled": None,
+}
+
+
+def test_a_future_negated_of_what_the_order_lacks_or_its_money_says_why():
+    check(WILL_NOT)

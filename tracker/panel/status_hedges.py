@@ -113,14 +113,19 @@ def _says_why(read: tuple[list[str], list[int]], status: str, refill: bool) -> b
     balance", "will be returned to balance", "not yet refunded", "no
     refund", "not charged"), or a negation of its running (:data:`_NEVER_RAN`,
     of Canceled and Refunded: "cannot start", "not working", "will not be
-    delivered")."""
+    delivered"); a future negated, as the negation alone, of money ("will
+    not be refunded") or of what the order lacks ("will not drop", "won't
+    be refilled")."""
     words = read[0]
-    if words and not refill and status in MONEY_AFTER and _of_money(read, 0, status):
-        return True
     at = 1 if words[:1] and (words[0] in FUTURE or words[0].endswith("'ll")) else 0
-    if status not in NEVER_RAN_AFTER or at >= len(words) or not _negation(words[at]):
+    negated = at < len(words) and _negation(words[at])
+    money = words != [] and not refill and status in MONEY_AFTER
+    if money and (_of_money(read, 0, status) or (negated and _of_money(read, at, status))):
+        return True
+    if not negated:
         return False
-    return _next_is(words[at + 1 : at + 4], _NEVER_RAN)
+    after = words[at + 1 : at + 4]
+    return _next_is(after, _LACKING) or (status in NEVER_RAN_AFTER and _next_is(after, _NEVER_RAN))
 
 
 def _anywhere(reason: str, status: str, refill: bool) -> bool:
