@@ -209,3 +209,23 @@ WILL_NOT = {
 
 def test_a_future_negated_of_what_the_order_lacks_or_its_money_says_why():
     check(WILL_NOT)
+
+
+# A dash between two clauses parts them as a comma does: the money's words
+# in one are not of the order going on in the other.
+DASHES = {
+    "Canceled: refund pending, order still in progress": None,  # read so before
+    "Canceled: refund pending; order still in progress": None,  # read so before
+    "Canceled: refund pending - order still in progress": None,
+    "Canceled: refund pending – order still in progress": None,
+    "Canceled: refund pending—order in progress": None,
+    "Partial: refund pending - remains still in progress": None,
+    "Canceled: refund pending - link invalid": "Canceled",
+    "Canceled - refund pending": "Canceled",
+    "Canceled: non-refundable - link invalid": "Canceled",
+    "Partial: remains - will be refunded soon": "Partial",
+}
+
+
+def test_a_dash_parts_the_money_from_the_order_as_a_comma_does():
+    check(DASHES)

@@ -60,8 +60,10 @@ _HEDGED = re.compile(
 # words are those that say what became of the order).
 CAP = 200
 # A word: letters and digits, "hasn't" and "we'll" one word each; or a mark
-# ending a clause ("refund pending, order not canceled": two clauses).
-_WORD = re.compile(r"([^\W_]+(?:['’][^\W_]+)?)|[,;:.!?()]")
+# ending a clause ("refund pending, order not canceled": two clauses), a dash
+# too, or a hyphen with a space beside it ("refund pending - order running";
+# not "non-refundable").
+_WORD = re.compile(r"([^\W_]+(?:['’][^\W_]+)?)|[,;:.!?()\u2013\u2014]|(?<!\S)-|-(?!\S)")
 _LACKING = re.compile(LACKS)
 _REFILL = re.compile(REFILL_WORDS)
 _MONEY = re.compile(MONEY_WORDS)
