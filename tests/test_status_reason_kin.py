@@ -229,3 +229,41 @@ DASHES = {
 
 def test_a_dash_parts_the_money_from_the_order_as_a_comma_does():
     check(DASHES)
+
+
+# The status's own words, then that they are still to be done: the status
+# taken back, as "refund pending" and "will be refunded" were. Of a
+# Refunded order its money's words are its own ("money will be returned").
+TO_BE_DONE = {
+    "Refunded: refund pending": None,  # read so before
+    "Refunded: refund will be issued soon": None,  # read so before
+    "Refunded: will be returned to balance": None,  # read so before
+    "Canceled: cancellation pending": None,  # read so before
+    "Refunded: refund will be issued": None,
+    "Refunded: refund to be issued": None,
+    "Refunded: refund is being processed": None,
+    "Refunded: refund scheduled": None,
+    "Canceled: cancellation will be processed": None,
+    "Canceled: cancellation is being processed": None,
+    "Canceled: cancel to be confirmed": None,
+    "Refunded: money will be returned": None,
+    "Refunded: funds will be returned to your balance": None,
+    "Refunded: money not returned": None,
+    "Refunded: amount not credited": None,
+    # Done, or money's after Canceled: as before.
+    "Refunded: refund issued": "Refunded",
+    "Refunded: refund has been issued": "Refunded",
+    "Refunded: money returned to balance": "Refunded",
+    "Refunded: amount returned to balance": "Refunded",
+    "Refunded: credited to balance": "Refunded",
+    "Refunded: 5.00 returned to balance": "Refunded",
+    "Refunded: not enough balance": "Refunded",
+    "Canceled: cancel request accepted": "Canceled",
+    "Canceled: refund will be issued": "Canceled",
+    "Canceled: refund scheduled": "Canceled",
+    "Completed: refill scheduled": "Completed",
+}
+
+
+def test_the_statuss_own_words_still_to_be_done_take_it_back():
+    check(TO_BE_DONE)

@@ -39,6 +39,7 @@ from tracker.panel.status_words import (
     NEVER_RAN_AFTER,
     NEVER_RAN_WORDS,
     NOT_YET,
+    PLANNED,
     REFILL_WORDS,
     REQUEST,
     RUNNING,
@@ -202,13 +203,20 @@ def _hedge(words: list[str], at: int, word: str, said: re.Pattern[str], running:
 
 
 def _undone(after: list[str]) -> bool:
-    """Return True when words after the status's own say it failed or was
-    not done ("request rejected", "not processed", "not issued",
-    "incomplete"; not "by admin")."""
-    told = [word for word in after if word not in FILLERS and word not in REQUEST]
-    if told[:1] and (told[0] in FAILED or (told[0][:2] in UNDOING and told[0][2:] in DONE)):
+    """Return True when words after the status's own say it failed, was not
+    done or is still to be done ("request rejected", "not processed", "not
+    issued", "incomplete", "will be issued", "to be confirmed", "is being
+    processed"; not "by admin", "has been issued")."""
+    kept = [word for word in after if word not in REQUEST]
+    told = [word for word in kept if word not in FILLERS]
+    if not told:
+        return False
+    if told[0] in FAILED or told[0] in PLANNED or (told[0][:2] in UNDOING and told[0][2:] in DONE):
         return True
-    return told[:1] != [] and _negation(told[0]) and told[1:2] != [] and told[1] in DONE
+    if kept[0] == "being":
+        return told[0] in DONE
+    to_come = _negation(told[0]) or told[0] in FUTURE or told[0].endswith("'ll")
+    return (to_come or told[0] == "to") and told[1:2] != [] and told[1] in DONE
 
 
 def _going_on(words: list[str], at: int, after: list[str]) -> bool:

@@ -42,7 +42,8 @@ SAID = {
     r"|begin\w*|launch\w*|process(?:ed)?|ready|sent" + _ENDED,
     "Partial": r"partial\w*" + _ENDED,
     "Canceled": r"cancel\w*" + _ENDED,
-    "Refunded": r"refund\w*" + _ENDED,
+    # A refunded order's money back is its status: "money not returned".
+    "Refunded": r"refund\w*|money|funds?|balance|amount|credit\w*" + _ENDED,
     "Rejected": r"reject\w*" + _ENDED,
 }
 
@@ -128,4 +129,7 @@ DONE = _set(
 # order incomplete", "Completed: undelivered") or one of done ("Refunded:
 # refund incomplete", "Canceled: cancellation unconfirmed"): not done.
 UNDOING = ("in", "un")
+# Words saying, after the status's own, that it is set for later ("Refunded:
+# refund scheduled"); not of anything else ("delivered as scheduled").
+PLANNED = _set("scheduled planned")
 REQUEST = _set("request requests attempt is was has have")
