@@ -267,3 +267,44 @@ TO_BE_DONE = {
 
 def test_the_statuss_own_words_still_to_be_done_take_it_back():
     check(TO_BE_DONE)
+
+
+# Words of an order not ended, in the forms its siblings were read in:
+# "almost" as "not yet" before the status's own words, "in process" as "in
+# progress", "completes in 24 hours" as "starts in 2 hours", "on hold" and
+# "paused" of a Completed or Partial order as "running".
+NOT_ENDED = {
+    "Completed: almost done": None,  # read so before
+    "Completed: delivery in progress": None,  # read so before
+    "Refunded: refund in progress": None,  # read so before
+    "Completed: starting soon": None,  # read so before
+    "Completed: on hold": None,  # read so before
+    "Completed: paused": None,  # read so before
+    "Completed: delivery almost done": None,
+    "Completed: order nearly complete": None,
+    "Completed: almost all delivered": None,
+    "Completed: in process": None,
+    "Completed: order in process": None,
+    "Partial: in process": None,
+    "Canceled: in process": None,
+    "Refunded: refund in process": None,
+    "Completed: completes in 24 hours": None,
+    "Completed: finishes in 2 hours": None,
+    "Completed: order paused": None,
+    "Completed: delivery on hold": None,
+    "Partial: order on hold": None,
+    # Of something else, done, or negated: as before.
+    "Completed: delivered almost instantly": "Completed",
+    "Completed: 30 days refill, almost no drops": "Completed",
+    "Completed: refill in process": "Completed",
+    "Completed: delivered in 24 hours": "Completed",
+    "Completed: order no longer on hold": "Completed",
+    "Completed: order not paused": "Completed",
+    "Canceled: account on hold": "Canceled",
+    "Canceled: refund in process": "Canceled",
+    "Partial: delivery almost done": "Partial",  # delivery is no word of Partial's
+}
+
+
+def test_words_of_an_order_not_ended_read_as_their_siblings():
+    check(NOT_ENDED)

@@ -20,6 +20,7 @@ import re
 from functools import lru_cache
 
 from tracker.panel.status_words import (
+    ALMOST,
     ARTICLES,
     BEFORE_TO,
     DELIVERY_ENDED,
@@ -30,6 +31,7 @@ from tracker.panel.status_words import (
     GIVEN_BACK,
     GOING_ON,
     HOURS,
+    IN_HAND,
     LACKS,
     MONEY_AFTER,
     MONEY_WORDS,
@@ -184,16 +186,17 @@ def _hedge(words: list[str], at: int, word: str, said: re.Pattern[str], running:
         word in FUTURE
         or word.endswith("'ll")
         or word == "being"
+        or word in ALMOST
         or (word == "to" and before in BEFORE_TO)
     ):
         return _next_is(after, said)
-    if word == "progress":
-        return before == "in"
+    if word in IN_HAND and before == "in":  # "in progress", "in process"
+        return True
     if word == "still":
         return after[:1] != [] and after[0] in GOING_ON
     if word in START_NOW:
         return after[:1] != [] and after[0] in WHEN
-    if word in RUNNING:
+    if word in RUNNING or (word == "hold" and before == "on"):
         return running and _going_on(words, at, after)
     if said.fullmatch(word) is not None:
         return _undone(words[at + 1 : at + 6])

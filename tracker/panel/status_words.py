@@ -73,17 +73,26 @@ GOING_ON = _set(
     "running processing pending delivering waiting queued active ongoing working starting"
     " sending going in"
 )
-# A start said in the present, then when ("starts in 2 hours", "starting soon").
-START_NOW = _set("starts starting begins beginning launches launching")
+# A start or an end said in the present, then when ("starts in 2 hours",
+# "starting soon", "completes in 24 hours").
+START_NOW = _set(
+    "starts starting begins beginning launches launching completes completing finishes finishing"
+)
+# Before the status's own words, words saying it has nearly come ("delivery
+# almost done", "nearly complete"): it has not.
+ALMOST = _set("almost nearly")
+# After "in": the order being worked on ("in progress", "in process").
+IN_HAND = _set("progress process")
 WHEN = _set("in within after at on soon shortly tomorrow today tonight")
 ARTICLES = _set("for a the of to")
-# Words of an order going on, for a status saying its delivery ended
+# Words of an order going on or held, for a status saying its delivery ended
 # ("Completed: the order is running", "Completed - currently running",
-# "Completed: working on it"), unless a negation or a stop comes just before
+# "Completed: working on it", "Completed: order paused", "on hold" too),
+# unless a negation or a stop comes just before
 # ("Completed: order not running", "no longer active"). Not of Canceled or
 # Refunded: a canceled order's reason speaks of the service or another order
 # ("Canceled: service not running", "another order is active on this link").
-RUNNING = _set("running active working delivering")
+RUNNING = _set("running active working delivering paused")
 DELIVERY_ENDED = frozenset({"Completed", "Partial"})
 STOPPED = _set("stopped longer")
 HOURS = _set("day days hour hours")  # "delivered within 2 working days"
