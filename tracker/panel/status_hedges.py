@@ -137,13 +137,16 @@ def _anywhere(reason: str, status: str, refill: bool) -> bool:
     """Return True when ``reason`` holds words taking back ``status``, one
     that ends the order: a negation (not of what it lacks) with "yet" within
     three words or the status's own words next ("not yet", "has not
-    started", "not been canceled"); "yet to"; a future of those words
-    ("will start", "about to begin", "being delivered" of Completed, "will
-    be refunded" of Refunded); "soon", "shortly", "ETA"; words of waiting
-    ("waiting", "in queue", "pending", "in progress"); "still" going on
-    ("still running"); a start in the present, then when ("starts in 2
-    hours"); of Completed and Partial, the order going on ("running",
-    "active", "working on it"; not "not running"). Words about a refill of
+    started", "not been canceled"); "yet to"; a future of those words, or
+    "almost" ("will start", "about to begin", "being delivered" of
+    Completed, "will be refunded" of Refunded, "almost done"); those words
+    failed, not done or still to be done (:func:`_undone`), or begun by
+    "in" or "un" ("incomplete"); "soon", "shortly", "ETA"; words of waiting
+    ("waiting", "in queue", "pending", "in progress", "in process"); "still"
+    going on ("still running"); a start or end in the present, then when
+    ("starts in 2 hours"); of Completed and Partial, the order going on or
+    held ("running", "active", "working on it", "on hold"; not "not
+    running"). Words about a refill of
     an order ("refill pending", "refill will start", "guarantee active") are
     not about the order (they are of a ``refill``'s status), nor, of an
     order's Canceled or Partial, a clause about money ("refund pending")."""
