@@ -124,7 +124,8 @@ def test_a_reorder_refused_for_the_key_in_unknown_words_is_tried_again_once_acce
     parent = w.ended(SERVICE_FOLLOWERS)
     w.poll()
     key_refused(w, True)
-    assert not run(w)
+    with pytest.raises(JobPaused):  # refused: paused, no failure
+        run(w)
     assert w.panel.calls["add"] == 1 and w.panel.calls["balance"] >= 1  # the witness asked
     assert actions(w, "reorder") == []  # not Refused: nothing about this order
     assert auth_alerts(w) == ["auth_failed"]
@@ -244,7 +245,8 @@ def test_reorders_placed_before_a_key_refusal_are_still_alerted(world):
     first, second = (w.ended(SERVICE_FOLLOWERS) for _ in range(2))
     w.poll()
     refuse_after_one(w, "_add")
-    assert not run(w)
+    with pytest.raises(JobPaused):  # refused: paused, no failure
+        run(w)
     (row,) = actions(w, "reorder")  # the second: not Refused, asked again later
     assert row["order_id"] == first and row["status"] == "Placed"
     (alert,) = reorder_alerts(w)
@@ -297,7 +299,8 @@ def test_a_stale_pending_cancel_refused_for_the_key_in_unknown_words_is_sent_aga
     w = refusing_world(world, CANCEL)
     stale = stale_pending(w, 2)
     key_refused(w, True)
-    assert not run(w)
+    with pytest.raises(JobPaused):  # refused: paused, no failure
+        run(w)
     assert w.panel.calls["cancel"] == 1
     assert actions(w, "cancel") == []  # not Refused
     assert w.store.rows("SELECT * FROM cancels") == []
@@ -319,7 +322,8 @@ def test_a_key_refused_to_the_first_of_several_cancel_calls_leaves_every_order_f
     w = refusing_world(world, CANCEL)
     stale = stale_pending(w, 101)
     key_refused(w, True)
-    assert not run(w)
+    with pytest.raises(JobPaused):  # refused: paused, no failure
+        run(w)
     assert w.panel.calls["cancel"] == 1
     assert actions(w, "cancel") == []
     assert w.store.rows("SELECT * FROM cancels") == []
@@ -339,7 +343,8 @@ def test_cancels_made_before_a_key_refusal_are_still_alerted(world):
     w = refusing_world(world, CANCEL)
     stale = stale_pending(w, 101)
     refuse_after_one(w, "_cancel")
-    assert not run(w)
+    with pytest.raises(JobPaused):  # refused: paused, no failure
+        run(w)
     done = {a["order_id"] for a in actions(w, "cancel")}
     assert done == set(stale[:100])  # the 101st: not Refused, asked again later
     (alert,) = [

@@ -19,6 +19,7 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
 from tracker.config.load import config_from_dict
+from tracker.errors import JobPaused
 from tracker.jobs.tracker import Tracker
 from tracker.store.alerts import alerts_since
 
@@ -43,7 +44,8 @@ def test_a_refusal_whose_witness_timed_out_resumes_nothing_and_says_the_silence(
         tracker = Tracker(config_from_dict(settings, base_dir=tmp_path, env={}), clock=clock)
         try:
             with capture_logs() as logs:
-                assert tracker.watch.check_balance("p") is False  # refused: paused
+                with pytest.raises(JobPaused):  # refused: paused, no failure
+                    tracker.watch.check_balance("p")
                 assert tracker.watch.paused == {"p"}
                 answers["balance"] = json_reply({"error": "Incorrect request"})
                 clock.advance(900)
@@ -87,7 +89,8 @@ def test_a_refusal_whose_witness_answered_is_still_an_answer(tmp_path: Path, clo
         tracker = Tracker(config_from_dict(settings, base_dir=tmp_path, env={}), clock=clock)
         try:
             with capture_logs():
-                tracker.watch.check_balance("p")
+                with pytest.raises(JobPaused):  # refused: paused, no failure
+                    tracker.watch.check_balance("p")
                 answers["balance"] = json_reply({"error": "Incorrect request"})
                 clock.advance(900)
                 tracker.watch.check_balance("p")

@@ -15,6 +15,7 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
 from tracker.clock import iso
+from tracker.errors import JobHeld
 from tracker.rules.refill_rounds import held_by
 from tracker.sim.server import SERVICE_FOLLOWERS
 
@@ -22,10 +23,13 @@ pytestmark = pytest.mark.usefixtures("fresh_logs")
 
 
 def _round(w: Any) -> tuple[bool, list[dict[str, Any]]]:
-    """Run the refill round as the daemon does; return its outcome and the
-    warnings it logged."""
+    """Run the refill round; return whether it ran and succeeded (False:
+    held, or failed) and the warnings it logged."""
     with capture_logs() as logs:
-        done = w.round()
+        try:
+            done = w.round()
+        except JobHeld:  # held, not run: no failure (job_holds_total)
+            done = False
     return done, [e for e in logs if e.get("log_level") in ("warning", "error")]
 
 

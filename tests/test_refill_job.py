@@ -11,7 +11,7 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import DAY, KEY, H, World
 from structlog.testing import capture_logs
 
-from tracker.errors import JobPaused
+from tracker.errors import JobHeld, JobPaused
 from tracker.sim.orders import SimRefusal
 from tracker.sim.server import (
     SERVICE_COMMENTS,
@@ -449,7 +449,8 @@ def test_a_key_refused_in_unknown_words_leaves_a_followed_refill_open(world):
     assert w.round()
     w.panel.refusing = True
     w.clock.advance(90)
-    assert not w.round()  # refused: the panel paused
+    with pytest.raises(JobPaused):  # refused: paused, no failure
+        w.round()
     for _ in range(3):
         w.clock.advance(90)
         with pytest.raises(JobPaused):  # not run: no failure
@@ -514,7 +515,8 @@ def test_a_key_refused_in_every_refill_status_item_is_a_refused_key(world):
     orders = _two_running(w)
     w.panel.refusing = True
     w.clock.advance(90)
-    assert not w.round()
+    with pytest.raises(JobPaused):  # refused: paused, no failure
+        w.round()
     rows = [w.requests(o)[-1] for o in orders]
     assert [(r["status"], r["error"], r["error_count"]) for r in rows] == [
         ("Pending", None, 0),
@@ -534,7 +536,8 @@ def test_an_outage_uses_up_none_of_the_orders_refill_requests(world):
     w.panel.inject("html502", count=10_000)  # every call: a proxy's 502 page
     assert not w.jobs["balance:sim"].run()  # the panel's calls fail
     for _ in range(5):
-        assert not w.round()
+        with pytest.raises(JobHeld):  # held: no failure
+            w.round()
         w.clock.advance(H)
     assert [w.requests(i) for i in ids] == [[], []]
     assert w.panel.calls["refill"] == 0

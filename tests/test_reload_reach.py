@@ -21,8 +21,10 @@ from tracker.jobs.reach import Reach
 from tracker.jobs.tracker import Tracker
 from tracker.service import process
 from tracker.service.daemon import Generation
+from tracker.service.jobstats import JobStats
 from tracker.service.notify import Notifier
 from tracker.service.process import Service
+from tracker.service.runs import guarded
 from tracker.sim.scripts import quirks_from
 from tracker.sim.server import PanelServer
 
@@ -74,7 +76,8 @@ def call_failed(tracker: Tracker) -> None:
 
 def refill_round(generation: Generation) -> bool:
     """Run the refill round of panel p as ``generation``'s scheduler would."""
-    return next(job for job in generation.jobs if job.name == "refill:p").run()
+    job = next(job for job in generation.jobs if job.name == "refill:p")
+    return guarded(job, JobStats())()
 
 
 def alerts(logs: list[dict]) -> list[str]:

@@ -271,7 +271,8 @@ def test_a_key_refused_to_the_services_sync_pauses_the_panel(
     tracker = Tracker(make_config(tmp_path, {"bad": (bad.url, "a-wrong-key-12345")}), clock=clock)
     services = job_map(tracker)["services:bad"]
     with capture_logs():
-        assert services.run() is False
+        with pytest.raises(JobPaused):  # refused: paused, no failure
+            services.run()
     assert tracker.watch.paused == {"bad"}
     assert kinds(tracker) == ["auth_failed"]
     tracker.close()
@@ -289,7 +290,8 @@ def test_a_job_letting_a_refusal_through_pauses_its_panel(tmp_path: Path, clock:
 
     (job, _balance) = tracker.watch.jobs([Job("other:main", 60, refused)])
     with capture_logs():
-        assert job.run() is False
+        with pytest.raises(JobPaused):  # refused: paused, no failure
+            job.run()
         with pytest.raises(JobPaused):  # paused: not even tried, and no failure
             job.run()
     assert runs == [1] and tracker.watch.paused == {"main"}
@@ -336,7 +338,8 @@ def test_a_refused_key_set_outside_the_config_is_taken_by_a_restart(
 
     (job, _balance) = tracker.watch.jobs([Job("other:main", 60, refused)])
     with capture_logs():
-        assert job.run() is False
+        with pytest.raises(JobPaused):  # refused: paused, no failure
+            job.run()
     (row,) = alerts_since(tracker.store, None)
     assert row["kind"] == "auth_failed" and row["message"].endswith(said), row["message"]
     assert "reload the tracker" not in row["message"]
@@ -361,7 +364,8 @@ def test_a_key_refused_to_one_action_only_is_one_episode_not_a_flapping_pair(
     (job, balance) = tracker.watch.jobs([Job("status:main", 60, status)])
     with capture_logs():
         for _ in range(4):
-            assert job.run() is False  # refused: paused
+            with pytest.raises(JobPaused):  # refused: paused, no failure
+                job.run()
             assert balance.run() is True  # the probe: the key works there, resumed
             assert tracker.watch.paused == set()
         assert kinds(tracker) == ["auth_failed"]

@@ -19,6 +19,7 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 
 from tracker.config.load import config_from_dict
+from tracker.errors import JobPaused
 from tracker.jobs.tracker import Tracker
 from tracker.store.alerts import alerts_since
 
@@ -44,7 +45,8 @@ def test_an_empty_answer_of_the_witness_vouches_for_no_key(tmp_path: Path, clock
         tracker = Tracker(config_from_dict(settings, base_dir=tmp_path, env={}), clock=clock)
         try:
             with capture_logs() as logs:
-                assert tracker.watch.check_balance("p") is False  # refused: paused
+                with pytest.raises(JobPaused):  # refused: paused, no failure
+                    tracker.watch.check_balance("p")
                 answers["balance"] = json_reply(DENIED)  # the same key, in free words
                 for _ in range(3):
                     clock.advance(900)

@@ -147,10 +147,19 @@ class StopRequested(PanelError):
 
 class JobPaused(TrackerError):
     """A job's run was skipped: its panel is paused, the panel having refused
-    the key (or the balance probe of the paused panel was refused it again).
+    the key; or the run was refused the key, which pauses the panel (the
+    same for a user whichever of its jobs asked first; the balance probe of
+    the paused panel refused it again too).
     Neither a success nor a failure (``job_paused_total``, not
     ``job_failures_total``); the pause and its end are logged once each
     (``panel_paused``, ``panel_resumed``)."""
+
+
+class JobHeld(TrackerError):
+    """A panel's refill round was held, not run: the panel's calls have been
+    failing (the message says since when, and which). A hold on purpose,
+    neither a success nor a failure (``job_holds_total``, not
+    ``job_failures_total``); ``refill_round_held`` says why."""
 
 
 # What not to do twice without looking, by action.

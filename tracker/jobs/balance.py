@@ -17,7 +17,7 @@ a paused panel is probed with ``services`` meanwhile.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import structlog
 
@@ -81,8 +81,8 @@ def check_balance(
 ) -> bool:
     """Fetch, store and judge one panel's balance; return True when it was fetched.
 
-    A refused key is reported to ``gate`` (which pauses the panel); on a
-    panel paused already, JobPaused is raised: no failure. Any answer that
+    A refused key is reported to ``gate`` (which pauses the panel) and
+    JobPaused is raised: no failure, whether it begins the pause or goes on. Any answer that
     is not a refusal tells ``gate`` the key works again.
     ``looks`` (None: the clock alone) tells the clock's steps and sleeps
     between two checks, left out of ``balance_recovered``'s time.
@@ -132,7 +132,7 @@ def _check(
     try:
         answer = client.balance()
     except AuthError as exc:
-        return _refused(gate, panel.name, exc.detail, paused)
+        _refused(gate, panel.name, exc.detail, paused)
     except StopRequested:
         raise  # not a failure: the daemon reports the stop
     except PanelError as exc:
@@ -212,16 +212,16 @@ def _check(
     return True
 
 
-def _refused(gate: AuthGate, panel: str, error: str, paused: bool) -> bool:
+def _refused(gate: AuthGate, panel: str, error: str, paused: bool) -> NoReturn:
     """The panel refused the key to the probe: tell ``gate`` (which pauses the
-    panel) and return False, a failure, when that begins the pause; raise
-    JobPaused when the probe began on the panel ``paused`` already: the key
-    still refused is the pause going on (``job_paused_total``), not a job
-    failing at every probe (``job_failures_total``, STATUS='s failures)."""
+    panel) and raise JobPaused, whether the refusal begins the pause (as the
+    poll's or the catalogue's would, whichever asked first) or the probe began
+    on the panel ``paused`` already: the pause going on (``job_paused_total``),
+    not a job failing (``job_failures_total``, STATUS='s ``failing:``)."""
     gate.auth_refused(panel, error)
     if paused:
         raise JobPaused(f"{panel}: still paused, the panel refused the key again")
-    return False
+    raise JobPaused(f"{panel}: paused, the panel refused the key")
 
 
 def _without_balance(client: PanelClient, gate: AuthGate, alerter: Alerter, paused: bool) -> bool:
@@ -229,8 +229,8 @@ def _without_balance(client: PanelClient, gate: AuthGate, alerter: Alerter, paus
     for its key is probed with ``services`` instead, which resumes it once
     answered without a refusal of the key, and so is one whose ``auth_failed``
     is open (from before a restart or reload: the pause is not kept), which
-    that answer ends. Return True unless that probe failed (``paused``: the
-    panel was when the job began, a refusal then raising JobPaused)."""
+    that answer ends. Return True unless that probe failed (a refusal of
+    the key raising JobPaused; ``paused``: the panel was when the job began)."""
     name = client.panel.name
     refused = alerter.episode(name, AUTH_FAILED)
     if name not in gate.paused and not (refused and refused.active):
@@ -239,7 +239,7 @@ def _without_balance(client: PanelClient, gate: AuthGate, alerter: Alerter, paus
     try:
         client.services()
     except AuthError as exc:
-        return _refused(gate, name, exc.detail, paused)
+        _refused(gate, name, exc.detail, paused)
     except StopRequested:
         raise
     except PanelError as exc:

@@ -20,6 +20,7 @@ until then its balance job asks ``balance`` (:meth:`KeyGate.key_unproven`).
 from __future__ import annotations
 
 import threading
+from collections import Counter
 
 import structlog
 
@@ -53,9 +54,10 @@ class KeyGate:
     # panel -> the job kind whose refusal of the key came last ("status",
     # "balance"...): what must take the key again to end the episode.
     _refused_by: dict[str, str]
-    # The jobs ("status:main") whose run the key was refused to in this
-    # process: `run --once`'s summary names them with those the pause skipped.
-    refused_jobs: set[str]
+    # The jobs ("status:main") whose runs the key was refused to in this
+    # process, and how many times: `run --once`'s summary names them with
+    # those the pause skipped; a run it was refused to counts as paused.
+    refused_jobs: Counter[str]
 
     def auth_refused(self, panel: str, error: str, *, by: str = "balance") -> None:
         """The panel refused the key to job kind ``by``: pause its jobs; alert
@@ -63,7 +65,7 @@ class KeyGate:
         error = error.removeprefix(f"{panel}: ")
         with self._lock:
             self._refused_by[panel] = by
-            self.refused_jobs.add(f"{by}:{panel}")
+            self.refused_jobs[f"{by}:{panel}"] += 1
             if panel not in self.paused and not self._retired:  # retired: not its to pause
                 self.paused.add(panel)
                 told = log.debug if panel in self.carried.paused else log.warning

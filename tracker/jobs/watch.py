@@ -14,6 +14,7 @@ A panel's refill round waits while its calls fail
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
@@ -24,7 +25,7 @@ import structlog
 from tracker.alerts.alerter import Alerter
 from tracker.alerts.notify import targets, unread
 from tracker.alerts.redeliver import Keeper
-from tracker.errors import AuthError, JobPaused, StoreError
+from tracker.errors import AuthError, JobHeld, JobPaused, StoreError
 from tracker.jobs.balance import check_balance
 from tracker.jobs.base import Core, Job
 from tracker.jobs.carried import Carried, carried
@@ -108,7 +109,7 @@ class Watch(KeyGate):
         # panel -> the job kind whose refusal of the key came last ("status",
         # "balance"...): what must take the key again to end the episode.
         self._refused_by: dict[str, str] = {}
-        self.refused_jobs: set[str] = set()
+        self.refused_jobs: Counter[str] = Counter()
         # panel -> the hold of its refill round told at warning ("... since T"):
         # the rounds after it in the same hold at debug, not a warning a round.
         self._held_told: dict[str, str] = {}
@@ -188,9 +189,10 @@ class Watch(KeyGate):
         thread: the poll's workers never wait on the database for them)."""
 
         def run() -> bool:
-            done = job.run()  # one failed on the database: stored after a later one
-            self.quirks.store_seen()
-            return done
+            try:  # one failed on the database: stored after a later one
+                return job.run()
+            finally:  # a run paused by the refusal it met too
+                self.quirks.store_seen()
 
         return replace(job, run=run)
 
@@ -212,6 +214,7 @@ class Watch(KeyGate):
         def run() -> bool:
             if panel in self.paused:  # not run: no failure, counted apart (job_paused_total)
                 log.debug("job_paused", job=job.name, panel=panel, reason="key refused")
+                self.held_jobs.pop(job.name, None)  # paused now, no longer held
                 raise JobPaused(f"{panel}: paused, the panel refused the key")
             if kind == "refill" and (why := self.refills_held(panel)):
                 hold = why.partition(" (")[0]  # its start, not the actions failed so far
@@ -220,15 +223,20 @@ class Watch(KeyGate):
                 (log.debug if told else log.warning)("refill_round_held", panel=panel, reason=why)
                 self._held_told[panel] = hold
                 self.held_jobs[job.name] = why
-                return False
+                raise JobHeld(f"{panel}: refill round held: {why}")  # no failure: held
             if kind == "refill":
                 self._held_told.pop(panel, None)  # not held: the next hold is told
                 self.held_jobs.pop(job.name, None)
+            refusals = self.refused_jobs[job.name]
             try:
                 done = job.run()
             except AuthError as exc:  # a job that lets the refusal through
                 self.auth_refused(panel, exc.detail, by=kind)
-                return False
+                raise JobPaused(f"{panel}: paused, the panel refused the key") from None
+            if not done and self.refused_jobs[job.name] > refusals:  # the poll told it
+                # Refused the key in this run: said as the runs the pause skips
+                # are, whichever of the panel's jobs asked first (no failure).
+                raise JobPaused(f"{panel}: paused, the panel refused the key")
             if done and panel not in self.paused and self._refused_by.get(panel) == kind:
                 self.auth_accepted(panel, by=kind)  # the action that refused takes it
             return done

@@ -8,6 +8,7 @@ A mixin of :class:`tracker.service.process.Service`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -18,6 +19,9 @@ from tracker.service.jobstats import JobStats
 from tracker.service.notify import Notifier, status_line
 from tracker.store.orders import Store
 from tracker.store.readings import open_by_panel
+
+if TYPE_CHECKING:
+    from tracker.jobs.watch import Watch
 
 log = structlog.get_logger("tracker.service")
 
@@ -33,6 +37,7 @@ class Heartbeat:
     clock: Callable[[], float]
     note: str  # shown in STATUS= while the last reload failed
     _reader: Store | None
+    _watch: Watch | None  # the current generation's: its panels paused for the key
     _stalled: bool
 
     def stall_bound(self) -> float:
@@ -59,6 +64,8 @@ class Heartbeat:
             failures=stats.failures,
             now=self.clock(),
             note="; ".join(text for text in (left_out, self.note) if text),
+            paused=sorted(self._watch.refused_now()) if self._watch is not None else (),
+            held=sorted({name.rpartition(":")[2] for name in stats.last_held}),
         )
 
     def _ready(self) -> None:

@@ -23,11 +23,14 @@ class JobStats:
     failures: int = 0
     last_ok: dict[str, float] = field(default_factory=dict)
     last_failed: set[str] = field(default_factory=set)
+    last_held: set[str] = field(default_factory=set)  # their last run held, not run
     durations: dict[str, float] = field(default_factory=dict)
     runs_by_job: Counter[str] = field(default_factory=Counter)
     failures_by_job: Counter[str] = field(default_factory=Counter)
     # Runs skipped while the job's panel is paused (the key refused): no failures.
     paused_by_job: Counter[str] = field(default_factory=Counter)
+    # Refill rounds held while the panel's calls fail: no failures either.
+    holds_by_job: Counter[str] = field(default_factory=Counter)
     running: dict[str, float] = field(default_factory=dict)  # job name -> started (epoch)
     # Monotonic time of the last sign of life of the jobs: a run starting or
     # ending, a panel call completing. The watchdog is fed only while it moves.
@@ -56,10 +59,12 @@ class JobStats:
                 failures=self.failures,
                 last_ok=dict(self.last_ok),
                 last_failed=set(self.last_failed),
+                last_held=set(self.last_held),
                 durations=dict(self.durations),
                 runs_by_job=Counter(self.runs_by_job),
                 failures_by_job=Counter(self.failures_by_job),
                 paused_by_job=Counter(self.paused_by_job),
+                holds_by_job=Counter(self.holds_by_job),
                 running=dict(self.running),
                 progress=self.progress,
             )
@@ -75,10 +80,13 @@ class JobStats:
         kept = set(keep)
         with self.lock:
             gone = {*self.last_ok, *self.durations, *self.runs_by_job, *self.last_failed}
+            gone |= self.last_held
             for name in gone - kept - set(self.running):
                 self.last_ok.pop(name, None)
                 self.durations.pop(name, None)
                 self.runs_by_job.pop(name, None)
                 self.failures_by_job.pop(name, None)
                 self.paused_by_job.pop(name, None)
+                self.holds_by_job.pop(name, None)
                 self.last_failed.discard(name)
+                self.last_held.discard(name)

@@ -93,6 +93,13 @@ def jobs_families(jobs: JobStats) -> Iterator[Metric]:
             {n: jobs.paused_by_job[n] for n in names},
         ),
         (
+            "counter",
+            "job_holds_total",
+            "Job runs held on purpose, not run: refill rounds held while the panel's calls fail, "
+            "by job.",
+            {n: jobs.holds_by_job[n] for n in names},
+        ),
+        (
             "gauge",
             "job_running",
             "1 while a run of the job is in flight.",

@@ -16,7 +16,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import structlog
@@ -66,11 +66,15 @@ def status_line(
     failures: int,
     now: float,
     note: str = "",
+    paused: Sequence[str] = (),
+    held: Sequence[str] = (),
 ) -> str:
     """Given what the daemon knows, return the one-line STATUS= summary.
 
     ``last_poll`` and ``now`` are epoch seconds; ``failing`` names the jobs whose
-    last run failed; ``failures`` counts failed runs since start.
+    last run failed; ``failures`` counts failed runs since start; ``paused``
+    the panels paused for a refused key and ``held`` those whose last refill
+    round was held (neither is a failure).
     """
     orders = "open orders unknown" if open_orders is None else counted(open_orders, "open order")
     if last_poll is None:
@@ -80,6 +84,10 @@ def status_line(
         poll = f"last poll {at} ({_ago(now - last_poll)})"
     failing_text = "failing: " + ", ".join(sorted(failing)) if failing else "no job failing"
     parts = [orders, poll, failing_text, f"{counted(failures, 'failed run')} since start"]
+    if paused:
+        parts.append("paused (key refused): " + ", ".join(sorted(paused)))
+    if held:
+        parts.append("refill round held: " + ", ".join(sorted(held)))
     if note:
         parts.append(note)
     return "; ".join(parts)

@@ -1,8 +1,10 @@
 """One run of a job, as the daemon and ``run --once`` make it: logged
 (``job_started``, ``job_done``, ``job_failed``, ``job_stopped``), counted in
 :class:`~tracker.service.jobstats.JobStats`, never raising. A run its paused
-panel skipped (the key refused: :class:`~tracker.errors.JobPaused`) is no
-failure: counted apart, and not timed. Nor is a run that ends without
+panel skipped (the key refused: :class:`~tracker.errors.JobPaused`), or
+that met the refusal which paused it, is no failure: counted apart, and not
+timed; so is a refill round held while its panel's calls fail
+(:class:`~tracker.errors.JobHeld`). Nor is a run that ends without
 success once its stop event is set (SIGTERM, a reload retiring its
 generation): a call on the wire ending at its deadline then is the stop's.
 
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from tracker.errors import JobPaused, StopRequested, TrackerError
+from tracker.errors import JobHeld, JobPaused, StopRequested, TrackerError
 from tracker.jobs.base import Job
 from tracker.service.jobstats import JobStats
 
@@ -47,7 +49,7 @@ def guarded(
             stats.running[job.name] = time.time()
             stats.progress = time.monotonic()
         started = time.monotonic()
-        ok = stopped = paused = False
+        ok = stopped = paused = held = False
         try:
             with structlog.contextvars.bound_contextvars(job=job.name):
                 log.debug("job_started", job=job.name)  # with job_done: which ran when
@@ -58,6 +60,8 @@ def guarded(
                     log.info("job_stopped", job=job.name, reason=exc.detail)
                 except JobPaused:  # not run: panel_paused said why, panel_resumed says when
                     paused = True
+                except JobHeld:  # not run, on purpose: refill_round_held said why
+                    held = True
                 except TrackerError as exc:  # a call, a write: cut short by a stop, or failed
                     stopped = _cut_short(retired, job.name, f"{type(exc).__name__}: {exc}")
                     if not stopped:
@@ -81,11 +85,14 @@ def guarded(
                     stats.last_failed.discard(job.name)
                 elif paused:
                     stats.paused_by_job[job.name] += 1
+                elif held:
+                    stats.holds_by_job[job.name] += 1
                 elif not stopped:
                     stats.failures += 1
                     stats.failures_by_job[job.name] += 1
                     stats.last_failed.add(job.name)
-            for observer in () if paused else stats.observers:  # no poll to time
+                (stats.last_held.add if held else stats.last_held.discard)(job.name)
+            for observer in () if paused or held else stats.observers:  # nothing to time
                 observer(job.name, seconds, ok, stopped)
             log.debug(
                 "job_done",
@@ -93,6 +100,7 @@ def guarded(
                 ok=ok,
                 stopped=stopped,
                 paused=paused,
+                held=held,
                 seconds=round(seconds, 3),
             )
         return ok

@@ -1,0 +1,95 @@
+"""The daemon's ``failing:`` (systemd's STATUS= line) and
+``smm_tracker_job_failures_total`` count what failed, not what the tracker
+held back on purpose: a refill round held while the panel's calls fail
+(``refill round held``), a key refused (``paused (key refused)``) the same
+whichever of the panel's jobs asked first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from test_metrics import parsed
+from test_paused_jobs import KEY, _service, refusing  # noqa: F401  (fixture)
+
+from tracker.service.metrics import render
+from tracker.service.runs import run_once
+from tracker.sim.server import PanelServer
+from tracker.store.orders import Store
+
+pytestmark = pytest.mark.usefixtures("fresh_logs")
+
+
+def _seen(tmp_path: Any, clock: Any, monkeypatch: Any, panel: PanelServer, runs: Any) -> Any:
+    """Start the daemon's Service on ``panel``, have ``runs(jobs, stats)`` run
+    its jobs; return its STATUS= line and one scrape, parsed."""
+    build = _service(tmp_path, clock, monkeypatch, panel.url)
+    generation = build(KEY)
+    service = build.service
+    try:
+        runs({job.name: job for job in generation.jobs}, service.stats)
+        return service.status_text(), parsed(render(service._snapshot()))
+    finally:
+        generation.close()
+
+
+@pytest.mark.parametrize("first", ["status", "services", "balance"])
+def test_a_refused_key_reads_paused_not_failing_whichever_job_asked_first(
+    tmp_path: Any,
+    clock: Any,
+    refusing: PanelServer,  # noqa: F811  (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+    first: str,
+) -> None:
+    # The job that met the refusal was a failed run ("failing: status:bad; 1
+    # failed run since start"), the others paused: the line and the failure
+    # counter changed with which job asked first, and kept that job failing
+    # for as long as the key stayed wrong.
+    store = Store(tmp_path / "t.db")  # open orders: the poll asks the panel
+    store.track("bad", refusing.panel.seed_orders(2, status="In progress"), clock())
+    store.close()
+
+    def first_run(jobs: dict[str, Any], stats: Any) -> None:  # first, then the others
+        run_once(sorted(jobs.values(), key=lambda j: not j.name.startswith(f"{first}:")), stats)
+
+    status, got = _seen(tmp_path, clock, monkeypatch, refusing, first_run)
+    assert status == (
+        "open orders unknown; no successful poll yet; no job failing; "
+        "0 failed runs since start; paused (key refused): bad"
+    )
+    kinds = ("status", "services", "refill", "automation", "balance")
+    failures = {k: got[f'smm_tracker_job_failures_total{{job="{k}:bad"}}'] for k in kinds}
+    assert failures == dict.fromkeys(kinds, 0)
+    paused = {k: got[f'smm_tracker_job_paused_total{{job="{k}:bad"}}'] for k in kinds}
+    assert paused == dict.fromkeys(kinds, 1)
+    assert KEY not in status
+
+
+def test_a_held_refill_round_is_no_failure_and_is_said_held(
+    tmp_path: Any,
+    clock: Any,
+    refusing: PanelServer,  # noqa: F811  (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The round held while the panel's calls fail was a failed run: "failing:
+    # balance:bad, refill:bad; 4 failed runs since start", the refill job's
+    # failures counting every round of the hold.
+    refusing.panel.key = KEY  # the key is taken: its calls fail, not its key
+    refusing.panel.inject("json500", count=100, action="balance")
+
+    def held_rounds(jobs: dict[str, Any], stats: Any) -> None:
+        run_once([jobs["balance:bad"]], stats)  # a failure: the round waits
+        for _ in range(3):
+            run_once([jobs["refill:bad"]], stats)
+            clock.advance(60)
+
+    status, got = _seen(tmp_path, clock, monkeypatch, refusing, held_rounds)
+    assert status == (
+        "open orders unknown; no successful poll yet; failing: balance:bad; "
+        "1 failed run since start; refill round held: bad"
+    )
+    assert got['smm_tracker_job_failures_total{job="refill:bad"}'] == 0
+    assert got['smm_tracker_job_holds_total{job="refill:bad"}'] == 3
+    assert got['smm_tracker_job_holds_total{job="balance:bad"}'] == 0
+    assert got['smm_tracker_job_failures_total{job="balance:bad"}'] == 1
