@@ -109,7 +109,7 @@ def main() -> None:
     tracker = [sys.executable, "-m", "tracker"]
     with tempfile.TemporaryDirectory(prefix="smm-tracker-shot-") as tmp:
         work = Path(tmp)
-        print("running the demo for 45 s ...")
+        print("running the demo for up to 45 s (it ends once its orders are final) ...")
         subprocess.run(
             [*tracker, "demo", "--orders", "30", "--speed", "3", "--every", "1"]
             + ["--duration", "45", "--keep", str(work)],

@@ -320,27 +320,22 @@ def test_on_an_80_column_terminal_the_demos_first_lines_fit(monkeypatch, tmp_pat
 
 
 # `demo --orders 2 ARGS...` on a panel refusing every order (nothing to show),
-# the SIGNUM (0: none) sent as it starts watching.
+# the SIGNUM (0: none) sent as it asks for the first.
 REFUSED = """
 import os
 from tracker.errors import PanelError
 from tracker.panel import client
 def add(self, *args, **kwargs):
-    raise PanelError("this service is disabled", panel="demo", action="add")
-client.PanelClient.add = add
-from tracker.cli import demo
-real = demo.run_daemon
-def run_daemon(*args, **kwargs):
     if {signum}:
         os.kill(os.getpid(), {signum})
-    return real(*args, **kwargs)
-demo.run_daemon = run_daemon
+    raise PanelError("this service is disabled", panel="demo", action="add")
+client.PanelClient.add = add
 from tracker.cli.main import main
 main(["demo", "--orders", "2", *{args!r}], prog_name="smm-tracker")
 """
 
 
-def _refused(tmp_path, signum: int, *args: str):
+def _refused(tmp_path, signum: int, *args: str, timeout: float = 120):
     import os
     import subprocess
     import sys
@@ -353,7 +348,7 @@ def _refused(tmp_path, signum: int, *args: str):
         text=True,
         env={**os.environ, "PYTHONPATH": SOURCE},
         cwd=tmp_path,
-        timeout=120,
+        timeout=timeout,
     )
 
 
@@ -372,12 +367,43 @@ def test_a_demo_stopped_before_any_status_change_exits_0(tmp_path):
             assert "placed 0 orders" not in done.stdout
 
 
-def test_a_demo_that_ran_its_duration_showing_nothing_says_why_and_exits_1(tmp_path):
-    # It exited 1 with no word of why.
-    done = _refused(tmp_path, 0, "--duration", "1")
-    assert done.returncode == 1, done.stderr
-    assert done.stderr == (
-        "smm-tracker: no status change in --duration's 1 s: no order placed, "
-        "or none polled (see the lines above)\n"
-    )
-    assert "could not place order 1: demo: add: this service is disabled" in done.stdout
+def test_a_demo_that_placed_no_order_ends_at_once_says_why_and_exits_1(tmp_path):
+    # Every add refused: without --duration it watched nothing until Ctrl-C;
+    # with one, it watched nothing for all of it, then said "no status change".
+    for args in ((), ("--duration", "600")):
+        done = _refused(tmp_path, 0, *args, timeout=60)  # before: killed here
+        assert done.returncode == 1, (args, done.stderr)
+        assert done.stderr == (
+            "smm-tracker: no order placed on the simulated panel, nothing to watch "
+            "(see the lines above)\n"
+        )
+        assert "could not place order 1: demo: add: this service is disabled" in done.stdout
+        assert "placed no orders" in done.stdout
+        assert "watching" not in done.stdout
+        assert "final: no orders of this run" in done.stdout
+
+
+def test_a_demo_with_a_duration_ends_once_every_order_is_final_and_its_timer_with_it():
+    # --duration 600 ran the whole 600 s after "all 2 orders reached a final
+    # status", showing nothing more; now it ends there, as without --duration,
+    # and its timer's thread is not left waiting.
+    import threading
+
+    from tracker.cli.demo import run_demo
+
+    lines: list[str] = []
+    stop = threading.Event()
+    deadline = threading.Timer(60, stop.set)  # before: the demo ended here, not by itself
+    deadline.daemon = True
+    deadline.start()
+    try:
+        ended = run_demo(
+            orders=2, speed=0.2, every=1, duration=600, keep=None, stop=stop, echo=lines.append
+        )
+        timers = [t for t in threading.enumerate() if isinstance(t, threading.Timer)]
+        assert timers == [deadline]  # the demo's own is cancelled, its thread ended
+    finally:
+        deadline.cancel()
+        deadline.join(10)  # its thread ended here, not in a later test
+    assert "all 2 orders reached a final status: nothing more to show, the demo ends" in lines
+    assert ended.placed == 2 and ended.shown > 0

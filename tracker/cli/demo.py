@@ -3,7 +3,9 @@
 Starts a :class:`~tracker.simulator.PanelServer` on loopback, places a handful
 of orders through the real client (as ``smm-tracker add`` would), and runs the
 real scheduler with fast intervals on a temporary database, printing every
-status transition as it is recorded.
+status transition as it is recorded, until every order it placed is final
+(``--duration`` or Ctrl-C may end it sooner). A demo that placed no order
+(every ``add`` refused) ends at once: nothing to watch.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +124,14 @@ def _not_an_alert_record(record: logging.LogRecord) -> bool:
     return not (isinstance(record.msg, dict) and record.msg.get("event") == "alert")
 
 
+@dataclass(frozen=True)
+class Ended:
+    """How a demo ended: the status changes it showed, the orders it placed."""
+
+    shown: int
+    placed: int
+
+
 def run_demo(
     *,
     orders: int,
@@ -130,9 +141,11 @@ def run_demo(
     keep: Path | None,
     stop: threading.Event,
     echo: Callable[[str], None],
-) -> int:
-    """Run the demo until ``stop`` is set (Ctrl-C) or ``duration`` passes; return
-    how many transitions were shown. The temporary folder is removed unless ``keep``."""
+) -> Ended:
+    """Run the demo until every order it placed is final, ``stop`` is set
+    (Ctrl-C) or ``duration`` passes; at once when it placed none. Return how
+    many transitions it showed, and how many orders it placed. The temporary
+    folder is removed unless ``keep``."""
     workdir = keep.absolute() if keep else Path(tempfile.mkdtemp(prefix="smm-tracker-demo-"))
     if keep:
         _make_folder(workdir)
@@ -178,7 +191,7 @@ def _run(
     kept: bool,
     stop: threading.Event,
     echo: Callable[[str], None],
-) -> int:
+) -> Ended:
     key = secrets.token_urlsafe(24)
     db_path = workdir / "demo.db"
     # A kept folder holds the orders of earlier demos: new ones start past them,
@@ -213,20 +226,14 @@ def _run(
                     if o["order_id"] in ids and o["status"] not in TERMINAL
                 ]
                 if ids and not open_left and not final.is_set():
-                    final.set()
-                    if duration is None:  # nothing more happens in the demo: it ends,
-                        stop.set()  # this poll's alerts said first (listeners after this)
+                    final.set()  # nothing more happens in the demo: it ends, --duration
+                    stop.set()  # or not; this poll's alerts said first (listeners after this)
 
             # First, so each transition is shown before the alerts it raises.
             tracker.transition_listeners.insert(0, show)
-            if duration is not None:
-                # A daemon thread: after Ctrl-C the process must not wait for it.
-                timer = threading.Timer(duration, stop.set)
-                timer.daemon = True
-                timer.start()
-            echo("watching (times UTC; Ctrl-C to stop)...")
-            run_daemon(tracker.jobs(), stop)
-            if final.is_set() and duration is None:
+            if ids:  # none placed: nothing to watch (the caller says why it ends)
+                _watch(tracker, stop, duration, echo)
+            if final.is_set():
                 # Late checks (an hour on) and refills of drops (a day on) are
                 # a real tracker's, not the demo's: nothing more would show.
                 echo(
@@ -235,7 +242,27 @@ def _run(
             summarize(tracker, echo, ids, kept=kept)
         finally:
             tracker.close()
-    return shown
+    return Ended(shown=shown, placed=len(ids))
+
+
+def _watch(
+    tracker: Tracker, stop: threading.Event, duration: float | None, echo: Callable[[str], None]
+) -> None:
+    """Run the daemon's jobs until ``stop`` is set: Ctrl-C, every order final,
+    or ``duration`` passed (its timer cancelled when the demo ends before)."""
+    timer = None
+    if duration is not None:
+        # A daemon thread: after Ctrl-C the process must not wait for it.
+        timer = threading.Timer(duration, stop.set)
+        timer.daemon = True
+        timer.start()
+    try:
+        echo("watching (times UTC; Ctrl-C to stop)...")
+        run_daemon(tracker.jobs(), stop)
+    finally:
+        if timer is not None:
+            timer.cancel()
+            timer.join(1.0)  # its thread ends at once: not left past the demo
 
 
 def _all(count: int) -> str:

@@ -216,7 +216,11 @@ def _stopped(signum: int) -> str:
     type=FiniteNumber(1, 600),
     help="Status poll interval, seconds.",
 )
-@click.option("--duration", type=FiniteNumber(1, LONGEST), help="Stop after this many seconds.")
+@click.option(
+    "--duration",
+    type=FiniteNumber(1, LONGEST),
+    help="Stop after this many seconds at most (sooner once every order is final).",
+)
 @click.option(
     "--keep",
     type=click.Path(file_okay=False),
@@ -244,7 +248,7 @@ def demo(count: int, speed: float, every: float, duration: float | None, keep: s
         if line:
             click.echo(fitted(line, screen, _TIME_WIDTH) if _TIMED.match(line) else line)
 
-    shown = run_demo(
+    ended = run_demo(
         orders=count,
         speed=speed,
         every=every,
@@ -253,6 +257,10 @@ def demo(count: int, speed: float, every: float, duration: float | None, keep: s
         stop=stop,
         echo=echo,
     )
-    if shown == 0 and not asked:  # --duration ran out; a stop asked for exits 0
+    if asked:  # a stop asked for exits 0, whatever it showed
+        return
+    if not ended.placed:  # ended at once: it had nothing to watch
+        fail("no order placed on the simulated panel, nothing to watch (see the lines above)")
+    if not ended.shown:  # --duration ran out
         ran = f" in --duration's {duration:g} s" if duration is not None else ""
-        fail(f"no status change{ran}: no order placed, or none polled (see the lines above)")
+        fail(f"no status change{ran}: the orders placed were not polled (see the lines above)")
