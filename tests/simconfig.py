@@ -10,7 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -64,6 +64,25 @@ class PanelClock:
 
     def utc(self) -> datetime:
         return datetime.fromtimestamp(self.now, UTC)
+
+
+class LaterRuns:
+    """The clock of ``run --once`` run in-process (``tracker.cli.run.utcnow``,
+    which the run hands its jobs): the real one plus the seconds the test let
+    pass with :meth:`advance`, in place of sleeping them. The other commands
+    (track, orders, history) keep the real clock."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from tracker.clock import utcnow
+
+        self.real, self.ahead = utcnow, timedelta()
+        monkeypatch.setattr("tracker.cli.run.utcnow", self)
+
+    def __call__(self) -> datetime:
+        return self.real() + self.ahead
+
+    def advance(self, seconds: float) -> None:
+        self.ahead += timedelta(seconds=seconds)
 
 
 def sim_config(

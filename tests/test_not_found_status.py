@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hostile import HostileServer, Reply, json_reply
-from simconfig import cli_in
+from simconfig import LaterRuns, cli_in
 
 from tracker.panel import parse
 
@@ -93,6 +92,7 @@ def test_a_status_saying_the_order_does_not_exist_reads_as_that_error(
             env={"NOTFOUND_KEY": KEY},
         )
         assert cli("track", str(KNOWN), str(IN_WORDS), str(AS_ERROR)).exit_code == 0
+        later = LaterRuns(monkeypatch)
         ran = cli("run", "--once", "--all")
         assert ran.exit_code == 0, ran.output
         # Counted as unknown, the words in ERROR, no status: as the error item.
@@ -104,7 +104,7 @@ def test_a_status_saying_the_order_does_not_exist_reads_as_that_error(
         assert words in lines[IN_WORDS]
         assert lines[IN_WORDS].replace(str(IN_WORDS), str(AS_ERROR)) == lines[AS_ERROR]
         # Past unknown_give_up: given up with one order_lost alert naming it.
-        time.sleep(1.1)
+        later.advance(1.1)
         assert cli("run", "--once", "--all").exit_code == 0
         found = orders_of(tmp_path)
         assert found[IN_WORDS] == found[AS_ERROR]

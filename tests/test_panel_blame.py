@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from blame_panel import config_for, panel_fixture, status_of, stored
 from hostile import HostileServer, Reply, json_reply
-from simconfig import cli_in
+from simconfig import LaterRuns, cli_in
 
 from tracker.panel import failures, refusals
 
@@ -219,7 +218,7 @@ def test_add_is_never_sent_twice_for_busy_words(tmp_path, monkeypatch, answer, s
     assert stored(tmp_path) == {}
 
 
-def test_an_unknown_order_due_alone_is_still_given_up(panel, tmp_path):
+def test_an_unknown_order_due_alone_is_still_given_up(panel, tmp_path, monkeypatch):
     # Everything asked is refused, but the panel answers an order it knows: the
     # refusal is the order's own, and it is given up after unknown_give_up
     # (rather than failing every cycle as a refusing panel would).
@@ -233,9 +232,10 @@ def test_an_unknown_order_due_alone_is_still_given_up(panel, tmp_path):
         return json_reply(done if "order" in form else {str(i): done for i in asked})
 
     cli, _ = panel(status)
+    later = LaterRuns(monkeypatch)
     assert cli("run", "--once", "--all").exit_code == 0  # the others complete
     for _ in range(2):  # then it is the only one due, past unknown_give_up
-        time.sleep(1.1)
+        later.advance(1.1)
         result = cli("run", "--once", "--all")
         assert result.exit_code == 0, result.output
     _status, error, _count, polling = stored(tmp_path)[unknown]
@@ -246,7 +246,7 @@ def test_an_unknown_order_due_alone_is_still_given_up(panel, tmp_path):
     assert "order_lost" in kinds
 
 
-def test_a_key_refusal_as_one_item_is_never_that_orders_error(panel, tmp_path):
+def test_a_key_refusal_as_one_item_is_never_that_orders_error(panel, tmp_path, monkeypatch):
     # The key refused in one order's item, the others answered: a failure of
     # the panel (or a panel bug), never news of the order, which was being
     # given up after schedule.unknown_give_up for the panel's words.
@@ -261,13 +261,14 @@ def test_a_key_refusal_as_one_item_is_never_that_orders_error(panel, tmp_path):
         return json_reply(answer)
 
     cli, _ = panel(status)
+    later = LaterRuns(monkeypatch)
     # The second run's line at debug: told by the first, its failing polls
     # (status_failing's run, kept in alert_state) going on.
     for level in ("info", "debug"):  # the second run is past unknown_give_up
         result = cli("--log-level", level, "run", "--once", "--all")
         assert result.exit_code == 1
         assert "1 order left unsettled: key refused: Your API key is incorrect" in result.output
-        time.sleep(1.1)
+        later.advance(1.1)
     found = stored(tmp_path)
     assert found.pop(refused) == (None, None, 0, 1)
     assert set(found.values()) == {("In progress", None, 0, 1)}
@@ -324,7 +325,9 @@ FAULTS = [
 
 
 @pytest.mark.parametrize("words", FAULTS)
-def test_the_panels_server_failing_in_one_item_is_never_that_orders_error(panel, tmp_path, words):
+def test_the_panels_server_failing_in_one_item_is_never_that_orders_error(
+    panel, tmp_path, monkeypatch, words
+):
     # Counted as "the panel calls it unknown", the order was given up (lost)
     # after schedule.unknown_give_up for the panel's database trouble.
     failed = IDS[4]
@@ -336,13 +339,14 @@ def test_the_panels_server_failing_in_one_item_is_never_that_orders_error(panel,
         return json_reply(answer if "orders" in form else answer[asked[0]])
 
     cli, _ = panel(status)
+    later = LaterRuns(monkeypatch)
     # The second run's line at debug: told by the first, its failing polls
     # (status_failing's run, kept in alert_state) going on.
     for level in ("info", "debug"):  # the second run is past unknown_give_up
         result = cli("--log-level", level, "run", "--once", "--all")
         assert result.exit_code == 1
         assert f"1 order left unsettled: panel failed: {words}" in result.output
-        time.sleep(1.1)
+        later.advance(1.1)
     found = stored(tmp_path)
     assert found.pop(failed) == (None, None, 0, 1)
     assert set(found.values()) == {("In progress", None, 0, 1)}

@@ -8,6 +8,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ import click
 from tracker.cli.bounds import LONGEST, FiniteNumber, WholeNumber
 from tracker.cli.main import EARLY_STOP, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.run_summary import jobs_ended, summary_line, summary_shown
+from tracker.clock import boottime, utcnow
 from tracker.jobs.due import due_jobs, record_succeeded
 from tracker.jobs.tracker import Tracker
 from tracker.rules.counts import counted
@@ -90,7 +92,17 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
 
                 leave_now(1)
             return
-        tracker = Tracker(config, stop_cuts_reads=False)  # a stop waits for calls on the wire
+        # "Now" for the run's decisions (give-ups, rechecks, stalls): utcnow,
+        # read from this module when the run starts, so a test running the
+        # CLI in-process can hand it a later clock instead of sleeping; the
+        # monotonic and boot clocks are the real ones either way.
+        tracker = Tracker(
+            config,
+            clock=utcnow,
+            monotonic=time.monotonic,
+            boottime=boottime,
+            stop_cuts_reads=False,  # a stop waits for calls on the wire
+        )
         outcome = None
         try:
             tracker.watch.carry_outages()  # an outage an earlier run told: at debug
