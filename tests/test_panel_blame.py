@@ -64,8 +64,9 @@ def test_a_busy_status_action_fails_the_call_and_blames_no_order(panel, tmp_path
     assert "auth_failed" not in kinds
 
 
-def test_a_status_action_refusing_every_call_blames_no_order(panel, tmp_path):
+def test_a_status_action_refusing_every_call_blames_no_order(panel, tmp_path, monkeypatch):
     cli, server = panel(lambda form: json_reply({"error": "Error"}))
+    later = LaterRuns(monkeypatch)
     # The second run is past unknown_give_up: nothing may be given up. Its
     # line at debug: told by the first, its failing polls (status_failing's
     # run, kept in alert_state) going on.
@@ -73,6 +74,7 @@ def test_a_status_action_refusing_every_call_blames_no_order(panel, tmp_path):
         result = cli("--log-level", level, "run", "--once", "--all")
         assert result.exit_code == 1
         assert "status refused for every order asked: Error" in result.output
+        later.advance(1.1)
     assert untouched(tmp_path)
     # Per run: the batch, one level of halves, and for each of those one ID
     # asked with order= (does the panel read only order=?); never a split
@@ -158,15 +160,19 @@ def test_a_lone_surrogate_in_one_item_spoils_nothing_else(panel, tmp_path):
     assert set(found.values()) == {("In progress", None, 0, 1)}
 
 
-def test_a_status_action_refusing_every_call_in_words_naming_an_order_blames_none(panel, tmp_path):
+def test_a_status_action_refusing_every_call_in_words_naming_an_order_blames_none(
+    panel, tmp_path, monkeypatch
+):
     # A panel that reads no ID at all says so in words that name one.
     words = "Order ID is required parameter. Please check your API Manual"
     cli, _ = panel(lambda form: json_reply({"error": words}))
+    later = LaterRuns(monkeypatch)
     # The second run's line at debug: told by the first, its failing polls
     # (status_failing's run, kept in alert_state) going on.
     for level in ("info", "debug"):  # the second run is past unknown_give_up
         result = cli("--log-level", level, "run", "--once", "--all")
         assert result.exit_code == 1 and f"every order asked: {words}" in result.output
+        later.advance(1.1)
     assert untouched(tmp_path)
 
 
