@@ -116,6 +116,17 @@ def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(budget, "BACKOFF", tenacity.wait_fixed(0.01))
 
 
+@pytest.fixture
+def quick_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The requests a rate limit's hold held go 10 ms apart after its reset,
+    not a second (``pacing.SPACING``), for tests whose point is that none goes
+    before the reset, not how far apart they go (tests/test_rate_after_hold.py,
+    on a stepped clock)."""
+    from tracker.panel import pacing
+
+    monkeypatch.setattr(pacing, "SPACING", 0.01)
+
+
 # A diagnostic for tests that leave a thread running after they end (a
 # webhook sink never closed, a server never shut down, a stop abandoned on
 # purpose and never released): a later test in the same xdist worker that

@@ -91,6 +91,7 @@ def loopback_client(url: str, **options: Any) -> PanelClient:
 
 
 @pytest.mark.parametrize("headers", SPENT_FOR_A_SECOND.values(), ids=SPENT_FOR_A_SECOND.keys())
+@pytest.mark.usefixtures("quick_spacing")  # the reset, not the spacing after it
 def test_every_worker_of_the_panel_waits_for_the_reset_before_sending(headers):
     panel = LoopbackPanel(headers)
     with HostileServer(panel) as server:
@@ -117,6 +118,7 @@ def test_every_worker_of_the_panel_waits_for_the_reset_before_sending(headers):
     assert len(later) == 4 and min(later) >= reopen
 
 
+@pytest.mark.usefixtures("quick_spacing")  # the reset, not the spacing after it
 def test_a_poll_waits_for_a_reset_the_balance_job_heard(tmp_path):
     # Six status calls (5 orders each) from four workers, after the balance
     # job was told the limit is spent: none reaches the panel before it opens.
