@@ -23,6 +23,10 @@ from tracker.rules.unit_stop import (
 from tracker.service.doctor import run_checks
 from tracker.service.doctor_unit import installed_units
 
+# The panel (port 9: nothing listens) is refused at once: its retry's 1-2 s
+# backoff at every doctor run is no part of the stop timeout's line.
+pytestmark = pytest.mark.usefixtures("quick_backoff")
+
 # A bound of 30 + 10 = 40 s: under the shipped unit's 90 s.
 CONFIG = """
 [database]
