@@ -54,6 +54,14 @@ def _levels(node: ast.AST) -> set[str]:
     }
 
 
+@cache
+def _nodes(node: ast.AST) -> list[ast.AST]:
+    """``ast.walk(node)``, as a list walked once: the walks below go through
+    each function's nodes several times (and a nested function's again in
+    its enclosing one's), ~3 s of the test when each walk was done anew."""
+    return list(ast.walk(node))
+
+
 def _modules() -> dict[str, ast.Module]:
     return {
         str(p.relative_to(ROOT)): ast.parse(p.read_text(), str(p))
@@ -77,9 +85,9 @@ def _factories(modules: dict[str, ast.Module]) -> dict[str, set[str]]:
     """Functions returning a logger's method (``told_at``), with its levels."""
     found: dict[str, set[str]] = {}
     for tree in modules.values():
-        for fn in ast.walk(tree):
+        for fn in _nodes(tree):
             if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
-                returns = [r.value for r in ast.walk(fn) if isinstance(r, ast.Return)]
+                returns = [r.value for r in _nodes(fn) if isinstance(r, ast.Return)]
                 levels = set().union(*(_levels(value) for value in returns if value))
                 if levels:
                     found[fn.name] = levels
@@ -97,7 +105,7 @@ def _literal(node: ast.expr | None, constants: dict[str, str]) -> str | None:
 def _tellers(fn: ast.AST, factories: dict[str, set[str]]) -> dict[str, set[str]]:
     """Names bound in ``fn`` to a logger's method, with its levels."""
     found: dict[str, set[str]] = defaultdict(set)
-    for node in ast.walk(fn):
+    for node in _nodes(fn):
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target, value = node.targets[0], node.value
             if not isinstance(target, ast.Name):
@@ -142,12 +150,12 @@ def logged_events() -> tuple[Events, list[str]]:
     unread: list[str] = []
     for path, tree in modules.items():
         tellers: dict[int, dict[str, set[str]]] = {}  # call id -> its function's tellers
-        for fn in ast.walk(tree):
+        for fn in _nodes(tree):
             if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
                 bound = _tellers(fn, factories)
-                for node in ast.walk(fn):
+                for node in _nodes(fn):
                     tellers.setdefault(id(node), {}).update(bound)
-        for call in ast.walk(tree):
+        for call in _nodes(tree):
             if not isinstance(call, ast.Call):
                 continue
             for event, levels in _indirect(call, constants, factories).items():
