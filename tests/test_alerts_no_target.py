@@ -25,7 +25,9 @@ from tracker.rules.episodes import Alert
 from tracker.store.orders import Store
 from tracker.store.outbox import resend, waiting
 
-pytestmark = pytest.mark.usefixtures("fresh_logs")
+# quick_backoff: doctor and the run ask the panel (127.0.0.1:9, refused), a
+# retry's 1-2 s backoff each time, no part of what is given up.
+pytestmark = pytest.mark.usefixtures("fresh_logs", "quick_backoff")
 
 KEY = {"SMM_TEST_KEY": "k" * 24}
 NO_TARGET = "no webhook or notify target configured"

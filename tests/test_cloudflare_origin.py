@@ -137,8 +137,9 @@ def test_a_52x_that_may_have_reached_the_panel_stays_outcome_unknown(code, marks
 
 
 @pytest.fixture
-def cli_for(tmp_path, monkeypatch):
-    """Return invoke(url, *args): run the CLI with a config whose panel is at url."""
+def cli_for(tmp_path, monkeypatch, quick_backoff):
+    """Return invoke(url, *args): run the CLI with a config whose panel is at
+    url (its retries after a 10 ms backoff, not 1-2 s: what is sent, not the wait)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SIM_KEY", KEY)
     monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)

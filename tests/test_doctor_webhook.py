@@ -22,7 +22,9 @@ from tracker.alerts.redeliver import Keeper
 from tracker.rules.episodes import Alert
 from tracker.store.orders import Store
 
-pytestmark = pytest.mark.usefixtures("fresh_logs")
+# quick_backoff: doctor asks the panel too (127.0.0.1:9, refused), a retry's
+# 1-2 s backoff at every run, no part of the webhook's line.
+pytestmark = pytest.mark.usefixtures("fresh_logs", "quick_backoff")
 
 TOKEN = "T0kenXq9Zr7Lm2Np6Vb4"
 KEY = {"SMM_TEST_KEY": "k" * 24}

@@ -12,6 +12,8 @@ import pytest
 from hostile import json_reply
 from test_answer_pages import page, panel  # noqa: F401  (fixture)
 
+pytestmark = pytest.mark.usefixtures("quick_backoff")  # a 408's retry: what is said, not the wait
+
 
 @pytest.mark.parametrize(
     ("reply", "fix"),

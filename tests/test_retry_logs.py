@@ -89,6 +89,7 @@ def test_a_retry_the_panel_answers_with_its_own_error_is_no_retry_given_up():
 KEY = "sim-key-Retry5Logs8Hq3"
 
 
+@pytest.mark.usefixtures("quick_backoff")  # what is logged of the retry, not its wait
 def test_run_once_against_a_flaky_panel_writes_no_warning(tmp_path, monkeypatch):
     panel = SimulatedPanel(key=KEY, seed=3, quirks=False)
     with PanelServer(panel) as server:

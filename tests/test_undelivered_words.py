@@ -28,7 +28,9 @@ from tracker.rules.episodes import Alert
 from tracker.store.orders import Store
 from tracker.store.outbox import resend, waiting
 
-pytestmark = pytest.mark.usefixtures("fresh_logs")
+# quick_backoff: doctor and the daemon ask the panel too (127.0.0.1:9,
+# refused), a retry's 1-2 s backoff each time, no part of what is said.
+pytestmark = pytest.mark.usefixtures("fresh_logs", "quick_backoff")
 
 UNREAD = "nosuchservice://someTok3nHere/x"  # Apprise does not understand it
 TARGET = "alerts.notify[0] (nosuchservice)"
