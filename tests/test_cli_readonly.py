@@ -17,6 +17,10 @@ from simconfig import cli_in, sim_config
 from tracker.errors import StoreError
 from tracker.sim.server import PanelServer, SimulatedPanel
 
+# doctor and `run --once` ask the offline panel (127.0.0.1:9, refused) in some
+# tests: its retry's 1-2 s backoff is no part of what the database check says.
+pytestmark = pytest.mark.usefixtures("quick_backoff")
+
 KEY = "sim-key-ReadOnly4Media8Zx"
 
 READ_COMMANDS = [

@@ -171,6 +171,7 @@ def test_doctor_warns_when_a_stop_may_outlast_the_unit(tmp_path):
 
 
 @pytest.mark.parametrize("alerts", ['webhook_url = "http://127.0.0.1:9/hook"', ""])
+@pytest.mark.usefixtures("quick_backoff")  # the refused panel's retry: not the line read
 def test_doctor_counts_the_queued_alerts_a_stop_posts(tmp_path, alerts):
     # A stop posts the queued alerts after the jobs end (webhook_timeout + 5s):
     # a 2m webhook_timeout outlasted the unit's 90s, and doctor said nothing.

@@ -52,6 +52,7 @@ def test_an_add_answered_in_an_encoding_that_cannot_be_undone_is_never_sent_agai
     assert rows == [("csv-row-3", "Unknown")]
 
 
+@pytest.mark.usefixtures("quick_backoff")  # asked again once: the count, not the wait
 def test_a_read_answered_in_an_encoding_that_cannot_be_undone_is_retried_and_named(panel):
     calls, cli = panel
     result = cli("doctor")
