@@ -95,7 +95,10 @@ def test_a_healthy_panels_new_jobs_run_while_another_panels_call_still_hangs():
     scheduler.shutdown()
     assert new.closed.is_set()
     events = [(e["event"], e.get("running")) for e in logs if e["log_level"] != "debug"]
-    assert ("reload_waiting", ["status:slow"]) in events
+    # It waits for the hanging run; "ok" too when its poll (every second) was
+    # on at that moment, as on a loaded host it may be.
+    (waiting,) = [running for event, running in events if event == "reload_waiting"]
+    assert "status:slow" in waiting and set(waiting) <= {"status:slow", "status:ok"}, waiting
     assert events[-1][0] == "jobs_replaced"
 
 
