@@ -171,7 +171,8 @@ def test_reorders_are_held_for_a_day_after_the_panels_currency_changed(world, cl
     reason = skipped(w)[parent]
     assert reason == (
         "the panel's currency changed from RUB to USD within 24 h, and the daily cap "
-        "names none: held for 24 h after the change, or set automation.daily_cap_currency"
+        "names none: held for 24 h after the change, or set automation.daily_cap_currency "
+        "(or daily_cap_currency_panels)"
     )
     [alert] = kinds(w, HELD)
     assert reason in alert["message"]

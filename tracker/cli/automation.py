@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import click
@@ -25,6 +26,7 @@ from tracker.rules.money import money
 from tracker.rules.reorder_costs import day_start
 from tracker.store.alerts import latest_balance
 from tracker.store.automation import actions, reorders_held, skips, spent_since
+from tracker.store.orders import Store
 from tracker.store.watch_listing import stalled_orders
 
 ACTION_COLUMNS = [
@@ -75,6 +77,27 @@ def settings(config: AutomationConfig) -> dict[str, Any]:
         "daily_cap": float(config.daily_cap),
         "daily_cap_panels": {panel: float(cap) for panel, cap in config.daily_cap_panels},
         "daily_cap_currency": config.daily_cap_currency,  # null: each panel's own
+        "daily_cap_currency_panels": dict(config.daily_cap_currency_panels),
+    }
+
+
+def _spend(store: Store, auto: AutomationConfig, name: str, now: datetime) -> dict[str, Any]:
+    """Return a panel's spend against its daily cap today, for ``spend``."""
+    today = day_start(now)
+    currency, setting = auto.cap_currency(name)  # its entry in daily_cap_currency_panels first
+    return {
+        "panel": name,
+        "day": today.date().isoformat(),
+        "spent": float(spent_since(store, name, today, dry_run=auto.dry_run)),
+        "cap": float(auto.cap(name)),
+        # The currency of its last balance (what the cap is in when cap_currency is null).
+        "currency": (latest_balance(store, name) or {}).get("currency"),
+        "cap_currency": currency,
+        # Why its re-orders are held for the cap's currency (null: they are not).
+        "held": reorders_held(store, name, currency, now, setting=setting)
+        if auto.reorder
+        else None,
+        "dry_run": auto.dry_run,
     }
 
 
@@ -124,24 +147,7 @@ def automation(
     named, store = read_panel(config, panel)
     names = [named] if named else [p.name for p in config.panels]
     now = utcnow()
-    today = day_start(now)
-    spend: list[dict[str, Any]] = [
-        {
-            "panel": name,
-            "day": today.date().isoformat(),
-            "spent": float(spent_since(store, name, today, dry_run=auto.dry_run)),
-            "cap": float(auto.cap(name)),
-            # The currency of its last balance (what the cap is in when cap_currency is null).
-            "currency": (latest_balance(store, name) or {}).get("currency"),
-            "cap_currency": auto.daily_cap_currency,
-            # Why its re-orders are held for the cap's currency (null: they are not).
-            "held": reorders_held(store, name, auto.daily_cap_currency, now)
-            if auto.reorder
-            else None,
-            "dry_run": auto.dry_run,
-        }
-        for name in names
-    ]
+    spend = [_spend(store, auto, name, now) for name in names]
     name = names[0] if panel else None
     done = actions(store, panel=name, since=start, limit=limit)
     skipped = skips(store, panel=name, since=start, limit=limit)

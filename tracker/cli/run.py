@@ -143,7 +143,6 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             names = [config.panel(panel).name] if panel else [p.name for p in config.panels]
             asked = refills_after(tracker.store, mark)
             shown = summary_shown()  # a terminal: each line wrapped at its words
-            cap_currency = config.automation.daily_cap_currency
             for name in names:
                 last = latest_balance(tracker.store, name)
                 ran = [j.name for j in jobs if j.name.endswith(f":{name}")]
@@ -153,7 +152,9 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                 url = config.panel(name).url  # a row learned at another URL holds no more
                 on_hold = None  # re-orders held for the daily cap's currency: said
                 if config.automation.reorder:
-                    on_hold = reorders_held(tracker.store, name, cap_currency, tracker.clock())
+                    currency, setting = config.automation.cap_currency(name)
+                    now = tracker.clock()
+                    on_hold = reorders_held(tracker.store, name, currency, now, setting=setting)
                 line = summary_line(
                     *(name, poll, asked.get(name, 0), last, failed, waits, paused),
                     no_balance=is_unsupported(tracker.store, name, "balance", url),

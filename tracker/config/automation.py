@@ -8,14 +8,16 @@ every mistake at once.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from tracker.config.durations import parse_duration
 from tracker.config.fields import Table, toml_type
 from tracker.config.model import AutomationConfig, StallAfter
 from tracker.panel.statuses import TERMINAL, canonical_order_status
+
+V = TypeVar("V")
 
 _DAY = 86400.0
 _LONGEST = 366 * _DAY
@@ -29,7 +31,8 @@ def read_automation(t: Table, panels: Iterable[str] | None) -> AutomationConfig:
     reorder = t.boolean("reorder", d.reorder)
     cap = t.money("daily_cap", d.daily_cap)
     cap = d.daily_cap if cap is None else cap
-    caps = _panel_caps(t, None if panels is None else set(panels))
+    names = None if panels is None else set(panels)
+    caps = _per_panel(t, "daily_cap_panels", names, "{ main = 20 }", _money)
     if reorder and cap <= 0 and not any(amount > 0 for _, amount in caps):
         # Every cap 0: no re-order could ever be placed, each skipped as above
         # the cap, while `automation` says re-orders are on.
@@ -57,14 +60,18 @@ def read_automation(t: Table, panels: Iterable[str] | None) -> AutomationConfig:
         daily_cap=cap,
         daily_cap_panels=caps,
         daily_cap_currency=_currency_code(t, "daily_cap_currency"),
+        daily_cap_currency_panels=_per_panel(
+            t, "daily_cap_currency_panels", names, '{ main = "RUB" }', _panel_currency
+        ),
     )
 
 
-def _currency_code(t: Table, key: str) -> str | None:
+def _currency_code(t: Table, key: str, *, blank: bool = True) -> str | None:
     """Read a currency code: three letters, any case ("usd" is USD), or ""
-    for none."""
+    for none (a problem when ``blank`` is False)."""
+    told = len(t.problems)
     value = t.string(key, "").strip()
-    if not value:
+    if len(t.problems) > told or (not value and blank):  # not a string: told
         return None
     if not (len(value) == 3 and value.isascii() and value.isalpha()):
         t.fail(key, f'must be a currency code of three letters, like "USD" (got {value!r})')
@@ -144,17 +151,29 @@ def _service_ids(t: Table, key: str) -> tuple[int, ...]:
     return tuple(found)
 
 
-def _panel_caps(t: Table, panels: set[str] | None) -> tuple[tuple[str, Decimal], ...]:
-    """Read ``daily_cap_panels``. A name is checked against ``panels`` only when
-    every panel's name is known: with one missing or wrong (``nme``, ``[[panel]]``)
-    the name here may be right, and the one mistake is reported already."""
-    raw = t.raw("daily_cap_panels")
+def _money(t: Table, key: str) -> Decimal | None:
+    return t.money(key, None)
+
+
+def _panel_currency(t: Table, key: str) -> str | None:
+    return _currency_code(t, key, blank=False)
+
+
+def _per_panel(
+    t: Table, key: str, panels: set[str] | None, like: str, read: Callable[[Table, str], V | None]
+) -> tuple[tuple[str, V], ...]:
+    """Read a table of panel names (``daily_cap_panels``,
+    ``daily_cap_currency_panels``), each value by ``read``. A name is checked
+    against ``panels`` only when every panel's name is known: with one missing
+    or wrong (``nme``, ``[[panel]]``) the name here may be right, and the one
+    mistake is reported already."""
+    raw = t.raw(key)
     if raw is None:
         return ()
     if not isinstance(raw, dict):
-        t.fail("daily_cap_panels", f"must be a table like {{ main = 20 }}, not {toml_type(raw)}")
+        t.fail(key, f"must be a table like {like}, not {toml_type(raw)}")
         return ()
-    sub = Table(raw, t.at("daily_cap_panels"), t.problems)
+    sub = Table(raw, t.at(key), t.problems)
     found = []
     for name in raw:
         if panels is not None and name not in panels:
@@ -163,9 +182,9 @@ def _panel_caps(t: Table, panels: set[str] | None) -> tuple[tuple[str, Decimal],
             close = difflib.get_close_matches(name, sorted(panels), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             sub.fail(name, f"is not a configured panel name{hint}")
-        amount = sub.money(name, None)
-        if amount is not None:
-            found.append((name, amount))
-    if sub.failed:  # the checks using these caps wait until they are right
-        t.failed.add("daily_cap_panels")
+        value = read(sub, name)
+        if value is not None:
+            found.append((name, value))
+    if sub.failed:  # the checks using these values wait until they are right
+        t.failed.add(key)
     return tuple(found)

@@ -188,6 +188,7 @@ class AutomationConfig(NamedTuple):
     daily_cap_panels: tuple[tuple[str, Decimal], ...] = ()  # per-panel caps
     # The caps' currency ("USD"); None: each panel's own, held a day after it changes.
     daily_cap_currency: str | None = None
+    daily_cap_currency_panels: tuple[tuple[str, str], ...] = ()  # per-panel, in its place
 
     def stall_threshold(self, status: str | None, service: int | None) -> float | None:
         """Given an order's status and service, return how long it may sit unchanged
@@ -206,6 +207,15 @@ class AutomationConfig(NamedTuple):
     def cap(self, panel: str) -> Decimal:
         """Given a panel name, return its daily spending cap for automatic orders."""
         return dict(self.daily_cap_panels).get(panel, self.daily_cap)
+
+    def cap_currency(self, panel: str) -> tuple[str | None, str]:
+        """Given a panel name, return its daily cap's currency (None: the
+        panel's own) and the setting naming it, for a hold's reason: the
+        panel's entry in daily_cap_currency_panels, else daily_cap_currency."""
+        for name, code in self.daily_cap_currency_panels:
+            if name == panel:
+                return code, f"automation.daily_cap_currency_panels.{name}"
+        return self.daily_cap_currency, "automation.daily_cap_currency"
 
     def reorders_service(self, service: int | None) -> bool:
         """Return True when Partial orders of ``service`` may be re-ordered."""

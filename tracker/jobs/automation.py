@@ -116,7 +116,8 @@ class AutomationRound(PanelActions):
         dry, cap = self.config.dry_run, self.config.cap(self.panel)
         now, today = self.daily_cap.today()  # 00:00 of the real day, across clock steps
         spent = sql.spent_since(self.store, self.panel, today, dry_run=dry)
-        held = self.daily_cap.currency_hold(self.store, self.config.daily_cap_currency, now)
+        currency, setting = self.config.cap_currency(self.panel)
+        held = self.daily_cap.currency_hold(self.store, currency, now, setting=setting)
         since = now - timedelta(seconds=self.config.reorder_within)
         skipped: dict[int, str] = {}
         capped: list[dict[str, Any]] = []

@@ -85,11 +85,13 @@ class DailyCap:
 
         self.alerter.update(self.panel, AUTOMATION_CAPPED, judge)
 
-    def currency_hold(self, store: Connection, currency: str | None, now: datetime) -> str | None:
-        """Given the cap's currency (None: unset), return why the panel's
-        re-orders are held for it, or None; a hold that is over ends its
-        ``automation_currency_held`` episode quietly."""
-        held = reorders_held(store, self.panel, currency, now)
+    def currency_hold(
+        self, store: Connection, currency: str | None, now: datetime, *, setting: str
+    ) -> str | None:
+        """Given the cap's currency (None: unset) and the setting naming it,
+        return why the panel's re-orders are held for it, or None; a hold
+        that is over ends its ``automation_currency_held`` episode quietly."""
+        held = reorders_held(store, self.panel, currency, now, setting=setting)
         if held is None:
             self.alerter.update(self.panel, AUTOMATION_CURRENCY_HELD, _ended_quietly)
         return held

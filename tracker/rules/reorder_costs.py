@@ -91,16 +91,20 @@ def fits(spent: Decimal, cost: Decimal, cap: Decimal) -> bool:
 
 
 # How long after a panel's balance first named another currency its
-# re-orders are held when the daily cap names none (daily_cap_currency unset).
+# re-orders are held when the daily cap names none (neither daily_cap_currency
+# nor the panel's entry in daily_cap_currency_panels set).
 CURRENCY_HOLD = 86400.0
+CAP_CURRENCY = "automation.daily_cap_currency"
 
 
-def currency_held(cap_currency: str | None, named: Sequence[str]) -> str | None:
-    """Given the daily cap's currency (``automation.daily_cap_currency``;
-    None: unset) and the currencies a panel's balances named, oldest first
-    (the last one before the last :data:`CURRENCY_HOLD` seconds, then every
-    one since; the last is the panel's currency as far as it is known),
-    return why its re-orders are held, or None when they are not.
+def currency_held(cap_currency: str | None, named: Sequence[str], setting: str) -> str | None:
+    """Given the panel's daily cap's currency (None: unset), the setting
+    naming it (``automation.daily_cap_currency``, or the panel's entry in
+    ``daily_cap_currency_panels``), and the currencies a panel's balances
+    named, oldest first (the last one before the last :data:`CURRENCY_HOLD`
+    seconds, then every one since; the last is the panel's currency as far
+    as it is known), return why its re-orders are held, or None when they
+    are not.
 
     With a cap currency, they are held while the panel's currency is another
     one or unknown: a cap of 25 meant in USD must not count 25 RUB, nor 25
@@ -113,12 +117,12 @@ def currency_held(cap_currency: str | None, named: Sequence[str]) -> str | None:
         if known is None:
             return (
                 f"the panel's currency is not known (no balance naming one fetched), and the "
-                f"daily cap is in {cap_currency} (automation.daily_cap_currency)"
+                f"daily cap is in {cap_currency} ({setting})"
             )
         if not same_currency(known, cap_currency):
             return (
                 f"the panel's currency is {currency_shown(known)}, not the daily cap's "
-                f"{cap_currency} (automation.daily_cap_currency)"
+                f"{cap_currency} ({setting})"
             )
         return None
     if len({currency_key(c) for c in named}) < 2:
@@ -128,5 +132,5 @@ def currency_held(cap_currency: str | None, named: Sequence[str]) -> str | None:
     return (
         f"the panel's currency changed from {currency_shown(before)} to "
         f"{currency_shown(known)} within 24 h, and the daily cap names none: held for "
-        f"24 h after the change, or set automation.daily_cap_currency"
+        f"24 h after the change, or set {CAP_CURRENCY} (or daily_cap_currency_panels)"
     )

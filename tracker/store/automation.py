@@ -173,12 +173,14 @@ def spent_since(store: Connection, panel: str, since: datetime, *, dry_run: bool
 
 
 def reorders_held(
-    store: Connection, panel: str, cap_currency: str | None, now: datetime
+    store: Connection, panel: str, cap_currency: str | None, now: datetime, *, setting: str
 ) -> str | None:
-    """Return why a panel's re-orders are held for the daily cap's currency
+    """Given the panel's daily cap's currency and the setting naming it
+    (:meth:`~tracker.config.model.AutomationConfig.cap_currency`), return why
+    its re-orders are held for it
     (:func:`~tracker.rules.reorder_costs.currency_held`), or None."""
     since = now - timedelta(seconds=CURRENCY_HOLD)
-    return currency_held(cap_currency, balance_currencies(store, panel, since))
+    return currency_held(cap_currency, balance_currencies(store, panel, since), setting)
 
 
 def note_skips(
