@@ -1,8 +1,9 @@
 """The words :mod:`tracker.panel.status_hedges` reads in the reason after a
 status word: negations, words of a status still to come, what an order may
-lack, each status's own words, and the words around them. Data only: the
-regular expressions' sources and sets of lowercase words; the reading is
-:mod:`tracker.panel.status_hedges`'s.
+lack, each status's own words, and the words around them; and those
+:mod:`tracker.panel.statuses` reads first in a reason (another status's).
+Data only: the regular expressions' sources and sets of lowercase words;
+the reading is theirs.
 """
 
 from __future__ import annotations
@@ -142,3 +143,40 @@ UNDOING = ("in", "un")
 # refund scheduled"); not of anything else ("delivered as scheduled").
 PLANNED = _set("scheduled planned")
 REQUEST = _set("request requests attempt is was has have")
+
+
+# What a reason may not begin with (read by :mod:`tracker.panel.statuses`):
+# the words of another status in any form, inflected ("partially",
+# "cancellation"), negated ("incomplete", "not completed") or
+# Error/Fail/Failed ("Completed: failed", "Partial: error, retrying"): the
+# order is not clearly the first status. Its own status's words are fine
+# ("Canceled: cancelled by admin"), unless negated, and so are those of a
+# status that agrees with it (AGREEING).
+ORDER_STEMS = {
+    "Pending": r"pending|await\w*|queued|creating",
+    "Processing": r"process\w*",
+    "In progress": r"in[\s_-]*progr?ess",
+    "Completed": r"complet\w*",
+    "Partial": r"partial\w*|partly",
+    "Canceled": r"cancel\w*",
+    "Refunded": r"refund\w*",
+    "Failed": r"fail\w*|error\w*",
+    "Active": r"active",
+    "Paused": r"paused",
+}
+# As for orders: a reason beginning with another refill status in any form
+# ("Completed: rejected", "Completed - failed") is not read.
+REFILL_STEMS = {
+    "Completed": r"complet\w*|processed|done|success\w*|finished",
+    "Pending": r"pending|await\w*|queued|accepted",
+    "In progress": r"in[\s_-]*progr?ess|process\w*|refilling",
+    "Rejected": r"reject\w*|declined|denied",
+    "Canceled": r"cancel\w*|expired",
+    "Failed": r"fail\w*|error\w*",
+}
+# Statuses that say the same of an order: a canceled one's money came back, a
+# refunded one was canceled ("Canceled – refunded", "Refunded: canceled by
+# admin"), a partial one had the rest refunded ("Partial: refunded 120"; not
+# "Refunded - partial": in whole or in part?). Any other two say two things
+# ("Completed (partial)": delivered in full, or not? "Completed / Canceled").
+AGREEING = frozenset({("Canceled", "Refunded"), ("Refunded", "Canceled"), ("Partial", "Refunded")})

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from tracker.panel.status_hedges import takes_back
-from tracker.panel.status_words import NEGATED_WHY
+from tracker.panel.status_words import AGREEING, NEGATED_WHY, ORDER_STEMS, REFILL_STEMS
 from tracker.panel.values import INVISIBLE
 
 PENDING = "Pending"
@@ -171,24 +171,6 @@ _AFTER_SEPARATOR = re.compile(
 _IN_BRACKETS = re.compile(rf"\s*({_SPELLING})\s*\(([^()]*)\)\s*", re.IGNORECASE | re.DOTALL)
 _NO_REASON = " \t\r\n:;,.-\u2013\u2014"  # what a reason must hold more than
 _LEADING_MARKS = re.compile(r"^(?:<[^<>]*>|[\W_])+")  # HTML tags too: "<b>pending"
-# What a reason may not begin with: the words of another status in any form,
-# inflected ("partially", "cancellation"), negated ("incomplete", "not
-# completed") or Error/Fail/Failed ("Completed: failed", "Partial: error,
-# retrying"): the order is not clearly the first status. Its own status's
-# words are fine ("Canceled: cancelled by admin"), unless negated, and so are
-# those of a status that agrees with it (_AGREEING).
-_STEMS = {
-    PENDING: r"pending|await\w*|queued|creating",
-    PROCESSING: r"process\w*",
-    IN_PROGRESS: r"in[\s_-]*progr?ess",
-    COMPLETED: r"complet\w*",
-    PARTIAL: r"partial\w*|partly",
-    CANCELED: r"cancel\w*",
-    REFUNDED: r"refund\w*",
-    FAILED: r"fail\w*|error\w*",
-    ACTIVE: r"active",
-    PAUSED: r"paused",
-}
 
 
 def _status_words(stems: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str]]:
@@ -204,13 +186,8 @@ def _status_words(stems: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str
     return pattern, names
 
 
-_STATUS_WORDS = _status_words(_STEMS)
-# Statuses that say the same of an order: a canceled one's money came back, a
-# refunded one was canceled ("Canceled – refunded", "Refunded: canceled by
-# admin"), a partial one had the rest refunded ("Partial: refunded 120"; not
-# "Refunded - partial": in whole or in part?). Any other two say two things
-# ("Completed (partial)": delivered in full, or not? "Completed / Canceled").
-_AGREEING = frozenset({(CANCELED, REFUNDED), (REFUNDED, CANCELED), (PARTIAL, REFUNDED)})
+# What a reason may not begin with: another status's words (ORDER_STEMS).
+_STATUS_WORDS = _status_words(ORDER_STEMS)
 
 
 def _names_another_status(
@@ -240,7 +217,7 @@ def _read_reason(raw: str) -> tuple[str, str] | None:
     reason, or None. A reason that begins with another status in any form
     ("Completed, partial", "Completed (partially)", "Completed: failed") is
     not read: which the panel means is not clear; unless the two agree
-    ("Canceled – refunded": Canceled, see _AGREEING)."""
+    ("Canceled – refunded": Canceled, see AGREEING)."""
     found = _AFTER_SEPARATOR.fullmatch(raw) or _IN_BRACKETS.fullmatch(raw)
     if found is None:
         return None
@@ -249,7 +226,7 @@ def _read_reason(raw: str) -> tuple[str, str] | None:
     reason = found.group(2).strip()
     if status is None or not reason.strip(_NO_REASON):
         return None
-    if _names_another_status(reason, status, agreeing=_AGREEING):
+    if _names_another_status(reason, status, agreeing=AGREEING):
         return None
     return status, reason
 
@@ -273,18 +250,8 @@ _LEADING_STATUS = re.compile(
     r"\s*(?:[:(\[,;.]|[-\u2013\u2014]\s)",
     re.IGNORECASE,
 )
-# As for orders: a reason beginning with another refill status in any form
-# ("Completed: rejected", "Completed - failed") is not read.
-_REFILL_WORDS = _status_words(
-    {
-        COMPLETED: r"complet\w*|processed|done|success\w*|finished",
-        PENDING: r"pending|await\w*|queued|accepted",
-        IN_PROGRESS: r"in[\s_-]*progr?ess|process\w*|refilling",
-        REFILL_REJECTED: r"reject\w*|declined|denied",
-        CANCELED: r"cancel\w*|expired",
-        FAILED: r"fail\w*|error\w*",
-    }
-)
+# As for orders: a reason beginning with another refill status is not read.
+_REFILL_WORDS = _status_words(REFILL_STEMS)
 
 
 @lru_cache(maxsize=512)
