@@ -38,8 +38,6 @@ from tracker.panel.status_words import (
     NEAR,
     NEGATION,
     NEGATIONS,
-    NEVER_RAN_AFTER,
-    NEVER_RAN_WORDS,
     NOT_YET,
     PLANNED,
     REFILL_WORDS,
@@ -51,6 +49,7 @@ from tracker.panel.status_words import (
     UNDOING,
     WAITING,
     WHEN,
+    WHY_NEGATED,
 )
 
 _HEDGED = re.compile(
@@ -70,7 +69,7 @@ _WORD = re.compile(r"([^\W_]+(?:['’][^\W_]+)?)|[,;:.!?()\u2013\u2014]|(?<!\S)-
 _LACKING = re.compile(LACKS)
 _REFILL = re.compile(REFILL_WORDS)
 _MONEY = re.compile(MONEY_WORDS)
-_NEVER_RAN = re.compile(NEVER_RAN_WORDS)
+_WHY_NEGATED = {status: re.compile(words) for status, words in WHY_NEGATED.items()}
 
 
 def takes_back(reason: str, status: str = "", *, refill: bool = False) -> bool:
@@ -116,11 +115,12 @@ def _says_why(read: tuple[list[str], list[int]], status: str, refill: bool) -> b
     why an order ended, not that it has not: a refund to come or none
     (:data:`_MONEY`, of an order's Canceled and Partial: "will be refunded to
     balance", "will be returned to balance", "not yet refunded", "no
-    refund", "not charged"), or a negation of its running (:data:`_NEVER_RAN`,
-    of Canceled and Refunded: "cannot start", "not working", "will not be
-    delivered"); a future negated, as the negation alone, of money ("will
-    not be refunded") or of what the order lacks ("will not drop", "won't
-    be refilled")."""
+    refund", "not charged"), or a negation of its running or of its end in
+    full (:data:`_WHY_NEGATED`: of Canceled and Refunded "cannot start",
+    "not working", "will not be delivered", "not completed"; of Partial
+    "not fully delivered", "cannot complete"); a future negated, as the
+    negation alone, of money ("will not be refunded") or of what the order
+    lacks ("will not drop", "won't be refilled")."""
     words = read[0]
     at = 1 if words[:1] and (words[0] in FUTURE or words[0].endswith("'ll")) else 0
     negated = at < len(words) and _negation(words[at])
@@ -130,7 +130,8 @@ def _says_why(read: tuple[list[str], list[int]], status: str, refill: bool) -> b
     if not negated:
         return False
     after = words[at + 1 : at + 4]
-    return _next_is(after, _LACKING) or (status in NEVER_RAN_AFTER and _next_is(after, _NEVER_RAN))
+    why = _WHY_NEGATED.get(status)
+    return _next_is(after, _LACKING) or (why is not None and _next_is(after, why))
 
 
 def _anywhere(reason: str, status: str, refill: bool) -> bool:

@@ -110,22 +110,39 @@ GIVEN_BACK = _set("returned added sent given paid put transferred restored rever
 # A status, then another's words negated, that say why the first ended: not
 # refunded, the money kept ("Canceled: not refunded", "Partial: not
 # refunded"; not "Refunded: not refunded"), or not processed, the order never
-# ran ("Canceled: not processed", as "Canceled: not started").
+# ran ("Canceled: not processed", as "Canceled: not started"), or not
+# completed, the order ended short ("Partial: not completed", as "Partial:
+# not fully delivered"; "Canceled: not completed").
 NEGATED_WHY = frozenset(
     {
         ("Canceled", "Refunded"),
         ("Partial", "Refunded"),
         ("Canceled", "Processing"),
         ("Refunded", "Processing"),
+        ("Canceled", "Completed"),
+        ("Refunded", "Completed"),
+        ("Partial", "Completed"),
     }
 )
 # After a negation first, words saying why an order never ran, not that it
 # has not ended ("Canceled: cannot start, account private", "Canceled: not
 # working", "Canceled: not processed", "Refunded: will not be delivered"). Of
-# Completed or Partial they take it back ("Completed: not delivered"). A
-# cancel not processed names the cancel ("cancellation not processed").
+# Completed they take it back ("Completed: not delivered"), and of Partial
+# but those of SHORT_WORDS ("Partial: not started" is unknown). A cancel not
+# processed names the cancel ("cancellation not processed").
 NEVER_RAN_WORDS = r"start\w*|began|begun|begin\w*|launch\w*|deliver\w*|run\w*|work\w*|process\w*"
-NEVER_RAN_AFTER = frozenset({"Canceled", "Refunded"})
+# After a negation first, words saying the order was not done in full: why
+# a Partial one ended short ("Partial: not fully delivered", "Partial:
+# cannot complete", "Partial: will not be completed"), or a Canceled or
+# Refunded one ended ("Canceled: not completed"). Of Completed they take it
+# back ("Completed: not delivered"); not "not yet completed" ("yet").
+SHORT_WORDS = r"complet\w*|finish\w*|deliver\w*|fulfill?\w*"
+# Each status a negation first of these words says why of (above).
+WHY_NEGATED = {
+    "Canceled": f"{NEVER_RAN_WORDS}|{SHORT_WORDS}",
+    "Refunded": f"{NEVER_RAN_WORDS}|{SHORT_WORDS}",
+    "Partial": SHORT_WORDS,
+}
 # After the status's own words, read past a request's words: it failed, or
 # was not done ("Canceled: cancel request rejected", "Canceled: cancellation
 # not processed", "Refunded: refund failed"): the status has not come.
@@ -180,3 +197,12 @@ REFILL_STEMS = {
 # "Refunded - partial": in whole or in part?). Any other two say two things
 # ("Completed (partial)": delivered in full, or not? "Completed / Canceled").
 AGREEING = frozenset({("Canceled", "Refunded"), ("Refunded", "Canceled"), ("Partial", "Refunded")})
+# A status, then another's words, then words saying why the first ended or
+# what came of the order after it: not the other status. "Failed to" and
+# what a negation says why of (WHY_NEGATED): "Canceled: failed to start",
+# as "Canceled: unable to start"; "Partial: failed to complete". A
+# partial drop after Completed: "Completed: partially dropped".
+THEN_WHY = {
+    **{(status, "Failed"): rf"\s+to\s+(?:{words})\b" for status, words in WHY_NEGATED.items()},
+    ("Completed", "Partial"): r"\s+drop\w*\b",
+}

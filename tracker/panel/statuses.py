@@ -11,7 +11,13 @@ import re
 from functools import lru_cache
 
 from tracker.panel.status_hedges import takes_back
-from tracker.panel.status_words import AGREEING, NEGATED_WHY, ORDER_STEMS, REFILL_STEMS
+from tracker.panel.status_words import (
+    AGREEING,
+    NEGATED_WHY,
+    ORDER_STEMS,
+    REFILL_STEMS,
+    THEN_WHY,
+)
 from tracker.panel.values import INVISIBLE
 
 PENDING = "Pending"
@@ -188,6 +194,8 @@ def _status_words(stems: dict[str, str]) -> tuple[re.Pattern[str], dict[str, str
 
 # What a reason may not begin with: another status's words (ORDER_STEMS).
 _STATUS_WORDS = _status_words(ORDER_STEMS)
+# After another status's words, what says why the first ended (THEN_WHY).
+_THEN_WHY = {pair: re.compile(words, re.IGNORECASE) for pair, words in THEN_WHY.items()}
 
 
 def _names_another_status(
@@ -208,6 +216,9 @@ def _names_another_status(
     named = words[1][found.lastgroup or ""]
     if found.group("negated") is not None:  # "Canceled: not refunded": NEGATED_WHY
         return refill or (status, named) not in NEGATED_WHY
+    why = None if refill else _THEN_WHY.get((status, named))
+    if why is not None and why.match(reason, found.end()):  # "Canceled: failed to start"
+        return False
     return named != status and (status, named) not in agreeing
 
 
