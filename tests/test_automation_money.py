@@ -85,13 +85,13 @@ def test_what_a_reorder_counts_toward_the_cap():
 def test_a_partial_of_a_service_listed_twice_is_not_reordered():
     partial = PartialOrder(1, 1, "https://x/a", 1000, 400, T0)
     assert isinstance(reorder_plan(partial, FOLLOWERS, ON, T0), Plan)
-    twice = replace(FOLLOWERS, ambiguous=True)
+    twice = FOLLOWERS._replace(ambiguous=True)
     assert reorder_plan(partial, twice, ON, T0) == AMBIGUOUS_SERVICE
 
 
 def test_a_partial_the_tracker_never_saw_open_is_not_reordered():
     partial = PartialOrder(1, 1, "https://x/a", 1000, 400, T0)
-    assert reorder_plan(replace(partial, completed_at=None), FOLLOWERS, ON, T0) == ENDED_UNSEEN
+    assert reorder_plan(partial._replace(completed_at=None), FOLLOWERS, ON, T0) == ENDED_UNSEEN
 
 
 # --- end to end -------------------------------------------------------------------
@@ -305,12 +305,12 @@ def test_a_gap_between_checks_only_counts_past_what_the_polls_explain():
     within_2h = ON._replace(reorder_within=2 * hour)
     assert reorder_plan(partial, FOLLOWERS, within_2h, T0, watched_gap=2 * hour) == UNWATCHED
     # A short reorder_within with checks an hour apart, as the polls go: re-ordered
-    hourly = replace(partial, checked_before=T0 - timedelta(hours=1))
+    hourly = partial._replace(checked_before=T0 - timedelta(hours=1))
     within_10m = ON._replace(reorder_within=600.0)
     assert isinstance(reorder_plan(hourly, FOLLOWERS, within_10m, T0, watched_gap=2 * hour), Plan)
     # Rows from before m026 (no checked_before): as before
     assert isinstance(
-        reorder_plan(replace(partial, checked_before=None), FOLLOWERS, within_2h, T0), Plan
+        reorder_plan(partial._replace(checked_before=None), FOLLOWERS, within_2h, T0), Plan
     )
 
 

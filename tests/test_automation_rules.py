@@ -3,7 +3,6 @@ amounts, the cap, stale Pending, and the [automation] config."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -176,7 +175,7 @@ ON = DEFAULTS._replace(reorder=True, daily_cap=Decimal(5))
 
 def partial(**changes) -> PartialOrder:
     base = PartialOrder(1, 1, "https://x/a", 1000, 400, T0)
-    return replace(base, **changes)
+    return base._replace(**changes)
 
 
 def test_the_remainder_is_what_the_listing_calls_undelivered():
@@ -204,7 +203,7 @@ def test_a_reorder_plan_names_amount_cost_and_never_goes_below_min():
 def test_a_remainder_below_the_services_min_is_raised_saying_so_or_skipped():
     # 5 left of a service whose min is 1000: raised, the order costs 1000's
     # price, and the reason stored with the action says why it is that large.
-    service = replace(FOLLOWERS, min=1000)
+    service = FOLLOWERS._replace(min=1000)
     plan = reorder_plan(partial(remains=5), service, ON, T0 + H)
     assert plan == Plan(
         1000,
@@ -227,7 +226,7 @@ def test_a_remainder_below_the_services_min_is_raised_saying_so_or_skipped():
 def test_reasons_not_to_reorder():
     assert reorder_plan(partial(parent_order_id=9), FOLLOWERS, ON, T0) == IS_REORDER
     assert reorder_plan(partial(), FOLLOWERS, ON, T0 + 4 * 24 * H) == TOO_OLD
-    assert reorder_plan(partial(), replace(FOLLOWERS, rate=None), ON, T0) == NO_RATE
+    assert reorder_plan(partial(), FOLLOWERS._replace(rate=None), ON, T0) == NO_RATE
     listed = ON._replace(reorder_services=(7,))
     assert reorder_plan(partial(), FOLLOWERS, listed, T0) == NOT_LISTED
 
@@ -258,7 +257,7 @@ def test_a_remains_below_minus_the_order_is_no_figure_to_reorder_on():
 @pytest.mark.parametrize("rate", ["0", "-1.0", "-0.00001", "Infinity", "-Infinity", "NaN", "1e-12"])
 def test_a_rate_that_bounds_nothing_is_no_rate(rate):
     # 0, below 0, not finite, or so small the cost rounds to 0: the cap bounds nothing.
-    assert reorder_plan(partial(), replace(FOLLOWERS, rate=Decimal(rate)), ON, T0) == NO_RATE
+    assert reorder_plan(partial(), FOLLOWERS._replace(rate=Decimal(rate)), ON, T0) == NO_RATE
 
 
 def test_nothing_free_fits_under_the_cap():
@@ -281,7 +280,7 @@ def test_stale_pending_needs_time_and_a_cancellable_service():
 
     assert blocker(T0 + 23 * H) == NOT_STALE
     assert blocker(T0 + 24 * H) is None
-    assert blocker(T0 + 25 * H, replace(FOLLOWERS, cancel=False)) == NO_CANCEL
+    assert blocker(T0 + 25 * H, FOLLOWERS._replace(cancel=False)) == NO_CANCEL
 
 
 def test_a_pending_status_not_confirmed_lately_cancels_nothing():

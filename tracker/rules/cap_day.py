@@ -27,8 +27,8 @@ on spending less.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from tracker.rules.clocksteps import clock_step
 from tracker.rules.reorder_costs import day_start
@@ -41,8 +41,7 @@ from tracker.rules.reorder_costs import day_start
 CORRECTION = 86400.0
 
 
-@dataclass(frozen=True)
-class CapClock:
+class CapClock(NamedTuple):
     """The last look at the wall clock and its monotonic (or boot) twin (None:
     none yet, or no such clock), whether that twin was the boot clock, and
     the last look before a step that the monotonic clock has not yet carried

@@ -10,9 +10,9 @@ gathers them, records each action before it is sent, and talks to the panel.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from tracker.config.model import AutomationConfig
 from tracker.panel.statuses import PARTIAL, status_reason
@@ -99,8 +99,7 @@ CAPPED = "the daily cap would be passed"
 ALONE_ABOVE_CAP = "its estimated cost alone is above the daily cap"
 
 
-@dataclass(frozen=True)
-class PartialOrder:
+class PartialOrder(NamedTuple):
     order_id: int
     service: int | None
     link: str | None
@@ -118,8 +117,7 @@ class PartialOrder:
     cancel_asked: bool = False  # a cancel was asked for (`cancel` or the automation)
 
 
-@dataclass(frozen=True)
-class ServiceFacts:
+class ServiceFacts(NamedTuple):
     """A service as the ``services`` table has it (None: not listed)."""
 
     rate: Decimal | None
@@ -132,8 +130,7 @@ class ServiceFacts:
     stored: bool = True  # False: listed twice with different terms, no terms stored before
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """What a re-order would place: ``quantity`` at an estimated ``cost``."""
 
     quantity: int
