@@ -110,3 +110,16 @@ def test_a_key_refused_in_words_it_does_not_know_is_told_so_by_the_first_run_alo
         run()
         answers["refuse"] = True
         assert run() == (1, 1)  # a new episode is told
+
+
+def test_run_help_says_a_refused_key_and_a_held_refill_round_exit_1_too():
+    # `run --help` said "then exit (1 if any failed)", while a run whose
+    # panel refused the key (its jobs paused, "no failure") or whose refill
+    # round was held exits 1 too, as README's exit codes say.
+    from click.testing import CliRunner
+
+    from tracker.cli.main import main
+
+    text = " ".join(CliRunner().invoke(main, ["run", "--help"]).output.split())
+    said = "then exit: 1 if any failed, a panel refused the key, or a refill round was held"
+    assert said in text

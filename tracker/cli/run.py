@@ -37,7 +37,12 @@ _QUICK_EXIT: list[bool] = []  # the exit handler registered (once a process)
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Run every job once, now, then exit (1 if any failed).")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Run every job once, now, then exit: 1 if any failed, a panel refused the key,"
+    " or a refill round was held.",
+)
 @click.option(
     "--all",
     "everything",
