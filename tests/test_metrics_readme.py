@@ -106,3 +106,15 @@ def test_every_suggested_alert_names_scraped_metrics_and_counts_only_counters():
             if function in COUNTING and not counted:
                 wrong.append(f"{expression}: {function}() of the gauge {name}")
     assert wrong == []
+
+
+def test_the_paused_counters_help_says_the_refused_run_is_counted_too():
+    # Its HELP said "Job runs skipped while the job's panel is paused", while
+    # the run the panel refused the key to, which began the pause, is counted
+    # there too (not in job_failures_total), as README's row says.
+    from tracker.service.metrics import render
+
+    jobs = JobStats(runs_by_job=Counter({"status:main": 1}))
+    text = render(Snapshot(open_orders={}, balances=[], calls=CallCounters(), jobs=jobs))
+    help_line = next(x for x in text.splitlines() if x.startswith("# HELP smm_tracker_job_paused"))
+    assert "the run the panel refused the key to, which paused it" in help_line

@@ -89,7 +89,8 @@ def jobs_families(jobs: JobStats) -> Iterator[Metric]:
         (
             "counter",
             "job_paused_total",
-            "Job runs skipped while the job's panel is paused (the panel refused the key), by job.",
+            "Job runs skipped while the job's panel is paused (the panel refused the key), and"
+            " the run the panel refused the key to, which paused it; by job.",
             {n: jobs.paused_by_job[n] for n in names},
         ),
         (
