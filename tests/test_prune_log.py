@@ -341,9 +341,13 @@ def test_m035_upgrades_a_database_at_m034_keeping_every_row(tmp_path):
     added = ("prune_runs", "late_checks", "job_runs")  # tables of their own (job_runs: m038)
     kept = [line for line in after if not any(table in line for table in added)]
     # m039 adds a column to panel_capabilities (none of its rows here): its
-    # CREATE statement alone differs. m041 re-creates the service_scorecard
-    # view (a row-less text of its own).
-    changed = ("CREATE TABLE panel_capabilities", "CREATE VIEW service_scorecard")
+    # CREATE statement alone differs. m041 and m042 re-create the
+    # service_scorecard view, m042 daily_activity (row-less texts of their own).
+    changed = (
+        "CREATE TABLE panel_capabilities",
+        "CREATE VIEW service_scorecard",
+        "CREATE VIEW daily_activity",
+    )
     assert [line for line in kept if not line.startswith(changed)] == [
         line for line in before if not line.startswith(changed)
     ]

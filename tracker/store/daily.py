@@ -23,6 +23,8 @@ orders_created_day, which m020 re-creates with ``currency`` in it, and
 ``polling`` (always 0 there) so that SQLite reads the index alone; still
 partial: the writes of polled orders never touch it. The completions' and
 refills' parts are m017's. 80k orders: ~0.06 s a read (m017's ~0.045 s).
+m042 (below) folds a currency written in two cases ("USD", "usd") into one
+figure, after that read.
 
 These texts are part of an applied migration: never edit them; add a
 migration that drops and re-creates the view with new text.
@@ -101,3 +103,41 @@ def recreate_daily_activity(db: Database) -> None:
     db.execute("DROP INDEX orders_created_day")
     db.execute(CREATED_DAY_INDEX_M020)
     db.execute(DAILY_ACTIVITY_M020)
+
+
+# m042: as the scorecard's (store/scorecard.py, m042), a currency whose label
+# was written in another case or with blanks ("usd", " USD") is one figure:
+# the few (day, panel, label) rows counted in the order of orders_created_day
+# (kept: ``placed`` is m020's) are folded by upper(trim(currency)) after,
+# labelled as the panel wrote it in capitals when it ever did, else as the
+# largest part is. ``charged``: the folded figure's.
+_M020_SPENDS = """spends AS (
+    SELECT day, panel, currency, sum(orders) AS orders, total(spend) <> 0 AS charged,
+           round(total(spend), 5) AS spend
+    FROM placed
+    GROUP BY day, panel, currency
+),"""
+_M042_SPENDS = """labelled AS (
+    SELECT day, panel, currency, upper(trim(currency)) AS folded, sum(orders) AS orders,
+           total(spend) AS spend
+    FROM placed
+    GROUP BY day, panel, currency
+),
+spends AS (  -- m042: one figure per currency, its labels in any case folded
+    SELECT day, panel, label AS currency, sum(orders) AS orders, total(spend) <> 0 AS charged,
+           round(total(spend), 5) AS spend
+    FROM (SELECT *, first_value(currency) OVER (
+                        PARTITION BY day, panel, folded
+                        ORDER BY currency IS folded DESC, spend DESC, currency) AS label
+          FROM labelled)
+    GROUP BY day, panel, folded
+),"""
+assert _M020_SPENDS in DAILY_ACTIVITY_M020
+DAILY_ACTIVITY_M042 = DAILY_ACTIVITY_M020.replace(_M020_SPENDS, _M042_SPENDS)
+
+
+def recreate_daily_activity_m042(db: Database) -> None:
+    """Migration m042: daily_activity's spend_by_currency with the labels of one
+    currency in any case folded into one figure (same rows, same columns)."""
+    db.execute("DROP VIEW daily_activity")
+    db.execute(DAILY_ACTIVITY_M042)

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from tracker.store.scorecard import recreate_service_scorecard_m041
+from tracker.store.daily import recreate_daily_activity_m042
+from tracker.store.scorecard import (
+    recreate_service_scorecard_m041,
+    recreate_service_scorecard_m042,
+)
 
 # tracker.panel.statuses.TERMINAL as every version has had it: an order in
 # one of these stops being polled because it finished.
@@ -151,3 +155,13 @@ def m041_scorecard_orders_seen_or_open(db: Database) -> None:
     # counted in orders but in no outcome and not open, so every share read
     # low. One never answered for but still tracked is open and counts.
     recreate_service_scorecard_m041(db)
+
+
+def m042_views_currency_case(db: Database) -> None:
+    # service_scorecard and daily_activity add up the charges of a currency
+    # written in two cases or with blanks ("USD", "usd", " USD") into one
+    # figure of spend_by_currency, as `report` and the alerts read them: the
+    # views (and so the dashboard) listed "10.00 USD" and "2.30 usd", and a
+    # service's or day's spend and currency were NULL, as for two currencies.
+    recreate_service_scorecard_m042(db)
+    recreate_daily_activity_m042(db)

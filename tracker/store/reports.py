@@ -1,10 +1,13 @@
 """The scorecard of ``smm-tracker report``: functions taking a store connection.
 
-The SQL is the ``service_scorecard`` view's (store/scorecard.py, since m041)
+The SQL is the ``service_scorecard`` view's of m041 (store/scorecard.py)
 with the window and panel as parameters, so the report and the view never
-disagree. The query reads only ``order_overview``. (A database behind this
-version's schema that this user cannot migrate is refused by the read
-commands before it gets here: a write command upgrades it.)
+disagree: the figures of a currency written in two cases ("USD", "usd")
+are folded here (rules/money.py), as the view folds them in SQL since m042,
+each figure's exact sum read per label as stored. The query reads only
+``order_overview``. (A database behind this version's schema that this user
+cannot migrate is refused by the read commands before it gets here: a write
+command upgrades it.)
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def scorecard(store: Connection, since: datetime, panel: str | None = None) -> l
         key = (row["panel"], row["service"])
         for figure in figures:
             figure["spend"] = exact.get((*key, figure["currency"]), figure["spend"])
-        # The view groups the labels as stored: "usd" and "USD" are one currency.
+        # m041's text groups the labels as stored: "usd" and "USD" are one currency.
         row["spend_by_currency"] = one_per_currency(figures)
         if len(row["spend_by_currency"]) < len(figures):
             merged = True

@@ -15,8 +15,9 @@ its columns and meaning, and:
 - rows come highest spend first, a several-currency service by its largest
   figure (services of different panels were always compared by the number).
 
-m028 and m041 re-create it from the text before (below): m041 leaves out
-the orders the panel never answered for and no longer tracked.
+m028, m041 and m042 re-create it from the text before (below): m041 leaves
+out the orders the panel never answered for and no longer tracked, m042
+folds a currency written in two cases ("USD", "usd") into one figure.
 
 These texts are part of an applied migration: never edit them; add a
 migration that drops and re-creates the view with new text.
@@ -161,3 +162,45 @@ def recreate_service_scorecard_m041(db: Database) -> None:
     no longer tracked (same columns; a service with only such orders has no row)."""
     db.execute("DROP VIEW service_scorecard")
     db.execute(SERVICE_SCORECARD_M041)
+
+
+# m042: spend_by_currency has one figure per currency, whatever case or
+# blanks its label was written in: a panel script writing "usd" for a while
+# read "10.00 USD" and "2.30 usd", two currencies (a service's spend NULL).
+# The charges are added up per label as stored first (as before), then the
+# few figures folded by upper(trim(currency)): the label the panel wrote in
+# capitals when it ever did, else the label of the largest part, as `report`
+# names it (tracker.rules.money.one_per_currency). Rounded once, the sum.
+_M041_SPENDS = """spends AS (
+    SELECT panel, service, currency, round(total(charge), 5) AS spend
+    FROM recent
+    WHERE charge <> 0
+    GROUP BY panel, service, currency
+),"""
+_M042_SPENDS = """labelled AS (
+    SELECT panel, service, currency, upper(trim(currency)) AS folded, total(charge) AS spend
+    FROM recent
+    WHERE charge <> 0
+    GROUP BY panel, service, currency
+),
+spends AS (  -- m042: one figure per currency, its labels in any case folded
+    SELECT panel, service, label AS currency, round(total(spend), 5) AS spend
+    FROM (SELECT *, first_value(currency) OVER (
+                        PARTITION BY panel, service, folded
+                        ORDER BY currency IS folded DESC, spend DESC, currency) AS label
+          FROM labelled)
+    GROUP BY panel, service, folded
+),"""
+assert _M041_SPENDS in SCORECARD_QUERY_M041
+SCORECARD_QUERY_M042 = SCORECARD_QUERY_M041.replace(_M041_SPENDS, _M042_SPENDS)
+
+SERVICE_SCORECARD_M042 = "CREATE VIEW service_scorecard AS" + SCORECARD_QUERY_M042.format(
+    window="first_seen >= strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', '-30 days')"
+)
+
+
+def recreate_service_scorecard_m042(db: Database) -> None:
+    """Migration m042: service_scorecard's spend_by_currency with the labels of
+    one currency in any case folded into one figure (same rows, same columns)."""
+    db.execute("DROP VIEW service_scorecard")
+    db.execute(SERVICE_SCORECARD_M042)
