@@ -80,7 +80,14 @@ def test_the_caps_currency_is_a_code_of_three_letters_in_any_case():
     assert _automation("").daily_cap_currency is None
 
 
-@pytest.mark.parametrize("value", ["$", "US Dollar", "US", "USDT", "€UR", 840])
+def test_a_crypto_panels_currency_of_four_letters_is_a_cap_currency_too():
+    # A panel taking crypto names its balance "USDT": a cap meant in it must
+    # be writable, or its re-orders would be held for good once it was set.
+    assert _automation("usdt").daily_cap_currency == "USDT"
+    assert _automation("USDC").daily_cap_currency == "USDC"
+
+
+@pytest.mark.parametrize("value", ["$", "US Dollar", "US", "DOLLAR", "€UR", "US1", 840])
 def test_a_cap_currency_that_is_no_code_is_a_config_error(value):
     with pytest.raises(ConfigError) as raised:
         _automation(value)

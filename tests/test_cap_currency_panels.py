@@ -60,9 +60,10 @@ def test_each_panels_cap_currency_is_a_code_in_any_case_in_place_of_the_one_for_
 @pytest.mark.parametrize(
     ("value", "problem"),
     [
-        ("$", "must be a currency code of three letters, like \"USD\" (got '$')"),
-        ("USDT", "must be a currency code of three letters, like \"USD\" (got 'USDT')"),
-        ("", "must be a currency code of three letters, like \"USD\" (got '')"),
+        ("$", "must be a currency code of 3 to 5 letters, like \"USD\" (got '$')"),
+        ("DOLLAR", "must be a currency code of 3 to 5 letters, like \"USD\" (got 'DOLLAR')"),
+        ("US", "must be a currency code of 3 to 5 letters, like \"USD\" (got 'US')"),
+        ("", "must be a currency code of 3 to 5 letters, like \"USD\" (got '')"),
         (840, "must be a string, not an integer"),
     ],
 )
@@ -91,7 +92,7 @@ def test_a_wrong_panels_cap_currency_ends_a_command_in_one_line(tmp_path, monkey
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         f"smm-tracker: config {tmp_path / 'tracker.toml'}: at "
-        "'automation.daily_cap_currency_panels.main': must be a currency code of three "
+        "'automation.daily_cap_currency_panels.main': must be a currency code of 3 to 5 "
         "letters, like \"USD\" (got 'rubles')"
     ]
 

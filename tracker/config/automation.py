@@ -67,14 +67,15 @@ def read_automation(t: Table, panels: Iterable[str] | None) -> AutomationConfig:
 
 
 def _currency_code(t: Table, key: str, *, blank: bool = True) -> str | None:
-    """Read a currency code: three letters, any case ("usd" is USD), or ""
-    for none (a problem when ``blank`` is False)."""
+    """Read a currency code: three to five letters, any case ("usd" is USD;
+    "USDT", a panel taking crypto), or "" for none (a problem when ``blank``
+    is False)."""
     told = len(t.problems)
     value = t.string(key, "").strip()
     if len(t.problems) > told or (not value and blank):  # not a string: told
         return None
-    if not (len(value) == 3 and value.isascii() and value.isalpha()):
-        t.fail(key, f'must be a currency code of three letters, like "USD" (got {value!r})')
+    if not (3 <= len(value) <= 5 and value.isascii() and value.isalpha()):
+        t.fail(key, f'must be a currency code of 3 to 5 letters, like "USD" (got {value!r})')
         return None
     return value.upper()
 
