@@ -1,4 +1,4 @@
-"""The configuration: TOML into frozen dataclasses, validated in one place.
+"""The configuration: TOML into immutable records, validated in one place.
 
 :func:`load_config` finds and reads the file; :func:`config_from_dict` builds a
 :class:`Config` from parsed TOML and raises one :class:`ConfigError` listing
