@@ -60,8 +60,10 @@ def charge_before(charge: Any, currency: str | None, said: str | None) -> Any:
     """Given an order's stored charge and currency and the currency the panel
     just said, return the charge an alert may call the one before: none when
     the currency changed (0.90 USD is no "was" of 45.50 RUB; "usd" is USD)."""
-    changed = said is not None and currency is not None and not same_currency(said, currency)
-    return None if changed else charge
+    # The same label as stored first: asked of every changed order the poll stores.
+    if said is None or currency is None or said == currency:
+        return charge
+    return charge if same_currency(said, currency) else None
 
 
 def kept_charge(order_id: int, charge: Any, currency: str | None, report: OrderStatus) -> dict:
