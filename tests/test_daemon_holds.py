@@ -2,7 +2,8 @@
 ``smm_tracker_job_failures_total`` count what failed, not what the tracker
 held back on purpose: a refill round held while the panel's calls fail
 (``refill round held``), a key refused (``paused (key refused)``) the same
-whichever of the panel's jobs asked first."""
+whichever of the panel's jobs asked first; and a job that failed, then
+paused or held, is no longer ``failing:``."""
 
 from __future__ import annotations
 
@@ -93,3 +94,62 @@ def test_a_held_refill_round_is_no_failure_and_is_said_held(
     assert got['smm_tracker_job_holds_total{job="refill:bad"}'] == 3
     assert got['smm_tracker_job_holds_total{job="balance:bad"}'] == 0
     assert got['smm_tracker_job_failures_total{job="balance:bad"}'] == 1
+
+
+def test_a_failed_job_now_paused_for_the_key_is_no_longer_said_failing(
+    tmp_path: Any,
+    clock: Any,
+    refusing: PanelServer,  # noqa: F811  (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The poll failed (HTTP 500), then the key was refused: the line went on
+    # reading "failing: status:bad" beside "paused (key refused): bad" for
+    # as long as the key stayed wrong, the poll never having run again.
+    store = Store(tmp_path / "t.db")
+    store.track("bad", refusing.panel.seed_orders(2, status="In progress"), clock())
+    store.close()
+    wrong, refusing.panel.key = refusing.panel.key, KEY  # the key taken at first
+    refusing.panel.inject("json500", count=100, action="status")
+
+    def failed_then_refused(jobs: dict[str, Any], stats: Any) -> None:
+        run_once([jobs["status:bad"]], stats)  # a real failure
+        refusing.panel.key = wrong  # then the key is refused
+        clock.advance(300)
+        run_once([jobs["balance:bad"], jobs["status:bad"]], stats)
+
+    status, got = _seen(tmp_path, clock, monkeypatch, refusing, failed_then_refused)
+    assert status == (
+        "open orders unknown; no successful poll yet; no job failing; "
+        "1 failed run since start; paused (key refused): bad"
+    )
+    assert got['smm_tracker_job_failures_total{job="status:bad"}'] == 1  # the past one kept
+    assert got['smm_tracker_job_paused_total{job="status:bad"}'] == 1
+
+
+def test_a_failed_refill_round_now_held_is_no_longer_said_failing(
+    tmp_path: Any,
+    clock: Any,
+    refusing: PanelServer,  # noqa: F811  (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A refill round that failed, then held while the panel's calls fail,
+    # read "failing: balance:bad, refill:bad; ...; refill round held: bad".
+    from tracker.errors import PanelError
+
+    refusing.panel.key = KEY
+    refusing.panel.inject("json500", count=100, action="balance")
+
+    def failed_then_held(jobs: dict[str, Any], stats: Any) -> None:
+        def broken() -> bool:
+            raise PanelError("bad: HTTP 500")
+
+        refill = jobs["refill:bad"]
+        run_once([type(refill)(refill.name, refill.every, broken)], stats)  # a real failure
+        run_once([jobs["balance:bad"], refill], stats)  # the calls fail: the round held
+
+    status, got = _seen(tmp_path, clock, monkeypatch, refusing, failed_then_held)
+    assert status == (
+        "open orders unknown; no successful poll yet; failing: balance:bad; "
+        "2 failed runs since start; refill round held: bad"
+    )
+    assert got['smm_tracker_job_holds_total{job="refill:bad"}'] == 1

@@ -80,9 +80,10 @@ def guarded(
                 stats.runs += 1
                 stats.runs_by_job[job.name] += 1
                 stats.durations[job.name] = seconds
+                if ok or paused or held:  # no failure: the job's last one is past (STATUS=)
+                    stats.last_failed.discard(job.name)
                 if ok:
                     stats.last_ok[job.name] = time.time()
-                    stats.last_failed.discard(job.name)
                 elif paused:
                     stats.paused_by_job[job.name] += 1
                 elif held:
