@@ -36,6 +36,7 @@ from tracker.alerts.deliveries import DELIVERIES
 from tracker.errors import StoreError
 from tracker.panel.statuses import ACTIVE, ORDER_STATUSES, PAUSED, TERMINAL, metrics_status
 from tracker.rules.alerts import AUTH_FAILED
+from tracker.rules.money import currency_key
 from tracker.service.callstats import PREFIX, CallCounters, Histogram
 from tracker.service.jobstats import JobStats
 from tracker.service.metrics_runs import calls_families, jobs_families, late_families, new_family
@@ -71,8 +72,11 @@ _CURRENCY = re.compile(r"[A-Za-z0-9$€£¥₽.]{1,8}")
 
 
 def currency_label(text: str | None) -> str:
-    """A currency label: a short code as the panel wrote it, else ``other``."""
-    return text if text and _CURRENCY.fullmatch(text) else "other"
+    """A currency label: a short code upper-cased, as the tracker names a
+    currency whatever its case (:func:`~tracker.rules.money.currency_key`:
+    "usd" after "USD" stays one series), else ``other``."""
+    code = currency_key(text)
+    return code if code and _CURRENCY.fullmatch(code) else "other"
 
 
 @dataclass
