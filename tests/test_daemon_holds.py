@@ -153,3 +153,45 @@ def test_a_failed_refill_round_now_held_is_no_longer_said_failing(
         "2 failed runs since start; refill round held: bad"
     )
     assert got['smm_tracker_job_holds_total{job="refill:bad"}'] == 1
+
+
+def test_a_refusal_a_reload_retired_run_met_is_no_pause(
+    tmp_path: Any,
+    clock: Any,
+    refusing: PanelServer,  # noqa: F811  (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A reload came while the old generation's poll was on the wire; its
+    # answer refused the key. The old generation, retired, pauses nothing
+    # (the new one asks the key again), yet the run counted in
+    # smm_tracker_job_paused_total: a pause no log line, STATUS= or gauge saw.
+    from tracker.service.runs import guarded
+
+    store = Store(tmp_path / "t.db")
+    store.track("bad", refusing.panel.seed_orders(2, status="In progress"), clock())
+    store.close()
+    build = _service(tmp_path, clock, monkeypatch, refusing.url)
+    service, generations = build.service, [build(KEY)]
+    old = generations[0]
+    client = service._watch.tracker.clients["bad"]
+    call = client._call
+
+    def reloaded_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        answer = call(*args, **kwargs)  # the refusal, on its way back
+        old.stop_event.set()  # the reload retires the old generation
+        generations.append(build(KEY))
+        return answer
+
+    monkeypatch.setattr(client, "_call", reloaded_meanwhile)
+    poll = next(job for job in old.jobs if job.name == "status:bad")
+    try:
+        guarded(poll, service.stats, old.stop_event)()
+        status, got = service.status_text(), parsed(render(service._snapshot()))
+    finally:
+        for generation in generations:
+            generation.close()
+    assert len(generations) == 2  # the poll asked, the reload came
+    assert got['smm_tracker_job_paused_total{job="status:bad"}'] == 0
+    assert got['smm_tracker_job_failures_total{job="status:bad"}'] == 0
+    assert "no job failing; 0 failed runs since start" in status
+    assert "paused" not in status  # the new generation has not met it yet

@@ -6,7 +6,9 @@ that met the refusal which paused it, is no failure: counted apart, and not
 timed; so is a refill round held while its panel's calls fail
 (:class:`~tracker.errors.JobHeld`). Nor is a run that ends without
 success once its stop event is set (SIGTERM, a reload retiring its
-generation): a call on the wire ending at its deadline then is the stop's.
+generation): a call on the wire ending at its deadline then is the stop's,
+and so is a refusal of the key it met then (a retired generation pauses
+nothing: the new one asks the key again), not counted as paused.
 
 And which jobs run (``--panel``). Apart from :mod:`tracker.service.daemon`
 so that ``run --once`` loads none of the scheduler's modules (the handover,
@@ -59,7 +61,9 @@ def guarded(
                     stopped = True
                     log.info("job_stopped", job=job.name, reason=exc.detail)
                 except JobPaused:  # not run: panel_paused said why, panel_resumed says when
-                    paused = True
+                    # A reload's retired generation pauses nothing: its run the stop's
+                    paused = not _cut_short(retired, job.name, "the key refused once the stop came")
+                    stopped = not paused
                 except JobHeld:  # not run, on purpose: refill_round_held said why
                     held = True
                 except TrackerError as exc:  # a call, a write: cut short by a stop, or failed
