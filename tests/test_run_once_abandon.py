@@ -127,3 +127,49 @@ def test_a_database_a_job_is_writing_to_is_left_open(tmp_path):
         thread.join(10)
     assert not thread.is_alive()  # the job's step committed: the connection was never closed
     tracker.close()
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_the_sink_thread_already_waiting_for_the_database_ends_when_the_run_leaves(
+    tmp_path,
+    hanging,  # noqa: F811  (the fixture)
+    monkeypatch,
+):
+    # Its POST answered while a step held the database, the thread waited for
+    # it; the run leaving took the database for good and let go of the sink
+    # (the thread to keep to memory), but the wait begun went on to the end
+    # of busy_timeout (here 10 minutes): a thread no one would ever use again.
+    server, release = hanging
+    tracker = Tracker(config_for(tmp_path, server.url.replace("/api/v2", "/hook"), busy="600s"))
+    assert tracker.watch.sink is not None
+    sink, lock = tracker.watch.sink._thread, tracker.store._lock
+    waiting = threading.Event()
+
+    class Watched:  # the store's lock, telling when the sink's thread waits for it
+        def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+            if blocking and threading.current_thread() is sink:
+                waiting.set()
+            return lock.acquire(blocking, timeout)
+
+        def release(self) -> None:
+            lock.release()
+
+        def __enter__(self) -> bool:
+            return self.acquire()
+
+        def __exit__(self, *_exc: object) -> None:
+            lock.release()
+
+    monkeypatch.setattr(tracker.store, "_lock", Watched())
+    try:
+        tracker.watch.alerter.raise_alert(Alert("balance_low", "p: balance 1.00", panel="p"))
+        assert until(lambda: len(server.requests) == 1)  # its POST hangs
+        assert lock.acquire(timeout=WAIT)  # a step holds the database
+        release.set()  # the POST ends: the thread reads the outages kept, and waits
+        assert waiting.wait(WAIT)
+        tracker.stop_event.set()  # the stop, then the run leaves
+        assert tracker.abandon()
+        sink.join(WAIT)
+    finally:
+        release.set()
+    assert not sink.is_alive()  # before: alive, waiting out busy_timeout

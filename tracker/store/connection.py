@@ -52,6 +52,7 @@ class Writing:
 
 
 STOPPING_WAIT = 1.0  # seconds a database step may wait once a stop is asked
+KEPT_LOOK = 0.1  # seconds between a waiting step's looks at whether it was taken for good
 
 
 class Connection:
@@ -60,6 +61,7 @@ class Connection:
     _identity: FileIdentity | None = None  # a writer's file: replaced() looks at it
     _opened_read_only = False  # SQLite fell back to read-only: reopen once writable
     _closed = False
+    _kept = False  # taken for good (a process leaving jobs running): no wait ends
 
     def __init__(
         self,
@@ -188,12 +190,26 @@ class Connection:
         started = time.monotonic() if started is None else started
         stopping = self.stopping is not None and self.stopping.is_set()
         bound = min(self._busy, STOPPING_WAIT) if stopping else self._busy
-        if not self._lock.acquire(timeout=bound):
+        if not self._take(bound):
+            if self._kept:
+                raise StoreError(f"database {self.path} is kept for the process's end")
             raise StoreError(f"database {self.path} is busy (another process holds a write lock)")
         try:  # stopping: no wait for SQLite's lock, or the jobs' steps queue up behind it
             yield 0.001 if stopping else bound - (time.monotonic() - started)
         finally:
             self._lock.release()
+
+    def _take(self, bound: float) -> bool:
+        """Take the connection within ``bound`` seconds; False when it did not
+        come, at once when it was taken for good meanwhile
+        (:meth:`tracker.store.orders.Store.hold_idle`): a
+        step waiting then (a webhook thread's read) gives up within a look,
+        not at the end of ``busy_timeout``."""
+        end = time.monotonic() + bound
+        while not self._lock.acquire(timeout=max(0.0, min(KEPT_LOOK, end - time.monotonic()))):
+            if self._kept or time.monotonic() >= end:
+                return False
+        return True
 
     @contextmanager
     def write(self, what: str | None = None, *, temp_in_memory: bool = False) -> Iterator[Writing]:

@@ -58,8 +58,12 @@ class Store(Connection):
     def hold_idle(self) -> bool:
         """Take the connection for good when no thread holds it; return False
         if one does. For a process leaving jobs running, about to close it and
-        exit: a job's next step then waits for it, never meets it closed."""
-        return self._lock.acquire(blocking=False)
+        exit: a step then gives up on it (StoreError, at once for one waiting
+        already), never meets it closed."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        self._kept = True
+        return True
 
     # --- tracking ------------------------------------------------------------
 
