@@ -35,6 +35,13 @@ def _seen(tmp_path: Any, clock: Any, monkeypatch: Any, panel: PanelServer, runs:
         generation.close()
 
 
+def _open_orders(tmp_path: Any, clock: Any, panel: PanelServer) -> None:
+    """Two open orders of the panel's in the database: the poll asks the panel."""
+    store = Store(tmp_path / "t.db")
+    store.track("bad", panel.panel.seed_orders(2, status="In progress"), clock())
+    store.close()
+
+
 @pytest.mark.parametrize("first", ["status", "services", "balance"])
 def test_a_refused_key_reads_paused_not_failing_whichever_job_asked_first(
     tmp_path: Any,
@@ -47,9 +54,7 @@ def test_a_refused_key_reads_paused_not_failing_whichever_job_asked_first(
     # failed run since start"), the others paused: the line and the failure
     # counter changed with which job asked first, and kept that job failing
     # for as long as the key stayed wrong.
-    store = Store(tmp_path / "t.db")  # open orders: the poll asks the panel
-    store.track("bad", refusing.panel.seed_orders(2, status="In progress"), clock())
-    store.close()
+    _open_orders(tmp_path, clock, refusing)
 
     def first_run(jobs: dict[str, Any], stats: Any) -> None:  # first, then the others
         run_once(sorted(jobs.values(), key=lambda j: not j.name.startswith(f"{first}:")), stats)
@@ -105,9 +110,7 @@ def test_a_failed_job_now_paused_for_the_key_is_no_longer_said_failing(
     # The poll failed (HTTP 500), then the key was refused: the line went on
     # reading "failing: status:bad" beside "paused (key refused): bad" for
     # as long as the key stayed wrong, the poll never having run again.
-    store = Store(tmp_path / "t.db")
-    store.track("bad", refusing.panel.seed_orders(2, status="In progress"), clock())
-    store.close()
+    _open_orders(tmp_path, clock, refusing)
     wrong, refusing.panel.key = refusing.panel.key, KEY  # the key taken at first
     refusing.panel.inject("json500", count=100, action="status")
 
@@ -135,6 +138,7 @@ def test_a_failed_refill_round_now_held_is_no_longer_said_failing(
     # A refill round that failed, then held while the panel's calls fail,
     # read "failing: balance:bad, refill:bad; ...; refill round held: bad".
     from tracker.errors import PanelError
+    from tracker.jobs.base import Job
 
     refusing.panel.key = KEY
     refusing.panel.inject("json500", count=100, action="balance")
@@ -144,7 +148,7 @@ def test_a_failed_refill_round_now_held_is_no_longer_said_failing(
             raise PanelError("bad: HTTP 500")
 
         refill = jobs["refill:bad"]
-        run_once([type(refill)(refill.name, refill.every, broken)], stats)  # a real failure
+        run_once([Job(refill.name, refill.every, broken)], stats)  # a real failure
         run_once([jobs["balance:bad"], refill], stats)  # the calls fail: the round held
 
     status, got = _seen(tmp_path, clock, monkeypatch, refusing, failed_then_held)
@@ -167,9 +171,7 @@ def test_a_refusal_a_reload_retired_run_met_is_no_pause(
     # smm_tracker_job_paused_total: a pause no log line, STATUS= or gauge saw.
     from tracker.service.runs import guarded
 
-    store = Store(tmp_path / "t.db")
-    store.track("bad", refusing.panel.seed_orders(2, status="In progress"), clock())
-    store.close()
+    _open_orders(tmp_path, clock, refusing)
     build = _service(tmp_path, clock, monkeypatch, refusing.url)
     service, generations = build.service, [build(KEY)]
     old = generations[0]
