@@ -226,3 +226,31 @@ def test_an_order_the_probe_cannot_measure_is_said_so_by_history_and_warned_by_t
     ]
     assert round_warns() == [(measured, why), (linkless, "missing link")]
     assert w.requests(measured) == w.requests(linkless) == []
+
+
+def test_the_command_it_names_to_ask_anyway_is_one_refill_takes_then(world, clocked, monkeypatch):
+    # "(smm-tracker refill ID asks anyway)" was said right after a refusal,
+    # where that command sends nothing ("inside refill.cooldown ...; pass
+    # --force"): the command named is now the one `refill ID` takes then.
+    from tracker.sim.scripts import ScriptQuirks
+
+    monkeypatch.setattr("tracker.cli.refill.utcnow", clocked)
+    w = world(script=ScriptQuirks(missing_actions=("refill",)))
+    w.sync_services()
+    order = w.order(SERVICE_FOLLOWERS)
+    w.poll()
+    assert w.cli("refill", str(order)).exit_code == 1  # refused: the first in a row
+    forced = w.cli("refill", "--force", str(order))  # refused again: learned missing
+    assert forced.exit_code == 1 and "sim does not support refill" in forced.stderr
+    lacks = "no automatic refill request: sim does not support refill, as learned"
+    assert _said(w, order) == [
+        f"{lacks} (inside refill.cooldown since its last request:"
+        f" smm-tracker refill {order} --force asks anyway)"
+    ]
+    plain = w.cli("refill", str(order))
+    assert plain.exit_code == 1 and "pass --force to send anyway" in plain.stderr
+    clocked.advance(DAY)  # refill.cooldown over: the plain command asks
+    assert _said(w, order) == [f"{lacks} (smm-tracker refill {order} asks anyway)"]
+    plain = w.cli("refill", str(order))
+    assert plain.exit_code == 1 and "sim does not support refill" in plain.stderr
+    assert len(w.requests(order)) == 3

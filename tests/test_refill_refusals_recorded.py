@@ -48,7 +48,7 @@ def test_both_refusals_of_a_refill_by_hand_are_recorded_and_shown(tmp_path, monk
         history = cli("history", "5")
         assert "refills: 2 requested, the newest Refused (requested " in history.stdout
         assert history.stdout.splitlines()[-1] == (
-            "no automatic refill request: sim does not support refill, as learned"
-            " (smm-tracker refill 5 asks anyway)"
+            "no automatic refill request: sim does not support refill, as learned (inside"
+            " refill.cooldown since its last request: smm-tracker refill 5 --force asks anyway)"
         )
         assert len(cli("refills", "--order", "5").stdout.splitlines()) == 3

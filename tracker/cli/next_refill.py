@@ -17,7 +17,14 @@ from tracker.clock import iso
 from tracker.config.durations import format_duration
 from tracker.config.model import Config, RefillConfig
 from tracker.rules import refill_eligibility as rule
-from tracker.rules.refill_eligibility import OrderFacts, next_request, order_facts, past_request
+from tracker.rules.refill_eligibility import (
+    OrderFacts,
+    manual_blocker,
+    next_request,
+    order_facts,
+    past_request,
+)
+from tracker.rules.refill_states import PastRequest
 from tracker.store.capabilities import is_unsupported
 from tracker.store.orders import Store
 from tracker.store.probes import last_probed, probes_of
@@ -75,20 +82,18 @@ def next_refill(
         return Upcoming(
             None, False, f"panel {panel} is not in the config (no refill round runs for it)"
         )
+    past = [past_request(r) for r in history]
+    anyway = _asks_anyway(order_id, past, refill, now)
     if refill.enabled and is_unsupported(store, panel, "refill", config.panel(panel).url):
-        return Upcoming(
-            None,
-            False,
-            f"{panel} does not support refill, as learned"
-            f" (smm-tracker refill {order_id} asks anyway)",
-        )
+        return Upcoming(None, False, f"{panel} does not support refill, as learned ({anyway})")
     facts = order_facts(row)
     probed = last_probed(store, panel, [order_id]).get(order_id)
-    found = next_request(facts, [past_request(r) for r in history], refill, now, probed)
+    found = next_request(facts, past, refill, now, probed)
     if found.at is None and found.then == rule.OPEN_REFILL:
         return Upcoming(None, True, "once its open refill ends (followed each refill round)")
     if found.at is None:
-        return Upcoming(None, False, _never(found.reason, found.then, facts, refill, screen))
+        why = _never(found.reason, found.then, facts, refill, screen)
+        return Upcoming(None, False, f"{why} ({anyway})" if found.reason == rule.NO_REFILL else why)
     at = found.at
     rounds = f"the refill rounds run every {format_duration(config.schedule.refill_every)}"
     when = (
@@ -98,6 +103,19 @@ def next_refill(
         f" at the first refill round after ({rounds})"
     )
     return Upcoming(at, True, f"{when}{_judged(store, panel, order_id, refill, screen)}")
+
+
+def _asks_anyway(
+    order_id: int, past: list[PastRequest], refill: RefillConfig, now: datetime
+) -> str:
+    """The command that asks the panel anyway, as `refill ID` takes it at
+    ``now``: with --force inside refill.cooldown of its last request or
+    while a refill of it is open (its own rule, manual_blocker), where the
+    plain command sends nothing."""
+    blocker = manual_blocker(past, refill.cooldown, now)
+    if blocker is None:
+        return f"smm-tracker refill {order_id} asks anyway"
+    return f"{blocker}: smm-tracker refill {order_id} --force asks anyway"
 
 
 # The reasons only time ends: the rule asked again later may say something else.
@@ -155,6 +173,4 @@ def _never(
             f"{reason}, and no refill of it taken since"
             f" (smm-tracker refill {order.order_id} --force asks again)"
         )
-    if reason == rule.NO_REFILL:
-        return f"{reason} (smm-tracker refill {order.order_id} asks anyway)"
     return reason

@@ -5,7 +5,10 @@ order at ``now``; :func:`next_request` asks that same rule at the moments
 its verdict can change (the end of ``refill.first_check`` after completion,
 of ``refill.cooldown`` after each request), so `history ID` and `refills
 --order ID` say when the next automatic request will be, or why none will,
-without a second copy of it. :mod:`tracker.rules.refills` re-exports these
+without a second copy of it; :func:`manual_blocker` holds back a request
+by hand (`refill ID` without --force), so the command `history ID` names
+to ask anyway is the one `refill ID` takes then.
+:mod:`tracker.rules.refills` re-exports these
 names; the rows the store reads become facts here (:func:`order_facts`,
 :func:`past_request`).
 """
@@ -104,6 +107,22 @@ def eligibility(
         if now - last < timedelta(seconds=config.cooldown):
             return Verdict(False, COOLDOWN)
     return ELIGIBLE
+
+
+def manual_blocker(requests: Sequence[PastRequest], cooldown: float, now: datetime) -> str | None:
+    """Given an order's past requests, return why a manual request would be unwise
+    (a refill still open, or the cooldown not over), or None when it is fine. A
+    manual request skips the service, status and window rules (the user may know
+    better than the services list), not these: they keep a request from going twice."""
+    if any(is_open(r, now, cooldown) for r in requests):
+        return OPEN_REFILL
+    if not requests:
+        return None
+    last = max(requests, key=lambda r: r.requested_at)
+    if now - last.requested_at < timedelta(seconds=cooldown):
+        # Said first when the panel refused it for good: waiting will not help.
+        return f"{PERMANENT_REFUSAL}, {COOLDOWN}" if last.permanent else COOLDOWN
+    return None
 
 
 def unprobeable(order: OrderFacts) -> str | None:

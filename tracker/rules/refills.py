@@ -7,8 +7,6 @@ gather the facts and act on the verdicts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
 from typing import Any
 
 from tracker.panel.models import RefillRequest, RefillStatus
@@ -31,14 +29,13 @@ from tracker.rules.refill_eligibility import (  # re-exported: the job's and com
     OrderFacts,
     Verdict,
     eligibility,
+    manual_blocker,
     probe_due,
     unprobeable,
 )
 from tracker.rules.refill_states import (
     REFUSED,
     UNKNOWN,
-    PastRequest,
-    is_open,
     is_permanent_refusal,
 )
 
@@ -57,6 +54,7 @@ __all__ = [
     "OrderFacts",
     "Verdict",
     "eligibility",
+    "manual_blocker",
     "probe_due",
     "unprobeable",
 ]
@@ -65,22 +63,6 @@ __all__ = [
 # closed as Unknown: panels purge old refills, and polling them forever helps no one.
 NOT_FOUND_CONFIRMATIONS = 3
 NOT_IN_ANSWER = "not in the panel's answer"
-
-
-def manual_blocker(requests: Sequence[PastRequest], cooldown: float, now: datetime) -> str | None:
-    """Given an order's past requests, return why a manual request would be unwise
-    (a refill still open, or the cooldown not over), or None when it is fine. A
-    manual request skips the service, status and window rules (the user may know
-    better than the services list), not these: they keep a request from going twice."""
-    if any(is_open(r, now, cooldown) for r in requests):
-        return OPEN_REFILL
-    if not requests:
-        return None
-    last = max(requests, key=lambda r: r.requested_at)
-    if now - last.requested_at < timedelta(seconds=cooldown):
-        # Said first when the panel refused it for good: waiting will not help.
-        return f"{PERMANENT_REFUSAL}, {COOLDOWN}" if last.permanent else COOLDOWN
-    return None
 
 
 def expected_count(order: OrderFacts) -> int | None:
