@@ -254,3 +254,45 @@ def test_the_command_it_names_to_ask_anyway_is_one_refill_takes_then(world, cloc
     plain = w.cli("refill", str(order))
     assert plain.exit_code == 1 and "sim does not support refill" in plain.stderr
     assert len(w.requests(order)) == 3
+
+
+def test_an_open_refill_a_panel_without_refill_status_never_follows_holds_it_a_cooldown_only(
+    world, clocked, monkeypatch
+):
+    # Learned without refill_status, a refill stays Pending for ever: its order
+    # got no automatic request again, and history said "once its open refill
+    # ends (followed each refill round)", which never came. Now it holds the
+    # order back inside refill.cooldown of its request only (as a refill in
+    # words the tracker does not know): then the panel decides.
+    from tracker.sim.scripts import ScriptQuirks
+
+    monkeypatch.setattr("tracker.cli.refill.utcnow", clocked)
+    quirks = ScriptQuirks(missing_actions=("refill_status",))
+    w = world(script=quirks, refill='window = "10d"\nmax_requests = 2')
+    (order,) = w.dropped()
+    assert w.round() and len(w.requests(order)) == 1  # accepted: Pending
+    clocked.advance(600)
+    assert not w.round()  # refill_status refused: the first in a row, that round's failure
+    clocked.advance(600)
+    assert w.round()  # refused so again: learned missing
+    (first,) = w.requests(order)
+    assert first["status"] == "Pending"
+    again = iso(parse_iso(first["requested_at"]) + timedelta(days=1))
+    assert _said(w, order) == [
+        f"{NEXT}from {again} (refill.cooldown since its open refill was requested: the panel"
+        f" has no refill_status, so it is never followed), at the first refill round after"
+        f" ({ROUNDS}); the panel judges whether it dropped"
+    ]
+    held = w.cli("refill", str(order))  # by hand: held the same way, --force sends it
+    assert held.exit_code == 1 and "open, not followed" in held.stderr
+    clocked.advance(DAY - 1200 - 1)  # a second before it: the round asks nothing
+    assert w.round() and len(w.requests(order)) == 1
+    clocked.advance(1)
+    assert _said(w, order) == [
+        f"{NEXT}at the next refill round ({ROUNDS}); the panel judges whether it dropped"
+    ]
+    assert w.round() and len(w.requests(order)) == 2  # at it: asked again
+    assert _said(w, order) == [  # held inside the cooldown, then by the cap for good
+        "no automatic refill request: refill.max_requests (2) reached: as many refills of it"
+        " were accepted, or may have been"
+    ]

@@ -82,9 +82,11 @@ def next_refill(
         return Upcoming(
             None, False, f"panel {panel} is not in the config (no refill round runs for it)"
         )
-    past = [past_request(r) for r in history]
+    url = config.panel(panel).url
+    followed = not is_unsupported(store, panel, "refill_status", url)  # as the round reads it
+    past = [past_request(r, followed=followed) for r in history]
     anyway = _asks_anyway(order_id, past, refill, now)
-    if refill.enabled and is_unsupported(store, panel, "refill", config.panel(panel).url):
+    if refill.enabled and is_unsupported(store, panel, "refill", url):
         return Upcoming(None, False, f"{panel} does not support refill, as learned ({anyway})")
     facts = order_facts(row)
     probed = last_probed(store, panel, [order_id]).get(order_id)
@@ -119,7 +121,7 @@ def _asks_anyway(
 
 
 # The reasons only time ends: the rule asked again later may say something else.
-_TIMED = (rule.COOLDOWN, rule.TOO_EARLY, rule.OPEN_REFILL, rule.PROBED)
+_TIMED = (rule.COOLDOWN, rule.TOO_EARLY, rule.OPEN_REFILL, rule.UNFOLLOWED, rule.PROBED)
 
 
 def _waits(reason: str) -> str:
@@ -130,6 +132,8 @@ def _waits(reason: str) -> str:
         rule.TOO_EARLY: "refill.first_check after it completed",
         rule.OPEN_REFILL: "refill.cooldown since its open refill, in words the tracker"
         " does not know, was requested",
+        rule.UNFOLLOWED: "refill.cooldown since its open refill was requested: the panel"
+        " has no refill_status, so it is never followed",
     }.get(reason, reason)
 
 
@@ -158,6 +162,8 @@ def _never(
     until = f"its guarantee (refill.window, {format_duration(refill.window)})"
     if then == rule.PAST_WINDOW and reason in _TIMED and ends is not None:
         return f"{until} ends {moment(iso(ends), screen)}, before {_waits(reason)} does"
+    if reason in _TIMED and then and then not in _TIMED:
+        reason = then  # what holds it back once the wait is over: for good
     if reason == rule.PAST_WINDOW and ends is not None:
         return f"{until} ended {moment(iso(ends), screen)}"
     if reason == rule.NOT_DONE:

@@ -62,11 +62,13 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     store = open_store(config, existing=True)  # no database: no tracked order to refill
     name = _panel_of(config, store, oid, panel)
     history = requests_of(store, name, [oid])[oid]
-    past = [past_request(r) for r in history]
+    panel_config = config.panel(name)
+    # An open refill never followed (no refill_status) holds it only inside the cooldown.
+    followed = not is_unsupported(store, name, "refill_status", panel_config.url)
+    past = [past_request(r, followed=followed) for r in history]
     blocker = manual_blocker(past, config.refill.cooldown, utcnow())
     if blocker and not force:
         fail(f"order {oid}: {blocker}; not sent (pass --force to send anyway)")
-    panel_config = config.panel(name)
     register_secret(panel_config.key.reveal())
     waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
     client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)

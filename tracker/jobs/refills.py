@@ -136,6 +136,9 @@ class RefillRound:
                 synced = True
         if synced:
             told_once(self.store, name, SERVICES_UNAVAILABLE, False, self.clock())
+        # Learned without refill_status: an open refill of it never moves, so it
+        # holds its order back only inside refill.cooldown (then the panel decides).
+        followed = not is_unsupported(self.store, name, "refill_status", self.client.panel.url)
         now = self.clock()
         window = (
             now - timedelta(seconds=self.config.window),
@@ -156,7 +159,7 @@ class RefillRound:
             eligible = []
             for row in rows:
                 facts = order_facts(row)
-                past = [past_request(r) for r in history[facts.order_id]]
+                past = [past_request(r, followed=followed) for r in history[facts.order_id]]
                 # The rule `history ID` says the next request by: eligible,
                 # and with the probe, one it can measure, due to be measured.
                 verdict = may_go(facts, past, self.config, now, probed.get(facts.order_id))

@@ -40,6 +40,7 @@ NOT_COMPLETED = "no completion time recorded"
 PAST_WINDOW = "past refill.window"
 TOO_EARLY = "inside refill.first_check after completion"
 OPEN_REFILL = "a refill of it is still open"
+UNFOLLOWED = "a refill of it is open, not followed (the panel has no refill_status)"
 MAX_REQUESTS = "refill.max_requests reached"
 COOLDOWN = "inside refill.cooldown since its last request"
 # With detect = "command": why the probe is not run for it.
@@ -98,8 +99,8 @@ def eligibility(
         return Verdict(False, PAST_WINDOW)
     if since_completion < timedelta(seconds=config.first_check):
         return Verdict(False, TOO_EARLY)
-    if any(is_open(r, now, config.cooldown) for r in requests):
-        return Verdict(False, OPEN_REFILL)
+    if opened := open_refill(requests, now, config.cooldown):
+        return Verdict(False, opened)
     if sum(counts_toward_max(r) for r in requests) >= config.max_requests:
         return Verdict(False, MAX_REQUESTS)
     if requests:
@@ -109,13 +110,23 @@ def eligibility(
     return ELIGIBLE
 
 
+def open_refill(requests: Sequence[PastRequest], now: datetime, cooldown: float) -> str | None:
+    """Given an order's past requests, return why one of them still holds it
+    back as open (one followed, or one never followed: its panel has no
+    ``refill_status``), or None when none does."""
+    blocking = [r for r in requests if is_open(r, now, cooldown)]
+    if not blocking:
+        return None
+    return OPEN_REFILL if any(r.followed for r in blocking) else UNFOLLOWED
+
+
 def manual_blocker(requests: Sequence[PastRequest], cooldown: float, now: datetime) -> str | None:
     """Given an order's past requests, return why a manual request would be unwise
     (a refill still open, or the cooldown not over), or None when it is fine. A
     manual request skips the service, status and window rules (the user may know
     better than the services list), not these: they keep a request from going twice."""
-    if any(is_open(r, now, cooldown) for r in requests):
-        return OPEN_REFILL
+    if opened := open_refill(requests, now, cooldown):
+        return opened
     if not requests:
         return None
     last = max(requests, key=lambda r: r.requested_at)
@@ -241,11 +252,14 @@ def order_facts(row: Mapping[str, Any]) -> OrderFacts:
     )
 
 
-def past_request(row: Mapping[str, Any]) -> PastRequest:
-    """Given a ``refills`` row, return the PastRequest the rules look at."""
+def past_request(row: Mapping[str, Any], *, followed: bool = True) -> PastRequest:
+    """Given a ``refills`` row and whether its panel's refills are followed
+    (False: learned without ``refill_status``), return the PastRequest the
+    rules look at."""
     return PastRequest(
         requested_at=parse_iso(row["requested_at"]),
         status=row["status"],
         refill_id=row["refill_id"],
         permanent=bool(row["permanent"]),
+        followed=followed,
     )

@@ -30,12 +30,15 @@ _PERMANENT = re.compile(
 
 
 class PastRequest(NamedTuple):
-    """One row of the ``refills`` table, as the rules need it."""
+    """One row of the ``refills`` table, as the rules need it. ``followed``:
+    False when its panel was learned to have no ``refill_status`` action, so
+    its status is never asked and never moves."""
 
     requested_at: datetime
     status: str
     refill_id: str | None = None
     permanent: bool = False
+    followed: bool = True
 
 
 def is_permanent_refusal(error: str | None) -> bool:
@@ -57,13 +60,14 @@ def refused_for_good(requests: Sequence[PastRequest]) -> bool:
 
 def is_open(request: PastRequest, now: datetime | None = None, cooldown: float = 0) -> bool:
     """Return True while a request may still become (or is) a running refill;
-    given ``now``, one in status words the tracker does not know ("Refunded")
-    only inside ``cooldown`` of its request: then the panel decides."""
+    given ``now``, one in status words the tracker does not know ("Refunded"),
+    or one not followed (its panel has no ``refill_status``: Pending for
+    ever), only inside ``cooldown`` of its request: then the panel decides."""
     if request.status == REQUESTING:
         return True  # being sent right now, or interrupted: settled by the next round
     if request.refill_id is None or request.status in CLOSED:
         return False
-    if now is None or request.status in (PENDING, IN_PROGRESS):
+    if now is None or (request.followed and request.status in (PENDING, IN_PROGRESS)):
         return True
     return now - request.requested_at < timedelta(seconds=cooldown)
 
