@@ -256,6 +256,22 @@ def test_the_command_it_names_to_ask_anyway_is_one_refill_takes_then(world, cloc
     assert len(w.requests(order)) == 3
 
 
+def _unfollowed(world, clocked, refill: str = ""):
+    """A world whose panel has no refill_status, and an order of it whose
+    refill was accepted (Pending) and then not followed: refill_status was
+    learned missing 20 minutes after."""
+    from tracker.sim.scripts import ScriptQuirks
+
+    w = world(script=ScriptQuirks(missing_actions=("refill_status",)), refill=refill)
+    (order,) = w.dropped()
+    assert w.round() and len(w.requests(order)) == 1  # accepted: Pending
+    clocked.advance(600)
+    assert not w.round()  # refill_status refused: the first in a row, that round's failure
+    clocked.advance(600)
+    assert w.round()  # refused so again: learned missing
+    return w, order
+
+
 def test_an_open_refill_a_panel_without_refill_status_never_follows_holds_it_a_cooldown_only(
     world, clocked, monkeypatch
 ):
@@ -264,17 +280,8 @@ def test_an_open_refill_a_panel_without_refill_status_never_follows_holds_it_a_c
     # ends (followed each refill round)", which never came. Now it holds the
     # order back inside refill.cooldown of its request only (as a refill in
     # words the tracker does not know): then the panel decides.
-    from tracker.sim.scripts import ScriptQuirks
-
     monkeypatch.setattr("tracker.cli.refill.utcnow", clocked)
-    quirks = ScriptQuirks(missing_actions=("refill_status",))
-    w = world(script=quirks, refill='window = "10d"\nmax_requests = 2')
-    (order,) = w.dropped()
-    assert w.round() and len(w.requests(order)) == 1  # accepted: Pending
-    clocked.advance(600)
-    assert not w.round()  # refill_status refused: the first in a row, that round's failure
-    clocked.advance(600)
-    assert w.round()  # refused so again: learned missing
+    w, order = _unfollowed(world, clocked, 'window = "10d"\nmax_requests = 2')
     (first,) = w.requests(order)
     assert first["status"] == "Pending"
     again = iso(parse_iso(first["requested_at"]) + timedelta(days=1))
@@ -295,4 +302,22 @@ def test_an_open_refill_a_panel_without_refill_status_never_follows_holds_it_a_c
     assert _said(w, order) == [  # held inside the cooldown, then by the cap for good
         "no automatic refill request: refill.max_requests (2) reached: as many refills of it"
         " were accepted, or may have been"
+    ]
+
+
+def test_refills_notes_that_a_panel_without_refill_status_never_follows_its_open_refills(
+    world, clocked
+):
+    # Its refills listed Pending for ever with nothing saying why.
+    w, order = _unfollowed(world, clocked)
+    learned = iso(clocked())
+    listed = w.cli("refills")
+    assert listed.exit_code == 0 and listed.stdout.splitlines()[1].split()[3] == "Pending"
+    assert listed.stderr.splitlines() == [
+        f"note: sim has no refill_status (learned {learned}): its open refills are never"
+        " followed, their STATUS the one they were requested with; each holds its order's"
+        " next automatic request back only inside refill.cooldown of its own"
+    ]
+    assert w.cli("refills", "--status", "rejected").stderr.splitlines() == [
+        "no refill requests with status Rejected"  # no open refill listed: no note
     ]

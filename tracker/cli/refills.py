@@ -26,9 +26,19 @@ from tracker.cli.order_args import listing_panel, parse_order_id
 from tracker.cli.orders import TABLE_LIMIT
 from tracker.cli.output import echo_streamed
 from tracker.cli.panels import held_or_untracked, read_panel
-from tracker.cli.screen import SECOND, Columns, Screen, fitted, stderr_screen, stdout_screen
+from tracker.cli.screen import (
+    SECOND,
+    Columns,
+    Screen,
+    fitted,
+    moment,
+    stderr_screen,
+    stdout_screen,
+)
 from tracker.clock import utcnow
 from tracker.config.model import Config
+from tracker.panel.statuses import IN_PROGRESS, PENDING
+from tracker.store.capabilities import learned_where, unsupported_here
 from tracker.store.orders import Store
 from tracker.store.readings import panels_holding
 from tracker.store.refill_reads import iter_refills, refill_statuses
@@ -91,13 +101,20 @@ def refills(
     shown = list(islice(found, TABLE_LIMIT)) if capped else found
     listed = 0
     screen, spec = stdout_screen(), _REFILL_SCREEN
+    opened: set[str] = set()  # panels with an open refill listed
+
+    def as_listed(row: dict[str, Any]) -> dict[str, Any]:
+        if row["refill_id"] is not None and row["status"] in (PENDING, IN_PROGRESS):
+            opened.add(row["panel"])
+        return _as_listed(row)
+
     for piece in table_chunks(
-        map(_as_listed, shown),
+        map(as_listed, shown),
         _REFILL_COLUMNS,
         _REFILL_HEADERS,
         screen=screen,
         spec=spec,
-        again=lambda: map(_as_listed, read(limit=fetch)),  # a longer listing's layout
+        again=lambda: map(as_listed, read(limit=fetch)),  # a longer listing's layout
     ):
         click.echo(piece)
         listed += 1
@@ -108,6 +125,8 @@ def refills(
     elif capped and next(found, None) is not None:
         more = f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)"
         click.echo(fitted(more, notes), err=True)
+    for line in _unfollowed(config, store, opened, notes):
+        click.echo(line, err=True)
     if order_id is not None:  # one order's requests: when the next will be, as `history` says
         for line in _next_lines(config, store, name, order_id, notes):
             click.echo(line, err=True)
@@ -128,6 +147,24 @@ def _next_lines(
         if line is not None:
             lines.append(fitted(f"order {order_id}{where}: {line}", screen))
     return lines
+
+
+def _unfollowed(config: Config, store: Store, opened: set[str], screen: Screen | None) -> list[str]:
+    """A note for each panel listed with an open refill that was learned to
+    have no refill_status: its Pending is the answer to the request, never
+    asked again (:func:`tracker.rules.refill_states.is_open`), fitted."""
+    urls = {p.name: p.url for p in config.panels}  # learned at another URL: holds no more
+    return [
+        fitted(
+            f"note: {row['panel']}{learned_where(row, urls)} has no refill_status (learned"
+            f" {moment(row['learned_at'], screen)}): its open refills are never followed, their"
+            " STATUS the one they were requested with; each holds its order's next automatic"
+            " request back only inside refill.cooldown of its own",
+            screen,
+        )
+        for row in unsupported_here(store, urls)
+        if row["action"] == "refill_status" and row["panel"] in opened
+    ]
 
 
 _REFILL_COLUMNS = [
