@@ -7,6 +7,7 @@ checked against the round itself: a second before it, no request; at it, one."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -321,3 +322,30 @@ def test_refills_notes_that_a_panel_without_refill_status_never_follows_its_open
     assert w.cli("refills", "--status", "rejected").stderr.splitlines() == [
         "no refill requests with status Rejected"  # no open refill listed: no note
     ]
+
+
+def test_history_says_a_refused_key_holds_the_next_request_back(tmp_path, monkeypatch):
+    # "at the next refill round" was said while the panel refused the key,
+    # when no round asks anything of it (the daemon pauses the panel).
+    from hostile import json_reply
+    from simconfig import scripted_panel
+
+    done = {"status": "Completed", "remains": "0", "charge": "0.5", "start_count": "10"}
+    with scripted_panel(tmp_path, monkeypatch, "sim-key-NextRefusedK3y") as (_, replies, cli):
+        replies["status"] = json_reply({"5": done})
+        service = {"service": 1, "name": "Followers", "type": "Default", "category": "IG"}
+        service |= {"rate": "0.9", "min": "10", "max": "5000", "refill": True, "cancel": False}
+        replies["services"] = json_reply([service])
+        assert cli("track", "--service", "1", "5").exit_code == 0
+        assert cli("run", "--once").exit_code == 0
+        assert cli("history", "5").stdout.splitlines()[-1].startswith(NEXT + "from ")
+        refused = json_reply({"error": "Invalid API key"})
+        replies["balance"] = replies["services"] = replies["status"] = refused
+        assert cli("run", "--once").exit_code == 1
+        said = cli("history", "5").stdout.splitlines()[-1]
+        assert said.startswith(NEXT + "from ")
+        assert re.search(
+            r"; the panel judges whether it dropped; but the API key is refused since \S+:"
+            r" no refill request gets through until that ends \(smm-tracker doctor says why\)$",
+            said,
+        ), said

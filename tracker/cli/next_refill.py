@@ -17,6 +17,7 @@ from tracker.clock import iso
 from tracker.config.durations import format_duration
 from tracker.config.model import Config, RefillConfig
 from tracker.rules import refill_eligibility as rule
+from tracker.rules.not_answering import not_answering_said
 from tracker.rules.refill_eligibility import (
     OrderFacts,
     manual_blocker,
@@ -26,6 +27,7 @@ from tracker.rules.refill_eligibility import (
 )
 from tracker.rules.refill_states import PastRequest
 from tracker.store.capabilities import is_unsupported
+from tracker.store.listing import not_answering
 from tracker.store.orders import Store
 from tracker.store.probes import last_probed, probes_of
 from tracker.store.refills import order_of, requests_of
@@ -92,7 +94,8 @@ def next_refill(
     probed = last_probed(store, panel, [order_id]).get(order_id)
     found = next_request(facts, past, refill, now, probed)
     if found.at is None and found.then == rule.OPEN_REFILL:
-        return Upcoming(None, True, "once its open refill ends (followed each refill round)")
+        ends = "once its open refill ends (followed each refill round)"
+        return Upcoming(None, True, ends + _unanswered(store, panel, screen))
     if found.at is None:
         why = _never(found.reason, found.then, facts, refill, screen)
         return Upcoming(None, False, f"{why} ({anyway})" if found.reason == rule.NO_REFILL else why)
@@ -104,7 +107,20 @@ def next_refill(
         else f"from {moment(iso(at), screen)} ({_waits(found.reason)}),"
         f" at the first refill round after ({rounds})"
     )
-    return Upcoming(at, True, f"{when}{_judged(store, panel, order_id, refill, screen)}")
+    judged = _judged(store, panel, order_id, refill, screen)
+    return Upcoming(at, True, f"{when}{judged}{_unanswered(store, panel, screen)}")
+
+
+def _unanswered(store: Store, panel: str, screen: Screen | None) -> str:
+    """What keeps the rounds from asking anything of the panel now: its key
+    refused (the daemon pauses it), every call failing; "" when neither."""
+    down = not_answering(store, panel).get(panel)
+    if not down:
+        return ""
+    kind = "auth_failed" if "auth_failed" in down else "panel_unreachable"
+    said, _ = not_answering_said(kind, down[kind], down, lambda stamp: moment(stamp, screen))
+    why = "smm-tracker doctor says why"
+    return f"; but {said}: no refill request gets through until that ends ({why})"
 
 
 def _asks_anyway(
