@@ -407,7 +407,26 @@ def test_simulate_serves_another_currency_and_the_tracker_keeps_it(tmp_path):
     assert [row["currency"] for row in orders] == ["EUR"]
 
 
-@pytest.mark.parametrize("bad", ["EURO", "E1R", "", "€UR"])
+@pytest.mark.parametrize("bad", ["EU", "TETHER", "E1R", "", "€UR", "$"])
 def test_simulate_refuses_a_currency_that_is_no_code(bad):
     result = CliRunner().invoke(main, ["simulate", "--port", "0", "--currency", bad])
-    assert result.exit_code == 2 and "--currency must be three letters" in result.output
+    assert result.exit_code == 2
+    assert "--currency must be 3 to 5 letters (USD, EUR, RUB, USDT...)" in result.output
+
+
+@pytest.mark.parametrize(("code", "served"), [("usdt", "USDT"), ("Usdc", "USDC"), ("EURO", "EURO")])
+def test_simulate_takes_a_currency_of_up_to_five_letters_as_the_cap_does(code, served, monkeypatch):
+    # automation.daily_cap_currency takes USDT (a panel taking crypto);
+    # --currency took three letters only, so such a panel could not be tried.
+    import tracker.sim.server
+
+    asked = {}
+
+    def no_port(**kw):
+        asked.update(kw)
+        raise OSError(98, "Address already in use")
+
+    monkeypatch.setattr(tracker.sim.server, "PanelServer", no_port)
+    result = CliRunner().invoke(main, ["simulate", "--port", "0", "--currency", code])
+    assert "--currency" not in result.output and "cannot listen" in result.output
+    assert asked["currency"] == served

@@ -140,7 +140,7 @@ _REUSE = f" (leave --config-out out to serve it again, with the same --key or ${
     default="USD",
     show_default=True,
     metavar="CODE",
-    help="The currency its balance and charges are in (three letters: EUR, RUB...).",
+    help="The currency its balance and charges are in (3 to 5 letters: EUR, RUB, USDT...).",
 )
 @pass_ctx
 @handle_errors
@@ -168,8 +168,9 @@ def simulate(
             f"--quirk: missing_actions: no action {shown} (known: {', '.join(HANDLERS)})",
             EXIT_USAGE,
         )
-    if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
-        fail("--currency must be three letters (USD, EUR, RUB...)", EXIT_USAGE)
+    # As automation.daily_cap_currency takes a code: 3 to 5 letters (USDT).
+    if not (3 <= len(currency) <= 5 and currency.isascii() and currency.isalpha()):
+        fail("--currency must be 3 to 5 letters (USD, EUR, RUB, USDT...)", EXIT_USAGE)
     if key is not None and (not key.strip() or any(c.isspace() for c in key)):
         fail("--key must be non-empty and without spaces", EXIT_USAGE)
     random_key = not key
