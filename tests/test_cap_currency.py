@@ -87,10 +87,32 @@ def test_a_crypto_panels_currency_of_four_letters_is_a_cap_currency_too():
     assert _automation("USDC").daily_cap_currency == "USDC"
 
 
-@pytest.mark.parametrize("value", ["$", "US Dollar", "US", "DOLLAR", "€UR", "US1", 840])
-def test_a_cap_currency_that_is_no_code_is_a_config_error(value):
+@pytest.mark.parametrize(
+    ("value", "kept"), [(" $ ", "$"), ("₽", "₽"), ("US Dollar", "US Dollar"), ("руб.", "руб.")]
+)
+def test_a_cap_currency_may_be_written_as_the_panel_labels_its_balance(value, kept):
+    # A panel answering "$" could never match a code: its re-orders were held
+    # for good, and "$" was a config error. It is kept as written, never
+    # taken for USD.
+    assert _automation(value).daily_cap_currency == kept
+
+
+@pytest.mark.parametrize(
+    ("value", "got"), [("$" * 41, repr("$" * 41)), ("US\x1b[2J", "'US\\x1b[2J'")]
+)
+def test_a_cap_currency_too_long_or_with_control_characters_is_a_config_error(value, got):
     with pytest.raises(ConfigError) as raised:
         _automation(value)
+    assert raised.value.problems == [
+        "at 'automation.daily_cap_currency': must be a currency code like \"USD\", or the "
+        'label the panel\'s balance names its currency by ("$"), up to 40 characters '
+        f"(got {got})"
+    ]
+
+
+def test_a_cap_currency_that_is_no_string_is_a_config_error():
+    with pytest.raises(ConfigError) as raised:
+        _automation(840)
     problems = str(raised.value)
     assert "automation.daily_cap_currency" in problems and "Traceback" not in problems
 
@@ -178,8 +200,8 @@ def test_reorders_are_held_for_a_day_after_the_panels_currency_changed(world, cl
     reason = skipped(w)[parent]
     assert reason == (
         "the panel's currency changed from RUB to USD within 24 h, and the daily cap "
-        "names none: held for 24 h after the change, or set automation.daily_cap_currency "
-        "(or daily_cap_currency_panels)"
+        "names none: held until 2026-11-02T13:00:00+00:00 (24 h after the change), or set "
+        "automation.daily_cap_currency (or daily_cap_currency_panels)"
     )
     [alert] = kinds(w, HELD)
     assert reason in alert["message"]
@@ -211,6 +233,42 @@ def test_setting_the_caps_currency_ends_the_hold_after_a_change(world, clock):
     assert placed(w) == [parent]
 
 
+def test_automation_says_when_a_hold_after_a_change_ends(world, clock, monkeypatch):
+    # It said "held for 24 h after the change": after which balance check,
+    # when exactly, the user had to work out from the logs.
+    w = reorder_world(world)
+    balance(w, "RUB")
+    clock.advance(H)  # 13:00 UTC: the balance names dollars
+    balance(w, "USD")
+    clock.advance(2 * H)
+    spend = json.loads(w.cli("automation", "--json").stdout)["spend"][0]
+    assert spend["held_until"] == "2026-11-02T13:00:00+00:00"
+    assert "held until 2026-11-02T13:00:00+00:00 (24 h after the change)" in spend["held"]
+    piped = w.cli("automation").stdout  # as stored, for scripts
+    assert "; held: the panel's currency changed from RUB to USD within 24 h" in piped
+    assert "held until 2026-11-02T13:00:00+00:00 (24 h after the change)" in piped
+
+    import tracker.cli.screen as screen
+
+    monkeypatch.setattr(screen, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(screen, "utcnow", clock)
+    monkeypatch.setenv("COLUMNS", "200")
+    shown = w.cli("automation").stdout  # on a terminal: as the CLI says a time
+    assert "held until Nov 02 13:00 UTC (24 h after the change)" in shown
+
+    clock.advance(DAY)  # the hold is over: nothing to say
+    spend = json.loads(w.cli("automation", "--json").stdout)["spend"][0]
+    assert (spend["held"], spend["held_until"]) == (None, None)
+
+
+def test_a_hold_for_a_set_cap_currency_has_no_end_of_its_own(world):
+    w = reorder_world(world, "RUB")
+    balance(w, "USD")
+    spend = json.loads(w.cli("automation", "--json").stdout)["spend"][0]
+    assert spend["held"].startswith("the panel's currency is USD, not the daily cap's RUB")
+    assert spend["held_until"] is None  # until a balance names RUB
+
+
 @pytest.mark.parametrize("later", ["usd", " Usd"])
 def test_a_currency_written_in_another_case_holds_nothing(world, clock, later):
     w = reorder_world(world)
@@ -221,3 +279,68 @@ def test_a_currency_written_in_another_case_holds_nothing(world, clock, later):
     assert run(w)
     assert placed(w) == [parent]
     assert kinds(w, HELD) == []
+
+
+# --- a panel labelling its balance "$" --------------------------------------------
+
+
+def test_a_panel_labelling_its_balance_with_a_symbol_is_told_what_to_write(world):
+    # "$" could never match a code: held for good, and "$" itself refused.
+    w = reorder_world(world, "USD")
+    balance(w, "$")  # never taken for USD: a guess with the user's money
+    parent = partial(w)
+    assert run(w)
+    assert w.panel.calls["add"] == 0
+    assert skipped(w)[parent] == (
+        "the panel's currency is \"$\", not the daily cap's USD (automation.daily_cap_currency); "
+        'a cap meant in it: set automation.daily_cap_currency = "$"'
+    )
+
+
+@pytest.mark.parametrize(("label", "written"), [("$", "$"), (" US Dollar ", "us dollar")])
+def test_a_cap_currency_written_as_the_panel_labels_it_lets_its_reorders_go(world, label, written):
+    w = reorder_world(world, written)
+    balance(w, label)
+    parent = partial(w)
+    assert run(w)
+    assert placed(w) == [parent]
+    spend = json.loads(w.cli("automation", "--json").stdout)["spend"][0]
+    assert (spend["cap_currency"], spend["held"]) == (written, None)
+
+
+def test_a_panel_may_count_its_cap_in_its_own_money_beside_a_set_cap_currency(world, clock):
+    # daily_cap_currency_panels = { sim = "" } was a config error: a panel
+    # whose balance names no currency (or another) was held for good.
+    w = world(
+        automation=REORDER
+        + 'daily_cap_currency = "USD"\ndaily_cap_currency_panels = { sim = "" }\n'
+    )
+    assert w.sync_services()
+    balance(w, "RUB")
+    parent = partial(w)
+    assert run(w)
+    assert placed(w) == [parent]
+    as_json = json.loads(w.cli("automation", "--json").stdout)
+    assert as_json["settings"]["daily_cap_currency_panels"] == {"sim": None}
+    assert (as_json["spend"][0]["cap_currency"], as_json["spend"][0]["held"]) == (None, None)
+
+    clock.advance(H)  # its own money: held for a day after it changes, as with none set
+    balance(w, "EUR")
+    assert run(w)
+    second = partial(w)
+    assert run(w)
+    assert second in skipped(w) and placed(w) == [parent]
+    assert skipped(w)[second].endswith(
+        "(24 h after the change), or set automation.daily_cap_currency_panels.sim"
+    )
+
+
+def test_a_panel_whose_currency_is_unknown_is_told_how_to_count_in_its_own_money(world):
+    w = reorder_world(world, "USD")
+    parent = partial(w)
+    assert run(w)
+    assert skipped(w)[parent] == (
+        "the panel's currency is not known (no balance naming one fetched), and the daily cap "
+        "is in USD (automation.daily_cap_currency); to count its cap in its own money, set its "
+        'entry in automation.daily_cap_currency_panels to ""'
+    )

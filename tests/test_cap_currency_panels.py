@@ -57,19 +57,32 @@ def test_each_panels_cap_currency_is_a_code_in_any_case_in_place_of_the_one_for_
     )
 
 
+LABEL = (
+    'must be a currency code like "USD", or the label the panel\'s balance names its '
+    'currency by ("$"), up to 40 characters'
+)
+
+
 @pytest.mark.parametrize(
     ("value", "problem"),
     [
-        ("$", "must be a currency code of 3 to 5 letters, like \"USD\" (got '$')"),
-        ("DOLLAR", "must be a currency code of 3 to 5 letters, like \"USD\" (got 'DOLLAR')"),
-        ("US", "must be a currency code of 3 to 5 letters, like \"USD\" (got 'US')"),
-        ("", "must be a currency code of 3 to 5 letters, like \"USD\" (got '')"),
+        ("r" * 41, f"{LABEL} (got {'r' * 41!r})"),
+        ("\x1b[2J", f"{LABEL} (got '\\x1b[2J')"),
         (840, "must be a string, not an integer"),
     ],
 )
-def test_a_panels_cap_currency_that_is_no_code_is_a_config_error(value, problem):
+def test_a_panels_cap_currency_that_is_no_currency_is_a_config_error(value, problem):
     problems = _problems(daily_cap_currency_panels={"main": value})
     assert problems == [f"at 'automation.daily_cap_currency_panels.main': {problem}"]
+
+
+def test_a_panels_cap_currency_is_a_code_or_the_panels_label_or_blank_for_its_own():
+    auto = _automation(
+        daily_cap_currency="USD", daily_cap_currency_panels={"main": " $ ", "other": ""}
+    )
+    assert auto.cap_currency("main") == ("$", "automation.daily_cap_currency_panels.main")
+    # "" (an error before): the panel's own money, whatever daily_cap_currency says
+    assert auto.cap_currency("other") == (None, "automation.daily_cap_currency_panels.other")
 
 
 def test_a_cap_currency_for_a_panel_not_configured_is_a_config_error():
@@ -86,14 +99,13 @@ def test_a_cap_currency_for_a_panel_not_configured_is_a_config_error():
 def test_a_wrong_panels_cap_currency_ends_a_command_in_one_line(tmp_path, monkeypatch):
     config = (
         '[[panels]]\nname = "main"\nurl = "http://127.0.0.1:9/api/v2"\nkey_env = "K"\n'
-        '[automation]\ndaily_cap_currency_panels = { main = "rubles" }\n'
+        '[automation]\ndaily_cap_currency_panels = { main = "rubles\\u001b[2J" }\n'
     )
     result = cli_in(tmp_path, monkeypatch, config, env={"K": TEST_KEY})("orders")
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         f"smm-tracker: config {tmp_path / 'tracker.toml'}: at "
-        "'automation.daily_cap_currency_panels.main': must be a currency code of 3 to 5 "
-        "letters, like \"USD\" (got 'rubles')"
+        f"'automation.daily_cap_currency_panels.main': {LABEL} (got 'rubles\\x1b[2J')"
     ]
 
 

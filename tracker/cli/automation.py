@@ -17,15 +17,15 @@ from tracker.cli.main import (
 )
 from tracker.cli.panels import read_panel
 from tracker.cli.render import safe_text, table, to_json
-from tracker.cli.screen import MINUTE, Columns, fitted, stderr_screen, stdout_screen
+from tracker.cli.screen import MINUTE, Columns, fitted, moments, stderr_screen, stdout_screen
 from tracker.cli.since import since_start, since_text
-from tracker.clock import utcnow
+from tracker.clock import iso, utcnow
 from tracker.config.durations import format_duration
 from tracker.config.model import AutomationConfig
 from tracker.rules.money import money
 from tracker.rules.reorder_costs import day_start
 from tracker.store.alerts import latest_balance
-from tracker.store.automation import actions, reorders_held, skips, spent_since
+from tracker.store.automation import actions, currency_hold, skips, spent_since
 from tracker.store.orders import Store
 from tracker.store.watch_listing import stalled_orders
 
@@ -77,7 +77,8 @@ def settings(config: AutomationConfig) -> dict[str, Any]:
         "daily_cap": float(config.daily_cap),
         "daily_cap_panels": {panel: float(cap) for panel, cap in config.daily_cap_panels},
         "daily_cap_currency": config.daily_cap_currency,  # null: each panel's own
-        "daily_cap_currency_panels": dict(config.daily_cap_currency_panels),
+        # null: that panel's own money ("" in the config), as daily_cap_currency's
+        "daily_cap_currency_panels": {p: c or None for p, c in config.daily_cap_currency_panels},
     }
 
 
@@ -85,6 +86,7 @@ def _spend(store: Store, auto: AutomationConfig, name: str, now: datetime) -> di
     """Return a panel's spend against its daily cap today, for ``spend``."""
     today = day_start(now)
     currency, setting = auto.cap_currency(name)  # its entry in daily_cap_currency_panels first
+    hold = currency_hold(store, name, currency, now, setting=setting) if auto.reorder else None
     return {
         "panel": name,
         "day": today.date().isoformat(),
@@ -93,10 +95,10 @@ def _spend(store: Store, auto: AutomationConfig, name: str, now: datetime) -> di
         # The currency of its last balance (what the cap is in when cap_currency is null).
         "currency": (latest_balance(store, name) or {}).get("currency"),
         "cap_currency": currency,
-        # Why its re-orders are held for the cap's currency (null: they are not).
-        "held": reorders_held(store, name, currency, now, setting=setting)
-        if auto.reorder
-        else None,
+        # Why its re-orders are held for the cap's currency (null: they are not),
+        # and when the hold ends by itself (null: when a balance names the cap's).
+        "held": hold.reason if hold else None,
+        "held_until": iso(hold.until) if hold and hold.until else None,
         "dry_run": auto.dry_run,
     }
 
@@ -176,8 +178,8 @@ def automation(
             currency = s["cap_currency"] or s["currency"]
             unit = safe_text(f" {currency}", 20) if currency else ""
             line = f"{s['panel']}: re-orders today{dry}: {spent} of cap {cap}{unit}"
-            if s["held"]:
-                line += f"; held: {safe_text(s['held'])}"
+            if s["held"]:  # on a terminal, its end "Dec 07 10:00 UTC"
+                line += f"; held: {safe_text(moments(s['held'], screen))}"
             click.echo(fitted(line, screen))
     if done:
         click.echo("")
@@ -195,6 +197,8 @@ def automation(
         if screen is None:  # for scripts: the columns as ever
             click.echo(table(skipped, SKIP_COLUMNS, SKIP_HEADERS))
         else:
+            for row in skipped:  # a hold's end "Dec 07 10:00 UTC", as the line above
+                row["reason"] = moments(row["reason"], screen)
             shown = table(
                 skipped, _SKIP_ON_SCREEN, _SKIP_HEADS_ON_SCREEN, screen=screen, spec=SKIP_SCREEN
             )

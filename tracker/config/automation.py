@@ -59,25 +59,52 @@ def read_automation(t: Table, panels: Iterable[str] | None) -> AutomationConfig:
         ),
         daily_cap=cap,
         daily_cap_panels=caps,
-        daily_cap_currency=_currency_code(t, "daily_cap_currency"),
+        daily_cap_currency=_cap_currency(t, "daily_cap_currency"),
         daily_cap_currency_panels=_per_panel(
             t, "daily_cap_currency_panels", names, '{ main = "RUB" }', _panel_currency
         ),
     )
 
 
-def _currency_code(t: Table, key: str, *, blank: bool = True) -> str | None:
-    """Read a currency code: three to five letters, any case ("usd" is USD;
-    "USDT", a panel taking crypto), or "" for none (a problem when ``blank``
-    is False)."""
+# A cap currency written as the panel labels its balance ("$", "руб."): as
+# long as a line shows a panel's currency (tracker.rules.money.CURRENCY_SHOWN).
+LABEL_LONGEST = 40
+
+
+def is_code(label: str) -> bool:
+    """Return True when a currency label is a code: 3 to 5 letters, any case
+    ("USD", "usdt": a panel taking crypto), blanks around it aside."""
+    label = label.strip()
+    return 3 <= len(label) <= 5 and label.isascii() and label.isalpha()
+
+
+def writable_label(label: str) -> bool:
+    """Return True when a currency label can be written as a cap's currency:
+    up to :data:`LABEL_LONGEST` characters, none a control character,
+    blanks around it aside (a panel's "$", "руб.", "US Dollar")."""
+    label = label.strip()
+    return 0 < len(label) <= LABEL_LONGEST and label.isprintable()
+
+
+def _cap_currency(t: Table, key: str) -> str | None:
+    """Read a cap's currency: a code of 3 to 5 letters, any case ("usd" is
+    USD), or the label the panel's balance names its currency by, as it
+    writes it ("$": never taken for USD), matched case-insensitively; ""
+    for none (each panel's own money)."""
     told = len(t.problems)
     value = t.string(key, "").strip()
-    if len(t.problems) > told or (not value and blank):  # not a string: told
+    if len(t.problems) > told or not value:  # not a string: told
         return None
-    if not (3 <= len(value) <= 5 and value.isascii() and value.isalpha()):
-        t.fail(key, f'must be a currency code of 3 to 5 letters, like "USD" (got {value!r})')
+    if is_code(value):
+        return value.upper()
+    if not writable_label(value):
+        t.fail(
+            key,
+            f'must be a currency code like "USD", or the label the panel\'s balance names '
+            f'its currency by ("$"), up to {LABEL_LONGEST} characters (got {value!r})',
+        )
         return None
-    return value.upper()
+    return value
 
 
 def _stall_table(t: Table, key: str, raw: Any, default: StallAfter) -> StallAfter:
@@ -157,7 +184,11 @@ def _money(t: Table, key: str) -> Decimal | None:
 
 
 def _panel_currency(t: Table, key: str) -> str | None:
-    return _currency_code(t, key, blank=False)
+    """A panel's cap currency; "" (kept) for the panel's own money, in place
+    of daily_cap_currency; None when it is wrong (told)."""
+    told = len(t.problems)
+    currency = _cap_currency(t, key)
+    return None if len(t.problems) > told else currency or ""
 
 
 def _per_panel(

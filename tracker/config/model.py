@@ -186,9 +186,11 @@ class AutomationConfig(NamedTuple):
     cancel_pending_after: float = 86400.0
     daily_cap: Decimal = Decimal(0)  # estimated spend per panel and UTC day on automatic orders
     daily_cap_panels: tuple[tuple[str, Decimal], ...] = ()  # per-panel caps
-    # The caps' currency ("USD"); None: each panel's own, held a day after it changes.
+    # The caps' currency: a code ("USD") or the panel's own label for it
+    # ("$"); None: each panel's own, held a day after it changes.
     daily_cap_currency: str | None = None
-    daily_cap_currency_panels: tuple[tuple[str, str], ...] = ()  # per-panel, in its place
+    # Per-panel, in its place; "": that panel's own money (as None above).
+    daily_cap_currency_panels: tuple[tuple[str, str], ...] = ()
 
     def stall_threshold(self, status: str | None, service: int | None) -> float | None:
         """Given an order's status and service, return how long it may sit unchanged
@@ -211,10 +213,11 @@ class AutomationConfig(NamedTuple):
     def cap_currency(self, panel: str) -> tuple[str | None, str]:
         """Given a panel name, return its daily cap's currency (None: the
         panel's own) and the setting naming it, for a hold's reason: the
-        panel's entry in daily_cap_currency_panels, else daily_cap_currency."""
+        panel's entry in daily_cap_currency_panels ("": its own money, None),
+        else daily_cap_currency."""
         for name, code in self.daily_cap_currency_panels:
             if name == panel:
-                return code, f"automation.daily_cap_currency_panels.{name}"
+                return code or None, f"automation.daily_cap_currency_panels.{name}"
         return self.daily_cap_currency, "automation.daily_cap_currency"
 
     def reorders_service(self, service: int | None) -> bool:

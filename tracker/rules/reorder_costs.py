@@ -7,13 +7,17 @@ Pure: :mod:`tracker.rules.reorders` decides, these put figures on it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
+from tracker.clock import iso
+from tracker.config.automation import is_code, writable_label
 from tracker.panel.statuses import PARTIAL
 from tracker.rules.delivery import delivered
-from tracker.rules.money import currency_key, currency_shown, same_currency
+from tracker.rules.money import currency_shown, same_currency
 
 _CENTS = Decimal("0.00001")
 
@@ -95,42 +99,73 @@ def fits(spent: Decimal, cost: Decimal, cap: Decimal) -> bool:
 # nor the panel's entry in daily_cap_currency_panels set).
 CURRENCY_HOLD = 86400.0
 CAP_CURRENCY = "automation.daily_cap_currency"
+PANEL_CURRENCIES = "automation.daily_cap_currency_panels"
 
 
-def currency_held(cap_currency: str | None, named: Sequence[str], setting: str) -> str | None:
+class Hold(NamedTuple):
+    """Why a panel's re-orders are held for the daily cap's currency, and
+    when the hold ends by itself (``until``; None: when a balance names the
+    cap's currency, or the config changes)."""
+
+    reason: str
+    until: datetime | None = None
+
+
+def said(label: str) -> str:
+    """Given a currency label, return it as a hold's reason names it: a code
+    as it is ("USD"), any other label quoted, as the config writes it ("$")."""
+    if is_code(label):
+        return label.strip()
+    return json.dumps(currency_shown(label.strip()), ensure_ascii=False)
+
+
+def currency_held(
+    cap_currency: str | None, named: Sequence[tuple[str, datetime | None]], setting: str
+) -> Hold | None:
     """Given the panel's daily cap's currency (None: unset), the setting
     naming it (``automation.daily_cap_currency``, or the panel's entry in
     ``daily_cap_currency_panels``), and the currencies a panel's balances
-    named, oldest first (the last one before the last :data:`CURRENCY_HOLD`
-    seconds, then every one since; the last is the panel's currency as far
-    as it is known), return why its re-orders are held, or None when they
-    are not.
+    named with when each was stored, oldest first (the last one before the
+    last :data:`CURRENCY_HOLD` seconds, then every one since; the last is
+    the panel's currency as far as it is known), return why its re-orders
+    are held and until when, or None when they are not.
 
     With a cap currency, they are held while the panel's currency is another
     one or unknown: a cap of 25 meant in USD must not count 25 RUB, nor 25
     USD a cap meant in RUB (a hundredfold). Without one, the cap is in the
     panel's own money, and a panel whose currency changed within the hold
-    has its re-orders held: which of the two the cap was meant in is
-    unknown. Case and blanks make no other currency ("usd" is USD)."""
-    known = named[-1] if named else None
+    has its re-orders held until :data:`CURRENCY_HOLD` after the last
+    change: which of the two the cap was meant in is unknown. Case and
+    blanks make no other currency ("usd" is USD); "$" is never taken for
+    USD: a label that is no code is matched as the panel writes it."""
+    known = named[-1][0] if named else None
     if cap_currency is not None:
         if known is None:
-            return (
+            return Hold(
                 f"the panel's currency is not known (no balance naming one fetched), and the "
-                f"daily cap is in {cap_currency} ({setting})"
+                f"daily cap is in {said(cap_currency)} ({setting}); to count its cap in its "
+                f'own money, set its entry in {PANEL_CURRENCIES} to ""'
             )
-        if not same_currency(known, cap_currency):
-            return (
-                f"the panel's currency is {currency_shown(known)}, not the daily cap's "
-                f"{cap_currency} ({setting})"
-            )
+        if same_currency(known, cap_currency):
+            return None
+        reason = (
+            f"the panel's currency is {said(known)}, not the daily cap's "
+            f"{said(cap_currency)} ({setting})"
+        )
+        if not is_code(known) and writable_label(known):  # "$": the config takes it as it is
+            reason += f"; a cap meant in it: set {setting} = {said(known)}"
+        return Hold(reason)
+    changes = [i for i in range(1, len(named)) if not same_currency(named[i][0], named[i - 1][0])]
+    if not changes:
         return None
-    if len({currency_key(c) for c in named}) < 2:
-        return None
-    before = next(c for c in reversed(named) if not same_currency(c, known))
+    before, at = named[changes[-1] - 1][0], named[changes[-1]][1]
     assert known is not None  # two currencies named
-    return (
-        f"the panel's currency changed from {currency_shown(before)} to "
-        f"{currency_shown(known)} within 24 h, and the daily cap names none: held for "
-        f"24 h after the change, or set {CAP_CURRENCY} (or daily_cap_currency_panels)"
+    until = None if at is None else at + timedelta(seconds=CURRENCY_HOLD)
+    when = f"until {iso(until)}" if until is not None else "for 24 h"
+    if setting == CAP_CURRENCY:
+        setting = f"{CAP_CURRENCY} (or daily_cap_currency_panels)"
+    return Hold(
+        f"the panel's currency changed from {said(before)} to {said(known)} within 24 h, "
+        f"and the daily cap names none: held {when} (24 h after the change), or set {setting}",
+        until,
     )

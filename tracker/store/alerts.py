@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tracker.clock import iso, parse_iso
+from tracker.clock import iso, parse_iso, read_iso
 from tracker.store.sql import CHUNK, chunks
 
 if TYPE_CHECKING:
@@ -63,22 +63,26 @@ def latest_balance(store: Store, panel: str) -> dict[str, Any] | None:
 _NAMED = "currency IS NOT NULL AND trim(currency) <> ''"
 
 
-def balance_currencies(store: Connection, panel: str, since: datetime) -> list[str]:
+def balance_currencies(
+    store: Connection, panel: str, since: datetime
+) -> list[tuple[str, datetime | None]]:
     """Return the currencies a panel's balances named (a blank or none names
-    none), oldest first: the last one stamped before ``since``, then every
+    none), each with when it was stored (None: unreadable, a file edited by
+    hand), oldest first: the last one stamped before ``since``, then every
     one stamped at or after it, in the order stored. The last is the
     panel's currency as far as the tracker knows it."""
     stamp = iso(since)
     before = store.rows(
-        f"SELECT currency FROM balances WHERE panel = ? AND at < ? AND {_NAMED} "
+        f"SELECT currency, at FROM balances WHERE panel = ? AND at < ? AND {_NAMED} "
         "ORDER BY at DESC LIMIT 1",
         [panel, stamp],
     )
     after = store.rows(
-        f"SELECT currency FROM balances WHERE panel = ? AND at >= ? AND {_NAMED} ORDER BY +rowid",
+        f"SELECT currency, at FROM balances WHERE panel = ? AND at >= ? AND {_NAMED} "
+        "ORDER BY +rowid",
         [panel, stamp],
     )
-    return [r["currency"] for r in (*before, *after)]
+    return [(r["currency"], read_iso(r["at"])) for r in (*before, *after)]
 
 
 # --- alerts --------------------------------------------------------------------

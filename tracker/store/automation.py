@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from tracker.clock import iso
-from tracker.rules.reorder_costs import CURRENCY_HOLD, currency_held
+from tracker.rules.reorder_costs import CURRENCY_HOLD, Hold, currency_held
 from tracker.rules.reorders import PLACED, REORDER, SENDING, SPENDING, UNKNOWN
 from tracker.store.alerts import balance_currencies
 from tracker.store.automation_candidates import ELSEWHERE_OF
@@ -172,15 +172,23 @@ def spent_since(store: Connection, panel: str, since: datetime, *, dry_run: bool
     return counted_spend(rows)
 
 
-def reorders_held(
+def currency_hold(
     store: Connection, panel: str, cap_currency: str | None, now: datetime, *, setting: str
-) -> str | None:
+) -> Hold | None:
     """Given the panel's daily cap's currency and the setting naming it
     (:meth:`~tracker.config.model.AutomationConfig.cap_currency`), return why
-    its re-orders are held for it
+    its re-orders are held for it and until when
     (:func:`~tracker.rules.reorder_costs.currency_held`), or None."""
     since = now - timedelta(seconds=CURRENCY_HOLD)
     return currency_held(cap_currency, balance_currencies(store, panel, since), setting)
+
+
+def reorders_held(
+    store: Connection, panel: str, cap_currency: str | None, now: datetime, *, setting: str
+) -> str | None:
+    """:func:`currency_hold`'s reason, or None."""
+    hold = currency_hold(store, panel, cap_currency, now, setting=setting)
+    return None if hold is None else hold.reason
 
 
 def note_skips(
