@@ -344,3 +344,47 @@ def test_a_panel_whose_currency_is_unknown_is_told_how_to_count_in_its_own_money
         "is in USD (automation.daily_cap_currency); to count its cap in its own money, set its "
         'entry in automation.daily_cap_currency_panels to ""'
     )
+
+
+# --- how `automation` prints it -----------------------------------------------------
+
+
+def test_piped_automation_gives_each_held_reason_whole(world):
+    # The skipped table cut a reason at 60 characters: "the panel's currency
+    # is "$", not the daily cap's USD (automation.daily_ca…", what to write lost.
+    w = reorder_world(world, "USD")
+    balance(w, "$")
+    parent = partial(w)
+    assert run(w)
+    reason = skipped(w)[parent]
+    piped = w.cli("automation").stdout.split("skipped:\n")[1]
+    head, row = piped.splitlines()[:2]
+    assert row.split("  ")[-1].strip() == "1" and head.endswith("TIMES")  # the columns as ever
+    assert f"  {reason}  " in row
+
+
+def test_automations_first_line_wraps_before_after_not_inside_it(world, monkeypatch):
+    # At 80 columns it broke "(after" / "1m)" over two lines.
+    w = world(automation=REORDER + 'cancel_pending = true\ncancel_pending_after = "1m"\n')
+    import tracker.cli.screen as screen
+
+    monkeypatch.setattr(screen, "stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    first, second = w.cli("automation").stdout.splitlines()[:2]
+    assert first == "automation: stall alerts on, re-order Partial on, cancel stale Pending on"
+    assert second == "  (after 1m)"
+    monkeypatch.setattr(screen, "stdout_is_terminal", lambda: False)  # piped: one line, as ever
+    assert w.cli("automation").stdout.splitlines()[0] == (
+        "automation: stall alerts on, re-order Partial on, cancel stale Pending on (after 1m)"
+    )
+
+
+def test_automations_first_line_keeps_the_dry_run_tag_on_one_line(world, monkeypatch):
+    w = world(automation="dry_run = true\ncancel_pending = true\n")
+    import tracker.cli.screen as screen
+
+    monkeypatch.setattr(screen, "stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "50")  # it broke "[DRY RUN: nothing" / "is sent]"
+    lines = w.cli("automation").stdout.splitlines()[:3]
+    assert any(line.endswith("[DRY RUN: nothing is sent]") for line in lines), lines
+    assert max(map(len, lines)) <= 50, lines

@@ -103,7 +103,14 @@ def _spend(store: Store, auto: AutomationConfig, name: str, now: datetime) -> di
     }
 
 
+_KEPT = "\u00a0"  # a no-break space: words a wrap keeps together on a terminal
+
+
 def _summary(config: AutomationConfig) -> str:
+    """Return the first line, what is switched on; the words of "(after 1m)"
+    and of the dry run's tag joined by :data:`_KEPT`, for a wrap to keep
+    them on one line (the caller puts spaces back)."""
+
     def on(flag: bool) -> str:
         return "on" if flag else "off"
 
@@ -112,9 +119,9 @@ def _summary(config: AutomationConfig) -> str:
         f"stall alerts {on(config.stalls)}",
         f"re-order Partial {on(config.reorder)}",
         f"cancel stale Pending {on(config.cancel_pending)}"
-        + (f" (after {after})" if config.cancel_pending else ""),
+        + (f" (after{_KEPT}{after})" if config.cancel_pending else ""),
     ]
-    dry = "  [DRY RUN: nothing is sent]" if config.dry_run else ""
+    dry = f"  [DRY{_KEPT}RUN:{_KEPT}nothing{_KEPT}is{_KEPT}sent]" if config.dry_run else ""
     return "automation: " + ", ".join(parts) + dry
 
 
@@ -170,7 +177,7 @@ def automation(
         )
         return
     screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
-    click.echo(fitted(_summary(auto), screen))
+    click.echo(fitted(_summary(auto), screen).replace(_KEPT, " "))
     if auto.reorder:
         for s in spend:
             dry = " (dry run)" if s["dry_run"] else ""
@@ -194,8 +201,8 @@ def automation(
         click.echo(fitted(none, notes), err=True)
     if skipped:
         click.echo("\nskipped:")
-        if screen is None:  # for scripts: the columns as ever
-            click.echo(table(skipped, SKIP_COLUMNS, SKIP_HEADERS))
+        if screen is None:  # for scripts: the columns as ever, each reason whole
+            click.echo(table(skipped, SKIP_COLUMNS, SKIP_HEADERS, uncut=("reason",)))
         else:
             for row in skipped:  # a hold's end "Dec 07 10:00 UTC", as the line above
                 row["reason"] = moments(row["reason"], screen)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -120,6 +120,7 @@ def table(
     layout: Layout | None = None,
     headed: bool = True,
     words: bool = True,
+    uncut: Collection[str] = (),
 ) -> str:
     """Given rows and the columns to show, return an aligned text table (its
     header left out when not ``headed``: a chunk going on under another's).
@@ -129,7 +130,9 @@ def table(
     (``whole`` False), the columns and units of the whole listing's
     ``layout`` (without one: every column); a table still wider than the
     screen, its rows as words (:func:`~tracker.cli.words.in_words`; not
-    ``words``: as it is, for a caller laying out its own)."""
+    ``words``: as it is, for a caller laying out its own). A cell is cut at
+    :data:`CELL_WIDTH` characters, but in the free text a terminal wraps and
+    the ``uncut`` columns (a reason a pipe reads whole)."""
     heads = list(headers or columns)
     spec = spec or Columns()
     if screen is not None and layout is not None:
@@ -143,8 +146,9 @@ def table(
     # The free text a terminal wraps is shown whole, as the caller gave it,
     # and so are the words of the columns it wraps within (the status) and
     # the names it may break (the panel's).
-    uncut = {spec.wrap, *spec.folds, *spec.names} if screen is not None else set()
-    cut = [None if c in uncut else CELL_WIDTH for c in columns]
+    whole_cells = {spec.wrap, *spec.folds, *spec.names} if screen is not None else set()
+    whole_cells.update(uncut)
+    cut = [None if c in whole_cells else CELL_WIDTH for c in columns]
     cells = [[_cell(row.get(c), n) for c, n in zip(columns, cut, strict=True)] for row in rows]
     below: dict[int, list[str]] = {}
     under: list[str] = []  # a second header line
