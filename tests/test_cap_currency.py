@@ -388,3 +388,56 @@ def test_automations_first_line_keeps_the_dry_run_tag_on_one_line(world, monkeyp
     lines = w.cli("automation").stdout.splitlines()[:3]
     assert any(line.endswith("[DRY RUN: nothing is sent]") for line in lines), lines
     assert max(map(len, lines)) <= 50, lines
+
+
+# --- a balance older than a run, asked before re-ordering ---------------------------
+
+MIN = 60
+
+
+def test_a_switch_since_the_last_balance_is_seen_before_a_reorder_is_placed(world, clock):
+    # The re-orders went on the last balance's currency until the balance
+    # job's next check (every 15 min): a cap meant in RUB counted dollars.
+    w = reorder_world(world, "RUB")
+    balance(w, "RUB")
+    parent = partial(w)
+    clock.advance(11 * MIN)  # older than a run's 10 min: asked first
+    w.panel.currency = "USD"  # the panel switched; the balance job has not run since
+    asked = w.panel.calls["balance"]
+    assert run(w)
+    assert w.panel.calls["balance"] == asked + 1 and w.panel.calls["add"] == 0
+    reason = "the panel's currency is USD, not the daily cap's RUB (automation.daily_cap_currency)"
+    assert skipped(w) == {parent: reason}
+    [alert] = kinds(w, HELD)
+    assert alert["data"]["orders"] == [parent]
+    # The balance job's own check: stored, the change told as ever.
+    assert json.loads(w.cli("automation", "--json").stdout)["spend"][0]["currency"] == "USD"
+
+
+def test_a_fresh_balance_or_nothing_to_place_asks_nothing_more(world, clock):
+    w = reorder_world(world, "RUB")
+    balance(w, "RUB")
+    asked = w.panel.calls["balance"]
+    clock.advance(11 * MIN)
+    assert run(w)  # nothing to re-order: no call, however old the balance
+    assert w.panel.calls["balance"] == asked
+    balance(w, "RUB")  # fresh
+    parent = partial(w)
+    assert run(w)
+    assert placed(w) == [parent] and w.panel.calls["balance"] == asked + 1  # the job's alone
+
+
+def test_a_failing_balance_check_holds_the_reorders(world, clock):
+    w = reorder_world(world)  # no cap currency: a change would still hold them a day
+    balance(w, "RUB")
+    parent = partial(w)
+    clock.advance(11 * MIN)
+    w.panel.inject("json500", count=1, action="balance")
+    assert run(w)
+    assert w.panel.calls["add"] == 0
+    assert skipped(w)[parent] == (
+        "the panel's currency could not be checked before re-ordering (its balance call "
+        "failed; last checked 2026-11-01T12:00:00+00:00): held until a balance check answers"
+    )
+    assert run(w)  # answered now: placed
+    assert placed(w) == [parent]

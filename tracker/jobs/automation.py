@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import structlog
@@ -72,10 +73,15 @@ class AutomationRound(PanelActions):
         *args: Any,
         monotonic: Callable[[], float | None] | None = None,
         boottime: Callable[[], float | None] | None = None,
+        balance: Callable[[], bool] | None = None,
         **kw: Any,
     ):
         super().__init__(*args, **kw)  # monotonic, boottime: the clock's twins, telling its steps
-        self.daily_cap = DailyCap(self.panel, self.alerter, self.clock, monotonic, boottime)
+        self.daily_cap = DailyCap(
+            *(self.panel, self.alerter, self.clock, monotonic, boottime),
+            balance=balance,  # the balance job's check, asked before re-ordering on an old one
+            fresh_for=self.config.every,
+        )
         self._held = 0  # orders whose stall the watch held back at its last pass
 
     def run(self) -> bool:
@@ -116,7 +122,7 @@ class AutomationRound(PanelActions):
         dry, cap = self.config.dry_run, self.config.cap(self.panel)
         now, today = self.daily_cap.today()  # 00:00 of the real day, across clock steps
         spent = sql.spent_since(self.store, self.panel, today, dry_run=dry)
-        currency, setting = self.config.cap_currency(self.panel)
+        currency, setting = cap_currency = self.config.cap_currency(self.panel)
         held = self.daily_cap.currency_hold(self.store, currency, now, setting=setting)
         since = now - timedelta(seconds=self.config.reorder_within)
         skipped: dict[int, str] = {}
@@ -171,6 +177,9 @@ class AutomationRound(PanelActions):
                     break
                 else:
                     try:
+                        if held := self.daily_cap.before_placing(self.store, *cap_currency):
+                            skipped[order.order_id] = held  # the balance asked first says so
+                            continue
                         outcome = self._reorder(order, plan, dry)
                     except AuthError as exc:  # raised once those placed are told
                         key_refused, ok = exc, False
@@ -283,10 +292,12 @@ class AutomationRound(PanelActions):
         return {**result, "status": PLACED, "new_order_id": new_id}
 
 
-def automation_jobs(tracker: Core, alerter: Alerter) -> list[Job]:
+def automation_jobs(
+    tracker: Core, alerter: Alerter, balance: Callable[[str], bool] | None = None
+) -> list[Job]:
     """Return the ``automation:<panel>`` job of every panel. It always runs: it
     keeps each open order's eta; stalls alert and the parts that act run only
-    when switched on."""
+    when switched on. ``balance``: a panel's balance check (the balance job's)."""
     config = tracker.config.automation
     jobs = []
     for name, client in tracker.clients.items():
@@ -298,6 +309,7 @@ def automation_jobs(tracker: Core, alerter: Alerter) -> list[Job]:
             clock=tracker.clock,
             monotonic=tracker.monotonic,
             boottime=tracker.boottime,
+            balance=partial(balance, name) if balance else None,
             stop_event=tracker.stop_event,
             status_max_every=tracker.config.schedule.status_max_every,
             status_every=tracker.config.schedule.status_every,

@@ -18,14 +18,16 @@ from decimal import Decimal
 from typing import Any
 
 from tracker.alerts.alerter import Alerter
-from tracker.clock import Clock, iso
+from tracker.clock import Clock, iso, read_iso
 from tracker.rules.alerts import order_ids
 from tracker.rules.cap_day import CapClock, cap_day
 from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.money import money
+from tracker.store.alerts import latest_balance
 from tracker.store.automation import reorders_held
 from tracker.store.connection import Connection
+from tracker.store.orders import Store
 
 AUTOMATION_CAPPED = "automation_capped"
 AUTOMATION_CURRENCY_HELD = "automation_currency_held"
@@ -43,11 +45,18 @@ class DailyCap:
         clock: Clock,
         monotonic: Callable[[], float | None] | None = None,
         boottime: Callable[[], float | None] | None = None,
+        *,
+        balance: Callable[[], bool] | None = None,
+        fresh_for: float = 0.0,
     ):
         self.panel, self.alerter = panel, alerter
         self._clock, self._monotonic = clock, monotonic or (lambda: None)
         self._boottime = boottime or (lambda: None)
         self._looks = CapClock()
+        # The panel's balance check (the balance job's, True: it answered), asked
+        # before a run's first re-order when the last balance is older than fresh_for.
+        self._balance, self._fresh_for = balance, fresh_for
+        self._asked = False  # this run's: asked once at most
 
     def today(self) -> tuple[datetime, datetime]:
         """Return now and the moment the day's spend counts from (00:00 UTC of
@@ -55,6 +64,7 @@ class DailyCap:
         ``automation_capped`` episode quietly: the cap starts over."""
         now = self._clock()
         self._looks, today = cap_day(self._looks, now, self._monotonic(), self._boottime())
+        self._asked = False  # a run begins
 
         def judge(episode: Episode) -> tuple[Episode, Alert | None]:
             if episode.active and episode.since is not None and episode.since < today:
@@ -95,6 +105,27 @@ class DailyCap:
         if held is None:
             self.alerter.update(self.panel, AUTOMATION_CURRENCY_HELD, _ended_quietly)
         return held
+
+    def before_placing(self, store: Store, currency: str | None, setting: str) -> str | None:
+        """Before the run's first re-order (once a run): when the panel's last
+        balance is older than a run's interval, ask it (a switch of currency
+        since would count the cap in the wrong money until the balance job's
+        next check), and return why the re-orders are held now, or None. A
+        check that fails holds them: their currency is not known."""
+        if self._asked or self._balance is None:
+            return None
+        self._asked = True
+        last = latest_balance(store, self.panel)
+        at = read_iso(last["at"]) if last else None
+        if at is not None and (self._clock() - at).total_seconds() < self._fresh_for:
+            return None  # fresh: no call
+        if not self._balance():
+            when = iso(at) if at is not None else "never"
+            return (
+                "the panel's currency could not be checked before re-ordering (its balance "
+                f"call failed; last checked {when}): held until a balance check answers"
+            )
+        return self.currency_hold(store, currency, self._clock(), setting=setting)
 
     def currency_held(self, orders: list[int], held: str, now: datetime) -> None:
         """Raise automation_currency_held once per hold: ``orders`` were not

@@ -115,6 +115,8 @@ class Watch(KeyGate):
         self._held_told: dict[str, str] = {}
         # job -> why its last round was held (not run): `run --once`'s summary.
         self.held_jobs: dict[str, str] = {}
+        # panel -> its balance check's lock: the job's and the automation's, one at a time.
+        self._balancing: dict[str, threading.Lock] = {}
         # Each panel's run of failed calls: panel_unreachable, refill rounds held.
         unreachable_after = self.config.alerts.unreachable_after
         self.reach = Reach(
@@ -197,12 +199,14 @@ class Watch(KeyGate):
         return replace(job, run=run)
 
     def check_balance(self, panel: str) -> bool:
-        """Run the balance job of one panel (also the probe of a paused one)."""
+        """Run the balance job of one panel (also the probe of a paused one, and
+        the automation's check before a re-order: one at a time per panel)."""
         client, store = self.tracker.clients[panel], self.tracker.store
         looks = self.reach.looks  # the clock's steps and sleeps between two checks
-        return check_balance(
-            client, store, self.alerter, self, config=self.config, clock=self.clock, looks=looks
-        )
+        with self._balancing.setdefault(panel, threading.Lock()):
+            return check_balance(
+                client, store, self.alerter, self, config=self.config, clock=self.clock, looks=looks
+            )
 
     def _pausable(self, job: Job) -> Job:
         panel = job.name.rpartition(":")[2]
