@@ -206,3 +206,42 @@ def test_close_thresholds_are_named_at_opposite_ends_of_the_chart(tmp_path):
         "datum.note == null && datum.low != null && datum.low_side == 1": "right",
         "datum.note == null && datum.low != null && datum.low_side == 2": "center",
     }
+
+
+def _balances(path: Path, rows: list[tuple[str, str, float]]) -> Path:
+    """A database of ``(panel, at, balance)`` checks, in USD."""
+    Store(path).close()
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executemany(
+            "INSERT INTO balances VALUES (?, ?, ?, 'USD')", sorted(rows, key=lambda r: r[1])
+        )
+    conn.close()
+    return path
+
+
+def test_a_first_hours_balance_checks_are_each_a_point(tmp_path):
+    # A tracker's first hour (the demo's whole run): three checks drew one dot,
+    # the hour's last balance; each check is a point while the week's fit
+    # Datasette's 1000 rows.
+    now = utcnow().replace(microsecond=0)
+    checks = [
+        ("main", (now - timedelta(minutes=m)).isoformat(), b)
+        for m, b in [(20, 250.0), (10, 231.5), (1, 240.0)]
+    ]
+    db = _balances(tmp_path / "t.db", checks)
+    for panel in (None, "main"):
+        points = card(db, "overview", "balance", panel)
+        assert [p["balance"] for p in points] == [250.0, 231.5, 240.0], panel
+
+
+def test_a_week_of_more_checks_than_datasette_returns_is_drawn_by_the_hour(tmp_path):
+    # 1001 checks of one panel, a minute apart: each hour's last, the latest last.
+    now = utcnow().replace(microsecond=0)
+    checks = [("main", (now - timedelta(minutes=m)).isoformat(), 100.0 + m) for m in range(1001)]
+    points = card(_balances(tmp_path / "t.db", checks), "overview", "balance")
+    assert 16 <= len(points) <= 18 and points[-1]["balance"] == 100.0
+    # 1000 fit: every one drawn.
+    checks.pop()
+    points = card(_balances(tmp_path / "u.db", checks), "overview", "balance")
+    assert len(points) == 1000 and points[-1]["balance"] == 100.0
