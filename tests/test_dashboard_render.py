@@ -1,4 +1,5 @@
-"""The completion chart drawn as the dashboard draws it: its rows handed to
+"""The charts drawn as the dashboard draws them (the completion chart, the
+daily chart's day labels): their rows handed to
 the vega-lite and vega that datasette-dashboards bundles, as its
 ``dashboards.js`` hands them (``data: {values: rows}``, the chart's display
 spread after), run in Node, the SVG read back.
@@ -15,12 +16,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from datetime import date, timedelta
 from importlib.util import find_spec
 from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from test_dashboard_cards import BOARDS, card
+from test_dashboard_cards import BOARDS, card, orders_db
 from test_dashboard_charts import HOUR, completed_after
 
 NODE = shutil.which("node")
@@ -51,7 +53,7 @@ process.stdin.on("data", (d) => (input += d)).on("end", async () => {
 """
 
 
-def _axis_titles(tmp_path: Path, display: dict, rows: list[dict]) -> list[str]:
+def _axis_titles(tmp_path: Path, display: dict, rows: list[dict], role: str = "title") -> list[str]:
     assert SPEC is not None and SPEC.origin is not None and NODE is not None
     script = tmp_path / "draw.js"
     script.write_text(DRAW)
@@ -65,7 +67,7 @@ def _axis_titles(tmp_path: Path, display: dict, rows: list[dict]) -> list[str]:
         check=True,
     )
     svg = ElementTree.fromstring(drawn.stdout)
-    groups = [g for g in svg.iter(f"{SVG}g") if "role-axis-title" in g.get("class", "")]
+    groups = [g for g in svg.iter(f"{SVG}g") if f"role-axis-{role}" in g.get("class", "")]
     return [text.text or "" for group in groups for text in group.iter(f"{SVG}text")]
 
 
@@ -79,3 +81,14 @@ def test_the_completion_axis_is_titled_with_its_unit_as_drawn(tmp_path, seconds,
     # The name is vega-lite's: another one draws the axis untitled.
     elsewhere = json.loads(json.dumps(display).replace("source_0", "source_9"))
     assert unit not in _axis_titles(tmp_path, elsewhere, rows)
+
+
+def test_the_daily_chart_names_today_and_each_seventh_day_before(tmp_path):
+    # Every 4th day from the first was named: the last name was yesterday's,
+    # and today's bars, just right of it, read as yesterday's.
+    db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, "USD")])
+    rows = card(db, "overview", "daily")
+    display = BOARDS["overview"]["charts"]["daily"]["display"]
+    today = date.fromisoformat(rows[-1]["day"])
+    named = [label for label in _axis_titles(tmp_path, display, rows, "label") if "-" in label]
+    assert named == [str(today - timedelta(days=7 * n)) for n in (4, 3, 2, 1, 0)]
