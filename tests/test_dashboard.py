@@ -258,12 +258,28 @@ def test_a_canned_querys_page_shows_its_sql_without_developer_notes(served, quer
     # order as stuck` in its SQL to whoever opened it: notes are YAML comments.
     base, _, _ = served
     try:
-        page = get(base, f"/{DB}/{query}")
+        page = get(base, f"/{DB}/{query}", _show_sql=1)  # its "show" link
     except urllib.error.HTTPError as answer:
         page = answer.read().decode()
     sql = shown_sql(page)
     assert "SELECT" in sql
     assert [line for line in sql.splitlines() if line.strip().startswith("--")] == []
+
+
+@pytest.mark.parametrize(
+    "query", ["order_history", "stuck_longer_than", "spend_by_service", "rejected_refills"]
+)
+def test_a_canned_query_opens_on_its_rows_its_sql_folded_away(served, query):
+    # Its 20-25 lines of SQL came first and pushed the fields and the rows
+    # below a laptop's screen: a page of SQL and no answer in sight.
+    base, _, _ = served
+    page = get(base, f"/{DB}/{query}")
+    assert isinstance(page, str)
+    assert '<pre id="sql-query">' not in page  # the SQL, shown under the title
+    assert re.search(
+        r"Custom SQL query returning [\d,]+ rows?\s*<span[^>]*>\(<a [^>]*>show</a>", page
+    )
+    assert page.count("<tr") > 1  # the header and the rows, on the page at once
 
 
 def test_no_chart_query_carries_a_sql_comment(boards):
