@@ -105,3 +105,25 @@ def test_every_empty_sync_in_a_row_is_kept_until_one_lists_a_service(tmp_path):
     ]
     assert listed_none(store, "other") == {}
     store.close()
+
+
+def test_empty_syncs_within_the_minute_shown_on_a_terminal_read_as_one():
+    # On a terminal, where moments show the minute: "(10:51 UTC, and at every
+    # sync since 10:51 UTC)" for a run --once and a services --refresh 5 s apart.
+    from datetime import UTC, datetime
+
+    from tracker.cli.screen import Screen
+    from tracker.cli.services import _listed_none
+
+    screen = Screen(datetime(2026, 12, 6, 11, 0, tzinfo=UTC))
+    empty = {"main": {"since": "2026-12-06T10:51:00+00:00", "last": "2026-12-06T10:51:05+00:00"}}
+    kept = "its catalogue is empty, or its API key sees no services"
+    assert _listed_none(empty, set(), screen) == [("main", f"at its last sync (10:51 UTC): {kept}")]
+    empty["main"]["since"] = "2026-12-06T10:40:00+00:00"  # minutes apart: said
+    assert _listed_none(empty, set(), screen) == [
+        ("main", f"at its last sync (10:51 UTC, and at every sync since 10:40 UTC): {kept}")
+    ]
+    assert _listed_none(empty, set(), None)[0][1].startswith(  # piped: to the second
+        "at its last sync (2026-12-06T10:51:05+00:00, and at every sync since "
+        "2026-12-06T10:40:00+00:00)"
+    )

@@ -131,7 +131,9 @@ def _listed_none(
     lines = []
     for panel, when in empty.items():
         last, since = moment(when["last"], screen), moment(when["since"], screen)
-        every = "" if when["since"] == when["last"] else f", and at every sync since {since}"
+        # As shown: on a terminal, two syncs in one minute read "(10:51 UTC,
+        # and at every sync since 10:51 UTC)".
+        every = "" if since == last else f", and at every sync since {since}"
         kept = (
             "the services shown are those it listed before"
             if panel in held
