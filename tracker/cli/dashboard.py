@@ -146,12 +146,14 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from tracker.cli import datasette_filters, datasette_links
+    from tracker.cli import datasette_columns, datasette_filters, datasette_links
 
     if not pm.is_registered(datasette_links):
         pm.register(datasette_links, name="smm-tracker-links")
     if not pm.is_registered(datasette_filters):
         pm.register(datasette_filters, name="smm-tracker-filters")
+    if not pm.is_registered(datasette_columns):
+        pm.register(datasette_columns, name="smm-tracker-columns")
     # Datasette's 1 s limit per query blanked the dashboard's cards on a large
     # database (the cards' queries load together); a slow card beats an empty one.
     app = read_only(Datasette([str(path)], metadata=metadata, settings=SETTINGS).app())

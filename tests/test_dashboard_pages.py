@@ -1,0 +1,89 @@
+"""Datasette's pages as a browser shows them, once their scripts ran: served by
+`smm-tracker dashboard --database`, read back with headless Chromium's
+``--dump-dom``. Skipped without Chromium (``chromium`` on PATH, or $CHROMIUM)
+or the dashboard extra."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from importlib.util import find_spec
+
+import pytest
+from ports import free_port
+
+from tracker.cli.dashboard import build_metadata
+from tracker.clock import utcnow
+from tracker.store.orders import Store
+
+CHROMIUM = os.environ.get("CHROMIUM") or next(
+    filter(None, (shutil.which(n) for n in ("chromium", "chromium-browser"))), None
+)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or find_spec("datasette") is None, reason="needs chromium and datasette"
+)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("pages")
+    store = Store(tmp / "t.db")
+    store.track("main", [101, 102], utcnow() - timedelta(hours=1))
+    store.close()
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "dashboard", "--database", str(tmp / "t.db")]
+        + ["--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/-/versions.json", timeout=5).close()
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("the dashboard did not start")
+            time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def shown(url: str, profile) -> str:
+    """The page's DOM once its scripts ran, as Chromium holds it."""
+    assert CHROMIUM is not None
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+        + [f"--user-data-dir={profile}", "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.mark.parametrize("table", ["orders", "order_overview"])
+def test_a_table_page_opens_on_its_rows_its_column_notes_folded(base, tmp_path, table):
+    # Every column's description came first, above the rows: Orders' 28 took
+    # two screens of a laptop, the rows out of sight.
+    columns = len(build_metadata("t", {})["databases"]["t"]["tables"][table]["columns"])
+    page = shown(f"{base}/t/{table}", tmp_path / "profile")
+    fold = re.search(r'<details class="column-descriptions-fold">(.*?)</details>', page, re.S)
+    assert fold, page[:2000]
+    assert f"<summary>What each column means ({columns} columns)</summary>" in fold.group(1)
+    assert '<dl class="column-descriptions">' in fold.group(1)  # folded, not gone
+    assert "The panel's order ID" in fold.group(1)
+    assert page.index("</details>") < page.index('<table class="rows-and-columns">')
+    assert "101" in page and "102" in page  # the rows
