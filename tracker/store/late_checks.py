@@ -16,7 +16,8 @@ again) found given in another currency (kept:
 that ``order_currency_changed`` is said once for it, across polls and
 ``run --once`` runs, while its later checks are still made (a refund the
 panel gives once it answers in the order's currency again is seen). The
-mark goes with the order's row here.
+mark goes with the order's row here, and with the order when ``prune``
+deletes it (:func:`forget_marks`).
 """
 
 from __future__ import annotations
@@ -280,6 +281,14 @@ def _delete(conn: sqlite3.Connection, panel: str, order_ids: list[int]) -> None:
             f"DELETE FROM late_checks WHERE panel = ? AND order_id IN ({placeholders(chunk)})",
             [panel, *chunk],
         )
+    forget_marks(conn, panel, order_ids)
+
+
+def forget_marks(conn: sqlite3.Connection, panel: str, order_ids: Sequence[int]) -> None:
+    """Delete the orders' KEPT_SAID marks (in the caller's transaction): their
+    checks are over, or they go (``prune``: the same ID tracked again is an
+    order of its own, whose change of currency is said)."""
+    for chunk in chunks(order_ids, _ROWS):
         conn.execute(
             f"DELETE FROM alert_state WHERE panel = ? AND kind IN ({placeholders(chunk)})",
             [panel, *(f"{KEPT_SAID}{order_id}" for order_id in chunk)],

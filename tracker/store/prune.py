@@ -24,6 +24,7 @@ from tracker.rules.prune import ROW_BATCH, Cutoffs, batches, families
 from tracker.rules.refill_states import CLOSED
 from tracker.store.causes import describe_db_error
 from tracker.store.connection import Connection
+from tracker.store.late_checks import forget_marks
 from tracker.store.prune_runs import PruneRun
 from tracker.store.sql import placeholders
 
@@ -309,5 +310,6 @@ def _orders_batch(run: PruneRun, panel: str, batch: list[list[int]], cut: Cutoff
         kept = [m for m in batch if still.issuperset(m) and named.isdisjoint(m)]
         ids = [order for members in kept for order in members]
         counts = _order_rows(execute, panel, ids, delete=True) if ids else zero()
+        forget_marks(db.conn, panel, ids)  # alert_state's per order: bookkeeping, not counted
         run.stage(db, counts)
     return counts
