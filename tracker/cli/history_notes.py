@@ -16,7 +16,7 @@ from tracker.cli.screen import Screen, fitted, moment
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.rules.counts import counted
-from tracker.rules.money import money_or_none
+from tracker.rules.money import currency_shown, money_or_none, same_currency
 from tracker.store.orders import Store
 
 
@@ -44,6 +44,22 @@ def next_refill_json(store: Store, order: dict[str, Any], config: Config) -> dic
     return None if upcoming is None else upcoming.as_json()
 
 
+def charge_cell(change: dict[str, Any], currency: str | None) -> str | None:
+    """Given a stored status change and the order's currency now, return its
+    CHARGE cell: the charge, with its currency when that is another (m043;
+    NULL before: the order's, as it was read)."""
+    charge = money_or_none(change["charge"])
+    if charge is None or not _elsewhere(change, currency):
+        return charge
+    return f"{charge} {safe_text(currency_shown(change['currency']))}"
+
+
+def _elsewhere(change: dict[str, Any], currency: str | None) -> bool:
+    """Whether a status change's charge was given in another currency than
+    the order's now ("usd" is USD)."""
+    return change.get("currency") is not None and not same_currency(change["currency"], currency)
+
+
 def _charge(order: dict[str, Any], changes: list[dict[str, Any]]) -> list[str]:
     # The transitions keep the charge of each status change; a refund or
     # re-price the panel made later (a late check) is the order's alone.
@@ -51,7 +67,13 @@ def _charge(order: dict[str, Any], changes: list[dict[str, Any]]) -> list[str]:
     then = changes[-1]["charge"] if changes else None
     if now is None or then is None or money_or_none(now) == money_or_none(then):
         return []
-    currency = f" {order['currency']}" if order["currency"] else ""
+    currency = f" {safe_text(currency_shown(order['currency']))}" if order["currency"] else ""
+    if _elsewhere(changes[-1], order["currency"]):  # no refund: another currency
+        return [
+            f"charge now {money_or_none(now)}{currency} ({charge_cell(changes[-1], None)} at its"
+            f" last status change: the panel gave it in another currency since; orders and"
+            f" report count {money_or_none(now)}{currency})"
+        ]
     was = "a refund" if now < then else "a higher charge"
     return [
         f"charge now {money_or_none(now)}{currency} ({money_or_none(then)} at its last status"

@@ -40,7 +40,6 @@ from tracker.cli.screen import (
     stdout_screen,
 )
 from tracker.errors import StoreError
-from tracker.rules.money import money_or_none
 from tracker.store.listing import failing_calls, failing_panels, not_answering, order_statuses
 from tracker.store.readings import open_counts_of, panels_in_database
 from tracker.store.watch_listing import order_listing, with_watch
@@ -258,13 +257,13 @@ def history(
         click.echo(fitted(f"stalled since {since}" + (f" (expected by {eta})" * bool(eta)), screen))
     elif eta:
         click.echo(fitted(f"expected by {eta}", screen))
-    from tracker.cli.history_notes import history_notes  # `history` alone needs it
+    from tracker.cli.history_notes import charge_cell, history_notes  # `history` alone needs it
 
     notes = history_notes(store, row, rows, screen, config)  # read before the rows are shown
     if rows:
         for r in rows:
             r["to_status"] = with_reason(r["to_status"], r["raw_status"])
-            r["charge"] = money_or_none(r["charge"])
+            r["charge"] = charge_cell(r, row["currency"])
         click.echo(
             table(
                 rows,

@@ -176,6 +176,7 @@ def late_update(row: dict[str, Any], report: OrderStatus, stamp: str) -> LateCha
             "to_status": status,
             "remains": changes.get("remains", row.get("remains")),
             "charge": changes.get("charge", before),
+            "currency": currency,  # the charge's (m043)
             "raw_status": report.raw_status,
             "checked_before": row.get("last_checked_at") or row.get("created_at"),
         }

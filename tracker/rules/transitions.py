@@ -141,7 +141,7 @@ def apply_report(
             "charge": changes.get("charge", row.get("charge")),
             # not stored: for the alert (money back); none across a change of currency
             "charge_before": charge_before(row.get("charge"), row.get("currency"), report.currency),
-            "currency": changes.get("currency", row.get("currency")),  # not stored: the alert's
+            "currency": changes.get("currency", row.get("currency")),  # the charge's (m043)
             "raw_status": report.raw_status,
             # The change happened since the check before (or since tracked).
             "checked_before": row.get("last_checked_at") or row.get("created_at"),
@@ -203,6 +203,7 @@ TRANSITION_COLUMNS = (
     "charge",
     "raw_status",
     "checked_before",
+    "currency",  # the charge's (m043)
 )
 KEEP_IF_NONE = ("start_count", "currency", "charge", "completed_at")
 
@@ -272,7 +273,7 @@ def status_update(
         "charge_before": charge_before(
             old_charge, old_currency, report.currency
         ),  # see apply_report
-        "currency": old_currency if currency is None else currency,  # see apply_report
+        "currency": old_currency if currency is None else currency,  # the charge's (m043)
         "raw_status": report.raw_status,
         "checked_before": checked or created,
     }

@@ -165,3 +165,12 @@ def m042_views_currency_case(db: Database) -> None:
     # service's or day's spend and currency were NULL, as for two currencies.
     recreate_service_scorecard_m042(db)
     recreate_daily_activity_m042(db)
+
+
+def m043_transitions_currency(db: Database) -> None:
+    # Each status change's charge with its currency: `history` read every
+    # earlier charge in the order's currency now, so an open order charged
+    # 35.00 RUB that the panel went on charging in USD read as "a refund"
+    # of 35.00. NULL on rows recorded before m043: read as the order's, as
+    # before (the currency was not kept).
+    db.execute("ALTER TABLE transitions ADD COLUMN currency TEXT")

@@ -266,7 +266,8 @@ class Store(Connection):
 
     def history(self, panel: str, order_id: int) -> list[dict[str, Any]]:
         return self.rows(
-            "SELECT at, from_status, to_status, remains, charge, raw_status FROM transitions "
+            "SELECT at, from_status, to_status, remains, charge, currency, raw_status"
+            " FROM transitions "
             "WHERE panel = ? AND order_id = ? ORDER BY id",
             [panel, order_id],
         )
