@@ -105,7 +105,7 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
         charge=values.to_charge(bare_amount(item.get("charge"))),
         start_count=to_int(item.get("start_count")),
         remains=to_int(item.get("remains")),
-        currency=to_text(item.get("currency")),
+        currency=values.to_currency(item.get("currency")),
         runs=to_int(item.get("runs")),
         child_orders=child_ids,
     )

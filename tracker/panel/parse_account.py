@@ -17,7 +17,15 @@ from tracker.panel.json_decoder import Twice
 from tracker.panel.models import Balance, Service
 from tracker.panel.parse import _expect_dict, _expect_list
 from tracker.panel.refusals import error_text, raise_for_error
-from tracker.panel.values import short, to_balance, to_bool, to_decimal, to_int, to_text
+from tracker.panel.values import (
+    short,
+    to_balance,
+    to_bool,
+    to_currency,
+    to_decimal,
+    to_int,
+    to_text,
+)
 
 _NO_SERVICES = re.compile(r"\bno services?\b", re.IGNORECASE)
 
@@ -28,7 +36,7 @@ def parse_balance(data: Any) -> Balance:
     amount = to_balance(bare_amount(_expect_dict(data, "balance").get("balance")))
     if amount is None:
         raise BadAnswerError(f"balance answered without a number: {short(data, 120)}")
-    return Balance(balance=amount, currency=to_text(data.get("currency")))
+    return Balance(balance=amount, currency=to_currency(data.get("currency")))
 
 
 def parse_services(data: Any) -> list[Service]:

@@ -85,8 +85,8 @@ def plain_status(order_id: int, item: Any) -> OrderStatus | None:
         return None
     currency = item.get("currency")
     if currency is not None:
-        if type(currency) is not str or len(currency) > MAX_STORED_TEXT:
-            return None
+        if type(currency) is not str or len(currency) > MAX_STORED_TEXT or not currency.isascii():
+            return None  # beyond ASCII: stored in capitals (values.to_currency)
         currency = currency.strip() or None
     charge = _charge(item.get("charge"))
     start_count = _count(item.get("start_count"))

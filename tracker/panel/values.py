@@ -262,3 +262,16 @@ def to_text(value: Any) -> str | None:
     if len(text) > MAX_STORED_TEXT:
         text = text[: MAX_STORED_TEXT - 1] + "…"
     return text or None
+
+
+def to_currency(value: Any) -> str | None:
+    """Given a currency label, return it as stored: :func:`to_text`, and one
+    with a letter beyond ASCII whose case can change in capitals ("руб" as
+    "РУБ"). SQLite's upper(), with which the views and the dashboard take
+    "usd" and "USD" for one currency, folds ASCII letters alone: "руб" and
+    "РУБ" were two currencies there and one in `report`, the alerts and the
+    cap. A label in ASCII is stored as the panel wrote it."""
+    text = to_text(value)
+    if text is None or text.isascii() or all(c.isascii() or c.upper() == c for c in text):
+        return text
+    return text.upper()
