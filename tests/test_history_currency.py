@@ -27,24 +27,26 @@ def _history(w: World, order_id: int, *args: str) -> str:
     return result.stdout
 
 
-def _in_roubles_then_dollars(w: World) -> int:
-    """An order In progress charged 35.00 RUB, then 0.40 USD: the panel's
-    script moved to dollars while it was open."""
+def _recharged(w: World, first: tuple[str, str], then: tuple[str, str]) -> int:
+    """An order In progress charged ``first`` (charge, currency), then, still
+    In progress ten minutes on, ``then``: no status change between."""
     order_id = w.order(SERVICE_FOLLOWERS, "In progress")
-    w.panel.charges[order_id] = "35.00"
-    w.panel.currencies = {order_id: "RUB"}
-    w.poll()
-    w.panel.charges[order_id] = "0.40"
-    w.panel.currencies = {order_id: "USD"}
-    w.clock.advance(600)
-    w.poll()
-    assert (stored(w, order_id)["charge"], stored(w, order_id)["currency"]) == (0.4, "USD")
+    for n, (charge, currency) in enumerate((first, then)):
+        w.clock.advance(600 * n)
+        w.panel.charges[order_id] = charge
+        w.panel.currencies = {order_id: currency}
+        w.poll()
+    assert (stored(w, order_id)["charge"], stored(w, order_id)["currency"]) == (
+        float(then[0]),
+        then[1],
+    )
     return order_id
 
 
 def test_a_charge_given_in_another_currency_since_is_no_refund(world):
+    # The panel's script moved to dollars while the order was open.
     w = world(panel_class=RemainsPanel)
-    order_id = _in_roubles_then_dollars(w)
+    order_id = _recharged(w, ("35.00", "RUB"), ("0.40", "USD"))
     shown = _history(w, order_id)
     assert "refund" not in shown, shown
     assert "35.00 RUB" in shown, shown  # the table's charge, in its own currency
@@ -58,13 +60,7 @@ def test_a_charge_given_in_another_currency_since_is_no_refund(world):
 
 def test_a_change_in_the_orders_currency_reads_as_before(world):
     w = world(panel_class=RemainsPanel)
-    order_id = w.order(SERVICE_FOLLOWERS, "In progress")
-    w.panel.charges[order_id] = "0.90"
-    w.panel.currencies = {order_id: "USD"}
-    w.poll()
-    w.panel.charges[order_id] = "0.423"
-    w.clock.advance(600)
-    w.poll()
+    order_id = _recharged(w, ("0.90", "USD"), ("0.423", "USD"))
     shown = _history(w, order_id)
     assert (
         "charge now 0.423 USD (0.90 at its last status change: a refund the panel made"
@@ -76,14 +72,7 @@ def test_a_change_in_the_orders_currency_reads_as_before(world):
 def test_a_currency_with_control_characters_is_shown_escaped(world):
     # A hostile panel's currency reached the terminal as sent in this line.
     w = world(panel_class=RemainsPanel)
-    order_id = w.order(SERVICE_FOLLOWERS, "In progress")
-    w.panel.charges[order_id] = "0.90"
-    w.panel.currencies = {order_id: "\x1b[2JUSD"}
-    w.poll()
-    w.panel.charges[order_id] = "0.423"
-    w.clock.advance(600)
-    w.poll()
-    assert stored(w, order_id)["currency"] == "\x1b[2JUSD"
+    order_id = _recharged(w, ("0.90", "\x1b[2JUSD"), ("0.423", "\x1b[2JUSD"))
     shown = _history(w, order_id)
     assert "\x1b" not in shown
     assert "charge now 0.423 \\x1b[2JUSD (0.90 at its last status change" in shown
