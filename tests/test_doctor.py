@@ -20,12 +20,11 @@ from hostile import HostileServer, drip, json_reply
 
 import tracker.cli.screen as screen_module
 from tracker.cli.main import main
+from tracker.rules.database_doctor import DatabaseFacts, database_check
 from tracker.rules.doctor import (
     FAIL,
     OK,
     SKIP,
-    DatabaseFacts,
-    database_check,
     exit_code,
     panel_check,
 )

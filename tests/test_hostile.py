@@ -162,7 +162,8 @@ def test_the_watchdog_is_withheld_while_a_job_makes_no_progress(tmp_path):
 
 
 def test_doctor_warns_when_a_stop_may_outlast_the_unit(tmp_path):
-    from tracker.rules.doctor import WARN, stop_bound_check
+    from tracker.rules.doctor import WARN
+    from tracker.rules.unit_doctor import stop_bound_check
 
     assert stop_bound_check({"main": 30.0}, 10.0) is None
     warning = stop_bound_check({"main": 30.0, "slow": 600.0}, 10.0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,13 +19,9 @@ from tracker.rules.capabilities import REFILL_ORDERS, one_at_a_time
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
 from tracker.rules.money import currency_shown
-from tracker.rules.unit_stop import SHIPPED_STOP_TIMEOUT
 from tracker.rules.unknown_status import SHOWN_SPELLINGS, listing_hint, quoted
 
 OK, FAIL, SKIP, WARN, INFO = "ok", "FAIL", "skip", "warn", "info"  # info: news, never a fault
-# The unit's TimeoutStopSec= (systemd/smm-tracker.service): systemd kills a
-# service still running this long after SIGTERM.
-UNIT_STOP_TIMEOUT = SHIPPED_STOP_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -47,142 +43,12 @@ class Check:
         return f"{self.state:<4} {self.name}: {' '.join(self.detail.split())}"
 
 
-@dataclass(frozen=True)
-class DatabaseFacts:
-    """What the filesystem and SQLite said about ``database.path``."""
-
-    path: Path
-    directory_exists: bool = True
-    directory_error: str | None = None  # why a file could not be created there
-    exists: bool = False
-    writable: bool = True  # the file itself (when it exists)
-    read_error: str | None = None
-    applied: tuple[str, ...] = ()  # migrations recorded in the file
-    known: tuple[str, ...] = field(default_factory=tuple)  # migrations this version has
-
-
 def config_checks(path: Path | None, problems: Iterable[str], panels: int) -> list[Check]:
     """Given the config file read (None: none was) and its problems, return one
     FAIL per problem, after the file it is in, or one ok."""
     if problems := [f"{path}: {p}" if path else p for p in problems]:
         return [Check(FAIL, "config", problem) for problem in problems]
     return [Check(OK, "config", f"{path} is valid ({panels} panel{'s' * (panels != 1)})")]
-
-
-def stop_bound_check(
-    timeouts: dict[str, float],
-    busy_timeout: float,
-    alerts_wait: float = 0.0,
-    unit: tuple[float, str | None] = (UNIT_STOP_TIMEOUT, None),
-) -> Check | None:
-    """Given each panel's timeout, the database busy_timeout, how long the
-    stop waits for the alerts still queued (``alerts_wait``: the webhook
-    timeout + 5 s when a webhook or notify target is set, else 0) and the
-    unit's stop timeout with where it was set (``unit``: None, the shipped
-    unit's), return a warning when a SIGTERM may not end ``run`` inside it
-    (a call on the wire ends by its deadline, then the job commits, waiting
-    at most busy_timeout, then the queued alerts are posted), else None: the
-    line is shown only when it has news."""
-    name = "stop timeout"
-    if not timeouts:
-        return None
-    panel = max(timeouts, key=lambda p: timeouts[p])
-    bound = timeouts[panel] + busy_timeout + alerts_wait
-    parts = [
-        f"panel {panel} timeout {timeouts[panel]:g}s",
-        f"database.busy_timeout {busy_timeout:g}s",
-    ]
-    if alerts_wait:
-        parts.append(f"queued alerts {alerts_wait:g}s (alerts.webhook_timeout + 5s)")
-    detail = f"run stops within {bound:g}s of SIGTERM ({' + '.join(parts)})"
-    limit, where = unit
-    if bound < limit:  # infinity (TimeoutStopSec=infinity or 0): never killed
-        return None
-    return Check(
-        WARN,
-        name,
-        f"{detail}, not under the unit's TimeoutStopSec={limit:g}s"
-        f"{f' ({where})' if where else ''}: systemd may "
-        "kill it mid-commit; lower the timeouts or raise TimeoutStopSec",
-    )
-
-
-def masked_unit_check(unit: str, how: str, user: bool) -> Check:
-    """Given a unit file that masks smm-tracker.service (how: "a link to
-    /dev/null", "an empty file"), the user manager's (``user``) or the
-    system's, return its warning: systemd will not start the daemon. Not a
-    failure: a tracker run otherwise (cron's ``run --once``, a user unit
-    beside a masked system one) may be masked so on purpose."""
-    systemctl = "systemctl --user" if user else "sudo systemctl"
-    fix = (
-        f"`{systemctl} unmask smm-tracker` if the daemon should run"
-        if how.startswith("a link")
-        else "remove it, or put the unit there, if the daemon should run"
-    )
-    return _unit_not_started(unit, f"is masked ({how})", "the unit is masked", fix, user)
-
-
-def dangling_unit_check(unit: str, target: str, user: bool) -> Check:
-    """Given a unit file that is a symbolic link to nothing (``target``: where
-    it leads), the user manager's (``user``) or the system's, return its
-    warning: systemd, finding it first, cannot open it and takes the unit as
-    not found (a smm-tracker.service later in its search path is not read)."""
-    return _unit_not_started(
-        unit,
-        f"is a dangling link (to {target}, which does not exist)",
-        "the unit is not found; a smm-tracker.service in a later directory is not read",
-        f"put the unit file at {target}, or remove the link, if the daemon should run",
-        user,
-    )
-
-
-def _unit_not_started(unit: str, what: str, fails: str, fix: str, user: bool) -> Check:
-    """The warning of a unit file systemd will not start the daemon from."""
-    systemctl = "systemctl --user" if user else "systemctl"
-    return Check(
-        WARN,
-        "systemd unit",
-        f"{unit} {what}: systemd will not start the daemon from it "
-        f"(`{systemctl} start smm-tracker` fails: {fails}), "
-        f"so no stop timeout is checked there; {fix}",
-    )
-
-
-def database_check(facts: DatabaseFacts) -> Check:
-    """Given the database facts, return whether ``run`` can use the database."""
-    path, name = facts.path, "database"
-    if str(path) == ":memory:":
-        return Check(OK, name, "in memory: nothing is kept between runs")
-    if not facts.directory_exists:
-        return Check(FAIL, name, f"directory {path.parent} does not exist")
-    if facts.directory_error is not None:
-        return Check(FAIL, name, f"cannot create files in {path.parent} ({facts.directory_error})")
-    if not facts.exists:
-        return Check(OK, name, f"{path} will be created by the first run (directory writable)")
-    if not facts.writable:
-        return Check(FAIL, name, f"{path} is read-only for this user")
-    if facts.read_error is not None:
-        return Check(FAIL, name, facts.read_error)
-    unknown = [m for m in facts.applied if m not in facts.known]
-    if unknown:
-        return Check(
-            FAIL,
-            name,
-            f"{path} was migrated by a newer smm-tracker ({', '.join(unknown)}): "
-            "upgrade smm-tracker",
-        )
-    pending = [m for m in facts.known if m not in facts.applied]
-    if pending:
-        return Check(
-            OK,
-            name,
-            f"{path} writable; the next run applies {counted(len(pending), 'migration')}: "
-            + ", ".join(pending),
-        )
-    # The latest migration's number, as README and CHANGELOG name it ("m038"):
-    # a count of migrations (some numbers were never used) matched nothing.
-    latest = facts.known[-1].partition("_")[0] if facts.known else "none"
-    return Check(OK, name, f"{path} writable; schema current ({latest}, the latest migration)")
 
 
 def panel_check(

@@ -23,13 +23,13 @@ from tracker.config.sections import read_metrics
 from tracker.errors import ConfigError
 from tracker.rules.balance_doctor import learned_checks
 from tracker.rules.capabilities import BALANCE
+from tracker.rules.database_doctor import database_check
 from tracker.rules.doctor import (
     OK,
     SKIP,
     Check,
     ambiguity_checks,
     config_checks,
-    database_check,
     panel_check,
     unconfigured_check,
     unknown_status_checks,

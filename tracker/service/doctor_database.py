@@ -22,7 +22,8 @@ from sqlite_utils import Database
 
 from tracker.errors import StoreError
 from tracker.panel.urls import shown_url
-from tracker.rules.doctor import Check, DatabaseFacts
+from tracker.rules.database_doctor import DatabaseFacts
+from tracker.rules.doctor import Check
 from tracker.rules.secret_files import database_directory_check, database_file_check
 from tracker.store.causes import describe_db_error, not_a_file, read_cause, write_cause
 from tracker.store.migrations import migrations

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from tracker.rules.doctor import (
-    Check,
+from tracker.rules.doctor import Check
+from tracker.rules.unit_doctor import (
     dangling_unit_check,
     masked_unit_check,
     stop_bound_check,

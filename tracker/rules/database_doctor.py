@@ -1,0 +1,63 @@
+"""``smm-tracker doctor``'s database line: whether ``run`` can use
+``database.path``, from the facts :mod:`tracker.service.doctor_database`
+gathers. Pure. Apart from :mod:`tracker.rules.doctor`, which was near its
+size limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker.rules.counts import counted
+from tracker.rules.doctor import FAIL, OK, Check
+
+
+@dataclass(frozen=True)
+class DatabaseFacts:
+    """What the filesystem and SQLite said about ``database.path``."""
+
+    path: Path
+    directory_exists: bool = True
+    directory_error: str | None = None  # why a file could not be created there
+    exists: bool = False
+    writable: bool = True  # the file itself (when it exists)
+    read_error: str | None = None
+    applied: tuple[str, ...] = ()  # migrations recorded in the file
+    known: tuple[str, ...] = field(default_factory=tuple)  # migrations this version has
+
+
+def database_check(facts: DatabaseFacts) -> Check:
+    """Given the database facts, return whether ``run`` can use the database."""
+    path, name = facts.path, "database"
+    if str(path) == ":memory:":
+        return Check(OK, name, "in memory: nothing is kept between runs")
+    if not facts.directory_exists:
+        return Check(FAIL, name, f"directory {path.parent} does not exist")
+    if facts.directory_error is not None:
+        return Check(FAIL, name, f"cannot create files in {path.parent} ({facts.directory_error})")
+    if not facts.exists:
+        return Check(OK, name, f"{path} will be created by the first run (directory writable)")
+    if not facts.writable:
+        return Check(FAIL, name, f"{path} is read-only for this user")
+    if facts.read_error is not None:
+        return Check(FAIL, name, facts.read_error)
+    unknown = [m for m in facts.applied if m not in facts.known]
+    if unknown:
+        return Check(
+            FAIL,
+            name,
+            f"{path} was migrated by a newer smm-tracker ({', '.join(unknown)}): "
+            "upgrade smm-tracker",
+        )
+    pending = [m for m in facts.known if m not in facts.applied]
+    if pending:
+        return Check(
+            OK,
+            name,
+            f"{path} writable; the next run applies {counted(len(pending), 'migration')}: "
+            + ", ".join(pending),
+        )
+    # The latest migration's number, as README and CHANGELOG name it ("m038"):
+    # a count of migrations (some numbers were never used) matched nothing.
+    latest = facts.known[-1].partition("_")[0] if facts.known else "none"
+    return Check(OK, name, f"{path} writable; schema current ({latest}, the latest migration)")

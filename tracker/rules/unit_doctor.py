@@ -1,0 +1,92 @@
+"""``smm-tracker doctor``'s lines of the installed systemd unit: the stop
+budget against its stop timeout, a unit masked, one that is a dangling link.
+Pure: :mod:`tracker.service.doctor_unit` reads the unit files. Apart from
+:mod:`tracker.rules.doctor`, which was near its size limit."""
+
+from __future__ import annotations
+
+from tracker.rules.doctor import WARN, Check
+from tracker.rules.unit_stop import SHIPPED_STOP_TIMEOUT
+
+# The unit's TimeoutStopSec= (systemd/smm-tracker.service): systemd kills a
+# service still running this long after SIGTERM.
+UNIT_STOP_TIMEOUT = SHIPPED_STOP_TIMEOUT
+
+
+def stop_bound_check(
+    timeouts: dict[str, float],
+    busy_timeout: float,
+    alerts_wait: float = 0.0,
+    unit: tuple[float, str | None] = (UNIT_STOP_TIMEOUT, None),
+) -> Check | None:
+    """Given each panel's timeout, the database busy_timeout, how long the
+    stop waits for the alerts still queued (``alerts_wait``: the webhook
+    timeout + 5 s when a webhook or notify target is set, else 0) and the
+    unit's stop timeout with where it was set (``unit``: None, the shipped
+    unit's), return a warning when a SIGTERM may not end ``run`` inside it
+    (a call on the wire ends by its deadline, then the job commits, waiting
+    at most busy_timeout, then the queued alerts are posted), else None: the
+    line is shown only when it has news."""
+    name = "stop timeout"
+    if not timeouts:
+        return None
+    panel = max(timeouts, key=lambda p: timeouts[p])
+    bound = timeouts[panel] + busy_timeout + alerts_wait
+    parts = [
+        f"panel {panel} timeout {timeouts[panel]:g}s",
+        f"database.busy_timeout {busy_timeout:g}s",
+    ]
+    if alerts_wait:
+        parts.append(f"queued alerts {alerts_wait:g}s (alerts.webhook_timeout + 5s)")
+    detail = f"run stops within {bound:g}s of SIGTERM ({' + '.join(parts)})"
+    limit, where = unit
+    if bound < limit:  # infinity (TimeoutStopSec=infinity or 0): never killed
+        return None
+    return Check(
+        WARN,
+        name,
+        f"{detail}, not under the unit's TimeoutStopSec={limit:g}s"
+        f"{f' ({where})' if where else ''}: systemd may "
+        "kill it mid-commit; lower the timeouts or raise TimeoutStopSec",
+    )
+
+
+def masked_unit_check(unit: str, how: str, user: bool) -> Check:
+    """Given a unit file that masks smm-tracker.service (how: "a link to
+    /dev/null", "an empty file"), the user manager's (``user``) or the
+    system's, return its warning: systemd will not start the daemon. Not a
+    failure: a tracker run otherwise (cron's ``run --once``, a user unit
+    beside a masked system one) may be masked so on purpose."""
+    systemctl = "systemctl --user" if user else "sudo systemctl"
+    fix = (
+        f"`{systemctl} unmask smm-tracker` if the daemon should run"
+        if how.startswith("a link")
+        else "remove it, or put the unit there, if the daemon should run"
+    )
+    return _unit_not_started(unit, f"is masked ({how})", "the unit is masked", fix, user)
+
+
+def dangling_unit_check(unit: str, target: str, user: bool) -> Check:
+    """Given a unit file that is a symbolic link to nothing (``target``: where
+    it leads), the user manager's (``user``) or the system's, return its
+    warning: systemd, finding it first, cannot open it and takes the unit as
+    not found (a smm-tracker.service later in its search path is not read)."""
+    return _unit_not_started(
+        unit,
+        f"is a dangling link (to {target}, which does not exist)",
+        "the unit is not found; a smm-tracker.service in a later directory is not read",
+        f"put the unit file at {target}, or remove the link, if the daemon should run",
+        user,
+    )
+
+
+def _unit_not_started(unit: str, what: str, fails: str, fix: str, user: bool) -> Check:
+    """The warning of a unit file systemd will not start the daemon from."""
+    systemctl = "systemctl --user" if user else "systemctl"
+    return Check(
+        WARN,
+        "systemd unit",
+        f"{unit} {what}: systemd will not start the daemon from it "
+        f"(`{systemctl} start smm-tracker` fails: {fails}), "
+        f"so no stop timeout is checked there; {fix}",
+    )
