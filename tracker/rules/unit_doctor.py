@@ -80,6 +80,69 @@ def dangling_unit_check(unit: str, target: str, user: bool) -> Check:
     )
 
 
+def unopenable_unit_check(unit: str, why: str, user: bool) -> Check:
+    """Given a unit file systemd finds first but cannot read as one (``why``:
+    "loop", a link loop; "directory", a directory of that name), the user
+    manager's (``user``) or the system's, return its warning: systemd fails
+    to load the unit ("Failed to open" or "Failed to read configuration
+    file", load-fragment.c's unit_load_fragment), and a smm-tracker.service
+    later in its search path is not read."""
+    what, fix = {
+        "loop": (
+            "is a link loop (too many levels of symbolic links)",
+            "make it a link to the unit file, or remove it,",
+        ),
+        "directory": ("is a directory", "remove it, or put the unit file in its place,"),
+    }[why]
+    fails = "systemd cannot read it; a smm-tracker.service in a later directory is not read"
+    return _unit_not_started(unit, what, fails, f"{fix} if the daemon should run", user)
+
+
+def unreadable_unit_check(unit: str, reason: str, user: bool, root: bool) -> Check:
+    """Given a unit file this user cannot read (``reason``: the system's
+    words, "Permission denied"), the user manager's (``user``) or the
+    system's, and whether doctor runs as root: the user manager, running as
+    this user, cannot read it either and fails to load the unit; the system
+    manager, root, reads it, so only its stop timeout is not checked."""
+    if user or root:
+        fails = f"systemd cannot read it either ({reason})"
+        fix = "let its owner read it (chmod u+r, or a+r), if the daemon should run"
+        return _unit_not_started(unit, "cannot be read", fails, fix, user)
+    return Check(
+        WARN,
+        "systemd unit",
+        f"{unit} cannot be read by this user ({reason}): its stop timeout is not checked "
+        "(systemd, as root, reads it); `sudo smm-tracker doctor` checks it",
+    )
+
+
+def rejected_alias_check(unit: str, target: str, instead: str | None, user: bool) -> Check:
+    """Given a unit file that is a link inside systemd's unit directories to
+    a file whose name is no alias of smm-tracker.service (``target``: where it
+    leads; systemd's unit_validate_alias_symlink_or_warn rejects it, "symlink
+    target ... has incompatible suffix, rejecting", and passes the file
+    over), the unit systemd reads instead (a later directory's; None: none)
+    and the user manager's (``user``) or the system's, return its warning."""
+    name = target.rpartition("/")[2]
+    said = f"{unit} is a link to {target}, which systemd rejects as an alias: {name!r} is not "
+    said += "a plain .service unit's name, so systemd passes the link over"
+    if instead is not None:
+        return Check(
+            WARN,
+            "systemd unit",
+            f"{said} and reads {instead} in its place; remove the link, or make it a link to "
+            "the unit file you mean",
+        )
+    return _unit_not_started(
+        unit,
+        f"is a link to {target}, which systemd rejects as an alias ({name!r} is not a plain "
+        ".service unit's name)",
+        "the unit is not found",
+        "make it a link to the unit file, or put the unit file there, if the daemon should run",
+        user,
+    )
+
+
 def _unit_not_started(unit: str, what: str, fails: str, fix: str, user: bool) -> Check:
     """The warning of a unit file systemd will not start the daemon from."""
     systemctl = "systemctl --user" if user else "systemctl"

@@ -8,7 +8,9 @@ the order systemd reads them); the manager's ``DefaultTimeoutStopSec=``
 (``/etc/systemd/system.conf`` and ``system.conf.d/*.conf``, ``user.conf``:
 :func:`tracker.rules.unit_stop.config_dirs`). A unit masked (a link to
 /dev/null, an empty file) is said so, no stop timeout read; so is one that
-is a dangling link (systemd cannot open it).
+is a dangling link or a link loop, a directory (systemd cannot open or read
+it), or a file this user cannot read; a link systemd rejects as an alias is
+passed over, as systemd does, and said.
 :mod:`tracker.rules.unit_stop` reads the files' text."""
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import errno
 import math
 import os
+import re
 import stat
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +28,10 @@ from tracker.rules.doctor import Check
 from tracker.rules.unit_doctor import (
     dangling_unit_check,
     masked_unit_check,
+    rejected_alias_check,
     stop_bound_check,
+    unopenable_unit_check,
+    unreadable_unit_check,
 )
 from tracker.rules.unit_stop import (
     MANAGER_CONFIG,
@@ -53,6 +59,11 @@ class Installed(NamedTuple):
     seconds: float
     where: str
     dangling: str | None = None
+    # Why systemd cannot read it ("loop", "directory", "unreadable: WHY",
+    # "rejected": an alias it passes over, none read after), None: it can.
+    fault: str | None = None
+    # The links systemd passed over before it, rejected as aliases: (link, target).
+    passed_over: tuple[tuple[str, str], ...] = ()
 
 
 def installed_units(
@@ -69,20 +80,29 @@ def installed_units(
     found = []
     for index, directories in enumerate(search):
         distinct = _distinct(directories)
-        unit = next((d / UNIT for d in distinct if os.path.lexists(d / UNIT)), None)
+        unit, passed = _first_unit(distinct, [*directories, *distinct])
+        user = index > 0
+        if unit is None and passed:  # only links systemd rejects: the unit is not found
+            found.append(
+                Installed(passed[-1][0], user, None, math.inf, "", None, "rejected", passed)
+            )
+            continue
         if unit is None:  # not installed for this manager
             continue
         if (how := _masked(unit)) is not None:
-            found.append(Installed(str(unit), index > 0, how, math.inf, "masked"))
+            found.append(Installed(str(unit), user, how, math.inf, "masked", passed_over=passed))
             continue
         if (target := _dangling(unit)) is not None:  # systemd cannot open it
-            found.append(Installed(str(unit), index > 0, None, math.inf, "dangling", target))
+            found.append(Installed(str(unit), user, None, math.inf, "", target, None, passed))
+            continue
+        if (fault := _unreadable(unit)) is not None:
+            found.append(Installed(str(unit), user, None, math.inf, "", None, fault, passed))
             continue
         default, set_in = default_stop_timeout(_manager_files(configs[index], index))
         seconds, where = stop_timeout(_read([unit, *_drop_ins(distinct, _DROP_IN_DIRS)]), default)
         said = f", {set_in}" if set_in else ""
         where = where or f"systemd's default{said}, as {unit} and its drop-ins leave it"
-        found.append(Installed(str(unit), index > 0, None, seconds, where))
+        found.append(Installed(str(unit), user, None, seconds, where, passed_over=passed))
     shipped = f"no {UNIT} installed: the shipped unit's"
     return found or [Installed("", False, None, SHIPPED_STOP_TIMEOUT, shipped)]
 
@@ -100,13 +120,94 @@ def unit_checks(
     may outlast it."""
     checks: list[Check | None] = []
     for unit in installed_units(search, configs):
+        instead = None if unit.fault == "rejected" else unit.unit  # none found: not found
+        for link, target in unit.passed_over:
+            checks.append(rejected_alias_check(link, target, instead, unit.user))
+        if unit.fault == "rejected":
+            continue
         if unit.masked is not None:
             checks.append(masked_unit_check(unit.unit, unit.masked, unit.user))
         elif unit.dangling is not None:
             checks.append(dangling_unit_check(unit.unit, unit.dangling, unit.user))
+        elif unit.fault is not None and unit.fault.startswith("unreadable: "):
+            reason = unit.fault.partition(": ")[2]
+            root = os.geteuid() == 0
+            checks.append(unreadable_unit_check(unit.unit, reason, unit.user, root))
+        elif unit.fault is not None:
+            checks.append(unopenable_unit_check(unit.unit, unit.fault, unit.user))
         else:
             checks.append(stop_bound_check(*bound, (unit.seconds, unit.where)))
     return [check for check in checks if check is not None]
+
+
+def _first_unit(
+    directories: Sequence[Path], search: Sequence[Path]
+) -> tuple[Path | None, tuple[tuple[str, str], ...]]:
+    """The smm-tracker.service systemd finds first in the directories (None:
+    none) and the links it passed over on the way, (link, target), as
+    unit-file.c's unit_file_build_name_map does: a link whose target is in
+    the unit directories is an alias, the target's name the unit's; one to
+    its own name has no effect (passed over, silently); one to a name that
+    is no plain .service unit's is rejected (passed over, said). A link
+    leading out of them (``systemctl link``) is a linked unit file: read
+    whatever its target's name (systemd 248 and later)."""
+    passed: list[tuple[str, str]] = []
+    for directory in directories:
+        unit = directory / UNIT
+        if not os.path.lexists(unit):
+            continue
+        name = _alias_name(unit, search)
+        if name == UNIT:  # a self-alias: no effect
+            continue
+        if name is not None and not _ALIAS.fullmatch(name):
+            passed.append((str(unit), os.path.normpath(unit.parent / os.readlink(unit))))
+            continue
+        return unit, tuple(passed)
+    return None, tuple(passed)
+
+
+# A name smm-tracker.service may be an alias of: a plain (no "@") unit
+# name of the same type (unit-file.c's unit_validate_alias_symlink_or_warn).
+_ALIAS = re.compile(r"[A-Za-z0-9:_.\\-]+\.service")
+
+
+def _alias_name(unit: Path, search: Sequence[Path]) -> str | None:
+    """The name a link in the unit directories makes the unit an alias of:
+    its target's, when the target (its "." and ".." taken away, as systemd
+    does, links on the way not followed) is inside one of them; None for a
+    file, or a link leading out of them."""
+    try:
+        target = os.readlink(unit)
+    except OSError:  # no link
+        return None
+    simplified = Path(os.path.normpath(unit.parent / target))
+    inside = any(simplified.is_relative_to(d) for d in search if str(d) != "/")
+    return simplified.name if inside else None
+
+
+def _unreadable(unit: Path) -> str | None:
+    """Why systemd cannot read the unit file as one: "loop" (a link loop),
+    "directory", or "unreadable: WHY" (this user may not open it); None
+    when it can."""
+    try:
+        status = unit.stat()
+    except OSError as exc:
+        return "loop" if exc.errno == errno.ELOOP else None
+    if stat.S_ISDIR(status.st_mode):
+        return "directory"
+    try:
+        _opened(unit)
+    except PermissionError as exc:
+        return f"unreadable: {exc.strerror or exc}"
+    except OSError:  # gone since: the next doctor says so
+        return None
+    return None
+
+
+def _opened(path: Path) -> None:
+    """Open the file for reading and close it: raises what its read would."""
+    with open(path, "rb"):
+        pass
 
 
 def _masked(unit: Path) -> str | None:
