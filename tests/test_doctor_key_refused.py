@@ -39,8 +39,24 @@ FIX = (
 )
 
 
+def _installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *managers: str) -> None:
+    """A smm-tracker.service installed for each manager named ("system",
+    "user"), in temporary directories standing in for systemd's."""
+    search = [tmp_path / "units" / manager for manager in ("system", "user")]
+    for manager, directory in zip(("system", "user"), search, strict=True):
+        directory.mkdir(parents=True)
+        if manager in managers:
+            (directory / "smm-tracker.service").write_text("[Service]\n")
+    from tracker.cli import doctor as doctor_command
+    from tracker.service.doctor import run_checks
+
+    units = [[directory] for directory in search]
+    monkeypatch.setattr(doctor_command, "run_checks", lambda c, e: run_checks(c, e, units))
+
+
 @pytest.fixture
 def doctor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    _installed(tmp_path, monkeypatch, "system")  # as the fixes below say: systemctl
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
     monkeypatch.setenv("SIM_KEY", KEY)
@@ -108,12 +124,13 @@ def test_its_alert_follows_the_fix(doctor, tmp_path: Path) -> None:
     )
 
 
-def test_a_key_refused_by_doctors_own_call_says_its_fix_once(tmp_path, monkeypatch) -> None:
-    # Walk: the FAIL line said "check that panels[0].key_env (...) holds this
-    # account's key", then the episode's warn line "fix the key in
-    # panels[0].key_env (...)" again: one fix, said once, on the FAIL line.
+def _refused_by_doctors_call(tmp_path, monkeypatch, *managers: str) -> list[str]:
+    """doctor's lines when its own balance call is refused for the key and
+    the daemon's auth_failed episode is open, with a unit installed for
+    each manager named."""
     from tracker.sim.server import PanelServer, SimulatedPanel
 
+    _installed(tmp_path, monkeypatch, *managers)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
     monkeypatch.setenv("SIM_KEY", KEY)
@@ -129,14 +146,62 @@ def test_a_key_refused_by_doctors_own_call_says_its_fix_once(tmp_path, monkeypat
     finally:
         server.stop()
     assert result.exit_code == 1 and KEY not in result.output
-    place = "panels[0].key_env (environment variable SIM_KEY)"
-    said = [line for line in result.stdout.splitlines() if place in line]
-    assert said == [
-        "FAIL panel down: key: environment variable SIM_KEY; balance call failed: Invalid API "
-        f"key; the panel refuses this key: check that {place} holds this account's key"
+    return [line for line in result.stdout.splitlines() if line[5:].startswith("panel down:")]
+
+
+PLACE = "panels[0].key_env (environment variable SIM_KEY)"
+OWN_CALL = (
+    "FAIL panel down: key: environment variable SIM_KEY; balance call failed: Invalid API "
+    f"key; the panel refuses this key: check that {PLACE} holds this account's key, then "
+)
+SINCE = (
+    "; from cron, the next run reads it; the daemon's polls: the API key is refused "
+    f"since {REFUSED}"
+)
+
+
+def test_a_key_refused_by_doctors_own_call_is_one_line(tmp_path, monkeypatch) -> None:
+    # Walk: the FAIL line said "check that panels[0].key_env (...) holds
+    # this account's key", then a warn line under it, of the same refused
+    # key, "fix the key as the panel's FAIL line says, then `systemctl
+    # restart smm-tracker` ...": one problem, one line, saying since when
+    # the daemon meets it and what has the daemon take the fixed key.
+    assert _refused_by_doctors_call(tmp_path, monkeypatch, "system") == [
+        f"{OWN_CALL}{TAKEN['key_env']}{SINCE}"
     ]
-    assert _failing(result.stdout.splitlines()) == [
-        f"warn panel down: the API key is refused since {REFUSED}: fix the key as the panel's "
-        "FAIL line says, then `systemctl restart smm-tracker` (its environment, the unit's or "
-        "its EnvironmentFile's, is read at its start only); from cron, the next run reads it"
+
+
+def test_without_a_unit_the_fix_restarts_what_runs_the_tracker(tmp_path, monkeypatch) -> None:
+    # No smm-tracker.service installed (a `run` in tmux, cron's `run
+    # --once`): it said `systemctl restart smm-tracker` all the same.
+    assert _refused_by_doctors_call(tmp_path, monkeypatch) == [
+        f"{OWN_CALL}a restart of `smm-tracker run` where it runs, from a shell that has the "
+        f"variable set (its environment is read at its start only){SINCE}"
     ]
+
+
+def test_a_user_unit_is_restarted_by_its_user_manager(tmp_path, monkeypatch) -> None:
+    user = "`systemctl --user restart smm-tracker`"
+    [line] = _refused_by_doctors_call(tmp_path, monkeypatch, "user")
+    assert line.startswith(f"{OWN_CALL}{user} (its environment") and line.endswith(SINCE)
+    both = _refused_by_doctors_call(tmp_path / "both", monkeypatch, "system", "user")
+    assert both[0].startswith(
+        f"{OWN_CALL}`systemctl restart smm-tracker` or {user}, whichever runs it (its "
+    )
+
+
+def test_a_refused_key_without_a_unit_says_how_a_reload_is_sent(doctor, tmp_path, monkeypatch):
+    # The warn line of a key refused while doctor's own call could not tell
+    # (the panel down now), no unit installed, the key in the config: a
+    # SIGHUP to the `run` reads it, no systemctl.
+    _installed(tmp_path / "none", monkeypatch)
+    config = CONFIG.replace('key_env = "SIM_KEY"', 'key = "k-Config7Key2Xy9"')
+    (tmp_path / "tracker.toml").write_text(config)
+    _open(tmp_path, ("auth_failed", REFUSED))
+    [line] = _failing(doctor())
+    assert line == (
+        f"warn panel down: the API key is refused since {REFUSED}: fix the key in "
+        "panels[0].key (inline in config), then a reload of `smm-tracker run` where it "
+        "runs (`kill -HUP` its PID: it reads the config again); from cron, the next run "
+        "reads it"
+    )

@@ -42,40 +42,62 @@ def key_place(index: int, field: str, source: str | None) -> str:
     return f"panels[{index}].{field}" + (f" ({source})" if source else "")
 
 
-def key_taken(place: str | None) -> str:
-    """Given where a panel's key is set (:func:`key_place`; None: not known),
-    return what has the daemon take a key fixed there. A reload reads the
-    config again, so a key written in it (``key``); the daemon's environment
+def key_taken(place: str | None, manager: str | None = None) -> str:
+    """Given where a panel's key is set (:func:`key_place`; None: not known)
+    and which systemd manager has a smm-tracker.service installed
+    (``manager``: "system", "user", "both", "none"; None: not known, the
+    system's said), return what has the daemon take a key fixed there. A
+    reload reads the config again, so a key written in it (``key``), and a
+    key file without a unit (none hands it over); the daemon's environment
     is its start's (``key_env``), and systemd copies a key file handed over
     by ``LoadCredential=`` at the start only (``key_file``): both take a
     restart, as does a place not known."""
     field = (place or "").split(" ", 1)[0].rpartition(".")[2]
+    if manager == "none":
+        return _taken_without_unit(field)
     if field == "key":
-        return "`systemctl reload smm-tracker` (the daemon reads it again)"
+        return f"{_systemctl('reload', manager)} (the daemon reads it again)"
     why = {
         "key_env": "its environment, the unit's or its EnvironmentFile's, "
         "is read at its start only",
         "key_file": "a key file the unit hands over with LoadCredential= "
         "is copied at its start only",
     }.get(field, "it reads the key again wherever the config sets it")
-    return f"`systemctl restart smm-tracker` ({why})"
+    return f"{_systemctl('restart', manager)} ({why})"
 
 
-def key_fix(place: str | None) -> str:
+def _systemctl(verb: str, manager: str | None) -> str:
+    """The systemctl command that reloads or restarts the daemon of the
+    installed unit: the system's, the user manager's, either when both are."""
+    system, user = f"`systemctl {verb} smm-tracker`", f"`systemctl --user {verb} smm-tracker`"
+    if manager == "user":
+        return user
+    return f"{system} or {user}, whichever runs it" if manager == "both" else system
+
+
+def _taken_without_unit(field: str) -> str:
+    """What has a ``smm-tracker run`` no systemd unit runs take a fixed key:
+    a SIGHUP reads the config again, a key file's included; an environment
+    variable is its start's."""
+    if field in ("key", "key_file"):
+        return (
+            "a reload of `smm-tracker run` where it runs "
+            "(`kill -HUP` its PID: it reads the config again)"
+        )
+    why = "its environment is read at its start only" if field == "key_env" else ""
+    return "a restart of `smm-tracker run` where it runs" + (
+        f", from a shell that has the variable set ({why})" if why else ""
+    )
+
+
+def key_fix(place: str | None, manager: str | None = None) -> str:
     """Given where a panel's key is set ("panels[0].key_env (environment
-    variable SMM_KEY)"; None: not known), return what fixes a refused key:
-    the key there, then what has the daemon take it (:func:`key_taken`), or
-    the next cron run."""
+    variable SMM_KEY)"; None: not known) and the installed unit's manager
+    (:func:`key_taken`), return what fixes a refused key: the key there,
+    then what has the daemon take it, or the next cron run."""
     where = f"in {place}" if place else "in the panel's [[panels]] table"
-    return f"fix the key {where}, then {key_taken(place)}; from cron, the next run reads it"
-
-
-def key_fix_above(place: str | None) -> str:
-    """A refused key's fix where doctor's own balance line already says
-    where the key is set (:func:`refused_key_hint`): said there, not twice."""
     return (
-        f"fix the key as the panel's FAIL line says, then {key_taken(place)}; "
-        "from cron, the next run reads it"
+        f"fix the key {where}, then {key_taken(place, manager)}; from cron, the next run reads it"
     )
 
 

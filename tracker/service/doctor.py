@@ -34,7 +34,7 @@ from tracker.rules.doctor import (
     unconfigured_check,
     unknown_status_checks,
 )
-from tracker.rules.failing_doctor import failing_checks
+from tracker.rules.failing_doctor import failing_checks, refused_key_lines
 from tracker.rules.late_doctor import late_checks_lines, overdue_after
 from tracker.rules.lost_doctor import lost_checks
 from tracker.rules.not_answering import key_place
@@ -54,7 +54,7 @@ from tracker.service.doctor_database import (
 from tracker.service.doctor_files import key_file_checks, secret_file_checks
 from tracker.service.doctor_listen import listen_checks
 from tracker.service.doctor_panels import call_panels, said_key
-from tracker.service.doctor_unit import unit_checks
+from tracker.service.doctor_unit import unit_checks, unit_manager
 from tracker.service.doctor_webhook import outage_checks, webhook_check
 from tracker.store.late_checks import backlog_query
 from tracker.store.outbox import UNDELIVERED_BY_TARGET
@@ -84,6 +84,7 @@ def run_checks(
     checked wherever their own sections are valid: one panel's missing key
     must not hide another panel's answer.
     """
+    search = search_paths(env) if units is None else units
     try:
         path = find_config_path(explicit, env)
         data = read_toml(path)
@@ -107,7 +108,6 @@ def run_checks(
         timeouts = {p.name: p.timeout for p in config.panels}
         alerts = config.alerts  # a stop posts the queued alerts: webhook.close's bound
         wait = alerts.webhook_timeout + 5.0 if alerts.webhook_url or alerts.notify else 0.0
-        search = search_paths(env) if units is None else units
         bound = timeouts, config.database.busy_timeout, wait
         checks.extend(unit_checks(bound, search, config_dirs(env, units)))
         database, refill = config.database, config.refill
@@ -154,9 +154,16 @@ def run_checks(
         accepted = {  # doctor's own balance call answered: the key set now works
             name for i, (name, _s, p) in enumerate(panels) if p and answers[i].state == OK
         } - no_balance
-        refused = {n for i, (n, _s, p) in enumerate(panels) if p and said_key(i, p, answers[i])}
-        places = _key_places(data, panels)
-        checks.extend(failing_checks(failing, named, places, accepted, refused))
+        refused = {
+            n: answers[i] for i, (n, _s, p) in enumerate(panels) if p and said_key(i, p, answers[i])
+        }
+        places, manager = _key_places(data, panels), unit_manager(search)
+        checks.extend(failing_checks(failing, named, places, accepted, refused, manager))
+        folded = {
+            id(refused[n]): line
+            for n, line in refused_key_lines(failing, refused, places, manager).items()
+        }
+        checks = [folded.get(id(check), check) for check in checks]  # one line a problem
         if refill is not None and refill.enabled:  # the orders its rounds leave out for good
             since = (iso(utcnow() - timedelta(seconds=refill.window)),)
             held = read_rows(database.path, HELD_OUT_BY_PANEL, since)

@@ -107,6 +107,17 @@ def installed_units(
     return found or [Installed("", False, None, SHIPPED_STOP_TIMEOUT, shipped)]
 
 
+def unit_manager(search: Sequence[Sequence[Path]]) -> str:
+    """Given systemd's search paths (the system manager's, then the user
+    manager's), return which has a smm-tracker.service in them: "system",
+    "user", "both" or "none" (what restarts the daemon a fixed key needs)."""
+    found = [any(os.path.lexists(Path(d, UNIT)) for d in dirs) for dirs in search]
+    system, user = (found + [False, False])[:2]
+    return {(True, True): "both", (True, False): "system", (False, True): "user"}.get(
+        (system, user), "none"
+    )
+
+
 def unit_checks(
     bound: tuple[dict[str, float], float, float],
     search: Sequence[Sequence[Path]],
