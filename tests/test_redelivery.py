@@ -542,7 +542,7 @@ def test_doctor_warns_of_alerts_no_target_took(
     with db.write() as conn:
         conn.execute("DELETE FROM alert_deliveries")
     db.close()
-    assert "warn alerts" not in cli("doctor").stdout  # every alert taken: no line
+    assert "warn alerts:" not in cli("doctor").stdout  # every alert taken: no line
 
 
 def test_a_backlog_drains_look_after_look_without_waiting_between(

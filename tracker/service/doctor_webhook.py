@@ -42,7 +42,10 @@ def webhook_where(url: str) -> str:
 def webhook_check(url: str, timeout: float) -> Check:
     """Given the webhook URL and ``alerts.webhook_timeout``, return whether a
     TCP connection to its host and port opens within that timeout; nothing is
-    sent on it. One a proxy from the environment carries is not tried."""
+    sent on it. One a proxy from the environment carries is not tried. A
+    host that does not exist fails (the URL is wrong); a receiver down now,
+    or a resolver not answering, is a warning: the tracker tracks orders
+    without it, and the alerts it does not take are kept and tried again."""
     import httpcore  # doctor's panel calls load them anyway; not at every command's start
     import httpx
 
@@ -59,16 +62,16 @@ def webhook_check(url: str, timeout: float) -> Check:
     deadline = time.monotonic() + timeout
     try:
         addresses = resolve(host, port, timeout)
-    except Unresolved as exc:  # the resolver did not answer in time
-        return Check(FAIL, NAME, f"{where}: {exc}: is the resolver reachable?")
+    except Unresolved as exc:  # the resolver did not answer in time: down now, a warn
+        return Check(WARN, NAME, f"{where}: {exc}: is the resolver reachable?")
     except httpcore.ConnectError as exc:  # the resolver's answer: no such host
         return Check(FAIL, NAME, f"{where}: host not found ({exc}): check alerts.webhook_url")
     try:
         _connect(addresses, port, deadline)
-    except OSError as exc:
+    except OSError as exc:  # down now: alerts are kept and tried again, orders tracked
         reason = exc.strerror or str(exc) or type(exc).__name__
         return Check(
-            FAIL,
+            WARN,
             NAME,
             f"{where}: no TCP connection within {timeout:g}s ({reason}): alerts sent "
             "there fail and are kept to be tried again; is the receiver up?",
