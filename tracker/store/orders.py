@@ -280,6 +280,3 @@ class Store(Connection):
             "GROUP BY panel, status"
         )
         return {(r["panel"], r["status"]): r["n"] for r in rows}
-
-    def transitions_since(self, last_id: int) -> list[dict[str, Any]]:
-        return self.rows("SELECT * FROM transitions WHERE id > ? ORDER BY id LIMIT 1000", [last_id])
