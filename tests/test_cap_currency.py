@@ -261,6 +261,30 @@ def test_automation_says_when_a_hold_after_a_change_ends(world, clock, monkeypat
     assert (spend["held"], spend["held_until"]) == (None, None)
 
 
+def test_the_run_summary_says_a_holds_end_as_the_cli_says_a_time(world, clock, monkeypatch):
+    # `automation` said "held until Nov 02 13:00 UTC" on a terminal; `run
+    # --once`'s summary said "held until 2026-11-02T13:00:00+00:00" there.
+    w = reorder_world(world)
+    balance(w, "RUB")
+    clock.advance(H)  # 13:00 UTC: the balance names dollars
+    balance(w, "USD")
+    clock.advance(2 * H)
+    monkeypatch.setattr("tracker.cli.run.utcnow", clock)  # the run's "now": the world's
+    piped = w.cli("run", "--once").stdout  # as stored, for scripts and cron
+    assert "held until 2026-11-02T13:00:00+00:00 (24 h after the change)" in piped
+
+    import tracker.cli.run_summary as run_summary
+    import tracker.cli.screen as screen
+
+    monkeypatch.setattr(run_summary, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(screen, "utcnow", clock)
+    monkeypatch.setenv("COLUMNS", "400")  # the line unwrapped
+    shown = w.cli("run", "--once").stdout
+    assert "re-orders held: the panel's currency changed from RUB to USD" in shown
+    assert "held until Nov 02 13:00 UTC (24 h after the change)" in shown
+    assert "+00:00" not in shown
+
+
 def test_a_hold_for_a_set_cap_currency_has_no_end_of_its_own(world):
     w = reorder_world(world, "RUB")
     balance(w, "USD")

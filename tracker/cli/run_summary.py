@@ -17,13 +17,15 @@ if TYPE_CHECKING:
 
 def summary_shown() -> Callable[[str], str]:
     """A summary line as printed: escaped (a currency, a panel name from the database); on
-    a terminal, wrapped at its words (piped, as cron or a script reads it: no tables' module)."""
+    a terminal, its moments as the CLI says them ("held until Nov 02 13:00 UTC") and
+    wrapped at its words (piped, as cron or a script reads it: stored stamps, one line,
+    no tables' module)."""
     if not stdout_is_terminal():
         return escape_controls
-    from tracker.cli.screen import fitted, terminal_screen
+    from tracker.cli.screen import fitted, moments, terminal_screen
 
     screen = terminal_screen()
-    return lambda line: fitted(escape_controls(line), screen)
+    return lambda line: fitted(moments(escape_controls(line), screen), screen)
 
 
 def jobs_ended(
