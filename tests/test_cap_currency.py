@@ -110,6 +110,27 @@ def test_a_cap_currency_too_long_or_with_control_characters_is_a_config_error(va
     ]
 
 
+LABEL = "Russian roubles, as this panel writes it"  # 40 characters, the longest allowed
+
+
+def test_automation_shows_a_long_cap_currency_label_whole(world, monkeypatch):
+    # The spend line cut the cap's currency at 20 characters ("of cap 100.00
+    # Russian roubles, a…"), though the config takes 40.
+    w = reorder_world(world, LABEL)
+    balance(w, LABEL)
+    piped = w.cli("automation").stdout
+    assert f"sim: re-orders today: 0.00 of cap 100.00 {LABEL}\n" in piped
+
+    import tracker.cli.screen as screen
+
+    monkeypatch.setattr(screen, "stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = w.cli("automation").stdout.splitlines()
+    at = lines.index("sim: re-orders today: 0.00 of cap")  # wrapped: the label whole below
+    assert lines[at + 1] == f"  100.00 {LABEL}"
+    assert max(len(line) for line in lines) <= 80
+
+
 def test_a_cap_currency_that_is_no_string_is_a_config_error():
     with pytest.raises(ConfigError) as raised:
         _automation(840)

@@ -22,7 +22,7 @@ from tracker.cli.since import since_start, since_text
 from tracker.clock import iso, utcnow
 from tracker.config.durations import format_duration
 from tracker.config.model import AutomationConfig
-from tracker.rules.money import money
+from tracker.rules.money import currency_shown, money
 from tracker.rules.reorder_costs import day_start
 from tracker.store.alerts import latest_balance
 from tracker.store.automation import actions, currency_hold, skips, spent_since
@@ -183,11 +183,13 @@ def automation(
             dry = " (dry run)" if s["dry_run"] else ""
             spent, cap = money(s["spent"]), money(s["cap"])
             currency = s["cap_currency"] or s["currency"]
-            unit = safe_text(f" {currency}", 20) if currency else ""
+            # Whole (a label in the config may be 40 characters: "руб.", "US Dollar"),
+            # its words kept on one line when a terminal wraps the line.
+            unit = f" {safe_text(currency_shown(currency))}".replace(" ", _KEPT) if currency else ""
             line = f"{s['panel']}: re-orders today{dry}: {spent} of cap {cap}{unit}"
             if s["held"]:  # on a terminal, its end "Dec 07 10:00 UTC"
                 line += f"; held: {safe_text(moments(s['held'], screen))}"
-            click.echo(fitted(line, screen))
+            click.echo(fitted(line, screen).replace(_KEPT, " "))
     if done:
         click.echo("")
         for row in done:
