@@ -236,6 +236,15 @@ def test_an_empty_keep_is_refused_not_taken_for_the_current_directory(tmp_path, 
     assert list(tmp_path.iterdir()) == []  # no demo.db in the current directory
 
 
+def test_the_demos_help_says_it_ends_by_itself():
+    # It said "(Ctrl-C stops)", as if the demo ran until stopped; it ends once
+    # its orders are final.
+    for args in (["demo", "--help"], ["--help"]):
+        shown = " ".join(CliRunner().invoke(main, args).output.split())
+        assert "on a built-in simulated panel until every one is final" in shown
+        assert "(Ctrl-C stops)" not in shown
+
+
 def test_the_demo_says_ctrl_c_in_one_wording():
     # "watching (...; Ctrl-C to stop)" then "all N orders ... (Ctrl-C to quit)":
     # two words for the one key, as if they did two things.

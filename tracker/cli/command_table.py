@@ -43,8 +43,8 @@ COMMAND_HELP = {
     "balance": "Show each panel's last balance, its recent history and the runway to zero.",
     "dashboard": "Browse the database in Datasette, read-only: tables, views, canned queries "
     "and dashboards (needs the 'dashboard' extra).",
-    "demo": "Watch the tracker follow orders to their end on a built-in simulated panel "
-    "(Ctrl-C stops).",
+    "demo": "Watch the tracker follow orders on a built-in simulated panel until every "
+    "one is final (Ctrl-C stops it sooner).",
     "doctor": "Check the setup: config, database, each panel's answer and key source.",
     "history": "Show every status change of one order, then its charge, refills, next "
     "automatic refill and what the automation did with it.",

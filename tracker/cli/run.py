@@ -246,7 +246,9 @@ def _stopped(signum: int) -> str:
 )
 @handle_errors
 def demo(count: int, speed: float, every: float, duration: float | None, keep: str | None) -> None:
-    """Watch the tracker follow orders to their end on a built-in simulated panel (Ctrl-C stops)."""
+    """Watch the tracker follow orders on a built-in simulated panel until every
+    one is final (Ctrl-C stops it sooner).
+    """
     from tracker.cli.demo import run_demo
     from tracker.cli.screen import fitted, stdout_screen
     from tracker.service.logs import configure
