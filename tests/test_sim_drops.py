@@ -72,11 +72,29 @@ def test_simulate_drops_writes_a_config_whose_refills_keep_its_pace(tmp_path):
         ("drops=20%", "--quirk: drops: '20%' is not a share from 0 to 1 (0.2 is 20%)"),
         ("drops=2", "--quirk: drops: '2' is not a share from 0 to 1 (0.2 is 20%)"),
         ("drops", "--quirk: quirk drops needs a value: drops=0.2 (a share: 0.2 is 20%)"),
+        # Accepted before, and silently no drops at all.
+        *(
+            (
+                f"drops={zero}",
+                f"--quirk: drops: {zero!r} drops nothing: give a share above 0, "
+                "up to 1 (0.2 is 20%), or leave the quirk out",
+            )
+            for zero in ("0", "0.0", "-0")
+        ),
     ],
 )
 def test_simulate_names_a_drops_share_it_cannot_read(quirk, said):
     result = CliRunner().invoke(main, ["simulate", "--port", "0", "--quirk", quirk])
     assert result.exit_code == 2 and result.output == f"smm-tracker: {said}\n"
+
+
+@pytest.mark.parametrize("zero", ["0", "0.0", "-0", "0e3"])
+def test_a_drops_share_of_zero_is_refused_not_taken_for_no_drops(zero):
+    # `simulate --quirk drops=0` served a panel where nothing dropped, without
+    # a word: the quirk named and doing nothing.
+    with pytest.raises(ValueError, match="drops nothing"):
+        quirks_from([f"drops={zero}"])
+    assert quirks_from([]).drops == 0.0  # left out: no drops, as ever
 
 
 def test_a_trial_with_drops_shows_a_refill_restoring_a_drop(tmp_path):

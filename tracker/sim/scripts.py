@@ -58,7 +58,7 @@ class ScriptQuirks:
     - ``late_refund``: seconds a Partial or Canceled order is answered with
       its whole charge after it ended, before the charge drops to what it
       cost (0: at once): a script that refunds later than it sets the status.
-    - ``drops``: the share (0 to 1) of what an ended order delivered that may
+    - ``drops``: the share (above 0, up to 1) of what an ended order delivered that may
       drop each simulated day (:mod:`tracker.sim.refills`): accounts losing
       followers, so refills restore something instead of ending Rejected.
     """
@@ -152,6 +152,11 @@ def quirks_from(items: tuple[str, ...] | list[str]) -> ScriptQuirks:
             values[name] = int(said)
         elif fields[name] == "float":
             values[name] = _share(name, value.strip())
+            if not values[name]:  # accepted, it quietly meant the quirk left out
+                raise ValueError(
+                    f"{name}: {value.strip()!r} drops nothing: give a share above 0, up to 1 "
+                    "(0.2 is 20%), or leave the quirk out"
+                )
         elif name == "missing_actions":
             values[name] = tuple(a.strip() for a in value.split(",") if a.strip())
             if not values[name]:
