@@ -100,11 +100,28 @@ def test_a_missing_database_is_one_line_and_stays_missing(setup):
     ]:
         result = cli(*command)
         assert result.exit_code == 1
+        also = "; or fetch the catalogue: smm-tracker services --refresh" * (
+            command[0] == "services"
+        )
         assert result.output.strip() == (
             f"smm-tracker: no database at {data / 't.db'} yet: "
-            "track or add an order, or start the daemon, first"
+            f"track or add an order, or start the daemon, first{also}"
         )
     assert list(data.iterdir()) == []
+
+
+def test_services_without_a_database_names_its_refresh_that_makes_one(setup):
+    # It said only "track or add an order, or start the daemon, first", though
+    # `services --refresh` fetches the catalogue into a new database.
+    cli, data, _ = setup
+    for leftover in data.iterdir():
+        leftover.unlink()
+    result = cli("services")
+    assert result.exit_code == 1
+    assert result.output.strip().endswith(
+        "start the daemon, first; or fetch the catalogue: smm-tracker services --refresh"
+    )
+    assert list(data.iterdir()) == []  # still nothing made
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file modes")

@@ -221,7 +221,13 @@ class OutcomeUnknownError(PanelError):
 class StoreError(TrackerError):
     """The database could not be opened or written."""
 
+    missing: object = None  # no_database's path: none made yet there
+
     @classmethod
-    def no_database(cls, path: object) -> StoreError:
-        """Return the error for a command that needs a database none has made yet."""
-        return cls(f"no database at {path} yet: track or add an order, or start the daemon, first")
+    def no_database(cls, path: object, also: str = "") -> StoreError:
+        """Return the error for a command that needs a database none has made
+        yet; ``also`` another way to make one, for the command that has it."""
+        said = f"no database at {path} yet: track or add an order, or start the daemon, first"
+        error = cls(said + (f"; {also}" if also else ""))
+        error.missing = path
+        return error

@@ -14,7 +14,7 @@ from tracker.cli.shield import tell_wait
 from tracker.cli.stops import ending
 from tracker.clock import utcnow
 from tracker.config.model import Config
-from tracker.errors import PanelError
+from tracker.errors import PanelError, StoreError
 from tracker.jobs.learned import told_once_answered
 from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
@@ -60,7 +60,13 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
     """List the panels' services as last synced, with their refill and cancel flags."""
     config = ctx.config(keys=refresh)
     name = config.panel(panel).name if panel else None
-    store = open_store(config, read_only=not refresh)
+    try:
+        store = open_store(config, read_only=not refresh)
+    except StoreError as exc:  # none yet: --refresh makes one, said as a way out
+        if exc.missing is None:
+            raise
+        also = "or fetch the catalogue: smm-tracker services --refresh"
+        raise StoreError.no_database(exc.missing, also) from None
     if refresh:
         _refresh(config, store, name)
     rows = stored_services(store, name)
