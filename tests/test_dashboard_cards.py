@@ -97,9 +97,7 @@ def test_an_empty_database_says_no_orders_yet(empty_db):
     assert (row["panel"], row["status"], row["orders"]) == (None, NO_ORDERS, 0)
     assert [r["note"] for r in card(empty_db, "overview", "daily")] == [NO_ORDERS]
     assert [r["note"] for r in card(empty_db, "overview", "balance")] == ["no balance checks yet"]
-    assert card(empty_db, "overview", "refills") == [
-        {"status": "no refill requests yet", "refills": 0}
-    ]
+    assert [r["note"] for r in card(empty_db, "overview", "refills")] == ["no refill requests yet"]
     [row] = card(empty_db, "services", "scorecard")
     assert row["Service"] == NONE_IN_WINDOW
     assert [r["service"] for r in card(empty_db, "services", "outcomes")] == [NONE_IN_WINDOW]
@@ -110,7 +108,7 @@ def test_an_empty_database_says_no_orders_yet(empty_db):
 
 def test_a_database_with_orders_and_no_refill_says_so(tmp_path):
     db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, "USD")])
-    assert card(db, "overview", "refills") == [{"status": "no refill requests yet", "refills": 0}]
+    assert [r["note"] for r in card(db, "overview", "refills")] == ["no refill requests yet"]
     assert [r["status"] for r in card(db, "overview", "status")] == ["Completed"]
     assert all(r["note"] is None for r in card(db, "overview", "daily"))
     # A panel chosen that holds nothing (balances only) reads as empty too.
@@ -427,7 +425,7 @@ def test_the_legends_and_bar_labels_stay_inside_their_cards():
 def test_each_refill_status_has_its_own_colour_whatever_the_panel():
     # Coloured in the order of the rows, Rejected was red over every panel and
     # orange with one panel chosen, Completed blue: a colour meant nothing.
-    color = BOARDS["overview"]["charts"]["refills"]["display"]["encoding"]["color"]
+    color = BOARDS["overview"]["charts"]["refills"]["display"]["layer"][0]["encoding"]["color"]
     scale = color["scale"]
     assert set(scale["domain"]) == {*REFILL_STATUSES, *LOCAL_STATUSES}
     assert len(set(scale["range"])) == len(scale["domain"])

@@ -23,7 +23,10 @@ from xml.etree import ElementTree
 
 import pytest
 from test_dashboard_cards import BOARDS, card, orders_db
-from test_dashboard_charts import HOUR, completed_after
+from test_dashboard_charts import HOUR, _balances, completed_after
+
+from tracker.clock import utcnow
+from tracker.store.orders import Store
 
 NODE = shutil.which("node")
 SPEC = find_spec("datasette_dashboards")
@@ -54,6 +57,16 @@ process.stdin.on("data", (d) => (input += d)).on("end", async () => {
 
 
 def _axis_titles(tmp_path: Path, display: dict, rows: list[dict], role: str = "title") -> list[str]:
+    return _texts(_drawn(tmp_path, display, rows), f"role-axis-{role}")
+
+
+def _texts(svg: ElementTree.Element, role: str) -> list[str]:
+    """The texts an SVG drawn shows in the groups of a ``role`` ("role-axis-label")."""
+    groups = [g for g in svg.iter(f"{SVG}g") if role in g.get("class", "").split()]
+    return [text.text or "" for group in groups for text in group.iter(f"{SVG}text")]
+
+
+def _drawn(tmp_path: Path, display: dict, rows: list[dict]) -> ElementTree.Element:
     assert SPEC is not None and SPEC.origin is not None and NODE is not None
     script = tmp_path / "draw.js"
     script.write_text(DRAW)
@@ -66,9 +79,7 @@ def _axis_titles(tmp_path: Path, display: dict, rows: list[dict], role: str = "t
         timeout=60,
         check=True,
     )
-    svg = ElementTree.fromstring(drawn.stdout)
-    groups = [g for g in svg.iter(f"{SVG}g") if f"role-axis-{role}" in g.get("class", "")]
-    return [text.text or "" for group in groups for text in group.iter(f"{SVG}text")]
+    return ElementTree.fromstring(drawn.stdout)
 
 
 @pytest.mark.parametrize(
@@ -92,3 +103,60 @@ def test_the_daily_chart_names_today_and_each_seventh_day_before(tmp_path):
     today = date.fromisoformat(rows[-1]["day"])
     named = [label for label in _axis_titles(tmp_path, display, rows, "label") if "-" in label]
     assert named == [str(today - timedelta(days=7 * n)) for n in (4, 3, 2, 1, 0)]
+
+
+def _y_labels(svg: ElementTree.Element) -> list[str]:
+    """The labels of a drawn chart's y axis."""
+    [axis] = [g for g in svg.iter(f"{SVG}g") if g.get("aria-label", "").startswith("Y-axis")]
+    return _texts(axis, "role-axis-label")
+
+
+def test_a_flat_balance_is_drawn_with_ticks_around_it(tmp_path):
+    # A balance that did not move (999.55 at every check) was drawn with one
+    # tick on its axis, labelled rounded: "1,000".
+    now = utcnow().replace(microsecond=0)
+    checks = [("main", (now - timedelta(hours=h)).isoformat(), 999.55) for h in (3, 2, 1)]
+    rows = card(_balances(tmp_path / "t.db", checks), "overview", "balance")
+    display = BOARDS["overview"]["charts"]["balance"]["display"]
+    labels = _y_labels(_drawn(tmp_path, display, rows))
+    ticks = [float(label.replace(",", "")) for label in labels]
+    assert len(ticks) >= 3 and "1,000" not in labels, labels
+    assert min(ticks) < 999.55 < max(ticks)
+    assert max(ticks) - min(ticks) < 1  # around the figure, not from 0
+
+
+def test_a_balance_that_moved_keeps_its_axis(tmp_path):
+    now = utcnow().replace(microsecond=0)
+    checks = [
+        ("main", (now - timedelta(hours=h)).isoformat(), b) for h, b in [(2, 250.0), (1, 231.5)]
+    ]
+    rows = card(_balances(tmp_path / "t.db", checks), "overview", "balance")
+    assert all(r["flat_min"] is None and r["flat_max"] is None for r in rows)
+    display = BOARDS["overview"]["charts"]["balance"]["display"]
+    ticks = [float(x.replace(",", "")) for x in _y_labels(_drawn(tmp_path, display, rows))]
+    assert min(ticks) <= 231.5 and max(ticks) >= 250 and max(ticks) - min(ticks) <= 40
+
+
+@pytest.mark.parametrize("chart", ["refills", "balance"])
+def test_an_empty_chart_says_so_in_its_plot_with_no_tick(tmp_path, chart):
+    # The empty Refill outcomes card drew its note as a bar's label, beside an
+    # axis with a lone "0"; the balance chart, as the others, says it in its
+    # plot, with no figure on an axis.
+    Store(tmp_path / "empty.db").close()
+    rows = card(tmp_path / "empty.db", "overview", chart)
+    svg = _drawn(tmp_path, BOARDS["overview"]["charts"][chart]["display"], rows)
+    assert [t for t in _texts(svg, "role-axis-label") if t.strip()] == []
+    said = {"refills": "no refill requests yet", "balance": "no balance checks yet"}[chart]
+    assert said in _texts(svg, "role-mark")
+
+
+def test_refill_outcomes_bars_start_at_0_most_requests_first(tmp_path):
+    rows = [
+        {"status": "Rejected", "refills": 5, "note": None},
+        {"status": "Completed", "refills": 3, "note": None},
+    ]
+    svg = _drawn(tmp_path, BOARDS["overview"]["charts"]["refills"]["display"], rows)
+    labels = _texts(svg, "role-axis-label")
+    assert {"0", "5", "Rejected", "Completed"} <= set(labels), labels
+    assert labels.index("Rejected") < labels.index("Completed")  # most requests first
+    assert [t for t in _texts(svg, "role-mark") if t] == []  # no note drawn
