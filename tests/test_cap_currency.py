@@ -254,14 +254,21 @@ def test_setting_the_caps_currency_ends_the_hold_after_a_change(world, clock):
     assert placed(w) == [parent]
 
 
-def test_automation_says_when_a_hold_after_a_change_ends(world, clock, monkeypatch):
-    # It said "held for 24 h after the change": after which balance check,
-    # when exactly, the user had to work out from the logs.
+def changed_to_dollars(world, clock) -> World:
+    """A world whose panel's balance named roubles, then dollars at 13:00 UTC
+    (its re-orders held until 13:00 the next day); now 15:00."""
     w = reorder_world(world)
     balance(w, "RUB")
     clock.advance(H)  # 13:00 UTC: the balance names dollars
     balance(w, "USD")
     clock.advance(2 * H)
+    return w
+
+
+def test_automation_says_when_a_hold_after_a_change_ends(world, clock, monkeypatch):
+    # It said "held for 24 h after the change": after which balance check,
+    # when exactly, the user had to work out from the logs.
+    w = changed_to_dollars(world, clock)
     spend = json.loads(w.cli("automation", "--json").stdout)["spend"][0]
     assert spend["held_until"] == "2026-11-02T13:00:00+00:00"
     assert "held until 2026-11-02T13:00:00+00:00 (24 h after the change)" in spend["held"]
@@ -285,11 +292,7 @@ def test_automation_says_when_a_hold_after_a_change_ends(world, clock, monkeypat
 def test_the_run_summary_says_a_holds_end_as_the_cli_says_a_time(world, clock, monkeypatch):
     # `automation` said "held until Nov 02 13:00 UTC" on a terminal; `run
     # --once`'s summary said "held until 2026-11-02T13:00:00+00:00" there.
-    w = reorder_world(world)
-    balance(w, "RUB")
-    clock.advance(H)  # 13:00 UTC: the balance names dollars
-    balance(w, "USD")
-    clock.advance(2 * H)
+    w = changed_to_dollars(world, clock)
     monkeypatch.setattr("tracker.cli.run.utcnow", clock)  # the run's "now": the world's
     piped = w.cli("run", "--once").stdout  # as stored, for scripts and cron
     assert "held until 2026-11-02T13:00:00+00:00 (24 h after the change)" in piped
