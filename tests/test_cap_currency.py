@@ -309,6 +309,29 @@ def test_the_run_summary_says_a_holds_end_as_the_cli_says_a_time(world, clock, m
     assert "+00:00" not in shown
 
 
+def test_history_says_when_a_hold_after_a_change_ends_as_automation_does(world, clock, monkeypatch):
+    # On a terminal `automation` said "held until Nov 02 13:00 UTC" and
+    # `history ID` of the same held order "held until 2026-11-02T13:00:00+00:00".
+    w = reorder_world(world)
+    balance(w, "RUB")
+    clock.advance(H)  # 13:00 UTC: the balance names dollars
+    balance(w, "USD")
+    parent = partial(w)
+    assert run(w) and placed(w) == []
+    piped = w.cli("history", str(parent)).stdout  # as stored, for scripts
+    assert "not re-ordered by the automation: the panel's currency changed" in piped
+    assert "held until 2026-11-02T13:00:00+00:00 (24 h after the change)" in piped
+
+    import tracker.cli.screen as screen
+
+    monkeypatch.setattr(screen, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(screen, "utcnow", clock)
+    monkeypatch.setenv("COLUMNS", "200")
+    shown = w.cli("history", str(parent)).stdout
+    assert "held until Nov 02 13:00 UTC (24 h after the change)" in shown
+    assert "2026-11-02T13:00:00+00:00" not in shown
+
+
 def test_a_hold_for_a_set_cap_currency_has_no_end_of_its_own(world):
     w = reorder_world(world, "RUB")
     balance(w, "USD")

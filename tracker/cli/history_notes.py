@@ -12,7 +12,7 @@ from typing import Any
 
 from tracker.cli.next_refill import next_refill, next_refill_line
 from tracker.cli.render import safe_text
-from tracker.cli.screen import Screen, fitted, moment
+from tracker.cli.screen import Screen, fitted, moment, moments
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.rules.counts import counted
@@ -135,8 +135,9 @@ def _automation(store: Store, order: dict[str, Any], screen: Screen | None) -> l
     )
     for skip in skipped:
         what = "re-ordered" if skip["action"] == "reorder" else f"{skip['action']}ed"
+        reason = moments(skip["reason"], screen)  # a hold's end "Nov 02 13:00 UTC", as automation's
         lines.append(
-            f"not {what} by the automation: {skip['reason']} (last judged"
+            f"not {what} by the automation: {reason} (last judged"
             f" {moment(skip['last_at'], screen)}, {counted(skip['times'], 'time')};"
             " smm-tracker automation)"
         )
