@@ -229,6 +229,47 @@ def test_each_partial_gets_one_reorder_of_its_remainder_until_the_cap(world):
     assert "re-order Partial on" in text and "Placed" in text
 
 
+def test_piped_automation_gives_each_actions_why_whole(world):
+    # Piped, WHY was cut at 60 characters: "Partial: 75 of 150 undelivered, raised
+    # to the service's min…", how many were ordered lost.
+    w = world(automation=REORDER.format(cap=10))
+    w.sync_services()
+    parent = w.ended(SERVICE_FOLLOWERS, quantity=150)
+    w.poll()
+    assert run(w)
+    (placed,) = actions(w, "reorder")
+    assert placed["order_id"] == parent and placed["quantity"] == 100
+    why = placed["reason"]
+    assert len(why) > 60 and why.endswith("raised to the service's min of 100")
+    lines = w.cli("automation").stdout.splitlines()
+    head = next(line for line in lines if line.startswith("AT "))
+    row = next(line for line in lines if f"  {parent}  " in line)
+    assert head.endswith("WHY") and row.endswith(f"  {why}")  # the columns as ever, WHY last
+
+
+WORDY = "Not enough funds on balance " + "x" * 92
+
+
+class WordyRefusalPanel(SimulatedPanel):
+    """Refuses every add in 120 characters of its own."""
+
+    def _add(self, form, now):
+        raise SimRefusal(WORDY)
+
+
+def test_piped_automation_still_cuts_the_panels_words_in_why(world):
+    # Its reasons whole (ours), but a panel's error stays cut at 60 characters.
+    w = world(automation=REORDER.format(cap=10), panel_class=WordyRefusalPanel)
+    w.sync_services()
+    parent = w.ended(SERVICE_FOLLOWERS)
+    w.poll()
+    run(w)
+    (refused,) = actions(w, "reorder")
+    assert refused["error"].startswith("Not enough funds") and len(refused["error"]) > 60
+    row = next(line for line in w.cli("automation").stdout.splitlines() if f"  {parent}  " in line)
+    assert row.endswith(f"  {WORDY[:59]}…")
+
+
 def test_a_crash_between_sending_and_recording_a_reorder_counts_as_sent(world, monkeypatch):
     w = world(automation=REORDER.format(cap=100))
     w.sync_services()

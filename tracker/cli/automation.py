@@ -16,7 +16,7 @@ from tracker.cli.main import (
     pass_ctx,
 )
 from tracker.cli.panels import read_panel
-from tracker.cli.render import safe_text, table, to_json
+from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, fitted, moments, stderr_screen, stdout_screen
 from tracker.cli.since import since_start, since_text
 from tracker.clock import iso, utcnow
@@ -194,10 +194,17 @@ def automation(
         click.echo("")
         for row in done:
             row["dry"] = "yes" if row["dry_run"] else ""
-            row["why"] = row["error"] or row["reason"]
+            error = row["error"]  # the panel's words: piped, cut as ever (a reason: ours, whole)
+            if error and screen is None:
+                error = safe_text(error, CELL_WIDTH)
+            row["why"] = error or row["reason"]
             cost = row["estimated_cost"]
             row["estimated_cost"] = money(cost) if cost is not None else None  # never 4e-05
-        click.echo(table(done, ACTION_COLUMNS, ACTION_HEADERS, screen=screen, spec=ACTION_SCREEN))
+        # Piped, WHY whole as a skip's REASON ("..., raised to the service's min of 100").
+        shown = table(
+            done, ACTION_COLUMNS, ACTION_HEADERS, screen=screen, spec=ACTION_SCREEN, uncut=("why",)
+        )
+        click.echo(shown)
     else:
         none = "no actions taken" + (f" in the last {since_text(since)}" if since else "")
         click.echo(fitted(none, notes), err=True)
