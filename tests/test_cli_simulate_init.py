@@ -407,11 +407,34 @@ def test_simulate_serves_another_currency_and_the_tracker_keeps_it(tmp_path):
     assert [row["currency"] for row in orders] == ["EUR"]
 
 
-@pytest.mark.parametrize("bad", ["EU", "TETHER", "E1R", "", "€UR", "$"])
+@pytest.mark.parametrize("bad", ["EU", "TETHER", "E1R", "", " ", "x" * 41 + "$", "$\x1b"])
 def test_simulate_refuses_a_currency_that_is_no_code(bad):
     result = CliRunner().invoke(main, ["simulate", "--port", "0", "--currency", bad])
     assert result.exit_code == 2
-    assert "--currency must be 3 to 5 letters (USD, EUR, RUB, USDT...)" in result.output
+    assert result.output.startswith(
+        "smm-tracker: --currency must be a code of 3 to 5 letters (USD, EUR, RUB, USDT...), or a "
+        "panel's own label with a sign or a letter beyond ASCII in it ($, ₽, руб), up to 40 "
+        "characters\n"
+    ), result.output
+
+
+@pytest.mark.parametrize("label", ["$", "₽", "руб", "US Dollar", "€UR"])
+def test_simulate_answers_a_panels_own_label_as_the_cap_takes_it(label, monkeypatch):
+    # automation.daily_cap_currency takes the label a panel names its
+    # currency by ("$"), and the cap holds for it; --currency refused "$",
+    # so that could not be practised.
+    import tracker.sim.server
+
+    asked = {}
+
+    def no_port(**kw):
+        asked.update(kw)
+        raise OSError(98, "Address already in use")
+
+    monkeypatch.setattr(tracker.sim.server, "PanelServer", no_port)
+    result = CliRunner().invoke(main, ["simulate", "--port", "0", "--currency", f" {label} "])
+    assert "--currency" not in result.output and "cannot listen" in result.output
+    assert asked["currency"] == label  # as written, blanks around it aside
 
 
 @pytest.mark.parametrize(("code", "served"), [("usdt", "USDT"), ("Usdc", "USDC"), ("EURO", "EURO")])

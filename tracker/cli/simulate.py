@@ -140,7 +140,8 @@ _REUSE = f" (leave --config-out out to serve it again, with the same --key or ${
     default="USD",
     show_default=True,
     metavar="CODE",
-    help="The currency its balance and charges are in (3 to 5 letters: EUR, RUB, USDT...).",
+    help="The currency its balance and charges are in: a code (3 to 5 letters: EUR, RUB, "
+    "USDT...) or a panel's own label, written as given ($, ₽, руб).",
 )
 @pass_ctx
 @handle_errors
@@ -168,9 +169,7 @@ def simulate(
             f"--quirk: missing_actions: no action {shown} (known: {', '.join(HANDLERS)})",
             EXIT_USAGE,
         )
-    # As automation.daily_cap_currency takes a code: 3 to 5 letters (USDT).
-    if not (3 <= len(currency) <= 5 and currency.isascii() and currency.isalpha()):
-        fail("--currency must be 3 to 5 letters (USD, EUR, RUB, USDT...)", EXIT_USAGE)
+    currency = _currency(currency)
     if key is not None and (not key.strip() or any(c.isspace() for c in key)):
         fail("--key must be non-empty and without spaces", EXIT_USAGE)
     random_key = not key
@@ -199,7 +198,7 @@ def simulate(
             speed=speed,
             seed=first,
             balance="1000",
-            currency=currency.upper(),
+            currency=currency,
             first_order_id=first,
             script=script,
             day=day,
@@ -259,3 +258,23 @@ def _rounds_every(day: float) -> str:
     from tracker.sim.refills import DAY_STAGES
 
     return format_duration(max(1.0, round(day / DAY_STAGES)))
+
+
+def _currency(given: str) -> str:
+    """Given --currency, return the label the panel answers: a code as
+    automation.daily_cap_currency takes one, 3 to 5 letters, upper-cased
+    (USDT); or a panel's own label as it takes one ("$", "руб"), as given,
+    but for plain letters and digits that are no code ("EU", "E1R": a typo)."""
+    from tracker.config.automation import LABEL_LONGEST, is_code, writable_label
+
+    label = given.strip()
+    if is_code(label):
+        return label.upper()
+    if writable_label(label) and not (label.isascii() and label.isalnum()):
+        return label
+    fail(
+        "--currency must be a code of 3 to 5 letters (USD, EUR, RUB, USDT...), or a panel's "
+        f"own label with a sign or a letter beyond ASCII in it ($, ₽, руб), up to {LABEL_LONGEST} "
+        "characters",
+        EXIT_USAGE,
+    )
