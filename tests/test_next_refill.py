@@ -309,7 +309,9 @@ def test_an_open_refill_a_panel_without_refill_status_never_follows_holds_it_a_c
 def test_refills_notes_that_a_panel_without_refill_status_never_follows_its_open_refills(
     world, clocked
 ):
-    # Its refills listed Pending for ever with nothing saying why.
+    # Its refills listed Pending for ever with nothing saying why; then the
+    # note said each held its order back "inside refill.cooldown of its own",
+    # as if a refill had a cooldown of its own.
     w, order = _unfollowed(world, clocked)
     learned = iso(clocked())
     listed = w.cli("refills")
@@ -317,7 +319,7 @@ def test_refills_notes_that_a_panel_without_refill_status_never_follows_its_open
     assert listed.stderr.splitlines() == [
         f"note: sim has no refill_status (learned {learned}): its open refills are never"
         " followed, their STATUS the one they were requested with; each holds its order's"
-        " next automatic request back only inside refill.cooldown of its own"
+        " next automatic request back only inside refill.cooldown since it was requested"
     ]
     assert w.cli("refills", "--status", "rejected").stderr.splitlines() == [
         "no refill requests with status Rejected"  # no open refill listed: no note

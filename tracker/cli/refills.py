@@ -159,7 +159,7 @@ def _unfollowed(config: Config, store: Store, opened: set[str], screen: Screen |
             f"note: {row['panel']}{learned_where(row, urls)} has no refill_status (learned"
             f" {moment(row['learned_at'], screen)}): its open refills are never followed, their"
             " STATUS the one they were requested with; each holds its order's next automatic"
-            " request back only inside refill.cooldown of its own",
+            " request back only inside refill.cooldown since it was requested",
             screen,
         )
         for row in unsupported_here(store, urls)
