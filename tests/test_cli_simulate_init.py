@@ -128,6 +128,37 @@ def test_a_new_simulator_starts_past_the_orders_of_its_database(tmp_path):
         second.stop()
 
 
+def test_a_new_simulator_starts_its_refill_ids_past_those_of_its_database(tmp_path, monkeypatch):
+    # Each simulator's refills were 12345, 12346...: restarted (another
+    # --currency, README's way to practise a switch), its refill 12345 of a new
+    # order was the ID of an old order's refill still open in the database.
+    import sqlite3
+
+    import tracker.sim.server
+
+    asked: list[dict] = []
+
+    def no_port(**kw):
+        asked.append(kw)
+        raise OSError(98, "Address already in use")
+
+    monkeypatch.setattr(tracker.sim.server, "PanelServer", no_port)
+    monkeypatch.chdir(tmp_path)
+    for name in ("SMM_TRACKER_CONFIG", "SMM_SIM_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    args = ["simulate", "--port", "0", "--config-out", str(tmp_path / "tracker.toml")]
+    CliRunner().invoke(main, args)
+    with sqlite3.connect(tmp_path / "tracker.db") as db:  # as a tracker left it
+        db.execute("CREATE TABLE orders (order_id INTEGER)")
+        db.execute("CREATE TABLE refills (refill_id TEXT)")
+        db.executemany(
+            "INSERT INTO refills VALUES (?)", [("12345",), ("12371",), ("R-99999",), (None,)]
+        )
+    db.close()
+    CliRunner().invoke(main, args)
+    assert [kw["first_refill_id"] for kw in asked] == [12345, 12372]
+
+
 def test_a_random_key_says_how_to_export_it_without_config_out(tmp_path):
     # Restarted without --config-out (the config exists), the simulator took a
     # new random key and printed it bare: the tracker's shell, holding the old

@@ -22,7 +22,7 @@ from tracker.config.durations import format_duration
 from tracker.config.load import load_config
 from tracker.config.places import tidied
 from tracker.errors import ConfigError
-from tracker.store.ids import largest_order_id
+from tracker.store.ids import largest_order_id, largest_refill_id
 
 DEFAULT_PORT = 8484
 KEY_ENV = "SMM_SIM_KEY"
@@ -75,6 +75,17 @@ def first_order_id(databases: list[Path]) -> int:
     if known:
         return max(known) + 1
     return (100 + secrets.randbelow(900)) * 1000 + 1
+
+
+def first_refill_id(databases: list[Path]) -> int:
+    """Given the databases the simulator may be used with, return the first refill
+    ID it hands out: past the largest one they hold, else the panel's own 12345,
+    so a restarted simulator's refill 12345 is never followed as an old one's."""
+    known = [n for n in (largest_refill_id(p) for p in databases) if n is not None]
+    return max([_FIRST_REFILL - 1, *known]) + 1
+
+
+_FIRST_REFILL = 12345  # the simulated panel's first refill ID (README's examples)
 
 
 def _databases(ctx: Context, config_out: Path | None) -> list[Path]:
@@ -183,7 +194,8 @@ def simulate(
             fail(f"{safe_text(written)} already exists; not overwriting it{_REUSE}", EXIT_USAGE)
         if not config_out.parent.is_dir():
             fail(f"directory {safe_text(written.parent)} does not exist", EXIT_USAGE)
-    first = first_order_id(_databases(ctx, config_out))
+    databases = _databases(ctx, config_out)
+    first = first_order_id(databases)
 
     from tracker.service.signals import install_signal_handlers
     from tracker.sim.refills import DAY, DAY_STAGES
@@ -200,6 +212,7 @@ def simulate(
             balance="1000",
             currency=currency,
             first_order_id=first,
+            first_refill_id=first_refill_id(databases),
             script=script,
             day=day,
             refill_cooldown=day,
