@@ -332,6 +332,28 @@ def test_history_says_when_a_hold_after_a_change_ends_as_automation_does(world, 
     assert "2026-11-02T13:00:00+00:00" not in shown
 
 
+def test_alerts_on_a_terminal_say_when_a_hold_ends_as_automation_does(world, clock, monkeypatch):
+    # The automation_currency_held alert read "held until 2026-11-02T13:00:00+00:00"
+    # on a terminal, beside its own AT column's "13:00".
+    w = reorder_world(world)
+    balance(w, "RUB")
+    clock.advance(H)  # 13:00 UTC: the balance names dollars
+    balance(w, "USD")
+    partial(w)
+    assert run(w) and len(kinds(w, HELD)) == 1
+    piped = w.cli("alerts").stdout  # as stored, for scripts
+    assert "held until 2026-11-02T13:00:00+00:00 (24 h after the change)" in piped
+
+    import tracker.cli.screen as screen
+
+    monkeypatch.setattr(screen, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(screen, "utcnow", clock)
+    monkeypatch.setenv("COLUMNS", "300")
+    shown = w.cli("alerts").stdout
+    assert "held until Nov 02 13:00 UTC (24 h after the change)" in shown
+    assert "2026-11-02T13:00:00+00:00" not in shown
+
+
 def test_a_hold_for_a_set_cap_currency_has_no_end_of_its_own(world):
     w = reorder_world(world, "RUB")
     balance(w, "USD")

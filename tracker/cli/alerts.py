@@ -20,7 +20,16 @@ from tracker.cli.main import (
 )
 from tracker.cli.panels import read_panel, shown_ids
 from tracker.cli.render import safe_text, table, to_json
-from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
+from tracker.cli.screen import (
+    MINUTE,
+    Columns,
+    Screen,
+    fitted,
+    moment,
+    moments,
+    stderr_screen,
+    stdout_screen,
+)
 from tracker.cli.since import since_start, since_text
 from tracker.cli.stops import end_if_stopped, held
 from tracker.cli.undelivered import list_undelivered, where_sent
@@ -126,7 +135,10 @@ def alerts(
         click.echo(fitted(none, notes), err=True)
     screen = stdout_screen()
     if rows and screen is not None:  # times short, each message wrapped whole
-        shown = [{**row, "message": safe_text(row["message"], 500)} for row in rows]
+        # A moment in a message as the rest of the screen says it: "held until Nov 02 13:00 UTC".
+        shown = [
+            {**row, "message": moments(safe_text(row["message"], 500), screen)} for row in rows
+        ]
         click.echo(table(shown, _ALERT_COLUMNS, _ALERT_HEADERS, screen=screen, spec=ALERT_SCREEN))
     elif rows:
         # A header as every other listing has, the columns under it.
