@@ -312,10 +312,7 @@ def test_the_run_summary_says_a_holds_end_as_the_cli_says_a_time(world, clock, m
 def test_history_says_when_a_hold_after_a_change_ends_as_automation_does(world, clock, monkeypatch):
     # On a terminal `automation` said "held until Nov 02 13:00 UTC" and
     # `history ID` of the same held order "held until 2026-11-02T13:00:00+00:00".
-    w = reorder_world(world)
-    balance(w, "RUB")
-    clock.advance(H)  # 13:00 UTC: the balance names dollars
-    balance(w, "USD")
+    w = changed_to_dollars(world, clock)
     parent = partial(w)
     assert run(w) and placed(w) == []
     piped = w.cli("history", str(parent)).stdout  # as stored, for scripts
@@ -335,10 +332,7 @@ def test_history_says_when_a_hold_after_a_change_ends_as_automation_does(world, 
 def test_alerts_on_a_terminal_say_when_a_hold_ends_as_automation_does(world, clock, monkeypatch):
     # The automation_currency_held alert read "held until 2026-11-02T13:00:00+00:00"
     # on a terminal, beside its own AT column's "13:00".
-    w = reorder_world(world)
-    balance(w, "RUB")
-    clock.advance(H)  # 13:00 UTC: the balance names dollars
-    balance(w, "USD")
+    w = changed_to_dollars(world, clock)
     partial(w)
     assert run(w) and len(kinds(w, HELD)) == 1
     piped = w.cli("alerts").stdout  # as stored, for scripts
