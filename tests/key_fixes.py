@@ -7,6 +7,10 @@ and ``key_file``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 TAKEN = {
     "key_env": "`systemctl restart smm-tracker` (its environment, the unit's or its "
     "EnvironmentFile's, is read at its start only)",
@@ -14,3 +18,17 @@ TAKEN = {
     "LoadCredential= is copied at its start only)",
     "key": "`systemctl reload smm-tracker` (the daemon reads it again)",
 }
+
+
+def install_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *managers: str) -> None:
+    """A smm-tracker.service installed for each manager named ("system",
+    "user"), in temporary directories standing in for systemd's: those of
+    SMM_TRACKER_UNIT_PATH, the system manager's, then after ";" the user's."""
+    directories = []
+    for manager in ("system", "user"):
+        directory = tmp_path / "units" / manager
+        directory.mkdir(parents=True, exist_ok=True)
+        if manager in managers:
+            (directory / "smm-tracker.service").write_text("[Service]\n")
+        directories.append(str(directory))
+    monkeypatch.setenv("SMM_TRACKER_UNIT_PATH", ";".join(directories))

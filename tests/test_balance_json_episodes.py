@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from click.testing import CliRunner
-from key_fixes import TAKEN
+from key_fixes import TAKEN, install_units
 from simconfig import sim_config
 
 from tracker.cli.main import main
@@ -28,6 +28,7 @@ FIX = (
 
 
 def _cli(tmp_path, monkeypatch, url: str):
+    install_units(tmp_path, monkeypatch, "system")  # as TAKEN says: systemctl
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
     (tmp_path / "tracker.toml").write_text(sim_config(url, panel='retries = 0\ntimeout = "5s"'))

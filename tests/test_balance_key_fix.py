@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from key_fixes import TAKEN
+from key_fixes import TAKEN, install_units
 
 from tracker.cli.main import main
 from tracker.rules.episodes import Episode
@@ -38,6 +38,7 @@ def url():
 
 
 def _cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, field: str, value: str):
+    install_units(tmp_path, monkeypatch, "system")  # as TAKEN says: systemctl
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
     monkeypatch.setenv("SIM_KEY", KEY)

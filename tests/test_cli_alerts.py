@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from key_fixes import install_units
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from simconfig import cli_in
 from structlog.testing import capture_logs
@@ -232,9 +233,12 @@ def test_alerts_of_a_database_read_with_no_config_say_no_panel_is_left_out(
     assert listed.output.splitlines()[-1] == f"open: main auth_failed since {now.isoformat()}"
 
 
-def test_balance_notes_every_panel_not_answering_not_only_the_last_listed(cli, store) -> None:
+def test_balance_notes_every_panel_not_answering_not_only_the_last_listed(
+    cli, store, tmp_path, monkeypatch
+) -> None:
     # The note was looked up for the last panel listed alone: main's refused
     # key went unsaid beside spare's balance.
+    install_units(tmp_path, monkeypatch, "system")  # its fix names systemctl
     now = utcnow().replace(microsecond=0)
     for panel in ("main", "spare"):
         record_balance(store, panel, now - timedelta(minutes=5), Decimal(50), "USD")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hostile import HostileServer, Reply, json_reply
-from key_fixes import TAKEN
+from key_fixes import TAKEN, install_units
 from ports import closed_port
 from simconfig import cli_process, sim_config
 
@@ -48,6 +48,7 @@ KEY_FIX = (
 @pytest.fixture
 def cli_for(tmp_path, monkeypatch):
     """Return invoke(url, *args): run the CLI with a config whose panel is at url."""
+    install_units(tmp_path, monkeypatch, "system")  # as TAKEN says: systemctl
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SIM_KEY", KEY)
     monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)

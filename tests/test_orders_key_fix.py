@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from key_fixes import TAKEN
+from key_fixes import TAKEN, install_units
 
 from tracker.cli.main import main
 from tracker.sim.server import PanelServer, SimulatedPanel
@@ -42,6 +42,7 @@ def url():
 def test_a_refused_keys_note_says_where_to_fix_it(
     url, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, field, value, place
 ) -> None:
+    install_units(tmp_path, monkeypatch, "system")  # as TAKEN says: systemctl
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SMM_TRACKER_CONFIG", raising=False)
     monkeypatch.setenv("SIM_KEY", KEY)

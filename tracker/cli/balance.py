@@ -22,6 +22,7 @@ from tracker.cli.main import (
 from tracker.cli.panels import panel_names, read_panel
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
+from tracker.cli.unit_notes import refused_key_fix  # the unit files: read if it is said
 from tracker.clock import read_iso
 from tracker.config.model import Config
 from tracker.panel.urls import shown_url
@@ -34,7 +35,6 @@ from tracker.rules.balance import (
 )
 from tracker.rules.capabilities import BALANCE, no_balance
 from tracker.rules.money import money, same_currency
-from tracker.rules.not_answering import key_fix
 from tracker.store.alerts import balance_history, latest_balance, open_episodes
 from tracker.store.capabilities import learned_where, unsupported_here
 from tracker.store.listing import failing_calls, failing_panels, not_answering
@@ -270,7 +270,7 @@ def _fix(kind: str, name: str, keys: dict[str, str | None]) -> str:
     the key where the config sets it, as ``orders`` and ``doctor`` say it;
     else, or for a panel the config leaves out, where to read why."""
     if kind == "auth_failed" and name in keys:
-        return key_fix(keys[name])
+        return refused_key_fix(keys[name])
     return "smm-tracker doctor says why"
 
 

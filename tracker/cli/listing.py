@@ -143,6 +143,7 @@ def stale_notes(
     calls: Mapping[str, tuple[str, str]] | None = None,
     open_now: Mapping[str, Mapping[str, str | None]] | None = None,
     keys: Mapping[str, str | None] | None = None,
+    fix_key: Callable[[str | None], str] = key_fix,
 ) -> list[str]:
     """Given the panels whose polls fail now ({panel: (alert kind, since)}),
     those the config leaves out ({panel: open orders}) and those whose every
@@ -155,7 +156,9 @@ def stale_notes(
     panel of ``keys`` ({panel: where its key is set, as
     :func:`~tracker.rules.not_answering.key_place` says it; None: not
     known}) whose key is refused is told what fixes it, as ``doctor`` says
-    it; any other, where to read why."""
+    it (``fix_key``: the place into its words, what has the daemon take it
+    fitting the installed unit: :mod:`tracker.cli.unit_notes`); any other,
+    where to read why."""
     lines = []
     calls = calls or {}
     open_now = open_now or {}
@@ -174,7 +177,7 @@ def stale_notes(
             why, first = not_answering_words(kind, since, open_now.get(failing_panel, {}), screen)
         fix = "smm-tracker doctor, or the log's status_failed lines, say why"
         if kind == "auth_failed" and keys is not None and failing_panel in keys:
-            fix = key_fix(keys[failing_panel])  # the key, where it is set: as doctor says
+            fix = fix_key(keys[failing_panel])  # the key, where it is set: as doctor says
         said = f"({failing_panel}: {why}: its statuses are the last it gave; {first}{fix})"
         lines.append(safe_text(said))
     for left, count in left_out.items():

@@ -39,6 +39,7 @@ from tracker.cli.screen import (
     stderr_screen,
     stdout_screen,
 )
+from tracker.cli.unit_notes import refused_key_fix  # the unit files: read if it is said
 from tracker.errors import StoreError
 from tracker.store.listing import failing_calls, failing_panels, not_answering, order_statuses
 from tracker.store.readings import open_counts_of, panels_in_database
@@ -142,7 +143,8 @@ def orders(
     calls = failing_calls(store, name)  # every call failing, panel_unreachable not open yet
     left_out = _left_out(config, store, name)
     keys = key_places(config, failing)  # a refused key: where to fix it
-    lines += stale_notes(failing, left_out, screen, calls, not_answering(store, name), keys)
+    episodes = not_answering(store, name)
+    lines += stale_notes(failing, left_out, screen, calls, episodes, keys, refused_key_fix)
     for line in lines:  # on a terminal, wrapped at its words to its width
         click.echo(fitted(line, notes), err=True)
 

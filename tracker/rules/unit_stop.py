@@ -36,6 +36,7 @@ _DEFAULT_STOP = "DefaultTimeoutStopSec"
 
 # For tests: the directories searched, in order, "a:b" (none when empty), in
 # place of systemd's own search paths: a test never reads this machine's /etc.
+# "a:b;c" names the user manager's after the ";" (a user unit's tests).
 UNIT_PATH_ENV = "SMM_TRACKER_UNIT_PATH"
 
 # systemd's system unit search path, first found first (`systemd-analyze
@@ -61,9 +62,11 @@ def search_paths(env: Mapping[str, str]) -> list[list[Path]]:
     """Given the environment, return the directories systemd looks for units
     in, first found first: the system manager's, then the user manager's
     (``~/.config/systemd/user`` and the rest, as systemd.unit(5) lists them);
-    only those of ``SMM_TRACKER_UNIT_PATH`` when it is set."""
+    only those of ``SMM_TRACKER_UNIT_PATH`` when it is set (the system
+    manager's, then after a ";" the user manager's)."""
     if UNIT_PATH_ENV in env:
-        return [[Path(d) for d in env[UNIT_PATH_ENV].split(":") if d]]
+        managers = env[UNIT_PATH_ENV].split(";")
+        return [[Path(d) for d in dirs.split(":") if d] for dirs in managers]
     home = env.get("HOME", "")
     config = env.get("XDG_CONFIG_HOME") or (f"{home}/.config" if home else "")
     data = env.get("XDG_DATA_HOME") or (f"{home}/.local/share" if home else "")

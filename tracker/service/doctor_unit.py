@@ -20,7 +20,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,6 +37,7 @@ from tracker.rules.unit_stop import (
     MANAGER_CONFIG,
     SHIPPED_STOP_TIMEOUT,
     default_stop_timeout,
+    search_paths,
     stop_timeout,
 )
 
@@ -116,6 +117,14 @@ def unit_manager(search: Sequence[Sequence[Path]]) -> str:
     return {(True, True): "both", (True, False): "system", (False, True): "user"}.get(
         (system, user), "none"
     )
+
+
+def installed_manager(env: Mapping[str, str]) -> str:
+    """Given the environment, return which systemd manager has a
+    smm-tracker.service installed (:func:`unit_manager` of systemd's search
+    paths): what the notes of ``orders``, ``balance`` and a migration left
+    to the daemon say restarts or reloads it, as ``doctor`` says it."""
+    return unit_manager(search_paths(env))
 
 
 def unit_checks(
