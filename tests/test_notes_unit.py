@@ -1,6 +1,7 @@
-"""The notes of ``orders`` and ``balance`` of a refused key name what
-restarts or reloads the daemon as fits what is installed, as ``doctor``
-says it: the system unit's systemctl, ``systemctl --user`` for a user unit, and with no
+"""The notes of ``orders`` and ``balance`` of a refused key, and a command's
+line of a migration left to the daemon's restart, name what restarts or
+reloads the daemon as fits what is installed, as ``doctor`` says it: the
+system unit's systemctl, ``systemctl --user`` for a user unit, and with no
 smm-tracker.service installed (a ``run`` in a terminal, cron's ``run
 --once``), no systemctl at all. They said ``systemctl restart
 smm-tracker`` whatever was installed: a command that fails with no unit,
@@ -14,9 +15,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from key_fixes import TAKEN, install_units
+from test_upgrade import old_database
 
 from tracker.cli.main import main
+from tracker.service.lock import DatabaseLock
 from tracker.sim.server import PanelServer, SimulatedPanel
+from tracker.store.schema import MIGRATIONS
 
 KEY = "sim-key-UnitNotes5Kd8Pz"
 WRONG = "a-key-the-panel-refuses"
@@ -128,6 +132,40 @@ def test_both_units_installed_both_are_named(refused, tmp_path, monkeypatch) -> 
     assert _orders_fix(refused).startswith(
         f"`systemctl restart smm-tracker` or {USER}, whichever runs it (its environment"
     )
+
+
+LAST = MIGRATIONS[-1]  # the one migration the version before this one lacks
+
+
+@pytest.mark.parametrize(
+    ("managers", "restart"),
+    [
+        (
+            (),
+            "no smm-tracker.service installed: stop `smm-tracker run` where it runs and "
+            "start it again",
+        ),
+        (("user",), USER),
+        (("system",), "`systemctl restart smm-tracker`"),
+    ],
+)
+def test_a_migration_left_to_the_daemon_names_its_restart(
+    tmp_path, monkeypatch, managers, restart
+) -> None:
+    install_units(tmp_path, monkeypatch, *managers)
+    path = tmp_path / "tracker.db"
+    old_database(path, LAST)
+    config = tmp_path / "tracker.toml"
+    config.write_text(
+        '[database]\npath = "tracker.db"\n\n'
+        '[[panels]]\nname = "main"\nurl = "http://127.0.0.1:9/api/v2"\nkey = "k3y"\n'
+    )
+    with DatabaseLock(path):  # the older daemon, still running after `pip install --upgrade`
+        result = CliRunner().invoke(main, ["--config", str(config), "orders"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"Restart it ({restart}), which applies them, then run this again" in result.stderr
+    if not managers:
+        assert "systemctl" not in result.stderr
 
 
 def test_the_unit_path_for_tests_names_the_user_managers_after_a_semicolon() -> None:

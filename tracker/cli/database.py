@@ -95,7 +95,10 @@ def no_daemon_behind(path: Path) -> Callable[[list[str]], None]:
 
 def _behind(pid: int | None, command: str | None) -> str:
     """What holds a database it has not migrated (its PID and ``run`` or ``run
-    --once``, None: not known), and what to do about it."""
+    --once``, None: not known), and what to do about it: a daemon's restart
+    said as fits the unit installed (the system's, a user's, none), as
+    ``doctor`` says it."""
+    from tracker.cli.unit_notes import daemon_restart
     from tracker.service.lock import DAEMON, ONCE
 
     at = f" (pid {pid})" if pid else ""
@@ -104,14 +107,15 @@ def _behind(pid: int | None, command: str | None) -> str:
             f"a run --once{at} is using it without them: an older smm-tracker's (or one "
             "starting). Wait for it to end (cron's next run, of this smm-tracker, applies them)"
         )
+    restart = daemon_restart()
     if command == DAEMON:
         return (
             f"the daemon using it{at} has not applied them: it runs an older smm-tracker "
-            "(or is starting). Restart it (systemctl restart smm-tracker), which applies them"
+            f"(or is starting). Restart it ({restart}), which applies them"
         )
     who = f"pid {pid}" if pid else "another process"
     return (
         f"a run using it ({who}) has not applied them: an older smm-tracker's (or one "
-        "starting). Restart the daemon (systemctl restart smm-tracker), which applies them, "
+        f"starting). Restart the daemon ({restart}), which applies them, "
         "or wait for a run --once to end"
     )

@@ -2,7 +2,8 @@
 smm-tracker.service installed, as ``doctor`` says it: the system manager's
 systemctl, the user manager's (``systemctl --user``), both named when both
 are installed, and with none, ``smm-tracker run`` where it runs. A refused
-key's fix in the notes of ``orders`` and ``balance``. The unit files are
+key's fix in the notes of ``orders`` and ``balance``; the restart a
+migration is left to (:mod:`tracker.cli.database`). The unit files are
 looked for only when such a note is said: the reads print none most often.
 """
 
@@ -26,3 +27,11 @@ def refused_key_fix(place: str | None) -> str:
     from tracker.rules.not_answering import key_fix
 
     return key_fix(place, installed())
+
+
+def daemon_restart() -> str:
+    """What restarts the daemon: :func:`tracker.rules.not_answering.daemon_restart`
+    of the unit installed."""
+    from tracker.rules.not_answering import daemon_restart as restart
+
+    return restart(installed())

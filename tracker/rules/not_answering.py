@@ -66,6 +66,19 @@ def key_taken(place: str | None, manager: str | None = None) -> str:
     return f"{_systemctl('restart', manager)} ({why})"
 
 
+def daemon_restart(manager: str | None) -> str:
+    """Given which systemd manager has a smm-tracker.service installed
+    (:func:`key_taken`'s ``manager``), return what restarts the daemon:
+    its manager's systemctl, or with no unit, `smm-tracker run` stopped
+    and started again where it runs (a terminal, tmux)."""
+    if manager == "none":
+        return (
+            "no smm-tracker.service installed: stop `smm-tracker run` where it runs "
+            "and start it again"
+        )
+    return _systemctl("restart", manager)
+
+
 def _systemctl(verb: str, manager: str | None) -> str:
     """The systemctl command that reloads or restarts the daemon of the
     installed unit: the system's, the user manager's, either when both are."""
