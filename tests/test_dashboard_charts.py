@@ -79,7 +79,7 @@ def test_the_completion_axis_draws_the_amounts_titled_with_their_unit():
 def test_an_empty_completion_chart_has_no_unit(tmp_path):
     Store(tmp_path / "t.db").close()
     [row] = card(tmp_path / "t.db", "services", "completion")
-    assert (row["service"], row["unit"]) == ("no orders Completed in the last 30 days", None)
+    assert (row["note"], row["unit"]) == ("no orders Completed in the last 30 days", None)
 
 
 def balances_db(path: Path, series: list[tuple[str, str, int]]) -> Path:

@@ -137,17 +137,41 @@ def test_a_balance_that_moved_keeps_its_axis(tmp_path):
     assert min(ticks) <= 231.5 and max(ticks) >= 250 and max(ticks) - min(ticks) <= 40
 
 
-@pytest.mark.parametrize("chart", ["refills", "balance"])
-def test_an_empty_chart_says_so_in_its_plot_with_no_tick(tmp_path, chart):
+def _legend(svg: ElementTree.Element) -> list[str]:
+    """The texts a drawn chart's legends show (a text drawn transparent is not shown)."""
+    groups = [g for g in svg.iter(f"{SVG}g") if "role-legend" in g.get("class", "").split()]
+    return [
+        text.text
+        for group in groups
+        for text in group.iter(f"{SVG}text")
+        if (text.text or "").strip() and "0" not in (text.get("opacity"), text.get("fill-opacity"))
+    ]
+
+
+EMPTY_NOTES = {
+    ("overview", "refills"): "no refill requests yet",
+    ("overview", "balance"): "no balance checks yet",
+    ("overview", "status"): "no orders yet",
+    ("overview", "daily"): "no orders yet",
+    ("services", "outcomes"): "no orders first seen in the last 30 days",
+    ("services", "completion"): "no orders Completed in the last 30 days",
+}
+
+
+@pytest.mark.parametrize(("board", "chart"), list(EMPTY_NOTES))
+def test_an_empty_chart_says_so_in_its_plot_with_no_tick(tmp_path, board, chart):
     # The empty Refill outcomes card drew its note as a bar's label, beside an
-    # axis with a lone "0"; the balance chart, as the others, says it in its
-    # plot, with no figure on an axis.
+    # axis with a lone "0"; Orders by status too, under a legend titled "panel"
+    # with nothing in it; the daily chart a "0" and today's date under its
+    # note; the services' charts their notes as a bar's label beside "0" or
+    # "0%".."100%". Each says it in its plot now, with no figure on an axis
+    # and no legend: nothing is drawn for one to name.
     Store(tmp_path / "empty.db").close()
-    rows = card(tmp_path / "empty.db", "overview", chart)
-    svg = _drawn(tmp_path, BOARDS["overview"]["charts"][chart]["display"], rows)
+    rows = card(tmp_path / "empty.db", board, chart)
+    svg = _drawn(tmp_path, BOARDS[board]["charts"][chart]["display"], rows)
     assert [t for t in _texts(svg, "role-axis-label") if t.strip()] == []
-    said = {"refills": "no refill requests yet", "balance": "no balance checks yet"}[chart]
-    assert said in _texts(svg, "role-mark")
+    assert _legend(svg) == []
+    assert EMPTY_NOTES[board, chart] in _texts(svg, "role-mark")
 
 
 def test_refill_outcomes_bars_start_at_0_most_requests_first(tmp_path):
@@ -160,3 +184,21 @@ def test_refill_outcomes_bars_start_at_0_most_requests_first(tmp_path):
     assert {"0", "5", "Rejected", "Completed"} <= set(labels), labels
     assert labels.index("Rejected") < labels.index("Completed")  # most requests first
     assert [t for t in _texts(svg, "role-mark") if t] == []  # no note drawn
+
+
+@pytest.mark.parametrize(
+    ("board", "chart", "legend"),
+    [
+        ("overview", "status", ["p", "panel"]),
+        ("overview", "daily", ["completed", "first seen", "refills asked"]),
+        ("services", "outcomes", ["Completed", "Partial", "Canceled", "Refunded", "open"]),
+        ("services", "completion", ["median", "90th percentile"]),
+    ],
+)
+def test_a_chart_with_orders_keeps_its_ticks_and_legend(tmp_path, board, chart, legend):
+    db = orders_db(tmp_path / "t.db", [("p", 1, 1.0, "USD"), ("p", 2, 2.0, "USD")])
+    svg = _drawn(tmp_path, BOARDS[board]["charts"][chart]["display"], card(db, board, chart))
+    assert sorted(_legend(svg)) == sorted(legend)
+    labels = _texts(svg, "role-axis-label")
+    assert "0" in labels or "0%" in labels, labels  # bars from 0
+    assert [t for t in _texts(svg, "role-mark") if t in EMPTY_NOTES.values()] == []
