@@ -202,3 +202,20 @@ def test_a_chart_with_orders_keeps_its_ticks_and_legend(tmp_path, board, chart, 
     labels = _texts(svg, "role-axis-label")
     assert "0" in labels or "0%" in labels, labels  # bars from 0
     assert [t for t in _texts(svg, "role-mark") if t in EMPTY_NOTES.values()] == []
+
+
+def test_an_empty_charts_note_fits_a_phones_plot(tmp_path):
+    # On a phone (a plot about 230 px wide) the note of the empty completion
+    # chart, at 14 px, ran past the plot's left edge, over its axis.
+    Store(tmp_path / "empty.db").close()
+    rows = card(tmp_path / "empty.db", "services", "completion")
+    for width, size in [(600, 14), (230, None)]:
+        display = {**BOARDS["services"]["charts"]["completion"]["display"], "width": width}
+        [note] = [
+            t
+            for t in _drawn(tmp_path, display, rows).iter(f"{SVG}text")
+            if t.text == rows[0]["note"]
+        ]
+        drawn = float(note.get("font-size", "").removesuffix("px"))
+        # An average glyph of a sans-serif font: about half its size wide.
+        assert drawn * 0.5 * len(note.text) <= width and drawn == (size or drawn) and drawn >= 9
