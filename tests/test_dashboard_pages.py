@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from datetime import timedelta
 from importlib.util import find_spec
@@ -45,12 +44,12 @@ def base(tmp_path_factory):
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # Datasette's start on a loaded 2-core host
     while True:
         try:
             urllib.request.urlopen(url + "/-/versions.json", timeout=5).close()
             break
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset, or no answer yet within the timeout (a loaded host)
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 pytest.fail("the dashboard did not start")
