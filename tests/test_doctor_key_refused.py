@@ -108,9 +108,9 @@ def test_a_refused_key_alone_points_at_the_key_not_the_status_lines(doctor, tmp_
     assert "status_failed" not in line
 
 
-def test_its_alert_follows_the_fix(doctor, tmp_path: Path) -> None:
+def _alerted(tmp_path: Path, said: str) -> None:
+    """The daemon's auth_failed episode open, its alert saying ``said``."""
     _open(tmp_path, ("auth_failed", REFUSED))
-    said = "down: the panel refused the API key (Invalid API key); its jobs are paused."
     with sqlite3.connect(tmp_path / "t.db") as db:
         db.execute(
             "INSERT INTO alerts (at, panel, kind, severity, message) "
@@ -118,10 +118,39 @@ def test_its_alert_follows_the_fix(doctor, tmp_path: Path) -> None:
             (REFUSED, said),
         )
     db.close()
+
+
+def test_its_alert_follows_the_fix(doctor, tmp_path: Path) -> None:
+    said = "down: the panel refused the API key (Invalid API key); its jobs are paused."
+    _alerted(tmp_path, said)
     [line] = _failing(doctor())
     assert (
         line == f"warn panel down: the API key is refused since {REFUSED}: {FIX}; its alert: {said}"
     )
+
+
+PAUSED = (
+    "down: the panel refused the API key (Invalid API key); its jobs are paused. "
+    "A balance check every 15m resumes them once the key is accepted"
+)
+
+
+def test_its_alert_naming_the_same_fix_is_quoted_without_it(doctor, tmp_path: Path) -> None:
+    # The daemon's auth_failed ends with the fix doctor says: quoted whole,
+    # the line said the same fix twice.
+    _alerted(tmp_path, f"{PAUSED}; {FIX.removesuffix('; from cron, the next run reads it')}.")
+    [line] = _failing(doctor())
+    assert line == (
+        f"warn panel down: the API key is refused since {REFUSED}: {FIX}; its alert: {PAUSED}."
+    )
+
+
+def test_its_alert_naming_another_fix_is_quoted_whole(doctor, tmp_path: Path) -> None:
+    # A daemon started before its unit was installed, or the key's place changed since
+    said = f"{PAUSED}; fix the key in panels[0].key (inline in config), then {TAKEN['key']}."
+    _alerted(tmp_path, said)
+    [line] = _failing(doctor())
+    assert line.endswith(f"{FIX}; its alert: {said}")
 
 
 def _refused_by_doctors_call(tmp_path, monkeypatch, *managers: str) -> list[str]:

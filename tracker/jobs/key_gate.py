@@ -34,6 +34,7 @@ from tracker.jobs.learned import forget_proven
 from tracker.rules.alerts import AUTH_FAILED, AUTH_RECOVERED, rough_duration
 from tracker.rules.capabilities import BALANCE
 from tracker.rules.episodes import Alert, Episode
+from tracker.rules.not_answering import daemon_key_fix, key_place
 from tracker.rules.reach_episodes import judge_auth, key_refused_message
 from tracker.store.capabilities import is_unsupported
 
@@ -76,8 +77,7 @@ class KeyGate:
                 if kind is None:
                     return after, None
                 resumes = None if self.tracker.once else self._resumes(panel)
-                field = next((p.key_field for p in self.config.panels if p.name == panel), "")
-                message = key_refused_message(panel, error, resumes, field)
+                message = key_refused_message(panel, error, resumes, self._key_fix(panel))
                 data = {"error": error, "refused_by": by}
                 return after, Alert(AUTH_FAILED, message, panel=panel, data=data)
 
@@ -88,6 +88,21 @@ class KeyGate:
         thread: the metrics endpoint's)."""
         with self._lock:
             return frozenset(self.paused)
+
+    def _key_fix(self, panel: str) -> str:
+        """What has the daemon take ``panel``'s key fixed, in the words of
+        ``auth_failed``: the key where the config sets it, then the restart
+        or reload that fits the unit installed (``Core.unit_manager``), as
+        ``doctor`` says it."""
+        place = next(
+            (
+                key_place(index, p.key_field, p.key_source)
+                for index, p in enumerate(self.config.panels)
+                if p.name == panel and p.key_field
+            ),
+            None,
+        )
+        return daemon_key_fix(place, self.tracker.unit_manager)
 
     def _resumes(self, panel: str) -> str:
         """What resumes a paused panel, in the words of ``auth_failed``: its

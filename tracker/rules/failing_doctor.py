@@ -10,6 +10,7 @@ from typing import Any
 from tracker.rules.doctor import FAIL, WARN, Check
 from tracker.rules.not_answering import (
     NOT_ANSWERING,
+    daemon_key_fix,
     key_fix,
     key_taken,
     not_answering_said,
@@ -55,7 +56,7 @@ def failing_checks(
             text += ", a cron run takes it at its next run"
         elif kind == "auth_failed":  # the worst: the key's fix, whatever else fails
             words, first = not_answering_said(kind, since, open_now[panel], _stored)
-            alert = f"; its alert: {said}" if said else ""
+            alert = f"; its alert: {_quoted(said, place, manager)}" if said else ""
             text = f"{words}: {first}{key_fix(place, manager)}{alert}"
         else:
             why = f": {said}" if said else "; the log's status_failed lines say why"
@@ -90,6 +91,15 @@ def refused_key_lines(
         detail = f"{check.detail}, then {taken}; from cron, the next run reads it"
         lines[panel] = Check(FAIL, check.name, f"{detail}; the daemon's polls: {words}", check.url)
     return lines
+
+
+def _quoted(said: str, place: str | None, manager: str | None) -> str:
+    """The daemon's ``auth_failed`` message as doctor quotes it after the
+    fix it said: the same fix at its end left out, not said twice (one the
+    daemon said otherwise, the unit installed or the config changed since
+    its start, kept)."""
+    fix = f"; {daemon_key_fix(place, manager)}."
+    return f"{said.removesuffix(fix)}." if said.endswith(fix) else said
 
 
 def _open_now(rows: Sequence[Sequence[Any]]) -> dict[str, dict[str, str | None]]:

@@ -108,10 +108,14 @@ def key_fix(place: str | None, manager: str | None = None) -> str:
     variable SMM_KEY)"; None: not known) and the installed unit's manager
     (:func:`key_taken`), return what fixes a refused key: the key there,
     then what has the daemon take it, or the next cron run."""
+    return f"{daemon_key_fix(place, manager)}; from cron, the next run reads it"
+
+
+def daemon_key_fix(place: str | None, manager: str | None = None) -> str:
+    """:func:`key_fix` without the cron run: the key fixed where it is set,
+    then what has the daemon take it, as the daemon's ``auth_failed`` says it."""
     where = f"in {place}" if place else "in the panel's [[panels]] table"
-    return (
-        f"fix the key {where}, then {key_taken(place, manager)}; from cron, the next run reads it"
-    )
+    return f"fix the key {where}, then {key_taken(place, manager)}"
 
 
 def refused_key_hint(place: str) -> str:

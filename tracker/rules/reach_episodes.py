@@ -90,27 +90,13 @@ def judge_auth(episode: Episode, refused: bool, now: datetime) -> tuple[Episode,
     return (Episode(), AUTH_RECOVERED) if episode.active else (episode, None)
 
 
-# What has the daemon take a fixed key, by the [[panels]] setting that sets
-# it: a reload reads the config again; the daemon's environment is its
-# start's, and systemd copies a LoadCredential= key file at the start only.
-_TAKEN = {
-    "key_env": "after fixing the key in its variable, restart the tracker (systemctl "
-    "restart): a reload keeps the environment it started with.",
-    "key_file": "after fixing the key in its file, restart the tracker (systemctl "
-    "restart): systemd copies a LoadCredential= file at the start only.",
-}
-_RELOAD = (
-    "after fixing the key in the config, reload the tracker (SIGHUP, systemctl reload) "
-    "or restart it."
-)
-
-
-def key_refused_message(panel: str, error: str, resumes: str | None, field: str = "") -> str:
+def key_refused_message(panel: str, error: str, resumes: str | None, fix: str) -> str:
     """Given a panel, the words it refused the key with, what resumes its
     jobs in the daemon (None: ``run --once``, each run a new process, nothing
-    to reload: the next run tries the key again) and the setting that sets
-    its key (``key_env``, ``key_file``, ``key``), return ``auth_failed``'s
-    message."""
+    to reload: the next run tries the key again) and what has the daemon
+    take a fixed key (:func:`tracker.rules.not_answering.daemon_key_fix`:
+    the key where the config sets it, then the restart or reload of the
+    installed unit), return ``auth_failed``'s message."""
     if resumes is None:
         return (
             f"{panel}: the panel refused the API key ({error}); its jobs are paused in "
@@ -119,5 +105,5 @@ def key_refused_message(panel: str, error: str, resumes: str | None, field: str 
         )
     return (
         f"{panel}: the panel refused the API key ({error}); its jobs are paused. "
-        f"{resumes} once the key is accepted; {_TAKEN.get(field, _RELOAD)}"
+        f"{resumes} once the key is accepted; {fix}."
     )

@@ -13,6 +13,7 @@ endpoint (those need a restart), is logged and the running one kept.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from tracker.rules.reloads import (
 )
 from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats
+from tracker.service.doctor_unit import installed_manager
 from tracker.service.handover import anew_panels, rekeyed_probes, rethresholded_probes
 from tracker.service.heartbeat import Heartbeat
 from tracker.service.lock import DatabaseLock
@@ -89,6 +91,10 @@ class Service(Startup, Heartbeat):
         self.failure: str | None = None  # why the daemon stopped itself
         self._sink: Sink | None = None  # the current generation's alert sink
         self._watch: Watch | None = None  # the current generation's (store outage, failing panels)
+        # The systemd manager with a smm-tracker.service installed, found once
+        # at the start: what every generation's auth_failed says restarts or
+        # reloads the daemon (the unit's systemctl; none: `smm-tracker run`).
+        self.unit_manager = installed_manager(os.environ)
 
     def run(self) -> bool:
         """Serve until stopped. Raise TrackerError if the service cannot start.
@@ -151,6 +157,7 @@ class Service(Startup, Heartbeat):
 
     def _build(self, config: Config) -> Generation:
         tracker = Tracker(config)  # opens the store: migrations run here
+        tracker.unit_manager = self.unit_manager  # auth_failed's restart or reload
         try:
             self._sink = tracker.watch.sink
             for client in tracker.clients.values():
