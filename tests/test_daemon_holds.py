@@ -15,7 +15,7 @@ from test_metrics import parsed
 from test_paused_jobs import KEY, _service, refusing  # noqa: F401  (fixture)
 
 from tracker.service.metrics import render
-from tracker.service.runs import run_once
+from tracker.service.runs import guarded, run_once
 from tracker.sim.server import PanelServer
 from tracker.store.orders import Store
 
@@ -159,6 +159,33 @@ def test_a_failed_refill_round_now_held_is_no_longer_said_failing(
     assert got['smm_tracker_job_holds_total{job="refill:bad"}'] == 1
 
 
+def reloaded_while_polling(
+    tmp_path: Any, clock: Any, monkeypatch: Any, panel: PanelServer, key: str = KEY
+) -> tuple[Any, list[Any], Any]:
+    """Start the daemon's Service on ``panel`` (two open orders, a key it
+    refuses); return (service, its generations, run): ``run()`` runs the
+    first generation's status poll, guarded as the daemon runs it, during
+    which a reload (the panel's key ``key``) retires that generation once
+    the panel's refusal is on its way back. Close the generations after."""
+    _open_orders(tmp_path, clock, panel)
+    build = _service(tmp_path, clock, monkeypatch, panel.url)
+    service, generations = build.service, [build(KEY)]
+    old = generations[0]
+    client = service._watch.tracker.clients["bad"]
+    call = client._call
+
+    def reloaded_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        answer = call(*args, **kwargs)  # the refusal, on its way back
+        if len(generations) == 1:
+            old.stop_event.set()  # the reload retires the old generation
+            generations.append(build(key))
+        return answer
+
+    monkeypatch.setattr(client, "_call", reloaded_meanwhile)
+    poll = next(job for job in old.jobs if job.name == "status:bad")
+    return service, generations, guarded(poll, service.stats, old.stop_event)
+
+
 def test_a_refusal_a_reload_retired_run_met_is_no_pause(
     tmp_path: Any,
     clock: Any,
@@ -169,25 +196,9 @@ def test_a_refusal_a_reload_retired_run_met_is_no_pause(
     # answer refused the key. The old generation, retired, pauses nothing
     # (the new one asks the key again), yet the run counted in
     # smm_tracker_job_paused_total: a pause no log line, STATUS= or gauge saw.
-    from tracker.service.runs import guarded
-
-    _open_orders(tmp_path, clock, refusing)
-    build = _service(tmp_path, clock, monkeypatch, refusing.url)
-    service, generations = build.service, [build(KEY)]
-    old = generations[0]
-    client = service._watch.tracker.clients["bad"]
-    call = client._call
-
-    def reloaded_meanwhile(*args: Any, **kwargs: Any) -> Any:
-        answer = call(*args, **kwargs)  # the refusal, on its way back
-        old.stop_event.set()  # the reload retires the old generation
-        generations.append(build(KEY))
-        return answer
-
-    monkeypatch.setattr(client, "_call", reloaded_meanwhile)
-    poll = next(job for job in old.jobs if job.name == "status:bad")
+    service, generations, run = reloaded_while_polling(tmp_path, clock, monkeypatch, refusing)
     try:
-        guarded(poll, service.stats, old.stop_event)()
+        run()
         status, got = service.status_text(), parsed(render(service._snapshot()))
     finally:
         for generation in generations:

@@ -62,12 +62,16 @@ class KeyGate:
 
     def auth_refused(self, panel: str, error: str, *, by: str = "balance") -> None:
         """The panel refused the key to job kind ``by``: pause its jobs; alert
-        once per episode."""
+        once per episode. A run of a reload's retired generation does
+        neither: the reload may have fixed the key (an ``auth_failed``, then
+        ``auth_recovered`` a moment later), and its jobs are no longer run."""
         error = error.removeprefix(f"{panel}: ")
         with self._lock:
             self._refused_by[panel] = by
             self.refused_jobs[f"{by}:{panel}"] += 1
-            if panel not in self.paused and not self._retired:  # retired: not its to pause
+            if self._retired:  # a reload's old generation: it pauses nothing, and the
+                return  # new one asks the key again, alerting if it is still refused
+            if panel not in self.paused:
                 self.paused.add(panel)
                 told = log.debug if panel in self.carried.paused else log.warning
                 told("panel_paused", panel=panel, reason=error)
