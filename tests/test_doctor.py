@@ -88,6 +88,15 @@ def test_panel_lines_name_the_key_source_and_the_outcome():
     assert exit_code([ok, skipped]) == 0 and exit_code([ok, failed]) == 1
 
 
+def test_the_panel_line_shows_money_as_balance_and_run_once_do():
+    # doctor said "balance 1000.00000 EUR" where `balance` and `run --once`
+    # said "1000.00 EUR": the panel's five decimals, as it wrote them.
+    eur = panel_check("eu", "file k", balance=Decimal("1000.00000"), currency="EUR")
+    assert eur.detail.endswith("answers (balance 1000.00 EUR)")
+    fine = panel_check("f", "file k", balance=Decimal("0.123450"), currency="USD")
+    assert fine.detail.endswith("answers (balance 0.12345 USD)")  # its digits kept
+
+
 @pytest.fixture
 def doctor(tmp_path, monkeypatch):
     panel = SimulatedPanel(key=KEY, seed=1)
@@ -122,7 +131,7 @@ def test_a_good_setup_passes_every_check(doctor, tmp_path):
     assert lines == [
         f"ok   config: {tmp_path / 'tracker.toml'} is valid (1 panel)",
         f"ok   database: {tmp_path / 't.db'} will be created by the first run (directory writable)",
-        "ok   panel sim: key: environment variable SIM_KEY; answers (balance 100.00000 USD)",
+        "ok   panel sim: key: environment variable SIM_KEY; answers (balance 100.00 USD)",
     ]
     assert not (tmp_path / "t.db").exists()  # doctor never creates the database
     assert [p.name for p in tmp_path.iterdir()] == ["tracker.toml"]
@@ -137,7 +146,7 @@ def test_json_report_has_every_check_and_the_verdict(doctor, tmp_path):
         ("database", "ok", False),
         ("panel sim", "ok", False),
     ]
-    assert "balance 100.00000 USD" in report["checks"][2]["detail"]
+    assert "balance 100.00 USD" in report["checks"][2]["detail"]
     code, lines = doctor(GOOD.replace('key_env = "SIM_KEY"', 'key = "wrong-key-123456"'), "--json")
     report = json.loads("\n".join(lines))
     assert code == 1 and report["ok"] is False
@@ -235,7 +244,7 @@ status_every = "5 parsecs"
         "FAIL panel down: key: environment variable SIM_KEY; "
         "balance call failed: connection refused by 127.0.0.1:9; "
         "is the panel up, and the port in panels[1].url right?",
-        "ok   panel ok: key: environment variable SIM_KEY; answers (balance 100.00000 USD)",
+        "ok   panel ok: key: environment variable SIM_KEY; answers (balance 100.00 USD)",
     ]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from tracker.rules.capabilities import REFILL_ORDERS, one_at_a_time
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
-from tracker.rules.money import currency_shown
+from tracker.rules.money import currency_shown, money
 from tracker.rules.unknown_status import SHOWN_SPELLINGS, listing_hint, quoted
 
 OK, FAIL, SKIP, WARN, INFO = "ok", "FAIL", "skip", "warn", "info"  # info: news, never a fault
@@ -75,7 +75,7 @@ def panel_check(
         return Check(WARN, f"panel {name}", f"{key}; {said}")
     if error is not None:
         return Check(FAIL, f"panel {name}", f"{key}; balance call failed: {error}")
-    amount = "?" if balance is None else f"{balance:f}"
+    amount = "?" if balance is None else money(balance)  # as `balance` shows it
     shown = f"{amount} {currency_shown(currency)}" if currency else f"{amount}"
     return Check(OK, f"panel {name}", f"{key}; answers (balance {shown})")
 
