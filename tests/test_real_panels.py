@@ -184,13 +184,15 @@ def test_no_services_available_is_an_empty_catalogue(real_panel, catalogue):
 
 
 @pytest.mark.parametrize("catalogue", ["error", "list"])
-def test_services_refresh_of_an_empty_catalogue_says_the_panel_lists_none(real_panel, catalogue):
+def test_services_refresh_of_an_empty_catalogue_names_the_panel_and_the_hint(real_panel, catalogue):
     world = real_panel(script=ScriptQuirks(empty_catalogue=catalogue))
     result = world.cli("services", "--refresh")
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    # Not "no services stored yet ... or pass --refresh": it was passed.
-    assert result.stderr.endswith("no services: the panel lists none\n"), result.stderr
+    # Not "no services stored yet ... or pass --refresh": it was passed. Nor
+    # "the panel lists none": which panel, and the hint plain `services` gives.
+    said = "no services: sim lists none: its catalogue is empty, or its API key sees no services"
+    assert result.stderr.endswith(f"{said}\n"), result.stderr
 
 
 def test_a_service_listed_twice_differently_is_believed_in_neither_listing(real_panel):

@@ -107,8 +107,8 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
         if told and unsynced:  # the others: never synced
             told.append(f"no services stored yet for {', '.join(unsynced)} ({_UNSYNCED})")
         if refresh:  # asked just now: every panel asked answered an empty list
-            one = name is not None or len(config.panels) == 1
-            told = [f"no services: {'the panel lists none' if one else 'no panel lists any'}"]
+            asked = [p.name for p in config.panels if name in (None, p.name)]
+            told = [f"no services: {p} lists none: {_NONE_SEEN}" for p in asked]
         for note in told or [f"no services stored yet ({_UNSYNCED})"]:
             click.echo(fitted(note, notes), err=True)
         return
@@ -125,6 +125,7 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
 
 
 _UNSYNCED = "the daemon syncs them; or pass --refresh"
+_NONE_SEEN = "its catalogue is empty, or its API key sees no services"
 
 
 def _listed_none(
@@ -140,11 +141,7 @@ def _listed_none(
         # As shown: on a terminal, two syncs in one minute read "(10:51 UTC,
         # and at every sync since 10:51 UTC)".
         every = "" if since == last else f", and at every sync since {since}"
-        kept = (
-            "the services shown are those it listed before"
-            if panel in held
-            else "its catalogue is empty, or its API key sees no services"
-        )
+        kept = "the services shown are those it listed before" if panel in held else _NONE_SEEN
         lines.append((panel, f"at its last sync ({last}{every}): {kept}"))
     return lines
 
