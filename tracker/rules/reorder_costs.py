@@ -120,7 +120,11 @@ def said(label: str) -> str:
 
 
 def currency_held(
-    cap_currency: str | None, named: Sequence[tuple[str, datetime | None]], setting: str
+    cap_currency: str | None,
+    named: Sequence[tuple[str, datetime | None]],
+    setting: str,
+    *,
+    no_balance: bool = False,
 ) -> Hold | None:
     """Given the panel's daily cap's currency (None: unset), the setting
     naming it (``automation.daily_cap_currency``, or the panel's entry in
@@ -137,12 +141,15 @@ def currency_held(
     has its re-orders held until :data:`CURRENCY_HOLD` after the last
     change: which of the two the cap was meant in is unknown. Case and
     blanks make no other currency ("usd" is USD); "$" is never taken for
-    USD: a label that is no code is matched as the panel writes it."""
+    USD: a label that is no code is matched as the panel writes it. A panel
+    learned to have no balance action (``no_balance``) is said to: no
+    balance will ever name its currency."""
     known = named[-1][0] if named else None
     if cap_currency is not None:
         if known is None:
+            why = "it has no balance action" if no_balance else "no balance naming one fetched"
             return Hold(
-                f"the panel's currency is not known (no balance naming one fetched), and the "
+                f"the panel's currency is not known ({why}), and the "
                 f"daily cap is in {said(cap_currency)} ({setting}); to count its cap in its "
                 f'own money, set its entry in {PANEL_CURRENCIES} to ""'
             )

@@ -14,10 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from tracker.clock import iso
+from tracker.rules.capabilities import BALANCE
 from tracker.rules.reorder_costs import CURRENCY_HOLD, Hold, currency_held
 from tracker.rules.reorders import PLACED, REORDER, SENDING, SPENDING, UNKNOWN
 from tracker.store.alerts import balance_currencies
 from tracker.store.automation_candidates import ELSEWHERE_OF
+from tracker.store.capabilities import is_unsupported
 from tracker.store.connection import Connection
 from tracker.store.costs import counted_spend
 from tracker.store.sql import chunks
@@ -180,7 +182,10 @@ def currency_hold(
     its re-orders are held for it and until when
     (:func:`~tracker.rules.reorder_costs.currency_held`), or None."""
     since = now - timedelta(seconds=CURRENCY_HOLD)
-    return currency_held(cap_currency, balance_currencies(store, panel, since), setting)
+    named = balance_currencies(store, panel, since)
+    # No balance action learned (at any of its URLs): no balance will name one.
+    none = not named and cap_currency is not None and is_unsupported(store, panel, BALANCE)
+    return currency_held(cap_currency, named, setting, no_balance=none)
 
 
 def reorders_held(

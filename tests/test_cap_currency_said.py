@@ -1,0 +1,40 @@
+"""What the daily cap's currency hold says, and when `run --once` says it:
+its reason for a panel with no balance action, and the summary's "re-orders
+held" only when the hold kept a re-order back in that run. Against the
+simulated panel on loopback, on the test's clock, with the real jobs and CLI.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from automation_kit import cli_today, run  # noqa: F401  (fixture)
+from refill_world import World
+from test_cap_currency import balance, partial, placed, reorder_world, skipped
+
+from tracker.config.model import Secret
+from tracker.store.capabilities import learn
+
+
+def no_balance_action(w: World) -> None:
+    """The tracker learned the panel's script has no ``balance`` action."""
+    panel = w.config.panels[0]
+    now = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    key = Secret(panel.key.reveal())
+    learn(w.store, "sim", "balance", False, "Incorrect request", now, url=panel.url, key=key)
+
+
+def test_a_hold_on_a_panel_with_no_balance_action_says_so_and_the_way_out(world):
+    # It said "no balance naming one fetched": as if a balance check would
+    # come and tell, on a panel that has none to ask.
+    w = reorder_world(world, "USD")
+    no_balance_action(w)
+    parent = partial(w)
+    assert run(w)
+    assert w.panel.calls["add"] == 0 and placed(w) == []
+    reason = skipped(w)[parent]
+    assert reason.startswith("the panel's currency is not known (it has no balance action)")
+    assert "no balance naming one fetched" not in reason
+    assert 'set its entry in automation.daily_cap_currency_panels to ""' in reason
+    shown = w.cli("automation").stdout
+    assert "held: the panel's currency is not known (it has no balance action)" in shown
