@@ -173,9 +173,11 @@ def test_reorders_are_held_while_the_panels_currency_is_not_the_caps(world):
     assert json.loads(w.cli("automation", "--json").stdout)["spend"][0]["held"] is None
 
 
-def test_the_run_summary_says_the_reorders_are_held(world):
+def test_the_run_summary_says_the_reorders_are_held(world, clock, monkeypatch):
     w = reorder_world(world, "RUB")
     balance(w, "USD")
+    partial(w)  # a re-order the hold keeps back
+    monkeypatch.setattr("tracker.cli.run.utcnow", clock)  # the run's "now": the world's
     result = w.cli("run", "--once")
     assert result.exit_code == 0, result.output
     held = "re-orders held: the panel's currency is USD, not the daily cap's RUB"
@@ -293,6 +295,7 @@ def test_the_run_summary_says_a_holds_end_as_the_cli_says_a_time(world, clock, m
     # `automation` said "held until Nov 02 13:00 UTC" on a terminal; `run
     # --once`'s summary said "held until 2026-11-02T13:00:00+00:00" there.
     w = changed_to_dollars(world, clock)
+    partial(w)  # a re-order the hold keeps back
     monkeypatch.setattr("tracker.cli.run.utcnow", clock)  # the run's "now": the world's
     piped = w.cli("run", "--once").stdout  # as stored, for scripts and cron
     assert "held until 2026-11-02T13:00:00+00:00 (24 h after the change)" in piped

@@ -38,3 +38,21 @@ def test_a_hold_on_a_panel_with_no_balance_action_says_so_and_the_way_out(world)
     assert 'set its entry in automation.daily_cap_currency_panels to ""' in reason
     shown = w.cli("automation").stdout
     assert "held: the panel's currency is not known (it has no balance action)" in shown
+
+
+def test_the_run_summary_says_re_orders_held_only_when_one_was_held_back(world, clock, monkeypatch):
+    # Every `run --once` while the hold applied ended "; re-orders held: ...",
+    # with no Partial to re-order: a line cron mailed again at every run.
+    w = reorder_world(world, "RUB")
+    balance(w, "USD")
+    monkeypatch.setattr("tracker.cli.run.utcnow", clock)  # the run's "now": the world's
+    quiet = w.cli("run", "--once")
+    assert quiet.exit_code == 0, quiet.output
+    [line] = [x for x in quiet.stdout.splitlines() if x.startswith("sim:")]
+    assert "held" not in line
+    partial(w)  # now one the hold keeps back
+    held = w.cli("run", "--once")
+    assert held.exit_code == 0, held.output
+    reason = "the panel's currency is USD, not the daily cap's RUB"
+    assert f"; re-orders held: {reason}" in held.stdout
+    assert w.panel.calls["add"] == 0

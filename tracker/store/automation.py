@@ -196,6 +196,17 @@ def reorders_held(
     return None if hold is None else hold.reason
 
 
+def held_back(store: Connection, panel: str, reason: str, since: datetime) -> int:
+    """Return how many of a panel's Partials were not re-ordered for ``reason``
+    (a hold's, :func:`reorders_held`) at a round since ``since``."""
+    found = store.rows(
+        "SELECT COUNT(*) AS n FROM automation_skips "
+        "WHERE panel = ? AND action = ? AND reason = ? AND last_at >= ?",
+        [panel, REORDER, reason, iso(since)],
+    )
+    return int(found[0]["n"])
+
+
 def note_skips(
     store: Connection, panel: str, action: str, reasons: dict[int, str], now: datetime
 ) -> None:
