@@ -6,6 +6,7 @@ simulated panel on loopback, on the test's clock, with the real jobs and CLI.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from automation_kit import cli_today, run  # noqa: F401  (fixture)
@@ -56,3 +57,34 @@ def test_the_run_summary_says_re_orders_held_only_when_one_was_held_back(world, 
     reason = "the panel's currency is USD, not the daily cap's RUB"
     assert f"; re-orders held: {reason}" in held.stdout
     assert w.panel.calls["add"] == 0
+
+
+def test_todays_spend_after_a_change_of_currency_names_the_currency_it_was_spent_in(world, clock):
+    # After the panel's currency changed from EUR to RUB, `automation` said
+    # "re-orders today: 0.45 of cap 100.00 RUB": the 0.45 was spent in EUR.
+    w = reorder_world(world)  # the cap in the panel's own money
+    balance(w, "EUR")
+    clock.advance(60)
+    partial(w)
+    assert run(w) and len(placed(w)) == 1  # spent in euros
+    clock.advance(60)
+    balance(w, "RUB")
+    [spend] = json.loads(w.cli("automation", "--json").stdout)["spend"]
+    assert spend["currency"] == "RUB" and spend["spent"] > 0
+    assert spend["spent_in"] == [{"currency": "EUR", "spent": spend["spent"]}]
+    shown = w.cli("automation").stdout
+    spent = f"{spend['spent']:.2f}"
+    assert f"sim: re-orders today: {spent} EUR of cap 100.00 RUB" in shown
+    assert f"re-orders today: {spent} of cap" not in shown
+
+
+def test_todays_spend_in_the_caps_currency_is_said_as_before(world, clock):
+    w = reorder_world(world)
+    balance(w, "EUR")
+    clock.advance(60)
+    partial(w)
+    assert run(w) and len(placed(w)) == 1
+    [spend] = json.loads(w.cli("automation", "--json").stdout)["spend"]
+    assert spend["spent_in"] == [{"currency": "EUR", "spent": spend["spent"]}]
+    shown = w.cli("automation").stdout
+    assert f"sim: re-orders today: {spend['spent']:.2f} of cap 100.00 EUR" in shown

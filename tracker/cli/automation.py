@@ -22,10 +22,16 @@ from tracker.cli.since import since_start, since_text
 from tracker.clock import iso, utcnow
 from tracker.config.durations import format_duration
 from tracker.config.model import AutomationConfig
-from tracker.rules.money import currency_shown, money
+from tracker.rules.money import currency_shown, money, same_currency
 from tracker.rules.reorder_costs import day_start
 from tracker.store.alerts import latest_balance
-from tracker.store.automation import actions, currency_hold, skips, spent_since
+from tracker.store.automation import (
+    actions,
+    currency_hold,
+    skips,
+    spent_by_currency,
+    spent_since,
+)
 from tracker.store.orders import Store
 from tracker.store.watch_listing import stalled_orders
 
@@ -91,6 +97,12 @@ def _spend(store: Store, auto: AutomationConfig, name: str, now: datetime) -> di
         "panel": name,
         "day": today.date().isoformat(),
         "spent": float(spent_since(store, name, today, dry_run=auto.dry_run)),
+        # Its parts by the currency the balance named when each was recorded
+        # (null: none named yet): after a change, not all in "currency".
+        "spent_in": [
+            {"currency": currency, "spent": float(part)}
+            for currency, part in spent_by_currency(store, name, today, dry_run=auto.dry_run)
+        ],
         "cap": float(auto.cap(name)),
         # The currency of its last balance (what the cap is in when cap_currency is null).
         "currency": (latest_balance(store, name) or {}).get("currency"),
@@ -101,6 +113,22 @@ def _spend(store: Store, auto: AutomationConfig, name: str, now: datetime) -> di
         "held_until": iso(hold.until) if hold and hold.until else None,
         "dry_run": auto.dry_run,
     }
+
+
+def _spent(spend: dict[str, Any]) -> str:
+    """Given a panel's ``spend``, return its figure as the line says it: bare
+    when all of it was spent in the currency the cap is labelled with; else
+    each currency's part ("0.27 EUR + 1.50 RUB"), never a figure in
+    one currency labelled with another's."""
+    label = spend["cap_currency"] or spend["currency"]
+    parts = spend["spent_in"]
+    if all(p["currency"] is None or same_currency(p["currency"], label) for p in parts):
+        return money(spend["spent"])
+
+    def said(currency: str | None) -> str:
+        return safe_text(currency_shown(currency)) if currency else "(currency not known)"
+
+    return " + ".join(f"{money(p['spent'])}{_KEPT}{said(p['currency'])}" for p in parts)
 
 
 _KEPT = "\u00a0"  # a no-break space: words a wrap keeps together on a terminal
@@ -181,7 +209,7 @@ def automation(
     if auto.reorder:
         for s in spend:
             dry = " (dry run)" if s["dry_run"] else ""
-            spent, cap = money(s["spent"]), money(s["cap"])
+            spent, cap = _spent(s), money(s["cap"])
             currency = s["cap_currency"] or s["currency"]
             # Whole (a label in the config may be 40 characters: "руб.", "US Dollar"),
             # its words kept on one line when a terminal wraps the line.

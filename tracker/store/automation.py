@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tracker.clock import iso
+from tracker.clock import iso, read_iso
 from tracker.rules.capabilities import BALANCE
+from tracker.rules.money import currency_key
 from tracker.rules.reorder_costs import CURRENCY_HOLD, Hold, currency_held
 from tracker.rules.reorders import PLACED, REORDER, SENDING, SPENDING, UNKNOWN
 from tracker.store.alerts import balance_currencies
@@ -163,15 +164,42 @@ def spent_since(store: Connection, panel: str, since: datetime, *, dry_run: bool
     its estimated cost, or the charge the panel answered for the new order
     when that is more (:func:`~tracker.rules.reorder_costs.counted_cost`). A cost
     below 0 (recorded before such rates were refused) counts as 0."""
-    rows = store.rows(
-        f"SELECT a.estimated_cost, n.charge FROM automation_actions a "
+    return counted_spend(_spending(store, panel, since, dry_run))
+
+
+def spent_by_currency(
+    store: Connection, panel: str, since: datetime, *, dry_run: bool
+) -> list[tuple[str | None, Decimal]]:
+    """Return :func:`spent_since`'s spend split by the currency the panel's
+    balance named when each re-order was recorded (None: none named yet), in
+    the order first spent: a cap's figure after the panel's currency changed
+    (EUR to RUB) is not all in the currency it names now."""
+    rows = _spending(store, panel, since, dry_run)
+    named = balance_currencies(store, panel, since)
+    parts: dict[str | None, tuple[str | None, list[dict[str, Any]]]] = {}
+    for row in rows:
+        at = read_iso(row["at"])  # the last currency named at or before it
+        label = None
+        for currency, when in named:
+            if when is None or at is None or when <= at:
+                label = currency
+        parts.setdefault(currency_key(label), (label, []))[1].append(row)
+    return [(label, counted_spend(part)) for label, part in parts.values()]
+
+
+def _spending(
+    store: Connection, panel: str, since: datetime, dry_run: bool
+) -> list[dict[str, Any]]:
+    """A panel's re-orders since ``since`` that count toward the cap, in the
+    order recorded: each its ``at``, ``estimated_cost`` and new order's ``charge``."""
+    return store.rows(
+        f"SELECT a.at, a.estimated_cost, n.charge FROM automation_actions a "
         f"LEFT JOIN orders n ON a.status = ? AND n.panel = a.panel "
         f"AND n.order_id = a.new_order_id "
         f"WHERE a.panel = ? AND a.action = ? AND a.dry_run = ? AND a.at >= ? "
-        f"AND a.status IN ({_marks(SPENDING)})",
+        f"AND a.status IN ({_marks(SPENDING)}) ORDER BY a.id",
         [PLACED, panel, REORDER, int(dry_run), iso(since), *SPENDING],
     )
-    return counted_spend(rows)
 
 
 def currency_hold(
