@@ -326,6 +326,24 @@ def test_refills_notes_that_a_panel_without_refill_status_never_follows_its_open
     ]
 
 
+def test_refills_json_says_on_stderr_what_the_table_says_there(world, clocked, monkeypatch):
+    # `refills --json` and `refills --order ID --json` printed neither the
+    # no-refill_status note nor the order's next-refill line the table view
+    # printed on stderr: a script's log kept neither. stdout: the JSON alone.
+    monkeypatch.setattr("tracker.cli.refills.utcnow", clocked)
+    w, order = _unfollowed(world, clocked)
+    table = w.cli("refills", "--order", str(order))
+    listed = w.cli("refills", "--order", str(order), "--json")
+    assert listed.exit_code == 0, listed.output
+    assert [r["status"] for r in json.loads(listed.stdout)] == ["Pending"]
+    [note, upcoming] = listed.stderr.splitlines()
+    assert note.startswith("note: sim has no refill_status (learned ")
+    assert upcoming.startswith(f"order {order}: next automatic refill request: from ")
+    assert listed.stderr == table.stderr
+    every = w.cli("refills", "--json")
+    assert json.loads(every.stdout) and every.stderr.splitlines() == [note]
+
+
 def test_history_says_a_refused_key_holds_the_next_request_back(tmp_path, monkeypatch):
     # "at the next refill round" was said while the panel refused the key,
     # when no round asks anything of it (the daemon pauses the panel).

@@ -88,9 +88,19 @@ def refills(
             status = refill_filter(status_filter, lambda: refill_statuses(store))
         except UnknownStatus as exc:
             fail(f"--status: {exc}", EXIT_USAGE)
+    opened: set[str] = set()  # panels with an open refill listed
+
+    def is_listed(row: dict[str, Any]) -> dict[str, Any]:
+        if row["refill_id"] is not None and row["status"] in (PENDING, IN_PROGRESS):
+            opened.add(row["panel"])
+        return row
+
     if as_json:  # for scripts: every match unless --limit, streamed as `orders --json`
         found = iter_refills(store, panel=name, status=status, order_id=order_id, limit=limit)
-        echo_streamed(json_array({**r, "permanent": bool(r["permanent"])} for r in found))
+        echo_streamed(
+            json_array({**r, "permanent": bool(r["permanent"])} for r in map(is_listed, found))
+        )
+        _notes(config, store, opened, name, order_id, stderr_screen())  # as the table's, on stderr
         return
     # As `orders`: the table stops at a screenful (one row more tells whether
     # any were left out); --all and --limit stream, a chunk at a time.
@@ -101,12 +111,9 @@ def refills(
     shown = list(islice(found, TABLE_LIMIT)) if capped else found
     listed = 0
     screen, spec = stdout_screen(), _REFILL_SCREEN
-    opened: set[str] = set()  # panels with an open refill listed
 
     def as_listed(row: dict[str, Any]) -> dict[str, Any]:
-        if row["refill_id"] is not None and row["status"] in (PENDING, IN_PROGRESS):
-            opened.add(row["panel"])
-        return _as_listed(row)
+        return _as_listed(is_listed(row))
 
     for piece in table_chunks(
         map(as_listed, shown),
@@ -125,10 +132,24 @@ def refills(
     elif capped and next(found, None) is not None:
         more = f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)"
         click.echo(fitted(more, notes), err=True)
-    for line in _unfollowed(config, store, opened, notes):
+    _notes(config, store, opened, name, order_id, notes)
+
+
+def _notes(
+    config: Config,
+    store: Store,
+    opened: set[str],
+    panel: str | None,
+    order_id: int | None,
+    screen: Screen | None,
+) -> None:
+    """Say on stderr, after the listing (a table or ``--json``): each panel
+    listed with an open refill that has no refill_status, then (``--order``)
+    when the order's next automatic refill request will be."""
+    for line in _unfollowed(config, store, opened, screen):
         click.echo(line, err=True)
     if order_id is not None:  # one order's requests: when the next will be, as `history` says
-        for line in _next_lines(config, store, name, order_id, notes):
+        for line in _next_lines(config, store, panel, order_id, screen):
             click.echo(line, err=True)
 
 
