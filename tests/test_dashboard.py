@@ -77,16 +77,21 @@ def served(tmp_path_factory):
         env={k: v for k, v in os.environ.items() if k != "UNSET_KEY"},
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # Datasette's start on a loaded 2-core host
-    while True:
-        try:
-            get(base, "/-/versions.json")
-            break
-        except OSError:  # refused, reset, or no answer yet within the timeout (a loaded host)
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("dashboard did not start:\n" + proc.stdout.read().decode())
-            time.sleep(0.2)
+    try:  # whatever ends the wait, the dashboard started for it does not outlive it
+        deadline = time.monotonic() + 120  # Datasette's start on a loaded 2-core host
+        while True:
+            try:
+                get(base, "/-/versions.json")
+                break
+            except OSError:  # refused, reset, or no answer yet within the timeout (a loaded host)
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    pytest.fail("dashboard did not start:\n" + proc.stdout.read().decode())
+                time.sleep(0.2)
+    except BaseException:
+        proc.kill()
+        proc.wait(timeout=30)
+        raise
     yield base, w, known
     proc.terminate()
     proc.wait(timeout=30)

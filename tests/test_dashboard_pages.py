@@ -44,16 +44,21 @@ def base(tmp_path_factory):
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120  # Datasette's start on a loaded 2-core host
-    while True:
-        try:
-            urllib.request.urlopen(url + "/-/versions.json", timeout=5).close()
-            break
-        except OSError:  # refused, reset, or no answer yet within the timeout (a loaded host)
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail("the dashboard did not start")
-            time.sleep(0.2)
+    try:  # whatever ends the wait, the dashboard started for it does not outlive it
+        deadline = time.monotonic() + 120  # Datasette's start on a loaded 2-core host
+        while True:
+            try:
+                urllib.request.urlopen(url + "/-/versions.json", timeout=5).close()
+                break
+            except OSError:  # refused, reset, or no answer yet within the timeout (a loaded host)
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    pytest.fail("the dashboard did not start")
+                time.sleep(0.2)
+    except BaseException:
+        proc.kill()
+        proc.wait(timeout=30)
+        raise
     yield url
     proc.terminate()
     proc.wait(timeout=30)
