@@ -32,3 +32,21 @@ def install_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *managers: st
             (directory / "smm-tracker.service").write_text("[Service]\n")
         directories.append(str(directory))
     monkeypatch.setenv("SMM_TRACKER_UNIT_PATH", ";".join(directories))
+
+
+# /proc/self/cgroup of a daemon the system unit runs, the user unit, a terminal's.
+SYSTEM_CGROUP = "0::/system.slice/smm-tracker.service\n"
+USER_CGROUP = "0::/user.slice/user-1000.slice/user@1000.service/app.slice/smm-tracker.service\n"
+TERMINAL_CGROUP = "0::/user.slice/user-1000.slice/session-3.scope\n"
+
+
+def run_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cgroup: str | None) -> None:
+    """The daemon's ``/proc/self/cgroup`` reads ``cgroup`` (None: it cannot
+    be read), no ``$INVOCATION_ID`` set unless the test sets one."""
+    from tracker.service import process
+
+    path = tmp_path / "cgroup"
+    if cgroup is not None:
+        path.write_text(cgroup)
+    monkeypatch.setattr(process, "CGROUP", path, raising=False)
+    monkeypatch.delenv("INVOCATION_ID", raising=False)

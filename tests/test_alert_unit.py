@@ -9,11 +9,19 @@ the wrong manager for a user unit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from key_fixes import TAKEN, install_units
+from key_fixes import (
+    SYSTEM_CGROUP,
+    TAKEN,
+    TERMINAL_CGROUP,
+    USER_CGROUP,
+    install_units,
+    run_in,
+)
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 from test_paused_jobs import refusing  # noqa: F401  (fixture: a panel taking another key)
@@ -39,11 +47,17 @@ USER = "`systemctl --user restart smm-tracker`"
 
 
 def _auth_failed(
-    tmp_path: Path, clock: Any, monkeypatch: pytest.MonkeyPatch, url: str, source: dict
+    tmp_path: Path,
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    source: dict,
+    before_reload: Callable[[], None] | None = None,
 ) -> str:
     """The daemon started (its Service built, then its first generation) with
     the panel's key set by ``source``: its ``auth_failed`` message once the
-    panel refused the key."""
+    panel refused the key; with ``before_reload``, that called once the first
+    generation is built, then a reload's generation the one that runs."""
     from tracker.service import process
     from tracker.service.notify import Notifier
     from tracker.service.process import Service
@@ -58,6 +72,10 @@ def _auth_failed(
     config = config_from_dict(settings, base_dir=tmp_path, env={"BAD_KEY": WRONG})
     service = Service(config, load=lambda: config, notifier=Notifier(None))
     generation = service._build(config)
+    if before_reload is not None:
+        before_reload()
+        first, generation = generation, service._build(config)  # a SIGHUP's
+        first.close()
     try:
         with capture_logs():
             assert run_once(generation.jobs) is False  # refused: paused
@@ -71,11 +89,17 @@ def _auth_failed(
 
 
 @pytest.mark.parametrize(
-    ("managers", "taken"),
+    ("managers", "cgroup", "taken"),
     [
-        ((), NO_UNIT_KEY_ENV),
-        (("user",), TAKEN["key_env"].replace("`systemctl restart smm-tracker`", USER)),
-        (("system",), TAKEN["key_env"]),
+        ((), TERMINAL_CGROUP, NO_UNIT_KEY_ENV),
+        (
+            ("user",),
+            USER_CGROUP,
+            TAKEN["key_env"].replace("`systemctl restart smm-tracker`", USER),
+        ),
+        (("system",), SYSTEM_CGROUP, TAKEN["key_env"]),
+        # Both installed: the daemon's cgroup tells which runs it.
+        (("system", "user"), SYSTEM_CGROUP, TAKEN["key_env"]),
     ],
 )
 def test_the_alert_names_what_restarts_the_daemon_of_the_unit_installed(
@@ -84,9 +108,11 @@ def test_the_alert_names_what_restarts_the_daemon_of_the_unit_installed(
     refusing: PanelServer,  # noqa: F811  (the fixture)
     monkeypatch: pytest.MonkeyPatch,
     managers: tuple[str, ...],
+    cgroup: str,
     taken: str,
 ) -> None:
     install_units(tmp_path, monkeypatch, *managers)
+    run_in(tmp_path, monkeypatch, cgroup)
     message = _auth_failed(tmp_path, clock, monkeypatch, refusing.url, {"key_env": "BAD_KEY"})
     assert message.endswith(
         "; its jobs are paused. A balance check every 15m resumes them once the key is "
@@ -103,6 +129,44 @@ def test_a_key_in_the_config_without_a_unit_is_taken_by_a_sighup(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     install_units(tmp_path, monkeypatch)
+    run_in(tmp_path, monkeypatch, TERMINAL_CGROUP)
     message = _auth_failed(tmp_path, clock, monkeypatch, refusing.url, {"key": WRONG})
     assert message.endswith(f", then {NO_UNIT_KEY}."), message
     assert "systemctl" not in message
+
+
+APART = "; not `systemctl`: the smm-tracker.service installed does not run this daemon"
+
+
+@pytest.mark.parametrize("source", [{"key_env": "BAD_KEY"}, {"key": WRONG}])
+def test_a_daemon_in_a_terminal_beside_an_installed_unit_names_no_systemctl(
+    tmp_path: Path,
+    clock: Any,
+    refusing: PanelServer,  # noqa: F811  (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+    source: dict,
+) -> None:
+    # `smm-tracker run` in tmux while a system unit is installed (not
+    # started): `systemctl restart smm-tracker` would start a second daemon.
+    install_units(tmp_path, monkeypatch, "system")
+    run_in(tmp_path, monkeypatch, TERMINAL_CGROUP)
+    message = _auth_failed(tmp_path, clock, monkeypatch, refusing.url, source)
+    taken = NO_UNIT_KEY_ENV if "key_env" in source else NO_UNIT_KEY
+    assert message.endswith(f", then {taken}{APART}."), message
+    assert "`systemctl restart" not in message and "`systemctl reload" not in message
+
+
+def test_a_daemon_systemd_started_is_told_by_its_invocation_id_without_a_cgroup(
+    tmp_path: Path,
+    clock: Any,
+    refusing: PanelServer,  # noqa: F811  (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    install_units(tmp_path, monkeypatch, "user")
+    run_in(tmp_path, monkeypatch, None)  # no /proc/self/cgroup to read
+    monkeypatch.setenv("INVOCATION_ID", "0f6c1c7e4b6e4d0d9d9f1b2a3c4d5e6f")
+    message = _auth_failed(tmp_path, clock, monkeypatch, refusing.url, {"key_env": "BAD_KEY"})
+    assert message.endswith(
+        f", then {USER} (its environment, the unit's or its EnvironmentFile's, "
+        "is read at its start only)."
+    ), message

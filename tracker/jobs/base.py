@@ -116,8 +116,9 @@ class Core:
         # `run --once`: a process per run (cron), nothing to reload; the
         # alerts' advice (auth_failed) says what the next run does instead.
         self.once = False
-        # Which systemd manager has a smm-tracker.service installed ("system",
-        # "user", "both", "none"), found once by the daemon at its start
+        # Which systemd manager's smm-tracker.service runs the daemon ("system",
+        # "user", "both": not told apart, "none": none installed, "apart": one
+        # installed that does not run it), found by the daemon at its start
         # (tracker.service.process.Service): auth_failed names the restart or
         # reload that fits it. None: not known, the system manager's said.
         self.unit_manager: str | None = None

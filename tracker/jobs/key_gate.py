@@ -96,7 +96,7 @@ class KeyGate:
     def _key_fix(self, panel: str) -> str:
         """What has the daemon take ``panel``'s key fixed, in the words of
         ``auth_failed``: the key where the config sets it, then the restart
-        or reload that fits the unit installed (``Core.unit_manager``), as
+        or reload that fits what runs the daemon (``Core.unit_manager``), as
         ``doctor`` says it."""
         place = next(
             (

@@ -14,6 +14,7 @@ NOT_ANSWERING = {
     "panel_unreachable": "every call has failed",
 }
 KEY_FIRST = "the refused key is the cause to fix first"
+APART = "the smm-tracker.service installed does not run this daemon"
 
 
 def not_answering_said(
@@ -45,14 +46,18 @@ def key_place(index: int, field: str, source: str | None) -> str:
 def key_taken(place: str | None, manager: str | None = None) -> str:
     """Given where a panel's key is set (:func:`key_place`; None: not known)
     and which systemd manager has a smm-tracker.service installed
-    (``manager``: "system", "user", "both", "none"; None: not known, the
-    system's said), return what has the daemon take a key fixed there. A
+    (``manager``: "system", "user", "both", "none"; "apart": one is
+    installed but does not run this daemon, a ``run`` in a terminal;
+    None: not known, the system's said), return what has the daemon take
+    a key fixed there. A
     reload reads the config again, so a key written in it (``key``), and a
     key file without a unit (none hands it over); the daemon's environment
     is its start's (``key_env``), and systemd copies a key file handed over
     by ``LoadCredential=`` at the start only (``key_file``): both take a
     restart, as does a place not known."""
     field = (place or "").split(" ", 1)[0].rpartition(".")[2]
+    if manager == "apart":  # systemctl would start a second daemon
+        return f"{_taken_without_unit(field)}; not `systemctl`: {APART}"
     if manager == "none":
         return _taken_without_unit(field)
     if field == "key":

@@ -16,8 +16,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
+from pathlib import Path
 
 import structlog
 
@@ -33,6 +34,7 @@ from tracker.rules.reloads import (
     reload_problems,
     summarize_problems,
 )
+from tracker.rules.unit_runs import running_manager
 from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats
 from tracker.service.doctor_unit import installed_manager
@@ -53,6 +55,19 @@ from tracker.store.orders import Store
 log = structlog.get_logger("tracker.service")
 
 STORE_REPLACED = "store_replaced"
+CGROUP = Path("/proc/self/cgroup")  # the unit whose cgroup the daemon runs in
+
+
+def running_unit(env: Mapping[str, str]) -> str:
+    """Given the environment, return what restarts or reloads this daemon
+    (:func:`tracker.rules.unit_runs.running_manager`): the manager of the
+    smm-tracker.service running it, or none, by its cgroup and the unit
+    files installed."""
+    try:
+        cgroup: str | None = CGROUP.read_text(encoding="utf-8", errors="replace")
+    except OSError:  # not Linux, no /proc: $INVOCATION_ID tells
+        cgroup = None
+    return running_manager(cgroup, env.get("INVOCATION_ID"), installed_manager(env))
 
 
 class Service(Startup, Heartbeat):
@@ -91,10 +106,10 @@ class Service(Startup, Heartbeat):
         self.failure: str | None = None  # why the daemon stopped itself
         self._sink: Sink | None = None  # the current generation's alert sink
         self._watch: Watch | None = None  # the current generation's (store outage, failing panels)
-        # The systemd manager with a smm-tracker.service installed, found once
-        # at the start: what every generation's auth_failed says restarts or
-        # reloads the daemon (the unit's systemctl; none: `smm-tracker run`).
-        self.unit_manager = installed_manager(os.environ)
+        # What runs the daemon, found once at the start: what every
+        # generation's auth_failed says restarts or reloads it (the systemctl
+        # of the unit running it; none: `smm-tracker run` where it runs).
+        self.unit_manager = running_unit(os.environ)
 
     def run(self) -> bool:
         """Serve until stopped. Raise TrackerError if the service cannot start.

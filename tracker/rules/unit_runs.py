@@ -1,0 +1,45 @@
+"""Which systemd manager runs this daemon, if one does: what its
+``auth_failed`` alert names to restart or reload it. systemd puts a
+service's processes in a cgroup named after its unit (``/proc/self/cgroup``:
+``0::/system.slice/smm-tracker.service``; a user unit's under
+``user@UID.service``) and sets ``$INVOCATION_ID`` for them. A unit
+installed does not make a ``run`` started in a terminal or tmux its own:
+``systemctl`` there would start a second daemon, not restart this one. Pure.
+"""
+
+from __future__ import annotations
+
+UNIT = "smm-tracker.service"
+
+
+def cgroup_path(text: str) -> str | None:
+    """Given ``/proc/self/cgroup``'s text, return the process's cgroup: the
+    unified hierarchy's (``0::PATH``), else cgroup v1's systemd one
+    (``N:name=systemd:PATH``); None when neither is listed."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        controllers, sep, path = line.partition(":")[2].partition(":")
+        if sep and controllers in ("", "name=systemd"):
+            found.setdefault(controllers, path)
+    return found.get("", found.get("name=systemd"))
+
+
+def running_manager(cgroup: str | None, invocation: str | None, installed: str) -> str:
+    """Given the process's ``/proc/self/cgroup`` (None: not read), its
+    ``$INVOCATION_ID`` (None: not set) and which manager has a
+    smm-tracker.service installed (``installed``: "system", "user",
+    "both", "none"), return what restarts or reloads this daemon, as
+    :func:`tracker.rules.not_answering.key_taken`'s ``manager``: "system"
+    or "user" when its cgroup is smm-tracker.service's (the user manager's
+    under ``user@UID.service``); ``installed`` when the cgroup is not known
+    but systemd started it; otherwise "none" with no unit installed, and
+    "apart" with one installed that does not run it."""
+    path = cgroup_path(cgroup) if cgroup is not None else None
+    if path is not None:
+        parts = path.split("/")
+        if parts[-1] == UNIT:
+            under_user = any(p.startswith("user@") and p.endswith(".service") for p in parts)
+            return "user" if under_user else "system"
+    elif invocation:
+        return installed
+    return "none" if installed == "none" else "apart"
