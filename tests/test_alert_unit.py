@@ -170,3 +170,22 @@ def test_a_daemon_systemd_started_is_told_by_its_invocation_id_without_a_cgroup(
         f", then {USER} (its environment, the unit's or its EnvironmentFile's, "
         "is read at its start only)."
     ), message
+
+
+def test_a_reload_sees_a_unit_installed_since_the_start(
+    tmp_path: Path,
+    clock: Any,
+    refusing: PanelServer,  # noqa: F811  (the fixture)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    install_units(tmp_path, monkeypatch)  # none at the start: a `run` in a terminal
+    run_in(tmp_path, monkeypatch, TERMINAL_CGROUP)
+    message = _auth_failed(
+        tmp_path,
+        clock,
+        monkeypatch,
+        refusing.url,
+        {"key_env": "BAD_KEY"},
+        before_reload=lambda: install_units(tmp_path, monkeypatch, "system"),
+    )
+    assert message.endswith(f", then {NO_UNIT_KEY_ENV}{APART}."), message

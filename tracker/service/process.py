@@ -106,9 +106,9 @@ class Service(Startup, Heartbeat):
         self.failure: str | None = None  # why the daemon stopped itself
         self._sink: Sink | None = None  # the current generation's alert sink
         self._watch: Watch | None = None  # the current generation's (store outage, failing panels)
-        # What runs the daemon, found once at the start: what every
-        # generation's auth_failed says restarts or reloads it (the systemctl
-        # of the unit running it; none: `smm-tracker run` where it runs).
+        # What runs the daemon, looked for again at each reload (_build): what
+        # its auth_failed says restarts or reloads it (the systemctl of the
+        # unit running it; none: `smm-tracker run` where it runs).
         self.unit_manager = running_unit(os.environ)
 
     def run(self) -> bool:
@@ -172,6 +172,8 @@ class Service(Startup, Heartbeat):
 
     def _build(self, config: Config) -> Generation:
         tracker = Tracker(config)  # opens the store: migrations run here
+        if self._watch is not None:  # a reload: a unit installed or removed since
+            self.unit_manager = running_unit(os.environ)
         tracker.unit_manager = self.unit_manager  # auth_failed's restart or reload
         try:
             self._sink = tracker.watch.sink
