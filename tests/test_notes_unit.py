@@ -176,3 +176,37 @@ def test_the_unit_path_for_tests_names_the_user_managers_after_a_semicolon() -> 
         [Path("/c")],
     ]
     assert search_paths({"SMM_TRACKER_UNIT_PATH": "/a:/b"}) == [[Path("/a"), Path("/b")]]
+
+
+def _units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, system: dict[str, str]) -> None:
+    """The system manager's unit directories, first found first, as
+    {name: what its smm-tracker.service links to ("": a unit file)}; the
+    user manager's empty."""
+    directories = []
+    for name, target in system.items():
+        directory = tmp_path / "units" / name
+        directory.mkdir(parents=True)
+        unit = directory / "smm-tracker.service"
+        unit.symlink_to(target) if target else unit.write_text("[Service]\n")
+        directories.append(str(directory))
+    (tmp_path / "units" / "user").mkdir(parents=True, exist_ok=True)
+    path = ":".join(directories) + ";" + str(tmp_path / "units" / "user")
+    monkeypatch.setenv("SMM_TRACKER_UNIT_PATH", path)
+
+
+@pytest.mark.parametrize(
+    "system",
+    [
+        {"etc": "/dev/null"},  # `systemctl mask smm-tracker`
+        {"etc": "/dev/null", "lib": ""},  # masked: the packaged unit under it not started
+        {"etc": "/nowhere/smm-tracker.service"},  # a dangling link: "Unit ... not found"
+    ],
+)
+def test_a_masked_unit_is_not_one_to_restart(refused, tmp_path, monkeypatch, system) -> None:
+    # `systemctl restart smm-tracker` fails on a masked unit ("Unit
+    # smm-tracker.service is masked"): the daemon is a `run` where it runs.
+    _units(tmp_path, monkeypatch, system)
+    assert _orders_fix(refused) == NO_UNIT_KEY_ENV
+    assert _balance_fix(refused) == NO_UNIT_KEY_ENV
+    shown = refused("doctor")
+    assert f"then {NO_UNIT_KEY_ENV}; from cron" in shown.output, shown.output

@@ -110,13 +110,23 @@ def installed_units(
 
 def unit_manager(search: Sequence[Sequence[Path]]) -> str:
     """Given systemd's search paths (the system manager's, then the user
-    manager's), return which has a smm-tracker.service in them: "system",
-    "user", "both" or "none" (what restarts the daemon a fixed key needs)."""
-    found = [any(os.path.lexists(Path(d, UNIT)) for d in dirs) for dirs in search]
+    manager's), return which has a smm-tracker.service in them that it can
+    start: "system", "user", "both" or "none" (what restarts the daemon a
+    fixed key needs). The unit systemd finds first masked, or a dangling
+    link, is not one: ``systemctl restart`` fails on it."""
+    found = [_startable(dirs) for dirs in search]
     system, user = (found + [False, False])[:2]
     return {(True, True): "both", (True, False): "system", (False, True): "user"}.get(
         (system, user), "none"
     )
+
+
+def _startable(directories: Sequence[Path]) -> bool:
+    """Whether the smm-tracker.service systemd finds first in the
+    directories can be started: neither masked nor a dangling link."""
+    distinct = _distinct(directories)
+    unit, _ = _first_unit(distinct, [*directories, *distinct])
+    return unit is not None and _masked(unit) is None and _dangling(unit) is None
 
 
 def installed_manager(env: Mapping[str, str]) -> str:
