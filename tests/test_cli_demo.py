@@ -416,3 +416,43 @@ def test_a_demo_with_a_duration_ends_once_every_order_is_final_and_its_timer_wit
         deadline.join(10)  # its thread ended here, not in a later test
     assert "all 2 orders reached a final status: nothing more to show, the demo ends" in lines
     assert ended.placed == 2 and ended.shown > 0
+
+
+def test_a_key_refused_in_the_demo_names_the_demos_restart_not_systemctl(monkeypatch):
+    # The demo's tracker had no manager set, so auth_failed said `systemctl
+    # restart smm-tracker`: no unit runs the demo, and no config holds its key.
+    import threading
+
+    from tracker.cli import demo
+
+    servers: list = []
+    placed = demo.place_orders
+
+    class Recorded(demo.PanelServer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            servers.append(self)
+
+    def then_refused(*args, **kwargs):
+        ids = placed(*args, **kwargs)
+        servers[0].panel.key = "a-key-the-demo-does-not-have"  # its key refused from now on
+        return ids
+
+    monkeypatch.setattr(demo, "PanelServer", Recorded)
+    monkeypatch.setattr(demo, "place_orders", then_refused)
+    lines: list[str] = []
+    demo.run_demo(
+        orders=1,
+        speed=0.5,
+        every=1,
+        duration=5,
+        keep=None,
+        stop=threading.Event(),
+        echo=lines.append,
+    )
+    (alert,) = [line for line in lines if "refused the API key" in line]
+    assert alert.endswith(
+        "the demo makes up its key and its simulated panel's at its start: stop it (Ctrl-C) "
+        "and start `smm-tracker demo` again."
+    ), alert
+    assert "systemctl" not in alert

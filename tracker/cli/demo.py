@@ -205,6 +205,7 @@ def _run(
         echo(f"database {db_path}")
         config = demo_config(server.url, key, db_path, every)
         tracker = Tracker(config, stop_event=stop)
+        tracker.unit_manager = "demo"  # auth_failed's fix: the demo's restart, no systemctl
         tracker.watch.alerter.sink = _EchoSink(echo)
         try:
             _retire_earlier_orders(tracker, first, echo)

@@ -15,6 +15,10 @@ NOT_ANSWERING = {
 }
 KEY_FIRST = "the refused key is the cause to fix first"
 APART = "the smm-tracker.service installed does not run this daemon"
+DEMO_FIX = (
+    "the demo makes up its key and its simulated panel's at its start: stop it "
+    "(Ctrl-C) and start `smm-tracker demo` again"
+)
 
 
 def not_answering_said(
@@ -118,7 +122,10 @@ def key_fix(place: str | None, manager: str | None = None) -> str:
 
 def daemon_key_fix(place: str | None, manager: str | None = None) -> str:
     """:func:`key_fix` without the cron run: the key fixed where it is set,
-    then what has the daemon take it, as the daemon's ``auth_failed`` says it."""
+    then what has the daemon take it, as the daemon's ``auth_failed`` says it;
+    the demo's (``manager`` "demo": in the foreground, no unit) its restart."""
+    if manager == "demo":  # its key is made up at its start: no config holds it
+        return DEMO_FIX
     where = f"in {place}" if place else "in the panel's [[panels]] table"
     return f"fix the key {where}, then {key_taken(place, manager)}"
 
