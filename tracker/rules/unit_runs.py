@@ -13,15 +13,16 @@ UNIT = "smm-tracker.service"
 
 
 def cgroup_path(text: str) -> str | None:
-    """Given ``/proc/self/cgroup``'s text, return the process's cgroup: the
-    unified hierarchy's (``0::PATH``), else cgroup v1's systemd one
-    (``N:name=systemd:PATH``); None when neither is listed."""
+    """Given ``/proc/self/cgroup``'s text, return the process's cgroup:
+    systemd's own hierarchy's on cgroup v1 (``N:name=systemd:PATH``; a
+    legacy set-up lists ``0::/`` too, no unit in it), else the unified
+    hierarchy's (``0::PATH``); None when neither is listed."""
     found: dict[str, str] = {}
     for line in text.splitlines():
         controllers, sep, path = line.partition(":")[2].partition(":")
         if sep and controllers in ("", "name=systemd"):
             found.setdefault(controllers, path)
-    return found.get("", found.get("name=systemd"))
+    return found.get("name=systemd", found.get(""))
 
 
 def running_manager(cgroup: str | None, invocation: str | None, installed: str) -> str:

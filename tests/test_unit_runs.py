@@ -1,0 +1,34 @@
+"""What runs the daemon, told by its cgroup: the words its ``auth_failed``
+names (``systemctl`` of the unit running it, or the ``run`` where it runs)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker.rules.unit_runs import running_manager
+
+UNIFIED = "0::/system.slice/smm-tracker.service\n"
+# cgroup v1, systemd's legacy set-up: the unit in name=systemd's line, "0::/" empty.
+LEGACY = "2:cpu,cpuacct:/\n1:name=systemd:/system.slice/smm-tracker.service\n0::/\n"
+HYBRID_USER = (
+    "1:name=systemd:/user.slice/user-1000.slice/user@1000.service/app.slice/smm-tracker.service\n"
+    "0::/user.slice/user-1000.slice/user@1000.service/app.slice/smm-tracker.service\n"
+)
+TMUX = "0::/user.slice/user-1000.slice/user@1000.service/app.slice/tmux-spawn-1.scope\n"
+
+
+@pytest.mark.parametrize(
+    ("cgroup", "invocation", "installed", "said"),
+    [
+        (UNIFIED, "abc", "both", "system"),
+        (LEGACY, "abc", "both", "system"),  # the unit runs it: not "apart"
+        (HYBRID_USER, "abc", "both", "user"),
+        (TMUX, None, "user", "apart"),
+        (TMUX, "leaked-from-a-service", "user", "apart"),  # tmux started by a unit
+        (TMUX, None, "none", "none"),
+        (None, "abc", "user", "user"),  # no /proc: $INVOCATION_ID, and the unit installed
+        (None, None, "system", "apart"),
+    ],
+)
+def test_what_runs_the_daemon(cgroup, invocation, installed, said) -> None:
+    assert running_manager(cgroup, invocation, installed) == said
