@@ -1,0 +1,133 @@
+"""One re-order of the automation job: recorded (status Sending), committed,
+then placed, and what happened stored.
+
+Part of :class:`tracker.jobs.automation.AutomationRound`. A re-order is an
+``add``: it is sent once, and an answer that may be lost, or a crash before
+the answer is stored, counts as placed. With ``automation.dry_run`` nothing
+is sent and everything is recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from tracker.errors import (
+    AuthError,
+    OutcomeUnknownError,
+    PanelAnswerError,
+    PanelError,
+    StopRequested,
+    StoreError,
+    TransientError,
+)
+from tracker.jobs.cancels import PanelActions
+from tracker.panel.client import WholeCallRefused
+from tracker.panel.models import NewOrder
+from tracker.panel.refusals import is_busy
+from tracker.rules.reorders import (
+    DRY_RUN,
+    PLACED,
+    REFUSED,
+    REORDER,
+    SENDING,
+    UNKNOWN,
+    PartialOrder,
+    Plan,
+)
+from tracker.store import automation as sql
+
+log = structlog.get_logger("tracker.automation")
+
+NOT_SENT = "Not sent"  # certainly never reached the panel: no row kept, tried next run
+
+
+class ReorderOne(PanelActions):
+    """The automation job's placing of one re-order."""
+
+    def _reorder(self, order: PartialOrder, plan: Plan, dry: bool) -> dict[str, Any] | None:
+        """Record, then (unless dry) place, one re-order; return what happened,
+        or None when this order was already re-ordered."""
+        fields = {
+            "service": order.service,
+            "link": order.link,
+            "quantity": plan.quantity,
+            "estimated_cost": plan.cost,
+            "reason": plan.reason,
+        }
+        row_id = sql.begin_action(
+            self.store,
+            self.panel,
+            order.order_id,
+            REORDER,
+            self.clock(),
+            status=DRY_RUN if dry else SENDING,
+            dry_run=dry,
+            **fields,
+        )
+        if row_id is None:
+            return None
+        result = {"order_id": order.order_id, "quantity": plan.quantity, "cost": float(plan.cost)}
+        if dry:
+            log.info("reorder_dry_run", panel=self.panel, order=order.order_id, **fields)
+            return {**result, "status": DRY_RUN}
+        assert order.service is not None
+        try:
+            try:
+                new_id = self.client.add(NewOrder(order.service, order.link, plan.quantity))
+            except PanelAnswerError as exc:  # the key, this order, or a failing panel?
+                if is_busy(exc.detail):  # said after acting, maybe: unknown (below)
+                    raise
+                raise self.client.refusal("add", exc) from None
+        except (AuthError, StopRequested, TransientError) as exc:
+            # Raised for add only when the request certainly never left.
+            sql.forget_unsent(self.store, [row_id])
+            if isinstance(exc, AuthError):
+                raise
+            log.warning("reorder_not_sent", panel=self.panel, order=order.order_id, error=str(exc))
+            return {**result, "status": NOT_SENT, "error": exc.detail}
+        except PanelError as exc:
+            # Refused while the panel answers otherwise: this order's refusal.
+            # Anything else (busy or fault words, a refusal while the witness
+            # fails too) may follow an order placed: unknown, counted as spent
+            # and never sent again. Forgotten, it was sent again every run.
+            status = REFUSED if isinstance(exc, WholeCallRefused) else UNKNOWN
+            detail = cause = exc.detail
+            if isinstance(exc, OutcomeUnknownError):
+                cause = exc.cause or detail
+            elif status == UNKNOWN:
+                detail = OutcomeUnknownError.because(detail, panel=self.panel, action="add").detail
+            sql.finish_action(self.store, row_id, {"status": status, "error": detail}, self.clock())
+            log.warning("reorder_failed", panel=self.panel, order=order.order_id, error=detail)
+            return {**result, "status": status, "error": detail, "cause": cause}
+        row = {"panel": self.panel, "order_id": order.order_id, **fields}
+        try:
+            recorded = sql.record_placed(self.store, row_id, new_id, row, self.clock())
+        except StoreError as exc:  # placed, not stored: the log keeps the new order's ID
+            log.error(
+                "reorder_not_recorded",
+                panel=self.panel,
+                order=order.order_id,
+                new_order=new_id,
+                error=str(exc),
+                hint=f"smm-tracker track {new_id} --panel {self.panel}",
+            )
+            raise
+        if not recorded:
+            # An ID already tracked is no proof of a new order: it may or may not
+            # exist. It counts as sent and spent; the tracked order is left as it was.
+            unknown = OutcomeUnknownError.already_tracked(new_id, panel=self.panel)
+            detail = unknown.detail
+            sql.finish_action(
+                self.store, row_id, {"status": UNKNOWN, "error": detail}, self.clock()
+            )
+            log.warning(
+                "reorder_answer_already_tracked",
+                panel=self.panel,
+                order=order.order_id,
+                answered=new_id,
+            )
+            return {**result, "status": UNKNOWN, "error": detail, "cause": unknown.cause}
+        log.info("reordered", panel=self.panel, order=order.order_id, new_order=new_id)
+        return {**result, "status": PLACED, "new_order_id": new_id}
