@@ -480,18 +480,19 @@ def test_automations_first_line_keeps_the_dry_run_tag_on_one_line(world, monkeyp
     assert max(map(len, lines)) <= 50, lines
 
 
-# --- a balance older than a run, asked before re-ordering ---------------------------
+# --- a balance the balance job let grow old, asked before re-ordering -----------------
 
 MIN = 60
+STALE = 17 * MIN  # older than the balance job's 15 min and its slack (16.5 min)
 
 
 def test_a_switch_since_the_last_balance_is_seen_before_a_reorder_is_placed(world, clock):
-    # The re-orders went on the last balance's currency until the balance
-    # job's next check (every 15 min): a cap meant in RUB counted dollars.
+    # The re-orders went on the last balance's currency however old it was
+    # (a balance job failing or late): a cap meant in RUB counted dollars.
     w = reorder_world(world, "RUB")
     balance(w, "RUB")
     parent = partial(w)
-    clock.advance(11 * MIN)  # older than a run's 10 min: asked first
+    clock.advance(STALE)  # the balance job did not run: asked first
     w.panel.currency = "USD"  # the panel switched; the balance job has not run since
     asked = w.panel.calls["balance"]
     assert run(w)
@@ -508,7 +509,7 @@ def test_a_fresh_balance_or_nothing_to_place_asks_nothing_more(world, clock):
     w = reorder_world(world, "RUB")
     balance(w, "RUB")
     asked = w.panel.calls["balance"]
-    clock.advance(11 * MIN)
+    clock.advance(STALE)
     assert run(w)  # nothing to re-order: no call, however old the balance
     assert w.panel.calls["balance"] == asked
     balance(w, "RUB")  # fresh
@@ -521,7 +522,7 @@ def test_a_failing_balance_check_holds_the_reorders(world, clock):
     w = reorder_world(world)  # no cap currency: a change would still hold them a day
     balance(w, "RUB")
     parent = partial(w)
-    clock.advance(11 * MIN)
+    clock.advance(STALE)
     w.panel.inject("json500", count=1, action="balance")
     assert run(w)
     assert w.panel.calls["add"] == 0
@@ -531,3 +532,16 @@ def test_a_failing_balance_check_holds_the_reorders(world, clock):
     )
     assert run(w)  # answered now: placed
     assert placed(w) == [parent]
+
+
+def test_a_balance_the_balance_job_keeps_fresh_is_not_asked_again(world, clock):
+    # With the defaults (a run every 10 min, the balance job every 15) a run
+    # placing re-orders asked one more balance whenever the last was over 10
+    # min old: a call in three the balance job made anyway minutes later.
+    w = reorder_world(world, "RUB")
+    balance(w, "RUB")
+    parent = partial(w)
+    clock.advance(16 * MIN)  # older than a run and the balance job's 15 min, in its slack
+    asked = w.panel.calls["balance"]
+    assert run(w)
+    assert placed(w) == [parent] and w.panel.calls["balance"] == asked  # no call added

@@ -26,7 +26,7 @@ from tracker.jobs.cancels import AUTOMATION_REORDERED, PAGE, service_facts
 from tracker.jobs.cap import DailyCap
 from tracker.jobs.reorder_one import NOT_SENT, ReorderOne
 from tracker.jobs.stalls import service_medians, watch_stalls
-from tracker.rules.reorder_costs import fits
+from tracker.rules.reorder_costs import balance_fresh_for, fits
 from tracker.rules.reorders import (
     ALONE_ABOVE_CAP,
     CAPPED,
@@ -58,13 +58,14 @@ class AutomationRound(ReorderOne):
         monotonic: Callable[[], float | None] | None = None,
         boottime: Callable[[], float | None] | None = None,
         balance: Callable[[], bool] | None = None,
+        balance_every: float = 0.0,
         **kw: Any,
     ):
         super().__init__(*args, **kw)  # monotonic, boottime: the clock's twins, telling its steps
         self.daily_cap = DailyCap(
             *(self.panel, self.alerter, self.clock, monotonic, boottime),
             balance=balance,  # the balance job's check, asked before re-ordering on an old one
-            fresh_for=self.config.every,
+            fresh_for=balance_fresh_for(self.config.every, balance_every),
         )
         self._held = 0  # orders whose stall the watch held back at its last pass
 
@@ -208,6 +209,7 @@ def automation_jobs(
             monotonic=tracker.monotonic,
             boottime=tracker.boottime,
             balance=partial(balance, name) if balance else None,
+            balance_every=tracker.config.schedule.balance_every,
             stop_event=tracker.stop_event,
             status_max_every=tracker.config.schedule.status_max_every,
             status_every=tracker.config.schedule.status_every,

@@ -54,7 +54,8 @@ class DailyCap:
         self._boottime = boottime or (lambda: None)
         self._looks = CapClock()
         # The panel's balance check (the balance job's, True: it answered), asked
-        # before a run's first re-order when the last balance is older than fresh_for.
+        # before a run's first re-order when the last balance is older than fresh_for
+        # (rules.reorder_costs.balance_fresh_for: none the balance job makes anyway).
         self._balance, self._fresh_for = balance, fresh_for
         self._asked = False  # this run's: asked once at most
 
@@ -108,10 +109,10 @@ class DailyCap:
 
     def before_placing(self, store: Store, currency: str | None, setting: str) -> str | None:
         """Before the run's first re-order (once a run): when the panel's last
-        balance is older than a run's interval, ask it (a switch of currency
-        since would count the cap in the wrong money until the balance job's
-        next check), and return why the re-orders are held now, or None. A
-        check that fails holds them: their currency is not known."""
+        balance is older than ``fresh_for`` (the balance job late, failing, or
+        never run), ask it (the cap would be counted in a currency not known
+        lately), and return why the re-orders are held now, or None. A check
+        that fails holds them: their currency is not known."""
         if self._asked or self._balance is None:
             return None
         self._asked = True

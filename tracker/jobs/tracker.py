@@ -176,6 +176,6 @@ class Tracker(Core):
         for name in self.clients:
             jobs.append(Job(f"status:{name}", schedule.status_every, partial(self.poll, name)))
         jobs.extend(refill_jobs(self))
-        # A re-order decided on a balance older than a run asks it first.
+        # A re-order decided on a balance the balance job let grow old asks it first.
         jobs.extend(automation_jobs(self, self.watch.alerter, balance=self.watch.check_balance))
         return self.watch.jobs(jobs)

@@ -87,6 +87,16 @@ def day_start(now: datetime) -> datetime:
     return day.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def balance_fresh_for(every: float, balance_every: float) -> float:
+    """Given the automation's and the balance job's intervals, return how old
+    a panel's last balance may be for a run to re-order on its currency
+    without asking it first: the larger interval and a tenth of it (a late
+    run's slack). The balance job keeps it so while it runs on time; a run
+    asks only when that check is late, failing, or was never made."""
+    longest = max(every, balance_every)
+    return longest + longest / 10
+
+
 def fits(spent: Decimal, cost: Decimal, cap: Decimal) -> bool:
     """Given today's estimated spend, one more order's cost and the cap, return
     True when placing it keeps the day's spend at or under the cap. A cost of 0
