@@ -88,3 +88,22 @@ def test_todays_spend_in_the_caps_currency_is_said_as_before(world, clock):
     assert spend["spent_in"] == [{"currency": "EUR", "spent": spend["spent"]}]
     shown = w.cli("automation").stdout
     assert f"sim: re-orders today: {spend['spent']:.2f} of cap 100.00 EUR" in shown
+
+
+def test_a_panel_moved_from_a_url_without_balance_is_not_said_to_have_none(world):
+    # Learned missing at its old URL, the panel's balance action was still
+    # said missing at its new one: "(it has no balance action)", and the way
+    # out offered was to give up the cap's currency for it.
+    w = reorder_world(world, "USD")
+    now = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    key = Secret(w.config.panels[0].key.reveal())
+    old = "https://old-panel.example/api/v2"
+    learn(w.store, "sim", "balance", False, "Incorrect request", now, url=old, key=key)
+    parent = partial(w)
+    assert run(w)
+    assert w.panel.calls["add"] == 0
+    reason = skipped(w)[parent]
+    assert reason.startswith("the panel's currency is not known (no balance naming one fetched)")
+    shown = w.cli("automation").stdout
+    assert "it has no balance action" not in shown
+    assert "held: the panel's currency is not known (no balance naming one fetched)" in shown

@@ -88,11 +88,16 @@ def settings(config: AutomationConfig) -> dict[str, Any]:
     }
 
 
-def _spend(store: Store, auto: AutomationConfig, name: str, now: datetime) -> dict[str, Any]:
-    """Return a panel's spend against its daily cap today, for ``spend``."""
+def _spend(
+    store: Store, auto: AutomationConfig, name: str, now: datetime, url: str | None
+) -> dict[str, Any]:
+    """Return a panel's spend against its daily cap today, for ``spend``
+    (``url``: its URL now; None, a panel no longer configured)."""
     today = day_start(now)
     currency, setting = auto.cap_currency(name)  # its entry in daily_cap_currency_panels first
-    hold = currency_hold(store, name, currency, now, setting=setting) if auto.reorder else None
+    hold = None
+    if auto.reorder:  # url: balance learned missing at another URL is not missing now
+        hold = currency_hold(store, name, currency, now, setting=setting, url=url)
     return {
         "panel": name,
         "day": today.date().isoformat(),
@@ -184,7 +189,8 @@ def automation(
     named, store = read_panel(config, panel)
     names = [named] if named else [p.name for p in config.panels]
     now = utcnow()
-    spend = [_spend(store, auto, name, now) for name in names]
+    urls = {p.name: p.url for p in config.panels}  # balance learned missing at another: none now
+    spend = [_spend(store, auto, name, now, urls.get(name)) for name in names]
     name = names[0] if panel else None
     done = actions(store, panel=name, since=start, limit=limit)
     skipped = skips(store, panel=name, since=start, limit=limit)

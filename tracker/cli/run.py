@@ -159,7 +159,9 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                 if config.automation.reorder:
                     currency, setting = config.automation.cap_currency(name)
                     now = tracker.clock()
-                    on_hold = reorders_held(tracker.store, name, currency, now, setting=setting)
+                    on_hold = reorders_held(
+                        tracker.store, name, currency, now, setting=setting, url=url
+                    )
                     if on_hold and not held_back(tracker.store, name, on_hold, started):
                         on_hold = None  # no Partial kept back this run: nothing to tell cron
                 line = summary_line(

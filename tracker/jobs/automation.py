@@ -66,6 +66,7 @@ class AutomationRound(ReorderOne):
             *(self.panel, self.alerter, self.clock, monotonic, boottime),
             balance=balance,  # the balance job's check, asked before re-ordering on an old one
             fresh_for=balance_fresh_for(self.config.every, balance_every),
+            url=self.client.panel.url,
         )
         self._held = 0  # orders whose stall the watch held back at its last pass
 

@@ -48,8 +48,10 @@ class DailyCap:
         *,
         balance: Callable[[], bool] | None = None,
         fresh_for: float = 0.0,
+        url: str | None = None,
     ):
         self.panel, self.alerter = panel, alerter
+        self.url = url  # the panel's URL now: what was learned of it at another holds not
         self._clock, self._monotonic = clock, monotonic or (lambda: None)
         self._boottime = boottime or (lambda: None)
         self._looks = CapClock()
@@ -102,7 +104,7 @@ class DailyCap:
         """Given the cap's currency (None: unset) and the setting naming it,
         return why the panel's re-orders are held for it, or None; a hold
         that is over ends its ``automation_currency_held`` episode quietly."""
-        held = reorders_held(store, self.panel, currency, now, setting=setting)
+        held = reorders_held(store, self.panel, currency, now, setting=setting, url=self.url)
         if held is None:
             self.alerter.update(self.panel, AUTOMATION_CURRENCY_HELD, _ended_quietly)
         return held

@@ -203,24 +203,38 @@ def _spending(
 
 
 def currency_hold(
-    store: Connection, panel: str, cap_currency: str | None, now: datetime, *, setting: str
+    store: Connection,
+    panel: str,
+    cap_currency: str | None,
+    now: datetime,
+    *,
+    setting: str,
+    url: str | None,
 ) -> Hold | None:
-    """Given the panel's daily cap's currency and the setting naming it
-    (:meth:`~tracker.config.model.AutomationConfig.cap_currency`), return why
-    its re-orders are held for it and until when
+    """Given the panel's daily cap's currency, the setting naming it
+    (:meth:`~tracker.config.model.AutomationConfig.cap_currency`) and the
+    panel's URL now (None: a panel no longer configured, learned at any),
+    return why its re-orders are held for it and until when
     (:func:`~tracker.rules.reorder_costs.currency_held`), or None."""
     since = now - timedelta(seconds=CURRENCY_HOLD)
     named = balance_currencies(store, panel, since)
-    # No balance action learned (at any of its URLs): no balance will name one.
-    none = not named and cap_currency is not None and is_unsupported(store, panel, BALANCE)
+    # No balance action learned at its URL now: no balance will name one. One
+    # learned at an earlier URL holds no more (a panel moved to a script with it).
+    none = not named and cap_currency is not None and is_unsupported(store, panel, BALANCE, url)
     return currency_held(cap_currency, named, setting, no_balance=none)
 
 
 def reorders_held(
-    store: Connection, panel: str, cap_currency: str | None, now: datetime, *, setting: str
+    store: Connection,
+    panel: str,
+    cap_currency: str | None,
+    now: datetime,
+    *,
+    setting: str,
+    url: str | None,
 ) -> str | None:
     """:func:`currency_hold`'s reason, or None."""
-    hold = currency_hold(store, panel, cap_currency, now, setting=setting)
+    hold = currency_hold(store, panel, cap_currency, now, setting=setting, url=url)
     return None if hold is None else hold.reason
 
 
