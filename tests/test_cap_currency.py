@@ -22,8 +22,8 @@ from refill_world import DAY, H, World
 from structlog.testing import capture_logs
 
 from tracker.config.load import config_from_dict
-from tracker.errors import ConfigError
-from tracker.sim.server import SERVICE_FOLLOWERS
+from tracker.errors import ConfigError, JobPaused
+from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_LIKES
 from tracker.store import automation as automation_sql
 from tracker.store.alerts import alerts_since
 
@@ -545,3 +545,19 @@ def test_a_balance_the_balance_job_keeps_fresh_is_not_asked_again(world, clock):
     asked = w.panel.calls["balance"]
     assert run(w)
     assert placed(w) == [parent] and w.panel.calls["balance"] == asked  # no call added
+
+
+def test_a_key_refused_to_the_balance_asked_first_keeps_the_runs_skips(world, clock):
+    # The refusal paused the panel before the run stored why it left the
+    # orders it had judged: `automation` showed nothing of them.
+    w = reorder_world(world, "RUB")
+    balance(w, "RUB")
+    likes = w.ended(SERVICE_LIKES)  # judged first (lower ID): not in reorder_services
+    parent = partial(w)
+    clock.advance(STALE)
+    w.panel.key = "another-key-entirely"  # the panel refuses the tracker's key now
+    with pytest.raises(JobPaused):
+        run(w)
+    assert w.panel.calls["add"] == 0
+    assert skipped(w) == {likes: "its service is not in automation.reorder_services"}
+    assert parent not in skipped(w)  # not judged to the end: the key's, not the order's

@@ -20,7 +20,7 @@ import structlog
 
 from tracker.alerts.alerter import Alerter
 from tracker.clock import parse_iso
-from tracker.errors import AuthError
+from tracker.errors import AuthError, JobPaused
 from tracker.jobs.base import Core, Job
 from tracker.jobs.cancels import AUTOMATION_REORDERED, PAGE, service_facts
 from tracker.jobs.cap import DailyCap
@@ -115,7 +115,7 @@ class AutomationRound(ReorderOne):
         capped: list[dict[str, Any]] = []
         placed: list[dict[str, Any]] = []
         ok, after = True, 0
-        key_refused: AuthError | None = None
+        key_refused: AuthError | JobPaused | None = None
         while (
             ok
             and not self.stop.is_set()
@@ -167,8 +167,8 @@ class AutomationRound(ReorderOne):
                             skipped[order.order_id] = held  # the balance asked first says so
                             continue
                         outcome = self._reorder(order, plan, dry)
-                    except AuthError as exc:  # raised once those placed are told
-                        key_refused, ok = exc, False
+                    except (AuthError, JobPaused) as exc:  # raised once the run's notes are stored
+                        key_refused, ok = exc, False  # JobPaused: the balance asked was refused
                         break
                     if outcome is None:  # re-ordered already (another process)
                         continue
