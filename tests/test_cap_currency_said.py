@@ -107,3 +107,21 @@ def test_a_panel_moved_from_a_url_without_balance_is_not_said_to_have_none(world
     shown = w.cli("automation").stdout
     assert "it has no balance action" not in shown
     assert "held: the panel's currency is not known (no balance naming one fetched)" in shown
+
+
+def test_the_run_summary_says_a_hold_for_a_balance_check_that_failed(world, clock, monkeypatch):
+    # The summary matched the hold's reason as of its end, which knew
+    # nothing of the balance asked before re-ordering: a Partial held for
+    # that check's failure was not in `run --once`'s line (cron mailed
+    # nothing), while `automation` listed it.
+    w = reorder_world(world, "RUB")
+    balance(w, "RUB")
+    parent = partial(w)
+    clock.advance(17 * 60)  # the balance job's turn missed: asked before re-ordering
+    w.panel.inject("json500", count=100, action="balance")  # the run's balance calls fail
+    monkeypatch.setattr("tracker.cli.run.utcnow", clock)  # the run's "now": the world's
+    result = w.cli("run", "--once")
+    assert w.panel.calls["add"] == 0
+    reason = skipped(w)[parent]
+    assert reason.startswith("the panel's currency could not be checked before re-ordering")
+    assert f"; re-orders held: {reason}" in " ".join(result.stdout.split())

@@ -26,7 +26,7 @@ from tracker.service.once import run_stoppable, stop_bound
 from tracker.service.runs import select_jobs
 from tracker.service.signals import install_signal_handlers
 from tracker.store.alerts import latest_balance
-from tracker.store.automation import held_back, reorders_held
+from tracker.store.automation import held_back
 from tracker.store.capabilities import is_unsupported
 from tracker.store.refills import last_refill_row, refills_after
 
@@ -155,15 +155,9 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                 poll = tracker.polls.get(name)
                 waits = [n.split(":")[0] for n in skipped if n.endswith(f":{name}")]
                 url = config.panel(name).url  # a row learned at another URL holds no more
-                on_hold = None  # re-orders held for the daily cap's currency: said
-                if config.automation.reorder:
-                    currency, setting = config.automation.cap_currency(name)
-                    now = tracker.clock()
-                    on_hold = reorders_held(
-                        tracker.store, name, currency, now, setting=setting, url=url
-                    )
-                    if on_hold and not held_back(tracker.store, name, on_hold, started):
-                        on_hold = None  # no Partial kept back this run: nothing to tell cron
+                # Re-orders held for the daily cap's currency in this run, said: a
+                # hold with no Partial kept back tells cron nothing.
+                on_hold = held_back(tracker.store, name, started)
                 line = summary_line(
                     *(name, poll, asked.get(name, 0), last, failed, waits, paused),
                     no_balance=is_unsupported(tracker.store, name, "balance", url),

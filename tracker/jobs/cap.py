@@ -24,6 +24,7 @@ from tracker.rules.cap_day import CapClock, cap_day
 from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.money import money
+from tracker.rules.reorder_costs import unchecked
 from tracker.store.alerts import latest_balance
 from tracker.store.automation import reorders_held
 from tracker.store.connection import Connection
@@ -123,11 +124,7 @@ class DailyCap:
         if at is not None and (self._clock() - at).total_seconds() < self._fresh_for:
             return None  # fresh: no call
         if not self._balance():
-            when = iso(at) if at is not None else "never"
-            return (
-                "the panel's currency could not be checked before re-ordering (its balance "
-                f"call failed; last checked {when}): held until a balance check answers"
-            )
+            return unchecked(iso(at) if at is not None else "never")
         return self.currency_hold(store, currency, self._clock(), setting=setting)
 
     def currency_held(self, orders: list[int], held: str, now: datetime) -> None:

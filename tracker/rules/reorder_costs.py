@@ -110,6 +110,16 @@ def fits(spent: Decimal, cost: Decimal, cap: Decimal) -> bool:
 CURRENCY_HOLD = 86400.0
 CAP_CURRENCY = "automation.daily_cap_currency"
 PANEL_CURRENCIES = "automation.daily_cap_currency_panels"
+HOLD_START = "the panel's currency "  # how every hold's reason begins, and no other skip's
+
+
+def unchecked(last_checked: str) -> str:
+    """Given when the panel's balance was last stored ("never": not once),
+    return why re-orders are held when the balance asked before them failed."""
+    return (
+        f"{HOLD_START}could not be checked before re-ordering (its balance call "
+        f"failed; last checked {last_checked}): held until a balance check answers"
+    )
 
 
 class Hold(NamedTuple):
@@ -159,15 +169,14 @@ def currency_held(
         if known is None:
             why = "it has no balance action" if no_balance else "no balance naming one fetched"
             return Hold(
-                f"the panel's currency is not known ({why}), and the "
+                f"{HOLD_START}is not known ({why}), and the "
                 f"daily cap is in {said(cap_currency)} ({setting}); to count its cap in its "
                 f'own money, set its entry in {PANEL_CURRENCIES} to ""'
             )
         if same_currency(known, cap_currency):
             return None
         reason = (
-            f"the panel's currency is {said(known)}, not the daily cap's "
-            f"{said(cap_currency)} ({setting})"
+            f"{HOLD_START}is {said(known)}, not the daily cap's {said(cap_currency)} ({setting})"
         )
         if not is_code(known) and writable_label(known):  # "$": the config takes it as it is
             reason += f"; a cap meant in it: set {setting} = {said(known)}"
@@ -182,7 +191,7 @@ def currency_held(
     if setting == CAP_CURRENCY:
         setting = f"{CAP_CURRENCY} (or daily_cap_currency_panels)"
     return Hold(
-        f"the panel's currency changed from {said(before)} to {said(known)} within 24 h, "
+        f"{HOLD_START}changed from {said(before)} to {said(known)} within 24 h, "
         f"and the daily cap names none: held {when} (24 h after the change), or set {setting}",
         until,
     )

@@ -16,7 +16,7 @@ from typing import Any
 from tracker.clock import iso, read_iso
 from tracker.rules.capabilities import BALANCE
 from tracker.rules.money import currency_key
-from tracker.rules.reorder_costs import CURRENCY_HOLD, Hold, currency_held
+from tracker.rules.reorder_costs import CURRENCY_HOLD, HOLD_START, Hold, currency_held
 from tracker.rules.reorders import PLACED, REORDER, SENDING, SPENDING, UNKNOWN
 from tracker.store.alerts import balance_currencies
 from tracker.store.automation_candidates import ELSEWHERE_OF
@@ -238,15 +238,16 @@ def reorders_held(
     return None if hold is None else hold.reason
 
 
-def held_back(store: Connection, panel: str, reason: str, since: datetime) -> int:
-    """Return how many of a panel's Partials were not re-ordered for ``reason``
-    (a hold's, :func:`reorders_held`) at a round since ``since``."""
+def held_back(store: Connection, panel: str, since: datetime) -> str | None:
+    """Return why a panel's Partials were held for the cap's currency at a
+    round since ``since`` (the latest such skip's reason: :func:`reorders_held`'s,
+    or the balance asked before re-ordering failing), or None when none was."""
     found = store.rows(
-        "SELECT COUNT(*) AS n FROM automation_skips "
-        "WHERE panel = ? AND action = ? AND reason = ? AND last_at >= ?",
-        [panel, REORDER, reason, iso(since)],
+        "SELECT reason FROM automation_skips WHERE panel = ? AND action = ? "
+        "AND last_at >= ? AND substr(reason, 1, ?) = ? ORDER BY last_at DESC, rowid DESC LIMIT 1",
+        [panel, REORDER, iso(since), len(HOLD_START), HOLD_START],
     )
-    return int(found[0]["n"])
+    return str(found[0]["reason"]) if found else None
 
 
 def note_skips(
