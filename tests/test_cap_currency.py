@@ -381,10 +381,15 @@ def test_a_panel_labelling_its_balance_with_a_symbol_is_told_what_to_write(world
     parent = partial(w)
     assert run(w)
     assert w.panel.calls["add"] == 0
-    assert skipped(w)[parent] == (
-        "the panel's currency is \"$\", not the daily cap's USD (automation.daily_cap_currency); "
+    reason = (
+        "the panel's currency is $, not the daily cap's USD (automation.daily_cap_currency); "
         'a cap meant in it: set automation.daily_cap_currency = "$"'
     )
+    assert skipped(w)[parent] == reason
+    # Named as the lines around it name it: bare, quoted only as the config writes it.
+    shown = " ".join(w.cli("automation").stdout.split())
+    assert f"sim: re-orders today: 0.00 of cap 100.00 USD; held: {reason}" in shown
+    assert '"$"' not in reason.partition("; a cap meant in it")[0]
 
 
 @pytest.mark.parametrize(("label", "written"), [("$", "$"), (" US Dollar ", "us dollar")])

@@ -132,11 +132,14 @@ class Hold(NamedTuple):
 
 
 def said(label: str) -> str:
-    """Given a currency label, return it as a hold's reason names it: a code
-    as it is ("USD"), any other label quoted, as the config writes it ("$")."""
-    if is_code(label):
-        return label.strip()
-    return json.dumps(currency_shown(label.strip()), ensure_ascii=False)
+    """Given a currency label, return it as a hold's reason names it: bare,
+    as every other line prints a currency ("USD", "$"; cut as they cut it)."""
+    return currency_shown(label.strip())
+
+
+def written(label: str) -> str:
+    """Given a currency label, return it as the config writes it: quoted ("$")."""
+    return json.dumps(label.strip(), ensure_ascii=False)
 
 
 def currency_held(
@@ -179,7 +182,7 @@ def currency_held(
             f"{HOLD_START}is {said(known)}, not the daily cap's {said(cap_currency)} ({setting})"
         )
         if not is_code(known) and writable_label(known):  # "$": the config takes it as it is
-            reason += f"; a cap meant in it: set {setting} = {said(known)}"
+            reason += f"; a cap meant in it: set {setting} = {written(known)}"
         return Hold(reason)
     changes = [i for i in range(1, len(named)) if not same_currency(named[i][0], named[i - 1][0])]
     if not changes:
