@@ -7,6 +7,7 @@ simulated panel on loopback, on the test's clock, with the real jobs and CLI.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from automation_kit import cli_today, run  # noqa: F401  (fixture)
@@ -61,7 +62,8 @@ def test_the_run_summary_says_re_orders_held_only_when_one_was_held_back(world, 
 
 def test_todays_spend_after_a_change_of_currency_names_the_currency_it_was_spent_in(world, clock):
     # After the panel's currency changed from EUR to RUB, `automation` said
-    # "re-orders today: 0.45 of cap 100.00 RUB": the 0.45 was spent in EUR.
+    # "re-orders today: 0.45 of cap 100.00 RUB": the 0.45 was spent in EUR,
+    # and counts toward no cap in roubles.
     w = reorder_world(world)  # the cap in the panel's own money
     balance(w, "EUR")
     clock.advance(60)
@@ -72,10 +74,13 @@ def test_todays_spend_after_a_change_of_currency_names_the_currency_it_was_spent
     [spend] = json.loads(w.cli("automation", "--json").stdout)["spend"]
     assert spend["currency"] == "RUB" and spend["spent"] > 0
     assert spend["spent_in"] == [{"currency": "EUR", "spent": spend["spent"]}]
-    shown = w.cli("automation").stdout
+    assert spend["counted"] == 0
+    shown = " ".join(w.cli("automation").stdout.split())
     spent = f"{spend['spent']:.2f}"
-    assert f"sim: re-orders today: {spent} EUR of cap 100.00 RUB" in shown
-    assert f"re-orders today: {spent} of cap" not in shown
+    assert (
+        f"sim: re-orders today: 0.00 of cap 100.00 RUB "
+        f"(and {spent} EUR spent in another currency, not counted)"
+    ) in shown
 
 
 def test_todays_spend_in_the_caps_currency_is_said_as_before(world, clock):
@@ -125,3 +130,28 @@ def test_the_run_summary_says_a_hold_for_a_balance_check_that_failed(world, cloc
     reason = skipped(w)[parent]
     assert reason.startswith("the panel's currency could not be checked before re-ordering")
     assert f"; re-orders held: {reason}" in " ".join(result.stdout.split())
+
+
+def test_a_cap_in_roubles_does_not_count_euros_spent_before_the_change(world, clock):
+    # After EUR to RUB, with the cap's currency then set to RUB, the euros
+    # spent earlier that day counted as roubles: 0.45 EUR + 0.45 RUB passed
+    # a cap of 0.50 RUB, and the Partial was not re-ordered.
+    w = world(automation="reorder = true\nreorder_services = [1]\ndaily_cap = 0.5\n")
+    assert w.sync_services()
+    balance(w, "EUR")
+    clock.advance(60)
+    first = partial(w)
+    assert run(w) and placed(w) == [first]  # spent in euros
+    clock.advance(60)
+    balance(w, "RUB")
+    config = w.tracker.config  # as a reload with the cap's currency set: jobs made again
+    auto = config.automation._replace(daily_cap_currency="RUB")
+    w.tracker.config = replace(config, automation=auto)
+    w.jobs = {job.name: job for job in w.tracker.jobs()}
+    second = partial(w)
+    assert run(w)
+    assert placed(w) == [first, second] and second not in skipped(w)
+    [spend] = json.loads(w.cli("automation", "--json").stdout)["spend"]
+    [euros, roubles] = spend["spent_in"]
+    assert (euros["currency"], roubles["currency"]) == ("EUR", "RUB")
+    assert spend["counted"] == roubles["spent"] <= 0.5 < euros["spent"] + roubles["spent"]

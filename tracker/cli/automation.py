@@ -22,8 +22,8 @@ from tracker.cli.since import since_start, since_text
 from tracker.clock import iso, utcnow
 from tracker.config.durations import format_duration
 from tracker.config.model import AutomationConfig
-from tracker.rules.money import currency_shown, money, same_currency
-from tracker.rules.reorder_costs import day_start
+from tracker.rules.money import currency_shown, money
+from tracker.rules.reorder_costs import counts_toward, day_start
 from tracker.store.alerts import latest_balance
 from tracker.store.automation import (
     actions,
@@ -31,6 +31,7 @@ from tracker.store.automation import (
     skips,
     spent_by_currency,
     spent_since,
+    spent_toward,
 )
 from tracker.store.orders import Store
 from tracker.store.watch_listing import stalled_orders
@@ -102,6 +103,8 @@ def _spend(
         "panel": name,
         "day": today.date().isoformat(),
         "spent": float(spent_since(store, name, today, dry_run=auto.dry_run)),
+        # What the cap counts of it: spent in the cap's currency (or in none named).
+        "counted": float(spent_toward(store, name, today, currency, dry_run=auto.dry_run)),
         # Its parts by the currency the balance named when each was recorded
         # (null: none named yet): after a change, not all in "currency".
         "spent_in": [
@@ -120,20 +123,15 @@ def _spend(
     }
 
 
-def _spent(spend: dict[str, Any]) -> str:
-    """Given a panel's ``spend``, return its figure as the line says it: bare
-    when all of it was spent in the currency the cap is labelled with; else
-    each currency's part ("0.27 EUR + 1.50 RUB"), never a figure in
-    one currency labelled with another's."""
+def _spent(spend: dict[str, Any]) -> tuple[str, str]:
+    """Given a panel's ``spend``, return its figure as the line says it, what
+    the cap counts (in the currency the cap is labelled with), and the parts
+    spent in another currency, counted in no cap of this one ("0.27 EUR";
+    "" when none): never a figure in one currency labelled with another's."""
     label = spend["cap_currency"] or spend["currency"]
-    parts = spend["spent_in"]
-    if all(p["currency"] is None or same_currency(p["currency"], label) for p in parts):
-        return money(spend["spent"])
-
-    def said(currency: str | None) -> str:
-        return safe_text(currency_shown(currency)) if currency else "(currency not known)"
-
-    return " + ".join(f"{money(p['spent'])}{_KEPT}{said(p['currency'])}" for p in parts)
+    other = [p for p in spend["spent_in"] if not counts_toward(p["currency"], label)]
+    shown = [f"{money(p['spent'])}{_KEPT}{safe_text(currency_shown(p['currency']))}" for p in other]
+    return money(spend["counted"]), " + ".join(shown)
 
 
 _KEPT = "\u00a0"  # a no-break space: words a wrap keeps together on a terminal
@@ -215,12 +213,14 @@ def automation(
     if auto.reorder:
         for s in spend:
             dry = " (dry run)" if s["dry_run"] else ""
-            spent, cap = _spent(s), money(s["cap"])
+            (spent, other), cap = _spent(s), money(s["cap"])
             currency = s["cap_currency"] or s["currency"]
             # Whole (a label in the config may be 40 characters: "руб.", "US Dollar"),
             # its words kept on one line when a terminal wraps the line.
             unit = f" {safe_text(currency_shown(currency))}".replace(" ", _KEPT) if currency else ""
             line = f"{s['panel']}: re-orders today{dry}: {spent} of cap {cap}{unit}"
+            if other:  # spent before a change of currency: not this cap's money
+                line += f" (and {other} spent in another currency, not counted)"
             if s["held"]:  # on a terminal, its end "Dec 07 10:00 UTC"
                 line += f"; held: {safe_text(moments(s['held'], screen))}"
             click.echo(fitted(line, screen).replace(_KEPT, " "))

@@ -107,8 +107,9 @@ class AutomationRound(ReorderOne):
         first, until the daily cap would be passed; return False when a call failed."""
         dry, cap = self.config.dry_run, self.config.cap(self.panel)
         now, today = self.daily_cap.today()  # 00:00 of the real day, across clock steps
-        spent = sql.spent_since(self.store, self.panel, today, dry_run=dry)
         currency, setting = cap_currency = self.config.cap_currency(self.panel)
+        # What the cap counts: spent in its currency (not EUR counted as RUB).
+        spent = sql.spent_toward(self.store, self.panel, today, currency, dry_run=dry)
         held = self.daily_cap.currency_hold(self.store, currency, now, setting=setting)
         since = now - timedelta(seconds=self.config.reorder_within)
         skipped: dict[int, str] = {}

@@ -26,7 +26,7 @@ from tracker.rules.episodes import Alert, Episode
 from tracker.rules.money import money
 from tracker.rules.reorder_costs import unchecked
 from tracker.store.alerts import latest_balance
-from tracker.store.automation import reorders_held
+from tracker.store.automation import currency_hold
 from tracker.store.connection import Connection
 from tracker.store.orders import Store
 
@@ -105,7 +105,8 @@ class DailyCap:
         """Given the cap's currency (None: unset) and the setting naming it,
         return why the panel's re-orders are held for it, or None; a hold
         that is over ends its ``automation_currency_held`` episode quietly."""
-        held = reorders_held(store, self.panel, currency, now, setting=setting, url=self.url)
+        hold = currency_hold(store, self.panel, currency, now, setting=setting, url=self.url)
+        held = None if hold is None else hold.reason
         if held is None:
             self.alerter.update(self.panel, AUTOMATION_CURRENCY_HELD, _ended_quietly)
         return held

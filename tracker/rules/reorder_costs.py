@@ -87,6 +87,14 @@ def day_start(now: datetime) -> datetime:
     return day.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def counts_toward(spent_in: str | None, cap_in: str | None) -> bool:
+    """Given the currency a re-order was spent in and the daily cap's (None:
+    not known), return True when it counts toward the cap: spent in the
+    cap's currency, or either not known. A part spent in another currency
+    is not that money (0.45 EUR are no 0.45 RUB): no cap in this one counts it."""
+    return spent_in is None or cap_in is None or same_currency(spent_in, cap_in)
+
+
 def balance_fresh_for(every: float, balance_every: float) -> float:
     """Given the automation's and the balance job's intervals, return how old
     a panel's last balance may be for a run to re-order on its currency

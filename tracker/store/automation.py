@@ -16,7 +16,13 @@ from typing import Any
 from tracker.clock import iso, read_iso
 from tracker.rules.capabilities import BALANCE
 from tracker.rules.money import currency_key
-from tracker.rules.reorder_costs import CURRENCY_HOLD, HOLD_START, Hold, currency_held
+from tracker.rules.reorder_costs import (
+    CURRENCY_HOLD,
+    HOLD_START,
+    Hold,
+    counts_toward,
+    currency_held,
+)
 from tracker.rules.reorders import PLACED, REORDER, SENDING, SPENDING, UNKNOWN
 from tracker.store.alerts import balance_currencies
 from tracker.store.automation_candidates import ELSEWHERE_OF
@@ -187,6 +193,18 @@ def spent_by_currency(
     return [(label, counted_spend(part)) for label, part in parts.values()]
 
 
+def spent_toward(
+    store: Connection, panel: str, since: datetime, cap_currency: str | None, *, dry_run: bool
+) -> Decimal:
+    """Return what the panel's daily cap in ``cap_currency`` (None: the panel's
+    own, as its last balance named it) counts of :func:`spent_by_currency`
+    (:func:`~tracker.rules.reorder_costs.counts_toward`)."""
+    named = balance_currencies(store, panel, since)
+    cap_in = cap_currency or (named[-1][0] if named else None)
+    parts = spent_by_currency(store, panel, since, dry_run=dry_run)
+    return sum((part for label, part in parts if counts_toward(label, cap_in)), Decimal(0))
+
+
 def _spending(
     store: Connection, panel: str, since: datetime, dry_run: bool
 ) -> list[dict[str, Any]]:
@@ -224,23 +242,9 @@ def currency_hold(
     return currency_held(cap_currency, named, setting, no_balance=none)
 
 
-def reorders_held(
-    store: Connection,
-    panel: str,
-    cap_currency: str | None,
-    now: datetime,
-    *,
-    setting: str,
-    url: str | None,
-) -> str | None:
-    """:func:`currency_hold`'s reason, or None."""
-    hold = currency_hold(store, panel, cap_currency, now, setting=setting, url=url)
-    return None if hold is None else hold.reason
-
-
 def held_back(store: Connection, panel: str, since: datetime) -> str | None:
     """Return why a panel's Partials were held for the cap's currency at a
-    round since ``since`` (the latest such skip's reason: :func:`reorders_held`'s,
+    round since ``since`` (the latest such skip's reason: :func:`currency_hold`'s,
     or the balance asked before re-ordering failing), or None when none was."""
     found = store.rows(
         "SELECT reason FROM automation_skips WHERE panel = ? AND action = ? "
