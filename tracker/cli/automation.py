@@ -124,10 +124,10 @@ def _spend(
 
 
 def _spent(spend: dict[str, Any]) -> tuple[str, str]:
-    """Given a panel's ``spend``, return its figure as the line says it, what
-    the cap counts (in the currency the cap is labelled with), and the parts
-    spent in another currency, counted in no cap of this one ("0.27 EUR";
-    "" when none): never a figure in one currency labelled with another's."""
+    """Given a panel's ``spend``, return what its cap counts (in the currency
+    the cap is labelled with), and the parts spent in another currency,
+    which it does not count ("0.27 EUR"; "" when none): never a figure in
+    one currency labelled with another's."""
     label = spend["cap_currency"] or spend["currency"]
     other = [p for p in spend["spent_in"] if not counts_toward(p["currency"], label)]
     shown = [f"{money(p['spent'])}{_KEPT}{safe_text(currency_shown(p['currency']))}" for p in other]
