@@ -126,6 +126,7 @@ def test_versions_and_plugins(served):
     assert "tracker.cli.datasette_links" in plugins  # the order links
     assert "tracker.cli.datasette_filters" in plugins  # the "all panels" choice
     assert "tracker.cli.datasette_columns" in plugins  # a table's column notes folded
+    assert "tracker.cli.datasette_money" in plugins  # money(), exact_total() in the SQL
     # A card's query may take up to 10 s on a large database: Datasette's 1 s
     # default left the cards blank, without an error.
     assert get(base, "/-/settings.json")["sql_time_limit_ms"] == 10_000

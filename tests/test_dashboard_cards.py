@@ -1,6 +1,7 @@
 """The dashboard's cards over small databases made for each case: the SQL of
 each card, run as datasette-dashboards runs it (the panel filter unset, or
-set), on a plain sqlite3 connection (tests/test_dashboard.py serves them)."""
+set), on a plain sqlite3 connection given the plugin's SQL functions
+(tests/test_dashboard.py serves them)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tracker.cli.dashboard import build_metadata
+from tracker.cli.datasette_money import add_functions
 from tracker.clock import utcnow
 from tracker.panel.statuses import REFILL_STATUSES
 from tracker.rules.refill_states import LOCAL_STATUSES
@@ -31,12 +33,20 @@ def card(
         sql = re.sub(r"\[\[.*?\]\]", "", sql)
     else:
         sql = sql.replace("[[", "").replace("]]", "")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = connect(path)
     conn.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in conn.execute(sql, {"panel": panel} if panel else {})]
     finally:
         conn.close()
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """The database opened read-only, as the dashboard's Datasette opens it:
+    with the SQL functions its plugin adds (money, exact_total)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    add_functions(conn)
+    return conn
 
 
 def orders_db(path: Path, orders: list[tuple[str, int, float | None, str | None]]) -> Path:
@@ -135,7 +145,7 @@ def test_the_daily_chart_has_each_of_the_30_days_0_when_nothing_happened(tmp_pat
 def test_each_services_chart_computes_the_scorecard_once(empty_db, chart):
     # The outcomes chart read service_scorecard once per outcome (six times:
     # 2.2 s at 80k orders), the completion chart three times.
-    conn = sqlite3.connect(empty_db)
+    conn = connect(empty_db)
     try:
         query = BOARDS["services"]["charts"][chart]["query"]
         plan = [r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + query)]
@@ -487,7 +497,7 @@ def test_spend_by_service_reads_to_the_cent_each_currency_apart(tmp_path):
         [("usd-a", 1, 21.0, "USD"), ("eur", 2, 30.0, "EUR"), ("usd-b", 3, 40.0, "USD")],
     )
     sql = build_metadata("t", {})["databases"]["t"]["queries"]["spend_by_service"]["sql"]
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = connect(db)
     try:
         rows = conn.execute(sql, {"days": "30"}).fetchall()
         assert [(r[0], r[4], r[5]) for r in rows] == [

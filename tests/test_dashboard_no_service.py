@@ -13,7 +13,7 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from test_dashboard_cards import card, orders_db
+from test_dashboard_cards import card, connect, orders_db
 
 from tracker.cli.dashboard import build_metadata
 from tracker.clock import utcnow
@@ -52,7 +52,7 @@ QUERIES = build_metadata("t", {})["databases"]["t"]["queries"]
 
 def query(path, name: str, **params: str) -> list[dict]:
     """Return the rows of a canned query, run as Datasette runs it."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = connect(path)
     conn.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in conn.execute(QUERIES[name]["sql"], params)]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import re
 import shlex
 import socket
 import sys
@@ -65,27 +64,12 @@ def thresholds_sql(thresholds: dict[str, float]) -> str:
     return "VALUES " + ", ".join(sorted(rows))
 
 
-# An amount in the SQL of datasette.yml, ``{money:total(charge)}``, written as
-# `orders` and `report` write one: to the cent at least, every decimal up to
-# the fifth (the scorecard view's spend, rounded there), no trailing zero past
-# the cent (1.431, 21.00); it read to the cent alone (1.43), where `report` now
-# shows the exact sum.
-MONEY = re.compile(r"\{money:(.+?)\}")
-
-
-def money_sql(found: re.Match[str]) -> str:
-    """The SQL writing the amount a ``{money:...}`` holds (see MONEY)."""
-    text = f"printf('%.5f', {found.group(1)})"
-    return f"substr({text}, 1, max(length(rtrim({text}, '0')), instr({text}, '.') + 2))"
-
-
 def build_metadata(database: str, thresholds: dict[str, float]) -> dict[str, Any]:
     """Given the database's name in Datasette and the panels' thresholds, return
     the metadata to serve it with."""
     import yaml  # a dependency of Datasette
 
-    text = MONEY.sub(money_sql, files("tracker.data").joinpath("datasette.yml").read_text())
-    data = yaml.safe_load(text)
+    data = yaml.safe_load(files("tracker.data").joinpath("datasette.yml").read_text())
     data["databases"] = {database: data["databases"][TEMPLATE_NAME]}
     for board in data["plugins"]["datasette-dashboards"].values():
         for item in [*board.get("filters", {}).values(), *board["charts"].values()]:
@@ -146,7 +130,7 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from tracker.cli import datasette_columns, datasette_filters, datasette_links
+    from tracker.cli import datasette_columns, datasette_filters, datasette_links, datasette_money
 
     if not pm.is_registered(datasette_links):
         pm.register(datasette_links, name="smm-tracker-links")
@@ -154,6 +138,8 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
         pm.register(datasette_filters, name="smm-tracker-filters")
     if not pm.is_registered(datasette_columns):
         pm.register(datasette_columns, name="smm-tracker-columns")
+    if not pm.is_registered(datasette_money):  # money(), exact_total() in the SQL
+        pm.register(datasette_money, name="smm-tracker-money")
     # Datasette's 1 s limit per query blanked the dashboard's cards on a large
     # database (the cards' queries load together); a slow card beats an empty one.
     app = read_only(Datasette([str(path)], metadata=metadata, settings=SETTINGS).app())

@@ -1,0 +1,73 @@
+"""The dashboard's amounts as the CLI writes them (tracker.rules.money): the
+Spend card, the scorecard table and the spend_by_service canned query, their
+SQL run as Datasette runs it, with the SQL functions the dashboard's plugin
+adds (tracker/cli/datasette_money.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from test_dashboard_cards import card, orders_db
+from test_dashboard_no_service import query
+
+from tracker.cli.datasette_money import ExactTotal, money_text
+from tracker.clock import utcnow
+from tracker.rules.money import money
+from tracker.store.orders import Store
+from tracker.store.reports import scorecard
+
+# Two orders of a satoshi-priced service (0.000002 BTC in all) and four in
+# USD, one with six decimals: 1.123456 + 3 x 0.477 = 2.554456.
+ORDERS = [
+    ("btc", 1, 0.000001, "BTC"),
+    ("btc", 2, 0.000001, "BTC"),
+    ("usd", 3, 1.123456, "USD"),
+    ("usd", 4, 0.477, "USD"),
+    ("usd", 5, 0.477, "USD"),
+    ("usd", 6, 0.477, "USD"),
+]
+
+
+def test_a_tiny_total_is_not_zero_and_every_decimal_shows_as_report_writes_it(tmp_path):
+    # printf('%.5f'): the two BTC orders' 0.000002 read "0.00 BTC" (a service
+    # charged nothing), and 2.554456 USD read "2.55446 USD" where `report`
+    # shows 2.554456.
+    db = orders_db(tmp_path / "t.db", ORDERS)
+    assert card(db, "overview", "spend-30d") == [{"spend": "2.554456 USD<br>0.000002 BTC"}]
+    spends = {r["Panel"]: r["Spend"] for r in card(db, "services", "scorecard")}
+    assert spends == {"usd": "2.554456\xa0USD", "btc": "0.000002\xa0BTC"}
+    rows = query(db, "spend_by_service", days="")
+    assert [(r["panel"], r["spend"], r["currency"]) for r in rows] == [
+        ("btc", "0.000002", "BTC"),
+        ("usd", "2.554456", "USD"),
+    ]
+    # As `report` writes them: its exact sums, through the CLI's money().
+    store = Store(db, read_only=True)
+    try:
+        rows = scorecard(store, utcnow() - timedelta(days=30))
+    finally:
+        store.close()
+    assert {r["panel"]: f"{money(r['spend'])}\xa0{r['currency']}" for r in rows} == spends
+
+
+def test_a_scorecard_spend_in_several_currencies_keeps_each_figures_decimals(tmp_path):
+    db = orders_db(
+        tmp_path / "t.db",
+        [("p", 1, 12.3, "USD"), ("p", 2, 0.000003, "btc"), ("p", 3, 0.000001, "BTC")],
+    )
+    [row] = card(db, "services", "scorecard")
+    assert row["Spend"] == "12.30\xa0USD<br>0.000004\xa0BTC"  # "btc" and "BTC" one currency
+
+
+def test_money_in_sql_is_the_clis_money_and_never_fails_on_an_odd_value():
+    assert money_text(21.0) == "21.00" == money(Decimal(21))
+    assert money_text(1.4309999999999998) == "1.4309999999999998"  # a charge as written
+    assert money_text("0.000002") == "0.000002"
+    assert money_text(None) is None
+    assert money_text("abc") == "NaN"  # text an older row holds: no error
+    assert money_text(float("inf")) == "Infinity"
+    total = ExactTotal()
+    for value in (0.477, 0.477, 0.477, None, 2):
+        total.step(value)
+    assert total.finalize() == "3.431"  # not 3.4309999999999996

@@ -1,0 +1,80 @@
+"""A Datasette plugin registered by ``smm-tracker dashboard``: money written as the CLI writes it.
+
+The dashboard's queries (tracker/data/datasette.yml) add charges up with
+``exact_total(x)`` and write an amount with ``money(x)``, two SQL functions
+this hook gives every connection Datasette opens (its pages, the canned
+queries and the dashboards' cards alike):
+
+- ``exact_total(x)``: the exact sum of the amounts, each as written (a REAL's
+  shortest form, the panel's: ``0.477`` three times is ``1.431``, not the
+  float sum's ``1.4309999999999998``), as text; NULLs are left out, as
+  SQLite's ``total`` leaves them.
+- ``money(x)``: the amount as :func:`tracker.rules.money.money` writes it for
+  ``orders`` and ``report``: to the cent at least, every decimal it has
+  (``21.00``, ``1.431``, ``0.000002``). The SQL wrote it with
+  ``printf('%.5f')``: a total below 0.000005 read ``0.00``, and a sixth
+  decimal the CLI shows was rounded away.
+
+Imported only once Datasette is known to be installed (the ``dashboard`` extra).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal, InvalidOperation, localcontext
+from typing import Any
+
+from datasette import hookimpl
+
+from tracker.rules.money import money
+
+
+def _decimal(value: Any) -> Decimal:
+    """Given a value as SQLite holds it, return it as a Decimal: a REAL by its
+    shortest form, text by its digits; what is no number, NaN."""
+    if isinstance(value, bool | int):
+        return Decimal(int(value))
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    try:
+        return Decimal(value.strip()) if isinstance(value, str) else Decimal("NaN")
+    except InvalidOperation:
+        return Decimal("NaN")
+
+
+def money_text(value: Any) -> str | None:
+    """SQL ``money(x)``: ``x`` as the CLI writes an amount; NULL stays NULL."""
+    if value is None:
+        return None
+    with localcontext() as context:  # an infinite or NaN figure an older row holds: no error
+        context.traps[InvalidOperation] = False
+        return money(_decimal(value))
+
+
+class ExactTotal:
+    """SQL ``exact_total(x)``: the exact sum of the non-NULL values, as text
+    ("0" over none, as ``total`` gives 0.0)."""
+
+    def __init__(self) -> None:
+        self.sum = Decimal(0)
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        with localcontext() as context:
+            context.traps[InvalidOperation] = False
+            self.sum += _decimal(value)
+
+    def finalize(self) -> str:
+        return format(self.sum, "f")
+
+
+def add_functions(conn: sqlite3.Connection) -> None:
+    """Give ``conn`` the SQL functions ``money`` and ``exact_total``."""
+    conn.create_function("money", 1, money_text, deterministic=True)
+    conn.create_aggregate("exact_total", 1, ExactTotal)  # type: ignore[arg-type]
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    add_functions(conn)
