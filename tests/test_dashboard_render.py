@@ -174,6 +174,31 @@ def test_an_empty_chart_says_so_in_its_plot_with_no_tick(tmp_path, board, chart)
     assert EMPTY_NOTES[board, chart] in _texts(svg, "role-mark")
 
 
+def _height(svg: ElementTree.Element) -> float:
+    return float(svg.get("height", ""))
+
+
+def _without_legends(display: dict) -> dict:
+    """The chart's display with no legend at all (legend: null on every layer)."""
+    bare = json.loads(json.dumps(display))
+    for layer in bare.get("layer", []):
+        if "color" in layer.get("encoding", {}):
+            layer["encoding"]["color"]["legend"] = None
+    return bare
+
+
+@pytest.mark.parametrize(("board", "chart"), list(EMPTY_NOTES))
+def test_an_empty_chart_keeps_no_room_for_its_hidden_legend(tmp_path, board, chart):
+    # Hidden by transparency alone, the legend kept its room: the empty
+    # outcomes chart drew 136 px tall for a note on one band (55 px without a
+    # legend), the blank under it making its card and the one beside it taller.
+    Store(tmp_path / "empty.db").close()
+    rows = card(tmp_path / "empty.db", board, chart)
+    display = BOARDS[board]["charts"][chart]["display"]
+    drawn, bare = (_height(_drawn(tmp_path, d, rows)) for d in (display, _without_legends(display)))
+    assert drawn - bare <= 5, (drawn, bare)  # a symbol's stroke (1 px) an entry at most
+
+
 def test_refill_outcomes_bars_start_at_0_most_requests_first(tmp_path):
     rows = [
         {"status": "Rejected", "refills": 5, "note": None},
