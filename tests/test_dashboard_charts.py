@@ -158,6 +158,24 @@ def test_the_scorecard_on_a_phone_names_each_figure_as_the_table_does(tmp_path):
     assert columns[12] == "Spend"
 
 
+def test_the_scorecard_with_no_order_is_its_note_alone_at_any_width(tmp_path):
+    # On a wide screen the note read as a row under 13 column names, 11 empty
+    # ruled cells beside it. The stylesheet hides, at every width, the names
+    # and the empty cells of a table whose row has an empty Orders cell: the
+    # note's row, and no service's.
+    Store(tmp_path / "t.db").close()
+    [note] = card(tmp_path / "t.db", "services", "scorecard")
+    assert [v for v in note.values() if v != ""] == ["no orders first seen in the last 30 days"]
+    assert list(note).index("Orders") == 2 and note["Orders"] == ""  # td:nth-child(3)
+    db = orders_db(tmp_path / "o.db", [("p", 1, 1.0, "USD")])
+    assert all(str(v) != "" for row in card(db, "services", "scorecard") for v in row.values())
+    css = files("tracker.data").joinpath("dashboard.css").read_text()
+    wide = css[: css.index("@media")]  # every width, not a phone's alone
+    table = ":is(#chart-scorecard, #chart-services) table:has(td:nth-child(3):empty)"
+    assert f"{table} thead,\n{table} td:empty {{\n  display: none;\n}}" in wide
+    assert f"{table} td {{\n  border: none;" in wide
+
+
 @pytest.mark.parametrize(
     ("seconds", "median", "p90"),
     [
