@@ -127,6 +127,7 @@ def test_versions_and_plugins(served):
     assert "tracker.cli.datasette_filters" in plugins  # the "all panels" choice
     assert "tracker.cli.datasette_columns" in plugins  # a table's column notes folded
     assert "tracker.cli.datasette_money" in plugins  # money(), exact_total() in the SQL
+    assert "tracker.cli.datasette_fields" in plugins  # a canned query's defaults shown
     # A card's query may take up to 10 s on a large database: Datasette's 1 s
     # default left the cards blank, without an error.
     assert get(base, "/-/settings.json")["sql_time_limit_ms"] == 10_000
@@ -248,6 +249,29 @@ def test_a_canned_query_opened_from_its_link_asks_for_its_parameters(served, que
     assert "You did not supply a value" not in page
     asked = re.findall(r'<input type="text" id="qp\d+" name="([^"]+)"', page)
     assert asked == fields
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("order_history", {"order_id": "the order changed last", "panel": "every panel"}),
+        ("stuck_longer_than", {"hours": "24"}),
+        ("spend_by_service", {"days": "30"}),
+        ("rejected_refills", {}),
+    ],
+)
+def test_a_canned_querys_empty_fields_show_their_defaults(served, query, shown):
+    # Datasette 0.65 has no default nor placeholder for a parameter: the fields
+    # opened empty, and nothing said that empty reads as 24 hours, 30 days or
+    # the order changed last. The page's script writes each default as its
+    # field's placeholder, grey in it while it is empty.
+    base, _, _ = served
+    page = get(base, f"/{DB}/{query}")
+    assert isinstance(page, str)
+    found = re.search(r"\(function \(placeholders\) \{.*?\}\)\((\{.*?\})\);", page, re.S)
+    assert (json.loads(found.group(1)) if found else {}) == shown
+    asked = re.findall(r'<input type="text" id="qp\d+" name="([^"]+)"', page)
+    assert sorted(asked) == sorted(shown)  # a default shown in every field
 
 
 def shown_sql(page: str) -> str:

@@ -130,7 +130,13 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
     from datasette.app import Datasette
     from datasette.plugins import pm
 
-    from tracker.cli import datasette_columns, datasette_filters, datasette_links, datasette_money
+    from tracker.cli import (
+        datasette_columns,
+        datasette_fields,
+        datasette_filters,
+        datasette_links,
+        datasette_money,
+    )
 
     if not pm.is_registered(datasette_links):
         pm.register(datasette_links, name="smm-tracker-links")
@@ -140,6 +146,8 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
         pm.register(datasette_columns, name="smm-tracker-columns")
     if not pm.is_registered(datasette_money):  # money(), exact_total() in the SQL
         pm.register(datasette_money, name="smm-tracker-money")
+    if not pm.is_registered(datasette_fields):  # a canned query's defaults shown
+        pm.register(datasette_fields, name="smm-tracker-fields")
     # Datasette's 1 s limit per query blanked the dashboard's cards on a large
     # database (the cards' queries load together); a slow card beats an empty one.
     app = read_only(Datasette([str(path)], metadata=metadata, settings=SETTINGS).app())
