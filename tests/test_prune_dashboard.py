@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from test_dashboard_cards import connect
 from test_prune import build, setup  # noqa: F401  (fixture)
 
 from tracker.cli.dashboard import build_metadata
@@ -60,7 +61,7 @@ def _add_recent(path: Path) -> None:
 
 
 def _run(path: Path, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = connect(path)  # as Datasette opens it: the dashboard's SQL functions given
     try:
         return conn.execute(sql, params).fetchall()
     finally:

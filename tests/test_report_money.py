@@ -10,13 +10,12 @@ decimal it has), in the table, in --json and on the dashboard alike.
 from __future__ import annotations
 
 import json
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_dashboard_cards import card, orders_db
+from test_dashboard_cards import card, connect, orders_db
 
 from tracker.cli.dashboard import build_metadata
 from tracker.cli.main import main
@@ -30,7 +29,7 @@ def _run(*args: str) -> str:
 
 def _canned(db: Path, name: str) -> list[tuple]:
     sql = build_metadata("t", {})["databases"]["t"]["queries"][name]["sql"]
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = connect(db)
     try:
         return conn.execute(sql, {"days": "30"}).fetchall()
     finally:

@@ -13,6 +13,7 @@ import pytest
 from conftest import FakeClock
 from refill_world import DAY, World
 from sqlite_utils import Database
+from test_dashboard_cards import connect
 
 from tracker.cli.dashboard import build_metadata
 from tracker.clock import iso, utcnow
@@ -43,7 +44,7 @@ def scorecard_view(w: World) -> dict[int, dict]:
 
 def dashboard(w: World, sql: str, params: dict | None = None) -> list[dict]:
     """Rows of a dashboard query as Datasette runs it, the panel filter unset."""
-    conn = sqlite3.connect(f"file:{w.store.path}?mode=ro", uri=True)
+    conn = connect(w.store.path)
     conn.row_factory = sqlite3.Row
     try:
         return [

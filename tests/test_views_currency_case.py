@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
-from test_dashboard_cards import card, orders_db
+from test_dashboard_cards import card, connect, orders_db
 from test_scorecard_currency import report
 
 from tracker.cli.dashboard import build_metadata
@@ -108,7 +108,7 @@ def test_the_dashboard_shows_one_figure_for_a_currency_written_in_two_cases(tmp_
     outcomes = card(db, "services", "outcomes")
     assert {r["spend"] for r in outcomes if r["service"].startswith("p ")} == {12.8}
     sql = build_metadata("t", {})["databases"]["t"]["queries"]["spend_by_service"]["sql"]
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    conn = connect(db)
     try:
         rows = conn.execute(sql, {"days": "30"}).fetchall()
     finally:
