@@ -150,3 +150,28 @@ def test_orders_beside_a_refused_key_are_left_as_they_were(tmp_path, monkeypatch
     assert result.exit_code == 1
     assert "Invalid API key" in result.output
     assert statuses(tmp_path) == {1: (None, None, 1, None), 2: (None, None, 1, None)}
+
+
+def test_a_bare_json_string_for_a_whole_answer_is_said(tmp_path, monkeypatch):
+    # A status call answered "Your account is suspended" as a JSON string
+    # (plain text said its words) read "expected an object or list for
+    # status, got str": the panel's words were nowhere to be seen.
+    words = "Your account is suspended"
+    result, _ = run_against(tmp_path, monkeypatch, Panel(words, {"1": words}), ["1"])
+    assert result.exit_code == 1
+    assert "got str: 'Your account is suspended'" in result.output
+    assert statuses(tmp_path) == {1: (None, None, 1, None)}  # still tracked, no error of its own
+
+
+def test_a_bare_json_string_for_a_cancel_is_said(tmp_path, monkeypatch):
+    def panel(form: dict[str, str]) -> Reply:
+        if form.get("action") == "cancel":
+            return json_reply("Cancel is disabled for this API user")
+        return json_reply({"error": "Incorrect request"})
+
+    with HostileServer(panel) as server:
+        cli = cli_in(tmp_path, monkeypatch, config(server.url), env={"HOSTILE_KEY": KEY})
+        assert cli("track", "7").exit_code == 0
+        result = cli("cancel", "--yes", "--force", "7")
+    assert result.exit_code == 1
+    assert "got str: 'Cancel is disabled for this API user'" in result.output

@@ -39,10 +39,16 @@ from tracker.panel.values import short, to_int, to_text
 # the callers of this module.
 
 
+def came_back(data: Any) -> str:
+    """Given an answer of the wrong shape, return what came back for a message,
+    its type and the answer itself (``str: 'Invalid API key'``): a panel's
+    words in a bare JSON string are said, as those of a plain-text body are."""
+    return f"{type(data).__name__}: {values.shown(data)}"
+
+
 def _expect_dict(data: Any, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
-        got = f"{type(data).__name__}: {values.shown(data)}"  # what came back, said
-        raise BadAnswerError(f"expected an object for {what}, got {got}")
+        raise BadAnswerError(f"expected an object for {what}, got {came_back(data)}")
     return data
 
 
@@ -51,7 +57,7 @@ def _expect_list(data: Any, what: str) -> list[Any]:
         # Some panels answer an object keyed by ID where others send a list.
         return list(data.values())
     if not isinstance(data, list):
-        raise BadAnswerError(f"expected a list for {what}, got {type(data).__name__}")
+        raise BadAnswerError(f"expected a list for {what}, got {came_back(data)}")
     return data
 
 
@@ -206,7 +212,7 @@ def parse_status_multi(
         # of those items is read as an order's news (refill answers likewise).
         raise_for_error(data)
     if not isinstance(data, dict | list):
-        raise BadAnswerError(f"expected an object or list for status, got {type(data).__name__}")
+        raise BadAnswerError(f"expected an object or list for status, got {came_back(data)}")
     wanted = set(requested)
     if plain and type(data) is dict:
         said = plain_answer(wanted, data, _said_of)

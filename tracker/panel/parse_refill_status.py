@@ -16,7 +16,7 @@ from tracker.panel import values
 from tracker.panel.ids import to_id
 from tracker.panel.models import RefillStatus
 from tracker.panel.not_found import says_not_found
-from tracker.panel.parse import _expect_dict
+from tracker.panel.parse import _expect_dict, came_back
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
 from tracker.panel.statuses import normalize_refill_status
 from tracker.panel.values import short, to_text
@@ -86,8 +86,7 @@ def parse_refill_status_multi(requested: Iterable[str], data: Any) -> list[Refil
     elif isinstance(data, list):
         pairs = [(None, _item_refill(item), item) for item in data]
     else:
-        what = type(data).__name__
-        raise BadAnswerError(f"expected an object or list for refill_status, got {what}")
+        raise BadAnswerError(f"expected an object or list for refill_status, got {came_back(data)}")
     asked = _asked_as(wanted)
     found: dict[str, RefillStatus | None] = {}  # None: ambiguous, left out
     for key, named, item in pairs:

@@ -16,7 +16,7 @@ from tracker.panel import values
 from tracker.panel.ids import NOT_AN_ID, id_shown, named_id, to_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import CancelAnswer, CancelResult, RefillRequest
-from tracker.panel.parse import _expect_dict, _expect_list
+from tracker.panel.parse import _expect_dict, _expect_list, came_back
 from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error, refuses
 from tracker.panel.values import to_bool
 
@@ -291,7 +291,7 @@ def parse_cancel(requested: Iterable[int], data: Any) -> CancelAnswer:
         why = f"answered an error beside the orders' results: {values.shown(data)}"
         return CancelAnswer([_unknown_cancel(o, why) for o in asked.values()], [])
     if not isinstance(data, dict | list):
-        raise BadAnswerError(f"expected a list for cancel, got {type(data).__name__}")
+        raise BadAnswerError(f"expected a list for cancel, got {came_back(data)}")
     claims, ignored = _cancel_claims(asked, data)
     found: dict[int, CancelResult] = {}
     for order_id, item in claims:
