@@ -38,6 +38,9 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
 # (the shipped unit's 90 s) unless a test names its own: none depends on
 # this machine's /etc/systemd or /usr/lib/systemd.
 os.environ["SMM_TRACKER_UNIT_PATH"] = ""
+# Nor does a note read the cgroup of the daemon holding a database's lock
+# (a test's own process) in this machine's /proc: the unit installed tells.
+os.environ["SMM_TRACKER_PROC"] = ""
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -7,6 +7,7 @@ and ``key_file``."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,14 @@ def run_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cgroup: str | None) 
         path.write_text(cgroup)
     monkeypatch.setattr(process, "CGROUP", path, raising=False)
     monkeypatch.delenv("INVOCATION_ID", raising=False)
+
+
+def daemon_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cgroup: str | None) -> None:
+    """The daemon holding a database's lock (a test's ``DatabaseLock``: this
+    process's PID) reads ``cgroup`` as its ``/proc/PID/cgroup`` (None: none to
+    read), in the directory ``SMM_TRACKER_PROC`` names in place of /proc."""
+    pid = tmp_path / "proc" / str(os.getpid())
+    pid.mkdir(parents=True, exist_ok=True)
+    if cgroup is not None:
+        (pid / "cgroup").write_text(cgroup)
+    monkeypatch.setenv("SMM_TRACKER_PROC", str(tmp_path / "proc"))

@@ -153,6 +153,15 @@ def test_a_migration_left_to_the_daemon_names_its_restart(
     tmp_path, monkeypatch, managers, restart
 ) -> None:
     install_units(tmp_path, monkeypatch, *managers)
+    said = migration_note(tmp_path)
+    assert f"Restart it ({restart}), which applies them, then run this again" in said
+    if not managers:
+        assert "systemctl" not in said
+
+
+def migration_note(tmp_path: Path) -> str:
+    """What ``orders`` says (stderr) of a database one migration behind, the
+    older daemon holding it (this process's lock) not having applied it."""
     path = tmp_path / "tracker.db"
     old_database(path, LAST)
     config = tmp_path / "tracker.toml"
@@ -163,9 +172,7 @@ def test_a_migration_left_to_the_daemon_names_its_restart(
     with DatabaseLock(path):  # the older daemon, still running after `pip install --upgrade`
         result = CliRunner().invoke(main, ["--config", str(config), "orders"])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert f"Restart it ({restart}), which applies them, then run this again" in result.stderr
-    if not managers:
-        assert "systemctl" not in result.stderr
+    return result.stderr
 
 
 def test_the_unit_path_for_tests_names_the_user_managers_after_a_semicolon() -> None:

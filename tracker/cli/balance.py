@@ -229,7 +229,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             why = "the daemon checks it on its schedule"
             if kind in NOT_ANSWERING:  # no schedule fetches it while the key is refused
                 said, first = not_answering_words(kind, since, episodes.get(name, {}), screen)
-                why = f"{said}; {first}{_fix(kind, name, keys)}"
+                why = f"{said}; {first}{_fix(kind, name, keys, config.database.path)}"
             elif name in calls_failing:  # before the daemon calls the panel unreachable
                 why = f"{_calls_failed(calls_failing[name], screen)}; smm-tracker doctor says why"
             click.echo(
@@ -255,7 +255,9 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         if found.get(failing) and kind in NOT_ANSWERING:  # status_failing: polls only
             why, first = not_answering_words(kind, since, episodes.get(failing, {}), screen)
             why = f"{why}: its balance is the last it gave"
-            said = safe_text(f"({failing}: {why}; {first}{_fix(kind, failing, keys)})")
+            said = safe_text(
+                f"({failing}: {why}; {first}{_fix(kind, failing, keys, config.database.path)})"
+            )
             click.echo(fitted(said, notes), err=True)
     for failing, run in calls_failing.items():
         if found.get(failing):
@@ -264,13 +266,14 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             click.echo(fitted(said, notes), err=True)
 
 
-def _fix(kind: str, name: str, keys: dict[str, str | None]) -> str:
+def _fix(kind: str, name: str, keys: dict[str, str | None], database: Path) -> str:
     """What a note of a panel not answering ends with: for a refused key
     (``auth_failed``, named first when every call fails too), what fixes it,
-    the key where the config sets it, as ``orders`` and ``doctor`` say it;
-    else, or for a panel the config leaves out, where to read why."""
+    the key where the config sets it, then what has the daemon running on
+    ``database`` take it, as ``orders`` and ``doctor`` say it; else, or for
+    a panel the config leaves out, where to read why."""
     if kind == "auth_failed" and name in keys:
-        return refused_key_fix(keys[name])
+        return refused_key_fix(keys[name], database)
     return "smm-tracker doctor says why"
 
 

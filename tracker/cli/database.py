@@ -96,8 +96,8 @@ def no_daemon_behind(path: Path) -> Callable[[list[str]], None]:
 def _behind(pid: int | None, command: str | None) -> str:
     """What holds a database it has not migrated (its PID and ``run`` or ``run
     --once``, None: not known), and what to do about it: a daemon's restart
-    said as fits the unit installed (the system's, a user's, none), as
-    ``doctor`` says it."""
+    said as fits what runs it (the system's unit, a user's, a ``run`` in a
+    terminal; not known: the unit installed, as ``doctor`` says it)."""
     from tracker.cli.unit_notes import daemon_restart
     from tracker.service.lock import DAEMON, ONCE
 
@@ -107,7 +107,7 @@ def _behind(pid: int | None, command: str | None) -> str:
             f"a run --once{at} is using it without them: an older smm-tracker's (or one "
             "starting). Wait for it to end (cron's next run, of this smm-tracker, applies them)"
         )
-    restart = daemon_restart()
+    restart = daemon_restart(pid)
     if command == DAEMON:
         return (
             f"the daemon using it{at} has not applied them: it runs an older smm-tracker "

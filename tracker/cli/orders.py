@@ -144,7 +144,8 @@ def orders(
     left_out = _left_out(config, store, name)
     keys = key_places(config, failing)  # a refused key: where to fix it
     episodes = not_answering(store, name)
-    lines += stale_notes(failing, left_out, screen, calls, episodes, keys, refused_key_fix)
+    fix = partial(refused_key_fix, database=config.database.path)  # what runs its daemon
+    lines += stale_notes(failing, left_out, screen, calls, episodes, keys, fix)
     for line in lines:  # on a terminal, wrapped at its words to its width
         click.echo(fitted(line, notes), err=True)
 

@@ -75,16 +75,22 @@ def key_taken(place: str | None, manager: str | None = None) -> str:
     return f"{_systemctl('restart', manager)} ({why})"
 
 
-def daemon_restart(manager: str | None) -> str:
-    """Given which systemd manager has a smm-tracker.service installed
-    (:func:`key_taken`'s ``manager``), return what restarts the daemon:
-    its manager's systemctl, or with no unit, `smm-tracker run` stopped
-    and started again where it runs (a terminal, tmux)."""
+def daemon_restart(manager: str | None, masked: str | None = None) -> str:
+    """Given what runs the daemon (:func:`key_taken`'s ``manager``: "apart"
+    a ``run`` beside a unit installed) and, with none, the unit file that
+    masks smm-tracker.service (None: none masks it), return what restarts
+    the daemon: its manager's systemctl, or `smm-tracker run` stopped and
+    started again where it runs (a terminal, tmux)."""
+    again = "stop `smm-tracker run` where it runs and start it again"
+    if manager == "apart":  # systemctl would start a second daemon
+        return f"{again}; not `systemctl`: {APART}"
     if manager == "none":
-        return (
-            "no smm-tracker.service installed: stop `smm-tracker run` where it runs "
-            "and start it again"
+        why = (
+            f"smm-tracker.service is masked ({masked})"
+            if masked
+            else "no smm-tracker.service installed"
         )
+        return f"{why}: {again}"
     return _systemctl("restart", manager)
 
 

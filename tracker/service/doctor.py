@@ -43,6 +43,7 @@ from tracker.rules.redelivery import undelivered_check
 from tracker.rules.refusal_doctor import held_out_checks
 from tracker.rules.secret_files import unit_database_check
 from tracker.rules.unit_stop import config_dirs, search_paths
+from tracker.service.daemon_unit import daemon_manager
 from tracker.service.doctor_alerts import alert_targets, notify_checks, placed
 from tracker.service.doctor_database import (
     database_facts,
@@ -157,7 +158,8 @@ def run_checks(
         refused = {
             n: answers[i] for i, (n, _s, p) in enumerate(panels) if p and said_key(i, p, answers[i])
         }
-        places, manager = _key_places(data, panels), unit_manager(search)
+        places = _key_places(data, panels)  # and what runs the daemon, running now or installed:
+        manager = daemon_manager(database.path, env, unit_manager(search))
         checks.extend(failing_checks(failing, named, places, accepted, refused, manager))
         folded = {
             id(refused[n]): line

@@ -37,6 +37,7 @@ from tracker.rules.reloads import (
 from tracker.rules.unit_runs import running_manager
 from tracker.service.callstats import CallCounters
 from tracker.service.daemon import Generation, JobStats
+from tracker.service.daemon_unit import read_cgroup
 from tracker.service.doctor_unit import installed_manager
 from tracker.service.handover import anew_panels, rekeyed_probes, rethresholded_probes
 from tracker.service.heartbeat import Heartbeat
@@ -63,10 +64,7 @@ def running_unit(env: Mapping[str, str]) -> str:
     (:func:`tracker.rules.unit_runs.running_manager`): the manager of the
     smm-tracker.service running it, or none, by its cgroup and the unit
     files installed."""
-    try:
-        cgroup: str | None = CGROUP.read_text(encoding="utf-8", errors="replace")
-    except OSError:  # not Linux, no /proc: $INVOCATION_ID tells
-        cgroup = None
+    cgroup = read_cgroup(CGROUP)  # None: not Linux, no /proc: $INVOCATION_ID tells
     return running_manager(cgroup, env.get("INVOCATION_ID"), installed_manager(env))
 
 

@@ -1,0 +1,55 @@
+"""What restarts or reloads the daemon running on a database now, for the
+notes of ``orders``, ``balance``, a migration left to the daemon
+(:mod:`tracker.cli.unit_notes`) and doctor's refused-key line: the daemon's
+PID, which it writes in the lock file it holds (:func:`tracker.service.lock.holding`),
+and that process's cgroup (``/proc/PID/cgroup``), read by the rule the
+daemon's own ``auth_failed`` goes by
+(:func:`tracker.rules.unit_runs.running_manager`): a ``run`` in a terminal
+or tmux beside an installed unit is "apart", not the unit's. With no daemon
+running (none, or a ``run --once`` holding the lock), or its cgroup not
+read (no /proc), the unit installed, as before. ``SMM_TRACKER_PROC`` names a
+directory read instead of ``/proc`` (``DIR/PID/cgroup``; empty: none read):
+for tests, which never read this machine's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from tracker.rules.unit_runs import running_manager
+from tracker.service.lock import ONCE, holding
+
+PROC_ENV = "SMM_TRACKER_PROC"
+
+
+def read_cgroup(path: Path) -> str | None:
+    """Given a process's ``/proc/PID/cgroup``, return its text; None when it
+    cannot be read (not Linux, no /proc, the process gone)."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def pid_manager(pid: int | None, env: Mapping[str, str], installed: str) -> str:
+    """Given the PID of the daemon running (None: not known), the environment
+    and which manager has a smm-tracker.service installed (``installed``:
+    :func:`tracker.service.doctor_unit.installed_manager`'s), return what
+    restarts or reloads that daemon (:func:`running_manager` of its cgroup);
+    ``installed`` when its cgroup cannot be read."""
+    proc = env.get(PROC_ENV, "/proc")  # set empty: none read (the tests' default)
+    if pid is None or not proc:
+        return installed
+    cgroup = read_cgroup(Path(proc, str(pid), "cgroup"))
+    return installed if cgroup is None else running_manager(cgroup, None, installed)
+
+
+def daemon_manager(database: Path | None, env: Mapping[str, str], installed: str) -> str:
+    """Given the database path (None: not known), the environment and which
+    manager has a smm-tracker.service installed, return what restarts or
+    reloads the daemon running on it now (:func:`pid_manager` of the PID in
+    its lock file); ``installed`` with none running, or a ``run --once``."""
+    found = holding(database) if database is not None else None
+    if found is None or found[1] == ONCE:
+        return installed
+    return pid_manager(found[0], env, installed)
