@@ -20,8 +20,9 @@ PIECE = 8  # the shortest piece of a key cut by other text that is blanked
 def blank_pieces(body: bytes, key: str, mark: bytes = b"***") -> bytes:
     """Given a raw answer and a key of 16 characters or more, return the answer
     with every run of it that is a piece of the key, 8 characters or longer, in
-    any letter case, blanked: a key cut by a PHP notice printed in the middle of
-    it (``k3yA-bcD<br />\\n<b>Warning</b>: ... on line 3<br />\\ne-fGh...``),
+    any letter case, blanked where it is an echo of the key (:func:`echoes`):
+    a key cut by a PHP notice printed in the middle of it
+    (``k3yA-bcD<br />\\n<b>Warning</b>: ... on line 3<br />\\ne-fGh...``),
     whatever stands between its pieces; or by a stray byte in a UTF-16
     answer, the piece after it read a byte out of step (:func:`_out_of_step`).
     A shorter piece is no key; a piece of an encoded form of the key is not
@@ -40,25 +41,103 @@ def blank_pieces(body: bytes, key: str, mark: bytes = b"***") -> bytes:
         spans = stepped_spans(text, cut)
         if spans:
             return blank(text, spans, mark.decode()).encode("utf-8", "surrogateescape")
-    secret = key.encode("utf-8", "surrogateescape").lower()
+    spelt = key.encode("utf-8", "surrogateescape")
+    secret = spelt.lower()
     if len(secret) < 2 * PIECE:
         return body
     lowered = body.lower()  # ASCII letters only: every byte keeps its place
     if secret[:PIECE] not in lowered and secret[-PIECE:] not in lowered:
         return body
-    return blank(body, _windows(lowered, secret), mark)
+    return blank(body, echoes(_windows(lowered, secret), spelt), mark)
 
 
-def _windows(lowered: AnyStr, secret: AnyStr) -> Spans:
-    """Spans of ``lowered`` that spell PIECE characters in a row of ``secret``."""
+# A piece of a key spelt with letters alone (and "_" or a space), no capital
+# after a small letter: it may be a field name or a word ("currency",
+# "start_count", "Services") that the key holds by chance, as a test key does.
+_WORDS = re.compile(rb"[A-Z]?[a-z_ ]+|[A-Z_ ]+")
+# A piece (or a chain of them) this long is no chance reading of a key.
+_LONG = 2 * PIECE
+
+
+class Piece(NamedTuple):
+    """A run of a text that spells ``key[key_start:key_start + end - start]``."""
+
+    start: int
+    end: int
+    key_start: int
+
+    @property
+    def key_end(self) -> int:
+        return self.key_start + self.end - self.start
+
+
+def echoes(hits: list[tuple[int, int]], key: bytes) -> Spans:
+    """Given where each window of :data:`PIECE` characters of ``key`` is in
+    a text (:func:`_windows`: its place, and its place in the key) and the
+    key as it is spelt (UTF-8), return the spans of the pieces that echo
+    it: a piece that reads as a token (a digit, a capital after a small
+    letter, a character other than a letter, "_" or a space), or of 16
+    characters or more, or one of a chain of pieces spelling the key in the
+    text's order (the key cut by a notice: "currency" then, further on,
+    "Q7x3Lm9V..."). A piece that reads as a word alone ("currency" of
+    "currencyQ7x3...", a field name of every balance answer) is no echo."""
+    pieces = _pieces(hits)
+    chained = _chained(pieces)
     spans: Spans = []
+    for index, piece in enumerate(pieces):
+        spelt = key[piece.key_start : piece.key_end]
+        if index in chained or piece.end - piece.start >= _LONG or not _WORDS.fullmatch(spelt):
+            spans.append((piece.start, piece.end))
+    return spans
+
+
+def _chained(pieces: list[Piece]) -> set[int]:
+    """Given pieces, return which of them are in a chain: a piece followed,
+    further on in the text, by the one going on with the key where it stops
+    (a character of the key lost between them at most: a stray byte's),
+    each the other's nearest ("currency" as a field name, then the key cut
+    after its "currency": the field is not the nearest)."""
+
+    def goes_on(first: Piece, then: Piece) -> bool:
+        return then.start >= first.end and first.key_end <= then.key_start <= first.key_end + 1
+
+    chained: set[int] = set()
+    for index, piece in enumerate(pieces):
+        after = [i for i, then in enumerate(pieces) if goes_on(piece, then)]
+        then = min(after, key=lambda i: pieces[i].start, default=None)
+        if then is None:
+            continue
+        before = [i for i, first in enumerate(pieces) if goes_on(first, pieces[then])]
+        if max(before, key=lambda i: pieces[i].start) == index:
+            chained |= {index, then}
+    return chained
+
+
+def _pieces(hits: list[tuple[int, int]]) -> list[Piece]:
+    """Given windows found (place in the text, place in the key), return the
+    runs they make: windows a step apart in both the text and the key, or
+    overlapping so, are one piece."""
+    pieces: list[Piece] = []
+    for at, key_at in sorted(hits, key=lambda hit: (hit[0] - hit[1], hit[0])):
+        last = pieces[-1] if pieces else None
+        if last and last.start - last.key_start == at - key_at and at <= last.end:
+            pieces[-1] = last._replace(end=max(last.end, at + PIECE))
+        else:
+            pieces.append(Piece(at, at + PIECE, key_at))
+    return pieces
+
+
+def _windows(lowered: AnyStr, secret: AnyStr) -> list[tuple[int, int]]:
+    """Where ``lowered`` spells PIECE characters in a row of ``secret``: the
+    place in the text and in the secret of each."""
+    hits: list[tuple[int, int]] = []
     for start in range(len(secret) - PIECE + 1):
         window = secret[start : start + PIECE]
         at = lowered.find(window)
         while at >= 0:
-            spans.append((at, at + PIECE))
+            hits.append((at, start))
             at = lowered.find(window, at + 1)
-    return spans
+    return hits
 
 
 @lru_cache(maxsize=8)
@@ -102,6 +181,7 @@ class Stepped(NamedTuple):
     read in step, the other a byte out of step, as CJK), worked out once."""
 
     lowered: str
+    spelt: bytes  # as it is: whether a piece of it reads as a word (:func:`echoes`)
     windows: bool  # 16 characters or more: its pieces of PIECE are blanked
     marks: tuple[str, ...]  # a text cutting it so holds one of these characters
     marks_utf8: tuple[bytes, ...]
@@ -128,7 +208,9 @@ def stepped(secret: str) -> Stepped | None:
     # of 6 holds one of them too).
     marks = tuple(sorted(moved(secret[:2]) | moved(secret[-2:])))
     whole = re.compile("(?s)" + ".?".join(map(re.escape, lowered)))
-    return Stepped(lowered, windows, marks, tuple(m.encode() for m in marks), whole)
+    return Stepped(
+        lowered, secret.encode(), windows, marks, tuple(m.encode() for m in marks), whole
+    )
 
 
 def stepped_spans(text: str, cut: Stepped) -> Spans:
@@ -144,7 +226,7 @@ def stepped_spans(text: str, cut: Stepped) -> Spans:
     if not any(mark in text for mark in cut.marks):
         return []
     translated = text.translate(_high_bytes())
-    spans = _windows(translated, cut.lowered) if cut.windows else []
+    spans = echoes(_windows(translated, cut.lowered), cut.spelt) if cut.windows else []
     for found in cut.whole.finditer(translated):
         start, end = found.span()
         kinds = text[start:end].translate(_kinds())
