@@ -21,7 +21,8 @@ wrapped in lines, with ``<br />`` or soft line breaks; hex spaced out; a long
 key cut by spaces or no-break spaces, a short one by a soft line break). Any
 JSON string literal holding an escape other than ``\\/``, and any text holding
 HTML entities or JSON escapes (a text JSON-encoded twice:
-``C2dE5\\u0026gH1z``), invisible format characters (``U+200B``, the soft
+``C2dE5\\u0026gH1z``), percent-encoded ASCII characters (``%48q7%2FZ%70``,
+letters encoded too), invisible format characters (``U+200B``, the soft
 hyphen) or fullwidth ones (narrowed as NFKC does) is decoded, without them,
 and searched too: a mix is caught as well.
 """
@@ -63,10 +64,15 @@ _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]
 _ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
 # What stands for one character of the key, or for none: an HTML entity, a
 # JSON escape left in a text (JSON-encoded twice, or PHP's JSON_HEX_* flags:
-# "C2dE5\u0026gH1z", "Qa\/Key" outside any literal) or a run of format
-# characters (invisible: "Q\u200ba\u200b/..." reads as the key).
+# "C2dE5\u0026gH1z", "Qa\/Key" outside any literal), a run of format
+# characters (invisible: "Q\u200ba\u200b/..." reads as the key) or an ASCII
+# character percent-encoded, where an encoder would have left it too
+# ("%48q7%2FZ%70...": the key's URL-encoded forms hold no such mix).
 # Joined as a text needs (one looked for alone is found the quicker).
-_CODES = (_ENTITY.pattern, r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])', f"[{INVISIBLE}]+")
+_PERCENT = r"%[0-7][0-9a-fA-F]"
+_PERCENT_BYTES = re.compile(_PERCENT.encode())
+_CODES = (_ENTITY.pattern, r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])', f"[{INVISIBLE}]+", _PERCENT)
+Kinds = tuple[bool, bool, bool, bool]  # which of _CODES a text holds
 _ESCAPED = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _NESTING = 3  # JSON text inside a JSON string, decoded at most this deep
 
@@ -84,8 +90,8 @@ def register_secret(value: str) -> None:
             _registered = registered
 
 
-@lru_cache(maxsize=8)
-def _coded(kinds: tuple[bool, bool, bool]) -> re.Pattern[str]:
+@lru_cache(maxsize=16)
+def _coded(kinds: Kinds) -> re.Pattern[str]:
     """Given which of :data:`_CODES` to find, return a pattern finding them."""
     return re.compile("|".join(code for code, wanted in zip(_CODES, kinds, strict=True) if wanted))
 
@@ -97,6 +103,8 @@ def _decoded(code: str) -> str:
         char = html.unescape(code)
     elif code[0] == "\\":
         char = chr(int(code[2:], 16)) if code[1] == "u" else _ESCAPED.get(code[1], code[1])
+    elif code[0] == "%":
+        return chr(int(code[1:], 16))
     else:
         return ""
     if not char.isprintable() and invisible(char):
@@ -104,7 +112,7 @@ def _decoded(code: str) -> str:
     return narrowed(char) if char >= "\uff01" else char  # "&#xff4b;" is "k"
 
 
-def _decoded_spans(text: str, kinds: tuple[bool, bool, bool], every: Sequence[Forms]) -> Spans:
+def _decoded_spans(text: str, kinds: Kinds, every: Sequence[Forms]) -> Spans:
     """Spans of ``text`` that spell a secret once its HTML entities and JSON
     escapes are decoded and its format characters taken out
     (``&#83;&#x45;CRET``, ``S\\u0045CRET``), an entity or escape always
@@ -160,14 +168,13 @@ def _scrub_text(
     # Format characters: none in an ASCII or printable text (at once, or quick).
     hidden = not plain and not text.isprintable() and invisible(text)
     wide = fullwidth(text) if wide is None else wide
-    if wide or hidden or "&" in text or "\\" in text:
-        spans += _more_spans(text, ("&" in text, "\\" in text, hidden), wide, every)
+    if wide or hidden or "&" in text or "\\" in text or "%" in text:
+        kinds = ("&" in text, "\\" in text, hidden, "%" in text)
+        spans += _more_spans(text, kinds, wide, every)
     return _blank(text, spans, REDACTED)
 
 
-def _more_spans(
-    text: str, kinds: tuple[bool, bool, bool], wide: bool, every: Sequence[Forms]
-) -> Spans:
+def _more_spans(text: str, kinds: Kinds, wide: bool, every: Sequence[Forms]) -> Spans:
     """Spans of ``text`` that spell a secret once its fullwidth forms are
     narrowed (if ``wide``: the places are the same), then its codes of
     :data:`_CODES` decoded (those ``kinds`` says it holds)."""
@@ -220,7 +227,8 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
     outside = b"\\u" in body and b"\\u" in _LITERAL_BYTES.sub(b"", body)
     plain = body.isascii()  # 0.4 us for 10 kB: once
     entities = b"&" in body and _ENTITY_BYTES.search(body) is not None
-    kinds = (entities, outside, not plain and invisible(body))
+    percent = b"%" in body and _PERCENT_BYTES.search(body) is not None
+    kinds = (entities, outside, not plain and invisible(body), percent)
     wide = not plain and fullwidth(body)
     if wide or any(kinds):
         text = body.decode("utf-8", "surrogateescape")  # any bytes, given back as they were
