@@ -1,6 +1,7 @@
 """The key as a hostile panel may echo it beyond its usual forms: some of
-its characters percent-encoded where an encoder leaves them. Through the
-real client: what reaches the log, the output and the database."""
+its characters percent-encoded where an encoder leaves them, or cut by PHP
+notices three times, its two ends too short to be pieces. Through the real
+client: what reaches the log, the output and the database."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from simconfig import scripted_panel
 from tracker.redact.scrub import redact_text, register_secret, scrub, scrub_bytes
 
 KEY = "Hq7/Zp2+Wd9Lx4Vb8Nc3Kt6Rm1Qs5YjA"  # 32 characters, as a panel's
+NOTICE = "<br />\n<b>Warning</b>:  Undefined index: id on line <b>3</b><br />\n"
 
 
 def _echoed(tmp_path, monkeypatch, written: str) -> str:
@@ -60,3 +62,13 @@ def test_a_key_percent_encoded_in_part_in_any_text_is_blanked():
         assert scrub_bytes(text.encode(), [KEY]) == b"key=***&x=1"
     kept = "100% done, 50%off %41"
     assert scrub(kept, [KEY]) == redact_text(kept) == kept
+
+
+def test_a_key_cut_three_times_its_ends_short_leaves_no_piece(tmp_path, monkeypatch):
+    # Cut by two notices 6 characters from each end: neither the key's
+    # first 8 characters nor its last 8 were in the answer, so its middle
+    # 20 were kept in every log line and row quoting the notices.
+    middle = KEY[6:26]
+    seen = _echoed(tmp_path, monkeypatch, KEY[:6] + NOTICE + middle + NOTICE + KEY[26:])
+    for piece in (middle, middle[:11], middle[-11:]):
+        assert piece not in seen and piece.lower() not in seen.lower()
