@@ -72,3 +72,31 @@ def test_a_key_cut_three_times_its_ends_short_leaves_no_piece(tmp_path, monkeypa
     seen = _echoed(tmp_path, monkeypatch, KEY[:6] + NOTICE + middle + NOTICE + KEY[26:])
     for piece in (middle, middle[:11], middle[-11:]):
         assert piece not in seen and piece.lower() not in seen.lower()
+
+
+def _mixed(code, every: int = 2) -> str:
+    return "".join(code(c) if i % every == 0 else c for i, c in enumerate(KEY))
+
+
+LAYERED = {
+    "entities without ';'": "".join(f"&#{ord(c)}" for c in KEY),
+    "C escapes in part": _mixed(lambda c: f"\\x{ord(c):02x}"),
+    "octal escapes in part": _mixed(lambda c: f"\\{ord(c):03o}"),
+    "percent-encoded twice in part": _mixed(lambda c: f"%25{ord(c):02X}"),
+    "entities of percent-encoding": _mixed(lambda c: f"&#37;{ord(c):02X}"),
+    "\\u escapes of percent-encoding": _mixed(lambda c: f"\\u0025{ord(c):02X}"),
+    "UTF-16 percent-encoded": "".join(f"%00{c}" for c in KEY),
+}
+
+
+@pytest.mark.parametrize("written", LAYERED.values(), ids=LAYERED.keys())
+def test_the_key_in_codes_a_browser_or_a_c_reader_decodes_is_blanked(
+    tmp_path, monkeypatch, written
+):
+    # Each went to panel_prints_notices, the cancel's error and
+    # cancels.error as it was: the key, once decoded as a browser (an
+    # entity's ";" is optional), a C or PHP reader, or twice, reads it.
+    seen = _echoed(tmp_path, monkeypatch, written)
+    for shown in (written, written.replace("\\", "\\\\"), written.replace("&", "&amp;")):
+        assert shown not in seen and shown.lower() not in seen.lower()
+    assert "***" in seen

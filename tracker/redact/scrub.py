@@ -21,8 +21,9 @@ wrapped in lines, with ``<br />`` or soft line breaks; hex spaced out; a long
 key cut by spaces or no-break spaces, a short one by a soft line break). Any
 JSON string literal holding an escape other than ``\\/``, and any text holding
 HTML entities or JSON escapes (a text JSON-encoded twice:
-``C2dE5\\u0026gH1z``), percent-encoded ASCII characters (``%48q7%2FZ%70``,
-letters encoded too), invisible format characters (``U+200B``, the soft
+``C2dE5\\u0026gH1z``; C escapes, ``\\x48q\\067``), percent-encoded ASCII
+characters (``%48q7%2FZ%70``, letters encoded too; under another code,
+``%2548``, decoded again), invisible format characters (``U+200B``, the soft
 hyphen) or fullwidth ones (narrowed as NFKC does) is decoded, without them,
 and searched too: a mix is caught as well.
 """
@@ -60,7 +61,8 @@ _LITERAL = re.compile(
 _LITERAL_BYTES = re.compile(_LITERAL.pattern.encode())
 _ESCAPE = re.compile(r"\\[^/]")
 _ESCAPE_BYTES = re.compile(_ESCAPE.pattern.encode())
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# A numeric one without its ";" too, as browsers read it ("&#72&#113...").
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9a-fA-F]{1,6};?|[A-Za-z][A-Za-z0-9]{1,31};)")
 _ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
 # What stands for one character of the key, or for none: an HTML entity, a
 # JSON escape left in a text (JSON-encoded twice, or PHP's JSON_HEX_* flags:
@@ -71,10 +73,14 @@ _ENTITY_BYTES = re.compile(_ENTITY.pattern.encode())
 # Joined as a text needs (one looked for alone is found the quicker).
 _PERCENT = r"%[0-7][0-9a-fA-F]"
 _PERCENT_BYTES = re.compile(_PERCENT.encode())
-_CODES = (_ENTITY.pattern, r'\\(?:u[0-9a-fA-F]{4}|["\\/bfnrt])', f"[{INVISIBLE}]+", _PERCENT)
+# A C escape, hex or octal, is one too ("\x48q\067...": no JSON reader takes it).
+_BACKSLASHED = r'\\(?:u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[0-3][0-7]{2}|["\\/bfnrt])'
+_C_ESCAPE_BYTES = re.compile(rb"\\(?:x[0-9a-fA-F]{2}|[0-3][0-7]{2})")
+_CODES = (_ENTITY.pattern, _BACKSLASHED, f"[{INVISIBLE}]+", _PERCENT)
 Kinds = tuple[bool, bool, bool, bool]  # which of _CODES a text holds
 _ESCAPED = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _NESTING = 3  # JSON text inside a JSON string, decoded at most this deep
+_LAYERS = 2  # percent-encoding under codes decoded ("%2548", "&#37;48": "H")
 
 
 def register_secret(value: str) -> None:
@@ -98,25 +104,31 @@ def _coded(kinds: Kinds) -> re.Pattern[str]:
 
 def _decoded(code: str) -> str:
     """Given what :data:`_CODES` found, return the character it stands for
-    ("" for a format character, written or coded; a fullwidth one narrowed)."""
+    ("" for a format character, written or coded, and a NUL; a fullwidth
+    one narrowed)."""
     if code[0] == "&":
         char = html.unescape(code)
     elif code[0] == "\\":
-        char = chr(int(code[2:], 16)) if code[1] == "u" else _ESCAPED.get(code[1], code[1])
+        kind = code[1]
+        if kind in "ux":
+            char = chr(int(code[2:], 16))
+        else:
+            char = chr(int(code[1:], 8)) if kind.isdigit() else _ESCAPED.get(kind, kind)
     elif code[0] == "%":
-        return chr(int(code[1:], 16))
+        char = chr(int(code[1:], 16))
     else:
         return ""
-    if not char.isprintable() and invisible(char):
-        return ""
+    if char == "\x00" or (not char.isprintable() and invisible(char)):
+        return ""  # "%00H%00q...": the key in UTF-16
     return narrowed(char) if char >= "\uff01" else char  # "&#xff4b;" is "k"
 
 
-def _decoded_spans(text: str, kinds: Kinds, every: Sequence[Forms]) -> Spans:
+def _decoded_spans(text: str, kinds: Kinds, every: Sequence[Forms], layers: int = _LAYERS) -> Spans:
     """Spans of ``text`` that spell a secret once its HTML entities and JSON
     escapes are decoded and its format characters taken out
     (``&#83;&#x45;CRET``, ``S\\u0045CRET``), an entity or escape always
-    blanked whole."""
+    blanked whole; decoded again if that made percent-encoding (``%2548``,
+    ``&#37;48``), up to ``layers`` times."""
     pieces: list[str] = []
     at: list[int] = []  # where each piece starts in the decoded text
     origin: list[tuple[int, int]] = []  # and where it came from; -1: copied as is
@@ -145,7 +157,12 @@ def _decoded_spans(text: str, kinds: Kinds, every: Sequence[Forms]) -> Spans:
             return entity_end if end else start
         return start + position - at[index] + int(end)
 
-    found = _plain_spans(_fold("".join(pieces)), [secret.text for secret in every])
+    decoded = "".join(pieces)
+    found = _plain_spans(_fold(decoded), [secret.text for secret in every])
+    # Percent-encoding under another code, decoded again: "%2548", "&#37;48"
+    # (an escaped backslash then "u0051" stays a backslash and "u0051").
+    if layers > 1 and "%" in decoded:
+        found += _decoded_spans(decoded, (False, False, False, True), every, layers - 1)
     return [(place(start, False), place(end - 1, True)) for start, end in found]
 
 
@@ -225,6 +242,7 @@ def scrub_bytes(body: bytes, secrets: Iterable[str]) -> bytes:
         body = _LITERAL_BYTES.sub(lambda m: _decoded_literal_bytes(m.group(0), every), body)
     # JSON escapes: in literals, decoded above; outside (JS '...', a text page): below.
     outside = b"\\u" in body and b"\\u" in _LITERAL_BYTES.sub(b"", body)
+    outside = outside or (b"\\" in body and _C_ESCAPE_BYTES.search(body) is not None)
     plain = body.isascii()  # 0.4 us for 10 kB: once
     entities = b"&" in body and _ENTITY_BYTES.search(body) is not None
     percent = b"%" in body and _PERCENT_BYTES.search(body) is not None
