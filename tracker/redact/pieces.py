@@ -30,12 +30,14 @@ def blank_pieces(body: bytes, key: str, mark: bytes = b"***") -> bytes:
 
     Looked for only where the answer holds one of the key's runs of PIECE
     characters from every :data:`_STRIDE`-th (and its last PIECE): a piece
-    of 11 characters or more holds one, wherever the key was cut (its ends
+    of 15 characters or more holds one, wherever the key was cut (its ends
     too short to be blanked, cut three times: ``k3yA<notice>bcDe-fGh1jKl
     -mN0p<notice>Qr``), and an echo cut once leaves its start or its end in
     a piece of 8 or more (each window searched costs a pass over the answer:
     25 passes, 0.2 ms per 100-order status answer, for the usual answer that
-    echoes nothing; each run looked for first, 7 for a key of 32, ~1 us).
+    echoes nothing; the runs looked for first, 4 for a key of 32, cost a
+    pass each: one run in 4 characters would catch a piece of 11, for 3
+    passes more, ~30 us per 100-order answer).
     A key of :data:`PIECE` characters or more cut by a stray byte is blanked
     whole (:func:`stepped_spans`)."""
     cut = stepped(key)
@@ -54,13 +56,13 @@ def blank_pieces(body: bytes, key: str, mark: bytes = b"***") -> bytes:
     return blank(body, echoes(_windows(lowered, secret), spelt), mark)
 
 
-_STRIDE = 4  # a piece of PIECE + _STRIDE - 1 characters holds one of _runs
+_STRIDE = PIECE  # a piece of PIECE + _STRIDE - 1 characters holds one of _runs
 
 
 @lru_cache(maxsize=8)
 def _runs(secret: bytes) -> tuple[bytes, ...]:
     """Given a key, return its runs of PIECE characters from every
-    :data:`_STRIDE`-th and its last PIECE: every piece of 11 or more of it
+    :data:`_STRIDE`-th and its last PIECE: every piece of 15 or more of it
     holds one."""
     starts = {*range(0, len(secret) - PIECE + 1, _STRIDE), len(secret) - PIECE}
     return tuple(secret[start : start + PIECE] for start in sorted(starts))
