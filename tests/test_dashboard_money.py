@@ -1,7 +1,7 @@
 """The dashboard's amounts as the CLI writes them (tracker.rules.money): the
-Spend card, the scorecard table and the spend_by_service canned query, their
-SQL run as Datasette runs it, with the SQL functions the dashboard's plugin
-adds (tracker/cli/datasette_money.py)."""
+Spend card, the scorecard table, the spend_by_service and order_history
+canned queries, their SQL run as Datasette runs it, with the SQL functions
+the dashboard's plugin adds (tracker/cli/datasette_money.py)."""
 
 from __future__ import annotations
 
@@ -71,3 +71,29 @@ def test_money_in_sql_is_the_clis_money_and_never_fails_on_an_odd_value():
     for value in (0.477, 0.477, 0.477, None, 2):
         total.step(value)
     assert total.finalize() == "3.431"  # not 3.4309999999999996
+
+
+def test_an_orders_history_writes_each_charge_as_the_history_command_does(tmp_path):
+    # The order_history canned query gave the raw REAL: `1.2` where
+    # `smm-tracker history` writes 1.20, and `1e-06` for a satoshi charge.
+    store = Store(tmp_path / "t.db")
+    now = utcnow()
+    store.track("main", [7], now - timedelta(hours=1), service=1)
+    with store.write() as db:
+        for at, to_status, charge in (
+            (now - timedelta(minutes=30), "Pending", 1.2),
+            (now - timedelta(minutes=20), "In progress", 0.000001),
+            (now - timedelta(minutes=10), "Partial", None),
+        ):
+            db.execute(
+                "INSERT INTO transitions (panel, order_id, at, to_status, remains, charge) "
+                "VALUES ('main', 7, ?, ?, 10, ?)",
+                [at.isoformat(timespec="seconds"), to_status, charge],
+            )
+    store.close()
+    rows = query(tmp_path / "t.db", "order_history", order_id="7", panel="")
+    assert [(r["to_status"], r["charge"]) for r in rows] == [
+        ("Pending", "1.20"),
+        ("In progress", "0.000001"),
+        ("Partial", None),
+    ]
