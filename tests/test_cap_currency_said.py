@@ -83,6 +83,35 @@ def test_todays_spend_after_a_change_of_currency_names_the_currency_it_was_spent
     ) in shown
 
 
+def test_todays_spend_in_two_other_currencies_says_other_currencies(world, clock):
+    # After EUR, then USD, then RUB in one day, `automation` said "(and 0.45
+    # EUR + 0.50 USD spent in another currency, not counted)": two are other
+    # currencies.
+    w = reorder_world(world)  # the cap in the panel's own money
+    balance(w, "EUR")
+    clock.advance(60)
+    partial(w)
+    assert run(w) and len(placed(w)) == 1  # spent in euros
+    clock.advance(60)
+    balance(w, "USD")
+    clock.advance(60)
+    w.store.track("sim", [99], w.clock())
+    with w.store.write() as db:  # a re-order recorded while the balance named USD
+        db.execute(
+            "INSERT INTO automation_actions (panel, order_id, action, dry_run, status, "
+            "quantity, estimated_cost, reason, at, updated_at) "
+            "VALUES ('sim', 99, 'reorder', 0, 'Placed', 500, 0.5, 'Partial', ?, ?)",
+            [w.clock().isoformat(timespec="seconds")] * 2,
+        )
+    clock.advance(60)
+    balance(w, "RUB")
+    [spend] = json.loads(w.cli("automation", "--json").stdout)["spend"]
+    assert [p["currency"] for p in spend["spent_in"]] == ["EUR", "USD"]
+    shown = " ".join(w.cli("automation").stdout.split())
+    assert "EUR + 0.50 USD spent in other currencies, not counted)" in shown
+    assert "spent in another currency" not in shown
+
+
 def test_todays_spend_in_the_caps_currency_is_said_as_before(world, clock):
     w = reorder_world(world)
     balance(w, "EUR")

@@ -123,15 +123,15 @@ def _spend(
     }
 
 
-def _spent(spend: dict[str, Any]) -> tuple[str, str]:
+def _spent(spend: dict[str, Any]) -> tuple[str, list[str]]:
     """Given a panel's ``spend``, return what its cap counts (in the currency
-    the cap is labelled with), and the parts spent in another currency,
-    which it does not count ("0.27 EUR"; "" when none): never a figure in
+    the cap is labelled with), and the parts spent in other currencies,
+    which it does not count (["0.27 EUR"]; [] when none): never a figure in
     one currency labelled with another's."""
     label = spend["cap_currency"] or spend["currency"]
     other = [p for p in spend["spent_in"] if not counts_toward(p["currency"], label)]
     shown = [f"{money(p['spent'])}{_KEPT}{safe_text(currency_shown(p['currency']))}" for p in other]
-    return money(spend["counted"]), " + ".join(shown)
+    return money(spend["counted"]), shown
 
 
 _KEPT = "\u00a0"  # a no-break space: words a wrap keeps together on a terminal
@@ -220,7 +220,8 @@ def automation(
             unit = f" {safe_text(currency_shown(currency))}".replace(" ", _KEPT) if currency else ""
             line = f"{s['panel']}: re-orders today{dry}: {spent} of cap {cap}{unit}"
             if other:  # spent before a change of currency: not this cap's money
-                line += f" (and {other} spent in another currency, not counted)"
+                elsewhere = "another currency" if len(other) == 1 else "other currencies"
+                line += f" (and {' + '.join(other)} spent in {elsewhere}, not counted)"
             if s["held"]:  # on a terminal, its end "Dec 07 10:00 UTC"
                 line += f"; held: {safe_text(moments(s['held'], screen))}"
             click.echo(fitted(line, screen).replace(_KEPT, " "))
