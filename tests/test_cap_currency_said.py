@@ -112,6 +112,24 @@ def test_todays_spend_in_two_other_currencies_says_other_currencies(world, clock
     assert "spent in another currency" not in shown
 
 
+def test_a_re_orders_cost_in_another_currency_than_the_caps_names_it(world, clock):
+    # After EUR to RUB, the actions' COST read "0.45" beside a spend line in
+    # roubles: euros under a cap in roubles, with no word of it.
+    w = reorder_world(world)  # the cap in the panel's own money
+    balance(w, "EUR")
+    clock.advance(60)
+    partial(w)
+    assert run(w) and len(placed(w)) == 1  # spent in euros
+    [spend] = json.loads(w.cli("automation", "--json").stdout)["spend"]
+    cost = f"{spend['spent']:.2f}"
+    [row] = [x for x in w.cli("automation").stdout.splitlines() if " reorder " in x]
+    assert f" {cost} " in row and "EUR" not in row  # in the cap's currency: bare, as before
+    clock.advance(60)
+    balance(w, "RUB")
+    [row] = [x for x in w.cli("automation").stdout.splitlines() if " reorder " in x]
+    assert f" {cost} EUR " in row
+
+
 def test_todays_spend_in_the_caps_currency_is_said_as_before(world, clock):
     w = reorder_world(world)
     balance(w, "EUR")

@@ -24,7 +24,7 @@ from tracker.config.durations import format_duration
 from tracker.config.model import AutomationConfig
 from tracker.rules.money import currency_shown, money
 from tracker.rules.reorder_costs import counts_toward, day_start
-from tracker.store.alerts import latest_balance
+from tracker.store.alerts import currency_at, latest_balance
 from tracker.store.automation import (
     actions,
     currency_hold,
@@ -227,6 +227,7 @@ def automation(
             click.echo(fitted(line, screen).replace(_KEPT, " "))
     if done:
         click.echo("")
+        labels = {s["panel"]: s["cap_currency"] or s["currency"] for s in spend}
         for row in done:
             row["dry"] = "yes" if row["dry_run"] else ""
             error = row["error"]  # the panel's words: piped, cut as ever (a reason: ours, whole)
@@ -235,6 +236,10 @@ def automation(
             row["why"] = error or row["reason"]
             cost = row["estimated_cost"]
             row["estimated_cost"] = money(cost) if cost is not None else None  # never 4e-05
+            # Spent in another currency than the cap's (a change since): named, as spend is.
+            spent_in = currency_at(store, row["panel"], row["at"]) if cost is not None else None
+            if spent_in is not None and not counts_toward(spent_in, labels.get(row["panel"])):
+                row["estimated_cost"] += f" {safe_text(currency_shown(spent_in))}"
         # Piped, WHY whole as a skip's REASON ("..., raised to the service's min of 100").
         shown = table(
             done, ACTION_COLUMNS, ACTION_HEADERS, screen=screen, spec=ACTION_SCREEN, uncut=("why",)

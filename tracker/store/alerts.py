@@ -85,6 +85,18 @@ def balance_currencies(
     return [(r["currency"], read_iso(r["at"])) for r in (*before, *after)]
 
 
+def currency_at(store: Connection, panel: str, at: str) -> str | None:
+    """Return the currency the panel's balance last named at or before the
+    stamp ``at`` (None: none named by then), as :func:`balance_currencies`
+    tells a re-order's spend apart."""
+    rows = store.rows(
+        f"SELECT currency FROM balances WHERE panel = ? AND at <= ? AND {_NAMED} "
+        "ORDER BY at DESC LIMIT 1",
+        [panel, at],
+    )
+    return rows[0]["currency"] if rows else None
+
+
 # --- alerts --------------------------------------------------------------------
 
 
