@@ -60,15 +60,22 @@ def test_the_run_summary_says_re_orders_held_only_when_one_was_held_back(world, 
     assert w.panel.calls["add"] == 0
 
 
+def reordered_in_euros(world, clock) -> World:
+    """A world whose cap is in the panel's own money, with one re-order
+    placed while its balance named EUR."""
+    w = reorder_world(world)
+    balance(w, "EUR")
+    clock.advance(60)
+    partial(w)
+    assert run(w) and len(placed(w)) == 1
+    return w
+
+
 def test_todays_spend_after_a_change_of_currency_names_the_currency_it_was_spent_in(world, clock):
     # After the panel's currency changed from EUR to RUB, `automation` said
     # "re-orders today: 0.45 of cap 100.00 RUB": the 0.45 was spent in EUR,
     # and counts toward no cap in roubles.
-    w = reorder_world(world)  # the cap in the panel's own money
-    balance(w, "EUR")
-    clock.advance(60)
-    partial(w)
-    assert run(w) and len(placed(w)) == 1  # spent in euros
+    w = reordered_in_euros(world, clock)
     clock.advance(60)
     balance(w, "RUB")
     [spend] = json.loads(w.cli("automation", "--json").stdout)["spend"]
@@ -87,11 +94,7 @@ def test_todays_spend_in_two_other_currencies_says_other_currencies(world, clock
     # After EUR, then USD, then RUB in one day, `automation` said "(and 0.45
     # EUR + 0.50 USD spent in another currency, not counted)": two are other
     # currencies.
-    w = reorder_world(world)  # the cap in the panel's own money
-    balance(w, "EUR")
-    clock.advance(60)
-    partial(w)
-    assert run(w) and len(placed(w)) == 1  # spent in euros
+    w = reordered_in_euros(world, clock)
     clock.advance(60)
     balance(w, "USD")
     clock.advance(60)
@@ -115,11 +118,7 @@ def test_todays_spend_in_two_other_currencies_says_other_currencies(world, clock
 def test_a_re_orders_cost_in_another_currency_than_the_caps_names_it(world, clock):
     # After EUR to RUB, the actions' COST read "0.45" beside a spend line in
     # roubles: euros under a cap in roubles, with no word of it.
-    w = reorder_world(world)  # the cap in the panel's own money
-    balance(w, "EUR")
-    clock.advance(60)
-    partial(w)
-    assert run(w) and len(placed(w)) == 1  # spent in euros
+    w = reordered_in_euros(world, clock)
     [spend] = json.loads(w.cli("automation", "--json").stdout)["spend"]
     cost = f"{spend['spent']:.2f}"
     [row] = [x for x in w.cli("automation").stdout.splitlines() if " reorder " in x]
