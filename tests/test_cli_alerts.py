@@ -193,6 +193,22 @@ def test_alerts_listing_has_a_header_over_its_columns(cli, store) -> None:
     assert cli("alerts", "--panel", "spare").stdout == ""
 
 
+def test_a_kind_longer_than_twenty_characters_keeps_the_messages_in_their_column(cli, store):
+    # Piped, KIND was padded to 20: `automation_currency_held` (24) pushed
+    # its MESSAGE 4 columns right of its header and of the other rows'.
+    now = utcnow().replace(microsecond=0)
+    with capture_logs():
+        for kind, message in (
+            ("balance_low", "main: low"),
+            ("automation_currency_held", "main: held"),
+        ):
+            raise_alert(Alert(kind, message, "main"), store=store, clock=lambda: now)
+    lines = cli("alerts").output.splitlines()
+    column = lines[0].index("MESSAGE")
+    assert [line.index("main: ") for line in lines[1:3]] == [column, column]
+    assert lines[2].index("automation_currency_held") == lines[0].index("KIND")
+
+
 def test_an_open_episode_of_a_panel_left_out_of_the_config_says_so(cli, store) -> None:
     # A panel renamed (or removed) in the config leaves its open episodes
     # under the old name: nothing runs for it to end them, and `alerts`

@@ -141,11 +141,14 @@ def alerts(
         ]
         click.echo(table(shown, _ALERT_COLUMNS, _ALERT_HEADERS, screen=screen, spec=ALERT_SCREEN))
     elif rows:
-        # A header as every other listing has, the columns under it.
-        click.echo(_alert_line("AT", "SEVERITY", "KIND", "MESSAGE", width=len(rows[0]["at"])))
-    for row in rows if screen is None else ():
-        message = safe_text(row["message"], 500)
-        click.echo(_alert_line(row["at"], row["severity"], row["kind"], message))
+        # A header as every other listing has, the columns under it (KIND as
+        # wide as its longest, automation_currency_held's 24: MESSAGE in line).
+        kinds = max(20, *(len(safe_text(r["kind"])) for r in rows))
+        at = len(rows[0]["at"])
+        click.echo(_alert_line("AT", "SEVERITY", "KIND", "MESSAGE", width=at, kinds=kinds))
+        for row in rows:
+            message = safe_text(row["message"], 500)
+            click.echo(_alert_line(row["at"], row["severity"], row["kind"], message, kinds=kinds))
     if still:
         # With no config (--database alone) no panel is left out of one.
         texts = (_open_text(e, config.path is not None, screen) for e in still)
@@ -171,9 +174,11 @@ def _open_text(episode: dict[str, Any], with_config: bool, screen: Screen | None
     return safe_text(text)
 
 
-def _alert_line(at: str, severity: str, kind: str, message: str, width: int = 0) -> str:
+def _alert_line(
+    at: str, severity: str, kind: str, message: str, width: int = 0, kinds: int = 20
+) -> str:
     at, severity, kind = (safe_text(cell) for cell in (at, severity, kind))  # as in the table
-    return f"{at:<{width}}  {severity:<8}  {kind:<20}  {message}"
+    return f"{at:<{width}}  {severity:<8}  {kind:<{kinds}}  {message}"
 
 
 def _resend(store: Store, ids: tuple[int, ...], database: Path) -> None:
