@@ -23,6 +23,7 @@ from tracker.panel import (
     large_answers,
     parse,
     parse_account,
+    parse_cancels,
     parse_refill_status,
     parse_refills,
     refill_words,
@@ -180,7 +181,7 @@ class PanelClient(StatusCalls[P]):
         if len(order_ids) > MAX_IDS:
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
         data = self._call("cancel", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
-        answer = self._parsed("cancel", parse_refills.parse_cancel, order_ids, data)
+        answer = self._parsed("cancel", parse_cancels.parse_cancel, order_ids, data)
         self._check_acted("cancel", answer.results, len(order_ids))
         if answer.ignored:  # orders nobody asked about: read for none of them
             shown = ", ".join(answer.ignored[:10])

@@ -3,9 +3,10 @@
 Pure functions. Every shape listed in shared/api-v2.md is accepted; anything
 else raises :class:`BadAnswerError` (or :class:`PanelAnswerError` for the
 panel's own ``{"error": ...}``), never a stray ``KeyError`` or ``TypeError``.
-The answers to refill and cancel: :mod:`tracker.panel.parse_refills`; to
-refill_status: :mod:`tracker.panel.parse_refill_status`; to balance and
-services: :mod:`tracker.panel.parse_account`.
+The answers to refill: :mod:`tracker.panel.parse_refills`; to cancel:
+:mod:`tracker.panel.parse_cancels`; to refill_status:
+:mod:`tracker.panel.parse_refill_status`; to balance and services:
+:mod:`tracker.panel.parse_account`.
 """
 
 from __future__ import annotations
