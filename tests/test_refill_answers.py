@@ -120,6 +120,28 @@ def test_an_order_answered_twice_differently_by_a_multi_refill_is_unknown():
     assert [(r.order_id, r.unknown) for r in keyed] == [(1, True)]
 
 
+def test_a_refill_id_a_multi_refill_gives_to_two_orders_is_believed_for_neither():
+    # Order 1001, named twice, was Unknown; 1005 kept refill 55 and followed
+    # it alone, though the panel gave 55 to 1001 too: whose refill is it?
+    answer = parse_refills.parse_refill_multi(
+        [1001, 1002, 1005],
+        [
+            {"order": 1001, "refill": 55},
+            {"order": 1001, "refill": 56},
+            {"order": 1002, "refill": 57},
+            {"order": 1005, "refill": "055"},
+        ],
+    )
+    by_order = {r.order_id: r for r in answer}
+    for order in (1001, 1005):
+        assert by_order[order].unknown and by_order[order].refill_id is None
+        assert "refill ID 55 for orders 1001 and 1005" in (by_order[order].error or "")
+    assert by_order[1002].refill_id == "57" and not by_order[1002].unknown
+    # One order given one ID twice, alike, keeps it (one order, one refill).
+    [alike] = parse_refills.parse_refill_multi([1], [{"order": 1, "refill": 7}] * 2)
+    assert alike.refill_id == "7" and not alike.unknown
+
+
 @pytest.mark.parametrize(
     ("said", "status"),
     [

@@ -76,7 +76,8 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
     ``order``, null or ""), as ``{"78": {"refill": 5}}``. A key or ``order``
     that is no ID ("78.0": :func:`named_id`) is read for no order, and makes
     the order beside it unknown; so does an asked order keyed twice,
-    differently. An item with no ``order`` under a key naming no asked order
+    differently, and each order given a refill ID the answer also gives to
+    another (:func:`_shared`). An item with no ``order`` under a key naming no asked order
     (a PHP list index, "0") is read for none. A bare value under an asked
     order's key is read by :func:`_bare_refill` ("Incorrect order ID": its
     refusal; 5, null, []: no answer for it). An answer holding refill IDs
@@ -94,6 +95,7 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
         keys = list(data) if isinstance(data, dict) else [None] * len(items)
         entries = list(zip(keys, items, strict=True))
     found: dict[int, RefillRequest] = {}
+    given: dict[int, dict[int, str]] = {}  # refill ID: the orders given it, as written
     for key, item in entries:
         keyed = named_id(key)
         said = item.get("order") if isinstance(item, dict) else None
@@ -120,9 +122,26 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
             if seen != answer and not seen.unknown:  # a refill ID and a refusal, say
                 twice = f"answered twice, differently: {values.shown(item)}"
                 found[order_id] = RefillRequest(order_id=order_id, error=twice, unknown=True)
+            if answer.refill_id is not None:
+                given.setdefault(int(answer.refill_id), {})[order_id] = answer.refill_id
+    _shared(found, given)
     # An order nobody asked about is no report (counted as one, it stood in
     # for an asked order the panel left out: see PanelClient._check_acted).
     return [answer for answer in found.values() if answer.order_id in asked]
+
+
+def _shared(found: dict[int, RefillRequest], given: dict[int, dict[int, str]]) -> None:
+    """Make unknown in ``found`` each order given a refill ID (as a number:
+    "055" is 55) the answer also gives to another order, whatever became of
+    either's item (an order answered twice has no ID stored: the follow-time
+    check of shared IDs never saw the clash, the other order followed it alone)."""
+    for orders in given.values():
+        if len(orders) > 1:
+            said = next(iter(orders.values()))
+            named = " and ".join(str(o) for o in sorted(orders))
+            why = f"answered refill ID {said} for orders {named}: whose it is cannot be told"
+            for order_id in orders:
+                found[order_id] = RefillRequest(order_id=order_id, error=why, unknown=True)
 
 
 def _names_an_order(asked: set[int], data: Any) -> None:
