@@ -42,6 +42,7 @@ from tracker.rules.clocksteps import Gap
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.failing_jobs import BALANCE_FAILED
 from tracker.rules.money import same_currency
+from tracker.rules.quirks import CURRENCY_TWICE
 from tracker.store.alerts import latest_balance, record_balance
 from tracker.store.capabilities import holds, learn, unsupported_actions
 from tracker.store.orders import Store
@@ -171,6 +172,11 @@ def _check(
         log.info("balance_supported_again", panel=panel.name)
     key = f"balance:{panel.name}"
     now, step = looks.step(key) if looks else (clock(), Gap())
+    if answer.currencies:  # "currency" given twice, differently: stored as none
+        told = "|".join(answer.currencies)
+        client.tell_quirk(
+            CURRENCY_TWICE, f"currency_twice:{told}", currencies=list(answer.currencies)
+        )
     before = latest_balance(store, panel.name)
     was = before["currency"] if before else None
     if was and answer.currency and not same_currency(was, answer.currency):

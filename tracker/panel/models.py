@@ -49,6 +49,10 @@ class Service(NamedTuple):
 class Balance(NamedTuple):
     balance: Decimal
     currency: str | None = None
+    # The currencies an answer gave ``currency`` as, when it gave it twice,
+    # differently (``"currency": "USD", "currency": "EUR"``): ``currency`` is
+    # then None, neither believed, as any key given twice (json_decoder.Twice).
+    currencies: tuple[str, ...] = ()
 
 
 class RefillRequest(NamedTuple):

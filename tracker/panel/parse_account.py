@@ -31,12 +31,16 @@ _NO_SERVICES = re.compile(r"\bno services?\b", re.IGNORECASE)
 
 
 def parse_balance(data: Any) -> Balance:
-    """Given the answer to ``balance``, return a Balance."""
+    """Given the answer to ``balance``, return a Balance (its ``currencies``
+    the values of a ``currency`` given twice, differently: then no currency)."""
     raise_for_error(data)
     amount = to_balance(bare_amount(_expect_dict(data, "balance").get("balance")))
     if amount is None:
         raise BadAnswerError(f"balance answered without a number: {short(data, 120)}")
-    return Balance(balance=amount, currency=to_currency(data.get("currency")))
+    currency = data.get("currency")
+    if isinstance(currency, Twice):  # stated two ways: neither stored, both said
+        return Balance(balance=amount, currencies=tuple(short(c, 40) for c in currency.said))
+    return Balance(balance=amount, currency=to_currency(currency))
 
 
 def parse_services(data: Any) -> list[Service]:

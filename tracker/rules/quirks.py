@@ -1,7 +1,8 @@
 """A panel's quirks told once across processes, not once a process.
 
 A panel's quirks (``panel_prints_notices``: PHP notices around its JSON;
-``absurd_number``: a number no parser reads; ``remains_not_a_delivery_figure``)
+``absurd_number``: a number no parser reads; ``remains_not_a_delivery_figure``;
+``balance_currency_twice``: a balance answer's ``currency`` given two ways)
 are warned once per panel (and field, or order) in a process. Under cron each
 ``run --once`` is a process of its own: every run warned them again, a mail
 a minute at ``--log-level warning``, for a panel that has always been so.
@@ -24,7 +25,8 @@ from tracker.rules.episodes import Episode
 PANEL_PRINTS_NOTICES = "panel_prints_notices"
 ABSURD_NUMBER = "absurd_number"
 REMAINS_ODD = "remains_not_a_delivery_figure"
-QUIRKS = (PANEL_PRINTS_NOTICES, ABSURD_NUMBER, REMAINS_ODD)
+CURRENCY_TWICE = "balance_currency_twice"
+QUIRKS = (PANEL_PRINTS_NOTICES, ABSURD_NUMBER, REMAINS_ODD, CURRENCY_TWICE)
 ABSENT = timedelta(days=1)  # a quirk not seen for this long is told again
 SEEN_EVERY = timedelta(hours=1)  # how often a process stores a quirk it still sees
 
