@@ -30,6 +30,9 @@ class OrderStatus(NamedTuple):
     runs: int | None = None
     child_orders: tuple[int, ...] = ()
     error: str | None = None
+    # A negative charge as the panel sent it ("-1.5"), dropped (``charge`` is
+    # then None: the stored one kept): said once per order by the client.
+    negative_charge: str | None = None
 
 
 class Service(NamedTuple):

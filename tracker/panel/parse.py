@@ -104,17 +104,24 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
         return OrderStatus(order_id=order_id, error=words)
     children = item.get("orders")
     child_ids = _child_ids(children) if children else ()
+    said = item.get("charge")
+    amount = bare_amount(said)
+    charge = values.to_charge(amount)
+    negative = None  # a cost below 0 is none (values.to_charge): said, not stored
+    if charge is None and said is not None and (values.to_decimal(amount) or 0) < 0:
+        negative = short(said, 40)
     return OrderStatus(
         order_id=order_id,
         status=status,
         raw_status=raw,
         known_status=known,
-        charge=values.to_charge(bare_amount(item.get("charge"))),
+        charge=charge,
         start_count=to_int(item.get("start_count")),
         remains=to_int(item.get("remains")),
         currency=values.to_currency(item.get("currency")),
         runs=to_int(item.get("runs")),
         child_orders=child_ids,
+        negative_charge=negative,
     )
 
 

@@ -95,7 +95,20 @@ def plain_status(order_id: int, item: Any) -> OrderStatus | None:
     if charge is NOT_PLAIN or start_count is NOT_PLAIN or remains is NOT_PLAIN or runs is NOT_PLAIN:
         return None
     # Every field given: the tuple made without OrderStatus.__new__'s defaults.
-    said = (order_id, status, raw, True, charge, start_count, remains, currency, runs, (), None)
+    said = (
+        order_id,
+        status,
+        raw,
+        True,
+        charge,
+        start_count,
+        remains,
+        currency,
+        runs,
+        (),
+        None,
+        None,
+    )
     return _made(OrderStatus, said)
 
 

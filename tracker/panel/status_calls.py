@@ -264,3 +264,10 @@ class StatusCalls(Witnessed[P]):
     def _check_known(self, item: OrderStatus) -> None:
         if item.status is not None and not item.known_status:
             self.warn_unknown("order", item.raw_status)
+        if item.negative_charge is not None:  # dropped, the stored charge kept: said once
+            self.tell_quirk(
+                "charge_negative_dropped",
+                f"charge_negative:{item.order_id}",
+                order=item.order_id,
+                charge=item.negative_charge,
+            )
