@@ -129,7 +129,7 @@ def test_a_refill_id_a_multi_refill_gives_to_two_orders_is_believed_for_neither(
             {"order": 1001, "refill": 55},
             {"order": 1001, "refill": 56},
             {"order": 1002, "refill": 57},
-            {"order": 1005, "refill": "055"},
+            {"order": 1005, "refill": "55"},  # 55 as written
         ],
     )
     by_order = {r.order_id: r for r in answer}

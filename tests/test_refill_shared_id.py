@@ -10,17 +10,30 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import DAY
 from structlog.testing import capture_logs
 
+from tracker.sim.orders import SimRefusal
+from tracker.sim.panel import ORDER_REQUIRED
 from tracker.sim.server import SimulatedPanel
 
 
 class SharedRefillIdPanel(SimulatedPanel):
-    """Answers a multi ``refill`` with the first order's refill ID for every order."""
+    """Refuses a multi ``refill`` (as a clone reading ``order`` alone), and
+    answers each second order asked with the refill ID of the order asked
+    before it: one ID for each pair of orders, in two answers each naming one
+    order (one answer giving it to two is read for neither at once:
+    tests/test_refill_answers.py). A panel restarted with its refill IDs
+    counted again, many shared at once."""
+
+    before: object = None
 
     def _refill(self, form: Mapping[str, str], now: float):
-        answer = super()._refill(form, now)
         if "orders" in form:
-            return [{**item, "refill": answer[0]["refill"]} for item in answer]
-        return answer
+            raise SimRefusal(ORDER_REQUIRED)
+        answer = super()._refill(form, now)
+        if self.before is None:
+            self.before = answer["refill"]
+            return answer
+        shared, self.before = self.before, None
+        return {**answer, "refill": shared}
 
 
 def _alerts(w, kind: str) -> list[dict]:
@@ -90,21 +103,10 @@ def test_a_refill_id_an_ended_refill_of_another_order_had_is_not_read_as_that_on
     assert row["status"] == "Unknown" and f"#{a}" in row["error"]
 
 
-class PairedRefillIdPanel(SimulatedPanel):
-    """Answers a multi ``refill`` with one refill ID for each pair of orders:
-    a panel restarted with its refill IDs counted again, many shared at once."""
-
-    def _refill(self, form: Mapping[str, str], now: float):
-        answer = super()._refill(form, now)
-        if "orders" in form:
-            return [{**item, "refill": 9000 + i // 2} for i, item in enumerate(answer)]
-        return answer
-
-
 @pytest.mark.usefixtures("fresh_logs")
 def test_many_shared_refill_ids_name_ten_and_count_the_rest_in_one_line(world):
     # 15 shared IDs were 15 warnings in one round (800 a minute in a soak).
-    w = world(panel_class=PairedRefillIdPanel)
+    w = world(panel_class=SharedRefillIdPanel)
     dropped = w.dropped(30)
     assert w.round()
     w.clock.advance(DAY)
@@ -124,7 +126,7 @@ def test_many_shared_refill_ids_name_ten_and_count_the_rest_in_one_line(world):
 def test_shared_refill_ids_named_in_no_line_are_said_to_be_at_debug(world):
     # 25 shared IDs: 10 warnings, 10 in the closing line's `first`, and 5 were
     # named nowhere, not even at debug.
-    w = world(panel_class=PairedRefillIdPanel)
+    w = world(panel_class=SharedRefillIdPanel)
     w.dropped(50)
     assert w.round()
     w.clock.advance(DAY)

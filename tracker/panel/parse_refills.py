@@ -95,7 +95,7 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
         keys = list(data) if isinstance(data, dict) else [None] * len(items)
         entries = list(zip(keys, items, strict=True))
     found: dict[int, RefillRequest] = {}
-    given: dict[int, dict[int, str]] = {}  # refill ID: the orders given it, as written
+    given: dict[str, set[int]] = {}  # a refill ID as written: the orders given it
     for key, item in entries:
         keyed = named_id(key)
         said = item.get("order") if isinstance(item, dict) else None
@@ -123,23 +123,23 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
                 twice = f"answered twice, differently: {values.shown(item)}"
                 found[order_id] = RefillRequest(order_id=order_id, error=twice, unknown=True)
             if answer.refill_id is not None:
-                given.setdefault(int(answer.refill_id), {})[order_id] = answer.refill_id
+                given.setdefault(answer.refill_id, set()).add(order_id)
     _shared(found, given)
     # An order nobody asked about is no report (counted as one, it stood in
     # for an asked order the panel left out: see PanelClient._check_acted).
     return [answer for answer in found.values() if answer.order_id in asked]
 
 
-def _shared(found: dict[int, RefillRequest], given: dict[int, dict[int, str]]) -> None:
-    """Make unknown in ``found`` each order given a refill ID (as a number:
-    "055" is 55) the answer also gives to another order, whatever became of
-    either's item (an order answered twice has no ID stored: the follow-time
-    check of shared IDs never saw the clash, the other order followed it alone)."""
-    for orders in given.values():
+def _shared(found: dict[int, RefillRequest], given: dict[str, set[int]]) -> None:
+    """Make unknown in ``found`` each order given a refill ID the answer also
+    gives to another order, whatever became of either's item (an order
+    answered twice has no ID stored: the follow-time check of shared IDs
+    never saw the clash, the other order followed it alone). IDs compare as
+    written: "007" and 7 are two refills, as :mod:`parse_refill_status` asks them."""
+    for refill_id, orders in given.items():
         if len(orders) > 1:
-            said = next(iter(orders.values()))
             named = " and ".join(str(o) for o in sorted(orders))
-            why = f"answered refill ID {said} for orders {named}: whose it is cannot be told"
+            why = f"answered refill ID {refill_id} for orders {named}: whose it is cannot be told"
             for order_id in orders:
                 found[order_id] = RefillRequest(order_id=order_id, error=why, unknown=True)
 
