@@ -129,6 +129,16 @@ def test_a_re_orders_cost_in_another_currency_than_the_caps_names_it(world, cloc
     assert f" {cost} EUR " in row
 
 
+def test_automation_json_names_each_actions_currency(world, clock):
+    # `automation --json`'s actions had no currency: after EUR to RUB, a
+    # script read the re-order's estimated_cost 0.45 as roubles.
+    w = reordered_in_euros(world, clock)
+    clock.advance(60)
+    balance(w, "RUB")
+    [action] = json.loads(w.cli("automation", "--json").stdout)["actions"]
+    assert action["currency"] == "EUR" and action["estimated_cost"] > 0
+
+
 def test_todays_spend_in_the_caps_currency_is_said_as_before(world, clock):
     w = reorder_world(world)
     balance(w, "EUR")

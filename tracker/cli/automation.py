@@ -194,6 +194,9 @@ def automation(
     skipped = skips(store, panel=name, since=start, limit=limit)
     stalled = stalled_orders(store, panel=name)
     cut = pruned.reached(store, name, start) if start is not None else None  # --since's window
+    for row in done:  # what its cost is in: the balance's currency then (null: none named)
+        costed = row["estimated_cost"] is not None
+        row["currency"] = currency_at(store, row["panel"], row["at"]) if costed else None
     if as_json:
         click.echo(
             to_json(
@@ -237,7 +240,7 @@ def automation(
             cost = row["estimated_cost"]
             row["estimated_cost"] = money(cost) if cost is not None else None  # never 4e-05
             # Spent in another currency than the cap's (a change since): named, as spend is.
-            spent_in = currency_at(store, row["panel"], row["at"]) if cost is not None else None
+            spent_in = row["currency"]
             if spent_in is not None and not counts_toward(spent_in, labels.get(row["panel"])):
                 row["estimated_cost"] += f" {safe_text(currency_shown(spent_in))}"
         # Piped, WHY whole as a skip's REASON ("..., raised to the service's min of 100").
