@@ -484,3 +484,23 @@ def test_simulate_takes_a_currency_of_up_to_five_letters_as_the_cap_does(code, s
     result = CliRunner().invoke(main, ["simulate", "--port", "0", "--currency", code])
     assert "--currency" not in result.output and "cannot listen" in result.output
     assert asked["currency"] == served
+
+
+def test_simulate_says_the_currency_it_answers_in_and_its_quirks(tmp_path):
+    # Restarted with --currency RUB, its start-up text read as before: a user
+    # could not tell which currency it answered in, nor which quirks it had.
+    sim = Simulator(
+        tmp_path, "--currency", "rub", "--quirk", "notices=html", "--quirk", "drops=0.2"
+    )
+    try:
+        lines = sim.until("serving until Ctrl-C")
+    finally:
+        sim.stop()
+    assert "currency: RUB (its balance and charges)" in lines
+    assert "quirks: notices=html, drops=0.2" in lines
+    plain = Simulator(tmp_path)
+    try:
+        lines = plain.until("serving until Ctrl-C")
+    finally:
+        plain.stop()
+    assert "currency: USD (its balance and charges)" in lines and "quirks: none" in lines

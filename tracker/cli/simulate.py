@@ -167,7 +167,7 @@ def simulate(
 ) -> None:
     """Run the built-in simulated panel on 127.0.0.1 until Ctrl-C, to practise on."""
     from tracker.sim.panel import HANDLERS
-    from tracker.sim.scripts import quirks_from
+    from tracker.sim.scripts import in_use, quirks_from
 
     try:
         script = quirks_from(quirks)
@@ -226,6 +226,8 @@ def simulate(
     with server:
         click.echo(f"simulated panel at {server.url}")
         click.echo(f"key: {key}")
+        click.echo(f"currency: {safe_text(currency)} (its balance and charges)")
+        click.echo(f"quirks: {safe_text(', '.join(in_use(script)) or 'none')}")
         click.echo(
             f"orders already on it: {', '.join(map(str, seeded))} "
             f"(new orders get IDs from {seeded[-1] + 1})"

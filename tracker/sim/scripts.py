@@ -12,7 +12,7 @@ a refund made later than the status (``late_refund``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from tracker.sim.faults import Reply
@@ -169,6 +169,25 @@ def quirks_from(items: tuple[str, ...] | list[str]) -> ScriptQuirks:
                 choices = ", ".join(_CHOICES[name])
                 raise ValueError(f"{name}: {value.strip()!r} is not one of: {choices}")
     return ScriptQuirks(**values)  # type: ignore[arg-type]
+
+
+def in_use(script: ScriptQuirks) -> list[str]:
+    """Given the quirks, return those not as by default, as ``--quirk`` takes
+    them (``notices=html``, ``misfiled``, ``drops=0.2``), in their order."""
+    default, said = ScriptQuirks(), []
+    for field in fields(ScriptQuirks):
+        value = getattr(script, field.name)
+        if value == getattr(default, field.name):
+            continue
+        if isinstance(value, bool):
+            said.append(field.name)
+        elif isinstance(value, tuple):
+            said.append(f"{field.name}={','.join(value)}")
+        else:
+            said.append(
+                f"{field.name}={value:g}" if isinstance(value, float) else f"{field.name}={value}"
+            )
+    return said
 
 
 def _share(name: str, said: str) -> float:
