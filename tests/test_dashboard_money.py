@@ -97,3 +97,33 @@ def test_an_orders_history_writes_each_charge_as_the_history_command_does(tmp_pa
         ("In progress", "0.000001"),
         ("Partial", None),
     ]
+
+
+def test_an_orders_history_names_each_charges_currency(tmp_path):
+    # `history` names a charge given in another currency than the order's
+    # (m043); the order_history canned query had no currency at all: 35.00
+    # charged in RUB stood beside 0.40 in USD, alike.
+    store = Store(tmp_path / "t.db")
+    now = utcnow()
+    store.track("main", [7], now - timedelta(hours=1), service=1)
+    with store.write() as db:
+        db.execute("UPDATE orders SET charge = 0.4, currency = 'USD'")
+        for minutes, to_status, charge, currency in (
+            (40, "Pending", 35.0, None),  # recorded before m043: the order's
+            (30, "In progress", 35.0, "RUB"),
+            (20, "Completed", 0.4, "USD"),
+            (10, "Partial", None, "USD"),
+        ):
+            db.execute(
+                "INSERT INTO transitions (panel, order_id, at, to_status, remains, charge, "
+                "currency) VALUES ('main', 7, ?, ?, 10, ?, ?)",
+                [(now - timedelta(minutes=minutes)).isoformat(), to_status, charge, currency],
+            )
+    store.close()
+    rows = query(tmp_path / "t.db", "order_history", order_id="7", panel="")
+    assert [(r["to_status"], r["charge"], r["currency"]) for r in rows] == [
+        ("Pending", "35.00", "USD"),
+        ("In progress", "35.00", "RUB"),
+        ("Completed", "0.40", "USD"),
+        ("Partial", None, None),
+    ]
