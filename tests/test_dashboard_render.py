@@ -244,3 +244,15 @@ def test_an_empty_charts_note_fits_a_phones_plot(tmp_path):
         drawn = float(note.get("font-size", "").removesuffix("px"))
         # An average glyph of a sans-serif font: about half its size wide.
         assert drawn * 0.5 * len(note.text) <= width and drawn == (size or drawn) and drawn >= 9
+
+
+@pytest.mark.parametrize(("board", "chart"), list(EMPTY_NOTES))
+def test_an_empty_chart_keeps_its_axis_title(tmp_path, board, chart):
+    # On an empty database "Time from first seen to Completed" drew its axis
+    # untitled, where "How orders ended" kept "share of orders" and every
+    # other empty chart its own title.
+    Store(tmp_path / "empty.db").close()
+    rows = card(tmp_path / "empty.db", board, chart)
+    svg = _drawn(tmp_path, BOARDS[board]["charts"][chart]["display"], rows)
+    titles = _texts(svg, "role-axis-title")
+    assert titles and all(t.strip() for t in titles), titles
