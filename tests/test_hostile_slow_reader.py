@@ -5,7 +5,12 @@ comments) went on as long as each send moved a little: a 2 s `add` held
 for minutes, then said "no answer within 2s". Each write is now bounded by
 the call's deadline: outcome unknown at the deadline, said as a request not
 all sent. The client's send buffer is made small (as a busy machine's or a
-slow link's is) so that the kernel does not take the whole body at once."""
+slow link's is) so that the kernel does not take the whole body at once.
+
+Within a piece, httpcore gave each send the time left at the piece's start
+again: a server taking a little just before each send's timeout held one
+piece several times the call's timeout past its deadline (a 30 s add for
+minutes). Shown on a fake clock: a socket taking 1 kB per 0.5 s."""
 
 from __future__ import annotations
 
@@ -16,8 +21,17 @@ import textwrap
 import time
 from collections.abc import Iterator
 
+import httpcore
+import httpx
 import pytest
+from httpcore._backends.sync import SyncStream  # httpcore's own send loop, as on the network
 from raw_server import accepting
+
+from tracker.config.model import PanelConfig, Secret
+from tracker.errors import OutcomeUnknownError
+from tracker.panel import deadline, sockets
+from tracker.panel.client import PanelClient
+from tracker.panel.models import NewOrder
 
 KEY = "hostile-key-SlowReader5521"
 
@@ -74,3 +88,69 @@ def test_an_add_whose_body_is_taken_slowly_ends_at_its_deadline(slow_reader):
     assert "outcome unknown" in said
     assert "was not all sent within 2s (taken too slowly)" in said
     assert KEY not in done.stdout + done.stderr
+
+
+class _Clock:
+    """A fake monotonic clock, moved only by the socket below."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+class _Trickling:
+    """A panel's socket taking 1 kB per send, each send 0.5 s of the fake
+    clock (a timeout under that: the send times out); it never answers."""
+
+    STEP, TAKES = 0.5, 1024
+
+    def __init__(self, clock: _Clock) -> None:
+        self.clock, self.timeout = clock, None
+        self.taken: list[float] = []  # when each send's bytes were taken
+
+    def settimeout(self, timeout: float | None) -> None:
+        self.timeout = timeout
+
+    def send(self, data: bytes) -> int:
+        if self.timeout is not None and self.timeout < self.STEP:
+            self.clock.now += self.timeout
+            raise TimeoutError("timed out")
+        self.clock.now += self.STEP
+        self.taken.append(self.clock.now)
+        return min(len(data), self.TAKES)
+
+    def recv(self, _size: int) -> bytes:
+        self.clock.now += self.timeout or 0
+        raise TimeoutError("timed out")
+
+    def close(self) -> None:
+        pass
+
+
+class _Network(httpcore.NetworkBackend):
+    def __init__(self, sock: _Trickling) -> None:
+        self.sock = sock
+
+    def connect_tcp(self, *_args: object, **_kwargs: object) -> httpcore.NetworkStream:
+        return SyncStream(self.sock)  # type: ignore[arg-type]
+
+
+def test_a_send_within_a_piece_of_the_body_is_given_only_the_time_left(monkeypatch):
+    # Before: the first 16 kB piece's 16 sends were each given 2 s: the
+    # panel took bytes until 6.5 s after the 2 s deadline.
+    clock = _Clock()
+    monkeypatch.setattr(sockets, "time", clock)
+    monkeypatch.setattr(deadline, "time", clock)
+    sock = _Trickling(clock)
+    network = httpx.HTTPTransport()
+    network._pool._network_backend = _Network(sock)
+    panel = PanelConfig(name="p", url="http://127.0.0.1:9/api/v2", key=Secret(KEY), timeout=2)
+    client = PanelClient(panel, transport=network)
+    order = NewOrder(1, "https://x.test/p", 100, extra={"comments": "x\n" * 20_000})
+    with pytest.raises(OutcomeUnknownError) as caught:
+        client.add(order)
+    assert "was not all sent within 2s (taken too slowly)" in str(caught.value)
+    assert sock.taken and max(sock.taken) <= 1000.0 + 2  # nothing taken after the deadline
+    assert KEY not in str(caught.value)

@@ -14,6 +14,7 @@ answer's head from one that sent nothing (:class:`HeadCut`).
 from __future__ import annotations
 
 import contextlib
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -97,6 +98,22 @@ def _left(timeout: float | None, fail: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
+def _send(sock: Any, piece: bytes, timeout: float | None) -> None:
+    """Send ``piece`` on a plain socket as httpcore does (its exceptions), each
+    send given only the time left: a server taking a few bytes just before
+    each send's timeout no longer holds the piece that many timeouts."""
+    view = memoryview(piece)
+    while view:
+        left = _left(timeout, httpcore.WriteTimeout)
+        try:
+            sock.settimeout(left)
+            view = view[sock.send(view) :]
+        except TimeoutError as exc:  # socket.timeout
+            raise httpcore.WriteTimeout(exc) from exc
+        except OSError as exc:
+            raise httpcore.WriteError(exc) from exc
+
+
 class _Stream(httpcore.NetworkStream):
     """A socket whose every read and write ends by the thread's deadline."""
 
@@ -141,11 +158,25 @@ class _Stream(httpcore.NetworkStream):
         """Write ``buffer`` by the deadline: in pieces of :data:`WRITE_PIECE`,
         the time left looked at before each (httpcore gives each send of a
         write the whole timeout again: a panel taking a large body slowly held
-        an ``add`` many times its timeout)."""
+        an ``add`` many times its timeout). On a plain socket, before each
+        send too: a piece's sends, each given the time left at the piece's
+        start, ended up to several times that after the deadline."""
         self._written = True
+        sock = self._socket()
         for start in range(0, len(buffer), WRITE_PIECE):
             piece = buffer[start : start + WRITE_PIECE]
-            self._stream.write(piece, _left(timeout, httpcore.WriteTimeout))
+            if sock is None:  # TLS: one send is bounded as a whole by its timeout
+                self._stream.write(piece, _left(timeout, httpcore.WriteTimeout))
+            else:
+                _send(sock, piece, timeout)
+
+    def _socket(self) -> Any:
+        """Return the plain socket this stream writes to, None for TLS (or a
+        stream without one: tests' own networks)."""
+        sock = self._stream.get_extra_info("socket") if self._plain else None
+        if sock is None or isinstance(sock, ssl.SSLSocket) or not hasattr(sock, "send"):
+            return None
+        return sock
 
     def close(self) -> None:
         self._stream.close()
