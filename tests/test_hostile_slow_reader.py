@@ -10,7 +10,12 @@ slow link's is) so that the kernel does not take the whole body at once.
 Within a piece, httpcore gave each send the time left at the piece's start
 again: a server taking a little just before each send's timeout held one
 piece several times the call's timeout past its deadline (a 30 s add for
-minutes). Shown on a fake clock: a socket taking 1 kB per 0.5 s."""
+minutes). Shown on a fake clock: a socket taking 1 kB per 0.5 s.
+
+Encoding a large body (1.4 MB of comments: ~0.2 s, several on a busy
+machine) was counted in the call's deadline: past it, the connection was
+never made, said as `no connection ... within 2s (connect timeout)`. The
+clock starts once the body is encoded."""
 
 from __future__ import annotations
 
@@ -137,9 +142,8 @@ class _Network(httpcore.NetworkBackend):
         return SyncStream(self.sock)  # type: ignore[arg-type]
 
 
-def test_a_send_within_a_piece_of_the_body_is_given_only_the_time_left(monkeypatch):
-    # Before: the first 16 kB piece's 16 sends were each given 2 s: the
-    # panel took bytes until 6.5 s after the 2 s deadline.
+def _trickled(monkeypatch: pytest.MonkeyPatch) -> tuple[_Clock, _Trickling, PanelClient]:
+    """A 2 s panel on a fake clock, its socket :class:`_Trickling`."""
     clock = _Clock()
     monkeypatch.setattr(sockets, "time", clock)
     monkeypatch.setattr(deadline, "time", clock)
@@ -147,10 +151,35 @@ def test_a_send_within_a_piece_of_the_body_is_given_only_the_time_left(monkeypat
     network = httpx.HTTPTransport()
     network._pool._network_backend = _Network(sock)
     panel = PanelConfig(name="p", url="http://127.0.0.1:9/api/v2", key=Secret(KEY), timeout=2)
-    client = PanelClient(panel, transport=network)
-    order = NewOrder(1, "https://x.test/p", 100, extra={"comments": "x\n" * 20_000})
+    return clock, sock, PanelClient(panel, transport=network)
+
+
+_ORDER = NewOrder(1, "https://x.test/p", 100, extra={"comments": "x\n" * 20_000})
+
+
+def test_a_send_within_a_piece_of_the_body_is_given_only_the_time_left(monkeypatch):
+    # Before: the first 16 kB piece's 16 sends were each given 2 s: the
+    # panel took bytes until 6.5 s after the 2 s deadline.
+    _clock, sock, client = _trickled(monkeypatch)
     with pytest.raises(OutcomeUnknownError) as caught:
-        client.add(order)
+        client.add(_ORDER)
     assert "was not all sent within 2s (taken too slowly)" in str(caught.value)
     assert sock.taken and max(sock.taken) <= 1000.0 + 2  # nothing taken after the deadline
     assert KEY not in str(caught.value)
+
+
+def test_the_deadline_starts_once_the_body_is_encoded(monkeypatch):
+    # Before: the body's encoding (3 s here: a busy machine) spent the 2 s,
+    # and the add said "no connection to 127.0.0.1:9 within 2s (connect timeout)".
+    clock, sock, client = _trickled(monkeypatch)
+    build = httpx.Client.build_request
+
+    def slowly(self: httpx.Client, *args: object, **kwargs: object) -> httpx.Request:
+        clock.now += 3
+        return build(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(httpx.Client, "build_request", slowly)
+    with pytest.raises(OutcomeUnknownError) as caught:
+        client.add(_ORDER)
+    assert "was not all sent within 2s (taken too slowly)" in str(caught.value)
+    assert sock.taken  # the panel was given the request
