@@ -268,3 +268,15 @@ def test_a_misfiled_or_doubtful_answer_is_left_to_the_full_path() -> None:
     doubtful.append(parse.decode_json(given_twice + b'"23502": {"status": "Completed"}}'))
     for data in doubtful:
         assert same(read(data, plain=True), read(data, plain=False)), data
+
+
+def test_a_charge_or_currency_given_twice_is_left_to_the_full_path() -> None:
+    """A charge or currency given twice, differently (json_decoder.Twice) is no
+    plain field: the item is read in full, which names both values."""
+    item = b'{"23501": {"status": "Completed", "charge": "0.9", "charge": "1.2", '
+    data = parse.decode_json(item + b'"currency": "USD", "currency": "EUR"}}')
+    assert plain_status(23501, data["23501"]) is None
+    said = read(data, plain=True)
+    assert same(said, read(data, plain=False))
+    assert said[23501].charge is None and said[23501].currency is None
+    assert said[23501].twice == (("charge", ("0.9", "1.2")), ("currency", ("USD", "EUR")))

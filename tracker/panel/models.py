@@ -33,6 +33,10 @@ class OrderStatus(NamedTuple):
     # A negative charge as the panel sent it ("-1.5"), dropped (``charge`` is
     # then None: the stored one kept): said once per order by the client.
     negative_charge: str | None = None
+    # ``charge`` or ``currency`` given twice, differently (json_decoder.Twice):
+    # (field, values as given, short), neither believed (``charge`` and
+    # ``currency`` None): said once per order and values by the client.
+    twice: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 class Service(NamedTuple):

@@ -110,6 +110,15 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
     negative = None  # a cost below 0 is none (values.to_charge): said, not stored
     if charge is None and said is not None and (values.to_decimal(amount) or 0) < 0:
         negative = short(said, 40)
+    money = item.get("currency")
+    twice: tuple[tuple[str, tuple[str, ...]], ...] = ()  # given twice: neither believed, said
+    if isinstance(said, Twice) or isinstance(money, Twice):
+        given = (("charge", said), ("currency", money))
+        twice = tuple(
+            (name, tuple(short(one, 40) for one in value.said))
+            for name, value in given
+            if isinstance(value, Twice)
+        )
     return OrderStatus(
         order_id=order_id,
         status=status,
@@ -118,10 +127,11 @@ def parse_order_status(order_id: int, item: Any) -> OrderStatus:
         charge=charge,
         start_count=to_int(item.get("start_count")),
         remains=to_int(item.get("remains")),
-        currency=values.to_currency(item.get("currency")),
+        currency=values.to_currency(money),
         runs=to_int(item.get("runs")),
         child_orders=child_ids,
         negative_charge=negative,
+        twice=twice,
     )
 
 

@@ -271,3 +271,9 @@ class StatusCalls(Witnessed[P]):
                 order=item.order_id,
                 charge=item.negative_charge,
             )
+        for name, said in item.twice:  # given twice, differently: neither believed
+            key, order = f"{name}_twice:{item.order_id}:{'|'.join(said)}", item.order_id
+            if name == "charge":
+                self.tell_quirk("status_charge_twice", key, order=order, charges=list(said))
+            else:
+                self.tell_quirk("status_currency_twice", key, order=order, currencies=list(said))

@@ -3,7 +3,9 @@
 A panel's quirks (``panel_prints_notices``: PHP notices around its JSON;
 ``absurd_number``: a number no parser reads; ``remains_not_a_delivery_figure``;
 ``balance_currency_twice``: a balance answer's ``currency`` given two ways;
-``charge_negative_dropped``: a status answer's negative charge)
+``charge_negative_dropped``: a status answer's negative charge;
+``status_charge_twice``, ``status_currency_twice``: a status item's given
+two ways)
 are warned once per panel (and field, or order) in a process. Under cron each
 ``run --once`` is a process of its own: every run warned them again, a mail
 a minute at ``--log-level warning``, for a panel that has always been so.
@@ -28,7 +30,19 @@ ABSURD_NUMBER = "absurd_number"
 REMAINS_ODD = "remains_not_a_delivery_figure"
 CURRENCY_TWICE = "balance_currency_twice"
 CHARGE_NEGATIVE = "charge_negative_dropped"  # said by panel/status_calls.py
-QUIRKS = (PANEL_PRINTS_NOTICES, ABSURD_NUMBER, REMAINS_ODD, CURRENCY_TWICE, CHARGE_NEGATIVE)
+# A status item's ``charge`` or ``currency`` given twice, differently: both
+# said by panel/status_calls.py.
+STATUS_CHARGE_TWICE = "status_charge_twice"
+STATUS_CURRENCY_TWICE = "status_currency_twice"
+QUIRKS = (
+    PANEL_PRINTS_NOTICES,
+    ABSURD_NUMBER,
+    REMAINS_ODD,
+    CURRENCY_TWICE,
+    CHARGE_NEGATIVE,
+    STATUS_CHARGE_TWICE,
+    STATUS_CURRENCY_TWICE,
+)
 ABSENT = timedelta(days=1)  # a quirk not seen for this long is told again
 SEEN_EVERY = timedelta(hours=1)  # how often a process stores a quirk it still sees
 
