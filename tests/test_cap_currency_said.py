@@ -60,14 +60,18 @@ def test_the_run_summary_says_re_orders_held_only_when_one_was_held_back(world, 
     assert w.panel.calls["add"] == 0
 
 
-def reordered_in_euros(world, clock) -> World:
+def reordered_in_euros(world, clock, now_in: str | None = None) -> World:
     """A world whose cap is in the panel's own money, with one re-order
-    placed while its balance named EUR."""
+    placed while its balance named EUR; given ``now_in``, a minute later
+    its balance names that currency."""
     w = reorder_world(world)
     balance(w, "EUR")
     clock.advance(60)
     partial(w)
     assert run(w) and len(placed(w)) == 1
+    if now_in is not None:
+        clock.advance(60)
+        balance(w, now_in)
     return w
 
 
@@ -75,9 +79,7 @@ def test_todays_spend_after_a_change_of_currency_names_the_currency_it_was_spent
     # After the panel's currency changed from EUR to RUB, `automation` said
     # "re-orders today: 0.45 of cap 100.00 RUB": the 0.45 was spent in EUR,
     # and counts toward no cap in roubles.
-    w = reordered_in_euros(world, clock)
-    clock.advance(60)
-    balance(w, "RUB")
+    w = reordered_in_euros(world, clock, now_in="RUB")
     [spend] = json.loads(w.cli("automation", "--json").stdout)["spend"]
     assert spend["currency"] == "RUB" and spend["spent"] > 0
     assert spend["spent_in"] == [{"currency": "EUR", "spent": spend["spent"]}]
@@ -94,9 +96,7 @@ def test_todays_spend_in_two_other_currencies_says_other_currencies(world, clock
     # After EUR, then USD, then RUB in one day, `automation` said "(and 0.45
     # EUR + 0.50 USD spent in another currency, not counted)": two are other
     # currencies.
-    w = reordered_in_euros(world, clock)
-    clock.advance(60)
-    balance(w, "USD")
+    w = reordered_in_euros(world, clock, now_in="USD")
     clock.advance(60)
     w.store.track("sim", [99], w.clock())
     with w.store.write() as db:  # a re-order recorded while the balance named USD
@@ -132,9 +132,7 @@ def test_a_re_orders_cost_in_another_currency_than_the_caps_names_it(world, cloc
 def test_automation_json_names_each_actions_currency(world, clock):
     # `automation --json`'s actions had no currency: after EUR to RUB, a
     # script read the re-order's estimated_cost 0.45 as roubles.
-    w = reordered_in_euros(world, clock)
-    clock.advance(60)
-    balance(w, "RUB")
+    w = reordered_in_euros(world, clock, now_in="RUB")
     [action] = json.loads(w.cli("automation", "--json").stdout)["actions"]
     assert action["currency"] == "EUR" and action["estimated_cost"] > 0
 
