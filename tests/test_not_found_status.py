@@ -19,7 +19,7 @@ import pytest
 from hostile import HostileServer, Reply, json_reply
 from simconfig import LaterRuns, cli_in
 
-from tracker.panel import parse
+from tracker.panel import parse, parse_single
 
 KEY = "notfound-key-Zr7Kp2Wq9Lx4Vb"
 KNOWN, IN_WORDS, AS_ERROR = 6001, 6002, 6003
@@ -163,11 +163,11 @@ def test_only_words_saying_the_order_does_not_exist_are_read_as_its_error():
     as_error = {"error": "x"}
     for words in NOT_FOUND:
         expected = parse.parse_order_status(5, {**as_error, "error": words})
-        assert parse.parse_status_single(5, {"status": words}) == expected, words
+        assert parse_single.parse_status_single(5, {"status": words}) == expected, words
         assert parse.parse_status_multi([5], {"5": {"status": words}})[5] == expected, words
         listed = parse.parse_status_multi([5], [{"order": 5, "status": words}])[5]
         assert listed == expected, words
     for words in STATUSES:
         read = parse.parse_status_multi([5], {"5": {"status": words}})[5]
         assert read.error is None and read.raw_status == words, words
-        assert read == parse.parse_status_single(5, {"status": words}), words
+        assert read == parse_single.parse_status_single(5, {"status": words}), words

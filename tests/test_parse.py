@@ -4,37 +4,44 @@ from decimal import Decimal
 import pytest
 
 from tracker.errors import AuthError, BadAnswerError, PanelAnswerError
-from tracker.panel import parse, parse_account, parse_refill_status, parse_refills, values
+from tracker.panel import (
+    parse,
+    parse_account,
+    parse_refill_status,
+    parse_refills,
+    parse_single,
+    values,
+)
 
 
 def test_status_with_string_numbers(answers):
-    s = parse.parse_status_single(7, answers["status_single_strings"])
+    s = parse_single.parse_status_single(7, answers["status_single_strings"])
     assert (s.status, s.remains, s.start_count) == ("Partial", 157, 3572)
     assert s.charge == Decimal("0.27819") and s.currency == "USD"
 
 
 def test_status_with_real_numbers_and_other_currency(answers):
-    s = parse.parse_status_single(7, answers["status_single_numbers"])
+    s = parse_single.parse_status_single(7, answers["status_single_numbers"])
     assert s.charge == Decimal("0.08011655652") and s.remains == 10 and s.currency == "RUB"
 
 
 def test_pending_order_has_null_start_count(answers):
-    assert parse.parse_status_single(7, answers["status_single_pending"]).start_count is None
+    assert parse_single.parse_status_single(7, answers["status_single_pending"]).start_count is None
 
 
 def test_negative_remains_after_overdelivery(answers):
-    assert parse.parse_status_single(7, answers["status_single_overdelivered"]).remains == -2
+    assert parse_single.parse_status_single(7, answers["status_single_overdelivered"]).remains == -2
 
 
 def test_dripfeed_status_with_child_orders(answers):
-    s = parse.parse_status_single(7, answers["status_dripfeed"])
+    s = parse_single.parse_status_single(7, answers["status_dripfeed"])
     assert s.status == "In progress" and s.runs == 2 and s.child_orders == (1001, 1002)
     assert s.remains is None
 
 
 def test_error_is_checked_before_numeric_status(answers):
     with pytest.raises(AuthError, match="API key is incorrect"):
-        parse.parse_status_single(7, answers["status_error_with_code"])
+        parse_single.parse_status_single(7, answers["status_error_with_code"])
 
 
 def test_multi_status_object_with_per_item_error(answers):
@@ -331,8 +338,11 @@ def test_multi_status_item_filed_under_another_key_is_neither_orders():
 
 def test_single_status_naming_another_order_is_a_bad_answer():
     with pytest.raises(BadAnswerError, match="answered order 2 when asked for order 1"):
-        parse.parse_status_single(1, {"order": "2", "status": "Completed"})
-    assert parse.parse_status_single(1, {"order": "1", "status": "Completed"}).status == "Completed"
+        parse_single.parse_status_single(1, {"order": "2", "status": "Completed"})
+    assert (
+        parse_single.parse_status_single(1, {"order": "1", "status": "Completed"}).status
+        == "Completed"
+    )
 
 
 def test_an_order_given_twice_differently_in_one_status_answer_is_read_for_neither():
@@ -373,7 +383,7 @@ NOT_ORDER_78 = ["78.0", "+78", " 78", 78.0, "7.8e1"]
 def test_a_status_order_field_that_is_no_order_id_names_no_asked_order(said):
     shown = re.escape(f"answered order {said!r} when asked for order 78")
     with pytest.raises(BadAnswerError, match=shown):
-        parse.parse_status_single(78, {"order": said, "status": "Completed"})
+        parse_single.parse_status_single(78, {"order": said, "status": "Completed"})
     keyed = {"78": {"order": said, "status": "Completed"}, "79": {"status": "Pending"}}
     assert set(parse.parse_status_multi([78, 79], keyed)) == {79}  # 78: asked again alone
     listed = [{"order": said, "status": "Completed"}, {"order": 79, "status": "Pending"}]
@@ -384,18 +394,18 @@ def test_another_orders_error_in_a_single_status_answer_is_not_this_orders():
     # Read as order 78's own "Order not found", it counted 78 unknown and,
     # in time, gave it up: for words the panel said about order 79.
     with pytest.raises(BadAnswerError, match="answered order 79 when asked for order 78"):
-        parse.parse_status_single(78, {"error": "Order not found", "order": 79})
+        parse_single.parse_status_single(78, {"error": "Order not found", "order": 79})
     with pytest.raises(PanelAnswerError, match="Order not found"):  # its own: still an error
-        parse.parse_status_single(78, {"error": "Order not found", "order": 78})
+        parse_single.parse_status_single(78, {"error": "Order not found", "order": 78})
     with pytest.raises(AuthError):  # the key refused is the key refused, whatever it names
-        parse.parse_status_single(78, {"error": "Invalid API key", "order": 79})
+        parse_single.parse_status_single(78, {"error": "Invalid API key", "order": 79})
 
 
 @pytest.mark.parametrize("empty", [None, ""])
 def test_an_empty_order_field_names_no_order_and_the_key_decides(empty):
     # PHP panel scripts write "" for a field they have no value for: that is
     # no other order's ID, and the item is its key's order's news.
-    assert parse.parse_status_single(78, {"order": empty, "status": "Completed"}).status == (
+    assert parse_single.parse_status_single(78, {"order": empty, "status": "Completed"}).status == (
         "Completed"
     )
     keyed = {"78": {"order": empty, "status": "Completed"}, "79": {"status": "Pending"}}
@@ -404,7 +414,7 @@ def test_an_empty_order_field_names_no_order_and_the_key_decides(empty):
 
 def test_child_orders_are_only_usable_order_ids():
     item = {"status": "In progress", "runs": 2, "orders": [1001, "1002.0", "+1003", 1004.0, "1005"]}
-    assert parse.parse_status_single(7, item).child_orders == (1001, 1005)
+    assert parse_single.parse_status_single(7, item).child_orders == (1001, 1005)
 
 
 @pytest.mark.parametrize("said", NOT_ORDER_78)

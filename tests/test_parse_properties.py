@@ -13,7 +13,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tracker.errors import PanelError
-from tracker.panel import parse, parse_account, parse_refill_status, parse_refills, values
+from tracker.panel import (
+    parse,
+    parse_account,
+    parse_refill_status,
+    parse_refills,
+    parse_single,
+    values,
+)
 from tracker.panel.not_found import says_not_found, says_order_not_found
 from tracker.panel.statuses import normalize_order_status
 
@@ -41,7 +48,7 @@ ids = st.lists(st.integers(min_value=1, max_value=10**12), max_size=5)
 
 PARSERS = {
     "parse_order_status": lambda v: parse.parse_order_status(1, v),
-    "parse_status_single": lambda v: parse.parse_status_single(1, v),
+    "parse_status_single": lambda v: parse_single.parse_status_single(1, v),
     "parse_status_multi": lambda v: parse.parse_status_multi([1, 2, 3], v),
     "parse_add": parse.parse_add,
     "parse_balance": parse_account.parse_balance,
@@ -60,7 +67,7 @@ def test_every_parser_is_covered():
     # A parse_* added later must be added here too, or it goes untested.
     public = {
         n
-        for m in (parse, parse_account, parse_refills, parse_refill_status)
+        for m in (parse, parse_account, parse_refills, parse_refill_status, parse_single)
         for n in dir(m)
         if n.startswith("parse_")
     }
@@ -234,7 +241,7 @@ status_text = st.text(min_size=1, max_size=40).filter(lambda s: s.strip())
 def test_unknown_statuses_are_kept_verbatim(raw):
     _status, known = normalize_order_status(raw)
     assume(not known)
-    single = parse.parse_status_single(9, {"status": raw, "remains": "3"})
+    single = parse_single.parse_status_single(9, {"status": raw, "remains": "3"})
     if single.error is not None:  # "Order not found" where the status goes: an error
         assert says_order_not_found(raw) and len(raw.split()) > 1
         assert parse.parse_status_multi([9], {"9": {"status": raw}})[9] == single

@@ -12,7 +12,7 @@ import json
 
 from words_panel import WordsPanel, in_progress, poll
 
-from tracker.panel import parse
+from tracker.panel import parse, parse_single
 from tracker.panel.parse_refill_status import parse_refill_status_single
 from tracker.panel.statuses import status_reason
 
@@ -154,12 +154,12 @@ READ = {
 def test_words_taking_the_status_back_anywhere_leave_it_unknown():
     assert len(TAKEN_BACK) + len(READ) >= 40
     for words in TAKEN_BACK:
-        read = parse.parse_status_single(5, {"status": words, "remains": "0"})
+        read = parse_single.parse_status_single(5, {"status": words, "remains": "0"})
         assert (read.status, read.known_status, read.raw_status) == (words, False, words), words
         assert status_reason(words) is None, words
     for words, status in READ.items():
         for read in (
-            parse.parse_status_single(5, {"status": words, "remains": "0"}),
+            parse_single.parse_status_single(5, {"status": words, "remains": "0"}),
             parse.parse_status_multi([5], {"5": {"status": words}})[5],
         ):
             assert (read.status, read.known_status, read.raw_status) == (status, True, words)
@@ -190,7 +190,7 @@ def test_a_long_reason_is_read_by_its_first_words():
     taken_back = "Completed: delivery not yet started. " + "Thank you! " * 50_000
     said_why = "Canceled: link not found. " + "not " * 100_000 + "found"
     for words, known in ((taken_back, False), (said_why, True)):
-        assert parse.parse_status_single(5, {"status": words}).known_status is known
+        assert parse_single.parse_status_single(5, {"status": words}).known_status is known
 
 
 def test_an_order_said_completed_before_it_started_is_polled_on_and_warned(world):

@@ -18,7 +18,7 @@ from refill_world import KEY, World
 from words_panel import WordsPanel, in_progress, poll
 
 from tracker.cli.render import transition_line
-from tracker.panel import parse
+from tracker.panel import parse, parse_single
 from tracker.panel.parse_refill_status import parse_refill_status_single
 from tracker.panel.statuses import status_reason
 
@@ -129,7 +129,7 @@ NOT_FOUND = ["Order not found", "Error: order not found", "Incorrect order ID"]
 def test_a_known_status_then_a_separator_and_a_reason_is_that_status():
     for words, (status, reason) in READ.items():
         for read in (
-            parse.parse_status_single(5, {"status": words, "remains": "7"}),
+            parse_single.parse_status_single(5, {"status": words, "remains": "7"}),
             parse.parse_status_multi([5], {"5": {"status": words}})[5],
             parse.parse_status_multi([5], [{"order": 5, "status": words}])[5],
             parse.parse_status_multi([5], {"5": words})[5],  # a bare item
@@ -139,12 +139,12 @@ def test_a_known_status_then_a_separator_and_a_reason_is_that_status():
         assert status_reason(words) == reason, words
         assert reason in transition_line(_to(status, words)), words
     for words in NOT_READ:
-        read = parse.parse_status_single(5, {"status": words})
+        read = parse_single.parse_status_single(5, {"status": words})
         assert (read.status, read.known_status, read.raw_status) == (words, False, words), words
         assert status_reason(words) is None, words
         assert transition_line(_to(words, words)).endswith(f"-> {words}"), words
     for words in NOT_FOUND:
-        read = parse.parse_status_single(5, {"status": words})
+        read = parse_single.parse_status_single(5, {"status": words})
         assert (read.status, read.error) == (None, words), words
 
 
@@ -162,10 +162,10 @@ SAME = {
 
 def test_a_status_word_ended_by_a_full_stop_or_exclamation_mark_is_that_status():
     for words, status in SAME.items():
-        read = parse.parse_status_single(5, {"status": words})
+        read = parse_single.parse_status_single(5, {"status": words})
         assert (read.status, read.known_status, read.raw_status) == (status, True, words), words
         assert status_reason(words) is None, words
-    assert parse.parse_status_single(5, {"status": "Completed?"}).known_status is False
+    assert parse_single.parse_status_single(5, {"status": "Completed?"}).known_status is False
 
 
 def test_a_refill_status_taken_back_after_its_word_is_unknown():

@@ -14,14 +14,14 @@ import json
 
 from words_panel import WordsPanel, in_progress, poll
 
-from tracker.panel import parse
+from tracker.panel import parse, parse_single
 from tracker.panel.statuses import status_reason
 
 
 def read(words: str) -> tuple[str, bool]:
     """Return (status, known) of ``words`` as a status answer, the same by
     every answer shape; the reason when known, None when not."""
-    single = parse.parse_status_single(5, {"status": words, "remains": "0"})
+    single = parse_single.parse_status_single(5, {"status": words, "remains": "0"})
     multi = parse.parse_status_multi([5], {"5": {"status": words}})[5]
     assert (single.status, single.known_status) == (multi.status, multi.known_status), words
     assert single.raw_status == words, words

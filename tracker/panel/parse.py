@@ -6,7 +6,8 @@ panel's own ``{"error": ...}``), never a stray ``KeyError`` or ``TypeError``.
 The answers to refill: :mod:`tracker.panel.parse_refills`; to cancel:
 :mod:`tracker.panel.parse_cancels`; to refill_status:
 :mod:`tracker.panel.parse_refill_status`; to balance and services:
-:mod:`tracker.panel.parse_account`.
+:mod:`tracker.panel.parse_account`; to status with ``order=``:
+:mod:`tracker.panel.parse_single`.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from tracker.errors import BadAnswerError, MisfiledAnswerError
+from tracker.errors import BadAnswerError
 from tracker.panel import values
 from tracker.panel.amounts import bare_amount
 from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     decode_document,
     decode_json,
 )
-from tracker.panel.ids import id_shown, named_id, to_id, written_id
+from tracker.panel.ids import named_id, to_id, written_id
 from tracker.panel.json_decoder import Twice, WrittenFloat
 from tracker.panel.models import OrderStatus
 from tracker.panel.not_found import says_order_not_found
@@ -31,7 +32,7 @@ from tracker.panel.notices import (  # noqa: F401  (the envelope, used as parse.
     looks_like_html,
 )
 from tracker.panel.plain_items import plain_answer, plain_status
-from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
+from tracker.panel.refusals import error_text, raise_for_error
 from tracker.panel.statuses import FAILED, normalize_order_status
 from tracker.panel.values import short, to_int, to_text
 
@@ -151,31 +152,6 @@ def _child_ids(children: Any) -> tuple[int, ...]:
     if not isinstance(children, list):
         return ()
     return tuple(i for i in (to_id(c) for c in children) if i is not None)
-
-
-def parse_status_single(order_id: int, data: Any) -> OrderStatus:
-    """Given the answer to ``status`` with ``order``, return its OrderStatus.
-
-    An answer naming another order is no news of this one, its error
-    included: ``{"error": "Order not found", "order": 79}`` to ``order=78``
-    would have made order 78 unknown (and given up in time) for another
-    order's words. A refusal of the key stays one, whatever it names."""
-    message = error_text(data)
-    if message is None or not is_key_refusal(message):
-        _check_named(order_id, data)
-    raise_for_error(data)  # past it, the check above ran: no key refusal
-    result = parse_order_status(order_id, _expect_dict(data, "status"))
-    if _says_nothing(result):  # {} or {"status": ""}: a broken answer, not the order's news
-        raise BadAnswerError(f"status answered without a status: {short(data, 80)}")
-    return result
-
-
-def _check_named(order_id: int, data: Any) -> None:
-    """Raise MisfiledAnswerError when ``data`` is an item naming another order."""
-    named = _named_order(data)
-    if named is not None and named != order_id:  # another order's answer: not this one's news
-        said = id_shown(data.get("order"))  # "78.0" too: no order ID at all
-        raise MisfiledAnswerError(f"answered order {said} when asked for order {order_id}")
 
 
 def _named_order(item: Any) -> int | None:

@@ -29,7 +29,7 @@ from typing import Any
 import structlog
 
 from tracker.errors import AuthError, PanelAnswerError, PanelError, TransientError
-from tracker.panel import not_found, parse, refusals
+from tracker.panel import not_found, parse, parse_single, refusals
 from tracker.panel.models import OrderStatus
 from tracker.panel.settings import P
 from tracker.panel.witness import WITNESS_TTL, WholeCallRefused, Witnessed
@@ -127,7 +127,7 @@ class StatusCalls(Witnessed[P]):
         """Ask for one order with ``order=``. A whole-answer error raises (see
         :meth:`refusal`)."""
         data = self._call("status", {"order": str(order_id)})
-        result = self._refusable("status", parse.parse_status_single, order_id, data)
+        result = self._refusable("status", parse_single.parse_status_single, order_id, data)
         self._check_known(result)
         if result.status is not None:
             self._answered()
