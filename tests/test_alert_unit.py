@@ -44,6 +44,11 @@ NO_UNIT_KEY = (
     "a reload of `smm-tracker run` where it runs (`kill -HUP` its PID: it reads the config again)"
 )
 USER = "`systemctl --user restart smm-tracker`"
+SYSTEMCTL = "`systemctl restart smm-tracker`"
+INSTANCE_CGROUP = "0::/system.slice/system-smm\\x2dtracker.slice/smm-tracker@shop2.service\n"
+INSTANCE = "`systemctl restart 'smm-tracker@shop2'`"
+COPY_CGROUP = "0::/user.slice/user-1000.slice/user@1000.service/app.slice/smm-tracker-eu.service\n"
+COPY = "`systemctl --user restart smm-tracker-eu`"
 
 
 def _auth_failed(
@@ -100,6 +105,11 @@ def _auth_failed(
         (("system",), SYSTEM_CGROUP, TAKEN["key_env"]),
         # Both installed: the daemon's cgroup tells which runs it.
         (("system", "user"), SYSTEM_CGROUP, TAKEN["key_env"]),
+        # An instance of a template (no smm-tracker.service installed at all):
+        # it was told a `run` where it runs, a second daemon.
+        ((), INSTANCE_CGROUP, TAKEN["key_env"].replace(SYSTEMCTL, INSTANCE)),
+        # A renamed copy beside the user's smm-tracker.service: not that one.
+        (("user",), COPY_CGROUP, TAKEN["key_env"].replace(SYSTEMCTL, COPY)),
     ],
 )
 def test_the_alert_names_what_restarts_the_daemon_of_the_unit_installed(
@@ -118,7 +128,7 @@ def test_the_alert_names_what_restarts_the_daemon_of_the_unit_installed(
         "; its jobs are paused. A balance check every 15m resumes them once the key is "
         f"accepted; fix the key in {ENV_PLACE}, then {taken}."
     ), message
-    if not managers:  # `systemctl restart smm-tracker` fails: no such unit
+    if cgroup == TERMINAL_CGROUP:  # `systemctl restart smm-tracker` fails: no such unit
         assert "systemctl" not in message
 
 

@@ -126,3 +126,40 @@ def test_a_masked_unit_is_said_masked_in_a_migrations_note(tmp_path, monkeypatch
     masked = f"smm-tracker.service is masked ({system / 'smm-tracker.service'})"
     assert f"Restart it ({masked}: stop `smm-tracker run` where it runs and start" in said
     assert "no smm-tracker.service installed" not in said
+
+
+# A reseller's second daemon: an instance of a template unit, its own config.
+INSTANCE_CGROUP = "0::/system.slice/system-smm\\x2dtracker.slice/smm-tracker@shop2.service\n"
+USER_INSTANCE_CGROUP = (
+    "0::/user.slice/user-1000.slice/user@1000.service/app.slice/"
+    "app-smm\\x2dtracker.slice/smm-tracker@shop2.service\n"
+)
+INSTANCE = "`systemctl restart 'smm-tracker@shop2'`"
+
+
+@pytest.mark.parametrize("managers", [(), ("system",)])
+def test_a_template_instances_daemon_is_told_its_own_unit(
+    refused,  # noqa: F811  (the fixture)
+    tmp_path,
+    monkeypatch,
+    managers,
+) -> None:
+    # Without smm-tracker.service it was told a `run` where it runs (a second
+    # daemon); beside one, `systemctl restart smm-tracker` (another daemon).
+    install_units(tmp_path, monkeypatch, *managers)
+    daemon_in(tmp_path, monkeypatch, INSTANCE_CGROUP)
+    taken = TAKEN["key_env"].replace("`systemctl restart smm-tracker`", INSTANCE)
+    with DatabaseLock(tmp_path / "t.db"):
+        assert _orders_fix(refused) == taken
+        assert _balance_fix(refused) == taken
+        shown = refused("doctor")
+    assert f"then {taken}; from cron" in shown.output, shown.output
+    assert "`systemctl restart smm-tracker`" not in shown.output
+    assert "where it runs" not in shown.output
+
+
+def test_a_migration_left_to_an_instances_daemon_names_its_unit(tmp_path, monkeypatch) -> None:
+    install_units(tmp_path, monkeypatch)
+    daemon_in(tmp_path, monkeypatch, USER_INSTANCE_CGROUP)
+    said = migration_note(tmp_path)
+    assert "Restart it (`systemctl --user restart 'smm-tracker@shop2'`), which applies" in said

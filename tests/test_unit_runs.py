@@ -32,3 +32,32 @@ TMUX = "0::/user.slice/user-1000.slice/user@1000.service/app.slice/tmux-spawn-1.
 )
 def test_what_runs_the_daemon(cgroup, invocation, installed, said) -> None:
     assert running_manager(cgroup, invocation, installed) == said
+
+
+# A daemon another unit runs: an instance of a template (its slice named
+# after the template), a renamed copy, a user's instance, any unit at all.
+INSTANCE = "0::/system.slice/system-smm\\x2dtracker.slice/smm-tracker@shop2.service\n"
+COPY = "0::/system.slice/smm-tracker-eu.service\n"
+USER_INSTANCE = (
+    "0::/user.slice/user-1000.slice/user@1000.service/app.slice/"
+    "app-smm\\x2dtracker.slice/smm-tracker@shop2.service\n"
+)
+OTHER = "0::/system.slice/myapp.service\n"
+# The user manager's own cgroup: no unit of its own runs the daemon there.
+MANAGER = "0::/user.slice/user-1000.slice/user@1000.service\n"
+
+
+@pytest.mark.parametrize(
+    ("cgroup", "installed", "said"),
+    [
+        (INSTANCE, "system", "system:smm-tracker@shop2.service"),  # not smm-tracker.service
+        (INSTANCE, "none", "system:smm-tracker@shop2.service"),  # a template only: "none"
+        (COPY, "none", "system:smm-tracker-eu.service"),
+        (USER_INSTANCE, "both", "user:smm-tracker@shop2.service"),
+        (OTHER, "none", "system:myapp.service"),
+        (MANAGER, "user", "apart"),
+    ],
+)
+def test_another_unit_running_the_daemon_is_named(cgroup, installed, said) -> None:
+    assert running_manager(cgroup, "abc", installed) == said
+    assert running_manager(cgroup, None, installed) == said  # the CLI's: no $INVOCATION_ID

@@ -2,6 +2,7 @@
 runs the daemon on the database now, as its own ``auth_failed`` says it:
 the unit whose cgroup its PID (in the lock file it holds) runs in, the
 system manager's systemctl or the user manager's (``systemctl --user``),
+of that unit by its name (an instance, ``smm-tracker@shop2``, a copy),
 and for a ``run`` in a terminal or tmux, ``smm-tracker run`` where it
 runs, "not `systemctl`" when a unit is installed beside it
 (:mod:`tracker.service.daemon_unit`). With no daemon running, the

@@ -118,7 +118,8 @@ class Core:
         self.once = False
         # Which systemd manager's smm-tracker.service runs the daemon ("system",
         # "user", "both": not told apart, "none": none installed, "apart": one
-        # installed that does not run it), found by the daemon at its start and
+        # installed that does not run it; "system:UNIT", "user:UNIT": another
+        # unit runs it, smm-tracker@shop2.service), found by the daemon at its start and
         # at each reload (tracker.service.process.Service): auth_failed names
         # the restart or reload that fits it. None: not known, the system's said.
         self.unit_manager: str | None = None

@@ -52,18 +52,25 @@ def key_taken(place: str | None, manager: str | None = None) -> str:
     and which systemd manager has a smm-tracker.service installed
     (``manager``: "system", "user", "both", "none"; "apart": one is
     installed but does not run this daemon, a ``run`` in a terminal;
-    None: not known, the system's said), return what has the daemon take
-    a key fixed there. A
+    "system:UNIT", "user:UNIT": that other unit runs it,
+    :func:`tracker.rules.unit_runs.running_manager`; None: not known, the
+    system's said), return what has the daemon take a key fixed there. A
     reload reads the config again, so a key written in it (``key``), and a
     key file without a unit (none hands it over); the daemon's environment
     is its start's (``key_env``), and systemd copies a key file handed over
     by ``LoadCredential=`` at the start only (``key_file``): both take a
-    restart, as does a place not known."""
+    restart, as does a place not known. A unit not named smm-tracker...
+    (``myapp.service``) has a reload of its own, not the daemon's: a
+    restart."""
     field = (place or "").split(" ", 1)[0].rpartition(".")[2]
     if manager == "apart":  # systemctl would start a second daemon
         return f"{_taken_without_unit(field)}; not `systemctl`: {APART}"
     if manager == "none":
         return _taken_without_unit(field)
+    unit = (manager or "").partition(":")[2]
+    if field == "key" and unit and not unit.startswith("smm-tracker"):
+        why = f"{unit} runs the daemon: its reload is that unit's own"
+        return f"{_systemctl('restart', manager)} ({why})"
     if field == "key":
         return f"{_systemctl('reload', manager)} (the daemon reads it again)"
     why = {
@@ -96,11 +103,24 @@ def daemon_restart(manager: str | None, masked: str | None = None) -> str:
 
 def _systemctl(verb: str, manager: str | None) -> str:
     """The systemctl command that reloads or restarts the daemon of the
-    installed unit: the system's, the user manager's, either when both are."""
-    system, user = f"`systemctl {verb} smm-tracker`", f"`systemctl --user {verb} smm-tracker`"
+    installed unit: the system's, the user manager's, either when both are;
+    the unit that runs it when it is another ("user:smm-tracker@shop2.service":
+    `systemctl --user restart 'smm-tracker@shop2'`, quoted as a shell needs)."""
+    manager, _, unit = (manager or "").partition(":")
+    name = _shell_word(unit.removesuffix(".service")) if unit else "smm-tracker"
+    system, user = f"`systemctl {verb} {name}`", f"`systemctl --user {verb} {name}`"
     if manager == "user":
         return user
     return f"{system} or {user}, whichever runs it" if manager == "both" else system
+
+
+def _shell_word(name: str) -> str:
+    """A unit's name as a shell takes it, to paste: as it is when it is only
+    letters, digits and ``-_.:``; in single quotes otherwise (an instance's
+    "@", systemd-escape's backslashes, any byte a cgroup's name may hold)."""
+    if all(c.isascii() and (c.isalnum() or c in "-_.:") for c in name):
+        return name
+    return "'" + name.replace("'", "'\\''") + "'"
 
 
 def _taken_without_unit(field: str) -> str:

@@ -4,7 +4,8 @@ notes of ``orders``, ``balance``, a migration left to the daemon
 PID, which it writes in the lock file it holds (:func:`tracker.service.lock.holding`),
 and that process's cgroup (``/proc/PID/cgroup``), read by the rule the
 daemon's own ``auth_failed`` goes by
-(:func:`tracker.rules.unit_runs.running_manager`): a ``run`` in a terminal
+(:func:`tracker.rules.unit_runs.running_manager`: the unit named, an
+instance ``smm-tracker@shop2.service`` too): a ``run`` in a terminal
 or tmux beside an installed unit is "apart", not the unit's. With no daemon
 running (none, or a ``run --once`` holding the lock), or its cgroup not
 read (no /proc), the unit installed, as before. ``SMM_TRACKER_PROC`` names a

@@ -62,8 +62,9 @@ CGROUP = Path("/proc/self/cgroup")  # the unit whose cgroup the daemon runs in
 def running_unit(env: Mapping[str, str]) -> str:
     """Given the environment, return what restarts or reloads this daemon
     (:func:`tracker.rules.unit_runs.running_manager`): the manager of the
-    smm-tracker.service running it, or none, by its cgroup and the unit
-    files installed."""
+    smm-tracker.service running it, or of the other unit that does (an
+    instance of a template, ``smm-tracker@shop2.service``, a renamed copy:
+    named), or none, by its cgroup and the unit files installed."""
     cgroup = read_cgroup(CGROUP)  # None: not Linux, no /proc: $INVOCATION_ID tells
     return running_manager(cgroup, env.get("INVOCATION_ID"), installed_manager(env))
 
