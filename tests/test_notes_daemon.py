@@ -163,3 +163,16 @@ def test_a_migration_left_to_an_instances_daemon_names_its_unit(tmp_path, monkey
     daemon_in(tmp_path, monkeypatch, USER_INSTANCE_CGROUP)
     said = migration_note(tmp_path)
     assert "Restart it (`systemctl --user restart 'smm-tracker@shop2'`), which applies" in said
+
+
+def test_a_dangling_unit_is_said_in_a_migrations_note(tmp_path, monkeypatch) -> None:
+    system = tmp_path / "units" / "system"
+    system.mkdir(parents=True)
+    gone = tmp_path / "gone" / "smm-tracker.service"
+    (system / "smm-tracker.service").symlink_to(gone)  # the file it led to removed
+    monkeypatch.setenv("SMM_TRACKER_UNIT_PATH", str(system))
+    said = migration_note(tmp_path)
+    link = system / "smm-tracker.service"
+    dangling = f"smm-tracker.service is a dangling link ({link}, to {gone}, which does not exist)"
+    assert f"Restart it ({dangling}: stop `smm-tracker run` where it runs and start" in said
+    assert "no smm-tracker.service installed" not in said

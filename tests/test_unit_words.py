@@ -53,3 +53,14 @@ def test_a_unit_of_another_name_is_restarted_for_a_key_in_the_config() -> None:
     assert key_taken(KEY, "system:myapp.service") == (
         "`systemctl restart myapp` (myapp.service runs the daemon: its reload is that unit's own)"
     )
+
+
+def test_a_dangling_unit_is_said_in_place_of_none_installed() -> None:
+    link, target = "/etc/systemd/system/smm-tracker.service", "/opt/gone/smm-tracker.service"
+    assert daemon_restart("none", dangling=(link, target)) == (
+        f"smm-tracker.service is a dangling link ({link}, to {target}, which does not exist): "
+        "stop `smm-tracker run` where it runs and start it again"
+    )
+    assert daemon_restart("none") == (
+        "no smm-tracker.service installed: stop `smm-tracker run` where it runs and start it again"
+    )

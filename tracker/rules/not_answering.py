@@ -82,21 +82,26 @@ def key_taken(place: str | None, manager: str | None = None) -> str:
     return f"{_systemctl('restart', manager)} ({why})"
 
 
-def daemon_restart(manager: str | None, masked: str | None = None) -> str:
+def daemon_restart(
+    manager: str | None, masked: str | None = None, dangling: tuple[str, str] | None = None
+) -> str:
     """Given what runs the daemon (:func:`key_taken`'s ``manager``: "apart"
     a ``run`` beside a unit installed) and, with none, the unit file that
-    masks smm-tracker.service (None: none masks it), return what restarts
-    the daemon: its manager's systemctl, or `smm-tracker run` stopped and
-    started again where it runs (a terminal, tmux)."""
+    masks smm-tracker.service (None: none masks it) or the dangling link
+    systemd finds in its place and where it leads (None: none), return
+    what restarts the daemon: its manager's systemctl, or `smm-tracker run`
+    stopped and started again where it runs (a terminal, tmux)."""
     again = "stop `smm-tracker run` where it runs and start it again"
     if manager == "apart":  # systemctl would start a second daemon
         return f"{again}; not `systemctl`: {APART}"
     if manager == "none":
-        why = (
-            f"smm-tracker.service is masked ({masked})"
-            if masked
-            else "no smm-tracker.service installed"
-        )
+        why = "no smm-tracker.service installed"
+        if masked:
+            why = f"smm-tracker.service is masked ({masked})"
+        elif dangling:
+            link, target = dangling
+            why = f"smm-tracker.service is a dangling link ({link}, to {target}, "
+            why += "which does not exist)"
         return f"{why}: {again}"
     return _systemctl("restart", manager)
 
