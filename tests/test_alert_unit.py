@@ -110,6 +110,8 @@ def _auth_failed(
         ((), INSTANCE_CGROUP, TAKEN["key_env"].replace(SYSTEMCTL, INSTANCE)),
         # A renamed copy beside the user's smm-tracker.service: not that one.
         (("user",), COPY_CGROUP, TAKEN["key_env"].replace(SYSTEMCTL, COPY)),
+        # Started by cron's @reboot (no $INVOCATION_ID): not cron.service's to restart.
+        ((), "0::/system.slice/cron.service\n", NO_UNIT_KEY_ENV),
     ],
 )
 def test_the_alert_names_what_restarts_the_daemon_of_the_unit_installed(
@@ -128,7 +130,7 @@ def test_the_alert_names_what_restarts_the_daemon_of_the_unit_installed(
         "; its jobs are paused. A balance check every 15m resumes them once the key is "
         f"accepted; fix the key in {ENV_PLACE}, then {taken}."
     ), message
-    if cgroup == TERMINAL_CGROUP:  # `systemctl restart smm-tracker` fails: no such unit
+    if taken == NO_UNIT_KEY_ENV:  # `systemctl restart smm-tracker` fails: no such unit
         assert "systemctl" not in message
 
 

@@ -9,6 +9,8 @@ there, and both managers named when both are installed."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from key_fixes import (
     SYSTEM_CGROUP,
@@ -176,3 +178,29 @@ def test_a_dangling_unit_is_said_in_a_migrations_note(tmp_path, monkeypatch) -> 
     dangling = f"smm-tracker.service is a dangling link ({link}, to {gone}, which does not exist)"
     assert f"Restart it ({dangling}: stop `smm-tracker run` where it runs and start" in said
     assert "no smm-tracker.service installed" not in said
+
+
+@pytest.mark.parametrize(
+    ("environ", "taken"),
+    [
+        # myapp.service's script started it: systemd's $INVOCATION_ID inherited.
+        (b"PATH=/usr/bin\0INVOCATION_ID=0f6c1c7e4b6e\0", "`systemctl restart myapp`"),
+        (None, "`systemctl restart myapp`"),  # another user's: not read, the unit named
+        # cron's @reboot: no $INVOCATION_ID, so a `run` where it runs.
+        (b"PATH=/usr/bin\0HOME=/root\0", None),
+    ],
+)
+def test_a_daemon_in_a_unit_of_another_name_is_told_that_unit_if_systemd_started_it(
+    refused,  # noqa: F811  (the fixture)
+    tmp_path,
+    monkeypatch,
+    environ,
+    taken,
+) -> None:
+    install_units(tmp_path, monkeypatch)
+    daemon_in(tmp_path, monkeypatch, "0::/system.slice/myapp.service\n")
+    if environ is not None:
+        (tmp_path / "proc" / str(os.getpid()) / "environ").write_bytes(environ)
+    expected = TAKEN["key_env"].replace("`systemctl restart smm-tracker`", taken or "")
+    with DatabaseLock(tmp_path / "t.db"):
+        assert _orders_fix(refused) == (expected if taken else NO_UNIT_KEY_ENV)

@@ -61,3 +61,25 @@ MANAGER = "0::/user.slice/user-1000.slice/user@1000.service\n"
 def test_another_unit_running_the_daemon_is_named(cgroup, installed, said) -> None:
     assert running_manager(cgroup, "abc", installed) == said
     assert running_manager(cgroup, None, installed) == said  # the CLI's: no $INVOCATION_ID
+
+
+CRON = "0::/system.slice/cron.service\n"
+
+
+@pytest.mark.parametrize(
+    ("cgroup", "installed", "said"),
+    [
+        # `smm-tracker run` cron started (@reboot): cron's jobs get no
+        # $INVOCATION_ID; `systemctl restart cron` restarts no daemon.
+        (CRON, "none", "none"),
+        (CRON, "system", "apart"),
+        (OTHER, "none", "none"),
+        # A unit of smm-tracker's name is its own, whatever its environment.
+        (INSTANCE, "none", "system:smm-tracker@shop2.service"),
+        (UNIFIED, "system", "system"),
+    ],
+)
+def test_a_process_another_unit_started_without_its_invocation_is_not_its(
+    cgroup, installed, said
+) -> None:
+    assert running_manager(cgroup, "", installed) == said

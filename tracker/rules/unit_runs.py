@@ -43,19 +43,25 @@ def unit_in(path: str) -> str | None:
 
 def running_manager(cgroup: str | None, invocation: str | None, installed: str) -> str:
     """Given the process's ``/proc/self/cgroup`` (None: not read), its
-    ``$INVOCATION_ID`` (None: not set) and which manager has a
+    ``$INVOCATION_ID`` ("": not set; None: not known) and which manager has a
     smm-tracker.service installed (``installed``: "system", "user",
     "both", "none"), return what restarts or reloads this daemon, as
     :func:`tracker.rules.not_answering.key_taken`'s ``manager``: "system"
     or "user" when its cgroup is smm-tracker.service's (the user manager's
     under ``user@UID.service``), "system:UNIT" or "user:UNIT" when it is
-    another unit's (:func:`unit_in`); ``installed`` when the cgroup is not
-    known but systemd started it; otherwise "none" with no unit installed,
-    and "apart" with one installed that does not run it."""
+    another unit's (:func:`unit_in`), unless that unit's name is not
+    smm-tracker's and no ``$INVOCATION_ID`` is set: a process that unit's
+    started with an environment of its own (cron.service's jobs), not
+    systemd; ``installed`` when the cgroup is not known but systemd started
+    it; otherwise "none" with no unit installed, and "apart" with one
+    installed that does not run it."""
     path = cgroup_path(cgroup) if cgroup is not None else None
     if path is not None:
         parts = path.split("/")
-        if (unit := unit_in(path)) is not None:
+        unit = unit_in(path)
+        if unit is not None and invocation == "" and not unit.startswith("smm-tracker"):
+            unit = None  # a `run` cron's @reboot started: `systemctl restart cron` is no restart
+        if unit is not None:
             under_user = any(p.startswith("user@") and p.endswith(".service") for p in parts[:-1])
             manager = "user" if under_user else "system"
             return manager if unit == UNIT else f"{manager}:{unit}"

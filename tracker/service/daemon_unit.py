@@ -8,8 +8,11 @@ daemon's own ``auth_failed`` goes by
 instance ``smm-tracker@shop2.service`` too): a ``run`` in a terminal
 or tmux beside an installed unit is "apart", not the unit's. With no daemon
 running (none, or a ``run --once`` holding the lock), or its cgroup not
-read (no /proc), the unit installed, as before. ``SMM_TRACKER_PROC`` names a
-directory read instead of ``/proc`` (``DIR/PID/cgroup``; empty: none read):
+read (no /proc), the unit installed, as before. Its ``$INVOCATION_ID``
+(``/proc/PID/environ``) tells a unit not named smm-tracker's running it from
+one whose process started it with an environment of its own (cron's).
+``SMM_TRACKER_PROC`` names a directory read instead of ``/proc``
+(``DIR/PID/cgroup``, ``DIR/PID/environ``; empty: none read):
 for tests, which never read this machine's."""
 
 from __future__ import annotations
@@ -32,17 +35,35 @@ def read_cgroup(path: Path) -> str | None:
         return None
 
 
+def read_invocation(path: Path) -> str | None:
+    """Given a process's ``/proc/PID/environ``, return its ``$INVOCATION_ID``
+    ("": not set); None when it cannot be read (another user's process: a
+    ``DynamicUser=`` daemon's to all but root). Nothing else of it is kept:
+    it may hold an API key (``key_env``)."""
+    try:
+        environ = path.read_bytes()
+    except OSError:
+        return None
+    for item in environ.split(b"\0"):
+        if item.startswith(b"INVOCATION_ID="):
+            return item.partition(b"=")[2].decode("ascii", errors="replace")
+    return ""
+
+
 def pid_manager(pid: int | None, env: Mapping[str, str], installed: str) -> str:
     """Given the PID of the daemon running (None: not known), the environment
     and which manager has a smm-tracker.service installed (``installed``:
     :func:`tracker.service.doctor_unit.installed_manager`'s), return what
-    restarts or reloads that daemon (:func:`running_manager` of its cgroup);
-    ``installed`` when its cgroup cannot be read."""
+    restarts or reloads that daemon (:func:`running_manager` of its cgroup
+    and its ``$INVOCATION_ID``); ``installed`` when its cgroup cannot be read."""
     proc = env.get(PROC_ENV, "/proc")  # set empty: none read (the tests' default)
     if pid is None or not proc:
         return installed
     cgroup = read_cgroup(Path(proc, str(pid), "cgroup"))
-    return installed if cgroup is None else running_manager(cgroup, None, installed)
+    if cgroup is None:
+        return installed
+    invocation = read_invocation(Path(proc, str(pid), "environ"))
+    return running_manager(cgroup, invocation, installed)
 
 
 def daemon_manager(database: Path | None, env: Mapping[str, str], installed: str) -> str:

@@ -66,7 +66,7 @@ def running_unit(env: Mapping[str, str]) -> str:
     instance of a template, ``smm-tracker@shop2.service``, a renamed copy:
     named), or none, by its cgroup and the unit files installed."""
     cgroup = read_cgroup(CGROUP)  # None: not Linux, no /proc: $INVOCATION_ID tells
-    return running_manager(cgroup, env.get("INVOCATION_ID"), installed_manager(env))
+    return running_manager(cgroup, env.get("INVOCATION_ID", ""), installed_manager(env))
 
 
 class Service(Startup, Heartbeat):
