@@ -20,6 +20,7 @@ from tracker.panel.encoding import as_utf8
 from tracker.panel.notices import Document
 from tracker.panel.settings import P
 from tracker.panel.unserved import page_error, unrefused
+from tracker.panel.warned import MANY, MAX_ORDER_KEYS, WarnedKeys
 from tracker.redact.pieces import blank_pieces
 from tracker.redact.scrub import scrub, scrub_bytes
 
@@ -28,12 +29,13 @@ log = structlog.get_logger("tracker.client")
 
 class Interpreting(Generic[P]):
     """Read a panel's answers (see the module); once-per-panel warnings are kept
-    in ``_warned``, which the client's other layers share."""
+    in ``_warned``, which the client's other layers share (an order's among
+    the last few thousand: :mod:`tracker.panel.warned`)."""
 
     panel: P
     name: str
     _wall: Callable[[], float]
-    _warned: set[str]
+    _warned: WarnedKeys
     _warn_lock: threading.Lock
     # Set by the jobs (tracker.jobs.quirks): given a quirk's line, whether an
     # earlier process told it (across `run --once` runs), so this one says
@@ -109,13 +111,22 @@ class Interpreting(Generic[P]):
     def tell_quirk(self, line: str, key: str, **fields: Any) -> None:
         """A quirk of the panel seen: log ``line`` once per process and ``key``
         (``notices``, ``absurd:status:remains``, ``remains_odd:5``), at
-        warning, or at debug when an earlier process told it (``quirk_told``)."""
+        warning, or at debug when an earlier process told it (``quirk_told``)
+        or it is an order's past the last MAX_ORDER_KEYS kept (``warned.py``)."""
         told = self.quirk_told is not None and self.quirk_told(line)
         with self._warn_lock:
-            if key in self._warned:
-                return
-            self._warned.add(key)
-        (log.debug if told else log.warning)(line, panel=self.name, **fields)
+            fresh = self._warned.take(key)
+        if fresh is None:
+            return
+        forgotten, began = fresh
+        (log.debug if told or forgotten else log.warning)(line, panel=self.name, **fields)
+        if began:
+            log.warning(
+                MANY,
+                panel=self.name,
+                kept=MAX_ORDER_KEYS,
+                hint="an order's quirk not among the last ones kept is logged at debug from now on",
+            )
 
     def _scrub(self, body: bytes) -> bytes:
         """Blank out the key where a panel echoes it back, in any encoding, and its

@@ -39,6 +39,7 @@ from tracker.panel.interpret import Interpreting
 from tracker.panel.pacing import Pacing
 from tracker.panel.settings import P
 from tracker.panel.values import short
+from tracker.panel.warned import WarnedKeys
 
 log = structlog.get_logger("tracker.client")
 
@@ -93,7 +94,7 @@ class Transport(Interpreting[P]):
         self._acts_made = threading.Lock()
         self._network = transport
         self.multi_status = True  # False once the panel proves it only reads `order`
-        self._warned: set[str] = set()
+        self._warned = WarnedKeys()
         self._warn_lock = threading.Lock()
 
     def close(self) -> None:
