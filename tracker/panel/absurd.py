@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tracker.panel.values import is_absurd, short
+from tracker.panel.values import is_absurd, is_tiny, short
 
 # What an absurd number needs somewhere in a raw answer: 16 digits in a row
 # (1e15 and up, or below 1e-18 written out), an exponent, an infinity, a
@@ -51,7 +51,8 @@ def absurd_numbers(answer: Any) -> list[tuple[str, str]]:
     for item in items:
         for name in sorted(_NUMBER_FIELDS.intersection(item)):
             raw = item[name]
-            if is_absurd(raw):
+            # A tiny balance (1e-20) is no absurd number: it reads as 0 (to_balance).
+            if is_absurd(raw) and not (name == "balance" and is_tiny(raw)):
                 # A Decimal is an integer too long for int(): its digits, as sent.
                 text = raw if isinstance(raw, str | Decimal) else repr(raw)
                 found.append((name, short(text, 60)))

@@ -119,13 +119,27 @@ def to_charge(value: Any) -> Decimal | None:
 
 def to_balance(value: Any) -> Decimal | None:
     """:func:`to_decimal` for a balance, except that an absurdly negative one
-    (-1e999999999, -Infinity) is -1e15: whatever it means, it is low."""
+    (-1e999999999, -Infinity) is -1e15: whatever it means, it is low; and one
+    below the smallest amount read (:func:`is_tiny`: 1e-20, a float's leftover
+    after spending it all) is 0: nothing left, its low-balance alert raised."""
     number = _number(value, infinite=True)
     if number is not None and number.is_signed() and number.is_infinite():
         return -AMOUNT_LIMIT
     if number is not None and number.is_signed() and number.adjusted() >= _LIMIT_EXPONENT:
         return -AMOUNT_LIMIT
+    if is_tiny(value):
+        return Decimal(0)
     return to_decimal(value)
+
+
+def is_tiny(value: Any) -> bool:
+    """Return True when ``value`` is a number other than zero below 1e-18 in
+    size (1e-20, "-0.00000000000000000001"): less than the smallest amount
+    :func:`to_decimal` reads (18 decimals), none to it, 0 to a balance."""
+    if type(value) is float:
+        value = f"{value:.15g}"
+    number = _number(value)
+    return number is not None and bool(number) and number.adjusted() < _SMALLEST_EXPONENT
 
 
 def is_absurd(value: Any) -> bool:
