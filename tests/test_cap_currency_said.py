@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 
 from automation_kit import cli_today, run  # noqa: F401  (fixture)
 from refill_world import World
-from test_cap_currency import balance, partial, placed, reorder_world, skipped
+from test_cap_currency import balance, kinds, partial, placed, reorder_world, skipped
 
 from tracker.config.model import Secret
+from tracker.rules.money import money
 from tracker.store.capabilities import learn
 
 
@@ -209,3 +210,34 @@ def test_a_cap_in_roubles_does_not_count_euros_spent_before_the_change(world, cl
     [euros, roubles] = spend["spent_in"]
     assert (euros["currency"], roubles["currency"]) == ("EUR", "RUB")
     assert spend["counted"] == roubles["spent"] <= 0.5 < euros["spent"] + roubles["spent"]
+
+
+def test_the_cap_alert_says_what_was_spent_in_another_currency_as_automation_does(world, clock):
+    # After EUR to RUB, the cap's alert read "daily cap 0.50 reached (0.45
+    # spent today)", where `automation` said the euros spent apart "(and 0.45
+    # EUR spent in another currency, not counted)": the alert did not.
+    w = world(automation="reorder = true\nreorder_services = [1]\ndaily_cap = 0.5\n")
+    assert w.sync_services()
+    balance(w, "EUR")
+    clock.advance(60)
+    first = partial(w)
+    assert run(w) and placed(w) == [first]  # spent in euros
+    clock.advance(60)
+    balance(w, "RUB")
+    config = w.tracker.config  # as a reload with the cap's currency set: jobs made again
+    auto = config.automation._replace(daily_cap_currency="RUB")
+    w.tracker.config = replace(config, automation=auto)
+    w.jobs = {job.name: job for job in w.tracker.jobs()}
+    second, third = partial(w), partial(w)
+    assert run(w) and placed(w) == [first, second]  # the third would pass the cap
+    [spend] = json.loads(w.cli("automation", "--json").stdout)["spend"]
+    [euros, roubles] = spend["spent_in"]
+    [capped] = kinds(w, "automation_capped")
+    assert capped["message"].startswith(
+        f"sim: daily cap 0.50 RUB would be passed ({money(roubles['spent'])} spent today,"
+        f" and {money(euros['spent'])} EUR spent in another currency, not counted): 1 re-order"
+    )
+    assert capped["message"].endswith(f"#{third}")
+    data = json.loads(capped["data"]) if isinstance(capped["data"], str) else capped["data"]
+    assert data["not_counted"] == [{"currency": "EUR", "spent": euros["spent"]}]
+    assert data["currency"] == "RUB" and data["spent"] == roubles["spent"]

@@ -23,7 +23,7 @@ from tracker.clock import iso, utcnow
 from tracker.config.durations import format_duration
 from tracker.config.model import AutomationConfig
 from tracker.rules.money import currency_shown, money
-from tracker.rules.reorder_costs import counts_toward, day_start
+from tracker.rules.reorder_costs import counts_toward, day_start, not_counted
 from tracker.store.alerts import currency_at, latest_balance
 from tracker.store.automation import (
     actions,
@@ -223,8 +223,7 @@ def automation(
             unit = f" {safe_text(currency_shown(currency))}".replace(" ", _KEPT) if currency else ""
             line = f"{s['panel']}: re-orders today{dry}: {spent} of cap {cap}{unit}"
             if other:  # spent before a change of currency: not this cap's money
-                elsewhere = "another currency" if len(other) == 1 else "other currencies"
-                line += f" (and {' + '.join(other)} spent in {elsewhere}, not counted)"
+                line += f" ({not_counted(other)})"
             if s["held"]:  # on a terminal, its end "Dec 07 10:00 UTC"
                 line += f"; held: {safe_text(moments(s['held'], screen))}"
             click.echo(fitted(line, screen).replace(_KEPT, " "))

@@ -183,8 +183,9 @@ class AutomationRound(ReorderOne):
                     ok = status in (DRY_RUN, PLACED, REFUSED)
         sql.note_skips(self.store, self.panel, REORDER, skipped, now)
         self._announce(AUTOMATION_REORDERED, [p["order_id"] for p in placed], dry, placed)
-        if capped:
-            self.daily_cap.capped(capped, spent, cap, now, today)
+        if capped:  # with what was spent in another currency, not counted
+            uncounted = self.daily_cap.uncounted(self.store, currency, today, dry_run=dry)
+            self.daily_cap.capped(capped, spent, cap, now, today, uncounted)
         if held is not None and (kept := [o for o, why in skipped.items() if why == held]):
             log.info("reorders_held", panel=self.panel, orders=len(kept), reason=held)
             self.daily_cap.currency_held(kept, held, now)

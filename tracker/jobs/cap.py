@@ -23,14 +23,16 @@ from tracker.rules.alerts import order_ids
 from tracker.rules.cap_day import CapClock, cap_day
 from tracker.rules.counts import counted
 from tracker.rules.episodes import Alert, Episode
-from tracker.rules.money import money
-from tracker.rules.reorder_costs import unchecked
+from tracker.rules.money import currency_shown, money
+from tracker.rules.reorder_costs import counts_toward, not_counted, unchecked
 from tracker.store.alerts import latest_balance
-from tracker.store.automation import currency_hold
+from tracker.store.automation import currency_hold, spent_by_currency
 from tracker.store.connection import Connection
 from tracker.store.orders import Store
 
 AUTOMATION_CAPPED = "automation_capped"
+# The cap's currency (None: not known) and today's spend in others: (currency, spent).
+Uncounted = tuple[str | None, list[tuple[str, Decimal]]]
 AUTOMATION_CURRENCY_HELD = "automation_currency_held"
 
 
@@ -78,6 +80,17 @@ class DailyCap:
         self.alerter.update(self.panel, AUTOMATION_CAPPED, judge)
         return now, today
 
+    def uncounted(
+        self, store: Store, cap_currency: str | None, today: datetime, *, dry_run: bool
+    ) -> Uncounted:
+        """Given the cap's currency setting (None: unset), return the currency
+        the cap is in (else the panel's last balance's) and what was spent
+        today in others, which it does not count (a change of the panel's
+        currency since): as `automation` shows them."""
+        label = cap_currency or (latest_balance(store, self.panel) or {}).get("currency")
+        parts = spent_by_currency(store, self.panel, today, dry_run=dry_run)
+        return label, [(c, s) for c, s in parts if c and not counts_toward(c, label)]
+
     def capped(
         self,
         capped: list[dict[str, Any]],
@@ -85,14 +98,19 @@ class DailyCap:
         cap: Decimal,
         now: datetime,
         today: datetime,
+        uncounted: Uncounted = (None, []),
     ) -> None:
-        """Raise automation_capped once per panel and day (``today``: its start)."""
+        """Raise automation_capped once per panel and day (``today``: its start);
+        ``uncounted``: see :meth:`uncounted`."""
 
         def judge(episode: Episode) -> tuple[Episode, Alert | None]:
             if episode.active and episode.since is not None and episode.since >= today:
                 return episode, None
-            message = capped_message(self.panel, capped, spent, cap)
+            message = capped_message(self.panel, capped, spent, cap, uncounted)
             data = {"cap": float(cap), "spent": float(spent), "day": iso(today), "orders": capped}
+            if uncounted[1]:  # its currency, and what was spent in others, not counted
+                data["currency"] = uncounted[0]
+                data["not_counted"] = [{"currency": c, "spent": float(s)} for c, s in uncounted[1]]
             return Episode(True, now, now), Alert(
                 AUTOMATION_CAPPED, message, panel=self.panel, data=data
             )
@@ -150,20 +168,33 @@ def _ended_quietly(episode: Episode) -> tuple[Episode, Alert | None]:
     return (Episode(False, None, episode.last_sent_at) if episode.active else episode), None
 
 
-def capped_message(panel: str, capped: list[dict[str, Any]], spent: Decimal, cap: Decimal) -> str:
+def capped_message(
+    panel: str,
+    capped: list[dict[str, Any]],
+    spent: Decimal,
+    cap: Decimal,
+    uncounted: Uncounted = (None, []),
+) -> str:
     """Return ``automation_capped``'s message: the cap "reached" only when
     what was spent today is the cap; otherwise it "would be passed" by the
     re-orders not placed, whose estimates it says (a Partial charged in whole
     until a late refund is estimated at twice its rate: held back at 0.477
-    spent of a cap of 1.00, and placed once refunded, the same day)."""
+    spent of a cap of 1.00, and placed once refunded, the same day). Spend
+    in another currency than the cap's (``uncounted``) is said as
+    `automation` says it, the cap's currency named: "daily cap 0.50 RUB
+    reached (0.50 spent today, and 0.45 EUR spent in another currency, not
+    counted)"."""
     shown = order_ids([o["order_id"] for o in capped], "orders")
     held = f"{counted(len(capped), 're-order')} not placed"
+    label, others = uncounted
+    limit, today = money(cap), f"{money(spent)} spent today"
+    if others:
+        limit += f" {currency_shown(label)}" if label else ""
+        today += ", " + not_counted([f"{money(s)} {currency_shown(c)}" for c, s in others])
     if spent >= cap:
-        return (
-            f"{panel}: daily cap {money(cap)} reached ({money(spent)} spent today): {held}: {shown}"
-        )
+        return f"{panel}: daily cap {limit} reached ({today}): {held}: {shown}"
     estimated = sum((Decimal(str(o["cost"])) for o in capped), Decimal(0))
     return (
-        f"{panel}: daily cap {money(cap)} would be passed ({money(spent)} spent today):"
+        f"{panel}: daily cap {limit} would be passed ({today}):"
         f" {held} ({money(estimated)} estimated): {shown}"
     )

@@ -95,6 +95,15 @@ def counts_toward(spent_in: str | None, cap_in: str | None) -> bool:
     return spent_in is None or cap_in is None or same_currency(spent_in, cap_in)
 
 
+def not_counted(parts: Sequence[str]) -> str:
+    """Given what was spent today in currencies other than the cap's, each as
+    shown ("0.45 EUR"), return how `automation` and ``automation_capped`` say
+    it beside the cap's spend: "and 0.45 EUR spent in another currency, not
+    counted" ("other currencies" for two or more, joined by " + ")."""
+    elsewhere = "another currency" if len(parts) == 1 else "other currencies"
+    return f"and {' + '.join(parts)} spent in {elsewhere}, not counted"
+
+
 def balance_fresh_for(every: float, balance_every: float) -> float:
     """Given the automation's and the balance job's intervals, return how old
     a panel's last balance may be for a run to re-order on its currency
