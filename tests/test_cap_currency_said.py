@@ -187,10 +187,10 @@ def test_the_run_summary_says_a_hold_for_a_balance_check_that_failed(world, cloc
     assert f"; re-orders held: {reason}" in " ".join(result.stdout.split())
 
 
-def test_a_cap_in_roubles_does_not_count_euros_spent_before_the_change(world, clock):
-    # After EUR to RUB, with the cap's currency then set to RUB, the euros
-    # spent earlier that day counted as roubles: 0.45 EUR + 0.45 RUB passed
-    # a cap of 0.50 RUB, and the Partial was not re-ordered.
+def euros_then_a_cap_in_roubles(world, clock) -> tuple[World, int]:
+    """A world with a daily cap of 0.50 and one re-order (its ID returned)
+    placed while the balance named EUR; then the balance names RUB and the
+    cap's currency is set to RUB."""
     w = world(automation="reorder = true\nreorder_services = [1]\ndaily_cap = 0.5\n")
     assert w.sync_services()
     balance(w, "EUR")
@@ -203,6 +203,14 @@ def test_a_cap_in_roubles_does_not_count_euros_spent_before_the_change(world, cl
     auto = config.automation._replace(daily_cap_currency="RUB")
     w.tracker.config = replace(config, automation=auto)
     w.jobs = {job.name: job for job in w.tracker.jobs()}
+    return w, first
+
+
+def test_a_cap_in_roubles_does_not_count_euros_spent_before_the_change(world, clock):
+    # After EUR to RUB, with the cap's currency then set to RUB, the euros
+    # spent earlier that day counted as roubles: 0.45 EUR + 0.45 RUB passed
+    # a cap of 0.50 RUB, and the Partial was not re-ordered.
+    w, first = euros_then_a_cap_in_roubles(world, clock)
     second = partial(w)
     assert run(w)
     assert placed(w) == [first, second] and second not in skipped(w)
@@ -216,18 +224,7 @@ def test_the_cap_alert_says_what_was_spent_in_another_currency_as_automation_doe
     # After EUR to RUB, the cap's alert read "daily cap 0.50 reached (0.45
     # spent today)", where `automation` said the euros spent apart "(and 0.45
     # EUR spent in another currency, not counted)": the alert did not.
-    w = world(automation="reorder = true\nreorder_services = [1]\ndaily_cap = 0.5\n")
-    assert w.sync_services()
-    balance(w, "EUR")
-    clock.advance(60)
-    first = partial(w)
-    assert run(w) and placed(w) == [first]  # spent in euros
-    clock.advance(60)
-    balance(w, "RUB")
-    config = w.tracker.config  # as a reload with the cap's currency set: jobs made again
-    auto = config.automation._replace(daily_cap_currency="RUB")
-    w.tracker.config = replace(config, automation=auto)
-    w.jobs = {job.name: job for job in w.tracker.jobs()}
+    w, first = euros_then_a_cap_in_roubles(world, clock)
     second, third = partial(w), partial(w)
     assert run(w) and placed(w) == [first, second]  # the third would pass the cap
     [spend] = json.loads(w.cli("automation", "--json").stdout)["spend"]
