@@ -22,7 +22,7 @@ from tracker.cli.since import since_start, since_text
 from tracker.clock import iso, utcnow
 from tracker.config.durations import format_duration
 from tracker.config.model import AutomationConfig
-from tracker.rules.money import currency_shown, money
+from tracker.rules.money import currency_key, currency_shown, money
 from tracker.rules.reorder_costs import counts_toward, day_start, not_counted
 from tracker.store.alerts import currency_at, latest_balance
 from tracker.store.automation import (
@@ -230,6 +230,9 @@ def automation(
     if done:
         click.echo("")
         labels = {s["panel"]: s["cap_currency"] or s["currency"] for s in spend}
+        # Panels in two currencies listed together (USD and RUB): every cost
+        # names its own, as orders' CUR does, never 0.60 beside 0.60 unsaid.
+        mixed = len({currency_key(row["currency"]) for row in done} - {None}) > 1
         for row in done:
             row["dry"] = "yes" if row["dry_run"] else ""
             error = row["error"]  # the panel's words: piped, cut as ever (a reason: ours, whole)
@@ -240,7 +243,8 @@ def automation(
             row["estimated_cost"] = money(cost) if cost is not None else None  # never 4e-05
             # Spent in another currency than the cap's (a change since): named, as spend is.
             spent_in = row["currency"]
-            if spent_in is not None and not counts_toward(spent_in, labels.get(row["panel"])):
+            not_caps = not counts_toward(spent_in, labels.get(row["panel"]))
+            if spent_in is not None and cost is not None and (mixed or not_caps):
                 row["estimated_cost"] += f" {safe_text(currency_shown(spent_in))}"
         # Piped, WHY whole as a skip's REASON ("..., raised to the service's min of 100").
         shown = table(

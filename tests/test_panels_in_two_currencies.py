@@ -1,0 +1,84 @@
+"""A reseller's panels in two currencies (two in USD, one in RUB) side by
+side in one command's table: each figure of money names its currency.
+Offline, on a prepared database, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from simconfig import cli_in
+
+from tracker.clock import iso, utcnow
+from tracker.store.alerts import record_balance
+from tracker.store.orders import Store
+
+CONFIG = """
+[database]
+path = "t.db"
+[automation]
+reorder = true
+daily_cap = 5
+daily_cap_panels = { rub = 400 }
+[[panels]]
+name = "alpha"
+url = "http://127.0.0.1:9/api/v2"
+key_env = "SMM_TEST_KEY"
+[[panels]]
+name = "rub"
+url = "http://127.0.0.2:9/api/v2"
+key_env = "SMM_TEST_KEY"
+"""
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    return cli_in(tmp_path, monkeypatch, CONFIG, env={"SMM_TEST_KEY": None})
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(tmp_path / "t.db")
+    yield store
+    store.close()
+
+
+def reordered(store: Store, panel: str, order_id: int, currency: str) -> None:
+    """``panel``'s balance is in ``currency``; one re-order of 0.60 placed today."""
+    now = utcnow().replace(microsecond=0)
+    record_balance(store, panel, now - timedelta(minutes=5), Decimal(1000), currency)
+    store.track(panel, [order_id], now)
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO automation_actions (panel, order_id, action, dry_run, status, "
+            "quantity, estimated_cost, new_order_id, reason, at, updated_at) "
+            "VALUES (?, ?, 'reorder', 0, 'Placed', 500, 0.6, ?, 'Partial', ?, ?)",
+            [panel, order_id, order_id + 1, iso(now), iso(now)],
+        )
+
+
+def test_automation_names_each_cost_currency_when_its_panels_have_two(cli, store):
+    # The actions table read "0.60" for the rouble panel's re-order and
+    # "0.60" for the dollar panel's, in one COST column with no currency.
+    reordered(store, "alpha", 233007, "USD")
+    reordered(store, "rub", 514007, "RUB")
+    result = cli("automation")
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[1]: line for line in result.stdout.splitlines() if " reorder " in line}
+    assert " 0.60 USD " in rows["alpha"]
+    assert " 0.60 RUB " in rows["rub"]
+    data = json.loads(cli("automation", "--json").stdout)  # as before: a number and its currency
+    assert {(a["panel"], a["estimated_cost"], a["currency"]) for a in data["actions"]} == {
+        ("alpha", 0.6, "USD"),
+        ("rub", 0.6, "RUB"),
+    }
+
+
+def test_automation_of_panels_in_one_currency_shows_costs_bare_as_before(cli, store):
+    reordered(store, "alpha", 233007, "USD")
+    reordered(store, "rub", 514007, "usd")  # one currency, written in two cases
+    rows = [x for x in cli("automation").stdout.splitlines() if " reorder " in x]
+    assert len(rows) == 2
+    assert all(" 0.60 " in row and "USD" not in row.upper() for row in rows)
