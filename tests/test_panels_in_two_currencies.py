@@ -82,3 +82,41 @@ def test_automation_of_panels_in_one_currency_shows_costs_bare_as_before(cli, st
     rows = [x for x in cli("automation").stdout.splitlines() if " reorder " in x]
     assert len(rows) == 2
     assert all(" 0.60 " in row and "USD" not in row.upper() for row in rows)
+
+
+def listed(store: Store, panel: str, currency: str, rate: float = 0.9) -> None:
+    """``panel``'s balance is in ``currency``; then its services synced: service 1 at ``rate``."""
+    now = utcnow().replace(microsecond=0)
+    record_balance(store, panel, now - timedelta(minutes=5), Decimal(1000), currency)
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO services (panel, service, name, type, rate, min, max, updated_at) "
+            "VALUES (?, 1, 'Instagram Followers', 'Default', ?, 100, 100000, ?)",
+            [panel, rate, iso(now)],
+        )
+
+
+def test_services_names_each_rate_currency_when_its_panels_have_two(cli, store):
+    # RATE read "0.9" for the dollar panel's followers and "0.9" for the
+    # rouble panel's: the same price to the eye, 90 times apart.
+    listed(store, "alpha", "USD")
+    listed(store, "rub", "RUB", rate=15.0)
+    result = cli("services")
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
+    assert " 0.9 USD " in rows["alpha"]
+    assert " 15 RUB " in rows["rub"]
+    data = json.loads(cli("services", "--json").stdout)  # a field added: rate stays a number
+    assert [(s["panel"], s["rate"], s["currency"]) for s in data] == [
+        ("alpha", 0.9, "USD"),
+        ("rub", 15.0, "RUB"),
+    ]
+
+
+def test_services_of_panels_in_one_currency_show_rates_bare_as_before(cli, store):
+    listed(store, "alpha", "USD")
+    listed(store, "rub", "USD")
+    lines = cli("services").stdout.splitlines()[1:]
+    assert len(lines) == 2 and all(" 0.9 " in x and "USD" not in x for x in lines)
+    only = cli("services", "--panel", "rub").stdout.splitlines()[1:]
+    assert len(only) == 1 and "USD" not in only[0]

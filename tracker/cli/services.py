@@ -22,6 +22,8 @@ from tracker.redact.scrub import register_secret
 from tracker.rules.capabilities import services_note
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
+from tracker.rules.money import currency_key, currency_shown
+from tracker.store.alerts import currency_at, latest_balance
 from tracker.store.capabilities import learned_where, unsupported_here
 from tracker.store.catalogue import conflicts, listed_none
 from tracker.store.orders import Store
@@ -91,6 +93,7 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
     if as_json or rows:
         for panel_name, line in _listed_none(empty, {row["panel"] for row in rows}, screen):
             click.echo(fitted(f"note: {panel_name} listed no services {line}", notes), err=True)
+    _rate_currencies(store, rows)
     if as_json:
         for row in rows:
             row["refill"], row["cancel"] = bool(row["refill"]), bool(row["cancel"])
@@ -112,9 +115,16 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
         for note in told or [f"no services stored yet ({_UNSYNCED})"]:
             click.echo(fitted(note, notes), err=True)
         return
+    # Panels in two currencies listed together (USD and RUB): each rate names
+    # its own, never 0.9 beside 0.9 unsaid; in one currency, bare as ever.
+    mixed = len({currency_key(row["currency"]) for row in rows} - {None}) > 1
     for row in rows:
         row["refill"] = "yes" if row["refill"] else "no"
         row["cancel"] = "yes" if row["cancel"] else "no"
+        rate, currency = row["rate"], row["currency"]
+        if mixed and rate is not None and currency is not None:  # the figure as a table writes it
+            shown = f"{rate:.6g}" if isinstance(rate, float) else safe_text(str(rate))
+            row["rate"] = f"{shown} {safe_text(currency_shown(currency))}"
     if screen is None:  # for scripts: every column, as ever
         click.echo(table(rows, _SERVICE_COLUMNS, _SERVICE_HEADERS))
         return
@@ -122,6 +132,19 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
         kind = row["type"] if row["type"] not in (None, "", DEFAULT_TYPE) else None
         row["named"] = f"{row['name'] or '-'} (type: {kind})" if kind else row["name"]
     click.echo(table(rows, _SCREEN_COLUMNS, _SCREEN_HEADERS, screen=screen, spec=_ON_SCREEN))
+
+
+def _rate_currencies(store: Store, rows: list[dict[str, Any]]) -> None:
+    """Give each service row its ``currency``: the one the panel's balance
+    named when the service was synced (its rates are in the panel's money),
+    else its latest balance's; None when no balance named one."""
+    found: dict[tuple[str, str], str | None] = {}
+    for row in rows:
+        panel, synced = row["panel"], row["updated_at"]
+        if (panel, synced) not in found:
+            then = currency_at(store, panel, synced) if synced else None
+            found[panel, synced] = then or (latest_balance(store, panel) or {}).get("currency")
+        row["currency"] = found[panel, synced]
 
 
 _UNSYNCED = "the daemon syncs them; or pass --refresh"
