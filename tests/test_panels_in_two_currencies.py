@@ -120,3 +120,67 @@ def test_services_of_panels_in_one_currency_show_rates_bare_as_before(cli, store
     assert len(lines) == 2 and all(" 0.9 " in x and "USD" not in x for x in lines)
     only = cli("services", "--panel", "rub").stdout.splitlines()[1:]
     assert len(only) == 1 and "USD" not in only[0]
+
+
+DOCTOR_CONFIG = """
+[database]
+path = "t.db"
+[balance]
+low = 50
+[automation]
+reorder = true
+daily_cap = 5
+[[panels]]
+name = "alpha"
+url = "http://127.0.0.1:9/api/v2"
+key_env = "SMM_TEST_KEY"
+[[panels]]
+name = "beta"
+url = "http://127.0.0.2:9/api/v2"
+key_env = "SMM_TEST_KEY"
+[[panels]]
+name = "rub"
+url = "http://127.0.0.3:9/api/v2"
+key_env = "SMM_TEST_KEY"
+"""
+
+
+def warnings(cli, *args: str) -> list[str]:
+    """doctor's warn lines (the panels, on a port nothing answers, fail apart)."""
+    return [x for x in cli(*args, "doctor").stdout.splitlines() if x.startswith("warn ")]
+
+
+def test_doctor_warns_of_one_low_and_one_cap_for_panels_in_two_currencies(
+    tmp_path, monkeypatch, store
+):
+    # balance.low = 50 alerted at 50 USD on the dollar panels and at 50 RUB
+    # (well under a dollar) on the rouble one; daily_cap = 5 let the rouble
+    # panel re-order 5 RUB a day: nothing said either, anywhere.
+    cli = cli_in(tmp_path, monkeypatch, DOCTOR_CONFIG, env={"SMM_TEST_KEY": "k" * 16})
+    now = utcnow().replace(microsecond=0)
+    for panel, currency in [("alpha", "USD"), ("beta", "usd"), ("rub", "RUB")]:
+        record_balance(store, panel, now, Decimal(1000), currency)
+    assert warnings(cli) == [
+        "warn balance.low: 50.00 is 50.00 USD on alpha, beta and 50.00 RUB on rub (each "
+        "panel's own money): give rub its own balance_low in its [[panels]]",
+        "warn automation.daily_cap: 5.00 is 5.00 USD on alpha, beta and 5.00 RUB on rub "
+        "(each panel's own money): give rub its own cap in automation.daily_cap_panels",
+    ]
+    # Each given its own, or the cap in one currency for all: nothing to say.
+    own = DOCTOR_CONFIG.replace('name = "rub"\n', 'name = "rub"\nbalance_low = 4000\n').replace(
+        "daily_cap = 5\n", "daily_cap = 5\ndaily_cap_panels = { rub = 400 }\n"
+    )
+    (tmp_path / "own.toml").write_text(own)
+    assert warnings(cli, "--config", "own.toml") == []
+    usd = DOCTOR_CONFIG.replace("daily_cap = 5\n", 'daily_cap = 5\ndaily_cap_currency = "USD"\n')
+    (tmp_path / "usd.toml").write_text(usd)
+    assert [x.split(":")[0] for x in warnings(cli, "--config", "usd.toml")] == ["warn balance.low"]
+
+
+def test_doctor_says_nothing_of_panels_in_one_currency_or_not_known(tmp_path, monkeypatch, store):
+    cli = cli_in(tmp_path, monkeypatch, DOCTOR_CONFIG, env={"SMM_TEST_KEY": "k" * 16})
+    now = utcnow().replace(microsecond=0)
+    record_balance(store, "alpha", now, Decimal(1000), "USD")
+    record_balance(store, "beta", now, Decimal(1000), "USD")
+    record_balance(store, "rub", now, Decimal(1000), None)  # no currency named yet
+    assert warnings(cli) == []

@@ -37,6 +37,7 @@ from tracker.rules.doctor import (
 from tracker.rules.failing_doctor import failing_checks, refused_key_lines
 from tracker.rules.late_doctor import late_checks_lines, overdue_after
 from tracker.rules.lost_doctor import lost_checks
+from tracker.rules.money_doctor import one_figure_checks, shared_figures
 from tracker.rules.not_answering import key_place
 from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
@@ -61,6 +62,7 @@ from tracker.store.late_checks import backlog_query
 from tracker.store.outbox import UNDELIVERED_BY_TARGET
 from tracker.store.prune_runs import LAST_PRUNE
 from tracker.store.readings import (
+    CURRENCY_BY_PANEL,
     FAILING_BY_PANEL,
     HELD_OUT_BY_PANEL,
     LOST_BY_PANEL,
@@ -104,6 +106,7 @@ def run_checks(
         unread: set[str] = set()
         kept = True  # alerts.redeliver_for not known: as by default
         metrics = _alone(data, "metrics", read_metrics)  # None: [metrics] not valid
+        shared = None  # the figures set once for several panels: not known
     else:
         checks = config_checks(path, [], len(config.panels))
         timeouts = {p.name: p.timeout for p in config.panels}
@@ -123,6 +126,7 @@ def run_checks(
         unread = placed(config.alerts.notify) - targets  # configured, never sent to
         kept = config.alerts.redeliver_for > 0  # 0: those kept from before, given up at start
         metrics = config.metrics  # the endpoint's address: said after the database
+        shared = shared_figures(config)
     if database is None:
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
@@ -181,6 +185,9 @@ def run_checks(
             by_target, targets, unread, kept
         )  # a removed target's: said so
         checks.extend([undelivered] if undelivered else [])
+        if shared is not None:  # one figure of money for panels in different currencies
+            currencies = dict(read_rows(database.path, CURRENCY_BY_PANEL))
+            checks.extend(one_figure_checks(currencies, shared))
         row = next(iter(read_rows(database.path, LAST_PRUNE)), None)
         last = last_prune_check(row, database.prune_older_than)
         checks.extend([last] if last else [])

@@ -283,3 +283,13 @@ WHERE ((s.kind = 'status_failing' AND s.since IS NOT NULL)
        OR (s.kind IN ('panel_unreachable', 'auth_failed') AND s.active = 1))
 ORDER BY s.panel, s.kind
 """
+
+
+# Each panel's currency: the one its latest balance that named one named
+# (doctor: one figure of money set for panels in different currencies).
+CURRENCY_BY_PANEL = """
+SELECT p.panel,
+       (SELECT b.currency FROM balances b WHERE b.panel = p.panel AND b.currency IS NOT NULL
+        AND trim(b.currency) <> '' ORDER BY b.at DESC, b.rowid DESC LIMIT 1)
+FROM (SELECT DISTINCT panel FROM balances) p
+"""
