@@ -9,11 +9,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from simconfig import cli_in
+from ports import closed_port
+from simconfig import cli_in, sim_config
 
 from tracker.clock import iso, utcnow
+from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.alerts import record_balance
 from tracker.store.orders import Store
+
+SIM_KEY = "sim-key-Walk78Rub3Usd"
 
 CONFIG = """
 [database]
@@ -184,3 +188,25 @@ def test_doctor_says_nothing_of_panels_in_one_currency_or_not_known(tmp_path, mo
     record_balance(store, "beta", now, Decimal(1000), "USD")
     record_balance(store, "rub", now, Decimal(1000), None)  # no currency named yet
     assert warnings(cli) == []
+
+
+@pytest.mark.usefixtures("quick_backoff")  # what is retried, not the wait
+def test_services_refresh_with_one_panel_down_lists_the_others(tmp_path, monkeypatch):
+    # With beta down, `services --refresh` printed beta's error alone, exit 1:
+    # alpha's catalogue, fetched and stored, was not listed.
+    server = PanelServer(SimulatedPanel(key=SIM_KEY, seed=5)).start()
+    down = f"http://127.0.0.1:{closed_port()}/api/v2"
+    beta = f'[[panels]]\nname = "beta"\nurl = "{down}"\nkey_env = "SIM_KEY"\nretries = 0\n'
+    cli = cli_in(tmp_path, monkeypatch, sim_config(server.url) + beta, env={"SIM_KEY": SIM_KEY})
+    try:
+        result = cli("services", "--refresh")
+    finally:
+        server.stop()
+    assert result.exit_code == 1
+    listed = result.stdout.splitlines()
+    assert listed[0].split()[:2] == ["PANEL", "SERVICE"]
+    assert len(listed) > 1 and all(x.split()[0] == "sim" for x in listed[1:])
+    said = [x for x in result.stderr.splitlines() if x.startswith("smm-tracker:")]
+    assert said == [f"smm-tracker: beta: services: connection refused by {down.split('/')[2]}"]
+    alone = cli("services", "--refresh", "--panel", "beta")  # none answering: the error alone
+    assert alone.exit_code == 1 and alone.stdout == ""

@@ -69,8 +69,19 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
             raise
         also = "or fetch the catalogue: smm-tracker services --refresh"
         raise StoreError.no_database(exc.missing, also) from None
-    if refresh:
-        _refresh(config, store, name)
+    failed, refreshed = _refresh(config, store, name) if refresh else ([], [])
+    if failed and not refreshed:  # nothing new to list: the failure alone, as ever
+        fail("; ".join(failed))
+    _show(config, store, name, as_json, refreshed if refresh else None)
+    if failed:  # the others' refreshed catalogues listed first (beta down: alpha's, rub's)
+        fail("; ".join(failed))
+
+
+def _show(
+    config: Config, store: Store, name: str | None, as_json: bool, refreshed: list[str] | None
+) -> None:
+    """List the services stored (``refreshed``: the panels whose catalogue a
+    --refresh fetched just now; None: no --refresh)."""
     rows = stored_services(store, name)
     screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
     urls = {p.name: p.url for p in config.panels}  # a row of another URL holds no more
@@ -109,9 +120,8 @@ def services(ctx: Context, as_json: bool, refresh: bool, panel: str | None) -> N
         unsynced = [p.name for p in config.panels if name in (None, p.name) and p.name not in empty]
         if told and unsynced:  # the others: never synced
             told.append(f"no services stored yet for {', '.join(unsynced)} ({_UNSYNCED})")
-        if refresh:  # asked just now: every panel asked answered an empty list
-            asked = [p.name for p in config.panels if name in (None, p.name)]
-            told = [f"no services: {p} lists none: {_NONE_SEEN}" for p in asked]
+        if refreshed is not None:  # asked just now: every panel answering listed none
+            told = [f"no services: {p} lists none: {_NONE_SEEN}" for p in refreshed]
         for note in told or [f"no services stored yet ({_UNSYNCED})"]:
             click.echo(fitted(note, notes), err=True)
         return
@@ -182,7 +192,9 @@ def _ambiguity_note(conflict: dict[str, Any], screen: Screen | None = None) -> s
     )
 
 
-def _refresh(config: Config, store: Store, only: str | None) -> None:
+def _refresh(config: Config, store: Store, only: str | None) -> tuple[list[str], list[str]]:
+    """Fetch the catalogue of each panel (``only``: that one); return the
+    failures, each in one line, and the panels refreshed."""
     failed: list[str] = []
     refreshed: list[str] = []  # said when a stop ends the refresh: what was, what not
     for panel in config.panels:
@@ -204,5 +216,4 @@ def _refresh(config: Config, store: Store, only: str | None) -> None:
             fail(f"{said}: services {done}not refreshed on {panel.name}", code)
         finally:
             client.close()
-    if failed:
-        fail("; ".join(failed))
+    return failed, refreshed
