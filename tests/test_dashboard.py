@@ -7,6 +7,7 @@ JSON API (charts as datasette-dashboards fetches them: their SQL on
 
 from __future__ import annotations
 
+import csv
 import html
 import json
 import os
@@ -461,6 +462,36 @@ def test_an_orders_page_links_to_its_transitions_and_refills(served):
     assert f'href="/{DB}/refills?{query}"' in page
     overview = get(base, f"/{DB}/order_overview", order_id=known.refilled)
     assert f'href="/{DB}/orders/sim,{known.refilled}"' in overview
+
+
+def cells(page: str, column: str) -> list[str]:
+    """The text of each ``column`` cell of a table page's rows, top to bottom."""
+    found = re.findall(rf'<td class="col-{column} type-[a-z]+">(.*?)</td>', page, re.S)
+    return [html.unescape(c).strip() for c in found]
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "sort"),
+    [
+        ("balances", "balance", "at"),
+        ("orders", "charge", "charge"),
+        ("transitions", "charge", "id"),
+        ("order_overview", "charge", "charge"),
+    ],
+)
+def test_a_table_page_writes_money_as_the_cli_does_its_data_as_stored(served, table, column, sort):
+    # A table page showed SQLite's 80.5 and 1e-06 where `balance` and
+    # `history` write 80.50 and 0.000001; its exports are data, as stored.
+    base, _, _ = served
+    rows = get(base, f"/{DB}/{table}.json", _shape="array", _sort=sort, _size="max")
+    page = get(base, f"/{DB}/{table}", _sort=sort, _size="max")
+    stored = [r[column] for r in rows]
+    assert [v for v in stored if v is not None], table  # the world has amounts to show
+    assert cells(page, column) == [money(v) if v is not None else "" for v in stored]
+    if table == "balances":
+        assert "80.50" in cells(page, column) and 80.5 in stored
+    exported = csv.DictReader(get(base, f"/{DB}/{table}.csv", _sort=sort, _size="max").splitlines())
+    assert [r[column] for r in exported] == ["" if v is None else str(v) for v in stored]
 
 
 def test_writes_are_refused(served):

@@ -127,3 +127,15 @@ def test_an_orders_history_names_each_charges_currency(tmp_path):
         ("Completed", "0.40", "USD"),
         ("Partial", None, None),
     ]
+
+
+def test_a_table_pages_amount_is_written_as_the_cli_writes_it_anything_else_left():
+    from tracker.cli.datasette_money import render_cell
+
+    assert render_cell(1e-06, "charge", "transitions") == "0.000001"  # Datasette: 1e-06
+    assert render_cell(1.2, "balance", "balances") == "1.20"
+    assert render_cell(3, "spend", "daily_activity") == "3.00"
+    assert render_cell("abc", "charge", "orders") is None  # text an older row holds
+    assert render_cell(None, "charge", "orders") is None  # Datasette's blank cell
+    assert render_cell(1.2, "charge", None) is None  # a canned query writes its own
+    assert render_cell(1.2, "remains", "orders") is None  # a count, no amount

@@ -81,3 +81,27 @@ def add_functions(conn: sqlite3.Connection) -> None:
 @hookimpl
 def prepare_connection(conn: sqlite3.Connection) -> None:
     add_functions(conn)
+
+
+# The amounts of each table and view, by name: the columns the CLI writes with money().
+MONEY_COLUMNS = {
+    "orders": frozenset({"charge"}),
+    "transitions": frozenset({"charge"}),
+    "balances": frozenset({"balance"}),
+    "automation_actions": frozenset({"estimated_cost"}),
+    "order_overview": frozenset({"charge"}),
+    "service_scorecard": frozenset({"spend"}),
+    "daily_activity": frozenset({"spend"}),
+}
+
+
+@hookimpl
+def render_cell(value: Any, column: str, table: str | None) -> str | None:
+    """A table or view page's amount as the CLI writes it; anything else
+    (text an older row holds, a canned query's cells: table None) as
+    Datasette writes it."""
+    if table is None or column not in MONEY_COLUMNS.get(table, ()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return money_text(value)
