@@ -6,6 +6,7 @@ or the dashboard extra."""
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -36,6 +37,14 @@ def base(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pages")
     store = Store(tmp / "t.db")
     store.track("main", [101, 102], utcnow() - timedelta(hours=1))
+    with store.write() as db:
+        for order_id, at in ((101, utcnow()), (102, utcnow() - timedelta(minutes=5))):
+            db.execute(
+                "INSERT INTO transitions (panel, order_id, at, from_status, to_status, remains, "
+                "charge, raw_status, checked_before, currency) VALUES "
+                "('main', ?, ?, 'Processing', 'In progress', 4981, 0.278, 'In progress', ?, 'USD')",
+                [order_id, at.isoformat(timespec="seconds"), at.isoformat(timespec="seconds")],
+            )
     store.close()
     port = free_port()
     proc = subprocess.Popen(
@@ -94,38 +103,19 @@ def test_a_table_page_opens_on_its_rows_its_column_notes_folded(base, tmp_path, 
     assert "101" in page and "102" in page  # the rows
 
 
-# Run in the page once laid out: the text of each query field's label that is
-# cut (its words reach into its field, drawn under it), told
-# to the page it is framed in.
-CUT_LABELS = """
-<script>
-window.addEventListener("load", () => {
-  const cut = [];
-  for (const label of document.querySelectorAll("form.sql p > label")) {
-    const field = document.getElementById(label.htmlFor);
-    const words = document.createRange();
-    words.selectNodeContents(label);
-    const [w, f] = [words.getBoundingClientRect(), field && field.getBoundingClientRect()];
-    if (f && w.right > f.left && w.left < f.right && w.bottom > f.top && w.top < f.bottom) {
-      cut.push(label.textContent);
-    }
-  }
-  parent.document.body.dataset.cut = JSON.stringify(cut);
-});
-</script>
-"""
-
-
-@pytest.mark.parametrize("width", [390, 1280])
-def test_a_canned_querys_field_names_are_whole_on_a_phone(base, tmp_path, width):
-    # At 390 px Datasette gives each label 15% of the width (54 px): the
-    # order history's "order_id" read "order_ic", the rest under its field.
-    # The page is laid out in a frame that wide (headless Chromium's window
-    # is 500 px at least), its own scripts and stylesheets from the dashboard.
-    with urllib.request.urlopen(f"{base}/t/order_history", timeout=30) as answer:
+def found(base: str, path: str, width: int, script: str, tmp_path) -> list:
+    """Lay out the dashboard's page ``path`` in a frame ``width`` px wide
+    (headless Chromium's window is 500 px at least), its own scripts and
+    stylesheets from the dashboard, then run ``script`` in it (the body of a
+    load handler, ending ``return`` what it found) and return that."""
+    with urllib.request.urlopen(base + path, timeout=30) as answer:
         page = answer.read().decode()
     page = page.replace("<head>", f'<head><base href="{base}/">', 1)
-    page = page.replace("</body>", CUT_LABELS + "</body>", 1)
+    told = (
+        '<script>window.addEventListener("load", () => {'
+        "parent.document.body.dataset.found = JSON.stringify((() => {%s})());});</script>"
+    )
+    page = page.replace("</body>", told % script + "</body>", 1)
     framed = tmp_path / "framed.html"
     framed.write_text(
         f'<body><iframe width="{width}" height="1000" srcdoc="{html.escape(page)}"></iframe></body>'
@@ -140,6 +130,53 @@ def test_a_canned_querys_field_names_are_whole_on_a_phone(base, tmp_path, width)
         timeout=120,
         check=True,
     )
-    cut = re.search(r'<body data-cut="([^"]*)"', done.stdout)
-    assert cut, done.stdout[-2000:]
-    assert html.unescape(cut.group(1)) == "[]"
+    told_back = re.search(r'<body data-found="([^"]*)"', done.stdout)
+    assert told_back, done.stdout[-2000:]
+    return json.loads(html.unescape(told_back.group(1)))
+
+
+# Each query field's name that is cut: its words reach into its field, under it.
+CUT_LABELS = """
+  const cut = [];
+  for (const label of document.querySelectorAll("form.sql p > label")) {
+    const field = document.getElementById(label.htmlFor);
+    const words = document.createRange();
+    words.selectNodeContents(label);
+    const [w, f] = [words.getBoundingClientRect(), field && field.getBoundingClientRect()];
+    if (f && w.right > f.left && w.left < f.right && w.bottom > f.top && w.top < f.bottom) {
+      cut.push(label.textContent);
+    }
+  }
+  return cut;
+"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_canned_querys_field_names_are_whole_on_a_phone(base, tmp_path, width):
+    # At 390 px Datasette gives each label 15% of the width (54 px): the
+    # order history's "order_id" read "order_ic", the rest under its field.
+    assert found(base, "/t/order_history", width, CUT_LABELS, tmp_path) == []
+
+
+# Each time (UTC, ISO 8601) in a table page's cells that is broken over lines.
+BROKEN_TIMES = """
+  const broken = [];
+  for (const cell of document.querySelectorAll("table.rows-and-columns td")) {
+    const text = cell.textContent.trim();
+    if (!/^\\d{4}-\\d\\d-\\d\\dT/.test(text)) continue;
+    const words = document.createRange();
+    words.selectNodeContents(cell);
+    if (new Set([...words.getClientRects()].map((r) => Math.round(r.top))).size > 1) {
+      broken.push(text);
+    }
+  }
+  return broken;
+"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("table", ["transitions", "orders", "order_overview"])
+def test_a_table_pages_times_are_each_on_one_line(base, tmp_path, table, width):
+    # At 1280 px the status changes' times broke at a hyphen, "2026-12-" over
+    # "06T15:46:35+00:00", the day cut in two.
+    assert found(base, f"/t/{table}", width, BROKEN_TIMES, tmp_path) == []
