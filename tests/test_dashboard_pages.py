@@ -180,3 +180,25 @@ def test_a_table_pages_times_are_each_on_one_line(base, tmp_path, table, width):
     # At 1280 px the status changes' times broke at a hyphen, "2026-12-" over
     # "06T15:46:35+00:00", the day cut in two.
     assert found(base, f"/t/{table}", width, BROKEN_TIMES, tmp_path) == []
+
+
+# The sort choice (a phone's, hidden on a wider screen) if its words are cut.
+CUT_SORT = """
+  const select = document.getElementById("sort_by");
+  if (!select || !select.offsetParent) return [];
+  const style = getComputedStyle(select);
+  const words = document.createElement("span");
+  words.style.font = style.font;
+  words.style.whiteSpace = "pre";
+  words.style.position = "absolute";
+  words.textContent = select.selectedOptions[0].textContent;
+  document.body.append(words);
+  const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return words.getBoundingClientRect().width > room ? [words.textContent] : [];
+"""
+
+
+@pytest.mark.parametrize("path", ["/t/orders", "/t/order_overview?_sort=last_checked_at"])
+def test_a_table_pages_sort_choice_is_whole_on_a_phone(base, tmp_path, path):
+    # Datasette gives it 120 px: Orders' "Sort by created_at" read "Sort by create".
+    assert found(base, path, 390, CUT_SORT, tmp_path) == []
