@@ -155,11 +155,14 @@ def test_orders_beside_a_refused_key_are_left_as_they_were(tmp_path, monkeypatch
 def test_a_bare_json_string_for_a_whole_answer_is_said(tmp_path, monkeypatch):
     # A status call answered "Your account is suspended" as a JSON string
     # (plain text said its words) read "expected an object or list for
-    # status, got str": the panel's words were nowhere to be seen.
+    # status, got str": the panel's words were nowhere to be seen. Then
+    # "got str: 'Your account is suspended'", the panel failing every poll;
+    # now the panel's words, as {"error": ...}: the key refused, the panel paused.
     words = "Your account is suspended"
     result, _ = run_against(tmp_path, monkeypatch, Panel(words, {"1": words}), ["1"])
     assert result.exit_code == 1
-    assert "got str: 'Your account is suspended'" in result.output
+    assert f"status: {words}" in result.output and "paused (key refused)" in result.output
+    assert "got str" not in result.output
     assert statuses(tmp_path) == {1: (None, None, 1, None)}  # still tracked, no error of its own
 
 

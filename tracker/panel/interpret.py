@@ -14,7 +14,7 @@ import httpx
 import structlog
 
 from tracker.errors import BadAnswerError, RateLimitedError, TransientError
-from tracker.panel import absurd, failures, parse, refusals, wait_hints
+from tracker.panel import absurd, bare, failures, parse, refusals, wait_hints
 from tracker.panel.cloudflare import server_error
 from tracker.panel.encoding import as_utf8
 from tracker.panel.notices import Document
@@ -87,6 +87,8 @@ class Interpreting(Generic[P]):
         data = document.data
         if took and absurd.may_hold_absurd(body):
             self._warn_absurd(action, data)
+        if took and idempotent:  # a bare "Invalid API key": the panel's words (bare.py)
+            data = bare.as_error(data, action)
         words = refusals.error_text(data) if took and idempotent else None
         if words is not None and refusals.is_busy(words):
             # "Too many requests", "Database busy": HTTP 429 or 503 in words,

@@ -9,17 +9,19 @@ API key"``), as the scripts that write an item's error so write this answer
 too, is the panel's words: read as ``{"error": <the string>}`` would be, or,
 for a status spelling (``"Completed"``), as that word in a multi answer's item
 (:func:`tracker.panel.parse._bare`). A string of no words (empty, a web page)
-stays a broken answer.
+stays a broken answer. The client meets only those two: any other bare string
+is the error object before a parser sees it (:mod:`tracker.panel.bare`, as
+every call that only reads), busy words the panel busy there.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tracker.errors import BadAnswerError, MisfiledAnswerError, RateLimitedError, TransientError
+from tracker.errors import BadAnswerError, MisfiledAnswerError
+from tracker.panel.bare import as_error, is_status_word
 from tracker.panel.ids import id_shown
 from tracker.panel.models import OrderStatus
-from tracker.panel.notices import looks_like_html
 from tracker.panel.parse import (
     _bare,
     _expect_dict,
@@ -28,14 +30,7 @@ from tracker.panel.parse import (
     came_back,
     parse_order_status,
 )
-from tracker.panel.refusals import (
-    error_text,
-    is_busy,
-    is_key_refusal,
-    is_rate_limit,
-    raise_for_error,
-)
-from tracker.panel.statuses import FAILED, normalize_order_status
+from tracker.panel.refusals import error_text, is_key_refusal, raise_for_error
 from tracker.panel.values import short
 
 
@@ -70,17 +65,12 @@ def _check_named(order_id: int, data: Any) -> None:
 def _bare_answer(order_id: int, text: str) -> OrderStatus:
     """Given a bare JSON string answering ``order=``, return or raise what the
     same words would give: a status spelling the order's status, as in a
-    multi answer's item (Error/Fail/Failed the panel's error there too);
-    busy words the panel busy, as the client reads them in ``{"error": ...}``
-    before any parser (never an order's error); any other words raised as
-    ``{"error": <the string>}`` is (the key's refusal an AuthError; the
-    caller tells what else they mean)."""
-    words = error_text({"error": text})
-    if not words or looks_like_html(text.encode("utf-8", "replace")):
-        raise BadAnswerError(f"expected an object for status, got {came_back(text)}")
-    status, known = normalize_order_status(text)
-    if known and status != FAILED:
+    multi answer's item (Error/Fail/Failed the panel's error there too); any
+    other words raised as ``{"error": <the string>}`` is (the key's refusal an
+    AuthError; the caller tells what else they mean); no words a broken answer."""
+    if is_status_word(text):
         return _bare(order_id, text)
-    if is_busy(words):
-        raise (RateLimitedError if is_rate_limit(words) else TransientError)(f"panel busy: {words}")
-    return parse_status_single(order_id, {"error": text})
+    said = as_error(text)
+    if said is text:  # no words: nobody's
+        raise BadAnswerError(f"expected an object for status, got {came_back(text)}")
+    return parse_status_single(order_id, said)
