@@ -6,7 +6,7 @@ every earlier charge in the order's currency now: an open order charged
 to dollars mid-order) read "charge now 0.40 USD (35.00 at its last status
 change: a refund the panel made since ...)": no refund, and no rouble in
 sight. Each change stores its currency now (m043; rows recorded before
-read as before), the table names it where it is not the order's, and the
+read as before), the table names it (in CUR, every row's since money80), and the
 line says the panel gave the charge in another currency.
 """
 
@@ -49,7 +49,9 @@ def test_a_charge_given_in_another_currency_since_is_no_refund(world):
     order_id = _recharged(w, ("35.00", "RUB"), ("0.40", "USD"))
     shown = _history(w, order_id)
     assert "refund" not in shown, shown
-    assert "35.00 RUB" in shown, shown  # the table's charge, in its own currency
+    assert "35.00 RUB" in shown, shown  # the line's charge, in its own currency
+    [row] = [line for line in shown.splitlines() if line.startswith("20")]
+    assert row.split()[-2:] == ["35.00", "RUB"]  # the table's: its CUR names its own
     assert (
         "charge now 0.40 USD (35.00 RUB at its last status change: the panel gave it"
         " in another currency since; orders and report count 0.40 USD)"
@@ -66,7 +68,8 @@ def test_a_change_in_the_orders_currency_reads_as_before(world):
         "charge now 0.423 USD (0.90 at its last status change: a refund the panel made"
         " since; orders and report count 0.423)"
     ) in shown
-    assert "0.90 USD" not in shown  # the table's charge: the order's currency, unlabelled
+    [row] = [line for line in shown.splitlines() if line.startswith("20")]  # the table's
+    assert row.split()[-2:] == ["0.90", "USD"]  # its CUR: the order's currency (money80)
 
 
 def test_a_currency_with_control_characters_is_shown_escaped(world):

@@ -69,7 +69,7 @@ def test_charges_are_shown_to_the_cent_never_cut_to_six_digits(tmp_path, monkeyp
     assert run.exit_code == 0, run.output
     charges = {line.split()[1]: line.split()[5] for line in table.splitlines()[1:]}
     assert charges == {"1": "12345.67", "2": "1234567.89", "3": "3.00", "4": "0.0001234"}
-    assert history.splitlines()[-1].split()[-1] == "1234567.89"  # the CHARGE column
+    assert history.splitlines()[-1].split()[-2:] == ["1234567.89", "RUB"]  # CHARGE, CUR
     assert "order #2 partial (remains 10, charge 1234567.89 RUB)" in alerts
 
 

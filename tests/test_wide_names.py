@@ -174,9 +174,9 @@ stalled now: 1 (reseller-backup-eu #624002)
 """  # noqa: E501
 PIPED_HISTORY = f"""\
 reseller-backup-eu #624003: In progress
-AT                         FROM                                           TO                                             REMAINS  CHARGE
-2026-12-04T15:40:00+00:00  In progress                                    {SUPPLIER}  310      12345.19195
-2026-12-04T15:41:00+00:00  {SUPPLIER}  {AWAITING}   310      12345.19195
+AT                         FROM                                           TO                                             REMAINS  CHARGE       CUR
+2026-12-04T15:40:00+00:00  In progress                                    {SUPPLIER}  310      12345.19195  USD
+2026-12-04T15:41:00+00:00  {SUPPLIER}  {AWAITING}   310      12345.19195  USD
 charge now 0.27819 USD (12345.19195 at its last status change: a refund the panel made since; orders and report count 0.27819)
 not re-ordered by the automation: {NO_RATE} (last judged {TODAY}, 1 time; smm-tracker automation)
 """  # noqa: E501
@@ -185,7 +185,8 @@ not re-ordered by the automation: {NO_RATE} (last judged {TODAY}, 1 time; smm-tr
 def test_piped_the_listings_are_unchanged(tmp_path, monkeypatch):
     """As the code before this change printed them, byte for byte; but a
     skip's reason, whole (cut at 60 characters before: a script never read
-    what to change)."""
+    what to change), and history's CUR (each charge's currency, as orders'
+    CUR names it)."""
     configured(tmp_path, monkeypatch, NAMES[0])
     assert run(["automation"], monkeypatch, False) == PIPED_AUTOMATION
     assert run(["history", "624003"], monkeypatch, False) == PIPED_HISTORY

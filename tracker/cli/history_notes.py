@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from tracker.cli.next_refill import next_refill, next_refill_line
-from tracker.cli.render import safe_text
+from tracker.cli.render import safe_text, with_reason
 from tracker.cli.screen import Screen, fitted, moment, moments
 from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.rules.counts import counted
 from tracker.rules.money import currency_shown, money_or_none, same_currency
+from tracker.store.alerts import currency_then
 from tracker.store.orders import Store
 
 
@@ -42,6 +43,23 @@ def next_refill_json(store: Store, order: dict[str, Any], config: Config) -> dic
     moments as stored (ISO); None where the line is not printed."""
     upcoming = next_refill(store, config, order["panel"], order["order_id"], utcnow(), None)
     return None if upcoming is None else upcoming.as_json()
+
+
+def table_rows(store: Store, order: dict[str, Any], changes: list[dict[str, Any]]) -> None:
+    """Given an order and its stored status changes, make them the rows of
+    `history`'s table: the status with the panel's words, the charge as
+    money, and its ``currency`` as `orders`' CUR names the order's: the one
+    stored with the change (m043), else the order's, else the panel's, as
+    its balance named it then (none with no charge, or none known)."""
+    for change in changes:
+        change["to_status"] = with_reason(change["to_status"], change["raw_status"])
+        charge, change["charge"] = change["charge"], money_or_none(change["charge"])
+        currency = change["currency"] or order["currency"]
+        if charge is None:
+            currency = None
+        elif not currency:  # 0.732 of a rouble panel's script that names none: RUB
+            currency = currency_then(store, order["panel"], change["at"])
+        change["currency"] = currency
 
 
 def charge_cell(change: dict[str, Any], currency: str | None) -> str | None:

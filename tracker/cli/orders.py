@@ -219,7 +219,10 @@ ORDER_SCREEN = Columns(
 
 # Changes seconds apart: their order shows; a panel's long status words
 # wrapped within FROM and TO.
-HISTORY_SCREEN = Columns(times={"at": SECOND}, fold=("from_status", "to_status"))
+# One currency in every row: said once, "CHARGE RUB", as `orders` says it.
+HISTORY_SCREEN = Columns(
+    times={"at": SECOND}, units={"currency": "charge"}, fold=("from_status", "to_status")
+)
 
 
 @main.command()
@@ -260,18 +263,16 @@ def history(
         click.echo(fitted(f"stalled since {since}" + (f" (expected by {eta})" * bool(eta)), screen))
     elif eta:
         click.echo(fitted(f"expected by {eta}", screen))
-    from tracker.cli.history_notes import charge_cell, history_notes  # `history` alone needs it
+    from tracker.cli.history_notes import history_notes, table_rows  # `history` alone needs it
 
     notes = history_notes(store, row, rows, screen, config)  # read before the rows are shown
     if rows:
-        for r in rows:
-            r["to_status"] = with_reason(r["to_status"], r["raw_status"])
-            r["charge"] = charge_cell(r, row["currency"])
+        table_rows(store, row, rows)  # each charge's currency in CUR, as `orders` names it
         click.echo(
             table(
                 rows,
-                ["at", "from_status", "to_status", "remains", "charge"],
-                ["AT", "FROM", "TO", "REMAINS", "CHARGE"],
+                ["at", "from_status", "to_status", "remains", "charge", "currency"],
+                ["AT", "FROM", "TO", "REMAINS", "CHARGE", "CUR"],
                 screen=screen,
                 spec=HISTORY_SCREEN,
             )

@@ -23,7 +23,7 @@ from tracker.rules.capabilities import services_note
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
 from tracker.rules.money import currency_key, currency_shown
-from tracker.store.alerts import currency_at, latest_balance
+from tracker.store.alerts import currency_then
 from tracker.store.capabilities import learned_where, unsupported_here
 from tracker.store.catalogue import conflicts, listed_none
 from tracker.store.orders import Store
@@ -152,8 +152,7 @@ def _rate_currencies(store: Store, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         panel, synced = row["panel"], row["updated_at"]
         if (panel, synced) not in found:
-            then = currency_at(store, panel, synced) if synced else None
-            found[panel, synced] = then or (latest_balance(store, panel) or {}).get("currency")
+            found[panel, synced] = currency_then(store, panel, synced)
         row["currency"] = found[panel, synced]
 
 

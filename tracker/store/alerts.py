@@ -97,6 +97,14 @@ def currency_at(store: Connection, panel: str, at: str) -> str | None:
     return rows[0]["currency"] if rows else None
 
 
+def currency_then(store: Store, panel: str, at: str | None) -> str | None:
+    """Return the panel's currency at the stamp ``at`` as the commands name
+    it: :func:`currency_at`, else (none named by then, or no ``at``) its
+    latest balance's; None when no balance named one."""
+    then = currency_at(store, panel, at) if at else None
+    return then or (latest_balance(store, panel) or {}).get("currency")
+
+
 # --- alerts --------------------------------------------------------------------
 
 

@@ -1,0 +1,100 @@
+"""A reseller with a dollar panel and a rouble panel reads money in more
+places (walk of money80), each naming its currency now:
+
+- `history ID` of a rouble order printed `CHARGE 0.732` with no currency
+  anywhere, where `orders` gives it a CUR.
+
+Offline on a prepared database, or against a panel on loopback, through
+the real CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from simconfig import cli_in
+
+import tracker.cli.screen as screen_module
+from tracker.clock import iso, utcnow
+from tracker.store.alerts import record_balance
+from tracker.store.orders import Store
+
+CONFIG = """
+[database]
+path = "t.db"
+[[panels]]
+name = "alpha"
+url = "http://127.0.0.1:9/api/v2"
+key_env = "SMM_TEST_KEY"
+[[panels]]
+name = "rub"
+url = "http://127.0.0.2:9/api/v2"
+key_env = "SMM_TEST_KEY"
+"""
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    return cli_in(tmp_path, monkeypatch, CONFIG, env={"SMM_TEST_KEY": None})
+
+
+@pytest.fixture
+def store(tmp_path):
+    """The database, each panel's balance checked an hour ago: alpha's in
+    USD, rub's in RUB."""
+    store = Store(tmp_path / "t.db")
+    now = utcnow().replace(microsecond=0)
+    record_balance(store, "alpha", now - timedelta(hours=1), Decimal(1000), "USD")
+    record_balance(store, "rub", now - timedelta(hours=1), Decimal(1000), "RUB")
+    yield store
+    store.close()
+
+
+def completed(
+    store: Store, panel: str, order_id: int, charge: float, currency: str | None, service: int = 1
+) -> None:
+    """An order of ``service`` that went Pending, then Completed, charged
+    ``charge`` (in ``currency`` as its status answers said: None, a panel
+    script that names none)."""
+    now = utcnow().replace(microsecond=0)
+    with store.write() as db:
+        db.execute(
+            "INSERT INTO orders (panel, order_id, service, link, quantity, status, raw_status,"
+            " remains, charge, currency, polling, source, created_at, updated_at) VALUES"
+            " (?, ?, ?, 'https://x.example/a', 1000, 'Completed', 'Completed', 0, ?, ?, 0,"
+            " 'add', ?, ?)",
+            [panel, order_id, service, charge, currency, iso(now - timedelta(hours=1)), iso(now)],
+        )
+        for minutes, before, after in ((20, None, "Pending"), (10, "Pending", "Completed")):
+            db.execute(
+                "INSERT INTO transitions (panel, order_id, at, from_status, to_status, remains,"
+                " charge) VALUES (?, ?, ?, ?, ?, 0, ?)",
+                [panel, order_id, iso(now - timedelta(minutes=minutes)), before, after, charge],
+            )
+
+
+def test_history_names_the_currency_of_a_rouble_orders_charge(cli, store, monkeypatch):
+    # Only `orders` and --json said RUB: history's CHARGE read 0.732, bare.
+    completed(store, "rub", 514006, 0.732, "RUB")
+    completed(store, "rub", 514008, 0.45, None)  # its script names none: the panel's, RUB
+    completed(store, "alpha", 233006, 0.864, "USD")
+    for order_id, charge, currency in (
+        (514006, "0.732", "RUB"),
+        (514008, "0.45", "RUB"),
+        (233006, "0.864", "USD"),
+    ):
+        piped = cli("history", str(order_id))
+        assert piped.exit_code == 0, piped.output
+        head, *rows = piped.stdout.splitlines()[1:3]
+        assert head.split()[-2:] == ["CHARGE", "CUR"]
+        assert rows[0].split()[-2:] == [charge, currency], piped.stdout
+    data = json.loads(cli("history", "514006", "--json").stdout)  # as before: it named it
+    assert data["order"]["currency"] == "RUB"
+    # On a terminal, one currency in every row: said once, as `orders` says it.
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: True)
+    shown = cli("history", "514006").stdout.splitlines()
+    assert shown[1].split()[-2:] == ["CHARGE", "RUB"], shown
+    assert shown[3].split()[-1] == "0.732"
