@@ -2,7 +2,9 @@
 places (walk of money80), each naming its currency now:
 
 - `history ID` of a rouble order printed `CHARGE 0.732` with no currency
-  anywhere, where `orders` gives it a CUR.
+  anywhere, where `orders` gives it a CUR;
+- `report` ranked spend in two currencies as one number (`61.356 USD`
+  above `61.332 RUB`, `0.732 RUB` between `0.864 USD` and `0.45 RUB`).
 
 Offline on a prepared database, or against a panel on loopback, through
 the real CLI."""
@@ -98,3 +100,31 @@ def test_history_names_the_currency_of_a_rouble_orders_charge(cli, store, monkey
     shown = cli("history", "514006").stdout.splitlines()
     assert shown[1].split()[-2:] == ["CHARGE", "RUB"], shown
     assert shown[3].split()[-1] == "0.732"
+
+
+def test_report_ranks_spend_a_currency_at_a_time(cli, store, monkeypatch):
+    # Ranked by the bare number: 61.356 USD above 61.332 RUB, and 0.732 RUB
+    # between 0.864 USD and 0.45 RUB, as if a rouble were a dollar.
+    for panel, order_id, charge, currency, service in (
+        ("alpha", 1, 61.356, "USD", 1),
+        ("rub", 2, 61.332, "RUB", 1),
+        ("alpha", 3, 0.864, "USD", 2),
+        ("rub", 4, 0.732, "RUB", 2),
+        ("rub", 5, 0.45, "RUB", 3),
+    ):
+        completed(store, panel, order_id, charge, currency, service)
+    ranked = ["61.332 RUB", "0.732 RUB", "0.45 RUB", "61.356 USD", "0.864 USD"]
+    piped = cli("report")
+    assert piped.exit_code == 0, piped.output
+    head, _, *rows = piped.stdout.splitlines()
+    assert [" ".join(row.split()[-2:]) for row in rows] == ranked
+    assert head.endswith("highest spend first in each currency: RUB, then USD"), head
+    services = json.loads(cli("report", "--json").stdout)["services"]
+    assert [f"{s['spend']} {s['currency']}" for s in services] == ranked
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: True)
+    shown = cli("report").stdout.splitlines()
+    named = [line.split(":")[0] for line in shown if " service " in line]
+    assert named == ["rub service 1", "rub service 2", "rub service 3", "alpha service 1"] + [
+        "alpha service 2"
+    ]

@@ -20,7 +20,7 @@ from tracker.cli.screen import Screen, fitted, moment, stderr_screen, stdout_scr
 from tracker.cli.since import since_seconds, since_text
 from tracker.clock import iso, utcnow
 from tracker.rules.alerts import rough_duration
-from tracker.rules.money import money
+from tracker.rules.money import money, ranked_currencies
 from tracker.store.orders import Store
 from tracker.store.reports import order_panels, scorecard
 
@@ -146,7 +146,8 @@ def report(
     lost); MEDIAN and P90 are the times from first seen to Completed; REFILLS
     are asked/accepted/completed; REFILLED is the share of Completed orders
     that needed a refill; SPEND is one figure per currency, never a sum of two
-    ("12.30 USD, 4.00 EUR").
+    ("12.30 USD, 4.00 EUR"). Services spending in several currencies are
+    ranked a currency at a time, A to Z, highest spend first in each.
     """
     window = since_seconds(since)
     path, name = database_path(ctx, database, panel)
@@ -157,6 +158,7 @@ def report(
         if database is not None and name is not None:
             check_panel(store, name)
         rows = scorecard(store, start, name)
+        currencies = ranked_currencies(rows)  # in several: each apart, never 61 RUB above 60 USD
         cut = pruned.reached(store, name, start)  # a window reaching before a prune's cutoff
     finally:
         store.close()
@@ -173,7 +175,9 @@ def report(
         screen = stdout_screen()
         since_at = moment(iso(start), screen)  # "Nov 04 15:45 UTC" on a terminal
         head = f"orders first seen since {since_at} ({since_text(since)}){where}"
-        click.echo(fitted(f"{head}, highest spend first", screen))
+        named = [safe_text(currency) for currency in currencies]  # "RUB, then USD"
+        ranked = f" in each currency: {', '.join(named[:-1])}, then {named[-1]}" if named else ""
+        click.echo(fitted(f"{head}, highest spend first{ranked}", screen))
         click.echo(_table(rows, screen))
     pruned.note(cut, screen=notes)
 

@@ -77,3 +77,32 @@ def sort_amount(amount: Any) -> float:
     """Given an amount, return it as a float to sort by: a NaN (no number) lowest."""
     value = float(amount)
     return -math.inf if math.isnan(value) else value
+
+
+def ranked_currencies(rows: list[dict[str, Any]]) -> list[str]:
+    """Given scorecard rows (``spend_by_currency`` each, its figures one per
+    currency, highest first), rank them as `report` does, in place: in one
+    currency, highest spend first, as the view ranks them; in several, never
+    a rouble's spend above a dollar's by the bare number: the rows of each
+    currency together, the currencies A to Z, highest spend first in each
+    (a row in several by its largest figure), those with no spend last.
+    Return the currencies so ranked, as labelled (fewer than two: none)."""
+    labels: dict[str, str] = {}
+    for row in rows:
+        if row["spend_by_currency"] and (label := row["spend_by_currency"][0]["currency"]):
+            labels.setdefault(str(currency_key(label)), label)
+    if len(labels) < 2:
+        return []
+
+    def rank(row: dict[str, Any]) -> tuple[bool, str, float]:
+        if not row["spend_by_currency"]:
+            return (True, "", 0.0)
+        top = row["spend_by_currency"][0]
+        return (
+            top["currency"] is None,
+            currency_key(top["currency"]) or "",
+            -sort_amount(top["spend"]),
+        )
+
+    rows.sort(key=rank)  # stable: the view's order where two tie
+    return [labels[key] for key in sorted(labels)]
