@@ -1,10 +1,12 @@
-"""A reseller with a dollar panel and a rouble panel reads money in more
-places (walk of money80), each naming its currency now:
+"""A reseller with a dollar panel and a rouble panel reads money in three
+more places (walk of money80), each naming its currency now:
 
 - `history ID` of a rouble order printed `CHARGE 0.732` with no currency
   anywhere, where `orders` gives it a CUR;
 - `report` ranked spend in two currencies as one number (`61.356 USD`
-  above `61.332 RUB`, `0.732 RUB` between `0.864 USD` and `0.45 RUB`).
+  above `61.332 RUB`, `0.732 RUB` between `0.864 USD` and `0.45 RUB`);
+- the balance_low alert said `balance 938.76236 RUB is below 990.00`: the
+  threshold, in the panel's currency, unnamed.
 
 Offline on a prepared database, or against a panel on loopback, through
 the real CLI."""
@@ -16,7 +18,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from simconfig import cli_in
+from hostile import HostileServer, Reply, json_reply
+from simconfig import cli_in, sim_config
 
 import tracker.cli.screen as screen_module
 from tracker.clock import iso, utcnow
@@ -128,3 +131,24 @@ def test_report_ranks_spend_a_currency_at_a_time(cli, store, monkeypatch):
     assert named == ["rub service 1", "rub service 2", "rub service 3", "alpha service 1"] + [
         "alpha service 2"
     ]
+
+
+KEY = "hostile-key-Money80Rub"
+
+
+def test_the_low_balance_alert_names_the_thresholds_currency(tmp_path, monkeypatch):
+    # "balance 938.76236 RUB is below 990.00": 990 what? The panel's roubles.
+    def respond(form: dict[str, str]) -> Reply:
+        if form.get("action") == "balance":
+            return json_reply({"balance": "938.76236", "currency": "RUB"})
+        return json_reply({"error": "Incorrect request"})
+
+    with HostileServer(respond) as server:
+        config = sim_config(server.url, panel='timeout = "5s"\nretries = 0\nbalance_low = 990')
+        cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+        cli("run", "--once")  # its balance answered (the other actions refused: exit 1)
+    alerts = cli("alerts")
+    assert "sim: balance 938.76236 RUB is below 990.00 RUB;" in alerts.stdout, alerts.stdout
+    listed = json.loads(cli("alerts", "--json").stdout)["alerts"]
+    [alert] = [a for a in listed if a["kind"] == "balance_low"]
+    assert (alert["data"]["low"], alert["data"]["currency"]) == (990.0, "RUB")

@@ -65,7 +65,8 @@ def status_failing(panel, jobs):
 
 def balance_low(panel, jobs):
     balance = [j for j in jobs if j.name == "balance:main"]
-    return balance, "balance_recovered", "main: balance back to 100.00 USD (above 10.50) after 17m"
+    recovered = "main: balance back to 100.00 USD (above 10.50 USD) after 17m"
+    return balance, "balance_recovered", recovered
 
 
 @pytest.mark.parametrize("episode", [unreachable, status_failing, balance_low])

@@ -58,17 +58,19 @@ def balance_alert(
     shown = f"{money(answer.balance)}{currency}"
     recover_at = recover_level(low, margin)
     low_for = rough_duration((now - episode.since).total_seconds()) if episode.since else "?"
+    # The threshold is in the panel's money: "below 990.00 RUB", never a bare 990.00.
     if kind == BALANCE_LOW:
-        message = f"{panel}: balance {shown} is below {money(low)}; {runway.describe()}"
+        message = f"{panel}: balance {shown} is below {money(low)}{currency}; {runway.describe()}"
     elif kind == BALANCE_LOW_REMINDER:
         message = (
-            f"{panel}: balance still low: {shown}, below {money(low)} for {low_for}; "
+            f"{panel}: balance still low: {shown}, below {money(low)}{currency} for {low_for}; "
             f"{runway.describe()}"
         )
     else:
         seen = watched(episode.since or now, now, gap)
         lasted = f"{seen.lasted}{seen.aside}" if episode.since else "?"
-        message = f"{panel}: balance back to {shown} (above {money(recover_at)}) after {lasted}"
+        above = f"{money(recover_at)}{currency}"
+        message = f"{panel}: balance back to {shown} (above {above}) after {lasted}"
     data: dict[str, Any] = {
         "balance": float(answer.balance),
         "currency": answer.currency,
