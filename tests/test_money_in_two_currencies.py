@@ -20,24 +20,12 @@ from decimal import Decimal
 import pytest
 from hostile import HostileServer, Reply, json_reply
 from simconfig import cli_in, sim_config
+from test_panels_in_two_currencies import CONFIG  # alpha and rub, on ports nothing answers
 
 import tracker.cli.screen as screen_module
 from tracker.clock import iso, utcnow
 from tracker.store.alerts import record_balance
 from tracker.store.orders import Store
-
-CONFIG = """
-[database]
-path = "t.db"
-[[panels]]
-name = "alpha"
-url = "http://127.0.0.1:9/api/v2"
-key_env = "SMM_TEST_KEY"
-[[panels]]
-name = "rub"
-url = "http://127.0.0.2:9/api/v2"
-key_env = "SMM_TEST_KEY"
-"""
 
 
 @pytest.fixture
