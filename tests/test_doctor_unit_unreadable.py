@@ -15,7 +15,7 @@ import pytest
 
 from tests.test_doctor_unit_dangling import ENV, UNIT_LINES, doctor
 from tests.test_doctor_unit_stop import CONFIG
-from tracker.service import doctor_unit
+from tracker.service import unit_files
 from tracker.service.doctor import run_checks
 
 pytestmark = pytest.mark.usefixtures("quick_backoff")
@@ -123,14 +123,14 @@ def _unreadable(monkeypatch: pytest.MonkeyPatch, unit: Path, euid: int) -> None:
     and its open refused as the kernel refuses it to such a user (root reads
     through file modes)."""
     unit.chmod(0)
-    opened = doctor_unit._opened
+    opened = unit_files._opened
 
     def refused(path: Path) -> None:
         if path == unit:
             raise PermissionError(13, "Permission denied", str(path))
         opened(path)
 
-    monkeypatch.setattr(doctor_unit, "_opened", refused)
+    monkeypatch.setattr(unit_files, "_opened", refused)
     monkeypatch.setattr(os, "geteuid", lambda: euid)
 
 

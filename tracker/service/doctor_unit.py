@@ -11,15 +11,13 @@ the order systemd reads them); the manager's ``DefaultTimeoutStopSec=``
 is a dangling link or a link loop, a directory (systemd cannot open or read
 it), or a file this user cannot read; a link systemd rejects as an alias is
 passed over, as systemd does, and said.
-:mod:`tracker.rules.unit_stop` reads the files' text."""
+:mod:`tracker.service.unit_files` finds and opens the files,
+:mod:`tracker.rules.unit_stop` reads their text."""
 
 from __future__ import annotations
 
-import errno
 import math
 import os
-import re
-import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -40,8 +38,17 @@ from tracker.rules.unit_stop import (
     search_paths,
     stop_timeout,
 )
+from tracker.service.unit_files import (
+    UNIT,
+    dangling,
+    drop_ins,
+    first_unit,
+    masked,
+    read_files,
+    real_dirs,
+    unreadable,
+)
 
-UNIT = "smm-tracker.service"
 # The drop-in directories systemd reads for it: its own, those of its name
 # cut after a dash ("smm-.service.d"), and those of every service.
 _DROP_IN_DIRS = (f"{UNIT}.d", "smm-.service.d", "service.d")
@@ -80,8 +87,8 @@ def installed_units(
     installed."""
     found = []
     for index, directories in enumerate(search):
-        distinct = _distinct(directories)
-        unit, passed = _first_unit(distinct, [*directories, *distinct])
+        distinct = real_dirs(directories)
+        unit, passed = first_unit(distinct, [*directories, *distinct])
         user = index > 0
         if unit is None and passed:  # only links systemd rejects: the unit is not found
             found.append(
@@ -90,17 +97,19 @@ def installed_units(
             continue
         if unit is None:  # not installed for this manager
             continue
-        if (how := _masked(unit)) is not None:
+        if (how := masked(unit)) is not None:
             found.append(Installed(str(unit), user, how, math.inf, "masked", passed_over=passed))
             continue
-        if (target := _dangling(unit)) is not None:  # systemd cannot open it
+        if (target := dangling(unit)) is not None:  # systemd cannot open it
             found.append(Installed(str(unit), user, None, math.inf, "", target, None, passed))
             continue
-        if (fault := _unreadable(unit)) is not None:
+        if (fault := unreadable(unit)) is not None:
             found.append(Installed(str(unit), user, None, math.inf, "", None, fault, passed))
             continue
         default, set_in = default_stop_timeout(_manager_files(configs[index], index))
-        seconds, where = stop_timeout(_read([unit, *_drop_ins(distinct, _DROP_IN_DIRS)]), default)
+        seconds, where = stop_timeout(
+            read_files([unit, *drop_ins(distinct, _DROP_IN_DIRS)]), default
+        )
         said = f", {set_in}" if set_in else ""
         where = where or f"systemd's default{said}, as {unit} and its drop-ins leave it"
         found.append(Installed(str(unit), user, None, seconds, where, passed_over=passed))
@@ -124,9 +133,9 @@ def unit_manager(search: Sequence[Sequence[Path]]) -> str:
 def _startable(directories: Sequence[Path]) -> bool:
     """Whether the smm-tracker.service systemd finds first in the
     directories can be started: neither masked nor a dangling link."""
-    distinct = _distinct(directories)
-    unit, _ = _first_unit(distinct, [*directories, *distinct])
-    return unit is not None and _masked(unit) is None and _dangling(unit) is None
+    distinct = real_dirs(directories)
+    unit, _ = first_unit(distinct, [*directories, *distinct])
+    return unit is not None and masked(unit) is None and dangling(unit) is None
 
 
 def installed_manager(env: Mapping[str, str]) -> str:
@@ -170,145 +179,10 @@ def unit_checks(
     return [check for check in checks if check is not None]
 
 
-def _first_unit(
-    directories: Sequence[Path], search: Sequence[Path]
-) -> tuple[Path | None, tuple[tuple[str, str], ...]]:
-    """The smm-tracker.service systemd finds first in the directories (None:
-    none) and the links it passed over on the way, (link, target), as
-    unit-file.c's unit_file_build_name_map does: a link whose target is in
-    the unit directories is an alias, the target's name the unit's; one to
-    its own name has no effect (passed over, silently); one to a name that
-    is no plain .service unit's is rejected (passed over, said). A link
-    leading out of them (``systemctl link``) is a linked unit file: read
-    whatever its target's name (systemd 248 and later)."""
-    passed: list[tuple[str, str]] = []
-    for directory in directories:
-        unit = directory / UNIT
-        if not os.path.lexists(unit):
-            continue
-        name = _alias_name(unit, search)
-        if name == UNIT:  # a self-alias: no effect
-            continue
-        if name is not None and not _ALIAS.fullmatch(name):
-            passed.append((str(unit), os.path.normpath(unit.parent / os.readlink(unit))))
-            continue
-        return unit, tuple(passed)
-    return None, tuple(passed)
-
-
-# A name smm-tracker.service may be an alias of: a plain (no "@") unit
-# name of the same type (unit-file.c's unit_validate_alias_symlink_or_warn).
-_ALIAS = re.compile(r"[A-Za-z0-9:_.\\-]+\.service")
-
-
-def _alias_name(unit: Path, search: Sequence[Path]) -> str | None:
-    """The name a link in the unit directories makes the unit an alias of:
-    its target's, when the target (its "." and ".." taken away, as systemd
-    does, links on the way not followed) is inside one of them; None for a
-    file, or a link leading out of them."""
-    try:
-        target = os.readlink(unit)
-    except OSError:  # no link
-        return None
-    simplified = Path(os.path.normpath(unit.parent / target))
-    inside = any(simplified.is_relative_to(d) for d in search if str(d) != "/")
-    return simplified.name if inside else None
-
-
-def _unreadable(unit: Path) -> str | None:
-    """Why systemd cannot read the unit file as one: "loop" (a link loop),
-    "directory", or "unreadable: WHY" (this user may not open it); None
-    when it can."""
-    try:
-        status = unit.stat()
-    except OSError as exc:
-        return "loop" if exc.errno == errno.ELOOP else None
-    if stat.S_ISDIR(status.st_mode):
-        return "directory"
-    try:
-        _opened(unit)
-    except PermissionError as exc:
-        return f"unreadable: {exc.strerror or exc}"
-    except OSError:  # gone since: the next doctor says so
-        return None
-    return None
-
-
-def _opened(path: Path) -> None:
-    """Open the file for reading and close it: raises what its read would."""
-    with open(path, "rb"):
-        pass
-
-
-def _masked(unit: Path) -> str | None:
-    """How the unit file masks the unit, as systemd reads it (a device, a
-    link to /dev/null most often, or an empty file), else None."""
-    try:
-        status = unit.stat()
-    except OSError:  # a dangling link (:func:`_dangling`), unreadable
-        return None
-    if stat.S_ISCHR(status.st_mode) or stat.S_ISBLK(status.st_mode):
-        return f"a link to {os.path.realpath(unit)}"
-    if stat.S_ISREG(status.st_mode) and status.st_size == 0:
-        return "an empty file"
-    return None
-
-
-def _dangling(unit: Path) -> str | None:
-    """Where the unit file leads when it is a symbolic link to nothing (a
-    missing file, or a missing directory on its way), else None. systemd
-    finds such a link first in its search path, fails to open it ("Failed
-    to open ...: No such file or directory") and takes the unit as not
-    found: a unit of that name in a later directory is not read."""
-    try:
-        os.stat(unit)
-    except OSError as exc:
-        if unit.is_symlink() and exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            return os.path.realpath(unit)
-    return None
-
-
 def _manager_files(directories: Sequence[Path], index: int) -> list[tuple[str, str]]:
     """The manager's config (system.conf, user.conf) as systemd reads it: the
     first file found, then the drop-ins of every ``.conf.d`` directory."""
     name = MANAGER_CONFIG[min(index, len(MANAGER_CONFIG) - 1)]
-    distinct = _distinct(directories)
+    distinct = real_dirs(directories)
     main = next((d / name for d in distinct if os.path.lexists(d / name)), None)
-    return _read([*([main] if main else []), *_drop_ins(distinct, (f"{name}.d",))])
-
-
-def _read(paths: Sequence[Path]) -> list[tuple[str, str]]:
-    """Each file's (path, text); a file that cannot be read is passed over."""
-    files = []
-    for path in paths:
-        try:
-            files.append((str(path), path.read_text(encoding="utf-8", errors="replace")))
-        except OSError:  # unreadable, a directory: systemd reads nothing there either
-            continue
-    return files
-
-
-def _distinct(directories: Sequence[Path]) -> list[Path]:
-    """The directories as their real paths, each once, in order: /lib's and
-    /usr/lib's where one links to the other are one directory."""
-    seen: dict[Path, None] = {}
-    for directory in directories:
-        seen.setdefault(Path(os.path.realpath(directory)))
-    return list(seen)
-
-
-def _drop_ins(directories: Sequence[Path], names: Sequence[str]) -> list[Path]:
-    """The drop-ins as systemd reads them: every ``*.conf`` in the drop-in
-    directories of those names, one of a name in an earlier directory hiding
-    a later one's, in the order of their names."""
-    chosen: dict[str, Path] = {}
-    for directory in directories:
-        for name in names:
-            try:
-                entries = list((directory / name).iterdir())
-            except OSError:  # none there (most)
-                continue
-            for path in entries:
-                if path.name.endswith(".conf") and not path.name.startswith("."):
-                    chosen.setdefault(path.name, path)
-    return [chosen[name] for name in sorted(chosen)]
+    return read_files([*([main] if main else []), *drop_ins(distinct, (f"{name}.d",))])
