@@ -7,8 +7,8 @@ and for a ``run`` in a terminal or tmux, ``smm-tracker run`` where it
 runs, "not `systemctl`" when a unit is installed beside it
 (:mod:`tracker.service.daemon_unit`). With no daemon running, the
 smm-tracker.service installed, as ``doctor`` finds it: both managers
-named when both are installed, and with none (or one masked, or a
-dangling link),
+named when both are installed, and with none (or one masked, a
+dangling link, a link loop, a directory, a file its manager cannot read),
 ``smm-tracker run`` where it runs. A refused key's fix in the notes of
 ``orders`` and ``balance``; the restart a migration is left to
 (:mod:`tracker.cli.database`). The lock, the cgroup and the unit files
@@ -44,17 +44,20 @@ def refused_key_fix(place: str | None, database: Path | None = None) -> str:
 def daemon_restart(pid: int | None) -> str:
     """Given the PID of the daemon that holds the database (None: not known),
     return what restarts it: :func:`tracker.rules.not_answering.daemon_restart`
-    of what runs it, a masked unit or a dangling link named as such."""
+    of what runs it, a masked unit, a dangling link, a link loop, a directory
+    or a unit file its manager cannot read named as such."""
     from tracker.rules.not_answering import daemon_restart as restart
     from tracker.rules.unit_stop import config_dirs, search_paths
     from tracker.service.daemon_unit import pid_manager
-    from tracker.service.doctor_unit import installed_units
+    from tracker.service.doctor_unit import installed_units, not_loaded
 
     manager = pid_manager(pid, os.environ, installed())
     masked: str | None = None
     dangling: tuple[str, str] | None = None
-    if manager == "none":  # one masked or dangling is none to restart, and said so
+    fault: tuple[str, str] | None = None
+    if manager == "none":  # one masked, dangling, unloadable is none to restart, and said so
         units = installed_units(search_paths(os.environ), config_dirs(os.environ))
         masked = next((unit.unit for unit in units if unit.masked is not None), None)
         dangling = next(((u.unit, u.dangling) for u in units if u.dangling is not None), None)
-    return restart(manager, masked, dangling)
+        fault = not_loaded(units)
+    return restart(manager, masked, dangling, fault)

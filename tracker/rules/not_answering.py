@@ -83,14 +83,19 @@ def key_taken(place: str | None, manager: str | None = None) -> str:
 
 
 def daemon_restart(
-    manager: str | None, masked: str | None = None, dangling: tuple[str, str] | None = None
+    manager: str | None,
+    masked: str | None = None,
+    dangling: tuple[str, str] | None = None,
+    fault: tuple[str, str] | None = None,
 ) -> str:
     """Given what runs the daemon (:func:`key_taken`'s ``manager``: "apart"
     a ``run`` beside a unit installed) and, with none, the unit file that
-    masks smm-tracker.service (None: none masks it) or the dangling link
-    systemd finds in its place and where it leads (None: none), return
-    what restarts the daemon: its manager's systemctl, or `smm-tracker run`
-    stopped and started again where it runs (a terminal, tmux)."""
+    masks smm-tracker.service (None: none masks it), the dangling link
+    systemd finds in its place and where it leads (None: none), or the file
+    systemd finds but cannot load and why (``fault``: "loop", "directory",
+    "unreadable: WHY"; None: none), return what restarts the daemon: its
+    manager's systemctl, or `smm-tracker run` stopped and started again
+    where it runs (a terminal, tmux)."""
     again = "stop `smm-tracker run` where it runs and start it again"
     if manager == "apart":  # systemctl would start a second daemon
         return f"{again}; not `systemctl`: {APART}"
@@ -102,6 +107,12 @@ def daemon_restart(
             link, target = dangling
             why = f"smm-tracker.service is a dangling link ({link}, to {target}, "
             why += "which does not exist)"
+        elif fault:
+            path, what = fault
+            why = {
+                "loop": f"smm-tracker.service is a link loop ({path})",
+                "directory": f"smm-tracker.service is a directory ({path})",
+            }.get(what, f"smm-tracker.service cannot be read ({path}: {what.partition(': ')[2]})")
         return f"{why}: {again}"
     return _systemctl("restart", manager)
 

@@ -121,21 +121,51 @@ def unit_manager(search: Sequence[Sequence[Path]]) -> str:
     """Given systemd's search paths (the system manager's, then the user
     manager's), return which has a smm-tracker.service in them that it can
     start: "system", "user", "both" or "none" (what restarts the daemon a
-    fixed key needs). The unit systemd finds first masked, or a dangling
-    link, is not one: ``systemctl restart`` fails on it."""
-    found = [_startable(dirs) for dirs in search]
+    fixed key needs). The unit systemd finds first masked, a dangling
+    link, a link loop, a directory or a file its manager cannot read is
+    not one: ``systemctl restart`` fails on it."""
+    found = [_startable(dirs, index > 0) for index, dirs in enumerate(search)]
     system, user = (found + [False, False])[:2]
     return {(True, True): "both", (True, False): "system", (False, True): "user"}.get(
         (system, user), "none"
     )
 
 
-def _startable(directories: Sequence[Path]) -> bool:
+def _startable(directories: Sequence[Path], user: bool) -> bool:
     """Whether the smm-tracker.service systemd finds first in the
-    directories can be started: neither masked nor a dangling link."""
+    directories (the user manager's: ``user``) can be started: neither
+    masked nor a dangling link, and one systemd can read
+    (:func:`systemd_reads`)."""
     distinct = real_dirs(directories)
     unit, _ = first_unit(distinct, [*directories, *distinct])
-    return unit is not None and masked(unit) is None and dangling(unit) is None
+    if unit is None or masked(unit) is not None or dangling(unit) is not None:
+        return False
+    return systemd_reads(unreadable(unit), user)
+
+
+def systemd_reads(fault: str | None, user: bool) -> bool:
+    """Given why a unit file cannot be read as one (:func:`unreadable`'s
+    "loop", "directory", "unreadable: WHY"; None: it can) and whether it is
+    the user manager's, return whether its manager loads it all the same:
+    only a file this user cannot open, the system manager's (root reads
+    it), doctor not run as root."""
+    if fault is None:
+        return True
+    return fault.startswith("unreadable: ") and not user and os.geteuid() != 0
+
+
+def not_loaded(units: Sequence[Installed]) -> tuple[str, str] | None:
+    """Given the installed units, return the first file systemd finds but
+    cannot load (a link loop, a directory, one its manager cannot read) and
+    why (:func:`unreadable`'s); None: none."""
+    return next(
+        (
+            (u.unit, u.fault)
+            for u in units
+            if u.fault not in (None, "rejected") and not systemd_reads(u.fault, u.user)
+        ),
+        None,
+    )
 
 
 def installed_manager(env: Mapping[str, str]) -> str:
