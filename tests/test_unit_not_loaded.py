@@ -19,8 +19,8 @@ from test_notes_unit import (  # noqa: F401  (refused: a fixture)
     refused,
 )
 
+from tests.test_doctor_unit_unreadable import _unreadable
 from tracker.rules.not_answering import daemon_restart
-from tracker.service import unit_files
 from tracker.service.doctor_unit import unit_manager
 
 AGAIN = "stop `smm-tracker run` where it runs and start it again"
@@ -42,21 +42,6 @@ def _loop(unit: Path) -> None:
     outside.parent.mkdir(parents=True, exist_ok=True)
     unit.symlink_to(outside)
     outside.symlink_to(unit)
-
-
-def _refuse_open(monkeypatch: pytest.MonkeyPatch, unit: Path, euid: int) -> None:
-    """The unit file's open refused as the kernel refuses it to a user of uid
-    ``euid`` (its mode 000)."""
-    unit.chmod(0)
-    opened = unit_files._opened
-
-    def refused_open(path: Path) -> None:
-        if path == unit:
-            raise PermissionError(13, "Permission denied", str(path))
-        opened(path)
-
-    monkeypatch.setattr(unit_files, "_opened", refused_open)
-    monkeypatch.setattr(os, "geteuid", lambda: euid)
 
 
 def test_the_words_of_a_unit_systemd_cannot_load() -> None:
@@ -88,7 +73,7 @@ def test_a_user_unit_its_manager_cannot_read_is_none_to_restart(tmp_path, monkey
     system = _system(tmp_path, monkeypatch)
     unit = system.parent / "user" / "smm-tracker.service"
     unit.write_text("[Service]\n")
-    _refuse_open(monkeypatch, unit, 1000)
+    _unreadable(monkeypatch, unit, 1000)
     assert unit_manager([[system], [unit.parent]]) == "none"
     said = migration_note(tmp_path)
     why = f"smm-tracker.service cannot be read ({unit}: Permission denied)"
@@ -99,7 +84,7 @@ def test_a_system_unit_only_this_user_cannot_read_is_still_restarted(tmp_path, m
     # systemd, as root, reads it: `systemctl restart smm-tracker` works.
     system = _system(tmp_path, monkeypatch)
     (system / "smm-tracker.service").write_text("[Service]\n")
-    _refuse_open(monkeypatch, system / "smm-tracker.service", 1000)
+    _unreadable(monkeypatch, system / "smm-tracker.service", 1000)
     assert unit_manager([[system], []]) == "system"
     monkeypatch.setattr(os, "geteuid", lambda: 0)  # root cannot read it either: none
     assert unit_manager([[system], []]) == "none"
