@@ -123,14 +123,14 @@ def _systemctl(verb: str, manager: str | None) -> str:
     the unit that runs it when it is another ("user:smm-tracker@shop2.service":
     `systemctl --user restart 'smm-tracker@shop2'`, quoted as a shell needs)."""
     manager, _, unit = (manager or "").partition(":")
-    name = _shell_word(unit.removesuffix(".service")) if unit else "smm-tracker"
+    name = shell_word(unit.removesuffix(".service")) if unit else "smm-tracker"
     system, user = f"`systemctl {verb} {name}`", f"`systemctl --user {verb} {name}`"
     if manager == "user":
         return user
     return f"{system} or {user}, whichever runs it" if manager == "both" else system
 
 
-def _shell_word(name: str) -> str:
+def shell_word(name: str) -> str:
     """A unit's name as a shell takes it, to paste: as it is when it is only
     letters, digits and ``-_.:``; in single quotes otherwise (an instance's
     "@", systemd-escape's backslashes, any byte a cgroup's name may hold)."""

@@ -6,6 +6,8 @@ Pure: :mod:`tracker.service.doctor_unit` reads the unit files. Apart from
 from __future__ import annotations
 
 from tracker.rules.doctor import WARN, Check
+from tracker.rules.not_answering import shell_word
+from tracker.rules.unit_runs import UNIT
 from tracker.rules.unit_stop import SHIPPED_STOP_TIMEOUT
 
 # The unit's TimeoutStopSec= (systemd/smm-tracker.service): systemd kills a
@@ -51,22 +53,23 @@ def stop_bound_check(
     )
 
 
-def masked_unit_check(unit: str, how: str, user: bool) -> Check:
+def masked_unit_check(unit: str, how: str, user: bool, name: str = UNIT) -> Check:
     """Given a unit file that masks smm-tracker.service (how: "a link to
-    /dev/null", "an empty file"), the user manager's (``user``) or the
-    system's, return its warning: systemd will not start the daemon. Not a
+    /dev/null", "an empty file"; ``name``: the unit it masks, the one that
+    runs the daemon), the user manager's (``user``) or the system's, return
+    its warning: systemd will not start the daemon. Not a
     failure: a tracker run otherwise (cron's ``run --once``, a user unit
     beside a masked system one) may be masked so on purpose."""
     systemctl = "systemctl --user" if user else "sudo systemctl"
     fix = (
-        f"`{systemctl} unmask smm-tracker` if the daemon should run"
+        f"`{systemctl} unmask {_word(name)}` if the daemon should run"
         if how.startswith("a link")
         else "remove it, or put the unit there, if the daemon should run"
     )
-    return _unit_not_started(unit, f"is masked ({how})", "the unit is masked", fix, user)
+    return _unit_not_started(unit, f"is masked ({how})", "the unit is masked", fix, user, name)
 
 
-def dangling_unit_check(unit: str, target: str, user: bool) -> Check:
+def dangling_unit_check(unit: str, target: str, user: bool, name: str = UNIT) -> Check:
     """Given a unit file that is a symbolic link to nothing (``target``: where
     it leads), the user manager's (``user``) or the system's, return its
     warning: systemd, finding it first, cannot open it and takes the unit as
@@ -74,13 +77,14 @@ def dangling_unit_check(unit: str, target: str, user: bool) -> Check:
     return _unit_not_started(
         unit,
         f"is a dangling link (to {target}, which does not exist)",
-        "the unit is not found; a smm-tracker.service in a later directory is not read",
+        f"the unit is not found; a {name} in a later directory is not read",
         f"put the unit file at {target}, or remove the link, if the daemon should run",
         user,
+        name,
     )
 
 
-def unopenable_unit_check(unit: str, why: str, user: bool) -> Check:
+def unopenable_unit_check(unit: str, why: str, user: bool, name: str = UNIT) -> Check:
     """Given a unit file systemd finds first but cannot read as one (``why``:
     "loop", a link loop; "directory", a directory of that name), the user
     manager's (``user``) or the system's, return its warning: systemd fails
@@ -94,11 +98,13 @@ def unopenable_unit_check(unit: str, why: str, user: bool) -> Check:
         ),
         "directory": ("is a directory", "remove it, or put the unit file in its place,"),
     }[why]
-    fails = "systemd cannot read it; a smm-tracker.service in a later directory is not read"
-    return _unit_not_started(unit, what, fails, f"{fix} if the daemon should run", user)
+    fails = f"systemd cannot read it; a {name} in a later directory is not read"
+    return _unit_not_started(unit, what, fails, f"{fix} if the daemon should run", user, name)
 
 
-def unreadable_unit_check(unit: str, reason: str, user: bool, root: bool) -> Check:
+def unreadable_unit_check(
+    unit: str, reason: str, user: bool, root: bool, name: str = UNIT
+) -> Check:
     """Given a unit file this user cannot read (``reason``: the system's
     words, "Permission denied"), the user manager's (``user``) or the
     system's, and whether doctor runs as root: the user manager, running as
@@ -107,7 +113,7 @@ def unreadable_unit_check(unit: str, reason: str, user: bool, root: bool) -> Che
     if user or root:
         fails = f"systemd cannot read it either ({reason})"
         fix = "let its owner read it (chmod u+r, or a+r), if the daemon should run"
-        return _unit_not_started(unit, "cannot be read", fails, fix, user)
+        return _unit_not_started(unit, "cannot be read", fails, fix, user, name)
     return Check(
         WARN,
         "systemd unit",
@@ -116,16 +122,20 @@ def unreadable_unit_check(unit: str, reason: str, user: bool, root: bool) -> Che
     )
 
 
-def rejected_alias_check(unit: str, target: str, instead: str | None, user: bool) -> Check:
+def rejected_alias_check(
+    unit: str, target: str, instead: str | None, user: bool, name: str = UNIT
+) -> Check:
     """Given a unit file that is a link inside systemd's unit directories to
     a file whose name is no alias of smm-tracker.service (``target``: where it
     leads; systemd's unit_validate_alias_symlink_or_warn rejects it, "symlink
     target ... has incompatible suffix, rejecting", and passes the file
     over), the unit systemd reads instead (a later directory's; None: none)
-    and the user manager's (``user``) or the system's, return its warning."""
-    name = target.rpartition("/")[2]
-    said = f"{unit} is a link to {target}, which systemd rejects as an alias: {name!r} is not "
-    said += "a plain .service unit's name, so systemd passes the link over"
+    and the user manager's (``user``) or the system's, return its warning
+    (``name``: the unit's, an instance's aliases being instances' or templates')."""
+    alias = target.rpartition("/")[2]
+    kind = "an instance's or template's" if "@" in name else "a plain"
+    said = f"{unit} is a link to {target}, which systemd rejects as an alias: {alias!r} is not "
+    said += f"{kind} .service unit's name, so systemd passes the link over"
     if instead is not None:
         return Check(
             WARN,
@@ -135,21 +145,31 @@ def rejected_alias_check(unit: str, target: str, instead: str | None, user: bool
         )
     return _unit_not_started(
         unit,
-        f"is a link to {target}, which systemd rejects as an alias ({name!r} is not a plain "
+        f"is a link to {target}, which systemd rejects as an alias ({alias!r} is not {kind} "
         ".service unit's name)",
         "the unit is not found",
         "make it a link to the unit file, or put the unit file there, if the daemon should run",
         user,
+        name,
     )
 
 
-def _unit_not_started(unit: str, what: str, fails: str, fix: str, user: bool) -> Check:
-    """The warning of a unit file systemd will not start the daemon from."""
+def _unit_not_started(
+    unit: str, what: str, fails: str, fix: str, user: bool, name: str = UNIT
+) -> Check:
+    """The warning of a unit file systemd will not start the daemon from
+    (``name``: the unit's, smm-tracker.service or the one that runs it)."""
     systemctl = "systemctl --user" if user else "systemctl"
     return Check(
         WARN,
         "systemd unit",
         f"{unit} {what}: systemd will not start the daemon from it "
-        f"(`{systemctl} start smm-tracker` fails: {fails}), "
+        f"(`{systemctl} start {_word(name)}` fails: {fails}), "
         f"so no stop timeout is checked there; {fix}",
     )
+
+
+def _word(name: str) -> str:
+    """The unit's name as systemctl takes it, in a shell: "smm-tracker",
+    "'smm-tracker@shop2'"."""
+    return shell_word(name.removesuffix(".service"))

@@ -125,6 +125,31 @@ def config_dirs(
     return [system, [Path(config, "systemd")] + system if config else system]
 
 
+def template_of(unit: str) -> str | None:
+    """Given a unit's name, return its template's when it is an instance
+    ("smm-tracker@shop2.service": "smm-tracker@.service"), else None."""
+    prefix, at, rest = unit.partition("@")
+    if not at or rest.startswith("."):
+        return None
+    return f"{prefix}@.{rest.rpartition('.')[2]}"
+
+
+def drop_in_dirs(unit: str) -> tuple[str, ...]:
+    """Given a unit's name, return the drop-in directories systemd reads for
+    it, in its order (unit-file.c's unit_file_find_dirs): its own
+    ``NAME.d``, its template's (an instance's: ``smm-tracker@.service.d``),
+    those of its name cut after each dash (``smm-tracker-eu.service``:
+    ``smm-tracker-.service.d``, then ``smm-.service.d``) and every
+    service's, ``service.d``."""
+    names = [unit, *filter(None, [template_of(unit)])]
+    prefix = unit.partition("@")[0].removesuffix(".service")
+    while (dash := prefix.rfind("-")) > 0:
+        if prefix[dash + 1 :]:  # a dash ending it ("smm-.service"): no name of its own
+            names.append(f"{prefix[: dash + 1]}.service")
+        prefix = prefix[:dash]
+    return (*(f"{name}.d" for name in dict.fromkeys(names)), "service.d")
+
+
 def _under(base: str, *names: str) -> list[str]:
     """Return base/systemd/NAME for each name; none when base is not known."""
     return [f"{base}/systemd/{name}" for name in names] if base else []

@@ -1,6 +1,7 @@
 """What restarts or reloads the daemon running on a database now, for the
 notes of ``orders``, ``balance``, a migration left to the daemon
-(:mod:`tracker.cli.unit_notes`) and doctor's refused-key line: the daemon's
+(:mod:`tracker.cli.unit_notes`), doctor's refused-key line and its unit
+lines (:func:`unit_running`: the unit whose file doctor reads): the daemon's
 PID, which it writes in the lock file it holds (:func:`tracker.service.lock.holding`),
 and that process's cgroup (``/proc/PID/cgroup``), read by the rule the
 daemon's own ``auth_failed`` goes by
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from tracker.rules.unit_runs import running_manager
+from tracker.rules.unit_runs import UNIT, running_manager
 from tracker.service.lock import ONCE, holding
 
 PROC_ENV = "SMM_TRACKER_PROC"
@@ -75,3 +76,17 @@ def daemon_manager(database: Path | None, env: Mapping[str, str], installed: str
     if found is None or found[1] == ONCE:
         return installed
     return pid_manager(found[0], env, installed)
+
+
+def unit_running(database: Path, env: Mapping[str, str]) -> tuple[bool, str] | None:
+    """Given the database path and the environment, return the unit that
+    runs the daemon running on it now, by the rule of :func:`daemon_manager`
+    (the PID in its lock file, that process's cgroup): whether it is the
+    user manager's, and its name ("smm-tracker@shop2.service"); None when
+    none runs (or a ``run --once``), its cgroup cannot be read, or no unit
+    runs it (a ``run`` in a terminal): doctor checks the units installed."""
+    manager = daemon_manager(database, env, "none")  # "none": no unit runs it
+    if manager in ("none", "apart"):
+        return None
+    where, _, unit = manager.partition(":")
+    return where == "user", unit or UNIT

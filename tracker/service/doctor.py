@@ -44,7 +44,7 @@ from tracker.rules.redelivery import undelivered_check
 from tracker.rules.refusal_doctor import held_out_checks
 from tracker.rules.secret_files import unit_database_check
 from tracker.rules.unit_stop import config_dirs, search_paths
-from tracker.service.daemon_unit import daemon_manager
+from tracker.service.daemon_unit import daemon_manager, unit_running
 from tracker.service.doctor_alerts import alert_targets, notify_checks, placed
 from tracker.service.doctor_database import (
     database_facts,
@@ -113,7 +113,8 @@ def run_checks(
         alerts = config.alerts  # a stop posts the queued alerts: webhook.close's bound
         wait = alerts.webhook_timeout + 5.0 if alerts.webhook_url or alerts.notify else 0.0
         bound = timeouts, config.database.busy_timeout, wait
-        checks.extend(unit_checks(bound, search, config_dirs(env, units)))
+        running = unit_running(config.database.path, env)  # None: the units installed
+        checks.extend(unit_checks(bound, search, config_dirs(env, units), running))
         database, refill = config.database, config.refill
         late = config.schedule.late_checks, config.schedule.status_every
         panels = [(p.name, p.key_source, p) for p in config.panels]

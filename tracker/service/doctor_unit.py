@@ -10,7 +10,11 @@ the order systemd reads them); the manager's ``DefaultTimeoutStopSec=``
 /dev/null, an empty file) is said so, no stop timeout read; so is one that
 is a dangling link or a link loop, a directory (systemd cannot open or read
 it), or a file this user cannot read; a link systemd rejects as an alias is
-passed over, as systemd does, and said.
+passed over, as systemd does, and said. With a daemon running on the
+config's database, the unit that runs it alone
+(:func:`tracker.service.daemon_unit.unit_running`: an instance,
+``smm-tracker@shop2.service``, its file its own or its template's, its
+drop-ins its own and its template's: :func:`tracker.rules.unit_stop.drop_in_dirs`).
 :mod:`tracker.service.unit_files` finds and opens the files,
 :mod:`tracker.rules.unit_stop` reads their text."""
 
@@ -35,6 +39,7 @@ from tracker.rules.unit_stop import (
     MANAGER_CONFIG,
     SHIPPED_STOP_TIMEOUT,
     default_stop_timeout,
+    drop_in_dirs,
     search_paths,
     stop_timeout,
 )
@@ -48,10 +53,6 @@ from tracker.service.unit_files import (
     real_dirs,
     unreadable,
 )
-
-# The drop-in directories systemd reads for it: its own, those of its name
-# cut after a dash ("smm-.service.d"), and those of every service.
-_DROP_IN_DIRS = (f"{UNIT}.d", "smm-.service.d", "service.d")
 
 
 class Installed(NamedTuple):
@@ -72,49 +73,76 @@ class Installed(NamedTuple):
     fault: str | None = None
     # The links systemd passed over before it, rejected as aliases: (link, target).
     passed_over: tuple[tuple[str, str], ...] = ()
+    # The unit's name: smm-tracker.service, or the one that runs the daemon.
+    name: str = UNIT
 
 
 def installed_units(
-    search: Sequence[Sequence[Path]], configs: Sequence[Sequence[Path]]
+    search: Sequence[Sequence[Path]],
+    configs: Sequence[Sequence[Path]],
+    running: tuple[bool, str] | None = None,
 ) -> list[Installed]:
     """Given systemd's search paths (the system manager's, then the user
-    manager's: each its directories, first found first) and each manager's
-    config directories, return each manager's installed unit: its stop
-    timeout and where it comes from ("TimeoutStopSec= in PATH", systemd's
-    default as the unit leaves it, the manager's DefaultTimeoutStopSec=
-    named where a file sets it), or how it is masked, or where it leads
-    when it is a dangling link; the shipped unit's 90 s when none is
-    installed."""
+    manager's: each its directories, first found first), each manager's
+    config directories and the unit that runs the daemon now (``running``:
+    whether the user manager's, its name,
+    :func:`tracker.service.daemon_unit.unit_running`; None: none runs),
+    return each manager's installed unit: its stop timeout and where it
+    comes from ("TimeoutStopSec= in PATH", systemd's default as the unit
+    leaves it, the manager's DefaultTimeoutStopSec= named where a file sets
+    it), or how it is masked, or where it leads when it is a dangling link;
+    the shipped unit's 90 s when none is installed. With ``running``, that
+    unit alone, as its manager finds it (an instance's file its template's,
+    its drop-ins its own and its template's)."""
+    if running is None:
+        managers = [(index, UNIT) for index in range(len(search))]
+    else:
+        managers = [(int(running[0]), running[1])]
     found = []
-    for index, directories in enumerate(search):
-        distinct = real_dirs(directories)
-        unit, passed = first_unit(distinct, [*directories, *distinct])
-        user = index > 0
-        if unit is None and passed:  # only links systemd rejects: the unit is not found
-            found.append(
-                Installed(passed[-1][0], user, None, math.inf, "", None, "rejected", passed)
-            )
-            continue
-        if unit is None:  # not installed for this manager
-            continue
-        if (how := masked(unit)) is not None:
-            found.append(Installed(str(unit), user, how, math.inf, "masked", passed_over=passed))
-            continue
-        if (target := dangling(unit)) is not None:  # systemd cannot open it
-            found.append(Installed(str(unit), user, None, math.inf, "", target, None, passed))
-            continue
-        if (fault := unreadable(unit)) is not None:
-            found.append(Installed(str(unit), user, None, math.inf, "", None, fault, passed))
-            continue
-        default, set_in = default_stop_timeout(_manager_files(configs[index], index))
-        seconds, where = stop_timeout(
-            read_files([unit, *drop_ins(distinct, _DROP_IN_DIRS)]), default
-        )
+    for index, name in managers:
+        directories = search[index] if index < len(search) else []
+        config = configs[index] if index < len(configs) else []
+        unit = _installed(directories, config, index, name)
+        if unit is not None:
+            found.append(unit)
+    if running is not None and not found:  # a unit of no file found: systemd's default
+        name, index = running[1], int(running[0])
+        config = configs[index] if index < len(configs) else []
+        default, set_in = default_stop_timeout(_manager_files(config, index))
         said = f", {set_in}" if set_in else ""
-        where = where or f"systemd's default{said}, as {unit} and its drop-ins leave it"
-        found.append(Installed(str(unit), user, None, seconds, where, passed_over=passed))
+        where = f"{name}, which runs the daemon, no file of it found: systemd's default{said}"
+        return [Installed("", running[0], None, default, where, name=name)]
     shipped = f"no {UNIT} installed: the shipped unit's"
     return found or [Installed("", False, None, SHIPPED_STOP_TIMEOUT, shipped)]
+
+
+def _installed(
+    directories: Sequence[Path], config: Sequence[Path], index: int, name: str
+) -> Installed | None:
+    """The unit of that name as the manager (``index``: 0 the system's, 1
+    the user's) finds it in its directories (None: not installed), its
+    stop timeout read with the manager's config directories'."""
+    distinct = real_dirs(directories)
+    unit, passed = first_unit(distinct, [*directories, *distinct], name)
+    user = index > 0
+    if unit is None and passed:  # only links systemd rejects: the unit is not found
+        return Installed(passed[-1][0], user, None, math.inf, "", None, "rejected", passed, name)
+    if unit is None:  # not installed for this manager
+        return None
+    if (how := masked(unit)) is not None:
+        return Installed(str(unit), user, how, math.inf, "masked", None, None, passed, name)
+    if (target := dangling(unit)) is not None:  # systemd cannot open it
+        return Installed(str(unit), user, None, math.inf, "", target, None, passed, name)
+    if (fault := unreadable(unit)) is not None:
+        return Installed(str(unit), user, None, math.inf, "", None, fault, passed, name)
+    default, set_in = default_stop_timeout(_manager_files(config, index))
+    files = read_files([unit, *drop_ins(distinct, drop_in_dirs(name))])
+    seconds, where = stop_timeout(files, default)
+    said = f", {set_in}" if set_in else ""
+    where = where or f"systemd's default{said}, as {unit} and its drop-ins leave it"
+    if name != UNIT:  # an instance, a copy: named, its file may be its template's
+        where = f"{name}, which runs the daemon: {where}"
+    return Installed(str(unit), user, None, seconds, where, None, None, passed, name)
 
 
 def unit_manager(search: Sequence[Sequence[Path]]) -> str:
@@ -180,30 +208,33 @@ def unit_checks(
     bound: tuple[dict[str, float], float, float],
     search: Sequence[Sequence[Path]],
     configs: Sequence[Sequence[Path]],
+    running: tuple[bool, str] | None = None,
 ) -> list[Check]:
     """Given what bounds a stop (each panel's timeout, database.busy_timeout,
     the queued alerts' wait: :func:`stop_bound_check`'s), systemd's search
-    paths and each manager's config directories, return the lines of every
-    installed unit (:func:`installed_units`), each naming its file: a masked
-    one's warning, a dangling link's, or the stop-budget warning when a stop
-    may outlast it."""
+    paths, each manager's config directories and the unit that runs the
+    daemon now (None: none runs), return the lines of every installed unit,
+    or of that one (:func:`installed_units`), each naming its file: a
+    masked one's warning, a dangling link's, or the stop-budget warning when
+    a stop may outlast it."""
     checks: list[Check | None] = []
-    for unit in installed_units(search, configs):
+    for unit in installed_units(search, configs, running):
+        user, name = unit.user, unit.name
         instead = None if unit.fault == "rejected" else unit.unit  # none found: not found
         for link, target in unit.passed_over:
-            checks.append(rejected_alias_check(link, target, instead, unit.user))
+            checks.append(rejected_alias_check(link, target, instead, user, name))
         if unit.fault == "rejected":
             continue
         if unit.masked is not None:
-            checks.append(masked_unit_check(unit.unit, unit.masked, unit.user))
+            checks.append(masked_unit_check(unit.unit, unit.masked, user, name))
         elif unit.dangling is not None:
-            checks.append(dangling_unit_check(unit.unit, unit.dangling, unit.user))
+            checks.append(dangling_unit_check(unit.unit, unit.dangling, user, name))
         elif unit.fault is not None and unit.fault.startswith("unreadable: "):
             reason = unit.fault.partition(": ")[2]
             root = os.geteuid() == 0
-            checks.append(unreadable_unit_check(unit.unit, reason, unit.user, root))
+            checks.append(unreadable_unit_check(unit.unit, reason, user, root, name))
         elif unit.fault is not None:
-            checks.append(unopenable_unit_check(unit.unit, unit.fault, unit.user))
+            checks.append(unopenable_unit_check(unit.unit, unit.fault, user, name))
         else:
             checks.append(stop_bound_check(*bound, (unit.seconds, unit.where)))
     return [check for check in checks if check is not None]

@@ -16,38 +16,50 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
+from tracker.rules.unit_stop import template_of
+
 UNIT = "smm-tracker.service"
 
 
 def first_unit(
-    directories: Sequence[Path], search: Sequence[Path]
+    directories: Sequence[Path], search: Sequence[Path], name: str = UNIT
 ) -> tuple[Path | None, tuple[tuple[str, str], ...]]:
-    """The smm-tracker.service systemd finds first in the directories (None:
-    none) and the links it passed over on the way, (link, target), as
-    unit-file.c's unit_file_build_name_map does: a link whose target is in
-    the unit directories is an alias, the target's name the unit's; one to
-    its own name has no effect (passed over, silently); one to a name that
-    is no plain .service unit's is rejected (passed over, said). A link
-    leading out of them (``systemctl link``) is a linked unit file: read
-    whatever its target's name (systemd 248 and later)."""
+    """The unit file of that name (smm-tracker.service unless told)
+    systemd finds first in the directories (None: none) and the links it
+    passed over on the way, (link, target), as unit-file.c's
+    unit_file_build_name_map does: a link whose target is in the unit
+    directories is an alias, the target's name the unit's; one to its own
+    name has no effect (passed over, silently); one to a name that is no
+    .service unit's of the same kind (plain, or an instance's or template's)
+    is rejected (passed over, said). A link leading out of them
+    (``systemctl link``) is a linked unit file: read whatever its target's
+    name (systemd 248 and later). An instance with no file of its own
+    (``smm-tracker@shop2.service``) is its template's
+    (``smm-tracker@.service``), as systemd's unit_file_find_fragment finds it."""
     passed: list[tuple[str, str]] = []
+    alias = _INSTANCE_ALIAS if "@" in name else _ALIAS
     for directory in directories:
-        unit = directory / UNIT
+        unit = directory / name
         if not os.path.lexists(unit):
             continue
-        name = _alias_name(unit, search)
-        if name == UNIT:  # a self-alias: no effect
+        target = _alias_name(unit, search)
+        if target == name:  # a self-alias: no effect
             continue
-        if name is not None and not _ALIAS.fullmatch(name):
+        if target is not None and not alias.fullmatch(target):
             passed.append((str(unit), os.path.normpath(unit.parent / os.readlink(unit))))
             continue
         return unit, tuple(passed)
+    if (template := template_of(name)) is not None:
+        found, more = first_unit(directories, search, template)
+        return found, (*passed, *more)
     return None, tuple(passed)
 
 
 # A name smm-tracker.service may be an alias of: a plain (no "@") unit
-# name of the same type (unit-file.c's unit_validate_alias_symlink_or_warn).
+# name of the same type (unit-file.c's unit_validate_alias_symlink_or_warn);
+# an instance's or a template's, another instance's or template's.
 _ALIAS = re.compile(r"[A-Za-z0-9:_.\\-]+\.service")
+_INSTANCE_ALIAS = re.compile(r"[A-Za-z0-9:_.\\-]+@[^/]*\.service")
 
 
 def _alias_name(unit: Path, search: Sequence[Path]) -> str | None:
