@@ -145,3 +145,16 @@ def test_the_daemons_unit_alone_is_checked_not_the_other_managers(tmp_path) -> N
     assert _doctor(tmp_path, SYSTEM_CGROUP) == []
     [line] = _doctor(tmp_path, None)  # none running: both installed checked, as before
     assert "/units/user/smm-tracker.service is masked (an empty file)" in line
+
+
+def test_a_daemons_unit_of_no_file_found_is_said_at_the_managers_default(tmp_path) -> None:
+    # myapp.service (systemd started it: $INVOCATION_ID) has no file in the
+    # search path: its manager's DefaultTimeoutStopSec= (30 s here) is its.
+    system = _units(tmp_path, {"smm-tracker.service": LONG})
+    conf = system.parent / "system.conf"
+    conf.write_text("[Manager]\nDefaultTimeoutStopSec=30s\n")
+    assert _doctor(tmp_path, "0::/system.slice/myapp.service\n") == [
+        f"{WARNED}30s (myapp.service, which runs the daemon, no file of it found: "
+        f"systemd's default, DefaultTimeoutStopSec= in {conf}): systemd may kill it "
+        "mid-commit; lower the timeouts or raise TimeoutStopSec"
+    ]
