@@ -225,10 +225,36 @@ def test_a_bare_not_found_to_refill_status_is_the_refills_error():
     assert client.refill_status("12").error == "Refill not found"
 
 
-@pytest.mark.parametrize("words", ["Success", "Rejected", "", "<html><body>502</body></html>"])
-def test_a_bare_refill_status_word_or_no_words_is_still_a_broken_answer(words):
-    # A refill's status spelling is no error ("Success" as the refill's
-    # error would count towards closing it); no words are nobody's.
+@pytest.mark.parametrize(
+    ("words", "status"),
+    [
+        ("Completed", "Completed"),
+        ("Success", "Completed"),
+        ("Rejected", "Rejected"),
+        ("In progress", "In progress"),
+    ],
+)
+def test_a_bare_refill_status_word_to_one_refill_is_that_refills_status(words, status):
+    # As order= reads a bare "Completed" as the order's status: one refill
+    # was asked, so the word is its status (never its error, which would
+    # count towards closing it); it was a broken answer on every check.
+    client = client_answering(refill_status_answering(words))
+    report = client.refill_status("12")
+    assert (report.status, report.error) == (status, None)
+    assert report.raw_status == words
+
+
+@pytest.mark.parametrize("words", ["Completed", "Rejected"])
+def test_a_bare_refill_status_word_to_many_refills_is_still_a_broken_answer(words):
+    # The word names none of the asked refills: whose status is it?
+    client = client_answering(refill_status_answering(words))
+    with pytest.raises(BadAnswerError, match="got str"):
+        client.refill_statuses(["12", "13"])
+
+
+@pytest.mark.parametrize("words", ["", "<html><body>502</body></html>"])
+def test_a_bare_string_of_no_words_to_refill_status_is_still_a_broken_answer(words):
+    # No words are nobody's.
     client = client_answering(refill_status_answering(words))
     with pytest.raises(BadAnswerError, match="got str"):
         client.refill_status("12")

@@ -15,8 +15,9 @@ A string of no words (empty, only blanks, a web page quoted as JSON) is no
 one's words: it stays a broken answer. Nor is a status spelling an error
 (``"Completed"``; a refill's, ``"Success"``, to ``refill_status``): it is
 left as it came, for the parser of a one-order status call to read as the
-order's status (:mod:`tracker.panel.parse_single`), and elsewhere a broken
-answer, as before.
+order's status (:mod:`tracker.panel.parse_single`), and of a one-refill
+``refill_status`` as the refill's (:mod:`tracker.panel.parse_refill_status`);
+elsewhere (``orders=``, ``refills=``: whose status?) a broken answer.
 """
 
 from __future__ import annotations

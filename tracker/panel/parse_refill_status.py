@@ -13,6 +13,7 @@ from typing import Any
 
 from tracker.errors import AuthError, BadAnswerError, MisfiledAnswerError
 from tracker.panel import values
+from tracker.panel.bare import is_status_word
 from tracker.panel.ids import to_id
 from tracker.panel.models import RefillStatus
 from tracker.panel.not_found import says_not_found
@@ -49,7 +50,12 @@ def parse_refill_status_single(refill_id: str, data: Any) -> RefillStatus:
     ``refill=7``; "007" and 7 are one) raises MisfiledAnswerError: its status or
     error is not this refill's news. A ``refill`` missing, null or "" names
     none: the answer is the asked refill's. A refused key raises AuthError.
+    A bare refill status word (``"Completed"``) is this refill's status, as a
+    bare order status word is the order's to ``order=``: one refill was asked,
+    so the word can be no other's (to ``refills=`` it stays a broken answer).
     """
+    if isinstance(data, str) and is_status_word(data, "refill_status"):
+        return _refill_status(refill_id, data)
     message = error_text(data)
     if message is not None and is_key_refusal(message):
         raise AuthError(message)
