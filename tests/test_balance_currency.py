@@ -45,7 +45,7 @@ def test_the_runway_counts_no_change_of_currency_as_spending(checked, tmp_path, 
     # 6 USD, then 5 an hour later: 1 an hour, 24 a day; the RUB checks count nothing.
     assert (round(runway["spend_per_day"], 6), runway["based_on_seconds"]) == (24.0, 3600.0)
     assert runway["text"] == logs[-1]["runway"]  # the daemon's own words
-    assert runway["text"] == "about 5h left at 24/day"
+    assert runway["text"] == "about 5h left at 24 USD/day"
 
 
 def test_the_history_says_the_currency_of_a_check_in_another(checked, tmp_path, monkeypatch):

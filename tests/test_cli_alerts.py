@@ -64,8 +64,8 @@ def test_balance_shows_current_state_history_and_runway(cli, store) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == f"main: 9.00 USD  (checked {now.isoformat()})"
-    assert lines[1].startswith("  state:  LOW since ") and "recovers above 10.50" in lines[1]
-    assert lines[2] == "  runway: about 2h15m left at 96/day"
+    assert lines[1].startswith("  state:  LOW since ") and "recovers above 10.50 USD" in lines[1]
+    assert lines[2] == "  runway: about 2h15m left at 96 USD/day"
     assert lines[3].split() == ["CHECKED", "BALANCE"]
     assert len(lines[4:-1]) == 8 and lines[-2].split()[-1] == "9.00"
     assert lines[-1] == "spare: no balance fetched yet (the daemon checks it on its schedule)"
@@ -86,11 +86,11 @@ def test_balance_below_a_threshold_set_since_its_check_is_not_ok(cli, store) -> 
     record_balance(store, "main", utcnow(), Decimal("9"), "USD")
     lines = cli("balance", "--panel", "main").output.splitlines()
     assert lines[1] == (
-        "  state:  below 10.00, no alert yet: balance_low comes at the next balance check"
+        "  state:  below 10.00 USD, no alert yet: balance_low comes at the next balance check"
     )
     record_balance(store, "main", utcnow(), Decimal("10"), "USD")  # not below: ok
     assert cli("balance", "--panel", "main").output.splitlines()[1] == (
-        "  state:  ok (alert below 10.00)"
+        "  state:  ok (alert below 10.00 USD)"
     )
 
 
@@ -129,7 +129,7 @@ def test_a_low_episode_above_its_recovery_level_says_it_ends_at_the_next_check(c
         )
     state = cli("balance", "--panel", "main").output.splitlines()[1]
     assert state.startswith("  state:  LOW since ")
-    assert state.endswith("(above 10.50 now: recovers at the next balance check)")
+    assert state.endswith("(above 10.50 USD now: recovers at the next balance check)")
 
 
 def test_alerts_since_and_json(cli, store) -> None:

@@ -108,16 +108,16 @@ def test_the_runway_after_the_clock_was_set_back_counts_no_spending_across_the_s
     (job,) = [j for j in jobs if j.name == "balance:main"]
     # 2.00 spent an hour (48/day) for 20 hours: 60.00 left, 30h of runway
     said = balance_checks(clock, panel, job, [100 - 2 * i for i in range(21)])
-    assert said[-1] == "about 30h left at 48/day"
+    assert said[-1] == "about 30h left at 48 USD/day"
     # The clock ran 5h30m ahead: NTP sets it back. Rows stamped 14:30 to 20:00
     # now lie in the "future"; the hourly checks go on at 2.00 an hour.
     clock.sleep(-5.5 * H)
     said = balance_checks(clock, panel, job, [58 - 2 * i for i in range(4)])
     assert said == [
-        "about 29h left at 48/day",
-        "about 28h left at 48/day",
-        "about 27h left at 48/day",
-        "about 26h left at 48/day",
+        "about 29h left at 48 USD/day",
+        "about 28h left at 48 USD/day",
+        "about 27h left at 48 USD/day",
+        "about 26h left at 48 USD/day",
     ]
 
 

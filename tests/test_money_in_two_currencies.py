@@ -140,3 +140,29 @@ def test_the_low_balance_alert_names_the_thresholds_currency(tmp_path, monkeypat
     listed = json.loads(cli("alerts", "--json").stdout)["alerts"]
     [alert] = [a for a in listed if a["kind"] == "balance_low"]
     assert (alert["data"]["low"], alert["data"]["currency"]) == (990.0, "RUB")
+
+
+def test_balance_names_the_currency_of_its_threshold_and_runway(tmp_path, monkeypatch):
+    # `balance` on a rouble panel said `ok (alert below 990.00)` and `at
+    # 96/day` beside `1038.76 RUB`: 990 what, 96 what? The panel's roubles.
+    cli = cli_in(tmp_path, monkeypatch, CONFIG + "balance_low = 990\n", env={"SMM_TEST_KEY": None})
+    store = Store(tmp_path / "t.db")
+    now = utcnow().replace(microsecond=0)
+    for i in range(13):  # 3 hours, 1.00 spent per 15 minutes: 96 a day
+        at = now - timedelta(minutes=15 * (12 - i))
+        record_balance(store, "rub", at, Decimal("1050.76") - i, "RUB")
+    store.close()
+    piped = cli("balance", "--panel", "rub")
+    assert piped.exit_code == 0, piped.output
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: True)
+    shown = cli("balance", "--panel", "rub")
+    for said in (piped.stdout, shown.stdout):
+        lines = said.splitlines()
+        assert lines[0].startswith("rub: 1038.76 RUB  (checked "), said
+        assert lines[1] == "  state:  ok (alert below 990.00 RUB)", said
+        assert lines[2].startswith("  runway: about ") and lines[2].endswith(" at 96 RUB/day")
+    (info,) = json.loads(cli("balance", "--panel", "rub", "--json").stdout)["panels"]
+    # `currency` names the money of balance, low, recover_above and the runway.
+    assert (info["balance"], info["low"], info["currency"]) == (1038.76, 990, "RUB")
+    assert info["runway"]["text"].endswith(" at 96 RUB/day")

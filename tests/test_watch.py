@@ -109,7 +109,7 @@ def test_balance_falling_low_then_topped_up(tmp_path: Path, clock: Any, servers:
     store = Store(config.database.path)
     rows = alerts_since(store, None)
     assert rows[0]["message"] == (
-        "main: balance 9.00 USD is below 10.00 USD; about 2h15m left at 96/day"
+        "main: balance 9.00 USD is below 10.00 USD; about 2h15m left at 96 USD/day"
     )
     assert rows[0]["data"]["runway_seconds"] == 2.25 * 3600
     assert rows[-1]["message"] == "main: balance back to 100.00 USD (above 10.50 USD) after 13h15m"

@@ -34,7 +34,7 @@ from tracker.rules.balance import (
     runway_value,
 )
 from tracker.rules.capabilities import BALANCE, no_balance
-from tracker.rules.money import money, same_currency
+from tracker.rules.money import currency_shown, money, same_currency
 from tracker.store.alerts import balance_history, latest_balance, open_episodes
 from tracker.store.capabilities import learned_where, unsupported_here
 from tracker.store.listing import failing_calls, failing_panels, not_answering
@@ -75,7 +75,7 @@ def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | N
             "spend_per_day": runway.rate_per_day,
             "seconds_left": runway.seconds_left,
             "based_on_seconds": runway.span,
-            "text": runway.describe(),
+            "text": runway.describe(last["currency"]),  # the daemon's words: 96 RUB/day
         },
         "history": history,
     }
@@ -101,17 +101,19 @@ def _state(
     # The episode is judged at each balance check: a threshold set since the
     # last one (a reload) is not applied to it yet, and "ok" read as no alert to come.
     balance, low = Decimal(str(info["balance"])), Decimal(str(info["low"]))
+    # The threshold is in the panel's money, as balance_low says it: "below 990.00 RUB".
+    unit = f" {safe_text(currency_shown(info['currency']))}" if info["currency"] else ""
     if info["low_since"]:
-        above = Decimal(str(info["recover_above"]))
+        above = f"{money(Decimal(str(info['recover_above'])))}{unit}"
         since = moment(info["low_since"], screen)
-        if balance > above:
-            return (
-                f"LOW since {since} (above {money(above)} now: recovers at the next balance check)"
-            )
-        return f"LOW since {since} (recovers above {money(above)})"
+        if balance > Decimal(str(info["recover_above"])):
+            return f"LOW since {since} (above {above} now: recovers at the next balance check)"
+        return f"LOW since {since} (recovers above {above})"
     if balance < low:
-        return f"below {money(low)}, no alert yet: balance_low comes at the next balance check"
-    return f"ok (alert below {money(low)})"
+        return (
+            f"below {money(low)}{unit}, no alert yet: balance_low comes at the next balance check"
+        )
+    return f"ok (alert below {money(low)}{unit})"
 
 
 def _low_key(config: Config, name: str) -> str:
@@ -241,7 +243,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         click.echo(fitted(f"{name}: {amount}  (checked {moment(info['at'], screen)})", screen))
         state = _state(info, screen, config.path is None, _low_key(config, name))
         click.echo(fitted(f"  state:  {state}", screen, 10))
-        runway = runway_value(info["runway"]["text"])  # "runway: unknown (...)"
+        runway = safe_text(runway_value(info["runway"]["text"]))  # "runway: unknown (...)"
         click.echo(fitted(f"  runway: {runway}", screen, 10))
         recent = [
             {"at": r["at"], "balance": _amount(r, info["currency"])}

@@ -213,7 +213,7 @@ def _check(
         panel=panel.name,
         balance=str(answer.balance),
         currency=answer.currency,
-        runway=runway_value(runway.describe()),  # runway="unknown (...)"
+        runway=runway_value(runway.describe(answer.currency)),  # runway="unknown (...)"
     )
     return True
 

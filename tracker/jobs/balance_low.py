@@ -60,11 +60,12 @@ def balance_alert(
     low_for = rough_duration((now - episode.since).total_seconds()) if episode.since else "?"
     # The threshold is in the panel's money: "below 990.00 RUB", never a bare 990.00.
     if kind == BALANCE_LOW:
-        message = f"{panel}: balance {shown} is below {money(low)}{currency}; {runway.describe()}"
+        left = runway.describe(answer.currency)
+        message = f"{panel}: balance {shown} is below {money(low)}{currency}; {left}"
     elif kind == BALANCE_LOW_REMINDER:
         message = (
             f"{panel}: balance still low: {shown}, below {money(low)}{currency} for {low_for}; "
-            f"{runway.describe()}"
+            f"{runway.describe(answer.currency)}"
         )
     else:
         seen = watched(episode.since or now, now, gap)

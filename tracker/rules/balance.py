@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from tracker.rules.alerts import rough_duration
 from tracker.rules.episodes import Episode
-from tracker.rules.money import same_currency
+from tracker.rules.money import currency_shown, same_currency
 
 BALANCE_LOW = "balance_low"
 BALANCE_LOW_REMINDER = "balance_low_reminder"
@@ -85,15 +85,18 @@ class Runway(NamedTuple):
     rate_per_day: float | None
     seconds_left: float | None
 
-    def describe(self) -> str:
-        """Return one human phrase: "about 5h20m left at 12.5/day"."""
+    def describe(self, currency: str | None = None) -> str:
+        """Return one human phrase: "about 5h20m left at 12.5 RUB/day", the
+        rate in the panel's ``currency`` (bare when it names none)."""
+        per_day = f" {currency_shown(currency)}/day" if currency else "/day"
         if self.rate_per_day is None:
             return f"runway unknown (less than {rough_duration(MIN_SPAN)} of balance history)"
         if self.seconds_left is None:
             return f"no spending in the last {rough_duration(self.span)}"
         if self.seconds_left <= 0:
-            return f"nothing left (spending {self.rate_per_day:.4g}/day)"
-        return f"about {rough_duration(self.seconds_left)} left at {self.rate_per_day:.4g}/day"
+            return f"nothing left (spending {self.rate_per_day:.4g}{per_day})"
+        left = rough_duration(self.seconds_left)
+        return f"about {left} left at {self.rate_per_day:.4g}{per_day}"
 
 
 def runway_value(phrase: str) -> str:
