@@ -166,3 +166,30 @@ def test_balance_names_the_currency_of_its_threshold_and_runway(tmp_path, monkey
     # `currency` names the money of balance, low, recover_above and the runway.
     assert (info["balance"], info["low"], info["currency"]) == (1038.76, 990, "RUB")
     assert info["runway"]["text"].endswith(" at 96 RUB/day")
+
+
+def test_history_names_the_currency_of_a_refund_as_its_table_does(cli, store, monkeypatch):
+    # A rouble panel's script that names no currency: the table's CUR said
+    # RUB (the panel's, from its balance), the `charge now` line said 0.40
+    # bare, and --json's order.currency null with nothing naming RUB.
+    completed(store, "rub", 514009, 0.45, None)
+    with store.write() as db:  # a late check: the panel refunded part of it
+        db.execute("UPDATE orders SET charge = 0.40 WHERE order_id = 514009")
+    said = (
+        "charge now 0.40 RUB (0.45 at its last status change: a refund the panel made"
+        " since; orders and report count 0.40)"
+    )
+    piped = cli("history", "514009")
+    assert piped.exit_code == 0, piped.output
+    lines = piped.stdout.splitlines()
+    assert [row.split()[-1] for row in lines[2:4]] == ["RUB", "RUB"], piped.stdout
+    assert said in lines, piped.stdout
+    data = json.loads(cli("history", "514009", "--json").stdout)
+    order = data["order"]
+    assert (order["currency"], order["currency_shown"]) == (None, "RUB")  # as stored, as shown
+    shown = [(t["currency"], t["currency_shown"]) for t in data["transitions"]]
+    assert shown == [(None, "RUB"), (None, "RUB")]
+    # Named by the panel: the same as stored.
+    completed(store, "alpha", 233007, 0.864, "USD")
+    order = json.loads(cli("history", "233007", "--json").stdout)["order"]
+    assert (order["currency"], order["currency_shown"]) == ("USD", "USD")

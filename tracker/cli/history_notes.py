@@ -31,7 +31,10 @@ def history_notes(
     """Given an order as `orders --json` shows it, its stored status changes
     and the config (its ``[refill]``), return the lines saying what else
     happened to it and when its next automatic refill request will be, fitted."""
-    lines = [*_charge(order, changes), *_refills(store, order, screen)]
+    lines = [
+        *_charge(order_currency(store, order), order, changes),
+        *_refills(store, order, screen),
+    ]
     upcoming = next_refill_line(store, config, order["panel"], order["order_id"], utcnow(), screen)
     lines += [upcoming] if upcoming else []
     lines += _automation(store, order, screen)
@@ -53,13 +56,37 @@ def table_rows(store: Store, order: dict[str, Any], changes: list[dict[str, Any]
     its balance named it then (none with no charge, or none known)."""
     for change in changes:
         change["to_status"] = with_reason(change["to_status"], change["raw_status"])
-        charge, change["charge"] = change["charge"], money_or_none(change["charge"])
-        currency = change["currency"] or order["currency"]
-        if charge is None:
-            currency = None
-        elif not currency:  # 0.732 of a rouble panel's script that names none: RUB
-            currency = currency_then(store, order["panel"], change["at"])
-        change["currency"] = currency
+        change["currency"] = _change_currency(store, order, change)
+        change["charge"] = money_or_none(change["charge"])
+
+
+def with_currency_shown(store: Store, order: dict[str, Any], changes: list[dict[str, Any]]) -> None:
+    """`history ID --json`: give the order and each status change a
+    ``currency_shown``, the currency the text names its charge in (the
+    table's CUR, the ``charge now`` line's), beside ``currency`` as stored
+    (null where the panel's answers named none)."""
+    order["currency_shown"] = order_currency(store, order)
+    for change in changes:
+        change["currency_shown"] = _change_currency(store, order, change)
+
+
+def _change_currency(store: Store, order: dict[str, Any], change: dict[str, Any]) -> str | None:
+    """A stored status change's CUR: see :func:`table_rows`."""
+    if change["charge"] is None:
+        return None
+    # 0.732 of a rouble panel's script that names none: RUB, from its balance.
+    named = change["currency"] or order["currency"]
+    return named or currency_then(store, order["panel"], change["at"])
+
+
+def order_currency(store: Store, order: dict[str, Any]) -> str | None:
+    """The currency `history` names an order's charge now in: its own, else,
+    as the table's CUR, the panel's as its balance named it when the order
+    was last updated (a script whose answers name none); None when it has
+    no charge and names none, or none is known."""
+    if order["currency"] or order["charge"] is None:
+        return order["currency"]
+    return currency_then(store, order["panel"], order.get("updated_at"))
 
 
 def charge_cell(change: dict[str, Any], currency: str | None) -> str | None:
@@ -78,14 +105,15 @@ def _elsewhere(change: dict[str, Any], currency: str | None) -> bool:
     return change.get("currency") is not None and not same_currency(change["currency"], currency)
 
 
-def _charge(order: dict[str, Any], changes: list[dict[str, Any]]) -> list[str]:
+def _charge(shown: str | None, order: dict[str, Any], changes: list[dict[str, Any]]) -> list[str]:
     # The transitions keep the charge of each status change; a refund or
     # re-price the panel made later (a late check) is the order's alone.
+    # ``shown``: its currency as the table's CUR names it (order_currency).
     now = order["charge"]
     then = changes[-1]["charge"] if changes else None
     if now is None or then is None or money_or_none(now) == money_or_none(then):
         return []
-    currency = f" {safe_text(currency_shown(order['currency']))}" if order["currency"] else ""
+    currency = f" {safe_text(currency_shown(shown))}" if shown else ""
     if _elsewhere(changes[-1], order["currency"]):  # no refund: another currency
         return [
             f"charge now {money_or_none(now)}{currency} ({charge_cell(changes[-1], None)} at its"

@@ -245,8 +245,9 @@ def history(
     name = row["panel"]
     rows = store.history(name, oid)
     if as_json:
-        from tracker.cli.history_notes import next_refill_json  # `history` alone needs it
+        from tracker.cli.history_notes import next_refill_json, with_currency_shown
 
+        with_currency_shown(store, row, rows)  # what the text names: the panel's from its balance
         upcoming = next_refill_json(store, row, config)
         click.echo(to_json({"order": row, "transitions": rows, "next_refill": upcoming}))
         return
