@@ -78,7 +78,7 @@ def test_history_says_when_the_next_automatic_request_goes_and_the_round_agrees(
 def _three(world):
     """A world with a 3-day refill.window and three orders polled: a Completed
     one with no refill (likes), one with refill (followers), one running."""
-    w = world(refill='window = "3d"')
+    w = world(refill='window = "3d"\nwindow_from_name = false')
     w.sync_services()
     likes, followers = w.order(SERVICE_LIKES), w.order(SERVICE_FOLLOWERS)
     running = w.order(SERVICE_FOLLOWERS, "In progress")

@@ -175,7 +175,7 @@ def _never(
 ) -> str:
     """Why the rule gives no request: now, or by the time it would."""
     ends = rule.guarantee_ends(order, refill)
-    until = f"its guarantee (refill.window, {format_duration(refill.window)})"
+    until = f"its guarantee ({rule.window(order, refill).said()})"
     if then == rule.PAST_WINDOW and reason in _TIMED and ends is not None:
         return f"{until} ends {moment(iso(ends), screen)}, before {_waits(reason)} does"
     if reason in _TIMED and then and then not in _TIMED:

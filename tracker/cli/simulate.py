@@ -63,6 +63,7 @@ def _refill_text(day: float) -> str:
         (f'first_check = "{pace}"', "a simulated day after an order ends"),
         (f'cooldown = "{pace}"', "the simulator's own: one simulated day"),
         (f'window = "{format_duration(30 * day)}"', "30 simulated days"),
+        ("window_from_name = false", 'not "Refill 30 days" in real days'),
     ]
     return "".join(f"{k:<31}# {c}\n" if c else f"{k}\n" for k, c in lines)
 
@@ -263,7 +264,8 @@ def _drops_note(drops: float, day: float, written: bool) -> str:
     pace = format_duration(day)
     return (
         f"{said}; in the tracker's config: [refill] first_check and cooldown"
-        f' "{pace}", window "{format_duration(30 * day)}", [schedule] refill_every'
+        f' "{pace}", window "{format_duration(30 * day)}", window_from_name false,'
+        " [schedule] refill_every"
         f' "{_rounds_every(day)}"'
     )
 

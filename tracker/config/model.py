@@ -113,6 +113,10 @@ class RefillConfig(NamedTuple):
     command_timeout: float = 30.0
     probe_every: float = 6 * 3600.0  # probe one order's count at most this often
     drop_threshold: float = 0.05  # fraction of the quantity lost before a refill
+    # The guarantee a service's name says ("R90", "Lifetime Refill") is its
+    # orders' window instead of `window`; a lifetime one lasts `lifetime`.
+    window_from_name: bool = True
+    lifetime: float = 365 * 86400.0
 
 
 class BalanceConfig(NamedTuple):

@@ -190,6 +190,8 @@ def _refill(t: Table, base_dir: Path, env: Mapping[str, str]) -> RefillConfig:
         command_timeout=t.duration("command_timeout", d.command_timeout, maximum=3600),
         probe_every=t.duration("probe_every", d.probe_every, minimum=60, maximum=366 * _DAY),
         drop_threshold=t.fraction("drop_threshold", d.drop_threshold),
+        window_from_name=t.boolean("window_from_name", d.window_from_name),
+        lifetime=t.duration("lifetime", d.lifetime, minimum=_DAY, maximum=3660 * _DAY),
     )
 
 

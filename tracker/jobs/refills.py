@@ -1,7 +1,8 @@
 """The refill job: per panel, follow open refills, then request new ones.
 
-Wiring only: the store says which orders completed inside the window, the
-rules in :mod:`tracker.rules.refills` say which are eligible, the drop
+Wiring only: the store says which orders completed inside the longest window
+(its services' named guarantees), the rules in :mod:`tracker.rules.refills`
+say which are eligible, the drop
 strategy (the panel, or the user's probe) says which dropped, and
 :mod:`tracker.jobs.refill_requests` / :mod:`tracker.jobs.refill_follow` talk to the panel."""
 
@@ -34,6 +35,7 @@ from tracker.store.probes import last_probed, record_probes
 from tracker.store.refills import (
     candidate_orders,
     has_services,
+    longest_refill_window,
     newest_request,
     requests_of,
     settle_interrupted,
@@ -140,8 +142,10 @@ class RefillRound:
         # holds its order back only inside refill.cooldown (then the panel decides).
         followed = not is_unsupported(self.store, name, "refill_status", self.client.panel.url)
         now = self.clock()
+        # The longest window of the panel's services (their names' guarantees):
+        # the rule holds back each order past its own.
         window = (
-            now - timedelta(seconds=self.config.window),
+            now - timedelta(seconds=longest_refill_window(self.store, self.config, name)),
             now - timedelta(seconds=self.config.first_check),
         )
         skipped: Counter[str] = Counter()

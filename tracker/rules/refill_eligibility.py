@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from tracker.clock import parse_iso
 from tracker.config.model import RefillConfig
 from tracker.rules.delivery import plausible_remains, total_quantity
+from tracker.rules.guarantees import Guarantee, Window, named_guarantee, window_of
 from tracker.rules.refill_states import (
     PastRequest,
     counts_toward_max,
@@ -37,7 +38,7 @@ NO_REFILL = "its service has no refill"
 UNKNOWN_SERVICE = "its service is unknown (refill.unknown_service = 'skip')"
 NOT_DONE = "status not in refill.statuses"
 NOT_COMPLETED = "no completion time recorded"
-PAST_WINDOW = "past refill.window"
+PAST_WINDOW = "past refill.window"  # or past the guarantee its service's name says
 TOO_EARLY = "inside refill.first_check after completion"
 OPEN_REFILL = "a refill of it is still open"
 UNFOLLOWED = "a refill of it is open, not followed (the panel has no refill_status)"
@@ -50,7 +51,9 @@ PROBED = "inside refill.probe_every since its count was last measured"
 
 class OrderFacts(NamedTuple):
     """What the tracker knows of one order. ``service_refill`` is None when the
-    order's service is not in the services table (or the order has none)."""
+    order's service is not in the services table (or the order has none);
+    ``guarantee``, what its service's name (or category) says of its refill
+    guarantee (None: nothing, or the service unknown)."""
 
     order_id: int
     status: str | None
@@ -60,6 +63,7 @@ class OrderFacts(NamedTuple):
     start_count: int | None = None
     quantity: int | None = None
     remains: int | None = None
+    guarantee: Guarantee | None = None
 
 
 class Verdict(NamedTuple):
@@ -95,7 +99,7 @@ def eligibility(
     if order.completed_at is None:
         return Verdict(False, NOT_COMPLETED)
     since_completion = now - order.completed_at
-    if since_completion > timedelta(seconds=config.window):
+    if since_completion > timedelta(seconds=window(order, config).seconds):
         return Verdict(False, PAST_WINDOW)
     if since_completion < timedelta(seconds=config.first_check):
         return Verdict(False, TOO_EARLY)
@@ -227,12 +231,18 @@ def next_request(
     return NextRequest(None, verdict.reason, held)
 
 
+def window(order: OrderFacts, config: RefillConfig) -> Window:
+    """Given an order, return its refill window: the guarantee its service's
+    name says (``refill.window_from_name``), else ``refill.window``."""
+    return window_of(order.guarantee, config)
+
+
 def guarantee_ends(order: OrderFacts, config: RefillConfig) -> datetime | None:
-    """Given an order, return the last moment ``refill.window`` allows a
-    request of it (None: not completed as the tracker saw it)."""
+    """Given an order, return the last moment its window (:func:`window`)
+    allows a request of it (None: not completed as the tracker saw it)."""
     if order.completed_at is None:
         return None
-    return order.completed_at + timedelta(seconds=config.window)
+    return order.completed_at + timedelta(seconds=window(order, config).seconds)
 
 
 def order_facts(row: Mapping[str, Any]) -> OrderFacts:
@@ -249,6 +259,7 @@ def order_facts(row: Mapping[str, Any]) -> OrderFacts:
         # Drip-feed: quantity is per run; drops are judged against the whole order.
         quantity=total_quantity(row.get("quantity"), row.get("runs")),
         remains=row.get("remains"),
+        guarantee=None if flag is None else named_guarantee(row.get("name"), row.get("category")),
     )
 
 

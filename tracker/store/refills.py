@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from tracker.clock import iso, not_before
+from tracker.config.model import RefillConfig
+from tracker.rules.guarantees import longest_window, named_guarantee
 from tracker.rules.refill_states import CLOSED, REQUESTING, UNKNOWN
 from tracker.store.orders import Store
 from tracker.store.sql import chunks
@@ -35,6 +37,17 @@ def has_services(store: Store, panel: str) -> bool:
     return bool(store.rows("SELECT 1 FROM services WHERE panel = ? LIMIT 1", [panel]))
 
 
+def longest_refill_window(store: Store, config: RefillConfig, panel: str | None = None) -> float:
+    """Return the longest refill window an order of a panel's services with
+    refill (every panel's: None) may get, ``refill.window`` at least: their
+    names' guarantees ("R90") with ``refill.window_from_name``."""
+    if not config.window_from_name:
+        return config.window
+    where, params = ("AND panel = ?", [panel]) if panel else ("", [])
+    rows = store.rows(f"SELECT name, category FROM services WHERE refill = 1 {where}", params)
+    return longest_window([named_guarantee(r["name"], r["category"]) for r in rows], config)
+
+
 # --- choosing orders -----------------------------------------------------------
 
 
@@ -49,7 +62,9 @@ def candidate_orders(
 ) -> list[dict[str, Any]]:
     """Return up to ``limit`` orders of a panel above ID ``after`` whose status is
     one of ``statuses`` and that completed inside ``completed_between``, with
-    their service's refill flag (``service_refill``: 1, 0, or None when unknown).
+    their service's refill flag (``service_refill``: 1, 0, or None when unknown),
+    name and category. ``completed_between`` starts the longest window any
+    order may get (:func:`longest_refill_window`).
 
     A coarse SQL filter only: :func:`tracker.rules.refills.eligibility` decides.
     """
@@ -73,10 +88,11 @@ def order_of(store: Store, panel: str, order_id: int) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-# An order's facts for the refill rule, with its service's refill flag.
+# An order's facts for the refill rule, with its service's refill flag, name
+# and category (the guarantee they may say).
 _FACTS = """
         SELECT o.order_id, o.status, o.completed_at, o.link, o.start_count, o.quantity,
-               o.runs, o.remains, s.refill AS service_refill
+               o.runs, o.remains, s.refill AS service_refill, s.name, s.category
         FROM orders o LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service"""
 
 
