@@ -408,3 +408,26 @@ def test_rules():
     # 7 is kept: its re-order 8 is, and so is 8's own re-order 11.
     assert families([1, 2, 7, 11, 9, 10], [(8, 7), (11, 8), (10, 9)]) == [[1], [2], [9, 10]]
     assert batches([[1], [2, 3], [4]], size=2) == [[[1]], [[2, 3]], [[4]]]
+
+
+def test_a_finished_order_inside_the_guarantee_its_services_name_says_stays(tmp_path, monkeypatch):
+    # refill.window is 30d, but service 1 is sold as R90: order 1, completed
+    # 60 days ago, may still get its refills.
+    db = tmp_path / "t.db"
+    build(db)
+    c = sqlite3.connect(db)
+    sixty = iso(NOW - timedelta(days=60))
+    c.execute("UPDATE orders SET completed_at = ?, updated_at = ? WHERE order_id = 1", (sixty,) * 2)
+    c.execute(
+        "INSERT INTO services (panel, service, name, refill, updated_at) "
+        "VALUES ('sim', 1, 'Instagram Followers [R90]', 1, ?)",
+        (iso(NOW),),
+    )
+    c.commit()
+    c.close()
+    cli = cli_in(tmp_path, monkeypatch, sim_config("http://127.0.0.1:9"), env={"SIM_KEY": KEY})
+    result = cli("prune", "--older-than", "30d", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "(the longest guarantee a service's name says: the refill job" in result.output
+    kept = {row[0] for row in rows(db, "SELECT order_id FROM orders")}
+    assert 1 in kept and 2 not in kept

@@ -85,6 +85,7 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     from tracker.store.prune_runs import PruneRun
     from tracker.store.pruned import free_bytes
     from tracker.store.readings import panels_in_database
+    from tracker.store.refills import longest_refill_window
 
     config = ctx.config(keys=False)
     # A stop before the first batch (while counting): one line, that nothing went.
@@ -92,11 +93,13 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
         opened = cache(partial(open_store, config, existing=True, read_only=dry_run))
         names = [stored_panel(config, panel, opened)] if panel else panels_in_database(opened())
         store = opened()
-        window = config.refill.window if config.refill.enabled else None
+        refill = config.refill
+        window = longest_refill_window(store, refill) if refill.enabled else None
         now = utcnow()
         cut = cutoffs(now, seconds, window)
         screen = stdout_screen()
-        for line in _header(cut, older_than.strip(), panel, screen):
+        named = window is not None and window > refill.window
+        for line in _header(cut, older_than.strip(), panel, screen, named):
             click.echo(fitted(line, screen, 4))
         plans: Plans = {}
         found = count(store, names, cut, panel, plans)
@@ -145,16 +148,20 @@ def _free(store: Connection, path: Path) -> None:
     click.echo(_AFTER.format(free=size, path=shlex.quote(str(path))))
 
 
-def _header(cut: Cutoffs, older_than: str, panel: str | None, screen: Screen | None) -> list[str]:
+def _header(
+    cut: Cutoffs, older_than: str, panel: str | None, screen: Screen | None, named: bool = False
+) -> list[str]:
     """What prune acts on: its cutoffs as stored ISO stamps when piped
     (scripts read them), as every table on a terminal says a time there
-    ("Dec 04 18:03 UTC")."""
+    ("Dec 04 18:03 UTC"). ``named``: the window held is a longer guarantee
+    a service's name says (refill.window_from_name)."""
     where = f"panel {panel}" if panel else "every panel"
     lines = [f"older than {older_than} (before {moment(iso(cut.records), screen)}), {where}:"]
     if cut.held_by_refill_window:
+        held = "the longest guarantee a service's name says" if named else "refill.window"
         lines.append(
             f"  finished orders: completed before {moment(iso(cut.completed), screen)} "
-            "(refill.window: the refill job may still ask for the later ones)"
+            f"({held}: the refill job may still ask for the later ones)"
         )
     return lines
 

@@ -40,6 +40,7 @@ from tracker.store.orders import Store
 from tracker.store.prune import Plans, count, prune, zero
 from tracker.store.prune_runs import PruneRun
 from tracker.store.readings import panels_in_database
+from tracker.store.refills import longest_refill_window
 
 log = structlog.get_logger("tracker.prune")
 
@@ -122,9 +123,8 @@ class AutoPrune:
         started = time.monotonic()
         refill = self.config.refill
         now = self.clock()
-        cut = cutoffs(
-            now, self.config.database.prune_seconds, refill.window if refill.enabled else None
-        )
+        window = longest_refill_window(store, refill) if refill.enabled else None
+        cut = cutoffs(now, self.config.database.prune_seconds, window)
         plans: Plans = {}
         done = zero()  # what committed batches deleted: all 0 until the first
         try:
