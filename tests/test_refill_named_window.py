@@ -73,6 +73,14 @@ def test_a_service_name_says_its_guarantee_or_none(name, says):
         assert found is not None and found.kind == says
 
 
+def test_a_hostile_panels_endless_name_says_nothing():
+    # Read within its first 500 characters: whitespace by the megabyte is
+    # read once, never tried at every split of its run.
+    assert named_guarantee("x" * 600 + " [R90]") is None
+    assert named_guarantee("1" + " " * 1_000_000 + "Refill") is None
+    assert named_guarantee("Refill " + "30 " * 300_000) is None
+
+
 def test_the_category_is_read_when_the_name_says_nothing():
     found = named_guarantee("Instagram Followers", "Instagram Followers [R90]")
     assert found == Guarantee("days", 90, "R90", "category")

@@ -16,6 +16,7 @@ the authority on whether a refill is possible at all.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from tracker.config.durations import format_duration
@@ -24,6 +25,7 @@ from tracker.config.model import RefillConfig
 DAY = 86400.0
 LONGEST_DAYS = 366  # a longer number of days is read as none said (as refill.window's maximum)
 SHORTEST_TAG = 7  # "R1", "R2": a server's or a route's label, not a guarantee
+LONGEST_TEXT = 500  # characters of a name (a category) read: a hostile panel's are any length
 
 LIFETIME = "lifetime"
 NO_REFILL = "none"
@@ -36,13 +38,13 @@ _PATTERNS = (
     # "[R30]", "R60", "R30D", "R-90", "R365 Days"
     re.compile(r"(?<![\w])r-?(?P<n>\d{1,3})(?:\s*(?P<unit>d|days?))?(?![\w/%])", re.I),
     # "30 Days Refill", "30D Refill", "30-Day Auto Refill", "90 Days Guarantee", "♻️ 365D"
-    re.compile(rf"{_NUMBER}\s*-?\s*{_UNIT}\s*[:\-–(\[]?\s*{_REFILL}", re.I),
-    re.compile(rf"{_REFILL}\s*[:\-–(\[]?\s*{_NUMBER}\s*-?\s*{_UNIT}(?![\w/])", re.I),
+    re.compile(rf"{_NUMBER}\s*(?:-\s*)?{_UNIT}\s*(?:[:\-–(\[]\s*)?{_REFILL}", re.I),
+    re.compile(rf"{_REFILL}\s*(?:[:\-–(\[]\s*)?{_NUMBER}\s*(?:-\s*)?{_UNIT}(?![\w/])", re.I),
 )
 _LIFE = r"(?:life[\s-]?time|forever|permanent|unlimited|∞)"
 _LIFETIME = (
-    re.compile(rf"{_LIFE}\s*[:\-–(\[]?\s*{_REFILL}", re.I),
-    re.compile(rf"{_REFILL}\s*[:\-–(\[]?\s*{_LIFE}", re.I),
+    re.compile(rf"{_LIFE}\s*(?:[:\-–(\[]\s*)?{_REFILL}", re.I),
+    re.compile(rf"{_REFILL}\s*(?:[:\-–(\[]\s*)?{_LIFE}", re.I),
     re.compile(r"(?<![\w])r[\s-]?(?:∞|lifetime)", re.I),
 )
 _NONE = re.compile(
@@ -75,12 +77,13 @@ class Window(NamedTuple):
         return f"{self.source}, {format_duration(self.seconds)}"
 
 
+@lru_cache(maxsize=4096)  # asked for each candidate order, of a few hundred services
 def named_guarantee(name: str | None, category: str | None = None) -> Guarantee | None:
     """Given a service's name and category, return the guarantee the name
     says, else the one its category says; None when neither says one (or
     says two that differ)."""
     for where, text in (("name", name), ("category", category)):
-        found = _read(text or "")
+        found = _read((text or "")[:LONGEST_TEXT])
         if found is not None:
             return found._replace(where=where)
     return None
