@@ -12,6 +12,7 @@ import pytest
 from ports import closed_port
 from simconfig import cli_in, sim_config
 
+from tracker.cli import screen as screen_module
 from tracker.clock import iso, utcnow
 from tracker.sim.server import PanelServer, SimulatedPanel
 from tracker.store.alerts import record_balance
@@ -100,16 +101,19 @@ def listed(store: Store, panel: str, currency: str, rate: float = 0.9) -> None:
         )
 
 
-def test_services_names_each_rate_currency_when_its_panels_have_two(cli, store):
+def test_services_name_each_rate_currency_in_a_cur_column_as_orders_does(cli, store):
     # RATE read "0.9" for the dollar panel's followers and "0.9" for the
-    # rouble panel's: the same price to the eye, 90 times apart.
+    # rouble panel's: the same price to the eye, 90 times apart. Then "0.9
+    # USD" in the RATE cell, where orders and history have a CUR column.
     listed(store, "alpha", "USD")
     listed(store, "rub", "RUB", rate=15.0)
     result = cli("services")
     assert result.exit_code == 0, result.output
-    rows = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
-    assert " 0.9 USD " in rows["alpha"]
-    assert " 15 RUB " in rows["rub"]
+    header, *lines = result.stdout.splitlines()
+    assert header.split()[-2:] == ["SYNCED", "CUR"]  # piped: a new last column
+    rows = {line.split()[0]: line.split() for line in lines}
+    assert (rows["alpha"][-1], rows["rub"][-1]) == ("USD", "RUB")
+    assert "0.9" in rows["alpha"] and "15" in rows["rub"]  # RATE a bare number, as ever
     data = json.loads(cli("services", "--json").stdout)  # a field added: rate stays a number
     assert [(s["panel"], s["rate"], s["currency"]) for s in data] == [
         ("alpha", 0.9, "USD"),
@@ -117,13 +121,33 @@ def test_services_names_each_rate_currency_when_its_panels_have_two(cli, store):
     ]
 
 
-def test_services_of_panels_in_one_currency_show_rates_bare_as_before(cli, store):
+def test_services_of_panels_in_one_currency_name_it_in_the_cur_column(cli, store):
     listed(store, "alpha", "USD")
     listed(store, "rub", "USD")
     lines = cli("services").stdout.splitlines()[1:]
-    assert len(lines) == 2 and all(" 0.9 " in x and "USD" not in x for x in lines)
-    only = cli("services", "--panel", "rub").stdout.splitlines()[1:]
-    assert len(only) == 1 and "USD" not in only[0]
+    assert len(lines) == 2 and all(x.split()[-1] == "USD" and " 0.9 " in x for x in lines)
+
+
+def on_a_terminal(cli, monkeypatch, *args: str) -> list[str]:
+    """What ``services args`` prints on an 80-column terminal, line by line."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: True)
+    result = cli("services", *args)
+    assert result.exit_code == 0, result.output
+    return result.stdout.splitlines()
+
+
+def test_services_on_a_terminal_say_one_currency_in_the_rate_header(cli, store, monkeypatch):
+    # As orders' CHARGE USD: a currency the same in every row is said once.
+    listed(store, "alpha", "USD")
+    listed(store, "rub", "RUB", rate=15.0)
+    one = on_a_terminal(cli, monkeypatch, "--panel", "alpha")
+    assert one[0].split()[4:6] == ["RATE", "USD"] and "CUR" not in one[0].split()
+    assert one[1].split()[4] == "0.9"
+    both = on_a_terminal(cli, monkeypatch)
+    assert both[0].split()[4:6] == ["RATE", "CUR"]  # two: a CUR column beside RATE
+    rows = {line.split()[0]: line.split() for line in both if line.startswith(("alpha", "rub"))}
+    assert (rows["alpha"][4:6], rows["rub"][4:6]) == (["0.9", "USD"], ["15", "RUB"])
 
 
 DOCTOR_CONFIG = """

@@ -22,7 +22,6 @@ from tracker.redact.scrub import register_secret
 from tracker.rules.capabilities import services_note
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
-from tracker.rules.money import currency_key, currency_shown
 from tracker.store.alerts import currency_then
 from tracker.store.capabilities import learned_where, unsupported_here
 from tracker.store.catalogue import conflicts, listed_none
@@ -41,14 +40,30 @@ _SERVICE_COLUMNS = [
     "min",
     "max",
     "updated_at",
+    "currency",
 ]
-_SERVICE_HEADERS = [column.upper() for column in _SERVICE_COLUMNS[:-1]] + ["SYNCED"]
+# Piped: each RATE's currency in a CUR column, as orders and history name a
+# charge's, a new last column (a script reading RATE reads a number, as ever).
+_SERVICE_HEADERS = [c.upper() for c in _SERVICE_COLUMNS[:-2]] + ["SYNCED", "CUR"]
 # On a terminal: NAME (panels write 60 characters and more) last, with the
 # type when not Default, wrapped whole: beside the figures, or under them;
 # a long panel name broken after its '-' when the figures would not fit.
-_SCREEN_COLUMNS = [c for c in _SERVICE_COLUMNS if c not in ("name", "type")] + ["named"]
-_SCREEN_HEADERS = [h for h in _SERVICE_HEADERS if h not in ("NAME", "TYPE")] + ["NAME"]
-_ON_SCREEN = Columns({"updated_at": MINUTE}, wrap="named", names=("panel",))
+# CUR beside RATE, said once in its header when one currency (RATE USD).
+_SCREEN_COLUMNS = [
+    *("panel", "service", "refill", "cancel", "rate", "currency", "min", "max", "updated_at"),
+    "named",
+]
+_SCREEN_HEADERS = [
+    *("PANEL", "SERVICE", "REFILL", "CANCEL", "RATE", "CUR", "MIN", "MAX", "SYNCED"),
+    "NAME",
+]
+_ON_SCREEN = Columns(
+    {"updated_at": MINUTE},
+    wrap="named",
+    units={"currency": "rate"},
+    fold="currency",
+    names=("panel",),
+)
 DEFAULT_TYPE = "Default"  # API v2's type of an everyday service
 
 
@@ -125,16 +140,12 @@ def _show(
         for note in told or [f"no services stored yet ({_UNSYNCED})"]:
             click.echo(fitted(note, notes), err=True)
         return
-    # Panels in two currencies listed together (USD and RUB): each rate names
-    # its own, never 0.9 beside 0.9 unsaid; in one currency, bare as ever.
-    mixed = len({currency_key(row["currency"]) for row in rows} - {None}) > 1
+    # Each rate's currency in the CUR column, as orders names a charge's (USD
+    # beside RUB: never 0.9 beside 0.9 unsaid); on a terminal one currency is
+    # said once, in RATE's header.
     for row in rows:
         row["refill"] = "yes" if row["refill"] else "no"
         row["cancel"] = "yes" if row["cancel"] else "no"
-        rate, currency = row["rate"], row["currency"]
-        if mixed and rate is not None and currency is not None:  # the figure as a table writes it
-            shown = f"{rate:.6g}" if isinstance(rate, float) else safe_text(str(rate))
-            row["rate"] = f"{shown} {safe_text(currency_shown(currency))}"
     if screen is None:  # for scripts: every column, as ever
         click.echo(table(rows, _SERVICE_COLUMNS, _SERVICE_HEADERS))
         return
