@@ -89,6 +89,24 @@ def test_automation_of_panels_in_one_currency_shows_costs_bare_as_before(cli, st
     assert all(" 0.60 " in row and "USD" not in row.upper() for row in rows)
 
 
+def test_automation_on_a_terminal_names_costs_in_a_cur_column_as_orders_does(
+    cli, store, monkeypatch
+):
+    # On a terminal the costs read "0.60 USD" inside COST, where orders, history,
+    # report and services name a currency in a CUR column (or once, CHARGE USD).
+    reordered(store, "alpha", 233007, "USD")
+    reordered(store, "rub", 514007, "RUB")
+    both = on_a_terminal(cli, monkeypatch, "automation")
+    head = next(line.split() for line in both if line.startswith("AT "))
+    assert head[6:9] == ["QTY", "COST", "CUR"]
+    rows = {line.split()[1]: line.split() for line in both if " reorder " in line}
+    assert (rows["alpha"][6:8], rows["rub"][6:8]) == (["0.60", "USD"], ["0.60", "RUB"])
+    one = on_a_terminal(cli, monkeypatch, "automation", "--panel", "rub")
+    head = next(line.split() for line in one if line.startswith("AT "))
+    assert head[6:9] == ["QTY", "COST", "RUB"] and "CUR" not in head  # one: said once
+    assert [line.split()[6:8] for line in one if " reorder " in line] == [["0.60", "Placed"]]
+
+
 def listed(store: Store, panel: str, currency: str, rate: float = 0.9) -> None:
     """``panel``'s balance is in ``currency``; then its services synced: service 1 at ``rate``."""
     now = utcnow().replace(microsecond=0)
@@ -129,10 +147,10 @@ def test_services_of_panels_in_one_currency_name_it_in_the_cur_column(cli, store
 
 
 def on_a_terminal(cli, monkeypatch, *args: str) -> list[str]:
-    """What ``services args`` prints on an 80-column terminal, line by line."""
+    """What ``args`` print on an 80-column terminal, line by line."""
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setattr(screen_module, "stdout_is_terminal", lambda: True)
-    result = cli("services", *args)
+    result = cli(*args)
     assert result.exit_code == 0, result.output
     return result.stdout.splitlines()
 
@@ -141,10 +159,10 @@ def test_services_on_a_terminal_say_one_currency_in_the_rate_header(cli, store, 
     # As orders' CHARGE USD: a currency the same in every row is said once.
     listed(store, "alpha", "USD")
     listed(store, "rub", "RUB", rate=15.0)
-    one = on_a_terminal(cli, monkeypatch, "--panel", "alpha")
+    one = on_a_terminal(cli, monkeypatch, "services", "--panel", "alpha")
     assert one[0].split()[4:6] == ["RATE", "USD"] and "CUR" not in one[0].split()
     assert one[1].split()[4] == "0.9"
-    both = on_a_terminal(cli, monkeypatch)
+    both = on_a_terminal(cli, monkeypatch, "services")
     assert both[0].split()[4:6] == ["RATE", "CUR"]  # two: a CUR column beside RATE
     rows = {line.split()[0]: line.split() for line in both if line.startswith(("alpha", "rub"))}
     assert (rows["alpha"][4:6], rows["rub"][4:6]) == (["0.9", "USD"], ["15", "RUB"])

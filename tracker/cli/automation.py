@@ -54,7 +54,13 @@ SKIP_HEADERS = ["LAST", "PANEL", "ACTION", "ORDER", "REASON", "TIMES"]
 # On a terminal: WHY and REASON (up to 110 characters) wrapped whole, beside
 # the row or under it, REASON moved last for that; a long panel name broken
 # after its '-' when the table would not fit otherwise.
-ACTION_SCREEN = Columns(times={"at": MINUTE}, wrap="why", names=("panel",))
+# CUR beside COST, as orders' beside CHARGE: one currency said once in the
+# header (COST USD); piped, the columns as ever, a cost in another named.
+ACTION_SCREEN = Columns(
+    times={"at": MINUTE}, wrap="why", units={"currency": "estimated_cost"}, names=("panel",)
+)
+_ACTION_ON_SCREEN = [*ACTION_COLUMNS[:7], "currency", *ACTION_COLUMNS[7:]]
+_ACTION_HEADS_ON_SCREEN = [*ACTION_HEADERS[:7], "CUR", *ACTION_HEADERS[7:]]
 SKIP_SCREEN = Columns(times={"last_at": MINUTE}, wrap="reason", names=("panel",))
 _SKIP_ON_SCREEN = [*(c for c in SKIP_COLUMNS if c != "reason"), "reason"]
 _SKIP_HEADS_ON_SCREEN = [*(h for h in SKIP_HEADERS if h != "REASON"), "REASON"]
@@ -244,12 +250,15 @@ def automation(
             # Spent in another currency than the cap's (a change since): named, as spend is.
             spent_in = row["currency"]
             not_caps = not counts_toward(spent_in, labels.get(row["panel"]))
-            if spent_in is not None and cost is not None and (mixed or not_caps):
+            if spent_in is not None and cost is not None and (mixed or not_caps) and not screen:
                 row["estimated_cost"] += f" {safe_text(currency_shown(spent_in))}"
         # Piped, WHY whole as a skip's REASON ("..., raised to the service's min of 100").
-        shown = table(
-            done, ACTION_COLUMNS, ACTION_HEADERS, screen=screen, spec=ACTION_SCREEN, uncut=("why",)
+        columns, heads = (
+            (ACTION_COLUMNS, ACTION_HEADERS)
+            if screen is None
+            else (_ACTION_ON_SCREEN, _ACTION_HEADS_ON_SCREEN)
         )
+        shown = table(done, columns, heads, screen=screen, spec=ACTION_SCREEN, uncut=("why",))
         click.echo(shown)
     else:
         none = "no actions taken" + (f" in the last {since_text(since)}" if since else "")
