@@ -238,3 +238,22 @@ def test_the_cap_alert_says_what_was_spent_in_another_currency_as_automation_doe
     data = json.loads(capped["data"]) if isinstance(capped["data"], str) else capped["data"]
     assert data["not_counted"] == [{"currency": "EUR", "spent": euros["spent"]}]
     assert data["currency"] == "RUB" and data["spent"] == roubles["spent"]
+
+
+def test_a_rouble_panels_cap_alert_names_its_currency_as_balance_low_does(world, clock):
+    # A panel answering in roubles, its currency never changed: the cap's alert
+    # read "daily cap 0.50 would be passed (0.45 spent today)", 0.50 roubles
+    # like dollars, where balance_low says "below 990.00 RUB" and automation
+    # "of cap 0.50 RUB".
+    w = world(automation="reorder = true\nreorder_services = [1]\ndaily_cap = 0.5\n")
+    assert w.sync_services()
+    balance(w, "RUB")
+    clock.advance(60)
+    first, second = partial(w), partial(w)
+    assert run(w) and placed(w) == [first]
+    [capped] = kinds(w, "automation_capped")
+    assert capped["message"].startswith("sim: daily cap 0.50 RUB would be passed (")
+    assert "another currency" not in capped["message"]
+    assert capped["message"].endswith(f"#{second}")
+    data = json.loads(capped["data"]) if isinstance(capped["data"], str) else capped["data"]
+    assert data["currency"] == "RUB" and "not_counted" not in data

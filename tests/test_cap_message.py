@@ -30,6 +30,6 @@ def test_a_cap_with_room_left_says_it_would_be_passed_and_by_how_much(world):
     spent, more = money(costs[0]), money(costs[1])
     assert "reached" not in capped["message"]
     assert capped["message"] == (
-        f"sim: daily cap {money(cap)} would be passed ({spent} spent today):"
+        f"sim: daily cap {money(cap)} USD would be passed ({spent} spent today):"
         f" 1 re-order not placed ({more} estimated): #{parents[1]}"
     )

@@ -108,8 +108,9 @@ class DailyCap:
                 return episode, None
             message = capped_message(self.panel, capped, spent, cap, uncounted)
             data = {"cap": float(cap), "spent": float(spent), "day": iso(today), "orders": capped}
-            if uncounted[1]:  # its currency, and what was spent in others, not counted
+            if uncounted[0]:  # the cap's currency, as its message names it
                 data["currency"] = uncounted[0]
+            if uncounted[1]:  # what was spent in other currencies, not counted
                 data["not_counted"] = [{"currency": c, "spent": float(s)} for c, s in uncounted[1]]
             return Episode(True, now, now), Alert(
                 AUTOMATION_CAPPED, message, panel=self.panel, data=data
@@ -181,15 +182,16 @@ def capped_message(
     until a late refund is estimated at twice its rate: held back at 0.477
     spent of a cap of 1.00, and placed once refunded, the same day). Spend
     in another currency than the cap's (``uncounted``) is said as
-    `automation` says it, the cap's currency named: "daily cap 0.50 RUB
+    `automation` says it; the cap's currency is named when known (a rouble
+    panel's 5.00 read like dollars): "daily cap 0.50 RUB
     reached (0.50 spent today, and 0.45 EUR spent in another currency, not
     counted)"."""
     shown = order_ids([o["order_id"] for o in capped], "orders")
     held = f"{counted(len(capped), 're-order')} not placed"
     label, others = uncounted
     limit, today = money(cap), f"{money(spent)} spent today"
+    limit += f" {currency_shown(label)}" if label else ""  # 5.00 RUB, never like dollars
     if others:
-        limit += f" {currency_shown(label)}" if label else ""
         today += ", " + not_counted([f"{money(s)} {currency_shown(c)}" for c, s in others])
     if spent >= cap:
         return f"{panel}: daily cap {limit} reached ({today}): {held}: {shown}"
