@@ -128,9 +128,10 @@ def test_services_name_each_rate_currency_in_a_cur_column_as_orders_does(cli, st
     result = cli("services")
     assert result.exit_code == 0, result.output
     header, *lines = result.stdout.splitlines()
-    assert header.split()[-2:] == ["SYNCED", "CUR"]  # piped: a new last column
+    # Piped: new last columns (then GUARANTEE, "-": no refill).
+    assert header.split()[-3:] == ["SYNCED", "CUR", "GUARANTEE"]
     rows = {line.split()[0]: line.split() for line in lines}
-    assert (rows["alpha"][-1], rows["rub"][-1]) == ("USD", "RUB")
+    assert (rows["alpha"][-2], rows["rub"][-2]) == ("USD", "RUB")
     assert "0.9" in rows["alpha"] and "15" in rows["rub"]  # RATE a bare number, as ever
     data = json.loads(cli("services", "--json").stdout)  # a field added: rate stays a number
     assert [(s["panel"], s["rate"], s["currency"]) for s in data] == [
@@ -143,7 +144,7 @@ def test_services_of_panels_in_one_currency_name_it_in_the_cur_column(cli, store
     listed(store, "alpha", "USD")
     listed(store, "rub", "USD")
     lines = cli("services").stdout.splitlines()[1:]
-    assert len(lines) == 2 and all(x.split()[-1] == "USD" and " 0.9 " in x for x in lines)
+    assert len(lines) == 2 and all(x.split()[-2] == "USD" and " 0.9 " in x for x in lines)
 
 
 def on_a_terminal(cli, monkeypatch, *args: str) -> list[str]:

@@ -70,6 +70,7 @@ def test_services_are_stored_with_normalised_flags_and_listed(world):
         "MAX",
         "SYNCED",
         "CUR",  # added after the others: what scripts read before stays where it was
+        "GUARANTEE",
     ]
     likes = next(line for line in text if "Instagram Likes" in line)
     assert likes.split()[1] == str(SERVICE_LIKES) and " no " in likes

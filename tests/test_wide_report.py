@@ -213,8 +213,8 @@ def test_services_on_a_terminal_wrap_each_name_whole(tmp_path, monkeypatch):
     services = terminal(tmp_path, monkeypatch, ["services"])
     assert LONG in " ".join(services.split())
     assert "Custom Comments (type: Custom Comments)" in services
-    assert services.splitlines()[1].split() == [
-        *("main", "1", "yes", "no", "0.0801166", "100", "1000000", "15:44")
+    assert services.splitlines()[1].split() == [  # REFILL: the window its orders get
+        *("main", "1", "30d", "(Refill", "30", "no", "0.0801166", "100", "1000000", "15:44")
     ]
 
 

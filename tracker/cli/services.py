@@ -9,11 +9,20 @@ import click
 from tracker.cli.main import Context, fail, handle_errors, main, open_store, pass_ctx
 from tracker.cli.order_args import listing_panel
 from tracker.cli.render import safe_text, table, to_json
-from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
+from tracker.cli.screen import (
+    EMPTY,
+    MINUTE,
+    Columns,
+    Screen,
+    fitted,
+    moment,
+    stderr_screen,
+    stdout_screen,
+)
 from tracker.cli.shield import tell_wait
 from tracker.cli.stops import ending
 from tracker.clock import utcnow
-from tracker.config.model import Config
+from tracker.config.model import Config, RefillConfig
 from tracker.errors import PanelError, StoreError
 from tracker.jobs.learned import told_once_answered
 from tracker.jobs.services import sync_services
@@ -22,6 +31,7 @@ from tracker.redact.scrub import register_secret
 from tracker.rules.capabilities import services_note
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
+from tracker.rules.guarantees import guarantee_cell, named_guarantee, window_of
 from tracker.store.alerts import currency_then
 from tracker.store.capabilities import learned_where, unsupported_here
 from tracker.store.catalogue import conflicts, listed_none
@@ -41,18 +51,22 @@ _SERVICE_COLUMNS = [
     "max",
     "updated_at",
     "currency",
+    "guarantee",
 ]
 # Piped: each RATE's currency in a CUR column, as orders and history name a
-# charge's, a new last column (a script reading RATE reads a number, as ever).
-_SERVICE_HEADERS = [c.upper() for c in _SERVICE_COLUMNS[:-2]] + ["SYNCED", "CUR"]
+# charge's, then each refill service's GUARANTEE: new last columns (a script
+# reading RATE reads a number, as ever, and every column stays where it was).
+_SERVICE_HEADERS = [c.upper() for c in _SERVICE_COLUMNS[:-3]] + ["SYNCED", "CUR", "GUARANTEE"]
 # On a terminal: NAME (panels write 60 characters and more) last, with the
 # type when not Default, wrapped whole: beside the figures, or under them;
 # a long panel name broken after its '-' when the figures would not fit.
 # CUR beside RATE, said once in its header when one currency (RATE USD).
 _SCREEN_COLUMNS = [
-    *("panel", "service", "refill", "cancel", "rate", "currency", "min", "max", "updated_at"),
+    *("panel", "service", "guarantee", "cancel", "rate", "currency", "min", "max", "updated_at"),
     "named",
 ]
+# REFILL: "no", or the window its orders get ("90d (R90)"): a column of its
+# own, "-" beside each "no", would not fit 80 columns.
 _SCREEN_HEADERS = [
     *("PANEL", "SERVICE", "REFILL", "CANCEL", "RATE", "CUR", "MIN", "MAX", "SYNCED"),
     "NAME",
@@ -61,7 +75,7 @@ _ON_SCREEN = Columns(
     {"updated_at": MINUTE},
     wrap="named",
     units={"currency": "rate"},
-    fold="currency",
+    fold=("currency", "guarantee"),
     names=("panel",),
 )
 DEFAULT_TYPE = "Default"  # API v2's type of an everyday service
@@ -120,10 +134,12 @@ def _show(
         for panel_name, line in _listed_none(empty, {row["panel"] for row in rows}, screen):
             click.echo(fitted(f"note: {panel_name} listed no services {line}", notes), err=True)
     _rate_currencies(store, rows)
+    _guarantees(config.refill, rows)
     if as_json:
         for row in rows:
             row["refill"], row["cancel"] = bool(row["refill"]), bool(row["cancel"])
             row["dripfeed"] = bool(row["dripfeed"])
+            del row["guarantee"]  # the table's words: refill_window_s and _from say it
             conflict = ambiguous.get((row["panel"], row["service"]))
             row["ambiguous"] = conflict["differences"] if conflict else None
         click.echo(to_json(rows))
@@ -150,9 +166,27 @@ def _show(
         click.echo(table(rows, _SERVICE_COLUMNS, _SERVICE_HEADERS))
         return
     for row in rows:
+        row["guarantee"] = row["refill"] if row["guarantee"] == EMPTY else row["guarantee"]
         kind = row["type"] if row["type"] not in (None, "", DEFAULT_TYPE) else None
         row["named"] = f"{row['name'] or '-'} (type: {kind})" if kind else row["name"]
     click.echo(table(rows, _SCREEN_COLUMNS, _SCREEN_HEADERS, screen=screen, spec=_ON_SCREEN))
+
+
+def _guarantees(refill: RefillConfig, rows: list[dict[str, Any]]) -> None:
+    """Give each service row with refill the window its orders get, as the
+    refill round reads it (:func:`window_of`): ``refill_window_s`` (seconds)
+    and ``refill_window_from`` ("R90 in the service's name", "refill.window"),
+    and ``guarantee``, the table's cell ("90d (R90)", "365d (lifetime)",
+    "30d": refill.window); a row without refill: None, and "-"."""
+    for row in rows:
+        if not row["refill"]:
+            row["refill_window_s"] = row["refill_window_from"] = None
+            row["guarantee"] = EMPTY
+            continue
+        said = named_guarantee(row["name"], row["category"])
+        window = window_of(said, refill)
+        row["refill_window_s"], row["refill_window_from"] = round(window.seconds), window.source
+        row["guarantee"] = guarantee_cell(window, said)
 
 
 def _rate_currencies(store: Store, rows: list[dict[str, Any]]) -> None:

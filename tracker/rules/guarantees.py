@@ -129,6 +129,19 @@ def window_of(guarantee: Guarantee | None, config: RefillConfig) -> Window:
     return Window(guarantee.days * DAY, source)
 
 
+def guarantee_cell(window: Window, guarantee: Guarantee | None) -> str:
+    """Given a service's window and the guarantee its name says, return it as
+    `services` shows it: "90d (R90)", "90d (R90, category)", "365d
+    (lifetime)"; refill.window's alone, "30d"."""
+    length = format_duration(window.seconds)
+    if window.source == "refill.window" or guarantee is None:
+        return length
+    if guarantee.kind == LIFETIME:
+        return f"{length} (lifetime)"
+    where = ", category" if guarantee.where == "category" else ""
+    return f"{length} ({guarantee.said}{where})"
+
+
 def longest_window(guarantees: list[Guarantee | None], config: RefillConfig) -> float:
     """Given the guarantees services name, return the longest window an order
     of one of them may get (``refill.window`` at least): how far back the

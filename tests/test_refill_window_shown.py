@@ -1,0 +1,117 @@
+"""What the tracker read from each service's name: `services` shows the window
+its orders get and where from (GUARANTEE; --json refill_window_s and
+refill_window_from), and `doctor` counts an order refused for good inside its
+own window. Before, `services` showed only NAME, and doctor counted only
+orders completed inside refill.window: an R90 order completed 60 days ago was
+left out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from conftest import FakeClock
+
+from tracker.sim.server import (
+    SERVICE_FOLLOWERS,
+    SERVICE_TELEGRAM,
+    SERVICE_TIKTOK,
+    SERVICE_VIEWS,
+    SERVICES,
+    SimulatedPanel,
+)
+
+NAMES = {
+    SERVICE_FOLLOWERS: "Instagram Followers [R90]",
+    SERVICE_TIKTOK: "TikTok [R30]",
+    SERVICE_TELEGRAM: "Telegram Members | Lifetime Refill",
+    SERVICE_VIEWS: "YouTube Views | Drip-feed",  # says none: its category does
+}
+CATEGORIES = {SERVICE_VIEWS: "YouTube [R60]"}
+
+
+def _named(services: Any) -> Any:
+    return [
+        {
+            **s,
+            "name": NAMES.get(s["service"], s["name"]),
+            "category": CATEGORIES.get(s["service"], s["category"]),
+        }
+        for s in services
+    ]
+
+
+class NamedPanel(SimulatedPanel):
+    """The simulator, its services sold as R90, R30, lifetime, R60 (category)."""
+
+    def _services(self, form: Mapping[str, str], now: float) -> Any:
+        return _named(SERVICES)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # doctor and the CLI read the real clock: the test's reaches it before they run.
+    return FakeClock(datetime.now(UTC) - timedelta(days=70))
+
+
+def _guarantees(output: str) -> dict[str, str]:
+    """Each piped row's service ID and its last column, GUARANTEE."""
+    lines = output.splitlines()
+    at = lines[0].index("GUARANTEE")
+    assert lines[0].rstrip().endswith("GUARANTEE")  # the last column
+    return {line.split()[1]: line[at:].strip() for line in lines[1:]}
+
+
+def test_services_shows_the_window_each_services_orders_get(world):
+    w = world(panel_class=NamedPanel)
+    w.sync_services()
+    piped = w.cli("services")
+    assert piped.exit_code == 0, piped.output
+    assert _guarantees(piped.stdout) == {
+        "1": "90d (R90)",
+        "2": "-",  # no refill
+        "3": "60d (R60, category)",
+        "4": "30d (R30)",
+        "5": "365d (lifetime)",
+        "6": "-",
+    }
+    rows = {r["service"]: r for r in json.loads(w.cli("services", "--json").stdout)}
+    assert [(rows[s]["refill_window_s"], rows[s]["refill_window_from"]) for s in range(1, 7)] == [
+        (90 * 86400, "R90 in the service's name"),
+        (None, None),
+        (60 * 86400, "R60 in the service's category"),
+        (30 * 86400, "R30 in the service's name"),
+        (365 * 86400, "Lifetime Refill in the service's name, refill.lifetime"),
+        (None, None),
+    ]
+
+
+def test_with_window_from_name_false_every_row_says_refill_window(world):
+    w = world(panel_class=NamedPanel, refill='window_from_name = false\nwindow = "45d"')
+    w.sync_services()
+    shown = _guarantees(w.cli("services").stdout)
+    assert shown == {"1": "45d", "2": "-", "3": "45d", "4": "45d", "5": "45d", "6": "-"}
+    rows = json.loads(w.cli("services", "--json").stdout)
+    assert {r["refill_window_from"] for r in rows} == {"refill.window", None}
+
+
+def test_services_on_an_80_column_terminal_says_each_window_in_refill(world, monkeypatch):
+    # REFILL says "no", or the window: a GUARANTEE column beside it would
+    # not fit 80 columns.
+    import tracker.cli.screen as screen
+
+    w = world(panel_class=NamedPanel)
+    w.sync_services()
+    monkeypatch.setattr(screen, "stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = w.cli("services").stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[0].split()[:4] == ["PANEL", "SERVICE", "REFILL", "CANCEL"]  # a table still
+    rows = {line.split()[1]: line for line in lines if line.startswith("sim ")}
+    assert rows["1"].split()[2:5] == ["90d", "(R90)", "yes"]
+    assert rows["2"].split()[2:4] == ["no", "no"]
+    assert rows["5"].split()[2:5] == ["365d", "(lifetime)", "no"]
+    assert "       Instagram Followers [R90]" in lines  # NAME under its row, whole
