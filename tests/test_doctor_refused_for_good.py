@@ -45,8 +45,10 @@ def test_doctor_tells_the_orders_refused_for_good_until_the_panel_takes_one_agai
     checked = w.cli("doctor")
     assert checked.exit_code == 0, checked.output  # news, not a fault
     assert held_lines(checked.output) == [
-        f"info panel sim: 2 orders inside refill.window (#{first}, #{second}) left out of "
-        "the automatic refill rounds: the panel refused their refills for good (words such "
+        # The simulator's followers are sold "Refill 30 days": that guarantee is their window.
+        f"info panel sim: 2 orders (#{first}, #{second}) inside their guarantee (Refill 30 "
+        "days in the service's name, 30d) left out of the automatic refill rounds: the "
+        "panel refused their refills for good (words such "
         'as "Refill is disabled for this service"); `smm-tracker refills --panel sim` marks '
         'such refusals "(for good)" (no command lists these orders alone); once the panel '
         "enables refill again, `smm-tracker refill --panel sim ID` (--force inside "
@@ -66,5 +68,5 @@ def test_doctor_tells_the_orders_refused_for_good_until_the_panel_takes_one_agai
     forced = w.cli("refill", "--panel", "sim", str(first), "--force")
     assert forced.exit_code == 0, forced.output
     [line] = held_lines(w.cli("doctor").output)
-    assert line.startswith(f"info panel sim: 1 order inside refill.window (#{second}) ")
+    assert line.startswith(f"info panel sim: 1 order (#{second}) inside its guarantee (Refill ")
     assert f"`smm-tracker refill --panel sim {second}` (--force" in line

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from conftest import FakeClock
+from refill_world import DAY
+from test_refill_for_good_undone import SwitchedPanel
 
 from tracker.sim.server import (
     SERVICE_FOLLOWERS,
@@ -49,6 +51,13 @@ class NamedPanel(SimulatedPanel):
 
     def _services(self, form: Mapping[str, str], now: float) -> Any:
         return _named(SERVICES)
+
+
+class NamedSwitchedPanel(SwitchedPanel):
+    """The same names, refill switched off when told (refused for good)."""
+
+    def _services(self, form: Mapping[str, str], now: float) -> Any:
+        return _named(super()._services(form, now))
 
 
 @pytest.fixture
@@ -115,3 +124,54 @@ def test_services_on_an_80_column_terminal_says_each_window_in_refill(world, mon
     assert rows["2"].split()[2:4] == ["no", "no"]
     assert rows["5"].split()[2:5] == ["365d", "(lifetime)", "no"]
     assert "       Instagram Followers [R90]" in lines  # NAME under its row, whole
+
+
+HELD = "left out of the automatic refill rounds"
+
+
+def _refused_for_good_70_days_ago(world, refill: str = "", services=(1, 4, 3)):
+    """An R90, an R30 and an R60 (category) order (or ``services``')
+    completed 70 days ago, each refused for good the day after; the clock at
+    real time, as doctor reads."""
+    w = world(panel_class=NamedSwitchedPanel, refill=refill)
+    w.sync_services()
+    orders = [w.order(s) for s in services]
+    w.poll()
+    w.clock.advance(DAY)
+    w.panel.disabled = True
+    assert w.round()
+    assert all(r["permanent"] == 1 for o in orders for r in w.requests(o))
+    w.clock.advance(68 * DAY)
+    return w, orders
+
+
+def _held(output: str) -> list[str]:
+    return [line for line in output.splitlines() if HELD in line]
+
+
+def test_doctor_counts_an_r90_order_refused_for_good_on_day_70(world):
+    # doctor counted only orders completed inside refill.window (30d): the
+    # R90 order the rounds still leave out on day 70 went unsaid.
+    w, (r90, _r30, _r60) = _refused_for_good_70_days_ago(world)
+    checked = w.cli("doctor")
+    assert checked.exit_code == 0, checked.output
+    [line] = _held(checked.output)
+    assert line.startswith(
+        f"info panel sim: 1 order (#{r90}) inside its guarantee (R90 in the service's name, "
+        "90d) left out of the automatic refill rounds: the panel refused its refills for good"
+    ), line
+
+
+def test_doctor_names_each_orders_own_window_when_they_differ(world):
+    services = (SERVICE_FOLLOWERS, SERVICE_TELEGRAM, SERVICE_TIKTOK)  # R90, lifetime, R30
+    w, (r90, life, _r30) = _refused_for_good_70_days_ago(world, services=services)
+    [line] = _held(w.cli("doctor").output)
+    assert line.startswith(
+        f"info panel sim: 2 orders (#{r90}, #{life}) inside their guarantees (each the one "
+        "its service's name says, else refill.window) left out of the automatic refill rounds"
+    ), line
+
+
+def test_doctor_with_window_from_name_false_counts_inside_refill_window_alone(world):
+    w, _orders = _refused_for_good_70_days_ago(world, "window_from_name = false")
+    assert _held(w.cli("doctor").output) == []  # all 70 days past the 30d refill.window

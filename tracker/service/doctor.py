@@ -9,7 +9,6 @@ The database is only looked at, never created or migrated
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,7 +40,7 @@ from tracker.rules.money_doctor import one_figure_checks, shared_figures
 from tracker.rules.not_answering import key_place
 from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
-from tracker.rules.refusal_doctor import held_out_checks
+from tracker.rules.refusal_doctor import held_out_checks, reach_back
 from tracker.rules.secret_files import unit_database_check
 from tracker.rules.unit_stop import config_dirs, search_paths
 from tracker.service.daemon_unit import daemon_manager, unit_running
@@ -64,8 +63,9 @@ from tracker.store.prune_runs import LAST_PRUNE
 from tracker.store.readings import (
     CURRENCY_BY_PANEL,
     FAILING_BY_PANEL,
-    HELD_OUT_BY_PANEL,
+    HELD_OUT_ORDERS,
     LOST_BY_PANEL,
+    SERVICE_NAMES,
     UNKNOWN_WORDS_BY_PANEL,
 )
 
@@ -172,9 +172,10 @@ def run_checks(
         }
         checks = [folded.get(id(check), check) for check in checks]  # one line a problem
         if refill is not None and refill.enabled:  # the orders its rounds leave out for good
-            since = (iso(utcnow() - timedelta(seconds=refill.window)),)
-            held = read_rows(database.path, HELD_OUT_BY_PANEL, since)
-            checks.extend(held_out_checks(held, named))
+            now = utcnow()  # each inside its own window: read back to the longest
+            since = reach_back(read_rows(database.path, SERVICE_NAMES), refill, now)
+            held = read_rows(database.path, HELD_OUT_ORDERS, (iso(since),))
+            checks.extend(held_out_checks(held, named, refill, now))
         if late is not None and late[0]:  # ended orders waiting, a check overdue
             now = utcnow()
             query = backlog_query(now, late[0], overdue_after(late[1]))

@@ -198,24 +198,26 @@ SELECT panel, lost, order_id, older FROM (
 """
 
 
-# Orders inside the refill window whose refills the panel refused for good
-# (refills.permanent) and took no request of since (one given a refill ID
-# after it): held out of the automatic rounds, as rules/refills.py
-# refused_for_good judges; per panel, their count and lowest IDs. One
-# parameter: the window's start (ISO, as completed_at is written).
-HELD_OUT_BY_PANEL = f"""
-SELECT panel, held, order_id FROM (
-    SELECT panel, order_id, count(*) OVER (PARTITION BY panel) AS held,
-        row_number() OVER (PARTITION BY panel ORDER BY order_id) AS n
-    FROM (
-        SELECT DISTINCT r.panel, r.order_id FROM refills r
-        JOIN orders o ON o.panel = r.panel AND o.order_id = r.order_id
-        WHERE r.permanent = 1 AND o.completed_at >= ? AND NOT EXISTS (
-            SELECT 1 FROM refills s WHERE s.panel = r.panel AND s.order_id = r.order_id
-            AND s.refill_id IS NOT NULL AND s.requested_at > r.requested_at)
-    )
-) WHERE n <= {LOST_IDS_SHOWN} ORDER BY panel, order_id
+# Orders whose refills the panel refused for good (refills.permanent) and took
+# no request of since (one given a refill ID after it): held out of the
+# automatic rounds, as rules/refills.py refused_for_good judges; each with its
+# completion and its service's name and category (``known``: 0 when the
+# service is not stored), for the rule to judge it inside its own window
+# (rules/refusal_doctor.py). One parameter: the start of the longest window
+# any order may get (ISO, as completed_at is written), :data:`SERVICE_NAMES`'.
+HELD_OUT_ORDERS = """
+SELECT DISTINCT r.panel, r.order_id, o.completed_at, s.name, s.category, s.panel IS NOT NULL
+FROM refills r
+JOIN orders o ON o.panel = r.panel AND o.order_id = r.order_id
+LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
+WHERE r.permanent = 1 AND o.completed_at >= ? AND NOT EXISTS (
+    SELECT 1 FROM refills n WHERE n.panel = r.panel AND n.order_id = r.order_id
+    AND n.refill_id IS NOT NULL AND n.requested_at > r.requested_at)
+ORDER BY r.panel, r.order_id
 """
+# Every stored service's name and category: the guarantees they say, the
+# longest of which is how far back HELD_OUT_ORDERS must reach.
+SERVICE_NAMES = "SELECT DISTINCT name, category FROM services"
 
 
 # Orders given up as lost, per panel: from the m024 index alone.
