@@ -35,6 +35,7 @@ from tracker.errors import (
 )
 from tracker.panel import deadline, failures, large_answers, misdirected, proxies, sockets
 from tracker.panel.budget import Budget
+from tracker.panel.form import CONTENT_TYPE, form_body
 from tracker.panel.interpret import Interpreting
 from tracker.panel.pacing import Pacing
 from tracker.panel.settings import P
@@ -44,6 +45,7 @@ from tracker.panel.warned import WarnedKeys
 log = structlog.get_logger("tracker.client")
 
 _HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+FORM_HEADERS = {"Content-Type": CONTENT_TYPE}  # the body: form.form_body
 
 # Observer of every HTTP call: (panel, action, ok, seconds, why it failed:
 # None if it did not). Metrics and reachability tracking hang here.
@@ -166,7 +168,8 @@ class Transport(Interpreting[P]):
                 seconds=seconds,
                 limit=deadline.answer_limit(self.panel, action),
                 stop=self._stop if idempotent and self._cuts_reads else None,
-                data=data,
+                content=form_body(data),
+                headers=FORM_HEADERS,
             )
         except sockets.Stopped as exc:  # a read only: nothing acted on, nothing lost
             raise StopRequested(str(exc), panel=panel, action=action) from None

@@ -1,0 +1,29 @@
+"""A request's form body, the bytes httpx's ``data=`` would send, made faster.
+
+httpx encodes a form with :func:`urllib.parse.urlencode`, whose quoting goes
+byte by byte through a Python call for any value holding a character to
+quote: a status call's ``orders=`` list (a hundred IDs, ~700 bytes, their
+commas quoted) took ~120 µs a call to encode, a tenth of the bare client's
+CPU for it. Here a value of digits and commas has its commas quoted by one
+``str.replace``; every other value is quoted as urlencode quotes it (``quote_plus``), so the
+bytes are the same (``tests/test_form.py`` compares them with httpx's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import quote_plus
+
+CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+def _quote(value: str) -> str:
+    """Quote ``value`` as :func:`quote_plus` does; an ID list by a replace."""
+    if value.isascii() and value.replace(",", "").isdigit():
+        return value.replace(",", "%2C")
+    return quote_plus(value)
+
+
+def form_body(data: Mapping[str, str]) -> bytes:
+    """Return ``data`` as an ``application/x-www-form-urlencoded`` body."""
+    return "&".join(f"{_quote(name)}={_quote(value)}" for name, value in data.items()).encode()
