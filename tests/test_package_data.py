@@ -1,4 +1,5 @@
-"""The example config and the unit ship inside the package, identical to the top-level copies."""
+"""The example config, the unit and its template ship inside the package,
+identical to the top-level copies."""
 
 from importlib.resources import files
 from pathlib import Path
@@ -14,6 +15,21 @@ def test_packaged_example_config_matches_the_top_level_one():
 def test_packaged_unit_matches_the_top_level_one():
     packaged = files("tracker.data").joinpath("smm-tracker.service").read_text()
     assert packaged == (ROOT / "systemd" / "smm-tracker.service").read_text()
+
+
+def test_packaged_template_matches_the_top_level_one():
+    packaged = files("tracker.data").joinpath("smm-tracker@.service").read_text()
+    assert packaged == (ROOT / "systemd" / "smm-tracker@.service").read_text()
+
+
+def test_unit_command_prints_the_template_with_template():
+    from click.testing import CliRunner
+
+    from tracker.cli.main import main
+
+    result = CliRunner().invoke(main, ["unit", "--template"])
+    assert result.exit_code == 0
+    assert result.output == (ROOT / "systemd" / "smm-tracker@.service").read_text()
 
 
 def test_unit_command_prints_the_packaged_unit():

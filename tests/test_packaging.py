@@ -62,6 +62,7 @@ def test_the_wheel_carries_the_example_config_the_unit_and_the_license(built):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "tracker/data/config.example.toml" in names
     assert "tracker/data/smm-tracker.service" in names
+    assert "tracker/data/smm-tracker@.service" in names  # `smm-tracker unit --template`
     assert "tracker/data/dashboard.css" in names  # the scorecard on a phone
     assert f"smm_tracker-{__version__}.dist-info/licenses/LICENSE" in names
     metadata = zipfile.ZipFile(wheel).read(f"smm_tracker-{__version__}.dist-info/METADATA")
@@ -80,6 +81,7 @@ def test_the_sdist_carries_the_config_unit_changelog_license_and_tests(built):
         "README.md",
         "config.example.toml",
         "systemd/smm-tracker.service",
+        "systemd/smm-tracker@.service",
         "systemd/config.toml",
         "tests/conftest.py",
         "tests/fixtures/answers.json",

@@ -1,5 +1,7 @@
-"""The shipped unit and its sample config: verified and scored by systemd-analyze,
-consistent with each other, and W^X memory (MemoryDenyWriteExecute=) tried for real."""
+"""The shipped unit, its template (smm-tracker@.service) and the sample config:
+verified and scored by systemd-analyze, consistent with each other (the template
+hardened as the unit, line for line), and W^X memory (MemoryDenyWriteExecute=)
+tried for real."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from tracker.sim.server import PanelServer, SimulatedPanel
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = ROOT / "systemd" / "smm-tracker.service"
+TEMPLATE = ROOT / "systemd" / "smm-tracker@.service"
 SAMPLE_CONFIG = ROOT / "systemd" / "config.toml"
 INSTALLED = "/opt/smm-tracker/venv/bin/smm-tracker"
 ANALYZE = shutil.which("systemd-analyze")
@@ -44,12 +47,22 @@ def console_script() -> Path:
     return script
 
 
-@pytest.fixture
-def local_unit(tmp_path) -> Path:
-    """A copy of the unit whose ExecStart runs this test environment's smm-tracker."""
-    text = UNIT.read_text()
+def sections(text: str) -> dict[str, dict[str, list[str]]]:
+    """Given a unit file, return each section's directives and their values."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for part in re.split(r"^(?=\[)", text, flags=re.M)[1:]:
+        name = part.splitlines()[0].strip()
+        found[name] = directives(part)
+    return found
+
+
+@pytest.fixture(params=[UNIT, TEMPLATE], ids=["unit", "template"])
+def local_unit(request, tmp_path) -> Path:
+    """A copy of the unit (the template: as its instance smm-tracker@shop2)
+    whose ExecStart runs this test environment's smm-tracker."""
+    text = request.param.read_text()
     assert INSTALLED in text
-    copy = tmp_path / "smm-tracker.service"
+    copy = tmp_path / request.param.name.replace("@.", "@shop2.")
     copy.write_text(text.replace(INSTALLED, str(console_script())))
     return copy
 
@@ -133,6 +146,43 @@ MDWE_WRAPPER = textwrap.dedent(
     os.execv(sys.argv[1], sys.argv[1:])
     """
 )
+
+
+# The template's own lines: each instance its config, key and state directory.
+PER_INSTANCE = {
+    ("Unit", "Description"): ["SMM panel order tracker (%i)"],
+    ("Service", "ExecStart"): [f"{INSTALLED} --config /etc/smm-tracker/%i.toml run"],
+    ("Service", "StateDirectory"): ["smm-tracker-%i"],
+    ("Service", "LoadCredential"): ["%i.api-key:/etc/smm-tracker/%i.api-key"],
+}
+
+
+def test_the_template_is_the_unit_with_a_config_key_and_database_per_instance():
+    unit, template = sections(UNIT.read_text()), sections(TEMPLATE.read_text())
+    assert list(template) == list(unit) == ["[Unit]", "[Service]", "[Install]"]
+    for (section, name), values in PER_INSTANCE.items():
+        assert template[f"[{section}]"].pop(name) == values, name
+        unit[f"[{section}]"].pop(name)
+    # Everything else, hardening first, in step: a change to one unit alone fails here.
+    assert template == unit
+
+
+def test_sample_config_fits_an_instance_as_the_readme_changes_it(tmp_path):
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "shop2.api-key").write_text("from-the-credential-456\n")
+    text = SAMPLE_CONFIG.read_text()
+    # README's two changes for smm-tracker@shop2: its database, its key.
+    text = text.replace(
+        '"/var/lib/smm-tracker/tracker.db"', '"/var/lib/smm-tracker-shop2/tracker.db"'
+    )
+    text = text.replace('key_file = "api-key"', 'key_file = "shop2.api-key"')
+    (tmp_path / "shop2.toml").write_text(text)
+    env = {"CREDENTIALS_DIRECTORY": str(credentials)}
+    config = load_config(str(tmp_path / "shop2.toml"), env)
+    state = sections(TEMPLATE.read_text())["[Service]"]["StateDirectory"][0]
+    assert config.database.path.parent == Path("/var/lib", state.replace("%i", "shop2"))
+    assert config.panels[0].key.reveal() == "from-the-credential-456"
 
 
 def test_tracker_runs_without_writable_executable_memory(tmp_path):

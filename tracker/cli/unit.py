@@ -1,4 +1,4 @@
-"""The ``unit`` command: print the systemd unit shipped inside the package."""
+"""The ``unit`` command: print a systemd unit shipped inside the package."""
 
 from __future__ import annotations
 
@@ -10,12 +10,21 @@ from tracker.cli.main import main
 
 
 @main.command()
-def unit() -> None:
+@click.option(
+    "--template",
+    is_flag=True,
+    help="Print the template unit smm-tracker@.service instead: one daemon per "
+    "instance (smm-tracker@shop2: /etc/smm-tracker/shop2.toml, its own key and database).",
+)
+def unit(template: bool) -> None:
     """Print the hardened systemd unit (smm-tracker.service) to stdout.
 
     \b
     Install it with:
       smm-tracker unit | sudo tee /etc/systemd/system/smm-tracker.service
       sudo systemctl daemon-reload
+    or, for a second daemon (README: "A second daemon"):
+      smm-tracker unit --template | sudo tee /etc/systemd/system/smm-tracker@.service
     """
-    click.echo(files("tracker.data").joinpath("smm-tracker.service").read_text(), nl=False)
+    name = "smm-tracker@.service" if template else "smm-tracker.service"
+    click.echo(files("tracker.data").joinpath(name).read_text(), nl=False)
