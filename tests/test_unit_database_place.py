@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import errno
 import os
+from pathlib import Path
 
 import pytest
+from key_fixes import SYSTEM_CGROUP
 from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
+from test_notes_daemon import INSTANCE_CGROUP as INSTANCE
 
 import tracker.rules.secret_files as secret_files
+from tracker.service.lock import DatabaseLock
 
 # doctor asks the offline panel (port 9) at the default 4 retries: 10 ms apart.
 pytestmark = pytest.mark.usefixtures("quick_backoff")
@@ -64,3 +68,81 @@ def test_a_lock_file_that_cannot_be_created_names_the_setting_to_change(tmp_path
             "system: [database] path must be in a directory this process may write (under "
             "the shipped unit: /var/lib/smm-tracker)\n"
         )
+
+
+# An instance of the shipped template, smm-tracker@shop2, reads
+# /etc/smm-tracker/shop2.toml and may write /var/lib/smm-tracker-shop2 alone.
+# doctor checked /etc/smm-tracker/config.toml only: a shop2.toml copied from
+# systemd/config.toml keeps smm-tracker.service's database, where the
+# instance cannot write (nor should: it is the other daemon's), unsaid.
+TEMPLATE = Path(__file__).resolve().parent.parent / "systemd" / "smm-tracker@.service"
+SHIPPED_PATH = '"/var/lib/smm-tracker/tracker.db"'  # systemd/config.toml's
+
+
+def _instance_doctor(
+    tmp_path, monkeypatch, name: str, path: str, template: bool = True, cgroup: str | None = None
+) -> list[str]:
+    """doctor's lines naming a shipped unit's database place, for the config
+    /etc/smm-tracker/NAME (a temporary directory's) whose database is ``path``,
+    the template installed or not, a daemon whose cgroup reads ``cgroup``
+    holding that database (None: none running)."""
+    etc = tmp_path / "etc" / "smm-tracker"
+    etc.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setattr(secret_files, "UNIT_CONFIG", etc / "config.toml")
+    units, proc = tmp_path / "units", tmp_path / "proc" / str(os.getpid())
+    units.mkdir(exist_ok=True)
+    (units / "smm-tracker@.service").unlink(missing_ok=True)
+    if template:
+        (units / "smm-tracker@.service").write_text(TEMPLATE.read_text())
+    config = etc / name
+    config.write_text(OFFLINE_CONFIG.replace('"t.db"', path))
+    config.chmod(0o600)
+    env = {"SMM_TEST_KEY": TEST_KEY, "SMM_TRACKER_UNIT_PATH": str(units)}
+    cli = cli_in(tmp_path, monkeypatch, None, env={**env, "SMM_TRACKER_PROC": str(proc.parent)})
+    if cgroup is None:
+        output = cli("--config", str(config), "doctor").output
+    else:
+        proc.mkdir(parents=True, exist_ok=True)
+        (proc / "cgroup").write_text(cgroup)
+        (proc / "environ").write_bytes(b"INVOCATION_ID=0f6c1c7e4b6e\0")
+        with DatabaseLock(etc / "t.db"):  # the daemon: this process's PID
+            output = cli("--config", str(config), "doctor").output
+    assert "Traceback" not in output
+    return [line for line in output.splitlines() if "lets the service write" in line]
+
+
+def test_an_instances_config_naming_smm_tracker_services_database_is_warned(tmp_path, monkeypatch):
+    etc = tmp_path / "etc" / "smm-tracker"
+    assert _instance_doctor(tmp_path, monkeypatch, "shop2.toml", SHIPPED_PATH) == [
+        "warn database: /var/lib/smm-tracker/tracker.db is outside /var/lib/smm-tracker-shop2, "
+        "the one place smm-tracker@shop2.service (the shipped template's instance, which reads "
+        f'{etc}/shop2.toml) lets the service write: its start fails with "cannot create lock '
+        'file ..."; set [database] path = "/var/lib/smm-tracker-shop2/tracker.db" in the '
+        "config, or ReadWritePaths= in the unit"
+    ]
+    # init's path = "tracker.db": in /etc, read-only to it.
+    [line] = _instance_doctor(tmp_path, monkeypatch, "shop2.toml", '"tracker.db"')
+    assert line.startswith(f"warn database: {etc}/tracker.db is outside /var/lib/smm-tracker-shop2")
+    # Its own state directory (or where DynamicUser= keeps it): nothing said.
+    for good in (
+        "/var/lib/smm-tracker-shop2/tracker.db",
+        "/var/lib/private/smm-tracker-shop2/t.db",
+    ):
+        assert _instance_doctor(tmp_path, monkeypatch, "shop2.toml", f'"{good}"') == []
+    # No template installed: no instance reads it, nothing said, as before.
+    assert _instance_doctor(tmp_path, monkeypatch, "shop2.toml", SHIPPED_PATH, False) == []
+
+
+def test_the_unit_running_a_daemon_on_the_database_is_named_or_trusted(tmp_path, monkeypatch):
+    # smm-tracker.service runs on it: two daemons, one database.
+    [line] = _instance_doctor(tmp_path, monkeypatch, "shop2.toml", '"t.db"', cgroup=SYSTEM_CGROUP)
+    assert "smm-tracker@shop2.service (the shipped template's instance, which reads" in line
+    assert "(smm-tracker.service runs a daemon on it now: each daemon needs its own)" in line
+    # The instance runs on it itself: it writes there (a ReadWritePaths= of its own).
+    assert _instance_doctor(tmp_path, monkeypatch, "shop2.toml", '"t.db"', cgroup=INSTANCE) == []
+    # So for smm-tracker.service's own config, which was warned while its daemon ran on it.
+    assert (
+        _instance_doctor(tmp_path, monkeypatch, "config.toml", '"t.db"', cgroup=SYSTEM_CGROUP) == []
+    )
+    [line] = _instance_doctor(tmp_path, monkeypatch, "config.toml", '"t.db"', cgroup=INSTANCE)
+    assert "the one place the shipped unit lets the service write" in line

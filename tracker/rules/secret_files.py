@@ -1,7 +1,8 @@
 """Files holding a secret that every user on the machine may read: a panel's
 key file, the alert URL files (a bot token in a notify URL), a config with a
 key or an alert URL inline; the database (order links, spend) every user may
-read, or in a directory every user may write; the unit's config naming a
+read, or in a directory every user may write; a shipped unit's config
+(smm-tracker.service's, an instance's of smm-tracker@.service) naming a
 database the unit may not write. Verdicts for ``doctor``; no I/O."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tracker.rules.doctor import WARN, Check
+from tracker.rules.unit_runs import UNIT
 
 
 def key_file_check(panel: str, path: Path, mode: int) -> Check | None:
@@ -79,24 +81,65 @@ def database_file_check(path: Path, mode: int) -> Check | None:
 
 UNIT_CONFIG = Path("/etc/smm-tracker/config.toml")  # the shipped unit's ExecStart --config
 UNIT_STATE = (Path("/var/lib/smm-tracker"), Path("/var/lib/private/smm-tracker"))
+# The template's ExecStart: --config /etc/smm-tracker/%i.toml; StateDirectory=smm-tracker-%i.
+TEMPLATE = "smm-tracker@.service"
 
 
-def unit_database_check(config: Path | None, database: Path) -> Check | None:
-    """Given the config file read and its database path, return a warning when
-    the config is the shipped unit's and the database lies outside its
-    StateDirectory: ProtectSystem=strict leaves every other place read-only to
-    the service (init writes `path = "tracker.db"`: /etc/smm-tracker/tracker.db),
-    so it fails at start while doctor, run as root outside the unit, finds the
-    directory writable. None otherwise."""
-    if config != UNIT_CONFIG or any(database.is_relative_to(d) for d in UNIT_STATE):
+def shipped_unit(config: Path | None, template: bool) -> tuple[str, Path] | None:
+    """Given the config file read and whether the shipped template unit is
+    installed, return the shipped unit whose ExecStart reads that config and
+    the state directory it may write: smm-tracker.service's /var/lib/smm-tracker
+    for /etc/smm-tracker/config.toml; with the template installed,
+    smm-tracker@NAME.service's /var/lib/smm-tracker-NAME for
+    /etc/smm-tracker/NAME.toml. None for any other file."""
+    if config == UNIT_CONFIG:
+        return UNIT, UNIT_STATE[0]
+    if not template or config is None or config.parent != UNIT_CONFIG.parent:
         return None
+    if config.suffix != ".toml" or not config.stem:
+        return None
+    return f"smm-tracker@{config.stem}.service", Path(f"/var/lib/smm-tracker-{config.stem}")
+
+
+def unit_database_check(
+    config: Path | None, database: Path, template: bool = False, running: str | None = None
+) -> Check | None:
+    """Given the config file read, its database path, whether the shipped
+    template unit is installed and the system unit running a daemon on that
+    database now (None: none, or none known), return a warning when the config
+    is a shipped unit's (:func:`shipped_unit`: smm-tracker.service's, or an
+    instance's of smm-tracker@.service) and the database lies outside that
+    unit's StateDirectory: ProtectSystem=strict leaves every other place
+    read-only to the service (init writes `path = "tracker.db"`:
+    /etc/smm-tracker/tracker.db; a copy of systemd/config.toml for an
+    instance keeps smm-tracker.service's /var/lib/smm-tracker), so it fails
+    at start while doctor, run as root outside the unit, finds the directory
+    writable. None otherwise, and when that unit itself runs a daemon on the
+    database: it writes there (a ReadWritePaths= of its own)."""
+    found = shipped_unit(config, template)
+    if found is None or running == found[0]:
+        return None
+    unit, state = found
+    private = Path("/var/lib/private", state.name)  # where DynamicUser= keeps it
+    if database.is_relative_to(state) or database.is_relative_to(private):
+        return None
+    if unit == UNIT:
+        return Check(
+            WARN,
+            "database",
+            f"{database} is outside /var/lib/smm-tracker, the one place the shipped unit "
+            'lets the service write (ProtectSystem=strict): its start fails with "cannot create '
+            'lock file ...: Read-only file system"; set [database] path = '
+            '"/var/lib/smm-tracker/tracker.db" in the config, or ReadWritePaths= in the unit',
+        )
+    other = f" ({running} runs a daemon on it now: each daemon needs its own)" if running else ""
     return Check(
         WARN,
         "database",
-        f"{database} is outside /var/lib/smm-tracker, the one place the shipped unit "
-        'lets the service write (ProtectSystem=strict): its start fails with "cannot create '
-        'lock file ...: Read-only file system"; set [database] path = '
-        '"/var/lib/smm-tracker/tracker.db" in the config, or ReadWritePaths= in the unit',
+        f"{database} is outside {state}, the one place {unit} (the shipped template's "
+        f"instance, which reads {config}) lets the service write{other}: its start fails "
+        f'with "cannot create lock file ..."; set [database] path = "{state}/tracker.db" '
+        "in the config, or ReadWritePaths= in the unit",
     )
 
 

@@ -55,7 +55,7 @@ from tracker.service.doctor_database import (
 from tracker.service.doctor_files import key_file_checks, secret_file_checks
 from tracker.service.doctor_listen import listen_checks
 from tracker.service.doctor_panels import call_panels, said_key
-from tracker.service.doctor_unit import unit_checks, unit_manager
+from tracker.service.doctor_unit import template_installed, unit_checks, unit_manager
 from tracker.service.doctor_webhook import outage_checks, webhook_check
 from tracker.store.late_checks import backlog_query
 from tracker.store.outbox import UNDELIVERED_BY_TARGET
@@ -132,7 +132,9 @@ def run_checks(
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
         checks.append(database_check(database_facts(database.path)))
-        unit = unit_database_check(path, database.path)
+        running = unit_running(database.path, env)  # the system unit running it, if known
+        system = running[1] if running and not running[0] else None
+        unit = unit_database_check(path, database.path, template_installed(search), system)
         checks.extend(database_mode_checks(database.path) + ([unit] if unit else []))
     if metrics is not None:  # the daemon's start: database, endpoint
         checks.extend(listen_checks(metrics, database.path if database else None))

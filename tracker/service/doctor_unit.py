@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tracker.rules.doctor import Check
+from tracker.rules.secret_files import TEMPLATE
 from tracker.rules.unit_doctor import (
     dangling_unit_check,
     masked_unit_check,
@@ -157,6 +158,14 @@ def unit_manager(search: Sequence[Sequence[Path]]) -> str:
     return {(True, True): "both", (True, False): "system", (False, True): "user"}.get(
         (system, user), "none"
     )
+
+
+def template_installed(search: Sequence[Sequence[Path]]) -> bool:
+    """Given systemd's search paths (the system manager's first), return
+    whether the system manager finds the shipped template unit
+    (smm-tracker@.service), whose instances read /etc/smm-tracker/NAME.toml."""
+    system = search[0] if search else []
+    return any((directory / TEMPLATE).exists() for directory in system)
 
 
 def _startable(directories: Sequence[Path], user: bool) -> bool:
