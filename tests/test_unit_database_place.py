@@ -146,3 +146,25 @@ def test_the_unit_running_a_daemon_on_the_database_is_named_or_trusted(tmp_path,
     )
     [line] = _instance_doctor(tmp_path, monkeypatch, "config.toml", '"t.db"', cgroup=INSTANCE)
     assert "the one place the shipped unit lets the service write" in line
+
+
+def test_an_instances_lock_file_refusal_names_its_own_state_directory(tmp_path, monkeypatch):
+    # Under smm-tracker@shop2, systemd sets $STATE_DIRECTORY: the place to
+    # name is that one, not smm-tracker.service's /var/lib/smm-tracker.
+    env = {"SMM_TEST_KEY": TEST_KEY, "STATE_DIRECTORY": "/var/lib/smm-tracker-shop2"}
+    cli = cli_in(tmp_path, monkeypatch, OFFLINE_CONFIG, env=env)
+    real_open = os.open
+
+    def read_only_directory(path, flags, *args):  # /etc under ProtectSystem=strict
+        if str(path).endswith(".lock") and flags & (os.O_RDWR | os.O_WRONLY):
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", read_only_directory)
+    result = cli("run")
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"smm-tracker: cannot create lock file {tmp_path / 't.db.lock'}: Read-only file "
+        "system: [database] path must be in a directory this process may write (under "
+        "this unit: /var/lib/smm-tracker-shop2, its StateDirectory=)\n"
+    )

@@ -80,9 +80,9 @@ class DatabaseLock:
             except OSError as none:
                 hint = ""  # no lock file, and a directory not to write to: the setting, where to go
                 if none.errno == errno.ENOENT and exc.errno in (errno.EROFS, errno.EACCES):
+                    where = _where()  # the shipped unit's state directory, or this unit's
                     hint = (
-                        ": [database] path must be in a directory this process may write "
-                        "(under the shipped unit: /var/lib/smm-tracker)"
+                        f": [database] path must be in a directory this process may write {where}"
                     )
                 raise TrackerError(
                     f"cannot create lock file {self.path}: {exc.strerror}{hint}"
@@ -209,6 +209,16 @@ def _give_to_directory_owner(fd: int, opened: os.stat_result, directory: Path) -
         owner = directory.stat()
         if opened.st_uid != owner.st_uid or opened.st_gid != owner.st_gid:
             os.fchown(fd, owner.st_uid, owner.st_gid)
+
+
+def _where() -> str:
+    """Where a unit lets the service write: the shipped unit's state directory,
+    or the one systemd names in ``$STATE_DIRECTORY`` (an instance of the
+    template, smm-tracker@shop2: /var/lib/smm-tracker-shop2)."""
+    state = os.environ.get("STATE_DIRECTORY", "")
+    if state and state != "/var/lib/smm-tracker":
+        return f"(under this unit: {state}, its StateDirectory=)"
+    return "(under the shipped unit: /var/lib/smm-tracker)"
 
 
 def refusal(database: Path, path: Path, pid: int | None, command: str | None) -> str:
