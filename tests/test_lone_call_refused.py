@@ -40,9 +40,9 @@ enabled = false
 """
 
 
-def panel(words: str) -> Any:
+def panel(words: str, code: int = 200) -> Any:
     """A panel answering KNOWN's status, and refusing any status call that
-    asks about REFUSED as a whole in ``words``."""
+    asks about REFUSED as a whole in ``words``, with HTTP ``code``."""
 
     def answer(form: dict[str, str]) -> Reply:
         if form.get("action") == "balance":
@@ -51,7 +51,7 @@ def panel(words: str) -> Any:
             return json_reply([])
         asked = [int(i) for i in (form.get("orders") or form.get("order") or "").split(",")]
         if REFUSED in asked:
-            return json_reply({"error": words})
+            return json_reply({"error": words}, code)
         if "order" in form:
             return json_reply(MOVING)
         return json_reply({str(KNOWN): MOVING})
@@ -86,6 +86,25 @@ def test_a_lone_call_refused_in_a_refused_calls_words_leaves_its_order_as_it_was
     # Untouched: no error, not unknown, still polled.
     assert order_row(tmp_path, REFUSED) == (None, None, 0, None, 1)
     assert result.exit_code == 1  # the poll left an order unchecked: said, not hidden
+
+
+@pytest.mark.parametrize("code", [400, 403, 404])
+@pytest.mark.parametrize("batch", [1, 2])
+def test_a_lone_call_refused_so_with_an_http_code_leaves_its_order_as_it_was(
+    tmp_path, monkeypatch, code, batch
+):
+    # "HTTP 400: Incorrect request": the words a 200 refusing the call
+    # carries, with the code in front (from the URL too, for a 404). Read
+    # as the order's error before, counted unknown on its way to order_lost.
+    with HostileServer(panel("Incorrect request", code)) as server:
+        config = CONFIG.format(url=server.url, batch=batch)
+        cli = cli_in(tmp_path, monkeypatch, config, env={"LONE_KEY": KEY})
+        assert cli("track", str(KNOWN), str(REFUSED)).exit_code == 0
+        results = [cli("run", "--once", "--all") for _ in range(2)]
+    assert order_row(tmp_path, KNOWN) == ("In progress", None, 0, None, 1)
+    assert order_row(tmp_path, REFUSED) == (None, None, 0, None, 1)
+    assert [r.exit_code for r in results] == [1, 1]
+    assert f"status call refused: HTTP {code}" in results[0].output
 
 
 @pytest.mark.parametrize(

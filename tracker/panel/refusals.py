@@ -175,11 +175,19 @@ _CALL_REFUSED = (
 )
 
 
+# The HTTP code (and the URL, for a 404 or 405) a non-200 refusal's words
+# carry ahead of them (failures.with_status): "HTTP 400: Incorrect request".
+_WITH_CODE = r"HTTP \d{3}(?: from \S+)?: "
+
+
 def refuses_the_call(message: str) -> bool:
     """Return True when ``message`` refuses the call itself, the action or the
     request (a panel lacking the action, or unable to read the call), in
-    words that name no order: never one order's error."""
-    return _compiled(_CALL_REFUSED).fullmatch(" ".join(message.split())) is not None
+    words that name no order, with its HTTP code or not: never one order's error."""
+    words = " ".join(message.split())
+    coded = _compiled(_WITH_CODE).match(words)
+    words = words[coded.end() :] if coded is not None else words
+    return _compiled(_CALL_REFUSED).fullmatch(words) is not None
 
 
 def raise_for_error(data: Any) -> None:
