@@ -246,6 +246,11 @@ _WRONG_URL_MESSAGE = re.compile(
 )
 
 
+def generic_miss(words: str) -> bool:
+    """Whether ``words`` are all a web server says of a path it does not serve."""
+    return _generic_miss().fullmatch(words) is not None
+
+
 @cache
 def _generic_miss() -> re.Pattern[str]:
     """What a web server (not the panel) says of a path it does not serve:

@@ -14,7 +14,7 @@ import httpx
 import structlog
 
 from tracker.errors import BadAnswerError, RateLimitedError, TransientError
-from tracker.panel import absurd, bare, failures, parse, refusals, wait_hints
+from tracker.panel import absurd, bare, failures, parse, plain_words, refusals, wait_hints
 from tracker.panel.cloudflare import server_error
 from tracker.panel.encoding import as_utf8
 from tracker.panel.notices import Document
@@ -77,11 +77,16 @@ class Interpreting(Generic[P]):
                 raise TransientError(
                     detail, maybe_sent=True, panel=panel, action=action, status=code
                 )
-            # A redirect or error page: did the panel's script run? (a Location scrubbed)
-            where = (self.panel.url, self._scrub_text)
-            raise page_error(
-                response, body, *where, panel=panel, action=action, idempotent=idempotent
-            )
+            # A 4xx of the panel's words alone, "Invalid API key", to a read:
+            # its {"error": ...} (plain_words.py). Else a redirect or error
+            # page: did the panel's script run? (a Location scrubbed)
+            plain = plain_words.plain_error(code, body, action) if idempotent else None
+            if plain is None:
+                where = (self.panel.url, self._scrub_text)
+                raise page_error(
+                    response, body, *where, panel=panel, action=action, idempotent=idempotent
+                )
+            document = Document(plain)
         if document.noise:
             self._prints_notices(document.noise)
         data = document.data
@@ -89,6 +94,8 @@ class Interpreting(Generic[P]):
             self._warn_absurd(action, data)
         if took and idempotent:  # a bare "Invalid API key": the panel's words (bare.py)
             data = bare.as_error(data, action)
+        elif idempotent:  # so with a 401, 403, 400... too (plain_words.py)
+            data = plain_words.as_error(code, data, action)
         words = refusals.error_text(data) if took and idempotent else None
         if words is not None and refusals.is_busy(words):
             # "Too many requests", "Database busy": HTTP 429 or 503 in words,

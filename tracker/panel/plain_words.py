@@ -1,0 +1,104 @@
+"""A 4xx answer whose whole body is the panel's words and no JSON object: a
+line of plain text (``Invalid API key``, ``Incorrect request``, ``error:
+invalid key``) or a bare JSON string (``"Invalid API key"``).
+
+Self-hosted panel scripts that set an HTTP code on their refusals write them
+as they write their other answers: ``{"error": ...}``, a bare JSON string
+(:mod:`tracker.panel.bare`), or the words echoed as they are. Read as a web
+page or a broken answer, a key refused so with a 401 or 403 neither paused
+the panel nor raised ``auth_failed``, and an order's own refusal failed the
+whole call. :mod:`tracker.panel.interpret` reads such words as ``{"error":
+<the words>}`` with the same code, for the calls that only read: the witness
+(:mod:`tracker.panel.witness`) and the jobs judge them as that object. Never
+for ``add``, ``refill`` and ``cancel``, judged by their code as before
+(:mod:`tracker.panel.unserved`): an order is never placed twice.
+
+Not the panel's words, left as a page or a broken answer as before: a code
+the server in front of the script answers of the request itself (405, 408,
+411, 413, 414, 431; a 429 is retried before this); more than one line, or
+over ``MAX_WORDS`` characters; HTML or any tag; a broken JSON document; no
+printable words; a status spelling (bare.py's rule); an HTTP reason phrase,
+with or without its code (``Forbidden``, ``401 Unauthorized``: a web
+server's); a router's miss (``404 page not found``, ``Cannot POST
+/api/v2``, ``No input file specified.``: ``failures.generic_miss``);
+a CDN's, firewall's or proxy's line (Cloudflare's ``error code: 1020``,
+Envoy's ``RBAC: access denied``, PHP-FPM's ``Access denied.``, any line
+naming a firewall, WAF, proxy, gateway or CDN); a PHP notice alone
+(``Warning: ... on line 12``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from http import HTTPStatus
+from typing import Any
+
+from tracker.panel import bare, failures
+
+MAX_WORDS = 300  # characters: longer is a page, whatever it says
+# Codes a web server or proxy answers of the request itself (its method,
+# its wait, its size), never a script's refusal in words.
+_SERVERS_CODES = frozenset({405, 408, 411, 413, 414, 429, 431})
+_BLANKS = "\ufeff\u00a0\u200b\u2060 \t\r\n"
+
+
+def read_in_words(code: int) -> bool:
+    """Whether an answer with HTTP ``code`` may be the panel's words: a 4xx
+    but those the server in front of the script answers (see the module)."""
+    return 400 <= code < 500 and code not in _SERVERS_CODES
+
+
+def as_error(code: int, data: Any, action: str) -> Any:
+    """Given a decoded answer with HTTP ``code`` to ``action``, a call that
+    only reads, return ``{"error": <the words>}`` when it is a bare string of
+    the panel's words (see the module), else ``data`` as it came."""
+    if type(data) is not str or not read_in_words(code):
+        return data
+    said = words(data, action)
+    return data if said is None else {"error": said}
+
+
+def plain_error(code: int, body: bytes, action: str) -> dict[str, str] | None:
+    """Given the body (UTF-8, the key blanked) of an answer with HTTP
+    ``code`` holding no JSON, return ``{"error": <its words>}`` when it is
+    one line of the panel's words (see the module), else None: a page."""
+    if not read_in_words(code) or len(body) > 4 * MAX_WORDS + 16:
+        return None
+    text = body.decode("utf-8", "replace").strip(_BLANKS)
+    if text[:1] in ("{", "[", '"'):  # JSON cut off or garbled: no one's words
+        return None
+    said = words(text, action)
+    return None if said is None else {"error": said}
+
+
+def words(text: str, action: str) -> str | None:
+    """Return ``text`` without the blanks around it when it is one line of
+    the panel's words (see the module), else None."""
+    text = text.strip(_BLANKS)
+    if not text or len(text) > MAX_WORDS or "<" in text:
+        return None
+    if not text.replace("\t", " ").isprintable():  # a line break, a control or format character
+        return None
+    if not bare.has_words(text) or bare.is_status_word(text, action):
+        return None
+    if failures.generic_miss(text) or _servers().search(text) is not None:
+        return None
+    return text
+
+
+@cache
+def _servers() -> re.Pattern[str]:
+    """The words of a web server, CDN, firewall or proxy, or of a PHP notice:
+    compiled at its first use, only a 4xx answered in plain words needs it."""
+    phrases = "|".join(re.escape(s.phrase) for s in HTTPStatus if s >= 400)
+    code = r"(?:http/[\d.]+\s+)?(?:error\s*)?(?:\d{3})?"
+    return re.compile(
+        rf"^\W*{code}\W*(?:{phrases})?\W*$|"  # "Forbidden", "401 Unauthorized", "403"
+        r"^\W*access denied\.$|^\W*error code:?\s*\d+|\brbac\b|"
+        r"\b(?:firewall|waf|web application firewall|mod_?security|proxy|gateway|cdn|"
+        r"cloudflare|sucuri|imunify\w*|ddos|captcha|ray id)\b|"
+        r"^\W*(?:php\s+)?(?:(?:\w+\s+)?(?:fatal|parse)\s+error|warning|notice|deprecated|"
+        r"strict standards)\s*:|\bon line \d+\b",
+        re.IGNORECASE,
+    )
