@@ -35,6 +35,7 @@ from tracker.config.model import (
     Secret,
 )
 from tracker.config.notify import notify_urls
+from tracker.config.refill_windows import read_windows
 from tracker.config.sizes import size
 from tracker.errors import ConfigError
 from tracker.panel.statuses import COMPLETED, PARTIAL
@@ -171,11 +172,7 @@ def _schedule(t: Table) -> ScheduleConfig:
 
 def _refill(t: Table, base_dir: Path, env: Mapping[str, str]) -> RefillConfig:
     d = RefillConfig()
-    window = t.duration("window", d.window, maximum=366 * _DAY)
-    first_check = t.duration("first_check", d.first_check, minimum=0, maximum=366 * _DAY)
-    if first_check >= window:
-        shorter = f"must be shorter than refill.window ({format_duration(window)})"
-        t.cross("first_check", shorter, "window")
+    window, first_check, lifetime = read_windows(t, d)
     detect = t.choice("detect", d.detect, ("panel", "command"))
     return RefillConfig(
         enabled=t.boolean("enabled", d.enabled),
@@ -191,7 +188,7 @@ def _refill(t: Table, base_dir: Path, env: Mapping[str, str]) -> RefillConfig:
         probe_every=t.duration("probe_every", d.probe_every, minimum=60, maximum=366 * _DAY),
         drop_threshold=t.fraction("drop_threshold", d.drop_threshold),
         window_from_name=t.boolean("window_from_name", d.window_from_name),
-        lifetime=t.duration("lifetime", d.lifetime, minimum=_DAY, maximum=3660 * _DAY),
+        lifetime=lifetime,
     )
 
 
