@@ -145,7 +145,8 @@ _REUSE = f" (leave --config-out out to serve it again, with the same --key or ${
     "rate_limit=N (requests a minute, said in X-RateLimit-* headers; a 429 past it), "
     "late_refund=SECONDS (a Partial or Canceled order charged in whole that long after it ended), "
     "drops=SHARE (an ended order's count drops by up to SHARE, 0.2 = 20%, each simulated "
-    "day: six --speed stages, the panel's refill cooldown one such day, its window 30).",
+    "day: six --speed stages, the panel's refill cooldown one such day, its window the days "
+    "a service's name guarantees, else 30).",
 )
 @click.option(
     "--currency",

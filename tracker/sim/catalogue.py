@@ -8,9 +8,12 @@ first rather than against a real panel.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from tracker.rules.guarantees import DAYS, LIFETIME, named_guarantee
 
 SERVICE_FOLLOWERS = 1  # refill, cancel
 SERVICE_LIKES = 2  # no refill
@@ -101,6 +104,18 @@ class SimService:
     refill: bool
     cancel: bool
     dripfeed: bool
+    # The days of refill its name (or category) guarantees, as a real panel
+    # sells it: "Refill 30 days" 30, "[R90]" 90, "Lifetime Refill" no end
+    # (math.inf); None when it says none ("Refill", "No refill"): the
+    # panel's own window then (RefillRules.window).
+    guarantee_days: float | None = None
+
+
+def _guarantee_days(entry: dict[str, Any]) -> float | None:
+    said = named_guarantee(str(entry.get("name") or ""), str(entry.get("category") or ""))
+    if said is None or said.kind not in (DAYS, LIFETIME):
+        return None
+    return math.inf if said.kind == LIFETIME else float(said.days)
 
 
 def _flag(value: object) -> bool:
@@ -120,6 +135,7 @@ def parse_catalogue(entries: tuple[dict[str, Any], ...] = SERVICES) -> dict[int,
             refill=_flag(entry.get("refill")),
             cancel=_flag(entry.get("cancel")),
             dripfeed=_flag(entry.get("dripfeed")),
+            guarantee_days=_guarantee_days(entry),
         )
         for entry in entries
     }

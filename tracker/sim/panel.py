@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tracker.panel.statuses import CANCELED, PARTIAL, PENDING
-from tracker.sim.catalogue import SERVICES
 from tracker.sim.faults import BEFORE, ODD, Reply, after_reply, before_reply
 from tracker.sim.faults import json_reply as _json_reply
 from tracker.sim.orders import (
@@ -282,7 +281,7 @@ class SimulatedPanel(PanelState):
             raise SimRefusal(NO_SERVICES)
         if self.script.empty_catalogue == "list":
             return []
-        return listed_twice(SERVICES) if self.script.twice_listed else SERVICES
+        return listed_twice(self.catalogue) if self.script.twice_listed else self.catalogue
 
     def _balance_answer(self, form: Mapping[str, str], now: float) -> Any:
         return {"balance": f"{self._balance:.5f}", "currency": self.currency}

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tracker.panel.statuses import COMPLETED, IN_PROGRESS, PARTIAL, PENDING, REFILL_REJECTED
+from tracker.sim.catalogue import SimService
 from tracker.sim.lifecycle import mix
 from tracker.sim.orders import OrderView, SimRefusal
 
@@ -21,15 +22,26 @@ DAY = 86_400.0
 # A simulated day with the drops quirk, in stages (``simulate --speed``): six
 # stages, a minute at the default 10 s, about an order and a half's life.
 DAY_STAGES = 6
-LONGEST_DRIFT = 400  # days of drops counted at most (the window is 30)
+LONGEST_DRIFT = 400  # days of drops counted at most (past any window but a lifetime's)
 
 
 @dataclass(frozen=True, slots=True)
 class RefillRules:
-    window: float = 30 * DAY  # counted from the order's completion
+    # Counted from the order's completion: that of a service whose name says
+    # no guarantee; one whose name does gets its own (SimService.guarantee_days).
+    window: float = 30 * DAY
     cooldown: float = DAY  # between two requests for one order
     allow_partial: bool = False  # some panels also refill Partial orders
-    day: float = DAY  # the drops quirk's day: the share it names drops once a day
+    # The panel's day: the drops quirk's (the share it names drops once a
+    # day), and the unit of a name's guarantee ("Refill 30 days": 30 of them).
+    day: float = DAY
+
+    def window_of(self, service: SimService) -> float:
+        """Given an order's service, return how long after its completion a
+        refill of it is accepted: the days its name guarantees, else
+        :attr:`window`."""
+        days = service.guarantee_days
+        return self.window if days is None else days * self.day
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +134,7 @@ class RefillBook:
         allowed = (COMPLETED, PARTIAL) if self.rules.allow_partial else (COMPLETED,)
         if order.status not in allowed or order.finished_at is None:
             raise SimRefusal("Order not eligible for refill.")
-        if now > order.finished_at + self.rules.window:
+        if now > order.finished_at + self.rules.window_of(order.service):
             raise SimRefusal("Order not eligible for refill.")
         tasks = self._by_order.get(order.order_id)
         if tasks and tasks[-1].running(now):

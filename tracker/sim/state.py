@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from tracker.panel.statuses import canonical_order_status
 from tracker.sim.catalogue import SERVICE_FOLLOWERS, SERVICES, SimService, parse_catalogue
@@ -62,6 +63,7 @@ class PanelState:
         first_order_id: int = 23501,
         first_refill_id: int = 12345,
         script: ScriptQuirks | None = None,
+        catalogue: tuple[dict[str, Any], ...] = SERVICES,
     ):
         if status_shape not in ("dict", "list"):
             raise ValueError("status_shape must be 'dict' or 'list'")
@@ -82,7 +84,9 @@ class PanelState:
         self.script = script or ScriptQuirks()
         self.calls: Counter[str] = Counter()
         self.ids_per_call: list[int] = []  # IDs asked for by each status call
-        self.services: dict[int, SimService] = parse_catalogue(SERVICES)
+        # The services listing as answered; its names' guarantees are honoured.
+        self.catalogue = catalogue
+        self.services: dict[int, SimService] = parse_catalogue(catalogue)
         self._clock = clock
         self._balance = Decimal(str(balance))
         self._lock = threading.RLock()
