@@ -85,7 +85,7 @@ def prune(ctx: Context, older_than: str, dry_run: bool, yes: bool, panel: str | 
     from tracker.store.prune_runs import PruneRun
     from tracker.store.pruned import free_bytes
     from tracker.store.readings import panels_in_database
-    from tracker.store.refills import longest_refill_window
+    from tracker.store.refill_reach import longest_refill_window
 
     config = ctx.config(keys=False)
     # A stop before the first batch (while counting): one line, that nothing went.

@@ -40,7 +40,7 @@ from tracker.store.orders import Store
 from tracker.store.prune import Plans, count, prune, zero
 from tracker.store.prune_runs import PruneRun
 from tracker.store.readings import panels_in_database
-from tracker.store.refills import longest_refill_window
+from tracker.store.refill_reach import longest_refill_window
 
 log = structlog.get_logger("tracker.prune")
 

@@ -1,9 +1,9 @@
 """The refill job: per panel, follow open refills, then request new ones.
 
-Wiring only: the store says which orders completed inside the longest window
-(its services' named guarantees), the rules in :mod:`tracker.rules.refills`
-say which are eligible, the drop
-strategy (the panel, or the user's probe) says which dropped, and
+Wiring only: the store says which orders completed inside their own window
+(their services' named guarantees, else refill.window), the rules in
+:mod:`tracker.rules.refills` say which are eligible, the drop strategy (the
+panel, or the user's probe) says which dropped, and
 :mod:`tracker.jobs.refill_requests` / :mod:`tracker.jobs.refill_follow` talk to the panel."""
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.catalogue import listed_none
 from tracker.store.orders import Store
 from tracker.store.probes import last_probed, record_probes
+from tracker.store.refill_reach import longer_refill_windows
 from tracker.store.refills import (
     candidate_orders,
     has_services,
-    longest_refill_window,
     newest_request,
     requests_of,
     settle_interrupted,
@@ -142,17 +142,28 @@ class RefillRound:
         # holds its order back only inside refill.cooldown (then the panel decides).
         followed = not is_unsupported(self.store, name, "refill_status", self.client.panel.url)
         now = self.clock()
-        # The longest window of the panel's services (their names' guarantees):
-        # the rule holds back each order past its own.
+        # Each order read back its own service's window (its name's guarantee:
+        # a lifetime service's orders a year, the others refill.window), not
+        # the panel's longest; the rule holds back each order past its own.
         window = (
-            now - timedelta(seconds=longest_refill_window(self.store, self.config, name)),
+            now - timedelta(seconds=self.config.window),
             now - timedelta(seconds=self.config.first_check),
         )
+        longer = [
+            (now - timedelta(seconds=seconds), ids)
+            for seconds, ids in longer_refill_windows(self.store, self.config, name)
+        ]
         skipped: Counter[str] = Counter()
         ok, after, asked = True, 0, 0
         while not self.stop.is_set():
             rows = candidate_orders(
-                self.store, name, self.config.statuses, window, after=after, limit=PAGE
+                self.store,
+                name,
+                self.config.statuses,
+                window,
+                after=after,
+                limit=PAGE,
+                longer=longer,
             )
             if not rows:
                 break

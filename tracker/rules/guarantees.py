@@ -16,6 +16,7 @@ the authority on whether a refill is possible at all.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -147,3 +148,20 @@ def longest_window(guarantees: list[Guarantee | None], config: RefillConfig) -> 
     of one of them may get (``refill.window`` at least): how far back the
     refill round and a prune must look."""
     return max([config.window, *(window_of(g, config).seconds for g in guarantees)])
+
+
+def longer_windows(
+    services: Iterable[tuple[int, Guarantee | None]], config: RefillConfig
+) -> list[tuple[float, list[int]]]:
+    """Given (service ID, the guarantee its name says) for a panel's services
+    with refill, return those whose orders' window is longer than
+    ``refill.window``, grouped by it: (seconds, their IDs), longest first.
+    Every other order (its service's window ``refill.window`` or shorter,
+    or its service unknown) needs reading back ``refill.window`` only: the
+    refill round so reads each order back its own window, not the longest."""
+    groups: dict[float, list[int]] = {}
+    for service, guarantee in services:
+        seconds = window_of(guarantee, config).seconds
+        if seconds > config.window:
+            groups.setdefault(seconds, []).append(service)
+    return sorted(((s, sorted(ids)) for s, ids in groups.items()), reverse=True)

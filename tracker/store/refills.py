@@ -13,10 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from tracker.clock import iso, not_before
-from tracker.config.model import RefillConfig
-from tracker.rules.guarantees import longest_window, named_guarantee
 from tracker.rules.refill_states import CLOSED, REQUESTING, UNKNOWN
 from tracker.store.orders import Store
+from tracker.store.refill_reach import reach_clause
 from tracker.store.sql import chunks
 from tracker.store.sql import placeholders as _marks
 
@@ -37,17 +36,6 @@ def has_services(store: Store, panel: str) -> bool:
     return bool(store.rows("SELECT 1 FROM services WHERE panel = ? LIMIT 1", [panel]))
 
 
-def longest_refill_window(store: Store, config: RefillConfig, panel: str | None = None) -> float:
-    """Return the longest refill window an order of a panel's services with
-    refill (every panel's: None) may get, ``refill.window`` at least: their
-    names' guarantees ("R90") with ``refill.window_from_name``."""
-    if not config.window_from_name:
-        return config.window
-    where, params = ("AND panel = ?", [panel]) if panel else ("", [])
-    rows = store.rows(f"SELECT name, category FROM services WHERE refill = 1 {where}", params)
-    return longest_window([named_guarantee(r["name"], r["category"]) for r in rows], config)
-
-
 # --- choosing orders -----------------------------------------------------------
 
 
@@ -59,24 +47,29 @@ def candidate_orders(
     *,
     after: int,
     limit: int,
+    longer: Sequence[tuple[datetime, Sequence[int]]] = (),
 ) -> list[dict[str, Any]]:
     """Return up to ``limit`` orders of a panel above ID ``after`` whose status is
     one of ``statuses`` and that completed inside ``completed_between``, with
     their service's refill flag (``service_refill``: 1, 0, or None when unknown),
-    name and category. ``completed_between`` starts the longest window any
-    order may get (:func:`longest_refill_window`).
+    name and category. ``completed_between`` starts ``refill.window`` back;
+    ``longer`` gives (an earlier start, service IDs) for each longer window
+    (:func:`tracker.store.refill_reach.longer_refill_windows`): an order of
+    those services is read back to its window's start, every other order
+    only back ``refill.window``.
 
     A coarse SQL filter only: :func:`tracker.rules.refills.eligibility` decides.
     """
     earliest, latest = completed_between
+    reach, params = reach_clause(earliest, longer)
     return store.rows(
         f"""
         {_FACTS}
         WHERE o.panel = ? AND o.status IN ({_marks(statuses)})
-          AND o.completed_at >= ? AND o.completed_at <= ? AND o.order_id > ?
+          AND ({reach}) AND o.completed_at <= ? AND o.order_id > ?
         ORDER BY o.order_id LIMIT ?
         """,
-        [panel, *statuses, iso(earliest), iso(latest), after, limit],
+        [panel, *statuses, *params, iso(latest), after, limit],
     )
 
 
