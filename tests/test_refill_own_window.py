@@ -1,15 +1,27 @@
 """A refill round reads each order back its own window (the guarantee its
-service's name says, else refill.window), not the panel's longest."""
+service's name says, else refill.window), not the panel's longest, and
+names that window when it leaves an order out past it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from logcapture import fresh_logs  # noqa: F401  (fixture)
 from refill_world import DAY
+from structlog.testing import capture_logs
 from test_sim_named_guarantees import LONG
 
 import tracker.jobs.refills as refill_job
-from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_TELEGRAM, SERVICE_TIKTOK
+from tracker.config.model import RefillConfig
+from tracker.rules.guarantees import named_guarantee
+from tracker.rules.refill_eligibility import OrderFacts, past_window
+from tracker.sim.server import (
+    SERVICE_FOLLOWERS,
+    SERVICE_TELEGRAM,
+    SERVICE_TIKTOK,
+    SERVICE_VIEWS,
+)
 
 
 def _read_by_round(monkeypatch) -> list[int]:
@@ -51,3 +63,40 @@ def test_a_round_reads_each_order_back_its_own_window_not_the_longest(world, clo
     asked = {o for o in [*old, *new] if w.requests(o)}
     assert asked == {old_lifetime, *new}  # the decisions: as before
     assert w.requests(old_r30) == [] and w.requests(old_r90) == []
+
+
+# --- the round's words: the order's own window
+
+
+@pytest.mark.usefixtures("fresh_logs")
+def test_the_rounds_reason_names_the_orders_own_window(world, clock):
+    w = world(catalogue=LONG)
+    w.sync_services()
+    r7, r30 = _completed(w, SERVICE_VIEWS, SERVICE_FOLLOWERS)
+    clock.advance(10 * DAY)  # inside refill.window (30d), past R7's 7 days
+    with capture_logs() as logs:
+        assert w.round()
+    done = [e for e in logs if e["event"] == "refill_round_done"]
+    assert done and done[-1]["requested"] == 1  # the R30 order
+    skipped = done[-1]["skipped"]
+    assert skipped.get("past its refill window (7d, R7)") == 1, skipped
+    assert not any("past refill.window" in reason for reason in skipped)
+    assert len(w.requests(r30)) == 1 and w.requests(r7) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "category", "words"),
+    [
+        ("Followers [R90]", None, "past its refill window (90d, R90)"),
+        ("Followers", "Followers [R60]", "past its refill window (60d, R60 in its category)"),
+        (
+            "Followers | Lifetime Refill",
+            None,
+            "past its refill window (365d, lifetime: refill.lifetime)",
+        ),
+        ("Followers | Refill", None, "past its refill window (30d, refill.window)"),
+    ],
+)
+def test_past_its_window_is_said_with_the_window(clock, name, category, words):
+    order = OrderFacts(1, "Completed", clock(), True, guarantee=named_guarantee(name, category))
+    assert past_window(order, RefillConfig()) == words

@@ -26,7 +26,14 @@ from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.jobs.services import sync_services
 from tracker.panel.client import PanelClient
 from tracker.rules.failing_jobs import SERVICES_UNAVAILABLE
-from tracker.rules.refill_eligibility import PROBED, may_go, order_facts, past_request
+from tracker.rules.refill_eligibility import (
+    PAST_WINDOW,
+    PROBED,
+    may_go,
+    order_facts,
+    past_request,
+    past_window,
+)
 from tracker.rules.refills import OrderFacts, Verdict, dropped
 from tracker.store.capabilities import is_unsupported, learn
 from tracker.store.catalogue import listed_none
@@ -221,13 +228,16 @@ class RefillRound:
 
     def _unasked(self, order: OrderFacts, verdict: Verdict) -> str:
         """Given an order the rule holds back, return the reason it is counted
-        under; one the probe cannot measure is warned of (``probe_skipped``)."""
+        under (past its window: which, "past its refill window (90d, R90)");
+        one the probe cannot measure is warned of (``probe_skipped``)."""
         if verdict.unprobeable is not None:
             name = self.client.name
             log.warning(
                 "probe_skipped", panel=name, order=order.order_id, reason=verdict.unprobeable
             )
             return NOT_ASKED
+        if verdict.reason == PAST_WINDOW:  # its own window said: R90, refill.window...
+            return past_window(order, self.config)
         return NOT_ASKED if verdict.reason == PROBED else verdict.reason
 
     def detect(self, orders: list[OrderFacts]) -> list[int]:

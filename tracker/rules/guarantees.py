@@ -143,6 +143,20 @@ def guarantee_cell(window: Window, guarantee: Guarantee | None) -> str:
     return f"{length} ({guarantee.said}{where})"
 
 
+def window_words(window: Window, guarantee: Guarantee | None) -> str:
+    """Given an order's window and the guarantee its service's name says,
+    return them as the refill round's reason says them: "90d, R90", "60d,
+    R60 in its category", "365d, lifetime: refill.lifetime", "30d,
+    refill.window"."""
+    length = format_duration(window.seconds)
+    if window.source == "refill.window" or guarantee is None:
+        return f"{length}, refill.window"
+    if guarantee.kind == LIFETIME:
+        return f"{length}, lifetime: refill.lifetime"
+    where = " in its category" if guarantee.where == "category" else ""
+    return f"{length}, {guarantee.said}{where}"
+
+
 def longest_window(guarantees: list[Guarantee | None], config: RefillConfig) -> float:
     """Given the guarantees services name, return the longest window an order
     of one of them may get (``refill.window`` at least): how far back the

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from tracker.clock import parse_iso
 from tracker.config.model import RefillConfig
 from tracker.rules.delivery import plausible_remains, total_quantity
-from tracker.rules.guarantees import Guarantee, Window, named_guarantee, window_of
+from tracker.rules.guarantees import Guarantee, Window, named_guarantee, window_of, window_words
 from tracker.rules.refill_states import (
     PastRequest,
     counts_toward_max,
@@ -38,7 +38,9 @@ NO_REFILL = "its service has no refill"
 UNKNOWN_SERVICE = "its service is unknown (refill.unknown_service = 'skip')"
 NOT_DONE = "status not in refill.statuses"
 NOT_COMPLETED = "no completion time recorded"
-PAST_WINDOW = "past refill.window"  # or past the guarantee its service's name says
+# Past its own window (the guarantee its service's name says, else
+# refill.window); the round counts it under past_window()'s words.
+PAST_WINDOW = "past its refill window"
 TOO_EARLY = "inside refill.first_check after completion"
 OPEN_REFILL = "a refill of it is still open"
 UNFOLLOWED = "a refill of it is open, not followed (the panel has no refill_status)"
@@ -235,6 +237,12 @@ def window(order: OrderFacts, config: RefillConfig) -> Window:
     """Given an order, return its refill window: the guarantee its service's
     name says (``refill.window_from_name``), else ``refill.window``."""
     return window_of(order.guarantee, config)
+
+
+def past_window(order: OrderFacts, config: RefillConfig) -> str:
+    """Given an order past its window, return the reason the refill round
+    counts it under, naming that window: "past its refill window (90d, R90)"."""
+    return f"{PAST_WINDOW} ({window_words(window(order, config), order.guarantee)})"
 
 
 def guarantee_ends(order: OrderFacts, config: RefillConfig) -> datetime | None:
