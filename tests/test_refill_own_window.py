@@ -4,6 +4,7 @@ names that window when it leaves an order out past it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -100,3 +101,21 @@ def test_the_rounds_reason_names_the_orders_own_window(world, clock):
 def test_past_its_window_is_said_with_the_window(clock, name, category, words):
     order = OrderFacts(1, "Completed", clock(), True, guarantee=named_guarantee(name, category))
     assert past_window(order, RefillConfig()) == words
+
+
+def test_a_catalogue_of_too_many_long_windows_is_read_back_its_longest(clock):
+    # A hostile panel listing thousands of "[R90]" services: no statement of
+    # thousands of IDs; every order read back the longest window, as before.
+    from tracker.clock import iso
+    from tracker.store.refill_reach import MOST_LISTED, reach_clause
+
+    now = clock()
+    earliest = now - 30 * timedelta(days=1)
+    r90 = (now - 90 * timedelta(days=1), list(range(MOST_LISTED)))
+    lifetime = (now - 365 * timedelta(days=1), [MOST_LISTED + 1])
+    assert reach_clause(earliest, [r90, lifetime]) == (
+        "o.completed_at >= ?",
+        [iso(now - 365 * timedelta(days=1))],
+    )
+    sql, params = reach_clause(earliest, [lifetime])  # a few: each its own
+    assert sql.count("o.service IN") == 1 and params[0] == iso(earliest)
