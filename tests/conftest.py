@@ -41,6 +41,24 @@ os.environ["SMM_TRACKER_UNIT_PATH"] = ""
 # Nor does a note read the cgroup of the daemon holding a database's lock
 # (a test's own process) in this machine's /proc: the unit installed tells.
 os.environ["SMM_TRACKER_PROC"] = ""
+# Nor on the systemd unit the suite may run under (a CI runner's service, a
+# `systemd-run`): what systemd sets for a service is unset for every test, a
+# test that needs one setting it itself. The tracker reads STATE_DIRECTORY
+# (the lock file's hint), CREDENTIALS_DIRECTORY (key files), INVOCATION_ID
+# (which unit runs the daemon), NOTIFY_SOCKET and WATCHDOG_* (sd_notify) and
+# JOURNAL_STREAM (log format); LISTEN_* (socket activation) for good measure.
+for _name in (
+    "STATE_DIRECTORY",
+    "CREDENTIALS_DIRECTORY",
+    "INVOCATION_ID",
+    "NOTIFY_SOCKET",
+    "WATCHDOG_USEC",
+    "WATCHDOG_PID",
+    "LISTEN_FDS",
+    "LISTEN_PID",
+    "JOURNAL_STREAM",
+):
+    os.environ.pop(_name, None)
 
 
 def pytest_configure(config: pytest.Config) -> None:
