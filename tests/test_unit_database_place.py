@@ -16,6 +16,7 @@ from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in
 from test_notes_daemon import INSTANCE_CGROUP as INSTANCE
 
 import tracker.rules.secret_files as secret_files
+from tracker.errors import StoreError
 from tracker.service.lock import DatabaseLock
 
 # doctor asks the offline panel (port 9) at the default 4 retries: 10 ms apart.
@@ -167,4 +168,46 @@ def test_an_instances_lock_file_refusal_names_its_own_state_directory(tmp_path, 
         f"smm-tracker: cannot create lock file {tmp_path / 't.db.lock'}: Read-only file "
         "system: [database] path must be in a directory this process may write (under "
         "this unit: /var/lib/smm-tracker-shop2, its StateDirectory=)\n"
+    )
+
+
+def test_an_instance_started_on_smm_tracker_services_database_names_its_own_state_directory(
+    tmp_path, monkeypatch
+):
+    # smm-tracker@shop2 with a copy of systemd/config.toml not edited: its
+    # /var/lib/smm-tracker is hidden from the instance (DynamicUser=), so the
+    # start failed "directory ... does not exist" and said nothing of where to go.
+    missing = tmp_path / "var" / "lib" / "smm-tracker"
+    config = OFFLINE_CONFIG.replace('"t.db"', f'"{missing / "tracker.db"}"')
+    env = {"SMM_TEST_KEY": TEST_KEY, "STATE_DIRECTORY": "/var/lib/smm-tracker-shop2"}
+    cli = cli_in(tmp_path, monkeypatch, config, env=env)
+    for command in [("run",), ("run", "--once")]:
+        result = cli(*command)
+        assert result.exit_code == 2, result.output
+        assert result.output == (
+            f"smm-tracker: config {tmp_path / 'tracker.toml'}: at 'database.path': directory "
+            f"{missing} does not exist: [database] path must be in a directory this process "
+            "may write (under this unit: /var/lib/smm-tracker-shop2, its StateDirectory=)\n"
+        )
+    # Run by hand (no unit's $STATE_DIRECTORY): a typo, or a unit's directory not made yet.
+    monkeypatch.delenv("STATE_DIRECTORY")
+    result = cli("run", "--once")
+    assert result.exit_code == 2
+    assert result.output.endswith(f"at 'database.path': directory {missing} does not exist\n")
+
+
+def test_a_lock_in_a_directory_gone_under_an_instance_names_its_state_directory(
+    tmp_path, monkeypatch
+):
+    lock = DatabaseLock(tmp_path / "gone" / "tracker.db")
+    with pytest.raises(StoreError) as refused:
+        lock.acquire()
+    assert str(refused.value) == f"database directory {tmp_path / 'gone'} does not exist"
+    monkeypatch.setenv("STATE_DIRECTORY", "/var/lib/smm-tracker-shop2")
+    with pytest.raises(StoreError) as refused:
+        lock.acquire()
+    assert str(refused.value) == (
+        f"database directory {tmp_path / 'gone'} does not exist: [database] path must be in a "
+        "directory this process may write (under this unit: /var/lib/smm-tracker-shop2, its "
+        "StateDirectory=)"
     )

@@ -4,6 +4,7 @@ backup, a copy from another machine)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -54,13 +55,17 @@ def check_database_directory(config: Config) -> None:
     """A database path in a missing directory is the user's mistake (exit 2),
     found before any command opens, locks or creates anything. Checked here
     rather than in load_config: a config may be validated on another machine."""
+    from tracker.rules.state_place import place_hint
     from tracker.store.causes import not_a_file, open_failure
 
     path = config.database.path
     try:
         if str(path) != ":memory:" and not path.parent.is_dir():
+            # Under an instance, a copy of systemd/config.toml names smm-tracker.service's
+            # /var/lib/smm-tracker: hidden from it (DynamicUser=), so missing. Say its own.
+            hint = place_hint(os.environ, unit_only=True)
             raise ConfigError(
-                [f"at 'database.path': directory {path.parent} does not exist"], config.path
+                [f"at 'database.path': directory {path.parent} does not exist{hint}"], config.path
             )
         # `path = "/var/lib/smm-tracker"`, a FIFO: SQLite says "disk I/O error", or waits
         if (why := not_a_file(path)) is not None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 
 from tracker.errors import StoreError, TrackerError
+from tracker.rules.state_place import place_hint
 
 
 class AlreadyRunningError(TrackerError):
@@ -59,7 +60,10 @@ class DatabaseLock:
         if str(self.database) == ":memory:":
             return
         if not self.path.parent.is_dir():
-            raise StoreError(f"database directory {self.path.parent} does not exist")
+            raise StoreError(
+                f"database directory {self.path.parent} does not exist"
+                + place_hint(os.environ, unit_only=True)
+            )
         # Never through a symlink: one planted by the directory's owner would
         # have `sudo smm-tracker run` truncate the file it points to.
         flags = os.O_CLOEXEC | os.O_NOFOLLOW
@@ -80,10 +84,7 @@ class DatabaseLock:
             except OSError as none:
                 hint = ""  # no lock file, and a directory not to write to: the setting, where to go
                 if none.errno == errno.ENOENT and exc.errno in (errno.EROFS, errno.EACCES):
-                    where = _where()  # the shipped unit's state directory, or this unit's
-                    hint = (
-                        f": [database] path must be in a directory this process may write {where}"
-                    )
+                    hint = place_hint(os.environ)  # the shipped unit's directory, or this unit's
                 raise TrackerError(
                     f"cannot create lock file {self.path}: {exc.strerror}{hint}"
                 ) from None
@@ -209,16 +210,6 @@ def _give_to_directory_owner(fd: int, opened: os.stat_result, directory: Path) -
         owner = directory.stat()
         if opened.st_uid != owner.st_uid or opened.st_gid != owner.st_gid:
             os.fchown(fd, owner.st_uid, owner.st_gid)
-
-
-def _where() -> str:
-    """Where a unit lets the service write: the shipped unit's state directory,
-    or the one systemd names in ``$STATE_DIRECTORY`` (an instance of the
-    template, smm-tracker@shop2: /var/lib/smm-tracker-shop2)."""
-    state = os.environ.get("STATE_DIRECTORY", "")
-    if state and state != "/var/lib/smm-tracker":
-        return f"(under this unit: {state}, its StateDirectory=)"
-    return "(under the shipped unit: /var/lib/smm-tracker)"
 
 
 def refusal(database: Path, path: Path, pid: int | None, command: str | None) -> str:
