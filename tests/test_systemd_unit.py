@@ -157,12 +157,20 @@ PER_INSTANCE = {
 }
 
 
+# The template's alone: each instance a dynamic user of its own. The unit
+# sets none: systemd names its user after the unit, "smm-tracker".
+TEMPLATE_ONLY = {("Service", "User"): ["smm-tracker-%i"]}
+
+
 def test_the_template_is_the_unit_with_a_config_key_and_database_per_instance():
     unit, template = sections(UNIT.read_text()), sections(TEMPLATE.read_text())
     assert list(template) == list(unit) == ["[Unit]", "[Service]", "[Install]"]
     for (section, name), values in PER_INSTANCE.items():
         assert template[f"[{section}]"].pop(name) == values, name
         unit[f"[{section}]"].pop(name)
+    for (section, name), values in TEMPLATE_ONLY.items():
+        assert template[f"[{section}]"].pop(name) == values, name
+        assert name not in unit[f"[{section}]"], name
     # Everything else, hardening first, in step: a change to one unit alone fails here.
     assert template == unit
 
@@ -217,3 +225,49 @@ def test_the_service_leaves_no_core_dump_and_creates_files_for_itself_alone():
     d = directives(UNIT.read_text())
     assert d["LimitCORE"] == ["0"]
     assert d["UMask"] == ["0077"] and d["StateDirectoryMode"] == ["0700"]
+
+
+# systemd.exec, User=: a dynamic user's name is a strict one, letters, digits,
+# "-" and "_", at most 31 characters: "smm-tracker-" leaves an instance 19.
+GOOD_INSTANCES = ["shop2", "Shop_2", "1shop", "eu-2", "s" * 19]
+BAD_INSTANCES = ["s" * 20, "my.shop", "my\\x2dshop", "my\\x20shop"]  # as systemd-escape writes
+
+
+def test_each_instance_runs_as_a_user_of_its_own():
+    # Without User=, systemd names the dynamic user after the unit's prefix:
+    # smm-tracker.service and every instance were one user, "smm-tracker",
+    # each daemon able to read the others' key copies in /run/credentials/.
+    user = directives(TEMPLATE.read_text())["User"]
+    assert directives(TEMPLATE.read_text())["DynamicUser"] == ["yes"]
+    assert "User" not in directives(UNIT.read_text())  # named after the unit: smm-tracker
+    users = {name: user[0].replace("%i", name) for name in GOOD_INSTANCES}
+    assert users["shop2"] == "smm-tracker-shop2"
+    assert len(set(users.values()) | {"smm-tracker"}) == len(GOOD_INSTANCES) + 1
+    # The instance names the unit's comments promise make strict user names.
+    assert "at most 19 characters" in TEMPLATE.read_text()
+    strict = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,30}")
+    assert all(strict.fullmatch(name) for name in users.values())
+    assert not any(strict.fullmatch(user[0].replace("%i", name)) for name in BAD_INSTANCES)
+
+
+@needs_analyze
+@pytest.mark.parametrize("name", GOOD_INSTANCES + BAD_INSTANCES)
+def test_systemd_judges_the_instance_names_as_the_unit_says(tmp_path, name):
+    # systemd loads a user name that is not a strict one with a notice, and
+    # then refuses to allocate a dynamic user of that name: no start.
+    assert ANALYZE is not None
+    text = TEMPLATE.read_text().replace(INSTALLED, str(console_script()))
+    copy = tmp_path / f"smm-tracker@{name}.service"
+    copy.write_text(text)
+    result = subprocess.run(
+        [ANALYZE, "verify", str(copy)], capture_output=True, text=True, timeout=60
+    )
+    said = (result.stdout + result.stderr).strip()
+    assert result.returncode == 0, said
+    if name in GOOD_INSTANCES:
+        assert said == ""
+    else:
+        assert said == (
+            f"Accepting user/group name 'smm-tracker-{name}', which does not match strict "
+            "user/group name rules."
+        )
