@@ -477,6 +477,7 @@ def cells(page: str, column: str) -> list[str]:
         ("orders", "charge", "charge"),
         ("transitions", "charge", "id"),
         ("order_overview", "charge", "charge"),
+        ("services", "rate", "rate"),
     ],
 )
 def test_a_table_page_writes_money_as_the_cli_does_its_data_as_stored(served, table, column, sort):

@@ -88,6 +88,7 @@ MONEY_COLUMNS = {
     "orders": frozenset({"charge"}),
     "transitions": frozenset({"charge"}),
     "balances": frozenset({"balance"}),
+    "services": frozenset({"rate"}),  # a price, as `services` writes its RATE
     "automation_actions": frozenset({"estimated_cost"}),
     "order_overview": frozenset({"charge"}),
     "service_scorecard": frozenset({"spend"}),
