@@ -129,6 +129,7 @@ def test_versions_and_plugins(served):
     assert "tracker.cli.datasette_columns" in plugins  # a table's column notes folded
     assert "tracker.cli.datasette_money" in plugins  # money(), exact_total() in the SQL
     assert "tracker.cli.datasette_fields" in plugins  # a canned query's defaults shown
+    assert "tracker.cli.datasette_times" in plugins  # a time broken after its T alone
     # A card's query may take up to 10 s on a large database: Datasette's 1 s
     # default left the cards blank, without an error.
     assert get(base, "/-/settings.json")["sql_time_limit_ms"] == 10_000
@@ -493,6 +494,23 @@ def test_a_table_page_writes_money_as_the_cli_does_its_data_as_stored(served, ta
         assert "80.50" in cells(page, column) and 80.5 in stored
     exported = csv.DictReader(get(base, f"/{DB}/{table}.csv", _sort=sort, _size="max").splitlines())
     assert [r[column] for r in exported] == ["" if v is None else str(v) for v in stored]
+
+
+def test_a_table_pages_time_breaks_after_its_t_alone_its_text_as_stored(served):
+    # Each kept on one line, Status changes' two times made its table wider
+    # than a 1280-px page; left to wrap, a time broke at a hyphen, "2026-12-"
+    # over "06T...". Its day and its time of day are each whole, a break
+    # allowed between them alone; the cell's text is the stored time.
+    base, _, _ = served
+    rows = get(base, f"/{DB}/transitions.json", _shape="array", _sort="id", _size="max")
+    page = get(base, f"/{DB}/transitions", _sort="id", _size="max")
+    shown = re.findall(r'<td class="col-at type-str">(.*?)</td>', page, re.S)
+    assert shown and len(shown) == len(rows)
+    for cell, row in zip(shown, rows, strict=True):
+        day, clock = row["at"].split("T")
+        assert cell == f'<span class="day">{day}T</span><wbr><span class="clock">{clock}</span>'
+        assert html.unescape(re.sub("<[^>]+>", "", cell)) == row["at"]
+    assert 'class="col-panel type-str">sim</td>' in page  # other text as Datasette writes it
 
 
 def test_writes_are_refused(served):

@@ -136,6 +136,7 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
         datasette_filters,
         datasette_links,
         datasette_money,
+        datasette_times,
     )
 
     if not pm.is_registered(datasette_links):
@@ -148,6 +149,8 @@ def serve(path: Path, metadata: dict[str, Any], sock: socket.socket) -> None:
         pm.register(datasette_money, name="smm-tracker-money")
     if not pm.is_registered(datasette_fields):  # a canned query's defaults shown
         pm.register(datasette_fields, name="smm-tracker-fields")
+    if not pm.is_registered(datasette_times):  # a time broken after its T alone
+        pm.register(datasette_times, name="smm-tracker-times")
     # Datasette's 1 s limit per query blanked the dashboard's cards on a large
     # database (the cards' queries load together); a slow card beats an empty one.
     app = read_only(Datasette([str(path)], metadata=metadata, settings=SETTINGS).app())
