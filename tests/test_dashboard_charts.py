@@ -135,6 +135,17 @@ def test_the_balance_chart_draws_a_rule_and_a_label_per_threshold():
     assert rule["encoding"]["color"]["condition"]["test"] == "datum.low_lines > 1"
 
 
+def test_the_balance_time_axis_leaves_a_gap_between_its_labels():
+    # On a phone (390 px) a week's day labels were all drawn, touching:
+    # "30 Nov01 Dec02 Dec03 Dec". labelOverlap alone drops only labels that
+    # overlap; a separation drops those closer than it too (every other day).
+    layers = BOARDS["overview"]["charts"]["balance"]["display"]["layer"]
+    [line] = [layer for layer in layers if layer["mark"]["type"] == "line"]
+    axis = line["encoding"]["x"]["axis"]
+    assert axis["labelOverlap"] is True
+    assert axis["labelSeparation"] >= 6
+
+
 def test_the_scorecard_on_a_phone_names_each_figure_as_the_table_does(tmp_path):
     # On a narrow screen each figure is shown under its column's name, which
     # the stylesheet writes by the column's place: the names and their order

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 from datetime import date, timedelta
 from importlib.util import find_spec
@@ -23,8 +24,9 @@ from xml.etree import ElementTree
 
 import pytest
 from test_dashboard_cards import BOARDS, card, orders_db
-from test_dashboard_charts import HOUR, _balances, completed_after
+from test_dashboard_charts import HOUR, _balances, balances_db, completed_after
 
+from tracker.cli.dashboard import build_metadata
 from tracker.clock import utcnow
 from tracker.store.orders import Store
 
@@ -135,6 +137,31 @@ def test_a_balance_that_moved_keeps_its_axis(tmp_path):
     display = BOARDS["overview"]["charts"]["balance"]["display"]
     ticks = [float(x.replace(",", "")) for x in _y_labels(_drawn(tmp_path, display, rows))]
     assert min(ticks) <= 231.5 and max(ticks) >= 250 and max(ticks) - min(ticks) <= 40
+
+
+def test_close_thresholds_names_share_a_phones_plot_a_lone_one_has_it_all(tmp_path):
+    # Lows of 200 and 300 on balances up to 35,000 are close: named at the
+    # left and the right end. On a phone's plot (230 px) the right one's
+    # long panel name, given the whole width, ran across "low: main", both
+    # unreadable. Each now has half of it, cut with "…"; the lone low of
+    # 30,000 keeps the whole width.
+    long = "eu-reseller-wholesale-likes.example.com"
+    db = balances_db(tmp_path / "t.db", [("main", "USD", 1), (long, "EUR", 1), ("ru", "RUB", 1)])
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("UPDATE balances SET balance = 35000 WHERE panel = 'ru'")
+    conn.close()
+    lows = {"main": 200.0, long: 300.0, "ru": 30000.0}
+    boards = build_metadata("t", lows)["plugins"]["datasette-dashboards"]
+    rows = card(db, "overview", "balance", boards=boards)
+    rooms = {r["low_label"]: r["low_room"] for r in rows if r["low"] is not None}
+    assert rooms == {"low: main": 0.5, f"low: {long}": 0.5, "low: ru": 1.0}
+    display = dict(boards["overview"]["charts"]["balance"]["display"], width=230)
+    svg = _drawn(tmp_path, display, rows)
+    names = [t.text or "" for t in svg.iter(f"{SVG}text") if (t.text or "").startswith("low: ")]
+    [right] = [name for name in names if name.startswith("low: eu-")]
+    assert right.endswith("…") and len(right) <= 16, names  # 115 px of 10-px text
+    assert sorted(n for n in names if n != right) == ["low: main", "low: ru"]
 
 
 def _legend(svg: ElementTree.Element) -> list[str]:
