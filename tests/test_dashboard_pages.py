@@ -103,17 +103,21 @@ def test_a_table_page_opens_on_its_rows_its_column_notes_folded(base, tmp_path, 
     assert "101" in page and "102" in page  # the rows
 
 
-def found(base: str, path: str, width: int, script: str, tmp_path) -> list:
+def found(base: str, path: str, width: int, script: str, tmp_path, charts: bool = False) -> list:
     """Lay out the dashboard's page ``path`` in a frame ``width`` px wide
     (headless Chromium's window is 500 px at least), its own scripts and
-    stylesheets from the dashboard, then run ``script`` in it (the body of a
-    load handler, ending ``return`` what it found) and return that."""
+    stylesheets from the dashboard, then run ``script`` in it (the body of an
+    async load handler, ending ``return`` what it found) and return that.
+    ``charts``: the page's charts drawn first, their rows fetched from the
+    dashboard (the frame's page is not the dashboard's: the browser's
+    same-origin rule is lifted for it)."""
     with urllib.request.urlopen(base + path, timeout=30) as answer:
         page = answer.read().decode()
     page = page.replace("<head>", f'<head><base href="{base}/">', 1)
     told = (
-        '<script>window.addEventListener("load", () => {'
-        "parent.document.body.dataset.found = JSON.stringify((() => {%s})());});</script>"
+        '<script>window.addEventListener("load", async () => {'
+        "parent.document.body.dataset.found = JSON.stringify(await (async () => {%s})());});"
+        "</script>"
     )
     page = page.replace("</body>", told % script + "</body>", 1)
     framed = tmp_path / "framed.html"
@@ -124,6 +128,7 @@ def found(base: str, path: str, width: int, script: str, tmp_path) -> list:
     done = subprocess.run(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
         + [f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1400,1100"]
+        + (["--disable-web-security"] if charts else [])
         + ["--virtual-time-budget=5000", "--dump-dom", framed.as_uri()],
         capture_output=True,
         text=True,
@@ -207,6 +212,47 @@ def test_the_status_changes_fit_a_1280_px_screen(base, tmp_path):
     # Its two times each kept on one line made the table 40 px wider than
     # the page at 1280 px: it scrolled sideways, its currency cut at the edge.
     assert found(base, "/t/transitions", 1280, TOO_WIDE, tmp_path) == 0
+
+
+# Each chart of a dashboard's page whose menu (vega-embed's "...") lies over
+# its plot, or whose plot falls short of its card's width: once every chart
+# is drawn (vega-embed's svg in each), the chart's id and what is wrong.
+CHART_ROOM = """
+  const charts = () => [...document.querySelectorAll(".dashboard-card-chart.vega-embed")];
+  for (let wait = 0; wait < 80; wait++) {
+    const drawn = charts().filter((c) => c.querySelector("summary") &&
+      c.querySelector("svg.marks"));
+    if (drawn.length && drawn.length === charts().length) break;
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  const wrong = [];
+  for (const chart of charts()) {
+    const menu = chart.querySelector("summary").getBoundingClientRect();
+    const plot = chart.querySelector("svg.marks").getBoundingClientRect();
+    const card = chart.closest(".dashboard-card");
+    const inside = parseFloat(getComputedStyle(card).paddingRight);
+    const edge = card.getBoundingClientRect().right - inside;
+    if (menu.right > plot.left && menu.left < plot.right && menu.bottom > plot.top
+        && menu.top < plot.bottom) wrong.push(`${chart.id}: its menu over its plot`);
+    if (edge - plot.right > 1) wrong.push(`${chart.id}: ${Math.round(edge - plot.right)} px short`);
+  }
+  return charts().length ? wrong : ["no chart drawn"];
+"""
+
+
+@pytest.mark.parametrize("board", ["overview", "services"])
+def test_on_a_phone_a_charts_menu_is_in_its_title_row_its_plot_the_cards_width(
+    base, tmp_path, board
+):
+    # vega-embed keeps a 38-px gutter right of each plot for the menu, 12% of
+    # a phone's card, and the menu sat at the plot's top right corner.
+    assert found(base, f"/-/dashboards/{board}", 390, CHART_ROOM, tmp_path, charts=True) == []
+
+
+@pytest.mark.parametrize("board", ["overview", "services"])
+def test_on_a_wide_screen_a_charts_menu_keeps_its_gutter(base, tmp_path, board):
+    wrong = found(base, f"/-/dashboards/{board}", 1280, CHART_ROOM, tmp_path, charts=True)
+    assert wrong and all(w.endswith(" px short") for w in wrong), wrong  # beside the plot
 
 
 # The sort choice (a phone's, hidden on a wider screen) if its words are cut.
