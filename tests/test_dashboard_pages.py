@@ -32,6 +32,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+LONG_LINK = (
+    "https://www.instagram.com/p/CxYz123AbCdEfGhIjK/"
+    "?utm_source=ig_web_copy_link&igshid=MzRlODBiNWFlZA=="
+)
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pages")
@@ -45,6 +51,8 @@ def base(tmp_path_factory):
                 "('main', ?, ?, 'Processing', 'In progress', 4981, 0.278, 'In progress', ?, 'USD')",
                 [order_id, at.isoformat(timespec="seconds"), at.isoformat(timespec="seconds")],
             )
+        # A link as a person pastes it: 99 characters, not one space.
+        db.execute("UPDATE orders SET link = ? WHERE order_id = 101", [LONG_LINK])
     store.close()
     port = free_port()
     proc = subprocess.Popen(
@@ -253,6 +261,21 @@ def test_on_a_phone_a_charts_menu_is_in_its_title_row_its_plot_the_cards_width(
 def test_on_a_wide_screen_a_charts_menu_keeps_its_gutter(base, tmp_path, board):
     wrong = found(base, f"/-/dashboards/{board}", 1280, CHART_ROOM, tmp_path, charts=True)
     assert wrong and all(w.endswith(" px short") for w in wrong), wrong  # beside the plot
+
+
+@pytest.mark.parametrize("table", ["orders", "order_overview"])
+def test_on_a_phone_a_long_link_breaks_at_its_rows_edge(base, tmp_path, table):
+    # Each row a card on a phone: an order's link ran past the card's edge,
+    # and the table scrolled sideways for it.
+    assert found(base, f"/t/{table}", 390, TOO_WIDE, tmp_path) == 0
+    shown = found(base, f"/t/{table}", 390, LINK_SHOWN, tmp_path)
+    assert shown == LONG_LINK  # whole, over lines
+
+
+LINK_SHOWN = """
+  const cells = [...document.querySelectorAll("td.col-link")].map((c) => c.textContent.trim());
+  return cells.find((text) => text.startsWith("https://"));
+"""
 
 
 # The sort choice (a phone's, hidden on a wider screen) if its words are cut.
