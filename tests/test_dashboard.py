@@ -513,6 +513,16 @@ def test_a_table_pages_time_breaks_after_its_t_alone_its_text_as_stored(served):
     assert 'class="col-panel type-str">sim</td>' in page  # other text as Datasette writes it
 
 
+def test_only_a_whole_stored_time_is_written_in_two_parts():
+    from tracker.cli.datasette_times import time_cell
+
+    two = '<span class="day">2026-12-06T</span><wbr><span class="clock">{}</span>'
+    assert time_cell("2026-12-06T18:02:10+00:00") == two.format("18:02:10+00:00")
+    assert time_cell("2026-12-06T18:02:10.250000Z") == two.format("18:02:10.250000Z")
+    for other in ("2026-12-06", "held until 2026-12-06T18:02:10+00:00", "<b>", 5, None):
+        assert time_cell(other) is None  # as Datasette writes it
+
+
 def test_writes_are_refused(served):
     base, w, _ = served
     with pytest.raises(urllib.error.HTTPError):
