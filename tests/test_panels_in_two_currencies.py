@@ -132,7 +132,7 @@ def test_services_name_each_rate_currency_in_a_cur_column_as_orders_does(cli, st
     assert header.split()[-3:] == ["SYNCED", "CUR", "GUARANTEE"]
     rows = {line.split()[0]: line.split() for line in lines}
     assert (rows["alpha"][-2], rows["rub"][-2]) == ("USD", "RUB")
-    assert "0.9" in rows["alpha"] and "15" in rows["rub"]  # RATE a bare number, as ever
+    assert "0.90" in rows["alpha"] and "15.00" in rows["rub"]  # RATE a bare number, as money
     data = json.loads(cli("services", "--json").stdout)  # a field added: rate stays a number
     assert [(s["panel"], s["rate"], s["currency"]) for s in data] == [
         ("alpha", 0.9, "USD"),
@@ -144,7 +144,7 @@ def test_services_of_panels_in_one_currency_name_it_in_the_cur_column(cli, store
     listed(store, "alpha", "USD")
     listed(store, "rub", "USD")
     lines = cli("services").stdout.splitlines()[1:]
-    assert len(lines) == 2 and all(x.split()[-2] == "USD" and " 0.9 " in x for x in lines)
+    assert len(lines) == 2 and all(x.split()[-2] == "USD" and " 0.90 " in x for x in lines)
 
 
 def on_a_terminal(cli, monkeypatch, *args: str) -> list[str]:
@@ -162,11 +162,11 @@ def test_services_on_a_terminal_say_one_currency_in_the_rate_header(cli, store, 
     listed(store, "rub", "RUB", rate=15.0)
     one = on_a_terminal(cli, monkeypatch, "services", "--panel", "alpha")
     assert one[0].split()[4:6] == ["RATE", "USD"] and "CUR" not in one[0].split()
-    assert one[1].split()[4] == "0.9"
+    assert one[1].split()[4] == "0.90"
     both = on_a_terminal(cli, monkeypatch, "services")
     assert both[0].split()[4:6] == ["RATE", "CUR"]  # two: a CUR column beside RATE
     rows = {line.split()[0]: line.split() for line in both if line.startswith(("alpha", "rub"))}
-    assert (rows["alpha"][4:6], rows["rub"][4:6]) == (["0.9", "USD"], ["15", "RUB"])
+    assert (rows["alpha"][4:6], rows["rub"][4:6]) == (["0.90", "USD"], ["15.00", "RUB"])
 
 
 DOCTOR_CONFIG = """

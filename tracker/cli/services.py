@@ -32,6 +32,7 @@ from tracker.rules.capabilities import services_note
 from tracker.rules.catalogue import describe, what_is_kept
 from tracker.rules.counts import counted
 from tracker.rules.guarantees import guarantee_cell, named_guarantee, window_of
+from tracker.rules.money import money_or_none
 from tracker.store.alerts import currency_then
 from tracker.store.capabilities import learned_where, unsupported_here
 from tracker.store.catalogue import conflicts, listed_none
@@ -162,6 +163,7 @@ def _show(
     for row in rows:
         row["refill"] = "yes" if row["refill"] else "no"
         row["cancel"] = "yes" if row["cancel"] else "no"
+        row["rate"] = money_or_none(row["rate"])  # 0.000012, 0.90: never 1.2e-05 (%.6g)
     if screen is None:  # for scripts: every column, as ever
         click.echo(table(rows, _SERVICE_COLUMNS, _SERVICE_HEADERS))
         return
