@@ -10,7 +10,8 @@ the panel, and the witness (the balance call that tells a refusal of the
 key in unknown words) never knew one. ``status`` with ``orders=``,
 ``balance``, ``services`` and ``refill_status`` now read it as
 ``{"error": <the string>}``; ``add``, ``refill`` and ``cancel`` do not (a
-bare string there may follow an action the panel did: outcome unknown).
+bare string there may follow an action the panel did: outcome unknown),
+but for words refusing the key (tests/test_refusal_words_plain.py).
 """
 
 from __future__ import annotations
@@ -262,12 +263,13 @@ def test_a_bare_string_of_no_words_to_refill_status_is_still_a_broken_answer(wor
 
 def test_add_refill_and_cancel_still_read_a_bare_string_as_no_answer():
     # A bare string may follow an action the panel did: outcome unknown, or
-    # the parser's broken answer; never the key's refusal, never sent again.
+    # the parser's broken answer; never a refusal, never sent again. Words
+    # refusing the key are its refusal (tests/test_refusal_words_plain.py).
     sent: list[str] = []
 
     def answer(form: dict[str, str]) -> Any:
         sent.append(form["action"])
-        return BALANCE if form["action"] == "balance" else "Invalid API key"
+        return BALANCE if form["action"] == "balance" else "Incorrect request"
 
     client = client_answering(answer)
     with pytest.raises(OutcomeUnknownError):
@@ -276,5 +278,5 @@ def test_add_refill_and_cancel_still_read_a_bare_string_as_no_answer():
         with pytest.raises(PanelError) as caught:
             act()
         assert not isinstance(caught.value, AuthError)
-        assert "got str: 'Invalid API key'" in str(caught.value)
+        assert "got str: 'Incorrect request'" in str(caught.value)
     assert sent == ["add", "refill", "cancel"]

@@ -10,7 +10,8 @@ raised ``auth_failed``, and an order's own refusal failed the whole call.
 The calls that only read now take such words as ``{"error": words}`` with
 the same code. A server's or proxy's line ("404 page not found", "error
 code: 1020", "Forbidden"), HTML, several lines or a long text stay a page;
-``add``, ``refill`` and ``cancel`` are judged by their code as before.
+``add``, ``refill`` and ``cancel`` are judged by their code as before, but
+for words refusing the key (tests/test_refusal_words_plain.py).
 """
 
 from __future__ import annotations
@@ -278,8 +279,9 @@ def test_a_servers_line_or_more_than_words_stays_a_page(reply):
 def test_add_refill_cancel_refused_in_words_with_a_4xx_are_judged_as_before(shape, code, outcome):
     # Never read as the panel's refusal (a 4xx may follow what the script
     # did), never sent twice: not sent (a 401's plain page, answered before
-    # any script) or outcome unknown, as before.
-    client, asked = client_answering(lambda form: said("Invalid API key", shape, code))
+    # any script) or outcome unknown, as before. Words refusing the key are
+    # its refusal in any shape (tests/test_refusal_words_plain.py).
+    client, asked = client_answering(lambda form: said("Not enough funds", shape, code))
     with pytest.raises(outcome) as caught:
         client.add(NewOrder(service=1, link="https://example.com/p", quantity=100))
     assert not isinstance(caught.value, AuthError)

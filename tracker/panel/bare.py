@@ -9,7 +9,8 @@ a refusal it answered so. :mod:`tracker.panel.interpret` turns such an
 answer into the error object for the calls that only read, before it looks
 for busy words, so every such action reads it in one place; never for
 ``add``, ``refill`` and ``cancel``, where a bare string may follow an action
-the panel did (their outcome unknown stays the safe reading).
+the panel did (their outcome unknown stays the safe reading), but for words
+refusing the key, read so by :mod:`tracker.panel.plain_words`.
 
 A string of no words (empty, only blanks, a web page quoted as JSON) is no
 one's words: it stays a broken answer. Nor is a status spelling an error

@@ -71,22 +71,23 @@ class Interpreting(Generic[P]):
                 response, body, self.panel.url, now=self._wall(), panel=panel, action=action
             )
         if document is None:
-            if took:  # cut-off or garbled answer: the panel may have acted
+            # A 2xx or 4xx of the panel's words alone, "Invalid API key": its
+            # {"error": ...} to a read; to add, refill and cancel only the
+            # key's refusal (plain_words.py). Else broken, or a page.
+            plain = plain_words.plain_error(code, body, action, reads=idempotent)
+            if plain is not None:
+                document = Document(plain)
+            elif took:  # cut-off or garbled answer: the panel may have acted
                 said = failures.NO_CONTENT if failures.empty(body) else unreadable.detail
                 detail = said if code == 200 else f"HTTP {code}: {said}"
                 raise TransientError(
                     detail, maybe_sent=True, panel=panel, action=action, status=code
                 )
-            # A 4xx of the panel's words alone, "Invalid API key", to a read:
-            # its {"error": ...} (plain_words.py). Else a redirect or error
-            # page: did the panel's script run? (a Location scrubbed)
-            plain = plain_words.plain_error(code, body, action) if idempotent else None
-            if plain is None:
+            else:  # a redirect or error page: did the panel's script run? (a Location scrubbed)
                 where = (self.panel.url, self._scrub_text)
                 raise page_error(
                     response, body, *where, panel=panel, action=action, idempotent=idempotent
                 )
-            document = Document(plain)
         if document.noise:
             self._prints_notices(document.noise)
         data = document.data
@@ -94,8 +95,8 @@ class Interpreting(Generic[P]):
             self._warn_absurd(action, data)
         if took and idempotent:  # a bare "Invalid API key": the panel's words (bare.py)
             data = bare.as_error(data, action)
-        elif idempotent:  # so with a 401, 403, 400... too (plain_words.py)
-            data = plain_words.as_error(code, data, action)
+        else:  # so with a 401, 403, 400...; add, refill, cancel: the key's refusal alone
+            data = plain_words.as_error(code, data, action, reads=idempotent)
         words = refusals.error_text(data) if took and idempotent else None
         if words is not None and refusals.is_busy(words):
             # "Too many requests", "Database busy": HTTP 429 or 503 in words,

@@ -1,17 +1,24 @@
-"""A 4xx answer whose whole body is the panel's words and no JSON object: a
+"""An answer whose whole body is the panel's words and no JSON object: a
 line of plain text (``Invalid API key``, ``Incorrect request``, ``error:
-invalid key``) or a bare JSON string (``"Invalid API key"``).
+invalid key``) with a 2xx or 4xx, or a bare JSON string (``"Invalid API
+key"``) with a 4xx (with a 2xx, a read's: :mod:`tracker.panel.bare`).
 
 Self-hosted panel scripts that set an HTTP code on their refusals write them
 as they write their other answers: ``{"error": ...}``, a bare JSON string
 (:mod:`tracker.panel.bare`), or the words echoed as they are. Read as a web
 page or a broken answer, a key refused so with a 401 or 403 neither paused
 the panel nor raised ``auth_failed``, and an order's own refusal failed the
-whole call. :mod:`tracker.panel.interpret` reads such words as ``{"error":
-<the words>}`` with the same code, for the calls that only read: the witness
-(:mod:`tracker.panel.witness`) and the jobs judge them as that object. Never
-for ``add``, ``refill`` and ``cancel``, judged by their code as before
-(:mod:`tracker.panel.unserved`): an order is never placed twice.
+whole call; with a 200, a plain line was a broken answer retried until the
+call failed, at every poll. :mod:`tracker.panel.interpret` reads such words
+as ``{"error": <the words>}`` with the same code, for the calls that only
+read: the witness (:mod:`tracker.panel.witness`) and the jobs judge them as
+that object. For ``add``, ``refill`` and ``cancel`` only words refusing the
+key (:func:`tracker.panel.refusals.denies_key`: "Invalid API key", "Account
+is inactive"; not words merely naming it), bare or plain, with a 2xx or
+4xx: a refused key acted on nothing, and ``{"error": ...}`` saying so is
+the key's refusal under any code. Other words to them are judged as before,
+by their code (:mod:`tracker.panel.unserved`; a 2xx: outcome unknown): a
+script may answer any line after placing an order, never placed twice.
 
 Not the panel's words, left as a page or a broken answer as before: a code
 the server in front of the script answers of the request itself (405, 408,
@@ -34,7 +41,7 @@ from functools import cache
 from http import HTTPStatus
 from typing import Any
 
-from tracker.panel import bare, failures
+from tracker.panel import bare, failures, refusals
 
 MAX_WORDS = 300  # characters: longer is a page, whatever it says
 # Codes a web server or proxy answers of the request itself (its method,
@@ -49,27 +56,35 @@ def read_in_words(code: int) -> bool:
     return 400 <= code < 500 and code not in _SERVERS_CODES
 
 
-def as_error(code: int, data: Any, action: str) -> Any:
-    """Given a decoded answer with HTTP ``code`` to ``action``, a call that
-    only reads, return ``{"error": <the words>}`` when it is a bare string of
-    the panel's words (see the module), else ``data`` as it came."""
-    if type(data) is not str or not read_in_words(code):
+def as_error(code: int, data: Any, action: str, *, reads: bool = True) -> Any:
+    """Given a decoded answer with HTTP ``code`` to ``action``, return
+    ``{"error": <the words>}`` when it is a bare string of the panel's words
+    (see the module) with a 4xx, else ``data`` as it came. ``reads``: a call
+    that only reads; for ``add``, ``refill`` and ``cancel`` (False) only
+    words refusing the key, and with a 2xx too."""
+    if type(data) is not str or not (read_in_words(code) or (not reads and 200 <= code < 300)):
         return data
     said = words(data, action)
-    return data if said is None else {"error": said}
+    return data if said is None or not (reads or refusals.denies_key(said)) else {"error": said}
 
 
-def plain_error(code: int, body: bytes, action: str) -> dict[str, str] | None:
+def plain_error(
+    code: int, body: bytes, action: str, *, reads: bool = True
+) -> dict[str, str] | None:
     """Given the body (UTF-8, the key blanked) of an answer with HTTP
-    ``code`` holding no JSON, return ``{"error": <its words>}`` when it is
-    one line of the panel's words (see the module), else None: a page."""
-    if not read_in_words(code) or len(body) > 4 * MAX_WORDS + 16:
+    ``code`` holding no JSON, return ``{"error": <its words>}`` when it is a
+    2xx or 4xx of one line of the panel's words (see the module), else None:
+    a page or a broken answer. ``reads``: a call that only reads; for
+    ``add``, ``refill`` and ``cancel`` (False) only words refusing the key."""
+    if not (200 <= code < 300 or read_in_words(code)) or len(body) > 4 * MAX_WORDS + 16:
         return None
     text = body.decode("utf-8", "replace").strip(_BLANKS)
     if text[:1] in ("{", "[", '"'):  # JSON cut off or garbled: no one's words
         return None
     said = words(text, action)
-    return None if said is None else {"error": said}
+    if said is None or not (reads or refusals.denies_key(said)):
+        return None
+    return {"error": said}
 
 
 def words(text: str, action: str) -> str | None:

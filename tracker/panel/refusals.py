@@ -134,6 +134,15 @@ def is_key_refusal(message: str) -> bool:
     return _found(_KEY_DENIED, message)
 
 
+def denies_key(message: str) -> bool:
+    """Return True when ``message`` is a key refusal (:func:`is_key_refusal`)
+    that also says the key is no good ("Invalid API key", "Account is
+    inactive", "Unauthorized"), not words merely naming the key: what a line
+    of plain text or a bare string must say to be read as the key's refusal
+    by ``add``, ``refill`` and ``cancel`` (:mod:`tracker.panel.plain_words`)."""
+    return is_key_refusal(message) and _found(_KEY_DENIED, message)
+
+
 def refuses(message: str) -> bool:
     """Return True when ``message`` (words where an ID or a result goes) plainly
     refuses the request, rather than saying it was taken."""
