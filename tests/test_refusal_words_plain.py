@@ -193,6 +193,11 @@ BROKEN_200 = [
     b"Completed",  # a status word: no one's refusal
     b"Service Unavailable",  # a server's line
     b'Warning: Undefined array key "key" in /var/www/api.php on line 12',
+    # A PHP notice in front of the JSON, cut before its colon: no one's words
+    # (read so, refill_status took "Notic" for the refill's own error).
+    *[b"Notice: Undefined index in /a.php on line 3\n{}"[:n] for n in (1, 2, 3, 5, 6)],
+    b"Warn",
+    b"PHP Fatal err",
 ]
 
 
@@ -204,9 +209,12 @@ def test_a_200_cut_off_garbled_or_not_words_stays_a_broken_answer(body):
         client.balance()
     assert not isinstance(caught.value, PanelAnswerError)
     assert asked == ["balance", "balance"]
+    with pytest.raises(TransientError):  # never the refill's own error
+        client.refill_status("12")
+    assert asked[2:] == ["refill_status"] * 2
     with pytest.raises(OutcomeUnknownError):
         client.add(ORDER)
-    assert asked[2:] == ["add"]
+    assert asked[4:] == ["add"]
 
 
 # --- add, refill and cancel ---

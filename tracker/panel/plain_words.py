@@ -31,7 +31,8 @@ server's); a router's miss (``404 page not found``, ``Cannot POST
 a CDN's, firewall's or proxy's line (Cloudflare's ``error code: 1020``,
 Envoy's ``RBAC: access denied``, PHP-FPM's ``Access denied.``, any line
 naming a firewall, WAF, proxy, gateway or CDN); a PHP notice alone
-(``Warning: ... on line 12``).
+(``Warning: ... on line 12``), or its head cut before the colon (``Notic``,
+``Warn``: the notice in front of a JSON answer cut short).
 """
 
 from __future__ import annotations
@@ -99,7 +100,32 @@ def words(text: str, action: str) -> str | None:
         return None
     if failures.generic_miss(text) or _servers().search(text) is not None:
         return None
+    if _cut_notice(text):
+        return None
     return text
+
+
+# The heads of PHP's notices: a body that is one of them cut before its colon
+# ("N", "Notic", "Warn", "PHP Fatal err") is a notice in front of the JSON,
+# the answer cut short, never the panel's words (a refill's error, else).
+_NOTICE_HEADS = tuple(
+    f"{php}{head}"
+    for php in ("", "php ")
+    for head in (
+        "warning",
+        "notice",
+        "deprecated",
+        "fatal error",
+        "parse error",
+        "strict standards",
+    )
+)
+
+
+def _cut_notice(text: str) -> bool:
+    """Whether ``text`` is the start of a PHP notice's head, cut before its colon."""
+    said = " ".join(text.lower().split())
+    return any(head.startswith(said) for head in _NOTICE_HEADS)
 
 
 @cache
