@@ -13,9 +13,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from quiet_server import QuietServer
 
 
 @dataclass
@@ -54,8 +56,9 @@ Writer = Callable[[BaseHTTPRequestHandler], None]
 JOIN = 5.0  # seconds a stop waits for the handlers' threads: only reached when one hangs
 
 
-class JoinedServer(ThreadingHTTPServer):
-    """A loopback ThreadingHTTPServer whose stop ends its handlers' threads too.
+class JoinedServer(QuietServer):
+    """A loopback ThreadingHTTPServer whose stop ends its handlers' threads too;
+    quiet about a client gone mid-request (:class:`QuietServer`).
 
     Its handlers run in daemon threads, which ``server_close`` does not wait
     for: a handler still dripping or sleeping outlived its test, and a later
@@ -64,8 +67,7 @@ class JoinedServer(ThreadingHTTPServer):
     joins every handler's thread, ``JOIN`` seconds at most in all."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler]):
-        super().__init__(("127.0.0.1", 0), handler)
-        self.daemon_threads = True
+        super().__init__(handler)
         self.closing = threading.Event()
         self.handlers: list[threading.Thread] = []
         self._thread = threading.Thread(

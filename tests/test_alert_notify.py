@@ -13,11 +13,12 @@ import shlex
 import sys
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from click.testing import CliRunner
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from quiet_server import QuietServer
 from structlog.testing import capture_logs
 
 from tracker.cli.main import main
@@ -60,8 +61,7 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = QuietServer(Handler)
         self.url = f"json://127.0.0.1:{self.server.server_address[1]}/{TOKEN}"
         threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from click.testing import CliRunner
 from ports import free_port
+from quiet_server import QuietServer
 
 from tracker.cli.main import main
 from tracker.service.lock import DatabaseLock
@@ -118,7 +119,7 @@ def endpoint():
         def log_message(self, *_args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Metrics)
+    server = QuietServer(Metrics)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server.server_address[1]
     server.shutdown()

@@ -14,10 +14,11 @@ import sys
 import textwrap
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from quiet_server import QuietServer
 
 pytest.importorskip("apprise", reason="the notify extra: pip install '.[notify]'")
 
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HOLD = 40.0  # seconds the receiver drips its answer
 
 
-def dripping_receiver(release: threading.Event) -> ThreadingHTTPServer:
+def dripping_receiver(release: threading.Event) -> QuietServer:
     """An HTTP server on 127.0.0.1 that reads a POST, then sends its answer's
     headers one byte every half second until released (no read timeout trips)."""
 
@@ -45,8 +46,7 @@ def dripping_receiver(release: threading.Event) -> ThreadingHTTPServer:
         def log_message(self, *args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = QuietServer(Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

@@ -13,13 +13,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import FakeClock
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from quiet_server import QuietServer
 from structlog.testing import capture_logs
 from test_webhook import Hook, _delivered
 
@@ -579,8 +580,7 @@ def test_alerts_not_queued_are_kept_a_full_queue_and_a_stop(store: Store, clock:
         def log_message(self, *args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hanging)
-    server.daemon_threads = True
+    server = QuietServer(Hanging)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/hook"
     sink = WebhookSink(

@@ -11,10 +11,11 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from quiet_server import QuietServer
 
 from tracker.config.model import PanelConfig, Secret
 from tracker.errors import PanelError
@@ -69,8 +70,8 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
     return _make_certificate(tmp_path, "IP:127.0.0.1,DNS:localhost")
 
 
-def _serve(certificate: tuple[Path, Path] | None) -> tuple[ThreadingHTTPServer, str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Panel)
+def _serve(certificate: tuple[Path, Path] | None) -> tuple[QuietServer, str]:
+    server = QuietServer(_Panel)
     scheme = "http"
     if certificate is not None:
         side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
