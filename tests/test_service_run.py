@@ -109,7 +109,9 @@ class Daemon:
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
-def config_text(url: str, *, extra_panels: str = "", tail: str = "", panel: str = "") -> str:
+def config_text(
+    url: str, *, extra_panels: str = "", tail: str = "", panel: str = "", timeout: str = "10s"
+) -> str:
     return f"""
 [database]
 path = "t.db"
@@ -117,7 +119,7 @@ path = "t.db"
 name = "sim"
 url = "{url}"
 key_env = "SIM_KEY"
-timeout = "10s"
+timeout = "{timeout}"
 retry_budget = "5s"
 {panel}
 {extra_panels}
@@ -274,10 +276,17 @@ def test_sigterm_during_a_slow_poll_exits_0_with_whole_batches_only(world):
 
 
 def test_sigterm_mid_cycle_logs_no_error_and_counts_no_failure(world):
-    # Six requests a minute: the first job's call goes out, the other jobs'
-    # calls wait 10 and 20 s for the rate limit. SIGTERM then leaves them
-    # unsent, which is the stop working, not the panel failing.
-    world.config.write_text(config_text(world.server.url, panel="requests_per_minute = 6"))
+    # Six requests a minute, one at a time: the first job's call goes out and
+    # the panel holds its answer; the other jobs' calls wait 10 and 20 s for
+    # the rate limit, then for that call's end. SIGTERM then leaves them
+    # unsent and ends the wait for the first one's answer (a read), which is
+    # the stop working, not the panel failing. Only the stop frees the one
+    # slot (the call's deadline is 10 minutes away): on a loaded host a
+    # SIGTERM acted on past the rate limit's 10 s had a second call sent.
+    world.panel.slow_seconds = 3600.0  # until the panel's server stops
+    world.panel.inject("slow")
+    one_at_a_time = "requests_per_minute = 6\nconcurrency = 1"
+    world.config.write_text(config_text(world.server.url, panel=one_at_a_time, timeout="600s"))
     world.cli("track", *map(str, world.panel.seed_orders(50)))
     daemon = world.daemon()
     daemon.wait_for("READY=1")
