@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ from tracker.clock import iso
 from tracker.config.model import RefillConfig
 from tracker.rules.guarantees import Guarantee, named_guarantee, window_of
 from tracker.rules.refill_eligibility import eligibility, order_facts
-from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_TIKTOK, SERVICES, SimulatedPanel
+from tracker.sim.server import SERVICE_FOLLOWERS, SERVICE_TIKTOK, SERVICES
 
 # A name (category) and what it says: days, "lifetime", "none" (No Refill), or
 # None (nothing said: refill.window).
@@ -109,16 +108,23 @@ def test_an_order_of_an_unknown_service_keeps_refill_window(clock):
     assert not eligibility(order_facts(row), [], config, clock()).eligible  # no services row
 
 
-class NamedPanel(SimulatedPanel):
-    """The simulator, its followers sold as R90 and its TikTok followers as R30."""
-
-    def _services(self, form: Mapping[str, str], now: float) -> Any:
-        names = {SERVICE_FOLLOWERS: "Instagram Followers [R90]", SERVICE_TIKTOK: "TikTok [R30]"}
-        return [{**s, "name": names.get(s["service"], s["name"])} for s in SERVICES]
+# The simulator, its followers sold as R90 and its TikTok followers as R30: in
+# its answer and in what it accepts (a refill inside the guarantee its
+# service's name says, refused past it).
+NAMED = tuple(
+    {
+        **s,
+        "name": {
+            SERVICE_FOLLOWERS: "Instagram Followers [R90]",
+            SERVICE_TIKTOK: "TikTok [R30]",
+        }.get(s["service"], s["name"]),
+    }
+    for s in SERVICES
+)
 
 
 def _completed_45_days_ago(world, clock, refill: str = ""):
-    w = world(panel_class=NamedPanel, refill=refill)
+    w = world(catalogue=NAMED, refill=refill)
     w.sync_services()
     r90, r30 = w.order(SERVICE_FOLLOWERS), w.order(SERVICE_TIKTOK)
     w.poll()  # both Completed now
@@ -127,16 +133,28 @@ def _completed_45_days_ago(world, clock, refill: str = ""):
     return w, r90, r30, ends
 
 
+def _accepted(request: dict[str, Any]) -> bool:
+    """Whether the panel took a refill request: it answered a refill ID."""
+    return request["refill_id"] is not None and not request["permanent"]
+
+
 def test_an_r90_order_gets_its_refill_on_day_45_an_r30_order_does_not(world, clock, monkeypatch):
     monkeypatch.setattr("tracker.cli.history_notes.utcnow", clock, raising=False)
     w, r90, r30, ends = _completed_45_days_ago(world, clock)
     assert w.round()
-    assert len(w.requests(r90)) == 1 and w.requests(r30) == []
+    [asked] = w.requests(r90)
+    assert _accepted(asked), asked  # the panel sells it R90: day 45 is inside
+    assert w.requests(r30) == []
     out = w.cli("history", str(r30))
     assert out.exit_code == 0, out.output
     assert (
         f"no automatic refill request: its guarantee (R30 in the service's name, 30d) ended {ends}"
     ) in out.stdout.splitlines()
+    # Day 60, 30 of the R90 order dropped: another refill asked, and taken.
+    clock.advance(15 * DAY)
+    w.panel.drop(r90, 30)
+    assert w.round()
+    assert [_accepted(r) for r in w.requests(r90)] == [True, True], w.requests(r90)
 
 
 def test_with_window_from_name_false_refill_window_holds_for_every_order(world, clock):
