@@ -3,10 +3,12 @@ key file, the alert URL files (a bot token in a notify URL), a config with a
 key or an alert URL inline; the database (order links, spend) every user may
 read, or in a directory every user may write; a shipped unit's config
 (smm-tracker.service's, an instance's of smm-tracker@.service) naming a
-database the unit may not write. Verdicts for ``doctor``; no I/O."""
+database the unit may not write, or named for an instance that cannot start.
+Verdicts for ``doctor``; no I/O."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -140,6 +142,47 @@ def unit_database_check(
         f"instance, which reads {config}) lets the service write{other}: its start fails "
         f'with "cannot create lock file ..."; set [database] path = "{state}/tracker.db" '
         "in the config, or ReadWritePaths= in the unit",
+    )
+
+
+# The template's User=smm-tracker-%i, a dynamic user: its name must be a strict
+# one (systemd.exec, User=): letters, digits, "-" and "_", at most 31 characters.
+INSTANCE_MOST = 31 - len("smm-tracker-")  # 19
+_STRICT = re.compile(r"[A-Za-z0-9_-]+")
+_ESCAPE = re.compile(r"\\x([0-9A-Fa-f]{2})")  # systemd-escape's \x2d, \x20
+
+
+def instance_name_check(config: Path | None, template: bool) -> Check | None:
+    """Given the config file read and whether the shipped template unit is
+    installed, return a warning when the config is an instance's
+    (/etc/smm-tracker/NAME.toml: :func:`shipped_unit`) whose NAME cannot
+    start one: its user, smm-tracker-NAME, is no strict user name (a dot,
+    another character, more than :data:`INSTANCE_MOST`), which systemd
+    refuses to allocate. The line names the name to rename it to: escapes
+    read, every run of other characters one "-", cut to the limit."""
+    found = shipped_unit(config, template)
+    if found is None or found[0] == UNIT or config is None:
+        return None
+    name = config.stem
+    if _STRICT.fullmatch(name) and len(name) <= INSTANCE_MOST:
+        return None
+    wrong = [f"{len(name)} characters"] if len(name) > INSTANCE_MOST else []
+    others = sorted({c for c in name if not _STRICT.fullmatch(c)})
+    said = [f'"{c}"' if c.isprintable() else repr(c) for c in others]
+    wrong += [f"{' '.join(said)} in it"] if said else []
+    plain = _ESCAPE.sub(lambda m: chr(int(m[1], 16)), name)
+    new = re.sub(r"[^A-Za-z0-9_-]+", "-", plain).strip("-")[:INSTANCE_MOST].rstrip("-")
+    if not new or new == UNIT_CONFIG.stem:  # config.toml is smm-tracker.service's
+        new = f"{new or 'shop'}2"
+    return Check(
+        WARN,
+        "config",
+        f"{config} is the config of {found[0]}, which cannot start: systemd allocates "
+        f"no user smm-tracker-{name} (User=smm-tracker-%i: an instance name is letters, "
+        f"digits, - and _, at most {INSTANCE_MOST} characters; this one has "
+        f"{' and '.join(wrong)}): rename it to {config.parent / new}.toml (and "
+        f"{name}.api-key to {new}.api-key; its database then in /var/lib/smm-tracker-{new}) "
+        f"and start smm-tracker@{new}",
     )
 
 

@@ -41,7 +41,7 @@ from tracker.rules.not_answering import key_place
 from tracker.rules.prune_doctor import last_prune_check
 from tracker.rules.redelivery import undelivered_check
 from tracker.rules.refusal_doctor import held_out_checks, reach_back
-from tracker.rules.secret_files import unit_database_check
+from tracker.rules.secret_files import instance_name_check, unit_database_check
 from tracker.rules.unit_stop import config_dirs, search_paths
 from tracker.service.daemon_unit import daemon_manager, unit_running
 from tracker.service.doctor_alerts import alert_targets, notify_checks, placed
@@ -136,6 +136,8 @@ def run_checks(
         system = running[1] if running and not running[0] else None
         unit = unit_database_check(path, database.path, template_installed(search), system)
         checks.extend(database_mode_checks(database.path) + ([unit] if unit else []))
+    instance = instance_name_check(path, template_installed(search))  # one that cannot start
+    checks.extend([instance] if instance else [])
     if metrics is not None:  # the daemon's start: database, endpoint
         checks.extend(listen_checks(metrics, database.path if database else None))
     urls = {name: panel.url for name, _source, panel in panels if panel}
