@@ -172,10 +172,18 @@ def test_alerts_json_too_holds_the_newest_100_unless_limit(cli, store) -> None:
             "VALUES (?, 'main', 'order_canceled', 'warning', ?, '{}')",
             [((start + timedelta(seconds=i)).isoformat(), f"n{i}") for i in range(105)],
         )
-    capped = json.loads(cli("alerts", "--json").output)["alerts"]
+    listed = cli("alerts", "--json")
+    capped = json.loads(listed.stdout)["alerts"]
     assert [a["message"] for a in capped] == [f"n{i}" for i in range(5, 105)]  # oldest first
-    every = json.loads(cli("alerts", "--json", "--limit", "200").output)["alerts"]
-    assert len(every) == 105
+    every = cli("alerts", "--json", "--limit", "200")
+    assert len(json.loads(every.stdout)["alerts"]) == 105
+    # The cut said, as orders and refills say theirs: a script counting the
+    # day's alerts (`alerts --since 24h | wc -l`) read 100 of 105 unsaid.
+    assert listed.stderr == "(the newest 100 shown; --limit N for more)\n"
+    table = cli("alerts")
+    assert len(table.stdout.splitlines()) == 101  # the header, the newest 100
+    assert table.stderr == "(the newest 100 shown; --limit N for more)\n"
+    assert every.stderr == cli("alerts", "--limit", "100").stderr == ""  # a limit asked for
 
 
 def test_alerts_listing_has_a_header_over_its_columns(cli, store) -> None:

@@ -120,7 +120,11 @@ def alerts(
         kept = config.alerts.redeliver_for > 0  # 0: those kept before, given up at start
         list_undelivered(store, name, start, limit, as_json, cut, notes, targets, where, kept)
         return
-    rows = alerts_since(store, start, panel=name, limit=limit)
+    # The default's one more: a listing cut by it says so, as orders and refills do.
+    rows = alerts_since(store, start, panel=name, limit=limit + (not limited))
+    more = len(rows) > limit
+    rows = rows[len(rows) - limit :] if more else rows  # the newest, oldest first
+    cut_note = f"(the newest {limit} shown; --limit N for more)" if more else None
     configured = {p.name for p in config.panels}
     still = [
         {**e, "configured": e["panel"] in configured}
@@ -129,6 +133,8 @@ def alerts(
     ]
     if as_json:
         click.echo(to_json({"alerts": rows, "open": still, "pruned": pruned.field(cut)}))
+        if cut_note:
+            click.echo(fitted(cut_note, notes), err=True)
         return
     if not rows:
         none = "no alerts" + (f" in the last {since_text(since)}" if since else "")
@@ -153,6 +159,8 @@ def alerts(
         # With no config (--database alone) no panel is left out of one.
         texts = (_open_text(e, config.path is not None, screen) for e in still)
         click.echo(fitted("open: " + ", ".join(texts), screen, 6))
+    if cut_note:
+        click.echo(fitted(cut_note, notes), err=True)
     pruned.note(cut, screen=notes)
 
 
