@@ -257,3 +257,19 @@ def test_completions_stamped_before_first_seen_are_no_time_to_deliver(built, tmp
         assert figures[SERVICE_LIKES] == (None, None)  # none Completed after first seen
         median, p90 = figures[SERVICE_FOLLOWERS]
         assert median == pytest.approx(expected_median) and p90 == pytest.approx(expected_p90)
+
+
+def test_a_row_without_a_name_says_dash_piped_as_every_missing_cell(built, tmp_path):
+    # The NAME of orders tracked without --service, and of a service never
+    # synced, was an empty cell: the only blank in a piped table, where
+    # every other missing value reads "-" (`awk '$3 == "-"'` found nothing).
+    shown = report_of_edited_copy(
+        built,
+        tmp_path,
+        ("UPDATE orders SET service = NULL WHERE service = ?", [SERVICE_LIKES]),
+        ("DELETE FROM services WHERE service = ?", [SERVICE_TIKTOK]),
+    )
+    rows = {line.split()[1]: line.split() for line in shown.splitlines()[2:]}
+    assert set(rows) == {"-", str(SERVICE_TIKTOK), str(SERVICE_FOLLOWERS)}, shown
+    assert rows["-"][2] == "-" and rows[str(SERVICE_TIKTOK)][2] == "-", shown
+    assert rows["-"][3].isdigit() and rows[str(SERVICE_TIKTOK)][3].isdigit()  # ORDERS next

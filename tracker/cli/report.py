@@ -105,10 +105,10 @@ def _took(seconds: float | None) -> str | None:
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:
     """Given a scorecard row, return it with the table's formatted cells added."""
-    name = row["service_name"] or ""
+    name = row["service_name"] or None  # none (not recorded, not synced): "-", as every cell
     return {
         **row,
-        "service_name": name if len(name) <= 32 else name[:31] + "…",
+        "service_name": name if name is None or len(name) <= 32 else name[:31] + "…",
         "currency": _currency(row["currency"]),
         "completed_pct": _pct(row["share_completed"]),
         "partial_pct": _pct(row["share_partial"]),
