@@ -72,6 +72,12 @@ def directory(tmp_path_factory):
             "INSERT INTO balances (panel, at, balance, currency) VALUES ('main', ?, 5, 'USD')",
             [at],
         )
+        db.execute(
+            "INSERT INTO automation_actions (panel, order_id, action, dry_run, status, "
+            "quantity, reason, at, updated_at) "
+            "VALUES ('main', 6, 'reorder', 1, 'Dry run', 10, 'Partial', ?, ?)",
+            [at, at],
+        )
     db.close()
     return where
 
@@ -127,3 +133,40 @@ def test_a_listing_that_fits_the_pipe_is_read_whole_by_a_reader_that_then_goes(
     assert (proc.returncode, stderr) == (0, "")
     listed = first.decode()
     assert len(listed.split() if "--ids" in args else json.loads(listed)) == count
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["history", "5"], ["report"], ["alerts"], ["balance"], ["automation"]],
+    ids=" ".join,
+)
+def test_a_short_output_of_lines_is_one_write_read_whole_by_head(directory, args):
+    # README: what fits the pipe's buffer ends 0 under `| head -1`. These
+    # printed a write a line (history's first line, its table, its notes;
+    # report's window line, then its table; each alert; balance's lines):
+    # the reader had the first and went, and the next met no reader: 141,
+    # which ends a `set -o pipefail` script, where `orders | head -1` ends 0.
+    env = {**os.environ, "SMM_TEST_KEY": TEST_KEY, "PYTHONPATH": SOURCE}
+    whole = subprocess.run(
+        [sys.executable, "-m", "tracker", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=directory,
+        timeout=60,
+    )
+    assert whole.returncode == 0 and whole.stdout.count("\n") > 1, whole
+    read, write = os.pipe()
+    with subprocess.Popen(
+        [sys.executable, "-m", "tracker", *args],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=directory,
+    ) as proc:
+        os.close(write)
+        first = os.read(read, 1 << 20)  # what one read takes, as head's does
+        os.close(read)  # then the reader goes
+        _, stderr = proc.communicate(timeout=60)
+    assert (proc.returncode, stderr, first.decode()) == (0, whole.stderr, whole.stdout)

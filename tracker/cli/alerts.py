@@ -18,6 +18,7 @@ from tracker.cli.main import (
     open_store,
     pass_ctx,
 )
+from tracker.cli.output import OneWrite
 from tracker.cli.panels import read_panel, shown_ids
 from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.screen import (
@@ -139,26 +140,27 @@ def alerts(
     if not rows:
         none = "no alerts" + (f" in the last {since_text(since)}" if since else "")
         click.echo(fitted(none, notes), err=True)
-    screen = stdout_screen()
+    screen, said = stdout_screen(), OneWrite()  # one write: `alerts | head -1` ends 0
     if rows and screen is not None:  # times short, each message wrapped whole
         # A moment in a message as the rest of the screen says it: "held until Nov 02 13:00 UTC".
         shown = [
             {**row, "message": moments(safe_text(row["message"], 500), screen)} for row in rows
         ]
-        click.echo(table(shown, _ALERT_COLUMNS, _ALERT_HEADERS, screen=screen, spec=ALERT_SCREEN))
+        said(table(shown, _ALERT_COLUMNS, _ALERT_HEADERS, screen=screen, spec=ALERT_SCREEN))
     elif rows:
         # A header as every other listing has, the columns under it (KIND as
         # wide as its longest, automation_currency_held's 24: MESSAGE in line).
         kinds = max(20, *(len(safe_text(r["kind"])) for r in rows))
         at = len(rows[0]["at"])
-        click.echo(_alert_line("AT", "SEVERITY", "KIND", "MESSAGE", width=at, kinds=kinds))
+        said(_alert_line("AT", "SEVERITY", "KIND", "MESSAGE", width=at, kinds=kinds))
         for row in rows:
             message = safe_text(row["message"], 500)
-            click.echo(_alert_line(row["at"], row["severity"], row["kind"], message, kinds=kinds))
+            said(_alert_line(row["at"], row["severity"], row["kind"], message, kinds=kinds))
     if still:
         # With no config (--database alone) no panel is left out of one.
         texts = (_open_text(e, config.path is not None, screen) for e in still)
-        click.echo(fitted("open: " + ", ".join(texts), screen, 6))
+        said(fitted("open: " + ", ".join(texts), screen, 6))
+    said.out()
     if cut_note:
         click.echo(fitted(cut_note, notes), err=True)
     pruned.note(cut, screen=notes)

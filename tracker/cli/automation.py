@@ -15,6 +15,7 @@ from tracker.cli.main import (
     main,
     pass_ctx,
 )
+from tracker.cli.output import OneWrite
 from tracker.cli.panels import read_panel
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, fitted, moments, stderr_screen, stdout_screen
@@ -218,7 +219,8 @@ def automation(
         )
         return
     screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
-    click.echo(fitted(_summary(auto), screen).replace(_KEPT, " "))
+    said = OneWrite()  # stdout in one write (`automation | head -1` ends 0), notes in place
+    said(fitted(_summary(auto), screen).replace(_KEPT, " "))
     if auto.reorder:
         for s in spend:
             dry = " (dry run)" if s["dry_run"] else ""
@@ -232,9 +234,9 @@ def automation(
                 line += f" ({not_counted(other)})"
             if s["held"]:  # on a terminal, its end "Dec 07 10:00 UTC"
                 line += f"; held: {safe_text(moments(s['held'], screen))}"
-            click.echo(fitted(line, screen).replace(_KEPT, " "))
+            said(fitted(line, screen).replace(_KEPT, " "))
     if done:
-        click.echo("")
+        said("")
         labels = {s["panel"]: s["cap_currency"] or s["currency"] for s in spend}
         # Panels in two currencies listed together (USD and RUB): every cost
         # names its own, as orders' CUR does, never 0.60 beside 0.60 unsaid.
@@ -259,24 +261,25 @@ def automation(
             else (_ACTION_ON_SCREEN, _ACTION_HEADS_ON_SCREEN)
         )
         shown = table(done, columns, heads, screen=screen, spec=ACTION_SCREEN, uncut=("why",))
-        click.echo(shown)
+        said(shown)
     else:
         none = "no actions taken" + (f" in the last {since_text(since)}" if since else "")
-        click.echo(fitted(none, notes), err=True)
+        said.note(fitted(none, notes))
     if skipped:
-        click.echo("\nskipped:")
+        said("\nskipped:")
         if screen is None:  # for scripts: the columns as ever, each reason whole
-            click.echo(table(skipped, SKIP_COLUMNS, SKIP_HEADERS, uncut=("reason",)))
+            said(table(skipped, SKIP_COLUMNS, SKIP_HEADERS, uncut=("reason",)))
         else:
             for row in skipped:  # a hold's end "Dec 07 10:00 UTC", as the line above
                 row["reason"] = moments(row["reason"], screen)
             shown = table(
                 skipped, _SKIP_ON_SCREEN, _SKIP_HEADS_ON_SCREEN, screen=screen, spec=SKIP_SCREEN
             )
-            click.echo(shown)
+            said(shown)
     if stalled:
         ids = ", ".join(f"{r['panel']} #{r['order_id']}" for r in stalled[:10])
         more = f" and {len(stalled) - 10} more" if len(stalled) > 10 else ""
-        click.echo("\n" + fitted(f"stalled now: {len(stalled)} ({ids}{more})", screen))
-        click.echo(fitted("(smm-tracker orders --stalled lists them)", screen))
+        said("\n" + fitted(f"stalled now: {len(stalled)} ({ids}{more})", screen))
+        said(fitted("(smm-tracker orders --stalled lists them)", screen))
+    said.out()
     pruned.note(cut, screen=notes)

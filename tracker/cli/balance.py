@@ -19,6 +19,7 @@ from tracker.cli.main import (
     main,
     pass_ctx,
 )
+from tracker.cli.output import OneWrite
 from tracker.cli.panels import panel_names, read_panel
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
@@ -216,13 +217,12 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         )
         return
     screen, notes = stdout_screen(), stderr_screen()  # notes: on stderr, wrapped on a terminal
+    lines = OneWrite()  # stdout in one write (`balance | head -1` ends 0), notes in their place
     for name, info in found.items():
         if name in lacking:  # its last balance, if any, is from before: said so
             row = lacking[name]
             said = no_balance(moment(row["learned_at"], screen), row["evidence"])
-            click.echo(
-                fitted(safe_text(f"{name}{_learned_at(row, config)} {said}"), notes), err=True
-            )
+            lines.note(fitted(safe_text(f"{name}{_learned_at(row, config)} {said}"), notes))
         if info is None and name in lacking:
             continue
         if info is None:
@@ -234,25 +234,25 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
                 why = f"{said}; {first}{_fix(kind, name, keys, config.database.path)}"
             elif name in calls_failing:  # before the daemon calls the panel unreachable
                 why = f"{_calls_failed(calls_failing[name], screen)}; smm-tracker doctor says why"
-            click.echo(
-                fitted(safe_text(f"{name}: no balance fetched yet ({why})"), notes), err=True
-            )
+            lines.note(fitted(safe_text(f"{name}: no balance fetched yet ({why})"), notes))
             continue
         currency = f" {info['currency']}" if info["currency"] else ""
         amount = safe_text(f"{money(info['balance'])}{currency}", CELL_WIDTH)
-        click.echo(fitted(f"{name}: {amount}  (checked {moment(info['at'], screen)})", screen))
+        lines(fitted(f"{name}: {amount}  (checked {moment(info['at'], screen)})", screen))
         state = _state(info, screen, config.path is None, _low_key(config, name))
-        click.echo(fitted(f"  state:  {state}", screen, 10))
+        lines(fitted(f"  state:  {state}", screen, 10))
         runway = safe_text(runway_value(info["runway"]["text"]))  # "runway: unknown (...)"
-        click.echo(fitted(f"  runway: {runway}", screen, 10))
+        lines(fitted(f"  runway: {runway}", screen, 10))
         recent = [
             {"at": r["at"], "balance": _amount(r, info["currency"])}
             for r in info["history"][-SHOWN_HISTORY:]
         ]
         shown = table(recent, *_CHECKS, screen=screen, spec=Columns(times={"at": MINUTE}))
-        lines = shown.splitlines()
-        click.echo("\n".join("  " + line for line in lines))
+        lines("\n".join("  " + line for line in shown.splitlines()))
+        if cuts[name] is not None:  # its note after its lines
+            lines.out()
         pruned.note(cuts[name], name, notes)
+    lines.out()
     for failing, (kind, since) in failing_now.items():
         if found.get(failing) and kind in NOT_ANSWERING:  # status_failing: polls only
             why, first = not_answering_words(kind, since, episodes.get(failing, {}), screen)

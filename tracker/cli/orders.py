@@ -27,7 +27,7 @@ from tracker.cli.listing import (
 )
 from tracker.cli.main import EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
 from tracker.cli.order_args import listing_panel, order_panel, parse_order_id
-from tracker.cli.output import echo_streamed
+from tracker.cli.output import OneWrite, echo_streamed
 from tracker.cli.panels import read_panel, stored_order
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json, with_reason
 from tracker.cli.screen import (
@@ -254,22 +254,22 @@ def history(
     shown = with_reason(row["status"], row["raw_status"])
     status = safe_text(shown, CELL_WIDTH) if shown else "no status yet"
     error = f"  (error: {safe_text(row['error'], 200)})" if row["error"] else ""
-    screen = stdout_screen()
-    click.echo(fitted(f"{name} #{oid}: {status}{error}", screen))
+    screen, said = stdout_screen(), OneWrite()  # one write: `history ID | head -1` ends 0
+    said(fitted(f"{name} #{oid}: {status}{error}", screen))
     if (note := stop_note(row, screen)) is not None:
-        click.echo(fitted(note, screen))
+        said(fitted(note, screen))
     eta = moment(row["eta"], screen) if row["eta"] else None
     if row["stalled_at"]:
         since = moment(row["stalled_at"], screen)
-        click.echo(fitted(f"stalled since {since}" + (f" (expected by {eta})" * bool(eta)), screen))
+        said(fitted(f"stalled since {since}" + (f" (expected by {eta})" * bool(eta)), screen))
     elif eta:
-        click.echo(fitted(f"expected by {eta}", screen))
+        said(fitted(f"expected by {eta}", screen))
     from tracker.cli.history_notes import history_notes, table_rows  # `history` alone needs it
 
     notes = history_notes(store, row, rows, screen, config)  # read before the rows are shown
     if rows:
         table_rows(store, row, rows)  # each charge's currency in CUR, as `orders` names it
-        click.echo(
+        said(
             table(
                 rows,
                 ["at", "from_status", "to_status", "remains", "charge", "currency"],
@@ -279,6 +279,7 @@ def history(
             )
         )
     elif row["status"] is not None:
-        click.echo(fitted("no status change recorded", stderr_screen()), err=True)
+        said.note(fitted("no status change recorded", stderr_screen()))
     for line in notes:
-        click.echo(line)
+        said(line)
+    said.out()

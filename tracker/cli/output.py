@@ -145,6 +145,29 @@ def echo_streamed(pieces: Iterable[str]) -> None:
         click.echo("".join(held))
 
 
+class OneWrite:
+    """A command's lines for stdout, held (``said(line)``) and written in one
+    go (:meth:`out`): a short output is one write, ended 0 under ``| head -1``
+    as ``seq 9 | head -1`` is, where a write a line (click.echo flushes each
+    call) met the reader gone after the first, 141. A note on stderr
+    (:meth:`note`) writes what is held first, so ``2>&1`` keeps their order."""
+
+    def __init__(self) -> None:
+        self._held: list[str] = []
+
+    def __call__(self, line: str = "") -> None:
+        self._held.append(line)
+
+    def note(self, line: str) -> None:
+        self.out()
+        click.echo(line, err=True)
+
+    def out(self) -> None:
+        if self._held:
+            text, self._held = "\n".join(self._held), []
+            click.echo(text)
+
+
 def print_placed(order_id: int) -> None:
     """Print the ID of an order just placed (and already tracked). When it cannot
     be written (a closed pipe, a full disk), say on stderr that the order exists

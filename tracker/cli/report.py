@@ -177,8 +177,10 @@ def report(
         head = f"orders first seen since {since_at} ({since_text(since)}){where}"
         named = [safe_text(currency) for currency in currencies]  # "RUB, then USD"
         ranked = f" in each currency: {', '.join(named[:-1])}, then {named[-1]}" if named else ""
-        click.echo(fitted(f"{head}, highest spend first{ranked}", screen))
-        click.echo(_table(rows, screen))
+        # One write: `report | head -1` ends 0, as a listing that fits the pipe does.
+        click.echo(
+            fitted(f"{head}, highest spend first{ranked}", screen) + "\n" + _table(rows, screen)
+        )
     pruned.note(cut, screen=notes)
 
 
