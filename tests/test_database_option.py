@@ -225,3 +225,30 @@ def test_a_file_named_relative_is_said_in_full(built, no_config, tmp_path, args,
             source.backup(target)
     result = run(*args, "--database", "kept/../copy.db")
     assert result.exit_code == 1 and result.output == said.format(copy)
+
+
+def test_balance_of_a_file_with_balances_and_no_order_yet_lists_them(no_config, tmp_path):
+    # A tracker that checked its balances but tracks no order yet (a backup
+    # of a new install): with --database alone the panels were those with
+    # orders, none, and `balance` printed nothing at all, exit 0, --json
+    # "panels": [] beside the balance the file holds.
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from tracker.store.alerts import record_balance
+
+    path = tmp_path / "fresh.db"
+    store = Store(path)
+    record_balance(store, "main", datetime(2026, 12, 6, 9, tzinfo=UTC), Decimal("12.50"), "USD")
+    store.close()
+    listed = run("balance", "--database", str(path), "--json")
+    assert listed.exit_code == 0, listed.output
+    (panel,) = json.loads(listed.stdout)["panels"]
+    assert (panel["panel"], panel["balance"], panel["configured"]) == ("main", 12.5, False)
+    text = run("balance", "--database", str(path))
+    assert text.stdout.startswith("main: 12.50 USD"), text.output
+    empty = tmp_path / "empty.db"
+    Store(empty).close()
+    nothing = run("balance", "--database", str(empty))  # nothing at all: said, as every listing
+    assert (nothing.exit_code, nothing.stdout) == (0, "")
+    assert nothing.stderr == f"no balance fetched yet: {empty} holds no panel's balance\n"

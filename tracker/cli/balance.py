@@ -253,6 +253,9 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
             lines.out()
         pruned.note(cuts[name], name, notes)
     lines.out()
+    if not found:  # --database alone, a file with no panel's order or balance: said
+        note = f"no balance fetched yet: {config.database.path} holds no panel's balance"
+        click.echo(fitted(note, notes), err=True)
     for failing, (kind, since) in failing_now.items():
         if found.get(failing) and kind in NOT_ANSWERING:  # status_failing: polls only
             why, first = not_answering_words(kind, since, episodes.get(failing, {}), screen)

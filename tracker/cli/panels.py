@@ -22,7 +22,7 @@ from tracker.config.model import Config
 from tracker.errors import ConfigError, StoreError
 from tracker.panel.values import said
 from tracker.store.orders import Store
-from tracker.store.readings import panels_holding, panels_in_database
+from tracker.store.readings import panels_holding, panels_in_database, panels_with_balances
 
 
 def stored_panel(config: Config, name: str | None, store: Callable[[], Store]) -> str:
@@ -58,7 +58,8 @@ def panel_names(config: Config, store: Store, *, named: bool = False) -> list[st
     configured = [p.name for p in config.panels]
     if configured and not named:
         return configured
-    return configured + [p for p in panels_in_database(store) if p not in configured]
+    held = {*panels_in_database(store), *panels_with_balances(store)}  # no order yet: its balance
+    return configured + sorted(held - set(configured))
 
 
 def read_panel(config: Config, name: str | None) -> tuple[str | None, Store]:

@@ -116,6 +116,12 @@ def panels_in_database(reader: Store) -> list[str]:
     return [str(row["name"]) for row in reader.rows(_PANELS)]
 
 
+def panels_with_balances(reader: Store) -> list[str]:
+    """Given a store, return the name of every panel it holds a balance of,
+    sorted (a tracker with no order yet has balances): one seek a panel."""
+    return [str(row["name"]) for row in reader.rows(_PANELS.replace("orders", "balances"))]
+
+
 def orders_with_id(reader: Store, order_id: int) -> list[dict[str, Any]]:
     """Given an order ID, return its row on each panel that has it, by panel name,
     configured or not. Raise StoreError if the database cannot be read."""
