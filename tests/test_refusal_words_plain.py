@@ -191,7 +191,7 @@ BROKEN_200 = [
     b'{"balance": 5.00, "currency": USD}',  # garbled
     b"Invalid API key\nPlease check your settings",  # two lines
     b"Completed",  # a status word: no one's refusal
-    b"Service Unavailable",  # a server's line
+    b"Gateway Timeout",  # a server's line ("Service Unavailable": busy, test_panel_words_any_shape)
     b'Warning: Undefined array key "key" in /var/www/api.php on line 12',
     # A PHP notice in front of the JSON, cut before its colon: no one's words
     # (read so, refill_status took "Notic" for the refill's own error).

@@ -74,9 +74,14 @@ class Interpreting(Generic[P]):
             # A 2xx or 4xx of the panel's words alone, "Invalid API key": its
             # {"error": ...} to a read; to add, refill and cancel only the
             # key's refusal (plain_words.py). Else broken, or a page.
-            plain = plain_words.plain_error(code, body, action, reads=idempotent)
-            if plain is not None:
-                document = Document(plain)
+            said = plain_words.plain_line(code, body, action, reads=idempotent)
+            if said is not None and (idempotent or refusals.denies_key(said)):
+                document = Document({"error": said})
+            elif said is not None and not took:
+                # Other words to add, refill or cancel with a 4xx: the script
+                # ran, and may have acted: judged as the same words bare
+                # (unserved.unrefused: outcome unknown), never "not sent".
+                document = Document(said)
             elif took:  # cut-off or garbled answer: the panel may have acted
                 said = failures.NO_CONTENT if failures.empty(body) else unreadable.detail
                 detail = said if code == 200 else f"HTTP {code}: {said}"
@@ -97,12 +102,14 @@ class Interpreting(Generic[P]):
             data = bare.as_error(data, action)
         else:  # so with a 401, 403, 400...; add, refill, cancel: the key's refusal alone
             data = plain_words.as_error(code, data, action, reads=idempotent)
-        words = refusals.error_text(data) if took and idempotent else None
+        # The panel's words with a 2xx, or a 4xx read as its words (not 405, 413...).
+        spoke = took or plain_words.read_in_words(code)
+        words = refusals.error_text(data) if spoke and idempotent else None
         if words is not None and refusals.is_busy(words):
             # "Too many requests", "Database busy": HTTP 429 or 503 in words,
-            # retried like them, never an order's or the key's failure. Not for
-            # add or refill: a panel may say so after acting, so that is the
-            # panel's refusal as it stands, never sent twice.
+            # retried like them, never an order's or the key's failure, with a
+            # 2xx or a 4xx. Not for add or refill: a panel may say so after
+            # acting, so that is the panel's refusal as it stands, never sent twice.
             hint = wait_hints.wait_hint(response, now=self._wall(), limited=True)
             raise (RateLimitedError if refusals.is_rate_limit(words) else TransientError)(
                 f"panel busy: {words}", retry_after=hint, panel=panel, action=action, status=code

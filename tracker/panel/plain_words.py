@@ -16,9 +16,12 @@ that object. For ``add``, ``refill`` and ``cancel`` only words refusing the
 key (:func:`tracker.panel.refusals.denies_key`: "Invalid API key", "Account
 is inactive"; not words merely naming it), bare or plain, with a 2xx or
 4xx: a refused key acted on nothing, and ``{"error": ...}`` saying so is
-the key's refusal under any code. Other words to them are judged as before,
-by their code (:mod:`tracker.panel.unserved`; a 2xx: outcome unknown): a
-script may answer any line after placing an order, never placed twice.
+the key's refusal under any code. Other words to them are the script's,
+which ran and may have acted: with a 2xx or a 4xx, a 401, 403 or 404 too,
+outcome unknown, as the same words bare are (:mod:`tracker.panel.unserved`'s
+``unrefused``): a script may answer any line after placing an order, never
+placed twice. Only a line no panel wrote (below) is a page answered before
+the script, "not sent" with a 401, 403 or 404.
 
 Not the panel's words, left as a page or a broken answer as before: a code
 the server in front of the script answers of the request itself (405, 408,
@@ -26,7 +29,9 @@ the server in front of the script answers of the request itself (405, 408,
 over ``MAX_WORDS`` characters; HTML or any tag; a broken JSON document; no
 printable words; a status spelling (bare.py's rule); an HTTP reason phrase,
 with or without its code (``Forbidden``, ``401 Unauthorized``: a web
-server's); a router's miss (``404 page not found``, ``Cannot POST
+server's), but to the reads one saying busy (``Too many requests``,
+``503 Service Unavailable``: :func:`busy_phrase`), read as the panel busy
+like ``{"error": "Too many requests"}``; a router's miss (``404 page not found``, ``Cannot POST
 /api/v2``, ``No input file specified.``: ``failures.generic_miss``);
 a CDN's, firewall's or proxy's line (Cloudflare's ``error code: 1020``,
 Envoy's ``RBAC: access denied``, PHP-FPM's ``Access denied.``, any line
@@ -77,15 +82,40 @@ def plain_error(
     2xx or 4xx of one line of the panel's words (see the module), else None:
     a page or a broken answer. ``reads``: a call that only reads; for
     ``add``, ``refill`` and ``cancel`` (False) only words refusing the key."""
+    said = plain_line(code, body, action, reads=reads)
+    if said is None or not (reads or refusals.denies_key(said)):
+        return None
+    return {"error": said}
+
+
+def plain_line(code: int, body: bytes, action: str, *, reads: bool = True) -> str | None:
+    """Given the body (UTF-8, the key blanked) of an answer with HTTP
+    ``code`` holding no JSON, return its words when it is a 2xx or 4xx of
+    one line of the panel's words (see the module), whatever they say, else
+    None. ``reads``: an HTTP reason phrase saying busy (``Too Many
+    Requests``, ``503 Service Unavailable``) is the panel's words too."""
     if not (200 <= code < 300 or read_in_words(code)) or len(body) > 4 * MAX_WORDS + 16:
         return None
     text = body.decode("utf-8", "replace").strip(_BLANKS)
     if text[:1] in ("{", "[", '"'):  # JSON cut off or garbled: no one's words
         return None
     said = words(text, action)
-    if said is None or not (reads or refusals.denies_key(said)):
-        return None
-    return {"error": said}
+    if said is None and reads and busy_phrase(text):
+        return text
+    return said
+
+
+def busy_phrase(text: str) -> bool:
+    """Whether ``text`` is an HTTP reason phrase alone, its code or not, that
+    says the panel is busy (``Too many requests``, ``Service Unavailable``:
+    :func:`tracker.panel.refusals.is_busy`). A server's line to ``words``,
+    but to a read it says what ``{"error": "Too many requests"}`` says: the
+    panel busy, asked again after its wait. Never to ``add``, ``refill`` and
+    ``cancel``: with a 2xx their outcome unknown, with a 4xx a server's page."""
+    text = text.strip(_BLANKS)
+    if len(text) > 60 or not text.isprintable():
+        return False
+    return _phrase().fullmatch(text) is not None and refusals.is_busy(text)
 
 
 def words(text: str, action: str) -> str | None:
@@ -129,13 +159,20 @@ def _cut_notice(text: str) -> bool:
 
 
 @cache
+def _phrase() -> re.Pattern[str]:
+    """An HTTP reason phrase of a 4xx or 5xx alone, with or without its code
+    ("Forbidden", "401 Unauthorized", "403"): a web server's line."""
+    phrases = "|".join(re.escape(s.phrase) for s in HTTPStatus if s >= 400)
+    code = r"(?:http/[\d.]+\s+)?(?:error\s*)?(?:\d{3})?"
+    return re.compile(rf"\W*{code}\W*(?:{phrases})?\W*", re.IGNORECASE)
+
+
+@cache
 def _servers() -> re.Pattern[str]:
     """The words of a web server, CDN, firewall or proxy, or of a PHP notice:
     compiled at its first use, only a 4xx answered in plain words needs it."""
-    phrases = "|".join(re.escape(s.phrase) for s in HTTPStatus if s >= 400)
-    code = r"(?:http/[\d.]+\s+)?(?:error\s*)?(?:\d{3})?"
     return re.compile(
-        rf"^\W*{code}\W*(?:{phrases})?\W*$|"  # "Forbidden", "401 Unauthorized", "403"
+        rf"^(?:{_phrase().pattern})$|"  # "Forbidden", "401 Unauthorized", "403"
         r"^\W*access denied\.$|^\W*error code:?\s*\d+|\brbac\b|"
         r"\b(?:firewall|waf|web application firewall|mod_?security|proxy|gateway|cdn|"
         r"cloudflare|sucuri|imunify\w*|ddos|captcha|ray id)\b|"

@@ -25,6 +25,9 @@ whether the panel's script ran, and the code is all there is to tell by:
 A 429 (never acted on, retried) and a Cloudflare challenge are told apart
 before this (:mod:`tracker.panel.interpret`); a 3xx or 4xx carrying the
 panel's ``{"error": ...}`` is its refusal; a 5xx is :mod:`tracker.panel.cloudflare`'s.
+The panel's words alone, a bare JSON string or a line of plain text
+(:mod:`tracker.panel.plain_words`) but the key's refusal, are no page: its
+script ran, so they are judged by :func:`unrefused` (outcome unknown).
 A code of ``NOT_RUN`` whose JSON is none of the panel's answer shapes (a web
 framework's router or middleware: Laravel's ``{"message": "Not Found"}`` or
 ``{"message": "Unauthenticated."}``, FastAPI's ``{"detail": "Method Not

@@ -1,0 +1,175 @@
+"""The panel's words to ``add``, ``refill`` and ``cancel``, the same whatever
+their shape; and an HTTP reason phrase saying busy, to the reads.
+
+1. Words other than the key's refusal with a 401, 403 or 404 were read two
+   ways by their shape: a bare JSON string "outcome unknown", the same words
+   as a line of plain text "not sent" (judged a web server's page, answered
+   before the script ran), which tells the user to send again. Words are the
+   panel's script's, so it ran, and it may have acted before it wrote them:
+   both are outcome unknown now. A web server's line (``Forbidden``, ``403
+   Forbidden``, ``Access denied.``) or an HTML page stays not sent.
+2. A line that is only an HTTP reason phrase saying busy (``Too many
+   requests``, ``Service Unavailable``) was a server's line: with a 200 a
+   broken answer, retried as "answered invalid JSON" without the panel's
+   wait; with a 4xx an error page. To the reads it is the panel busy now, as
+   ``{"error": "Too many requests"}`` with a 200 is, its wait hint honoured;
+   ``add``, ``refill`` and ``cancel`` read it as before.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+from hostile import HostileServer, Reply, json_reply
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from simconfig import cli_in, sim_config
+from test_refusal_words_plain import (
+    BALANCE,
+    KEY,
+    ORDER,
+    Respond,
+    said,
+    said_line,
+    text,
+)
+
+from tracker.config.model import PanelConfig, Secret
+from tracker.errors import (
+    OutcomeUnknownError,
+    PanelAnswerError,
+    RateLimitedError,
+    TransientError,
+    UnservedError,
+)
+from tracker.panel.client import PanelClient
+
+pytestmark = [pytest.mark.usefixtures("quick_backoff"), pytest.mark.usefixtures("fresh_logs")]
+
+
+def client_answering(answer: Respond, retries: int = 1) -> tuple[PanelClient, list[str]]:
+    """A client whose panel answers each request's form with ``answer(form)``;
+    the actions asked, in order."""
+    asked: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        asked.append(form["action"])
+        reply = answer(form)
+        return httpx.Response(reply.status, content=reply.body, headers=reply.headers)
+
+    config = PanelConfig(
+        name="t", url="https://panel.test/api/v2", key=Secret(KEY), retries=retries
+    )
+    return PanelClient(config, transport=httpx.MockTransport(handle)), asked
+
+
+def acts(client: PanelClient) -> list[Any]:
+    return [lambda: client.add(ORDER), lambda: client.refill(5), lambda: client.cancel([5])]
+
+
+# --- 1. the panel's words with a 401, 403 or 404: one reading, any shape ---
+
+OTHER_WORDS = ["Not enough funds", "Order placed", "Incorrect request", "Service is disabled"]
+
+
+@pytest.mark.parametrize("code", [401, 403, 404])
+@pytest.mark.parametrize("shape", ["bare", "text"])
+@pytest.mark.parametrize("words", OTHER_WORDS)
+def test_other_words_with_a_401_403_or_404_are_outcome_unknown_in_any_shape(words, shape, code):
+    # Before: bare outcome unknown, plain "not sent" (sent again by the user).
+    client, asked = client_answering(lambda form: said(words, shape, code))
+    for act in acts(client):
+        with pytest.raises(OutcomeUnknownError) as caught:
+            act()
+        assert words in str(caught.value) and f"HTTP {code}" in str(caught.value)
+    assert asked == ["add", "refill", "cancel"]  # each sent once
+
+
+SERVERS_PAGES = [
+    b"Forbidden",
+    b"403 Forbidden",
+    b"Access denied.",
+    b"404 page not found",
+    b"File not found.",
+    b"<html><body><h1>403 Forbidden</h1></body></html>",
+]
+
+
+@pytest.mark.parametrize("body", SERVERS_PAGES, ids=lambda b: b[:20].decode())
+def test_a_web_servers_line_or_page_with_a_403_or_404_stays_not_sent(body):
+    code = 404 if b"found" in body else 403
+    reply = Reply(body + b"\n", code, {"Content-Type": "text/html"})
+    client, asked = client_answering(lambda form: reply)
+    for act in acts(client):
+        with pytest.raises(UnservedError):
+            act()
+    assert asked == ["add", "refill", "cancel"]
+
+
+def test_the_add_command_calls_plain_words_with_a_403_outcome_unknown(tmp_path, monkeypatch):
+    # Before: "HTTP 403: Not enough funds; no order placed; this URL refuses
+    # access before the API", the key given back: the user placed it again.
+    server = HostileServer(lambda form: text("Not enough funds", 403)).start()
+    try:
+        cli = cli_in(tmp_path, monkeypatch, sim_config(server.url), env={"SIM_KEY": KEY})
+        args = ["add", "--service", "1", "--link", "https://x.test/q", "--quantity", "100"]
+        first = cli(*args, "--idempotency-key", "k9")
+        assert first.exit_code == 1
+        line = said_line(first)
+        assert "outcome unknown — check the panel before placing it again" in line
+        assert "HTTP 403: Not enough funds" in line
+        assert "no order placed" not in line and "refuses access" not in line
+        again = cli(*args, "--idempotency-key", "k9")  # the key kept: never sent again
+        assert again.exit_code != 0
+        assert [form.get("action") for form in server.requests] == ["add"]
+    finally:
+        server.stop()
+
+
+# --- 2. an HTTP reason phrase saying busy, to the reads ---
+
+BUSY_LINES = [
+    ("Too many requests", RateLimitedError),
+    ("Too Many Requests", RateLimitedError),
+    ("429 Too Many Requests", RateLimitedError),
+    ("Service Unavailable", TransientError),
+    ("503 Service Unavailable", TransientError),
+]
+
+
+@pytest.mark.parametrize("code", [200, 400, 403])
+@pytest.mark.parametrize(("line", "error"), BUSY_LINES)
+def test_a_busy_reason_phrase_to_a_read_is_the_panel_busy_with_its_wait(line, error, code):
+    # Before: a 200 "answered invalid JSON" (its Retry-After unread), a 4xx
+    # an error page at once.
+    reply = Reply(f"{line}\n".encode(), code, {"Content-Type": "text/html", "Retry-After": "7"})
+    client, asked = client_answering(lambda form: reply, retries=0)
+    with pytest.raises(error) as caught:
+        client.balance()
+    assert type(caught.value) is error  # not a broken answer's TransientError subclass
+    assert f"panel busy: {line}" in str(caught.value)
+    assert caught.value.retry_after == 7.0 and not caught.value.maybe_sent
+    assert asked == ["balance"]
+
+
+@pytest.mark.parametrize("code", [200, 403])
+def test_a_busy_reason_phrase_passes_once_the_panel_answers(code):
+    replies = iter([text("Too many requests", code), json_reply(BALANCE)])
+    client, asked = client_answering(lambda form: next(replies))
+    assert client.balance().balance == Decimal(BALANCE["balance"])
+    assert asked == ["balance", "balance"]
+
+
+@pytest.mark.parametrize(("code", "error"), [(200, OutcomeUnknownError), (403, UnservedError)])
+def test_add_refill_cancel_read_a_busy_reason_phrase_as_before(code, error):
+    # A 200: the panel may have acted, never sent twice; a 403: a server's line.
+    client, asked = client_answering(lambda form: text("Too many requests", code))
+    for act in acts(client):
+        with pytest.raises(error) as caught:
+            act()
+        assert not isinstance(caught.value, (RateLimitedError, PanelAnswerError))
+    assert asked == ["add", "refill", "cancel"]
