@@ -1,5 +1,6 @@
 """The panel's words to ``add``, ``refill`` and ``cancel``, the same whatever
-their shape; and an HTTP reason phrase saying busy, to the reads.
+their shape; an HTTP reason phrase saying busy, to the reads; and the fix a
+refill not sent is told.
 
 1. Words other than the key's refusal with a 401, 403 or 404 were read two
    ways by their shape: a bare JSON string "outcome unknown", the same words
@@ -14,6 +15,9 @@ their shape; and an HTTP reason phrase saying busy, to the reads.
    wait; with a 4xx an error page. To the reads it is the panel busy now, as
    ``{"error": "Too many requests"}`` with a 200 is, its wait hint honoured;
    ``add``, ``refill`` and ``cancel`` read it as before.
+3. ``refill ID`` gave a refill not sent the fix of a page answered before the
+   API ("this URL refuses access before the API") whatever its error, by its
+   HTTP code alone: a refusal carrying a 403 would have been told so.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from test_refusal_words_plain import (
     KEY,
     ORDER,
     Respond,
+    placed,  # noqa: F401  (fixture)
     said,
     said_line,
     text,
@@ -39,6 +44,7 @@ from test_refusal_words_plain import (
 
 from tracker.config.model import PanelConfig, Secret
 from tracker.errors import (
+    AuthError,
     OutcomeUnknownError,
     PanelAnswerError,
     RateLimitedError,
@@ -173,3 +179,34 @@ def test_add_refill_cancel_read_a_busy_reason_phrase_as_before(code, error):
             act()
         assert not isinstance(caught.value, (RateLimitedError, PanelAnswerError))
     assert asked == ["add", "refill", "cancel"]
+
+
+# --- 3. the fix a refill not sent is told ---
+
+
+def test_a_refill_refused_with_a_403_is_not_told_the_url_refuses_access(placed, monkeypatch):  # noqa: F811
+    # A refusal carrying its answer's code (the key refused with HTTP 403):
+    # not sent, but no page answered before the API: no fix about the URL.
+    cli, server, _replies = placed
+
+    def refused(self: PanelClient, order_id: int) -> Any:
+        raise AuthError("HTTP 403: Invalid API key", panel="sim", action="refill", status=403)
+
+    monkeypatch.setattr(PanelClient, "refill", refused)
+    result = cli("refill", "5")
+    assert result.exit_code == 1
+    assert said_line(result) == (
+        "smm-tracker: order 5: refill not sent, nothing recorded: "
+        "sim: refill: HTTP 403: Invalid API key"
+    )
+
+
+def test_a_refill_answered_a_403_page_is_still_told_its_fix(placed):  # noqa: F811
+    cli, _server, replies = placed
+    replies["refill"] = Reply(b"Forbidden\n", 403, {"Content-Type": "text/plain"})
+    result = cli("refill", "5")
+    assert result.exit_code == 1
+    assert said_line(result).endswith(
+        "this URL refuses access before the API — check panels[0].url, "
+        "or whether the panel's host lets this server in"
+    )

@@ -29,7 +29,7 @@ from tracker.errors import StopRequested
 from tracker.jobs.learned import told_once_answered
 from tracker.jobs.refill_requests import PanelModes, request_refills
 from tracker.panel.client import PanelClient
-from tracker.panel.fixes import refused_hint, unserved_hint
+from tracker.panel.fixes import refused_hint, unserved_hint, web_page_hint
 from tracker.panel.misdirected import names_fix
 from tracker.panel.proxies import says_its_fix
 from tracker.redact.scrub import register_secret
@@ -155,7 +155,8 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
     index = config.index(name)  # panels[N] in a fix said
     status = result.statuses[0] if result.statuses else None
     unanswered = bool(result.unanswered) and result.unanswered[0]
-    _report(oid, name, answer, result.errors, result.running, index, status, unanswered)
+    unserved = bool(result.unserved) and result.unserved[0]  # a page before the script
+    _report(oid, name, answer, result.errors, result.running, index, status, unanswered, unserved)
 
 
 def _panel_of(config: Config, store: Store, oid: int, panel: str | None) -> str:
@@ -183,14 +184,18 @@ def _report(
     index: int,
     status: int | None = None,
     unanswered: bool = False,
+    unserved: bool = False,
 ) -> None:
     if answer is None:
         # Certainly never reached the panel (busy, refused key, unreachable);
-        # what no wait cures (a wrong URL, a page, its size) says its fix, as add's.
+        # what no wait cures (a wrong URL, a page, its size) says its fix, as
+        # add's: a page answered before the panel's script (UnservedError) its
+        # URL's; any other error (a refusal with its code) a web page's only.
         why = f": {errors[0]}" if errors else ""
         failed = errors[0] if errors else None  # status: the HTTP code of its answer
+        hint = unserved_hint if unserved else web_page_hint
         fix = (
-            unserved_hint(failed, status, index)
+            hint(failed, status, index)
             if failed and not names_fix(failed) and not says_its_fix(failed)
             else None
         )

@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 
 from tracker.clock import iso, iso_up, parse_iso
-from tracker.errors import OutcomeUnknownError, PanelError, TransientError
+from tracker.errors import OutcomeUnknownError, PanelError, TransientError, UnservedError
 from tracker.panel.client import PanelClient
 from tracker.rules.refill_states import UNKNOWN
 from tracker.rules.running_refills import refused_running, running_now
@@ -39,6 +39,9 @@ class RequestResult:
     statuses: list[int | None] = field(default_factory=list)  # each error's HTTP code, if any
     # Each error's call failed before any answer (a TransientError): never a panel's words.
     unanswered: list[bool] = field(default_factory=list)
+    # Each error's call answered before the panel's script ran (an UnservedError:
+    # a web server's page): only then the fix of a URL refusing access is said.
+    unserved: list[bool] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     auth_failed: bool = False
     answers: dict[int, dict[str, Any]] = field(default_factory=dict)  # by order ID
@@ -125,5 +128,6 @@ def failed(result: RequestResult, client: PanelClient, exc: PanelError, auth: bo
     result.statuses.append(exc.status)  # its answer's HTTP code: the fix a command says
     lost = isinstance(exc, OutcomeUnknownError) and exc.unanswered  # sent, no answer read
     result.unanswered.append(isinstance(exc, TransientError) or lost)  # a refused port's fix
+    result.unserved.append(isinstance(exc, UnservedError))  # a page before the script: its fix
     result.auth_failed = result.auth_failed or auth
     log.error("refill_request_failed", panel=client.name, error=str(exc))
