@@ -190,18 +190,38 @@ def test_add_started_with_ctrl_c_ignored_keeps_ignoring_it(world):
     assert world.rows("SELECT order_id FROM orders") == [(int(out.strip()),)]
 
 
+def waits_for_the_lock(proc: subprocess.Popen[str]) -> bool:
+    """Whether the command read its answer and waits for the write lock:
+    its connection to the panel closed (add, cancel and refill keep none
+    alive), no socket left, and its main thread asleep in the kernel, as
+    SQLite's busy wait sleeps between tries (Linux's /proc)."""
+    fds = Path(f"/proc/{proc.pid}/fd")
+    try:
+        sockets = [fd for fd in fds.iterdir() if os.readlink(fd).startswith("socket:")]
+        asleep = Path(f"/proc/{proc.pid}/wchan").read_text() == "hrtimer_nanosleep"
+    except OSError:  # a descriptor closed as it was read: look again
+        return False
+    return not sockets and asleep
+
+
 def interrupted_while_storing(world: World, args: list[str], action: str) -> tuple[int, str, str]:
     """Run the CLI with ``args``; once ``action`` reached the panel, have
     another connection take the write lock (add proves the database writable
     before sending: a lock held before then refuses it); once the panel's answer
     is in (3 s) and the command waits to store it, send Ctrl-C twice, then free
-    the lock; return (code, out, err)."""
+    the lock; return (code, out, err). Waited for, not slept: a fixed 4 s
+    sent the Ctrl-Cs before the answer was in hand whenever it came, or was
+    read, a second late (on a loaded host), and the command left (130)."""
     holder = sqlite3.connect(world.dir / "t.db", isolation_level=None)
     try:
         proc = world.cli(*args)
         world.wait_for(action)
         holder.execute("BEGIN IMMEDIATE")
-        time.sleep(4.0)  # the answer (3 s) is in; storing it waits for the lock
+        deadline = time.monotonic() + HANG
+        while not waits_for_the_lock(proc):  # the answer is in; storing it waits
+            assert proc.poll() is None, "the command ended before storing the answer"
+            assert time.monotonic() < deadline, "the command never waited for the lock"
+            time.sleep(0.02)
         for _ in range(2):
             proc.send_signal(signal.SIGINT)
             time.sleep(0.3)
