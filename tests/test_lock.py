@@ -13,7 +13,7 @@ import pytest
 from simconfig import OFFLINE_CONFIG, TEST_KEY, cli_in, sim_config
 
 from tracker.errors import StoreError, TrackerError
-from tracker.service.lock import AlreadyRunningError, DatabaseLock, lock_path
+from tracker.service.lock import DAEMON, AlreadyRunningError, DatabaseLock, holding, lock_path
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 
@@ -191,16 +191,20 @@ def test_the_daemon_locks_its_deleted_lock_file_again(tmp_path):
     daemon = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.DEVNULL)
     try:
         lock = lock_path(tmp_path / "t.db")
+        # Waited for until the daemon holds the file there, its PID written:
+        # a file merely there may be one the daemon created and has not
+        # locked yet, which a `run --once` started then could take first.
+        ours = (daemon.pid, DAEMON)
         deadline = time.monotonic() + 20
-        while not (lock.exists() and (tmp_path / "t.db").exists()):
+        while not (holding(tmp_path / "t.db") == ours and (tmp_path / "t.db").exists()):
             assert daemon.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
-        time.sleep(0.5)
         lock.unlink()
-        # The daemon looks every second: wait for the file (a fixed 2.5 s was
-        # too short for a daemon starved on a loaded host), bounded.
+        # The daemon looks every second: wait for it to hold a file there again
+        # (a fixed 2.5 s was too short for a daemon starved on a loaded host), bounded.
         deadline = time.monotonic() + 20
-        while not lock.exists() and daemon.poll() is None and time.monotonic() < deadline:
+        while holding(tmp_path / "t.db") != ours and daemon.poll() is None:
+            assert time.monotonic() < deadline, "the lock file was never locked again"
             time.sleep(0.05)
         assert lock.exists() and daemon.poll() is None
         second = subprocess.run(
