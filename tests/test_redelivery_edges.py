@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -55,6 +54,31 @@ def ids(hook: Hook) -> Counter[int]:
     return Counter(body["id"] for body in list(hook.bodies))
 
 
+class Looks:
+    """The looks for kept alerts a sink ends, counted: a test waits for
+    looks, not for a time it hopes holds some (a sink starved on a loaded
+    host looked fewer times, or none, in a fixed 0.3 s)."""
+
+    def __init__(self, sink: WebhookSink):
+        self.ended = 0
+        inner = sink._look
+
+        def look() -> bool:
+            try:
+                return inner()
+            finally:
+                self.ended += 1
+
+        sink._look = look  # type: ignore[method-assign]
+
+    def more(self, count: int = 2) -> bool:
+        """Wait until ``count`` more looks ended (the first of two may have
+        begun before the call: the second began after it); return whether
+        they did within until()'s bound."""
+        then = self.ended
+        return until(lambda: self.ended >= then + count)
+
+
 def resend_cli(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, alerts: str | None
 ) -> tuple[Any, Any]:
@@ -82,13 +106,16 @@ def test_a_reload_sends_each_kept_alert_once(
     hook = Hook()
     hook.delay = 0.1  # a slow receiver: the old look is still going
     old = sink_to(hook.url, store, clock)
+    old_looks = Looks(old)
     second = Store(tmp_path / "t.db")  # the new generation's own store
     try:
         assert until(lambda: hook.bodies)
         new = sink_to(hook.url, second, clock)
+        new_looks = Looks(new)
         try:
             assert until(lambda: kept(store) == [])
-            time.sleep(0.3)
+            # Each sink's look then going has ended: what it read, it sent.
+            assert old_looks.more() and new_looks.more()
         finally:
             old.close()
             new.close()
@@ -112,14 +139,15 @@ def test_a_database_that_cannot_be_written_is_no_reason_to_send_alerts_again(
     other = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # the lock held
     sink = sink_to(hook.url, store, clock)
+    looks = Looks(sink)
     try:
         assert until(lambda: len(hook.bodies) >= 3)
-        time.sleep(0.4)  # many looks
+        assert looks.more(8)  # many looks
         assert ids(hook) == Counter(a.id for a in alerts[:3])  # each once, no more
         assert sink._thread.is_alive()
         other.execute("ROLLBACK")  # the lock let go: the rows go, the rest are sent
         assert until(lambda: kept(store) == [])
-        time.sleep(0.2)
+        assert looks.more()
     finally:
         other.close()
         sink.close()
