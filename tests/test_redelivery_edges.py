@@ -22,6 +22,7 @@ from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
 from test_redelivery import (  # noqa: F401
     DAY,
+    Looks,
     given_up,
     kept,
     kept_due,
@@ -52,31 +53,6 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def ids(hook: Hook) -> Counter[int]:
     return Counter(body["id"] for body in list(hook.bodies))
-
-
-class Looks:
-    """The looks for kept alerts a sink ends, counted: a test waits for
-    looks, not for a time it hopes holds some (a sink starved on a loaded
-    host looked fewer times, or none, in a fixed 0.3 s)."""
-
-    def __init__(self, sink: WebhookSink):
-        self.ended = 0
-        inner = sink._look
-
-        def look() -> bool:
-            try:
-                return inner()
-            finally:
-                self.ended += 1
-
-        sink._look = look  # type: ignore[method-assign]
-
-    def more(self, count: int = 2) -> bool:
-        """Wait until ``count`` more looks ended (the first of two may have
-        begun before the call: the second began after it); return whether
-        they did within until()'s bound."""
-        then = self.ended
-        return until(lambda: self.ended >= then + count)
 
 
 def resend_cli(
