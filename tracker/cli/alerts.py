@@ -119,7 +119,9 @@ def alerts(
         targets = config.alerts.has_targets if config.path is not None else None
         where = where_sent(config.alerts) if config.path is not None else None
         kept = config.alerts.redeliver_for > 0  # 0: those kept before, given up at start
-        list_undelivered(store, name, start, limit, as_json, cut, notes, targets, where, kept)
+        list_undelivered(
+            store, name, start, limit, as_json, cut, notes, targets, where, kept, limited
+        )
         return
     # The default's one more: a listing cut by it says so, as orders and refills do.
     rows = alerts_since(store, start, panel=name, limit=limit + (not limited))

@@ -1,5 +1,6 @@
 """``smm-tracker alerts --undelivered``: the alerts a webhook or notify target
-has not taken (tried again, or given up). For scripts, every column as ever;
+has not taken (tried again, or given up). For scripts, every column as ever,
+the last error whole (a cut at the default 100 said on stderr);
 on a terminal, its times short and the message and last error whole. A
 ``--since`` reaching before a prune's cutoff says so, as ``alerts --since``
 does: prune deletes the alerts given up on."""
@@ -12,7 +13,7 @@ from typing import Any
 import click
 
 from tracker.cli import pruned
-from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
+from tracker.cli.render import safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, short_time, stdout_screen
 from tracker.clock import iso
 from tracker.config.model import AlertsConfig
@@ -45,6 +46,7 @@ def list_undelivered(
     targets: bool | None = None,
     where: Where | None = None,
     kept: bool = True,
+    limited: bool = False,
 ) -> None:
     """List the alerts no target took of ``panel`` (None: every panel) since
     ``start``, the newest ``limit``, oldest first; as JSON with ``as_json``.
@@ -54,17 +56,23 @@ def list_undelivered(
     ``where``: the targets the daemon sends to and the notify places it never
     sends to (:func:`where_sent`; None: not known), its rows of the others said
     as doctor says them (the ``never_sent`` field, the notes); ``kept``:
-    whether the daemon sends alerts again (``alerts.redeliver_for`` above 0)."""
+    whether the daemon sends alerts again (``alerts.redeliver_for`` above 0);
+    ``limited``: ``--limit`` given (else a listing cut at its default says so,
+    as ``alerts`` does)."""
     since = iso(start) if start is not None else ""
     rows = [
         r for r in waiting(store) if (panel is None or r["panel"] == panel) and r["at"] >= since
     ]
+    more = len(rows) > limit and not limited  # cut at the default: said, as alerts says it
     rows = rows[-limit:]  # the newest ones, oldest first as listed
+    cut_note = fitted(f"(the newest {limit} shown; --limit N for more)", notes) if more else None
     sending, unread = where if where is not None else (None, set[str]())
     for row in rows:
         row["never_sent"] = never_sent(row["target"], sending, unread)
     if as_json:
         click.echo(to_json({"undelivered": rows, "pruned": pruned.field(cut)}))
+        if cut_note:
+            click.echo(cut_note, err=True)
         return
     if not rows and where is not None and unread and not sending:  # only URLs not understood
         none = (
@@ -89,6 +97,8 @@ def list_undelivered(
         offered = sending != set() and kept  # else `alerts --resend` refuses
         if offered and any(row["gave_up_at"] for row in rows):
             click.echo(fitted("(alerts --resend ID sends one given up again)", notes), err=True)
+    if cut_note:
+        click.echo(cut_note, err=True)
     pruned.note(cut, screen=notes)
 
 
@@ -118,9 +128,12 @@ def _table(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         then = f"gave up {row['gave_up_at']}" if row["gave_up_at"] else f"next {row['next_at']}"
         row["state"] = then
-        row["message"] = safe_text(row["message"], CELL_WIDTH)
-        row["error"] = safe_text(row["error"], CELL_WIDTH)
-    return table(rows, _COLUMNS, _HEADERS)
+        # Whole, escaped, as `alerts` piped has a message (500 at most) and
+        # automation its REASON: what a script reads to know what to fix, the
+        # error the tracker's own words (up to 300 characters stored).
+        row["message"] = safe_text(row["message"], 500)
+        row["error"] = safe_text(row["error"])
+    return table(rows, _COLUMNS, _HEADERS, uncut=("error", "message"))
 
 
 def _screen_table(rows: list[dict[str, Any]], screen: Screen) -> str:
