@@ -66,8 +66,15 @@ def test_balance_json_carries_the_run_of_failed_calls(cli_for):
     down = f"http://127.0.0.1:{closed_port()}/api/v2"
     assert cli_for(down, "run", "--once").exit_code == 1
     shown = json.loads(cli_for(down, "balance", "--json").stdout)
-    # No balance fetched: the panel is in no "panels" entry, its run apart.
-    assert shown["panels"] == [] and [p["panel"] for p in shown["calls_failing"]] == ["sim"]
+    # No balance fetched: the panel listed, its figures null, its run apart too.
+    (none,) = shown["panels"]
+    assert (none["panel"], none["balance"], none["why_no_balance"]) == (
+        "sim",
+        None,
+        "not_fetched_yet",
+    )
+    assert none[FIELDS[0]] == shown["calls_failing"][0][FIELDS[0]]
+    assert [p["panel"] for p in shown["calls_failing"]] == ["sim"]
     since, last = (shown["calls_failing"][0][field] for field in FIELDS)
     assert since.startswith("20") and last >= since
     server = PanelServer(SimulatedPanel(key=KEY, seed=5)).start()

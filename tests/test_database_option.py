@@ -167,7 +167,12 @@ def test_balance_of_a_named_file_lists_its_panels_beside_the_configured_ones(bui
     )
     result = run("--config", str(config), "balance", "--database", str(w.store.path), "--json")
     assert result.exit_code == 0, result.output
-    (panel,) = json.loads(result.stdout)["panels"]  # "mine" has none: left out of --json
+    mine, panel = json.loads(result.stdout)["panels"]  # "mine" has none: its figures null
+    assert (mine["panel"], mine["balance"], mine["why_no_balance"]) == (
+        "mine",
+        None,
+        "not_fetched_yet",
+    )
     assert panel["panel"] == "sim" and panel["configured"] is False
     text = run("--config", str(config), "balance", "--database", str(w.store.path))
     assert text.stdout.startswith("sim: ")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import click
 
 from tracker.cli import pruned
+from tracker.cli.balance_fields import no_balance_yet, panel_balance, window_start
 from tracker.cli.database import database_option
 from tracker.cli.listing import NOT_ANSWERING, key_places, not_answering_words
 from tracker.cli.listing import calls_failed as _calls_failed
@@ -24,62 +24,17 @@ from tracker.cli.panels import panel_names, read_panel
 from tracker.cli.render import CELL_WIDTH, safe_text, table, to_json
 from tracker.cli.screen import MINUTE, Columns, Screen, fitted, moment, stderr_screen, stdout_screen
 from tracker.cli.unit_notes import refused_key_fix  # the unit files: read if it is said
-from tracker.clock import read_iso
 from tracker.config.model import Config
 from tracker.panel.urls import shown_url
 from tracker.rules.balance import (
-    RUNWAY_WINDOW,
-    estimate_runway,
-    in_currency,
-    recover_level,
     runway_value,
 )
 from tracker.rules.capabilities import BALANCE, no_balance
 from tracker.rules.money import currency_shown, money, same_currency
-from tracker.store.alerts import balance_history, latest_balance, open_episodes
 from tracker.store.capabilities import learned_where, unsupported_here
 from tracker.store.listing import failing_calls, failing_panels, not_answering
-from tracker.store.orders import Store
 
 SHOWN_HISTORY = 8  # balance checks listed per panel in text output; --json has the day
-
-
-def panel_balance(store: Store, config: Config, name: str) -> dict[str, Any] | None:
-    """Given a panel, return its last balance, threshold, state, runway and the day
-    of history before it; None if its balance was never fetched."""
-    last = latest_balance(store, name)
-    if last is None:
-        return None
-    # The window ends at the last check, not now: a stopped daemon's history
-    # still gives the rate it saw. Its time unreadable (a file edited by
-    # hand): that check alone.
-    start = _window_start(last)
-    history = [last] if start is None else balance_history(store, name, start)
-    # As the balance job reads it: the checks in the last one's currency only.
-    spent = in_currency(history, last["currency"])
-    points = [(t, float(r["balance"])) for r in spent if (t := read_iso(r["at"]))]
-    runway = estimate_runway(points, float(last["balance"]))
-    configured = {p.name: p for p in config.panels}.get(name)
-    low = config.balance_low(configured) if configured else Decimal(0)  # left out: no threshold
-    state = [e for e in open_episodes(store) if e["panel"] == name and e["kind"] == "balance_low"]
-    return {
-        "panel": name,
-        "configured": configured is not None,
-        "balance": last["balance"],
-        "currency": last["currency"],
-        "at": last["at"],
-        # Numbers, as balance is: every money field of --json is a number.
-        "low": float(low) if low > 0 else None,
-        "recover_above": float(recover_level(low, config.balance.recover_margin)) if low else None,
-        "low_since": state[0]["since"] if state else None,
-        "runway": {
-            "spend_per_day": runway.rate_per_day,
-            "seconds_left": runway.seconds_left,
-            "based_on_seconds": runway.span,
-            "text": runway.describe(last["currency"]),  # the daemon's words: 96 RUB/day
-        },
-        "history": history,
-    }
 
 
 _CHECKS = (["at", "balance"], ["CHECKED", "BALANCE"])
@@ -133,12 +88,6 @@ def _learned_at(row: dict[str, Any], config: Config) -> str:
     return learned_where(row, [p.name for p in config.panels])
 
 
-def _window_start(check: dict[str, Any]) -> datetime | None:
-    """Where the day of history before a check starts; None: its time unreadable."""
-    at = read_iso(check["at"])
-    return None if at is None else at - timedelta(seconds=RUNWAY_WINDOW)
-
-
 def _amount(row: dict[str, Any], currency: str | None) -> str:
     """A check's balance, with its currency when not the last check's (a panel
     that changed currency: 5000.00 RUB above 6.00 USD read as one currency)."""
@@ -162,7 +111,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
     found = {name: panel_balance(store, config, name) for name in names}
     # Its history is the day before its last check: a prune's cutoff after that, cut.
     cuts = {
-        name: pruned.reached(store, name, _window_start(info))
+        name: pruned.reached(store, name, window_start(info))
         for name, info in found.items()
         if info
     }
@@ -182,15 +131,17 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
     episodes = not_answering(store, name)
     keys = key_places(config, failing_now)  # a refused key: where to fix it, as orders says
     if as_json:
+        # Every panel listed, one with no balance yet too (its figures null,
+        # why_no_balance says why), as the text's note says it: a script
+        # iterating the panels misses none.
         listed = [
             {
-                **info,
-                "pruned": pruned.field(cuts[name]),
+                **(info or no_balance_yet(config, name, name in lacking)),
+                "pruned": pruned.field(cuts.get(name)),
                 **_failing_fields(calls_failing, name),
                 **_episode_fields(episodes, name),
             }
             for name, info in found.items()
-            if info
         ]
         missing = [
             {
@@ -226,7 +177,7 @@ def balance(ctx: Context, as_json: bool, panel: str | None, database: Path | Non
         if info is None and name in lacking:
             continue
         if info is None:
-            # On stderr, like every "nothing to list" note; --json leaves the panel out.
+            # On stderr, like every "nothing to list" note; --json: its figures null.
             kind, since = failing_now.get(name, ("", ""))
             why = "the daemon checks it on its schedule"
             if kind in NOT_ANSWERING:  # no schedule fetches it while the key is refused

@@ -25,10 +25,14 @@ from tracker.store.orders import Store
 from tracker.store.readings import panels_holding, panels_in_database, panels_with_balances
 
 
-def stored_panel(config: Config, name: str | None, store: Callable[[], Store]) -> str:
+def stored_panel(
+    config: Config, name: str | None, store: Callable[[], Store], *, balances: bool = False
+) -> str:
     """Given ``--panel`` (None: the one configured panel) and a way to open the
     database, return the panel's name: configured, or with orders in the
-    database. Raise the config's ConfigError when it is neither."""
+    database (``balances``, a read command: or balances, a panel no order was
+    tracked on yet, as :func:`panel_names` lists it). Raise the config's
+    ConfigError when it is neither."""
     try:
         return config.panel(name).name
     except ConfigError:
@@ -36,17 +40,23 @@ def stored_panel(config: Config, name: str | None, store: Callable[[], Store]) -
         if name is None or (str(path) != ":memory:" and not path.exists()):
             raise
         known = panels_in_database(store())
-        if name in known:
+        checked = panels_with_balances(store()) if balances else []
+        if name in known or name in checked:
             return name
         if config.panels:
             raise
-        unknown_panel(path, name, known)  # --database with no config: its panels are all
+        unknown_panel(path, name, known, checked)  # --database with no config: its panels are all
 
 
-def unknown_panel(path: object, name: str, known: Sequence[str]) -> NoReturn:
+def unknown_panel(
+    path: object, name: str, known: Sequence[str], checked: Collection[str] = ()
+) -> NoReturn:
     """With no config to know the panels by (``--database``), a panel with no
-    order in the database is a typo: exit 2 naming those it holds orders of."""
+    order in the database is a typo: exit 2 naming those it holds orders of
+    (and, ``checked``, the others it holds balances of)."""
     held = f"its orders are on: {', '.join(known)}" if known else "it holds no orders"
+    if others := sorted(set(checked) - set(known)):
+        held += f"; balances of: {', '.join(others)}"
     fail(f"--panel: no panel named {said(name)} in {path} ({held})", EXIT_USAGE)
 
 
@@ -66,7 +76,7 @@ def read_panel(config: Config, name: str | None) -> tuple[str | None, Store]:
     """Given ``--panel`` of a read command (None: every panel), return the panel's
     name and the database opened read-only."""
     opened = cache(partial(open_store, config, read_only=True))
-    return (stored_panel(config, name, opened) if name else None), opened()
+    return (stored_panel(config, name, opened, balances=True) if name else None), opened()
 
 
 def shown_ids(ids: Sequence[int]) -> str:
