@@ -46,6 +46,7 @@ from tracker.alerts.outcomes import Outcomes
 from tracker.alerts.payloads import FORMATS, named, payload
 from tracker.alerts.redeliver import Keeper
 from tracker.alerts.retries import post_tried
+from tracker.config.notify import register_urls
 from tracker.panel import deadline
 from tracker.redact.scrub import register_secret
 from tracker.rules.episodes import Alert
@@ -67,6 +68,7 @@ def _register_url(url: str) -> None:
     for secret in (url, parts.path, parts.query):
         if len(secret) >= 8:
             register_secret(secret)
+    register_urls([url])  # and piece by piece, as the config did: a token, a password
 
 
 class WebhookSink(Outcomes):

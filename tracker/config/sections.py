@@ -34,7 +34,7 @@ from tracker.config.model import (
     ScheduleConfig,
     Secret,
 )
-from tracker.config.notify import notify_urls
+from tracker.config.notify import notify_urls, register_urls
 from tracker.config.refill_windows import read_windows
 from tracker.config.sizes import size
 from tracker.errors import ConfigError
@@ -246,6 +246,7 @@ def _balance(t: Table) -> BalanceConfig:
 def _alerts(t: Table, base_dir: Path, env: Mapping[str, str], resolve: bool) -> AlertsConfig:
     d = AlertsConfig()
     url = alert_files.webhook_url(t, t.url("webhook_url", d.webhook_url), env, base_dir, resolve)
+    register_urls([url])  # its token-bearing pieces, as notify's: from every process's start
     fmt = t.choice("webhook_format", d.webhook_format, ("json", "slack", "telegram"))
     chat = t.raw("telegram_chat_id")
     if isinstance(chat, int) and not isinstance(chat, bool):
