@@ -33,6 +33,7 @@ class World:
         refill: str = "",
         automation: str = "",
         schedule: str = "",
+        panel: str = "",  # more of the panel's keys ("concurrency = 1")
         panel_class: type[SimulatedPanel] = SimulatedPanel,
         monotonic: Any = None,  # the clock's monotonic twin (tests/resumable.py)
         boottime: Any = None,  # and its boot clock, counting a suspend
@@ -54,6 +55,7 @@ url = "{self.server.url}"
 key = "{KEY}"
 timeout = "5s"
 retries = 0
+{panel}
 [refill]
 {refill}
 [automation]
