@@ -169,3 +169,59 @@ def test_ctrl_c_while_cancels_call_is_on_the_wire_then_refused_429_is_an_interru
     assert err.rstrip().endswith("interrupted: 1 order not sent"), err
     assert len(panel.requests) == 1  # never sent again
     assert world.rows("SELECT count(*) FROM cancels") == [(0,)]
+
+
+# A Ctrl-C whose signal is taken while the command's thread is already
+# asleep in the wait, not woken by it: by another thread of the process (the
+# main one holding SIGINT back here, as the kernel may pick any thread), or
+# in the instant before the thread's sleep began (the CI failure: under load,
+# the wait was slept out, 50 s). Python runs the handler only once that
+# thread wakes, so the wait must wake on its own to let it.
+SIGNAL_IN_ANOTHER_THREAD = """
+import os, signal, threading, time
+from tracker.cli.shield import Waits, shield
+
+class Recorded(threading.Event):
+    def __init__(self):
+        super().__init__()
+        self.entered, self.ended = threading.Event(), []
+
+    def wait(self, timeout=None):
+        self.entered.set()
+        ended = super().wait(timeout)
+        self.ended.append(ended)
+        return ended
+
+stop = Recorded()
+
+def ctrl_c():  # started before the main thread holds SIGINT back: it lands here
+    stop.entered.wait(30)
+    time.sleep(0.3)  # the main thread asleep in the wait by then
+    os.kill(os.getpid(), signal.SIGINT)
+
+threading.Thread(target=ctrl_c, daemon=True).start()
+waits = Waits(stop=stop)
+with shield("the order just sent", waits) as state:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        waits.sleep(15)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+print(state.asked, stop.ended[-1])
+"""
+
+
+def test_a_ctrl_c_taken_while_the_wait_sleeps_ends_it_not_its_time_running_out():
+    import sys
+
+    from tests.simconfig import SOURCE
+
+    env = {"PYTHONPATH": SOURCE, "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNAL_IN_ANOTHER_THREAD],
+        capture_output=True, text=True, env=env, timeout=HANG,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # One stop signal taken; the wait ended by the stop it set (True), where
+    # it slept its 15 s out (False) and only then heard the Ctrl-C.
+    assert done.stdout.split() == ["1", "True"], done.stderr

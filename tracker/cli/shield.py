@@ -23,6 +23,7 @@ import contextlib
 import math
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -88,6 +89,15 @@ class Shield:
             self.waits.end()
 
 
+# The longest a wait sleeps at a time. A stop signal is taken by the
+# process at once, but Python runs its handler only in the main thread, when
+# it runs: one taken in the instant before the wait's sleep began, or by
+# another thread, does not wake it, and was heard only once the wait was over
+# (a rate limit's: 50 s, the order then sent). Waking this often, a handler
+# taken so runs within this much.
+SLICE = 0.25
+
+
 @dataclass
 class Waits:
     """A command's panel client's stop event and waits (its ``stop_event`` and
@@ -98,9 +108,12 @@ class Waits:
     waiting: bool = False  # in a wait: no request of the command on the wire
 
     def sleep(self, seconds: float) -> None:
+        """Wait ``seconds``, or until ``stop`` is set, waking every :data:`SLICE`."""
         self.waiting = True
+        end = time.monotonic() + seconds
         try:
-            self.stop.wait(seconds)
+            while (left := end - time.monotonic()) > 0 and not self.stop.wait(min(left, SLICE)):
+                pass
         finally:
             self.waiting = False
 
