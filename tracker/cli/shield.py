@@ -92,10 +92,22 @@ class Shield:
 # The longest a wait sleeps at a time. A stop signal is taken by the
 # process at once, but Python runs its handler only in the main thread, when
 # it runs: one taken in the instant before the wait's sleep began, or by
-# another thread, does not wake it, and was heard only once the wait was over
-# (a rate limit's: 50 s, the order then sent). Waking this often, a handler
-# taken so runs within this much.
+# another thread, does not wake it, and was heard only once the wait was
+# over (a rate limit's: 50 s, the order maybe sent after it). Waking this
+# often, a handler taken so runs within this much.
 SLICE = 0.25
+
+
+class Stop(threading.Event):
+    """A command's client's stop event, set (:meth:`is_set`) as soon as a stop
+    signal's handler says so (:attr:`asked`, a plain assignment): the event
+    itself is set from a thread of its own, which may not have run yet when
+    the command, back from the handler, asks whether to send."""
+
+    asked = False
+
+    def is_set(self) -> bool:
+        return self.asked or super().is_set()
 
 
 @dataclass
@@ -104,7 +116,7 @@ class Waits:
     ``sleep``): under :func:`shield`, the first stop signal sets ``stop``, so
     a wait ends at once and the client sends nothing more."""
 
-    stop: threading.Event = field(default_factory=threading.Event)
+    stop: Stop = field(default_factory=Stop)
     waiting: bool = False  # in a wait: no request of the command on the wire
 
     def sleep(self, seconds: float) -> None:
@@ -112,8 +124,8 @@ class Waits:
         self.waiting = True
         end = time.monotonic() + seconds
         try:
-            while (left := end - time.monotonic()) > 0 and not self.stop.wait(min(left, SLICE)):
-                pass
+            while not self.stop.is_set() and (left := end - time.monotonic()) > 0:
+                self.stop.wait(min(left, SLICE))
         finally:
             self.waiting = False
 
@@ -131,7 +143,9 @@ class Waits:
 
     def end(self) -> None:
         # Set from a thread of its own: the signal handler runs in the main
-        # thread, which may hold the event's lock at that instant.
+        # thread, which may hold the event's lock at that instant; said at
+        # once, so nothing is sent meanwhile.
+        self.stop.asked = True
         threading.Thread(target=self.stop.set, daemon=True).start()
 
 
