@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,10 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from blame_panel import config_for, status_of
+from blame_panel import status_of
 from hostile import HostileServer, Reply, json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
-from simconfig import cli_in
+from scripted_panel import rows, scripted_panels
 
 from tracker.config.model import PanelConfig, Secret
 from tracker.errors import AuthError, BadAnswerError, OutcomeUnknownError, PanelError
@@ -53,29 +52,8 @@ def shaped(words: str, bare: bool) -> Reply:
 
 @pytest.fixture
 def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Yield start(respond): a scripted panel answering every action with
-    ``respond(form)``, and the real CLI on it with IDS tracked; (cli, server)."""
-    servers: list[HostileServer] = []
-
-    def start(respond: Respond) -> tuple[Any, HostileServer]:
-        server = HostileServer(respond).start()
-        servers.append(server)
-        env = {"BLAME_KEY": KEY}
-        cli = cli_in(tmp_path, monkeypatch, config_for("1h")(server.url), env=env)
-        assert cli("track", *map(str, IDS)).exit_code == 0
-        return cli, server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-def rows(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:
-    db = sqlite3.connect(tmp_path / "t.db")
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
+    """Yield start(respond): a scripted panel and the real CLI on it, IDS tracked."""
+    yield from scripted_panels(tmp_path, monkeypatch, KEY, IDS)
 
 
 def asked(server: HostileServer) -> list[str | None]:

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qs
 
-import httpx
 import pytest
+import scripted_panel as scripted
 from hostile import HostileServer, Reply, json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from simconfig import cli_in, sim_config
@@ -42,7 +41,6 @@ from test_refusal_words_plain import (
     text,
 )
 
-from tracker.config.model import PanelConfig, Secret
 from tracker.errors import (
     AuthError,
     OutcomeUnknownError,
@@ -57,20 +55,8 @@ pytestmark = [pytest.mark.usefixtures("quick_backoff"), pytest.mark.usefixtures(
 
 
 def client_answering(answer: Respond, retries: int = 1) -> tuple[PanelClient, list[str]]:
-    """A client whose panel answers each request's form with ``answer(form)``;
-    the actions asked, in order."""
-    asked: list[str] = []
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
-        asked.append(form["action"])
-        reply = answer(form)
-        return httpx.Response(reply.status, content=reply.body, headers=reply.headers)
-
-    config = PanelConfig(
-        name="t", url="https://panel.test/api/v2", key=Secret(KEY), retries=retries
-    )
-    return PanelClient(config, transport=httpx.MockTransport(handle)), asked
+    """A client whose panel answers each request's form with ``answer(form)``."""
+    return scripted.client_answering(answer, KEY, retries)
 
 
 def acts(client: PanelClient) -> list[Any]:

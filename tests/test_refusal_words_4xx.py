@@ -17,20 +17,17 @@ for words refusing the key (tests/test_refusal_words_plain.py).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
-import httpx
 import pytest
-from blame_panel import config_for, status_of
-from hostile import HostileServer, Reply, json_reply
+import scripted_panel as scripted
+from blame_panel import status_of
+from hostile import Reply, json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
-from simconfig import cli_in
+from scripted_panel import rows, scripted_panels
 
-from tracker.config.model import PanelConfig, Secret
 from tracker.errors import (
     AuthError,
     BadAnswerError,
@@ -61,28 +58,8 @@ def said(words: str, shape: str, code: int) -> Reply:
 
 @pytest.fixture
 def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Yield start(respond): a scripted panel answering each request with
-    ``respond(form)``, and the real CLI on it with IDS tracked; (cli, server)."""
-    servers: list[HostileServer] = []
-
-    def start(respond: Respond) -> tuple[Any, HostileServer]:
-        server = HostileServer(respond).start()
-        servers.append(server)
-        cli = cli_in(tmp_path, monkeypatch, config_for("1h")(server.url), env={"BLAME_KEY": KEY})
-        assert cli("track", *map(str, IDS)).exit_code == 0
-        return cli, server
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-def rows(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:
-    db = sqlite3.connect(tmp_path / "t.db")
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
+    """Yield start(respond): a scripted panel and the real CLI on it, IDS tracked."""
+    yield from scripted_panels(tmp_path, monkeypatch, KEY, IDS)
 
 
 def statuses_but(bad: int, refusal: Reply) -> Respond:
@@ -209,19 +186,9 @@ def test_a_bare_status_word_to_balance_is_one_clear_broken_answer(panel, code):
 # --- the client alone ---
 
 
-def client_answering(answer: Callable[[dict[str, str]], Reply]) -> tuple[PanelClient, list[str]]:
-    """A client whose panel answers each request's form with ``answer(form)``;
-    the actions asked, in order."""
-    asked: list[str] = []
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
-        asked.append(form["action"])
-        reply = answer(form)
-        return httpx.Response(reply.status, content=reply.body, headers=reply.headers)
-
-    config = PanelConfig(name="t", url="https://panel.test/api/v2", key=Secret(KEY), retries=0)
-    return PanelClient(config, transport=httpx.MockTransport(handle)), asked
+def client_answering(answer: Respond) -> tuple[PanelClient, list[str]]:
+    """A client whose panel answers each request's form with ``answer(form)``."""
+    return scripted.client_answering(answer, KEY)
 
 
 def answering(action: str, reply: Reply) -> Callable[[dict[str, str]], Reply]:
