@@ -173,3 +173,36 @@ def test_a_short_output_of_lines_is_one_write_read_whole_by_head(directory, args
     now = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")  # report's window: now's
     said = now.sub("T", first.decode())
     assert (proc.returncode, stderr, said) == (0, whole.stderr, now.sub("T", whole.stdout))
+
+
+def test_doctor_is_one_write_read_whole_by_head(directory):
+    # doctor wrote a line a check (click flushes each echo): `doctor | head -1`
+    # had its first line and went, the next check's line met no reader, 141,
+    # where the other read commands end 0. It runs every check before its
+    # first line, so one write shows nothing later on a terminal; its own
+    # status (1: the offline panel's check fails) is kept.
+    env = {**os.environ, "SMM_TEST_KEY": TEST_KEY, "PYTHONPATH": SOURCE}
+    whole = subprocess.run(
+        [sys.executable, "-m", "tracker", "doctor"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=directory,
+        timeout=60,
+    )
+    assert whole.returncode == 1 and whole.stdout.count("\n") > 1, whole
+    read, write = os.pipe()
+    with subprocess.Popen(
+        [sys.executable, "-m", "tracker", "doctor"],
+        stdout=write,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=directory,
+    ) as proc:
+        os.close(write)
+        first = os.read(read, 1 << 20)  # what one read takes, as head's does
+        os.close(read)  # then the reader goes
+        _, stderr = proc.communicate(timeout=60)
+    assert (proc.returncode, stderr) == (whole.returncode, whole.stderr)
+    assert first.decode().splitlines() == whole.stdout.splitlines()

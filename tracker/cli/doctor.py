@@ -1,4 +1,5 @@
-"""The ``doctor`` command: one line per check, non-zero exit on any failure.
+"""The ``doctor`` command: one line per check, non-zero exit on any failure,
+its lines written in one go once every check has run.
 On a terminal a long line is wrapped at its words, the rest indented under
 the check's name, its moments short ("15:44 UTC"); piped, one line per
 check as scripts read it, its moments as stored; ``--json`` the same."""
@@ -12,6 +13,7 @@ import click
 
 from tracker.cli.loglines import for_terminal
 from tracker.cli.main import Context, main, pass_ctx
+from tracker.cli.output import OneWrite
 from tracker.cli.render import safe_text, to_json
 from tracker.cli.screen import fitted, moments, stdout_screen
 from tracker.redact.scrub import redact_text
@@ -53,11 +55,12 @@ def doctor(ctx: Context, as_json: bool) -> None:
         }
         click.echo(redact_text(to_json(report)))
     else:  # a check's detail may quote a panel: no control character shown raw
-        screen = stdout_screen()
-        for check in checks:
+        screen, said = stdout_screen(), OneWrite()  # one write: `doctor | head -1` ends 0
+        for check in checks:  # every check has run: one write holds none of them back
             line = safe_text(redact_text(check.line()))
             # On a terminal its moments as the other commands' notes say them.
-            click.echo(fitted(moments(line, screen), screen, INDENT))
+            said(fitted(moments(line, screen), screen, INDENT))
+        said.out()
     sys.exit(code)
 
 
