@@ -1,6 +1,7 @@
 """``smm-tracker alerts --undelivered``: the alerts a webhook or notify target
 has not taken (tried again, or given up). For scripts, every column as ever,
-the last error whole (a cut at the default 100 said on stderr);
+the last error whole (a cut at the default 100 said on stderr; the notes
+counting every undelivered alert of the window, not only the rows shown);
 on a terminal, its times short and the message and last error whole. A
 ``--since`` reaching before a prune's cutoff says so, as ``alerts --since``
 does: prune deletes the alerts given up on."""
@@ -64,7 +65,7 @@ def list_undelivered(
         r for r in waiting(store) if (panel is None or r["panel"] == panel) and r["at"] >= since
     ]
     more = len(rows) > limit and not limited  # cut at the default: said, as alerts says it
-    rows = rows[-limit:]  # the newest ones, oldest first as listed
+    every, rows = rows, rows[-limit:]  # the newest ones, oldest first as listed
     cut_note = fitted(f"(the newest {limit} shown; --limit N for more)", notes) if more else None
     sending, unread = where if where is not None else (None, set[str]())
     for row in rows:
@@ -92,7 +93,8 @@ def list_undelivered(
     else:
         screen = stdout_screen()
         click.echo(_table(rows) if screen is None else _screen_table(rows, screen))
-        for line in undelivered_notes(rows, sending, unread, kept):  # doctor's words and counts
+        # doctor's words and counts: of every row of the window, not only those shown
+        for line in undelivered_notes(every, sending, unread, kept):
             click.echo(fitted(line, notes), err=True)
         offered = sending != set() and kept  # else `alerts --resend` refuses
         if offered and any(row["gave_up_at"] for row in rows):
