@@ -91,7 +91,12 @@ def test_orders_and_history_read_without_the_daemons_libraries(tmp_path):
     runner_env = {"SMM_TRACKER_CONFIG": str(tmp_path / "tracker.toml")}
     result = CliRunner().invoke(main, ["track", "5", "6"], env=runner_env)
     assert result.exit_code == 0, result.output
-    for args in (["orders"], ["orders", "--json"], ["history", "5"]):
+    for args in (
+        ["orders"],
+        ["orders", "--json"],
+        ["orders", "--since", "24h"],  # the duration read as alerts and report read it
+        ["history", "5"],
+    ):
         modules = imported(args, tmp_path)
         assert not top_level(modules) & HEAVY, args
         tracker = {m for m in modules if m.startswith("tracker.")}

@@ -39,7 +39,9 @@ from tracker.cli.screen import (
     stderr_screen,
     stdout_screen,
 )
+from tracker.cli.since import since_start, since_text
 from tracker.cli.unit_notes import refused_key_fix  # the unit files: read if it is said
+from tracker.clock import iso
 from tracker.errors import StoreError
 from tracker.store.listing import failing_calls, failing_panels, not_answering, order_statuses
 from tracker.store.readings import open_counts_of, panels_in_database
@@ -77,6 +79,12 @@ TABLE_LIMIT = 100
 )
 @click.option("--all", "show_all", is_flag=True, help="Every matching order, in the table too.")
 @click.option("--stalled", is_flag=True, help="Only stalled orders, longest stalled first.")
+@click.option(
+    "--since",
+    metavar="DURATION",
+    help="Only orders first seen this recently (placed by add, or given to track; "
+    "as report counts them): 90m, 24h, 7d, 2w.",
+)
 @listing_panel
 @database_option
 @pass_ctx
@@ -89,6 +97,7 @@ def orders(
     limit: int | None,
     show_all: bool,
     stalled: bool,
+    since: str | None,
     panel: str | None,
     database: Path | None,
 ) -> None:
@@ -97,6 +106,7 @@ def orders(
         fail("--limit and --all do not go together", EXIT_USAGE)
     if ids_only and as_json:
         fail("--ids and --json do not go together", EXIT_USAGE)
+    start = since_start(since)  # a bad duration: one line, exit 2, before the database
     config = ctx.config(keys=False, logs=False, database=database)
     name, store = read_panel(config, panel)  # configured, or with orders in the database
     status = None
@@ -105,7 +115,10 @@ def orders(
             status = order_filter(status_filter, lambda: order_statuses(store))
         except UnknownStatus as exc:
             fail(f"--status: {exc}", EXIT_USAGE)
-    listed = partial(order_listing, store, panel=name, status=status, stalled=stalled)
+    first_seen = iso(start) if start is not None else None  # as created_at is stored
+    listed = partial(
+        order_listing, store, panel=name, status=status, stalled=stalled, since=first_seen
+    )
     if ids_only:  # `orders --status lost --panel P --ids | smm-tracker track --panel P -`
         echo_streamed(f"\n{row['order_id']}"[not n :] for n, row in enumerate(listed(limit)))
         return
@@ -127,7 +140,7 @@ def orders(
         click.echo(piece)
         printed = True
     lines = []  # notes for people, on stderr: stdout holds the rows alone (`| wc -l`)
-    unfiltered = not printed and status is None and not stalled
+    unfiltered = not printed and status is None and not stalled and since is None
     emptied = pruned.emptied(store, name) if unfiltered else None  # a prune left none
     if unfiltered and emptied is None:
         lines.append(_none_tracked(config, name))  # none ever tracked (none pruned): how to
@@ -135,7 +148,9 @@ def orders(
         lines.append(emptied)
     elif not printed:
         lines.append(
-            f"no {'stalled ' * stalled}orders" + (f" with status {status}" if status else "")
+            f"no {'stalled ' * stalled}orders"
+            + (f" with status {status}" if status else "")
+            + (f" first seen in the last {since_text(since)}" if since is not None else "")
         )
     elif capped and next(rows, None) is not None:
         lines.append(f"(the newest {TABLE_LIMIT} shown; --limit N or --all for more)")
@@ -148,6 +163,8 @@ def orders(
     lines += stale_notes(failing, left_out, screen, calls, episodes, keys, fix)
     for line in lines:  # on a terminal, wrapped at its words to its width
         click.echo(fitted(line, notes), err=True)
+    if start is not None:  # --since reaching before a prune of orders: said, as alerts says it
+        pruned.note(pruned.reached_orders(store, name, start), screen=notes)
 
 
 def _none_tracked(config: Config, name: str | None) -> str:

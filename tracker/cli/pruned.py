@@ -33,6 +33,13 @@ def reached(store: Connection, panel: str | None, start: datetime | None) -> dic
     return prune if reaches_before(None if start is None else iso(start), prune) else None
 
 
+def reached_orders(store: Connection, panel: str | None, start: datetime) -> dict[str, Any] | None:
+    """:func:`reached` among the prunes that deleted orders: what ``orders
+    --since`` reads (a prune of alerts alone left every order)."""
+    prune = newest_orders_cut(store, panel)
+    return prune if reaches_before(iso(start), prune) else None
+
+
 def note(
     prune: dict[str, Any] | None, panel: str | None = None, screen: Screen | None = None
 ) -> None:

@@ -30,10 +30,12 @@ def iter_orders(
     status: str | None = None,
     limit: int | None = None,
     chunk: int = 500,
+    since: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Given a store, yield its tracked orders newest first, at most ``limit``
     of them; ``status`` "-" means no status yet, "untracked" the orders the
-    user stopped (``untrack``), "lost" those given up as unknown to the panel.
+    user stopped (``untrack``), "lost" those given up as unknown to the panel;
+    ``since`` (ISO, as stored): only those first seen then or later.
 
     Within a panel, newest is the highest ID; the panels' orders are merged by
     when each was first seen (``created_at``), so one panel's many orders
@@ -49,6 +51,8 @@ def iter_orders(
         where = f"AND {LOST_ORDERS}"
     elif status is not None:
         where, params = "AND status = ?", [status]
+    if since is not None:  # first seen (placed, or tracked) in the window
+        where, params = f"{where} AND created_at >= ?", [*params, since]
     size = chunk if limit is None else max(1, min(chunk, limit))
     names = [panel] if panel is not None else panels(store)
     streams = [_newest(store, name, where, params, size) for name in names]

@@ -76,12 +76,24 @@ def with_watch(store: Connection, rows: Iterable[dict[str, Any]]) -> Iterator[di
 
 
 def order_listing(
-    store: Connection, limit: int | None, *, panel: str | None, status: str | None, stalled: bool
+    store: Connection,
+    limit: int | None,
+    *,
+    panel: str | None,
+    status: str | None,
+    stalled: bool,
+    since: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield the rows ``smm-tracker orders`` lists, each with its eta and stall:
     every order as :func:`tracker.store.listing.iter_orders` yields them, or
-    only the stalled ones (longest stalled first)."""
+    only the stalled ones (longest stalled first); ``since`` (ISO): only
+    those first seen then or later."""
     if stalled:
-        found = (r for r in stalled_orders(store, panel=panel) if status in (None, r["status"]))
+        found = (
+            r
+            for r in stalled_orders(store, panel=panel)
+            if status in (None, r["status"]) and (since is None or r["created_at"] >= since)
+        )
         return islice(found, limit)
-    return with_watch(store, iter_orders(store, panel=panel, status=status, limit=limit))
+    listed = iter_orders(store, panel=panel, status=status, limit=limit, since=since)
+    return with_watch(store, listed)
