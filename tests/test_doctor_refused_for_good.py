@@ -8,6 +8,7 @@ read row by row, told. Real Tracker and CLI against the simulated panel."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,6 +26,12 @@ def clock() -> FakeClock:
     # doctor and the CLI read the real clock: the test's reaches it (two days
     # on) before they run.
     return FakeClock(datetime.now(UTC) - timedelta(days=2))
+
+
+def _sql(w, statement: str, *params: object) -> None:
+    with sqlite3.connect(w.path.parent / "t.db") as db:
+        db.execute(statement, params)
+    db.close()
 
 
 def held_lines(output: str) -> list[str]:
@@ -70,3 +77,41 @@ def test_doctor_tells_the_orders_refused_for_good_until_the_panel_takes_one_agai
     [line] = held_lines(w.cli("doctor").output)
     assert line.startswith(f"info panel sim: 1 order (#{second}) inside its guarantee (Refill ")
     assert f"`smm-tracker refill --panel sim {second}` (--force" in line
+
+
+def test_orders_the_rounds_leave_out_anyway_are_not_counted(world):
+    # The line counted every order refused for good inside its window, also
+    # those the rounds leave out whatever the panel says: of a service the
+    # panel's listing now says has no refill, of a service not in the listing
+    # (refill.unknown_service = "skip"), of a status no longer in
+    # refill.statuses. Its "once the panel enables refill again, ... puts it
+    # back in the rounds" was not true of them.
+    w = world(panel_class=SwitchedPanel)
+    w.sync_services()
+    first, second = w.order(SERVICE_FOLLOWERS), w.order(SERVICE_FOLLOWERS)
+    w.poll()
+    w.clock.advance(DAY)
+    w.panel.disabled = True
+    assert w.round()
+    w.clock.advance(DAY)
+    [line] = held_lines(w.cli("doctor").output)
+    assert line.startswith(f"info panel sim: 2 orders (#{first}, #{second}) inside")
+
+    written = w.path.read_text()
+    w.path.write_text(written.replace("[refill]\n", '[refill]\nstatuses = ["Partial"]\n'))
+    checked = w.cli("doctor")
+    assert checked.exit_code == 0, checked.output
+    assert held_lines(checked.output) == []  # Completed orders: not in the rounds at all
+    w.path.write_text(written)
+
+    # The panel's listing now says the service has no refill.
+    _sql(w, "UPDATE services SET refill = 0 WHERE service = ?", SERVICE_FOLLOWERS)
+    assert held_lines(w.cli("doctor").output) == []
+    _sql(w, "UPDATE services SET refill = 1 WHERE service = ?", SERVICE_FOLLOWERS)
+    # One order's service no longer listed: unknown, skipped (the default).
+    _sql(w, "UPDATE orders SET service = 999999 WHERE order_id = ?", first)
+    [line] = held_lines(w.cli("doctor").output)
+    assert line.startswith(f"info panel sim: 1 order (#{second}) inside its guarantee")
+    w.path.write_text(written.replace("[refill]\n", '[refill]\nunknown_service = "try"\n'))
+    [line] = held_lines(w.cli("doctor").output)  # tried as the rounds try it: counted
+    assert line.startswith(f"info panel sim: 2 orders (#{first}, #{second}) inside")

@@ -4,7 +4,10 @@ service"; :func:`tracker.rules.refill_states.refused_for_good`): how many, the l
 IDs, where those refusals show and what puts an order back; each order counted
 inside its own refill window (the guarantee its service's name says, else
 ``refill.window``: :func:`tracker.rules.guarantees.window_of`, the refill
-round's). Apart from :mod:`tracker.rules.doctor`, which is at its size limit."""
+round's), and only one the rounds would read but for the refusal (its status
+in ``refill.statuses``, its service's refill not off in the panel's listing,
+an unknown service only with ``unknown_service = "try"``). Apart from
+:mod:`tracker.rules.doctor`, which is at its size limit."""
 
 from __future__ import annotations
 
@@ -36,12 +39,16 @@ def held_out_checks(
     rows: Sequence[Sequence[Any]], configured: Collection[str], config: RefillConfig, now: datetime
 ) -> list[Check]:
     """Given (panel, order ID, completed at, service name, category, service
-    known) for each order whose refills the panel refused for good, by panel
-    then ID, the panels in the config, ``refill`` and now, return an info line
-    per configured panel (a panel left out of the config has no rounds to
-    leave them out of) counting those completed inside their own window."""
+    known, status, service's refill flag) for each order whose refills the
+    panel refused for good, by panel then ID, the panels in the config,
+    ``refill`` and now, return an info line per configured panel (a panel
+    left out of the config has no rounds to leave them out of) counting
+    those completed inside their own window that the rounds would read but
+    for the refusal (:func:`_in_rounds`)."""
     by_panel: dict[str, tuple[list[int], set[str]]] = {}
-    for panel, order_id, completed_at, name, category, known in rows:
+    for panel, order_id, completed_at, name, category, known, status, flag in rows:
+        if not _in_rounds(status, flag if known else None, config):
+            continue  # left out of the rounds whatever the panel says
         window = window_of(named_guarantee(name, category) if known else None, config)
         done = read_iso(completed_at)  # None: a database edited by hand
         if done is None or now - done > timedelta(seconds=window.seconds):
@@ -54,6 +61,19 @@ def held_out_checks(
         for panel, (ids, said) in by_panel.items()
         if panel in configured
     ]
+
+
+def _in_rounds(status: Any, flag: Any, config: RefillConfig) -> bool:
+    """Whether the refill rounds would ask for an order but for its refusal
+    for good, as :func:`tracker.rules.refill_eligibility.eligibility` judges
+    what comes after it: its status one of ``refill.statuses``, its service's
+    refill not off in the panel's listing (``flag`` 0), a service not listed
+    (``flag`` None) only with ``refill.unknown_service = "try"``."""
+    if status not in config.statuses:
+        return False
+    if flag is None:
+        return config.unknown_service == "try"
+    return bool(flag)
 
 
 def held_out_text(panel: str, count: int, ids: Sequence[int], windows: Collection[str] = ()) -> str:

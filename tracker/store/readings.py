@@ -209,12 +209,15 @@ SELECT panel, lost, order_id, older FROM (
 # automatic rounds, as rules/refills.py refused_for_good judges; each with its
 # completion and its service's name and category (``known``: 0 when the
 # service is not stored), for the rule to judge it inside its own window
-# (rules/refusal_doctor.py). One parameter: the start of the longest window
-# any order may get (ISO, as completed_at is written), :data:`SERVICE_NAMES`'; not
-# each order's own, as the refill round's reach_clause: the same count, 2 ms saved
+# (rules/refusal_doctor.py), and its status and service's refill flag (the
+# rule counts only those the rounds would read but for the refusal). One
+# parameter: the start of the longest window any order may get (ISO, as
+# completed_at is written), :data:`SERVICE_NAMES`'; not each order's own, as
+# the refill round's reach_clause: the same count, 2 ms saved
 # (docs/performance-history.md, "doctor's count of orders refused for good").
 HELD_OUT_ORDERS = """
-SELECT DISTINCT r.panel, r.order_id, o.completed_at, s.name, s.category, s.panel IS NOT NULL
+SELECT DISTINCT r.panel, r.order_id, o.completed_at, s.name, s.category, s.panel IS NOT NULL,
+    o.status, s.refill
 FROM refills r
 JOIN orders o ON o.panel = r.panel AND o.order_id = r.order_id
 LEFT JOIN services s ON s.panel = o.panel AND s.service = o.service
