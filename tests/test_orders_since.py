@@ -81,6 +81,22 @@ def test_since_goes_with_the_other_filters_json_and_limit(cli):
     ]
 
 
+def test_since_goes_with_stalled(cli, tmp_path: Path):
+    with sqlite3.connect(tmp_path / "t.db") as db:  # 3 stalled longest, then 5; both open
+        for order, hours in ((3, 10), (5, 1)):
+            at = iso(utcnow() - timedelta(hours=hours))
+            db.execute(
+                "INSERT INTO order_watch (panel, order_id, stalled_at, stall_reason, "
+                "updated_at) VALUES ('main', ?, ?, 'no progress', ?)",
+                (order, at, at),
+            )
+    db.close()
+    assert ids(cli("orders", "--stalled", "--ids")) == [3, 5]
+    assert ids(cli("orders", "--stalled", "--since", "24h", "--ids")) == [5]  # 3: seen 72 h ago
+    none = cli("orders", "--stalled", "--since", "30m")
+    assert none.stderr == "no stalled orders first seen in the last 30m\n"
+
+
 def test_none_that_recent_is_said_on_stderr_and_a_bad_duration_is_one_line(cli):
     none = cli("orders", "--since", "30m")
     assert (none.exit_code, none.stdout) == (0, "")
