@@ -184,3 +184,18 @@ def thread_leaks(request: pytest.FixtureRequest) -> Iterator[None]:
         for thread, target in left:
             how = "still running" if thread.is_alive() else "ended late"
             out.write(f"{request.node.nodeid}\t{thread.name}\t{target}\t{how}\n")
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Iterator[None]:
+    """Each test starts with no secret registered: one that relies on a key
+    an earlier test registered (in the same worker) would hide a command
+    that never registers its own. The registry is process-wide on purpose
+    (a reload keeps the old key blanked), so it is emptied here, not there."""
+    import tracker.redact.scrub as scrub
+
+    with scrub._secrets_lock:
+        scrub._secrets.clear()
+        scrub._registered = ()
+        scrub._shortest = 0
+    yield
