@@ -510,6 +510,17 @@ def test_track_refuses_an_empty_link(cli, link):
     assert "link https://x.test/p filled in" in result.output
 
 
+@pytest.mark.parametrize("link", ["https://x.test/p\nhttps://x.test/q", "https://x.test/\x1b[2~p"])
+def test_track_refuses_a_link_holding_a_control_character_as_add_does(cli, link):
+    # Stored, the re-order of a Partial (automation.reorder) sent it: an order
+    # paid for a link no one can open, which `add` refuses to send.
+    one_line(cli("track", "103", "--link", link), "--link holds a control character (\\")
+    assert "103" not in cli("orders").output
+    one_line(cli("track", "101", "--link", link, "--update"), "--link holds a control character")
+    stored = {r["order_id"]: r["link"] for r in json.loads(cli("orders", "--json").output)}
+    assert stored[101] is None  # nothing stored
+
+
 @pytest.mark.parametrize("given", [("--runs", "3"), ("--interval", "10")])
 def test_track_takes_runs_and_interval_together_as_add_does(cli, given):
     one_line(cli("track", "101", *given), "--runs and --interval go together")

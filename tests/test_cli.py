@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import click
 import pytest
@@ -224,12 +225,16 @@ def test_track_says_which_details_it_filled_in(cli):
     assert json.loads(cli("orders", "--json").output)[0]["quantity"] == 300
 
 
-def test_a_difference_in_a_link_is_one_line_whatever_the_link_holds(cli):
+def test_a_difference_in_a_link_is_one_line_whatever_the_link_holds(cli, tmp_path):
+    # A link holding control characters is refused by track now, as by add;
+    # one stored before (an older tracker took it) is still shown escaped.
     cli("track", "5", "--link", "https://x.test/a")
-    result = cli("track", "5", "--link", "https://x.test/b\n\x1b[2Jcleared")
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute("UPDATE orders SET link = ? WHERE order_id = 5", ["https://x.test/b\n\x1b[2Jc"])
+    result = cli("track", "5", "--link", "https://x.test/a")
     assert result.output.splitlines()[1:] == [
-        "order 5: stored link is https://x.test/a, given https://x.test/b\\n\\x1b[2Jcleared: "
-        "kept https://x.test/a (pass --update to overwrite)"
+        "order 5: stored link is https://x.test/b\\n\\x1b[2Jc, given https://x.test/a: "
+        "kept https://x.test/b\\n\\x1b[2Jc (pass --update to overwrite)"
     ]
 
 

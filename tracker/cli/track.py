@@ -68,6 +68,11 @@ def track(
     """Follow existing orders (IDs, or - to read them from stdin). Works offline."""
     if link is not None and not link.strip():  # `--link "$UNSET"`: stored, it hid a real one
         fail("--link is empty: give the order's link, or leave the option out", EXIT_USAGE)
+    if link is not None:  # a control character, as `add` refuses it: a re-order sends it
+        from tracker.panel.order_fields import order_problems
+
+        for problem in order_problems(link, None, {}, None):
+            fail(f"{problem} (nothing tracked)", EXIT_USAGE)
     if (runs is None) != (interval is None):  # as `add` takes them
         fail("--runs and --interval go together (drip-feed)", EXIT_USAGE)
     check_key(key)
