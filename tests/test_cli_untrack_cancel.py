@@ -127,6 +127,47 @@ def test_cancel_prints_and_stores_each_answer_and_exits_1_on_a_refusal(setup):
     assert _orders(cli)[pending]["status"] == "Canceled"
 
 
+def test_an_accepted_cancel_of_an_order_not_polled_says_no_status_follows(setup):
+    # Walk: "status follows on its next check" was said of an order the tracker
+    # does not poll (untracked, or never tracked): no check came, and the
+    # Canceled status and its refund were never seen.
+    panel, _clock, cli, _tmp_path = setup
+    polled, stopped, never = panel.seed_orders(3)
+    assert cli("track", str(polled), str(stopped)).exit_code == 0
+    assert cli("untrack", str(stopped), "--reason", "mine").exit_code == 0
+
+    result = cli("cancel", "--yes", str(polled), str(stopped), str(never))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"#{polled}  canceled (the panel accepted; status follows on its next check)",
+        f"#{stopped}  canceled (the panel accepted; untracked, so no status follows: "
+        f"smm-tracker track {stopped} resumes it)",
+        f"#{never}  canceled (the panel accepted; not tracked, so no status follows: "
+        f"smm-tracker track {never} follows it)",
+    ]
+    assert cli("track", str(stopped), str(never)).exit_code == 0  # as the lines say
+    assert cli("run", "--once").exit_code == 0
+    assert {o: r["status"] for o, r in _orders(cli).items()} == dict.fromkeys(
+        (polled, stopped, never), "Canceled"
+    )
+
+
+def test_an_accepted_cancel_of_a_lost_or_ended_order_says_no_status_follows(setup, tmp_path):
+    panel, _clock, cli, _ = setup
+    lost, ended = panel.seed_orders(2)
+    assert cli("track", str(lost), str(ended)).exit_code == 0
+    with sqlite3.connect(tmp_path / "t.db") as db:  # as a poll leaves them
+        db.execute("UPDATE orders SET polling = 0, stopped_by = 'panel' WHERE order_id = ?", [lost])
+        db.execute("UPDATE orders SET polling = 0, status = 'Partial' WHERE order_id = ?", [ended])
+    result = cli("cancel", "--yes", "--force", str(lost), str(ended))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"#{lost}  canceled (the panel accepted; stopped as lost, so no status follows: "
+        f"smm-tracker track {lost} resumes it)",
+        f"#{ended}  canceled (the panel accepted; stored as Partial, so no status follows)",
+    ]
+
+
 def test_cancel_all_accepted_exits_0_and_sends_100_ids_per_call(setup):
     panel, _clock, cli, tmp_path = setup
     ids = panel.seed_orders(150)

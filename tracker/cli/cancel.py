@@ -8,6 +8,7 @@ import click
 
 from tracker.cli.ask import ask, interactive
 from tracker.cli.cancel_calls import NOT_CANCELED, NOT_SENT, cancel_orders
+from tracker.cli.cancel_follows import follows as _follows
 from tracker.cli.cancel_learned import learn_cancels
 from tracker.cli.command import OnceCommand
 from tracker.cli.main import (
@@ -31,7 +32,7 @@ from tracker.panel.fixes import refused_hint, unserved_hint
 from tracker.panel.misdirected import names_fix
 from tracker.panel.proxies import says_its_fix
 from tracker.rules.counts import counted
-from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels
+from tracker.store.cancels import ACCEPTED, REFUSED, UNKNOWN, record_cancels, unpolled
 from tracker.store.readings import ended_statuses, panels_holding
 
 if TYPE_CHECKING:
@@ -104,10 +105,11 @@ def _show(
     status: int | None = None,
     unanswered: bool = False,
     cut: bool = False,
+    follows: str = "",
 ) -> None:
     error = safe_text(raw, 200)  # the panel's words: no terminal escapes
     if result == ACCEPTED:
-        click.echo(f"#{order_id}  canceled (the panel accepted; status follows on its next check)")
+        click.echo(f"#{order_id}  canceled (the panel accepted; {follows})")
     elif result == REFUSED:
         click.echo(f"#{order_id}  refused: {error}")
     elif cut:  # left as it was by a stop (not sent, a refusal not judged): no wait cures it
@@ -230,6 +232,7 @@ def cancel(
     key_answered = told_once_answered(store, client, utcnow())  # no balance: services witness
     results: list[tuple[int, str, str | None]] = []
     index = config.index(name)  # panels[N] in a fix said
+    track = f"smm-tracker track {f'--panel {name} ' if config.panels[1:] else ''}"
     lacking: list[str] = []
     sending: list[int] = []
     codes: dict[int, int | None] = {}  # the HTTP code behind an order not sent, if any
@@ -244,11 +247,16 @@ def cancel(
         record_cancels(store, name, kept, utcnow())
         sending.clear()  # recorded: none on the wire, none to record again
         results.extend(answered)
+        try:  # those no check follows (untracked, not tracked) are said so
+            why = unpolled(store, name, [oid for oid, result, _ in kept if result == ACCEPTED])
+        except StoreError:  # recorded: a note unread costs no line of what the panel did
+            why = {}
         for order_id, result, raw in answered:
             _show(
                 *(order_id, result, raw, index, codes.get(order_id)),
                 unanswered=order_id in unanswered,
                 cut=order_id in cut,
+                follows=_follows(order_id, why.get(order_id), track),
             )
 
     try:

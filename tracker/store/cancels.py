@@ -10,9 +10,15 @@ from tracker.clock import iso
 from tracker.panel.models import CANCEL_ACCEPTED as ACCEPTED
 from tracker.panel.models import CANCEL_REFUSED as REFUSED
 from tracker.panel.models import CANCEL_UNKNOWN as UNKNOWN
+from tracker.store.listing import BY_USER
 from tracker.store.orders import Store
+from tracker.store.sql import chunks, placeholders
 
-__all__ = ["ACCEPTED", "REFUSED", "UNKNOWN", "cancels_of", "record_cancels"]
+__all__ = ["ACCEPTED", "REFUSED", "UNKNOWN", "cancels_of", "record_cancels", "unpolled"]
+
+NOT_TRACKED = "not tracked"  # what unpolled() says of an order the panel holds no row of
+UNTRACKED = "untracked"  # stopped by the user (`untrack`)
+LOST = "lost"  # stopped: the panel called it unknown
 
 
 def record_cancels(
@@ -43,3 +49,31 @@ def cancels_of(store: Store, panel: str, order_id: int) -> list[dict[str, Any]]:
         "ORDER BY id",
         [panel, order_id],
     )
+
+
+def unpolled(store: Store, panel: str, order_ids: Sequence[int]) -> dict[int, str]:
+    """Given order IDs on ``panel``, return those the tracker does not poll,
+    each with why: NOT_TRACKED, UNTRACKED, LOST, or the ended status it was
+    stored with. An accepted cancel of one is followed by no status check."""
+    polled: dict[int, tuple[int, str | None, str | None]] = {}
+    for chunk in chunks(sorted(set(order_ids))):
+        rows = store.rows(
+            "SELECT order_id, polling, stopped_by, status FROM orders WHERE panel = ? "
+            f"AND order_id IN ({placeholders(chunk)})",
+            [panel, *chunk],
+        )
+        for row in rows:
+            polled[int(row["order_id"])] = (row["polling"], row["stopped_by"], row["status"])
+    why: dict[int, str] = {}
+    for order_id in order_ids:
+        if order_id not in polled:
+            why[order_id] = NOT_TRACKED
+            continue
+        polling, stopped_by, status = polled[order_id]
+        if polling:
+            continue
+        if stopped_by:
+            why[order_id] = UNTRACKED if stopped_by == BY_USER else LOST
+        else:  # ended as last polled: not asked again
+            why[order_id] = status or "not polled"
+    return why
