@@ -97,11 +97,12 @@ def test_dash_is_no_destination(backup, tmp_path):
     [
         ("missing/copy.db", "does not exist"),
         ("backups/", "'backups/' ends in '/', a directory's name, and there is no such"),
-        ("tracker.toml", "exists; use --force"),
+        ("old.db", "exists; use --force"),  # was tracker.toml, the config: no destination
         ("", "backup: DEST is empty; name the file to write"),  # it said ". is a directory"
     ],
 )
 def test_bad_destinations_are_one_line(backup, tmp_path, dest, message):
+    (tmp_path / "old.db").write_text("an earlier copy")
     result = backup(dest)
     assert result.exit_code == 2
     assert message in result.output and len(result.output.strip().splitlines()) == 1
@@ -249,6 +250,25 @@ def test_the_files_beside_the_database_are_no_destination(backup, tmp_path, name
         f"smm-tracker: backup: {name} is the database's {what}; name another file\n"
     )
     assert (tmp_path / "t.db.lock").read_text() == "4242"  # the lock a daemon holds is left alone
+
+
+@pytest.mark.parametrize("name", ["tracker.toml", "sub/../tracker.toml", "link.toml"])
+def test_the_config_in_use_is_no_destination_even_with_force(backup, tmp_path, name):
+    # Walk: `backup --force tracker.toml` (a tab completion's pick) wrote the
+    # database over the config the command had just read: the panels, their
+    # keys and every setting lost, the daemon's next reload refused.
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.toml").symlink_to(tmp_path / "tracker.toml")
+    config = (tmp_path / "tracker.toml").read_text()
+    result = backup("--force", name)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"smm-tracker: backup: {name} is the config file in use "
+        f"({tmp_path / 'tracker.toml'}); name another file\n"
+    )
+    assert (tmp_path / "tracker.toml").read_text() == config
+    assert backup(name).output == result.output  # not "exists; use --force", refused then
+    assert backup("copy.db").exit_code == 0  # any other file is written as before
 
 
 def test_a_sigterm_during_the_copy_leaves_no_partial_file(backup, tmp_path):

@@ -101,11 +101,14 @@ def _companion(source: Path, dest: Path) -> str | None:
     return None
 
 
-def own_file_problem(source: Path, dest: Path) -> str | None:
+def own_file_problem(source: Path, dest: Path, config: Path | None = None) -> str | None:
     """Return why ``dest`` can never be the backup's destination, ``--force``
-    or not: it is the database ``source`` itself or a file beside it. Else None."""
+    or not: it is the database ``source`` itself or a file beside it, or the
+    ``config`` file the command read (its panels and keys). Else None."""
     if _real(source) == _real(dest):
         return "backup: the destination is the database itself; name another file"
+    if config is not None and _real(config) == _real(dest):
+        return f"backup: {dest} is the config file in use ({config}); name another file"
     if (companion := _companion(source, dest)) is not None:
         return f"backup: {dest} is the database's {companion}; name another file"
     return None
