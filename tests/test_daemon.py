@@ -249,23 +249,27 @@ def test_a_new_panels_refill_round_starts_even_when_its_poll_ends_before_it_is_a
     # its refill round waits for them. A poll ending fast (a refused call, a
     # paused panel) before the round was added to the running scheduler
     # released nothing, and the round never ran until the next restart (seen
-    # in CI under load). Here the round is added only after they ended, or
-    # after a second when they cannot start meanwhile.
+    # in CI under load). Here the round is added only after those added
+    # before it have run and their ends were told; at once when none was
+    # (they cannot start before they are added), where a fixed second, then
+    # 0.1 s, were waited out in that case and guessed at in the other.
     stats = JobStats()
     old = Counter("status:a")
     scheduler = Scheduler(stats)
     scheduler.start(old.generation)
     _settle(stats, scheduler)
     new = Counter("status:a", "status:b", "services:b", "balance:b", "refill:b")
-    real_add = scheduler._scheduler.add_job
+    real_add, added = scheduler._scheduler.add_job, []
 
     def add_late(*args, **kwargs):
         if kwargs.get("id") == "refill:b":
-            end = time.monotonic() + 1.0
-            beside = ("status:b", "services:b", "balance:b")
-            while any(new.runs[n] == 0 for n in beside) and time.monotonic() < end:
+            beside = [n for n in ("status:b", "services:b", "balance:b") if n in added]
+            end = time.monotonic() + WAIT
+            # Counted by the stats once the run, its end told, is over.
+            while any(stats.snapshot().runs_by_job[n] == 0 for n in beside):
+                assert time.monotonic() < end, f"{beside} never all ran"
                 time.sleep(0.01)
-            time.sleep(0.1)  # their ends have run
+        added.append(kwargs.get("id"))
         return real_add(*args, **kwargs)
 
     scheduler._scheduler.add_job = add_late

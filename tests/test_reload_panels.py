@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
+from waits import idle, until
 
 import tracker.service.daemon as daemon
 from tracker.jobs.base import Job
@@ -315,9 +316,11 @@ def test_a_reload_during_a_panels_first_poll_starts_its_held_round_after_the_new
         assert stop_old.wait(WAIT)
         release.set()  # the old poll ends after the reload told it to stop
         swapping.join(WAIT)
-        while len(order) < 3 and time.monotonic() < end + WAIT:
-            time.sleep(0.01)
-        time.sleep(0.1)  # nothing else runs
+        assert not swapping.is_alive(), "the reload never ended"
+        # Nothing in flight, nothing due: a run the old poll's end released
+        # into the new generation (its round, twice) has run by now, where a
+        # fixed 0.1 s gave it the time on a quiet host only.
+        until(lambda: idle(scheduler), "the reload's runs never went quiet")
     finally:
         scheduler.shutdown()
     assert order == ["status:p/old", "status:p/new", "refill:p/new"]

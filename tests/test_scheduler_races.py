@@ -14,6 +14,8 @@ import logging
 import threading
 import time
 
+from waits import idle, until
+
 from tracker.jobs.base import Job
 from tracker.service.daemon import Generation, JobStats, Scheduler
 
@@ -91,11 +93,16 @@ def test_a_new_panels_refill_round_starts_when_job_processing_was_under_way_at_t
         assert between.inside.wait(WAIT)
         return first
 
+    added: list[str] = []
+
     def add_job(*args, **kwargs):
         if kwargs.get("id") == "refill:b":  # as the round is being added
-            between.go.set()  # processing goes on: the poll is due
-            new.ended["status:b"].wait(0.5)  # it ends first (when it was added)
-            time.sleep(0.1)  # and its end has been told
+            between.go.set()  # processing goes on: the poll is due, if added
+            if "status:b" in added:  # it runs, ends, and its end is told first
+                until(lambda: stats.snapshot().runs_by_job["status:b"], "the new poll never ran")
+            # (else it cannot start before it is added: no wait, where a fixed
+            # 0.5 s, then 0.1 s, were waited out whichever came first)
+        added.append(kwargs.get("id"))
         return real_add_job(*args, **kwargs)
 
     aps.setLevel(logging.DEBUG)
@@ -128,7 +135,10 @@ def test_a_clock_step_during_a_panels_first_poll_leaves_its_refill_round_waiting
     try:
         assert gen.started["status:x"].wait(WAIT)
         scheduler.run_all_now()  # what the main loop does on `clock_stepped`
-        gen.started["refill:x"].wait(0.5)  # (it would start at once)
+        # Nothing due, nothing in flight but the poll: a round set to run at
+        # once has run by now (a fixed 0.5 s gave it the time on a quiet host only).
+        until(lambda: idle(scheduler, frozenset({"status:x"})), "the step never went quiet")
+        assert not gen.started["refill:x"].is_set(), "the round ran beside the first poll"
         gen.release.set()
         assert gen.started["refill:x"].wait(WAIT)
         assert gen.ended["refill:x"].wait(WAIT)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from refill_world import H, World
+from waits import idle, next_turns, until
 
 from tracker.jobs.base import Job
 from tracker.service.daemon import Generation, JobStats, Scheduler
@@ -221,10 +222,14 @@ def test_at_a_start_each_panel_stall_watch_runs_after_its_first_poll():
     scheduler.start(generation)
     try:
         assert jobs.ran["automation:b"].wait(WAIT)  # b's poll is done: b goes on
-        time.sleep(0.3)
+        # Every job but a's blocked poll has run or is held, and none is due:
+        # one started early has run by now (a fixed 0.3 s gave it the time on
+        # a quiet host only).
+        until(lambda: idle(scheduler, frozenset({"status:a"})), "the start never went quiet")
         with jobs.lock:
             assert "start automation:a" not in jobs.events
             assert "start refill:a" not in jobs.events
+        assert next_turns(scheduler).keys().isdisjoint({"automation:a", "refill:a"})  # held
         jobs.release.set()
         assert jobs.ran["automation:a"].wait(WAIT)
     finally:

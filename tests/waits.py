@@ -37,3 +37,27 @@ def settled(stats: Any, scheduler: Any) -> bool:
     design), so a test reloading after the first runs waits for both (a
     race lost on a loaded machine)."""
     return not stats.busy() and not scheduler._in_flight()
+
+
+AHEAD = 60.0  # seconds: a turn this far off comes long after any test has ended
+
+
+def idle(scheduler: Any, running: frozenset[str] = frozenset()) -> bool:
+    """Whether the daemon's Scheduler has gone quiet: no run in flight but
+    those of the jobs named in ``running`` (held open by the test), and no
+    job due (each one's turn at least AHEAD seconds off, or held: None).
+    Once true it stays true until the test moves something (a held run let
+    go, a job added or released by the test's own thread): a job that must
+    NOT have run has then had every chance to, so asserting its absence
+    misses nothing, where a fixed sleep gave it the time on a quiet host only.
+
+    A job is only made due by a run (a first poll releasing its panel's held
+    jobs) or by the test; a run's whole life, from APScheduler's hand-over to
+    its end, is seen in the in-flight count or the run count, read before and
+    after the turns: no run can slip between the reads unseen."""
+    runs = scheduler.stats.snapshot().runs
+    if scheduler._in_flight() != running:
+        return False
+    if any(turn < AHEAD for turn in next_turns(scheduler).values()):
+        return False
+    return scheduler._in_flight() == running and scheduler.stats.snapshot().runs == runs
