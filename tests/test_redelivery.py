@@ -667,7 +667,7 @@ def test_the_metrics_show_alert_deliveries_waiting_and_given_up(
 
 
 def test_a_target_that_takes_a_new_alert_gets_what_it_missed_at_once(
-    store: Store, clock: FakeClock
+    store: Store, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Back after an outage, the webhook took the next alert at once, but the
     # ones it missed waited out their doubled waits (up to an hour).
@@ -676,9 +676,21 @@ def test_a_target_that_takes_a_new_alert_gets_what_it_missed_at_once(
     for _ in range(6):
         keeper.failed(missed, "webhook", "HTTP 502")  # its next try ~30 min away
     hook = Hook()
+    looked, real_look = threading.Event(), WebhookSink._look
+
+    def look(self: WebhookSink) -> bool:  # counted from the thread's first: set before it starts
+        try:
+            return real_look(self)
+        finally:
+            looked.set()
+
+    monkeypatch.setattr(WebhookSink, "_look", look)
     sink = sink_to(hook.url, store, clock)
     try:
-        time.sleep(0.2)  # the first look finds nothing due
+        # The sink's first look has ended, finding nothing due; the next is a
+        # minute away (no quick_looks): only the new alert's delivery can send
+        # the missed one now. A fixed 0.2 s hoped the look had come by then.
+        assert looked.wait(10), "the sink never looked for the alerts kept"
         assert hook.bodies == []
         fresh = stored(store, clock, "panel_recovered")
         assert sink.send(fresh) and sink.flush(10)
