@@ -6,11 +6,10 @@ accounts on loopback."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 
 import pytest
-from simconfig import cli_in
+from simconfig import LaterRuns, cli_in
 
 from tracker.sim.faults import Reply
 from tracker.sim.server import PanelServer, SimulatedPanel
@@ -106,9 +105,10 @@ def test_swapped_keys_give_nothing_up_and_the_keys_put_back_poll_all(tmp_path, m
 def test_swapped_keys_one_alert_per_panel_and_doctor_says_why(tmp_path, monkeypatch, served):
     server, accounts = served
     cli, _ = tracked(tmp_path, monkeypatch, server.url, accounts)
+    later = LaterRuns(monkeypatch)
     swap(monkeypatch)
     assert cli("run", "--once").exit_code == 1
-    time.sleep(1.05)  # past unreachable_after
+    later.advance(1.05)  # the next run past unreachable_after
     assert cli("run", "--once").exit_code == 1
     alerts = json.loads(cli("alerts", "--json").stdout)["alerts"]
     assert sorted((x["panel"], x["kind"]) for x in alerts) == [

@@ -6,9 +6,7 @@ through the real CLI in-process against the simulated panel on loopback."""
 
 from __future__ import annotations
 
-import time
-
-from simconfig import cli_in, sim_config
+from simconfig import LaterRuns, cli_in, sim_config
 
 from tracker.sim.server import PanelServer, SimulatedPanel
 
@@ -22,10 +20,11 @@ def test_doctor_says_why_status_polls_fail(tmp_path, monkeypatch):
     try:
         config = sim_config(server.url) + '[alerts]\nunreachable_after = "1s"\n'
         cli = cli_in(tmp_path, monkeypatch, config)
+        later = LaterRuns(monkeypatch)
         monkeypatch.setenv("SIM_KEY", KEY)
         assert cli("track", *UNKNOWN_TO_THE_PANEL).exit_code == 0
         assert cli("run", "--once").exit_code == 1
-        time.sleep(1.2)  # past unreachable_after: the status_failing alert is raised
+        later.advance(1.2)  # the next run past unreachable_after: status_failing raised
         assert cli("run", "--once").exit_code == 1
         assert "smm-tracker doctor" in cli("orders").output
         doctor = cli("doctor")
