@@ -5,16 +5,17 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from logcapture import fresh_logs  # noqa: F401  (fixture)
 from structlog.testing import capture_logs
+from waits import idle, until
 
+import tracker.service.mainloop as mainloop
 from tracker.config.load import config_from_dict
 from tracker.errors import StoreError
-from tracker.service.daemon import Generation
+from tracker.service.daemon import Generation, JobStats, Scheduler
 from tracker.service.notify import Notifier
 from tracker.service.process import Service
 from tracker.service.startup import STARTUP_RETRY
@@ -154,13 +155,24 @@ def test_a_stop_during_the_migrations_sends_nothing_to_the_panel(tmp_path, monke
         os.kill(os.getpid(), signal.SIGTERM)  # caught: Service.run installed its handler
         return generation
 
-    def ready_a_moment_later() -> None:  # READY=1 and the status line take a moment
-        end = time.monotonic() + 0.5
-        while not sum(server.panel.calls.values()) and time.monotonic() < end:
-            time.sleep(0.01)
+    schedulers: list[Scheduler] = []
 
+    class Seen(Scheduler):  # the daemon's own, known to the test
+        def __init__(self, stats: JobStats):
+            super().__init__(stats)
+            schedulers.append(self)
+
+    def ready_once_the_first_runs_are_over() -> None:
+        # READY=1 is told with the jobs scheduled, their first turns now: wait
+        # until each turn has come and gone (skipped, or a call sent when the
+        # stop is not heeded) before the stop goes on; a fixed 0.5 s looking
+        # for a call gave a late one the time on a quiet host only.
+        (scheduler,) = schedulers
+        until(lambda: idle(scheduler), "the first runs never went by")
+
+    monkeypatch.setattr(mainloop, "Scheduler", Seen)
     monkeypatch.setattr(service, "_build", migrate_then_stop)
-    monkeypatch.setattr(service, "_ready", ready_a_moment_later)
+    monkeypatch.setattr(service, "_ready", ready_once_the_first_runs_are_over)
     handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     try:
         assert service.run()  # a clean stop
