@@ -11,8 +11,9 @@ The real CLI runs as a process of its own against a simulated panel taking
 one request a minute (``simulate --quirk rate_limit=1``) on a clock that
 never moves, so every refusal says 50 s more. Ctrl-C is sent once the log
 line of the wait is out; the wait would outlast the test's patience. The
-line a first Ctrl-C prints while an answer is on the wire is not looked
-for either way: one landing between that log line and the wait prints it.
+line a first Ctrl-C prints while an answer is on the wire, "waiting for the
+panel's answer", is never said: nothing is (one landing between that log
+line and the wait said it; tests/test_shield_wire_line.py lands it there).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ class World(interrupt.World):
         proc.send_signal(signal.SIGINT)
         code, out, err = said.finish(HANG)
         assert "Traceback" not in err
+        assert "waiting for the panel's answer" not in err  # none was coming
         return code, out, err
 
 

@@ -149,7 +149,7 @@ def add(
     # First: a client that cannot be made sends nothing. A first Ctrl-C ends
     # its waits (a retry's, a rate limit's): the order is then never sent.
     waits = Waits()
-    client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
+    client = PanelClient(panel_config, on_wait=tell_wait, **waits.hooks())
     mine = None  # the key's claim, which this add's answer settles
     gone, given_back = None, False  # the claim given back for a stop, and its outcome
     sent = False  # the order handed to the client: from then on it may exist

@@ -228,7 +228,7 @@ def cancel(
     from tracker.panel.client import PanelClient  # httpx costs start-up; only here
 
     waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
-    client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
+    client = PanelClient(panel_config, on_wait=tell_wait, **waits.hooks())
     key_answered = told_once_answered(store, client, utcnow())  # no balance: services witness
     results: list[tuple[int, str, str | None]] = []
     index = config.index(name)  # panels[N] in a fix said

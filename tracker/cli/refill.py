@@ -71,7 +71,7 @@ def refill(ctx: Context, order_id: str, force: bool, panel: str | None) -> None:
         fail(f"order {oid}: {blocker}; not sent (pass --force to send anyway)")
     register_secret(panel_config.key.reveal())
     waits = Waits()  # a first Ctrl-C ends a wait to send (a retry's, a rate limit's)
-    client = PanelClient(panel_config, stop_event=waits.stop, sleep=waits.sleep, on_wait=tell_wait)
+    client = PanelClient(panel_config, on_wait=tell_wait, **waits.hooks())
     # No balance: a refusal's witness is services; another key's rows: forgotten once answered.
     answered = told_once_answered(store, client, utcnow())
     recorded: list[bool] = []  # the request recorded, whole: from then on it may be sent

@@ -15,6 +15,10 @@ backoff, a panel's rate limit spent: up to two minutes): given the client's
 the command says it was interrupted (exit 130), where it used to wait the
 wait out and then send the order the user had tried to stop. Such a wait is
 said on stderr as it begins (:func:`tell_wait`), whatever the log level.
+The line a first Ctrl-C prints, "waiting for the panel's answer", is said
+only while a request is on the wire (:meth:`Waits.on_send`, the client's):
+one taken as a retry's wait was about to begin, nothing sent, said it of
+an answer that was not coming.
 """
 
 from __future__ import annotations
@@ -24,9 +28,10 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import click
 
@@ -48,6 +53,7 @@ class Shield:
     judging: bool = False
     ended: bool = False
     waits: Waits | None = None
+    told: bool = False  # the first signal's line said (once)
 
     @property
     def stopping(self) -> bool:
@@ -118,6 +124,8 @@ class Waits:
 
     stop: Stop = field(default_factory=Stop)
     waiting: bool = False  # in a wait: no request of the command on the wire
+    sending: bool = False  # a request of the command on the wire (:meth:`on_send`)
+    say: Callable[[], None] | None = None  # :func:`shield`'s line: the answer waited for
 
     def sleep(self, seconds: float) -> None:
         """Wait ``seconds``, or until ``stop`` is set, waking every :data:`SLICE`."""
@@ -140,6 +148,25 @@ class Waits:
             yield
         finally:
             self.waiting = before
+
+    def hooks(self) -> dict[str, Any]:
+        """What the command's panel client is given: its stop event, its
+        waits' sleep, and :meth:`on_send`."""
+        return {"stop_event": self.stop, "sleep": self.sleep, "on_send": self.on_send}
+
+    @contextmanager
+    def on_send(self) -> Iterator[None]:
+        """Run the block, a request on the wire (the client's ``on_send``), as
+        :attr:`sending`: a first stop signal meanwhile says its answer is
+        waited for. One taken after the client last asked whether to send,
+        before this, did not stop the request: that is said as it leaves."""
+        self.sending = True
+        try:
+            if self.stop.asked and self.say is not None:
+                self.say()
+            yield
+        finally:
+            self.sending = False
 
     def end(self) -> None:
         # Set from a thread of its own: the signal handler runs in the main
@@ -173,6 +200,15 @@ def shield(answer_to: str, waits: Waits | None = None) -> Iterator[Shield]:
     # The answer is in, a refusal of the whole call: what it means is asked.
     judging = f"smm-tracker: the panel refused {answer_to}; checking what that means {again}"
 
+    def say(text: bytes = line) -> None:
+        if state.told:
+            return
+        state.told = True
+        try:  # unbuffered: the main thread may be inside a print
+            os.write(2, text)
+        except OSError:  # stderr closed (`2>&1 | tee` stopped by the same Ctrl-C):
+            pass  # raised here, it would cut the call on the wire short
+
     def handler(_signum: int, _frame: object) -> None:
         state.asked += 1
         if state.asked > 1 and not state.settled and not state.holding:
@@ -182,12 +218,18 @@ def shield(answer_to: str, waits: Waits | None = None) -> Iterator[Shield]:
         if waits is not None and not state.judging:
             state.ended = True
             waits.end()
-            if waits.waiting and not state.settled:  # nothing on the wire: the
-                return  # command ends at once, saying so
-        try:  # unbuffered: the main thread may be inside a print
-            os.write(2, judging.encode() if state.judging else line)
-        except OSError:  # stderr closed (`2>&1 | tee` stopped by the same Ctrl-C):
-            pass  # raised here, it would cut the call on the wire short
+            # Nothing on the wire (a wait, a retry's decision, a claim): the
+            # command ends at once, saying so; or its request, past the last
+            # ask whether to send, says it as it leaves (Waits.on_send).
+            if not waits.sending and not state.settled:
+                return
+        say(judging.encode() if state.judging else line)
 
-    with handled_by(handler):  # one started ignored (`add ... &` in a script) stays so
-        yield state
+    if waits is not None:
+        waits.say = say
+    try:
+        with handled_by(handler):  # one started ignored (`add ... &` in a script) stays so
+            yield state
+    finally:
+        if waits is not None:
+            waits.say = None

@@ -14,6 +14,7 @@ the POST body and never appears in a message. Its answers are read by
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -63,6 +64,7 @@ class Transport(Interpreting[P]):
     ``sleep``, ``clock`` (monotonic) and ``wall`` (Unix time) replace the real ones (tests).
     ``stop_cuts_reads``: a stop ends the wait for the answer of a call that only
     reads, within a second (StopRequested); else it is waited for to its deadline.
+    ``on_send``: a context each request is on the wire inside (a person's command).
     """
 
     def __init__(
@@ -78,8 +80,10 @@ class Transport(Interpreting[P]):
         wall: Callable[[], float] = time.time,
         on_wait: Callable[[float, str], object] | None = None,
         stop_cuts_reads: bool = True,
+        on_send: Callable[[], contextlib.AbstractContextManager[object]] | None = None,
     ):
         self.panel, self.name = panel, panel.name
+        self._on_send = on_send or contextlib.nullcontext
         self._stop = stop_event or threading.Event()
         self._cuts_reads = stop_cuts_reads
         self._limiter = limiter
@@ -133,7 +137,8 @@ class Transport(Interpreting[P]):
                 self._pacing.wait(budget, action)
                 seconds = budget.next_attempt(panel=self.name, action=action)
                 end, sent = time.monotonic() + seconds, True
-                response = self._fetch(action, data, seconds, idempotent)
+                with self._on_send():  # on the wire: a stop now waits for its answer
+                    response = self._fetch(action, data, seconds, idempotent)
             # The panel's part is done once its bytes are in: the slot is free
             # for the next request while this answer is read. A large answer
             # to a read is read one at a time, process-wide (memory).
