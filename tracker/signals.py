@@ -26,6 +26,9 @@ class Signals:
         self.stop = False
         self.reload = False
         self.signum = 0  # the last stop signal's number
+        # How many stop signals came: two whose handlers both ran before the
+        # main loop looked are two (`run --once`'s second leaves now), not one.
+        self.asked = 0
 
     def install(self, reload: bool = True, keep_ignored: bool = False) -> None:
         """Catch SIGTERM and SIGINT (and SIGHUP as a reload, unless ``reload``
@@ -55,6 +58,7 @@ class Signals:
 
     def _on_stop(self, signum: int, _frame: object) -> None:
         self.signum = signum
+        self.asked += 1
         self.stop = True
 
     def _on_reload(self, _signum: int, _frame: object) -> None:

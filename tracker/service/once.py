@@ -117,15 +117,14 @@ def run_stoppable(
         return clock() + bound
 
     try:
-        deadline = None
-        if signals.stop:  # come while the run started: every job is skipped
-            signals.stop = False
+        deadline, seen = None, signals.asked  # the stop signals looked at so far
+        if signals.stop:  # come while the run started (however many): every job is skipped
             deadline = stopping()
         for worker in workers:
             worker.start()
         while running := [w for w in workers if w.is_alive()]:
             running[0].join(LOOK_EVERY)
-            if not signals.stop:
+            if signals.asked == seen:
                 if (
                     deadline is not None
                     and clock() > deadline
@@ -134,10 +133,13 @@ def run_stoppable(
                     log.critical("stop_overdue", bound_s=bound)
                     return Outcome(ok=False, signum=signals.signum, abandoned=True)
                 continue
-            signals.stop = False
-            if deadline is not None:  # a second signal: leave now
+            # Counted, not a flag reset: two signals whose handlers both ran
+            # since the last look (a quick double Ctrl-C) were one stop.
+            came, seen = signals.asked - seen, signals.asked
+            if deadline is None:
+                deadline, came = stopping(), came - 1
+            if came:  # a second signal: leave now
                 return Outcome(ok=False, signum=signals.signum, abandoned=True)
-            deadline = stopping()
     finally:
         if threading.current_thread() is threading.main_thread():
             for number, handler in before.items():
