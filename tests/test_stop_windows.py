@@ -2,10 +2,12 @@
 after it: `run --once`, the daemon's main loop, a job's retry.
 
 The handlers only set flags (tracker/signals.py) that the main thread looks
-at between waits of a fraction of a second; the jobs' waits are the stop
-event's own. Each test runs the handler at the very point the window is
-(injected there, not raced) and checks the stop is honoured all the same.
-Waits are bounded only to turn a missed stop into a failure, not a hang.
+at between waits of a fraction of a second, and mark the jobs' stop event
+asked, so nothing is sent from then on; the jobs' waits are the event's
+own, set at the main loop's next look. Each test runs the handler at the
+very point the window is (injected there, not raced) and checks the stop
+is honoured all the same. Waits are bounded only to turn a missed stop
+into a failure, not a hang.
 """
 
 from __future__ import annotations
@@ -26,9 +28,49 @@ from tracker.service import mainloop
 from tracker.service.daemon import Generation
 from tracker.service.jobstats import JobStats
 from tracker.service.once import run_stoppable
-from tracker.signals import Signals
+from tracker.signals import Signals, Stop
 
 HANG = 20.0  # seconds: only reached when a stop goes unheard
+
+
+class Asking:
+    """A job that asks the panel for its balance once told to (``go``): what
+    a poll's next batch is, queued as the stop signal comes."""
+
+    def __init__(self, stop_event: threading.Event):
+        self.ready, self.go, self.asked = (threading.Event() for _ in range(3))
+        self.sent: list[bytes] = []
+        self.said: list[str] = []
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            self.sent.append(request.content)
+            return httpx.Response(200, json={"balance": "1.00", "currency": "USD"})
+
+        config = PanelConfig(
+            name="a", url="https://panel.test/api/v2", key=Secret("ask-key-6Tq9Lm2Xc5Vb8Nz4")
+        )
+        transport = httpx.MockTransport(handle)
+        self.client = PanelClient(config, transport=transport, stop_event=stop_event)
+        self.job = Job("balance:a", 3600, self.run)
+
+    def run(self) -> bool:
+        self.ready.set()
+        self.go.wait(HANG)
+        try:
+            self.client.balance()
+            self.said.append("sent")
+        except StopRequested:
+            self.said.append("not sent")
+        self.asked.set()
+        return True
+
+    def after_the_handler(self, handler: Any) -> None:
+        """Once the job is about to ask, run ``handler`` (a stop signal's),
+        then let the job ask, before the main loop looks at the flags again."""
+        assert self.ready.wait(HANG)
+        handler()
+        self.go.set()
+        assert self.asked.wait(HANG)
 
 
 class Blocked:
@@ -151,3 +193,68 @@ def test_a_stop_between_a_jobs_retry_decision_and_its_wait_ends_both(monkeypatch
             client.add(NewOrder(1, "https://example.com/p", 100))
     assert len(asked) == 1  # never sent again
     assert stop.ended == [True]  # the retry's wait ended by the stop
+
+
+def test_run_once_sends_nothing_once_a_stop_signals_handler_ran(monkeypatch):
+    # The handler ran; the main loop, waiting for its next look (a tenth of a
+    # second), had not set the jobs' stop event yet: a job asking then sent.
+    stop_event, fired = Stop(), []
+    asking = Asking(stop_event)
+    joined = threading.Thread.join
+
+    def ctrl_c() -> None:
+        handler = signal.getsignal(signal.SIGINT)
+        assert callable(handler)
+        handler(signal.SIGINT, None)
+
+    def join(self: threading.Thread, timeout: float | None = None) -> None:
+        if threading.current_thread() is threading.main_thread() and not fired:
+            fired.append(True)
+            asking.after_the_handler(ctrl_c)
+        joined(self, timeout)
+
+    monkeypatch.setattr(threading.Thread, "join", join)
+    outcome = run_stoppable([asking.job], JobStats(), stop_event, HANG)
+    assert outcome.exit_code == 130
+    assert (asking.said, asking.sent) == (["not sent"], [])
+
+
+def test_the_daemon_sends_nothing_once_a_stop_signals_handler_ran(monkeypatch):
+    # SIGTERM's handler ran as the main loop began its fifth of a second's
+    # sleep: a job asking before the loop's next look sent its request.
+    signals, stop_event = Signals(), Stop()
+    asking, ended = Asking(stop_event), threading.Event()
+    slept = mainloop.time.sleep
+
+    def sleep(seconds: float) -> None:
+        if threading.current_thread().name == "serving" and not signals.stop:
+            asking.after_the_handler(lambda: signals._on_stop(signal.SIGTERM, None))
+        slept(seconds)
+
+    monkeypatch.setattr(mainloop.time, "sleep", sleep)
+    generation = Generation([asking.job], stop_event, lambda: None)
+
+    def serving() -> None:
+        mainloop.serve(generation, signals, stop_bound=HANG)
+        ended.set()
+
+    thread = threading.Thread(target=serving, name="serving", daemon=True)
+    thread.start()
+    assert ended.wait(HANG), "the stop was missed"
+    thread.join(HANG)
+    assert (asking.said, asking.sent) == (["not sent"], [])
+
+
+def test_a_stop_signal_marks_every_linked_stop_event_not_set_yet():
+    # A reload's new generation is linked beside the old one; those set
+    # already (a retired generation's) are let go.
+    signals, old, current, new = Signals(), Stop(), Stop(), Stop()
+    for event in (old, current):
+        signals.link(event)
+    old.set()
+    signals.link(new)
+    signals._on_stop(signal.SIGTERM, None)
+    assert signals.stops == [current, new]
+    assert current.is_set() and new.is_set()
+    signals.link(later := Stop())  # linked once the stop came: asked already
+    assert later.is_set()

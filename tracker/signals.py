@@ -7,6 +7,7 @@ without the daemon's package."""
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,12 +15,25 @@ from typing import Any
 Handler = Any  # what signal.getsignal returns: a callable, SIG_DFL, SIG_IGN or None
 
 
+class Stop(threading.Event):
+    """A stop event read as set (:meth:`is_set`) as soon as a stop signal's
+    handler said so (:attr:`asked`, a plain assignment: no lock taken in a
+    handler), before the event itself is set (by the main loop at its next
+    look, or a thread of its own): what asks whether to send sees the stop
+    at once; a wait on the event ends once it is set."""
+
+    asked = False
+
+    def is_set(self) -> bool:
+        return self.asked or super().is_set()
+
+
 class Signals:
     """Flags set by signal handlers; the main loop acts on them.
 
-    A handler does nothing but assign a boolean: taking a lock (as
-    ``Event.set`` does) in a handler can deadlock against the interrupted
-    main thread.
+    A handler does nothing but assign: taking a lock (as ``Event.set``
+    does) in a handler can deadlock against the interrupted main thread.
+    The jobs' stop events :meth:`link`-ed here are marked asked by it.
     """
 
     def __init__(self) -> None:
@@ -29,6 +43,16 @@ class Signals:
         # How many stop signals came: two whose handlers both ran before the
         # main loop looked are two (`run --once`'s second leaves now), not one.
         self.asked = 0
+        self.stops: list[Stop] = []  # marked asked by a stop signal's handler
+
+    def link(self, event: threading.Event) -> None:
+        """Have a stop signal mark ``event`` (the jobs' stop, a :class:`Stop`)
+        asked as its handler runs: the jobs send nothing from then on, not
+        from the main loop's next look at the flags (up to a fifth of a
+        second, batches of a poll sent meanwhile). Those set are let go."""
+        if isinstance(event, Stop):
+            event.asked = event.asked or self.stop
+            self.stops = [s for s in self.stops if not threading.Event.is_set(s)] + [event]
 
     def install(self, reload: bool = True, keep_ignored: bool = False) -> None:
         """Catch SIGTERM and SIGINT (and SIGHUP as a reload, unless ``reload``
@@ -60,6 +84,8 @@ class Signals:
         self.signum = signum
         self.asked += 1
         self.stop = True
+        for stop in self.stops:
+            stop.asked = True
 
     def _on_reload(self, _signum: int, _frame: object) -> None:
         self.reload = True

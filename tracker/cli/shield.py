@@ -35,7 +35,7 @@ from typing import Any
 
 import click
 
-from tracker.signals import handled_by
+from tracker.signals import Stop, handled_by
 from tracker.terminal import escape_controls
 
 
@@ -104,23 +104,14 @@ class Shield:
 SLICE = 0.25
 
 
-class Stop(threading.Event):
-    """A command's client's stop event, set (:meth:`is_set`) as soon as a stop
-    signal's handler says so (:attr:`asked`, a plain assignment): the event
-    itself is set from a thread of its own, which may not have run yet when
-    the command, back from the handler, asks whether to send."""
-
-    asked = False
-
-    def is_set(self) -> bool:
-        return self.asked or super().is_set()
-
-
 @dataclass
 class Waits:
     """A command's panel client's stop event and waits (its ``stop_event`` and
     ``sleep``): under :func:`shield`, the first stop signal sets ``stop``, so
-    a wait ends at once and the client sends nothing more."""
+    a wait ends at once and the client sends nothing more. ``stop`` reads as
+    set as soon as the handler said so (:class:`~tracker.signals.Stop`): the
+    event itself is set from a thread of its own, which may not have run yet
+    when the command, back from the handler, asks whether to send."""
 
     stop: Stop = field(default_factory=Stop)
     waiting: bool = False  # in a wait: no request of the command on the wire

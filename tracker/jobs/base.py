@@ -22,6 +22,7 @@ from tracker.jobs.learned import tell_client
 from tracker.panel.client import PanelClient
 from tracker.panel.ratelimit import RateLimiter
 from tracker.redact.scrub import register_secret
+from tracker.signals import Stop
 from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.store")
@@ -73,7 +74,7 @@ class Core:
         # suspend): it tells a sleep (real time passed) from a clock step;
         # None where there is none, and for a clock of the caller's own.
         self.boottime = boottime or (_boottime if clock is utcnow else _unknown)
-        self.stop_event = stop_event or threading.Event()
+        self.stop_event = stop_event or Stop()  # marked by a stop signal's handler (run)
         self.store = store or Store(config.database.path, busy_timeout=config.database.busy_timeout)
         self.store.stopping = self.stop_event  # a stop cuts the store's waits short
         if self.store.migrated:  # an upgrade (or a new file): said once, in the journal

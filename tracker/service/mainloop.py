@@ -47,6 +47,7 @@ def serve(
     """
     stats = stats or JobStats()
     scheduler = Scheduler(stats)
+    signals.link(first.stop_event)  # a stop signal: the jobs send nothing from then on
     if signals.stop:  # came during the start: every job's run is skipped, nothing is sent
         first.stop_event.set()
     try:
@@ -69,7 +70,8 @@ def serve(
 
         while not signals.stop:
             # time.sleep returns at its deadline even when a signal arrives
-            # (PEP 475); a fifth of a second is quick enough to react.
+            # (PEP 475); a fifth of a second is quick enough to set the
+            # jobs' stop event, which the handler marked asked at once.
             time.sleep(poll_every)
             look()
             if gone():
@@ -78,6 +80,7 @@ def serve(
                 signals.reload = False
                 new = reload() if reload is not None else None
                 if new is not None:
+                    signals.link(new.stop_event)
                     # The check and the clock's look go on while the handover
                     # waits (a hanging call): a clock set back then starved the
                     # heartbeat, and systemd's watchdog killed the daemon.

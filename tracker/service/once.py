@@ -7,7 +7,8 @@ then the jobs that read what they stored, in turn
 (:func:`tracker.service.firstrun.stages`, as the daemon's start). The
 panel's own concurrency bound holds across them all (one client per panel).
 Meanwhile the main thread watches
-the signal flags (:mod:`tracker.signals`: a handler only sets a flag).
+the signal flags (:mod:`tracker.signals`: a handler only sets a flag, and
+marks the jobs' stop event asked: nothing is sent from then on).
 On SIGINT or SIGTERM the jobs' stop event is set, as the daemon sets it:
 queued calls are never sent, retry and rate-limit waits end at once, the
 call on the wire ends by its deadline and the job commits what it has; the
@@ -85,6 +86,7 @@ def run_stoppable(
     before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     if threading.current_thread() is threading.main_thread():  # else signals cannot be caught
         signals.install(reload=False, keep_ignored=True)
+    signals.link(stop_event)  # a stop signal: the jobs send nothing from then on
     results: list[bool] = []
 
     def one(job: Job) -> None:
