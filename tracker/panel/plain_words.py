@@ -29,10 +29,12 @@ the server in front of the script answers of the request itself (405, 408,
 over ``MAX_WORDS`` characters; HTML or any tag; a broken JSON document; no
 printable words; a status spelling (bare.py's rule); an HTTP reason phrase,
 with or without its code (``Forbidden``, ``401 Unauthorized``: a web
-server's), but to the reads one saying busy (``Too many requests``,
-``503 Service Unavailable``: :func:`busy_phrase`), read as the panel busy
-like ``{"error": "Too many requests"}``; a router's miss (``404 page not found``, ``Cannot POST
-/api/v2``, ``No input file specified.``: ``failures.generic_miss``);
+server's), but one saying busy (``Too many requests``, ``503 Service
+Unavailable``: :func:`busy_phrase`): to the reads the panel busy, like
+``{"error": "Too many requests"}``; to ``add``, ``refill`` and ``cancel``
+with a 4xx the panel's words, outcome unknown (a panel's rate limit may
+answer after its script acted); a router's miss (``404 page not
+found``, ``Cannot POST /api/v2``, ``No input file specified.``: ``failures.generic_miss``);
 a CDN's, firewall's or proxy's line (Cloudflare's ``error code: 1020``,
 Envoy's ``RBAC: access denied``, PHP-FPM's ``Access denied.``, any line
 naming a firewall, WAF, proxy, gateway or CDN); a PHP notice alone
@@ -92,15 +94,17 @@ def plain_line(code: int, body: bytes, action: str, *, reads: bool = True) -> st
     """Given the body (UTF-8, the key blanked) of an answer with HTTP
     ``code`` holding no JSON, return its words when it is a 2xx or 4xx of
     one line of the panel's words (see the module), whatever they say, else
-    None. ``reads``: an HTTP reason phrase saying busy (``Too Many
-    Requests``, ``503 Service Unavailable``) is the panel's words too."""
+    None. An HTTP reason phrase saying busy (``Too Many Requests``, ``503
+    Service Unavailable``) is the panel's words too, but to ``add``,
+    ``refill`` and ``cancel`` (not ``reads``) with a 2xx: their outcome
+    unknown all the same, as a broken answer's."""
     if not (200 <= code < 300 or read_in_words(code)) or len(body) > 4 * MAX_WORDS + 16:
         return None
     text = body.decode("utf-8", "replace").strip(_BLANKS)
     if text[:1] in ("{", "[", '"'):  # JSON cut off or garbled: no one's words
         return None
     said = words(text, action)
-    if said is None and reads and busy_phrase(text):
+    if said is None and (reads or not 200 <= code < 300) and busy_phrase(text):
         return text
     return said
 
@@ -110,8 +114,10 @@ def busy_phrase(text: str) -> bool:
     says the panel is busy (``Too many requests``, ``Service Unavailable``:
     :func:`tracker.panel.refusals.is_busy`). A server's line to ``words``,
     but to a read it says what ``{"error": "Too many requests"}`` says: the
-    panel busy, asked again after its wait. Never to ``add``, ``refill`` and
-    ``cancel``: with a 2xx their outcome unknown, with a 4xx a server's page."""
+    panel busy, asked again after its wait. To ``add``, ``refill`` and
+    ``cancel`` with a 4xx (a 401, 403 or 404 too) the panel's words as any
+    other: its script may have acted before it wrote them, so their outcome
+    is unknown, never "not sent", as the same words bare are."""
     text = text.strip(_BLANKS)
     if len(text) > 60 or not text.isprintable():
         return False

@@ -1,0 +1,101 @@
+"""A panel's refusals told the same whatever their shape and code.
+
+1. Busy words with a 401, 403 or 404 to ``add``, ``refill`` and ``cancel``
+   were read two ways by their shape: a bare JSON string ``"Too Many
+   Requests"`` outcome unknown, the same line as plain text a web server's
+   page, "not sent" (the add's key given back: placed again by the user).
+   A line saying busy is the panel's words to the reads already, so its
+   script ran and may have acted: outcome unknown in every shape now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import scripted_panel as scripted
+from hostile import HostileServer
+from logcapture import fresh_logs  # noqa: F401  (fixture)
+from simconfig import cli_in, sim_config
+from test_refusal_words_plain import (
+    KEY,
+    ORDER,
+    Respond,
+    panel,  # noqa: F401  (fixture)
+    placed,  # noqa: F401  (fixture)
+    said,
+    said_line,
+    text,
+)
+
+from tracker.errors import (
+    OutcomeUnknownError,
+    RateLimitedError,
+    UnservedError,
+)
+from tracker.panel.client import PanelClient
+
+pytestmark = [pytest.mark.usefixtures("quick_backoff"), pytest.mark.usefixtures("fresh_logs")]
+
+
+def client_answering(answer: Respond, retries: int = 0) -> tuple[PanelClient, list[str]]:
+    return scripted.client_answering(answer, KEY, retries)
+
+
+def acts(client: PanelClient) -> list[Any]:
+    return [lambda: client.add(ORDER), lambda: client.refill(5), lambda: client.cancel([5])]
+
+
+# --- 1. busy words to add, refill and cancel: outcome unknown in any shape ---
+
+BUSY_WORDS = [
+    "Too many requests, try again later",
+    "Too Many Requests",
+    "429 Too Many Requests",
+    "Service Unavailable",
+]
+
+
+@pytest.mark.parametrize("code", [401, 403, 404])
+@pytest.mark.parametrize("shape", ["bare", "text"])
+@pytest.mark.parametrize("words", BUSY_WORDS)
+def test_busy_words_with_a_4xx_to_add_refill_cancel_are_outcome_unknown_in_any_shape(
+    words, shape, code
+):
+    # Before: the plain reason phrase "not sent", the same words bare outcome unknown.
+    client, asked = client_answering(lambda form: said(words, shape, code))
+    for act in acts(client):
+        with pytest.raises(OutcomeUnknownError) as caught:
+            act()
+        assert words in str(caught.value) and f"HTTP {code}" in str(caught.value)
+        assert not isinstance(caught.value, UnservedError | RateLimitedError)
+    assert asked == ["add", "refill", "cancel"]  # each sent once, never again
+
+
+def test_the_add_command_keeps_its_key_for_a_busy_line_with_a_403(tmp_path, monkeypatch):
+    # Before: "HTTP 403: Too Many Requests; no order placed; this URL refuses
+    # access before the API", the key given back: the same add sent again.
+    server = HostileServer(lambda form: text("Too Many Requests", 403)).start()
+    try:
+        cli = cli_in(tmp_path, monkeypatch, sim_config(server.url), env={"SIM_KEY": KEY})
+        args = ["add", "--service", "1", "--link", "https://x.test/q", "--quantity", "100"]
+        first = cli(*args, "--idempotency-key", "b7")
+        assert first.exit_code == 1
+        line = said_line(first)
+        assert "outcome unknown — check the panel before placing it again" in line
+        assert "HTTP 403: Too Many Requests" in line
+        assert "no order placed" not in line and "refuses access" not in line
+        assert KEY not in first.output
+        again = cli(*args, "--idempotency-key", "b7")  # the key kept: never sent again
+        assert again.exit_code != 0
+        assert [form.get("action") for form in server.requests] == ["add"]
+    finally:
+        server.stop()
+
+
+def test_a_web_servers_forbidden_line_with_a_403_stays_not_sent():
+    client, asked = client_answering(lambda form: text("403 Forbidden", 403))
+    for act in acts(client):
+        with pytest.raises(UnservedError):
+            act()
+    assert asked == ["add", "refill", "cancel"]
