@@ -144,7 +144,8 @@ def test_a_busy_reason_phrase_to_a_read_is_the_panel_busy_with_its_wait(line, er
     with pytest.raises(error) as caught:
         client.balance()
     assert type(caught.value) is error  # not a broken answer's TransientError subclass
-    assert f"panel busy: {line}" in str(caught.value)
+    coded = "" if code == 200 else f"HTTP {code}: "  # its code named (test_refusal_words_agree)
+    assert f"panel busy: {coded}{line}" in str(caught.value)
     assert caught.value.retry_after == 7.0 and not caught.value.maybe_sent
     assert asked == ["balance"]
 

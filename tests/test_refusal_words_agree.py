@@ -5,17 +5,26 @@
    Requests"`` outcome unknown, the same line as plain text a web server's
    page, "not sent" (the add's key given back: placed again by the user).
    A line saying busy is the panel's words to the reads already, so its
-   script ran and may have acted: outcome unknown in every shape now.
+   script ran and may have acted: outcome unknown in every shape now. The
+   same words bare with a 4xx are the panel busy to the reads too, as in
+   plain text or ``{"error": ...}`` (a bare one was a broken answer).
+2. A busy read answered with a code other than 200 said ``panel busy: Too
+   many requests``: the HTTP code is named now, as in every other failure
+   (``panel busy: HTTP 403: Too many requests``).
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 import scripted_panel as scripted
-from hostile import HostileServer
+from blame_panel import status_of
+from hostile import HostileServer, Reply, json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from scripted_panel import rows
 from simconfig import cli_in, sim_config
 from test_refusal_words_plain import (
     KEY,
@@ -31,6 +40,7 @@ from test_refusal_words_plain import (
 from tracker.errors import (
     OutcomeUnknownError,
     RateLimitedError,
+    TransientError,
     UnservedError,
 )
 from tracker.panel.client import PanelClient
@@ -99,3 +109,70 @@ def test_a_web_servers_forbidden_line_with_a_403_stays_not_sent():
         with pytest.raises(UnservedError):
             act()
     assert asked == ["add", "refill", "cancel"]
+
+
+@pytest.mark.parametrize("shape", ["bare", "text", "object"])
+@pytest.mark.parametrize("code", [400, 403])
+def test_a_busy_reason_phrase_with_a_4xx_is_the_panel_busy_to_a_read_in_any_shape(shape, code):
+    # Before: bare, a broken answer ('HTTP 403: "Too many requests"'), failed at once.
+    reply = said("Too many requests", shape, code)
+    reply = Reply(reply.body, code, {**reply.headers, "Retry-After": "7"})
+    client, asked = client_answering(lambda form: reply)
+    with pytest.raises(RateLimitedError) as caught:
+        client.balance()
+    assert caught.value.retry_after == 7.0
+    assert f"panel busy: HTTP {code}: Too many requests" in str(caught.value)
+    assert asked == ["balance"]
+
+
+# --- 2. a busy read names its HTTP code ---
+
+
+READS = ["balance", "services", "status", "refill_status"]
+
+
+def read(client: PanelClient, action: str) -> Any:
+    if action == "status":
+        return client.status(7101)
+    if action == "refill_status":
+        return client.refill_status("12")
+    return getattr(client, action)()
+
+
+@pytest.mark.parametrize("action", READS)
+@pytest.mark.parametrize("shape", ["object", "text"])
+@pytest.mark.parametrize("code", [400, 403, 422])
+def test_a_busy_read_with_a_4xx_names_its_code(action, shape, code):
+    client, _asked = client_answering(
+        lambda form: said("Database busy, try again later", shape, code)
+    )
+    with pytest.raises(TransientError) as caught:
+        read(client, action)
+    assert caught.value.status == code
+    assert f"panel busy: HTTP {code}: Database busy, try again later" in str(caught.value)
+
+
+@pytest.mark.parametrize("shape", ["object", "text", "bare"])
+def test_a_busy_read_with_a_200_says_no_code(shape):
+    client, _asked = client_answering(lambda form: said("Too many requests", shape, 200))
+    with pytest.raises(RateLimitedError) as caught:
+        client.balance()
+    assert str(caught.value).endswith("balance: panel busy: Too many requests")
+
+
+def kinds(tmp_path: Path) -> list[str]:
+    return [kind for (kind,) in rows(tmp_path, "SELECT kind FROM alerts")]
+
+
+def test_the_daemon_logs_a_busy_balance_with_its_code(panel, tmp_path):  # noqa: F811
+    def respond(form: dict[str, str]) -> Reply:
+        if form.get("action") == "status":
+            return json_reply({i: status_of(0) for i in form.get("orders", "").split(",")})
+        if form.get("action") == "services":
+            return json_reply([])
+        return Reply(json.dumps({"error": "Too many requests"}).encode(), 403)
+
+    cli, _server = panel(respond)
+    result = cli("run", "--once", "--all")
+    assert "panel busy: HTTP 403: Too many requests" in result.output, result.output
+    assert "auth_failed" not in kinds(tmp_path)

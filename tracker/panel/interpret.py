@@ -111,8 +111,14 @@ class Interpreting(Generic[P]):
             # 2xx or a 4xx. Not for add or refill: a panel may say so after
             # acting, so that is the panel's refusal as it stands, never sent twice.
             hint = wait_hints.wait_hint(response, now=self._wall(), limited=True)
+            # Its code named as in every other failure: "HTTP 403: Too many requests".
+            said = refusals.error_text(failures.with_status(code, data, self.panel.url))
             raise (RateLimitedError if refusals.is_rate_limit(words) else TransientError)(
-                f"panel busy: {words}", retry_after=hint, panel=panel, action=action, status=code
+                f"panel busy: {said if code != 200 else words}",
+                retry_after=hint,
+                panel=panel,
+                action=action,
+                status=code,
             )
         if not took and refusals.error_text(data) is None:  # a router's 404, {"order": 5001}
             where = (self.panel.url, self._scrub_text)

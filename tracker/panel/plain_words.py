@@ -30,7 +30,7 @@ over ``MAX_WORDS`` characters; HTML or any tag; a broken JSON document; no
 printable words; a status spelling (bare.py's rule); an HTTP reason phrase,
 with or without its code (``Forbidden``, ``401 Unauthorized``: a web
 server's), but one saying busy (``Too many requests``, ``503 Service
-Unavailable``: :func:`busy_phrase`): to the reads the panel busy, like
+Unavailable``: :func:`busy_phrase`), bare or plain: to the reads the panel busy, like
 ``{"error": "Too many requests"}``; to ``add``, ``refill`` and ``cancel``
 with a 4xx the panel's words, outcome unknown (a panel's rate limit may
 answer after its script acted); a router's miss (``404 page not
@@ -73,6 +73,8 @@ def as_error(code: int, data: Any, action: str, *, reads: bool = True) -> Any:
     if type(data) is not str or not (read_in_words(code) or (not reads and 200 <= code < 300)):
         return data
     said = words(data, action)
+    if said is None and reads and busy_phrase(data):  # a 4xx's "Too Many Requests": busy
+        said = data.strip(_BLANKS)
     return data if said is None or not (reads or refusals.denies_key(said)) else {"error": said}
 
 
