@@ -11,6 +11,14 @@
 2. A busy read answered with a code other than 200 said ``panel busy: Too
    many requests``: the HTTP code is named now, as in every other failure
    (``panel busy: HTTP 403: Too many requests``).
+3. ``refill ID`` refused with a 4xx names the code as ``add`` does (it did
+   already: pinned).
+4. A 2xx of one line that refuses nothing (``OK``, ``5.00 USD``) to a read
+   was taken for a refusal: ``balance`` learned missing ("the words it
+   answers an action that does not exist"), every action so answered the
+   key's refusal in unknown words (the panel paused). It is said to be no
+   answer of that action now: ``not a balance answer: OK``, a broken answer
+   as it was before the panel's words were read (``answered invalid JSON``).
 """
 
 from __future__ import annotations
@@ -38,7 +46,9 @@ from test_refusal_words_plain import (
 )
 
 from tracker.errors import (
+    AuthError,
     OutcomeUnknownError,
+    PanelAnswerError,
     RateLimitedError,
     TransientError,
     UnservedError,
@@ -176,3 +186,86 @@ def test_the_daemon_logs_a_busy_balance_with_its_code(panel, tmp_path):  # noqa:
     result = cli("run", "--once", "--all")
     assert "panel busy: HTTP 403: Too many requests" in result.output, result.output
     assert "auth_failed" not in kinds(tmp_path)
+
+
+# --- 3. refill ID refused with a 4xx names the code, as add does ---
+
+
+@pytest.mark.parametrize("code", [400, 403, 422])
+def test_refill_and_add_refused_with_a_4xx_both_name_the_code(placed, code):  # noqa: F811
+    # Named so already: pinned beside add's, the refusal of either told alike.
+    client, _asked = client_answering(lambda form: said("Not enough funds", "object", code))
+    with pytest.raises(PanelAnswerError, match=f"add: HTTP {code}: Not enough funds"):
+        client.add(ORDER)
+    cli, _server, replies = placed
+    replies["refill"] = said("Order not eligible for refill", "object", code)
+    refill = cli("refill", "5")
+    assert refill.exit_code == 1
+    assert said_line(refill) == (
+        "smm-tracker: order 5: the panel refused the refill: "
+        f"HTTP {code}: Order not eligible for refill"
+    )
+
+
+# --- 4. a 2xx line refusing nothing, to a read: not that action's answer ---
+
+
+NO_REFUSALS = ["OK", "5.00 USD", "Success", "$5.00"]
+
+
+@pytest.mark.parametrize(
+    ("action", "words"),
+    # "Success" to refill_status is a refill's status word: that refill's status.
+    [(a, w) for a in READS for w in NO_REFUSALS if (a, w) != ("refill_status", "Success")],
+)
+@pytest.mark.parametrize("shape", ["text", "bare"])
+def test_a_line_refusing_nothing_is_not_the_reads_answer(action, shape, words):
+    # Before: the panel's refusal (AuthError for the key, every action answering so).
+    client, asked = client_answering(lambda form: said(words, shape, 200), retries=1)
+    with pytest.raises(TransientError) as caught:
+        read(client, action)
+    assert not isinstance(caught.value, PanelAnswerError | AuthError | RateLimitedError)
+    assert f"{action}: not a {action} answer: {words}" in str(caught.value)
+    assert asked == [action, action]  # a broken answer: asked again, as invalid JSON was
+
+
+def test_a_201_line_refusing_nothing_names_its_code():
+    client, _asked = client_answering(lambda form: said("OK", "text", 201))
+    with pytest.raises(TransientError, match="balance: HTTP 201: not a balance answer: OK"):
+        client.balance()
+
+
+REFUSALS = [
+    ("Invalid API key", AuthError),
+    ("Incorrect request", PanelAnswerError),
+    ("No services available", PanelAnswerError),
+    ("Maintenance mode", TransientError),  # busy
+    ("Неверный ключ API", PanelAnswerError),  # another script: the benefit of the doubt
+    ("5 orders max per link", PanelAnswerError),  # a limit says no
+    ("Please log in", PanelAnswerError),
+]
+
+
+@pytest.mark.parametrize(("words", "error"), REFUSALS)
+@pytest.mark.parametrize("shape", ["text", "bare"])
+def test_a_line_that_refuses_stays_the_panels_refusal(words, error, shape):
+    client, _asked = client_answering(lambda form: said(words, shape, 200))
+    with pytest.raises(error) as caught:
+        client.status(7101)
+    assert "not a status answer" not in str(caught.value) and words in str(caught.value)
+
+
+def test_run_once_says_ok_to_every_read_is_no_answer_not_a_refused_key(panel, tmp_path):  # noqa: F811
+    # Before: balance "OK" learned missing ("the words it answers an action
+    # that does not exist"); "OK" to every action the key refused, the panel paused.
+    cli, _server = panel(lambda form: text("OK"))
+    first = cli("run", "--once", "--all")
+    second = cli("run", "--once", "--all")  # the same failure, told once: at debug
+    assert "error='evil: balance: not a balance answer: OK'" in first.output, first.output
+    assert "not a services answer: OK" in first.output
+    for result in (first, second):
+        assert result.exit_code == 1 and "failed jobs: status, services, balance" in result.output
+        assert "does not exist" not in result.output and "paused" not in result.output
+        assert "no balance action" not in result.output and KEY not in result.output
+    assert "auth_failed" not in kinds(tmp_path)
+    assert rows(tmp_path, "SELECT count(*) FROM orders WHERE polling = 1") == [(2,)]

@@ -20,6 +20,7 @@ from tracker.panel.encoding import as_utf8
 from tracker.panel.notices import Document
 from tracker.panel.settings import P
 from tracker.panel.unserved import page_error, unrefused
+from tracker.panel.values import short
 from tracker.panel.warned import MANY, MAX_ORDER_KEYS, WarnedKeys
 from tracker.redact.pieces import blank_pieces
 from tracker.redact.scrub import scrub, scrub_bytes
@@ -75,6 +76,8 @@ class Interpreting(Generic[P]):
             # {"error": ...} to a read; to add, refill and cancel only the
             # key's refusal (plain_words.py). Else broken, or a page.
             said = plain_words.plain_line(code, body, action, reads=idempotent)
+            if said is not None and idempotent and took and plain_words.refuses_nothing(said):
+                raise self._no_answer(code, said, action)  # "OK" to balance: no refusal
             if said is not None and (idempotent or refusals.denies_key(said)):
                 document = Document({"error": said})
             elif said is not None and not took:
@@ -100,6 +103,8 @@ class Interpreting(Generic[P]):
             self._warn_absurd(action, data)
         if took and idempotent:  # a bare "Invalid API key": the panel's words (bare.py)
             data = bare.as_error(data, action)
+            if data is not document.data and plain_words.refuses_nothing(data["error"]):
+                raise self._no_answer(code, data["error"], action)  # a bare "OK", as in text
         else:  # so with a 401, 403, 400...; add, refill, cancel: the key's refusal alone
             data = plain_words.as_error(code, data, action, reads=idempotent)
         # The panel's words with a 2xx, or a 4xx read as its words (not 405, 413...).
@@ -126,6 +131,19 @@ class Interpreting(Generic[P]):
                 response, body, data, *where, panel=panel, action=action, idempotent=idempotent
             )
         return data if code == 200 else failures.with_status(code, data, self.panel.url)
+
+    def _no_answer(self, code: int, said: str, action: str) -> TransientError:
+        """The error of a 2xx whose words, plain or bare, refuse nothing
+        (``OK``, ``5.00 USD``: :func:`plain_words.refuses_nothing`) to a read:
+        a broken answer, retried as one, never the panel's refusal."""
+        detail = f"not a {action} answer: {short(said, 120)}"
+        return TransientError(
+            detail if code == 200 else f"HTTP {code}: {detail}",
+            maybe_sent=True,
+            panel=self.name,
+            action=action,
+            status=code,
+        )
 
     def _prints_notices(self, noise: str) -> None:
         """Log, once per panel, that its answers carry PHP notices around the JSON."""

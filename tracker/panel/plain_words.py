@@ -30,10 +30,10 @@ over ``MAX_WORDS`` characters; HTML or any tag; a broken JSON document; no
 printable words; a status spelling (bare.py's rule); an HTTP reason phrase,
 with or without its code (``Forbidden``, ``401 Unauthorized``: a web
 server's), but one saying busy (``Too many requests``, ``503 Service
-Unavailable``: :func:`busy_phrase`), bare or plain: to the reads the panel busy, like
-``{"error": "Too many requests"}``; to ``add``, ``refill`` and ``cancel``
-with a 4xx the panel's words, outcome unknown (a panel's rate limit may
-answer after its script acted); a router's miss (``404 page not
+Unavailable``: :func:`busy_phrase`), bare or plain: to the reads the panel
+busy, like ``{"error": "Too many requests"}``; to ``add``, ``refill`` and
+``cancel`` with a 4xx the panel's words, outcome unknown (a panel's rate
+limit may answer after its script acted); a router's miss (``404 page not
 found``, ``Cannot POST /api/v2``, ``No input file specified.``: ``failures.generic_miss``);
 a CDN's, firewall's or proxy's line (Cloudflare's ``error code: 1020``,
 Envoy's ``RBAC: access denied``, PHP-FPM's ``Access denied.``, any line
@@ -50,6 +50,8 @@ from http import HTTPStatus
 from typing import Any
 
 from tracker.panel import bare, failures, refusals
+from tracker.panel.amounts import bare_amount
+from tracker.panel.values import to_balance
 
 MAX_WORDS = 300  # characters: longer is a page, whatever it says
 # Codes a web server or proxy answers of the request itself (its method,
@@ -109,6 +111,19 @@ def plain_line(code: int, body: bytes, action: str, *, reads: bool = True) -> st
     if said is None and (reads or not 200 <= code < 300) and busy_phrase(text):
         return text
     return said
+
+
+def refuses_nothing(said: str) -> bool:
+    """Whether ``said``, the panel's words answering a read with a 2xx (a
+    line of plain text or a bare JSON string), plainly refuses nothing: a
+    number or an amount (``5.00 USD``, ``$5``), or words in ASCII none of
+    which says no (``OK``, ``Success``: :func:`tracker.panel.refusals.says_no`).
+    Not that action's answer, and never its refusal (the key refused, the
+    action missing). Words in another script are given the benefit of the
+    doubt: a panel's refusal in its own language, read as ``{"error": ...}``."""
+    if to_balance(bare_amount(said.strip(_BLANKS))) is not None:
+        return True
+    return said.isascii() and not refusals.says_no(said)
 
 
 def busy_phrase(text: str) -> bool:

@@ -149,6 +149,32 @@ def refuses(message: str) -> bool:
     return _found(_REFUSING, message)
 
 
+# Words that say no beside those above: what was asked is unknown, missing,
+# unavailable, past a limit, or its user shut out ("Unknown order", "API
+# unavailable", "5 orders max per link", "Please log in", "IP not allowed").
+_NO_MORE = (
+    r"\b(?:unknown|missing|unavailable|restricted|suspended|banned|blocked|locked|"
+    r"maintenance|prohibited|must|max(?:imum)?|min(?:imum)?|limits?|exceed(?:s|ed)?|"
+    r"only|please|sorry|permission|access|log ?in|sign ?in|authori[sz]ation|"
+    r"credentials?|ip|whitelist\w*|allow\w*)\b"
+)
+
+
+def says_no(message: str) -> bool:
+    """Return True when ``message`` refuses or fails anything, in any of the
+    words above: the key, the call, the request, the panel busy or failing.
+    Words saying none of it ("OK", "Success", "5.00 USD") refuse nothing."""
+    return (
+        refuses(message)
+        or _found(_KEY_DENIED, message)
+        or _found(_NO_MORE, message)
+        or is_key_refusal(message)
+        or is_busy(message)
+        or is_panel_fault(message)
+        or refuses_the_call(message)
+    )
+
+
 def is_busy(message: str) -> bool:
     """Return True when ``message`` says the panel is too busy (rate limit,
     overload, maintenance, "retry in 60 seconds") rather than refusing the
