@@ -356,3 +356,27 @@ def test_an_untracked_order_keeps_its_delivered_figure(setup):
     cell = row[header.index("DELIVERED") :].split()[0]
     assert cell == f"{quantity - remains}/{quantity}", (header, row)
     assert "(untracked: moved)" in row
+
+
+def test_an_untrack_without_a_reason_is_not_given_the_panels_error_as_one(setup):
+    # The panel's last error ("Incorrect order ID") was shown by `track` as
+    # the user's reason for untracking: it is the panel's, said apart.
+    panel, _clock, cli, _ = setup
+    (known,) = panel.seed_orders(1)
+    assert cli("track", str(known), "882099").exit_code == 0
+    assert cli("run", "--once").exit_code == 0  # the panel: "Incorrect order ID"
+    assert cli("untrack", "882099", str(known)).exit_code == 0  # no --reason
+    row = _orders(cli)[882099]
+    assert row["stop_reason"] is None and row["error"] == "Incorrect order ID"
+    assert "(untracked)" in cli("orders").output
+    history = cli("history", "882099").output
+    assert "untracked by you;" in history and "untracked by you (" not in history
+
+    resumed = cli("track", "882099", str(known))
+    assert resumed.exit_code == 0, resumed.output
+    lines = resumed.output.splitlines()
+    assert (
+        "  #882099: had stopped (untracked by you, no reason given; "
+        "the panel's last error: Incorrect order ID)"
+    ) in lines, lines
+    assert f"  #{known}: had stopped (untracked by you, no reason given)" in lines, lines

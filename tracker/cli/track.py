@@ -163,10 +163,8 @@ def describe(panel: str, asked: int, result: TrackResult) -> list[str]:
     if result.resumed:
         resumed = counted(len(result.resumed), "stopped order")
         lines.append(f"resumed {resumed}: polled again from the next run")
-        for order_id, by, reason in result.resumed[:_SHOWN]:
-            why = "untracked by you" if by == "user" else "the panel called it unknown"
-            said = f": {safe_text(reason)})" if reason else ")"  # the panel's words, or yours
-            lines.append(f"  #{order_id}: had stopped ({why}{said}")
+        for order_id, by, reason, error in result.resumed[:_SHOWN]:
+            lines.append(f"  #{order_id}: had stopped ({_why(by, reason, error)})")
     for order_id, field, given in result.filled[:_SHOWN]:
         lines.append(
             f"order {order_id}: {field} {safe_text(str(given))} filled in (none was stored)"
@@ -185,3 +183,14 @@ def describe(panel: str, asked: int, result: TrackResult) -> list[str]:
     if len(result.differs) > _SHOWN:
         lines.append(f"... and {counted(len(result.differs) - _SHOWN, 'more difference')}")
     return lines
+
+
+def _why(by: str | None, reason: str | None, error: str | None) -> str:
+    """Given who stopped an order, the stop's reason and the panel's last error
+    (kept apart for one the user untracked), return why it had stopped."""
+    if by != "user":  # lost: its reason is the panel's words
+        return "the panel called it unknown" + (f": {safe_text(reason)}" if reason else "")
+    why = (
+        f"untracked by you: {safe_text(reason)}" if reason else "untracked by you, no reason given"
+    )
+    return why + (f"; the panel's last error: {safe_text(error)}" if error else "")

@@ -16,6 +16,7 @@ from typing import Any
 from tracker.clock import iso
 from tracker.panel.statuses import is_terminal
 from tracker.store.connection import Connection
+from tracker.store.listing import BY_USER
 from tracker.store.sql import chunks, placeholders
 
 DETAILS = ("service", "link", "quantity", "runs", "interval")
@@ -37,7 +38,10 @@ class TrackResult:
     and stored details that differ from the given ones (kept unless updated)."""
 
     added: list[int] = field(default_factory=list)
-    resumed: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    # (order ID, stopped_by, the stop's reason, the panel's last error apart):
+    # an order the user untracked has the user's reason or none, never the
+    # panel's error as one; a lost one's reason is the panel's words
+    resumed: list[tuple[int, str | None, str | None, str | None]] = field(default_factory=list)
     # (order ID, field, stored value, given value)
     differs: list[tuple[int, str, Any, Any]] = field(default_factory=list)
     # (order ID, field, given value): a detail a known order had none of, now stored
@@ -47,6 +51,16 @@ class TrackResult:
 
 def _stopped(row: dict[str, Any]) -> bool:
     return row["stopped_by"] is not None or (not row["polling"] and not is_terminal(row["status"]))
+
+
+def _why_stopped(row: dict[str, Any]) -> tuple[str | None, str | None]:
+    """Given a stopped order's row, return (the stop's reason, the panel's last
+    error said apart): `untrack` without ``--reason`` stored none, and the
+    panel's error is no reason the user gave."""
+    if row["stopped_by"] == BY_USER:
+        error = row["error"] if row["error"] != row["stop_reason"] else None
+        return row["stop_reason"], error
+    return row["stop_reason"] or row["error"], None  # lost: the panel's words either way
 
 
 def track_orders(
@@ -90,9 +104,7 @@ def track_orders(
                 changes = _changes(row, given, result, update)
                 if _stopped(row):
                     changes.update(_RESUME)
-                    result.resumed.append(
-                        (order_id, row["stopped_by"], row["stop_reason"] or row["error"])
-                    )
+                    result.resumed.append((order_id, row["stopped_by"], *_why_stopped(row)))
                 if changes:
                     changes["updated_at"] = stamp
                     sets = ", ".join(f'"{c}" = ?' for c in changes)
