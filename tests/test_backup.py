@@ -271,6 +271,56 @@ def test_the_config_in_use_is_no_destination_even_with_force(backup, tmp_path, n
     assert backup("copy.db").exit_code == 0  # any other file is written as before
 
 
+_SECRETS = (
+    '[[panels]]\nname = "main"\nurl = "https://panel.invalid/api/v2"\n'
+    'key_file = "keys/main.key"\n'
+    '[[panels]]\nname = "other"\nurl = "https://other.invalid/api/v2"\n'
+    'key_file = "other.key"\n'
+    '[alerts]\nwebhook_url_file = "hook.url"\nnotify_file = "notify.urls"\n'
+    '[refill]\ndetect = "command"\ncommand = "./count.sh"\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("keys/main.key", "the API key file of panel main (panels[0].key_file)"),
+        ("keys/../other.key", "the API key file of panel other (panels[1].key_file)"),
+        ("key-link", "the API key file of panel main (panels[0].key_file)"),
+        ("hook.url", "the webhook URL file (alerts.webhook_url_file)"),
+        ("notify.urls", "the notification URL file (alerts.notify_file)"),
+        ("count.sh", "the drop-detection program (refill.command)"),
+    ],
+)
+def test_the_files_the_config_names_are_no_destination_even_with_force(
+    backup, tmp_path, name, what
+):
+    # Walk: `backup --force` refused the config itself but wrote the database
+    # over its key_file (the API key lost) or an alert URL file (a webhook's
+    # secret URL lost), whatever the command had just read the config of.
+    (tmp_path / "keys").mkdir()
+    files = {
+        "keys/main.key": "k-main-1234567890abcdef\n",
+        "other.key": "k-other-1234567890abcdef\n",
+        "hook.url": "https://hooks.example/T0/SECRET\n",
+        "notify.urls": "tgram://bot-token/chat\n",
+        "count.sh": "#!/bin/sh\necho 100\n",
+    }
+    for path, text in files.items():
+        (tmp_path / path).write_text(text)
+    (tmp_path / "count.sh").chmod(0o755)
+    (tmp_path / "key-link").symlink_to(tmp_path / "keys/main.key")
+    (tmp_path / "tracker.toml").write_text('[database]\npath = "t.db"\n' + _SECRETS)
+    for force in (["--force"], []):  # never "exists; use --force": refused then too
+        result = backup(*force, name)
+        assert result.exit_code == 1, result.output
+        assert result.output == f"smm-tracker: backup: {name} is {what}; name another file\n"
+    for path, text in files.items():
+        assert (tmp_path / path).read_text() == text
+        assert text.strip() not in result.output
+    assert backup("copy.db").exit_code == 0  # any other file is written as before
+
+
 def test_a_sigterm_during_the_copy_leaves_no_partial_file(backup, tmp_path):
     # systemd stopping the backup timer's unit (a shutdown): the default action
     # left a hidden copy as large as the database beside DEST, for good. It

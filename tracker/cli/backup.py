@@ -38,7 +38,7 @@ def backup(ctx: Context, dest: Path, force: bool) -> None:
     database = config.database
     # Before "exists; use --force": said of the database (or its lock), that
     # pointed at overwriting it, which --force then refused too.
-    if (problem := own_file_problem(database.path, dest, config.path)) is not None:
+    if (problem := own_file_problem(database.path, dest, config.path, config.files)) is not None:
         fail(problem)
     if (problem := destination_problem(dest, force)) is not None:
         fail(problem, EXIT_USAGE)

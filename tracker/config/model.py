@@ -243,6 +243,9 @@ class Config:
     metrics: MetricsConfig = MetricsConfig()
     logging: LoggingConfig = LoggingConfig()
     automation: AutomationConfig = AutomationConfig()
+    # The files it names but the database (key_file, the alert URL files,
+    # refill.command): (what the file is, its path), for `backup` to refuse.
+    files: tuple[tuple[str, Path], ...] = field(default=(), repr=False)
 
     def panel(self, name: str | None = None) -> PanelConfig:
         """Given a panel name (or None when only one is configured), return its config.

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from tracker.config.model import (
     ScheduleConfig,
     Secret,
 )
+from tracker.config.named_files import named_files
 from tracker.config.notify import notify_urls, register_urls
 from tracker.config.refill_windows import read_windows
 from tracker.config.sizes import size
@@ -85,7 +87,7 @@ def build_config(
         table.finish()
     if problems:
         raise ConfigError(problems)
-    return config
+    return replace(config, files=named_files(data, base_dir, env, config.refill))
 
 
 def _panels(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,16 +102,27 @@ def _companion(source: Path, dest: Path) -> str | None:
     return None
 
 
-def own_file_problem(source: Path, dest: Path, config: Path | None = None) -> str | None:
+def own_file_problem(
+    source: Path,
+    dest: Path,
+    config: Path | None = None,
+    named: Sequence[tuple[str, Path]] = (),
+) -> str | None:
     """Return why ``dest`` can never be the backup's destination, ``--force``
-    or not: it is the database ``source`` itself or a file beside it, or the
-    ``config`` file the command read (its panels and keys). Else None."""
+    or not: it is the database ``source`` itself or a file beside it, the
+    ``config`` file the command read (its panels and keys), or a file that
+    config names (``named``: (what the file is, its path), a key_file, an
+    alert URL file: said by what it is, never what it holds). Else None."""
     if _real(source) == _real(dest):
         return "backup: the destination is the database itself; name another file"
     if config is not None and _real(config) == _real(dest):
         return f"backup: {dest} is the config file in use ({config}); name another file"
     if (companion := _companion(source, dest)) is not None:
         return f"backup: {dest} is the database's {companion}; name another file"
+    target = _real(dest)
+    for what, path in named:
+        if _real(path) == target:
+            return f"backup: {dest} is {what}; name another file"
     return None
 
 
