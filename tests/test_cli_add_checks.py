@@ -4,11 +4,12 @@ flags or the synced service type make a certain refusal."""
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 from simconfig import cli_in, sim_config
 
-from tracker.sim.catalogue import SERVICE_COMMENTS, SERVICE_FOLLOWERS
+from tracker.sim.catalogue import SERVICE_COMMENTS, SERVICE_FOLLOWERS, SERVICE_VIEWS
 from tracker.sim.server import PanelServer, SimulatedPanel
 
 KEY = "sim-key-AddCheck6Local2Q"
@@ -21,6 +22,7 @@ def sim(tmp_path, monkeypatch):
     server = PanelServer(panel).start()
     config = sim_config(server.url, panel='timeout = "5s"')
     cli = cli_in(tmp_path, monkeypatch, config, env={"SIM_KEY": KEY})
+    cli.db = tmp_path / "t.db"
     yield panel, cli
     server.stop()
 
@@ -194,3 +196,87 @@ def test_help_given_twice_is_still_help(sim):
     panel, cli = sim
     result = cli("add", "-h", "--help")
     assert result.exit_code == 0 and "Place an order" in result.output
+
+
+DRIP = ["--runs", "3", "--interval", "10"]
+FOLLOWERS = ["--service", str(SERVICE_FOLLOWERS), "--link", LINK, "--quantity", "500"]
+COMMENTS = ["--service", str(SERVICE_COMMENTS), "--link", LINK, "--comments", "a\nb\nc\nd\ne"]
+_TAIL = ": smm-tracker services --refresh updates it; add --force sends them anyway (nothing sent)"
+
+
+def _stored(cli) -> list[tuple]:
+    with sqlite3.connect(cli.db) as db:
+        orders = db.execute("SELECT order_id FROM orders").fetchall()
+        return orders + db.execute("SELECT * FROM idempotency_keys").fetchall()
+
+
+@pytest.mark.parametrize(
+    ("args", "takes"),
+    [
+        (
+            [*FOLLOWERS, *DRIP],
+            "takes no drip-feed (--runs, --interval: its dripfeed flag is off)",
+        ),
+        (
+            [*FOLLOWERS, "--comments", "nice"],
+            "takes no --comments (a 'Default' service)",
+        ),
+        (
+            [*COMMENTS, "--usernames", "bob", "--answer-number", "2"],
+            "takes no --usernames or --answer-number (a 'Custom Comments' service)",
+        ),
+        (
+            [*FOLLOWERS, *DRIP, "--hashtag", "x"],
+            "takes no drip-feed (--runs, --interval: its dripfeed flag is off) "
+            "and no --hashtag (a 'Default' service)",
+        ),
+    ],
+)
+def test_an_option_the_synced_catalogue_says_the_service_does_not_take_is_not_sent(
+    synced, args, takes
+):
+    # Walk: `add --runs/--interval` on a service without drip-feed, or
+    # `--comments` on a Default one, went to the panel, which refused it
+    # after a round trip (or took the order and ignored them).
+    panel, cli = synced
+    service = args[args.index("--service") + 1]
+    result = cli("add", *args, "--idempotency-key", "row-7")
+    assert result.exit_code == 2, result.output
+    listed = json.loads(cli("services", "--json").stdout)
+    (synced_at,) = {item["updated_at"] for item in listed if str(item["service"]) == service}
+    assert result.output == (
+        f"smm-tracker: service {service} {takes} as sim's catalogue was last synced "
+        f"({synced_at}){_TAIL}\n"
+    )
+    assert panel.calls["add"] == 0 and _stored(cli) == []  # the key untouched too
+    forced = cli("add", *args, "--force")  # a catalogue stale or wrong: the user's call
+    assert panel.calls["add"] == 1, forced.output
+
+
+def test_a_drip_feed_service_takes_runs_and_a_type_its_fields(synced):
+    panel, cli = synced
+    views = ["--service", str(SERVICE_VIEWS), "--link", LINK, "--quantity", "600"]
+    assert cli("add", *views, *DRIP).exit_code == 0
+    assert cli("add", *COMMENTS).exit_code == 0
+    assert panel.calls["add"] == 2
+
+
+def test_an_unsynced_service_or_a_catalogue_without_the_flag_is_sent_as_before(sim):
+    panel, cli = sim
+    result = cli("add", *FOLLOWERS, *DRIP, "--comments", "nice")  # never synced
+    assert result.exit_code == 1 and panel.calls["add"] == 1, result.output  # the panel's word
+    assert cli("services", "--refresh").exit_code == 0
+    with sqlite3.connect(cli.db) as db:  # listed twice, with different terms, now
+        db.execute(
+            "INSERT INTO service_conflicts (panel, service, listings, differences, "
+            "first_seen_at, last_seen_at) VALUES ('sim', 1, 2, '{}', '2026-01', '2026-01')"
+        )
+    result = cli("add", *FOLLOWERS, *DRIP, "--comments", "nice")
+    assert panel.calls["add"] == 2, result.output
+    with sqlite3.connect(cli.db) as db:
+        db.execute("DELETE FROM service_conflicts")
+    with sqlite3.connect(cli.db) as db:  # a panel that lists no dripfeed flag at all
+        db.execute("UPDATE services SET dripfeed = 0")
+        db.execute("UPDATE services SET type = 'Drip Special' WHERE service = ?", [1])
+    result = cli("add", *FOLLOWERS, *DRIP, "--comments", "nice")  # an unknown type too
+    assert panel.calls["add"] == 3, result.output

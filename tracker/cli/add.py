@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from tracker.cli.add_checks import refuse_before_sending
 from tracker.cli.bounds import POSITIVE
 from tracker.cli.claims import (
     agreed,
@@ -95,6 +96,12 @@ def _type_options(fn):
     "and prints the order placed, or says its outcome is unknown.",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Send --runs/--interval or a type's field that the synced catalogue says the "
+    "service does not take (a stale or wrong catalogue).",
+)
+@click.option(
     "--not-placed",
     is_flag=True,
     help="With --idempotency-key: you checked the panel and the earlier add under the "
@@ -114,6 +121,7 @@ def add(
     panel: str | None,
     key: str | None,
     not_placed: bool,
+    force: bool,
     **fields: object,
 ) -> None:
     """Place an order, start tracking it and print its ID.
@@ -141,7 +149,8 @@ def add(
     config = ctx.config(keys=True)
     panel_config = config.panel(panel)
     store = open_store(config)
-    refuse_certain_refusals(store, panel_config.name, service, link, quantity, extra)
+    drip = runs is not None
+    refuse_before_sending(store, panel_config.name, service, link, quantity, drip, extra, force)
     try:  # the order is paid once sent: first prove it can be recorded
         store.probe_write()  # read-only, immutable, locked by another writer...
     except StoreError as exc:
@@ -290,23 +299,3 @@ def _track(
                 f"{meanwhile(mine, gone)}; run: smm-tracker track --panel {quote(panel)} {order_id}"
             )
         fail(f"order {order_id} was placed but not recorded ({exc}); {again}")
-
-
-def refuse_certain_refusals(
-    store: Store,
-    panel: str,
-    service: int,
-    link: str | None,
-    quantity: int | None,
-    extra: dict[str, str],
-) -> None:
-    """Exit 2 before sending when the flags, or the service's type as last
-    synced, make the panel's refusal certain (a missing --link, --comments...)."""
-    from tracker.panel.order_fields import ServiceFacts, order_problems
-    from tracker.store.refills import service_row
-
-    row = service_row(store, panel, service)
-    facts = ServiceFacts(service, row["type"], row["min"], row["max"]) if row else None
-    problems = order_problems(link, quantity, extra, facts)
-    if problems:
-        fail("; ".join(problems) + " (nothing sent)", EXIT_USAGE)

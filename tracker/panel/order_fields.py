@@ -59,6 +59,10 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "subscriptions": ("username", "min", "max"),
 }
 
+# Each known type's fields besides those it requires that it takes too: a
+# type's field outside both is one its services do not take.
+OPTIONAL: dict[str, tuple[str, ...]] = {"subscriptions": ("posts", "old_posts", "delay", "expiry")}
+
 # Fields that must be whole numbers, and the smallest each may be.
 _NUMBERS = {"answer_number": 1, "min": 1, "max": 1, "posts": 0, "old_posts": 0, "delay": 0}
 
@@ -71,6 +75,9 @@ class ServiceFacts:
     type: str | None
     min: int | None
     max: int | None
+    # Whether it takes drip-feed (--runs, --interval); None: the catalogue
+    # does not say so unambiguously (a panel listing no dripfeed flag at all).
+    dripfeed: bool | None = None
 
 
 def order_problems(
@@ -103,6 +110,27 @@ def order_problems(
         if low and high and int(low) > int(high):
             problems.append(f"--min ({low}) must not be above --max ({high})")
     return problems
+
+
+def untaken(drip: bool, extra: Mapping[str, str], facts: ServiceFacts | None) -> list[str]:
+    """Given whether drip-feed is asked (--runs, --interval), the type's fields
+    given and the service as last synced (None: not in the synced table),
+    return what it does not take, as "no drip-feed (...)", "no --comments (a
+    'Default' service)"; [] when it takes all, or the catalogue does not say
+    (a type this module does not know, a dripfeed flag the panel never lists).
+    Not certain refusals: a catalogue may be stale or wrong."""
+    if facts is None:
+        return []
+    found = []
+    if drip and facts.dripfeed is False:
+        found.append("no drip-feed (--runs, --interval: its dripfeed flag is off)")
+    kind = (facts.type or "").strip().lower()
+    if kind in REQUIRED:
+        takes = {*REQUIRED[kind], *OPTIONAL.get(kind, ())}
+        flags = [flag for name, flag in FLAGS.items() if name in extra and name not in takes]
+        if flags:
+            found.append(f"no {' or '.join(flags)} (a {facts.type!r} service)")
+    return found
 
 
 # C0 and C1 controls and DEL: in no URL or username (a line break, a tab, a

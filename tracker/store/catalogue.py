@@ -162,3 +162,18 @@ def mark_alerted(store: Connection, panel: str, service_ids: Sequence[int], now:
                 f"WHERE panel = ? AND service IN ({_marks(chunk)})",
                 [iso(now), panel, *chunk],
             )
+
+
+def stated_terms(store: Connection, panel: str, service: int) -> dict[str, Any] | None:
+    """Return ``service``'s row of ``panel``'s synced catalogue (None: not
+    stored) with ``dripfeed_listed``: 1 when the panel lists the dripfeed flag
+    on for one service at least, so that its 0 is a flag listed off, not one
+    missing (stored off too); and ``twice``: 1 when the service is listed
+    twice with different terms now (its row keeps the terms known before)."""
+    rows = store.rows(
+        "SELECT s.*, (SELECT 1 FROM services WHERE panel = s.panel AND dripfeed = 1 LIMIT 1) "
+        "AS dripfeed_listed, (SELECT 1 FROM service_conflicts WHERE panel = s.panel AND "
+        "service = s.service) AS twice FROM services s WHERE s.panel = ? AND s.service = ?",
+        [panel, service],
+    )
+    return rows[0] if rows else None

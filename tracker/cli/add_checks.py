@@ -1,0 +1,62 @@
+"""``add``'s checks before anything is sent: what makes the panel's refusal
+certain (a missing ``--link``, ``--comments``...: exit 2, nothing to
+override), then the options the synced catalogue says the service does not
+take (drip-feed on a service whose ``dripfeed`` flag is off, a type's field
+its type does not take: exit 2 unless ``--force``, a catalogue may be stale
+or wrong). Nothing is stored for a refused add, its key left unclaimed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tracker.cli.main import EXIT_USAGE, fail
+
+if TYPE_CHECKING:
+    from tracker.panel.order_fields import ServiceFacts
+    from tracker.store.orders import Store
+
+
+def refuse_before_sending(
+    store: Store,
+    panel: str,
+    service: int,
+    link: str | None,
+    quantity: int | None,
+    drip: bool,
+    extra: dict[str, str],
+    force: bool,
+) -> None:
+    """Exit 2 before sending when the flags, or the service's type as last
+    synced, make the panel's refusal certain; or, unless ``force``, when
+    ``panel``'s synced catalogue says unambiguously that ``service`` does
+    not take drip-feed (``drip``: --runs and --interval given) or one of the
+    type's fields of ``extra``. A service not synced, or listed twice with
+    different terms now, is judged by the flags' formats alone."""
+    from tracker.panel.order_fields import order_problems, untaken
+    from tracker.store.catalogue import stated_terms
+
+    row = stated_terms(store, panel, service)
+    facts = _facts(service, row)
+    problems = order_problems(link, quantity, extra, facts)
+    if problems:
+        fail("; ".join(problems) + " (nothing sent)", EXIT_USAGE)
+    if force or row is None or row["twice"]:
+        return
+    if found := untaken(drip, extra, facts):
+        fail(
+            f"service {service} takes {' and '.join(found)} as {panel}'s catalogue was last "
+            f"synced ({row['updated_at']}): smm-tracker services --refresh updates it; "
+            "add --force sends them anyway (nothing sent)",
+            EXIT_USAGE,
+        )
+
+
+def _facts(service: int, row: dict[str, Any] | None) -> ServiceFacts | None:
+    """Given a service's stored terms (:func:`tracker.store.catalogue.stated_terms`),
+    return what add's checks read of them; None when it was never synced."""
+    from tracker.panel.order_fields import ServiceFacts
+
+    if row is None:
+        return None
+    dripfeed = bool(row["dripfeed"]) if row["dripfeed_listed"] else None
+    return ServiceFacts(service, row["type"], row["min"], row["max"], dripfeed)
