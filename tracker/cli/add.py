@@ -98,8 +98,9 @@ def _type_options(fn):
 @click.option(
     "--force",
     is_flag=True,
-    help="Send --runs/--interval or a type's field that the synced catalogue says the "
-    "service does not take (a stale or wrong catalogue).",
+    help="Send what the synced catalogue says the service does not take or refuses "
+    "(--runs/--interval, a type's field, one missing, a quantity outside its range): "
+    "a stale or wrong catalogue.",
 )
 @click.option(
     "--not-placed",

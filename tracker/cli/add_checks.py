@@ -1,6 +1,8 @@
-"""``add``'s checks before anything is sent: what makes the panel's refusal
-certain (a missing ``--link``, ``--comments``...: exit 2, nothing to
-override), then the options the synced catalogue says the service does not
+"""``add``'s checks before anything is sent: the flags' own formats (a
+control character in ``--link``: exit 2, nothing to override), what the
+synced catalogue makes a certain refusal (a missing ``--link`` or
+``--comments``, a quantity outside its range: exit 2 unless ``--force``),
+then the options the synced catalogue says the service does not
 take (drip-feed on a service whose ``dripfeed`` flag is off, a type's field
 its type does not take: exit 2 unless ``--force``, a catalogue may be stale
 or wrong). Nothing is stored for a refused add, its key left unclaimed."""
@@ -26,21 +28,27 @@ def refuse_before_sending(
     extra: dict[str, str],
     force: bool,
 ) -> None:
-    """Exit 2 before sending when the flags, or the service's type as last
-    synced, make the panel's refusal certain; or, unless ``force``, when
-    ``panel``'s synced catalogue says unambiguously that ``service`` does
-    not take drip-feed (``drip``: --runs and --interval given) or one of the
-    type's fields of ``extra``. A service not synced, or listed twice with
-    different terms now, is judged by the flags' formats alone."""
+    """Exit 2 before sending when the flags' formats make the panel's refusal
+    certain. Unless ``force``, also when ``service`` as ``panel``'s catalogue
+    was last synced makes it certain (a field its type requires missing, a
+    quantity outside its range), or says unambiguously that it does not take
+    drip-feed (``drip``: --runs and --interval given) or one of the type's
+    fields of ``extra`` (not said of a service listed twice with different
+    terms now). A service not synced is judged by the flags' formats alone."""
     from tracker.panel.order_fields import order_problems, untaken
     from tracker.store.catalogue import stated_terms
 
     row = stated_terms(store, panel, service)
     facts = _facts(service, row)
-    problems = order_problems(link, quantity, extra, facts)
+    problems = order_problems(link, quantity, extra, None)  # the flags' own formats
     if problems:
         fail("; ".join(problems) + " (nothing sent)", EXIT_USAGE)
-    if force or row is None or row["twice"]:
+    if force or row is None:  # the catalogue's word overridden, or none
+        return
+    problems = order_problems(link, quantity, extra, facts)  # its type, its range
+    if problems:  # as last synced: a stale or wrong catalogue must not block for good
+        fail("; ".join(problems) + "; add --force sends it anyway (nothing sent)", EXIT_USAGE)
+    if row["twice"]:
         return
     if found := untaken(drip, extra, facts):
         fail(
