@@ -264,7 +264,8 @@ def _send_singles(
             return
         result.calls += 1
         try:
-            fields = answered(client.refill(order_id))
+            answer = client.refill(order_id)
+            fields = answered(answer)
         except StopRequested:  # stopping, not failing: asked again next round
             result.calls -= 1
             unsent(store, rows, order_ids[index:], result)
@@ -281,8 +282,10 @@ def _send_singles(
         refusal = fields["error"] if fields["refill_id"] is None else None
         if fields["status"] != UNKNOWN and refusal and is_busy(refusal):
             # "Too many requests": HTTP 429 in words, no refusal of the order;
-            # this and the rest are asked again next round.
-            failed(result, client, PanelAnswerError(f"panel busy: {refusal}"))
+            # this and the rest are asked again next round. Its code kept as
+            # data (its words say it already: "HTTP 403: Too many requests").
+            busy = PanelAnswerError(f"panel busy: {refusal}", status=answer.status)
+            failed(result, client, busy)
             unsent(store, rows, order_ids[index:], result)
             return
         if fields["status"] != UNKNOWN and refusal and client.refused_as_missing("refill", refusal):

@@ -122,7 +122,8 @@ class PanelClient(StatusCalls[P]):
         refill was asked. Any other refusal is the order's (``error`` set)."""
         data = self._call("refill", {"order": str(order_id)}, idempotent=False)
         self._judged("refill", data, refill_words.names_order)
-        return self._parsed("refill", parse_refills.parse_refill_single, order_id, data)
+        answer = self._parsed("refill", parse_refills.parse_refill_single, order_id, data)
+        return answer._replace(status=refusals.answer_status(data))  # its code, as data
 
     def refills(self, order_ids: list[int]) -> list[RefillRequest]:
         if len(order_ids) > MAX_IDS:

@@ -193,7 +193,7 @@ def describe_status(code: int, body: bytes, url: str) -> str:
 
 
 class StatusAnswer(dict[str, Any]):
-    """A non-200 JSON error answer as :func:`with_status` returns it: the
+    """A non-200 JSON object answer as :func:`with_status` returns it: the
     panel's object with its HTTP code as data (``status``), which the error
     raised from it carries (:func:`tracker.panel.refusals.raise_for_error`)."""
 
@@ -203,7 +203,8 @@ class StatusAnswer(dict[str, Any]):
 def with_status(code: int, data: Any, url: str) -> Any:
     """Given a non-200 JSON answer, return it with the status code (and the URL
     where the code points at it) written into its ``error`` text, and the
-    code kept as data (:class:`StatusAnswer`).
+    code kept as data (:class:`StatusAnswer`); an object without ``error``
+    (a 201's orders, each item's words its own) keeps its code as data alone.
 
     The answer then flows through the parsers like a 200 would, so per-action
     handling of the panel's words keeps working, and the message still says
@@ -211,7 +212,11 @@ def with_status(code: int, data: Any, url: str) -> Any:
     """
     text = error_text(data)
     if text is None:
-        return data
+        if type(data) is not dict:
+            return data
+        coded = StatusAnswer(data)
+        coded.status = code
+        return coded
     where = f" from {shown_url(url)}" if code in _WRONG_URL_CODES else ""
     answer = StatusAnswer({**data, "error": f"HTTP {code}{where}: {text}"})
     answer.status = code

@@ -71,6 +71,9 @@ class RefillRequest(NamedTuple):
     # True when the panel took the request but named no usable refill ID: a
     # refill may exist all the same (``error`` says what came instead).
     unknown: bool = False
+    # The HTTP code of the answer when not 200, as data (a refusal's words
+    # name it too: "HTTP 403: ..."); None for a 200.
+    status: int | None = None
 
 
 class RefillStatus(NamedTuple):

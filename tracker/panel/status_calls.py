@@ -167,7 +167,9 @@ class StatusCalls(Witnessed[P]):
     def _multi(self, order_ids: list[int]) -> dict[int, OrderStatus]:
         data = self._call("status", {"orders": ",".join(map(str, order_ids))})
         result = self._refusable("status", parse.parse_status_multi, order_ids, data)
-        self._check_whole("status", [item.error for item in result.values()])
+        # Its items' words never carry the answer's code: given apart.
+        errors = [item.error for item in result.values()]
+        self._check_whole("status", errors, status=refusals.answer_status(data))
         for item in result.values():
             self._check_known(item)
         if any(item.status is not None for item in result.values()):
@@ -175,17 +177,22 @@ class StatusCalls(Witnessed[P]):
             self._answered()
         return result
 
-    def _check_whole(self, action: str, errors: list[str | None], busy: bool = True) -> None:
+    def _check_whole(
+        self, action: str, errors: list[str | None], busy: bool = True, status: int | None = None
+    ) -> None:
         """Given the error of each item of an answer to ``action``, raise when
         every item says the same of the panel: the key refused (AuthError: the
         panel pauses) or, with ``busy``, the panel busy (TransientError: the
-        job stops asking it), in every item instead of once at the top."""
+        job stops asking it), in every item instead of once at the top; named
+        with ``status``, the answer's HTTP code when not 200, as every other
+        busy answer is ("panel busy: HTTP 201: Too many requests")."""
         if not errors or not all(errors):
             return
         if all(refusals.is_key_refusal(e) for e in errors if e):
             raise self._tag(AuthError(errors[0] or ""), action)
         if busy and all(refusals.is_busy(e) for e in errors if e):
-            raise self._tag(TransientError(f"panel busy: {errors[0]}"), action)
+            said = errors[0] if status is None else f"HTTP {status}: {errors[0]}"
+            raise self._tag(TransientError(f"panel busy: {said}", status=status), action)
 
     def _answered(self) -> None:
         with self._warn_lock:
