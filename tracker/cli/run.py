@@ -7,7 +7,6 @@ import gc
 import re
 import signal
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -24,7 +23,8 @@ from tracker.service.jobstats import JobStats
 from tracker.service.lock import DatabaseLock
 from tracker.service.once import run_stoppable, stop_bound
 from tracker.service.runs import select_jobs
-from tracker.service.signals import install_signal_handlers
+from tracker.service.signals import stop_signals
+from tracker.signals import Stop
 from tracker.store.alerts import latest_balance
 from tracker.store.automation import held_back
 from tracker.store.capabilities import is_unsupported
@@ -255,8 +255,7 @@ def demo(count: int, speed: float, every: float, duration: float | None, keep: s
         fail("--keep is empty; name the folder to keep the database in", EXIT_USAGE)
 
     configure("warning", "console")
-    stop = threading.Event()
-    asked = install_signal_handlers(stop)  # a Ctrl-C or SIGTERM, not --duration's end
+    stop = Stop()  # marked asked by a stop signal's handler, set by a thread of its own
     screen = stdout_screen()
 
     def echo(line: str) -> None:
@@ -266,15 +265,16 @@ def demo(count: int, speed: float, every: float, duration: float | None, keep: s
         if line:
             click.echo(fitted(line, screen, _TIME_WIDTH) if _TIMED.match(line) else line)
 
-    ended = run_demo(
-        orders=count,
-        speed=speed,
-        every=every,
-        duration=duration,
-        keep=None if keep is None else Path(keep),
-        stop=stop,
-        echo=echo,
-    )
+    with stop_signals(stop) as asked:  # a Ctrl-C or SIGTERM, not --duration's end
+        ended = run_demo(
+            orders=count,
+            speed=speed,
+            every=every,
+            duration=duration,
+            keep=None if keep is None else Path(keep),
+            stop=stop,
+            echo=echo,
+        )
     if asked:  # a stop asked for exits 0, whatever it showed
         return
     if not ended.placed:  # ended at once: it had nothing to watch

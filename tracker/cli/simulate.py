@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import secrets
 import shlex
-import threading
 from pathlib import Path
 
 import click
@@ -22,6 +21,7 @@ from tracker.config.durations import format_duration
 from tracker.config.load import load_config
 from tracker.config.places import tidied
 from tracker.errors import ConfigError
+from tracker.signals import Stop
 from tracker.store.ids import largest_order_id, largest_refill_id
 
 DEFAULT_PORT = 8484
@@ -199,7 +199,7 @@ def simulate(
     databases = _databases(ctx, config_out)
     first = first_order_id(databases)
 
-    from tracker.service.signals import install_signal_handlers
+    from tracker.service.signals import stop_signals
     from tracker.sim.refills import DAY, DAY_STAGES
     from tracker.sim.server import SERVICE_FOLLOWERS, PanelServer
 
@@ -223,9 +223,8 @@ def simulate(
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); try --port 0", EXIT_FAILED)
     seeded = server.panel.seed_orders(SEEDED, service=SERVICE_FOLLOWERS, quantity=1000)
-    stop = threading.Event()
-    install_signal_handlers(stop)
-    with server:
+    stop = Stop()  # marked asked by a stop signal's handler, set by a thread of its own
+    with stop_signals(stop), server:
         click.echo(f"simulated panel at {server.url}")
         click.echo(f"key: {key}")
         click.echo(f"currency: {safe_text(currency)} (its balance and charges)")
