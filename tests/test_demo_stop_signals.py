@@ -88,7 +88,7 @@ def test_the_events_waits_end_once_a_handler_asked(handlers):
 
 def test_the_relay_thread_ends_with_the_block(handlers):
     def relays() -> list[threading.Thread]:
-        return [t for t in threading.enumerate() if t.name == "stop-signals"]
+        return [t for t in threading.enumerate() if t.name == "stop-relay"]
 
     stop = Stop()
     with stop_signals(stop) as caught:

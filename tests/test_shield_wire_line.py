@@ -13,6 +13,7 @@ wire, and after the client last asked whether to send.
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -117,3 +118,23 @@ def test_a_ctrl_c_after_the_last_look_before_sending_is_said_as_the_request_leav
     err = capfd.readouterr().err
     assert (state.asked, asked) == (1, [0])
     assert err.count(LINE) == 1, err
+
+
+def test_a_first_ctrl_c_starts_no_thread_in_its_handler_and_still_ends_the_waits(monkeypatch):
+    # Its handler started a thread to set the stop event: Thread.start takes
+    # the threads' table's lock and waits for the new thread, either of which
+    # the interrupted main thread may hold at that instant (its own thread
+    # starting): the command hung on Ctrl-C. The handler only marks the stop
+    # asked now; shield's relay, started with the block, sets the event.
+    waits = Waits()
+    with shield("the order just sent", waits):
+
+        def no_thread(_self: object) -> None:
+            raise AssertionError("a thread started inside a signal handler")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(threading.Thread, "start", no_thread)
+            ctrl_c()
+            assert waits.stop.is_set()  # read as set at once: nothing more is sent
+        assert waits.stop.wait(30)  # the event itself set, outside the handler
+    assert not [t for t in threading.enumerate() if t.name == "stop-relay"]

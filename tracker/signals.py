@@ -28,6 +28,40 @@ class Stop(threading.Event):
         return self.asked or super().is_set()
 
 
+# How often a relay looks whether a handler marked its stop asked: how long
+# after a stop signal the event itself is set (what asks whether to send
+# sees the stop at once, through Stop.is_set).
+RELAY_EVERY = 0.05
+
+
+@contextmanager
+def relayed(stop: Stop) -> Iterator[None]:
+    """While the block runs, a thread of its own sets ``stop`` within
+    :data:`RELAY_EVERY` of a handler marking it asked, so that every wait on
+    the event ends: a handler takes no lock (``Event.set`` takes the
+    event's, ``Thread.start`` the threads' table's and waits for the new
+    thread, any of which the interrupted main thread may hold at that
+    instant: the command hung on Ctrl-C). The thread ends with the block, at
+    once, or once the event is set."""
+    done = threading.Event()
+
+    def relay() -> None:
+        while not done.wait(RELAY_EVERY):
+            if stop.asked:
+                stop.set()  # outside any handler: waiting for the lock is safe here
+                return
+            if threading.Event.is_set(stop):  # set otherwise (a timer, the last order)
+                return
+
+    thread = threading.Thread(target=relay, name="stop-relay", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
 class Signals:
     """Flags set by signal handlers; the main loop acts on them.
 

@@ -35,7 +35,7 @@ from typing import Any
 
 import click
 
-from tracker.signals import Stop, handled_by
+from tracker.signals import Stop, handled_by, relayed
 from tracker.terminal import escape_controls
 
 
@@ -160,11 +160,11 @@ class Waits:
             self.sending = False
 
     def end(self) -> None:
-        # Set from a thread of its own: the signal handler runs in the main
-        # thread, which may hold the event's lock at that instant; said at
-        # once, so nothing is sent meanwhile.
+        # Marked asked alone, in the handler: read as set at once, so nothing
+        # is sent meanwhile; the event itself set by :func:`shield`'s relay
+        # thread (no lock taken here: neither the event's nor a new thread's,
+        # which the interrupted main thread may hold at that instant).
         self.stop.asked = True
-        threading.Thread(target=self.stop.set, daemon=True).start()
 
 
 def tell_wait(seconds: float, why: str) -> None:
@@ -219,7 +219,10 @@ def shield(answer_to: str, waits: Waits | None = None) -> Iterator[Shield]:
     if waits is not None:
         waits.say = say
     try:
-        with handled_by(handler):  # one started ignored (`add ... &` in a script) stays so
+        # The client's waits on its stop event ended by a relay, set within
+        # RELAY_EVERY of the handler marking it asked.
+        relay = relayed(waits.stop) if waits is not None else contextlib.nullcontext()
+        with relay, handled_by(handler):  # one started ignored (`add ... &`) stays so
             yield state
     finally:
         if waits is not None:
