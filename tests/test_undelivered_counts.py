@@ -52,3 +52,29 @@ def test_the_notes_count_every_undelivered_alert_not_only_the_rows_shown(
     # The same notes as the whole listing's, which doctor's line counts alike.
     assert cut.stderr == whole.stderr
     assert "3 not taken by" in cli("doctor").stdout
+
+
+def test_the_resend_note_is_said_of_a_given_up_alert_not_among_the_rows_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The note offering `alerts --resend ID` was decided by the rows shown
+    # (cut at --limit) where the notes beside it count every row of the
+    # window: an alert given up behind the newest rows went unsaid.
+    cli = cli_in(tmp_path, monkeypatch, HOOKED, env={"SMM_TEST_KEY": "k" * 24})
+    db = Store(tmp_path / "t.db")
+    clock = FakeClock()
+    keeper = Keeper(db, clock, 3600)
+    keeper.failed(_alert(db, clock), "webhook", "HTTP 500")
+    clock.advance(3601)
+    keeper.expire("webhook", "HTTP 500")  # its window over: given up
+    for _ in range(2):
+        clock.advance(60)
+        keeper.failed(_alert(db, clock), "webhook", "HTTP 500")  # still tried
+    db.close()
+
+    cut = cli("alerts", "--undelivered", "--limit", "1")
+    assert cut.exit_code == 0, cut.output
+    assert len(cut.stdout.splitlines()) == 2 and "gave up" not in cut.stdout
+    assert "(alerts --resend ID sends one given up again)" in cut.stderr, cut.stderr
+    whole = cli("alerts", "--undelivered")
+    assert "gave up" in whole.stdout and cut.stderr == whole.stderr

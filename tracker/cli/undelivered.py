@@ -1,7 +1,8 @@
 """``smm-tracker alerts --undelivered``: the alerts a webhook or notify target
 has not taken (tried again, or given up). For scripts, every column as ever,
-the last error whole (a cut at the default 100 said on stderr; the notes
-counting every undelivered alert of the window, not only the rows shown);
+the last error whole (a cut at the default 100 said on stderr; the notes,
+the one offering ``alerts --resend`` too, counting every undelivered alert
+of the window, not only the rows shown);
 on a terminal, its times short and the message and last error whole. A
 ``--since`` reaching before a prune's cutoff says so, as ``alerts --since``
 does: prune deletes the alerts given up on."""
@@ -97,7 +98,8 @@ def list_undelivered(
         for line in undelivered_notes(every, sending, unread, kept):
             click.echo(fitted(line, notes), err=True)
         offered = sending != set() and kept  # else `alerts --resend` refuses
-        if offered and any(row["gave_up_at"] for row in rows):
+        # of every row of the window too: one given up behind the rows shown
+        if offered and any(row["gave_up_at"] for row in every):
             click.echo(fitted("(alerts --resend ID sends one given up again)", notes), err=True)
     if cut_note:
         click.echo(cut_note, err=True)
