@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import timedelta
 
 import pytest
 from simconfig import PanelClock, cli_in, sim_config
 
 from tracker.cli import cancel as cancel_module
+from tracker.clock import iso, parse_iso
 from tracker.sim.server import SERVICE_TIKTOK, PanelServer, SimulatedPanel
 
 KEY = "sim-key-untrack-cancel-31"
@@ -380,3 +382,57 @@ def test_an_untrack_without_a_reason_is_not_given_the_panels_error_as_one(setup)
         "the panel's last error: Incorrect order ID)"
     ) in lines, lines
     assert f"  #{known}: had stopped (untracked by you, no reason given)" in lines, lines
+
+
+def _ended_with_late_checks(tmp_path, order_id: int, ago: str, checks: int) -> str:
+    """Store ``order_id`` as a poll leaves an order that ended Partial ``ago``
+    (an SQLite modifier, "-30 minutes") with ``checks`` late checks made; return
+    when it ended, as stored."""
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        db.execute(
+            "UPDATE orders SET polling = 0, status = 'Partial' WHERE order_id = ?", [order_id]
+        )
+        ended = db.execute(
+            "SELECT strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', ?)", [ago]
+        ).fetchone()[0]
+        db.execute(
+            "INSERT INTO late_checks (panel, order_id, ended_at, checks) VALUES ('sim', ?, ?, ?)",
+            [order_id, ended, checks],
+        )
+    return ended
+
+
+def test_an_accepted_cancel_of_an_ended_order_says_when_its_late_check_asks_again(setup):
+    # Walk: "stored as Partial, so no status follows" was said of an order
+    # whose late checks (schedule.late_checks, 1h 6h 24h by default) were
+    # still to come: the next one reads the status the cancel brings.
+    panel, _clock, cli, tmp_path = setup
+    waiting, overdue, done, completed, spare = panel.seed_orders(5)
+    assert cli("track", *map(str, (waiting, overdue, done, completed, spare))).exit_code == 0
+    ended = _ended_with_late_checks(tmp_path, waiting, "-30 minutes", 0)
+    _ended_with_late_checks(tmp_path, overdue, "-2 hours", 0)  # its 1h check due now
+    _ended_with_late_checks(tmp_path, done, "-3 days", 3)  # its last one made
+    _ended_with_late_checks(tmp_path, spare, "-30 minutes", 0)
+    with sqlite3.connect(tmp_path / "t.db") as db:  # no late check: a Completed order
+        db.execute(
+            "UPDATE orders SET polling = 0, status = 'Completed' WHERE order_id = ?", [completed]
+        )
+    result = cli("cancel", "--yes", "--force", *map(str, (waiting, overdue, done, completed)))
+    assert result.exit_code == 0, result.output
+    at = iso(parse_iso(ended) + timedelta(hours=1))
+    assert result.stdout.splitlines() == [
+        f"#{waiting}  canceled (the panel accepted; stored as Partial, so its status follows "
+        f"at its late check at {at} (schedule.late_checks))",
+        f"#{overdue}  canceled (the panel accepted; stored as Partial, so its status follows "
+        "at its late check, due at the next poll (schedule.late_checks))",
+        f"#{done}  canceled (the panel accepted; stored as Partial, so no status follows)",
+        f"#{completed}  canceled (the panel accepted; stored as Completed, so no status follows)",
+    ]
+    # Late checks turned off: none follows.
+    config = tmp_path / "tracker.toml"
+    config.write_text(config.read_text() + "late_checks = []\n")  # [schedule] is its last table
+    off = cli("cancel", "--yes", "--force", str(spare))
+    assert off.exit_code == 0, off.output
+    assert off.stdout.splitlines() == [
+        f"#{spare}  canceled (the panel accepted; stored as Partial, so no status follows)"
+    ]

@@ -9,6 +9,7 @@ import click
 from tracker.cli.ask import ask, interactive
 from tracker.cli.cancel_calls import NOT_CANCELED, NOT_SENT, cancel_orders
 from tracker.cli.cancel_follows import follows as _follows
+from tracker.cli.cancel_follows import late_moments
 from tracker.cli.cancel_learned import learn_cancels
 from tracker.cli.command import OnceCommand
 from tracker.cli.main import (
@@ -249,14 +250,16 @@ def cancel(
         results.extend(answered)
         try:  # those no check follows (untracked, not tracked) are said so
             why = unpolled(store, name, [oid for oid, result, _ in kept if result == ACCEPTED])
+            late = late_moments(store, name, why, config.schedule.late_checks)
         except StoreError:  # recorded: a note unread costs no line of what the panel did
-            why = {}
+            why, late = {}, {}
+        now = utcnow()
         for order_id, result, raw in answered:
             _show(
                 *(order_id, result, raw, index, codes.get(order_id)),
                 unanswered=order_id in unanswered,
                 cut=order_id in cut,
-                follows=_follows(order_id, why.get(order_id), track),
+                follows=_follows(order_id, why.get(order_id), track, late.get(order_id), now),
             )
 
     try:

@@ -1,21 +1,59 @@
 """What follows a cancel the panel accepted, as ``cancel`` says it: the
-order's next status check, or, for an order the tracker does not poll (not
-tracked, untracked, lost, ended), that none comes and the ``track`` command
-that brings one: its Canceled status and refund are otherwise never seen."""
+order's next status check; for an order stored as ended that waits for a
+late check (``schedule.late_checks``), when that check asks its status
+again; or, for an order the tracker does not poll (not tracked, untracked,
+lost, ended with no late check to come), that none comes and the ``track``
+command that brings one: its Canceled status and refund are otherwise never
+seen."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
 from tracker.cli.render import safe_text
-from tracker.store.cancels import LOST, NOT_TRACKED, UNTRACKED
+from tracker.clock import iso
+from tracker.rules.late_checks import next_late_check
+from tracker.store.cancels import LOST, NOT_TRACKED, UNTRACKED, late_checks_of
+from tracker.store.orders import Store
 
 
-def follows(order_id: int, why: str | None, track: str) -> str:
+def late_moments(
+    store: Store, panel: str, why: Mapping[int, str], delays: Sequence[float]
+) -> dict[int, datetime]:
+    """Given :func:`unpolled`'s answer, return the orders stored as ended
+    whose next late check is still to come, each with when it is due."""
+    ended = [oid for oid, said in why.items() if said not in (NOT_TRACKED, UNTRACKED, LOST)]
+    if not ended or not delays:
+        return {}
+    found: dict[int, datetime] = {}
+    for order_id, (ended_at, checks) in late_checks_of(store, panel, ended).items():
+        if (moment := next_late_check(ended_at, checks, delays)) is not None:
+            found[order_id] = moment
+    return found
+
+
+def follows(
+    order_id: int,
+    why: str | None,
+    track: str,
+    late: datetime | None = None,
+    now: datetime | None = None,
+) -> str:
     """What follows an accepted cancel: the next check, or why none comes
-    (``why``, from :func:`unpolled`) and the ``track`` command that brings one."""
+    (``why``, from :func:`unpolled`) and the ``track`` command that brings one;
+    ``late``: the next late check of an order stored as ended (from
+    :func:`late_moments`), due at the next poll when not after ``now``."""
     if why is None:
         return "status follows on its next check"
     if why in (NOT_TRACKED, UNTRACKED, LOST):
         how = "follows it" if why == NOT_TRACKED else "resumes it"
         said = "stopped as lost" if why == LOST else why
         return f"{said}, so no status follows: {track}{order_id} {how}"
+    if late is not None:
+        when = "due at the next poll" if now is not None and late <= now else f"at {iso(late)}"
+        return (
+            f"stored as {safe_text(why)}, so its status follows at its late check"
+            f"{',' if when.startswith('due') else ''} {when} (schedule.late_checks)"
+        )
     return f"stored as {safe_text(why)}, so no status follows"

@@ -91,6 +91,19 @@ def checks_after(done: int, ended_at: str, now: datetime, delays: Sequence[float
     return max(done + 1, sum(1 for delay in delays if delay <= gone))
 
 
+def next_late_check(ended_at: str, checks: int, delays: Sequence[float]) -> datetime | None:
+    """Given an ended order's ``late_checks`` row (when it ended, how many
+    checks it had) and the configured moments, return when its next late
+    check is due (a moment past: at the next poll); None when it has had its
+    last (or late checks are off, ``[]``), or its end cannot be read."""
+    if not 0 <= checks < len(delays):
+        return None
+    try:
+        return parse_iso(ended_at) + timedelta(seconds=delays[checks])
+    except (TypeError, ValueError, OverflowError):  # a row edited by hand
+        return None
+
+
 # How long after the last late check's moment a check whose whole call
 # failed (the panel down, rate-limiting, timing out) is still tried again at
 # the next poll rather than counted as made.

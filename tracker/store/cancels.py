@@ -14,7 +14,15 @@ from tracker.store.listing import BY_USER
 from tracker.store.orders import Store
 from tracker.store.sql import chunks, placeholders
 
-__all__ = ["ACCEPTED", "REFUSED", "UNKNOWN", "cancels_of", "record_cancels", "unpolled"]
+__all__ = [
+    "ACCEPTED",
+    "REFUSED",
+    "UNKNOWN",
+    "cancels_of",
+    "late_checks_of",
+    "record_cancels",
+    "unpolled",
+]
 
 NOT_TRACKED = "not tracked"  # what unpolled() says of an order the panel holds no row of
 UNTRACKED = "untracked"  # stopped by the user (`untrack`)
@@ -77,3 +85,20 @@ def unpolled(store: Store, panel: str, order_ids: Sequence[int]) -> dict[int, st
         else:  # ended as last polled: not asked again
             why[order_id] = status or "not polled"
     return why
+
+
+def late_checks_of(
+    store: Store, panel: str, order_ids: Sequence[int]
+) -> dict[int, tuple[str, int]]:
+    """Given order IDs on ``panel``, return those waiting for a late check
+    (``late_checks``, m037), each with when it ended and how many checks it had."""
+    found: dict[int, tuple[str, int]] = {}
+    for chunk in chunks(sorted(set(order_ids))):
+        rows = store.rows(
+            "SELECT order_id, ended_at, checks FROM late_checks WHERE panel = ? "
+            f"AND order_id IN ({placeholders(chunk)})",
+            [panel, *chunk],
+        )
+        for row in rows:
+            found[int(row["order_id"])] = (row["ended_at"], int(row["checks"]))
+    return found
