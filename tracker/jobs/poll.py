@@ -135,7 +135,10 @@ def poll_panel(
             """Submit batches until ``queued`` are pending; return None once the
             due IDs are exhausted or the poll is stopping."""
             while source is not None and len(pending) < queued:
-                batch = next(source, None) if not stop.is_set() else None
+                if stop.is_set():  # the due orders left are the next run's
+                    result.stopped = True
+                    return None
+                batch = next(source, None)
                 if batch is None:
                     return None
                 ids, is_late = batch
@@ -185,7 +188,9 @@ def poll_panel(
             for ids, answer, asked in settled:
                 result.calls += answer.calls
                 result.checked += len(asked)
-                if len(asked) < len(ids) and not stop.is_set():
+                if len(asked) < len(ids) and stop.is_set():
+                    result.stopped = True  # the rest of a split batch: the stop's
+                elif len(asked) < len(ids):
                     why = answer.why or "the panel failed while a batch was being split or re-asked"
                     left = len(ids) - len(asked)
                     error = f"{panel.name}: status: {counted(left, 'order')} left unsettled: {why}"

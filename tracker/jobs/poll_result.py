@@ -39,6 +39,9 @@ class PollResult:
     refunds: int = 0  # of those, orders whose charge went down (order_refunded)
     errors: list[str] = field(default_factory=list)
     auth_failed: bool = False
+    # A stop (SIGTERM, a reload retiring the jobs) left due orders unasked or
+    # unanswered: the poll is the stop's, neither a success nor a failure.
+    stopped: bool = False
     # The errors of the panel's poll before: the same failure again (an
     # outage) is logged at debug, each new one at error (see status_failed).
     told: Collection[str] = ()
@@ -88,7 +91,8 @@ def count_failure(result: PollResult, error: BaseException, ids: list[int]) -> b
     if not isinstance(error, PanelError):
         raise error
     if isinstance(error, StopRequested):
-        return False  # never sent: the daemon is stopping, not the panel failing
+        result.stopped = True  # never sent, or not waited for: the stop's
+        return False  # the daemon is stopping, not the panel failing
     result.calls += 1
     refused = isinstance(error, AuthError)
     failed(result, str(error), ids, told=refused and result.refusal_told)

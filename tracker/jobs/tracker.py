@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 
 from tracker.config.model import Config
-from tracker.errors import StoreError
+from tracker.errors import StopRequested, StoreError
 from tracker.jobs.automation import automation_jobs
 from tracker.jobs.base import Core, Job
 from tracker.jobs.learned import store_status_mode, try_multi_again
@@ -27,6 +27,10 @@ from tracker.rules.transitions import Cadence
 from tracker.store.readings import open_counts_of, panels_in_database
 
 log = structlog.get_logger("tracker.app")
+
+# A poll a stop cut short (due orders left unasked, or a call not waited for):
+# the stop's, neither a success nor a failure (``job_stopped``).
+STOPPED_POLL = "stopping: the orders not yet answered are asked at the next poll"
 
 
 class Tracker(Core):
@@ -167,6 +171,8 @@ class Tracker(Core):
             self.watch.auth_refused(panel, result.errors[-1], by="status")
         if not self.stop_event.is_set():  # orders left unchecked poll after poll
             self.watch.after_status(panel, result.errors, begun_blind=blind)
+        if result.stopped and result.ok:  # no success: job_stopped, no success timestamp
+            raise StopRequested(STOPPED_POLL, panel=panel, action="status")
         return result.ok
 
     def jobs(self) -> list[Job]:
