@@ -55,6 +55,9 @@ class DatabaseLock:
         self.path = lock_path(database)
         self.command = ONCE if once else DAEMON
         self._fd: int | None = None
+        # The lock file an earlier run left was there, the database not: the
+        # start makes a new, empty one (``store_created``), maybe by mistake.
+        self.database_gone = False
 
     def acquire(self) -> None:
         if str(self.database) == ":memory:":
@@ -67,6 +70,7 @@ class DatabaseLock:
         # Never through a symlink: one planted by the directory's owner would
         # have `sudo smm-tracker run` truncate the file it points to.
         flags = os.O_CLOEXEC | os.O_NOFOLLOW
+        left = os.path.lexists(self.path)  # by an earlier run: a database was here
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | flags, 0o600)
         except OSError as exc:
@@ -92,6 +96,7 @@ class DatabaseLock:
             pid, command = _read_holder(fd)
             os.close(fd)
             raise AlreadyRunningError(refusal(self.database, self.path, pid, command)) from None
+        self.database_gone = left and not os.path.lexists(self.database)
         # Only a plain file with this one name is handed over or written to: a
         # hard link planted there by the directory's owner shares its inode
         # with a file of someone else's (root's, for `sudo smm-tracker run`).

@@ -103,3 +103,15 @@ def keep_orphaned_wal(path: Path) -> str:
         "as NAME-wal (NAME the moved file) before anything opens it, and its last writes "
         "come back"
     )
+
+
+def created_message(path: Path) -> str:
+    """Given the database path, return the ``store_created`` alert's words: a
+    start found the lock file an earlier run left there, but no database."""
+    return (
+        f"database {path} did not exist, though a tracker ran on it before (its lock "
+        "file is left from that run): a new, empty database was made there, which tracks "
+        "no order. If the database was moved or deleted, stop the daemon, put it back "
+        f"at {path} (with its -wal file, if any) and start it again; if a new database "
+        "is meant, nothing to do"
+    )

@@ -1,0 +1,59 @@
+"""A daemon restarted on a database gone is told a new, empty one was made.
+
+Operator's week (daemon90): the database moved away under the running
+daemon (a copy taken with `mv`, a restore half done) stops it with
+``store_replaced``, exit 1, "so a restart opens the file that is there
+now"; systemd's restart 10 s later found no file, made a new, empty one,
+and ran on it with one ``migrations_applied`` line at info: no order
+tracked, no refill asked, nothing polled, ``smm_tracker_open_orders`` at 0
+like a quiet day, and not a word an operator would see. A start that finds
+the lock file an earlier run left but no database now raises
+``store_created`` (error: log, alerts table, webhook), naming the file and
+what to do; a first start, with no lock file yet, is news to no one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from test_hostile import config_text, env  # noqa: F401  (fixture)
+from test_service_run import Daemon
+
+
+def _start_and_stop(config, environ) -> list[dict[str, object]]:
+    daemon = Daemon(config, environ)
+    try:
+        daemon.wait_for("READY=1")
+        assert daemon.stop() == 0
+        return daemon.events()
+    finally:
+        daemon.close()
+
+
+def test_a_start_on_a_database_gone_says_a_new_empty_one_was_made(tmp_path, env):  # noqa: F811
+    config = tmp_path / "tracker.toml"
+    config.write_text(config_text("http://127.0.0.1:9/api/v2") + '[logging]\nformat = "json"\n')
+    first = _start_and_stop(config, env)
+    assert not [e for e in first if e.get("alert") == "store_created"]  # a first start
+    assert (tmp_path / "t.db.lock").exists()  # what an earlier run leaves
+    for path in tmp_path.glob("t.db*"):  # moved away while the daemon was down
+        if not path.name.endswith(".lock"):
+            path.unlink()
+    again = _start_and_stop(config, env)
+    created = [e for e in again if e.get("alert") == "store_created"]
+    assert len(created) == 1, "\n".join(str(e) for e in again)  # before: none, not a word
+    message = str(created[0]["message"])
+    assert created[0]["level"] == "error"
+    assert f"database {tmp_path / 't.db'} did not exist" in message
+    assert "new, empty" in message and "put it back" in message
+    with sqlite3.connect(tmp_path / "t.db") as db:  # kept: `alerts` lists it, redelivered
+        kinds = [row[0] for row in db.execute("SELECT kind FROM alerts")]
+    assert kinds == ["store_created"]
+
+
+def test_a_restart_on_its_database_says_nothing_of_it(tmp_path, env):  # noqa: F811
+    config = tmp_path / "tracker.toml"
+    config.write_text(config_text("http://127.0.0.1:9/api/v2") + '[logging]\nformat = "json"\n')
+    _start_and_stop(config, env)
+    again = _start_and_stop(config, env)
+    assert not [e for e in again if e.get("alert") == "store_created"]
