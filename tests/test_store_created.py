@@ -9,15 +9,17 @@ tracked, no refill asked, nothing polled, ``smm_tracker_open_orders`` at 0
 like a quiet day, and not a word an operator would see. A start that finds
 the lock file an earlier run left but no database now raises
 ``store_created`` (error: log, alerts table, webhook), naming the file and
-what to do; a first start, with no lock file yet, is news to no one.
+what to do; a first start, with no lock file yet, is news to no one. So
+does a `run --once` from cron.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 
 from test_hostile import config_text, env  # noqa: F401  (fixture)
-from test_service_run import Daemon
+from test_service_run import DEADLINE, Daemon, smm_tracker
 
 
 def _start_and_stop(config, environ) -> list[dict[str, object]]:
@@ -57,3 +59,31 @@ def test_a_restart_on_its_database_says_nothing_of_it(tmp_path, env):  # noqa: F
     _start_and_stop(config, env)
     again = _start_and_stop(config, env)
     assert not [e for e in again if e.get("alert") == "store_created"]
+
+
+def _once(config, environ) -> str:
+    done = subprocess.run(
+        [*smm_tracker(), "--config", str(config), "run", "--once"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+    return done.stderr
+
+
+def test_a_run_once_on_a_database_gone_says_so_too(tmp_path, env):  # noqa: F811
+    # cron's `run --once` every few minutes: the next run after a move made
+    # a new, empty database, exit 0 once its jobs ran, and said nothing.
+    config = tmp_path / "tracker.toml"
+    config.write_text(config_text("http://127.0.0.1:9/api/v2") + '[logging]\nformat = "json"\n')
+    assert "store_created" not in _once(config, env)  # a first run
+    for path in tmp_path.glob("t.db*"):
+        if not path.name.endswith(".lock"):
+            path.unlink()
+    said = _once(config, env)
+    assert '"alert": "store_created"' in said and "new, empty" in said  # before: not a word
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        kinds = [row[0] for row in db.execute("SELECT kind FROM alerts")]
+    assert kinds == ["store_created"]
+    assert "store_created" not in _once(config, env)  # the run after: its database is there

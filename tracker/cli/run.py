@@ -28,6 +28,7 @@ from tracker.signals import Stop
 from tracker.store.alerts import latest_balance
 from tracker.store.automation import held_back
 from tracker.store.capabilities import is_unsupported
+from tracker.store.identity import created_alert
 from tracker.store.refills import last_refill_row, refills_after
 
 SWITCH_INTERVAL = 0.0005  # seconds; see run()
@@ -115,6 +116,8 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             tracker.once = True  # the alerts' advice: the next run, not a reload
             tracker.prejudge_in_polls()  # the stall watch's judging in the poll's waits
             left_out = tracker.warn_unconfigured()
+            if lock.database_gone:  # a new, empty database where an earlier run had one
+                tracker.watch.alerter.raise_alert(created_alert(config.database.path))
             mark = last_refill_row(tracker.store)
             stats, jobs = JobStats(), select_jobs(tracker, config, panel)
             started, skipped = tracker.clock(), list[str]()

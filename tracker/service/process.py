@@ -50,21 +50,13 @@ from tracker.service.once import stop_bound
 from tracker.service.runs import select_jobs
 from tracker.service.startup import Startup
 from tracker.signals import Signals
-from tracker.store.identity import created_message, keep_orphaned_wal, replaced_message
+from tracker.store.identity import created_alert, keep_orphaned_wal, replaced_message
 from tracker.store.orders import Store
 
 log = structlog.get_logger("tracker.service")
 
 STORE_REPLACED = "store_replaced"
-STORE_CREATED = "store_created"
 CGROUP = Path("/proc/self/cgroup")  # the unit whose cgroup the daemon runs in
-
-
-def created_alert(path: Path) -> Alert:
-    """Given the database path, return the alert of a start that made a new,
-    empty database where an earlier run had one (its lock file left)."""
-    data = {"database": str(path)}
-    return Alert(STORE_CREATED, created_message(path), severity="error", data=data)
 
 
 def running_unit(env: Mapping[str, str]) -> str:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tracker.rules.episodes import Alert
+
 WAL_DELETED = "its -wal file deleted"
 WAL_REPLACED = "its -wal file replaced by another"
 _WAL_CHANGES = (WAL_DELETED, WAL_REPLACED)
@@ -115,3 +117,11 @@ def created_message(path: Path) -> str:
         f"at {path} (with its -wal file, if any) and start it again; if a new database "
         "is meant, nothing to do"
     )
+
+
+def created_alert(path: Path) -> Alert:
+    """Given the database path, return the ``store_created`` alert of a start
+    (``run``, ``run --once``) that made a new, empty database where an
+    earlier run had one (its lock file left)."""
+    data = {"database": str(path)}
+    return Alert("store_created", created_message(path), severity="error", data=data)
