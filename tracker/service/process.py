@@ -56,7 +56,20 @@ from tracker.store.orders import Store
 log = structlog.get_logger("tracker.service")
 
 STORE_REPLACED = "store_replaced"
+CONFIG_RELOAD_FAILED = "config_reload_failed"
 CGROUP = Path("/proc/self/cgroup")  # the unit whose cgroup the daemon runs in
+
+
+def reload_failed_alert(path: Path | None, problems: list[str]) -> Alert:
+    """Given the config file and a failed reload's problems, return its alert:
+    the previous config runs on, none of the file's changes in effect."""
+    message = (
+        f"config reload failed: {summarize_problems(problems)}; the daemon runs on with "
+        f"the previous config, none of the changes to {path or 'the config'} in effect: "
+        "fix the file (`smm-tracker doctor` checks it), then reload again"
+    )
+    data = {"config": str(path) if path else None, "problems": problems}
+    return Alert(CONFIG_RELOAD_FAILED, message, severity="error", data=data)
 
 
 def running_unit(env: Mapping[str, str]) -> str:
@@ -246,6 +259,8 @@ class Service(Startup, Heartbeat):
             bug = not isinstance(exc, TrackerError | OSError)  # its traceback: a bug's
             log.error("reload_failed", problems=problems, kept="previous config", exc_info=bug)
             self.note = f"reload failed: {summarize_problems(problems)}; kept the previous config"
+            if self._watch is not None:  # `systemctl reload` said nothing: the webhook does
+                self._watch.alerter.raise_alert(reload_failed_alert(self.config.path, problems))
             return None
         self.config = new
         self.note = ""
