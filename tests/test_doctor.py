@@ -137,6 +137,22 @@ def test_a_good_setup_passes_every_check(doctor, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["tracker.toml"]
 
 
+def test_a_database_gone_where_a_tracker_ran_before_is_warned_of(doctor, tmp_path):
+    # The daemon's walk: tracker.db moved away, the daemon stopped
+    # (store_replaced); doctor then said the file "will be created by the
+    # first run", all well, where the next start made a new, empty database.
+    (tmp_path / "t.db.lock").write_text("4242 run\n")  # left by the run before
+    code, lines = doctor(GOOD)
+    assert code == 0, lines  # a warning: a new database may be meant
+    assert lines[1] == (
+        f"warn database: {tmp_path / 't.db'} does not exist, though a tracker ran on it "
+        f"before (its lock file {tmp_path / 't.db.lock'} is left): the next run makes a "
+        "new, empty database, which tracks no order (store_created); if it was moved or "
+        "deleted, put it back first (with its -wal file, if any)"
+    )
+    assert not (tmp_path / "t.db").exists()  # doctor never creates the database
+
+
 def test_json_report_has_every_check_and_the_verdict(doctor, tmp_path):
     code, lines = doctor(GOOD, "--json")
     report = json.loads("\n".join(lines))

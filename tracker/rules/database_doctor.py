@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.rules.counts import counted
-from tracker.rules.doctor import FAIL, OK, Check
+from tracker.rules.doctor import FAIL, OK, WARN, Check
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,9 @@ class DatabaseFacts:
     read_error: str | None = None
     applied: tuple[str, ...] = ()  # migrations recorded in the file
     known: tuple[str, ...] = field(default_factory=tuple)  # migrations this version has
+    # The lock file an earlier run left beside a database that is not there:
+    # the next run makes a new, empty one (its `store_created` alert).
+    lock_left: Path | None = None
 
 
 def database_check(facts: DatabaseFacts) -> Check:
@@ -35,6 +38,15 @@ def database_check(facts: DatabaseFacts) -> Check:
         return Check(FAIL, name, f"directory {path.parent} does not exist")
     if facts.directory_error is not None:
         return Check(FAIL, name, f"cannot create files in {path.parent} ({facts.directory_error})")
+    if not facts.exists and facts.lock_left is not None:
+        return Check(
+            WARN,
+            name,
+            f"{path} does not exist, though a tracker ran on it before (its lock file "
+            f"{facts.lock_left} is left): the next run makes a new, empty database, which "
+            "tracks no order (store_created); if it was moved or deleted, put it back "
+            "first (with its -wal file, if any)",
+        )
     if not facts.exists:
         return Check(OK, name, f"{path} will be created by the first run (directory writable)")
     if not facts.writable:

@@ -25,6 +25,7 @@ from tracker.panel.urls import shown_url
 from tracker.rules.database_doctor import DatabaseFacts
 from tracker.rules.doctor import Check
 from tracker.rules.secret_files import database_directory_check, database_file_check
+from tracker.service.lock import lock_path
 from tracker.store.causes import describe_db_error, not_a_file, read_cause, write_cause
 from tracker.store.migrations import migrations
 from tracker.store.schema import refuse_foreign, sqlite_too_old
@@ -59,8 +60,10 @@ def database_facts(path: Path) -> DatabaseFacts:
         os.unlink(probe)
     except OSError as exc:
         return DatabaseFacts(path=path, directory_error=exc.strerror or str(exc), known=known)
-    if not path.exists():
-        return DatabaseFacts(path=path, known=known)
+    if not path.exists():  # an earlier run's lock file left: moved or deleted?
+        lock = lock_path(path)
+        left = lock if os.path.lexists(lock) else None
+        return DatabaseFacts(path=path, known=known, lock_left=left)
     if not os.access(path, os.W_OK):
         return DatabaseFacts(path=path, exists=True, writable=False, known=known)
     if (cause := write_cause(path)) is not None:  # a full disk, a -wal left to root
