@@ -110,20 +110,25 @@ class Interpreting(Generic[P]):
         # The panel's words with a 2xx, or a 4xx read as its words (not 405, 413...).
         spoke = took or plain_words.read_in_words(code)
         words = refusals.error_text(data) if spoke and idempotent else None
-        if words is not None and refusals.is_busy(words):
+        # The same words in every item of a multi-order answer, not once at
+        # the top ({"1": {"error": "Too many requests"}, ...}): the panel's too.
+        items = refusals.items_busy(data) if spoke and idempotent and words is None else None
+        if items is not None or (words is not None and refusals.is_busy(words)):
             # "Too many requests", "Database busy": HTTP 429 or 503 in words,
             # retried like them, never an order's or the key's failure, with a
             # 2xx or a 4xx. Not for add or refill: a panel may say so after
             # acting, so that is the panel's refusal as it stands, never sent twice.
+            words = items or words or ""
             hint = wait_hints.wait_hint(response, now=self._wall(), limited=True)
             # Its code named as in every other failure: "HTTP 403: Too many requests".
-            said = refusals.error_text(failures.with_status(code, data, self.panel.url))
+            said = refusals.error_text(failures.with_status(code, {"error": words}, self.panel.url))
             raise (RateLimitedError if refusals.is_rate_limit(words) else TransientError)(
                 f"panel busy: {said if code != 200 else words}",
                 retry_after=hint,
                 panel=panel,
                 action=action,
-                status=code,
+                # A 200's items kept no code as data (status_calls), as before.
+                status=None if items is not None and code == 200 else code,
             )
         if not took and refusals.error_text(data) is None:  # a router's 404, {"order": 5001}
             where = (self.panel.url, self._scrub_text)

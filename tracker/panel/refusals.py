@@ -241,3 +241,33 @@ def answer_status(data: Any) -> int | None:
     :func:`tracker.panel.failures.with_status`), else None."""
     status = getattr(data, "status", None)
     return status if isinstance(status, int) else None
+
+
+def items_busy(data: Any) -> str | None:
+    """Given an answer with no whole-answer error, return the words of its
+    first item when every item of it says the panel is busy (:func:`is_busy`):
+    a multi-order answer, ``{"1": {"error": "Too many requests"}, "2": {...}}``
+    (an object keyed by order ID, its items ``{"error": ...}`` or bare words)
+    or a list of ``{"error": ...}``, or of refills' ``{"status": {"error": ...}}``.
+    The panel busy, as the same words once at the top say
+    (:mod:`tracker.panel.interpret`), never each order's. Else None."""
+    if isinstance(data, dict):
+        pairs: list[tuple[Any, Any]] = list(data.items())
+    elif isinstance(data, list):
+        pairs = [(None, item) for item in data]
+    else:
+        return None
+    said = [_item_words(key, item) for key, item in pairs]
+    if not said or not all(w is not None and is_busy(w) for w in said):
+        return None
+    return said[0]
+
+
+def _item_words(key: Any, item: Any) -> str | None:
+    """An item's error words: its ``error``, a refill's ``status`` error
+    (``{"refill": 1, "status": {"error": ...}}``), or bare words under an ID's key."""
+    if isinstance(item, str) and isinstance(key, str) and key.strip().isdigit():
+        return short(item)
+    if isinstance(item, dict) and "error" not in item and isinstance(item.get("status"), dict):
+        return error_text(item["status"])
+    return error_text(item)
