@@ -9,7 +9,8 @@ as the same words once at the top of the answer are, whatever its code.
    call, never a RateLimitedError retried within it: a ``Retry-After`` beside
    them went unread. They are a rate limit now, its wait honoured within the
    call's retry budget (at most ``budget.LONGEST_WAIT`` at a time), as at the
-   top.
+   top. The key refused in every item of a non-200 answer names the code
+   (``HTTP 202: Invalid API key``) and keeps it as data, as other refusals do.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from scripted_panel import rows
 from test_client import FakePanel, make_client
 from test_refusal_words_plain import KEY, panel  # noqa: F401  (fixture)
 
-from tracker.errors import RateLimitedError, TransientError
+from tracker.errors import AuthError, RateLimitedError, TransientError
 
 pytestmark = [pytest.mark.usefixtures("quick_backoff"), pytest.mark.usefixtures("fresh_logs")]
 
@@ -95,6 +96,16 @@ def test_every_item_rate_limited_is_a_rate_limit(code):
     assert str(caught.value).endswith(f"status: panel busy: {said}")
 
 
+def test_every_asked_item_rate_limited_beside_other_keys_is_a_rate_limit():
+    # Words beside the items (read by the parser, past the transport): the same verdict.
+    body = {**{str(i): {"error": "Too many requests"} for i in IDS}, "note": "see docs"}
+    answer = httpx.Response(202, content=json.dumps(body).encode())
+    with pytest.raises(RateLimitedError) as caught:
+        make_client(FakePanel(answer), [], retries=0).statuses(IDS)
+    assert str(caught.value).endswith("status: panel busy: HTTP 202: Too many requests")
+    assert caught.value.status == 202
+
+
 def test_an_items_wait_past_the_retry_budget_is_not_waited():
     sleeps: list[float] = []
     fake = FakePanel(items("Too many requests", 403, **{"Retry-After": "100000"}), answered())
@@ -104,6 +115,28 @@ def test_an_items_wait_past_the_retry_budget_is_not_waited():
     assert "the panel asks us to wait more than a day, past this call's retry budget" in str(
         caught.value
     )
+
+
+def test_the_key_refused_in_every_item_of_a_non_200_names_the_code():
+    with pytest.raises(AuthError) as caught:
+        make_client(FakePanel(items("Invalid API key", 202)), [], retries=0).statuses(IDS)
+    assert str(caught.value).endswith("status: HTTP 202: Invalid API key")
+    assert caught.value.status == 202
+
+
+def test_the_key_refused_in_every_item_of_a_200_says_no_code():
+    with pytest.raises(AuthError) as caught:
+        make_client(FakePanel(items("Invalid API key", 200)), [], retries=0).statuses(IDS)
+    assert str(caught.value).endswith("status: Invalid API key")
+
+
+@pytest.mark.parametrize("action", ["cancel", "refills"])
+def test_the_key_refused_in_every_item_of_a_202_to_cancel_or_refill_names_the_code(action):
+    answer = items("Invalid API key", 202)
+    with pytest.raises(AuthError) as caught:
+        getattr(make_client(FakePanel(answer), [], retries=0), action)(IDS)
+    assert str(caught.value).endswith("HTTP 202: Invalid API key")
+    assert caught.value.status == 202
 
 
 def test_every_refill_status_item_busy_with_a_4xx_is_the_panel_rate_limited():

@@ -90,14 +90,19 @@ class PanelClient(StatusCalls[P]):
             raise OutcomeUnknownError.because(exc.detail, panel=self.name, action="add") from None
 
     def _check_acted(
-        self, action: str, results: Sequence[RefillRequest | CancelResult], asked: int
+        self,
+        action: str,
+        results: Sequence[RefillRequest | CancelResult],
+        asked: int,
+        status: int | None = None,
     ) -> None:
         """Given the results of a ``refill`` or ``cancel`` call (not resent):
         raise AuthError when every asked order's item refuses the key (nothing
         was done), never for busy words (said after acting, maybe) nor beside
         a refill ID or a yes (an unknown outcome: it may have been done)."""
         if len(results) == asked:
-            self._check_whole(action, [None if r.unknown else r.error for r in results], False)
+            errors = [None if r.unknown else r.error for r in results]
+            self._check_whole(action, errors, False, status)  # its code, as data
 
     def _judged(
         self, action: str, data: Any, names_it: Callable[[str], bool]
@@ -143,7 +148,7 @@ class PanelClient(StatusCalls[P]):
         ):
             raise self._tag(WholeCallRefused(words), "refill")
         result = self._parsed("refill", parse_refills.parse_refill_multi, order_ids, data)
-        self._check_acted("refill", result, len(order_ids))
+        self._check_acted("refill", result, len(order_ids), refusals.answer_status(data))
         return result
 
     def refill_status(self, refill_id: str) -> RefillStatus:
@@ -169,7 +174,8 @@ class PanelClient(StatusCalls[P]):
         result = self._parsed(
             "refill_status", parse_refill_status.parse_refill_status_multi, refill_ids, data
         )
-        self._check_whole("refill_status", [item.error for item in result])
+        errors = [item.error for item in result]
+        self._check_whole("refill_status", errors, status=refusals.answer_status(data))
         for item in result:
             if item.status is not None and not item.known_status:
                 self.warn_unknown("refill", item.raw_status)
@@ -183,7 +189,7 @@ class PanelClient(StatusCalls[P]):
             raise ValueError(f"at most {MAX_IDS} IDs per call, got {len(order_ids)}")
         data = self._call("cancel", {"orders": ",".join(map(str, order_ids))}, idempotent=False)
         answer = self._parsed("cancel", parse_cancels.parse_cancel, order_ids, data)
-        self._check_acted("cancel", answer.results, len(order_ids))
+        self._check_acted("cancel", answer.results, len(order_ids), refusals.answer_status(data))
         if answer.ignored:  # orders nobody asked about: read for none of them
             shown = ", ".join(answer.ignored[:10])
             log.warning(

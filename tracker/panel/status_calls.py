@@ -28,7 +28,13 @@ from typing import Any
 
 import structlog
 
-from tracker.errors import AuthError, PanelAnswerError, PanelError, TransientError
+from tracker.errors import (
+    AuthError,
+    PanelAnswerError,
+    PanelError,
+    RateLimitedError,
+    TransientError,
+)
 from tracker.panel import not_found, parse, parse_single, refusals
 from tracker.panel.models import OrderStatus
 from tracker.panel.settings import P
@@ -182,17 +188,26 @@ class StatusCalls(Witnessed[P]):
     ) -> None:
         """Given the error of each item of an answer to ``action``, raise when
         every item says the same of the panel: the key refused (AuthError: the
-        panel pauses) or, with ``busy``, the panel busy (TransientError: the
-        job stops asking it), in every item instead of once at the top; named
-        with ``status``, the answer's HTTP code when not 200, as every other
-        busy answer is ("panel busy: HTTP 201: Too many requests")."""
+        panel pauses) or, with ``busy``, the panel busy (TransientError, or
+        RateLimitedError in a rate limit's words: the job stops asking it), in
+        every item instead of once at the top; named with ``status``, the
+        answer's HTTP code when not 200, as every other refusal and busy
+        answer is ("HTTP 202: Invalid API key", "panel busy: HTTP 201: Too
+        many requests"), and kept as data. Every item busy in the usual shapes
+        is the transport's already (:func:`refusals.items_busy`: retried within
+        the call, its Retry-After waited); this is for the other shapes."""
         if not errors or not all(errors):
             return
+        first = errors[0] or ""
+        said = first if status is None else f"HTTP {status}: {first}"
         if all(refusals.is_key_refusal(e) for e in errors if e):
-            raise self._tag(AuthError(errors[0] or ""), action)
+            raise self._tag(AuthError(said, status=status), action)
         if busy and all(refusals.is_busy(e) for e in errors if e):
-            said = errors[0] if status is None else f"HTTP {status}: {errors[0]}"
-            raise self._tag(TransientError(f"panel busy: {said}", status=status), action)
+            limited = refusals.is_rate_limit(first)
+            failure = (RateLimitedError if limited else TransientError)(
+                f"panel busy: {said}", status=status
+            )
+            raise self._tag(failure, action)
 
     def _answered(self) -> None:
         with self._warn_lock:
