@@ -257,10 +257,13 @@ def items_busy(data: Any) -> str | None:
         pairs = [(None, item) for item in data]
     else:
         return None
-    said = [_item_words(key, item) for key, item in pairs]
-    if not said or not all(w is not None and is_busy(w) for w in said):
-        return None
-    return said[0]
+    first = None
+    for key, item in pairs:  # an item saying anything else ends it: every poll's answer
+        words = _item_words(key, item)
+        if words is None or not is_busy(words):
+            return None
+        first = first or words
+    return first
 
 
 def _item_words(key: Any, item: Any) -> str | None:
