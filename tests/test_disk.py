@@ -238,6 +238,7 @@ def test_daemon_rides_out_an_unwritable_database_and_catches_up(tmp_path, messag
             schedule='status_every = "1s"\nstatus_max_every = "1s"',
             json_logs=True,
         )
+        + 'level = "debug"\n'  # [logging]'s: the failed runs the outage told are at debug
     )
     env = {**os.environ, "SIM_KEY": KEY, "SMM_TRACKER_CONFIG": str(config)}
     env.pop("NOTIFY_SOCKET", None)
@@ -280,6 +281,11 @@ def test_daemon_rides_out_an_unwritable_database_and_catches_up(tmp_path, messag
         # One error-level alert for the outage, however many cycles fail.
         assert [(a["alert"], a["level"]) for a in alerts] == [(STORE_UNWRITABLE, "error")]
         assert said in alerts[0]["message"]
+        # Told once: the failed run beside it at error, those after it at debug.
+        failed = [e for e in events(log) if e["event"] == "job_failed"]
+        assert failed[0]["level"] == "error" and len(failed) >= 3
+        assert {e["level"] for e in failed[1:]} == {"debug"}
+        assert {e["told_by"] for e in failed[1:]} == {STORE_UNWRITABLE}
 
         current = {i: panel.order(i).status for i in ids}
         stale = dict(query(db, "SELECT order_id, status FROM orders"))

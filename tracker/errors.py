@@ -222,6 +222,9 @@ class StoreError(TrackerError):
     """The database could not be opened or written."""
 
     missing: object = None  # no_database's path: none made yet there
+    # The open outage whose alert already told this failure (store_unwritable):
+    # the job's ``job_failed`` line then goes at debug, still a failure.
+    told_by: str | None = None
 
     @classmethod
     def no_database(cls, path: object, also: str = "") -> StoreError:

@@ -15,6 +15,11 @@ reported by the job's own error line only, until it lasts: a job failing
 busy at BUSY_RUNS runs in a row over BUSY_OUTAGE seconds (a sqlite3 shell
 left in a transaction, holding the write lock for hours) opens one, as
 above, since nothing is recorded meanwhile.
+
+An outage is told once, its end once: while one is open, a job failing for
+the cause that opened it (disk full, busy...) is marked ``told_by`` on its
+error, so its ``job_failed`` line goes at debug (still a failure in the
+metrics); the recovery alert counts those runs.
 """
 
 from __future__ import annotations
@@ -63,10 +68,11 @@ def _lasted(seconds: float) -> str:
 
 
 def judge(
-    health: Health, job: str, error: str | None, now: datetime
+    health: Health, job: str, error: str | None, now: datetime, failed_runs: int = 0
 ) -> tuple[Health, Alert | None]:
     """Given the health so far and one job run (``error``: why it could not
-    write, None: it succeeded), return the new health and the alert to raise.
+    write, None: it succeeded), return the new health and the alert to raise
+    (the recovery's counting ``failed_runs``, the outage's failed job runs).
 
     The first failing job opens the outage (one error alert, however many jobs
     fail after it). It closes when every job that failed has succeeded again:
@@ -89,7 +95,7 @@ def judge(
     left = health.failing - {job}
     if left:
         return health._replace(failing=left), None
-    return written(health, now)
+    return written(health, now, failed_runs)
 
 
 def busy_outage(first: datetime, runs: int, now: datetime) -> str | None:
@@ -101,13 +107,14 @@ def busy_outage(first: datetime, runs: int, now: datetime) -> str | None:
     return f"for {_lasted(seconds)}, {runs} runs in a row"
 
 
-def written(health: Health, now: datetime) -> tuple[Health, Alert]:
-    """Given an open outage and a write that just succeeded, return the closed
-    health and the recovery alert."""
+def written(health: Health, now: datetime, failed_runs: int = 0) -> tuple[Health, Alert]:
+    """Given an open outage, how many job runs failed in it and a write that
+    just succeeded, return the closed health and the recovery alert."""
     since = health.since or now
     lasted = _lasted((now - since).total_seconds())
-    message = f"the database is writable again after {lasted}; the jobs are catching up"
-    data = {"since": since.isoformat(timespec="seconds")}
+    runs = f" ({failed_runs} failed job runs meanwhile)" if failed_runs > 1 else ""
+    message = f"the database is writable again after {lasted}{runs}; the jobs are catching up"
+    data = {"since": since.isoformat(timespec="seconds"), "failed_runs": failed_runs}
     return Health(), Alert(STORE_WRITABLE, message, severity="info", data=data)
 
 
@@ -140,6 +147,10 @@ class StoreHealth:
         self._damaged = False
         self._retired = False  # a reload's new generation took the outage over
         self._busy: dict[str, tuple[datetime, int]] = {}  # job: failing busy since, runs
+        # The open outage's cause (error_kind: "full", "busy"...) and the job
+        # runs failed for it: those after the first were told by its alert.
+        self._cause: str | None = None
+        self._failed_runs = 0
 
     def take_over(self, previous: StoreHealth) -> None:
         """At a reload, carry on the outage the last generation's ``previous``
@@ -149,6 +160,7 @@ class StoreHealth:
         with previous._lock:
             self.health, self._outage = previous.health, previous._outage
             self._damaged = previous._damaged
+            self._cause, self._failed_runs = previous._cause, previous._failed_runs
             previous.health, previous._outage, previous._retired = Health(), None, True
 
     def wrap(self, job: Job) -> Job:
@@ -156,11 +168,14 @@ class StoreHealth:
             try:
                 ok = job.run()
             except StoreError as exc:
+                kind = error_kind(exc)
+                if self._told(kind):  # the open outage's alert said it: job_failed at debug
+                    exc.told_by = STORE_UNWRITABLE
                 if unwritable(exc):
-                    self._damaged = self._damaged or error_kind(exc) == "damaged"
-                    self.record(job.name, str(exc))
+                    self._damaged = self._damaged or kind == "damaged"
+                    self.record(job.name, str(exc), kind)
                 elif (lasted := self._still_busy(job.name, exc)) is not None:
-                    self.record(job.name, f"{exc} {lasted}")
+                    self.record(job.name, f"{exc} {lasted}", kind)
                 else:
                     self.try_probe()
                 raise  # the job still fails this cycle, and says why
@@ -174,6 +189,15 @@ class StoreHealth:
 
     def wrap_all(self, jobs: list[Job]) -> list[Job]:
         return [self.wrap(job) for job in jobs]
+
+    def _told(self, kind: str | None) -> bool:
+        """Return True, counting it, when an outage for ``kind`` is open: a
+        run failing for it says nothing its alert did not."""
+        with self._lock:
+            if self._retired or not self.health.failing or kind != self._cause:
+                return False
+            self._failed_runs += 1
+            return True
 
     def _still_busy(self, job: str, error: StoreError) -> str | None:
         """Count a run of ``job`` failed on ``error``; return how long it has
@@ -197,14 +221,16 @@ class StoreHealth:
         with self._lock:
             if not self.health.failing:
                 return
-            self.health, alert = written(self.health, self.clock())
+            self.health, alert = written(self.health, self.clock(), self._failed_runs)
         self._raise(alert)
 
-    def record(self, job: str, error: str | None) -> None:
+    def record(self, job: str, error: str | None, kind: str | None = None) -> None:
         with self._lock:
             if self._retired:
                 return
-            self.health, alert = judge(self.health, job, error, self.clock())
+            self.health, alert = judge(self.health, job, error, self.clock(), self._failed_runs)
+            if alert is not None and alert.kind == STORE_UNWRITABLE:
+                self._cause, self._failed_runs = kind, 1
         if alert is not None:
             self._raise(alert)
 
@@ -219,4 +245,5 @@ class StoreHealth:
                 record_alert(self.store, self._outage, None)
         self._outage = None
         self._damaged = False
+        self._cause, self._failed_runs = None, 0
         raise_alert(alert, store=self.store, sink=self.sink, clock=self.clock)

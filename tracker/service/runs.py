@@ -68,7 +68,15 @@ def guarded(
                     held = True
                 except TrackerError as exc:  # a call, a write: cut short by a stop, or failed
                     stopped = _cut_short(retired, job.name, f"{type(exc).__name__}: {exc}")
-                    if not stopped:
+                    told_by = getattr(exc, "told_by", None)  # an open outage's alert said it
+                    if not stopped and told_by is not None:
+                        log.debug(
+                            "job_failed",
+                            error=str(exc),
+                            error_type=type(exc).__name__,
+                            told_by=told_by,
+                        )
+                    elif not stopped:
                         log.error("job_failed", error=str(exc), error_type=type(exc).__name__)
                 except Exception as exc:  # a bug: a failure, stop or not; its traceback
                     log.exception("job_failed", error=str(exc), error_type=type(exc).__name__)
