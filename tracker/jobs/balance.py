@@ -25,7 +25,7 @@ from tracker.alerts.alerter import Alerter
 from tracker.clock import Clock
 from tracker.config.model import Config
 from tracker.errors import AuthError, JobPaused, PanelAnswerError, PanelError, StopRequested
-from tracker.jobs.balance_low import balance_alert, runway_for
+from tracker.jobs.balance_low import balance_alert, judged_by, runway_for
 from tracker.jobs.failing_jobs import failing, told_once
 from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.jobs.steps import Looks
@@ -34,6 +34,7 @@ from tracker.panel.witness import WholeCallRefused
 from tracker.rules.alerts import AUTH_FAILED
 from tracker.rules.balance import (
     BALANCE_LOW,
+    BALANCE_RECOVERED,
     judge_balance,
     runway_value,
 )
@@ -193,6 +194,9 @@ def _check(
     runway = runway_for(store, panel.name, answer.balance, now, answer.currency)
     low = config.balance_low(panel)
     margin, remind = config.balance.recover_margin, config.balance.remind
+    low_key = "balance.low"  # the key that sets the threshold: said by a lowered one's end
+    if panel.balance_low is not None:
+        low_key = f"panels[{config.index(panel.name)}].balance_low"
 
     def judge(episode: Episode) -> tuple[Episode, Alert | None]:
         gaps = looks.inside(key, episode.active, step) if looks else Gap()
@@ -201,9 +205,15 @@ def _check(
         )
         if kind is None:
             return after, None
-        # A recovery reports how long the episode that just closed lasted.
+        # A recovery reports how long the episode that just closed lasted,
+        # and whether the config's lowered threshold ended it, not the balance.
         shown = episode if after.since is None else after
-        alert = balance_alert(panel.name, kind, answer, low, margin, shown, runway, now, gaps)
+        before = None
+        if kind == BALANCE_RECOVERED:
+            before = judged_by(store, panel.name, episode.since, low_key)
+        alert = balance_alert(
+            panel.name, kind, answer, low, margin, shown, runway, now, gaps, before
+        )
         return after, alert
 
     alerter.update(panel.name, BALANCE_LOW, judge)

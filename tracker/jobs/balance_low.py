@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.clock import parse_iso
+from tracker.errors import StoreError
 from tracker.panel.models import Balance
 from tracker.rules.alerts import rough_duration
 from tracker.rules.balance import (
@@ -18,13 +19,14 @@ from tracker.rules.balance import (
     Runway,
     estimate_runway,
     in_currency,
+    lowered_end,
     recover_level,
 )
 from tracker.rules.clocksteps import NO_GAP, Gap
 from tracker.rules.episodes import Alert, Episode
 from tracker.rules.money import money
 from tracker.rules.watched import watched
-from tracker.store.alerts import balance_history
+from tracker.store.alerts import balance_history, last_alert_data
 from tracker.store.orders import Store
 
 
@@ -39,6 +41,52 @@ def runway_for(
     return estimate_runway(points, float(balance))
 
 
+class Judged(NamedTuple):
+    """The threshold a low episode's last alert was judged by, from its data:
+    ``low`` and the level the balance had to pass to end it; and the config
+    key that sets the threshold now (``balance.low``, ``panels[N].balance_low``)."""
+
+    low: Decimal
+    recover_above: Decimal
+    key: str = "balance.low"
+
+
+def judged_by(store: Store, panel: str, since: datetime | None, key: str) -> Judged | None:
+    """Given a panel's open low episode's start, return the threshold its
+    last ``balance_low`` or reminder was judged by (None: not stored, a
+    prune took it, the database unreadable now)."""
+    if since is None:
+        return None
+    try:
+        data = last_alert_data(store, panel, (BALANCE_LOW, BALANCE_LOW_REMINDER), since)
+    except StoreError:
+        return None
+    if data is None:
+        return None
+    try:
+        low, above = Decimal(str(data["low"])), Decimal(str(data["recover_above"]))
+    except (TypeError, KeyError, ArithmeticError, ValueError):
+        return None
+    return Judged(low, above, key) if low.is_finite() and above.is_finite() else None
+
+
+def _lowered(
+    panel: str, shown: str, low: Decimal, above: str, before: Judged, currency: str
+) -> str:
+    """The words of a low episode the config ended, lowering its threshold."""
+    if low < before.low:
+        moved = f"{before.key} lowered from {money(before.low)}{currency} by a config change"
+        return (
+            f"{panel}: balance {shown} is above the new threshold {money(low)}{currency} "
+            f"({moved}, not a top-up: it ends above {above})"
+        )
+    was = f"{money(before.recover_above)}{currency}"
+    return (
+        f"{panel}: balance {shown} is above the new recovery level {above} "
+        f"(balance.recover_margin lowered by a config change, not a top-up: it was {was})"
+    )
+
+
 def balance_alert(
     panel: str,
     kind: str,
@@ -49,11 +97,14 @@ def balance_alert(
     runway: Runway,
     now: datetime,
     gap: Gap = NO_GAP,
+    before: Judged | None = None,
 ) -> Alert:
     """Given what the rules decided, return the alert a person reads. A
     recovery says the time the tracker watched the balance low: the clock's
     gaps while it was (``gap``: a sleep, a step) left out and named as
-    ``panel_recovered`` names them (:mod:`tracker.rules.watched`)."""
+    ``panel_recovered`` names them (:mod:`tracker.rules.watched`); one the
+    config ended (``before``: the threshold the episode was judged by, which
+    the balance did not pass) says so, never "balance back to"."""
     currency = f" {answer.currency}" if answer.currency else ""
     shown = f"{money(answer.balance)}{currency}"
     recover_at = recover_level(low, margin)
@@ -72,6 +123,9 @@ def balance_alert(
         lasted = f"{seen.lasted}{seen.aside}" if episode.since else "?"
         above = f"{money(recover_at)}{currency}"
         message = f"{panel}: balance back to {shown} (above {above}) after {lasted}"
+        lowered = before is not None and lowered_end(answer.balance, before.recover_above)
+        if lowered and before is not None:
+            message = f"{_lowered(panel, shown, low, above, before, currency)}; low for {lasted}"
     data: dict[str, Any] = {
         "balance": float(answer.balance),
         "currency": answer.currency,
@@ -83,4 +137,5 @@ def balance_alert(
     }
     if kind not in (BALANCE_LOW, BALANCE_LOW_REMINDER):
         data.update(seen.data)
+        data["threshold_lowered"] = lowered  # the config ended it, not the balance
     return Alert(kind, message, panel=panel, data=data)

@@ -37,6 +37,15 @@ def recover_level(low: Decimal, margin: float) -> Decimal:
     return low * (1 + Decimal(str(margin)))
 
 
+def lowered_end(balance: Decimal, above_before: Decimal | None) -> bool:
+    """Given the balance that ends a low episode and the level it had to
+    pass when the episode's last alert went out (None: unknown), return True
+    when it did not pass it: the episode ends because the config lowered the
+    threshold (``balance.low``, ``recover_margin``), not because the balance
+    rose: no top-up, no "balance back to"."""
+    return above_before is not None and balance <= above_before
+
+
 def judge_balance(
     episode: Episode,
     balance: Decimal,

@@ -239,6 +239,24 @@ def alerts_since(
     return rows
 
 
+def last_alert_data(
+    store: Store, panel: str, kinds: Sequence[str], since: datetime
+) -> dict[str, Any] | None:
+    """Return the ``data`` of a panel's last alert of ``kinds`` raised at or
+    after ``since`` (None: none stored, or data no JSON object)."""
+    marks = ", ".join("?" for _ in kinds)
+    rows = store.rows(
+        f"SELECT data FROM alerts WHERE panel = ? AND kind IN ({marks}) AND at >= ? "
+        "ORDER BY id DESC LIMIT 1",
+        [panel, *kinds, iso(since)],
+    )
+    try:
+        data = json.loads(rows[0]["data"] or "{}") if rows else None
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 # --- alert targets' outages ------------------------------------------------------
 
 # Kept in alert_state too, under no panel's name (a panel's name is never
