@@ -30,6 +30,7 @@ def command_config(
     logs: bool,
     daemon: bool,
     database: Path | None,
+    started: Path | None = None,
 ) -> Config:
     """Given the global options and what :meth:`tracker.cli.main.Context.config`
     was asked, return the config (see there)."""
@@ -40,7 +41,7 @@ def command_config(
         config = with_database(None, database)
     else:
         try:
-            config = load_config(config_path, os.environ, resolve_keys=keys)
+            config = load_config(config_path, os.environ, resolve_keys=keys, started=started)
         except ConfigError:
             if _takes_database() and no_config_anywhere(config_path, os.environ):
                 from tracker.config.load import no_config_found

@@ -95,12 +95,14 @@ class Context:
         logs: bool = True,
         daemon: bool = False,
         database: Path | None = None,
+        started: Path | None = None,
     ) -> Config:
         """Load the config (:mod:`tracker.cli.configured`); set up logging unless
         ``logs`` is False (read-only commands log nothing, and structlog costs
         them a noticeable start-up). ``database`` (a read command's
         ``--database``) replaces its ``database.path``, and needs no config
-        when none is named or found."""
+        when none is named or found. ``started``: the daemon's reload, the
+        file it started with, read again whatever the search would find."""
         from tracker.cli.configured import command_config
 
         return command_config(
@@ -111,6 +113,7 @@ class Context:
             logs=logs,
             daemon=daemon,
             database=database,
+            started=started,
         )
 
 

@@ -83,9 +83,10 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             from tracker.service.notify import Notifier
             from tracker.service.process import Service
 
+            config_file = config.path  # what a reload reads again, wherever it was found
             service = Service(
                 config,
-                load=lambda: ctx.config(keys=True, daemon=True),
+                load=lambda: ctx.config(keys=True, daemon=True, started=config_file),
                 notifier=Notifier.from_env(),
                 panel=panel,
                 lock=lock,

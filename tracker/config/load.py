@@ -168,20 +168,41 @@ def with_database(config: Config | None, path: Path) -> Config:
     return replace(config, database=config.database._replace(path=path.absolute()))
 
 
+def started_with(path: Path) -> Path:
+    """Given the config file a daemon started with, return it for a reload to
+    read: that file again, never another found by the search (a file moved
+    or deleted left ``/etc/smm-tracker/config.toml`` or ``./tracker.toml``,
+    another account's settings, to be read in its place).
+
+    Raise ConfigError if it is no longer there to read.
+    """
+    if state := _why_not_read(path):
+        raise ConfigError(
+            [
+                f"config file {_named(path, state)}, the one the daemon started with, {state}: "
+                "a reload reads that file alone; put it back, then reload again"
+            ]
+        )
+    return path
+
+
 def load_config(
     explicit: str | None = None,
     env: Mapping[str, str] = os.environ,
     *,
     resolve_keys: bool = True,
+    started: Path | None = None,
 ) -> Config:
     """Given ``--config`` (or None) and the environment, find, read and return the config.
 
     With ``resolve_keys=False`` the API keys are not looked up (each is
     ``Secret("")``) so read-only commands work where the key is unavailable.
+    ``started``: a reload's, the file the daemon started with, read again
+    in place of the search (:func:`started_with`).
 
     Raise ConfigError listing every problem if the file is missing or invalid.
     """
-    path = find_config_path(explicit, env)
+    path = find_config_path(explicit, env) if started is None else started_with(started)
     data = read_toml(path)
     try:
         return config_from_dict(
