@@ -126,9 +126,11 @@ def test_an_outage_the_daemon_keeps_is_said_with_the_alerts_waiting(tmp_path: Pa
     lines = webhook_lines(cli("doctor").stdout)
     assert lines[1:] == [
         "warn alerts.webhook: has not taken an alert since 2026-11-01T12:00:00+00:00 (the "
-        "daemon's outage, kept in the database, its latest failure "
-        "2026-11-01T15:00:00+00:00): 2 alerts kept to send again wait for it"
+        "tracker's sends to it failing since then, as recorded in the database; latest "
+        "failure 2026-11-01T15:00:00+00:00): 2 alerts kept to send again wait for it"
     ]
+    # The receiver's outage the tracker recorded, not an outage of the daemon (ops95).
+    assert "daemon's outage" not in lines[1]
 
 
 def test_the_outage_of_another_url_at_its_place_is_not_said(tmp_path: Path, monkeypatch):
@@ -163,5 +165,6 @@ def test_a_notify_targets_outage_is_said_too(tmp_path: Path, monkeypatch):
     ]
     assert said == [
         f"warn alerts.notify: {target} has not taken an alert since 2026-11-01T12:00:00+00:00 "
-        "(the daemon's outage, kept in the database): no alert waits for it"
+        "(the tracker's sends to it failing since then, as recorded in the database): "
+        "no alert waits for it"
     ]

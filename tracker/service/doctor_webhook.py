@@ -105,9 +105,10 @@ def outage_checks(
     """Given the database, ``[alerts]``' URLs, the names of the notify
     targets the daemon makes of them and the alerts kept per target
     (``UNDELIVERED_BY_TARGET``'s rows), return a warning for each configured
-    target whose outage the daemon keeps (``alert_state``): since when, its
-    latest failure, and how many alerts kept wait for it. A row of another URL
-    at a target's place is not this target's (the daemon forgets it)."""
+    target whose outage the tracker recorded (``alert_state``, by its failed
+    sends): since when, its latest failure, and how many alerts kept wait for
+    it. A row of another URL at a target's place is not this target's (the
+    daemon forgets it)."""
     from tracker.alerts.outages_kept import kept_target, urls_by_name
 
     urls = urls_by_name(webhook_url, notify_urls, understood)
@@ -122,7 +123,7 @@ def outage_checks(
         seen.add(target)
         name = NAME if target == WEBHOOK else "alerts.notify"
         who = "" if target == WEBHOOK else f"{target} "
-        last = f", its latest failure {latest}" if latest and latest != since else ""
+        last = f"; latest failure {latest}" if latest and latest != since else ""
         wait = waiting.get(target, 0)
         kept = f"{counted(wait, 'alert')} kept to send again wait{'s' * (wait == 1)} for it"
         kept = kept if wait else "no alert waits for it"
@@ -130,8 +131,10 @@ def outage_checks(
             Check(
                 WARN,
                 name,
-                f"{who}has not taken an alert since {since} (the daemon's outage, kept in the "
-                f"database{last}): {kept}",
+                # The receiver's outage, as the tracker's sends recorded it:
+                # not an outage of the daemon.
+                f"{who}has not taken an alert since {since} (the tracker's sends to it failing "
+                f"since then, as recorded in the database{last}): {kept}",
             )
         )
     return checks
