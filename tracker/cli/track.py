@@ -3,6 +3,8 @@ silently overwrite stored details."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from tracker.cli.bounds import POSITIVE
@@ -104,6 +106,8 @@ def track(
     end_if_stopped(hold)
     if service is not None:
         _note_unknown_service(store, name, service)
+    if runs is not None:
+        _note_untaken_drip(store, name, ids)
     if panel is None and result.added:  # the one configured panel, taken for granted
         _note_left_out(store, name, result.added, [p.name for p in config.panels])
 
@@ -124,6 +128,32 @@ def _note_unknown_service(store: Store, name: str, service: int) -> None:
         "(track ID --service N --update corrects it)"
     )
     click.echo(fitted(safe_text(line), stderr_screen()), err=True)
+
+
+def _note_untaken_drip(store: Store, name: str, ids: list[int]) -> None:
+    """Say on stderr which orders just given ``--runs`` hold drip-feed runs
+    whose service ``name``'s synced catalogue says takes no drip-feed (its
+    flag listed off): the order exists, so they are stored all the same (a
+    catalogue may be stale or wrong), but runs an order never had multiply
+    what it counts as ordered (delivered, a re-order's remainder)."""
+    from tracker.store.catalogue import drip_untaken
+
+    try:
+        found = drip_untaken(store, name, ids)
+    except StoreError:  # tracked and said so: a note unread is no failure of the command
+        return
+    by_service: dict[int, list[dict[str, Any]]] = {}
+    for row in found:
+        by_service.setdefault(int(row["service"]), []).append(row)
+    for service, rows in sorted(by_service.items()):
+        line = (
+            f"note: {orders_are([int(row['order_id']) for row in rows])} stored with "
+            f"drip-feed runs, but service {service} takes no drip-feed as {name}'s catalogue "
+            f"was last synced ({rows[0]['updated_at']}): the quantity is counted once per "
+            "run (delivered, a re-order's remainder); check --runs (smm-tracker services "
+            "--refresh updates the catalogue)"
+        )
+        click.echo(fitted(safe_text(line), stderr_screen()), err=True)
 
 
 def _note_left_out(store: Store, name: str, added: list[int], configured: list[str]) -> None:

@@ -177,3 +177,22 @@ def stated_terms(store: Connection, panel: str, service: int) -> dict[str, Any] 
         [panel, service],
     )
     return rows[0] if rows else None
+
+
+def drip_untaken(store: Connection, panel: str, order_ids: Iterable[int]) -> list[dict[str, Any]]:
+    """Return the orders of ``order_ids`` on ``panel`` stored with drip-feed
+    runs whose service ``panel``'s synced catalogue says, unambiguously, takes
+    no drip-feed (its flag listed off, as :func:`stated_terms` reads it): each
+    ``order_id``, ``service`` and the catalogue's ``updated_at``, by order ID."""
+    found: list[dict[str, Any]] = []
+    for chunk in chunks(sorted(set(order_ids))):
+        found += store.rows(
+            "SELECT o.order_id, o.service, s.updated_at FROM orders o JOIN services s "
+            "ON s.panel = o.panel AND s.service = o.service WHERE o.panel = ? "
+            f"AND o.order_id IN ({_marks(chunk)}) AND o.runs IS NOT NULL AND s.dripfeed = 0 "
+            "AND EXISTS (SELECT 1 FROM services WHERE panel = o.panel AND dripfeed = 1) "
+            "AND NOT EXISTS (SELECT 1 FROM service_conflicts WHERE panel = o.panel "
+            "AND service = o.service) ORDER BY o.order_id",
+            [panel, *chunk],
+        )
+    return found
