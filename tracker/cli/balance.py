@@ -27,6 +27,7 @@ from tracker.cli.unit_notes import refused_key_fix  # the unit files: read if it
 from tracker.config.model import Config
 from tracker.panel.urls import shown_url
 from tracker.rules.balance import (
+    not_yet_recovered,
     runway_value,
 )
 from tracker.rules.capabilities import BALANCE, no_balance
@@ -62,8 +63,12 @@ def _state(
     if info["low_since"]:
         above = f"{money(Decimal(str(info['recover_above'])))}{unit}"
         since = moment(info["low_since"], screen)
-        if balance > Decimal(str(info["recover_above"])):
+        recover_at = Decimal(str(info["recover_above"]))
+        if balance > recover_at:
             return f"LOW since {since} (above {above} now: recovers at the next balance check)"
+        band = not_yet_recovered(balance, low, recover_at, unit)
+        if band is not None:  # above the threshold, the episode open: said so, not "low"
+            return f"LOW since {since} (now {band})"
         return f"LOW since {since} (recovers above {above})"
     if balance < low:
         return (

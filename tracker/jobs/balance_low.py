@@ -20,6 +20,7 @@ from tracker.rules.balance import (
     estimate_runway,
     in_currency,
     lowered_end,
+    not_yet_recovered,
     recover_level,
 )
 from tracker.rules.clocksteps import NO_GAP, Gap
@@ -114,10 +115,13 @@ def balance_alert(
         left = runway.describe(answer.currency)
         message = f"{panel}: balance {shown} is below {money(low)}{currency}; {left}"
     elif kind == BALANCE_LOW_REMINDER:
-        message = (
-            f"{panel}: balance still low: {shown}, below {money(low)}{currency} for {low_for}; "
-            f"{runway.describe(answer.currency)}"
-        )
+        # In the band between low and the recovery level, the episode open
+        # (hysteresis): said as it is, never "below" a threshold it is above.
+        band = not_yet_recovered(answer.balance, low, recover_at, currency)
+        said = f"still low: {shown}, below {money(low)}{currency} for {low_for}"
+        if band is not None:
+            said = f"{shown}, {band}; low-balance episode open for {low_for}"
+        message = f"{panel}: balance {said}; {runway.describe(answer.currency)}"
     else:
         seen = watched(episode.since or now, now, gap)
         lasted = f"{seen.lasted}{seen.aside}" if episode.since else "?"
@@ -134,6 +138,7 @@ def balance_alert(
         "low_since": episode.since.isoformat(timespec="seconds") if episode.since else None,
         "spend_per_day": None if runway.rate_per_day is None else round(runway.rate_per_day, 6),
         "runway_seconds": None if runway.seconds_left is None else round(runway.seconds_left),
+        "below_low": answer.balance < low,  # False in the band: above low, not yet recovered
     }
     if kind not in (BALANCE_LOW, BALANCE_LOW_REMINDER):
         data.update(seen.data)

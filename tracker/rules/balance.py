@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from tracker.rules.alerts import rough_duration
 from tracker.rules.episodes import Episode
-from tracker.rules.money import currency_shown, same_currency
+from tracker.rules.money import currency_shown, money, same_currency
 
 BALANCE_LOW = "balance_low"
 BALANCE_LOW_REMINDER = "balance_low_reminder"
@@ -35,6 +35,23 @@ def in_currency(rows: Sequence[dict[str, Any]], currency: str | None) -> list[di
 def recover_level(low: Decimal, margin: float) -> Decimal:
     """Given the low threshold and the margin, return the balance that ends an episode."""
     return low * (1 + Decimal(str(margin)))
+
+
+def not_yet_recovered(balance: Decimal, low: Decimal, recover_at: Decimal, unit: str) -> str | None:
+    """Given an open low episode's balance, its threshold and the level that
+    ends it (``unit``: " USD", or "" for a panel naming no currency), return
+    where a balance in the band between them stands, in words that are true
+    of it: "above 1000.00 USD but not yet back above 1050.00 USD, where this
+    episode ends (balance.recover_margin)" ("at 1000.00 USD (not below it)"
+    for one equal to ``low``); None for a balance below ``low``, still low."""
+    if balance < low:
+        return None
+    where = "above" if balance > low else "at"
+    moved = f"{where} {money(low)}{unit}" + (" (not below it)" if where == "at" else "")
+    return (
+        f"{moved} but not yet back above {money(recover_at)}{unit}, "
+        "where this episode ends (balance.recover_margin)"
+    )
 
 
 def lowered_end(balance: Decimal, above_before: Decimal | None) -> bool:
