@@ -13,7 +13,7 @@ from typing import Any, Generic
 import httpx
 import structlog
 
-from tracker.errors import BadAnswerError, RateLimitedError, TransientError
+from tracker.errors import AuthError, BadAnswerError, RateLimitedError, TransientError
 from tracker.panel import absurd, bare, failures, parse, plain_words, refusals, wait_hints
 from tracker.panel.cloudflare import server_error
 from tracker.panel.encoding import as_utf8
@@ -130,7 +130,19 @@ class Interpreting(Generic[P]):
                 # A 200's items kept no code as data (status_calls), as before.
                 status=None if items is not None and code == 200 else code,
             )
-        if not took and refusals.error_text(data) is None:  # a router's 404, {"order": 5001}
+        # Every item refusing, not once at the top: the panel's refusal, as
+        # at the top. The key's in known words (any shape: a list keeps no
+        # code as data); others the same in every item of an object, to a
+        # read: its code kept, judged by the witness (status_calls).
+        refused = None
+        if not took and spoke and refusals.error_text(data) is None:
+            refused = refusals.items_refused(data, reads=idempotent)
+        if refused is not None and refusals.is_key_refusal(refused):
+            said = refusals.error_text(
+                failures.with_status(code, {"error": refused}, self.panel.url)
+            )
+            raise AuthError(said or refused, panel=panel, action=action, status=code)
+        if not took and refusals.error_text(data) is None and not (refused and _by_id(data)):
             where = (self.panel.url, self._scrub_text)
             raise unrefused(
                 response, body, data, *where, panel=panel, action=action, idempotent=idempotent
@@ -192,3 +204,8 @@ class Interpreting(Generic[P]):
         for name, raw in absurd.absurd_numbers(answer):
             key = f"absurd:{action}:{name}"
             self.tell_quirk("absurd_number", key, action=action, field=name, raw=raw)
+
+
+def _by_id(data: Any) -> bool:
+    """Whether ``data`` is an object keyed by order IDs alone: a multi answer's."""
+    return type(data) is dict and all(str(k).strip().isdigit() for k in data)

@@ -195,7 +195,11 @@ class StatusCalls(Witnessed[P]):
         answer is ("HTTP 202: Invalid API key", "panel busy: HTTP 201: Too
         many requests"), and kept as data. Every item busy in the usual shapes
         is the transport's already (:func:`refusals.items_busy`: retried within
-        the call, its Retry-After waited); this is for the other shapes."""
+        the call, its Retry-After waited); this is for the other shapes. Other
+        words, the same in every item of a 4xx (a read's: :func:`refusals.items_refused`),
+        are judged as at the top (:meth:`refusal`): the key's when the witness
+        is refused alike, the panel's failure when it fails too, else each
+        item's own."""
         if not errors or not all(errors):
             return
         first = errors[0] or ""
@@ -208,6 +212,11 @@ class StatusCalls(Witnessed[P]):
                 f"panel busy: {said}", status=status
             )
             raise self._tag(failure, action)
+        if status is not None and 400 <= status < 500 and len(set(errors)) == 1:
+            # Other words, the same in every item with a 4xx: judged as at the top.
+            verdict = self.refusal(action, PanelAnswerError(said, status=status))
+            if not isinstance(verdict, WholeCallRefused):  # the key's, or the panel's
+                raise self._tag(verdict, action)
 
     def _answered(self) -> None:
         with self._warn_lock:
