@@ -10,6 +10,7 @@ not exist are :mod:`tracker.panel.not_found`'s; words about a refill,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -251,11 +252,8 @@ def items_busy(data: Any) -> str | None:
     or a list of ``{"error": ...}``, or of refills' ``{"status": {"error": ...}}``.
     The panel busy, as the same words once at the top say
     (:mod:`tracker.panel.interpret`), never each order's. Else None."""
-    if isinstance(data, dict):
-        pairs: list[tuple[Any, Any]] = list(data.items())
-    elif isinstance(data, list):
-        pairs = [(None, item) for item in data]
-    else:
+    pairs = _pairs(data)
+    if pairs is None:
         return None
     first = None
     for key, item in pairs:  # an item saying anything else ends it: every poll's answer
@@ -275,11 +273,8 @@ def items_refused(data: Any, *, reads: bool = True) -> str | None:
     to a read, says the same words (the witness's to judge, as the same words
     at the top are). With a 4xx that is the panel's refusal in items, as
     once at the top (:mod:`tracker.panel.interpret`), not a broken answer."""
-    if isinstance(data, dict):
-        pairs: list[tuple[Any, Any]] = list(data.items())
-    elif isinstance(data, list):
-        pairs = [(None, item) for item in data]
-    else:
+    pairs = _pairs(data)
+    if pairs is None:
         return None
     said: list[str] = []
     for key, item in pairs:  # an item without error words ends it
@@ -291,6 +286,13 @@ def items_refused(data: Any, *, reads: bool = True) -> str | None:
     if said and (all(map(refuses_key, said)) or (reads and len(set(said)) == 1)):
         return said[0]
     return None
+
+
+def _pairs(data: Any) -> Iterable[tuple[Any, Any]] | None:
+    """A multi-order answer's (key, item) pairs (a list's keyed None), else None."""
+    if isinstance(data, list):
+        return ((None, item) for item in data)
+    return data.items() if isinstance(data, dict) else None
 
 
 def _nothing_beside(item: Any) -> bool:
