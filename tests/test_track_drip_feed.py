@@ -54,8 +54,9 @@ def test_runs_on_a_service_without_drip_feed_are_stored_with_a_note(sim):
         f"note: orders {b}, {c} are stored with drip-feed runs, but service "
         f"{SERVICE_FOLLOWERS} takes no drip-feed as sim's catalogue was last synced "
         f"({synced_at}): the quantity is counted once per run (delivered, a "
-        "re-order's remainder); check --runs (smm-tracker services --refresh "
-        "updates the catalogue) "
+        "re-order's remainder); an order placed without drip-feed: smm-tracker "
+        "track ID --update --no-drip-feed clears them (smm-tracker services "
+        "--refresh updates the catalogue) "
     )
     assert _runs(cli, b) == 5 and _runs(cli, c) == 5  # stored: the order exists
 
@@ -84,3 +85,24 @@ def test_a_catalogue_without_the_flag_or_listing_the_service_twice_says_nothing(
         db.execute("UPDATE services SET dripfeed = 0")
     none = cli("track", b, "--service", str(SERVICE_FOLLOWERS), *DRIP)
     assert none.exit_code == 0 and none.stderr == ""
+
+
+def test_no_drip_feed_clears_stored_runs_with_update_only(sim):
+    # Runs stored by mistake (the note above) could not be taken back: --runs
+    # takes no "none", and a re-order's remainder counts the quantity per run.
+    panel, cli = sim
+    a, b = (str(i) for i in panel.seed_orders(2, status="In progress"))
+    assert cli("track", a, b, "--service", str(SERVICE_FOLLOWERS), *DRIP).exit_code == 0
+    kept = cli("track", a, "--no-drip-feed")
+    assert kept.exit_code == 0, kept.output
+    assert f"order {a}: stored runs is 5, given none: kept 5 (pass --update to overwrite)" in (
+        kept.stdout.splitlines()
+    )
+    assert _runs(cli, a) == 5  # a difference said, nothing overwritten without --update
+    cleared = cli("track", a, "--update", "--no-drip-feed")
+    assert cleared.exit_code == 0, cleared.output
+    assert f"order {a}: runs 5 -> none (updated)" in cleared.stdout.splitlines()
+    assert f"order {a}: interval 10 -> none (updated)" in cleared.stdout.splitlines()
+    assert _runs(cli, a) is None and _runs(cli, b) == 5  # only the order given
+    both = cli("track", b, "--no-drip-feed", *DRIP)
+    assert both.exit_code == 2 and "do not go together" in both.output

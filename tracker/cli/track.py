@@ -44,6 +44,12 @@ _SHOWN = 10  # resumed orders and differences named one by one
 @click.option("--runs", type=POSITIVE, help="Drip-feed: number of runs.")
 @click.option("--interval", type=POSITIVE, help="Drip-feed: minutes between runs.")
 @click.option(
+    "--no-drip-feed",
+    "no_drip",
+    is_flag=True,
+    help="Not a drip-feed order: stored --runs/--interval differ (cleared with --update).",
+)
+@click.option(
     "--update", is_flag=True, help="Overwrite stored details that differ from the given ones."
 )
 @click.option(
@@ -63,6 +69,7 @@ def track(
     quantity: int | None,
     runs: int | None,
     interval: int | None,
+    no_drip: bool,
     update: bool,
     key: str | None,
     panel: str | None,
@@ -77,6 +84,8 @@ def track(
             fail(f"{problem} (nothing tracked)", EXIT_USAGE)
     if (runs is None) != (interval is None):  # as `add` takes them
         fail("--runs and --interval go together (drip-feed)", EXIT_USAGE)
+    if no_drip and runs is not None:
+        fail("--no-drip-feed and --runs/--interval do not go together", EXIT_USAGE)
     check_key(key)
     ids = parse_order_ids(order_ids, none_piped=True, one=key is not None)
     if key is not None and not ids:  # `-` read none: with a key, its one order is missing
@@ -95,10 +104,15 @@ def track(
         seen = settle_by_track(store, name, key, ids, longest)
         asked = asked_details(seen.request)
         details = {k: v if v is not None else asked.get(k) for k, v in details.items()}
+        if no_drip:  # the add's runs are what the user says the order has not
+            details.update(runs=None, interval=None)
     # One step: a stop while it writes (thousands of IDs piped in) is kept until
     # the orders are tracked, the key settled and said so, then ends the command.
     with held() as hold:
-        result = track_orders(store, name, ids, utcnow(), details=details, update=update)
+        clear = ("runs", "interval") if no_drip else ()
+        result = track_orders(
+            store, name, ids, utcnow(), details=details, update=update, clear=clear
+        )
         for line in describe(name, len(set(ids)), result):
             click.echo(line)
         if key is not None and seen is not None:  # after tracking: it names only orders tracked
@@ -150,7 +164,8 @@ def _note_untaken_drip(store: Store, name: str, ids: list[int]) -> None:
             f"note: {orders_are([int(row['order_id']) for row in rows])} stored with "
             f"drip-feed runs, but service {service} takes no drip-feed as {name}'s catalogue "
             f"was last synced ({rows[0]['updated_at']}): the quantity is counted once per "
-            "run (delivered, a re-order's remainder); check --runs (smm-tracker services "
+            "run (delivered, a re-order's remainder); an order placed without drip-feed: "
+            "smm-tracker track ID --update --no-drip-feed clears them (smm-tracker services "
             "--refresh updates the catalogue)"
         )
         click.echo(fitted(safe_text(line), stderr_screen()), err=True)
@@ -202,7 +217,8 @@ def describe(panel: str, asked: int, result: TrackResult) -> list[str]:
     if len(result.filled) > _SHOWN:
         lines.append(f"... and {counted(len(result.filled) - _SHOWN, 'more detail')} filled in")
     for order_id, field, *values in result.differs[:_SHOWN]:
-        stored, given = (safe_text(str(value)) for value in values)  # a link: any text
+        # A link: any text; None: a detail given as none (--no-drip-feed).
+        stored, given = ("none" if v is None else safe_text(str(v)) for v in values)
         if result.updated:
             lines.append(f"order {order_id}: {field} {stored} -> {given} (updated)")
         else:

@@ -9,6 +9,7 @@ untracked it) is resumed: polled again from the next run, its stop cleared.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -72,9 +73,12 @@ def track_orders(
     details: dict[str, Any] | None = None,
     source: str = "track",
     update: bool = False,
+    clear: Collection[str] = (),
 ) -> TrackResult:
     """Given order IDs and optional details (DETAILS keys), record them; return
-    the TrackResult. Known orders keep their history."""
+    the TrackResult. Known orders keep their history. ``clear``: details
+    given as none (``--no-drip-feed``: runs and interval), a stored value of
+    which differs, so is cleared only with ``update``."""
     given = {k: v for k, v in (details or {}).items() if k in DETAILS and v is not None}
     stamp = iso(now)
     result = TrackResult(updated=update)
@@ -101,7 +105,7 @@ def track_orders(
                     ],
                 )
             for order_id, row in known.items():
-                changes = _changes(row, given, result, update)
+                changes = _changes(row, given, result, update, clear)
                 if _stopped(row):
                     changes.update(_RESUME)
                     result.resumed.append((order_id, row["stopped_by"], *_why_stopped(row)))
@@ -142,11 +146,21 @@ def track_placed(
 
 
 def _changes(
-    row: dict[str, Any], given: dict[str, Any], result: TrackResult, update: bool
+    row: dict[str, Any],
+    given: dict[str, Any],
+    result: TrackResult,
+    update: bool,
+    clear: Collection[str] = (),
 ) -> dict[str, Any]:
     """Return the details to write to a known order: the missing ones, and the
-    differing ones when ``update``; record each difference in ``result``."""
-    changes = {}
+    differing ones when ``update`` (``clear``'s given as none); record each
+    difference in ``result``."""
+    changes: dict[str, Any] = {}
+    for name in clear:
+        if row[name] is not None:
+            result.differs.append((row["order_id"], name, row[name], None))
+            if update:
+                changes[name] = None
     for name, value in given.items():
         stored = row[name]
         if stored is None:
