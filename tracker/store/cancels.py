@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,19 +59,17 @@ def cancels_of(store: Store, panel: str, order_id: int) -> list[dict[str, Any]]:
     )
 
 
+_POLLING = "SELECT order_id, polling, stopped_by, status FROM orders"
+
+
 def unpolled(store: Store, panel: str, order_ids: Sequence[int]) -> dict[int, str]:
     """Given order IDs on ``panel``, return those the tracker does not poll,
     each with why: NOT_TRACKED, UNTRACKED, LOST, or the ended status it was
     stored with. An accepted cancel of one is followed by no status check."""
-    polled: dict[int, tuple[int, str | None, str | None]] = {}
-    for chunk in chunks(sorted(set(order_ids))):
-        rows = store.rows(
-            "SELECT order_id, polling, stopped_by, status FROM orders WHERE panel = ? "
-            f"AND order_id IN ({placeholders(chunk)})",
-            [panel, *chunk],
-        )
-        for row in rows:
-            polled[int(row["order_id"])] = (row["polling"], row["stopped_by"], row["status"])
+    polled = {
+        int(row["order_id"]): (row["polling"], row["stopped_by"], row["status"])
+        for row in _of_orders(store, _POLLING, panel, order_ids)
+    }
     why: dict[int, str] = {}
     for order_id in order_ids:
         if order_id not in polled:
@@ -92,13 +90,19 @@ def late_checks_of(
 ) -> dict[int, tuple[str, int]]:
     """Given order IDs on ``panel``, return those waiting for a late check
     (``late_checks``, m037), each with when it ended and how many checks it had."""
-    found: dict[int, tuple[str, int]] = {}
+    select = "SELECT order_id, ended_at, checks FROM late_checks"
+    return {
+        int(row["order_id"]): (row["ended_at"], int(row["checks"]))
+        for row in _of_orders(store, select, panel, order_ids)
+    }
+
+
+def _of_orders(
+    store: Store, select: str, panel: str, order_ids: Sequence[int]
+) -> Iterator[dict[str, Any]]:
+    """Yield the rows ``select`` (a SELECT ... FROM a table keyed by panel and
+    order ID) reads of ``order_ids`` on ``panel``, a chunk of IDs a query."""
     for chunk in chunks(sorted(set(order_ids))):
-        rows = store.rows(
-            "SELECT order_id, ended_at, checks FROM late_checks WHERE panel = ? "
-            f"AND order_id IN ({placeholders(chunk)})",
-            [panel, *chunk],
+        yield from store.rows(
+            f"{select} WHERE panel = ? AND order_id IN ({placeholders(chunk)})", [panel, *chunk]
         )
-        for row in rows:
-            found[int(row["order_id"])] = (row["ended_at"], int(row["checks"]))
-    return found
