@@ -142,7 +142,18 @@ class Interpreting(Generic[P]):
                 failures.with_status(code, {"error": refused}, self.panel.url)
             )
             raise AuthError(said or refused, panel=panel, action=action, status=code)
-        if not took and refusals.error_text(data) is None and not (refused and _by_id(data)):
+        # Some orders' statuses with a 4xx (the others' errors beside them:
+        # a script setting 400 when any ID is bad): read, not a broken answer
+        # failing the whole batch at every poll; the code kept as data.
+        held = not took and spoke and action == "status" and _holds_statuses(data)
+        if held:
+            self.tell_quirk("status_answer_with_error_code", f"status_code:{code}", status=code)
+        if (
+            not took
+            and refusals.error_text(data) is None
+            and not (refused and _by_id(data))
+            and not held
+        ):
             where = (self.panel.url, self._scrub_text)
             raise unrefused(
                 response, body, data, *where, panel=panel, action=action, idempotent=idempotent
@@ -209,3 +220,9 @@ class Interpreting(Generic[P]):
 def _by_id(data: Any) -> bool:
     """Whether ``data`` is an object keyed by order IDs alone: a multi answer's."""
     return type(data) is dict and all(str(k).strip().isdigit() for k in data)
+
+
+def _holds_statuses(data: Any) -> bool:
+    """Whether ``data`` is a multi-status answer (keyed by order IDs) with an
+    order's status in at least one item."""
+    return _by_id(data) and any(type(v) is dict and "status" in v for v in data.values())

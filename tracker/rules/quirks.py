@@ -5,7 +5,7 @@ A panel's quirks (``panel_prints_notices``: PHP notices around its JSON;
 ``balance_currency_twice``: a balance answer's ``currency`` given two ways;
 ``charge_negative_dropped``: a status answer's negative charge;
 ``status_charge_twice``, ``status_currency_twice``: a status item's given
-two ways)
+two ways; ``status_answer_with_error_code``: statuses answered with a 4xx)
 are warned once per panel (and field, or order) in a process. Under cron each
 ``run --once`` is a process of its own: every run warned them again, a mail
 a minute at ``--log-level warning``, for a panel that has always been so.
@@ -34,6 +34,8 @@ CHARGE_NEGATIVE = "charge_negative_dropped"  # said by panel/status_calls.py
 # said by panel/status_calls.py.
 STATUS_CHARGE_TWICE = "status_charge_twice"
 STATUS_CURRENCY_TWICE = "status_currency_twice"
+# Orders' statuses answered with a 4xx: said by panel/interpret.py.
+STATUS_WITH_ERROR_CODE = "status_answer_with_error_code"
 QUIRKS = (
     PANEL_PRINTS_NOTICES,
     ABSURD_NUMBER,
@@ -42,6 +44,7 @@ QUIRKS = (
     CHARGE_NEGATIVE,
     STATUS_CHARGE_TWICE,
     STATUS_CURRENCY_TWICE,
+    STATUS_WITH_ERROR_CODE,
 )
 ABSENT = timedelta(days=1)  # a quirk not seen for this long is told again
 SEEN_EVERY = timedelta(hours=1)  # how often a process stores a quirk it still sees
