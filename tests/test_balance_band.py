@@ -74,6 +74,26 @@ def test_a_reminder_at_the_threshold_is_not_below_it() -> None:
     assert reminder.data["below_low"] is False
 
 
+def test_a_reminder_at_the_threshold_with_no_margin_names_one_level() -> None:
+    # recover_margin 0: the threshold is the recovery level; no "band" of one
+    # level ("at 1000.00 USD ... but not yet back above 1000.00 USD").
+    episode, said = Episode(), []
+    for i, value in enumerate(["900", "1000", "1000"]):
+        now = T0 + timedelta(hours=3 * i)
+        episode, kind = judge_balance(
+            episode, Decimal(value), LOW, margin=0, remind=REMIND, now=now
+        )
+        if kind == BALANCE_LOW_REMINDER:
+            answer = Balance(balance=Decimal(value), currency="USD")
+            said.append(balance_alert("main", kind, answer, LOW, 0, episode, NO_RUNWAY, now))
+    (reminder,) = said
+    assert reminder.message.startswith(
+        "main: balance 1000.00 USD, at 1000.00 USD (not below it): this episode ends once it "
+        "is above it; low-balance episode open for 6h; "
+    )
+    assert "not yet back above" not in reminder.message
+
+
 def test_a_reminder_below_the_threshold_says_still_low_as_ever() -> None:
     _, reminder = alerts_of(["900", "1020", "950"])
     assert reminder.message.startswith(

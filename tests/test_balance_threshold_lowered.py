@@ -70,8 +70,9 @@ def test_a_lowered_threshold_ends_the_episode_saying_so_not_balance_back(
     assert "back to" not in ended["message"]
     assert ended["message"] == (
         f"main: balance 974.65 {sim.currency} is above the new threshold 500.00 {sim.currency} "
-        f"(balance.low lowered from 1000.00 {sim.currency} by a config change, not a top-up: "
-        f"it ends above 525.00 {sim.currency}); low for 3h"
+        f"(balance.low lowered from 1000.00 {sim.currency} by a config change, which ends "
+        f"this episode: the balance is not back above 1050.00 {sim.currency}, where it ended "
+        f"before; now it ends above 525.00 {sim.currency}); low for 3h"
     )
     assert ended["data"]["threshold_lowered"] is True
 
@@ -97,7 +98,9 @@ def test_a_lowered_margin_or_panel_threshold_is_named(tmp_path, clock, panel) ->
     assert "balance 1020.00" in ended["message"]
     assert "new recovery level 1010.00" in ended["message"]
     assert "balance.recover_margin lowered by a config change" in ended["message"]
-    assert f"it was 1050.00 {sim.currency}" in ended["message"]
+    assert f"not back above 1050.00 {sim.currency}, where it ended before" in ended["message"]
+    # It rose (974.65 to 1020.00), only not past the old level: no "not a top-up".
+    assert "top-up" not in ended["message"]
 
     sim.set_balance("974.65")
 

@@ -75,16 +75,22 @@ def _lowered(
     panel: str, shown: str, low: Decimal, above: str, before: Judged, currency: str
 ) -> str:
     """The words of a low episode the config ended, lowering its threshold."""
+    # The balance may have risen meanwhile, never past the level before: the
+    # change ended the episode, whatever the balance did ("not a top-up" was
+    # untrue of a balance that rose a little).
+    was = f"{money(before.recover_above)}{currency}"
+    not_back = (
+        f"which ends this episode: the balance is not back above {was}, where it ended before"
+    )
     if low < before.low:
         moved = f"{before.key} lowered from {money(before.low)}{currency} by a config change"
         return (
             f"{panel}: balance {shown} is above the new threshold {money(low)}{currency} "
-            f"({moved}, not a top-up: it ends above {above})"
+            f"({moved}, {not_back}; now it ends above {above})"
         )
-    was = f"{money(before.recover_above)}{currency}"
     return (
         f"{panel}: balance {shown} is above the new recovery level {above} "
-        f"(balance.recover_margin lowered by a config change, not a top-up: it was {was})"
+        f"(balance.recover_margin lowered by a config change, {not_back})"
     )
 
 

@@ -46,6 +46,8 @@ def not_yet_recovered(balance: Decimal, low: Decimal, recover_at: Decimal, unit:
     for one equal to ``low``); None for a balance below ``low``, still low."""
     if balance < low:
         return None
+    if recover_at <= low:  # balance.recover_margin 0: no band, only the threshold itself
+        return f"at {money(low)}{unit} (not below it): this episode ends once it is above it"
     where = "above" if balance > low else "at"
     moved = f"{where} {money(low)}{unit}" + (" (not below it)" if where == "at" else "")
     return (
