@@ -17,6 +17,7 @@ from tracker.clock import utcnow
 from tracker.config.model import Config
 from tracker.rules.counts import counted
 from tracker.rules.money import currency_shown, money_or_none, same_currency
+from tracker.rules.reorder_pace import placed_as
 from tracker.store.alerts import currency_then
 from tracker.store.orders import Store
 
@@ -165,8 +166,10 @@ def _automation(store: Store, order: dict[str, Any], screen: Screen | None) -> l
         elif action["action"] == "reorder":
             new = f" as #{action['new_order_id']}" if action["new_order_id"] else ""
             error = f": {safe_text(action['error'], 200)}" if action["error"] else ""
+            sent = placed_as(action["reason"])  # a drip-feed order's: its runs, or why none
+            sent = f" ({safe_text(sent, 200)})" if sent else ""
             lines.append(
-                f"re-order by the automation{new}, {action['quantity']} more:"
+                f"re-order by the automation{new}, {action['quantity']} more{sent}:"
                 f" {action['status']}{error} ({at})"
             )
         else:

@@ -137,6 +137,7 @@ class AutomationRound(ReorderOne):
                     completed_at=parse_iso(row["completed_at"]) if row["completed_at"] else None,
                     parent_order_id=row["parent_order_id"],
                     runs=row["runs"],
+                    interval=row["interval"],
                     raw_status=row["raw_status"],
                     checked_before=parse_iso(seen) if (seen := row["checked_before"]) else None,
                     reordered_on=row["reordered_on"],

@@ -85,6 +85,7 @@ def service_facts(row: dict[str, Any]) -> ServiceFacts | None:
         ambiguous=bool(row.get("service_ambiguous")),
         synced_at=parse_iso(row["service_synced"]) if row.get("service_synced") else None,
         type=row.get("service_type"),
+        dripfeed=bool(row.get("service_dripfeed")) if row.get("dripfeed_listed") else None,
     )
 
 

@@ -75,7 +75,8 @@ class ReorderOne(PanelActions):
         assert order.service is not None
         try:
             try:
-                new_id = self.client.add(NewOrder(order.service, order.link, plan.quantity))
+                sent = NewOrder(order.service, order.link, plan.each, plan.runs, plan.interval)
+                new_id = self.client.add(sent)
             except PanelAnswerError as exc:  # the key, this order, or a failing panel?
                 if is_busy(exc.detail):  # said after acting, maybe: unknown (below)
                     raise
@@ -101,7 +102,8 @@ class ReorderOne(PanelActions):
             sql.finish_action(self.store, row_id, {"status": status, "error": detail}, self.clock())
             log.warning("reorder_failed", panel=self.panel, order=order.order_id, error=detail)
             return {**result, "status": status, "error": detail, "cause": cause}
-        row = {"panel": self.panel, "order_id": order.order_id, **fields}
+        row = {"panel": self.panel, "order_id": order.order_id, **fields, "each": plan.each}
+        row.update(runs=plan.runs, interval=plan.interval)  # tracked as drip-feed, as add does
         try:
             recorded = sql.record_placed(self.store, row_id, new_id, row, self.clock())
         except StoreError as exc:  # placed, not stored: the log keeps the new order's ID
@@ -129,5 +131,12 @@ class ReorderOne(PanelActions):
                 answered=new_id,
             )
             return {**result, "status": UNKNOWN, "error": detail, "cause": unknown.cause}
-        log.info("reordered", panel=self.panel, order=order.order_id, new_order=new_id)
+        log.info(
+            "reordered",
+            panel=self.panel,
+            order=order.order_id,
+            new_order=new_id,
+            quantity=plan.quantity,
+            reason=plan.reason,  # what was placed: "400 as 4 runs of 100 every 60 min"
+        )
         return {**result, "status": PLACED, "new_order_id": new_id}

@@ -18,6 +18,7 @@ from tracker.config.model import AutomationConfig
 from tracker.panel.statuses import PARTIAL, status_reason
 from tracker.rules.delivery import delivered, total_quantity
 from tracker.rules.reorder_costs import estimated_cost, usable_rate
+from tracker.rules.reorder_pace import ONE_ORDER, Pace, one_order_because, paced
 
 REORDER = "reorder"
 CANCEL = "cancel"
@@ -115,6 +116,7 @@ class PartialOrder(NamedTuple):
     checked_before: datetime | None = None
     reordered_on: str | None = None  # re-ordered already under that panel name
     cancel_asked: bool = False  # a cancel was asked for (`cancel` or the automation)
+    interval: int | None = None  # drip-feed: minutes between runs
 
 
 class ServiceFacts(NamedTuple):
@@ -128,14 +130,23 @@ class ServiceFacts(NamedTuple):
     type: str | None = None  # "Default", "Package", ... as listed; None: not said
     synced_at: datetime | None = None  # when the panel's services list last said them
     stored: bool = True  # False: listed twice with different terms, no terms stored before
+    dripfeed: bool | None = None  # takes drip-feed, as listed; None: the panel lists no flag
 
 
 class Plan(NamedTuple):
-    """What a re-order would place: ``quantity`` at an estimated ``cost``."""
+    """What a re-order would place: ``quantity`` in all at an estimated
+    ``cost``; drip-feed, as ``runs`` every ``interval`` minutes."""
 
     quantity: int
     cost: Decimal
     reason: str
+    runs: int | None = None
+    interval: int | None = None
+
+    @property
+    def each(self) -> int:
+        """The quantity ``add`` sends: a run's for drip-feed."""
+        return self.quantity // self.runs if self.runs else self.quantity
 
 
 def sold_by_quantity(kind: str | None) -> bool:
@@ -229,6 +240,19 @@ def reorder_plan(
         return STALE_SERVICE  # the services call failing while the price rose
     if not usable_rate(service.rate):
         return NO_RATE
+    assert service.rate is not None  # usable_rate
+    why = f"{PARTIAL}: {left} of {total} undelivered"
+    note = None
+    if order.runs is not None and order.runs > 1:  # keep its pace when the panel takes it
+        note = one_order_because(order.interval, service.dripfeed)
+        if note is None:
+            assert order.interval is not None
+            pace = paced(left, order.quantity, order.interval, service.min, service.max, config)
+            if isinstance(pace, str):
+                return pace
+            if isinstance(pace, Pace):
+                return _paced_plan(pace, service.rate, why)
+            note = pace.why
     amount = rounded(left, config.reorder_step, config.reorder_round)
     if amount <= 0:
         return ROUNDED_AWAY
@@ -240,11 +264,20 @@ def reorder_plan(
         amount = service.min  # the panel refuses less: the customer gets the difference
     if service.max is not None and amount > service.max:
         return ABOVE_MAX
-    assert service.rate is not None  # usable_rate
     cost = estimated_cost(service.rate, amount)
     if cost <= 0:  # a rate so small the estimate rounds to nothing: not a bound either
         return NO_RATE
-    why = f"{PARTIAL}: {left} of {total_quantity(order.quantity, order.runs)} undelivered"
     if raised:
         why += f", raised to the service's min of {amount}"
-    return Plan(amount, cost, why)
+    return Plan(amount, cost, why if note is None else f"{why}; {ONE_ORDER}{note}")
+
+
+def _paced_plan(pace: Pace, rate: Decimal, why: str) -> Plan | str:
+    """Given a drip-feed re-order's runs, its service's rate and its reason so
+    far, return its plan: the cost of every run, which the daily cap counts."""
+    cost = estimated_cost(rate, pace.total)
+    if cost <= 0:
+        return NO_RATE
+    if pace.raised:
+        why += f", raised to the service's min of {pace.each} a run"
+    return Plan(pace.total, cost, f"{why}; {pace.said()}", pace.runs, pace.interval)

@@ -109,26 +109,21 @@ def record_placed(
 ) -> bool:
     """Given a re-order the panel accepted, start tracking the new order (linked
     to its parent) and mark its action Placed, in one transaction; return True.
+    A drip-feed re-order's ``row`` has ``each`` (a run's quantity, what the
+    order's ``quantity`` holds), ``runs`` and ``interval``.
 
     When the panel named an order already tracked (another order's ID, or one
     it gave for an earlier add), return False and change nothing: that row's
     details and lineage are never overwritten; the caller settles the action."""
     stamp = iso(now)
+    values = [row["panel"], new_order_id, row["service"], row["link"]]
+    values += [row.get("each", row["quantity"]), row.get("runs"), row.get("interval")]
     with store.write() as db:
         cursor = db.conn.execute(
-            "INSERT INTO orders (panel, order_id, service, link, quantity, created_at, "
-            "updated_at, source, parent_order_id) VALUES (?, ?, ?, ?, ?, ?, ?, 'reorder', ?) "
-            "ON CONFLICT (panel, order_id) DO NOTHING",
-            [
-                row["panel"],
-                new_order_id,
-                row["service"],
-                row["link"],
-                row["quantity"],
-                stamp,
-                stamp,
-                row["order_id"],
-            ],
+            'INSERT INTO orders (panel, order_id, service, link, quantity, runs, "interval", '
+            "created_at, updated_at, source, parent_order_id) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, 'reorder', ?) ON CONFLICT (panel, order_id) DO NOTHING",
+            [*values, stamp, stamp, row["order_id"]],
         )
         if cursor.rowcount == 0:
             return False

@@ -45,6 +45,9 @@ def partial_candidates(
     (``cancels``) or by the automation (in this dry-run mode).
     ``reordered_on``: another panel name under which this order (its ID and
     link) was re-ordered already (the panel renamed, the order tracked again).
+    ``service_dripfeed``: its dripfeed flag as stored; ``dripfeed_listed``:
+    the panel lists the flag on for a service at least, so that an off is
+    the panel's word, not a flag it never lists (asked of drip-feed orders alone).
     ``service_rate`` is the rate its re-order is estimated at (``reorder_rate``:
     the larger of ``catalogue_rate`` and ``charged_rate``, what the panel charged
     for the Partial); None while the service is listed twice with different
@@ -61,7 +64,10 @@ def partial_candidates(
                   AND t.to_status = ?) AS checked_before,
                ({ELSEWHERE_OF.format(order="o.order_id", panel="o.panel", link="o.link")})
                  AS reordered_on,
-               o.parent_order_id, o.runs, o.raw_status, o.charge, {_SERVICE},
+               o.parent_order_id, o.runs, o."interval", o.raw_status, o.charge, {_SERVICE},
+               s.dripfeed AS service_dripfeed, CASE WHEN o.runs > 1 THEN EXISTS (
+                 SELECT 1 FROM services d WHERE d.panel = o.panel AND d.dripfeed = 1)
+                 END AS dripfeed_listed,
                EXISTS (SELECT 1 FROM cancels c WHERE c.panel = o.panel
                        AND c.order_id = o.order_id) OR EXISTS (
                  SELECT 1 FROM automation_actions a WHERE a.panel = o.panel
