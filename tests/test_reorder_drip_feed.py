@@ -95,6 +95,7 @@ def test_a_drip_feed_partial_is_reordered_at_its_pace(world, tmp_path):
     listing = w.cli("automation")
     assert listing.exit_code == 0, listing.output
     assert "3800 as 4 runs of 950 every 60 min" in listing.output
+    assert run(w) and w.panel.calls["add"] == 1  # placed once: the next run places none
     history = w.cli("history", str(parent))
     assert f"as #{new}, 3800 more (3800 as 4 runs of 950 every 60 min): Placed" in history.output
 
