@@ -8,7 +8,9 @@ import re
 import signal
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -30,6 +32,10 @@ from tracker.store.automation import held_back
 from tracker.store.capabilities import is_unsupported
 from tracker.store.identity import created_alert
 from tracker.store.refills import last_refill_row, refills_after
+
+if TYPE_CHECKING:
+    from tracker.config.model import Config
+    from tracker.service.metrics_http import MetricsServer
 
 SWITCH_INTERVAL = 0.0005  # seconds; see run()
 _TIMED = re.compile(r"\d\d:\d\d:\d\d  ")  # a demo's line of a transition or an alert
@@ -75,8 +81,11 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
     sys.setswitchinterval(SWITCH_INTERVAL)
     if panel is not None:
         config.panel(panel)  # an unknown name is a usage error, before anything starts
+    # The daemon's metrics port first: a start it refuses makes nothing (no
+    # lock file, no database); it is served once the jobs are built.
+    listening = None if once else _metrics_first(config)
     # One daemon per database: a second `run` (even --once) stops here.
-    with DatabaseLock(config.database.path, once=once) as lock:
+    with listening or nullcontext(), DatabaseLock(config.database.path, once=once) as lock:
         if not once:
             # The daemon's own modules (metrics, systemd notify) load here:
             # `run --once` starts without them.
@@ -91,6 +100,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
                 panel=panel,
                 lock=lock,
                 signals=early,
+                metrics=listening,
             )
             if not service.run():
                 # Jobs still running past the stop bound: their threads would
@@ -185,6 +195,18 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
 
             last_said(f"smm-tracker: {_stopped(outcome.signum)}")
         sys.exit(outcome.exit_code)
+
+
+def _metrics_first(config: Config) -> MetricsServer | None:
+    """The daemon's metrics endpoint, listening (not served yet), or None
+    without one; TrackerError when it cannot listen (another daemon of the
+    database holding the port: its lock's words)."""
+    if not config.metrics.enabled:
+        return None
+    from tracker.service.metrics_http import listen_first  # the daemon's alone
+
+    listen = config.metrics
+    return listen_first(listen.host, listen.port, config.database.path)
 
 
 def _quick_exit() -> None:

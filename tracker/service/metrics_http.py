@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, cast
 
 import structlog
@@ -30,6 +31,7 @@ from prometheus_client.exposition import choose_encoder
 
 from tracker.errors import TrackerError
 from tracker.rules.listen_doctor import listen_problem
+from tracker.service.lock import AlreadyRunningError, holding, lock_path, refusal
 
 log = structlog.get_logger("tracker.metrics")
 
@@ -165,20 +167,31 @@ class _Server6(_Server):
 
 
 class MetricsServer:
-    """Given host and port (0 = any free port), serve ``registry`` at /metrics.
+    """Given host and port (0 = any free port), listen there at once; serve
+    ``registry`` at /metrics from :meth:`serve` (at once when given here).
 
-    Raise TrackerError naming the address if it cannot listen there.
+    Raise TrackerError naming the address if it cannot listen there. The
+    daemon listens before it locks or opens its database (:func:`listen_first`)
+    and serves once its jobs are built: a scrape meanwhile waits in the queue.
     """
 
-    def __init__(self, host: str, port: int, registry: CollectorRegistry):
+    def __init__(self, host: str, port: int, registry: CollectorRegistry | None = None):
         try:
             self._httpd = _server(host, port)
         except OSError as exc:
             why, fix = listen_problem(host, port, exc)  # doctor's words
             said = f"metrics.listen {shown_address(host, port)}: cannot listen ({why})"
             raise TrackerError(f"{said}; {fix}" if fix else said) from None
-        self._httpd.registry = registry
+        self.host = host
         self.port = int(self._httpd.server_address[1])
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        if registry is not None:
+            self.serve(registry)
+
+    def serve(self, registry: CollectorRegistry) -> None:
+        """Answer scrapes from ``registry``, in a thread of the server's own."""
+        self._httpd.registry = registry
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.5},
@@ -186,13 +199,40 @@ class MetricsServer:
             daemon=True,
         )
         self._thread.start()
-        log.info("metrics_listening", host=host or "*", port=self.port)
+        log.info("metrics_listening", host=self.host or "*", port=self.port)
 
     def stop(self) -> None:
+        """Stop serving and let the port go; again: nothing."""
+        if self._closed:
+            return
+        self._closed = True
         self._httpd.closing.set()  # a wait for a slot ends within SLOT_WAIT
-        self._httpd.shutdown()
+        if self._thread is not None:  # shutdown() waits for serve_forever: only once served
+            self._httpd.shutdown()
         self._httpd.server_close()
-        self._thread.join(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> MetricsServer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def listen_first(host: str, port: int, database: Path) -> MetricsServer:
+    """The daemon's endpoint, listening before the daemon takes its database's
+    lock or opens it: a port it cannot listen on refuses the start with
+    nothing made (no lock file, no database, an existing one not migrated).
+    Taken by a run already using ``database`` (one config started twice),
+    that run's lock is what is said, as when the lock came first."""
+    try:
+        return MetricsServer(host, port)
+    except TrackerError:
+        held = holding(database)  # never creates the lock file
+        if held is None:
+            raise
+        raise AlreadyRunningError(refusal(database, lock_path(database), *held)) from None
 
 
 def _server(host: str, port: int, *, bind: bool = True) -> _Server:

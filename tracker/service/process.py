@@ -85,7 +85,10 @@ def running_unit(env: Mapping[str, str]) -> str:
 class Service(Startup, Heartbeat):
     """Given a validated config, run the daemon until SIGTERM/SIGINT.
 
-    ``load`` re-reads the config on SIGHUP; ``panel`` keeps ``run --panel``.
+    ``load`` re-reads the config on SIGHUP; ``panel`` keeps ``run --panel``;
+    ``metrics``: its endpoint, listening already
+    (:func:`~tracker.service.metrics_http.listen_first`), else
+    made listening at :meth:`run`'s start, before the database is opened.
     """
 
     def __init__(
@@ -97,6 +100,7 @@ class Service(Startup, Heartbeat):
         panel: str | None = None,
         lock: DatabaseLock | None = None,
         signals: Signals | None = None,
+        metrics: MetricsServer | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
@@ -106,6 +110,7 @@ class Service(Startup, Heartbeat):
         self.notifier = notifier
         self.panel = panel
         self.lock, self.signals = lock, signals  # signals: caught while `run` started
+        self.metrics = metrics  # the endpoint `run` listens on before the lock (not served yet)
         self.clock = clock
         self.monotonic = monotonic  # waits: a wall clock set back must not stretch them
         self.stats = JobStats()
@@ -131,41 +136,44 @@ class Service(Startup, Heartbeat):
         """
         signals = Signals() if self.signals is None else self.signals
         signals.install()  # before migrations: a SIGTERM then is honoured, not fatal
+        metrics = self.metrics
+        if metrics is None and self.config.metrics.enabled:  # not listening yet: before
+            listen = self.config.metrics  # the database is opened, a refusal makes nothing
+            metrics = MetricsServer(listen.host, listen.port)
+        try:
+            return self._serve(signals, metrics)
+        finally:
+            self._close(metrics)
+            if self.failure is not None:  # every connection closed: a moved file's -wal kept
+                raise StoreError(self.failure + keep_orphaned_wal(self.config.database.path))
+
+    def _serve(self, signals: Signals, metrics: MetricsServer | None) -> bool:
         first = self._build_when_writable(signals)
         if first is None:
             return True  # stopped while waiting for the database
         if signals.stop:  # during the migrations: every job's run is skipped, nothing is sent
             first.stop_event.set()
-        metrics: MetricsServer | None = None
         try:
             database = self.config.database
             self._reader = Store(database.path, busy_timeout=database.busy_timeout, migrate=False)
-            if self.config.metrics.enabled:
-                registry = build_registry(self._snapshot)
-                listen = self.config.metrics
-                metrics = MetricsServer(listen.host, listen.port, registry)
+            if metrics is not None:  # listening since the start: served from now on
+                metrics.serve(build_registry(self._snapshot))
         except BaseException:
             first.close()
-            self._close(metrics)
             raise
-        try:
-            every = self.notifier.watchdog_every
-            return serve(
-                first,
-                signals,
-                stats=self.stats,
-                on_ready=self._ready,
-                reload=self._reload,
-                on_stopping=self._stopping,
-                heartbeat=self._heartbeat if self.notifier.enabled else None,
-                heartbeat_every=min(every, STATUS_EVERY) if every else STATUS_EVERY,
-                stop_bound=self.stop_bound(),
-                check=self._database_gone,
-            )
-        finally:
-            self._close(metrics)
-            if self.failure is not None:  # every connection closed: a moved file's -wal kept
-                raise StoreError(self.failure + keep_orphaned_wal(self.config.database.path))
+        every = self.notifier.watchdog_every
+        return serve(
+            first,
+            signals,
+            stats=self.stats,
+            on_ready=self._ready,
+            reload=self._reload,
+            on_stopping=self._stopping,
+            heartbeat=self._heartbeat if self.notifier.enabled else None,
+            heartbeat_every=min(every, STATUS_EVERY) if every else STATUS_EVERY,
+            stop_bound=self.stop_bound(),
+            check=self._database_gone,
+        )
 
     def _snapshot(self) -> Snapshot:
         """One scrape's numbers (from the metrics endpoint's thread): the
