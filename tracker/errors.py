@@ -27,6 +27,13 @@ class PanelChoiceError(ConfigError):
     not as the config file's."""
 
 
+class EnvironmentProblem(TrackerError):
+    """A variable of the process's environment the tracker cannot work with
+    (a proxy variable naming a proxy httpx cannot use): fixed before the
+    command can run, like a config problem (exit 2); one line naming the
+    variable, never its value (a proxy URL may carry a password)."""
+
+
 class PanelError(TrackerError):
     """A panel answered, or failed to answer, in a way we cannot use.
 

@@ -19,7 +19,13 @@ from tracker import __version__
 from tracker.cli.command import ARGV, OneLineUsageError, TrackerCommand, complete_path, one_line
 from tracker.cli.command_table import COMMAND_HELP, COMMAND_MODULES
 from tracker.cli.hoist import hoist_global_options
-from tracker.errors import ConfigError, PanelChoiceError, StoreError, TrackerError
+from tracker.errors import (
+    ConfigError,
+    EnvironmentProblem,
+    PanelChoiceError,
+    StoreError,
+    TrackerError,
+)
 from tracker.redact.scrub import redact_text
 
 if TYPE_CHECKING:  # imported where used: `--version` and `--help` need neither
@@ -70,6 +76,8 @@ def handle_errors(fn: F) -> F:
             if len(exc.problems) == 1:
                 fail(f"{where}: {exc.problems[0]}", EXIT_USAGE)
             fail(f"{where} has {len(exc.problems)} problems:", EXIT_USAGE, exc.problems)
+        except EnvironmentProblem as exc:  # fixed before the command can run, as a config's
+            fail(str(exc), EXIT_USAGE)
         except TrackerError as exc:  # OutcomeUnknownError and every panel error too
             fail(str(exc), EXIT_FAILED)
         except KeyboardInterrupt as exc:  # a SIGTERM too, to a command that writes

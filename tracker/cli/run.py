@@ -20,6 +20,7 @@ from tracker.cli.run_summary import jobs_ended, summary_line, summary_shown
 from tracker.clock import boottime, utcnow
 from tracker.jobs.due import due_jobs, record_succeeded
 from tracker.jobs.tracker import Tracker
+from tracker.panel.proxies import check_environment
 from tracker.rules.counts import counted
 from tracker.service.jobstats import JobStats
 from tracker.service.lock import DatabaseLock
@@ -81,6 +82,9 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
     sys.setswitchinterval(SWITCH_INTERVAL)
     if panel is not None:
         config.panel(panel)  # an unknown name is a usage error, before anything starts
+    # A proxy variable httpx cannot use refuses every call: said before
+    # anything is made (the clients are built after the database).
+    check_environment()
     # The daemon's metrics port first: a start it refuses makes nothing (no
     # lock file, no database); it is served once the jobs are built.
     listening = None if once else _metrics_first(config)

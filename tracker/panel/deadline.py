@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from tracker.panel import tls
+from tracker.panel import proxies, tls
 from tracker.panel.inflate import ACCEPT_ENCODING, Inflater
 from tracker.panel.sockets import bind, deadline_at, spent_if_more
 from tracker.panel.unserved import unreadable_location_dropped
@@ -90,6 +90,8 @@ def http_client(
     and (on the real network) every socket operation bounded by the call's deadline.
     ``transport`` replaces the network (tests); not ``keep_alive``: each request
     on a connection of its own, closed after its answer."""
+    if transport is None:  # the environment's proxies: one line, not httpx's traceback
+        proxies.check_environment()
     client = httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, connect)),
         headers={"Accept-Encoding": ACCEPT_ENCODING, **headers},

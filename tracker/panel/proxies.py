@@ -17,12 +17,16 @@ as a panel's 5xx, within the call's retries; its 407 (credentials) is not.
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import ssl
+import urllib.request
+from collections.abc import Mapping
 
 import httpcore
 import httpx
 
+from tracker.errors import EnvironmentProblem
 from tracker.panel import misdirected
 
 PROXY_VARS = "$HTTPS_PROXY, $HTTP_PROXY or $ALL_PROXY"
@@ -40,6 +44,46 @@ class Unresolved(httpcore.ConnectTimeout):
     """The host's lookup not answered within the connect timeout (a resolver
     slow or unreachable), raised by :mod:`tracker.panel.sockets`'s lookup:
     the cause of the :class:`Undialled` that follows it."""
+
+
+def environment_problem(found: Mapping[str, str] | None = None) -> str | None:
+    """Given the proxies the environment names (``urllib.request.getproxies``'
+    map, as httpx reads it: ``{"https": "socks5://...", "no": "..."}``; None:
+    this process's), return why httpx cannot use one, naming the variable and
+    never its value (a proxy URL may carry a password), or None. httpx raised
+    a ValueError or an ImportError while building every client: a traceback
+    from every command that talks to a panel."""
+    found = urllib.request.getproxies() if found is None else found
+    if "*" in (host.strip() for host in found.get("no", "").split(",")):
+        return None  # $NO_PROXY=*: httpx reads no proxy at all
+    for scheme in ("https", "http", "all"):
+        value = found.get(scheme)
+        if not value:
+            continue
+        var = f"${scheme.upper()}_PROXY (or ${scheme}_proxy)"
+        try:
+            named = httpx.URL(value if "://" in value else f"http://{value}").scheme
+        except httpx.InvalidURL:
+            return f"{var} is no proxy URL httpx can read: fix it or unset it"
+        if named not in _SCHEME_PORTS:
+            return (
+                f"{var} names a proxy of scheme {named[:20]!r}, which httpx cannot use "
+                f"(http, https, socks5, socks5h): fix it or unset it"
+            )
+        if named.startswith("socks") and importlib.util.find_spec("socksio") is None:
+            return (
+                f"{var} names a SOCKS proxy, but the socksio package is not installed: "
+                "pip install 'httpx[socks]' beside smm-tracker, or unset it"
+            )
+    return None
+
+
+def check_environment() -> None:
+    """Raise EnvironmentProblem when a proxy variable names a proxy httpx
+    cannot use (:func:`environment_problem`)."""
+    problem = environment_problem()
+    if problem is not None:
+        raise EnvironmentProblem(problem)
 
 
 def proxy_of(client: httpx.Client, url: str) -> str | None:
