@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tracker.panel import misdirected, proxies
+from tracker.panel.coded import StatusAnswer, with_code
 from tracker.panel.not_http import HEAD_CUT, not_http
 from tracker.panel.notices import html_title, looks_like_html
 from tracker.panel.refusals import error_text
@@ -192,19 +193,12 @@ def describe_status(code: int, body: bytes, url: str) -> str:
     return f"HTTP {code}{where}: {what}" if what else f"HTTP {code}{where}"
 
 
-class StatusAnswer(dict[str, Any]):
-    """A non-200 JSON object answer as :func:`with_status` returns it: the
-    panel's object with its HTTP code as data (``status``), which the error
-    raised from it carries (:func:`tracker.panel.refusals.raise_for_error`)."""
-
-    status: int | None = None
-
-
 def with_status(code: int, data: Any, url: str) -> Any:
     """Given a non-200 JSON answer, return it with the status code (and the URL
     where the code points at it) written into its ``error`` text, and the
-    code kept as data (:class:`StatusAnswer`); an object without ``error``
-    (a 201's orders, each item's words its own) keeps its code as data alone.
+    code kept as data (:class:`StatusAnswer`); an object or a list without
+    ``error`` (a 201's orders, each item's words its own) keeps its code as
+    data alone (:func:`tracker.panel.coded.with_code`).
 
     The answer then flows through the parsers like a 200 would, so per-action
     handling of the panel's words keeps working, and the message still says
@@ -212,11 +206,7 @@ def with_status(code: int, data: Any, url: str) -> Any:
     """
     text = error_text(data)
     if text is None:
-        if type(data) is not dict:
-            return data
-        coded = StatusAnswer(data)
-        coded.status = code
-        return coded
+        return with_code(code, data)
     where = f" from {shown_url(url)}" if code in _WRONG_URL_CODES else ""
     answer = StatusAnswer({**data, "error": f"HTTP {code}{where}: {text}"})
     answer.status = code

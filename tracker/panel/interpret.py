@@ -131,9 +131,9 @@ class Interpreting(Generic[P]):
                 status=None if items is not None and code == 200 else code,
             )
         # Every item refusing, not once at the top: the panel's refusal, as
-        # at the top. The key's in known words (any shape: a list keeps no
-        # code as data); others the same in every item of an object, to a
-        # read: its code kept, judged by the witness (status_calls).
+        # at the top. The key's in known words (any shape); others the same
+        # in every item of an object or a list, to a read: its code kept as
+        # data (coded.py), judged by the witness (status_calls).
         refused = None
         if not took and spoke and refusals.error_text(data) is None:
             refused = refusals.items_refused(data, reads=idempotent)
@@ -151,7 +151,7 @@ class Interpreting(Generic[P]):
         if (
             not took
             and refusals.error_text(data) is None
-            and not (refused and _by_id(data))
+            and not (refused and (_by_id(data) or type(data) is list))
             and not held
         ):
             where = (self.panel.url, self._scrub_text)
