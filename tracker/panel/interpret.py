@@ -14,7 +14,16 @@ import httpx
 import structlog
 
 from tracker.errors import AuthError, BadAnswerError, RateLimitedError, TransientError
-from tracker.panel import absurd, bare, failures, parse, plain_words, refusals, wait_hints
+from tracker.panel import (
+    absurd,
+    bare,
+    failures,
+    items_held,
+    parse,
+    plain_words,
+    refusals,
+    wait_hints,
+)
 from tracker.panel.cloudflare import server_error
 from tracker.panel.encoding import as_utf8
 from tracker.panel.notices import Document
@@ -144,10 +153,15 @@ class Interpreting(Generic[P]):
             raise AuthError(said or refused, panel=panel, action=action, status=code)
         # Some orders' statuses with a 4xx (the others' errors beside them:
         # a script setting 400 when any ID is bad): read, not a broken answer
-        # failing the whole batch at every poll; the code kept as data.
-        held = not took and spoke and action == "status" and _holds_statuses(data)
-        if held:
+        # failing the whole batch at every poll; the code kept as data. So
+        # are refills' statuses, refill IDs given and cancels accepted
+        # (items_held.py): not "outcome unknown" for every order of the call.
+        held = not took and spoke and _holds(action, data)
+        if held and action == "status":
             self.tell_quirk("status_answer_with_error_code", f"status_code:{code}", status=code)
+        elif held:
+            key = f"{action}_code:{code}"
+            self.tell_quirk("answer_with_error_code", key, action=action, status=code)
         if (
             not took
             and refusals.error_text(data) is None
@@ -220,6 +234,12 @@ class Interpreting(Generic[P]):
 def _by_id(data: Any) -> bool:
     """Whether ``data`` is an object keyed by order IDs alone: a multi answer's."""
     return type(data) is dict and all(str(k).strip().isdigit() for k in data)
+
+
+def _holds(action: str, data: Any) -> bool:
+    """Whether a 4xx answer to ``action`` carries the panel's word on an item
+    (an order's status, a refill's, a refill ID given, a cancel accepted)."""
+    return _holds_statuses(data) if action == "status" else items_held.holds_items(action, data)
 
 
 def _holds_statuses(data: Any) -> bool:

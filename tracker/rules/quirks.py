@@ -5,7 +5,8 @@ A panel's quirks (``panel_prints_notices``: PHP notices around its JSON;
 ``balance_currency_twice``: a balance answer's ``currency`` given two ways;
 ``charge_negative_dropped``: a status answer's negative charge;
 ``status_charge_twice``, ``status_currency_twice``: a status item's given
-two ways; ``status_answer_with_error_code``: statuses answered with a 4xx)
+two ways; ``status_answer_with_error_code``: statuses answered with a 4xx;
+``answer_with_error_code``: refills' statuses, refill IDs or cancels so)
 are warned once per panel (and field, or order) in a process. Under cron each
 ``run --once`` is a process of its own: every run warned them again, a mail
 a minute at ``--log-level warning``, for a panel that has always been so.
@@ -36,6 +37,9 @@ STATUS_CHARGE_TWICE = "status_charge_twice"
 STATUS_CURRENCY_TWICE = "status_currency_twice"
 # Orders' statuses answered with a 4xx: said by panel/interpret.py.
 STATUS_WITH_ERROR_CODE = "status_answer_with_error_code"
+# Refills' statuses, refill IDs given or cancels accepted answered with a 4xx:
+# said by panel/interpret.py, its action a field.
+ANSWER_WITH_ERROR_CODE = "answer_with_error_code"
 QUIRKS = (
     PANEL_PRINTS_NOTICES,
     ABSURD_NUMBER,
@@ -45,6 +49,7 @@ QUIRKS = (
     STATUS_CHARGE_TWICE,
     STATUS_CURRENCY_TWICE,
     STATUS_WITH_ERROR_CODE,
+    ANSWER_WITH_ERROR_CODE,
 )
 ABSENT = timedelta(days=1)  # a quirk not seen for this long is told again
 SEEN_EVERY = timedelta(hours=1)  # how often a process stores a quirk it still sees

@@ -1,0 +1,89 @@
+"""Whether a 4xx answer to a multi ``refill_status``, ``refill`` or
+``cancel`` call still carries the panel's word on an item: a script that
+sets HTTP 400 (404, 422...) on the whole answer when any ID in it is bad,
+and answers every other one all the same.
+
+Such an answer is read as the same answer with a 200 (each item's words its
+own, the code kept as data): :mod:`tracker.panel.interpret`. It is so only
+when an item says what the panel has or did: a refill's status (a known
+spelling, not Error/Fail/Failed, which panels send as their error words), a
+refill ID given, a cancel accepted. An answer of errors alone stays what it
+was (a broken answer to a read; "outcome unknown" to ``refill`` and
+``cancel``), and so does an item no parser reads: never taken for a refusal
+of an order the panel may have acted on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tracker.panel.bare import is_status_word
+from tracker.panel.ids import named_id, to_id
+from tracker.panel.refusals import error_text
+from tracker.panel.values import says_yes
+
+Item = tuple[str | None, Any]  # (its key in an object keyed by ID; None in a list, the item)
+
+
+def holds_items(action: str, data: Any) -> bool:
+    """Whether ``data``, a 4xx answer to ``action`` (``refill_status``,
+    ``refill``, ``cancel``), is a list or an object keyed by IDs of which at
+    least one item says what the panel has or did (see the module)."""
+    said = _SAYS.get(action)
+    items = _items(data)
+    return said is not None and items is not None and any(said(item) for item in items)
+
+
+def _items(data: Any) -> list[Item] | None:
+    """A multi answer's items: a list's, or an object's keyed by IDs alone."""
+    if type(data) is list:
+        return [(None, item) for item in data]
+    if type(data) is dict and data and all(str(k).strip().isdigit() for k in data):
+        return list(data.items())
+    return None
+
+
+def _a_status(pair: Item) -> bool:
+    """A refill's status: ``{"refill": 71, "status": "Completed"}`` in a
+    list, ``{"status": "Completed"}`` or ``"Completed"`` under its ID."""
+    key, item = pair
+    if isinstance(item, str):
+        return key is not None and is_status_word(item, "refill_status")
+    if not isinstance(item, dict) or (key is None and item.get("refill") in (None, "")):
+        return False
+    status = item.get("status")
+    return isinstance(status, str) and is_status_word(status, "refill_status")
+
+
+def _named(pair: Item) -> bool:
+    """Whether an item is an order's: under its ID, or naming it (``order``)."""
+    key, item = pair
+    return isinstance(item, dict) and (key is not None or bool(named_id(item.get("order"))))
+
+
+def _a_refill_given(pair: Item) -> bool:
+    """A refill ID given an order, no error beside it: ``{"order": 5, "refill": 71}``."""
+    item = pair[1]
+    return (
+        _named(pair)
+        and to_id(item.get("refill")) is not None
+        and error_text(item) is None
+        and error_text(item.get("refill")) is None
+    )
+
+
+def _a_cancel_accepted(pair: Item) -> bool:
+    """A cancel accepted, no error beside it: ``{"order": 5, "cancel": 1}``,
+    or ``1`` under the order's ID."""
+    key, item = pair
+    if key is not None and not isinstance(item, dict):
+        return says_yes(item)
+    return _named(pair) and says_yes(item.get("cancel")) and error_text(item) is None
+
+
+_SAYS: dict[str, Callable[[Item], bool]] = {
+    "refill_status": _a_status,
+    "refill": _a_refill_given,
+    "cancel": _a_cancel_accepted,
+}
