@@ -98,3 +98,13 @@ def test_the_poll_stores_the_good_orders_beside_a_bad_id_answered_with_a_400(pan
     assert again.exit_code == 0, again.output
     told = [ln for ln in again.stderr.splitlines() if "status_answer_with_error_code" in ln]
     assert len(told) == 1 and "debug" in told[0]
+
+
+def test_a_list_of_statuses_beside_an_error_with_a_400_is_read():
+    # The list shape ([{order, status, ...}, ...]) some panels answer orders= in.
+    body = [{"order": 7101, **status_of(7101)}, {"order": 7102, "error": BAD}]
+    fake = FakePanel(httpx.Response(400, content=json.dumps(body).encode()))
+    result = make_client(fake, [], retries=0).statuses(IDS)
+    assert result[7101].status == "In progress" and result[7101].error is None
+    assert result[7102].status is None and result[7102].error == BAD
+    assert len(fake.requests) == 1

@@ -243,6 +243,9 @@ def _holds(action: str, data: Any) -> bool:
 
 
 def _holds_statuses(data: Any) -> bool:
-    """Whether ``data`` is a multi-status answer (keyed by order IDs) with an
-    order's status in at least one item."""
+    """Whether ``data`` is a multi-status answer (keyed by order IDs, or a
+    list of items each naming its ``order``) with an order's status in at
+    least one item."""
+    if type(data) is list:
+        return any(type(v) is dict and "status" in v and "order" in v for v in data)
     return _by_id(data) and any(type(v) is dict and "status" in v for v in data.values())
