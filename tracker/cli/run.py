@@ -88,8 +88,11 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
     # The daemon's metrics port first: a start it refuses makes nothing (no
     # lock file, no database); it is served once the jobs are built.
     listening = None if once else _metrics_first(config)
-    # One daemon per database: a second `run` (even --once) stops here.
-    with listening or nullcontext(), DatabaseLock(config.database.path, once=once) as lock:
+    # One daemon per database: a second `run` (even --once) stops here. A
+    # start refused before its database is open (not a tracker database, a
+    # disk full) leaves no lock file it made: no store_created at the next.
+    lock = DatabaseLock(config.database.path, once=once, tidy=True)
+    with listening or nullcontext(), lock:
         if not once:
             # The daemon's own modules (metrics, systemd notify) load here:
             # `run --once` starts without them.
@@ -124,6 +127,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             boottime=boottime,
             stop_cuts_reads=False,  # a stop waits for calls on the wire
         )
+        lock.opened()  # its lock file stays: a tracker ran on this database
         outcome = None
         try:
             tracker.watch.carry_outages()  # an outage an earlier run told: at debug

@@ -3,9 +3,11 @@
 ``run`` (and ``run --once``) hold it for their whole life; read-only commands
 never take it and keep working during a run (the database is in WAL mode).
 The kernel drops the lock when the process ends, however it ends, so a crash
-never leaves a stale lock behind. The file is never deleted: removing a lock
-file while another process opens it would let two daemons in. Someone's
-``rm`` of it is undone by the daemon within a second (:meth:`DatabaseLock.kept`).
+never leaves a stale lock behind. The file stays once a database was opened
+under it (``store_created``'s witness); a start refused before (``tidy``)
+deletes the one it made, still holding it: a run waiting for it then takes
+the file there now (:meth:`DatabaseLock.acquire`). Someone's ``rm`` of it is
+undone by the daemon within a second (:meth:`DatabaseLock.kept`).
 
 The holder writes its PID and what it is (``run`` or ``run --once``) in it,
 so a run turned away says which and what to do: wait for a ``run --once``
@@ -44,16 +46,22 @@ ONCE, DAEMON = "run --once", "run"  # what a holder records after its PID
 
 class DatabaseLock:
     """Given a database path, hold its exclusive lock while in the ``with`` block
-    (``once``: for a ``run --once``, which the lock file then says).
+    (``once``: for a ``run --once``, which the lock file then says; ``tidy``:
+    unless :meth:`opened` was called, the release deletes a lock file this
+    lock made and puts back what one there before said).
 
     Raise AlreadyRunningError if another process holds it, TrackerError if the
     lock file cannot be created. An in-memory database needs no lock.
     """
 
-    def __init__(self, database: Path, *, once: bool = False):
+    def __init__(self, database: Path, *, once: bool = False, tidy: bool = False):
         self.database = database
         self.path = lock_path(database)
         self.command = ONCE if once else DAEMON
+        self.tidy = tidy
+        self.made = False  # the lock file was made by this lock
+        self.used = False  # a tracker database was opened under it (:meth:`opened`)
+        self._before: bytes | None = None  # what a lock file there before said
         self._fd: int | None = None
         # The lock file an earlier run left was there, the database not: the
         # start makes a new, empty one (``store_created``), maybe by mistake.
@@ -67,12 +75,50 @@ class DatabaseLock:
                 f"database directory {self.path.parent} does not exist"
                 + place_hint(os.environ, unit_only=True)
             )
+        for _ in range(_TRIES):
+            left = os.path.lexists(self.path)  # by an earlier run: a database was here
+            fd = self._open()
+            if not _locked(fd):
+                pid, command = _read_holder(fd)
+                os.close(fd)
+                raise AlreadyRunningError(refusal(self.database, self.path, pid, command))
+            if _names(self.path, fd):
+                break
+            # Deleted by the refused start that held it while this one waited:
+            # the file there now (or a new one) is the lock.
+            os.close(fd)
+        else:
+            raise TrackerError(f"lock file {self.path} keeps being deleted or replaced")
+        self.database_gone = left and not os.path.lexists(self.database)
+        # Only a plain file with this one name is handed over or written to: a
+        # hard link planted there by the directory's owner shares its inode
+        # with a file of someone else's (root's, for `sudo smm-tracker run`).
+        opened = os.fstat(fd)
+        if stat.S_ISREG(opened.st_mode) and opened.st_nlink == 1:
+            _give_to_directory_owner(fd, opened, self.path.parent)
+            if not self.made:  # put back by a tidy release
+                with contextlib.suppress(OSError):
+                    self._before = os.pread(fd, 4096, 0)
+            # The PID and command are only a hint for the message above; the
+            # lock is the flock. A full disk (ENOSPC) must not stop the daemon
+            # over a hint.
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n{self.command}\n".encode())
+        self._fd = fd
+
+    def _open(self) -> int:
+        """Open the lock file, made if missing (:attr:`made`); TrackerError if it cannot be."""
         # Never through a symlink: one planted by the directory's owner would
         # have `sudo smm-tracker run` truncate the file it points to.
         flags = os.O_CLOEXEC | os.O_NOFOLLOW
-        left = os.path.lexists(self.path)  # by an earlier run: a database was here
+        self.made = False
+        with contextlib.suppress(OSError):  # there already, or not to be made: below
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_EXCL | flags, 0o600)
+            self.made = True
+            return fd
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | flags, 0o600)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT | flags, 0o600)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise TrackerError(
@@ -84,7 +130,7 @@ class DatabaseLock:
             # the daemon then waits for its database to be writable again
             # instead of exiting into a restart loop.
             try:
-                fd = os.open(self.path, os.O_RDONLY | flags)
+                return os.open(self.path, os.O_RDONLY | flags)
             except OSError as none:
                 hint = ""  # no lock file, and a directory not to write to: the setting, where to go
                 if none.errno == errno.ENOENT and exc.errno in (errno.EROFS, errno.EACCES):
@@ -92,24 +138,10 @@ class DatabaseLock:
                 raise TrackerError(
                     f"cannot create lock file {self.path}: {exc.strerror}{hint}"
                 ) from None
-        if not _locked(fd):
-            pid, command = _read_holder(fd)
-            os.close(fd)
-            raise AlreadyRunningError(refusal(self.database, self.path, pid, command)) from None
-        self.database_gone = left and not os.path.lexists(self.database)
-        # Only a plain file with this one name is handed over or written to: a
-        # hard link planted there by the directory's owner shares its inode
-        # with a file of someone else's (root's, for `sudo smm-tracker run`).
-        opened = os.fstat(fd)
-        if stat.S_ISREG(opened.st_mode) and opened.st_nlink == 1:
-            _give_to_directory_owner(fd, opened, self.path.parent)
-            # The PID and command are only a hint for the message above; the
-            # lock is the flock. A full disk (ENOSPC) must not stop the daemon
-            # over a hint.
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, 0)
-                os.write(fd, f"{os.getpid()}\n{self.command}\n".encode())
-        self._fd = fd
+
+    def opened(self) -> None:
+        """A tracker database is open under this lock: its lock file stays (``tidy``)."""
+        self.used = True
 
     def kept(self) -> str | None:
         """Return None while the lock file's path still names the file this
@@ -142,9 +174,19 @@ class DatabaseLock:
         return None
 
     def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # closing the descriptor drops the flock
-            self._fd = None
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        # A start refused before it opened a tracker database, still holding
+        # the lock: the lock file it made deleted, one there before as it was.
+        with contextlib.suppress(OSError):  # else left as it is: no worse than before
+            if self.tidy and not self.used and _names(self.path, fd):
+                if self.made:
+                    os.unlink(self.path)
+                elif self._before is not None:
+                    os.ftruncate(fd, 0)
+                    os.pwrite(fd, self._before, 0)
+        os.close(fd)  # closing the descriptor drops the flock
 
     def __enter__(self) -> DatabaseLock:
         self.acquire()
@@ -164,6 +206,15 @@ class DatabaseLock:
 # "another run is using the database" (one command's glance, a restart).
 GLANCE = 0.5
 _PAUSE = 0.01
+_TRIES = 10  # lock files deleted under a waiting acquire: each a refused start's
+
+
+def _names(path: Path, fd: int) -> bool:
+    """Return True when ``path`` still names the file open as ``fd``."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.lstat(path))
+    except OSError:
+        return False
 
 
 def _locked(fd: int) -> bool:

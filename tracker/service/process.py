@@ -192,6 +192,8 @@ class Service(Startup, Heartbeat):
 
     def _build(self, config: Config) -> Generation:
         tracker = Tracker(config)  # opens the store: migrations run here
+        if self.lock is not None:
+            self.lock.opened()  # its lock file stays: a tracker ran on this database
         if self._watch is not None:  # a reload: a unit installed or removed since
             self.unit_manager = running_unit(os.environ)
         tracker.unit_manager = self.unit_manager  # auth_failed's restart or reload
