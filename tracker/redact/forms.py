@@ -89,6 +89,17 @@ def but_one_end(secret: str) -> set[str]:
     return {cut for cut in (secret[1:], secret[:-1]) if _TOKEN.search(cut)}
 
 
+def reversed_forms(secret: str) -> set[str]:
+    """Given a secret that reads as a token (as :func:`but_one_end` takes
+    one: 8 characters or more, no word, path nor URL), return it written
+    backwards, in its text forms: a panel's ``strrev()`` of the key it got,
+    the whole key to anyone who reads it back (no word or path is a token
+    backwards either, so nothing else is blanked)."""
+    if not but_one_end(secret):
+        return set()
+    return forms(secret[::-1])
+
+
 # The key's own bytes in a raw body: in UTF-16 (a NUL beside each ASCII
 # character), or UTF-32 (three: a UTF-32 body a byte out of step does not
 # decode, and is read as its bytes are), searched only where there is a NUL.
@@ -228,7 +239,7 @@ def _plans(
 def forms_of(secret: str) -> Forms:
     """Every form of a secret, worked out once (a panel's key is scrubbed from
     every answer)."""
-    text = forms(secret) | misread(secret) | shifted(secret)
+    text = forms(secret) | misread(secret) | shifted(secret) | reversed_forms(secret)
     coded = {form.lower() for form in base64_forms(secret)} | byte_forms(secret)
     coded |= base32_forms(secret) | grouped(secret)
     for cut in but_one_end(secret):  # URL-encoded, escaped, hex, base64...: as the key
