@@ -30,7 +30,7 @@ from tracker.errors import BadAnswerError
 from tracker.panel.encoding import as_utf8
 from tracker.panel.json_decoder import Twice
 from tracker.panel.json_decoder import twice as _twice
-from tracker.panel.notices import Document, find_json, html_title, looks_like_html
+from tracker.panel.notices import Document, DocumentsDiffer, find_json, html_title, looks_like_html
 from tracker.panel.values import short
 
 
@@ -51,6 +51,8 @@ def decode_document(body: bytes, *, as_written: bool = False) -> Document:
     _refuse_dense(body)
     try:
         document = find_json(body, as_written=as_written)
+    except DocumentsDiffer:
+        raise
     except BadAnswerError:
         if looks_like_html(body):
             raise BadAnswerError(f"answered an HTML page, not JSON: {html_title(body)}") from None

@@ -38,33 +38,76 @@ class Document(NamedTuple):
     noise: str = ""
 
 
+class DocumentsDiffer(BadAnswerError):
+    """An answer of two JSON documents that are not the same (``{"error":
+    ...}`` then ``{"order": 5009}``): which one the panel meant is not in
+    the body, so neither is believed."""
+
+
 def find_json(body: bytes, *, as_written: bool = False) -> Document:
     """Given an answer body, return its JSON document and the text around it
     (``as_written``: a whole float keeps its text, see
     :func:`tracker.panel.json_decoder.decode`).
 
-    Raise BadAnswerError when the body holds no JSON document.
+    The same document given again, glued to it or on a line of its own (a
+    script printing its answer twice), is that document. Raise
+    :class:`DocumentsDiffer` when another document that differs follows it,
+    BadAnswerError when the body holds no JSON document.
     """
     text = body.decode("utf-8", errors="replace").strip(_BLANKS)
     try:
         return Document(_decode(text, as_written=as_written))
     except (ValueError, RecursionError):
         pass
-    for count, match in enumerate(_START.finditer(text)):
-        if count >= _MAX_CANDIDATES:
+    found: tuple[Any, int, int, str] | None = None  # the document, where, as written
+    at = 0
+    for _ in range(_MAX_CANDIDATES):
+        match = _START.search(text, at)
+        if match is None:
             break
-        start = match.end()
+        start = at = match.end()
         try:
             data, end = _decode(text, start, as_written=as_written)
         except (ValueError, RecursionError):
+            at += 1
             continue
-        tail = text[end:]
+        own = text[start:end]
+        end, other = _past_copies(text, data, end, as_written)
         # The document must end the body, a line, or run into a tag: JSON-looking
         # bits of prose ("see [1] below") are not an answer.
-        if not isinstance(data, dict | list) or not _ends_cleanly(tail):
+        if not isinstance(data, dict | list) or not _ends_cleanly(text[end:]):
+            at += 1
             continue
-        return Document(data, describe_noise(text[:start] + "\n" + tail))
-    raise BadAnswerError(f"answered no JSON document: {short(text[:120], 120)}")
+        if found is not None and other is None and data != found[0]:
+            own, other = found[3], own
+        if other is not None:
+            said = f"{short(own, 60)}, then {short(other, 60)}"
+            raise DocumentsDiffer(f"answered 2 JSON documents that differ: {said}")
+        found = found or (data, start, end, own)
+        at = end  # past it: the brackets inside a document start no other
+    if found is None:
+        raise BadAnswerError(f"answered no JSON document: {short(text[:120], 120)}")
+    data, start, end, _ = found
+    return Document(data, describe_noise(text[:start] + "\n" + text[end:]))
+
+
+def _past_copies(text: str, data: Any, end: int, as_written: bool) -> tuple[int, str | None]:
+    """Given the document ``data`` read from ``text`` up to ``end``, return where
+    the documents glued to it end (the same one again, or another after
+    blanks), and the text of the first that differs from it (None if none)."""
+    while True:
+        at = end
+        while at < len(text) and text[at] in _BLANKS:
+            at += 1
+        if at == len(text) or text[at] not in "[{" or (at > end and text[at - 1] == "\n"):
+            return end, None  # one on a line of its own is another candidate
+        try:
+            again, after = _decode(text, at, as_written=as_written)
+        except (ValueError, RecursionError):
+            return end, None
+        if again != data:
+            return after, text[at:after]
+        end = after
 
 
 def _ends_cleanly(tail: str) -> bool:
