@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from tracker.errors import AuthError, PanelAnswerError
+from tracker.panel.error_words import error_words
 from tracker.panel.values import short
 
 
@@ -116,9 +117,9 @@ _REFUSING = (
 
 
 def error_text(value: Any) -> str | None:
-    """Given an answer item, return the panel's error text if the item is an error."""
+    """Given an answer item, return the panel's error text (its words) if the item is an error."""
     if isinstance(value, dict) and "error" in value and value["error"] not in (None, "", False):
-        return short(value["error"])
+        return error_words(value["error"])
     return None
 
 
