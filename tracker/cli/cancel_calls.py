@@ -129,4 +129,6 @@ def cancel_orders(
         else:
             if settled.lacking and lacking is not None:
                 lacking.append(settled.detail)
-            yield settled.results()
+            said = {result[0]: result for result in settled.results()}
+            # An order its item said the panel was too busy for: as a busy call's.
+            yield [said.get(i) or (i, NOT_SENT, f"panel busy: {settled.busy[i]}") for i in chunk]

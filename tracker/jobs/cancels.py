@@ -228,6 +228,8 @@ class PanelActions:
                 "cancel_not_sent", panel=self.panel, error=refused_once(CANCEL, settled.detail)
             )
             return False
+        if settled.busy:  # too busy for these: nothing canceled, asked again next round
+            sql.forget_unsent(self.store, [rows[o] for o in settled.busy])
         results = settled.results()
         for order_id, result, error in results:
             fields = {"status": _STATUS[result], "error": error}
@@ -245,7 +247,7 @@ class PanelActions:
             self.alerter.raise_alert(unsupported_alert(self.panel, "cancel", settled.detail))
         if settled.kind == ANSWERED:  # a first refusal in those words forgotten
             succeeded(self.store, self.panel, CANCEL, self.client.panel.url)
-        return settled.kind == ANSWERED
+        return settled.kind == ANSWERED and not settled.busy
 
     def _learns_missing(self, words: str, now: datetime) -> bool:
         """A call refused in a missing action's words: return True when it

@@ -41,6 +41,7 @@ from tracker.jobs.refused_once import second_refusal, succeeded
 from tracker.panel.client import MAX_IDS, PanelClient, WholeCallRefused
 from tracker.panel.models import RefillRequest
 from tracker.panel.refusals import is_busy
+from tracker.rules.alerts import order_ids as shown_ids
 from tracker.rules.capabilities import (
     REFILL_ORDERS,
     multi_unsupported,
@@ -48,7 +49,7 @@ from tracker.rules.capabilities import (
     refused_once,
 )
 from tracker.rules.refill_states import UNKNOWN
-from tracker.rules.refills import NOT_IN_ANSWER, answered, lost, refused
+from tracker.rules.refills import NOT_IN_ANSWER, answered, busy_refusal, lost, refused
 from tracker.store.capabilities import is_unsupported, refused_before
 from tracker.store.orders import Store
 from tracker.store.refills import begin_requests
@@ -216,6 +217,9 @@ def _send_multi(
         return True
     fields = _by_order(order_ids, answers)
     succeeded(store, client.name, REFILL_ORDERS, client.panel.url)  # a first refusal forgotten
+    busy = {o: words for o, f in fields.items() if (words := busy_refusal(f)) is not None}
+    if busy:  # too busy for these orders, as the same words at the top: not sent
+        fields = {o: f for o, f in fields.items() if o not in busy}
     if result.waiting and any(f["refill_id"] is not None for f in fields.values()):
         succeeded(
             store, client.name, "refill", client.panel.url
@@ -223,6 +227,10 @@ def _send_multi(
         result.waiting = False
     finish(store, rows, fields, clock, result)
     still_running(store, client.name, fields, clock, result)
+    if busy:  # asked again next round, as a call answered busy is; this round ends
+        said = f"panel busy: {next(iter(busy.values()))} (not sent: {shown_ids(list(busy))})"
+        failed(result, client, PanelAnswerError(said))
+        unsent(store, rows, list(busy), result)
     return True
 
 
@@ -280,7 +288,7 @@ def _send_singles(
         if fields["status"] != UNKNOWN and modes.key_answered is not None:
             modes.key_answered()  # the panel answered the key
         refusal = fields["error"] if fields["refill_id"] is None else None
-        if fields["status"] != UNKNOWN and refusal and is_busy(refusal):
+        if busy_refusal(fields) is not None:
             # "Too many requests": HTTP 429 in words, no refusal of the order;
             # this and the rest are asked again next round. Its code kept as
             # data (its words say it already: "HTTP 403: Too many requests").

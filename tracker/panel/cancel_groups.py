@@ -61,6 +61,9 @@ class Settled:
     # REFUSED_WHOLE in the words of an action that does not exist: the panel
     # may have no cancel action at all (learned at the second such refusal).
     lacking: bool = False
+    # ANSWERED's orders whose item said the panel is too busy, with its
+    # words: nothing canceled, no refusal (asked again, as a BUSY group's).
+    busy: dict[int, str] = field(default_factory=dict)
 
     @property
     def detail(self) -> str:
@@ -70,7 +73,8 @@ class Settled:
     def results(self) -> list[tuple[int, str, str | None]]:
         """Return (order_id, Accepted | Refused | Unknown, error) per order of a
         group the panel answered (ANSWERED), refused (REFUSED_WHOLE) or may have acted
-        on (LOST), in the order asked; [] for the kinds where nothing was done."""
+        on (LOST), in the order asked; [] for the kinds where nothing was done,
+        and none for the orders it was too busy for (``busy``)."""
         if self.kind in (REFUSED_WHOLE, LOST):
             verdict = REFUSED if self.kind == REFUSED_WHOLE else UNKNOWN
             return [(order_id, verdict, self.detail) for order_id in self.order_ids]
@@ -78,6 +82,8 @@ class Settled:
             return []
         results: list[tuple[int, str, str | None]] = []
         for order_id in self.order_ids:
+            if order_id in self.busy:
+                continue
             answer = self.answers.get(order_id)
             if answer is None:
                 results.append((order_id, UNKNOWN, NOT_IN_ANSWER))
@@ -143,4 +149,17 @@ def cancel_in_groups(
         except PanelError as exc:  # sent, no usable answer: it may have happened
             yield Settled(tuple(group), LOST, error=exc)
             continue
-        yield Settled(tuple(group), ANSWERED, answers=answers)
+        # An order's item in busy words is no refusal: the panel too busy
+        # for it, as the same words at the top of the call (none canceled).
+        busy = {o: a.error or "" for o, a in answers.items() if _busy(a) and o in group}
+        if busy and len(busy) == len(group):  # every order so: the call answered busy
+            yield Settled(tuple(group), BUSY, error=PanelAnswerError(busy[group[0]]))
+            continue
+        yield Settled(tuple(group), ANSWERED, answers=answers, busy=busy)
+
+
+def _busy(answer: CancelResult) -> bool:
+    """Whether an order's result refuses it in busy words ("Too many
+    requests"): not Unknown (a yes beside them may have been a cancel)."""
+    words = answer.error if not answer.ok and not answer.unknown else None
+    return bool(words) and is_busy(words or "")

@@ -113,6 +113,18 @@ def answered(answer: RefillRequest) -> dict[str, Any]:
     }
 
 
+def busy_refusal(fields: dict[str, Any]) -> str | None:
+    """Given the fields of one order's answer, return its words when they
+    say the panel is too busy ("Too many requests") and nothing beside them
+    says it acted (no refill ID; not Unknown: an ID beside them, say): HTTP
+    429 in words, no refusal of the order, which is not sent. A multi
+    answer's item so is read as the same words at the top of a call."""
+    words = fields["error"] if fields["refill_id"] is None else None
+    if fields["status"] == UNKNOWN or not words or not is_busy(words):
+        return None
+    return str(words)
+
+
 def lost(reason: str) -> dict[str, Any]:
     """Given why a request's answer is missing, return the fields to store: the
     request may have created a refill, so it counts as sent (status Unknown)."""
