@@ -58,20 +58,25 @@ class Interpreting(Generic[P]):
         text = as_utf8(response.content, response.headers.get("Content-Type"))
         code, body = response.status_code, self._scrub(text)
         challenge = failures.challenged(code, response.headers.get("cf-mitigated"), body)
-        if code == 429 or challenge:  # neither reached the panel: safe to send again
-            raise (RateLimitedError if code == 429 and not challenge else TransientError)(
-                challenge
-                or f"rate limited ({failures.describe_status(code, body, self.panel.url)})",
-                retry_after=wait_hints.wait_hint(response, now=self._wall(), limited=code == 429),
-                panel=panel,
-                action=action,
-                status=code,
-            )
+        limited = code == 429 or challenge is not None
+        if limited and idempotent:  # neither reached the panel: safe to send again
+            raise self._limited(response, body, challenge, action)
         try:
             # An add's order ID: 23501.00000000000001 is not 23501 (ids.written_id).
             document: Document | None = parse.decode_document(body, as_written=action == "add")
         except BadAnswerError as exc:
             document, unreadable = None, exc
+        if limited:  # add, refill, cancel: sent again, unless it says what was done
+            if document is None or not items_held.acted(action, document.data):
+                raise self._limited(response, body, challenge, action)
+            # An order placed, a refill ID given, a cancel accepted: the
+            # panel's script ran. Read as with a 200, never sent again.
+            self.tell_quirk("answer_with_error_code", f"{action}_code:{code}", action=action,
+                            status=code)  # fmt: skip
+            if document.noise:
+                self._prints_notices(document.noise)
+            data = document.data
+            return data if code == 200 else failures.with_status(code, data, self.panel.url)
         # 2xx: the panel took the request (some frameworks answer 201/202) and
         # its answer is read as a 200's; it may have acted even if unreadable.
         took = 200 <= code < 300
@@ -173,6 +178,20 @@ class Interpreting(Generic[P]):
                 response, body, data, *where, panel=panel, action=action, idempotent=idempotent
             )
         return data if code == 200 else failures.with_status(code, data, self.panel.url)
+
+    def _limited(
+        self, response: httpx.Response, body: bytes, challenge: str | None, action: str
+    ) -> TransientError:
+        """The error of a 429 or a Cloudflare challenge that never reached the
+        panel's work: retried within the call, then not sent."""
+        code = response.status_code
+        return (RateLimitedError if code == 429 and not challenge else TransientError)(
+            challenge or f"rate limited ({failures.describe_status(code, body, self.panel.url)})",
+            retry_after=wait_hints.wait_hint(response, now=self._wall(), limited=code == 429),
+            panel=self.name,
+            action=action,
+            status=code,
+        )
 
     def _no_answer(self, code: int, said: str, action: str) -> TransientError:
         """The error of a 2xx whose words, plain or bare, refuse nothing

@@ -11,6 +11,11 @@ refill ID given, a cancel accepted. An answer of errors alone stays what it
 was (a broken answer to a read; "outcome unknown" to ``refill`` and
 ``cancel``), and so does an item no parser reads: never taken for a refusal
 of an order the panel may have acted on.
+
+A 429 (or a Cloudflare challenge) to ``add``, ``refill`` or ``cancel`` is
+"never reached the panel", sent again, unless its JSON carries an order ID,
+a refill ID or a cancel's yes, beside an error or not (:func:`acted`): the
+panel's script ran, so it is read as with a 200 too, never sent again.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tracker.panel.bare import is_status_word
-from tracker.panel.ids import named_id, to_id
+from tracker.panel.ids import named_id, to_id, written_id
 from tracker.panel.refusals import error_text
 from tracker.panel.values import says_yes
 
@@ -31,6 +36,25 @@ def holds_items(action: str, data: Any) -> bool:
     ``refill``, ``cancel``), is a list or an object keyed by IDs of which at
     least one item says what the panel has or did (see the module)."""
     said = _SAYS.get(action)
+    items = _items(data)
+    return said is not None and items is not None and any(said(item) for item in items)
+
+
+def acted(action: str, data: Any) -> bool:
+    """Whether ``data``, an answer to ``add``, ``refill`` or ``cancel`` that
+    came with a 429 or a Cloudflare challenge, says the panel may have done
+    something: an order ID (``{"order": 23501}``), a refill ID (one order's
+    ``{"refill": 71}``, or a multi answer's item), a cancel's yes, beside an
+    error or not. Then the panel's script ran: the answer is read as with a
+    200 (:mod:`tracker.panel.interpret`; beside an error, the parsers'
+    "outcome unknown"), never sent again. Anything else (``{"error": "Too
+    many requests"}``, items of errors alone, a page) is the rate limit's:
+    nothing done, sent again."""
+    if action in ("add", "refill") and type(data) is dict:
+        name, read = ("order", written_id) if action == "add" else ("refill", to_id)
+        if read(data.get(name)) is not None:
+            return True
+    said = _GIVEN.get(action)
     items = _items(data)
     return said is not None and items is not None and any(said(item) for item in items)
 
@@ -87,3 +111,21 @@ _SAYS: dict[str, Callable[[Item], bool]] = {
     "refill": _a_refill_given,
     "cancel": _a_cancel_accepted,
 }
+
+
+def _an_id(pair: Item) -> bool:
+    """A refill ID given an order, an error beside it or not."""
+    return _named(pair) and to_id(pair[1].get("refill")) is not None
+
+
+def _a_yes(pair: Item) -> bool:
+    """A cancel's yes, an error beside it or not: ``1`` under the order's
+    ID, or an item's ``cancel``."""
+    key, item = pair
+    if key is not None and not isinstance(item, dict):
+        return says_yes(item)
+    return _named(pair) and says_yes(item.get("cancel"))
+
+
+# What a 429's item may say was done, beside an error or not (:func:`acted`).
+_GIVEN: dict[str, Callable[[Item], bool]] = {"refill": _an_id, "cancel": _a_yes}

@@ -23,7 +23,8 @@ whether the panel's script ran, and the code is all there is to tell by:
   after doing the work: the outcome is unknown.
 
 A 429 (never acted on, retried) and a Cloudflare challenge are told apart
-before this (:mod:`tracker.panel.interpret`); a 3xx or 4xx carrying the
+before this (:mod:`tracker.panel.interpret`; but one carrying an order ID,
+a refill ID or a cancel's yes is read as a 200: :func:`items_held.acted`); a 3xx or 4xx carrying the
 panel's ``{"error": ...}`` is its refusal; a 5xx is :mod:`tracker.panel.cloudflare`'s.
 The panel's words alone, a bare JSON string or a line of plain text
 (:mod:`tracker.panel.plain_words`) but the key's refusal, are no page: its

@@ -6,7 +6,8 @@ A panel's quirks (``panel_prints_notices``: PHP notices around its JSON;
 ``charge_negative_dropped``: a status answer's negative charge;
 ``status_charge_twice``, ``status_currency_twice``: a status item's given
 two ways; ``status_answer_with_error_code``: statuses answered with a 4xx;
-``answer_with_error_code``: refills' statuses, refill IDs or cancels so)
+``answer_with_error_code``: refills' statuses, refill IDs or cancels so,
+or an order, a refill ID or a cancel answered with a 429)
 are warned once per panel (and field, or order) in a process. Under cron each
 ``run --once`` is a process of its own: every run warned them again, a mail
 a minute at ``--log-level warning``, for a panel that has always been so.
