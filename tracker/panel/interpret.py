@@ -71,8 +71,8 @@ class Interpreting(Generic[P]):
                 raise self._limited(response, body, challenge, action)
             # An order placed, a refill ID given, a cancel accepted: the
             # panel's script ran. Read as with a 200, never sent again.
-            self.tell_quirk("answer_with_error_code", f"{action}_code:{code}", action=action,
-                            status=code)  # fmt: skip
+            key = f"{action}_code:{code}"
+            self.tell_quirk("answer_with_error_code", key, action=action, status=code)
             if document.noise:
                 self._prints_notices(document.noise)
             data = document.data
