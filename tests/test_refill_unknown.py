@@ -255,3 +255,27 @@ def test_a_refill_answer_lost_on_the_way_back_says_check_the_panel_once(world):
     assert "502" in alert["message"]  # what came back instead of an answer
     (request,) = w.requests(orders[0])
     assert request["status"] == "Unknown" and "check the panel" in request["error"]
+
+
+class OneOrderShapedBusyRefillPanel(OrderlessRefillPanel):
+    """{"refill": ID, "error": "Too many requests"} to orders=: a refill made,
+    for an order it does not name, beside busy words."""
+
+    def _refill(self, form: Mapping[str, str], now: float):
+        answer = super()._refill(form, now)
+        if "orders" not in form:
+            return answer
+        return {"refill": answer[0]["refill"], "error": "Too many requests"}
+
+
+def test_a_refill_id_beside_busy_words_to_a_multi_refill_is_unknown_not_sent_again(world):
+    # It read as the panel busy: nothing sent, every order asked again next
+    # round, though the panel gave a refill ID (it may have made a refill).
+    w = world(panel_class=OneOrderShapedBusyRefillPanel)
+    orders = _dropped_orders(w)
+    w.round()
+    assert [w.requests(o)[-1]["status"] for o in orders] == ["Unknown", "Unknown"]
+    assert "shape of a one-order answer" in w.requests(orders[0])[-1]["error"]
+    assert w.panel.calls["refill:multi"] == 1
+    w.round()  # the next round: not sent again (an Unknown request waits)
+    assert w.panel.calls["refill:multi"] == 1 and w.panel.calls["refill:single"] == 0

@@ -84,7 +84,9 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
     that name no order (no asked order's key, no item with an ``order``:
     ``[{"refill": 5}]``, a one-order answer ``{"refill": 5}``) raises
     NoOrderNamedError; one with no refill ID at all (``[]``) does not."""
-    if isinstance(data, dict) and "error" in data:
+    # An error beside a refill ID (a one-order shape) refuses nothing for
+    # sure: the refill may have been made, for an order it does not name.
+    if isinstance(data, dict) and "error" in data and not _carries_refill(data.get("refill")):
         raise_for_error(data)
     asked = set(requested)
     if isinstance(data, dict) and any(named_id(key) in asked for key in data):
