@@ -154,6 +154,26 @@ def request_refills_once(db: Path, url: str, key: str, order_ids: list[int]) -> 
         store.close()
 
 
+def follow_refills_once(db: Path, url: str, key: str) -> None:
+    """Run the refill job's follow step once against the panel at ``url``
+    (no retries, no waits), storing in the database ``db``."""
+    from tracker.clock import utcnow
+    from tracker.config.model import PanelConfig, Secret
+    from tracker.jobs.refill_follow import follow_refills
+    from tracker.jobs.refill_requests import PanelModes
+    from tracker.panel.client import PanelClient
+    from tracker.store.orders import Store
+
+    panel = PanelConfig(name="sim", url=url, key=Secret(key), timeout=5.0, retries=0)
+    client = PanelClient(panel, sleep=lambda _seconds: None)
+    store = Store(db)
+    try:
+        follow_refills(store, client, clock=utcnow, modes=PanelModes())
+    finally:
+        client.close()
+        store.close()
+
+
 @contextmanager
 def scripted_panel(
     directory: Path, monkeypatch: pytest.MonkeyPatch, key: str

@@ -15,7 +15,6 @@ and a 429 to a read, stay "rate limited", retried.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import httpx
 import pytest
 from hostile import Reply, json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from scripted_panel import rows
 from simconfig import assert_added_once, request_refills_once, scripted_panel
 from structlog.testing import capture_logs
 from test_client import FakePanel, make_client
@@ -129,11 +129,6 @@ def test_a_429_to_a_read_stays_rate_limited_whatever_it_carries():
 def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with scripted_panel(tmp_path, monkeypatch, KEY) as found:
         yield found
-
-
-def rows(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(tmp_path / "t.db") as db:
-        return list(db.execute(sql))
 
 
 def test_the_refill_round_stores_the_refill_a_429_gave_and_asks_the_busy_order_again(

@@ -14,7 +14,6 @@ busy after acting), as in a one-order answer.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 from hostile import json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
+from scripted_panel import rows
 from simconfig import request_refills_once, scripted_panel
 
 from tracker.errors import PanelAnswerError
@@ -48,11 +48,6 @@ BAD_ORDER = "Incorrect order ID"
 def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with scripted_panel(tmp_path, monkeypatch, KEY) as found:
         yield found
-
-
-def rows(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(tmp_path / "t.db") as db:
-        return list(db.execute(sql))
 
 
 REFILLS = "SELECT order_id, refill_id, status, error FROM refills ORDER BY order_id"

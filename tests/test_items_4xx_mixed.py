@@ -19,7 +19,6 @@ is "outcome unknown" as a whole, as before.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,17 +27,12 @@ import httpx
 import pytest
 from hostile import json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
-from simconfig import request_refills_once, scripted_panel
+from scripted_panel import rows
+from simconfig import follow_refills_once, request_refills_once, scripted_panel
 from structlog.testing import capture_logs
 from test_client import FakePanel, make_client
 
-from tracker.clock import utcnow
-from tracker.config.model import PanelConfig, Secret
 from tracker.errors import BadAnswerError, OutcomeUnknownError
-from tracker.jobs.refill_follow import follow_refills
-from tracker.jobs.refill_requests import PanelModes
-from tracker.panel.client import PanelClient
-from tracker.store.orders import Store
 
 pytestmark = [pytest.mark.usefixtures("quick_backoff"), pytest.mark.usefixtures("fresh_logs")]
 
@@ -147,22 +141,6 @@ def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield found
 
 
-def stored(tmp_path: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(tmp_path / "t.db") as db:
-        return list(db.execute(sql))
-
-
-def follow(tmp_path: Path, url: str) -> None:
-    config = PanelConfig(name="sim", url=url, key=Secret(KEY), timeout=5.0, retries=0)
-    client = PanelClient(config, sleep=lambda _seconds: None)
-    store = Store(tmp_path / "t.db")
-    try:
-        follow_refills(store, client, clock=utcnow, modes=PanelModes())
-    finally:
-        client.close()
-        store.close()
-
-
 REFILL_ROWS = "SELECT order_id, refill_id, status, error FROM refills ORDER BY order_id"
 
 
@@ -172,10 +150,10 @@ def test_the_refill_round_stores_the_refill_given_and_the_refusal_of_a_400(panel
     # 7 left out of the answer: it may have been refilled, so Unknown, never asked again.
     replies["refill"] = json_reply(REFILLS, 400)
     request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6, 7])
-    rows = stored(tmp_path, REFILL_ROWS)
-    assert rows[0] == (5, "71", "Pending", None)
-    assert rows[1] == (6, None, "Refused", BAD_ORDER)
-    assert rows[2][:3] == (7, None, "Unknown")
+    found = rows(tmp_path, REFILL_ROWS)
+    assert found[0] == (5, "71", "Pending", None)
+    assert found[1] == (6, None, "Refused", BAD_ORDER)
+    assert found[2][:3] == (7, None, "Unknown")
     assert [f.get("orders") for f in server.requests if f["action"] == "refill"] == ["5,6,7"]
 
 
@@ -185,10 +163,12 @@ def test_the_refill_follow_stores_the_statuses_beside_a_bad_refill_of_a_400(pane
     replies["refill"] = json_reply([{"order": 5, "refill": 71}, {"order": 6, "refill": 72}])
     request_refills_once(tmp_path / "t.db", server.url, KEY, [5, 6])
     replies["refill_status"] = json_reply(REFILL_LIST, 400)
-    follow(tmp_path, server.url)
-    rows = stored(tmp_path, REFILL_ROWS)
-    assert rows[0] == (5, "71", "Completed", None)
-    assert rows[1][:2] == (6, "72") and rows[1][3] == NO_REFILL  # its error counted, as with a 200
+    follow_refills_once(tmp_path / "t.db", server.url, KEY)
+    found = rows(tmp_path, REFILL_ROWS)
+    assert found[0] == (5, "71", "Completed", None)
+    assert (
+        found[1][:2] == (6, "72") and found[1][3] == NO_REFILL
+    )  # its error counted, as with a 200
 
 
 def test_cancel_reads_the_accepted_and_the_refused_of_a_400(panel, tmp_path):
@@ -198,7 +178,7 @@ def test_cancel_reads_the_accepted_and_the_refused_of_a_400(panel, tmp_path):
     result = cli("cancel", "5", "6")
     assert "#5  canceled" in result.stdout, result.output
     assert f"#6  refused: {BAD_ORDER}" in result.stdout
-    assert stored(tmp_path, "SELECT order_id, result, error FROM cancels ORDER BY order_id") == [
+    assert rows(tmp_path, "SELECT order_id, result, error FROM cancels ORDER BY order_id") == [
         (5, "Accepted", None),
         (6, "Refused", BAD_ORDER),
     ]
@@ -218,7 +198,7 @@ def test_run_once_tells_the_quirk_once_across_runs(panel, tmp_path):
     said = [ln for ln in first.stderr.splitlines() if "answer_with_error_code" in ln]
     assert len(said) == 1 and "warning" in said[0], first.stderr
     assert "action=refill_status" in said[0] and "status=400" in said[0]
-    assert stored(tmp_path, REFILL_ROWS)[0] == (5, "71", "Completed", None)
+    assert rows(tmp_path, REFILL_ROWS)[0] == (5, "71", "Completed", None)
     again = cli("--log-level", "debug", "run", "--once", "--all")
     said = [ln for ln in again.stderr.splitlines() if "answer_with_error_code" in ln]
     assert len(said) == 1 and "debug" in said[0]  # an earlier run told it

@@ -20,17 +20,11 @@ import httpx
 import pytest
 from hostile import json_reply
 from logcapture import fresh_logs  # noqa: F401  (fixture)
-from simconfig import request_refills_once, scripted_panel
+from simconfig import follow_refills_once, request_refills_once, scripted_panel
 from structlog.testing import capture_logs
 from test_client import FakePanel, make_client
 
-from tracker.clock import utcnow
-from tracker.config.model import PanelConfig, Secret
 from tracker.errors import AuthError
-from tracker.jobs.refill_follow import follow_refills
-from tracker.jobs.refill_requests import PanelModes
-from tracker.panel.client import PanelClient
-from tracker.store.orders import Store
 
 pytestmark = [pytest.mark.usefixtures("quick_backoff"), pytest.mark.usefixtures("fresh_logs")]
 
@@ -94,7 +88,7 @@ def test_the_refill_follow_logs_a_201_lists_key_refusal_with_its_code(panel, tmp
     body = [{"refill": r, "status": KEY_REFUSED} for r in (71, 72)]
     replies["refill_status"] = json_reply(body, 201)
     with capture_logs() as logs:
-        follow(tmp_path, server.url)
+        follow_refills_once(tmp_path / "t.db", server.url, KEY)
     failed = [e for e in logs if e["event"] == "refill_status_failed"]
     assert len(failed) == 1 and failed[0]["error"].endswith("HTTP 201: Invalid API key")
 
@@ -103,14 +97,3 @@ def test_the_refill_follow_logs_a_201_lists_key_refusal_with_its_code(panel, tmp
 def panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with scripted_panel(tmp_path, monkeypatch, KEY) as found:
         yield found
-
-
-def follow(tmp_path: Path, url: str) -> None:
-    config = PanelConfig(name="sim", url=url, key=Secret(KEY), timeout=5.0, retries=0)
-    client = PanelClient(config, sleep=lambda _seconds: None)
-    store = Store(tmp_path / "t.db")
-    try:
-        follow_refills(store, client, clock=utcnow, modes=PanelModes())
-    finally:
-        client.close()
-        store.close()
