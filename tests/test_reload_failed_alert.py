@@ -22,7 +22,7 @@ from structlog.testing import capture_logs
 
 from tracker.config.load import load_config
 from tracker.service.notify import Notifier
-from tracker.service.process import Service
+from tracker.service.process import Service, reload_failed_alert
 
 pytestmark = pytest.mark.usefixtures("fresh_logs")
 
@@ -75,3 +75,65 @@ def test_a_good_reload_raises_none(tmp_path: Path) -> None:
     finally:
         first.close()
     assert not [e for e in logs if e["event"] == "alert"]
+
+
+def _reload_fails(tmp_path: Path, edited: str, env: dict[str, str] | None = None) -> str:
+    """Start on a good config, write ``edited`` in its place, reload; return
+    the ``config_reload_failed`` alert's message."""
+    path = tmp_path / "config.toml"
+    _write(path, "50")
+    config = load_config(str(path), env or {})
+    service = Service(config, load=lambda: load_config(str(path), {}), notifier=Notifier(None))
+    first = service._build(config)
+    try:
+        path.write_text(edited)
+        with capture_logs() as logs:
+            assert service._reload() is None
+    finally:
+        first.close()
+    (alert,) = [e for e in logs if e["event"] == "alert"]
+    return str(alert["message"])
+
+
+def test_a_reload_only_a_restart_can_apply_says_restart_not_reload_again(tmp_path: Path) -> None:
+    """Operator's week (walkd99): `database.path` moved, `systemctl reload`:
+    the alert said "database.path changed (...): restart to use another
+    database; ... fix the file (`smm-tracker doctor` checks it), then reload
+    again". doctor found the file valid, and a reload again failed again:
+    the advice at its end was the one thing that could not work."""
+    moved = (
+        '[database]\npath = "other.db"\n\n'
+        '[[panels]]\nname = "p"\nurl = "http://127.0.0.1:9/api/v2"\nkey = "k1k2k3k4k5k6"\n'
+    )
+    message = _reload_fails(tmp_path, moved)
+    assert "database.path changed" in message
+    assert "reload again" not in message
+    assert message.endswith("restart the daemon to take the file as it is (a reload cannot)")
+
+
+def test_a_key_env_unset_at_reload_says_restart_at_the_end_too(tmp_path: Path) -> None:
+    keyed = (
+        '[database]\npath = "t.db"\n\n'
+        '[[panels]]\nname = "p"\nurl = "http://127.0.0.1:9/api/v2"\nkey_env = "WALKD99_KEY"\n'
+    )
+    (tmp_path / "config.toml").write_text(keyed)
+    message = _reload_fails(tmp_path, keyed.replace("WALKD99_KEY", "WALKD99_OTHER"))
+    assert "WALKD99_OTHER is not set" in message
+    assert "reload again" not in message
+    assert message.endswith("restart the daemon to take the file as it is (a reload cannot)")
+
+
+def test_a_typo_beside_a_moved_database_says_fix_then_restart(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    _write(path, "50")
+    message = reload_failed_alert(
+        path,
+        [
+            "database.path changed (a.db -> b.db): restart to use another database",
+            "at 'schedule.status_evry': unknown key (did you mean 'status_every'?)",
+        ],
+    ).message
+    assert message.endswith(
+        "fix the file (`smm-tracker doctor` checks it), then restart the daemon (a reload cannot"
+        " apply all of it)"
+    )

@@ -71,18 +71,36 @@ def rekeyed_panels(old: Config, new: Config) -> frozenset[str]:
     )
 
 
+_NEW_DATABASE = "restart to use another database"
+_NEW_LISTEN = "restart to move the metrics endpoint"
+
+
 def reload_blockers(old: Config, new: Config) -> list[str]:
     """Given the running config and a newly read one, return why a reload cannot
     apply it (empty when it can)."""
     problems = []
     if old.database.path != new.database.path:
         problems.append(
-            f"database.path changed ({old.database.path} -> {new.database.path}): "
-            "restart to use another database"
+            f"database.path changed ({old.database.path} -> {new.database.path}): {_NEW_DATABASE}"
         )
     if old.metrics.listen != new.metrics.listen:
-        problems.append("metrics.listen changed: restart to move the metrics endpoint")
+        problems.append(f"metrics.listen changed: {_NEW_LISTEN}")
     return problems
+
+
+def reload_fix(problems: list[str]) -> str:
+    """Given a failed reload's problems (:func:`reload_problems`'), return
+    what takes the file: a reload again once it is fixed, or a restart when
+    some problem is one no reload can apply (``database.path`` or
+    ``metrics.listen`` moved, a ``key_env`` variable the daemon's environment
+    lacks): a reload again would fail again."""
+    restart = [p for p in problems if p.endswith((STARTED_WITH, _NEW_DATABASE, _NEW_LISTEN))]
+    if restart and len(restart) == len(problems):
+        return "restart the daemon to take the file as it is (a reload cannot)"
+    fixed = "fix the file (`smm-tracker doctor` checks it), then "
+    return fixed + (
+        "restart the daemon (a reload cannot apply all of it)" if restart else "reload again"
+    )
 
 
 def moved_panels(old: Config, new: Config) -> frozenset[str]:

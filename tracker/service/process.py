@@ -31,6 +31,7 @@ from tracker.jobs.watch import Watch
 from tracker.rules.episodes import Alert
 from tracker.rules.reloads import (
     reload_blockers,
+    reload_fix,
     reload_problems,
     summarize_problems,
 )
@@ -66,7 +67,7 @@ def reload_failed_alert(path: Path | None, problems: list[str]) -> Alert:
     message = (
         f"config reload failed: {summarize_problems(problems)}; the daemon runs on with "
         f"the previous config, none of the changes to {path or 'the config'} in effect: "
-        "fix the file (`smm-tracker doctor` checks it), then reload again"
+        f"{reload_fix(problems)}"
     )
     data = {"config": str(path) if path else None, "problems": problems}
     return Alert(CONFIG_RELOAD_FAILED, message, severity="error", data=data)
