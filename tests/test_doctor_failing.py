@@ -6,6 +6,8 @@ through the real CLI in-process against the simulated panel on loopback."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from simconfig import LaterRuns, cli_in, sim_config
 
 from tracker.sim.server import PanelServer, SimulatedPanel
@@ -40,5 +42,33 @@ def test_doctor_says_why_status_polls_fail(tmp_path, monkeypatch):
         assert cli("track", str(real[0])).exit_code == 0
         assert cli("run", "--once").exit_code == 0
         assert "warn panel sim" not in cli("doctor").output
+    finally:
+        server.stop()
+
+
+def test_doctor_dates_the_alert_it_quotes(tmp_path, monkeypatch):
+    """Operator's week (walkd99): 13 minutes into an outage, with the panel's
+    url changed meanwhile, doctor said `warn panel slow: every call has
+    failed since 22:36:08: slow: unreachable, every call has failed for
+    1m56s; last error (status): 'no answer from 127.0.0.1:27312 within
+    20s'`: the alert of 22:38:04 quoted as if it were now, its "for 1m56s"
+    and its error (of the old url) read as the state of things. The quote
+    now says when the alert said it."""
+    panel = SimulatedPanel(key=KEY, seed=5, speed=600.0)
+    server = PanelServer(panel).start()
+    try:
+        config = sim_config(server.url) + '[alerts]\nunreachable_after = "1s"\n'
+        cli = cli_in(tmp_path, monkeypatch, config)
+        later = LaterRuns(monkeypatch)
+        monkeypatch.setenv("SIM_KEY", KEY)
+        assert cli("track", *UNKNOWN_TO_THE_PANEL).exit_code == 0
+        assert cli("run", "--once").exit_code == 1
+        later.advance(1.2)
+        assert cli("run", "--once").exit_code == 1
+        with sqlite3.connect(tmp_path / "t.db") as db:
+            (at,) = db.execute("SELECT at FROM alerts WHERE kind = 'status_failing'").fetchone()
+        doctor = cli("doctor")
+        (line,) = [line for line in doctor.output.splitlines() if line.startswith("warn panel sim")]
+        assert f"; its alert at {at}: sim: status checks have left orders unchecked" in line
     finally:
         server.stop()

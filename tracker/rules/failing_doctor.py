@@ -28,9 +28,10 @@ def failing_checks(
     refused: Collection[str] = (),
     manager: str | None = None,
 ) -> list[Check]:
-    """Given (panel, kind, since, the episode's newest alert or None) for each
-    panel whose polls are failing now (the database's episodes), return a
-    warning line per configured panel, its worst episode first: the panel may
+    """Given (panel, kind, since, the episode's newest alert or None, when it
+    was raised) for each panel whose polls are failing now (the database's
+    episodes), return a warning line per configured panel, its worst episode
+    first (an alert quoted dated: its words were then's): the panel may
     answer ``balance`` (ok above) while its status calls fail. A refused key
     says both episodes when every call fails too, as ``balance`` does, and
     what fixes it, the key where ``keys`` ({panel: "panels[0].key_env
@@ -43,7 +44,7 @@ def failing_checks(
     here: its FAIL line says the problem, once (:func:`refused_key_lines`)."""
     lines: dict[str, Check | None] = {}
     open_now = _open_now(rows)
-    for panel, kind, since, said in rows:
+    for panel, kind, since, said, *said_at in rows:
         if panel not in configured or panel in lines:
             continue
         place = (keys or {}).get(panel)
@@ -59,7 +60,10 @@ def failing_checks(
             alert = f"; its alert: {_quoted(said, place, manager)}" if said else ""
             text = f"{words}: {first}{key_fix(place, manager)}{alert}"
         else:
-            why = f": {said}" if said else "; the log's status_failed lines say why"
+            # The alert as it was said then (its "for 1m56s", its last error),
+            # dated: not read as the state of things now.
+            dated = f"; its alert at {_stored(said_at[0])}: " if said_at and said_at[0] else ": "
+            why = f"{dated}{said}" if said else "; the log's status_failed lines say why"
             text = f"{_FAILING.get(kind, kind)} since {_stored(since)}{why}"
         lines[panel] = Check(WARN, f"panel {panel}", text)
     return [line for line in lines.values() if line is not None]
@@ -105,7 +109,7 @@ def _quoted(said: str, place: str | None, manager: str | None) -> str:
 def _open_now(rows: Sequence[Sequence[Any]]) -> dict[str, dict[str, str | None]]:
     """{panel: {kind: since}} of the episodes of a panel not answering."""
     open_now: dict[str, dict[str, str | None]] = {}
-    for panel, kind, since, _said in rows:
+    for panel, kind, since, *_said in rows:
         if kind in NOT_ANSWERING:
             open_now.setdefault(panel, {})[kind] = since
     return open_now

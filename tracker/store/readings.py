@@ -290,7 +290,9 @@ def unknown_words(reader: Store, panel: str) -> UnknownWords:
 FAILING_BY_PANEL = """
 SELECT s.panel, s.kind, s.since,
        (SELECT a.message FROM alerts a WHERE a.panel = s.panel AND a.kind = s.kind
-        AND a.at >= s.since ORDER BY a.id DESC LIMIT 1) AS said
+        AND a.at >= s.since ORDER BY a.id DESC LIMIT 1) AS said,
+       (SELECT a.at FROM alerts a WHERE a.panel = s.panel AND a.kind = s.kind
+        AND a.at >= s.since ORDER BY a.id DESC LIMIT 1) AS said_at
 FROM alert_state s
 WHERE ((s.kind = 'status_failing' AND s.since IS NOT NULL)
        OR (s.kind IN ('panel_unreachable', 'auth_failed') AND s.active = 1))
