@@ -94,6 +94,7 @@ class Snapshot:
     # Writes that waited long for the lock: by bucket of WAIT_BUCKETS, and their seconds.
     write_waits: tuple[tuple[int, ...], float] = ((0,) * (len(WAIT_BUCKETS) + 1), 0.0)
     key_refused: frozenset[str] = frozenset()  # paused for the key, or auth_failed open
+    reload_failed: bool = False  # the last reload failed: the previous config runs on
 
 
 def families(snap: Snapshot) -> list[Metric]:
@@ -122,6 +123,7 @@ def families(snap: Snapshot) -> list[Metric]:
         open_orders,
         _lost(snap),
         _key_refused(snap),
+        _reload_failed(snap),
         balance,
         *calls_families(snap.calls),
         *late_families(snap.calls, snap.panels),
@@ -196,15 +198,27 @@ def _key_refused(snap: Snapshot) -> Metric:
     return family
 
 
+def _reload_failed(snap: Snapshot) -> Metric:
+    family = new_family(
+        "gauge",
+        "config_reload_failed",
+        "1 while the daemon runs on its previous config, its last reload having failed, else 0.",
+    )
+    family.add_metric([], int(snap.reload_failed))
+    return family
+
+
 def take_snapshot(
     reader: Store | None,
     calls: CallCounters,
     jobs: JobStats,
     panels: Iterable[str] = (),
     paused: Iterable[str] = (),
+    reload_failed: bool = False,
 ) -> Snapshot:
-    """Given a database reader, the live counters and the panels paused now
-    for a refused key, return one scrape's numbers.
+    """Given a database reader, the live counters, the panels paused now
+    for a refused key and whether the last reload failed, return one
+    scrape's numbers.
 
     A database that cannot be read is reported (``database_readable 0``) and
     logged; the counters are still served.
@@ -239,7 +253,7 @@ def take_snapshot(
     counts, ran = calls.snapshot(panels or None), jobs.snapshot()
     sent, waits = DELIVERIES.snapshot(), WAITS.counts()
     found = (open_orders, balances, counts, ran, panels, lost, sent, undelivered, waits)
-    return Snapshot(*found, key_refused=frozenset(refused))
+    return Snapshot(*found, key_refused=frozenset(refused), reload_failed=reload_failed)
 
 
 class _Collector:
