@@ -160,12 +160,20 @@ def test_judge_poll_raises_once_after_the_delay_and_never_while_explained() -> N
     assert raised == [None, None, None, STATUS_FAILING, None, None, None, None]
     assert episode.since == T0
     assert judge_poll(episode, False, at[-1], 900) == (Episode(), STATUS_RECOVERED)
-    # Explained (unreachable, key refused): counted, never raised, until it is not.
+    # Explained (unreachable, key refused): never raised, and not counted: a
+    # run counts afresh from the first failed poll after the explanation
+    # ends (it was counted through it: "for 35m" at the first failed poll).
     quiet = Episode()
     for now in at:
         quiet, kind = judge_poll(quiet, True, now, 900, explained=True)
         assert kind is None
-    assert judge_poll(quiet, True, at[-1], 900)[1] == STATUS_FAILING
+    later = [at[-1] + timedelta(minutes=m) for m in range(5, 25, 5)]
+    after = []
+    for now in later:
+        quiet, kind = judge_poll(quiet, True, now, 900)
+        after.append(kind)
+    assert after == [None, None, None, STATUS_FAILING]
+    assert quiet.since == later[0]
     # A failing run that never alerted ends quietly at the first good poll.
     assert judge_poll(Episode(False, T0, None), False, at[1], 900) == (Episode(), None)
 

@@ -49,8 +49,10 @@ def judge_poll(
 
     Raised once the polls have failed without a break for ``after`` seconds,
     unless ``explained`` (an open ``panel_unreachable`` or ``auth_failed``
-    episode already says why): it is raised at the first failed poll after
-    that ends. ``status_recovered`` at the first poll that leaves nothing
+    episode already says why): those failures are that episode's, counted in
+    no run of this one's, so a run counts afresh from the first failed poll
+    after it ends (counted through it, a key refused all night raised
+    ``status_failing`` "for 8h" at the first failed poll after the fix). ``status_recovered`` at the first poll that leaves nothing
     unchecked after it was raised; a failing run that never alerted ends
     quietly. ``stepped``: the wall clock stepped forward since the panel's
     last poll (:func:`tracker.rules.clocksteps.stepped_forward`): the run counts
@@ -67,11 +69,13 @@ def judge_poll(
         return Episode(), None
     if episode.active:
         return episode, None
+    if explained:  # the explaining episode's failures, not a run of this one's
+        return Episode(), None
     kept = stored_run(episode, now, max(after, every))  # None: a gap without a run
     since = now if stepped else counted_from(kept, now)
     if began is not None and not stepped:
         since = min(since, counted_from(began, now))
-    if explained or (now - since).total_seconds() < after:
+    if (now - since).total_seconds() < after:
         return Episode(False, since, now), None
     return Episode(True, since, now), STATUS_FAILING
 
