@@ -52,8 +52,9 @@ def judge_poll(
     episode already says why): those failures are that episode's, counted in
     no run of this one's, so a run counts afresh from the first failed poll
     after it ends (counted through it, a key refused all night raised
-    ``status_failing`` "for 8h" at the first failed poll after the fix). ``status_recovered`` at the first poll that leaves nothing
-    unchecked after it was raised; a failing run that never alerted ends
+    ``status_failing`` "for 8h" at the first failed poll after the fix).
+    ``status_recovered`` at the first poll that leaves nothing unchecked
+    after it was raised; a failing run that never alerted ends
     quietly. ``stepped``: the wall clock stepped forward since the panel's
     last poll (:func:`tracker.rules.clocksteps.stepped_forward`): the run counts
     from this poll, as one the clock was set back past does. ``began``: when
