@@ -42,20 +42,39 @@ def command_config(
     else:
         try:
             config = load_config(config_path, os.environ, resolve_keys=keys, started=started)
-        except ConfigError:
+        except ConfigError as exc:
             if _takes_database() and no_config_anywhere(config_path, os.environ):
                 from tracker.config.load import no_config_found
 
                 raise no_config_found(READ_A_FILE) from None
-            raise
-        if database is not None:
-            config = with_database(config, database)
+            if not _takes_database() or database is None:
+                raise
+            # A file a reload just refused, say, while the daemon runs on the
+            # config it started with: the database named is read without it.
+            _not_read(exc, database)
+            config = with_database(None, database)
+        else:
+            if database is not None:
+                config = with_database(config, database)
     if database is not None:
         check_named_database(config.database.path)
     if logs:
         _configure_logging(config, log_level, log_format, daemon=daemon)
     check_database_directory(config)
     return config
+
+
+def _not_read(exc: ConfigError, database: Path) -> None:
+    """Say on stderr that the config could not be read (its first problem),
+    and that ``database`` is read without it."""
+    from tracker.cli.render import safe_text
+    from tracker.redact.scrub import redact_text
+
+    where = f"config {exc.file}" if exc.file else "config"
+    more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+    said = f"{where} not read: {exc.problems[0] if exc.problems else exc}{more}"
+    line = f"note: {said}; reading {database} without it"
+    click.echo(safe_text(redact_text(line)), err=True)
 
 
 def _takes_database() -> bool:
