@@ -8,8 +8,9 @@ order 78, and every call names 78; so is a status key " 78" or "78.0" (the
 order asked, as `add` reads " 78"). A key that is no ID as panels write them
 ("78.5", "+78") is not the order asked for: that order is left out of the
 answer, so asked again alone. In a refill or cancel answer (a key or an
-item's "order"), such a name, or " 78" or "78.0", makes the order Unknown:
-never refilled or canceled. An answer to refill=7 naming another refill is none of 7's: 7 stays
+item's "order"), such a name makes the order Unknown: never refilled or
+canceled (" 78", "78.0" and 78.0 name order 78 there, as in a status
+answer). An answer to refill=7 naming another refill is none of 7's: 7 stays
 open and is asked again. A refill answer keyed by an asked order ID, its item
 naming no order, is that order's.
 """
@@ -219,14 +220,14 @@ def test_status_keys_read_leniently_never_give_one_order_anothers_status(
     ]
 
 
-# Read leniently (to_int), an answer naming "78.0" (or filed under it) was
+# Read leniently (to_int), an answer naming "7.8e1" or "+78" (filed under it) was
 # order 78's: a refill or cancel the panel made for whatever it meant.
 @pytest.mark.parametrize(
     "answer",
     [
-        {"78.0": {"order": 78, "refill": 5}, "79": {"order": 79, "refill": 6}},
+        {"78.5": {"order": 78, "refill": 5}, "79": {"order": 79, "refill": 6}},
         {"78": {"order": "+78", "refill": 5}, "79": {"order": 79, "refill": 6}},
-        [{"order": "78.0", "refill": 5}, {"order": 79, "refill": 6}],
+        [{"order": "7.8e1", "refill": 5}, {"order": 79, "refill": 6}],
     ],
 )
 def test_a_multi_refill_answer_naming_no_order_id_refills_no_order(panel, tmp_path, answer):
@@ -245,10 +246,10 @@ def test_a_multi_refill_answer_naming_no_order_id_refills_no_order(panel, tmp_pa
 def test_a_refill_answer_naming_no_order_id_is_an_unknown_refill(panel, tmp_path):
     server, replies, cli = panel
     assert cli("track", "78").exit_code == 0
-    replies["refill"] = json_reply({"order": "78.0", "refill": 5})
+    replies["refill"] = json_reply({"order": "+78", "refill": 5})
     result = cli("refill", "78")
     assert result.exit_code == 1, result.output
-    assert "answered for order '78.0'" in result.stderr
+    assert "answered for order '+78'" in result.stderr
     assert _rows(tmp_path, "SELECT order_id, refill_id, status FROM refills") == [
         (78, None, "Unknown")
     ]
@@ -257,10 +258,10 @@ def test_a_refill_answer_naming_no_order_id_is_an_unknown_refill(panel, tmp_path
 @pytest.mark.parametrize(
     "answer",
     [
-        {"78.0": {"order": 78, "cancel": 1}, "79": {"order": 79, "cancel": 1}},
-        {"78": {"order": "78.0", "cancel": 1}, "79": 1},
+        {"78.5": {"order": 78, "cancel": 1}, "79": {"order": 79, "cancel": 1}},
+        {"78": {"order": "7_8", "cancel": 1}, "79": 1},
         [{"order": "+78", "cancel": 1}, {"order": 79, "cancel": 1}],
-        [{"order": 78.0, "cancel": 1}, {"order": 79, "cancel": 1}],
+        [{"order": 78.5, "cancel": 1}, {"order": 79, "cancel": 1}],
     ],
 )
 def test_a_cancel_answer_naming_no_order_id_cancels_no_order(panel, tmp_path, answer):

@@ -1,6 +1,6 @@
 """IDs as panels write them (23501 or "23501"): an order's, refill's or
 service's read as a usable ID, or as none; the ID a key or ``order`` field
-names; an ID said back in a message. Pure."""
+names, by one rule for every answer; an ID said back in a message. Pure."""
 
 from __future__ import annotations
 
@@ -69,9 +69,12 @@ def written_whole(value: float) -> bool:
 
 
 def key_id(key: Any) -> int | None:
-    """Given a key of a multi-status answer, return the order ID it names: as
-    :func:`written_id` reads one, a whole number written as a float key
-    ("1001.0") too; None for any other key ("1001.5", "+1001", "7_8")."""
+    """Given a key of an answer or an ``order`` field, return the order ID it
+    names: as :func:`written_id` reads one (" 1001", 1001.0), a whole number
+    written as a float key ("1001.0") too; None for any other ("1001.5",
+    "+1001", "7_8", "1e3")."""
+    if isinstance(key, float):
+        return written_id(key)
     if type(key) is not str or (key.isascii() and key.isdigit()):
         return to_id(key)
     found = _PADDED_KEY.fullmatch(key)
@@ -79,21 +82,20 @@ def key_id(key: Any) -> int | None:
 
 
 # What a key or ``order`` field that is there but is no ID as panels write them
-# ("+78", "7_8", true; "78.0", " 78", 78.0 but as a status answer's key) reads
-# as: never an asked ID (to_id is never 0), so no order's, and set against an
-# ID it names another order than that one.
+# ("+78", "7_8", "78.5", true) reads as: never an asked ID (to_id is never 0),
+# so no order's, and set against an ID it names another order than that one.
 NOT_AN_ID = 0
 
 
-def named_id(value: Any, *, status_key: bool = False) -> int | None:
-    """Given a key or an ``order`` field of an answer, return the ID it names
-    (:func:`to_id`; a multi-status answer's key, ``status_key``, as
-    :func:`key_id` reads it); :data:`NOT_AN_ID` when it names none usable;
-    None when there is none (null, or "": PHP scripts write an empty string
-    for a field they have no value for)."""
+def named_id(value: Any) -> int | None:
+    """Given a key or an ``order`` field of a status, refill or cancel answer,
+    return the ID it names, by one rule for all (:func:`key_id`: "0078",
+    " 78", "78.0" and 78.0 name order 78); :data:`NOT_AN_ID` when it names
+    none usable; None when there is none (null, or "": PHP scripts write an
+    empty string for a field they have no value for)."""
     if value is None or value == "":
         return None
-    return (key_id(value) if status_key else to_id(value)) or NOT_AN_ID
+    return key_id(value) or NOT_AN_ID
 
 
 def id_shown(value: Any) -> str:

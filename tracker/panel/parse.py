@@ -156,7 +156,7 @@ def _child_ids(children: Any) -> tuple[int, ...]:
 
 def _named_order(item: Any) -> int | None:
     """Return the order ID an item names in its own ``order`` field (see
-    :func:`~tracker.panel.ids.named_id`: NOT_AN_ID for "78.0", "+78")."""
+    :func:`~tracker.panel.ids.named_id`: NOT_AN_ID for "+78", "78.5")."""
     return named_id(item.get("order")) if isinstance(item, dict) else None
 
 
@@ -171,7 +171,7 @@ def _claims(data: dict[str, Any] | list[Any]) -> Iterable[tuple[int | None, int 
             # key that is no order ID ("+78", "78.5") is NOT_AN_ID: never an
             # asked ID, so its item is a key nobody asked for: ignored, or
             # ambiguous if its ``order`` names one.
-            yield named_id(key, status_key=True), _named_order(item), item
+            yield named_id(key), _named_order(item), item
     else:
         for item in data:
             yield None, _named_order(item), item
@@ -189,11 +189,11 @@ def parse_status_multi(
     some order's news: an item whose own ``order`` names another order than
     its key (a panel misfiling answers: neither order is read from it), and an
     order answered twice, differently (two keys naming it, "78" and " 78",
-    included). A key is an order's ID as :func:`~tracker.panel.ids.key_id`
-    reads one ("0078", " 78" and "78.0" are 78), an ``order`` field as
-    :func:`~tracker.panel.ids.to_id` does; any other ("+78", "78.5"; " 78"
-    as an ``order``) names no asked order: such a key is one nobody asked
-    for, and such an ``order`` under an asked key is another order's.
+    included). A key or an ``order`` field is an order's ID as
+    :func:`~tracker.panel.ids.key_id` reads one ("0078", " 78", "78.0" and
+    78.0 are 78); any other ("+78", "78.5") names no asked order: such a key
+    is one nobody asked for, and such an ``order`` under an asked key is
+    another order's.
 
     An answer keyed plainly by the asked IDs has each item every field of
     which is plainly well-formed read straight (:mod:`tracker.panel.plain_items`,

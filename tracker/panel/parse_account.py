@@ -13,6 +13,7 @@ from typing import Any
 
 from tracker.errors import BadAnswerError
 from tracker.panel.amounts import bare_amount
+from tracker.panel.ids import written_id
 from tracker.panel.json_decoder import Twice
 from tracker.panel.models import Balance, Service
 from tracker.panel.parse import _expect_dict, _expect_list
@@ -56,8 +57,9 @@ def parse_services(data: Any) -> list[Service]:
     raise_for_error(data)
     services, items = [], _expect_list(data, "services")
     for listed in items:
-        # A service ID is a number from 1 ("-5" or "0" is no ID `add` can send).
-        if not isinstance(listed, dict) or (to_int(listed.get("service")) or 0) < 1:
+        # A service ID is read as an order ID is (ids.written_id): "7", 7, " 7"
+        # or 7.0; never "1e3", "1,000", "+7", "-5" or "0", no ID `add` sends back.
+        if not isinstance(listed, dict) or written_id(listed.get("service")) is None:
             continue
         services += [_service(item) for item in _each_reading(listed)]
     if items and not services:
@@ -91,7 +93,7 @@ def _flag(value: Any) -> bool:
 
 def _service(item: dict[str, Any]) -> Service:
     return Service(
-        service=to_int(item["service"]) or 0,  # from 1: parse_services skips the rest
+        service=written_id(item["service"]) or 0,  # parse_services skips the rest
         name=to_text(item.get("name")) or "",
         type=to_text(item.get("type")),
         category=to_text(item.get("category")),

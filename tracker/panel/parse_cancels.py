@@ -87,7 +87,7 @@ def _cancel_key(asked: dict[str, int], key: str | None) -> int | None:
     """Return the asked order a key names ("0078" is order 78, as in a status
     answer: :func:`named_id`); None for a list item's and a key of digits
     naming no asked order (or a PHP index, "0"), whose ``order`` tells;
-    NOT_AN_ID for a key that is no ID nor index ("5.0", "+5", " 5")."""
+    NOT_AN_ID for a key that is no ID nor index ("+5", "5.5")."""
     if key is None:
         return None
     if key in asked:
@@ -108,7 +108,8 @@ def parse_cancel(requested: Iterable[int], data: Any) -> CancelAnswer:
     ``cancel`` value (an item with its own ``order`` is read as in a list).
     Whatever is ambiguous is unknown, never success: an order answered twice,
     differently, or under another order's key or one that is no order ID
-    ("5.0"); an error beside order results. ``"order": "5.0"`` names none.
+    ("+5"); an error beside order results. ``"order": "+5"`` names none;
+    ``"order": 5.0`` or "5.0" names order 5, as a status key does.
     """
     asked = {str(order_id): order_id for order_id in requested}
     if error_text(data) is not None:  # an object with an error

@@ -60,7 +60,7 @@ def parse_refill_single(order_id: int, data: Any) -> RefillRequest:
     message = error_text(data)
     if message is not None and is_key_refusal(message) and to_id(data.get("refill")) is None:
         raise AuthError(message)
-    named = named_id(_expect_dict(data, "refill").get("order"))  # "78.0": another order
+    named = named_id(_expect_dict(data, "refill").get("order"))  # "+78": another order
     if named is not None and named != order_id:  # another order's answer: which was refilled?
         why = f"answered for order {id_shown(data.get('order'))}: {values.shown(data)}"
         return RefillRequest(order_id=order_id, error=why, unknown=True)
@@ -74,7 +74,7 @@ def parse_refill_multi(requested: Iterable[int], data: Any) -> list[RefillReques
     field or, in an object keyed by order ID (as multi ``status`` answers),
     by its key when that is an asked order's and the item names none (no
     ``order``, null or ""), as ``{"78": {"refill": 5}}``. A key or ``order``
-    that is no ID ("78.0": :func:`named_id`) is read for no order, and makes
+    that is no ID ("+78": :func:`named_id`) is read for no order, and makes
     the order beside it unknown; so does an asked order keyed twice,
     differently, and each order given a refill ID the answer also gives to
     another (:func:`_shared`). An item with no ``order`` under a key naming no asked order

@@ -58,7 +58,7 @@ def _check_named(order_id: int, data: Any) -> None:
     """Raise MisfiledAnswerError when ``data`` is an item naming another order."""
     named = _named_order(data)
     if named is not None and named != order_id:  # another order's answer: not this one's news
-        said = id_shown(data.get("order"))  # "78.0" too: no order ID at all
+        said = id_shown(data.get("order"))  # "+78" too: no order ID at all
         raise MisfiledAnswerError(f"answered order {said} when asked for order {order_id}")
 
 
