@@ -54,3 +54,9 @@ def is_status_word(text: str, action: str = "status") -> bool:
     read = normalize_refill_status if action == "refill_status" else normalize_order_status
     status, known = read(text)
     return known and status != FAILED
+
+
+def is_error_word(text: str) -> bool:
+    """Whether ``text`` is alone one of the words panels write as their error
+    (``"Error"``, ``"Failed"``, ``"Fail"``): the panel's, never a server's."""
+    return normalize_order_status(text) == (FAILED, True)

@@ -151,7 +151,11 @@ def words(text: str, action: str) -> str | None:
         return None
     if not bare.has_words(text) or bare.is_status_word(text, action):
         return None
-    if failures.generic_miss(text) or _servers().search(text) is not None:
+    if failures.generic_miss(text):
+        return None
+    # "Error" alone is a panel's error word (bare.is_error_word), as in
+    # {"error": "Error"}, though a server's "Error 404" shape would take it.
+    if _servers().search(text) is not None and not bare.is_error_word(text):
         return None
     if _cut_notice(text):
         return None

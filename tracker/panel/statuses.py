@@ -8,6 +8,7 @@ caller warns about it once.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from tracker.panel.status_hedges import takes_back
@@ -147,18 +148,28 @@ def names_order_status(text: str) -> bool:
     return _STATUS_WORD.search(text) is not None
 
 
+def _compatible(raw: str) -> str:
+    """Given a status as sent, return it as read: its Unicode compatibility
+    form (NFKC) when it is not ASCII, so a word in full-width letters
+    ("Ｃｏｍｐｌｅｔｅｄ") reads as its ASCII word. Letters of another
+    script that only look alike (a Cyrillic "С") stay themselves."""
+    return raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
+
+
 @lru_cache(maxsize=512)
 def normalize_order_status(raw: str) -> tuple[str, bool]:
     """Given a status as a panel spelled it, return (status, known).
 
     A known spelling followed by the panel's reason ("Canceled: invalid
-    link", see :func:`status_reason`) is that status. ``known`` is False when
+    link", see :func:`status_reason`) is that status; so is one in its
+    compatibility form (:func:`_compatible`). ``known`` is False when
     the spelling is not recognised; the status is then the raw text,
     stripped, so the user sees exactly what the panel said.
     """
-    found = _ORDER_SPELLINGS.get(_key(raw))
+    read = _compatible(raw)
+    found = _ORDER_SPELLINGS.get(_key(read))
     if found is None:
-        with_reason = _read_reason(raw)
+        with_reason = _read_reason(read)
         if with_reason is None:
             return _unknown(raw), False
         found = with_reason[0]
@@ -246,9 +257,12 @@ def status_reason(raw: str | None) -> str | None:
     """Given an order's status as the panel wrote it (``raw_status``), return
     the panel's reason when it was read as a known status followed by one
     ("invalid link" of "Canceled: invalid link"), else None."""
-    if raw is None or _ORDER_SPELLINGS.get(_key(raw)) is not None:
+    if raw is None:
         return None
-    with_reason = _read_reason(raw)
+    read = _compatible(raw)
+    if _ORDER_SPELLINGS.get(_key(read)) is not None:
+        return None
+    with_reason = _read_reason(read)
     return None if with_reason is None else with_reason[1]
 
 
@@ -268,14 +282,16 @@ _REFILL_WORDS = _status_words(REFILL_STEMS)
 @lru_cache(maxsize=512)
 def normalize_refill_status(raw: str) -> tuple[str, bool]:
     """Given a refill status as a panel spelled it, return (status, known): a
-    known spelling, or one followed by the panel's reason (see _LEADING_STATUS)."""
-    found = _REFILL_SPELLINGS.get(_key(raw))
+    known spelling, or one followed by the panel's reason (see _LEADING_STATUS),
+    also in its compatibility form (:func:`_compatible`)."""
+    read = _compatible(raw)
+    found = _REFILL_SPELLINGS.get(_key(read))
     if found is None:
-        leading = _LEADING_STATUS.match(raw)
+        leading = _LEADING_STATUS.match(read)
         if leading is None:
             return _unknown(raw), False
         found = _REFILL_SPELLINGS[leading.group(1).lower()]
-        if _names_another_status(raw[leading.end() :], found, _REFILL_WORDS, refill=True):
+        if _names_another_status(read[leading.end() :], found, _REFILL_WORDS, refill=True):
             return _unknown(raw), False
     return found, True
 
