@@ -31,7 +31,8 @@ import httpx
 
 from tracker.panel import proxies, tls
 from tracker.panel.inflate import ACCEPT_ENCODING, Inflater
-from tracker.panel.sockets import bind, deadline_at, spent_if_more
+from tracker.panel.informational import HeadsTooLarge
+from tracker.panel.sockets import bind, deadline_at, heads_read, spent_if_more
 from tracker.panel.unserved import unreadable_location_dropped
 
 KB = 1024
@@ -135,7 +136,10 @@ def exchange(
     # busy machine past a short timeout, said as no connection within it.
     request = client.build_request(method, url, **kwargs)
     end = time.monotonic() + seconds
-    with deadline_at(end, stop), contextlib.closing(client.send(request, stream=True)) as response:
+    with (
+        deadline_at(end, stop, heads=limit),
+        contextlib.closing(_sent(client, request, limit)) as response,
+    ):
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise AnswerTooLarge(limit, response.status_code)
@@ -166,3 +170,17 @@ def exchange(
     return httpx.Response(
         response.status_code, headers=headers, content=b"".join(chunks), request=response.request
     )
+
+
+def _sent(client: httpx.Client, request: httpx.Request, limit: int) -> httpx.Response:
+    """Send ``request`` and return its answer once its head is read: the
+    informational (1xx) answers before it counted toward ``limit``, as its
+    body is (AnswerTooLarge past it; more than informational.MAX_INFORMATIONAL of
+    them a protocol error): a server sending them without end held the call
+    and a core to its deadline."""
+    try:
+        response = client.send(request, stream=True)
+    except HeadsTooLarge:
+        raise AnswerTooLarge(limit) from None
+    heads_read()
+    return response

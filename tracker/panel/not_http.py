@@ -30,6 +30,8 @@ _NOT_HTTP = {
     "conflicting Content-Length": "sent Content-Length headers that disagree",
     "bad Content-Length": "sent a Content-Length that is no number",
     "can't handle event type": "sent an answer out of HTTP's order",
+    # tracker.panel.sockets's own words: 1xx answers without end
+    "informational (1xx) answers": "sent informational (1xx) answers without end, no answer",
 }
 
 # h11's and httpcore's words for a connection the panel's server closed: HTTP

@@ -24,6 +24,7 @@ import httpcore
 import httpx
 
 from tracker.panel import lookups, tls
+from tracker.panel.informational import Heads
 from tracker.panel.not_http import unanswered
 from tracker.panel.proxies import PlainTimeout, Tunnelled, Undialled
 
@@ -52,14 +53,20 @@ class Stopped(Exception):
 
 
 @contextlib.contextmanager
-def deadline_at(end: float, stop: threading.Event | None = None) -> Iterator[None]:
+def deadline_at(
+    end: float, stop: threading.Event | None = None, heads: int | None = None
+) -> Iterator[None]:
     """Bound every socket operation of this thread's calls by ``end`` (monotonic);
-    ``stop`` set ends this thread's reads (:class:`Stopped`)."""
+    ``stop`` set ends this thread's reads (:class:`Stopped`); ``heads``: the
+    cap on the informational answers' bytes read before the answer's head,
+    until :func:`heads_read` (:class:`~tracker.panel.informational.Heads`)."""
     previous, stopped_by = getattr(_local, "end", None), getattr(_local, "stop", None)
     cut, heard = getattr(_local, "cut", None), getattr(_local, "heard", None)
+    capped = getattr(_local, "heads", None)
     _local.end = end if previous is None else min(end, previous)
     _local.stop, _local.cut = stop or stopped_by, cut if stop is None else None
     _local.heard = b""  # the last bytes this call read (see _head_cut)
+    _local.heads = None if heads is None else Heads(heads)
     try:
         yield
     except httpx.RemoteProtocolError as exc:
@@ -68,6 +75,13 @@ def deadline_at(end: float, stop: threading.Event | None = None) -> Iterator[Non
         raise
     finally:
         _local.end, _local.stop, _local.cut, _local.heard = previous, stopped_by, cut, heard
+        _local.heads = capped
+
+
+def heads_read() -> None:
+    """Say this thread's call has its answer's head: what it reads now is the
+    body, capped by its reader."""
+    _local.heads = None
 
 
 def _head_cut(heard: bytes) -> bool:
@@ -123,6 +137,9 @@ class _Stream(httpcore.NetworkStream):
         self._written = False  # a proxy's CONNECT (or SOCKS greeting): a tunnel asked for
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        heads = getattr(_local, "heads", None)
+        if heads is not None:  # before the answer's head: informational answers
+            heads.check()
         try:
             if getattr(_local, "stop", None) is None:
                 data = self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
@@ -135,6 +152,8 @@ class _Stream(httpcore.NetworkStream):
         heard = getattr(_local, "heard", None)
         if heard is not None and data:  # its last bytes only: a blank line is 3 at most
             _local.heard = (heard + data[-3:])[-3:]
+        if heads is not None:
+            heads.heard(data)
         return data
 
     def _sliced(self, max_bytes: int, timeout: float | None) -> bytes:
