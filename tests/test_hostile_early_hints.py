@@ -89,3 +89,20 @@ def test_too_many_small_hints_fail_however_large_the_cap(panel):
     client = panel(None, SHORT_HINT, max_answer=64 * 1024 * 1024)
     with pytest.raises(PanelError, match=r"sent informational \(1xx\) answers without end"):
         client.balance()
+
+
+@pytest.mark.parametrize("newline", [b"\r\n", b"\n"])
+def test_heads_are_counted_whichever_reads_they_come_in(newline):
+    # Each informational head once, wherever the reads cut the bytes (a blank
+    # line cut in two included), and a final head's body not looked into.
+    from tracker.panel.informational import Heads
+
+    hint = b"HTTP/1.1 103 Early Hints" + newline + b"Link: </a.css>" + newline * 2
+    final = b"HTTP/1.1 200 OK" + newline + b"Content-Length: 2" + newline * 2 + b"{}"
+    stream = hint * 3 + final
+    for cut in range(1, len(stream)):
+        heads = Heads(1 << 20)
+        heads.heard(stream[:cut])
+        heads.heard(stream[cut:])
+        assert heads.count == 4, cut
+        assert heads.whole == len(stream) - 2, cut

@@ -14,8 +14,6 @@ the read that also held the answer's head is not looked at: a read at most
 
 from __future__ import annotations
 
-import re
-
 import httpcore
 
 # The informational (1xx) answers read before an answer: the HTTP library
@@ -23,7 +21,6 @@ import httpcore
 # a call (and a core) to its deadline. More than these fail the call.
 MAX_INFORMATIONAL = 100
 TOO_MANY_INFORMATIONAL = f"more than {MAX_INFORMATIONAL} informational (1xx) answers"
-_HEAD_END = re.compile(rb"\r?\n\r?\n")  # the blank line that ends a head
 
 
 class HeadsTooLarge(Exception):
@@ -47,8 +44,28 @@ class Heads:
 
     def heard(self, data: bytes) -> None:
         seen = self.tail + data
-        for found in _HEAD_END.finditer(seen):
-            if found.end() > len(self.tail):  # not one the last read ended
+        for end in _head_ends(seen):
+            if end > len(self.tail):  # not one the last read ended
                 self.count += 1
-                self.whole = self.read + found.end() - len(self.tail)
+                self.whole = self.read + end - len(self.tail)
         self.read, self.tail = self.read + len(data), seen[-3:]
+
+
+def _head_ends(seen: bytes) -> list[int]:
+    """Where each blank line ending a head ends in ``seen`` (``\r?\n\r?\n``,
+    none overlapping another), found by ``bytes.find``: the regular
+    expression took ~120 us on a 100-order answer's first read (its body
+    read with its head), every status call."""
+    found = []
+    for mark in (b"\n\r\n", b"\n\n"):
+        at = seen.find(mark)
+        while at >= 0:
+            start = at - 1 if at and seen[at - 1] == 13 else at  # its \r before, as the regex's
+            found.append((at + len(mark), start))
+            at = seen.find(mark, at + 1)
+    ends, last = [], 0
+    for end, start in sorted(found):
+        if start >= last:
+            ends.append(end)
+            last = end
+    return ends
