@@ -76,3 +76,18 @@ def test_a_status_items_order_is_read_by_the_rule_of_its_key(named):
     assert keyed.statuses([1001])[1001].status == "Completed"
     alone = make_client(FakePanel(ok(item)))
     assert alone.status(1001).status == "Completed"
+
+
+DRIP = {"status": "In progress", "runs": 3, "charge": "1", "remains": "50"}
+CHILDREN = [1101, 1102.0, "1103.0", " 1104", "1105", "+1106", "1107.5", "1e3", True, 0, None]
+
+
+def test_a_drip_feed_orders_children_are_read_by_the_rule_of_a_status_key():
+    item = {**DRIP, "orders": CHILDREN}
+    keyed = make_client(FakePanel(ok({"1001": item})))
+    alone = make_client(FakePanel(ok(item)))
+    # Before: 1102.0, "1103.0" and " 1104" were no child order: (1101, 1105).
+    # "No ID" stays as it was: such a child is left out, the order read.
+    for read in (keyed.statuses([1001])[1001], alone.status(1001)):
+        assert read.status == "In progress"
+        assert read.child_orders == (1101, 1102, 1103, 1104, 1105)

@@ -414,8 +414,9 @@ def test_an_empty_order_field_names_no_order_and_the_key_decides(empty):
 
 
 def test_child_orders_are_only_usable_order_ids():
+    # Read by the rule of a status key: "1002.0" and 1004.0 are 1002 and 1004.
     item = {"status": "In progress", "runs": 2, "orders": [1001, "1002.0", "+1003", 1004.0, "1005"]}
-    assert parse_single.parse_status_single(7, item).child_orders == (1001, 1005)
+    assert parse_single.parse_status_single(7, item).child_orders == (1001, 1002, 1004, 1005)
 
 
 @pytest.mark.parametrize("said", NOT_ORDER_78)

@@ -22,7 +22,7 @@ from tracker.panel.body import (  # noqa: F401  (the envelope, used as parse.X)
     decode_document,
     decode_json,
 )
-from tracker.panel.ids import named_id, to_id, written_id
+from tracker.panel.ids import key_id, named_id, written_id
 from tracker.panel.json_decoder import Twice, WrittenFloat
 from tracker.panel.models import OrderStatus
 from tracker.panel.not_found import says_order_not_found
@@ -148,10 +148,12 @@ def _bare(order_id: int, text: str) -> OrderStatus:
 
 def _child_ids(children: Any) -> tuple[int, ...]:
     """Given a drip-feed order's ``orders`` (its child order IDs), return the
-    usable ones (:func:`to_id`: "1002.0" or "+1002" is no child order)."""
+    usable ones, each read by the rule of a status key (:func:`key_id`:
+    1002.0, "1002.0" and " 1002" are 1002); one naming no order ("+1002",
+    "1002.5", "1e3") is left out, the order read all the same."""
     if not isinstance(children, list):
         return ()
-    return tuple(i for i in (to_id(c) for c in children) if i is not None)
+    return tuple(i for i in (key_id(c) for c in children) if i is not None)
 
 
 def _named_order(item: Any) -> int | None:
