@@ -10,10 +10,13 @@ tracker already reads them (against an in-process fake panel):
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from test_client import FakePanel, make_client, ok
 
+from tracker.config.load import config_from_dict
 from tracker.errors import PanelError
 
 BALANCE = {"balance": "5.00", "currency": "USD"}
@@ -76,3 +79,30 @@ def test_a_bare_or_plain_error_to_a_single_status_is_read_as_the_error_object(co
     # Before: "answered invalid JSON: Error" (a 200), "HTTP 400: Error" (a page).
     assert said == as_object
     assert "status refused for every order asked" in said
+
+
+@pytest.mark.parametrize("word", ["canceled", "ｃａｎｃｅｌｅｄ", "ＣＡＮＣＥＬＥＤ"])
+def test_a_full_width_status_word_in_longer_words_is_a_status_word_there_too(word):
+    # Not-found words beside a status word are a status with the panel's
+    # reason in other words: an unknown status, the order polled on and
+    # alerted once; never "the order does not exist", given up in time.
+    said = f"Link not found, order {word}"
+    answer = {"1": {"status": said, "charge": "1", "remains": "0"}, "2": {"status": "Completed"}}
+    read = make_client(FakePanel(ok(answer))).statuses([1, 2])[1]
+    # Before (full-width): the order's error "Link not found, order ｃａｎｃｅｌｅｄ".
+    assert (read.error, read.status, read.known_status) == (None, said, False)
+
+
+def test_a_full_width_status_word_in_the_config_is_its_ascii_word():
+    config = config_from_dict(
+        {
+            "panels": [{"name": "main", "url": "https://panel.example/api/v2", "key": "k"}],
+            "automation": {"stall_after": {"Ｐｅｎｄｉｎｇ": "2h", "Ｉｎ ｐｒｏｇｒｅｓｓ": "3h"}},
+        },
+        base_dir=Path("."),
+        env={},
+    ).automation
+    # Before: "must be an open order status", where `orders --status Ｐｅｎｄｉｎｇ`
+    # and a panel's "Ｐｅｎｄｉｎｇ" were Pending.
+    assert config.stall_threshold("Pending", 3) == 7200.0
+    assert config.stall_threshold("In progress", 3) == 3 * 3600.0

@@ -144,8 +144,10 @@ _STATUS_WORD = re.compile(rf"\b(?:{_SPELLING})\b", re.IGNORECASE)
 
 def names_order_status(text: str) -> bool:
     """Return True when ``text`` holds the words of a known order status
-    (other than Error/Fail/Failed) anywhere, as a status with a reason does."""
-    return _STATUS_WORD.search(text) is not None
+    (other than Error/Fail/Failed) anywhere, as a status with a reason does;
+    in its compatibility form (:func:`_compatible`), as a status is read:
+    "Link not found, order ｃａｎｃｅｌｅｄ" names Canceled."""
+    return _STATUS_WORD.search(_compatible(text)) is not None
 
 
 def _compatible(raw: str) -> str:
@@ -310,5 +312,8 @@ def metrics_status(status: str | None) -> str:
 
 
 def canonical_order_status(text: str) -> str | None:
-    """Given a user's spelling (CLI ``--status``), return the canonical status or None."""
-    return _ORDER_SPELLINGS.get(_key(text))
+    """Given a user's spelling of an order status (a key of the config's
+    ``stall_after``, a simulated order's pin), return the canonical status or
+    None: read as a panel's word alone is, in its compatibility form too
+    ("Ｐｅｎｄｉｎｇ" is Pending), never with a reason after it."""
+    return _ORDER_SPELLINGS.get(_key(_compatible(text)))
