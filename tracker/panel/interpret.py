@@ -257,7 +257,10 @@ def _by_id(data: Any) -> bool:
 
 def _holds(action: str, data: Any) -> bool:
     """Whether a 4xx answer to ``action`` carries the panel's word on an item
-    (an order's status, a refill's, a refill ID given, a cancel accepted)."""
+    (an order's status, a refill's, a refill ID given, a cancel accepted),
+    or that of a single ``status`` or ``refill_status`` call on its one."""
+    if items_held.holds_one(action, data):
+        return True
     return _holds_statuses(data) if action == "status" else items_held.holds_items(action, data)
 
 

@@ -1,7 +1,8 @@
 """Whether a 4xx answer to a multi ``refill_status``, ``refill`` or
 ``cancel`` call still carries the panel's word on an item: a script that
 sets HTTP 400 (404, 422...) on the whole answer when any ID in it is bad,
-and answers every other one all the same.
+and answers every other one all the same; whether one to a single
+``status`` or ``refill_status`` call says its status (:func:`holds_one`).
 
 Such an answer is read as the same answer with a 200 (each item's words its
 own, the code kept as data): :mod:`tracker.panel.interpret`. It is so only
@@ -38,6 +39,24 @@ def holds_items(action: str, data: Any) -> bool:
     said = _SAYS.get(action)
     items = _items(data)
     return said is not None and items is not None and any(said(item) for item in items)
+
+
+def holds_one(action: str, data: Any) -> bool:
+    """Whether ``data``, a 4xx answer to a call for one order's or one
+    refill's status (``status`` with ``order=``, ``refill_status`` with
+    ``refill=``), says its status in a known word, as the same call's answer
+    with a 200 would: ``{"status": "In progress", ...}``, ``{"refill": 71,
+    "status": "Completed"}`` or a bare ``"Completed"``; no error beside it.
+    Error/Fail/Failed (a framework's ``{"status": "error", "message": ...}``),
+    an unknown word and an object keyed by IDs (a multi answer's) are not."""
+    if action not in ("status", "refill_status"):
+        return False
+    if type(data) is str:
+        return is_status_word(data, action)
+    if type(data) is not dict or _items(data) is not None or error_text(data) is not None:
+        return False
+    status = data.get("status")
+    return type(status) is str and is_status_word(status, action)
 
 
 def acted(action: str, data: Any) -> bool:
