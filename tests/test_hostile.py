@@ -18,9 +18,11 @@ from hostile import HostileServer, drip
 from test_service_run import DEADLINE, Daemon, smm_tracker
 
 from tracker.cli.main import main
+from tracker.clock import utcnow
 from tracker.config.load import config_from_dict
 from tracker.service.lock import AlreadyRunningError, DatabaseLock
 from tracker.service.process import Service
+from tracker.store.orders import Store
 
 KEY = "hostile-key-Hq3Zt9Lm2Vx8"
 TIMEOUT = 2.0
@@ -321,18 +323,83 @@ def test_a_deleted_wal_stops_the_daemon_and_its_writes_reach_the_file(tmp_path, 
     _assert_whole(tmp_path / "t.db")  # the clean stop checkpointed the unlinked -wal
 
 
+def _track_under_daemon(db, orders) -> None:
+    """Track ``orders`` into the daemon's database: committed, only in its -wal
+    (the daemon's connections stay open, so this close checkpoints nothing)."""
+    store = Store(db)
+    store.track("evil", orders, utcnow())
+    store.close()
+
+
+def _orders(db) -> list[int]:
+    """The order IDs in ``db``, whole; none when it has no schema yet."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'orders'").fetchall():
+            return []
+        return [row[0] for row in conn.execute("SELECT order_id FROM orders ORDER BY order_id")]
+    finally:
+        conn.close()
+
+
 def test_a_database_moved_under_the_daemon_keeps_its_last_writes_aside(tmp_path, env):
     # SQLite cannot checkpoint into a file moved away: its writes since the
     # last checkpoint stayed in the old path's -wal, which the restart there
-    # deleted. The daemon now keeps that -wal aside and says where.
-    code, daemon = _stopped_after(
-        tmp_path, env, lambda: (tmp_path / "t.db").rename(tmp_path / "moved.db")
-    )
+    # deleted. The daemon keeps that -wal aside, and its alert and last line
+    # say where and what puts the rows back.
+    db, kept = tmp_path / "t.db", tmp_path / "t.db-wal.orphaned"
+
+    def move() -> None:
+        _track_under_daemon(db, [4242])
+        db.rename(tmp_path / "moved.db")
+
+    code, daemon = _stopped_after(tmp_path, env, move)
     assert code != 0
-    kept = tmp_path / "t.db-wal.orphaned"
     last = daemon.output().strip().splitlines()[-1]
     assert "was deleted or moved while the daemon ran" in last
-    assert f"its -wal is kept as {kept}" in last
+    assert f"its -wal is kept as {kept}, holding its last writes: to keep them, stop" in last
+    assert f"copy {kept} beside the database file it belongs to" in last
+    assert f"as that file's -wal ({db}-wal there) before anything opens it" in last
+    alert = next(e for e in daemon.events() if e.get("alert") == "store_replaced")
+    assert alert["data"] == {"database": str(db), "orphaned_wal": str(kept)}
+    assert f"are kept as {kept} once the daemon has stopped: to keep them" in alert["message"]
     assert not (tmp_path / "t.db-wal").exists()
+    moved = tmp_path / "moved.db"
+    assert _orders(moved) == []  # the file alone lacks its last writes (its schema too)
     (tmp_path / "moved.db-wal").write_bytes(kept.read_bytes())
-    _assert_whole(tmp_path / "moved.db")  # the moved file with its -wal back
+    assert _orders(moved) == [4242]  # the moved file with its -wal back
+    _assert_whole(moved)
+
+
+def test_a_database_moved_back_over_a_new_one_is_not_read_with_the_new_ones_wal(tmp_path, env):
+    # The operator's walk: the database moved away, the restart made a new,
+    # empty one (store_created), then the database moved back over it. The
+    # new one's -wal stayed at t.db-wal and the next start read its pages over
+    # the database put back: the new one's tables, or a malformed file.
+    db, real = tmp_path / "t.db", tmp_path / "real.db"
+    _track_under_daemon(real, [7, 8])  # a tracker database, closed cleanly: no -wal
+
+    def move_back() -> None:
+        _track_under_daemon(db, [99])  # the new database's writes, in its -wal
+        real.rename(db)
+
+    code, daemon = _stopped_after(tmp_path, env, move_back)
+    assert code != 0
+    last = daemon.output().strip().splitlines()[-1]
+    assert "was replaced by another file while the daemon ran" in last
+    assert f"its -wal is kept as {tmp_path / 't.db-wal.orphaned'}" in last
+    assert not (tmp_path / "t.db-wal").exists()
+    assert _orders(db) == [7, 8]  # the database put back, as it was
+    # The next start runs on it and says, at warning, what is kept beside it.
+    again = Daemon(tmp_path / "tracker.toml", env)
+    try:
+        again.wait_for("READY=1")
+        again.proc.send_signal(signal.SIGTERM)
+        assert again.proc.wait(timeout=DEADLINE) == 0, again.output()
+    finally:
+        again.close()
+    found = [e for e in again.events() if e.get("event") == "orphaned_wal_found"]
+    assert len(found) == 1 and found[0]["level"] == "warning", again.output()
+    assert found[0]["path"] == str(tmp_path / "t.db-wal.orphaned")
+    assert _orders(db) == [7, 8]

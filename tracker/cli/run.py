@@ -32,6 +32,7 @@ from tracker.store.alerts import latest_balance
 from tracker.store.automation import held_back
 from tracker.store.capabilities import is_unsupported
 from tracker.store.identity import created_alert
+from tracker.store.orphans import tell_orphans
 from tracker.store.refills import last_refill_row, refills_after
 
 if TYPE_CHECKING:
@@ -135,6 +136,7 @@ def run(ctx: Context, once: bool, everything: bool, due: bool, panel: str | None
             tracker.once = True  # the alerts' advice: the next run, not a reload
             tracker.prejudge_in_polls()  # the stall watch's judging in the poll's waits
             left_out = tracker.warn_unconfigured()
+            tell_orphans(config.database.path)  # a -wal kept aside beside it: said each start
             if lock.database_gone:  # a new, empty database where an earlier run had one
                 tracker.watch.alerter.raise_alert(created_alert(config.database.path))
             mark = last_refill_row(tracker.store)

@@ -50,6 +50,7 @@ from tracker.service.doctor_database import (
     database_mode_checks,
     learned_unsupported,
     open_orders_by_panel,
+    orphaned_wal_checks,
     read_rows,
 )
 from tracker.service.doctor_files import key_file_checks, secret_file_checks
@@ -132,6 +133,7 @@ def run_checks(
         checks.append(Check(SKIP, "database", "not checked: fix the [database] problems first"))
     else:
         checks.append(database_check(database_facts(database.path)))
+        checks.extend(orphaned_wal_checks(database.path))  # a -wal kept aside beside it
         running = unit_running(database.path, env)  # the system unit running it, if known
         system = running[1] if running and not running[0] else None
         unit = unit_database_check(path, database.path, template_installed(search), system)

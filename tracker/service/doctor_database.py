@@ -23,11 +23,12 @@ from sqlite_utils import Database
 from tracker.errors import StoreError
 from tracker.panel.urls import shown_url
 from tracker.rules.database_doctor import DatabaseFacts
-from tracker.rules.doctor import Check
+from tracker.rules.doctor import WARN, Check
 from tracker.rules.secret_files import database_directory_check, database_file_check
 from tracker.service.lock import lock_path
 from tracker.store.causes import describe_db_error, not_a_file, read_cause, write_cause
 from tracker.store.migrations import migrations
+from tracker.store.orphans import orphan_words, orphans
 from tracker.store.schema import refuse_foreign, sqlite_too_old
 from tracker.store.stale_wal import own_shm
 
@@ -178,3 +179,10 @@ def database_mode_checks(path: Path) -> list[Check]:
     except OSError:
         pass
     return [check for check in found if check]
+
+
+def orphaned_wal_checks(path: Path) -> list[Check]:
+    """Return a warning for each ``-wal`` kept aside beside the database
+    (:mod:`tracker.store.orphans`): its writes are in no database file until
+    someone puts it back, and the tracker never deletes it."""
+    return [Check(WARN, "database", orphan_words(found, path)) for found in orphans(path)]

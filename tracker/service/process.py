@@ -51,8 +51,14 @@ from tracker.service.once import stop_bound
 from tracker.service.runs import select_jobs
 from tracker.service.startup import Startup
 from tracker.signals import Signals
-from tracker.store.identity import created_alert, keep_orphaned_wal, replaced_message
+from tracker.store.identity import (
+    created_alert,
+    keep_orphaned_wal,
+    orphaned_words,
+    replaced_message,
+)
 from tracker.store.orders import Store
+from tracker.store.orphans import kept_name, tell_orphans
 
 log = structlog.get_logger("tracker.service")
 
@@ -122,6 +128,7 @@ class Service(Startup, Heartbeat):
         self._reader: Store | None = None
         self._stalled = False
         self.failure: str | None = None  # why the daemon stopped itself
+        self._orphan: tuple[Path, tuple[int, int] | None] | None = None  # its -wal kept there
         self._sink: Sink | None = None  # the current generation's alert sink
         self._watch: Watch | None = None  # the current generation's (store outage, failing panels)
         # What runs the daemon, looked for again at each reload (_build): what
@@ -146,7 +153,10 @@ class Service(Startup, Heartbeat):
         finally:
             self._close(metrics)
             if self.failure is not None:  # every connection closed: a moved file's -wal kept
-                raise StoreError(self.failure + keep_orphaned_wal(self.config.database.path))
+                path, orphan = self.config.database.path, self._orphan
+                raise StoreError(
+                    self.failure + (keep_orphaned_wal(path, *orphan) if orphan else "")
+                )
 
     def _serve(self, signals: Signals, metrics: MetricsServer | None) -> bool:
         first = self._build_when_writable(signals)
@@ -217,6 +227,8 @@ class Service(Startup, Heartbeat):
                 probes |= rethresholded_probes(self.config, config)
                 anew = anew_panels(self.config, config, tracker)  # a new url or key
                 tracker.watch.take_over(old)
+            if old is None:  # the start: a -wal kept aside beside the database, said again
+                tell_orphans(config.database.path)
             if old is None and self.lock is not None and self.lock.database_gone:
                 tracker.watch.alerter.raise_alert(created_alert(config.database.path))
             self._watch = tracker.watch
@@ -248,8 +260,15 @@ class Service(Startup, Heartbeat):
             return False
         path = self.config.database.path
         message = replaced_message(path, reason)
+        data: dict[str, object] = {"database": str(path)}
+        said = message
+        if reason in ("deleted", "replaced by another file"):  # its -wal: no file's but the old
+            kept = kept_name(path)
+            self._orphan = kept, self._reader.own_wal() if self._reader is not None else None
+            data["orphaned_wal"] = str(kept)
+            said += orphaned_words(path, kept)
         log.critical("database_replaced", path=str(path), reason=reason)
-        raise_alert(Alert(STORE_REPLACED, message, severity="error"), sink=self._sink)
+        raise_alert(Alert(STORE_REPLACED, said, severity="error", data=data), sink=self._sink)
         self.failure = message
         return True
 

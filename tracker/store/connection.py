@@ -158,6 +158,10 @@ class Connection:
         connection writes to, or its -wal (:mod:`tracker.store.identity`)."""
         return None if self._identity is None else self._identity.changed()
 
+    def own_wal(self) -> tuple[int, int] | None:
+        """Return the (device, inode) of the -wal this connection writes to, once seen."""
+        return None if self._identity is None else self._identity.own_wal()
+
     def probe_write(self) -> None:
         """Write one page and commit: raise StoreError if the database cannot be
         written. The update changes nothing but goes through the disk like any write."""

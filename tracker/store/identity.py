@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from tracker.rules.episodes import Alert
+from tracker.store.orphans import kept_name, recovery
 
 WAL_DELETED = "its -wal file deleted"
 WAL_REPLACED = "its -wal file replaced by another"
@@ -61,6 +62,10 @@ class FileIdentity:
             self._wal = wal
         return WAL_REPLACED if wal != self._wal else None
 
+    def own_wal(self) -> tuple[int, int] | None:
+        """Return the (device, inode) of the -wal this process writes to, once seen."""
+        return self._wal
+
 
 def replaced_message(path: Path, reason: str) -> str:
     """Given the database path and why it changed, return the daemon's last
@@ -82,29 +87,38 @@ def replaced_message(path: Path, reason: str) -> str:
     )
 
 
-def keep_orphaned_wal(path: Path) -> str:
-    """Once every connection is closed: when the database file is gone from
-    ``path`` but its ``-wal`` is still there, rename the ``-wal`` aside and
-    return a sentence saying where, else "". A database moved under the
-    daemon left its writes since the last checkpoint in that ``-wal`` (SQLite
-    cannot checkpoint into a file moved away), and the restart at ``path``
-    would delete it with the new file's first close."""
+def orphaned_words(path: Path, kept: Path) -> str:
+    """Given the database path and where its -wal is kept at the stop
+    (:func:`tracker.store.orphans.kept_name`), return the sentence the
+    ``store_replaced`` alert adds for a file moved, deleted or replaced."""
+    return (
+        f"; its last writes (those since the last checkpoint, in {path}-wal) are kept as "
+        f"{kept} once the daemon has stopped: {recovery(kept, path)}"
+    )
+
+
+def keep_orphaned_wal(path: Path, kept: Path, own: tuple[int, int] | None) -> str:
+    """Once every connection is closed, rename the ``-wal`` at ``path`` to
+    ``kept`` when it belongs to no file there: the database file is gone (moved,
+    deleted), or another file is there and the ``-wal`` is the one this process
+    wrote to (``own``, :meth:`FileIdentity.own_wal`). Return a sentence saying
+    where and what to do with it, else "".
+
+    SQLite checkpoints nothing into a file moved away: the writes since the
+    last checkpoint stay in that ``-wal``. A restart at ``path`` deleted it
+    beside no file, and replayed it over a file put there (the database moved
+    back over the new, empty one read as that one)."""
     wal = Path(f"{path}-wal")
-    if path.exists() or not wal.exists():
-        return ""
-    kept = Path(f"{wal}.orphaned")
-    if kept.exists():
-        kept = Path(f"{kept}-{os.getpid()}")
     try:
+        if not wal.exists() or (path.exists() and (own is None or _identity(wal) != own)):
+            return ""
+        if os.path.lexists(kept):  # made since the alert named it: never overwritten
+            kept = kept_name(path)
         wal.rename(kept)
         Path(f"{path}-shm").unlink(missing_ok=True)
     except OSError as exc:
-        return f"; {wal} could not be kept aside ({exc.strerror or exc})"
-    return (
-        f"; its -wal is kept as {kept}: if the database was moved, copy that beside it "
-        "as NAME-wal (NAME the moved file) before anything opens it, and its last writes "
-        "come back"
-    )
+        return f"; {wal} could not be kept aside ({exc.strerror or exc}): move it away yourself"
+    return f"; its -wal is kept as {kept}, holding its last writes: {recovery(kept, path)}"
 
 
 def created_message(path: Path) -> str:
