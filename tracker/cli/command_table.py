@@ -12,7 +12,7 @@ COMMAND_MODULES = {
     "orders": "orders",
     "history": "orders",
     "run": "run",
-    "demo": "run",
+    "demo": "demo_command",
     "services": "services",
     "refills": "refills",
     "refill": "refill",

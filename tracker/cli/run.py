@@ -1,21 +1,18 @@
-"""The daemon commands: run (and run --once)."""
+"""The daemon command: run (and run --once)."""
 
 from __future__ import annotations
 
 import atexit
 import gc
-import re
 import signal
 import sys
 import time
 from contextlib import nullcontext
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from tracker.cli.bounds import LONGEST, FiniteNumber, WholeNumber
-from tracker.cli.main import EARLY_STOP, EXIT_USAGE, Context, fail, handle_errors, main, pass_ctx
+from tracker.cli.main import EARLY_STOP, Context, handle_errors, main, pass_ctx
 from tracker.cli.run_summary import jobs_ended, summary_line, summary_shown
 from tracker.clock import boottime, utcnow
 from tracker.jobs.due import due_jobs, record_succeeded
@@ -26,8 +23,6 @@ from tracker.service.jobstats import JobStats
 from tracker.service.lock import DatabaseLock
 from tracker.service.once import run_stoppable, stop_bound
 from tracker.service.runs import select_jobs
-from tracker.service.signals import stop_signals
-from tracker.signals import Stop
 from tracker.store.alerts import latest_balance
 from tracker.store.automation import held_back
 from tracker.store.capabilities import is_unsupported
@@ -40,8 +35,6 @@ if TYPE_CHECKING:
     from tracker.service.metrics_http import MetricsServer
 
 SWITCH_INTERVAL = 0.0005  # seconds; see run()
-_TIMED = re.compile(r"\d\d:\d\d:\d\d  ")  # a demo's line of a transition or an alert
-_TIME_WIDTH = len("12:00:00  ")
 _QUICK_EXIT: list[bool] = []  # the exit handler registered (once a process)
 
 
@@ -243,78 +236,3 @@ def _stopped(signum: int) -> str:
     if signum == signal.SIGINT:
         return "interrupted"
     return f"stopped by {signal.Signals(signum).name}"
-
-
-@main.command()
-@click.option(
-    "--orders",
-    "count",
-    default=9,
-    show_default=True,
-    type=WholeNumber(1, 500),
-    help="Orders to place on the simulated panel.",
-)
-@click.option(
-    "--speed",
-    default=3.0,
-    show_default=True,
-    type=FiniteNumber(0.1, 600),
-    help="Seconds per delivery stage in the simulator.",
-)
-@click.option(
-    "--every",
-    default=2.0,
-    show_default=True,
-    type=FiniteNumber(1, 600),
-    help="Status poll interval, seconds.",
-)
-@click.option(
-    "--duration",
-    type=FiniteNumber(1, LONGEST),
-    help="Stop after this many seconds at most (sooner once every order is final).",
-)
-@click.option(
-    "--keep",
-    type=click.Path(file_okay=False),
-    help="Keep the demo database in this directory (made if missing).",
-)
-@handle_errors
-def demo(count: int, speed: float, every: float, duration: float | None, keep: str | None) -> None:
-    """Watch the tracker follow orders on a built-in simulated panel until every
-    one is final (Ctrl-C stops it sooner).
-    """
-    from tracker.cli.demo import run_demo
-    from tracker.cli.screen import fitted, stdout_screen
-    from tracker.service.logs import configure
-
-    if keep == "":  # `--keep "$UNSET"`: as a Path, the current directory
-        fail("--keep is empty; name the folder to keep the database in", EXIT_USAGE)
-
-    configure("warning", "console")
-    stop = Stop()  # marked asked by a stop signal's handler, set by a thread of its own
-    screen = stdout_screen()
-
-    def echo(line: str) -> None:
-        # A timed line wraps at its words under its time on a terminal (a
-        # Completed line with over-delivery is ~85 columns); the commands it
-        # names at the end stay whole, to be pasted.
-        if line:
-            click.echo(fitted(line, screen, _TIME_WIDTH) if _TIMED.match(line) else line)
-
-    with stop_signals(stop) as asked:  # a Ctrl-C or SIGTERM, not --duration's end
-        ended = run_demo(
-            orders=count,
-            speed=speed,
-            every=every,
-            duration=duration,
-            keep=None if keep is None else Path(keep),
-            stop=stop,
-            echo=echo,
-        )
-    if asked:  # a stop asked for exits 0, whatever it showed
-        return
-    if not ended.placed:  # ended at once: it had nothing to watch
-        fail("no order placed on the simulated panel, nothing to watch (see the lines above)")
-    if not ended.shown:  # --duration ran out
-        ran = f" in --duration's {duration:g} s" if duration is not None else ""
-        fail(f"no status change{ran}: the orders placed were not polled (see the lines above)")
