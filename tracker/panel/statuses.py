@@ -12,6 +12,28 @@ import unicodedata
 from functools import lru_cache
 
 from tracker.panel.status_hedges import takes_back
+from tracker.panel.status_vocabulary import (  # noqa: F401  (re-exported: used as statuses.X)
+    ACTIVE,
+    CANCELED,
+    COMPLETED,
+    FAILED,
+    IN_PROGRESS,
+    KNOWN_ORDER_STATUSES,
+    ORDER_SPELLINGS,
+    ORDER_STATUSES,
+    PARTIAL,
+    PAUSED,
+    PENDING,
+    PROCESSING,
+    REFILL_FINAL,
+    REFILL_REJECTED,
+    REFILL_SPELLINGS,
+    REFILL_STATUSES,
+    REFUNDED,
+    TERMINAL,
+    is_terminal,
+    metrics_status,
+)
 from tracker.panel.status_words import (
     AGREEING,
     NEGATED_WHY,
@@ -20,87 +42,6 @@ from tracker.panel.status_words import (
     THEN_WHY,
 )
 from tracker.panel.values import INVISIBLE
-
-PENDING = "Pending"
-PROCESSING = "Processing"
-IN_PROGRESS = "In progress"
-COMPLETED = "Completed"
-PARTIAL = "Partial"
-CANCELED = "Canceled"
-REFUNDED = "Refunded"
-FAILED = "Failed"
-# Subscription / drip-feed states: known, kept as they are, not terminal.
-ACTIVE = "Active"
-PAUSED = "Paused"
-
-ORDER_STATUSES = (PENDING, PROCESSING, IN_PROGRESS, COMPLETED, PARTIAL, CANCELED, REFUNDED, FAILED)
-# Every order status the tracker understands, as stored; any other stored
-# status is a panel's own words, kept verbatim (the ``unknown_status`` alert).
-KNOWN_ORDER_STATUSES = frozenset({*ORDER_STATUSES, ACTIVE, PAUSED})
-# Terminal for delivery: the order will not move again by itself.
-# Failed is deliberately absent: panels retry at their provider.
-TERMINAL = frozenset({COMPLETED, PARTIAL, CANCELED, REFUNDED})
-
-_ORDER_SPELLINGS = {
-    "pending": PENDING,
-    "awaiting": PENDING,
-    "creating": PENDING,
-    "queued": PENDING,
-    "processing": PROCESSING,
-    "in progress": IN_PROGRESS,
-    "in progess": IN_PROGRESS,
-    "inprogress": IN_PROGRESS,
-    "in_progress": IN_PROGRESS,
-    "completed": COMPLETED,
-    "complete": COMPLETED,
-    "partial": PARTIAL,
-    "partially completed": PARTIAL,
-    "canceled": CANCELED,
-    "cancelled": CANCELED,
-    "refunded": REFUNDED,
-    "error": FAILED,
-    "fail": FAILED,
-    "failed": FAILED,
-    "active": ACTIVE,
-    "paused": PAUSED,
-}
-
-# Refills
-REFILL_REJECTED = "Rejected"
-REFILL_STATUSES = (PENDING, IN_PROGRESS, COMPLETED, REFILL_REJECTED, CANCELED, FAILED)
-REFILL_FINAL = frozenset({COMPLETED, REFILL_REJECTED, CANCELED, FAILED})
-
-# Expired (the refill was not carried out in its time) is Canceled, not
-# Rejected: it is no panel's "nothing dropped", so it alerts whatever
-# refill.detect says (see rules/alerts.NOTHING_DROPPED).
-_REFILL_SPELLINGS = {
-    "pending": PENDING,
-    "awaiting": PENDING,
-    "queued": PENDING,
-    "accepted": PENDING,
-    "in progress": IN_PROGRESS,
-    "in progess": IN_PROGRESS,
-    "processing": IN_PROGRESS,
-    "refilling": IN_PROGRESS,
-    "completed": COMPLETED,
-    "complete": COMPLETED,
-    "processed": COMPLETED,
-    "done": COMPLETED,
-    "success": COMPLETED,
-    "successful": COMPLETED,
-    "finished": COMPLETED,
-    "refill completed": COMPLETED,
-    "rejected": REFILL_REJECTED,
-    "declined": REFILL_REJECTED,
-    "denied": REFILL_REJECTED,
-    "refill rejected": REFILL_REJECTED,
-    "canceled": CANCELED,
-    "cancelled": CANCELED,
-    "expired": CANCELED,
-    "error": FAILED,
-    "fail": FAILED,
-    "failed": FAILED,
-}
 
 _SPACES = re.compile(r"[\s_-]+")
 # An unknown spelling is kept as the status, cut to this length (the full
@@ -136,7 +77,7 @@ def _key(raw: str) -> str:
 # left out: panels put them before such words ("Error: order not found").
 _SPELLING = "|".join(
     re.escape(spelling).replace(r"\ ", r"[\s_-]+")
-    for spelling, status in _ORDER_SPELLINGS.items()
+    for spelling, status in ORDER_SPELLINGS.items()
     if status != FAILED
 )
 _STATUS_WORD = re.compile(rf"\b(?:{_SPELLING})\b", re.IGNORECASE)
@@ -169,7 +110,7 @@ def normalize_order_status(raw: str) -> tuple[str, bool]:
     stripped, so the user sees exactly what the panel said.
     """
     read = _compatible(raw)
-    found = _ORDER_SPELLINGS.get(_key(read))
+    found = ORDER_SPELLINGS.get(_key(read))
     if found is None:
         with_reason = _read_reason(read)
         if with_reason is None:
@@ -246,7 +187,7 @@ def _read_reason(raw: str) -> tuple[str, str] | None:
     if found is None:
         return None
     # .get: IGNORECASE matches a few letters lower() does not give back ("ſ").
-    status = _ORDER_SPELLINGS.get(_key(found.group(1)))
+    status = ORDER_SPELLINGS.get(_key(found.group(1)))
     reason = found.group(2).strip()
     if status is None or not reason.strip(_NO_REASON):
         return None
@@ -262,7 +203,7 @@ def status_reason(raw: str | None) -> str | None:
     if raw is None:
         return None
     read = _compatible(raw)
-    if _ORDER_SPELLINGS.get(_key(read)) is not None:
+    if ORDER_SPELLINGS.get(_key(read)) is not None:
         return None
     with_reason = _read_reason(read)
     return None if with_reason is None else with_reason[1]
@@ -287,28 +228,15 @@ def normalize_refill_status(raw: str) -> tuple[str, bool]:
     known spelling, or one followed by the panel's reason (see _LEADING_STATUS),
     also in its compatibility form (:func:`_compatible`)."""
     read = _compatible(raw)
-    found = _REFILL_SPELLINGS.get(_key(read))
+    found = REFILL_SPELLINGS.get(_key(read))
     if found is None:
         leading = _LEADING_STATUS.match(read)
         if leading is None:
             return _unknown(raw), False
-        found = _REFILL_SPELLINGS[leading.group(1).lower()]
+        found = REFILL_SPELLINGS[leading.group(1).lower()]
         if _names_another_status(read[leading.end() :], found, _REFILL_WORDS, refill=True):
             return _unknown(raw), False
     return found, True
-
-
-def is_terminal(status: str | None) -> bool:
-    """Return True when an order in ``status`` will not change by itself."""
-    return status in TERMINAL
-
-
-def metrics_status(status: str | None) -> str:
-    """Given a stored order status, return it as a metrics label value: a known
-    status as is, anything else folded into ``other`` (the set stays bounded)."""
-    if status is None:
-        return "unknown"
-    return status if status in KNOWN_ORDER_STATUSES else "other"
 
 
 def canonical_order_status(text: str) -> str | None:
@@ -316,4 +244,4 @@ def canonical_order_status(text: str) -> str | None:
     ``stall_after``, a simulated order's pin), return the canonical status or
     None: read as a panel's word alone is, in its compatibility form too
     ("Ｐｅｎｄｉｎｇ" is Pending), never with a reason after it."""
-    return _ORDER_SPELLINGS.get(_key(_compatible(text)))
+    return ORDER_SPELLINGS.get(_key(_compatible(text)))
