@@ -6,6 +6,7 @@ updates that row, ``requested_at`` to its time (what the cooldown counts
 from). A request that may have reached the panel is never sent again here: a
 lost answer is stored as Unknown and counts as a request. Only one certainly
 never sent (connection refused, key refused, shutdown) has its row deleted.
+The calls of one order each are :mod:`tracker.jobs.refill_singles`'.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,7 +37,9 @@ from tracker.jobs.refill_outcomes import (
     still_running,
     unsent,
 )
-from tracker.jobs.refused_once import second_refusal, succeeded
+from tracker.jobs.refill_singles import PanelModes
+from tracker.jobs.refill_singles import send_singles as _send_singles
+from tracker.jobs.refused_once import succeeded
 from tracker.panel.client import MAX_IDS, PanelClient, WholeCallRefused
 from tracker.panel.models import RefillRequest
 from tracker.panel.refusals import is_busy
@@ -46,37 +48,13 @@ from tracker.rules.capabilities import (
     REFILL_ORDERS,
     multi_unsupported,
     reads_no_orders,
-    refused_once,
 )
-from tracker.rules.refill_states import UNKNOWN
 from tracker.rules.refills import NOT_IN_ANSWER, answered, busy_refusal, lost, refused
 from tracker.store.capabilities import is_unsupported, refused_before
 from tracker.store.orders import Store
 from tracker.store.refills import begin_requests
 
 log = structlog.get_logger("tracker.refill")
-
-
-@dataclass
-class PanelModes:
-    """What this process learned about one panel: whether it accepts multi-ID
-    ``refill`` and ``refill_status`` calls. Starts optimistic; a multi
-    ``refill`` call refused ("Incorrect request") while single ones are read,
-    or answered naming no order, a second time in a row (in a later round or
-    process) is learned for every process too (``panel_capabilities``,
-    :data:`REFILL_ORDERS`: :mod:`tracker.jobs.refill_multi`); the first
-    turns multi calls off for the rest of its round only."""
-
-    multi_refill: bool = True
-    multi_refill_status: bool = True
-    untrusted_told: bool = False  # refill_status_not_trusted warned; debug until trusted again
-    # `refill ID`'s: called when a single call is answered with the key, before
-    # its answer is judged (what another key taught forgotten first).
-    key_answered: Callable[[], None] | None = None
-    # `refill ID`'s: a first refusal in a missing action's words is recorded
-    # (Refused), as every answer to a request by hand is; the rounds record
-    # none, the order asked again at the next round (a second refusal learns).
-    record_first_refusal: bool = False
 
 
 def request_refills(
@@ -234,87 +212,9 @@ def _send_multi(
     return True
 
 
-def _learns_missing(store: Store, client: PanelClient, words: str, now: datetime) -> bool:
-    """Given a single refill call refused in a missing action's words, return
-    True when it learns the panel has no refill (the second in a row, or
-    learned so already: `refill ID` asks anyway); told then."""
-    known, url = is_unsupported(store, client.name, "refill", client.panel.url), client.panel.url
-    # The first is told by the caller's refill_request_failed, not at debug too.
-    if not second_refusal(
-        store, client.name, "refill", now, known=known, url=url, key=client.panel.key
-    ):
-        return False
-    client.found_missing("refill", words, quiet=known)
-    return True
-
-
 def _by_order(order_ids: list[int], answers: list[RefillRequest]) -> dict[int, dict[str, Any]]:
     found: dict[int, dict[str, Any]] = {}
     for answer in answers:
         if answer.order_id in order_ids and answer.order_id not in found:
             found[answer.order_id] = answered(answer)
     return {o: found.get(o) or lost(NOT_IN_ANSWER) for o in order_ids}  # left out: maybe asked
-
-
-def _send_singles(
-    store: Store,
-    client: PanelClient,
-    rows: dict[int, int],
-    clock: Callable[[], datetime],
-    stop: threading.Event,
-    result: RequestResult,
-    modes: PanelModes,
-) -> None:
-    order_ids = list(rows)
-    for index, order_id in enumerate(order_ids):
-        if stop.is_set() or gave_up(result):
-            unsent(store, rows, order_ids[index:], result)
-            return
-        result.calls += 1
-        try:
-            answer = client.refill(order_id)
-            fields = answered(answer)
-        except StopRequested:  # stopping, not failing: asked again next round
-            result.calls -= 1
-            unsent(store, rows, order_ids[index:], result)
-            return
-        except (AuthError, TransientError) as exc:
-            failed(result, client, exc, auth=isinstance(exc, AuthError))
-            unsent(store, rows, order_ids[index:], result)
-            return
-        except PanelError as exc:  # lost or garbled answer: it may have been acted on
-            failed(result, client, exc)
-            fields = lost(exc.detail)
-        if fields["status"] != UNKNOWN and modes.key_answered is not None:
-            modes.key_answered()  # the panel answered the key
-        refusal = fields["error"] if fields["refill_id"] is None else None
-        if busy_refusal(fields) is not None:
-            # "Too many requests": HTTP 429 in words, no refusal of the order;
-            # this and the rest are asked again next round. Its code kept as
-            # data (its words say it already: "HTTP 403: Too many requests").
-            busy = PanelAnswerError(f"panel busy: {refusal}", status=answer.status)
-            failed(result, client, busy)
-            unsent(store, rows, order_ids[index:], result)
-            return
-        if fields["status"] != UNKNOWN and refusal and client.refused_as_missing("refill", refusal):
-            if not _learns_missing(store, client, refusal, clock()):
-                # The first in a row may be a flaky panel's: this call's failure,
-                # nothing stored, the orders left asked again at the next round.
-                result.refused_once = True
-                failed(
-                    result,
-                    client,
-                    PanelAnswerError(refused_once("refill", refusal), panel=client.name),
-                )
-                if modes.record_first_refusal:  # the user asked: `history ID` shows the answer
-                    finish(store, rows, {order_id: fields}, clock, result)
-                    index += 1
-                unsent(store, rows, order_ids[index:], result)
-                return
-            result.unsupported = refusal  # stops the run (see _gave_up)
-        if fields["refill_id"] is not None and result.waiting:  # a success between
-            succeeded(store, client.name, "refill", client.panel.url)
-            result.waiting = False
-        # Stored at once: a crash later in the batch must not lose this answer.
-        finish(store, rows, {order_id: fields}, clock, result)
-        still_running(store, client.name, {order_id: fields}, clock, result)
