@@ -75,6 +75,11 @@ def send_singles(
     result: RequestResult,
     modes: PanelModes,
 ) -> None:
+    """Given the refill requests begun (order ID -> its ``refills`` row), ask
+    the panel for each order's refill, one call each (``refill=``), storing
+    each answer as it comes; a stop, or a failure that ends the round
+    (:func:`~tracker.jobs.refill_outcomes.gave_up`), leaves the rest unsent
+    (asked again at the next round)."""
     order_ids = list(rows)
     for index, order_id in enumerate(order_ids):
         if stop.is_set() or gave_up(result):
@@ -121,7 +126,7 @@ def send_singles(
                     index += 1
                 unsent(store, rows, order_ids[index:], result)
                 return
-            result.unsupported = refusal  # stops the run (see _gave_up)
+            result.unsupported = refusal  # stops the round (refill_outcomes.gave_up)
         if fields["refill_id"] is not None and result.waiting:  # a success between
             succeeded(store, client.name, "refill", client.panel.url)
             result.waiting = False
