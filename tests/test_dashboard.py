@@ -441,11 +441,12 @@ def test_services_dashboard_figures(served, boards):
         followers["Median"],
         followers["P90"],
     )
-    # Services in the table's order, highest spend first (it was alphabetical).
+    # Services in the table's order, highest spend first (it was alphabetical;
+    # then by the bare spend, across currencies: tests/test_dashboard_money.py).
     assert charts["completion"]["display"]["encoding"]["y"]["sort"] == {
-        "field": "spend",
-        "op": "max",  # a layered chart keeps only count, min or max
-        "order": "descending",
+        "field": "rank",
+        "op": "min",  # a layered chart keeps only count, min or max
+        "order": "ascending",
     }
     spend = {r["service"]: r["spend"] for r in completion}
     assert followers["Service"].endswith(" (#1)")

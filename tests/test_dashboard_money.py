@@ -13,7 +13,7 @@ from test_dashboard_no_service import query
 
 from tracker.cli.datasette_money import ExactTotal, money_text
 from tracker.clock import utcnow
-from tracker.rules.money import money
+from tracker.rules.money import money, ranked_currencies
 from tracker.store.orders import Store
 from tracker.store.reports import scorecard
 
@@ -144,3 +144,41 @@ def test_a_table_pages_amount_is_written_as_the_cli_writes_it_anything_else_left
     assert render_cell(None, "charge", "orders") is None  # Datasette's blank cell
     assert render_cell(1.2, "charge", None) is None  # a canned query writes its own
     assert render_cell(1.2, "remains", "orders") is None  # a count, no amount
+
+
+def test_the_scorecard_ranks_services_a_currency_at_a_time_as_report_does(tmp_path):
+    # A reseller's USD and RUB panels: the scorecard and its two charts ranked
+    # the services by the bare number, 100 RUB above 9 (no currency) above
+    # 5 USD above 4 RUB, where `report` ranks them a currency at a time, A to
+    # Z, highest first in each, those in no currency last.
+    db = orders_db(
+        tmp_path / "t.db",
+        [("u1", 1, 5.0, "USD"), ("u2", 2, 3.0, "usd"), ("r1", 3, 100.0, "RUB")]
+        + [("r2", 4, 4.0, "RUB"), ("n", 5, 9.0, None)],
+    )
+    store = Store(db, read_only=True)
+    try:
+        rows = scorecard(store, utcnow() - timedelta(days=30))
+    finally:
+        store.close()
+    assert ranked_currencies(rows) == ["RUB", "USD"]
+    ranked = [r["panel"] for r in rows]
+    assert ranked == ["r1", "r2", "u1", "u2", "n"]
+    table = card(db, "services", "scorecard")
+    assert [(r["Panel"], r["Spend"]) for r in table] == [
+        ("r1", "100.00\xa0RUB"),
+        ("r2", "4.00\xa0RUB"),
+        ("u1", "5.00\xa0USD"),
+        ("u2", "3.00\xa0usd"),
+        ("n", "9.00"),
+    ]
+    for chart in ("outcomes", "completion"):  # vega-lite's y sort: by rank, lowest first
+        ranks = {r["service"].split(" · ")[0]: r["rank"] for r in card(db, "services", chart)}
+        assert sorted(ranks, key=ranks.__getitem__) == ranked, chart
+
+
+def test_in_one_currency_the_scorecard_ranks_by_spend_alone(tmp_path):
+    db = orders_db(
+        tmp_path / "t.db", [("a", 1, 2.0, "USD"), ("b", 2, 7.0, "USD"), ("c", 3, 0.0, None)]
+    )
+    assert [r["Panel"] for r in card(db, "services", "scorecard")] == ["b", "a", "c"]
