@@ -466,6 +466,27 @@ def test_an_orders_page_links_to_its_transitions_and_refills(served):
     assert f'href="/{DB}/orders/sim,{known.refilled}"' in overview
 
 
+@pytest.mark.parametrize(
+    ("table", "column"), [("automation_actions", "new_order_id"), ("orders", "parent_order_id")]
+)
+def test_a_reorder_and_the_order_it_completes_link_to_their_pages(tmp_path, table, column):
+    # A re-order's new order (automation_actions) and a re-order's Partial
+    # parent (orders) were bare numbers: the order they name was a search away.
+    pytest.importorskip("datasette")
+    from datasette.app import Datasette
+
+    from tracker.cli.datasette_links import render_cell
+
+    conn = sqlite3.connect(":memory:")
+    conn.row_factory = sqlite3.Row
+    row = conn.execute(f"SELECT 'sim' AS panel, 7 AS order_id, 474016 AS {column}").fetchone()
+    sqlite3.connect(tmp_path / f"{DB}.db").close()  # a database Datasette names t
+    datasette = Datasette([str(tmp_path / f"{DB}.db")])
+    cell = str(render_cell(row, 474016, column, DB, datasette))
+    assert cell == f'<a href="/{DB}/orders/sim,474016">474016</a>', table
+    assert render_cell(row, None, column, DB, datasette) is None  # not placed yet
+
+
 def cells(page: str, column: str) -> list[str]:
     """The text of each ``column`` cell of a table page's rows, top to bottom."""
     found = re.findall(rf'<td class="col-{column} type-[a-z]+">(.*?)</td>', page, re.S)

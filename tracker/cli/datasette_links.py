@@ -4,7 +4,10 @@ Datasette follows single-column foreign keys only, so the ``(panel, order_id)``
 references of transitions, refills and probes are invisible to it. This hook
 renders every ``order_id`` cell of a row that also has a ``panel`` (tables,
 views and canned queries alike) as a link to the order's page, followed by
-links to its status changes and its refill requests.
+links to its status changes and its refill requests; and the other order a
+row names, a re-order's (``new_order_id`` of automation_actions) and the
+Partial order a re-order completes (``parent_order_id`` of orders), as a
+link to that order's page.
 
 Imported only once Datasette is known to be installed (the ``dashboard`` extra).
 """
@@ -18,16 +21,23 @@ from datasette import hookimpl
 from datasette.utils import tilde_encode
 from markupsafe import Markup, escape
 
+# Columns naming another order of the row's panel: linked to its page alone.
+OTHER_ORDER = ("new_order_id", "parent_order_id")
+
 
 @hookimpl
 def render_cell(row: Any, value: Any, column: str, database: str, datasette: Any) -> Any:
     # A sqlite3.Row: `in` would look at its values, keys() are the column names.
-    if column != "order_id" or value is None or "panel" not in row.keys():  # noqa: SIM118
+    if column not in ("order_id", *OTHER_ORDER) or value is None:
+        return None
+    if "panel" not in row.keys():  # noqa: SIM118
         return None
     panel = row["panel"]
     if panel is None:
         return None
     order = datasette.urls.row(database, "orders", f"{tilde_encode(panel)},{value}")
+    if column in OTHER_ORDER:
+        return Markup('<a href="{}">{}</a>').format(order, escape(value))
     query = urlencode({"panel": panel, "order_id": value})
     history = datasette.urls.table(database, "transitions") + "?" + query
     refills = datasette.urls.table(database, "refills") + "?" + query
