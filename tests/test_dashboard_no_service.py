@@ -118,3 +118,12 @@ def test_every_query_with_a_service_name_is_read_here():
     # A canned query added with a service_name column gets its test above.
     named = {name for name, q in QUERIES.items() if "service_name" in q["sql"]}
     assert named == {"stuck_longer_than", "spend_by_service", "rejected_refills"}
+
+
+def test_a_quantity_column_says_a_drip_feed_orders_is_a_runs():
+    # A drip-feed order's row read "quantity 1200, delivered 4800" (4 runs)
+    # with "Quantity ordered" for its only word: the page now says whose.
+    tables = build_metadata("t", {})["databases"]["t"]["tables"]
+    for table in ("orders", "order_overview", "stuck_orders"):
+        assert "a run's for a drip-feed order" in tables[table]["columns"]["quantity"], table
+    assert "in all" in tables["automation_actions"]["columns"]["quantity"]
