@@ -559,3 +559,22 @@ def test_completed_is_the_same_green_on_the_daily_chart():
     green = outcomes["range"][outcomes["domain"].index("Completed")]
     assert scale["range"][scale["domain"].index("completed")] == green
     assert len(set(scale["range"])) == len(scale["domain"])
+
+
+def test_each_outcome_bar_reaches_100_percent_an_order_stopped_while_running_is_other(tmp_path):
+    # Of 3 orders, 2 Completed and 1 untracked while In progress (no longer
+    # open, not ended): the bar stopped at 67%, a third of it unexplained.
+    db = orders_db(
+        tmp_path / "t.db", [("p", 1, 1.0, "USD"), ("p", 2, 1.0, "USD"), ("p", 3, 0.5, "USD")]
+    )
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute(
+            "UPDATE orders SET status = 'In progress', polling = 0, stopped_by = 'user' "
+            "WHERE order_id = 3"
+        )
+    conn.close()
+    shares = {r["outcome"]: r["share"] for r in card(db, "services", "outcomes") if r["share"]}
+    assert shares == {"Completed": 0.6667, "other": 0.3333}
+    colour = BOARDS["services"]["charts"]["outcomes"]["display"]["layer"][0]["encoding"]["color"]
+    assert "other" in colour["scale"]["domain"]  # its own colour and legend entry
