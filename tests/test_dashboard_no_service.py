@@ -9,8 +9,10 @@ service_name cell was empty for such orders."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from test_dashboard_cards import card, connect, orders_db
@@ -25,7 +27,15 @@ NOT_RECORDED = "service not recorded (tracked without --service)"
 def test_the_scorecard_and_its_charts_say_the_service_was_not_recorded(tmp_path):
     db = orders_db(tmp_path / "t.db", [("main", 1, 2.5, "USD"), ("main", 2, 1.0, "USD")])
     [row] = card(db, "services", "scorecard")
-    assert (row["Panel"], row["Service"], row["Orders"]) == ("main", NOT_RECORDED, 2)
+    assert (row["Panel"], re.sub("<[^>]+>", "", row["Service"]), row["Orders"]) == (
+        "main",
+        NOT_RECORDED,
+        2,
+    )
+    # The flag kept whole: on a phone "--" ended a line, "service)" under it.
+    assert '<span class="flag">--service</span>' in row["Service"]
+    css = unquote(build_metadata("t", {})["extra_css_urls"][0])
+    assert re.search(r"#chart-services\) td \.flag \{\s*white-space: nowrap;", css)
     for chart in ("outcomes", "completion"):
         labels = {r["service"] for r in card(db, "services", chart)}
         assert labels == {f"main · {NOT_RECORDED}"}, chart
