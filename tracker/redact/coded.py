@@ -20,11 +20,13 @@ searches of any answer holding a long base64 text:
 - base64 of the key's ``\\u`` escapes: ``json_encode()`` writes a key of
   ASCII letters and digits as it is (the escapes alone are looked for);
 - a key cased in part (``ucwords()``, swapped case) inside base64, and
-  base64 of base64 or of the key's hex.
+  base64 of the key's hex, or of base64 of anything but the key as it is
+  (:func:`base64_twice`: base64 of its base64 is looked for; no deeper).
 
 Hex is looked for as it is, with a colon or a dash between the bytes
 (OpenSSL's and ssh-keygen's fingerprints, .NET's ``BitConverter.ToString``),
-of the key's UTF-16 bytes, and as C escapes (``\\x6b``, octal ``\\153``);
+of the key's UTF-16 bytes, as C escapes (``\\x6b``, octal ``\\153``) and
+as quoted-printable (``=6b=33``, every byte);
 base32 of the key, padded or not. Encoded forms are matched whatever the
 letter case, and searched for only in a text whose :func:`sample` says it
 may hold one: an answer with no long run of base64 characters, as a status
@@ -156,6 +158,15 @@ def base64_plain(text: str) -> set[str]:
     return _written(_whole(raw) | _aligned(raw))
 
 
+def base64_twice(secret: str) -> set[str]:
+    """Given a secret, return base64 of its base64 (padded or not), as
+    :func:`base64_plain` writes it: a script that encodes what it echoes
+    once more. Base64 of that again, or of the key's other texts' base64,
+    is not looked for (each encoding laid on is as many searches more)."""
+    once = base64.b64encode(secret.encode()).decode()
+    return base64_plain(once) | base64_plain(once.rstrip("="))
+
+
 def base64_shared(secret: str) -> set[str]:
     """Given a secret, return runs that every base64 form of its
     :func:`encoded_texts` and :func:`cased_texts` holds one of: those of its
@@ -185,6 +196,7 @@ def byte_forms(secret: str) -> set[str]:
     little, big = secret.encode("utf-16-le").hex(), secret.encode("utf-16-be").hex()
     found = {"".join(pairs), ":".join(pairs), "-".join(pairs), little, big}
     found |= {"".join(f"\\x{byte:02x}" for byte in raw), "".join(f"\\{byte:03o}" for byte in raw)}
+    found.add("".join(f"={pair}" for pair in pairs))  # quoted-printable, every byte: =6B=33
     if little[:-2] == big[2:]:
         found.add(little[:-2])  # the longer two are searched only where it is
     return found

@@ -10,6 +10,7 @@ are in :mod:`tracker.redact.coded`; its UTF-8 read as UTF-16 in
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence, Set
@@ -23,6 +24,7 @@ from tracker.redact.coded import (
     base64_forms,
     base64_plain,
     base64_shared,
+    base64_twice,
     byte_forms,
     tiers,
 )
@@ -100,6 +102,26 @@ def reversed_forms(secret: str) -> set[str]:
     return forms(secret[::-1])
 
 
+def rot13_forms(secret: str) -> set[str]:
+    """Given a secret that reads as a token (as :func:`reversed_forms`),
+    return its ROT13 in its text forms: the whole key to anyone who reads
+    it back (ROT13 of a word or path is no token, nor looked for)."""
+    if not but_one_end(secret):
+        return set()
+    return forms(codecs.encode(secret, "rot13"))
+
+
+def decimal_forms(secret: str) -> set[str]:
+    """Given a secret of :data:`_MIN_JOINED` characters or more that reads as
+    a token, return its bytes as a decimal list (``107,51,121``, and with a
+    space after each comma: ``[107, 51, 121]`` is blanked but its brackets).
+    A shorter one's list could be a list of numbers ordinary text holds."""
+    if len(secret) < _MIN_JOINED or not but_one_end(secret):
+        return set()
+    numbers = [str(byte) for byte in secret.encode()]
+    return {",".join(numbers), ", ".join(numbers)}
+
+
 # The key's own bytes in a raw body: in UTF-16 (a NUL beside each ASCII
 # character), or UTF-32 (three: a UTF-32 body a byte out of step does not
 # decode, and is read as its bytes are), searched only where there is a NUL.
@@ -127,6 +149,20 @@ def grouped(secret: str) -> set[str]:
         return set()
     lowered = secret.lower()
     return {"-".join(lowered[at : at + 4] for at in range(0, len(lowered), 4))}
+
+
+# Letters and digits from the most common in an answer (its numbers, JSON's
+# field names, English) to the least; any other character is rarer still.
+_COMMON = "0123456789etaoinsrcduhlmpgfywbvkxjqz"
+
+
+def rarest(secret: str) -> int:
+    """Given a lower-cased secret (a raw body's: its bytes as Latin-1),
+    return where its character least common in answers is (the first such):
+    looked for (one character, at once) to find the secret spelt out with
+    separators."""
+    rank = [_COMMON.find(char) if char.isascii() else len(_COMMON) for char in secret]
+    return rank.index(max(rank, key=lambda at: len(_COMMON) if at < 0 else at), 0) if rank else 0
 
 
 # Each node: a text to search for, the nodes searched only where it was
@@ -181,6 +217,11 @@ class Plans(Generic[AnyStr]):
     # in tiers by length, each with what the sample of a text holding one of
     # its forms holds (b"": any text), the shortest first.
     coded: tuple[tuple[bytes, Plan[AnyStr]], ...]
+    # The secret lower-cased, looked for with one separator between each of
+    # its characters (:func:`tracker.redact.search.spaced_spans`) from where
+    # its ``rare`` character is (:func:`rarest`); None: not looked for.
+    spaced: AnyStr | None = None
+    rare: int = 0
 
     @cached_property
     def ascii(self) -> Plans[AnyStr]:
@@ -188,7 +229,9 @@ class Plans(Generic[AnyStr]):
         (UTF-16 read as UTF-8, fullwidth letters) left out, as no ASCII text
         holds them (a form's inner forms hold it: left out with it)."""
         coded = tuple((run, _ascii(plan)) for run, plan in self.coded)
-        return Plans(_ascii(self.whole), _ascii(self.words), _ascii(self.spread), coded)
+        spaced = self.spaced if self.spaced is not None and self.spaced.isascii() else None
+        whole, words, spread = _ascii(self.whole), _ascii(self.words), _ascii(self.spread)
+        return Plans(whole, words, spread, coded, spaced, self.rare)
 
 
 def _ascii(plan: Plan[AnyStr]) -> Plan[AnyStr]:
@@ -229,10 +272,14 @@ def _plans(
     # where it is (one search where there were two: the same cost).
     middle = {spell(form.lower()) for form in forms(secret[1:-1])} if cut else set()
     whole = _plan(words, markers, middle - words)
+    # Spelt out with one separator between its characters: a token alone.
+    spaced = spell(secret).lower() if cut else None
+    rare = rarest(spaced.decode("latin-1") if isinstance(spaced, bytes) else spaced or "")
     if len(secret) < _MIN_JOINED:
-        return Plans(whole, whole, (), tuple(encoded))
+        return Plans(whole, whole, (), tuple(encoded), spaced, rare)
     joined = _joined(words, [spell(blank) for blank in _BLANKS])
-    return Plans(whole, (), _plan(joined, markers, middle - joined), tuple(encoded))
+    spread = _plan(joined, markers, middle - joined)
+    return Plans(whole, (), spread, tuple(encoded), spaced, rare)
 
 
 @lru_cache(maxsize=64)
@@ -240,7 +287,9 @@ def forms_of(secret: str) -> Forms:
     """Every form of a secret, worked out once (a panel's key is scrubbed from
     every answer)."""
     text = forms(secret) | misread(secret) | shifted(secret) | reversed_forms(secret)
+    text |= rot13_forms(secret) | decimal_forms(secret)
     coded = {form.lower() for form in base64_forms(secret)} | byte_forms(secret)
+    coded |= {form.lower() for form in base64_twice(secret)}
     coded |= base32_forms(secret) | grouped(secret)
     for cut in but_one_end(secret):  # URL-encoded, escaped, hex, base64...: as the key
         text |= forms(cut)

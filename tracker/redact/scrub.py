@@ -9,7 +9,10 @@ URL-encoded (``%2F``, ``%2f``; twice: ``%252F``), JSON-escaped (``SECRET\\/KEY``
 ``\\x53`` and octal escapes), UTF-16 (and UTF-8 read as UTF-16; in the
 other byte order a byte out of step: but one end, hidden in the character
 beside it), UTF-32, base64 and base32, in fullwidth letters, in groups of 4
-between dashes; and (8 characters or more) all of it but one end (as it
+between dashes, quoted-printable hex, base64 of its base64; a token-like
+key backwards, in ROT13, spelt out with one separator between its
+characters (``k-3-y``), as a decimal list of its bytes (16 characters or
+more); and (8 characters or more) all of it but one end (as it
 is, in the forms written a character at a time, in base64), or cut
 by a stray byte in UTF-16, a piece read a byte out of step
 (:mod:`tracker.redact.pieces`). The forms of

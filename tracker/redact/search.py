@@ -42,11 +42,57 @@ def _search(haystack: AnyStr, plan: Plan[AnyStr], spans: Spans) -> None:
                 _search(haystack, inner, spans)
 
 
+# Places of the rare character looked at one by one; past this many, every
+# other character of the text, and every third, is searched for the secret.
+_LOOKS = 16
+
+
+def spaced_spans(haystack: AnyStr, secret: AnyStr, rare: int, spans: Spans) -> None:
+    """Add to ``spans`` every place in a lower-cased ``haystack`` of the
+    lower-cased ``secret`` with one separator between each of its
+    characters, the same each time, of one character or two, no letter nor
+    digit (``k-3-y``, ``k.3.y``, ``k_3_y``, JSON's ``k\\/3\\/y``; in a raw
+    body ASCII ones): looked for where its ``rare`` character is (one
+    search, at once: 0.2 us for 10 kB); in a text holding that character
+    many times, in every other character of the text and every third (five
+    slices: ~1 ms for 1 MB)."""
+    char = secret[rare : rare + 1]
+    at = haystack.find(char, 2 * rare)
+    for _ in range(_LOOKS):
+        if at < 0:
+            return
+        for step in (2, 3):
+            _spaced_at(haystack, secret, at - step * rare, step, spans)
+        at = haystack.find(char, at + 1)
+    for step in (2, 3) if at >= 0 else ():
+        for offset in range(step):
+            part = haystack[offset::step]
+            found = part.find(secret)
+            while found >= 0:
+                _spaced_at(haystack, secret, offset + step * found, step, spans)
+                found = part.find(secret, found + 1)
+
+
+def _spaced_at(haystack: AnyStr, secret: AnyStr, start: int, step: int, spans: Spans) -> None:
+    end = start + step * (len(secret) - 1) + 1
+    if start < 0 or end > len(haystack) or haystack[start:end:step] != secret:
+        return
+    between = [haystack[at + 1 : at + step] for at in range(start, end - 1, step)]
+    first = between[0]
+    if between.count(first) == len(between) and not any(
+        first[at : at + 1].isalnum() for at in range(len(first))
+    ):
+        spans.append((start, end))
+
+
 def _coded_spans(haystack: AnyStr, every: Sequence[Plans[AnyStr]], spans: Spans) -> None:
     """Add to ``spans`` every place in ``haystack`` (without breaks) of an
-    encoded form of a secret, searched for where its sample may hold one."""
+    encoded form of a secret, searched for where its sample may hold one;
+    and of it spelt out with separators, where its sample may hold that."""
     sampled = b""
     for plans in every:
+        if plans.spaced is not None:
+            spaced_spans(haystack, plans.spaced, plans.rare, spans)
         for run, plan in plans.coded:
             if run:
                 sampled = sampled or sample(haystack)
@@ -73,8 +119,10 @@ def _plain_spans(lowered: AnyStr, every: Sequence[Plans[AnyStr]]) -> Spans:
         _coded_spans(lowered, every, spans)
         return spans
     for plans in _fit(lowered, every):
-        if plans.words:
+        if plans.words:  # and a short one spelt out with spaces between
             _search(lowered, plans.words, spans)
+            if plans.spaced is not None:
+                spaced_spans(lowered, plans.spaced, plans.rare, spans)
     if unwrapped:
         text, back_steps = unwrapped
         for plans in _fit(text, every):
