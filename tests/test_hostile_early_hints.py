@@ -106,3 +106,12 @@ def test_heads_are_counted_whichever_reads_they_come_in(newline):
         heads.heard(stream[cut:])
         assert heads.count == 4, cut
         assert heads.whole == len(stream) - 2, cut
+
+
+def test_an_answer_with_no_informational_head_counts_none():
+    from tracker.panel.informational import Heads
+
+    heads = Heads(10)
+    heads.heard(b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n" + b"\n\n" * 20)
+    heads.check()  # its blank lines are its body's, no head's: nothing counted
+    assert (heads.count, heads.whole) == (0, 0)

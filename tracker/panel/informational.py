@@ -35,6 +35,7 @@ class Heads:
 
     def __init__(self, limit: int):
         self.limit, self.read, self.whole, self.count, self.tail = limit, 0, 0, 0, b""
+        self.final = False  # the first head is the answer's own: none before it
 
     def check(self) -> None:
         if self.whole > self.limit:
@@ -43,6 +44,10 @@ class Heads:
             raise httpcore.RemoteProtocolError(f"sent {TOO_MANY_INFORMATIONAL}")
 
     def heard(self, data: bytes) -> None:
+        if not self.read and data[9:10] not in (b"1", b"") and data.startswith(b"HTTP/"):
+            self.final = True  # "HTTP/1.1 200 ...": its body is not looked into
+        if self.final:
+            return
         seen = self.tail + data
         for end in _head_ends(seen):
             if end > len(self.tail):  # not one the last read ended
