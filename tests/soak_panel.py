@@ -23,6 +23,7 @@ from typing import Any
 
 from fuzzing import NOTICES, Fuzzer, Obj, Raw, key_forms, write
 from hostile import HostileServer, Reply, drip
+from soak_shapes import SHAPES, shaped
 
 from tracker.sim.server import SimulatedPanel
 
@@ -62,7 +63,9 @@ MODES = [
     ("drip", 2, False, False),
     ("missing", 2, False, False),
     ("key_refused", 1, False, False),
+    *SHAPES,  # the shapes the tracker learnt to read in December 2026
 ]
+SHAPE_NAMES = {shape[0] for shape in SHAPES}
 FATE = {name: (acts, speaks) for name, _w, acts, speaks in MODES}
 
 
@@ -133,6 +136,8 @@ class SoakPanel:
         fz = Fuzzer(r.randrange(2**32))
         if mode == "honest":
             return Reply(body, status, headers)
+        if mode in SHAPE_NAMES:
+            return shaped(mode, r, action, status, headers, body)
         if mode == "bent":
             data, ctype = fz.body(write(bend(fz, json.loads(body), ids)), bend=False)
             return Reply(data, status, {"Content-Type": ctype or "application/json"})
