@@ -101,9 +101,10 @@ def test_the_dashboard_shows_one_figure_for_a_currency_written_in_two_cases(tmp_
     )
     assert card(db, "overview", "spend-30d") == [{"spend": "12.80 USD<br>4.00 EUR"}]
     rows = card(db, "services", "scorecard")
+    # A currency at a time, A to Z, as `report` ranks them (rules/money.py).
     assert [(r["Panel"], r["Spend"]) for r in rows] == [
-        ("p", "12.80\xa0USD"),  # it read "10.00 USD<br>2.30 usd<br>0.50  USD"
         ("q", "4.00\xa0EUR"),
+        ("p", "12.80\xa0USD"),  # it read "10.00 USD<br>2.30 usd<br>0.50  USD"
     ]
     outcomes = card(db, "services", "outcomes")
     assert {r["spend"] for r in outcomes if r["service"].startswith("p ")} == {12.8}
